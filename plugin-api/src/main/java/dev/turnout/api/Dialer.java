@@ -1,0 +1,32 @@
+package dev.turnout.api;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+
+/**
+ * Opens streams and datagram sessions to a destination.
+ *
+ * <p>The host gives each outbound a dialer for its own upstream connections; every {@link Outbound} is a
+ * dialer too, which is how chains are built.
+ */
+public interface Dialer {
+
+    /**
+     * Opens a byte stream to {@code flow.destination()}.
+     *
+     * <p>The returned channel is ready for payload: any handshake has completed and its handlers have been
+     * removed, so bytes written to it arrive at the destination and bytes read from it came from there.
+     * The channel is registered on {@code loop} so the relay never crosses threads. The future fails with
+     * {@link RejectedException} when the outbound refuses the flow by design, and with another exception
+     * when the connection could not be made.
+     */
+    Future<Channel> openStream(Metadata flow, EventLoop loop);
+
+    /**
+     * Opens a datagram session for {@code flow}; datagrams may then be sent to any destination.
+     *
+     * @param receiver called on {@code loop} for every datagram that comes back
+     */
+    Future<DatagramSession> openDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver receiver);
+}

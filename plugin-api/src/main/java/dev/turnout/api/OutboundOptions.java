@@ -1,0 +1,110 @@
+package dev.turnout.api;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One {@code proxies:} entry as the user wrote it: its name, its type and the remaining keys. Values are
+ * what YAML gives: strings, numbers, booleans, lists and maps.
+ */
+public final class OutboundOptions {
+
+    private final String name;
+    private final String type;
+    private final Map<String, Object> values;
+
+    public OutboundOptions(String name, String type, Map<String, Object> values) {
+        this.name = name;
+        this.type = type;
+        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public Set<String> keys() {
+        return values.keySet();
+    }
+
+    public boolean has(String key) {
+        return values.get(key) != null;
+    }
+
+    public String requireString(String key) throws OptionException {
+        String value = string(key, null);
+        if (value == null || value.isEmpty()) {
+            throw new OptionException(key, "'" + key + "' is required for type " + type);
+        }
+        return value;
+    }
+
+    public String string(String key, String fallback) throws OptionException {
+        Object value = values.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+            return value.toString();
+        }
+        throw new OptionException(key, "'" + key + "' must be a string");
+    }
+
+    public int requirePort(String key) throws OptionException {
+        if (!has(key)) {
+            throw new OptionException(key, "'" + key + "' is required for type " + type);
+        }
+        return port(key, 0);
+    }
+
+    public int port(String key, int fallback) throws OptionException {
+        int port = integer(key, fallback);
+        if (port < 1 || port > 65535) {
+            throw new OptionException(key, "'" + key + "' must be a port from 1 to 65535, got " + values.get(key));
+        }
+        return port;
+    }
+
+    public int integer(String key, int fallback) throws OptionException {
+        Object value = values.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        if (value instanceof Integer || value instanceof Long) {
+            return ((Number) value).intValue();
+        }
+        if (value instanceof String s) {
+            try {
+                return Integer.parseInt(s.trim());
+            } catch (NumberFormatException e) {
+                // fall through to the error below
+            }
+        }
+        throw new OptionException(key, "'" + key + "' must be a whole number, got " + value);
+    }
+
+    public boolean bool(String key, boolean fallback) throws OptionException {
+        Object value = values.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        if ("true".equals(value) || "false".equals(value)) {
+            return Boolean.parseBoolean((String) value);
+        }
+        throw new OptionException(key, "'" + key + "' must be true or false, got " + value);
+    }
+
+    @Override
+    public String toString() {
+        return type + " '" + name + "'";
+    }
+}
