@@ -17,7 +17,8 @@ public interface Tunnel {
      *
      * <p>{@code inbound} must be active with auto-read off; the tunnel turns reading on once the outbound is
      * connected and {@code readiness} has been told. When the outbound fails, the tunnel tells
-     * {@code readiness} and then closes {@code inbound} with a reset (SO_LINGER 0).
+     * {@code readiness}, which writes its error reply and closes; with {@link StreamReadiness#SILENT} the
+     * tunnel closes {@code inbound} itself with a reset (SO_LINGER 0).
      */
     void routeStream(Channel inbound, Metadata flow, StreamReadiness readiness);
 

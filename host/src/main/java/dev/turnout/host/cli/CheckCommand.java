@@ -1,0 +1,89 @@
+package dev.turnout.host.cli;
+
+import dev.turnout.api.Outbound;
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.GroupEntry;
+import dev.turnout.host.config.ProviderEntry;
+import dev.turnout.host.dial.HostDialer;
+import dev.turnout.host.dial.SocketBinder;
+import dev.turnout.host.dial.SystemResolver;
+import dev.turnout.host.outbound.OutboundFactory;
+import dev.turnout.host.plugin.PluginHost;
+import dev.turnout.host.route.RoutingCompiler;
+import dev.turnout.host.runtime.Logging;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code turnout check}: validates a config as {@code run} would (plugins, outbounds, groups, rules,
+ * providers from their cached copies; nothing is downloaded) and prints a summary.
+ */
+@Command(name = "check", mixinStandardHelpOptions = true, description = "Validate a config and print a summary.")
+final class CheckCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOptions config;
+
+    @Mixin
+    PluginOptions plugins;
+
+    @Override
+    public Integer call() {
+        PrintStream out = System.out;
+        Config c;
+        try {
+            c = config.load();
+        } catch (ConfigException e) {
+            System.err.println("turnout: " + e.getMessage());
+            return 2;
+        }
+        Logging.apply("warning");
+        try (PluginHost host = PluginHost.load(plugins.folder());
+             SystemResolver resolver = new SystemResolver(Map.of())) {
+            host.failures().forEach(f -> System.err.println("turnout: plugin " + f.path() + " failed: " + f.reason()));
+            HostDialer dialer = new HostDialer(() -> SocketBinder.NONE, resolver, 1000);
+            RoutingCompiler compiler = new RoutingCompiler(new OutboundFactory(host.outboundTypes(), dialer, resolver));
+            RoutingCompiler.Compiled compiled;
+            try {
+                compiled = compiler.compile(c, false);
+            } catch (ConfigException e) {
+                System.err.println("turnout: " + e.getMessage());
+                return 2;
+            }
+            out.println("config: " + c.displayName());
+            out.printf("inbounds: mixed-port %s on %s%s%n", c.mixedPort() == 0 ? "off" : c.mixedPort(), c.bindAddress(),
+                    c.tun().present() ? ", tun: " + c.tun().values().getOrDefault("enable", false) : "");
+            out.println("outbounds (" + c.proxies().size() + " + DIRECT, REJECT):");
+            for (Outbound o : compiled.routing().outbounds().all().values()) {
+                if (c.groups().stream().noneMatch(g -> g.name().equals(o.name()))) {
+                    out.printf("  %-24s %s%n", o.name(), o.type());
+                }
+            }
+            out.println("groups (" + c.groups().size() + "):");
+            for (GroupEntry g : c.groups()) {
+                out.printf("  %-24s %-12s %s%n", g.name(), g.type(), String.join(", ", g.members()));
+            }
+            out.println("rules (" + compiled.routing().rules().size() + " inline):");
+            compiled.routing().rules().countByType().forEach((type, n) -> out.printf("  %-24s %d%n", type, n));
+            out.println("rule providers (" + c.providers().size() + "):");
+            for (ProviderEntry p : c.providers().values()) {
+                String state = Files.exists(p.path()) ? "loaded from " + p.path()
+                        : "not fetched" + (p.url() != null ? " (" + p.url() + ")" : "");
+                out.printf("  %-24s %-6s %-9s %s%n", p.name(), p.type(), p.behavior().name().toLowerCase(), state);
+            }
+            if (!c.warnings().isEmpty() || !compiled.notes().isEmpty()) {
+                out.println("warnings:");
+                c.warnings().forEach(w -> out.println("  " + w));
+                compiled.notes().forEach(n -> out.println("  " + n));
+            }
+            compiled.routing().outbounds().close();
+            out.println("OK");
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.turnout.host.cli;
+
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ConfigLoader;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** {@code -c} and {@code -d}, shared by the commands that read a config. */
+final class ConfigOptions {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file (Clash YAML). Default: the built-in one.")
+    Path file;
+
+    @Option(names = {"-d", "--directory"}, paramLabel = "DIR",
+            description = "Folder relative paths resolve against (default: the config file's folder).")
+    Path directory;
+
+    Config load() throws ConfigException {
+        return file == null ? ConfigLoader.builtIn(directory) : ConfigLoader.load(file, directory);
+    }
+}

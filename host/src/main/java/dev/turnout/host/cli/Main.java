@@ -1,0 +1,30 @@
+package dev.turnout.host.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code turnout}: the command line. Each subcommand is a small class of its own. */
+@Command(name = "turnout", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "A rule-based proxy: Clash configs, a TUN mode, outbounds as plugins.",
+        subcommands = {RunCommand.class, CheckCommand.class, MatchCommand.class, PluginsCommand.class,
+                ReloadCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns its exit code; what tests call. */
+    public static int execute(String... args) {
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+    }
+
+    @Override
+    public void run() {
+        // `turnout` alone: run on the built-in default, as the README promises.
+        spec.commandLine().getSubcommands().get("run").execute();
+    }
+}

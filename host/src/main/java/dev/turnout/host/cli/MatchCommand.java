@@ -1,0 +1,152 @@
+package dev.turnout.host.cli;
+
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.GroupEntry;
+import dev.turnout.host.config.ProxyEntry;
+import dev.turnout.host.route.ProviderLoader;
+import dev.turnout.rules.Decision;
+import dev.turnout.rules.NameResolver;
+import dev.turnout.rules.Network;
+import dev.turnout.rules.Query;
+import dev.turnout.rules.RuleException;
+import dev.turnout.rules.RuleSet;
+import io.netty.util.NetUtil;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code turnout match}: "where would this go?". Reads {@code HOST-OR-IP [PORT [tcp|udp]]} lines on stdin and
+ * writes {@code INPUT<TAB>TARGET<TAB>RULE} for each, streaming.
+ */
+@Command(name = "match", mixinStandardHelpOptions = true,
+        description = "Read 'HOST-OR-IP [PORT [tcp|udp]]' lines on stdin; print INPUT<TAB>TARGET<TAB>RULE for each.")
+final class MatchCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOptions config;
+
+    @Override
+    public Integer call() throws IOException {
+        Config c;
+        RuleSet rules;
+        try {
+            c = config.load();
+            ProviderLoader.Loaded providers = ProviderLoader.load(c, true);
+            providers.notes().forEach(n -> System.err.println("turnout: " + n));
+            rules = RuleSet.compile(c.rules(), providers.sources(), targets(c));
+        } catch (ConfigException | RuleException e) {
+            System.err.println("turnout: " + e.getMessage());
+            return 2;
+        }
+        NameResolver resolver = hostsThenSystem(c);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
+        String line;
+        int bad = 0;
+        while ((line = in.readLine()) != null) {
+            Query q = parse(line);
+            if (q == null) {
+                if (!line.isBlank()) {
+                    System.err.println("turnout: cannot read '" + line + "'; expected HOST-OR-IP [PORT [tcp|udp]]");
+                    bad++;
+                }
+                continue;
+            }
+            Decision d = rules.decide(q, resolver);
+            out.write(line);
+            out.write('\t');
+            out.write(d.target());
+            out.write('\t');
+            out.write(d.rule());
+            out.write('\n');
+        }
+        out.flush();
+        return bad == 0 ? 0 : 1;
+    }
+
+    static Set<String> targets(Config c) {
+        Set<String> names = new HashSet<>(Set.of("DIRECT", "REJECT"));
+        c.proxies().stream().map(ProxyEntry::name).forEach(names::add);
+        c.groups().stream().map(GroupEntry::name).forEach(names::add);
+        return names;
+    }
+
+    static Query parse(String line) {
+        String[] parts = line.trim().split("\\s+");
+        if (parts.length == 0 || parts[0].isEmpty() || parts.length > 3) {
+            return null;
+        }
+        String host = parts[0];
+        int port = 0;
+        Network network = Network.TCP;
+        try {
+            if (parts.length >= 2) {
+                port = Integer.parseInt(parts[1]);
+                if (port < 0 || port > 65535) {
+                    return null;
+                }
+            }
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (parts.length == 3) {
+            switch (parts[2].toLowerCase(Locale.ROOT)) {
+                case "tcp" -> network = Network.TCP;
+                case "udp" -> network = Network.UDP;
+                default -> {
+                    return null;
+                }
+            }
+        }
+        String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        byte[] ip = NetUtil.createByteArrayFromIpAddressString(literal);
+        try {
+            if (ip != null) {
+                return new Query(network, null, InetAddress.getByAddress(ip), port, null, 0, null);
+            }
+        } catch (UnknownHostException e) {
+            return null;
+        }
+        String domain = host.toLowerCase(Locale.ROOT);
+        if (domain.endsWith(".")) {
+            domain = domain.substring(0, domain.length() - 1);
+        }
+        return new Query(network, domain, null, port, null, 0, null);
+    }
+
+    private static NameResolver hostsThenSystem(Config c) {
+        return domain -> {
+            List<String> fixed = c.hosts().get(domain);
+            List<InetAddress> out = new ArrayList<>();
+            try {
+                if (fixed != null) {
+                    for (String a : fixed) {
+                        byte[] raw = NetUtil.createByteArrayFromIpAddressString(a);
+                        if (raw != null) {
+                            out.add(InetAddress.getByAddress(raw));
+                        }
+                    }
+                    return out;
+                }
+                return List.of(InetAddress.getAllByName(domain));
+            } catch (UnknownHostException e) {
+                return List.of();
+            }
+        };
+    }
+}

@@ -1,0 +1,31 @@
+package dev.turnout.host.cli;
+
+import dev.turnout.host.plugin.LoadedPlugin;
+import dev.turnout.host.plugin.PluginFailure;
+import dev.turnout.host.plugin.PluginHost;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code turnout plugins}: what is loaded, its version, the outbound types it provides; what failed. */
+@Command(name = "plugins", mixinStandardHelpOptions = true, description = "List loaded plugins and the outbound types they provide.")
+final class PluginsCommand implements Callable<Integer> {
+
+    @Mixin
+    PluginOptions plugins;
+
+    @Override
+    public Integer call() {
+        try (PluginHost host = PluginHost.load(plugins.folder())) {
+            System.out.printf("plugins in %s%n", plugins.folder().toAbsolutePath());
+            for (LoadedPlugin p : host.plugins()) {
+                System.out.printf("  %-16s %-16s types: %s   (%s)%n", p.id(), p.version(),
+                        p.outboundTypes().isEmpty() ? "-" : String.join(", ", p.outboundTypes()), p.path().getFileName());
+            }
+            for (PluginFailure f : host.failures()) {
+                System.out.printf("  FAILED %s: %s%n", f.path(), f.reason());
+            }
+            return host.plugins().isEmpty() && !host.failures().isEmpty() ? 1 : 0;
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.turnout.host.cli;
+
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.plugin.PluginHost;
+import dev.turnout.host.runtime.Logging;
+import dev.turnout.host.runtime.Reloader;
+import dev.turnout.host.runtime.Turnout;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/** {@code turnout run}: start and serve until SIGINT or SIGTERM; SIGHUP reloads. */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run Turnout (the built-in default config unless -c is given).")
+final class RunCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    @Mixin
+    ConfigOptions config;
+
+    @Mixin
+    PluginOptions plugins;
+
+    @Option(names = "--pid-file", paramLabel = "FILE", description = "Where to write the pid, for `turnout reload`.")
+    Path pidFile;
+
+    @Override
+    public Integer call() throws Exception {
+        Config initial;
+        try {
+            initial = config.load();
+        } catch (ConfigException e) {
+            System.err.println("turnout: " + e.getMessage());
+            return 2;
+        }
+        Logging.apply(initial.logLevel());
+        initial.warnings().forEach(w -> log.warn("{}", w));
+        PluginHost host = PluginHost.load(plugins.folder());
+        host.plugins().forEach(p -> log.info("plugin {} {} provides {}", p.id(), p.version(), p.outboundTypes()));
+        Turnout turnout;
+        try {
+            turnout = Turnout.start(initial, host);
+        } catch (ConfigException e) {
+            System.err.println("turnout: " + e.getMessage());
+            host.close();
+            return 2;
+        } catch (Exception e) {
+            System.err.println("turnout: cannot start: " + e);
+            host.close();
+            return 1;
+        }
+        Path pid = pidFile != null ? pidFile : Locations.defaultPidFile();
+        writePid(pid);
+        Reloader reloader = new Reloader(turnout, config::load);
+        installReloadSignal(reloader);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping");
+            reloader.close();
+            turnout.close();
+            host.close();
+            deleteQuietly(pid);
+            stopped.countDown();
+        }, "turnout-shutdown"));
+        log.info("Turnout {} running on {}", Version.current(), initial.displayName());
+        stopped.await();
+        return 0;
+    }
+
+    private static void installReloadSignal(Reloader reloader) {
+        try {
+            sun.misc.SignalHandler previous = Signal.handle(new Signal("HUP"), s -> reloader.request());
+            if (previous == sun.misc.SignalHandler.SIG_IGN) {
+                log.warn("SIGHUP was ignored when Turnout started (nohup?); reload with the controller instead");
+            }
+        } catch (IllegalArgumentException e) {
+            log.warn("cannot take SIGHUP here ({}); reload with the controller instead", e.getMessage());
+        }
+    }
+
+    private static void writePid(Path pid) {
+        try {
+            Files.createDirectories(pid.toAbsolutePath().getParent());
+            Files.writeString(pid, ProcessHandle.current().pid() + "\n");
+        } catch (IOException e) {
+            log.warn("cannot write pid file {}: {}", pid, e.getMessage());
+        }
+    }
+
+    private static void deleteQuietly(Path pid) {
+        try {
+            Files.deleteIfExists(pid);
+        } catch (IOException e) {
+            // nothing left to do at shutdown
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package dev.turnout.host.config;
+
+import dev.turnout.rules.RuleLine;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole Clash-style config, parsed and checked for shape. Plain data: what it means is decided by the
+ * parts that use it.
+ *
+ * @param file the file it was read from, or {@code null} for the built-in default
+ * @param baseDir where relative paths (rule providers, caches) resolve
+ * @param mixedPort 0 when no mixed port is wanted
+ * @param bindAddress the address inbounds listen on: loopback unless {@code allow-lan: true}
+ * @param hosts {@code hosts:} entries, name to addresses as written
+ * @param warnings unknown keys and the like: reported, never fatal
+ */
+public record Config(
+        Path file,
+        Path baseDir,
+        int mixedPort,
+        int socksPort,
+        int httpPort,
+        boolean allowLan,
+        String bindAddress,
+        String mode,
+        String logLevel,
+        List<ProxyEntry> proxies,
+        List<GroupEntry> groups,
+        List<RuleLine> rules,
+        Map<String, ProviderEntry> providers,
+        Map<String, List<String>> hosts,
+        Section dns,
+        Section tun,
+        String interfaceName,
+        int routingMark,
+        String externalController,
+        String externalUi,
+        String secret,
+        List<String> warnings) {
+
+    /** How the config is named in messages: its path, or "(built-in default)". */
+    public String displayName() {
+        return file == null ? "(built-in default)" : file.toString();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.turnout.host.config;
+
+import dev.turnout.rules.Origin;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A config section whose meaning belongs to another part of Turnout ({@code tun:}, {@code dns:}): its
+ * values as YAML gives them, with the origin of every key so that part can still point at file and line.
+ */
+public record Section(Map<String, Object> values, Map<String, Origin> keyOrigins, Origin origin) {
+
+    public static final Section ABSENT = new Section(Map.of(), Map.of(), new Origin("(built-in)", 0, 0));
+
+    public boolean present() {
+        return !values.isEmpty();
+    }
+
+    public Origin originOf(String key) {
+        return keyOrigins.getOrDefault(key, origin);
+    }
+
+    public boolean bool(String key, boolean fallback) throws ConfigException {
+        Object v = values.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (v instanceof Boolean b) {
+            return b;
+        }
+        throw new ConfigException(originOf(key), "'" + key + "' must be true or false, got " + v);
+    }
+
+    public int integer(String key, int fallback) throws ConfigException {
+        Object v = values.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (v instanceof Integer i) {
+            return i;
+        }
+        throw new ConfigException(originOf(key), "'" + key + "' must be a whole number, got " + v);
+    }
+
+    public String string(String key, String fallback) throws ConfigException {
+        Object v = values.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (v instanceof String || v instanceof Number || v instanceof Boolean) {
+            return v.toString();
+        }
+        throw new ConfigException(originOf(key), "'" + key + "' must be a string");
+    }
+
+    public List<String> strings(String key) throws ConfigException {
+        Object v = values.get(key);
+        if (v == null) {
+            return List.of();
+        }
+        if (v instanceof List<?> list) {
+            return list.stream().map(String::valueOf).toList();
+        }
+        if (v instanceof String s) {
+            return List.of(s);
+        }
+        throw new ConfigException(originOf(key), "'" + key + "' must be a list of strings");
+    }
+
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> map(String key) throws ConfigException {
+        Object v = values.get(key);
+        if (v == null) {
+            return Map.of();
+        }
+        if (v instanceof Map<?, ?> m) {
+            return (Map<String, Object>) m;
+        }
+        throw new ConfigException(originOf(key), "'" + key + "' must be a mapping");
+    }
+}

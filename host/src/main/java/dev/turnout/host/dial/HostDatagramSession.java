@@ -1,0 +1,68 @@
+package dev.turnout.host.dial;
+
+import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Destination;
+import dev.turnout.api.Resolver;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+
+/** A UDP socket of the host's that sends to any destination, resolving names first, and hands replies on. */
+final class HostDatagramSession implements DatagramSession {
+
+    private final DatagramChannel channel;
+    private final Resolver resolver;
+    private final Receiver receiver;
+
+    HostDatagramSession(DatagramChannel channel, Resolver resolver, Receiver receiver) {
+        this.channel = channel;
+        this.resolver = resolver;
+        this.receiver = receiver;
+    }
+
+    ChannelHandler inboundHandler() {
+        return new SimpleChannelInboundHandler<DatagramPacket>(DatagramPacket.class, false) {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                receiver.receive(packet.sender(), packet.content());
+            }
+        };
+    }
+
+    @Override
+    public void send(Destination destination, ByteBuf payload) {
+        if (!channel.isActive()) {
+            payload.release();
+            return;
+        }
+        if (destination.hasAddress()) {
+            channel.writeAndFlush(new DatagramPacket(payload, new InetSocketAddress(destination.address(), destination.port())),
+                    channel.voidPromise());
+            return;
+        }
+        resolver.resolve(destination.host(), channel.eventLoop()).addListener(f -> {
+            if (!f.isSuccess() || !channel.isActive()) {
+                payload.release();
+                return;
+            }
+            InetAddress address = (InetAddress) f.getNow();
+            channel.writeAndFlush(new DatagramPacket(payload, new InetSocketAddress(address, destination.port())),
+                    channel.voidPromise());
+        });
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    @Override
+    public void close() {
+        channel.close();
+    }
+}

@@ -1,0 +1,18 @@
+package dev.turnout.host.dial;
+
+import io.netty.channel.Channel;
+
+/**
+ * Applies the platform's "leave through this interface" option to a socket Turnout opens for itself, so it
+ * never loops back into the TUN. Throws when the option cannot be set: the connection must then fail rather
+ * than go out unbound.
+ */
+@FunctionalInterface
+public interface SocketBinder {
+
+    void bind(Channel channel) throws Exception;
+
+    /** For when there is no TUN: nothing to avoid. */
+    SocketBinder NONE = channel -> {
+    };
+}

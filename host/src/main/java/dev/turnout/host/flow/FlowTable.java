@@ -1,0 +1,91 @@
+package dev.turnout.host.flow;
+
+import dev.turnout.api.Metadata;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Every open flow, bounded: when full, new flows are refused rather than letting memory grow without limit.
+ * Read by the controller and by tests; written once per flow open and close, never per packet.
+ */
+public final class FlowTable {
+
+    private final int capacity;
+    private final ConcurrentHashMap<Long, Flow> flows = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final AtomicInteger size = new AtomicInteger();
+    private final AtomicLong closedUpload = new AtomicLong();
+    private final AtomicLong closedDownload = new AtomicLong();
+
+    public FlowTable(int capacity) {
+        this.capacity = capacity;
+    }
+
+    /** Records a new flow, or returns {@code null} when the table is full. */
+    public Flow open(Metadata metadata, String rule, String target, String outbound) {
+        if (size.incrementAndGet() > capacity) {
+            size.decrementAndGet();
+            return null;
+        }
+        Flow flow = new Flow(ids.incrementAndGet(), metadata, rule, target, outbound, System.currentTimeMillis());
+        flows.put(flow.id(), flow);
+        return flow;
+    }
+
+    /** Forgets a flow that has ended. Idempotent. */
+    public void remove(Flow flow) {
+        if (flow.markClosed() && flows.remove(flow.id()) != null) {
+            size.decrementAndGet();
+            closedUpload.addAndGet(flow.uploadBytes());
+            closedDownload.addAndGet(flow.downloadBytes());
+        }
+    }
+
+    /** Closes a flow from outside; false when no such flow is open. */
+    public boolean close(long id) {
+        Flow flow = flows.get(id);
+        if (flow == null) {
+            return false;
+        }
+        flow.runCloser();
+        return true;
+    }
+
+    public void closeAll() {
+        for (Flow f : snapshot()) {
+            f.runCloser();
+        }
+    }
+
+    public List<Flow> snapshot() {
+        return new ArrayList<>(flows.values());
+    }
+
+    public int size() {
+        return size.get();
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Bytes moved by all flows, open and ended, since start. */
+    public long totalUpload() {
+        long sum = closedUpload.get();
+        for (Flow f : flows.values()) {
+            sum += f.uploadBytes();
+        }
+        return sum;
+    }
+
+    public long totalDownload() {
+        long sum = closedDownload.get();
+        for (Flow f : flows.values()) {
+            sum += f.downloadBytes();
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,39 @@
+package dev.turnout.host.inbound;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+
+/** What the SOCKS5 and HTTP inbounds share: holding bytes the client sent before its flow was open. */
+public final class InboundSupport {
+
+    private InboundSupport() {
+    }
+
+    /** Adds {@code msg} to {@code held} (creating it), or releases it if it is not bytes. */
+    public static CompositeByteBuf hold(ChannelHandlerContext ctx, CompositeByteBuf held, Object msg) {
+        if (!(msg instanceof ByteBuf buf)) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return held;
+        }
+        CompositeByteBuf out = held != null ? held : ctx.alloc().compositeBuffer();
+        out.addComponent(true, buf);
+        return out;
+    }
+
+    /** Writes what was held to the outbound and forgets it. */
+    public static void forward(CompositeByteBuf held, Channel outbound) {
+        if (held != null && held.isReadable()) {
+            outbound.writeAndFlush(held, outbound.voidPromise());
+        } else if (held != null) {
+            held.release();
+        }
+    }
+
+    public static void release(CompositeByteBuf held) {
+        if (held != null && held.refCnt() > 0) {
+            held.release();
+        }
+    }
+}

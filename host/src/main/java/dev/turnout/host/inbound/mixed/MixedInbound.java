@@ -1,0 +1,57 @@
+package dev.turnout.host.inbound.mixed;
+
+import dev.turnout.host.dial.Transport;
+import dev.turnout.host.tunnel.Tunnel;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One port that speaks SOCKS5 and HTTP proxy, told apart by the first byte. This is how Turnout is used
+ * without root: applications point their proxy setting at it.
+ */
+public final class MixedInbound implements AutoCloseable {
+
+    /** A client that has not finished its request by then is dropped. */
+    static final int HANDSHAKE_TIMEOUT_SECONDS = 10;
+
+    private final Channel server;
+
+    private MixedInbound(Channel server) {
+        this.server = server;
+    }
+
+    public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
+                                    Tunnel tunnel, EventLoopGroup udpGroup) throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(Transport.serverChannelType())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("handshake-timeout",
+                                new ReadTimeoutHandler(HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+                        ch.pipeline().addLast("detect", new ProtocolDetector(tunnel, address.getAddress()));
+                    }
+                });
+        Channel server = b.bind(address).sync().channel();
+        return new MixedInbound(server);
+    }
+
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+    }
+}

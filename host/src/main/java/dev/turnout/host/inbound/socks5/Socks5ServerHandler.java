@@ -1,0 +1,179 @@
+package dev.turnout.host.inbound.socks5;
+
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.api.RejectedException;
+import dev.turnout.host.inbound.InboundSupport;
+import dev.turnout.host.tunnel.StreamReadiness;
+import dev.turnout.host.tunnel.Tunnel;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5InitialResponse;
+import io.netty.handler.codec.socksx.v5.Socks5AddressType;
+import io.netty.handler.codec.socksx.v5.Socks5AuthMethod;
+import io.netty.handler.codec.socksx.v5.Socks5CommandRequest;
+import io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
+import io.netty.handler.codec.socksx.v5.Socks5CommandType;
+import io.netty.handler.codec.socksx.v5.Socks5InitialRequest;
+import io.netty.handler.codec.socksx.v5.Socks5Message;
+import io.netty.handler.timeout.ReadTimeoutException;
+import io.netty.util.NetUtil;
+import io.netty.util.ReferenceCountUtil;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+
+/**
+ * The SOCKS5 side of the mixed port (RFC 1928): no authentication, CONNECT and UDP ASSOCIATE. Every
+ * request goes to the tunnel; error replies say why (2 for a rule's REJECT, 4 for an unknown host, 5 for a
+ * refused connection).
+ */
+public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
+
+    private final Tunnel tunnel;
+    private final InetAddress bindAddress;
+    private CompositeByteBuf early;
+    private boolean routing;
+
+    public Socks5ServerHandler(Tunnel tunnel, InetAddress bindAddress) {
+        this.tunnel = tunnel;
+        this.bindAddress = bindAddress;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (routing) {
+            // Bytes the client sent before our reply: hold them for the destination.
+            early = InboundSupport.hold(ctx, early, msg);
+            return;
+        }
+        if (msg instanceof Socks5Message m && isFailure(m.decoderResult())) {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+            return;
+        }
+        if (msg instanceof Socks5InitialRequest initial) {
+            if (!initial.authMethods().contains(Socks5AuthMethod.NO_AUTH)) {
+                ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED))
+                        .addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            ctx.pipeline().replace("socks5-decoder", "socks5-decoder", new Socks5CommandRequestDecoder());
+            ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.NO_AUTH));
+            return;
+        }
+        if (msg instanceof Socks5CommandRequest request) {
+            command(ctx, request);
+            return;
+        }
+        ReferenceCountUtil.release(msg);
+        ctx.close();
+    }
+
+    private static boolean isFailure(DecoderResult result) {
+        return result != null && result.isFailure();
+    }
+
+    private void command(ChannelHandlerContext ctx, Socks5CommandRequest request) {
+        Channel ch = ctx.channel();
+        Destination destination = destinationOf(request);
+        if (request.type() == Socks5CommandType.CONNECT) {
+            if (destination == null) {
+                replyAndClose(ctx, Socks5CommandStatus.ADDRESS_UNSUPPORTED);
+                return;
+            }
+            routing = true;
+            ch.config().setAutoRead(false);
+            ctx.pipeline().remove("socks5-decoder");
+            ctx.pipeline().remove("handshake-timeout");
+            Metadata flow = new Metadata(Network.TCP, destination, (InetSocketAddress) ch.remoteAddress(), "mixed", null);
+            tunnel.routeStream(ch, flow, new Readiness(ctx));
+        } else if (request.type() == Socks5CommandType.UDP_ASSOCIATE) {
+            ctx.pipeline().remove("socks5-decoder");
+            ctx.pipeline().remove("handshake-timeout");
+            Socks5UdpAssociation.open(ctx, tunnel, bindAddress);
+            ctx.pipeline().remove(this);
+        } else {
+            replyAndClose(ctx, Socks5CommandStatus.COMMAND_UNSUPPORTED);
+        }
+    }
+
+    private static Destination destinationOf(Socks5CommandRequest request) {
+        try {
+            if (request.dstAddrType() == Socks5AddressType.DOMAIN) {
+                return request.dstAddr().isEmpty() ? null : Destination.ofHost(request.dstAddr(), request.dstPort());
+            }
+            byte[] raw = NetUtil.createByteArrayFromIpAddressString(request.dstAddr());
+            return raw == null ? null : Destination.ofAddress(InetAddress.getByAddress(raw), request.dstPort());
+        } catch (UnknownHostException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static void replyAndClose(ChannelHandlerContext ctx, Socks5CommandStatus status) {
+        ctx.writeAndFlush(new DefaultSocks5CommandResponse(status, Socks5AddressType.IPv4, "0.0.0.0", 0))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    static Socks5CommandStatus statusFor(Throwable cause) {
+        if (cause instanceof RejectedException) {
+            return Socks5CommandStatus.FORBIDDEN;
+        }
+        if (cause instanceof UnknownHostException) {
+            return Socks5CommandStatus.HOST_UNREACHABLE;
+        }
+        if (cause instanceof ConnectException) {
+            return Socks5CommandStatus.CONNECTION_REFUSED;
+        }
+        return Socks5CommandStatus.FAILURE;
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        InboundSupport.release(early);
+        early = null;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof ReadTimeoutException)) {
+            ctx.fireExceptionCaught(cause);
+        }
+        ctx.close();
+    }
+
+    private final class Readiness implements StreamReadiness {
+        private final ChannelHandlerContext ctx;
+
+        Readiness(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void connected(Channel outbound) {
+            InetSocketAddress local = (InetSocketAddress) outbound.localAddress();
+            Socks5AddressType type = local != null && local.getAddress() instanceof java.net.Inet6Address
+                    ? Socks5AddressType.IPv6 : Socks5AddressType.IPv4;
+            String host = local == null ? "0.0.0.0" : local.getAddress().getHostAddress();
+            int port = local == null ? 0 : local.getPort();
+            ctx.writeAndFlush(new DefaultSocks5CommandResponse(Socks5CommandStatus.SUCCESS, type, host, port));
+            ctx.pipeline().remove("socks5-encoder");
+            InboundSupport.forward(early, outbound);
+            early = null;
+            ctx.pipeline().remove(Socks5ServerHandler.this);
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            replyAndClose(ctx, statusFor(cause));
+        }
+    }
+}

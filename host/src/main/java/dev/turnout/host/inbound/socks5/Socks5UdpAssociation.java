@@ -1,0 +1,164 @@
+package dev.turnout.host.inbound.socks5;
+
+import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.host.dial.Transport;
+import dev.turnout.host.tunnel.Tunnel;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
+import io.netty.handler.codec.socksx.v5.Socks5AddressType;
+import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One UDP ASSOCIATE: a UDP socket on the proxy's address that takes the client's SOCKS5-wrapped datagrams,
+ * routes each destination as its own flow, and wraps the replies. It lives as long as the client's TCP
+ * connection, as RFC 1928 says.
+ */
+final class Socks5UdpAssociation {
+
+    /** Bounds what one client can make us hold. */
+    private static final int MAX_DESTINATIONS = 512;
+
+    private final Channel control;
+    private final Tunnel tunnel;
+    private final InetAddress clientAddress;
+    private final Map<Destination, Future<DatagramSession>> sessions = new HashMap<>();
+    private Channel udp;
+    private InetSocketAddress clientUdp;
+
+    private Socks5UdpAssociation(Channel control, Tunnel tunnel) {
+        this.control = control;
+        this.tunnel = tunnel;
+        this.clientAddress = ((InetSocketAddress) control.remoteAddress()).getAddress();
+    }
+
+    static void open(ChannelHandlerContext ctx, Tunnel tunnel, InetAddress bindAddress) {
+        Socks5UdpAssociation association = new Socks5UdpAssociation(ctx.channel(), tunnel);
+        association.bind(ctx, bindAddress);
+    }
+
+    private void bind(ChannelHandlerContext ctx, InetAddress bindAddress) {
+        Bootstrap b = new Bootstrap()
+                .group(control.eventLoop())
+                .channel(Transport.datagramChannelType())
+                .handler(new SimpleChannelInboundHandler<DatagramPacket>(DatagramPacket.class) {
+                    @Override
+                    protected void channelRead0(ChannelHandlerContext c, DatagramPacket packet) {
+                        fromClient(packet);
+                    }
+                });
+        b.bind(new InetSocketAddress(bindAddress, 0)).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                ctx.writeAndFlush(new DefaultSocks5CommandResponse(Socks5CommandStatus.FAILURE,
+                        Socks5AddressType.IPv4, "0.0.0.0", 0)).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            udp = f.channel();
+            InetSocketAddress local = (InetSocketAddress) udp.localAddress();
+            Socks5AddressType type = local.getAddress() instanceof java.net.Inet6Address
+                    ? Socks5AddressType.IPv6 : Socks5AddressType.IPv4;
+            ctx.writeAndFlush(new DefaultSocks5CommandResponse(Socks5CommandStatus.SUCCESS, type,
+                    local.getAddress().getHostAddress(), local.getPort()));
+            ctx.pipeline().remove("socks5-encoder");
+            // The control connection carries nothing more; its end is the association's end.
+            ctx.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext c, Object msg) {
+                    ReferenceCountUtil.release(msg);
+                }
+
+                @Override
+                public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+                    c.close();
+                }
+            });
+            control.closeFuture().addListener(cf -> close());
+            udp.closeFuture().addListener(cf -> control.close());
+        });
+    }
+
+    private void fromClient(DatagramPacket packet) {
+        InetSocketAddress sender = packet.sender();
+        if (!sender.getAddress().equals(clientAddress)) {
+            return; // only the client that asked may use the association
+        }
+        if (clientUdp == null) {
+            clientUdp = sender;
+        } else if (!clientUdp.equals(sender)) {
+            return;
+        }
+        ByteBuf content = packet.content();
+        Socks5Datagram.Header header = Socks5Datagram.decode(content);
+        if (header == null) {
+            return; // malformed or fragmented: RFC 1928 lets us drop it
+        }
+        Destination destination = header.destination();
+        Future<DatagramSession> session = sessions.get(destination);
+        if (session == null) {
+            if (sessions.size() >= MAX_DESTINATIONS) {
+                return;
+            }
+            Metadata flow = new Metadata(Network.UDP, destination, sender, "mixed", null);
+            session = tunnel.routeDatagram(flow, control.eventLoop(), this::toClient);
+            sessions.put(destination, session);
+        }
+        ByteBuf payload = content.retainedSlice();
+        if (session.isDone()) {
+            send(session, destination, payload);
+        } else {
+            Future<DatagramSession> pending = session;
+            session.addListener(f -> send(pending, destination, payload));
+        }
+    }
+
+    private void send(Future<DatagramSession> session, Destination destination, ByteBuf payload) {
+        if (!session.isSuccess() || udp == null || !udp.isActive()) {
+            payload.release();
+            return;
+        }
+        session.getNow().send(destination, payload);
+    }
+
+    private void toClient(InetSocketAddress from, ByteBuf payload) {
+        if (clientUdp == null || udp == null || !udp.isActive()) {
+            payload.release();
+            return;
+        }
+        ByteBuf header = Socks5Datagram.encodeHeader(udp.alloc(), from);
+        ByteBuf whole = udp.alloc().compositeBuffer(2).addComponents(true, header, payload);
+        udp.writeAndFlush(new DatagramPacket(whole, clientUdp), udp.voidPromise());
+    }
+
+    private void close() {
+        for (Future<DatagramSession> f : sessions.values()) {
+            if (f.isSuccess()) {
+                f.getNow().close();
+            } else {
+                f.addListener(done -> {
+                    if (done.isSuccess()) {
+                        ((DatagramSession) done.getNow()).close();
+                    }
+                });
+            }
+        }
+        sessions.clear();
+        if (udp != null) {
+            udp.close();
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package dev.turnout.host.outbound;
+
+import dev.turnout.api.Dialer;
+import dev.turnout.api.OptionException;
+import dev.turnout.api.Outbound;
+import dev.turnout.api.OutboundContext;
+import dev.turnout.api.OutboundOptions;
+import dev.turnout.api.OutboundType;
+import dev.turnout.api.Resolver;
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.GroupEntry;
+import dev.turnout.host.config.ProxyEntry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds a config's outbounds through the plugins' {@link OutboundType}s, then its groups. DIRECT and
+ * REJECT are built by the {@code direct} and {@code reject} plugins like any other outbound.
+ */
+public final class OutboundFactory {
+
+    private final Map<String, OutboundType> types;
+    private final Dialer hostDialer;
+    private final Resolver resolver;
+
+    public OutboundFactory(Map<String, OutboundType> types, Dialer hostDialer, Resolver resolver) {
+        this.types = types;
+        this.hostDialer = hostDialer;
+        this.resolver = resolver;
+    }
+
+    public Outbounds build(Config config) throws ConfigException {
+        Map<String, Outbound> built = new LinkedHashMap<>();
+        built.put("DIRECT", builtIn("DIRECT", "direct", config));
+        built.put("REJECT", builtIn("REJECT", "reject", config));
+        Map<String, ProxyEntry> pending = new LinkedHashMap<>();
+        for (ProxyEntry p : config.proxies()) {
+            pending.put(p.name(), p);
+        }
+        Set<String> groupNames = new HashSet<>();
+        config.groups().forEach(g -> groupNames.add(g.name()));
+        // dialer-proxy chains: build an outbound only after the one it dials through.
+        while (!pending.isEmpty()) {
+            boolean progress = false;
+            for (ProxyEntry p : new ArrayList<>(pending.values())) {
+                String via = dialerProxy(p);
+                if (via != null && !built.containsKey(via)) {
+                    if (!pending.containsKey(via)) {
+                        throw new ConfigException(p.originOf("dialer-proxy"), "'dialer-proxy' names '" + via
+                                + "', which is not an outbound" + (groupNames.contains(via) ? " (groups cannot be dialers)" : ""));
+                    }
+                    continue;
+                }
+                built.put(p.name(), create(p, via == null ? hostDialer : built.get(via)));
+                pending.remove(p.name());
+                progress = true;
+            }
+            if (!progress) {
+                ProxyEntry first = pending.values().iterator().next();
+                throw new ConfigException(first.originOf("dialer-proxy"), "'dialer-proxy' chains form a loop: "
+                        + String.join(" -> ", pending.keySet()));
+            }
+        }
+        // Groups look their members up lazily in the finished map, so groups may name groups.
+        Map<String, Outbound> all = new LinkedHashMap<>(built);
+        for (GroupEntry g : config.groups()) {
+            for (String member : g.members()) {
+                if (!built.containsKey(member) && !groupNames.contains(member)) {
+                    throw new ConfigException(g.origin(), "group '" + g.name() + "' names '" + member
+                            + "', which is neither an outbound nor a group");
+                }
+            }
+            all.put(g.name(), new ProxyGroup(g.name(), g.type(), g.members(), all));
+        }
+        checkGroupCycles(config.groups());
+        return new Outbounds(all);
+    }
+
+    private static String dialerProxy(ProxyEntry p) throws ConfigException {
+        try {
+            return p.options().string("dialer-proxy", null);
+        } catch (OptionException e) {
+            throw new ConfigException(p.originOf("dialer-proxy"), e.getMessage());
+        }
+    }
+
+    private Outbound builtIn(String name, String type, Config config) throws ConfigException {
+        OutboundType t = types.get(type);
+        if (t == null) {
+            throw new ConfigException(new dev.turnout.rules.Origin(config.displayName(), 0, 0),
+                    "no plugin provides the built-in outbound type '" + type + "' (available: " + available()
+                            + "); is the plugins folder in place?");
+        }
+        try {
+            return t.create(new OutboundOptions(name, type, Map.of()), context(hostDialer));
+        } catch (OptionException e) {
+            throw new IllegalStateException("plugin '" + type + "' refused its built-in outbound: " + e.getMessage(), e);
+        }
+    }
+
+    private Outbound create(ProxyEntry p, Dialer dialer) throws ConfigException {
+        OutboundType t = types.get(p.type());
+        if (t == null) {
+            throw new ConfigException(p.originOf("type"), "unknown outbound type '" + p.type() + "' for '"
+                    + p.name() + "'; available types: " + available());
+        }
+        try {
+            return t.create(p.options(), context(dialer));
+        } catch (OptionException e) {
+            throw new ConfigException(p.originOf(e.key()), e.getMessage());
+        } catch (RuntimeException e) {
+            throw new ConfigException(p.origin(), "plugin for type '" + p.type() + "' failed to build '" + p.name()
+                    + "': " + e);
+        }
+    }
+
+    private String available() {
+        return types.isEmpty() ? "none" : String.join(", ", types.keySet());
+    }
+
+    private OutboundContext context(Dialer dialer) {
+        return new OutboundContext() {
+            @Override
+            public Dialer dialer() {
+                return dialer;
+            }
+
+            @Override
+            public Resolver resolver() {
+                return resolver;
+            }
+        };
+    }
+
+    private static void checkGroupCycles(List<GroupEntry> groups) throws ConfigException {
+        Map<String, GroupEntry> byName = new HashMap<>();
+        groups.forEach(g -> byName.put(g.name(), g));
+        for (GroupEntry g : groups) {
+            if (reaches(g.name(), g, byName, new HashSet<>())) {
+                throw new ConfigException(g.origin(), "group '" + g.name() + "' contains itself through its members");
+            }
+        }
+    }
+
+    private static boolean reaches(String target, GroupEntry from, Map<String, GroupEntry> byName, Set<String> seen) {
+        for (String m : from.members()) {
+            if (m.equals(target)) {
+                return true;
+            }
+            GroupEntry next = byName.get(m);
+            if (next != null && seen.add(m) && reaches(target, next, byName, seen)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,160 @@
+package dev.turnout.host.relay;
+
+import dev.turnout.host.flow.Flow;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Moves bytes between an application's channel and its outbound's, on one event loop, with back-pressure
+ * (a side stops reading while the other cannot take more), half-close passed on (a FIN one way becomes a
+ * shutdown of output the other way), and an idle timeout.
+ */
+public final class Relay {
+
+    private Relay() {
+    }
+
+    /**
+     * Starts relaying; both channels must be on the same event loop. {@code onEnd} runs once, when both are
+     * closed.
+     */
+    public static void start(Channel application, Channel outbound, Flow flow, int idleSeconds, Runnable onEnd) {
+        application.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        outbound.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        application.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS));
+        application.pipeline().addLast("relay", new Side(outbound, flow, true));
+        outbound.pipeline().addLast("relay", new Side(application, flow, false));
+        Runnable once = new Runnable() {
+            private int closed;
+
+            @Override
+            public void run() {
+                if (++closed == 2) {
+                    onEnd.run();
+                }
+            }
+        };
+        application.closeFuture().addListener(f -> once.run());
+        outbound.closeFuture().addListener(f -> once.run());
+        flow.onClose(() -> {
+            resetAndClose(application);
+            outbound.close();
+        });
+        application.config().setAutoRead(true);
+        outbound.config().setAutoRead(true);
+        application.read();
+        outbound.read();
+    }
+
+    /** Closes with a TCP reset rather than a FIN, so the application learns at once that the flow failed. */
+    public static void resetAndClose(Channel channel) {
+        if (channel.isOpen()) {
+            try {
+                channel.config().setOption(ChannelOption.SO_LINGER, 0);
+            } catch (RuntimeException e) {
+                // not a TCP socket: a plain close is all there is
+            }
+            channel.close();
+        }
+    }
+
+    /** Flushes what is pending, then closes. */
+    static void closeOnFlush(Channel channel) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.close();
+        }
+    }
+
+    /** One direction: what this channel reads goes to {@code peer}. */
+    private static final class Side extends ChannelInboundHandlerAdapter {
+        private final Channel peer;
+        private final Flow flow;
+        private final boolean upload;
+
+        Side(Channel peer, Flow flow, boolean upload) {
+            this.peer = peer;
+            this.flow = flow;
+            this.upload = upload;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf buf) {
+                int n = buf.readableBytes();
+                if (upload) {
+                    flow.countUpload(n);
+                } else {
+                    flow.countDownload(n);
+                }
+            }
+            peer.write(msg, peer.voidPromise());
+            if (!peer.isWritable()) {
+                peer.flush();
+                ctx.channel().config().setAutoRead(false);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            peer.flush();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            // This channel drained (or filled): let the peer, which writes into it, read again (or stop).
+            peer.config().setAutoRead(ctx.channel().isWritable());
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                Channel self = ctx.channel();
+                if (peer instanceof DuplexChannel d && peer.isActive()) {
+                    peer.flush();
+                    d.shutdownOutput().addListener(f -> {
+                        if (!f.isSuccess()) {
+                            peer.close();
+                        }
+                    });
+                } else {
+                    closeOnFlush(peer);
+                }
+                if (self instanceof DuplexChannel ds && ds.isOutputShutdown()) {
+                    self.close();
+                    closeOnFlush(peer);
+                }
+                return;
+            }
+            if (evt instanceof IdleStateEvent) {
+                ctx.close();
+                peer.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            closeOnFlush(peer);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            resetAndClose(ctx.channel());
+            closeOnFlush(peer);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.turnout.host.route;
+
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ProviderEntry;
+import dev.turnout.rules.ProviderSource;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the contents of a config's rule providers: a file provider from its path; an http provider from its
+ * cached copy at {@code path}, downloading it first when asked to and when the copy is missing or older than
+ * its interval. When the URL cannot be reached the cached copy is used; with no copy either, the provider is
+ * empty and a note says so.
+ */
+public final class ProviderLoader {
+
+    /** What loading found: the contents, and notes for the user (not fetched, empty, stale). */
+    public record Loaded(Map<String, ProviderSource> sources, List<String> notes) {
+    }
+
+    private ProviderLoader() {
+    }
+
+    /**
+     * @param fetch whether http providers may be downloaded now ({@code turnout check} never downloads)
+     */
+    public static Loaded load(Config config, boolean fetch) throws ConfigException {
+        Map<String, ProviderSource> sources = new LinkedHashMap<>();
+        List<String> notes = new ArrayList<>();
+        for (ProviderEntry p : config.providers().values()) {
+            Path path = p.path();
+            if (p.type().equals("http")) {
+                if (fetch && isStale(path, p.intervalSeconds())) {
+                    try {
+                        download(p.url(), path);
+                    } catch (IOException e) {
+                        notes.add(p.origin() + ": provider '" + p.name() + "' could not be fetched from " + p.url()
+                                + " (" + e.getMessage() + ")" + (Files.exists(path) ? "; using the cached copy" : ""));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new ConfigException(p.origin(), "interrupted while fetching provider '" + p.name() + "'");
+                    }
+                }
+                if (!Files.exists(path)) {
+                    if (!fetch) {
+                        notes.add(p.origin() + ": provider '" + p.name() + "' not fetched (" + p.url() + "); no cached copy at " + path);
+                    }
+                    sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), "", path.toString(), p.origin()));
+                    continue;
+                }
+            } else if (!Files.exists(path)) {
+                throw new ConfigException(p.origin(), "provider '" + p.name() + "': file " + path + " does not exist");
+            }
+            try {
+                String content = Files.readString(path, StandardCharsets.UTF_8);
+                sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), content, path.toString(), p.origin()));
+            } catch (IOException e) {
+                throw new ConfigException(p.origin(), "provider '" + p.name() + "': cannot read " + path + ": " + e.getMessage());
+            }
+        }
+        return new Loaded(sources, notes);
+    }
+
+    private static boolean isStale(Path path, int intervalSeconds) {
+        try {
+            if (!Files.exists(path)) {
+                return true;
+            }
+            if (intervalSeconds <= 0) {
+                return false;
+            }
+            long age = System.currentTimeMillis() - Files.getLastModifiedTime(path).toMillis();
+            return age > intervalSeconds * 1000L;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** Downloads to a temporary file beside {@code path}, then renames: a reader never sees half a file. */
+    static void download(String url, Path path) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+                .header("User-Agent", "Turnout").GET().build();
+        Path parent = path.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, path.getFileName().toString(), ".part");
+        try {
+            HttpResponse<Path> response = client.send(request, HttpResponse.BodyHandlers.ofFile(tmp));
+            if (response.statusCode() / 100 != 2) {
+                throw new IOException("HTTP " + response.statusCode());
+            }
+            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}

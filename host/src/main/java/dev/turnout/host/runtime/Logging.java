@@ -1,0 +1,28 @@
+package dev.turnout.host.runtime;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import org.slf4j.LoggerFactory;
+
+/** Applies Clash's {@code log-level} to the logging backend. */
+public final class Logging {
+
+    private Logging() {
+    }
+
+    public static void apply(String clashLevel) {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return;
+        }
+        Level level = switch (clashLevel) {
+            case "debug" -> Level.DEBUG;
+            case "warning" -> Level.WARN;
+            case "error" -> Level.ERROR;
+            case "silent" -> Level.OFF;
+            default -> Level.INFO;
+        };
+        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(level);
+        // PF4J is chatty at info about its own mechanics; Turnout reports plugin outcomes itself.
+        context.getLogger("org.pf4j").setLevel(level.isGreaterOrEqual(Level.WARN) ? level : Level.WARN);
+    }
+}

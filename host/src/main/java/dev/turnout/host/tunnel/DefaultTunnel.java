@@ -1,0 +1,247 @@
+package dev.turnout.host.tunnel;
+
+import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Outbound;
+import dev.turnout.api.RejectedException;
+import dev.turnout.host.flow.Flow;
+import dev.turnout.host.flow.FlowTable;
+import dev.turnout.host.outbound.ProxyGroup;
+import dev.turnout.host.relay.Relay;
+import dev.turnout.host.route.Router;
+import dev.turnout.host.route.Routing;
+import dev.turnout.rules.Decision;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.io.IOException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tunnel loop: decide, open, record, relay. Deciding may resolve a name for an IP rule; that blocking
+ * step runs on {@code blockingExecutor}, never on an event loop.
+ */
+public final class DefaultTunnel implements Tunnel {
+
+    /** One line per flow, in one format: {@code [TCP] src --> dst match RULE using TARGET[OUTBOUND]}. */
+    private static final Logger routeLog = LoggerFactory.getLogger("turnout.route");
+
+    private final Router router;
+    private final FlowTable flows;
+    private final Executor blockingExecutor;
+    private final int idleSeconds;
+
+    public DefaultTunnel(Router router, FlowTable flows, Executor blockingExecutor, int idleSeconds) {
+        this.router = router;
+        this.flows = flows;
+        this.blockingExecutor = blockingExecutor;
+        this.idleSeconds = idleSeconds;
+    }
+
+    public FlowTable flows() {
+        return flows;
+    }
+
+    @Override
+    public void routeStream(Channel inbound, Metadata flow, StreamReadiness readiness) {
+        EventLoop loop = inbound.eventLoop();
+        decide(flow, loop).addListener(f -> {
+            if (!f.isSuccess()) {
+                fail(inbound, readiness, f.cause());
+                return;
+            }
+            Routed routed = (Routed) f.getNow();
+            Outbound out;
+            try {
+                out = leaf(routed.outbound());
+            } catch (RuntimeException e) {
+                fail(inbound, readiness, e);
+                return;
+            }
+            if (!inbound.isActive()) {
+                return;
+            }
+            log(flow, routed.decision(), out);
+            Flow record = flows.open(flow, routed.decision().rule(), routed.decision().target(), out.name());
+            if (record == null) {
+                fail(inbound, readiness, new IOException("flow table full (" + flows.capacity() + " flows)"));
+                return;
+            }
+            Future<Channel> opening = out.openStream(flow, loop);
+            // The application may leave while we dial; do not keep its outbound then.
+            inbound.closeFuture().addListener(cf -> {
+                if (!opening.isDone()) {
+                    opening.cancel(false);
+                }
+            });
+            opening.addListener(of -> {
+                if (!of.isSuccess()) {
+                    flows.remove(record);
+                    fail(inbound, readiness, of.cause());
+                    return;
+                }
+                Channel outbound = (Channel) of.getNow();
+                if (!inbound.isActive()) {
+                    outbound.close();
+                    flows.remove(record);
+                    return;
+                }
+                readiness.connected(outbound);
+                Relay.start(inbound, outbound, record, idleSeconds, () -> flows.remove(record));
+            });
+        });
+    }
+
+    @Override
+    public Future<DatagramSession> routeDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver toApplication) {
+        Promise<DatagramSession> promise = loop.newPromise();
+        decide(flow, loop).addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+                return;
+            }
+            Routed routed = (Routed) f.getNow();
+            Outbound out;
+            try {
+                out = leaf(routed.outbound());
+            } catch (RuntimeException e) {
+                promise.tryFailure(e);
+                return;
+            }
+            log(flow, routed.decision(), out);
+            if (!out.supportsUdp()) {
+                promise.tryFailure(new RejectedException("outbound '" + out.name() + "' does not carry UDP"));
+                return;
+            }
+            Flow record = flows.open(flow, routed.decision().rule(), routed.decision().target(), out.name());
+            if (record == null) {
+                promise.tryFailure(new IOException("flow table full (" + flows.capacity() + " flows)"));
+                return;
+            }
+            DatagramSession.Receiver counting = (sender, payload) -> {
+                record.countDownload(payload.readableBytes());
+                toApplication.receive(sender, payload);
+            };
+            out.openDatagram(flow, loop, counting).addListener(of -> {
+                if (!of.isSuccess()) {
+                    flows.remove(record);
+                    promise.tryFailure(of.cause());
+                    return;
+                }
+                DatagramSession session = new CountingSession((DatagramSession) of.getNow(), record, flows);
+                record.onClose(session::close);
+                if (!promise.trySuccess(session)) {
+                    session.close();
+                }
+            });
+        });
+        return promise;
+    }
+
+    /** A routing decision and the outbound it names, taken from one routing snapshot. */
+    private record Routed(Decision decision, Outbound outbound) {
+    }
+
+    private Future<Routed> decide(Metadata flow, EventLoop loop) {
+        Routing routing = router.current();
+        if (!Router.mayBlock(routing, flow)) {
+            try {
+                return loop.newSucceededFuture(routed(routing, flow));
+            } catch (RuntimeException e) {
+                return loop.newFailedFuture(e);
+            }
+        }
+        Promise<Routed> promise = loop.newPromise();
+        try {
+            blockingExecutor.execute(() -> {
+                try {
+                    promise.trySuccess(routed(routing, flow));
+                } catch (RuntimeException e) {
+                    promise.tryFailure(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            promise.tryFailure(e);
+        }
+        return promise;
+    }
+
+    private Routed routed(Routing routing, Metadata flow) {
+        Decision d = router.decide(routing, flow);
+        Outbound out = routing.outbounds().get(d.target());
+        if (out == null) {
+            throw new IllegalStateException("rule " + d.rule() + " names unknown outbound " + d.target());
+        }
+        return new Routed(d, out);
+    }
+
+    private static Outbound leaf(Outbound out) {
+        return out instanceof ProxyGroup g ? g.leaf() : out;
+    }
+
+    private static void fail(Channel inbound, StreamReadiness readiness, Throwable cause) {
+        if (!(cause instanceof RejectedException)) {
+            routeLog.warn("flow from {} failed: {}", inbound.remoteAddress(), describe(cause));
+        }
+        if (readiness == StreamReadiness.SILENT) {
+            // Nothing to say in a protocol: a reset is how the application learns at once.
+            Relay.resetAndClose(inbound);
+            return;
+        }
+        try {
+            readiness.failed(cause);
+        } finally {
+            // An inbound that speaks a protocol closes after its error reply; a reset could discard the reply.
+            inbound.eventLoop().schedule(() -> { inbound.close(); }, 5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    private static String describe(Throwable cause) {
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    }
+
+    private static void log(Metadata flow, Decision d, Outbound leaf) {
+        if (routeLog.isInfoEnabled()) {
+            String using = d.target().equals(leaf.name()) ? d.target() : d.target() + "[" + leaf.name() + "]";
+            routeLog.info("[{}] {} --> {} match {} using {}", flow.network(),
+                    flow.source() == null ? "-" : flow.source().getAddress().getHostAddress() + ":" + flow.source().getPort(),
+                    flow.destination(), d.rule(), using);
+        }
+    }
+
+    /** Counts what the application sends, and takes the flow out of the table when the session ends. */
+    private static final class CountingSession implements DatagramSession {
+        private final DatagramSession inner;
+        private final Flow flow;
+        private final FlowTable table;
+
+        CountingSession(DatagramSession inner, Flow flow, FlowTable table) {
+            this.inner = inner;
+            this.flow = flow;
+            this.table = table;
+        }
+
+        @Override
+        public void send(Destination destination, ByteBuf payload) {
+            flow.countUpload(payload.readableBytes());
+            inner.send(destination, payload);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return inner.isOpen();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+            table.remove(flow);
+        }
+    }
+}
