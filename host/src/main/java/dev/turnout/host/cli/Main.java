@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "A rule-based proxy: Clash configs, a TUN mode, outbounds as plugins.",
         subcommands = {RunCommand.class, CheckCommand.class, MatchCommand.class, PluginsCommand.class,
                 ReloadCommand.class, CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+public final class Main implements java.util.concurrent.Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -23,8 +23,8 @@ public final class Main implements Runnable {
     }
 
     @Override
-    public void run() {
+    public Integer call() {
         // `turnout` alone: run on the built-in default, as the README promises.
-        spec.commandLine().getSubcommands().get("run").execute();
+        return spec.commandLine().getSubcommands().get("run").execute();
     }
 }

@@ -98,7 +98,10 @@ final class RunCommand implements Callable<Integer> {
 
     private static void deleteQuietly(Path pid) {
         try {
-            Files.deleteIfExists(pid);
+            // Only our own: another instance may have taken the file over since.
+            if (Files.exists(pid) && Files.readString(pid).trim().equals(Long.toString(ProcessHandle.current().pid()))) {
+                Files.delete(pid);
+            }
         } catch (IOException e) {
             // nothing left to do at shutdown
         }

@@ -101,7 +101,7 @@ public final class Turnout implements AutoCloseable {
         InetAddress bind = address(config.bindAddress());
         for (int port : new int[] {config.mixedPort(), config.socksPort(), config.httpPort()}) {
             if (port > 0 && inbounds.stream().noneMatch(i -> i instanceof MixedInbound m && m.localAddress().getPort() == port)) {
-                MixedInbound m = MixedInbound.bind(new InetSocketAddress(bind, port), boss, workers, tunnel, workers);
+                MixedInbound m = MixedInbound.bind(new InetSocketAddress(bind, port), boss, workers, tunnel);
                 inbounds.add(m);
                 if (mixed == null) {
                     mixed = m;

@@ -7,6 +7,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -21,13 +24,16 @@ public final class MixedInbound implements AutoCloseable {
     static final int HANDSHAKE_TIMEOUT_SECONDS = 10;
 
     private final Channel server;
+    private final ChannelGroup connections;
 
-    private MixedInbound(Channel server) {
+    private MixedInbound(Channel server, ChannelGroup connections) {
         this.server = server;
+        this.connections = connections;
     }
 
     public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
-                                    Tunnel tunnel, EventLoopGroup udpGroup) throws InterruptedException {
+                                    Tunnel tunnel) throws InterruptedException {
+        ChannelGroup connections = new DefaultChannelGroup("mixed", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(Transport.serverChannelType())
@@ -37,21 +43,28 @@ public final class MixedInbound implements AutoCloseable {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        connections.add(ch);
                         ch.pipeline().addLast("handshake-timeout",
                                 new ReadTimeoutHandler(HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS));
                         ch.pipeline().addLast("detect", new ProtocolDetector(tunnel, address.getAddress()));
                     }
                 });
         Channel server = b.bind(address).sync().channel();
-        return new MixedInbound(server);
+        return new MixedInbound(server, connections);
     }
 
     public InetSocketAddress localAddress() {
         return (InetSocketAddress) server.localAddress();
     }
 
+    /** Client connections open right now; closed ones leave the group by themselves. */
+    public int openConnections() {
+        return connections.size();
+    }
+
     @Override
     public void close() {
         server.close().syncUninterruptibly();
+        connections.close();
     }
 }

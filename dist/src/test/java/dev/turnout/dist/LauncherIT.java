@@ -1,0 +1,108 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a newcomer does first: the packaged launcher, the built-in default, check and its errors. */
+class LauncherIT {
+
+    static final Path DIST = Path.of(System.getProperty("turnout.dist"));
+    static final Path SHARED = Path.of(System.getProperty("turnout.repo")).resolve("../shared").normalize();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void layoutHasLauncherLibsPluginsRulesConfigAndUnit() throws Exception {
+        assertTrue(Files.isExecutable(DIST.resolve("bin/turnout")));
+        for (String f : new String[] {"config.yaml", "rules/private.yaml", "rules/lan.txt", "systemd/turnout.service"}) {
+            assertTrue(Files.isRegularFile(DIST.resolve(f)), f);
+        }
+        try (var s = Files.list(DIST.resolve("plugins"))) {
+            assertEquals(4, s.filter(p -> p.toString().endsWith(".jar")).count());
+        }
+        try (var s = Files.list(DIST.getParent())) {
+            assertTrue(s.anyMatch(p -> p.getFileName().toString().matches("turnout-.*\\.tar\\.gz")), "tarball");
+        }
+    }
+
+    @Test
+    void versionAndHelpWork() throws Exception {
+        Netns.Result version = PluginsIT.runLauncher("--version");
+        assertEquals(0, version.exitCode(), version.stderr());
+        assertTrue(version.stdout().startsWith("turnout "), version.stdout());
+        for (String cmd : new String[] {"run", "check", "match", "plugins", "reload"}) {
+            Netns.Result help = PluginsIT.runLauncher(cmd, "--help");
+            assertEquals(0, help.exitCode(), cmd + ": " + help.stderr());
+            assertTrue(help.stdout().contains("Usage: turnout " + cmd), help.stdout());
+        }
+    }
+
+    @Test
+    void theShippedExampleConfigChecksClean() throws Exception {
+        Netns.Result r = PluginsIT.runLauncher("check", "-c", DIST.resolve("config.yaml").toString());
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        assertTrue(r.stdout().contains("RULE-SET") && r.stdout().endsWith("OK\n"), r.stdout());
+    }
+
+    @Test
+    void checkOnLoyalsoldiersExampleReportsUnfetchedProvidersInsteadOfFailing() throws Exception {
+        Path config = SHARED.resolve("rulesets/loyalsoldier-clash-rules/example-config.yaml");
+        assumeTrue(Files.exists(config), () -> "skipped: " + config + " is not here");
+        // Run from a scratch folder so no cached provider copies exist.
+        Netns.Result r = PluginsIT.runLauncher("check", "-c", config.toString(), "-d", dir.toString());
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        assertTrue(r.stdout().contains("not fetched"), r.stdout());
+        assertTrue(r.stdout().contains("PROXY") && r.stdout().contains("select"), r.stdout());
+        assertTrue(r.stdout().contains("RULE-SET"), r.stdout());
+    }
+
+    @Test
+    void aBrokenConfigExitsNonZeroWithFileLineColumnAndStartsNothing() throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "mixed-port: 7892\nproxies:\n  - {name: a, type: nosuch, server: x, port: 1}\n");
+        Netns.Result check = PluginsIT.runLauncher("check", "-c", bad.toString());
+        assertEquals(2, check.exitCode());
+        assertTrue(check.stderr().contains(bad + ":3:23: unknown outbound type 'nosuch'"), check.stderr());
+        String why = Netns.unavailableReason();
+        assumeTrue(why == null, () -> "skipped the run half: " + why);
+        try (Netns ns = Netns.create("tbad")) {
+            Netns.Result run = ns.run(Duration.ofSeconds(60), DIST.resolve("bin/turnout").toString(), "run", "-c", bad.toString(),
+                    "--pid-file", dir.resolve("pid").toString());
+            assertEquals(2, run.exitCode(), run.stderr());
+            assertEquals(0, ns.run(Duration.ofSeconds(5), "ss", "-Htln").stdout().lines().count(), "something listens");
+        }
+    }
+
+    @Test
+    void theBuiltInDefaultServesAMixedPortOnLoopback7890() throws Exception {
+        String why = Netns.unavailableReason();
+        assumeTrue(why == null, () -> "skipped: " + why);
+        assumeTrue(Daemons.missing("curl") == null, "skipped: curl missing");
+        try (Netns ns = Netns.create("tdef")) {
+            ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+            Path log = dir.resolve("turnout.log");
+            // Exactly what the README says: the launcher with no arguments.
+            ns.spawn(log, DIST.resolve("bin/turnout").toString());
+            ns.awaitTcpPort(7890, Duration.ofSeconds(30));
+            ns.awaitTcpPort(8080, Duration.ofSeconds(20));
+            Netns.Result listeners = ns.run(Duration.ofSeconds(5), "ss", "-Htln", "sport = :7890");
+            assertTrue(listeners.stdout().contains("127.0.0.1:7890"), listeners.stdout());
+            Netns.Result r = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10", "--proxy",
+                    "http://127.0.0.1:7890", "http://127.0.0.1:8080/default");
+            assertEquals(0, r.exitCode(), r.stderr() + MixedPortIT.read(log));
+            assertEquals("hello /default from 127.0.0.1\n", r.stdout());
+            assertNotEquals(-1, MixedPortIT.read(log).indexOf("match MATCH using DIRECT"), MixedPortIT.read(log));
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The mixed port end to end: the packaged launcher runs Turnout in a namespace of the test's own, with a real
+ * dante-server and tinyproxy beside it, and curl and byte-level clients in front of it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MixedPortIT {
+
+    static final int MIXED = 7890;
+    static final int HTTP = 8080;
+    static final int ECHO = 5300;
+    static final int SILENT = 8099;
+    static final int HANGING_PROXY = 8098;
+    static final int DANTE = 1080;
+    static final int TINYPROXY = 3128;
+
+    @TempDir
+    Path dir;
+
+    Netns ns;
+    Path danteLog;
+    Path tinyproxyLog;
+    Path turnoutLog;
+
+    @BeforeAll
+    void start() throws Exception {
+        String why = Netns.unavailableReason();
+        assumeTrue(why == null, () -> "skipped: " + why);
+        for (String binary : new String[] {"danted", "tinyproxy", "curl"}) {
+            String missing = Daemons.missing(binary);
+            assumeTrue(missing == null, () -> "skipped: " + missing);
+        }
+        Path dist = Path.of(System.getProperty("turnout.dist"));
+        ns = Netns.create("tmix");
+        ns.hosts(Map.of("direct.test", "127.0.0.1", "via-socks.test", "127.0.0.1", "via-http.test", "127.0.0.1",
+                "rejected.test", "127.0.0.1", "echo.test", "127.0.0.1"));
+        ns.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
+        ns.spawn(dir.resolve("echo.log"), Daemons.peer("udp-echo", Integer.toString(ECHO)));
+        ns.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));
+        ns.spawn(dir.resolve("silent2.log"), Daemons.peer("silent", Integer.toString(HANGING_PROXY)));
+        danteLog = dir.resolve("danted.log");
+        tinyproxyLog = dir.resolve("tinyproxy.log");
+        Daemons.dante(ns, dir, DANTE, danteLog);
+        Daemons.tinyproxy(ns, dir, TINYPROXY, tinyproxyLog, HTTP, SILENT);
+        ns.awaitTcpPort(HTTP, Duration.ofSeconds(20));
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n",
+                "mixed-port: " + MIXED,
+                "log-level: info",
+                "proxies:",
+                "  - {name: dante, type: socks5, server: 127.0.0.1, port: " + DANTE + ", udp: true}",
+                "  - {name: tiny, type: http, server: 127.0.0.1, port: " + TINYPROXY + "}",
+                "  - {name: dead-socks, type: socks5, server: 127.0.0.1, port: 1}",
+                "  - {name: hanging-socks, type: socks5, server: 127.0.0.1, port: " + HANGING_PROXY + "}",
+                "rules:",
+                "  - DOMAIN-SUFFIX,via-socks.test,dante",
+                "  - DOMAIN-SUFFIX,via-http.test,tiny",
+                "  - DOMAIN-SUFFIX,rejected.test,REJECT",
+                "  - DOMAIN,down.test,dead-socks",
+                "  - DOMAIN,hang.test,hanging-socks",
+                "  - DOMAIN,udp-socks.test,dante",
+                "  - MATCH,DIRECT",
+                ""));
+        turnoutLog = dir.resolve("turnout.log");
+        ns.spawn(turnoutLog, dist.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
+                "--pid-file", dir.resolve("turnout.pid").toString());
+        ns.awaitTcpPort(MIXED, Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    void stop() {
+        if (ns != null) {
+            ns.close();
+        }
+    }
+
+    private Netns.Result curl(String... args) throws IOException, InterruptedException {
+        String[] cmd = new String[args.length + 4];
+        cmd[0] = "curl";
+        cmd[1] = "-sS";
+        cmd[2] = "--max-time";
+        cmd[3] = "20";
+        System.arraycopy(args, 0, cmd, 4, args.length);
+        return ns.run(Duration.ofSeconds(30), cmd);
+    }
+
+    @Test
+    void socks5ClientReachesServerDirect() throws Exception {
+        Netns.Result r = curl("--socks5-hostname", "127.0.0.1:" + MIXED, "http://direct.test:" + HTTP + "/socks-direct");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals("hello /socks-direct from 127.0.0.1\n", r.stdout());
+    }
+
+    @Test
+    void httpProxyClientReachesServerDirectWithAbsoluteUri() throws Exception {
+        Netns.Result r = curl("--proxy", "http://127.0.0.1:" + MIXED, "http://direct.test:" + HTTP + "/plain?q=1");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals("hello /plain?q=1 from 127.0.0.1\n", r.stdout());
+    }
+
+    @Test
+    void httpConnectClientReachesServerDirect() throws Exception {
+        Netns.Result r = curl("--proxytunnel", "--proxy", "http://127.0.0.1:" + MIXED, "http://direct.test:" + HTTP + "/tunnel");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals("hello /tunnel from 127.0.0.1\n", r.stdout());
+    }
+
+    @Test
+    void socks5PluginCarriesTheNameToDante() throws Exception {
+        Netns.Result r = curl("--socks5-hostname", "127.0.0.1:" + MIXED, "http://via-socks.test:" + HTTP + "/dante");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals("hello /dante from 127.0.0.1\n", r.stdout());
+        assertTrue(awaitLog(danteLog, "via-socks.test"), () -> "dante's log does not show the name:\n" + read(danteLog));
+        assertTrue(read(turnoutLog).contains("match DOMAIN-SUFFIX,via-socks.test using dante"), () -> read(turnoutLog));
+    }
+
+    @Test
+    void httpPluginTunnelsThroughTinyproxy() throws Exception {
+        Netns.Result r = curl("--proxy", "http://127.0.0.1:" + MIXED, "http://via-http.test:" + HTTP + "/tiny");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals("hello /tiny from 127.0.0.1\n", r.stdout());
+        assertTrue(awaitLog(tinyproxyLog, "via-http.test"), () -> "tinyproxy's log does not show the host:\n" + read(tinyproxyLog));
+    }
+
+    @Test
+    void rejectFailsFastForBothProtocols() throws Exception {
+        long start = System.nanoTime();
+        Netns.Result socks = curl("--socks5-hostname", "127.0.0.1:" + MIXED, "http://rejected.test:" + HTTP + "/");
+        Netns.Result http = curl("--proxy", "http://127.0.0.1:" + MIXED, "http://rejected.test:" + HTTP + "/");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertNotEquals(0, socks.exitCode());
+        assertNotEquals(0, http.exitCode());
+        assertTrue(socks.stderr().contains("not allowed") || socks.stderr().contains("(2)"), socks.stderr());
+        Netns.Result status = curl("-o", "/dev/null", "-w", "%{http_code}", "--proxy", "http://127.0.0.1:" + MIXED,
+                "http://rejected.test:" + HTTP + "/");
+        assertEquals("403", status.stdout());
+        assertTrue(millis < 3000, "REJECT took " + millis + " ms");
+    }
+
+    @Test
+    void udpAssociateEchoesViaDirect() throws Exception {
+        Netns.Result r = ns.run(Duration.ofSeconds(30), Daemons.peer("socks5-udp", Integer.toString(MIXED), "127.0.0.1",
+                Integer.toString(ECHO), "ping-direct"));
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        assertEquals("echo: ping-direct", r.stdout().trim());
+    }
+
+    @Test
+    void udpAssociateEchoesViaSocks5PluginAndDante() throws Exception {
+        Netns.Result r = ns.run(Duration.ofSeconds(30), Daemons.peer("socks5-udp", Integer.toString(MIXED), "udp-socks.test",
+                Integer.toString(ECHO), "ping-dante"));
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + "\n" + read(turnoutLog));
+        assertEquals("echo: ping-dante", r.stdout().trim());
+        assertTrue(awaitLog(danteLog, "udp"), () -> "dante's log shows no UDP relay:\n" + read(danteLog));
+    }
+
+    @Test
+    void upstreamProxyDownFailsPromptly() throws Exception {
+        long start = System.nanoTime();
+        Netns.Result r = curl("--socks5-hostname", "127.0.0.1:" + MIXED, "http://down.test:" + HTTP + "/");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertNotEquals(0, r.exitCode());
+        assertTrue(millis < 3000, "took " + millis + " ms");
+    }
+
+    @Test
+    void upstreamProxyThatHangsFailsWithinItsTimeout() throws Exception {
+        long start = System.nanoTime();
+        Netns.Result r = curl("--proxy", "http://127.0.0.1:" + MIXED, "http://hang.test:" + HTTP + "/");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertNotEquals(0, r.exitCode());
+        assertTrue(millis < 15_000, "took " + millis + " ms");
+    }
+
+    private static final Pattern PROBE = Pattern.compile("reply=(\\S*) text=(.*) closed_ms=(-?\\d+)");
+
+    private Matcher probe(String kind) throws Exception {
+        Netns.Result r = ns.run(Duration.ofSeconds(40), Daemons.peer("probe", Integer.toString(MIXED), kind));
+        Matcher m = PROBE.matcher(r.stdout().trim());
+        assertTrue(m.matches(), () -> "probe " + kind + " printed: " + r.stdout() + r.stderr());
+        return m;
+    }
+
+    @Test
+    void malformedSocks5CommandGetsAnErrorReplyAndIsClosed() throws Exception {
+        Matcher m = probe("socks-garbage-command");
+        long closed = Long.parseLong(m.group(3));
+        assertTrue(closed >= 0 && closed < 2000, "closed after " + closed + " ms");
+        assertTrue(m.group(1).startsWith("0500"), "greeting reply first: " + m.group(1));
+    }
+
+    @Test
+    void socks5ClientOfferingNoMethodIsRefused() throws Exception {
+        Matcher m = probe("socks-no-methods");
+        long closed = Long.parseLong(m.group(3));
+        assertEquals("05ff", m.group(1));
+        assertTrue(closed >= 0 && closed < 2000, "closed after " + closed + " ms");
+    }
+
+    @Test
+    void malformedHttpRequestGets400() throws Exception {
+        Matcher m = probe("http-garbage");
+        assertTrue(m.group(2).startsWith("HTTP/1.1 400"), m.group(2));
+        assertTrue(Long.parseLong(m.group(3)) >= 0);
+    }
+
+    @Test
+    void originFormRequestToTheProxyGets400() throws Exception {
+        Matcher m = probe("http-origin-form");
+        assertTrue(m.group(2).startsWith("HTTP/1.1 400"), m.group(2));
+    }
+
+    @Test
+    void oversizedHttpHeadGets431() throws Exception {
+        Matcher m = probe("http-huge-head");
+        assertTrue(m.group(2).startsWith("HTTP/1.1 431"), m.group(2));
+    }
+
+    @Test
+    void silentOrTruncatedClientIsDroppedAfterTheHandshakeTimeout() throws Exception {
+        for (String kind : new String[] {"silent", "socks-truncated"}) {
+            long closed = Long.parseLong(probe(kind).group(3));
+            assertTrue(closed >= 9_000 && closed < 15_000, kind + " closed after " + closed + " ms");
+        }
+    }
+
+    @Test
+    void abandonedConnectionsLeaveNothingOpen() throws Exception {
+        Netns.Result r = ns.run(Duration.ofSeconds(60), Daemons.peer("abandon", Integer.toString(MIXED),
+                Integer.toString(SILENT), "200"));
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        int open = -1;
+        int upstream = -1;
+        while (System.nanoTime() < deadline) {
+            open = ns.establishedOn(MIXED);
+            upstream = ns.establishedOn(SILENT);
+            if (open == 0 && upstream == 0) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertEquals(0, open, "client connections still open on the mixed port");
+        assertEquals(0, upstream, "connections to the hanging upstream still open");
+        // And the port still works afterwards.
+        socks5ClientReachesServerDirect();
+    }
+
+    private static boolean awaitLog(Path log, String needle) throws InterruptedException {
+        for (int i = 0; i < 50; i++) {
+            if (read(log).contains(needle)) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "(no " + file + ")";
+        } catch (IOException e) {
+            return "(unreadable " + file + ": " + e + ")";
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.turnout.api.OutboundType;
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.ExamplePlugin;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.host.plugin.LoadedPlugin;
+import dev.turnout.host.plugin.PluginHost;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pf4j.PluginClassLoader;
+
+/** The four built-in outbounds are plugins loaded from jars, exactly as a third party's would be. */
+class PluginsIT {
+
+    static final Path DIST = Path.of(System.getProperty("turnout.dist"));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theFourBuiltInPluginsLoadFromTheirJarsNotTheClassPath() {
+        try (PluginHost host = PluginHost.load(DIST.resolve("plugins"))) {
+            assertEquals(Set.of(), Set.copyOf(host.failures()), "failures: " + host.failures());
+            Set<String> ids = host.plugins().stream().map(LoadedPlugin::id).collect(Collectors.toCollection(TreeSet::new));
+            assertEquals(new TreeSet<>(Set.of("direct", "socks5", "http-connect", "reject")), ids);
+            assertEquals(Set.of("direct", "socks5", "http", "reject"), host.outboundTypes().keySet());
+            for (OutboundType type : host.outboundTypes().values()) {
+                // The implementation comes from the plugin's own loader, the interface from the host's.
+                assertInstanceOf(PluginClassLoader.class, type.getClass().getClassLoader(), type.type());
+                assertEquals(OutboundType.class.getClassLoader(), getClass().getClassLoader());
+            }
+        }
+    }
+
+    @Test
+    void pluginsAreNotOnTheTestClassPath() {
+        assertTrue(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).noneMatch(l -> l.contains("turnout-plugin-")),
+                "a plugin jar on the class path would prove nothing");
+        for (String cls : new String[] {"dev.turnout.plugins.socks5.Socks5Plugin", "dev.turnout.plugins.direct.DirectPlugin"}) {
+            boolean found;
+            try {
+                Class.forName(cls);
+                found = true;
+            } catch (ClassNotFoundException e) {
+                found = false;
+            }
+            assertTrue(!found, cls + " must only be reachable through its plugin jar");
+        }
+    }
+
+    @Test
+    void aDroppedInPluginIsPickedUpAndABrokenOneIsReportedWithItsPath() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
+            for (Path jar : jars) {
+                Files.copy(jar, plugins.resolve(jar.getFileName()));
+            }
+        }
+        Files.copy(ExamplePlugin.build(dir), plugins.resolve("example-pinned-1.0.0.jar"));
+        Files.writeString(plugins.resolve("broken.jar"), "this is not a jar");
+        try (PluginHost host = PluginHost.load(plugins)) {
+            assertTrue(host.outboundTypes().containsKey("pinned"), host.outboundTypes().keySet().toString());
+            assertEquals(5, host.plugins().size(), host.plugins().toString());
+            assertEquals(1, host.failures().size(), host.failures().toString());
+            assertEquals(plugins.resolve("broken.jar"), host.failures().get(0).path());
+        }
+        Netns.Result listing = runLauncher("plugins", "--plugins", plugins.toString());
+        assertEquals(0, listing.exitCode(), listing.stderr());
+        assertTrue(listing.stdout().contains("example-pinned") && listing.stdout().contains("pinned"), listing.stdout());
+        assertTrue(listing.stdout().contains("socks5") && listing.stdout().contains("http-connect"), listing.stdout());
+        assertTrue(listing.stdout().contains("FAILED " + plugins.resolve("broken.jar")), listing.stdout());
+    }
+
+    @Test
+    void theExamplePluginCarriesTrafficThroughTheHostDialer() throws Exception {
+        String why = Netns.unavailableReason();
+        assumeTrue(why == null, () -> "skipped: " + why);
+        assumeTrue(Daemons.missing("curl") == null, "skipped: curl missing");
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
+            for (Path jar : jars) {
+                Files.copy(jar, plugins.resolve(jar.getFileName()));
+            }
+        }
+        Files.copy(ExamplePlugin.build(dir), plugins.resolve("example-pinned-1.0.0.jar"));
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n",
+                "mixed-port: 7891",
+                "proxies:",
+                "  - {name: sink, type: pinned, server: 127.0.0.1, port: 8080}",
+                "rules:",
+                "  - DOMAIN-SUFFIX,pinned.test,sink",
+                "  - MATCH,REJECT",
+                ""));
+        try (Netns ns = Netns.create("tplug")) {
+            ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+            ns.spawn(dir.resolve("turnout.log"), DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
+                    "--plugins", plugins.toString(), "--pid-file", dir.resolve("pid").toString());
+            ns.awaitTcpPort(7891, Duration.ofSeconds(30));
+            ns.awaitTcpPort(8080, Duration.ofSeconds(20));
+            Netns.Result r = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10", "--socks5-hostname",
+                    "127.0.0.1:7891", "http://anything.pinned.test:1234/x");
+            assertEquals(0, r.exitCode(), r.stderr() + MixedPortIT.read(dir.resolve("turnout.log")));
+            assertEquals("hello /x from 127.0.0.1\n", r.stdout());
+        }
+    }
+
+    static Netns.Result runLauncher(String... args) throws Exception {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = DIST.resolve("bin/turnout").toString();
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        Path out = Files.createTempFile("launcher", ".out");
+        Path err = Files.createTempFile("launcher", ".err");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Netns.Result(-1, Files.readString(out), "timed out");
+            }
+            return new Netns.Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+}

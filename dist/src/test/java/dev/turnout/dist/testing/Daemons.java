@@ -1,0 +1,83 @@
+package dev.turnout.dist.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Real upstream proxies, configured by the test and started inside its namespace. */
+public final class Daemons {
+
+    private Daemons() {
+    }
+
+    public static String missing(String binary) {
+        for (String dir : new String[] {"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/"}) {
+            if (Files.isExecutable(Path.of(dir + binary))) {
+                return null;
+            }
+        }
+        return binary + " is not installed (the test command installs it with apt-get when run as root)";
+    }
+
+    /** dante-server on 127.0.0.1:{@code port}, no authentication, CONNECT and UDP ASSOCIATE; logs to {@code log}. */
+    public static Process dante(Netns ns, Path dir, int port, Path log) throws IOException, InterruptedException {
+        Path conf = dir.resolve("danted.conf");
+        Files.writeString(conf, String.join("\n",
+                "logoutput: " + log,
+                "internal: 127.0.0.1 port = " + port,
+                "external: 127.0.0.1",
+                "clientmethod: none",
+                "socksmethod: none",
+                "user.privileged: root",
+                "user.unprivileged: nobody",
+                "client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect disconnect error }",
+                "socks block { from: 0.0.0.0/0 to: 127.0.0.1/32 port = 9 log: connect error }",
+                "socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 command: connect udpassociate udpreply log: connect disconnect error }",
+                ""));
+        Process p = ns.spawn(dir.resolve("danted.out"), "danted", "-f", conf.toString(), "-p", dir.resolve("danted.pid").toString());
+        ns.awaitTcpPort(port, Duration.ofSeconds(15));
+        return p;
+    }
+
+    /** tinyproxy on 127.0.0.1:{@code port}, allowing CONNECT to {@code connectPorts}; logs connections to {@code log}. */
+    public static Process tinyproxy(Netns ns, Path dir, int port, Path log, int... connectPorts)
+            throws IOException, InterruptedException {
+        Path conf = dir.resolve("tinyproxy.conf");
+        StringBuilder sb = new StringBuilder();
+        sb.append("Port ").append(port).append('\n')
+                .append("Listen 127.0.0.1\n")
+                .append("Timeout 30\n")
+                .append("LogFile \"").append(log).append("\"\n")
+                .append("LogLevel Connect\n")
+                .append("MaxClients 64\n")
+                .append("Allow 127.0.0.1\n")
+                .append("DisableViaHeader Yes\n");
+        for (int p : connectPorts) {
+            sb.append("ConnectPort ").append(p).append('\n');
+        }
+        Files.writeString(conf, sb.toString());
+        // tinyproxy drops to 'nobody' when started as root: let it write its log.
+        Files.writeString(log, "");
+        log.toFile().setWritable(true, false);
+        dir.toFile().setExecutable(true, false);
+        Process p = ns.spawn(dir.resolve("tinyproxy.out"), "tinyproxy", "-d", "-c", conf.toString());
+        ns.awaitTcpPort(port, Duration.ofSeconds(15));
+        return p;
+    }
+
+    public static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** {@code java -cp <this test's class path> Peers ARGS}, for running a peer inside a namespace. */
+    public static String[] peer(String... args) {
+        String[] cmd = new String[4 + args.length];
+        cmd[0] = java();
+        cmd[1] = "-cp";
+        cmd[2] = System.getProperty("java.class.path");
+        cmd[3] = Peers.class.getName();
+        System.arraycopy(args, 0, cmd, 4, args.length);
+        return cmd;
+    }
+}

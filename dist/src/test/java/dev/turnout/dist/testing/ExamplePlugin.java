@@ -1,0 +1,58 @@
+package dev.turnout.dist.testing;
+
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+
+/**
+ * Builds the example plugin from its source, the way a third party would: compiled against the plugin API,
+ * PF4J and Netty only, with PF4J's annotation processor indexing its extension, packed with the manifest
+ * PF4J reads.
+ */
+public final class ExamplePlugin {
+
+    private ExamplePlugin() {
+    }
+
+    public static Path build(Path workDir) throws IOException, URISyntaxException {
+        Path sources = Path.of(ExamplePlugin.class.getResource("/example-plugin").toURI());
+        Path classes = Files.createDirectories(workDir.resolve("example-classes"));
+        List<String> files;
+        try (Stream<Path> s = Files.walk(sources)) {
+            files = s.filter(p -> p.toString().endsWith(".java")).map(Path::toString).toList();
+        }
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        String[] args = Stream.concat(Stream.of("-d", classes.toString(), "--release", "17",
+                "-cp", System.getProperty("java.class.path")), files.stream()).toArray(String[]::new);
+        int code = javac.run(null, null, System.err, args);
+        if (code != 0) {
+            throw new IOException("the example plugin did not compile");
+        }
+        Manifest manifest = new Manifest();
+        Attributes a = manifest.getMainAttributes();
+        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        a.putValue("Plugin-Id", "example-pinned");
+        a.putValue("Plugin-Version", "1.0.0");
+        a.putValue("Plugin-Class", "dev.turnout.example.PinnedPlugin");
+        a.putValue("Plugin-Provider", "Example Corp");
+        Path jar = workDir.resolve("example-pinned-1.0.0.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest);
+             Stream<Path> s = Files.walk(classes)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                out.putNextEntry(new JarEntry(classes.relativize(p).toString().replace('\\', '/')));
+                out.write(Files.readAllBytes(p));
+                out.closeEntry();
+            }
+        }
+        return jar;
+    }
+}

@@ -1,0 +1,167 @@
+package dev.turnout.dist.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A network namespace of the test's own, with only loopback up. Everything the test starts runs inside it,
+ * so the machine's own interfaces and routes are never touched; closing it kills every process in it and
+ * deletes it, also when the test failed.
+ */
+public final class Netns implements AutoCloseable {
+
+    private final String name;
+    private final List<Process> spawned = new ArrayList<>();
+
+    private Netns(String name) {
+        this.name = name;
+    }
+
+    /** Why namespaces cannot be used here, or {@code null} when they can. */
+    public static String unavailableReason() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return "needs root to create network namespaces (CI runs as root)";
+        }
+        if (!Files.isExecutable(Path.of("/usr/sbin/ip")) && !Files.isExecutable(Path.of("/sbin/ip"))
+                && !Files.isExecutable(Path.of("/usr/bin/ip"))) {
+            return "needs the ip command (iproute2)";
+        }
+        return null;
+    }
+
+    public static Netns create(String prefix) throws IOException, InterruptedException {
+        String name = prefix + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
+        Netns ns = new Netns(name);
+        ns.must(Duration.ofSeconds(10), "ip", "netns", "add", name);
+        try {
+            ns.must(Duration.ofSeconds(10), "ip", "-n", name, "link", "set", "lo", "up");
+        } catch (IOException | RuntimeException e) {
+            ns.close();
+            throw e;
+        }
+        return ns;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Gives the namespace its own /etc/hosts (ip netns exec bind-mounts /etc/netns/NAME/hosts). */
+    public void hosts(Map<String, String> nameToAddress) throws IOException {
+        Path dir = Path.of("/etc/netns", name);
+        Files.createDirectories(dir);
+        StringBuilder sb = new StringBuilder("127.0.0.1 localhost\n::1 localhost\n");
+        nameToAddress.forEach((host, address) -> sb.append(address).append(' ').append(host).append('\n'));
+        Files.writeString(dir.resolve("hosts"), sb.toString());
+    }
+
+    /** Starts {@code command} inside the namespace, output to {@code log}; killed on {@link #close()}. */
+    public Process spawn(Path log, String... command) throws IOException {
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
+        full.addAll(List.of(command));
+        Process p = new ProcessBuilder(full).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        spawned.add(p);
+        return p;
+    }
+
+    /** Runs {@code command} inside the namespace to completion, within {@code timeout}. */
+    public Result run(Duration timeout, String... command) throws IOException, InterruptedException {
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
+        full.addAll(List.of(command));
+        return Result.of(full, timeout);
+    }
+
+    private void must(Duration timeout, String... command) throws IOException, InterruptedException {
+        Result r = Result.of(List.of(command), timeout);
+        if (r.exitCode() != 0) {
+            throw new IOException(String.join(" ", command) + " failed: " + r.stderr());
+        }
+    }
+
+    /** Waits, bounded, until something listens on TCP {@code port} inside the namespace. */
+    public void awaitTcpPort(int port, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Result r = run(Duration.ofSeconds(5), "ss", "-Htln", "sport = :" + port);
+            if (r.exitCode() == 0 && !r.stdout().isBlank()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException("nothing listens on port " + port + " in " + name + " after " + timeout);
+    }
+
+    /** Established TCP connections whose local port is {@code port}, counted by the kernel. */
+    public int establishedOn(int port) throws IOException, InterruptedException {
+        Result r = run(Duration.ofSeconds(5), "ss", "-Htn", "state", "established", "sport = :" + port);
+        return (int) r.stdout().lines().filter(l -> !l.isBlank()).count();
+    }
+
+    @Override
+    public void close() {
+        for (Process p : spawned) {
+            p.destroy();
+        }
+        for (Process p : spawned) {
+            try {
+                if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            // Anything else still inside (daemons that forked) goes too, before the namespace.
+            Result pids = Result.of(List.of("ip", "netns", "pids", name), Duration.ofSeconds(5));
+            for (String pid : pids.stdout().split("\\s+")) {
+                if (!pid.isBlank()) {
+                    Result.of(List.of("kill", "-9", pid), Duration.ofSeconds(5));
+                }
+            }
+            Result.of(List.of("ip", "netns", "del", name), Duration.ofSeconds(10));
+        } catch (IOException | InterruptedException e) {
+            System.err.println("cleanup of netns " + name + " failed: " + e);
+        }
+        Path dir = Path.of("/etc/netns", name);
+        if (Files.exists(dir)) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                System.err.println("cannot remove " + dir + ": " + e);
+            }
+        }
+    }
+
+    /** A finished command's exit code and output. */
+    public record Result(int exitCode, String stdout, String stderr) {
+
+        static Result of(List<String> command, Duration timeout) throws IOException, InterruptedException {
+            Path out = Files.createTempFile("cmd", ".out");
+            Path err = Files.createTempFile("cmd", ".err");
+            try {
+                Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+                if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                    return new Result(-1, Files.readString(out), "timed out after " + timeout + ": " + String.join(" ", command));
+                }
+                return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                        Files.readString(err, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(out);
+                Files.deleteIfExists(err);
+            }
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package dev.turnout.dist.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The other ends a test needs, run inside its namespace as {@code java -cp … Peers MODE ARGS}: servers
+ * (http, udp-echo, silent) and clients that speak to Turnout's mixed port byte by byte (socks5-udp and the
+ * probes), printing what they saw for the test to assert on.
+ */
+public final class Peers {
+
+    private Peers() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "http" -> http(Integer.parseInt(args[1]));
+            case "udp-echo" -> udpEcho(Integer.parseInt(args[1]));
+            case "silent" -> silent(Integer.parseInt(args[1]));
+            case "socks5-udp" -> System.exit(socks5Udp(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]), args[4]));
+            case "probe" -> probe(Integer.parseInt(args[1]), args[2]);
+            case "abandon" -> abandon(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            default -> throw new IllegalArgumentException("unknown mode " + args[0]);
+        }
+    }
+
+    /** HTTP/1.1 server answering every request with its path and the peer's address, then closing. */
+    static void http(int port) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        try (ServerSocket server = new ServerSocket()) {
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(port), 512);
+            System.out.println("listening " + port);
+            while (true) {
+                Socket s = server.accept();
+                pool.execute(() -> answer(s));
+            }
+        }
+    }
+
+    private static void answer(Socket s) {
+        try (s) {
+            s.setSoTimeout(10_000);
+            String head = readHead(s.getInputStream());
+            String path = head.isEmpty() ? "?" : head.split(" ")[1];
+            String body = "hello " + path + " from " + s.getInetAddress().getHostAddress() + "\n";
+            String response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length()
+                    + "\r\nConnection: close\r\n\r\n" + body;
+            s.getOutputStream().write(response.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+        } catch (IOException e) {
+            // a client that went away
+        }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int state = 0;
+        while (buf.size() < 65536) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            buf.write(b);
+            state = (b == '\r' && (state == 0 || state == 2)) ? state + 1 : (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+            if (state == 4) {
+                break;
+            }
+        }
+        return buf.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    static void udpEcho(int port) throws IOException {
+        try (DatagramSocket socket = new DatagramSocket(port)) {
+            System.out.println("listening " + port);
+            byte[] buf = new byte[65535];
+            while (true) {
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                socket.receive(p);
+                socket.send(new DatagramPacket(p.getData(), p.getOffset(), p.getLength(), p.getSocketAddress()));
+            }
+        }
+    }
+
+    /** Accepts connections and never says a word: an upstream that hangs. */
+    static void silent(int port) throws IOException {
+        List<Socket> held = new ArrayList<>();
+        try (ServerSocket server = new ServerSocket()) {
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(port), 512);
+            System.out.println("listening " + port);
+            while (true) {
+                Socket s = server.accept();
+                held.add(s);
+                if (held.size() > 2000) {
+                    held.remove(0).close();
+                }
+            }
+        }
+    }
+
+    /** SOCKS5 UDP ASSOCIATE through the proxy; prints the echoed text. Exit 0 when it came back. */
+    static int socks5Udp(int proxyPort, String host, int port, String message) throws IOException {
+        try (Socket control = new Socket(InetAddress.getLoopbackAddress(), proxyPort);
+             DatagramSocket udp = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            control.setSoTimeout(5000);
+            OutputStream out = control.getOutputStream();
+            InputStream in = control.getInputStream();
+            out.write(new byte[] {5, 1, 0});
+            byte[] greet = in.readNBytes(2);
+            if (greet.length != 2 || greet[1] != 0) {
+                System.out.println("greeting refused");
+                return 1;
+            }
+            out.write(new byte[] {5, 3, 0, 1, 0, 0, 0, 0, 0, 0});
+            byte[] reply = in.readNBytes(10);
+            if (reply.length != 10 || reply[1] != 0) {
+                System.out.println("associate refused: " + HexFormat.of().formatHex(reply));
+                return 1;
+            }
+            InetAddress relay = InetAddress.getByAddress(new byte[] {reply[4], reply[5], reply[6], reply[7]});
+            int relayPort = ((reply[8] & 0xff) << 8) | (reply[9] & 0xff);
+            ByteArrayOutputStream datagram = new ByteArrayOutputStream();
+            datagram.write(new byte[] {0, 0, 0});
+            byte[] ip = literal(host);
+            if (ip != null) {
+                datagram.write(1);
+                datagram.write(ip);
+            } else {
+                datagram.write(3);
+                datagram.write(host.length());
+                datagram.write(host.getBytes(StandardCharsets.US_ASCII));
+            }
+            datagram.write(port >> 8);
+            datagram.write(port & 0xff);
+            datagram.write(message.getBytes(StandardCharsets.UTF_8));
+            byte[] bytes = datagram.toByteArray();
+            udp.setSoTimeout(1000);
+            for (int attempt = 0; attempt < 5; attempt++) {
+                udp.send(new DatagramPacket(bytes, bytes.length, relay, relayPort));
+                byte[] buf = new byte[2048];
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                try {
+                    udp.receive(p);
+                } catch (SocketTimeoutException e) {
+                    continue;
+                }
+                int atyp = buf[3];
+                int headerLength = atyp == 1 ? 10 : atyp == 4 ? 22 : 7 + (buf[4] & 0xff);
+                System.out.println("echo: " + new String(buf, headerLength, p.getLength() - headerLength, StandardCharsets.UTF_8));
+                return 0;
+            }
+            System.out.println("no echo");
+            return 1;
+        }
+    }
+
+    private static byte[] literal(String host) {
+        String[] parts = host.split("\\.");
+        if (parts.length != 4) {
+            return null;
+        }
+        byte[] out = new byte[4];
+        for (int i = 0; i < 4; i++) {
+            try {
+                out[i] = (byte) Integer.parseInt(parts[i]);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Sends {@code kind}'s bad input and prints {@code reply=HEX closed_ms=N}: what came back and how long the
+     * proxy took to close (-1 if it had not closed after 20 s).
+     */
+    static void probe(int proxyPort, String kind) throws IOException {
+        byte[] send = switch (kind) {
+            case "socks-garbage-command" -> new byte[] {5, 1, 0, 5, 9, 9, 9, 9, 9, 9};
+            case "socks-no-methods" -> new byte[] {5, 0};
+            case "socks-truncated" -> new byte[] {5, 1};
+            case "http-garbage" -> "GARBAGE\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+            case "http-origin-form" -> "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+            case "http-huge-head" -> ("GET http://a.test/ HTTP/1.1\r\nX: " + "a".repeat(40_000)).getBytes(StandardCharsets.ISO_8859_1);
+            case "silent" -> new byte[0];
+            default -> throw new IllegalArgumentException(kind);
+        };
+        long start = System.nanoTime();
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort)) {
+            s.setSoTimeout(20_000);
+            if (send.length > 0) {
+                s.getOutputStream().write(send);
+                s.getOutputStream().flush();
+            }
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            long closed = -1;
+            try {
+                byte[] buf = new byte[4096];
+                int n;
+                while ((n = s.getInputStream().read(buf)) >= 0) {
+                    got.write(buf, 0, Math.min(n, 64));
+                }
+                closed = (System.nanoTime() - start) / 1_000_000;
+            } catch (SocketTimeoutException e) {
+                closed = -1;
+            } catch (IOException e) {
+                closed = (System.nanoTime() - start) / 1_000_000; // reset counts as closed
+            }
+            byte[] reply = got.toByteArray();
+            System.out.println("reply=" + HexFormat.of().formatHex(reply, 0, Math.min(reply.length, 16))
+                    + " text=" + new String(reply, 0, Math.min(reply.length, 12), StandardCharsets.ISO_8859_1).replaceAll("[^ -~]", ".")
+                    + " closed_ms=" + closed);
+        }
+    }
+
+    /**
+     * Opens {@code count} connections that each stop somewhere (mid-greeting, mid-request, waiting on a
+     * hanging upstream at {@code silentPort}) and leaves them abruptly.
+     */
+    static void abandon(int proxyPort, int silentPort, int count) throws IOException, InterruptedException {
+        List<Socket> sockets = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort);
+            OutputStream out = s.getOutputStream();
+            switch (i % 4) {
+                case 0 -> out.write(new byte[] {5, 1});
+                case 1 -> out.write(("CONNECT 127.0.0.1:" + silentPort + " HTTP/1.1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                case 2 -> out.write(new byte[] {5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, (byte) (silentPort >> 8), (byte) silentPort});
+                default -> out.write("GET http://127.0.0.1:".getBytes(StandardCharsets.ISO_8859_1));
+            }
+            out.flush();
+            sockets.add(s);
+        }
+        Thread.sleep(500);
+        for (Socket s : sockets) {
+            if (sockets.indexOf(s) % 2 == 0) {
+                s.setSoLinger(true, 0); // half of them reset, half close politely
+            }
+            s.close();
+        }
+        System.out.println("abandoned " + count);
+    }
+}

@@ -1,0 +1,95 @@
+package dev.turnout.host.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.rules.Behavior;
+import dev.turnout.rules.ProviderFormat;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+
+    static Config parse(String yaml) throws ConfigException {
+        return ConfigLoader.parse(yaml, "t.yaml", Path.of("t.yaml"), Path.of("/base"));
+    }
+
+    @Test
+    void builtInDefaultIsAMixedPortOnLoopbackSendingEverythingDirect() throws Exception {
+        Config c = ConfigLoader.builtIn(null);
+        assertEquals(7890, c.mixedPort());
+        assertEquals("127.0.0.1", c.bindAddress());
+        assertEquals(1, c.rules().size());
+        assertEquals("MATCH,DIRECT", c.rules().get(0).text());
+        assertEquals("(built-in default)", c.displayName());
+    }
+
+    @Test
+    void listensOnLoopbackUnlessLanIsAllowed() throws Exception {
+        assertEquals("127.0.0.1", parse("bind-address: 0.0.0.0\n").bindAddress());
+        assertEquals("0.0.0.0", parse("allow-lan: true\n").bindAddress());
+        assertEquals("192.0.2.1", parse("allow-lan: true\nbind-address: 192.0.2.1\n").bindAddress());
+    }
+
+    @Test
+    void unknownKeysAreWarningsWithTheirPosition() throws Exception {
+        Config c = parse("mixed-port: 1\nfancy-feature: yes\nprofile: {store-selected: true}\n");
+        assertEquals(List.of("t.yaml:2:1: unknown key 'fancy-feature'; ignored",
+                "t.yaml:3:1: 'profile' is not supported by Turnout; ignored"), c.warnings());
+    }
+
+    @Test
+    void rulesKeepTheirLineAndColumn() throws Exception {
+        Config c = parse("rules:\n  - DOMAIN,a.test,DIRECT\n  -   MATCH,REJECT\n");
+        assertEquals("t.yaml:2:5", c.rules().get(0).origin().toString());
+        assertEquals("t.yaml:3:7", c.rules().get(1).origin().toString());
+    }
+
+    @Test
+    void proxyOptionsKeepYamlTypesAndKeyPositions() throws Exception {
+        Config c = parse("proxies:\n  - name: s\n    type: SOCKS5\n    server: 192.0.2.1\n    port: 1080\n    udp: true\n");
+        ProxyEntry p = c.proxies().get(0);
+        assertEquals("socks5", p.type());
+        assertEquals(1080, p.options().integer("port", 0));
+        assertTrue(p.options().bool("udp", false));
+        assertEquals("t.yaml:5:11", p.originOf("port").toString());
+    }
+
+    @Test
+    void providersResolveRelativePathsAgainstTheBaseFolderAndDefaultToYaml() throws Exception {
+        Config c = parse("rule-providers:\n  p:\n    type: file\n    behavior: ipcidr\n    path: ./r/p.txt\n"
+                + "  q:\n    type: http\n    behavior: classical\n    format: text\n    url: http://192.0.2.1/q\n");
+        assertEquals(Path.of("/base/r/p.txt"), c.providers().get("p").path());
+        assertEquals(Behavior.IPCIDR, c.providers().get("p").behavior());
+        assertEquals(ProviderFormat.YAML, c.providers().get("p").format());
+        assertEquals(Path.of("/base/ruleset/q.yaml"), c.providers().get("q").path());
+        assertEquals(ProviderFormat.TEXT, c.providers().get("q").format());
+    }
+
+    @Test
+    void emptyConfigIsAnErrorAtItsStart() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(""));
+        assertEquals("t.yaml:1:1: the config is empty; expected a mapping of keys", e.getMessage());
+    }
+
+    @Test
+    void groupsWithOnlyProviderMembersAreKeptWithAWarningAboutProviders() throws Exception {
+        Config c = parse("proxy-providers: {x: {type: http, url: 'u', path: p}}\n"
+                + "proxy-groups:\n  - {name: G, type: select, use: [x]}\n");
+        assertEquals(List.of(), c.groups().get(0).members());
+        assertTrue(c.warnings().get(0).contains("'proxy-providers' are not fetched"), c.warnings().toString());
+    }
+
+    @Test
+    void tunAndDnsSectionsKeepValuesAndPositionsForTheirOwners() throws Exception {
+        Config c = parse("tun:\n  enable: true\n  mtu: 9000\n  dns-hijack: [any:53]\n");
+        assertTrue(c.tun().bool("enable", false));
+        assertEquals(9000, c.tun().integer("mtu", 1500));
+        assertEquals(List.of("any:53"), c.tun().strings("dns-hijack"));
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("tun:\n  mtu: big\n").tun().integer("mtu", 0));
+        assertEquals("t.yaml:2:8: 'mtu' must be a whole number, got big", e.getMessage());
+        assertTrue(!c.dns().present());
+    }
+}
