@@ -1,0 +1,95 @@
+package dev.turnout.host.platform;
+
+import io.netty.channel.Channel;
+import io.netty.channel.IoEventLoopGroup;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything Turnout needs from the operating system to run a TUN inbound, behind one OS-neutral seam.
+ *
+ * <p>Chosen once at start by {@link #current()}: {@code dev.turnout.host.platform.linux.LinuxPlatform} on
+ * Linux, {@code dev.turnout.host.platform.macos.MacPlatform} on macOS once it exists, and
+ * {@link PlatformUnsupported} elsewhere (every TUN operation then fails with a clear message, and the rest of
+ * Turnout keeps working).
+ *
+ * <p>Contract for implementations:
+ * <ul>
+ *   <li>A {@link TunDevice} reads and writes plain IP packets (first byte's high nibble is 4 or 6); any
+ *       per-OS framing (macOS's 4-byte address family) is added and stripped inside the device.</li>
+ *   <li>Routes are installed only through {@link #installRoutes}, which records each route in a state file
+ *       <em>before</em> adding it, so {@link RouteCleanup#cleanup(Path)} can remove exactly what was added,
+ *       even after a crash. The default route is never touched.</li>
+ *   <li>Sockets Turnout opens for itself leave through the physical interface: {@link #bindToInterface}
+ *       fails closed (throws) when it cannot bind, so a connection is never made unbound by accident.</li>
+ * </ul>
+ */
+public interface Platform {
+
+    /** The implementation for the running OS; never null. */
+    static Platform current() {
+        return PlatformHolder.CURRENT;
+    }
+
+    /** A short OS name as written in route state files ({@code linux}, {@code macos}, ...). */
+    String name();
+
+    /** Whether {@link #openTun} can work here at all (right OS, native transport loadable). */
+    boolean supportsTun();
+
+    /**
+     * Opens (creates) a TUN device.
+     *
+     * @param requestedName a fixed name ({@code turnout0}), a pattern the OS completes ({@code tun%d} on
+     *     Linux), or null/empty for the OS's choice; macOS only accepts {@code utunN} or null
+     * @throws IOException when the device cannot be created (no permission, name taken, ...)
+     */
+    TunDevice openTun(String requestedName) throws IOException;
+
+    /** Assigns addresses (IPv4 and/or IPv6, with prefix), sets the MTU and brings the device up. */
+    void configure(TunDevice device, List<IpPrefix> addresses, int mtu) throws IOException;
+
+    /**
+     * Installs routes that send all traffic (for each address family present in {@code families}) through
+     * {@code device} without touching the default route. Each route is written to {@code stateFile}
+     * before it is added; the returned state names exactly what is installed now.
+     *
+     * @param families the IP versions to capture: 4, 6 or both
+     */
+    RouteState installRoutes(TunDevice device, List<Integer> families, Path stateFile) throws IOException;
+
+    /**
+     * Removes the routes {@code state} records; routes that are already gone (their device vanished) are
+     * not an error. Called by {@link RouteCleanup} with a state loaded from a file, so it must not depend on
+     * anything but {@code state}.
+     */
+    void removeRoutes(RouteState state) throws IOException;
+
+    /**
+     * The interface that carries the default route now (IPv4 first, then IPv6), ignoring the named
+     * interfaces (Turnout's own TUN), or empty when there is none.
+     */
+    Optional<String> defaultInterface(List<String> ignoring);
+
+    /**
+     * Makes {@code channel} leave through interface {@code ifName} only (SO_BINDTODEVICE on Linux,
+     * IP_BOUND_IF/IPV6_BOUND_IF on macOS).
+     *
+     * <p>Call it where a failure fails the connection: from the {@code channelFactory} or in
+     * {@code channelRegistered}/{@code initChannel}, before connect or bind, never through
+     * {@code Bootstrap.option(...)} (Netty only logs a failing option there). Throws when the channel's
+     * transport cannot carry the option (NIO channels) or the kernel refuses it.
+     */
+    void bindToInterface(Channel channel, String ifName) throws IOException;
+
+    /** The same for a raw socket file descriptor (for sockets not made by Netty's native transport). */
+    void bindToInterface(int socketFd, boolean ipv6, String ifName) throws IOException;
+
+    /**
+     * A new event loop group whose loops can watch a {@link TunDevice} ({@link TunDevice#watchReadable})
+     * and also serve Netty channels of the native transport (epoll on Linux, kqueue on macOS).
+     */
+    IoEventLoopGroup newEventLoopGroup(int threads, String threadName);
+}

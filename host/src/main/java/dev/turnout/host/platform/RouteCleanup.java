@@ -1,0 +1,52 @@
+package dev.turnout.host.platform;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Undoes what a TUN inbound installed, from its state file: the entry point of {@code turnout cleanup}
+ * and of the shutdown path.
+ */
+public final class RouteCleanup {
+
+    private RouteCleanup() {
+    }
+
+    /**
+     * Removes the routes recorded in {@code stateFile} and then the file.
+     *
+     * @return the number of recorded routes handled (already-gone routes count), or -1 when there was no
+     *     state file (nothing to do)
+     * @throws IOException when the file is unreadable, was written by another platform, or a route could not
+     *     be removed (the file is then kept so a later run can retry)
+     */
+    public static int cleanup(Path stateFile) throws IOException {
+        if (!Files.exists(stateFile)) {
+            return -1;
+        }
+        RouteState state = RouteState.load(stateFile);
+        Platform platform = Platform.current();
+        if (!platform.name().equals(state.platform())) {
+            throw new IOException(stateFile + " was written on " + state.platform() + ", this is " + platform.name());
+        }
+        platform.removeRoutes(state);
+        Files.deleteIfExists(stateFile);
+        return state.routes().size();
+    }
+
+    /**
+     * Where the state file goes when the config names none: {@code /run/turnout/routes.state} for root,
+     * {@code $XDG_RUNTIME_DIR/turnout/routes.state} otherwise, else the temp directory.
+     */
+    public static Path defaultStateFile() {
+        String xdg = System.getenv("XDG_RUNTIME_DIR");
+        if ("root".equals(System.getProperty("user.name"))) {
+            return Path.of("/run", "turnout", "routes.state");
+        }
+        if (xdg != null && !xdg.isBlank()) {
+            return Path.of(xdg, "turnout", "routes.state");
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"), "turnout-routes.state");
+    }
+}

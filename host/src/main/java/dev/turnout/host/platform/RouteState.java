@@ -1,0 +1,108 @@
+package dev.turnout.host.platform;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The routes Turnout installed, exactly as the platform needs them to remove them again, saved in a small
+ * text file so that {@code turnout cleanup} can undo them after a crash.
+ *
+ * <p>File format, one {@code key=value} a line ({@code #} starts a comment):
+ * <pre>
+ * platform=linux
+ * device=turnout0
+ * route=-4 0.0.0.0/1 dev turnout0
+ * route=-4 128.0.0.0/1 dev turnout0
+ * </pre>
+ * A {@code route} value is opaque outside the platform that wrote it.
+ *
+ * @param platform {@link Platform#name()} of the platform that installed the routes
+ * @param device the TUN device's name
+ * @param routes the installed routes, in installation order
+ * @param file where this state is saved, or null when it is not
+ */
+public record RouteState(String platform, String device, List<String> routes, Path file) {
+
+    public RouteState {
+        Objects.requireNonNull(platform, "platform");
+        Objects.requireNonNull(device, "device");
+        routes = List.copyOf(routes);
+    }
+
+    public RouteState withRoute(String route) {
+        List<String> more = new ArrayList<>(routes);
+        more.add(route);
+        return new RouteState(platform, device, more, file);
+    }
+
+    public RouteState withoutRoute(String route) {
+        List<String> fewer = new ArrayList<>(routes);
+        fewer.remove(route);
+        return new RouteState(platform, device, fewer, file);
+    }
+
+    /** Writes the state to {@link #file()} atomically (a crash leaves the old or the new file, never half). */
+    public void save() throws IOException {
+        if (file == null) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder("# routes installed by Turnout; remove with 'turnout cleanup'\n");
+        sb.append("platform=").append(platform).append('\n');
+        sb.append("device=").append(device).append('\n');
+        for (String r : routes) {
+            if (r.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("route with a newline: " + r);
+            }
+            sb.append("route=").append(r).append('\n');
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, sb, StandardCharsets.UTF_8);
+        try {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Reads a state file written by {@link #save()}. */
+    public static RouteState load(Path file) throws IOException {
+        String platform = null;
+        String device = null;
+        List<String> routes = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String l = line.strip();
+            if (l.isEmpty() || l.startsWith("#")) {
+                continue;
+            }
+            int eq = l.indexOf('=');
+            if (eq < 0) {
+                throw new IOException(file + ": not key=value: " + l);
+            }
+            String key = l.substring(0, eq);
+            String value = l.substring(eq + 1);
+            switch (key) {
+                case "platform" -> platform = value;
+                case "device" -> device = value;
+                case "route" -> routes.add(value);
+                default -> {
+                    // written by a newer Turnout: ignore what we do not know
+                }
+            }
+        }
+        if (platform == null || device == null) {
+            throw new IOException(file + ": missing platform or device");
+        }
+        return new RouteState(platform, device, routes, file);
+    }
+}

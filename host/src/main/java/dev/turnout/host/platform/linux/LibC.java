@@ -1,0 +1,47 @@
+package dev.turnout.host.platform.linux;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
+
+/**
+ * The few libc calls the TUN device needs, through JNA direct mapping ({@code Native.register}): each call is
+ * a plain JNI call with no reflection or argument boxing. Only the set-up path uses them; packets are read and
+ * written through Netty's native {@code FileDescriptor}.
+ */
+final class LibC {
+
+    static final int O_RDWR = 0x2;
+    static final int O_NONBLOCK = 0x800;
+    static final int O_CLOEXEC = 0x80000;
+
+    /** {@code _IOW('T', 202, int)}, from linux/if_tun.h. */
+    static final long TUNSETIFF = 0x400454CAL;
+
+    static final short IFF_TUN = 0x0001;
+    static final short IFF_MULTI_QUEUE = 0x0100;
+    static final short IFF_NO_PI = 0x1000;
+    static final short IFF_VNET_HDR = 0x4000;
+
+    static final int IFNAMSIZ = 16;
+    /** {@code sizeof(struct ifreq)} on 64-bit Linux. */
+    static final int IFREQ_SIZE = 40;
+
+    static final int SOL_SOCKET = 1;
+    static final int SO_BINDTODEVICE = 25;
+
+    static {
+        Native.register(com.sun.jna.Platform.C_LIBRARY_NAME);
+    }
+
+    private LibC() {
+    }
+
+    static native int open(String path, int flags) throws LastErrorException;
+
+    static native int ioctl(int fd, NativeLong request, byte[] arg) throws LastErrorException;
+
+    static native int close(int fd) throws LastErrorException;
+
+    static native int setsockopt(int fd, int level, int name, byte[] value, int length) throws LastErrorException;
+}

@@ -1,0 +1,207 @@
+package dev.turnout.host.platform.linux;
+
+import com.sun.jna.LastErrorException;
+import dev.turnout.host.platform.IpPrefix;
+import dev.turnout.host.platform.Platform;
+import dev.turnout.host.platform.RouteState;
+import dev.turnout.host.platform.TunDevice;
+import io.netty.channel.Channel;
+import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.RawUnixChannelOption;
+import io.netty.channel.unix.UnixChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Linux: TUN through {@code /dev/net/tun}, addresses and routes through {@code ip} (see {@link IpCommand} for
+ * why), the physical interface from {@code /proc/net/route}, and SO_BINDTODEVICE for Turnout's own sockets.
+ *
+ * <h2>Why split routes, not a policy table</h2>
+ * auto-route adds {@code 0.0.0.0/1} and {@code 128.0.0.0/1} (and {@code ::/1}, {@code 8000::/1}) through the
+ * TUN in the main table. They are more specific than the default route, which stays untouched, and they
+ * belong to the TUN device: when Turnout dies, even by {@code kill -9}, the kernel deletes the device and
+ * with it these routes, so a crash can never leave the machine without working routes (ip rules, as
+ * sing-box uses, outlive the process and black-hole traffic until removed). Turnout's own sockets escape with
+ * SO_BINDTODEVICE: a bound socket's route lookup only considers routes through that device, so the split
+ * routes are skipped and the physical interface's default route is used (checked by
+ * {@code TunNamespaceIT}). Routes more specific than /1 through other interfaces (a LAN's /24, a VPN) keep
+ * winning, which is usually what users want.
+ */
+public final class LinuxPlatform implements Platform {
+
+    private static final String[] SPLIT4 = {"0.0.0.0/1", "128.0.0.0/1"};
+    private static final String[] SPLIT6 = {"::/1", "8000::/1"};
+
+    private static final RawUnixChannelOption SO_BINDTODEVICE =
+            new RawUnixChannelOption("SO_BINDTODEVICE", LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE, LibC.IFNAMSIZ);
+
+    @Override
+    public String name() {
+        return "linux";
+    }
+
+    @Override
+    public boolean supportsTun() {
+        return Epoll.isAvailable() && Files.exists(Path.of("/dev/net/tun"));
+    }
+
+    @Override
+    public TunDevice openTun(String requestedName) throws IOException {
+        return LinuxTunDevice.open(requestedName, (short) 0);
+    }
+
+    @Override
+    public void configure(TunDevice device, List<IpPrefix> addresses, int mtu) throws IOException {
+        String dev = device.name();
+        IpCommand.check(List.of("link", "set", "dev", dev, "mtu", Integer.toString(mtu)));
+        for (IpPrefix a : addresses) {
+            List<String> args = new ArrayList<>(List.of(a.version() == 4 ? "-4" : "-6", "addr", "add", a.toString(), "dev", dev));
+            if (a.version() == 6) {
+                // A TUN has no neighbours to clash with: skip duplicate address detection, which would
+                // otherwise keep the address "tentative" (unusable for bind) for a second or more.
+                args.add("nodad");
+            }
+            IpCommand.check(args);
+        }
+        IpCommand.check(List.of("link", "set", "dev", dev, "up"));
+    }
+
+    @Override
+    public RouteState installRoutes(TunDevice device, List<Integer> families, Path stateFile) throws IOException {
+        String dev = device.name();
+        RouteState state = new RouteState(name(), dev, List.of(), stateFile);
+        state.save();
+        try {
+            for (int family : families) {
+                for (String prefix : family == 4 ? SPLIT4 : SPLIT6) {
+                    String route = (family == 4 ? "-4 " : "-6 ") + prefix + " dev " + dev;
+                    // Recorded before it is added: a crash in between leaves a record of a route that may not
+                    // exist, which cleanup tolerates; the reverse would leave an unrecorded route.
+                    state = state.withRoute(route);
+                    state.save();
+                    IpCommand.Result r = IpCommand.run(routeArgs("add", route));
+                    if (!r.ok()) {
+                        state = state.withoutRoute(route);
+                        state.save();
+                        throw new IOException("ip route add " + prefix + " dev " + dev + " failed: " + r.output());
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                removeRoutes(state);
+                Files.deleteIfExists(stateFile);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return state;
+    }
+
+    @Override
+    public void removeRoutes(RouteState state) throws IOException {
+        IOException failure = null;
+        List<String> routes = new ArrayList<>(state.routes());
+        java.util.Collections.reverse(routes);
+        for (String route : routes) {
+            IpCommand.Result r = IpCommand.run(routeArgs("del", route));
+            // "No such process"/"Cannot find device": the device vanished with Turnout, taking the route.
+            if (!r.ok() && !(r.output().contains("No such process") || r.output().contains("Cannot find device"))) {
+                IOException e = new IOException("ip route del " + route + " failed: " + r.output());
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** {@code -4 0.0.0.0/1 dev tun0} to {@code ip -4 route <verb> 0.0.0.0/1 dev tun0}. */
+    private static List<String> routeArgs(String verb, String route) {
+        String[] parts = route.trim().split("\\s+");
+        List<String> args = new ArrayList<>();
+        args.add(parts[0]);
+        args.add("route");
+        args.add(verb);
+        args.addAll(Arrays.asList(parts).subList(1, parts.length));
+        return args;
+    }
+
+    @Override
+    public Optional<String> defaultInterface(List<String> ignoring) {
+        try {
+            Optional<String> v4 = ProcRoutes.defaultInterface4(Files.readAllLines(Path.of("/proc/net/route")), ignoring);
+            if (v4.isPresent()) {
+                return v4;
+            }
+            Path v6 = Path.of("/proc/net/ipv6_route");
+            return Files.exists(v6) ? ProcRoutes.defaultInterface6(Files.readAllLines(v6), ignoring) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void bindToInterface(Channel channel, String ifName) throws IOException {
+        if (!(channel instanceof UnixChannel)) {
+            throw new IOException("cannot bind " + channel.getClass().getSimpleName()
+                    + " to " + ifName + ": only Netty's native epoll channels carry SO_BINDTODEVICE");
+        }
+        ByteBuffer value = ifName(ifName);
+        boolean set;
+        try {
+            set = channel.config().setOption(SO_BINDTODEVICE, value);
+        } catch (RuntimeException e) {
+            throw new IOException("SO_BINDTODEVICE " + ifName + " failed: " + e.getMessage(), e);
+        }
+        if (!set) {
+            throw new IOException("SO_BINDTODEVICE not supported by " + channel.getClass().getSimpleName());
+        }
+    }
+
+    @Override
+    public void bindToInterface(int socketFd, boolean ipv6, String ifName) throws IOException {
+        ByteBuffer value = ifName(ifName);
+        byte[] bytes = new byte[LibC.IFNAMSIZ];
+        value.get(bytes);
+        try {
+            LibC.setsockopt(socketFd, LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE, bytes, bytes.length);
+        } catch (LastErrorException e) {
+            throw new IOException("SO_BINDTODEVICE " + ifName + " failed (errno " + e.getErrorCode() + ")", e);
+        }
+    }
+
+    /** The name NUL-padded to IFNAMSIZ, in a fresh buffer (the option consumes it). */
+    private static ByteBuffer ifName(String ifName) throws IOException {
+        byte[] name = ifName.getBytes(StandardCharsets.US_ASCII);
+        if (name.length == 0 || name.length >= LibC.IFNAMSIZ) {
+            throw new IOException("bad interface name: '" + ifName + "'");
+        }
+        ByteBuffer b = ByteBuffer.allocateDirect(LibC.IFNAMSIZ);
+        b.put(name);
+        b.position(0);
+        return b;
+    }
+
+    @Override
+    public IoEventLoopGroup newEventLoopGroup(int threads, String threadName) {
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true),
+                EpollIoHandler.newFactory());
+    }
+}
