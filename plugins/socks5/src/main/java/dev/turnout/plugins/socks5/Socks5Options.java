@@ -1,0 +1,56 @@
+package dev.turnout.plugins.socks5;
+
+import dev.turnout.api.Destination;
+import dev.turnout.api.OptionException;
+import dev.turnout.api.OutboundOptions;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A {@code socks5} entry's options, checked.
+ *
+ * @param server where the SOCKS5 server is, as a name or an address literal
+ * @param credentials username and password, or {@code null} for no authentication
+ * @param udp whether UDP flows may be sent through the server (UDP ASSOCIATE)
+ * @param timeoutMillis how long connecting to the server and its handshake may take together
+ */
+record Socks5Options(Destination server, Credentials credentials, boolean udp, long timeoutMillis) {
+
+    static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
+
+    /** RFC 1929 credentials; each at most 255 bytes in UTF-8. */
+    record Credentials(byte[] username, byte[] password) {
+    }
+
+    static Socks5Options from(OutboundOptions options) throws OptionException {
+        String server = options.requireString("server").trim();
+        int port = options.requirePort("port");
+        if (options.bool("tls", false)) {
+            throw new OptionException("tls", "'tls' is not supported by the socks5 type");
+        }
+        return new Socks5Options(Hosts.destination(server, port), credentials(options), options.bool("udp", false),
+                Durations.millis(options, "timeout", DEFAULT_TIMEOUT_MILLIS));
+    }
+
+    private static Credentials credentials(OutboundOptions options) throws OptionException {
+        String username = options.string("username", null);
+        String password = options.string("password", null);
+        if (username == null && password == null) {
+            return null;
+        }
+        if (username == null || username.isEmpty()) {
+            throw new OptionException("username", "'username' is required when 'password' is set");
+        }
+        if (password == null) {
+            throw new OptionException("password", "'password' is required when 'username' is set");
+        }
+        return new Credentials(field(username, "username"), field(password, "password"));
+    }
+
+    private static byte[] field(String value, String key) throws OptionException {
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > 255) {
+            throw new OptionException(key, "'" + key + "' is longer than SOCKS5 allows (255 bytes)");
+        }
+        return bytes;
+    }
+}

@@ -1,0 +1,118 @@
+package dev.turnout.plugins.socks5;
+
+import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Destination;
+import dev.turnout.api.Dialer;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.api.Outbound;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.io.IOException;
+
+/**
+ * A SOCKS5 proxy as an outbound. Streams are CONNECTs that send the destination's name when it has one, so
+ * the proxy resolves it; datagram sessions are UDP ASSOCIATEs, each with its own control connection.
+ */
+final class Socks5Outbound implements Outbound {
+
+    private final String name;
+    private final Socks5Options options;
+    private final Dialer dialer;
+    private final Socks5Connector connector;
+
+    Socks5Outbound(String name, Socks5Options options, Dialer dialer) {
+        this.name = name;
+        this.options = options;
+        this.dialer = dialer;
+        this.connector = new Socks5Connector(options, dialer);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String type() {
+        return "socks5";
+    }
+
+    @Override
+    public boolean supportsUdp() {
+        return options.udp();
+    }
+
+    @Override
+    public Future<Channel> openStream(Metadata flow, EventLoop loop) {
+        Promise<Channel> promise = loop.newPromise();
+        Future<Socks5Connector.Established> connecting =
+                connector.establish(Socks5Handshake.CONNECT, flow.destination(), loop);
+        link(promise, connecting);
+        connecting.addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+            } else if (!promise.trySuccess(connecting.getNow().channel())) {
+                connecting.getNow().channel().close();
+            }
+        });
+        return promise;
+    }
+
+    @Override
+    public Future<DatagramSession> openDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver receiver) {
+        if (!options.udp()) {
+            return loop.newFailedFuture(new IOException("UDP is not enabled for socks5 outbound '" + name
+                    + "' (set udp: true)"));
+        }
+        Promise<DatagramSession> promise = loop.newPromise();
+        Future<Socks5Connector.Established> associating =
+                connector.establish(Socks5Handshake.UDP_ASSOCIATE, Socks5Address.unspecified(), loop);
+        link(promise, associating);
+        associating.addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+                return;
+            }
+            Channel control = associating.getNow().channel();
+            Destination relay = relayAddress(associating.getNow().bound());
+            Socks5DatagramSession.open(control, relay, dialer, loop, receiver).addListener(s -> {
+                if (!s.isSuccess()) {
+                    control.close();
+                    promise.tryFailure(s.cause());
+                    return;
+                }
+                DatagramSession session = (DatagramSession) s.getNow();
+                if (!promise.trySuccess(session)) {
+                    session.close();
+                }
+            });
+        });
+        return promise;
+    }
+
+    /** Where to send datagrams: the reply's address, or the server's when the reply leaves it unspecified. */
+    private Destination relayAddress(Destination bound) {
+        if (bound.hasAddress() && bound.address().isAnyLocalAddress()) {
+            Destination server = options.server();
+            return new Destination(server.host(), server.address(), bound.port());
+        }
+        return bound;
+    }
+
+    /** A caller that gives up (cancels) also stops the work under way. */
+    private static void link(Promise<?> outer, Future<?> inner) {
+        outer.addListener(f -> {
+            if (f.isCancelled()) {
+                inner.cancel(false);
+            }
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "socks5 '" + name + "' via " + connector.serverName();
+    }
+}
