@@ -1,0 +1,336 @@
+package dev.turnout.host.dns;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.dns.DefaultDnsPtrRecord;
+import io.netty.handler.codec.dns.DefaultDnsRawRecord;
+import io.netty.handler.codec.dns.DefaultDnsResponse;
+import io.netty.handler.codec.dns.DnsOpCode;
+import io.netty.handler.codec.dns.DnsQuery;
+import io.netty.handler.codec.dns.DnsQuestion;
+import io.netty.handler.codec.dns.DnsRecord;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.netty.handler.codec.dns.DnsSection;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.netty.util.concurrent.Promise;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns one DNS query message into its response: {@code hosts:} entries first; in fake-ip mode, A (and, with
+ * IPv6 enabled and a v6 range, AAAA) for names outside {@code fake-ip-filter} get a pool address with TTL 1;
+ * AAAA with IPv6 disabled gets an empty NOERROR answer; PTR for a mapped fake address gets its name; everything
+ * else is forwarded upstream and the upstream answer relayed byte for byte (ID rewritten).
+ *
+ * <p>Never throws: malformed queries get FORMERR when their header is readable and are dropped otherwise
+ * (also dropped: anything with the QR bit set, so two resolvers cannot ping-pong). UDP answers larger than the
+ * client accepts (512 bytes, or its EDNS size) are replaced by a truncated answer so it retries over TCP.
+ *
+ * <p>Thread-safe; the fake-answer path completes synchronously on the calling thread.
+ */
+public final class DnsHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DnsHandler.class);
+
+    /** RFC 1035's limit for UDP answers to clients that did not send EDNS. */
+    public static final int UDP_PLAIN_LIMIT = 512;
+    /** Largest UDP answer we ever send, whatever EDNS size the client claims. */
+    static final int UDP_MAX_LIMIT = 4096;
+    public static final int TCP_LIMIT = 65535;
+
+    static final int FAKE_TTL = 1;
+    static final int HOSTS_TTL = 10;
+    private static final int EDNS_SIZE = 1232;
+
+    private final EnhancedMode mode;
+    private final boolean ipv6;
+    private final FakeIpPool pool4;
+    private final FakeIpPool pool6;
+    private final FakeIpFilter filter;
+    private final HostsTable hosts;
+    private final UpstreamResolver upstream;
+
+    private final LongAdder fakeAnswers = new LongAdder();
+    private final LongAdder forwarded = new LongAdder();
+    private final LongAdder malformed = new LongAdder();
+
+    /**
+     * @param options  mode and IPv6 switch
+     * @param pool4    IPv4 fake pool (required in fake-ip mode)
+     * @param pool6    IPv6 fake pool or {@code null}
+     * @param filter   names that get real answers
+     * @param hosts    fixed answers
+     * @param upstream where everything else goes
+     */
+    public DnsHandler(DnsOptions options, FakeIpPool pool4, FakeIpPool pool6, FakeIpFilter filter,
+            HostsTable hosts, UpstreamResolver upstream) {
+        this.mode = options.enhancedMode();
+        this.ipv6 = options.ipv6();
+        this.pool4 = pool4;
+        this.pool6 = pool6;
+        this.filter = filter;
+        this.hosts = hosts;
+        this.upstream = upstream;
+        if (mode == EnhancedMode.FAKE_IP && pool4 == null) {
+            throw new IllegalArgumentException("fake-ip mode needs an IPv4 pool");
+        }
+    }
+
+    /**
+     * Entry for the TUN's DNS hijack: the UDP payload sent to port 53. The caller keeps ownership of
+     * {@code query} (it is read before this returns). The future's value is the response payload, owned by the
+     * caller, or {@code null} when the query is to be dropped. Fake answers complete before this returns;
+     * forwarded ones complete on a resolver thread.
+     */
+    public Future<ByteBuf> handleDatagram(ByteBuf query) {
+        return handle(query, true, ImmediateEventExecutor.INSTANCE);
+    }
+
+    /**
+     * As {@link #handleDatagram}, for UDP ({@code udp}: answers limited to what the client accepts) or for
+     * one TCP message (without its length prefix); the future belongs to {@code executor}.
+     */
+    public Future<ByteBuf> handle(ByteBuf query, boolean udp, EventExecutor executor) {
+        int length = query.readableBytes();
+        if (length < 12 || length > TCP_LIMIT) {
+            malformed.increment();
+            return executor.newSucceededFuture(null);
+        }
+        DnsQuery q;
+        try {
+            q = DnsWire.decodeQuery(query);
+        } catch (Throwable e) {
+            malformed.increment();
+            return executor.newSucceededFuture(formErr(query));
+        }
+        try {
+            return answer(q, udp, executor);
+        } catch (Throwable e) {
+            // A bug here must cost one answer, never the server.
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("DNS query failed", e);
+            }
+            return executor.newSucceededFuture(
+                    encode(new Request(q.id(), q.isRecursionDesired(), null, UDP_PLAIN_LIMIT, false),
+                            DnsResponseCode.SERVFAIL, false, null, null));
+        } finally {
+            q.release();
+        }
+    }
+
+    /** What is left of a query once its message is released. */
+    private record Request(int id, boolean recursionDesired, DnsQuestion question, int limit, boolean edns) {
+    }
+
+    private Future<ByteBuf> answer(DnsQuery q, boolean udp, EventExecutor executor) {
+        int id = q.id();
+        if (!q.opCode().equals(DnsOpCode.QUERY)) {
+            return executor.newSucceededFuture(encode(new Request(id, q.isRecursionDesired(), null,
+                    UDP_PLAIN_LIMIT, false), DnsResponseCode.NOTIMP, false, null, null));
+        }
+        if (q.count(DnsSection.QUESTION) != 1) {
+            malformed.increment();
+            return executor.newSucceededFuture(encode(new Request(id, q.isRecursionDesired(), null,
+                    UDP_PLAIN_LIMIT, false), DnsResponseCode.FORMERR, false, null, null));
+        }
+        DnsQuestion question = q.recordAt(DnsSection.QUESTION);
+        int clientEdns = ednsSize(q);
+        int limit = !udp ? TCP_LIMIT
+                : clientEdns < 0 ? UDP_PLAIN_LIMIT : Math.min(Math.max(clientEdns, UDP_PLAIN_LIMIT), UDP_MAX_LIMIT);
+        Request r = new Request(id, q.isRecursionDesired(), question, limit, clientEdns >= 0);
+        if (question.dnsClass() != DnsRecord.CLASS_IN) {
+            return executor.newSucceededFuture(encode(r, DnsResponseCode.REFUSED, false, null, null));
+        }
+        DnsRecordType type = question.type();
+        boolean a = type.equals(DnsRecordType.A);
+        boolean aaaa = type.equals(DnsRecordType.AAAA);
+        String name = DomainTrie.normalize(question.name());
+        if (a || aaaa) {
+            HostsTable.Entry fixed = hosts.entry(name);
+            if (fixed != null) {
+                List<InetAddress> list = a ? fixed.v4() : ipv6 ? fixed.v6() : List.of();
+                return executor.newSucceededFuture(encode(r, DnsResponseCode.NOERROR, false, list, null));
+            }
+            if (aaaa && !ipv6) {
+                return executor.newSucceededFuture(encode(r, DnsResponseCode.NOERROR, false, null, null));
+            }
+            if (mode == EnhancedMode.FAKE_IP && DnsNames.isFakeable(name) && !filter.matches(name)) {
+                return executor.newSucceededFuture(fake(r, a ? pool4 : pool6, name));
+            }
+        } else if (type.equals(DnsRecordType.PTR) && mode == EnhancedMode.FAKE_IP) {
+            String mapped = reverseName(name);
+            if (mapped != null) {
+                fakeAnswers.increment();
+                return executor.newSucceededFuture(encode(r, DnsResponseCode.NOERROR, false, null, mapped));
+            }
+        }
+        return forward(r, question.name(), type, executor);
+    }
+
+    private ByteBuf fake(Request r, FakeIpPool pool, String name) {
+        if (pool == null) {
+            // AAAA with IPv6 on but no fake-ip-range6: an empty answer sends clients to A.
+            return encode(r, DnsResponseCode.NOERROR, false, null, null);
+        }
+        int slot = pool.assignSlot(name);
+        if (slot < 0) {
+            LOG.warn("fake-ip pool {} exhausted: every address is held by an open flow", pool.range());
+            return encode(r, DnsResponseCode.SERVFAIL, false, null, null);
+        }
+        fakeAnswers.increment();
+        DefaultDnsResponse resp = header(r, DnsResponseCode.NOERROR, false);
+        resp.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(r.question().name(), r.question().type(),
+                FAKE_TTL, Unpooled.wrappedBuffer(pool.bytesOf(slot))));
+        return finish(r, resp);
+    }
+
+    private Future<ByteBuf> forward(Request r, String name, DnsRecordType type, EventExecutor executor) {
+        forwarded.increment();
+        Future<UpstreamReply> f = upstream.query(name, type);
+        if (f.isDone()) {
+            return executor.newSucceededFuture(relay(r, f));
+        }
+        Promise<ByteBuf> p = executor.newPromise();
+        f.addListener(done -> {
+            ByteBuf out = relay(r, f);
+            if (!p.trySuccess(out) && out != null) {
+                out.release();
+            }
+        });
+        return p;
+    }
+
+    private ByteBuf relay(Request r, Future<UpstreamReply> f) {
+        try {
+            if (!f.isSuccess()) {
+                return encode(r, DnsResponseCode.SERVFAIL, false, null, null);
+            }
+            byte[] wire = f.getNow().wire();
+            if (wire.length > r.limit()) {
+                return encode(r, DnsResponseCode.NOERROR, true, null, null);
+            }
+            ByteBuf out = ByteBufAllocator.DEFAULT.ioBuffer(wire.length).writeBytes(wire);
+            out.setShort(0, r.id());
+            return out;
+        } catch (Throwable e) {
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("relaying DNS answer failed", e);
+            }
+            return null;
+        }
+    }
+
+    /** A locally built answer: A/AAAA records from {@code addresses}, or one PTR record to {@code ptr}. */
+    private ByteBuf encode(Request r, DnsResponseCode code, boolean truncated, List<InetAddress> addresses,
+            String ptr) {
+        DefaultDnsResponse resp = header(r, code, truncated);
+        if (addresses != null) {
+            for (InetAddress address : addresses) {
+                resp.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(r.question().name(),
+                        r.question().type(), HOSTS_TTL, Unpooled.wrappedBuffer(address.getAddress())));
+            }
+        }
+        if (ptr != null) {
+            resp.addRecord(DnsSection.ANSWER, new DefaultDnsPtrRecord(r.question().name(), DnsRecord.CLASS_IN,
+                    FAKE_TTL, ptr + "."));
+        }
+        return finish(r, resp);
+    }
+
+    private static DefaultDnsResponse header(Request r, DnsResponseCode code, boolean truncated) {
+        DefaultDnsResponse resp = new DefaultDnsResponse(r.id(), DnsOpCode.QUERY, code);
+        resp.setRecursionDesired(r.recursionDesired());
+        resp.setRecursionAvailable(true);
+        resp.setTruncated(truncated);
+        if (r.question() != null) {
+            resp.addRecord(DnsSection.QUESTION, r.question());
+        }
+        return resp;
+    }
+
+    private static ByteBuf finish(Request r, DefaultDnsResponse resp) {
+        try {
+            if (r.edns()) {
+                resp.addRecord(DnsSection.ADDITIONAL, new EdnsRecord(EDNS_SIZE));
+            }
+            return DnsWire.encodeResponse(resp);
+        } catch (Exception e) {
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("encoding DNS answer failed", e);
+            }
+            return null;
+        } finally {
+            resp.release();
+        }
+    }
+
+    /** FORMERR for a message whose header is readable and which claims to be a query; else drop. */
+    private ByteBuf formErr(ByteBuf wire) {
+        int at = wire.readerIndex();
+        int flags = wire.getUnsignedByte(at + 2);
+        if ((flags & 0x80) != 0) {
+            return null;
+        }
+        Request r = new Request(wire.getUnsignedShort(at), (flags & 0x01) != 0, null, UDP_PLAIN_LIMIT, false);
+        DefaultDnsResponse resp = new DefaultDnsResponse(r.id(), DnsOpCode.valueOf((flags >> 3) & 0x0F),
+                DnsResponseCode.FORMERR);
+        resp.setRecursionDesired(r.recursionDesired());
+        resp.setRecursionAvailable(true);
+        return finish(r, resp);
+    }
+
+    /** The client's EDNS UDP payload size, or -1 without an OPT record. */
+    private static int ednsSize(DnsQuery q) {
+        int n = q.count(DnsSection.ADDITIONAL);
+        for (int i = 0; i < n; i++) {
+            DnsRecord rec = q.recordAt(DnsSection.ADDITIONAL, i);
+            if (rec.type().equals(DnsRecordType.OPT)) {
+                return rec.dnsClass() & 0xFFFF;
+            }
+        }
+        return -1;
+    }
+
+    /** The name mapped to a fake IPv4 address written as {@code d.c.b.a.in-addr.arpa}, or {@code null}. */
+    private String reverseName(String name) {
+        if (!name.endsWith(".in-addr.arpa")) {
+            return null;
+        }
+        String[] parts = name.substring(0, name.length() - ".in-addr.arpa".length()).split("\\.");
+        if (parts.length != 4) {
+            return null;
+        }
+        int address = 0;
+        for (int i = 3; i >= 0; i--) {
+            String p = parts[i];
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)) {
+                return null;
+            }
+            int octet = Integer.parseInt(p);
+            if (octet > 255) {
+                return null;
+            }
+            address = (address << 8) | octet;
+        }
+        return pool4 == null ? null : pool4.nameOf(address);
+    }
+
+    public long fakeAnswers() {
+        return fakeAnswers.sum();
+    }
+
+    public long forwarded() {
+        return forwarded.sum();
+    }
+
+    public long malformed() {
+        return malformed.sum();
+    }
+}

@@ -1,0 +1,122 @@
+package dev.turnout.host.dns;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Clash's {@code dns:} section plus {@code hosts:}, as plain data; the config loader maps YAML onto it and
+ * uses the static parsers here for the string forms. {@code null} collections mean empty.
+ *
+ * @param enable            {@code dns.enable}
+ * @param listen            {@code dns.listen} (e.g. 127.0.0.1:1053); {@code null} for no listening server
+ * @param enhancedMode      {@code dns.enhanced-mode}
+ * @param fakeIpRange       {@code dns.fake-ip-range}, default {@code 198.18.0.1/16}
+ * @param fakeIpRange6      mihomo's {@code dns.fake-ip-range6}; {@code null} for no IPv6 fake addresses
+ * @param fakeIpFilter      {@code dns.fake-ip-filter} patterns
+ * @param nameserver        {@code dns.nameserver}
+ * @param fallback          {@code dns.fallback}: tried after every {@code nameserver} failed
+ * @param defaultNameserver {@code dns.default-nameserver}: only needed for DoH/DoT host names, kept for
+ *                          validation
+ * @param ipv6              {@code dns.ipv6}: AAAA queries get (fake or real) IPv6 answers only when true
+ * @param hosts             {@code hosts:} name pattern to addresses
+ */
+public record DnsOptions(
+        boolean enable,
+        InetSocketAddress listen,
+        EnhancedMode enhancedMode,
+        Cidr fakeIpRange,
+        Cidr fakeIpRange6,
+        List<String> fakeIpFilter,
+        List<Nameserver> nameserver,
+        List<Nameserver> fallback,
+        List<Nameserver> defaultNameserver,
+        boolean ipv6,
+        Map<String, List<InetAddress>> hosts) {
+
+    public static final String DEFAULT_FAKE_IP_RANGE = "198.18.0.1/16";
+
+    public DnsOptions {
+        enhancedMode = enhancedMode == null ? EnhancedMode.NORMAL : enhancedMode;
+        fakeIpRange = fakeIpRange == null ? Cidr.parse(DEFAULT_FAKE_IP_RANGE) : fakeIpRange;
+        if (!fakeIpRange.isIpv4()) {
+            throw new IllegalArgumentException("fake-ip-range must be IPv4 (use fake-ip-range6 for IPv6)");
+        }
+        if (fakeIpRange.prefix() > 30) {
+            throw new IllegalArgumentException("fake-ip-range " + fakeIpRange + " is too small (at most /30)");
+        }
+        if (fakeIpRange6 != null && (fakeIpRange6.isIpv4() || fakeIpRange6.prefix() > 126)) {
+            throw new IllegalArgumentException("fake-ip-range6 must be an IPv6 range of at most /126");
+        }
+        fakeIpFilter = fakeIpFilter == null ? List.of() : List.copyOf(fakeIpFilter);
+        nameserver = nameserver == null ? List.of() : List.copyOf(nameserver);
+        fallback = fallback == null ? List.of() : List.copyOf(fallback);
+        defaultNameserver = defaultNameserver == null ? List.of() : List.copyOf(defaultNameserver);
+        Map<String, List<InetAddress>> h = new LinkedHashMap<>();
+        if (hosts != null) {
+            hosts.forEach((k, v) -> h.put(k, List.copyOf(v)));
+        }
+        hosts = java.util.Collections.unmodifiableMap(h);
+    }
+
+    /** Clash's defaults: disabled, normal mode, 198.18.0.1/16, no servers, IPv6 off. */
+    public static DnsOptions defaults() {
+        return new DnsOptions(false, null, EnhancedMode.NORMAL, null, null, null, null, null, null, false, null);
+    }
+
+    /** Upstream servers in the order they are tried: {@code nameserver}, then {@code fallback}. */
+    public List<Nameserver> upstreams() {
+        List<Nameserver> all = new java.util.ArrayList<>(nameserver);
+        all.addAll(fallback);
+        return List.copyOf(all);
+    }
+
+    /** Parses a list of nameserver strings; see {@link Nameserver#parse(String)}. */
+    public static List<Nameserver> parseNameservers(List<String> texts) {
+        return texts == null ? List.of() : texts.stream().map(Nameserver::parse).toList();
+    }
+
+    /**
+     * Parses {@code dns.listen}: {@code 127.0.0.1:1053}, {@code [::1]:53}, or {@code :53} (all interfaces,
+     * as Clash accepts).
+     */
+    public static InetSocketAddress parseListen(String text) {
+        String s = text == null ? "" : text.trim();
+        int colon = s.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("dns.listen '" + text + "': expected host:port");
+        }
+        String host = s.substring(0, colon);
+        int port;
+        try {
+            port = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("dns.listen '" + text + "': bad port");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("dns.listen '" + text + "': bad port");
+        }
+        if (host.isEmpty()) {
+            return new InetSocketAddress(port);
+        }
+        InetAddress a = IpLiteral.parse(host);
+        if (a == null) {
+            throw new IllegalArgumentException("dns.listen '" + text + "': '" + host + "' is not an IP address");
+        }
+        return new InetSocketAddress(a, port);
+    }
+
+    /** Parses one {@code hosts:} value: a single address or a list of them (IP literals only). */
+    public static List<InetAddress> parseHostAddresses(String name, List<String> values) {
+        return values.stream().map(v -> {
+            InetAddress a = IpLiteral.parse(v.trim());
+            if (a == null) {
+                throw new IllegalArgumentException("hosts '" + name + "': '" + v
+                        + "' is not an IP address (aliases to other names are not supported yet)");
+            }
+            return a;
+        }).toList();
+    }
+}

@@ -1,0 +1,157 @@
+package dev.turnout.host.dns;
+
+import dev.turnout.host.dial.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves {@code dns.listen} over UDP and TCP (same port) with a {@link DnsHandler}. UDP answers are written in
+ * batches and flushed once per read burst; TCP connections may pipeline queries and are closed after
+ * {@value #TCP_IDLE_SECONDS} s of silence or on a message that cannot be answered at all.
+ */
+public final class DnsServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DnsServer.class);
+    static final int TCP_IDLE_SECONDS = 30;
+
+    private final InetSocketAddress listen;
+    private final DnsHandler handler;
+    private final EventLoopGroup group;
+    private final List<Channel> channels = new ArrayList<>();
+    private InetSocketAddress udpAddress;
+    private InetSocketAddress tcpAddress;
+
+    /**
+     * @param listen  address to serve; port 0 picks a free port (the same one for UDP and TCP)
+     * @param handler answers
+     * @param group   from {@link Transport#newGroup}
+     */
+    public DnsServer(InetSocketAddress listen, DnsHandler handler, EventLoopGroup group) {
+        this.listen = listen;
+        this.handler = handler;
+        this.group = group;
+    }
+
+    /** Binds UDP then TCP; throws (after closing anything bound) when either port is taken. */
+    public synchronized DnsServer start() throws InterruptedException {
+        try {
+            Channel udp = new Bootstrap().group(group).channel(Transport.datagramChannelType())
+                    .handler(new UdpHandler()).bind(listen).sync().channel();
+            channels.add(udp);
+            udpAddress = (InetSocketAddress) udp.localAddress();
+            InetSocketAddress tcpListen = new InetSocketAddress(listen.getAddress(), udpAddress.getPort());
+            Channel tcp = new ServerBootstrap().group(group).channel(Transport.serverChannelType())
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new ReadTimeoutHandler(TCP_IDLE_SECONDS),
+                                    new LengthFieldBasedFrameDecoder(TCP_LIMIT_FRAME, 0, 2, 0, 2),
+                                    new LengthFieldPrepender(2), new TcpHandler());
+                        }
+                    }).bind(tcpListen).sync().channel();
+            channels.add(tcp);
+            tcpAddress = (InetSocketAddress) tcp.localAddress();
+            LOG.info("DNS server listening on {} (udp+tcp)", udpAddress);
+            return this;
+        } catch (RuntimeException | InterruptedException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static final int TCP_LIMIT_FRAME = DnsHandler.TCP_LIMIT + 2;
+
+    public synchronized InetSocketAddress udpAddress() {
+        return udpAddress;
+    }
+
+    public synchronized InetSocketAddress tcpAddress() {
+        return tcpAddress;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Channel ch : channels) {
+            ch.close().syncUninterruptibly();
+        }
+        channels.clear();
+    }
+
+    private final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+        UdpHandler() {
+            super(DatagramPacket.class);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            InetSocketAddress sender = packet.sender();
+            Future<ByteBuf> f = handler.handle(packet.content(), true, ctx.executor());
+            if (f.isDone()) {
+                ByteBuf out = f.getNow();
+                if (out != null) {
+                    ctx.write(new DatagramPacket(out, sender), ctx.voidPromise());
+                }
+            } else {
+                f.addListener(done -> {
+                    ByteBuf out = f.getNow();
+                    if (out != null) {
+                        ctx.writeAndFlush(new DatagramPacket(out, sender), ctx.voidPromise());
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // ICMP unreachable for a client that went away, and the like: nothing to do for one datagram.
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("DNS UDP error", cause);
+            }
+        }
+    }
+
+    private final class TcpHandler extends SimpleChannelInboundHandler<ByteBuf> {
+        TcpHandler() {
+            super(ByteBuf.class);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+            handler.handle(frame, false, ctx.executor()).addListener((Future<ByteBuf> f) -> {
+                ByteBuf out = f.getNow();
+                if (out != null) {
+                    ctx.writeAndFlush(out);
+                } else {
+                    ctx.close();
+                }
+            });
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // Oversized frames, timeouts, resets: this connection is done.
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.turnout.host.dns;
+
+import dev.turnout.host.dial.SocketBinder;
+import io.netty.channel.EventLoopGroup;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The DNS parts built from {@link DnsOptions} and owned together: fake-IP pools (with their cache file),
+ * the upstream resolver, the handler the TUN's DNS hijack calls, and the {@code dns.listen} server.
+ * Closing it stops the server and saves the pools.
+ */
+public final class DnsService implements AutoCloseable {
+
+    /** Pool size bound for IPv6 fake ranges (memory: about 20 bytes per slot plus the names). */
+    public static final int MAX_V6_SLOTS = 1 << 16;
+    /** How often changed mappings are written to the cache file. */
+    public static final long SAVE_PERIOD_SECONDS = 30;
+
+    private final FakeIpPool pool4;
+    private final FakeIpPool pool6;
+    private final FakeIpStore store;
+    private final UpstreamResolver upstream;
+    private final DnsHandler handler;
+    private final DnsServer server;
+
+    private DnsService(FakeIpPool pool4, FakeIpPool pool6, FakeIpStore store, UpstreamResolver upstream,
+            DnsHandler handler, DnsServer server) {
+        this.pool4 = pool4;
+        this.pool6 = pool6;
+        this.store = store;
+        this.upstream = upstream;
+        this.handler = handler;
+        this.server = server;
+    }
+
+    /**
+     * Builds and starts everything.
+     *
+     * @param options   the parsed {@code dns:} and {@code hosts:} sections
+     * @param reserved  addresses the pools must never hand out (the TUN's own, e.g. 198.18.0.1 and .2)
+     * @param cacheFile where fake-IP mappings persist; {@code null} for none
+     * @param group     event loops from {@code Transport.newGroup}
+     * @param binder    binds upstream sockets to the physical interface ({@link SocketBinder#NONE} without TUN)
+     * @param settings  upstream timeouts and cache size
+     * @throws IllegalArgumentException on invalid options (e.g. a bad fake-ip-filter pattern)
+     */
+    public static DnsService start(DnsOptions options, Collection<InetAddress> reserved, Path cacheFile,
+            EventLoopGroup group, SocketBinder binder, UpstreamResolver.Settings settings)
+            throws InterruptedException {
+        HostsTable hosts = new HostsTable(options.hosts());
+        FakeIpFilter filter = new FakeIpFilter(options.fakeIpFilter());
+        FakeIpPool pool4 = null;
+        FakeIpPool pool6 = null;
+        FakeIpStore store = null;
+        if (options.enhancedMode() == EnhancedMode.FAKE_IP) {
+            pool4 = new FakeIpPool(options.fakeIpRange(), reserved, Integer.MAX_VALUE);
+            if (options.fakeIpRange6() != null) {
+                pool6 = new FakeIpPool(options.fakeIpRange6(), reserved, MAX_V6_SLOTS);
+            }
+            if (cacheFile != null) {
+                List<FakeIpPool> pools = new ArrayList<>();
+                pools.add(pool4);
+                if (pool6 != null) {
+                    pools.add(pool6);
+                }
+                store = new FakeIpStore(cacheFile, pools);
+                store.load();
+                store.startPeriodicSave(SAVE_PERIOD_SECONDS, TimeUnit.SECONDS);
+            }
+        }
+        UpstreamResolver upstream = new UpstreamResolver(options.upstreams(), hosts, options.ipv6(), group, binder,
+                settings);
+        DnsHandler handler = new DnsHandler(options, pool4, pool6, filter, hosts, upstream);
+        DnsServer server = null;
+        if (options.enable() && options.listen() != null) {
+            try {
+                server = new DnsServer(options.listen(), handler, group).start();
+            } catch (RuntimeException | InterruptedException e) {
+                if (store != null) {
+                    store.close();
+                }
+                throw e;
+            }
+        }
+        return new DnsService(pool4, pool6, store, upstream, handler, server);
+    }
+
+    /** IPv4 fake pool; {@code null} unless fake-ip mode. Reverse lookups and flow pins go here. */
+    public FakeIpPool pool4() {
+        return pool4;
+    }
+
+    /** IPv6 fake pool; {@code null} without {@code fake-ip-range6}. */
+    public FakeIpPool pool6() {
+        return pool6;
+    }
+
+    /** The name behind a fake address of either family, or {@code null}. */
+    public String fakeName(InetAddress address) {
+        FakeIpPool p = address.getAddress().length == 4 ? pool4 : pool6;
+        return p == null ? null : p.nameOf(address);
+    }
+
+    /** True when {@code address} lies in a fake range (so a flow to it without a mapping must be refused). */
+    public boolean isFake(InetAddress address) {
+        FakeIpPool p = address.getAddress().length == 4 ? pool4 : pool6;
+        return p != null && p.inRange(address);
+    }
+
+    public UpstreamResolver upstream() {
+        return upstream;
+    }
+
+    public DnsHandler handler() {
+        return handler;
+    }
+
+    /** The listening server, or {@code null} when {@code dns.listen} is unset or DNS is disabled. */
+    public DnsServer server() {
+        return server;
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+        upstream.close();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.turnout.host.dns;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Upstream answers by (type, name), each kept for its TTL; bounded, least recently used evicted first. */
+final class ReplyCache {
+
+    private record Entry(UpstreamReply reply, long expiresNanos) {
+    }
+
+    /** Upper bound on how long anything is kept, whatever TTL upstream sent. */
+    private static final long MAX_TTL_SECONDS = 3600;
+
+    private final LinkedHashMap<String, Entry> map;
+
+    ReplyCache(int maxEntries) {
+        this.map = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+                return size() > maxEntries;
+            }
+        };
+    }
+
+    synchronized UpstreamReply get(String key, long nowNanos) {
+        Entry e = map.get(key);
+        if (e == null) {
+            return null;
+        }
+        if (nowNanos - e.expiresNanos >= 0) {
+            map.remove(key);
+            return null;
+        }
+        return e.reply;
+    }
+
+    synchronized void put(String key, UpstreamReply reply, long nowNanos) {
+        long ttl = Math.min(reply.ttlSeconds(), MAX_TTL_SECONDS);
+        if (ttl <= 0) {
+            return;
+        }
+        map.put(key, new Entry(reply, nowNanos + ttl * 1_000_000_000L));
+    }
+
+    synchronized int size() {
+        return map.size();
+    }
+
+    synchronized void clear() {
+        map.clear();
+    }
+}

@@ -1,0 +1,89 @@
+package dev.turnout.host.dns;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.dns.DnsQuestion;
+import io.netty.handler.codec.dns.DnsRawRecord;
+import io.netty.handler.codec.dns.DnsRecord;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponse;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.netty.handler.codec.dns.DnsSection;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One upstream answer: its exact bytes (relayed to clients with only the ID changed, so record types Turnout
+ * does not understand pass through intact), plus what the resolver needs from it.
+ *
+ * @param wire       the whole response message as received
+ * @param code       the response code
+ * @param addresses  A/AAAA addresses found in the answer section, in order
+ * @param ttlSeconds how long it may be cached: the smallest answer TTL, or the SOA TTL of a negative answer;
+ *                   -1 when it must not be cached
+ * @param truncated  the TC bit: the full answer needs TCP
+ */
+record UpstreamReply(byte[] wire, DnsResponseCode code, List<InetAddress> addresses, long ttlSeconds,
+        boolean truncated) {
+
+    /**
+     * Decodes and checks a response to the query {@code (id, name, type)}.
+     *
+     * @return {@code null} when the bytes are not a well-formed answer to that query (stray or spoofed)
+     */
+    static UpstreamReply parse(ByteBuf wire, InetSocketAddress sender, int id, String name, DnsRecordType type) {
+        DnsResponse r;
+        try {
+            r = DnsWire.decodeResponse(wire, sender);
+        } catch (Exception e) {
+            return null;
+        }
+        try {
+            if (r.id() != id || r.count(DnsSection.QUESTION) != 1) {
+                return null;
+            }
+            DnsQuestion q = r.recordAt(DnsSection.QUESTION);
+            if (!q.type().equals(type) || !sameName(q.name(), name)) {
+                return null;
+            }
+            List<InetAddress> addresses = new ArrayList<>();
+            long ttl = Long.MAX_VALUE;
+            int answers = r.count(DnsSection.ANSWER);
+            for (int i = 0; i < answers; i++) {
+                DnsRecord rec = r.recordAt(DnsSection.ANSWER, i);
+                ttl = Math.min(ttl, rec.timeToLive());
+                if (rec instanceof DnsRawRecord raw && (rec.type().equals(DnsRecordType.A)
+                        || rec.type().equals(DnsRecordType.AAAA))) {
+                    int len = raw.content().readableBytes();
+                    if (len == 4 || len == 16) {
+                        addresses.add(InetAddress.getByAddress(ByteBufUtil.getBytes(raw.content())));
+                    }
+                }
+            }
+            if (answers == 0) {
+                ttl = -1;
+                for (int i = 0; i < r.count(DnsSection.AUTHORITY); i++) {
+                    DnsRecord rec = r.recordAt(DnsSection.AUTHORITY, i);
+                    if (rec.type().equals(DnsRecordType.SOA)) {
+                        ttl = rec.timeToLive();
+                    }
+                }
+            }
+            boolean cacheable = !r.isTruncated() && (r.code().equals(DnsResponseCode.NOERROR)
+                    || r.code().equals(DnsResponseCode.NXDOMAIN));
+            return new UpstreamReply(ByteBufUtil.getBytes(wire), r.code(), List.copyOf(addresses),
+                    cacheable ? ttl : -1, r.isTruncated());
+        } catch (UnknownHostException e) {
+            return null;
+        } finally {
+            r.release();
+        }
+    }
+
+    private static boolean sameName(String a, String b) {
+        return DomainTrie.normalize(a).equals(DomainTrie.normalize(b));
+    }
+}

@@ -1,0 +1,473 @@
+package dev.turnout.host.dns;
+
+import dev.turnout.api.Resolver;
+import dev.turnout.host.dial.SocketBinder;
+import dev.turnout.host.dial.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.dns.DatagramDnsQuery;
+import io.netty.handler.codec.dns.DatagramDnsQueryEncoder;
+import io.netty.handler.codec.dns.DefaultDnsQuery;
+import io.netty.handler.codec.dns.DefaultDnsQuestion;
+import io.netty.handler.codec.dns.DnsQuery;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.netty.handler.codec.dns.DnsSection;
+import io.netty.handler.codec.dns.TcpDnsQueryEncoder;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Resolves names through the configured nameservers, never through the TUN: every socket it opens passes
+ * through the {@link SocketBinder} first (the TUN owner binds it to the physical interface; a binder that
+ * throws fails the query rather than letting it leak). UDP with TCP fallback when the answer is truncated;
+ * each attempt has a timeout; servers are tried in order, for a number of rounds; answers are cached by TTL.
+ * {@code hosts:} entries and IP literals never reach the network.
+ *
+ * <p>Each UDP query uses a fresh socket (random source port) and a random ID, and only a reply from the
+ * queried server with the same ID and question is accepted.
+ */
+public final class UpstreamResolver implements Resolver, AutoCloseable {
+
+    /**
+     * @param timeout      per attempt (one server, one transport)
+     * @param rounds       how many times the whole server list is tried
+     * @param cacheEntries bound on cached answers
+     * @param ednsUdpSize  UDP payload size advertised upstream with EDNS(0); 0 sends no OPT record
+     */
+    public record Settings(Duration timeout, int rounds, int cacheEntries, int ednsUdpSize) {
+        public Settings {
+            if (timeout.isNegative() || timeout.isZero() || rounds < 1 || cacheEntries < 0 || ednsUdpSize < 0
+                    || ednsUdpSize > 65535) {
+                throw new IllegalArgumentException("bad upstream resolver settings");
+            }
+        }
+
+        /** 2 s per attempt, 2 rounds, 4096 cached answers, EDNS 1232 bytes (the DNS flag day size). */
+        public static Settings defaults() {
+            return new Settings(Duration.ofSeconds(2), 2, 4096, 1232);
+        }
+    }
+
+    private final List<Nameserver> servers;
+    private final HostsTable hosts;
+    private final boolean ipv6;
+    private final EventLoopGroup group;
+    private final SocketBinder binder;
+    private final Settings settings;
+    private final ReplyCache cache;
+    private final long timeoutMillis;
+
+    /**
+     * @param servers  tried in order ({@link DnsOptions#upstreams()})
+     * @param hosts    answered before any query
+     * @param ipv6     whether {@link #resolveAll} also asks for AAAA
+     * @param group    event loops from {@link Transport#newGroup}, so channel and loop types match
+     * @param binder   applied to each socket before it is used; {@link SocketBinder#NONE} without a TUN
+     * @param settings timeouts, retries, cache size
+     */
+    public UpstreamResolver(List<Nameserver> servers, HostsTable hosts, boolean ipv6, EventLoopGroup group,
+            SocketBinder binder, Settings settings) {
+        this.servers = List.copyOf(servers);
+        this.hosts = hosts;
+        this.ipv6 = ipv6;
+        this.group = group;
+        this.binder = binder;
+        this.settings = settings;
+        this.cache = new ReplyCache(settings.cacheEntries());
+        this.timeoutMillis = settings.timeout().toMillis();
+    }
+
+    public List<Nameserver> servers() {
+        return servers;
+    }
+
+    /** The first address of {@code host}, IPv4 preferred; fails with {@link UnknownHostException}. */
+    @Override
+    public Future<InetAddress> resolve(String host, EventLoop loop) {
+        Promise<InetAddress> p = loop.newPromise();
+        resolveAll(host).addListener((Future<List<InetAddress>> f) -> {
+            if (f.isSuccess()) {
+                p.trySuccess(f.getNow().get(0));
+            } else {
+                p.tryFailure(f.cause());
+            }
+        });
+        return p;
+    }
+
+    /**
+     * Blocking form for callers off the event loops (the rule engine resolving for IP rules): waits at most
+     * for every attempt to time out.
+     */
+    public InetAddress lookup(String host) throws UnknownHostException {
+        Future<List<InetAddress>> f = resolveAll(host);
+        try {
+            if (!f.await(maxWaitMillis(), TimeUnit.MILLISECONDS)) {
+                throw new UnknownHostException(host + ": resolution timed out");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UnknownHostException(host + ": interrupted");
+        }
+        if (!f.isSuccess()) {
+            UnknownHostException u = new UnknownHostException(host + ": " + f.cause().getMessage());
+            u.initCause(f.cause());
+            throw u;
+        }
+        return f.getNow().get(0);
+    }
+
+    /** Longest a resolution can take: every attempt (UDP then TCP) of every round timing out. */
+    long maxWaitMillis() {
+        return timeoutMillis * 2L * Math.max(1, servers.size()) * settings.rounds() + 1000;
+    }
+
+    /**
+     * All addresses of {@code host}: IPv4 first, then IPv6 (only when IPv6 is enabled); never empty on success.
+     * IP literals and {@code hosts:} entries are answered at once.
+     */
+    public Future<List<InetAddress>> resolveAll(String host) {
+        EventLoop loop = group.next();
+        InetAddress literal = IpLiteral.parse(host);
+        if (literal != null) {
+            return loop.newSucceededFuture(List.of(literal));
+        }
+        HostsTable.Entry fixed = hosts.entry(host);
+        if (fixed != null && !fixed.all().isEmpty()) {
+            List<InetAddress> ordered = new ArrayList<>(fixed.v4());
+            ordered.addAll(fixed.v6());
+            return loop.newSucceededFuture(List.copyOf(ordered));
+        }
+        Promise<List<InetAddress>> p = loop.newPromise();
+        Future<UpstreamReply> a = query(host, DnsRecordType.A);
+        Future<UpstreamReply> aaaa = ipv6 ? query(host, DnsRecordType.AAAA) : null;
+        a.addListener(done -> {
+            if (aaaa == null) {
+                complete(p, host, a, null);
+            } else {
+                aaaa.addListener(done6 -> complete(p, host, a, aaaa));
+            }
+        });
+        return p;
+    }
+
+    private static void complete(Promise<List<InetAddress>> p, String host, Future<UpstreamReply> a,
+            Future<UpstreamReply> aaaa) {
+        List<InetAddress> out = new ArrayList<>();
+        Throwable cause = null;
+        for (Future<UpstreamReply> f : aaaa == null ? List.of(a) : List.of(a, aaaa)) {
+            if (f.isSuccess()) {
+                for (InetAddress addr : f.getNow().addresses()) {
+                    if (f == a ? addr instanceof Inet4Address : !(addr instanceof Inet4Address)) {
+                        out.add(addr);
+                    }
+                }
+            } else {
+                cause = f.cause();
+            }
+        }
+        if (!out.isEmpty()) {
+            p.trySuccess(List.copyOf(out));
+        } else {
+            UnknownHostException e = new UnknownHostException(host
+                    + (cause == null ? ": no address" : ": " + cause.getMessage()));
+            if (cause != null) {
+                e.initCause(cause);
+            }
+            p.tryFailure(e);
+        }
+    }
+
+    /**
+     * Asks upstream for {@code (name, type)}, or answers from the cache. Fails only when no server gave a
+     * usable answer; a SERVFAIL or REFUSED from every server is returned as such.
+     */
+    Future<UpstreamReply> query(String name, DnsRecordType type) {
+        EventLoop loop = group.next();
+        String key = type.intValue() + " " + DomainTrie.normalize(name);
+        UpstreamReply cached = cache.get(key, System.nanoTime());
+        if (cached != null) {
+            return loop.newSucceededFuture(cached);
+        }
+        if (servers.isEmpty()) {
+            return loop.newFailedFuture(new UnknownHostException(name + ": no nameservers configured"));
+        }
+        Promise<UpstreamReply> p = loop.newPromise();
+        loop.execute(() -> attempt(p, loop, name, type, key, 0, null));
+        return p;
+    }
+
+    private void attempt(Promise<UpstreamReply> p, EventLoop loop, String name, DnsRecordType type, String key,
+            int index, UpstreamReply lastBad) {
+        if (index >= servers.size() * settings.rounds()) {
+            if (lastBad != null) {
+                p.trySuccess(lastBad);
+            } else {
+                p.tryFailure(new UnknownHostException(name + ": no nameserver answered"));
+            }
+            return;
+        }
+        Nameserver ns = servers.get(index % servers.size());
+        exchange(ns, loop, name, type).addListener((Future<UpstreamReply> f) -> {
+            if (!f.isSuccess()) {
+                attempt(p, loop, name, type, key, index + 1, lastBad);
+                return;
+            }
+            UpstreamReply r = f.getNow();
+            if (r.code().equals(DnsResponseCode.SERVFAIL) || r.code().equals(DnsResponseCode.REFUSED)
+                    || r.truncated()) {
+                attempt(p, loop, name, type, key, index + 1, r);
+                return;
+            }
+            cache.put(key, r, System.nanoTime());
+            p.trySuccess(r);
+        });
+    }
+
+    /** One server: UDP, then TCP when the UDP answer is truncated; or TCP only for tcp:// servers. */
+    private Future<UpstreamReply> exchange(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
+        if (ns.protocol() == Nameserver.Protocol.TCP) {
+            return tcp(ns, loop, name, type);
+        }
+        Promise<UpstreamReply> p = loop.newPromise();
+        udp(ns, loop, name, type).addListener((Future<UpstreamReply> f) -> {
+            if (f.isSuccess() && f.getNow().truncated()) {
+                tcp(ns, loop, name, type).addListener((Future<UpstreamReply> t) -> {
+                    // A failed TCP retry still leaves the truncated answer, better than nothing.
+                    p.trySuccess(t.isSuccess() ? t.getNow() : f.getNow());
+                });
+            } else if (f.isSuccess()) {
+                p.trySuccess(f.getNow());
+            } else {
+                p.tryFailure(f.cause());
+            }
+        });
+        return p;
+    }
+
+    private Future<UpstreamReply> udp(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
+        Promise<UpstreamReply> p = loop.newPromise();
+        int id = ThreadLocalRandom.current().nextInt(1 << 16);
+        DatagramDnsQuery q;
+        try {
+            q = new DatagramDnsQuery(null, ns.address(), id);
+            fill(q, name, type);
+        } catch (RuntimeException e) {
+            return loop.newFailedFuture(e);
+        }
+        Bootstrap b = new Bootstrap().group(loop).channelFactory(() -> bound(Transport.newDatagramChannel()))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new DatagramDnsQueryEncoder(), new UdpReplyHandler(p, ns, id, name,
+                                type));
+                    }
+                });
+        ChannelFuture bind = b.bind(new InetSocketAddress(0));
+        guard(p, loop, bind.channel());
+        bind.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                q.release();
+                p.tryFailure(f.cause());
+                return;
+            }
+            f.channel().writeAndFlush(q).addListener((ChannelFuture w) -> {
+                if (!w.isSuccess()) {
+                    p.tryFailure(w.cause());
+                }
+            });
+        });
+        return p;
+    }
+
+    private Future<UpstreamReply> tcp(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
+        Promise<UpstreamReply> p = loop.newPromise();
+        int id = ThreadLocalRandom.current().nextInt(1 << 16);
+        DnsQuery q;
+        try {
+            q = new DefaultDnsQuery(id);
+            fill(q, name, type);
+        } catch (RuntimeException e) {
+            return loop.newFailedFuture(e);
+        }
+        Bootstrap b = new Bootstrap().group(loop).channelFactory(() -> bound(Transport.newSocketChannel()))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new TcpDnsQueryEncoder(),
+                                new LengthFieldBasedFrameDecoder(65535 + 2, 0, 2, 0, 2),
+                                new TcpReplyHandler(p, ns, id, name, type));
+                    }
+                });
+        ChannelFuture connect = b.connect(ns.address());
+        guard(p, loop, connect.channel());
+        connect.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                q.release();
+                p.tryFailure(f.cause());
+                return;
+            }
+            f.channel().writeAndFlush(q).addListener((ChannelFuture w) -> {
+                if (!w.isSuccess()) {
+                    p.tryFailure(w.cause());
+                }
+            });
+        });
+        return p;
+    }
+
+    private void fill(DnsQuery q, String name, DnsRecordType type) {
+        q.setRecursionDesired(true);
+        q.addRecord(DnsSection.QUESTION, new DefaultDnsQuestion(name, type));
+        if (settings.ednsUdpSize() > 0) {
+            q.addRecord(DnsSection.ADDITIONAL, new EdnsRecord(settings.ednsUdpSize()));
+        }
+    }
+
+    /** Times the attempt out and closes its socket however it ends. */
+    private void guard(Promise<UpstreamReply> p, EventLoop loop, Channel ch) {
+        io.netty.util.concurrent.ScheduledFuture<?> timer = loop.schedule(
+                () -> p.tryFailure(new IOException("no answer within " + timeoutMillis + " ms")), timeoutMillis,
+                TimeUnit.MILLISECONDS);
+        p.addListener(f -> {
+            timer.cancel(false);
+            ch.close();
+        });
+    }
+
+    /** Applies the binder in the channel factory, where a failure fails the bind/connect (fail closed). */
+    private <C extends Channel> C bound(C ch) {
+        try {
+            binder.bind(ch);
+            return ch;
+        } catch (Exception e) {
+            ch.unsafe().closeForcibly();
+            throw new IllegalStateException("cannot bind DNS socket to the physical interface: " + e, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        cache.clear();
+    }
+
+    int cachedAnswers() {
+        return cache.size();
+    }
+
+    private static final class UdpReplyHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+        private final Promise<UpstreamReply> p;
+        private final Nameserver ns;
+        private final int id;
+        private final String name;
+        private final DnsRecordType type;
+
+        UdpReplyHandler(Promise<UpstreamReply> p, Nameserver ns, int id, String name, DnsRecordType type) {
+            super(DatagramPacket.class);
+            this.p = p;
+            this.ns = ns;
+            this.id = id;
+            this.name = name;
+            this.type = type;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            if (!sameEndpoint(packet.sender(), ns.address())) {
+                return;
+            }
+            UpstreamReply r = UpstreamReply.parse(packet.content(), packet.sender(), id, name, type);
+            if (r != null) {
+                p.trySuccess(r);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // ICMP errors and the like: keep waiting for a real answer until the timer fires.
+        }
+    }
+
+    private static final class TcpReplyHandler extends SimpleChannelInboundHandler<ByteBuf> {
+        private final Promise<UpstreamReply> p;
+        private final Nameserver ns;
+        private final int id;
+        private final String name;
+        private final DnsRecordType type;
+
+        TcpReplyHandler(Promise<UpstreamReply> p, Nameserver ns, int id, String name, DnsRecordType type) {
+            super(ByteBuf.class);
+            this.p = p;
+            this.ns = ns;
+            this.id = id;
+            this.name = name;
+            this.type = type;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+            UpstreamReply r = UpstreamReply.parse(frame, ns.address(), id, name, type);
+            if (r != null) {
+                p.trySuccess(r);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            p.tryFailure(new IOException("TCP connection to " + ns + " closed before an answer"));
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            p.tryFailure(cause);
+        }
+    }
+
+    /** Dual-stack sockets report IPv4 peers as IPv4-mapped IPv6 addresses; compare the plain forms. */
+    static boolean sameEndpoint(InetSocketAddress a, InetSocketAddress b) {
+        if (a == null || b == null || a.getPort() != b.getPort()) {
+            return false;
+        }
+        return normalize(a.getAddress()).equals(normalize(b.getAddress()));
+    }
+
+    private static InetAddress normalize(InetAddress a) {
+        byte[] x = a.getAddress();
+        if (x.length == 16) {
+            boolean mapped = x[10] == (byte) 0xFF && x[11] == (byte) 0xFF;
+            for (int i = 0; i < 10 && mapped; i++) {
+                mapped = x[i] == 0;
+            }
+            if (mapped) {
+                try {
+                    return InetAddress.getByAddress(new byte[] {x[12], x[13], x[14], x[15]});
+                } catch (UnknownHostException e) {
+                    return a;
+                }
+            }
+        }
+        return a;
+    }
+}
