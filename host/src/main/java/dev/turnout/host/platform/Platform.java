@@ -2,6 +2,7 @@ package dev.turnout.host.platform;
 
 import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.socket.ServerSocketChannel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -92,4 +93,10 @@ public interface Platform {
      * and also serve Netty channels of the native transport (epoll on Linux, kqueue on macOS).
      */
     IoEventLoopGroup newEventLoopGroup(int threads, String threadName);
+
+    /**
+     * An unregistered server socket channel of the native transport, for the TUN's local listener; it can be
+     * registered with a loop of {@link #newEventLoopGroup} and its accepted children with the host's workers.
+     */
+    ServerSocketChannel newServerSocketChannel();
 }

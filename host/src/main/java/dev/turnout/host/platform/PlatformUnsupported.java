@@ -2,6 +2,7 @@ package dev.turnout.host.platform;
 
 import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.socket.ServerSocketChannel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -70,6 +71,11 @@ public final class PlatformUnsupported implements Platform {
 
     @Override
     public IoEventLoopGroup newEventLoopGroup(int threads, String threadName) {
+        throw new UnsupportedOperationException("no native transport for TUN on " + os);
+    }
+
+    @Override
+    public ServerSocketChannel newServerSocketChannel() {
         throw new UnsupportedOperationException("no native transport for TUN on " + os);
     }
 }

@@ -10,6 +10,8 @@ import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.unix.RawUnixChannelOption;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -203,5 +205,10 @@ public final class LinuxPlatform implements Platform {
     public IoEventLoopGroup newEventLoopGroup(int threads, String threadName) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true),
                 EpollIoHandler.newFactory());
+    }
+
+    @Override
+    public ServerSocketChannel newServerSocketChannel() {
+        return new EpollServerSocketChannel();
     }
 }

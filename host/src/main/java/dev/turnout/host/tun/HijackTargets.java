@@ -1,0 +1,103 @@
+package dev.turnout.host.tun;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The UDP destinations of {@code dns-hijack}, as Clash writes them: {@code any:53}, {@code 198.18.0.2:53},
+ * {@code [2001:db8::1]:53}, optionally prefixed {@code udp://}. {@code tcp://} entries are skipped (TCP DNS is
+ * routed normally for now). Matched against a packet's destination without creating objects.
+ */
+final class HijackTargets {
+
+    private final int[] ports;
+    private final byte[] family; // 0 = any address
+    private final long[] hi;
+    private final long[] lo;
+
+    private HijackTargets(List<long[]> entries) {
+        int n = entries.size();
+        ports = new int[n];
+        family = new byte[n];
+        hi = new long[n];
+        lo = new long[n];
+        for (int i = 0; i < n; i++) {
+            long[] e = entries.get(i);
+            family[i] = (byte) e[0];
+            hi[i] = e[1];
+            lo[i] = e[2];
+            ports[i] = (int) e[3];
+        }
+    }
+
+    static HijackTargets parse(List<String> specs) {
+        List<long[]> entries = new ArrayList<>();
+        for (String raw : specs == null ? List.<String>of() : specs) {
+            String s = raw.trim().toLowerCase(Locale.ROOT);
+            if (s.startsWith("tcp://")) {
+                continue;
+            }
+            if (s.startsWith("udp://")) {
+                s = s.substring(6);
+            }
+            int colon = s.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("dns-hijack entry needs host:port: " + raw);
+            }
+            String host = s.substring(0, colon);
+            int port;
+            try {
+                port = Integer.parseInt(s.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad port in dns-hijack entry " + raw, e);
+            }
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("bad port in dns-hijack entry " + raw);
+            }
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            if (host.equals("any") || host.equals("0.0.0.0") || host.equals("::")) {
+                entries.add(new long[] {0, 0, 0, port});
+                continue;
+            }
+            if (!(host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
+                throw new IllegalArgumentException("dns-hijack entry must name an IP or 'any': " + raw);
+            }
+            byte[] a;
+            try {
+                a = InetAddress.getByName(host).getAddress();
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("bad address in dns-hijack entry " + raw, e);
+            }
+            if (a.length == 4) {
+                entries.add(new long[] {4, 0, ((a[0] & 0xFFL) << 24) | ((a[1] & 0xFF) << 16) | ((a[2] & 0xFF) << 8) | (a[3] & 0xFF), port});
+            } else {
+                long h = 0;
+                long l = 0;
+                for (int i = 0; i < 8; i++) {
+                    h = h << 8 | (a[i] & 0xFF);
+                    l = l << 8 | (a[8 + i] & 0xFF);
+                }
+                entries.add(new long[] {6, h, l, port});
+            }
+        }
+        return new HijackTargets(entries);
+    }
+
+    boolean isEmpty() {
+        return ports.length == 0;
+    }
+
+    boolean matches(int version, long dstHi, long dstLo, int dstPort) {
+        for (int i = 0; i < ports.length; i++) {
+            if (ports[i] == dstPort && (family[i] == 0 || (family[i] == version && hi[i] == dstHi && lo[i] == dstLo))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

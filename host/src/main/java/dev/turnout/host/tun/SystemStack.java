@@ -1,0 +1,663 @@
+package dev.turnout.host.tun;
+
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.host.tunnel.Tunnel;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.EnumMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The "system" stack's packet engine: reads a packet from its input buffer, and
+ * <ul>
+ *   <li>TCP: rewrites it in place for the kernel to terminate (application {@code S:s -> D:d} becomes
+ *       {@code B:n -> A:P}, the listener's {@code A:P -> B:n} becomes {@code D:d -> S:s}), checksums updated
+ *       incrementally (RFC 1624), and writes it back;</li>
+ *   <li>UDP: hands the payload to a datagram session per 5-tuple opened through the tunnel, and builds IP
+ *       packets from the replies (their source is the original destination, so a connected UDP socket
+ *       accepts them); DNS queries matching dns-hijack go to the {@link DnsHijack} hook;</li>
+ *   <li>ICMP/ICMPv6 echo requests to the TUN's own subnet are answered here (so {@code ping} of the TUN
+ *       peer address works as a liveness check); all other ICMP is dropped: an echo to the internet cannot
+ *       be relayed by a proxy and a fake reply would lie about reachability;</li>
+ *   <li>fragments (IPv4 MF/offset, IPv6 fragment header) are dropped: locally generated traffic only
+ *       fragments for UDP datagrams larger than the TUN's MTU, which is large by default;</li>
+ *   <li>anything else, or anything malformed, is dropped and counted.</li>
+ * </ul>
+ * All of it runs on one event loop; nothing is allocated per TCP packet.
+ */
+final class SystemStack {
+
+    private static final Logger log = LoggerFactory.getLogger(SystemStack.class);
+
+    /** The addresses of the system stack: A (the TUN's, where the listeners are) and B (the NAT source). */
+    record Addressing(int a4, int b4, int prefix4, int listenPort4,
+                      long a6Hi, long a6Lo, long b6Hi, long b6Lo, int prefix6, int listenPort6,
+                      boolean has4, boolean has6) {
+    }
+
+    /** Engine settings that are not addresses. */
+    record Limits(int mtu, int tcpCapacity, int tcpPortBase, int udpCapacity, long udpIdleMillis,
+                  int udpQueuePerFlow) {
+    }
+
+    private static final int BUFFER_SIZE = 65536;
+    private static final long EMBRYONIC_MILLIS = 30_000;
+    private static final long CLOSED_LINGER_MILLIS = 10_000;
+
+    private final Addressing ad;
+    private final Limits limits;
+    private final Tunnel tunnel;
+    private final EventLoop loop;
+    private final PacketSink sink;
+    private final DnsHijack dnsHijack;
+    private final HijackTargets hijackTargets;
+    private final String inboundName;
+
+    private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_SIZE);
+    private final long inAddress = Pointer.nativeValue(Native.getDirectBufferPointer(in));
+    private final ByteBuffer out = ByteBuffer.allocateDirect(BUFFER_SIZE);
+    private final long outAddress = Pointer.nativeValue(Native.getDirectBufferPointer(out));
+    private final IpPacket packet = new IpPacket(in);
+
+    private final TcpNat nat;
+    private final FlowIndex udpIndex;
+    private final UdpFlow[] udpFlows;
+
+    private final long mask6Hi;
+    private final long mask6Lo;
+    private final int mask4;
+
+    private long packetsIn;
+    private long bytesIn;
+    private long packetsOut;
+    private long bytesOut;
+    private long tcpAccepted;
+    private long dnsHijacked;
+    private final long[] drops = new long[DropReason.values().length];
+    private int ipId;
+    private long now;
+    private boolean closed;
+
+    SystemStack(Addressing addressing, Limits limits, Tunnel tunnel, EventLoop loop, PacketSink sink,
+                DnsHijack dnsHijack, HijackTargets hijackTargets, String inboundName) {
+        this.ad = addressing;
+        this.limits = limits;
+        this.tunnel = tunnel;
+        this.loop = loop;
+        this.sink = sink;
+        this.dnsHijack = dnsHijack;
+        this.hijackTargets = hijackTargets;
+        this.inboundName = inboundName;
+        this.nat = new TcpNat(limits.tcpCapacity(), limits.tcpPortBase(), EMBRYONIC_MILLIS, CLOSED_LINGER_MILLIS);
+        this.udpIndex = new FlowIndex(limits.udpCapacity());
+        this.udpFlows = new UdpFlow[limits.udpCapacity()];
+        this.mask4 = addressing.prefix4() == 0 ? 0 : -1 << (32 - addressing.prefix4());
+        int p6 = addressing.prefix6();
+        this.mask6Hi = p6 == 0 ? 0 : p6 >= 64 ? -1L : -1L << (64 - p6);
+        this.mask6Lo = p6 <= 64 ? 0 : p6 == 128 ? -1L : -1L << (128 - p6);
+        this.now = System.nanoTime() / 1_000_000;
+    }
+
+    /** Native address of the input buffer, where the next packet is to be read. */
+    long inputAddress() {
+        return inAddress;
+    }
+
+    /** The input buffer, for callers that fill it from Java (tests). */
+    ByteBuffer inputBuffer() {
+        return in;
+    }
+
+    int inputCapacity() {
+        return BUFFER_SIZE;
+    }
+
+    /** Sets the clock for the packets that follow (one read per batch, not per packet). */
+    void setNow(long millis) {
+        this.now = millis;
+    }
+
+    /** Processes the {@code length}-byte packet at the input buffer's start. Never throws. */
+    void process(int length) {
+        packetsIn++;
+        bytesIn += length;
+        try {
+            DropReason reason = packet.parse(length);
+            if (reason == null) {
+                reason = switch (packet.protocol()) {
+                    case IpPacket.TCP -> tcp();
+                    case IpPacket.UDP -> udp();
+                    default -> icmp();
+                };
+            }
+            if (reason != null) {
+                drops[reason.ordinal()]++;
+            }
+        } catch (RuntimeException e) {
+            // A bug, not a bad packet: count it as malformed, keep the engine alive, say it once in a while.
+            drops[DropReason.MALFORMED.ordinal()]++;
+            if (log.isDebugEnabled() || (drops[DropReason.MALFORMED.ordinal()] & 0xFFF) == 1) {
+                log.warn("packet engine failed on a {}-byte packet", length, e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- TCP
+
+    private DropReason tcp() {
+        return packet.version() == 4 ? tcp4() : tcp6();
+    }
+
+    private DropReason tcp4() {
+        ByteBuffer b = in;
+        int l4 = packet.l4Offset();
+        int src = b.getInt(12);
+        int dst = b.getInt(16);
+        int sport = b.getShort(l4) & 0xFFFF;
+        int dport = b.getShort(l4 + 2) & 0xFFFF;
+        int newSrc;
+        int newDst;
+        int newSport;
+        int newDport;
+        if (src == ad.a4() && sport == ad.listenPort4() && dst == ad.b4()) {
+            int slot = nat.slotOfPort(dport);
+            if (slot < 0 || nat.index().family(slot) != 4) {
+                return DropReason.TCP_NO_FLOW;
+            }
+            nat.touch(slot, now);
+            FlowIndex ix = nat.index();
+            newSrc = (int) ix.dstLo(slot);
+            newSport = ix.dstPort(slot);
+            newDst = (int) ix.srcLo(slot);
+            newDport = ix.srcPort(slot);
+        } else {
+            if (!ad.has4()) {
+                return DropReason.UNSUPPORTED;
+            }
+            int slot = forwardSlot(4, 0, src & 0xFFFFFFFFL, sport, 0, dst & 0xFFFFFFFFL, dport, packet.tcpFlags());
+            if (slot < 0) {
+                return slot == -1 ? DropReason.TCP_NO_FLOW : DropReason.TCP_TABLE_FULL;
+            }
+            newSrc = ad.b4();
+            newSport = nat.port(slot);
+            newDst = ad.a4();
+            newDport = ad.listenPort4();
+        }
+        long ipDelta = Checksum.delta32(Checksum.delta32(0, src, newSrc), dst, newDst);
+        long tcpDelta = Checksum.delta16(Checksum.delta16(ipDelta, sport, newSport), dport, newDport);
+        b.putInt(12, newSrc);
+        b.putInt(16, newDst);
+        b.putShort(10, (short) Checksum.apply(b.getShort(10) & 0xFFFF, ipDelta));
+        b.putShort(l4, (short) newSport);
+        b.putShort(l4 + 2, (short) newDport);
+        b.putShort(l4 + 16, (short) Checksum.apply(b.getShort(l4 + 16) & 0xFFFF, tcpDelta));
+        return writeBack(in, inAddress, packet.length());
+    }
+
+    private DropReason tcp6() {
+        ByteBuffer b = in;
+        int l4 = packet.l4Offset();
+        long sHi = b.getLong(8);
+        long sLo = b.getLong(16);
+        long dHi = b.getLong(24);
+        long dLo = b.getLong(32);
+        int sport = b.getShort(l4) & 0xFFFF;
+        int dport = b.getShort(l4 + 2) & 0xFFFF;
+        long nsHi;
+        long nsLo;
+        long ndHi;
+        long ndLo;
+        int newSport;
+        int newDport;
+        if (sHi == ad.a6Hi() && sLo == ad.a6Lo() && sport == ad.listenPort6() && dHi == ad.b6Hi() && dLo == ad.b6Lo()) {
+            int slot = nat.slotOfPort(dport);
+            if (slot < 0 || nat.index().family(slot) != 6) {
+                return DropReason.TCP_NO_FLOW;
+            }
+            nat.touch(slot, now);
+            FlowIndex ix = nat.index();
+            nsHi = ix.dstHi(slot);
+            nsLo = ix.dstLo(slot);
+            newSport = ix.dstPort(slot);
+            ndHi = ix.srcHi(slot);
+            ndLo = ix.srcLo(slot);
+            newDport = ix.srcPort(slot);
+        } else {
+            if (!ad.has6()) {
+                return DropReason.UNSUPPORTED;
+            }
+            int slot = forwardSlot(6, sHi, sLo, sport, dHi, dLo, dport, packet.tcpFlags());
+            if (slot < 0) {
+                return slot == -1 ? DropReason.TCP_NO_FLOW : DropReason.TCP_TABLE_FULL;
+            }
+            nsHi = ad.b6Hi();
+            nsLo = ad.b6Lo();
+            newSport = nat.port(slot);
+            ndHi = ad.a6Hi();
+            ndLo = ad.a6Lo();
+            newDport = ad.listenPort6();
+        }
+        long delta = Checksum.delta64(Checksum.delta64(0, sHi, nsHi), sLo, nsLo);
+        delta = Checksum.delta64(Checksum.delta64(delta, dHi, ndHi), dLo, ndLo);
+        delta = Checksum.delta16(Checksum.delta16(delta, sport, newSport), dport, newDport);
+        b.putLong(8, nsHi);
+        b.putLong(16, nsLo);
+        b.putLong(24, ndHi);
+        b.putLong(32, ndLo);
+        b.putShort(l4, (short) newSport);
+        b.putShort(l4 + 2, (short) newDport);
+        b.putShort(l4 + 16, (short) Checksum.apply(b.getShort(l4 + 16) & 0xFFFF, delta));
+        return writeBack(in, inAddress, packet.length());
+    }
+
+    /**
+     * The NAT slot of an application's segment: found, or made for a SYN. -1 when there is none and the
+     * segment is no SYN, -2 when the table is full.
+     */
+    private int forwardSlot(int fam, long sHi, long sLo, int sport, long dHi, long dLo, int dport, int flags) {
+        int slot = nat.find(fam, sHi, sLo, sport, dHi, dLo, dport);
+        boolean syn = (flags & (IpPacket.SYN | IpPacket.ACK | IpPacket.RST)) == IpPacket.SYN;
+        if (slot >= 0 && syn && nat.state(slot) == TcpNat.CLOSED) {
+            // The application reuses its port for a new connection: start afresh on a new NAT port, away
+            // from the old one's TIME_WAIT.
+            nat.remove(slot);
+            slot = -1;
+        }
+        if (slot < 0) {
+            if (!syn) {
+                return -1;
+            }
+            slot = nat.open(fam, sHi, sLo, sport, dHi, dLo, dport, now);
+            if (slot < 0) {
+                return -2;
+            }
+        }
+        nat.touch(slot, now);
+        return slot;
+    }
+
+    /**
+     * The listener accepted {@code child}: returns the flow's metadata from its NAT entry, or null when the
+     * peer is not a NAT port we know (the caller then closes it). Runs on the engine's loop.
+     */
+    Metadata accepted(Channel child) {
+        if (!(child.remoteAddress() instanceof InetSocketAddress remote)) {
+            return null;
+        }
+        int slot = nat.slotOfPort(remote.getPort());
+        if (slot < 0) {
+            return null;
+        }
+        int fam = remote.getAddress() instanceof Inet4Address ? 4 : 6;
+        if (nat.index().family(slot) != fam || nat.state(slot) != TcpNat.EMBRYONIC) {
+            return null;
+        }
+        nat.accepted(slot);
+        tcpAccepted++;
+        int gen = nat.generation(slot);
+        child.closeFuture().addListener(f -> {
+            if (loop.inEventLoop()) {
+                nat.closed(slot, gen, System.nanoTime() / 1_000_000);
+            } else {
+                loop.execute(() -> nat.closed(slot, gen, System.nanoTime() / 1_000_000));
+            }
+        });
+        InetSocketAddress dst = nat.destination(slot);
+        return new Metadata(Network.TCP, Destination.ofAddress(dst.getAddress(), dst.getPort()), nat.source(slot),
+                inboundName, null);
+    }
+
+    // ---------------------------------------------------------------- UDP
+
+    private DropReason udp() {
+        int fam = packet.version();
+        if ((fam == 4 && !ad.has4()) || (fam == 6 && !ad.has6())) {
+            return DropReason.UNSUPPORTED;
+        }
+        long sHi = packet.srcHi();
+        long sLo = packet.srcLo();
+        long dHi = packet.dstHi();
+        long dLo = packet.dstLo();
+        int sport = packet.srcPort();
+        int dport = packet.dstPort();
+        if (dnsHijack != null && hijackTargets.matches(fam, dHi, dLo, dport)) {
+            if (hijackDns(fam, sHi, sLo, sport, dHi, dLo, dport)) {
+                return null;
+            }
+        }
+        int slot = udpIndex.find(fam, sHi, sLo, sport, dHi, dLo, dport);
+        UdpFlow flow;
+        if (slot < 0) {
+            slot = udpIndex.insert(fam, sHi, sLo, sport, dHi, dLo, dport);
+            if (slot < 0) {
+                return DropReason.UDP_TABLE_FULL;
+            }
+            flow = new UdpFlow(slot, fam, sHi, sLo, sport, dHi, dLo, dport, limits.udpQueuePerFlow());
+            udpFlows[slot] = flow;
+            flow.lastSeen = now;
+            DropReason r = flow.enqueue(payloadCopy());
+            openUdp(flow);
+            return r;
+        }
+        flow = udpFlows[slot];
+        flow.lastSeen = now;
+        if (flow.failed) {
+            return DropReason.UDP_FLOW_FAILED;
+        }
+        if (flow.session == null) {
+            return flow.enqueue(payloadCopy());
+        }
+        if (!flow.session.isOpen()) {
+            removeUdp(flow);
+            return DropReason.UDP_FLOW_FAILED;
+        }
+        flow.session.send(flow.destination, payloadCopy());
+        return null;
+    }
+
+    private ByteBuf payloadCopy() {
+        int off = packet.udpPayloadOffset();
+        int len = packet.udpPayloadLength();
+        ByteBuf copy = ByteBufAllocator.DEFAULT.directBuffer(len);
+        in.limit(off + len).position(off);
+        copy.writeBytes(in);
+        in.clear();
+        return copy;
+    }
+
+    private void openUdp(UdpFlow flow) {
+        Metadata meta = new Metadata(Network.UDP, flow.destination, flow.source(), inboundName, null);
+        Future<DatagramSession> opening;
+        try {
+            opening = tunnel.routeDatagram(meta, loop, flow);
+        } catch (RuntimeException e) {
+            flow.fail();
+            return;
+        }
+        opening.addListener(f -> {
+            if (!f.isSuccess()) {
+                flow.fail();
+                return;
+            }
+            DatagramSession session = (DatagramSession) f.getNow();
+            if (flow.removed || closed) {
+                session.close();
+                return;
+            }
+            flow.session = session;
+            ByteBuf p;
+            while ((p = flow.pending.poll()) != null) {
+                session.send(flow.destination, p);
+            }
+        });
+    }
+
+    private void removeUdp(UdpFlow flow) {
+        if (flow.removed) {
+            return;
+        }
+        flow.removed = true;
+        flow.releasePending();
+        if (udpFlows[flow.slot] == flow) {
+            udpFlows[flow.slot] = null;
+            udpIndex.remove(flow.slot);
+        }
+        if (flow.session != null) {
+            flow.session.close();
+        }
+    }
+
+    private boolean hijackDns(int fam, long sHi, long sLo, int sport, long dHi, long dLo, int dport) {
+        ByteBuf query = payloadCopy();
+        Future<ByteBuf> answer;
+        try {
+            answer = dnsHijack.answer(query, loop);
+        } catch (RuntimeException e) {
+            if (query.refCnt() > 0) {
+                query.release();
+            }
+            log.warn("dns-hijack hook failed: {}", e.toString());
+            return true;
+        }
+        if (answer == null) {
+            return false;
+        }
+        dnsHijacked++;
+        answer.addListener(f -> {
+            Runnable reply = () -> {
+                if (f.isSuccess() && f.getNow() != null) {
+                    ByteBuf response = (ByteBuf) f.getNow();
+                    try {
+                        if (!closed) {
+                            writeUdp(fam, dHi, dLo, dport, sHi, sLo, sport, response);
+                        }
+                    } finally {
+                        response.release();
+                    }
+                }
+            };
+            if (loop.inEventLoop()) {
+                reply.run();
+            } else {
+                loop.execute(reply);
+            }
+        });
+        return true;
+    }
+
+    /** Builds a UDP packet around {@code payload} in the output buffer and writes it (does not release). */
+    private void writeUdp(int fam, long sHi, long sLo, int sport, long dHi, long dLo, int dport, ByteBuf payload) {
+        int len = payload.readableBytes();
+        int ipHeader = fam == 4 ? 20 : 40;
+        int total = ipHeader + 8 + len;
+        if (total > limits.mtu()) {
+            drops[DropReason.TOO_BIG.ordinal()]++;
+            return;
+        }
+        ByteBuffer o = out;
+        int udpLen = 8 + len;
+        if (fam == 4) {
+            o.putInt(0, 0x4500_0000 | total);
+            o.putInt(4, (ipId++ & 0xFFFF) << 16);
+            o.putInt(8, 64 << 24 | IpPacket.UDP << 16);
+            o.putInt(12, (int) sLo);
+            o.putInt(16, (int) dLo);
+            o.putShort(10, (short) Checksum.finish(Checksum.sum(o, 0, 20, 0)));
+        } else {
+            o.putInt(0, 0x6000_0000);
+            o.putInt(4, udpLen << 16 | IpPacket.UDP << 8 | 64);
+            o.putLong(8, sHi);
+            o.putLong(16, sLo);
+            o.putLong(24, dHi);
+            o.putLong(32, dLo);
+        }
+        o.putShort(ipHeader, (short) sport);
+        o.putShort(ipHeader + 2, (short) dport);
+        o.putShort(ipHeader + 4, (short) udpLen);
+        o.putShort(ipHeader + 6, (short) 0);
+        o.limit(ipHeader + udpLen).position(ipHeader + 8);
+        payload.getBytes(payload.readerIndex(), o);
+        o.clear();
+        long pseudo = fam == 4
+                ? Checksum.pseudo4((int) sLo, (int) dLo, IpPacket.UDP, udpLen)
+                : Checksum.pseudo6(o, 8, 24, IpPacket.UDP, udpLen);
+        int sum = Checksum.finish(Checksum.sum(o, ipHeader, udpLen, pseudo));
+        o.putShort(ipHeader + 6, (short) (sum == 0 ? 0xFFFF : sum));
+        DropReason r = writeBack(o, outAddress, total);
+        if (r != null) {
+            drops[r.ordinal()]++;
+        }
+    }
+
+    /** One UDP 5-tuple: its session through the tunnel, and what to send once that is open. */
+    private final class UdpFlow implements DatagramSession.Receiver {
+        final int slot;
+        final int family;
+        final long sHi;
+        final long sLo;
+        final int sport;
+        final long dHi;
+        final long dLo;
+        final int dport;
+        final Destination destination;
+        final ArrayDeque<ByteBuf> pending = new ArrayDeque<>(2);
+        final int queueLimit;
+        DatagramSession session;
+        boolean failed;
+        boolean removed;
+        long lastSeen;
+
+        UdpFlow(int slot, int family, long sHi, long sLo, int sport, long dHi, long dLo, int dport, int queueLimit) {
+            this.slot = slot;
+            this.family = family;
+            this.sHi = sHi;
+            this.sLo = sLo;
+            this.sport = sport;
+            this.dHi = dHi;
+            this.dLo = dLo;
+            this.dport = dport;
+            this.queueLimit = queueLimit;
+            this.destination = Destination.ofAddress(TcpNat.address(family, dHi, dLo), dport);
+        }
+
+        InetSocketAddress source() {
+            return new InetSocketAddress(TcpNat.address(family, sHi, sLo), sport);
+        }
+
+        DropReason enqueue(ByteBuf payload) {
+            if (pending.size() >= queueLimit) {
+                payload.release();
+                return DropReason.UDP_QUEUE_FULL;
+            }
+            pending.add(payload);
+            return null;
+        }
+
+        void fail() {
+            failed = true;
+            releasePending();
+        }
+
+        void releasePending() {
+            ByteBuf p;
+            while ((p = pending.poll()) != null) {
+                p.release();
+            }
+        }
+
+        @Override
+        public void receive(InetSocketAddress sender, ByteBuf payload) {
+            try {
+                if (!removed && !closed) {
+                    lastSeen = System.nanoTime() / 1_000_000;
+                    // The reply's source is the address the application sent to (see the class comment).
+                    writeUdp(family, dHi, dLo, dport, sHi, sLo, sport, payload);
+                }
+            } finally {
+                payload.release();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- ICMP
+
+    private DropReason icmp() {
+        ByteBuffer b = in;
+        int l4 = packet.l4Offset();
+        int type = b.get(l4) & 0xFF;
+        int code = b.get(l4 + 1) & 0xFF;
+        if (packet.version() == 4) {
+            if (packet.protocol() != IpPacket.ICMP || type != 8 || code != 0 || !ad.has4()
+                    || ((packet.dst4() ^ ad.a4()) & mask4) != 0) {
+                return DropReason.ICMP;
+            }
+            int src = b.getInt(12);
+            b.putInt(12, b.getInt(16));
+            b.putInt(16, src);
+            b.put(8, (byte) 64);
+            b.putShort(10, (short) 0);
+            int ihl = l4;
+            b.putShort(10, (short) Checksum.finish(Checksum.sum(b, 0, ihl, 0)));
+            b.put(l4, (byte) 0);
+            b.putShort(l4 + 2, (short) Checksum.apply(b.getShort(l4 + 2) & 0xFFFF, Checksum.delta16(0, 8 << 8, 0)));
+            return writeBack(in, inAddress, packet.length());
+        }
+        long dHi = b.getLong(24);
+        long dLo = b.getLong(32);
+        if (packet.protocol() != IpPacket.ICMPV6 || type != 128 || code != 0 || !ad.has6()
+                || ((dHi ^ ad.a6Hi()) & mask6Hi) != 0 || ((dLo ^ ad.a6Lo()) & mask6Lo) != 0) {
+            return DropReason.ICMP;
+        }
+        // Swapping source and destination leaves the pseudo-header's sum as it was.
+        long sHi = b.getLong(8);
+        long sLo = b.getLong(16);
+        b.putLong(8, dHi);
+        b.putLong(16, dLo);
+        b.putLong(24, sHi);
+        b.putLong(32, sLo);
+        b.put(7, (byte) 64);
+        b.put(l4, (byte) 129);
+        b.putShort(l4 + 2, (short) Checksum.apply(b.getShort(l4 + 2) & 0xFFFF, Checksum.delta16(0, 128 << 8, 129 << 8)));
+        return writeBack(in, inAddress, packet.length());
+    }
+
+    // ---------------------------------------------------------------- output, time, stats
+
+    private DropReason writeBack(ByteBuffer buffer, long address, int length) {
+        try {
+            if (!sink.write(buffer, address, length)) {
+                return DropReason.WRITE_FAILED;
+            }
+        } catch (IOException e) {
+            return DropReason.WRITE_FAILED;
+        }
+        packetsOut++;
+        bytesOut += length;
+        return null;
+    }
+
+    /** Frees idle UDP sessions and expired NAT entries. Runs on the loop every second or so. */
+    void expire(long nowMillis) {
+        nat.expire(nowMillis);
+        long limit = limits.udpIdleMillis();
+        for (UdpFlow f : udpFlows) {
+            if (f != null && nowMillis - f.lastSeen > limit) {
+                removeUdp(f);
+            }
+        }
+    }
+
+    /** Closes every UDP session and drops their queues. */
+    void close() {
+        closed = true;
+        for (UdpFlow f : udpFlows) {
+            if (f != null) {
+                removeUdp(f);
+            }
+        }
+    }
+
+    TunStats stats() {
+        Map<DropReason, Long> d = new EnumMap<>(DropReason.class);
+        for (DropReason r : DropReason.values()) {
+            d.put(r, drops[r.ordinal()]);
+        }
+        return new TunStats(packetsIn, bytesIn, packetsOut, bytesOut, tcpAccepted, nat.size(), udpIndex.size(),
+                dnsHijacked, d);
+    }
+}

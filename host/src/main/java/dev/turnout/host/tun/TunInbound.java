@@ -1,0 +1,345 @@
+package dev.turnout.host.tun;
+
+import dev.turnout.api.Metadata;
+import dev.turnout.host.platform.InterfaceWatcher;
+import dev.turnout.host.platform.IpPrefix;
+import dev.turnout.host.platform.Platform;
+import dev.turnout.host.platform.RouteState;
+import dev.turnout.host.platform.TunDevice;
+import dev.turnout.host.tunnel.StreamReadiness;
+import dev.turnout.host.tunnel.Tunnel;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.socket.ServerSocketChannel;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The TUN inbound: opens and configures the device, runs the system stack's packet engine and its TCP
+ * listeners on one packet loop, installs the capture routes, and follows the physical interface.
+ *
+ * <p>Use: {@code TunInbound tun = TunInbound.start(options, tunnel, Platform.current(), workers, hijack);}
+ * then bind every socket Turnout opens for itself with
+ * {@code platform.bindToInterface(channel, tun.outboundInterface())} (when that is non-null), and
+ * {@link #close()} on shutdown (also from a shutdown hook). After a crash, {@code turnout cleanup} calls
+ * {@link dev.turnout.host.platform.RouteCleanup#cleanup} on {@link TunOptions#stateFile()}.
+ */
+public final class TunInbound implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TunInbound.class);
+    private static final int READ_BUDGET = 256;
+    private static final Duration INTERFACE_POLL = Duration.ofSeconds(3);
+
+    private final TunOptions options;
+    private final Platform platform;
+    private final TunDevice device;
+    private final IoEventLoopGroup packetGroup;
+    private final IoEventLoop loop;
+    private final List<Channel> listeners = new ArrayList<>();
+    private volatile SystemStack engine;
+    private volatile RouteState routes;
+    private volatile InterfaceWatcher watcher;
+    private ScheduledFuture<?> sweeper;
+    private boolean closed;
+
+    private TunInbound(TunOptions options, Platform platform, TunDevice device, IoEventLoopGroup packetGroup) {
+        this.options = options;
+        this.platform = platform;
+        this.device = device;
+        this.packetGroup = packetGroup;
+        this.loop = (IoEventLoop) packetGroup.next();
+    }
+
+    /**
+     * Starts the inbound; on failure everything already done is undone before the exception is thrown.
+     *
+     * @param workers where accepted connections live (the host's workers, native transport); the tunnel
+     *     dials their outbounds on the same loop
+     * @param dnsHijack the DNS hook, or null to route DNS like any other UDP
+     */
+    public static TunInbound start(TunOptions options, Tunnel tunnel, Platform platform, EventLoopGroup workers,
+                                   DnsHijack dnsHijack) throws IOException {
+        if (!platform.supportsTun()) {
+            throw new IOException("TUN mode is not available on this system (" + platform.name() + ")");
+        }
+        if (!"system".equals(options.stack().toLowerCase(Locale.ROOT))) {
+            log.warn("tun stack '{}' is not implemented; using the system stack", options.stack());
+        }
+        if (options.autoRoute() && !options.autoDetectInterface() && options.interfaceName() == null) {
+            log.warn("tun auto-route without auto-detect-interface or interface-name: Turnout's own connections "
+                    + "would loop back into the TUN");
+        }
+        TunDevice device = platform.openTun(options.device());
+        IoEventLoopGroup group = null;
+        TunInbound inbound = null;
+        try {
+            List<IpPrefix> addresses = new ArrayList<>();
+            if (options.inet4Address() != null) {
+                addresses.add(options.inet4Address());
+            }
+            if (options.inet6Address() != null) {
+                addresses.add(options.inet6Address());
+            }
+            platform.configure(device, addresses, options.mtu());
+            group = platform.newEventLoopGroup(1, "turnout-tun");
+            inbound = new TunInbound(options, platform, device, group);
+            inbound.run(tunnel, workers, dnsHijack);
+            return inbound;
+        } catch (IOException | RuntimeException | Error e) {
+            if (inbound != null) {
+                inbound.close();
+            } else {
+                closeQuietly(device);
+                if (group != null) {
+                    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private void run(Tunnel tunnel, EventLoopGroup workers, DnsHijack dnsHijack) throws IOException {
+        IpPrefix v4 = options.inet4Address();
+        IpPrefix v6 = options.inet6Address();
+        int port4 = v4 == null ? 0 : listen(v4.address(), workers, tunnel);
+        int port6 = v6 == null ? 0 : listen(v6.address(), workers, tunnel);
+        long[] a6 = v6 == null ? new long[2] : halves(v6.address());
+        long[] b6 = v6 == null ? new long[2] : halves(v6.offset(1));
+        SystemStack.Addressing ad = new SystemStack.Addressing(
+                v4 == null ? 0 : int4(v4.address()), v4 == null ? 0 : int4(v4.offset(1)), v4 == null ? 32 : v4.prefixLength(), port4,
+                a6[0], a6[1], b6[0], b6[1], v6 == null ? 128 : v6.prefixLength(), port6, v4 != null, v6 != null);
+        SystemStack.Limits limits = new SystemStack.Limits(options.mtu(), options.maxTcpFlows(), TunOptions.NAT_PORT_BASE,
+                options.maxUdpFlows(), options.udpTimeoutSeconds() * 1000L, 16);
+        SystemStack stack = new SystemStack(ad, limits, tunnel, loop,
+                (buffer, address, length) -> device.write(address, length) == length,
+                dnsHijack, HijackTargets.parse(options.dnsHijack()), "tun");
+        engine = stack;
+        await(device.watchReadable(loop, this::readPackets), "watch " + device.name());
+        sweeper = loop.scheduleWithFixedDelay(() -> stack.expire(System.nanoTime() / 1_000_000), 1, 1, TimeUnit.SECONDS);
+        if (options.interfaceName() == null && options.autoDetectInterface()) {
+            watcher = new InterfaceWatcher(platform, List.of(device.name()), INTERFACE_POLL, null);
+            if (watcher.current() == null) {
+                log.warn("no default route found: Turnout's own connections are not bound to an interface");
+            }
+        }
+        if (options.autoRoute()) {
+            List<Integer> families = new ArrayList<>();
+            if (v4 != null) {
+                families.add(4);
+            }
+            if (v6 != null) {
+                families.add(6);
+            }
+            routes = platform.installRoutes(device, families, options.stateFile());
+        }
+        log.info("tun {} up: {} {} mtu {}, listeners :{} :{}, auto-route {}, outbound interface {}", device.name(),
+                v4, v6 == null ? "" : v6, options.mtu(), port4, port6, options.autoRoute(), outboundInterface());
+    }
+
+    /** Binds a listener on {@code address} on the packet loop; its children go to {@code workers}. */
+    private int listen(InetAddress address, EventLoopGroup workers, Tunnel tunnel) throws IOException {
+        ServerSocketChannel server = platform.newServerSocketChannel();
+        server.config().setOption(ChannelOption.SO_BACKLOG, 4096);
+        server.config().setOption(ChannelOption.SO_REUSEADDR, true);
+        server.pipeline().addLast(new Acceptor(workers, tunnel));
+        await(loop.register(server), "register listener");
+        listeners.add(server);
+        await(server.bind(new InetSocketAddress(address, 0)), "bind listener on " + address.getHostAddress());
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /** Hands accepted connections to the tunnel: runs on the packet loop, where the NAT table lives. */
+    private final class Acceptor extends ChannelInboundHandlerAdapter {
+        private final EventLoopGroup workers;
+        private final Tunnel tunnel;
+
+        Acceptor(EventLoopGroup workers, Tunnel tunnel) {
+            this.workers = workers;
+            this.tunnel = tunnel;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Channel child = (Channel) msg;
+            SystemStack stack = engine;
+            Metadata meta = stack == null ? null : stack.accepted(child);
+            if (meta == null) {
+                child.unsafe().closeForcibly();
+                return;
+            }
+            try {
+                child.config().setOption(ChannelOption.AUTO_READ, false);
+                child.config().setOption(ChannelOption.TCP_NODELAY, true);
+            } catch (RuntimeException e) {
+                log.debug("option on accepted tun connection: {}", e.toString());
+            }
+            workers.register(child).addListener(f -> {
+                if (!f.isSuccess()) {
+                    log.warn("cannot register a tun connection: {}", f.cause().toString());
+                    child.unsafe().closeForcibly();
+                    return;
+                }
+                tunnel.routeStream(child, meta, StreamReadiness.SILENT);
+            });
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // Accept errors (EMFILE...) must not close the listener; Netty retries on the next event.
+            log.warn("tun listener: {}", cause.toString());
+        }
+    }
+
+    private void readPackets() {
+        SystemStack stack = engine;
+        long address = stack.inputAddress();
+        int capacity = stack.inputCapacity();
+        stack.setNow(System.nanoTime() / 1_000_000);
+        for (int i = 0; i < READ_BUDGET; i++) {
+            int n;
+            try {
+                n = device.read(address, capacity);
+            } catch (IOException e) {
+                log.warn("tun read failed: {}", e.toString());
+                return;
+            }
+            if (n <= 0) {
+                if (n < 0) {
+                    log.warn("tun device {} is gone", device.name());
+                }
+                return;
+            }
+            stack.process(n);
+        }
+    }
+
+    /** The device's name, e.g. {@code turnout0}. */
+    public String deviceName() {
+        return device.name();
+    }
+
+    /**
+     * The physical interface Turnout's own sockets must be bound to now: {@code interface-name} if set, else
+     * the auto-detected one (followed while running), else null (do not bind).
+     */
+    public String outboundInterface() {
+        if (options.interfaceName() != null) {
+            return options.interfaceName();
+        }
+        InterfaceWatcher w = watcher;
+        return w == null ? null : w.current();
+    }
+
+    /** The routes installed, or null without auto-route. */
+    public RouteState routes() {
+        return routes;
+    }
+
+    /** Counters since start. */
+    public TunStats stats() {
+        SystemStack stack = engine;
+        return stack == null ? null : stack.stats();
+    }
+
+    /**
+     * Removes the routes first (so traffic goes back to normal at once), then stops the engine and closes the
+     * device. Idempotent; safe from a shutdown hook.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        RouteState r = routes;
+        if (r != null) {
+            try {
+                platform.removeRoutes(r);
+                if (r.file() != null) {
+                    Files.deleteIfExists(r.file());
+                }
+            } catch (IOException e) {
+                log.warn("removing tun routes failed ({}); run 'turnout cleanup'", e.getMessage());
+            }
+        }
+        InterfaceWatcher w = watcher;
+        if (w != null) {
+            w.close();
+        }
+        try {
+            loop.submit(() -> {
+                if (sweeper != null) {
+                    sweeper.cancel(false);
+                }
+                for (Channel l : listeners) {
+                    l.close();
+                }
+                SystemStack stack = engine;
+                if (stack != null) {
+                    stack.close();
+                }
+            }).await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.debug("tun loop already stopped: {}", e.toString());
+        }
+        closeQuietly(device);
+        packetGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    private static void closeQuietly(TunDevice device) {
+        try {
+            device.close();
+        } catch (IOException e) {
+            log.warn("closing tun device: {}", e.toString());
+        }
+    }
+
+    private static void await(io.netty.util.concurrent.Future<?> f, String what) throws IOException {
+        if (!f.awaitUninterruptibly(10, TimeUnit.SECONDS)) {
+            throw new IOException(what + ": timed out");
+        }
+        if (!f.isSuccess()) {
+            throw new IOException(what + ": " + f.cause().getMessage(), f.cause());
+        }
+    }
+
+    private static int int4(InetAddress a) {
+        if (!(a instanceof Inet4Address)) {
+            throw new IllegalArgumentException("not IPv4: " + a);
+        }
+        byte[] b = a.getAddress();
+        return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
+    }
+
+    private static long[] halves(InetAddress a) {
+        byte[] b = a.getAddress();
+        if (b.length != 16) {
+            throw new IllegalArgumentException("not IPv6: " + a);
+        }
+        long hi = 0;
+        long lo = 0;
+        for (int i = 0; i < 8; i++) {
+            hi = hi << 8 | (b[i] & 0xFF);
+            lo = lo << 8 | (b[8 + i] & 0xFF);
+        }
+        return new long[] {hi, lo};
+    }
+}

@@ -1,0 +1,109 @@
+package dev.turnout.host.tun;
+
+import dev.turnout.host.platform.IpPrefix;
+import dev.turnout.host.platform.RouteCleanup;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The {@code tun:} section, as Clash/mihomo write it, plus a few Turnout knobs. A null or 0 field takes its
+ * default; use {@link #defaults()} and the {@code with...} methods, or the canonical constructor.
+ *
+ * @param enable whether the TUN inbound runs at all
+ * @param stack {@code system} (the only stack; {@code gvisor} and {@code mixed} fall back to it with a warning)
+ * @param device the interface name, e.g. {@code turnout0}; null lets the OS choose ({@code tun%d})
+ * @param mtu the TUN's MTU; default {@value #DEFAULT_MTU}
+ * @param inet4Address the TUN's IPv4 address A; the next address is the NAT source B, so the prefix must hold
+ *     both (default {@code 198.18.0.1/30}); null with {@code inet6Address} set means IPv6 only
+ * @param inet6Address the TUN's IPv6 address, likewise (e.g. {@code fdfe:dcba:9876::1/126}); null: no IPv6
+ * @param autoRoute install the split routes that capture all traffic
+ * @param autoDetectInterface find (and follow) the physical interface for Turnout's own sockets
+ * @param dnsHijack UDP DNS destinations answered by the DNS hook ({@code any:53}, {@code 198.18.0.2:53})
+ * @param interfaceName the physical interface to bind Turnout's sockets to; wins over auto-detection
+ * @param stateFile where installed routes are recorded; default {@link RouteCleanup#defaultStateFile()}
+ * @param udpTimeoutSeconds idle timeout of UDP sessions; default 60
+ * @param maxTcpFlows NAT table size (≤ 64511); default 64511
+ * @param maxUdpFlows UDP session table size; default 16384
+ */
+public record TunOptions(boolean enable, String stack, String device, int mtu, IpPrefix inet4Address,
+                         IpPrefix inet6Address, boolean autoRoute, boolean autoDetectInterface,
+                         List<String> dnsHijack, String interfaceName, Path stateFile, int udpTimeoutSeconds,
+                         int maxTcpFlows, int maxUdpFlows) {
+
+    /** Default MTU: large, so the kernel's TCP on both sides moves big segments (fewer packets per byte). */
+    public static final int DEFAULT_MTU = 9000;
+    public static final String DEFAULT_INET4 = "198.18.0.1/30";
+    public static final int NAT_PORT_BASE = 1024;
+
+    public TunOptions {
+        stack = stack == null || stack.isBlank() ? "system" : stack;
+        mtu = mtu <= 0 ? DEFAULT_MTU : mtu;
+        if (mtu < 1280 || mtu > 65535) {
+            throw new IllegalArgumentException("tun mtu must be 1280..65535: " + mtu);
+        }
+        if (inet4Address == null && inet6Address == null) {
+            inet4Address = IpPrefix.parse(DEFAULT_INET4);
+        }
+        checkRoomForPeer(inet4Address);
+        checkRoomForPeer(inet6Address);
+        dnsHijack = dnsHijack == null ? List.of() : List.copyOf(dnsHijack);
+        HijackTargets.parse(dnsHijack); // fail at config time, not at start
+        stateFile = stateFile == null ? RouteCleanup.defaultStateFile() : stateFile;
+        udpTimeoutSeconds = udpTimeoutSeconds <= 0 ? 60 : udpTimeoutSeconds;
+        maxTcpFlows = maxTcpFlows <= 0 ? 65536 - NAT_PORT_BASE - 1 : maxTcpFlows;
+        if (maxTcpFlows > 65536 - NAT_PORT_BASE - 1) {
+            throw new IllegalArgumentException("max TCP flows above " + (65536 - NAT_PORT_BASE - 1) + ": " + maxTcpFlows);
+        }
+        maxUdpFlows = maxUdpFlows <= 0 ? 16384 : maxUdpFlows;
+    }
+
+    private static void checkRoomForPeer(IpPrefix p) {
+        if (p == null) {
+            return;
+        }
+        if (!p.contains(p.offset(1))) {
+            throw new IllegalArgumentException("tun address " + p + " leaves no room for the NAT address "
+                    + p.offset(1).getHostAddress() + ": use a shorter prefix such as /30 or /126");
+        }
+    }
+
+    /** Enabled, system stack, OS-chosen name, 198.18.0.1/30, no IPv6, no auto-route, auto-detect on. */
+    public static TunOptions defaults() {
+        return new TunOptions(true, "system", null, 0, null, null, false, true, List.of(), null, null, 0, 0, 0);
+    }
+
+    public TunOptions withDevice(String name) {
+        return new TunOptions(enable, stack, name, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows);
+    }
+
+    public TunOptions withAddresses(IpPrefix v4, IpPrefix v6) {
+        return new TunOptions(enable, stack, device, mtu, v4, v6, autoRoute, autoDetectInterface,
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows);
+    }
+
+    public TunOptions withMtu(int value) {
+        return new TunOptions(enable, stack, device, value, inet4Address, inet6Address, autoRoute, autoDetectInterface,
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows);
+    }
+
+    public TunOptions withAutoRoute(boolean value, Path routeStateFile) {
+        return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, value, autoDetectInterface,
+                dnsHijack, interfaceName, routeStateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows);
+    }
+
+    public TunOptions withInterface(boolean autoDetect, String name) {
+        return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetect,
+                dnsHijack, name, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows);
+    }
+
+    public TunOptions withDnsHijack(List<String> targets) {
+        return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
+                targets, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows);
+    }
+
+    public TunOptions withUdpTimeout(int seconds) {
+        return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
+                dnsHijack, interfaceName, stateFile, seconds, maxTcpFlows, maxUdpFlows);
+    }
+}

@@ -1,0 +1,29 @@
+package dev.turnout.host.tun;
+
+import java.util.Map;
+
+/**
+ * Counters of a TUN inbound since start. Read without locking from another thread, so a snapshot may be a
+ * packet or two out of step between fields.
+ *
+ * @param packetsIn packets read from the TUN
+ * @param bytesIn their bytes
+ * @param packetsOut packets written to the TUN
+ * @param bytesOut their bytes
+ * @param tcpAccepted connections the listener accepted and handed to the tunnel
+ * @param tcpFlows NAT entries now
+ * @param udpFlows UDP sessions now
+ * @param dnsHijacked DNS queries answered by the hijack hook
+ * @param drops packets dropped, by reason (every reason present)
+ */
+public record TunStats(long packetsIn, long bytesIn, long packetsOut, long bytesOut, long tcpAccepted, int tcpFlows,
+                       int udpFlows, long dnsHijacked, Map<DropReason, Long> drops) {
+
+    public long drops(DropReason reason) {
+        return drops.getOrDefault(reason, 0L);
+    }
+
+    public long totalDrops() {
+        return drops.values().stream().mapToLong(Long::longValue).sum();
+    }
+}
