@@ -1,0 +1,58 @@
+package dev.turnout.plugins.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/** Collects what an outbound's channel delivers, the way the relay would take it: last in the pipeline. */
+final class ChannelProbe extends ChannelInboundHandlerAdapter {
+
+    private final ByteArrayOutputStream received = new ByteArrayOutputStream();
+    private boolean closed;
+
+    /** Starts reading {@code channel} as the relay does: handler added, auto-read on. */
+    static ChannelProbe attach(Channel channel) {
+        ChannelProbe probe = new ChannelProbe();
+        channel.pipeline().addLast(probe);
+        channel.config().setAutoRead(true);
+        channel.read();
+        return probe;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf buf = (ByteBuf) msg;
+        synchronized (this) {
+            byte[] bytes = new byte[buf.readableBytes()];
+            buf.readBytes(bytes);
+            received.writeBytes(bytes);
+            notifyAll();
+        }
+        buf.release();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        synchronized (this) {
+            closed = true;
+            notifyAll();
+        }
+    }
+
+    /** Waits until {@code length} bytes have come, the channel closed, or the time is up; returns what came. */
+    synchronized String await(int length, long millis) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (received.size() < length && !closed) {
+            long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+            if (left <= 0) {
+                break;
+            }
+            wait(left);
+        }
+        return received.toString(StandardCharsets.ISO_8859_1);
+    }
+}

@@ -1,0 +1,125 @@
+package dev.turnout.plugins.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A blocking TCP server on 127.0.0.1 with one behaviour per connection, for the far end of a test. */
+final class LocalTcpServer implements AutoCloseable {
+
+    /** What the server does with each accepted connection. */
+    @FunctionalInterface
+    interface Behaviour {
+        void serve(Socket socket) throws IOException;
+    }
+
+    private final ServerSocket listener;
+    private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+
+    private LocalTcpServer(Behaviour behaviour) throws IOException {
+        listener = new ServerSocket();
+        listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        Thread acceptor = new Thread(() -> {
+            while (!listener.isClosed()) {
+                try {
+                    Socket s = listener.accept();
+                    accepted.add(s);
+                    Thread t = new Thread(() -> {
+                        try (s) {
+                            behaviour.serve(s);
+                        } catch (IOException e) {
+                            // the peer went away: nothing to do in a test server
+                        }
+                    }, "test-server-conn");
+                    t.setDaemon(true);
+                    t.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "test-server-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    /** Echoes every byte back. */
+    static LocalTcpServer echo() throws IOException {
+        return new LocalTcpServer(s -> {
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            byte[] buf = new byte[4096];
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                out.write(buf, 0, n);
+                out.flush();
+            }
+        });
+    }
+
+    /** Speaks first with {@code greeting}, then echoes. */
+    static LocalTcpServer greeting(String greeting) throws IOException {
+        return new LocalTcpServer(s -> {
+            s.getOutputStream().write(greeting.getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[4096];
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                s.getOutputStream().write(buf, 0, n);
+            }
+        });
+    }
+
+    /** Reads {@code expect} bytes (or less if the client stops), then writes {@code answer} in one write. */
+    static LocalTcpServer answering(int expect, byte[] answer, List<byte[]> requests) throws IOException {
+        return new LocalTcpServer(s -> {
+            byte[] request = s.getInputStream().readNBytes(expect);
+            requests.add(request);
+            s.getOutputStream().write(answer);
+            s.getOutputStream().flush();
+            s.getInputStream().read();
+        });
+    }
+
+    /** Accepts and never says a word; holds the connection until the client leaves. */
+    static LocalTcpServer silent() throws IOException {
+        return new LocalTcpServer(s -> {
+            try {
+                while (s.getInputStream().read() >= 0) {
+                    // swallow
+                }
+            } catch (SocketException e) {
+                // closed by close()
+            }
+        });
+    }
+
+    int port() {
+        return listener.getLocalPort();
+    }
+
+    InetSocketAddress address() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), port());
+    }
+
+    @Override
+    public void close() throws IOException {
+        listener.close();
+        for (Socket s : accepted) {
+            s.close();
+        }
+    }
+
+    /** A port on 127.0.0.1 with nothing listening (just released; good enough for a refused connect). */
+    static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
