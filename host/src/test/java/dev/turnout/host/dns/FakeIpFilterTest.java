@@ -1,0 +1,86 @@
+package dev.turnout.host.dns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FakeIpFilterTest {
+
+    @Test
+    void starMatchesExactlyOneLabel() {
+        FakeIpFilter f = new FakeIpFilter(List.of("*.lan"));
+        assertTrue(f.matches("router.lan"));
+        assertTrue(f.matches("ROUTER.LAN."));
+        assertFalse(f.matches("lan"));
+        assertFalse(f.matches("a.router.lan"));
+    }
+
+    @Test
+    void plusMatchesTheNameAndEveryDepth() {
+        FakeIpFilter f = new FakeIpFilter(List.of("+.example.com"));
+        assertTrue(f.matches("example.com"));
+        assertTrue(f.matches("a.example.com"));
+        assertTrue(f.matches("a.b.c.example.com"));
+        assertFalse(f.matches("badexample.com"));
+        assertFalse(f.matches("example.org"));
+    }
+
+    @Test
+    void leadingDotMatchesSubdomainsOnly() {
+        FakeIpFilter f = new FakeIpFilter(List.of(".example.net"));
+        assertTrue(f.matches("www.example.net"));
+        assertTrue(f.matches("a.b.example.net"));
+        assertFalse(f.matches("example.net"));
+    }
+
+    @Test
+    void plainNamesMatchExactly() {
+        FakeIpFilter f = new FakeIpFilter(List.of("localhost.ptlocal.net", "time.windows.com"));
+        assertTrue(f.matches("localhost.ptlocal.net"));
+        assertTrue(f.matches("time.windows.com."));
+        assertFalse(f.matches("x.localhost.ptlocal.net"));
+        assertFalse(f.matches("ptlocal.net"));
+    }
+
+    @Test
+    void loneStarMatchesSingleLabelNames() {
+        FakeIpFilter f = new FakeIpFilter(List.of("*"));
+        assertTrue(f.matches("router"));
+        assertFalse(f.matches("router.lan"));
+    }
+
+    @Test
+    void starInTheMiddleIsOneLabel() {
+        FakeIpFilter f = new FakeIpFilter(List.of("stun.*.*"));
+        assertTrue(f.matches("stun.l.google"));
+        assertFalse(f.matches("stun.l.google.com"));
+    }
+
+    @Test
+    void rejectsUnsupportedAndInvalidPatterns() {
+        assertThrows(IllegalArgumentException.class, () -> new FakeIpFilter(List.of("geosite:cn")));
+        assertThrows(IllegalArgumentException.class, () -> new FakeIpFilter(List.of("a.+.com")));
+        assertThrows(IllegalArgumentException.class, () -> new FakeIpFilter(List.of("a*.com")));
+        assertThrows(IllegalArgumentException.class, () -> new FakeIpFilter(List.of("a..com")));
+    }
+
+    @Test
+    void hostsPreferTheMostSpecificPattern() throws Exception {
+        InetAddress exact = InetAddress.getByName("192.0.2.1");
+        InetAddress star = InetAddress.getByName("192.0.2.2");
+        InetAddress plus = InetAddress.getByName("192.0.2.3");
+        HostsTable h = new HostsTable(Map.of("www.example.test", List.of(exact), "*.example.test", List.of(star),
+                "+.example.test", List.of(plus)));
+        assertEquals(List.of(exact), h.lookup("WWW.example.test."));
+        assertEquals(List.of(star), h.lookup("mail.example.test"));
+        assertEquals(List.of(plus), h.lookup("example.test"));
+        assertEquals(List.of(plus), h.lookup("a.b.example.test"));
+        assertEquals(List.of(), h.lookup("example.org"));
+    }
+}
