@@ -1,0 +1,51 @@
+package dev.turnout.rules;
+
+import java.net.InetAddress;
+
+/** A compiled AND/OR/NOT tree; leaves are small indexes of one sub-rule each (a RULE-SET leaf keeps its index). */
+sealed interface Cond {
+
+    /**
+     * @param domain the normalised domain or null
+     * @param ip the address IP sub-rules see: the destination, the resolved address, or null
+     */
+    boolean test(Query query, String domain, InetAddress ip);
+
+    record And(Cond[] children) implements Cond {
+        @Override
+        public boolean test(Query query, String domain, InetAddress ip) {
+            for (Cond c : children) {
+                if (!c.test(query, domain, ip)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    record Or(Cond[] children) implements Cond {
+        @Override
+        public boolean test(Query query, String domain, InetAddress ip) {
+            for (Cond c : children) {
+                if (c.test(query, domain, ip)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    record Not(Cond child) implements Cond {
+        @Override
+        public boolean test(Query query, String domain, InetAddress ip) {
+            return !child.test(query, domain, ip);
+        }
+    }
+
+    record Leaf(Index index) implements Cond {
+        @Override
+        public boolean test(Query query, String domain, InetAddress ip) {
+            return index.firstMatch(query, domain, ip) != Index.NONE;
+        }
+    }
+}

@@ -1,0 +1,362 @@
+package dev.turnout.rules;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The compiled form of a rule list: one structure per rule kind, each answering "the lowest rule index that
+ * matches" so that the minimum over all of them is the linear first match. Rule kinds that cannot be indexed
+ * (regexes, multi-wildcard domain patterns, logical rules) are kept in index order and evaluated only while
+ * they could still beat the best index found so far.
+ *
+ * <p>IP rules are split at {@link #resolveAt}, the first rule that makes Clash resolve a domain-only flow: rules
+ * before it can only match a flow's own destination; rules from it on also match the resolved address.
+ */
+final class Index {
+
+    static final int NONE = Integer.MAX_VALUE;
+
+    private DomainTable domains;
+    private String[] wildcards = new String[0];
+    private int[] wildcardIdx = new int[0];
+    private KeywordMatcher keywords;
+    private Pattern[] regexes = new Pattern[0];
+    private int[] regexIdx = new int[0];
+    private CidrTrie preV4;
+    private CidrTrie preV6;
+    private CidrTrie postV4;
+    private CidrTrie postV6;
+    private CidrTrie srcV4;
+    private CidrTrie srcV6;
+    private PortTable dstPorts;
+    private PortTable srcPorts;
+    private Map<String, Integer> processes;
+    private int tcp = NONE;
+    private int udp = NONE;
+    private int match = NONE;
+    private Cond[] logicals = new Cond[0];
+    private int[] logicalIdx = new int[0];
+    private final int resolveAt;
+
+    private Index(int resolveAt) {
+        this.resolveAt = resolveAt;
+    }
+
+    int resolveAt() {
+        return resolveAt;
+    }
+
+    // ---------------------------------------------------------------- building
+
+    /** Builds the index; {@code rules.get(i)} gets index i. */
+    static Index build(List<Rule> rules, Map<String, ProviderParser.Parsed> providers) {
+        int resolveAt = NONE;
+        for (int i = 0; i < rules.size(); i++) {
+            if (shouldResolve(rules.get(i), providers)) {
+                resolveAt = i;
+                break;
+            }
+        }
+        Builder b = new Builder(new Index(resolveAt), providers);
+        for (int i = 0; i < rules.size(); i++) {
+            b.add(rules.get(i), i);
+        }
+        return b.finish();
+    }
+
+    /** Whether reaching this rule makes Clash resolve a flow that has a domain but no address. */
+    static boolean shouldResolve(Rule rule, Map<String, ProviderParser.Parsed> providers) {
+        if (rule instanceof Rule.Cidr c) {
+            return !c.source() && !c.noResolve();
+        }
+        if (rule instanceof Rule.SetRef s) {
+            ProviderParser.Parsed p = providers.get(s.provider());
+            if (s.noResolve() || p == null) {
+                return false;
+            }
+            return switch (p.behavior()) {
+                case IPCIDR -> true;
+                case DOMAIN -> false;
+                case CLASSICAL -> p.entries().stream().anyMatch(e -> shouldResolve(e, providers));
+            };
+        }
+        if (rule instanceof Rule.Logical l) {
+            return l.children().stream().anyMatch(c -> shouldResolve(c, providers));
+        }
+        return false;
+    }
+
+    private static final class Builder {
+        private final Index x;
+        private final Map<String, ProviderParser.Parsed> providers;
+        private final List<String> wildcards = new ArrayList<>();
+        private final List<Integer> wildcardIdx = new ArrayList<>();
+        private final List<Pattern> regexes = new ArrayList<>();
+        private final List<Integer> regexIdx = new ArrayList<>();
+        private final List<Cond> logicals = new ArrayList<>();
+        private final List<Integer> logicalIdx = new ArrayList<>();
+
+        Builder(Index x, Map<String, ProviderParser.Parsed> providers) {
+            this.x = x;
+            this.providers = providers;
+        }
+
+        void add(Rule rule, int i) {
+            if (rule instanceof Rule.Exact r) {
+                domains().add(r.domain(), DomainTable.EXACT, i);
+            } else if (rule instanceof Rule.Suffix r) {
+                domains().add(r.domain(), DomainTable.SUFFIX, i);
+            } else if (rule instanceof Rule.Wildcard r) {
+                addWildcard(r.pattern(), i);
+            } else if (rule instanceof Rule.Keyword r) {
+                if (x.keywords == null) {
+                    x.keywords = new KeywordMatcher();
+                }
+                x.keywords.add(r.keyword(), i);
+            } else if (rule instanceof Rule.Regex r) {
+                regexes.add(r.pattern());
+                regexIdx.add(i);
+            } else if (rule instanceof Rule.Cidr r) {
+                addCidr(r, i);
+            } else if (rule instanceof Rule.Port r) {
+                if (r.source()) {
+                    x.srcPorts = x.srcPorts == null ? new PortTable() : x.srcPorts;
+                    x.srcPorts.add(r.ranges(), i);
+                } else {
+                    x.dstPorts = x.dstPorts == null ? new PortTable() : x.dstPorts;
+                    x.dstPorts.add(r.ranges(), i);
+                }
+            } else if (rule instanceof Rule.Net r) {
+                if (r.network() == Network.TCP) {
+                    x.tcp = Math.min(x.tcp, i);
+                } else {
+                    x.udp = Math.min(x.udp, i);
+                }
+            } else if (rule instanceof Rule.Process r) {
+                x.processes = x.processes == null ? new HashMap<>() : x.processes;
+                x.processes.merge(r.name(), i, Math::min);
+            } else if (rule instanceof Rule.Match) {
+                x.match = Math.min(x.match, i);
+            } else if (rule instanceof Rule.SetRef r) {
+                ProviderParser.Parsed p = providers.get(r.provider());
+                for (Rule entry : p.entries()) {
+                    add(entry, i);
+                }
+            } else if (rule instanceof Rule.Logical r) {
+                logicals.add(cond(r));
+                logicalIdx.add(i);
+            } else {
+                throw new IllegalStateException("unknown rule " + rule);
+            }
+        }
+
+        private Cond cond(Rule rule) {
+            if (rule instanceof Rule.Logical l) {
+                Cond[] children = l.children().stream().map(this::cond).toArray(Cond[]::new);
+                return switch (l.op()) {
+                    case AND -> new Cond.And(children);
+                    case OR -> new Cond.Or(children);
+                    case NOT -> new Cond.Not(children[0]);
+                };
+            }
+            // A leaf is a one-rule index; its IP rules see whatever address the enclosing rule passes in.
+            Builder leaf = new Builder(new Index(NONE), providers);
+            leaf.add(rule, 0);
+            return new Cond.Leaf(leaf.finish());
+        }
+
+        private void addWildcard(String pattern, int i) {
+            String body;
+            int kind;
+            if (pattern.startsWith("*.")) {
+                body = pattern.substring(2);
+                kind = DomainTable.ONE_BELOW;
+            } else if (pattern.startsWith(".")) {
+                body = pattern.substring(1);
+                kind = DomainTable.BELOW;
+            } else {
+                body = null;
+                kind = -1;
+            }
+            if (body != null && body.indexOf('*') < 0) {
+                domains().add(body, kind, i);
+            } else {
+                wildcards.add(pattern);
+                wildcardIdx.add(i);
+            }
+        }
+
+        private void addCidr(Rule.Cidr r, int i) {
+            Rule.Prefix p = r.prefix();
+            if (r.source()) {
+                if (p.v6()) {
+                    x.srcV6 = x.srcV6 == null ? new CidrTrie() : x.srcV6;
+                    x.srcV6.add(p, i);
+                } else {
+                    x.srcV4 = x.srcV4 == null ? new CidrTrie() : x.srcV4;
+                    x.srcV4.add(p, i);
+                }
+            } else if (i < x.resolveAt) {
+                if (p.v6()) {
+                    x.preV6 = x.preV6 == null ? new CidrTrie() : x.preV6;
+                    x.preV6.add(p, i);
+                } else {
+                    x.preV4 = x.preV4 == null ? new CidrTrie() : x.preV4;
+                    x.preV4.add(p, i);
+                }
+            } else if (p.v6()) {
+                x.postV6 = x.postV6 == null ? new CidrTrie() : x.postV6;
+                x.postV6.add(p, i);
+            } else {
+                x.postV4 = x.postV4 == null ? new CidrTrie() : x.postV4;
+                x.postV4.add(p, i);
+            }
+        }
+
+        private DomainTable domains() {
+            if (x.domains == null) {
+                x.domains = new DomainTable();
+            }
+            return x.domains;
+        }
+
+        Index finish() {
+            x.wildcards = wildcards.toArray(String[]::new);
+            x.wildcardIdx = wildcardIdx.stream().mapToInt(Integer::intValue).toArray();
+            x.regexes = regexes.toArray(Pattern[]::new);
+            x.regexIdx = regexIdx.stream().mapToInt(Integer::intValue).toArray();
+            x.logicals = logicals.toArray(Cond[]::new);
+            x.logicalIdx = logicalIdx.stream().mapToInt(Integer::intValue).toArray();
+            if (x.keywords != null) {
+                x.keywords.build();
+            }
+            for (PortTable t : new PortTable[] {x.dstPorts, x.srcPorts}) {
+                if (t != null) {
+                    t.build();
+                }
+            }
+            for (CidrTrie t : new CidrTrie[] {x.preV4, x.preV6, x.postV4, x.postV6, x.srcV4, x.srcV6}) {
+                if (t != null) {
+                    t.trim();
+                }
+            }
+            return x;
+        }
+    }
+
+    // ---------------------------------------------------------------- matching
+
+    /** The lowest index among rules that do not look at the destination address. */
+    int withoutDestination(Query q, String domain) {
+        int best = match;
+        Network network = q.network();
+        if (network == Network.TCP) {
+            best = Math.min(best, tcp);
+        } else if (network == Network.UDP) {
+            best = Math.min(best, udp);
+        }
+        if (dstPorts != null && q.destinationPort() > 0 && q.destinationPort() <= 65535) {
+            best = Math.min(best, dstPorts.lookup(q.destinationPort()));
+        }
+        if (srcPorts != null && q.sourcePort() > 0 && q.sourcePort() <= 65535) {
+            best = Math.min(best, srcPorts.lookup(q.sourcePort()));
+        }
+        if (processes != null && q.process() != null) {
+            Integer p = processes.get(lower(q.process()));
+            if (p != null) {
+                best = Math.min(best, p);
+            }
+        }
+        if ((srcV4 != null || srcV6 != null) && q.source() != null) {
+            best = Math.min(best, lookup(srcV4, srcV6, q.source()));
+        }
+        if (domain != null) {
+            if (domains != null) {
+                best = Math.min(best, domains.lookup(domain));
+            }
+            if (keywords != null) {
+                best = Math.min(best, keywords.lookup(domain));
+            }
+            for (int k = 0; k < wildcardIdx.length && wildcardIdx[k] < best; k++) {
+                if (DomainPatterns.matches(wildcards[k], domain)) {
+                    best = wildcardIdx[k];
+                    break;
+                }
+            }
+            for (int k = 0; k < regexIdx.length && regexIdx[k] < best; k++) {
+                if (regexes[k].matcher(domain).find()) {
+                    best = regexIdx[k];
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+
+    /** Lowest index of an IP rule (either side of {@link #resolveAt}) containing the flow's own destination. */
+    int destination(InetAddress ip) {
+        return Math.min(lookup(preV4, preV6, ip), lookup(postV4, postV6, ip));
+    }
+
+    /** Lowest index of an IP rule at or after {@link #resolveAt} containing a resolved address. */
+    int resolved(InetAddress ip) {
+        return lookup(postV4, postV6, ip);
+    }
+
+    /** The first logical rule with index in {@code [from, best)} that holds, or {@code best}. */
+    int logicals(Query q, String domain, InetAddress ip, int from, int best) {
+        for (int k = 0; k < logicalIdx.length && logicalIdx[k] < best; k++) {
+            if (logicalIdx[k] >= from && logicals[k].test(q, domain, ip)) {
+                return logicalIdx[k];
+            }
+        }
+        return best;
+    }
+
+    boolean hasLogicals() {
+        return logicalIdx.length > 0;
+    }
+
+    /** First match when the address IP rules see is fixed (a logical rule's leaf). */
+    int firstMatch(Query q, String domain, InetAddress ip) {
+        int best = withoutDestination(q, domain);
+        if (ip != null) {
+            best = Math.min(best, destination(ip));
+        }
+        return logicals(q, domain, ip, 0, best);
+    }
+
+    private static int lookup(CidrTrie v4, CidrTrie v6, InetAddress ip) {
+        if (ip instanceof Inet4Address) {
+            // Inet4Address.hashCode() is the address itself; it saves copying the bytes on every decision.
+            return v4 == null ? NONE : v4.lookup((ip.hashCode() & 0xffffffffL) << 32, 0, 32);
+        }
+        if (ip instanceof Inet6Address) {
+            byte[] b = ip.getAddress();
+            long hi = Addresses.hi(b);
+            long lo = Addresses.lo(b);
+            if (Addresses.isMappedV4(hi, lo)) {
+                return v4 == null ? NONE : v4.lookup((lo & 0xffffffffL) << 32, 0, 32);
+            }
+            return v6 == null ? NONE : v6.lookup(hi, lo, 128);
+        }
+        return NONE;
+    }
+
+    private static String lower(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 'A' && c <= 'Z' || c > 127) {
+                return s.toLowerCase(Locale.ROOT);
+            }
+        }
+        return s;
+    }
+}

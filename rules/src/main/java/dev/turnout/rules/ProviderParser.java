@@ -1,0 +1,185 @@
+package dev.turnout.rules;
+
+import java.io.StringReader;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/** Reads a rule provider's content into rules, keeping each entry's file and line for error messages. */
+final class ProviderParser {
+
+    /** A provider's entries in file order; {@code origins.get(i)} is where {@code entries.get(i)} was written. */
+    record Parsed(String name, Behavior behavior, List<Rule> entries, List<Origin> origins) {
+    }
+
+    private record RawEntry(String text, Origin origin) {
+    }
+
+    private ProviderParser() {
+    }
+
+    static Parsed parse(ProviderSource source, Consumer<String> warnings) throws RuleException {
+        List<RawEntry> raw = source.format() == ProviderFormat.YAML ? yaml(source) : text(source);
+        List<Rule> entries = new ArrayList<>(raw.size());
+        List<Origin> origins = new ArrayList<>(raw.size());
+        int skipped = 0;
+        for (RawEntry e : raw) {
+            Rule rule = switch (source.behavior()) {
+                case DOMAIN -> domainEntry(e.text(), e.origin());
+                case IPCIDR -> cidrEntry(e.text(), e.origin());
+                case CLASSICAL -> classicalEntry(e.text(), e.origin(), warnings);
+            };
+            if (rule == null) {
+                skipped++;
+                if (skipped <= 5) {
+                    warnings.accept(e.origin() + ": provider '" + source.name() + "': unsupported entry '" + e.text()
+                            + "' skipped");
+                }
+                continue;
+            }
+            entries.add(rule);
+            origins.add(e.origin());
+        }
+        if (skipped > 5) {
+            warnings.accept(source.file() + ": provider '" + source.name() + "': " + skipped
+                    + " unsupported entries skipped in all");
+        }
+        if (entries.isEmpty()) {
+            warnings.accept(source.file() + ": provider '" + source.name() + "' is empty");
+        }
+        return new Parsed(source.name(), source.behavior(), entries, origins);
+    }
+
+    /**
+     * Domain behavior: {@code example.com} exact, {@code +.example.com} the domain and below, {@code .example.com}
+     * only below, {@code *} labels standing for exactly one label.
+     */
+    static Rule domainEntry(String text, Origin origin) throws RuleException {
+        String d = text.trim().toLowerCase(Locale.ROOT);
+        if (d.endsWith(".") && d.length() > 1) {
+            d = d.substring(0, d.length() - 1);
+        }
+        String body = d.startsWith("+.") ? d.substring(2) : d.startsWith(".") ? d.substring(1) : d;
+        if (body.isEmpty() || body.startsWith(".") || body.endsWith(".") || body.contains("..")) {
+            throw new RuleException(origin, "bad domain entry '" + text + "'");
+        }
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            if (c <= ' ' || c == ',' || c == '/' || c == '+') {
+                throw new RuleException(origin, "bad domain entry '" + text + "'");
+            }
+        }
+        if (d.startsWith("+.")) {
+            return body.indexOf('*') < 0 ? new Rule.Suffix(body) : new Rule.Wildcard(d);
+        }
+        if (d.startsWith(".") || d.indexOf('*') >= 0) {
+            return new Rule.Wildcard(d);
+        }
+        return new Rule.Exact(d);
+    }
+
+    private static Rule cidrEntry(String text, Origin origin) throws RuleException {
+        try {
+            return new Rule.Cidr(Addresses.parseCidr(text.trim()), false, false);
+        } catch (IllegalArgumentException e) {
+            throw new RuleException(origin, "bad CIDR: " + e.getMessage());
+        }
+    }
+
+    private static Rule classicalEntry(String text, Origin origin, Consumer<String> warnings) throws RuleException {
+        Rule rule = RuleParser.parseEntry(text, origin, warnings);
+        if (rule instanceof Rule.SetRef) {
+            throw new RuleException(origin, "RULE-SET cannot appear inside a rule provider");
+        }
+        return rule;
+    }
+
+    private static List<RawEntry> text(ProviderSource source) {
+        List<RawEntry> out = new ArrayList<>();
+        String content = source.content();
+        int lineNo = 0;
+        int start = 0;
+        while (start <= content.length()) {
+            int nl = content.indexOf('\n', start);
+            int end = nl < 0 ? content.length() : nl;
+            lineNo++;
+            String line = content.substring(start, end);
+            if (lineNo == 1 && line.startsWith("\uFEFF")) {
+                line = line.substring(1);
+            }
+            int lead = 0;
+            while (lead < line.length() && Character.isWhitespace(line.charAt(lead))) {
+                lead++;
+            }
+            String trimmed = line.trim();
+            if (!trimmed.isEmpty() && !trimmed.startsWith("#") && !trimmed.startsWith("//")) {
+                out.add(new RawEntry(trimmed, new Origin(source.file(), lineNo, lead + 1)));
+            }
+            if (nl < 0) {
+                break;
+            }
+            start = nl + 1;
+        }
+        return out;
+    }
+
+    private static List<RawEntry> yaml(ProviderSource source) throws RuleException {
+        LoaderOptions options = new LoaderOptions();
+        options.setCodePointLimit(Integer.MAX_VALUE);
+        Node root;
+        try {
+            root = new Yaml(options).compose(new StringReader(source.content()));
+        } catch (MarkedYAMLException e) {
+            var mark = e.getProblemMark();
+            throw new RuleException(new Origin(source.file(), mark == null ? 0 : mark.getLine() + 1,
+                    mark == null ? 0 : mark.getColumn() + 1), "bad YAML: " + e.getProblem());
+        } catch (YAMLException e) {
+            throw new RuleException(new Origin(source.file(), 0, 0), "bad YAML: " + e.getMessage());
+        }
+        List<RawEntry> out = new ArrayList<>();
+        if (root == null) {
+            return out;
+        }
+        if (!(root instanceof MappingNode map)) {
+            throw new RuleException(origin(source, root), "expected a mapping with 'payload:'");
+        }
+        Node payload = null;
+        for (NodeTuple t : map.getValue()) {
+            if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("payload")) {
+                payload = t.getValueNode();
+            }
+        }
+        if (payload == null || (payload instanceof ScalarNode s && s.getValue().isEmpty())) {
+            return out;
+        }
+        if (!(payload instanceof SequenceNode seq)) {
+            throw new RuleException(origin(source, payload), "'payload' must be a list");
+        }
+        for (Node item : seq.getValue()) {
+            if (!(item instanceof ScalarNode s)) {
+                throw new RuleException(origin(source, item), "payload entries must be strings");
+            }
+            String value = s.getValue().trim();
+            if (!value.isEmpty()) {
+                out.add(new RawEntry(value, origin(source, item)));
+            }
+        }
+        return out;
+    }
+
+    private static Origin origin(ProviderSource source, Node node) {
+        var mark = node.getStartMark();
+        return mark == null ? new Origin(source.file(), 0, 0)
+                : new Origin(source.file(), mark.getLine() + 1, mark.getColumn() + 1);
+    }
+}

@@ -1,0 +1,283 @@
+package dev.turnout.rules;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Turns rule text into {@link Rule}s. Three shapes share one grammar: a {@code rules:} line
+ * ({@code TYPE,VALUE,TARGET[,OPTION...]}, {@code MATCH,TARGET}), a classical provider entry and a logical
+ * rule's sub-rule (both {@code TYPE,VALUE[,OPTION...]}).
+ */
+final class RuleParser {
+
+    /** A {@code rules:} line: the rule, its target and the text {@link Decision#rule()} reports. */
+    record Parsed(Rule rule, String target, String written) {
+    }
+
+    private RuleParser() {
+    }
+
+    /** Parses one {@code rules:} line. Unknown types are errors here. */
+    static Parsed parseLine(RuleLine line, Consumer<String> warnings) throws RuleException {
+        String text = line.text();
+        List<int[]> fields = split(text, line.origin());
+        String type = field(text, fields, 0).toUpperCase(Locale.ROOT);
+        if (type.isEmpty()) {
+            throw new RuleException(line.origin(), "empty rule");
+        }
+        if (type.equals("MATCH") || type.equals("FINAL")) {
+            if (fields.size() != 2 || field(text, fields, 1).isEmpty()) {
+                throw new RuleException(line.origin(), "malformed rule: expected " + type + ",TARGET");
+            }
+            return new Parsed(new Rule.Match(), field(text, fields, 1), field(text, fields, 0));
+        }
+        if (fields.size() < 3) {
+            throw new RuleException(line.origin(), "malformed rule: expected TYPE,VALUE,TARGET but got '" + text + "'");
+        }
+        String target = field(text, fields, 2);
+        if (target.isEmpty()) {
+            throw new RuleException(at(line.origin(), fields.get(2)[0]), "empty target");
+        }
+        List<String> options = new ArrayList<>();
+        for (int i = 3; i < fields.size(); i++) {
+            options.add(field(text, fields, i));
+        }
+        Rule rule = build(type, field(text, fields, 1), options, line.origin(), fields.get(1)[0], warnings, true);
+        return new Parsed(rule, target, field(text, fields, 0) + "," + field(text, fields, 1));
+    }
+
+    /**
+     * Parses a classical provider entry or a logical sub-rule: {@code TYPE,VALUE[,OPTION...]}.
+     *
+     * @return the rule, or null when its type is one we do not implement (GEOIP, URL-REGEX, ...), so a
+     *     provider can skip it with a warning
+     */
+    static Rule parseEntry(String text, Origin origin, Consumer<String> warnings) throws RuleException {
+        List<int[]> fields = split(text, origin);
+        String type = field(text, fields, 0).toUpperCase(Locale.ROOT);
+        if (type.equals("MATCH") || type.equals("FINAL")) {
+            throw new RuleException(origin, type + " cannot appear inside a rule provider or a logical rule");
+        }
+        if (fields.size() < 2) {
+            throw new RuleException(origin, "malformed entry: expected TYPE,VALUE but got '" + text + "'");
+        }
+        List<String> options = new ArrayList<>();
+        for (int i = 2; i < fields.size(); i++) {
+            options.add(field(text, fields, i));
+        }
+        return build(type, field(text, fields, 1), options, origin, fields.get(1)[0], warnings, false);
+    }
+
+    private static Rule build(String type, String value, List<String> options, Origin lineOrigin, int valueOffset,
+                              Consumer<String> warnings, boolean topLevel) throws RuleException {
+        Origin origin = at(lineOrigin, valueOffset);
+        if (value.isEmpty()) {
+            throw new RuleException(origin, "empty value for " + type);
+        }
+        boolean noResolve = false;
+        for (String option : options) {
+            if (option.equalsIgnoreCase("no-resolve")) {
+                noResolve = true;
+            } else {
+                warnings.accept(lineOrigin + ": option '" + option + "' ignored");
+            }
+        }
+        switch (type) {
+            case "DOMAIN":
+                return new Rule.Exact(domain(value, origin));
+            case "DOMAIN-SUFFIX":
+                return new Rule.Suffix(domain(value, origin));
+            case "DOMAIN-KEYWORD":
+                return new Rule.Keyword(value.toLowerCase(Locale.ROOT));
+            case "DOMAIN-REGEX":
+                try {
+                    return new Rule.Regex(Pattern.compile(value));
+                } catch (PatternSyntaxException e) {
+                    throw new RuleException(origin, "bad regex '" + value + "': " + e.getDescription());
+                }
+            case "IP-CIDR":
+            case "IP-CIDR6":
+            case "SRC-IP-CIDR":
+                try {
+                    return new Rule.Cidr(Addresses.parseCidr(value), type.equals("SRC-IP-CIDR"), noResolve);
+                } catch (IllegalArgumentException e) {
+                    throw new RuleException(origin, "bad CIDR: " + e.getMessage());
+                }
+            case "DST-PORT":
+            case "SRC-PORT":
+                return new Rule.Port(ports(value, origin), type.equals("SRC-PORT"));
+            case "NETWORK":
+                if (value.equalsIgnoreCase("tcp")) {
+                    return new Rule.Net(Network.TCP);
+                }
+                if (value.equalsIgnoreCase("udp")) {
+                    return new Rule.Net(Network.UDP);
+                }
+                throw new RuleException(origin, "NETWORK must be tcp or udp, not '" + value + "'");
+            case "PROCESS-NAME":
+                return new Rule.Process(value.toLowerCase(Locale.ROOT));
+            case "RULE-SET":
+                return new Rule.SetRef(value, noResolve);
+            case "AND":
+            case "OR":
+            case "NOT":
+                return logical(Rule.Op.valueOf(type), value, lineOrigin, valueOffset, warnings);
+            default:
+                if (topLevel) {
+                    throw new RuleException(lineOrigin, "unsupported rule type '" + type + "'");
+                }
+                return null;
+        }
+    }
+
+    private static Rule logical(Rule.Op op, String value, Origin lineOrigin, int offset, Consumer<String> warnings)
+            throws RuleException {
+        Origin origin = at(lineOrigin, offset);
+        if (value.length() < 2 || value.charAt(0) != '(' || value.charAt(value.length() - 1) != ')') {
+            throw new RuleException(origin, op + " needs its sub-rules as ((TYPE,VALUE),(TYPE,VALUE)), not '"
+                    + value + "'");
+        }
+        List<Rule> children = new ArrayList<>();
+        int i = 1;
+        int end = value.length() - 1;
+        while (i < end) {
+            if (value.charAt(i) != '(') {
+                throw new RuleException(at(lineOrigin, offset + i), "expected '(' in " + op + " rule");
+            }
+            int close = matching(value, i);
+            if (close < 0 || close > end) {
+                throw new RuleException(at(lineOrigin, offset + i), "unbalanced parentheses in " + op + " rule");
+            }
+            String sub = value.substring(i + 1, close);
+            Origin subOrigin = at(lineOrigin, offset + i + 1);
+            Rule child = parseEntry(sub, subOrigin, warnings);
+            if (child == null) {
+                throw new RuleException(subOrigin, "unsupported rule type in " + op + " rule: '" + sub + "'");
+            }
+            children.add(child);
+            i = close + 1;
+            if (i < end) {
+                if (value.charAt(i) != ',') {
+                    throw new RuleException(at(lineOrigin, offset + i), "expected ',' between sub-rules");
+                }
+                i++;
+            }
+        }
+        if (children.isEmpty()) {
+            throw new RuleException(origin, op + " has no sub-rules");
+        }
+        if (op == Rule.Op.NOT && children.size() != 1) {
+            throw new RuleException(origin, "NOT takes exactly one sub-rule");
+        }
+        return new Rule.Logical(op, List.copyOf(children));
+    }
+
+    private static int matching(String s, int open) {
+        int depth = 0;
+        for (int i = open; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '(') {
+                depth++;
+            } else if (c == ')' && --depth == 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Field boundaries {@code [start, end)}. Commas inside parentheses do not split, but only for logical rules:
+     * a DOMAIN-REGEX may hold unbalanced parentheses and Clash splits it at every comma too.
+     */
+    private static List<int[]> split(String text, Origin origin) throws RuleException {
+        List<int[]> out = new ArrayList<>();
+        int comma = text.indexOf(',');
+        String head = (comma < 0 ? text : text.substring(0, comma)).trim().toUpperCase(Locale.ROOT);
+        boolean logical = head.equals("AND") || head.equals("OR") || head.equals("NOT");
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (logical && c == '(') {
+                depth++;
+            } else if (logical && c == ')') {
+                depth--;
+                if (depth < 0) {
+                    throw new RuleException(at(origin, i), "unbalanced ')'");
+                }
+            } else if (c == ',' && depth == 0) {
+                out.add(new int[] {start, i});
+                start = i + 1;
+            }
+        }
+        if (depth != 0) {
+            throw new RuleException(origin, "unbalanced '(' in '" + text + "'");
+        }
+        out.add(new int[] {start, text.length()});
+        return out;
+    }
+
+    private static String field(String text, List<int[]> fields, int i) {
+        int[] f = fields.get(i);
+        return text.substring(f[0], f[1]).trim();
+    }
+
+    /** The origin moved right by {@code offset} characters, when the column is known. */
+    static Origin at(Origin origin, int offset) {
+        if (origin.column() <= 0 || offset == 0) {
+            return origin;
+        }
+        return new Origin(origin.file(), origin.line(), origin.column() + offset);
+    }
+
+    /** Lower case, trailing dot dropped; no spaces, commas or empty labels. */
+    static String domain(String value, Origin origin) throws RuleException {
+        String d = value.toLowerCase(Locale.ROOT);
+        if (d.endsWith(".")) {
+            d = d.substring(0, d.length() - 1);
+        }
+        if (d.isEmpty() || d.startsWith(".") || d.contains("..")) {
+            throw new RuleException(origin, "bad domain '" + value + "'");
+        }
+        for (int i = 0; i < d.length(); i++) {
+            char c = d.charAt(i);
+            if (c <= ' ' || c == ',' || c == '/') {
+                throw new RuleException(origin, "bad domain '" + value + "'");
+            }
+        }
+        return d;
+    }
+
+    private static int[] ports(String value, Origin origin) throws RuleException {
+        String[] parts = value.split("/", -1);
+        int[] ranges = new int[parts.length * 2];
+        for (int i = 0; i < parts.length; i++) {
+            String p = parts[i].trim();
+            int dash = p.indexOf('-');
+            int from = port(dash < 0 ? p : p.substring(0, dash), value, origin);
+            int to = dash < 0 ? from : port(p.substring(dash + 1), value, origin);
+            if (from > to) {
+                throw new RuleException(origin, "bad port range '" + p + "': start after end");
+            }
+            ranges[2 * i] = from;
+            ranges[2 * i + 1] = to;
+        }
+        return ranges;
+    }
+
+    private static int port(String s, String whole, Origin origin) throws RuleException {
+        s = s.trim();
+        if (s.isEmpty() || s.length() > 5 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new RuleException(origin, "bad port '" + whole + "'");
+        }
+        int p = Integer.parseInt(s);
+        if (p > 65535) {
+            throw new RuleException(origin, "port " + p + " out of range in '" + whole + "'");
+        }
+        return p;
+    }
+}

@@ -1,0 +1,209 @@
+package dev.turnout.rules;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A compiled, immutable rule list: {@link #decide} answers Clash's first match in list order from per-kind
+ * indexes, at a cost that does not grow with the number of rules. Safe to share between threads.
+ *
+ * <p>Choices where Clash implementations differ or cannot be followed:
+ * <ul>
+ *   <li>In {@code rules:} an unsupported type (GEOIP, GEOSITE, IP-ASN, URL-REGEX, ...) is an error; inside a
+ *       classical provider it is skipped with a warning, because lists like ACL4SSR's mix in types for other
+ *       clients and dropping one entry is safer than refusing the whole list.</li>
+ *   <li>{@code IP-CIDR} and {@code IP-CIDR6} both accept either family, as in Clash.</li>
+ *   <li>A resolved domain is matched by its first address, as Clash sets a single destination IP.</li>
+ *   <li>Port 0 means unknown: port rules never match it.</li>
+ * </ul>
+ */
+public final class RuleSet {
+
+    private static final Set<String> BUILT_IN_TARGETS = Set.of("DIRECT", "REJECT");
+
+    private final List<RuleLine> lines;
+    private final String[] targets;
+    private final String[] written;
+    private final Index index;
+    private final List<String> warnings;
+    private final Map<String, Integer> countByType;
+
+    private RuleSet(List<RuleLine> lines, String[] targets, String[] written, Index index, List<String> warnings,
+                    Map<String, Integer> countByType) {
+        this.lines = lines;
+        this.targets = targets;
+        this.written = written;
+        this.index = index;
+        this.warnings = warnings;
+        this.countByType = countByType;
+    }
+
+    /**
+     * Compiles rules (in order) against providers (by name).
+     *
+     * @param targets every outbound and group name that exists; DIRECT and REJECT are always valid
+     * @throws RuleException naming file:line:column for malformed lines, unknown types, bad CIDRs, regexes or
+     *     ports, unknown targets, a RULE-SET naming an unknown provider, and bad provider entries (then the origin
+     *     is the provider's file and the line within it)
+     */
+    public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets)
+            throws RuleException {
+        List<String> warnings = new ArrayList<>();
+        Map<String, ProviderParser.Parsed> parsed = new HashMap<>();
+        for (Map.Entry<String, ProviderSource> e : providers.entrySet()) {
+            parsed.put(e.getKey(), ProviderParser.parse(e.getValue(), warnings::add));
+        }
+        List<Rule> compiled = new ArrayList<>(rules.size());
+        String[] targetOf = new String[rules.size()];
+        String[] writtenOf = new String[rules.size()];
+        Map<String, Integer> counts = new TreeMap<>();
+        Set<String> used = new java.util.HashSet<>();
+        int matchAt = -1;
+        for (int i = 0; i < rules.size(); i++) {
+            RuleLine line = rules.get(i);
+            RuleParser.Parsed p = RuleParser.parseLine(line, warnings::add);
+            if (!BUILT_IN_TARGETS.contains(p.target()) && !targets.contains(p.target())) {
+                throw new RuleException(line.origin(), "unknown target '" + p.target()
+                        + "': no proxy, group, DIRECT or REJECT has that name");
+            }
+            checkProviders(p.rule(), parsed, line.origin(), used);
+            if (p.rule() instanceof Rule.Match && matchAt < 0) {
+                matchAt = i;
+            } else if (matchAt >= 0 && i == matchAt + 1) {
+                warnings.add(line.origin() + ": rules after MATCH (" + rules.get(matchAt).origin()
+                        + ") are never reached");
+            }
+            compiled.add(p.rule());
+            targetOf[i] = p.target();
+            writtenOf[i] = p.written();
+            counts.merge(typeName(p), 1, Integer::sum);
+        }
+        for (String name : providers.keySet()) {
+            if (!used.contains(name)) {
+                warnings.add(providers.get(name).declaredAt() + ": provider '" + name + "' is not used by any rule");
+            }
+        }
+        Index index = Index.build(compiled, parsed);
+        return new RuleSet(List.copyOf(rules), targetOf, writtenOf, index, Collections.unmodifiableList(warnings),
+                Collections.unmodifiableMap(new LinkedHashMap<>(counts)));
+    }
+
+    private static void checkProviders(Rule rule, Map<String, ProviderParser.Parsed> providers, Origin origin,
+                                       Set<String> used) throws RuleException {
+        if (rule instanceof Rule.SetRef s) {
+            if (!providers.containsKey(s.provider())) {
+                throw new RuleException(origin, "RULE-SET names unknown provider '" + s.provider() + "'");
+            }
+            used.add(s.provider());
+        } else if (rule instanceof Rule.Logical l) {
+            for (Rule c : l.children()) {
+                checkProviders(c, providers, origin, used);
+            }
+        }
+    }
+
+    private static String typeName(RuleParser.Parsed p) {
+        String type = p.written();
+        int comma = type.indexOf(',');
+        type = (comma < 0 ? type : type.substring(0, comma)).toUpperCase(Locale.ROOT);
+        return type.equals("FINAL") ? "MATCH" : type;
+    }
+
+    /**
+     * The first rule in list order that matches, or {@link Decision#NO_MATCH}. Calls {@code resolver} at most
+     * once, only when the flow has a domain and no address and an IP rule without {@code no-resolve} is the
+     * only thing that could still match before the best rule found without it.
+     */
+    public Decision decide(Query query, NameResolver resolver) {
+        String domain = normalize(query.domain());
+        InetAddress destination = query.destination();
+        int best = index.withoutDestination(query, domain);
+        if (destination != null) {
+            best = Math.min(best, index.destination(destination));
+            if (index.hasLogicals()) {
+                best = index.logicals(query, domain, destination, 0, best);
+            }
+            return decision(best);
+        }
+        int resolveAt = index.resolveAt();
+        if (index.hasLogicals()) {
+            best = index.logicals(query, domain, null, 0, Math.min(best, resolveAt));
+        }
+        if (best <= resolveAt) {
+            return decision(best);
+        }
+        InetAddress resolved = null;
+        if (domain != null) {
+            List<InetAddress> addresses = resolver.resolve(domain);
+            if (addresses != null && !addresses.isEmpty()) {
+                resolved = addresses.get(0);
+                best = Math.min(best, index.resolved(resolved));
+            }
+        }
+        if (index.hasLogicals()) {
+            best = index.logicals(query, domain, resolved, resolveAt, best);
+        }
+        return decision(best);
+    }
+
+    private Decision decision(int i) {
+        if (i == Index.NONE) {
+            return Decision.NO_MATCH;
+        }
+        return new Decision(targets[i], written[i], i);
+    }
+
+    /** Lower case without a trailing dot; allocates only when the host passed something else. */
+    static String normalize(String domain) {
+        if (domain == null) {
+            return null;
+        }
+        int n = domain.length();
+        boolean clean = n > 0 && domain.charAt(n - 1) != '.';
+        for (int i = 0; clean && i < n; i++) {
+            char c = domain.charAt(i);
+            clean = !(c >= 'A' && c <= 'Z') && c < 128;
+        }
+        if (clean) {
+            return domain;
+        }
+        String d = domain.toLowerCase(Locale.ROOT);
+        if (d.endsWith(".")) {
+            d = d.substring(0, d.length() - 1);
+        }
+        return d.isEmpty() ? null : d;
+    }
+
+    /** True when some IP rule without no-resolve exists, so {@link #decide} may call the resolver. */
+    public boolean mayResolve() {
+        return index.resolveAt() != Index.NONE;
+    }
+
+    /** Things worth telling the user that do not stop the rules from working: empty providers, skipped entries. */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /** The number of rules in {@code rules:}. */
+    public int size() {
+        return targets.length;
+    }
+
+    /** How many {@code rules:} lines of each type ({@code FINAL} counts as {@code MATCH}), sorted by type. */
+    public Map<String, Integer> countByType() {
+        return countByType;
+    }
+
+    /** The rule lines this set was compiled from. */
+    public List<RuleLine> lines() {
+        return lines;
+    }
+}
