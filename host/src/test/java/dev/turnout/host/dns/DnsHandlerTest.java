@@ -1,0 +1,243 @@
+package dev.turnout.host.dns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.host.dial.SocketBinder;
+import dev.turnout.host.dial.Transport;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.dns.DnsPtrRecord;
+import io.netty.handler.codec.dns.DnsRawRecord;
+import io.netty.handler.codec.dns.DnsRecord;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponse;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.netty.handler.codec.dns.DnsSection;
+import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The handler against a real dnsmasq upstream. */
+class DnsHandlerTest {
+
+    private static Dnsmasq dnsmasq;
+    private static EventLoopGroup group;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dnsmasq = Dnsmasq.start();
+        group = Transport.newGroup(2, "dns-test");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (group != null) {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            }
+        } finally {
+            if (dnsmasq != null) {
+                dnsmasq.close();
+            }
+        }
+    }
+
+    record Setup(DnsHandler handler, FakeIpPool pool4, FakeIpPool pool6) {
+    }
+
+    static Setup setup(boolean ipv6, String range6, Map<String, List<InetAddress>> hosts) throws Exception {
+        DnsOptions o = new DnsOptions(true, null, EnhancedMode.FAKE_IP, null,
+                range6 == null ? null : Cidr.parse(range6), List.of("+.example.test", "*.lan"),
+                List.of(new Nameserver(Nameserver.Protocol.UDP, dnsmasq.address)), null, null, ipv6, hosts);
+        FakeIpPool pool4 = new FakeIpPool(o.fakeIpRange(), List.of(InetAddress.getByName("198.18.0.2")),
+                Integer.MAX_VALUE);
+        FakeIpPool pool6 = range6 == null ? null : new FakeIpPool(o.fakeIpRange6(), List.of(), 1024);
+        HostsTable h = new HostsTable(o.hosts());
+        UpstreamResolver up = new UpstreamResolver(o.upstreams(), h, ipv6, group, SocketBinder.NONE,
+                UpstreamResolver.Settings.defaults());
+        return new Setup(new DnsHandler(o, pool4, pool6, new FakeIpFilter(o.fakeIpFilter()), h, up), pool4, pool6);
+    }
+
+    static DnsResponse ask(DnsHandler h, int id, String name, DnsRecordType type) throws Exception {
+        ByteBuf q = Unpooled.wrappedBuffer(DnsTestMessages.query(id, name, type));
+        Future<ByteBuf> f = h.handleDatagram(q);
+        assertTrue(f.await(10, TimeUnit.SECONDS), "answered in time");
+        ByteBuf out = f.getNow();
+        assertNotNull(out, "answered, not dropped");
+        try {
+            DnsResponse r = DnsTestMessages.decode(out);
+            assertEquals(id, r.id());
+            return r;
+        } finally {
+            out.release();
+        }
+    }
+
+    static List<InetAddress> addresses(DnsHandler h, String name, DnsRecordType type) throws Exception {
+        DnsResponse r = ask(h, 4242, name, type);
+        try {
+            assertEquals(DnsResponseCode.NOERROR, r.code());
+            return DnsTestMessages.addresses(r);
+        } finally {
+            r.release();
+        }
+    }
+
+    @Test
+    void answersAWithTheSameFakeAddressOnRepeat() throws Exception {
+        Setup s = setup(false, null, Map.of());
+        List<InetAddress> first = addresses(s.handler(), "api.example.com", DnsRecordType.A);
+        assertEquals(1, first.size());
+        assertTrue(s.pool4().inRange(first.get(0)), first.toString());
+        assertEquals(first, addresses(s.handler(), "API.Example.com", DnsRecordType.A));
+        List<InetAddress> other = addresses(s.handler(), "www.example.com", DnsRecordType.A);
+        assertNotEquals(first, other);
+        assertEquals("api.example.com", s.pool4().nameOf(first.get(0)));
+        DnsResponse r = ask(s.handler(), 1, "api.example.com", DnsRecordType.A);
+        try {
+            assertEquals(DnsHandler.FAKE_TTL, r.recordAt(DnsSection.ANSWER).timeToLive());
+        } finally {
+            r.release();
+        }
+    }
+
+    @Test
+    void neverAnswersWithTheTunAddresses() throws Exception {
+        Setup s = setup(false, null, Map.of());
+        for (int i = 0; i < 50; i++) {
+            InetAddress a = addresses(s.handler(), "n" + i + ".example.org", DnsRecordType.A).get(0);
+            assertNotEquals(InetAddress.getByName("198.18.0.1"), a);
+            assertNotEquals(InetAddress.getByName("198.18.0.2"), a);
+            assertNotEquals(InetAddress.getByName("198.18.0.0"), a);
+        }
+    }
+
+    @Test
+    void filteredNamesGetTheUpstreamAnswer() throws Exception {
+        Setup s = setup(false, null, Map.of());
+        assertEquals(List.of(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS)),
+                addresses(s.handler(), "www.example.test", DnsRecordType.A));
+        assertEquals(List.of(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS)),
+                addresses(s.handler(), "example.test", DnsRecordType.A));
+        assertEquals(0, s.pool4().mapped());
+    }
+
+    @Test
+    void aaaaIsEmptyWithIpv6OffAndFakeWithIpv6On() throws Exception {
+        Setup off = setup(false, "fdfe:dcba:9876::1/64", Map.of());
+        assertEquals(List.of(), addresses(off.handler(), "v6.example.com", DnsRecordType.AAAA));
+        Setup on = setup(true, "fdfe:dcba:9876::1/64", Map.of());
+        List<InetAddress> six = addresses(on.handler(), "v6.example.com", DnsRecordType.AAAA);
+        assertEquals(1, six.size());
+        assertTrue(on.pool6().inRange(six.get(0)));
+        assertEquals(six, addresses(on.handler(), "v6.example.com", DnsRecordType.AAAA));
+        Setup noRange = setup(true, null, Map.of());
+        assertEquals(List.of(), addresses(noRange.handler(), "v6.example.com", DnsRecordType.AAAA));
+        // A filtered name with IPv6 on gets dnsmasq's real AAAA.
+        assertEquals(List.of(InetAddress.getByName("2001:db8::53")),
+                addresses(setupFiltered(true).handler(), "v6.records.test", DnsRecordType.AAAA));
+    }
+
+    private static Setup setupFiltered(boolean ipv6) throws Exception {
+        DnsOptions o = new DnsOptions(true, null, EnhancedMode.FAKE_IP, null, null, List.of("+.records.test"),
+                List.of(new Nameserver(Nameserver.Protocol.UDP, dnsmasq.address)), null, null, ipv6, null);
+        FakeIpPool pool4 = new FakeIpPool(o.fakeIpRange(), List.of(), Integer.MAX_VALUE);
+        UpstreamResolver up = new UpstreamResolver(o.upstreams(), HostsTable.empty(), ipv6, group,
+                SocketBinder.NONE, UpstreamResolver.Settings.defaults());
+        return new Setup(new DnsHandler(o, pool4, null, new FakeIpFilter(o.fakeIpFilter()), HostsTable.empty(),
+                up), pool4, null);
+    }
+
+    @Test
+    void otherTypesAreForwardedAndRelayed() throws Exception {
+        Setup s = setup(false, null, Map.of());
+        DnsResponse txt = ask(s.handler(), 77, "txt.records.test", DnsRecordType.TXT);
+        try {
+            assertEquals(DnsResponseCode.NOERROR, txt.code());
+            DnsRawRecord rec = txt.recordAt(DnsSection.ANSWER);
+            assertEquals(DnsRecordType.TXT, rec.type());
+            assertTrue(rec.content().toString(StandardCharsets.US_ASCII).contains("hello from dnsmasq"));
+        } finally {
+            txt.release();
+        }
+        DnsResponse mx = ask(s.handler(), 78, "records.test", DnsRecordType.MX);
+        try {
+            assertEquals(DnsRecordType.MX, mx.recordAt(DnsSection.ANSWER).type());
+        } finally {
+            mx.release();
+        }
+        assertEquals(0, s.pool4().mapped());
+    }
+
+    @Test
+    void hostsEntriesAnswerFirst() throws Exception {
+        InetAddress fixed = InetAddress.getByName("192.0.2.10");
+        Setup s = setup(false, null, Map.of("+.fixed.test", List.of(fixed)));
+        assertEquals(List.of(fixed), addresses(s.handler(), "a.fixed.test", DnsRecordType.A));
+        assertEquals(0, s.pool4().mapped());
+    }
+
+    @Test
+    void ptrForAFakeAddressNamesItsDomain() throws Exception {
+        Setup s = setup(false, null, Map.of());
+        byte[] a = addresses(s.handler(), "ptr.example.com", DnsRecordType.A).get(0).getAddress();
+        String reverse = (a[3] & 0xFF) + "." + (a[2] & 0xFF) + "." + (a[1] & 0xFF) + "." + (a[0] & 0xFF)
+                + ".in-addr.arpa";
+        DnsResponse r = ask(s.handler(), 9, reverse, DnsRecordType.PTR);
+        try {
+            DnsRecord rec = r.recordAt(DnsSection.ANSWER);
+            assertTrue(rec instanceof DnsPtrRecord, String.valueOf(rec));
+            assertEquals("ptr.example.com.", ((DnsPtrRecord) rec).hostname());
+        } finally {
+            r.release();
+        }
+    }
+
+    @Test
+    void unansweredUpstreamGivesServfail() throws Exception {
+        DnsOptions o = new DnsOptions(true, null, EnhancedMode.FAKE_IP, null, null, List.of("+.example.test"),
+                List.of(), null, null, false, null);
+        FakeIpPool pool4 = new FakeIpPool(o.fakeIpRange(), List.of(), Integer.MAX_VALUE);
+        DnsHandler h = new DnsHandler(o, pool4, null, new FakeIpFilter(o.fakeIpFilter()), HostsTable.empty(),
+                new UpstreamResolver(List.of(), HostsTable.empty(), false, group, SocketBinder.NONE,
+                        UpstreamResolver.Settings.defaults()));
+        DnsResponse r = ask(h, 5, "x.example.test", DnsRecordType.A);
+        try {
+            assertEquals(DnsResponseCode.SERVFAIL, r.code());
+        } finally {
+            r.release();
+        }
+    }
+
+    @Test
+    void bigForwardedAnswerIsTruncatedForPlainUdpClients() throws Exception {
+        Setup s = setupFiltered(false);
+        // dnsmasq truncates at 512, the resolver refetches over TCP, the client without EDNS gets TC.
+        DnsResponse r = ask(s.handler(), 11, "big.records.test", DnsRecordType.A);
+        try {
+            assertTrue(r.isTruncated());
+            assertEquals(0, r.count(DnsSection.ANSWER));
+        } finally {
+            r.release();
+        }
+        ByteBuf q = Unpooled.wrappedBuffer(DnsTestMessages.query(12, "big.records.test", DnsRecordType.A));
+        ByteBuf out = s.handler().handle(q, false, group.next()).get(10, TimeUnit.SECONDS);
+        try {
+            DnsResponse full = DnsTestMessages.decode(out);
+            assertEquals(Dnsmasq.BIG_RECORDS, full.count(DnsSection.ANSWER));
+            full.release();
+        } finally {
+            out.release();
+        }
+    }
+}
