@@ -13,7 +13,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
+import dev.turnout.host.platform.IpPrefix;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -48,6 +50,37 @@ final class SystemStack {
     record Addressing(int a4, int b4, int prefix4, int listenPort4,
                       long a6Hi, long a6Lo, long b6Hi, long b6Lo, int prefix6, int listenPort6,
                       boolean has4, boolean has6) {
+
+        /** From the TUN's prefixes (either may be null) and the listeners' ports; B is A + 1. */
+        static Addressing of(IpPrefix v4, int listenPort4, IpPrefix v6, int listenPort6) {
+            long[] a6 = v6 == null ? new long[2] : halves(v6.address());
+            long[] b6 = v6 == null ? new long[2] : halves(v6.offset(1));
+            return new Addressing(v4 == null ? 0 : int4(v4.address()), v4 == null ? 0 : int4(v4.offset(1)),
+                    v4 == null ? 32 : v4.prefixLength(), listenPort4, a6[0], a6[1], b6[0], b6[1],
+                    v6 == null ? 128 : v6.prefixLength(), listenPort6, v4 != null, v6 != null);
+        }
+
+        private static int int4(InetAddress a) {
+            byte[] b = a.getAddress();
+            if (b.length != 4) {
+                throw new IllegalArgumentException("not IPv4: " + a);
+            }
+            return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
+        }
+
+        private static long[] halves(InetAddress a) {
+            byte[] b = a.getAddress();
+            if (b.length != 16) {
+                throw new IllegalArgumentException("not IPv6: " + a);
+            }
+            long hi = 0;
+            long lo = 0;
+            for (int i = 0; i < 8; i++) {
+                hi = hi << 8 | (b[i] & 0xFF);
+                lo = lo << 8 | (b[8 + i] & 0xFF);
+            }
+            return new long[] {hi, lo};
+        }
     }
 
     /** Engine settings that are not addresses. */

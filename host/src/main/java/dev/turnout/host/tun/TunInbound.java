@@ -17,7 +17,6 @@ import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.socket.ServerSocketChannel;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -119,11 +118,7 @@ public final class TunInbound implements AutoCloseable {
         IpPrefix v6 = options.inet6Address();
         int port4 = v4 == null ? 0 : listen(v4.address(), workers, tunnel);
         int port6 = v6 == null ? 0 : listen(v6.address(), workers, tunnel);
-        long[] a6 = v6 == null ? new long[2] : halves(v6.address());
-        long[] b6 = v6 == null ? new long[2] : halves(v6.offset(1));
-        SystemStack.Addressing ad = new SystemStack.Addressing(
-                v4 == null ? 0 : int4(v4.address()), v4 == null ? 0 : int4(v4.offset(1)), v4 == null ? 32 : v4.prefixLength(), port4,
-                a6[0], a6[1], b6[0], b6[1], v6 == null ? 128 : v6.prefixLength(), port6, v4 != null, v6 != null);
+        SystemStack.Addressing ad = SystemStack.Addressing.of(v4, port4, v6, port6);
         SystemStack.Limits limits = new SystemStack.Limits(options.mtu(), options.maxTcpFlows(), TunOptions.NAT_PORT_BASE,
                 options.maxUdpFlows(), options.udpTimeoutSeconds() * 1000L, 16);
         SystemStack stack = new SystemStack(ad, limits, tunnel, loop,
@@ -319,27 +314,5 @@ public final class TunInbound implements AutoCloseable {
         if (!f.isSuccess()) {
             throw new IOException(what + ": " + f.cause().getMessage(), f.cause());
         }
-    }
-
-    private static int int4(InetAddress a) {
-        if (!(a instanceof Inet4Address)) {
-            throw new IllegalArgumentException("not IPv4: " + a);
-        }
-        byte[] b = a.getAddress();
-        return (b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF);
-    }
-
-    private static long[] halves(InetAddress a) {
-        byte[] b = a.getAddress();
-        if (b.length != 16) {
-            throw new IllegalArgumentException("not IPv6: " + a);
-        }
-        long hi = 0;
-        long lo = 0;
-        for (int i = 0; i < 8; i++) {
-            hi = hi << 8 | (b[i] & 0xFF);
-            lo = lo << 8 | (b[8 + i] & 0xFF);
-        }
-        return new long[] {hi, lo};
     }
 }

@@ -1,0 +1,314 @@
+package dev.turnout.host.tun;
+
+import static dev.turnout.host.tun.TestPackets.ip;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.host.platform.IpPrefix;
+import dev.turnout.host.tunnel.StreamReadiness;
+import dev.turnout.host.tunnel.Tunnel;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.DefaultEventLoop;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class SystemStackTest {
+
+    private static final InetAddress A4 = ip("198.18.0.1");
+    private static final InetAddress B4 = ip("198.18.0.2");
+    private static final InetAddress A6 = ip("2001:db8:ff::1");
+    private static final InetAddress B6 = ip("2001:db8:ff::2");
+    private static final int P4 = 7777;
+    private static final int P6 = 7778;
+
+    private final DefaultEventLoop loop = new DefaultEventLoop();
+    private final List<byte[]> written = new ArrayList<>();
+    private final RecordingTunnel tunnel = new RecordingTunnel();
+    private boolean failUdp;
+    private final SystemStack stack = new SystemStack(
+            SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), P4, IpPrefix.parse("2001:db8:ff::1/126"), P6),
+            new SystemStack.Limits(9000, 1000, 1024, 100, 60_000, 4), tunnel, loop,
+            (buffer, address, length) -> {
+                byte[] copy = new byte[length];
+                buffer.get(0, copy);
+                written.add(copy);
+                return true;
+            }, null, HijackTargets.parse(List.of()), "tun");
+
+    @AfterEach
+    void stop() {
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+
+    private <T> T onLoop(Callable<T> task) throws Exception {
+        return loop.submit(task).get(10, TimeUnit.SECONDS);
+    }
+
+    private byte[] inject(byte[] packet) throws Exception {
+        return onLoop(() -> {
+            written.clear();
+            ByteBuffer in = stack.inputBuffer();
+            in.clear();
+            in.put(packet);
+            in.clear();
+            stack.process(packet.length);
+            return written.isEmpty() ? null : written.get(0);
+        });
+    }
+
+    private static int u16(byte[] p, int off) {
+        return ByteBuffer.wrap(p).getShort(off) & 0xFFFF;
+    }
+
+    private static InetAddress addr(byte[] p, int off, int len) throws Exception {
+        return InetAddress.getByAddress(java.util.Arrays.copyOfRange(p, off, off + len));
+    }
+
+    @Test
+    void rewritesAnIpv4ConnectionToTheListenerAndItsRepliesBack() throws Exception {
+        InetAddress server = ip("203.0.113.5");
+        byte[] syn = TestPackets.tcp(A4, 40000, server, 80, IpPacket.SYN, new byte[0]);
+        byte[] toListener = inject(syn);
+        assertNotNull(toListener);
+        assertEquals(B4, addr(toListener, 12, 4));
+        assertEquals(A4, addr(toListener, 16, 4));
+        assertEquals(P4, u16(toListener, 22));
+        int natPort = u16(toListener, 20);
+        assertTrue(TestPackets.checksumsValid(toListener), "checksums after rewrite");
+
+        byte[] synAck = TestPackets.tcp(A4, P4, B4, natPort, IpPacket.SYN | IpPacket.ACK, "hi".getBytes(StandardCharsets.US_ASCII));
+        byte[] toApp = inject(synAck);
+        assertNotNull(toApp);
+        assertEquals(server, addr(toApp, 12, 4));
+        assertEquals(A4, addr(toApp, 16, 4));
+        assertEquals(80, u16(toApp, 20));
+        assertEquals(40000, u16(toApp, 22));
+        assertTrue(TestPackets.checksumsValid(toApp));
+
+        byte[] ack = TestPackets.tcp(A4, 40000, server, 80, IpPacket.ACK, new byte[10]);
+        assertEquals(natPort, u16(inject(ack), 20), "the same flow keeps its NAT port");
+    }
+
+    @Test
+    void rewritesIpv6Connections() throws Exception {
+        InetAddress server = ip("2001:db8:2::1");
+        byte[] toListener = inject(TestPackets.tcp(A6, 40000, server, 443, IpPacket.SYN, new byte[0]));
+        assertNotNull(toListener);
+        assertEquals(B6, addr(toListener, 8, 16));
+        assertEquals(A6, addr(toListener, 24, 16));
+        assertEquals(P6, u16(toListener, 42));
+        assertTrue(TestPackets.checksumsValid(toListener));
+        int natPort = u16(toListener, 40);
+        byte[] toApp = inject(TestPackets.tcp(A6, P6, B6, natPort, IpPacket.SYN | IpPacket.ACK, new byte[0]));
+        assertEquals(server, addr(toApp, 8, 16));
+        assertEquals(443, u16(toApp, 40));
+        assertTrue(TestPackets.checksumsValid(toApp));
+    }
+
+    @Test
+    void dropsSegmentsOfUnknownConnectionsAndCountsThem() throws Exception {
+        byte[] out = inject(TestPackets.tcp(A4, 40001, ip("203.0.113.5"), 80, IpPacket.ACK, new byte[0]));
+        assertEquals(null, out);
+        assertEquals(1, onLoop(stack::stats).drops(DropReason.TCP_NO_FLOW));
+        assertEquals(null, inject(TestPackets.tcp(A4, P4, B4, 5000, IpPacket.ACK, new byte[0])));
+        assertEquals(2, onLoop(stack::stats).drops(DropReason.TCP_NO_FLOW));
+    }
+
+    @Test
+    void relaysUdpThroughTheTunnelAndBuildsValidReplies() throws Exception {
+        InetAddress server = ip("198.51.100.7");
+        assertEquals(null, inject(TestPackets.udp(A4, 5000, server, 9999, "ping".getBytes(StandardCharsets.US_ASCII))));
+        inject(TestPackets.udp(A4, 5000, server, 9999, "again".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(1, tunnel.datagramFlows.size(), "one session per 5-tuple");
+        Metadata meta = tunnel.datagramFlows.get(0);
+        assertEquals(new InetSocketAddress(A4, 5000), meta.source());
+        assertEquals(Destination.ofAddress(server, 9999), meta.destination());
+        assertEquals(List.of("ping", "again"), tunnel.sent);
+
+        byte[] reply = onLoop(() -> {
+            written.clear();
+            tunnel.receivers.get(0).receive(new InetSocketAddress(server, 9999), Unpooled.copiedBuffer("pong", StandardCharsets.US_ASCII));
+            return written.get(0);
+        });
+        assertEquals(server, addr(reply, 12, 4));
+        assertEquals(A4, addr(reply, 16, 4));
+        assertEquals(9999, u16(reply, 20));
+        assertEquals(5000, u16(reply, 22));
+        assertArrayEquals("pong".getBytes(StandardCharsets.US_ASCII), java.util.Arrays.copyOfRange(reply, 28, 32));
+        assertTrue(TestPackets.checksumsValid(reply));
+
+        InetAddress server6 = ip("2001:db8:3::9");
+        inject(TestPackets.udp(A6, 5001, server6, 53, "q".getBytes(StandardCharsets.US_ASCII)));
+        byte[] reply6 = onLoop(() -> {
+            written.clear();
+            tunnel.receivers.get(1).receive(new InetSocketAddress(server6, 53), Unpooled.copiedBuffer("answer", StandardCharsets.US_ASCII));
+            return written.get(0);
+        });
+        assertEquals(server6, addr(reply6, 8, 16));
+        assertTrue(TestPackets.checksumsValid(reply6));
+    }
+
+    @Test
+    void countsDatagramsOfRefusedUdpFlows() throws Exception {
+        failUdp = true;
+        inject(TestPackets.udp(A4, 5000, ip("198.51.100.7"), 9999, new byte[3]));
+        inject(TestPackets.udp(A4, 5000, ip("198.51.100.7"), 9999, new byte[3]));
+        assertEquals(1, onLoop(stack::stats).drops(DropReason.UDP_FLOW_FAILED));
+    }
+
+    @Test
+    void expiresIdleUdpSessions() throws Exception {
+        inject(TestPackets.udp(A4, 5000, ip("198.51.100.7"), 9999, new byte[3]));
+        assertEquals(1, onLoop(stack::stats).udpFlows());
+        onLoop(() -> {
+            stack.expire(System.nanoTime() / 1_000_000 + 61_000);
+            return null;
+        });
+        assertEquals(0, onLoop(stack::stats).udpFlows());
+        assertEquals(1, tunnel.closedSessions);
+    }
+
+    @Test
+    void answersEchoRequestsToTheTunSubnetOnly() throws Exception {
+        byte[] reply = inject(TestPackets.echoRequest(A4, B4));
+        assertNotNull(reply);
+        assertEquals(0, reply[20], "echo reply type");
+        assertEquals(B4, addr(reply, 12, 4));
+        assertEquals(A4, addr(reply, 16, 4));
+        assertTrue(TestPackets.checksumsValid(reply));
+        byte[] reply6 = inject(TestPackets.echoRequest(A6, B6));
+        assertEquals((byte) 129, reply6[40]);
+        assertTrue(TestPackets.checksumsValid(reply6));
+        assertEquals(null, inject(TestPackets.echoRequest(A4, ip("203.0.113.1"))));
+        assertEquals(1, onLoop(stack::stats).drops(DropReason.ICMP));
+    }
+
+    @Test
+    void survivesRandomAndMutatedPacketsAndStillWorks() throws Exception {
+        Random r = new Random(42);
+        byte[][] seeds = {
+            TestPackets.tcp(A4, 40000, ip("203.0.113.5"), 80, IpPacket.SYN, new byte[0]),
+            TestPackets.tcp(A4, P4, B4, 1024, IpPacket.ACK, new byte[30]),
+            TestPackets.udp(A4, 5000, ip("198.51.100.7"), 9999, new byte[20]),
+            TestPackets.tcp(A6, 40000, ip("2001:db8:2::1"), 443, IpPacket.SYN, new byte[0]),
+            TestPackets.udp(A6, 5000, ip("2001:db8:3::9"), 53, new byte[12]),
+            TestPackets.echoRequest(A4, B4),
+        };
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        int packets = 0;
+        long before = onLoop(stack::stats).totalDrops();
+        while (packets < 200_000 && System.nanoTime() < deadline) {
+            final int batch = 1000;
+            onLoop(() -> {
+                ByteBuffer in = stack.inputBuffer();
+                byte[] p = new byte[0];
+                for (int i = 0; i < batch; i++) {
+                    int kind = r.nextInt(4);
+                    if (kind == 0) {
+                        p = new byte[r.nextInt(120)];
+                        r.nextBytes(p);
+                        if (p.length > 0) {
+                            p[0] = (byte) ((r.nextBoolean() ? 0x40 : 0x60) | (p[0] & 0x0F));
+                        }
+                    } else {
+                        byte[] seed = seeds[r.nextInt(seeds.length)];
+                        p = java.util.Arrays.copyOf(seed, kind == 3 ? r.nextInt(seed.length + 40) : seed.length);
+                        int flips = 1 + r.nextInt(4);
+                        for (int f = 0; f < flips && p.length > 0; f++) {
+                            p[r.nextInt(p.length)] ^= (byte) (1 << r.nextInt(8));
+                        }
+                        if (kind == 2 && p.length > 0) {
+                            // keep the IPv4 header valid so the mutation reaches the transport layer
+                            if ((p[0] >> 4) == 4 && p.length >= 20 && (p[0] & 0xF) == 5) {
+                                ByteBuffer.wrap(p).putShort(10, (short) 0);
+                                ByteBuffer.wrap(p).putShort(10, (short) TestPackets.naiveChecksum(p, 0, 20, 0));
+                            }
+                        }
+                    }
+                    in.clear();
+                    in.put(p);
+                    in.clear();
+                    stack.process(p.length);
+                }
+                written.clear();
+                return null;
+            });
+            packets += batch;
+        }
+        TunStats after = onLoop(stack::stats);
+        assertTrue(packets >= 10_000, "fuzzed " + packets + " packets");
+        assertTrue(after.totalDrops() > before, "drops counted: " + after.drops());
+        assertTrue(after.drops(DropReason.MALFORMED) > 0);
+        onLoop(() -> {
+            stack.expire(System.nanoTime() / 1_000_000 + 3_600_000);
+            return null;
+        });
+        byte[] toListener = inject(TestPackets.tcp(A4, 41000, ip("203.0.113.77"), 8080, IpPacket.SYN, new byte[0]));
+        assertNotNull(toListener, "a normal flow works after the fuzz");
+        assertTrue(TestPackets.checksumsValid(toListener));
+        System.out.println("fuzz: " + packets + " packets, drops " + after.drops());
+    }
+
+    /** Records what the engine asks of the tunnel; datagram sessions record what they are asked to send. */
+    private final class RecordingTunnel implements Tunnel {
+        final List<Metadata> datagramFlows = new ArrayList<>();
+        final List<DatagramSession.Receiver> receivers = new ArrayList<>();
+        final List<String> sent = new ArrayList<>();
+        int closedSessions;
+
+        @Override
+        public void routeStream(Channel inbound, Metadata flow, StreamReadiness readiness) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Future<DatagramSession> routeDatagram(Metadata flow, EventLoop l, DatagramSession.Receiver toApplication) {
+            if (failUdp) {
+                return l.newFailedFuture(new java.io.IOException("refused"));
+            }
+            datagramFlows.add(flow);
+            receivers.add(toApplication);
+            return l.newSucceededFuture(new DatagramSession() {
+                boolean open = true;
+
+                @Override
+                public void send(Destination destination, ByteBuf payload) {
+                    if (sent.size() < 100) {
+                        sent.add(payload.toString(StandardCharsets.US_ASCII));
+                    }
+                    payload.release();
+                }
+
+                @Override
+                public boolean isOpen() {
+                    return open;
+                }
+
+                @Override
+                public void close() {
+                    open = false;
+                    closedSessions++;
+                }
+            });
+        }
+    }
+
+}

@@ -1,0 +1,135 @@
+package dev.turnout.host.tun;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+
+/** Builds and checks IP packets the slow, obvious way, for comparing against the engine. */
+final class TestPackets {
+
+    private TestPackets() {
+    }
+
+    static InetAddress ip(String literal) {
+        try {
+            return InetAddress.getByName(literal);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    /** A TCP segment with a 20-byte header and {@code payload}; checksums filled in. */
+    static byte[] tcp(InetAddress src, int sport, InetAddress dst, int dport, int flags, byte[] payload) {
+        byte[] l4 = new byte[20 + payload.length];
+        ByteBuffer t = ByteBuffer.wrap(l4);
+        t.putShort(0, (short) sport).putShort(2, (short) dport).putInt(4, 1000).putInt(8, flags == 2 ? 0 : 5000);
+        t.put(12, (byte) 0x50).put(13, (byte) flags).putShort(14, (short) 65535);
+        System.arraycopy(payload, 0, l4, 20, payload.length);
+        return ip(src, dst, IpPacket.TCP, l4, 16);
+    }
+
+    static byte[] udp(InetAddress src, int sport, InetAddress dst, int dport, byte[] payload) {
+        byte[] l4 = new byte[8 + payload.length];
+        ByteBuffer u = ByteBuffer.wrap(l4);
+        u.putShort(0, (short) sport).putShort(2, (short) dport).putShort(4, (short) l4.length);
+        System.arraycopy(payload, 0, l4, 8, payload.length);
+        return ip(src, dst, IpPacket.UDP, l4, 6);
+    }
+
+    static byte[] echoRequest(InetAddress src, InetAddress dst) {
+        boolean v4 = src instanceof Inet4Address;
+        byte[] l4 = new byte[16];
+        l4[0] = (byte) (v4 ? 8 : 128);
+        l4[4] = 0x12;
+        l4[5] = 0x34;
+        l4[7] = 1;
+        for (int i = 8; i < 16; i++) {
+            l4[i] = (byte) i;
+        }
+        return ip(src, dst, v4 ? IpPacket.ICMP : IpPacket.ICMPV6, l4, 2);
+    }
+
+    /** Wraps an L4 message in an IPv4 or IPv6 header and computes the checksums. */
+    static byte[] ip(InetAddress src, InetAddress dst, int protocol, byte[] l4, int checksumOffset) {
+        boolean v4 = src instanceof Inet4Address;
+        int hdr = v4 ? 20 : 40;
+        byte[] p = new byte[hdr + l4.length];
+        ByteBuffer b = ByteBuffer.wrap(p);
+        if (v4) {
+            b.put(0, (byte) 0x45).putShort(2, (short) p.length).putShort(4, (short) 7).put(8, (byte) 64)
+                    .put(9, (byte) protocol);
+            b.position(12);
+            b.put(src.getAddress()).put(dst.getAddress());
+        } else {
+            b.putInt(0, 0x60000000).putShort(4, (short) l4.length).put(6, (byte) protocol).put(7, (byte) 64);
+            b.position(8);
+            b.put(src.getAddress()).put(dst.getAddress());
+        }
+        System.arraycopy(l4, 0, p, hdr, l4.length);
+        fixChecksums(p, checksumOffset);
+        return p;
+    }
+
+    /** Recomputes the IPv4 header checksum and the transport checksum (at {@code l4 + checksumOffset}). */
+    static void fixChecksums(byte[] p, int checksumOffset) {
+        ByteBuffer b = ByteBuffer.wrap(p);
+        boolean v4 = (p[0] >> 4) == 4;
+        int hdr = v4 ? (p[0] & 0xF) * 4 : 40;
+        if (v4) {
+            b.putShort(10, (short) 0);
+            b.putShort(10, (short) naiveChecksum(p, 0, hdr, 0));
+        }
+        b.putShort(hdr + checksumOffset, (short) 0);
+        int sum = naiveChecksum(p, hdr, p.length - hdr, pseudo(p));
+        if (protocol(p) == IpPacket.UDP && sum == 0) {
+            sum = 0xFFFF;
+        }
+        b.putShort(hdr + checksumOffset, (short) sum);
+    }
+
+    static int protocol(byte[] p) {
+        return (p[0] >> 4) == 4 ? p[9] & 0xFF : p[6] & 0xFF;
+    }
+
+    private static long pseudo(byte[] p) {
+        boolean v4 = (p[0] >> 4) == 4;
+        int proto = protocol(p);
+        if (v4 && proto == IpPacket.ICMP) {
+            return 0;
+        }
+        int hdr = v4 ? (p[0] & 0xF) * 4 : 40;
+        int len = p.length - hdr;
+        long s = 0;
+        int aOff = v4 ? 12 : 8;
+        int aLen = v4 ? 8 : 32;
+        for (int i = 0; i < aLen; i += 2) {
+            s += ((p[aOff + i] & 0xFF) << 8) | (p[aOff + i + 1] & 0xFF);
+        }
+        return s + proto + len;
+    }
+
+    /** RFC 1071 the textbook way, byte by byte. */
+    static int naiveChecksum(byte[] p, int off, int len, long initial) {
+        long s = initial;
+        for (int i = 0; i < len; i += 2) {
+            int hi = p[off + i] & 0xFF;
+            int lo = i + 1 < len ? p[off + i + 1] & 0xFF : 0;
+            s += (hi << 8) | lo;
+        }
+        while ((s >> 16) != 0) {
+            s = (s & 0xFFFF) + (s >> 16);
+        }
+        return (int) (~s & 0xFFFF);
+    }
+
+    /** Whether the IPv4 header checksum and the transport checksum of {@code p} verify. */
+    static boolean checksumsValid(byte[] p) {
+        boolean v4 = (p[0] >> 4) == 4;
+        int hdr = v4 ? (p[0] & 0xF) * 4 : 40;
+        if (v4 && naiveChecksum(p, 0, hdr, 0) != 0) {
+            return false;
+        }
+        return naiveChecksum(p, hdr, p.length - hdr, pseudo(p)) == 0;
+    }
+}
