@@ -46,7 +46,7 @@ final class Dnsmasq implements AutoCloseable {
                     "--address=/example.test/" + EXAMPLE_ADDRESS,
                     "--txt-record=txt.records.test,\"hello from dnsmasq\"",
                     "--mx-host=records.test,mail.records.test,10",
-                    "--host-record=v6.records.test,2001:db8::53", "--edns-packet-max=512"));
+                    "--host-record=v6.records.test,2001:db8::53", "--edns-packet-max=512", "--local-ttl=60"));
             for (int i = 1; i <= BIG_RECORDS; i++) {
                 cmd.add("--host-record=big.records.test,192.0.2." + i);
             }

@@ -1,0 +1,154 @@
+package dev.turnout.host.dns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.host.dial.SocketBinder;
+import dev.turnout.host.dial.Transport;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.Future;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class UpstreamResolverTest {
+
+    private static Dnsmasq dnsmasq;
+    private static EventLoopGroup group;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dnsmasq = Dnsmasq.start("--log-queries");
+        group = Transport.newGroup(2, "upstream-test");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (group != null) {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            }
+        } finally {
+            if (dnsmasq != null) {
+                dnsmasq.close();
+            }
+        }
+    }
+
+    private static Nameserver udp(InetSocketAddress a) {
+        return new Nameserver(Nameserver.Protocol.UDP, a);
+    }
+
+    private static UpstreamResolver resolver(List<Nameserver> servers, SocketBinder binder, Duration timeout,
+            int ednsSize) {
+        return new UpstreamResolver(servers, HostsTable.empty(), false, group, binder,
+                new UpstreamResolver.Settings(timeout, 1, 64, ednsSize));
+    }
+
+    @Test
+    void resolvesThroughDnsmasqAndPrefersIpv4() throws Exception {
+        UpstreamResolver r = resolver(List.of(udp(dnsmasq.address)), SocketBinder.NONE, Duration.ofSeconds(2), 1232);
+        Future<InetAddress> f = r.resolve("host.example.test", group.next());
+        assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), f.get(5, TimeUnit.SECONDS));
+        assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), r.lookup("host2.example.test"));
+        assertThrows(UnknownHostException.class, () -> r.lookup("unknown.invalid"));
+    }
+
+    @Test
+    void fallsBackToTcpWhenTheUdpAnswerIsTruncated() throws Exception {
+        for (int edns : new int[] {0, 1232}) {
+            UpstreamResolver r = resolver(List.of(udp(dnsmasq.address)), SocketBinder.NONE, Duration.ofSeconds(2),
+                    edns);
+            List<InetAddress> all = r.resolveAll("big.records.test").get(5, TimeUnit.SECONDS);
+            assertEquals(Dnsmasq.BIG_RECORDS, all.size(), "all records, which only TCP can carry");
+        }
+    }
+
+    @Test
+    void tcpNameserversWork() throws Exception {
+        UpstreamResolver r = resolver(List.of(new Nameserver(Nameserver.Protocol.TCP, dnsmasq.address)),
+                SocketBinder.NONE, Duration.ofSeconds(2), 1232);
+        assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), r.lookup("tcp.example.test"));
+    }
+
+    @Test
+    void timesOutOnASilentServerAndRetriesTheNext() throws Exception {
+        try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            InetSocketAddress dead = new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort());
+            UpstreamResolver r = resolver(List.of(udp(dead), udp(dnsmasq.address)), SocketBinder.NONE,
+                    Duration.ofMillis(300), 1232);
+            long t0 = System.nanoTime();
+            assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), r.lookup("retry.example.test"));
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(ms >= 280 && ms < 3000, "waited for the first server's timeout: " + ms + " ms");
+
+            UpstreamResolver onlyDead = resolver(List.of(udp(dead)), SocketBinder.NONE, Duration.ofMillis(200), 0);
+            long t1 = System.nanoTime();
+            assertThrows(UnknownHostException.class, () -> onlyDead.lookup("never.example.test"));
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1) < 3000);
+        }
+    }
+
+    @Test
+    void cachesAnswersByTtl() throws Exception {
+        AtomicInteger sockets = new AtomicInteger();
+        UpstreamResolver r = resolver(List.of(udp(dnsmasq.address)), ch -> sockets.incrementAndGet(),
+                Duration.ofSeconds(2), 1232);
+        r.lookup("cached.example.test");
+        int after = sockets.get();
+        for (int i = 0; i < 5; i++) {
+            r.lookup("cached.example.test");
+        }
+        assertEquals(after, sockets.get(), "no new sockets for cached answers");
+        assertEquals(1, r.cachedAnswers());
+    }
+
+    @Test
+    void everySocketPassesThroughTheBinderAndAFailingBinderFailsClosed() throws Exception {
+        AtomicInteger udpSockets = new AtomicInteger();
+        AtomicInteger tcpSockets = new AtomicInteger();
+        UpstreamResolver r = resolver(List.of(udp(dnsmasq.address)), ch -> {
+            if (ch instanceof DatagramChannel) {
+                udpSockets.incrementAndGet();
+            } else if (ch instanceof SocketChannel) {
+                tcpSockets.incrementAndGet();
+            }
+        }, Duration.ofSeconds(2), 0);
+        r.resolveAll("big.records.test").get(5, TimeUnit.SECONDS);
+        assertEquals(1, udpSockets.get());
+        assertEquals(1, tcpSockets.get());
+
+        UpstreamResolver refusing = resolver(List.of(udp(dnsmasq.address)), ch -> {
+            throw new java.io.IOException("no such interface");
+        }, Duration.ofSeconds(1), 0);
+        String log = dnsmasq.log();
+        assertThrows(UnknownHostException.class, () -> refusing.lookup("leak.example.test"));
+        assertFalse(dnsmasq.log().substring(log.length()).contains("leak.example.test"),
+                "nothing was sent without the binding");
+    }
+
+    @Test
+    void hostsAndLiteralsNeverQuery() throws Exception {
+        InetAddress fixed = InetAddress.getByName("192.0.2.7");
+        AtomicInteger sockets = new AtomicInteger();
+        UpstreamResolver r = new UpstreamResolver(List.of(udp(dnsmasq.address)),
+                new HostsTable(Map.of("*.fixed.test", List.of(fixed))), false, group, ch -> sockets.incrementAndGet(),
+                UpstreamResolver.Settings.defaults());
+        assertEquals(fixed, r.lookup("a.fixed.test"));
+        assertEquals(InetAddress.getByName("198.51.100.1"), r.lookup("198.51.100.1"));
+        assertEquals(0, sockets.get());
+    }
+}
