@@ -50,6 +50,11 @@ final class LocalTcpServer implements AutoCloseable {
         acceptor.start();
     }
 
+    /** Serves every connection with {@code behaviour}. */
+    static LocalTcpServer serving(Behaviour behaviour) throws IOException {
+        return new LocalTcpServer(behaviour);
+    }
+
     /** Echoes every byte back. */
     static LocalTcpServer echo() throws IOException {
         return new LocalTcpServer(s -> {

@@ -1,0 +1,92 @@
+package dev.turnout.plugins.socks5;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.OptionException;
+import dev.turnout.api.OutboundOptions;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class Socks5OptionsTest {
+
+    private static Socks5Options parse(Object... keyValues) throws OptionException {
+        Map<String, Object> values = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            values.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return Socks5Options.from(new OutboundOptions("p", "socks5", values));
+    }
+
+    private static void assertRejects(String key, String fragment, Object... keyValues) {
+        OptionException e = assertThrows(OptionException.class, () -> parse(keyValues));
+        assertEquals(key, e.key());
+        assertTrue(e.getMessage().contains(fragment), e.getMessage());
+    }
+
+    @Test
+    void acceptsAClashEntry() throws Exception {
+        Socks5Options o = parse("server", "proxy.example", "port", 1080, "username", "u", "password", "p", "udp", true);
+        assertEquals("proxy.example", o.server().host());
+        assertEquals(1080, o.server().port());
+        assertTrue(o.udp());
+        assertEquals(Socks5Options.DEFAULT_TIMEOUT_MILLIS, o.timeoutMillis());
+        assertEquals("u", new String(o.credentials().username()));
+    }
+
+    @Test
+    void takesAddressLiteralsAsAddresses() throws Exception {
+        assertEquals("192.0.2.1", parse("server", "192.0.2.1", "port", 1080).server().address().getHostAddress());
+        assertNull(parse("server", "[2001:db8::1]", "port", 1080).server().host());
+    }
+
+    @Test
+    void rejectsMissingServer() {
+        assertRejects("server", "required", "port", 1080);
+    }
+
+    @Test
+    void rejectsMissingOrBadPort() {
+        assertRejects("port", "required", "server", "a.example");
+        assertRejects("port", "1 to 65535", "server", "a.example", "port", 70000);
+        assertRejects("port", "whole number", "server", "a.example", "port", "ten");
+    }
+
+    @Test
+    void rejectsAServerThatIsNoHost() {
+        assertRejects("server", "neither a host name", "server", "a b", "port", 1);
+    }
+
+    @Test
+    void rejectsHalfCredentials() {
+        assertRejects("password", "required", "server", "a.example", "port", 1, "username", "u");
+        assertRejects("username", "required", "server", "a.example", "port", 1, "password", "p");
+    }
+
+    @Test
+    void rejectsCredentialsLongerThanSocks5Allows() {
+        assertRejects("username", "255", "server", "a.example", "port", 1, "username", "u".repeat(256), "password", "p");
+    }
+
+    @Test
+    void readsTimeoutsWithUnits() throws Exception {
+        assertEquals(300, parse("server", "a.example", "port", 1, "timeout", "300ms").timeoutMillis());
+        assertEquals(5000, parse("server", "a.example", "port", 1, "timeout", "5s").timeoutMillis());
+        assertEquals(750, parse("server", "a.example", "port", 1, "timeout", 750).timeoutMillis());
+        assertRejects("timeout", "duration", "server", "a.example", "port", 1, "timeout", "soon");
+        assertRejects("timeout", "duration", "server", "a.example", "port", 1, "timeout", 0);
+    }
+
+    @Test
+    void rejectsTls() {
+        assertRejects("tls", "not supported", "server", "a.example", "port", 1, "tls", true);
+    }
+
+    @Test
+    void rejectsANonBooleanUdp() {
+        assertRejects("udp", "true or false", "server", "a.example", "port", 1, "udp", "yes");
+    }
+}

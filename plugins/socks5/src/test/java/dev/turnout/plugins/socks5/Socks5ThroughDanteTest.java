@@ -1,0 +1,211 @@
+package dev.turnout.plugins.socks5;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.api.Outbound;
+import dev.turnout.api.OutboundOptions;
+import dev.turnout.api.RejectedException;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The SOCKS5 outbound against a real dante-server on 127.0.0.1, reaching local servers through it. */
+class Socks5ThroughDanteTest {
+
+    private static EventLoopGroup group;
+    private static EventLoop loop;
+    private static Danted dante;
+    private static int blockedPort;
+
+    @BeforeAll
+    static void start(@TempDir Path dir) throws Exception {
+        assumeTrue(Danted.installed(), "danted not installed (apt-get install dante-server); skipping SOCKS5 tests against it");
+        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        loop = group.next();
+        blockedPort = LocalTcpServer.closedPort();
+        dante = Danted.start(dir, "none", blockedPort);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (dante != null) {
+            dante.close();
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private static Outbound socks5(int port, Map<String, Object> extra) throws Exception {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("server", "127.0.0.1");
+        values.put("port", port);
+        values.putAll(extra);
+        return new Socks5Type().create(new OutboundOptions("dante", "socks5", values), new TestContext(new PlainDialer()));
+    }
+
+    private static Metadata tcp(Destination d) {
+        return Metadata.internal(Network.TCP, d);
+    }
+
+    private static String exchange(Channel ch, String text) throws Exception {
+        ChannelProbe probe = ChannelProbe.attach(ch);
+        ch.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII)).sync();
+        return probe.await(text.length(), 5000);
+    }
+
+    @Test
+    void connectsByAddressAndDanteLogsIt() throws Exception {
+        try (LocalTcpServer echo = LocalTcpServer.echo()) {
+            Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(Destination.of(echo.address())), loop).await();
+            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
+            assertEquals("through dante", exchange(opened.getNow(), "through dante"));
+            opened.getNow().close().sync();
+            assertTrue(dante.logShows("127.0.0.1." + echo.port(), 3000), "dante's log shows the connection:\n" + dante.log());
+        }
+    }
+
+    @Test
+    void sendsTheNameForTheServerToResolve() throws Exception {
+        try (LocalTcpServer echo = LocalTcpServer.echo()) {
+            Destination byName = Destination.ofHost("localhost", echo.port());
+            Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(byName), loop).await();
+            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
+            assertEquals("by name", exchange(opened.getNow(), "by name"));
+            opened.getNow().close().sync();
+        }
+    }
+
+    @Test
+    void keepsWhatTheDestinationSaysFirst() throws Exception {
+        try (LocalTcpServer greeter = LocalTcpServer.greeting("220 ready\r\n")) {
+            Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(Destination.of(greeter.address())), loop).await();
+            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
+            ChannelProbe probe = ChannelProbe.attach(opened.getNow());
+            assertEquals("220 ready\r\n", probe.await(11, 5000));
+            opened.getNow().close().sync();
+        }
+    }
+
+    @Test
+    void refusalByTheServersRulesIsRejected() throws Exception {
+        Destination blocked = Destination.ofAddress(InetAddress.getLoopbackAddress(), blockedPort);
+        Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(blocked), loop);
+        assertTrue(opened.await(5, TimeUnit.SECONDS), "a refusal must come promptly");
+        RejectedException e = assertInstanceOf(RejectedException.class, opened.cause());
+        assertTrue(e.getMessage().contains("0x02"), e.getMessage());
+    }
+
+    @Test
+    void unreachableDestinationNamesTheReplyCode() throws Exception {
+        Destination closed = Destination.ofAddress(InetAddress.getLoopbackAddress(), LocalTcpServer.closedPort());
+        Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(closed), loop);
+        assertTrue(opened.await(5, TimeUnit.SECONDS));
+        IOException e = assertInstanceOf(IOException.class, opened.cause());
+        assertTrue(e.getMessage().contains("0x05") && e.getMessage().contains("connection refused"), e.getMessage());
+    }
+
+    @Test
+    void carriesDatagramsThroughUdpAssociate() throws Exception {
+        try (UdpEchoServer echo = new UdpEchoServer()) {
+            Outbound out = socks5(dante.port(), Map.of("udp", true));
+            assertTrue(out.supportsUdp());
+            BlockingQueue<String> replies = new ArrayBlockingQueue<>(8);
+            DatagramSession.Receiver receiver = (sender, payload) -> {
+                replies.add(sender.getAddress().getHostAddress() + "." + sender.getPort() + " "
+                        + payload.toString(StandardCharsets.US_ASCII));
+                payload.release();
+            };
+            Destination target = Destination.ofAddress(InetAddress.getLoopbackAddress(), echo.port());
+            Future<DatagramSession> opened = out.openDatagram(Metadata.internal(Network.UDP, target), loop, receiver).await();
+            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
+            DatagramSession session = opened.getNow();
+            try {
+                // UDP may drop: a few tries, bounded.
+                String reply = null;
+                for (int i = 0; i < 5 && reply == null; i++) {
+                    session.send(target, Unpooled.copiedBuffer("ping" + i, StandardCharsets.US_ASCII));
+                    reply = replies.poll(1, TimeUnit.SECONDS);
+                }
+                assertTrue(reply != null && reply.startsWith("127.0.0.1." + echo.port() + " echo:ping"),
+                        "echo through dante, got " + reply + "; dante log:\n" + dante.log());
+                assertTrue(session.isOpen());
+            } finally {
+                session.close();
+            }
+            assertFalse(session.isOpen());
+        }
+    }
+
+    @Test
+    void refusesDatagramsUnlessUdpIsEnabled() throws Exception {
+        Outbound out = socks5(dante.port(), Map.of());
+        assertFalse(out.supportsUdp());
+        Destination target = Destination.ofAddress(InetAddress.getLoopbackAddress(), 9);
+        Future<DatagramSession> opened = out.openDatagram(Metadata.internal(Network.UDP, target), loop,
+                (s, p) -> p.release());
+        assertTrue(opened.await(1, TimeUnit.SECONDS));
+        assertTrue(opened.cause().getMessage().contains("udp: true"), opened.cause().getMessage());
+    }
+
+    @Test
+    void authenticatesWithUsernameAndPassword(@TempDir Path dir) throws Exception {
+        assumeTrue(SystemUser.canCreate(), "not root: cannot create the system user dante's username method checks");
+        try (SystemUser user = SystemUser.create();
+             Danted authDante = Danted.start(dir, "username", LocalTcpServer.closedPort());
+             LocalTcpServer echo = LocalTcpServer.echo()) {
+            Destination target = Destination.of(echo.address());
+            Outbound good = socks5(authDante.port(), Map.of("username", user.name(), "password", user.password()));
+            Future<Channel> opened = good.openStream(tcp(target), loop).await();
+            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause() + "\n" + logOf(authDante));
+            assertEquals("authenticated", exchange(opened.getNow(), "authenticated"));
+            opened.getNow().close().sync();
+
+            Outbound wrong = socks5(authDante.port(), Map.of("username", user.name(), "password", "not-" + user.password()));
+            Future<Channel> refused = wrong.openStream(tcp(target), loop);
+            assertTrue(refused.await(5, TimeUnit.SECONDS));
+            assertTrue(refused.cause().getMessage().contains("rejected the username and password"),
+                    refused.cause().getMessage());
+
+            Outbound none = socks5(authDante.port(), Map.of());
+            Future<Channel> unauthenticated = none.openStream(tcp(target), loop);
+            assertTrue(unauthenticated.await(5, TimeUnit.SECONDS));
+            assertFalse(unauthenticated.isSuccess());
+            assertTrue(unauthenticated.cause().getMessage().contains("none of the offered"),
+                    unauthenticated.cause().getMessage());
+        }
+    }
+
+    private static String logOf(Danted d) {
+        try {
+            return d.log();
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}
