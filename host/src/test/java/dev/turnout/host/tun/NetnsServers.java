@@ -1,0 +1,70 @@
+package dev.turnout.host.tun;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The "internet" of the namespace tests: an HTTP server on port {@code args[0]} that answers with the peer's
+ * address ({@code peer=192.0.2.1}), and a UDP echo server on port {@code args[1]}, both on all addresses.
+ */
+public final class NetnsServers {
+
+    private NetnsServers() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ServerSocket http = new ServerSocket();
+        http.bind(new InetSocketAddress(InetAddress.getByName("::"), Integer.parseInt(args[0])), 256);
+        DatagramSocket echo = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("::"), Integer.parseInt(args[1])));
+        Thread udp = new Thread(() -> {
+            byte[] buf = new byte[65536];
+            while (true) {
+                try {
+                    DatagramPacket p = new DatagramPacket(buf, buf.length);
+                    echo.receive(p);
+                    echo.send(new DatagramPacket(p.getData(), p.getLength(), p.getSocketAddress()));
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        }, "udp-echo");
+        udp.setDaemon(true);
+        udp.start();
+        System.out.println("READY");
+        System.out.flush();
+        while (true) {
+            Socket s = http.accept();
+            Thread t = new Thread(() -> serve(s), "http");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private static void serve(Socket s) {
+        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+            s.setSoTimeout(5000);
+            int state = 0;
+            // read up to the end of the request head
+            while (state < 4) {
+                int c = in.read();
+                if (c < 0) {
+                    return;
+                }
+                state = (c == '\r' && (state == 0 || state == 2)) || (c == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+            }
+            String body = "peer=" + s.getInetAddress().getHostAddress() + "\n";
+            out.write(("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length()
+                    + "\r\nConnection: close\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        } catch (Exception e) {
+            // the test sees the failure on its side
+        }
+    }
+}

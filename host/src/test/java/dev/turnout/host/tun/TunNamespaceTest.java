@@ -1,0 +1,102 @@
+package dev.turnout.host.tun;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The TUN inbound end to end, in two network namespaces it creates: the engine runs in a child JVM inside the
+ * client namespace (a JVM thread cannot switch namespaces), with a DIRECT tunnel whose sockets are bound to the
+ * client's veth; curl and a UDP probe in the client namespace reach servers in the server namespace by IP,
+ * with no proxy settings.
+ */
+class TunNamespaceTest {
+
+    private static final String TUN4 = "198.18.0.1/30";
+    private static final String TUN6 = "2001:db8:ffff::1/126";
+
+    @BeforeAll
+    static void needsRoot() {
+        assumeTrue("root".equals(System.getProperty("user.name")), "TUN namespace tests need root; skipped");
+        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "no /dev/net/tun; skipped");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")) || Files.isExecutable(Path.of("/bin/curl")), "no curl; skipped");
+    }
+
+    private static long stat(String line, String name) {
+        Matcher m = Pattern.compile(name + "=(\\d+)").matcher(line);
+        assertTrue(m.find(), name + " in " + line);
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void capturesTcpAndUdpOfBothFamiliesWithoutLoopingAndRestoresRoutes(@TempDir Path dir) throws Exception {
+        try (NetnsLab lab = new NetnsLab()) {
+            lab.up();
+            String tunName = "tt" + lab.suffix;
+            Path state = dir.resolve("routes.state");
+            NetnsLab.Child servers = lab.java(lab.server, NetnsServers.class.getName(), "8080", "7000");
+            servers.await("READY", 20);
+            String before = lab.routes(lab.client);
+
+            NetnsLab.Child tun = lab.java(lab.client, TunTestMain.class.getName(), "run", lab.clientIf, state.toString(),
+                    tunName, TUN4, TUN6);
+            tun.await("READY", 30);
+            String during = lab.routes(lab.client);
+            assertTrue(during.contains("0.0.0.0/1 dev " + tunName), during);
+            assertTrue(during.contains("128.0.0.0/1 dev " + tunName), during);
+            assertTrue(during.contains("::/1 dev " + tunName), during);
+            assertTrue(during.contains("8000::/1 dev " + tunName), during);
+            assertTrue(during.contains("default via 192.0.2.2"), "the default route is untouched: " + during);
+            assertTrue(Files.readString(state).contains("route=-4 0.0.0.0/1 dev " + tunName));
+
+            String v4 = lab.in(lab.client, "curl", "-s", "--max-time", "10", "http://198.51.100.1:8080/");
+            assertEquals("peer=192.0.2.1", v4.strip(), "the server sees the client's veth address");
+            String v6 = lab.in(lab.client, "curl", "-s", "--max-time", "10", "http://[2001:db8:2::1]:8080/");
+            assertEquals("peer=2001:db8:1:0:0:0:0:1", v6.strip());
+            String echo = lab.in(lab.client, java(), "-cp", System.getProperty("java.class.path"),
+                    UdpProbe.class.getName(), "198.51.100.1", "7000", "hello-udp");
+            assertTrue(echo.contains("ECHO hello-udp"), echo);
+
+            tun.send("stats");
+            String stats = tun.await("STATS", 10);
+            // Exactly the two curls were accepted: the DIRECT tunnel's own (bound) connections never came back
+            // through the TUN, which would have shown as more accepted flows.
+            assertEquals(2, stat(stats, "tcpAccepted"), stats);
+            assertEquals(1, stat(stats, "udpFlows"), stats);
+
+            tun.send("stop");
+            tun.await("STOPPED", 20);
+            assertTrue(tun.process.waitFor(20, TimeUnit.SECONDS));
+            assertEquals(before, lab.routes(lab.client), "routes after a clean stop");
+            assertFalse(Files.exists(state), "state file removed on a clean stop");
+
+            NetnsLab.Child crashing = lab.java(lab.client, TunTestMain.class.getName(), "run", lab.clientIf,
+                    state.toString(), tunName, TUN4, TUN6);
+            crashing.await("READY", 30);
+            assertTrue(Files.exists(state));
+            crashing.process.destroyForcibly(); // SIGKILL: no shutdown hook runs
+            assertTrue(crashing.process.waitFor(20, TimeUnit.SECONDS));
+            String cleaned = lab.in(lab.client, java(), "-cp", System.getProperty("java.class.path"),
+                    TunTestMain.class.getName(), "cleanup", state.toString());
+            assertTrue(cleaned.contains("CLEANED 4"), cleaned);
+            assertEquals(before, lab.routes(lab.client), "routes after kill -9 and cleanup");
+            assertFalse(Files.exists(state));
+            String direct = lab.in(lab.client, "curl", "-s", "--max-time", "10", "http://198.51.100.1:8080/");
+            assertEquals("peer=192.0.2.1", direct.strip(), "the machine still has working routes");
+        }
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}
