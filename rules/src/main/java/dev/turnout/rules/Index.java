@@ -310,14 +310,14 @@ final class Index {
         return lookup(postV4, postV6, ip);
     }
 
-    /** The first logical rule with index in {@code [from, best)} that holds, or {@code best}. */
-    int logicals(Query q, String domain, InetAddress ip, int from, int best) {
-        for (int k = 0; k < logicalIdx.length && logicalIdx[k] < best; k++) {
+    /** The index of the first logical rule in {@code [from, limit)} that holds, or NONE. */
+    int logicals(Query q, String domain, InetAddress ip, int from, int limit) {
+        for (int k = 0; k < logicalIdx.length && logicalIdx[k] < limit; k++) {
             if (logicalIdx[k] >= from && logicals[k].test(q, domain, ip)) {
                 return logicalIdx[k];
             }
         }
-        return best;
+        return NONE;
     }
 
     boolean hasLogicals() {
@@ -330,7 +330,7 @@ final class Index {
         if (ip != null) {
             best = Math.min(best, destination(ip));
         }
-        return logicals(q, domain, ip, 0, best);
+        return Math.min(best, logicals(q, domain, ip, 0, best));
     }
 
     private static int lookup(CidrTrie v4, CidrTrie v6, InetAddress ip) {

@@ -129,13 +129,13 @@ public final class RuleSet {
         if (destination != null) {
             best = Math.min(best, index.destination(destination));
             if (index.hasLogicals()) {
-                best = index.logicals(query, domain, destination, 0, best);
+                best = Math.min(best, index.logicals(query, domain, destination, 0, best));
             }
             return decision(best);
         }
         int resolveAt = index.resolveAt();
         if (index.hasLogicals()) {
-            best = index.logicals(query, domain, null, 0, Math.min(best, resolveAt));
+            best = Math.min(best, index.logicals(query, domain, null, 0, Math.min(best, resolveAt)));
         }
         if (best <= resolveAt) {
             return decision(best);
@@ -149,7 +149,7 @@ public final class RuleSet {
             }
         }
         if (index.hasLogicals()) {
-            best = index.logicals(query, domain, resolved, resolveAt, best);
+            best = Math.min(best, index.logicals(query, domain, resolved, resolveAt, best));
         }
         return decision(best);
     }

@@ -1,0 +1,183 @@
+package dev.turnout.rules;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The obviously-correct evaluator the index is checked against: walks the rules in order, resolves the domain
+ * when Clash would (on reaching the first IP rule without no-resolve), and matches each rule with plain string
+ * and bit comparisons. It shares only the parser with the production code.
+ */
+final class LinearReference {
+
+    private final List<Rule> rules = new ArrayList<>();
+    private final Map<String, ProviderParser.Parsed> providers = new HashMap<>();
+    private int resolverCalls;
+
+    LinearReference(List<RuleLine> lines, Map<String, ProviderSource> sources) throws RuleException {
+        for (var e : sources.entrySet()) {
+            providers.put(e.getKey(), ProviderParser.parse(e.getValue(), w -> { }));
+        }
+        for (RuleLine line : lines) {
+            rules.add(RuleParser.parseLine(line, w -> { }).rule());
+        }
+    }
+
+    int resolverCalls() {
+        return resolverCalls;
+    }
+
+    /** The index of the first matching rule, or -1. */
+    int decide(Query q, NameResolver resolver) {
+        String domain = q.domain();
+        if (domain != null) {
+            domain = domain.toLowerCase(Locale.ROOT);
+            if (domain.endsWith(".")) {
+                domain = domain.substring(0, domain.length() - 1);
+            }
+        }
+        InetAddress ip = q.destination();
+        boolean resolved = false;
+        for (int i = 0; i < rules.size(); i++) {
+            Rule rule = rules.get(i);
+            if (ip == null && !resolved && domain != null && resolves(rule)) {
+                resolved = true;
+                resolverCalls++;
+                List<InetAddress> got = resolver.resolve(domain);
+                ip = got.isEmpty() ? null : got.get(0);
+            }
+            if (matches(rule, q, domain, ip)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private boolean resolves(Rule rule) {
+        if (rule instanceof Rule.Cidr c) {
+            return !c.source() && !c.noResolve();
+        }
+        if (rule instanceof Rule.SetRef s) {
+            ProviderParser.Parsed p = providers.get(s.provider());
+            if (s.noResolve()) {
+                return false;
+            }
+            if (p.behavior() == Behavior.IPCIDR) {
+                return true;
+            }
+            return p.behavior() == Behavior.CLASSICAL && p.entries().stream().anyMatch(this::resolves);
+        }
+        if (rule instanceof Rule.Logical l) {
+            return l.children().stream().anyMatch(this::resolves);
+        }
+        return false;
+    }
+
+    private boolean matches(Rule rule, Query q, String domain, InetAddress ip) {
+        if (rule instanceof Rule.Exact r) {
+            return domain != null && domain.equals(r.domain());
+        }
+        if (rule instanceof Rule.Suffix r) {
+            return domain != null && (domain.equals(r.domain()) || domain.endsWith("." + r.domain()));
+        }
+        if (rule instanceof Rule.Wildcard r) {
+            return domain != null && wildcardRegex(r.pattern()).matcher(domain).matches();
+        }
+        if (rule instanceof Rule.Keyword r) {
+            return domain != null && domain.contains(r.keyword());
+        }
+        if (rule instanceof Rule.Regex r) {
+            return domain != null && r.pattern().matcher(domain).find();
+        }
+        if (rule instanceof Rule.Cidr r) {
+            return contains(r.prefix(), r.source() ? q.source() : ip);
+        }
+        if (rule instanceof Rule.Port r) {
+            int port = r.source() ? q.sourcePort() : q.destinationPort();
+            for (int i = 0; i < r.ranges().length; i += 2) {
+                if (port > 0 && port >= r.ranges()[i] && port <= r.ranges()[i + 1]) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (rule instanceof Rule.Net r) {
+            return q.network() == r.network();
+        }
+        if (rule instanceof Rule.Process r) {
+            return q.process() != null && q.process().equalsIgnoreCase(r.name());
+        }
+        if (rule instanceof Rule.Match) {
+            return true;
+        }
+        if (rule instanceof Rule.SetRef r) {
+            for (Rule e : providers.get(r.provider()).entries()) {
+                if (matches(e, q, domain, ip)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (rule instanceof Rule.Logical r) {
+            return switch (r.op()) {
+                case AND -> r.children().stream().allMatch(c -> matches(c, q, domain, ip));
+                case OR -> r.children().stream().anyMatch(c -> matches(c, q, domain, ip));
+                case NOT -> !matches(r.children().get(0), q, domain, ip);
+            };
+        }
+        throw new IllegalStateException(String.valueOf(rule));
+    }
+
+    /** {@code +.x}: x and below; {@code .x}: below only; {@code *}: one label. */
+    static Pattern wildcardRegex(String pattern) {
+        StringBuilder re = new StringBuilder();
+        String body = pattern;
+        if (pattern.startsWith("+.")) {
+            re.append("(?:[^.]+\\.)*");
+            body = pattern.substring(2);
+        } else if (pattern.startsWith(".")) {
+            re.append("(?:[^.]+\\.)+");
+            body = pattern.substring(1);
+        }
+        String[] labels = body.split("\\.", -1);
+        for (int i = 0; i < labels.length; i++) {
+            if (i > 0) {
+                re.append("\\.");
+            }
+            re.append(labels[i].equals("*") ? "[^.]+" : Pattern.quote(labels[i]));
+        }
+        return Pattern.compile(re.toString());
+    }
+
+    private static boolean contains(Rule.Prefix prefix, InetAddress address) {
+        if (address == null) {
+            return false;
+        }
+        byte[] b = address.getAddress();
+        if (b.length == 16) {
+            boolean mapped = true;
+            for (int i = 0; i < 10; i++) {
+                mapped &= b[i] == 0;
+            }
+            mapped &= b[10] == (byte) 0xff && b[11] == (byte) 0xff;
+            if (mapped) {
+                b = new byte[] {b[12], b[13], b[14], b[15]};
+            }
+        }
+        if ((b.length == 16) != prefix.v6()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            int bit = (b[i / 8] >> (7 - i % 8)) & 1;
+            if (bit != prefix.bit(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
