@@ -1,0 +1,154 @@
+package dev.turnout.host.dns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.turnout.host.dial.SocketBinder;
+import dev.turnout.host.dial.Transport;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponse;
+import io.netty.handler.codec.dns.DnsSection;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link DnsService} end to end: listening server over UDP and TCP, dnsmasq upstream, cache across restart. */
+class DnsServerTest {
+
+    private static Dnsmasq dnsmasq;
+    private static EventLoopGroup group;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dnsmasq = Dnsmasq.start();
+        group = Transport.newGroup(2, "dns-server-test");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (group != null) {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            }
+        } finally {
+            if (dnsmasq != null) {
+                dnsmasq.close();
+            }
+        }
+    }
+
+    private DnsService service(Path cache) throws Exception {
+        DnsOptions o = new DnsOptions(true, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                EnhancedMode.FAKE_IP, null, null, List.of("+.example.test", "+.records.test"),
+                List.of(new Nameserver(Nameserver.Protocol.UDP, dnsmasq.address)), null, null, false, null);
+        return DnsService.start(o, List.of(InetAddress.getByName("198.18.0.2")), cache, group, SocketBinder.NONE,
+                UpstreamResolver.Settings.defaults());
+    }
+
+    private static DnsResponse tcpExchange(InetSocketAddress server, byte[] query) throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(server, 2000);
+            s.setSoTimeout(5000);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            out.writeShort(query.length);
+            out.write(query);
+            out.flush();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            byte[] answer = new byte[in.readUnsignedShort()];
+            in.readFully(answer);
+            return DnsTestMessages.decode(Unpooled.wrappedBuffer(answer));
+        }
+    }
+
+    @Test
+    void servesFakeAnswersOverUdpAndTcp() throws Exception {
+        try (DnsService dns = service(null)) {
+            InetSocketAddress udp = dns.server().udpAddress();
+            DnsResponse r = DnsTestMessages.udpExchange(udp, DnsTestMessages.query(3, "udp.example.com",
+                    DnsRecordType.A), 2000);
+            assertNotNull(r);
+            InetAddress a = DnsTestMessages.addresses(r).get(0);
+            r.release();
+            assertTrue(dns.isFake(a));
+            assertEquals("udp.example.com", dns.fakeName(a));
+
+            DnsResponse t = tcpExchange(dns.server().tcpAddress(), DnsTestMessages.query(4, "udp.example.com",
+                    DnsRecordType.A));
+            assertEquals(List.of(a), DnsTestMessages.addresses(t));
+            t.release();
+
+            DnsResponse big = tcpExchange(dns.server().tcpAddress(), DnsTestMessages.query(5, "big.records.test",
+                    DnsRecordType.A));
+            assertEquals(Dnsmasq.BIG_RECORDS, big.count(DnsSection.ANSWER));
+            big.release();
+        }
+    }
+
+    @Test
+    void digGetsFakeAndFilteredAnswers() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/dig")), "dig not installed (apt-get install dnsutils)");
+        try (DnsService dns = service(null)) {
+            int port = dns.server().udpAddress().getPort();
+            String fake1 = dig(port, "dig.example.com");
+            String fake2 = dig(port, "dig.example.com");
+            assertTrue(fake1.startsWith("198.18."), fake1);
+            assertEquals(fake1, fake2);
+            assertEquals(Dnsmasq.EXAMPLE_ADDRESS, dig(port, "www.example.test"));
+            assertEquals(Dnsmasq.BIG_RECORDS, dig(port, "big.records.test").lines().count(),
+                    "dig retries over TCP after our truncated UDP answer");
+        }
+    }
+
+    private static String dig(int port, String name) throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/dig", "@127.0.0.1", "-p", Integer.toString(port), "+short",
+                "+time=2", "+tries=1", name, "A").redirectErrorStream(true).start();
+        try {
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "dig finished");
+            return new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void restartKeepsTheSameFakeAddress() throws Exception {
+        Path cache = dir.resolve("fake-ip.cache");
+        InetAddress before;
+        try (DnsService dns = service(cache)) {
+            DnsResponse r = DnsTestMessages.udpExchange(dns.server().udpAddress(),
+                    DnsTestMessages.query(6, "keep.example.com", DnsRecordType.A), 2000);
+            before = DnsTestMessages.addresses(r).get(0);
+            r.release();
+            // Another name first after restart must not take keep.example.com's address.
+        }
+        try (DnsService dns = service(cache)) {
+            assertEquals("keep.example.com", dns.fakeName(before), "reverse mapping restored before any query");
+            DnsResponse other = DnsTestMessages.udpExchange(dns.server().udpAddress(),
+                    DnsTestMessages.query(7, "other.example.com", DnsRecordType.A), 2000);
+            assertTrue(!DnsTestMessages.addresses(other).contains(before));
+            other.release();
+            DnsResponse again = DnsTestMessages.udpExchange(dns.server().udpAddress(),
+                    DnsTestMessages.query(8, "keep.example.com", DnsRecordType.A), 2000);
+            assertEquals(List.of(before), DnsTestMessages.addresses(again));
+            again.release();
+        }
+    }
+}
