@@ -276,7 +276,7 @@ final class RuleParser {
         }
         int p = Integer.parseInt(s);
         if (p > 65535) {
-            throw new RuleException(origin, "port " + p + " out of range in '" + whole + "'");
+            throw new RuleException(origin, "bad port '" + whole + "': " + p + " is above 65535");
         }
         return p;
     }

@@ -1,0 +1,56 @@
+package dev.turnout.rules;
+
+import static dev.turnout.rules.Rules.compile;
+import static dev.turnout.rules.Rules.text;
+import static dev.turnout.rules.Rules.yaml;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class BadInputTest {
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "DOMAIN-SUFFIX,google.com|config.yaml:11:5|malformed",
+        "GEOIP,CN,PROXY|config.yaml:11:5|unsupported rule type 'GEOIP'",
+        "FOO,bar,PROXY|config.yaml:11:5|unsupported rule type 'FOO'",
+        "IP-CIDR,300.1.2.3/8,PROXY|config.yaml:11:13|bad CIDR",
+        "IP-CIDR,10.0.0.0,PROXY|config.yaml:11:13|bad CIDR",
+        "IP-CIDR6,2001:db8::/129,PROXY|config.yaml:11:14|bad CIDR",
+        "DOMAIN-REGEX,(a,PROXY|config.yaml:11:18|bad regex",
+        "DST-PORT,70000,PROXY|config.yaml:11:14|bad port",
+        "DST-PORT,90-80,PROXY|config.yaml:11:14|bad port range",
+        "NETWORK,icmp,PROXY|config.yaml:11:13|NETWORK must be tcp or udp",
+        "DOMAIN,a.com,NOPE|config.yaml:11:5|unknown target 'NOPE'",
+        "RULE-SET,missing,PROXY|config.yaml:11:5|unknown provider 'missing'",
+        "AND,((DOMAIN,a.com),(NETWORK,udp),PROXY|config.yaml:11:5|unbalanced",
+        "NOT,((DOMAIN,a),(DOMAIN,b)),PROXY|config.yaml:11:9|exactly one",
+        "AND,((GEOIP,CN)),PROXY|config.yaml:11:11|unsupported rule type",
+        "MATCH|config.yaml:11:5|malformed",
+    })
+    void eachErrorNamesFileLineAndReason(String line, String where, String reason) {
+        RuleException e = assertThrows(RuleException.class, () -> compile("DOMAIN,ok.com,PROXY", line));
+        assertTrue(e.getMessage().startsWith(where + ": "), e.getMessage());
+        assertTrue(e.getMessage().contains(reason), e.getMessage());
+    }
+
+    @Test
+    void badProviderEntryNamesTheProviderFileAndLine() {
+        RuleException e = assertThrows(RuleException.class, () -> compile(
+                Map.of("ips", yaml("ips", Behavior.IPCIDR, "payload:\n  - '192.0.2.0/24'\n  - 'nope/8'\n")),
+                "RULE-SET,ips,PROXY"));
+        assertTrue(e.getMessage().startsWith("ips.yaml:3:5: bad CIDR"), e.getMessage());
+        RuleException t = assertThrows(RuleException.class, () -> compile(
+                Map.of("c", text("c", Behavior.CLASSICAL, "# x\nDOMAIN-SUFFIX,a.com\nIP-CIDR,1.2.3.4/40\n")),
+                "RULE-SET,c,PROXY"));
+        assertTrue(t.getMessage().startsWith("c.txt:3:"), t.getMessage());
+        RuleException y = assertThrows(RuleException.class, () -> compile(
+                Map.of("y", yaml("y", Behavior.DOMAIN, "payload:\n  - 'a.com'\n  - [broken\n")),
+                "RULE-SET,y,PROXY"));
+        assertTrue(y.getMessage().startsWith("y.yaml:"), y.getMessage());
+    }
+}
