@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "turnout", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "A rule-based proxy: Clash configs, a TUN mode, outbounds as plugins.",
         subcommands = {RunCommand.class, CheckCommand.class, MatchCommand.class, PluginsCommand.class,
-                ReloadCommand.class, CommandLine.HelpCommand.class})
+                ReloadCommand.class, CleanupCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
 
     @CommandLine.Spec
