@@ -2,6 +2,7 @@ package dev.turnout.host.cli;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.controller.Controller;
 import dev.turnout.host.plugin.PluginHost;
 import dev.turnout.host.runtime.Logging;
 import dev.turnout.host.runtime.Reloader;
@@ -61,10 +62,24 @@ final class RunCommand implements Callable<Integer> {
         Path pid = pidFile != null ? pidFile : Locations.defaultPidFile();
         writePid(pid);
         Reloader reloader = new Reloader(turnout, config::load);
+        Controller controller;
+        try {
+            controller = Controller.startFor(turnout, reloader);
+        } catch (IllegalArgumentException e) {
+            System.err.println("turnout: " + e.getMessage());
+            reloader.close();
+            turnout.close();
+            host.close();
+            deleteQuietly(pid);
+            return 2;
+        }
         installReloadSignal(reloader);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("stopping");
+            if (controller != null) {
+                controller.close();
+            }
             reloader.close();
             turnout.close();
             host.close();

@@ -8,8 +8,10 @@ import dev.turnout.host.dial.SystemResolver;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.flow.FlowTable;
 import dev.turnout.host.inbound.mixed.MixedInbound;
+import dev.turnout.host.outbound.GroupSupervisor;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.outbound.ProxyGroup;
+import dev.turnout.host.outbound.Selections;
 import dev.turnout.host.plugin.PluginHost;
 import dev.turnout.host.route.Router;
 import dev.turnout.host.route.Routing;
@@ -53,6 +55,7 @@ public final class Turnout implements AutoCloseable {
     private final RoutingCompiler compiler;
     private final Router router;
     private final DefaultTunnel tunnel;
+    private final GroupSupervisor groups;
     private final List<AutoCloseable> inbounds = new ArrayList<>();
     private final AtomicReference<SocketBinder> binder = new AtomicReference<>(SocketBinder.NONE);
     private volatile Config config;
@@ -69,6 +72,8 @@ public final class Turnout implements AutoCloseable {
         compiled.notes().forEach(n -> log.warn("{}", n));
         this.boss = Transport.newGroup(1, "turnout-accept");
         this.workers = Transport.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), "turnout-io");
+        this.groups = new GroupSupervisor(workers, Selections.at(config.baseDir().resolve(Selections.FILE_NAME)));
+        groups.adopt(compiled.routing().outbounds(), config.groups());
         this.blocking = new ThreadPoolExecutor(1, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(4096), r -> {
             Thread t = new Thread(r, "turnout-decide");
             t.setDaemon(true);
@@ -148,6 +153,7 @@ public final class Turnout implements AutoCloseable {
         compiled.notes().forEach(n -> log.warn("{}", n));
         Routing previous = router.current();
         carrySelections(previous, compiled.routing());
+        groups.adopt(compiled.routing().outbounds(), next.groups());
         router.swap(compiled.routing());
         this.config = next;
         log.info("reloaded {}: {} rules, {} outbounds and groups", next.displayName(), compiled.routing().rules().size(),
@@ -180,6 +186,11 @@ public final class Turnout implements AutoCloseable {
         return tunnel.flows();
     }
 
+    /** Health checks and saved choices of the groups. */
+    public GroupSupervisor groups() {
+        return groups;
+    }
+
     public PluginHost plugins() {
         return plugins;
     }
@@ -207,6 +218,7 @@ public final class Turnout implements AutoCloseable {
                 log.debug("closing inbound", e);
             }
         }
+        groups.close();
         tunnel.flows().closeAll();
         router.current().outbounds().close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

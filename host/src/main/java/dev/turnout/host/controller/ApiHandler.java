@@ -1,0 +1,638 @@
+package dev.turnout.host.controller;
+
+import dev.turnout.api.Outbound;
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ConfigLoader;
+import dev.turnout.host.config.ProviderEntry;
+import dev.turnout.host.outbound.GroupSettings;
+import dev.turnout.host.outbound.ProxyGroup;
+import dev.turnout.host.route.Routing;
+import dev.turnout.host.runtime.Logging;
+import dev.turnout.host.runtime.Turnout;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.timeout.ReadTimeoutException;
+import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One controller connection: authenticates, routes and answers Clash's API requests. Quick answers are
+ * made on the event loop; reloads and downloads go to the controller's worker thread.
+ */
+final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiHandler.class);
+
+    static final int MAX_DELAY_TIMEOUT_MILLIS = 30_000;
+
+    private final Controller controller;
+
+    ApiHandler(Controller controller) {
+        this.controller = controller;
+    }
+
+    /** What one request needs while it is answered. */
+    private record Call(ChannelHandlerContext ctx, FullHttpRequest request, HttpMethod method, List<String> path,
+                        Map<String, List<String>> query, boolean keepAlive) {
+
+        String param(String name) {
+            List<String> v = query.get(name);
+            return v == null || v.isEmpty() ? null : v.get(0);
+        }
+
+        boolean webSocket() {
+            return "websocket".equalsIgnoreCase(request.headers().get(HttpHeaderNames.UPGRADE));
+        }
+
+        String body() {
+            return request.content().toString(StandardCharsets.UTF_8);
+        }
+
+        void json(Object body) {
+            Responses.json(ctx, keepAlive, HttpResponseStatus.OK, body);
+        }
+
+        void error(HttpResponseStatus status, String message) {
+            Responses.error(ctx, keepAlive, status, message);
+        }
+
+        void noContent() {
+            Responses.noContent(ctx, keepAlive);
+        }
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        if (!request.decoderResult().isSuccess()) {
+            Responses.error(ctx, false, HttpResponseStatus.BAD_REQUEST, "Malformed request");
+            return;
+        }
+        QueryStringDecoder qs = new QueryStringDecoder(request.uri());
+        List<String> path = new ArrayList<>();
+        for (String raw : qs.rawPath().split("/")) {
+            if (!raw.isEmpty()) {
+                path.add(URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
+            }
+        }
+        Call call = new Call(ctx, request, request.method(), path, qs.parameters(), keepAlive);
+        try {
+            if (call.method.equals(HttpMethod.OPTIONS)) {
+                Responses.preflight(ctx, keepAlive, request.headers());
+                return;
+            }
+            if (!path.isEmpty() && path.get(0).equals("ui")) {
+                serveUi(call, qs.rawPath());
+                return;
+            }
+            if (!authorized(call)) {
+                call.error(HttpResponseStatus.UNAUTHORIZED, "Unauthorized");
+                return;
+            }
+            route(call);
+        } catch (IllegalArgumentException e) {
+            // Bad percent-encoding and the like.
+            call.error(HttpResponseStatus.BAD_REQUEST, e.getMessage() == null ? "Bad request" : e.getMessage());
+        }
+    }
+
+    private boolean authorized(Call call) {
+        Secret secret = controller.secret();
+        if (secret == null) {
+            return true;
+        }
+        // Browsers cannot set headers on WebSockets, so Clash accepts ?token= there, and only there.
+        if (call.webSocket() && call.param("token") != null) {
+            return secret.matches(call.param("token"));
+        }
+        return secret.matchesHeader(call.request.headers().get(HttpHeaderNames.AUTHORIZATION));
+    }
+
+    private void route(Call call) {
+        List<String> p = call.path;
+        String first = p.isEmpty() ? "" : p.get(0);
+        HttpMethod m = call.method;
+        switch (first) {
+            case "" -> {
+                if (only(call, HttpMethod.GET)) {
+                    call.json(Map.of("hello", "clash"));
+                }
+            }
+            case "version" -> {
+                if (p.size() == 1 && only(call, HttpMethod.GET)) {
+                    call.json(Map.of("version", "turnout-" + version(), "premium", false));
+                } else if (p.size() != 1) {
+                    notFound(call);
+                }
+            }
+            case "configs" -> {
+                if (p.size() != 1) {
+                    notFound(call);
+                } else if (m.equals(HttpMethod.GET)) {
+                    Turnout t = controller.turnout();
+                    call.json(ClashViews.configs(t.config(), t.router().current().mode(), controller.logLevel()));
+                } else if (m.equals(HttpMethod.PATCH)) {
+                    patchConfigs(call);
+                } else if (m.equals(HttpMethod.PUT)) {
+                    putConfigs(call);
+                } else {
+                    methodNotAllowed(call);
+                }
+            }
+            case "proxies" -> proxies(call);
+            case "rules" -> {
+                if (p.size() == 1 && only(call, HttpMethod.GET)) {
+                    call.json(ClashViews.rules(controller.turnout().config().rules()));
+                } else if (p.size() != 1) {
+                    notFound(call);
+                }
+            }
+            case "connections" -> connections(call);
+            case "traffic" -> {
+                if (p.size() == 1 && only(call, HttpMethod.GET)) {
+                    traffic(call);
+                } else if (p.size() != 1) {
+                    notFound(call);
+                }
+            }
+            case "logs" -> {
+                if (p.size() == 1 && only(call, HttpMethod.GET)) {
+                    logs(call);
+                } else if (p.size() != 1) {
+                    notFound(call);
+                }
+            }
+            case "providers" -> providers(call);
+            default -> notFound(call);
+        }
+    }
+
+    private static boolean only(Call call, HttpMethod method) {
+        if (call.method.equals(method) || (method.equals(HttpMethod.GET) && call.method.equals(HttpMethod.HEAD))) {
+            return true;
+        }
+        methodNotAllowed(call);
+        return false;
+    }
+
+    private static void notFound(Call call) {
+        call.error(HttpResponseStatus.NOT_FOUND, "Resource not found");
+    }
+
+    private static void methodNotAllowed(Call call) {
+        call.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "Method not allowed");
+    }
+
+    private static String version() {
+        String v = Controller.class.getPackage().getImplementationVersion();
+        return v != null ? v : "0.1.0-SNAPSHOT";
+    }
+
+    // ---- /configs
+
+    private void patchConfigs(Call call) {
+        Map<String, Object> body;
+        try {
+            body = Json.parseObject(call.body());
+        } catch (Json.JsonException e) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: " + e.getMessage());
+            return;
+        }
+        String mode = null;
+        if (body.get("mode") != null) {
+            mode = String.valueOf(body.get("mode")).toLowerCase(Locale.ROOT);
+            if (!List.of("rule", "global", "direct").contains(mode)) {
+                call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: mode must be rule, global or direct");
+                return;
+            }
+        }
+        String level = null;
+        if (body.get("log-level") != null) {
+            level = String.valueOf(body.get("log-level")).toLowerCase(Locale.ROOT);
+            if (LogHub.severity(level) < 0) {
+                call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: log-level must be debug, info, warning, error or silent");
+                return;
+            }
+        }
+        Turnout t = controller.turnout();
+        if (mode != null) {
+            // Serialised with Turnout.reload, which holds the same lock while it swaps.
+            synchronized (t) {
+                Routing now = t.router().current();
+                if (!now.mode().equals(mode)) {
+                    t.router().swap(new Routing(now.rules(), now.outbounds(), mode));
+                    log.info("mode set to {} by the controller", mode);
+                }
+            }
+        }
+        if (level != null) {
+            Logging.apply(level);
+            controller.logLevel(level);
+        }
+        call.noContent();
+    }
+
+    private void putConfigs(Call call) {
+        Map<String, Object> body;
+        try {
+            String text = call.body();
+            body = text.isBlank() ? Map.of() : Json.parseObject(text);
+        } catch (Json.JsonException e) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: " + e.getMessage());
+            return;
+        }
+        String payload = body.get("payload") instanceof String s && !s.isBlank() ? s : null;
+        String path = body.get("path") instanceof String s && !s.isBlank() ? s : null;
+        if (path != null && !Path.of(path).isAbsolute()) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "path is not a absolute path");
+            return;
+        }
+        Turnout t = controller.turnout();
+        onWorker(call, () -> {
+            if (payload != null) {
+                Config current = t.config();
+                t.reload(ConfigLoader.parse(payload, "(controller payload)", null, current.baseDir()));
+            } else if (path != null) {
+                t.reload(ConfigLoader.load(Path.of(path), null));
+            } else {
+                controller.reloader().reloadNow();
+            }
+        });
+    }
+
+    /** Work that may block; the answer is 204 when it succeeds, 400 with the config error when it does not. */
+    @FunctionalInterface
+    private interface Work {
+        void run() throws ConfigException, IOException, InterruptedException;
+    }
+
+    private void onWorker(Call call, Work work) {
+        Channel ch = call.ctx.channel();
+        boolean keepAlive = call.keepAlive;
+        try {
+            controller.work().execute(() -> {
+                HttpResponseStatus status = HttpResponseStatus.NO_CONTENT;
+                String message = null;
+                try {
+                    work.run();
+                } catch (ConfigException e) {
+                    status = HttpResponseStatus.BAD_REQUEST;
+                    message = e.getMessage();
+                } catch (IOException e) {
+                    status = HttpResponseStatus.SERVICE_UNAVAILABLE;
+                    message = e.getMessage();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    status = HttpResponseStatus.SERVICE_UNAVAILABLE;
+                    message = "interrupted";
+                } catch (RuntimeException e) {
+                    log.warn("controller request failed", e);
+                    status = HttpResponseStatus.INTERNAL_SERVER_ERROR;
+                    message = String.valueOf(e.getMessage());
+                }
+                HttpResponseStatus s = status;
+                String msg = message;
+                ch.eventLoop().execute(() -> {
+                    ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
+                    if (ctx == null) {
+                        return;
+                    }
+                    if (msg == null) {
+                        Responses.noContent(ctx, keepAlive);
+                    } else {
+                        Responses.error(ctx, keepAlive, s, msg);
+                    }
+                });
+            });
+        } catch (RejectedExecutionException e) {
+            call.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy: too many reloads queued");
+        }
+    }
+
+    // ---- /proxies
+
+    private void proxies(Call call) {
+        List<String> p = call.path;
+        Turnout t = controller.turnout();
+        Routing routing = t.router().current();
+        if (p.size() == 1) {
+            if (only(call, HttpMethod.GET)) {
+                call.json(ClashViews.proxies(routing.outbounds(), t.groups().book()));
+            }
+            return;
+        }
+        String name = p.get(1);
+        Outbound o = routing.outbounds().get(name);
+        if (o == null && name.equals("GLOBAL") && p.size() == 2 && call.method.equals(HttpMethod.GET)) {
+            call.json(ClashViews.syntheticGlobal(routing.outbounds()));
+            return;
+        }
+        if (o == null || p.size() > 3 || (p.size() == 3 && !p.get(2).equals("delay"))) {
+            notFound(call);
+            return;
+        }
+        if (p.size() == 3) {
+            if (only(call, HttpMethod.GET)) {
+                delay(call, o);
+            }
+            return;
+        }
+        if (call.method.equals(HttpMethod.GET)) {
+            call.json(ClashViews.proxy(o, t.groups().book()));
+        } else if (call.method.equals(HttpMethod.PUT)) {
+            select(call, o);
+        } else {
+            methodNotAllowed(call);
+        }
+    }
+
+    private void select(Call call, Outbound o) {
+        Object member;
+        try {
+            member = Json.parseObject(call.body()).get("name");
+        } catch (Json.JsonException e) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: " + e.getMessage());
+            return;
+        }
+        if (!(member instanceof String chosen)) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: expected {\"name\": MEMBER}");
+            return;
+        }
+        if (!(o instanceof ProxyGroup group) || group.automatic()) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Must be a Selector");
+            return;
+        }
+        Turnout t = controller.turnout();
+        synchronized (t) {
+            // A reload may have replaced the group since it was looked up: select in the current one.
+            if (!(t.router().current().outbounds().get(group.name()) instanceof ProxyGroup live) || !live.select(chosen)) {
+                call.error(HttpResponseStatus.BAD_REQUEST, "Selector update error: proxy not exist");
+                return;
+            }
+        }
+        t.groups().selections().remember(group.name(), chosen);
+        log.info("group {} now uses {}", group.name(), chosen);
+        call.noContent();
+    }
+
+    private void delay(Call call, Outbound o) {
+        String url = call.param("url");
+        if (url == null || url.isBlank()) {
+            url = o instanceof ProxyGroup g ? g.settings().url() : GroupSettings.DEFAULT_URL;
+        }
+        int timeout = GroupSettings.DEFAULT_TIMEOUT_MILLIS;
+        String t = call.param("timeout");
+        if (t != null) {
+            try {
+                timeout = Integer.parseInt(t);
+            } catch (NumberFormatException e) {
+                call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: timeout must be milliseconds");
+                return;
+            }
+        }
+        if (timeout <= 0 || timeout > MAX_DELAY_TIMEOUT_MILLIS) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: timeout must be 1 to " + MAX_DELAY_TIMEOUT_MILLIS + " ms");
+            return;
+        }
+        try {
+            dev.turnout.host.outbound.DelayProbe.parseUrl(url);
+        } catch (IllegalArgumentException e) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: " + e.getMessage());
+            return;
+        }
+        var groups = controller.turnout().groups();
+        Future<Integer> f = groups.delay(o, url, timeout, groups.loop());
+        Channel ch = call.ctx.channel();
+        boolean keepAlive = call.keepAlive;
+        f.addListener(x -> ch.eventLoop().execute(() -> {
+            ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
+            if (ctx == null) {
+                return;
+            }
+            if (x.isSuccess()) {
+                Responses.json(ctx, keepAlive, HttpResponseStatus.OK, Map.of("delay", x.getNow()));
+            } else if (x.cause() instanceof TimeoutException) {
+                Responses.error(ctx, keepAlive, HttpResponseStatus.GATEWAY_TIMEOUT, "Timeout");
+            } else {
+                Responses.error(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, "An error occurred in the delay test");
+            }
+        }));
+    }
+
+    // ---- /connections, /traffic, /logs
+
+    private void connections(Call call) {
+        List<String> p = call.path;
+        Turnout t = controller.turnout();
+        if (p.size() == 1) {
+            if (call.method.equals(HttpMethod.GET) || call.method.equals(HttpMethod.HEAD)) {
+                if (call.webSocket()) {
+                    long interval = 1000;
+                    String i = call.param("interval");
+                    if (i != null) {
+                        try {
+                            interval = Math.max(200, Math.min(60_000, Long.parseLong(i)));
+                        } catch (NumberFormatException e) {
+                            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: interval must be milliseconds");
+                            return;
+                        }
+                    }
+                    long every = interval;
+                    upgrade(call, ch -> controller.streams().periodic(ch, true, every,
+                            () -> Json.write(ClashViews.connections(t.flows()))));
+                } else {
+                    call.json(ClashViews.connections(t.flows()));
+                }
+            } else if (call.method.equals(HttpMethod.DELETE)) {
+                t.flows().closeAll();
+                call.noContent();
+            } else {
+                methodNotAllowed(call);
+            }
+            return;
+        }
+        if (p.size() != 2) {
+            notFound(call);
+            return;
+        }
+        if (!call.method.equals(HttpMethod.DELETE)) {
+            methodNotAllowed(call);
+            return;
+        }
+        long id;
+        try {
+            id = Long.parseLong(p.get(1));
+        } catch (NumberFormatException e) {
+            notFound(call);
+            return;
+        }
+        if (!t.flows().close(id)) {
+            notFound(call);
+            return;
+        }
+        call.noContent();
+    }
+
+    private void traffic(Call call) {
+        if (call.webSocket()) {
+            upgrade(call, ch -> controller.streams().traffic(ch, true));
+        } else if (admitStream(call)) {
+            Channel ch = call.ctx.channel();
+            Streams.beginChunked(ch);
+            controller.streams().traffic(ch, false);
+        }
+    }
+
+    private void logs(Call call) {
+        String levelName = call.param("level") == null ? "info" : call.param("level");
+        int level = LogHub.severity(levelName);
+        if (level < 0) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: level must be debug, info, warning, error or silent");
+            return;
+        }
+        java.util.function.Consumer<Channel> start = ch -> {
+            LogHub.Subscriber s = controller.logs().subscribe(level, Streams.sink(ch, call.webSocket()));
+            ch.closeFuture().addListener(f -> controller.logs().unsubscribe(s));
+        };
+        if (call.webSocket()) {
+            upgrade(call, start);
+        } else if (admitStream(call)) {
+            Streams.beginChunked(call.ctx.channel());
+            start.accept(call.ctx.channel());
+        }
+    }
+
+    /** Takes a streaming slot and lifts the request timeout; answers 503 when none is free. */
+    private boolean admitStream(Call call) {
+        Channel ch = call.ctx.channel();
+        if (!controller.streams().admit(ch)) {
+            call.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "too many streaming clients (" + Streams.MAX_CLIENTS + ")");
+            return false;
+        }
+        if (ch.pipeline().get("timeout") != null) {
+            ch.pipeline().remove("timeout");
+        }
+        return true;
+    }
+
+    private void upgrade(Call call, java.util.function.Consumer<Channel> then) {
+        if (!admitStream(call)) {
+            return;
+        }
+        Channel ch = call.ctx.channel();
+        String host = call.request.headers().get(HttpHeaderNames.HOST, "localhost");
+        WebSocketServerHandshakerFactory factory = new WebSocketServerHandshakerFactory("ws://" + host + call.request.uri(),
+                null, false, 64 * 1024);
+        WebSocketServerHandshaker handshaker = factory.newHandshaker(call.request);
+        if (handshaker == null) {
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ch);
+            return;
+        }
+        handshaker.handshake(ch, call.request).addListener(f -> {
+            if (f.isSuccess()) {
+                ch.pipeline().addLast("ws", new WebSocketControl(handshaker));
+                then.accept(ch);
+            } else {
+                ch.close();
+            }
+        });
+    }
+
+    // ---- /providers
+
+    private void providers(Call call) {
+        List<String> p = call.path;
+        if (p.size() >= 2 && p.get(1).equals("proxies")) {
+            // Turnout has no proxy providers; dashboards ask anyway and expect the shape.
+            if (p.size() == 2 && only(call, HttpMethod.GET)) {
+                call.json(Map.of("providers", Map.of()));
+            } else if (p.size() != 2) {
+                notFound(call);
+            }
+            return;
+        }
+        if (p.size() < 2 || !p.get(1).equals("rules") || p.size() > 3) {
+            notFound(call);
+            return;
+        }
+        Turnout t = controller.turnout();
+        Config c = t.config();
+        if (p.size() == 2) {
+            if (only(call, HttpMethod.GET)) {
+                call.json(ClashViews.ruleProviders(c));
+            }
+            return;
+        }
+        ProviderEntry provider = c.providers().get(p.get(2));
+        if (provider == null) {
+            notFound(call);
+            return;
+        }
+        if (call.method.equals(HttpMethod.GET)) {
+            call.json(ClashViews.ruleProvider(provider));
+        } else if (call.method.equals(HttpMethod.PUT)) {
+            onWorker(call, () -> {
+                if ("http".equals(provider.type())) {
+                    ProviderFetch.download(provider.url(), provider.path());
+                }
+                t.reload(t.config());
+            });
+        } else {
+            methodNotAllowed(call);
+        }
+    }
+
+    // ---- /ui
+
+    private void serveUi(Call call, String rawPath) {
+        if (!call.method.equals(HttpMethod.GET) && !call.method.equals(HttpMethod.HEAD)) {
+            methodNotAllowed(call);
+            return;
+        }
+        if (rawPath.equals("/ui")) {
+            Responses.redirect(call.ctx, call.keepAlive, "/ui/");
+            return;
+        }
+        try {
+            StaticFiles.Found f = controller.ui().find(rawPath.substring("/ui/".length()));
+            if (f == null) {
+                notFound(call);
+                return;
+            }
+            Responses.bytes(call.ctx, call.keepAlive, HttpResponseStatus.OK, f.bytes(), f.contentType());
+        } catch (StaticFiles.Refused e) {
+            call.error(HttpResponseStatus.FORBIDDEN, e.getMessage());
+        } catch (IOException e) {
+            call.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "cannot read the file: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof ReadTimeoutException) && !(cause instanceof IOException)) {
+            log.debug("controller connection failed", cause);
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,237 @@
+package dev.turnout.host.controller;
+
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Outbound;
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ProviderEntry;
+import dev.turnout.host.flow.Flow;
+import dev.turnout.host.flow.FlowTable;
+import dev.turnout.host.outbound.HealthBook;
+import dev.turnout.host.outbound.Outbounds;
+import dev.turnout.host.outbound.ProxyGroup;
+import dev.turnout.rules.RuleLine;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Turnout's state in the JSON shapes Clash 1.18's controller uses, so existing dashboards read it unchanged. */
+final class ClashViews {
+
+    private ClashViews() {
+    }
+
+    static String proxyType(Outbound o) {
+        if (o instanceof ProxyGroup g) {
+            return switch (g.type()) {
+                case "url-test" -> "URLTest";
+                case "fallback" -> "Fallback";
+                case "load-balance" -> "LoadBalance";
+                default -> "Selector";
+            };
+        }
+        return switch (o.type().toLowerCase(Locale.ROOT)) {
+            case "direct" -> "Direct";
+            case "reject" -> "Reject";
+            case "socks5" -> "Socks5";
+            case "http" -> "Http";
+            case "ss" -> "Shadowsocks";
+            case "ssr" -> "ShadowsocksR";
+            case "vmess" -> "Vmess";
+            case "trojan" -> "Trojan";
+            case "snell" -> "Snell";
+            default -> RuleView.typeName(o.type().toUpperCase(Locale.ROOT));
+        };
+    }
+
+    static Map<String, Object> proxy(Outbound o, HealthBook book) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("alive", book.alive(o.name()));
+        if (o instanceof ProxyGroup g) {
+            m.put("all", g.members());
+        }
+        List<Map<String, Object>> history = new ArrayList<>();
+        for (HealthBook.Check c : book.history(o.name())) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("time", Instant.ofEpochMilli(c.epochMillis()).toString());
+            h.put("delay", c.delayMillis());
+            history.add(h);
+        }
+        m.put("history", history);
+        m.put("name", o.name());
+        if (o instanceof ProxyGroup g && !"load-balance".equals(g.type())) {
+            m.put("now", g.now());
+        }
+        m.put("type", proxyType(o));
+        boolean udp;
+        try {
+            udp = o.supportsUdp();
+        } catch (RuntimeException e) {
+            udp = false;
+        }
+        m.put("udp", udp);
+        return m;
+    }
+
+    /** Clash always has GLOBAL, the selector the {@code global} mode uses; shown when the config builds none. */
+    static Map<String, Object> syntheticGlobal(Outbounds outbounds) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("alive", true);
+        List<String> all = new ArrayList<>(outbounds.names());
+        all.remove("GLOBAL");
+        m.put("all", all);
+        m.put("history", List.of());
+        m.put("name", "GLOBAL");
+        m.put("now", "DIRECT");
+        m.put("type", "Selector");
+        m.put("udp", true);
+        return m;
+    }
+
+    static Map<String, Object> proxies(Outbounds outbounds, HealthBook book) {
+        // Go's encoder sorts map keys; dashboards order by GLOBAL's "all", not by this map.
+        Map<String, Object> byName = new TreeMap<>();
+        outbounds.all().forEach((name, o) -> byName.put(name, proxy(o, book)));
+        byName.putIfAbsent("GLOBAL", syntheticGlobal(outbounds));
+        return Map.of("proxies", byName);
+    }
+
+    static Map<String, Object> rules(List<RuleLine> lines) {
+        List<Map<String, Object>> out = new ArrayList<>(lines.size());
+        for (RuleLine line : lines) {
+            RuleView v = RuleView.ofLine(line.text());
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("type", v.type());
+            m.put("payload", v.payload());
+            m.put("proxy", v.proxy());
+            out.add(m);
+        }
+        return Map.of("rules", out);
+    }
+
+    static Map<String, Object> configs(Config c, String mode, String logLevel) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("port", c.httpPort());
+        m.put("socks-port", c.socksPort());
+        m.put("redir-port", 0);
+        m.put("tproxy-port", 0);
+        m.put("mixed-port", c.mixedPort());
+        m.put("allow-lan", c.allowLan());
+        m.put("bind-address", c.bindAddress());
+        m.put("authentication", List.of());
+        m.put("mode", mode);
+        m.put("log-level", logLevel);
+        m.put("ipv6", false);
+        return m;
+    }
+
+    static Map<String, Object> connections(FlowTable flows) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("downloadTotal", flows.totalDownload());
+        m.put("uploadTotal", flows.totalUpload());
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Flow f : flows.snapshot()) {
+            list.add(connection(f));
+        }
+        m.put("connections", list);
+        return m;
+    }
+
+    static Map<String, Object> connection(Flow f) {
+        Metadata md = f.metadata();
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("network", md.network().name().toLowerCase(Locale.ROOT));
+        meta.put("type", inboundType(md.inbound()));
+        meta.put("sourceIP", md.source() == null ? "" : md.source().getAddress().getHostAddress());
+        meta.put("destinationIP", md.destination().hasAddress() ? md.destination().address().getHostAddress() : "");
+        meta.put("sourcePort", md.source() == null ? "" : Integer.toString(md.source().getPort()));
+        meta.put("destinationPort", Integer.toString(md.destination().port()));
+        meta.put("host", md.destination().hasHost() ? md.destination().host() : "");
+        meta.put("dnsMode", "normal");
+        meta.put("processPath", md.processName() == null ? "" : md.processName());
+        meta.put("specialProxy", "");
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", Long.toString(f.id()));
+        m.put("metadata", meta);
+        m.put("upload", f.uploadBytes());
+        m.put("download", f.downloadBytes());
+        m.put("start", Instant.ofEpochMilli(f.startMillis()).toString());
+        // Clash lists the chain from the proxy that carries the flow back to what the rule named.
+        m.put("chains", f.outbound().equals(f.target()) ? List.of(f.outbound()) : List.of(f.outbound(), f.target()));
+        RuleView rule = RuleView.ofMatch(f.rule());
+        m.put("rule", rule.type());
+        m.put("rulePayload", rule.payload());
+        return m;
+    }
+
+    static String inboundType(String inbound) {
+        String i = inbound.toLowerCase(Locale.ROOT);
+        if (i.contains("socks")) {
+            return "Socks5";
+        }
+        if (i.contains("http")) {
+            return "HTTP";
+        }
+        if (i.contains("tun")) {
+            return "Tun";
+        }
+        if (i.equals("mixed")) {
+            return "Mixed";
+        }
+        return inbound.isEmpty() ? "Unknown" : Character.toUpperCase(inbound.charAt(0)) + inbound.substring(1);
+    }
+
+    static Map<String, Object> ruleProviders(Config c) {
+        Map<String, Object> byName = new TreeMap<>();
+        for (ProviderEntry p : c.providers().values()) {
+            byName.put(p.name(), ruleProvider(p));
+        }
+        return Map.of("providers", byName);
+    }
+
+    static Map<String, Object> ruleProvider(ProviderEntry p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("behavior", switch (p.behavior()) {
+            case DOMAIN -> "Domain";
+            case IPCIDR -> "IPCIDR";
+            case CLASSICAL -> "Classical";
+        });
+        m.put("format", p.format().name().equals("YAML") ? "YamlRule" : "TextRule");
+        m.put("name", p.name());
+        m.put("ruleCount", countEntries(p));
+        m.put("type", "Rule");
+        String updated = "0001-01-01T00:00:00Z";
+        try {
+            if (Files.exists(p.path())) {
+                updated = Files.getLastModifiedTime(p.path()).toInstant().toString();
+            }
+        } catch (IOException e) {
+            // shown as never updated
+        }
+        m.put("updatedAt", updated);
+        m.put("vehicleType", "http".equals(p.type()) ? "HTTP" : "File");
+        return m;
+    }
+
+    /** Entries in the provider's file: payload list items for YAML, non-comment lines for text. Bounded by the file. */
+    static int countEntries(ProviderEntry p) {
+        if (!Files.isRegularFile(p.path())) {
+            return 0;
+        }
+        try (var lines = Files.lines(p.path(), StandardCharsets.UTF_8)) {
+            boolean yaml = p.format().name().equals("YAML");
+            return (int) lines.map(String::trim)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                    .filter(l -> !yaml || l.startsWith("- "))
+                    .count();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return 0;
+        }
+    }
+}

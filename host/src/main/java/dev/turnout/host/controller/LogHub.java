@@ -1,0 +1,104 @@
+package dev.turnout.host.controller;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fans log events out to the controller's {@code /logs} subscribers. Appending never blocks: each
+ * subscriber decides itself whether it can take a line (and drops it when its client is slow).
+ */
+final class LogHub extends AppenderBase<ILoggingEvent> {
+
+    /** One {@code /logs} client: what it wants to see and where lines go. */
+    record Subscriber(int minLevel, Consumer<String> sink) {
+    }
+
+    private final CopyOnWriteArrayList<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+
+    /** Clash's level names, by severity: debug 0, info 1, warning 2, error 3; silent and unknown names are -1. */
+    static int severity(String clashLevel) {
+        return switch (clashLevel == null ? "info" : clashLevel.toLowerCase(Locale.ROOT)) {
+            case "debug" -> 0;
+            case "info" -> 1;
+            case "warning", "warn" -> 2;
+            case "error" -> 3;
+            case "silent" -> 4;
+            default -> -1;
+        };
+    }
+
+    static String clashName(Level level) {
+        if (level.isGreaterOrEqual(Level.ERROR)) {
+            return "error";
+        }
+        if (level.isGreaterOrEqual(Level.WARN)) {
+            return "warning";
+        }
+        if (level.isGreaterOrEqual(Level.INFO)) {
+            return "info";
+        }
+        return "debug";
+    }
+
+    /** Attaches to the root logger; false when the logging backend is not logback. */
+    boolean install() {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return false;
+        }
+        setContext(context);
+        setName("turnout-controller-logs");
+        start();
+        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(this);
+        return true;
+    }
+
+    void uninstall() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+            root.detachAppender(this);
+        }
+        stop();
+        subscribers.clear();
+    }
+
+    Subscriber subscribe(int minLevel, Consumer<String> sink) {
+        Subscriber s = new Subscriber(minLevel, sink);
+        subscribers.add(s);
+        return s;
+    }
+
+    void unsubscribe(Subscriber s) {
+        subscribers.remove(s);
+    }
+
+    int subscriberCount() {
+        return subscribers.size();
+    }
+
+    @Override
+    protected void append(ILoggingEvent event) {
+        if (subscribers.isEmpty()) {
+            return;
+        }
+        String type = clashName(event.getLevel());
+        int sev = severity(type);
+        String payload = event.getLoggerName().substring(event.getLoggerName().lastIndexOf('.') + 1) + " "
+                + event.getFormattedMessage();
+        String line = null;
+        for (Subscriber s : subscribers) {
+            if (sev >= s.minLevel()) {
+                if (line == null) {
+                    line = "{\"type\":\"" + type + "\",\"payload\":" + Json.write(payload) + "}";
+                }
+                s.sink().accept(line);
+            }
+        }
+    }
+}

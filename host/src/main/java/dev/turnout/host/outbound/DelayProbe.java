@@ -1,0 +1,172 @@
+package dev.turnout.host.outbound;
+
+import dev.turnout.api.Destination;
+import dev.turnout.api.Dialer;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
+
+/**
+ * Clash's delay test: opens a stream through an outbound to the URL's host and times an HTTP GET of the
+ * URL up to the response's status line. Always bounded by a timeout; leaves nothing open.
+ */
+public final class DelayProbe {
+
+    private static volatile SslContext tls;
+
+    private DelayProbe() {
+    }
+
+    /** A URL a delay test can use: http or https, with a host. */
+    public static URI parseUrl(String url) {
+        URI uri = URI.create(url);
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IllegalArgumentException("delay test URL must be http or https: " + url);
+        }
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException("delay test URL has no host: " + url);
+        }
+        return uri;
+    }
+
+    /**
+     * Measures through {@code via}; the future succeeds with the delay in milliseconds (at least 1) and fails
+     * with {@link TimeoutException} after {@code timeoutMillis}, or with the cause of any other failure.
+     */
+    public static Future<Integer> measure(Dialer via, String url, int timeoutMillis, EventLoop loop) {
+        Promise<Integer> result = loop.newPromise();
+        URI uri;
+        try {
+            uri = parseUrl(url);
+        } catch (IllegalArgumentException e) {
+            return result.setFailure(e);
+        }
+        boolean https = uri.getScheme().equalsIgnoreCase("https");
+        int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
+        String host = uri.getHost();
+        String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        Destination destination;
+        byte[] literal = NetUtil.createByteArrayFromIpAddressString(bare);
+        try {
+            destination = literal != null ? Destination.ofAddress(InetAddress.getByAddress(literal), port)
+                    : Destination.ofHost(bare, port);
+        } catch (IOException e) {
+            return result.setFailure(e);
+        }
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        if (uri.getRawQuery() != null) {
+            path += "?" + uri.getRawQuery();
+        }
+        String target = path;
+        long start = System.nanoTime();
+        Future<Channel> opening;
+        try {
+            opening = via.openStream(Metadata.internal(Network.TCP, destination), loop);
+        } catch (RuntimeException e) {
+            return result.setFailure(e);
+        }
+        ScheduledFuture<?> timer = loop.schedule(() -> {
+            result.tryFailure(new TimeoutException("no answer within " + timeoutMillis + " ms"));
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
+        result.addListener(r -> {
+            timer.cancel(false);
+            if (!opening.isDone()) {
+                opening.cancel(false);
+            } else if (opening.isSuccess()) {
+                opening.getNow().close();
+            }
+        });
+        opening.addListener(f -> {
+            if (!f.isSuccess()) {
+                result.tryFailure(f.cause() != null ? f.cause() : new IOException("cancelled"));
+                return;
+            }
+            Channel ch = opening.getNow();
+            if (result.isDone()) {
+                ch.close();
+                return;
+            }
+            try {
+                if (https) {
+                    ch.pipeline().addLast(tls().newHandler(ch.alloc(), bare, port));
+                }
+            } catch (SSLException e) {
+                result.tryFailure(e);
+                return;
+            }
+            ch.pipeline().addLast(new HttpClientCodec());
+            ch.pipeline().addLast(new SimpleChannelInboundHandler<HttpObject>() {
+                @Override
+                protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+                    if (msg instanceof HttpResponse) {
+                        int millis = (int) Math.max(1, (System.nanoTime() - start) / 1_000_000);
+                        result.trySuccess(millis);
+                        ctx.close();
+                    }
+                }
+
+                @Override
+                public void channelInactive(ChannelHandlerContext ctx) {
+                    result.tryFailure(new IOException("closed before the response"));
+                }
+
+                @Override
+                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                    result.tryFailure(cause);
+                    ctx.close();
+                }
+            });
+            DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target);
+            String hostHeader = uri.getPort() > 0 ? uri.getHost() + ":" + uri.getPort() : uri.getHost();
+            request.headers().set(HttpHeaderNames.HOST, hostHeader)
+                    .set(HttpHeaderNames.USER_AGENT, "Turnout")
+                    .set(HttpHeaderNames.CONNECTION, "close")
+                    .set(HttpHeaderNames.CONTENT_LENGTH, 0);
+            ch.writeAndFlush(request).addListener(w -> {
+                if (!w.isSuccess()) {
+                    result.tryFailure(w.cause());
+                }
+            });
+            if (!ch.isActive()) {
+                result.tryFailure(new IOException("closed before the request"));
+            }
+        });
+        return result;
+    }
+
+    private static SslContext tls() throws SSLException {
+        SslContext c = tls;
+        if (c == null) {
+            synchronized (DelayProbe.class) {
+                if (tls == null) {
+                    tls = SslContextBuilder.forClient().build();
+                }
+                c = tls;
+            }
+        }
+        return c;
+    }
+}

@@ -1,0 +1,142 @@
+package dev.turnout.host.outbound;
+
+import dev.turnout.api.Outbound;
+import dev.turnout.host.config.GroupEntry;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the groups of the current config: gives automatic groups their check settings and checks their
+ * members on schedule, restores saved {@code select} choices, and measures delays on request. On reload
+ * the old schedules stop and the new groups' start; results are kept by name across reloads.
+ */
+public final class GroupSupervisor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(GroupSupervisor.class);
+
+    /** Checks that may run at once across all groups: a config with hundreds of members stays polite. */
+    static final int MAX_CONCURRENT_CHECKS = 64;
+
+    private final EventLoopGroup loops;
+    private final HealthBook book = new HealthBook();
+    private final Selections selections;
+    private final List<ScheduledFuture<?>> schedules = new ArrayList<>();
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile boolean closed;
+
+    public GroupSupervisor(EventLoopGroup loops, Selections selections) {
+        this.loops = loops;
+        this.selections = selections;
+    }
+
+    public HealthBook book() {
+        return book;
+    }
+
+    public Selections selections() {
+        return selections;
+    }
+
+    /** Takes over the groups of a freshly compiled config; call before it is swapped in. */
+    public synchronized void adopt(Outbounds outbounds, List<GroupEntry> groups) {
+        schedules.forEach(s -> s.cancel(false));
+        schedules.clear();
+        if (closed) {
+            return;
+        }
+        for (GroupEntry g : groups) {
+            if (!(outbounds.get(g.name()) instanceof ProxyGroup group)) {
+                continue;
+            }
+            String url = g.url() != null ? g.url() : GroupSettings.DEFAULT_URL;
+            int timeout = GroupSettings.DEFAULT_TIMEOUT_MILLIS;
+            if (g.intervalSeconds() > 0) {
+                timeout = Math.min(timeout, Math.max(1000, g.intervalSeconds() * 1000));
+            }
+            group.configure(new GroupSettings(url, g.intervalSeconds(), g.toleranceMillis(), timeout), book);
+            if (!group.automatic()) {
+                String saved = selections.choiceFor(g.name());
+                if (saved != null && !group.select(saved)) {
+                    log.info("saved choice '{}' for group '{}' is no longer a member", saved, g.name());
+                }
+                continue;
+            }
+            if (g.intervalSeconds() > 0) {
+                AtomicBoolean inRound = new AtomicBoolean();
+                EventLoop loop = loops.next();
+                schedules.add(loop.scheduleAtFixedRate(() -> {
+                    if (inRound.compareAndSet(false, true)) {
+                        checkGroup(group, loop).addListener(f -> inRound.set(false));
+                    }
+                }, 0, g.intervalSeconds(), TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    /** Checks every member of {@code group} once, then lets it choose again; the future completes when all are done. */
+    public Future<Void> checkGroup(ProxyGroup group, EventLoop loop) {
+        Promise<Void> done = loop.newPromise();
+        List<String> members = group.members();
+        if (members.isEmpty()) {
+            return done.setSuccess(null);
+        }
+        AtomicInteger left = new AtomicInteger(members.size());
+        GroupSettings s = group.settings();
+        for (String m : members) {
+            Outbound member = group.member(m);
+            Future<Integer> f = member == null ? loop.newFailedFuture(new IllegalStateException("no member " + m))
+                    : delay(member, s.url(), s.timeoutMillis(), loop);
+            f.addListener(x -> {
+                if (left.decrementAndGet() == 0) {
+                    group.reevaluate();
+                    done.trySuccess(null);
+                }
+            });
+        }
+        return done;
+    }
+
+    /**
+     * Measures {@code outbound}'s delay to {@code url} and records the result under its name; fails when it
+     * is down, too slow, or when too many checks are running already.
+     */
+    public Future<Integer> delay(Outbound outbound, String url, int timeoutMillis, EventLoop loop) {
+        if (running.incrementAndGet() > MAX_CONCURRENT_CHECKS) {
+            running.decrementAndGet();
+            return loop.newFailedFuture(new IllegalStateException("too many delay tests running"));
+        }
+        Future<Integer> f;
+        try {
+            f = DelayProbe.measure(outbound, url, timeoutMillis, loop);
+        } catch (RuntimeException e) {
+            f = loop.newFailedFuture(e);
+        }
+        f.addListener(x -> {
+            running.decrementAndGet();
+            book.record(outbound.name(), x.isSuccess() ? (Integer) x.getNow() : 0);
+        });
+        return f;
+    }
+
+    /** An event loop for checks the controller starts. */
+    public EventLoop loop() {
+        return loops.next();
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        schedules.forEach(s -> s.cancel(false));
+        schedules.clear();
+    }
+}
