@@ -7,7 +7,6 @@ import dev.turnout.host.platform.RouteState;
 import dev.turnout.host.platform.TunDevice;
 import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ServerSocketChannel;
@@ -170,8 +169,8 @@ public final class MacPlatform implements Platform {
     public void bindToInterface(Channel channel, String ifName) throws IOException {
         if (!(channel instanceof UnixChannel unix)) {
             throw new IOException("cannot bind " + channel.getClass().getSimpleName() + " to " + ifName
-                    + ": only Netty's native kqueue channels carry IP_BOUND_IF (is netty-transport-native-kqueue"
-                    + " on the class path?)");
+                    + ": only Netty's native kqueue channels carry IP_BOUND_IF, and Turnout does not use kqueue"
+                    + " on macOS yet");
         }
         boolean ipv6 = isIpv6(unix.fd().intValue());
         int index = interfaceIndex(ifName);
@@ -223,22 +222,24 @@ public final class MacPlatform implements Platform {
     }
 
     /**
-     * kqueue loops when Netty's kqueue transport is on the class path (see {@link KQueueSupport}), NIO loops
-     * otherwise; the utun is watched by {@link PollReadiness}, which works with either.
+     * NIO loops, on purpose: the TUN listener's accepted connections are handed to the host's workers, and
+     * outbound connections are made by the host's dialer, both through {@code dev.turnout.host.dial.Transport},
+     * which knows epoll and NIO only; loops and channels must be of one transport. The utun is watched by
+     * {@link PollReadiness}, which works with any loop. Moving macOS to kqueue (so that
+     * {@link #bindToInterface(Channel, String)} can set {@code IP_BOUND_IF} on Turnout's own connections)
+     * takes {@code netty-transport-classes-kqueue} and {@code netty-transport-native-kqueue} (classifiers
+     * {@code osx-x86_64}, {@code osx-aarch_64}) on the class path and a kqueue branch in {@code Transport},
+     * then this method and {@link #newServerSocketChannel()} following it.
      */
     @Override
     public IoEventLoopGroup newEventLoopGroup(int threads, String threadName) {
-        IoHandlerFactory factory = KQueueSupport.handlerFactory().orElseGet(() -> {
-            log.warn("Netty's kqueue transport is not on the class path: using NIO; Turnout's own connections"
-                    + " cannot be bound to the physical interface (IP_BOUND_IF)");
-            return NioIoHandler.newFactory();
-        });
-        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true), factory);
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true),
+                NioIoHandler.newFactory());
     }
 
-    /** Of the same transport {@link #newEventLoopGroup} chooses, so it registers with those loops. */
+    /** NIO, like {@link #newEventLoopGroup}: its children are registered with the host's (NIO) workers. */
     @Override
     public ServerSocketChannel newServerSocketChannel() {
-        return KQueueSupport.newServerSocketChannel().orElseGet(NioServerSocketChannel::new);
+        return new NioServerSocketChannel();
     }
 }

@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tells an event loop when a descriptor has data, from a small thread blocked in {@code poll(2)}: the
- * readiness source for the utun device while Netty's kqueue transport is not on the class path (the loop
- * may then be a NIO loop, which cannot watch a foreign descriptor). It works with any loop.
+ * readiness source for the utun device, because Turnout's loops on macOS are NIO loops (see
+ * {@link MacPlatform#newEventLoopGroup}), which cannot watch a foreign descriptor. It works with any loop.
  *
  * <p>Level-triggered, like the Linux epoll watch: after each {@code onReadable} run (which drains as much as
  * it likes) the thread polls again, so a device left non-empty is reported again. The hand-off costs one

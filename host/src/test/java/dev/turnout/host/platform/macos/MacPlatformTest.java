@@ -47,11 +47,26 @@ class MacPlatformTest {
     }
 
     @Test
+    @SuppressWarnings("deprecation") // register(Channel), as TunInbound registers its listener
+    void loopsAndListenerAreOfTheHostsTransport() throws Exception {
+        MacPlatform p = new MacPlatform();
+        io.netty.channel.IoEventLoopGroup g = p.newEventLoopGroup(1, "mac-test");
+        try {
+            io.netty.channel.socket.ServerSocketChannel server = p.newServerSocketChannel();
+            g.next().register(server).sync();
+            assertTrue(server.isRegistered(), "the listener registers with the platform's loops");
+            server.close().sync();
+        } finally {
+            g.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+        }
+    }
+
+    @Test
     void bindingANioChannelFailsClosed() throws Exception {
         NioSocketChannel ch = new NioSocketChannel();
         try {
             IOException e = assertThrows(IOException.class, () -> new MacPlatform().bindToInterface(ch, "en0"));
-            assertTrue(e.getMessage().contains("kqueue"), e.getMessage());
+            assertTrue(e.getMessage().contains("IP_BOUND_IF"), e.getMessage());
         } finally {
             ch.unsafe().closeForcibly();
         }

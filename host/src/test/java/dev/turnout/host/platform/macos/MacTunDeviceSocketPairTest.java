@@ -147,7 +147,7 @@ class MacTunDeviceSocketPairTest {
     void watchRunsOnTheLoopWhilePacketsWait() throws Exception {
         IoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try {
-            IoEventLoop loop = (IoEventLoop) group.next();
+            IoEventLoop loop = group.next();
             CountDownLatch two = new CountDownLatch(2);
             AtomicReference<Thread> ranOn = new AtomicReference<>();
             device.watchReadable(loop, () -> {
