@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.dns.DefaultDnsPtrRecord;
-import io.netty.handler.codec.dns.DefaultDnsRawRecord;
 import io.netty.handler.codec.dns.DefaultDnsResponse;
 import io.netty.handler.codec.dns.DnsOpCode;
 import io.netty.handler.codec.dns.DnsQuery;
@@ -186,8 +185,8 @@ public final class DnsHandler {
         }
         fakeAnswers.increment();
         DefaultDnsResponse resp = header(r, DnsResponseCode.NOERROR, false);
-        resp.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(r.question().name(), r.question().type(),
-                FAKE_TTL, Unpooled.wrappedBuffer(pool.bytesOf(slot))));
+        resp.addRecord(DnsSection.ANSWER, new AddressRecord(r.question().name(), r.question().type(), FAKE_TTL,
+                Unpooled.wrappedBuffer(pool.bytesOf(slot))));
         return finish(r, resp);
     }
 
@@ -233,8 +232,8 @@ public final class DnsHandler {
         DefaultDnsResponse resp = header(r, code, truncated);
         if (addresses != null) {
             for (InetAddress address : addresses) {
-                resp.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(r.question().name(),
-                        r.question().type(), HOSTS_TTL, Unpooled.wrappedBuffer(address.getAddress())));
+                resp.addRecord(DnsSection.ANSWER, new AddressRecord(r.question().name(), r.question().type(),
+                        HOSTS_TTL, Unpooled.wrappedBuffer(address.getAddress())));
             }
         }
         if (ptr != null) {

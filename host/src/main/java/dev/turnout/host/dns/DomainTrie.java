@@ -76,29 +76,35 @@ final class DomainTrie<V> {
         if (n.isEmpty()) {
             return null;
         }
-        String[] labels = n.split("\\.", -1);
-        if (labels.length > MAX_LABELS) {
-            return null;
-        }
-        return search(root, labels, labels.length - 1);
+        return search(root, n, n.length(), 0);
     }
 
-    private V search(Node<V> node, String[] labels, int i) {
-        if (i < 0) {
+    /**
+     * Matches the labels of {@code name} before index {@code end} (exclusive; -1 when none are left),
+     * rightmost first, without splitting the whole name up front.
+     */
+    private V search(Node<V> node, String name, int end, int depth) {
+        if (end < 0) {
             return node.exact != null ? node.exact : node.plus;
         }
-        Node<V> child = node.children.get(labels[i]);
-        if (child != null) {
-            V v = search(child, labels, i - 1);
-            if (v != null) {
-                return v;
-            }
+        if (depth >= MAX_LABELS) {
+            return null;
         }
-        Node<V> any = node.children.get("*");
-        if (any != null) {
-            V v = search(any, labels, i - 1);
-            if (v != null) {
-                return v;
+        int start = name.lastIndexOf('.', end - 1) + 1;
+        if (!node.children.isEmpty()) {
+            Node<V> child = node.children.get(name.substring(start, end));
+            if (child != null) {
+                V v = search(child, name, start - 1, depth + 1);
+                if (v != null) {
+                    return v;
+                }
+            }
+            Node<V> any = node.children.get("*");
+            if (any != null) {
+                V v = search(any, name, start - 1, depth + 1);
+                if (v != null) {
+                    return v;
+                }
             }
         }
         return node.plus != null ? node.plus : node.dot;

@@ -33,6 +33,6 @@ public final class FakeIpFilter {
 
     /** True when {@code name} (with or without the trailing dot) must not get a fake address. */
     public boolean matches(String name) {
-        return trie.match(name) != null;
+        return trie.size() != 0 && trie.match(name) != null;
     }
 }
