@@ -114,4 +114,47 @@ class FakeIpPoolTest {
         assertEquals("v6.test", pool.nameOf(b.getLong(), b.getLong()));
         assertTrue(pool.inRange(ip("fdfe:dcba:9876::ffff:1")));
     }
+
+    @Test
+    void concurrentQueriesAgreeOnOneAddressPerName() throws Exception {
+        FakeIpPool pool = new FakeIpPool(Cidr.parse("198.18.0.1/16"), List.of(), Integer.MAX_VALUE);
+        int threads = 4;
+        int names = 2000;
+        InetAddress[][] seen = new InetAddress[threads][names];
+        java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int tt = t;
+                done.add(ex.submit(() -> {
+                    for (int i = 0; i < names; i++) {
+                        int n = (i * (tt + 1)) % names;
+                        seen[tt][n] = pool.assign("c" + n + ".test");
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            ex.shutdownNow();
+        }
+        Set<InetAddress> distinct = new HashSet<>();
+        for (int n = 0; n < names; n++) {
+            InetAddress first = null;
+            for (int t = 0; t < threads; t++) {
+                if (seen[t][n] != null) {
+                    if (first == null) {
+                        first = seen[t][n];
+                    }
+                    assertEquals(first, seen[t][n], "name " + n);
+                }
+            }
+            if (first != null) {
+                distinct.add(first);
+                assertEquals("c" + n + ".test", pool.nameOf(first));
+            }
+        }
+        assertEquals(pool.mapped(), distinct.size());
+    }
 }
