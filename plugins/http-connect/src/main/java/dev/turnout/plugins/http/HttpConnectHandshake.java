@@ -16,8 +16,9 @@ import java.nio.charset.StandardCharsets;
  * <p>Reads are requested one at a time, so the socket is not drained past the answer; bytes that came in the
  * same segment after the blank line are the destination's first bytes and are kept in a
  * {@link PendingBytes}. A 2xx answer removes the handler and completes {@code result}; 403 fails it with a
- * {@link RejectedException} (the proxy refuses by policy, as SOCKS5's "not allowed"); anything else fails it
- * with an {@link IOException} quoting the status line. Failures close the channel.
+ * {@link RejectedException} (the proxy refuses by policy, as SOCKS5's "not allowed"); 407 (or 401) fails it
+ * with an {@link IOException} saying authentication failed; anything else with an {@link IOException}
+ * quoting the status line. Failures close the channel.
  */
 final class HttpConnectHandshake extends ChannelInboundHandlerAdapter {
 
@@ -192,7 +193,8 @@ final class HttpConnectHandshake extends ChannelInboundHandlerAdapter {
         if (status == 403) {
             throw new RejectedException(text);
         }
-        if (status == 407) {
+        // 407 is the standard answer; some proxies (tinyproxy 1.11 for a wrong password) send 401.
+        if (status == 407 || status == 401) {
             throw new IOException(text + ": proxy authentication required"
                     + (authorization == null ? " (no username is configured)" : " (credentials refused)"));
         }

@@ -14,12 +14,18 @@ final class ChannelProbe extends ChannelInboundHandlerAdapter {
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private boolean closed;
 
-    /** Starts reading {@code channel} as the relay does: handler added, auto-read on. */
-    static ChannelProbe attach(Channel channel) {
+    /**
+     * Starts reading {@code channel} as the relay does: handler added and auto-read turned on in one task on
+     * the channel's event loop. (From another thread, auto-read could flip while the loop is mid-read, and
+     * the bytes would reach the pipeline's tail before this handler is in place.)
+     */
+    static ChannelProbe attach(Channel channel) throws InterruptedException {
         ChannelProbe probe = new ChannelProbe();
-        channel.pipeline().addLast(probe);
-        channel.config().setAutoRead(true);
-        channel.read();
+        channel.eventLoop().submit(() -> {
+            channel.pipeline().addLast(probe);
+            channel.config().setAutoRead(true);
+            channel.read();
+        }).sync();
         return probe;
     }
 

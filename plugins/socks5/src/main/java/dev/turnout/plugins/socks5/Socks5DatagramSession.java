@@ -26,6 +26,8 @@ final class Socks5DatagramSession implements DatagramSession {
     private final Channel control;
     private final Destination relay;
     private final DatagramSession socket;
+    /** Set at once by {@link #close()}, from any thread; the channels close asynchronously. */
+    private volatile boolean closed;
 
     private Socks5DatagramSession(Channel control, Destination relay, DatagramSession socket) {
         this.control = control;
@@ -105,11 +107,12 @@ final class Socks5DatagramSession implements DatagramSession {
 
     @Override
     public boolean isOpen() {
-        return control.isActive() && socket.isOpen();
+        return !closed && control.isActive() && socket.isOpen();
     }
 
     @Override
     public void close() {
+        closed = true;
         socket.close();
         control.close();
     }
