@@ -184,6 +184,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
             case "providers" -> providers(call);
+            case "group" -> groupDelay(call);
             default -> notFound(call);
         }
     }
@@ -437,6 +438,40 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             } else {
                 Responses.error(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, "An error occurred in the delay test");
             }
+        }));
+    }
+
+    /**
+     * {@code GET /group/{name}/delay}, as Clash.Meta has it: checks every member of a group with the group's
+     * own URL and answers {member: delay} for those that answered.
+     */
+    private void groupDelay(Call call) {
+        List<String> p = call.path;
+        Turnout t = controller.turnout();
+        if (p.size() != 3 || !p.get(2).equals("delay")
+                || !(t.router().current().outbounds().get(p.get(1)) instanceof ProxyGroup group)) {
+            notFound(call);
+            return;
+        }
+        if (!only(call, HttpMethod.GET)) {
+            return;
+        }
+        var groups = t.groups();
+        Channel ch = call.ctx.channel();
+        boolean keepAlive = call.keepAlive;
+        groups.checkGroup(group, groups.loop()).addListener(x -> ch.eventLoop().execute(() -> {
+            ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
+            if (ctx == null) {
+                return;
+            }
+            Map<String, Object> out = new java.util.LinkedHashMap<>();
+            for (String m : group.members()) {
+                int d = groups.book().lastDelay(m);
+                if (d > 0) {
+                    out.put(m, d);
+                }
+            }
+            Responses.json(ctx, keepAlive, HttpResponseStatus.OK, out);
         }));
     }
 

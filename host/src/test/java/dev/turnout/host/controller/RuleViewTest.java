@@ -1,0 +1,28 @@
+package dev.turnout.host.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class RuleViewTest {
+
+    @Test
+    void showsRuleLinesAsClashDoes() {
+        assertEquals(new RuleView("DomainSuffix", "example.test", "G"), RuleView.ofLine("DOMAIN-SUFFIX,example.test,G"));
+        assertEquals(new RuleView("IPCIDR", "203.0.113.0/24", "DIRECT"), RuleView.ofLine("IP-CIDR,203.0.113.0/24,DIRECT,no-resolve"));
+        assertEquals(new RuleView("Match", "", "DIRECT"), RuleView.ofLine("MATCH,DIRECT"));
+        assertEquals(new RuleView("RuleSet", "reject", "🛑 Block"), RuleView.ofLine("RULE-SET,reject,🛑 Block"));
+        assertEquals(new RuleView("GeoIP", "CN", "DIRECT"), RuleView.ofLine("GEOIP,CN,DIRECT"));
+    }
+
+    @Test
+    void namesUnknownKeywordsInClashStyle() {
+        assertEquals("UrlRegex", RuleView.typeName("URL-REGEX"));
+    }
+
+    @Test
+    void showsMatchedRuleWithoutTarget() {
+        assertEquals(new RuleView("DomainKeyword", "goog", ""), RuleView.ofMatch("DOMAIN-KEYWORD,goog"));
+        assertEquals(new RuleView("Match", "", ""), RuleView.ofMatch("MATCH"));
+    }
+}

@@ -1,0 +1,127 @@
+package dev.turnout.host.outbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.api.Outbound;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ProxyGroupTest {
+
+    /** A named leaf: these tests only look at which member a group picks, never open anything. */
+    record Leaf(String name) implements Outbound {
+        public String type() {
+            return "socks5";
+        }
+
+        public boolean supportsUdp() {
+            return false;
+        }
+
+        public Future<Channel> openStream(Metadata flow, EventLoop loop) {
+            throw new UnsupportedOperationException();
+        }
+
+        public Future<DatagramSession> openDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver r) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    private final Map<String, Outbound> all = new LinkedHashMap<>();
+    private final HealthBook book = new HealthBook();
+
+    private ProxyGroup group(String name, String type, String... members) {
+        for (String m : members) {
+            all.putIfAbsent(m, new Leaf(m));
+        }
+        ProxyGroup g = new ProxyGroup(name, type, List.of(members), all);
+        all.put(name, g);
+        g.configure(new GroupSettings("http://probe.test/", 1, 50, 1000), book);
+        return g;
+    }
+
+    private static Metadata to(String host) {
+        return Metadata.internal(Network.TCP, Destination.ofHost(host, 80));
+    }
+
+    @Test
+    void urlTestTakesTheFastestAndKeepsItWithinTolerance() {
+        ProxyGroup g = group("auto", "url-test", "a", "b", "c");
+        book.record("a", 300);
+        book.record("b", 100);
+        book.record("c", 200);
+        g.reevaluate();
+        assertEquals("b", g.now());
+        book.record("b", 120);
+        book.record("c", 90); // faster, but within the 50 ms tolerance
+        g.reevaluate();
+        assertEquals("b", g.now());
+        book.record("c", 30);
+        g.reevaluate();
+        assertEquals("c", g.now());
+        book.record("c", 0); // down
+        g.reevaluate();
+        assertEquals("b", g.now());
+    }
+
+    @Test
+    void fallbackUsesTheFirstMemberThatIsUpAndReturns() {
+        ProxyGroup g = group("fb", "fallback", "a", "b", "c");
+        assertEquals("a", g.now());
+        book.record("a", 0);
+        assertEquals("b", g.now());
+        assertEquals("b", g.leaf().name());
+        book.record("a", 10);
+        assertEquals("a", g.now());
+    }
+
+    @Test
+    void loadBalanceKeepsADestinationOnOneMemberAndMovesOnlyTheLostShare() {
+        ProxyGroup g = group("lb", "load-balance", "a", "b", "c");
+        Map<String, String> before = new HashMap<>();
+        Map<String, Integer> spread = new HashMap<>();
+        for (int i = 0; i < 300; i++) {
+            String host = "host" + i + ".test";
+            String m = g.leaf(to(host)).name();
+            assertEquals(m, g.leaf(to(host)).name(), "same destination, same member");
+            before.put(host, m);
+            spread.merge(m, 1, Integer::sum);
+        }
+        assertEquals(3, spread.size());
+        spread.values().forEach(n -> assertTrue(n > 50, "uneven spread " + spread));
+        book.record("b", 0);
+        int moved = 0;
+        for (Map.Entry<String, String> e : before.entrySet()) {
+            String now = g.leaf(to(e.getKey())).name();
+            assertNotEquals("b", now);
+            if (!e.getValue().equals("b") && !now.equals(e.getValue())) {
+                moved++;
+            }
+        }
+        assertEquals(0, moved, "destinations not on the lost member stay where they were");
+    }
+
+    @Test
+    void nestedGroupsResolveToTheirLeaf() {
+        ProxyGroup inner = group("inner", "fallback", "x", "y");
+        ProxyGroup outer = group("outer", "select", "inner", "z");
+        book.record("x", 0);
+        assertEquals("y", outer.leaf().name());
+        assertTrue(outer.select("z"));
+        assertEquals("z", outer.leaf().name());
+        assertEquals("inner", new ProxyGroup("o2", "select", List.of("inner"), all).now());
+        assertEquals("y", inner.now());
+    }
+}
