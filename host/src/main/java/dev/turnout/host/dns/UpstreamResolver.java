@@ -76,6 +76,8 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     private final SocketBinder binder;
     private final Settings settings;
     private final ReplyCache cache;
+    private final java.util.concurrent.ConcurrentHashMap<String, Future<UpstreamReply>> inflight =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final long timeoutMillis;
 
     /**
@@ -213,7 +215,13 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         if (servers.isEmpty()) {
             return loop.newFailedFuture(new UnknownHostException(name + ": no nameservers configured"));
         }
+        // Identical questions already on their way share one upstream exchange.
         Promise<UpstreamReply> p = loop.newPromise();
+        Future<UpstreamReply> existing = inflight.putIfAbsent(key, p);
+        if (existing != null) {
+            return existing;
+        }
+        p.addListener(f -> inflight.remove(key, p));
         loop.execute(() -> attempt(p, loop, name, type, key, 0, null));
         return p;
     }

@@ -151,4 +151,19 @@ class UpstreamResolverTest {
         assertEquals(InetAddress.getByName("198.51.100.1"), r.lookup("198.51.100.1"));
         assertEquals(0, sockets.get());
     }
+
+    @Test
+    void concurrentIdenticalQuestionsShareOneExchange() throws Exception {
+        AtomicInteger sockets = new AtomicInteger();
+        UpstreamResolver r = resolver(List.of(udp(dnsmasq.address)), ch -> sockets.incrementAndGet(),
+                Duration.ofSeconds(2), 1232);
+        List<Future<List<InetAddress>>> all = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            all.add(r.resolveAll("shared.example.test"));
+        }
+        for (Future<List<InetAddress>> f : all) {
+            assertEquals(List.of(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS)), f.get(5, TimeUnit.SECONDS));
+        }
+        assertEquals(1, sockets.get());
+    }
 }
