@@ -59,6 +59,7 @@ public final class DnsHandler {
     private final LongAdder fakeAnswers = new LongAdder();
     private final LongAdder forwarded = new LongAdder();
     private final LongAdder malformed = new LongAdder();
+    private volatile long lastExhaustedWarning = System.nanoTime() - 20_000_000_000L;
 
     /**
      * @param options  mode and IPv6 switch
@@ -180,7 +181,12 @@ public final class DnsHandler {
         }
         int slot = pool.assignSlot(name);
         if (slot < 0) {
-            LOG.warn("fake-ip pool {} exhausted: every address is held by an open flow", pool.range());
+            long now = System.nanoTime();
+            if (now - lastExhaustedWarning > 10_000_000_000L) {
+                // At most one warning per 10 s: exhaustion tends to come as a flood of queries.
+                lastExhaustedWarning = now;
+                LOG.warn("fake-ip pool {} exhausted: every address is held by an open flow", pool.range());
+            }
             return encode(r, DnsResponseCode.SERVFAIL, false, null, null);
         }
         fakeAnswers.increment();

@@ -29,6 +29,7 @@ public final class DnsServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DnsServer.class);
     static final int TCP_IDLE_SECONDS = 30;
+    private static final int TCP_LIMIT_FRAME = DnsHandler.TCP_LIMIT + 2;
 
     private final InetSocketAddress listen;
     private final DnsHandler handler;
@@ -74,8 +75,6 @@ public final class DnsServer implements AutoCloseable {
             throw e;
         }
     }
-
-    private static final int TCP_LIMIT_FRAME = DnsHandler.TCP_LIMIT + 2;
 
     public synchronized InetSocketAddress udpAddress() {
         return udpAddress;
