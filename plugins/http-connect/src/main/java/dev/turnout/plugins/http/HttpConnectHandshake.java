@@ -5,6 +5,7 @@ import dev.turnout.api.RejectedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Promise;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +44,7 @@ final class HttpConnectHandshake extends ChannelInboundHandlerAdapter {
 
     /** The request-target of the CONNECT ({@code host:port}, IPv6 in brackets), or {@code null} if unsafe. */
     static String authority(Destination d) {
-        String host = d.hostOrAddress();
+        String host = d.hasHost() ? d.host() : NetUtil.toAddressString(d.address());
         for (int i = 0; i < host.length(); i++) {
             char c = host.charAt(i);
             if (c <= ' ' || c >= 0x7f || c == '/' || c == '@') {
