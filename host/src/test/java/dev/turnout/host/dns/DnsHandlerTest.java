@@ -240,4 +240,34 @@ class DnsHandlerTest {
             out.release();
         }
     }
+
+    @Test
+    void tinyPoolRecyclesButKeepsPinnedNames() throws Exception {
+        DnsOptions o = new DnsOptions(true, null, EnhancedMode.FAKE_IP, Cidr.parse("198.18.0.1/29"), null, null,
+                List.of(), null, null, false, null);
+        FakeIpPool pool = new FakeIpPool(o.fakeIpRange(), List.of(InetAddress.getByName("198.18.0.2")),
+                Integer.MAX_VALUE);
+        DnsHandler h = new DnsHandler(o, pool, null, FakeIpFilter.empty(), HostsTable.empty(),
+                new UpstreamResolver(List.of(), HostsTable.empty(), false, group, SocketBinder.NONE,
+                        UpstreamResolver.Settings.defaults()));
+        InetAddress held = addresses(h, "held.example.com", DnsRecordType.A).get(0);
+        assertEquals("held.example.com", pool.acquire(held)); // an open flow to it
+        InetAddress first = addresses(h, "churn0.example.com", DnsRecordType.A).get(0);
+        for (int i = 1; i < 12; i++) {
+            InetAddress a = addresses(h, "churn" + i + ".example.com", DnsRecordType.A).get(0);
+            assertNotEquals(held, a);
+        }
+        assertNotEquals("churn0.example.com", pool.nameOf(first), "old mappings were recycled");
+        assertEquals(List.of(held), addresses(h, "held.example.com", DnsRecordType.A));
+        // Every address pinned: SERVFAIL rather than a wrong mapping.
+        for (int i = 0; i < 3; i++) {
+            pool.acquire(addresses(h, "pin" + i + ".example.com", DnsRecordType.A).get(0));
+        }
+        DnsResponse r = ask(h, 99, "nospace.example.com", DnsRecordType.A);
+        try {
+            assertEquals(DnsResponseCode.SERVFAIL, r.code());
+        } finally {
+            r.release();
+        }
+    }
 }
