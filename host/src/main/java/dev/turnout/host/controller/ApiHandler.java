@@ -298,6 +298,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 try {
                     work.run();
                 } catch (ConfigException e) {
+                    log.warn("reload asked for by the controller failed, keeping the running config: {}", e.getMessage());
                     status = HttpResponseStatus.BAD_REQUEST;
                     message = e.getMessage();
                 } catch (IOException e) {

@@ -1,0 +1,460 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.turnout.dist.controller.Api;
+import dev.turnout.dist.controller.ControllerPeers;
+import dev.turnout.dist.controller.Launched;
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.host.controller.Json;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The external controller end to end: the packaged launcher runs Turnout in a namespace of the test's own
+ * with the configuration Clash 1.18's responses were recorded with (plus an emoji-named group and a rule
+ * provider), dante behind {@code s5}, and curl, a WebSocket client and byte-level clients in front.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ControllerIT {
+
+    static final int MIXED = 7890;
+    static final int CONTROLLER = 9090;
+    static final int DANTE = 1080;
+    static final int HTTP = 8080;
+    static final int SILENT = 8099;
+    static final String SECRET = "s3cret";
+    static final String EMOJI = "🚀 Proxy";
+    static final String EMOJI_PATH = "/proxies/%F0%9F%9A%80%20Proxy";
+
+    @TempDir
+    static Path dir;
+
+    Netns ns;
+    Launched turnout;
+    Api api;
+    Path config;
+
+    @BeforeAll
+    void start() throws Exception {
+        String why = Netns.unavailableReason();
+        assumeTrue(why == null, () -> "skipped: " + why);
+        for (String binary : new String[] {"danted", "curl"}) {
+            String missing = Daemons.missing(binary);
+            assumeTrue(missing == null, () -> "skipped: " + missing);
+        }
+        ns = Netns.create("tctl");
+        ns.hosts(Map.of("hang.test", "127.0.0.1", "all0.test", "127.0.0.1", "all1.test", "127.0.0.1",
+                "all2.test", "127.0.0.1", "ws.test", "127.0.0.1", "logged.test", "127.0.0.1"));
+        ns.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
+        ns.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));
+        Daemons.dante(ns, dir, DANTE, dir.resolve("danted.log"));
+        ns.awaitTcpPort(HTTP, Duration.ofSeconds(20));
+        ns.awaitTcpPort(SILENT, Duration.ofSeconds(20));
+        Files.writeString(dir.resolve("local.list"), "# two entries\nDOMAIN-SUFFIX,local.test\nDOMAIN,other.test\n");
+        config = dir.resolve("config.yaml");
+        Files.writeString(config, configText("MATCH,DIRECT"));
+        turnout = Launched.start(ns, config, dir.resolve("turnout.log"), CONTROLLER);
+        ns.awaitTcpPort(MIXED, Duration.ofSeconds(30));
+        api = new Api(ns, CONTROLLER, SECRET);
+    }
+
+    /** The recorded configuration, an emoji group that names it, and an unused file provider. */
+    static String configText(String lastRule) {
+        return String.join("\n",
+                "mixed-port: " + MIXED,
+                "bind-address: 127.0.0.1",
+                "external-controller: 127.0.0.1:" + CONTROLLER,
+                "secret: " + SECRET,
+                "proxies:",
+                "  - {name: s5, type: socks5, server: 127.0.0.1, port: " + DANTE + "}",
+                "  - {name: h1, type: http, server: 127.0.0.1, port: 8888}",
+                "proxy-groups:",
+                "  - {name: G, type: select, proxies: [s5, h1, DIRECT]}",
+                "  - {name: \"" + EMOJI + "\", type: select, proxies: [G, DIRECT]}",
+                "rule-providers:",
+                "  local: {type: file, behavior: classical, format: text, path: ./local.list}",
+                "rules:",
+                "  - DOMAIN-SUFFIX,example.test,G",
+                "  - IP-CIDR,203.0.113.0/24,DIRECT,no-resolve",
+                "  - " + lastRule,
+                "");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (turnout != null) {
+            turnout.close();
+        }
+        if (ns != null) {
+            ns.close();
+        }
+    }
+
+    /** Clash's recorded answers, in ../shared/clash-api beside the repository. */
+    private static Path recorded(String name) {
+        Path repo = Path.of(System.getProperty("turnout.repo", System.getProperty("user.dir"))).toAbsolutePath();
+        for (Path p = repo; p != null; p = p.getParent()) {
+            Path candidate = p.resolve("shared/clash-api").resolve(name);
+            if (Files.exists(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static Object recordedJson(String name) throws Exception {
+        Path p = recorded(name);
+        assumeTrue(p != null, () -> "skipped: ../shared/clash-api/" + name + " is not here");
+        return Json.parse(Files.readString(p, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    @Order(1)
+    void answersInClash118Shapes() throws Exception {
+        assertEquals(recordedJson("configs.json"), api.get("/configs").json());
+        assertEquals(recordedJson("rules.json"), api.get("/rules").json());
+        assertEquals(recordedJson("proxies_G.json"), api.get("/proxies/G").json());
+        assertEquals(recordedJson("connections.json"), api.get("/connections").json());
+        Map<String, Object> version = api.get("/version").object();
+        assertTrue(version.get("version") instanceof String v && !v.isEmpty(), version::toString);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> clash = (Map<String, Object>) ((Map<String, Object>) recordedJson("proxies.json")).get("proxies");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> ours = (Map<String, Object>) api.get("/proxies").object().get("proxies");
+        for (String name : clash.keySet()) {
+            if (!name.equals("GLOBAL")) {
+                assertEquals(clash.get(name), ours.get(name), name);
+            }
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> global = new LinkedHashMap<>((Map<String, Object>) ours.get("GLOBAL"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> clashGlobal = (Map<String, Object>) clash.get("GLOBAL");
+        assertEquals(List.of("DIRECT", "REJECT", "s5", "h1", "G", EMOJI), global.get("all"));
+        global.put("all", clashGlobal.get("all"));
+        assertEquals(clashGlobal, global);
+    }
+
+    @Test
+    void refusesWrongOrMissingSecretWith401() throws Exception {
+        for (Api stranger : new Api[] {api.anonymous(), api.withSecret("s3cre"), api.withSecret("s3cret2")}) {
+            Api.Response r = stranger.get("/proxies");
+            assertEquals(401, r.status(), r::toString);
+            assertEquals(Map.of("message", "Unauthorized"), r.json());
+        }
+        // ?token= counts for WebSockets only, as in Clash.
+        assertEquals(401, api.anonymous().get("/proxies?token=" + SECRET).status());
+        Netns.Result ws = ns.run(Duration.ofSeconds(30), ControllerPeers.command("ws",
+                "ws://127.0.0.1:" + CONTROLLER + "/traffic?token=wrong", "1", "5"));
+        assertEquals(3, ws.exitCode(), ws.stdout() + ws.stderr());
+        assertTrue(ws.stdout().startsWith("refused"), ws.stdout());
+    }
+
+    @Test
+    void unknownNamesGet404WithJsonMessage() throws Exception {
+        String[][] calls = {
+                {"GET", "/proxies/nope"}, {"PUT", "/proxies/nope"}, {"GET", "/proxies/nope/delay?timeout=100"},
+                {"GET", "/proxies/%F0%9F%9A%80%20Nope"}, {"DELETE", "/connections/987654"},
+                {"GET", "/providers/rules/nope"}, {"PUT", "/providers/rules/nope"}, {"GET", "/nothing-here"}};
+        for (String[] c : calls) {
+            Api.Response r = api.call(c[0], c[1], c[0].equals("PUT") ? "{\"name\":\"DIRECT\"}" : null);
+            assertEquals(404, r.status(), () -> c[0] + " " + c[1] + ": " + r);
+            assertTrue(r.object().get("message") instanceof String, r::toString);
+            assertTrue(r.headers().toLowerCase().contains("content-type: application/json"), r::headers);
+        }
+    }
+
+    @Test
+    void badBodiesGet400() throws Exception {
+        assertEquals(400, api.call("PUT", "/proxies/G", "{bad").status());
+        assertEquals(400, api.call("PUT", "/proxies/G", "{\"name\": 7}").status());
+        assertEquals(400, api.call("PATCH", "/configs", "[").status());
+        assertEquals(400, api.call("PATCH", "/configs", "{\"mode\":\"sideways\"}").status());
+        assertEquals(400, api.call("PUT", "/configs", "{\"path\":\"relative.yaml\"}").status());
+        Api.Response notSelector = api.call("PUT", "/proxies/s5", "{\"name\":\"DIRECT\"}");
+        assertEquals(400, notSelector.status());
+        assertEquals(Map.of("message", "Must be a Selector"), notSelector.json());
+        Api.Response notMember = api.call("PUT", "/proxies/G", "{\"name\":\"REJECT\"}");
+        assertEquals(400, notMember.status());
+        assertEquals("G", api.get("/proxies/G").object().get("name"));
+    }
+
+    @Test
+    void oversizedBodyIsRefusedWith413() throws Exception {
+        Path big = dir.resolve("big.json");
+        Files.writeString(big, "{\"payload\":\"" + "a".repeat(1_100_000) + "\"}");
+        Api.Response r = api.call("PUT", "/configs", null, "-H", "Content-Type: application/json", "--data-binary", "@" + big);
+        assertEquals(413, r.status(), r::toString);
+    }
+
+    @Test
+    void selectsByUrlEncodedEmojiNameAndSavesTheChoice() throws Exception {
+        Api.Response put = api.call("PUT", EMOJI_PATH, "{\"name\":\"DIRECT\"}");
+        assertEquals(204, put.status(), put::toString);
+        Map<String, Object> g = api.get(EMOJI_PATH).object();
+        assertEquals(EMOJI, g.get("name"));
+        assertEquals("DIRECT", g.get("now"));
+        assertEquals(List.of("G", "DIRECT"), g.get("all"));
+        java.util.Properties saved = new java.util.Properties();
+        try (var in = Files.newBufferedReader(dir.resolve(".turnout-selections"), StandardCharsets.UTF_8)) {
+            saved.load(in);
+        }
+        assertEquals("DIRECT", saved.getProperty(EMOJI));
+        assertEquals(204, api.call("PUT", EMOJI_PATH, "{\"name\":\"G\"}").status());
+    }
+
+    @Test
+    void patchChangesModeAndLogLevel() throws Exception {
+        try {
+            assertEquals(204, api.call("PATCH", "/configs", "{\"mode\":\"global\",\"log-level\":\"debug\"}").status());
+            Map<String, Object> c = api.get("/configs").object();
+            assertEquals("global", c.get("mode"));
+            assertEquals("debug", c.get("log-level"));
+        } finally {
+            assertEquals(204, api.call("PATCH", "/configs", "{\"mode\":\"Rule\",\"log-level\":\"info\"}").status());
+        }
+        assertEquals("rule", api.get("/configs").object().get("mode"));
+    }
+
+    @Test
+    void putConfigsReloadsAndAFailingReloadChangesNothing() throws Exception {
+        Object before = api.get("/rules").json();
+        Api.Response bad = api.call("PUT", "/configs", Json.write(Map.of("payload", configText("MATCH,NO-SUCH-OUTBOUND"))));
+        assertEquals(400, bad.status(), bad::toString);
+        assertTrue(String.valueOf(bad.object().get("message")).contains("NO-SUCH-OUTBOUND"), bad::toString);
+        assertEquals(before, api.get("/rules").json());
+
+        Api.Response good = api.call("PUT", "/configs", Json.write(Map.of("payload", configText("MATCH,G"))));
+        assertEquals(204, good.status(), good::toString);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> rules = (List<Map<String, Object>>) api.get("/rules").object().get("rules");
+        assertEquals(Map.of("type", "Match", "payload", "", "proxy", "G"), rules.get(2));
+
+        Api.Response byPath = api.call("PUT", "/configs?force=true", Json.write(Map.of("path", config.toString())));
+        assertEquals(204, byPath.status(), byPath::toString);
+        assertEquals(before, api.get("/rules").json());
+    }
+
+    @Test
+    void ruleProvidersAreListedAndRefreshed() throws Exception {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> local = (Map<String, Object>) ((Map<String, Object>) api.get("/providers/rules").object()
+                .get("providers")).get("local");
+        assertEquals("local", local.get("name"));
+        assertEquals("Rule", local.get("type"));
+        assertEquals("File", local.get("vehicleType"));
+        assertEquals("Classical", local.get("behavior"));
+        assertEquals(new BigDecimal(2), local.get("ruleCount"));
+        Api.Response refresh = api.call("PUT", "/providers/rules/local", null);
+        assertEquals(204, refresh.status(), refresh::toString);
+    }
+
+    @Test
+    void delayIsMeasuredThroughTheOutbound() throws Exception {
+        String url = "url=http%3A%2F%2F127.0.0.1%3A" + HTTP + "%2Fgenerate_204";
+        for (String name : new String[] {"DIRECT", "s5", "G"}) {
+            Api.Response r = api.get("/proxies/" + name + "/delay?timeout=3000&" + url);
+            assertEquals(200, r.status(), () -> name + ": " + r);
+            int delay = ((BigDecimal) r.object().get("delay")).intValue();
+            assertTrue(delay > 0 && delay < 3000, name + " delay " + delay);
+        }
+        Api.Response down = api.get("/proxies/h1/delay?timeout=2000&" + url);
+        assertEquals(503, down.status(), down::toString);
+        assertEquals(Map.of("message", "An error occurred in the delay test"), down.json());
+        Api.Response slow = api.get("/proxies/DIRECT/delay?timeout=500&url=http%3A%2F%2F127.0.0.1%3A" + SILENT + "%2F");
+        assertEquals(504, slow.status(), slow::toString);
+        assertEquals(Map.of("message", "Timeout"), slow.json());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> history = (List<Map<String, Object>>) api.get("/proxies/s5").object().get("history");
+        assertFalse(history.isEmpty());
+        assertTrue(history.get(history.size() - 1).containsKey("time"));
+    }
+
+    @Test
+    void deleteClosesALiveConnectionMadeThroughTheMixedPort() throws Exception {
+        Path curlLog = dir.resolve("hanging-curl.log");
+        Process curl = ns.spawn(curlLog, "curl", "-sS", "--max-time", "60", "--socks5-hostname", "127.0.0.1:" + MIXED,
+                "http://hang.test:" + SILENT + "/");
+        Map<String, Object> conn = awaitConnection("hang.test", Duration.ofSeconds(15));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> meta = (Map<String, Object>) conn.get("metadata");
+        assertEquals("tcp", meta.get("network"));
+        assertEquals(Integer.toString(SILENT), meta.get("destinationPort"));
+        assertEquals("Match", conn.get("rule"));
+        assertEquals(List.of("DIRECT"), conn.get("chains"));
+        assertTrue(String.valueOf(conn.get("start")).endsWith("Z"), conn::toString);
+
+        Api.Response del = api.call("DELETE", "/connections/" + conn.get("id"), null);
+        assertEquals(204, del.status(), del::toString);
+        assertTrue(curl.waitFor(10, TimeUnit.SECONDS), "curl still waiting after the connection was closed");
+        assertNotEquals(0, curl.exitValue());
+        assertTrue(connectionsTo("hang.test").isEmpty());
+    }
+
+    @Test
+    void deleteAllClosesEveryConnection() throws Exception {
+        List<Process> curls = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            curls.add(ns.spawn(dir.resolve("all-" + i + ".log"), "curl", "-sS", "--max-time", "60", "--proxy",
+                    "http://127.0.0.1:" + MIXED, "--proxytunnel", "http://all" + i + ".test:" + SILENT + "/"));
+        }
+        for (int i = 0; i < 3; i++) {
+            awaitConnection("all" + i + ".test", Duration.ofSeconds(15));
+        }
+        assertEquals(204, api.call("DELETE", "/connections", null).status());
+        for (Process p : curls) {
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "a curl still runs after DELETE /connections");
+        }
+    }
+
+    @Test
+    void connectionsStreamOverWebSocketShowsALiveFlow() throws Exception {
+        Process curl = ns.spawn(dir.resolve("ws-curl.log"), "curl", "-sS", "--max-time", "60", "--socks5-hostname",
+                "127.0.0.1:" + MIXED, "http://ws.test:" + SILENT + "/");
+        try {
+            awaitConnection("ws.test", Duration.ofSeconds(15));
+            Netns.Result r = ns.run(Duration.ofSeconds(40), ControllerPeers.command("ws",
+                    "ws://127.0.0.1:" + CONTROLLER + "/connections?interval=300&token=" + SECRET, "3", "20"));
+            assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+            List<String> lines = r.stdout().lines().toList();
+            assertEquals(3, lines.size(), r.stdout());
+            for (String line : lines) {
+                Map<String, Object> snapshot = Json.parseObject(line);
+                assertTrue(snapshot.containsKey("downloadTotal") && snapshot.containsKey("uploadTotal"), line);
+                assertTrue(line.contains("ws.test"), line);
+            }
+        } finally {
+            curl.destroy();
+        }
+    }
+
+    @Test
+    void trafficStreamsAsChunkedLinesAndOverWebSocket() throws Exception {
+        Netns.Result chunked = ns.run(Duration.ofSeconds(20), "curl", "-sS", "-N", "--max-time", "3.5", "-H",
+                "Authorization: Bearer " + SECRET, "http://127.0.0.1:" + CONTROLLER + "/traffic");
+        List<String> lines = chunked.stdout().lines().filter(l -> !l.isBlank()).toList();
+        assertTrue(lines.size() >= 2, "traffic lines: " + chunked.stdout() + chunked.stderr());
+        for (String l : lines) {
+            Map<String, Object> t = Json.parseObject(l);
+            assertEquals(java.util.Set.of("up", "down"), t.keySet());
+        }
+        Netns.Result ws = ns.run(Duration.ofSeconds(30), ControllerPeers.command("ws",
+                "ws://127.0.0.1:" + CONTROLLER + "/traffic?token=" + SECRET, "2", "10"));
+        assertEquals(0, ws.exitCode(), ws.stdout() + ws.stderr());
+        assertTrue(ws.stdout().lines().allMatch(l -> l.startsWith("{\"up\":")), ws.stdout());
+    }
+
+    @Test
+    void logsStreamOverWebSocketAndAsChunkedLines() throws Exception {
+        Process watcher = ns.spawn(dir.resolve("ws-logs.out"), ControllerPeers.command("ws",
+                "ws://127.0.0.1:" + CONTROLLER + "/logs?level=info&token=" + SECRET, "1", "20"));
+        Path chunkedOut = dir.resolve("chunked-logs.out");
+        Process chunked = ns.spawn(chunkedOut, "curl", "-sS", "-N", "--max-time", "20", "-H", "Authorization: Bearer " + SECRET,
+                "http://127.0.0.1:" + CONTROLLER + "/logs?level=warning");
+        Thread.sleep(2000); // both subscribed
+        // An info line (a route) and a warning line (a failing reload) to see.
+        ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "5", "--socks5-hostname", "127.0.0.1:" + MIXED,
+                "http://logged.test:" + HTTP + "/");
+        api.call("PUT", "/configs", Json.write(Map.of("payload", configText("MATCH,NO-SUCH-OUTBOUND"))));
+        assertTrue(watcher.waitFor(20, TimeUnit.SECONDS), "no log line over the WebSocket");
+        String wsLine = Files.readString(dir.resolve("ws-logs.out")).trim();
+        Map<String, Object> entry = Json.parseObject(wsLine.lines().findFirst().orElse("{}"));
+        assertTrue(List.of("info", "warning", "error").contains(entry.get("type")), wsLine);
+        assertTrue(entry.get("payload") instanceof String, wsLine);
+        chunked.destroy();
+        chunked.waitFor(5, TimeUnit.SECONDS);
+        String text = Files.readString(chunkedOut);
+        assertFalse(text.contains("\"type\":\"info\""), "level=warning must hide info lines: " + text);
+        assertTrue(text.contains("{\"type\":\"warning\",\"payload\":\"ApiHandler reload asked for by the controller failed"), text);
+    }
+
+    @Test
+    void streamingClientsAreBounded() throws Exception {
+        Netns.Result r = ns.run(Duration.ofSeconds(60), ControllerPeers.command("streams", Integer.toString(CONTROLLER),
+                "/traffic", "Bearer " + SECRET, "70"));
+        assertTrue(r.stdout().contains("ok=64 busy=6 other=0"), r.stdout() + r.stderr());
+    }
+
+    @Test
+    void corsPreflightNeedsNoSecret() throws Exception {
+        Api.Response r = api.anonymous().call("OPTIONS", "/proxies", null, "-H", "Origin: http://yacd.example",
+                "-H", "Access-Control-Request-Method: PUT", "-H", "Access-Control-Request-Headers: authorization,content-type");
+        assertEquals(204, r.status());
+        String h = r.headers().toLowerCase();
+        assertTrue(h.contains("access-control-allow-origin: *"), h);
+        assertTrue(h.contains("access-control-allow-headers: content-type, authorization"), h);
+        assertTrue(h.contains("put"), h);
+        assertTrue(api.get("/version").headers().toLowerCase().contains("access-control-allow-origin: *"));
+    }
+
+    @Test
+    void dashboardFilesAreServedAndTraversalRefused() throws Exception {
+        Api.Response index = api.anonymous().get("/ui/");
+        assertEquals(200, index.status());
+        assertTrue(index.body().contains("<script src=\"app.js\">"), index.body());
+        assertEquals(200, api.anonymous().get("/ui/app.js").status());
+        assertEquals(301, api.anonymous().get("/ui").status());
+        assertEquals(403, api.anonymous().call("GET", "/ui/..%2F..%2Fetc%2Fpasswd", null, "--path-as-is").status());
+        assertEquals(404, api.anonymous().get("/ui/nothing.js").status());
+    }
+
+    @Test
+    void refusesToStartOnANonLoopbackAddressWithoutASecret() throws Exception {
+        Path open = dir.resolve("open.yaml");
+        Files.writeString(open, String.join("\n", "mixed-port: 7991", "external-controller: 0.0.0.0:9091",
+                "rules:", "  - MATCH,DIRECT", ""));
+        Path dist = Path.of(System.getProperty("turnout.dist"));
+        Netns.Result r = ns.run(Duration.ofSeconds(60), dist.resolve("bin/turnout").toString(), "run", "-c", open.toString(),
+                "--pid-file", dir.resolve("open.pid").toString());
+        assertEquals(2, r.exitCode(), r.stdout() + r.stderr());
+        assertTrue(r.stderr().contains("no 'secret' is set"), r.stderr());
+    }
+
+    private Map<String, Object> awaitConnection(String host, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<Map<String, Object>> found = connectionsTo(host);
+            if (!found.isEmpty()) {
+                return found.get(0);
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no connection to " + host + " appeared; " + api.get("/connections") + "\n" + turnout.log());
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> connectionsTo(String host) throws IOException, InterruptedException {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Object o : (List<Object>) api.get("/connections").object().get("connections")) {
+            Map<String, Object> c = (Map<String, Object>) o;
+            if (host.equals(((Map<String, Object>) c.get("metadata")).get("host"))) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+}

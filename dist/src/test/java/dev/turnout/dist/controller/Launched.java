@@ -1,0 +1,51 @@
+package dev.turnout.dist.controller;
+
+import dev.turnout.dist.testing.Netns;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** The packaged launcher running {@code turnout run -c CONFIG} inside a namespace, until stopped. */
+public final class Launched implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+
+    private Launched(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts Turnout and waits, bounded, until the controller's port listens. */
+    public static Launched start(Netns ns, Path config, Path log, int controllerPort) throws IOException, InterruptedException {
+        Path dist = Path.of(System.getProperty("turnout.dist"));
+        Process p = ns.spawn(log, dist.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
+                "--pid-file", config.resolveSibling("turnout-" + controllerPort + ".pid").toString());
+        Launched l = new Launched(p, log);
+        try {
+            ns.awaitTcpPort(controllerPort, Duration.ofSeconds(30));
+        } catch (IOException e) {
+            throw new IOException(e.getMessage() + "\n" + l.log(), e);
+        }
+        return l;
+    }
+
+    public String log() {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "(no log)";
+        } catch (IOException e) {
+            return "(unreadable log: " + e + ")";
+        }
+    }
+
+    /** Stops Turnout politely (SIGTERM: shutdown hooks run), forcibly after 10 s. */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+}
