@@ -43,6 +43,11 @@ final class Socks5DatagramSession implements DatagramSession {
                                          DatagramSession.Receiver receiver) {
         Promise<DatagramSession> promise = loop.newPromise();
         DatagramSession.Receiver unwrapping = (sender, datagram) -> {
+            if (!fromRelay(sender, relay)) {
+                // Anyone can send to our UDP port; only the relay may speak for the destinations.
+                datagram.release();
+                return;
+            }
             InetSocketAddress from = Socks5DatagramCodec.readHeader(datagram);
             if (from == null) {
                 datagram.release();
@@ -63,6 +68,14 @@ final class Socks5DatagramSession implements DatagramSession {
             promise.trySuccess(session);
         });
         return promise;
+    }
+
+    /** Whether a datagram came from the relay (by port only when the relay is known by name). */
+    private static boolean fromRelay(InetSocketAddress sender, Destination relay) {
+        if (sender == null || sender.getPort() != relay.port()) {
+            return false;
+        }
+        return !relay.hasAddress() || relay.address().equals(sender.getAddress());
     }
 
     /** The server says nothing more on the control connection; we only need to notice when it closes. */

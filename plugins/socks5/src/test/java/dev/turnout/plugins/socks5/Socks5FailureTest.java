@@ -240,8 +240,12 @@ class Socks5FailureTest {
             })) {
                 Outbound out = socks5(server.port(), Map.of("udp", true));
                 Destination target = Destination.ofHost("dns.test", 53);
+                java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
                 Future<DatagramSession> opened = out.openDatagram(Metadata.internal(Network.UDP, target), loop,
-                        (sender, payload) -> payload.release()).await();
+                        (sender, payload) -> {
+                            received.add(sender + " " + payload.toString(StandardCharsets.US_ASCII));
+                            payload.release();
+                        }).await();
                 assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
                 DatagramSession session = opened.getNow();
                 session.send(target, Unpooled.copiedBuffer("q", StandardCharsets.US_ASCII));
@@ -249,6 +253,14 @@ class Socks5FailureTest {
                 relay.receive(packet);
                 byte[] expected = {0, 0, 0, 3, 8, 'd', 'n', 's', '.', 't', 'e', 's', 't', 0, 53, 'q'};
                 assertArrayEquals(expected, java.util.Arrays.copyOf(packet.getData(), packet.getLength()));
+                // A reply with a SOCKS5 header from a stranger is dropped; the same from the relay arrives.
+                byte[] reply = {0, 0, 0, 1, (byte) 192, 0, 2, 53, 0, 53, 'a'};
+                try (DatagramSocket stranger = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                    stranger.send(new DatagramPacket(reply, reply.length, packet.getSocketAddress()));
+                }
+                relay.send(new DatagramPacket(reply, reply.length, packet.getSocketAddress()));
+                assertEquals("/192.0.2.53:53 a", received.poll(5, TimeUnit.SECONDS));
+                assertEquals(null, received.poll(200, TimeUnit.MILLISECONDS), "the stranger's datagram was dropped");
                 assertTrue(session.isOpen());
                 release.countDown();
                 for (int i = 0; i < 100 && session.isOpen(); i++) {
