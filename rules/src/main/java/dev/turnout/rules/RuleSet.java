@@ -32,6 +32,7 @@ public final class RuleSet {
     private final List<RuleLine> lines;
     private final String[] targets;
     private final String[] written;
+    private final Decision[] decisions;
     private final Index index;
     private final List<String> warnings;
     private final Map<String, Integer> countByType;
@@ -41,6 +42,10 @@ public final class RuleSet {
         this.lines = lines;
         this.targets = targets;
         this.written = written;
+        this.decisions = new Decision[targets.length];
+        for (int i = 0; i < targets.length; i++) {
+            decisions[i] = new Decision(targets[i], written[i], i); // immutable: shared, so decide() never allocates
+        }
         this.index = index;
         this.warnings = warnings;
         this.countByType = countByType;
@@ -158,7 +163,7 @@ public final class RuleSet {
         if (i == Index.NONE) {
             return Decision.NO_MATCH;
         }
-        return new Decision(targets[i], written[i], i);
+        return decisions[i];
     }
 
     /** Lower case without a trailing dot; allocates only when the host passed something else. */
