@@ -38,8 +38,13 @@ clientmethod: none
 socksmethod: none
 user.privileged: root
 user.unprivileged: nobody
-client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 }
-socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 command: connect }
+client pass {
+  from: 0.0.0.0/0 to: 0.0.0.0/0
+}
+socks pass {
+  from: 0.0.0.0/0 to: 0.0.0.0/0
+  command: connect
+}
 CONF
 inns danted -f "$work/danted.conf" -p "$work/danted.pid" >"$work/danted.out" 2>&1 &
 cat >"$work/config.yaml" <<CONF

@@ -27,6 +27,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class ConfigErrorsIT {
 
+    @org.junit.jupiter.api.io.TempDir
+    Path dir;
+
     static PluginHost plugins;
     static SystemResolver resolver;
 
@@ -54,24 +57,24 @@ class ConfigErrorsIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = ';', value = {
-        "yaml syntax; mixed-port: 7890|rules: [a, b; c.yaml:2:15: invalid YAML: expected ',' or ']', but got <stream end>",
-        "port not a number; mixed-port: seventy; c.yaml:1:13: 'mixed-port' must be a whole number, got 'seventy'",
-        "port out of range; mixed-port: 70000; c.yaml:1:13: 'mixed-port' must be a port from 0 to 65535, got 70000",
-        "proxies not a list; proxies: {a: 1}; c.yaml:1:10: expected 'proxies' (a list of outbounds), got a mapping",
-        "proxy without type; proxies:|  - {name: a, server: x, port: 1}; c.yaml:2:5: missing 'type'",
-        "unknown type; proxies:|  - {name: a, type: vmess, server: x, port: 1}; c.yaml:2:23: unknown outbound type 'vmess' for 'a'; available types: direct, http, reject, socks5",
-        "socks5 without server; proxies:|  - {name: a, type: socks5, port: 1}; c.yaml:2:5: 'server' is required for type socks5",
-        "socks5 bad port; proxies:|  - {name: a, type: socks5, server: x, port: 99999}; c.yaml:2:47: 'port' must be a port from 1 to 65535, got 99999",
-        "duplicate names; proxies:|  - {name: a, type: reject}|  - {name: a, type: reject}; c.yaml:3:11: the name 'a' is used twice",
-        "bad group type; proxy-groups:|  - {name: g, type: relay, proxies: [DIRECT]}; c.yaml:2:23: unknown group type 'relay'; expected one of select, url-test, fallback, load-balance",
-        "group names unknown member; proxy-groups:|  - {name: g, type: select, proxies: [nope]}; c.yaml:2:5: group 'g' names 'nope', which is neither an outbound nor a group",
-        "duplicate key; mixed-port: 1|mixed-port: 2; c.yaml:2:1: invalid YAML: found duplicate key mixed-port",
-        "bad log level; log-level: loud; c.yaml:1:12: 'log-level' must be debug, info, warning, error or silent, got 'loud'",
-        "provider missing file; rule-providers:|  p: {type: file, behavior: domain, path: ./nope.yaml}; c.yaml:2:6: provider 'p': file DIR/nope.yaml does not exist",
+    @CsvSource(delimiterString = " ~ ", value = {
+        "yaml syntax ~ mixed-port: 7890|rules: [a, b ~ c.yaml:2:13: invalid YAML: expected ',' or ']', but got <stream end>",
+        "port not a number ~ mixed-port: seventy ~ c.yaml:1:13: 'mixed-port' must be a whole number, got 'seventy'",
+        "port out of range ~ mixed-port: 70000 ~ c.yaml:1:13: 'mixed-port' must be a port from 0 to 65535, got 70000",
+        "proxies not a list ~ proxies: {a: 1} ~ c.yaml:1:10: expected 'proxies' (a list of outbounds), got a mapping",
+        "proxy without type ~ proxies:|  - {name: a, server: x, port: 1} ~ c.yaml:2:5: missing 'type'",
+        "unknown type ~ proxies:|  - {name: a, type: vmess, server: x, port: 1} ~ c.yaml:2:21: unknown outbound type 'vmess' for 'a'; available types: direct, http, reject, socks5",
+        "socks5 without server ~ proxies:|  - {name: a, type: socks5, port: 1} ~ c.yaml:2:5: 'server' is required for type socks5",
+        "socks5 bad port ~ proxies:|  - {name: a, type: socks5, server: x, port: 99999} ~ c.yaml:2:46: 'port' must be a port from 1 to 65535, got 99999",
+        "duplicate names ~ proxies:|  - {name: a, type: reject}|  - {name: a, type: reject} ~ c.yaml:3:12: the name 'a' is used twice",
+        "bad group type ~ proxy-groups:|  - {name: g, type: relay, proxies: [DIRECT]} ~ c.yaml:2:21: unknown group type 'relay'; expected one of select, url-test, fallback, load-balance",
+        "group names unknown member ~ proxy-groups:|  - {name: g, type: select, proxies: [nope]} ~ c.yaml:2:5: group 'g' names 'nope', which is neither an outbound nor a group",
+        "duplicate key ~ mixed-port: 1|mixed-port: 2 ~ c.yaml:2:1: duplicate key 'mixed-port' (first written at line 1)",
+        "bad log level ~ log-level: loud ~ c.yaml:1:12: 'log-level' must be debug, info, warning, error or silent, got 'loud'",
+        "duplicate provider ~ rule-providers:|  p: {type: file, behavior: domain, path: a}|  p: {type: file, behavior: domain, path: b} ~ c.yaml:3:3: duplicate key 'p' (first written at line 2)",
+        "provider missing file ~ rule-providers:|  p: {type: file, behavior: domain, path: ./nope.yaml} ~ c.yaml:2:6: provider 'p': file DIR/nope.yaml does not exist",
     })
-    void brokenConfigNamesFileLineAndColumn(String name, String yaml, String expected, @org.junit.jupiter.api.io.TempDir Path dir)
-            throws Exception {
+    void brokenConfigNamesFileLineAndColumn(String name, String yaml, String expected) throws Exception {
         assertEquals(expected.replace("DIR", dir.toString()), errorOf(yaml, dir));
     }
 }

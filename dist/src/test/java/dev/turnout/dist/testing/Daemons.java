@@ -22,18 +22,27 @@ public final class Daemons {
 
     /** dante-server on 127.0.0.1:{@code port}, no authentication, CONNECT and UDP ASSOCIATE; logs to {@code log}. */
     public static Process dante(Netns ns, Path dir, int port, Path log) throws IOException, InterruptedException {
+        return dante(ns, dir, "127.0.0.1", port, log);
+    }
+
+    /** The same on {@code address}, which also is the address it connects out from. */
+    public static Process dante(Netns ns, Path dir, String address, int port, Path log) throws IOException, InterruptedException {
         Path conf = dir.resolve("danted.conf");
         Files.writeString(conf, String.join("\n",
                 "logoutput: " + log,
-                "internal: 127.0.0.1 port = " + port,
-                "external: 127.0.0.1",
+                // debug 1 logs each request as received (ATYP and address): how a test sees a name was sent.
+                "debug: 1",
+                "internal: " + address + " port = " + port,
+                "external: " + address,
                 "clientmethod: none",
                 "socksmethod: none",
                 "user.privileged: root",
                 "user.unprivileged: nobody",
-                "client pass { from: 0.0.0.0/0 to: 0.0.0.0/0 log: connect disconnect error }",
-                "socks block { from: 0.0.0.0/0 to: 127.0.0.1/32 port = 9 log: connect error }",
-                "socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 command: connect udpassociate udpreply log: connect disconnect error }",
+                // dante wants one keyword per line inside a rule.
+                "client pass {", "  from: 0.0.0.0/0 to: 0.0.0.0/0", "  log: connect disconnect error", "}",
+                "socks block {", "  from: 0.0.0.0/0 to: 127.0.0.1/32 port = 9", "  log: connect error", "}",
+                "socks pass {", "  from: 0.0.0.0/0 to: 0.0.0.0/0", "  command: connect udpassociate udpreply",
+                "  log: connect disconnect error", "}",
                 ""));
         Process p = ns.spawn(dir.resolve("danted.out"), "danted", "-f", conf.toString(), "-p", dir.resolve("danted.pid").toString());
         ns.awaitTcpPort(port, Duration.ofSeconds(15));
@@ -43,15 +52,21 @@ public final class Daemons {
     /** tinyproxy on 127.0.0.1:{@code port}, allowing CONNECT to {@code connectPorts}; logs connections to {@code log}. */
     public static Process tinyproxy(Netns ns, Path dir, int port, Path log, int... connectPorts)
             throws IOException, InterruptedException {
+        return tinyproxy(ns, dir, "127.0.0.1", "127.0.0.1", port, log, connectPorts);
+    }
+
+    /** The same listening on {@code address}, serving clients from {@code allow} (an address or CIDR). */
+    public static Process tinyproxy(Netns ns, Path dir, String address, String allow, int port, Path log,
+                                    int... connectPorts) throws IOException, InterruptedException {
         Path conf = dir.resolve("tinyproxy.conf");
         StringBuilder sb = new StringBuilder();
         sb.append("Port ").append(port).append('\n')
-                .append("Listen 127.0.0.1\n")
+                .append("Listen ").append(address).append('\n')
                 .append("Timeout 30\n")
                 .append("LogFile \"").append(log).append("\"\n")
                 .append("LogLevel Connect\n")
                 .append("MaxClients 64\n")
-                .append("Allow 127.0.0.1\n")
+                .append("Allow ").append(allow).append('\n')
                 .append("DisableViaHeader Yes\n");
         for (int p : connectPorts) {
             sb.append("ConnectPort ").append(p).append('\n');

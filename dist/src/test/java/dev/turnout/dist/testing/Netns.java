@@ -56,6 +56,32 @@ public final class Netns implements AutoCloseable {
         return name;
     }
 
+    /**
+     * Joins this namespace to {@code other} with a veth pair made inside the namespaces themselves (the root
+     * namespace never sees it), addresses and brings both ends up. Addresses carry their prefix
+     * ({@code 192.0.2.1/24}); IPv6 ones are added without duplicate address detection.
+     */
+    public void link(String ifHere, List<String> addressesHere, Netns other, String ifThere, List<String> addressesThere)
+            throws IOException, InterruptedException {
+        must(Duration.ofSeconds(10), "ip", "-n", name, "link", "add", ifHere, "type", "veth", "peer", "name", ifThere,
+                "netns", other.name);
+        for (String a : addressesHere) {
+            ip(a.contains(":") ? List.of("-6", "addr", "add", a, "dev", ifHere, "nodad") : List.of("addr", "add", a, "dev", ifHere));
+        }
+        for (String a : addressesThere) {
+            other.ip(a.contains(":") ? List.of("-6", "addr", "add", a, "dev", ifThere, "nodad") : List.of("addr", "add", a, "dev", ifThere));
+        }
+        ip(List.of("link", "set", ifHere, "up"));
+        other.ip(List.of("link", "set", ifThere, "up"));
+    }
+
+    /** Runs {@code ip ARGS} in this namespace; fails when it fails. */
+    public void ip(List<String> args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "-n", name));
+        cmd.addAll(args);
+        must(Duration.ofSeconds(10), cmd.toArray(String[]::new));
+    }
+
     /** Gives the namespace its own /etc/hosts (ip netns exec bind-mounts /etc/netns/NAME/hosts). */
     public void hosts(Map<String, String> nameToAddress) throws IOException {
         Path dir = Path.of("/etc/netns", name);

@@ -34,6 +34,7 @@ public final class Peers {
             case "udp-echo" -> udpEcho(Integer.parseInt(args[1]));
             case "silent" -> silent(Integer.parseInt(args[1]));
             case "socks5-udp" -> System.exit(socks5Udp(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]), args[4]));
+            case "udp-send" -> System.exit(udpSend(args[1], Integer.parseInt(args[2]), args[3]));
             case "probe" -> probe(Integer.parseInt(args[1]), args[2]);
             case "abandon" -> abandon(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
@@ -164,6 +165,30 @@ public final class Peers {
                 int atyp = buf[3];
                 int headerLength = atyp == 1 ? 10 : atyp == 4 ? 22 : 7 + (buf[4] & 0xff);
                 System.out.println("echo: " + new String(buf, headerLength, p.getLength() - headerLength, StandardCharsets.UTF_8));
+                return 0;
+            }
+            System.out.println("no echo");
+            return 1;
+        }
+    }
+
+    /** A plain UDP exchange (no proxy settings): prints the echo, exit 0 when it came back. */
+    static int udpSend(String host, int port, String message) throws IOException {
+        try (DatagramSocket socket = new DatagramSocket()) {
+            socket.setSoTimeout(1000);
+            byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
+            InetAddress to = InetAddress.getByName(host);
+            for (int attempt = 0; attempt < 5; attempt++) {
+                socket.send(new DatagramPacket(bytes, bytes.length, to, port));
+                byte[] buf = new byte[2048];
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                try {
+                    socket.receive(p);
+                } catch (SocketTimeoutException e) {
+                    continue;
+                }
+                System.out.println("echo: " + new String(buf, 0, p.getLength(), StandardCharsets.UTF_8) + " from "
+                        + p.getAddress().getHostAddress());
                 return 0;
             }
             System.out.println("no echo");

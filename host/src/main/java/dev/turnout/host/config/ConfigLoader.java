@@ -247,7 +247,7 @@ public final class ConfigLoader {
                 return out;
             }
             MappingNode all = mapping(tuple.getValueNode(), "'rule-providers' (a mapping of name to provider)");
-            for (NodeTuple t : all.getValue()) {
+            for (NodeTuple t : entries(all).values()) {
                 String providerName = scalar(t.getKeyNode(), "a provider name");
                 MappingNode m = mapping(t.getValueNode(), "provider '" + providerName + "': a mapping with type, behavior, path");
                 Map<String, NodeTuple> kv = entries(m);
@@ -294,7 +294,7 @@ public final class ConfigLoader {
             if (tuple == null || isNull(tuple.getValueNode())) {
                 return out;
             }
-            for (NodeTuple t : mapping(tuple.getValueNode(), "'hosts' (a mapping of name to address)").getValue()) {
+            for (NodeTuple t : entries(mapping(tuple.getValueNode(), "'hosts' (a mapping of name to address)")).values()) {
                 String host = scalar(t.getKeyNode(), "a host name");
                 Node v = t.getValueNode();
                 List<String> addresses = new ArrayList<>();
@@ -317,7 +317,7 @@ public final class ConfigLoader {
             MappingNode m = mapping(tuple.getValueNode(), "'" + scalar(tuple.getKeyNode(), "a key") + "' (a mapping)");
             Map<String, Object> values = new LinkedHashMap<>();
             Map<String, Origin> origins = new LinkedHashMap<>();
-            for (NodeTuple t : m.getValue()) {
+            for (NodeTuple t : entries(m).values()) {
                 String key = scalar(t.getKeyNode(), "a key");
                 values.put(key, value(t.getValueNode()));
                 origins.put(key, at(t.getValueNode()));
@@ -344,7 +344,12 @@ public final class ConfigLoader {
         private Map<String, NodeTuple> entries(MappingNode m) throws ConfigException {
             Map<String, NodeTuple> out = new LinkedHashMap<>();
             for (NodeTuple t : m.getValue()) {
-                out.put(scalar(t.getKeyNode(), "a key"), t);
+                NodeTuple first = out.putIfAbsent(scalar(t.getKeyNode(), "a key"), t);
+                if (first != null) {
+                    // SnakeYAML checks duplicates only when it builds objects, not when it composes nodes.
+                    throw new ConfigException(at(t.getKeyNode()), "duplicate key '" + scalar(t.getKeyNode(), "a key")
+                            + "' (first written at line " + at(first.getKeyNode()).line() + ")");
+                }
             }
             return out;
         }

@@ -57,7 +57,11 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof Socks5Message m && isFailure(m.decoderResult())) {
             ReferenceCountUtil.release(msg);
-            ctx.close();
+            // Say why before closing: no usable method for a bad greeting, a general failure for a bad request.
+            Object reply = msg instanceof Socks5InitialRequest
+                    ? new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED)
+                    : new DefaultSocks5CommandResponse(Socks5CommandStatus.FAILURE, Socks5AddressType.IPv4, "0.0.0.0", 0);
+            ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         if (msg instanceof Socks5InitialRequest initial) {

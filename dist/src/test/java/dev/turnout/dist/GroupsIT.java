@@ -1,0 +1,241 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.turnout.dist.controller.Api;
+import dev.turnout.dist.controller.ControllerPeers;
+import dev.turnout.dist.controller.Launched;
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Proxy groups against real upstreams: three dante-servers, each behind a forwarder that holds every chunk
+ * for a different time, so one is near, one middling and one far. url-test must settle on the near one;
+ * fallback must leave its first member when it goes down and come back when it returns; a select choice
+ * must survive a restart.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class GroupsIT {
+
+    static final int MIXED = 7890;
+    static final int CONTROLLER = 9090;
+    static final int HEALTH = 8080;
+    static final int TARGET = 8081;
+    static final int SILENT = 8099;
+    /** Per-chunk delays of the far, near and middling upstreams; a check crosses about six chunks. */
+    static final int[] DELAYS = {200, 5, 70};
+    static final String[] NAMES = {"far", "near", "middle"};
+    static final int PRIMARY_FORWARDER = 1184;
+
+    @TempDir
+    static Path dir;
+
+    Netns ns;
+    Launched turnout;
+    Api api;
+    Path config;
+    Process primaryForwarder;
+
+    @BeforeAll
+    void start() throws Exception {
+        String why = Netns.unavailableReason();
+        assumeTrue(why == null, () -> "skipped: " + why);
+        for (String binary : new String[] {"danted", "curl"}) {
+            String missing = Daemons.missing(binary);
+            assumeTrue(missing == null, () -> "skipped: " + missing);
+        }
+        ns = Netns.create("tgrp");
+        ns.hosts(Map.of("target.test", "127.0.0.1", "hold.test", "127.0.0.1"));
+        ns.spawn(dir.resolve("health.log"), Daemons.peer("http", Integer.toString(HEALTH)));
+        ns.spawn(dir.resolve("target.log"), Daemons.peer("http", Integer.toString(TARGET)));
+        ns.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));
+        for (int i = 0; i < 3; i++) {
+            Path d = Files.createDirectories(dir.resolve("dante-" + NAMES[i]));
+            Daemons.dante(ns, d, 1081 + i, d.resolve("danted.log"));
+            ns.spawn(dir.resolve("forward-" + NAMES[i] + ".log"), ControllerPeers.command("delay-forward",
+                    Integer.toString(1181 + i), Integer.toString(1081 + i), Integer.toString(DELAYS[i])));
+            ns.awaitTcpPort(1181 + i, Duration.ofSeconds(20));
+        }
+        startPrimaryForwarder();
+        ns.awaitTcpPort(HEALTH, Duration.ofSeconds(20));
+        ns.awaitTcpPort(TARGET, Duration.ofSeconds(20));
+        String url = "http://127.0.0.1:" + HEALTH + "/generate_204";
+        config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n",
+                "mixed-port: " + MIXED,
+                "external-controller: 127.0.0.1:" + CONTROLLER,
+                "proxies:",
+                "  - {name: far, type: socks5, server: 127.0.0.1, port: 1181}",
+                "  - {name: near, type: socks5, server: 127.0.0.1, port: 1182}",
+                "  - {name: middle, type: socks5, server: 127.0.0.1, port: 1183}",
+                "  - {name: primary, type: socks5, server: 127.0.0.1, port: " + PRIMARY_FORWARDER + "}",
+                "proxy-groups:",
+                "  - {name: auto, type: url-test, proxies: [far, middle, near], url: '" + url + "', interval: 2, tolerance: 50}",
+                "  - {name: fb, type: fallback, proxies: [primary, near], url: '" + url + "', interval: 1}",
+                "  - {name: pick, type: select, proxies: [near, middle, auto]}",
+                "rules:",
+                "  - DOMAIN,target.test,auto",
+                "  - DOMAIN,hold.test,fb",
+                "  - MATCH,DIRECT",
+                ""));
+        turnout = Launched.start(ns, config, dir.resolve("turnout.log"), CONTROLLER);
+        ns.awaitTcpPort(MIXED, Duration.ofSeconds(30));
+        api = new Api(ns, CONTROLLER, null);
+    }
+
+    private void startPrimaryForwarder() throws IOException, InterruptedException {
+        primaryForwarder = ns.spawn(dir.resolve("forward-primary.log"), ControllerPeers.command("delay-forward",
+                Integer.toString(PRIMARY_FORWARDER), "1081", "0"));
+        ns.awaitTcpPort(PRIMARY_FORWARDER, Duration.ofSeconds(20));
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (turnout != null) {
+            turnout.close();
+        }
+        if (ns != null) {
+            ns.close();
+        }
+    }
+
+    private String now(String group) throws Exception {
+        return String.valueOf(api.get("/proxies/" + group).object().get("now"));
+    }
+
+    private boolean awaitNow(String group, String member, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (member.equals(now(group))) {
+                return true;
+            }
+            Thread.sleep(250);
+        }
+        return false;
+    }
+
+    @SuppressWarnings("unchecked")
+    private int lastDelay(String name) throws Exception {
+        List<Map<String, Object>> h = (List<Map<String, Object>>) api.get("/proxies/" + name).object().get("history");
+        return h.isEmpty() ? -1 : ((BigDecimal) h.get(h.size() - 1).get("delay")).intValue();
+    }
+
+    @Test
+    @Order(1)
+    void urlTestPicksTheNearestUpstreamAndFlowsUseIt() throws Exception {
+        assertTrue(awaitNow("auto", "near", Duration.ofSeconds(20)), () -> "auto stays on " + nowQuietly("auto") + "\n" + turnout.log());
+        int far = lastDelay("far");
+        int near = lastDelay("near");
+        int middle = lastDelay("middle");
+        System.out.printf("url-test delays: far %d ms, middle %d ms, near %d ms%n", far, middle, near);
+        assertTrue(near > 0 && near < middle && middle < far, "delays far " + far + " middle " + middle + " near " + near);
+
+        Netns.Result r = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20", "--socks5-hostname",
+                "127.0.0.1:" + MIXED, "http://target.test:" + TARGET + "/via-auto");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.stdout().startsWith("hello /via-auto"), r.stdout());
+        Path nearLog = dir.resolve("dante-near/danted.log");
+        assertTrue(awaitLog(nearLog, "." + TARGET), () -> "near's dante did not carry the flow:\n" + MixedPortIT.read(nearLog));
+        for (String other : new String[] {"far", "middle"}) {
+            assertTrue(!MixedPortIT.read(dir.resolve("dante-" + other + "/danted.log")).contains("." + TARGET),
+                    other + "'s dante carried the flow");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void fallbackLeavesAMemberThatGoesDownAndReturnsWhenItIsBack() throws Exception {
+        assertTrue(awaitNow("fb", "primary", Duration.ofSeconds(10)), () -> "fb on " + nowQuietly("fb"));
+        primaryForwarder.destroy();
+        assertTrue(primaryForwarder.waitFor(10, TimeUnit.SECONDS));
+        long down = System.nanoTime();
+        assertTrue(awaitNow("fb", "near", Duration.ofSeconds(15)), () -> "fb stays on " + nowQuietly("fb"));
+        System.out.printf("fallback moved to near %d ms after primary went down%n", (System.nanoTime() - down) / 1_000_000);
+        Map<String, Object> primary = api.get("/proxies/primary").object();
+        assertEquals(Boolean.FALSE, primary.get("alive"));
+
+        // A flow now goes to the backup.
+        Process hold = ns.spawn(dir.resolve("hold.log"), "curl", "-sS", "--max-time", "30", "--socks5-hostname",
+                "127.0.0.1:" + MIXED, "http://hold.test:" + SILENT + "/");
+        try {
+            assertTrue(awaitChain("hold.test", List.of("near", "fb"), Duration.ofSeconds(15)));
+        } finally {
+            hold.destroy();
+        }
+
+        startPrimaryForwarder();
+        long up = System.nanoTime();
+        assertTrue(awaitNow("fb", "primary", Duration.ofSeconds(15)), () -> "fb did not return, on " + nowQuietly("fb"));
+        System.out.printf("fallback returned to primary %d ms after it came back%n", (System.nanoTime() - up) / 1_000_000);
+    }
+
+    @Test
+    @Order(3)
+    void groupDelayChecksEveryMemberWithTheGroupsUrl() throws Exception {
+        Map<String, Object> delays = api.get("/group/auto/delay").object();
+        assertEquals(java.util.Set.of("far", "middle", "near"), delays.keySet(), delays::toString);
+    }
+
+    @Test
+    @Order(4)
+    void selectChoiceSurvivesReloadAndRestart() throws Exception {
+        assertEquals(204, api.call("PUT", "/proxies/pick", "{\"name\":\"middle\"}").status());
+        assertEquals(204, api.call("PUT", "/configs", "{\"path\":\"" + config + "\"}").status());
+        assertEquals("middle", now("pick"));
+        turnout.close();
+        turnout = Launched.start(ns, config, dir.resolve("turnout-2.log"), CONTROLLER);
+        assertEquals("middle", now("pick"), turnout.log());
+    }
+
+    private String nowQuietly(String group) {
+        try {
+            return now(group) + " " + api.get("/proxies");
+        } catch (Exception e) {
+            return "? (" + e + ")";
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private boolean awaitChain(String host, List<String> chain, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (Object o : (List<Object>) api.get("/connections").object().get("connections")) {
+                Map<String, Object> c = (Map<String, Object>) o;
+                if (host.equals(((Map<String, Object>) c.get("metadata")).get("host")) && chain.equals(c.get("chains"))) {
+                    return true;
+                }
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
+    private static boolean awaitLog(Path log, String needle) throws InterruptedException {
+        for (int i = 0; i < 50; i++) {
+            if (MixedPortIT.read(log).contains(needle)) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
+    }
+}

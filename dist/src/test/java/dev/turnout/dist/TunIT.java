@@ -1,0 +1,226 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * TUN mode end to end: the packaged Turnout takes over a client namespace's traffic through its TUN and
+ * split routes, and applications there reach a server namespace (the "internet") with no proxy settings,
+ * routed by rules to DIRECT, the SOCKS5 plugin (dante), the HTTP plugin (tinyproxy) or REJECT. The upstream
+ * proxies sit inside the captured range, so a loop would show.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TunIT {
+
+    static final String CLIENT = "192.0.2.1";
+    static final String SERVER = "192.0.2.2";
+    static final String VIA_SOCKS = "203.0.113.10";
+    static final String VIA_HTTP = "203.0.113.20";
+    static final String REJECTED = "203.0.113.30";
+    static final String CLIENT6 = "2001:db8::1";
+    static final String SERVER6 = "2001:db8::2";
+    static final int HTTP = 8080;
+    static final int ECHO = 5300;
+
+    Path dir;
+    Path dist;
+    Netns client;
+    Netns server;
+    Path danteLog;
+    Path tinyproxyLog;
+    Path config;
+    Path stateFile;
+    String routesBefore;
+    Process turnout;
+
+    @BeforeAll
+    void start() throws Exception {
+        String why = Netns.unavailableReason();
+        assumeTrue(why == null, () -> "skipped: " + why);
+        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: no /dev/net/tun");
+        for (String binary : new String[] {"danted", "tinyproxy", "curl"}) {
+            String missing = Daemons.missing(binary);
+            assumeTrue(missing == null, () -> "skipped: " + missing);
+        }
+        dist = Path.of(System.getProperty("turnout.dist"));
+        dir = Files.createTempDirectory("ttun");
+        client = Netns.create("ttunc");
+        server = Netns.create("ttuns");
+        client.link("veth0", List.of(CLIENT + "/24", CLIENT6 + "/64"), server, "veth0", List.of(SERVER + "/24", SERVER6 + "/64"));
+        for (String extra : new String[] {VIA_SOCKS, VIA_HTTP, REJECTED}) {
+            server.ip(List.of("addr", "add", extra + "/32", "dev", "veth0"));
+        }
+        client.ip(List.of("route", "add", "default", "via", SERVER));
+        client.ip(List.of("-6", "route", "add", "default", "via", SERVER6));
+        server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
+        server.spawn(dir.resolve("echo.log"), Daemons.peer("udp-echo", Integer.toString(ECHO)));
+        danteLog = dir.resolve("danted.log");
+        tinyproxyLog = dir.resolve("tinyproxy.log");
+        Daemons.dante(server, dir, SERVER, 1080, danteLog);
+        Daemons.tinyproxy(server, dir, SERVER, "192.0.2.0/24", 3128, tinyproxyLog, HTTP);
+        server.awaitTcpPort(HTTP, Duration.ofSeconds(20));
+        stateFile = dir.resolve("routes.state");
+        config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n",
+                "mixed-port: 7890",
+                "log-level: info",
+                "tun:",
+                "  enable: true",
+                "  stack: system",
+                "  device: ttun0",
+                "  inet6-address: 2001:db8:ff::1/126",
+                "  auto-route: true",
+                "  auto-detect-interface: true",
+                "  state-file: " + stateFile,
+                "proxies:",
+                "  - {name: dante, type: socks5, server: " + SERVER + ", port: 1080, udp: true}",
+                "  - {name: tiny, type: http, server: " + SERVER + ", port: 3128}",
+                "rules:",
+                "  - IP-CIDR," + VIA_SOCKS + "/32,dante",
+                "  - IP-CIDR," + VIA_HTTP + "/32,tiny",
+                "  - IP-CIDR," + REJECTED + "/32,REJECT",
+                "  - MATCH,DIRECT",
+                ""));
+        routesBefore = routes();
+        turnout = startTurnout("turnout.log");
+    }
+
+    private Process startTurnout(String logName) throws IOException, InterruptedException {
+        Process p = client.spawn(dir.resolve(logName), dist.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
+                "--pid-file", dir.resolve("pid").toString());
+        client.awaitTcpPort(7890, Duration.ofSeconds(30));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!routes().contains("ttun0") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(routes().contains("ttun0"), () -> "no routes through the TUN:\n" + routes() + MixedPortIT.read(dir.resolve(logName)));
+        return p;
+    }
+
+    private String routes() throws IOException, InterruptedException {
+        return client.run(Duration.ofSeconds(5), "ip", "route", "show").stdout()
+                + client.run(Duration.ofSeconds(5), "ip", "-6", "route", "show").stdout();
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        if (client != null) {
+            client.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private Netns.Result curl(String url) throws IOException, InterruptedException {
+        return client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10", url);
+    }
+
+    private String log() {
+        return MixedPortIT.read(dir.resolve("turnout.log"));
+    }
+
+    @Test
+    @Order(1)
+    void directFlowReachesTheServerFromTheClientsOwnAddress() throws Exception {
+        Netns.Result r = curl("http://" + SERVER + ":" + HTTP + "/direct");
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertEquals("hello /direct from " + CLIENT + "\n", r.stdout());
+        assertTrue(log().contains("[TCP] 198.18.0.1:"), "the flow came through the TUN:\n" + log());
+    }
+
+    @Test
+    @Order(2)
+    void socks5PluginCarriesTheFlowThroughDanteInsideTheCapturedRange() throws Exception {
+        Netns.Result r = curl("http://" + VIA_SOCKS + ":" + HTTP + "/socks");
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertEquals("hello /socks from " + SERVER + "\n", r.stdout());
+        assertTrue(MixedPortIT.read(danteLog).contains(VIA_SOCKS), () -> MixedPortIT.read(danteLog));
+    }
+
+    @Test
+    @Order(3)
+    void httpPluginCarriesTheFlowThroughTinyproxy() throws Exception {
+        Netns.Result r = curl("http://" + VIA_HTTP + ":" + HTTP + "/http");
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertEquals("hello /http from " + SERVER + "\n", r.stdout());
+        assertTrue(MixedPortIT.read(tinyproxyLog).contains(VIA_HTTP), () -> MixedPortIT.read(tinyproxyLog));
+    }
+
+    @Test
+    @Order(4)
+    void rejectResetsAtOnce() throws Exception {
+        long start = System.nanoTime();
+        Netns.Result r = curl("http://" + REJECTED + ":" + HTTP + "/");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertNotEquals(0, r.exitCode());
+        assertTrue(millis < 3000, "took " + millis + " ms: " + r.stderr());
+    }
+
+    @Test
+    @Order(5)
+    void udpEchoesViaDirect() throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(30), Daemons.peer("udp-send", SERVER, Integer.toString(ECHO), "tun-direct"));
+        assertEquals(0, r.exitCode(), r.stdout() + log());
+        assertEquals("echo: tun-direct from " + SERVER, r.stdout().trim());
+    }
+
+    @Test
+    @Order(6)
+    void udpEchoesViaSocks5UdpAssociate() throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(30), Daemons.peer("udp-send", VIA_SOCKS, Integer.toString(ECHO), "tun-socks"));
+        assertEquals(0, r.exitCode(), r.stdout() + log() + MixedPortIT.read(danteLog));
+        assertEquals("echo: tun-socks from " + VIA_SOCKS, r.stdout().trim());
+    }
+
+    @Test
+    @Order(7)
+    void ipv6TcpViaDirect() throws Exception {
+        Netns.Result r = curl("http://[" + SERVER6 + "]:" + HTTP + "/v6");
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertEquals("hello /v6 from " + CLIENT6 + "\n", r.stdout());
+    }
+
+    @Test
+    @Order(8)
+    void routesAreRestoredAfterACleanStopAndAfterKill9AndCleanup() throws Exception {
+        turnout.destroy();
+        assertTrue(turnout.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
+        assertEquals(routesBefore, routes(), "after a clean stop");
+        assertTrue(!Files.exists(stateFile), "state file left after a clean stop");
+
+        Process again = startTurnout("turnout-2.log");
+        assertTrue(Files.exists(stateFile), "no state file while running");
+        assertEquals(0, new ProcessBuilder("kill", "-9", Long.toString(again.pid())).start().waitFor());
+        again.waitFor(10, TimeUnit.SECONDS);
+        Netns.Result cleanup = client.run(Duration.ofSeconds(60), dist.resolve("bin/turnout").toString(), "cleanup",
+                "--state-file", stateFile.toString());
+        assertEquals(0, cleanup.exitCode(), cleanup.stdout() + cleanup.stderr());
+        assertEquals(routesBefore, routes(), "after kill -9 and turnout cleanup");
+        assertTrue(!Files.exists(stateFile), "state file left after cleanup");
+    }
+}
