@@ -8,6 +8,10 @@ import dev.turnout.host.dial.SystemResolver;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.flow.FlowTable;
 import dev.turnout.host.inbound.mixed.MixedInbound;
+import dev.turnout.host.platform.Platform;
+import dev.turnout.host.tun.TunInbound;
+import dev.turnout.host.tun.TunOptions;
+import java.io.IOException;
 import dev.turnout.host.outbound.GroupSupervisor;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.outbound.ProxyGroup;
@@ -95,14 +99,17 @@ public final class Turnout implements AutoCloseable {
         Turnout t = new Turnout(config, plugins);
         try {
             t.openInbounds();
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (RuntimeException | InterruptedException | ConfigException e) {
             t.close();
             throw e;
+        } catch (IOException e) {
+            t.close();
+            throw new IllegalStateException("cannot start the TUN: " + e.getMessage(), e);
         }
         return t;
     }
 
-    private void openInbounds() throws InterruptedException {
+    private void openInbounds() throws InterruptedException, ConfigException, IOException {
         InetAddress bind = address(config.bindAddress());
         for (int port : new int[] {config.mixedPort(), config.socksPort(), config.httpPort()}) {
             if (port > 0 && inbounds.stream().noneMatch(i -> i instanceof MixedInbound m && m.localAddress().getPort() == port)) {
@@ -113,6 +120,21 @@ public final class Turnout implements AutoCloseable {
                 }
                 log.info("mixed proxy (SOCKS5 and HTTP) listening on {}", m.localAddress());
             }
+        }
+        TunOptions tunOptions = TunSettings.from(config);
+        if (tunOptions != null) {
+            Platform platform = Platform.current();
+            TunInbound tun = TunInbound.start(tunOptions, tunnel, platform, workers, null);
+            inbounds.add(0, tun);
+            // Every socket Turnout opens for itself leaves through the physical interface, never the TUN.
+            useSocketBinder(channel -> {
+                String physical = tun.outboundInterface();
+                if (physical != null) {
+                    platform.bindToInterface(channel, physical);
+                }
+            });
+            log.info("TUN {} up{}; own connections leave through {}", tun.deviceName(),
+                    tunOptions.autoRoute() ? ", capturing all traffic" : "", tun.outboundInterface());
         }
     }
 

@@ -1,0 +1,54 @@
+package dev.turnout.host.runtime;
+
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.Section;
+import dev.turnout.host.platform.IpPrefix;
+import dev.turnout.host.tun.TunOptions;
+import java.util.List;
+
+/** Reads Clash's {@code tun:} section (and the top-level {@code interface-name}) into {@link TunOptions}. */
+final class TunSettings {
+
+    private TunSettings() {
+    }
+
+    /** The options, or {@code null} when the TUN is not enabled. */
+    static TunOptions from(Config config) throws ConfigException {
+        Section t = config.tun();
+        if (!t.bool("enable", false)) {
+            return null;
+        }
+        try {
+            return new TunOptions(true, t.string("stack", "system"), t.string("device", null), t.integer("mtu", 0),
+                    prefix(t, "inet4-address"), prefix(t, "inet6-address"), t.bool("auto-route", false),
+                    t.bool("auto-detect-interface", false), hijack(t), config.interfaceName(), stateFile(t), 0, 0, 0);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(t.origin(), "tun: " + e.getMessage());
+        }
+    }
+
+    /** mihomo writes the address as a string or as a one-element list. */
+    private static IpPrefix prefix(Section t, String key) throws ConfigException {
+        List<String> values = t.strings(key);
+        if (values.isEmpty()) {
+            return null;
+        }
+        try {
+            return IpPrefix.parse(values.get(0));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(t.originOf(key), "'" + key + "' must be an address with a prefix such as "
+                    + "198.18.0.1/30, got '" + values.get(0) + "'");
+        }
+    }
+
+    /** Turnout's own key: where the installed routes are recorded for {@code turnout cleanup}. */
+    private static java.nio.file.Path stateFile(Section t) throws ConfigException {
+        String path = t.string("state-file", null);
+        return path == null ? null : java.nio.file.Path.of(path);
+    }
+
+    private static List<String> hijack(Section t) throws ConfigException {
+        return t.strings("dns-hijack");
+    }
+}
