@@ -113,6 +113,23 @@ class Socks5ThroughDanteTest {
     }
 
     @Test
+    void chainsOverAnotherOutboundAsItsDialer(@TempDir Path dir) throws Exception {
+        // dante will not relay to itself, so the chain is SOCKS5 to a second dante through the first.
+        try (Danted second = Danted.start(dir, "none", LocalTcpServer.closedPort());
+             LocalTcpServer echo = LocalTcpServer.echo()) {
+            Outbound inner = socks5(dante.port(), Map.of());
+            Outbound outer = new Socks5Type().create(new OutboundOptions("outer", "socks5",
+                    Map.of("server", "127.0.0.1", "port", second.port())), new TestContext(inner));
+            Future<Channel> opened = outer.openStream(tcp(Destination.of(echo.address())), loop).await();
+            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
+            assertEquals("through two danted", exchange(opened.getNow(), "through two danted"));
+            opened.getNow().close().sync();
+            assertTrue(dante.logShows("127.0.0.1." + second.port(), 3000), "first dante reached the second:\n" + dante.log());
+            assertTrue(second.logShows("127.0.0.1." + echo.port(), 3000), "second dante reached the echo:\n" + second.log());
+        }
+    }
+
+    @Test
     void refusalByTheServersRulesIsRejected() throws Exception {
         Destination blocked = Destination.ofAddress(InetAddress.getLoopbackAddress(), blockedPort);
         Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(blocked), loop);
