@@ -1,0 +1,82 @@
+package dev.turnout.dist.controller;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The Playwright script BrowserIT runs with node inside its namespace: opens Turnout's dashboard in headless
+ * Chromium, switches a select group's member, waits for a connection made through the mixed port to appear,
+ * closes it from the page, and saves screenshots along the way. Prints one line per step for the test.
+ */
+public final class BrowserScript {
+
+    private BrowserScript() {
+    }
+
+    /** Where .ci/test-deps.sh installs playwright-core. */
+    public static Path playwrightHome() {
+        String dir = System.getenv("TURNOUT_PW_DIR");
+        return dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "turnout-playwright");
+    }
+
+    public static Path write(Path dir) throws IOException {
+        Path script = dir.resolve("dashboard.js");
+        Files.writeString(script, SCRIPT);
+        return script;
+    }
+
+    static final String SCRIPT = """
+            'use strict';
+            // args: BASE SECRET SCREENSHOT_DIR USER_DATA_DIR GROUP MEMBER HOST:PORT GO_FILE
+            const { chromium } = require('playwright-core');
+            const fs = require('fs');
+            const [base, secret, shots, profile, group, member, host, goFile] = process.argv.slice(2);
+            const step = (s) => console.log(s);
+            const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+            (async () => {
+              const context = await chromium.launchPersistentContext(profile, {
+                executablePath: '/usr/bin/chromium',
+                headless: true,
+                args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+                viewport: { width: 1280, height: 900 },
+              });
+              const page = context.pages()[0] || await context.newPage();
+              page.on('pageerror', (e) => step('PAGEERROR ' + e.message));
+              try {
+                await page.goto(base + '/ui/?secret=' + encodeURIComponent(secret));
+                const g = `[data-group="${group}"]`;
+                await page.waitForSelector(`${g} [data-member="${member}"]`, { timeout: 20000 });
+                await page.waitForSelector('#rules li', { timeout: 20000 });
+                step('GROUPS ' + (await page.$$eval('[data-group]', (els) => els.map((e) => e.dataset.group).join('|'))));
+                step('RULES ' + (await page.$$eval('#rules li', (els) => els.length)));
+                await page.screenshot({ path: shots + '/1-groups.png', fullPage: true });
+
+                await page.click(`${g} [data-member="${member}"]`);
+                await page.waitForSelector(`${g} [data-member="${member}"].now`, { timeout: 10000 });
+                step('SELECTED ' + member);
+                await page.screenshot({ path: shots + '/2-selected.png', fullPage: true });
+                fs.writeFileSync(goFile, 'go');
+
+                const row = `#connections tr:has(td.dest:text-is("${host}"))`;
+                await page.waitForSelector(row, { timeout: 20000 });
+                step('ROW ' + (await page.textContent(row + ' td.chain')) + ' / ' + (await page.textContent(row + ' td.rule')));
+                await page.screenshot({ path: shots + '/3-connection.png', fullPage: true });
+                await page.click(row + ' button.close');
+                await page.waitForSelector(row, { state: 'detached', timeout: 10000 });
+                step('CLOSED');
+                await sleep(1200); // one more traffic tick on the graph
+                await page.screenshot({ path: shots + '/4-closed.png', fullPage: true });
+                step('DONE');
+              } catch (e) {
+                step('FAILED ' + e.message.split('\\n')[0]);
+                await page.screenshot({ path: shots + '/failure.png', fullPage: true }).catch(() => {});
+                process.exitCode = 1;
+              } finally {
+                await context.close();
+              }
+            })();
+            """;
+}
