@@ -53,7 +53,7 @@ class MixedPortIT {
         dir = Files.createTempDirectory("tmix");
         ns = Netns.create("tmix");
         ns.hosts(Map.of("direct.test", "127.0.0.1", "via-socks.test", "127.0.0.1", "via-http.test", "127.0.0.1",
-                "rejected.test", "127.0.0.1", "echo.test", "127.0.0.1"));
+                "rejected.test", "127.0.0.1", "echo.test", "127.0.0.1", "udp-socks.test", "127.0.0.1"));
         ns.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         ns.spawn(dir.resolve("echo.log"), Daemons.peer("udp-echo", Integer.toString(ECHO)));
         ns.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));

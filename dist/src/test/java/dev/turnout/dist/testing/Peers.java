@@ -33,6 +33,7 @@ public final class Peers {
             case "http" -> http(Integer.parseInt(args[1]));
             case "udp-echo" -> udpEcho(Integer.parseInt(args[1]));
             case "silent" -> silent(Integer.parseInt(args[1]));
+            case "drip" -> drip(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             case "socks5-udp" -> System.exit(socks5Udp(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]), args[4]));
             case "udp-send" -> System.exit(udpSend(args[1], Integer.parseInt(args[2]), args[3]));
             case "probe" -> probe(Integer.parseInt(args[1]), args[2]);
@@ -95,6 +96,35 @@ public final class Peers {
                 DatagramPacket p = new DatagramPacket(buf, buf.length);
                 socket.receive(p);
                 socket.send(new DatagramPacket(p.getData(), p.getOffset(), p.getLength(), p.getSocketAddress()));
+            }
+        }
+    }
+
+    /** HTTP server whose every answer is {@code chunks} KiB sent one KiB every {@code intervalMillis}: a long stream. */
+    static void drip(int port, int chunks, int intervalMillis) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try (ServerSocket server = new ServerSocket()) {
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(port), 64);
+            System.out.println("listening " + port);
+            while (true) {
+                Socket s = server.accept();
+                pool.execute(() -> {
+                    try (s) {
+                        readHead(s.getInputStream());
+                        OutputStream out = s.getOutputStream();
+                        out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + chunks * 1024 + "\r\nConnection: close\r\n\r\n")
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                        byte[] kib = new byte[1024];
+                        for (int i = 0; i < chunks; i++) {
+                            out.write(kib);
+                            out.flush();
+                            Thread.sleep(intervalMillis);
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        // client gone
+                    }
+                });
             }
         }
     }
