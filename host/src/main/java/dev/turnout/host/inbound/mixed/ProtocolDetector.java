@@ -45,4 +45,10 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         }
         ctx.pipeline().remove(this);
     }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A client that never spoke (handshake timeout) or vanished: nothing to report, just close.
+        ctx.close();
+    }
 }
