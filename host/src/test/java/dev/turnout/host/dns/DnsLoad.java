@@ -124,10 +124,6 @@ public final class DnsLoad {
                 }
             }
             double elapsed = (System.nanoTime() - start) / 1e9;
-            if (inFlight > 0) {
-                // Answers still owed when time ran out are neither lost nor counted.
-                System.err.println("in flight at end: " + inFlight);
-            }
             System.out.printf(Locale.ROOT, "answers_per_s=%.0f p50_us=%d p99_us=%d p999_us=%d lost=%d window=%d%n",
                     answered / elapsed, percentile(histogram, answered, 0.50), percentile(histogram, answered, 0.99),
                     percentile(histogram, answered, 0.999), lost, window);

@@ -151,4 +151,23 @@ class DnsServerTest {
             again.release();
         }
     }
+
+    @Test
+    void survivesOversizedAndGarbageDatagrams() throws Exception {
+        try (DnsService dns = service(null); java.net.DatagramSocket s = new java.net.DatagramSocket()) {
+            InetSocketAddress udp = dns.server().udpAddress();
+            byte[] q = DnsTestMessages.query(21, "big.example.com", DnsRecordType.A);
+            byte[] huge = java.util.Arrays.copyOf(q, 9000); // a valid query followed by padding past 4 KiB
+            s.send(new java.net.DatagramPacket(huge, huge.length, udp));
+            byte[] junk = new byte[3000];
+            new java.util.Random(1).nextBytes(junk);
+            s.send(new java.net.DatagramPacket(junk, junk.length, udp));
+            s.send(new java.net.DatagramPacket(new byte[0], 0, udp));
+            DnsResponse r = DnsTestMessages.udpExchange(udp, DnsTestMessages.query(22, "after.example.com",
+                    DnsRecordType.A), 2000);
+            assertNotNull(r, "still answering");
+            assertEquals(1, DnsTestMessages.addresses(r).size());
+            r.release();
+        }
+    }
 }
