@@ -150,6 +150,9 @@ public final class DelayProbe {
                     result.tryFailure(w.cause());
                 }
             });
+            // Outbounds hand channels over with reading paused (the relay resumes it); the probe reads itself.
+            ch.config().setAutoRead(true);
+            ch.read();
             if (!ch.isActive()) {
                 result.tryFailure(new IOException("closed before the request"));
             }

@@ -113,6 +113,7 @@ public final class GroupSupervisor implements AutoCloseable {
     public Future<Integer> delay(Outbound outbound, String url, int timeoutMillis, EventLoop loop) {
         if (running.incrementAndGet() > MAX_CONCURRENT_CHECKS) {
             running.decrementAndGet();
+            // Not the member's fault: nothing is recorded, so it is not marked down.
             return loop.newFailedFuture(new IllegalStateException("too many delay tests running"));
         }
         Future<Integer> f;
@@ -121,11 +122,18 @@ public final class GroupSupervisor implements AutoCloseable {
         } catch (RuntimeException e) {
             f = loop.newFailedFuture(e);
         }
+        // Completed only after recording, so whoever waits for the delay also sees it in the book.
+        Promise<Integer> recorded = loop.newPromise();
         f.addListener(x -> {
             running.decrementAndGet();
             book.record(outbound.name(), x.isSuccess() ? (Integer) x.getNow() : 0);
+            if (x.isSuccess()) {
+                recorded.trySuccess((Integer) x.getNow());
+            } else {
+                recorded.tryFailure(x.cause());
+            }
         });
-        return f;
+        return recorded;
     }
 
     /** An event loop for checks the controller starts. */

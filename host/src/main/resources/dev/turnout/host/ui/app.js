@@ -5,7 +5,8 @@ const params = new URLSearchParams(location.search);
 const state = {
   secret: params.get('secret') ?? localStorage.getItem('turnout.secret') ?? '',
   sockets: [],
-  traffic: [],
+  // Two minutes of samples, starting flat, so the graph has a baseline from the first second.
+  traffic: Array.from({ length: 120 }, () => ({ up: 0, down: 0 })),
   logs: [],
 };
 const $ = (id) => document.getElementById(id);

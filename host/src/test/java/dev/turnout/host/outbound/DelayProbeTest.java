@@ -1,0 +1,148 @@
+package dev.turnout.host.outbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.host.dial.HostDialer;
+import dev.turnout.host.dial.SocketBinder;
+import dev.turnout.host.dial.SystemResolver;
+import dev.turnout.host.dial.Transport;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The delay test against real loopback servers, dialled by the host's own dialer. */
+class DelayProbeTest {
+
+    private EventLoopGroup loops;
+    private SystemResolver resolver;
+    private HostDialer dialer;
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        loops = Transport.newGroup(1, "probe-test");
+        resolver = new SystemResolver(Map.of());
+        dialer = new HostDialer(() -> SocketBinder.NONE, resolver, 2000);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        resolver.close();
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Answers one request per connection, after reading its head, with {@code response}; or never, when null. */
+    private int server(String response) throws IOException {
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        open.add(server);
+        List<String> heads = new ArrayList<>();
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    open.add(s);
+                    if (response == null) {
+                        continue;
+                    }
+                    byte[] buf = new byte[4096];
+                    int n = s.getInputStream().read(buf);
+                    heads.add(new String(buf, 0, Math.max(0, n), StandardCharsets.ISO_8859_1));
+                    s.getOutputStream().write(response.getBytes(StandardCharsets.ISO_8859_1));
+                    s.getOutputStream().flush();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "probe-test-server");
+        t.setDaemon(true);
+        t.start();
+        return server.getLocalPort();
+    }
+
+    @Test
+    void measuresAnAnsweringServer() throws Exception {
+        int port = server("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
+        Future<Integer> f = DelayProbe.measure(dialer, "http://127.0.0.1:" + port + "/generate_204", 2000, loops.next());
+        assertTrue(f.await(5, TimeUnit.SECONDS));
+        assertTrue(f.isSuccess(), () -> String.valueOf(f.cause()));
+        assertTrue(f.getNow() >= 1 && f.getNow() < 2000, "delay " + f.getNow());
+    }
+
+    @Test
+    void timesOutAgainstASilentServer() throws Exception {
+        int port = server(null);
+        long start = System.nanoTime();
+        Future<Integer> f = DelayProbe.measure(dialer, "http://127.0.0.1:" + port + "/", 300, loops.next());
+        assertTrue(f.await(5, TimeUnit.SECONDS));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertInstanceOf(TimeoutException.class, f.cause());
+        assertTrue(millis >= 290 && millis < 2000, "took " + millis + " ms");
+    }
+
+    @Test
+    void failsPromptlyWhenRefused() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        Future<Integer> f = DelayProbe.measure(dialer, "http://127.0.0.1:" + port + "/", 2000, loops.next());
+        assertTrue(f.await(3, TimeUnit.SECONDS));
+        assertFalse(f.isSuccess());
+        assertFalse(f.cause() instanceof TimeoutException);
+    }
+
+    @Test
+    void recordsResultsUnderTheOutbound() throws Exception {
+        int port = server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        GroupSupervisor supervisor = new GroupSupervisor(loops, Selections.at(null));
+        Future<Integer> f = supervisor.delay(new DialingLeaf("up", dialer), "http://127.0.0.1:" + port + "/", 2000, loops.next());
+        assertTrue(f.await(5, TimeUnit.SECONDS));
+        assertTrue(supervisor.book().alive("up"));
+        assertEquals(f.getNow(), supervisor.book().lastDelay("up"));
+    }
+
+    @Test
+    void refusesUrlsItCannotTest() {
+        assertThrows(IllegalArgumentException.class, () -> DelayProbe.parseUrl("ftp://example.test/"));
+        assertThrows(IllegalArgumentException.class, () -> DelayProbe.parseUrl("http:///nohost"));
+    }
+
+    /** An outbound that dials directly: the DIRECT plugin's job, done here by the host's dialer. */
+    record DialingLeaf(String name, HostDialer dialer) implements dev.turnout.api.Outbound {
+        public String type() {
+            return "direct";
+        }
+
+        public boolean supportsUdp() {
+            return false;
+        }
+
+        public Future<io.netty.channel.Channel> openStream(dev.turnout.api.Metadata flow, io.netty.channel.EventLoop loop) {
+            return dialer.openStream(flow, loop);
+        }
+
+        public Future<dev.turnout.api.DatagramSession> openDatagram(dev.turnout.api.Metadata flow,
+                io.netty.channel.EventLoop loop, dev.turnout.api.DatagramSession.Receiver r) {
+            return dialer.openDatagram(flow, loop, r);
+        }
+    }
+}
