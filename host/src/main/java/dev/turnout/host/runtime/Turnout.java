@@ -8,7 +8,13 @@ import dev.turnout.host.dial.SystemResolver;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.flow.FlowTable;
 import dev.turnout.host.inbound.mixed.MixedInbound;
+import dev.turnout.api.Resolver;
+import dev.turnout.host.dns.DnsOptions;
+import dev.turnout.host.dns.DnsService;
+import dev.turnout.host.dns.UpstreamResolver;
+import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
+import dev.turnout.host.tun.DnsHijack;
 import dev.turnout.host.tun.TunInbound;
 import dev.turnout.host.tun.TunOptions;
 import java.io.IOException;
@@ -34,7 +40,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +50,9 @@ import org.slf4j.LoggerFactory;
 public final class Turnout implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Turnout.class);
+
+    /** Where fake-IP mappings persist across restarts, beside the config. */
+    static final String FAKE_IP_CACHE = "turnout-fakeip.cache";
 
     /** Flows beyond this are refused: memory stays bounded whatever the clients do. */
     public static final int MAX_FLOWS = 65_536;
@@ -60,38 +68,78 @@ public final class Turnout implements AutoCloseable {
     private final Router router;
     private final DefaultTunnel tunnel;
     private final GroupSupervisor groups;
+    private final TunOptions tunOptions;
+    private final DnsService dns;
     private final List<AutoCloseable> inbounds = new ArrayList<>();
     private final AtomicReference<SocketBinder> binder = new AtomicReference<>(SocketBinder.NONE);
     private volatile Config config;
     private MixedInbound mixed;
 
-    private Turnout(Config config, PluginHost plugins) throws ConfigException {
+    private Turnout(Config config, PluginHost plugins) throws ConfigException, InterruptedException {
         this.config = config;
         this.plugins = plugins;
         this.resolver = new SystemResolver(hostsOf(config));
-        Supplier<SocketBinder> currentBinder = binder::get;
-        HostDialer hostDialer = new HostDialer(currentBinder, resolver, CONNECT_TIMEOUT_MILLIS);
-        this.compiler = new RoutingCompiler(new OutboundFactory(plugins.outboundTypes(), hostDialer, resolver));
-        RoutingCompiler.Compiled compiled = compiler.compile(config, true);
-        compiled.notes().forEach(n -> log.warn("{}", n));
         this.boss = Transport.newGroup(1, "turnout-accept");
         this.workers = Transport.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), "turnout-io");
-        this.groups = new GroupSupervisor(workers, Selections.at(config.baseDir().resolve(Selections.FILE_NAME)));
-        groups.adopt(compiled.routing().outbounds(), config.groups());
-        this.blocking = new ThreadPoolExecutor(1, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(4096), r -> {
-            Thread t = new Thread(r, "turnout-decide");
-            t.setDaemon(true);
-            return t;
-        });
-        NameResolver forRules = domain -> {
-            try {
-                return List.of(resolver.lookup(domain));
-            } catch (UnknownHostException e) {
-                return List.of();
+        DnsService dnsService = null;
+        try {
+            // Both read before anything opens, so a bad section fails the start with its line and column.
+            this.tunOptions = TunSettings.from(config);
+            DnsOptions dnsOptions = DnsSettings.from(config);
+            if (dnsOptions != null) {
+                dnsService = DnsService.start(dnsOptions, reservedBy(tunOptions), config.baseDir().resolve(FAKE_IP_CACHE),
+                        workers, channel -> binder.get().bind(channel), UpstreamResolver.Settings.defaults());
             }
-        };
-        this.router = new Router(compiled.routing(), forRules);
-        this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking, IDLE_SECONDS);
+            this.dns = dnsService;
+            boolean upstream = dnsService != null && !dnsService.upstream().servers().isEmpty();
+            Resolver names = upstream ? dnsService.upstream() : resolver;
+            HostDialer hostDialer = new HostDialer(binder::get, names, CONNECT_TIMEOUT_MILLIS);
+            this.compiler = new RoutingCompiler(new OutboundFactory(plugins.outboundTypes(), hostDialer, names));
+            RoutingCompiler.Compiled compiled = compiler.compile(config, true);
+            compiled.notes().forEach(n -> log.warn("{}", n));
+            this.groups = new GroupSupervisor(workers, Selections.at(config.baseDir().resolve(Selections.FILE_NAME)));
+            groups.adopt(compiled.routing().outbounds(), config.groups());
+            this.blocking = new ThreadPoolExecutor(1, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(4096), r -> {
+                Thread t = new Thread(r, "turnout-decide");
+                t.setDaemon(true);
+                return t;
+            });
+            DnsService d = dnsService;
+            NameResolver forRules = domain -> {
+                try {
+                    return List.of(upstream ? d.upstream().lookup(domain) : resolver.lookup(domain));
+                } catch (UnknownHostException e) {
+                    return List.of();
+                }
+            };
+            this.router = new Router(compiled.routing(), forRules);
+            this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking, IDLE_SECONDS);
+            if (dnsService != null && dnsService.pool4() != null) {
+                tunnel.useFakeIps(new PoolFakeIps(dnsService));
+            }
+        } catch (ConfigException | RuntimeException | InterruptedException e) {
+            if (dnsService != null) {
+                dnsService.close();
+            }
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            resolver.close();
+            throw e;
+        }
+    }
+
+    /** The TUN's own address and its NAT peer: never handed out as fake addresses. */
+    private static List<InetAddress> reservedBy(TunOptions tun) {
+        List<InetAddress> out = new ArrayList<>();
+        if (tun != null) {
+            for (IpPrefix p : new IpPrefix[] {tun.inet4Address(), tun.inet6Address()}) {
+                if (p != null) {
+                    out.add(p.address());
+                    out.add(p.offset(1));
+                }
+            }
+        }
+        return out;
     }
 
     /** Builds everything and opens the inbounds; on any failure nothing stays open. */
@@ -121,10 +169,16 @@ public final class Turnout implements AutoCloseable {
                 log.info("mixed proxy (SOCKS5 and HTTP) listening on {}", m.localAddress());
             }
         }
-        TunOptions tunOptions = TunSettings.from(config);
         if (tunOptions != null) {
             Platform platform = Platform.current();
-            TunInbound tun = TunInbound.start(tunOptions, tunnel, platform, workers, null);
+            DnsHijack hijack = dns == null ? null : (query, loop) -> {
+                try {
+                    return dns.handler().handle(query, true, loop);
+                } finally {
+                    query.release();
+                }
+            };
+            TunInbound tun = TunInbound.start(tunOptions, tunnel, platform, workers, hijack);
             inbounds.add(0, tun);
             // Every socket Turnout opens for itself leaves through the physical interface, never the TUN.
             useSocketBinder(channel -> {
@@ -243,6 +297,9 @@ public final class Turnout implements AutoCloseable {
         groups.close();
         tunnel.flows().closeAll();
         router.current().outbounds().close();
+        if (dns != null) {
+            dns.close(); // saves the fake-IP mappings
+        }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         blocking.shutdownNow();

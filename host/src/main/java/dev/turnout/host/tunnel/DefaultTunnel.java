@@ -36,6 +36,7 @@ public final class DefaultTunnel implements Tunnel {
     private final FlowTable flows;
     private final Executor blockingExecutor;
     private final int idleSeconds;
+    private volatile FakeIps fakeIps = FakeIps.NONE;
 
     public DefaultTunnel(Router router, FlowTable flows, Executor blockingExecutor, int idleSeconds) {
         this.router = router;
@@ -44,15 +45,30 @@ public final class DefaultTunnel implements Tunnel {
         this.idleSeconds = idleSeconds;
     }
 
+    /** Restores names behind fake-IP destinations from now on. */
+    public void useFakeIps(FakeIps lookup) {
+        this.fakeIps = lookup;
+    }
+
     public FlowTable flows() {
         return flows;
     }
 
     @Override
-    public void routeStream(Channel inbound, Metadata flow, StreamReadiness readiness) {
+    public void routeStream(Channel inbound, Metadata original, StreamReadiness readiness) {
         EventLoop loop = inbound.eventLoop();
+        FakeIps fakes = fakeIps;
+        Metadata flow = fakes.restore(original);
+        if (flow == null) {
+            routeLog.warn("[TCP] {} --> {} refused: a fake address with no name behind it", original.source(),
+                    original.destination());
+            fail(inbound, readiness, new RejectedException("fake address without a mapping"));
+            return;
+        }
+        Runnable unpin = flow == original ? () -> { } : () -> fakes.release(original);
         decide(flow, loop).addListener(f -> {
             if (!f.isSuccess()) {
+                unpin.run();
                 fail(inbound, readiness, f.cause());
                 return;
             }
@@ -61,15 +77,18 @@ public final class DefaultTunnel implements Tunnel {
             try {
                 out = leaf(routed.outbound());
             } catch (RuntimeException e) {
+                unpin.run();
                 fail(inbound, readiness, e);
                 return;
             }
             if (!inbound.isActive()) {
+                unpin.run();
                 return;
             }
             log(flow, routed.decision(), out);
             Flow record = flows.open(flow, routed.decision().rule(), routed.decision().target(), out.name());
             if (record == null) {
+                unpin.run();
                 fail(inbound, readiness, new IOException("flow table full (" + flows.capacity() + " flows)"));
                 return;
             }
@@ -83,6 +102,7 @@ public final class DefaultTunnel implements Tunnel {
             opening.addListener(of -> {
                 if (!of.isSuccess()) {
                     flows.remove(record);
+                    unpin.run();
                     fail(inbound, readiness, of.cause());
                     return;
                 }
@@ -90,17 +110,34 @@ public final class DefaultTunnel implements Tunnel {
                 if (!inbound.isActive()) {
                     outbound.close();
                     flows.remove(record);
+                    unpin.run();
                     return;
                 }
                 readiness.connected(outbound);
-                Relay.start(inbound, outbound, record, idleSeconds, () -> flows.remove(record));
+                Relay.start(inbound, outbound, record, idleSeconds, () -> {
+                    flows.remove(record);
+                    unpin.run();
+                });
             });
         });
     }
 
     @Override
-    public Future<DatagramSession> routeDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver toApplication) {
+    public Future<DatagramSession> routeDatagram(Metadata original, EventLoop loop, DatagramSession.Receiver toApplication) {
         Promise<DatagramSession> promise = loop.newPromise();
+        FakeIps fakes = fakeIps;
+        Metadata flow = fakes.restore(original);
+        if (flow == null) {
+            routeLog.warn("[UDP] {} --> {} refused: a fake address with no name behind it", original.source(),
+                    original.destination());
+            return promise.setFailure(new RejectedException("fake address without a mapping"));
+        }
+        Runnable unpin = flow == original ? () -> { } : () -> fakes.release(original);
+        promise.addListener(p -> {
+            if (!p.isSuccess()) {
+                unpin.run();
+            }
+        });
         decide(flow, loop).addListener(f -> {
             if (!f.isSuccess()) {
                 promise.tryFailure(f.cause());
@@ -134,7 +171,7 @@ public final class DefaultTunnel implements Tunnel {
                     promise.tryFailure(of.cause());
                     return;
                 }
-                DatagramSession session = new CountingSession((DatagramSession) of.getNow(), record, flows);
+                DatagramSession session = new CountingSession((DatagramSession) of.getNow(), record, flows, unpin);
                 record.onClose(session::close);
                 if (!promise.trySuccess(session)) {
                     session.close();
@@ -220,11 +257,14 @@ public final class DefaultTunnel implements Tunnel {
         private final DatagramSession inner;
         private final Flow flow;
         private final FlowTable table;
+        private final Runnable unpin;
+        private boolean closed;
 
-        CountingSession(DatagramSession inner, Flow flow, FlowTable table) {
+        CountingSession(DatagramSession inner, Flow flow, FlowTable table, Runnable unpin) {
             this.inner = inner;
             this.flow = flow;
             this.table = table;
+            this.unpin = unpin;
         }
 
         @Override
@@ -239,9 +279,13 @@ public final class DefaultTunnel implements Tunnel {
         }
 
         @Override
-        public void close() {
+        public synchronized void close() {
             inner.close();
             table.remove(flow);
+            if (!closed) {
+                closed = true;
+                unpin.run();
+            }
         }
     }
 }
