@@ -434,6 +434,25 @@ class ControllerIT {
         assertTrue(r.stderr().contains("no 'secret' is set"), r.stderr());
     }
 
+    @Test
+    void externalUiServesAFolderInsteadOfTheBuiltInPage() throws Exception {
+        Path ui = Files.createDirectories(dir.resolve("third-party-ui"));
+        Files.writeString(ui.resolve("index.html"), "<title>yacd</title>");
+        Files.writeString(dir.resolve("outside.txt"), "private");
+        Path cfg = dir.resolve("ui.yaml");
+        Files.writeString(cfg, String.join("\n", "mixed-port: 7992", "external-controller: 127.0.0.1:9092",
+                "external-ui: third-party-ui", "rules:", "  - MATCH,DIRECT", ""));
+        try (Launched second = Launched.start(ns, cfg, dir.resolve("turnout-ui.log"), 9092)) {
+            Api other = new Api(ns, 9092, null);
+            Api.Response index = other.get("/ui/");
+            assertEquals(200, index.status(), index::toString);
+            assertEquals("<title>yacd</title>", index.body());
+            assertEquals(403, other.call("GET", "/ui/../outside.txt", null, "--path-as-is").status());
+            assertEquals(403, other.call("GET", "/ui/%2e%2e/outside.txt", null, "--path-as-is").status());
+            assertEquals(200, other.get("/version").status(), "no secret configured: the API is open on loopback");
+        }
+    }
+
     private Map<String, Object> awaitConnection(String host, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {

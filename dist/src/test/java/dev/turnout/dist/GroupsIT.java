@@ -64,7 +64,7 @@ class GroupsIT {
             assumeTrue(missing == null, () -> "skipped: " + missing);
         }
         ns = Netns.create("tgrp");
-        ns.hosts(Map.of("target.test", "127.0.0.1", "hold.test", "127.0.0.1"));
+        ns.hosts(Map.of("target.test", "127.0.0.1", "hold.test", "127.0.0.1", "nest.test", "127.0.0.1"));
         ns.spawn(dir.resolve("health.log"), Daemons.peer("http", Integer.toString(HEALTH)));
         ns.spawn(dir.resolve("target.log"), Daemons.peer("http", Integer.toString(TARGET)));
         ns.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));
@@ -95,6 +95,7 @@ class GroupsIT {
                 "rules:",
                 "  - DOMAIN,target.test,auto",
                 "  - DOMAIN,hold.test,fb",
+                "  - DOMAIN,nest.test,pick",
                 "  - MATCH,DIRECT",
                 ""));
         turnout = Launched.start(ns, config, dir.resolve("turnout.log"), CONTROLLER);
@@ -207,6 +208,28 @@ class GroupsIT {
 
     @Test
     @Order(4)
+    void nestedGroupsShowTheWholeChainOfAFlow() throws Exception {
+        assertEquals(204, api.call("PUT", "/proxies/pick", "{\"name\":\"auto\"}").status());
+        Process hold = ns.spawn(dir.resolve("nest.log"), "curl", "-sS", "--max-time", "30", "--socks5-hostname",
+                "127.0.0.1:" + MIXED, "http://nest.test:" + SILENT + "/");
+        try {
+            assertTrue(awaitChain("nest.test", List.of("near", "auto", "pick"), Duration.ofSeconds(15)),
+                    () -> "chains: " + quietly("/connections"));
+        } finally {
+            hold.destroy();
+        }
+    }
+
+    private String quietly(String path) {
+        try {
+            return api.get(path).toString();
+        } catch (Exception e) {
+            return "? (" + e + ")";
+        }
+    }
+
+    @Test
+    @Order(5)
     void selectChoiceSurvivesReloadAndRestart() throws Exception {
         assertEquals(204, api.call("PUT", "/proxies/pick", "{\"name\":\"middle\"}").status());
         assertEquals(204, api.call("PUT", "/configs", "{\"path\":\"" + config + "\"}").status());

@@ -78,7 +78,7 @@ class MatchIT {
                 "192.168.1.1",
                 "1.0.1.1 53 udp",
                 "91.108.4.1 443",
-                "unlisted-name.invalid 80",
+                "unlisted-name.org 80",
                 "") ;
         List<String> out = match(file, queries, "-Xmx256m");
         assertEquals(List.of(
@@ -90,7 +90,7 @@ class MatchIT {
                 "192.168.1.1\tDIRECT\tRULE-SET,lancidr",
                 "1.0.1.1 53 udp\tDIRECT\tRULE-SET,cncidr",
                 "91.108.4.1 443\tPROXY\tRULE-SET,telegramcidr",
-                "unlisted-name.invalid 80\tPROXY\tMATCH"), out);
+                "unlisted-name.org 80\tPROXY\tMATCH"), out);
     }
 
     @Test
@@ -111,7 +111,7 @@ class MatchIT {
         Files.writeString(file, new Yaml(options).dump(config), StandardCharsets.UTF_8);
         List<String> out = match(file, "www.google.com 443\nwww.baidu.com 80\n192.168.1.1\ndoubleclick.net\nt.me 443\n", "-Xmx256m");
         assertEquals(List.of(
-                "www.google.com 443\t🚀 节点选择\tDOMAIN-SUFFIX,google.com",
+                "www.google.com 443\t🚀 节点选择\tDOMAIN-KEYWORD,google",
                 "www.baidu.com 80\t🎯 全球直连\tDOMAIN-SUFFIX,baidu.com",
                 "192.168.1.1\t🎯 全球直连\tIP-CIDR,192.168.0.0/16",
                 "doubleclick.net\t🍃 应用净化\tDOMAIN-SUFFIX,doubleclick.net",

@@ -21,11 +21,17 @@ final class TunSettings {
         }
         try {
             return new TunOptions(true, t.string("stack", "system"), t.string("device", null), t.integer("mtu", 0),
-                    prefix(t, "inet4-address"), prefix(t, "inet6-address"), t.bool("auto-route", false),
+                    inet4(t), prefix(t, "inet6-address"), t.bool("auto-route", false),
                     t.bool("auto-detect-interface", false), hijack(t), config.interfaceName(), stateFile(t), 0, 0, 0);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(t.origin(), "tun: " + e.getMessage());
         }
+    }
+
+    /** IPv4 is always on, as in mihomo: 198.18.0.1/30 unless the config says otherwise. */
+    private static IpPrefix inet4(Section t) throws ConfigException {
+        IpPrefix p = prefix(t, "inet4-address");
+        return p != null ? p : IpPrefix.parse(TunOptions.DEFAULT_INET4);
     }
 
     /** mihomo writes the address as a string or as a one-element list. */

@@ -1,0 +1,219 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Fake-IP DNS end to end: applications in the client namespace resolve names through Turnout's hijacked DNS,
+ * connect to the fake addresses with no proxy settings, and every flow arrives with its domain: the SOCKS5
+ * plugin sends the name to dante, the HTTP plugin the host name to tinyproxy, DIRECT resolves it through
+ * dnsmasq (the upstream, in the server namespace).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FakeIpIT {
+
+    static final String CLIENT = "192.0.2.1";
+    static final String SERVER = "192.0.2.2";
+    static final String REMOTE = "198.51.100.2";
+    static final String DNS = "198.51.100.53";
+
+    Path dir;
+    Path dist;
+    Netns client;
+    Netns server;
+    Path config;
+    Path danteLog;
+    Path tinyproxyLog;
+    Process turnout;
+
+    @BeforeAll
+    void start() throws Exception {
+        String why = Netns.unavailableReason();
+        assumeTrue(why == null, () -> "skipped: " + why);
+        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: no /dev/net/tun");
+        for (String binary : new String[] {"danted", "tinyproxy", "curl", "dnsmasq", "dig"}) {
+            String missing = Daemons.missing(binary);
+            assumeTrue(missing == null, () -> "skipped: " + missing);
+        }
+        dist = Path.of(System.getProperty("turnout.dist"));
+        dir = Files.createTempDirectory("tfake");
+        client = Netns.create("tfakec");
+        server = Netns.create("tfakes");
+        client.link("veth0", List.of(CLIENT + "/24"), server, "veth0", List.of(SERVER + "/24"));
+        server.ip(List.of("addr", "add", REMOTE + "/32", "dev", "veth0"));
+        server.ip(List.of("addr", "add", DNS + "/32", "dev", "veth0"));
+        client.ip(List.of("route", "add", "default", "via", SERVER));
+        // The proxies resolve the names Turnout sends them from their own hosts file.
+        server.hosts(Map.of("socks.example.test", REMOTE, "http.example.test", REMOTE));
+        server.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+        server.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C", "/dev/null",
+                "--listen-address=" + DNS, "--bind-interfaces", "--port=53", "--log-queries", "--pid-file=",
+                "--host-record=direct.example.test," + REMOTE, "--host-record=filtered.example.test,203.0.113.77",
+                "--host-record=socks.example.test,203.0.113.99");
+        danteLog = dir.resolve("danted.log");
+        tinyproxyLog = dir.resolve("tinyproxy.log");
+        Daemons.dante(server, dir, REMOTE, 1080, danteLog);
+        Daemons.tinyproxy(server, dir, REMOTE, "192.0.2.0/24", 3128, tinyproxyLog, 8080);
+        server.awaitTcpPort(8080, Duration.ofSeconds(20));
+        config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n",
+                "log-level: info",
+                "tun:",
+                "  enable: true",
+                "  device: tfake0",
+                "  auto-route: true",
+                "  auto-detect-interface: true",
+                "  dns-hijack: [any:53]",
+                "  state-file: " + dir.resolve("routes.state"),
+                "dns:",
+                "  enable: true",
+                "  enhanced-mode: fake-ip",
+                "  fake-ip-range: 198.18.0.1/16",
+                "  fake-ip-filter: ['filtered.example.test']",
+                "  nameserver: [" + DNS + "]",
+                "proxies:",
+                "  - {name: dante, type: socks5, server: " + REMOTE + ", port: 1080}",
+                "  - {name: tiny, type: http, server: " + REMOTE + ", port: 3128}",
+                "rules:",
+                "  - DOMAIN,socks.example.test,dante",
+                "  - DOMAIN,http.example.test,tiny",
+                "  - DOMAIN-SUFFIX,reject.example.test,REJECT",
+                "  - MATCH,DIRECT",
+                ""));
+        turnout = startTurnout("turnout.log");
+    }
+
+    private Process startTurnout(String logName) throws IOException, InterruptedException {
+        Process p = client.spawn(dir.resolve(logName), dist.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
+                "--pid-file", dir.resolve("pid").toString());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline && !MixedPortIT.read(dir.resolve(logName)).contains("running on")) {
+            Thread.sleep(100);
+        }
+        assertTrue(MixedPortIT.read(dir.resolve(logName)).contains("running on"), () -> MixedPortIT.read(dir.resolve(logName)));
+        return p;
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        if (client != null) {
+            client.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (dir != null && !Boolean.getBoolean("turnout.keepTestFiles")) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    /** dig at an address nobody serves: only the hijack can answer. */
+    private String dig(String name, String type) throws IOException, InterruptedException {
+        Netns.Result r = client.run(Duration.ofSeconds(20), "dig", "+short", "+time=3", "+tries=1", "@203.0.113.53", name, type);
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + log());
+        return r.stdout().trim();
+    }
+
+    private String log() {
+        return MixedPortIT.read(dir.resolve("turnout.log"));
+    }
+
+    @Test
+    @Order(1)
+    void answersComeFromTheFakeRangeAndStayTheSame() throws Exception {
+        String first = dig("a.example.test", "A");
+        assertTrue(first.matches("198\\.18\\.\\d+\\.\\d+"), first);
+        assertEquals(first, dig("a.example.test", "A"));
+        assertNotEquals(first, dig("b.example.test", "A"));
+        assertEquals("203.0.113.77", dig("filtered.example.test", "A"), "fake-ip-filter names get dnsmasq's answer");
+        assertEquals("", dig("a.example.test", "AAAA"), "ipv6 is off: no AAAA answer");
+    }
+
+    private Netns.Result curlByName(String name, String path) throws IOException, InterruptedException {
+        String address = dig(name, "A");
+        return client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
+                "--resolve", name + ":8080:" + address, "http://" + name + ":8080" + path);
+    }
+
+    @Test
+    @Order(2)
+    void socks5PluginSendsTheNameToDante() throws Exception {
+        Netns.Result r = curlByName("socks.example.test", "/socks");
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertEquals("hello /socks from " + REMOTE + "\n", r.stdout());
+        assertTrue(MixedPortIT.read(danteLog).contains("ATYP: 3 address: socks.example.test.8080"),
+                () -> MixedPortIT.read(danteLog));
+        assertTrue(log().contains("--> socks.example.test:8080 match DOMAIN,socks.example.test using dante"), log());
+    }
+
+    @Test
+    @Order(3)
+    void httpPluginSendsTheHostNameToTinyproxy() throws Exception {
+        Netns.Result r = curlByName("http.example.test", "/http");
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertEquals("hello /http from " + REMOTE + "\n", r.stdout());
+        assertTrue(MixedPortIT.read(tinyproxyLog).contains("http.example.test"), () -> MixedPortIT.read(tinyproxyLog));
+    }
+
+    @Test
+    @Order(4)
+    void directResolvesTheNameThroughTheUpstream() throws Exception {
+        Netns.Result r = curlByName("direct.example.test", "/direct");
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertEquals("hello /direct from " + CLIENT + "\n", r.stdout());
+        assertTrue(log().contains("--> direct.example.test:8080 match MATCH using DIRECT"), log());
+    }
+
+    @Test
+    @Order(5)
+    void rejectedNameIsRefused() throws Exception {
+        Netns.Result r = curlByName("ads.reject.example.test", "/");
+        assertNotEquals(0, r.exitCode());
+    }
+
+    @Test
+    @Order(6)
+    void aFakeAddressWithoutANameIsRefusedNotSentSomewhere() throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(20), "curl", "-sS", "--noproxy", "*", "--max-time", "5",
+                "http://198.18.200.200:8080/");
+        assertNotEquals(0, r.exitCode());
+        assertTrue(log().contains("198.18.200.200:8080 refused: a fake address with no name behind it"), log());
+    }
+
+    @Test
+    @Order(7)
+    void aNameResolvedBeforeARestartStillConnectsAfterIt() throws Exception {
+        String before = dig("direct.example.test", "A");
+        turnout.destroy();
+        assertTrue(turnout.waitFor(20, TimeUnit.SECONDS));
+        turnout = startTurnout("turnout-2.log");
+        // The application kept the fake address from before the restart.
+        Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
+                "http://" + before + ":8080/again");
+        assertEquals(0, r.exitCode(), r.stderr() + MixedPortIT.read(dir.resolve("turnout-2.log")));
+        assertEquals("hello /again from " + CLIENT + "\n", r.stdout());
+        assertEquals(before, dig("direct.example.test", "A"));
+    }
+}
