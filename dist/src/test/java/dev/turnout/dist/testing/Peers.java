@@ -31,7 +31,7 @@ public final class Peers {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "http" -> http(Integer.parseInt(args[1]));
-            case "udp-echo" -> udpEcho(Integer.parseInt(args[1]));
+            case "udp-echo" -> udpEcho(Integer.parseInt(args[1]), args.length > 2 ? args[2] : null);
             case "silent" -> silent(Integer.parseInt(args[1]));
             case "drip" -> drip(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             case "socks5-udp" -> System.exit(socks5Udp(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]), args[4]));
@@ -88,8 +88,11 @@ public final class Peers {
         return buf.toString(StandardCharsets.ISO_8859_1);
     }
 
-    static void udpEcho(int port) throws IOException {
-        try (DatagramSocket socket = new DatagramSocket(port)) {
+    /** Echoes datagrams; bound to {@code address} when given, so replies leave from the address asked. */
+    static void udpEcho(int port, String address) throws IOException {
+        InetSocketAddress local = address == null ? new InetSocketAddress(port)
+                : new InetSocketAddress(InetAddress.getByName(address), port);
+        try (DatagramSocket socket = new DatagramSocket(local)) {
             System.out.println("listening " + port);
             byte[] buf = new byte[65535];
             while (true) {
