@@ -496,9 +496,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     }
                     long every = interval;
                     upgrade(call, ch -> controller.streams().periodic(ch, true, every,
-                            () -> Json.write(ClashViews.connections(t.flows()))));
+                            () -> Json.write(ClashViews.connections(t.flows(), t.router().current().outbounds()))));
                 } else {
-                    call.json(ClashViews.connections(t.flows()));
+                    call.json(ClashViews.connections(t.flows(), t.router().current().outbounds()));
                 }
             } else if (call.method.equals(HttpMethod.DELETE)) {
                 t.flows().closeAll();

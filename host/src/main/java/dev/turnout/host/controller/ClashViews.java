@@ -132,18 +132,23 @@ final class ClashViews {
     }
 
     static Map<String, Object> connections(FlowTable flows) {
+        return connections(flows, null);
+    }
+
+    /** With {@code outbounds}, chains through nested groups are spelled out, as Clash does. */
+    static Map<String, Object> connections(FlowTable flows, Outbounds outbounds) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("downloadTotal", flows.totalDownload());
         m.put("uploadTotal", flows.totalUpload());
         List<Map<String, Object>> list = new ArrayList<>();
         for (Flow f : flows.snapshot()) {
-            list.add(connection(f));
+            list.add(connection(f, outbounds));
         }
         m.put("connections", list);
         return m;
     }
 
-    static Map<String, Object> connection(Flow f) {
+    static Map<String, Object> connection(Flow f, Outbounds outbounds) {
         Metadata md = f.metadata();
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("network", md.network().name().toLowerCase(Locale.ROOT));
@@ -163,11 +168,34 @@ final class ClashViews {
         m.put("download", f.downloadBytes());
         m.put("start", Instant.ofEpochMilli(f.startMillis()).toString());
         // Clash lists the chain from the proxy that carries the flow back to what the rule named.
-        m.put("chains", f.outbound().equals(f.target()) ? List.of(f.outbound()) : List.of(f.outbound(), f.target()));
+        m.put("chains", chain(f, outbounds));
         RuleView rule = RuleView.ofMatch(f.rule());
         m.put("rule", rule.type());
         m.put("rulePayload", rule.payload());
         return m;
+    }
+
+    /**
+     * From the outbound that carries the flow back to what the rule named, e.g. {@code [near, auto, pick]}.
+     * Groups are followed as they choose now; when that no longer leads to the flow's outbound (a choice
+     * changed since it started), only the two ends are known.
+     */
+    static List<String> chain(Flow f, Outbounds outbounds) {
+        if (f.outbound().equals(f.target())) {
+            return List.of(f.outbound());
+        }
+        if (outbounds != null) {
+            List<String> path = new ArrayList<>();
+            String at = f.target();
+            for (int depth = 0; depth < 32 && at != null; depth++) {
+                path.add(0, at);
+                if (at.equals(f.outbound())) {
+                    return path;
+                }
+                at = outbounds.get(at) instanceof ProxyGroup g ? g.now() : null;
+            }
+        }
+        return List.of(f.outbound(), f.target());
     }
 
     static String inboundType(String inbound) {
