@@ -34,9 +34,31 @@ public final class Reloader implements AutoCloseable {
                 return t;
             }, new ThreadPoolExecutor.DiscardPolicy());
 
+    private final java.util.concurrent.ScheduledExecutorService timer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "turnout-provider-refresh");
+                t.setDaemon(true);
+                return t;
+            });
+
     public Reloader(Turnout turnout, ConfigSource source) {
         this.turnout = turnout;
         this.source = source;
+        scheduleProviderRefresh(turnout.config());
+    }
+
+    /**
+     * http rule providers are refreshed every {@code interval}: a reload then downloads the copies that have
+     * grown older than their interval (and re-reads the config file with them).
+     */
+    private void scheduleProviderRefresh(Config config) {
+        long seconds = config.providers().values().stream()
+                .filter(p -> "http".equals(p.type()) && p.intervalSeconds() > 0)
+                .mapToLong(p -> p.intervalSeconds()).min().orElse(0);
+        if (seconds > 0) {
+            timer.scheduleWithFixedDelay(this::request, seconds, seconds, TimeUnit.SECONDS);
+            log.info("http rule providers refresh every {} s", seconds);
+        }
     }
 
     /** Asks for a reload soon; never blocks, safe from a signal handler. */
@@ -64,6 +86,7 @@ public final class Reloader implements AutoCloseable {
 
     @Override
     public void close() {
+        timer.shutdownNow();
         executor.shutdownNow();
     }
 }
