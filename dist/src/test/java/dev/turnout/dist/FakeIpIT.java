@@ -130,8 +130,11 @@ class FakeIpIT {
     }
 
     /** dig at an address nobody serves: only the hijack can answer. */
-    private String dig(String name, String type) throws IOException, InterruptedException {
-        Netns.Result r = client.run(Duration.ofSeconds(20), "dig", "+short", "+time=3", "+tries=1", "@203.0.113.53", name, type);
+    private String dig(String name, String type, String... options) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("dig", "+short", "+time=3", "+tries=1"));
+        cmd.addAll(List.of(options));
+        cmd.addAll(List.of("@203.0.113.53", name, type));
+        Netns.Result r = client.run(Duration.ofSeconds(20), cmd.toArray(String[]::new));
         assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + log());
         return r.stdout().trim();
     }
@@ -146,6 +149,7 @@ class FakeIpIT {
         String first = dig("a.example.test", "A");
         assertTrue(first.matches("198\\.18\\.\\d+\\.\\d+"), first);
         assertEquals(first, dig("a.example.test", "A"));
+        assertEquals(first, dig("a.example.test", "A", "+tcp"), "DNS over TCP is hijacked too, with the same answer");
         assertNotEquals(first, dig("b.example.test", "A"));
         assertEquals("203.0.113.77", dig("filtered.example.test", "A"), "fake-ip-filter names get dnsmasq's answer");
         assertEquals("", dig("a.example.test", "AAAA"), "ipv6 is off: no AAAA answer");

@@ -15,6 +15,7 @@ import dev.turnout.host.dns.UpstreamResolver;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.tun.DnsHijack;
+import dev.turnout.host.tunnel.Tunnel;
 import dev.turnout.host.tun.TunInbound;
 import dev.turnout.host.tun.TunOptions;
 import java.io.IOException;
@@ -178,7 +179,8 @@ public final class Turnout implements AutoCloseable {
                     query.release();
                 }
             };
-            TunInbound tun = TunInbound.start(tunOptions, tunnel, platform, workers, hijack);
+            Tunnel tunFlows = dns == null ? tunnel : TcpDnsHijack.wrap(tunnel, dns.handler(), tunOptions.dnsHijack());
+            TunInbound tun = TunInbound.start(tunOptions, tunFlows, platform, workers, hijack);
             inbounds.add(0, tun);
             // Every socket Turnout opens for itself leaves through the physical interface, never the TUN.
             useSocketBinder(channel -> {
