@@ -459,7 +459,10 @@ public final class ConfigLoader {
                 if (Tag.INT.equals(tag)) {
                     try {
                         long l = Long.parseLong(v.replace("_", ""));
-                        return l == (int) l ? Integer.valueOf((int) l) : Long.valueOf(l);
+                        if (l == (int) l) {
+                            return (int) l; // not a ?: with a Long branch: that would widen every int to Long
+                        }
+                        return l;
                     } catch (NumberFormatException e) {
                         return v;
                     }
