@@ -8,6 +8,8 @@ import io.netty.channel.ChannelHandlerContext;
 /** What the SOCKS5 and HTTP inbounds share: holding bytes the client sent before its flow was open. */
 public final class InboundSupport {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(InboundSupport.class);
+
     private InboundSupport() {
     }
 
@@ -29,6 +31,17 @@ public final class InboundSupport {
         } else if (held != null) {
             held.release();
         }
+    }
+
+    /**
+     * A client connection failed before its flow was open (a handshake timeout, a reset): close it. Only
+     * worth a debug line; these are the client's doing, not Turnout's.
+     */
+    public static void closeOnError(ChannelHandlerContext ctx, Throwable cause) {
+        if (log.isDebugEnabled() && !(cause instanceof io.netty.handler.timeout.ReadTimeoutException)) {
+            log.debug("client {} failed during its handshake: {}", ctx.channel().remoteAddress(), cause.toString());
+        }
+        ctx.close();
     }
 
     public static void release(CompositeByteBuf held) {

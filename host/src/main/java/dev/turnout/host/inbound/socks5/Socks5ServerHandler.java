@@ -23,7 +23,6 @@ import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
 import io.netty.handler.codec.socksx.v5.Socks5CommandType;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequest;
 import io.netty.handler.codec.socksx.v5.Socks5Message;
-import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.net.ConnectException;
@@ -148,10 +147,7 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!(cause instanceof ReadTimeoutException)) {
-            ctx.fireExceptionCaught(cause);
-        }
-        ctx.close();
+        InboundSupport.closeOnError(ctx, cause);
     }
 
     private final class Readiness implements StreamReadiness {
