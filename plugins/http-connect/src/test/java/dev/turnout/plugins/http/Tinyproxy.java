@@ -1,5 +1,6 @@
 package dev.turnout.plugins.http;
 
+import dev.turnout.api.testing.LocalTcpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

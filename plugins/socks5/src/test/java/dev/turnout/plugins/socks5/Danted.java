@@ -1,5 +1,6 @@
 package dev.turnout.plugins.socks5;
 
+import dev.turnout.api.testing.LocalTcpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package dev.turnout.plugins.http;
+package dev.turnout.api.testing;
 
 import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
@@ -26,7 +26,7 @@ import java.net.UnknownHostException;
  * Test stand-in for the host's dialer: plain NIO sockets, names resolved by the JDK, and channels handed
  * over with auto-read off, as the host does.
  */
-final class PlainDialer implements Dialer {
+public final class PlainDialer implements Dialer {
 
     @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {

@@ -1,4 +1,4 @@
-package dev.turnout.plugins.http;
+package dev.turnout.api.testing;
 
 import dev.turnout.api.Dialer;
 import dev.turnout.api.OutboundContext;
@@ -7,7 +7,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /** What the host would hand an outbound, made of test parts: the given dialer and the JDK's resolver. */
-record TestContext(Dialer dialer) implements OutboundContext {
+public record TestContext(Dialer dialer) implements OutboundContext {
 
     @Override
     public Resolver resolver() {

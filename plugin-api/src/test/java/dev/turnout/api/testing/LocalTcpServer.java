@@ -1,4 +1,4 @@
-package dev.turnout.plugins.socks5;
+package dev.turnout.api.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A blocking TCP server on 127.0.0.1 with one behaviour per connection, for the far end of a test. */
-final class LocalTcpServer implements AutoCloseable {
+public final class LocalTcpServer implements AutoCloseable {
 
     /** What the server does with each accepted connection. */
     @FunctionalInterface
-    interface Behaviour {
+    public interface Behaviour {
         void serve(Socket socket) throws IOException;
     }
 
@@ -51,12 +51,12 @@ final class LocalTcpServer implements AutoCloseable {
     }
 
     /** Serves every connection with {@code behaviour}. */
-    static LocalTcpServer serving(Behaviour behaviour) throws IOException {
+    public static LocalTcpServer serving(Behaviour behaviour) throws IOException {
         return new LocalTcpServer(behaviour);
     }
 
     /** Echoes every byte back. */
-    static LocalTcpServer echo() throws IOException {
+    public static LocalTcpServer echo() throws IOException {
         return new LocalTcpServer(s -> {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
@@ -69,7 +69,7 @@ final class LocalTcpServer implements AutoCloseable {
     }
 
     /** Speaks first with {@code greeting}, then echoes. */
-    static LocalTcpServer greeting(String greeting) throws IOException {
+    public static LocalTcpServer greeting(String greeting) throws IOException {
         return new LocalTcpServer(s -> {
             s.getOutputStream().write(greeting.getBytes(StandardCharsets.ISO_8859_1));
             s.getOutputStream().flush();
@@ -82,7 +82,7 @@ final class LocalTcpServer implements AutoCloseable {
     }
 
     /** Reads {@code expect} bytes (or less if the client stops), then writes {@code answer} in one write. */
-    static LocalTcpServer answering(int expect, byte[] answer, List<byte[]> requests) throws IOException {
+    public static LocalTcpServer answering(int expect, byte[] answer, List<byte[]> requests) throws IOException {
         return new LocalTcpServer(s -> {
             byte[] request = s.getInputStream().readNBytes(expect);
             requests.add(request);
@@ -93,7 +93,7 @@ final class LocalTcpServer implements AutoCloseable {
     }
 
     /** Accepts and never says a word; holds the connection until the client leaves. */
-    static LocalTcpServer silent() throws IOException {
+    public static LocalTcpServer silent() throws IOException {
         return new LocalTcpServer(s -> {
             try {
                 while (s.getInputStream().read() >= 0) {
@@ -105,11 +105,13 @@ final class LocalTcpServer implements AutoCloseable {
         });
     }
 
-    int port() {
+    /** The port it listens on, on 127.0.0.1. */
+    public int port() {
         return listener.getLocalPort();
     }
 
-    InetSocketAddress address() {
+    /** Where it listens: 127.0.0.1 and {@link #port()}. */
+    public InetSocketAddress address() {
         return new InetSocketAddress(InetAddress.getLoopbackAddress(), port());
     }
 
@@ -122,7 +124,7 @@ final class LocalTcpServer implements AutoCloseable {
     }
 
     /** A port on 127.0.0.1 with nothing listening (just released; good enough for a refused connect). */
-    static int closedPort() throws IOException {
+    public static int closedPort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

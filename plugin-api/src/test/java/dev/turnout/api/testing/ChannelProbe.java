@@ -1,4 +1,4 @@
-package dev.turnout.plugins.direct;
+package dev.turnout.api.testing;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /** Collects what an outbound's channel delivers, the way the relay would take it: last in the pipeline. */
-final class ChannelProbe extends ChannelInboundHandlerAdapter {
+public final class ChannelProbe extends ChannelInboundHandlerAdapter {
 
     private final ByteArrayOutputStream received = new ByteArrayOutputStream();
     private boolean closed;
@@ -19,7 +19,7 @@ final class ChannelProbe extends ChannelInboundHandlerAdapter {
      * the channel's event loop. (From another thread, auto-read could flip while the loop is mid-read, and
      * the bytes would reach the pipeline's tail before this handler is in place.)
      */
-    static ChannelProbe attach(Channel channel) throws InterruptedException {
+    public static ChannelProbe attach(Channel channel) throws InterruptedException {
         ChannelProbe probe = new ChannelProbe();
         channel.eventLoop().submit(() -> {
             channel.pipeline().addLast(probe);
@@ -50,7 +50,7 @@ final class ChannelProbe extends ChannelInboundHandlerAdapter {
     }
 
     /** Waits until {@code length} bytes have come, the channel closed, or the time is up; returns what came. */
-    synchronized String await(int length, long millis) throws InterruptedException {
+    public synchronized String await(int length, long millis) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (received.size() < length && !closed) {
             long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
