@@ -630,7 +630,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } else if (call.method.equals(HttpMethod.PUT)) {
             onWorker(call, () -> {
                 if ("http".equals(provider.type())) {
-                    ProviderFetch.download(provider.url(), provider.path());
+                    dev.turnout.host.route.ProviderLoader.download(provider.url(), provider.path());
                 }
                 t.reload(t.config());
             });

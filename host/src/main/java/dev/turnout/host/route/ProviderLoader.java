@@ -89,8 +89,14 @@ public final class ProviderLoader {
         }
     }
 
-    /** Downloads to a temporary file beside {@code path}, then renames: a reader never sees half a file. */
-    static void download(String url, Path path) throws IOException, InterruptedException {
+    /** A provider larger than this is refused rather than read into memory. */
+    static final long MAX_BYTES = 64L * 1024 * 1024;
+
+    /**
+     * Downloads to a temporary file beside {@code path}, then renames: a reader never sees half a file, and a
+     * failed download keeps the previous copy.
+     */
+    public static void download(String url, Path path) throws IOException, InterruptedException {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
@@ -101,7 +107,10 @@ public final class ProviderLoader {
         try {
             HttpResponse<Path> response = client.send(request, HttpResponse.BodyHandlers.ofFile(tmp));
             if (response.statusCode() / 100 != 2) {
-                throw new IOException("HTTP " + response.statusCode());
+                throw new IOException("HTTP " + response.statusCode() + " from " + url);
+            }
+            if (Files.size(tmp) > MAX_BYTES) {
+                throw new IOException(url + " is larger than " + MAX_BYTES + " bytes");
             }
             Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {

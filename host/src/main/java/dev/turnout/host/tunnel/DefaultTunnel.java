@@ -75,7 +75,7 @@ public final class DefaultTunnel implements Tunnel {
             Routed routed = (Routed) f.getNow();
             Outbound out;
             try {
-                out = leaf(routed.outbound());
+                out = leaf(routed.outbound(), flow);
             } catch (RuntimeException e) {
                 unpin.run();
                 fail(inbound, readiness, e);
@@ -146,7 +146,7 @@ public final class DefaultTunnel implements Tunnel {
             Routed routed = (Routed) f.getNow();
             Outbound out;
             try {
-                out = leaf(routed.outbound());
+                out = leaf(routed.outbound(), flow);
             } catch (RuntimeException e) {
                 promise.tryFailure(e);
                 return;
@@ -218,8 +218,9 @@ public final class DefaultTunnel implements Tunnel {
         return new Routed(d, out);
     }
 
-    private static Outbound leaf(Outbound out) {
-        return out instanceof ProxyGroup g ? g.leaf() : out;
+    /** Where a flow ends after its groups; load-balance groups choose by the flow's destination. */
+    private static Outbound leaf(Outbound out, Metadata flow) {
+        return out instanceof ProxyGroup g ? g.leaf(flow) : out;
     }
 
     private static void fail(Channel inbound, StreamReadiness readiness, Throwable cause) {

@@ -60,7 +60,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         Channel ch = ctx.channel();
         ch.config().setAutoRead(false);
         ctx.pipeline().remove("handshake-timeout");
-        Metadata flow = new Metadata(Network.TCP, request.destination(), (InetSocketAddress) ch.remoteAddress(), "mixed", null);
+        Metadata flow = new Metadata(Network.TCP, request.destination(), (InetSocketAddress) ch.remoteAddress(), "http", null);
         tunnel.routeStream(ch, flow, new Readiness(ctx, request));
     }
 

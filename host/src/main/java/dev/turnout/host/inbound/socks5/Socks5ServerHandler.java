@@ -97,7 +97,7 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
             ch.config().setAutoRead(false);
             ctx.pipeline().remove("socks5-decoder");
             ctx.pipeline().remove("handshake-timeout");
-            Metadata flow = new Metadata(Network.TCP, destination, (InetSocketAddress) ch.remoteAddress(), "mixed", null);
+            Metadata flow = new Metadata(Network.TCP, destination, (InetSocketAddress) ch.remoteAddress(), "socks5", null);
             tunnel.routeStream(ch, flow, new Readiness(ctx));
         } else if (request.type() == Socks5CommandType.UDP_ASSOCIATE) {
             ctx.pipeline().remove("socks5-decoder");

@@ -113,7 +113,7 @@ final class Socks5UdpAssociation {
             if (sessions.size() >= MAX_DESTINATIONS) {
                 return;
             }
-            Metadata flow = new Metadata(Network.UDP, destination, sender, "mixed", null);
+            Metadata flow = new Metadata(Network.UDP, destination, sender, "socks5", null);
             session = tunnel.routeDatagram(flow, control.eventLoop(), this::toClient);
             sessions.put(destination, session);
         }
