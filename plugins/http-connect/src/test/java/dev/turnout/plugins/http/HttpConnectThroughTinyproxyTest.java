@@ -13,6 +13,7 @@ import dev.turnout.api.Outbound;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.RejectedException;
 import dev.turnout.api.testing.ChannelProbe;
+import dev.turnout.api.testing.DaemonProcess;
 import dev.turnout.api.testing.LocalTcpServer;
 import dev.turnout.api.testing.PlainDialer;
 import dev.turnout.api.testing.TestContext;
@@ -43,8 +44,8 @@ class HttpConnectThroughTinyproxyTest {
     private static EventLoop loop;
     private static LocalTcpServer echo;
     private static LocalTcpServer greeter;
-    private static Tinyproxy open;
-    private static Tinyproxy withAuth;
+    private static DaemonProcess open;
+    private static DaemonProcess withAuth;
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
@@ -62,7 +63,7 @@ class HttpConnectThroughTinyproxyTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (Tinyproxy t : new Tinyproxy[] {open, withAuth}) {
+        for (DaemonProcess t : new DaemonProcess[] {open, withAuth}) {
             if (t != null) {
                 t.close();
             }
@@ -155,7 +156,7 @@ class HttpConnectThroughTinyproxyTest {
         assertTrue(open.logShows("Refused CONNECT method on port " + forbidden.port(), 3000), open.log());
     }
 
-    private static String logOf(Tinyproxy t) {
+    private static String logOf(DaemonProcess t) {
         try {
             return t.log();
         } catch (IOException e) {

@@ -14,6 +14,7 @@ import dev.turnout.api.Outbound;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.RejectedException;
 import dev.turnout.api.testing.ChannelProbe;
+import dev.turnout.api.testing.DaemonProcess;
 import dev.turnout.api.testing.LocalTcpServer;
 import dev.turnout.api.testing.PlainDialer;
 import dev.turnout.api.testing.TestContext;
@@ -43,7 +44,7 @@ class Socks5ThroughDanteTest {
 
     private static EventLoopGroup group;
     private static EventLoop loop;
-    private static Danted dante;
+    private static DaemonProcess dante;
     private static int blockedPort;
 
     @BeforeAll
@@ -119,7 +120,7 @@ class Socks5ThroughDanteTest {
     @Test
     void chainsOverAnotherOutboundAsItsDialer(@TempDir Path dir) throws Exception {
         // dante will not relay to itself, so the chain is SOCKS5 to a second dante through the first.
-        try (Danted second = Danted.start(dir, "none", LocalTcpServer.closedPort());
+        try (DaemonProcess second = Danted.start(dir, "none", LocalTcpServer.closedPort());
              LocalTcpServer echo = LocalTcpServer.echo()) {
             Outbound inner = socks5(dante.port(), Map.of());
             Outbound outer = new Socks5Type().create(new OutboundOptions("outer", "socks5",
@@ -198,7 +199,7 @@ class Socks5ThroughDanteTest {
     void authenticatesWithUsernameAndPassword(@TempDir Path dir) throws Exception {
         assumeTrue(SystemUser.canCreate(), "not root: cannot create the system user dante's username method checks");
         try (SystemUser user = SystemUser.create();
-             Danted authDante = Danted.start(dir, "username", LocalTcpServer.closedPort());
+             DaemonProcess authDante = Danted.start(dir, "username", LocalTcpServer.closedPort());
              LocalTcpServer echo = LocalTcpServer.echo()) {
             Destination target = Destination.of(echo.address());
             Outbound good = socks5(authDante.port(), Map.of("username", user.name(), "password", user.password()));
@@ -222,7 +223,7 @@ class Socks5ThroughDanteTest {
         }
     }
 
-    private static String logOf(Danted d) {
+    private static String logOf(DaemonProcess d) {
         try {
             return d.log();
         } catch (IOException e) {
