@@ -36,6 +36,20 @@ public final class RouteCleanup {
     }
 
     /**
+     * Undoes a route install that failed part way: removes the routes {@code state} records so far (with
+     * {@code platform}), then its file. A problem doing so is added to {@code installFailure} as suppressed,
+     * so the cause of the failed install stays in front; the caller rethrows it.
+     */
+    public static void afterFailedInstall(Platform platform, RouteState state, Exception installFailure) {
+        try {
+            platform.removeRoutes(state);
+            Files.deleteIfExists(state.file());
+        } catch (IOException suppressed) {
+            installFailure.addSuppressed(suppressed);
+        }
+    }
+
+    /**
      * Where the state file goes when the config names none: {@code /run/turnout/routes.state} for root,
      * {@code $XDG_RUNTIME_DIR/turnout/routes.state} otherwise, else the temp directory.
      */

@@ -1,11 +1,9 @@
 package dev.turnout.host.platform.linux;
 
+import dev.turnout.host.platform.SystemCommand;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs iproute2's {@code ip}. Turnout configures its TUN and routes with it rather than with ioctls and
@@ -16,52 +14,23 @@ import java.util.concurrent.TimeUnit;
  */
 final class IpCommand {
 
-    /** Result of one run. */
-    record Result(int exit, String output) {
-        boolean ok() {
-            return exit == 0;
-        }
-    }
-
-    private static final long TIMEOUT_SECONDS = 10;
-
     private IpCommand() {
     }
 
-    static Result run(List<String> args) throws IOException {
+    /** Runs {@code ip} with {@code args}. */
+    static SystemCommand.Result run(List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>(args.size() + 1);
-        cmd.add(binary());
+        cmd.add(SystemCommand.locate("ip", "/usr/sbin", "/sbin", "/usr/bin", "/bin"));
         cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try (InputStream in = p.getInputStream()) {
-            byte[] out = in.readNBytes(1 << 20);
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException("timed out: " + String.join(" ", cmd));
-            }
-            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8).strip());
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted: " + String.join(" ", cmd), e);
-        }
+        return SystemCommand.run(cmd);
     }
 
     /** Runs and throws with the command's own message when it fails. */
     static String check(List<String> args) throws IOException {
-        Result r = run(args);
+        SystemCommand.Result r = run(args);
         if (!r.ok()) {
             throw new IOException("ip " + String.join(" ", args) + " failed (" + r.exit() + "): " + r.output());
         }
         return r.output();
-    }
-
-    private static String binary() {
-        for (String candidate : new String[] {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"}) {
-            if (new java.io.File(candidate).canExecute()) {
-                return candidate;
-            }
-        }
-        return "ip";
     }
 }

@@ -3,7 +3,9 @@ package dev.turnout.host.platform.linux;
 import com.sun.jna.LastErrorException;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
+import dev.turnout.host.platform.RouteCleanup;
 import dev.turnout.host.platform.RouteState;
+import dev.turnout.host.platform.SystemCommand;
 import dev.turnout.host.platform.TunDevice;
 import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
@@ -92,7 +94,7 @@ public final class LinuxPlatform implements Platform {
                     // exist, which cleanup tolerates; the reverse would leave an unrecorded route.
                     state = state.withRoute(route);
                     state.save();
-                    IpCommand.Result r = IpCommand.run(routeArgs("add", route));
+                    SystemCommand.Result r = IpCommand.run(routeArgs("add", route));
                     if (!r.ok()) {
                         state = state.withoutRoute(route);
                         state.save();
@@ -101,12 +103,7 @@ public final class LinuxPlatform implements Platform {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            try {
-                removeRoutes(state);
-                Files.deleteIfExists(stateFile);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            RouteCleanup.afterFailedInstall(this, state, e);
             throw e;
         }
         return state;
@@ -118,7 +115,7 @@ public final class LinuxPlatform implements Platform {
         List<String> routes = new ArrayList<>(state.routes());
         java.util.Collections.reverse(routes);
         for (String route : routes) {
-            IpCommand.Result r = IpCommand.run(routeArgs("del", route));
+            SystemCommand.Result r = IpCommand.run(routeArgs("del", route));
             // "No such process"/"Cannot find device": the device vanished with Turnout, taking the route.
             if (!r.ok() && !(r.output().contains("No such process") || r.output().contains("Cannot find device"))) {
                 IOException e = new IOException("ip route del " + route + " failed: " + r.output());

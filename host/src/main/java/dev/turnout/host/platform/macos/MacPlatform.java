@@ -3,7 +3,9 @@ package dev.turnout.host.platform.macos;
 import com.sun.jna.LastErrorException;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
+import dev.turnout.host.platform.RouteCleanup;
 import dev.turnout.host.platform.RouteState;
+import dev.turnout.host.platform.SystemCommand;
 import dev.turnout.host.platform.TunDevice;
 import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
@@ -14,7 +16,6 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -67,7 +68,7 @@ public final class MacPlatform implements Platform {
             throw new IOException(e.getMessage(), e);
         }
         for (List<String> cmd : cmds) {
-            SystemCommand.Result r = SystemCommand.run(cmd);
+            SystemCommand.Result r = run(cmd);
             // The subnet route may already be there (the kernel added it with the address): fine.
             if (!r.ok() && !("route".equals(cmd.get(0)) && r.output().contains("File exists"))) {
                 throw new IOException(String.join(" ", cmd) + " failed (" + r.exit() + "): " + r.output());
@@ -92,7 +93,7 @@ public final class MacPlatform implements Platform {
                 state = state.withRoute(record);
                 state.save();
                 List<String> cmd = MacRouteCommands.add(record);
-                SystemCommand.Result r = SystemCommand.run(cmd);
+                SystemCommand.Result r = run(cmd);
                 if (!r.ok()) {
                     state = state.withoutRoute(record);
                     state.save();
@@ -101,12 +102,7 @@ public final class MacPlatform implements Platform {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            try {
-                removeRoutes(state);
-                Files.deleteIfExists(stateFile);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
+            RouteCleanup.afterFailedInstall(this, state, e);
             throw e;
         }
         return state;
@@ -120,7 +116,7 @@ public final class MacPlatform implements Platform {
         for (String record : records) {
             IOException e = null;
             try {
-                SystemCommand.Result r = SystemCommand.run(MacRouteCommands.delete(record));
+                SystemCommand.Result r = run(MacRouteCommands.delete(record));
                 if (!r.ok() && !alreadyGone(r.output(), state.device())) {
                     e = new IOException("route -n delete " + record + " failed: " + r.output());
                 }
@@ -141,6 +137,18 @@ public final class MacPlatform implements Platform {
     }
 
     /**
+     * Runs {@code cmd}, whose first element is {@code ifconfig} or {@code route}, from {@code /sbin} (where
+     * macOS keeps both). As on Linux, configuration is a handful of commands at start and stop, and a user can
+     * run the same lines to check or undo what Turnout did; a routing socket through JNA would only save a few
+     * process starts.
+     */
+    private static SystemCommand.Result run(List<String> cmd) throws IOException {
+        List<String> full = new ArrayList<>(cmd);
+        full.set(0, SystemCommand.locate(cmd.get(0), "/sbin", "/usr/sbin"));
+        return SystemCommand.run(full);
+    }
+
+    /**
      * {@code not in table}: the route is gone (it went with its utun, which macOS deletes when Turnout's
      * socket closes). {@code bad address: utunN}: the device itself is gone, and its routes with it.
      */
@@ -153,7 +161,7 @@ public final class MacPlatform implements Platform {
         for (List<String> cmd : List.of(List.of("route", "-n", "get", "default"),
                 List.of("route", "-n", "get", "-inet6", "default"))) {
             try {
-                SystemCommand.Result r = SystemCommand.run(cmd);
+                SystemCommand.Result r = run(cmd);
                 Optional<String> name = r.ok() ? RouteGetOutput.interfaceName(r.output()) : Optional.empty();
                 if (name.isPresent() && !ignoring.contains(name.get())) {
                     return name;
