@@ -205,8 +205,15 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      * Asks upstream for {@code (name, type)}, or answers from the cache. Fails only when no server gave a
      * usable answer; a SERVFAIL or REFUSED from every server is returned as such.
      */
-    Future<UpstreamReply> query(String name, DnsRecordType type) {
+    Future<UpstreamReply> query(String host, DnsRecordType type) {
         EventLoop loop = group.next();
+        String name;
+        try {
+            // Netty puts names through IDN.toASCII; do it here too so replies match the question asked.
+            name = java.net.IDN.toASCII(host);
+        } catch (IllegalArgumentException e) {
+            return loop.newFailedFuture(new UnknownHostException(host + ": not a valid domain name"));
+        }
         String key = type.intValue() + " " + DomainTrie.normalize(name);
         UpstreamReply cached = cache.get(key, System.nanoTime());
         if (cached != null) {

@@ -65,6 +65,8 @@ class UpstreamResolverTest {
         assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), f.get(5, TimeUnit.SECONDS));
         assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), r.lookup("host2.example.test"));
         assertThrows(UnknownHostException.class, () -> r.lookup("unknown.invalid"));
+        // Non-ASCII names go out as punycode and still match the reply (dnsmasq's --address covers them).
+        assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), r.lookup("bücher.example.test"));
     }
 
     @Test
