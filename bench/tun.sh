@@ -1,64 +1,241 @@
 #!/usr/bin/env bash
-# TUN throughput: iperf3 (a) directly over a veth pair vs (b) through Turnout's TUN (system stack) with a
-# DIRECT tunnel bound to the veth. Medians of three 5-second runs, single stream and -P 4, both directions.
-# Needs root, iperf3, and a built host module (or TURNOUT_CP set to a classpath holding the host classes
-# and test classes). Everything runs in two network namespaces created here and always deleted.
-# Usage: sudo bench/tun.sh [mtu]
+# TUN benchmark of the packaged Turnout (dist/target/turnout): two network namespaces joined by a veth pair,
+# the client's default route pointing at the server namespace, and Turnout in the client namespace with
+# tun: {auto-route, auto-detect-interface}, so applications there go through its TUN without proxy settings.
+#
+# Paths compared (the server's veth address 192.0.2.2 is in the client's connected /24, which the split
+# routes leave alone, so it stays direct while Turnout runs; the other addresses are captured):
+#   (a) direct over the veth                   -> 192.0.2.2
+#   (b) through the TUN, rule MATCH,DIRECT      -> 198.51.100.2
+#   (c) through the TUN, rule IP-CIDR -> SOCKS5 -> 203.0.113.10 via dante on 192.0.2.2:1080
+#   (d) a plain SOCKS5 client to the same dante, no Turnout (curl --socks5; iperf3 cannot speak SOCKS)
+# Measured, medians of TRIALS (3) runs, interleaved a/b/c per trial so machine noise spreads evenly:
+#   iperf3 single stream and -P 4, both directions (-R), paths a b c;
+#   bulk HTTP download (bench/BulkServer.java, curl) paths a b c d;
+#   connection setup rate: sequential connect + GET + read-to-close (bench/TunBench.java), paths a b;
+#   Turnout's VmRSS with FLOWS (10,000) idle TCP flows held through the TUN (path b).
+# Needs root, iperf3, danted, curl, python3, Java 17, and `mvn install` done (or TURNOUT_DIST set).
+# Every process started here runs inside the two namespaces; all are killed and both namespaces deleted on
+# exit, whatever happens. Only 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and 198.18.0.0/15 are used.
+#
+# Usage: sudo bench/tun.sh            env: SECS (iperf3 seconds, 5), TRIALS (3), SETUP_N (5000),
+#        FLOWS (10000), BULK_MB (1024), TUN_MTU (Turnout's default), TURNOUT_JAVA_OPTS (launcher's default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MTU=${1:-9000}
+ROOT=$(pwd)
 SECS=${SECS:-5}
-if [[ -z "${TURNOUT_CP:-}" ]]; then
-  mvn -q -o dependency:build-classpath -pl host -Dmdep.outputFile=/tmp/turnout-bench-cp.txt >/dev/null
-  TURNOUT_CP="host/target/classes:host/target/test-classes:$(cat /tmp/turnout-bench-cp.txt)"
+TRIALS=${TRIALS:-3}
+SETUP_N=${SETUP_N:-5000}
+FLOWS=${FLOWS:-10000}
+BULK_MB=${BULK_MB:-1024}
+DIST=${TURNOUT_DIST:-$ROOT/dist/target/turnout}
+[[ $(id -u) == 0 ]] || { echo "tun.sh: needs root (network namespaces, TUN)" >&2; exit 1; }
+for b in iperf3 danted curl python3 java javac ip ss; do
+  command -v "$b" >/dev/null || { echo "tun.sh: $b not found" >&2; exit 1; }
+done
+[[ -x $DIST/bin/turnout ]] || { echo "tun.sh: no $DIST/bin/turnout; run: mvn -q -o install -DskipTests" >&2; exit 1; }
+
+# Turnout needs two descriptors per flow (the accepted TUN side and the outbound); the client one.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+FD_LIMIT=$(ulimit -n)
+if (( FLOWS * 2 + 400 > FD_LIMIT )); then
+  WANT=$FLOWS
+  FLOWS=$(( (FD_LIMIT - 400) / 2 ))
+  echo "note: open-files limit is $FD_LIMIT here (cannot raise the hard limit), so $FLOWS idle flows instead of $WANT"
 fi
+
 S=$(printf '%04x' $((RANDOM % 65536)))
 C=tbc-$S; V=tbs-$S; CI=tbvc$S; VI=tbvs$S; TUN=tbt$S
-STATE=$(mktemp -u /tmp/turnout-bench-XXXX.state)
+WORK=$(mktemp -d /tmp/turnout-bench-XXXXXX)
 PIDS=()
 cleanup() {
-  for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill -9 "$p" 2>/dev/null || true; done
-  ip netns del "$C" 2>/dev/null || true
-  ip netns del "$V" 2>/dev/null || true
-  rm -f "$STATE"
+  set +e
+  exec 3>&- 2>/dev/null
+  for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null; done
+  sleep 0.5
+  for ns in "$C" "$V"; do
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+  done
+  sleep 0.2
+  ip netns del "$C" 2>/dev/null
+  ip netns del "$V" 2>/dev/null
+  [[ -n "${KEEP:-}" ]] && echo "kept $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
+
 ip netns add "$C"; ip netns add "$V"
 ip link add "$CI" type veth peer name "$VI"
 ip link set "$CI" netns "$C"; ip link set "$VI" netns "$V"
 ip -n "$C" link set lo up; ip -n "$V" link set lo up
 ip -n "$C" addr add 192.0.2.1/24 dev "$CI"; ip -n "$V" addr add 192.0.2.2/24 dev "$VI"
+ip -n "$V" addr add 198.51.100.2/32 dev "$VI"
+ip -n "$V" addr add 203.0.113.10/32 dev "$VI"
 ip -n "$C" link set "$CI" up; ip -n "$V" link set "$VI" up
-ip -n "$V" addr add 198.51.100.1/32 dev lo
 ip -n "$C" route add default via 192.0.2.2
-ip netns exec "$V" iperf3 -s -B 198.51.100.1 -D --logfile /dev/null
-sleep 0.5
+# More ephemeral ports in both namespaces (their own sysctls): the setup phase opens tens of thousands.
+ip netns exec "$C" sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
+ip netns exec "$V" sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
 
-# prints Gbit/s of one run: $1 = extra iperf3 flags
-run() {
-  ip netns exec "$C" iperf3 -c 198.51.100.1 -t "$SECS" -J $1 \
-    | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.2f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))'
+javac -d "$WORK" bench/TunBench.java
+JAVA_PEER=(java -Xss256k -XX:+UseSerialGC -cp "$WORK" TunBench)
+
+# The "internet": iperf3, bulk HTTP, short HTTP, a holder of idle connections, dante.
+spawn_v() { local log=$1; shift; ip netns exec "$V" "$@" >"$WORK/$log" 2>&1 & PIDS+=($!); }
+spawn_v iperf3.log iperf3 -s
+spawn_v bulk.log java -Xmx64m -cp "$WORK" -XX:+UseSerialGC "$ROOT/bench/BulkServer.java" 8081 $((BULK_MB * 1024 * 1024))
+spawn_v http.log "${JAVA_PEER[@]}" http-server 8080
+spawn_v hold.log "${JAVA_PEER[@]}" hold-server 9000
+cat >"$WORK/danted.conf" <<EOF
+logoutput: $WORK/danted.log
+internal: 192.0.2.2 port = 1080
+external: 192.0.2.2
+clientmethod: none
+socksmethod: none
+user.privileged: root
+user.unprivileged: nobody
+client pass {
+  from: 0.0.0.0/0 to: 0.0.0.0/0
 }
-median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
-measure() { local a b c; a=$(run "$1"); b=$(run "$1"); c=$(run "$1"); median3 "$a" "$b" "$c"; }
+socks pass {
+  from: 0.0.0.0/0 to: 0.0.0.0/0
+  command: connect
+}
+EOF
+spawn_v danted.out danted -f "$WORK/danted.conf" -p "$WORK/danted.pid"
 
+wait_port() { # ns port
+  for _ in $(seq 1 150); do
+    [[ -n $(ip netns exec "$1" ss -Hltn "sport = :$2") ]] && return 0
+    sleep 0.2
+  done
+  echo "tun.sh: nothing listens on :$2 in $1" >&2; exit 1
+}
+for p in 5201 8080 8081 9000 1080; do wait_port "$V" "$p"; done
+
+cat >"$WORK/config.yaml" <<EOF
+mixed-port: 7890
+log-level: warning
+tun:
+  enable: true
+  stack: system
+  device: $TUN
+${TUN_MTU:+  mtu: $TUN_MTU}
+  auto-route: true
+  auto-detect-interface: true
+  state-file: $WORK/routes.state
+proxies:
+  - {name: dante, type: socks5, server: 192.0.2.2, port: 1080}
+rules:
+  - IP-CIDR,203.0.113.10/32,dante
+  - MATCH,DIRECT
+EOF
+ip netns exec "$C" "$DIST/bin/turnout" run -c "$WORK/config.yaml" >"$WORK/turnout.log" 2>&1 &
+TPID=$!
+PIDS+=("$TPID")
+has_routes() { [[ $(ip -n "$C" route show) == *"$TUN"* ]]; }
+for _ in $(seq 1 150); do has_routes && break; sleep 0.2; done
+has_routes || { echo "tun.sh: Turnout did not install its routes" >&2; cat "$WORK/turnout.log"; exit 1; }
+wait_port "$C" 7890
+JPID=$(ip netns pids "$C" | while read -r p; do [[ $(cat /proc/$p/comm 2>/dev/null) == java ]] && echo "$p"; done | head -1)
+# PAUSE=seconds: stop here with everything up (to poke at it by hand, or to profile), then clean up.
+if [[ -n "${PAUSE:-}" ]]; then echo "paused ${PAUSE}s: client ns $C, server ns $V, Turnout pid $JPID, files $WORK"; sleep "$PAUSE"; exit 0; fi
+rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$JPID/status"; }
+
+declare -A HOST=([a]=192.0.2.2 [b]=198.51.100.2 [c]=203.0.113.10)
 declare -A R
-CASES=("up1:" "up4:-P 4" "down1:-R" "down4:-R -P 4")
-for k in "${CASES[@]}"; do R[a-${k%%:*}]=$(measure "${k#*:}"); done
+add() { R[$1]="${R[$1]:-} $2"; }
 
-ip netns exec "$C" java -Xmx512m -cp "$TURNOUT_CP" dev.turnout.host.tun.TunTestMain run "$CI" "$STATE" "$TUN" \
-  198.18.0.1/30 2001:db8:ffff::1/126 "$MTU" > /tmp/turnout-bench-tun.log 2>&1 < <(sleep 100000) &
-PIDS+=($!)
-for i in $(seq 1 100); do grep -q READY /tmp/turnout-bench-tun.log && break; sleep 0.2; done
-grep -q READY /tmp/turnout-bench-tun.log || { cat /tmp/turnout-bench-tun.log; exit 1; }
-for k in "${CASES[@]}"; do R[b-${k%%:*}]=$(measure "${k#*:}"); done
-PID=$(ip netns pids "$C" | head -1)
-RSS=$(awk '/VmRSS/ {print $2}' /proc/$PID/status 2>/dev/null || echo '?')
+# iperf3 Gbit/s of one run: $1 = host, the rest = extra flags
+iperf() {
+  local h=$1; shift
+  { ip netns exec "$C" timeout $((SECS + 20)) iperf3 -c "$h" -t "$SECS" -O 1 -J "$@" 2>/dev/null || true; } \
+    | python3 -c 'import json,sys
+try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))
+except Exception: print("nan")'
+}
+# curl bulk download Gbit/s: $1 = URL, the rest = extra flags
+bulk() {
+  local url=$1; shift
+  # Only a complete transfer counts (a proxy may reset after the last byte; a short one is nan).
+  local v
+  v=$(ip netns exec "$C" curl -sS --noproxy '*' --max-time 60 -o /dev/null -w '%{size_download} %{speed_download}' \
+      "$@" "$url" 2>/dev/null) || true
+  python3 -c 'import sys; v=sys.argv[1].split(); print("%.2f" % (float(v[1])*8/1e9) if len(v) == 2 and int(v[0]) == int(sys.argv[2]) else "nan")' \
+    "$v" $((BULK_MB * 1024 * 1024))
+}
+setup() { # host -> connections/s
+  { ip netns exec "$C" "${JAVA_PEER[@]}" setup-client "$1" 8080 "$SETUP_N" 30 || true; } | awk '{print $2} END {if (!NR) print "nan"}'
+}
 
-echo "TUN MTU $MTU, iperf3 ${SECS}s, medians of 3 (Gbit/s)"
-printf '%-8s %10s %10s %8s\n' case direct tun ratio
-for k in "${CASES[@]}"; do
-  n=${k%%:*}; a=${R[a-$n]}; b=${R[b-$n]}
-  printf '%-8s %10s %10s %8s\n' "$n" "$a" "$b" "$(python3 -c "print('%.2f' % ($b/$a))")"
+echo "warming up Turnout (JIT) ..."
+iperf "${HOST[b]}" >/dev/null; iperf "${HOST[c]}" -P 4 >/dev/null
+SETUP_N=3000 setup "${HOST[b]}" >/dev/null
+RSS_IDLE=$(rss_mb)
+
+IPERF_CASES=("up1:" "up4:-P 4" "down1:-R" "down4:-R -P 4")
+for t in $(seq 1 "$TRIALS"); do
+  echo "trial $t/$TRIALS ..."
+  for k in "${IPERF_CASES[@]}"; do
+    n=${k%%:*}
+    for p in a b c; do
+      # shellcheck disable=SC2086
+      add "iperf-$n-$p" "$(iperf "${HOST[$p]}" ${k#*:})"
+    done
+  done
+  for p in a b c; do add "bulk-$p" "$(bulk "http://${HOST[$p]}:8081/")"; done
+  add "bulk-d" "$(bulk "http://${HOST[c]}:8081/" --socks5 192.0.2.2:1080 --noproxy "")"
+  for p in a b; do add "setup-$p" "$(setup "${HOST[$p]}")"; done
 done
-echo "Turnout test JVM RSS after the runs: ${RSS} kB"
+
+echo "holding $FLOWS idle flows through the TUN ..."
+mkfifo "$WORK/hold.in"
+ip netns exec "$C" "${JAVA_PEER[@]}" hold-client "${HOST[b]}" 9000 "$FLOWS" 60 <"$WORK/hold.in" >"$WORK/hold-client.out" 2>&1 &
+HPID=$!
+PIDS+=("$HPID")
+exec 3>"$WORK/hold.in"
+for _ in $(seq 1 300); do grep -q HELD "$WORK/hold-client.out" && break; sleep 0.2; done
+sleep 3
+HELD=$(awk '/HELD/ {print $2}' "$WORK/hold-client.out")
+RSS_HELD=$(rss_mb)
+EST_V=$(ip netns exec "$V" ss -Htn state established "sport = :9000" | wc -l)
+THREADS=$(awk '/Threads/ {print $2}' "/proc/$JPID/status")
+exec 3>&-
+wait "$HPID" 2>/dev/null || true
+
+python3 - "$SECS" "$TRIALS" <<EOF
+import math, sys
+secs, trials = sys.argv[1], sys.argv[2]
+R = {$(for k in "${!R[@]}"; do printf '"%s": "%s",' "$k" "${R[$k]}"; done)}
+def med(k):
+    v = sorted(float(x) for x in R.get(k, "").split() if x != "nan")
+    return v[len(v)//2] if v else float("nan")
+def ratio(x, y):
+    return "  n/a" if not (y > 0) or math.isnan(x) else "%5.2f" % (x / y)
+def raw(k): return "/".join(R.get(k, "").split())
+print()
+print(f"iperf3 {secs}s (-O 1), Gbit/s, median of {trials}; ratios against (a) direct over the veth")
+print(f"{'case':<7} {'(a) veth':>9} {'(b) tun':>9} {'b/a':>5} {'(c) socks':>10} {'c/a':>5}   runs a | b | c")
+for n in ["up1", "up4", "down1", "down4"]:
+    a, b, c = (med(f"iperf-{n}-{p}") for p in "abc")
+    print(f"{n:<7} {a:9.2f} {b:9.2f} {ratio(b,a)} {c:10.2f} {ratio(c,a)}   {raw('iperf-'+n+'-a')} | {raw('iperf-'+n+'-b')} | {raw('iperf-'+n+'-c')}")
+print()
+print(f"bulk HTTP download (curl, ${BULK_MB} MiB from BulkServer), Gbit/s, median of {trials}")
+a = med("bulk-a")
+for p, name in [("a", "(a) direct over the veth"), ("b", "(b) TUN -> DIRECT"), ("c", "(c) TUN -> SOCKS5 plugin -> dante"),
+                ("d", "(d) curl --socks5 -> dante, no Turnout")]:
+    v = med("bulk-" + p)
+    print(f"  {name:<38} {v:7.2f}  {ratio(v, a)} x (a)   runs {raw('bulk-'+p)}")
+print(f"  (c)/(d): {ratio(med('bulk-c'), med('bulk-d'))}")
+print()
+print(f"connection setup, sequential connect+GET+close, ${SETUP_N} per run, connections/s, median of {trials}")
+sa, sb = med("setup-a"), med("setup-b")
+print(f"  (a) direct {sa:8.0f}   (b) TUN -> DIRECT {sb:8.0f}   b/a {ratio(sb, sa)}   runs {raw('setup-a')} | {raw('setup-b')}")
+print()
+print(f"Turnout RSS: {${RSS_IDLE}} MB after warm-up and the runs; {${RSS_HELD:-0}} MB holding ${HELD:-0} idle TCP flows "
+      f"(server sees ${EST_V} established; ${THREADS} JVM threads); asked for ${FLOWS}")
+print()
+print("targets: (b) up1 >= 0.5 x (a): " + ("met" if med("iperf-up1-b") >= 0.5 * med("iperf-up1-a") else "NOT met")
+      + ";  setup >= 5000/s: " + ("met" if sb >= 5000 else "NOT met")
+      + ";  RSS <= 256 MB at the idle flows: " + ("met" if ${RSS_HELD:-999999} <= 256 else "NOT met"))
+EOF
