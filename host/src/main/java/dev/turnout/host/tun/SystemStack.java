@@ -21,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -347,7 +348,11 @@ final class SystemStack {
             if (loop.inEventLoop()) {
                 nat.closed(slot, gen, System.nanoTime() / 1_000_000);
             } else {
-                loop.execute(() -> nat.closed(slot, gen, System.nanoTime() / 1_000_000));
+                try {
+                    loop.execute(() -> nat.closed(slot, gen, System.nanoTime() / 1_000_000));
+                } catch (RejectedExecutionException e) {
+                    // The packet loop has stopped (shutdown): the NAT table goes with it.
+                }
             }
         });
         InetSocketAddress dst = nat.destination(slot);
@@ -487,7 +492,13 @@ final class SystemStack {
             if (loop.inEventLoop()) {
                 reply.run();
             } else {
-                loop.execute(reply);
+                try {
+                    loop.execute(reply);
+                } catch (RejectedExecutionException e) {
+                    if (f.isSuccess() && f.getNow() != null) {
+                        ((ByteBuf) f.getNow()).release();
+                    }
+                }
             }
         });
         return true;
