@@ -32,6 +32,8 @@ class MixedPortIT {
     static final int SILENT = 8099;
     static final int HANGING_PROXY = 8098;
     static final int DANTE = 1080;
+    static final int BULK = 8090;
+    static final int BULK_KIB = 64 * 1024;
     static final int TINYPROXY = 3128;
 
     Path dir;
@@ -57,6 +59,7 @@ class MixedPortIT {
         ns.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         ns.spawn(dir.resolve("echo.log"), Daemons.peer("udp-echo", Integer.toString(ECHO)));
         ns.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));
+        ns.spawn(dir.resolve("bulk.log"), Daemons.peer("bulk", Integer.toString(BULK), Integer.toString(BULK_KIB)));
         ns.spawn(dir.resolve("silent2.log"), Daemons.peer("silent", Integer.toString(HANGING_PROXY)));
         danteLog = dir.resolve("danted.log");
         tinyproxyLog = dir.resolve("tinyproxy.log");
@@ -114,6 +117,22 @@ class MixedPortIT {
         Netns.Result r = curl("--socks5-hostname", "127.0.0.1:" + MIXED, "http://direct.test:" + HTTP + "/socks-direct");
         assertEquals(0, r.exitCode(), r.stderr());
         assertEquals("hello /socks-direct from 127.0.0.1\n", r.stdout());
+    }
+
+    @Test
+    void aBulkDownloadFlowsThroughWithBackPressure() throws Exception {
+        ns.awaitTcpPort(BULK, Duration.ofSeconds(20));
+        // 64 MiB: far beyond every buffer, so the relay must pause and resume reading many times.
+        String[][] paths = {
+            {"--socks5-hostname", "127.0.0.1:" + MIXED, "http://direct.test:" + BULK + "/"},
+            {"--proxy", "http://127.0.0.1:" + MIXED, "http://direct.test:" + BULK + "/"},
+            {"--socks5-hostname", "127.0.0.1:" + MIXED, "http://via-socks.test:" + BULK + "/"},
+        };
+        for (String[] path : paths) {
+            Netns.Result r = curl("-o", "/dev/null", "-w", "%{size_download}", path[0], path[1], path[2]);
+            assertEquals(0, r.exitCode(), String.join(" ", path) + ": " + r.stderr());
+            assertEquals(Long.toString(BULK_KIB * 1024L), r.stdout(), String.join(" ", path));
+        }
     }
 
     @Test

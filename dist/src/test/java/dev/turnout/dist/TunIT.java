@@ -78,6 +78,7 @@ class TunIT {
         client.ip(List.of("-6", "route", "add", "default", "via", SERVER6));
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         server.spawn(dir.resolve("echo.log"), Daemons.peer("udp-echo", Integer.toString(ECHO)));
+        server.spawn(dir.resolve("bulk.log"), Daemons.peer("bulk", "8090", Integer.toString(64 * 1024)));
         // A server with several addresses must answer UDP from the one it was asked on, or proxies drop the reply.
         server.spawn(dir.resolve("echo2.log"), Daemons.peer("udp-echo", Integer.toString(ECHO + 1), VIA_SOCKS));
         danteLog = dir.resolve("danted.log");
@@ -160,6 +161,16 @@ class TunIT {
         assertEquals(0, r.exitCode(), r.stderr() + log());
         assertEquals("hello /direct from " + CLIENT + "\n", r.stdout());
         assertTrue(log().contains("[TCP] 198.18.0.1:"), "the flow came through the TUN:\n" + log());
+    }
+
+    @Test
+    @Order(1)
+    void aBulkDownloadThroughTheTunArrivesWhole() throws Exception {
+        server.awaitTcpPort(8090, Duration.ofSeconds(20));
+        Netns.Result r = client.run(Duration.ofSeconds(60), "curl", "-sS", "--noproxy", "*", "--max-time", "50",
+                "-o", "/dev/null", "-w", "%{size_download}", "http://" + REMOTE + ":8090/");
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertEquals(Long.toString(64L * 1024 * 1024), r.stdout());
     }
 
     @Test

@@ -33,6 +33,7 @@ public final class Peers {
             case "http" -> http(Integer.parseInt(args[1]));
             case "udp-echo" -> udpEcho(Integer.parseInt(args[1]), args.length > 2 ? args[2] : null);
             case "silent" -> silent(Integer.parseInt(args[1]));
+            case "bulk" -> drip(Integer.parseInt(args[1]), Integer.parseInt(args[2]), 0);
             case "drip" -> drip(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             case "socks5-udp" -> System.exit(socks5Udp(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]), args[4]));
             case "udp-send" -> System.exit(udpSend(args[1], Integer.parseInt(args[2]), args[3]));
@@ -103,7 +104,10 @@ public final class Peers {
         }
     }
 
-    /** HTTP server whose every answer is {@code chunks} KiB sent one KiB every {@code intervalMillis}: a long stream. */
+    /**
+     * HTTP server whose every answer is {@code chunks} KiB sent one KiB every {@code intervalMillis}: a long
+     * stream; with an interval of 0, as fast as the socket takes them (mode "bulk").
+     */
     static void drip(int port, int chunks, int intervalMillis) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try (ServerSocket server = new ServerSocket()) {
@@ -121,8 +125,10 @@ public final class Peers {
                         byte[] kib = new byte[1024];
                         for (int i = 0; i < chunks; i++) {
                             out.write(kib);
-                            out.flush();
-                            Thread.sleep(intervalMillis);
+                            if (intervalMillis > 0) {
+                                out.flush();
+                                Thread.sleep(intervalMillis);
+                            }
                         }
                     } catch (IOException | InterruptedException e) {
                         // client gone

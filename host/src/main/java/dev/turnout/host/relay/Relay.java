@@ -99,11 +99,10 @@ public final class Relay {
                     flow.countDownload(n);
                 }
             }
+            // Back-pressure comes only from the peer's writability events (see channelWritabilityChanged):
+            // turning auto-read off here as well could undo a re-enable that a flush fired synchronously,
+            // and the relay would stall with both sides idle.
             peer.write(msg, peer.voidPromise());
-            if (!peer.isWritable()) {
-                peer.flush();
-                ctx.channel().config().setAutoRead(false);
-            }
         }
 
         @Override
