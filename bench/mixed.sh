@@ -18,7 +18,7 @@ work=$(mktemp -d)
 cleanup() {
   for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
   ip netns del "$ns" 2>/dev/null || true
-  rm -rf "/etc/netns/$ns" "$work"
+  rm -rf "/etc/netns/$ns"; [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 ip netns add "$ns"
@@ -49,7 +49,7 @@ CONF
 inns danted -f "$work/danted.conf" -p "$work/danted.pid" >"$work/danted.out" 2>&1 &
 cat >"$work/config.yaml" <<CONF
 mixed-port: 7890
-log-level: warning
+log-level: info
 proxies:
   - {name: dante, type: socks5, server: 127.0.0.1, port: 1080}
 rules:
@@ -63,8 +63,8 @@ speed() { inns curl -s -o /dev/null --max-time 120 -w '%{speed_download}' "$@"; 
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 declare -a a b c d
 speed http://127.0.0.1:8080/ >/dev/null   # warm-up: JIT and page cache
-speed --socks5-hostname 127.0.0.1:7890 http://direct.bench:8080/ >/dev/null
-speed --socks5-hostname 127.0.0.1:7890 http://socks.bench:8080/ >/dev/null
+speed --socks5-hostname 127.0.0.1:7890 http://direct.bench:8080/ >/dev/null || { inns curl -sS -o /dev/null --max-time 5 --socks5-hostname 127.0.0.1:7890 http://direct.bench:8080/ ; echo "Turnout path failed; its log:" >&2; cat "$work/turnout.log" >&2; exit 1; }
+speed --socks5-hostname 127.0.0.1:7890 http://socks.bench:8080/ >/dev/null || { echo "Turnout -> dante failed; its log:" >&2; cat "$work/turnout.log" >&2; exit 1; }
 for i in $(seq 1 "$runs"); do
   a+=("$(speed http://127.0.0.1:8080/)")
   b+=("$(speed --socks5-hostname 127.0.0.1:1080 http://socks.bench:8080/)")
