@@ -63,7 +63,7 @@ speed() { inns curl -s -o /dev/null --max-time 120 -w '%{speed_download}' "$@"; 
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 declare -a a b c d
 speed http://127.0.0.1:8080/ >/dev/null   # warm-up: JIT and page cache
-speed --socks5-hostname 127.0.0.1:7890 http://direct.bench:8080/ >/dev/null || { inns curl -sS -o /dev/null --max-time 5 --socks5-hostname 127.0.0.1:7890 http://direct.bench:8080/ ; echo "Turnout path failed; its log:" >&2; cat "$work/turnout.log" >&2; exit 1; }
+speed --socks5-hostname 127.0.0.1:7890 http://direct.bench:8080/ >/dev/null || { echo "Turnout -> DIRECT failed; its log:" >&2; cat "$work/turnout.log" >&2; exit 1; }
 speed --socks5-hostname 127.0.0.1:7890 http://socks.bench:8080/ >/dev/null || { echo "Turnout -> dante failed; its log:" >&2; cat "$work/turnout.log" >&2; exit 1; }
 for i in $(seq 1 "$runs"); do
   a+=("$(speed http://127.0.0.1:8080/)")
