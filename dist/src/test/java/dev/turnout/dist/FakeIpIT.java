@@ -63,6 +63,8 @@ class FakeIpIT {
         server.ip(List.of("addr", "add", REMOTE + "/32", "dev", "veth0"));
         server.ip(List.of("addr", "add", DNS + "/32", "dev", "veth0"));
         client.ip(List.of("route", "add", "default", "via", SERVER));
+        // The client's system resolver points at an address nobody serves: only the TUN's hijack answers.
+        client.resolver("203.0.113.53");
         // The proxies resolve the names Turnout sends them from their own hosts file.
         server.hosts(Map.of("socks.example.test", REMOTE, "http.example.test", REMOTE));
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
@@ -195,6 +197,30 @@ class FakeIpIT {
     void rejectedNameIsRefused() throws Exception {
         Netns.Result r = curlByName("ads.reject.example.test", "/");
         assertNotEquals(0, r.exitCode());
+    }
+
+    @Test
+    @Order(5)
+    void applicationsUsingTheSystemResolverReachNamedSitesWithNoProxySettings() throws Exception {
+        for (String[] site : new String[][] {{"socks.example.test", REMOTE}, {"http.example.test", REMOTE},
+                {"direct.example.test", CLIENT}}) {
+            Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
+                    "http://" + site[0] + ":8080/plain");
+            assertEquals(0, r.exitCode(), site[0] + ": " + r.stderr() + log());
+            assertEquals("hello /plain from " + site[1] + "\n", r.stdout(), site[0]);
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aRealBrowserReachesANamedSiteThroughTheRules() throws Exception {
+        assumeTrue(Daemons.missing("chromium") == null, "skipped: chromium is not installed");
+        Path profile = Files.createDirectories(dir.resolve("chromium-profile"));
+        Netns.Result r = client.run(Duration.ofSeconds(90), "chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--user-data-dir=" + profile, "--dump-dom", "http://socks.example.test:8080/browser");
+        assertTrue(r.stdout().contains("hello /browser from " + REMOTE), r.stdout() + r.stderr() + log());
+        assertTrue(log().contains("--> socks.example.test:8080 match DOMAIN,socks.example.test using dante"), log());
     }
 
     @Test

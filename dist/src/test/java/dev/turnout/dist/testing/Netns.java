@@ -82,6 +82,13 @@ public final class Netns implements AutoCloseable {
         must(Duration.ofSeconds(10), cmd.toArray(String[]::new));
     }
 
+    /** Gives the namespace its own /etc/resolv.conf (bind-mounted by ip netns exec like the hosts file). */
+    public void resolver(String nameserver) throws IOException {
+        Path dir = Path.of("/etc/netns", name);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("resolv.conf"), "nameserver " + nameserver + "\noptions timeout:2 attempts:1\n");
+    }
+
     /** Gives the namespace its own /etc/hosts (ip netns exec bind-mounts /etc/netns/NAME/hosts). */
     public void hosts(Map<String, String> nameToAddress) throws IOException {
         Path dir = Path.of("/etc/netns", name);
