@@ -281,7 +281,7 @@ final class Index {
             if (domains != null) {
                 best = Math.min(best, domains.lookup(domain));
             }
-            if (keywords != null) {
+            if (keywords != null && keywords.lowest() < best) {
                 best = Math.min(best, keywords.lookup(domain));
             }
             for (int k = 0; k < wildcardIdx.length && wildcardIdx[k] < best; k++) {

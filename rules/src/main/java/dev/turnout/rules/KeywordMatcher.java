@@ -14,10 +14,28 @@ final class KeywordMatcher {
     private int[] out = filled(16);
     private int states = 1;
     private boolean built;
+    private boolean asciiOnly = true;
+    /**
+     * The automaton as a full transition table over ASCII (failure links folded in), when it is small
+     * enough: one array read per character instead of a hash probe and a walk along failure links.
+     */
+    private int[] dense;
+
+    /** Above this many states the dense table (states x 128 ints) is not worth its memory. */
+    private static final int DENSE_MAX_STATES = 8192;
+
+    /** The lowest rule index of any keyword: a lookup cannot beat a better match found already. */
+    private int lowest = Index.NONE;
+
+    int lowest() {
+        return lowest;
+    }
 
     void add(String keyword, int index) {
+        lowest = Math.min(lowest, index);
         int state = 0;
         for (int i = 0; i < keyword.length(); i++) {
+            asciiOnly &= keyword.charAt(i) < 128;
             long key = key(state, keyword.charAt(i));
             int next = edges.get(key);
             if (next < 0) {
@@ -51,12 +69,43 @@ final class KeywordMatcher {
                 queue.add(child);
             }
         }
+        if (asciiOnly && states <= DENSE_MAX_STATES) {
+            dense = denseTable(children);
+        }
         built = true;
+    }
+
+    /** Breadth first, so a state's failure target (always shallower) is filled in before the state itself. */
+    private int[] denseTable(int[][] children) {
+        int[] table = new int[states * 128];
+        ArrayDeque<Integer> queue = new ArrayDeque<>();
+        queue.add(0);
+        while (!queue.isEmpty()) {
+            int s = queue.poll();
+            for (int c = 0; c < 128; c++) {
+                int next = edges.get(key(s, (char) c));
+                table[s * 128 + c] = next >= 0 ? next : s == 0 ? 0 : table[fail[s] * 128 + c];
+            }
+            for (int child : children[s]) {
+                queue.add(child);
+            }
+        }
+        return table;
     }
 
     int lookup(String domain) {
         int best = Index.NONE;
         int state = 0;
+        int[] table = dense;
+        if (table != null) {
+            for (int i = 0; i < domain.length(); i++) {
+                char c = domain.charAt(i);
+                // No keyword holds a non-ASCII character (else there is no table): such a character ends every match.
+                state = c < 128 ? table[(state << 7) | c] : 0;
+                best = Math.min(best, out[state]);
+            }
+            return best;
+        }
         for (int i = 0; i < domain.length(); i++) {
             char c = domain.charAt(i);
             int next;
