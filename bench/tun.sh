@@ -19,7 +19,8 @@
 # exit, whatever happens. Only 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and 198.18.0.0/15 are used.
 #
 # Usage: sudo bench/tun.sh            env: SECS (iperf3 seconds, 5), TRIALS (3), SETUP_N (5000),
-#        FLOWS (10000), BULK_MB (1024), TUN_MTU (Turnout's default), TURNOUT_JAVA_OPTS (launcher's default)
+#        FLOWS (10000), BULK_MB (1024), TUN_MTU (Turnout's default), TURNOUT_JAVA_OPTS (launcher's default),
+#        PHASES (a subset of "iperf bulk setup hold"), CASES (a subset of "up1 up4 down1 down4"), TURNOUT_DIST (another packaged Turnout), KEEP=1 (keep files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -144,6 +145,8 @@ rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$JPID/status"; }
 
 declare -A HOST=([a]=192.0.2.2 [b]=198.51.100.2 [c]=203.0.113.10)
 declare -A R
+PHASES=" ${PHASES:-iperf bulk setup hold} "
+on() { [[ $PHASES == *" $1 "* ]]; }
 add() { R[$1]="${R[$1]:-} $2"; }
 
 # iperf3 Gbit/s of one run: $1 = host, the rest = extra flags
@@ -170,24 +173,29 @@ setup() { # host -> connections/s
 
 echo "warming up Turnout (JIT) ..."
 iperf "${HOST[b]}" >/dev/null; iperf "${HOST[c]}" -P 4 >/dev/null
-SETUP_N=3000 setup "${HOST[b]}" >/dev/null
+on setup && SETUP_N=3000 setup "${HOST[b]}" >/dev/null
 RSS_IDLE=$(rss_mb)
 
-IPERF_CASES=("up1:" "up4:-P 4" "down1:-R" "down4:-R -P 4")
+IPERF_CASES=()
+for k in "up1:" "up4:-P 4" "down1:-R" "down4:-R -P 4"; do
+  [[ " ${CASES:-up1 up4 down1 down4} " == *" ${k%%:*} "* ]] && IPERF_CASES+=("$k")
+done
 for t in $(seq 1 "$TRIALS"); do
   echo "trial $t/$TRIALS ..."
-  for k in "${IPERF_CASES[@]}"; do
+  on iperf && for k in "${IPERF_CASES[@]}"; do
     n=${k%%:*}
     for p in a b c; do
       # shellcheck disable=SC2086
       add "iperf-$n-$p" "$(iperf "${HOST[$p]}" ${k#*:})"
     done
   done
-  for p in a b c; do add "bulk-$p" "$(bulk "http://${HOST[$p]}:8081/")"; done
-  add "bulk-d" "$(bulk "http://${HOST[c]}:8081/" --socks5 192.0.2.2:1080 --noproxy "")"
-  for p in a b; do add "setup-$p" "$(setup "${HOST[$p]}")"; done
+  on bulk && for p in a b c; do add "bulk-$p" "$(bulk "http://${HOST[$p]}:8081/")"; done
+  on bulk && add "bulk-d" "$(bulk "http://${HOST[c]}:8081/" --socks5 192.0.2.2:1080 --noproxy "")"
+  on setup && for p in a b; do add "setup-$p" "$(setup "${HOST[$p]}")"; done
 done
 
+RSS_HELD=0; HELD=0; EST_V=0; THREADS=0
+if on hold; then
 echo "holding $FLOWS idle flows through the TUN ..."
 mkfifo "$WORK/hold.in"
 ip netns exec "$C" "${JAVA_PEER[@]}" hold-client "${HOST[b]}" 9000 "$FLOWS" 60 <"$WORK/hold.in" >"$WORK/hold-client.out" 2>&1 &
@@ -202,6 +210,7 @@ EST_V=$(ip netns exec "$V" ss -Htn state established "sport = :9000" | wc -l)
 THREADS=$(awk '/Threads/ {print $2}' "/proc/$JPID/status")
 exec 3>&-
 wait "$HPID" 2>/dev/null || true
+fi
 
 python3 - "$SECS" "$TRIALS" <<EOF
 import math, sys
@@ -216,7 +225,7 @@ def raw(k): return "/".join(R.get(k, "").split())
 print()
 print(f"iperf3 {secs}s (-O 1), Gbit/s, median of {trials}; ratios against (a) direct over the veth")
 print(f"{'case':<7} {'(a) veth':>9} {'(b) tun':>9} {'b/a':>5} {'(c) socks':>10} {'c/a':>5}   runs a | b | c")
-for n in ["up1", "up4", "down1", "down4"]:
+for n in [n for n in ["up1", "up4", "down1", "down4"] if "iperf-" + n + "-a" in R]:
     a, b, c = (med(f"iperf-{n}-{p}") for p in "abc")
     print(f"{n:<7} {a:9.2f} {b:9.2f} {ratio(b,a)} {c:10.2f} {ratio(c,a)}   {raw('iperf-'+n+'-a')} | {raw('iperf-'+n+'-b')} | {raw('iperf-'+n+'-c')}")
 print()
