@@ -10,6 +10,11 @@
 #      flight, latency), DNS_BENCH_NAMES (1000), DNS_BENCH_CP (classpath override; default: the host
 #      module's classes, test classes and dependencies).
 set -euo pipefail
+# Everything below runs in a network namespace of its own with only loopback up (root; as the tests do).
+if [ -z "${TURNOUT_BENCH_ISOLATED:-}" ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "bench/dns.sh: needs root (it runs in a network namespace of its own)" >&2; exit 1; }
+  exec env TURNOUT_BENCH_ISOLATED=1 unshare --net -- bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
+fi
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${DNS_BENCH_SECONDS:-10}
 WINDOW=${DNS_BENCH_WINDOW:-32}
