@@ -122,11 +122,18 @@ public final class Relay {
             if (evt instanceof ChannelInputShutdownEvent) {
                 Channel self = ctx.channel();
                 if (peer instanceof DuplexChannel d && peer.isActive()) {
-                    peer.flush();
-                    d.shutdownOutput().addListener(f -> {
-                        if (!f.isSuccess()) {
+                    // Only after everything queued has been written: shutdownOutput() fails what is still
+                    // queued, which cut the last megabytes off bulk downloads.
+                    peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(w -> {
+                        if (!w.isSuccess()) {
                             peer.close();
+                            return;
                         }
+                        d.shutdownOutput().addListener(f -> {
+                            if (!f.isSuccess()) {
+                                peer.close();
+                            }
+                        });
                     });
                 } else {
                     closeOnFlush(peer);
