@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class FakeIpIT {
             assumeTrue(missing == null, () -> "skipped: " + missing);
         }
         dist = Path.of(System.getProperty("turnout.dist"));
-        dir = Files.createTempDirectory("tfake");
+        dir = ScratchDir.create("tfake");
         client = Netns.create("tfakec");
         server = Netns.create("tfakes");
         client.link("veth0", List.of(CLIENT + "/24"), server, "veth0", List.of(SERVER + "/24"));
@@ -124,11 +125,7 @@ class FakeIpIT {
         if (server != null) {
             server.close();
         }
-        if (dir != null && !Boolean.getBoolean("turnout.keepTestFiles")) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        ScratchDir.delete(dir);
     }
 
     /** dig at an address nobody serves: only the hijack can answer. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ class MixedPortIT {
             assumeTrue(missing == null, () -> "skipped: " + missing);
         }
         Path dist = Path.of(System.getProperty("turnout.dist"));
-        dir = Files.createTempDirectory("tmix");
+        dir = ScratchDir.create("tmix");
         ns = Netns.create("tmix");
         ns.hosts(Map.of("direct.test", "127.0.0.1", "via-socks.test", "127.0.0.1", "via-http.test", "127.0.0.1",
                 "rejected.test", "127.0.0.1", "echo.test", "127.0.0.1", "udp-socks.test", "127.0.0.1"));
@@ -95,11 +96,7 @@ class MixedPortIT {
         if (ns != null) {
             ns.close();
         }
-        if (dir != null && !Boolean.getBoolean("turnout.keepTestFiles")) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        ScratchDir.delete(dir);
     }
 
     private Netns.Result curl(String... args) throws IOException, InterruptedException {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ class TunIT {
             assumeTrue(missing == null, () -> "skipped: " + missing);
         }
         dist = Path.of(System.getProperty("turnout.dist"));
-        dir = Files.createTempDirectory("ttun");
+        dir = ScratchDir.create("ttun");
         client = Netns.create("ttunc");
         server = Netns.create("ttuns");
         client.link("veth0", List.of(CLIENT + "/24", CLIENT6 + "/64"), server, "veth0", List.of(SERVER + "/24", SERVER6 + "/64"));
@@ -139,11 +140,7 @@ class TunIT {
         if (server != null) {
             server.close();
         }
-        if (dir != null && !Boolean.getBoolean("turnout.keepTestFiles")) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        ScratchDir.delete(dir);
     }
 
     private Netns.Result curl(String url) throws IOException, InterruptedException {
