@@ -302,8 +302,9 @@ public final class Turnout implements AutoCloseable {
         if (dns != null) {
             dns.close(); // saves the fake-IP mappings
         }
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        // Bounded, so that a stuck loop can never keep a stopping Turnout (and its routes) alive.
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         blocking.shutdownNow();
         resolver.close();
     }

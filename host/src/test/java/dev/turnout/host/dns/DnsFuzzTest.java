@@ -42,7 +42,7 @@ class DnsFuzzTest {
 
     @AfterAll
     static void tearDown() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 
     /** Runs one input; returns the decoded answer or null when dropped. */

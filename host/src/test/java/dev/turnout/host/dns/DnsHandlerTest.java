@@ -43,7 +43,7 @@ class DnsHandlerTest {
     static void stop() throws Exception {
         try {
             if (group != null) {
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
             }
         } finally {
             if (dnsmasq != null) {

@@ -46,7 +46,7 @@ class DnsServerTest {
     static void stop() throws Exception {
         try {
             if (group != null) {
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
             }
         } finally {
             if (dnsmasq != null) {

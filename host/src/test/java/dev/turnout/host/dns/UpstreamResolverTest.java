@@ -39,7 +39,8 @@ class UpstreamResolverTest {
     static void stop() throws Exception {
         try {
             if (group != null) {
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+                // Bounded: once a loop of this group was seen stuck in a blocking recvmsg (see the issue 5 note).
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
             }
         } finally {
             if (dnsmasq != null) {

@@ -47,7 +47,7 @@ class DelayProbeTest {
             c.close();
         }
         resolver.close();
-        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 
     /** Answers one request per connection, after reading its head, with {@code response}; or never, when null. */
