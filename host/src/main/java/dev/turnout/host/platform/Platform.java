@@ -45,9 +45,12 @@ public interface Platform {
      *
      * @param requestedName a fixed name ({@code turnout0}), a pattern the OS completes ({@code tun%d} on
      *     Linux), or null/empty for the OS's choice; macOS only accepts {@code utunN} or null
+     * @param offload ask for checksum and segmentation offload (Linux: {@code IFF_VNET_HDR} and
+     *     {@code TUNSETOFFLOAD}), so packets of up to 64 KiB cross the device whatever its MTU; where the
+     *     system cannot, the device carries plain packets ({@link TunDevice#vnetHeaderLength()} says which)
      * @throws IOException when the device cannot be created (no permission, name taken, ...)
      */
-    TunDevice openTun(String requestedName) throws IOException;
+    TunDevice openTun(String requestedName, boolean offload) throws IOException;
 
     /** Assigns addresses (IPv4 and/or IPv6, with prefix), sets the MTU and brings the device up. */
     void configure(TunDevice device, List<IpPrefix> addresses, int mtu) throws IOException;

@@ -35,7 +35,7 @@ public final class PlatformUnsupported implements Platform {
     }
 
     @Override
-    public TunDevice openTun(String requestedName) throws IOException {
+    public TunDevice openTun(String requestedName, boolean offload) throws IOException {
         throw unsupported();
     }
 

@@ -17,6 +17,13 @@ public interface TunDevice extends Closeable {
     String name();
 
     /**
+     * Bytes of Linux's {@code virtio_net_hdr} before every packet read and expected before every packet
+     * written (10 with offloads on), or 0 when the device carries plain packets. Lengths and addresses in
+     * {@link #read} and {@link #write} include the header.
+     */
+    int vnetHeaderLength();
+
+    /**
      * Reads one packet into {@code [address, address + capacity)}.
      *
      * @return the packet's length; 0 when no packet is waiting; -1 when the device is gone

@@ -66,6 +66,15 @@ final class Checksum {
         return ~fold((~checksum & 0xFFFF) + delta) & 0xFFFF;
     }
 
+    /**
+     * Applies a change to a partial checksum field (Linux's {@code CHECKSUM_PARTIAL}, {@code NEEDS_CSUM} in a
+     * {@code virtio_net_hdr}): the field holds the pseudo-header's folded sum, not complemented, so the change
+     * is simply added.
+     */
+    static int applyToPartial(int partial, long delta) {
+        return fold(partial + delta);
+    }
+
     /** Sum of the IPv4 pseudo-header for an upper-layer packet of {@code length} bytes. */
     static long pseudo4(int src, int dst, int protocol, int length) {
         return (src >>> 16) + (src & 0xFFFF) + (dst >>> 16) + (dst & 0xFFFF) + protocol + length;

@@ -102,11 +102,16 @@ final class SystemStack {
     private final HijackTargets hijackTargets;
     private final String inboundName;
 
-    private final ByteBuffer in = ByteBuffer.allocateDirect(BUFFER_SIZE);
-    private final long inAddress = Pointer.nativeValue(Native.getDirectBufferPointer(in));
-    private final ByteBuffer out = ByteBuffer.allocateDirect(BUFFER_SIZE);
-    private final long outAddress = Pointer.nativeValue(Native.getDirectBufferPointer(out));
-    private final IpPacket packet = new IpPacket(in);
+    /** Bytes of {@code virtio_net_hdr} before each packet on the device (0: plain packets). */
+    private final int vnetHeader;
+    /** The input frame: the device's header, then the packet ({@link #in} is the packet's slice of it). */
+    private final ByteBuffer inFrame;
+    private final ByteBuffer in;
+    private final long inAddress;
+    private final ByteBuffer outFrame;
+    private final ByteBuffer out;
+    private final long outAddress;
+    private final IpPacket packet;
 
     private final TcpNat nat;
     private final FlowIndex udpIndex;
@@ -127,8 +132,24 @@ final class SystemStack {
     private long now;
     private boolean closed;
 
-    SystemStack(Addressing addressing, Limits limits, Tunnel tunnel, EventLoop loop, PacketSink sink,
+    /**
+     * @param vnetHeader the length of the {@code virtio_net_hdr} the device puts before every packet it reads
+     *     and expects before every packet written ({@link VnetHeader#LENGTH}), or 0 for plain packets. The
+     *     sink is then handed the packet's address and length; the header sits just before it.
+     */
+    SystemStack(Addressing addressing, Limits limits, int vnetHeader, Tunnel tunnel, EventLoop loop, PacketSink sink,
                 DnsHijack dnsHijack, HijackTargets hijackTargets, String inboundName) {
+        this.vnetHeader = vnetHeader;
+        this.inFrame = ByteBuffer.allocateDirect(vnetHeader + BUFFER_SIZE);
+        this.in = inFrame.position(vnetHeader).slice();
+        inFrame.clear();
+        this.inAddress = Pointer.nativeValue(Native.getDirectBufferPointer(in));
+        // The output frame's header stays all zero: a plain packet with a full checksum.
+        this.outFrame = ByteBuffer.allocateDirect(vnetHeader + BUFFER_SIZE);
+        this.out = outFrame.position(vnetHeader).slice();
+        outFrame.clear();
+        this.outAddress = Pointer.nativeValue(Native.getDirectBufferPointer(out));
+        this.packet = new IpPacket(in);
         this.ad = addressing;
         this.limits = limits;
         this.tunnel = tunnel;
@@ -147,18 +168,18 @@ final class SystemStack {
         this.now = System.nanoTime() / 1_000_000;
     }
 
-    /** Native address of the input buffer, where the next packet is to be read. */
+    /** Native address where the next frame (device header and packet) is to be read. */
     long inputAddress() {
-        return inAddress;
+        return inAddress - vnetHeader;
     }
 
-    /** The input buffer, for callers that fill it from Java (tests). */
+    /** The input frame (device header, then packet), for callers that fill it from Java (tests). */
     ByteBuffer inputBuffer() {
-        return in;
+        return inFrame;
     }
 
     int inputCapacity() {
-        return BUFFER_SIZE;
+        return vnetHeader + BUFFER_SIZE;
     }
 
     /** Sets the clock for the packets that follow (one read per batch, not per packet). */
@@ -166,12 +187,13 @@ final class SystemStack {
         this.now = millis;
     }
 
-    /** Processes the {@code length}-byte packet at the input buffer's start. Never throws. */
-    void process(int length) {
+    /** Processes the {@code frameLength}-byte frame (header and packet) at the input's start. Never throws. */
+    void process(int frameLength) {
+        int length = frameLength - vnetHeader;
         packetsIn++;
         bytesIn += length;
         try {
-            DropReason reason = packet.parse(length);
+            DropReason reason = length <= 0 ? DropReason.MALFORMED : packet.parse(length);
             if (reason == null) {
                 reason = switch (packet.protocol()) {
                     case IpPacket.TCP -> tcp();
@@ -239,7 +261,7 @@ final class SystemStack {
         b.putShort(10, (short) Checksum.apply(b.getShort(10) & 0xFFFF, ipDelta));
         b.putShort(l4, (short) newSport);
         b.putShort(l4 + 2, (short) newDport);
-        b.putShort(l4 + 16, (short) Checksum.apply(b.getShort(l4 + 16) & 0xFFFF, tcpDelta));
+        updateTcpChecksum(b, l4, ipDelta, tcpDelta);
         return writeBack(in, inAddress, packet.length());
     }
 
@@ -286,17 +308,30 @@ final class SystemStack {
             ndLo = ad.a6Lo();
             newDport = ad.listenPort6();
         }
-        long delta = Checksum.delta64(Checksum.delta64(0, sHi, nsHi), sLo, nsLo);
-        delta = Checksum.delta64(Checksum.delta64(delta, dHi, ndHi), dLo, ndLo);
-        delta = Checksum.delta16(Checksum.delta16(delta, sport, newSport), dport, newDport);
+        long addressDelta = Checksum.delta64(Checksum.delta64(0, sHi, nsHi), sLo, nsLo);
+        addressDelta = Checksum.delta64(Checksum.delta64(addressDelta, dHi, ndHi), dLo, ndLo);
+        long delta = Checksum.delta16(Checksum.delta16(addressDelta, sport, newSport), dport, newDport);
         b.putLong(8, nsHi);
         b.putLong(16, nsLo);
         b.putLong(24, ndHi);
         b.putLong(32, ndLo);
         b.putShort(l4, (short) newSport);
         b.putShort(l4 + 2, (short) newDport);
-        b.putShort(l4 + 16, (short) Checksum.apply(b.getShort(l4 + 16) & 0xFFFF, delta));
+        updateTcpChecksum(b, l4, addressDelta, delta);
         return writeBack(in, inAddress, packet.length());
+    }
+
+    /**
+     * With checksum offload the kernel leaves the TCP checksum to be finished later ({@code NEEDS_CSUM}): the
+     * field then holds only the pseudo-header's sum, not complemented, so it takes the addresses' change and
+     * not the ports' (whoever finishes the sum reads the new ports from the header). Either way the kernel
+     * segments a GSO super-packet as it was read, since no header changes length.
+     */
+    private void updateTcpChecksum(ByteBuffer b, int l4, long addressDelta, long fullDelta) {
+        int old = b.getShort(l4 + 16) & 0xFFFF;
+        boolean partial = vnetHeader > 0 && VnetHeader.needsChecksum(inFrame);
+        b.putShort(l4 + 16, (short) (partial
+                ? Checksum.applyToPartial(old, addressDelta) : Checksum.apply(old, fullDelta)));
     }
 
     /**
@@ -622,6 +657,9 @@ final class SystemStack {
 
     private DropReason icmp() {
         ByteBuffer b = in;
+        if (vnetHeader > 0) {
+            VnetHeader.clear(inFrame); // the reply carries a full checksum
+        }
         int l4 = packet.l4Offset();
         int type = b.get(l4) & 0xFF;
         int code = b.get(l4 + 1) & 0xFF;

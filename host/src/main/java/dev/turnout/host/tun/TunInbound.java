@@ -84,7 +84,7 @@ public final class TunInbound implements AutoCloseable {
             log.warn("tun auto-route without auto-detect-interface or interface-name: Turnout's own connections "
                     + "would loop back into the TUN");
         }
-        TunDevice device = platform.openTun(options.device());
+        TunDevice device = platform.openTun(options.device(), options.gso());
         IoEventLoopGroup group = null;
         TunInbound inbound = null;
         try {
@@ -121,8 +121,9 @@ public final class TunInbound implements AutoCloseable {
         SystemStack.Addressing ad = SystemStack.Addressing.of(v4, port4, v6, port6);
         SystemStack.Limits limits = new SystemStack.Limits(options.mtu(), options.maxTcpFlows(), TunOptions.NAT_PORT_BASE,
                 options.maxUdpFlows(), options.udpTimeoutSeconds() * 1000L, 16);
-        SystemStack stack = new SystemStack(ad, limits, tunnel, loop,
-                (buffer, address, length) -> device.write(address, length) == length,
+        int header = device.vnetHeaderLength();
+        SystemStack stack = new SystemStack(ad, limits, header, tunnel, loop,
+                (buffer, address, length) -> device.write(address - header, header + length) == header + length,
                 dnsHijack, HijackTargets.parse(options.dnsHijack()), "tun");
         engine = stack;
         await(device.watchReadable(loop, this::readPackets), "watch " + device.name());

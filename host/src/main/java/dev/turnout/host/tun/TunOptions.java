@@ -24,11 +24,13 @@ import java.util.List;
  * @param udpTimeoutSeconds idle timeout of UDP sessions; default 60
  * @param maxTcpFlows NAT table size (≤ 64511); default 64511
  * @param maxUdpFlows UDP session table size; default 16384
+ * @param gso checksum and segmentation offload on the device (mihomo's {@code gso}; Linux only, where Turnout
+ *     turns it on by default because it is what makes the TUN fast); off elsewhere or when the kernel refuses
  */
 public record TunOptions(boolean enable, String stack, String device, int mtu, IpPrefix inet4Address,
                          IpPrefix inet6Address, boolean autoRoute, boolean autoDetectInterface,
                          List<String> dnsHijack, String interfaceName, Path stateFile, int udpTimeoutSeconds,
-                         int maxTcpFlows, int maxUdpFlows) {
+                         int maxTcpFlows, int maxUdpFlows, boolean gso) {
 
     /** Default MTU: large, so the kernel's TCP on both sides moves big segments (fewer packets per byte). */
     public static final int DEFAULT_MTU = 9000;
@@ -67,43 +69,48 @@ public record TunOptions(boolean enable, String stack, String device, int mtu, I
         }
     }
 
-    /** Enabled, system stack, OS-chosen name, 198.18.0.1/30, no IPv6, no auto-route, auto-detect on. */
+    /** Enabled, system stack, OS-chosen name, 198.18.0.1/30, no IPv6, no auto-route, auto-detect on, GSO on. */
     public static TunOptions defaults() {
-        return new TunOptions(true, "system", null, 0, null, null, false, true, List.of(), null, null, 0, 0, 0);
+        return new TunOptions(true, "system", null, 0, null, null, false, true, List.of(), null, null, 0, 0, 0, true);
+    }
+
+    public TunOptions withGso(boolean value) {
+        return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, value);
     }
 
     public TunOptions withDevice(String name) {
         return new TunOptions(enable, stack, name, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
-                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows);
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso);
     }
 
     public TunOptions withAddresses(IpPrefix v4, IpPrefix v6) {
         return new TunOptions(enable, stack, device, mtu, v4, v6, autoRoute, autoDetectInterface,
-                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows);
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso);
     }
 
     public TunOptions withMtu(int value) {
         return new TunOptions(enable, stack, device, value, inet4Address, inet6Address, autoRoute, autoDetectInterface,
-                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows);
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso);
     }
 
     public TunOptions withAutoRoute(boolean value, Path routeStateFile) {
         return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, value, autoDetectInterface,
-                dnsHijack, interfaceName, routeStateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows);
+                dnsHijack, interfaceName, routeStateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso);
     }
 
     public TunOptions withInterface(boolean autoDetect, String name) {
         return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetect,
-                dnsHijack, name, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows);
+                dnsHijack, name, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso);
     }
 
     public TunOptions withDnsHijack(List<String> targets) {
         return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
-                targets, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows);
+                targets, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso);
     }
 
     public TunOptions withUdpTimeout(int seconds) {
         return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
-                dnsHijack, interfaceName, stateFile, seconds, maxTcpFlows, maxUdpFlows);
+                dnsHijack, interfaceName, stateFile, seconds, maxTcpFlows, maxUdpFlows, gso);
     }
 }

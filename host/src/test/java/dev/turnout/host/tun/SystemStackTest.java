@@ -45,7 +45,7 @@ class SystemStackTest {
     private boolean failUdp;
     private final SystemStack stack = new SystemStack(
             SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), P4, IpPrefix.parse("2001:db8:ff::1/126"), P6),
-            new SystemStack.Limits(9000, 1000, 1024, 100, 60_000, 4), tunnel, loop,
+            new SystemStack.Limits(9000, 1000, 1024, 100, 60_000, 4), 0, tunnel, loop,
             (buffer, address, length) -> {
                 byte[] copy = new byte[length];
                 buffer.get(0, copy);
@@ -105,6 +105,101 @@ class SystemStackTest {
 
         byte[] ack = TestPackets.tcp(A4, 40000, server, 80, IpPacket.ACK, new byte[10]);
         assertEquals(natPort, u16(inject(ack), 20), "the same flow keeps its NAT port");
+    }
+
+    /** A stack behind a device with offloads on: each frame starts with a 10-byte virtio_net_hdr. */
+    private SystemStack offloadedStack(List<byte[]> frames) {
+        return new SystemStack(
+                SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), P4, IpPrefix.parse("2001:db8:ff::1/126"), P6),
+                new SystemStack.Limits(9000, 1000, 1024, 100, 60_000, 4), VnetHeader.LENGTH, tunnel, loop,
+                (buffer, address, length) -> {
+                    byte[] copy = new byte[VnetHeader.LENGTH + length];
+                    ByteBuffer source = buffer.duplicate().clear();
+                    source.get(0, copy, VnetHeader.LENGTH, length);
+                    frames.add(copy);
+                    return true;
+                }, null, HijackTargets.parse(List.of()), "tun");
+    }
+
+    private byte[] injectFrame(SystemStack s, byte[] header, byte[] packet) throws Exception {
+        return onLoop(() -> {
+            ByteBuffer frame = s.inputBuffer();
+            frame.clear();
+            frame.put(header).put(packet);
+            frame.clear();
+            s.process(header.length + packet.length);
+            byte[] h = new byte[VnetHeader.LENGTH];
+            frame.get(0, h);
+            return h;
+        });
+    }
+
+    @Test
+    void keepsOffloadedSegmentsPartialChecksumFinishableAfterTheRewrite() throws Exception {
+        List<byte[]> frames = new ArrayList<>();
+        SystemStack s = offloadedStack(frames);
+        InetAddress server = ip("203.0.113.9");
+        injectFrame(s, new byte[VnetHeader.LENGTH], TestPackets.tcp(A4, 41000, server, 80, IpPacket.SYN, new byte[0]));
+        assertEquals(1, frames.size());
+        int natPort = u16(java.util.Arrays.copyOfRange(frames.get(0), VnetHeader.LENGTH, frames.get(0).length), 20);
+
+        // A 4000-byte TSO burst with its checksum left to the device (flags NEEDS_CSUM, gso TCPV4, 1448).
+        byte[] data = new byte[4000];
+        new Random(7).nextBytes(data);
+        byte[] burst = TestPackets.tcp(A4, 41000, server, 80, IpPacket.ACK, data);
+        TestPackets.makeChecksumPartial(burst, 16);
+        byte[] header = ByteBuffer.allocate(VnetHeader.LENGTH).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .put((byte) VnetHeader.F_NEEDS_CSUM).put((byte) 1).putShort((short) 40).putShort((short) 1448)
+                .putShort((short) 20).putShort((short) 16).array();
+        byte[] headerAfter = injectFrame(s, header, burst);
+        assertArrayEquals(header, headerAfter, "the header goes back to the device as it came");
+        byte[] out = java.util.Arrays.copyOfRange(frames.get(1), VnetHeader.LENGTH, frames.get(1).length);
+        assertEquals(B4, addr(out, 12, 4));
+        assertEquals(natPort, u16(out, 20));
+        assertTrue(!TestPackets.checksumsValid(out), "still partial: the device finishes it");
+        TestPackets.finishPartialChecksum(out, 16);
+        assertTrue(TestPackets.checksumsValid(out), "finished as the kernel would, the checksum verifies");
+
+        // The listener's reply, also offloaded, goes back to the application's addresses the same way.
+        byte[] reply = TestPackets.tcp(A4, P4, B4, natPort, IpPacket.ACK, new byte[3000]);
+        TestPackets.makeChecksumPartial(reply, 16);
+        injectFrame(s, header, reply);
+        byte[] toApp = java.util.Arrays.copyOfRange(frames.get(2), VnetHeader.LENGTH, frames.get(2).length);
+        assertEquals(server, addr(toApp, 12, 4));
+        TestPackets.finishPartialChecksum(toApp, 16);
+        assertTrue(TestPackets.checksumsValid(toApp));
+    }
+
+    @Test
+    void keepsOffloadedIpv6SegmentsFinishable() throws Exception {
+        List<byte[]> frames = new ArrayList<>();
+        SystemStack s = offloadedStack(frames);
+        InetAddress server = ip("2001:db8:2::9");
+        injectFrame(s, new byte[VnetHeader.LENGTH], TestPackets.tcp(A6, 41001, server, 443, IpPacket.SYN, new byte[0]));
+        byte[] burst = TestPackets.tcp(A6, 41001, server, 443, IpPacket.ACK, new byte[5000]);
+        burst[100] = 42;
+        TestPackets.fixChecksums(burst, 16);
+        TestPackets.makeChecksumPartial(burst, 16);
+        byte[] header = ByteBuffer.allocate(VnetHeader.LENGTH).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .put((byte) VnetHeader.F_NEEDS_CSUM).put((byte) 4).putShort((short) 60).putShort((short) 1428)
+                .putShort((short) 40).putShort((short) 16).array();
+        injectFrame(s, header, burst);
+        byte[] out = java.util.Arrays.copyOfRange(frames.get(1), VnetHeader.LENGTH, frames.get(1).length);
+        assertEquals(B6, addr(out, 8, 16));
+        TestPackets.finishPartialChecksum(out, 16);
+        assertTrue(TestPackets.checksumsValid(out));
+    }
+
+    @Test
+    void answersPingBehindAnOffloadHeaderWithAPlainPacket() throws Exception {
+        List<byte[]> frames = new ArrayList<>();
+        SystemStack s = offloadedStack(frames);
+        byte[] header = {VnetHeader.F_NEEDS_CSUM, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        byte[] headerAfter = injectFrame(s, header, TestPackets.echoRequest(A4, B4));
+        assertEquals(1, frames.size());
+        assertArrayEquals(new byte[VnetHeader.LENGTH], headerAfter, "a reply with a full checksum says so");
+        byte[] reply = java.util.Arrays.copyOfRange(frames.get(0), VnetHeader.LENGTH, frames.get(0).length);
+        assertTrue(TestPackets.checksumsValid(reply));
     }
 
     @Test

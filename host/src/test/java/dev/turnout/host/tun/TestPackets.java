@@ -109,6 +109,25 @@ final class TestPackets {
         return s + proto + len;
     }
 
+    /**
+     * Turns {@code p}'s transport checksum into a partial one, as Linux leaves it with checksum offload
+     * ({@code CHECKSUM_PARTIAL}): the folded pseudo-header sum, not complemented.
+     */
+    static void makeChecksumPartial(byte[] p, int checksumOffset) {
+        int hdr = (p[0] >> 4) == 4 ? (p[0] & 0xF) * 4 : 40;
+        int partial = ~naiveChecksum(new byte[0], 0, 0, pseudo(p)) & 0xFFFF;
+        p[hdr + checksumOffset] = (byte) (partial >> 8);
+        p[hdr + checksumOffset + 1] = (byte) partial;
+    }
+
+    /** Finishes a partial transport checksum as the device or the kernel would: the complemented sum from L4 on. */
+    static void finishPartialChecksum(byte[] p, int checksumOffset) {
+        int hdr = (p[0] >> 4) == 4 ? (p[0] & 0xF) * 4 : 40;
+        int full = naiveChecksum(p, hdr, p.length - hdr, 0);
+        p[hdr + checksumOffset] = (byte) (full >> 8);
+        p[hdr + checksumOffset + 1] = (byte) full;
+    }
+
     /** RFC 1071 the textbook way, byte by byte. */
     static int naiveChecksum(byte[] p, int off, int len, long initial) {
         long s = initial;

@@ -23,6 +23,14 @@ final class LibC {
     static final short IFF_NO_PI = 0x1000;
     static final short IFF_VNET_HDR = 0x4000;
 
+    /** {@code _IOW('T', 208, unsigned int)}; the argument is passed by value. */
+    static final long TUNSETOFFLOAD = 0x400454D0L;
+    static final int TUN_F_CSUM = 0x01;
+    static final int TUN_F_TSO4 = 0x02;
+    static final int TUN_F_TSO6 = 0x04;
+    /** {@code sizeof(struct virtio_net_hdr)}: the prefix of every packet with {@code IFF_VNET_HDR}. */
+    static final int VIRTIO_NET_HDR_LEN = 10;
+
     static final int IFNAMSIZ = 16;
     /** {@code sizeof(struct ifreq)} on 64-bit Linux. */
     static final int IFREQ_SIZE = 40;
@@ -40,6 +48,14 @@ final class LibC {
     static native int open(String path, int flags) throws LastErrorException;
 
     static native int ioctl(int fd, NativeLong request, byte[] arg) throws LastErrorException;
+
+    /** The by-value form of ioctl (TUNSETOFFLOAD), through a JNA function: it runs once, at start. */
+    static int ioctl(int fd, long request, long value) throws LastErrorException {
+        return IOCTL.invokeInt(new Object[] {fd, new NativeLong(request), new NativeLong(value)});
+    }
+
+    private static final com.sun.jna.Function IOCTL =
+            com.sun.jna.Function.getFunction(com.sun.jna.Platform.C_LIBRARY_NAME, "ioctl", com.sun.jna.Function.THROW_LAST_ERROR);
 
     static native int close(int fd) throws LastErrorException;
 

@@ -61,8 +61,8 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public TunDevice openTun(String requestedName) throws IOException {
-        return LinuxTunDevice.open(requestedName, (short) 0);
+    public TunDevice openTun(String requestedName, boolean offload) throws IOException {
+        return LinuxTunDevice.open(requestedName, offload);
     }
 
     @Override

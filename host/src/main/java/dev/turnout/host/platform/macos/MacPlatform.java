@@ -52,7 +52,7 @@ public final class MacPlatform implements Platform {
     }
 
     @Override
-    public TunDevice openTun(String requestedName) throws IOException {
+    public TunDevice openTun(String requestedName, boolean offload) throws IOException {
         if (!supportsTun()) {
             throw new IOException("utun devices exist only on macOS");
         }

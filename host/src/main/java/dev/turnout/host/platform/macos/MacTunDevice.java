@@ -115,6 +115,12 @@ final class MacTunDevice implements TunDevice {
         return name;
     }
 
+    /** utun has no offload header; its 4-byte family prefix is handled inside read and write. */
+    @Override
+    public int vnetHeaderLength() {
+        return 0;
+    }
+
     /** Packets dropped because their header or version was wrong, in either direction. */
     long rejectedPackets() {
         return framing.rejected();

@@ -27,7 +27,7 @@ class MacPlatformTest {
         assumeFalse(com.sun.jna.Platform.isMac(), "this checks the behaviour elsewhere");
         MacPlatform p = new MacPlatform();
         assertFalse(p.supportsTun());
-        IOException e = assertThrows(IOException.class, () -> p.openTun(null));
+        IOException e = assertThrows(IOException.class, () -> p.openTun(null, false));
         assertTrue(e.getMessage().contains("macOS"), e.getMessage());
     }
 

@@ -1,0 +1,31 @@
+package dev.turnout.host.tun;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Linux's {@code virtio_net_hdr}, which a TUN device opened with {@code IFF_VNET_HDR} puts before every packet:
+ * flags (u8), gso_type (u8), hdr_len, gso_size, csum_start, csum_offset (u16 each, little-endian). The packet
+ * engine only reads the flags; rewriting addresses and ports changes no header length, so the rest is
+ * written back as it was read.
+ */
+final class VnetHeader {
+
+    /** {@code sizeof(struct virtio_net_hdr)}. */
+    static final int LENGTH = 10;
+    /** The L4 checksum field holds the pseudo-header sum; whoever sends the packet on finishes it. */
+    static final int F_NEEDS_CSUM = 1;
+
+    private VnetHeader() {
+    }
+
+    /** Whether the frame's packet has a partial (pseudo-header only) L4 checksum. */
+    static boolean needsChecksum(ByteBuffer frame) {
+        return (frame.get(0) & F_NEEDS_CSUM) != 0;
+    }
+
+    /** Makes the frame's header say "a plain packet with a complete checksum". */
+    static void clear(ByteBuffer frame) {
+        frame.putLong(0, 0);
+        frame.putShort(8, (short) 0);
+    }
+}
