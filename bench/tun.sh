@@ -83,12 +83,19 @@ ip netns exec "$V" sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
 
 javac -d "$WORK" bench/TunBench.java
 JAVA_PEER=(java -Xss256k -XX:+UseSerialGC -cp "$WORK" TunBench)
+# The setup-rate peers in C where a compiler exists: the Java ones cap the direct path itself near 3,500/s
+# on a 2-core machine, which would hide what Turnout costs. SETUP_PEER=java forces the Java ones.
+if [[ ${SETUP_PEER:-c} == c ]] && command -v gcc >/dev/null && gcc -O2 -pthread -o "$WORK/setup" bench/setup.c; then
+  SETUP_SERVER=("$WORK/setup" serve 8080); SETUP_CLIENT=("$WORK/setup" client); SETUP_KIND="C peers (bench/setup.c)"
+else
+  SETUP_SERVER=("${JAVA_PEER[@]}" http-server 8080); SETUP_CLIENT=("${JAVA_PEER[@]}" setup-client); SETUP_KIND="Java peers (bench/TunBench.java)"
+fi
 
 # The "internet": iperf3, bulk HTTP, short HTTP, a holder of idle connections, dante.
 spawn_v() { local log=$1; shift; ip netns exec "$V" "$@" >"$WORK/$log" 2>&1 & PIDS+=($!); }
 spawn_v iperf3.log iperf3 -s
 spawn_v bulk.log java -Xmx64m -cp "$WORK" -XX:+UseSerialGC "$ROOT/bench/BulkServer.java" 8081 $((BULK_MB * 1024 * 1024))
-spawn_v http.log "${JAVA_PEER[@]}" http-server 8080
+spawn_v http.log "${SETUP_SERVER[@]}"
 spawn_v hold.log "${JAVA_PEER[@]}" hold-server 9000
 cat >"$WORK/danted.conf" <<EOF
 logoutput: $WORK/danted.log
@@ -171,7 +178,7 @@ bulk() {
     "$v" $((BULK_MB * 1024 * 1024))
 }
 setup() { # host -> connections/s
-  { ip netns exec "$C" "${JAVA_PEER[@]}" setup-client "$1" 8080 "$SETUP_N" 30 || true; } | awk '{print $2} END {if (!NR) print "nan"}'
+  { ip netns exec "$C" "${SETUP_CLIENT[@]}" "$1" 8080 "$SETUP_N" 30 || true; } | awk '{print $2} END {if (!NR) print "nan"}'
 }
 
 echo "warming up Turnout (JIT) ..."
@@ -240,7 +247,7 @@ for p, name in [("a", "(a) direct over the veth"), ("b", "(b) TUN -> DIRECT"), (
     print(f"  {name:<38} {v:7.2f}  {ratio(v, a)} x (a)   runs {raw('bulk-'+p)}")
 print(f"  (c)/(d): {ratio(med('bulk-c'), med('bulk-d'))}")
 print()
-print(f"connection setup, sequential connect+GET+close, ${SETUP_N} per run, connections/s, median of {trials}")
+print(f"connection setup, sequential connect+GET+close, ${SETUP_N} per run, ${SETUP_KIND}, connections/s, median of {trials}")
 sa, sb = med("setup-a"), med("setup-b")
 print(f"  (a) direct {sa:8.0f}   (b) TUN -> DIRECT {sb:8.0f}   b/a {ratio(sb, sa)}   runs {raw('setup-a')} | {raw('setup-b')}")
 print()

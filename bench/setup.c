@@ -1,0 +1,113 @@
+/* Connection-setup peer for bench/tun.sh, in C so that neither end of the measurement is the slow part.
+ *   setup serve PORT                 accept, read one request, answer, close; two threads
+ *   setup client HOST PORT COUNT SECS sequential connect + GET + read-to-EOF + close; prints the rate
+ * Bounded: the client stops after COUNT connections or SECS seconds, whichever comes first. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char RESPONSE[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+static int listener;
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void *serve(void *unused) {
+    char buf[4096];
+    (void) unused;
+    for (;;) {
+        int c = accept(listener, NULL, NULL);
+        if (c < 0) continue;
+        int one = 1;
+        setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        struct timeval tv = {5, 0};
+        setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        size_t seen = 0;
+        int state = 0;
+        while (state < 4 && seen < sizeof buf * 16) {
+            ssize_t n = read(c, buf, sizeof buf);
+            if (n <= 0) break;
+            for (ssize_t i = 0; i < n && state < 4; i++)
+                state = (buf[i] == '\r' && state % 2 == 0) ? state + 1 : (buf[i] == '\n' && state % 2 == 1) ? state + 1 : 0;
+            seen += n;
+        }
+        if (state == 4) (void) !write(c, RESPONSE, sizeof RESPONSE - 1);
+        close(c);
+    }
+    return NULL;
+}
+
+static int client(const char *host, int port, long count, int secs) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    memset(&ss, 0, sizeof ss);
+    struct sockaddr_in *v4 = (struct sockaddr_in *) &ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *) &ss;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET; v4->sin_port = htons(port); len = sizeof *v4;
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6; v6->sin6_port = htons(port); len = sizeof *v6;
+    } else {
+        fprintf(stderr, "not an address: %s\n", host);
+        return 2;
+    }
+    char request[256];
+    int rlen = snprintf(request, sizeof request, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", host);
+    char buf[4096];
+    long ok = 0, failed = 0;
+    double start = now(), deadline = start + secs;
+    for (long i = 0; i < count && now() < deadline; i++) {
+        int s = socket(ss.ss_family, SOCK_STREAM, 0);
+        int one = 1;
+        setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        struct timeval tv = {5, 0};
+        setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+        size_t got = 0;
+        if (connect(s, (struct sockaddr *) &ss, len) == 0 && write(s, request, rlen) == rlen) {
+            ssize_t n;
+            while ((n = read(s, buf, sizeof buf)) > 0) got += n;
+        }
+        close(s);
+        if (got >= sizeof RESPONSE - 1) ok++; else failed++;
+    }
+    double t = now() - start;
+    printf("connections/s %.0f ok %ld failed %ld in %.2fs\n", ok / t, ok, failed, t);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "serve") == 0) {
+        struct sockaddr_in6 a;
+        memset(&a, 0, sizeof a);
+        a.sin6_family = AF_INET6;
+        a.sin6_port = htons(atoi(argv[2]));
+        a.sin6_addr = in6addr_any;
+        listener = socket(AF_INET6, SOCK_STREAM, 0);
+        int one = 1, zero = 0;
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        setsockopt(listener, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+        if (bind(listener, (struct sockaddr *) &a, sizeof a) != 0 || listen(listener, 1024) != 0) {
+            perror("listen");
+            return 1;
+        }
+        pthread_t t;
+        pthread_create(&t, NULL, serve, NULL);
+        serve(NULL);
+        return 0;
+    }
+    if (argc == 6 && strcmp(argv[1], "client") == 0)
+        return client(argv[2], atoi(argv[3]), atol(argv[4]), atoi(argv[5]));
+    fprintf(stderr, "usage: setup serve PORT | setup client HOST PORT COUNT SECONDS\n");
+    return 2;
+}
