@@ -241,4 +241,33 @@ class TunIT {
         assertEquals(routesBefore, routes(), "after kill -9 and turnout cleanup");
         assertTrue(!Files.exists(stateFile), "state file left after cleanup");
     }
+
+    @Test
+    @Order(9)
+    void withoutOffloadPlainPacketsCarryTheSameTraffic() throws Exception {
+        assertTrue(log().contains("offload on"), "offload is the default on Linux:\n" + log());
+        if (turnout.isAlive()) {
+            turnout.destroy();
+            assertTrue(turnout.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
+        }
+        Files.writeString(config, Files.readString(config).replace("  stack: system\n", "  stack: system\n  gso: false\n"));
+        Process plain = startTurnout("turnout-plain.log");
+        try {
+            Path plainLog = dir.resolve("turnout-plain.log");
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!MixedPortIT.read(plainLog).contains(" up: ") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(MixedPortIT.read(plainLog).contains("offload off"), MixedPortIT.read(plainLog));
+            assertEquals("hello /plain from " + CLIENT + "\n", curl("http://" + REMOTE + ":" + HTTP + "/plain").stdout());
+            Netns.Result r = client.run(Duration.ofSeconds(60), "curl", "-sS", "--noproxy", "*", "--max-time", "50",
+                    "-o", "/dev/null", "-w", "%{size_download}", "http://" + REMOTE + ":8090/");
+            assertEquals(0, r.exitCode(), r.stderr());
+            assertEquals(Long.toString(64L * 1024 * 1024), r.stdout());
+        } finally {
+            plain.destroy();
+            assertTrue(plain.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
+        }
+        assertEquals(routesBefore, routes(), "after a clean stop");
+    }
 }

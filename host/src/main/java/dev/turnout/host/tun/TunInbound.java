@@ -144,8 +144,9 @@ public final class TunInbound implements AutoCloseable {
             }
             routes = platform.installRoutes(device, families, options.stateFile());
         }
-        log.info("tun {} up: {} {} mtu {}, listeners :{} :{}, auto-route {}, outbound interface {}", device.name(),
-                v4, v6 == null ? "" : v6, options.mtu(), port4, port6, options.autoRoute(), outboundInterface());
+        log.info("tun {} up: {} {} mtu {}, offload {}, listeners :{} :{}, auto-route {}, outbound interface {}",
+                device.name(), v4, v6 == null ? "" : v6, options.mtu(), header > 0 ? "on" : "off", port4, port6,
+                options.autoRoute(), outboundInterface());
     }
 
     /** Binds a listener on {@code address} on the packet loop; its children go to {@code workers}. */
