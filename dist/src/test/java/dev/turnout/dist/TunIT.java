@@ -162,6 +162,13 @@ class TunIT {
 
     @Test
     @Order(1)
+    void theDeviceTakesLinuxsLargestMtuWhenTheConfigSetsNone() throws Exception {
+        String link = client.run(Duration.ofSeconds(5), "ip", "link", "show", "ttun0").stdout();
+        assertTrue(link.contains(" mtu 65535 "), link);
+    }
+
+    @Test
+    @Order(1)
     void aBulkDownloadThroughTheTunArrivesWhole() throws Exception {
         server.awaitTcpPort(8090, Duration.ofSeconds(20));
         Netns.Result r = client.run(Duration.ofSeconds(60), "curl", "-sS", "--noproxy", "*", "--max-time", "50",

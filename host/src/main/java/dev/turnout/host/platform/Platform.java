@@ -52,6 +52,13 @@ public interface Platform {
      */
     TunDevice openTun(String requestedName, boolean offload) throws IOException;
 
+    /**
+     * The TUN MTU when the config sets none. Large, because TCP through the TUN is terminated on this machine:
+     * the MTU never reaches the network, and a larger one means fewer segments and acknowledgements crossing
+     * the device per byte.
+     */
+    int defaultTunMtu();
+
     /** Assigns addresses (IPv4 and/or IPv6, with prefix), sets the MTU and brings the device up. */
     void configure(TunDevice device, List<IpPrefix> addresses, int mtu) throws IOException;
 

@@ -26,6 +26,11 @@ public final class PlatformUnsupported implements Platform {
     }
 
     @Override
+    public int defaultTunMtu() {
+        return 9000;
+    }
+
+    @Override
     public boolean supportsTun() {
         return false;
     }

@@ -1,6 +1,7 @@
 package dev.turnout.host.tun;
 
 import dev.turnout.host.platform.IpPrefix;
+import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteCleanup;
 import java.nio.file.Path;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.List;
  * @param enable whether the TUN inbound runs at all
  * @param stack {@code system} (the only stack; {@code gvisor} and {@code mixed} fall back to it with a warning)
  * @param device the interface name, e.g. {@code turnout0}; null lets the OS choose ({@code tun%d})
- * @param mtu the TUN's MTU; default {@value #DEFAULT_MTU}
+ * @param mtu the TUN's MTU; 0 takes the platform's default ({@link Platform#defaultTunMtu()})
  * @param inet4Address the TUN's IPv4 address A; the next address is the NAT source B, so the prefix must hold
  *     both (default {@code 198.18.0.1/30}); null with {@code inet6Address} set means IPv6 only
  * @param inet6Address the TUN's IPv6 address, likewise (e.g. {@code fdfe:dcba:9876::1/126}); null: no IPv6
@@ -32,15 +33,13 @@ public record TunOptions(boolean enable, String stack, String device, int mtu, I
                          List<String> dnsHijack, String interfaceName, Path stateFile, int udpTimeoutSeconds,
                          int maxTcpFlows, int maxUdpFlows, boolean gso) {
 
-    /** Default MTU: large, so the kernel's TCP on both sides moves big segments (fewer packets per byte). */
-    public static final int DEFAULT_MTU = 9000;
     public static final String DEFAULT_INET4 = "198.18.0.1/30";
     public static final int NAT_PORT_BASE = 1024;
 
     public TunOptions {
         stack = stack == null || stack.isBlank() ? "system" : stack;
-        mtu = mtu <= 0 ? DEFAULT_MTU : mtu;
-        if (mtu < 1280 || mtu > 65535) {
+        mtu = Math.max(mtu, 0);
+        if (mtu != 0 && (mtu < 1280 || mtu > 65535)) {
             throw new IllegalArgumentException("tun mtu must be 1280..65535: " + mtu);
         }
         if (inet4Address == null && inet6Address == null) {

@@ -46,6 +46,12 @@ public final class MacPlatform implements Platform {
         return "macos";
     }
 
+    /** mihomo's default: utun's largest MTU is not known here (not verified on a Mac). */
+    @Override
+    public int defaultTunMtu() {
+        return 9000;
+    }
+
     @Override
     public boolean supportsTun() {
         return com.sun.jna.Platform.isMac();
