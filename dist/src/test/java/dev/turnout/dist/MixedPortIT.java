@@ -240,6 +240,13 @@ class MixedPortIT {
     }
 
     @Test
+    void anHttp10RequestSentWithItsFinAtOnceIsStillAnswered() throws Exception {
+        Matcher m = probe("http-1.0-then-fin");
+        assertTrue(m.group(2).startsWith("HTTP/1.1 200"), m.group(0));
+        assertTrue(Long.parseLong(m.group(3)) >= 0, "the answer ends with the connection");
+    }
+
+    @Test
     void malformedHttpRequestGets400() throws Exception {
         Matcher m = probe("http-garbage");
         assertTrue(m.group(2).startsWith("HTTP/1.1 400"), m.group(2));

@@ -264,6 +264,7 @@ public final class Peers {
             case "http-origin-form" -> "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
             case "http-huge-head" -> ("GET http://a.test/ HTTP/1.1\r\nX: " + "a".repeat(40_000)).getBytes(StandardCharsets.ISO_8859_1);
             case "silent" -> new byte[0];
+            case "http-1.0-then-fin" -> "GET http://127.0.0.1:8080/early HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
             default -> throw new IllegalArgumentException(kind);
         };
         long start = System.nanoTime();
@@ -272,6 +273,9 @@ public final class Peers {
             if (send.length > 0) {
                 s.getOutputStream().write(send);
                 s.getOutputStream().flush();
+            }
+            if (kind.endsWith("then-fin")) {
+                s.shutdownOutput(); // at once, while Turnout is still dialling
             }
             ByteArrayOutputStream got = new ByteArrayOutputStream();
             long closed = -1;

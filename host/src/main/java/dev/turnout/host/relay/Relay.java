@@ -25,8 +25,16 @@ public final class Relay {
     }
 
     /**
+     * Keeps what {@code application} sends from now until {@link #start} (an inbound calls this when it accepts a
+     * connection it will dial for): its first bytes and an early FIN are then relayed, not dropped.
+     */
+    public static void holdEarlyInput(Channel application) {
+        EarlyInbound.install(application);
+    }
+
+    /**
      * Starts relaying; both channels must be on the same event loop. {@code onEnd} runs once, when both are
-     * closed.
+     * closed. What {@link #holdEarlyInput} kept goes first.
      */
     public static void start(Channel application, Channel outbound, Flow flow, int idleSeconds, Runnable onEnd) {
         application.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -50,10 +58,21 @@ public final class Relay {
             resetAndClose(application);
             outbound.close();
         });
-        application.config().setAutoRead(true);
-        outbound.config().setAutoRead(true);
-        application.read();
-        outbound.read();
+        EarlyInbound.replay(application.pipeline());
+        setReading(application, true);
+        setReading(outbound, true);
+    }
+
+    /**
+     * Turns reading on or off, except that a channel whose input has ended is left alone: Netty closes a
+     * channel asked to read past its end (the early FIN replayed above, or a writability change after a
+     * half-close), which would cut the other direction short.
+     */
+    static void setReading(Channel channel, boolean on) {
+        if (on && channel instanceof DuplexChannel d && d.isInputShutdown()) {
+            return;
+        }
+        channel.config().setAutoRead(on);
     }
 
     /** Closes with a TCP reset rather than a FIN, so the application learns at once that the flow failed. */
@@ -113,7 +132,7 @@ public final class Relay {
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
             // This channel drained (or filled): let the peer, which writes into it, read again (or stop).
-            peer.config().setAutoRead(ctx.channel().isWritable());
+            setReading(peer, ctx.channel().isWritable());
             ctx.fireChannelWritabilityChanged();
         }
 
@@ -121,6 +140,13 @@ public final class Relay {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
                 Channel self = ctx.channel();
+                if (self instanceof DuplexChannel ds && ds.isOutputShutdown()) {
+                    // The other direction has ended already: both are done, and closing sends the peer its FIN
+                    // after what is queued (a half-close first would only cost Netty an exception per flow).
+                    self.close();
+                    closeOnFlush(peer);
+                    return;
+                }
                 if (peer instanceof DuplexChannel d && peer.isActive()) {
                     // Only after everything queued has been written: shutdownOutput() fails what is still
                     // queued, which cut the last megabytes off bulk downloads.
@@ -130,16 +156,13 @@ public final class Relay {
                             return;
                         }
                         d.shutdownOutput().addListener(f -> {
-                            if (!f.isSuccess()) {
+                            // Its input may have ended while this flushed: then both directions are done.
+                            if (!f.isSuccess() || d.isInputShutdown()) {
                                 peer.close();
                             }
                         });
                     });
                 } else {
-                    closeOnFlush(peer);
-                }
-                if (self instanceof DuplexChannel ds && ds.isOutputShutdown()) {
-                    self.close();
                     closeOnFlush(peer);
                 }
                 return;

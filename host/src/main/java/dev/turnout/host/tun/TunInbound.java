@@ -6,6 +6,7 @@ import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteState;
 import dev.turnout.host.platform.TunDevice;
+import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tunnel.StreamReadiness;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.channel.Channel;
@@ -190,6 +191,7 @@ public final class TunInbound implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.debug("option on accepted tun connection: {}", e.toString());
             }
+            Relay.holdEarlyInput(child);
             workers.register(child).addListener(f -> {
                 if (!f.isSuccess()) {
                     log.warn("cannot register a tun connection: {}", f.cause().toString());

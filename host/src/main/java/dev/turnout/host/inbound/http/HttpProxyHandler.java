@@ -4,6 +4,7 @@ import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.RejectedException;
 import dev.turnout.host.inbound.InboundSupport;
+import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tunnel.StreamReadiness;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.buffer.ByteBuf;
@@ -60,6 +61,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         Channel ch = ctx.channel();
         ch.config().setAutoRead(false);
         ctx.pipeline().remove("handshake-timeout");
+        Relay.holdEarlyInput(ch); // an HTTP/1.0 client may send its request and its FIN at once
         Metadata flow = new Metadata(Network.TCP, request.destination(), (InetSocketAddress) ch.remoteAddress(), "http", null);
         tunnel.routeStream(ch, flow, new Readiness(ctx, request));
     }

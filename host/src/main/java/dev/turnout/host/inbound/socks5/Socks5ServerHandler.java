@@ -5,6 +5,7 @@ import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.RejectedException;
 import dev.turnout.host.inbound.InboundSupport;
+import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tunnel.StreamReadiness;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.buffer.CompositeByteBuf;
@@ -97,6 +98,7 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
             ch.config().setAutoRead(false);
             ctx.pipeline().remove("socks5-decoder");
             ctx.pipeline().remove("handshake-timeout");
+            Relay.holdEarlyInput(ch);
             Metadata flow = new Metadata(Network.TCP, destination, (InetSocketAddress) ch.remoteAddress(), "socks5", null);
             tunnel.routeStream(ch, flow, new Readiness(ctx));
         } else if (request.type() == Socks5CommandType.UDP_ASSOCIATE) {

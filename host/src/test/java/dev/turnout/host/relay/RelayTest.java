@@ -1,0 +1,162 @@
+package dev.turnout.host.relay;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.host.dial.Transport;
+import dev.turnout.host.flow.Flow;
+import dev.turnout.host.flow.FlowTable;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The relay between an application's connection and its outbound, on loopback: a client, Turnout's two
+ * channels in the middle, and a plain server. What matters is how the ends of a flow travel: each FIN is
+ * passed on after the bytes before it, and the flow ends (both channels closed) once both directions have.
+ */
+class RelayTest {
+
+    private final EventLoopGroup loops = Transport.newGroup(1, "relay-test");
+    private final FlowTable flows = new FlowTable(16);
+    private ServerSocket server;
+    private Channel listener;
+    private final CountDownLatch ended = new CountDownLatch(1);
+    private final CompletableFuture<Flow> flow = new CompletableFuture<>();
+    /** How long the "dial" waits before connecting: long enough for a quick client to be done sending. */
+    private volatile long dialDelayMillis;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
+        InetSocketAddress target = (InetSocketAddress) server.getLocalSocketAddress();
+        listener = new ServerBootstrap().group(loops).channel(Transport.serverChannelType())
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel application) {
+                        Relay.holdEarlyInput(application);
+                        application.eventLoop().schedule(() -> dial(application, target), dialDelayMillis,
+                                TimeUnit.MILLISECONDS);
+                    }
+                })
+                .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+    }
+
+    private void dial(SocketChannel application, InetSocketAddress target) {
+        new Bootstrap().group(application.eventLoop()).channelFactory(Transport::newSocketChannel)
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new ChannelInboundHandlerAdapter())
+                .connect(target).addListener(f -> {
+                    if (!f.isSuccess()) {
+                        application.close();
+                        flow.completeExceptionally(f.cause());
+                        return;
+                    }
+                    Channel outbound = ((ChannelFuture) f).channel();
+                    Flow record = flows.open(new Metadata(Network.TCP,
+                            Destination.ofAddress(target.getAddress(), target.getPort()),
+                            (InetSocketAddress) application.remoteAddress(), "test", null),
+                            "MATCH", "DIRECT", "DIRECT");
+                    Relay.start(application, outbound, record, 60, ended::countDown);
+                    flow.complete(record);
+                });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        listener.close().sync();
+        server.close();
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(10, TimeUnit.SECONDS);
+    }
+
+    private Socket connectClient() throws Exception {
+        Socket client = new Socket();
+        client.setSoTimeout(10_000);
+        client.connect(listener.localAddress(), 5_000);
+        return client;
+    }
+
+    private static byte[] readToEnd(InputStream in) throws Exception {
+        return in.readAllBytes();
+    }
+
+    @Test
+    void theClientsHalfCloseReachesTheServerWhichCanStillAnswer() throws Exception {
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            upstream.setSoTimeout(10_000);
+            client.getOutputStream().write("question".getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            assertArrayEquals("question".getBytes(StandardCharsets.US_ASCII), readToEnd(upstream.getInputStream()),
+                    "the server reads the request, then the end of it");
+            assertEquals(1, ended.getCount(), "half a flow is not its end");
+            byte[] answer = new byte[3 * 1024 * 1024];
+            answer[answer.length - 1] = 7;
+            upstream.getOutputStream().write(answer);
+            upstream.shutdownOutput();
+            assertArrayEquals(answer, readToEnd(client.getInputStream()), "the whole answer, then the end");
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "both directions ended: the flow is over");
+            Flow f = flow.get(5, TimeUnit.SECONDS);
+            assertEquals(8, f.uploadBytes());
+            assertEquals(answer.length, f.downloadBytes());
+        }
+    }
+
+    @Test
+    void whatTheClientSendsAndEndsBeforeTheOutboundIsConnectedIsRelayedInFull() throws Exception {
+        dialDelayMillis = 300;
+        try (Socket client = connectClient()) {
+            client.getOutputStream().write("early request".getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            try (Socket upstream = server.accept()) {
+                upstream.setSoTimeout(10_000);
+                assertArrayEquals("early request".getBytes(StandardCharsets.US_ASCII),
+                        readToEnd(upstream.getInputStream()), "the bytes sent before the dial, then their end");
+                upstream.getOutputStream().write("answer".getBytes(StandardCharsets.US_ASCII));
+                upstream.shutdownOutput();
+                assertArrayEquals("answer".getBytes(StandardCharsets.US_ASCII), readToEnd(client.getInputStream()));
+            }
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "both directions ended: the flow is over");
+        }
+    }
+
+    @Test
+    void theServerClosingFirstStillDeliversItsBytesAndTheFlowEndsWhenTheClientCloses() throws Exception {
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            upstream.setSoTimeout(10_000);
+            client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
+            byte[] got = upstream.getInputStream().readNBytes(3);
+            assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), got);
+            byte[] answer = new byte[1024 * 1024];
+            answer[0] = 1;
+            upstream.getOutputStream().write(answer);
+            upstream.close();
+            assertArrayEquals(answer, readToEnd(client.getInputStream()));
+            assertEquals(1, ended.getCount(), "the client may still send: the flow is half open");
+            client.close();
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "the client's close ends the flow");
+        }
+    }
+}
