@@ -16,13 +16,15 @@
 #   Turnout's VmRSS with FLOWS (10,000) idle TCP flows held through the TUN (path b); Turnout needs two
 #   descriptors per flow, so where the open-files hard limit cannot be raised the count is lowered to fit
 #   and the script says so.
-# A larger TUN MTU is one env var away (TUN_MTU=65535): on a 2-core machine it lifted (b) ~1.5x over 9000.
-# Needs root, iperf3, danted, curl, python3, Java 17, and `mvn install` done (or TURNOUT_DIST set).
+# Turnout runs with its defaults (offload on, MTU 65535 on Linux); TUN_MTU=9000 or 1500 compares others, and
+# TURNOUT_GSO=false turns offload off.
+# Needs root and `mvn -q -DskipTests package` done (or TURNOUT_DIST set); installs iperf3, dante-server, curl,
+# python3 and iproute2 with apt-get when they are missing. With gcc, the setup-rate peers are C (bench/setup.c).
 # Every process started here runs inside the two namespaces; all are killed and both namespaces deleted on
 # exit, whatever happens. Only 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and 198.18.0.0/15 are used.
 #
 # Usage: sudo bench/tun.sh            env: SECS (iperf3 seconds, 5), TRIALS (3), SETUP_N (5000),
-#        FLOWS (10000), BULK_MB (1024), TUN_MTU (Turnout's default), TURNOUT_JAVA_OPTS (launcher's default),
+#        FLOWS (10000), BULK_MB (1024), TUN_MTU (Turnout's default), TURNOUT_GSO (true), TURNOUT_JAVA_OPTS (launcher's default),
 #        PHASES (a subset of "iperf bulk setup hold"), CASES (a subset of "up1 up4 down1 down4"), TURNOUT_DIST (another packaged Turnout), KEEP=1 (keep files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,10 +36,20 @@ FLOWS=${FLOWS:-10000}
 BULK_MB=${BULK_MB:-1024}
 DIST=${TURNOUT_DIST:-$ROOT/dist/target/turnout}
 [[ $(id -u) == 0 ]] || { echo "tun.sh: needs root (network namespaces, TUN)" >&2; exit 1; }
+# On a fresh Debian machine the tools come from apt (gcc is optional: see the setup peers below).
+declare -A PKG=([iperf3]=iperf3 [danted]=dante-server [curl]=curl [python3]=python3 [java]=openjdk-17-jdk-headless
+                [javac]=openjdk-17-jdk-headless [ip]=iproute2 [ss]=iproute2)
+MISSING=()
 for b in iperf3 danted curl python3 java javac ip ss; do
-  command -v "$b" >/dev/null || { echo "tun.sh: $b not found" >&2; exit 1; }
+  command -v "$b" >/dev/null || [[ -x /usr/sbin/$b ]] || MISSING+=("${PKG[$b]}")
 done
-[[ -x $DIST/bin/turnout ]] || { echo "tun.sh: no $DIST/bin/turnout; run: mvn -q -o install -DskipTests" >&2; exit 1; }
+if (( ${#MISSING[@]} )); then
+  echo "tun.sh: installing ${MISSING[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${MISSING[@]}" >/dev/null \
+    || { echo "tun.sh: apt-get install ${MISSING[*]} failed" >&2; exit 1; }
+  if command -v systemctl >/dev/null; then systemctl stop danted >/dev/null 2>&1 || true; fi
+fi
+[[ -x $DIST/bin/turnout ]] || { echo "tun.sh: no $DIST/bin/turnout; run: mvn -q -DskipTests package" >&2; exit 1; }
 
 # Turnout needs two descriptors per flow (the accepted TUN side and the outbound); the client one.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
@@ -132,6 +144,7 @@ tun:
   stack: system
   device: $TUN
 ${TUN_MTU:+  mtu: $TUN_MTU}
+${TURNOUT_GSO:+  gso: $TURNOUT_GSO}
   auto-route: true
   auto-detect-interface: true
   state-file: $WORK/routes.state
