@@ -18,7 +18,9 @@ public interface Tunnel {
      * <p>{@code inbound} must be active with auto-read off; the tunnel turns reading on once the outbound is
      * connected and {@code readiness} has been told. When the outbound fails, the tunnel tells
      * {@code readiness}, which writes its error reply and closes; with {@link StreamReadiness#SILENT} the
-     * tunnel closes {@code inbound} itself with a reset (SO_LINGER 0).
+     * tunnel closes {@code inbound} itself with a reset (SO_LINGER 0). An inbound that called
+     * {@link dev.turnout.host.relay.Relay#holdEarlyInput} gets what the application sent in the meantime
+     * relayed first, through {@link dev.turnout.host.relay.Relay#start}.
      */
     void routeStream(Channel inbound, Metadata flow, StreamReadiness readiness);
 

@@ -3,14 +3,15 @@ package dev.turnout.host.tun;
 import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
+import dev.turnout.host.flow.FlowTable;
 import dev.turnout.host.platform.Platform;
+import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tunnel.StreamReadiness;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -18,7 +19,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.buffer.Unpooled;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.io.UncheckedIOException;
@@ -33,6 +33,7 @@ final class DirectTestTunnel implements Tunnel {
 
     private final Platform platform;
     private final String ifName;
+    private final FlowTable flows = new FlowTable(1024);
 
     DirectTestTunnel(Platform platform, String ifName) {
         this.platform = platform;
@@ -55,7 +56,7 @@ final class DirectTestTunnel implements Tunnel {
                 .channelFactory(() -> bound(new EpollSocketChannel()))
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
-                .handler(new Pipe(inbound));
+                .handler(new ChannelInboundHandlerAdapter());
         ChannelFuture cf = b.connect(new InetSocketAddress(d.address(), d.port()));
         cf.addListener(f -> {
             if (!f.isSuccess()) {
@@ -63,37 +64,10 @@ final class DirectTestTunnel implements Tunnel {
                 inbound.close();
                 return;
             }
+            // The host's own relay: it also passes on what the TUN inbound held while this dialled.
             Channel outbound = cf.channel();
-            inbound.pipeline().addLast(new Pipe(outbound));
-            inbound.config().setAutoRead(true);
-            outbound.config().setAutoRead(true);
+            Relay.start(inbound, outbound, flows.open(flow, "MATCH", "DIRECT", "DIRECT"), 60, () -> { });
         });
-    }
-
-    /** Copies what one side reads to the other; closes the other when this side ends. */
-    private static final class Pipe extends ChannelInboundHandlerAdapter {
-        private final Channel peer;
-
-        Pipe(Channel peer) {
-            this.peer = peer;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            peer.writeAndFlush(msg);
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            if (peer.isActive()) {
-                peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
-        }
     }
 
     @Override
