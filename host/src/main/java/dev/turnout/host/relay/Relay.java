@@ -64,6 +64,15 @@ public final class Relay {
     }
 
     /**
+     * For a tunnel that answers {@code inbound} itself rather than relaying it (the DNS hijack): passes what
+     * {@link #holdEarlyInput} kept through the handlers now in its pipeline, then turns reading on.
+     */
+    public static void resumeReading(Channel inbound) {
+        EarlyInbound.replay(inbound.pipeline());
+        setReading(inbound, true);
+    }
+
+    /**
      * Turns reading on or off, except that a channel whose input has ended is left alone: Netty closes a
      * channel asked to read past its end (the early FIN replayed above, or a writability change after a
      * half-close), which would cut the other direction short.

@@ -4,6 +4,7 @@ import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.host.dns.DnsHandler;
+import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tunnel.StreamReadiness;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.buffer.ByteBuf;
@@ -106,8 +107,7 @@ final class TcpDnsHijack implements Tunnel {
                         ctx.close();
                     }
                 });
-        inbound.config().setAutoRead(true);
-        inbound.read();
+        Relay.resumeReading(inbound);
     }
 
     @Override
