@@ -298,7 +298,42 @@ class SystemStackTest {
 
     @Test
     void survivesRandomAndMutatedPacketsAndStillWorks() throws Exception {
-        Random r = new Random(42);
+        long before = onLoop(stack::stats).totalDrops();
+        int packets = fuzz(stack, 0, new Random(42));
+        TunStats after = onLoop(stack::stats);
+        assertTrue(packets >= 10_000, "fuzzed " + packets + " packets");
+        assertTrue(after.totalDrops() > before, "drops counted: " + after.drops());
+        assertTrue(after.drops(DropReason.MALFORMED) > 0);
+        onLoop(() -> {
+            stack.expire(System.nanoTime() / 1_000_000 + 3_600_000);
+            return null;
+        });
+        byte[] toListener = inject(TestPackets.tcp(A4, 41000, ip("203.0.113.77"), 8080, IpPacket.SYN, new byte[0]));
+        assertNotNull(toListener, "a normal flow works after the fuzz");
+        assertTrue(TestPackets.checksumsValid(toListener));
+        System.out.println("fuzz: " + packets + " packets, drops " + after.drops());
+    }
+
+    @Test
+    void survivesRandomOffloadHeadersAndFramesShorterThanTheirHeader() throws Exception {
+        List<byte[]> frames = new ArrayList<>();
+        SystemStack s = offloadedStack(frames);
+        int packets = fuzz(s, VnetHeader.LENGTH, new Random(43));
+        TunStats after = onLoop(s::stats);
+        assertTrue(packets >= 10_000, "fuzzed " + packets + " frames");
+        assertTrue(after.drops(DropReason.MALFORMED) > 0, "short frames are counted: " + after.drops());
+        frames.clear();
+        injectFrame(s, new byte[VnetHeader.LENGTH], TestPackets.tcp(A4, 41001, ip("203.0.113.78"), 8080, IpPacket.SYN, new byte[0]));
+        assertEquals(1, frames.size(), "a normal flow works after the fuzz");
+        byte[] out = java.util.Arrays.copyOfRange(frames.get(0), VnetHeader.LENGTH, frames.get(0).length);
+        assertTrue(TestPackets.checksumsValid(out));
+    }
+
+    /**
+     * Feeds {@code s} random and mutated packets, each behind {@code header} random bytes (an offload header),
+     * for at most 200,000 packets or 5 seconds; returns how many.
+     */
+    private int fuzz(SystemStack s, int header, Random r) throws Exception {
         byte[][] seeds = {
             TestPackets.tcp(A4, 40000, ip("203.0.113.5"), 80, IpPacket.SYN, new byte[0]),
             TestPackets.tcp(A4, P4, B4, 1024, IpPacket.ACK, new byte[30]),
@@ -309,11 +344,11 @@ class SystemStackTest {
         };
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         int packets = 0;
-        long before = onLoop(stack::stats).totalDrops();
         while (packets < 200_000 && System.nanoTime() < deadline) {
             final int batch = 1000;
             onLoop(() -> {
-                ByteBuffer in = stack.inputBuffer();
+                ByteBuffer in = s.inputBuffer();
+                byte[] h = new byte[header];
                 byte[] p = new byte[0];
                 for (int i = 0; i < batch; i++) {
                     int kind = r.nextInt(4);
@@ -338,28 +373,23 @@ class SystemStackTest {
                             }
                         }
                     }
+                    r.nextBytes(h);
                     in.clear();
-                    in.put(p);
+                    in.put(h).put(p);
                     in.clear();
-                    stack.process(p.length);
+                    // Now and then a frame that ends inside its own header.
+                    s.process(header > 0 && r.nextInt(50) == 0 ? r.nextInt(header) : header + p.length);
                 }
                 written.clear();
                 return null;
             });
             packets += batch;
         }
-        TunStats after = onLoop(stack::stats);
-        assertTrue(packets >= 10_000, "fuzzed " + packets + " packets");
-        assertTrue(after.totalDrops() > before, "drops counted: " + after.drops());
-        assertTrue(after.drops(DropReason.MALFORMED) > 0);
         onLoop(() -> {
-            stack.expire(System.nanoTime() / 1_000_000 + 3_600_000);
+            s.expire(System.nanoTime() / 1_000_000 + 3_600_000);
             return null;
         });
-        byte[] toListener = inject(TestPackets.tcp(A4, 41000, ip("203.0.113.77"), 8080, IpPacket.SYN, new byte[0]));
-        assertNotNull(toListener, "a normal flow works after the fuzz");
-        assertTrue(TestPackets.checksumsValid(toListener));
-        System.out.println("fuzz: " + packets + " packets, drops " + after.drops());
+        return packets;
     }
 
     /** Records what the engine asks of the tunnel; datagram sessions record what they are asked to send. */
