@@ -134,6 +134,34 @@ class SystemStackTest {
         });
     }
 
+    /** A virtio_net_hdr as the kernel writes it for a TSO burst: checksum left partial, TCP header at l4. */
+    private static byte[] tsoHeader(int gsoType, int headerLength, int segmentSize, int l4) {
+        return ByteBuffer.allocate(VnetHeader.LENGTH).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .put((byte) VnetHeader.F_NEEDS_CSUM).put((byte) gsoType).putShort((short) headerLength)
+                .putShort((short) segmentSize).putShort((short) l4).putShort((short) 16).array();
+    }
+
+    /**
+     * Gives {@code packet} the partial checksum the kernel leaves with offload, injects it behind {@code header},
+     * checks the header goes back to the device as it came, and returns the packet the device is handed.
+     */
+    private byte[] throughOffload(SystemStack s, List<byte[]> frames, byte[] header, byte[] packet) throws Exception {
+        TestPackets.makeChecksumPartial(packet, 16);
+        assertArrayEquals(header, injectFrame(s, header, packet), "the header goes back to the device as it came");
+        return packetOf(frames.get(frames.size() - 1));
+    }
+
+    /** Finishes the checksum as the kernel would; it must then verify. */
+    private static void assertFinishable(byte[] packet) {
+        TestPackets.finishPartialChecksum(packet, 16);
+        assertTrue(TestPackets.checksumsValid(packet), "finished as the kernel would, the checksum verifies");
+    }
+
+    /** The packet of a frame handed to the device. */
+    private static byte[] packetOf(byte[] frame) {
+        return java.util.Arrays.copyOfRange(frame, VnetHeader.LENGTH, frame.length);
+    }
+
     @Test
     void keepsOffloadedSegmentsPartialChecksumFinishableAfterTheRewrite() throws Exception {
         List<byte[]> frames = new ArrayList<>();
@@ -141,33 +169,23 @@ class SystemStackTest {
         InetAddress server = ip("203.0.113.9");
         injectFrame(s, new byte[VnetHeader.LENGTH], TestPackets.tcp(A4, 41000, server, 80, IpPacket.SYN, new byte[0]));
         assertEquals(1, frames.size());
-        int natPort = u16(java.util.Arrays.copyOfRange(frames.get(0), VnetHeader.LENGTH, frames.get(0).length), 20);
+        int natPort = u16(packetOf(frames.get(0)), 20);
 
         // A 4000-byte TSO burst with its checksum left to the device (flags NEEDS_CSUM, gso TCPV4, 1448).
         byte[] data = new byte[4000];
         new Random(7).nextBytes(data);
         byte[] burst = TestPackets.tcp(A4, 41000, server, 80, IpPacket.ACK, data);
-        TestPackets.makeChecksumPartial(burst, 16);
-        byte[] header = ByteBuffer.allocate(VnetHeader.LENGTH).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                .put((byte) VnetHeader.F_NEEDS_CSUM).put((byte) 1).putShort((short) 40).putShort((short) 1448)
-                .putShort((short) 20).putShort((short) 16).array();
-        byte[] headerAfter = injectFrame(s, header, burst);
-        assertArrayEquals(header, headerAfter, "the header goes back to the device as it came");
-        byte[] out = java.util.Arrays.copyOfRange(frames.get(1), VnetHeader.LENGTH, frames.get(1).length);
+        byte[] header = tsoHeader(1, 40, 1448, 20);
+        byte[] out = throughOffload(s, frames, header, burst);
         assertEquals(B4, addr(out, 12, 4));
         assertEquals(natPort, u16(out, 20));
         assertTrue(!TestPackets.checksumsValid(out), "still partial: the device finishes it");
-        TestPackets.finishPartialChecksum(out, 16);
-        assertTrue(TestPackets.checksumsValid(out), "finished as the kernel would, the checksum verifies");
+        assertFinishable(out);
 
         // The listener's reply, also offloaded, goes back to the application's addresses the same way.
-        byte[] reply = TestPackets.tcp(A4, P4, B4, natPort, IpPacket.ACK, new byte[3000]);
-        TestPackets.makeChecksumPartial(reply, 16);
-        injectFrame(s, header, reply);
-        byte[] toApp = java.util.Arrays.copyOfRange(frames.get(2), VnetHeader.LENGTH, frames.get(2).length);
+        byte[] toApp = throughOffload(s, frames, header, TestPackets.tcp(A4, P4, B4, natPort, IpPacket.ACK, new byte[3000]));
         assertEquals(server, addr(toApp, 12, 4));
-        TestPackets.finishPartialChecksum(toApp, 16);
-        assertTrue(TestPackets.checksumsValid(toApp));
+        assertFinishable(toApp);
     }
 
     @Test
@@ -179,15 +197,9 @@ class SystemStackTest {
         byte[] burst = TestPackets.tcp(A6, 41001, server, 443, IpPacket.ACK, new byte[5000]);
         burst[100] = 42;
         TestPackets.fixChecksums(burst, 16);
-        TestPackets.makeChecksumPartial(burst, 16);
-        byte[] header = ByteBuffer.allocate(VnetHeader.LENGTH).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                .put((byte) VnetHeader.F_NEEDS_CSUM).put((byte) 4).putShort((short) 60).putShort((short) 1428)
-                .putShort((short) 40).putShort((short) 16).array();
-        injectFrame(s, header, burst);
-        byte[] out = java.util.Arrays.copyOfRange(frames.get(1), VnetHeader.LENGTH, frames.get(1).length);
+        byte[] out = throughOffload(s, frames, tsoHeader(4, 60, 1428, 40), burst);
         assertEquals(B6, addr(out, 8, 16));
-        TestPackets.finishPartialChecksum(out, 16);
-        assertTrue(TestPackets.checksumsValid(out));
+        assertFinishable(out);
     }
 
     @Test
@@ -198,7 +210,7 @@ class SystemStackTest {
         byte[] headerAfter = injectFrame(s, header, TestPackets.echoRequest(A4, B4));
         assertEquals(1, frames.size());
         assertArrayEquals(new byte[VnetHeader.LENGTH], headerAfter, "a reply with a full checksum says so");
-        byte[] reply = java.util.Arrays.copyOfRange(frames.get(0), VnetHeader.LENGTH, frames.get(0).length);
+        byte[] reply = packetOf(frames.get(0));
         assertTrue(TestPackets.checksumsValid(reply));
     }
 
@@ -325,7 +337,7 @@ class SystemStackTest {
         frames.clear();
         injectFrame(s, new byte[VnetHeader.LENGTH], TestPackets.tcp(A4, 41001, ip("203.0.113.78"), 8080, IpPacket.SYN, new byte[0]));
         assertEquals(1, frames.size(), "a normal flow works after the fuzz");
-        byte[] out = java.util.Arrays.copyOfRange(frames.get(0), VnetHeader.LENGTH, frames.get(0).length);
+        byte[] out = packetOf(frames.get(0));
         assertTrue(TestPackets.checksumsValid(out));
     }
 
