@@ -3,11 +3,13 @@ package dev.turnout.host.relay;
 import dev.turnout.host.flow.Flow;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -20,6 +22,14 @@ import java.util.concurrent.TimeUnit;
  * shutdown of output the other way), and an idle timeout.
  */
 public final class Relay {
+
+    /**
+     * Reads grow to 1 MiB while a side keeps filling them (a bulk transfer) and stay small otherwise. With
+     * Netty's 64 KiB cap, the flow's one thread spent its time on syscalls: a single TUN download moved 0.38 of
+     * the direct path in bench/tun.sh and 0.64 with this (uploads 0.66 either way). What a flow holds is still
+     * bounded by back-pressure: one read plus the peer's write buffer per direction.
+     */
+    private static final RecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(2048, 16 * 1024, 1024 * 1024);
 
     private Relay() {
     }
@@ -39,6 +49,8 @@ public final class Relay {
     public static void start(Channel application, Channel outbound, Flow flow, int idleSeconds, Runnable onEnd) {
         application.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         outbound.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        application.config().setRecvByteBufAllocator(READS);
+        outbound.config().setRecvByteBufAllocator(READS);
         application.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS));
         application.pipeline().addLast("relay", new Side(outbound, flow, true));
         outbound.pipeline().addLast("relay", new Side(application, flow, false));
