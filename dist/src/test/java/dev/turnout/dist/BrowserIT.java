@@ -37,12 +37,7 @@ class BrowserIT {
 
     @Test
     void switchesAGroupSeesALiveConnectionAndClosesIt() throws Exception {
-        String why = Netns.unavailableReason();
-        assumeTrue(why == null, () -> "skipped: " + why);
-        for (String binary : new String[] {"danted", "curl", "chromium", "node"}) {
-            String missing = Daemons.missing(binary);
-            assumeTrue(missing == null, () -> "skipped: " + missing);
-        }
+        Netns.assumeUsable("danted", "curl", "chromium", "node");
         Path pw = BrowserScript.playwrightHome().resolve("node_modules");
         assumeTrue(Files.isDirectory(pw.resolve("playwright-core")),
                 () -> "skipped: playwright-core is not installed in " + pw + " (.ci/test-deps.sh installs it)");

@@ -60,12 +60,7 @@ class ControllerIT {
 
     @BeforeAll
     void start() throws Exception {
-        String why = Netns.unavailableReason();
-        assumeTrue(why == null, () -> "skipped: " + why);
-        for (String binary : new String[] {"danted", "curl"}) {
-            String missing = Daemons.missing(binary);
-            assumeTrue(missing == null, () -> "skipped: " + missing);
-        }
+        Netns.assumeUsable("danted", "curl");
         ns = Netns.create("tctl");
         ns.hosts(Map.of("hang.test", "127.0.0.1", "all0.test", "127.0.0.1", "all1.test", "127.0.0.1",
                 "all2.test", "127.0.0.1", "ws.test", "127.0.0.1", "logged.test", "127.0.0.1"));

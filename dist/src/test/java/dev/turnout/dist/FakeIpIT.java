@@ -49,21 +49,16 @@ class FakeIpIT {
 
     @BeforeAll
     void start() throws Exception {
-        String why = Netns.unavailableReason();
-        assumeTrue(why == null, () -> "skipped: " + why);
+        Netns.assumeUsable("danted", "tinyproxy", "curl", "dnsmasq", "dig");
         assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: no /dev/net/tun");
-        for (String binary : new String[] {"danted", "tinyproxy", "curl", "dnsmasq", "dig"}) {
-            String missing = Daemons.missing(binary);
-            assumeTrue(missing == null, () -> "skipped: " + missing);
-        }
         dist = Path.of(System.getProperty("turnout.dist"));
         dir = ScratchDir.create("tfake");
         client = Netns.create("tfakec");
         server = Netns.create("tfakes");
         client.link("veth0", List.of(CLIENT + "/24"), server, "veth0", List.of(SERVER + "/24"));
-        server.ip(List.of("addr", "add", REMOTE + "/32", "dev", "veth0"));
-        server.ip(List.of("addr", "add", DNS + "/32", "dev", "veth0"));
-        client.ip(List.of("route", "add", "default", "via", SERVER));
+        server.address("veth0", REMOTE + "/32");
+        server.address("veth0", DNS + "/32");
+        client.defaultRoute(SERVER);
         // The client's system resolver points at an address nobody serves: only the TUN's hijack answers.
         client.resolver("203.0.113.53");
         // The proxies resolve the names Turnout sends them from their own hosts file.
@@ -154,18 +149,29 @@ class FakeIpIT {
         assertEquals("", dig("a.example.test", "AAAA"), "ipv6 is off: no AAAA answer");
     }
 
+    /** curl in the client namespace with no proxy settings, as any application there. */
+    private Netns.Result curl(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("curl", "-sS", "--noproxy", "*", "--max-time", "10"));
+        cmd.addAll(List.of(args));
+        return client.run(Duration.ofSeconds(30), cmd.toArray(String[]::new));
+    }
+
     private Netns.Result curlByName(String name, String path) throws IOException, InterruptedException {
         String address = dig(name, "A");
-        return client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
-                "--resolve", name + ":8080:" + address, "http://" + name + ":8080" + path);
+        return curl("--resolve", name + ":8080:" + address, "http://" + name + ":8080" + path);
+    }
+
+    /** Fetches {@code path} from the fake address of {@code name}; the server must see it come from {@code from}. */
+    private void assertFetchedByName(String name, String path, String from) throws IOException, InterruptedException {
+        Netns.Result r = curlByName(name, path);
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertEquals("hello " + path + " from " + from + "\n", r.stdout());
     }
 
     @Test
     @Order(2)
     void socks5PluginSendsTheNameToDante() throws Exception {
-        Netns.Result r = curlByName("socks.example.test", "/socks");
-        assertEquals(0, r.exitCode(), r.stderr() + log());
-        assertEquals("hello /socks from " + REMOTE + "\n", r.stdout());
+        assertFetchedByName("socks.example.test", "/socks", REMOTE);
         assertTrue(MixedPortIT.read(danteLog).contains("ATYP: 3 address: socks.example.test.8080"),
                 () -> MixedPortIT.read(danteLog));
         assertTrue(log().contains("--> socks.example.test:8080 match DOMAIN,socks.example.test using dante"), log());
@@ -174,18 +180,14 @@ class FakeIpIT {
     @Test
     @Order(3)
     void httpPluginSendsTheHostNameToTinyproxy() throws Exception {
-        Netns.Result r = curlByName("http.example.test", "/http");
-        assertEquals(0, r.exitCode(), r.stderr() + log());
-        assertEquals("hello /http from " + REMOTE + "\n", r.stdout());
+        assertFetchedByName("http.example.test", "/http", REMOTE);
         assertTrue(MixedPortIT.read(tinyproxyLog).contains("http.example.test"), () -> MixedPortIT.read(tinyproxyLog));
     }
 
     @Test
     @Order(4)
     void directResolvesTheNameThroughTheUpstream() throws Exception {
-        Netns.Result r = curlByName("direct.example.test", "/direct");
-        assertEquals(0, r.exitCode(), r.stderr() + log());
-        assertEquals("hello /direct from " + CLIENT + "\n", r.stdout());
+        assertFetchedByName("direct.example.test", "/direct", CLIENT);
         assertTrue(log().contains("--> direct.example.test:8080 match MATCH using DIRECT"), log());
     }
 
@@ -201,8 +203,7 @@ class FakeIpIT {
     void applicationsUsingTheSystemResolverReachNamedSitesWithNoProxySettings() throws Exception {
         for (String[] site : new String[][] {{"socks.example.test", REMOTE}, {"http.example.test", REMOTE},
                 {"direct.example.test", CLIENT}}) {
-            Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
-                    "http://" + site[0] + ":8080/plain");
+            Netns.Result r = curl("http://" + site[0] + ":8080/plain");
             assertEquals(0, r.exitCode(), site[0] + ": " + r.stderr() + log());
             assertEquals("hello /plain from " + site[1] + "\n", r.stdout(), site[0]);
         }
@@ -237,8 +238,7 @@ class FakeIpIT {
         assertTrue(turnout.waitFor(20, TimeUnit.SECONDS));
         turnout = startTurnout("turnout-2.log");
         // The application kept the fake address from before the restart.
-        Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
-                "http://" + before + ":8080/again");
+        Netns.Result r = curl("http://" + before + ":8080/again");
         assertEquals(0, r.exitCode(), r.stderr() + MixedPortIT.read(dir.resolve("turnout-2.log")));
         assertEquals("hello /again from " + CLIENT + "\n", r.stdout());
         assertEquals(before, dig("direct.example.test", "A"));

@@ -2,7 +2,6 @@ package dev.turnout.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.controller.ControllerPeers;
@@ -57,12 +56,7 @@ class GroupsIT {
 
     @BeforeAll
     void start() throws Exception {
-        String why = Netns.unavailableReason();
-        assumeTrue(why == null, () -> "skipped: " + why);
-        for (String binary : new String[] {"danted", "curl"}) {
-            String missing = Daemons.missing(binary);
-            assumeTrue(missing == null, () -> "skipped: " + missing);
-        }
+        Netns.assumeUsable("danted", "curl");
         ns = Netns.create("tgrp");
         ns.hosts(Map.of("target.test", "127.0.0.1", "hold.test", "127.0.0.1", "nest.test", "127.0.0.1"));
         ns.spawn(dir.resolve("health.log"), Daemons.peer("http", Integer.toString(HEALTH)));

@@ -3,7 +3,6 @@ package dev.turnout.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
@@ -46,12 +45,7 @@ class MixedPortIT {
 
     @BeforeAll
     void start() throws Exception {
-        String why = Netns.unavailableReason();
-        assumeTrue(why == null, () -> "skipped: " + why);
-        for (String binary : new String[] {"danted", "tinyproxy", "curl"}) {
-            String missing = Daemons.missing(binary);
-            assumeTrue(missing == null, () -> "skipped: " + missing);
-        }
+        Netns.assumeUsable("danted", "tinyproxy", "curl");
         Path dist = Path.of(System.getProperty("turnout.dist"));
         dir = ScratchDir.create("tmix");
         ns = Netns.create("tmix");

@@ -59,24 +59,19 @@ class TunIT {
 
     @BeforeAll
     void start() throws Exception {
-        String why = Netns.unavailableReason();
-        assumeTrue(why == null, () -> "skipped: " + why);
+        Netns.assumeUsable("danted", "tinyproxy", "curl");
         assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: no /dev/net/tun");
-        for (String binary : new String[] {"danted", "tinyproxy", "curl"}) {
-            String missing = Daemons.missing(binary);
-            assumeTrue(missing == null, () -> "skipped: " + missing);
-        }
         dist = Path.of(System.getProperty("turnout.dist"));
         dir = ScratchDir.create("ttun");
         client = Netns.create("ttunc");
         server = Netns.create("ttuns");
         client.link("veth0", List.of(CLIENT + "/24", CLIENT6 + "/64"), server, "veth0", List.of(SERVER + "/24", SERVER6 + "/64"));
         for (String extra : new String[] {REMOTE, VIA_SOCKS, VIA_HTTP, REJECTED}) {
-            server.ip(List.of("addr", "add", extra + "/32", "dev", "veth0"));
+            server.address("veth0", extra + "/32");
         }
-        server.ip(List.of("-6", "addr", "add", REMOTE6 + "/128", "dev", "veth0", "nodad"));
-        client.ip(List.of("route", "add", "default", "via", SERVER));
-        client.ip(List.of("-6", "route", "add", "default", "via", SERVER6));
+        server.address("veth0", REMOTE6 + "/128");
+        client.defaultRoute(SERVER);
+        client.defaultRoute(SERVER6);
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         server.spawn(dir.resolve("echo.log"), Daemons.peer("udp-echo", Integer.toString(ECHO)));
         server.spawn(dir.resolve("bulk.log"), Daemons.peer("bulk", "8090", Integer.toString(64 * 1024)));

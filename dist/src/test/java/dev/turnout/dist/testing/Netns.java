@@ -1,5 +1,7 @@
 package dev.turnout.dist.testing;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,6 +41,19 @@ public final class Netns implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Skips the calling test (a JUnit assumption) unless namespaces can be made here and every one of
+     * {@code binaries} that it runs inside them is installed.
+     */
+    public static void assumeUsable(String... binaries) {
+        String why = unavailableReason();
+        assumeTrue(why == null, () -> "skipped: " + why);
+        for (String binary : binaries) {
+            String missing = Daemons.missing(binary);
+            assumeTrue(missing == null, () -> "skipped: " + missing);
+        }
+    }
+
     public static Netns create(String prefix) throws IOException, InterruptedException {
         String name = prefix + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
         Netns ns = new Netns(name);
@@ -66,13 +81,28 @@ public final class Netns implements AutoCloseable {
         must(Duration.ofSeconds(10), "ip", "-n", name, "link", "add", ifHere, "type", "veth", "peer", "name", ifThere,
                 "netns", other.name);
         for (String a : addressesHere) {
-            ip(a.contains(":") ? List.of("-6", "addr", "add", a, "dev", ifHere, "nodad") : List.of("addr", "add", a, "dev", ifHere));
+            address(ifHere, a);
         }
         for (String a : addressesThere) {
-            other.ip(a.contains(":") ? List.of("-6", "addr", "add", a, "dev", ifThere, "nodad") : List.of("addr", "add", a, "dev", ifThere));
+            other.address(ifThere, a);
         }
         ip(List.of("link", "set", ifHere, "up"));
         other.ip(List.of("link", "set", ifThere, "up"));
+    }
+
+    /**
+     * Adds {@code address} with its prefix ({@code 198.51.100.2/32}) to interface {@code dev}; an IPv6 one
+     * without duplicate address detection, which would keep it unusable for a second or so.
+     */
+    public void address(String dev, String address) throws IOException, InterruptedException {
+        ip(address.contains(":") ? List.of("-6", "addr", "add", address, "dev", dev, "nodad")
+                : List.of("addr", "add", address, "dev", dev));
+    }
+
+    /** Sends everything this namespace has no nearer route for to {@code gateway}, IPv4 or IPv6. */
+    public void defaultRoute(String gateway) throws IOException, InterruptedException {
+        ip(gateway.contains(":") ? List.of("-6", "route", "add", "default", "via", gateway)
+                : List.of("route", "add", "default", "via", gateway));
     }
 
     /** Runs {@code ip ARGS} in this namespace; fails when it fails. */

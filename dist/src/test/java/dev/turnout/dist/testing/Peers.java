@@ -190,49 +190,52 @@ public final class Peers {
             datagram.write(port >> 8);
             datagram.write(port & 0xff);
             datagram.write(message.getBytes(StandardCharsets.UTF_8));
-            byte[] bytes = datagram.toByteArray();
-            udp.setSoTimeout(1000);
-            for (int attempt = 0; attempt < 5; attempt++) {
-                udp.send(new DatagramPacket(bytes, bytes.length, relay, relayPort));
-                byte[] buf = new byte[2048];
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                try {
-                    udp.receive(p);
-                } catch (SocketTimeoutException e) {
-                    continue;
-                }
-                int atyp = buf[3];
-                int headerLength = atyp == 1 ? 10 : atyp == 4 ? 22 : 7 + (buf[4] & 0xff);
-                System.out.println("echo: " + new String(buf, headerLength, p.getLength() - headerLength, StandardCharsets.UTF_8));
-                return 0;
+            DatagramPacket p = exchange(udp, datagram.toByteArray(), new InetSocketAddress(relay, relayPort));
+            if (p == null) {
+                System.out.println("no echo");
+                return 1;
             }
-            System.out.println("no echo");
-            return 1;
+            byte[] buf = p.getData();
+            int atyp = buf[3];
+            int headerLength = atyp == 1 ? 10 : atyp == 4 ? 22 : 7 + (buf[4] & 0xff);
+            System.out.println("echo: " + new String(buf, headerLength, p.getLength() - headerLength, StandardCharsets.UTF_8));
+            return 0;
         }
     }
 
     /** A plain UDP exchange (no proxy settings): prints the echo, exit 0 when it came back. */
     static int udpSend(String host, int port, String message) throws IOException {
         try (DatagramSocket socket = new DatagramSocket()) {
-            socket.setSoTimeout(1000);
-            byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
-            InetAddress to = InetAddress.getByName(host);
-            for (int attempt = 0; attempt < 5; attempt++) {
-                socket.send(new DatagramPacket(bytes, bytes.length, to, port));
-                byte[] buf = new byte[2048];
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
-                try {
-                    socket.receive(p);
-                } catch (SocketTimeoutException e) {
-                    continue;
-                }
-                System.out.println("echo: " + new String(buf, 0, p.getLength(), StandardCharsets.UTF_8) + " from "
-                        + p.getAddress().getHostAddress());
-                return 0;
+            DatagramPacket p = exchange(socket, message.getBytes(StandardCharsets.UTF_8),
+                    new InetSocketAddress(InetAddress.getByName(host), port));
+            if (p == null) {
+                System.out.println("no echo");
+                return 1;
             }
-            System.out.println("no echo");
-            return 1;
+            System.out.println("echo: " + new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8) + " from "
+                    + p.getAddress().getHostAddress());
+            return 0;
         }
+    }
+
+    /**
+     * Sends {@code bytes} to {@code to} and waits a second for the answer, five times at most (UDP may lose
+     * either); the answer, or null when none came.
+     */
+    private static DatagramPacket exchange(DatagramSocket socket, byte[] bytes, InetSocketAddress to)
+            throws IOException {
+        socket.setSoTimeout(1000);
+        for (int attempt = 0; attempt < 5; attempt++) {
+            socket.send(new DatagramPacket(bytes, bytes.length, to));
+            DatagramPacket answer = new DatagramPacket(new byte[2048], 2048);
+            try {
+                socket.receive(answer);
+                return answer;
+            } catch (SocketTimeoutException e) {
+                // lost on the way there or back: send again
+            }
+        }
+        return null;
     }
 
     private static byte[] literal(String host) {

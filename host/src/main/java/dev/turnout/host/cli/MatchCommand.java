@@ -2,8 +2,7 @@ package dev.turnout.host.cli;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
-import dev.turnout.host.config.GroupEntry;
-import dev.turnout.host.config.ProxyEntry;
+import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.route.ProviderLoader;
 import dev.turnout.rules.Decision;
 import dev.turnout.rules.NameResolver;
@@ -21,10 +20,8 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,7 +45,7 @@ final class MatchCommand implements Callable<Integer> {
             c = config.load();
             ProviderLoader.Loaded providers = ProviderLoader.load(c, true);
             providers.notes().forEach(n -> System.err.println("turnout: " + n));
-            rules = RuleSet.compile(c.rules(), providers.sources(), targets(c));
+            rules = RuleSet.compile(c.rules(), providers.sources(), OutboundFactory.targetNames(c));
         } catch (ConfigException | RuleException e) {
             System.err.println("turnout: " + e.getMessage());
             return 2;
@@ -77,13 +74,6 @@ final class MatchCommand implements Callable<Integer> {
         }
         out.flush();
         return bad == 0 ? 0 : 1;
-    }
-
-    static Set<String> targets(Config c) {
-        Set<String> names = new HashSet<>(Set.of("DIRECT", "REJECT"));
-        c.proxies().stream().map(ProxyEntry::name).forEach(names::add);
-        c.groups().stream().map(GroupEntry::name).forEach(names::add);
-        return names;
     }
 
     static Query parse(String line) {

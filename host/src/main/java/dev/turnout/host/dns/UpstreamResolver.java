@@ -282,11 +282,10 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     }
 
     private Future<UpstreamReply> udp(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
-        Promise<UpstreamReply> p = loop.newPromise();
-        int id = ThreadLocalRandom.current().nextInt(1 << 16);
+        Attempt attempt = Attempt.start(loop, ns, name, type);
         DatagramDnsQuery q;
         try {
-            q = new DatagramDnsQuery(null, ns.address(), id);
+            q = new DatagramDnsQuery(null, ns.address(), attempt.id());
             fill(q, name, type);
         } catch (RuntimeException e) {
             return loop.newFailedFuture(e);
@@ -295,33 +294,18 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new DatagramDnsQueryEncoder(), new UdpReplyHandler(p, ns, id, name,
-                                type));
+                        ch.pipeline().addLast(new DatagramDnsQueryEncoder(), new UdpReplyHandler(attempt));
                     }
                 });
-        ChannelFuture bind = b.bind(new InetSocketAddress(0));
-        guard(p, loop, bind.channel());
-        bind.addListener((ChannelFuture f) -> {
-            if (!f.isSuccess()) {
-                q.release();
-                p.tryFailure(f.cause());
-                return;
-            }
-            f.channel().writeAndFlush(q).addListener((ChannelFuture w) -> {
-                if (!w.isSuccess()) {
-                    p.tryFailure(w.cause());
-                }
-            });
-        });
-        return p;
+        send(attempt, loop, b.bind(new InetSocketAddress(0)), q);
+        return attempt.promise();
     }
 
     private Future<UpstreamReply> tcp(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
-        Promise<UpstreamReply> p = loop.newPromise();
-        int id = ThreadLocalRandom.current().nextInt(1 << 16);
+        Attempt attempt = Attempt.start(loop, ns, name, type);
         DnsQuery q;
         try {
-            q = new DefaultDnsQuery(id);
+            q = new DefaultDnsQuery(attempt.id());
             fill(q, name, type);
         } catch (RuntimeException e) {
             return loop.newFailedFuture(e);
@@ -333,12 +317,18 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(new TcpDnsQueryEncoder(),
                                 new LengthFieldBasedFrameDecoder(65535 + 2, 0, 2, 0, 2),
-                                new TcpReplyHandler(p, ns, id, name, type));
+                                new TcpReplyHandler(attempt));
                     }
                 });
-        ChannelFuture connect = b.connect(ns.address());
-        guard(p, loop, connect.channel());
-        connect.addListener((ChannelFuture f) -> {
+        send(attempt, loop, b.connect(ns.address()), q);
+        return attempt.promise();
+    }
+
+    /** Writes {@code q} once the socket is bound (UDP) or connected (TCP); the attempt is timed from now. */
+    private void send(Attempt attempt, EventLoop loop, ChannelFuture opened, DnsQuery q) {
+        Promise<UpstreamReply> p = attempt.promise();
+        guard(p, loop, opened.channel());
+        opened.addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 q.release();
                 p.tryFailure(f.cause());
@@ -350,7 +340,6 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
                 }
             });
         });
-        return p;
     }
 
     private void fill(DnsQuery q, String name, DnsRecordType type) {
@@ -392,30 +381,36 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         return cache.size();
     }
 
-    private static final class UdpReplyHandler extends SimpleChannelInboundHandler<DatagramPacket> {
-        private final Promise<UpstreamReply> p;
-        private final Nameserver ns;
-        private final int id;
-        private final String name;
-        private final DnsRecordType type;
+    /** One query to one server: the promise it settles and what a reply must match to settle it. */
+    private record Attempt(Promise<UpstreamReply> promise, Nameserver ns, int id, String name,
+            DnsRecordType type) {
 
-        UdpReplyHandler(Promise<UpstreamReply> p, Nameserver ns, int id, String name, DnsRecordType type) {
+        /** A fresh random ID for each attempt, so that a late or forged reply to another one cannot match. */
+        static Attempt start(EventLoop loop, Nameserver ns, String name, DnsRecordType type) {
+            return new Attempt(loop.newPromise(), ns, ThreadLocalRandom.current().nextInt(1 << 16), name, type);
+        }
+
+        /** Settles the attempt with {@code message} if it answers this query; anything else is ignored. */
+        void offer(ByteBuf message, InetSocketAddress sender) {
+            UpstreamReply r = UpstreamReply.parse(message, sender, id, name, type);
+            if (r != null) {
+                promise.trySuccess(r);
+            }
+        }
+    }
+
+    private static final class UdpReplyHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+        private final Attempt attempt;
+
+        UdpReplyHandler(Attempt attempt) {
             super(DatagramPacket.class);
-            this.p = p;
-            this.ns = ns;
-            this.id = id;
-            this.name = name;
-            this.type = type;
+            this.attempt = attempt;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-            if (!sameEndpoint(packet.sender(), ns.address())) {
-                return;
-            }
-            UpstreamReply r = UpstreamReply.parse(packet.content(), packet.sender(), id, name, type);
-            if (r != null) {
-                p.trySuccess(r);
+            if (sameEndpoint(packet.sender(), attempt.ns().address())) {
+                attempt.offer(packet.content(), packet.sender());
             }
         }
 
@@ -426,37 +421,28 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     }
 
     private static final class TcpReplyHandler extends SimpleChannelInboundHandler<ByteBuf> {
-        private final Promise<UpstreamReply> p;
-        private final Nameserver ns;
-        private final int id;
-        private final String name;
-        private final DnsRecordType type;
+        private final Attempt attempt;
 
-        TcpReplyHandler(Promise<UpstreamReply> p, Nameserver ns, int id, String name, DnsRecordType type) {
+        TcpReplyHandler(Attempt attempt) {
             super(ByteBuf.class);
-            this.p = p;
-            this.ns = ns;
-            this.id = id;
-            this.name = name;
-            this.type = type;
+            this.attempt = attempt;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
-            UpstreamReply r = UpstreamReply.parse(frame, ns.address(), id, name, type);
-            if (r != null) {
-                p.trySuccess(r);
-            }
+            // A connected socket hears only the server, so the frame is credited to it.
+            attempt.offer(frame, attempt.ns().address());
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            p.tryFailure(new IOException("TCP connection to " + ns + " closed before an answer"));
+            attempt.promise().tryFailure(new IOException("TCP connection to " + attempt.ns()
+                    + " closed before an answer"));
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            p.tryFailure(cause);
+            attempt.promise().tryFailure(cause);
         }
     }
 

@@ -15,7 +15,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -24,6 +26,9 @@ import java.util.Set;
  * REJECT are built by the {@code direct} and {@code reject} plugins like any other outbound.
  */
 public final class OutboundFactory {
+
+    /** Outbounds every config has without listing them, each built by the plugin type of its name in lower case. */
+    private static final List<String> BUILT_IN = List.of("DIRECT", "REJECT");
 
     private final Map<String, OutboundType> types;
     private final Dialer hostDialer;
@@ -37,8 +42,9 @@ public final class OutboundFactory {
 
     public Outbounds build(Config config) throws ConfigException {
         Map<String, Outbound> built = new LinkedHashMap<>();
-        built.put("DIRECT", builtIn("DIRECT", "direct", config));
-        built.put("REJECT", builtIn("REJECT", "reject", config));
+        for (String name : BUILT_IN) {
+            built.put(name, builtIn(name, name.toLowerCase(Locale.ROOT), config));
+        }
         Map<String, ProxyEntry> pending = new LinkedHashMap<>();
         for (ProxyEntry p : config.proxies()) {
             pending.put(p.name(), p);
@@ -80,6 +86,17 @@ public final class OutboundFactory {
         }
         checkGroupCycles(config.groups());
         return new Outbounds(all);
+    }
+
+    /**
+     * The names {@link #build} gives its outbounds and groups, known without building anything: what a rule
+     * may target when no plugin is loaded ({@code turnout match}).
+     */
+    public static Set<String> targetNames(Config config) {
+        Set<String> names = new LinkedHashSet<>(BUILT_IN);
+        config.proxies().forEach(p -> names.add(p.name()));
+        config.groups().forEach(g -> names.add(g.name()));
+        return names;
     }
 
     private static String dialerProxy(ProxyEntry p) throws ConfigException {

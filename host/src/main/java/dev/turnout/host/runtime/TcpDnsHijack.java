@@ -5,6 +5,7 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.host.dns.DnsHandler;
 import dev.turnout.host.relay.Relay;
+import dev.turnout.host.tun.HijackTargets;
 import dev.turnout.host.tunnel.StreamReadiness;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.buffer.ByteBuf;
@@ -16,8 +17,7 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.Future;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,15 +29,11 @@ import java.util.Locale;
  */
 final class TcpDnsHijack implements Tunnel {
 
-    /** A hijack target: an address (null for any) and a port. */
-    private record Target(InetAddress address, int port) {
-    }
-
     private final Tunnel next;
     private final DnsHandler dns;
-    private final List<Target> targets;
+    private final HijackTargets targets;
 
-    private TcpDnsHijack(Tunnel next, DnsHandler dns, List<Target> targets) {
+    private TcpDnsHijack(Tunnel next, DnsHandler dns, HijackTargets targets) {
         this.next = next;
         this.dns = dns;
         this.targets = targets;
@@ -45,27 +41,24 @@ final class TcpDnsHijack implements Tunnel {
 
     /** {@code next} itself when no entry of {@code dnsHijack} applies to TCP. */
     static Tunnel wrap(Tunnel next, DnsHandler dns, List<String> dnsHijack) {
-        List<Target> targets = new ArrayList<>();
-        for (String raw : dnsHijack) {
-            String s = raw.trim().toLowerCase(Locale.ROOT);
-            if (s.startsWith("udp://")) {
-                continue; // Clash: an entry with no scheme means both transports
-            }
-            if (s.startsWith("tcp://")) {
-                s = s.substring(6);
-            }
-            int colon = s.lastIndexOf(':');
-            String host = s.substring(0, colon).replace("[", "").replace("]", "");
-            int port = Integer.parseInt(s.substring(colon + 1));
-            try {
-                InetAddress address = host.equals("any") || host.equals("0.0.0.0") || host.equals("::")
-                        ? null : InetAddress.getByName(host);
-                targets.add(new Target(address, port));
-            } catch (UnknownHostException e) {
-                throw new IllegalArgumentException("bad address in dns-hijack entry " + raw, e);
+        HijackTargets targets = HijackTargets.parse(tcpEntries(dnsHijack));
+        return targets.isEmpty() ? next : new TcpDnsHijack(next, dns, targets);
+    }
+
+    /**
+     * The entries that apply to TCP, without their scheme: {@link HijackTargets} reads an entry with no
+     * scheme as UDP, and Clash reads it as both transports, so only {@code udp://} entries are left out.
+     */
+    private static List<String> tcpEntries(List<String> dnsHijack) {
+        List<String> out = new ArrayList<>();
+        for (String raw : dnsHijack == null ? List.<String>of() : dnsHijack) {
+            String s = raw.trim();
+            String scheme = s.length() >= 6 ? s.substring(0, 6).toLowerCase(Locale.ROOT) : "";
+            if (!scheme.equals("udp://")) {
+                out.add(scheme.equals("tcp://") ? s.substring(6) : s);
             }
         }
-        return targets.isEmpty() ? next : new TcpDnsHijack(next, dns, List.copyOf(targets));
+        return out;
     }
 
     private boolean hijacks(Metadata flow) {
@@ -73,12 +66,13 @@ final class TcpDnsHijack implements Tunnel {
             return false;
         }
         Destination d = flow.destination();
-        for (Target t : targets) {
-            if (t.port() == d.port() && (t.address() == null || t.address().equals(d.address()))) {
-                return true;
-            }
+        if (d.address() == null) {
+            return targets.matches(0, 0, 0, d.port()); // only an 'any' entry can match a flow without an address
         }
-        return false;
+        ByteBuffer a = ByteBuffer.wrap(d.address().getAddress());
+        return a.remaining() == 4
+                ? targets.matches(4, 0, Integer.toUnsignedLong(a.getInt()), d.port())
+                : targets.matches(6, a.getLong(), a.getLong(), d.port());
     }
 
     @Override

@@ -9,7 +9,7 @@ import io.netty.util.concurrent.Future;
  * {@code dns-hijack} (e.g. {@code any:53}), instead of sending them to the destination they named.
  *
  * <p>Asynchronous, because answering usually means asking an upstream: the engine must never wait on its
- * packet loop. TCP DNS is not hijacked yet; it is routed as any other TCP flow.
+ * packet loop. TCP DNS to the same targets is answered by {@code TcpDnsHijack}, a tunnel in front of the router.
  */
 @FunctionalInterface
 public interface DnsHijack {

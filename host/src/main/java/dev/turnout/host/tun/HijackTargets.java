@@ -8,10 +8,11 @@ import java.util.Locale;
 
 /**
  * The UDP destinations of {@code dns-hijack}, as Clash writes them: {@code any:53}, {@code 198.18.0.2:53},
- * {@code [2001:db8::1]:53}, optionally prefixed {@code udp://}. {@code tcp://} entries are skipped (TCP DNS is
- * routed normally for now). Matched against a packet's destination without creating objects.
+ * {@code [2001:db8::1]:53}, optionally prefixed {@code udp://}. {@code tcp://} entries are skipped: the runtime's
+ * TCP hijack hands this parser the TCP side of the list. Matched against a packet's destination without creating
+ * objects.
  */
-final class HijackTargets {
+public final class HijackTargets {
 
     private final int[] ports;
     private final byte[] family; // 0 = any address
@@ -33,7 +34,7 @@ final class HijackTargets {
         }
     }
 
-    static HijackTargets parse(List<String> specs) {
+    public static HijackTargets parse(List<String> specs) {
         List<long[]> entries = new ArrayList<>();
         for (String raw : specs == null ? List.<String>of() : specs) {
             String s = raw.trim().toLowerCase(Locale.ROOT);
@@ -88,11 +89,12 @@ final class HijackTargets {
         return new HijackTargets(entries);
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return ports.length == 0;
     }
 
-    boolean matches(int version, long dstHi, long dstLo, int dstPort) {
+    /** {@code version} 4 or 6; an IPv4 address is in the low 32 bits of {@code dstLo}, {@code dstHi} 0. */
+    public boolean matches(int version, long dstHi, long dstLo, int dstPort) {
         for (int i = 0; i < ports.length; i++) {
             if (ports[i] == dstPort && (family[i] == 0 || (family[i] == version && hi[i] == dstHi && lo[i] == dstLo))) {
                 return true;

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.host.dial.SocketBinder;
-import dev.turnout.host.dial.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.dns.DnsPtrRecord;
 import io.netty.handler.codec.dns.DnsRawRecord;
 import io.netty.handler.codec.dns.DnsRecord;
@@ -23,34 +21,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The handler against a real dnsmasq upstream. */
 class DnsHandlerTest {
 
-    private static Dnsmasq dnsmasq;
-    private static EventLoopGroup group;
-
-    @BeforeAll
-    static void start() throws Exception {
-        dnsmasq = Dnsmasq.start();
-        group = Transport.newGroup(2, "dns-test");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        try {
-            if (group != null) {
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-            }
-        } finally {
-            if (dnsmasq != null) {
-                dnsmasq.close();
-            }
-        }
-    }
+    @RegisterExtension
+    static final DnsmasqUpstream upstream = new DnsmasqUpstream("dns-test");
 
     record Setup(DnsHandler handler, FakeIpPool pool4, FakeIpPool pool6) {
     }
@@ -58,12 +36,12 @@ class DnsHandlerTest {
     static Setup setup(boolean ipv6, String range6, Map<String, List<InetAddress>> hosts) throws Exception {
         DnsOptions o = new DnsOptions(true, null, EnhancedMode.FAKE_IP, null,
                 range6 == null ? null : Cidr.parse(range6), List.of("+.example.test", "*.lan"),
-                List.of(new Nameserver(Nameserver.Protocol.UDP, dnsmasq.address)), null, null, ipv6, hosts);
+                List.of(new Nameserver(Nameserver.Protocol.UDP, upstream.address())), null, null, ipv6, hosts);
         FakeIpPool pool4 = new FakeIpPool(o.fakeIpRange(), List.of(InetAddress.getByName("198.18.0.2")),
                 Integer.MAX_VALUE);
         FakeIpPool pool6 = range6 == null ? null : new FakeIpPool(o.fakeIpRange6(), List.of(), 1024);
         HostsTable h = new HostsTable(o.hosts());
-        UpstreamResolver up = new UpstreamResolver(o.upstreams(), h, ipv6, group, SocketBinder.NONE,
+        UpstreamResolver up = new UpstreamResolver(o.upstreams(), h, ipv6, upstream.group(), SocketBinder.NONE,
                 UpstreamResolver.Settings.defaults());
         return new Setup(new DnsHandler(o, pool4, pool6, new FakeIpFilter(o.fakeIpFilter()), h, up), pool4, pool6);
     }
@@ -150,9 +128,9 @@ class DnsHandlerTest {
 
     private static Setup setupFiltered(boolean ipv6) throws Exception {
         DnsOptions o = new DnsOptions(true, null, EnhancedMode.FAKE_IP, null, null, List.of("+.records.test"),
-                List.of(new Nameserver(Nameserver.Protocol.UDP, dnsmasq.address)), null, null, ipv6, null);
+                List.of(new Nameserver(Nameserver.Protocol.UDP, upstream.address())), null, null, ipv6, null);
         FakeIpPool pool4 = new FakeIpPool(o.fakeIpRange(), List.of(), Integer.MAX_VALUE);
-        UpstreamResolver up = new UpstreamResolver(o.upstreams(), HostsTable.empty(), ipv6, group,
+        UpstreamResolver up = new UpstreamResolver(o.upstreams(), HostsTable.empty(), ipv6, upstream.group(),
                 SocketBinder.NONE, UpstreamResolver.Settings.defaults());
         return new Setup(new DnsHandler(o, pool4, null, new FakeIpFilter(o.fakeIpFilter()), HostsTable.empty(),
                 up), pool4, null);
@@ -209,7 +187,7 @@ class DnsHandlerTest {
                 List.of(), null, null, false, null);
         FakeIpPool pool4 = new FakeIpPool(o.fakeIpRange(), List.of(), Integer.MAX_VALUE);
         DnsHandler h = new DnsHandler(o, pool4, null, new FakeIpFilter(o.fakeIpFilter()), HostsTable.empty(),
-                new UpstreamResolver(List.of(), HostsTable.empty(), false, group, SocketBinder.NONE,
+                new UpstreamResolver(List.of(), HostsTable.empty(), false, upstream.group(), SocketBinder.NONE,
                         UpstreamResolver.Settings.defaults()));
         DnsResponse r = ask(h, 5, "x.example.test", DnsRecordType.A);
         try {
@@ -231,7 +209,7 @@ class DnsHandlerTest {
             r.release();
         }
         ByteBuf q = Unpooled.wrappedBuffer(DnsTestMessages.query(12, "big.records.test", DnsRecordType.A));
-        ByteBuf out = s.handler().handle(q, false, group.next()).get(10, TimeUnit.SECONDS);
+        ByteBuf out = s.handler().handle(q, false, upstream.group().next()).get(10, TimeUnit.SECONDS);
         try {
             DnsResponse full = DnsTestMessages.decode(out);
             assertEquals(Dnsmasq.BIG_RECORDS, full.count(DnsSection.ANSWER));
@@ -248,7 +226,7 @@ class DnsHandlerTest {
         FakeIpPool pool = new FakeIpPool(o.fakeIpRange(), List.of(InetAddress.getByName("198.18.0.2")),
                 Integer.MAX_VALUE);
         DnsHandler h = new DnsHandler(o, pool, null, FakeIpFilter.empty(), HostsTable.empty(),
-                new UpstreamResolver(List.of(), HostsTable.empty(), false, group, SocketBinder.NONE,
+                new UpstreamResolver(List.of(), HostsTable.empty(), false, upstream.group(), SocketBinder.NONE,
                         UpstreamResolver.Settings.defaults()));
         InetAddress held = addresses(h, "held.example.com", DnsRecordType.A).get(0);
         assertEquals("held.example.com", pool.acquire(held)); // an open flow to it

@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnout.host.dial.SocketBinder;
-import dev.turnout.host.dial.Transport;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponse;
 import io.netty.handler.codec.dns.DnsSection;
@@ -22,45 +20,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@link DnsService} end to end: listening server over UDP and TCP, dnsmasq upstream, cache across restart. */
 class DnsServerTest {
 
-    private static Dnsmasq dnsmasq;
-    private static EventLoopGroup group;
+    @RegisterExtension
+    static final DnsmasqUpstream upstream = new DnsmasqUpstream("dns-server-test");
 
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void start() throws Exception {
-        dnsmasq = Dnsmasq.start();
-        group = Transport.newGroup(2, "dns-server-test");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        try {
-            if (group != null) {
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-            }
-        } finally {
-            if (dnsmasq != null) {
-                dnsmasq.close();
-            }
-        }
-    }
-
     private DnsService service(Path cache) throws Exception {
         DnsOptions o = new DnsOptions(true, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 EnhancedMode.FAKE_IP, null, null, List.of("+.example.test", "+.records.test"),
-                List.of(new Nameserver(Nameserver.Protocol.UDP, dnsmasq.address)), null, null, false, null);
-        return DnsService.start(o, List.of(InetAddress.getByName("198.18.0.2")), cache, group, SocketBinder.NONE,
-                UpstreamResolver.Settings.defaults());
+                List.of(new Nameserver(Nameserver.Protocol.UDP, upstream.address())), null, null, false, null);
+        return DnsService.start(o, List.of(InetAddress.getByName("198.18.0.2")), cache, upstream.group(),
+                SocketBinder.NONE, UpstreamResolver.Settings.defaults());
     }
 
     private static DnsResponse tcpExchange(InetSocketAddress server, byte[] query) throws Exception {

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.host.dial.SocketBinder;
-import dev.turnout.host.dial.Transport;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.Future;
@@ -20,34 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class UpstreamResolverTest {
 
-    private static Dnsmasq dnsmasq;
-    private static EventLoopGroup group;
-
-    @BeforeAll
-    static void start() throws Exception {
-        dnsmasq = Dnsmasq.start("--log-queries");
-        group = Transport.newGroup(2, "upstream-test");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        try {
-            if (group != null) {
-                // Bounded: once a loop of this group was seen stuck in a blocking recvmsg (see the issue 5 note).
-                group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-            }
-        } finally {
-            if (dnsmasq != null) {
-                dnsmasq.close();
-            }
-        }
-    }
+    @RegisterExtension
+    static final DnsmasqUpstream upstream = new DnsmasqUpstream("upstream-test", "--log-queries");
 
     private static Nameserver udp(InetSocketAddress a) {
         return new Nameserver(Nameserver.Protocol.UDP, a);
@@ -55,14 +32,14 @@ class UpstreamResolverTest {
 
     private static UpstreamResolver resolver(List<Nameserver> servers, SocketBinder binder, Duration timeout,
             int ednsSize) {
-        return new UpstreamResolver(servers, HostsTable.empty(), false, group, binder,
+        return new UpstreamResolver(servers, HostsTable.empty(), false, upstream.group(), binder,
                 new UpstreamResolver.Settings(timeout, 1, 64, ednsSize));
     }
 
     @Test
     void resolvesThroughDnsmasqAndPrefersIpv4() throws Exception {
-        UpstreamResolver r = resolver(List.of(udp(dnsmasq.address)), SocketBinder.NONE, Duration.ofSeconds(2), 1232);
-        Future<InetAddress> f = r.resolve("host.example.test", group.next());
+        UpstreamResolver r = resolver(List.of(udp(upstream.address())), SocketBinder.NONE, Duration.ofSeconds(2), 1232);
+        Future<InetAddress> f = r.resolve("host.example.test", upstream.group().next());
         assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), f.get(5, TimeUnit.SECONDS));
         assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), r.lookup("host2.example.test"));
         assertThrows(UnknownHostException.class, () -> r.lookup("unknown.invalid"));
@@ -73,7 +50,7 @@ class UpstreamResolverTest {
     @Test
     void fallsBackToTcpWhenTheUdpAnswerIsTruncated() throws Exception {
         for (int edns : new int[] {0, 1232}) {
-            UpstreamResolver r = resolver(List.of(udp(dnsmasq.address)), SocketBinder.NONE, Duration.ofSeconds(2),
+            UpstreamResolver r = resolver(List.of(udp(upstream.address())), SocketBinder.NONE, Duration.ofSeconds(2),
                     edns);
             List<InetAddress> all = r.resolveAll("big.records.test").get(5, TimeUnit.SECONDS);
             assertEquals(Dnsmasq.BIG_RECORDS, all.size(), "all records, which only TCP can carry");
@@ -82,7 +59,7 @@ class UpstreamResolverTest {
 
     @Test
     void tcpNameserversWork() throws Exception {
-        UpstreamResolver r = resolver(List.of(new Nameserver(Nameserver.Protocol.TCP, dnsmasq.address)),
+        UpstreamResolver r = resolver(List.of(new Nameserver(Nameserver.Protocol.TCP, upstream.address())),
                 SocketBinder.NONE, Duration.ofSeconds(2), 1232);
         assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), r.lookup("tcp.example.test"));
     }
@@ -91,7 +68,7 @@ class UpstreamResolverTest {
     void timesOutOnASilentServerAndRetriesTheNext() throws Exception {
         try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             InetSocketAddress dead = new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort());
-            UpstreamResolver r = resolver(List.of(udp(dead), udp(dnsmasq.address)), SocketBinder.NONE,
+            UpstreamResolver r = resolver(List.of(udp(dead), udp(upstream.address())), SocketBinder.NONE,
                     Duration.ofMillis(300), 1232);
             long t0 = System.nanoTime();
             assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), r.lookup("retry.example.test"));
@@ -108,7 +85,7 @@ class UpstreamResolverTest {
     @Test
     void cachesAnswersByTtl() throws Exception {
         AtomicInteger sockets = new AtomicInteger();
-        UpstreamResolver r = resolver(List.of(udp(dnsmasq.address)), ch -> sockets.incrementAndGet(),
+        UpstreamResolver r = resolver(List.of(udp(upstream.address())), ch -> sockets.incrementAndGet(),
                 Duration.ofSeconds(2), 1232);
         r.lookup("cached.example.test");
         int after = sockets.get();
@@ -123,7 +100,7 @@ class UpstreamResolverTest {
     void everySocketPassesThroughTheBinderAndAFailingBinderFailsClosed() throws Exception {
         AtomicInteger udpSockets = new AtomicInteger();
         AtomicInteger tcpSockets = new AtomicInteger();
-        UpstreamResolver r = resolver(List.of(udp(dnsmasq.address)), ch -> {
+        UpstreamResolver r = resolver(List.of(udp(upstream.address())), ch -> {
             if (ch instanceof DatagramChannel) {
                 udpSockets.incrementAndGet();
             } else if (ch instanceof SocketChannel) {
@@ -134,12 +111,12 @@ class UpstreamResolverTest {
         assertEquals(1, udpSockets.get());
         assertEquals(1, tcpSockets.get());
 
-        UpstreamResolver refusing = resolver(List.of(udp(dnsmasq.address)), ch -> {
+        UpstreamResolver refusing = resolver(List.of(udp(upstream.address())), ch -> {
             throw new java.io.IOException("no such interface");
         }, Duration.ofSeconds(1), 0);
-        String log = dnsmasq.log();
+        String log = upstream.dnsmasq().log();
         assertThrows(UnknownHostException.class, () -> refusing.lookup("leak.example.test"));
-        assertFalse(dnsmasq.log().substring(log.length()).contains("leak.example.test"),
+        assertFalse(upstream.dnsmasq().log().substring(log.length()).contains("leak.example.test"),
                 "nothing was sent without the binding");
     }
 
@@ -147,9 +124,9 @@ class UpstreamResolverTest {
     void hostsAndLiteralsNeverQuery() throws Exception {
         InetAddress fixed = InetAddress.getByName("192.0.2.7");
         AtomicInteger sockets = new AtomicInteger();
-        UpstreamResolver r = new UpstreamResolver(List.of(udp(dnsmasq.address)),
-                new HostsTable(Map.of("*.fixed.test", List.of(fixed))), false, group, ch -> sockets.incrementAndGet(),
-                UpstreamResolver.Settings.defaults());
+        UpstreamResolver r = new UpstreamResolver(List.of(udp(upstream.address())),
+                new HostsTable(Map.of("*.fixed.test", List.of(fixed))), false, upstream.group(),
+                ch -> sockets.incrementAndGet(), UpstreamResolver.Settings.defaults());
         assertEquals(fixed, r.lookup("a.fixed.test"));
         assertEquals(InetAddress.getByName("198.51.100.1"), r.lookup("198.51.100.1"));
         assertEquals(0, sockets.get());
@@ -158,7 +135,7 @@ class UpstreamResolverTest {
     @Test
     void concurrentIdenticalQuestionsShareOneExchange() throws Exception {
         AtomicInteger sockets = new AtomicInteger();
-        UpstreamResolver r = resolver(List.of(udp(dnsmasq.address)), ch -> sockets.incrementAndGet(),
+        UpstreamResolver r = resolver(List.of(udp(upstream.address())), ch -> sockets.incrementAndGet(),
                 Duration.ofSeconds(2), 1232);
         List<Future<List<InetAddress>>> all = new java.util.ArrayList<>();
         for (int i = 0; i < 20; i++) {

@@ -1,6 +1,7 @@
 package dev.turnout.api.testing;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -27,6 +28,13 @@ public final class ChannelProbe extends ChannelInboundHandlerAdapter {
             channel.read();
         }).sync();
         return probe;
+    }
+
+    /** Writes {@code text} and returns as much as comes back within 5 s, up to its length: one echo round. */
+    public static String exchange(Channel channel, String text) throws InterruptedException {
+        ChannelProbe probe = attach(channel);
+        channel.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII)).sync();
+        return probe.await(text.length(), 5000);
     }
 
     @Override

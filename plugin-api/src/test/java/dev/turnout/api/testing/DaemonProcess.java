@@ -77,6 +77,15 @@ public final class DaemonProcess implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
     }
 
+    /** Its log, or why it cannot be read: for a failure message, which must not fail itself. */
+    public String logForMessage() {
+        try {
+            return log();
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
     /** Waits (bounded) until the log contains {@code text}: daemons write some lines after the fact. */
     public boolean logShows(String text, long millis) throws IOException, InterruptedException {
         long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);

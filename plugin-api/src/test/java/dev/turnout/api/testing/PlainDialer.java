@@ -7,6 +7,7 @@ import dev.turnout.api.Metadata;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -28,6 +29,29 @@ import java.net.UnknownHostException;
  */
 public final class PlainDialer implements Dialer {
 
+    private final ChannelFactory<? extends Channel> streams;
+    private final ChannelFactory<? extends Channel> datagrams;
+    private final InetSocketAddress datagramsFrom;
+
+    /** NIO sockets; datagram sockets on loopback, where the plugin tests' servers are. */
+    public PlainDialer() {
+        this(NioSocketChannel::new, NioDatagramChannel::new,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    /**
+     * Sockets from the given factories, for a test that must set a socket up before it connects (a TUN test
+     * binds it to the physical interface, which only native channels can be).
+     *
+     * @param datagramsFrom where datagram sockets are bound
+     */
+    public PlainDialer(ChannelFactory<? extends Channel> streams, ChannelFactory<? extends Channel> datagrams,
+            InetSocketAddress datagramsFrom) {
+        this.streams = streams;
+        this.datagrams = datagrams;
+        this.datagramsFrom = datagramsFrom;
+    }
+
     @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
         InetSocketAddress target;
@@ -37,7 +61,7 @@ public final class PlainDialer implements Dialer {
             return loop.newFailedFuture(e);
         }
         Promise<Channel> promise = loop.newPromise();
-        ChannelFuture cf = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        ChannelFuture cf = new Bootstrap().group(loop).channelFactory(streams)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
                 .handler(new ChannelInboundHandlerAdapter())
@@ -55,14 +79,14 @@ public final class PlainDialer implements Dialer {
     @Override
     public Future<DatagramSession> openDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver receiver) {
         Promise<DatagramSession> promise = loop.newPromise();
-        ChannelFuture cf = new Bootstrap().group(loop).channel(NioDatagramChannel.class)
+        ChannelFuture cf = new Bootstrap().group(loop).channelFactory(datagrams)
                 .handler(new SimpleChannelInboundHandler<DatagramPacket>(DatagramPacket.class, false) {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
                         receiver.receive(packet.sender(), packet.content());
                     }
                 })
-                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                .bind(datagramsFrom);
         cf.addListener(f -> {
             if (!f.isSuccess()) {
                 promise.tryFailure(f.cause());

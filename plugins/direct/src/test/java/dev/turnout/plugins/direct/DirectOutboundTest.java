@@ -14,15 +14,13 @@ import dev.turnout.api.Outbound;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.testing.ChannelProbe;
 import dev.turnout.api.testing.LocalTcpServer;
+import dev.turnout.api.testing.OneEventLoop;
 import dev.turnout.api.testing.PlainDialer;
 import dev.turnout.api.testing.TestContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.Future;
 import java.net.ConnectException;
 import java.net.DatagramPacket;
@@ -35,25 +33,13 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class DirectOutboundTest {
 
-    private static EventLoopGroup group;
-    private static EventLoop loop;
-
-    @BeforeAll
-    static void startLoop() {
-        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        loop = group.next();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    @RegisterExtension
+    static final OneEventLoop loop = new OneEventLoop();
 
     /** A real dialer that counts its calls, to show DIRECT goes through the dialer it was given. */
     private static final class CountingDialer implements Dialer {
@@ -93,10 +79,10 @@ class DirectOutboundTest {
         try (LocalTcpServer echo = LocalTcpServer.echo()) {
             Outbound out = direct(dialer);
             Metadata flow = Metadata.internal(Network.TCP, Destination.of(echo.address()));
-            Future<Channel> opened = out.openStream(flow, loop).await();
+            Future<Channel> opened = out.openStream(flow, loop.get()).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             Channel ch = opened.getNow();
-            assertEquals(loop, ch.eventLoop());
+            assertEquals(loop.get(), ch.eventLoop());
             ChannelProbe probe = ChannelProbe.attach(ch);
             ch.writeAndFlush(Unpooled.copiedBuffer("ping", StandardCharsets.US_ASCII)).sync();
             assertEquals("ping", probe.await(4, 5000));
@@ -110,7 +96,7 @@ class DirectOutboundTest {
         try (LocalTcpServer echo = LocalTcpServer.echo()) {
             Outbound out = direct(new PlainDialer());
             Metadata flow = Metadata.internal(Network.TCP, Destination.ofHost("localhost", echo.port()));
-            Future<Channel> opened = out.openStream(flow, loop).await();
+            Future<Channel> opened = out.openStream(flow, loop.get()).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             opened.getNow().close().sync();
         }
@@ -121,7 +107,7 @@ class DirectOutboundTest {
         Outbound out = direct(new PlainDialer());
         Metadata flow = Metadata.internal(Network.TCP,
                 Destination.ofAddress(InetAddress.getLoopbackAddress(), LocalTcpServer.closedPort()));
-        Future<Channel> opened = out.openStream(flow, loop);
+        Future<Channel> opened = out.openStream(flow, loop.get());
         assertTrue(opened.await(5, TimeUnit.SECONDS), "a refused connect must fail promptly");
         assertFalse(opened.isSuccess());
         assertInstanceOf(ConnectException.class, opened.cause());
@@ -139,7 +125,7 @@ class DirectOutboundTest {
                 payload.release();
             };
             Destination target = Destination.ofAddress(InetAddress.getLoopbackAddress(), echo.getLocalPort());
-            Future<DatagramSession> opened = out.openDatagram(Metadata.internal(Network.UDP, target), loop, receiver).await();
+            Future<DatagramSession> opened = out.openDatagram(Metadata.internal(Network.UDP, target), loop.get(), receiver).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             DatagramSession session = opened.getNow();
             ByteBuf payload = Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII);

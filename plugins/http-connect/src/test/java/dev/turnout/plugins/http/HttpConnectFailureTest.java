@@ -8,16 +8,13 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.Outbound;
-import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.testing.ChannelProbe;
 import dev.turnout.api.testing.LocalTcpServer;
+import dev.turnout.api.testing.OneEventLoop;
 import dev.turnout.api.testing.PlainDialer;
 import dev.turnout.api.testing.TestContext;
+import dev.turnout.api.testing.TestOptions;
 import io.netty.channel.Channel;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.Future;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,14 +23,12 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The HTTP CONNECT outbound with proxies that are down, silent, not HTTP, or answer exactly what a test
@@ -41,26 +36,12 @@ import org.junit.jupiter.api.Test;
  */
 class HttpConnectFailureTest {
 
-    private static EventLoopGroup group;
-    private static EventLoop loop;
-
-    @BeforeAll
-    static void startLoop() {
-        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        loop = group.next();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    @RegisterExtension
+    static final OneEventLoop loop = new OneEventLoop();
 
     private static Outbound http(int port, Map<String, Object> extra) throws Exception {
-        Map<String, Object> values = new LinkedHashMap<>();
-        values.put("server", "127.0.0.1");
-        values.put("port", port);
-        values.putAll(extra);
-        return new HttpConnectType().create(new OutboundOptions("test", "http", values), new TestContext(new PlainDialer()));
+        return new HttpConnectType().create(TestOptions.loopbackServer("test", "http", port, extra),
+                new TestContext(new PlainDialer()));
     }
 
     private static final Metadata TO_EXAMPLE = Metadata.internal(Network.TCP, Destination.ofHost("example.test", 443));
@@ -90,7 +71,7 @@ class HttpConnectFailureTest {
     @Test
     void failsPromptlyWhenTheProxyIsDown() throws Exception {
         long start = System.nanoTime();
-        Future<Channel> opened = http(LocalTcpServer.closedPort(), Map.of()).openStream(TO_EXAMPLE, loop);
+        Future<Channel> opened = http(LocalTcpServer.closedPort(), Map.of()).openStream(TO_EXAMPLE, loop.get());
         assertTrue(opened.await(5, TimeUnit.SECONDS));
         assertInstanceOf(ConnectException.class, opened.cause());
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 2000);
@@ -100,7 +81,7 @@ class HttpConnectFailureTest {
     void failsWithinTheTimeoutWhenTheProxyNeverAnswers() throws Exception {
         try (LocalTcpServer silent = LocalTcpServer.silent()) {
             long start = System.nanoTime();
-            Future<Channel> opened = http(silent.port(), Map.of("timeout", 300)).openStream(TO_EXAMPLE, loop);
+            Future<Channel> opened = http(silent.port(), Map.of("timeout", 300)).openStream(TO_EXAMPLE, loop.get());
             assertTrue(opened.await(5, TimeUnit.SECONDS));
             long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             SocketTimeoutException e = assertInstanceOf(SocketTimeoutException.class, opened.cause());
@@ -114,7 +95,7 @@ class HttpConnectFailureTest {
         List<String> heads = new CopyOnWriteArrayList<>();
         try (LocalTcpServer proxy = proxyAnswering("HTTP/1.1 200 OK\r\n\r\n", heads)) {
             Outbound out = http(proxy.port(), Map.of("username", "alice", "password", "s3cret"));
-            Future<Channel> opened = out.openStream(TO_EXAMPLE, loop).await();
+            Future<Channel> opened = out.openStream(TO_EXAMPLE, loop.get()).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             opened.getNow().close().sync();
             assertEquals("CONNECT example.test:443 HTTP/1.1\r\n"
@@ -128,7 +109,7 @@ class HttpConnectFailureTest {
         List<String> heads = new CopyOnWriteArrayList<>();
         try (LocalTcpServer proxy = proxyAnswering("HTTP/1.1 200 OK\r\n\r\n", heads)) {
             Metadata v6 = Metadata.internal(Network.TCP, Destination.ofAddress(InetAddress.getByName("2001:db8::1"), 8443));
-            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(v6, loop).await();
+            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(v6, loop.get()).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             opened.getNow().close().sync();
             assertTrue(heads.get(0).startsWith("CONNECT [2001:db8::1]:8443 HTTP/1.1\r\n"), heads.get(0));
@@ -138,7 +119,7 @@ class HttpConnectFailureTest {
     @Test
     void keepsBytesThatFollowTheAnswerInTheSameSegment() throws Exception {
         try (LocalTcpServer proxy = proxyAnswering("HTTP/1.1 200 Connection established\r\nVia: test\r\n\r\nhello", new CopyOnWriteArrayList<>())) {
-            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop).await();
+            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop.get()).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             Channel ch = opened.getNow();
             ChannelProbe probe = ChannelProbe.attach(ch);
@@ -152,7 +133,7 @@ class HttpConnectFailureTest {
     @Test
     void aForbiddenAnswerIsARefusal() throws Exception {
         try (LocalTcpServer proxy = proxyAnswering("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n", new CopyOnWriteArrayList<>())) {
-            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop);
+            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop.get());
             assertTrue(opened.await(5, TimeUnit.SECONDS));
             assertInstanceOf(dev.turnout.api.RejectedException.class, opened.cause());
         }
@@ -161,7 +142,7 @@ class HttpConnectFailureTest {
     @Test
     void otherAnswersQuoteTheStatusLine() throws Exception {
         try (LocalTcpServer proxy = proxyAnswering("HTTP/1.1 502 Bad Gateway\r\n\r\n", new CopyOnWriteArrayList<>())) {
-            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop);
+            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop.get());
             assertTrue(opened.await(5, TimeUnit.SECONDS));
             IOException e = assertInstanceOf(IOException.class, opened.cause());
             assertTrue(e.getMessage().contains("\"HTTP/1.1 502 Bad Gateway\""), e.getMessage());
@@ -171,7 +152,7 @@ class HttpConnectFailureTest {
     @Test
     void rejectsAnAnswerThatIsNotHttp() throws Exception {
         try (LocalTcpServer proxy = proxyAnswering("\u0005\u0000garbage\n\n", new CopyOnWriteArrayList<>())) {
-            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop);
+            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop.get());
             assertTrue(opened.await(5, TimeUnit.SECONDS));
             assertTrue(opened.cause().getMessage().contains("not an HTTP proxy"), opened.cause().getMessage());
         }
@@ -181,7 +162,7 @@ class HttpConnectFailureTest {
     void givesUpOnHeadersThatNeverEnd() throws Exception {
         String endless = "HTTP/1.1 200 OK\r\n" + "X-Pad: " + "a".repeat(HttpConnectHandshake.MAX_HEADER_BYTES) + "\r\n";
         try (LocalTcpServer proxy = proxyAnswering(endless, new CopyOnWriteArrayList<>())) {
-            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop);
+            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop.get());
             assertTrue(opened.await(5, TimeUnit.SECONDS));
             assertTrue(opened.cause().getMessage().contains("without ending"), opened.cause().getMessage());
         }
@@ -190,7 +171,7 @@ class HttpConnectFailureTest {
     @Test
     void failsWhenTheProxyClosesBeforeAnswering() throws Exception {
         try (LocalTcpServer proxy = LocalTcpServer.serving(s -> readHead(s.getInputStream()))) {
-            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop);
+            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop.get());
             assertTrue(opened.await(5, TimeUnit.SECONDS));
             assertTrue(opened.cause().getMessage().contains("closed the connection"), opened.cause().getMessage());
         }

@@ -2,29 +2,19 @@ package dev.turnout.plugins.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.OptionException;
-import dev.turnout.api.OutboundOptions;
-import java.util.HashMap;
-import java.util.Map;
+import dev.turnout.api.testing.TestOptions;
 import org.junit.jupiter.api.Test;
 
 class HttpConnectOptionsTest {
 
     private static HttpConnectOptions parse(Object... keyValues) throws OptionException {
-        Map<String, Object> values = new HashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            values.put((String) keyValues[i], keyValues[i + 1]);
-        }
-        return HttpConnectOptions.from(new OutboundOptions("p", "http", values));
+        return HttpConnectOptions.from(TestOptions.of("http", keyValues));
     }
 
     private static void assertRejects(String key, String fragment, Object... keyValues) {
-        OptionException e = assertThrows(OptionException.class, () -> parse(keyValues));
-        assertEquals(key, e.key());
-        assertTrue(e.getMessage().contains(fragment), e.getMessage());
+        TestOptions.assertRejects(() -> parse(keyValues), key, fragment);
     }
 
     @Test

@@ -14,33 +14,18 @@ import dev.turnout.api.OutboundContext;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.RejectedException;
 import dev.turnout.api.Resolver;
+import dev.turnout.api.testing.OneEventLoop;
 import io.netty.channel.Channel;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.Future;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class RejectOutboundTest {
 
-    private static EventLoopGroup group;
-    private static EventLoop loop;
-
-    @BeforeAll
-    static void startLoop() {
-        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        loop = group.next();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    @RegisterExtension
+    static final OneEventLoop loop = new OneEventLoop();
 
     /** A context whose dialer and resolver fail the test if REJECT ever touches them. */
     private static final OutboundContext UNTOUCHABLE = new OutboundContext() {
@@ -62,7 +47,7 @@ class RejectOutboundTest {
     @Test
     void refusesStreamsAtOnceWithoutDialing() throws Exception {
         Metadata flow = Metadata.internal(Network.TCP, Destination.ofHost("ads.example", 443));
-        Future<Channel> opened = reject().openStream(flow, loop);
+        Future<Channel> opened = reject().openStream(flow, loop.get());
         assertTrue(opened.isDone(), "REJECT must answer before returning, not later");
         RejectedException e = assertInstanceOf(RejectedException.class, opened.cause());
         assertTrue(e.getMessage().contains("ads.example:443"), e.getMessage());
@@ -72,7 +57,7 @@ class RejectOutboundTest {
     @Test
     void refusesDatagramSessionsAtOnce() throws Exception {
         Metadata flow = Metadata.internal(Network.UDP, Destination.ofHost("ads.example", 53));
-        Future<DatagramSession> opened = reject().openDatagram(flow, loop, (sender, payload) -> payload.release());
+        Future<DatagramSession> opened = reject().openDatagram(flow, loop.get(), (sender, payload) -> payload.release());
         assertTrue(opened.await(0, TimeUnit.MILLISECONDS));
         assertInstanceOf(RejectedException.class, opened.cause());
     }

@@ -11,17 +11,14 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.Outbound;
-import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.testing.ChannelProbe;
 import dev.turnout.api.testing.LocalTcpServer;
+import dev.turnout.api.testing.OneEventLoop;
 import dev.turnout.api.testing.PlainDialer;
 import dev.turnout.api.testing.TestContext;
+import dev.turnout.api.testing.TestOptions;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.Future;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -34,15 +31,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * How the SOCKS5 outbound behaves with servers that are down, silent, not SOCKS5, or say exactly the bytes
@@ -50,26 +45,12 @@ import org.junit.jupiter.api.Test;
  */
 class Socks5FailureTest {
 
-    private static EventLoopGroup group;
-    private static EventLoop loop;
-
-    @BeforeAll
-    static void startLoop() {
-        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        loop = group.next();
-    }
-
-    @AfterAll
-    static void stopLoop() {
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-    }
+    @RegisterExtension
+    static final OneEventLoop loop = new OneEventLoop();
 
     private static Outbound socks5(int port, Map<String, Object> extra) throws Exception {
-        Map<String, Object> values = new LinkedHashMap<>();
-        values.put("server", "127.0.0.1");
-        values.put("port", port);
-        values.putAll(extra);
-        return new Socks5Type().create(new OutboundOptions("test", "socks5", values), new TestContext(new PlainDialer()));
+        return new Socks5Type().create(TestOptions.loopbackServer("test", "socks5", port, extra),
+                new TestContext(new PlainDialer()));
     }
 
     private static final Metadata TO_EXAMPLE = Metadata.internal(Network.TCP, Destination.ofHost("example.test", 443));
@@ -101,7 +82,7 @@ class Socks5FailureTest {
     @Test
     void failsPromptlyWhenTheServerIsDown() throws Exception {
         long start = System.nanoTime();
-        Future<Channel> opened = socks5(LocalTcpServer.closedPort(), Map.of()).openStream(TO_EXAMPLE, loop);
+        Future<Channel> opened = socks5(LocalTcpServer.closedPort(), Map.of()).openStream(TO_EXAMPLE, loop.get());
         assertTrue(opened.await(5, TimeUnit.SECONDS));
         assertInstanceOf(ConnectException.class, opened.cause());
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 2000, "refused connect must fail at once");
@@ -111,7 +92,7 @@ class Socks5FailureTest {
     void failsWithinTheTimeoutWhenTheServerNeverAnswers() throws Exception {
         try (LocalTcpServer silent = LocalTcpServer.silent()) {
             long start = System.nanoTime();
-            Future<Channel> opened = socks5(silent.port(), Map.of("timeout", "300ms")).openStream(TO_EXAMPLE, loop);
+            Future<Channel> opened = socks5(silent.port(), Map.of("timeout", "300ms")).openStream(TO_EXAMPLE, loop.get());
             assertTrue(opened.await(5, TimeUnit.SECONDS));
             long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             SocketTimeoutException e = assertInstanceOf(SocketTimeoutException.class, opened.cause());
@@ -124,7 +105,7 @@ class Socks5FailureTest {
     void rejectsAReplyThatIsNotSocks5() throws Exception {
         byte[] http = "HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         try (LocalTcpServer server = LocalTcpServer.answering(3, http, new CopyOnWriteArrayList<>())) {
-            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(TO_EXAMPLE, loop);
+            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(TO_EXAMPLE, loop.get());
             assertTrue(opened.await(5, TimeUnit.SECONDS));
             Socks5ProtocolException e = assertInstanceOf(Socks5ProtocolException.class, opened.cause());
             assertTrue(e.getMessage().contains("not a SOCKS5 server"), e.getMessage());
@@ -134,7 +115,7 @@ class Socks5FailureTest {
     @Test
     void failsWhenTheServerClosesMidHandshake() throws Exception {
         try (LocalTcpServer server = LocalTcpServer.serving(s -> s.getInputStream().readNBytes(3))) {
-            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(TO_EXAMPLE, loop);
+            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(TO_EXAMPLE, loop.get());
             assertTrue(opened.await(5, TimeUnit.SECONDS));
             assertTrue(opened.cause().getMessage().contains("closed the connection"), opened.cause().getMessage());
         }
@@ -149,7 +130,7 @@ class Socks5FailureTest {
             s.getOutputStream().write(new byte[] {5, 0, 0, 1, 127, 0, 0, 1, 0, 80});
             s.getInputStream().read();
         })) {
-            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(TO_EXAMPLE, loop).await();
+            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(TO_EXAMPLE, loop.get()).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             opened.getNow().close().sync();
             byte[] name = "example.test".getBytes(StandardCharsets.US_ASCII);
@@ -176,7 +157,7 @@ class Socks5FailureTest {
             s.getOutputStream().flush();
             s.getInputStream().read();
         })) {
-            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(TO_EXAMPLE, loop).await();
+            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(TO_EXAMPLE, loop.get()).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             Channel ch = opened.getNow();
             assertEquals(List.of("PendingBytes#0"), ch.pipeline().names().stream()
@@ -196,7 +177,7 @@ class Socks5FailureTest {
             s.getOutputStream().write(new byte[] {5, 4});
             s.getOutputStream().flush();
         })) {
-            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(TO_EXAMPLE, loop);
+            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(TO_EXAMPLE, loop.get());
             assertTrue(opened.await(5, TimeUnit.SECONDS));
             IOException e = assertInstanceOf(IOException.class, opened.cause());
             assertTrue(e.getMessage().contains("0x04 (host unreachable)"), e.getMessage());
@@ -216,7 +197,7 @@ class Socks5FailureTest {
             in.read();
         })) {
             Outbound out = socks5(server.port(), Map.of("username", "alice", "password", "secret"));
-            Future<Channel> opened = out.openStream(TO_EXAMPLE, loop);
+            Future<Channel> opened = out.openStream(TO_EXAMPLE, loop.get());
             assertTrue(opened.await(5, TimeUnit.SECONDS));
             assertTrue(opened.cause().getMessage().contains("rejected the username and password"), opened.cause().getMessage());
             assertArrayEquals(new byte[] {5, 2, 0, 2}, seen.get(0));
@@ -245,7 +226,7 @@ class Socks5FailureTest {
                 Outbound out = socks5(server.port(), Map.of("udp", true));
                 Destination target = Destination.ofHost("dns.test", 53);
                 java.util.concurrent.BlockingQueue<String> received = new java.util.concurrent.LinkedBlockingQueue<>();
-                Future<DatagramSession> opened = out.openDatagram(Metadata.internal(Network.UDP, target), loop,
+                Future<DatagramSession> opened = out.openDatagram(Metadata.internal(Network.UDP, target), loop.get(),
                         (sender, payload) -> {
                             received.add(sender + " " + payload.toString(StandardCharsets.US_ASCII));
                             payload.release();

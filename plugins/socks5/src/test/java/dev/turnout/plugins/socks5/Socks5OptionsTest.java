@@ -2,29 +2,20 @@ package dev.turnout.plugins.socks5;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.OptionException;
-import dev.turnout.api.OutboundOptions;
-import java.util.HashMap;
-import java.util.Map;
+import dev.turnout.api.testing.TestOptions;
 import org.junit.jupiter.api.Test;
 
 class Socks5OptionsTest {
 
     private static Socks5Options parse(Object... keyValues) throws OptionException {
-        Map<String, Object> values = new HashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            values.put((String) keyValues[i], keyValues[i + 1]);
-        }
-        return Socks5Options.from(new OutboundOptions("p", "socks5", values));
+        return Socks5Options.from(TestOptions.of("socks5", keyValues));
     }
 
     private static void assertRejects(String key, String fragment, Object... keyValues) {
-        OptionException e = assertThrows(OptionException.class, () -> parse(keyValues));
-        assertEquals(key, e.key());
-        assertTrue(e.getMessage().contains(fragment), e.getMessage());
+        TestOptions.assertRejects(() -> parse(keyValues), key, fragment);
     }
 
     @Test

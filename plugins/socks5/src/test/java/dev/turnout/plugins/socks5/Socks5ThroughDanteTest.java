@@ -16,20 +16,17 @@ import dev.turnout.api.RejectedException;
 import dev.turnout.api.testing.ChannelProbe;
 import dev.turnout.api.testing.DaemonProcess;
 import dev.turnout.api.testing.LocalTcpServer;
+import dev.turnout.api.testing.OneEventLoop;
 import dev.turnout.api.testing.PlainDialer;
 import dev.turnout.api.testing.TestContext;
+import dev.turnout.api.testing.TestOptions;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -37,21 +34,21 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The SOCKS5 outbound against a real dante-server on 127.0.0.1, reaching local servers through it. */
 class Socks5ThroughDanteTest {
 
-    private static EventLoopGroup group;
-    private static EventLoop loop;
+    @RegisterExtension
+    static final OneEventLoop loop = new OneEventLoop();
+
     private static DaemonProcess dante;
     private static int blockedPort;
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
         assumeTrue(Danted.installed(), "danted not installed (apt-get install dante-server); skipping SOCKS5 tests against it");
-        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        loop = group.next();
         blockedPort = LocalTcpServer.closedPort();
         dante = Danted.start(dir, "none", blockedPort);
     }
@@ -61,35 +58,23 @@ class Socks5ThroughDanteTest {
         if (dante != null) {
             dante.close();
         }
-        if (group != null) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
     }
 
     private static Outbound socks5(int port, Map<String, Object> extra) throws Exception {
-        Map<String, Object> values = new LinkedHashMap<>();
-        values.put("server", "127.0.0.1");
-        values.put("port", port);
-        values.putAll(extra);
-        return new Socks5Type().create(new OutboundOptions("dante", "socks5", values), new TestContext(new PlainDialer()));
+        return new Socks5Type().create(TestOptions.loopbackServer("dante", "socks5", port, extra),
+                new TestContext(new PlainDialer()));
     }
 
     private static Metadata tcp(Destination d) {
         return Metadata.internal(Network.TCP, d);
     }
 
-    private static String exchange(Channel ch, String text) throws Exception {
-        ChannelProbe probe = ChannelProbe.attach(ch);
-        ch.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII)).sync();
-        return probe.await(text.length(), 5000);
-    }
-
     @Test
     void connectsByAddressAndDanteLogsIt() throws Exception {
         try (LocalTcpServer echo = LocalTcpServer.echo()) {
-            Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(Destination.of(echo.address())), loop).await();
+            Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(Destination.of(echo.address())), loop.get()).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
-            assertEquals("through dante", exchange(opened.getNow(), "through dante"));
+            assertEquals("through dante", ChannelProbe.exchange(opened.getNow(), "through dante"));
             opened.getNow().close().sync();
             assertTrue(dante.logShows("127.0.0.1." + echo.port(), 3000), "dante's log shows the connection:\n" + dante.log());
         }
@@ -99,9 +84,9 @@ class Socks5ThroughDanteTest {
     void sendsTheNameForTheServerToResolve() throws Exception {
         try (LocalTcpServer echo = LocalTcpServer.echo()) {
             Destination byName = Destination.ofHost("localhost", echo.port());
-            Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(byName), loop).await();
+            Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(byName), loop.get()).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
-            assertEquals("by name", exchange(opened.getNow(), "by name"));
+            assertEquals("by name", ChannelProbe.exchange(opened.getNow(), "by name"));
             opened.getNow().close().sync();
         }
     }
@@ -109,7 +94,7 @@ class Socks5ThroughDanteTest {
     @Test
     void keepsWhatTheDestinationSaysFirst() throws Exception {
         try (LocalTcpServer greeter = LocalTcpServer.greeting("220 ready\r\n")) {
-            Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(Destination.of(greeter.address())), loop).await();
+            Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(Destination.of(greeter.address())), loop.get()).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             ChannelProbe probe = ChannelProbe.attach(opened.getNow());
             assertEquals("220 ready\r\n", probe.await(11, 5000));
@@ -125,9 +110,9 @@ class Socks5ThroughDanteTest {
             Outbound inner = socks5(dante.port(), Map.of());
             Outbound outer = new Socks5Type().create(new OutboundOptions("outer", "socks5",
                     Map.of("server", "127.0.0.1", "port", second.port())), new TestContext(inner));
-            Future<Channel> opened = outer.openStream(tcp(Destination.of(echo.address())), loop).await();
+            Future<Channel> opened = outer.openStream(tcp(Destination.of(echo.address())), loop.get()).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
-            assertEquals("through two danted", exchange(opened.getNow(), "through two danted"));
+            assertEquals("through two danted", ChannelProbe.exchange(opened.getNow(), "through two danted"));
             opened.getNow().close().sync();
             assertTrue(dante.logShows("127.0.0.1." + second.port(), 3000), "first dante reached the second:\n" + dante.log());
             assertTrue(second.logShows("127.0.0.1." + echo.port(), 3000), "second dante reached the echo:\n" + second.log());
@@ -137,7 +122,7 @@ class Socks5ThroughDanteTest {
     @Test
     void refusalByTheServersRulesIsRejected() throws Exception {
         Destination blocked = Destination.ofAddress(InetAddress.getLoopbackAddress(), blockedPort);
-        Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(blocked), loop);
+        Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(blocked), loop.get());
         assertTrue(opened.await(5, TimeUnit.SECONDS), "a refusal must come promptly");
         RejectedException e = assertInstanceOf(RejectedException.class, opened.cause());
         assertTrue(e.getMessage().contains("0x02"), e.getMessage());
@@ -146,7 +131,7 @@ class Socks5ThroughDanteTest {
     @Test
     void unreachableDestinationNamesTheReplyCode() throws Exception {
         Destination closed = Destination.ofAddress(InetAddress.getLoopbackAddress(), LocalTcpServer.closedPort());
-        Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(closed), loop);
+        Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(closed), loop.get());
         assertTrue(opened.await(5, TimeUnit.SECONDS));
         IOException e = assertInstanceOf(IOException.class, opened.cause());
         assertTrue(e.getMessage().contains("0x05") && e.getMessage().contains("connection refused"), e.getMessage());
@@ -164,7 +149,7 @@ class Socks5ThroughDanteTest {
                 payload.release();
             };
             Destination target = Destination.ofAddress(InetAddress.getLoopbackAddress(), echo.port());
-            Future<DatagramSession> opened = out.openDatagram(Metadata.internal(Network.UDP, target), loop, receiver).await();
+            Future<DatagramSession> opened = out.openDatagram(Metadata.internal(Network.UDP, target), loop.get(), receiver).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             DatagramSession session = opened.getNow();
             try {
@@ -189,7 +174,7 @@ class Socks5ThroughDanteTest {
         Outbound out = socks5(dante.port(), Map.of());
         assertFalse(out.supportsUdp());
         Destination target = Destination.ofAddress(InetAddress.getLoopbackAddress(), 9);
-        Future<DatagramSession> opened = out.openDatagram(Metadata.internal(Network.UDP, target), loop,
+        Future<DatagramSession> opened = out.openDatagram(Metadata.internal(Network.UDP, target), loop.get(),
                 (s, p) -> p.release());
         assertTrue(opened.await(1, TimeUnit.SECONDS));
         assertTrue(opened.cause().getMessage().contains("udp: true"), opened.cause().getMessage());
@@ -203,31 +188,23 @@ class Socks5ThroughDanteTest {
              LocalTcpServer echo = LocalTcpServer.echo()) {
             Destination target = Destination.of(echo.address());
             Outbound good = socks5(authDante.port(), Map.of("username", user.name(), "password", user.password()));
-            Future<Channel> opened = good.openStream(tcp(target), loop).await();
-            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause() + "\n" + logOf(authDante));
-            assertEquals("authenticated", exchange(opened.getNow(), "authenticated"));
+            Future<Channel> opened = good.openStream(tcp(target), loop.get()).await();
+            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause() + "\n" + authDante.logForMessage());
+            assertEquals("authenticated", ChannelProbe.exchange(opened.getNow(), "authenticated"));
             opened.getNow().close().sync();
 
             Outbound wrong = socks5(authDante.port(), Map.of("username", user.name(), "password", "not-" + user.password()));
-            Future<Channel> refused = wrong.openStream(tcp(target), loop);
+            Future<Channel> refused = wrong.openStream(tcp(target), loop.get());
             assertTrue(refused.await(5, TimeUnit.SECONDS));
             assertTrue(refused.cause().getMessage().contains("rejected the username and password"),
                     refused.cause().getMessage());
 
             Outbound none = socks5(authDante.port(), Map.of());
-            Future<Channel> unauthenticated = none.openStream(tcp(target), loop);
+            Future<Channel> unauthenticated = none.openStream(tcp(target), loop.get());
             assertTrue(unauthenticated.await(5, TimeUnit.SECONDS));
             assertFalse(unauthenticated.isSuccess());
             assertTrue(unauthenticated.cause().getMessage().contains("none of the offered"),
                     unauthenticated.cause().getMessage());
-        }
-    }
-
-    private static String logOf(DaemonProcess d) {
-        try {
-            return d.log();
-        } catch (IOException e) {
-            return e.toString();
         }
     }
 }
