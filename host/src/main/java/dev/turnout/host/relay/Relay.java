@@ -25,10 +25,10 @@ public final class Relay {
 
     /**
      * Reads start at Netty's 2 KiB, grow to 1 MiB while a side keeps filling them (a bulk transfer), and stay
-     * small otherwise. With
-     * Netty's 64 KiB cap, the flow's one thread spent its time on syscalls: a single TUN download moved 0.38 of
-     * the direct path in bench/tun.sh and 0.64 with this (uploads 0.66 either way). What a flow holds is still
-     * bounded by back-pressure: one read plus the peer's write buffer per direction.
+     * small otherwise. With Netty's 64 KiB cap, the flow's one thread spent its time on syscalls: a single TUN
+     * download moved 0.38 of the direct path in bench/tun.sh and 0.64-0.70 with this (uploads 0.66 either
+     * way). What a flow holds is still bounded by back-pressure: one read plus the peer's write buffer per
+     * direction.
      */
     private static final RecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(64, 2048, 1024 * 1024);
 
