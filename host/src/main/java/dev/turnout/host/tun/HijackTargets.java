@@ -8,8 +8,8 @@ import java.util.Locale;
 
 /**
  * The UDP destinations of {@code dns-hijack}, as Clash writes them: {@code any:53}, {@code 198.18.0.2:53},
- * {@code [2001:db8::1]:53}, optionally prefixed {@code udp://}. {@code tcp://} entries are skipped: the runtime's
- * TCP hijack hands this parser the TCP side of the list. Matched against a packet's destination without creating
+ * {@code [2001:db8::1]:53}, optionally prefixed {@code udp://}. {@code tcp://} entries are checked but not kept: the
+ * runtime's TCP hijack hands this parser the TCP side of the list. Matched against a packet's destination without creating
  * objects.
  */
 public final class HijackTargets {
@@ -38,55 +38,60 @@ public final class HijackTargets {
         List<long[]> entries = new ArrayList<>();
         for (String raw : specs == null ? List.<String>of() : specs) {
             String s = raw.trim().toLowerCase(Locale.ROOT);
-            if (s.startsWith("tcp://")) {
-                continue;
-            }
-            if (s.startsWith("udp://")) {
+            boolean tcpOnly = s.startsWith("tcp://");
+            if (tcpOnly || s.startsWith("udp://")) {
                 s = s.substring(6);
             }
-            int colon = s.lastIndexOf(':');
-            if (colon <= 0) {
-                throw new IllegalArgumentException("dns-hijack entry needs host:port: " + raw);
-            }
-            String host = s.substring(0, colon);
-            int port;
-            try {
-                port = Integer.parseInt(s.substring(colon + 1));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad port in dns-hijack entry " + raw, e);
-            }
-            if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("bad port in dns-hijack entry " + raw);
-            }
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
-            if (host.equals("any") || host.equals("0.0.0.0") || host.equals("::")) {
-                entries.add(new long[] {0, 0, 0, port});
-                continue;
-            }
-            if (!(host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
-                throw new IllegalArgumentException("dns-hijack entry must name an IP or 'any': " + raw);
-            }
-            byte[] a;
-            try {
-                a = InetAddress.getByName(host).getAddress();
-            } catch (UnknownHostException e) {
-                throw new IllegalArgumentException("bad address in dns-hijack entry " + raw, e);
-            }
-            if (a.length == 4) {
-                entries.add(new long[] {4, 0, ((a[0] & 0xFFL) << 24) | ((a[1] & 0xFF) << 16) | ((a[2] & 0xFF) << 8) | (a[3] & 0xFF), port});
-            } else {
-                long h = 0;
-                long l = 0;
-                for (int i = 0; i < 8; i++) {
-                    h = h << 8 | (a[i] & 0xFF);
-                    l = l << 8 | (a[8 + i] & 0xFF);
-                }
-                entries.add(new long[] {6, h, l, port});
+            // A TCP entry is checked here too, so a mistake in it is a config error, not a failure at start.
+            long[] entry = entry(raw, s);
+            if (!tcpOnly) {
+                entries.add(entry);
             }
         }
         return new HijackTargets(entries);
+    }
+
+    /** {family (0 = any), high, low, port} of one entry, its scheme removed; throws on a bad one. */
+    private static long[] entry(String raw, String s) {
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("dns-hijack entry needs host:port: " + raw);
+        }
+        String host = s.substring(0, colon);
+        int port;
+        try {
+            port = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad port in dns-hijack entry " + raw, e);
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("bad port in dns-hijack entry " + raw);
+        }
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.equals("any") || host.equals("0.0.0.0") || host.equals("::")) {
+            return new long[] {0, 0, 0, port};
+        }
+        if (!(host.indexOf(':') >= 0 || host.chars().allMatch(c -> c == '.' || Character.isDigit(c)))) {
+            throw new IllegalArgumentException("dns-hijack entry must name an IP or 'any': " + raw);
+        }
+        byte[] a;
+        try {
+            a = InetAddress.getByName(host).getAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("bad address in dns-hijack entry " + raw, e);
+        }
+        if (a.length == 4) {
+            return new long[] {4, 0, ((a[0] & 0xFFL) << 24) | ((a[1] & 0xFF) << 16) | ((a[2] & 0xFF) << 8) | (a[3] & 0xFF), port};
+        }
+        long h = 0;
+        long l = 0;
+        for (int i = 0; i < 8; i++) {
+            h = h << 8 | (a[i] & 0xFF);
+            l = l << 8 | (a[8 + i] & 0xFF);
+        }
+        return new long[] {6, h, l, port};
     }
 
     public boolean isEmpty() {
