@@ -357,7 +357,11 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
                 TimeUnit.MILLISECONDS);
         p.addListener(f -> {
             timer.cancel(false);
-            ch.close();
+            if (ch.isRegistered()) {
+                ch.close();
+            } else {
+                ch.unsafe().closeForcibly(); // never got a loop (its binder failed): nothing to close on one
+            }
         });
     }
 
