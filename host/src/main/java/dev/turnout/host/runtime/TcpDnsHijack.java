@@ -18,9 +18,7 @@ import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.Future;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * DNS over TCP to a {@code dns-hijack} target, caught on its way into the tunnel: the TUN's packet engine
@@ -41,24 +39,8 @@ final class TcpDnsHijack implements Tunnel {
 
     /** {@code next} itself when no entry of {@code dnsHijack} applies to TCP. */
     static Tunnel wrap(Tunnel next, DnsHandler dns, List<String> dnsHijack) {
-        HijackTargets targets = HijackTargets.parse(tcpEntries(dnsHijack));
+        HijackTargets targets = HijackTargets.tcp(dnsHijack);
         return targets.isEmpty() ? next : new TcpDnsHijack(next, dns, targets);
-    }
-
-    /**
-     * The entries that apply to TCP, without their scheme: {@link HijackTargets} reads an entry with no
-     * scheme as UDP, and Clash reads it as both transports, so only {@code udp://} entries are left out.
-     */
-    private static List<String> tcpEntries(List<String> dnsHijack) {
-        List<String> out = new ArrayList<>();
-        for (String raw : dnsHijack == null ? List.<String>of() : dnsHijack) {
-            String s = raw.trim();
-            String scheme = s.length() >= 6 ? s.substring(0, 6).toLowerCase(Locale.ROOT) : "";
-            if (!scheme.equals("udp://")) {
-                out.add(scheme.equals("tcp://") ? s.substring(6) : s);
-            }
-        }
-        return out;
     }
 
     private boolean hijacks(Metadata flow) {

@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The UDP destinations of {@code dns-hijack}, as Clash writes them: {@code any:53}, {@code 198.18.0.2:53},
- * {@code [2001:db8::1]:53}, optionally prefixed {@code udp://}. {@code tcp://} entries are checked but not kept: the
- * runtime's TCP hijack hands this parser the TCP side of the list. Matched against a packet's destination without creating
- * objects.
+ * The destinations of {@code dns-hijack} for one transport, as Clash writes them: {@code any:53},
+ * {@code 198.18.0.2:53}, {@code [2001:db8::1]:53}. A plain entry applies to UDP and TCP, one prefixed
+ * {@code udp://} or {@code tcp://} to that transport only; every entry is checked, whichever side is asked for,
+ * so a mistake is a config error. Matched against a packet's destination without creating objects.
  */
 public final class HijackTargets {
 
@@ -34,17 +34,27 @@ public final class HijackTargets {
         }
     }
 
-    public static HijackTargets parse(List<String> specs) {
+    /** The entries that apply to UDP: plain ones and {@code udp://} ones. */
+    public static HijackTargets udp(List<String> specs) {
+        return parse(specs, "udp://");
+    }
+
+    /** The entries that apply to TCP: plain ones and {@code tcp://} ones. */
+    public static HijackTargets tcp(List<String> specs) {
+        return parse(specs, "tcp://");
+    }
+
+    private static HijackTargets parse(List<String> specs, String scheme) {
         List<long[]> entries = new ArrayList<>();
         for (String raw : specs == null ? List.<String>of() : specs) {
             String s = raw.trim().toLowerCase(Locale.ROOT);
-            boolean tcpOnly = s.startsWith("tcp://");
-            if (tcpOnly || s.startsWith("udp://")) {
+            boolean applies = true;
+            if (s.startsWith("udp://") || s.startsWith("tcp://")) {
+                applies = s.startsWith(scheme);
                 s = s.substring(6);
             }
-            // A TCP entry is checked here too, so a mistake in it is a config error, not a failure at start.
             long[] entry = entry(raw, s);
-            if (!tcpOnly) {
+            if (applies) {
                 entries.add(entry);
             }
         }

@@ -108,7 +108,6 @@ final class SystemStack {
     private final ByteBuffer inFrame;
     private final ByteBuffer in;
     private final long inAddress;
-    private final ByteBuffer outFrame;
     private final ByteBuffer out;
     private final long outAddress;
     private final IpPacket packet;
@@ -141,13 +140,10 @@ final class SystemStack {
                 DnsHijack dnsHijack, HijackTargets hijackTargets, String inboundName) {
         this.vnetHeader = vnetHeader;
         this.inFrame = ByteBuffer.allocateDirect(vnetHeader + BUFFER_SIZE);
-        this.in = inFrame.position(vnetHeader).slice();
-        inFrame.clear();
+        this.in = inFrame.slice(vnetHeader, BUFFER_SIZE);
         this.inAddress = Pointer.nativeValue(Native.getDirectBufferPointer(in));
-        // The output frame's header stays all zero: a plain packet with a full checksum.
-        this.outFrame = ByteBuffer.allocateDirect(vnetHeader + BUFFER_SIZE);
-        this.out = outFrame.position(vnetHeader).slice();
-        outFrame.clear();
+        // The output frame's header is never written: all zero, a plain packet with a full checksum.
+        this.out = ByteBuffer.allocateDirect(vnetHeader + BUFFER_SIZE).slice(vnetHeader, BUFFER_SIZE);
         this.outAddress = Pointer.nativeValue(Native.getDirectBufferPointer(out));
         this.packet = new IpPacket(in);
         this.ad = addressing;

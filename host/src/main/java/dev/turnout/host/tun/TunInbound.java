@@ -73,8 +73,10 @@ public final class TunInbound implements AutoCloseable {
      *     dials their outbounds on the same loop
      * @param dnsHijack the DNS hook, or null to route DNS like any other UDP
      */
-    public static TunInbound start(TunOptions options, Tunnel tunnel, Platform platform, EventLoopGroup workers,
+    public static TunInbound start(TunOptions configured, Tunnel tunnel, Platform platform, EventLoopGroup workers,
                                    DnsHijack dnsHijack) throws IOException {
+        // The platform's MTU when the config names none, settled once for the device, the engine and the log.
+        TunOptions options = configured.mtu() > 0 ? configured : configured.withMtu(platform.defaultTunMtu());
         if (!platform.supportsTun()) {
             throw new IOException("TUN mode is not available on this system (" + platform.name() + ")");
         }
@@ -96,7 +98,7 @@ public final class TunInbound implements AutoCloseable {
             if (options.inet6Address() != null) {
                 addresses.add(options.inet6Address());
             }
-            platform.configure(device, addresses, mtu(options, platform));
+            platform.configure(device, addresses, options.mtu());
             group = platform.newEventLoopGroup(1, "turnout-tun");
             inbound = new TunInbound(options, platform, device, group);
             inbound.run(tunnel, workers, dnsHijack);
@@ -120,12 +122,12 @@ public final class TunInbound implements AutoCloseable {
         int port4 = v4 == null ? 0 : listen(v4.address(), workers, tunnel);
         int port6 = v6 == null ? 0 : listen(v6.address(), workers, tunnel);
         SystemStack.Addressing ad = SystemStack.Addressing.of(v4, port4, v6, port6);
-        SystemStack.Limits limits = new SystemStack.Limits(mtu(options, platform), options.maxTcpFlows(), TunOptions.NAT_PORT_BASE,
+        SystemStack.Limits limits = new SystemStack.Limits(options.mtu(), options.maxTcpFlows(), TunOptions.NAT_PORT_BASE,
                 options.maxUdpFlows(), options.udpTimeoutSeconds() * 1000L, 16);
         int header = device.vnetHeaderLength();
         SystemStack stack = new SystemStack(ad, limits, header, tunnel, loop,
                 (buffer, address, length) -> device.write(address - header, header + length) == header + length,
-                dnsHijack, HijackTargets.parse(options.dnsHijack()), "tun");
+                dnsHijack, HijackTargets.udp(options.dnsHijack()), "tun");
         engine = stack;
         await(device.watchReadable(loop, this::readPackets), "watch " + device.name());
         sweeper = loop.scheduleWithFixedDelay(() -> stack.expire(System.nanoTime() / 1_000_000), 1, 1, TimeUnit.SECONDS);
@@ -146,12 +148,8 @@ public final class TunInbound implements AutoCloseable {
             routes = platform.installRoutes(device, families, options.stateFile());
         }
         log.info("tun {} up: {} {} mtu {}, offload {}, listeners :{} :{}, auto-route {}, outbound interface {}",
-                device.name(), v4, v6 == null ? "" : v6, mtu(options, platform), header > 0 ? "on" : "off", port4, port6,
+                device.name(), v4, v6 == null ? "" : v6, options.mtu(), header > 0 ? "on" : "off", port4, port6,
                 options.autoRoute(), outboundInterface());
-    }
-
-    private static int mtu(TunOptions options, Platform platform) {
-        return options.mtu() > 0 ? options.mtu() : platform.defaultTunMtu();
     }
 
     /** Binds a listener on {@code address} on the packet loop; its children go to {@code workers}. */

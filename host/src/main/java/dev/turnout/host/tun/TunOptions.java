@@ -48,7 +48,7 @@ public record TunOptions(boolean enable, String stack, String device, int mtu, I
         checkRoomForPeer(inet4Address);
         checkRoomForPeer(inet6Address);
         dnsHijack = dnsHijack == null ? List.of() : List.copyOf(dnsHijack);
-        HijackTargets.parse(dnsHijack); // fail at config time, not at start
+        HijackTargets.udp(dnsHijack); // checks every entry: fail at config time, not at start
         stateFile = stateFile == null ? RouteCleanup.defaultStateFile() : stateFile;
         udpTimeoutSeconds = udpTimeoutSeconds <= 0 ? 60 : udpTimeoutSeconds;
         maxTcpFlows = maxTcpFlows <= 0 ? 65536 - NAT_PORT_BASE - 1 : maxTcpFlows;
@@ -71,11 +71,6 @@ public record TunOptions(boolean enable, String stack, String device, int mtu, I
     /** Enabled, system stack, OS-chosen name, 198.18.0.1/30, no IPv6, no auto-route, auto-detect on, GSO on. */
     public static TunOptions defaults() {
         return new TunOptions(true, "system", null, 0, null, null, false, true, List.of(), null, null, 0, 0, 0, true);
-    }
-
-    public TunOptions withGso(boolean value) {
-        return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
-                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, value);
     }
 
     public TunOptions withDevice(String name) {

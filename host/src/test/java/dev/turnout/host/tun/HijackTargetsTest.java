@@ -14,7 +14,7 @@ class HijackTargetsTest {
 
     @Test
     void udpAndBareEntriesMatchTheirDestinations() {
-        HijackTargets t = HijackTargets.parse(List.of("any:53", "udp://198.18.0.2:5353"));
+        HijackTargets t = HijackTargets.udp(List.of("any:53", "udp://198.18.0.2:5353"));
         assertTrue(t.matches(4, 0, 0x0A000001L, 53), "any:53 takes every address");
         assertTrue(t.matches(6, 1, 2, 53));
         assertTrue(t.matches(4, 0, ADDRESS_198_18_0_2, 5353));
@@ -23,17 +23,25 @@ class HijackTargetsTest {
 
     @Test
     void tcpEntriesAreNotUdpTargets() {
-        HijackTargets t = HijackTargets.parse(List.of("tcp://any:53"));
+        HijackTargets t = HijackTargets.udp(List.of("tcp://any:53"));
         assertTrue(t.isEmpty());
         assertFalse(t.matches(4, 0, ADDRESS_198_18_0_2, 53));
     }
 
     @Test
+    void theTcpSideTakesPlainAndTcpEntriesButNotUdpOnes() {
+        HijackTargets t = HijackTargets.tcp(List.of("udp://any:53", "198.18.0.2:53", "tcp://198.18.0.2:5353"));
+        assertFalse(t.matches(4, 0, 0x0A000001L, 53), "udp://any:53 is not a TCP target");
+        assertTrue(t.matches(4, 0, ADDRESS_198_18_0_2, 53), "a plain entry applies to both");
+        assertTrue(t.matches(4, 0, ADDRESS_198_18_0_2, 5353));
+    }
+
+    @Test
     void aBadTcpEntryIsRefusedLikeABadUdpOne() {
         IllegalArgumentException named = assertThrows(IllegalArgumentException.class,
-                () -> HijackTargets.parse(List.of("tcp://dns.example:53")));
+                () -> HijackTargets.udp(List.of("tcp://dns.example:53")));
         assertEquals("dns-hijack entry must name an IP or 'any': tcp://dns.example:53", named.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> HijackTargets.parse(List.of("tcp://198.18.0.2")));
-        assertThrows(IllegalArgumentException.class, () -> HijackTargets.parse(List.of("tcp://any:70000")));
+        assertThrows(IllegalArgumentException.class, () -> HijackTargets.udp(List.of("tcp://198.18.0.2")));
+        assertThrows(IllegalArgumentException.class, () -> HijackTargets.udp(List.of("tcp://any:70000")));
     }
 }

@@ -51,7 +51,7 @@ class SystemStackTest {
                 buffer.get(0, copy);
                 written.add(copy);
                 return true;
-            }, null, HijackTargets.parse(List.of()), "tun");
+            }, null, HijackTargets.udp(List.of()), "tun");
 
     @AfterEach
     void stop() {
@@ -118,7 +118,7 @@ class SystemStackTest {
                     source.get(0, copy, VnetHeader.LENGTH, length);
                     frames.add(copy);
                     return true;
-                }, null, HijackTargets.parse(List.of()), "tun");
+                }, null, HijackTargets.udp(List.of()), "tun");
     }
 
     private byte[] injectFrame(SystemStack s, byte[] header, byte[] packet) throws Exception {
