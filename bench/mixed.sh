@@ -6,6 +6,7 @@
 # Usage (root, after `mvn -q -DskipTests package`): bench/mixed.sh [SIZE_MB] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 size_mb=${1:-1024}
 runs=${2:-3}
 dist=dist/target/turnout
@@ -30,22 +31,7 @@ inns() { ip netns exec "$ns" "$@"; }
 wait_port() { for _ in $(seq 1 300); do inns ss -Htln "sport = :$1" | grep -q . && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
 inns java bench/BulkServer.java 8080 $((size_mb * 1024 * 1024)) >"$work/bulk.log" 2>&1 &
-cat >"$work/danted.conf" <<CONF
-logoutput: $work/danted.log
-internal: 127.0.0.1 port = 1080
-external: 127.0.0.1
-clientmethod: none
-socksmethod: none
-user.privileged: root
-user.unprivileged: nobody
-client pass {
-  from: 0.0.0.0/0 to: 0.0.0.0/0
-}
-socks pass {
-  from: 0.0.0.0/0 to: 0.0.0.0/0
-  command: connect
-}
-CONF
+danted_conf "$work" 127.0.0.1
 inns danted -f "$work/danted.conf" -p "$work/danted.pid" >"$work/danted.out" 2>&1 &
 cat >"$work/config.yaml" <<CONF
 mixed-port: 7890

@@ -28,6 +28,7 @@
 #        PHASES (a subset of "iperf bulk setup hold"), CASES (a subset of "up1 up4 down1 down4"), TURNOUT_DIST (another packaged Turnout), KEEP=1 (keep files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 ROOT=$(pwd)
 SECS=${SECS:-5}
 TRIALS=${TRIALS:-3}
@@ -109,22 +110,7 @@ spawn_v iperf3.log iperf3 -s
 spawn_v bulk.log java -Xmx64m -cp "$WORK" -XX:+UseSerialGC "$ROOT/bench/BulkServer.java" 8081 $((BULK_MB * 1024 * 1024))
 spawn_v http.log "${SETUP_SERVER[@]}"
 spawn_v hold.log "${JAVA_PEER[@]}" hold-server 9000
-cat >"$WORK/danted.conf" <<EOF
-logoutput: $WORK/danted.log
-internal: 192.0.2.2 port = 1080
-external: 192.0.2.2
-clientmethod: none
-socksmethod: none
-user.privileged: root
-user.unprivileged: nobody
-client pass {
-  from: 0.0.0.0/0 to: 0.0.0.0/0
-}
-socks pass {
-  from: 0.0.0.0/0 to: 0.0.0.0/0
-  command: connect
-}
-EOF
+danted_conf "$WORK" 192.0.2.2
 spawn_v danted.out danted -f "$WORK/danted.conf" -p "$WORK/danted.pid"
 
 wait_port() { # ns port
