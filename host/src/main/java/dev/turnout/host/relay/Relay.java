@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Moves bytes between an application's channel and its outbound's, on one event loop, with back-pressure
  * (a side stops reading while the other cannot take more), half-close passed on (a FIN one way becomes a
- * shutdown of output the other way), and an idle timeout.
+ * shutdown of output the other way), a reset passed on as a reset, and an idle timeout.
  */
 public final class Relay {
 
@@ -204,8 +204,10 @@ public final class Relay {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // A side that failed (a reset, a timeout, a write error) fails the flow: the other end gets a reset
+            // too. A FIN would tell a client reading to the end that a cut-off answer was whole.
             resetAndClose(ctx.channel());
-            closeOnFlush(peer);
+            resetAndClose(peer);
         }
     }
 }

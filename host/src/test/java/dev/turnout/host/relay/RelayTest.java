@@ -2,6 +2,7 @@ package dev.turnout.host.relay;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.Destination;
@@ -24,6 +25,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -157,6 +159,36 @@ class RelayTest {
             assertEquals(1, ended.getCount(), "the client may still send: the flow is half open");
             client.close();
             assertTrue(ended.await(10, TimeUnit.SECONDS), "the client's close ends the flow");
+        }
+    }
+
+    @Test
+    void aResetFromTheServerReachesTheClientAsAResetNotAnEnd() throws Exception {
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
+            assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), upstream.getInputStream().readNBytes(3));
+            upstream.setSoLinger(true, 0);
+            upstream.close();
+            // An end (FIN) here would tell a client reading to the end that a cut-off answer was whole.
+            SocketException e = assertThrows(SocketException.class, () -> readToEnd(client.getInputStream()),
+                    "the client reads a reset, not an end");
+            assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("reset"), e.getMessage());
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
+        }
+    }
+
+    @Test
+    void aResetFromTheClientReachesTheServerAsAResetNotAnEnd() throws Exception {
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            upstream.setSoTimeout(10_000);
+            client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
+            assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), upstream.getInputStream().readNBytes(3));
+            client.setSoLinger(true, 0);
+            client.close();
+            SocketException e = assertThrows(SocketException.class, () -> readToEnd(upstream.getInputStream()),
+                    "the server reads a reset, not an end");
+            assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("reset"), e.getMessage());
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
         }
     }
 }
