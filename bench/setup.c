@@ -1,10 +1,14 @@
 /* Connection-setup peer for bench/tun.sh, in C so that neither end of the measurement is the slow part.
  *   setup serve PORT                 accept, read one request, answer, close; two threads
  *   setup client HOST PORT COUNT SECS sequential connect + GET + read-to-EOF + close; prints the rate
+ *   setup relay PORT HOST HOSTPORT   the least a user-space TCP relay can do: accept on 127.0.0.1:PORT, connect
+ *                                    to HOST:HOSTPORT, copy both ways with half-close, one connection at a time
+ *                                    (enough for the sequential client). A floor for any proxy's setup cost.
  * Bounded: the client stops after COUNT connections or SECS seconds, whichever comes first. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +90,56 @@ static int client(const char *host, int port, long count, int secs) {
     return 0;
 }
 
+static int relay(int port, const char *host, int hostPort) {
+    struct sockaddr_in l, t;
+    memset(&l, 0, sizeof l);
+    memset(&t, 0, sizeof t);
+    l.sin_family = AF_INET;
+    l.sin_port = htons(port);
+    l.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    t.sin_family = AF_INET;
+    t.sin_port = htons(hostPort);
+    if (inet_pton(AF_INET, host, &t.sin_addr) != 1) {
+        fprintf(stderr, "not an IPv4 address: %s\n", host);
+        return 2;
+    }
+    int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(ls, (struct sockaddr *) &l, sizeof l) != 0 || listen(ls, 1024) != 0) {
+        perror("relay listen");
+        return 1;
+    }
+    char buf[65536];
+    for (;;) {
+        int a = accept(ls, NULL, NULL);
+        if (a < 0) continue;
+        int b = socket(AF_INET, SOCK_STREAM, 0);
+        setsockopt(a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        setsockopt(b, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (connect(b, (struct sockaddr *) &t, sizeof t) == 0) {
+            struct pollfd p[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+            int open = 2;
+            /* Bounded: a side silent for 5 s ends the connection. */
+            while (open > 0 && poll(p, 2, 5000) > 0) {
+                for (int i = 0; i < 2; i++) {
+                    if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+                    ssize_t n = read(p[i].fd, buf, sizeof buf);
+                    int to = i == 0 ? b : a;
+                    if (n > 0) {
+                        if (write(to, buf, n) != n) open = 0;
+                    } else {
+                        shutdown(to, SHUT_WR);
+                        p[i].fd = -1;
+                        open--;
+                    }
+                }
+            }
+        }
+        close(b);
+        close(a);
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "serve") == 0) {
         struct sockaddr_in6 a;
@@ -106,8 +160,10 @@ int main(int argc, char **argv) {
         serve(NULL);
         return 0;
     }
+    if (argc == 5 && strcmp(argv[1], "relay") == 0)
+        return relay(atoi(argv[2]), argv[3], atoi(argv[4]));
     if (argc == 6 && strcmp(argv[1], "client") == 0)
         return client(argv[2], atoi(argv[3]), atol(argv[4]), atoi(argv[5]));
-    fprintf(stderr, "usage: setup serve PORT | setup client HOST PORT COUNT SECONDS\n");
+    fprintf(stderr, "usage: setup serve PORT | setup client HOST PORT COUNT SECONDS | setup relay PORT HOST HOSTPORT\n");
     return 2;
 }

@@ -12,7 +12,10 @@
 # Measured, medians of TRIALS (3) runs, interleaved a/b/c per trial so machine noise spreads evenly:
 #   iperf3 single stream and -P 4, both directions (-R), paths a b c;
 #   bulk HTTP download (bench/BulkServer.java, curl) paths a b c d;
-#   connection setup rate: sequential connect + GET + read-to-close (bench/TunBench.java), paths a b;
+#   connection setup rate: sequential connect + GET + read-to-close (bench/setup.c, or bench/TunBench.java
+#   without gcc), paths a b, Turnout's CPU time per connection in (b), and with the C peers (e): the same
+#   client through the least a user-space relay can do (bench/setup.c relay: accept on the client's loopback,
+#   connect to 192.0.2.2, copy; no TUN), a floor for what any proxy adds to a connection on this machine;
 #   Turnout's VmRSS with FLOWS (10,000) idle TCP flows held through the TUN (path b); Turnout needs two
 #   descriptors per flow, so where the open-files hard limit cannot be raised the count is lowered to fit
 #   and the script says so.
@@ -23,7 +26,7 @@
 # Every process started here runs inside the two namespaces; all are killed and both namespaces deleted on
 # exit, whatever happens. Only 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 and 198.18.0.0/15 are used.
 #
-# Usage: sudo bench/tun.sh            env: SECS (iperf3 seconds, 5), TRIALS (3), SETUP_N (5000),
+# Usage: sudo bench/tun.sh            env: SECS (iperf3 seconds, 5), TRIALS (3), SETUP_N (5000), SETUP_WARM (15000),
 #        FLOWS (10000), BULK_MB (1024), TUN_MTU (Turnout's default), TURNOUT_GSO (true), TURNOUT_JAVA_OPTS (launcher's default),
 #        PHASES (a subset of "iperf bulk setup hold"), CASES (a subset of "up1 up4 down1 down4"), TURNOUT_DIST (another packaged Turnout), KEEP=1 (keep files)
 set -euo pipefail
@@ -33,6 +36,9 @@ ROOT=$(pwd)
 SECS=${SECS:-5}
 TRIALS=${TRIALS:-3}
 SETUP_N=${SETUP_N:-5000}
+# Connections before the setup runs: Turnout's CPU per connection keeps falling for about 15,000 of them
+# while the JIT compiles the accept and dial paths (measured: 1,070 us, then 480, 220, 130, 120 per 4,000).
+SETUP_WARM=${SETUP_WARM:-15000}
 FLOWS=${FLOWS:-10000}
 BULK_MB=${BULK_MB:-1024}
 DIST=${TURNOUT_DIST:-$ROOT/dist/target/turnout}
@@ -100,8 +106,10 @@ JAVA_PEER=(java -Xss256k -XX:+UseSerialGC -cp "$WORK" TunBench)
 # on a 2-core machine, which would hide what Turnout costs. SETUP_PEER=java forces the Java ones.
 if [[ ${SETUP_PEER:-c} == c ]] && command -v gcc >/dev/null && gcc -O2 -pthread -o "$WORK/setup" bench/setup.c; then
   SETUP_SERVER=("$WORK/setup" serve 8080); SETUP_CLIENT=("$WORK/setup" client); SETUP_KIND="C peers (bench/setup.c)"
+  SETUP_RELAY=("$WORK/setup" relay 9999 192.0.2.2 8080)
 else
   SETUP_SERVER=("${JAVA_PEER[@]}" http-server 8080); SETUP_CLIENT=("${JAVA_PEER[@]}" setup-client); SETUP_KIND="Java peers (bench/TunBench.java)"
+  SETUP_RELAY=()
 fi
 
 # The "internet": iperf3, bulk HTTP, short HTTP, a holder of idle connections, dante.
@@ -176,14 +184,25 @@ bulk() {
   python3 -c 'import sys; v=sys.argv[1].split(); print("%.2f" % (float(v[1])*8/1e9) if len(v) == 2 and int(v[0]) == int(sys.argv[2]) else "nan")' \
     "$v" $((BULK_MB * 1024 * 1024))
 }
-setup() { # host -> connections/s
-  { ip netns exec "$C" "${SETUP_CLIENT[@]}" "$1" 8080 "$SETUP_N" 30 || true; } | awk '{print $2} END {if (!NR) print "nan"}'
+setup() { # host [port] -> connections/s
+  { ip netns exec "$C" "${SETUP_CLIENT[@]}" "$1" "${2:-8080}" "$SETUP_N" 30 || true; } | awk '{print $2} END {if (!NR) print "nan"}'
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$JPID/stat"; }
+TICK=$(getconf CLK_TCK)
+setup_b() { # -> "rate cpu-us-per-connection" through the TUN
+  local t0 rate t1
+  t0=$(cpu_ticks); rate=$(setup "${HOST[b]}"); t1=$(cpu_ticks)
+  echo "$rate $(( (t1 - t0) * 1000000 / TICK / SETUP_N ))"
+}
+if on setup && (( ${#SETUP_RELAY[@]} )); then
+  ip netns exec "$C" "${SETUP_RELAY[@]}" >"$WORK/relay.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$C" 9999
+fi
 
 echo "warming up Turnout (JIT) ..."
 iperf "${HOST[b]}" >/dev/null; iperf "${HOST[c]}" -P 4 >/dev/null
-on setup && SETUP_N=3000 setup "${HOST[b]}" >/dev/null
-RSS_IDLE=$(rss_mb)
+on setup && SETUP_N=$SETUP_WARM setup "${HOST[b]}" >/dev/null
 
 IPERF_CASES=()
 for k in "up1:" "up4:-P 4" "down1:-R" "down4:-R -P 4"; do
@@ -200,8 +219,14 @@ for t in $(seq 1 "$TRIALS"); do
   done
   on bulk && for p in a b c; do add "bulk-$p" "$(bulk "http://${HOST[$p]}:8081/")"; done
   on bulk && add "bulk-d" "$(bulk "http://${HOST[c]}:8081/" --socks5 192.0.2.2:1080 --noproxy "")"
-  on setup && for p in a b; do add "setup-$p" "$(setup "${HOST[$p]}")"; done
+  if on setup; then
+    add setup-a "$(setup "${HOST[a]}")"
+    read -r rate cpu < <(setup_b)
+    add setup-b "$rate"; add cpu-b "$cpu"
+    (( ${#SETUP_RELAY[@]} )) && add setup-e "$(setup 127.0.0.1 9999)"
+  fi
 done
+RSS_IDLE=$(rss_mb)
 
 RSS_HELD=0; HELD=0; EST_V=0; THREADS=0
 if on hold; then
@@ -247,13 +272,18 @@ for p, name in [("a", "(a) direct over the veth"), ("b", "(b) TUN -> DIRECT"), (
 print(f"  (c)/(d): {ratio(med('bulk-c'), med('bulk-d'))}")
 print()
 print(f"connection setup, sequential connect+GET+close, ${SETUP_N} per run, ${SETUP_KIND}, connections/s, median of {trials}")
-sa, sb = med("setup-a"), med("setup-b")
+sa, sb, se = med("setup-a"), med("setup-b"), med("setup-e")
 print(f"  (a) direct {sa:8.0f}   (b) TUN -> DIRECT {sb:8.0f}   b/a {ratio(sb, sa)}   runs {raw('setup-a')} | {raw('setup-b')}")
+if "setup-e" in R:
+    print(f"  (e) C relay on loopback, no TUN {se:8.0f}   e/a {ratio(se, sa)}   b/e {ratio(sb, se)}   runs {raw('setup-e')}")
+if "cpu-b" in R:
+    print(f"  Turnout CPU (user + system) per connection in (b): {med('cpu-b'):.0f} us   runs {raw('cpu-b')}")
 print()
 print(f"Turnout RSS: {${RSS_IDLE}} MB after warm-up and the runs; {${RSS_HELD:-0}} MB holding ${HELD:-0} idle TCP flows "
       f"(server sees ${EST_V} established; ${THREADS} JVM threads); asked for ${FLOWS}")
 print()
-print("targets: (b) up1 >= 0.5 x (a): " + ("met" if med("iperf-up1-b") >= 0.5 * med("iperf-up1-a") else "NOT met")
-      + ";  setup >= 5000/s: " + ("met" if sb >= 5000 else "NOT met")
-      + ";  RSS <= 256 MB at the idle flows: " + ("met" if ${RSS_HELD:-999999} <= 256 else "NOT met"))
+def verdict(ran, ok): return "not run" if not ran else "met" if ok else "NOT met"
+print("targets: (b) up1 >= 0.5 x (a): " + verdict("iperf-up1-b" in R, med("iperf-up1-b") >= 0.5 * med("iperf-up1-a"))
+      + ";  setup >= 5000/s: " + verdict("setup-b" in R, sb >= 5000)
+      + ";  RSS <= 256 MB at the idle flows: " + verdict(${HELD:-0} > 0, ${RSS_HELD:-999999} <= 256))
 EOF
