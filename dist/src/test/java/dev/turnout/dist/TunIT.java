@@ -45,6 +45,7 @@ class TunIT {
     static final String REMOTE6 = "2001:db8:100::2";
     static final int HTTP = 8080;
     static final int ECHO = 5300;
+    static final int RESETS = 8091;
 
     Path dir;
     Path dist;
@@ -75,6 +76,7 @@ class TunIT {
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         server.spawn(dir.resolve("echo.log"), Daemons.peer("udp-echo", Integer.toString(ECHO)));
         server.spawn(dir.resolve("bulk.log"), Daemons.peer("bulk", "8090", Integer.toString(64 * 1024)));
+        server.spawn(dir.resolve("reset.log"), Daemons.peer("reset", Integer.toString(RESETS)));
         // A server with several addresses must answer UDP from the one it was asked on, or proxies drop the reply.
         server.spawn(dir.resolve("echo2.log"), Daemons.peer("udp-echo", Integer.toString(ECHO + 1), VIA_SOCKS));
         danteLog = dir.resolve("danted.log");
@@ -83,6 +85,7 @@ class TunIT {
         Daemons.dante(server, dir, REMOTE, 1080, danteLog);
         Daemons.tinyproxy(server, dir, REMOTE, "192.0.2.0/24", 3128, tinyproxyLog, HTTP);
         server.awaitTcpPort(HTTP, Duration.ofSeconds(20));
+        server.awaitTcpPort(RESETS, Duration.ofSeconds(20));
         stateFile = dir.resolve("routes.state");
         config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n",
@@ -199,6 +202,15 @@ class TunIT {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertNotEquals(0, r.exitCode());
         assertTrue(millis < 3000, "took " + millis + " ms: " + r.stderr());
+    }
+
+    @Test
+    @Order(4)
+    void aServersResetReachesTheApplicationAsAResetNotAnEnd() throws Exception {
+        Netns.Result r = curl("http://" + REMOTE + ":" + RESETS + "/");
+        // 56 is curl's receive error ("Connection reset by peer"); an end in its place would be 18, "transfer closed".
+        assertEquals(56, r.exitCode(), r.stderr() + log());
+        assertTrue(r.stderr().contains("reset"), r.stderr());
     }
 
     @Test

@@ -33,6 +33,7 @@ public final class Peers {
             case "http" -> http(Integer.parseInt(args[1]));
             case "udp-echo" -> udpEcho(Integer.parseInt(args[1]), args.length > 2 ? args[2] : null);
             case "silent" -> silent(Integer.parseInt(args[1]));
+            case "reset" -> reset(Integer.parseInt(args[1]));
             case "bulk" -> drip(Integer.parseInt(args[1]), Integer.parseInt(args[2]), 0);
             case "drip" -> drip(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             case "socks5-udp" -> System.exit(socks5Udp(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]), args[4]));
@@ -150,6 +151,29 @@ public final class Peers {
                 held.add(s);
                 if (held.size() > 2000) {
                     held.remove(0).close();
+                }
+            }
+        }
+    }
+
+    /**
+     * Answers each request head with the start of an answer that promises more, then resets the connection
+     * (SO_LINGER 0): a server failing mid-answer.
+     */
+    static void reset(int port) throws IOException {
+        try (ServerSocket server = new ServerSocket()) {
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(port), 64);
+            System.out.println("listening " + port);
+            while (true) {
+                try (Socket s = server.accept()) {
+                    s.setSoTimeout(5000);
+                    readHead(s.getInputStream());
+                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    s.setSoLinger(true, 0);
+                } catch (IOException e) {
+                    System.out.println("reset peer: " + e);
                 }
             }
         }
