@@ -181,7 +181,12 @@ public final class Relay {
                             // Its input may have ended while this flushed: then both directions are done.
                             if (!f.isSuccess() || d.isInputShutdown()) {
                                 peer.close();
+                                return;
                             }
+                            // When its input ends too, Netty may simply close it (channelInactive passes that on):
+                            // half-closure would have it shut down a socket that is already done, which fails
+                            // with a stack-traced exception on every flow.
+                            peer.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
                         });
                     });
                 } else {
