@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,7 @@ static int relay(int port, const char *host, int hostPort) {
         fprintf(stderr, "not an IPv4 address: %s\n", host);
         return 2;
     }
+    signal(SIGPIPE, SIG_IGN); /* a client gone mid-copy ends its connection, not the relay */
     int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (bind(ls, (struct sockaddr *) &l, sizeof l) != 0 || listen(ls, 1024) != 0) {

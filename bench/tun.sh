@@ -16,6 +16,9 @@
 #   without gcc), paths a b, Turnout's CPU time per connection in (b), and with the C peers (e): the same
 #   client through the least a user-space relay can do (bench/setup.c relay: accept on the client's loopback,
 #   connect to 192.0.2.2, copy; no TUN), a floor for what any proxy adds to a connection on this machine;
+#   with PHASES including "relay" (not by default; needs gcc): iperf3 through a C relay on the client's loopback
+#   to 192.0.2.2 (bench/relay.c), (f) copying through a buffer, (g) with splice(2): what any relay costs here,
+#   and what splice would give a relay;
 #   Turnout's VmRSS with FLOWS (10,000) idle TCP flows held through the TUN (path b); Turnout needs two
 #   descriptors per flow, so where the open-files hard limit cannot be raised the count is lowered to fit
 #   and the script says so.
@@ -28,7 +31,7 @@
 #
 # Usage: sudo bench/tun.sh            env: SECS (iperf3 seconds, 5), TRIALS (3), SETUP_N (5000), SETUP_WARM (15000),
 #        FLOWS (10000), BULK_MB (1024), TUN_MTU (Turnout's default), TURNOUT_GSO (true), TURNOUT_JAVA_OPTS (launcher's default),
-#        PHASES (a subset of "iperf bulk setup hold"), CASES (a subset of "up1 up4 down1 down4"), TURNOUT_DIST (another packaged Turnout), KEEP=1 (keep files)
+#        PHASES (a subset of "iperf bulk setup hold relay"; default all but relay), CASES (a subset of "up1 up4 down1 down4"), TURNOUT_DIST (another packaged Turnout), KEEP=1 (keep files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -164,6 +167,19 @@ declare -A HOST=([a]=192.0.2.2 [b]=198.51.100.2 [c]=203.0.113.10)
 declare -A R
 PHASES=" ${PHASES:-iperf bulk setup hold} "
 on() { [[ $PHASES == *" $1 "* ]]; }
+if on relay; then
+  if command -v gcc >/dev/null && gcc -O2 -pthread -o "$WORK/relay" bench/relay.c; then
+    for m in "9997 copy" "9996 splice"; do
+      # shellcheck disable=SC2086
+      ip netns exec "$C" "$WORK/relay" ${m% *} 192.0.2.2 5201 ${m#* } >>"$WORK/relay.log" 2>&1 &
+      PIDS+=($!)
+      wait_port "$C" "${m% *}"
+    done
+  else
+    echo "tun.sh: the relay phase needs gcc; skipped" >&2
+    PHASES=${PHASES/ relay / }
+  fi
+fi
 add() { R[$1]="${R[$1]:-} $2"; }
 
 # iperf3 Gbit/s of one run: $1 = host, the rest = extra flags
@@ -217,6 +233,12 @@ for t in $(seq 1 "$TRIALS"); do
       add "iperf-$n-$p" "$(iperf "${HOST[$p]}" ${k#*:})"
     done
   done
+  on relay && for k in "${IPERF_CASES[@]}"; do
+    # shellcheck disable=SC2086
+    add "iperf-${k%%:*}-f" "$(iperf 127.0.0.1 -p 9997 ${k#*:})"
+    # shellcheck disable=SC2086
+    add "iperf-${k%%:*}-g" "$(iperf 127.0.0.1 -p 9996 ${k#*:})"
+  done
   on bulk && for p in a b c; do add "bulk-$p" "$(bulk "http://${HOST[$p]}:8081/")"; done
   on bulk && add "bulk-d" "$(bulk "http://${HOST[c]}:8081/" --socks5 192.0.2.2:1080 --noproxy "")"
   if on setup; then
@@ -262,25 +284,34 @@ print(f"{'case':<7} {'(a) veth':>9} {'(b) tun':>9} {'b/a':>5} {'(c) socks':>10} 
 for n in [n for n in ["up1", "up4", "down1", "down4"] if "iperf-" + n + "-a" in R]:
     a, b, c = (med(f"iperf-{n}-{p}") for p in "abc")
     print(f"{n:<7} {a:9.2f} {b:9.2f} {ratio(b,a)} {c:10.2f} {ratio(c,a)}   {raw('iperf-'+n+'-a')} | {raw('iperf-'+n+'-b')} | {raw('iperf-'+n+'-c')}")
-print()
-print(f"bulk HTTP download (curl, ${BULK_MB} MiB from BulkServer), Gbit/s, median of {trials}")
-a = med("bulk-a")
-for p, name in [("a", "(a) direct over the veth"), ("b", "(b) TUN -> DIRECT"), ("c", "(c) TUN -> SOCKS5 plugin -> dante"),
-                ("d", "(d) curl --socks5 -> dante, no Turnout")]:
-    v = med("bulk-" + p)
-    print(f"  {name:<38} {v:7.2f}  {ratio(v, a)} x (a)   runs {raw('bulk-'+p)}")
-print(f"  (c)/(d): {ratio(med('bulk-c'), med('bulk-d'))}")
-print()
-print(f"connection setup, sequential connect+GET+close, ${SETUP_N} per run, ${SETUP_KIND}, connections/s, median of {trials}")
+if any(k.endswith("-f") for k in R):
+    print()
+    print("iperf3 through a C relay on loopback, no TUN (bench/relay.c), Gbit/s; (f) read/write, (g) splice")
+    print(f"{'case':<7} {'(f) copy':>9} {'f/a':>5} {'(g) splice':>11} {'g/a':>5} {'g/f':>5} {'b/f':>5}   runs f | g")
+    for n in [n for n in ["up1", "up4", "down1", "down4"] if "iperf-" + n + "-f" in R]:
+        a, b, f, g = (med(f"iperf-{n}-{p}") for p in "abfg")
+        print(f"{n:<7} {f:9.2f} {ratio(f,a)} {g:11.2f} {ratio(g,a)} {ratio(g,f)} {ratio(b,f)}   {raw('iperf-'+n+'-f')} | {raw('iperf-'+n+'-g')}")
+if "bulk-a" in R:
+    print()
+    print(f"bulk HTTP download (curl, ${BULK_MB} MiB from BulkServer), Gbit/s, median of {trials}")
+    a = med("bulk-a")
+    for p, name in [("a", "(a) direct over the veth"), ("b", "(b) TUN -> DIRECT"), ("c", "(c) TUN -> SOCKS5 plugin -> dante"),
+                    ("d", "(d) curl --socks5 -> dante, no Turnout")]:
+        v = med("bulk-" + p)
+        print(f"  {name:<38} {v:7.2f}  {ratio(v, a)} x (a)   runs {raw('bulk-'+p)}")
+    print(f"  (c)/(d): {ratio(med('bulk-c'), med('bulk-d'))}")
 sa, sb, se = med("setup-a"), med("setup-b"), med("setup-e")
-print(f"  (a) direct {sa:8.0f}   (b) TUN -> DIRECT {sb:8.0f}   b/a {ratio(sb, sa)}   runs {raw('setup-a')} | {raw('setup-b')}")
-if "setup-e" in R:
-    print(f"  (e) C relay on loopback, no TUN {se:8.0f}   e/a {ratio(se, sa)}   b/e {ratio(sb, se)}   runs {raw('setup-e')}")
-if "cpu-b" in R:
-    print(f"  Turnout CPU (user + system) per connection in (b): {med('cpu-b'):.0f} us   runs {raw('cpu-b')}")
+if "setup-a" in R:
+    print()
+    print(f"connection setup, sequential connect+GET+close, ${SETUP_N} per run, ${SETUP_KIND}, connections/s, median of {trials}")
+    print(f"  (a) direct {sa:8.0f}   (b) TUN -> DIRECT {sb:8.0f}   b/a {ratio(sb, sa)}   runs {raw('setup-a')} | {raw('setup-b')}")
+    if "setup-e" in R:
+        print(f"  (e) C relay on loopback, no TUN {se:8.0f}   e/a {ratio(se, sa)}   b/e {ratio(sb, se)}   runs {raw('setup-e')}")
+    if "cpu-b" in R:
+        print(f"  Turnout CPU (user + system) per connection in (b): {med('cpu-b'):.0f} us   runs {raw('cpu-b')}")
 print()
-print(f"Turnout RSS: {${RSS_IDLE}} MB after warm-up and the runs; {${RSS_HELD:-0}} MB holding ${HELD:-0} idle TCP flows "
-      f"(server sees ${EST_V} established; ${THREADS} JVM threads); asked for ${FLOWS}")
+print(f"Turnout RSS: {${RSS_IDLE}} MB after warm-up and the runs" + (f"; {${RSS_HELD:-0}} MB holding ${HELD:-0} idle TCP flows "
+      "(server sees ${EST_V} established; ${THREADS} JVM threads); asked for ${FLOWS}" if ${HELD:-0} > 0 else ""))
 print()
 def verdict(ran, ok): return "not run" if not ran else "met" if ok else "NOT met"
 print("targets: (b) up1 >= 0.5 x (a): " + verdict("iperf-up1-b" in R, med("iperf-up1-b") >= 0.5 * med("iperf-up1-a"))
