@@ -165,30 +165,28 @@ class RelayTest {
     @Test
     void aResetFromTheServerReachesTheClientAsAResetNotAnEnd() throws Exception {
         try (Socket client = connectClient(); Socket upstream = server.accept()) {
-            client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
-            assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), upstream.getInputStream().readNBytes(3));
-            upstream.setSoLinger(true, 0);
-            upstream.close();
-            // An end (FIN) here would tell a client reading to the end that a cut-off answer was whole.
-            SocketException e = assertThrows(SocketException.class, () -> readToEnd(client.getInputStream()),
-                    "the client reads a reset, not an end");
-            assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("reset"), e.getMessage());
-            assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
+            assertAResetTravels(client, upstream, upstream, client);
         }
     }
 
     @Test
     void aResetFromTheClientReachesTheServerAsAResetNotAnEnd() throws Exception {
         try (Socket client = connectClient(); Socket upstream = server.accept()) {
-            upstream.setSoTimeout(10_000);
-            client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
-            assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), upstream.getInputStream().readNBytes(3));
-            client.setSoLinger(true, 0);
-            client.close();
-            SocketException e = assertThrows(SocketException.class, () -> readToEnd(upstream.getInputStream()),
-                    "the server reads a reset, not an end");
-            assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("reset"), e.getMessage());
-            assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
+            assertAResetTravels(client, upstream, client, upstream);
         }
+    }
+
+    /** After a request has crossed, {@code resetting} resets; {@code other} must read a reset, and the flow end. */
+    private void assertAResetTravels(Socket client, Socket upstream, Socket resetting, Socket other) throws Exception {
+        other.setSoTimeout(10_000);
+        client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
+        assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), upstream.getInputStream().readNBytes(3));
+        resetting.setSoLinger(true, 0);
+        resetting.close();
+        // An end (FIN) here would tell a client reading to the end that a cut-off answer was whole.
+        SocketException e = assertThrows(SocketException.class, () -> readToEnd(other.getInputStream()),
+                "the other end reads a reset, not an end");
+        assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("reset"), e.getMessage());
+        assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
     }
 }
