@@ -1,0 +1,115 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchDir;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * auto-detect-interface follows the default route: a client namespace with two links to the "internet" (as a
+ * laptop with wired and Wi-Fi), Turnout capturing its traffic through the TUN, and the default route moved from
+ * one link to the other while Turnout runs. DIRECT flows must leave through the new link. Sockets still bound to
+ * the old one leave through it anyway (Linux takes the destination as on-link there), which is what this test
+ * catches: with the watcher's update taken out, the server saw the old link's address.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class InterfaceFollowIT {
+
+    static final String WIRED_CLIENT = "192.0.2.1";
+    static final String WIRED_GATEWAY = "192.0.2.2";
+    static final String WIFI_CLIENT = "203.0.113.1";
+    static final String WIFI_GATEWAY = "203.0.113.2";
+    static final String REMOTE = "198.51.100.2";
+    static final int HTTP = 8080;
+
+    Path dir;
+    Netns client;
+    Netns server;
+    Process turnout;
+
+    @BeforeAll
+    void start() throws Exception {
+        Netns.assumeUsable("curl");
+        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: no /dev/net/tun");
+        Path dist = Path.of(System.getProperty("turnout.dist"));
+        dir = ScratchDir.create("tfollow");
+        client = Netns.create("tfolc");
+        server = Netns.create("tfols");
+        client.link("wired0", List.of(WIRED_CLIENT + "/24"), server, "wired0", List.of(WIRED_GATEWAY + "/24"));
+        client.link("wifi0", List.of(WIFI_CLIENT + "/24"), server, "wifi0", List.of(WIFI_GATEWAY + "/24"));
+        server.address("wired0", REMOTE + "/32");
+        client.defaultRoute(WIRED_GATEWAY);
+        server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
+        server.awaitTcpPort(HTTP, Duration.ofSeconds(20));
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n",
+                "mixed-port: 7890",
+                "log-level: info",
+                "tun:",
+                "  enable: true",
+                "  device: tfol0",
+                "  auto-route: true",
+                "  auto-detect-interface: true",
+                "  state-file: " + dir.resolve("routes.state"),
+                "rules:",
+                "  - MATCH,DIRECT",
+                ""));
+        turnout = client.spawn(dir.resolve("turnout.log"), dist.resolve("bin/turnout").toString(), "run", "-c",
+                config.toString());
+        client.awaitTcpPort(7890, Duration.ofSeconds(30));
+        awaitLog("tun tfol0 up", Duration.ofSeconds(10));
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        if (client != null) {
+            client.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        ScratchDir.delete(dir);
+    }
+
+    @Test
+    void directFlowsLeaveThroughTheNewLinkOnceTheDefaultRouteMoves() throws Exception {
+        assertEquals("hello /before from " + WIRED_CLIENT + "\n", curl("/before").stdout(), log());
+
+        client.ip(List.of("route", "replace", "default", "via", WIFI_GATEWAY, "dev", "wifi0"));
+        // Turnout polls the default route every 3 s; allow a few polls.
+        awaitLog("default interface changed: wired0 -> wifi0", Duration.ofSeconds(15));
+
+        Netns.Result after = curl("/after");
+        assertEquals(0, after.exitCode(), after.stderr() + log());
+        assertEquals("hello /after from " + WIFI_CLIENT + "\n", after.stdout(), "the flow left through wifi0");
+    }
+
+    private Netns.Result curl(String path) throws IOException, InterruptedException {
+        return client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
+                "http://" + REMOTE + ":" + HTTP + path);
+    }
+
+    private void awaitLog(String text, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!log().contains(text) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(log().contains(text), () -> "no '" + text + "' in the log:\n" + log());
+    }
+
+    private String log() {
+        return MixedPortIT.read(dir.resolve("turnout.log"));
+    }
+}
