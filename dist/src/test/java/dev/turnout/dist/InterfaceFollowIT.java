@@ -11,18 +11,22 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * auto-detect-interface follows the default route: a client namespace with two links to the "internet" (as a
+ * Which link Turnout's own connections leave through. auto-detect-interface follows the default route: a client namespace with two links to the "internet" (as a
  * laptop with wired and Wi-Fi), Turnout capturing its traffic through the TUN, and the default route moved from
  * one link to the other while Turnout runs. DIRECT flows must leave through the new link. Sockets still bound to
  * the old one leave through it anyway (Linux takes the destination as on-link there), which is what this test
- * catches: with the watcher's update taken out, the server saw the old link's address.
+ * catches: with the watcher's update taken out, the server saw the old link's address. A top-level
+ * {@code interface-name} wins over the default route.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InterfaceFollowIT {
@@ -38,23 +42,26 @@ class InterfaceFollowIT {
     Netns client;
     Netns server;
     Process turnout;
+    Path logFile;
 
     @BeforeAll
     void start() throws Exception {
         Netns.assumeUsable("curl");
         assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: no /dev/net/tun");
-        Path dist = Path.of(System.getProperty("turnout.dist"));
         dir = ScratchDir.create("tfollow");
         client = Netns.create("tfolc");
         server = Netns.create("tfols");
         client.link("wired0", List.of(WIRED_CLIENT + "/24"), server, "wired0", List.of(WIRED_GATEWAY + "/24"));
         client.link("wifi0", List.of(WIFI_CLIENT + "/24"), server, "wifi0", List.of(WIFI_GATEWAY + "/24"));
         server.address("wired0", REMOTE + "/32");
-        client.defaultRoute(WIRED_GATEWAY);
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         server.awaitTcpPort(HTTP, Duration.ofSeconds(20));
-        Path config = dir.resolve("config.yaml");
-        Files.writeString(config, String.join("\n",
+    }
+
+    /** Starts Turnout capturing the client's traffic, with {@code extra} config lines (top-level keys). */
+    private void startTurnout(String name, String... extra) throws Exception {
+        Path config = dir.resolve(name + ".yaml");
+        List<String> lines = new ArrayList<>(List.of(
                 "mixed-port: 7890",
                 "log-level: info",
                 "tun:",
@@ -64,12 +71,23 @@ class InterfaceFollowIT {
                 "  auto-detect-interface: true",
                 "  state-file: " + dir.resolve("routes.state"),
                 "rules:",
-                "  - MATCH,DIRECT",
-                ""));
-        turnout = client.spawn(dir.resolve("turnout.log"), dist.resolve("bin/turnout").toString(), "run", "-c",
-                config.toString());
+                "  - MATCH,DIRECT"));
+        lines.addAll(List.of(extra));
+        Files.writeString(config, String.join("\n", lines) + "\n");
+        logFile = dir.resolve(name + ".log");
+        turnout = client.spawn(logFile, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(),
+                "run", "-c", config.toString());
         client.awaitTcpPort(7890, Duration.ofSeconds(30));
         awaitLog("tun tfol0 up", Duration.ofSeconds(10));
+    }
+
+    @AfterEach
+    void stopTurnout() throws InterruptedException {
+        if (turnout != null) {
+            turnout.destroy();
+            assertTrue(turnout.waitFor(15, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
+            turnout = null;
+        }
     }
 
     @AfterAll
@@ -85,6 +103,8 @@ class InterfaceFollowIT {
 
     @Test
     void directFlowsLeaveThroughTheNewLinkOnceTheDefaultRouteMoves() throws Exception {
+        client.ip(List.of("route", "replace", "default", "via", WIRED_GATEWAY, "dev", "wired0"));
+        startTurnout("follow");
         assertEquals("hello /before from " + WIRED_CLIENT + "\n", curl("/before").stdout(), log());
 
         client.ip(List.of("route", "replace", "default", "via", WIFI_GATEWAY, "dev", "wifi0"));
@@ -94,6 +114,16 @@ class InterfaceFollowIT {
         Netns.Result after = curl("/after");
         assertEquals(0, after.exitCode(), after.stderr() + log());
         assertEquals("hello /after from " + WIFI_CLIENT + "\n", after.stdout(), "the flow left through wifi0");
+    }
+
+    @Test
+    void aConfiguredInterfaceNameWinsOverTheDefaultRoute() throws Exception {
+        client.ip(List.of("route", "replace", "default", "via", WIRED_GATEWAY, "dev", "wired0"));
+        startTurnout("named", "interface-name: wifi0");
+        Netns.Result r = curl("/named");
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertEquals("hello /named from " + WIFI_CLIENT + "\n", r.stdout(), "the flow left through wifi0, not the default route's wired0");
+        assertTrue(log().contains("outbound interface wifi0"), log());
     }
 
     private Netns.Result curl(String path) throws IOException, InterruptedException {
@@ -110,6 +140,6 @@ class InterfaceFollowIT {
     }
 
     private String log() {
-        return MixedPortIT.read(dir.resolve("turnout.log"));
+        return logFile == null ? "" : MixedPortIT.read(logFile);
     }
 }
