@@ -49,6 +49,7 @@ class RelayTest {
     private final CompletableFuture<Flow> flow = new CompletableFuture<>();
     /** How long the "dial" waits before connecting: long enough for a quick client to be done sending. */
     private volatile long dialDelayMillis;
+    private volatile int idleSeconds = 60;
 
     @BeforeEach
     void start() throws Exception {
@@ -82,7 +83,7 @@ class RelayTest {
                             Destination.ofAddress(target.getAddress(), target.getPort()),
                             (InetSocketAddress) application.remoteAddress(), "test", null),
                             "MATCH", "DIRECT", "DIRECT");
-                    Relay.start(application, outbound, record, 60, ended::countDown);
+                    Relay.start(application, outbound, record, idleSeconds, ended::countDown);
                     flow.complete(record);
                 });
     }
@@ -173,6 +174,23 @@ class RelayTest {
     void aResetFromTheClientReachesTheServerAsAResetNotAnEnd() throws Exception {
         try (Socket client = connectClient(); Socket upstream = server.accept()) {
             assertAResetTravels(client, upstream, client, upstream);
+        }
+    }
+
+    @Test
+    void aHalfClosedFlowWithNothingMovingIsClosedAfterTheIdleTimeout() throws Exception {
+        idleSeconds = 1;
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            upstream.setSoTimeout(10_000);
+            client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), readToEnd(upstream.getInputStream()));
+            // The server never answers: without the timeout the client would wait out its 10 s read timeout.
+            long start = System.nanoTime();
+            assertEquals(-1, client.getInputStream().read(), "the client reads the end of the idle flow");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 5_000, "closed " + millis + " ms later, with a 1 s idle timeout");
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
         }
     }
 
