@@ -206,6 +206,17 @@ class TunIT {
 
     @Test
     @Order(4)
+    void aDirectDialTheServerRefusesResetsTheApplicationAtOnce() throws Exception {
+        long start = System.nanoTime();
+        Netns.Result r = curl("http://" + REMOTE + ":9/"); // nothing listens on port 9 in the server namespace
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(56, r.exitCode(), r.stderr() + log());
+        assertTrue(r.stderr().contains("reset"), r.stderr());
+        assertTrue(millis < 3000, "took " + millis + " ms");
+    }
+
+    @Test
+    @Order(4)
     void aServersResetReachesTheApplicationAsAResetNotAnEnd() throws Exception {
         Netns.Result r = curl("http://" + REMOTE + ":" + RESETS + "/");
         // 56 is curl's receive error ("Connection reset by peer"); an end in its place would be 18, "transfer closed".
