@@ -114,12 +114,7 @@ class FakeIpIT {
 
     @AfterAll
     void stop() throws IOException {
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        Netns.closeAll(client, server);
         ScratchDir.delete(dir);
     }
 

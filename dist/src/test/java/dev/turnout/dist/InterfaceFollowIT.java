@@ -92,12 +92,7 @@ class InterfaceFollowIT {
 
     @AfterAll
     void stop() throws IOException {
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        Netns.closeAll(client, server);
         ScratchDir.delete(dir);
     }
 

@@ -132,12 +132,7 @@ class TunIT {
 
     @AfterAll
     void stop() throws IOException {
-        if (client != null) {
-            client.close();
-        }
-        if (server != null) {
-            server.close();
-        }
+        Netns.closeAll(client, server);
         ScratchDir.delete(dir);
     }
 

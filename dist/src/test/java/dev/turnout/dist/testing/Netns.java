@@ -171,6 +171,15 @@ public final class Netns implements AutoCloseable {
         return (int) r.stdout().lines().filter(l -> !l.isBlank()).count();
     }
 
+    /** Closes each of {@code namespaces} that was made (a test's setup may have failed before some were). */
+    public static void closeAll(Netns... namespaces) {
+        for (Netns ns : namespaces) {
+            if (ns != null) {
+                ns.close();
+            }
+        }
+    }
+
     @Override
     public void close() {
         for (Process p : spawned) {
