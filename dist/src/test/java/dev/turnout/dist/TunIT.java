@@ -46,6 +46,7 @@ class TunIT {
     static final int HTTP = 8080;
     static final int ECHO = 5300;
     static final int RESETS = 8091;
+    static final int ENDS = 8092;
 
     Path dir;
     Path dist;
@@ -77,6 +78,7 @@ class TunIT {
         server.spawn(dir.resolve("echo.log"), Daemons.peer("udp-echo", Integer.toString(ECHO)));
         server.spawn(dir.resolve("bulk.log"), Daemons.peer("bulk", "8090", Integer.toString(64 * 1024)));
         server.spawn(dir.resolve("reset.log"), Daemons.peer("reset", Integer.toString(RESETS)));
+        server.spawn(dir.resolve("ends.log"), Daemons.peer("ends", Integer.toString(ENDS)));
         // A server with several addresses must answer UDP from the one it was asked on, or proxies drop the reply.
         server.spawn(dir.resolve("echo2.log"), Daemons.peer("udp-echo", Integer.toString(ECHO + 1), VIA_SOCKS));
         danteLog = dir.resolve("danted.log");
@@ -86,6 +88,7 @@ class TunIT {
         Daemons.tinyproxy(server, dir, REMOTE, "192.0.2.0/24", 3128, tinyproxyLog, HTTP);
         server.awaitTcpPort(HTTP, Duration.ofSeconds(20));
         server.awaitTcpPort(RESETS, Duration.ofSeconds(20));
+        server.awaitTcpPort(ENDS, Duration.ofSeconds(20));
         stateFile = dir.resolve("routes.state");
         config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n",
@@ -217,6 +220,19 @@ class TunIT {
         // 56 is curl's receive error ("Connection reset by peer"); an end in its place would be 18, "transfer closed".
         assertEquals(56, r.exitCode(), r.stderr() + log());
         assertTrue(r.stderr().contains("reset"), r.stderr());
+    }
+
+    @Test
+    @Order(4)
+    void anApplicationsResetReachesTheServerAsAResetNotAnEnd() throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(30), Daemons.peer("send-then-reset", REMOTE, Integer.toString(ENDS)));
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        Path ends = dir.resolve("ends.log");
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (!MixedPortIT.read(ends).contains("end: ") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(MixedPortIT.read(ends).contains("end: reset"), () -> MixedPortIT.read(ends) + log());
     }
 
     @Test

@@ -34,6 +34,8 @@ public final class Peers {
             case "udp-echo" -> udpEcho(Integer.parseInt(args[1]), args.length > 2 ? args[2] : null);
             case "silent" -> silent(Integer.parseInt(args[1]));
             case "reset" -> reset(Integer.parseInt(args[1]));
+            case "ends" -> ends(Integer.parseInt(args[1]));
+            case "send-then-reset" -> sendThenReset(args[1], Integer.parseInt(args[2]));
             case "bulk" -> drip(Integer.parseInt(args[1]), Integer.parseInt(args[2]), 0);
             case "drip" -> drip(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             case "socks5-udp" -> System.exit(socks5Udp(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]), args[4]));
@@ -176,6 +178,41 @@ public final class Peers {
                     System.out.println("reset peer: " + e);
                 }
             }
+        }
+    }
+
+    /** Reads each connection to its end and prints how it ended: {@code end: fin} or {@code end: reset}. */
+    static void ends(int port) throws IOException {
+        try (ServerSocket server = new ServerSocket()) {
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(port), 64);
+            System.out.println("listening " + port);
+            while (true) {
+                try (Socket s = server.accept()) {
+                    s.setSoTimeout(10_000);
+                    String how;
+                    try {
+                        s.getInputStream().readAllBytes();
+                        how = "fin";
+                    } catch (SocketTimeoutException e) {
+                        how = "none within 10 s";
+                    } catch (IOException e) {
+                        how = e.getMessage() != null && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("reset")
+                                ? "reset" : e.toString();
+                    }
+                    System.out.println("end: " + how);
+                }
+            }
+        }
+    }
+
+    /** Connects, sends a byte, and after a moment (for it to cross) closes with a reset (SO_LINGER 0). */
+    static void sendThenReset(String host, int port) throws IOException, InterruptedException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 5000);
+            s.getOutputStream().write('x');
+            Thread.sleep(300);
+            s.setSoLinger(true, 0);
         }
     }
 
