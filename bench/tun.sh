@@ -154,7 +154,7 @@ EOF
 ip netns exec "$C" "$DIST/bin/turnout" run -c "$WORK/config.yaml" >"$WORK/turnout.log" 2>&1 &
 TPID=$!
 PIDS+=("$TPID")
-has_routes() { [[ $(ip -n "$C" route show) == *"$TUN"* ]]; }
+has_routes() { [[ $(ip -n "$C" route show) == *"128.0.0.0/1 dev $TUN"* ]]; } # the split routes, not the TUN's subnet
 for _ in $(seq 1 150); do has_routes && break; sleep 0.2; done
 has_routes || { echo "tun.sh: Turnout did not install its routes" >&2; cat "$WORK/turnout.log"; exit 1; }
 wait_port "$C" 7890
