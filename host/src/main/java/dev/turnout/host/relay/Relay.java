@@ -161,14 +161,8 @@ public final class Relay {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
-                Channel self = ctx.channel();
-                if (self instanceof DuplexChannel ds && ds.isOutputShutdown()) {
-                    // The other direction has ended already: both are done, and closing sends the peer its FIN
-                    // after what is queued (a half-close first would only cost Netty an exception per flow).
-                    self.close();
-                    closeOnFlush(peer);
-                    return;
-                }
+                // Only the first direction to end arrives here: once this side has shut the peer's output, the
+                // peer no longer allows half-closure, and its own end reaches channelInactive as a close.
                 if (peer instanceof DuplexChannel d && peer.isActive()) {
                     // Only after everything queued has been written: shutdownOutput() fails what is still
                     // queued, which cut the last megabytes off bulk downloads.
