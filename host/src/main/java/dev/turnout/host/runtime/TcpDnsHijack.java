@@ -17,7 +17,6 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.Future;
-import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -48,13 +47,7 @@ final class TcpDnsHijack implements Tunnel {
             return false;
         }
         Destination d = flow.destination();
-        if (d.address() == null) {
-            return targets.matches(0, 0, 0, d.port()); // only an 'any' entry can match a flow without an address
-        }
-        ByteBuffer a = ByteBuffer.wrap(d.address().getAddress());
-        return a.remaining() == 4
-                ? targets.matches(4, 0, Integer.toUnsignedLong(a.getInt()), d.port())
-                : targets.matches(6, a.getLong(), a.getLong(), d.port());
+        return targets.matches(d.address(), d.port());
     }
 
     @Override

@@ -92,8 +92,14 @@ public final class HijackTargets {
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("bad address in dns-hijack entry " + raw, e);
         }
+        long[] key = key(a);
+        return new long[] {key[0], key[1], key[2], port};
+    }
+
+    /** {version, high, low} of an address as {@link #matches(int, long, long, int)} takes it. */
+    private static long[] key(byte[] a) {
         if (a.length == 4) {
-            return new long[] {4, 0, ((a[0] & 0xFFL) << 24) | ((a[1] & 0xFF) << 16) | ((a[2] & 0xFF) << 8) | (a[3] & 0xFF), port};
+            return new long[] {4, 0, ((a[0] & 0xFFL) << 24) | ((a[1] & 0xFF) << 16) | ((a[2] & 0xFF) << 8) | (a[3] & 0xFF)};
         }
         long h = 0;
         long l = 0;
@@ -101,11 +107,23 @@ public final class HijackTargets {
             h = h << 8 | (a[i] & 0xFF);
             l = l << 8 | (a[8 + i] & 0xFF);
         }
-        return new long[] {6, h, l, port};
+        return new long[] {6, h, l};
     }
 
     public boolean isEmpty() {
         return ports.length == 0;
+    }
+
+    /**
+     * The same for an address object, once per flow (the TCP side); a null address (a flow known only by name)
+     * matches only an {@code any} entry.
+     */
+    public boolean matches(InetAddress address, int port) {
+        if (address == null) {
+            return matches(0, 0, 0, port);
+        }
+        long[] key = key(address.getAddress());
+        return matches((int) key[0], key[1], key[2], port);
     }
 
     /** {@code version} 4 or 6; an IPv4 address is in the low 32 bits of {@code dstLo}, {@code dstHi} 0. */
