@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -46,13 +47,24 @@ public final class Peers {
         }
     }
 
+    /** A server socket bound to {@code port} on every address; says "listening PORT" for whoever waits on the log. */
+    private static ServerSocket listen(int port, int backlog) throws IOException {
+        ServerSocket server = new ServerSocket();
+        try {
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(port), backlog);
+        } catch (IOException e) {
+            server.close();
+            throw e;
+        }
+        System.out.println("listening " + port);
+        return server;
+    }
+
     /** HTTP/1.1 server answering every request with its path and the peer's address, then closing. */
     static void http(int port) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(32);
-        try (ServerSocket server = new ServerSocket()) {
-            server.setReuseAddress(true);
-            server.bind(new InetSocketAddress(port), 512);
-            System.out.println("listening " + port);
+        try (ServerSocket server = listen(port, 512)) {
             while (true) {
                 Socket s = server.accept();
                 pool.execute(() -> answer(s));
@@ -113,10 +125,7 @@ public final class Peers {
      */
     static void drip(int port, int chunks, int intervalMillis) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(8);
-        try (ServerSocket server = new ServerSocket()) {
-            server.setReuseAddress(true);
-            server.bind(new InetSocketAddress(port), 64);
-            System.out.println("listening " + port);
+        try (ServerSocket server = listen(port, 64)) {
             while (true) {
                 Socket s = server.accept();
                 pool.execute(() -> {
@@ -144,10 +153,7 @@ public final class Peers {
     /** Accepts connections and never says a word: an upstream that hangs. */
     static void silent(int port) throws IOException {
         List<Socket> held = new ArrayList<>();
-        try (ServerSocket server = new ServerSocket()) {
-            server.setReuseAddress(true);
-            server.bind(new InetSocketAddress(port), 512);
-            System.out.println("listening " + port);
+        try (ServerSocket server = listen(port, 512)) {
             while (true) {
                 Socket s = server.accept();
                 held.add(s);
@@ -163,10 +169,7 @@ public final class Peers {
      * (SO_LINGER 0): a server failing mid-answer.
      */
     static void reset(int port) throws IOException {
-        try (ServerSocket server = new ServerSocket()) {
-            server.setReuseAddress(true);
-            server.bind(new InetSocketAddress(port), 64);
-            System.out.println("listening " + port);
+        try (ServerSocket server = listen(port, 64)) {
             while (true) {
                 try (Socket s = server.accept()) {
                     s.setSoTimeout(5000);
@@ -183,10 +186,7 @@ public final class Peers {
 
     /** Reads each connection to its end and prints how it ended: {@code end: fin} or {@code end: reset}. */
     static void ends(int port) throws IOException {
-        try (ServerSocket server = new ServerSocket()) {
-            server.setReuseAddress(true);
-            server.bind(new InetSocketAddress(port), 64);
-            System.out.println("listening " + port);
+        try (ServerSocket server = listen(port, 64)) {
             while (true) {
                 try (Socket s = server.accept()) {
                     s.setSoTimeout(10_000);
@@ -197,7 +197,7 @@ public final class Peers {
                     } catch (SocketTimeoutException e) {
                         how = "none within 10 s";
                     } catch (IOException e) {
-                        how = e.getMessage() != null && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("reset")
+                        how = e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains("reset")
                                 ? "reset" : e.toString();
                     }
                     System.out.println("end: " + how);
