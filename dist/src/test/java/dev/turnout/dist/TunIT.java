@@ -211,8 +211,9 @@ class TunIT {
         long start = System.nanoTime();
         Netns.Result r = curl("http://" + REMOTE + ":9/"); // nothing listens on port 9 in the server namespace
         long millis = (System.nanoTime() - start) / 1_000_000;
-        assertEquals(56, r.exitCode(), r.stderr() + log());
-        assertTrue(r.stderr().contains("reset"), r.stderr());
+        // The reset comes within milliseconds: curl reads it while finishing its connect (7, "couldn't connect")
+        // or after sending its request (56, "connection reset"), depending on scheduling. Left hanging, it is 28.
+        assertTrue(r.exitCode() == 7 || r.exitCode() == 56, "curl exit " + r.exitCode() + ": " + r.stderr() + log());
         assertTrue(millis < 3000, "took " + millis + " ms");
     }
 
