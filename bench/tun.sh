@@ -212,7 +212,7 @@ setup_b() { # -> "rate cpu-us-per-connection" through the TUN
   echo "$rate $(( (t1 - t0) * 1000000 / TICK / SETUP_N ))"
 }
 if on setup && (( ${#SETUP_RELAY[@]} )); then
-  ip netns exec "$C" "${SETUP_RELAY[@]}" >"$WORK/relay.log" 2>&1 &
+  ip netns exec "$C" "${SETUP_RELAY[@]}" >"$WORK/setup-relay.log" 2>&1 &
   PIDS+=($!)
   wait_port "$C" 9999
 fi
