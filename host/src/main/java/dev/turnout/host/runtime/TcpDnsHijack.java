@@ -80,6 +80,11 @@ final class TcpDnsHijack implements Tunnel {
     }
 
     @Override
+    public Future<dev.turnout.host.tunnel.RoutedRequest> routeRequest(Channel inbound, Metadata flow) {
+        return next.routeRequest(inbound, flow);
+    }
+
+    @Override
     public Future<DatagramSession> routeDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver toApplication) {
         return next.routeDatagram(flow, loop, toApplication);
     }

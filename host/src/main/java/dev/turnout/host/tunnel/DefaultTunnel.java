@@ -123,6 +123,94 @@ public final class DefaultTunnel implements Tunnel {
     }
 
     @Override
+    public Future<RoutedRequest> routeRequest(Channel inbound, Metadata original) {
+        EventLoop loop = inbound.eventLoop();
+        Promise<RoutedRequest> promise = loop.newPromise();
+        FakeIps fakes = fakeIps;
+        Metadata flow = fakes.restore(original);
+        if (flow == null) {
+            routeLog.warn("[TCP] {} --> {} refused: a fake address with no name behind it", original.source(),
+                    original.destination());
+            return promise.setFailure(new RejectedException("fake address without a mapping"));
+        }
+        Runnable unpin = flow == original ? () -> { } : () -> fakes.release(original);
+        decide(flow, loop).addListener(f -> {
+            Outbound out;
+            try {
+                if (!f.isSuccess()) {
+                    throw f.cause();
+                }
+                Routed routed = (Routed) f.getNow();
+                out = leaf(routed.outbound(), flow);
+                log(flow, routed.decision(), out);
+                Flow record = flows.open(flow, routed.decision().rule(), routed.decision().target(), out.name());
+                if (record == null) {
+                    throw new IOException("flow table full (" + flows.capacity() + " flows)");
+                }
+                promise.setSuccess(new Request(inbound, flow, out, record, unpin));
+            } catch (Throwable e) {
+                unpin.run();
+                warnUnlessRejected(inbound, e);
+                promise.setFailure(e);
+            }
+        });
+        return promise;
+    }
+
+    /** One routed request: {@link #end} takes it out of the table once, whoever calls it. */
+    private final class Request implements RoutedRequest {
+        private final Channel inbound;
+        private final Metadata metadata;
+        private final Outbound out;
+        private final Flow record;
+        private final Runnable unpin;
+        private boolean ended;
+
+        Request(Channel inbound, Metadata metadata, Outbound out, Flow record, Runnable unpin) {
+            this.inbound = inbound;
+            this.metadata = metadata;
+            this.out = out;
+            this.record = record;
+            this.unpin = unpin;
+        }
+
+        @Override
+        public Flow flow() {
+            return record;
+        }
+
+        @Override
+        public String outbound() {
+            return out.name();
+        }
+
+        @Override
+        public Future<Channel> open() {
+            Future<Channel> opening = out.openStream(metadata, inbound.eventLoop());
+            opening.addListener(f -> {
+                if (!f.isSuccess()) {
+                    warnUnlessRejected(inbound, f.cause());
+                }
+            });
+            return opening;
+        }
+
+        @Override
+        public int idleSeconds() {
+            return idleSeconds;
+        }
+
+        @Override
+        public void end() {
+            if (!ended) {
+                ended = true;
+                flows.remove(record);
+                unpin.run();
+            }
+        }
+    }
+
+    @Override
     public Future<DatagramSession> routeDatagram(Metadata original, EventLoop loop, DatagramSession.Receiver toApplication) {
         Promise<DatagramSession> promise = loop.newPromise();
         FakeIps fakes = fakeIps;
@@ -223,10 +311,14 @@ public final class DefaultTunnel implements Tunnel {
         return out instanceof ProxyGroup g ? g.leaf(flow) : out;
     }
 
-    private static void fail(Channel inbound, StreamReadiness readiness, Throwable cause) {
+    private static void warnUnlessRejected(Channel inbound, Throwable cause) {
         if (!(cause instanceof RejectedException)) {
             routeLog.warn("flow from {} failed: {}", inbound.remoteAddress(), describe(cause));
         }
+    }
+
+    private static void fail(Channel inbound, StreamReadiness readiness, Throwable cause) {
+        warnUnlessRejected(inbound, cause);
         if (readiness == StreamReadiness.SILENT) {
             // Nothing to say in a protocol: a reset is how the application learns at once.
             Relay.resetAndClose(inbound);

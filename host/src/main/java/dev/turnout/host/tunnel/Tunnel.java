@@ -25,6 +25,13 @@ public interface Tunnel {
     void routeStream(Channel inbound, Metadata flow, StreamReadiness readiness);
 
     /**
+     * Routes one request of an inbound that forwards requests itself: decides, logs and records it as
+     * {@link #routeStream} does, on {@code inbound}'s event loop, and leaves opening the outbound to the inbound.
+     * Fails when the flow cannot even be recorded (a fake address without a name, a full flow table).
+     */
+    Future<RoutedRequest> routeRequest(Channel inbound, Metadata flow);
+
+    /**
      * Routes a datagram flow (one UDP association or one TUN 5-tuple). The session's datagrams go through the
      * outbound the rules chose for {@code flow}; replies reach {@code toApplication} on {@code loop}.
      */

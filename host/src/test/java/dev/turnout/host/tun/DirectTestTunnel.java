@@ -61,6 +61,11 @@ final class DirectTestTunnel implements Tunnel {
     }
 
     @Override
+    public Future<dev.turnout.host.tunnel.RoutedRequest> routeRequest(Channel inbound, Metadata flow) {
+        throw new UnsupportedOperationException("the TUN inbound routes streams, not requests");
+    }
+
+    @Override
     public Future<DatagramSession> routeDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver toApplication) {
         return dialer.openDatagram(flow, loop, toApplication);
     }

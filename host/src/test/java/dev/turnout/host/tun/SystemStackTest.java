@@ -417,6 +417,11 @@ class SystemStackTest {
         }
 
         @Override
+        public Future<dev.turnout.host.tunnel.RoutedRequest> routeRequest(Channel inbound, Metadata flow) {
+            throw new UnsupportedOperationException("the TUN inbound routes streams, not requests");
+        }
+
+        @Override
         public Future<DatagramSession> routeDatagram(Metadata flow, EventLoop l, DatagramSession.Receiver toApplication) {
             if (failUdp) {
                 return l.newFailedFuture(new java.io.IOException("refused"));
