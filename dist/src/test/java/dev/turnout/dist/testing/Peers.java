@@ -32,6 +32,8 @@ public final class Peers {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "http" -> http(Integer.parseInt(args[1]));
+            case "http-keepalive" -> httpKeepAlive(args[1], Integer.parseInt(args[2]));
+            case "pipeline" -> pipeline(Integer.parseInt(args[1]), java.util.Arrays.copyOfRange(args, 2, args.length));
             case "udp-echo" -> udpEcho(Integer.parseInt(args[1]), args.length > 2 ? args[2] : null);
             case "silent" -> silent(Integer.parseInt(args[1]));
             case "reset" -> reset(Integer.parseInt(args[1]));
@@ -102,6 +104,53 @@ public final class Peers {
             }
         }
         return buf.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The JDK's HTTP/1.1 server (keep-alive, pipelining) named {@code name}: answers every request with a body
+     * saying who answered what, and prints each request's line and headers, one request a line, to its log.
+     */
+    static void httpKeepAlive(String name, int port) throws IOException {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress(port), 64);
+        server.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            StringBuilder headers = new StringBuilder();
+            exchange.getRequestHeaders().forEach((k, v) -> headers.append(" [").append(k).append(": ")
+                    .append(String.join(",", v)).append(']'));
+            System.out.println("request " + exchange.getRequestMethod() + " " + exchange.getRequestURI() + headers);
+            System.out.flush();
+            byte[] body = (name + " answers " + exchange.getRequestURI() + " for host "
+                    + exchange.getRequestHeaders().getFirst("Host") + "\n").getBytes(StandardCharsets.ISO_8859_1);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.start();
+        System.out.println("listening " + port);
+    }
+
+    /**
+     * Sends GETs for {@code urls} to the HTTP proxy on {@code proxyPort} in one write (pipelined), each with
+     * headers a proxy must not pass on, the last one asking to close; prints all it reads back.
+     */
+    static void pipeline(int proxyPort, String[] urls) throws IOException {
+        StringBuilder requests = new StringBuilder();
+        for (int i = 0; i < urls.length; i++) {
+            String host = java.net.URI.create(urls[i]).getRawAuthority();
+            requests.append("GET ").append(urls[i]).append(" HTTP/1.1\r\nHost: ").append(host)
+                    .append("\r\nProxy-Connection: keep-alive\r\nProxy-Authorization: Basic c2VjcmV0\r\n")
+                    .append("X-Hop: secret\r\nKeep-Alive: timeout=5\r\n")
+                    .append(i == urls.length - 1 ? "Connection: close, X-Hop\r\n\r\n" : "Connection: X-Hop\r\n\r\n");
+        }
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(requests.toString().getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            System.out.print(new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1));
+        } catch (SocketTimeoutException e) {
+            System.out.println("\n(timed out)");
+        }
     }
 
     /** Echoes datagrams; bound to {@code address} when given, so replies leave from the address asked. */

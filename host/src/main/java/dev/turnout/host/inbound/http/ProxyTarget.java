@@ -4,20 +4,13 @@ import dev.turnout.api.Destination;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
- * The head of a request sent to an HTTP proxy: a CONNECT to {@code host:port}, or a plain request with an
- * absolute URI. Parsed from raw bytes so that what follows the head reaches the destination untouched.
+ * Where a request to an HTTP proxy goes: a CONNECT's {@code host:port}, or the authority of a plain request's
+ * absolute URI, with the origin-form target the destination server is sent instead.
  */
-record ProxyRequestHead(String method, String target, String version, List<String[]> headers,
-                        Destination destination, String originForm) {
-
-    boolean isConnect() {
-        return "CONNECT".equals(method);
-    }
+record ProxyTarget(Destination destination, String originForm) {
 
     /** Thrown with the status to answer. */
     static final class BadRequest extends Exception {
@@ -29,25 +22,13 @@ record ProxyRequestHead(String method, String target, String version, List<Strin
         }
     }
 
-    static ProxyRequestHead parse(String head) throws BadRequest {
-        String[] lines = head.split("\r\n");
-        String[] requestLine = lines[0].split(" ");
-        if (requestLine.length != 3 || !requestLine[2].startsWith("HTTP/1.")) {
-            throw new BadRequest(400, "malformed request line");
-        }
-        String method = requestLine[0];
-        String target = requestLine[1];
-        List<String[]> headers = new ArrayList<>();
-        for (int i = 1; i < lines.length; i++) {
-            int colon = lines[i].indexOf(':');
-            if (colon <= 0) {
-                throw new BadRequest(400, "malformed header line");
-            }
-            headers.add(new String[] {lines[i].substring(0, colon).trim(), lines[i].substring(colon + 1).trim()});
-        }
-        if ("CONNECT".equals(method)) {
-            return new ProxyRequestHead(method, target, requestLine[2], headers, authority(target, -1), null);
-        }
+    /** A CONNECT's target: {@code host:port}. */
+    static ProxyTarget connect(String authority) throws BadRequest {
+        return new ProxyTarget(authority(authority, -1), null);
+    }
+
+    /** A plain request's absolute {@code http://} URI. */
+    static ProxyTarget absolute(String target) throws BadRequest {
         if (!target.regionMatches(true, 0, "http://", 0, 7)) {
             throw new BadRequest(400, target.regionMatches(true, 0, "https://", 0, 8)
                     ? "https:// URIs need CONNECT" : "a proxy request needs an absolute http:// URI");
@@ -70,7 +51,15 @@ record ProxyRequestHead(String method, String target, String version, List<Strin
         if (at >= 0) {
             authority = authority.substring(at + 1);
         }
-        return new ProxyRequestHead(method, target, requestLine[2], headers, authority(authority, 80), path);
+        return new ProxyTarget(authority(authority, 80), path);
+    }
+
+    /** The Host header for a request that has none: the port only when it is not 80. */
+    String hostHeader() {
+        String host = destination.hasHost() ? destination.host()
+                : destination.address() instanceof java.net.Inet6Address a
+                ? "[" + io.netty.util.NetUtil.toAddressString(a) + "]" : destination.address().getHostAddress();
+        return destination.port() == 80 ? host : host + ":" + destination.port();
     }
 
     /** {@code host:port}, {@code [v6]:port}, or {@code host} with {@code defaultPort}. */
@@ -122,30 +111,5 @@ record ProxyRequestHead(String method, String target, String version, List<Strin
         } catch (NumberFormatException e) {
             throw new BadRequest(400, "malformed port");
         }
-    }
-
-    /** The request as the origin server should see it: origin-form, no proxy headers, one request only. */
-    String rewrittenForOrigin() {
-        StringBuilder sb = new StringBuilder(256);
-        sb.append(method).append(' ').append(originForm).append(' ').append(version).append("\r\n");
-        boolean hasHost = false;
-        for (String[] h : headers) {
-            String name = h[0].toLowerCase(Locale.ROOT);
-            if (name.startsWith("proxy-") || name.equals("connection") || name.equals("keep-alive")) {
-                continue;
-            }
-            hasHost |= name.equals("host");
-            sb.append(h[0]).append(": ").append(h[1]).append("\r\n");
-        }
-        if (!hasHost) {
-            sb.append("Host: ").append(destination.hostOrAddress());
-            if (destination.port() != 80) {
-                sb.append(':').append(destination.port());
-            }
-            sb.append("\r\n");
-        }
-        // One request per connection: the next may be for another host, which this flow does not go to.
-        sb.append("Connection: close\r\n\r\n");
-        return sb.toString();
     }
 }

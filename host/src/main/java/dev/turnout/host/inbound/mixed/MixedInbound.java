@@ -1,6 +1,7 @@
 package dev.turnout.host.inbound.mixed;
 
 import dev.turnout.host.dial.Transport;
+import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -10,9 +11,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One port that speaks SOCKS5 and HTTP proxy, told apart by the first byte. This is how Turnout is used
@@ -20,8 +19,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class MixedInbound implements AutoCloseable {
 
-    /** A client that has not finished its request by then is dropped. */
-    static final int HANDSHAKE_TIMEOUT_SECONDS = 10;
+    /** A client that has not finished its handshake (or an HTTP request head) by then is dropped. */
+    static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
     private final Channel server;
     private final ChannelGroup connections;
@@ -33,6 +32,11 @@ public final class MixedInbound implements AutoCloseable {
 
     public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
                                     Tunnel tunnel) throws InterruptedException {
+        return bind(address, boss, workers, tunnel, HANDSHAKE_TIMEOUT_MILLIS);
+    }
+
+    static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers, Tunnel tunnel,
+                             long handshakeMillis) throws InterruptedException {
         ChannelGroup connections = new DefaultChannelGroup("mixed", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -44,8 +48,7 @@ public final class MixedInbound implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
-                        ch.pipeline().addLast("handshake-timeout",
-                                new ReadTimeoutHandler(HANDSHAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+                        ch.pipeline().addLast(HandshakeDeadline.NAME, new HandshakeDeadline(handshakeMillis));
                         ch.pipeline().addLast("detect", new ProtocolDetector(tunnel, address.getAddress()));
                     }
                 });

@@ -41,7 +41,7 @@ final class ProtocolDetector extends ByteToMessageDecoder {
             ctx.close();
             return;
         } else {
-            ctx.pipeline().addAfter(ctx.name(), "http", new HttpProxyHandler(tunnel));
+            HttpProxyHandler.install(ctx.pipeline(), ctx.name(), tunnel);
         }
         ctx.pipeline().remove(this);
     }

@@ -4,6 +4,7 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.RejectedException;
+import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.inbound.InboundSupport;
 import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tunnel.StreamReadiness;
@@ -13,9 +14,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5InitialResponse;
+import io.netty.handler.codec.socksx.v5.Socks5AddressDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5AddressType;
 import io.netty.handler.codec.socksx.v5.Socks5AuthMethod;
 import io.netty.handler.codec.socksx.v5.Socks5CommandRequest;
@@ -38,6 +41,21 @@ import java.net.UnknownHostException;
  */
 public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
 
+    /** Netty's address decoder, except that an unknown ATYP fails with its own exception, to reply 0x08. */
+    private static final Socks5AddressDecoder ADDRESSES = (type, in) -> {
+        if (!type.equals(Socks5AddressType.IPv4) && !type.equals(Socks5AddressType.DOMAIN)
+                && !type.equals(Socks5AddressType.IPv6)) {
+            throw new UnknownAddressType(type);
+        }
+        return Socks5AddressDecoder.DEFAULT.decodeAddress(type, in);
+    };
+
+    private static final class UnknownAddressType extends DecoderException {
+        UnknownAddressType(Socks5AddressType type) {
+            super("unsupported address type: " + (type.byteValue() & 0xFF));
+        }
+    }
+
     private final Tunnel tunnel;
     private final InetAddress bindAddress;
     private CompositeByteBuf early;
@@ -57,10 +75,13 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof Socks5Message m && isFailure(m.decoderResult())) {
             ReferenceCountUtil.release(msg);
-            // Say why before closing: no usable method for a bad greeting, a general failure for a bad request.
+            // Say why before closing: no usable method for a bad greeting, "address type not supported" for an
+            // ATYP RFC 1928 does not define, a general failure for any other bad request.
             Object reply = msg instanceof Socks5InitialRequest
                     ? new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED)
-                    : new DefaultSocks5CommandResponse(Socks5CommandStatus.FAILURE, Socks5AddressType.IPv4, "0.0.0.0", 0);
+                    : new DefaultSocks5CommandResponse(m.decoderResult().cause() instanceof UnknownAddressType
+                            ? Socks5CommandStatus.ADDRESS_UNSUPPORTED : Socks5CommandStatus.FAILURE,
+                            Socks5AddressType.IPv4, "0.0.0.0", 0);
             ctx.writeAndFlush(reply).addListener(ChannelFutureListener.CLOSE);
             return;
         }
@@ -70,7 +91,7 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
                         .addListener(ChannelFutureListener.CLOSE);
                 return;
             }
-            ctx.pipeline().replace("socks5-decoder", "socks5-decoder", new Socks5CommandRequestDecoder());
+            ctx.pipeline().replace("socks5-decoder", "socks5-decoder", new Socks5CommandRequestDecoder(ADDRESSES));
             ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.NO_AUTH));
             return;
         }
@@ -97,13 +118,13 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
             routing = true;
             ch.config().setAutoRead(false);
             ctx.pipeline().remove("socks5-decoder");
-            ctx.pipeline().remove("handshake-timeout");
+            HandshakeDeadline.remove(ch);
             Relay.holdEarlyInput(ch);
             Metadata flow = new Metadata(Network.TCP, destination, (InetSocketAddress) ch.remoteAddress(), "socks5", null);
             tunnel.routeStream(ch, flow, new Readiness(ctx));
         } else if (request.type() == Socks5CommandType.UDP_ASSOCIATE) {
             ctx.pipeline().remove("socks5-decoder");
-            ctx.pipeline().remove("handshake-timeout");
+            HandshakeDeadline.remove(ch);
             Socks5UdpAssociation.open(ctx, tunnel, bindAddress);
             ctx.pipeline().remove(this);
         } else {

@@ -7,45 +7,45 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-class ProxyRequestHeadTest {
+class ProxyTargetTest {
 
     @Test
     void connectTakesHostAndPort() throws Exception {
-        ProxyRequestHead h = ProxyRequestHead.parse("CONNECT Example.ORG:443 HTTP/1.1\r\nHost: example.org:443");
-        assertTrue(h.isConnect());
-        assertEquals("example.org:443", h.destination().toString());
+        assertEquals("example.org:443", ProxyTarget.connect("Example.ORG:443").destination().toString());
     }
 
     @Test
     void connectToAnIpv6LiteralKeepsTheAddress() throws Exception {
-        ProxyRequestHead h = ProxyRequestHead.parse("CONNECT [2001:db8::1]:8443 HTTP/1.1");
-        assertTrue(h.destination().hasAddress());
-        assertFalse(h.destination().hasHost());
-        assertEquals(8443, h.destination().port());
+        ProxyTarget t = ProxyTarget.connect("[2001:db8::1]:8443");
+        assertTrue(t.destination().hasAddress());
+        assertFalse(t.destination().hasHost());
+        assertEquals(8443, t.destination().port());
     }
 
     @Test
-    void absoluteUriIsRewrittenToOriginFormWithoutProxyHeaders() throws Exception {
-        ProxyRequestHead h = ProxyRequestHead.parse("GET http://a.test:8080/p/q?x=1 HTTP/1.1\r\nHost: a.test:8080\r\n"
-                + "Proxy-Connection: keep-alive\r\nProxy-Authorization: Basic eA==\r\nAccept: */*");
-        assertEquals("a.test:8080", h.destination().toString());
-        assertEquals("GET /p/q?x=1 HTTP/1.1\r\nHost: a.test:8080\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-                h.rewrittenForOrigin());
+    void absoluteUriGivesDestinationAndOriginForm() throws Exception {
+        ProxyTarget t = ProxyTarget.absolute("http://user@a.test:8080/p/q?x=1");
+        assertEquals("a.test:8080", t.destination().toString());
+        assertEquals("/p/q?x=1", t.originForm());
+        assertEquals("a.test:8080", t.hostHeader());
     }
 
     @Test
-    void missingHostHeaderIsAdded() throws Exception {
-        ProxyRequestHead h = ProxyRequestHead.parse("GET http://a.test HTTP/1.0");
-        assertEquals("GET / HTTP/1.0\r\nHost: a.test\r\nConnection: close\r\n\r\n", h.rewrittenForOrigin());
+    void hostHeaderLeavesOutPort80AndBracketsIpv6() throws Exception {
+        assertEquals("a.test", ProxyTarget.absolute("http://a.test").hostHeader());
+        assertEquals("/", ProxyTarget.absolute("http://a.test").originForm());
+        assertEquals("[2001:db8::1]:81", ProxyTarget.absolute("http://[2001:db8::1]:81/").hostHeader());
     }
 
     @Test
-    void badRequestsCarryTheirStatus() {
-        for (String head : new String[] {"GARBAGE", "GET / HTTP/1.1", "GET https://a.test/ HTTP/1.1",
-                "CONNECT a.test HTTP/1.1", "CONNECT a.test:99999 HTTP/1.1", "GET http://a.test/ HTTP/1.1\r\nno colon",
-                "GET http:// HTTP/1.1"}) {
-            ProxyRequestHead.BadRequest e = assertThrows(ProxyRequestHead.BadRequest.class, () -> ProxyRequestHead.parse(head), head);
-            assertEquals(400, e.status, head);
+    void badTargetsCarryTheirStatus() {
+        for (String uri : new String[] {"/", "https://a.test/", "http://", "http://a.test:99999/", "http://a.test:x/"}) {
+            ProxyTarget.BadRequest e = assertThrows(ProxyTarget.BadRequest.class, () -> ProxyTarget.absolute(uri), uri);
+            assertEquals(400, e.status, uri);
+        }
+        for (String authority : new String[] {"a.test", "a.test:99999", "[2001:db8::1"}) {
+            ProxyTarget.BadRequest e = assertThrows(ProxyTarget.BadRequest.class, () -> ProxyTarget.connect(authority), authority);
+            assertEquals(400, e.status, authority);
         }
     }
 }

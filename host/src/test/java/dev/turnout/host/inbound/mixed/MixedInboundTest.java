@@ -1,0 +1,243 @@
+package dev.turnout.host.inbound.mixed;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.RejectedException;
+import dev.turnout.host.dial.Transport;
+import dev.turnout.host.flow.Flow;
+import dev.turnout.host.flow.FlowTable;
+import dev.turnout.host.tunnel.RoutedRequest;
+import dev.turnout.host.tunnel.StreamReadiness;
+import dev.turnout.host.tunnel.Tunnel;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The mixed port's handshakes over real loopback sockets, with a tunnel that refuses every flow (so nothing
+ * leaves the machine) and records what reached it.
+ */
+class MixedInboundTest {
+
+    private static final long DEADLINE_MILLIS = 1500;
+
+    private EventLoopGroup group;
+    private MixedInbound inbound;
+    private final RefusingTunnel tunnel = new RefusingTunnel();
+
+    @BeforeEach
+    void bind() throws Exception {
+        group = Transport.newGroup(1, "mixed-test");
+        inbound = MixedInbound.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), group, group, tunnel,
+                DEADLINE_MILLIS);
+    }
+
+    @AfterEach
+    void close() {
+        inbound.close();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), inbound.localAddress().getPort());
+        s.setSoTimeout(5000);
+        return s;
+    }
+
+    /** What the proxy sends until it closes, or until the read times out. */
+    private static String readAll(Socket s) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        InputStream in = s.getInputStream();
+        byte[] buf = new byte[4096];
+        try {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                out.write(buf, 0, n);
+            }
+        } catch (SocketTimeoutException | SocketException e) {
+            // the answer is what came before
+        }
+        return out.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private String exchange(String request) throws IOException {
+        try (Socket s = connect()) {
+            s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return readAll(s);
+        }
+    }
+
+    @Test
+    void twoDifferentContentLengthsAreRefusedWith400AndNotRouted() throws Exception {
+        String answer = exchange("POST http://a.test/ HTTP/1.1\r\nHost: a.test\r\nContent-Length: 3\r\n"
+                + "Content-Length: 5\r\n\r\nabcde");
+        assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        assertEquals(List.of(), tunnel.routed);
+    }
+
+    @Test
+    void contentLengthWithTransferEncodingIsRefusedWith400AndNotRouted() throws Exception {
+        String answer = exchange("POST http://a.test/ HTTP/1.1\r\nHost: a.test\r\nContent-Length: 4\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+        assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        assertEquals(List.of(), tunnel.routed);
+    }
+
+    @Test
+    void everyPipelinedRequestIsRoutedAndAnsweredOnItsOwn() throws Exception {
+        String answer = exchange("GET http://a.test/1 HTTP/1.1\r\nHost: a.test\r\n\r\n"
+                + "POST http://b.test:8080/2 HTTP/1.1\r\nHost: b.test:8080\r\nContent-Length: 5\r\n\r\nhello"
+                + "GET http://c.test/3 HTTP/1.1\r\nHost: c.test\r\nConnection: close\r\n\r\n");
+        assertEquals(List.of("a.test:80", "b.test:8080", "c.test:80"), tunnel.routed);
+        assertEquals(3, answer.split("HTTP/1.1 403 ", -1).length - 1, answer);
+    }
+
+    @Test
+    void bareLineFeedsGet400AtOnce() throws Exception {
+        long start = System.nanoTime();
+        String answer = exchange("GET http://a.test/ HTTP/1.1\nHost: a.test\n\n");
+        assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        // Well before the handshake deadline: the answer did not wait for a CRLF that never comes.
+        assertTrue(System.nanoTime() - start < DEADLINE_MILLIS * 1_000_000L, "answered only after the deadline");
+    }
+
+    @Test
+    void aRequestHeadSentAByteAtATimeIsDroppedAtTheDeadline() throws Exception {
+        byte[] head = "GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\nX-Filler: ".getBytes(StandardCharsets.ISO_8859_1);
+        long start = System.nanoTime();
+        try (Socket s = connect()) {
+            // One byte every 300 ms: each read comes well within any per-read timeout; the whole head never does.
+            boolean dropped = false;
+            for (int i = 0; i < head.length && !dropped; i++) {
+                try {
+                    s.getOutputStream().write(head[i]);
+                    s.getOutputStream().flush();
+                } catch (IOException e) {
+                    dropped = true;
+                    break;
+                }
+                s.setSoTimeout(300);
+                try {
+                    dropped = s.getInputStream().read() < 0;
+                } catch (SocketTimeoutException e) {
+                    // still open
+                } catch (SocketException e) {
+                    dropped = true;
+                }
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(dropped, "still open after " + millis + " ms of a dripping head");
+            assertTrue(millis < DEADLINE_MILLIS * 3, "dropped only after " + millis + " ms");
+        }
+        assertEquals(List.of(), tunnel.routed);
+    }
+
+    @Test
+    void aSocks5GreetingSentAByteAtATimeIsDroppedAtTheDeadline() throws Exception {
+        long start = System.nanoTime();
+        try (Socket s = connect()) {
+            s.getOutputStream().write(new byte[] {5, 1, 0});
+            byte[] reply = s.getInputStream().readNBytes(2);
+            assertArrayEquals(new byte[] {5, 0}, reply);
+            byte[] request = {5, 1, 0, 3, 20, 'a', '.', 't', 'e', 's', 't'};
+            boolean dropped = false;
+            for (int i = 0; i < request.length && !dropped; i++) {
+                try {
+                    s.getOutputStream().write(request[i]);
+                } catch (IOException e) {
+                    break;
+                }
+                s.setSoTimeout(300);
+                try {
+                    dropped = s.getInputStream().read() < 0;
+                } catch (SocketTimeoutException e) {
+                    // still open
+                } catch (SocketException e) {
+                    dropped = true;
+                }
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(dropped, "still open after " + millis + " ms of a dripping request");
+        }
+    }
+
+    @Test
+    void aSocks5RequestWithAnUnknownAddressTypeGetsReply8() throws Exception {
+        try (Socket s = connect()) {
+            s.getOutputStream().write(new byte[] {5, 1, 0});
+            assertArrayEquals(new byte[] {5, 0}, s.getInputStream().readNBytes(2));
+            s.getOutputStream().write(new byte[] {5, 1, 0, 9, 1, 2, 3, 4, 0, 80});
+            byte[] reply = s.getInputStream().readNBytes(2);
+            assertArrayEquals(new byte[] {5, 8}, reply, "REP must be 0x08, address type not supported");
+        }
+        assertEquals(List.of(), tunnel.routed);
+    }
+
+    /** Refuses every flow as REJECT would, and records the destinations it was asked for. */
+    private static final class RefusingTunnel implements Tunnel {
+        final List<String> routed = new CopyOnWriteArrayList<>();
+        private final FlowTable flows = new FlowTable(16);
+
+        @Override
+        public void routeStream(Channel inbound, Metadata flow, StreamReadiness readiness) {
+            routed.add(flow.destination().toString());
+            readiness.failed(new RejectedException("refused by the test"));
+        }
+
+        @Override
+        public Future<RoutedRequest> routeRequest(Channel inbound, Metadata flow) {
+            routed.add(flow.destination().toString());
+            Flow record = flows.open(flow, "MATCH", "REJECT", "REJECT");
+            EventLoop loop = inbound.eventLoop();
+            return loop.newSucceededFuture(new RoutedRequest() {
+                @Override
+                public Flow flow() {
+                    return record;
+                }
+
+                @Override
+                public String outbound() {
+                    return "REJECT";
+                }
+
+                @Override
+                public Future<Channel> open() {
+                    return loop.newFailedFuture(new RejectedException("refused by the test"));
+                }
+
+                @Override
+                public int idleSeconds() {
+                    return 60;
+                }
+
+                @Override
+                public void end() {
+                    flows.remove(record);
+                }
+            });
+        }
+
+        @Override
+        public Future<DatagramSession> routeDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver toApplication) {
+            return loop.newFailedFuture(new RejectedException("refused by the test"));
+        }
+    }
+}
