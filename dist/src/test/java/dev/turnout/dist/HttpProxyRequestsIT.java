@@ -47,7 +47,8 @@ class HttpProxyRequestsIT {
         dir = ScratchDir.create("thttp");
         ns = Netns.create("thttp");
         ns.hosts(Map.of("one.test", "127.0.0.1", "two.test", "127.0.0.1", "ka.rejected.test", "127.0.0.1",
-                "pl.rejected.test", "127.0.0.1", "one-pl.test", "127.0.0.1", "two-pl.test", "127.0.0.1"));
+                "pl.rejected.test", "127.0.0.1", "one-pl.test", "127.0.0.1", "two-pl.test", "127.0.0.1",
+                "one-body.test", "127.0.0.1", "two-body.test", "127.0.0.1"));
         oneLog = dir.resolve("one.log");
         twoLog = dir.resolve("two.log");
         ns.spawn(oneLog, Daemons.peer("http-keepalive", "one", Integer.toString(ONE)));
@@ -119,17 +120,41 @@ class HttpProxyRequestsIT {
         assertServerSaw(twoLog, "/pl-3", "/pl-2");
     }
 
+    @Test
+    void requestBodiesWithALengthOrInChunksReachTheirOwnServer() throws Exception {
+        String proxy = "http://127.0.0.1:" + MIXED;
+        String one = "http://one-body.test:" + ONE + "/body-1";
+        String two = "http://two-body.test:" + TWO + "/body-2";
+        String three = "http://one-body.test:" + ONE + "/body-3";
+        Netns.Result r = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20",
+                "--proxy", proxy, "--data-binary", "with-a-length", "-w", "[%{http_code} connects=%{num_connects}]\n", one,
+                "--next", "--proxy", proxy, "-H", "Transfer-Encoding: chunked", "--data-binary", "in-chunks",
+                "-w", "[%{http_code} connects=%{num_connects}]\n", two,
+                "--next", "--proxy", proxy, "-w", "[%{http_code} connects=%{num_connects}]\n", three);
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals(List.of(
+                "one answers /body-1 for host one-body.test:" + ONE + " with body with-a-length", "[200 connects=1]",
+                "two answers /body-2 for host two-body.test:" + TWO + " with body in-chunks", "[200 connects=0]",
+                "one answers /body-3 for host one-body.test:" + ONE, "[200 connects=0]"), r.stdout().lines().toList(), r.stdout());
+        assertRouted("one-body.test:" + ONE, 2);
+        assertRouted("two-body.test:" + TWO, 1);
+    }
+
     /** One routing log line for each destination, in the routing log's format. */
     private void assertRoutedOnceEach(String... destinations) throws IOException {
-        String log = Files.readString(turnoutLog);
         for (String d : destinations) {
-            Matcher m = Pattern.compile("\\[TCP\\] 127\\.0\\.0\\.1:\\d+ --> " + Pattern.quote(d) + " match ").matcher(log);
-            int n = 0;
-            while (m.find()) {
-                n++;
-            }
-            assertEquals(1, n, "routing log lines for " + d + " in:\n" + log);
+            assertRouted(d, 1);
         }
+    }
+
+    private void assertRouted(String destination, int times) throws IOException {
+        String log = Files.readString(turnoutLog);
+        Matcher m = Pattern.compile("\\[TCP\\] 127\\.0\\.0\\.1:\\d+ --> " + Pattern.quote(destination) + " match ").matcher(log);
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        assertEquals(times, n, "routing log lines for " + destination + " in:\n" + log);
     }
 
     /**

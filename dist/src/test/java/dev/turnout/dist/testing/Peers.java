@@ -113,14 +113,16 @@ public final class Peers {
     static void httpKeepAlive(String name, int port) throws IOException {
         com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress(port), 64);
         server.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
+            byte[] received = exchange.getRequestBody().readAllBytes();
             StringBuilder headers = new StringBuilder();
             exchange.getRequestHeaders().forEach((k, v) -> headers.append(" [").append(k).append(": ")
                     .append(String.join(",", v)).append(']'));
             System.out.println("request " + exchange.getRequestMethod() + " " + exchange.getRequestURI() + headers);
             System.out.flush();
             byte[] body = (name + " answers " + exchange.getRequestURI() + " for host "
-                    + exchange.getRequestHeaders().getFirst("Host") + "\n").getBytes(StandardCharsets.ISO_8859_1);
+                    + exchange.getRequestHeaders().getFirst("Host")
+                    + (received.length > 0 ? " with body " + new String(received, StandardCharsets.ISO_8859_1) : "")
+                    + "\n").getBytes(StandardCharsets.ISO_8859_1);
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
