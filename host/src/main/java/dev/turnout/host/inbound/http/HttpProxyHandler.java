@@ -13,14 +13,17 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -33,12 +36,12 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -361,11 +364,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         ReferenceCountUtil.release(ex.request);
         ex.request = null;
-        HttpResponseStatus status = cause instanceof RejectedException ? HttpResponseStatus.FORBIDDEN
-                : cause instanceof io.netty.channel.ConnectTimeoutException ? HttpResponseStatus.GATEWAY_TIMEOUT
-                : HttpResponseStatus.BAD_GATEWAY;
-        String reason = cause instanceof UnknownHostException ? "cannot resolve " + ex.target.destination().hostOrAddress()
-                : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        HttpResponseStatus status = statusFor(cause);
+        String reason = reasonFor(cause, ex.target);
         // A client waiting for "100 Continue" will not send the body this answer would have to skip.
         ex.closeClient |= !ex.clientKeepAlive || ex.expectsContinue;
         ex.failed = true;
@@ -373,6 +373,18 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         ex.lastWrite = ctx.writeAndFlush(errorResponse(status, reason, ex.closeClient));
         drain();
         finishIfDone(ex);
+    }
+
+    /** 403 for a rule's REJECT, 504 for a connect timeout, 502 for any other failure to reach the server. */
+    private static HttpResponseStatus statusFor(Throwable cause) {
+        return cause instanceof RejectedException ? HttpResponseStatus.FORBIDDEN
+                : cause instanceof ConnectTimeoutException ? HttpResponseStatus.GATEWAY_TIMEOUT
+                : HttpResponseStatus.BAD_GATEWAY;
+    }
+
+    private static String reasonFor(Throwable cause, ProxyTarget target) {
+        return cause instanceof UnknownHostException ? "cannot resolve " + target.destination().hostOrAddress()
+                : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 
     /** A request this proxy cannot take: answer and close, as its framing may not be trusted. */
@@ -473,11 +485,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
             @Override
             public void failed(Throwable cause) {
-                HttpResponseStatus status = cause instanceof RejectedException ? HttpResponseStatus.FORBIDDEN
-                        : cause instanceof io.netty.channel.ConnectTimeoutException ? HttpResponseStatus.GATEWAY_TIMEOUT
-                        : HttpResponseStatus.BAD_GATEWAY;
-                String reason = cause instanceof UnknownHostException ? "cannot resolve " + target.destination().hostOrAddress()
-                        : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+                HttpResponseStatus status = statusFor(cause);
+                String reason = reasonFor(cause, target);
                 // The codec is gone: the answer is written as bytes.
                 String body = reason + "\n";
                 String text = "HTTP/1.1 " + status + "\r\nContent-Type: text/plain\r\nContent-Length: "
@@ -531,7 +540,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             Relay.resetAndClose(ctx.channel());
             return;
         }
-        fail(ex, new java.io.IOException("the server closed the connection without an answer"));
+        fail(ex, new IOException("the server closed the connection without an answer"));
     }
 
     /** One request and its response. */
@@ -552,7 +561,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         /** Answered by this proxy (403, 502, ...): the request's body is skipped. */
         boolean failed;
         boolean closeClient;
-        io.netty.channel.ChannelFuture lastWrite;
+        ChannelFuture lastWrite;
 
         Exchange(ProxyTarget target, boolean clientKeepAlive, boolean upgrading, boolean head, boolean expectsContinue) {
             this.target = target;
