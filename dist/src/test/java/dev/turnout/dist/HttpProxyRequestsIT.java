@@ -33,6 +33,7 @@ class HttpProxyRequestsIT {
     static final int MIXED = 7890;
     static final int ONE = 8081;
     static final int TWO = 8082;
+    static final int UPGRADE = 8083;
 
     Path dir;
     Netns ns;
@@ -53,6 +54,7 @@ class HttpProxyRequestsIT {
         twoLog = dir.resolve("two.log");
         ns.spawn(oneLog, Daemons.peer("http-keepalive", "one", Integer.toString(ONE)));
         ns.spawn(twoLog, Daemons.peer("http-keepalive", "two", Integer.toString(TWO)));
+        ns.spawn(dir.resolve("upgrade.log"), Daemons.peer("upgrade-echo", Integer.toString(UPGRADE)));
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n",
                 "mixed-port: " + MIXED,
@@ -66,6 +68,7 @@ class HttpProxyRequestsIT {
                 "--pid-file", dir.resolve("turnout.pid").toString());
         ns.awaitTcpPort(ONE, Duration.ofSeconds(20));
         ns.awaitTcpPort(TWO, Duration.ofSeconds(20));
+        ns.awaitTcpPort(UPGRADE, Duration.ofSeconds(20));
         ns.awaitTcpPort(MIXED, Duration.ofSeconds(30));
     }
 
@@ -138,6 +141,20 @@ class HttpProxyRequestsIT {
                 "one answers /body-3 for host one-body.test:" + ONE, "[200 connects=0]"), r.stdout().lines().toList(), r.stdout());
         assertRouted("one-body.test:" + ONE, 2);
         assertRouted("two-body.test:" + TWO, 1);
+    }
+
+    @Test
+    void anUpgradedConnectionCarriesTheNewProtocolBothWays() throws Exception {
+        Netns.Result r = ns.run(Duration.ofSeconds(30),
+                Daemons.peer("upgrade", Integer.toString(MIXED), "http://one.test:" + UPGRADE + "/socket"));
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.stdout().startsWith("HTTP/1.1 101 Switching Protocols\r\n"), r.stdout());
+        assertTrue(r.stdout().toLowerCase(Locale.ROOT).contains("upgrade: echo"), r.stdout());
+        assertTrue(r.stdout().endsWith("echo: ping\n"), r.stdout());
+        assertRouted("one.test:" + UPGRADE, 1);
+        String server = Files.readString(dir.resolve("upgrade.log"));
+        assertTrue(server.contains("GET /socket HTTP/1.1"), server);
+        assertTrue(server.toLowerCase(Locale.ROOT).contains("upgrade: echo"), server);
     }
 
     /** One routing log line for each destination, in the routing log's format. */

@@ -33,6 +33,8 @@ public final class Peers {
         switch (args[0]) {
             case "http" -> http(Integer.parseInt(args[1]));
             case "http-keepalive" -> httpKeepAlive(args[1], Integer.parseInt(args[2]));
+            case "upgrade-echo" -> upgradeEcho(Integer.parseInt(args[1]));
+            case "upgrade" -> upgrade(Integer.parseInt(args[1]), args[2]);
             case "pipeline" -> pipeline(Integer.parseInt(args[1]), java.util.Arrays.copyOfRange(args, 2, args.length));
             case "udp-echo" -> udpEcho(Integer.parseInt(args[1]), args.length > 2 ? args[2] : null);
             case "silent" -> silent(Integer.parseInt(args[1]));
@@ -130,6 +132,48 @@ public final class Peers {
         server.setExecutor(Executors.newFixedThreadPool(4));
         server.start();
         System.out.println("listening " + port);
+    }
+
+    /** Answers every request with 101 to a protocol "echo", then echoes bytes until the client closes. */
+    static void upgradeEcho(int port) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try (ServerSocket server = listen(port, 16)) {
+            while (true) {
+                Socket s = server.accept();
+                pool.execute(() -> {
+                    try (s) {
+                        s.setSoTimeout(10_000);
+                        String head = readHead(s.getInputStream());
+                        System.out.println("request " + head.replace("\r\n", " | "));
+                        System.out.flush();
+                        s.getOutputStream().write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\n"
+                                + "Connection: Upgrade\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                        s.getInputStream().transferTo(s.getOutputStream());
+                    } catch (IOException e) {
+                        // the client went away
+                    }
+                });
+            }
+        }
+    }
+
+    /**
+     * Asks the HTTP proxy on {@code proxyPort} to upgrade {@code url} to "echo", then sends "ping" on the upgraded
+     * connection; prints the 101's head and what came back.
+     */
+    static void upgrade(int proxyPort, String url) throws IOException {
+        String host = java.net.URI.create(url).getRawAuthority();
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET " + url + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: Upgrade\r\n"
+                    + "Upgrade: echo\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            String head = readHead(s.getInputStream());
+            System.out.print(head);
+            s.getOutputStream().write("ping".getBytes(StandardCharsets.ISO_8859_1));
+            System.out.println("echo: " + new String(s.getInputStream().readNBytes(4), StandardCharsets.ISO_8859_1));
+        } catch (SocketTimeoutException e) {
+            System.out.println("(timed out)");
+        }
     }
 
     /**
