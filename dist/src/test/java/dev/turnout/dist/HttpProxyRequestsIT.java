@@ -34,6 +34,7 @@ class HttpProxyRequestsIT {
     static final int ONE = 8081;
     static final int TWO = 8082;
     static final int UPGRADE = 8083;
+    static final int UNTIL_CLOSE = 8084;
 
     Path dir;
     Netns ns;
@@ -49,12 +50,13 @@ class HttpProxyRequestsIT {
         ns = Netns.create("thttp");
         ns.hosts(Map.of("one.test", "127.0.0.1", "two.test", "127.0.0.1", "ka.rejected.test", "127.0.0.1",
                 "pl.rejected.test", "127.0.0.1", "one-pl.test", "127.0.0.1", "two-pl.test", "127.0.0.1",
-                "one-body.test", "127.0.0.1", "two-body.test", "127.0.0.1"));
+                "one-body.test", "127.0.0.1", "two-body.test", "127.0.0.1", "one-close.test", "127.0.0.1"));
         oneLog = dir.resolve("one.log");
         twoLog = dir.resolve("two.log");
         ns.spawn(oneLog, Daemons.peer("http-keepalive", "one", Integer.toString(ONE)));
         ns.spawn(twoLog, Daemons.peer("http-keepalive", "two", Integer.toString(TWO)));
         ns.spawn(dir.resolve("upgrade.log"), Daemons.peer("upgrade-echo", Integer.toString(UPGRADE)));
+        ns.spawn(dir.resolve("until-close.log"), Daemons.peer("until-close", Integer.toString(UNTIL_CLOSE)));
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n",
                 "mixed-port: " + MIXED,
@@ -69,6 +71,7 @@ class HttpProxyRequestsIT {
         ns.awaitTcpPort(ONE, Duration.ofSeconds(20));
         ns.awaitTcpPort(TWO, Duration.ofSeconds(20));
         ns.awaitTcpPort(UPGRADE, Duration.ofSeconds(20));
+        ns.awaitTcpPort(UNTIL_CLOSE, Duration.ofSeconds(20));
         ns.awaitTcpPort(MIXED, Duration.ofSeconds(30));
     }
 
@@ -141,6 +144,20 @@ class HttpProxyRequestsIT {
                 "one answers /body-3 for host one-body.test:" + ONE, "[200 connects=0]"), r.stdout().lines().toList(), r.stdout());
         assertRouted("one-body.test:" + ONE, 2);
         assertRouted("two-body.test:" + TWO, 1);
+    }
+
+    @Test
+    void aResponseEndingAtTheServersCloseEndsTheClientsConnectionToo() throws Exception {
+        String proxy = "http://127.0.0.1:" + MIXED;
+        Netns.Result r = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20", "--proxy", proxy,
+                "-w", "[%{http_code} connects=%{num_connects}]\n", "http://one-close.test:" + UNTIL_CLOSE + "/close-1",
+                "http://one-close.test:" + ONE + "/close-2");
+        assertEquals(0, r.exitCode(), r.stderr());
+        // The first body is whole, and since only the close could tell the client so, the second request
+        // needed a connection of its own.
+        assertEquals(List.of("until close /close-1", "[200 connects=1]",
+                "one answers /close-2 for host one-close.test:" + ONE, "[200 connects=1]"), r.stdout().lines().toList(), r.stdout());
+        assertRoutedOnceEach("one-close.test:" + UNTIL_CLOSE, "one-close.test:" + ONE);
     }
 
     @Test

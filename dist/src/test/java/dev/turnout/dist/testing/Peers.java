@@ -33,6 +33,7 @@ public final class Peers {
         switch (args[0]) {
             case "http" -> http(Integer.parseInt(args[1]));
             case "http-keepalive" -> httpKeepAlive(args[1], Integer.parseInt(args[2]));
+            case "until-close" -> untilClose(Integer.parseInt(args[1]));
             case "upgrade-echo" -> upgradeEcho(Integer.parseInt(args[1]));
             case "upgrade" -> upgrade(Integer.parseInt(args[1]), args[2]);
             case "pipeline" -> pipeline(Integer.parseInt(args[1]), java.util.Arrays.copyOfRange(args, 2, args.length));
@@ -132,6 +133,22 @@ public final class Peers {
         server.setExecutor(Executors.newFixedThreadPool(4));
         server.start();
         System.out.println("listening " + port);
+    }
+
+    /** Answers every request with a body that has neither a length nor chunks: it ends where the server closes. */
+    static void untilClose(int port) throws IOException {
+        try (ServerSocket server = listen(port, 16)) {
+            while (true) {
+                try (Socket s = server.accept()) {
+                    s.setSoTimeout(10_000);
+                    String path = readHead(s.getInputStream()).split(" ")[1];
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close "
+                            + path + "\n").getBytes(StandardCharsets.ISO_8859_1));
+                } catch (IOException e) {
+                    // the client went away
+                }
+            }
+        }
     }
 
     /** Answers every request with 101 to a protocol "echo", then echoes bytes until the client closes. */
