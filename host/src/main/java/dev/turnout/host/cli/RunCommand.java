@@ -34,8 +34,30 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--pid-file", paramLabel = "FILE", description = "Where to write the pid, for `turnout reload`.")
     Path pidFile;
 
+    /** Held from before anything opens until the process ends; static so nothing can collect it. */
+    private static InstanceLock instance;
+
     @Override
     public Integer call() throws Exception {
+        // First of all: a second instance must not open a port, a TUN or a state file of the running one.
+        Path lockFile = Locations.instanceLock();
+        try {
+            instance = InstanceLock.acquire(lockFile, InstanceLock.Holder.self(config.file));
+        } catch (InstanceLock.HeldElsewhere e) {
+            System.err.println("turnout: " + e.getMessage() + " (lock " + lockFile + ")");
+            return 1;
+        } catch (IOException e) {
+            System.err.println("turnout: cannot take the instance lock " + lockFile + ": " + e.getMessage());
+            return 1;
+        }
+        int code = serve();
+        if (code != 0) {
+            instance.release();
+        }
+        return code;
+    }
+
+    private int serve() throws Exception {
         Config initial;
         try {
             initial = config.load();
