@@ -104,6 +104,7 @@ class SingleInstanceIT {
             assertEquals(1, refused.exitCode(), refused.stdout() + refused.stderr());
             assertTrue(refused.stderr().contains("turnout is already running in this network namespace: pid "
                     + running.pid() + ", config " + first + ", since "), refused.stderr());
+            assertTrue(refused.stderr().contains("(it runs the TUN and owns the namespace's routes)"), refused.stderr());
             assertFalse(refused.stdout().contains("listening"), "the second opened a port:\n" + refused.stdout());
 
             assertTrue(running.isAlive(), "the first instance died");
@@ -118,7 +119,7 @@ class SingleInstanceIT {
     }
 
     @Test
-    void anInstanceInAnotherNamespaceRuns() throws Exception {
+    void anInstanceInAnotherNamespaceRunsAndSoDoesOneWithoutTunOnOtherPortsBesideIt() throws Exception {
         Netns.assumeUsable("curl");
         assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: no /dev/net/tun");
         Netns one = null;
@@ -126,13 +127,30 @@ class SingleInstanceIT {
         try {
             one = Netns.create("tnsa");
             two = Netns.create("tnsb");
-            // Same ports and device name: each namespace has its own, and its own lock.
+            // Same ports and device name: each namespace has its own, and its own locks.
             Process a = run(one, config("a.yaml", 7890, "tns0", dir.resolve("a.state")), 7890, "tns0", "a.log");
             Process b = run(two, config("b.yaml", 7890, "tns0", dir.resolve("b.state")), 7890, "tns0", "b.log");
             two.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
             two.awaitTcpPort(8080, Duration.ofSeconds(20));
             assertServes(two, 7890, "/other");
-            assertTrue(a.isAlive() && b.isAlive(), MixedPortIT.read(dir.resolve("a.log")) + MixedPortIT.read(dir.resolve("b.log")));
+
+            // Beside a TUN-mode one, a plain proxy on another config and port is no conflict; on its port it is.
+            Path plain = dir.resolve("plain.yaml");
+            Files.writeString(plain, "mixed-port: 7895\nrules:\n  - MATCH,DIRECT\n");
+            Process c = two.spawn(dir.resolve("c.log"), turnout(), "run", "-c", plain.toString(), "--pid-file",
+                    dir.resolve("c.pid").toString());
+            two.awaitTcpPort(7895, Duration.ofSeconds(60));
+            assertServes(two, 7895, "/beside");
+            Path samePort = dir.resolve("same-port.yaml");
+            Files.writeString(samePort, "mixed-port: 7895\nrules:\n  - MATCH,DIRECT\n");
+            Netns.Result refused = two.run(Duration.ofSeconds(60), turnout(), "run", "-c", samePort.toString(),
+                    "--pid-file", dir.resolve("d.pid").toString());
+            assertEquals(1, refused.exitCode(), refused.stdout() + refused.stderr());
+            assertTrue(refused.stderr().contains("turnout is already running in this network namespace: pid " + c.pid()
+                    + ", config " + plain + ", since ") && refused.stderr().contains("(it listens on port 7895)"),
+                    refused.stderr());
+            assertTrue(a.isAlive() && b.isAlive() && c.isAlive(),
+                    MixedPortIT.read(dir.resolve("a.log")) + MixedPortIT.read(dir.resolve("b.log")));
         } finally {
             Netns.closeAll(one, two);
         }
@@ -197,7 +215,7 @@ class SingleInstanceIT {
             // While it runs, its routes are its own.
             Netns.Result refused = ns.run(Duration.ofSeconds(60), turnout(), "cleanup", "-c", config.toString());
             assertEquals(1, refused.exitCode(), refused.stdout() + refused.stderr());
-            assertTrue(refused.stderr().contains("a Turnout is running in this network namespace (pid " + running.pid()),
+            assertTrue(refused.stderr().contains("a TUN-mode Turnout is running in this network namespace (pid " + running.pid()),
                     refused.stderr());
             assertEquals(routesRunning, routes(ns));
             assertTrue(Files.exists(state));

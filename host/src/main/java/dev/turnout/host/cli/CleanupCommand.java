@@ -40,10 +40,10 @@ final class CleanupCommand implements Callable<Integer> {
             return 2;
         }
         try {
-            Path lockFile = Locations.instanceLock();
-            Optional<InstanceLock.Holder> running = InstanceLock.holder(lockFile);
+            Optional<InstanceLock.Holder> running = InstanceLock.holder(Locations.lockDir(), Locations.networkNamespace(),
+                    InstanceLock.Claim.TUN);
             if (running.isPresent()) {
-                System.err.println("turnout: not cleaning " + file + ": a Turnout is running in this network namespace ("
+                System.err.println("turnout: not cleaning " + file + ": a TUN-mode Turnout is running in this network namespace ("
                         + running.get() + ") and its routes are its own; stop it, and it removes them itself");
                 return 1;
             }

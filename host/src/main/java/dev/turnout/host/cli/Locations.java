@@ -28,25 +28,24 @@ final class Locations {
     }
 
     /**
-     * The instance lock of the network namespace this process runs in: {@code turnout-net-INODE.lock}, named
-     * by the inode of {@code /proc/self/ns/net} (the namespace's identity; each {@code ip netns} has its own),
-     * in {@code /run/turnout} for root, else {@code $XDG_RUNTIME_DIR/turnout}, else {@code ~/.turnout}. Where
-     * there are no namespaces (not Linux), one lock for the machine.
+     * Where the {@link InstanceLock} files live: {@code /run/turnout} for root, else
+     * {@code $XDG_RUNTIME_DIR/turnout}, else {@code ~/.turnout}.
      */
-    static Path instanceLock() {
-        Path dir;
+    static Path lockDir() {
         String runtime = System.getenv("XDG_RUNTIME_DIR");
         if ("root".equals(System.getProperty("user.name")) && Files.isDirectory(Path.of("/run"))) {
-            dir = Path.of("/run", "turnout");
+            return Path.of("/run", "turnout");
         } else if (runtime != null && Files.isDirectory(Path.of(runtime))) {
-            dir = Path.of(runtime, "turnout");
-        } else {
-            dir = Path.of(System.getProperty("user.home"), ".turnout");
+            return Path.of(runtime, "turnout");
         }
-        return dir.resolve("turnout-" + networkNamespace() + ".lock");
+        return Path.of(System.getProperty("user.home"), ".turnout");
     }
 
-    /** {@code net-4026531840} from the link {@code /proc/self/ns/net -> net:[4026531840]}, else {@code host}. */
+    /**
+     * The identity of the network namespace this process runs in, for the names of its lock files: the inode
+     * of {@code /proc/self/ns/net} ({@code net-4026531840} from the link {@code net:[4026531840]}; each
+     * {@code ip netns} has its own), or {@code host} where there are no namespaces (not Linux).
+     */
     static String networkNamespace() {
         try {
             String link = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();

@@ -159,6 +159,11 @@ public final class Turnout implements AutoCloseable {
         return t;
     }
 
+    /** Whether a run on {@code config} opens the TUN (and, with auto-route, owns the namespace's routes). */
+    public static boolean tunEnabled(Config config) throws ConfigException {
+        return TunSettings.from(config) != null;
+    }
+
     /** The route state file a TUN run on {@code config} keeps, for {@code turnout cleanup -c}. */
     public static Path routeStateFile(Config config) throws ConfigException {
         return TunSettings.routeStateFile(config);

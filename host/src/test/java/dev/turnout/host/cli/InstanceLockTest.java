@@ -18,14 +18,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 class InstanceLockTest {
 
+    static final String NS = "net-1";
+
     @TempDir
     Path dir;
 
-    /** Another JVM that takes the lock in {@code file} for {@code config} and holds it. */
-    private static Process holder(Path file, Path config) throws IOException {
+    /** Another JVM that holds, in namespace {@link #NS}, the claims of {@code config} and {@code port}. */
+    private Process holder(Path config, int port) throws IOException {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), LockHolderMain.class.getName(), file.toString(), config.toString())
-                .redirectErrorStream(true).start();
+                System.getProperty("java.class.path"), LockHolderMain.class.getName(), dir.toString(), NS,
+                config.toString(), Integer.toString(port)).redirectErrorStream(true).start();
         String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
         if (!"LOCKED".equals(line)) {
             p.destroyForcibly();
@@ -34,19 +36,50 @@ class InstanceLockTest {
         return p;
     }
 
+    private InstanceLock acquire(String namespace, Path config, int port) throws Exception {
+        InstanceLock.Holder self = InstanceLock.Holder.self(config);
+        return InstanceLock.acquire(dir, namespace, List.of(InstanceLock.Claim.port(port),
+                InstanceLock.Claim.config(self.config())), self);
+    }
+
     @Test
-    void aSecondInstanceIsRefusedAtOnceNamingTheRunningOne() throws Exception {
-        Path file = dir.resolve("run/turnout-net-1.lock");
+    void aSecondInstanceOnTheSamePortIsRefusedAtOnceNamingTheRunningOne() throws Exception {
         Path config = dir.resolve("first.yaml");
-        Process first = holder(file, config);
+        Process first = holder(config, 7890);
         try {
             InstanceLock.HeldElsewhere e = assertThrows(InstanceLock.HeldElsewhere.class,
-                    () -> InstanceLock.acquire(file, InstanceLock.Holder.self(dir.resolve("second.yaml"))));
+                    () -> acquire(NS, dir.resolve("second.yaml"), 7890));
             assertEquals(first.pid(), e.holder().pid());
             assertEquals(config.toString(), e.holder().config());
             assertTrue(e.getMessage().startsWith("turnout is already running in this network namespace: pid "
                     + first.pid() + ", config " + config + ", since "), e.getMessage());
-            assertEquals(Optional.of(e.holder()), InstanceLock.holder(file));
+            assertTrue(e.getMessage().endsWith(" (it listens on port 7890)"), e.getMessage());
+            assertEquals(List.of(e.holder()), InstanceLock.running(dir, NS));
+        } finally {
+            first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void theSameConfigTwiceIsRefusedEvenOnAnotherPort() throws Exception {
+        Path config = dir.resolve("same.yaml");
+        Process first = holder(config, 7890);
+        try {
+            InstanceLock.HeldElsewhere e = assertThrows(InstanceLock.HeldElsewhere.class, () -> acquire(NS, config, 7891));
+            assertTrue(e.getMessage().endsWith(" (on the same config)"), e.getMessage());
+            // What it had taken before the refusal is let go again: port 7891 is free for a third instance.
+            assertEquals(Optional.empty(), InstanceLock.holder(dir, NS, InstanceLock.Claim.port(7891)));
+        } finally {
+            first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void otherPortsAndConfigsOrAnotherNamespaceAreFree() throws Exception {
+        Process first = holder(dir.resolve("first.yaml"), 7890);
+        try {
+            acquire(NS, dir.resolve("second.yaml"), 7891).release();
+            acquire("net-2", dir.resolve("first.yaml"), 7890).release();
         } finally {
             first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
@@ -54,23 +87,24 @@ class InstanceLockTest {
 
     @Test
     void theLockDiesWithItsHolderEvenByKillNine() throws Exception {
-        Path file = dir.resolve("turnout-net-2.lock");
-        Process first = holder(file, dir.resolve("first.yaml"));
-        first.destroyForcibly(); // SIGKILL: no shutdown hook, the file stays with the dead pid in it
+        Process first = holder(dir.resolve("first.yaml"), 7890);
+        first.destroyForcibly(); // SIGKILL: no shutdown hook, the files stay with the dead pid in them
         assertTrue(first.waitFor(10, TimeUnit.SECONDS));
-        assertTrue(Files.readString(file).contains("pid=" + first.pid()), "the stale content stays");
-        assertEquals(Optional.empty(), InstanceLock.holder(file), "a file left by a dead holder names nobody");
-        InstanceLock second = InstanceLock.acquire(file, InstanceLock.Holder.self(dir.resolve("second.yaml")));
+        Path portLock = InstanceLock.file(dir, NS, InstanceLock.Claim.port(7890));
+        assertTrue(Files.readString(portLock).contains("pid=" + first.pid()), "the stale content stays");
+        assertEquals(List.of(), InstanceLock.running(dir, NS), "files left by a dead holder name nobody");
+        InstanceLock second = acquire(NS, dir.resolve("first.yaml"), 7890);
         try {
-            assertTrue(Files.readString(file).contains("pid=" + ProcessHandle.current().pid()), Files.readString(file));
+            assertTrue(Files.readString(portLock).contains("pid=" + ProcessHandle.current().pid()), Files.readString(portLock));
         } finally {
             second.release();
         }
     }
 
     @Test
-    void noFileMeansNoHolder() throws Exception {
-        assertEquals(Optional.empty(), InstanceLock.holder(dir.resolve("absent.lock")));
+    void noFilesMeanNoHolder() throws Exception {
+        assertEquals(Optional.empty(), InstanceLock.holder(dir, NS, InstanceLock.Claim.TUN));
+        assertEquals(List.of(), InstanceLock.running(dir.resolve("absent"), NS));
     }
 
     @Test
