@@ -42,20 +42,20 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        InstanceLock.Holder self = InstanceLock.Holder.self(config.file);
         Config initial;
         List<InstanceLock.Claim> claims;
         try {
             // Reading the config touches nothing; it says what this instance will claim.
             initial = config.load();
-            claims = claims(initial);
+            claims = claims(initial, self);
         } catch (ConfigException e) {
             System.err.println("turnout: " + e.getMessage());
             return 2;
         }
         // Before anything opens: a second instance must not touch the ports, TUN or state file of the running one.
         try {
-            instance = InstanceLock.acquire(Locations.lockDir(), Locations.networkNamespace(), claims,
-                    InstanceLock.Holder.self(config.file));
+            instance = InstanceLock.acquire(Locations.lockDir(), Locations.networkNamespace(), claims, self);
         } catch (InstanceLock.HeldElsewhere e) {
             System.err.println("turnout: " + e.getMessage());
             return 1;
@@ -74,14 +74,14 @@ final class RunCommand implements Callable<Integer> {
      * What only one Turnout in a network namespace may have: its config, the TUN when enabled (the routes are
      * the namespace's), and its ports. Two instances on other configs and ports may share a namespace.
      */
-    private static List<InstanceLock.Claim> claims(Config config) throws ConfigException {
+    private static List<InstanceLock.Claim> claims(Config config, InstanceLock.Holder self) throws ConfigException {
         List<InstanceLock.Claim> claims = new ArrayList<>();
         if (Turnout.tunEnabled(config)) {
             claims.add(InstanceLock.Claim.TUN);
         }
         new TreeSet<>(List.of(config.mixedPort(), config.socksPort(), config.httpPort())).stream()
                 .filter(p -> p > 0).forEach(p -> claims.add(InstanceLock.Claim.port(p)));
-        claims.add(InstanceLock.Claim.config(InstanceLock.Holder.self(config.file()).config()));
+        claims.add(InstanceLock.Claim.config(self.config()));
         return claims;
     }
 
