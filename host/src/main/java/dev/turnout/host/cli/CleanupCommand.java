@@ -1,32 +1,62 @@
 package dev.turnout.host.cli;
 
+import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.platform.RouteCleanup;
+import dev.turnout.host.platform.RouteRemoval;
+import dev.turnout.host.runtime.Turnout;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code turnout cleanup}: after a crash (or {@code kill -9}), removes exactly the routes the TUN mode had
- * installed, from the state file it kept. Harmless when there is nothing to clean.
+ * installed, from the state file it kept: the one {@code --state-file} names, else the config's
+ * {@code tun.state-file}, else the default. Harmless when there is nothing to clean; refuses while a Turnout
+ * runs in this network namespace, since the routes are then that instance's own.
  */
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
         description = "Remove the routes a crashed TUN-mode Turnout left behind (from its state file).")
 final class CleanupCommand implements Callable<Integer> {
 
-    @Option(names = "--state-file", paramLabel = "FILE", description = "Route state file (default: ${DEFAULT-VALUE}).")
-    Path stateFile = RouteCleanup.defaultStateFile();
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--state-file", paramLabel = "FILE",
+            description = "Route state file (default: the config's tun.state-file, else /run/turnout/routes.state as root).")
+    Path stateFile;
 
     @Override
     public Integer call() {
+        Path file;
         try {
-            int removed = RouteCleanup.cleanup(stateFile);
-            if (removed < 0) {
-                System.out.println("nothing to clean: no state file at " + stateFile);
-            } else {
-                System.out.println("removed " + removed + " route(s) recorded in " + stateFile);
+            file = stateFile != null ? stateFile
+                    : config.file != null ? Turnout.routeStateFile(config.load()) : RouteCleanup.defaultStateFile();
+        } catch (ConfigException e) {
+            System.err.println("turnout: " + e.getMessage());
+            return 2;
+        }
+        try {
+            Optional<InstanceLock.Holder> running = InstanceLock.holder(Locations.lockDir(), Locations.networkNamespace(),
+                    InstanceLock.Claim.TUN);
+            if (running.isPresent()) {
+                System.err.println("turnout: not cleaning " + file + ": a TUN-mode Turnout is running in this network namespace ("
+                        + running.get() + ") and its routes are its own; stop it, and it removes them itself");
+                return 1;
             }
+            Optional<RouteRemoval> done = RouteCleanup.cleanup(file);
+            if (done.isEmpty()) {
+                System.out.println("nothing to clean: no state file at " + file);
+                return 0;
+            }
+            RouteRemoval r = done.get();
+            r.removed().forEach(route -> System.out.println("removed " + route));
+            r.alreadyGone().forEach(route -> System.out.println("already gone " + route));
+            System.out.println("removed " + r.removed().size() + " route(s), " + r.alreadyGone().size()
+                    + " already gone, recorded in " + file);
             return 0;
         } catch (IOException e) {
             System.err.println("turnout: cleanup failed: " + e.getMessage());

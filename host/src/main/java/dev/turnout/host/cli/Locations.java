@@ -3,7 +3,7 @@ package dev.turnout.host.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Where Turnout finds its plugins and keeps its pid file, unless told otherwise. */
+/** Where Turnout finds its plugins and keeps its pid file and instance lock, unless told otherwise. */
 final class Locations {
 
     private Locations() {
@@ -25,5 +25,34 @@ final class Locations {
             return Path.of(runtime, "turnout.pid");
         }
         return Path.of(System.getProperty("java.io.tmpdir"), "turnout-" + System.getProperty("user.name") + ".pid");
+    }
+
+    /**
+     * Where the {@link InstanceLock} files live: {@code /run/turnout} for root, else
+     * {@code $XDG_RUNTIME_DIR/turnout}, else {@code ~/.turnout}.
+     */
+    static Path lockDir() {
+        String runtime = System.getenv("XDG_RUNTIME_DIR");
+        if ("root".equals(System.getProperty("user.name")) && Files.isDirectory(Path.of("/run"))) {
+            return Path.of("/run", "turnout");
+        } else if (runtime != null && Files.isDirectory(Path.of(runtime))) {
+            return Path.of(runtime, "turnout");
+        }
+        return Path.of(System.getProperty("user.home"), ".turnout");
+    }
+
+    /**
+     * The identity of the network namespace this process runs in, for the names of its lock files: the inode
+     * of {@code /proc/self/ns/net} ({@code net-4026531840} from the link {@code net:[4026531840]}; each
+     * {@code ip netns} has its own), or {@code host} where there are no namespaces (not Linux).
+     */
+    static String networkNamespace() {
+        try {
+            String link = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+            String inode = link.replaceAll("\\D", "");
+            return inode.isEmpty() ? "host" : "net-" + inode;
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return "host";
+        }
     }
 }

@@ -10,6 +10,9 @@ import dev.turnout.host.runtime.Turnout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -34,15 +37,55 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--pid-file", paramLabel = "FILE", description = "Where to write the pid, for `turnout reload`.")
     Path pidFile;
 
+    /** Held from before anything opens until the process ends; static so nothing can collect it. */
+    private static InstanceLock instance;
+
     @Override
     public Integer call() throws Exception {
+        InstanceLock.Holder self = InstanceLock.Holder.self(config.file);
         Config initial;
+        List<InstanceLock.Claim> claims;
         try {
+            // Reading the config touches nothing; it says what this instance will claim.
             initial = config.load();
+            claims = claims(initial, self);
         } catch (ConfigException e) {
             System.err.println("turnout: " + e.getMessage());
             return 2;
         }
+        // Before anything opens: a second instance must not touch the ports, TUN or state file of the running one.
+        try {
+            instance = InstanceLock.acquire(Locations.lockDir(), Locations.networkNamespace(), claims, self);
+        } catch (InstanceLock.HeldElsewhere e) {
+            System.err.println("turnout: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            System.err.println("turnout: cannot take the instance lock in " + Locations.lockDir() + ": " + e.getMessage());
+            return 1;
+        }
+        int code = serve(initial);
+        if (code != 0) {
+            instance.release();
+        }
+        return code;
+    }
+
+    /**
+     * What only one Turnout in a network namespace may have: its config, the TUN when enabled (the routes are
+     * the namespace's), and its ports. Two instances on other configs and ports may share a namespace.
+     */
+    private static List<InstanceLock.Claim> claims(Config config, InstanceLock.Holder self) throws ConfigException {
+        List<InstanceLock.Claim> claims = new ArrayList<>();
+        if (Turnout.tunEnabled(config)) {
+            claims.add(InstanceLock.Claim.TUN);
+        }
+        new TreeSet<>(List.of(config.mixedPort(), config.socksPort(), config.httpPort())).stream()
+                .filter(p -> p > 0).forEach(p -> claims.add(InstanceLock.Claim.port(p)));
+        claims.add(InstanceLock.Claim.config(self.config()));
+        return claims;
+    }
+
+    private int serve(Config initial) throws Exception {
         Logging.apply(initial.logLevel());
         initial.warnings().forEach(w -> log.warn("{}", w));
         PluginHost host = PluginHost.load(plugins.folder());

@@ -73,10 +73,10 @@ public interface Platform {
 
     /**
      * Removes the routes {@code state} records; routes that are already gone (their device vanished) are
-     * not an error. Called by {@link RouteCleanup} with a state loaded from a file, so it must not depend on
-     * anything but {@code state}.
+     * not an error, and are reported apart from those this call removed. Called by {@link RouteCleanup} with
+     * a state loaded from a file, so it must not depend on anything but {@code state}.
      */
-    void removeRoutes(RouteState state) throws IOException;
+    RouteRemoval removeRoutes(RouteState state) throws IOException;
 
     /**
      * The interface that carries the default route now (IPv4 first, then IPv6), ignoring the named

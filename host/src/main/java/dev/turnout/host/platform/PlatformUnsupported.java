@@ -55,7 +55,7 @@ public final class PlatformUnsupported implements Platform {
     }
 
     @Override
-    public void removeRoutes(RouteState state) throws IOException {
+    public RouteRemoval removeRoutes(RouteState state) throws IOException {
         throw new IOException("cannot remove routes recorded on " + state.platform() + " from " + os);
     }
 

@@ -3,6 +3,7 @@ package dev.turnout.host.platform;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Undoes what a TUN inbound installed, from its state file: the entry point of {@code turnout cleanup}
@@ -16,23 +17,23 @@ public final class RouteCleanup {
     /**
      * Removes the routes recorded in {@code stateFile} and then the file.
      *
-     * @return the number of recorded routes handled (already-gone routes count), or -1 when there was no
-     *     state file (nothing to do)
+     * @return which recorded routes this call removed and which were already gone, or empty when there was
+     *     no state file (nothing to do)
      * @throws IOException when the file is unreadable, was written by another platform, or a route could not
      *     be removed (the file is then kept so a later run can retry)
      */
-    public static int cleanup(Path stateFile) throws IOException {
+    public static Optional<RouteRemoval> cleanup(Path stateFile) throws IOException {
         if (!Files.exists(stateFile)) {
-            return -1;
+            return Optional.empty();
         }
         RouteState state = RouteState.load(stateFile);
         Platform platform = Platform.current();
         if (!platform.name().equals(state.platform())) {
             throw new IOException(stateFile + " was written on " + state.platform() + ", this is " + platform.name());
         }
-        platform.removeRoutes(state);
+        RouteRemoval removal = platform.removeRoutes(state);
         Files.deleteIfExists(stateFile);
-        return state.routes().size();
+        return Optional.of(removal);
     }
 
     /**

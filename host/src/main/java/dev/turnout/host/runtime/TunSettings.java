@@ -29,6 +29,15 @@ final class TunSettings {
         }
     }
 
+    /**
+     * Where a TUN run on {@code config} records its routes: the {@code tun.state-file} it names (whether or
+     * not the TUN is enabled now: it may have been when the routes were made), else the default.
+     */
+    static java.nio.file.Path routeStateFile(Config config) throws ConfigException {
+        java.nio.file.Path named = stateFile(config.tun());
+        return named != null ? named : dev.turnout.host.platform.RouteCleanup.defaultStateFile();
+    }
+
     /** IPv4 is always on, as in mihomo: 198.18.0.1/30 unless the config says otherwise. */
     private static IpPrefix inet4(Section t) throws ConfigException {
         IpPrefix p = prefix(t, "inet4-address");

@@ -33,6 +33,7 @@ import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -156,6 +157,16 @@ public final class Turnout implements AutoCloseable {
             throw new IllegalStateException("cannot start the TUN: " + e.getMessage(), e);
         }
         return t;
+    }
+
+    /** Whether a run on {@code config} opens the TUN (and, with auto-route, owns the namespace's routes). */
+    public static boolean tunEnabled(Config config) throws ConfigException {
+        return TunSettings.from(config) != null;
+    }
+
+    /** The route state file a TUN run on {@code config} keeps, for {@code turnout cleanup -c}. */
+    public static Path routeStateFile(Config config) throws ConfigException {
+        return TunSettings.routeStateFile(config);
     }
 
     private void openInbounds() throws InterruptedException, ConfigException, IOException {

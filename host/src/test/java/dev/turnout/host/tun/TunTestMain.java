@@ -3,11 +3,13 @@ package dev.turnout.host.tun;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteCleanup;
+import dev.turnout.host.platform.RouteRemoval;
 import io.netty.channel.IoEventLoopGroup;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Runs a TUN inbound with {@link DirectTestTunnel} in whatever network namespace it is started in (tests start
@@ -23,8 +25,8 @@ public final class TunTestMain {
 
     public static void main(String[] args) throws Exception {
         if (args[0].equals("cleanup")) {
-            int n = RouteCleanup.cleanup(Path.of(args[1]));
-            System.out.println("CLEANED " + n);
+            RouteRemoval r = RouteCleanup.cleanup(Path.of(args[1])).orElse(new RouteRemoval(List.of(), List.of()));
+            System.out.println("CLEANED removed=" + r.removed().size() + " gone=" + r.alreadyGone().size());
             return;
         }
         Platform platform = Platform.current();

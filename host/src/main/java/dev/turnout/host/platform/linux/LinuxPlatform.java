@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteCleanup;
+import dev.turnout.host.platform.RouteRemoval;
 import dev.turnout.host.platform.RouteState;
 import dev.turnout.host.platform.SystemCommand;
 import dev.turnout.host.platform.TunDevice;
@@ -119,14 +120,19 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public void removeRoutes(RouteState state) throws IOException {
+    public RouteRemoval removeRoutes(RouteState state) throws IOException {
         IOException failure = null;
+        List<String> removed = new ArrayList<>();
+        List<String> gone = new ArrayList<>();
         List<String> routes = new ArrayList<>(state.routes());
         java.util.Collections.reverse(routes);
         for (String route : routes) {
             SystemCommand.Result r = IpCommand.run(routeArgs("del", route));
-            // "No such process"/"Cannot find device": the device vanished with Turnout, taking the route.
-            if (!r.ok() && !(r.output().contains("No such process") || r.output().contains("Cannot find device"))) {
+            if (r.ok()) {
+                removed.add(route);
+            } else if (alreadyGone(r.output())) {
+                gone.add(route);
+            } else {
                 IOException e = new IOException("ip route del " + route + " failed: " + r.output());
                 if (failure == null) {
                     failure = e;
@@ -138,6 +144,15 @@ public final class LinuxPlatform implements Platform {
         if (failure != null) {
             throw failure;
         }
+        return new RouteRemoval(removed, gone);
+    }
+
+    /**
+     * Whether {@code ip route del}'s complaint means the route is not there any more: "No such process" (the
+     * route is gone) or "Cannot find device" (the device vanished with Turnout, taking its routes).
+     */
+    static boolean alreadyGone(String output) {
+        return output.contains("No such process") || output.contains("Cannot find device");
     }
 
     /** {@code -4 0.0.0.0/1 dev tun0} to {@code ip -4 route <verb> 0.0.0.0/1 dev tun0}. */

@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteCleanup;
+import dev.turnout.host.platform.RouteRemoval;
 import dev.turnout.host.platform.RouteState;
 import dev.turnout.host.platform.SystemCommand;
 import dev.turnout.host.platform.TunDevice;
@@ -115,15 +116,21 @@ public final class MacPlatform implements Platform {
     }
 
     @Override
-    public void removeRoutes(RouteState state) throws IOException {
+    public RouteRemoval removeRoutes(RouteState state) throws IOException {
         IOException failure = null;
+        List<String> removed = new ArrayList<>();
+        List<String> gone = new ArrayList<>();
         List<String> records = new ArrayList<>(state.routes());
         Collections.reverse(records);
         for (String record : records) {
             IOException e = null;
             try {
                 SystemCommand.Result r = run(MacRouteCommands.delete(record));
-                if (!r.ok() && !alreadyGone(r.output(), state.device())) {
+                if (r.ok()) {
+                    removed.add(record);
+                } else if (alreadyGone(r.output(), state.device())) {
+                    gone.add(record);
+                } else {
                     e = new IOException("route -n delete " + record + " failed: " + r.output());
                 }
             } catch (IllegalArgumentException bad) {
@@ -140,6 +147,7 @@ public final class MacPlatform implements Platform {
         if (failure != null) {
             throw failure;
         }
+        return new RouteRemoval(removed, gone);
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.turnout.host.platform.linux;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnout.host.platform.Platform;
@@ -46,5 +48,12 @@ class LinuxPlatformTest {
         } finally {
             ch.unsafe().closeForcibly();
         }
+    }
+
+    @Test
+    void tellsARouteThatIsGoneFromARouteDelThatFailed() {
+        assertTrue(LinuxPlatform.alreadyGone("RTNETLINK answers: No such process"));
+        assertTrue(LinuxPlatform.alreadyGone("Cannot find device \"turnout0\""));
+        assertFalse(LinuxPlatform.alreadyGone("RTNETLINK answers: Operation not permitted"));
     }
 }
