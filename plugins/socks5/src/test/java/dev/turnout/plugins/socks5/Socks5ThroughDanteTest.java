@@ -82,12 +82,16 @@ class Socks5ThroughDanteTest {
 
     @Test
     void sendsTheNameForTheServerToResolve() throws Exception {
+        // localhost resolves here too: the plugin must still leave resolving to the server, and send the name.
+        assertTrue(InetAddress.getByName("localhost").isLoopbackAddress(), "this check needs a name the client can resolve");
         try (LocalTcpServer echo = LocalTcpServer.echo()) {
             Destination byName = Destination.ofHost("localhost", echo.port());
             Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(byName), loop.get()).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             assertEquals("by name", ChannelProbe.exchange(opened.getNow(), "by name"));
             opened.getNow().close().sync();
+            assertTrue(dante.logShows("ATYP: 3 address: localhost." + echo.port(), 3000),
+                    "dante's log shows the request by name:\n" + dante.log());
         }
     }
 
