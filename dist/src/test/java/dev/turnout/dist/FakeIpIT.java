@@ -3,8 +3,8 @@ package dev.turnout.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.turnout.api.testing.Required;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
@@ -50,7 +50,7 @@ class FakeIpIT {
     @BeforeAll
     void start() throws Exception {
         Netns.assumeUsable("danted", "tinyproxy", "curl", "dnsmasq", "dig");
-        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: no /dev/net/tun");
+        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
         dist = Path.of(System.getProperty("turnout.dist"));
         dir = ScratchDir.create("tfake");
         client = Netns.create("tfakec");
@@ -207,7 +207,7 @@ class FakeIpIT {
     @Test
     @Order(5)
     void aRealBrowserReachesANamedSiteThroughTheRules() throws Exception {
-        assumeTrue(Daemons.missing("chromium") == null, "skipped: chromium is not installed");
+        Required.nothingMissing(Daemons.missing("chromium"));
         Path profile = Files.createDirectories(dir.resolve("chromium-profile"));
         Netns.Result r = client.run(Duration.ofSeconds(90), "chromium", "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",

@@ -3,8 +3,8 @@ package dev.turnout.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.turnout.api.testing.Required;
 import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
@@ -42,8 +42,8 @@ class ReloadIT {
     @Test
     void aStreamSurvivesAHundredReloadsAndNewFlowsFollowTheNewestRules() throws Exception {
         String why = Netns.unavailableReason();
-        assumeTrue(why == null, () -> "skipped: " + why);
-        assumeTrue(Daemons.missing("curl") == null, "skipped: curl missing");
+        Required.nothingMissing(why);
+        Required.nothingMissing(Daemons.missing("curl"));
         Path config = dir.resolve("config.yaml");
         Path pid = dir.resolve("turnout.pid");
         Path log = dir.resolve("turnout.log");

@@ -3,8 +3,8 @@ package dev.turnout.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.turnout.api.testing.Required;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
@@ -62,7 +62,7 @@ class TunIT {
     @BeforeAll
     void start() throws Exception {
         Netns.assumeUsable("danted", "tinyproxy", "curl");
-        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: no /dev/net/tun");
+        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
         dist = Path.of(System.getProperty("turnout.dist"));
         dir = ScratchDir.create("ttun");
         client = Netns.create("ttunc");

@@ -3,8 +3,8 @@ package dev.turnout.host.tun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.turnout.api.testing.Required;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -27,9 +27,9 @@ class TunNamespaceTest {
 
     @BeforeAll
     static void needsRoot() {
-        assumeTrue("root".equals(System.getProperty("user.name")), "TUN namespace tests need root; skipped");
-        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "no /dev/net/tun; skipped");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")) || Files.isExecutable(Path.of("/bin/curl")), "no curl; skipped");
+        Required.that("root".equals(System.getProperty("user.name")), () -> "TUN namespace tests need root");
+        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
+        Required.that(Files.isExecutable(Path.of("/usr/bin/curl")) || Files.isExecutable(Path.of("/bin/curl")), () -> "curl is not installed");
     }
 
     private static long stat(String line, String name) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
@@ -18,6 +17,7 @@ import dev.turnout.api.testing.DaemonProcess;
 import dev.turnout.api.testing.LocalTcpServer;
 import dev.turnout.api.testing.OneEventLoop;
 import dev.turnout.api.testing.PlainDialer;
+import dev.turnout.api.testing.Required;
 import dev.turnout.api.testing.TestContext;
 import dev.turnout.api.testing.TestOptions;
 import io.netty.buffer.Unpooled;
@@ -48,7 +48,7 @@ class Socks5ThroughDanteTest {
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
-        assumeTrue(Danted.installed(), "danted not installed (apt-get install dante-server); skipping SOCKS5 tests against it");
+        Required.that(Danted.installed(), () -> "danted is not installed (apt-get install dante-server)");
         blockedPort = LocalTcpServer.closedPort();
         dante = Danted.start(dir, "none", blockedPort);
     }
@@ -186,7 +186,7 @@ class Socks5ThroughDanteTest {
 
     @Test
     void authenticatesWithUsernameAndPassword(@TempDir Path dir) throws Exception {
-        assumeTrue(SystemUser.canCreate(), "not root: cannot create the system user dante's username method checks");
+        Required.that(SystemUser.canCreate(), () -> "not root: cannot create the system user dante's username method checks");
         try (SystemUser user = SystemUser.create();
              DaemonProcess authDante = Danted.start(dir, "username", LocalTcpServer.closedPort());
              LocalTcpServer echo = LocalTcpServer.echo()) {
