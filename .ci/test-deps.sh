@@ -2,27 +2,40 @@
 # Installs, when missing, the real servers and tools Turnout's tests start: dante-server (SOCKS5), tinyproxy
 # (HTTP CONNECT), dnsmasq (upstream DNS), iperf3, curl, dig, iproute2; chromium and playwright-core for the
 # browser test. Run by `mvn verify` before any test; does nothing when everything is there.
+#
+# A developer without root (or without a tool) gets a warning, and the tests that need it skip. Under CI
+# (CI=true) that would leave the build green with the end-to-end tests unrun, so there a tool that is still
+# missing after the install, or not being root, fails here, naming what is missing; the tests fail the same
+# way (dev.turnout.api.testing.Required).
 set -u
-need=()
-have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
-have danted    || need+=(dante-server)
-have tinyproxy || need+=(tinyproxy)
-have dnsmasq   || need+=(dnsmasq-base)
-have iperf3    || need+=(iperf3)
-have curl      || need+=(curl)
-have dig       || need+=(dnsutils)
-have ip        || need+=(iproute2)
-have chromium  || need+=(chromium)
-have node      || need+=(nodejs npm)
+ci=false
+[ "${CI:-}" = "true" ] && ci=true
+# An executable file on the PATH or in /usr/sbin (where dante and dnsmasq are, off a normal user's PATH).
+have() {
+  local p
+  p=$(command -v "$1" 2>/dev/null) && [ -f "$p" ] && [ -x "$p" ] && return 0
+  [ -f "/usr/sbin/$1" ] && [ -x "/usr/sbin/$1" ]
+}
+# tool:package, for every tool a test runs.
+tools=(danted:dante-server tinyproxy:tinyproxy dnsmasq:dnsmasq-base iperf3:iperf3 curl:curl dig:dnsutils
+       ip:iproute2 chromium:chromium node:nodejs npm:npm)
+missing() {
+  local out=() t
+  for t in "${tools[@]}"; do have "${t%%:*}" || out+=("$t"); done
+  echo "${out[@]}"
+}
+packages() { local t out=(); for t in "$@"; do out+=("${t#*:}"); done; echo "${out[*]}"; }
+need=($(missing))
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "test-deps: not root, cannot install ${need[*]}; tests that need them will skip" >&2
+    echo "test-deps: not root, cannot install $(packages "${need[@]}"); tests that need them will skip" >&2
   else
-    echo "test-deps: installing ${need[*]}" >&2
+    echo "test-deps: installing $(packages "${need[@]}")" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null 2>&1 || true
-    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 \
-      || echo "test-deps: apt-get install ${need[*]} failed; dependent tests will skip" >&2
+    apt-get update -qq >/dev/null 2>&1 || echo "test-deps: apt-get update failed" >&2
+    # shellcheck disable=SC2046
+    apt-get install -y -qq --no-install-recommends $(packages "${need[@]}") >/dev/null 2>&1 \
+      || echo "test-deps: apt-get install $(packages "${need[@]}") failed" >&2
   fi
 fi
 # The installed daemons must not run on their own: tests start their own instances with their own configs.
@@ -31,8 +44,22 @@ for svc in danted tinyproxy dnsmasq; do
 done
 # playwright-core for the browser test, in a cache folder of its own (never the repository).
 pw_dir="${TURNOUT_PW_DIR:-$HOME/.cache/turnout-playwright}"
-if have node && [ ! -d "$pw_dir/node_modules/playwright-core" ]; then
+if have npm && [ ! -d "$pw_dir/node_modules/playwright-core" ]; then
   mkdir -p "$pw_dir" && (cd "$pw_dir" && npm install --silent --no-audit --no-fund playwright-core@1 >/dev/null 2>&1) \
-    || echo "test-deps: npm install playwright-core failed; the browser test will skip" >&2
+    || echo "test-deps: npm install playwright-core failed" >&2
+fi
+# What is still missing now is what the tests will skip for (or, under CI, fail for).
+problems=()
+for t in $(missing); do problems+=("${t%%:*} (package ${t#*:})"); done
+[ -d "$pw_dir/node_modules/playwright-core" ] || problems+=("playwright-core (npm, in $pw_dir)")
+[ "$(id -u)" -eq 0 ] || problems+=("root (the end-to-end tests need network namespaces and TUN)")
+[ -e /dev/net/tun ] || problems+=("/dev/net/tun (TUN support)")
+if [ ${#problems[@]} -gt 0 ]; then
+  for p in "${problems[@]}"; do echo "test-deps: missing: $p" >&2; done
+  if $ci; then
+    echo "test-deps: CI=true: failing, because the tests that need these would not run" >&2
+    exit 1
+  fi
+  echo "test-deps: the tests that need these will skip" >&2
 fi
 exit 0

@@ -3,8 +3,8 @@ package dev.turnout.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.turnout.api.testing.Required;
 import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.controller.BrowserScript;
 import dev.turnout.dist.controller.Launched;
@@ -39,8 +39,8 @@ class BrowserIT {
     void switchesAGroupSeesALiveConnectionAndClosesIt() throws Exception {
         Netns.assumeUsable("danted", "curl", "chromium", "node");
         Path pw = BrowserScript.playwrightHome().resolve("node_modules");
-        assumeTrue(Files.isDirectory(pw.resolve("playwright-core")),
-                () -> "skipped: playwright-core is not installed in " + pw + " (.ci/test-deps.sh installs it)");
+        Required.that(Files.isDirectory(pw.resolve("playwright-core")),
+                () -> "playwright-core is not installed in " + pw + " (.ci/test-deps.sh installs it)");
         Path shots = Path.of(System.getProperty("turnout.dist")).getParent().resolve("screenshots");
         Files.createDirectories(shots);
 

@@ -2,8 +2,8 @@ package dev.turnout.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.turnout.api.testing.Required;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
@@ -47,7 +47,7 @@ class InterfaceFollowIT {
     @BeforeAll
     void start() throws Exception {
         Netns.assumeUsable("curl");
-        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: no /dev/net/tun");
+        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
         dir = ScratchDir.create("tfollow");
         client = Netns.create("tfolc");
         server = Netns.create("tfols");

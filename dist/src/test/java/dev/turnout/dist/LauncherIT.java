@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.turnout.api.testing.Required;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import java.nio.file.Files;
@@ -75,7 +76,7 @@ class LauncherIT {
         assertEquals(2, check.exitCode());
         assertTrue(check.stderr().contains(bad + ":3:21: unknown outbound type 'nosuch'"), check.stderr());
         String why = Netns.unavailableReason();
-        assumeTrue(why == null, () -> "skipped the run half: " + why);
+        Required.that(why == null, () -> "the run half: " + why);
         try (Netns ns = Netns.create("tbad")) {
             Netns.Result run = ns.run(Duration.ofSeconds(60), DIST.resolve("bin/turnout").toString(), "run", "-c", bad.toString(),
                     "--pid-file", dir.resolve("pid").toString());
@@ -87,8 +88,8 @@ class LauncherIT {
     @Test
     void theBuiltInDefaultServesAMixedPortOnLoopback7890() throws Exception {
         String why = Netns.unavailableReason();
-        assumeTrue(why == null, () -> "skipped: " + why);
-        assumeTrue(Daemons.missing("curl") == null, "skipped: curl missing");
+        Required.nothingMissing(why);
+        Required.nothingMissing(Daemons.missing("curl"));
         try (Netns ns = Netns.create("tdef")) {
             ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
             Path log = dir.resolve("turnout.log");

@@ -3,6 +3,7 @@ package dev.turnout.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.turnout.api.testing.Required;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.rules.Acl4ssr;
 import dev.turnout.rules.RuleLine;
@@ -34,7 +35,7 @@ class MatchIT {
 
     private List<String> match(Path config, String input, String javaOpts) throws Exception {
         String why = Netns.unavailableReason();
-        assumeTrue(why == null, () -> "skipped: " + why);
+        Required.nothingMissing(why);
         Path in = dir.resolve("queries.txt");
         Path out = dir.resolve("decisions.tsv");
         Files.writeString(in, input, StandardCharsets.UTF_8);

@@ -1,7 +1,6 @@
 package dev.turnout.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.dist.testing.Daemons;
@@ -164,9 +163,13 @@ class MixedPortIT {
         Netns.Result socks = curl("--socks5-hostname", "127.0.0.1:" + MIXED, "http://rejected.test:" + HTTP + "/");
         Netns.Result http = curl("--fail", "--proxy", "http://127.0.0.1:" + MIXED, "http://rejected.test:" + HTTP + "/");
         long millis = (System.nanoTime() - start) / 1_000_000;
-        assertNotEquals(0, socks.exitCode());
-        assertNotEquals(0, http.exitCode());
+        // 97 is curl's "proxy handshake error" (the SOCKS5 reply 2, not allowed), 22 its --fail on an HTTP error
+        // status: a connection that failed some other way (refused, reset, timed out) gives another code.
+        assertEquals(97, socks.exitCode(), socks.stderr());
+        assertEquals(22, http.exitCode(), http.stderr());
         assertTrue(socks.stderr().contains("not allowed") || socks.stderr().contains("(2)"), socks.stderr());
+        assertTrue(awaitLog(turnoutLog, "--> rejected.test:" + HTTP + " match DOMAIN-SUFFIX,rejected.test using REJECT"),
+                () -> read(turnoutLog));
         Netns.Result status = curl("-o", "/dev/null", "-w", "%{http_code}", "--proxy", "http://127.0.0.1:" + MIXED,
                 "http://rejected.test:" + HTTP + "/");
         assertEquals("403", status.stdout());
@@ -195,7 +198,7 @@ class MixedPortIT {
         long start = System.nanoTime();
         Netns.Result r = curl("--socks5-hostname", "127.0.0.1:" + MIXED, "http://down.test:" + HTTP + "/");
         long millis = (System.nanoTime() - start) / 1_000_000;
-        assertNotEquals(0, r.exitCode());
+        assertEquals(97, r.exitCode(), "a SOCKS5 failure reply, curl's proxy handshake error: " + r.stderr());
         assertTrue(millis < 3000, "took " + millis + " ms");
     }
 
@@ -204,7 +207,7 @@ class MixedPortIT {
         long start = System.nanoTime();
         Netns.Result r = curl("--fail", "--proxy", "http://127.0.0.1:" + MIXED, "http://hang.test:" + HTTP + "/");
         long millis = (System.nanoTime() - start) / 1_000_000;
-        assertNotEquals(0, r.exitCode());
+        assertEquals(22, r.exitCode(), "an HTTP error status from Turnout, not a dropped connection: " + r.stderr());
         assertTrue(millis < 15_000, "took " + millis + " ms");
     }
 
@@ -290,7 +293,8 @@ class MixedPortIT {
         socks5ClientReachesServerDirect();
     }
 
-    private static boolean awaitLog(Path log, String needle) throws InterruptedException {
+    /** Waits (bounded, 5 s) until {@code log} contains {@code needle}: log lines may land after the reply. */
+    static boolean awaitLog(Path log, String needle) throws InterruptedException {
         for (int i = 0; i < 50; i++) {
             if (read(log).contains(needle)) {
                 return true;

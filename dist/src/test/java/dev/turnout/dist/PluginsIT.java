@@ -3,9 +3,9 @@ package dev.turnout.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnout.api.OutboundType;
+import dev.turnout.api.testing.Required;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.ExamplePlugin;
 import dev.turnout.dist.testing.Netns;
@@ -87,8 +87,8 @@ class PluginsIT {
     @Test
     void theExamplePluginCarriesTrafficThroughTheHostDialer() throws Exception {
         String why = Netns.unavailableReason();
-        assumeTrue(why == null, () -> "skipped: " + why);
-        assumeTrue(Daemons.missing("curl") == null, "skipped: curl missing");
+        Required.nothingMissing(why);
+        Required.nothingMissing(Daemons.missing("curl"));
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
         try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
             for (Path jar : jars) {

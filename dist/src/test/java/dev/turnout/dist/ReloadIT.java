@@ -3,13 +3,18 @@ package dev.turnout.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.turnout.api.testing.Required;
+import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
+import dev.turnout.host.controller.Json;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -18,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Hot reload under load: a download keeps streaming through Turnout while its rules are swapped 100 times by
  * SIGHUP ({@code turnout reload}); it never drops, new connections follow the newest rules, and a broken
- * config changes nothing.
+ * config changes nothing: a failed reload, by signal, by {@code turnout reload} or by {@code PUT /configs}, leaves
+ * every flow routed exactly as before, and the controller's {@code GET /rules} still names the routing in use.
  */
 class ReloadIT {
 
@@ -36,8 +42,8 @@ class ReloadIT {
     @Test
     void aStreamSurvivesAHundredReloadsAndNewFlowsFollowTheNewestRules() throws Exception {
         String why = Netns.unavailableReason();
-        assumeTrue(why == null, () -> "skipped: " + why);
-        assumeTrue(Daemons.missing("curl") == null, "skipped: curl missing");
+        Required.nothingMissing(why);
+        Required.nothingMissing(Daemons.missing("curl"));
         Path config = dir.resolve("config.yaml");
         Path pid = dir.resolve("turnout.pid");
         Path log = dir.resolve("turnout.log");
@@ -53,7 +59,7 @@ class ReloadIT {
             Path body = dir.resolve("stream.bin");
             Process stream = ns.spawn(dir.resolve("stream.log"), "curl", "-sS", "--max-time", "120", "-o", body.toString(),
                     "--socks5-hostname", "127.0.0.1:7890", "http://stream.test:8081/");
-            Thread.sleep(500);
+            awaitFirstBytes(body, stream);
             for (int i = 1; i <= 100; i++) {
                 boolean reject = i % 2 == 1;
                 Files.writeString(config, config(reject));
@@ -91,6 +97,148 @@ class ReloadIT {
             assertEquals(0, stream.exitValue(), MixedPortIT.read(dir.resolve("stream.log")));
             assertEquals(CHUNKS * 1024L, Files.size(body), "the stream lost bytes");
         }
+    }
+
+    /** The failed-reload test's namespace: DIRECT flows leave from 192.0.2.1, dante's from 192.0.2.2. */
+    private static final String SERVER = "192.0.2.1";
+    private static final String DANTE = "192.0.2.2";
+    private static final int CONTROLLER = 9090;
+
+    /**
+     * Every kind of target, so that a reload that broke the routing in any way shows: a name DIRECT, a name
+     * REJECT, a name through dante, and a name that only MATCH catches, also through dante (an empty or lost
+     * rule set would send both of these DIRECT, which a DIRECT-only probe could not tell from "unchanged").
+     */
+    private static String routedConfig(String firstRuleTarget) {
+        return String.join("\n", "mixed-port: 7890", "log-level: info", "external-controller: 127.0.0.1:" + CONTROLLER,
+                "proxies:", "  - {name: dante, type: socks5, server: " + DANTE + ", port: 1080}",
+                "rules:", "  - DOMAIN,direct.test," + firstRuleTarget, "  - DOMAIN,refused.test,REJECT",
+                "  - DOMAIN,proxied.test,dante", "  - MATCH,dante", "");
+    }
+
+    /** What each probed name gets from the running config: the HTTP peer's answer (it names the source), or curl's exit code. */
+    private static final Map<String, String> ROUTED = Map.of(
+            "direct.test", "hello /probe from " + SERVER + "\n",
+            "refused.test", "curl exit 97",
+            "proxied.test", "hello /probe from " + DANTE + "\n",
+            "unmatched.test", "hello /probe from " + DANTE + "\n");
+
+    @Test
+    void aFailedReloadLeavesEveryFlowRoutedAsBeforeAndTheControllerShowsTheRoutingInUse() throws Exception {
+        Netns.assumeUsable("danted", "curl");
+        Path config = dir.resolve("config.yaml");
+        Path pid = dir.resolve("turnout.pid");
+        Path log = dir.resolve("turnout.log");
+        Files.writeString(config, routedConfig("DIRECT"));
+        try (Netns ns = Netns.create("trfail")) {
+            ns.address("lo", SERVER + "/32");
+            ns.address("lo", DANTE + "/32");
+            Map<String, String> hosts = new LinkedHashMap<>();
+            ROUTED.keySet().forEach(name -> hosts.put(name, SERVER));
+            ns.hosts(hosts);
+            ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+            Daemons.dante(ns, dir, DANTE, 1080, dir.resolve("danted.log"));
+            ns.spawn(log, DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString(), "--pid-file", pid.toString());
+            ns.awaitTcpPort(7890, Duration.ofSeconds(30));
+            ns.awaitTcpPort(CONTROLLER, Duration.ofSeconds(30));
+            ns.awaitTcpPort(8080, Duration.ofSeconds(20));
+            Api api = new Api(ns, CONTROLLER, null);
+            Object rules = api.get("/rules").json();
+            assertRoutedAsConfiguredAndAsTheControllerSays(ns, log, api, "before any reload");
+
+            Files.writeString(config, routedConfig("NO-SUCH-TARGET"));
+            assertEquals(0, ns.run(Duration.ofSeconds(10), "kill", "-HUP", Files.readString(pid).trim()).exitCode());
+            awaitFailedReloads(log, 1);
+            assertEquals(rules, api.get("/rules").json(), "GET /rules after a failed SIGHUP reload");
+            assertRoutedAsConfiguredAndAsTheControllerSays(ns, log, api, "after a failed SIGHUP reload");
+
+            Files.writeString(config, "rules: [\n");
+            Netns.Result reload = ns.run(Duration.ofSeconds(30), DIST.resolve("bin/turnout").toString(), "reload",
+                    "--pid-file", pid.toString());
+            assertEquals(0, reload.exitCode(), reload.stderr());
+            awaitFailedReloads(log, 2);
+            assertEquals(rules, api.get("/rules").json(), "GET /rules after a failed `turnout reload`");
+            assertRoutedAsConfiguredAndAsTheControllerSays(ns, log, api, "after a failed `turnout reload`");
+
+            Files.writeString(config, routedConfig("NO-SUCH-TARGET"));
+            Api.Response fromFile = api.call("PUT", "/configs", "{}");
+            assertEquals(400, fromFile.status(), fromFile::toString);
+            assertEquals(rules, api.get("/rules").json(), "GET /rules after a failed PUT /configs");
+            assertRoutedAsConfiguredAndAsTheControllerSays(ns, log, api, "after a failed PUT /configs");
+
+            Api.Response payload = api.call("PUT", "/configs", Json.write(Map.of("payload", routedConfig("NO-SUCH-TARGET"))));
+            assertEquals(400, payload.status(), payload::toString);
+            assertEquals(rules, api.get("/rules").json(), "GET /rules after a failed PUT /configs with a payload");
+            assertRoutedAsConfiguredAndAsTheControllerSays(ns, log, api, "after a failed PUT /configs with a payload");
+        }
+    }
+
+    /**
+     * Probes every name of {@link #ROUTED} through the mixed port and checks what it got, and that the rule and
+     * target Turnout logged for the flow are the first rule {@code GET /rules} lists for that name: the routing
+     * in use, not only the stored config, is what the controller shows.
+     */
+    @SuppressWarnings("unchecked")
+    private static void assertRoutedAsConfiguredAndAsTheControllerSays(Netns ns, Path log, Api api, String when)
+            throws IOException, InterruptedException {
+        List<Map<String, Object>> rules = (List<Map<String, Object>>) api.get("/rules").object().get("rules");
+        Map<String, String> got = new LinkedHashMap<>();
+        for (String name : ROUTED.keySet()) {
+            int logged = routeLines(log, name).size();
+            Netns.Result r = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10",
+                    "--socks5-hostname", "127.0.0.1:7890", "http://" + name + ":8080/probe");
+            got.put(name, r.exitCode() == 0 ? r.stdout() : "curl exit " + r.exitCode());
+            String line = awaitRouteLine(log, name, logged);
+            Map<String, Object> shown = rules.stream()
+                    .filter(rule -> "Match".equals(rule.get("type"))
+                            || "Domain".equals(rule.get("type")) && name.equals(rule.get("payload")))
+                    .findFirst().orElseThrow(() -> new AssertionError(when + ": GET /rules has no rule for " + name + ": " + rules));
+            String rule = "Match".equals(shown.get("type")) ? "MATCH" : "DOMAIN," + name;
+            assertTrue(line.endsWith(" match " + rule + " using " + shown.get("proxy")),
+                    () -> when + ": GET /rules shows " + shown + " for " + name + ", the flow was routed as: " + line);
+        }
+        assertEquals(new java.util.TreeMap<>(ROUTED), new java.util.TreeMap<>(got), when);
+    }
+
+    /** Turnout's route lines for flows to {@code name} (one per flow). */
+    private static List<String> routeLines(Path log, String name) {
+        return MixedPortIT.read(log).lines().filter(l -> l.contains(" --> " + name + ":8080 match ")).toList();
+    }
+
+    /** Waits (bounded) for the route line of the flow after the first {@code seen}, and returns it. */
+    private static String awaitRouteLine(Path log, String name, int seen) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            List<String> lines = routeLines(log, name);
+            if (lines.size() > seen) {
+                return lines.get(seen).strip();
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no route line for " + name + ":\n" + MixedPortIT.read(log));
+    }
+
+    private static void awaitFailedReloads(Path log, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (MixedPortIT.read(log).split("reload failed", -1).length - 1 >= count) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("failed reload " + count + " not logged:\n" + MixedPortIT.read(log));
+    }
+
+    /** The reloads must start while the stream is flowing: waits (bounded) until its first bytes have arrived. */
+    private static void awaitFirstBytes(Path body, Process stream) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline && stream.isAlive()) {
+            if (Files.exists(body) && Files.size(body) > 0) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("the stream never started: " + MixedPortIT.read(body.resolveSibling("stream.log")));
     }
 
     private static void awaitReloads(Path log, int count) throws InterruptedException {

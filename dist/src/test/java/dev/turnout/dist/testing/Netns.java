@@ -1,7 +1,6 @@
 package dev.turnout.dist.testing;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import dev.turnout.api.testing.Required;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,15 +41,15 @@ public final class Netns implements AutoCloseable {
     }
 
     /**
-     * Skips the calling test (a JUnit assumption) unless namespaces can be made here and every one of
-     * {@code binaries} that it runs inside them is installed.
+     * Skips the calling test (a JUnit assumption; under CI a failure, see {@link Required}) unless namespaces
+     * can be made here and every one of {@code binaries} that it runs inside them is installed.
      */
     public static void assumeUsable(String... binaries) {
         String why = unavailableReason();
-        assumeTrue(why == null, () -> "skipped: " + why);
+        Required.nothingMissing(why);
         for (String binary : binaries) {
             String missing = Daemons.missing(binary);
-            assumeTrue(missing == null, () -> "skipped: " + missing);
+            Required.nothingMissing(missing);
         }
     }
 

@@ -3,8 +3,8 @@ package dev.turnout.host.dns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.turnout.api.testing.Required;
 import dev.turnout.host.dial.SocketBinder;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.dns.DnsRecordType;
@@ -82,7 +82,7 @@ class DnsServerTest {
 
     @Test
     void digGetsFakeAndFilteredAnswers() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/dig")), "dig not installed (apt-get install dnsutils)");
+        Required.that(Files.isExecutable(Path.of("/usr/bin/dig")), () -> "dig is not installed (apt-get install dnsutils)");
         try (DnsService dns = service(null)) {
             int port = dns.server().udpAddress().getPort();
             String fake1 = dig(port, "dig.example.com");

@@ -1,7 +1,6 @@
 package dev.turnout.host.dns;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import dev.turnout.api.testing.Required;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponse;
 import java.io.IOException;
@@ -36,7 +35,7 @@ final class Dnsmasq implements AutoCloseable {
 
     /** Starts dnsmasq, skipping the test when the binary is missing; fails when it does not answer in 5 s. */
     static Dnsmasq start(String... extraArgs) throws Exception {
-        assumeTrue(Files.isExecutable(BINARY), "dnsmasq not installed (apt-get install dnsmasq-base)");
+        Required.that(Files.isExecutable(BINARY), () -> "dnsmasq is not installed (apt-get install dnsmasq-base)");
         for (int attempt = 0; attempt < 5; attempt++) {
             int port = freePort();
             Path log = Files.createTempFile("dnsmasq", ".log");

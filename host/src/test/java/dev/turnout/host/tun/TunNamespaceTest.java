@@ -3,22 +3,24 @@ package dev.turnout.host.tun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.turnout.api.testing.Required;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The TUN inbound end to end, in two network namespaces it creates: the engine runs in a child JVM inside the
  * client namespace (a JVM thread cannot switch namespaces), with a DIRECT tunnel whose sockets are bound to the
  * client's veth; curl and a UDP probe in the client namespace reach servers in the server namespace by IP,
- * with no proxy settings.
+ * with no proxy settings. It runs with checksum and segmentation offload on (the default) and off: off, every
+ * packet crosses the device whole, and the engine's full incremental checksum path is what the kernel checks.
  */
 class TunNamespaceTest {
 
@@ -27,9 +29,9 @@ class TunNamespaceTest {
 
     @BeforeAll
     static void needsRoot() {
-        assumeTrue("root".equals(System.getProperty("user.name")), "TUN namespace tests need root; skipped");
-        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "no /dev/net/tun; skipped");
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")) || Files.isExecutable(Path.of("/bin/curl")), "no curl; skipped");
+        Required.that("root".equals(System.getProperty("user.name")), () -> "TUN namespace tests need root");
+        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
+        Required.that(Files.isExecutable(Path.of("/usr/bin/curl")) || Files.isExecutable(Path.of("/bin/curl")), () -> "curl is not installed");
     }
 
     private static long stat(String line, String name) {
@@ -38,8 +40,9 @@ class TunNamespaceTest {
         return Long.parseLong(m.group(1));
     }
 
-    @Test
-    void capturesTcpAndUdpOfBothFamiliesWithoutLoopingAndRestoresRoutes(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "gso {0}")
+    @ValueSource(booleans = {true, false})
+    void capturesTcpAndUdpOfBothFamiliesWithoutLoopingAndRestoresRoutes(boolean gso, @TempDir Path dir) throws Exception {
         try (NetnsLab lab = new NetnsLab()) {
             lab.up();
             String tunName = "tt" + lab.suffix;
@@ -49,8 +52,10 @@ class TunNamespaceTest {
             String before = lab.routes(lab.client);
 
             NetnsLab.Child tun = lab.java(lab.client, TunTestMain.class.getName(), "run", lab.clientIf, state.toString(),
-                    tunName, TUN4, TUN6);
-            tun.await("READY", 30);
+                    tunName, TUN4, TUN6, "0", Boolean.toString(gso));
+            String ready = tun.await("READY", 30);
+            assertTrue(ready.endsWith(" gso=" + gso), ready);
+            assertTrue(tun.transcript().contains("offload " + (gso ? "on" : "off")), tun::transcript);
             String during = lab.routes(lab.client);
             assertTrue(during.contains("0.0.0.0/1 dev " + tunName), during);
             assertTrue(during.contains("128.0.0.0/1 dev " + tunName), during);

@@ -36,9 +36,12 @@ public final class TunTestMain {
                 .withAutoRoute(true, Path.of(args[2]))
                 .withInterface(false, args[1])
                 .withMtu(args.length > 6 ? Integer.parseInt(args[6]) : 0);
+        if (args.length > 7) {
+            options = withGso(options, Boolean.parseBoolean(args[7]));
+        }
         IoEventLoopGroup workers = platform.newEventLoopGroup(2, "test-workers");
         TunInbound tun = TunInbound.start(options, new DirectTestTunnel(platform, args[1]), platform, workers, null);
-        System.out.println("READY " + tun.deviceName());
+        System.out.println("READY " + tun.deviceName() + " gso=" + options.gso());
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
@@ -57,5 +60,12 @@ public final class TunTestMain {
         workers.shutdownGracefully().awaitUninterruptibly();
         System.out.println("STOPPED");
         System.out.flush();
+    }
+
+    /** {@code o} with checksum and segmentation offload on or off (the config's {@code gso}). */
+    private static TunOptions withGso(TunOptions o, boolean gso) {
+        return new TunOptions(o.enable(), o.stack(), o.device(), o.mtu(), o.inet4Address(), o.inet6Address(),
+                o.autoRoute(), o.autoDetectInterface(), o.dnsHijack(), o.interfaceName(), o.stateFile(),
+                o.udpTimeoutSeconds(), o.maxTcpFlows(), o.maxUdpFlows(), gso);
     }
 }

@@ -1,15 +1,18 @@
 package dev.turnout.host.platform.linux;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.turnout.api.testing.Required;
 import dev.turnout.host.platform.Platform;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.RawUnixChannelOption;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
 class LinuxPlatformTest {
@@ -28,7 +31,7 @@ class LinuxPlatformTest {
 
     @Test
     void failsClosedForAnUnknownInterface() {
-        assumeTrue(Epoll.isAvailable(), "epoll not available");
+        Required.that(Epoll.isAvailable(), () -> "epoll not available");
         EpollSocketChannel ch = new EpollSocketChannel();
         try {
             assertThrows(IOException.class, () -> platform.bindToInterface(ch, "nosuchif0"));
@@ -40,11 +43,13 @@ class LinuxPlatformTest {
 
     @Test
     void bindsToLoopbackAsRoot() throws IOException {
-        assumeTrue(Epoll.isAvailable(), "epoll not available");
-        assumeTrue("root".equals(System.getProperty("user.name")), "SO_BINDTODEVICE needs CAP_NET_RAW; skipped");
+        Required.that(Epoll.isAvailable(), () -> "epoll not available");
+        Required.that("root".equals(System.getProperty("user.name")), () -> "SO_BINDTODEVICE needs CAP_NET_RAW (root)");
         EpollSocketChannel ch = new EpollSocketChannel();
         try {
+            assertEquals("", boundDevice(ch), "a new socket is bound to no device");
             platform.bindToInterface(ch, "lo");
+            assertEquals("lo", boundDevice(ch), "the device the kernel reports the socket bound to");
         } finally {
             ch.unsafe().closeForcibly();
         }
@@ -55,5 +60,20 @@ class LinuxPlatformTest {
         assertTrue(LinuxPlatform.alreadyGone("RTNETLINK answers: No such process"));
         assertTrue(LinuxPlatform.alreadyGone("Cannot find device \"turnout0\""));
         assertFalse(LinuxPlatform.alreadyGone("RTNETLINK answers: Operation not permitted"));
+    }
+
+    /** The socket's SO_BINDTODEVICE as the kernel reports it (getsockopt): the name, or empty when unbound. */
+    private static String boundDevice(EpollSocketChannel ch) {
+        ByteBuffer b = ch.config().getOption(
+                new RawUnixChannelOption("SO_BINDTODEVICE", LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE, LibC.IFNAMSIZ));
+        StringBuilder name = new StringBuilder();
+        while (b.hasRemaining()) {
+            byte c = b.get();
+            if (c == 0) {
+                break;
+            }
+            name.append((char) c);
+        }
+        return name.toString();
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
@@ -16,6 +15,7 @@ import dev.turnout.api.testing.DaemonProcess;
 import dev.turnout.api.testing.LocalTcpServer;
 import dev.turnout.api.testing.OneEventLoop;
 import dev.turnout.api.testing.PlainDialer;
+import dev.turnout.api.testing.Required;
 import dev.turnout.api.testing.TestContext;
 import dev.turnout.api.testing.TestOptions;
 import io.netty.channel.Channel;
@@ -45,7 +45,7 @@ class HttpConnectThroughTinyproxyTest {
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
-        assumeTrue(Tinyproxy.installed(), "tinyproxy not installed (apt-get install tinyproxy); skipping HTTP CONNECT tests against it");
+        Required.that(Tinyproxy.installed(), () -> "tinyproxy is not installed (apt-get install tinyproxy)");
         echo = LocalTcpServer.echo();
         greeter = LocalTcpServer.greeting("SSH-2.0-test\r\n");
         List<Integer> allowed = List.of(echo.port(), greeter.port());

@@ -10,7 +10,9 @@ import java.util.List;
 /**
  * How to run a real dante-server ({@code danted}) on 127.0.0.1: a generated config in a temp folder, run as a
  * {@link DaemonProcess} (closing it stops danted with its children). Dante's log writes addresses as
- * {@code 127.0.0.1.PORT}, and some lines only after the fact: check it with {@link DaemonProcess#logShows}.
+ * {@code 127.0.0.1.PORT}, and some lines only after the fact: check it with {@link DaemonProcess#logShows}. It runs
+ * with {@code debug: 1}, which logs each request as received ({@code ATYP: 3 address: localhost.PORT}): how a test
+ * sees whether a name was sent as a name.
  */
 final class Danted {
 
@@ -35,6 +37,7 @@ final class Danted {
         Path conf = dir.resolve("danted.conf");
         Files.writeString(conf, String.join("\n",
                 "logoutput: " + log,
+                "debug: 1",
                 "internal: 127.0.0.1 port = " + port,
                 "external: 127.0.0.1",
                 "clientmethod: none",

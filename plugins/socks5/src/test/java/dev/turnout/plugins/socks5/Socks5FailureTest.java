@@ -123,6 +123,19 @@ class Socks5FailureTest {
 
     @Test
     void sendsTheDomainNameNotAnAddress() throws Exception {
+        assertArrayEquals(connectRequest("example.test", 443), requestSentFor(TO_EXAMPLE));
+    }
+
+    @Test
+    void sendsANameThisMachineCouldResolveAsANameToo() throws Exception {
+        // The promise is "never resolved locally", not "sent as a name when resolving fails here".
+        assertTrue(InetAddress.getByName("localhost").isLoopbackAddress(), "this check needs a name the client can resolve");
+        Metadata toLocalhost = Metadata.internal(Network.TCP, Destination.ofHost("localhost", 443));
+        assertArrayEquals(connectRequest("localhost", 443), requestSentFor(toLocalhost));
+    }
+
+    /** The CONNECT request the outbound sends a scripted server for {@code flow}. */
+    private static byte[] requestSentFor(Metadata flow) throws Exception {
         List<byte[]> requests = new CopyOnWriteArrayList<>();
         try (LocalTcpServer server = LocalTcpServer.serving(s -> {
             greet(s.getInputStream(), s.getOutputStream());
@@ -130,20 +143,25 @@ class Socks5FailureTest {
             s.getOutputStream().write(new byte[] {5, 0, 0, 1, 127, 0, 0, 1, 0, 80});
             s.getInputStream().read();
         })) {
-            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(TO_EXAMPLE, loop.get()).await();
+            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(flow, loop.get()).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             opened.getNow().close().sync();
-            byte[] name = "example.test".getBytes(StandardCharsets.US_ASCII);
-            byte[] expected = new byte[5 + name.length + 2];
-            expected[0] = 5;
-            expected[1] = 1;
-            expected[3] = 3;
-            expected[4] = (byte) name.length;
-            System.arraycopy(name, 0, expected, 5, name.length);
-            expected[expected.length - 2] = 1;
-            expected[expected.length - 1] = (byte) 0xbb;
-            assertArrayEquals(expected, requests.get(0));
+            return requests.get(0);
         }
+    }
+
+    /** RFC 1928's CONNECT request for {@code name}:{@code port} with ATYP 3 (a domain name). */
+    private static byte[] connectRequest(String name, int port) {
+        byte[] ascii = name.getBytes(StandardCharsets.US_ASCII);
+        byte[] expected = new byte[5 + ascii.length + 2];
+        expected[0] = 5;
+        expected[1] = 1;
+        expected[3] = 3;
+        expected[4] = (byte) ascii.length;
+        System.arraycopy(ascii, 0, expected, 5, ascii.length);
+        expected[expected.length - 2] = (byte) (port >> 8);
+        expected[expected.length - 1] = (byte) port;
+        return expected;
     }
 
     @Test

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
@@ -18,6 +17,7 @@ import dev.turnout.api.testing.DaemonProcess;
 import dev.turnout.api.testing.LocalTcpServer;
 import dev.turnout.api.testing.OneEventLoop;
 import dev.turnout.api.testing.PlainDialer;
+import dev.turnout.api.testing.Required;
 import dev.turnout.api.testing.TestContext;
 import dev.turnout.api.testing.TestOptions;
 import io.netty.buffer.Unpooled;
@@ -48,7 +48,7 @@ class Socks5ThroughDanteTest {
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
-        assumeTrue(Danted.installed(), "danted not installed (apt-get install dante-server); skipping SOCKS5 tests against it");
+        Required.that(Danted.installed(), () -> "danted is not installed (apt-get install dante-server)");
         blockedPort = LocalTcpServer.closedPort();
         dante = Danted.start(dir, "none", blockedPort);
     }
@@ -82,12 +82,16 @@ class Socks5ThroughDanteTest {
 
     @Test
     void sendsTheNameForTheServerToResolve() throws Exception {
+        // localhost resolves here too: the plugin must still leave resolving to the server, and send the name.
+        assertTrue(InetAddress.getByName("localhost").isLoopbackAddress(), "this check needs a name the client can resolve");
         try (LocalTcpServer echo = LocalTcpServer.echo()) {
             Destination byName = Destination.ofHost("localhost", echo.port());
             Future<Channel> opened = socks5(dante.port(), Map.of()).openStream(tcp(byName), loop.get()).await();
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             assertEquals("by name", ChannelProbe.exchange(opened.getNow(), "by name"));
             opened.getNow().close().sync();
+            assertTrue(dante.logShows("ATYP: 3 address: localhost." + echo.port(), 3000),
+                    "dante's log shows the request by name:\n" + dante.log());
         }
     }
 
@@ -182,7 +186,7 @@ class Socks5ThroughDanteTest {
 
     @Test
     void authenticatesWithUsernameAndPassword(@TempDir Path dir) throws Exception {
-        assumeTrue(SystemUser.canCreate(), "not root: cannot create the system user dante's username method checks");
+        Required.that(SystemUser.canCreate(), () -> "not root: cannot create the system user dante's username method checks");
         try (SystemUser user = SystemUser.create();
              DaemonProcess authDante = Danted.start(dir, "username", LocalTcpServer.closedPort());
              LocalTcpServer echo = LocalTcpServer.echo()) {
