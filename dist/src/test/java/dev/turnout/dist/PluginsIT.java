@@ -15,9 +15,16 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pf4j.PluginClassLoader;
@@ -82,6 +89,51 @@ class PluginsIT {
         assertTrue(listing.stdout().contains("example-pinned") && listing.stdout().contains("pinned"), listing.stdout());
         assertTrue(listing.stdout().contains("socks5") && listing.stdout().contains("http-connect"), listing.stdout());
         assertTrue(listing.stdout().contains("FAILED " + plugins.resolve("broken.jar")), listing.stdout());
+    }
+
+    @Test
+    void eachBadJarIsOnePlainLineAndDuplicatesAreRefusedNamingBoth() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
+            for (Path jar : jars) {
+                Files.copy(jar, plugins.resolve(jar.getFileName()));
+            }
+        }
+        Path reject;
+        try (Stream<Path> s = Files.list(plugins)) {
+            reject = s.filter(p -> p.getFileName().toString().startsWith("turnout-plugin-reject")).findFirst().orElseThrow();
+        }
+        Path rejectCopy = Files.copy(reject, plugins.resolve("zz-reject-copy.jar"));
+        Path pinned = Files.copy(ExamplePlugin.build(dir), plugins.resolve("example-pinned-1.0.0.jar"));
+        Path twin = Files.copy(ExamplePlugin.build(dir, "pinned-twin"), plugins.resolve("pinned-twin-1.0.0.jar"));
+        Path corrupt = Files.writeString(plugins.resolve("corrupt.jar"), "this is not a jar");
+        Path empty = Files.createFile(plugins.resolve("empty.jar"));
+        Path classless = plugins.resolve("classless.jar");
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().putValue("Plugin-Id", "classless");
+        manifest.getMainAttributes().putValue("Plugin-Version", "1.0.0");
+        manifest.getMainAttributes().putValue("Plugin-Class", "dev.example.Missing");
+        new JarOutputStream(Files.newOutputStream(classless), manifest).close();
+
+        Netns.Result listing = runLauncher("plugins", "--plugins", plugins.toString());
+        assertEquals(0, listing.exitCode(), listing.stdout() + listing.stderr());
+        Map<Path, String> expected = new LinkedHashMap<>();
+        expected.put(corrupt, "not a jar: the file is damaged or not a zip archive (zip END header not found)");
+        expected.put(empty, "the file is empty, not a jar");
+        expected.put(classless, "the jar contains no classes");
+        expected.put(reject, "plugin id 'reject' is also the id of " + rejectCopy + "; none of them is loaded: keep one");
+        expected.put(rejectCopy, "plugin id 'reject' is also the id of " + reject + "; none of them is loaded: keep one");
+        expected.put(pinned, "outbound type 'pinned' is also provided by " + twin + "; none of them is loaded: keep one");
+        expected.put(twin, "outbound type 'pinned' is also provided by " + pinned + "; none of them is loaded: keep one");
+        List<String> failed = listing.stdout().lines().filter(l -> l.contains("FAILED")).toList();
+        assertEquals(expected.size(), failed.size(), listing.stdout());
+        for (Map.Entry<Path, String> e : expected.entrySet()) {
+            assertTrue(failed.contains("  FAILED " + e.getKey() + ": " + e.getValue()), e.getKey() + " in\n" + listing.stdout());
+        }
+        assertTrue(listing.stdout().contains("direct ") && listing.stdout().contains("socks5 "), listing.stdout());
+        // At the default log level nothing else is said: no PF4J stack traces, no second copy of each failure.
+        assertEquals("", listing.stderr());
     }
 
     @Test

@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The packaged launcher running {@code turnout run -c CONFIG} inside a namespace, until stopped. */
@@ -20,9 +22,21 @@ public final class Launched implements AutoCloseable {
 
     /** Starts Turnout and waits, bounded, until the controller's port listens. */
     public static Launched start(Netns ns, Path config, Path log, int controllerPort) throws IOException, InterruptedException {
+        return start(ns, config, log, controllerPort, new String[0]);
+    }
+
+    /** As {@link #start(Netns, Path, Path, int)}, with {@code NAME=VALUE} environment variables for Turnout. */
+    public static Launched start(Netns ns, Path config, Path log, int controllerPort, String... environment)
+            throws IOException, InterruptedException {
         Path dist = Path.of(System.getProperty("turnout.dist"));
-        Process p = ns.spawn(log, dist.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
-                "--pid-file", config.resolveSibling("turnout-" + controllerPort + ".pid").toString());
+        List<String> command = new ArrayList<>();
+        if (environment.length > 0) {
+            command.add("env");
+            command.addAll(List.of(environment));
+        }
+        command.addAll(List.of(dist.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
+                "--pid-file", config.resolveSibling("turnout-" + controllerPort + ".pid").toString()));
+        Process p = ns.spawn(log, command.toArray(String[]::new));
         Launched l = new Launched(p, log);
         try {
             ns.awaitTcpPort(controllerPort, Duration.ofSeconds(30));

@@ -24,6 +24,11 @@ public final class ExamplePlugin {
     }
 
     public static Path build(Path workDir) throws IOException, URISyntaxException {
+        return build(workDir, "example-pinned");
+    }
+
+    /** The same plugin under another id: what a second copy, renamed by hand, would look like. */
+    public static Path build(Path workDir, String pluginId) throws IOException, URISyntaxException {
         Path sources = Path.of(ExamplePlugin.class.getResource("/example-plugin").toURI());
         Path classes = Files.createDirectories(workDir.resolve("example-classes"));
         List<String> files;
@@ -40,11 +45,11 @@ public final class ExamplePlugin {
         Manifest manifest = new Manifest();
         Attributes a = manifest.getMainAttributes();
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        a.putValue("Plugin-Id", "example-pinned");
+        a.putValue("Plugin-Id", pluginId);
         a.putValue("Plugin-Version", "1.0.0");
         a.putValue("Plugin-Class", "dev.turnout.example.PinnedPlugin");
         a.putValue("Plugin-Provider", "Example Corp");
-        Path jar = workDir.resolve("example-pinned-1.0.0.jar");
+        Path jar = workDir.resolve(pluginId + "-1.0.0.jar");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest);
              Stream<Path> s = Files.walk(classes)) {
             for (Path p : s.filter(Files::isRegularFile).toList()) {

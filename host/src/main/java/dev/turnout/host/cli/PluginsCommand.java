@@ -16,7 +16,7 @@ final class PluginsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (PluginHost host = PluginHost.load(plugins.folder())) {
+        try (PluginHost host = PluginHost.load(plugins.folder(), false)) {
             System.out.printf("plugins in %s%n", plugins.folder().toAbsolutePath());
             for (LoadedPlugin p : host.plugins()) {
                 System.out.printf("  %-16s %-16s types: %s   (%s)%n", p.id(), p.version(),

@@ -38,6 +38,7 @@ public record Config(
         String externalController,
         String externalUi,
         String secret,
+        ControllerCors externalControllerCors,
         List<String> warnings) {
 
     /** How the config is named in messages: its path, or "(built-in default)". */

@@ -42,7 +42,8 @@ public final class ConfigLoader {
     private static final Set<String> TOP_LEVEL_KEYS = Set.of(
             "port", "socks-port", "mixed-port", "allow-lan", "bind-address", "mode", "log-level", "ipv6",
             "proxies", "proxy-groups", "rules", "rule-providers", "hosts", "dns", "tun", "interface-name",
-            "routing-mark", "external-controller", "external-ui", "secret", "proxy-providers");
+            "routing-mark", "external-controller", "external-ui", "secret", "proxy-providers",
+            "external-controller-cors");
 
     /** Clash keys Turnout accepts and does not act on; mentioned once, not as unknown. */
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
@@ -169,7 +170,39 @@ public final class ConfigLoader {
                     List.copyOf(proxies), List.copyOf(groups), List.copyOf(rules), providers, hosts,
                     section(keys.get("dns")), section(keys.get("tun")), string(keys, "interface-name", null),
                     integer(keys, "routing-mark", 0), string(keys, "external-controller", null),
-                    string(keys, "external-ui", null), string(keys, "secret", null), List.copyOf(warnings));
+                    string(keys, "external-ui", null), string(keys, "secret", null),
+                    controllerCors(keys.get("external-controller-cors")), List.copyOf(warnings));
+        }
+
+        private ControllerCors controllerCors(NodeTuple tuple) throws ConfigException {
+            if (tuple == null || isNull(tuple.getValueNode())) {
+                return ControllerCors.UNSET;
+            }
+            MappingNode m = mapping(tuple.getValueNode(),
+                    "'external-controller-cors' (a mapping with allow-origins and allow-private-network)");
+            Map<String, NodeTuple> kv = entries(m);
+            for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
+                if (!e.getKey().equals("allow-origins") && !e.getKey().equals("allow-private-network")) {
+                    warnings.add(at(e.getValue().getKeyNode()) + ": unknown key '" + e.getKey()
+                            + "' in 'external-controller-cors'; ignored");
+                }
+            }
+            List<String> origins = null;
+            NodeTuple list = kv.get("allow-origins");
+            if (list != null && !isNull(list.getValueNode())) {
+                origins = new ArrayList<>();
+                for (Node n : sequence(list.getValueNode(), "'allow-origins' (a list of origins such as https://yacd.example)").getValue()) {
+                    String origin = scalar(n, "an origin such as https://yacd.example, or *");
+                    String normal = ControllerCors.normalize(origin);
+                    if (normal == null) {
+                        throw new ConfigException(at(n), "'" + origin + "' is not an origin: expected SCHEME://HOST[:PORT]"
+                                + " with no path, such as https://yacd.example, or *");
+                    }
+                    origins.add(normal);
+                }
+                origins = List.copyOf(origins);
+            }
+            return new ControllerCors(origins, bool(kv, "allow-private-network", false));
         }
 
         private List<ProxyEntry> proxies(NodeTuple tuple) throws ConfigException {

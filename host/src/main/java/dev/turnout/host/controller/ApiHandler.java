@@ -97,9 +97,23 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         }
         Call call = new Call(ctx, request, request.method(), path, qs.parameters(), keepAlive);
+        BrowserGuard guard = controller.guard();
+        String origin = request.headers().get(HttpHeaderNames.ORIGIN);
+        // Read by Responses for every answer on this connection until the next request sets it again.
+        ctx.channel().attr(Responses.ALLOW_ORIGIN).set(guard.allowedOrigin(origin));
+        String refusal = guard.refusal(request.headers());
+        if (refusal != null) {
+            call.error(HttpResponseStatus.FORBIDDEN, refusal);
+            return;
+        }
         try {
             if (call.method.equals(HttpMethod.OPTIONS)) {
-                Responses.preflight(ctx, keepAlive, request.headers());
+                if (origin != null && guard.allowedOrigin(origin) == null) {
+                    call.error(HttpResponseStatus.FORBIDDEN, "origin '" + origin + "' is not allowed: list it in "
+                            + "external-controller-cors allow-origins");
+                    return;
+                }
+                Responses.preflight(ctx, keepAlive, request.headers(), guard.allowPrivateNetwork());
                 return;
             }
             if (!path.isEmpty() && path.get(0).equals("ui")) {
@@ -265,17 +279,38 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         String payload = body.get("payload") instanceof String s && !s.isBlank() ? s : null;
         String path = body.get("path") instanceof String s && !s.isBlank() ? s : null;
-        if (path != null && !Path.of(path).isAbsolute()) {
-            call.error(HttpResponseStatus.BAD_REQUEST, "path is not a absolute path");
-            return;
-        }
         Turnout t = controller.turnout();
+        Path file = null;
+        if (payload == null && path != null) {
+            try {
+                file = Path.of(path);
+                if (!file.isAbsolute()) {
+                    call.error(HttpResponseStatus.BAD_REQUEST, "path is not a absolute path");
+                    return;
+                }
+                file = controller.safePaths().check(file);
+            } catch (java.nio.file.InvalidPathException | IOException e) {
+                call.error(HttpResponseStatus.BAD_REQUEST, "cannot read " + path);
+                return;
+            } catch (SafePaths.Refused e) {
+                call.error(HttpResponseStatus.FORBIDDEN, e.getMessage());
+                return;
+            }
+        }
+        Path checked = file;
         onWorker(call, () -> {
             if (payload != null) {
                 Config current = t.config();
                 t.reload(ConfigLoader.parse(payload, "(controller payload)", null, current.baseDir()));
-            } else if (path != null) {
-                t.reload(ConfigLoader.load(Path.of(path), null));
+            } else if (checked != null) {
+                try {
+                    t.reload(ConfigLoader.load(checked, null));
+                } catch (ConfigException e) {
+                    // The message quotes what the file says; the API (and /logs) must not become a way to read
+                    // files, so only the place is told, and `turnout check` tells the rest on the machine.
+                    throw new ConfigException(e.origin(), "not a valid config; `turnout check -c " + checked
+                            + "` says why");
+                }
             } else {
                 controller.reloader().reloadNow();
             }

@@ -1,6 +1,7 @@
 package dev.turnout.host.controller;
 
 import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ControllerCors;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.runtime.Reloader;
 import dev.turnout.host.runtime.Turnout;
@@ -44,6 +45,8 @@ public final class Controller implements AutoCloseable {
     private final Reloader reloader;
     private final Secret secret;
     private final StaticFiles ui;
+    private final BrowserGuard guard;
+    private final SafePaths safePaths;
     private final EventLoopGroup loop;
     private final ExecutorService work;
     private final LogHub logs = new LogHub();
@@ -52,10 +55,12 @@ public final class Controller implements AutoCloseable {
     private volatile String logLevel;
     private Channel server;
 
-    private Controller(Turnout turnout, Reloader reloader, String secret, Path externalUi) {
+    private Controller(Turnout turnout, Reloader reloader, String secret, Path externalUi, BrowserGuard guard) {
         this.turnout = turnout;
         this.reloader = reloader;
         this.secret = Secret.of(secret);
+        this.guard = guard;
+        this.safePaths = new SafePaths(turnout.config(), System.getenv("SAFE_PATHS"));
         this.ui = new StaticFiles(externalUi);
         this.logLevel = turnout.config().logLevel();
         this.loop = Transport.newGroup(1, "turnout-controller");
@@ -84,18 +89,19 @@ public final class Controller implements AutoCloseable {
                 throw new IllegalArgumentException("external-ui '" + c.externalUi() + "': " + ui + " is not a folder");
             }
         }
-        return start(turnout, reloader, c.externalController(), c.secret(), ui);
+        return start(turnout, reloader, c.externalController(), c.secret(), ui, c.externalControllerCors());
     }
 
     /** Binds the controller to {@code listen} ({@code HOST:PORT}); see {@link #startFor}. */
-    public static Controller start(Turnout turnout, Reloader reloader, String listen, String secret, Path externalUi)
-            throws InterruptedException {
+    public static Controller start(Turnout turnout, Reloader reloader, String listen, String secret, Path externalUi,
+                                   ControllerCors cors) throws InterruptedException {
         InetSocketAddress address = ControllerAddress.parse(listen);
         if (!ControllerAddress.isLoopback(address) && Secret.of(secret) == null) {
             throw new IllegalArgumentException("external-controller " + listen + " is reachable from other machines but "
                     + "no 'secret' is set; set a secret or use 127.0.0.1");
         }
-        Controller c = new Controller(turnout, reloader, secret, externalUi);
+        Controller c = new Controller(turnout, reloader, secret, externalUi,
+                new BrowserGuard(ControllerAddress.isLoopback(address), Secret.of(secret) != null, cors));
         try {
             c.bind(address);
         } catch (RuntimeException | InterruptedException e) {
@@ -150,6 +156,14 @@ public final class Controller implements AutoCloseable {
 
     Secret secret() {
         return secret;
+    }
+
+    BrowserGuard guard() {
+        return guard;
+    }
+
+    SafePaths safePaths() {
+        return safePaths;
     }
 
     StaticFiles ui() {

@@ -1,6 +1,7 @@
 package dev.turnout.host.controller;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -11,10 +12,11 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AttributeKey;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** Writes the controller's answers: JSON bodies, Clash's error shape, CORS headers on everything. */
+/** Writes the controller's answers: JSON bodies, Clash's error shape, CORS headers for allowed origins. */
 final class Responses {
 
     static final String JSON_TYPE = "application/json; charset=utf-8";
@@ -22,19 +24,29 @@ final class Responses {
     private Responses() {
     }
 
-    /** Dashboards are served from other origins (yacd's site, a file): let them read the answers, as Clash does. */
-    static void cors(HttpHeaders h) {
-        h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+    /**
+     * The origin the current request on a connection may be answered to ({@link BrowserGuard#allowedOrigin}),
+     * or none. Kept on the channel because answers are also written later, from the worker and from streams;
+     * browsers do not pipeline, so the next request cannot overtake it.
+     */
+    static final AttributeKey<String> ALLOW_ORIGIN = AttributeKey.valueOf("turnout.allowOrigin");
+
+    /** Dashboards served from another origin (yacd's site) may read the answers when that origin is allowed. */
+    static void cors(Channel ch, HttpHeaders h) {
+        String origin = ch.attr(ALLOW_ORIGIN).get();
+        if (origin != null) {
+            h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        }
         h.set(HttpHeaderNames.VARY, "Origin");
     }
 
-    static void preflight(ChannelHandlerContext ctx, boolean keepAlive, HttpHeaders request) {
+    static void preflight(ChannelHandlerContext ctx, boolean keepAlive, HttpHeaders request, boolean allowPrivateNetwork) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
-        cors(r.headers());
+        cors(ctx.channel(), r.headers());
         r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, PUT, PATCH, DELETE");
         r.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Content-Type, Authorization");
         r.headers().set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "300");
-        if ("true".equalsIgnoreCase(request.get("Access-Control-Request-Private-Network"))) {
+        if (allowPrivateNetwork && "true".equalsIgnoreCase(request.get("Access-Control-Request-Private-Network"))) {
             r.headers().set("Access-Control-Allow-Private-Network", "true");
         }
         send(ctx, r, keepAlive);
@@ -50,7 +62,7 @@ final class Responses {
 
     static void noContent(ChannelHandlerContext ctx, boolean keepAlive) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT);
-        cors(r.headers());
+        cors(ctx.channel(), r.headers());
         send(ctx, r, keepAlive);
     }
 
@@ -59,7 +71,7 @@ final class Responses {
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
         r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
         r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        cors(r.headers());
+        cors(ctx.channel(), r.headers());
         send(ctx, r, keepAlive);
     }
 

@@ -87,7 +87,7 @@ final class Streams implements AutoCloseable {
         HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, Responses.JSON_TYPE);
         r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        Responses.cors(r.headers());
+        Responses.cors(ch, r.headers());
         HttpUtil.setTransferEncodingChunked(r, true);
         ch.writeAndFlush(r);
     }

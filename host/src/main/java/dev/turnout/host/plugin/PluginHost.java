@@ -63,11 +63,28 @@ public final class PluginHost implements AutoCloseable {
         };
     }
 
-    /** Loads and starts every plugin in {@code folder}; a missing folder means no plugins. */
+    /** Loads and starts every plugin in {@code folder}; a missing folder means no plugins. Failures are logged. */
     public static PluginHost load(Path folder) {
+        return load(folder, true);
+    }
+
+    /**
+     * As {@link #load(Path)}; with {@code logFailures} false the failures are only recorded, for callers
+     * such as {@code turnout plugins} that print them themselves (one line per bad jar, not two).
+     */
+    public static PluginHost load(Path folder, boolean logFailures) {
         PluginHost host = new PluginHost(folder);
         host.loadAll(folder);
+        if (logFailures) {
+            for (PluginFailure f : host.failures) {
+                log.error("plugin {} failed to load: {}", f.path(), f.reason());
+            }
+        }
         return host;
+    }
+
+    /** A plugin PF4J started, with the outbound types it offers, before duplicates are weeded out. */
+    private record Started(PluginWrapper wrapper, Path path, List<OutboundType> types) {
     }
 
     private void loadAll(Path folder) {
@@ -75,68 +92,138 @@ public final class PluginHost implements AutoCloseable {
             log.warn("plugin folder {} does not exist; no outbound plugins loaded", folder.toAbsolutePath());
             return;
         }
-        List<Path> candidates;
+        List<Path> paths;
         try (Stream<Path> s = Files.list(folder)) {
-            candidates = s.filter(p -> Files.isDirectory(p) || p.toString().endsWith(".jar") || p.toString().endsWith(".zip"))
+            paths = s.filter(p -> Files.isDirectory(p) || p.toString().endsWith(".jar") || p.toString().endsWith(".zip"))
                     .sorted().toList();
         } catch (IOException e) {
             failures.add(new PluginFailure(folder, "cannot list: " + e.getMessage()));
             return;
         }
-        Map<String, Path> pathsById = new LinkedHashMap<>();
-        for (Path candidate : candidates) {
-            try {
-                String id = manager.loadPlugin(candidate);
-                pathsById.put(id, candidate);
-            } catch (RuntimeException | LinkageError e) {
-                fail(candidate, e);
+        List<Started> started = new ArrayList<>();
+        for (PluginCandidate c : withoutDuplicateIds(paths)) {
+            Started s = start(c.path());
+            if (s != null) {
+                started.add(s);
             }
         }
-        for (Map.Entry<String, Path> e : pathsById.entrySet()) {
-            String id = e.getKey();
-            PluginState state;
-            try {
-                state = manager.startPlugin(id);
-            } catch (RuntimeException | LinkageError ex) {
-                fail(e.getValue(), ex);
-                unload(id);
-                continue;
+        for (Started s : withoutDuplicateTypes(started)) {
+            List<String> provided = new ArrayList<>();
+            for (OutboundType type : s.types()) {
+                types.put(type.type(), type);
+                provided.add(type.type());
             }
-            PluginWrapper wrapper = manager.getPlugin(id);
-            if (state != PluginState.STARTED) {
-                Throwable cause = wrapper.getFailedException();
-                failures.add(new PluginFailure(e.getValue(), cause != null ? reason(cause) : "state " + state));
-                unload(id);
-                continue;
-            }
-            collect(wrapper, e.getValue());
-        }
-        for (PluginFailure f : failures) {
-            log.error("plugin {} failed to load: {}", f.path(), f.reason());
+            loaded.add(new LoadedPlugin(s.wrapper().getPluginId(), s.wrapper().getDescriptor().getVersion(), s.path(),
+                    List.copyOf(provided)));
         }
     }
 
-    private void collect(PluginWrapper wrapper, Path path) {
-        List<String> provided = new ArrayList<>();
-        try {
-            for (OutboundType type : manager.getExtensions(OutboundType.class, wrapper.getPluginId())) {
-                String name = type.type();
-                OutboundType previous = types.putIfAbsent(name, type);
-                if (previous != null) {
-                    failures.add(new PluginFailure(path, "outbound type '" + name + "' is already provided by another plugin; ignored"));
-                } else {
-                    provided.add(name);
-                }
+    /**
+     * The candidates that look like plugins and whose id no other candidate claims. PF4J would load the
+     * alphabetically first of two jars with one id and fail the other, which may be the one the user meant:
+     * both are refused instead, each named in the other's failure.
+     */
+    private List<PluginCandidate> withoutDuplicateIds(List<Path> paths) {
+        Map<String, List<PluginCandidate>> byId = new LinkedHashMap<>();
+        for (Path p : paths) {
+            PluginCandidate c = PluginCandidate.inspect(p);
+            if (c.problem() != null) {
+                failures.add(new PluginFailure(p, c.problem()));
+            } else {
+                byId.computeIfAbsent(c.id(), k -> new ArrayList<>()).add(c);
             }
+        }
+        List<PluginCandidate> unique = new ArrayList<>();
+        for (List<PluginCandidate> same : byId.values()) {
+            if (same.size() == 1) {
+                unique.add(same.get(0));
+                continue;
+            }
+            for (PluginCandidate c : same) {
+                failures.add(new PluginFailure(c.path(), "plugin id '" + c.id() + "' is also the id of "
+                        + others(same.stream().map(PluginCandidate::path).toList(), c.path())
+                        + "; none of them is loaded: keep one"));
+            }
+        }
+        return unique;
+    }
+
+    /** Loads and starts one plugin and asks it for its outbound types; {@code null} (and a failure) when it cannot. */
+    private Started start(Path path) {
+        String id;
+        try {
+            id = manager.loadPlugin(path);
         } catch (RuntimeException | LinkageError e) {
             fail(path, e);
-            return;
+            return null;
         }
-        loaded.add(new LoadedPlugin(wrapper.getPluginId(), wrapper.getDescriptor().getVersion(), path,
-                List.copyOf(provided)));
+        PluginState state;
+        try {
+            state = manager.startPlugin(id);
+        } catch (RuntimeException | LinkageError e) {
+            fail(path, e);
+            unload(id);
+            return null;
+        }
+        PluginWrapper wrapper = manager.getPlugin(id);
+        if (state != PluginState.STARTED) {
+            Throwable cause = wrapper.getFailedException();
+            if (cause != null) {
+                log.debug("plugin {} did not start", path, cause);
+            }
+            failures.add(new PluginFailure(path, wrapper.getPlugin() == null
+                    ? "its Plugin-Class " + wrapper.getDescriptor().getPluginClass() + " could not be created"
+                            + (cause != null ? " (" + reason(cause) + ")" : "")
+                    : cause != null ? reason(cause) : "it did not start (state " + state + ")"));
+            unload(id);
+            return null;
+        }
+        try {
+            return new Started(wrapper, path, List.copyOf(manager.getExtensions(OutboundType.class, id)));
+        } catch (RuntimeException | LinkageError e) {
+            fail(path, e);
+            unload(id);
+            return null;
+        }
+    }
+
+    /**
+     * The started plugins none of whose outbound types another plugin also provides. Which one would win
+     * depends on file names, so both are refused and unloaded, each named in the other's failure.
+     */
+    private List<Started> withoutDuplicateTypes(List<Started> started) {
+        Map<String, List<Path>> providers = new LinkedHashMap<>();
+        for (Started s : started) {
+            for (OutboundType t : s.types()) {
+                providers.computeIfAbsent(t.type(), k -> new ArrayList<>()).add(s.path());
+            }
+        }
+        List<Started> kept = new ArrayList<>();
+        for (Started s : started) {
+            String clash = null;
+            for (OutboundType t : s.types()) {
+                List<Path> same = providers.get(t.type());
+                if (same.size() > 1 && clash == null) {
+                    clash = "outbound type '" + t.type() + "' is also provided by " + others(same, s.path())
+                            + "; none of them is loaded: keep one";
+                }
+            }
+            if (clash == null) {
+                kept.add(s);
+            } else {
+                failures.add(new PluginFailure(s.path(), clash));
+                unload(s.wrapper().getPluginId());
+            }
+        }
+        return kept;
+    }
+
+    private static String others(List<Path> all, Path self) {
+        return String.join(" and ", all.stream().filter(p -> !p.equals(self)).map(Path::toString).toList());
     }
 
     private void fail(Path path, Throwable e) {
+        log.debug("plugin {} failed", path, e);
         failures.add(new PluginFailure(path, reason(e)));
     }
 
@@ -148,6 +235,7 @@ public final class PluginHost implements AutoCloseable {
         }
     }
 
+    /** The exception's message and its root cause's, on one line: a failure is one line of output. */
     private static String reason(Throwable e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
@@ -157,7 +245,7 @@ public final class PluginHost implements AutoCloseable {
         if (root != e && root.getMessage() != null && !msg.contains(root.getMessage())) {
             msg += ": " + root.getMessage();
         }
-        return msg;
+        return msg.replaceAll("\\s*\\R\\s*", " ");
     }
 
     public List<LoadedPlugin> plugins() {

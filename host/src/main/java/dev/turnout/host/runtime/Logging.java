@@ -22,7 +22,15 @@ public final class Logging {
             default -> Level.INFO;
         };
         context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(level);
-        // PF4J is chatty at info about its own mechanics; Turnout reports plugin outcomes itself.
-        context.getLogger("org.pf4j").setLevel(level.isGreaterOrEqual(Level.WARN) ? level : Level.WARN);
+        context.getLogger("org.pf4j").setLevel(pf4jLevel(level));
+    }
+
+    /**
+     * PF4J logs each plugin it cannot load with a stack trace, and is chatty at info about its own mechanics;
+     * Turnout reports every plugin failure itself in one line, so PF4J is heard only at debug (its warnings
+     * and errors, traces included).
+     */
+    static Level pf4jLevel(Level level) {
+        return level.isGreaterOrEqual(Level.INFO) ? Level.OFF : Level.WARN;
     }
 }

@@ -1,0 +1,94 @@
+package dev.turnout.host.plugin;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.JarFile;
+import org.pf4j.ManifestPluginDescriptorFinder;
+import org.pf4j.PluginDescriptor;
+import org.pf4j.PluginDescriptorFinder;
+import org.pf4j.PluginRuntimeException;
+import org.pf4j.PropertiesPluginDescriptorFinder;
+import org.pf4j.util.StringUtils;
+
+/**
+ * A jar (or exploded folder) in the plugins folder, looked at before PF4J loads it: PF4J answers a damaged,
+ * empty or classless jar with pages of stack traces and reasons such as "No PluginDescriptorFinder", so
+ * Turnout says in plain words what is wrong first, and learns each plugin's id to refuse duplicates.
+ *
+ * @param id the plugin id its descriptor declares, or {@code null} when {@code problem} is set
+ * @param problem what is wrong, in plain words, or {@code null} when it looks like a plugin
+ */
+record PluginCandidate(Path path, String id, String problem) {
+
+    static PluginCandidate inspect(Path path) {
+        if (!Files.isDirectory(path)) {
+            String problem = jarProblem(path);
+            if (problem != null) {
+                return new PluginCandidate(path, null, problem);
+            }
+        }
+        PluginDescriptor d = descriptor(path);
+        if (d == null) {
+            return new PluginCandidate(path, null, Files.isDirectory(path)
+                    ? "no plugin.properties or META-INF/MANIFEST.MF naming a Plugin-Id in this folder"
+                    : "its manifest names no Plugin-Id; a plugin's manifest needs Plugin-Id, Plugin-Version and Plugin-Class");
+        }
+        if (StringUtils.isNullOrEmpty(d.getPluginClass())) {
+            return new PluginCandidate(path, null, "its manifest names no Plugin-Class");
+        }
+        if (!Files.isDirectory(path)) {
+            String missing = classProblem(path, d.getPluginClass());
+            if (missing != null) {
+                return new PluginCandidate(path, null, missing);
+            }
+        }
+        return new PluginCandidate(path, d.getPluginId(), null);
+    }
+
+    private static String jarProblem(Path path) {
+        try {
+            if (Files.size(path) == 0) {
+                return "the file is empty, not a jar";
+            }
+        } catch (IOException e) {
+            return "cannot be read (" + e.getMessage() + ")";
+        }
+        try (JarFile jar = new JarFile(path.toFile())) {
+            if (jar.stream().noneMatch(e -> e.getName().endsWith(".class"))) {
+                return "the jar contains no classes";
+            }
+            return null;
+        } catch (IOException e) {
+            return "not a jar: the file is damaged or not a zip archive (" + e.getMessage() + ")";
+        }
+    }
+
+    private static String classProblem(Path path, String pluginClass) {
+        try (JarFile jar = new JarFile(path.toFile())) {
+            return jar.getEntry(pluginClass.replace('.', '/') + ".class") == null
+                    ? "its Plugin-Class " + pluginClass + " is not in the jar"
+                    : null;
+        } catch (IOException e) {
+            return "not a jar: the file is damaged or not a zip archive (" + e.getMessage() + ")";
+        }
+    }
+
+    /** PF4J's own descriptor readers, the manifest first; asked one by one so that none logs a stack trace. */
+    private static PluginDescriptor descriptor(Path path) {
+        for (PluginDescriptorFinder finder : new PluginDescriptorFinder[] {
+                new ManifestPluginDescriptorFinder(), new PropertiesPluginDescriptorFinder()}) {
+            try {
+                if (finder.isApplicable(path)) {
+                    PluginDescriptor d = finder.find(path);
+                    if (d != null && !StringUtils.isNullOrEmpty(d.getPluginId())) {
+                        return d;
+                    }
+                }
+            } catch (PluginRuntimeException e) {
+                // Not this kind of descriptor; the next finder may know it.
+            }
+        }
+        return null;
+    }
+}
