@@ -105,7 +105,7 @@ class ConfigRefusalIT {
         Files.write(config, "mixed-port: 7890\nrules:\n  - DOMAIN,caf\u00e9.test,DIRECT\n".getBytes(StandardCharsets.ISO_8859_1));
         Netns.Result check = PluginsIT.runLauncher("check", "-c", config.toString());
         assertEquals(2, check.exitCode(), check.stdout() + check.stderr());
-        assertEquals("turnout: " + config + ":3:15: not UTF-8: byte 0xE9 at offset 38 cannot be decoded; save the config as UTF-8\n",
+        assertEquals("turnout: " + config + ":3:15: not UTF-8: byte 0xE9 at offset 38 cannot be decoded; save it as UTF-8\n",
                 check.stderr());
     }
 
@@ -124,7 +124,7 @@ class ConfigRefusalIT {
 
     private static String tooLarge(Path file) throws Exception {
         return file + ": the config is " + String.format(java.util.Locale.ROOT, "%,d", Files.size(file))
-                + " bytes; the limit is 8,388,608 (8 MiB), refused";
+                + " bytes; the limit is 4,194,304 (4 MiB), refused";
     }
 
     @Test

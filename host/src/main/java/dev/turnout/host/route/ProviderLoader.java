@@ -10,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -113,10 +112,10 @@ public final class ProviderLoader {
 
     /**
      * All rule providers of a config together may hold this many bytes; more is refused before it is read. Like
-     * {@link ConfigLoader#MAX_CONFIG_BYTES}, sized so that a reload (the new rules built beside the running
-     * ones) fits the launcher's 512 MiB heap: 16 MiB is some 900,000 domains.
+     * {@link ConfigLoader#MAX_CONFIG_BYTES} (see there for the measurement), sized so that a reload, the new
+     * rules built beside the running ones, fits the launcher's 512 MiB heap: 8 MiB is some 440,000 domains.
      */
-    public static final long MAX_TOTAL_BYTES = 16L * 1024 * 1024;
+    public static final long MAX_TOTAL_BYTES = 8L * 1024 * 1024;
 
     /** A download larger than this is refused rather than kept. */
     static final long MAX_BYTES = MAX_TOTAL_BYTES;

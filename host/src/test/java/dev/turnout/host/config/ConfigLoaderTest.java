@@ -99,14 +99,14 @@ class ConfigLoaderTest {
         Path big = dir.resolve("big.yaml");
         try (var out = java.nio.file.Files.newBufferedWriter(big)) {
             out.write("rules:\n");
-            for (int i = 0; i < 400_000; i++) {
+            for (int i = 0; i < 200_000; i++) {
                 out.write("  - DOMAIN,h" + i + ".test,DIRECT\n");
             }
         }
         long size = java.nio.file.Files.size(big);
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(big, dir));
         assertEquals(big + ": the config is " + String.format(java.util.Locale.ROOT, "%,d", size)
-                + " bytes; the limit is 8,388,608 (8 MiB), refused", e.getMessage());
+                + " bytes; the limit is 4,194,304 (4 MiB), refused", e.getMessage());
     }
 
     @Test
@@ -115,7 +115,7 @@ class ConfigLoaderTest {
         java.nio.file.Files.write(latin1, "mixed-port: 7890\nrules:\n  - DOMAIN,caf\u00e9.test,DIRECT\n"
                 .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(latin1, dir));
-        assertEquals(latin1 + ":3:15: not UTF-8: byte 0xE9 at offset 38 cannot be decoded; save the config as UTF-8",
+        assertEquals(latin1 + ":3:15: not UTF-8: byte 0xE9 at offset 38 cannot be decoded; save it as UTF-8",
                 e.getMessage());
     }
 
