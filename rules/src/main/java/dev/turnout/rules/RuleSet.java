@@ -62,9 +62,15 @@ public final class RuleSet {
     public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets)
             throws RuleException {
         List<String> warnings = new ArrayList<>();
+        // Every rule and provider is checked, so that one run names all that is wrong.
+        List<RuleException> errors = new ArrayList<>();
         Map<String, ProviderParser.Parsed> parsed = new HashMap<>();
         for (Map.Entry<String, ProviderSource> e : providers.entrySet()) {
-            parsed.put(e.getKey(), ProviderParser.parse(e.getValue(), warnings::add));
+            try {
+                parsed.put(e.getKey(), ProviderParser.parse(e.getValue(), warnings::add));
+            } catch (RuleException ex) {
+                errors.add(ex);
+            }
         }
         List<Rule> compiled = new ArrayList<>(rules.size());
         String[] targetOf = new String[rules.size()];
@@ -74,12 +80,18 @@ public final class RuleSet {
         int matchAt = -1;
         for (int i = 0; i < rules.size(); i++) {
             RuleLine line = rules.get(i);
-            RuleParser.Parsed p = RuleParser.parseLine(line, warnings::add);
-            if (!BUILT_IN_TARGETS.contains(p.target()) && !targets.contains(p.target())) {
-                throw new RuleException(line.origin(), "unknown target '" + p.target()
-                        + "': no proxy, group, DIRECT or REJECT has that name");
+            RuleParser.Parsed p;
+            try {
+                p = RuleParser.parseLine(line, warnings::add);
+                if (!BUILT_IN_TARGETS.contains(p.target()) && !targets.contains(p.target())) {
+                    throw new RuleException(line.origin(), "unknown target '" + p.target()
+                            + "': no proxy, group, DIRECT or REJECT has that name");
+                }
+                checkProviders(p.rule(), providers.keySet(), line.origin(), used);
+            } catch (RuleException e) {
+                errors.add(e);
+                continue;
             }
-            checkProviders(p.rule(), parsed, line.origin(), used);
             if (p.rule() instanceof Rule.Match && matchAt < 0) {
                 matchAt = i;
             } else if (matchAt >= 0 && i == matchAt + 1) {
@@ -91,6 +103,9 @@ public final class RuleSet {
             writtenOf[i] = p.written();
             counts.merge(typeName(p), 1, Integer::sum);
         }
+        if (!errors.isEmpty()) {
+            throw RuleException.of(errors);
+        }
         for (String name : providers.keySet()) {
             if (!used.contains(name)) {
                 warnings.add(providers.get(name).declaredAt() + ": provider '" + name + "' is not used by any rule");
@@ -101,10 +116,10 @@ public final class RuleSet {
                 Collections.unmodifiableMap(new LinkedHashMap<>(counts)));
     }
 
-    private static void checkProviders(Rule rule, Map<String, ProviderParser.Parsed> providers, Origin origin,
+    private static void checkProviders(Rule rule, Set<String> providers, Origin origin,
                                        Set<String> used) throws RuleException {
         if (rule instanceof Rule.SetRef s) {
-            if (!providers.containsKey(s.provider())) {
+            if (!providers.contains(s.provider())) {
                 throw new RuleException(origin, "RULE-SET names unknown provider '" + s.provider() + "'");
             }
             used.add(s.provider());

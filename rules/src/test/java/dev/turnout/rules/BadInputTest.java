@@ -3,9 +3,11 @@ package dev.turnout.rules;
 import static dev.turnout.rules.Rules.compile;
 import static dev.turnout.rules.Rules.text;
 import static dev.turnout.rules.Rules.yaml;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -52,5 +54,14 @@ class BadInputTest {
                 Map.of("y", yaml("y", Behavior.DOMAIN, "payload:\n  - 'a.com'\n  - [broken\n")),
                 "RULE-SET,y,PROXY"));
         assertTrue(y.getMessage().startsWith("y.yaml:"), y.getMessage());
+    }
+
+    @Test
+    void everyBadRuleIsReportedNotOnlyTheFirst() {
+        RuleException e = assertThrows(RuleException.class, () -> compile(
+                "DOMAIN,ok.com,PROXY", "GEOIP,CN,PROXY", "DOMAIN,a.com,NOPE", "IP-CIDR,10.0.0.0,PROXY", "MATCH,PROXY"));
+        assertEquals(List.of("config.yaml:11:5", "config.yaml:12:5", "config.yaml:13:13"),
+                e.problems().stream().map(p -> p.origin().toString()).toList());
+        assertEquals(3, e.getMessage().lines().count(), e.getMessage());
     }
 }

@@ -5,23 +5,20 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.GroupEntry;
 import dev.turnout.host.config.ProviderEntry;
-import dev.turnout.host.dial.HostDialer;
-import dev.turnout.host.dial.SocketBinder;
-import dev.turnout.host.dial.SystemResolver;
-import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.plugin.PluginHost;
 import dev.turnout.host.route.RoutingCompiler;
+import dev.turnout.host.runtime.ConfigCheck;
 import dev.turnout.host.runtime.Logging;
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
  * {@code turnout check}: validates a config as {@code run} would (plugins, outbounds, groups, rules,
- * providers from their cached copies; nothing is downloaded) and prints a summary.
+ * providers from their cached copies, TUN, DNS, listeners, controller; nothing is started or downloaded),
+ * lists every problem it finds, and prints a summary.
  */
 @Command(name = "check", mixinStandardHelpOptions = true, description = "Validate a config and print a summary.")
 final class CheckCommand implements Callable<Integer> {
@@ -43,14 +40,12 @@ final class CheckCommand implements Callable<Integer> {
             return 2;
         }
         Logging.apply("warning");
-        try (PluginHost host = PluginHost.load(plugins.folder());
-             SystemResolver resolver = new SystemResolver(Map.of())) {
+        try (PluginHost host = PluginHost.load(plugins.folder())) {
             host.failures().forEach(f -> System.err.println("turnout: plugin " + f.path() + " failed: " + f.reason()));
-            HostDialer dialer = new HostDialer(() -> SocketBinder.NONE, resolver, 1000);
-            RoutingCompiler compiler = new RoutingCompiler(new OutboundFactory(host.outboundTypes(), dialer, resolver));
             RoutingCompiler.Compiled compiled;
             try {
-                compiled = compiler.compile(c, false);
+                // The very check run makes before it starts anything, so check passes what run accepts.
+                compiled = ConfigCheck.offline(c, host).compiled();
             } catch (ConfigException e) {
                 System.err.println("turnout: " + e.getMessage());
                 return 2;

@@ -1,5 +1,6 @@
 package dev.turnout.host.config;
 
+import dev.turnout.rules.Origin;
 import dev.turnout.rules.RuleLine;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.Map;
  * @param bindAddress the address inbounds listen on: loopback unless {@code allow-lan: true}
  * @param hosts {@code hosts:} entries, name to addresses as written
  * @param warnings unknown keys and the like: reported, never fatal
+ * @param origins where the value of each top-level key was written, for the parts that check it later
  */
 public record Config(
         Path file,
@@ -39,7 +41,13 @@ public record Config(
         String externalUi,
         String secret,
         ControllerCors externalControllerCors,
-        List<String> warnings) {
+        List<String> warnings,
+        Map<String, Origin> origins) {
+
+    /** Where the value of a top-level key was written; the file alone when the key is absent. */
+    public Origin originOf(String key) {
+        return origins.getOrDefault(key, new Origin(displayName(), 0, 0));
+    }
 
     /** How the config is named in messages: its path, or "(built-in default)". */
     public String displayName() {

@@ -8,6 +8,11 @@ import dev.turnout.rules.RuleLine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +37,8 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads a Clash-style YAML config into a {@link Config}, keeping the line and column of everything so that
- * each error can point at what the user wrote. Unknown keys are warnings, as in Clash.
+ * each error can point at what the user wrote. Unknown keys are warnings, as in Clash. Every problem found is
+ * reported, not only the first: one {@link ConfigException} gathers them.
  */
 public final class ConfigLoader {
 
@@ -53,6 +59,15 @@ public final class ConfigLoader {
             "geo-auto-update", "geo-update-interval", "external-controller-tls", "tls", "listeners",
             "clash-for-android", "cfw-bypass", "cfw-latency-timeout", "cfw-latency-url");
 
+    /**
+     * The largest config file read, checked before reading: what the file becomes in memory (YAML nodes, rule
+     * lines, compiled rules) must fit the launcher's heap (bin/turnout: -Xmx512m) twice, since a reload builds
+     * the new routing beside the running one. Measured with the packaged Turnout: 4 MiB of rules (190,000) with
+     * 8 MiB of providers ({@code ProviderLoader.MAX_TOTAL_BYTES}) keep 150 MiB of heap once loaded and reload
+     * fine; twice both runs out of memory on reload.
+     */
+    public static final long MAX_CONFIG_BYTES = 4L * 1024 * 1024;
+
     private static final Set<String> GROUP_TYPES = Set.of("select", "url-test", "fallback", "load-balance");
 
     private ConfigLoader() {
@@ -60,14 +75,72 @@ public final class ConfigLoader {
 
     /** Reads {@code file}; relative paths in it resolve against {@code baseDir}, or the file's folder. */
     public static Config load(Path file, Path baseDir) throws ConfigException {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ConfigException(new Origin(file.toString(), 0, 0), "cannot read config: " + e.getMessage());
-        }
+        String text = decode(readBounded(file), file.toString());
         Path dir = baseDir != null ? baseDir : file.toAbsolutePath().getParent();
         return parse(text, file.toString(), file, dir);
+    }
+
+    private static byte[] readBounded(Path file) throws ConfigException {
+        Origin whole = new Origin(file.toString(), 0, 0);
+        try {
+            long size = Files.size(file);
+            if (size > MAX_CONFIG_BYTES) {
+                throw new ConfigException(whole, tooLarge("the config", size, MAX_CONFIG_BYTES));
+            }
+            byte[] bytes = Files.readAllBytes(file);
+            if (bytes.length > MAX_CONFIG_BYTES) { // grew since we asked
+                throw new ConfigException(whole, tooLarge("the config", bytes.length, MAX_CONFIG_BYTES));
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new ConfigException(whole, "cannot read config: " + e);
+        }
+    }
+
+    /** "the config is 67,200,041 bytes; the limit is 4,194,304 (4 MiB), refused": one line, size and limit. */
+    public static String tooLarge(String what, long size, long limit) {
+        return String.format(Locale.ROOT, "%s is %,d bytes; the limit is %,d (%d MiB), refused", what, size, limit,
+                limit / (1024 * 1024));
+    }
+
+    /**
+     * Strict UTF-8, as YAML requires: a byte that is not UTF-8 (or a NUL, the mark of a binary file) is named
+     * with its line, column and byte offset instead of a decoder's "Input length = 1".
+     */
+    public static String decode(byte[] bytes, String name) throws ConfigException {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                throw new ConfigException(originOfByte(bytes, i, name),
+                        "a NUL byte at offset " + i + ": this is a binary file, not a YAML config");
+            }
+        }
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never gives more chars than bytes
+        CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            int at = in.position();
+            throw new ConfigException(originOfByte(bytes, at, name), String.format(Locale.ROOT,
+                    "not UTF-8: byte 0x%02X at offset %d cannot be decoded; save it as UTF-8", bytes[at] & 0xff, at));
+        }
+        return out.flip().toString();
+    }
+
+    /** Line and column (counted in bytes) of a byte offset. */
+    private static Origin originOfByte(byte[] bytes, int offset, String name) {
+        int line = 1;
+        int lineStart = 0;
+        for (int i = 0; i < offset; i++) {
+            if (bytes[i] == '\n') {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        return new Origin(name, line, offset - lineStart + 1);
     }
 
     /** The embedded default: mixed port 7890 on loopback, everything DIRECT. */
@@ -94,7 +167,7 @@ public final class ConfigLoader {
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
         options.setMaxAliasesForCollections(50);
-        options.setCodePointLimit(64 * 1024 * 1024);
+        options.setCodePointLimit((int) MAX_CONFIG_BYTES);
         try (StringReader in = new StringReader(text)) {
             Node node = new Yaml(options).compose(in);
             if (node == null) {
@@ -114,10 +187,20 @@ public final class ConfigLoader {
         }
     }
 
-    /** Walks the node tree; one instance per parse, holding the file name and the warnings. */
+    /** One part of the reading, which may fail on its own. */
+    @FunctionalInterface
+    private interface Part<T> {
+        T read() throws ConfigException;
+    }
+
+    /**
+     * Walks the node tree; one instance per parse, holding the file name, the warnings and the errors. A part
+     * that fails (a key, a proxy, a rule) is recorded and skipped, so the rest is still checked.
+     */
     private static final class Reader {
         private final String name;
         private final List<String> warnings = new ArrayList<>();
+        private final List<ConfigException> errors = new ArrayList<>();
 
         Reader(String name) {
             this.name = name;
@@ -128,9 +211,21 @@ public final class ConfigLoader {
             return m == null ? new Origin(name, 0, 0) : new Origin(name, m.getLine() + 1, m.getColumn() + 1);
         }
 
+        /** The part's result, or {@code fallback} once its error is recorded. */
+        <T> T attempt(Part<T> part, T fallback) {
+            try {
+                return part.read();
+            } catch (ConfigException e) {
+                errors.add(e);
+                return fallback;
+            }
+        }
+
         Config read(Node root, Path file, Path baseDir) throws ConfigException {
             MappingNode top = mapping(root, "the top level of the config");
             Map<String, NodeTuple> keys = entries(top);
+            Map<String, Origin> origins = new LinkedHashMap<>();
+            keys.forEach((key, tuple) -> origins.put(key, at(tuple.getValueNode())));
             for (Map.Entry<String, NodeTuple> e : keys.entrySet()) {
                 String key = e.getKey();
                 if (!TOP_LEVEL_KEYS.contains(key)) {
@@ -140,22 +235,15 @@ public final class ConfigLoader {
                             : o + ": unknown key '" + key + "'; ignored");
                 }
             }
-            int mixedPort = port(keys, "mixed-port", 0);
-            int socksPort = port(keys, "socks-port", 0);
-            int httpPort = port(keys, "port", 0);
-            boolean allowLan = bool(keys, "allow-lan", false);
-            String bind = string(keys, "bind-address", "*");
+            int mixedPort = attempt(() -> port(keys, "mixed-port", 0), 0);
+            int socksPort = attempt(() -> port(keys, "socks-port", 0), 0);
+            int httpPort = attempt(() -> port(keys, "port", 0), 0);
+            boolean allowLan = attempt(() -> bool(keys, "allow-lan", false), false);
+            String bind = attempt(() -> string(keys, "bind-address", "*"), "*");
             String bindAddress = !allowLan ? "127.0.0.1" : ("*".equals(bind) ? "0.0.0.0" : bind);
-            String mode = string(keys, "mode", "rule").toLowerCase(Locale.ROOT);
-            if (!Set.of("rule", "global", "direct").contains(mode)) {
-                throw new ConfigException(at(keys.get("mode").getValueNode()),
-                        "'mode' must be rule, global or direct, got '" + mode + "'");
-            }
-            String logLevel = string(keys, "log-level", "info").toLowerCase(Locale.ROOT);
-            if (!Set.of("debug", "info", "warning", "error", "silent").contains(logLevel)) {
-                throw new ConfigException(at(keys.get("log-level").getValueNode()),
-                        "'log-level' must be debug, info, warning, error or silent, got '" + logLevel + "'");
-            }
+            String mode = attempt(() -> oneOf(keys, "mode", "rule", List.of("rule", "global", "direct")), "rule");
+            String logLevel = attempt(() -> oneOf(keys, "log-level", "info",
+                    List.of("debug", "info", "warning", "error", "silent")), "info");
             List<ProxyEntry> proxies = proxies(keys.get("proxies"));
             List<GroupEntry> groups = groups(keys.get("proxy-groups"));
             List<RuleLine> rules = rules(keys.get("rules"));
@@ -166,12 +254,33 @@ public final class ConfigLoader {
                 warnings.add(at(keys.get("proxy-providers").getKeyNode())
                         + ": 'proxy-providers' are not fetched by Turnout yet; groups that 'use:' them stay empty");
             }
-            return new Config(file, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, mode, logLevel,
-                    List.copyOf(proxies), List.copyOf(groups), List.copyOf(rules), providers, hosts,
-                    section(keys.get("dns")), section(keys.get("tun")), string(keys, "interface-name", null),
-                    integer(keys, "routing-mark", 0), string(keys, "external-controller", null),
-                    string(keys, "external-ui", null), string(keys, "secret", null),
-                    controllerCors(keys.get("external-controller-cors")), List.copyOf(warnings));
+            Config config = new Config(file, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, mode,
+                    logLevel, List.copyOf(proxies), List.copyOf(groups), List.copyOf(rules), providers, hosts,
+                    attempt(() -> section(keys.get("dns")), Section.ABSENT),
+                    attempt(() -> section(keys.get("tun")), Section.ABSENT),
+                    attempt(() -> string(keys, "interface-name", null), null),
+                    attempt(() -> integer(keys, "routing-mark", 0), 0),
+                    attempt(() -> string(keys, "external-controller", null), null),
+                    attempt(() -> string(keys, "external-ui", null), null),
+                    attempt(() -> string(keys, "secret", null), null),
+                    attempt(() -> controllerCors(keys.get("external-controller-cors")), ControllerCors.UNSET),
+                    List.copyOf(warnings), Map.copyOf(origins));
+            if (!errors.isEmpty()) {
+                throw ConfigException.of(errors);
+            }
+            return config;
+        }
+
+        /** A word from a fixed set, in lower case. */
+        private String oneOf(Map<String, NodeTuple> keys, String key, String fallback, List<String> allowed)
+                throws ConfigException {
+            String value = string(keys, key, fallback).toLowerCase(Locale.ROOT);
+            if (!allowed.contains(value)) {
+                String choices = String.join(", ", allowed.subList(0, allowed.size() - 1)) + " or " + allowed.get(allowed.size() - 1);
+                throw new ConfigException(at(keys.get(key).getValueNode()),
+                        "'" + key + "' must be " + choices + ", got '" + value + "'");
+            }
+            return value;
         }
 
         private ControllerCors controllerCors(NodeTuple tuple) throws ConfigException {
@@ -210,22 +319,27 @@ public final class ConfigLoader {
             if (tuple == null || isNull(tuple.getValueNode())) {
                 return out;
             }
-            for (Node item : sequence(tuple.getValueNode(), "'proxies' (a list of outbounds)").getValue()) {
-                MappingNode m = mapping(item, "an outbound: a mapping with name, type, server, port");
-                Map<String, NodeTuple> kv = entries(m);
-                String proxyName = requiredString(kv, "name", m);
-                String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
-                Map<String, Object> values = new LinkedHashMap<>();
-                Map<String, Origin> origins = new LinkedHashMap<>();
-                for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
-                    origins.put(e.getKey(), at(e.getValue().getValueNode()));
-                    if (!e.getKey().equals("name") && !e.getKey().equals("type")) {
-                        values.put(e.getKey(), value(e.getValue().getValueNode()));
-                    }
-                }
-                out.add(new ProxyEntry(new OutboundOptions(proxyName, type, values), at(m), Map.copyOf(origins)));
+            for (Node item : attempt(() -> sequence(tuple.getValueNode(), "'proxies' (a list of outbounds)").getValue(),
+                    List.<Node>of())) {
+                attempt(() -> out.add(proxy(item)), false);
             }
             return out;
+        }
+
+        private ProxyEntry proxy(Node item) throws ConfigException {
+            MappingNode m = mapping(item, "an outbound: a mapping with name, type, server, port");
+            Map<String, NodeTuple> kv = entries(m);
+            String proxyName = requiredString(kv, "name", m);
+            String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
+            Map<String, Object> values = new LinkedHashMap<>();
+            Map<String, Origin> origins = new LinkedHashMap<>();
+            for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
+                origins.put(e.getKey(), at(e.getValue().getValueNode()));
+                if (!e.getKey().equals("name") && !e.getKey().equals("type")) {
+                    values.put(e.getKey(), value(e.getValue().getValueNode()));
+                }
+            }
+            return new ProxyEntry(new OutboundOptions(proxyName, type, values), at(m), Map.copyOf(origins));
         }
 
         private List<GroupEntry> groups(NodeTuple tuple) throws ConfigException {
@@ -233,34 +347,39 @@ public final class ConfigLoader {
             if (tuple == null || isNull(tuple.getValueNode())) {
                 return out;
             }
-            for (Node item : sequence(tuple.getValueNode(), "'proxy-groups' (a list of groups)").getValue()) {
-                MappingNode m = mapping(item, "a proxy group: a mapping with name, type, proxies");
-                Map<String, NodeTuple> kv = entries(m);
-                String groupName = requiredString(kv, "name", m);
-                String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
-                if (!GROUP_TYPES.contains(type)) {
-                    throw new ConfigException(at(kv.get("type").getValueNode()), "unknown group type '" + type
-                            + "'; expected one of select, url-test, fallback, load-balance");
-                }
-                List<String> members = new ArrayList<>();
-                NodeTuple list = kv.get("proxies");
-                if (list != null && !isNull(list.getValueNode())) {
-                    for (Node n : sequence(list.getValueNode(), "'proxies' of group '" + groupName + "'").getValue()) {
-                        members.add(scalar(n, "a proxy or group name"));
-                    }
-                }
-                if (members.isEmpty() && !kv.containsKey("use")) {
-                    throw new ConfigException(at(m), "group '" + groupName + "' has no 'proxies'");
-                }
-                int interval = integer(kv, "interval", 300);
-                int tolerance = integer(kv, "tolerance", 150);
-                String url = string(kv, "url", null);
-                if (!type.equals("select") && url == null) {
-                    url = "http://www.gstatic.com/generate_204";
-                }
-                out.add(new GroupEntry(groupName, type, List.copyOf(members), url, interval, tolerance, at(m)));
+            for (Node item : attempt(() -> sequence(tuple.getValueNode(), "'proxy-groups' (a list of groups)").getValue(),
+                    List.<Node>of())) {
+                attempt(() -> out.add(group(item)), false);
             }
             return out;
+        }
+
+        private GroupEntry group(Node item) throws ConfigException {
+            MappingNode m = mapping(item, "a proxy group: a mapping with name, type, proxies");
+            Map<String, NodeTuple> kv = entries(m);
+            String groupName = requiredString(kv, "name", m);
+            String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
+            if (!GROUP_TYPES.contains(type)) {
+                throw new ConfigException(at(kv.get("type").getValueNode()), "unknown group type '" + type
+                        + "'; expected one of select, url-test, fallback, load-balance");
+            }
+            List<String> members = new ArrayList<>();
+            NodeTuple list = kv.get("proxies");
+            if (list != null && !isNull(list.getValueNode())) {
+                for (Node n : sequence(list.getValueNode(), "'proxies' of group '" + groupName + "'").getValue()) {
+                    members.add(scalar(n, "a proxy or group name"));
+                }
+            }
+            if (members.isEmpty() && !kv.containsKey("use")) {
+                throw new ConfigException(at(m), "group '" + groupName + "' has no 'proxies'");
+            }
+            int interval = integer(kv, "interval", 300);
+            int tolerance = integer(kv, "tolerance", 150);
+            String url = string(kv, "url", null);
+            if (!type.equals("select") && url == null) {
+                url = "http://www.gstatic.com/generate_204";
+            }
+            return new GroupEntry(groupName, type, List.copyOf(members), url, interval, tolerance, at(m));
         }
 
         private List<RuleLine> rules(NodeTuple tuple) throws ConfigException {
@@ -268,8 +387,10 @@ public final class ConfigLoader {
             if (tuple == null || isNull(tuple.getValueNode())) {
                 return out;
             }
-            for (Node n : sequence(tuple.getValueNode(), "'rules' (a list of TYPE,PAYLOAD,TARGET lines)").getValue()) {
-                out.add(new RuleLine(scalar(n, "a rule line such as DOMAIN-SUFFIX,example.com,PROXY"), at(n)));
+            for (Node n : attempt(() -> sequence(tuple.getValueNode(), "'rules' (a list of TYPE,PAYLOAD,TARGET lines)")
+                    .getValue(), List.<Node>of())) {
+                attempt(() -> out.add(new RuleLine(scalar(n, "a rule line such as DOMAIN-SUFFIX,example.com,PROXY"), at(n))),
+                        false);
             }
             return out;
         }
@@ -279,47 +400,54 @@ public final class ConfigLoader {
             if (tuple == null || isNull(tuple.getValueNode())) {
                 return out;
             }
-            MappingNode all = mapping(tuple.getValueNode(), "'rule-providers' (a mapping of name to provider)");
-            for (NodeTuple t : entries(all).values()) {
-                String providerName = scalar(t.getKeyNode(), "a provider name");
-                MappingNode m = mapping(t.getValueNode(), "provider '" + providerName + "': a mapping with type, behavior, path");
-                Map<String, NodeTuple> kv = entries(m);
-                String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
-                if (!type.equals("file") && !type.equals("http")) {
-                    throw new ConfigException(at(kv.get("type").getValueNode()),
-                            "provider type must be file or http, got '" + type + "'");
-                }
-                String behaviorText = requiredString(kv, "behavior", m).toLowerCase(Locale.ROOT);
-                Behavior behavior = switch (behaviorText) {
-                    case "domain" -> Behavior.DOMAIN;
-                    case "ipcidr" -> Behavior.IPCIDR;
-                    case "classical" -> Behavior.CLASSICAL;
-                    default -> throw new ConfigException(at(kv.get("behavior").getValueNode()),
-                            "behavior must be domain, ipcidr or classical, got '" + behaviorText + "'");
-                };
-                String formatText = string(kv, "format", "yaml").toLowerCase(Locale.ROOT);
-                ProviderFormat format = switch (formatText) {
-                    case "yaml" -> ProviderFormat.YAML;
-                    case "text" -> ProviderFormat.TEXT;
-                    default -> throw new ConfigException(at(kv.get("format").getValueNode()),
-                            "format must be yaml or text, got '" + formatText + "'");
-                };
-                String url = string(kv, "url", null);
-                if (type.equals("http") && url == null) {
-                    throw new ConfigException(at(m), "http provider '" + providerName + "' needs a 'url'");
-                }
-                String pathText = string(kv, "path", null);
-                if (pathText == null) {
-                    if (type.equals("file")) {
-                        throw new ConfigException(at(m), "file provider '" + providerName + "' needs a 'path'");
-                    }
-                    pathText = "./ruleset/" + providerName + ".yaml";
-                }
-                Path path = baseDir.resolve(pathText).normalize();
-                out.put(providerName, new ProviderEntry(providerName, type, behavior, format, path, url,
-                        integer(kv, "interval", 0), at(m)));
+            Map<String, NodeTuple> all = attempt(() -> entries(mapping(tuple.getValueNode(),
+                    "'rule-providers' (a mapping of name to provider)")), Map.of());
+            for (NodeTuple t : all.values()) {
+                attempt(() -> {
+                    ProviderEntry p = provider(t, baseDir);
+                    return out.put(p.name(), p);
+                }, null);
             }
             return out;
+        }
+
+        private ProviderEntry provider(NodeTuple t, Path baseDir) throws ConfigException {
+            String providerName = scalar(t.getKeyNode(), "a provider name");
+            MappingNode m = mapping(t.getValueNode(), "provider '" + providerName + "': a mapping with type, behavior, path");
+            Map<String, NodeTuple> kv = entries(m);
+            String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
+            if (!type.equals("file") && !type.equals("http")) {
+                throw new ConfigException(at(kv.get("type").getValueNode()),
+                        "provider type must be file or http, got '" + type + "'");
+            }
+            String behaviorText = requiredString(kv, "behavior", m).toLowerCase(Locale.ROOT);
+            Behavior behavior = switch (behaviorText) {
+                case "domain" -> Behavior.DOMAIN;
+                case "ipcidr" -> Behavior.IPCIDR;
+                case "classical" -> Behavior.CLASSICAL;
+                default -> throw new ConfigException(at(kv.get("behavior").getValueNode()),
+                        "behavior must be domain, ipcidr or classical, got '" + behaviorText + "'");
+            };
+            String formatText = string(kv, "format", "yaml").toLowerCase(Locale.ROOT);
+            ProviderFormat format = switch (formatText) {
+                case "yaml" -> ProviderFormat.YAML;
+                case "text" -> ProviderFormat.TEXT;
+                default -> throw new ConfigException(at(kv.get("format").getValueNode()),
+                        "format must be yaml or text, got '" + formatText + "'");
+            };
+            String url = string(kv, "url", null);
+            if (type.equals("http") && url == null) {
+                throw new ConfigException(at(m), "http provider '" + providerName + "' needs a 'url'");
+            }
+            String pathText = string(kv, "path", null);
+            if (pathText == null) {
+                if (type.equals("file")) {
+                    throw new ConfigException(at(m), "file provider '" + providerName + "' needs a 'path'");
+                }
+                pathText = "./ruleset/" + providerName + ".yaml";
+            }
+            Path path = baseDir.resolve(pathText).normalize();
+            return new ProviderEntry(providerName, type, behavior, format, path, url, integer(kv, "interval", 0), at(m));
         }
 
         private Map<String, List<String>> hosts(NodeTuple tuple) throws ConfigException {
@@ -327,18 +455,22 @@ public final class ConfigLoader {
             if (tuple == null || isNull(tuple.getValueNode())) {
                 return out;
             }
-            for (NodeTuple t : entries(mapping(tuple.getValueNode(), "'hosts' (a mapping of name to address)")).values()) {
-                String host = scalar(t.getKeyNode(), "a host name");
-                Node v = t.getValueNode();
-                List<String> addresses = new ArrayList<>();
-                if (v instanceof SequenceNode seq) {
-                    for (Node n : seq.getValue()) {
-                        addresses.add(scalar(n, "an IP address"));
+            Map<String, NodeTuple> all = attempt(() -> entries(mapping(tuple.getValueNode(),
+                    "'hosts' (a mapping of name to address)")), Map.of());
+            for (NodeTuple t : all.values()) {
+                attempt(() -> {
+                    String host = scalar(t.getKeyNode(), "a host name");
+                    Node v = t.getValueNode();
+                    List<String> addresses = new ArrayList<>();
+                    if (v instanceof SequenceNode seq) {
+                        for (Node n : seq.getValue()) {
+                            addresses.add(scalar(n, "an IP address"));
+                        }
+                    } else {
+                        addresses.add(scalar(v, "an IP address or a list of them"));
                     }
-                } else {
-                    addresses.add(scalar(v, "an IP address or a list of them"));
-                }
-                out.put(host.toLowerCase(Locale.ROOT), List.copyOf(addresses));
+                    return out.put(host.toLowerCase(Locale.ROOT), List.copyOf(addresses));
+                }, null);
             }
             return out;
         }
@@ -358,16 +490,16 @@ public final class ConfigLoader {
             return new Section(values, origins, at(m));
         }
 
-        private void checkNamesUnique(List<ProxyEntry> proxies, List<GroupEntry> groups) throws ConfigException {
+        private void checkNamesUnique(List<ProxyEntry> proxies, List<GroupEntry> groups) {
             Set<String> seen = new HashSet<>(Set.of("DIRECT", "REJECT"));
             for (ProxyEntry p : proxies) {
                 if (!seen.add(p.name())) {
-                    throw new ConfigException(p.originOf("name"), "the name '" + p.name() + "' is used twice");
+                    errors.add(new ConfigException(p.originOf("name"), "the name '" + p.name() + "' is used twice"));
                 }
             }
             for (GroupEntry g : groups) {
                 if (!seen.add(g.name())) {
-                    throw new ConfigException(g.origin(), "the name '" + g.name() + "' is used twice");
+                    errors.add(new ConfigException(g.origin(), "the name '" + g.name() + "' is used twice"));
                 }
             }
         }

@@ -82,24 +82,38 @@ public final class Controller implements AutoCloseable {
         if (c.externalController() == null || c.externalController().isBlank()) {
             return null;
         }
-        Path ui = null;
-        if (c.externalUi() != null && !c.externalUi().isBlank()) {
-            ui = c.baseDir().resolve(c.externalUi()).toAbsolutePath().normalize();
-            if (!Files.isDirectory(ui)) {
-                throw new IllegalArgumentException("external-ui '" + c.externalUi() + "': " + ui + " is not a folder");
-            }
-        }
-        return start(turnout, reloader, c.externalController(), c.secret(), ui, c.externalControllerCors());
+        return start(turnout, reloader, c.externalController(), c.secret(), uiFolder(c), c.externalControllerCors());
     }
 
-    /** Binds the controller to {@code listen} ({@code HOST:PORT}); see {@link #startFor}. */
-    public static Controller start(Turnout turnout, Reloader reloader, String listen, String secret, Path externalUi,
-                                   ControllerCors cors) throws InterruptedException {
+    /** The {@code external-ui} folder, or {@code null}; throws when it is named but is not a folder. */
+    public static Path uiFolder(Config c) {
+        if (c.externalUi() == null || c.externalUi().isBlank()) {
+            return null;
+        }
+        Path ui = c.baseDir().resolve(c.externalUi()).toAbsolutePath().normalize();
+        if (!Files.isDirectory(ui)) {
+            throw new IllegalArgumentException("external-ui '" + c.externalUi() + "': " + ui + " is not a folder");
+        }
+        return ui;
+    }
+
+    /**
+     * Where {@code external-controller} asks to listen; throws when it is not HOST:PORT, or when it is reachable
+     * from other machines and no secret is set.
+     */
+    public static InetSocketAddress address(String listen, String secret) {
         InetSocketAddress address = ControllerAddress.parse(listen);
         if (!ControllerAddress.isLoopback(address) && Secret.of(secret) == null) {
             throw new IllegalArgumentException("external-controller " + listen + " is reachable from other machines but "
                     + "no 'secret' is set; set a secret or use 127.0.0.1");
         }
+        return address;
+    }
+
+    /** Binds the controller to {@code listen} ({@code HOST:PORT}); see {@link #startFor}. */
+    public static Controller start(Turnout turnout, Reloader reloader, String listen, String secret, Path externalUi,
+                                   ControllerCors cors) throws InterruptedException {
+        InetSocketAddress address = address(listen, secret);
         Controller c = new Controller(turnout, reloader, secret, externalUi,
                 new BrowserGuard(ControllerAddress.isLoopback(address), Secret.of(secret) != null, cors));
         try {

@@ -40,11 +40,15 @@ public final class OutboundFactory {
         this.resolver = resolver;
     }
 
+    /** Builds every outbound and group; when any fails, each failure is reported and nothing stays open. */
     public Outbounds build(Config config) throws ConfigException {
         Map<String, Outbound> built = new LinkedHashMap<>();
         for (String name : BUILT_IN) {
             built.put(name, builtIn(name, name.toLowerCase(Locale.ROOT), config));
         }
+        List<ConfigException> errors = new ArrayList<>();
+        // A proxy that failed still counts as a name, so that its one error is not repeated by whatever names it.
+        Set<String> failed = new HashSet<>();
         Map<String, ProxyEntry> pending = new LinkedHashMap<>();
         for (ProxyEntry p : config.proxies()) {
             pending.put(p.name(), p);
@@ -55,36 +59,55 @@ public final class OutboundFactory {
         while (!pending.isEmpty()) {
             boolean progress = false;
             for (ProxyEntry p : new ArrayList<>(pending.values())) {
-                String via = dialerProxy(p);
-                if (via != null && !built.containsKey(via)) {
-                    if (!pending.containsKey(via)) {
-                        throw new ConfigException(p.originOf("dialer-proxy"), "'dialer-proxy' names '" + via
-                                + "', which is not an outbound" + (groupNames.contains(via) ? " (groups cannot be dialers)" : ""));
+                try {
+                    String via = dialerProxy(p);
+                    if (via != null && !built.containsKey(via)) {
+                        if (pending.containsKey(via)) {
+                            continue;
+                        }
+                        if (!failed.contains(via)) {
+                            throw new ConfigException(p.originOf("dialer-proxy"), "'dialer-proxy' names '" + via
+                                    + "', which is not an outbound" + (groupNames.contains(via) ? " (groups cannot be dialers)" : ""));
+                        }
+                        failed.add(p.name());
+                    } else {
+                        built.put(p.name(), create(p, via == null ? hostDialer : built.get(via)));
                     }
-                    continue;
+                } catch (ConfigException e) {
+                    errors.add(e);
+                    failed.add(p.name());
                 }
-                built.put(p.name(), create(p, via == null ? hostDialer : built.get(via)));
                 pending.remove(p.name());
                 progress = true;
             }
             if (!progress) {
                 ProxyEntry first = pending.values().iterator().next();
-                throw new ConfigException(first.originOf("dialer-proxy"), "'dialer-proxy' chains form a loop: "
-                        + String.join(" -> ", pending.keySet()));
+                errors.add(new ConfigException(first.originOf("dialer-proxy"), "'dialer-proxy' chains form a loop: "
+                        + String.join(" -> ", pending.keySet())));
+                failed.addAll(pending.keySet());
+                break;
             }
         }
         // Groups look their members up lazily in the finished map, so groups may name groups.
         Map<String, Outbound> all = new LinkedHashMap<>(built);
         for (GroupEntry g : config.groups()) {
             for (String member : g.members()) {
-                if (!built.containsKey(member) && !groupNames.contains(member)) {
-                    throw new ConfigException(g.origin(), "group '" + g.name() + "' names '" + member
-                            + "', which is neither an outbound nor a group");
+                if (!built.containsKey(member) && !failed.contains(member) && !groupNames.contains(member)) {
+                    errors.add(new ConfigException(g.origin(), "group '" + g.name() + "' names '" + member
+                            + "', which is neither an outbound nor a group"));
                 }
             }
             all.put(g.name(), new ProxyGroup(g.name(), g.type(), g.members(), all));
         }
-        checkGroupCycles(config.groups());
+        try {
+            checkGroupCycles(config.groups());
+        } catch (ConfigException e) {
+            errors.add(e);
+        }
+        if (!errors.isEmpty()) {
+            new Outbounds(built).close();
+            throw ConfigException.of(errors);
+        }
         return new Outbounds(all);
     }
 

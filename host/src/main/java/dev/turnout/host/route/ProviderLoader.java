@@ -2,6 +2,7 @@ package dev.turnout.host.route;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.rules.ProviderSource;
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -40,38 +40,59 @@ public final class ProviderLoader {
     public static Loaded load(Config config, boolean fetch) throws ConfigException {
         Map<String, ProviderSource> sources = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
+        List<ConfigException> errors = new ArrayList<>();
+        long total = 0;
         for (ProviderEntry p : config.providers().values()) {
-            Path path = p.path();
-            if (p.type().equals("http")) {
-                if (fetch && isStale(path, p.intervalSeconds())) {
-                    try {
-                        download(p.url(), path);
-                    } catch (IOException e) {
-                        notes.add(p.origin() + ": provider '" + p.name() + "' could not be fetched from " + p.url()
-                                + " (" + e.getMessage() + ")" + (Files.exists(path) ? "; using the cached copy" : ""));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new ConfigException(p.origin(), "interrupted while fetching provider '" + p.name() + "'");
-                    }
-                }
-                if (!Files.exists(path)) {
-                    if (!fetch) {
-                        notes.add(p.origin() + ": provider '" + p.name() + "' not fetched (" + p.url() + "); no cached copy at " + path);
-                    }
-                    sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), "", path.toString(), p.origin()));
-                    continue;
-                }
-            } else if (!Files.exists(path)) {
-                throw new ConfigException(p.origin(), "provider '" + p.name() + "': file " + path + " does not exist");
-            }
             try {
-                String content = Files.readString(path, StandardCharsets.UTF_8);
-                sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), content, path.toString(), p.origin()));
-            } catch (IOException e) {
-                throw new ConfigException(p.origin(), "provider '" + p.name() + "': cannot read " + path + ": " + e.getMessage());
+                total += read(p, fetch, total, sources, notes);
+            } catch (ConfigException e) {
+                errors.add(e);
             }
         }
+        if (!errors.isEmpty()) {
+            throw ConfigException.of(errors);
+        }
         return new Loaded(sources, notes);
+    }
+
+    /** Reads one provider into {@code sources}; returns the bytes it read. */
+    private static long read(ProviderEntry p, boolean fetch, long readSoFar, Map<String, ProviderSource> sources,
+                             List<String> notes) throws ConfigException {
+        Path path = p.path();
+        if (p.type().equals("http")) {
+            if (fetch && isStale(path, p.intervalSeconds())) {
+                try {
+                    download(p.url(), path);
+                } catch (IOException e) {
+                    notes.add(p.origin() + ": provider '" + p.name() + "' could not be fetched from " + p.url()
+                            + " (" + e.getMessage() + ")" + (Files.exists(path) ? "; using the cached copy" : ""));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ConfigException(p.origin(), "interrupted while fetching provider '" + p.name() + "'");
+                }
+            }
+            if (!Files.exists(path)) {
+                if (!fetch) {
+                    notes.add(p.origin() + ": provider '" + p.name() + "' not fetched (" + p.url() + "); no cached copy at " + path);
+                }
+                sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), "", path.toString(), p.origin()));
+                return 0;
+            }
+        } else if (!Files.exists(path)) {
+            throw new ConfigException(p.origin(), "provider '" + p.name() + "': file " + path + " does not exist");
+        }
+        try {
+            long size = Files.size(path);
+            if (readSoFar + size > MAX_TOTAL_BYTES) {
+                throw new ConfigException(p.origin(), "provider '" + p.name() + "': " + ConfigLoader.tooLarge(
+                        path + " (with the providers before it)", readSoFar + size, MAX_TOTAL_BYTES));
+            }
+            String content = ConfigLoader.decode(Files.readAllBytes(path), path.toString());
+            sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), content, path.toString(), p.origin()));
+            return size;
+        } catch (IOException e) {
+            throw new ConfigException(p.origin(), "provider '" + p.name() + "': cannot read " + path + ": " + e);
+        }
     }
 
     private static boolean isStale(Path path, int intervalSeconds) {
@@ -89,8 +110,15 @@ public final class ProviderLoader {
         }
     }
 
-    /** A provider larger than this is refused rather than read into memory. */
-    static final long MAX_BYTES = 64L * 1024 * 1024;
+    /**
+     * All rule providers of a config together may hold this many bytes; more is refused before it is read. Like
+     * {@link ConfigLoader#MAX_CONFIG_BYTES} (see there for the measurement), sized so that a reload, the new
+     * rules built beside the running ones, fits the launcher's 512 MiB heap: 8 MiB is some 440,000 domains.
+     */
+    public static final long MAX_TOTAL_BYTES = 8L * 1024 * 1024;
+
+    /** A download larger than this is refused rather than kept. */
+    static final long MAX_BYTES = MAX_TOTAL_BYTES;
 
     /**
      * Downloads to a temporary file beside {@code path}, then renames: a reader never sees half a file, and a

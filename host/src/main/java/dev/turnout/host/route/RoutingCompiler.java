@@ -25,21 +25,41 @@ public final class RoutingCompiler {
         this.outbounds = outbounds;
     }
 
+    /**
+     * Outbounds, providers and rules are each checked even when another part failed, so that one run reports
+     * every problem; the rules are then checked against the names the outbounds would have.
+     */
     public Compiled compile(Config config, boolean fetchProviders) throws ConfigException {
-        Outbounds built = outbounds.build(config);
+        List<ConfigException> errors = new ArrayList<>();
+        Outbounds built = null;
+        try {
+            built = outbounds.build(config);
+        } catch (ConfigException e) {
+            errors.add(e);
+        }
         try {
             ProviderLoader.Loaded providers = ProviderLoader.load(config, fetchProviders);
-            RuleSet rules = RuleSet.compile(config.rules(), providers.sources(), built.names());
-            List<String> notes = new ArrayList<>(providers.notes());
-            notes.addAll(rules.warnings());
-            return new Compiled(new Routing(rules, built, config.mode()), notes);
+            RuleSet rules = RuleSet.compile(config.rules(), providers.sources(),
+                    built != null ? built.names() : OutboundFactory.targetNames(config));
+            if (errors.isEmpty()) {
+                List<String> notes = new ArrayList<>(providers.notes());
+                notes.addAll(rules.warnings());
+                return new Compiled(new Routing(rules, built, config.mode()), notes);
+            }
         } catch (RuleException e) {
-            built.close();
-            throw new ConfigException(e.origin(), stripOrigin(e));
-        } catch (ConfigException | RuntimeException e) {
-            built.close();
+            e.problems().forEach(p -> errors.add(new ConfigException(p.origin(), stripOrigin(p))));
+        } catch (ConfigException e) {
+            errors.add(e);
+        } catch (RuntimeException | Error e) {
+            if (built != null) {
+                built.close();
+            }
             throw e;
         }
+        if (built != null) {
+            built.close();
+        }
+        throw ConfigException.of(errors);
     }
 
     private static String stripOrigin(RuleException e) {

@@ -2,6 +2,7 @@ package dev.turnout.host.runtime;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.rules.Origin;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -77,11 +78,24 @@ public final class Reloader implements AutoCloseable {
         }
     }
 
-    /** Reloads on the caller's thread; throws when the new config is not usable (and changes nothing). */
+    /**
+     * Reloads on the caller's thread; throws when the new config is not usable (and changes nothing). Whatever
+     * goes wrong while reading and compiling it, even running out of memory, becomes that exception: the
+     * running config and this thread must outlive any file.
+     */
     public synchronized void reloadNow() throws ConfigException {
-        Config next = source.read();
-        next.warnings().forEach(w -> log.warn("{}", w));
-        turnout.reload(next);
+        try {
+            Config next = source.read();
+            next.warnings().forEach(w -> log.warn("{}", w));
+            turnout.reload(next);
+        } catch (ConfigException e) {
+            throw e;
+        } catch (OutOfMemoryError e) {
+            throw new ConfigException(new Origin(turnout.config().displayName(), 0, 0), "out of memory while loading it"
+                    + " (heap limit " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB)", e);
+        } catch (RuntimeException | Error e) {
+            throw new ConfigException(new Origin(turnout.config().displayName(), 0, 0), "cannot load it: " + e, e);
+        }
     }
 
     @Override

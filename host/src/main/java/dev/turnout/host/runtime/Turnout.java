@@ -36,7 +36,6 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -75,19 +74,21 @@ public final class Turnout implements AutoCloseable {
     private final List<AutoCloseable> inbounds = new ArrayList<>();
     private final AtomicReference<SocketBinder> binder = new AtomicReference<>(SocketBinder.NONE);
     private volatile Config config;
+    /** The settings Turnout started with: a reload does not change them. */
+    private final Settings settings;
     private MixedInbound mixed;
 
-    private Turnout(Config config, PluginHost plugins) throws ConfigException, InterruptedException {
+    private Turnout(Config config, Settings settings, PluginHost plugins) throws ConfigException, InterruptedException {
         this.config = config;
+        this.settings = settings;
         this.plugins = plugins;
-        this.resolver = new SystemResolver(hostsOf(config));
+        this.resolver = new SystemResolver(settings.hosts());
         this.boss = Transport.newGroup(1, "turnout-accept");
         this.workers = Transport.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), "turnout-io");
         DnsService dnsService = null;
         try {
-            // Both read before anything opens, so a bad section fails the start with its line and column.
-            this.tunOptions = TunSettings.from(config);
-            DnsOptions dnsOptions = DnsSettings.from(config);
+            this.tunOptions = settings.tun();
+            DnsOptions dnsOptions = settings.dns();
             if (dnsOptions != null) {
                 dnsService = DnsService.start(dnsOptions, reservedBy(tunOptions), config.baseDir().resolve(FAKE_IP_CACHE),
                         workers, channel -> binder.get().bind(channel), UpstreamResolver.Settings.defaults());
@@ -146,7 +147,15 @@ public final class Turnout implements AutoCloseable {
 
     /** Builds everything and opens the inbounds; on any failure nothing stays open. */
     public static Turnout start(Config config, PluginHost plugins) throws ConfigException, InterruptedException {
-        Turnout t = new Turnout(config, plugins);
+        // Read before anything opens, so that a bad setting fails the start with its line and column.
+        Settings settings;
+        try {
+            settings = Settings.of(config);
+        } catch (ConfigException e) {
+            ConfigCheck.offline(config, plugins); // fails as well, listing the routing's problems beside these
+            throw e;
+        }
+        Turnout t = new Turnout(config, settings, plugins);
         try {
             t.openInbounds();
         } catch (RuntimeException | InterruptedException | ConfigException e) {
@@ -170,7 +179,7 @@ public final class Turnout implements AutoCloseable {
     }
 
     private void openInbounds() throws InterruptedException, ConfigException, IOException {
-        InetAddress bind = address(config.bindAddress());
+        InetAddress bind = settings.bindAddress();
         for (int port : new int[] {config.mixedPort(), config.socksPort(), config.httpPort()}) {
             if (port > 0 && inbounds.stream().noneMatch(i -> i instanceof MixedInbound m && m.localAddress().getPort() == port)) {
                 MixedInbound m = MixedInbound.bind(new InetSocketAddress(bind, port), boss, workers, tunnel);
@@ -205,48 +214,62 @@ public final class Turnout implements AutoCloseable {
         }
     }
 
-    private static InetAddress address(String text) {
-        try {
-            return InetAddress.getByName(text);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("bind-address '" + text + "' is not an address");
-        }
-    }
-
-    private static Map<String, List<InetAddress>> hostsOf(Config config) throws ConfigException {
-        Map<String, List<InetAddress>> out = new java.util.HashMap<>();
-        for (Map.Entry<String, List<String>> e : config.hosts().entrySet()) {
-            List<InetAddress> addresses = new ArrayList<>();
-            for (String a : e.getValue()) {
-                if (!io.netty.util.NetUtil.isValidIpV4Address(a) && !io.netty.util.NetUtil.isValidIpV6Address(a)) {
-                    throw new ConfigException(new dev.turnout.rules.Origin(config.displayName(), 0, 0),
-                            "hosts: '" + e.getKey() + "' maps to '" + a + "', which is not an IP address");
-                }
-                try {
-                    addresses.add(InetAddress.getByAddress(e.getKey(), io.netty.util.NetUtil.createByteArrayFromIpAddressString(a)));
-                } catch (UnknownHostException ex) {
-                    throw new IllegalStateException(ex);
-                }
-            }
-            out.put(e.getKey(), addresses);
-        }
-        return out;
-    }
-
     /**
      * Re-reads rules, groups, outbounds and providers from {@code next} and swaps them in at once. Flows that
      * are open keep going on what they started with. On failure nothing changes and the error is thrown.
      */
     public synchronized void reload(Config next) throws ConfigException {
-        RoutingCompiler.Compiled compiled = compiler.compile(next, true);
+        // The check run and check apply: a config that a restart would refuse is refused now.
+        RoutingCompiler.Compiled compiled = ConfigCheck.check(next, compiler, true).compiled();
         compiled.notes().forEach(n -> log.warn("{}", n));
         Routing previous = router.current();
         carrySelections(previous, compiled.routing());
         groups.adopt(compiled.routing().outbounds(), next.groups());
         router.swap(compiled.routing());
+        Config running = this.config;
         this.config = next;
         log.info("reloaded {}: {} rules, {} outbounds and groups", next.displayName(), compiled.routing().rules().size(),
                 compiled.routing().outbounds().names().size());
+        List<String> unapplied = changesNeedingRestart(running, next);
+        if (!unapplied.isEmpty()) {
+            log.warn("reload did not apply {}: restart Turnout for {}", String.join(", ", unapplied),
+                    unapplied.size() == 1 ? "it" : "them");
+        }
+    }
+
+    /**
+     * What a reload leaves as it was: the listeners, the TUN, DNS, hosts and the controller are set up once,
+     * at the start. Said plainly, so that nobody takes "reloaded" to mean the new port is open.
+     */
+    static List<String> changesNeedingRestart(Config running, Config next) {
+        List<String> out = new ArrayList<>();
+        port(out, "mixed-port", running.mixedPort(), next.mixedPort());
+        port(out, "socks-port", running.socksPort(), next.socksPort());
+        port(out, "port", running.httpPort(), next.httpPort());
+        if (!running.bindAddress().equals(next.bindAddress())) {
+            out.add("the listen address (allow-lan, bind-address: still " + running.bindAddress() + ")");
+        }
+        changed(out, "tun", running.tun().values(), next.tun().values());
+        changed(out, "dns", running.dns().values(), next.dns().values());
+        changed(out, "hosts", running.hosts(), next.hosts());
+        changed(out, "interface-name", running.interfaceName(), next.interfaceName());
+        changed(out, "routing-mark", running.routingMark(), next.routingMark());
+        changed(out, "external-controller", running.externalController(), next.externalController());
+        changed(out, "secret", running.secret(), next.secret());
+        changed(out, "external-ui", running.externalUi(), next.externalUi());
+        return out;
+    }
+
+    private static void port(List<String> out, String key, int running, int next) {
+        if (running != next) {
+            out.add(key + " " + (next == 0 ? "off" : next) + " (still " + (running == 0 ? "off" : running) + ")");
+        }
+    }
+
+    private static void changed(List<String> out, String key, Object running, Object next) {
+        if (!java.util.Objects.equals(running, next)) {
+            out.add(key);
+        }
     }
 
     /** A user's choice in a select group survives a reload when the group and the member still exist. */

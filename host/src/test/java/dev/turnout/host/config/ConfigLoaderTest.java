@@ -9,6 +9,7 @@ import dev.turnout.rules.ProviderFormat;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConfigLoaderTest {
 
@@ -91,5 +92,63 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> parse("tun:\n  mtu: big\n").tun().integer("mtu", 0));
         assertEquals("t.yaml:2:8: 'mtu' must be a whole number, got big", e.getMessage());
         assertTrue(!c.dns().present());
+    }
+
+    @Test
+    void aConfigLargerThanTheLimitIsRefusedBeforeItIsReadWithItsSizeAndTheLimit(@TempDir Path dir) throws Exception {
+        Path big = dir.resolve("big.yaml");
+        try (var out = java.nio.file.Files.newBufferedWriter(big)) {
+            out.write("rules:\n");
+            for (int i = 0; i < 200_000; i++) {
+                out.write("  - DOMAIN,h" + i + ".test,DIRECT\n");
+            }
+        }
+        long size = java.nio.file.Files.size(big);
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(big, dir));
+        assertEquals(big + ": the config is " + String.format(java.util.Locale.ROOT, "%,d", size)
+                + " bytes; the limit is 4,194,304 (4 MiB), refused", e.getMessage());
+    }
+
+    @Test
+    void aConfigThatIsNotUtf8NamesTheLineColumnAndByteOffset(@TempDir Path dir) throws Exception {
+        Path latin1 = dir.resolve("latin1.yaml");
+        java.nio.file.Files.write(latin1, "mixed-port: 7890\nrules:\n  - DOMAIN,caf\u00e9.test,DIRECT\n"
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(latin1, dir));
+        assertEquals(latin1 + ":3:15: not UTF-8: byte 0xE9 at offset 38 cannot be decoded; save it as UTF-8",
+                e.getMessage());
+    }
+
+    @Test
+    void aBinaryFileIsCalledOneWithWhereItsFirstNulIs(@TempDir Path dir) throws Exception {
+        Path binary = dir.resolve("a.out");
+        java.nio.file.Files.write(binary, new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0});
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(binary, dir));
+        assertEquals(binary + ":1:8: a NUL byte at offset 7: this is a binary file, not a YAML config", e.getMessage());
+    }
+
+    @Test
+    void everyProblemIsReportedInOneExceptionEachWithItsPosition() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(String.join("\n",
+                "mixed-port: seventy",
+                "mode: sideways",
+                "proxies:",
+                "  - {name: a, server: x, port: 1}",
+                "  - {name: b, type: socks5, server: x, port: 1}",
+                "proxy-groups:",
+                "  - {name: g, type: relay, proxies: [b]}",
+                "rules:",
+                "  - {not: a rule}",
+                "  - MATCH,DIRECT",
+                "")));
+        assertEquals(List.of(
+                "t.yaml:1:13: 'mixed-port' must be a whole number, got 'seventy'",
+                "t.yaml:2:7: 'mode' must be rule, global or direct, got 'sideways'",
+                "t.yaml:4:5: missing 'type'",
+                "t.yaml:7:21: unknown group type 'relay'; expected one of select, url-test, fallback, load-balance",
+                "t.yaml:9:5: expected a rule line such as DOMAIN-SUFFIX,example.com,PROXY, got a mapping"),
+                e.problems().stream().map(Throwable::getMessage).toList());
+        assertTrue(e.getMessage().startsWith("5 problems in the config:\n  t.yaml:1:13: "), e.getMessage());
+        assertEquals("t.yaml:1:13", e.origin().toString());
     }
 }

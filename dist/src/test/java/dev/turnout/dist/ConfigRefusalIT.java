@@ -1,0 +1,210 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import java.io.BufferedWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * What the packaged Turnout refuses, and how: {@code check} refuses exactly what {@code run} refuses, with the
+ * same message, listing every problem at once; an oversized or undecodable file is one clear line; and a reload
+ * of such a file leaves the running instance, and a download through it, alone.
+ */
+class ConfigRefusalIT {
+
+    static final Path DIST = Path.of(System.getProperty("turnout.dist"));
+    static final String TURNOUT = DIST.resolve("bin/turnout").toString();
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String yaml) throws Exception {
+        Path file = dir.resolve(name);
+        Files.writeString(file, yaml.replace("|", "\n") + "\n");
+        return file;
+    }
+
+    /** {@code turnout run} on {@code config} in a fresh namespace: it must stop on its own, having opened nothing. */
+    private Netns.Result runRefused(Path config) throws Exception {
+        try (Netns ns = Netns.create("trefuse")) {
+            Netns.Result run = ns.run(Duration.ofSeconds(60), TURNOUT, "run", "-c", config.toString(),
+                    "--pid-file", dir.resolve("pid").toString());
+            assertEquals(0, ns.run(Duration.ofSeconds(5), "ss", "-Htlnu").stdout().lines().count(), "something listens");
+            return run;
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiterString = " ~ ", value = {
+        "fake-ip-range ~ dns:|  enable: true|  enhanced-mode: fake-ip|  fake-ip-range: 198.18.0.1/99 ~ :5:18: dns: prefix /99 out of range",
+        "tun address ~ tun:|  enable: true|  inet4-address: notanip ~ :4:18: 'inet4-address' must be an address with a prefix",
+        "controller without port ~ external-controller: abc ~ :2:22: external-controller 'abc' needs HOST:PORT",
+        "open controller without secret ~ external-controller: 0.0.0.0:9090 ~ :2:22: external-controller 0.0.0.0:9090 is reachable from other machines but no 'secret' is set",
+    })
+    void checkRefusesWhatRunRefusesWithTheSameMessage(String name, String yaml, String expected) throws Exception {
+        Path config = write("c.yaml", "mixed-port: 7890|" + yaml);
+        Netns.Result check = PluginsIT.runLauncher("check", "-c", config.toString());
+        assertEquals(2, check.exitCode(), check.stdout() + check.stderr());
+        assertEquals("turnout: " + config + expected, check.stderr().strip().substring(0, ("turnout: " + config + expected).length()),
+                check.stderr());
+        Netns.assumeUsable();
+        Netns.Result run = runRefused(config);
+        assertEquals(2, run.exitCode(), run.stdout() + run.stderr());
+        assertTrue(run.stderr().contains(check.stderr().strip()), "run: " + run.stderr() + "\ncheck: " + check.stderr());
+    }
+
+    @Test
+    void oneCheckListsEveryProblemAndRunListsTheSame() throws Exception {
+        Path config = write("c.yaml", String.join("|",
+                "mixed-port: 7890",
+                "external-controller: 0.0.0.0:9090",
+                "tun: {enable: true, inet4-address: notanip}",
+                "proxies:",
+                "  - {name: v, type: vmess, server: 192.0.2.1, port: 443}",
+                "  - {name: s, type: socks5, server: 192.0.2.1, port: 99999}",
+                "rules:",
+                "  - GEOIP,CN,DIRECT",
+                "  - DOMAIN,a.test,NOPE",
+                "  - MATCH,v"));
+        Netns.Result check = PluginsIT.runLauncher("check", "-c", config.toString());
+        assertEquals(2, check.exitCode(), check.stdout() + check.stderr());
+        String c = config.toString();
+        assertEquals(String.join("\n",
+                "turnout: 6 problems in the config:",
+                "  " + c + ":3:36: 'inet4-address' must be an address with a prefix such as 198.18.0.1/30, got 'notanip'",
+                "  " + c + ":2:22: external-controller 0.0.0.0:9090 is reachable from other machines but no 'secret' is set; set a secret or use 127.0.0.1",
+                "  " + c + ":5:21: unknown outbound type 'vmess' for 'v'; available types: direct, http, reject, socks5",
+                "  " + c + ":6:54: 'port' must be a port from 1 to 65535, got 99999",
+                "  " + c + ":8:5: unsupported rule type 'GEOIP'",
+                "  " + c + ":9:5: unknown target 'NOPE': no proxy, group, DIRECT or REJECT has that name",
+                ""), check.stderr());
+        Netns.assumeUsable();
+        Netns.Result run = runRefused(config);
+        assertEquals(2, run.exitCode(), run.stdout() + run.stderr());
+        assertTrue(run.stderr().contains(check.stderr()), "run: " + run.stderr() + "\ncheck: " + check.stderr());
+    }
+
+    @Test
+    void aConfigThatIsNotUtf8IsNamedWithItsLineAndByteOffset() throws Exception {
+        Path config = dir.resolve("latin1.yaml");
+        Files.write(config, "mixed-port: 7890\nrules:\n  - DOMAIN,caf\u00e9.test,DIRECT\n".getBytes(StandardCharsets.ISO_8859_1));
+        Netns.Result check = PluginsIT.runLauncher("check", "-c", config.toString());
+        assertEquals(2, check.exitCode(), check.stdout() + check.stderr());
+        assertEquals("turnout: " + config + ":3:15: not UTF-8: byte 0xE9 at offset 38 cannot be decoded; save it as UTF-8\n",
+                check.stderr());
+    }
+
+    /** 1.6 million DOMAIN rules, 67 MB: what the report sent. */
+    private Path oversized(String name) throws Exception {
+        Path file = dir.resolve(name);
+        try (BufferedWriter out = Files.newBufferedWriter(file)) {
+            out.write("mixed-port: 7890\nrules:\n");
+            for (int i = 0; i < 1_600_000; i++) {
+                out.write("  - DOMAIN,host" + i + ".example.com,DIRECT\n");
+            }
+            out.write("  - MATCH,DIRECT\n");
+        }
+        return file;
+    }
+
+    private static String tooLarge(Path file) throws Exception {
+        return file + ": the config is " + String.format(java.util.Locale.ROOT, "%,d", Files.size(file))
+                + " bytes; the limit is 4,194,304 (4 MiB), refused";
+    }
+
+    @Test
+    void anOversizedConfigIsRefusedByCheckAndRunInOneLine() throws Exception {
+        Path big = oversized("big.yaml");
+        Netns.Result check = PluginsIT.runLauncher("check", "-c", big.toString());
+        assertEquals(2, check.exitCode(), check.stdout() + check.stderr());
+        assertEquals("turnout: " + tooLarge(big) + "\n", check.stderr());
+        Netns.assumeUsable();
+        Netns.Result run = runRefused(big);
+        assertEquals(2, run.exitCode(), run.stdout() + run.stderr());
+        assertEquals("turnout: " + tooLarge(big) + "\n", run.stderr());
+    }
+
+    @Test
+    void anOversizedReloadKeepsTheRunningRoutingAndALiveDownload() throws Exception {
+        Netns.assumeUsable("curl");
+        Path config = write("config.yaml", "mixed-port: 7890|log-level: info|rules:|  - DOMAIN,probe.test,REJECT|  - MATCH,DIRECT");
+        Path big = oversized("big.yaml");
+        Path log = dir.resolve("turnout.log");
+        Path pid = dir.resolve("turnout.pid");
+        int chunks = 200;
+        try (Netns ns = Netns.create("tbigreload")) {
+            ns.hosts(Map.of("probe.test", "127.0.0.1", "stream.test", "127.0.0.1"));
+            ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+            ns.spawn(dir.resolve("drip.log"), Daemons.peer("drip", "8081", Integer.toString(chunks), "50"));
+            ns.spawn(log, TURNOUT, "run", "-c", config.toString(), "--pid-file", pid.toString());
+            ns.awaitTcpPort(7890, Duration.ofSeconds(30));
+            ns.awaitTcpPort(8080, Duration.ofSeconds(20));
+            ns.awaitTcpPort(8081, Duration.ofSeconds(20));
+            Path body = dir.resolve("stream.bin");
+            Process stream = ns.spawn(dir.resolve("stream.log"), "curl", "-sS", "--max-time", "120", "-o", body.toString(),
+                    "--socks5-hostname", "127.0.0.1:7890", "http://stream.test:8081/");
+            Thread.sleep(500);
+            Files.move(big, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Netns.Result reload = ns.run(Duration.ofSeconds(30), TURNOUT, "reload", "--pid-file", pid.toString());
+            assertEquals(0, reload.exitCode(), reload.stderr());
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!MixedPortIT.read(log).contains("reload failed") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            String text = MixedPortIT.read(log);
+            assertTrue(text.contains("reload failed, keeping the running config: " + tooLarge(config) + "\n"), text);
+            assertFalse(text.contains("OutOfMemoryError"), text);
+            // The old routing stays: probe.test is still refused, everything else still goes DIRECT.
+            Netns.Result probe = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "5",
+                    "--socks5-hostname", "127.0.0.1:7890", "http://probe.test:8080/probe");
+            assertNotEquals(0, probe.exitCode(), "probe.test should still be rejected: " + probe.stdout());
+            Netns.Result other = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "5",
+                    "--socks5-hostname", "127.0.0.1:7890", "http://stream.test:8080/other");
+            assertEquals(0, other.exitCode(), other.stderr() + MixedPortIT.read(log));
+            assertTrue(stream.waitFor(90, TimeUnit.SECONDS), "the download did not finish");
+            assertEquals(0, stream.exitValue(), MixedPortIT.read(dir.resolve("stream.log")));
+            assertEquals(chunks * 1024L, Files.size(body), "the download lost bytes");
+        }
+    }
+
+    @Test
+    void aReloadThatMovesTheMixedPortSaysItNeedsARestartAndKeepsServing() throws Exception {
+        Netns.assumeUsable("curl");
+        Path config = write("config.yaml", "mixed-port: 7890|log-level: info|rules:|  - MATCH,DIRECT");
+        Path log = dir.resolve("turnout.log");
+        Path pid = dir.resolve("turnout.pid");
+        try (Netns ns = Netns.create("tportreload")) {
+            ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+            ns.spawn(log, TURNOUT, "run", "-c", config.toString(), "--pid-file", pid.toString());
+            ns.awaitTcpPort(7890, Duration.ofSeconds(30));
+            ns.awaitTcpPort(8080, Duration.ofSeconds(20));
+            write("config.yaml", "mixed-port: 7891|log-level: info|rules:|  - MATCH,DIRECT");
+            Netns.Result reload = ns.run(Duration.ofSeconds(30), TURNOUT, "reload", "--pid-file", pid.toString());
+            assertEquals(0, reload.exitCode(), reload.stderr());
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!MixedPortIT.read(log).contains("Turnout reloaded ") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            String text = MixedPortIT.read(log);
+            assertTrue(text.contains("reload did not apply mixed-port 7891 (still 7890): restart Turnout for it"), text);
+            Netns.Result old = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "5",
+                    "--proxy", "http://127.0.0.1:7890", "http://127.0.0.1:8080/old");
+            assertEquals(0, old.exitCode(), old.stderr());
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.turnout.host.runtime;
+
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.dial.HostDialer;
+import dev.turnout.host.dial.SocketBinder;
+import dev.turnout.host.dial.SystemResolver;
+import dev.turnout.host.outbound.OutboundFactory;
+import dev.turnout.host.plugin.PluginHost;
+import dev.turnout.host.route.RoutingCompiler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one validation of a loaded config, shared by {@code check}, {@code run} and reloads: its {@link Settings}
+ * and its routing, both checked whatever the other gave, every problem in one {@link ConfigException}.
+ */
+public final class ConfigCheck {
+
+    /** A config that passed: its settings and its compiled routing (whose outbounds the caller closes). */
+    public record Checked(Settings settings, RoutingCompiler.Compiled compiled) {
+    }
+
+    private ConfigCheck() {
+    }
+
+    public static Checked check(Config config, RoutingCompiler compiler, boolean fetchProviders) throws ConfigException {
+        List<ConfigException> errors = new ArrayList<>();
+        Settings settings = null;
+        try {
+            settings = Settings.of(config);
+        } catch (ConfigException e) {
+            errors.add(e);
+        }
+        RoutingCompiler.Compiled compiled = null;
+        try {
+            compiled = compiler.compile(config, fetchProviders);
+        } catch (ConfigException e) {
+            errors.add(e);
+        }
+        if (!errors.isEmpty()) {
+            if (compiled != null) {
+                compiled.routing().outbounds().close();
+            }
+            throw ConfigException.of(errors);
+        }
+        return new Checked(settings, compiled);
+    }
+
+    /**
+     * Checks without starting or downloading anything, as {@code check} does: outbounds are built (plugins
+     * validate their options) but never dial.
+     */
+    public static Checked offline(Config config, PluginHost plugins) throws ConfigException {
+        try (SystemResolver resolver = new SystemResolver(Map.of())) {
+            HostDialer dialer = new HostDialer(() -> SocketBinder.NONE, resolver, 1000);
+            return check(config, new RoutingCompiler(new OutboundFactory(plugins.outboundTypes(), dialer, resolver)), false);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.turnout.host.runtime;
+
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.controller.Controller;
+import dev.turnout.host.dns.DnsOptions;
+import dev.turnout.host.tun.TunOptions;
+import dev.turnout.rules.Origin;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code run} reads from a config besides its routing: the TUN, DNS, the listen address, {@code hosts:}
+ * and the controller. {@code check} reads it through here too, so that it refuses exactly what {@code run}
+ * refuses; each part is read even when another failed, and every failure is reported at once.
+ *
+ * @param tun {@code null} when the TUN is off
+ * @param dns {@code null} when Turnout's DNS is off
+ * @param controller {@code null} when no {@code external-controller} is set
+ * @param externalUi {@code null} when none is set
+ */
+public record Settings(TunOptions tun, DnsOptions dns, InetAddress bindAddress, Map<String, List<InetAddress>> hosts,
+                       InetSocketAddress controller, Path externalUi) {
+
+    /** A part of the settings, read on its own. */
+    @FunctionalInterface
+    private interface Part<T> {
+        T read() throws ConfigException;
+    }
+
+    public static Settings of(Config config) throws ConfigException {
+        List<ConfigException> errors = new ArrayList<>();
+        TunOptions tun = attempt(() -> TunSettings.from(config), errors);
+        DnsOptions dns = attempt(() -> DnsSettings.from(config), errors);
+        InetAddress bind = attempt(() -> bindAddress(config), errors);
+        Map<String, List<InetAddress>> hosts = attempt(() -> hosts(config), errors);
+        InetSocketAddress controller = attempt(() -> controller(config), errors);
+        Path ui = attempt(() -> {
+            try {
+                return Controller.uiFolder(config);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(config.originOf("external-ui"), e.getMessage());
+            }
+        }, errors);
+        if (!errors.isEmpty()) {
+            throw ConfigException.of(errors);
+        }
+        return new Settings(tun, dns, bind, hosts, controller, ui);
+    }
+
+    private static <T> T attempt(Part<T> part, List<ConfigException> errors) {
+        try {
+            return part.read();
+        } catch (ConfigException e) {
+            errors.add(e);
+            return null;
+        }
+    }
+
+    private static InetAddress bindAddress(Config config) throws ConfigException {
+        try {
+            return InetAddress.getByName(config.bindAddress());
+        } catch (UnknownHostException e) {
+            throw new ConfigException(config.originOf("bind-address"),
+                    "bind-address '" + config.bindAddress() + "' is not an address");
+        }
+    }
+
+    private static InetSocketAddress controller(Config config) throws ConfigException {
+        String listen = config.externalController();
+        if (listen == null || listen.isBlank()) {
+            return null;
+        }
+        try {
+            return Controller.address(listen, config.secret());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(config.originOf("external-controller"), e.getMessage());
+        }
+    }
+
+    private static Map<String, List<InetAddress>> hosts(Config config) throws ConfigException {
+        Map<String, List<InetAddress>> out = new HashMap<>();
+        Origin at = config.originOf("hosts");
+        for (Map.Entry<String, List<String>> e : config.hosts().entrySet()) {
+            List<InetAddress> addresses = new ArrayList<>();
+            for (String a : e.getValue()) {
+                if (!NetUtil.isValidIpV4Address(a) && !NetUtil.isValidIpV6Address(a)) {
+                    throw new ConfigException(at, "hosts: '" + e.getKey() + "' maps to '" + a + "', which is not an IP address");
+                }
+                try {
+                    addresses.add(InetAddress.getByAddress(e.getKey(), NetUtil.createByteArrayFromIpAddressString(a)));
+                } catch (UnknownHostException ex) {
+                    throw new IllegalStateException(ex);
+                }
+            }
+            out.put(e.getKey(), addresses);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.turnout.host.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ConfigLoader;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SettingsTest {
+
+    static Config parse(String yaml) throws ConfigException {
+        return ConfigLoader.parse(yaml.replace("|", "\n"), "t.yaml", Path.of("t.yaml"), Path.of("/base"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiterString = " ~ ", value = {
+        "fake-ip-range ~ dns:|  enable: true|  enhanced-mode: fake-ip|  fake-ip-range: 198.18.0.1/99 ~ t.yaml:4:18: dns: prefix /99 out of range for /198.18.0.1",
+        "tun address ~ tun:|  enable: true|  inet4-address: notanip ~ t.yaml:3:18: 'inet4-address' must be an address with a prefix such as 198.18.0.1/30, got 'notanip'",
+        "controller without port ~ external-controller: abc ~ t.yaml:1:22: external-controller 'abc' needs HOST:PORT, e.g. 127.0.0.1:9090",
+        "open controller without secret ~ external-controller: 0.0.0.0:9090 ~ t.yaml:1:22: external-controller 0.0.0.0:9090 is reachable from other machines but no 'secret' is set; set a secret or use 127.0.0.1",
+        "hosts ~ hosts:|  a.test: not-an-ip ~ t.yaml:2:3: hosts: 'a.test' maps to 'not-an-ip', which is not an IP address",
+    })
+    void whatRunRefusesIsRefusedWithItsPosition(String name, String yaml, String expected) throws Exception {
+        Config c = parse(yaml);
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(c));
+        assertEquals(expected, e.getMessage());
+    }
+
+    @Test
+    void everyBadSettingIsReportedAtOnce() throws Exception {
+        Config c = parse("dns:|  enable: true|  fake-ip-range: 198.18.0.1/99|tun:|  enable: true|  inet4-address: notanip"
+                + "|external-controller: 0.0.0.0:9090");
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(c));
+        assertEquals(3, e.problems().size(), e.getMessage());
+    }
+
+    @Test
+    void aGoodConfigGivesItsSettings() throws Exception {
+        Settings s = Settings.of(parse("external-controller: 127.0.0.1:9090"));
+        assertEquals(9090, s.controller().getPort());
+        assertNull(s.tun());
+        assertNull(s.dns());
+    }
+
+    @Test
+    void aReloadNamesTheListenersItCannotChange() throws Exception {
+        Config running = parse("mixed-port: 7890");
+        assertEquals(List.of(), Turnout.changesNeedingRestart(running, parse("mixed-port: 7890|rules: [MATCH,REJECT]")));
+        assertEquals(List.of("mixed-port 7891 (still 7890)", "socks-port 1080 (still off)", "tun", "external-controller"),
+                Turnout.changesNeedingRestart(running, parse(
+                        "mixed-port: 7891|socks-port: 1080|tun: {enable: true}|external-controller: 127.0.0.1:9090")));
+    }
+}
