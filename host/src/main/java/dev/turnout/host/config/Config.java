@@ -2,6 +2,7 @@ package dev.turnout.host.config;
 
 import dev.turnout.rules.RuleLine;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -14,6 +15,7 @@ import java.util.Map;
  * @param mixedPort 0 when no mixed port is wanted
  * @param bindAddress the address inbounds listen on: loopback unless {@code allow-lan: true}
  * @param hosts {@code hosts:} entries, name to addresses as written
+ * @param tcpHalfCloseTimeout how long a TCP flow with one direction ended may sit with nothing moving
  * @param warnings unknown keys and the like: reported, never fatal
  */
 public record Config(
@@ -38,6 +40,7 @@ public record Config(
         String externalController,
         String externalUi,
         String secret,
+        Duration tcpHalfCloseTimeout,
         List<String> warnings) {
 
     /** How the config is named in messages: its path, or "(built-in default)". */

@@ -24,6 +24,7 @@ import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.outbound.ProxyGroup;
 import dev.turnout.host.outbound.Selections;
 import dev.turnout.host.plugin.PluginHost;
+import dev.turnout.host.relay.FlowTimeouts;
 import dev.turnout.host.route.Router;
 import dev.turnout.host.route.Routing;
 import dev.turnout.host.route.RoutingCompiler;
@@ -33,6 +34,7 @@ import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -114,7 +116,8 @@ public final class Turnout implements AutoCloseable {
                 }
             };
             this.router = new Router(compiled.routing(), forRules);
-            this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking, IDLE_SECONDS);
+            this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking,
+                    new FlowTimeouts(Duration.ofSeconds(IDLE_SECONDS), config.tcpHalfCloseTimeout()));
             if (dnsService != null && dnsService.pool4() != null) {
                 tunnel.useFakeIps(new PoolFakeIps(dnsService));
             }

@@ -8,6 +8,7 @@ import dev.turnout.api.RejectedException;
 import dev.turnout.host.flow.Flow;
 import dev.turnout.host.flow.FlowTable;
 import dev.turnout.host.outbound.ProxyGroup;
+import dev.turnout.host.relay.FlowTimeouts;
 import dev.turnout.host.relay.Relay;
 import dev.turnout.host.route.Router;
 import dev.turnout.host.route.Routing;
@@ -35,14 +36,14 @@ public final class DefaultTunnel implements Tunnel {
     private final Router router;
     private final FlowTable flows;
     private final Executor blockingExecutor;
-    private final int idleSeconds;
+    private final FlowTimeouts timeouts;
     private volatile FakeIps fakeIps = FakeIps.NONE;
 
-    public DefaultTunnel(Router router, FlowTable flows, Executor blockingExecutor, int idleSeconds) {
+    public DefaultTunnel(Router router, FlowTable flows, Executor blockingExecutor, FlowTimeouts timeouts) {
         this.router = router;
         this.flows = flows;
         this.blockingExecutor = blockingExecutor;
-        this.idleSeconds = idleSeconds;
+        this.timeouts = timeouts;
     }
 
     /** Restores names behind fake-IP destinations from now on. */
@@ -114,7 +115,7 @@ public final class DefaultTunnel implements Tunnel {
                     return;
                 }
                 readiness.connected(outbound);
-                Relay.start(inbound, outbound, record, idleSeconds, () -> {
+                Relay.start(inbound, outbound, record, timeouts, () -> {
                     flows.remove(record);
                     unpin.run();
                 });
