@@ -12,6 +12,7 @@ import dev.turnout.api.Resolver;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.DnsService;
 import dev.turnout.host.dns.UpstreamResolver;
+import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.tun.DnsHijack;
@@ -74,6 +75,7 @@ public final class Turnout implements AutoCloseable {
     private final TunOptions tunOptions;
     private final DnsService dns;
     private final List<AutoCloseable> inbounds = new ArrayList<>();
+    private final DescriptorShortage shortage = new DescriptorShortage();
     private final AtomicReference<SocketBinder> binder = new AtomicReference<>(SocketBinder.NONE);
     private volatile Config config;
     private MixedInbound mixed;
@@ -117,7 +119,7 @@ public final class Turnout implements AutoCloseable {
             };
             this.router = new Router(compiled.routing(), forRules);
             this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking,
-                    new FlowTimeouts(Duration.ofSeconds(IDLE_SECONDS), config.tcpHalfCloseTimeout()));
+                    new FlowTimeouts(Duration.ofSeconds(IDLE_SECONDS), config.tcpHalfCloseTimeout()), shortage);
             if (dnsService != null && dnsService.pool4() != null) {
                 tunnel.useFakeIps(new PoolFakeIps(dnsService));
             }
@@ -165,7 +167,7 @@ public final class Turnout implements AutoCloseable {
         InetAddress bind = address(config.bindAddress());
         for (int port : new int[] {config.mixedPort(), config.socksPort(), config.httpPort()}) {
             if (port > 0 && inbounds.stream().noneMatch(i -> i instanceof MixedInbound m && m.localAddress().getPort() == port)) {
-                MixedInbound m = MixedInbound.bind(new InetSocketAddress(bind, port), boss, workers, tunnel);
+                MixedInbound m = MixedInbound.bind(new InetSocketAddress(bind, port), boss, workers, tunnel, shortage);
                 inbounds.add(m);
                 if (mixed == null) {
                     mixed = m;
@@ -183,7 +185,7 @@ public final class Turnout implements AutoCloseable {
                 }
             };
             Tunnel tunFlows = dns == null ? tunnel : TcpDnsHijack.wrap(tunnel, dns.handler(), tunOptions.dnsHijack());
-            TunInbound tun = TunInbound.start(tunOptions, tunFlows, platform, workers, hijack);
+            TunInbound tun = TunInbound.start(tunOptions, tunFlows, platform, workers, hijack, shortage);
             inbounds.add(0, tun);
             // Every socket Turnout opens for itself leaves through the physical interface, never the TUN.
             useSocketBinder(channel -> {

@@ -8,6 +8,7 @@ import dev.turnout.api.RejectedException;
 import dev.turnout.host.flow.Flow;
 import dev.turnout.host.flow.FlowTable;
 import dev.turnout.host.outbound.ProxyGroup;
+import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.relay.FlowTimeouts;
 import dev.turnout.host.relay.Relay;
 import dev.turnout.host.route.Router;
@@ -37,13 +38,16 @@ public final class DefaultTunnel implements Tunnel {
     private final FlowTable flows;
     private final Executor blockingExecutor;
     private final FlowTimeouts timeouts;
+    private final DescriptorShortage shortage;
     private volatile FakeIps fakeIps = FakeIps.NONE;
 
-    public DefaultTunnel(Router router, FlowTable flows, Executor blockingExecutor, FlowTimeouts timeouts) {
+    public DefaultTunnel(Router router, FlowTable flows, Executor blockingExecutor, FlowTimeouts timeouts,
+                         DescriptorShortage shortage) {
         this.router = router;
         this.flows = flows;
         this.blockingExecutor = blockingExecutor;
         this.timeouts = timeouts;
+        this.shortage = shortage;
     }
 
     /** Restores names behind fake-IP destinations from now on. */
@@ -224,8 +228,10 @@ public final class DefaultTunnel implements Tunnel {
         return out instanceof ProxyGroup g ? g.leaf(flow) : out;
     }
 
-    private static void fail(Channel inbound, StreamReadiness readiness, Throwable cause) {
-        if (!(cause instanceof RejectedException)) {
+    private void fail(Channel inbound, StreamReadiness readiness, Throwable cause) {
+        if (DescriptorShortage.isShortage(cause)) {
+            shortage.report(cause); // one line for the whole shortage, not one per flow
+        } else if (!(cause instanceof RejectedException)) {
             routeLog.warn("flow from {} failed: {}", inbound.remoteAddress(), describe(cause));
         }
         if (readiness == StreamReadiness.SILENT) {

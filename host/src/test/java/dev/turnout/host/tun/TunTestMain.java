@@ -35,7 +35,8 @@ public final class TunTestMain {
                 .withInterface(false, args[1])
                 .withMtu(args.length > 6 ? Integer.parseInt(args[6]) : 0);
         IoEventLoopGroup workers = platform.newEventLoopGroup(2, "test-workers");
-        TunInbound tun = TunInbound.start(options, new DirectTestTunnel(platform, args[1]), platform, workers, null);
+        TunInbound tun = TunInbound.start(options, new DirectTestTunnel(platform, args[1]), platform, workers, null,
+                new dev.turnout.host.platform.DescriptorShortage());
         System.out.println("READY " + tun.deviceName());
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -1,6 +1,7 @@
 package dev.turnout.host.inbound.mixed;
 
 import dev.turnout.host.dial.Transport;
+import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -32,13 +33,14 @@ public final class MixedInbound implements AutoCloseable {
     }
 
     public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
-                                    Tunnel tunnel) throws InterruptedException {
+                                    Tunnel tunnel, DescriptorShortage shortage) throws InterruptedException {
         ChannelGroup connections = new DefaultChannelGroup("mixed", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(Transport.serverChannelType())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(shortage.acceptGuard())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
@@ -55,6 +57,11 @@ public final class MixedInbound implements AutoCloseable {
 
     public InetSocketAddress localAddress() {
         return (InetSocketAddress) server.localAddress();
+    }
+
+    /** The listening channel itself. */
+    Channel listener() {
+        return server;
     }
 
     /** Client connections open right now; closed ones leave the group by themselves. */
