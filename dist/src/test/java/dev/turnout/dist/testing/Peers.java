@@ -43,6 +43,7 @@ public final class Peers {
             case "udp-send" -> System.exit(udpSend(args[1], Integer.parseInt(args[2]), args[3]));
             case "probe" -> probe(Integer.parseInt(args[1]), args[2]);
             case "abandon" -> abandon(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            case "half-close" -> halfClose(args[1], Integer.parseInt(args[2]));
             case "connect-and-leave" -> connectAndLeave(Integer.parseInt(args[1]), Integer.parseInt(args[2]),
                     Integer.parseInt(args[3]));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
@@ -215,6 +216,30 @@ public final class Peers {
             s.getOutputStream().write('x');
             Thread.sleep(300);
             s.setSoLinger(true, 0);
+        }
+    }
+
+    /**
+     * Connects, sends a byte, ends its side (a FIN) and waits at most 15 s for the other side to end; prints
+     * {@code end: fin}, {@code end: reset} or {@code end: none within 15 s}, and how long it took.
+     */
+    static void halfClose(String host, int port) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 5000);
+            s.setSoTimeout(15_000);
+            s.getOutputStream().write('x');
+            s.shutdownOutput();
+            long start = System.nanoTime();
+            String how;
+            try {
+                how = s.getInputStream().readAllBytes().length >= 0 ? "fin" : "";
+            } catch (SocketTimeoutException e) {
+                how = "none within 15 s";
+            } catch (IOException e) {
+                how = e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains("reset")
+                        ? "reset" : e.toString();
+            }
+            System.out.println("end: " + how + " after " + (System.nanoTime() - start) / 1_000_000 + " ms");
         }
     }
 

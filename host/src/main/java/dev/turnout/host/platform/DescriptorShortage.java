@@ -32,6 +32,8 @@ public final class DescriptorShortage {
     static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final ChannelHandler acceptGuard = new AcceptGuard();
+    /** Read at start: once descriptors are out, even the management beans may fail to load. */
+    private final String limit = limit();
     private boolean inShortage;
     private long lastNanos;
     private long since;
@@ -73,7 +75,7 @@ public final class DescriptorShortage {
         }
         if (first) {
             log.warn("out of file descriptors ({}{}): new connections wait or fail until flows close; "
-                    + "raise the limit (ulimit -n, LimitNOFILE=) if this recurs", cause.getMessage(), limit());
+                    + "raise the limit (ulimit -n, LimitNOFILE=) if this recurs", cause.getMessage(), limit);
         }
     }
 
@@ -111,7 +113,7 @@ public final class DescriptorShortage {
             if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean u) {
                 return "; limit " + u.getMaxFileDescriptorCount();
             }
-        } catch (LinkageError e) {
+        } catch (LinkageError | RuntimeException e) {
             // a JDK without jdk.management: the limit stays unsaid
         }
         return "";
