@@ -46,6 +46,7 @@ class TunIT {
     static final int ECHO = 5300;
     static final int RESETS = 8091;
     static final int ENDS = 8092;
+    static final int SILENT = 8093;
 
     Path dir;
     Path dist;
@@ -78,6 +79,7 @@ class TunIT {
         server.spawn(dir.resolve("bulk.log"), Daemons.peer("bulk", "8090", Integer.toString(64 * 1024)));
         server.spawn(dir.resolve("reset.log"), Daemons.peer("reset", Integer.toString(RESETS)));
         server.spawn(dir.resolve("ends.log"), Daemons.peer("ends", Integer.toString(ENDS)));
+        server.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));
         // A server with several addresses must answer UDP from the one it was asked on, or proxies drop the reply.
         server.spawn(dir.resolve("echo2.log"), Daemons.peer("udp-echo", Integer.toString(ECHO + 1), VIA_SOCKS));
         danteLog = dir.resolve("danted.log");
@@ -88,11 +90,13 @@ class TunIT {
         server.awaitTcpPort(HTTP, Duration.ofSeconds(20));
         server.awaitTcpPort(RESETS, Duration.ofSeconds(20));
         server.awaitTcpPort(ENDS, Duration.ofSeconds(20));
+        server.awaitTcpPort(SILENT, Duration.ofSeconds(20));
         stateFile = dir.resolve("routes.state");
         config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n",
                 "mixed-port: 7890",
                 "log-level: info",
+                "tcp-half-close-timeout: 2s",
                 "tun:",
                 "  enable: true",
                 "  stack: system",
@@ -239,6 +243,17 @@ class TunIT {
             Thread.sleep(100);
         }
         assertTrue(MixedPortIT.read(ends).contains("end: reset"), () -> MixedPortIT.read(ends) + log());
+    }
+
+    @Test
+    @Order(4)
+    void aFlowTheApplicationEndedIsResetAfterTheHalfCloseTimeoutWhenTheServerIgnoresTheEnd() throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(30), Daemons.peer("half-close", REMOTE, Integer.toString(SILENT)));
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        // The TUN's TCP flows end in the same relay as the mixed port's: 2 s configured, well under 15 s waited.
+        assertTrue(r.stdout().startsWith("end: reset after "), r.stdout() + log());
+        long millis = Long.parseLong(r.stdout().trim().replaceAll("\\D+", ""));
+        assertTrue(millis >= 1_500 && millis < 10_000, "reset " + millis + " ms after the FIN, timeout 2 s");
     }
 
     @Test

@@ -166,7 +166,12 @@ public final class Netns implements AutoCloseable {
 
     /** Established TCP connections whose local port is {@code port}, counted by the kernel. */
     public int establishedOn(int port) throws IOException, InterruptedException {
-        Result r = run(Duration.ofSeconds(5), "ss", "-Htn", "state", "established", "sport = :" + port);
+        return tcpOn("established", port);
+    }
+
+    /** TCP connections in {@code state} (as ss names it: {@code close-wait} ...) whose local port is {@code port}. */
+    public int tcpOn(String state, int port) throws IOException, InterruptedException {
+        Result r = run(Duration.ofSeconds(5), "ss", "-Htn", "state", state, "sport = :" + port);
         return (int) r.stdout().lines().filter(l -> !l.isBlank()).count();
     }
 

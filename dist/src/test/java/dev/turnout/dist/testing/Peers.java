@@ -48,6 +48,9 @@ public final class Peers {
             case "udp-send" -> System.exit(udpSend(args[1], Integer.parseInt(args[2]), args[3]));
             case "probe" -> probe(Integer.parseInt(args[1]), args[2]);
             case "abandon" -> abandon(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            case "half-close" -> halfClose(args[1], Integer.parseInt(args[2]));
+            case "connect-and-leave" -> connectAndLeave(Integer.parseInt(args[1]), Integer.parseInt(args[2]),
+                    Integer.parseInt(args[3]));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -328,6 +331,30 @@ public final class Peers {
         }
     }
 
+    /**
+     * Connects, sends a byte, ends its side (a FIN) and waits at most 15 s for the other side to end; prints
+     * {@code end: fin}, {@code end: reset} or {@code end: none within 15 s}, and how long it took.
+     */
+    static void halfClose(String host, int port) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 5000);
+            s.setSoTimeout(15_000);
+            s.getOutputStream().write('x');
+            s.shutdownOutput();
+            long start = System.nanoTime();
+            String how;
+            try {
+                how = s.getInputStream().readAllBytes().length >= 0 ? "fin" : "";
+            } catch (SocketTimeoutException e) {
+                how = "none within 15 s";
+            } catch (IOException e) {
+                how = e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains("reset")
+                        ? "reset" : e.toString();
+            }
+            System.out.println("end: " + how + " after " + (System.nanoTime() - start) / 1_000_000 + " ms");
+        }
+    }
+
     /** SOCKS5 UDP ASSOCIATE through the proxy; prints the echoed text. Exit 0 when it came back. */
     static int socks5Udp(int proxyPort, String host, int port, String message) throws IOException {
         try (Socket control = new Socket(InetAddress.getLoopbackAddress(), proxyPort);
@@ -500,5 +527,51 @@ public final class Peers {
             s.close();
         }
         System.out.println("abandoned " + count);
+    }
+
+    /**
+     * Opens {@code count} SOCKS5 CONNECTs to 127.0.0.1:{@code targetPort} through the proxy at once, waits (at most
+     * a few seconds) for the replies, then closes every connection politely (a FIN) and prints
+     * {@code served N of COUNT}: an application that leaves while the server still holds its side open.
+     */
+    static void connectAndLeave(int proxyPort, int targetPort, int count) throws IOException {
+        byte[] request = {5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, (byte) (targetPort >> 8), (byte) targetPort};
+        List<Socket> sockets = new ArrayList<>();
+        int served = 0;
+        try {
+            for (int i = 0; i < count; i++) {
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort);
+                sockets.add(s);
+                s.getOutputStream().write(request);
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            for (Socket s : sockets) {
+                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                s.setSoTimeout((int) Math.min(left, 5_000));
+                try {
+                    // The method choice (5, 0), then the CONNECT reply (5, 0 = succeeded, 0, ATYP, address, port),
+                    // read whole: a close with unread bytes would be a reset, not the FIN this is about.
+                    InputStream in = s.getInputStream();
+                    byte[] head = in.readNBytes(6);
+                    if (head.length == 6 && head[1] == 0 && head[3] == 0) {
+                        int rest = switch (head[5]) {
+                            case 1 -> 4 + 2;
+                            case 4 -> 16 + 2;
+                            default -> in.read() + 2; // a name: its length, then the name and the port
+                        };
+                        if (in.readNBytes(rest).length == rest) {
+                            served++;
+                        }
+                    }
+                } catch (IOException e) {
+                    // not accepted in time, or refused: it is left all the same
+                }
+            }
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+        System.out.println("served " + served + " of " + count);
     }
 }

@@ -3,6 +3,7 @@ package dev.turnout.host.config;
 import dev.turnout.rules.Origin;
 import dev.turnout.rules.RuleLine;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -15,6 +16,7 @@ import java.util.Map;
  * @param mixedPort 0 when no mixed port is wanted
  * @param bindAddress the address inbounds listen on: loopback unless {@code allow-lan: true}
  * @param hosts {@code hosts:} entries, name to addresses as written
+ * @param tcpHalfCloseTimeout how long a TCP flow with one direction ended may sit with nothing moving
  * @param warnings unknown keys and the like: reported, never fatal
  * @param origins where the value of each top-level key was written, for the parts that check it later
  */
@@ -41,6 +43,7 @@ public record Config(
         String externalUi,
         String secret,
         ControllerCors externalControllerCors,
+        Duration tcpHalfCloseTimeout,
         List<String> warnings,
         Map<String, Origin> origins) {
 

@@ -16,6 +16,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -49,7 +50,13 @@ public final class ConfigLoader {
             "port", "socks-port", "mixed-port", "allow-lan", "bind-address", "mode", "log-level", "ipv6",
             "proxies", "proxy-groups", "rules", "rule-providers", "hosts", "dns", "tun", "interface-name",
             "routing-mark", "external-controller", "external-ui", "secret", "proxy-providers",
-            "external-controller-cors");
+            "external-controller-cors", "tcp-half-close-timeout");
+
+    /**
+     * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
+     * long is reset, so a server that never closes cannot hold its two descriptors until the idle timeout.
+     */
+    public static final Duration TCP_HALF_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     /** Clash keys Turnout accepts and does not act on; mentioned once, not as unknown. */
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
@@ -67,6 +74,8 @@ public final class ConfigLoader {
      * fine; twice both runs out of memory on reload.
      */
     public static final long MAX_CONFIG_BYTES = 4L * 1024 * 1024;
+
+    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m)?");
 
     private static final Set<String> GROUP_TYPES = Set.of("select", "url-test", "fallback", "load-balance");
 
@@ -264,6 +273,7 @@ public final class ConfigLoader {
                     attempt(() -> string(keys, "external-ui", null), null),
                     attempt(() -> string(keys, "secret", null), null),
                     attempt(() -> controllerCors(keys.get("external-controller-cors")), ControllerCors.UNSET),
+                    attempt(() -> duration(keys, "tcp-half-close-timeout", TCP_HALF_CLOSE_TIMEOUT), TCP_HALF_CLOSE_TIMEOUT),
                     List.copyOf(warnings), Map.copyOf(origins));
             if (!errors.isEmpty()) {
                 throw ConfigException.of(errors);
@@ -582,6 +592,34 @@ public final class ConfigLoader {
             }
             throw new ConfigException(at(t.getValueNode()), "'" + key + "' must be a whole number, got "
                     + describe(t.getValueNode()));
+        }
+
+        /** A positive duration: whole seconds as in mihomo's {@code keep-alive-idle}, or with a unit: 500ms, 2s, 1m. */
+        private Duration duration(Map<String, NodeTuple> kv, String key, Duration fallback) throws ConfigException {
+            NodeTuple t = kv.get(key);
+            if (t == null || isNull(t.getValueNode())) {
+                return fallback;
+            }
+            if (t.getValueNode() instanceof ScalarNode s) {
+                java.util.regex.Matcher m = DURATION.matcher(s.getValue().trim());
+                if (m.matches()) {
+                    try {
+                        long n = Long.parseLong(m.group(1));
+                        Duration d = switch (m.group(2) == null ? "s" : m.group(2)) {
+                            case "ms" -> Duration.ofMillis(n);
+                            case "m" -> Duration.ofMinutes(n);
+                            default -> Duration.ofSeconds(n);
+                        };
+                        if (!d.isZero()) {
+                            return d;
+                        }
+                    } catch (NumberFormatException | ArithmeticException e) {
+                        // below
+                    }
+                }
+            }
+            throw new ConfigException(at(t.getValueNode()), "'" + key + "' must be a positive duration such as 30, 30s, "
+                    + "500ms or 1m, got " + describe(t.getValueNode()));
         }
 
         private int port(Map<String, NodeTuple> kv, String key, int fallback) throws ConfigException {

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -14,12 +15,14 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Moves bytes between an application's channel and its outbound's, on one event loop, with back-pressure
  * (a side stops reading while the other cannot take more), half-close passed on (a FIN one way becomes a
- * shutdown of output the other way), a reset passed on as a reset, and an idle timeout.
+ * shutdown of output the other way), a reset passed on as a reset, an idle timeout, and a shorter one once a
+ * direction has ended ({@link FlowTimeouts}).
  */
 public final class Relay {
 
@@ -31,6 +34,9 @@ public final class Relay {
      * direction.
      */
     private static final RecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(64, 2048, 1024 * 1024);
+
+    /** The application channel's timer: the idle timeout, replaced by the half-closed one when a direction ends. */
+    private static final String TIMER = "idle";
 
     private Relay() {
     }
@@ -47,14 +53,17 @@ public final class Relay {
      * Starts relaying; both channels must be on the same event loop. {@code onEnd} runs once, when both are
      * closed. What {@link #holdEarlyInput} kept goes first.
      */
-    public static void start(Channel application, Channel outbound, Flow flow, int idleSeconds, Runnable onEnd) {
+    public static void start(Channel application, Channel outbound, Flow flow, FlowTimeouts timeouts, Runnable onEnd) {
         application.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         outbound.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         application.config().setRecvByteBufAllocator(READS);
         outbound.config().setRecvByteBufAllocator(READS);
-        application.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS));
-        application.pipeline().addLast("relay", new Side(outbound, flow, true));
-        outbound.pipeline().addLast("relay", new Side(application, flow, false));
+        // On the application's channel only: what the outbound reads is written there, so it sees both directions.
+        application.pipeline().addLast(TIMER, new IdleStateHandler(0, 0, timeouts.idle().toNanos(), TimeUnit.NANOSECONDS));
+        // A half-closed timeout at least as long as the idle one changes nothing: there is no second timer then.
+        Duration halfClosed = timeouts.halfClosed().compareTo(timeouts.idle()) < 0 ? timeouts.halfClosed() : null;
+        application.pipeline().addLast("relay", new Side(outbound, flow, true, halfClosed));
+        outbound.pipeline().addLast("relay", new Side(application, flow, false, halfClosed));
         Runnable once = new Runnable() {
             private int closed;
 
@@ -118,16 +127,48 @@ public final class Relay {
         }
     }
 
+    /**
+     * The timer of a flow with one direction ended: with nothing read from or written to the application for
+     * this long, both sides are reset. A reset, not a FIN: whatever was still to come is lost, and a FIN would
+     * tell the application that it had it all; it also frees both sockets at once, with no FIN-WAIT left.
+     */
+    private static final class HalfClosedTimeout extends IdleStateHandler {
+        private final Channel outbound;
+
+        HalfClosedTimeout(Duration timeout, Channel outbound) {
+            super(0, 0, timeout.toNanos(), TimeUnit.NANOSECONDS);
+            this.outbound = outbound;
+        }
+
+        @Override
+        protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+            resetAndClose(ctx.channel());
+            resetAndClose(outbound);
+        }
+    }
+
     /** One direction: what this channel reads goes to {@code peer}. */
     private static final class Side extends ChannelInboundHandlerAdapter {
         private final Channel peer;
         private final Flow flow;
         private final boolean upload;
+        private final Duration halfClosed;
 
-        Side(Channel peer, Flow flow, boolean upload) {
+        Side(Channel peer, Flow flow, boolean upload, Duration halfClosed) {
             this.peer = peer;
             this.flow = flow;
             this.upload = upload;
+            this.halfClosed = halfClosed;
+        }
+
+        /** One direction has ended: from now on the flow ends after the shorter, half-closed timeout. */
+        private void shortenTimer(ChannelHandlerContext ctx) {
+            Channel application = upload ? ctx.channel() : peer;
+            Channel outbound = upload ? peer : ctx.channel();
+            ChannelHandler timer = application.pipeline().get(TIMER);
+            if (halfClosed != null && application.isActive() && timer != null && !(timer instanceof HalfClosedTimeout)) {
+                application.pipeline().replace(TIMER, TIMER, new HalfClosedTimeout(halfClosed, outbound));
+            }
         }
 
         @Override
@@ -161,6 +202,7 @@ public final class Relay {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
+                shortenTimer(ctx);
                 // Only the first direction to end arrives here: once this side has shut the peer's output, the
                 // peer no longer allows half-closure, and its own end reaches channelInactive as a close.
                 if (peer instanceof DuplexChannel d && peer.isActive()) {

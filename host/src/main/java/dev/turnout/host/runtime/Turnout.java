@@ -12,6 +12,7 @@ import dev.turnout.api.Resolver;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.DnsService;
 import dev.turnout.host.dns.UpstreamResolver;
+import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.tun.DnsHijack;
@@ -24,6 +25,7 @@ import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.outbound.ProxyGroup;
 import dev.turnout.host.outbound.Selections;
 import dev.turnout.host.plugin.PluginHost;
+import dev.turnout.host.relay.FlowTimeouts;
 import dev.turnout.host.route.Router;
 import dev.turnout.host.route.Routing;
 import dev.turnout.host.route.RoutingCompiler;
@@ -34,6 +36,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -72,6 +75,7 @@ public final class Turnout implements AutoCloseable {
     private final TunOptions tunOptions;
     private final DnsService dns;
     private final List<AutoCloseable> inbounds = new ArrayList<>();
+    private final DescriptorShortage shortage = new DescriptorShortage();
     private final AtomicReference<SocketBinder> binder = new AtomicReference<>(SocketBinder.NONE);
     private volatile Config config;
     /** The settings Turnout started with: a reload does not change them. */
@@ -116,7 +120,8 @@ public final class Turnout implements AutoCloseable {
                 }
             };
             this.router = new Router(compiled.routing(), forRules);
-            this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking, IDLE_SECONDS);
+            this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking,
+                    new FlowTimeouts(Duration.ofSeconds(IDLE_SECONDS), config.tcpHalfCloseTimeout()), shortage);
             if (dnsService != null && dnsService.pool4() != null) {
                 tunnel.useFakeIps(new PoolFakeIps(dnsService));
             }
@@ -182,7 +187,7 @@ public final class Turnout implements AutoCloseable {
         InetAddress bind = settings.bindAddress();
         for (int port : new int[] {config.mixedPort(), config.socksPort(), config.httpPort()}) {
             if (port > 0 && inbounds.stream().noneMatch(i -> i instanceof MixedInbound m && m.localAddress().getPort() == port)) {
-                MixedInbound m = MixedInbound.bind(new InetSocketAddress(bind, port), boss, workers, tunnel);
+                MixedInbound m = MixedInbound.bind(new InetSocketAddress(bind, port), boss, workers, tunnel, shortage);
                 inbounds.add(m);
                 if (mixed == null) {
                     mixed = m;
@@ -200,7 +205,7 @@ public final class Turnout implements AutoCloseable {
                 }
             };
             Tunnel tunFlows = dns == null ? tunnel : TcpDnsHijack.wrap(tunnel, dns.handler(), tunOptions.dnsHijack());
-            TunInbound tun = TunInbound.start(tunOptions, tunFlows, platform, workers, hijack);
+            TunInbound tun = TunInbound.start(tunOptions, tunFlows, platform, workers, hijack, shortage);
             inbounds.add(0, tun);
             // Every socket Turnout opens for itself leaves through the physical interface, never the TUN.
             useSocketBinder(channel -> {

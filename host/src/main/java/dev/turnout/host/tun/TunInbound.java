@@ -1,6 +1,7 @@
 package dev.turnout.host.tun;
 
 import dev.turnout.api.Metadata;
+import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.platform.InterfaceWatcher;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * The TUN inbound: opens and configures the device, runs the system stack's packet engine and its TCP
  * listeners on one packet loop, installs the capture routes, and follows the physical interface.
  *
- * <p>Use: {@code TunInbound tun = TunInbound.start(options, tunnel, Platform.current(), workers, hijack);}
+ * <p>Use: {@code TunInbound tun = TunInbound.start(options, tunnel, Platform.current(), workers, hijack, shortage);}
  * then bind every socket Turnout opens for itself with
  * {@code platform.bindToInterface(channel, tun.outboundInterface())} (when that is non-null), and
  * {@link #close()} on shutdown (also from a shutdown hook). After a crash, {@code turnout cleanup} calls
@@ -72,9 +73,10 @@ public final class TunInbound implements AutoCloseable {
      * @param workers where accepted connections live (the host's workers, native transport); the tunnel
      *     dials their outbounds on the same loop
      * @param dnsHijack the DNS hook, or null to route DNS like any other UDP
+     * @param shortage where the listeners report running out of descriptors, and which pauses them meanwhile
      */
     public static TunInbound start(TunOptions configured, Tunnel tunnel, Platform platform, EventLoopGroup workers,
-                                   DnsHijack dnsHijack) throws IOException {
+                                   DnsHijack dnsHijack, DescriptorShortage shortage) throws IOException {
         // The platform's MTU when the config names none, settled once for the device, the engine and the log.
         TunOptions options = configured.mtu() > 0 ? configured : configured.withMtu(platform.defaultTunMtu());
         if (!platform.supportsTun()) {
@@ -101,7 +103,7 @@ public final class TunInbound implements AutoCloseable {
             platform.configure(device, addresses, options.mtu());
             group = platform.newEventLoopGroup(1, "turnout-tun");
             inbound = new TunInbound(options, platform, device, group);
-            inbound.run(tunnel, workers, dnsHijack);
+            inbound.run(tunnel, workers, dnsHijack, shortage);
             return inbound;
         } catch (IOException | RuntimeException | Error e) {
             if (inbound != null) {
@@ -116,11 +118,12 @@ public final class TunInbound implements AutoCloseable {
         }
     }
 
-    private void run(Tunnel tunnel, EventLoopGroup workers, DnsHijack dnsHijack) throws IOException {
+    private void run(Tunnel tunnel, EventLoopGroup workers, DnsHijack dnsHijack, DescriptorShortage shortage)
+            throws IOException {
         IpPrefix v4 = options.inet4Address();
         IpPrefix v6 = options.inet6Address();
-        int port4 = v4 == null ? 0 : listen(v4.address(), workers, tunnel);
-        int port6 = v6 == null ? 0 : listen(v6.address(), workers, tunnel);
+        int port4 = v4 == null ? 0 : listen(v4.address(), workers, tunnel, shortage);
+        int port6 = v6 == null ? 0 : listen(v6.address(), workers, tunnel, shortage);
         SystemStack.Addressing ad = SystemStack.Addressing.of(v4, port4, v6, port6);
         SystemStack.Limits limits = new SystemStack.Limits(options.mtu(), options.maxTcpFlows(), TunOptions.NAT_PORT_BASE,
                 options.maxUdpFlows(), options.udpTimeoutSeconds() * 1000L, 16);
@@ -153,11 +156,12 @@ public final class TunInbound implements AutoCloseable {
     }
 
     /** Binds a listener on {@code address} on the packet loop; its children go to {@code workers}. */
-    private int listen(InetAddress address, EventLoopGroup workers, Tunnel tunnel) throws IOException {
+    private int listen(InetAddress address, EventLoopGroup workers, Tunnel tunnel, DescriptorShortage shortage)
+            throws IOException {
         ServerSocketChannel server = platform.newServerSocketChannel();
         server.config().setOption(ChannelOption.SO_BACKLOG, 4096);
         server.config().setOption(ChannelOption.SO_REUSEADDR, true);
-        server.pipeline().addLast(new Acceptor(workers, tunnel));
+        server.pipeline().addLast(shortage.acceptGuard(), new Acceptor(workers, tunnel));
         await(loop.register(server), "register listener");
         listeners.add(server);
         await(server.bind(new InetSocketAddress(address, 0)), "bind listener on " + address.getHostAddress());
@@ -202,7 +206,8 @@ public final class TunInbound implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // Accept errors (EMFILE...) must not close the listener; Netty retries on the next event.
+            // Other accept errors must not close the listener either (running out of descriptors is taken before
+            // this, by the shortage's guard); Netty retries on the next event.
             log.warn("tun listener: {}", cause.toString());
         }
     }

@@ -8,6 +8,8 @@ import dev.turnout.api.RejectedException;
 import dev.turnout.host.flow.Flow;
 import dev.turnout.host.flow.FlowTable;
 import dev.turnout.host.outbound.ProxyGroup;
+import dev.turnout.host.platform.DescriptorShortage;
+import dev.turnout.host.relay.FlowTimeouts;
 import dev.turnout.host.relay.Relay;
 import dev.turnout.host.route.Router;
 import dev.turnout.host.route.Routing;
@@ -35,14 +37,17 @@ public final class DefaultTunnel implements Tunnel {
     private final Router router;
     private final FlowTable flows;
     private final Executor blockingExecutor;
-    private final int idleSeconds;
+    private final FlowTimeouts timeouts;
+    private final DescriptorShortage shortage;
     private volatile FakeIps fakeIps = FakeIps.NONE;
 
-    public DefaultTunnel(Router router, FlowTable flows, Executor blockingExecutor, int idleSeconds) {
+    public DefaultTunnel(Router router, FlowTable flows, Executor blockingExecutor, FlowTimeouts timeouts,
+                         DescriptorShortage shortage) {
         this.router = router;
         this.flows = flows;
         this.blockingExecutor = blockingExecutor;
-        this.idleSeconds = idleSeconds;
+        this.timeouts = timeouts;
+        this.shortage = shortage;
     }
 
     /** Restores names behind fake-IP destinations from now on. */
@@ -114,7 +119,7 @@ public final class DefaultTunnel implements Tunnel {
                     return;
                 }
                 readiness.connected(outbound);
-                Relay.start(inbound, outbound, record, idleSeconds, () -> {
+                Relay.start(inbound, outbound, record, timeouts, () -> {
                     flows.remove(record);
                     unpin.run();
                 });
@@ -196,8 +201,8 @@ public final class DefaultTunnel implements Tunnel {
         }
 
         @Override
-        public int idleSeconds() {
-            return idleSeconds;
+        public FlowTimeouts timeouts() {
+            return timeouts;
         }
 
         @Override
@@ -311,13 +316,15 @@ public final class DefaultTunnel implements Tunnel {
         return out instanceof ProxyGroup g ? g.leaf(flow) : out;
     }
 
-    private static void warnUnlessRejected(Channel inbound, Throwable cause) {
-        if (!(cause instanceof RejectedException)) {
+    private void warnUnlessRejected(Channel inbound, Throwable cause) {
+        if (DescriptorShortage.isShortage(cause)) {
+            shortage.report(cause); // one line for the whole shortage, not one per flow
+        } else if (!(cause instanceof RejectedException)) {
             routeLog.warn("flow from {} failed: {}", inbound.remoteAddress(), describe(cause));
         }
     }
 
-    private static void fail(Channel inbound, StreamReadiness readiness, Throwable cause) {
+    private void fail(Channel inbound, StreamReadiness readiness, Throwable cause) {
         warnUnlessRejected(inbound, cause);
         if (readiness == StreamReadiness.SILENT) {
             // Nothing to say in a protocol: a reset is how the application learns at once.

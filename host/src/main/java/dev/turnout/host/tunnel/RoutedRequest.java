@@ -1,6 +1,7 @@
 package dev.turnout.host.tunnel;
 
 import dev.turnout.host.flow.Flow;
+import dev.turnout.host.relay.FlowTimeouts;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 
@@ -20,8 +21,8 @@ public interface RoutedRequest {
     /** Opens a new stream through {@link #outbound()} on the inbound's event loop. */
     Future<Channel> open();
 
-    /** How long a flow may stay idle before the tunnel would close it. */
-    int idleSeconds();
+    /** How long a flow may stay idle (both directions open, or one ended) before the tunnel would close it. */
+    FlowTimeouts timeouts();
 
     /** The request is done (or failed): takes it out of the flow table. Runs once, however often called. */
     void end();

@@ -151,4 +151,23 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().startsWith("5 problems in the config:\n  t.yaml:1:13: "), e.getMessage());
         assertEquals("t.yaml:1:13", e.origin().toString());
     }
+
+    @Test
+    void tcpHalfCloseTimeoutIsADurationInSecondsOrWithAUnitAndDefaultsToThirtySeconds() throws Exception {
+        assertEquals(java.time.Duration.ofSeconds(30), parse("mixed-port: 1\n").tcpHalfCloseTimeout());
+        assertEquals(java.time.Duration.ofSeconds(2), parse("tcp-half-close-timeout: 2\n").tcpHalfCloseTimeout());
+        assertEquals(java.time.Duration.ofSeconds(2), parse("tcp-half-close-timeout: 2s\n").tcpHalfCloseTimeout());
+        assertEquals(java.time.Duration.ofMillis(500), parse("tcp-half-close-timeout: 500ms\n").tcpHalfCloseTimeout());
+        assertEquals(java.time.Duration.ofMinutes(1), parse("tcp-half-close-timeout: 1m\n").tcpHalfCloseTimeout());
+        assertTrue(parse("tcp-half-close-timeout: 2s\n").warnings().isEmpty(), "a key Turnout knows");
+    }
+
+    @Test
+    void aBadTcpHalfCloseTimeoutIsAnErrorAtItsValue() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("mixed-port: 1\ntcp-half-close-timeout: soon\n"));
+        assertEquals("t.yaml:2:25: 'tcp-half-close-timeout' must be a positive duration such as 30, 30s, 500ms or 1m, "
+                + "got 'soon'", e.getMessage());
+        ConfigException zero = assertThrows(ConfigException.class, () -> parse("tcp-half-close-timeout: 0\n"));
+        assertTrue(zero.getMessage().startsWith("t.yaml:1:25: "), zero.getMessage());
+    }
 }

@@ -27,6 +27,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -50,6 +51,7 @@ class RelayTest {
     /** How long the "dial" waits before connecting: long enough for a quick client to be done sending. */
     private volatile long dialDelayMillis;
     private volatile int idleSeconds = 60;
+    private volatile Duration halfClosed = Duration.ofSeconds(30);
 
     @BeforeEach
     void start() throws Exception {
@@ -83,7 +85,8 @@ class RelayTest {
                             Destination.ofAddress(target.getAddress(), target.getPort()),
                             (InetSocketAddress) application.remoteAddress(), "test", null),
                             "MATCH", "DIRECT", "DIRECT");
-                    Relay.start(application, outbound, record, idleSeconds, ended::countDown);
+                    Relay.start(application, outbound, record,
+                            new FlowTimeouts(Duration.ofSeconds(idleSeconds), halfClosed), ended::countDown);
                     flow.complete(record);
                 });
     }
@@ -192,6 +195,67 @@ class RelayTest {
             assertTrue(millis < 5_000, "closed " + millis + " ms later, with a 1 s idle timeout");
             assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
         }
+    }
+
+    @Test
+    void aFlowTheClientEndedIsResetWhenTheServerSendsNothingForTheHalfClosedTimeout() throws Exception {
+        halfClosed = Duration.ofMillis(500);
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            upstream.setSoTimeout(10_000);
+            client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), readToEnd(upstream.getInputStream()));
+            // The server ignores the FIN and never answers: the flow ends long before the 60 s idle timeout.
+            assertTrue(ended.await(5, TimeUnit.SECONDS), "the half-closed flow ended after its timeout");
+            assertAReset(client, "the client learns that no answer will come");
+            // The server read its end already, so it learns of the reset when it writes.
+            SocketException e = assertThrows(SocketException.class, () -> {
+                for (int i = 0; i < 50; i++) {
+                    upstream.getOutputStream().write('x');
+                    Thread.sleep(20);
+                }
+            }, "the server's side is reset too");
+            assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).matches(".*(reset|broken pipe).*"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aFlowTheServerEndedIsResetWhenTheClientSendsNothingForTheHalfClosedTimeout() throws Exception {
+        halfClosed = Duration.ofMillis(500);
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            client.setSoTimeout(10_000);
+            upstream.getOutputStream().write("bye".getBytes(StandardCharsets.US_ASCII));
+            upstream.shutdownOutput();
+            assertArrayEquals("bye".getBytes(StandardCharsets.US_ASCII), readToEnd(client.getInputStream()));
+            assertTrue(ended.await(5, TimeUnit.SECONDS), "the half-closed flow ended after its timeout");
+            assertAReset(upstream, "the server's side is freed");
+        }
+    }
+
+    @Test
+    void aHalfClosedFlowLivesOnWhileTheServerKeepsSending() throws Exception {
+        halfClosed = Duration.ofSeconds(2);
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            upstream.setSoTimeout(10_000);
+            client.shutdownOutput();
+            assertEquals(-1, upstream.getInputStream().read(), "the server reads the end of the request");
+            // Three times the half-closed timeout in all, but never more than a fifth of it without a byte.
+            for (int i = 0; i < 15; i++) {
+                upstream.getOutputStream().write(i);
+                Thread.sleep(400);
+            }
+            upstream.shutdownOutput();
+            byte[] got = readToEnd(client.getInputStream());
+            assertEquals(15, got.length, "every byte arrived, then the end");
+            assertEquals(14, got[14]);
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "both directions ended: the flow is over");
+        }
+    }
+
+    private static void assertAReset(Socket socket, String why) throws Exception {
+        socket.setSoTimeout(10_000);
+        SocketException e = assertThrows(SocketException.class, () -> readToEnd(socket.getInputStream()), why);
+        assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("reset"), e.getMessage());
     }
 
     /** After a request has crossed, {@code resetting} resets; {@code other} must read a reset, and the flow end. */

@@ -5,6 +5,7 @@ import dev.turnout.api.Metadata;
 import dev.turnout.api.testing.PlainDialer;
 import dev.turnout.host.flow.FlowTable;
 import dev.turnout.host.platform.Platform;
+import dev.turnout.host.relay.FlowTimeouts;
 import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tunnel.StreamReadiness;
 import dev.turnout.host.tunnel.Tunnel;
@@ -17,6 +18,7 @@ import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 
 /**
  * A test-only DIRECT tunnel: every flow goes straight to its destination through sockets bound to one
@@ -56,7 +58,8 @@ final class DirectTestTunnel implements Tunnel {
                 return;
             }
             // The host's own relay: it also passes on what the TUN inbound held while this dialled.
-            Relay.start(inbound, f.getNow(), flows.open(flow, "MATCH", "DIRECT", "DIRECT"), 60, () -> { });
+            Relay.start(inbound, f.getNow(), flows.open(flow, "MATCH", "DIRECT", "DIRECT"),
+                    new FlowTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(30)), () -> { });
         });
     }
 

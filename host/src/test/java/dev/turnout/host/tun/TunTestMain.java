@@ -40,7 +40,8 @@ public final class TunTestMain {
             options = withGso(options, Boolean.parseBoolean(args[7]));
         }
         IoEventLoopGroup workers = platform.newEventLoopGroup(2, "test-workers");
-        TunInbound tun = TunInbound.start(options, new DirectTestTunnel(platform, args[1]), platform, workers, null);
+        TunInbound tun = TunInbound.start(options, new DirectTestTunnel(platform, args[1]), platform, workers, null,
+                new dev.turnout.host.platform.DescriptorShortage());
         System.out.println("READY " + tun.deviceName() + " gso=" + options.gso());
         System.out.flush();
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -319,7 +319,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             ex.route = route;
             route.flow().onClose(ch::close);
             if (ch.pipeline().get(IDLE) == null) {
-                ch.pipeline().addBefore(CODEC, IDLE, new IdleStateHandler(0, 0, route.idleSeconds(), TimeUnit.SECONDS));
+                ch.pipeline().addBefore(CODEC, IDLE, new IdleStateHandler(0, 0, route.timeouts().idle().toMillis(), TimeUnit.MILLISECONDS));
             }
             OriginConnection kept = origin;
             if (kept != null && kept.serves(target, route.outbound())) {
@@ -517,7 +517,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         ch.flush();
         ch.pipeline().remove(this);
         RoutedRequest route = ex.route;
-        Relay.start(ch, connection.channel, route.flow(), route.idleSeconds(), route::end);
+        Relay.start(ch, connection.channel, route.flow(), route.timeouts(), route::end);
     }
 
     Channel client() {

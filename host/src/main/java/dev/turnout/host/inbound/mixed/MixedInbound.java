@@ -2,6 +2,7 @@ package dev.turnout.host.inbound.mixed;
 
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.inbound.HandshakeDeadline;
+import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -31,18 +32,19 @@ public final class MixedInbound implements AutoCloseable {
     }
 
     public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
-                                    Tunnel tunnel) throws InterruptedException {
-        return bind(address, boss, workers, tunnel, HANDSHAKE_TIMEOUT_MILLIS);
+                                    Tunnel tunnel, DescriptorShortage shortage) throws InterruptedException {
+        return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS);
     }
 
     static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers, Tunnel tunnel,
-                             long handshakeMillis) throws InterruptedException {
+                             DescriptorShortage shortage, long handshakeMillis) throws InterruptedException {
         ChannelGroup connections = new DefaultChannelGroup("mixed", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(Transport.serverChannelType())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(shortage.acceptGuard())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
@@ -58,6 +60,11 @@ public final class MixedInbound implements AutoCloseable {
 
     public InetSocketAddress localAddress() {
         return (InetSocketAddress) server.localAddress();
+    }
+
+    /** The listening channel itself. */
+    Channel listener() {
+        return server;
     }
 
     /** Client connections open right now; closed ones leave the group by themselves. */

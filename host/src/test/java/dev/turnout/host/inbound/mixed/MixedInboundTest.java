@@ -10,6 +10,7 @@ import dev.turnout.api.RejectedException;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.flow.Flow;
 import dev.turnout.host.flow.FlowTable;
+import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.tunnel.RoutedRequest;
 import dev.turnout.host.tunnel.StreamReadiness;
 import dev.turnout.host.tunnel.Tunnel;
@@ -48,7 +49,7 @@ class MixedInboundTest {
     void bind() throws Exception {
         group = Transport.newGroup(1, "mixed-test");
         inbound = MixedInbound.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), group, group, tunnel,
-                DEADLINE_MILLIS);
+                new DescriptorShortage(), DEADLINE_MILLIS);
     }
 
     @AfterEach
@@ -224,8 +225,9 @@ class MixedInboundTest {
                 }
 
                 @Override
-                public int idleSeconds() {
-                    return 60;
+                public dev.turnout.host.relay.FlowTimeouts timeouts() {
+                    return new dev.turnout.host.relay.FlowTimeouts(java.time.Duration.ofSeconds(60),
+                            java.time.Duration.ofSeconds(30));
                 }
 
                 @Override
