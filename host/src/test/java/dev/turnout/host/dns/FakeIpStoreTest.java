@@ -205,6 +205,34 @@ class FakeIpStoreTest {
     }
 
     @Test
+    void aCompactionCutShortReplaysTheJournalsTheSnapshotLacksAndOnlyThose() throws Exception {
+        // What a kill during a compaction leaves: the snapshot says journals from generation 1 on are not in it;
+        // journal 1 was cut, journal 2 started, journal 0 is an older one not yet deleted.
+        Path file = dir.resolve("fake-ip.cache");
+        FakeIpPool old = pool();
+        assertEquals(InetAddress.getByName("198.18.0.3"), old.assign("a.test"));
+        new FakeIpStore(file, List.of(old)).save();
+        String snapshot = Files.readString(file);
+        assertTrue(snapshot.contains("\njournal 1\n"), snapshot);
+        String header = "turnout-fake-ip-journal 1 198.18.0.1/16\n";
+        Files.writeString(dir.resolve("fake-ip.cache.journal.0"), header + "198.18.0.7 stale.test\n");
+        Files.writeString(dir.resolve("fake-ip.cache.journal.1"), header + "198.18.0.4 b.test\n");
+        Files.writeString(dir.resolve("fake-ip.cache.journal.2"), header + "198.18.0.5 c.test\n198.18.0.4 d.test\n");
+
+        FakeIpPool p = pool();
+        FakeIpStore store = new FakeIpStore(file, List.of(p));
+        assertEquals(3, store.open());
+        assertEquals("a.test", p.nameOf(InetAddress.getByName("198.18.0.3")));
+        assertEquals("d.test", p.nameOf(InetAddress.getByName("198.18.0.4")), "the later record recycled b's address");
+        assertEquals("c.test", p.nameOf(InetAddress.getByName("198.18.0.5")));
+        assertNull(p.nameOf(InetAddress.getByName("198.18.0.7")), "journal 0 is already in the snapshot");
+        try (var files = Files.list(dir)) {
+            assertEquals(2, files.count(), "the start compacted: the snapshot and the new journal");
+        }
+        store.close();
+    }
+
+    @Test
     void theJournalIsCompactedWhenItGrowsPastItsBound() throws Exception {
         Path file = dir.resolve("fake-ip.cache");
         FakeIpPool p = pool();
