@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The DNS parts built from {@link DnsOptions} and owned together: fake-IP pools (with their cache file),
@@ -18,8 +17,6 @@ public final class DnsService implements AutoCloseable {
 
     /** Pool size bound for IPv6 fake ranges (memory: about 20 bytes per slot plus the names). */
     public static final int MAX_V6_SLOTS = 1 << 16;
-    /** How often changed mappings are written to the cache file. */
-    public static final long SAVE_PERIOD_SECONDS = 30;
 
     private final FakeIpPool pool4;
     private final FakeIpPool pool6;
@@ -42,14 +39,15 @@ public final class DnsService implements AutoCloseable {
      * Builds and starts everything.
      *
      * @param options   the parsed {@code dns:} and {@code hosts:} sections
-     * @param reserved  addresses the pools must never hand out (the TUN's own, e.g. 198.18.0.1 and .2)
-     * @param cacheFile where fake-IP mappings persist; {@code null} for none
+     * @param excluded  prefixes none of whose addresses the pools hand out (the TUN's subnets, e.g.
+     *                  198.18.0.0/30, and its NAT peer)
+     * @param cacheFile where fake-IP mappings persist (with a journal beside it); {@code null} for none
      * @param group     event loops from {@code Transport.newGroup}
      * @param binder    binds upstream sockets to the physical interface ({@link SocketBinder#NONE} without TUN)
      * @param settings  upstream timeouts and cache size
      * @throws IllegalArgumentException on invalid options (e.g. a bad fake-ip-filter pattern)
      */
-    public static DnsService start(DnsOptions options, Collection<InetAddress> reserved, Path cacheFile,
+    public static DnsService start(DnsOptions options, Collection<Cidr> excluded, Path cacheFile,
             EventLoopGroup group, SocketBinder binder, UpstreamResolver.Settings settings)
             throws InterruptedException {
         HostsTable hosts = new HostsTable(options.hosts());
@@ -58,9 +56,9 @@ public final class DnsService implements AutoCloseable {
         FakeIpPool pool6 = null;
         FakeIpStore store = null;
         if (options.enhancedMode() == EnhancedMode.FAKE_IP) {
-            pool4 = new FakeIpPool(options.fakeIpRange(), reserved, Integer.MAX_VALUE);
+            pool4 = new FakeIpPool(options.fakeIpRange(), excluded, Integer.MAX_VALUE);
             if (options.fakeIpRange6() != null) {
-                pool6 = new FakeIpPool(options.fakeIpRange6(), reserved, MAX_V6_SLOTS);
+                pool6 = new FakeIpPool(options.fakeIpRange6(), excluded, MAX_V6_SLOTS);
             }
             if (cacheFile != null) {
                 List<FakeIpPool> pools = new ArrayList<>();
@@ -69,8 +67,7 @@ public final class DnsService implements AutoCloseable {
                     pools.add(pool6);
                 }
                 store = new FakeIpStore(cacheFile, pools);
-                store.load();
-                store.startPeriodicSave(SAVE_PERIOD_SECONDS, TimeUnit.SECONDS);
+                store.open();
             }
         }
         UpstreamResolver upstream = new UpstreamResolver(options.upstreams(), hosts, options.ipv6(), group, binder,

@@ -1,5 +1,6 @@
 package dev.turnout.host.dns;
 
+import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -18,8 +19,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@link #acquire pinned}) is recycled.
  *
  * <p>Addresses are "slots" counted from the range's first host address. The range's network (and, for IPv4,
- * broadcast) address, the address written in the range (Clash's gateway, e.g. 198.18.0.1) and any addresses
- * passed as reserved (the TUN's own) are never handed out. IPv6 ranges are capped to {@code maxSlots}.
+ * broadcast) address, the address written in the range (Clash's gateway, e.g. 198.18.0.1) and every address
+ * of the excluded prefixes (the TUN's own subnets: network, hosts and broadcast, for the kernel will not route
+ * a connection to, say, the TUN subnet's broadcast address) are never handed out. IPv6 ranges are capped to
+ * {@code maxSlots}.
  *
  * <p>Reverse lookups ({@link #nameOf(int)}) take no lock and allocate nothing; everything that changes a
  * mapping holds one lock, taken once per DNS answer or flow open/close, never per packet.
@@ -28,6 +31,19 @@ public final class FakeIpPool {
 
     /** One live mapping, as saved to the cache file. */
     record Mapping(InetAddress address, String name) {
+    }
+
+    /**
+     * What {@link #restore} did: how many mappings it re-created, the names whose saved address the pool may
+     * not hand out (excluded or outside the range: {@link #repair} gives them new ones) and how many entries
+     * it dropped as invalid.
+     */
+    record Restored(int restored, List<String> misplaced, int invalid) {
+    }
+
+    /** Told of every mapping the pool makes for a query, under the pool's lock, so records keep their order. */
+    interface Journal {
+        void bound(FakeIpPool pool, int slot, String name);
     }
 
     private static final int NONE = -1;
@@ -51,14 +67,15 @@ public final class FakeIpPool {
     private int lru = NONE;
     private int mapped;
     private int nextFresh;
-    private volatile long version;
+    private Journal journal;
 
     /**
      * @param range    the fake range, e.g. {@code 198.18.0.1/16}
-     * @param reserved addresses never handed out (the TUN's own); ones outside the range are ignored
+     * @param excluded prefixes none of whose addresses is handed out (the TUN's subnets and its NAT peer);
+     *                 the parts outside the range and prefixes of the other family are ignored
      * @param maxSlots upper bound on the pool size (memory bound for large IPv6 ranges)
      */
-    public FakeIpPool(Cidr range, Collection<InetAddress> reserved, int maxSlots) {
+    public FakeIpPool(Cidr range, Collection<Cidr> excluded, int maxSlots) {
         this.range = range;
         this.ipv4 = range.isIpv4();
         byte[] net = range.network().getAddress();
@@ -94,15 +111,28 @@ public final class FakeIpPool {
         if (gateway >= 0) {
             this.reserved.set(gateway);
         }
-        for (InetAddress a : reserved) {
-            int s = slotOf(a);
-            if (s >= 0) {
-                this.reserved.set(s);
-            }
+        for (Cidr c : excluded) {
+            exclude(c);
         }
         if (this.reserved.cardinality() >= n) {
-            throw new IllegalArgumentException("fake-ip range " + range + " has no addresses left after reserving "
-                    + reserved);
+            throw new IllegalArgumentException("fake-ip range " + range + " has no addresses left outside "
+                    + excluded);
+        }
+    }
+
+    /** Reserves the slots of {@code prefix} that lie in the range; once, at construction, so BigInteger is fine. */
+    private void exclude(Cidr prefix) {
+        if (prefix.isIpv4() != ipv4) {
+            return;
+        }
+        int bits = ipv4 ? 32 : 128;
+        BigInteger low = new BigInteger(1, prefix.network().getAddress());
+        BigInteger high = low.add(BigInteger.ONE.shiftLeft(bits - prefix.prefix())).subtract(BigInteger.ONE);
+        BigInteger first = new BigInteger(1, bytesOf(0));
+        BigInteger from = low.subtract(first).max(BigInteger.ZERO);
+        BigInteger to = high.subtract(first).min(BigInteger.valueOf(size - 1L));
+        if (from.compareTo(to) <= 0) {
+            reserved.set(from.intValueExact(), to.intValueExact() + 1);
         }
     }
 
@@ -127,11 +157,6 @@ public final class FakeIpPool {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Changes with every new, recycled or restored mapping; lets the saver skip unchanged pools. */
-    public long version() {
-        return version;
     }
 
     /** True when {@code ipv4} (an address as a big-endian int) lies in this pool's range: a fake address. */
@@ -188,10 +213,28 @@ public final class FakeIpPool {
                 }
             }
             bind(s, name);
+            if (journal != null) {
+                journal.bound(this, s, name);
+            }
             return s;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Sends every mapping made from now on to {@code j} ({@code null}: to nobody). */
+    void journalTo(Journal j) {
+        lock.lock();
+        try {
+            journal = j;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The lock every mapping change holds; the store holds it across pools to cut journal and snapshot. */
+    ReentrantLock mappingLock() {
+        return lock;
     }
 
     /**
@@ -278,20 +321,26 @@ public final class FakeIpPool {
     }
 
     /**
-     * Re-creates saved mappings, least recently used first. Entries outside the range, on reserved addresses
-     * or with invalid names are skipped.
-     *
-     * @return how many were skipped
+     * Re-creates saved mappings, least recently used first; a later entry for the same name or address
+     * replaces the earlier one. Entries with invalid names are dropped; entries on an address the pool may not
+     * hand out (outside the range, or excluded, e.g. an older Turnout gave out the TUN subnet's broadcast address)
+     * are not re-created but reported, so that {@link #repair} can give their names new addresses.
      */
-    int restore(List<Mapping> mappings) {
-        int skipped = 0;
+    Restored restore(List<Mapping> mappings) {
+        int restored = 0;
+        int invalid = 0;
+        List<String> misplaced = new ArrayList<>();
         lock.lock();
         try {
             for (Mapping m : mappings) {
-                int s = slotOf(m.address());
                 String name = DomainTrie.normalize(m.name());
-                if (s < 0 || reserved.get(s) || !DnsNames.isFakeable(name)) {
-                    skipped++;
+                if (!DnsNames.isFakeable(name)) {
+                    invalid++;
+                    continue;
+                }
+                int s = slotOf(m.address());
+                if (s < 0 || reserved.get(s)) {
+                    misplaced.add(name);
                     continue;
                 }
                 Integer old = slotsByName.get(name);
@@ -302,8 +351,29 @@ public final class FakeIpPool {
                     unbind(s);
                 }
                 bind(s, name);
+                restored++;
             }
-            return skipped;
+            return new Restored(restored, misplaced, invalid);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Gives each of {@code names} that has no mapping (yet) a fresh address, as a query would.
+     *
+     * @return how many got one
+     */
+    int repair(Collection<String> names) {
+        int repaired = 0;
+        lock.lock();
+        try {
+            for (String name : names) {
+                if (!slotsByName.containsKey(name) && assignSlot(name) >= 0) {
+                    repaired++;
+                }
+            }
+            return repaired;
         } finally {
             lock.unlock();
         }
@@ -383,7 +453,6 @@ public final class FakeIpPool {
         slotsByName.put(name, s);
         linkFront(s);
         mapped++;
-        version++;
     }
 
     private void unbind(int s) {
@@ -395,7 +464,6 @@ public final class FakeIpPool {
         slotsByName.remove(name);
         names.set(s, null);
         mapped--;
-        version++;
     }
 
     private void touch(int s) {

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -13,87 +14,202 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps fake-IP mappings across restarts in one text file, so applications that cached an answer keep working.
- * The file is replaced atomically (write a temporary file, fsync, rename, fsync the directory): a crash leaves
- * either the old or the new file, never a torn one. A trailing CRC line catches corruption anyway; a file that
- * fails any check is ignored with a warning and Turnout starts with empty pools.
+ * Keeps fake-IP mappings across restarts, so applications that cached an answer keep working, and across a
+ * crash: a snapshot file plus an append-only journal of the mappings made since.
+ *
+ * <p>The snapshot is replaced atomically (write a temporary file, fsync, rename, fsync the directory): a crash
+ * leaves either the old or the new file, never a torn one. A trailing CRC line catches corruption anyway; a
+ * snapshot that fails any check is ignored with a warning.
  *
  * <pre>
  * turnout-fake-ip 1
+ * journal 7
  * pool 198.18.0.1/16
- * 198.18.0.3 example.com
+ * 198.18.0.4 example.com
  * end 1 9f1c22aa
  * </pre>
+ *
+ * <p>Every mapping a query makes (a recycled address included: the record replaces the address's old name)
+ * is appended to {@code <snapshot>.journal.<generation>} as one line, {@code 198.18.0.5 other.example}, in
+ * one {@code write} before the answer goes out. There is no fsync per record: the record is in the OS page
+ * cache once {@code write} returns, which survives a kill of the JVM (kill -9, a crash), and an fsync would
+ * cost a disk flush per new name on the DNS path. A power loss may lose the records since the last
+ * compaction; that is out of scope. A last line without its newline is a record torn by the kill: it is
+ * ignored with a warning.
+ *
+ * <p>Compaction writes a snapshot that names the first journal generation it does not contain, then deletes
+ * the older journals; at start the snapshot is read and the journals of that generation and later replayed in
+ * order. So a crash at any point of a compaction loses nothing and replays nothing twice. Compaction runs at
+ * start (after replay), at a clean stop (which leaves no journal) and, on a thread of its own, when the
+ * journal grows past a bound; cutting the journal holds the pools' locks only to copy the mappings and open
+ * the next journal, the snapshot is written outside them.
  */
 public final class FakeIpStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FakeIpStore.class);
     private static final String MAGIC = "turnout-fake-ip 1";
+    private static final String JOURNAL_MAGIC = "turnout-fake-ip-journal 1";
+    /** About 60,000 records of a typical name; compaction then writes a snapshot of the same order of size. */
+    static final long DEFAULT_JOURNAL_LIMIT = 4L << 20;
 
     private final Path file;
     private final List<FakeIpPool> pools;
-    private final Map<FakeIpPool, Long> savedVersions = new HashMap<>();
-    private ScheduledExecutorService saver;
+    private final long journalLimit;
+    /** Held for a whole compaction, so that snapshots are written in the order they were taken. */
+    private final Object compactionLock = new Object();
+    private final Object journalLock = new Object();
+    /** Guarded by journalLock, as are the fields below. */
+    private boolean journaling;
+    private FileChannel journal;
+    private long generation;
+    private long journalBytes;
+    private boolean compacting;
+    private boolean writeFailureLogged;
+    private ExecutorService compactor;
 
     public FakeIpStore(Path file, List<FakeIpPool> pools) {
+        this(file, pools, DEFAULT_JOURNAL_LIMIT);
+    }
+
+    /** @param journalLimit journal size in bytes past which it is compacted into the snapshot */
+    FakeIpStore(Path file, List<FakeIpPool> pools, long journalLimit) {
         this.file = file;
         this.pools = List.copyOf(pools);
+        this.journalLimit = journalLimit;
     }
 
     public Path file() {
         return file;
     }
 
+    /** The journal of {@code generation}, beside the snapshot. */
+    Path journalFile(long gen) {
+        return file.resolveSibling(file.getFileName() + ".journal." + gen);
+    }
+
     /**
-     * Restores the pools from the file, if it exists and is intact.
+     * Restores the pools (snapshot, then journals), compacts, and from then on journals every new mapping.
+     * Failing to write only costs persistence: it is logged, never fatal.
      *
-     * @return how many mappings were restored (0 when the file was missing or ignored)
+     * @return how many names have an address after the restore
      */
-    public synchronized int load() {
-        byte[] bytes;
+    public synchronized int open() {
+        int restored = load();
+        synchronized (journalLock) {
+            journaling = true;
+        }
         try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            return 0;
-        } catch (IOException e) {
-            LOG.warn("fake-ip cache {} unreadable, starting empty: {}", file, e.toString());
-            return 0;
-        }
-        Map<String, List<FakeIpPool.Mapping>> sections;
-        try {
-            sections = parse(bytes);
-        } catch (IllegalArgumentException e) {
-            LOG.warn("fake-ip cache {} is corrupt ({}), ignoring it and starting empty", file, e.getMessage());
-            return 0;
-        }
-        int restored = 0;
-        for (FakeIpPool pool : pools) {
-            List<FakeIpPool.Mapping> list = sections.get(pool.range().toString());
-            if (list == null) {
-                continue;
+            compact();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("fake-ip cache {}: cannot write it, mappings will not survive a restart: {}", file, e.toString());
+            synchronized (journalLock) {
+                journaling = false;
+                closeJournal();
             }
-            int skipped = pool.restore(list);
-            if (skipped > 0) {
-                LOG.warn("fake-ip cache {}: skipped {} entries not valid for {}", file, skipped, pool.range());
-            }
-            restored += list.size() - skipped;
-            savedVersions.put(pool, pool.version());
+            return restored;
         }
-        LOG.info("fake-ip cache {}: restored {} mappings", file, restored);
+        synchronized (journalLock) {
+            compactor = Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "turnout-fake-ip-compact");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        for (FakeIpPool p : pools) {
+            p.journalTo(this::append);
+        }
         return restored;
     }
 
-    private static Map<String, List<FakeIpPool.Mapping>> parse(byte[] bytes) {
+    /**
+     * Restores the pools from the snapshot and the journals written since, as far as they are intact; a name
+     * whose saved address the pool may no longer hand out gets a new one.
+     *
+     * @return how many names have an address after the restore
+     */
+    public synchronized int load() {
+        Map<String, List<FakeIpPool.Mapping>> sections = Map.of();
+        long firstJournal = 0;
+        try {
+            Snapshot s = parse(Files.readAllBytes(file));
+            sections = s.sections();
+            firstJournal = s.firstJournal();
+        } catch (NoSuchFileException e) {
+            // First start, or every mapping is still in the journal.
+        } catch (IOException e) {
+            LOG.warn("fake-ip cache {} unreadable, ignoring it: {}", file, e.toString());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("fake-ip cache {} is corrupt ({}), ignoring it", file, e.getMessage());
+        }
+        Map<FakeIpPool, Set<String>> misplaced = new HashMap<>();
+        int invalid = 0;
+        for (FakeIpPool pool : pools) {
+            List<FakeIpPool.Mapping> list = sections.get(pool.range().toString());
+            if (list != null) {
+                invalid += restore(pool, list, misplaced);
+            }
+        }
+        TreeMap<Long, Path> journals = journals();
+        int replayed = 0;
+        for (Map.Entry<Long, Path> j : journals.tailMap(firstJournal).entrySet()) {
+            Map<FakeIpPool, List<FakeIpPool.Mapping>> records = new HashMap<>();
+            replayed += readJournal(j.getValue(), records);
+            for (Map.Entry<FakeIpPool, List<FakeIpPool.Mapping>> e : records.entrySet()) {
+                invalid += restore(e.getKey(), e.getValue(), misplaced);
+            }
+        }
+        synchronized (journalLock) {
+            generation = Math.max(firstJournal, journals.isEmpty() ? 0 : journals.lastKey());
+        }
+        int repaired = 0;
+        int moved = 0;
+        for (Map.Entry<FakeIpPool, Set<String>> e : misplaced.entrySet()) {
+            moved += e.getValue().size();
+            repaired += e.getKey().repair(e.getValue());
+        }
+        if (invalid > 0) {
+            LOG.warn("fake-ip cache {}: dropped {} entries with invalid names", file, invalid);
+        }
+        if (moved > 0) {
+            LOG.warn("fake-ip cache {}: repaired {} mappings on addresses no longer handed out (the TUN's subnet "
+                    + "or outside the range): their names got new addresses", file, repaired);
+        }
+        int mapped = 0;
+        for (FakeIpPool p : pools) {
+            mapped += p.mapped();
+        }
+        if (mapped > 0 || replayed > 0) {
+            LOG.info("fake-ip cache {}: restored {} mappings ({} journal records replayed)", file, mapped, replayed);
+        }
+        return mapped;
+    }
+
+    private static int restore(FakeIpPool pool, List<FakeIpPool.Mapping> list, Map<FakeIpPool, Set<String>> misplaced) {
+        FakeIpPool.Restored r = pool.restore(list);
+        if (!r.misplaced().isEmpty()) {
+            misplaced.computeIfAbsent(pool, p -> new LinkedHashSet<>()).addAll(r.misplaced());
+        }
+        return r.invalid();
+    }
+
+    /** The snapshot's sections by range, and the first journal generation it does not contain. */
+    private record Snapshot(Map<String, List<FakeIpPool.Mapping>> sections, long firstJournal) {
+    }
+
+    private static Snapshot parse(byte[] bytes) {
         String text = new String(bytes, StandardCharsets.UTF_8);
         int endLine = text.lastIndexOf("\nend ");
         if (!text.startsWith(MAGIC + "\n") || endLine < 0 || !text.endsWith("\n")) {
@@ -111,6 +227,7 @@ public final class FakeIpStore implements AutoCloseable {
         }
         Map<String, List<FakeIpPool.Mapping>> sections = new HashMap<>();
         List<FakeIpPool.Mapping> current = null;
+        long firstJournal = 0;
         int count = 0;
         String[] lines = body.split("\n");
         for (int i = 1; i < lines.length; i++) {
@@ -120,47 +237,281 @@ public final class FakeIpStore implements AutoCloseable {
                 sections.put(line.substring(5), current);
                 continue;
             }
-            int sp = line.indexOf(' ');
-            InetAddress a = sp > 0 ? IpLiteral.parse(line.substring(0, sp)) : null;
-            if (current == null || a == null) {
+            if (i == 1 && line.startsWith("journal ")) {
+                firstJournal = generationOf(line.substring(8));
+                continue;
+            }
+            FakeIpPool.Mapping m = mapping(line);
+            if (current == null || m == null) {
                 throw new IllegalArgumentException("bad line " + (i + 1));
             }
-            current.add(new FakeIpPool.Mapping(a, line.substring(sp + 1)));
+            current.add(m);
             count++;
         }
         if (!Integer.toString(count).equals(end[1])) {
             throw new IllegalArgumentException("entry count mismatch");
         }
-        return sections;
+        return new Snapshot(sections, firstJournal);
+    }
+
+    /** {@code address name}, or {@code null}. */
+    private static FakeIpPool.Mapping mapping(String line) {
+        int sp = line.indexOf(' ');
+        InetAddress a = sp > 0 ? IpLiteral.parse(line.substring(0, sp)) : null;
+        return a == null ? null : new FakeIpPool.Mapping(a, line.substring(sp + 1));
+    }
+
+    private static long generationOf(String text) {
+        try {
+            long g = Long.parseLong(text);
+            if (g < 0) {
+                throw new IllegalArgumentException("negative journal generation");
+            }
+            return g;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bad journal generation '" + text + "'");
+        }
+    }
+
+    /** The journals beside the snapshot, by generation. */
+    private TreeMap<Long, Path> journals() {
+        TreeMap<Long, Path> out = new TreeMap<>();
+        Path dir = file.toAbsolutePath().getParent();
+        String prefix = file.getFileName() + ".journal.";
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> p.getFileName().toString().startsWith(prefix))) {
+            for (Path p : ds) {
+                try {
+                    out.put(generationOf(p.getFileName().toString().substring(prefix.length())), p);
+                } catch (IllegalArgumentException e) {
+                    // Not one of ours.
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // No directory yet: nothing saved.
+        } catch (IOException e) {
+            LOG.warn("fake-ip cache {}: cannot list its journals: {}", file, e.toString());
+        }
+        return out;
     }
 
     /**
-     * Writes every pool to the file if any changed since the last save or load.
+     * Reads one journal's records into {@code out} by pool; a torn last record, bad lines and records of
+     * ranges other than the journal's are skipped with a warning.
      *
-     * @return true when the file was written
+     * @return how many records were read
      */
-    public synchronized boolean saveIfChanged() throws IOException {
-        boolean changed = false;
-        for (FakeIpPool p : pools) {
-            Long v = savedVersions.get(p);
-            changed |= v == null || v != p.version();
+    private int readJournal(Path path, Map<FakeIpPool, List<FakeIpPool.Mapping>> out) {
+        String text;
+        try {
+            text = new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            LOG.warn("fake-ip journal {} unreadable, ignoring it: {}", path, e.toString());
+            return 0;
         }
-        if (!changed) {
-            return false;
+        int lastNewline = text.lastIndexOf('\n');
+        if (lastNewline < text.length() - 1) {
+            LOG.warn("fake-ip journal {}: ignoring a torn last record (no end of line), written as Turnout was killed",
+                    path);
         }
-        save();
-        return true;
+        if (lastNewline < 0) {
+            return 0;
+        }
+        String[] lines = text.substring(0, lastNewline).split("\n", -1);
+        if (!lines[0].startsWith(JOURNAL_MAGIC + " ")) {
+            LOG.warn("fake-ip journal {}: not a journal (bad header), ignoring it", path);
+            return 0;
+        }
+        // Records belong to the pools whose range the journal was written for; a changed range drops them, as it
+        // drops the snapshot's section.
+        Set<String> ranges = Set.of(lines[0].substring(JOURNAL_MAGIC.length() + 1).split(" "));
+        int read = 0;
+        int bad = 0;
+        for (int i = 1; i < lines.length; i++) {
+            FakeIpPool.Mapping m = mapping(lines[i]);
+            FakeIpPool pool = m == null ? null : poolFor(m.address());
+            if (pool == null) {
+                bad++;
+            } else if (ranges.contains(pool.range().toString())) {
+                out.computeIfAbsent(pool, p -> new ArrayList<>()).add(m);
+                read++;
+            }
+        }
+        if (bad > 0) {
+            LOG.warn("fake-ip journal {}: skipped {} unreadable records", path, bad);
+        }
+        return read;
     }
 
-    /** Writes every pool to the file, atomically. */
-    public synchronized void save() throws IOException {
+    /** The pool of the address's family. */
+    private FakeIpPool poolFor(InetAddress a) {
+        boolean v4 = a.getAddress().length == 4;
+        for (FakeIpPool p : pools) {
+            if (p.isIpv4() == v4) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Journals one new mapping; called under {@code pool}'s lock, on the DNS answer path. */
+    private void append(FakeIpPool pool, int slot, String name) {
+        byte[] record = (pool.addressOf(slot).getHostAddress() + ' ' + name + '\n').getBytes(StandardCharsets.UTF_8);
+        ExecutorService compactNow = null;
+        synchronized (journalLock) {
+            if (journal == null) {
+                return;
+            }
+            try {
+                writeFully(journal, record);
+                journalBytes += record.length;
+            } catch (IOException e) {
+                if (!writeFailureLogged) {
+                    writeFailureLogged = true;
+                    LOG.warn("fake-ip journal of {}: write failed, new mappings may not survive a crash: {}", file,
+                            e.toString());
+                }
+            }
+            if (journalBytes > journalLimit && !compacting && compactor != null) {
+                compacting = true;
+                compactNow = compactor;
+            }
+        }
+        if (compactNow != null) {
+            // Not on the DNS path: the snapshot's fsync takes milliseconds. Never rejected: close() takes the
+            // executor away (under journalLock) before shutting it down.
+            compactNow.execute(this::compactWhileOverLimit);
+        }
+    }
+
+    /** True while a compaction runs on its thread (tests wait for it before acting out a kill). */
+    boolean compacting() {
+        synchronized (journalLock) {
+            return compacting;
+        }
+    }
+
+    /** Records keep coming while the snapshot is written, so the new journal may be over the limit already. */
+    private void compactWhileOverLimit() {
+        try {
+            while (true) {
+                compact();
+                synchronized (journalLock) {
+                    if (journalBytes <= journalLimit || compactor == null) {
+                        return;
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("compacting fake-ip cache {} failed: {}", file, e.toString());
+        } finally {
+            synchronized (journalLock) {
+                compacting = false;
+            }
+        }
+    }
+
+    /**
+     * Writes every pool to the snapshot, atomically, and drops the journals it now contains; journaling (if on)
+     * goes on in a new journal.
+     */
+    public void save() throws IOException {
+        compact();
+    }
+
+    /**
+     * Copies the mappings and switches to the next journal generation at one instant (under every pool's lock,
+     * so every mapping is in the copy or in the next journal), then writes the snapshot and deletes the older
+     * journals. Should the snapshot fail, the older journals stay and are still replayed at the next start.
+     */
+    private void compact() throws IOException {
+        synchronized (compactionLock) {
+            cut();
+        }
+    }
+
+    private void cut() throws IOException {
+        List<List<FakeIpPool.Mapping>> mappings = new ArrayList<>(pools.size());
+        long next;
+        IOException openFailed = null;
+        for (FakeIpPool p : pools) {
+            p.mappingLock().lock();
+        }
+        try {
+            synchronized (journalLock) {
+                for (FakeIpPool p : pools) {
+                    mappings.add(p.snapshot());
+                }
+                next = ++generation;
+                closeJournal();
+                if (journaling) {
+                    try {
+                        journal = openJournal(next);
+                    } catch (IOException e) {
+                        openFailed = e;
+                    }
+                }
+            }
+        } finally {
+            for (int i = pools.size() - 1; i >= 0; i--) {
+                pools.get(i).mappingLock().unlock();
+            }
+        }
+        writeSnapshot(mappings, next);
+        for (Map.Entry<Long, Path> j : journals().headMap(next).entrySet()) {
+            Files.deleteIfExists(j.getValue());
+        }
+        if (openFailed != null) {
+            throw openFailed;
+        }
+    }
+
+    /** Under journalLock. */
+    private void closeJournal() {
+        if (journal != null) {
+            try {
+                journal.close();
+            } catch (IOException e) {
+                LOG.debug("closing fake-ip journal", e);
+            }
+            journal = null;
+        }
+        journalBytes = 0;
+    }
+
+    private FileChannel openJournal(long gen) throws IOException {
+        Path path = journalFile(gen);
+        Files.createDirectories(path.toAbsolutePath().getParent());
+        // One writer, so the position simply follows the records; a leftover file of this generation (none
+        // should exist: generations only grow) is started afresh.
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+        StringBuilder header = new StringBuilder(JOURNAL_MAGIC);
+        for (FakeIpPool p : pools) {
+            header.append(' ').append(p.range());
+        }
+        try {
+            writeFully(ch, header.append('\n').toString().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        return ch;
+    }
+
+    private static void writeFully(FileChannel ch, byte[] bytes) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    private void writeSnapshot(List<List<FakeIpPool.Mapping>> mappings, long firstJournal) throws IOException {
         StringBuilder sb = new StringBuilder(64 * 1024).append(MAGIC).append('\n');
+        sb.append("journal ").append(firstJournal).append('\n');
         int count = 0;
-        Map<FakeIpPool, Long> versions = new HashMap<>();
-        for (FakeIpPool pool : pools) {
-            versions.put(pool, pool.version());
-            sb.append("pool ").append(pool.range()).append('\n');
-            for (FakeIpPool.Mapping m : pool.snapshot()) {
+        for (int i = 0; i < pools.size(); i++) {
+            sb.append("pool ").append(pools.get(i).range()).append('\n');
+            for (FakeIpPool.Mapping m : mappings.get(i)) {
                 sb.append(m.address().getHostAddress()).append(' ').append(m.name()).append('\n');
                 count++;
             }
@@ -171,7 +522,6 @@ public final class FakeIpStore implements AutoCloseable {
         byte[] end = ("end " + count + " " + Long.toHexString(crc.getValue()) + "\n")
                 .getBytes(StandardCharsets.UTF_8);
         writeAtomically(body, end);
-        savedVersions.putAll(versions);
     }
 
     private void writeAtomically(byte[] body, byte[] end) throws IOException {
@@ -180,14 +530,8 @@ public final class FakeIpStore implements AutoCloseable {
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer b = ByteBuffer.wrap(body);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                b = ByteBuffer.wrap(end);
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
+                writeFully(ch, body);
+                writeFully(ch, end);
                 ch.force(true);
             }
             try {
@@ -206,43 +550,30 @@ public final class FakeIpStore implements AutoCloseable {
         }
     }
 
-    /** Saves every {@code period} when something changed, on a daemon thread of its own (fsync may block). */
-    public synchronized void startPeriodicSave(long period, TimeUnit unit) {
-        if (saver != null) {
-            return;
-        }
-        saver = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "turnout-fake-ip-save");
-            t.setDaemon(true);
-            return t;
-        });
-        saver.scheduleWithFixedDelay(() -> {
-            try {
-                saveIfChanged();
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("saving fake-ip cache {} failed: {}", file, e.toString());
-            }
-        }, period, period, unit);
-    }
-
-    /** Stops periodic saving and saves a last time. */
+    /** Stops journaling, writes the snapshot a last time and deletes the journals: a clean stop leaves one file. */
     @Override
     public void close() {
-        ScheduledExecutorService s;
-        synchronized (this) {
-            s = saver;
-            saver = null;
+        ExecutorService c;
+        synchronized (journalLock) {
+            c = compactor;
+            compactor = null;
         }
-        if (s != null) {
-            s.shutdown();
+        if (c != null) {
+            c.shutdown();
             try {
-                s.awaitTermination(5, TimeUnit.SECONDS);
+                c.awaitTermination(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
+        for (FakeIpPool p : pools) {
+            p.journalTo(null);
+        }
+        synchronized (journalLock) {
+            journaling = false;
+        }
         try {
-            saveIfChanged();
+            compact();
         } catch (IOException | RuntimeException e) {
             LOG.warn("saving fake-ip cache {} at close failed: {}", file, e.toString());
         }

@@ -9,6 +9,7 @@ import dev.turnout.host.dial.Transport;
 import dev.turnout.host.flow.FlowTable;
 import dev.turnout.host.inbound.mixed.MixedInbound;
 import dev.turnout.api.Resolver;
+import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.DnsService;
 import dev.turnout.host.dns.UpstreamResolver;
@@ -94,7 +95,7 @@ public final class Turnout implements AutoCloseable {
             this.tunOptions = settings.tun();
             DnsOptions dnsOptions = settings.dns();
             if (dnsOptions != null) {
-                dnsService = DnsService.start(dnsOptions, reservedBy(tunOptions), config.baseDir().resolve(FAKE_IP_CACHE),
+                dnsService = DnsService.start(dnsOptions, excludedBy(tunOptions), config.baseDir().resolve(FAKE_IP_CACHE),
                         workers, channel -> binder.get().bind(channel), UpstreamResolver.Settings.defaults());
             }
             this.dns = dnsService;
@@ -136,14 +137,18 @@ public final class Turnout implements AutoCloseable {
         }
     }
 
-    /** The TUN's own address and its NAT peer: never handed out as fake addresses. */
-    private static List<InetAddress> reservedBy(TunOptions tun) {
-        List<InetAddress> out = new ArrayList<>();
+    /**
+     * The TUN's own subnets and its NAT peer (the system stack's address + 1, outside a /32 subnet): never
+     * handed out as fake addresses. The kernel owns the subnet (its network and broadcast addresses are
+     * unreachable: "Network is unreachable" for 198.18.0.3 of 198.18.0.1/30), so no name may map into it.
+     */
+    private static List<Cidr> excludedBy(TunOptions tun) {
+        List<Cidr> out = new ArrayList<>();
         if (tun != null) {
             for (IpPrefix p : new IpPrefix[] {tun.inet4Address(), tun.inet6Address()}) {
                 if (p != null) {
-                    out.add(p.address());
-                    out.add(p.offset(1));
+                    out.add(new Cidr(p.address(), p.prefixLength()));
+                    out.add(new Cidr(p.offset(1), p.version() == 4 ? 32 : 128));
                 }
             }
         }

@@ -25,7 +25,7 @@ public final class DnsBenchServer {
         EventLoopGroup group = Transport.newGroup(threads, "dns-bench");
         DnsOptions o = new DnsOptions(true, new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
                 EnhancedMode.FAKE_IP, null, null, List.of(), List.of(), null, null, false, null);
-        try (DnsService dns = DnsService.start(o, List.of(InetAddress.getByName("198.18.0.2")), null, group,
+        try (DnsService dns = DnsService.start(o, List.of(Cidr.parse("198.18.0.2/32")), null, group,
                 SocketBinder.NONE, UpstreamResolver.Settings.defaults())) {
             System.out.println("ready " + dns.server().udpAddress() + " epoll=" + Transport.isEpoll());
             System.out.flush();

@@ -37,7 +37,7 @@ class DnsHandlerTest {
         DnsOptions o = new DnsOptions(true, null, EnhancedMode.FAKE_IP, null,
                 range6 == null ? null : Cidr.parse(range6), List.of("+.example.test", "*.lan"),
                 List.of(new Nameserver(Nameserver.Protocol.UDP, upstream.address())), null, null, ipv6, hosts);
-        FakeIpPool pool4 = new FakeIpPool(o.fakeIpRange(), List.of(InetAddress.getByName("198.18.0.2")),
+        FakeIpPool pool4 = new FakeIpPool(o.fakeIpRange(), List.of(Cidr.parse("198.18.0.2/32")),
                 Integer.MAX_VALUE);
         FakeIpPool pool6 = range6 == null ? null : new FakeIpPool(o.fakeIpRange6(), List.of(), 1024);
         HostsTable h = new HostsTable(o.hosts());
@@ -223,7 +223,7 @@ class DnsHandlerTest {
     void tinyPoolRecyclesButKeepsPinnedNames() throws Exception {
         DnsOptions o = new DnsOptions(true, null, EnhancedMode.FAKE_IP, Cidr.parse("198.18.0.1/29"), null, null,
                 List.of(), null, null, false, null);
-        FakeIpPool pool = new FakeIpPool(o.fakeIpRange(), List.of(InetAddress.getByName("198.18.0.2")),
+        FakeIpPool pool = new FakeIpPool(o.fakeIpRange(), List.of(Cidr.parse("198.18.0.2/32")),
                 Integer.MAX_VALUE);
         DnsHandler h = new DnsHandler(o, pool, null, FakeIpFilter.empty(), HostsTable.empty(),
                 new UpstreamResolver(List.of(), HostsTable.empty(), false, upstream.group(), SocketBinder.NONE,

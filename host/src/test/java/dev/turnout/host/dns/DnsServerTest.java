@@ -37,7 +37,7 @@ class DnsServerTest {
         DnsOptions o = new DnsOptions(true, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 EnhancedMode.FAKE_IP, null, null, List.of("+.example.test", "+.records.test"),
                 List.of(new Nameserver(Nameserver.Protocol.UDP, upstream.address())), null, null, false, null);
-        return DnsService.start(o, List.of(InetAddress.getByName("198.18.0.2")), cache, upstream.group(),
+        return DnsService.start(o, List.of(Cidr.parse("198.18.0.2/32")), cache, upstream.group(),
                 SocketBinder.NONE, UpstreamResolver.Settings.defaults());
     }
 

@@ -26,7 +26,7 @@ class FakeIpPoolTest {
 
     @Test
     void sameNameSameAddressAndReverseLookup() throws Exception {
-        FakeIpPool pool = new FakeIpPool(Cidr.parse("198.18.0.1/16"), List.of(ip("198.18.0.2")), Integer.MAX_VALUE);
+        FakeIpPool pool = new FakeIpPool(Cidr.parse("198.18.0.1/16"), List.of(Cidr.parse("198.18.0.2/32")), Integer.MAX_VALUE);
         InetAddress a = pool.assign("api.example.com");
         assertEquals(a, pool.assign("API.example.com."));
         InetAddress b = pool.assign("www.example.com");
@@ -43,7 +43,7 @@ class FakeIpPoolTest {
     @Test
     void neverHandsOutNetworkBroadcastGatewayOrReserved() throws Exception {
         // 198.18.0.0/29: hosts .1-.6; .1 is the gateway written in the range, .2 the TUN's second address.
-        FakeIpPool pool = new FakeIpPool(Cidr.parse("198.18.0.1/29"), List.of(ip("198.18.0.2")), Integer.MAX_VALUE);
+        FakeIpPool pool = new FakeIpPool(Cidr.parse("198.18.0.1/29"), List.of(Cidr.parse("198.18.0.2/32")), Integer.MAX_VALUE);
         assertEquals(4, pool.capacity());
         Set<InetAddress> given = new HashSet<>();
         for (int i = 0; i < 20; i++) {
@@ -53,8 +53,51 @@ class FakeIpPoolTest {
     }
 
     @Test
+    void neverHandsOutAnAddressOfTheTunSubnet() throws Exception {
+        // The defaults: TUN 198.18.0.1/30 (NAT peer .2), fake range 198.18.0.1/16. 198.18.0.3 is the TUN
+        // subnet's broadcast address: a connection to it fails with "Network is unreachable".
+        Cidr tun = Cidr.parse("198.18.0.1/30");
+        FakeIpPool pool = new FakeIpPool(Cidr.parse("198.18.0.1/16"), List.of(tun, Cidr.parse("198.18.0.2/32")),
+                Integer.MAX_VALUE);
+        assertEquals(65534 - 3, pool.capacity(), ".1 to .3 are the TUN's");
+        InetAddress first = pool.assign("first.test");
+        assertEquals(ip("198.18.0.4"), first);
+        for (int i = 0; i < 100; i++) {
+            assertFalse(tun.contains(pool.assign("n" + i + ".test")));
+        }
+    }
+
+    @Test
+    void excludesEveryAddressOfAnIpv6TunSubnetAndRefusesARangeWithNothingLeft() throws Exception {
+        FakeIpPool pool = new FakeIpPool(Cidr.parse("fdfe:dcba:9876::1/64"),
+                List.of(Cidr.parse("fdfe:dcba:9876::1/126"), Cidr.parse("198.18.0.1/30")), 1024);
+        assertEquals(1024 - 3, pool.capacity(), "::1 to ::3 (the network address is never a slot)");
+        assertEquals(ip("fdfe:dcba:9876::4"), pool.assign("v6.test"));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new FakeIpPool(Cidr.parse("198.18.0.1/24"), List.of(Cidr.parse("198.18.0.1/16")),
+                        Integer.MAX_VALUE));
+        assertTrue(e.getMessage().contains("no addresses left"), e.getMessage());
+    }
+
+    @Test
+    void restoreReportsMappingsOnExcludedAddressesAndRepairGivesThemNewOnes() throws Exception {
+        FakeIpPool pool = new FakeIpPool(Cidr.parse("198.18.0.1/16"), List.of(Cidr.parse("198.18.0.1/30")),
+                Integer.MAX_VALUE);
+        FakeIpPool.Restored r = pool.restore(List.of(new FakeIpPool.Mapping(ip("198.18.0.3"), "broadcast.test"),
+                new FakeIpPool.Mapping(ip("198.19.0.9"), "outside.test"),
+                new FakeIpPool.Mapping(ip("198.18.0.4"), "fine.test"),
+                new FakeIpPool.Mapping(ip("198.18.0.5"), "bad name")));
+        assertEquals(new FakeIpPool.Restored(1, List.of("broadcast.test", "outside.test"), 1), r);
+        assertNull(pool.nameOf(ip("198.18.0.3")));
+        assertEquals(2, pool.repair(r.misplaced()));
+        assertEquals(ip("198.18.0.5"), pool.assign("broadcast.test"), "fresh, skipping fine.test's .4");
+        assertEquals(ip("198.18.0.6"), pool.assign("outside.test"));
+        assertEquals(ip("198.18.0.4"), pool.assign("fine.test"));
+    }
+
+    @Test
     void recyclesTheLeastRecentlyUsedMappingWhenFull() throws Exception {
-        FakeIpPool pool = new FakeIpPool(Cidr.parse("198.18.0.1/29"), List.of(ip("198.18.0.2")), Integer.MAX_VALUE);
+        FakeIpPool pool = new FakeIpPool(Cidr.parse("198.18.0.1/29"), List.of(Cidr.parse("198.18.0.2/32")), Integer.MAX_VALUE);
         InetAddress a = pool.assign("a.test");
         InetAddress b = pool.assign("b.test");
         pool.assign("c.test");
@@ -69,7 +112,7 @@ class FakeIpPoolTest {
 
     @Test
     void pinnedMappingsSurviveRecycling() throws Exception {
-        FakeIpPool pool = new FakeIpPool(Cidr.parse("198.18.0.1/29"), List.of(ip("198.18.0.2")), Integer.MAX_VALUE);
+        FakeIpPool pool = new FakeIpPool(Cidr.parse("198.18.0.1/29"), List.of(Cidr.parse("198.18.0.2/32")), Integer.MAX_VALUE);
         InetAddress a = pool.assign("a.test");
         InetAddress b = pool.assign("b.test");
         pool.assign("c.test");

@@ -2,12 +2,16 @@ package dev.turnout.host.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -19,7 +23,7 @@ class FakeIpStoreTest {
     Path dir;
 
     private static FakeIpPool pool() throws Exception {
-        return new FakeIpPool(Cidr.parse("198.18.0.1/16"), List.of(InetAddress.getByName("198.18.0.2")),
+        return new FakeIpPool(Cidr.parse("198.18.0.1/16"), List.of(Cidr.parse("198.18.0.2/32")),
                 Integer.MAX_VALUE);
     }
 
@@ -100,28 +104,199 @@ class FakeIpStoreTest {
     }
 
     @Test
-    void closeSavesChangesAndLeavesNoTemporaryFiles() throws Exception {
+    void cleanStopLeavesOnlyTheSnapshotAndRestoresEverything() throws Exception {
         Path file = dir.resolve("sub/fake-ip.cache");
         FakeIpPool p = pool();
         FakeIpStore store = new FakeIpStore(file, List.of(p));
-        store.load();
-        store.startPeriodicSave(50, TimeUnit.MILLISECONDS);
-        InetAddress a = p.assign("periodic.test");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!Files.exists(file) && System.nanoTime() < deadline) {
+        assertEquals(0, store.open());
+        InetAddress a = p.assign("a.test");
+        InetAddress b = p.assign("b.test");
+        store.close();
+        try (var files = Files.list(file.getParent())) {
+            assertEquals(List.of(file), files.toList(), "no journal, no temporary file");
+        }
+        FakeIpPool again = pool();
+        assertEquals(2, new FakeIpStore(file, List.of(again)).load());
+        assertEquals(a, again.assign("a.test"));
+        assertEquals(b, again.assign("b.test"));
+    }
+
+    /**
+     * A store that was never closed is what kill -9 leaves: the snapshot plus the journal. Only its compaction
+     * thread must be done, as a kill would have stopped it, before another store reads the files.
+     */
+    private static void killed(FakeIpStore store) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (store.compacting() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertFalse(store.compacting(), "compaction finished");
+    }
+
+    @Test
+    void mappingsMadeBeforeAKillSurviveIt() throws Exception {
+        Path file = dir.resolve("fake-ip.cache");
+        FakeIpPool p = pool();
+        FakeIpStore store = new FakeIpStore(file, List.of(p));
+        store.open();
+        List<InetAddress> given = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            given.add(p.assign("n" + i + ".test"));
+        }
+        killed(store);
+
+        FakeIpPool after = pool();
+        FakeIpStore restarted = new FakeIpStore(file, List.of(after));
+        assertEquals(20, restarted.open());
+        for (int i = 0; i < 20; i++) {
+            assertEquals("n" + i + ".test", after.nameOf(given.get(i)), "before any query");
+            assertEquals(given.get(i), after.assign("n" + i + ".test"));
+        }
+        // And again: the start compacted the journal into the snapshot, a second kill loses nothing either.
+        InetAddress late = after.assign("late.test");
+        killed(restarted);
+        FakeIpPool third = pool();
+        assertEquals(21, new FakeIpStore(file, List.of(third)).open());
+        assertEquals("late.test", third.nameOf(late));
+        assertEquals("n0.test", third.nameOf(given.get(0)));
+    }
+
+    @Test
+    void aRecycledAddressIsJournaledWithItsNewName() throws Exception {
+        Path file = dir.resolve("fake-ip.cache");
+        FakeIpPool small = new FakeIpPool(Cidr.parse("198.18.0.1/29"), List.of(), Integer.MAX_VALUE);
+        FakeIpStore store = new FakeIpStore(file, List.of(small));
+        store.open();
+        InetAddress first = small.assign("old.test");
+        for (int i = 0; i < 4; i++) {
+            small.assign("fill" + i + ".test");
+        }
+        assertEquals(first, small.assign("new.test"), "pool of 5 is full: the least recent address is recycled");
+        killed(store);
+
+        FakeIpPool again = new FakeIpPool(Cidr.parse("198.18.0.1/29"), List.of(), Integer.MAX_VALUE);
+        new FakeIpStore(file, List.of(again)).open();
+        assertEquals("new.test", again.nameOf(first));
+        assertEquals(5, again.mapped(), "old.test lost its address with the recycling");
+    }
+
+    @Test
+    void aTornLastJournalRecordIsIgnored() throws Exception {
+        Path file = dir.resolve("fake-ip.cache");
+        FakeIpPool p = pool();
+        FakeIpStore store = new FakeIpStore(file, List.of(p));
+        store.open();
+        InetAddress a = p.assign("a.test");
+        InetAddress b = p.assign("b.test");
+        killed(store);
+        Path journal;
+        try (var files = Files.list(dir)) {
+            journal = files.filter(f -> f.getFileName().toString().startsWith("fake-ip.cache.journal.")).findFirst()
+                    .orElseThrow();
+        }
+        // The kill came in the middle of writing a third record.
+        Files.writeString(journal, "198.18.0.9 tor", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+
+        FakeIpPool again = pool();
+        assertEquals(2, new FakeIpStore(file, List.of(again)).open());
+        assertEquals("a.test", again.nameOf(a));
+        assertEquals("b.test", again.nameOf(b));
+        assertNull(again.nameOf(InetAddress.getByName("198.18.0.9")));
+    }
+
+    @Test
+    void aCompactionCutShortReplaysTheJournalsTheSnapshotLacksAndOnlyThose() throws Exception {
+        // What a kill during a compaction leaves: the snapshot says journals from generation 1 on are not in it;
+        // journal 1 was cut, journal 2 started, journal 0 is an older one not yet deleted.
+        Path file = dir.resolve("fake-ip.cache");
+        FakeIpPool old = pool();
+        assertEquals(InetAddress.getByName("198.18.0.3"), old.assign("a.test"));
+        new FakeIpStore(file, List.of(old)).save();
+        String snapshot = Files.readString(file);
+        assertTrue(snapshot.contains("\njournal 1\n"), snapshot);
+        String header = "turnout-fake-ip-journal 1 198.18.0.1/16\n";
+        Files.writeString(dir.resolve("fake-ip.cache.journal.0"), header + "198.18.0.7 stale.test\n");
+        Files.writeString(dir.resolve("fake-ip.cache.journal.1"), header + "198.18.0.4 b.test\n");
+        Files.writeString(dir.resolve("fake-ip.cache.journal.2"), header + "198.18.0.5 c.test\n198.18.0.4 d.test\n");
+
+        FakeIpPool p = pool();
+        FakeIpStore store = new FakeIpStore(file, List.of(p));
+        assertEquals(3, store.open());
+        assertEquals("a.test", p.nameOf(InetAddress.getByName("198.18.0.3")));
+        assertEquals("d.test", p.nameOf(InetAddress.getByName("198.18.0.4")), "the later record recycled b's address");
+        assertEquals("c.test", p.nameOf(InetAddress.getByName("198.18.0.5")));
+        assertNull(p.nameOf(InetAddress.getByName("198.18.0.7")), "journal 0 is already in the snapshot");
+        try (var files = Files.list(dir)) {
+            assertEquals(2, files.count(), "the start compacted: the snapshot and the new journal");
+        }
+        store.close();
+    }
+
+    @Test
+    void theJournalIsCompactedWhenItGrowsPastItsBound() throws Exception {
+        Path file = dir.resolve("fake-ip.cache");
+        FakeIpPool p = pool();
+        // About five records per journal.
+        FakeIpStore store = new FakeIpStore(file, List.of(p), 100);
+        store.open();
+        String startSnapshot = Files.readString(file);
+        List<InetAddress> given = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            given.add(p.assign("name" + i + ".example.test"));
+        }
+        // Compaction runs on its own thread; wait (bounded) until it has caught up.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (journalBytes() > 2000 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertTrue(Files.exists(file), "periodic save wrote the file");
-        InetAddress b = p.assign("atclose.test");
-        store.close();
+        assertTrue(journalBytes() <= 2000, "journals stay bounded: " + journalBytes() + " bytes");
+        assertNotEquals(startSnapshot, Files.readString(file), "the snapshot was rewritten");
+        killed(store);
+
         FakeIpPool again = pool();
-        FakeIpStore reloaded = new FakeIpStore(file, List.of(again));
-        assertEquals(2, reloaded.load());
-        assertEquals(a, again.assign("periodic.test"));
-        assertEquals(b, again.assign("atclose.test"));
-        assertFalse(reloaded.saveIfChanged(), "nothing new to write");
-        try (var files = Files.list(file.getParent())) {
-            assertEquals(List.of(file), files.toList());
+        assertEquals(200, new FakeIpStore(file, List.of(again)).open());
+        for (int i = 0; i < 200; i++) {
+            assertEquals("name" + i + ".example.test", again.nameOf(given.get(i)));
         }
+    }
+
+    private long journalBytes() throws Exception {
+        long total = 0;
+        try (var files = Files.list(dir)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().contains(".journal.")).toList()) {
+                try {
+                    total += Files.size(f);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // Deleted by the compaction since the listing.
+                }
+            }
+        }
+        return total;
+    }
+
+    @Test
+    void aCachedAddressInTheTunSubnetIsRepairedAtStart() throws Exception {
+        Path file = dir.resolve("fake-ip.cache");
+        // What an older Turnout saved: it excluded only 198.18.0.1 and .2 and gave out .3, the broadcast address
+        // of the TUN's 198.18.0.1/30.
+        FakeIpPool old = new FakeIpPool(Cidr.parse("198.18.0.1/16"), List.of(Cidr.parse("198.18.0.2/32")),
+                Integer.MAX_VALUE);
+        assertEquals(InetAddress.getByName("198.18.0.3"), old.assign("broken.test"));
+        InetAddress kept = old.assign("kept.test");
+        new FakeIpStore(file, List.of(old)).save();
+
+        List<Cidr> tun = List.of(Cidr.parse("198.18.0.1/30"), Cidr.parse("198.18.0.2/32"));
+        FakeIpPool now = new FakeIpPool(Cidr.parse("198.18.0.1/16"), tun, Integer.MAX_VALUE);
+        FakeIpStore store = new FakeIpStore(file, List.of(now));
+        assertEquals(2, store.open());
+        assertNull(now.nameOf(InetAddress.getByName("198.18.0.3")));
+        InetAddress repaired = now.assign("broken.test");
+        assertFalse(Cidr.parse("198.18.0.0/30").contains(repaired), repaired.toString());
+        assertEquals(kept, now.assign("kept.test"));
+        store.close();
+        assertFalse(Files.readString(file).contains("198.18.0.3 "), "the repair was saved");
+        FakeIpPool again = new FakeIpPool(Cidr.parse("198.18.0.1/16"), tun, Integer.MAX_VALUE);
+        new FakeIpStore(file, List.of(again)).load();
+        assertEquals("broken.test", again.nameOf(repaired));
     }
 }
