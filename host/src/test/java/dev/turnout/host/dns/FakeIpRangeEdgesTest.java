@@ -52,7 +52,7 @@ class FakeIpRangeEdgesTest {
     @Test
     void rangeWithEveryAddressReservedIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
-                new FakeIpPool(Cidr.parse("198.18.0.1/30"), List.of(ip("198.18.0.2")), Integer.MAX_VALUE));
+                new FakeIpPool(Cidr.parse("198.18.0.1/30"), List.of(Cidr.parse("198.18.0.2/32")), Integer.MAX_VALUE));
         assertTrue(e.getMessage().contains("no addresses left"), e.getMessage());
         IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () ->
                 new FakeIpPool(Cidr.parse("198.18.0.0/31"), List.of(), Integer.MAX_VALUE));
