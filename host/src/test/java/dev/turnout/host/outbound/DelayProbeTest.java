@@ -114,9 +114,11 @@ class DelayProbeTest {
     void recordsResultsUnderTheOutbound() throws Exception {
         int port = server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
         GroupSupervisor supervisor = new GroupSupervisor(loops, Selections.at(null));
-        Future<Integer> f = supervisor.delay(new DialingLeaf("up", dialer), "http://127.0.0.1:" + port + "/", 2000, loops.next());
-        assertTrue(f.await(5, TimeUnit.SECONDS));
-        assertTrue(supervisor.book().alive("up"));
+        // What is checked is where the result is recorded, not how fast: a generous timeout keeps a loaded machine
+        // (full runs failed this at 2 s with the load average above 40) from turning it into a failed probe.
+        Future<Integer> f = supervisor.delay(new DialingLeaf("up", dialer), "http://127.0.0.1:" + port + "/", 10_000, loops.next());
+        assertTrue(f.await(15, TimeUnit.SECONDS));
+        assertTrue(supervisor.book().alive("up"), () -> "probe failed: " + f.cause());
         assertEquals(f.getNow(), supervisor.book().lastDelay("up"));
     }
 
