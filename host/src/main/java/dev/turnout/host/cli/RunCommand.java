@@ -127,6 +127,7 @@ final class RunCommand implements Callable<Integer> {
             turnout.close();
             host.close();
             deleteQuietly(pid);
+            instance.release(); // last: until everything above is closed, a second instance must still be refused
             stopped.countDown();
         }, "turnout-shutdown"));
         log.info("Turnout {} running on {}", Version.current(), initial.displayName());

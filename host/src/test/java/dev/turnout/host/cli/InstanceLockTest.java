@@ -102,6 +102,19 @@ class InstanceLockTest {
     }
 
     @Test
+    void aReleaseRemovesTheLockFilesAndTheClaimsAreFreeAgain() throws Exception {
+        Path config = dir.resolve("first.yaml");
+        InstanceLock lock = acquire(NS, config, 7890);
+        assertTrue(Files.exists(InstanceLock.file(dir, NS, InstanceLock.Claim.port(7890))));
+        lock.release();
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.toList(), "lock files left behind");
+        }
+        assertEquals(List.of(), InstanceLock.running(dir, NS));
+        acquire(NS, config, 7890).release();
+    }
+
+    @Test
     void noFilesMeanNoHolder() throws Exception {
         assertEquals(Optional.empty(), InstanceLock.holder(dir, NS, InstanceLock.Claim.TUN));
         assertEquals(List.of(), InstanceLock.running(dir.resolve("absent"), NS));
