@@ -74,15 +74,28 @@ final class RunCommand implements Callable<Integer> {
      * What only one Turnout in a network namespace may have: its config, the TUN when enabled (the routes are
      * the namespace's), and its ports. Two instances on other configs and ports may share a namespace.
      */
-    private static List<InstanceLock.Claim> claims(Config config, InstanceLock.Holder self) throws ConfigException {
+    private static List<InstanceLock.Claim> claims(Config config, InstanceLock.Holder self) {
         List<InstanceLock.Claim> claims = new ArrayList<>();
-        if (Turnout.tunEnabled(config)) {
+        if (tunClaimed(config)) {
             claims.add(InstanceLock.Claim.TUN);
         }
         new TreeSet<>(List.of(config.mixedPort(), config.socksPort(), config.httpPort())).stream()
                 .filter(p -> p > 0).forEach(p -> claims.add(InstanceLock.Claim.port(p)));
         claims.add(InstanceLock.Claim.config(self.config()));
         return claims;
+    }
+
+    /**
+     * Whether the run would open the TUN. A {@code tun:} section that does not validate counts as a claim: the
+     * start then refuses the config with every problem listed (not only this one), and claiming too much can
+     * only refuse a run that would have failed anyway.
+     */
+    private static boolean tunClaimed(Config config) {
+        try {
+            return Turnout.tunEnabled(config);
+        } catch (ConfigException e) {
+            return true;
+        }
     }
 
     private int serve(Config initial) throws Exception {
