@@ -301,10 +301,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         onWorker(call, () -> {
             if (payload != null) {
                 Config current = t.config();
-                t.reload(ConfigLoader.parse(payload, "(controller payload)", null, current.baseDir()));
+                controller.reloader().reloadFrom(
+                        () -> ConfigLoader.parse(payload, "(controller payload)", null, current.baseDir()));
             } else if (checked != null) {
                 try {
-                    t.reload(ConfigLoader.load(checked, null));
+                    controller.reloader().reloadFrom(() -> ConfigLoader.load(checked, null));
                 } catch (ConfigException e) {
                     // The message quotes what the file says; the API (and /logs) must not become a way to read
                     // files, so only the place is told, and `turnout check` tells the rest on the machine.

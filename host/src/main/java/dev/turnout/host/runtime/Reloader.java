@@ -84,8 +84,16 @@ public final class Reloader implements AutoCloseable {
      * running config and this thread must outlive any file.
      */
     public synchronized void reloadNow() throws ConfigException {
+        reloadFrom(source);
+    }
+
+    /**
+     * Reloads from {@code from} instead of the config file (the controller's {@code PUT /configs} with a path or
+     * a payload), with the same guard as {@link #reloadNow}.
+     */
+    public synchronized void reloadFrom(ConfigSource from) throws ConfigException {
         try {
-            Config next = source.read();
+            Config next = from.read();
             next.warnings().forEach(w -> log.warn("{}", w));
             turnout.reload(next);
         } catch (ConfigException e) {
