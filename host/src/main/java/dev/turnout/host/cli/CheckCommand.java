@@ -40,7 +40,7 @@ final class CheckCommand implements Callable<Integer> {
             return 2;
         }
         Logging.apply("warning");
-        try (PluginHost host = PluginHost.load(plugins.folder())) {
+        try (PluginHost host = PluginHost.load(plugins.folder(), false)) {
             host.failures().forEach(f -> System.err.println("turnout: plugin " + f.path() + " failed: " + f.reason()));
             RoutingCompiler.Compiled compiled;
             try {
