@@ -2,6 +2,7 @@
 # Bulk-download throughput through Turnout's mixed port, against the same transfer without Turnout, in one run:
 #   (a) curl straight to the server            (b) curl -> dante alone (a plain SOCKS5 server)
 #   (c) curl -> Turnout -> DIRECT              (d) curl -> Turnout -> SOCKS5 plugin -> dante
+#   (e) curl -> Turnout's HTTP proxy side (a plain GET, parsed per request) -> DIRECT
 # Everything runs on loopback inside a network namespace of this script's own, removed on exit.
 # Usage (root, after `mvn -q -DskipTests package`): bench/mixed.sh [SIZE_MB] [RUNS]
 set -euo pipefail
@@ -47,7 +48,7 @@ wait_port 8080; wait_port 1080; wait_port 7890
 
 speed() { inns curl -s -o /dev/null --max-time 120 -w '%{speed_download}' "$@"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-declare -a a b c d
+declare -a a b c d e
 speed http://127.0.0.1:8080/ >/dev/null   # warm-up: JIT and page cache
 speed --socks5-hostname 127.0.0.1:7890 http://direct.bench:8080/ >/dev/null || { echo "Turnout -> DIRECT failed; its log:" >&2; cat "$work/turnout.log" >&2; exit 1; }
 speed --socks5-hostname 127.0.0.1:7890 http://socks.bench:8080/ >/dev/null || { echo "Turnout -> dante failed; its log:" >&2; cat "$work/turnout.log" >&2; exit 1; }
@@ -56,8 +57,9 @@ for i in $(seq 1 "$runs"); do
   b+=("$(speed --socks5-hostname 127.0.0.1:1080 http://socks.bench:8080/)")
   c+=("$(speed --socks5-hostname 127.0.0.1:7890 http://direct.bench:8080/)")
   d+=("$(speed --socks5-hostname 127.0.0.1:7890 http://socks.bench:8080/)")
+  e+=("$(speed --proxy http://127.0.0.1:7890 http://direct.bench:8080/)")
 done
-ma=$(median "${a[@]}"); mb=$(median "${b[@]}"); mc=$(median "${c[@]}"); md=$(median "${d[@]}")
+ma=$(median "${a[@]}"); mb=$(median "${b[@]}"); mc=$(median "${c[@]}"); md=$(median "${d[@]}"); me=$(median "${e[@]}")
 mib() { awk -v v="$1" 'BEGIN {printf "%.0f", v / 1048576}'; }
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN {printf "%.2f", x / y}'; }
 echo "bulk download of ${size_mb} MiB, median of $runs runs, MiB/s (ratio to (a)):"
@@ -65,3 +67,4 @@ echo "  (a) direct, no proxy           $(mib "$ma")"
 echo "  (b) dante alone                $(mib "$mb")  ($(ratio "$mb" "$ma"))"
 echo "  (c) Turnout -> DIRECT          $(mib "$mc")  ($(ratio "$mc" "$ma"))"
 echo "  (d) Turnout -> SOCKS5 -> dante $(mib "$md")  ($(ratio "$md" "$ma"); $(ratio "$md" "$mb") of dante alone)"
+echo "  (e) Turnout HTTP GET -> DIRECT $(mib "$me")  ($(ratio "$me" "$ma"); $(ratio "$me" "$mc") of (c))"
