@@ -463,14 +463,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         done = true;
         dropOrigin();
-        Channel ch = ctx.channel();
-        // The codec goes first, so that what it holds of the tunnel's bytes comes here as bytes (see channelRead).
-        early = ctx.alloc().compositeBuffer();
-        ch.pipeline().remove(CODEC);
-        if (ch.pipeline().get(IDLE) != null) {
-            ch.pipeline().remove(IDLE);
-        }
-        HandshakeDeadline.remove(ch);
+        Channel ch = leaveHttp();
         Relay.holdEarlyInput(ch);
         Metadata flow = new Metadata(Network.TCP, target.destination(), (InetSocketAddress) ch.remoteAddress(), "http", null);
         tunnel.routeStream(ch, flow, new StreamReadiness() {
@@ -497,13 +490,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * The server switched protocols (a WebSocket): from now on the connection carries bytes both ways, relayed
-     * as one flow, the upgrade request's.
+     * Takes the HTTP codec, idle timer and handshake deadline off the client's connection, which carries bytes from
+     * now on. The codec goes first, so that what it holds of the tunnel's bytes comes here as bytes (see
+     * channelRead) and is kept in {@code early}.
      */
-    void upgraded(Exchange ex) {
-        OriginConnection connection = ex.origin;
-        exchange = null;
-        done = true;
+    private Channel leaveHttp() {
         Channel ch = ctx.channel();
         early = ctx.alloc().compositeBuffer();
         ch.pipeline().remove(CODEC);
@@ -511,6 +502,18 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             ch.pipeline().remove(IDLE);
         }
         HandshakeDeadline.remove(ch);
+        return ch;
+    }
+
+    /**
+     * The server switched protocols (a WebSocket): from now on the connection carries bytes both ways, relayed
+     * as one flow, the upgrade request's.
+     */
+    void upgraded(Exchange ex) {
+        OriginConnection connection = ex.origin;
+        exchange = null;
+        done = true;
+        Channel ch = leaveHttp();
         connection.toRaw();
         InboundSupport.forward(early, connection.channel);
         early = null;
