@@ -184,6 +184,31 @@ public final class Netns implements AutoCloseable {
         }
     }
 
+    /** The namespace's inode, as Turnout names it in its instance locks, or {@code null} when it cannot be read. */
+    private String namespaceInode() {
+        try {
+            return Files.getAttribute(Path.of("/run/netns", name), "unix:ino").toString();
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /**
+     * A Turnout that was killed (tests do that on purpose) leaves its instance-lock files in /run/turnout, named
+     * after this namespace; with the namespace gone nothing can hold them, so they go too.
+     */
+    private static void removeInstanceLocks(String inode) throws IOException {
+        Path dir = Path.of("/run/turnout");
+        if (inode == null || !Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path f : s.filter(f -> f.getFileName().toString().startsWith("turnout-net-" + inode + "-")).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
     @Override
     public void close() {
         for (Process p : spawned) {
@@ -206,7 +231,9 @@ public final class Netns implements AutoCloseable {
                     Result.of(List.of("kill", "-9", pid), Duration.ofSeconds(5));
                 }
             }
+            String inode = namespaceInode();
             Result.of(List.of("ip", "netns", "del", name), Duration.ofSeconds(10));
+            removeInstanceLocks(inode);
         } catch (IOException | InterruptedException e) {
             System.err.println("cleanup of netns " + name + " failed: " + e);
         }
