@@ -36,7 +36,7 @@ final class CheckCommand implements Callable<Integer> {
         try {
             c = config.load();
         } catch (ConfigException e) {
-            System.err.println("turnout: " + e.getMessage());
+            System.err.println("turnout: " + ConfigOptions.everyProblem(e, plugins).getMessage());
             return 2;
         }
         Logging.apply("warning");

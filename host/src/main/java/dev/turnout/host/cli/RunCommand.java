@@ -50,7 +50,7 @@ final class RunCommand implements Callable<Integer> {
             initial = config.load();
             claims = claims(initial, self);
         } catch (ConfigException e) {
-            System.err.println("turnout: " + e.getMessage());
+            System.err.println("turnout: " + ConfigOptions.everyProblem(e, plugins).getMessage());
             return 2;
         }
         // Before anything opens: a second instance must not touch the ports, TUN or state file of the running one.

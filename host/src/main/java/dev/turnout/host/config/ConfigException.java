@@ -11,6 +11,7 @@ public final class ConfigException extends Exception {
 
     private final Origin origin;
     private final List<ConfigException> problems;
+    private transient Config partial;
 
     public ConfigException(Origin origin, String message) {
         super(origin + ": " + message);
@@ -38,6 +39,20 @@ public final class ConfigException extends Exception {
             throw new IllegalArgumentException("no problems");
         }
         return flat.size() == 1 ? flat.get(0) : new ConfigException(flat);
+    }
+
+    /**
+     * What the loader could read of the config it refused, with the entries that had problems left out; {@code null}
+     * when there is none. Building it finds the problems that only building shows (outbound options, rule targets,
+     * settings), so that one run can list those too.
+     */
+    public Config partial() {
+        return partial;
+    }
+
+    ConfigException withPartial(Config config) {
+        this.partial = config;
+        return this;
     }
 
     /** Where the (first) problem is. */

@@ -276,7 +276,7 @@ public final class ConfigLoader {
                     attempt(() -> duration(keys, "tcp-half-close-timeout", TCP_HALF_CLOSE_TIMEOUT), TCP_HALF_CLOSE_TIMEOUT),
                     List.copyOf(warnings), Map.copyOf(origins));
             if (!errors.isEmpty()) {
-                throw ConfigException.of(errors);
+                throw ConfigException.of(errors).withPartial(config);
             }
             return config;
         }

@@ -49,6 +49,32 @@ public final class ConfigCheck {
     }
 
     /**
+     * {@code refused}, the loader's problems, together with those that checking what it could read finds (see
+     * {@link ConfigException#partial()}), so that one run lists both. An entry the loader left out may cause some
+     * of the later ones (a rule naming a group that had a problem).
+     */
+    public static ConfigException withLaterProblems(ConfigException refused, PluginHost plugins) {
+        Config partial = refused.partial();
+        if (partial == null) {
+            return refused;
+        }
+        try {
+            offline(partial, plugins).compiled().routing().outbounds().close();
+            return refused;
+        } catch (ConfigException later) {
+            List<ConfigException> all = new ArrayList<>(refused.problems());
+            for (ConfigException p : later.problems()) {
+                if (all.stream().noneMatch(q -> q.getMessage().equals(p.getMessage()))) {
+                    all.add(p);
+                }
+            }
+            return ConfigException.of(all);
+        } catch (RuntimeException e) {
+            return refused; // the partial config was too broken to build: the loader's problems are what there is
+        }
+    }
+
+    /**
      * Checks without starting or downloading anything, as {@code check} does: outbounds are built (plugins
      * validate their options) but never dial.
      */
