@@ -20,3 +20,13 @@ socks pass {
 }
 CONF
 }
+
+# Deletes network namespace $1. A Turnout killed inside it leaves its instance-lock files in /run/turnout, named
+# after the namespace's inode; with the namespace gone nothing can hold them, so they go too.
+del_netns() {
+  local inode
+  inode=$(stat -L -c %i "/run/netns/$1" 2>/dev/null) || inode=
+  ip netns del "$1" 2>/dev/null || true
+  [ -n "$inode" ] && rm -f /run/turnout/turnout-net-"$inode"-*.lock
+  return 0
+}

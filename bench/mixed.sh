@@ -19,7 +19,7 @@ ns=tbench-$$
 work=$(mktemp -d)
 cleanup() {
   for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-  ip netns del "$ns" 2>/dev/null || true
+  del_netns "$ns"
   rm -rf "/etc/netns/$ns"; [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT

@@ -83,8 +83,8 @@ cleanup() {
     for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
   done
   sleep 0.2
-  ip netns del "$C" 2>/dev/null
-  ip netns del "$V" 2>/dev/null
+  del_netns "$C"
+  del_netns "$V"
   [[ -n "${KEEP:-}" ]] && echo "kept $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT
