@@ -161,7 +161,7 @@ class ConfigRefusalIT {
             Path body = dir.resolve("stream.bin");
             Process stream = ns.spawn(dir.resolve("stream.log"), "curl", "-sS", "--max-time", "120", "-o", body.toString(),
                     "--socks5-hostname", "127.0.0.1:7890", "http://stream.test:8081/");
-            Thread.sleep(500);
+            ReloadIT.awaitFirstBytes(body, stream);
             Files.move(big, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Netns.Result reload = ns.run(Duration.ofSeconds(30), TURNOUT, "reload", "--pid-file", pid.toString());
             assertEquals(0, reload.exitCode(), reload.stderr());

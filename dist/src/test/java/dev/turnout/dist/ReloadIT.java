@@ -230,7 +230,8 @@ class ReloadIT {
     }
 
     /** The reloads must start while the stream is flowing: waits (bounded) until its first bytes have arrived. */
-    private static void awaitFirstBytes(Path body, Process stream) throws IOException, InterruptedException {
+    /** Waits until {@code stream} (a curl writing to {@code body}, logging beside it) has received its first bytes. */
+    static void awaitFirstBytes(Path body, Process stream) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
         while (System.nanoTime() < deadline && stream.isAlive()) {
             if (Files.exists(body) && Files.size(body) > 0) {

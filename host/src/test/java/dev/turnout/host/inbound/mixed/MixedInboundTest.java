@@ -126,29 +126,38 @@ class MixedInboundTest {
         long start = System.nanoTime();
         try (Socket s = connect()) {
             // One byte every 300 ms: each read comes well within any per-read timeout; the whole head never does.
-            boolean dropped = false;
-            for (int i = 0; i < head.length && !dropped; i++) {
-                try {
-                    s.getOutputStream().write(head[i]);
-                    s.getOutputStream().flush();
-                } catch (IOException e) {
-                    dropped = true;
-                    break;
-                }
-                s.setSoTimeout(300);
-                try {
-                    dropped = s.getInputStream().read() < 0;
-                } catch (SocketTimeoutException e) {
-                    // still open
-                } catch (SocketException e) {
-                    dropped = true;
-                }
-            }
+            boolean dropped = dripUntilDropped(s, head);
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(dropped, "still open after " + millis + " ms of a dripping head");
             assertTrue(millis < DEADLINE_MILLIS * 3, "dropped only after " + millis + " ms");
         }
         assertEquals(List.of(), tunnel.routed);
+    }
+
+    /**
+     * Sends {@code bytes} one every 300 ms, each well within any per-read timeout, and tells whether the proxy
+     * dropped the connection before they were all sent.
+     */
+    private static boolean dripUntilDropped(Socket s, byte[] bytes) throws IOException {
+        for (byte b : bytes) {
+            try {
+                s.getOutputStream().write(b);
+                s.getOutputStream().flush();
+            } catch (IOException e) {
+                return true;
+            }
+            s.setSoTimeout(300);
+            try {
+                if (s.getInputStream().read() < 0) {
+                    return true;
+                }
+            } catch (SocketTimeoutException e) {
+                // still open
+            } catch (SocketException e) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
@@ -159,22 +168,7 @@ class MixedInboundTest {
             byte[] reply = s.getInputStream().readNBytes(2);
             assertArrayEquals(new byte[] {5, 0}, reply);
             byte[] request = {5, 1, 0, 3, 20, 'a', '.', 't', 'e', 's', 't'};
-            boolean dropped = false;
-            for (int i = 0; i < request.length && !dropped; i++) {
-                try {
-                    s.getOutputStream().write(request[i]);
-                } catch (IOException e) {
-                    break;
-                }
-                s.setSoTimeout(300);
-                try {
-                    dropped = s.getInputStream().read() < 0;
-                } catch (SocketTimeoutException e) {
-                    // still open
-                } catch (SocketException e) {
-                    dropped = true;
-                }
-            }
+            boolean dropped = dripUntilDropped(s, request);
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(dropped, "still open after " + millis + " ms of a dripping request");
         }
