@@ -44,6 +44,8 @@ final class Index {
     private Cond[] logicals = new Cond[0];
     private int[] logicalIdx = new int[0];
     private final int resolveAt;
+    private SenderIndex sender;
+    private int processAt = NONE;
 
     private Index(int resolveAt) {
         this.resolveAt = resolveAt;
@@ -51,6 +53,11 @@ final class Index {
 
     int resolveAt() {
         return resolveAt;
+    }
+
+    /** The first rule that looks at the owning process (PROCESS-NAME, PROCESS-PATH, UID, also nested), or NONE. */
+    int processAt() {
+        return processAt;
     }
 
     // ---------------------------------------------------------------- building
@@ -67,6 +74,9 @@ final class Index {
         Builder b = new Builder(new Index(resolveAt), providers);
         for (int i = 0; i < rules.size(); i++) {
             b.add(rules.get(i), i);
+            if (b.x.processAt == NONE && SenderIndex.needsProcess(rules.get(i), providers)) {
+                b.x.processAt = i;
+            }
         }
         return b.finish();
     }
@@ -152,6 +162,9 @@ final class Index {
             } else if (rule instanceof Rule.Logical r) {
                 logicals.add(cond(r));
                 logicalIdx.add(i);
+            } else if (SenderIndex.handles(rule)) {
+                x.sender = x.sender == null ? new SenderIndex() : x.sender;
+                x.sender.add(rule, i);
             } else {
                 throw new IllegalStateException("unknown rule " + rule);
             }
@@ -237,6 +250,9 @@ final class Index {
             if (x.keywords != null) {
                 x.keywords.build();
             }
+            if (x.sender != null) {
+                x.sender.build();
+            }
             for (PortTable t : new PortTable[] {x.dstPorts, x.srcPorts}) {
                 if (t != null) {
                     t.build();
@@ -273,6 +289,9 @@ final class Index {
             if (p != null) {
                 best = Math.min(best, p);
             }
+        }
+        if (sender != null) {
+            best = Math.min(best, sender.lookup(q));
         }
         if ((srcV4 != null || srcV6 != null) && q.source() != null) {
             best = Math.min(best, lookup(srcV4, srcV6, q.source()));

@@ -10,7 +10,26 @@ import java.net.InetAddress;
  * @param source the source address, or {@code null}
  * @param sourcePort 0 when unknown
  * @param process the process name, or {@code null} when unknown (then PROCESS-NAME never matches)
+ * @param sender the inbound and the owning process; {@link Sender#UNKNOWN} when nobody looked
  */
 public record Query(Network network, String domain, InetAddress destination, int destinationPort,
-                    InetAddress source, int sourcePort, String process) {
+                    InetAddress source, int sourcePort, String process, Sender sender) {
+
+    public Query {
+        if (sender == null) {
+            sender = Sender.UNKNOWN;
+        }
+    }
+
+    /** A query without inbound or process facts (tests, benchmarks, {@code turnout match}). */
+    public Query(Network network, String domain, InetAddress destination, int destinationPort,
+                 InetAddress source, int sourcePort, String process) {
+        this(network, domain, destination, destinationPort, source, sourcePort, process, Sender.UNKNOWN);
+    }
+
+    /** The same query with what a process lookup found: its name, executable and user id. */
+    public Query withProcess(String name, String path, long uid) {
+        return new Query(network, domain, destination, destinationPort, source, sourcePort, name,
+                sender.withProcess(path, uid));
+    }
 }

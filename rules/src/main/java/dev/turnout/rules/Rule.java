@@ -63,4 +63,25 @@ sealed interface Rule {
             return (int) (i < 64 ? (hi >>> (63 - i)) & 1 : (lo >>> (127 - i)) & 1);
         }
     }
+
+    /** {@code IN-PORT}: the local port the flow arrived on, as {@link Port}'s ranges. */
+    record InPort(int[] ranges) implements Rule { }
+
+    /** {@code IN-TYPE}: mihomo's inbound types ({@code SOCKS} stands for SOCKS4 and SOCKS5), upper case. */
+    record InType(List<String> types) implements Rule { }
+
+    /** {@code IN-NAME}: inbound names, compared exactly as mihomo does. */
+    record InName(List<String> names) implements Rule { }
+
+    /** {@code IN-USER}: authenticated user names, compared exactly. */
+    record InUser(List<String> users) implements Rule { }
+
+    /** {@code PROCESS-PATH}, compared ignoring case as mihomo does; never matches an unknown process. */
+    record ProcessPath(String path) implements Rule { }
+
+    /** {@code UID}: inclusive ranges of user ids as pairs {@code [from0, to0, ...]}. */
+    record Uid(long[] ranges) implements Rule { }
+
+    /** {@code DSCP}: inclusive ranges within 0-63 as pairs; never matches a flow whose DSCP is unknown. */
+    record Dscp(long[] ranges) implements Rule { }
 }

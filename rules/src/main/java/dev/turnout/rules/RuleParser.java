@@ -122,6 +122,15 @@ final class RuleParser {
                 return new Rule.Process(value.toLowerCase(Locale.ROOT));
             case "RULE-SET":
                 return new Rule.SetRef(value, noResolve);
+            case "IN-PORT":
+                return new Rule.InPort(ports(value, origin));
+            case "IN-TYPE":
+            case "IN-NAME":
+            case "IN-USER":
+            case "PROCESS-PATH":
+            case "UID":
+            case "DSCP":
+                return SenderRules.parse(type, value, origin);
             case "AND":
             case "OR":
             case "NOT":

@@ -207,6 +207,21 @@ public final class RuleSet {
         return index.resolveAt() != Index.NONE;
     }
 
+    /** True when some rule looks at the owning process (PROCESS-NAME, PROCESS-PATH, UID, also nested). */
+    public boolean mayNeedProcess() {
+        return index.processAt() != Index.NONE;
+    }
+
+    /**
+     * Whether {@code decided}, made without the owning process known, could change once it is: the rules before
+     * the first process rule never look at it, so a decision before that rule stands (mihomo looks the process
+     * up on reaching such a rule, the same thing).
+     */
+    public boolean needsProcess(Decision decided) {
+        int at = index.processAt();
+        return at != Index.NONE && (decided.index() < 0 || decided.index() >= at);
+    }
+
     /** Things worth telling the user that do not stop the rules from working: empty providers, skipped entries. */
     public List<String> warnings() {
         return warnings;

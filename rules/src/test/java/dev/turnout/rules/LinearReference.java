@@ -115,6 +115,28 @@ final class LinearReference {
         if (rule instanceof Rule.Match) {
             return true;
         }
+        Sender s = q.sender();
+        if (rule instanceof Rule.InPort r) {
+            return within(r.ranges(), s.inboundPort()) && s.inboundPort() > 0;
+        }
+        if (rule instanceof Rule.InType r) {
+            return s.inboundType() != null && r.types().contains(s.inboundType());
+        }
+        if (rule instanceof Rule.InName r) {
+            return s.inboundName() != null && r.names().contains(s.inboundName());
+        }
+        if (rule instanceof Rule.InUser r) {
+            return s.inboundUser() != null && r.users().contains(s.inboundUser());
+        }
+        if (rule instanceof Rule.ProcessPath r) {
+            return s.processPath() != null && s.processPath().equalsIgnoreCase(r.path());
+        }
+        if (rule instanceof Rule.Uid r) {
+            return s.uid() >= 0 && within(r.ranges(), s.uid());
+        }
+        if (rule instanceof Rule.Dscp r) {
+            return s.dscp() >= 0 && within(r.ranges(), s.dscp());
+        }
         if (rule instanceof Rule.SetRef r) {
             for (Rule e : providers.get(r.provider()).entries()) {
                 if (matches(e, q, domain, ip)) {
@@ -131,6 +153,24 @@ final class LinearReference {
             };
         }
         throw new IllegalStateException(String.valueOf(rule));
+    }
+
+    private static boolean within(int[] ranges, long value) {
+        for (int i = 0; i < ranges.length; i += 2) {
+            if (value >= ranges[i] && value <= ranges[i + 1]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean within(long[] ranges, long value) {
+        for (int i = 0; i < ranges.length; i += 2) {
+            if (value >= ranges[i] && value <= ranges[i + 1]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@code +.x}: x and below; {@code .x}: below only; {@code *}: one label. */

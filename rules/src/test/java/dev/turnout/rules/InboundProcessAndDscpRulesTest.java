@@ -1,0 +1,86 @@
+package dev.turnout.rules;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** mihomo's IN-PORT, IN-TYPE, IN-NAME, IN-USER, PROCESS-PATH, UID and DSCP: parsing and matching. */
+class InboundProcessAndDscpRulesTest {
+
+    private static Query with(Sender sender) {
+        return new Query(Network.TCP, "example.org", null, 443, null, 0, null, sender);
+    }
+
+    private static int index(RuleSet s, Sender sender) {
+        return s.decide(with(sender), d -> java.util.List.of()).index();
+    }
+
+    @Test
+    void inboundRulesMatchThePortTypeNameAndUserTheInboundReported() throws Exception {
+        RuleSet s = Rules.compile("IN-PORT,7000-7100/7890,PROXY", "IN-TYPE,socks,PROXY", "IN-TYPE,HTTPS/TUN,GROUP",
+                "IN-NAME,DEFAULT-MIXED/ss-in,PROXY", "IN-USER,alice,GROUP");
+        assertEquals(0, index(s, new Sender(7890, "SOCKS5", "DEFAULT-MIXED", "alice", null, -1, -1)));
+        assertEquals(1, index(s, new Sender(8000, "SOCKS5", "DEFAULT-MIXED", null, null, -1, -1)));
+        assertEquals(1, index(s, new Sender(0, "SOCKS4", null, null, null, -1, -1)), "SOCKS is both versions");
+        assertEquals(2, index(s, new Sender(0, "HTTPS", null, null, null, -1, -1)));
+        assertEquals(2, index(s, new Sender(0, "TUN", null, null, null, -1, -1)));
+        assertEquals(3, index(s, new Sender(0, "HTTP", "ss-in", null, null, -1, -1)));
+        assertEquals(-1, index(s, new Sender(0, "HTTP", "default-mixed", null, null, -1, -1)),
+                "names compare exactly, as in mihomo");
+        assertEquals(4, index(s, new Sender(0, "HTTP", null, "alice", null, -1, -1)));
+        assertEquals(-1, index(s, new Sender(0, "HTTP", null, "Alice", null, -1, -1)));
+        assertEquals(-1, index(s, Sender.UNKNOWN), "nothing known, nothing matches");
+    }
+
+    @Test
+    void processPathComparesIgnoringCaseAndUidMatchesRangesOfKnownIds() throws Exception {
+        RuleSet s = Rules.compile("PROCESS-PATH,/usr/bin/Curl,PROXY", "UID,1000-1999/65534,GROUP", "UID,0,PROXY");
+        assertEquals(0, index(s, new Sender(0, null, null, null, "/usr/bin/curl", 1500, -1)));
+        assertEquals(1, index(s, new Sender(0, null, null, null, "/bin/sh", 1500, -1)));
+        assertEquals(1, index(s, new Sender(0, null, null, null, null, 65534, -1)));
+        assertEquals(-1, index(s, new Sender(0, null, null, null, null, 2000, -1)));
+        assertEquals(2, index(s, new Sender(0, null, null, null, null, 0, -1)), "root is a known user id");
+        assertEquals(-1, index(s, Sender.UNKNOWN));
+    }
+
+    @Test
+    void dscpMatchesRangesWithinSixBitsAndNeverAnUnknownDscp() throws Exception {
+        RuleSet s = Rules.compile("DSCP,46,PROXY", "DSCP,8-15/0,GROUP", "DSCP,*,PROXY");
+        assertEquals(0, index(s, new Sender(0, null, null, null, null, -1, 46)));
+        assertEquals(1, index(s, new Sender(0, null, null, null, null, -1, 0)));
+        assertEquals(1, index(s, new Sender(0, null, null, null, null, -1, 12)));
+        assertEquals(2, index(s, new Sender(0, null, null, null, null, -1, 63)));
+        assertEquals(-1, index(s, Sender.UNKNOWN));
+        RuleException e = assertThrows(RuleException.class, () -> Rules.compile("DSCP,64,PROXY"));
+        assertTrue(e.getMessage().contains("config.yaml:10:10") && e.getMessage().contains("64 is above 63"),
+                e.getMessage());
+    }
+
+    @Test
+    void badPayloadsAreErrorsNamingWhereTheyAre() {
+        for (String bad : new String[] {"IN-TYPE,FTP,PROXY", "UID,abc,PROXY", "UID,4294967296,PROXY",
+            "UID,1-2-3,PROXY", "IN-PORT,70000,PROXY", "DSCP,/,PROXY"}) {
+            RuleException e = assertThrows(RuleException.class, () -> Rules.compile(bad), bad);
+            assertTrue(e.getMessage().startsWith("config.yaml:10:"), e.getMessage());
+        }
+    }
+
+    @Test
+    void theRulesTellWhetherADecisionNeedsTheOwningProcess() throws Exception {
+        RuleSet none = Rules.compile("DOMAIN,example.org,PROXY", "IN-TYPE,TUN,PROXY", "DSCP,1,PROXY");
+        assertFalse(none.mayNeedProcess(), "inbound facts and DSCP need no lookup");
+        RuleSet s = Rules.compile("DOMAIN,example.org,PROXY", "AND,((NETWORK,tcp),(UID,1000)),GROUP",
+                "MATCH,PROXY");
+        assertTrue(s.mayNeedProcess());
+        assertFalse(s.needsProcess(s.decide(Rules.domain("example.org"), d -> java.util.List.of())),
+                "decided before the first process rule");
+        assertTrue(s.needsProcess(s.decide(Rules.domain("other.org"), d -> java.util.List.of())));
+        RuleSet nested = RuleSet.compile(Rules.lines("RULE-SET,apps,PROXY"),
+                Map.of("apps", Rules.text("apps", Behavior.CLASSICAL, "PROCESS-PATH,/usr/bin/curl\n")), Rules.TARGETS);
+        assertTrue(nested.mayNeedProcess(), "a classical provider's process rule counts");
+    }
+}
