@@ -19,6 +19,8 @@ import java.util.Map;
  * @param tcpHalfCloseTimeout how long a TCP flow with one direction ended may sit with nothing moving
  * @param warnings unknown keys and the like: reported, never fatal
  * @param origins where the value of each top-level key was written, for the parts that check it later
+ * @param findProcessMode mihomo's {@code find-process-mode}: {@code always}, {@code strict} (its default) or
+ *     {@code off}
  */
 public record Config(
         Path file,
@@ -45,7 +47,8 @@ public record Config(
         ControllerCors externalControllerCors,
         Duration tcpHalfCloseTimeout,
         List<String> warnings,
-        Map<String, Origin> origins) {
+        Map<String, Origin> origins,
+        String findProcessMode) {
 
     /** Where the value of a top-level key was written; the file alone when the key is absent. */
     public Origin originOf(String key) {

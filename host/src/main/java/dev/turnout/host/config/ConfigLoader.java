@@ -50,7 +50,7 @@ public final class ConfigLoader {
             "port", "socks-port", "mixed-port", "allow-lan", "bind-address", "mode", "log-level", "ipv6",
             "proxies", "proxy-groups", "rules", "rule-providers", "hosts", "dns", "tun", "interface-name",
             "routing-mark", "external-controller", "external-ui", "secret", "proxy-providers",
-            "external-controller-cors", "tcp-half-close-timeout");
+            "external-controller-cors", "tcp-half-close-timeout", "find-process-mode");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -61,7 +61,7 @@ public final class ConfigLoader {
     /** Clash keys Turnout accepts and does not act on; mentioned once, not as unknown. */
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
             "redir-port", "tproxy-port", "profile", "experimental", "unified-delay", "tcp-concurrent",
-            "find-process-mode", "global-client-fingerprint", "geodata-mode", "geox-url", "keep-alive-interval",
+            "global-client-fingerprint", "geodata-mode", "geox-url", "keep-alive-interval",
             "authentication", "skip-auth-prefixes", "lan-allowed-ips", "sniffer", "ebpf", "global-ua",
             "geo-auto-update", "geo-update-interval", "external-controller-tls", "tls", "listeners",
             "clash-for-android", "cfw-bypass", "cfw-latency-timeout", "cfw-latency-url");
@@ -274,7 +274,9 @@ public final class ConfigLoader {
                     attempt(() -> string(keys, "secret", null), null),
                     attempt(() -> controllerCors(keys.get("external-controller-cors")), ControllerCors.UNSET),
                     attempt(() -> duration(keys, "tcp-half-close-timeout", TCP_HALF_CLOSE_TIMEOUT), TCP_HALF_CLOSE_TIMEOUT),
-                    List.copyOf(warnings), Map.copyOf(origins));
+                    List.copyOf(warnings), Map.copyOf(origins),
+                    attempt(() -> oneOf(keys, "find-process-mode", "strict", List.of("always", "strict", "off")),
+                            "strict"));
             if (!errors.isEmpty()) {
                 throw ConfigException.of(errors).withPartial(config);
             }

@@ -1,16 +1,36 @@
 package dev.turnout.host.inbound;
 
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
 
 /** What the SOCKS5 and HTTP inbounds share: holding bytes the client sent before its flow was open. */
 public final class InboundSupport {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(InboundSupport.class);
 
+    /** The name of the listener a client connection came in through ({@code DEFAULT-MIXED}, ...), for IN-NAME. */
+    public static final AttributeKey<String> INBOUND_NAME = AttributeKey.valueOf("turnout.inbound-name");
+
     private InboundSupport() {
+    }
+
+    /**
+     * A flow that came in on client connection {@code ch} (or, for UDP, the association it controls): with the
+     * listener's name and local port, and mihomo's inbound type ({@code HTTP}, {@code HTTPS} for CONNECT,
+     * {@code SOCKS5}) that IN-NAME, IN-PORT and IN-TYPE rules match.
+     */
+    public static Metadata flow(Network network, Destination destination, InetSocketAddress source, String inbound,
+                                Channel ch, String type) {
+        int port = ch.localAddress() instanceof InetSocketAddress local ? local.getPort() : 0;
+        return new Metadata(network, destination, source, inbound, null, type, ch.attr(INBOUND_NAME).get(), port,
+                null, null, -1, -1);
     }
 
     /** Adds {@code msg} to {@code held} (creating it), or releases it if it is not bytes. */

@@ -109,4 +109,13 @@ public interface Platform {
      * registered with a loop of {@link #newEventLoopGroup} and its accepted children with the host's workers.
      */
     ServerSocketChannel newServerSocketChannel();
+
+    /**
+     * How to find the process behind a flow, for PROCESS-NAME, PROCESS-PATH and UID rules. Linux answers
+     * through sock_diag and /proc; elsewhere the lookup throws {@link UnsupportedOperationException} with a
+     * message saying so.
+     */
+    default SocketOwners socketOwners() {
+        return SocketOwners.unsupported(name());
+    }
 }

@@ -5,7 +5,10 @@ import dev.turnout.api.Network;
 import dev.turnout.rules.Decision;
 import dev.turnout.rules.NameResolver;
 import dev.turnout.rules.Query;
+import dev.turnout.rules.RuleSet;
+import dev.turnout.rules.Sender;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Holds the current {@link Routing} and answers where a flow goes. Swapped atomically on reload. */
@@ -16,10 +19,21 @@ public final class Router {
 
     private final AtomicReference<Routing> current;
     private final NameResolver resolver;
+    private final ProcessLookup processes;
 
     public Router(Routing initial, NameResolver resolver) {
+        this(initial, resolver, ProcessLookup.OFF);
+    }
+
+    /** @param processes how flows' owning processes are found for PROCESS-NAME, PROCESS-PATH and UID rules */
+    public Router(Routing initial, NameResolver resolver, ProcessLookup processes) {
         this.current = new AtomicReference<>(initial);
         this.resolver = resolver;
+        this.processes = processes;
+    }
+
+    /** A decision and the flow it was made for, with the owning process when it was looked up. */
+    public record Decided(Decision decision, Metadata flow) {
     }
 
     public Routing current() {
@@ -37,23 +51,74 @@ public final class Router {
                 && flow.destination().hasHost() && !flow.destination().hasAddress();
     }
 
-    /** Decides under {@code routing}; may block when {@link #mayBlock} says so. */
+    /** Whether {@link #route} may block: on name resolution, or on finding the flow's process. */
+    public boolean mayBlockRouting(Routing routing, Metadata flow) {
+        return mayBlock(routing, flow) || ("rule".equals(routing.mode()) && flow.source() != null
+                && processes.mayLook(routing.rules().mayNeedProcess()));
+    }
+
+    /** Decides under {@code routing}; may block when {@link #mayBlockRouting} says so. */
     public Decision decide(Routing routing, Metadata flow) {
+        return route(routing, flow).decision();
+    }
+
+    /**
+     * Decides under {@code routing}. The owning process is looked up only when a rule could need it: first
+     * without it, and again with it only if the decision fell at or after the first rule that looks at it (the
+     * rules before that one never do), which is where mihomo looks it up too.
+     */
+    public Decided route(Routing routing, Metadata flow) {
         switch (routing.mode()) {
             case "direct":
-                return DIRECT_MODE;
+                return new Decided(DIRECT_MODE, flow);
             case "global":
-                return routing.outbounds().get("GLOBAL") != null ? GLOBAL : DIRECT_MODE;
+                return new Decided(routing.outbounds().get("GLOBAL") != null ? GLOBAL : DIRECT_MODE, flow);
             default:
-                return routing.rules().decide(query(flow), resolver);
+                break;
         }
+        RuleSet rules = routing.rules();
+        if (processes.always()) {
+            Metadata found = processes.resolve(flow);
+            return new Decided(rules.decide(query(found), resolver), found);
+        }
+        if (!processes.mayLook(rules.mayNeedProcess())) {
+            return new Decided(rules.decide(query(flow), resolver), flow);
+        }
+        NameResolver once = onlyOnce(resolver);
+        Decision d = rules.decide(query(flow), once);
+        if (rules.needsProcess(d)) {
+            Metadata found = processes.resolve(flow);
+            if (found != flow) {
+                return new Decided(rules.decide(query(found), once), found);
+            }
+        }
+        return new Decided(d, flow);
+    }
+
+    /** Deciding twice must not ask DNS twice. */
+    private static NameResolver onlyOnce(NameResolver resolver) {
+        return new NameResolver() {
+            private String asked;
+            private List<InetAddress> answer;
+
+            @Override
+            public List<InetAddress> resolve(String domain) {
+                if (!domain.equals(asked)) {
+                    answer = resolver.resolve(domain);
+                    asked = domain;
+                }
+                return answer;
+            }
+        };
     }
 
     public static Query query(Metadata flow) {
         InetAddress source = flow.source() == null ? null : flow.source().getAddress();
         int sourcePort = flow.source() == null ? 0 : flow.source().getPort();
+        Sender sender = new Sender(flow.inboundPort(), flow.inboundType(), flow.inboundName(), flow.inboundUser(),
+                flow.processPath(), flow.uid(), flow.dscp());
         return new Query(flow.network() == Network.TCP ? dev.turnout.rules.Network.TCP : dev.turnout.rules.Network.UDP,
                 flow.destination().host(), flow.destination().address(), flow.destination().port(), source,
-                sourcePort, flow.processName());
+                sourcePort, flow.processName(), sender);
     }
 }

@@ -27,6 +27,7 @@ import dev.turnout.host.outbound.ProxyGroup;
 import dev.turnout.host.outbound.Selections;
 import dev.turnout.host.plugin.PluginHost;
 import dev.turnout.host.relay.FlowTimeouts;
+import dev.turnout.host.route.ProcessLookup;
 import dev.turnout.host.route.Router;
 import dev.turnout.host.route.Routing;
 import dev.turnout.host.route.RoutingCompiler;
@@ -120,7 +121,8 @@ public final class Turnout implements AutoCloseable {
                     return List.of();
                 }
             };
-            this.router = new Router(compiled.routing(), forRules);
+            this.router = new Router(compiled.routing(), forRules, new ProcessLookup(
+                    Platform.current().socketOwners(), ProcessLookup.Mode.parse(config.findProcessMode())));
             this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking,
                     new FlowTimeouts(Duration.ofSeconds(IDLE_SECONDS), config.tcpHalfCloseTimeout()), shortage);
             if (dnsService != null && dnsService.pool4() != null) {
@@ -190,9 +192,13 @@ public final class Turnout implements AutoCloseable {
 
     private void openInbounds() throws InterruptedException, ConfigException, IOException {
         InetAddress bind = settings.bindAddress();
-        for (int port : new int[] {config.mixedPort(), config.socksPort(), config.httpPort()}) {
+        int[] ports = {config.mixedPort(), config.socksPort(), config.httpPort()};
+        String[] names = {MixedInbound.DEFAULT_NAME, "DEFAULT-SOCKS", "DEFAULT-HTTP"}; // mihomo's, for IN-NAME
+        for (int k = 0; k < ports.length; k++) {
+            int port = ports[k];
             if (port > 0 && inbounds.stream().noneMatch(i -> i instanceof MixedInbound m && m.localAddress().getPort() == port)) {
-                MixedInbound m = MixedInbound.bind(new InetSocketAddress(bind, port), boss, workers, tunnel, shortage);
+                MixedInbound m = MixedInbound.bind(new InetSocketAddress(bind, port), boss, workers, tunnel, shortage,
+                        names[k]);
                 inbounds.add(m);
                 if (mixed == null) {
                     mixed = m;
@@ -263,6 +269,7 @@ public final class Turnout implements AutoCloseable {
         changed(out, "dns", running.dns().values(), next.dns().values());
         changed(out, "hosts", running.hosts(), next.hosts());
         changed(out, "interface-name", running.interfaceName(), next.interfaceName());
+        changed(out, "find-process-mode", running.findProcessMode(), next.findProcessMode());
         changed(out, "routing-mark", running.routingMark(), next.routingMark());
         changed(out, "external-controller", running.externalController(), next.externalController());
         changed(out, "secret", running.secret(), next.secret());

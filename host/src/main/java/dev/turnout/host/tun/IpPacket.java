@@ -168,6 +168,16 @@ final class IpPacket {
         return protocol;
     }
 
+    /**
+     * The DSCP: the top six bits of IPv4's type-of-service byte or IPv6's traffic class (RFC 2474), what
+     * mihomo's DSCP rule matches.
+     */
+    int dscp() {
+        int b0 = buf.get(0) & 0xFF;
+        int b1 = buf.get(1) & 0xFF;
+        return version == 4 ? b1 >>> 2 : ((b0 & 0x0F) << 2) | (b1 >>> 6);
+    }
+
     /** Offset of the TCP/UDP/ICMP header. */
     int l4Offset() {
         return l4;

@@ -102,6 +102,10 @@ final class SystemStack {
     private final HijackTargets hijackTargets;
     private final String inboundName;
 
+    /** mihomo's inbound type and name for TUN flows, which IN-TYPE and IN-NAME rules match. */
+    static final String TUN_TYPE = "TUN";
+    static final String TUN_NAME = "DEFAULT-TUN";
+
     /** Bytes of {@code virtio_net_hdr} before each packet on the device (0: plain packets). */
     private final int vnetHeader;
     /** The input frame: the device's header, then the packet ({@link #in} is the packet's slice of it). */
@@ -351,6 +355,7 @@ final class SystemStack {
             if (slot < 0) {
                 return -2;
             }
+            nat.dscp(slot, packet.dscp());
         }
         nat.touch(slot, now);
         return slot;
@@ -388,7 +393,7 @@ final class SystemStack {
         });
         InetSocketAddress dst = nat.destination(slot);
         return new Metadata(Network.TCP, Destination.ofAddress(dst.getAddress(), dst.getPort()), nat.source(slot),
-                inboundName, null);
+                inboundName, null, TUN_TYPE, TUN_NAME, 0, null, null, -1, nat.dscp(slot));
     }
 
     // ---------------------------------------------------------------- UDP
@@ -417,6 +422,7 @@ final class SystemStack {
                 return DropReason.UDP_TABLE_FULL;
             }
             flow = new UdpFlow(slot, fam, sHi, sLo, sport, dHi, dLo, dport, limits.udpQueuePerFlow());
+            flow.dscp = packet.dscp();
             udpFlows[slot] = flow;
             flow.lastSeen = now;
             DropReason r = flow.enqueue(payloadCopy());
@@ -450,7 +456,8 @@ final class SystemStack {
     }
 
     private void openUdp(UdpFlow flow) {
-        Metadata meta = new Metadata(Network.UDP, flow.destination, flow.source(), inboundName, null);
+        Metadata meta = new Metadata(Network.UDP, flow.destination, flow.source(), inboundName, null, TUN_TYPE,
+                TUN_NAME, 0, null, null, -1, flow.dscp);
         Future<DatagramSession> opening;
         try {
             opening = tunnel.routeDatagram(meta, loop, flow);
@@ -593,6 +600,8 @@ final class SystemStack {
         final ArrayDeque<ByteBuf> pending = new ArrayDeque<>(2);
         final int queueLimit;
         DatagramSession session;
+        /** The DSCP of the flow's first datagram. */
+        int dscp;
         boolean failed;
         boolean removed;
         long lastSeen;

@@ -29,6 +29,7 @@ final class TcpNat {
     private final byte[] state;
     private final long[] lastSeen;
     private final int[] generation;
+    private final byte[] dscp;
 
     /**
      * @param portBase the first NAT port; ports run {@code [portBase, portBase + capacity)}
@@ -44,6 +45,7 @@ final class TcpNat {
         this.state = new byte[capacity];
         this.lastSeen = new long[capacity];
         this.generation = new int[capacity];
+        this.dscp = new byte[capacity];
     }
 
     FlowIndex index() {
@@ -71,6 +73,15 @@ final class TcpNat {
             generation[slot]++;
         }
         return slot;
+    }
+
+    /** The DSCP of the entry's SYN, for DSCP rules. */
+    int dscp(int slot) {
+        return dscp[slot];
+    }
+
+    void dscp(int slot, int value) {
+        dscp[slot] = (byte) value;
     }
 
     int port(int slot) {

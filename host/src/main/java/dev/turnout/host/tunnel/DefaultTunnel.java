@@ -78,9 +78,10 @@ public final class DefaultTunnel implements Tunnel {
                 return;
             }
             Routed routed = (Routed) f.getNow();
+            Metadata decided = routed.flow();
             Outbound out;
             try {
-                out = leaf(routed.outbound(), flow);
+                out = leaf(routed.outbound(), decided);
             } catch (RuntimeException e) {
                 unpin.run();
                 fail(inbound, readiness, e);
@@ -90,14 +91,14 @@ public final class DefaultTunnel implements Tunnel {
                 unpin.run();
                 return;
             }
-            log(flow, routed.decision(), out);
-            Flow record = flows.open(flow, routed.decision().rule(), routed.decision().target(), out.name());
+            log(decided, routed.decision(), out);
+            Flow record = flows.open(decided, routed.decision().rule(), routed.decision().target(), out.name());
             if (record == null) {
                 unpin.run();
                 fail(inbound, readiness, new IOException("flow table full (" + flows.capacity() + " flows)"));
                 return;
             }
-            Future<Channel> opening = out.openStream(flow, loop);
+            Future<Channel> opening = out.openStream(decided, loop);
             // The application may leave while we dial; do not keep its outbound then.
             inbound.closeFuture().addListener(cf -> {
                 if (!opening.isDone()) {
@@ -146,13 +147,14 @@ public final class DefaultTunnel implements Tunnel {
                     throw f.cause();
                 }
                 Routed routed = (Routed) f.getNow();
-                out = leaf(routed.outbound(), flow);
-                log(flow, routed.decision(), out);
-                Flow record = flows.open(flow, routed.decision().rule(), routed.decision().target(), out.name());
+                Metadata decided = routed.flow();
+                out = leaf(routed.outbound(), decided);
+                log(decided, routed.decision(), out);
+                Flow record = flows.open(decided, routed.decision().rule(), routed.decision().target(), out.name());
                 if (record == null) {
                     throw new IOException("flow table full (" + flows.capacity() + " flows)");
                 }
-                promise.setSuccess(new Request(inbound, flow, out, record, unpin));
+                promise.setSuccess(new Request(inbound, decided, out, record, unpin));
             } catch (Throwable e) {
                 unpin.run();
                 warnUnlessRejected(inbound, e);
@@ -237,19 +239,20 @@ public final class DefaultTunnel implements Tunnel {
                 return;
             }
             Routed routed = (Routed) f.getNow();
+            Metadata decided = routed.flow();
             Outbound out;
             try {
-                out = leaf(routed.outbound(), flow);
+                out = leaf(routed.outbound(), decided);
             } catch (RuntimeException e) {
                 promise.tryFailure(e);
                 return;
             }
-            log(flow, routed.decision(), out);
+            log(decided, routed.decision(), out);
             if (!out.supportsUdp()) {
                 promise.tryFailure(new RejectedException("outbound '" + out.name() + "' does not carry UDP"));
                 return;
             }
-            Flow record = flows.open(flow, routed.decision().rule(), routed.decision().target(), out.name());
+            Flow record = flows.open(decided, routed.decision().rule(), routed.decision().target(), out.name());
             if (record == null) {
                 promise.tryFailure(new IOException("flow table full (" + flows.capacity() + " flows)"));
                 return;
@@ -258,7 +261,7 @@ public final class DefaultTunnel implements Tunnel {
                 record.countDownload(payload.readableBytes());
                 toApplication.receive(sender, payload);
             };
-            out.openDatagram(flow, loop, counting).addListener(of -> {
+            out.openDatagram(decided, loop, counting).addListener(of -> {
                 if (!of.isSuccess()) {
                     flows.remove(record);
                     promise.tryFailure(of.cause());
@@ -275,12 +278,12 @@ public final class DefaultTunnel implements Tunnel {
     }
 
     /** A routing decision and the outbound it names, taken from one routing snapshot. */
-    private record Routed(Decision decision, Outbound outbound) {
+    private record Routed(Decision decision, Outbound outbound, Metadata flow) {
     }
 
     private Future<Routed> decide(Metadata flow, EventLoop loop) {
         Routing routing = router.current();
-        if (!Router.mayBlock(routing, flow)) {
+        if (!router.mayBlockRouting(routing, flow)) {
             try {
                 return loop.newSucceededFuture(routed(routing, flow));
             } catch (RuntimeException e) {
@@ -303,12 +306,13 @@ public final class DefaultTunnel implements Tunnel {
     }
 
     private Routed routed(Routing routing, Metadata flow) {
-        Decision d = router.decide(routing, flow);
+        Router.Decided decided = router.route(routing, flow);
+        Decision d = decided.decision();
         Outbound out = routing.outbounds().get(d.target());
         if (out == null) {
             throw new IllegalStateException("rule " + d.rule() + " names unknown outbound " + d.target());
         }
-        return new Routed(d, out);
+        return new Routed(d, out, decided.flow());
     }
 
     /** Where a flow ends after its groups; load-balance groups choose by the flow's destination. */

@@ -305,7 +305,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         ex.request = request;
         Channel ch = ctx.channel();
-        Metadata flow = new Metadata(Network.TCP, target.destination(), (InetSocketAddress) ch.remoteAddress(), "http", null);
+        Metadata flow = InboundSupport.flow(Network.TCP, target.destination(), (InetSocketAddress) ch.remoteAddress(),
+                "http", ch, "HTTP");
         tunnel.routeRequest(ch, flow).addListener((Future<RoutedRequest> f) -> {
             if (!f.isSuccess()) {
                 fail(ex, f.cause());
@@ -465,7 +466,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         dropOrigin();
         Channel ch = leaveHttp();
         Relay.holdEarlyInput(ch);
-        Metadata flow = new Metadata(Network.TCP, target.destination(), (InetSocketAddress) ch.remoteAddress(), "http", null);
+        Metadata flow = InboundSupport.flow(Network.TCP, target.destination(), (InetSocketAddress) ch.remoteAddress(),
+                "http", ch, "HTTPS");
         tunnel.routeStream(ch, flow, new StreamReadiness() {
             @Override
             public void connected(Channel outbound) {

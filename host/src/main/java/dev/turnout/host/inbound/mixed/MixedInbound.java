@@ -2,6 +2,7 @@ package dev.turnout.host.inbound.mixed;
 
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.inbound.HandshakeDeadline;
+import dev.turnout.host.inbound.InboundSupport;
 import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.bootstrap.ServerBootstrap;
@@ -31,13 +32,29 @@ public final class MixedInbound implements AutoCloseable {
         this.connections = connections;
     }
 
+    /** mihomo's name for the listener {@code mixed-port} opens, which IN-NAME rules match. */
+    public static final String DEFAULT_NAME = "DEFAULT-MIXED";
+
     public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
                                     Tunnel tunnel, DescriptorShortage shortage) throws InterruptedException {
-        return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS);
+        return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, DEFAULT_NAME);
+    }
+
+    /** A listener named as mihomo names it: {@code DEFAULT-MIXED}, {@code DEFAULT-SOCKS} or {@code DEFAULT-HTTP}. */
+    public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
+                                    Tunnel tunnel, DescriptorShortage shortage, String name)
+            throws InterruptedException {
+        return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, name);
     }
 
     static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers, Tunnel tunnel,
                              DescriptorShortage shortage, long handshakeMillis) throws InterruptedException {
+        return bind(address, boss, workers, tunnel, shortage, handshakeMillis, DEFAULT_NAME);
+    }
+
+    private static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
+                                     Tunnel tunnel, DescriptorShortage shortage, long handshakeMillis, String name)
+            throws InterruptedException {
         ChannelGroup connections = new DefaultChannelGroup("mixed", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -50,6 +67,7 @@ public final class MixedInbound implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
+                        ch.attr(InboundSupport.INBOUND_NAME).set(name);
                         ch.pipeline().addLast(HandshakeDeadline.NAME, new HandshakeDeadline(handshakeMillis));
                         ch.pipeline().addLast("detect", new ProtocolDetector(tunnel, address.getAddress()));
                     }

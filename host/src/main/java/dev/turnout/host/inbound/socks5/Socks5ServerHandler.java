@@ -120,7 +120,8 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
             ctx.pipeline().remove("socks5-decoder");
             HandshakeDeadline.remove(ch);
             Relay.holdEarlyInput(ch);
-            Metadata flow = new Metadata(Network.TCP, destination, (InetSocketAddress) ch.remoteAddress(), "socks5", null);
+            Metadata flow = InboundSupport.flow(Network.TCP, destination, (InetSocketAddress) ch.remoteAddress(),
+                    "socks5", ch, "SOCKS5");
             tunnel.routeStream(ch, flow, new Readiness(ctx));
         } else if (request.type() == Socks5CommandType.UDP_ASSOCIATE) {
             ctx.pipeline().remove("socks5-decoder");

@@ -5,6 +5,7 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.host.dial.Transport;
+import dev.turnout.host.inbound.InboundSupport;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -113,7 +114,7 @@ final class Socks5UdpAssociation {
             if (sessions.size() >= MAX_DESTINATIONS) {
                 return;
             }
-            Metadata flow = new Metadata(Network.UDP, destination, sender, "socks5", null);
+            Metadata flow = InboundSupport.flow(Network.UDP, destination, sender, "socks5", control, "SOCKS5");
             session = tunnel.routeDatagram(flow, control.eventLoop(), this::toClient);
             sessions.put(destination, session);
         }

@@ -5,7 +5,7 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 
 /**
- * The few libc calls the TUN device needs, through JNA direct mapping ({@code Native.register}): each call is
+ * The few libc calls the TUN device and the socket-owner lookup ({@link SockDiag}) need, through JNA direct mapping ({@code Native.register}): each call is
  * a plain JNI call with no reflection or argument boxing. Only the set-up path uses them; packets are read and
  * written through Netty's native {@code FileDescriptor}.
  */
@@ -60,4 +60,17 @@ final class LibC {
     static native int close(int fd) throws LastErrorException;
 
     static native int setsockopt(int fd, int level, int name, byte[] value, int length) throws LastErrorException;
+
+    static final int AF_NETLINK = 16;
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_CLOEXEC = 0x80000;
+    /** {@code NETLINK_SOCK_DIAG} (also called NETLINK_INET_DIAG), from linux/netlink.h. */
+    static final int NETLINK_SOCK_DIAG = 4;
+    static final int SO_RCVTIMEO = 20;
+
+    static native int socket(int domain, int type, int protocol) throws LastErrorException;
+
+    static native NativeLong send(int fd, byte[] buf, NativeLong length, int flags) throws LastErrorException;
+
+    static native NativeLong recv(int fd, byte[] buf, NativeLong length, int flags) throws LastErrorException;
 }

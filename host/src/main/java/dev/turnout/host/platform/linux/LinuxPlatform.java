@@ -6,6 +6,7 @@ import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteCleanup;
 import dev.turnout.host.platform.RouteRemoval;
 import dev.turnout.host.platform.RouteState;
+import dev.turnout.host.platform.SocketOwners;
 import dev.turnout.host.platform.SystemCommand;
 import dev.turnout.host.platform.TunDevice;
 import io.netty.channel.Channel;
@@ -47,6 +48,8 @@ public final class LinuxPlatform implements Platform {
 
     private static final String[] SPLIT4 = {"0.0.0.0/1", "128.0.0.0/1"};
     private static final String[] SPLIT6 = {"::/1", "8000::/1"};
+
+    private static final LinuxSocketOwners OWNERS = new LinuxSocketOwners();
 
     private static final RawUnixChannelOption SO_BINDTODEVICE =
             new RawUnixChannelOption("SO_BINDTODEVICE", LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE, LibC.IFNAMSIZ);
@@ -231,5 +234,11 @@ public final class LinuxPlatform implements Platform {
     @Override
     public ServerSocketChannel newServerSocketChannel() {
         return new EpollServerSocketChannel();
+    }
+
+    /** sock_diag netlink for the socket's uid and inode, {@code /proc} for the process holding it. */
+    @Override
+    public SocketOwners socketOwners() {
+        return OWNERS;
     }
 }

@@ -1,0 +1,83 @@
+package dev.turnout.host.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.host.platform.SocketOwner;
+import dev.turnout.host.platform.SocketOwners;
+import dev.turnout.rules.NameResolver;
+import dev.turnout.rules.Origin;
+import dev.turnout.rules.RuleLine;
+import dev.turnout.rules.RuleSet;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** When the router looks up a flow's process, under each find-process-mode. */
+class ProcessLookupTest {
+
+    private final AtomicInteger lookups = new AtomicInteger();
+    /** A stand-in for the kernel: every socket belongs to /usr/bin/curl of uid 1000. */
+    private final SocketOwners curl = (udp, local, remotePort) -> {
+        lookups.incrementAndGet();
+        return new SocketOwner(1000, "/usr/bin/curl");
+    };
+
+    private static Routing rules(String... lines) throws Exception {
+        List<RuleLine> out = new ArrayList<>();
+        for (int i = 0; i < lines.length; i++) {
+            out.add(new RuleLine(lines[i], new Origin("config.yaml", i + 1, 3)));
+        }
+        return new Routing(RuleSet.compile(out, Map.of(), Set.of("PROXY")), null, "rule");
+    }
+
+    private static Metadata flow(String host, int sourcePort) {
+        return new Metadata(Network.TCP, Destination.ofHost(host, 443), new InetSocketAddress("127.0.0.1", sourcePort),
+                "socks5", null).withInbound("SOCKS5", "DEFAULT-MIXED", 7890, null);
+    }
+
+    private Router router(Routing routing, ProcessLookup.Mode mode) {
+        return new Router(routing, NameResolver.NONE, new ProcessLookup(curl, mode));
+    }
+
+    @Test
+    void strictLooksOnlyWhenTheDecisionReachesAProcessRule() throws Exception {
+        Routing routing = rules("DOMAIN,direct.example,DIRECT", "PROCESS-NAME,curl,PROXY", "MATCH,DIRECT");
+        Router router = router(routing, ProcessLookup.Mode.STRICT);
+        assertEquals("DIRECT", router.decide(routing, flow("direct.example", 40000)).target());
+        assertEquals(0, lookups.get(), "decided before the process rule: no lookup");
+        Router.Decided d = router.route(routing, flow("other.example", 40001));
+        assertEquals("PROXY", d.decision().target());
+        assertEquals("curl", d.flow().processName());
+        assertEquals("/usr/bin/curl", d.flow().processPath());
+        assertEquals(1000, d.flow().uid());
+        assertEquals(1, lookups.get());
+        router.decide(routing, flow("again.example", 40001));
+        assertEquals(1, lookups.get(), "the same application socket is looked up once");
+    }
+
+    @Test
+    void uidAndProcessPathRulesMatchWhatTheLookupFound() throws Exception {
+        Routing routing = rules("UID,0-999,DIRECT", "UID,1000,PROXY");
+        assertEquals("PROXY", router(routing, ProcessLookup.Mode.STRICT).decide(routing, flow("a.example", 1)).target());
+        Routing paths = rules("PROCESS-PATH,/usr/bin/CURL,PROXY");
+        assertEquals("PROXY", router(paths, ProcessLookup.Mode.STRICT).decide(paths, flow("a.example", 2)).target());
+    }
+
+    @Test
+    void offNeverLooksAndAlwaysLooksForEveryFlow() throws Exception {
+        Routing routing = rules("PROCESS-NAME,curl,PROXY");
+        assertEquals("DIRECT", router(routing, ProcessLookup.Mode.OFF).decide(routing, flow("a.example", 1)).target());
+        assertEquals(0, lookups.get());
+        Routing none = rules("DOMAIN,a.example,DIRECT");
+        Router.Decided d = router(none, ProcessLookup.Mode.ALWAYS).route(none, flow("a.example", 2));
+        assertEquals("curl", d.flow().processName(), "always: looked up though no rule needs it");
+        assertEquals(1, lookups.get());
+    }
+}
