@@ -51,6 +51,7 @@ public final class Peers {
             case "half-close" -> halfClose(args[1], Integer.parseInt(args[2]));
             case "connect-and-leave" -> connectAndLeave(Integer.parseInt(args[1]), Integer.parseInt(args[2]),
                     Integer.parseInt(args[3]));
+            case "dscp-get" -> System.exit(dscpGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4]));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -352,6 +353,27 @@ public final class Peers {
                         ? "reset" : e.toString();
             }
             System.out.println("end: " + how + " after " + (System.nanoTime() - start) / 1_000_000 + " ms");
+        }
+    }
+
+    /**
+     * An HTTP GET from a socket whose packets carry {@code dscp} (set before connecting, so the SYN has it too:
+     * curl here cannot set it). Prints the body; exit 0 when a whole answer came, 1 when the flow failed.
+     */
+    static int dscpGet(String host, int port, int dscp, String path) {
+        try (Socket s = new Socket()) {
+            s.setTrafficClass(dscp << 2);
+            s.connect(new InetSocketAddress(host, port), 5000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            int body = answer.indexOf("\r\n\r\n");
+            System.out.print(body < 0 ? answer : answer.substring(body + 4));
+            return answer.startsWith("HTTP/1.") && body >= 0 ? 0 : 1;
+        } catch (IOException e) {
+            System.out.println("failed: " + e);
+            return 1;
         }
     }
 
