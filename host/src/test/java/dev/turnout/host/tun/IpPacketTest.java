@@ -55,6 +55,25 @@ class IpPacketTest {
     }
 
     @Test
+    void readsTheDscpFromIpv4TosAndIpv6TrafficClass() {
+        byte[] v4 = TestPackets.tcp(ip("192.0.2.1"), 40000, ip("203.0.113.9"), 443, IpPacket.SYN, new byte[0]);
+        v4[1] = (byte) (46 << 2 | 0x3); // EF with both ECN bits set, which are not part of the DSCP
+        TestPackets.fixChecksums(v4, 16);
+        assertNull(parse(v4));
+        assertEquals(46, packet.dscp());
+        byte[] v6 = TestPackets.udp(ip("2001:db8::1"), 5353, ip("2001:db8::2"), 53, new byte[1]);
+        int trafficClass = 63 << 2 | 0x1; // the top DSCP, straddling the first two bytes
+        v6[0] = (byte) (0x60 | trafficClass >>> 4);
+        v6[1] = (byte) ((trafficClass & 0x0F) << 4 | (v6[1] & 0x0F));
+        assertNull(parse(v6));
+        assertEquals(63, packet.dscp());
+        v6[0] = 0x60;
+        v6[1] = (byte) (v6[1] & 0x0F);
+        assertNull(parse(v6));
+        assertEquals(0, packet.dscp());
+    }
+
+    @Test
     void ignoresBytesPastTheIpLength() {
         byte[] p = TestPackets.udp(ip("192.0.2.1"), 1, ip("192.0.2.2"), 2, new byte[4]);
         byte[] padded = java.util.Arrays.copyOf(p, p.length + 30);
