@@ -170,4 +170,13 @@ class ConfigLoaderTest {
         ConfigException zero = assertThrows(ConfigException.class, () -> parse("tcp-half-close-timeout: 0\n"));
         assertTrue(zero.getMessage().startsWith("t.yaml:1:25: "), zero.getMessage());
     }
+
+    @Test
+    void findProcessModeIsMihomosAlwaysStrictOrOffAndDefaultsToStrict() throws Exception {
+        assertEquals("strict", parse("mixed-port: 1\n").findProcessMode());
+        assertEquals("always", parse("find-process-mode: Always\n").findProcessMode());
+        assertTrue(parse("find-process-mode: off\n").warnings().isEmpty(), "a key Turnout acts on");
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("mixed-port: 1\nfind-process-mode: lazy\n"));
+        assertEquals("t.yaml:2:20: 'find-process-mode' must be always, strict or off, got 'lazy'", e.getMessage());
+    }
 }
