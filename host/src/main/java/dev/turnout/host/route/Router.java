@@ -32,8 +32,17 @@ public final class Router {
         this.processes = processes;
     }
 
-    /** A decision and the flow it was made for, with the owning process when it was looked up. */
-    public record Decided(Decision decision, Metadata flow) {
+    /**
+     * A decision and the flow it was made for, with the owning process when it was looked up.
+     *
+     * @param wantsProcess made without looking the process up, and looking would be needed (or, with
+     *     {@code find-process-mode: always}, is wanted anyway): {@link #route} then decides for good
+     */
+    public record Decided(Decision decision, Metadata flow, boolean wantsProcess) {
+
+        Decided(Decision decision, Metadata flow) {
+            this(decision, flow, false);
+        }
     }
 
     public Routing current() {
@@ -51,13 +60,22 @@ public final class Router {
                 && flow.destination().hasHost() && !flow.destination().hasAddress();
     }
 
-    /** Whether {@link #route} may block: on name resolution, or on finding the flow's process. */
-    public boolean mayBlockRouting(Routing routing, Metadata flow) {
-        return mayBlock(routing, flow) || ("rule".equals(routing.mode()) && flow.source() != null
-                && processes.mayLook(routing.rules().mayNeedProcess()));
+    /**
+     * Decides without ever blocking, for flows {@link #mayBlock} says need no name resolved: the process is not
+     * looked up, and {@link Decided#wantsProcess} says whether {@link #route} (which may block) must decide
+     * instead. Most flows under rules with a PROCESS-NAME far down are decided here, on the event loop.
+     */
+    public Decided decideWithoutLookup(Routing routing, Metadata flow) {
+        if (!"rule".equals(routing.mode())) {
+            return route(routing, flow);
+        }
+        RuleSet rules = routing.rules();
+        boolean mayLook = flow.source() != null && processes.mayLook(rules.mayNeedProcess());
+        Decision d = rules.decide(query(flow), resolver);
+        return new Decided(d, flow, mayLook && (processes.always() || rules.needsProcess(d)));
     }
 
-    /** Decides under {@code routing}; may block when {@link #mayBlockRouting} says so. */
+    /** Decides under {@code routing}; may block on name resolution and on finding the flow's process. */
     public Decision decide(Routing routing, Metadata flow) {
         return route(routing, flow).decision();
     }

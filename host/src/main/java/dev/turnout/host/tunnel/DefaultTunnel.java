@@ -26,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The tunnel loop: decide, open, record, relay. Deciding may resolve a name for an IP rule; that blocking
- * step runs on {@code blockingExecutor}, never on an event loop.
+ * The tunnel loop: decide, open, record, relay. Deciding may resolve a name for an IP rule or find the
+ * flow's process for a PROCESS-NAME, PROCESS-PATH or UID rule; those blocking steps run on
+ * {@code blockingExecutor}, never on an event loop.
  */
 public final class DefaultTunnel implements Tunnel {
 
@@ -283,9 +284,12 @@ public final class DefaultTunnel implements Tunnel {
 
     private Future<Routed> decide(Metadata flow, EventLoop loop) {
         Routing routing = router.current();
-        if (!router.mayBlockRouting(routing, flow)) {
+        if (!Router.mayBlock(routing, flow)) {
             try {
-                return loop.newSucceededFuture(routed(routing, flow));
+                Router.Decided now = router.decideWithoutLookup(routing, flow);
+                if (!now.wantsProcess()) {
+                    return loop.newSucceededFuture(routed(routing, now));
+                }
             } catch (RuntimeException e) {
                 return loop.newFailedFuture(e);
             }
@@ -306,7 +310,10 @@ public final class DefaultTunnel implements Tunnel {
     }
 
     private Routed routed(Routing routing, Metadata flow) {
-        Router.Decided decided = router.route(routing, flow);
+        return routed(routing, router.route(routing, flow));
+    }
+
+    private static Routed routed(Routing routing, Router.Decided decided) {
         Decision d = decided.decision();
         Outbound out = routing.outbounds().get(d.target());
         if (out == null) {

@@ -80,4 +80,18 @@ class ProcessLookupTest {
         assertEquals("curl", d.flow().processName(), "always: looked up though no rule needs it");
         assertEquals(1, lookups.get());
     }
+
+    @Test
+    void decidingWithoutLookupSaysWhenTheProcessIsNeededAndNeverLooks() throws Exception {
+        Routing routing = rules("DOMAIN,direct.example,DIRECT", "PROCESS-NAME,curl,PROXY");
+        Router strict = router(routing, ProcessLookup.Mode.STRICT);
+        assertEquals(false, strict.decideWithoutLookup(routing, flow("direct.example", 1)).wantsProcess());
+        assertEquals(true, strict.decideWithoutLookup(routing, flow("other.example", 2)).wantsProcess());
+        Routing none = rules("DOMAIN,direct.example,DIRECT");
+        assertEquals(true, router(none, ProcessLookup.Mode.ALWAYS).decideWithoutLookup(none, flow("x.example", 3))
+                .wantsProcess());
+        assertEquals(false, router(routing, ProcessLookup.Mode.OFF).decideWithoutLookup(routing,
+                flow("other.example", 4)).wantsProcess());
+        assertEquals(0, lookups.get());
+    }
 }
