@@ -115,6 +115,15 @@ class ProcessAndInboundRulesIT {
     }
 
     @Test
+    void laterRequestsOnAKeepAliveConnectionKeepTheProcessTheFirstFound() throws Exception {
+        Netns.Result r = ns.run(Duration.ofSeconds(30), curl.toString(), "-sS", "--max-time", "20", "-o", "/dev/null",
+                "-o", "/dev/null", "-w", "%{http_code} %{num_connects};", "--proxy", "http://127.0.0.1:" + MIXED,
+                "http://plain.test:" + HTTP + "/", "http://name.test:" + HTTP + "/");
+        assertEquals("200 1;403 0;", r.stdout(), "one connection, the second request matched by PROCESS-NAME: "
+                + r.stderr() + log());
+    }
+
+    @Test
     void processPathMatchesTheExecutableTheClientRuns() throws Exception {
         Netns.Result byCurl = viaHttp(curl, "path.test");
         assertEquals("403", byCurl.stdout(), byCurl.stderr() + log());

@@ -5,18 +5,16 @@ import dev.turnout.api.Network;
 import dev.turnout.host.platform.SocketOwner;
 import dev.turnout.host.platform.SocketOwners;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.Locale;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Finds the process behind a flow for PROCESS-NAME, PROCESS-PATH and UID rules, as mihomo's
  * {@code find-process-mode} says: {@code strict} (mihomo's default) only when the rules need it, {@code always}
- * for every flow, {@code off} never. A lookup asks the kernel and walks {@code /proc}, so its answer is kept per
- * application socket for a few seconds: the plain HTTP requests of one keep-alive connection and the datagrams
- * of one UDP association ask once.
+ * for every flow, {@code off} never. A lookup asks the kernel and walks {@code /proc}; nothing is kept here,
+ * since a port another process reuses would inherit the answer: the HTTP proxy keeps what the first request of a
+ * connection found for the next ones.
  */
 public final class ProcessLookup {
 
@@ -33,19 +31,10 @@ public final class ProcessLookup {
     public static final ProcessLookup OFF = new ProcessLookup(null, Mode.OFF);
 
     private static final Logger log = LoggerFactory.getLogger(ProcessLookup.class);
-    private static final long KEEP_NANOS = 5_000_000_000L;
-    private static final int MAX_CACHED = 4096;
 
     private final SocketOwners owners;
     private final Mode mode;
-    private final ConcurrentHashMap<Key, Cached> cache = new ConcurrentHashMap<>();
     private volatile boolean unsupportedReported;
-
-    private record Key(boolean udp, InetSocketAddress local) {
-    }
-
-    private record Cached(SocketOwner owner, long atNanos) {
-    }
 
     public ProcessLookup(SocketOwners owners, Mode mode) {
         this.owners = owners;
@@ -74,17 +63,7 @@ public final class ProcessLookup {
             return flow;
         }
         boolean udp = flow.network() == Network.UDP;
-        Key key = new Key(udp, flow.source());
-        long now = System.nanoTime();
-        Cached c = cache.get(key);
-        if (c == null || now - c.atNanos() > KEEP_NANOS) {
-            c = new Cached(find(udp, flow), now);
-            if (cache.size() >= MAX_CACHED) {
-                cache.clear(); // a bound, not an LRU: a burst of new sockets just asks again
-            }
-            cache.put(key, c);
-        }
-        SocketOwner o = c.owner();
+        SocketOwner o = find(udp, flow);
         return o == null ? flow : flow.withProcess(o.name(), o.path(), o.uid());
     }
 

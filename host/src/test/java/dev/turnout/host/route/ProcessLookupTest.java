@@ -58,8 +58,9 @@ class ProcessLookupTest {
         assertEquals("/usr/bin/curl", d.flow().processPath());
         assertEquals(1000, d.flow().uid());
         assertEquals(1, lookups.get());
-        router.decide(routing, flow("again.example", 40001));
-        assertEquals(1, lookups.get(), "the same application socket is looked up once");
+        Router.Decided known = router.route(routing, flow("again.example", 40001).withProcess("curl", null, 1000));
+        assertEquals("PROXY", known.decision().target());
+        assertEquals(1, lookups.get(), "a flow whose process is known (a later request) is not looked up again");
     }
 
     @Test

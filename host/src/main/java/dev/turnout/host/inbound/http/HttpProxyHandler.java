@@ -106,6 +106,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean inputEnded;
     /** A CONNECT's bytes that came before the tunnel was open. */
     private CompositeByteBuf early;
+    /** The client's process as an earlier request on this connection found it: later requests need not look. */
+    private Metadata owner;
 
     private HttpProxyHandler(Tunnel tunnel) {
         this.tunnel = tunnel;
@@ -307,12 +309,19 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         Channel ch = ctx.channel();
         Metadata flow = InboundSupport.flow(Network.TCP, target.destination(), (InetSocketAddress) ch.remoteAddress(),
                 "http", ch, "HTTP");
+        if (owner != null) {
+            flow = flow.withProcess(owner.processName(), owner.processPath(), owner.uid());
+        }
         tunnel.routeRequest(ch, flow).addListener((Future<RoutedRequest> f) -> {
             if (!f.isSuccess()) {
                 fail(ex, f.cause());
                 return;
             }
             RoutedRequest route = f.getNow();
+            Metadata decided = route.flow().metadata();
+            if (decided.uid() >= 0) {
+                owner = decided;
+            }
             if (exchange != ex) {
                 route.end(); // the client left meanwhile
                 return;
