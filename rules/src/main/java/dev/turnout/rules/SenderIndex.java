@@ -1,6 +1,7 @@
 package dev.turnout.rules;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -52,7 +53,7 @@ final class SenderIndex {
         } else if (rule instanceof Rule.InUser r) {
             inUsers = put(inUsers, r.users(), i);
         } else if (rule instanceof Rule.ProcessPath r) {
-            processPaths = put(processPaths, java.util.List.of(r.path()), i);
+            processPaths = put(processPaths, List.of(r.path()), i);
         } else if (rule instanceof Rule.Uid r) {
             uids = uids == null ? new RangeTable() : uids;
             uids.add(r.ranges(), i);
