@@ -122,6 +122,12 @@ final class RuleParser {
                 return new Rule.Process(value.toLowerCase(Locale.ROOT));
             case "RULE-SET":
                 return new Rule.SetRef(value, noResolve);
+            case "GEOIP":
+                return GeoRules.geoIp(value, noResolve, origin);
+            case "GEOSITE":
+                return GeoRules.geoSite(value, origin);
+            case "IP-ASN":
+                return GeoRules.asn(value, noResolve, origin);
             case "AND":
             case "OR":
             case "NOT":
