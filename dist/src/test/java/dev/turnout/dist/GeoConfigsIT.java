@@ -145,6 +145,78 @@ class GeoConfigsIT {
     }
 
     @Test
+    void aMissingCountryDatabaseIsDownloadedAtStartAndWithoutItRunRefusesNamingFileAndUrl() throws Exception {
+        Required.nothingMissing(Netns.unavailableReason());
+        Path served = Files.createDirectories(home.resolve("served"));
+        Files.copy(CountryDatabase.required(), served.resolve("Country.mmdb"));
+        Path folder = Files.createDirectories(home.resolve("turnout"));
+        Path config = folder.resolve("config.yaml");
+        Files.writeString(config, String.join("\n", "mixed-port: 7892",
+                "geox-url: {mmdb: 'http://127.0.0.1:8081/Country.mmdb'}",
+                "rules:", "  - GEOIP,LAN,DIRECT", "  - GEOIP,CN,REJECT", "  - MATCH,DIRECT", ""));
+        try (Netns ns = Netns.create("tgeod")) {
+            Netns.Result refused = ns.run(Duration.ofSeconds(60), DIST.resolve("bin/turnout").toString(), "run", "-c",
+                    config.toString(), "--pid-file", home.resolve("pid").toString());
+            assertEquals(2, refused.exitCode(), refused.stdout() + refused.stderr());
+            assertTrue(refused.stderr().contains(config + ":5:5: GEOIP,CN: Country.mmdb is not in " + folder
+                    + " and downloading it from http://127.0.0.1:8081/Country.mmdb failed ("), refused.stderr());
+            assertTrue(!Files.exists(folder.resolve("Country.mmdb")));
+
+            ns.spawn(home.resolve("files.log"), Daemons.peer("files", "8081", served.toString()));
+            ns.awaitTcpPort(8081, Duration.ofSeconds(20));
+            Path log = home.resolve("turnout.log");
+            ns.spawn(log, DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
+                    "--pid-file", home.resolve("pid").toString());
+            ns.awaitTcpPort(7892, Duration.ofSeconds(60));
+            String text = MixedPortIT.read(log);
+            assertTrue(text.contains("downloading Country.mmdb from http://127.0.0.1:8081/Country.mmdb ("), text);
+            assertTrue(text.contains("downloaded Country.mmdb ("), text);
+            assertEquals(Files.size(served.resolve("Country.mmdb")), Files.size(folder.resolve("Country.mmdb")));
+        }
+        assertEquals(List.of(CN_ONLY_BY_GEOIP + "\tREJECT\tGEOIP,CN", "10.1.2.3\tDIRECT\tGEOIP,LAN"),
+                match(config, CN_ONLY_BY_GEOIP + "\n10.1.2.3\n"));
+    }
+
+    @Test
+    void geoAutoUpdateFetchesADatabaseOlderThanItsIntervalAndReloadsWhileServing() throws Exception {
+        Required.nothingMissing(Netns.unavailableReason());
+        Required.nothingMissing(Daemons.missing("curl"));
+        Path served = Files.createDirectories(home.resolve("served"));
+        Files.copy(CountryDatabase.required(), served.resolve("Country.mmdb"));
+        Path folder = Files.createDirectories(home.resolve("turnout"));
+        Files.copy(CountryDatabase.required(), folder.resolve("Country.mmdb"));
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(Duration.ofHours(30)));
+        Files.setLastModifiedTime(folder.resolve("Country.mmdb"), old);
+        Path config = folder.resolve("config.yaml");
+        Files.writeString(config, String.join("\n", "mixed-port: 7893",
+                "geox-url: {mmdb: 'http://127.0.0.1:8081/Country.mmdb'}", "geo-auto-update: true",
+                "geo-update-interval: 24", "rules:", "  - GEOIP,CN,REJECT", "  - MATCH,DIRECT", ""));
+        Path log = home.resolve("turnout.log");
+        try (Netns ns = Netns.create("tgeou")) {
+            ns.spawn(home.resolve("http.log"), Daemons.peer("http", "8080"));
+            ns.spawn(home.resolve("files.log"), Daemons.peer("files", "8081", served.toString()));
+            ns.awaitTcpPort(8081, Duration.ofSeconds(20));
+            ns.spawn(log, DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
+                    "--pid-file", home.resolve("pid").toString());
+            ns.awaitTcpPort(7893, Duration.ofSeconds(60));
+            ns.awaitTcpPort(8080, Duration.ofSeconds(20));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!MixedPortIT.read(log).contains("reloaded ") && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            String text = MixedPortIT.read(log);
+            assertTrue(text.contains("geo databases refresh every 24 h (next in 0 s)"), text);
+            assertTrue(text.contains("downloaded Country.mmdb ("), text);
+            assertTrue(text.contains("reloaded " + config), text);
+            assertTrue(Files.getLastModifiedTime(folder.resolve("Country.mmdb")).compareTo(old) > 0);
+            Netns.Result r = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10", "--proxy",
+                    "http://127.0.0.1:7893", "http://127.0.0.1:8080/after");
+            assertEquals("hello /after from 127.0.0.1\n", r.stdout(), r.stderr() + MixedPortIT.read(log));
+        }
+    }
+
+    @Test
     void acl4ssrsFullTemplateWithItsGeoIpLineChecksRunsAndDecidesByCountry() throws Exception {
         Path config = acl4ssr();
         checkAccepts(config, "1");
