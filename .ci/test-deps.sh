@@ -56,13 +56,15 @@ geo_dir="${TURNOUT_GEO_DIR:-$HOME/.cache/turnout-geo}"
 geo_version=2.3.2026061719
 geo_db="$geo_dir/Country-$geo_version.mmdb"
 geo_tool="$(cd "$(dirname "$0")/.." && pwd)/../shared/tools/geoip2-country-mmdb.pl"
+# The tests also write tiny databases with the same writer.
+perl_writer() { perl -MMaxMind::DB::Writer::Tree -e 1 >/dev/null 2>&1; }
+if ! perl_writer && [ "$(id -u)" -eq 0 ]; then
+  echo "test-deps: installing libmaxmind-db-writer-perl" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libmaxmind-db-writer-perl \
+    >/dev/null 2>&1 || echo "test-deps: apt-get install libmaxmind-db-writer-perl failed" >&2
+fi
 if [ ! -s "$geo_db" ] && [ -f "$geo_tool" ]; then
-  if ! perl -MMaxMind::DB::Writer::Tree -e 1 >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
-    echo "test-deps: installing libmaxmind-db-writer-perl" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libmaxmind-db-writer-perl \
-      >/dev/null 2>&1 || echo "test-deps: apt-get install libmaxmind-db-writer-perl failed" >&2
-  fi
-  if have npm && perl -MMaxMind::DB::Writer::Tree -e 1 >/dev/null 2>&1; then
+  if have npm && perl_writer; then
     echo "test-deps: building $geo_db" >&2
     geo_tmp=$(mktemp -d)
     (cd "$geo_tmp" && npm pack --silent "@ip-location-db/geolite2-country@$geo_version" >/dev/null \
@@ -75,6 +77,7 @@ if [ ! -s "$geo_db" ] && [ -f "$geo_tool" ]; then
 fi
 # What is still missing now is what the tests will skip for (or, under CI, fail for).
 problems=()
+perl_writer || problems+=("perl's MaxMind::DB::Writer (package libmaxmind-db-writer-perl)")
 [ -s "$geo_db" ] || problems+=("$geo_db (the GEOIP tests' country database: needs npm, libmaxmind-db-writer-perl and $geo_tool)")
 for t in $(missing); do problems+=("${t%%:*} (package ${t#*:})"); done
 [ -d "$pw_dir/node_modules/playwright-core" ] || problems+=("playwright-core (npm, in $pw_dir)")
