@@ -80,7 +80,7 @@ class ConfigRefusalIT {
                 "  - {name: v, type: vmess, server: 192.0.2.1, port: 443}",
                 "  - {name: s, type: socks5, server: 192.0.2.1, port: 99999}",
                 "rules:",
-                "  - GEOIP,CN,DIRECT",
+                "  - URL-REGEX,^http://x,DIRECT",
                 "  - DOMAIN,a.test,NOPE",
                 "  - MATCH,v"));
         Netns.Result check = PluginsIT.runLauncher("check", "-c", config.toString());
@@ -93,7 +93,7 @@ class ConfigRefusalIT {
                 "  " + c + ":3:22: external-controller 0.0.0.0:9090 is reachable from other machines but no 'secret' is set; set a secret or use 127.0.0.1",
                 "  " + c + ":6:21: unknown outbound type 'vmess' for 'v'; available types: direct, http, reject, socks5",
                 "  " + c + ":7:54: 'port' must be a port from 1 to 65535, got 99999",
-                "  " + c + ":9:5: unsupported rule type 'GEOIP'",
+                "  " + c + ":9:5: unsupported rule type 'URL-REGEX'",
                 "  " + c + ":10:5: unknown target 'NOPE': no proxy, group, DIRECT or REJECT has that name",
                 ""), check.stderr());
         Netns.assumeUsable();

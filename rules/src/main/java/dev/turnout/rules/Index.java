@@ -43,6 +43,17 @@ final class Index {
     private int match = NONE;
     private Cond[] logicals = new Cond[0];
     private int[] logicalIdx = new int[0];
+    // GEOIP (mmdb) and IP-ASN: one database lookup per address, then a hash probe per side of resolveAt.
+    private CountryLookup countryLookup;
+    private Map<String, Integer> preCountries;
+    private Map<String, Integer> postCountries;
+    private int lowestCountry = NONE;
+    private AsnLookup asnLookup;
+    private LongIntMap preAsns;
+    private LongIntMap postAsns;
+    private int lowestAsn = NONE;
+    private com.google.re2j.Pattern[] siteRegexes = new com.google.re2j.Pattern[0];
+    private int[] siteRegexIdx = new int[0];
     private final int resolveAt;
     private SenderIndex sender;
     private int processAt = NONE;
@@ -86,6 +97,12 @@ final class Index {
         if (rule instanceof Rule.Cidr c) {
             return !c.source() && !c.noResolve();
         }
+        if (rule instanceof Rule.GeoIp g) {
+            return !g.noResolve();
+        }
+        if (rule instanceof Rule.Asn a) {
+            return !a.noResolve();
+        }
         if (rule instanceof Rule.SetRef s) {
             ProviderParser.Parsed p = providers.get(s.provider());
             if (s.noResolve() || p == null) {
@@ -112,6 +129,8 @@ final class Index {
         private final List<Integer> regexIdx = new ArrayList<>();
         private final List<Cond> logicals = new ArrayList<>();
         private final List<Integer> logicalIdx = new ArrayList<>();
+        private final List<com.google.re2j.Pattern> siteRegexes = new ArrayList<>();
+        private final List<Integer> siteRegexIdx = new ArrayList<>();
 
         Builder(Index x, Map<String, ProviderParser.Parsed> providers) {
             this.x = x;
@@ -165,6 +184,13 @@ final class Index {
             } else if (SenderIndex.handles(rule)) {
                 x.sender = x.sender == null ? new SenderIndex() : x.sender;
                 x.sender.add(rule, i);
+            } else if (rule instanceof Rule.GeoIp r) {
+                addCountry(r, i);
+            } else if (rule instanceof Rule.Asn r) {
+                addAsn(r, i);
+            } else if (rule instanceof Rule.SiteRegex r) {
+                siteRegexes.add(r.pattern());
+                siteRegexIdx.add(i);
             } else {
                 throw new IllegalStateException("unknown rule " + rule);
             }
@@ -233,6 +259,40 @@ final class Index {
             }
         }
 
+        /** An mmdb GEOIP rule: its country code, on the side of resolveAt its index falls. */
+        private void addCountry(Rule.GeoIp r, int i) {
+            if (r.lookup() == null) {
+                throw new IllegalStateException("GEOIP," + r.country() + " was not given its database");
+            }
+            x.countryLookup = r.lookup();
+            Map<String, Integer> side;
+            if (i < x.resolveAt) {
+                side = x.preCountries = x.preCountries == null ? new HashMap<>() : x.preCountries;
+            } else {
+                side = x.postCountries = x.postCountries == null ? new HashMap<>() : x.postCountries;
+            }
+            side.merge(r.country(), i, Math::min);
+            x.lowestCountry = Math.min(x.lowestCountry, i);
+        }
+
+        private void addAsn(Rule.Asn r, int i) {
+            if (r.lookup() == null) {
+                throw new IllegalStateException("IP-ASN," + r.number() + " was not given its database");
+            }
+            x.asnLookup = r.lookup();
+            LongIntMap side;
+            if (i < x.resolveAt) {
+                side = x.preAsns = x.preAsns == null ? new LongIntMap() : x.preAsns;
+            } else {
+                side = x.postAsns = x.postAsns == null ? new LongIntMap() : x.postAsns;
+            }
+            int old = side.get(r.number());
+            if (old < 0 || i < old) {
+                side.put(r.number(), i);
+            }
+            x.lowestAsn = Math.min(x.lowestAsn, i);
+        }
+
         private DomainTable domains() {
             if (x.domains == null) {
                 x.domains = new DomainTable();
@@ -247,6 +307,8 @@ final class Index {
             x.regexIdx = regexIdx.stream().mapToInt(Integer::intValue).toArray();
             x.logicals = logicals.toArray(Cond[]::new);
             x.logicalIdx = logicalIdx.stream().mapToInt(Integer::intValue).toArray();
+            x.siteRegexes = siteRegexes.toArray(com.google.re2j.Pattern[]::new);
+            x.siteRegexIdx = siteRegexIdx.stream().mapToInt(Integer::intValue).toArray();
             if (x.keywords != null) {
                 x.keywords.build();
             }
@@ -315,18 +377,60 @@ final class Index {
                     break;
                 }
             }
+            for (int k = 0; k < siteRegexIdx.length && siteRegexIdx[k] < best; k++) {
+                if (siteRegexes[k].matcher(domain).find()) {
+                    best = siteRegexIdx[k];
+                    break;
+                }
+            }
         }
         return best;
     }
 
     /** Lowest index of an IP rule (either side of {@link #resolveAt}) containing the flow's own destination. */
     int destination(InetAddress ip) {
-        return Math.min(lookup(preV4, preV6, ip), lookup(postV4, postV6, ip));
+        return geo(ip, Math.min(lookup(preV4, preV6, ip), lookup(postV4, postV6, ip)), true);
     }
 
     /** Lowest index of an IP rule at or after {@link #resolveAt} containing a resolved address. */
     int resolved(InetAddress ip) {
-        return lookup(postV4, postV6, ip);
+        return geo(ip, lookup(postV4, postV6, ip), false);
+    }
+
+    /**
+     * {@code best} lowered by the GEOIP and IP-ASN rules the address's country and AS match (with {@code pre}, also
+     * those before resolveAt). The database is asked only when such a rule could still win.
+     */
+    private int geo(InetAddress ip, int best, boolean pre) {
+        if (countryLookup != null && lowestCountry < best) {
+            String country = countryLookup.country(ip);
+            if (country != null) {
+                best = Math.min(best, first(postCountries, country));
+                if (pre) {
+                    best = Math.min(best, first(preCountries, country));
+                }
+            }
+        }
+        if (asnLookup != null && lowestAsn < best) {
+            long asn = asnLookup.asn(ip);
+            if (asn > 0) {
+                best = Math.min(best, first(postAsns, asn));
+                if (pre) {
+                    best = Math.min(best, first(preAsns, asn));
+                }
+            }
+        }
+        return best;
+    }
+
+    private static int first(Map<String, Integer> countries, String country) {
+        Integer i = countries == null ? null : countries.get(country);
+        return i == null ? NONE : i;
+    }
+
+    private static int first(LongIntMap asns, long asn) {
+        int i = asns == null ? -1 : asns.get(asn);
+        return i < 0 ? NONE : i;
     }
 
     /** The index of the first logical rule in {@code [from, limit)} that holds, or NONE. */

@@ -51,6 +51,22 @@ sealed interface Rule {
     enum Op { AND, OR, NOT }
 
     /**
+     * {@code GEOIP}: the country code in upper case ({@code LAN}: private and special ranges, no database). Before
+     * compiling, {@link GeoRules} turns LAN (and, in geodata mode, every country) into a set of CIDRs and gives the
+     * others the database to look addresses up in.
+     */
+    record GeoIp(String country, boolean noResolve, CountryLookup lookup) implements Rule { }
+
+    /** {@code GEOSITE}: a list of v2ray's geosite.dat ({@code cn}, {@code google@cn}), expanded before compiling. */
+    record GeoSite(String code) implements Rule { }
+
+    /** {@code IP-ASN}: the autonomous system number; {@code lookup} is given before compiling. */
+    record Asn(long number, boolean noResolve, AsnLookup lookup) implements Rule { }
+
+    /** A geosite.dat list's regular expressions, as one RE2 alternation: found somewhere in the domain. */
+    record SiteRegex(com.google.re2j.Pattern pattern) implements Rule { }
+
+    /**
      * A CIDR as 128 bits: IPv4 addresses sit in the top 32 bits of {@code hi}; host bits are cleared.
      *
      * @param v6 the family

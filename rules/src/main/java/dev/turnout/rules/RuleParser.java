@@ -131,6 +131,12 @@ final class RuleParser {
             case "UID":
             case "DSCP":
                 return SenderRules.parse(type, value, origin);
+            case "GEOIP":
+                return GeoRules.geoIp(value, noResolve, origin);
+            case "GEOSITE":
+                return GeoRules.geoSite(value, origin);
+            case "IP-ASN":
+                return GeoRules.asn(value, noResolve, origin);
             case "AND":
             case "OR":
             case "NOT":

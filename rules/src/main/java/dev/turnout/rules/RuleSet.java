@@ -17,7 +17,7 @@ import java.util.TreeMap;
  *
  * <p>Choices where Clash implementations differ or cannot be followed:
  * <ul>
- *   <li>In {@code rules:} an unsupported type (GEOIP, GEOSITE, IP-ASN, URL-REGEX, ...) is an error; inside a
+ *   <li>In {@code rules:} an unsupported type (URL-REGEX, SRC-GEOIP, ...) is an error; inside a
  *       classical provider it is skipped with a warning, because lists like ACL4SSR's mix in types for other
  *       clients and dropping one entry is safer than refusing the whole list.</li>
  *   <li>{@code IP-CIDR} and {@code IP-CIDR6} both accept either family, as in Clash.</li>
@@ -61,16 +61,27 @@ public final class RuleSet {
      */
     public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets)
             throws RuleException {
+        return compile(rules, providers, targets, GeoData.NONE);
+    }
+
+    /**
+     * As {@link #compile(List, Map, Set)}, with the databases GEOIP, GEOSITE and IP-ASN rules read; each is asked
+     * for only when a rule needs it, and one that cannot be had is a problem at the first rule that needs it.
+     */
+    public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets,
+                                  GeoData geoData) throws RuleException {
         List<String> warnings = new ArrayList<>();
+        GeoRules geo = new GeoRules(geoData, warnings::add);
         // Every rule and provider is checked, so that one run names all that is wrong.
         List<RuleException> errors = new ArrayList<>();
         Map<String, ProviderParser.Parsed> parsed = new HashMap<>();
         for (Map.Entry<String, ProviderSource> e : providers.entrySet()) {
             try {
-                parsed.put(e.getKey(), ProviderParser.parse(e.getValue(), warnings::add));
+                parsed.put(e.getKey(), geo.resolve(ProviderParser.parse(e.getValue(), warnings::add)));
             } catch (RuleException ex) {
                 errors.add(ex);
             }
+            errors.addAll(geo.takeErrors());
         }
         List<Rule> compiled = new ArrayList<>(rules.size());
         String[] targetOf = new String[rules.size()];
@@ -98,7 +109,8 @@ public final class RuleSet {
                 warnings.add(line.origin() + ": rules after MATCH (" + rules.get(matchAt).origin()
                         + ") are never reached");
             }
-            compiled.add(p.rule());
+            compiled.add(geo.resolve(p.rule(), line.origin()));
+            errors.addAll(geo.takeErrors());
             targetOf[i] = p.target();
             writtenOf[i] = p.written();
             counts.merge(typeName(p), 1, Integer::sum);
@@ -106,6 +118,7 @@ public final class RuleSet {
         if (!errors.isEmpty()) {
             throw RuleException.of(errors);
         }
+        parsed.putAll(geo.sets());
         for (String name : providers.keySet()) {
             if (!used.contains(name)) {
                 warnings.add(providers.get(name).declaredAt() + ": provider '" + name + "' is not used by any rule");

@@ -14,7 +14,8 @@ import java.util.Set;
  * {@code ruleset=GROUP,URL} contributes the lines of the list named by the URL's last segment, with the group
  * inserted after the value ({@code IP-CIDR,1.0.0.0/8,GROUP,no-resolve}); {@code []FINAL} becomes
  * {@code MATCH,GROUP}. Types subconverter drops for Clash (URL-REGEX, USER-AGENT, ...) are dropped, and so is
- * {@code GEOIP}, which Turnout does not support; both are listed in {@link Expansion#skipped()}.
+ * {@code GEOIP} unless asked for (rules compiled without a country database cannot have it); both are listed in
+ * {@link Expansion#skipped()}.
  */
 public final class Acl4ssr {
 
@@ -39,6 +40,15 @@ public final class Acl4ssr {
     }
 
     public static Expansion expand(Path dir, Path ini) throws IOException {
+        return expand(dir, ini, false);
+    }
+
+    /** The full template as subconverter gives it, its {@code GEOIP} lines included. */
+    public static Expansion expandWithGeoIp(Path dir) throws IOException {
+        return expand(dir, dir.resolve("ACL4SSR_Online_Full.ini"), true);
+    }
+
+    private static Expansion expand(Path dir, Path ini, boolean geoIp) throws IOException {
         List<RuleLine> rules = new ArrayList<>();
         Set<String> groups = new LinkedHashSet<>();
         List<String> skipped = new ArrayList<>();
@@ -62,7 +72,7 @@ public final class Acl4ssr {
                 Origin origin = new Origin(ini.getFileName().toString(), 0, 0);
                 if (type.equals("FINAL") || type.equals("MATCH")) {
                     rules.add(new RuleLine("MATCH," + group, origin));
-                } else if (KEPT.contains(type)) {
+                } else if (KEPT.contains(type) || geoIp && type.equals("GEOIP")) {
                     rules.add(new RuleLine(withGroup(rule, group), origin));
                 } else {
                     skipped.add(ini.getFileName() + ": " + rule + " (" + type + " unsupported)");
@@ -78,7 +88,7 @@ public final class Acl4ssr {
                     continue;
                 }
                 String type = entry.split(",", 2)[0].trim().toUpperCase();
-                if (!KEPT.contains(type)) {
+                if (!KEPT.contains(type) && !(geoIp && type.equals("GEOIP"))) {
                     dropped++;
                     continue;
                 }

@@ -18,7 +18,11 @@ class BadInputTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "DOMAIN-SUFFIX,google.com|config.yaml:11:5|malformed",
-        "GEOIP,CN,PROXY|config.yaml:11:5|unsupported rule type 'GEOIP'",
+        "URL-REGEX,^http,PROXY|config.yaml:11:5|unsupported rule type 'URL-REGEX'",
+        "GEOIP,CN,PROXY|config.yaml:11:5|GEOIP,CN: no country database (Country.mmdb) is available",
+        "GEOIP,C N,PROXY|config.yaml:11:11|bad GEOIP country 'C N'",
+        "GEOSITE,@cn,PROXY|config.yaml:11:13|GEOSITE needs a list name",
+        "IP-ASN,AS13335,PROXY|config.yaml:11:12|bad IP-ASN 'AS13335'",
         "FOO,bar,PROXY|config.yaml:11:5|unsupported rule type 'FOO'",
         "IP-CIDR,300.1.2.3/8,PROXY|config.yaml:11:13|bad CIDR",
         "IP-CIDR,10.0.0.0,PROXY|config.yaml:11:13|bad CIDR",
@@ -31,7 +35,7 @@ class BadInputTest {
         "RULE-SET,missing,PROXY|config.yaml:11:5|unknown provider 'missing'",
         "AND,((DOMAIN,a.com),(NETWORK,udp),PROXY|config.yaml:11:5|unbalanced",
         "NOT,((DOMAIN,a),(DOMAIN,b)),PROXY|config.yaml:11:9|exactly one",
-        "AND,((GEOIP,CN)),PROXY|config.yaml:11:11|unsupported rule type",
+        "AND,((URL-REGEX,x)),PROXY|config.yaml:11:11|unsupported rule type",
         "MATCH|config.yaml:11:5|malformed",
     })
     void eachErrorNamesFileLineAndReason(String line, String where, String reason) {

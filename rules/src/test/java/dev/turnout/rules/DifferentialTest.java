@@ -60,9 +60,10 @@ class DifferentialTest {
             }
             RuleSet set;
             LinearReference ref;
+            FakeGeo geo = new FakeGeo(rnd.nextInt(3) == 0);
             try {
-                set = RuleSet.compile(lines, providers, TARGETS);
-                ref = new LinearReference(lines, providers);
+                set = RuleSet.compile(lines, providers, TARGETS, geo);
+                ref = new LinearReference(lines, providers, geo);
             } catch (RuleException e) {
                 throw new AssertionError("seed " + seed + ": generated rules must compile: " + e.getMessage(), e);
             }
@@ -155,7 +156,7 @@ class DifferentialTest {
     }
 
     private static String randomRule(Random rnd, Map<String, ProviderSource> providers, int depth) {
-        int kind = rnd.nextInt(depth > 1 ? 12 : 15);
+        int kind = rnd.nextInt(depth > 1 ? 15 : 18);
         if (rnd.nextInt(4) == 0) {
             return senderRule(rnd);
         }
@@ -172,6 +173,10 @@ class DifferentialTest {
             case 10 -> "PROCESS-NAME," + PROCS[rnd.nextInt(PROCS.length)];
             case 11 -> providers.isEmpty() ? "NETWORK,tcp"
                     : "RULE-SET," + new ArrayList<>(providers.keySet()).get(rnd.nextInt(providers.size()));
+            case 12 -> "GEOIP," + new String[] {"CN", "us", "LAN", "JP"}[rnd.nextInt(4)]
+                    + (depth > 0 && rnd.nextBoolean() ? ",no-resolve" : "");
+            case 13 -> "GEOSITE," + new String[] {"a", "A", "a@cn", "b", "a@ads", "b@cn@ads"}[rnd.nextInt(6)];
+            case 14 -> "IP-ASN," + (1 + rnd.nextInt(3)) + (depth > 0 && rnd.nextBoolean() ? ",no-resolve" : "");
             default -> {
                 String op = new String[] {"AND", "OR", "NOT"}[rnd.nextInt(3)];
                 int n = op.equals("NOT") ? 1 : 1 + rnd.nextInt(3);

@@ -18,8 +18,15 @@ final class LinearReference {
     private final List<Rule> rules = new ArrayList<>();
     private final Map<String, ProviderParser.Parsed> providers = new HashMap<>();
     private int resolverCalls;
+    private final GeoData geo;
 
     LinearReference(List<RuleLine> lines, Map<String, ProviderSource> sources) throws RuleException {
+        this(lines, sources, GeoData.NONE);
+    }
+
+    /** With the databases GEOIP, GEOSITE and IP-ASN rules read, asked afresh for every rule that needs them. */
+    LinearReference(List<RuleLine> lines, Map<String, ProviderSource> sources, GeoData geo) throws RuleException {
+        this.geo = geo;
         for (var e : sources.entrySet()) {
             providers.put(e.getKey(), ProviderParser.parse(e.getValue(), w -> { }));
         }
@@ -61,6 +68,12 @@ final class LinearReference {
     private boolean resolves(Rule rule) {
         if (rule instanceof Rule.Cidr c) {
             return !c.source() && !c.noResolve();
+        }
+        if (rule instanceof Rule.GeoIp g) {
+            return !g.noResolve();
+        }
+        if (rule instanceof Rule.Asn a) {
+            return !a.noResolve();
         }
         if (rule instanceof Rule.SetRef s) {
             ProviderParser.Parsed p = providers.get(s.provider());
@@ -145,6 +158,15 @@ final class LinearReference {
             }
             return false;
         }
+        if (rule instanceof Rule.GeoIp r) {
+            return ip != null && inCountry(r.country(), ip);
+        }
+        if (rule instanceof Rule.Asn r) {
+            return ip != null && unchecked(() -> geo.asns().asn(ip)) == r.number();
+        }
+        if (rule instanceof Rule.GeoSite r) {
+            return domain != null && onSite(r.code(), domain);
+        }
         if (rule instanceof Rule.Logical r) {
             return switch (r.op()) {
                 case AND -> r.children().stream().allMatch(c -> matches(c, q, domain, ip));
@@ -164,6 +186,39 @@ final class LinearReference {
         return false;
     }
 
+    private boolean inCountry(String country, InetAddress ip) {
+        if (country.equals("LAN")) {
+            return GeoRules.LAN.stream().anyMatch(c -> contains(Addresses.parseCidr(c), ip));
+        }
+        CountryLookup db = unchecked(geo::countries);
+        if (db != null) {
+            return country.equals(db.country(ip));
+        }
+        return unchecked(() -> geo.countryRanges(country)).stream().anyMatch(c -> contains(Addresses.parseCidr(c), ip));
+    }
+
+    /** v2ray's meaning of each entry type, and {@code @attr}: only entries carrying every attribute named. */
+    private boolean onSite(String code, String domain) {
+        String[] parts = code.split("@");
+        List<String> attributes = java.util.Arrays.asList(parts).subList(1, parts.length);
+        for (GeoSiteDomain d : unchecked(() -> geo.site(parts[0]))) {
+            if (!d.attributes().containsAll(attributes)) {
+                continue;
+            }
+            String v = d.value().toLowerCase(Locale.ROOT);
+            boolean hit = switch (d.type()) {
+                case FULL -> domain.equals(v);
+                case ROOT_DOMAIN -> domain.equals(v) || domain.endsWith("." + v);
+                case PLAIN -> domain.contains(v);
+                case REGEX -> com.google.re2j.Pattern.compile(d.value()).matcher(domain).find();
+            };
+            if (hit) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean within(long[] ranges, long value) {
         for (int i = 0; i < ranges.length; i += 2) {
             if (value >= ranges[i] && value <= ranges[i + 1]) {
@@ -171,6 +226,18 @@ final class LinearReference {
             }
         }
         return false;
+    }
+
+    private interface GeoCall<T> {
+        T get() throws GeoDataException;
+    }
+
+    private static <T> T unchecked(GeoCall<T> call) {
+        try {
+            return call.get();
+        } catch (GeoDataException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /** {@code +.x}: x and below; {@code .x}: below only; {@code *}: one label. */
@@ -194,7 +261,7 @@ final class LinearReference {
         return Pattern.compile(re.toString());
     }
 
-    private static boolean contains(Rule.Prefix prefix, InetAddress address) {
+    static boolean contains(Rule.Prefix prefix, InetAddress address) {
         if (address == null) {
             return false;
         }

@@ -45,11 +45,11 @@ class ProvidersTest {
                 DOMAIN-SUFFIX,example.com
 
                 IP-CIDR,192.0.2.0/24,no-resolve
-                GEOIP,CN
+                URL-REGEX,^http://
                 """)), "RULE-SET,c,GROUP");
         assertEquals(0, s.decide(domain("a.example.com"), NameResolver.NONE).index());
         assertEquals(0, s.decide(ip("192.0.2.1"), NameResolver.NONE).index());
-        assertTrue(s.warnings().stream().anyMatch(w -> w.contains("c.txt:5:1") && w.contains("GEOIP")),
+        assertTrue(s.warnings().stream().anyMatch(w -> w.contains("c.txt:5:1") && w.contains("URL-REGEX")),
                 s.warnings().toString());
         assertTrue(!s.mayResolve(), "the only IP entry has no-resolve");
     }

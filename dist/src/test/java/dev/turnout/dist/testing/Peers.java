@@ -32,6 +32,7 @@ public final class Peers {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "http" -> http(Integer.parseInt(args[1]));
+            case "files" -> files(Integer.parseInt(args[1]), java.nio.file.Path.of(args[2]));
             case "http-keepalive" -> httpKeepAlive(args[1], Integer.parseInt(args[2]));
             case "until-close" -> untilClose(Integer.parseInt(args[1]));
             case "upgrade-echo" -> upgradeEcho(Integer.parseInt(args[1]));
@@ -54,6 +55,26 @@ public final class Peers {
             case "dscp-get" -> System.exit(dscpGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4]));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
+    }
+
+    /** The files of {@code folder} over HTTP on 127.0.0.1:{@code port} (the JDK's server), for what Turnout downloads. */
+    private static void files(int port, java.nio.file.Path folder) throws IOException {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+        server.createContext("/", exchange -> {
+            java.nio.file.Path file = folder.resolve(exchange.getRequestURI().getPath().substring(1)).normalize();
+            if (!file.startsWith(folder) || !java.nio.file.Files.isRegularFile(file)) {
+                exchange.sendResponseHeaders(404, -1);
+            } else {
+                exchange.sendResponseHeaders(200, java.nio.file.Files.size(file));
+                try (OutputStream out = exchange.getResponseBody()) {
+                    java.nio.file.Files.copy(file, out);
+                }
+            }
+            exchange.close();
+        });
+        server.start();
+        System.out.println("listening " + port);
     }
 
     /** A server socket bound to {@code port} on every address; says "listening PORT" for whoever waits on the log. */

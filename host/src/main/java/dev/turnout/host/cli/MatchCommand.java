@@ -2,6 +2,7 @@ package dev.turnout.host.cli;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.route.ProviderLoader;
 import dev.turnout.rules.Decision;
@@ -45,7 +46,8 @@ final class MatchCommand implements Callable<Integer> {
             c = config.load();
             ProviderLoader.Loaded providers = ProviderLoader.load(c, true);
             providers.notes().forEach(n -> System.err.println("turnout: " + n));
-            rules = RuleSet.compile(c.rules(), providers.sources(), OutboundFactory.targetNames(c));
+            rules = RuleSet.compile(c.rules(), providers.sources(), OutboundFactory.targetNames(c), new HomeGeoData(
+                    c.geo(), c.baseDir(), true, n -> System.err.println("turnout: " + n), p -> System.err.println("turnout: " + p)));
         } catch (ConfigException | RuleException e) {
             System.err.println("turnout: " + e.getMessage());
             return 2;

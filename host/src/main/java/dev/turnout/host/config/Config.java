@@ -21,6 +21,7 @@ import java.util.Map;
  * @param origins where the value of each top-level key was written, for the parts that check it later
  * @param findProcessMode mihomo's {@code find-process-mode}: {@code always}, {@code strict} (its default) or
  *     {@code off}
+ * @param geo where GEOIP, GEOSITE and IP-ASN databases come from ({@code geodata-mode}, {@code geox-url}, ...)
  */
 public record Config(
         Path file,
@@ -48,7 +49,8 @@ public record Config(
         Duration tcpHalfCloseTimeout,
         List<String> warnings,
         Map<String, Origin> origins,
-        String findProcessMode) {
+        String findProcessMode,
+        GeoOptions geo) {
 
     /** Where the value of a top-level key was written; the file alone when the key is absent. */
     public Origin originOf(String key) {

@@ -50,7 +50,8 @@ public final class ConfigLoader {
             "port", "socks-port", "mixed-port", "allow-lan", "bind-address", "mode", "log-level", "ipv6",
             "proxies", "proxy-groups", "rules", "rule-providers", "hosts", "dns", "tun", "interface-name",
             "routing-mark", "external-controller", "external-ui", "secret", "proxy-providers",
-            "external-controller-cors", "tcp-half-close-timeout", "find-process-mode");
+            "external-controller-cors", "tcp-half-close-timeout", "find-process-mode",
+            "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -61,9 +62,9 @@ public final class ConfigLoader {
     /** Clash keys Turnout accepts and does not act on; mentioned once, not as unknown. */
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
             "redir-port", "tproxy-port", "profile", "experimental", "unified-delay", "tcp-concurrent",
-            "global-client-fingerprint", "geodata-mode", "geox-url", "keep-alive-interval",
+            "global-client-fingerprint", "keep-alive-interval",
             "authentication", "skip-auth-prefixes", "lan-allowed-ips", "sniffer", "ebpf", "global-ua",
-            "geo-auto-update", "geo-update-interval", "external-controller-tls", "tls", "listeners",
+            "external-controller-tls", "tls", "listeners",
             "clash-for-android", "cfw-bypass", "cfw-latency-timeout", "cfw-latency-url");
 
     /**
@@ -259,6 +260,7 @@ public final class ConfigLoader {
             Map<String, ProviderEntry> providers = providers(keys.get("rule-providers"), baseDir);
             Map<String, List<String>> hosts = hosts(keys.get("hosts"));
             checkNamesUnique(proxies, groups);
+            GeoOptions geo = geo(keys);
             if (keys.containsKey("proxy-providers")) {
                 warnings.add(at(keys.get("proxy-providers").getKeyNode())
                         + ": 'proxy-providers' are not fetched by Turnout yet; groups that 'use:' them stay empty");
@@ -276,11 +278,55 @@ public final class ConfigLoader {
                     attempt(() -> duration(keys, "tcp-half-close-timeout", TCP_HALF_CLOSE_TIMEOUT), TCP_HALF_CLOSE_TIMEOUT),
                     List.copyOf(warnings), Map.copyOf(origins),
                     attempt(() -> oneOf(keys, "find-process-mode", "strict", List.of("always", "strict", "off")),
-                            "strict"));
+                            "strict"),
+                    geo);
             if (!errors.isEmpty()) {
                 throw ConfigException.of(errors).withPartial(config);
             }
             return config;
+        }
+
+        /**
+         * mihomo's geo keys, each checked on its own; {@code geox-url} may name any of its four files, the others
+         * keep their defaults.
+         */
+        private GeoOptions geo(Map<String, NodeTuple> keys) {
+            GeoOptions d = GeoOptions.defaults(keys.containsKey("geox-url") ? at(keys.get("geox-url").getValueNode())
+                    : new Origin(name, 0, 0));
+            boolean mode = attempt(() -> bool(keys, "geodata-mode", false), false);
+            NodeTuple geox = keys.get("geox-url");
+            Map<String, NodeTuple> urls = geox == null || isNull(geox.getValueNode()) ? Map.of()
+                    : attempt(() -> entries(mapping(geox.getValueNode(),
+                            "'geox-url' (a mapping with geoip, geosite, mmdb, asn)")), Map.of());
+            for (Map.Entry<String, NodeTuple> e : urls.entrySet()) {
+                if (!List.of("geoip", "geosite", "mmdb", "asn").contains(e.getKey())) {
+                    warnings.add(at(e.getValue().getKeyNode()) + ": unknown key '" + e.getKey()
+                            + "' in 'geox-url'; ignored");
+                }
+            }
+            String geoIp = attempt(() -> url(urls, "geoip", d.geoIpUrl()), d.geoIpUrl());
+            String geoSite = attempt(() -> url(urls, "geosite", d.geoSiteUrl()), d.geoSiteUrl());
+            String mmdb = attempt(() -> url(urls, "mmdb", d.mmdbUrl()), d.mmdbUrl());
+            String asn = attempt(() -> url(urls, "asn", d.asnUrl()), d.asnUrl());
+            boolean autoUpdate = attempt(() -> bool(keys, "geo-auto-update", false), false);
+            int interval = attempt(() -> {
+                int hours = integer(keys, "geo-update-interval", d.updateIntervalHours());
+                if (hours <= 0) {
+                    throw new ConfigException(at(keys.get("geo-update-interval").getValueNode()),
+                            "'geo-update-interval' must be a positive number of hours, got " + hours);
+                }
+                return hours;
+            }, d.updateIntervalHours());
+            return new GeoOptions(mode, geoIp, geoSite, mmdb, asn, autoUpdate, interval, d.origin());
+        }
+
+        private String url(Map<String, NodeTuple> urls, String key, String fallback) throws ConfigException {
+            String url = string(urls, key, fallback);
+            if (!url.startsWith("http://") && !url.startsWith("https://")) {
+                throw new ConfigException(at(urls.get(key).getValueNode()),
+                        "'geox-url." + key + "' must be an http:// or https:// URL, got '" + url + "'");
+            }
+            return url;
         }
 
         /** A word from a fixed set, in lower case. */

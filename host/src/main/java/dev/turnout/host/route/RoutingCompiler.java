@@ -2,6 +2,7 @@ package dev.turnout.host.route;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.outbound.Outbounds;
 import dev.turnout.rules.RuleException;
@@ -14,6 +15,8 @@ import java.util.List;
  * with their providers. Off the flow path; a failure leaves nothing half-built behind.
  */
 public final class RoutingCompiler {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RoutingCompiler.class);
 
     /** A compiled routing and what the user should read about it. */
     public record Compiled(Routing routing, List<String> notes) {
@@ -39,10 +42,13 @@ public final class RoutingCompiler {
         }
         try {
             ProviderLoader.Loaded providers = ProviderLoader.load(config, fetchProviders);
+            List<String> geoNotes = new ArrayList<>();
             RuleSet rules = RuleSet.compile(config.rules(), providers.sources(),
-                    built != null ? built.names() : OutboundFactory.targetNames(config));
+                    built != null ? built.names() : OutboundFactory.targetNames(config),
+                    new HomeGeoData(config.geo(), config.baseDir(), fetchProviders, geoNotes::add, log::info));
             if (errors.isEmpty()) {
                 List<String> notes = new ArrayList<>(providers.notes());
+                notes.addAll(geoNotes);
                 notes.addAll(rules.warnings());
                 notes.addAll(SenderNotes.of(config, rules));
                 return new Compiled(new Routing(rules, built, config.mode()), notes);

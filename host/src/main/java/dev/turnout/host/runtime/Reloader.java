@@ -2,6 +2,8 @@ package dev.turnout.host.runtime;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.GeoOptions;
+import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.rules.Origin;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -46,6 +48,27 @@ public final class Reloader implements AutoCloseable {
         this.turnout = turnout;
         this.source = source;
         scheduleProviderRefresh(turnout.config());
+        scheduleGeoRefresh(turnout.config());
+    }
+
+    /**
+     * {@code geo-auto-update}: every {@code geo-update-interval} hours the geo databases in the home folder are
+     * downloaded afresh, and when one was replaced the routing is reloaded: new flows use the new data, open ones
+     * keep theirs.
+     */
+    private void scheduleGeoRefresh(Config config) {
+        GeoOptions geo = config.geo();
+        if (!geo.autoUpdate()) {
+            return;
+        }
+        long first = HomeGeoData.secondsUntilRefresh(geo, config.baseDir());
+        timer.scheduleWithFixedDelay(() -> {
+            Config now = turnout.config();
+            if (HomeGeoData.refresh(now.geo(), now.baseDir(), log::info, log::warn) > 0) {
+                request();
+            }
+        }, first, geo.updateIntervalHours() * 3600L, TimeUnit.SECONDS);
+        log.info("geo databases refresh every {} h (next in {} s)", geo.updateIntervalHours(), first);
     }
 
     /**

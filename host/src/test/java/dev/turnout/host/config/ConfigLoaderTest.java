@@ -42,6 +42,37 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void geoKeysAreMihomosWithItsDefaults() throws Exception {
+        GeoOptions d = parse("mixed-port: 1\n").geo();
+        assertEquals(false, d.geodataMode());
+        assertEquals(GeoOptions.MMDB_URL, d.mmdbUrl());
+        assertEquals(24, d.updateIntervalHours());
+        Config c = parse(String.join("\n", "geodata-mode: true", "geox-url:",
+                "  geosite: https://example.test/geosite.dat", "  mmdb: http://example.test/Country.mmdb",
+                "  asm: typo", "geo-auto-update: true", "geo-update-interval: 6", ""));
+        GeoOptions g = c.geo();
+        assertTrue(g.geodataMode() && g.autoUpdate());
+        assertEquals(6, g.updateIntervalHours());
+        assertEquals("https://example.test/geosite.dat", g.geoSiteUrl());
+        assertEquals("http://example.test/Country.mmdb", g.mmdbUrl());
+        assertEquals(GeoOptions.GEOIP_URL, g.geoIpUrl());
+        assertEquals(GeoOptions.ASN_URL, g.asnUrl());
+        assertEquals("t.yaml:3:3", g.origin().toString());
+        assertEquals(List.of("t.yaml:5:3: unknown key 'asm' in 'geox-url'; ignored"), c.warnings());
+    }
+
+    @Test
+    void badGeoKeysNameTheirLineAndColumn() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(
+                "geox-url: {mmdb: ftp://x/Country.mmdb}\ngeo-update-interval: 0\ngeodata-mode: maybe\n"));
+        assertEquals(List.of(
+                "t.yaml:3:15: 'geodata-mode' must be true or false, got 'maybe'",
+                "t.yaml:1:18: 'geox-url.mmdb' must be an http:// or https:// URL, got 'ftp://x/Country.mmdb'",
+                "t.yaml:2:22: 'geo-update-interval' must be a positive number of hours, got 0"),
+                e.problems().stream().map(Throwable::getMessage).toList());
+    }
+
+    @Test
     void rulesKeepTheirLineAndColumn() throws Exception {
         Config c = parse("rules:\n  - DOMAIN,a.test,DIRECT\n  -   MATCH,REJECT\n");
         assertEquals("t.yaml:2:5", c.rules().get(0).origin().toString());

@@ -1,0 +1,99 @@
+package dev.turnout.host.geo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URLConnection;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * Downloads a geo database: to a temporary file beside its place, checked, then renamed over it, so that a reader
+ * never sees half a file and a failed download leaves nothing behind. Bounded in size and in time without progress;
+ * says what it does in progress lines (start, every few seconds, end).
+ */
+final class GeoDownload {
+
+    /** The largest database accepted: the full GeoSite.dat and GeoIP.dat are about 10 and 20 MB. */
+    static final long MAX_BYTES = 128L * 1024 * 1024;
+    static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    /** A read that waits longer than this for a single byte fails the download. */
+    static final int READ_TIMEOUT_MILLIS = 30_000;
+    private static final long PROGRESS_EVERY_NANOS = 2_000_000_000L;
+
+    /** What makes a downloaded file acceptable (it opens as the database it should be). */
+    @FunctionalInterface
+    interface Check {
+        void accept(Path file) throws IOException;
+    }
+
+    private GeoDownload() {
+    }
+
+    static void fetch(String url, Path path, long maxBytes, Check check, Consumer<String> progress) throws IOException {
+        String name = path.getFileName().toString();
+        URLConnection c = URI.create(url).toURL().openConnection();
+        if (!(c instanceof HttpURLConnection http)) {
+            throw new IOException("not an http(s) URL: " + url);
+        }
+        http.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+        http.setReadTimeout(READ_TIMEOUT_MILLIS);
+        http.setInstanceFollowRedirects(true);
+        http.setRequestProperty("User-Agent", "Turnout");
+        Path parent = path.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, name, ".part");
+        long started = System.nanoTime();
+        try {
+            int status = http.getResponseCode();
+            if (status / 100 != 2) {
+                throw new IOException("HTTP " + status + " from " + url);
+            }
+            long length = http.getContentLengthLong();
+            if (length > maxBytes) {
+                throw new IOException(url + " is " + bytes(length) + ", more than the " + bytes(maxBytes) + " allowed");
+            }
+            progress.accept("downloading " + name + " from " + url + (length > 0 ? " (" + mb(length) + ")" : ""));
+            long total = 0;
+            long lastReport = started;
+            try (InputStream in = http.getInputStream(); OutputStream out = Files.newOutputStream(tmp)) {
+                byte[] buf = new byte[64 * 1024];
+                for (int n; (n = in.read(buf)) >= 0; ) {
+                    total += n;
+                    if (total > maxBytes) {
+                        throw new IOException(url + " sent more than the " + bytes(maxBytes) + " allowed");
+                    }
+                    out.write(buf, 0, n);
+                    long now = System.nanoTime();
+                    if (now - lastReport >= PROGRESS_EVERY_NANOS) {
+                        lastReport = now;
+                        progress.accept(name + ": " + mb(total) + (length > 0 ? " of " + mb(length) : "") + " so far");
+                    }
+                }
+            }
+            if (length > 0 && total != length) {
+                throw new IOException(url + " ended after " + total + " of " + length + " bytes");
+            }
+            check.accept(tmp);
+            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            progress.accept(String.format(Locale.ROOT, "downloaded %s (%s) in %.1f s", name, mb(total),
+                    (System.nanoTime() - started) / 1e9));
+        } finally {
+            http.disconnect();
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    static String bytes(long n) {
+        return String.format(Locale.ROOT, "%,d bytes", n);
+    }
+
+    static String mb(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+    }
+}

@@ -1,0 +1,330 @@
+package dev.turnout.rules;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Parses GEOIP, GEOSITE and IP-ASN payloads, and before compiling turns those rules into what the index already
+ * knows: {@code GEOIP,LAN}, geodata-mode countries and GEOSITE lists become rule sets of their own (CIDRs, or
+ * domains, keywords and one RE2 alternation) under names no config can spell, and mmdb countries and ASNs get
+ * their database, wrapped so that a decision looks an address up once however many rules ask.
+ */
+final class GeoRules {
+
+    /**
+     * mihomo's {@code GEOIP,LAN} (rules/common/geoip.go, isLan): Go's netip IsPrivate, IsUnspecified, IsLoopback,
+     * IsMulticast and IsLinkLocalUnicast. mihomo also counts its fake-IP range's broadcast address; Turnout does
+     * not (it is the host's, and no flow is ever sent to it).
+     */
+    static final List<String> LAN = List.of(
+            "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7",
+            "0.0.0.0/32", "::/128",
+            "127.0.0.0/8", "::1/128",
+            "224.0.0.0/4", "ff00::/8",
+            "169.254.0.0/16", "fe80::/10");
+
+    /** Synthetic rule-set names start with a NUL, which no provider name in a YAML config has. */
+    private static final String SYNTHETIC = "\u0000";
+
+    private final GeoData geo;
+    private final Consumer<String> warnings;
+    private final Map<String, ProviderParser.Parsed> sets = new HashMap<>();
+    private final List<RuleException> errors = new ArrayList<>();
+    private boolean countriesAsked;
+    private CountryLookup countries;
+    private boolean asnsAsked;
+    private AsnLookup asns;
+    private boolean failedCountries;
+    private boolean failedAsns;
+    private boolean failedSites;
+
+    GeoRules(GeoData geo, Consumer<String> warnings) {
+        this.geo = geo;
+        this.warnings = warnings;
+    }
+
+    // ---------------------------------------------------------------- parsing payloads
+
+    static Rule geoIp(String value, boolean noResolve, Origin origin) throws RuleException {
+        String code = value.trim().toUpperCase(Locale.ROOT);
+        if (code.startsWith("!")) {
+            throw new RuleException(origin, "a negated GEOIP ('" + value + "') is not supported; write NOT,((GEOIP,"
+                    + code.substring(1) + "))");
+        }
+        if (code.isEmpty() || !code.chars().allMatch(c -> c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+            throw new RuleException(origin, "bad GEOIP country '" + value + "': expected a code such as CN or LAN");
+        }
+        return new Rule.GeoIp(code, noResolve, null);
+    }
+
+    static Rule geoSite(String value, Origin origin) throws RuleException {
+        String code = value.trim().toLowerCase(Locale.ROOT);
+        if (code.startsWith("!")) {
+            throw new RuleException(origin, "a negated GEOSITE ('" + value + "') is not supported; write NOT,((GEOSITE,"
+                    + code.substring(1) + "))");
+        }
+        if (list(code).isEmpty()) {
+            throw new RuleException(origin, "GEOSITE needs a list name before '@', got '" + value + "'");
+        }
+        return new Rule.GeoSite(code);
+    }
+
+    static Rule asn(String value, boolean noResolve, Origin origin) throws RuleException {
+        String v = value.trim();
+        if (v.isEmpty() || v.length() > 10 || !v.chars().allMatch(c -> c >= '0' && c <= '9')
+                || Long.parseLong(v) > 0xffffffffL) {
+            throw new RuleException(origin, "bad IP-ASN '" + value + "': expected an AS number such as 13335");
+        }
+        return new Rule.Asn(Long.parseLong(v), noResolve, null);
+    }
+
+    private static String list(String code) {
+        int at = code.indexOf('@');
+        return (at < 0 ? code : code.substring(0, at)).trim();
+    }
+
+    // ---------------------------------------------------------------- resolving before compile
+
+    /** The rule sets resolving made, to be indexed beside the config's providers. */
+    Map<String, ProviderParser.Parsed> sets() {
+        return sets;
+    }
+
+    /**
+     * The problems found since the last call, so that they take their place among the others: each database that
+     * cannot be had is reported once, at the first rule that needs it.
+     */
+    List<RuleException> takeErrors() {
+        List<RuleException> out = List.copyOf(errors);
+        errors.clear();
+        return out;
+    }
+
+    /** A provider with its GEOIP, GEOSITE and IP-ASN entries resolved. */
+    ProviderParser.Parsed resolve(ProviderParser.Parsed p) {
+        List<Rule> entries = null;
+        for (int i = 0; i < p.entries().size(); i++) {
+            Rule e = p.entries().get(i);
+            Rule r = resolve(e, p.origins().get(i));
+            if (r != e) {
+                if (entries == null) {
+                    entries = new ArrayList<>(p.entries());
+                }
+                entries.set(i, r);
+            }
+        }
+        return entries == null ? p : new ProviderParser.Parsed(p.name(), p.behavior(), entries, p.origins());
+    }
+
+    /** The rule as the index takes it; the rule itself when it needs nothing (or its database failed). */
+    Rule resolve(Rule rule, Origin origin) {
+        if (rule instanceof Rule.GeoIp g && g.lookup() == null) {
+            return country(g, origin);
+        }
+        if (rule instanceof Rule.GeoSite s) {
+            return site(s, origin);
+        }
+        if (rule instanceof Rule.Asn a && a.lookup() == null) {
+            AsnLookup db = asns(origin, a);
+            return db == null ? rule : new Rule.Asn(a.number(), a.noResolve(), db);
+        }
+        if (rule instanceof Rule.Logical l) {
+            List<Rule> children = new ArrayList<>(l.children().size());
+            boolean changed = false;
+            for (Rule c : l.children()) {
+                Rule r = resolve(c, origin);
+                changed |= r != c;
+                children.add(r);
+            }
+            return changed ? new Rule.Logical(l.op(), List.copyOf(children)) : rule;
+        }
+        return rule;
+    }
+
+    private Rule country(Rule.GeoIp g, Origin origin) {
+        if (g.country().equals("LAN")) {
+            return ranges("GEOIP,LAN", LAN, g.noResolve());
+        }
+        if (!countriesAsked) {
+            countriesAsked = true;
+            try {
+                countries = geo.countries();
+                if (countries != null) {
+                    countries = new OneLookupPerAddress(countries);
+                }
+            } catch (GeoDataException e) {
+                failedCountries = true;
+                errors.add(new RuleException(origin, "GEOIP," + g.country() + ": " + e.getMessage()));
+                return g;
+            }
+        }
+        if (failedCountries) {
+            return g;
+        }
+        if (countries != null) {
+            return new Rule.GeoIp(g.country(), g.noResolve(), countries);
+        }
+        try {
+            List<String> cidrs = geo.countryRanges(g.country());
+            if (cidrs == null) {
+                errors.add(new RuleException(origin, "GEOIP," + g.country() + ": the country database has no '"
+                        + g.country() + "'"));
+                return g;
+            }
+            return ranges("GEOIP," + g.country(), cidrs, g.noResolve());
+        } catch (GeoDataException e) {
+            failedCountries = true;
+            errors.add(new RuleException(origin, "GEOIP," + g.country() + ": " + e.getMessage()));
+            return g;
+        }
+    }
+
+    private Rule ranges(String name, List<String> cidrs, boolean noResolve) {
+        String key = SYNTHETIC + name;
+        if (!sets.containsKey(key)) {
+            List<Rule> entries = new ArrayList<>(cidrs.size());
+            for (String c : cidrs) {
+                entries.add(new Rule.Cidr(Addresses.parseCidr(c), false, false));
+            }
+            Origin where = new Origin(name, 0, 0);
+            sets.put(key, new ProviderParser.Parsed(name, Behavior.IPCIDR, entries,
+                    java.util.Collections.nCopies(entries.size(), where)));
+        }
+        return new Rule.SetRef(key, noResolve);
+    }
+
+    private AsnLookup asns(Origin origin, Rule.Asn a) {
+        if (!asnsAsked) {
+            asnsAsked = true;
+            try {
+                asns = new OneAsnLookupPerAddress(geo.asns());
+            } catch (GeoDataException e) {
+                failedAsns = true;
+                errors.add(new RuleException(origin, "IP-ASN," + a.number() + ": " + e.getMessage()));
+            }
+        }
+        return failedAsns ? null : asns;
+    }
+
+    private Rule site(Rule.GeoSite s, Origin origin) {
+        String key = SYNTHETIC + "GEOSITE," + s.code();
+        if (sets.containsKey(key)) {
+            return new Rule.SetRef(key, false);
+        }
+        if (failedSites) {
+            return s;
+        }
+        String[] parts = s.code().split("@", -1);
+        String list = parts[0].trim();
+        List<String> attributes = Arrays.stream(parts, 1, parts.length).map(String::trim).filter(a -> !a.isEmpty()).toList();
+        List<GeoSiteDomain> domains;
+        try {
+            domains = geo.site(list);
+        } catch (GeoDataException e) {
+            failedSites = true;
+            errors.add(new RuleException(origin, "GEOSITE," + s.code() + ": " + e.getMessage()));
+            return s;
+        }
+        if (domains == null) {
+            errors.add(new RuleException(origin, "GEOSITE," + s.code() + ": GeoSite.dat has no list '" + list + "'"));
+            return s;
+        }
+        if (parts.length > 1 && attributes.isEmpty()) {
+            warnings.accept(origin + ": GEOSITE," + s.code() + ": empty attribute after '@'; the whole list is used");
+        }
+        List<Rule> entries = new ArrayList<>();
+        List<String> regexes = new ArrayList<>();
+        int bad = 0;
+        String firstBad = null;
+        for (GeoSiteDomain d : domains) {
+            if (!d.attributes().containsAll(attributes)) {
+                continue;
+            }
+            try {
+                switch (d.type()) {
+                    case FULL -> entries.add(new Rule.Exact(RuleParser.domain(d.value(), origin)));
+                    case ROOT_DOMAIN -> entries.add(new Rule.Suffix(RuleParser.domain(d.value(), origin)));
+                    case PLAIN -> entries.add(new Rule.Keyword(d.value().toLowerCase(Locale.ROOT)));
+                    case REGEX -> {
+                        com.google.re2j.Pattern.compile(d.value()); // each on its own, so a bad one is named
+                        regexes.add("(?:" + d.value() + ")");
+                    }
+                }
+            } catch (RuleException | com.google.re2j.PatternSyntaxException e) {
+                bad++;
+                firstBad = firstBad == null ? d.type() + " '" + d.value() + "'" : firstBad;
+            }
+        }
+        if (!regexes.isEmpty()) {
+            entries.add(new Rule.SiteRegex(com.google.re2j.Pattern.compile(String.join("|", regexes))));
+        }
+        if (bad > 0) {
+            warnings.accept(origin + ": GEOSITE," + s.code() + ": " + bad + " unusable entries skipped (the first: "
+                    + firstBad + ")");
+        }
+        if (entries.isEmpty()) {
+            warnings.accept(origin + ": GEOSITE," + s.code() + " matches nothing: the list has no entry"
+                    + (attributes.isEmpty() ? "" : " with @" + String.join("@", attributes)));
+        }
+        Origin where = new Origin("GeoSite.dat:" + list, 0, 0);
+        sets.put(key, new ProviderParser.Parsed("GEOSITE," + s.code(), Behavior.DOMAIN, entries,
+                java.util.Collections.nCopies(entries.size(), where)));
+        return new Rule.SetRef(key, false);
+    }
+
+    /** What a decision last asked about on this thread. */
+    private static final class Last {
+        InetAddress address;
+        String country;
+        long asn;
+    }
+
+    /**
+     * The country of the address a decision last asked about on this thread: the top-level index and every
+     * logical rule's leaves are handed the same address object within one decision, so they share one lookup.
+     */
+    private static final class OneLookupPerAddress implements CountryLookup {
+        private final CountryLookup db;
+        private final ThreadLocal<Last> last = ThreadLocal.withInitial(Last::new);
+
+        OneLookupPerAddress(CountryLookup db) {
+            this.db = db;
+        }
+
+        @Override
+        public String country(InetAddress address) {
+            Last l = last.get();
+            if (l.address != address) {
+                l.country = db.country(address);
+                l.address = address;
+            }
+            return l.country;
+        }
+    }
+
+    /** As {@link OneLookupPerAddress}, for autonomous systems. */
+    private static final class OneAsnLookupPerAddress implements AsnLookup {
+        private final AsnLookup db;
+        private final ThreadLocal<Last> last = ThreadLocal.withInitial(Last::new);
+
+        OneAsnLookupPerAddress(AsnLookup db) {
+            this.db = db;
+        }
+
+        @Override
+        public long asn(InetAddress address) {
+            Last l = last.get();
+            if (l.address != address) {
+                l.asn = db.asn(address);
+                l.address = address;
+            }
+            return l.asn;
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package dev.turnout.rules;
+
+import static dev.turnout.rules.Rules.addr;
+import static dev.turnout.rules.Rules.domain;
+import static dev.turnout.rules.Rules.ip;
+import static dev.turnout.rules.Rules.lines;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** GEOIP, GEOSITE and IP-ASN against small fake databases: what each matches, when, and at what cost. */
+class GeoRulesTest {
+
+    private static RuleSet compile(GeoData geo, String... rules) throws RuleException {
+        return RuleSet.compile(lines(rules), Map.of(), Rules.TARGETS, geo);
+    }
+
+    private static String target(RuleSet s, Query q, NameResolver r) {
+        return s.decide(q, r).target() + " " + s.decide(q, r).rule();
+    }
+
+    @Test
+    void geoIpMatchesTheCountryOfTheDestinationAndOfTheResolvedAddress() throws Exception {
+        RuleSet s = compile(new FakeGeo(false), "GEOIP,cn,PROXY", "MATCH,GROUP");
+        assertEquals("PROXY GEOIP,cn", target(s, ip("1.0.1.1"), NameResolver.NONE));
+        assertEquals("GROUP MATCH", target(s, ip("8.8.8.8"), NameResolver.NONE));
+        int[] calls = {0};
+        NameResolver toCn = d -> {
+            calls[0]++;
+            return List.of(addr("1.0.1.1"));
+        };
+        assertEquals(0, s.decide(domain("www.example.cn"), toCn).index());
+        assertEquals(1, calls[0]);
+        assertTrue(s.mayResolve());
+    }
+
+    @Test
+    void noResolveLeavesDomainOnlyFlowsToLaterRules() throws Exception {
+        RuleSet s = compile(new FakeGeo(false), "GEOIP,CN,PROXY,no-resolve", "MATCH,GROUP");
+        NameResolver never = d -> {
+            throw new AssertionError("resolved " + d);
+        };
+        assertEquals(1, s.decide(domain("www.example.cn"), never).index());
+        assertEquals(0, s.decide(ip("1.0.1.1"), never).index());
+    }
+
+    @Test
+    void lanMatchesPrivateAndSpecialRangesWithoutAnyDatabase() throws Exception {
+        RuleSet s = compile(GeoData.NONE, "GEOIP,LAN,PROXY");
+        for (String lan : new String[] {"192.168.1.1", "10.0.0.1", "172.16.0.1", "172.31.255.255", "127.0.0.1",
+            "169.254.1.1", "224.0.0.251", "239.255.255.250", "0.0.0.0", "::1", "::", "fe80::1", "fd00::1", "fc00::2",
+            "ff02::1", "::ffff:192.168.1.1"}) {
+            assertEquals(0, s.decide(ip(lan), NameResolver.NONE).index(), lan);
+        }
+        for (String not : new String[] {"8.8.8.8", "172.32.0.1", "1.0.1.1", "192.0.2.1", "2001:db8::1", "100.64.0.1"}) {
+            assertEquals(-1, s.decide(ip(not), NameResolver.NONE).index(), not);
+        }
+    }
+
+    @Test
+    void oneDatabaseLookupPerDecisionHoweverManyGeoIpRules() throws Exception {
+        FakeGeo geo = new FakeGeo(false);
+        RuleSet s = compile(geo, "GEOIP,US,PROXY", "GEOIP,JP,PROXY", "AND,((GEOIP,CN),(NETWORK,udp)),GROUP",
+                "OR,((GEOIP,DE),(GEOIP,FR)),GROUP", "GEOIP,CN,DIRECT", "IP-ASN,1,PROXY",
+                "AND,((IP-ASN,1),(NETWORK,udp)),GROUP", "IP-ASN,2,GROUP");
+        assertEquals(4, s.decide(ip("1.0.1.1"), NameResolver.NONE).index());
+        assertEquals(1, geo.countryLookups);
+        assertEquals(0, geo.asnLookups, "no IP-ASN rule could beat GEOIP,CN");
+        assertEquals(7, s.decide(ip("198.51.100.2"), NameResolver.NONE).index());
+        assertEquals(2, geo.countryLookups);
+        assertEquals(1, geo.asnLookups);
+        assertEquals(4, s.decide(domain("x.cn"), d -> List.of(addr("1.0.1.7"))).index());
+        assertEquals(3, geo.countryLookups);
+    }
+
+    @Test
+    void geodataModeMatchesTheCountrysRangesAndNamesAnUnknownCountry() throws Exception {
+        FakeGeo geo = new FakeGeo(true);
+        RuleSet s = compile(geo, "GEOIP,CN,PROXY", "GEOIP,US,GROUP");
+        assertEquals("PROXY GEOIP,CN", target(s, ip("1.0.1.1"), NameResolver.NONE));
+        assertEquals("GROUP GEOIP,US", target(s, ip("8.8.8.8"), NameResolver.NONE));
+        assertEquals(-1, s.decide(ip("203.0.113.1"), NameResolver.NONE).index());
+        assertEquals(0, geo.countryLookups);
+        RuleException e = assertThrows(RuleException.class, () -> compile(geo, "DOMAIN,a.com,PROXY", "GEOIP,XX,PROXY"));
+        assertEquals("config.yaml:11:5: GEOIP,XX: the country database has no 'XX'", e.getMessage());
+    }
+
+    @Test
+    void geositeMatchesFullDomainPlainAndRegexEntriesAndFiltersByAttribute() throws Exception {
+        RuleSet all = compile(new FakeGeo(false), "GEOSITE,A,PROXY");
+        for (String hit : new String[] {"a.com", "ex.cn", "www.ex.cn", "google.com", "ab.x.org", "a.x-y"}) {
+            assertEquals(0, all.decide(domain(hit), NameResolver.NONE).index(), hit);
+            assertEquals("GEOSITE,A", all.decide(domain(hit), NameResolver.NONE).rule());
+        }
+        for (String miss : new String[] {"www.a.com", "xex.cn", "cab.x", "x-y.org"}) {
+            assertEquals(-1, all.decide(domain(miss), NameResolver.NONE).index(), miss);
+        }
+        RuleSet cn = compile(new FakeGeo(false), "GEOSITE,a@cn,PROXY");
+        for (String hit : new String[] {"ex.cn", "ab.x"}) {
+            assertEquals(0, cn.decide(domain(hit), NameResolver.NONE).index(), hit);
+        }
+        for (String miss : new String[] {"a.com", "google.com", "a.x-y"}) {
+            assertEquals(-1, cn.decide(domain(miss), NameResolver.NONE).index(), miss);
+        }
+        RuleSet both = compile(new FakeGeo(false), "GEOSITE,b@cn@ads,PROXY", "GEOSITE,b@cn,GROUP", "GEOSITE,b,DIRECT");
+        assertEquals(0, both.decide(domain("b.b"), NameResolver.NONE).index());
+        assertEquals(2, both.decide(domain("x.net"), NameResolver.NONE).index());
+        assertTrue(!both.mayResolve());
+    }
+
+    @Test
+    void aGeositeListTheFileLacksIsAnErrorAtItsRule() {
+        RuleException e = assertThrows(RuleException.class, () -> compile(new FakeGeo(false), "GEOSITE,a,PROXY",
+                "GEOSITE,nosuch@cn,PROXY"));
+        assertEquals("config.yaml:11:5: GEOSITE,nosuch@cn: GeoSite.dat has no list 'nosuch'", e.getMessage());
+    }
+
+    @Test
+    void aMissingDatabaseIsOneProblemAtTheFirstRuleThatNeedsIt() {
+        RuleException e = assertThrows(RuleException.class, () -> compile(GeoData.NONE, "GEOIP,LAN,DIRECT",
+                "GEOIP,CN,DIRECT", "GEOIP,US,PROXY", "IP-ASN,13335,PROXY", "GEOSITE,cn,PROXY", "GEOSITE,google,PROXY"));
+        assertEquals(List.of(
+                "config.yaml:11:5: GEOIP,CN: no country database (Country.mmdb) is available",
+                "config.yaml:13:5: IP-ASN,13335: no ASN database (GeoLite2-ASN.mmdb) is available",
+                "config.yaml:14:5: GEOSITE,cn: no GeoSite.dat is available"),
+                e.problems().stream().map(Throwable::getMessage).toList());
+    }
+
+    @Test
+    void ipAsnMatchesTheAutonomousSystemOfTheAddress() throws Exception {
+        RuleSet s = compile(new FakeGeo(false), "IP-ASN,3,PROXY", "IP-ASN,1,GROUP,no-resolve");
+        assertEquals(0, s.decide(ip("192.0.2.7"), NameResolver.NONE).index());
+        assertEquals(1, s.decide(ip("192.0.2.9"), NameResolver.NONE).index());
+        assertEquals(-1, s.decide(ip("192.0.2.8"), NameResolver.NONE).index());
+        assertEquals(0, s.decide(domain("x.org"), d -> List.of(addr("2001:db8::3"))).index());
+    }
+
+    @Test
+    void geoEntriesInAClassicalProviderMatchToo() throws Exception {
+        Map<String, ProviderSource> p = Map.of("c", Rules.text("c", Behavior.CLASSICAL,
+                "GEOIP,LAN,no-resolve\nGEOSITE,b\nGEOIP,CN\n"));
+        RuleSet s = RuleSet.compile(lines("RULE-SET,c,PROXY"), p, Rules.TARGETS, new FakeGeo(false));
+        for (String hit : new String[] {"192.168.0.1", "1.0.1.1"}) {
+            assertEquals(0, s.decide(ip(hit), NameResolver.NONE).index(), hit);
+        }
+        assertEquals(0, s.decide(domain("y.net"), NameResolver.NONE).index());
+        assertEquals(-1, s.decide(ip("8.8.8.8"), NameResolver.NONE).index());
+        InetAddress cn = addr("1.0.1.9");
+        assertEquals(0, s.decide(domain("z.org"), d -> List.of(cn)).index());
+    }
+}
