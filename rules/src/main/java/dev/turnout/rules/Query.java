@@ -13,4 +13,9 @@ import java.net.InetAddress;
  */
 public record Query(Network network, String domain, InetAddress destination, int destinationPort,
                     InetAddress source, int sourcePort, String process) {
+
+    /** The same flow with {@code address} as its destination: a name's address known without DNS ({@code hosts:}). */
+    public Query withDestination(InetAddress address) {
+        return new Query(network, domain, address, destinationPort, source, sourcePort, process);
+    }
 }

@@ -16,10 +16,17 @@ public final class Router {
 
     private final AtomicReference<Routing> current;
     private final NameResolver resolver;
+    private final RuleHosts hosts;
 
     public Router(Routing initial, NameResolver resolver) {
+        this(initial, resolver, RuleHosts.DEFAULT);
+    }
+
+    /** @param hosts {@code hosts:}, whose addresses rules see before any rule (Clash's order) */
+    public Router(Routing initial, NameResolver resolver, RuleHosts hosts) {
         this.current = new AtomicReference<>(initial);
         this.resolver = resolver;
+        this.hosts = hosts;
     }
 
     public Routing current() {
@@ -32,9 +39,10 @@ public final class Router {
     }
 
     /** Whether deciding for {@code flow} under {@code routing} may block on name resolution. */
-    public static boolean mayBlock(Routing routing, Metadata flow) {
+    public boolean mayBlock(Routing routing, Metadata flow) {
         return "rule".equals(routing.mode()) && routing.rules().mayResolve()
-                && flow.destination().hasHost() && !flow.destination().hasAddress();
+                && flow.destination().hasHost() && !flow.destination().hasAddress()
+                && hosts.addressOf(flow.destination().host()) == null;
     }
 
     /** Decides under {@code routing}; may block when {@link #mayBlock} says so. */
@@ -45,7 +53,7 @@ public final class Router {
             case "global":
                 return routing.outbounds().get("GLOBAL") != null ? GLOBAL : DIRECT_MODE;
             default:
-                return routing.rules().decide(query(flow), resolver);
+                return routing.rules().decide(hosts.apply(query(flow)), resolver);
         }
     }
 

@@ -27,6 +27,7 @@ import dev.turnout.host.outbound.ProxyGroup;
 import dev.turnout.host.outbound.Selections;
 import dev.turnout.host.plugin.PluginHost;
 import dev.turnout.host.relay.FlowTimeouts;
+import dev.turnout.host.route.RuleHosts;
 import dev.turnout.host.route.Router;
 import dev.turnout.host.route.Routing;
 import dev.turnout.host.route.RoutingCompiler;
@@ -120,7 +121,13 @@ public final class Turnout implements AutoCloseable {
                     return List.of();
                 }
             };
-            this.router = new Router(compiled.routing(), forRules);
+            RuleHosts ruleHosts;
+            try {
+                ruleHosts = RuleHosts.of(settings.hosts());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(config.originOf("hosts"), "hosts: " + e.getMessage());
+            }
+            this.router = new Router(compiled.routing(), forRules, ruleHosts);
             this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking,
                     new FlowTimeouts(Duration.ofSeconds(IDLE_SECONDS), config.tcpHalfCloseTimeout()), shortage);
             if (dnsService != null && dnsService.pool4() != null) {

@@ -280,7 +280,7 @@ public final class DefaultTunnel implements Tunnel {
 
     private Future<Routed> decide(Metadata flow, EventLoop loop) {
         Routing routing = router.current();
-        if (!Router.mayBlock(routing, flow)) {
+        if (!router.mayBlock(routing, flow)) {
             try {
                 return loop.newSucceededFuture(routed(routing, flow));
             } catch (RuntimeException e) {
