@@ -51,7 +51,7 @@ public final class Router {
             case "direct":
                 return DIRECT_MODE;
             case "global":
-                return routing.outbounds().get("GLOBAL") != null ? GLOBAL : DIRECT_MODE;
+                return GLOBAL; // always built, as in Clash: the config's own group of that name, or every outbound
             default:
                 return routing.rules().decide(hosts.apply(query(flow)), resolver);
         }

@@ -43,6 +43,7 @@ public final class RoutingCompiler {
                     built != null ? built.names() : OutboundFactory.targetNames(config));
             if (errors.isEmpty()) {
                 List<String> notes = new ArrayList<>(providers.notes());
+                notes.addAll(built.warnings());
                 notes.addAll(rules.warnings());
                 return new Compiled(new Routing(rules, built, config.mode()), notes);
             }

@@ -107,7 +107,7 @@ public final class Turnout implements AutoCloseable {
             RoutingCompiler.Compiled compiled = compiler.compile(config, true);
             compiled.notes().forEach(n -> log.warn("{}", n));
             this.groups = new GroupSupervisor(workers, Selections.at(config.baseDir().resolve(Selections.FILE_NAME)));
-            groups.adopt(compiled.routing().outbounds(), config.groups());
+            groups.adopt(compiled.routing().outbounds());
             this.blocking = new ThreadPoolExecutor(1, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(4096), r -> {
                 Thread t = new Thread(r, "turnout-decide");
                 t.setDaemon(true);
@@ -241,7 +241,7 @@ public final class Turnout implements AutoCloseable {
         compiled.notes().forEach(n -> log.warn("{}", n));
         Routing previous = router.current();
         carrySelections(previous, compiled.routing());
-        groups.adopt(compiled.routing().outbounds(), next.groups());
+        groups.adopt(compiled.routing().outbounds());
         router.swap(compiled.routing());
         Config running = this.config;
         this.config = next;
