@@ -68,8 +68,11 @@ class GlobalAndRelayIT {
                 "proxies:",
                 "  - {name: s5, type: socks5, server: " + DANTE + ", port: 1080}",
                 "  - {name: hp, type: http, server: " + TINYPROXY + ", port: 8888}",
+                "  - {name: dead, type: socks5, server: " + DANTE + ", port: 9}",
                 "proxy-groups:",
                 "  - {name: chain, type: relay, proxies: [s5, DIRECT, hp]}",
+                "  - {name: auto, type: url-test, proxies: [dead], url: 'http://" + WEB + ":" + TARGET + "/check',"
+                        + " interval: 300, max-failed-times: 3}",
                 "rules:",
                 "  - MATCH,REJECT",
                 ""));
@@ -108,7 +111,7 @@ class GlobalAndRelayIT {
         Map<String, Object> global = api.get("/proxies/GLOBAL").object();
         assertEquals("Selector", global.get("type"));
         assertEquals("DIRECT", global.get("now"));
-        assertEquals(List.of("DIRECT", "REJECT", "s5", "hp", "chain"), global.get("all"));
+        assertEquals(List.of("DIRECT", "REJECT", "s5", "hp", "dead", "chain", "auto"), global.get("all"));
         Map<String, Object> proxies = (Map<String, Object>) api.get("/proxies").object().get("proxies");
         assertEquals(global, proxies.get("GLOBAL"));
         assertEquals("Relay", ((Map<String, Object>) proxies.get("chain")).get("type"));
@@ -154,5 +157,31 @@ class GlobalAndRelayIT {
         assertTrue(MixedPortIT.read(danteLog).contains(TINYPROXY + ".8888"), () -> "dante was not asked for tinyproxy:\n"
                 + MixedPortIT.read(danteLog));
         assertTrue(turnout.log().contains("using GLOBAL[chain]"), turnout.log());
+    }
+
+    @Test
+    @Order(4)
+    @SuppressWarnings("unchecked")
+    void flowsFailingMaxFailedTimesThroughAGroupCheckItAtOnce() throws Exception {
+        // interval 300 s: after the first round only failures can start a check before this test ends.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (history("dead") < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(1, history("dead"), "the first round");
+        choose("auto");
+        for (int i = 0; i < 3; i++) {
+            assertFalse(curl("/fail-" + i).stdout().startsWith("hello"));
+        }
+        deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (history("dead") < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(2, history("dead"), () -> "three failed flows through 'auto' did not check it:\n" + turnout.log());
+    }
+
+    @SuppressWarnings("unchecked")
+    private int history(String name) throws Exception {
+        return ((List<Object>) api.get("/proxies/" + name).object().get("history")).size();
     }
 }

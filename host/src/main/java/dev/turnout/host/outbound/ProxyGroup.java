@@ -290,47 +290,82 @@ public final class ProxyGroup implements Outbound {
         return all.get(memberName);
     }
 
-    @Override
-    public boolean supportsUdp() {
-        if (options.disableUdp()) {
-            return false;
-        }
-        Outbound o = leaf();
-        if (o instanceof ProxyGroup r) {
-            // UDP across a chain of proxies is not built; a relay of one hop is that hop.
-            List<Outbound> hops = r.hops(null);
-            return hops.isEmpty() || (hops.size() == 1 && hops.get(0).supportsUdp());
-        }
-        return o.supportsUdp();
+    /**
+     * What a flow is opened on (the tunnel asks this): the outbound it ends at after the groups on the way (a
+     * relay stands for its chain), carrying what those groups ask for: each is marked used (lazy checks),
+     * disable-udp on any of them refuses UDP, and connection failures count for the automatic ones
+     * (max-failed-times). The outbound itself when no group on the way asks for anything.
+     */
+    public Outbound exit(Metadata flow) {
+        return exit(flow, true);
     }
 
-    /** The outbound that opens {@code flow}'s connection: the leaf, or a relay's chain. */
-    private Outbound exit(Metadata flow) {
-        lastUsed = System.nanoTime();
-        Outbound o = leaf(flow);
-        return o instanceof ProxyGroup r ? r.relayExit(flow) : o;
+    private Outbound exit(Metadata flow, boolean use) {
+        long now = use ? System.nanoTime() : 0;
+        String udpOffBy = null;
+        List<ProxyGroup> automatic = null;
+        Outbound o = this;
+        for (int depth = 0; o instanceof ProxyGroup g && !g.relay() && depth < MAX_DEPTH; depth++) {
+            if (use) {
+                g.lastUsed = now;
+                if (g.automatic()) {
+                    automatic = automatic == null ? new java.util.ArrayList<>(2) : automatic;
+                    automatic.add(g);
+                }
+            }
+            if (udpOffBy == null && g.options.disableUdp()) {
+                udpOffBy = g.name;
+            }
+            String member = g.memberFor(flow);
+            o = member == null ? null : all.get(member);
+            if (o == null) {
+                throw new IllegalStateException("group '" + g.name + "' has no usable member");
+            }
+        }
+        if (o instanceof ProxyGroup g && !g.relay()) {
+            throw new IllegalStateException("groups nest deeper than " + MAX_DEPTH + " at '" + name + "'");
+        }
+        return udpOffBy == null && automatic == null ? o : new GroupExit(o, udpOffBy, automatic);
+    }
+
+    /** For {@link GroupExit}: counts {@code opening} towards this group's max-failed-times. */
+    void watch(Future<?> opening) {
+        failures.watch(opening, settings.timeoutMillis());
+    }
+
+    @Override
+    public boolean supportsUdp() {
+        if (relay()) {
+            // UDP across a chain of proxies is not built; a relay of one hop is that hop, of none DIRECT.
+            List<Outbound> hops = hops(null);
+            return !options.disableUdp() && (hops.isEmpty() || (hops.size() == 1 && hops.get(0).supportsUdp()));
+        }
+        return exit(null, false).supportsUdp();
     }
 
     @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
-        Future<Channel> f = exit(flow).openStream(flow, loop);
-        if (automatic()) {
-            failures.watch(f, settings.timeoutMillis());
+        if (relay()) {
+            lastUsed = System.nanoTime();
+            return relayExit(flow).openStream(flow, loop);
         }
-        return f;
+        return exit(flow).openStream(flow, loop);
     }
 
     @Override
     public Future<DatagramSession> openDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver receiver) {
+        if (!relay()) {
+            return exit(flow).openDatagram(flow, loop, receiver);
+        }
+        lastUsed = System.nanoTime();
         if (options.disableUdp()) {
-            return loop.newFailedFuture(new java.io.IOException("UDP is disabled for group '" + name + "' (disable-udp)"));
+            return loop.newFailedFuture(GroupExit.udpDisabled(name));
         }
-        if (leaf(flow) instanceof ProxyGroup r && r.hops(flow).size() > 1) {
+        if (hops(flow).size() > 1) {
             return loop.newFailedFuture(new java.io.IOException("UDP through relay chains is not supported ('"
-                    + r.name() + "')"));
+                    + name + "')"));
         }
-        Outbound o = exit(flow);
-        return o.openDatagram(flow, loop, receiver);
+        return relayExit(flow).openDatagram(flow, loop, receiver);
     }
 
     @Override

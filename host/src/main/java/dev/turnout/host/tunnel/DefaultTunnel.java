@@ -311,9 +311,12 @@ public final class DefaultTunnel implements Tunnel {
         return new Routed(d, out);
     }
 
-    /** Where a flow ends after its groups; load-balance groups choose by the flow's destination. */
+    /**
+     * Where a flow ends after its groups (load-balance ones choose by its destination), with what they ask for:
+     * disable-udp, failure counting, lazy checks.
+     */
     private static Outbound leaf(Outbound out, Metadata flow) {
-        return out instanceof ProxyGroup g ? g.leaf(flow) : out;
+        return out instanceof ProxyGroup g ? g.exit(flow) : out;
     }
 
     private void warnUnlessRejected(Channel inbound, Throwable cause) {

@@ -237,6 +237,19 @@ class GroupKeysTest {
         assertTrue(((Fake) o.get("hk-2")).opened.isEmpty());
     }
 
+    @Test
+    void whatTheTunnelOpensCarriesDisableUdpOfEveryGroupOnTheWay() throws Exception {
+        Outbounds o = build(PROXIES + "proxy-groups:\n  - {name: g, type: select, proxies: [hk-2], disable-udp: true}\n"
+                + "  - {name: outer, type: select, proxies: [g]}\n  - {name: plain, type: select, proxies: [hk-2]}\n");
+        Outbound exit = ((ProxyGroup) o.get("outer")).exit(flow(Network.UDP));
+        assertEquals("hk-2", exit.name(), "named as where the flow leaves");
+        assertFalse(exit.supportsUdp());
+        assertFalse(o.get("outer").supportsUdp());
+        assertTrue(exit.openDatagram(flow(Network.UDP), loop, (d, p) -> { }).cause().getMessage()
+                .contains("group 'g' (disable-udp)"));
+        assertSame(o.get("hk-2"), ((ProxyGroup) o.get("plain")).exit(flow(Network.UDP)), "nothing asked: the leaf itself");
+    }
+
     private static Metadata flow(Network network) {
         return Metadata.internal(network, Destination.ofHost("example.test", 443));
     }
