@@ -34,6 +34,7 @@ class GlobalAndRelayIT {
     static final int MIXED = 7890;
     static final int CONTROLLER = 9090;
     static final int TARGET = 8081;
+    static final int SILENT = 8099;
     static final String DANTE = "192.0.2.11";
     static final String TINYPROXY = "192.0.2.12";
     static final String WEB = "192.0.2.13";
@@ -54,6 +55,7 @@ class GlobalAndRelayIT {
             ns.address("lo", a + "/32");
         }
         ns.spawn(dir.resolve("target.log"), Daemons.peer("http", Integer.toString(TARGET)));
+        ns.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));
         danteLog = dir.resolve("dante/danted.log");
         Daemons.dante(ns, Files.createDirectories(dir.resolve("dante")), DANTE, 1080, danteLog);
         tinyproxyLog = dir.resolve("tinyproxy/tinyproxy.log");
@@ -65,8 +67,9 @@ class GlobalAndRelayIT {
                 "mixed-port: " + MIXED,
                 "external-controller: 127.0.0.1:" + CONTROLLER,
                 "mode: global",
+                "routing-mark: " + 0x2a17,
                 "proxies:",
-                "  - {name: s5, type: socks5, server: " + DANTE + ", port: 1080}",
+                "  - {name: s5, type: socks5, server: " + DANTE + ", port: 1080, routing-mark: " + 0x51 + "}",
                 "  - {name: hp, type: http, server: " + TINYPROXY + ", port: 8888}",
                 "  - {name: dead, type: socks5, server: " + DANTE + ", port: 9}",
                 "proxy-groups:",
@@ -183,5 +186,38 @@ class GlobalAndRelayIT {
     @SuppressWarnings("unchecked")
     private int history(String name) throws Exception {
         return ((List<Object>) api.get("/proxies/" + name).object().get("history")).size();
+    }
+
+    @Test
+    @Order(5)
+    void routingMarksGoOnTurnoutsOwnSocketsTheConfigsOnDirectAProxysOwnOnItsConnection() throws Exception {
+        choose("DIRECT");
+        assertEquals("fwmark:0x2a17", heldMark(WEB + ":" + SILENT));
+        choose("s5");
+        assertEquals("fwmark:0x51", heldMark(DANTE + ":1080"));
+    }
+
+    /** Holds a flow open to the silent peer and reads the fwmark of Turnout's socket to {@code peer}. */
+    private String heldMark(String peer) throws Exception {
+        Process hold = ns.spawn(dir.resolve("hold-" + peer.replace(':', '-') + ".log"), "curl", "-sS", "--max-time",
+                "15", "--socks5-hostname", "127.0.0.1:" + MIXED, "http://" + WEB + ":" + SILENT + "/");
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            String out = "";
+            while (System.nanoTime() < deadline) {
+                out = ns.run(Duration.ofSeconds(10), "ss", "-tnieH", "state", "established", "dst", peer).stdout();
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("fwmark:0x[0-9a-f]+").matcher(out);
+                if (m.find()) {
+                    return m.group();
+                }
+                if (!out.isBlank()) {
+                    return "no fwmark: " + out;
+                }
+                Thread.sleep(100);
+            }
+            return "no connection to " + peer + ": " + out;
+        } finally {
+            hold.destroy();
+        }
     }
 }

@@ -10,26 +10,27 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * A proxy's own {@code interface-name} and {@code routing-mark}: its connections to its server leave
+ * A proxy's own {@code interface-name} and {@code routing-mark} (or the config's top-level ones, for every
+ * socket Turnout opens for itself): its connections to its server leave
  * through that interface (the platform's binder, as the TUN's own sockets use) and carry that fwmark
  * ({@code SO_MARK}, Linux with the native transport; root or CAP_NET_ADMIN). Either failing fails the
  * connection rather than letting it out unmarked.
  */
-record ProxySockets(String interfaceName, int routingMark) {
+public record ProxySockets(String interfaceName, int routingMark) {
 
     /** Linux's SOL_SOCKET / SO_MARK (asm-generic/socket.h); Netty's epoll options have no SO_MARK. */
     private static final RawUnixChannelOption SO_MARK = new RawUnixChannelOption("SO_MARK", 1, 36, Integer.BYTES);
 
-    boolean any() {
+    public boolean any() {
         return interfaceName != null || routingMark != 0;
     }
 
     /** Why {@code routing-mark} cannot be applied here, or {@code null} when it can. */
-    static String markUnsupported() {
+    public static String markUnsupported() {
         return Transport.isEpoll() ? null : "SO_MARK needs Linux and Netty's native epoll transport";
     }
 
-    SocketBinder binder() {
+    public SocketBinder binder() {
         String ifName = interfaceName;
         int mark = routingMark;
         return channel -> {

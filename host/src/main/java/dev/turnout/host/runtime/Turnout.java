@@ -24,6 +24,7 @@ import java.io.IOException;
 import dev.turnout.host.outbound.GroupSupervisor;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.outbound.ProxyGroup;
+import dev.turnout.host.outbound.ProxySockets;
 import dev.turnout.host.outbound.Selections;
 import dev.turnout.host.plugin.PluginHost;
 import dev.turnout.host.relay.FlowTimeouts;
@@ -79,6 +80,8 @@ public final class Turnout implements AutoCloseable {
     private final List<AutoCloseable> inbounds = new ArrayList<>();
     private final DescriptorShortage shortage = new DescriptorShortage();
     private final AtomicReference<SocketBinder> binder = new AtomicReference<>(SocketBinder.NONE);
+    /** The top-level interface-name (without a TUN, which uses it as its way out) and routing-mark. */
+    private final SocketBinder topLevel;
     private volatile Config config;
     /** The settings Turnout started with: a reload does not change them. */
     private final Settings settings;
@@ -89,6 +92,15 @@ public final class Turnout implements AutoCloseable {
         this.settings = settings;
         this.plugins = plugins;
         this.resolver = new SystemResolver(settings.hosts());
+        // As mihomo's: every socket Turnout opens for itself leaves through interface-name with routing-mark.
+        int mark = config.routingMark();
+        if (mark != 0 && ProxySockets.markUnsupported() != null) {
+            log.warn("{}: 'routing-mark' is not applied: {}", config.originOf("routing-mark"), ProxySockets.markUnsupported());
+            mark = 0;
+        }
+        ProxySockets own = new ProxySockets(settings.tun() == null ? config.interfaceName() : null, mark);
+        this.topLevel = own.any() ? own.binder() : SocketBinder.NONE;
+        binder.set(topLevel);
         this.boss = Transport.newGroup(1, "turnout-accept");
         this.workers = Transport.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), "turnout-io");
         DnsService dnsService = null;
@@ -335,7 +347,10 @@ public final class Turnout implements AutoCloseable {
 
     /** Sets how Turnout's own sockets are bound to the physical interface (the TUN mode does this). */
     public void useSocketBinder(SocketBinder socketBinder) {
-        binder.set(socketBinder);
+        binder.set(topLevel == SocketBinder.NONE ? socketBinder : channel -> {
+            socketBinder.bind(channel);
+            topLevel.bind(channel);
+        });
     }
 
     @Override
