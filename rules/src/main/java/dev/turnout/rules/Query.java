@@ -32,4 +32,9 @@ public record Query(Network network, String domain, InetAddress destination, int
         return new Query(network, domain, destination, destinationPort, source, sourcePort, name,
                 sender.withProcess(path, uid));
     }
+
+    /** The same flow with {@code address} as its destination: a name's address known without DNS ({@code hosts:}). */
+    public Query withDestination(InetAddress address) {
+        return new Query(network, domain, address, destinationPort, source, sourcePort, process, sender);
+    }
 }

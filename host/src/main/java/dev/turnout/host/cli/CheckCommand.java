@@ -11,6 +11,7 @@ import dev.turnout.host.runtime.ConfigCheck;
 import dev.turnout.host.runtime.Logging;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,13 +55,15 @@ final class CheckCommand implements Callable<Integer> {
             out.printf("inbounds: mixed-port %s on %s%s%n", c.mixedPort() == 0 ? "off" : c.mixedPort(), c.bindAddress(),
                     c.tun().present() ? ", tun: " + c.tun().values().getOrDefault("enable", false) : "");
             out.println("outbounds (" + c.proxies().size() + " + DIRECT, REJECT):");
+            // The groups as built: include-all and filters applied, GLOBAL included.
+            List<GroupEntry> groups = compiled.routing().outbounds().groups();
             for (Outbound o : compiled.routing().outbounds().all().values()) {
-                if (c.groups().stream().noneMatch(g -> g.name().equals(o.name()))) {
+                if (groups.stream().noneMatch(g -> g.name().equals(o.name()))) {
                     out.printf("  %-24s %s%n", o.name(), o.type());
                 }
             }
-            out.println("groups (" + c.groups().size() + "):");
-            for (GroupEntry g : c.groups()) {
+            out.println("groups (" + groups.size() + "):");
+            for (GroupEntry g : groups) {
                 out.printf("  %-24s %-12s %s%n", g.name(), g.type(), String.join(", ", g.members()));
             }
             out.println("rules (" + compiled.routing().rules().size() + " inline):");

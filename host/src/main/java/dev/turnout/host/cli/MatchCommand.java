@@ -5,6 +5,7 @@ import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.route.ProviderLoader;
+import dev.turnout.host.route.RuleHosts;
 import dev.turnout.rules.Decision;
 import dev.turnout.rules.NameResolver;
 import dev.turnout.rules.Network;
@@ -20,7 +21,6 @@ import java.io.OutputStreamWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -52,7 +52,9 @@ final class MatchCommand implements Callable<Integer> {
             System.err.println("turnout: " + e.getMessage());
             return 2;
         }
-        NameResolver resolver = hostsThenSystem(c);
+        // Clash's order: a name in hosts: has its address before the first rule, so it is never looked up.
+        RuleHosts hosts = RuleHosts.parse(c.hosts());
+        NameResolver resolver = MatchCommand::system;
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
         String line;
@@ -66,7 +68,7 @@ final class MatchCommand implements Callable<Integer> {
                 }
                 continue;
             }
-            Decision d = rules.decide(q, resolver);
+            Decision d = rules.decide(hosts.apply(q), resolver);
             out.write(line);
             out.write('\t');
             out.write(d.target());
@@ -121,24 +123,11 @@ final class MatchCommand implements Callable<Integer> {
         return new Query(network, domain, null, port, null, 0, null);
     }
 
-    private static NameResolver hostsThenSystem(Config c) {
-        return domain -> {
-            List<String> fixed = c.hosts().get(domain);
-            List<InetAddress> out = new ArrayList<>();
-            try {
-                if (fixed != null) {
-                    for (String a : fixed) {
-                        byte[] raw = NetUtil.createByteArrayFromIpAddressString(a);
-                        if (raw != null) {
-                            out.add(InetAddress.getByAddress(raw));
-                        }
-                    }
-                    return out;
-                }
-                return List.of(InetAddress.getAllByName(domain));
-            } catch (UnknownHostException e) {
-                return List.of();
-            }
-        };
+    private static List<InetAddress> system(String domain) {
+        try {
+            return List.of(InetAddress.getAllByName(domain));
+        } catch (UnknownHostException e) {
+            return List.of();
+        }
     }
 }

@@ -78,7 +78,13 @@ public final class ConfigLoader {
 
     private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m)?");
 
-    private static final Set<String> GROUP_TYPES = Set.of("select", "url-test", "fallback", "load-balance");
+    private static final Set<String> GROUP_TYPES = Set.of("select", "url-test", "fallback", "load-balance", "relay");
+
+    /** Every group key Turnout reads (mihomo's); others are warned about. */
+    private static final Set<String> GROUP_KEYS = Set.of("name", "type", "proxies", "use", "url", "interval",
+            "tolerance", "timeout", "max-failed-times", "lazy", "disable-udp", "filter", "exclude-filter",
+            "exclude-type", "expected-status", "include-all", "include-all-proxies", "include-all-providers",
+            "hidden", "icon", "interface-name", "routing-mark", "strategy");
 
     private ConfigLoader() {
     }
@@ -211,6 +217,8 @@ public final class ConfigLoader {
         private final String name;
         private final List<String> warnings = new ArrayList<>();
         private final List<ConfigException> errors = new ArrayList<>();
+        /** Whether the config has proxy-providers, which include-all would bring in if they were fetched. */
+        private boolean proxyProviders;
 
         Reader(String name) {
             this.name = name;
@@ -255,6 +263,7 @@ public final class ConfigLoader {
             String logLevel = attempt(() -> oneOf(keys, "log-level", "info",
                     List.of("debug", "info", "warning", "error", "silent")), "info");
             List<ProxyEntry> proxies = proxies(keys.get("proxies"));
+            proxyProviders = keys.containsKey("proxy-providers");
             List<GroupEntry> groups = groups(keys.get("proxy-groups"));
             List<RuleLine> rules = rules(keys.get("rules"));
             Map<String, ProviderEntry> providers = providers(keys.get("rule-providers"), baseDir);
@@ -419,25 +428,122 @@ public final class ConfigLoader {
             String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
             if (!GROUP_TYPES.contains(type)) {
                 throw new ConfigException(at(kv.get("type").getValueNode()), "unknown group type '" + type
-                        + "'; expected one of select, url-test, fallback, load-balance");
+                        + "'; expected one of select, url-test, fallback, load-balance, relay");
             }
-            List<String> members = new ArrayList<>();
-            NodeTuple list = kv.get("proxies");
-            if (list != null && !isNull(list.getValueNode())) {
-                for (Node n : sequence(list.getValueNode(), "'proxies' of group '" + groupName + "'").getValue()) {
-                    members.add(scalar(n, "a proxy or group name"));
+            for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
+                if (!GROUP_KEYS.contains(e.getKey())) {
+                    warnings.add(at(e.getValue().getKeyNode()) + ": unknown key '" + e.getKey() + "' in group '"
+                            + groupName + "'; ignored");
                 }
             }
-            if (members.isEmpty() && !kv.containsKey("use")) {
+            List<String> members = names(kv, "proxies", "'proxies' of group '" + groupName + "'", "a proxy or group name");
+            GroupOptions options = groupOptions(kv, groupName, type);
+            if (members.isEmpty() && !kv.containsKey("use") && !options.includeAllProxies()
+                    && !options.includeAllProviders()) {
                 throw new ConfigException(at(m), "group '" + groupName + "' has no 'proxies'");
             }
             int interval = integer(kv, "interval", 300);
             int tolerance = integer(kv, "tolerance", 150);
             String url = string(kv, "url", null);
-            if (!type.equals("select") && url == null) {
+            if (!type.equals("select") && !type.equals("relay") && url == null) {
                 url = "http://www.gstatic.com/generate_204";
             }
-            return new GroupEntry(groupName, type, List.copyOf(members), url, interval, tolerance, at(m));
+            return new GroupEntry(groupName, type, List.copyOf(members), url, interval, tolerance, at(m), options);
+        }
+
+        /** A list of scalars under {@code key}, empty when absent. */
+        private List<String> names(Map<String, NodeTuple> kv, String key, String expectedList, String expectedItem)
+                throws ConfigException {
+            List<String> out = new ArrayList<>();
+            NodeTuple list = kv.get(key);
+            if (list != null && !isNull(list.getValueNode())) {
+                for (Node n : sequence(list.getValueNode(), expectedList).getValue()) {
+                    out.add(scalar(n, expectedItem));
+                }
+            }
+            return out;
+        }
+
+        /** mihomo's group keys; those Turnout cannot apply are warnings that say so. */
+        private GroupOptions groupOptions(Map<String, NodeTuple> kv, String groupName, String type)
+                throws ConfigException {
+            String group = "group '" + groupName + "'";
+            boolean includeAll = bool(kv, "include-all", false);
+            boolean allProxies = includeAll || bool(kv, "include-all-proxies", false);
+            boolean allProviders = includeAll || bool(kv, "include-all-providers", false);
+            List<String> use = names(kv, "use", "'use' of " + group + " (a list of proxy providers)", "a provider name");
+            if (bool(kv, "include-all-providers", false) || (includeAll && proxyProviders)) {
+                NodeTuple t = kv.containsKey("include-all-providers") ? kv.get("include-all-providers") : kv.get("include-all");
+                warnings.add(at(t.getKeyNode()) + ": proxy-providers are not fetched by Turnout yet; " + group
+                        + " gets no members from them (its proxies are included)");
+            }
+            NameFilter filter = filter(kv, "filter", true);
+            if (filter != null && !allProxies && use.isEmpty() && !allProviders) {
+                // mihomo filters only what include-all-proxies and providers bring, never the listed proxies.
+                warnings.add(at(kv.get("filter").getKeyNode()) + ": 'filter' of " + group + " has no effect: it "
+                        + "selects among include-all-proxies and providers, and the group has neither");
+            }
+            NameFilter excludeFilter = filter(kv, "exclude-filter", false);
+            String excludeType = string(kv, "exclude-type", null);
+            List<String> excludeTypes = new ArrayList<>();
+            if (excludeType != null) {
+                for (String t : excludeType.split("\\|")) {
+                    if (!t.isBlank()) {
+                        excludeTypes.add(t.trim());
+                    }
+                }
+            }
+            String icon = string(kv, "icon", null);
+            StatusRanges expected;
+            String statusText = string(kv, "expected-status", null);
+            try {
+                expected = StatusRanges.parse(statusText);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(at(kv.get("expected-status").getValueNode()), "'expected-status' of " + group
+                        + ": " + e.getMessage() + " (expected such as 204, 200/302 or 200-299)");
+            }
+            int timeout = integer(kv, "timeout", 0);
+            if (timeout < 0) {
+                throw new ConfigException(at(kv.get("timeout").getValueNode()), "'timeout' must be milliseconds, got " + timeout);
+            }
+            int maxFailed = integer(kv, "max-failed-times", GroupOptions.DEFAULT_MAX_FAILED_TIMES);
+            if (maxFailed <= 0) {
+                maxFailed = GroupOptions.DEFAULT_MAX_FAILED_TIMES; // mihomo: 0 means the default
+            }
+            String interfaceName = string(kv, "interface-name", null);
+            int routingMark = integer(kv, "routing-mark", 0);
+            if (interfaceName != null || routingMark != 0) {
+                NodeTuple t = interfaceName != null ? kv.get("interface-name") : kv.get("routing-mark");
+                warnings.add(at(t.getKeyNode()) + ": 'interface-name' and 'routing-mark' on " + group + " are not "
+                        + "applied (mihomo deprecates them on groups too); set them on its proxies");
+            }
+            if (kv.containsKey("strategy") && !"consistent-hashing".equals(string(kv, "strategy", "consistent-hashing"))) {
+                warnings.add(at(kv.get("strategy").getKeyNode()) + ": load-balance 'strategy' of " + group + " is not "
+                        + "supported; Turnout always hashes the destination (consistent-hashing)");
+            }
+            if (type.equals("relay") && (filter != null || excludeFilter != null || !excludeTypes.isEmpty())) {
+                warnings.add(at(kv.get(filter != null ? "filter" : excludeFilter != null ? "exclude-filter" : "exclude-type")
+                        .getKeyNode()) + ": relay " + group + " ignores filters, as in mihomo");
+                filter = null;
+                excludeFilter = null;
+                excludeTypes.clear();
+            }
+            return new GroupOptions(allProxies, allProviders, List.copyOf(use), filter, excludeFilter,
+                    List.copyOf(excludeTypes), bool(kv, "hidden", false), icon, bool(kv, "lazy", true),
+                    bool(kv, "disable-udp", false), expected, timeout, maxFailed, interfaceName, routingMark);
+        }
+
+        private NameFilter filter(Map<String, NodeTuple> kv, String key, boolean backtickSeparated)
+                throws ConfigException {
+            String text = string(kv, key, null);
+            if (text == null || text.isEmpty()) {
+                return null;
+            }
+            try {
+                return NameFilter.parse(text, backtickSeparated);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(at(kv.get(key).getValueNode()), "'" + key + "': " + e.getMessage());
+            }
         }
 
         private List<RuleLine> rules(NodeTuple tuple) throws ConfigException {

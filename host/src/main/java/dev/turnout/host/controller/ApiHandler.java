@@ -382,10 +382,6 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         String name = p.get(1);
         Outbound o = routing.outbounds().get(name);
-        if (o == null && name.equals("GLOBAL") && p.size() == 2 && call.method.equals(HttpMethod.GET)) {
-            call.json(ClashViews.syntheticGlobal(routing.outbounds()));
-            return;
-        }
         if (o == null || p.size() > 3 || (p.size() == 3 && !p.get(2).equals("delay"))) {
             notFound(call);
             return;
@@ -417,7 +413,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: expected {\"name\": MEMBER}");
             return;
         }
-        if (!(o instanceof ProxyGroup group) || group.automatic()) {
+        if (!(o instanceof ProxyGroup group) || !group.selectable()) {
             call.error(HttpResponseStatus.BAD_REQUEST, "Must be a Selector");
             return;
         }

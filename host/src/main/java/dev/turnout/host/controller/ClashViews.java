@@ -33,6 +33,7 @@ final class ClashViews {
                 case "url-test" -> "URLTest";
                 case "fallback" -> "Fallback";
                 case "load-balance" -> "LoadBalance";
+                case "relay" -> "Relay";
                 default -> "Selector";
             };
         }
@@ -65,8 +66,13 @@ final class ClashViews {
         }
         m.put("history", history);
         m.put("name", o.name());
-        if (o instanceof ProxyGroup g && !"load-balance".equals(g.type())) {
+        if (o instanceof ProxyGroup g && !"load-balance".equals(g.type()) && !g.relay()) {
             m.put("now", g.now());
+        }
+        if (o instanceof ProxyGroup g) {
+            // mihomo's groups carry these two for dashboards (hidden groups are not listed)
+            m.put("hidden", g.options().hidden());
+            m.put("icon", g.options().icon() == null ? "" : g.options().icon());
         }
         m.put("type", proxyType(o));
         boolean udp;
@@ -79,26 +85,10 @@ final class ClashViews {
         return m;
     }
 
-    /** Clash always has GLOBAL, the selector the {@code global} mode uses; shown when the config builds none. */
-    static Map<String, Object> syntheticGlobal(Outbounds outbounds) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("alive", true);
-        List<String> all = new ArrayList<>(outbounds.names());
-        all.remove("GLOBAL");
-        m.put("all", all);
-        m.put("history", List.of());
-        m.put("name", "GLOBAL");
-        m.put("now", "DIRECT");
-        m.put("type", "Selector");
-        m.put("udp", true);
-        return m;
-    }
-
     static Map<String, Object> proxies(Outbounds outbounds, HealthBook book) {
         // Go's encoder sorts map keys; dashboards order by GLOBAL's "all", not by this map.
         Map<String, Object> byName = new TreeMap<>();
         outbounds.all().forEach((name, o) -> byName.put(name, proxy(o, book)));
-        byName.putIfAbsent("GLOBAL", syntheticGlobal(outbounds));
         return Map.of("proxies", byName);
     }
 

@@ -45,6 +45,20 @@ public final class HostDialer implements Dialer {
         return resolver;
     }
 
+    /**
+     * This dialer with {@code extra} applied to each socket after the current binder, so its choices win (an
+     * outbound's own {@code interface-name} over the TUN's physical interface).
+     */
+    public HostDialer with(SocketBinder extra) {
+        return new HostDialer(() -> {
+            SocketBinder base = binder.get();
+            return channel -> {
+                base.bind(channel);
+                extra.bind(channel);
+            };
+        }, resolver, connectTimeoutMillis);
+    }
+
     @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();
@@ -72,9 +86,16 @@ public final class HostDialer implements Dialer {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
-                    public void channelRegistered(ChannelHandlerContext ctx) throws Exception {
-                        // Here, not in Bootstrap.option(): a failure must fail the connect, not be logged.
-                        current.bind(ctx.channel());
+                    public void channelRegistered(ChannelHandlerContext ctx) {
+                        // Here, not in Bootstrap.option(): a failure must fail the connect, not be logged. A throw
+                        // from here would only reach exceptionCaught while the connect went ahead unbound.
+                        try {
+                            current.bind(ctx.channel());
+                        } catch (Exception e) {
+                            promise.tryFailure(e);
+                            ctx.channel().close();
+                            return;
+                        }
                         ctx.pipeline().remove(this);
                         ctx.fireChannelRegistered();
                     }
@@ -110,16 +131,23 @@ public final class HostDialer implements Dialer {
                 })
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
-                    public void channelRegistered(ChannelHandlerContext ctx) throws Exception {
-                        current.bind(ctx.channel());
+                    public void channelRegistered(ChannelHandlerContext ctx) {
+                        try {
+                            current.bind(ctx.channel());
+                        } catch (Exception e) {
+                            promise.tryFailure(e); // never a session on an unbound socket
+                            ctx.channel().close();
+                            return;
+                        }
                         ctx.pipeline().remove(this);
                         ctx.fireChannelRegistered();
                     }
                 });
         ChannelFuture cf = b.bind(0);
         cf.addListener(f -> {
-            if (!f.isSuccess()) {
+            if (!f.isSuccess() || promise.isDone()) {
                 promise.tryFailure(f.cause());
+                cf.channel().close();
                 return;
             }
             HostDatagramSession session = new HostDatagramSession((DatagramChannel) cf.channel(), resolver, receiver);

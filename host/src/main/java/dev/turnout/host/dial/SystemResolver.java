@@ -1,6 +1,7 @@
 package dev.turnout.host.dial;
 
 import dev.turnout.api.Resolver;
+import dev.turnout.host.dns.HostsTable;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -17,7 +18,8 @@ import java.util.concurrent.Executors;
  */
 public final class SystemResolver implements Resolver, AutoCloseable {
 
-    private final Map<String, List<InetAddress>> hosts;
+    /** The same wildcard patterns as the DNS server's and the rules' hosts ({@code *.x}, {@code +.x}, {@code .x}). */
+    private final HostsTable hosts;
     private final ExecutorService pool = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "turnout-resolver");
         t.setDaemon(true);
@@ -25,13 +27,13 @@ public final class SystemResolver implements Resolver, AutoCloseable {
     });
 
     public SystemResolver(Map<String, List<InetAddress>> hosts) {
-        this.hosts = Map.copyOf(hosts);
+        this.hosts = new HostsTable(hosts);
     }
 
     @Override
     public Future<InetAddress> resolve(String host, EventLoop loop) {
-        List<InetAddress> fixed = hosts.get(host);
-        if (fixed != null && !fixed.isEmpty()) {
+        List<InetAddress> fixed = hosts.lookup(host);
+        if (!fixed.isEmpty()) {
             return loop.newSucceededFuture(fixed.get(0));
         }
         Promise<InetAddress> promise = loop.newPromise();
@@ -47,8 +49,8 @@ public final class SystemResolver implements Resolver, AutoCloseable {
 
     /** Blocking lookup, preferring IPv4 as Clash does by default. */
     public InetAddress lookup(String host) throws UnknownHostException {
-        List<InetAddress> fixed = hosts.get(host);
-        if (fixed != null && !fixed.isEmpty()) {
+        List<InetAddress> fixed = hosts.lookup(host);
+        if (!fixed.isEmpty()) {
             return fixed.get(0);
         }
         InetAddress[] all = InetAddress.getAllByName(host);

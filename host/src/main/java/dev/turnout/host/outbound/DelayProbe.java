@@ -4,6 +4,7 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Dialer;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
+import dev.turnout.host.config.StatusRanges;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
@@ -57,6 +58,12 @@ public final class DelayProbe {
      * with {@link TimeoutException} after {@code timeoutMillis}, or with the cause of any other failure.
      */
     public static Future<Integer> measure(Dialer via, String url, int timeoutMillis, EventLoop loop) {
+        return measure(via, url, timeoutMillis, StatusRanges.ANY, loop);
+    }
+
+    /** As above; a response whose status {@code expected} does not accept is a failure (expected-status). */
+    public static Future<Integer> measure(Dialer via, String url, int timeoutMillis, StatusRanges expected,
+                                          EventLoop loop) {
         Promise<Integer> result = loop.newPromise();
         URI uri;
         try {
@@ -121,9 +128,14 @@ public final class DelayProbe {
             ch.pipeline().addLast(new SimpleChannelInboundHandler<HttpObject>() {
                 @Override
                 protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
-                    if (msg instanceof HttpResponse) {
+                    if (msg instanceof HttpResponse response) {
                         int millis = (int) Math.max(1, (System.nanoTime() - start) / 1_000_000);
-                        result.trySuccess(millis);
+                        int status = response.status().code();
+                        if (expected.accepts(status)) {
+                            result.trySuccess(millis);
+                        } else {
+                            result.tryFailure(new IOException("status " + status + " is not the expected " + expected));
+                        }
                         ctx.close();
                     }
                 }

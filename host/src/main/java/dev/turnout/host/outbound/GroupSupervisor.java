@@ -2,6 +2,7 @@ package dev.turnout.host.outbound;
 
 import dev.turnout.api.Outbound;
 import dev.turnout.host.config.GroupEntry;
+import dev.turnout.host.config.StatusRanges;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
@@ -47,36 +48,53 @@ public final class GroupSupervisor implements AutoCloseable {
         return selections;
     }
 
-    /** Takes over the groups of a freshly compiled config; call before it is swapped in. */
-    public synchronized void adopt(Outbounds outbounds, List<GroupEntry> groups) {
+    /** Takes over the groups of a freshly compiled config (GLOBAL included); call before it is swapped in. */
+    public synchronized void adopt(Outbounds outbounds) {
         schedules.forEach(s -> s.cancel(false));
         schedules.clear();
         if (closed) {
             return;
         }
-        for (GroupEntry g : groups) {
+        for (GroupEntry g : outbounds.groups()) {
             if (!(outbounds.get(g.name()) instanceof ProxyGroup group)) {
                 continue;
             }
             String url = g.url() != null ? g.url() : GroupSettings.DEFAULT_URL;
             int timeout = GroupSettings.DEFAULT_TIMEOUT_MILLIS;
-            if (g.intervalSeconds() > 0) {
+            if (g.options().timeoutMillis() > 0) {
+                timeout = g.options().timeoutMillis();
+            } else if (g.intervalSeconds() > 0) {
                 timeout = Math.min(timeout, Math.max(1000, g.intervalSeconds() * 1000));
             }
-            group.configure(new GroupSettings(url, g.intervalSeconds(), g.toleranceMillis(), timeout), book);
-            if (!group.automatic()) {
+            group.configure(new GroupSettings(url, g.intervalSeconds(), g.toleranceMillis(), timeout,
+                    g.options().expectedStatus(), g.options().lazy()), book);
+            if (group.selectable()) {
                 String saved = selections.choiceFor(g.name());
                 if (saved != null && !group.select(saved)) {
                     log.info("saved choice '{}' for group '{}' is no longer a member", saved, g.name());
                 }
                 continue;
             }
+            if (!group.automatic()) {
+                continue;
+            }
+            EventLoop loop = loops.next();
+            AtomicBoolean inRound = new AtomicBoolean();
+            Runnable round = () -> {
+                if (inRound.compareAndSet(false, true)) {
+                    checkGroup(group, loop).addListener(f -> inRound.set(false));
+                }
+            };
+            group.onRepeatedFailures(() -> loop.execute(round));
             if (g.intervalSeconds() > 0) {
-                AtomicBoolean inRound = new AtomicBoolean();
-                EventLoop loop = loops.next();
+                long intervalNanos = TimeUnit.SECONDS.toNanos(g.intervalSeconds());
+                AtomicBoolean first = new AtomicBoolean(true);
                 schedules.add(loop.scheduleAtFixedRate(() -> {
-                    if (inRound.compareAndSet(false, true)) {
-                        checkGroup(group, loop).addListener(f -> inRound.set(false));
+                    // mihomo's lazy: after the first round, check only a group some flow used within the interval.
+                    if (first.getAndSet(false) || !group.settings().lazy() || group.usedWithin(intervalNanos)) {
+                        round.run();
+                    } else {
+                        log.debug("group {}: check skipped, unused since the last (lazy)", g.name());
                     }
                 }, 0, g.intervalSeconds(), TimeUnit.SECONDS));
             }
@@ -95,7 +113,7 @@ public final class GroupSupervisor implements AutoCloseable {
         for (String m : members) {
             Outbound member = group.member(m);
             Future<Integer> f = member == null ? loop.newFailedFuture(new IllegalStateException("no member " + m))
-                    : delay(member, s.url(), s.timeoutMillis(), loop);
+                    : delay(member, s.url(), s.timeoutMillis(), s.expectedStatus(), loop);
             f.addListener(x -> {
                 if (left.decrementAndGet() == 0) {
                     group.reevaluate();
@@ -111,6 +129,12 @@ public final class GroupSupervisor implements AutoCloseable {
      * is down, too slow, or when too many checks are running already.
      */
     public Future<Integer> delay(Outbound outbound, String url, int timeoutMillis, EventLoop loop) {
+        return delay(outbound, url, timeoutMillis, StatusRanges.ANY, loop);
+    }
+
+    /** As above; only a status {@code expected} accepts counts as up. */
+    public Future<Integer> delay(Outbound outbound, String url, int timeoutMillis, StatusRanges expected,
+                                 EventLoop loop) {
         if (running.incrementAndGet() > MAX_CONCURRENT_CHECKS) {
             running.decrementAndGet();
             // Not the member's fault: nothing is recorded, so it is not marked down.
@@ -118,7 +142,7 @@ public final class GroupSupervisor implements AutoCloseable {
         }
         Future<Integer> f;
         try {
-            f = DelayProbe.measure(outbound, url, timeoutMillis, loop);
+            f = DelayProbe.measure(outbound, url, timeoutMillis, expected, loop);
         } catch (RuntimeException e) {
             f = loop.newFailedFuture(e);
         }

@@ -11,6 +11,7 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.GroupEntry;
 import dev.turnout.host.config.ProxyEntry;
+import dev.turnout.host.dial.HostDialer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -42,6 +43,8 @@ public final class OutboundFactory {
 
     /** Builds every outbound and group; when any fails, each failure is reported and nothing stays open. */
     public Outbounds build(Config config) throws ConfigException {
+        GroupMembers.Resolved resolved = GroupMembers.resolve(config);
+        List<String> warnings = new ArrayList<>(resolved.warnings());
         Map<String, Outbound> built = new LinkedHashMap<>();
         for (String name : BUILT_IN) {
             built.put(name, builtIn(name, name.toLowerCase(Locale.ROOT), config));
@@ -54,7 +57,7 @@ public final class OutboundFactory {
             pending.put(p.name(), p);
         }
         Set<String> groupNames = new HashSet<>();
-        config.groups().forEach(g -> groupNames.add(g.name()));
+        resolved.groups().forEach(g -> groupNames.add(g.name()));
         // dialer-proxy chains: build an outbound only after the one it dials through.
         while (!pending.isEmpty()) {
             boolean progress = false;
@@ -71,7 +74,12 @@ public final class OutboundFactory {
                         }
                         failed.add(p.name());
                     } else {
-                        built.put(p.name(), create(p, via == null ? hostDialer : built.get(via)));
+                        built.put(p.name(), create(p, via == null ? ownSockets(p, warnings) : built.get(via)));
+                        if (via != null && sockets(p).any()) {
+                            warnings.add(p.originOf(p.options().has("interface-name") ? "interface-name" : "routing-mark")
+                                    + ": 'interface-name' and 'routing-mark' of '" + p.name() + "' are not applied: it "
+                                    + "connects through its dialer-proxy '" + via + "'");
+                        }
                     }
                 } catch (ConfigException e) {
                     errors.add(e);
@@ -90,17 +98,29 @@ public final class OutboundFactory {
         }
         // Groups look their members up lazily in the finished map, so groups may name groups.
         Map<String, Outbound> all = new LinkedHashMap<>(built);
-        for (GroupEntry g : config.groups()) {
+        Map<String, ProxyEntry> entries = new HashMap<>();
+        config.proxies().forEach(p -> entries.putIfAbsent(p.name(), p));
+        for (GroupEntry g : resolved.groups()) {
             for (String member : g.members()) {
                 if (!built.containsKey(member) && !failed.contains(member) && !groupNames.contains(member)) {
                     errors.add(new ConfigException(g.origin(), "group '" + g.name() + "' names '" + member
                             + "', which is neither an outbound nor a group"));
                 }
             }
-            all.put(g.name(), new ProxyGroup(g.name(), g.type(), g.members(), all));
+            RelayChains chains = null;
+            if (g.type().equals("relay")) {
+                for (String member : g.members()) {
+                    if (resolved.groups().stream().anyMatch(x -> x.name().equals(member) && x.type().equals("relay"))) {
+                        errors.add(new ConfigException(g.origin(), "relay '" + g.name() + "' names relay '" + member
+                                + "': a relay cannot be a hop of another"));
+                    }
+                }
+                chains = new RelayChains((name, via) -> rebuild(name, entries.get(name), via, config));
+            }
+            all.put(g.name(), new ProxyGroup(g.name(), g.type(), g.members(), all, g.options(), chains));
         }
         try {
-            checkGroupCycles(config.groups());
+            checkGroupCycles(resolved.groups());
         } catch (ConfigException e) {
             errors.add(e);
         }
@@ -108,7 +128,7 @@ public final class OutboundFactory {
             new Outbounds(built).close();
             throw ConfigException.of(errors);
         }
-        return new Outbounds(all);
+        return new Outbounds(all, resolved.groups(), warnings);
     }
 
     /**
@@ -119,6 +139,7 @@ public final class OutboundFactory {
         Set<String> names = new LinkedHashSet<>(BUILT_IN);
         config.proxies().forEach(p -> names.add(p.name()));
         config.groups().forEach(g -> names.add(g.name()));
+        names.add(GroupMembers.GLOBAL);
         return names;
     }
 
@@ -128,6 +149,50 @@ public final class OutboundFactory {
         } catch (OptionException e) {
             throw new ConfigException(p.originOf("dialer-proxy"), e.getMessage());
         }
+    }
+
+    private static ProxySockets sockets(ProxyEntry p) throws ConfigException {
+        try {
+            return new ProxySockets(p.options().string("interface-name", null), p.options().integer("routing-mark", 0));
+        } catch (OptionException e) {
+            throw new ConfigException(p.originOf(e.key()), e.getMessage());
+        }
+    }
+
+    /** The host's dialer, with the proxy's own interface-name and routing-mark when it has them. */
+    private Dialer ownSockets(ProxyEntry p, List<String> warnings) throws ConfigException {
+        ProxySockets own = sockets(p);
+        if (!own.any()) {
+            return hostDialer;
+        }
+        if (own.routingMark() != 0 && ProxySockets.markUnsupported() != null) {
+            warnings.add(p.originOf("routing-mark") + ": 'routing-mark' of '" + p.name() + "' is not applied: "
+                    + ProxySockets.markUnsupported());
+            own = new ProxySockets(own.interfaceName(), 0);
+        }
+        if (!(hostDialer instanceof HostDialer host)) {
+            warnings.add(p.originOf("interface-name") + ": 'interface-name' and 'routing-mark' of '" + p.name()
+                    + "' are not applied here (no host sockets)");
+            return hostDialer;
+        }
+        return own.any() ? host.with(own.binder()) : hostDialer;
+    }
+
+    /** A relay hop built anew over {@code via}: a proxy from its entry, or DIRECT/REJECT by their plugins. */
+    private Outbound rebuild(String name, ProxyEntry entry, Dialer via, Config config) throws ConfigException {
+        if (entry == null) {
+            OutboundType t = types.get(name.toLowerCase(Locale.ROOT));
+            if (t == null || !BUILT_IN.contains(name)) {
+                throw new ConfigException(new dev.turnout.rules.Origin(config.displayName(), 0, 0),
+                        "relay hop '" + name + "' is neither a proxy nor DIRECT/REJECT");
+            }
+            try {
+                return t.create(new OutboundOptions(name, name.toLowerCase(Locale.ROOT), Map.of()), context(via));
+            } catch (OptionException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return create(entry, via);
     }
 
     private Outbound builtIn(String name, String type, Config config) throws ConfigException {

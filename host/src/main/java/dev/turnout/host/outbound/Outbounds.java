@@ -1,8 +1,10 @@
 package dev.turnout.host.outbound;
 
 import dev.turnout.api.Outbound;
+import dev.turnout.host.config.GroupEntry;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -10,9 +12,27 @@ import java.util.Set;
 public final class Outbounds implements AutoCloseable {
 
     private final Map<String, Outbound> byName;
+    private final List<GroupEntry> groups;
+    private final List<String> warnings;
 
     Outbounds(Map<String, Outbound> byName) {
+        this(byName, List.of(), List.of());
+    }
+
+    Outbounds(Map<String, Outbound> byName, List<GroupEntry> groups, List<String> warnings) {
         this.byName = Collections.unmodifiableMap(new LinkedHashMap<>(byName));
+        this.groups = List.copyOf(groups);
+        this.warnings = List.copyOf(warnings);
+    }
+
+    /** The groups as built: their final members (include-all and filters applied), GLOBAL included. */
+    public List<GroupEntry> groups() {
+        return groups;
+    }
+
+    /** What the user should read about the outbounds and groups: keys not applied, empty groups. */
+    public List<String> warnings() {
+        return warnings;
     }
 
     public Outbound get(String name) {

@@ -3,6 +3,7 @@ package dev.turnout.host.outbound;
 import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Outbound;
+import dev.turnout.host.config.GroupOptions;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -23,6 +24,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *       the members that are up), so one destination keeps one member and losing a member moves only its
  *       share.</li>
  * </ul>
+ *   <li>{@code relay}: a chain through every member in order, each dialed through the one before (see
+ *       {@link RelayChains}); members that are DIRECT are skipped, as in mihomo.</li>
+ * </ul>
  * Checks are run by {@link GroupSupervisor}; until it has configured the group, automatic types use their
  * first member.
  */
@@ -35,14 +39,28 @@ public final class ProxyGroup implements Outbound {
     private final List<String> members;
     private final Map<String, Outbound> all;
     private final AtomicReference<String> current;
+    private final GroupOptions options;
+    private final RelayChains chains;
+    private final FailedDials failures;
     private volatile GroupSettings settings = GroupSettings.NONE;
     private volatile HealthBook book;
+    /** When a flow last used the group (System.nanoTime), for lazy checks; 0 before the first. */
+    private volatile long lastUsed;
 
     ProxyGroup(String name, String type, List<String> members, Map<String, Outbound> all) {
+        this(name, type, members, all, GroupOptions.DEFAULT, null);
+    }
+
+    /** @param chains how a relay builds its chains; {@code null} for other types */
+    ProxyGroup(String name, String type, List<String> members, Map<String, Outbound> all, GroupOptions options,
+               RelayChains chains) {
         this.name = name;
         this.type = type;
         this.members = List.copyOf(members);
         this.all = all;
+        this.options = options;
+        this.chains = chains;
+        this.failures = new FailedDials(options.maxFailedTimes());
         this.current = new AtomicReference<>(members.isEmpty() ? null : members.get(0));
     }
 
@@ -66,7 +84,31 @@ public final class ProxyGroup implements Outbound {
 
     /** Whether the group chooses by health checks (url-test, fallback, load-balance). */
     public boolean automatic() {
-        return !"select".equals(type);
+        return !"select".equals(type) && !relay();
+    }
+
+    /** Whether a user may choose its member ({@code PUT /proxies/NAME}): select groups only, as in mihomo. */
+    public boolean selectable() {
+        return "select".equals(type);
+    }
+
+    public boolean relay() {
+        return "relay".equals(type);
+    }
+
+    public GroupOptions options() {
+        return options;
+    }
+
+    /** Whether a flow used the group within the last {@code nanos}: a lazy group is checked only then. */
+    boolean usedWithin(long nanos) {
+        long at = lastUsed;
+        return at != 0 && System.nanoTime() - at < nanos;
+    }
+
+    /** Called when {@code max-failed-times} connections failed within the check timeout: check now. */
+    void onRepeatedFailures(Runnable check) {
+        failures.onThreshold(check);
     }
 
     /** Gives the group its check settings and where results are kept. */
@@ -100,7 +142,7 @@ public final class ProxyGroup implements Outbound {
 
     /** Chooses a member of a {@code select} group; false when it is not a member. */
     public boolean select(String member) {
-        if (!members.contains(member)) {
+        if (!selectable() || !members.contains(member)) {
             return false;
         }
         current.set(member);
@@ -140,17 +182,64 @@ public final class ProxyGroup implements Outbound {
     /** The outbound {@code flow} ends at, following nested groups; load-balance groups hash its destination. */
     public Outbound leaf(Metadata flow) {
         Outbound o = this;
-        for (int depth = 0; o instanceof ProxyGroup g && depth < MAX_DEPTH; depth++) {
+        for (int depth = 0; o instanceof ProxyGroup g && !g.relay() && depth < MAX_DEPTH; depth++) {
             String member = g.memberFor(flow);
             o = member == null ? null : all.get(member);
             if (o == null) {
                 throw new IllegalStateException("group '" + g.name + "' has no usable member");
             }
         }
-        if (o instanceof ProxyGroup) {
+        if (o instanceof ProxyGroup g && !g.relay()) {
             throw new IllegalStateException("groups nest deeper than " + MAX_DEPTH + " at '" + name + "'");
         }
         return o;
+    }
+
+    /**
+     * A relay's hops for {@code flow}: each member followed to where it leads now, DIRECT members left out
+     * (mihomo's Relay.proxies).
+     */
+    List<Outbound> hops(Metadata flow) {
+        List<Outbound> hops = new java.util.ArrayList<>(members.size());
+        for (String m : members) {
+            Outbound o = all.get(m);
+            if (o instanceof ProxyGroup g) {
+                o = g.leaf(flow);
+            }
+            if (o == null) {
+                throw new IllegalStateException("relay '" + name + "' has no member '" + m + "'");
+            }
+            if (o instanceof ProxyGroup) {
+                throw new IllegalStateException("relay '" + name + "' leads to relay '" + o.name()
+                        + "': a relay cannot be a hop of another");
+            }
+            if (!"direct".equalsIgnoreCase(o.type())) {
+                hops.add(o);
+            }
+        }
+        return hops;
+    }
+
+    RelayChains chainsForTest() {
+        return chains;
+    }
+
+    /** The outbound a relay's flow leaves through: DIRECT with no hops, the hop itself with one, else the chain. */
+    private Outbound relayExit(Metadata flow) {
+        List<Outbound> hops = hops(flow);
+        if (hops.isEmpty()) {
+            return all.get("DIRECT");
+        }
+        if (hops.size() == 1) {
+            return hops.get(0);
+        }
+        try {
+            return chains.chain(hops);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("relay '" + name + "' cannot build its chain: " + e.getMessage(), e);
+        }
     }
 
     private String memberFor(Metadata flow) {
@@ -201,18 +290,88 @@ public final class ProxyGroup implements Outbound {
         return all.get(memberName);
     }
 
+    /**
+     * What a flow is opened on (the tunnel asks this): the outbound it ends at after the groups on the way (a
+     * relay stands for its chain), carrying what those groups ask for: each is marked used (lazy checks),
+     * disable-udp on any of them refuses UDP, and connection failures count for the automatic ones
+     * (max-failed-times). The outbound itself when no group on the way asks for anything.
+     */
+    public Outbound exit(Metadata flow) {
+        return exit(flow, true);
+    }
+
+    private Outbound exit(Metadata flow, boolean use) {
+        long now = use ? System.nanoTime() : 0;
+        String udpOffBy = null;
+        List<ProxyGroup> automatic = null;
+        Outbound o = this;
+        for (int depth = 0; o instanceof ProxyGroup g && !g.relay() && depth < MAX_DEPTH; depth++) {
+            if (use) {
+                g.lastUsed = now;
+                if (g.automatic()) {
+                    automatic = automatic == null ? new java.util.ArrayList<>(2) : automatic;
+                    automatic.add(g);
+                }
+            }
+            if (udpOffBy == null && g.options.disableUdp()) {
+                udpOffBy = g.name;
+            }
+            String member = g.memberFor(flow);
+            o = member == null ? null : all.get(member);
+            if (o == null) {
+                throw new IllegalStateException("group '" + g.name + "' has no usable member");
+            }
+        }
+        if (o instanceof ProxyGroup g && !g.relay()) {
+            throw new IllegalStateException("groups nest deeper than " + MAX_DEPTH + " at '" + name + "'");
+        }
+        return udpOffBy == null && automatic == null ? o : new GroupExit(o, udpOffBy, automatic);
+    }
+
+    /** For {@link GroupExit}: counts {@code opening} towards this group's max-failed-times. */
+    void watch(Future<?> opening) {
+        failures.watch(opening, settings.timeoutMillis());
+    }
+
     @Override
     public boolean supportsUdp() {
-        return leaf().supportsUdp();
+        if (relay()) {
+            // UDP across a chain of proxies is not built; a relay of one hop is that hop, of none DIRECT.
+            List<Outbound> hops = hops(null);
+            return !options.disableUdp() && (hops.isEmpty() || (hops.size() == 1 && hops.get(0).supportsUdp()));
+        }
+        return exit(null, false).supportsUdp();
     }
 
     @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
-        return leaf(flow).openStream(flow, loop);
+        if (relay()) {
+            lastUsed = System.nanoTime();
+            return relayExit(flow).openStream(flow, loop);
+        }
+        return exit(flow).openStream(flow, loop);
     }
 
     @Override
     public Future<DatagramSession> openDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver receiver) {
-        return leaf(flow).openDatagram(flow, loop, receiver);
+        if (!relay()) {
+            return exit(flow).openDatagram(flow, loop, receiver);
+        }
+        lastUsed = System.nanoTime();
+        if (options.disableUdp()) {
+            return loop.newFailedFuture(GroupExit.udpDisabled(name));
+        }
+        if (hops(flow).size() > 1) {
+            return loop.newFailedFuture(new java.io.IOException("UDP through relay chains is not supported ('"
+                    + name + "')"));
+        }
+        return relayExit(flow).openDatagram(flow, loop, receiver);
+    }
+
+    @Override
+    public void close() {
+        if (chains != null) {
+            chains.close();
+        }
     }
 }

@@ -20,18 +20,30 @@ public final class Router {
     private final AtomicReference<Routing> current;
     private final NameResolver resolver;
     private final ProcessLookup processes;
+    private final RuleHosts hosts;
 
     public Router(Routing initial, NameResolver resolver) {
-        this(initial, resolver, ProcessLookup.OFF);
+        this(initial, resolver, RuleHosts.DEFAULT, ProcessLookup.OFF);
     }
 
-    /** @param processes how flows' owning processes are found for PROCESS-NAME, PROCESS-PATH and UID rules */
     public Router(Routing initial, NameResolver resolver, ProcessLookup processes) {
+        this(initial, resolver, RuleHosts.DEFAULT, processes);
+    }
+
+    public Router(Routing initial, NameResolver resolver, RuleHosts hosts) {
+        this(initial, resolver, hosts, ProcessLookup.OFF);
+    }
+
+    /**
+     * @param hosts {@code hosts:}, whose addresses rules see before any rule (Clash's order)
+     * @param processes how flows' owning processes are found for PROCESS-NAME, PROCESS-PATH and UID rules
+     */
+    public Router(Routing initial, NameResolver resolver, RuleHosts hosts, ProcessLookup processes) {
         this.current = new AtomicReference<>(initial);
         this.resolver = resolver;
+        this.hosts = hosts;
         this.processes = processes;
     }
-
     /**
      * A decision and the flow it was made for, with the owning process when it was looked up.
      *
@@ -55,9 +67,10 @@ public final class Router {
     }
 
     /** Whether deciding for {@code flow} under {@code routing} may block on name resolution. */
-    public static boolean mayBlock(Routing routing, Metadata flow) {
+    public boolean mayBlock(Routing routing, Metadata flow) {
         return "rule".equals(routing.mode()) && routing.rules().mayResolve()
-                && flow.destination().hasHost() && !flow.destination().hasAddress();
+                && flow.destination().hasHost() && !flow.destination().hasAddress()
+                && hosts.addressOf(flow.destination().host()) == null;
     }
 
     /**
@@ -71,7 +84,7 @@ public final class Router {
         }
         RuleSet rules = routing.rules();
         boolean mayLook = flow.source() != null && processes.mayLook(rules.mayNeedProcess());
-        Decision d = rules.decide(query(flow), resolver);
+        Decision d = rules.decide(ruleQuery(flow), resolver);
         return new Decided(d, flow, mayLook && (processes.always() || rules.needsProcess(d)));
     }
 
@@ -90,24 +103,25 @@ public final class Router {
             case "direct":
                 return new Decided(DIRECT_MODE, flow);
             case "global":
-                return new Decided(routing.outbounds().get("GLOBAL") != null ? GLOBAL : DIRECT_MODE, flow);
+                // Always built, as in Clash: the config's own group of that name, or every outbound.
+                return new Decided(GLOBAL, flow);
             default:
                 break;
         }
         RuleSet rules = routing.rules();
         if (processes.always()) {
             Metadata found = processes.resolve(flow);
-            return new Decided(rules.decide(query(found), resolver), found);
+            return new Decided(rules.decide(ruleQuery(found), resolver), found);
         }
         if (!processes.mayLook(rules.mayNeedProcess())) {
-            return new Decided(rules.decide(query(flow), resolver), flow);
+            return new Decided(rules.decide(ruleQuery(flow), resolver), flow);
         }
         NameResolver once = onlyOnce(resolver);
-        Decision d = rules.decide(query(flow), once);
+        Decision d = rules.decide(ruleQuery(flow), once);
         if (rules.needsProcess(d)) {
             Metadata found = processes.resolve(flow);
             if (found != flow) {
-                return new Decided(rules.decide(query(found), once), found);
+                return new Decided(rules.decide(ruleQuery(found), once), found);
             }
         }
         return new Decided(d, flow);
@@ -128,6 +142,11 @@ public final class Router {
                 return answer;
             }
         };
+    }
+
+    /** The query rules see: a name in {@code hosts:} already carries its address. */
+    private Query ruleQuery(Metadata flow) {
+        return hosts.apply(query(flow));
     }
 
     public static Query query(Metadata flow) {

@@ -49,6 +49,7 @@ public final class RoutingCompiler {
             if (errors.isEmpty()) {
                 List<String> notes = new ArrayList<>(providers.notes());
                 notes.addAll(geoNotes);
+                notes.addAll(built.warnings());
                 notes.addAll(rules.warnings());
                 notes.addAll(SenderNotes.of(config, rules));
                 return new Compiled(new Routing(rules, built, config.mode()), notes);

@@ -102,6 +102,11 @@ public record Settings(TunOptions tun, DnsOptions dns, InetAddress bindAddress, 
             }
             out.put(e.getKey(), addresses);
         }
+        try {
+            new dev.turnout.host.dns.HostsTable(out); // the patterns' shape, checked once for every user of them
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(at, "hosts: " + e.getMessage());
+        }
         return out;
     }
 }

@@ -24,10 +24,12 @@ import java.io.IOException;
 import dev.turnout.host.outbound.GroupSupervisor;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.outbound.ProxyGroup;
+import dev.turnout.host.outbound.ProxySockets;
 import dev.turnout.host.outbound.Selections;
 import dev.turnout.host.plugin.PluginHost;
 import dev.turnout.host.relay.FlowTimeouts;
 import dev.turnout.host.route.ProcessLookup;
+import dev.turnout.host.route.RuleHosts;
 import dev.turnout.host.route.Router;
 import dev.turnout.host.route.Routing;
 import dev.turnout.host.route.RoutingCompiler;
@@ -79,6 +81,8 @@ public final class Turnout implements AutoCloseable {
     private final List<AutoCloseable> inbounds = new ArrayList<>();
     private final DescriptorShortage shortage = new DescriptorShortage();
     private final AtomicReference<SocketBinder> binder = new AtomicReference<>(SocketBinder.NONE);
+    /** The top-level interface-name (without a TUN, which uses it as its way out) and routing-mark. */
+    private final SocketBinder topLevel;
     private volatile Config config;
     /** The settings Turnout started with: a reload does not change them. */
     private final Settings settings;
@@ -89,6 +93,15 @@ public final class Turnout implements AutoCloseable {
         this.settings = settings;
         this.plugins = plugins;
         this.resolver = new SystemResolver(settings.hosts());
+        // As mihomo's: every socket Turnout opens for itself leaves through interface-name with routing-mark.
+        int mark = config.routingMark();
+        if (mark != 0 && ProxySockets.markUnsupported() != null) {
+            log.warn("{}: 'routing-mark' is not applied: {}", config.originOf("routing-mark"), ProxySockets.markUnsupported());
+            mark = 0;
+        }
+        ProxySockets own = new ProxySockets(settings.tun() == null ? config.interfaceName() : null, mark);
+        this.topLevel = own.any() ? own.binder() : SocketBinder.NONE;
+        binder.set(topLevel);
         this.boss = Transport.newGroup(1, "turnout-accept");
         this.workers = Transport.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), "turnout-io");
         DnsService dnsService = null;
@@ -107,7 +120,7 @@ public final class Turnout implements AutoCloseable {
             RoutingCompiler.Compiled compiled = compiler.compile(config, true);
             compiled.notes().forEach(n -> log.warn("{}", n));
             this.groups = new GroupSupervisor(workers, Selections.at(config.baseDir().resolve(Selections.FILE_NAME)));
-            groups.adopt(compiled.routing().outbounds(), config.groups());
+            groups.adopt(compiled.routing().outbounds());
             this.blocking = new ThreadPoolExecutor(1, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(4096), r -> {
                 Thread t = new Thread(r, "turnout-decide");
                 t.setDaemon(true);
@@ -121,7 +134,13 @@ public final class Turnout implements AutoCloseable {
                     return List.of();
                 }
             };
-            this.router = new Router(compiled.routing(), forRules, new ProcessLookup(
+            RuleHosts ruleHosts;
+            try {
+                ruleHosts = RuleHosts.of(settings.hosts());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(config.originOf("hosts"), "hosts: " + e.getMessage());
+            }
+            this.router = new Router(compiled.routing(), forRules, ruleHosts, new ProcessLookup(
                     Platform.current().socketOwners(), ProcessLookup.Mode.parse(config.findProcessMode())));
             this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking,
                     new FlowTimeouts(Duration.ofSeconds(IDLE_SECONDS), config.tcpHalfCloseTimeout()), shortage);
@@ -240,7 +259,7 @@ public final class Turnout implements AutoCloseable {
         compiled.notes().forEach(n -> log.warn("{}", n));
         Routing previous = router.current();
         carrySelections(previous, compiled.routing());
-        groups.adopt(compiled.routing().outbounds(), next.groups());
+        groups.adopt(compiled.routing().outbounds());
         router.swap(compiled.routing());
         Config running = this.config;
         this.config = next;
@@ -335,7 +354,10 @@ public final class Turnout implements AutoCloseable {
 
     /** Sets how Turnout's own sockets are bound to the physical interface (the TUN mode does this). */
     public void useSocketBinder(SocketBinder socketBinder) {
-        binder.set(socketBinder);
+        binder.set(topLevel == SocketBinder.NONE ? socketBinder : channel -> {
+            socketBinder.bind(channel);
+            topLevel.bind(channel);
+        });
     }
 
     @Override

@@ -284,7 +284,7 @@ public final class DefaultTunnel implements Tunnel {
 
     private Future<Routed> decide(Metadata flow, EventLoop loop) {
         Routing routing = router.current();
-        if (!Router.mayBlock(routing, flow)) {
+        if (!router.mayBlock(routing, flow)) {
             try {
                 Router.Decided now = router.decideWithoutLookup(routing, flow);
                 if (!now.wantsProcess()) {
@@ -322,9 +322,12 @@ public final class DefaultTunnel implements Tunnel {
         return new Routed(d, out, decided.flow());
     }
 
-    /** Where a flow ends after its groups; load-balance groups choose by the flow's destination. */
+    /**
+     * Where a flow ends after its groups (load-balance ones choose by its destination), with what they ask for:
+     * disable-udp, failure counting, lazy checks.
+     */
     private static Outbound leaf(Outbound out, Metadata flow) {
-        return out instanceof ProxyGroup g ? g.leaf(flow) : out;
+        return out instanceof ProxyGroup g ? g.exit(flow) : out;
     }
 
     private void warnUnlessRejected(Channel inbound, Throwable cause) {

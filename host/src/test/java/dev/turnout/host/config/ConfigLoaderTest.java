@@ -167,7 +167,7 @@ class ConfigLoaderTest {
                 "  - {name: a, server: x, port: 1}",
                 "  - {name: b, type: socks5, server: x, port: 1}",
                 "proxy-groups:",
-                "  - {name: g, type: relay, proxies: [b]}",
+                "  - {name: g, type: smart, proxies: [b]}",
                 "rules:",
                 "  - {not: a rule}",
                 "  - MATCH,DIRECT",
@@ -176,7 +176,7 @@ class ConfigLoaderTest {
                 "t.yaml:1:13: 'mixed-port' must be a whole number, got 'seventy'",
                 "t.yaml:2:7: 'mode' must be rule, global or direct, got 'sideways'",
                 "t.yaml:4:5: missing 'type'",
-                "t.yaml:7:21: unknown group type 'relay'; expected one of select, url-test, fallback, load-balance",
+                "t.yaml:7:21: unknown group type 'smart'; expected one of select, url-test, fallback, load-balance, relay",
                 "t.yaml:9:5: expected a rule line such as DOMAIN-SUFFIX,example.com,PROXY, got a mapping"),
                 e.problems().stream().map(Throwable::getMessage).toList());
         assertTrue(e.getMessage().startsWith("5 problems in the config:\n  t.yaml:1:13: "), e.getMessage());

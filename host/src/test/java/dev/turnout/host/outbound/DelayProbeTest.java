@@ -88,6 +88,21 @@ class DelayProbeTest {
     }
 
     @Test
+    void aStatusExpectedStatusDoesNotAcceptIsAFailedCheck() throws Exception {
+        int port = server("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        String url = "http://127.0.0.1:" + port + "/generate_204";
+        Future<Integer> wanted204 = DelayProbe.measure(dialer, url, 5000,
+                dev.turnout.host.config.StatusRanges.parse("204"), loops.next());
+        assertTrue(wanted204.await(10, TimeUnit.SECONDS));
+        assertFalse(wanted204.isSuccess());
+        assertEquals("status 200 is not the expected 204", wanted204.cause().getMessage());
+        Future<Integer> range = DelayProbe.measure(dialer, url, 5000,
+                dev.turnout.host.config.StatusRanges.parse("204,200-299"), loops.next());
+        assertTrue(range.await(10, TimeUnit.SECONDS));
+        assertTrue(range.isSuccess(), () -> String.valueOf(range.cause()));
+    }
+
+    @Test
     void timesOutAgainstASilentServer() throws Exception {
         int port = server(null);
         long start = System.nanoTime();

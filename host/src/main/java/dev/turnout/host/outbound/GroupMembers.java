@@ -1,0 +1,152 @@
+package dev.turnout.host.outbound;
+
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.GroupEntry;
+import dev.turnout.host.config.GroupOptions;
+import dev.turnout.host.config.ProxyEntry;
+import dev.turnout.rules.Origin;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Each group's final members, worked out as mihomo does (config.parseProxies, outboundgroup.ParseProxyGroup
+ * and GroupBase.GetProxies), and {@code GLOBAL}:
+ * <ul>
+ *   <li>the listed {@code proxies} first, in order; then with {@code include-all-proxies} (or
+ *       {@code include-all}) every {@code proxies:} entry in name order, only those some {@code filter}
+ *       pattern matches when there is a filter (the filter never removes listed members);</li>
+ *   <li>then members whose type is in {@code exclude-type} ({@code Socks5|Http}, case-insensitive) or whose
+ *       name {@code exclude-filter} matches are left out;</li>
+ *   <li>a group left with nothing goes DIRECT (mihomo's COMPATIBLE), unless it was to get its members from
+ *       proxy providers, which are not fetched yet: it stays empty and flows routed to it are refused;</li>
+ *   <li>{@code GLOBAL}, unless the config has a group of that name, is a select group of DIRECT, REJECT,
+ *       every proxy and every group, in the config's order.</li>
+ * </ul>
+ */
+final class GroupMembers {
+
+    static final String GLOBAL = "GLOBAL";
+
+    /** The groups as they are built, and what the user should read about them. */
+    record Resolved(List<GroupEntry> groups, List<String> warnings) {
+    }
+
+    /** Go's sort.Strings order: by code point (UTF-8 byte order), not by UTF-16 unit. */
+    static final Comparator<String> GO_ORDER = (a, b) -> {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int x = a.codePointAt(i);
+            int y = b.codePointAt(j);
+            if (x != y) {
+                return Integer.compare(x, y);
+            }
+            i += Character.charCount(x);
+            j += Character.charCount(y);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    };
+
+    private GroupMembers() {
+    }
+
+    static Resolved resolve(Config config) {
+        List<String> warnings = new ArrayList<>();
+        Map<String, String> types = new HashMap<>();
+        types.put("DIRECT", "direct");
+        types.put("REJECT", "reject");
+        List<String> allProxies = new ArrayList<>();
+        for (ProxyEntry p : config.proxies()) {
+            types.putIfAbsent(p.name(), p.type());
+            allProxies.add(p.name());
+        }
+        allProxies.sort(GO_ORDER);
+        for (GroupEntry g : config.groups()) {
+            types.putIfAbsent(g.name(), g.type());
+        }
+        boolean providers = config.origins().containsKey("proxy-providers");
+        List<GroupEntry> out = new ArrayList<>();
+        for (GroupEntry g : config.groups()) {
+            out.add(g.withMembers(members(g, allProxies, types, providers, warnings)));
+        }
+        if (!types.containsKey(GLOBAL)) {
+            List<String> all = new ArrayList<>(List.of("DIRECT", "REJECT"));
+            config.proxies().forEach(p -> all.add(p.name()));
+            config.groups().forEach(g -> all.add(g.name()));
+            out.add(new GroupEntry(GLOBAL, "select", List.copyOf(new LinkedHashSet<>(all)), null, 0, 150,
+                    new Origin(config.displayName(), 0, 0), GroupOptions.DEFAULT));
+        }
+        return new Resolved(List.copyOf(out), List.copyOf(warnings));
+    }
+
+    private static List<String> members(GroupEntry g, List<String> allProxies, Map<String, String> types,
+                                        boolean providers, List<String> warnings) {
+        GroupOptions o = g.options();
+        Set<String> members = new LinkedHashSet<>(g.members());
+        if (o.includeAllProxies()) {
+            for (String p : allProxies) {
+                if (o.filter() == null || o.filter().matches(p)) {
+                    members.add(p);
+                }
+            }
+        }
+        if (!o.excludeTypes().isEmpty()) {
+            members.removeIf(m -> excludedType(types.get(m), o.excludeTypes()));
+        }
+        if (o.excludeFilter() != null) {
+            members.removeIf(o.excludeFilter()::matches);
+        }
+        if (members.isEmpty()) {
+            if (!o.use().isEmpty() || (o.includeAllProviders() && providers)) {
+                warnings.add(g.origin() + ": group '" + g.name() + "' has no members until proxy-providers are "
+                        + "fetched; flows routed to it are refused");
+                return List.of();
+            }
+            warnings.add(g.origin() + ": group '" + g.name() + "' has no members left after include-all and its "
+                    + "filters; it sends its flows DIRECT, as mihomo's COMPATIBLE does");
+            return List.of("DIRECT");
+        }
+        return List.copyOf(members);
+    }
+
+    /** Whether {@code type} (Turnout's, such as socks5 or url-test) is one exclude-type names, in mihomo's spelling or ours. */
+    static boolean excludedType(String type, List<String> excluded) {
+        if (type == null) {
+            return false;
+        }
+        String clash = clashType(type);
+        for (String e : excluded) {
+            if (e.equalsIgnoreCase(type) || e.equalsIgnoreCase(clash)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** mihomo's name for a type ({@code C.AdapterType.String()}), as exclude-type and dashboards spell it. */
+    static String clashType(String type) {
+        return switch (type.toLowerCase(Locale.ROOT)) {
+            case "select" -> "Selector";
+            case "url-test" -> "URLTest";
+            case "fallback" -> "Fallback";
+            case "load-balance" -> "LoadBalance";
+            case "relay" -> "Relay";
+            case "direct" -> "Direct";
+            case "reject" -> "Reject";
+            case "socks5" -> "Socks5";
+            case "http" -> "Http";
+            case "ss" -> "Shadowsocks";
+            case "ssr" -> "ShadowsocksR";
+            case "vmess" -> "Vmess";
+            case "trojan" -> "Trojan";
+            case "snell" -> "Snell";
+            default -> type;
+        };
+    }
+}

@@ -1,0 +1,92 @@
+package dev.turnout.host.route;
+
+import dev.turnout.host.dns.HostsTable;
+import dev.turnout.rules.Query;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Clash's hosts before rules: a name listed in {@code hosts:} (wildcards included) carries its address into
+ * matching from the first rule on, as mihomo's {@code tunnel.match} sets {@code DstIP} from its hosts before
+ * looking at any rule. So {@code IP-CIDR,...,no-resolve} rules match such a name and no DNS query is made for
+ * it. As in mihomo, {@code localhost} is 127.0.0.1 unless {@code hosts:} says otherwise.
+ */
+public final class RuleHosts {
+
+    /** For when there is no {@code hosts:} at all (tests); still knows localhost, as mihomo does. */
+    public static final RuleHosts DEFAULT = of(Map.of());
+
+    private final HostsTable table;
+
+    private RuleHosts(HostsTable table) {
+        this.table = table;
+    }
+
+    /** From parsed {@code hosts:} entries (pattern to addresses). */
+    public static RuleHosts of(Map<String, List<InetAddress>> hosts) {
+        Map<String, List<InetAddress>> all = new LinkedHashMap<>();
+        all.put("localhost", List.of(literal("127.0.0.1")));
+        all.putAll(hosts);
+        return new RuleHosts(new HostsTable(all));
+    }
+
+    /**
+     * From {@code hosts:} as written, for {@code turnout match}, which checks no DNS settings: values that are
+     * not IP literals (which {@code run} refuses) are left out, as are patterns the table cannot hold.
+     */
+    public static RuleHosts parse(Map<String, List<String>> written) {
+        Map<String, List<InetAddress>> hosts = new LinkedHashMap<>();
+        written.forEach((name, values) -> {
+            List<InetAddress> addresses = new ArrayList<>();
+            for (String v : values) {
+                InetAddress a = literal(v);
+                if (a != null) {
+                    addresses.add(a);
+                }
+            }
+            if (!addresses.isEmpty()) {
+                hosts.put(name, addresses);
+            }
+        });
+        try {
+            return of(hosts);
+        } catch (IllegalArgumentException e) {
+            return DEFAULT;
+        }
+    }
+
+    private static InetAddress literal(String text) {
+        byte[] raw = NetUtil.createByteArrayFromIpAddressString(text);
+        try {
+            return raw == null ? null : InetAddress.getByAddress(raw);
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The address rules see for {@code domain}: the first one {@code hosts:} lists (mihomo picks one at random
+     * among several; the first keeps decisions repeatable), or {@code null} when it is not listed.
+     */
+    public InetAddress addressOf(String domain) {
+        if (domain == null || domain.isEmpty()) {
+            return null;
+        }
+        List<InetAddress> fixed = table.lookup(domain);
+        return fixed.isEmpty() ? null : fixed.get(0);
+    }
+
+    /** {@code query} with its destination taken from {@code hosts:} when its domain is listed there. */
+    public Query apply(Query query) {
+        InetAddress fixed = addressOf(query.domain());
+        if (fixed == null) {
+            return query;
+        }
+        return query.withDestination(fixed);
+    }
+}
