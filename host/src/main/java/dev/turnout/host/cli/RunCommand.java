@@ -42,7 +42,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        InstanceLock.Holder self = InstanceLock.Holder.self(config.file);
+        InstanceLock.Holder self = InstanceLock.Holder.self(config.file());
         Config initial;
         List<InstanceLock.Claim> claims;
         try {
@@ -120,7 +120,7 @@ final class RunCommand implements Callable<Integer> {
         Reloader reloader = new Reloader(turnout, config::load);
         Controller controller;
         try {
-            controller = Controller.startFor(turnout, reloader);
+            controller = Controller.startFor(turnout, reloader, config.overrides());
         } catch (IllegalArgumentException e) {
             System.err.println("turnout: " + e.getMessage());
             reloader.close();
