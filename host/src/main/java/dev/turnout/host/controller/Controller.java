@@ -56,6 +56,7 @@ public final class Controller implements AutoCloseable {
     private final Streams streams;
     private final AtomicInteger connections = new AtomicInteger();
     private volatile String logLevel;
+    private volatile Restarter restarter;
     private final List<Channel> servers = new ArrayList<>();
 
     private Controller(Turnout turnout, Reloader reloader, String secret, Path externalUi, BrowserGuard guard) {
@@ -237,6 +238,15 @@ public final class Controller implements AutoCloseable {
 
     Streams streams() {
         return streams;
+    }
+
+    /** What {@code POST /restart} does; without one it answers 500. */
+    public void restartWith(Restarter restarter) {
+        this.restarter = restarter;
+    }
+
+    Restarter restarter() {
+        return restarter;
     }
 
     String logLevel() {
