@@ -13,7 +13,6 @@ import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.host.controller.Json;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -263,7 +262,7 @@ class ControllerIT {
         assertEquals("Rule", local.get("type"));
         assertEquals("File", local.get("vehicleType"));
         assertEquals("Classical", local.get("behavior"));
-        assertEquals(new BigDecimal(2), local.get("ruleCount"));
+        assertEquals(2, local.get("ruleCount"));
         Api.Response refresh = api.call("PUT", "/providers/rules/local", null);
         assertEquals(204, refresh.status(), refresh::toString);
     }
@@ -274,7 +273,7 @@ class ControllerIT {
         for (String name : new String[] {"DIRECT", "s5", "G"}) {
             Api.Response r = api.get("/proxies/" + name + "/delay?timeout=3000&" + url);
             assertEquals(200, r.status(), () -> name + ": " + r);
-            int delay = ((BigDecimal) r.object().get("delay")).intValue();
+            int delay = ((Number) r.object().get("delay")).intValue();
             assertTrue(delay > 0 && delay < 3000, name + " delay " + delay);
         }
         Api.Response down = api.get("/proxies/h1/delay?timeout=2000&" + url);
