@@ -701,20 +701,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             call.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, why);
             return;
         }
-        byte[] body = Json.write(Map.of("status", "ok")).getBytes(StandardCharsets.UTF_8);
-        io.netty.handler.codec.http.FullHttpResponse r = new io.netty.handler.codec.http.DefaultFullHttpResponse(
-                io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                io.netty.buffer.Unpooled.wrappedBuffer(body));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, Responses.JSON_TYPE);
-        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
-        Responses.cors(call.ctx.channel(), r.headers());
-        r.headers().set(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
-        call.ctx.writeAndFlush(r).addListener(f -> {
-            call.ctx.close();
+        // Not kept alive: the connection closes once the answer is written, and only then does the restart begin.
+        call.ctx.channel().closeFuture().addListener(f -> {
             log.info("restart asked for by the controller");
-            Thread restart = new Thread(restarter::restart, "turnout-restart");
-            restart.start();
+            new Thread(restarter::restart, "turnout-restart").start();
         });
+        Responses.json(call.ctx, false, HttpResponseStatus.OK, Map.of("status", "ok"));
     }
 
     private void dnsQuery(Call call) {
