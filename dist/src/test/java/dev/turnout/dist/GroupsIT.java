@@ -9,7 +9,6 @@ import dev.turnout.dist.controller.Launched;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,7 +139,7 @@ class GroupsIT {
             }
             Thread.sleep(250);
         }
-        return h.stream().mapToInt(c -> ((BigDecimal) c.get("delay")).intValue()).filter(d -> d > 0).min().orElse(-1);
+        return h.stream().mapToInt(c -> ((Number) c.get("delay")).intValue()).filter(d -> d > 0).min().orElse(-1);
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.GroupEntry;
 import dev.turnout.host.config.ProviderEntry;
+import dev.turnout.host.controller.Controller;
 import dev.turnout.host.plugin.PluginHost;
 import dev.turnout.host.route.RoutingCompiler;
 import dev.turnout.host.runtime.ConfigCheck;
@@ -74,14 +75,37 @@ final class CheckCommand implements Callable<Integer> {
                         : "not fetched" + (p.url() != null ? " (" + p.url() + ")" : "");
                 out.printf("  %-24s %-6s %-9s %s%n", p.name(), p.type(), p.behavior().name().toLowerCase(), state);
             }
-            if (!c.warnings().isEmpty() || !compiled.notes().isEmpty()) {
+            String controller;
+            try {
+                controller = controllerWarning(c);
+            } catch (IllegalArgumentException e) {
+                System.err.println("turnout: -ext-ctl: " + e.getMessage());
+                return 2;
+            }
+            if (!c.warnings().isEmpty() || !compiled.notes().isEmpty() || controller != null) {
                 out.println("warnings:");
                 c.warnings().forEach(w -> out.println("  " + w));
                 compiled.notes().forEach(n -> out.println("  " + n));
+                if (controller != null) {
+                    out.println("  " + controller);
+                }
             }
             compiled.routing().outbounds().close();
             out.println("OK");
             return 0;
         }
+    }
+
+    /**
+     * What run would warn about where the controller listens; throws for an unusable {@code -ext-ctl} (the config's
+     * own address was checked above).
+     */
+    private String controllerWarning(Config c) {
+        Controller.Overrides o = config.overrides();
+        String listen = o.externalController() != null ? o.externalController() : c.externalController();
+        if (listen == null || listen.isBlank()) {
+            return null;
+        }
+        return Controller.listen(listen, o.secret() != null ? o.secret() : c.secret()).warning();
     }
 }

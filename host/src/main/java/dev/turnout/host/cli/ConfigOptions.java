@@ -3,23 +3,68 @@ package dev.turnout.host.cli;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
+import dev.turnout.host.controller.Controller;
 import dev.turnout.host.plugin.PluginHost;
 import dev.turnout.host.runtime.ConfigCheck;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** {@code -c} and {@code -d}, shared by the commands that read a config. */
+/**
+ * {@code -c}/{@code -f}, {@code -d} and Clash's controller overrides, shared by the commands that read a config.
+ * Without {@code -c} the config is looked up once ({@link HomeConfig}), and that one is read again on reloads.
+ */
 final class ConfigOptions {
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "Config file (Clash YAML). Default: the built-in one.")
+    @Option(names = {"-c", "-f", "--config"}, paramLabel = "FILE",
+            description = "Config file (Clash YAML). Default: DIR/config.yaml with -d, else the first of "
+                    + "$XDG_CONFIG_HOME/turnout, ~/.config/clash, ~/.config/mihomo (config.yaml), else the built-in one.")
     Path file;
 
     @Option(names = {"-d", "--directory"}, paramLabel = "DIR",
-            description = "Folder relative paths resolve against (default: the config file's folder).")
+            description = "Home folder, as Clash's -d: config.yaml unless -f is given; relative paths in the config "
+                    + "(providers, caches, Country.mmdb) resolve against it (default: the config file's folder).")
     Path directory;
 
+    @Option(names = "-ext-ctl", paramLabel = "ADDR", description = "Override external-controller (HOST:PORT).")
+    String externalController;
+
+    @Option(names = "-ext-ui", paramLabel = "DIR", description = "Override external-ui.")
+    String externalUi;
+
+    @Option(names = "-secret", paramLabel = "SECRET", description = "Override the controller's secret.")
+    String secret;
+
+    private HomeConfig.Found found;
+
+    /** The config file that is read, once looked up; {@code null} for the built-in default. */
+    Path file() {
+        return resolve().file();
+    }
+
     Config load() throws ConfigException {
-        return file == null ? ConfigLoader.builtIn(directory) : ConfigLoader.load(file, directory);
+        HomeConfig.Found f = resolve();
+        return f.file() == null ? ConfigLoader.builtIn(f.home()) : ConfigLoader.load(f.file(), f.home());
+    }
+
+    /** The controller keys the command line overrides, for {@link Controller#startFor}. */
+    Controller.Overrides overrides() {
+        return new Controller.Overrides(externalController, externalUi, secret);
+    }
+
+    private HomeConfig.Found resolve() {
+        if (found == null) {
+            // $HOME as Clash (Go) reads it; Java's user.home comes from the passwd entry and ignores it.
+            String home = System.getenv("HOME");
+            // -d relative to where Turnout was started, as Clash makes it (then absolute in messages and locks).
+            Path dir = directory == null ? null : directory.toAbsolutePath().normalize();
+            found = HomeConfig.find(file, dir, System.getenv("XDG_CONFIG_HOME"),
+                    home != null && !home.isBlank() ? home : System.getProperty("user.home"), Files::isRegularFile);
+            if (found.note() != null) {
+                System.err.println("turnout: " + found.note());
+            }
+        }
+        return found;
     }
 
     /**

@@ -2,16 +2,38 @@ package dev.turnout.host.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** {@code turnout}: the command line. Each subcommand is a small class of its own. */
-@Command(name = "turnout", mixinStandardHelpOptions = true, versionProvider = Version.class,
+/**
+ * {@code turnout}: the command line. Each subcommand is a small class of its own; without one, Turnout takes
+ * the flags Clash users type ({@code -d DIR}, {@code -f FILE}, {@code -t}, {@code -v}, {@code -ext-ctl},
+ * {@code -ext-ui}, {@code -secret}) and runs, or with {@code -t} checks and exits.
+ */
+@Command(name = "turnout", versionProvider = Version.class,
         description = "A rule-based proxy: Clash configs, a TUN mode, outbounds as plugins.",
         subcommands = {RunCommand.class, CheckCommand.class, MatchCommand.class, PluginsCommand.class,
                 ReloadCommand.class, CleanupCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @Mixin
+    ConfigOptions config;
+
+    @Mixin
+    PluginOptions plugins;
+
+    @Option(names = "-t", description = "Test the config as `check` does and exit: 0 when it would run, 1 when not.")
+    boolean test;
+
+    @Option(names = "--pid-file", paramLabel = "FILE", description = "Where to write the pid, for `turnout reload`.")
+    java.nio.file.Path pidFile;
+
+    // Not mixinStandardHelpOptions: Clash's -v joins -V and --version on the one version option.
+    @Option(names = {"-V", "-v", "--version"}, versionHelp = true, description = "Print version information and exit.")
+    boolean version;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -23,8 +45,18 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
-        // `turnout` alone: run on the built-in default, as the README promises.
-        return spec.commandLine().getSubcommands().get("run").execute();
+    public Integer call() throws Exception {
+        if (test) {
+            // Clash's -t exits 1 on a bad config; check's own code for that is 2.
+            CheckCommand check = new CheckCommand();
+            check.config = config;
+            check.plugins = plugins;
+            return check.call() == 0 ? 0 : 1;
+        }
+        RunCommand run = new RunCommand();
+        run.config = config;
+        run.plugins = plugins;
+        run.pidFile = pidFile;
+        return run.call();
     }
 }

@@ -3,6 +3,7 @@ package dev.turnout.host.cli;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.controller.Controller;
+import dev.turnout.host.controller.Restarter;
 import dev.turnout.host.plugin.PluginHost;
 import dev.turnout.host.runtime.Logging;
 import dev.turnout.host.runtime.Reloader;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -42,7 +44,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        InstanceLock.Holder self = InstanceLock.Holder.self(config.file);
+        InstanceLock.Holder self = InstanceLock.Holder.self(config.file());
         Config initial;
         List<InstanceLock.Claim> claims;
         try {
@@ -120,7 +122,7 @@ final class RunCommand implements Callable<Integer> {
         Reloader reloader = new Reloader(turnout, config::load);
         Controller controller;
         try {
-            controller = Controller.startFor(turnout, reloader);
+            controller = Controller.startFor(turnout, reloader, config.overrides());
         } catch (IllegalArgumentException e) {
             System.err.println("turnout: " + e.getMessage());
             reloader.close();
@@ -131,7 +133,11 @@ final class RunCommand implements Callable<Integer> {
         }
         installReloadSignal(reloader);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        AtomicBoolean down = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (!down.compareAndSet(false, true)) {
+                return; // a restart stopped everything already
+            }
             log.info("stopping");
             if (controller != null) {
                 controller.close();
@@ -141,11 +147,47 @@ final class RunCommand implements Callable<Integer> {
             host.close();
             deleteQuietly(pid);
             instance.release(); // last: until everything above is closed, a second instance must still be refused
+        };
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.run();
             stopped.countDown();
         }, "turnout-shutdown"));
+        if (controller != null) {
+            controller.restartWith(restarter(stop));
+        }
         log.info("Turnout {} running on {}", Version.current(), initial.displayName());
         stopped.await();
         return 0;
+    }
+
+    /**
+     * {@code POST /restart} as mihomo does it: everything stops (ports, TUN routes, lock files), then the process
+     * executes itself again with the same command line, so a changed config, listeners and controller included, is
+     * read from the start. Not a reload: nothing of this run is kept but the pid.
+     */
+    private static Restarter restarter(Runnable stop) {
+        return new Restarter() {
+            @Override
+            public String unavailableReason() {
+                return SelfExec.unavailableReason();
+            }
+
+            @Override
+            public void restart() {
+                List<String> argv;
+                try {
+                    argv = SelfExec.commandLine();
+                } catch (IOException e) {
+                    log.error("cannot restart: {}", e.getMessage());
+                    return;
+                }
+                stop.run();
+                log.info("restarting: {}", argv);
+                String why = SelfExec.exec(argv);
+                log.error("restart failed ({}); exiting", why);
+                System.exit(1);
+            }
+        };
     }
 
     private static void installReloadSignal(Reloader reloader) {

@@ -197,8 +197,32 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     notFound(call);
                 }
             }
+            case "memory" -> {
+                if (p.size() == 1 && only(call, HttpMethod.GET)) {
+                    memory(call);
+                } else if (p.size() != 1) {
+                    notFound(call);
+                }
+            }
+            case "restart" -> {
+                if (p.size() == 1 && only(call, HttpMethod.POST)) {
+                    restart(call);
+                } else if (p.size() != 1) {
+                    notFound(call);
+                }
+            }
+            case "dns" -> {
+                if (p.size() == 2 && p.get(1).equals("query")) {
+                    if (only(call, HttpMethod.GET)) {
+                        dnsQuery(call);
+                    }
+                } else {
+                    notFound(call);
+                }
+            }
+            case "cache" -> cache(call);
             case "providers" -> providers(call);
-            case "group" -> groupDelay(call);
+            case "group" -> group(call);
             default -> notFound(call);
         }
     }
@@ -475,20 +499,43 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /**
-     * {@code GET /group/{name}/delay}, as Clash.Meta has it: checks every member of a group with the group's
-     * own URL and answers {member: delay} for those that answered.
+     * {@code GET /group} (every group, in {@code /proxies}' shape, as a list), {@code GET /group/{name}} (one) and
+     * {@code GET /group/{name}/delay}, as mihomo has them.
      */
-    private void groupDelay(Call call) {
+    private void group(Call call) {
         List<String> p = call.path;
         Turnout t = controller.turnout();
-        if (p.size() != 3 || !p.get(2).equals("delay")
-                || !(t.router().current().outbounds().get(p.get(1)) instanceof ProxyGroup group)) {
+        Routing routing = t.router().current();
+        if (p.size() == 1) {
+            if (only(call, HttpMethod.GET)) {
+                List<Object> groups = new ArrayList<>();
+                routing.outbounds().all().values().stream().filter(o -> o instanceof ProxyGroup)
+                        .forEach(o -> groups.add(ClashViews.proxy(o, t.groups().book())));
+                if (routing.outbounds().get("GLOBAL") == null) {
+                    groups.add(ClashViews.syntheticGlobal(routing.outbounds())); // as /proxies shows it
+                }
+                call.json(Map.of("proxies", groups));
+            }
+            return;
+        }
+        if (!(routing.outbounds().get(p.get(1)) instanceof ProxyGroup group) || p.size() > 3
+                || (p.size() == 3 && !p.get(2).equals("delay"))) {
             notFound(call);
             return;
         }
         if (!only(call, HttpMethod.GET)) {
             return;
         }
+        if (p.size() == 2) {
+            call.json(ClashViews.proxy(group, t.groups().book()));
+        } else {
+            groupDelay(call, group);
+        }
+    }
+
+    /** Checks every member of a group with the group's own URL and answers {member: delay} for those that answered. */
+    private void groupDelay(Call call, ProxyGroup group) {
+        Turnout t = controller.turnout();
         var groups = t.groups();
         Channel ch = call.ctx.channel();
         boolean keepAlive = call.keepAlive;
@@ -625,6 +672,96 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 ch.close();
             }
         });
+    }
+
+    // ---- /memory, /restart, /dns, /cache
+
+    private void memory(Call call) {
+        if (call.webSocket()) {
+            upgrade(call, ch -> controller.streams().memory(ch, true));
+        } else if (admitStream(call)) {
+            Channel ch = call.ctx.channel();
+            Streams.beginChunked(ch);
+            controller.streams().memory(ch, false);
+        }
+    }
+
+    /**
+     * mihomo's answer first ({@code {"status":"ok"}}), then the restart on a thread of its own: the process runs
+     * again from the start with the same command line (see the {@link Restarter} the command gave).
+     */
+    private void restart(Call call) {
+        Restarter restarter = controller.restarter();
+        String why = restarter == null ? "restart is not available in this process" : restarter.unavailableReason();
+        if (why != null) {
+            call.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, why);
+            return;
+        }
+        // Not kept alive: the connection closes once the answer is written, and only then does the restart begin.
+        call.ctx.channel().closeFuture().addListener(f -> {
+            log.info("restart asked for by the controller");
+            new Thread(restarter::restart, "turnout-restart").start();
+        });
+        Responses.json(call.ctx, false, HttpResponseStatus.OK, Map.of("status", "ok"));
+    }
+
+    private void dnsQuery(Call call) {
+        var dns = controller.turnout().dns();
+        if (dns == null) {
+            call.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "DNS section is disabled");
+            return;
+        }
+        String name = call.param("name");
+        String typeName = call.param("type") == null || call.param("type").isEmpty() ? "A" : call.param("type");
+        io.netty.handler.codec.dns.DnsRecordType type;
+        try {
+            type = dev.turnout.host.dns.DnsLookup.type(typeName);
+        } catch (IllegalArgumentException e) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "invalid query type");
+            return;
+        }
+        if (name == null || name.isBlank()) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: name is required");
+            return;
+        }
+        Channel ch = call.ctx.channel();
+        boolean keepAlive = call.keepAlive;
+        dev.turnout.host.dns.DnsLookup.query(dns.upstream(), name, type, ch.eventLoop().newPromise())
+                .addListener((Future<Map<String, Object>> f) -> ch.eventLoop().execute(() -> {
+                    ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
+                    if (ctx == null) {
+                        return;
+                    }
+                    if (f.isSuccess()) {
+                        Responses.json(ctx, keepAlive, HttpResponseStatus.OK, f.getNow());
+                    } else {
+                        Responses.error(ctx, keepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                                String.valueOf(f.cause().getMessage()));
+                    }
+                }));
+    }
+
+    /** {@code POST /cache/fakeip/flush} and {@code POST /cache/dns/flush}: 204, also when there is nothing to flush. */
+    private void cache(Call call) {
+        List<String> p = call.path;
+        if (p.size() != 3 || !p.get(2).equals("flush") || !(p.get(1).equals("fakeip") || p.get(1).equals("dns"))) {
+            notFound(call);
+            return;
+        }
+        if (!only(call, HttpMethod.POST)) {
+            return;
+        }
+        var dns = controller.turnout().dns();
+        if (dns == null) {
+            call.noContent();
+        } else if (p.get(1).equals("dns")) {
+            dns.upstream().flushCache();
+            log.info("DNS cache flushed by the controller");
+            call.noContent();
+        } else {
+            // The cache file is rewritten: slow work, off the event loop.
+            onWorker(call, () -> log.info("fake-IP cache flushed by the controller: {} mappings dropped", dns.flushFakeIp()));
+        }
     }
 
     // ---- /providers

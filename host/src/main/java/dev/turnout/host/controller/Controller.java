@@ -18,11 +18,14 @@ import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +56,8 @@ public final class Controller implements AutoCloseable {
     private final Streams streams;
     private final AtomicInteger connections = new AtomicInteger();
     private volatile String logLevel;
-    private Channel server;
+    private volatile Restarter restarter;
+    private final List<Channel> servers = new ArrayList<>();
 
     private Controller(Turnout turnout, Reloader reloader, String secret, Path externalUi, BrowserGuard guard) {
         this.turnout = turnout;
@@ -73,51 +77,81 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
+     * What the command line's {@code -ext-ctl}, {@code -ext-ui} and {@code -secret} put in place of the config's
+     * keys ({@code null}: as the config says). Applied where the controller starts, so reloads keep them.
+     */
+    public record Overrides(String externalController, String externalUi, String secret) {
+    }
+
+    /**
      * Starts the controller the config asks for, or returns {@code null} when it asks for none.
      *
-     * @throws IllegalArgumentException when the address is unusable, or not loopback and there is no secret
+     * @throws IllegalArgumentException when the address is unusable
      */
-    public static Controller startFor(Turnout turnout, Reloader reloader) throws InterruptedException {
+    public static Controller startFor(Turnout turnout, Reloader reloader, Overrides overrides) throws InterruptedException {
         Config c = turnout.config();
-        if (c.externalController() == null || c.externalController().isBlank()) {
+        String listen = overrides.externalController() != null ? overrides.externalController() : c.externalController();
+        if (listen == null || listen.isBlank()) {
             return null;
         }
-        return start(turnout, reloader, c.externalController(), c.secret(), uiFolder(c), c.externalControllerCors());
+        String secret = overrides.secret() != null ? overrides.secret() : c.secret();
+        Path ui = uiFolder(c.baseDir(), overrides.externalUi() != null ? overrides.externalUi() : c.externalUi());
+        return start(turnout, reloader, listen, secret, ui, c.externalControllerCors());
     }
 
     /** The {@code external-ui} folder, or {@code null}; throws when it is named but is not a folder. */
     public static Path uiFolder(Config c) {
-        if (c.externalUi() == null || c.externalUi().isBlank()) {
+        return uiFolder(c.baseDir(), c.externalUi());
+    }
+
+    private static Path uiFolder(Path baseDir, String externalUi) {
+        if (externalUi == null || externalUi.isBlank()) {
             return null;
         }
-        Path ui = c.baseDir().resolve(c.externalUi()).toAbsolutePath().normalize();
+        Path ui = baseDir.resolve(externalUi).toAbsolutePath().normalize();
         if (!Files.isDirectory(ui)) {
-            throw new IllegalArgumentException("external-ui '" + c.externalUi() + "': " + ui + " is not a folder");
+            throw new IllegalArgumentException("external-ui '" + externalUi + "': " + ui + " is not a folder");
         }
         return ui;
     }
 
     /**
-     * Where {@code external-controller} asks to listen; throws when it is not HOST:PORT, or when it is reachable
-     * from other machines and no secret is set.
+     * Where the controller listens: where {@code external-controller} asks, or, when that is reachable from other
+     * machines and there is no secret, loopback instead, with {@code warning} saying why (Clash would open the API
+     * to the network; a config written for it must still start).
      */
-    public static InetSocketAddress address(String listen, String secret) {
-        InetSocketAddress address = ControllerAddress.parse(listen);
-        if (!ControllerAddress.isLoopback(address) && Secret.of(secret) == null) {
-            throw new IllegalArgumentException("external-controller " + listen + " is reachable from other machines but "
-                    + "no 'secret' is set; set a secret or use 127.0.0.1");
-        }
-        return address;
+    public record Listen(String asked, List<InetSocketAddress> addresses, String warning) {
     }
 
-    /** Binds the controller to {@code listen} ({@code HOST:PORT}); see {@link #startFor}. */
+    /** Reads {@code external-controller} with the secret; throws when it is not HOST:PORT. */
+    public static Listen listen(String asked, String secret) {
+        InetSocketAddress address = ControllerAddress.parse(asked);
+        if (ControllerAddress.isLoopback(address) || Secret.of(secret) != null) {
+            return new Listen(asked, List.of(address), null);
+        }
+        List<InetSocketAddress> loopback = ControllerAddress.loopbackFor(address);
+        return new Listen(asked, loopback, "external-controller " + asked + " would be reachable from other machines "
+                + "without a 'secret', so the controller listens on " + loopback.stream().map(Controller::hostPort)
+                .collect(Collectors.joining(" and ")) + " only; set a 'secret' to listen on " + asked);
+    }
+
+    static String hostPort(InetSocketAddress a) {
+        String host = io.netty.util.NetUtil.toAddressString(a.getAddress());
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    /** Binds the controller where {@code listen} ({@code HOST:PORT}) says; see {@link #listen}. */
     public static Controller start(Turnout turnout, Reloader reloader, String listen, String secret, Path externalUi,
                                    ControllerCors cors) throws InterruptedException {
-        InetSocketAddress address = address(listen, secret);
+        Listen where = listen(listen, secret);
+        if (where.warning() != null) {
+            log.warn("{}", where.warning());
+        }
+        boolean loopback = where.addresses().stream().allMatch(ControllerAddress::isLoopback);
         Controller c = new Controller(turnout, reloader, secret, externalUi,
-                new BrowserGuard(ControllerAddress.isLoopback(address), Secret.of(secret) != null, cors));
+                new BrowserGuard(loopback, Secret.of(secret) != null, cors));
         try {
-            c.bind(address);
+            c.bind(where.addresses());
         } catch (RuntimeException | InterruptedException e) {
             c.close();
             throw e;
@@ -125,7 +159,7 @@ public final class Controller implements AutoCloseable {
         return c;
     }
 
-    private void bind(InetSocketAddress address) throws InterruptedException {
+    private void bind(List<InetSocketAddress> addresses) throws InterruptedException {
         logs.install();
         ServerBootstrap b = new ServerBootstrap()
                 .group(loop)
@@ -147,17 +181,27 @@ public final class Controller implements AutoCloseable {
                         ch.pipeline().addLast("api", new ApiHandler(Controller.this));
                     }
                 });
-        try {
-            server = b.bind(address).sync().channel();
-        } catch (Exception e) {
-            throw new IllegalArgumentException("external-controller cannot listen on " + address + ": " + e.getMessage(), e);
+        for (InetSocketAddress asked : addresses) {
+            // A second address (loopback's [::1] beside 127.0.0.1) takes the port the first was given.
+            InetSocketAddress address = servers.isEmpty() || asked.getPort() != 0 ? asked
+                    : new InetSocketAddress(asked.getAddress(), localAddress().getPort());
+            try {
+                servers.add(b.bind(address).sync().channel());
+            } catch (Exception e) {
+                if (servers.isEmpty()) {
+                    throw new IllegalArgumentException("external-controller cannot listen on " + address + ": " + e.getMessage(), e);
+                }
+                // [::1] where IPv6 is off: 127.0.0.1 already answers.
+                log.warn("controller cannot also listen on {}: {}", address, e.getMessage());
+                continue;
+            }
+            log.info("controller (Clash API) listening on {}{}", servers.get(servers.size() - 1).localAddress(),
+                    secret == null ? "" : ", secret required");
         }
-        log.info("controller (Clash API) listening on {}{}", server.localAddress(),
-                secret == null ? "" : ", secret required");
     }
 
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) server.localAddress();
+        return (InetSocketAddress) servers.get(0).localAddress();
     }
 
     Turnout turnout() {
@@ -196,6 +240,15 @@ public final class Controller implements AutoCloseable {
         return streams;
     }
 
+    /** What {@code POST /restart} does; without one it answers 500. */
+    public void restartWith(Restarter restarter) {
+        this.restarter = restarter;
+    }
+
+    Restarter restarter() {
+        return restarter;
+    }
+
     String logLevel() {
         return logLevel;
     }
@@ -208,9 +261,7 @@ public final class Controller implements AutoCloseable {
     public void close() {
         logs.uninstall();
         streams.close();
-        if (server != null) {
-            server.close().syncUninterruptibly();
-        }
+        servers.forEach(s -> s.close().syncUninterruptibly());
         work.shutdownNow();
         loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

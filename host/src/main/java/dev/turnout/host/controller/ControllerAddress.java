@@ -1,8 +1,10 @@
 package dev.turnout.host.controller;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 
 /** Parses {@code external-controller} ({@code 127.0.0.1:9090}, {@code [::1]:9090}, {@code :9090}) and says whether it is safe. */
 final class ControllerAddress {
@@ -36,6 +38,22 @@ final class ControllerAddress {
             return new InetSocketAddress(address, port);
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("external-controller '" + text + "': unknown host '" + host + "'");
+        }
+    }
+
+    /**
+     * The loopback addresses that stand in for {@code asked} when it would be open to other machines without a
+     * secret: 127.0.0.1, and [::1] too when an IPv6 address (such as {@code ::}, every interface) was asked for.
+     */
+    static List<InetSocketAddress> loopbackFor(InetSocketAddress asked) {
+        InetSocketAddress v4 = new InetSocketAddress(InetAddress.getLoopbackAddress(), asked.getPort());
+        if (!(asked.getAddress() instanceof Inet6Address)) {
+            return List.of(v4);
+        }
+        try {
+            return List.of(v4, new InetSocketAddress(InetAddress.getByName("::1"), asked.getPort()));
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // a literal is never looked up
         }
     }
 

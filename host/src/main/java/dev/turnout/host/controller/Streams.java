@@ -21,7 +21,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The controller's long-lived answers: traffic every second, the connection list at an interval, log lines
+ * The controller's long-lived answers: traffic and memory every second, the connection list at an interval, log lines
  * as they happen, each as chunked JSON lines or WebSocket text frames. At most {@link #MAX_CLIENTS} at
  * once; a client that does not keep up loses lines instead of making Turnout buffer them.
  */
@@ -31,6 +31,7 @@ final class Streams implements AutoCloseable {
 
     private final AtomicInteger clients = new AtomicInteger();
     private final CopyOnWriteArrayList<Consumer<String>> trafficSinks = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<Consumer<String>> memorySinks = new CopyOnWriteArrayList<>();
     private final FlowTable flows;
     private final ScheduledFuture<?> ticker;
     private long lastUp;
@@ -66,6 +67,28 @@ final class Streams implements AutoCloseable {
         for (Consumer<String> s : trafficSinks) {
             s.accept(line);
         }
+        if (!memorySinks.isEmpty()) {
+            String memory = memoryLine(ProcessMemory.inUse());
+            for (Consumer<String> s : memorySinks) {
+                s.accept(memory);
+            }
+        }
+    }
+
+    /** mihomo's {@code /memory} line; {@code oslimit} is always 0 there too ("maybe we need it in the future"). */
+    static String memoryLine(long inUse) {
+        return "{\"inuse\":" + inUse + ",\"oslimit\":0}";
+    }
+
+    /**
+     * {@code /memory}: the resident set every second. The first line says 0, as mihomo's does, because dashboards'
+     * charts (metacubexd's) start from it.
+     */
+    void memory(Channel ch, boolean webSocket) {
+        Consumer<String> sink = sink(ch, webSocket);
+        sink.accept(memoryLine(0));
+        memorySinks.add(sink);
+        ch.closeFuture().addListener(f -> memorySinks.remove(sink));
     }
 
     void traffic(Channel ch, boolean webSocket) {
@@ -113,5 +136,6 @@ final class Streams implements AutoCloseable {
     public void close() {
         ticker.cancel(false);
         trafficSinks.clear();
+        memorySinks.clear();
     }
 }

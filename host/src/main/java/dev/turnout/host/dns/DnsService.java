@@ -122,6 +122,20 @@ public final class DnsService implements AutoCloseable {
         return server;
     }
 
+    /**
+     * Forgets every fake-IP mapping no open flow holds ({@code POST /cache/fakeip/flush}) and saves what is left
+     * to the cache file, so a restart does not bring them back.
+     *
+     * @return how many mappings were dropped
+     */
+    public int flushFakeIp() throws java.io.IOException {
+        int dropped = (pool4 == null ? 0 : pool4.flush()) + (pool6 == null ? 0 : pool6.flush());
+        if (store != null) {
+            store.save();
+        }
+        return dropped;
+    }
+
     @Override
     public void close() {
         if (server != null) {

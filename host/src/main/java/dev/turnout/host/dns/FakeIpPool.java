@@ -306,6 +306,30 @@ public final class FakeIpPool {
         }
     }
 
+    /**
+     * Drops every mapping no flow holds pinned, and hands addresses out from the start of the range again.
+     *
+     * @return how many mappings were dropped
+     */
+    public int flush() {
+        lock.lock();
+        try {
+            int dropped = 0;
+            for (int s = lru; s != NONE; ) {
+                int next = newer[s];
+                if (pins[s] == 0) {
+                    unbind(s);
+                    dropped++;
+                }
+                s = next;
+            }
+            nextFresh = 0;
+            return dropped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Live mappings, least recently used first (the order {@link #restore} expects). */
     List<Mapping> snapshot() {
         lock.lock();

@@ -381,6 +381,11 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         cache.clear();
     }
 
+    /** Forgets every cached answer ({@code POST /cache/dns/flush}); questions on their way are not affected. */
+    public void flushCache() {
+        cache.clear();
+    }
+
     int cachedAnswers() {
         return cache.size();
     }

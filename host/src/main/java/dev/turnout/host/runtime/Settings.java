@@ -79,7 +79,7 @@ public record Settings(TunOptions tun, DnsOptions dns, InetAddress bindAddress, 
             return null;
         }
         try {
-            return Controller.address(listen, config.secret());
+            return Controller.listen(listen, config.secret()).addresses().get(0);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(config.originOf("external-controller"), e.getMessage());
         }

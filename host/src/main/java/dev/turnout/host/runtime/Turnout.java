@@ -353,6 +353,11 @@ public final class Turnout implements AutoCloseable {
     }
 
     /** Sets how Turnout's own sockets are bound to the physical interface (the TUN mode does this). */
+    /** The DNS service of the {@code dns:} section, or {@code null} when it has none. */
+    public DnsService dns() {
+        return dns;
+    }
+
     public void useSocketBinder(SocketBinder socketBinder) {
         binder.set(topLevel == SocketBinder.NONE ? socketBinder : channel -> {
             socketBinder.bind(channel);

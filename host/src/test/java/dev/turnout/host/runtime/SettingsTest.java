@@ -24,7 +24,6 @@ class SettingsTest {
         "fake-ip-range ~ dns:|  enable: true|  enhanced-mode: fake-ip|  fake-ip-range: 198.18.0.1/99 ~ t.yaml:4:18: dns: prefix /99 out of range for /198.18.0.1",
         "tun address ~ tun:|  enable: true|  inet4-address: notanip ~ t.yaml:3:18: 'inet4-address' must be an address with a prefix such as 198.18.0.1/30, got 'notanip'",
         "controller without port ~ external-controller: abc ~ t.yaml:1:22: external-controller 'abc' needs HOST:PORT, e.g. 127.0.0.1:9090",
-        "open controller without secret ~ external-controller: 0.0.0.0:9090 ~ t.yaml:1:22: external-controller 0.0.0.0:9090 is reachable from other machines but no 'secret' is set; set a secret or use 127.0.0.1",
         "hosts ~ hosts:|  a.test: not-an-ip ~ t.yaml:2:3: hosts: 'a.test' maps to 'not-an-ip', which is not an IP address",
     })
     void whatRunRefusesIsRefusedWithItsPosition(String name, String yaml, String expected) throws Exception {
@@ -36,7 +35,7 @@ class SettingsTest {
     @Test
     void everyBadSettingIsReportedAtOnce() throws Exception {
         Config c = parse("dns:|  enable: true|  fake-ip-range: 198.18.0.1/99|tun:|  enable: true|  inet4-address: notanip"
-                + "|external-controller: 0.0.0.0:9090");
+                + "|external-controller: abc");
         ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(c));
         assertEquals(3, e.problems().size(), e.getMessage());
     }
@@ -47,6 +46,14 @@ class SettingsTest {
         assertEquals(9090, s.controller().getPort());
         assertNull(s.tun());
         assertNull(s.dns());
+    }
+
+    @Test
+    void aControllerOpenToOthersWithoutASecretIsAcceptedOnLoopback() throws Exception {
+        // Loyalsoldier's README config has exactly this; Clash starts it, so Turnout must, only more narrowly.
+        Settings s = Settings.of(parse("external-controller: 0.0.0.0:9090"));
+        assertEquals("127.0.0.1", s.controller().getAddress().getHostAddress());
+        assertEquals(9090, s.controller().getPort());
     }
 
     @Test

@@ -1,0 +1,55 @@
+package dev.turnout.host.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Clash's single-dash flags parse as Clash users type them, beside the subcommands. */
+class MainOptionsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void clashFlagsParseOnTheTopLevelCommand() {
+        Main main = new Main();
+        new CommandLine(main).parseArgs("-d", "/h", "-f", "c.yaml", "-t", "-ext-ctl", "0.0.0.0:9090", "-ext-ui", "ui",
+                "-secret", "s");
+        assertEquals(Path.of("/h"), main.config.directory);
+        assertEquals(Path.of("c.yaml"), main.config.file);
+        assertTrue(main.test);
+        assertEquals("0.0.0.0:9090", main.config.externalController);
+        assertEquals("ui", main.config.externalUi);
+        assertEquals("s", main.config.secret);
+    }
+
+    @Test
+    void minusVPrintsTheVersion() {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(0, Main.execute("-v"));
+        } finally {
+            System.setOut(saved);
+        }
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("turnout "), out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void minusTExitsOneForABadConfigAsClashDoes() throws Exception {
+        // (Exit 0 for a good one needs the plugins: the packaged Turnout's CliIT shows it.)
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), "mixed-port: [\n");
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        assertEquals(1, Main.execute("-t", "-f", bad.toString(), "-p", plugins.toString()));
+        assertEquals(2, Main.execute("check", "-f", bad.toString(), "-p", plugins.toString()));
+    }
+}
