@@ -511,9 +511,6 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 List<Object> groups = new ArrayList<>();
                 routing.outbounds().all().values().stream().filter(o -> o instanceof ProxyGroup)
                         .forEach(o -> groups.add(ClashViews.proxy(o, t.groups().book())));
-                if (routing.outbounds().get("GLOBAL") == null) {
-                    groups.add(ClashViews.syntheticGlobal(routing.outbounds())); // as /proxies shows it
-                }
                 call.json(Map.of("proxies", groups));
             }
             return;
