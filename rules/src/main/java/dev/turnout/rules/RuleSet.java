@@ -36,9 +36,17 @@ public final class RuleSet {
     private final Index index;
     private final List<String> warnings;
     private final Map<String, Integer> countByType;
+    private final Rule[] rules;
+    private final Map<String, ProviderParser.Parsed> providers;
+    private final SubRules subs;
+    /** For a SUB-RULE line, the decision of each rule of every list, by {@link SubRules#decide}'s number. */
+    private final Decision[][] subDecisions;
+    /** Built on the first {@link #explain}: one small index per rule, which the flow path never needs. */
+    private volatile Explanation explanation;
 
     private RuleSet(List<RuleLine> lines, String[] targets, String[] written, Index index, List<String> warnings,
-                    Map<String, Integer> countByType) {
+                    Map<String, Integer> countByType, Rule[] rules, Map<String, ProviderParser.Parsed> providers,
+                    SubRules subs) {
         this.lines = lines;
         this.targets = targets;
         this.written = written;
@@ -49,6 +57,22 @@ public final class RuleSet {
         this.index = index;
         this.warnings = warnings;
         this.countByType = countByType;
+        this.rules = rules;
+        this.providers = providers;
+        this.subs = subs;
+        this.subDecisions = new Decision[targets.length][];
+        for (int i = 0; i < rules.length; i++) {
+            if (rules[i] instanceof Rule.SubRule) {
+                Decision[] d = new Decision[subs.total()];
+                for (String name : subs.names()) {
+                    SubRules.SubList l = subs.list(name);
+                    for (int j = 0; j < l.rules().size(); j++) {
+                        d[l.offset() + j] = new Decision(l.targets()[j], l.written()[j], i);
+                    }
+                }
+                subDecisions[i] = d;
+            }
+        }
     }
 
     /**
@@ -61,6 +85,16 @@ public final class RuleSet {
      */
     public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets)
             throws RuleException {
+        return compile(rules, providers, targets, Map.of());
+    }
+
+    /**
+     * As above, with mihomo's {@code sub-rules:}: named lists that {@code SUB-RULE,(CONDITION),NAME} lines walk.
+     * A SUB-RULE naming no list, a line of a list naming an unknown target, and lists that reach themselves are
+     * errors.
+     */
+    public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets,
+                                  Map<String, List<RuleLine>> subRules) throws RuleException {
         List<String> warnings = new ArrayList<>();
         // Every rule and provider is checked, so that one run names all that is wrong.
         List<RuleException> errors = new ArrayList<>();
@@ -72,20 +106,26 @@ public final class RuleSet {
                 errors.add(ex);
             }
         }
+        Set<String> used = new java.util.HashSet<>();
+        SubRules subs = SubRules.compile(subRules, targets, parsed, used, warnings::add, errors);
         List<Rule> compiled = new ArrayList<>(rules.size());
         String[] targetOf = new String[rules.size()];
         String[] writtenOf = new String[rules.size()];
         Map<String, Integer> counts = new TreeMap<>();
-        Set<String> used = new java.util.HashSet<>();
         int matchAt = -1;
         for (int i = 0; i < rules.size(); i++) {
             RuleLine line = rules.get(i);
             RuleParser.Parsed p;
             try {
                 p = RuleParser.parseLine(line, warnings::add);
-                if (!BUILT_IN_TARGETS.contains(p.target()) && !targets.contains(p.target())) {
-                    throw new RuleException(line.origin(), "unknown target '" + p.target()
-                            + "': no proxy, group, DIRECT or REJECT has that name");
+                if (p.rule() instanceof Rule.SubRule s) {
+                    if (!subRules.containsKey(s.name())) {
+                        throw new RuleException(line.origin(), "SUB-RULE names unknown sub-rule '" + s.name()
+                                + "'" + (subRules.isEmpty() ? ": the config has no 'sub-rules:'"
+                                : ": 'sub-rules:' has " + subRules.keySet()));
+                    }
+                } else {
+                    checkTarget(p.target(), targets, line.origin());
                 }
                 checkProviders(p.rule(), providers.keySet(), line.origin(), used);
             } catch (RuleException e) {
@@ -111,12 +151,34 @@ public final class RuleSet {
                 warnings.add(providers.get(name).declaredAt() + ": provider '" + name + "' is not used by any rule");
             }
         }
-        Index index = Index.build(compiled, parsed);
+        Set<String> named = new java.util.HashSet<>();
+        for (Rule r : compiled) {
+            if (r instanceof Rule.SubRule sr) {
+                named.add(sr.name());
+            }
+        }
+        for (String name : subs.names()) {
+            subs.rules(name).stream().filter(r -> r instanceof Rule.SubRule)
+                    .forEach(r -> named.add(((Rule.SubRule) r).name()));
+        }
+        for (String name : subRules.keySet()) {
+            if (!named.contains(name)) {
+                warnings.add("sub-rule '" + name + "' is not used by any SUB-RULE");
+            }
+        }
+        Index index = Index.build(compiled, parsed, subs);
         return new RuleSet(List.copyOf(rules), targetOf, writtenOf, index, Collections.unmodifiableList(warnings),
-                Collections.unmodifiableMap(new LinkedHashMap<>(counts)));
+                Collections.unmodifiableMap(new LinkedHashMap<>(counts)), compiled.toArray(Rule[]::new), parsed, subs);
     }
 
-    private static void checkProviders(Rule rule, Set<String> providers, Origin origin,
+    static void checkTarget(String target, Set<String> targets, Origin origin) throws RuleException {
+        if (!BUILT_IN_TARGETS.contains(target) && !targets.contains(target)) {
+            throw new RuleException(origin, "unknown target '" + target
+                    + "': no proxy, group, DIRECT or REJECT has that name");
+        }
+    }
+
+    static void checkProviders(Rule rule, Set<String> providers, Origin origin,
                                        Set<String> used) throws RuleException {
         if (rule instanceof Rule.SetRef s) {
             if (!providers.contains(s.provider())) {
@@ -127,6 +189,8 @@ public final class RuleSet {
             for (Rule c : l.children()) {
                 checkProviders(c, providers, origin, used);
             }
+        } else if (rule instanceof Rule.SubRule s) {
+            checkProviders(s.condition(), providers, origin, used);
         }
     }
 
@@ -151,14 +215,14 @@ public final class RuleSet {
             if (index.hasLogicals()) {
                 best = Math.min(best, index.logicals(query, domain, destination, 0, best));
             }
-            return decision(best);
+            return decision(best, query, domain, destination);
         }
         int resolveAt = index.resolveAt();
         if (index.hasLogicals()) {
             best = Math.min(best, index.logicals(query, domain, null, 0, Math.min(best, resolveAt)));
         }
         if (best <= resolveAt) {
-            return decision(best);
+            return decision(best, query, domain, null);
         }
         InetAddress resolved = null;
         if (domain != null) {
@@ -171,14 +235,34 @@ public final class RuleSet {
         if (index.hasLogicals()) {
             best = Math.min(best, index.logicals(query, domain, resolved, resolveAt, best));
         }
-        return decision(best);
+        return decision(best, query, domain, resolved);
     }
 
-    private Decision decision(int i) {
+    /** @param ip the address rule {@code i} was matched against, for a SUB-RULE's list */
+    private Decision decision(int i, Query query, String domain, InetAddress ip) {
         if (i == Index.NONE) {
             return Decision.NO_MATCH;
         }
+        Decision[] viaSub = subDecisions[i];
+        if (viaSub != null) {
+            // The list matched (that is what made the SUB-RULE match); walk it again for the rule that decided.
+            return viaSub[subs.decide(((Rule.SubRule) rules[i]).name(), query, domain, ip)];
+        }
         return decisions[i];
+    }
+
+    /**
+     * {@code turnout match --explain}: the rules tried, in order, up to the one that decides, each with why it did
+     * or did not match. A plain walk over the rules (a diagnostic, not the flow path) that resolves where
+     * {@link #decide} would; its last step is {@link #decide}'s answer.
+     */
+    public List<Explanation.Step> explain(Query query, NameResolver resolver) {
+        Explanation e = explanation;
+        if (e == null) {
+            e = new Explanation(rules, lines, providers, subs, index.resolveAt());
+            explanation = e; // a benign race: two threads may each build one
+        }
+        return e.walk(query, normalize(query.domain()), resolver);
     }
 
     /** Lower case without a trailing dot; allocates only when the host passed something else. */

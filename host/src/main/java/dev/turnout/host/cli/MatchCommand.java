@@ -5,6 +5,7 @@ import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.route.ProviderLoader;
 import dev.turnout.rules.Decision;
+import dev.turnout.rules.Explanation;
 import dev.turnout.rules.NameResolver;
 import dev.turnout.rules.Network;
 import dev.turnout.rules.Query;
@@ -25,6 +26,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code turnout match}: "where would this go?". Reads {@code HOST-OR-IP [PORT [tcp|udp]]} lines on stdin and
@@ -37,6 +39,10 @@ final class MatchCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
+    @Option(names = "--explain", description = "After each answer, the rules tried up to the deciding one, each with"
+            + " why it did not match (indented lines).")
+    boolean explain;
+
     @Override
     public Integer call() throws IOException {
         Config c;
@@ -45,7 +51,7 @@ final class MatchCommand implements Callable<Integer> {
             c = config.load();
             ProviderLoader.Loaded providers = ProviderLoader.load(c, true);
             providers.notes().forEach(n -> System.err.println("turnout: " + n));
-            rules = RuleSet.compile(c.rules(), providers.sources(), OutboundFactory.targetNames(c));
+            rules = RuleSet.compile(c.rules(), providers.sources(), OutboundFactory.targetNames(c), c.subRules());
         } catch (ConfigException | RuleException e) {
             System.err.println("turnout: " + e.getMessage());
             return 2;
@@ -64,13 +70,25 @@ final class MatchCommand implements Callable<Integer> {
                 }
                 continue;
             }
-            Decision d = rules.decide(q, resolver);
+            // With --explain both walks must see the same answer: DNS may rotate addresses between two asks.
+            NameResolver asked = explain ? remembering(resolver) : resolver;
+            Decision d = rules.decide(q, asked);
             out.write(line);
             out.write('\t');
             out.write(d.target());
             out.write('\t');
             out.write(d.rule());
             out.write('\n');
+            if (explain) {
+                for (Explanation.Step step : rules.explain(q, asked)) {
+                    out.write("  ".repeat(step.depth() + 1));
+                    if (step.rule() != null) {
+                        out.write(step.origin() + "  " + step.rule() + "  ");
+                    }
+                    out.write(step.why());
+                    out.write('\n');
+                }
+            }
         }
         out.flush();
         return bad == 0 ? 0 : 1;
@@ -117,6 +135,11 @@ final class MatchCommand implements Callable<Integer> {
             domain = domain.substring(0, domain.length() - 1);
         }
         return new Query(network, domain, null, port, null, 0, null);
+    }
+
+    private static NameResolver remembering(NameResolver resolver) {
+        java.util.Map<String, List<InetAddress>> seen = new java.util.HashMap<>();
+        return domain -> seen.computeIfAbsent(domain, resolver::resolve);
     }
 
     private static NameResolver hostsThenSystem(Config c) {

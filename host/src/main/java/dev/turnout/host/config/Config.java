@@ -19,6 +19,7 @@ import java.util.Map;
  * @param tcpHalfCloseTimeout how long a TCP flow with one direction ended may sit with nothing moving
  * @param warnings unknown keys and the like: reported, never fatal
  * @param origins where the value of each top-level key was written, for the parts that check it later
+ * @param subRules mihomo's {@code sub-rules:}: named rule lists that {@code SUB-RULE} lines walk
  */
 public record Config(
         Path file,
@@ -45,7 +46,8 @@ public record Config(
         ControllerCors externalControllerCors,
         Duration tcpHalfCloseTimeout,
         List<String> warnings,
-        Map<String, Origin> origins) {
+        Map<String, Origin> origins,
+        Map<String, List<RuleLine>> subRules) {
 
     /** Where the value of a top-level key was written; the file alone when the key is absent. */
     public Origin originOf(String key) {

@@ -40,7 +40,7 @@ public final class RoutingCompiler {
         try {
             ProviderLoader.Loaded providers = ProviderLoader.load(config, fetchProviders);
             RuleSet rules = RuleSet.compile(config.rules(), providers.sources(),
-                    built != null ? built.names() : OutboundFactory.targetNames(config));
+                    built != null ? built.names() : OutboundFactory.targetNames(config), config.subRules());
             if (errors.isEmpty()) {
                 List<String> notes = new ArrayList<>(providers.notes());
                 notes.addAll(rules.warnings());
