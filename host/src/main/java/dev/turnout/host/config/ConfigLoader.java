@@ -415,7 +415,13 @@ public final class ConfigLoader {
             Map<String, NodeTuple> all = attempt(() -> entries(mapping(tuple.getValueNode(),
                     "'sub-rules' (a mapping of name to a list of rules)")), Map.of());
             for (Map.Entry<String, NodeTuple> e : all.entrySet()) {
-                attempt(() -> out.put(e.getKey(), rules(e.getValue())), null);
+                attempt(() -> {
+                    if (!isNull(e.getValue().getValueNode())) {
+                        sequence(e.getValue().getValueNode(), "sub-rule '" + e.getKey()
+                                + "' (a list of TYPE,PAYLOAD,TARGET lines)");
+                    }
+                    return out.put(e.getKey(), rules(e.getValue()));
+                }, null);
             }
             return out;
         }
