@@ -99,7 +99,7 @@ public final class Explanation {
     }
 
     /** Why a rule that is not a SUB-RULE did not match, in words a user can check. */
-    private static String why(Rule rule, Query q, String domain, InetAddress ip, boolean resolvedYet) {
+    private String why(Rule rule, Query q, String domain, InetAddress ip, boolean resolvedYet) {
         String name = domain == null ? "the flow has no domain" : null;
         String addr = ip == null ? null : ip.getHostAddress();
         if (rule instanceof Rule.Exact r) {
@@ -146,12 +146,19 @@ public final class Explanation {
         }
         if (rule instanceof Rule.SetRef r) {
             return "no entry of provider '" + r.provider() + "' matches"
-                    + (ip == null && domain != null ? " (" + noAddress(r.noResolve(), resolvedYet) + ")" : "");
+                    + (ip == null && domain != null && looksAtAddresses(providers.get(r.provider()))
+                    ? " (" + noAddress(r.noResolve(), resolvedYet) + ")" : "");
         }
         if (rule instanceof Rule.Logical r) {
             return r.op() + " does not hold";
         }
         return "does not match";
+    }
+
+    /** Whether some entry of the provider is an IP rule on the destination, so a missing address matters. */
+    private static boolean looksAtAddresses(ProviderParser.Parsed p) {
+        return p.behavior() == Behavior.IPCIDR || p.entries().stream().anyMatch(e -> e instanceof Rule.Cidr c
+                && !c.source() || e instanceof Rule.IpSuffix s && !s.source() || e instanceof Rule.Logical);
     }
 
     private static String noAddress(boolean noResolve, boolean resolvedYet) {
