@@ -9,7 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * "Why did this go to PROXY?": walks the rules in list order as Clash does, resolving the name on reaching the
  * first rule that needs an address, and says for each rule why it did not match, until one does. Each rule is
- * tested on its own one-rule index (built on first use and kept), so the walk is plain and linear.
+ * tested on its own one-rule index (built on first use and kept), so the walk is plain and linear. Safe to share
+ * between threads.
  */
 public final class Explanation {
 
@@ -41,7 +42,12 @@ public final class Explanation {
         this.resolveAt = resolveAt;
     }
 
-    List<Step> walk(Query q, String domain, NameResolver resolver) {
+    /**
+     * The walk for one query: a plain linear pass (a diagnostic, not the flow path) that resolves where
+     * {@link RuleSet#decide} would; its last step is {@link RuleSet#decide}'s answer.
+     */
+    public List<Step> walk(Query q, NameResolver resolver) {
+        String domain = RuleSet.normalize(q.domain());
         List<Step> steps = new ArrayList<>();
         InetAddress ip = q.destination();
         for (int i = 0; i < rules.length; i++) {

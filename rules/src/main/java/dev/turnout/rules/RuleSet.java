@@ -37,16 +37,12 @@ public final class RuleSet {
     private final List<String> warnings;
     private final Map<String, Integer> countByType;
     private final Rule[] rules;
-    private final Map<String, ProviderParser.Parsed> providers;
     private final SubRules subs;
     /** For a SUB-RULE line, the decision of each rule of every list, by {@link SubRules#decide}'s number. */
     private final Decision[][] subDecisions;
-    /** Built on the first {@link #explain}: one small index per rule, which the flow path never needs. */
-    private volatile Explanation explanation;
 
     private RuleSet(List<RuleLine> lines, String[] targets, String[] written, Index index, List<String> warnings,
-                    Map<String, Integer> countByType, Rule[] rules, Map<String, ProviderParser.Parsed> providers,
-                    SubRules subs) {
+                    Map<String, Integer> countByType, Rule[] rules, SubRules subs) {
         this.lines = lines;
         this.targets = targets;
         this.written = written;
@@ -58,7 +54,6 @@ public final class RuleSet {
         this.warnings = warnings;
         this.countByType = countByType;
         this.rules = rules;
-        this.providers = providers;
         this.subs = subs;
         this.subDecisions = new Decision[targets.length][];
         for (int i = 0; i < rules.length; i++) {
@@ -168,7 +163,7 @@ public final class RuleSet {
         }
         Index index = Index.build(compiled, parsed, subs);
         return new RuleSet(List.copyOf(rules), targetOf, writtenOf, index, Collections.unmodifiableList(warnings),
-                Collections.unmodifiableMap(new LinkedHashMap<>(counts)), compiled.toArray(Rule[]::new), parsed, subs);
+                Collections.unmodifiableMap(new LinkedHashMap<>(counts)), compiled.toArray(Rule[]::new), subs);
     }
 
     static void checkTarget(String target, Set<String> targets, Origin origin) throws RuleException {
@@ -252,17 +247,16 @@ public final class RuleSet {
     }
 
     /**
-     * {@code turnout match --explain}: the rules tried, in order, up to the one that decides, each with why it did
-     * or did not match. A plain walk over the rules (a diagnostic, not the flow path) that resolves where
-     * {@link #decide} would; its last step is {@link #decide}'s answer.
+     * For {@code turnout match --explain}: walks the rules in order up to the one that decides, each with why it
+     * did or did not match ({@link Explanation#walk}). The providers (the same ones this set was compiled from)
+     * are parsed again here rather than kept by every rule set, since only the diagnostic needs them.
      */
-    public List<Explanation.Step> explain(Query query, NameResolver resolver) {
-        Explanation e = explanation;
-        if (e == null) {
-            e = new Explanation(rules, lines, providers, subs, index.resolveAt());
-            explanation = e; // a benign race: two threads may each build one
+    public Explanation explanation(Map<String, ProviderSource> providers) throws RuleException {
+        Map<String, ProviderParser.Parsed> parsed = new HashMap<>();
+        for (Map.Entry<String, ProviderSource> e : providers.entrySet()) {
+            parsed.put(e.getKey(), ProviderParser.parse(e.getValue(), w -> { }));
         }
-        return e.walk(query, normalize(query.domain()), resolver);
+        return new Explanation(rules, lines, parsed, subs, index.resolveAt());
     }
 
     /** Lower case without a trailing dot; allocates only when the host passed something else. */

@@ -57,8 +57,10 @@ class DifferentialTest {
             }
             RuleSet set;
             LinearReference ref;
+            Explanation explanation;
             try {
                 set = RuleSet.compile(lines, providers, TARGETS, subs);
+                explanation = set.explanation(providers);
                 ref = new LinearReference(lines, textual, subs); // mrs providers: the reference reads their text
             } catch (RuleException e) {
                 throw new AssertionError("seed " + seed + ": generated rules must compile: " + e.getMessage(), e);
@@ -98,7 +100,8 @@ class DifferentialTest {
                 resolvedSomething += indexCalls[0];
                 if (k % 4 == 0) {
                     explained++;
-                    List<Explanation.Step> steps = set.explain(q, d -> answers.computeIfAbsent(d, x -> resolve(x)));
+                    List<Explanation.Step> steps = explanation.walk(q, d -> answers.computeIfAbsent(d,
+                            x -> resolve(x)));
                     Explanation.Step last = steps.get(steps.size() - 1);
                     if (expected < 0) {
                         assertTrue(last.rule() == null && !last.matched(), "seed " + seed + ": explain found a match "

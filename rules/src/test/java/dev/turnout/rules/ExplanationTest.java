@@ -33,7 +33,7 @@ class ExplanationTest {
                 "IP-CIDR,10.0.0.0/8,GROUP,no-resolve", "IP-CIDR,192.0.2.0/24,GROUP", "DOMAIN-SUFFIX,example.org,PROXY",
                 "MATCH,DIRECT");
         Query q = new Query(Network.TCP, "www.example.org", null, 443, null, 0, null);
-        List<String> got = render(s.explain(q, d -> List.of(addr("198.51.100.7"))));
+        List<String> got = render(s.explanation(Map.of()).walk(q, d -> List.of(addr("198.51.100.7"))));
         assertEquals(List.of(
                 "DOMAIN,foo.com,REJECT: www.example.org is not foo.com",
                 "DOMAIN-KEYWORD,ads,REJECT: www.example.org does not contain 'ads'",
@@ -56,14 +56,14 @@ class ExplanationTest {
                 "  DOMAIN,a.test,PROXY: b.test is not a.test",
                 "  DST-PORT,80,GROUP: port 443 is not listed",
                 "SUB-RULE,(NETWORK,TCP),web: nothing in sub-rules 'web' matched: going on after it",
-                "MATCH,REJECT: MATCH matches"), render(s.explain(q, NameResolver.NONE)));
+                "MATCH,REJECT: MATCH matches"), render(s.explanation(Map.of()).walk(q, NameResolver.NONE)));
         Query port80 = new Query(Network.TCP, "b.test", null, 80, null, 0, null);
-        List<String> decided = render(s.explain(port80, NameResolver.NONE));
+        List<String> decided = render(s.explanation(Map.of()).walk(port80, NameResolver.NONE));
         assertEquals("  DST-PORT,80,GROUP: MATCH matches", decided.get(decided.size() - 2));
         assertEquals("SUB-RULE,(NETWORK,TCP),web: MATCH sub-rules 'web' decided", decided.get(decided.size() - 1));
         Query udp = new Query(Network.UDP, "b.test", null, 80, null, 0, null);
         assertEquals("SUB-RULE,(NETWORK,TCP),web: condition does not hold: the flow is UDP, not TCP",
-                render(s.explain(udp, NameResolver.NONE)).get(0));
+                render(s.explanation(Map.of()).walk(udp, NameResolver.NONE)).get(0));
     }
 
     // ------------------------------------------------------------------ the real rule sets
@@ -79,7 +79,7 @@ class ExplanationTest {
         Path root = dir("loyalsoldier-clash-rules");
         Loyalsoldier.Config c = Loyalsoldier.load(root);
         RuleSet s = RuleSet.compile(c.rules(), c.providers(), c.targets());
-        agree(s, queries(root, 20261130L));
+        agree(s, s.explanation(c.providers()), queries(root, 20261130L));
     }
 
     @Test
@@ -87,15 +87,15 @@ class ExplanationTest {
         Path root = dir("acl4ssr");
         Acl4ssr.Expansion e = Acl4ssr.expand(root);
         RuleSet s = RuleSet.compile(e.rules(), Map.of(), e.groups());
-        agree(s, queries(dir("loyalsoldier-clash-rules"), 20261201L));
+        agree(s, s.explanation(Map.of()), queries(dir("loyalsoldier-clash-rules"), 20261201L));
     }
 
-    private static void agree(RuleSet s, List<Query> queries) {
+    private static void agree(RuleSet s, Explanation explanation, List<Query> queries) {
         int matched = 0;
         for (Query q : queries) {
             NameResolver dns = ExplanationTest::fakeDns;
             Decision d = s.decide(q, dns);
-            List<Explanation.Step> steps = s.explain(q, dns);
+            List<Explanation.Step> steps = explanation.walk(q, dns);
             Explanation.Step last = steps.get(steps.size() - 1);
             if (d.index() < 0) {
                 assertTrue(!last.matched() && last.rule() == null, q + ": " + last);
@@ -152,7 +152,8 @@ class ExplanationTest {
     @Test
     void noRuleMatchingSaysSo() throws Exception {
         RuleSet s = compile("DOMAIN,a.test,PROXY");
-        List<Explanation.Step> steps = s.explain(new Query(Network.TCP, null, addr("192.0.2.1"), 443, null, 0, null),
+        List<Explanation.Step> steps = s.explanation(Map.of()).walk(
+                new Query(Network.TCP, null, addr("192.0.2.1"), 443, null, 0, null),
                 NameResolver.NONE);
         assertEquals(List.of("DOMAIN,a.test,PROXY: the flow has no domain", "no rule matched: DIRECT"), render(steps));
         assertEquals(Set.of(), Set.copyOf(s.warnings()));

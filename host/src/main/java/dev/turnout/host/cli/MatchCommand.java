@@ -47,11 +47,15 @@ final class MatchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Config c;
         RuleSet rules;
+        Explanation explanation = null;
         try {
             c = config.load();
             ProviderLoader.Loaded providers = ProviderLoader.load(c, true);
             providers.notes().forEach(n -> System.err.println("turnout: " + n));
             rules = RuleSet.compile(c.rules(), providers.sources(), OutboundFactory.targetNames(c), c.subRules());
+            if (explain) {
+                explanation = rules.explanation(providers.sources());
+            }
         } catch (ConfigException | RuleException e) {
             System.err.println("turnout: " + e.getMessage());
             return 2;
@@ -80,7 +84,7 @@ final class MatchCommand implements Callable<Integer> {
             out.write(d.rule());
             out.write('\n');
             if (explain) {
-                for (Explanation.Step step : rules.explain(q, asked)) {
+                for (Explanation.Step step : explanation.walk(q, asked)) {
                     out.write("  ".repeat(step.depth() + 1));
                     if (step.rule() != null) {
                         out.write(step.origin() + "  " + step.rule() + "  ");
