@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * The compiled form of a rule list: one structure per rule kind, each answering "the lowest rule index that
  * matches" so that the minimum over all of them is the linear first match. Rule kinds that cannot be indexed
- * (regexes, multi-wildcard domain patterns, logical rules) are kept in index order and evaluated only while
- * they could still beat the best index found so far.
+ * (regexes, multi-wildcard domain patterns, logical rules and SUB-RULEs) are kept in index order and evaluated
+ * only while they could still beat the best index found so far.
  *
  * <p>IP rules are split at {@link #resolveAt}, the first rule that makes Clash resolve a domain-only flow: rules
  * before it can only match a flow's own destination; rules from it on also match the resolved address.

@@ -36,9 +36,12 @@ public final class RuleSet {
     private final Index index;
     private final List<String> warnings;
     private final Map<String, Integer> countByType;
-    private final Rule[] rules;
     private final SubRules subs;
-    /** For a SUB-RULE line, the decision of each rule of every list, by {@link SubRules#decide}'s number. */
+    /**
+     * For a SUB-RULE line, the list it names and the decision of each rule of every list, by
+     * {@link SubRules#decide}'s number; both null when there is no SUB-RULE, so other configs pay nothing.
+     */
+    private final String[] subNameOf;
     private final Decision[][] subDecisions;
 
     private RuleSet(List<RuleLine> lines, String[] targets, String[] written, Index index, List<String> warnings,
@@ -53,11 +56,13 @@ public final class RuleSet {
         this.index = index;
         this.warnings = warnings;
         this.countByType = countByType;
-        this.rules = rules;
         this.subs = subs;
-        this.subDecisions = new Decision[targets.length][];
-        for (int i = 0; i < rules.length; i++) {
-            if (rules[i] instanceof Rule.SubRule) {
+        boolean anySub = java.util.Arrays.stream(rules).anyMatch(r -> r instanceof Rule.SubRule);
+        this.subNameOf = anySub ? new String[targets.length] : null;
+        this.subDecisions = anySub ? new Decision[targets.length][] : null;
+        for (int i = 0; anySub && i < rules.length; i++) {
+            if (rules[i] instanceof Rule.SubRule sr) {
+                subNameOf[i] = sr.name();
                 Decision[] d = new Decision[subs.total()];
                 for (String name : subs.names()) {
                     SubRules.SubList l = subs.list(name);
@@ -238,23 +243,27 @@ public final class RuleSet {
         if (i == Index.NONE) {
             return Decision.NO_MATCH;
         }
-        Decision[] viaSub = subDecisions[i];
-        if (viaSub != null) {
+        if (subDecisions != null && subDecisions[i] != null) {
             // The list matched (that is what made the SUB-RULE match); walk it again for the rule that decided.
-            return viaSub[subs.decide(((Rule.SubRule) rules[i]).name(), query, domain, ip)];
+            return subDecisions[i][subs.decide(subNameOf[i], query, domain, ip)];
         }
         return decisions[i];
     }
 
     /**
      * For {@code turnout match --explain}: walks the rules in order up to the one that decides, each with why it
-     * did or did not match ({@link Explanation#walk}). The providers (the same ones this set was compiled from)
-     * are parsed again here rather than kept by every rule set, since only the diagnostic needs them.
+     * did or did not match ({@link Explanation#walk}). The rules and providers (the same ones this set was
+     * compiled from) are parsed again here rather than kept by every rule set, since only the diagnostic needs
+     * them.
      */
     public Explanation explanation(Map<String, ProviderSource> providers) throws RuleException {
         Map<String, ProviderParser.Parsed> parsed = new HashMap<>();
         for (Map.Entry<String, ProviderSource> e : providers.entrySet()) {
             parsed.put(e.getKey(), ProviderParser.parse(e.getValue(), w -> { }));
+        }
+        Rule[] rules = new Rule[lines.size()];
+        for (int i = 0; i < rules.length; i++) {
+            rules[i] = RuleParser.parseLine(lines.get(i), w -> { }).rule();
         }
         return new Explanation(rules, lines, parsed, subs, index.resolveAt());
     }

@@ -494,7 +494,7 @@ public final class ConfigLoader {
                 if (type.equals("file")) {
                     throw new ConfigException(at(m), "file provider '" + providerName + "' needs a 'path'");
                 }
-                pathText = "./ruleset/" + providerName + ".yaml";
+                pathText = "./ruleset/" + providerName + (format == ProviderFormat.MRS ? ".mrs" : ".yaml");
             }
             Path path = baseDir.resolve(pathText).normalize();
             return new ProviderEntry(providerName, type, behavior, format, path, url, integer(kv, "interval", 0), at(m));
