@@ -59,12 +59,10 @@ final class Index {
 
     // ---------------------------------------------------------------- building
 
-    /** Builds the index; {@code rules.get(i)} gets index i. */
-    static Index build(List<Rule> rules, Map<String, ProviderParser.Parsed> providers) {
-        return build(rules, providers, SubRules.NONE);
-    }
-
-    /** Builds the index of a list whose SUB-RULEs name lists of {@code subs} (already built). */
+    /**
+     * Builds the index; {@code rules.get(i)} gets index i. SUB-RULEs name lists of {@code subs}, already built
+     * ({@link SubRules#NONE} when there are none).
+     */
     static Index build(List<Rule> rules, Map<String, ProviderParser.Parsed> providers, SubRules subs) {
         int resolveAt = NONE;
         for (int i = 0; i < rules.size(); i++) {
@@ -80,12 +78,10 @@ final class Index {
         return b.finish();
     }
 
-    /** Whether reaching this rule makes Clash resolve a flow that has a domain but no address. */
-    static boolean shouldResolve(Rule rule, Map<String, ProviderParser.Parsed> providers) {
-        return shouldResolve(rule, providers, SubRules.NONE);
-    }
-
-    /** As above; a SUB-RULE resolves when its condition or a rule of its list would (mihomo's Logic). */
+    /**
+     * Whether reaching this rule makes Clash resolve a flow that has a domain but no address; a SUB-RULE does when
+     * its condition or a rule of its list would (mihomo's Logic.ShouldResolveIP).
+     */
     static boolean shouldResolve(Rule rule, Map<String, ProviderParser.Parsed> providers, SubRules subs) {
         if (rule instanceof Rule.Cidr c) {
             return !c.source() && !c.noResolve();

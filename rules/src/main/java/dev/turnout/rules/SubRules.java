@@ -136,14 +136,6 @@ final class SubRules {
         done.add(name);
     }
 
-    boolean isEmpty() {
-        return lists.isEmpty();
-    }
-
-    boolean contains(String name) {
-        return lists.containsKey(name);
-    }
-
     Set<String> names() {
         return lists.keySet();
     }
@@ -183,15 +175,5 @@ final class SubRules {
                 return l.offset() + j;
             }
         }
-    }
-
-    /** The list and position of a rule numbered by {@link #decide}. */
-    SubList listOf(int number) {
-        for (SubList l : lists.values()) {
-            if (number >= l.offset() && number < l.offset() + l.rules().size()) {
-                return l;
-            }
-        }
-        throw new IllegalArgumentException("no sub-rule " + number);
     }
 }
