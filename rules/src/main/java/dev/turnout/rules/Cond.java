@@ -48,4 +48,12 @@ sealed interface Cond {
             return index.firstMatch(query, domain, ip) != Index.NONE;
         }
     }
+
+    /** A SUB-RULE: it holds when its condition does and its sub-rule list has a match for the same facts. */
+    record Sub(Cond condition, Index list) implements Cond {
+        @Override
+        public boolean test(Query query, String domain, InetAddress ip) {
+            return condition.test(query, domain, ip) && list.firstMatch(query, domain, ip) != Index.NONE;
+        }
+    }
 }

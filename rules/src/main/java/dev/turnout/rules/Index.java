@@ -1,5 +1,6 @@
 package dev.turnout.rules;
 
+import com.google.re2j.Pattern;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -8,13 +9,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The compiled form of a rule list: one structure per rule kind, each answering "the lowest rule index that
  * matches" so that the minimum over all of them is the linear first match. Rule kinds that cannot be indexed
- * (regexes, multi-wildcard domain patterns, logical rules) are kept in index order and evaluated only while
- * they could still beat the best index found so far.
+ * (regexes, multi-wildcard domain patterns, logical rules and SUB-RULEs) are kept in index order and evaluated
+ * only while they could still beat the best index found so far.
  *
  * <p>IP rules are split at {@link #resolveAt}, the first rule that makes Clash resolve a domain-only flow: rules
  * before it can only match a flow's own destination; rules from it on also match the resolved address.
@@ -27,6 +27,10 @@ final class Index {
     private String[] wildcards = new String[0];
     private int[] wildcardIdx = new int[0];
     private KeywordMatcher keywords;
+    private GlobTable globs;
+    private SuffixTable preSuffixes;
+    private SuffixTable postSuffixes;
+    private SuffixTable srcSuffixes;
     private Pattern[] regexes = new Pattern[0];
     private int[] regexIdx = new int[0];
     private CidrTrie preV4;
@@ -73,16 +77,19 @@ final class Index {
 
     // ---------------------------------------------------------------- building
 
-    /** Builds the index; {@code rules.get(i)} gets index i. */
-    static Index build(List<Rule> rules, Map<String, ProviderParser.Parsed> providers) {
+    /**
+     * Builds the index; {@code rules.get(i)} gets index i. SUB-RULEs name lists of {@code subs}, already built
+     * ({@link SubRules#NONE} when there are none).
+     */
+    static Index build(List<Rule> rules, Map<String, ProviderParser.Parsed> providers, SubRules subs) {
         int resolveAt = NONE;
         for (int i = 0; i < rules.size(); i++) {
-            if (shouldResolve(rules.get(i), providers)) {
+            if (shouldResolve(rules.get(i), providers, subs)) {
                 resolveAt = i;
                 break;
             }
         }
-        Builder b = new Builder(new Index(resolveAt), providers);
+        Builder b = new Builder(new Index(resolveAt), providers, subs);
         for (int i = 0; i < rules.size(); i++) {
             b.add(rules.get(i), i);
             if (b.x.processAt == NONE && SenderIndex.needsProcess(rules.get(i), providers)) {
@@ -92,8 +99,11 @@ final class Index {
         return b.finish();
     }
 
-    /** Whether reaching this rule makes Clash resolve a flow that has a domain but no address. */
-    static boolean shouldResolve(Rule rule, Map<String, ProviderParser.Parsed> providers) {
+    /**
+     * Whether reaching this rule makes Clash resolve a flow that has a domain but no address; a SUB-RULE does when
+     * its condition or a rule of its list would (mihomo's Logic.ShouldResolveIP).
+     */
+    static boolean shouldResolve(Rule rule, Map<String, ProviderParser.Parsed> providers, SubRules subs) {
         if (rule instanceof Rule.Cidr c) {
             return !c.source() && !c.noResolve();
         }
@@ -103,6 +113,13 @@ final class Index {
         if (rule instanceof Rule.Asn a) {
             return !a.noResolve();
         }
+        if (rule instanceof Rule.IpSuffix s) {
+            return !s.source() && !s.noResolve();
+        }
+        if (rule instanceof Rule.SubRule s) {
+            return shouldResolve(s.condition(), providers, subs)
+                    || subs.rules(s.name()).stream().anyMatch(r -> shouldResolve(r, providers, subs));
+        }
         if (rule instanceof Rule.SetRef s) {
             ProviderParser.Parsed p = providers.get(s.provider());
             if (s.noResolve() || p == null) {
@@ -111,11 +128,11 @@ final class Index {
             return switch (p.behavior()) {
                 case IPCIDR -> true;
                 case DOMAIN -> false;
-                case CLASSICAL -> p.entries().stream().anyMatch(e -> shouldResolve(e, providers));
+                case CLASSICAL -> p.entries().stream().anyMatch(e -> shouldResolve(e, providers, subs));
             };
         }
         if (rule instanceof Rule.Logical l) {
-            return l.children().stream().anyMatch(c -> shouldResolve(c, providers));
+            return l.children().stream().anyMatch(c -> shouldResolve(c, providers, subs));
         }
         return false;
     }
@@ -123,6 +140,7 @@ final class Index {
     private static final class Builder {
         private final Index x;
         private final Map<String, ProviderParser.Parsed> providers;
+        private final SubRules subs;
         private final List<String> wildcards = new ArrayList<>();
         private final List<Integer> wildcardIdx = new ArrayList<>();
         private final List<Pattern> regexes = new ArrayList<>();
@@ -132,9 +150,10 @@ final class Index {
         private final List<com.google.re2j.Pattern> siteRegexes = new ArrayList<>();
         private final List<Integer> siteRegexIdx = new ArrayList<>();
 
-        Builder(Index x, Map<String, ProviderParser.Parsed> providers) {
+        Builder(Index x, Map<String, ProviderParser.Parsed> providers, SubRules subs) {
             this.x = x;
             this.providers = providers;
+            this.subs = subs;
         }
 
         void add(Rule rule, int i) {
@@ -152,8 +171,13 @@ final class Index {
             } else if (rule instanceof Rule.Regex r) {
                 regexes.add(r.pattern());
                 regexIdx.add(i);
+            } else if (rule instanceof Rule.Glob r) {
+                x.globs = x.globs == null ? new GlobTable() : x.globs;
+                x.globs.add(r.pattern(), i);
             } else if (rule instanceof Rule.Cidr r) {
                 addCidr(r, i);
+            } else if (rule instanceof Rule.IpSuffix r) {
+                addSuffix(r, i);
             } else if (rule instanceof Rule.Port r) {
                 if (r.source()) {
                     x.srcPorts = x.srcPorts == null ? new PortTable() : x.srcPorts;
@@ -191,6 +215,9 @@ final class Index {
             } else if (rule instanceof Rule.SiteRegex r) {
                 siteRegexes.add(r.pattern());
                 siteRegexIdx.add(i);
+            } else if (rule instanceof Rule.SubRule r) {
+                logicals.add(new Cond.Sub(cond(r.condition()), subs.index(r.name())));
+                logicalIdx.add(i);
             } else {
                 throw new IllegalStateException("unknown rule " + rule);
             }
@@ -206,7 +233,7 @@ final class Index {
                 };
             }
             // A leaf is a one-rule index; its IP rules see whatever address the enclosing rule passes in.
-            Builder leaf = new Builder(new Index(NONE), providers);
+            Builder leaf = new Builder(new Index(NONE), providers, subs);
             leaf.add(rule, 0);
             return new Cond.Leaf(leaf.finish());
         }
@@ -293,6 +320,20 @@ final class Index {
             x.lowestAsn = Math.min(x.lowestAsn, i);
         }
 
+        /** As {@link #addCidr}: destination suffixes split at {@link #resolveAt}, source ones apart. */
+        private void addSuffix(Rule.IpSuffix r, int i) {
+            if (r.source()) {
+                x.srcSuffixes = x.srcSuffixes == null ? new SuffixTable() : x.srcSuffixes;
+                x.srcSuffixes.add(r, i);
+            } else if (i < x.resolveAt) {
+                x.preSuffixes = x.preSuffixes == null ? new SuffixTable() : x.preSuffixes;
+                x.preSuffixes.add(r, i);
+            } else {
+                x.postSuffixes = x.postSuffixes == null ? new SuffixTable() : x.postSuffixes;
+                x.postSuffixes.add(r, i);
+            }
+        }
+
         private DomainTable domains() {
             if (x.domains == null) {
                 x.domains = new DomainTable();
@@ -314,6 +355,14 @@ final class Index {
             }
             if (x.sender != null) {
                 x.sender.build();
+            }
+            if (x.globs != null) {
+                x.globs.build();
+            }
+            for (SuffixTable t : new SuffixTable[] {x.preSuffixes, x.postSuffixes, x.srcSuffixes}) {
+                if (t != null) {
+                    t.build();
+                }
             }
             for (PortTable t : new PortTable[] {x.dstPorts, x.srcPorts}) {
                 if (t != null) {
@@ -358,12 +407,18 @@ final class Index {
         if ((srcV4 != null || srcV6 != null) && q.source() != null) {
             best = Math.min(best, lookup(srcV4, srcV6, q.source()));
         }
+        if (srcSuffixes != null && q.source() != null) {
+            best = Math.min(best, srcSuffixes.lookup(q.source()));
+        }
         if (domain != null) {
             if (domains != null) {
                 best = Math.min(best, domains.lookup(domain));
             }
             if (keywords != null && keywords.lowest() < best) {
                 best = Math.min(best, keywords.lookup(domain));
+            }
+            if (globs != null) {
+                best = globs.lookup(domain, best);
             }
             for (int k = 0; k < wildcardIdx.length && wildcardIdx[k] < best; k++) {
                 if (DomainPatterns.matches(wildcards[k], domain)) {
@@ -372,7 +427,7 @@ final class Index {
                 }
             }
             for (int k = 0; k < regexIdx.length && regexIdx[k] < best; k++) {
-                if (regexes[k].matcher(domain).find()) {
+                if (regexes[k].matcher(domain).find()) { // RE2J: linear in the domain's length
                     best = regexIdx[k];
                     break;
                 }
@@ -389,12 +444,23 @@ final class Index {
 
     /** Lowest index of an IP rule (either side of {@link #resolveAt}) containing the flow's own destination. */
     int destination(InetAddress ip) {
-        return geo(ip, Math.min(lookup(preV4, preV6, ip), lookup(postV4, postV6, ip)), true);
+        int best = Math.min(lookup(preV4, preV6, ip), lookup(postV4, postV6, ip));
+        if (preSuffixes != null) {
+            best = Math.min(best, preSuffixes.lookup(ip));
+        }
+        if (postSuffixes != null) {
+            best = Math.min(best, postSuffixes.lookup(ip));
+        }
+        return geo(ip, best, true);
     }
 
     /** Lowest index of an IP rule at or after {@link #resolveAt} containing a resolved address. */
     int resolved(InetAddress ip) {
-        return geo(ip, lookup(postV4, postV6, ip), false);
+        int best = lookup(postV4, postV6, ip);
+        if (postSuffixes != null) {
+            best = Math.min(best, postSuffixes.lookup(ip));
+        }
+        return geo(ip, best, false);
     }
 
     /**

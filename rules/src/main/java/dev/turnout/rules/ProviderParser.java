@@ -29,7 +29,9 @@ final class ProviderParser {
     }
 
     static Parsed parse(ProviderSource source, Consumer<String> warnings) throws RuleException {
-        List<RawEntry> raw = source.format() == ProviderFormat.YAML ? yaml(source) : text(source);
+        List<RawEntry> raw = source.payload() != null ? inline(source)
+                : source.format() == ProviderFormat.MRS ? mrs(source)
+                : source.format() == ProviderFormat.YAML ? yaml(source) : text(source);
         List<Rule> entries = new ArrayList<>(raw.size());
         List<Origin> origins = new ArrayList<>(raw.size());
         int skipped = 0;
@@ -102,6 +104,34 @@ final class ProviderParser {
             throw new RuleException(origin, "RULE-SET cannot appear inside a rule provider");
         }
         return rule;
+    }
+
+    /** {@code type: inline}: the entries were written in the config, each with its own line and column. */
+    private static List<RawEntry> inline(ProviderSource source) {
+        List<RawEntry> out = new ArrayList<>();
+        for (RuleLine line : source.payload()) {
+            if (!line.text().trim().isEmpty()) {
+                out.add(new RawEntry(line.text().trim(), line.origin()));
+            }
+        }
+        return out;
+    }
+
+    /** {@code format: mrs}: mihomo's binary set, turned back into text entries; errors name the file. */
+    private static List<RawEntry> mrs(ProviderSource source) throws RuleException {
+        Origin whole = new Origin(source.file(), 0, 0);
+        if (source.binary() == null || source.binary().length == 0) {
+            return List.of();
+        }
+        try {
+            List<RawEntry> out = new ArrayList<>();
+            for (String entry : MrsReader.read(source.binary(), source.behavior(), source.file())) {
+                out.add(new RawEntry(entry, whole));
+            }
+            return out;
+        } catch (java.io.IOException e) {
+            throw new RuleException(whole, "provider '" + source.name() + "': bad mrs file: " + e.getMessage());
+        }
     }
 
     private static List<RawEntry> text(ProviderSource source) {

@@ -1,7 +1,7 @@
 package dev.turnout.rules;
 
+import com.google.re2j.Pattern;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * A parsed rule without its target: the vocabulary that the index, the logical rules and the tests' reference
@@ -24,8 +24,30 @@ sealed interface Rule {
     /** {@code DOMAIN-KEYWORD}: the domain contains the keyword. */
     record Keyword(String keyword) implements Rule { }
 
-    /** {@code DOMAIN-REGEX}: the pattern is found somewhere in the domain, like Go's MatchString. */
+    /**
+     * {@code DOMAIN-REGEX}: the pattern (RE2 syntax, compiled case-insensitively as mihomo does) is found somewhere
+     * in the domain, like Go's MatchString; RE2 matches in time linear in the domain whatever the pattern.
+     */
     record Regex(Pattern pattern) implements Rule { }
+
+    /**
+     * {@code DOMAIN-WILDCARD} (mihomo): the whole domain against a glob where {@code *} is any run of characters,
+     * dots included, and {@code ?} exactly one character. Lower case.
+     */
+    record Glob(String pattern) implements Rule { }
+
+    /**
+     * {@code IP-SUFFIX} / {@code SRC-IP-SUFFIX} (mihomo): the last {@code bits} bits of an address of the same
+     * family equal those of {@code value}. The value sits in the low bits of {@code lo} (IPv4: 32 bits) or across
+     * {@code hi}/{@code lo} (IPv6); only the last {@code bits} bits are kept.
+     */
+    record IpSuffix(boolean v6, long hi, long lo, int bits, boolean source, boolean noResolve) implements Rule { }
+
+    /**
+     * {@code SUB-RULE,(CONDITION),NAME}: when the condition holds, the {@code sub-rules:} list NAME is walked and its
+     * first match decides; when nothing in it matches, matching goes on after this rule (mihomo's tunnel).
+     */
+    record SubRule(Rule condition, String name) implements Rule { }
 
     /** {@code IP-CIDR}, {@code IP-CIDR6} (either family, as in Clash) and {@code SRC-IP-CIDR}. */
     record Cidr(Prefix prefix, boolean source, boolean noResolve) implements Rule { }

@@ -1,11 +1,11 @@
 package dev.turnout.rules;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Turns rule text into {@link Rule}s. Three shapes share one grammar: a {@code rules:} line
@@ -38,6 +38,11 @@ final class RuleParser {
         if (fields.size() < 3) {
             throw new RuleException(line.origin(), "malformed rule: expected TYPE,VALUE,TARGET but got '" + text + "'");
         }
+        if (type.equals("DOMAIN-REGEX") && fields.size() > 3) {
+            // mihomo's parseRules: a regex may hold commas ({1,3}); the target is the last field.
+            int last = fields.size() - 1;
+            fields = List.of(fields.get(0), new int[] {fields.get(1)[0], fields.get(last - 1)[1]}, fields.get(last));
+        }
         String target = field(text, fields, 2);
         if (target.isEmpty()) {
             throw new RuleException(at(line.origin(), fields.get(2)[0]), "empty target");
@@ -47,6 +52,9 @@ final class RuleParser {
             options.add(field(text, fields, i));
         }
         Rule rule = build(type, field(text, fields, 1), options, line.origin(), fields.get(1)[0], warnings, true);
+        if (rule instanceof Rule.SubRule s) {
+            rule = new Rule.SubRule(s.condition(), target);
+        }
         return new Parsed(rule, target, field(text, fields, 0) + "," + field(text, fields, 1));
     }
 
@@ -59,7 +67,7 @@ final class RuleParser {
     static Rule parseEntry(String text, Origin origin, Consumer<String> warnings) throws RuleException {
         List<int[]> fields = split(text, origin);
         String type = field(text, fields, 0).toUpperCase(Locale.ROOT);
-        if (type.equals("MATCH") || type.equals("FINAL")) {
+        if (type.equals("MATCH") || type.equals("FINAL") || type.equals("SUB-RULE")) {
             throw new RuleException(origin, type + " cannot appear inside a rule provider or a logical rule");
         }
         if (fields.size() < 2) {
@@ -95,10 +103,23 @@ final class RuleParser {
                 return new Rule.Keyword(value.toLowerCase(Locale.ROOT));
             case "DOMAIN-REGEX":
                 try {
-                    return new Rule.Regex(Pattern.compile(value));
+                    // RE2 syntax (Go's regexp), case-insensitive as mihomo compiles it.
+                    return new Rule.Regex(Pattern.compile(value, Pattern.CASE_INSENSITIVE));
                 } catch (PatternSyntaxException e) {
-                    throw new RuleException(origin, "bad regex '" + value + "': " + e.getDescription());
+                    throw new RuleException(origin, "bad regex '" + value + "' (RE2 syntax, as Go's regexp): "
+                            + e.getDescription());
                 }
+            case "DOMAIN-WILDCARD":
+                return new Rule.Glob(glob(value, origin));
+            case "IP-SUFFIX":
+            case "SRC-IP-SUFFIX":
+                try {
+                    return SuffixTable.parse(value, type.equals("SRC-IP-SUFFIX"), noResolve);
+                } catch (IllegalArgumentException e) {
+                    throw new RuleException(origin, "bad " + type + ": " + e.getMessage());
+                }
+            case "SUB-RULE":
+                return subRule(value, lineOrigin, valueOffset, warnings, topLevel);
             case "IP-CIDR":
             case "IP-CIDR6":
             case "SRC-IP-CIDR":
@@ -147,6 +168,41 @@ final class RuleParser {
                 }
                 return null;
         }
+    }
+
+    /**
+     * {@code SUB-RULE}'s value: one rule in parentheses, {@code (NETWORK,TCP)} or {@code (OR,((...),(...)))}; the
+     * sub-rule name is the line's target. Only {@code rules:} and {@code sub-rules:} lines may hold one.
+     */
+    private static Rule subRule(String value, Origin lineOrigin, int offset, Consumer<String> warnings,
+                                boolean topLevel) throws RuleException {
+        Origin origin = at(lineOrigin, offset);
+        if (!topLevel) {
+            throw new RuleException(origin, "SUB-RULE can only appear in 'rules:' or 'sub-rules:'");
+        }
+        if (value.length() < 2 || value.charAt(0) != '(' || matching(value, 0) != value.length() - 1) {
+            throw new RuleException(origin, "SUB-RULE needs one condition in parentheses, such as (NETWORK,TCP) or "
+                    + "(OR,((NETWORK,TCP),(DST-PORT,443))), not '" + value + "'");
+        }
+        Origin inner = at(lineOrigin, offset + 1);
+        String condition = value.substring(1, value.length() - 1);
+        Rule rule = parseEntry(condition, inner, warnings);
+        if (rule == null) {
+            throw new RuleException(inner, "unsupported rule type in SUB-RULE: '" + condition + "'");
+        }
+        return new Rule.SubRule(rule, null); // the name is the line's target: parseLine fills it in
+    }
+
+    /** A DOMAIN-WILDCARD pattern: lower case, no spaces, commas or slashes. */
+    private static String glob(String value, Origin origin) throws RuleException {
+        String p = value.toLowerCase(Locale.ROOT);
+        for (int i = 0; i < p.length(); i++) {
+            char c = p.charAt(i);
+            if (c <= ' ' || c == ',' || c == '/') {
+                throw new RuleException(origin, "bad DOMAIN-WILDCARD pattern '" + value + "'");
+            }
+        }
+        return p;
     }
 
     private static Rule logical(Rule.Op op, String value, Origin lineOrigin, int offset, Consumer<String> warnings)
@@ -212,7 +268,7 @@ final class RuleParser {
         List<int[]> out = new ArrayList<>();
         int comma = text.indexOf(',');
         String head = (comma < 0 ? text : text.substring(0, comma)).trim().toUpperCase(Locale.ROOT);
-        boolean logical = head.equals("AND") || head.equals("OR") || head.equals("NOT");
+        boolean logical = head.equals("AND") || head.equals("OR") || head.equals("NOT") || head.equals("SUB-RULE");
         int depth = 0;
         int start = 0;
         for (int i = 0; i < text.length(); i++) {

@@ -30,15 +30,25 @@ public final class RuleSet {
     private static final Set<String> BUILT_IN_TARGETS = Set.of("DIRECT", "REJECT");
 
     private final List<RuleLine> lines;
+    /** Kept (a handle, not the data) so that {@link #explanation} can read the same databases again. */
+    private final GeoData geoData;
     private final String[] targets;
     private final String[] written;
     private final Decision[] decisions;
     private final Index index;
     private final List<String> warnings;
     private final Map<String, Integer> countByType;
+    private final SubRules subs;
+    /**
+     * For a SUB-RULE line, the list it names and the decision of each rule of every list, by
+     * {@link SubRules#decide}'s number; both null when there is no SUB-RULE, so other configs pay nothing.
+     */
+    private final String[] subNameOf;
+    private final Decision[][] subDecisions;
 
     private RuleSet(List<RuleLine> lines, String[] targets, String[] written, Index index, List<String> warnings,
-                    Map<String, Integer> countByType) {
+                    Map<String, Integer> countByType, Rule[] rules, SubRules subs, GeoData geoData) {
+        this.geoData = geoData;
         this.lines = lines;
         this.targets = targets;
         this.written = written;
@@ -49,6 +59,23 @@ public final class RuleSet {
         this.index = index;
         this.warnings = warnings;
         this.countByType = countByType;
+        this.subs = subs;
+        boolean anySub = java.util.Arrays.stream(rules).anyMatch(r -> r instanceof Rule.SubRule);
+        this.subNameOf = anySub ? new String[targets.length] : null;
+        this.subDecisions = anySub ? new Decision[targets.length][] : null;
+        for (int i = 0; anySub && i < rules.length; i++) {
+            if (rules[i] instanceof Rule.SubRule sr) {
+                subNameOf[i] = sr.name();
+                Decision[] d = new Decision[subs.total()];
+                for (String name : subs.names()) {
+                    SubRules.SubList l = subs.list(name);
+                    for (int j = 0; j < l.rules().size(); j++) {
+                        d[l.offset() + j] = new Decision(l.targets()[j], l.written()[j], i);
+                    }
+                }
+                subDecisions[i] = d;
+            }
+        }
     }
 
     /**
@@ -61,15 +88,29 @@ public final class RuleSet {
      */
     public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets)
             throws RuleException {
-        return compile(rules, providers, targets, GeoData.NONE);
+        return compile(rules, providers, targets, Map.of(), GeoData.NONE);
+    }
+
+    /** As {@link #compile(List, Map, Set)}, with the databases GEOIP, GEOSITE and IP-ASN rules read. */
+    public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets,
+                                  GeoData geoData) throws RuleException {
+        return compile(rules, providers, targets, Map.of(), geoData);
+    }
+
+    /** As {@link #compile(List, Map, Set)}, with mihomo's {@code sub-rules:}. */
+    public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets,
+                                  Map<String, List<RuleLine>> subRules) throws RuleException {
+        return compile(rules, providers, targets, subRules, GeoData.NONE);
     }
 
     /**
-     * As {@link #compile(List, Map, Set)}, with the databases GEOIP, GEOSITE and IP-ASN rules read; each is asked
-     * for only when a rule needs it, and one that cannot be had is a problem at the first rule that needs it.
+     * As {@link #compile(List, Map, Set)}, with mihomo's {@code sub-rules:} (named lists that
+     * {@code SUB-RULE,(CONDITION),NAME} lines walk; a SUB-RULE naming no list, a line of a list naming an unknown
+     * target, and lists that reach themselves are errors) and the databases GEOIP, GEOSITE and IP-ASN rules read
+     * (each asked for only when a rule needs it; one that cannot be had is a problem at the first rule that needs it).
      */
     public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets,
-                                  GeoData geoData) throws RuleException {
+                                  Map<String, List<RuleLine>> subRules, GeoData geoData) throws RuleException {
         List<String> warnings = new ArrayList<>();
         GeoRules geo = new GeoRules(geoData, warnings::add);
         // Every rule and provider is checked, so that one run names all that is wrong.
@@ -83,20 +124,26 @@ public final class RuleSet {
             }
             errors.addAll(geo.takeErrors());
         }
+        Set<String> used = new java.util.HashSet<>();
+        SubRules subs = SubRules.compile(subRules, targets, parsed, used, warnings::add, errors, geo);
         List<Rule> compiled = new ArrayList<>(rules.size());
         String[] targetOf = new String[rules.size()];
         String[] writtenOf = new String[rules.size()];
         Map<String, Integer> counts = new TreeMap<>();
-        Set<String> used = new java.util.HashSet<>();
         int matchAt = -1;
         for (int i = 0; i < rules.size(); i++) {
             RuleLine line = rules.get(i);
             RuleParser.Parsed p;
             try {
                 p = RuleParser.parseLine(line, warnings::add);
-                if (!BUILT_IN_TARGETS.contains(p.target()) && !targets.contains(p.target())) {
-                    throw new RuleException(line.origin(), "unknown target '" + p.target()
-                            + "': no proxy, group, DIRECT or REJECT has that name");
+                if (p.rule() instanceof Rule.SubRule s) {
+                    if (!subRules.containsKey(s.name())) {
+                        throw new RuleException(line.origin(), "SUB-RULE names unknown sub-rule '" + s.name()
+                                + "'" + (subRules.isEmpty() ? ": the config has no 'sub-rules:'"
+                                : ": 'sub-rules:' has " + subRules.keySet()));
+                    }
+                } else {
+                    checkTarget(p.target(), targets, line.origin());
                 }
                 checkProviders(p.rule(), providers.keySet(), line.origin(), used);
             } catch (RuleException e) {
@@ -124,12 +171,34 @@ public final class RuleSet {
                 warnings.add(providers.get(name).declaredAt() + ": provider '" + name + "' is not used by any rule");
             }
         }
-        Index index = Index.build(compiled, parsed);
+        Set<String> named = new java.util.HashSet<>();
+        for (Rule r : compiled) {
+            if (r instanceof Rule.SubRule sr) {
+                named.add(sr.name());
+            }
+        }
+        for (String name : subs.names()) {
+            subs.rules(name).stream().filter(r -> r instanceof Rule.SubRule)
+                    .forEach(r -> named.add(((Rule.SubRule) r).name()));
+        }
+        for (String name : subRules.keySet()) {
+            if (!named.contains(name)) {
+                warnings.add("sub-rule '" + name + "' is not used by any SUB-RULE");
+            }
+        }
+        Index index = Index.build(compiled, parsed, subs);
         return new RuleSet(List.copyOf(rules), targetOf, writtenOf, index, Collections.unmodifiableList(warnings),
-                Collections.unmodifiableMap(new LinkedHashMap<>(counts)));
+                Collections.unmodifiableMap(new LinkedHashMap<>(counts)), compiled.toArray(Rule[]::new), subs, geoData);
     }
 
-    private static void checkProviders(Rule rule, Set<String> providers, Origin origin,
+    static void checkTarget(String target, Set<String> targets, Origin origin) throws RuleException {
+        if (!BUILT_IN_TARGETS.contains(target) && !targets.contains(target)) {
+            throw new RuleException(origin, "unknown target '" + target
+                    + "': no proxy, group, DIRECT or REJECT has that name");
+        }
+    }
+
+    static void checkProviders(Rule rule, Set<String> providers, Origin origin,
                                        Set<String> used) throws RuleException {
         if (rule instanceof Rule.SetRef s) {
             if (!providers.contains(s.provider())) {
@@ -140,6 +209,8 @@ public final class RuleSet {
             for (Rule c : l.children()) {
                 checkProviders(c, providers, origin, used);
             }
+        } else if (rule instanceof Rule.SubRule s) {
+            checkProviders(s.condition(), providers, origin, used);
         }
     }
 
@@ -164,14 +235,14 @@ public final class RuleSet {
             if (index.hasLogicals()) {
                 best = Math.min(best, index.logicals(query, domain, destination, 0, best));
             }
-            return decision(best);
+            return decision(best, query, domain, destination);
         }
         int resolveAt = index.resolveAt();
         if (index.hasLogicals()) {
             best = Math.min(best, index.logicals(query, domain, null, 0, Math.min(best, resolveAt)));
         }
         if (best <= resolveAt) {
-            return decision(best);
+            return decision(best, query, domain, null);
         }
         InetAddress resolved = null;
         if (domain != null) {
@@ -184,14 +255,39 @@ public final class RuleSet {
         if (index.hasLogicals()) {
             best = Math.min(best, index.logicals(query, domain, resolved, resolveAt, best));
         }
-        return decision(best);
+        return decision(best, query, domain, resolved);
     }
 
-    private Decision decision(int i) {
+    /** @param ip the address rule {@code i} was matched against, for a SUB-RULE's list */
+    private Decision decision(int i, Query query, String domain, InetAddress ip) {
         if (i == Index.NONE) {
             return Decision.NO_MATCH;
         }
+        if (subDecisions != null && subDecisions[i] != null) {
+            // The list matched (that is what made the SUB-RULE match); walk it again for the rule that decided.
+            return subDecisions[i][subs.decide(subNameOf[i], query, domain, ip)];
+        }
         return decisions[i];
+    }
+
+    /**
+     * For {@code turnout match --explain}: walks the rules in order up to the one that decides, each with why it
+     * did or did not match ({@link Explanation#walk}). The rules and providers (the same ones this set was
+     * compiled from) are parsed again here rather than kept by every rule set, since only the diagnostic needs
+     * them.
+     */
+    public Explanation explanation(Map<String, ProviderSource> providers) throws RuleException {
+        GeoRules geo = new GeoRules(geoData, w -> { });
+        Map<String, ProviderParser.Parsed> parsed = new HashMap<>();
+        for (Map.Entry<String, ProviderSource> e : providers.entrySet()) {
+            parsed.put(e.getKey(), geo.resolve(ProviderParser.parse(e.getValue(), w -> { })));
+        }
+        Rule[] rules = new Rule[lines.size()];
+        for (int i = 0; i < rules.length; i++) {
+            rules[i] = geo.resolve(RuleParser.parseLine(lines.get(i), w -> { }).rule(), lines.get(i).origin());
+        }
+        parsed.putAll(geo.sets());
+        return new Explanation(rules, lines, parsed, subs, index.resolveAt());
     }
 
     /** Lower case without a trailing dot; allocates only when the host passed something else. */

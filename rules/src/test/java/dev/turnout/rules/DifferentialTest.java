@@ -21,7 +21,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DifferentialTest {
 
     private static final String[] LABELS = {"a", "b", "ab", "ex", "com", "cn", "net", "goo", "gle", "x-y"};
-    private static final String[] REGEXES = {"^a", "b\\.com$", "(ab|ex)\\.", "goo.*gle", "^[a-c]+\\.cn$", "x-y"};
+    /** Java-regex-compatible ones, and RE2 forms: a comma in a quantifier, \\Q..\\E, (?P<name>..), upper case. */
+    private static final String[] REGEXES = {"^a", "b\\.com$", "(ab|ex)\\.", "goo.*gle", "^[a-c]+\\.cn$", "x-y",
+        "^[a-c]{1,2}\\.", "\\Qx-y.\\E", "(?P<l>ab)\\.(com|cn)$", "^EX", "(a+)+$"};
+    private static final String[] GLOBS = {"*", "*.com", "a*", "*b*", "?b.*", "ex.c?m", "*.cn", "goo*gle.*", "x-y",
+        "*.*.net", "a?.*", "*?"};
+    private static final String[] SUFFIXES = {"0.0.0.3/8", "0.0.0.9/4", "0.0.2.3/16", "1.2.3.4/0", "10.1.2.3/32",
+        "::1/8", "::5/16", "::ffff:0:9/4", "2001:db8::1/128"};
     private static final String[] PROCS = {"curl", "Curl", "frpc", "aria2c"};
     private static final String[] V4 = {"10.1.2.3", "10.1.3.4", "10.200.0.1", "192.0.2.7", "198.51.100.9"};
     private static final String[] V6 = {"2001:db8::1", "2001:db8:1::5", "2001:db8:ffff::9", "::ffff:10.1.2.3"};
@@ -47,13 +53,16 @@ class DifferentialTest {
         int queries = 0;
         int matchedSomething = 0;
         int resolvedSomething = 0;
+        int viaSubRules = 0;
+        int explained = 0;
         for (; lists < maxLists && System.nanoTime() < deadline; lists++) {
-            Map<String, ProviderSource> providers = randomProviders(rnd);
+            Map<String, ProviderSource> textual = new LinkedHashMap<>();
+            Map<String, ProviderSource> providers = randomProviders(rnd, textual);
+            Map<String, List<RuleLine>> subs = randomSubRules(rnd, providers);
             List<RuleLine> lines = new ArrayList<>();
             int n = 1 + rnd.nextInt(rnd.nextBoolean() ? 8 : 40);
             for (int i = 0; i < n; i++) {
-                lines.add(new RuleLine(randomRule(rnd, providers, 0) + "," + target(rnd) + options(rnd),
-                        new Origin("config.yaml", i + 1, 5)));
+                lines.add(new RuleLine(line(rnd, providers, subs, subs.size()), new Origin("config.yaml", i + 1, 5)));
             }
             if (rnd.nextInt(4) == 0) {
                 lines.add(new RuleLine("MATCH,PROXY", new Origin("config.yaml", n + 1, 5)));
@@ -61,9 +70,11 @@ class DifferentialTest {
             RuleSet set;
             LinearReference ref;
             FakeGeo geo = new FakeGeo(rnd.nextInt(3) == 0);
+            Explanation explanation;
             try {
-                set = RuleSet.compile(lines, providers, TARGETS, geo);
-                ref = new LinearReference(lines, providers, geo);
+                set = RuleSet.compile(lines, providers, TARGETS, subs, geo);
+                explanation = set.explanation(providers);
+                ref = new LinearReference(lines, textual, subs, geo); // mrs providers: the reference reads their text
             } catch (RuleException e) {
                 throw new AssertionError("seed " + seed + ": generated rules must compile: " + e.getMessage(), e);
             }
@@ -85,17 +96,41 @@ class DifferentialTest {
                             + "\nproviders: " + providers);
                 }
                 assertTrue(indexCalls[0] <= refCalls, "index resolved where Clash would not: " + q);
-                if (expected >= 0) {
+                if (expected >= 0 && lines.get(expected).text().startsWith("SUB-RULE,")) {
+                    matchedSomething++;
+                    viaSubRules++;
+                    String name = lines.get(expected).text().substring(lines.get(expected).text().lastIndexOf(',') + 1);
+                    String[] at = ref.subDecision(name, q, RuleSet.normalize(q.domain()), ref.lastAddress()).split("#");
+                    RuleLine decider = subs.get(at[0]).get(Integer.parseInt(at[1]));
+                    assertEquals(RuleParser.parseLine(decider, w -> { }).target(), got.target(), "seed " + seed
+                            + ": " + q + " via " + decider.text());
+                } else if (expected >= 0) {
                     matchedSomething++;
                     assertEquals(lines.get(expected).text().split(",")[0].trim().toUpperCase().replace("FINAL",
                             "MATCH").substring(0, 2), got.rule().toUpperCase().replace("FINAL", "MATCH")
                             .substring(0, 2));
                 }
                 resolvedSomething += indexCalls[0];
+                if (k % 4 == 0) {
+                    explained++;
+                    List<Explanation.Step> steps = explanation.walk(q, d -> answers.computeIfAbsent(d,
+                            x -> resolve(x)));
+                    Explanation.Step last = steps.get(steps.size() - 1);
+                    if (expected < 0) {
+                        assertTrue(last.rule() == null && !last.matched(), "seed " + seed + ": explain found a match "
+                                + "for " + q + " where the index has none: " + last);
+                    } else {
+                        assertTrue(last.matched() && last.depth() == 0, "seed " + seed + ": " + last);
+                        assertEquals(lines.get(expected).origin(), last.origin(), "seed " + seed + " list " + lists
+                                + ": explain disagrees with the index for " + q + "\n" + steps);
+                    }
+                }
             }
         }
         System.out.println("DifferentialTest: " + lists + " lists, " + queries + " queries, " + matchedSomething
-                + " matched, " + resolvedSomething + " resolutions");
+                + " matched (" + viaSubRules + " through sub-rules), " + resolvedSomething + " resolutions, "
+                + explained + " explained");
+        assertTrue(viaSubRules > 0, "generator never decided through a SUB-RULE");
         assertTrue(lists >= 200, "too few lists in the time budget: " + lists);
         assertTrue(matchedSomething > queries / 10, "generator too weak: only " + matchedSomething + " matches");
         assertTrue(resolvedSomething > 0, "generator never exercised resolution");
@@ -156,11 +191,15 @@ class DifferentialTest {
     }
 
     private static String randomRule(Random rnd, Map<String, ProviderSource> providers, int depth) {
-        int kind = rnd.nextInt(depth > 1 ? 15 : 18);
+        int kind = rnd.nextInt(depth > 1 ? 18 : 21);
         if (rnd.nextInt(4) == 0) {
             return senderRule(rnd);
         }
         return switch (kind) {
+            case 12 -> "DOMAIN-WILDCARD," + maybeUpper(rnd, GLOBS[rnd.nextInt(GLOBS.length)]);
+            case 13 -> "IP-SUFFIX," + SUFFIXES[rnd.nextInt(SUFFIXES.length)]
+                    + (depth > 0 && rnd.nextBoolean() ? ",no-resolve" : "");
+            case 14 -> "SRC-IP-SUFFIX," + SUFFIXES[rnd.nextInt(SUFFIXES.length)];
             case 0, 1 -> "DOMAIN," + maybeUpper(rnd, domain(rnd)) + (rnd.nextInt(5) == 0 ? "." : "");
             case 2, 3 -> "DOMAIN-SUFFIX," + maybeUpper(rnd, domain(rnd));
             case 4 -> "DOMAIN-KEYWORD," + LABELS[rnd.nextInt(LABELS.length)].substring(0, 1 + rnd.nextInt(1));
@@ -173,10 +212,10 @@ class DifferentialTest {
             case 10 -> "PROCESS-NAME," + PROCS[rnd.nextInt(PROCS.length)];
             case 11 -> providers.isEmpty() ? "NETWORK,tcp"
                     : "RULE-SET," + new ArrayList<>(providers.keySet()).get(rnd.nextInt(providers.size()));
-            case 12 -> "GEOIP," + new String[] {"CN", "us", "LAN", "JP"}[rnd.nextInt(4)]
+            case 15 -> "GEOIP," + new String[] {"CN", "us", "LAN", "JP"}[rnd.nextInt(4)]
                     + (depth > 0 && rnd.nextBoolean() ? ",no-resolve" : "");
-            case 13 -> "GEOSITE," + new String[] {"a", "A", "a@cn", "b", "a@ads", "b@cn@ads"}[rnd.nextInt(6)];
-            case 14 -> "IP-ASN," + (1 + rnd.nextInt(3)) + (depth > 0 && rnd.nextBoolean() ? ",no-resolve" : "");
+            case 16 -> "GEOSITE," + new String[] {"a", "A", "a@cn", "b", "a@ads", "b@cn@ads"}[rnd.nextInt(6)];
+            case 17 -> "IP-ASN," + (1 + rnd.nextInt(3)) + (depth > 0 && rnd.nextBoolean() ? ",no-resolve" : "");
             default -> {
                 String op = new String[] {"AND", "OR", "NOT"}[rnd.nextInt(3)];
                 int n = op.equals("NOT") ? 1 : 1 + rnd.nextInt(3);
@@ -224,6 +263,39 @@ class DifferentialTest {
                 uids[rnd.nextInt(uids.length)], dscps[rnd.nextInt(dscps.length)]);
     }
 
+    /**
+     * A {@code rules:} (or {@code sub-rules:}) line: a rule and a target, or a SUB-RULE naming one of the first
+     * {@code lists} lists. DOMAIN-REGEX takes no option: mihomo reads its last field as the target.
+     */
+    private static String line(Random rnd, Map<String, ProviderSource> providers, Map<String, List<RuleLine>> subs,
+                               int lists) {
+        if (lists > 0 && rnd.nextInt(5) == 0) {
+            String condition = randomRule(rnd, providers, 1);
+            return "SUB-RULE,(" + condition + "),s" + rnd.nextInt(lists);
+        }
+        String rule = randomRule(rnd, providers, 0);
+        return rule + "," + target(rnd) + (rule.startsWith("DOMAIN-REGEX,") ? "" : options(rnd));
+    }
+
+    /** Up to three lists; list k may name only lists after it, so there are no cycles. */
+    private static Map<String, List<RuleLine>> randomSubRules(Random rnd, Map<String, ProviderSource> providers) {
+        Map<String, List<RuleLine>> subs = new LinkedHashMap<>();
+        int count = rnd.nextInt(4);
+        for (int k = count - 1; k >= 0; k--) {
+            List<RuleLine> list = new ArrayList<>();
+            int n = 1 + rnd.nextInt(6);
+            for (int i = 0; i < n; i++) {
+                String text = line(rnd, providers, subs, 0);
+                if (k + 1 < count && rnd.nextInt(4) == 0) {
+                    text = "SUB-RULE,(" + randomRule(rnd, providers, 1) + "),s" + (k + 1 + rnd.nextInt(count - k - 1));
+                }
+                list.add(new RuleLine(text, new Origin("config.yaml", 200 + 10 * k + i, 7)));
+            }
+            subs.put("s" + k, list);
+        }
+        return subs;
+    }
+
     private static String maybeUpper(Random rnd, String s) {
         return rnd.nextInt(6) == 0 ? s.toUpperCase() : s;
     }
@@ -236,7 +308,11 @@ class DifferentialTest {
         return rnd.nextInt(3) == 0 ? ",no-resolve" : "";
     }
 
-    private static Map<String, ProviderSource> randomProviders(Random rnd) {
+    /**
+     * Providers for the index: text, YAML, inline and (domain and ipcidr) mrs; {@code textual} gets the same
+     * entries as text for the reference, so that mrs is checked from writer to decision.
+     */
+    private static Map<String, ProviderSource> randomProviders(Random rnd, Map<String, ProviderSource> textual) {
         Map<String, ProviderSource> out = new LinkedHashMap<>();
         int n = rnd.nextInt(4);
         for (int p = 0; p < n; p++) {
@@ -258,8 +334,25 @@ class DifferentialTest {
                 content.append(yaml ? "  - '" + e.replace("'", "''") + "'\n" : e + "\n");
             }
             String name = "p" + p;
-            out.put(name, new ProviderSource(name, behavior, yaml ? ProviderFormat.YAML : ProviderFormat.TEXT,
-                    content.toString(), name + (yaml ? ".yaml" : ".txt"), new Origin("config.yaml", 100 + p, 3)));
+            Origin declared = new Origin("config.yaml", 100 + p, 3);
+            ProviderSource text = new ProviderSource(name, behavior, yaml ? ProviderFormat.YAML : ProviderFormat.TEXT,
+                    content.toString(), name + (yaml ? ".yaml" : ".txt"), declared);
+            textual.put(name, text);
+            int form = rnd.nextInt(4);
+            if (form == 0) {
+                List<RuleLine> payload = new ArrayList<>();
+                for (int i = 0; i < entries.size(); i++) {
+                    payload.add(new RuleLine(entries.get(i), new Origin("config.yaml", 100 + p, 10 + i)));
+                }
+                out.put(name, ProviderSource.inline(name, behavior, payload, declared));
+            } else if (form == 1 && behavior != Behavior.CLASSICAL && !entries.isEmpty()
+                    && entries.stream().noneMatch(e -> e.startsWith("::ffff:"))) {
+                // (mihomo's reader unmaps ::ffff:a.b.c.d ranges, so an IPv4-mapped CIDR changes meaning in mrs.)
+                byte[] mrs = behavior == Behavior.DOMAIN ? MrsWriter.domains(entries) : MrsWriter.cidrs(entries);
+                out.put(name, ProviderSource.mrs(name, behavior, mrs, name + ".mrs", declared));
+            } else {
+                out.put(name, text);
+            }
         }
         return out;
     }

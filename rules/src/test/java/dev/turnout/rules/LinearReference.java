@@ -17,15 +17,21 @@ final class LinearReference {
 
     private final List<Rule> rules = new ArrayList<>();
     private final Map<String, ProviderParser.Parsed> providers = new HashMap<>();
+    private final Map<String, List<Rule>> subRules = new HashMap<>();
     private int resolverCalls;
     private final GeoData geo;
 
     LinearReference(List<RuleLine> lines, Map<String, ProviderSource> sources) throws RuleException {
-        this(lines, sources, GeoData.NONE);
+        this(lines, sources, Map.of(), GeoData.NONE);
     }
 
-    /** With the databases GEOIP, GEOSITE and IP-ASN rules read, asked afresh for every rule that needs them. */
     LinearReference(List<RuleLine> lines, Map<String, ProviderSource> sources, GeoData geo) throws RuleException {
+        this(lines, sources, Map.of(), geo);
+    }
+
+    /** With sub-rules and the databases GEOIP, GEOSITE and IP-ASN rules read, asked afresh for every rule. */
+    LinearReference(List<RuleLine> lines, Map<String, ProviderSource> sources, Map<String, List<RuleLine>> subs,
+                    GeoData geo) throws RuleException {
         this.geo = geo;
         for (var e : sources.entrySet()) {
             providers.put(e.getKey(), ProviderParser.parse(e.getValue(), w -> { }));
@@ -33,7 +39,43 @@ final class LinearReference {
         for (RuleLine line : lines) {
             rules.add(RuleParser.parseLine(line, w -> { }).rule());
         }
+        for (var e : subs.entrySet()) {
+            List<Rule> list = new ArrayList<>();
+            for (RuleLine line : e.getValue()) {
+                list.add(RuleParser.parseLine(line, w -> { }).rule());
+            }
+            subRules.put(e.getKey(), list);
+        }
     }
+
+    /**
+     * The rule that decides inside a SUB-RULE's list, following nested SUB-RULEs (mihomo's matchSubRules), as
+     * "NAME#POSITION", or null when nothing in the list matches.
+     */
+    String subDecision(String name, Query q, String domain, InetAddress ip) {
+        List<Rule> list = subRules.get(name);
+        for (int j = 0; j < list.size(); j++) {
+            Rule r = list.get(j);
+            if (r instanceof Rule.SubRule s) {
+                if (matches(s.condition(), q, domain, ip)) {
+                    String inner = subDecision(s.name(), q, domain, ip);
+                    if (inner != null) {
+                        return inner;
+                    }
+                }
+            } else if (matches(r, q, domain, ip)) {
+                return name + "#" + j;
+            }
+        }
+        return null;
+    }
+
+    /** The address the rule at {@code index} was matched against in the last {@link #decide}. */
+    InetAddress lastAddress() {
+        return lastAddress;
+    }
+
+    private InetAddress lastAddress;
 
     int resolverCalls() {
         return resolverCalls;
@@ -59,6 +101,7 @@ final class LinearReference {
                 ip = got.isEmpty() ? null : got.get(0);
             }
             if (matches(rule, q, domain, ip)) {
+                lastAddress = ip;
                 return i;
             }
         }
@@ -88,6 +131,12 @@ final class LinearReference {
         if (rule instanceof Rule.Logical l) {
             return l.children().stream().anyMatch(this::resolves);
         }
+        if (rule instanceof Rule.IpSuffix s) {
+            return !s.source() && !s.noResolve();
+        }
+        if (rule instanceof Rule.SubRule s) {
+            return resolves(s.condition()) || subRules.get(s.name()).stream().anyMatch(this::resolves);
+        }
         return false;
     }
 
@@ -109,6 +158,15 @@ final class LinearReference {
         }
         if (rule instanceof Rule.Cidr r) {
             return contains(r.prefix(), r.source() ? q.source() : ip);
+        }
+        if (rule instanceof Rule.Glob r) {
+            return domain != null && globRegex(r.pattern()).matcher(domain).matches();
+        }
+        if (rule instanceof Rule.IpSuffix r) {
+            return endsWith(r, r.source() ? q.source() : ip);
+        }
+        if (rule instanceof Rule.SubRule r) {
+            return matches(r.condition(), q, domain, ip) && subDecision(r.name(), q, domain, ip) != null;
         }
         if (rule instanceof Rule.Port r) {
             int port = r.source() ? q.sourcePort() : q.destinationPort();
@@ -259,6 +317,50 @@ final class LinearReference {
             re.append(labels[i].equals("*") ? "[^.]+" : Pattern.quote(labels[i]));
         }
         return Pattern.compile(re.toString());
+    }
+
+    /** DOMAIN-WILDCARD as a java.util.regex: {@code *} is {@code .*}, {@code ?} is {@code .}, the rest literal. */
+    static Pattern globRegex(String glob) {
+        StringBuilder re = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+        }
+        return Pattern.compile(re.toString(), Pattern.DOTALL);
+    }
+
+    /** IP-SUFFIX bit by bit: the last {@code bits} bits of the same-family address equal the rule's. */
+    private static boolean endsWith(Rule.IpSuffix rule, InetAddress address) {
+        if (address == null) {
+            return false;
+        }
+        byte[] b = unmapped(address.getAddress());
+        if ((b.length == 16) != rule.v6()) {
+            return false;
+        }
+        int width = b.length * 8;
+        for (int i = 0; i < rule.bits(); i++) {
+            int pos = width - 1 - i; // bit position from the most significant end
+            int bit = (b[pos / 8] >> (7 - pos % 8)) & 1;
+            int want = (int) ((i < 64 ? rule.lo() >>> i : rule.hi() >>> (i - 64)) & 1);
+            if (bit != want) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] unmapped(byte[] b) {
+        if (b.length == 16) {
+            boolean mapped = true;
+            for (int i = 0; i < 10; i++) {
+                mapped &= b[i] == 0;
+            }
+            mapped &= b[10] == (byte) 0xff && b[11] == (byte) 0xff;
+            if (mapped) {
+                return new byte[] {b[12], b[13], b[14], b[15]};
+            }
+        }
+        return b;
     }
 
     static boolean contains(Rule.Prefix prefix, InetAddress address) {

@@ -71,7 +71,8 @@ final class CheckCommand implements Callable<Integer> {
             compiled.routing().rules().countByType().forEach((type, n) -> out.printf("  %-24s %d%n", type, n));
             out.println("rule providers (" + c.providers().size() + "):");
             for (ProviderEntry p : c.providers().values()) {
-                String state = Files.exists(p.path()) ? "loaded from " + p.path()
+                String state = p.payload() != null ? p.payload().size() + " entries in the config"
+                        : Files.exists(p.path()) ? "loaded from " + p.path()
                         : "not fetched" + (p.url() != null ? " (" + p.url() + ")" : "");
                 out.printf("  %-24s %-6s %-9s %s%n", p.name(), p.type(), p.behavior().name().toLowerCase(), state);
             }

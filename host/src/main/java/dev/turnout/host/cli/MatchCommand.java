@@ -7,6 +7,7 @@ import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.route.ProviderLoader;
 import dev.turnout.host.route.RuleHosts;
 import dev.turnout.rules.Decision;
+import dev.turnout.rules.Explanation;
 import dev.turnout.rules.NameResolver;
 import dev.turnout.rules.Network;
 import dev.turnout.rules.Query;
@@ -26,6 +27,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code turnout match}: "where would this go?". Reads {@code HOST-OR-IP [PORT [tcp|udp]]} lines on stdin and
@@ -38,16 +40,24 @@ final class MatchCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
+    @Option(names = "--explain", description = "After each answer, the rules tried up to the deciding one, each with"
+            + " why it did not match (indented lines).")
+    boolean explain;
+
     @Override
     public Integer call() throws IOException {
         Config c;
         RuleSet rules;
+        Explanation explanation = null;
         try {
             c = config.load();
             ProviderLoader.Loaded providers = ProviderLoader.load(c, true);
             providers.notes().forEach(n -> System.err.println("turnout: " + n));
-            rules = RuleSet.compile(c.rules(), providers.sources(), OutboundFactory.targetNames(c), new HomeGeoData(
+            rules = RuleSet.compile(c.rules(), providers.sources(), OutboundFactory.targetNames(c), c.subRules(), new HomeGeoData(
                     c.geo(), c.baseDir(), true, n -> System.err.println("turnout: " + n), p -> System.err.println("turnout: " + p)));
+            if (explain) {
+                explanation = rules.explanation(providers.sources());
+            }
         } catch (ConfigException | RuleException e) {
             System.err.println("turnout: " + e.getMessage());
             return 2;
@@ -68,13 +78,25 @@ final class MatchCommand implements Callable<Integer> {
                 }
                 continue;
             }
-            Decision d = rules.decide(hosts.apply(q), resolver);
+            // With --explain both walks must see the same answer: DNS may rotate addresses between two asks.
+            NameResolver asked = explain ? remembering(resolver) : resolver;
+            Decision d = rules.decide(hosts.apply(q), asked);
             out.write(line);
             out.write('\t');
             out.write(d.target());
             out.write('\t');
             out.write(d.rule());
             out.write('\n');
+            if (explain) {
+                for (Explanation.Step step : explanation.walk(q, asked)) {
+                    out.write("  ".repeat(step.depth() + 1));
+                    if (step.rule() != null) {
+                        out.write(step.origin() + "  " + step.rule() + "  ");
+                    }
+                    out.write(step.why());
+                    out.write('\n');
+                }
+            }
         }
         out.flush();
         return bad == 0 ? 0 : 1;
@@ -129,5 +151,10 @@ final class MatchCommand implements Callable<Integer> {
         } catch (UnknownHostException e) {
             return List.of();
         }
+    }
+
+    private static NameResolver remembering(NameResolver resolver) {
+        java.util.Map<String, List<InetAddress>> seen = new java.util.HashMap<>();
+        return domain -> seen.computeIfAbsent(domain, resolver::resolve);
     }
 }

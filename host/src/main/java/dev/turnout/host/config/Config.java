@@ -22,6 +22,7 @@ import java.util.Map;
  * @param findProcessMode mihomo's {@code find-process-mode}: {@code always}, {@code strict} (its default) or
  *     {@code off}
  * @param geo where GEOIP, GEOSITE and IP-ASN databases come from ({@code geodata-mode}, {@code geox-url}, ...)
+ * @param subRules mihomo's {@code sub-rules:}: named rule lists that {@code SUB-RULE} lines walk
  */
 public record Config(
         Path file,
@@ -50,7 +51,8 @@ public record Config(
         List<String> warnings,
         Map<String, Origin> origins,
         String findProcessMode,
-        GeoOptions geo) {
+        GeoOptions geo,
+        Map<String, List<RuleLine>> subRules) {
 
     /** Where the value of a top-level key was written; the file alone when the key is absent. */
     public Origin originOf(String key) {

@@ -51,7 +51,8 @@ public final class ConfigLoader {
             "proxies", "proxy-groups", "rules", "rule-providers", "hosts", "dns", "tun", "interface-name",
             "routing-mark", "external-controller", "external-ui", "secret", "proxy-providers",
             "external-controller-cors", "tcp-half-close-timeout", "find-process-mode",
-            "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval");
+            "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
+            "sub-rules");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -266,6 +267,7 @@ public final class ConfigLoader {
             proxyProviders = keys.containsKey("proxy-providers");
             List<GroupEntry> groups = groups(keys.get("proxy-groups"));
             List<RuleLine> rules = rules(keys.get("rules"));
+            Map<String, List<RuleLine>> subRules = subRules(keys.get("sub-rules"));
             Map<String, ProviderEntry> providers = providers(keys.get("rule-providers"), baseDir);
             Map<String, List<String>> hosts = hosts(keys.get("hosts"));
             checkNamesUnique(proxies, groups);
@@ -288,7 +290,7 @@ public final class ConfigLoader {
                     List.copyOf(warnings), Map.copyOf(origins),
                     attempt(() -> oneOf(keys, "find-process-mode", "strict", List.of("always", "strict", "off")),
                             "strict"),
-                    geo);
+                    geo, subRules);
             if (!errors.isEmpty()) {
                 throw ConfigException.of(errors).withPartial(config);
             }
@@ -559,6 +561,26 @@ public final class ConfigLoader {
             return out;
         }
 
+        /** mihomo's {@code sub-rules:}: name to a list of rule lines, which SUB-RULE lines walk. */
+        private Map<String, List<RuleLine>> subRules(NodeTuple tuple) throws ConfigException {
+            Map<String, List<RuleLine>> out = new LinkedHashMap<>();
+            if (tuple == null || isNull(tuple.getValueNode())) {
+                return out;
+            }
+            Map<String, NodeTuple> all = attempt(() -> entries(mapping(tuple.getValueNode(),
+                    "'sub-rules' (a mapping of name to a list of rules)")), Map.of());
+            for (Map.Entry<String, NodeTuple> e : all.entrySet()) {
+                attempt(() -> {
+                    if (!isNull(e.getValue().getValueNode())) {
+                        sequence(e.getValue().getValueNode(), "sub-rule '" + e.getKey()
+                                + "' (a list of TYPE,PAYLOAD,TARGET lines)");
+                    }
+                    return out.put(e.getKey(), rules(e.getValue()));
+                }, null);
+            }
+            return out;
+        }
+
         private Map<String, ProviderEntry> providers(NodeTuple tuple, Path baseDir) throws ConfigException {
             Map<String, ProviderEntry> out = new LinkedHashMap<>();
             if (tuple == null || isNull(tuple.getValueNode())) {
@@ -580,9 +602,9 @@ public final class ConfigLoader {
             MappingNode m = mapping(t.getValueNode(), "provider '" + providerName + "': a mapping with type, behavior, path");
             Map<String, NodeTuple> kv = entries(m);
             String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
-            if (!type.equals("file") && !type.equals("http")) {
+            if (!type.equals("file") && !type.equals("http") && !type.equals("inline")) {
                 throw new ConfigException(at(kv.get("type").getValueNode()),
-                        "provider type must be file or http, got '" + type + "'");
+                        "provider type must be file, http or inline, got '" + type + "'");
             }
             String behaviorText = requiredString(kv, "behavior", m).toLowerCase(Locale.ROOT);
             Behavior behavior = switch (behaviorText) {
@@ -596,9 +618,28 @@ public final class ConfigLoader {
             ProviderFormat format = switch (formatText) {
                 case "yaml" -> ProviderFormat.YAML;
                 case "text" -> ProviderFormat.TEXT;
+                case "mrs" -> ProviderFormat.MRS;
                 default -> throw new ConfigException(at(kv.get("format").getValueNode()),
-                        "format must be yaml or text, got '" + formatText + "'");
+                        "format must be yaml, text or mrs, got '" + formatText + "'");
             };
+            if (format == ProviderFormat.MRS && behavior == Behavior.CLASSICAL) {
+                throw new ConfigException(at(kv.get("format").getValueNode()),
+                        "format mrs holds domain or ipcidr rule sets only (as in mihomo), not behavior classical");
+            }
+            if (type.equals("inline")) {
+                NodeTuple payload = kv.get("payload");
+                if (payload == null) {
+                    throw new ConfigException(at(m), "inline provider '" + providerName + "' needs a 'payload' list");
+                }
+                List<RuleLine> entries = new ArrayList<>();
+                if (!isNull(payload.getValueNode())) {
+                    for (Node n : sequence(payload.getValueNode(), "'payload' (a list of entries)").getValue()) {
+                        entries.add(new RuleLine(scalar(n, "an entry such as '+.example.com'"), at(n)));
+                    }
+                }
+                return new ProviderEntry(providerName, type, behavior, format, null, null, 0, at(m),
+                        List.copyOf(entries));
+            }
             String url = string(kv, "url", null);
             if (type.equals("http") && url == null) {
                 throw new ConfigException(at(m), "http provider '" + providerName + "' needs a 'url'");
@@ -608,7 +649,7 @@ public final class ConfigLoader {
                 if (type.equals("file")) {
                     throw new ConfigException(at(m), "file provider '" + providerName + "' needs a 'path'");
                 }
-                pathText = "./ruleset/" + providerName + ".yaml";
+                pathText = "./ruleset/" + providerName + (format == ProviderFormat.MRS ? ".mrs" : ".yaml");
             }
             Path path = baseDir.resolve(pathText).normalize();
             return new ProviderEntry(providerName, type, behavior, format, path, url, integer(kv, "interval", 0), at(m));

@@ -220,26 +220,33 @@ final class ClashViews {
             case IPCIDR -> "IPCIDR";
             case CLASSICAL -> "Classical";
         });
-        m.put("format", p.format().name().equals("YAML") ? "YamlRule" : "TextRule");
+        m.put("format", switch (p.format().name()) {
+            case "YAML" -> "YamlRule";
+            case "MRS" -> "MrsRule";
+            default -> "TextRule";
+        });
         m.put("name", p.name());
         m.put("ruleCount", countEntries(p));
         m.put("type", "Rule");
         String updated = "0001-01-01T00:00:00Z";
         try {
-            if (Files.exists(p.path())) {
+            if (p.path() != null && Files.exists(p.path())) {
                 updated = Files.getLastModifiedTime(p.path()).toInstant().toString();
             }
         } catch (IOException e) {
             // shown as never updated
         }
         m.put("updatedAt", updated);
-        m.put("vehicleType", "http".equals(p.type()) ? "HTTP" : "File");
+        m.put("vehicleType", "http".equals(p.type()) ? "HTTP" : "inline".equals(p.type()) ? "Inline" : "File");
         return m;
     }
 
     /** Entries in the provider's file: payload list items for YAML, non-comment lines for text. Bounded by the file. */
     static int countEntries(ProviderEntry p) {
-        if (!Files.isRegularFile(p.path())) {
+        if (p.payload() != null) {
+            return p.payload().size();
+        }
+        if (!Files.isRegularFile(p.path()) || p.format().name().equals("MRS")) {
             return 0;
         }
         try (var lines = Files.lines(p.path(), StandardCharsets.UTF_8)) {

@@ -25,6 +25,9 @@ record RuleView(String type, String payload, String proxy) {
             Map.entry("RULE-SET", "RuleSet"),
             Map.entry("IPSET", "IPSet"),
             Map.entry("NETWORK", "Network"),
+            Map.entry("IP-SUFFIX", "IPSuffix"),
+            Map.entry("SRC-IP-SUFFIX", "SrcIPSuffix"),
+            Map.entry("SUB-RULE", "SubRules"),
             Map.entry("MATCH", "Match"),
             Map.entry("FINAL", "Match"));
 

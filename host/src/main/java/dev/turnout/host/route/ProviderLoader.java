@@ -4,6 +4,7 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.config.ProviderEntry;
+import dev.turnout.rules.ProviderFormat;
 import dev.turnout.rules.ProviderSource;
 import java.io.IOException;
 import java.net.URI;
@@ -59,6 +60,10 @@ public final class ProviderLoader {
     private static long read(ProviderEntry p, boolean fetch, long readSoFar, Map<String, ProviderSource> sources,
                              List<String> notes) throws ConfigException {
         Path path = p.path();
+        if (p.payload() != null) {
+            sources.put(p.name(), ProviderSource.inline(p.name(), p.behavior(), p.payload(), p.origin()));
+            return 0;
+        }
         if (p.type().equals("http")) {
             if (fetch && isStale(path, p.intervalSeconds())) {
                 try {
@@ -86,6 +91,11 @@ public final class ProviderLoader {
             if (readSoFar + size > MAX_TOTAL_BYTES) {
                 throw new ConfigException(p.origin(), "provider '" + p.name() + "': " + ConfigLoader.tooLarge(
                         path + " (with the providers before it)", readSoFar + size, MAX_TOTAL_BYTES));
+            }
+            if (p.format() == ProviderFormat.MRS) {
+                sources.put(p.name(), ProviderSource.mrs(p.name(), p.behavior(), Files.readAllBytes(path),
+                        path.toString(), p.origin()));
+                return size;
             }
             String content = ConfigLoader.decode(Files.readAllBytes(path), path.toString());
             sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), content, path.toString(), p.origin()));

@@ -44,7 +44,7 @@ public final class RoutingCompiler {
             ProviderLoader.Loaded providers = ProviderLoader.load(config, fetchProviders);
             List<String> geoNotes = new ArrayList<>();
             RuleSet rules = RuleSet.compile(config.rules(), providers.sources(),
-                    built != null ? built.names() : OutboundFactory.targetNames(config),
+                    built != null ? built.names() : OutboundFactory.targetNames(config), config.subRules(),
                     new HomeGeoData(config.geo(), config.baseDir(), fetchProviders, geoNotes::add, log::info));
             if (errors.isEmpty()) {
                 List<String> notes = new ArrayList<>(providers.notes());

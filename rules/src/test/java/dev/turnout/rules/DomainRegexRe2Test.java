@@ -1,0 +1,69 @@
+package dev.turnout.rules;
+
+import static dev.turnout.rules.Rules.compile;
+import static dev.turnout.rules.Rules.domain;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * DOMAIN-REGEX reads Go's RE2 syntax (what Clash users write) and keeps RE2's guarantee that matching takes time
+ * linear in the domain. All but the first case are ones java.util.regex reads differently, refuses, or takes
+ * minutes over; the first is RE2 syntax that must keep working.
+ */
+class DomainRegexRe2Test {
+
+    @Test
+    void quotedTextBetweenBackslashQAndBackslashEIsLiteral() throws Exception {
+        RuleSet s = compile("DOMAIN-REGEX,^\\Qa.b\\E\\.cn$,PROXY");
+        assertEquals(0, s.decide(domain("a.b.cn"), NameResolver.NONE).index());
+        assertEquals(-1, s.decide(domain("axb.cn"), NameResolver.NONE).index());
+    }
+
+    @Test
+    void pythonStyleNamedGroupsAreAcceptedAsInGo() throws Exception {
+        // java.util.regex refuses (?P<name>...); Go and RE2J accept it.
+        RuleSet s = compile("DOMAIN-REGEX,^(?P<host>[a-z]+)\\.example\\.com$,PROXY");
+        assertEquals(0, s.decide(domain("www.example.com"), NameResolver.NONE).index());
+        assertEquals(-1, s.decide(domain("a.b.example.com"), NameResolver.NONE).index());
+    }
+
+    @Test
+    void aQuantifierWithACommaStaysInTheRegexAndTheLastFieldIsTheTarget() throws Exception {
+        // mihomo joins the middle fields of a DOMAIN-REGEX line; splitting at every comma broke {1,3}.
+        RuleSet s = compile("DOMAIN-REGEX,^a{1,3}\\.cn$,PROXY");
+        assertEquals(new Decision("PROXY", "DOMAIN-REGEX,^a{1,3}\\.cn$", 0),
+                s.decide(domain("aaa.cn"), NameResolver.NONE));
+        assertEquals(-1, s.decide(domain("aaaa.cn"), NameResolver.NONE).index());
+    }
+
+    @Test
+    void patternsIgnoreCaseAsMihomoCompilesThem() throws Exception {
+        RuleSet s = compile("DOMAIN-REGEX,^GOOGLE\\.,PROXY");
+        assertEquals(0, s.decide(domain("google.com"), NameResolver.NONE).index());
+    }
+
+    @Test
+    void possessiveQuantifiersBackreferencesAndLookaroundAreRefusedWithFileLineAndColumn() {
+        // All three are valid java.util.regex and not RE2: a config that Clash refuses must not start here either.
+        for (String regex : new String[] {"a++\\.cn", "(a)\\1\\.cn", "(?=ad)\\w+\\.cn"}) {
+            RuleException e = assertThrows(RuleException.class, () -> compile("DOMAIN-REGEX," + regex + ",PROXY"),
+                    regex);
+            assertEquals(new Origin("config.yaml", 10, 18), e.origin(), e.getMessage());
+            assertTrue(e.getMessage().contains("bad regex '" + regex + "' (RE2 syntax"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aBacktrackingBombOnAHostileNameAnswersAtOnce() throws Exception {
+        // (.*a){12}$ on "aaa…a.b" makes a backtracking engine try about n^12 ways: java.util.regex (Java 17) took
+        // 8 s for n = 24 here and 89 s for n = 32; n = 40 would take it tens of minutes. RE2 is linear. The answer
+        // is the point: no match, so the next rule decides.
+        RuleSet s = compile("DOMAIN-REGEX,(.*a){12}$,REJECT", "MATCH,PROXY");
+        String hostile = "a".repeat(40) + ".b";
+        assertEquals(new Decision("PROXY", "MATCH", 1), s.decide(domain(hostile), NameResolver.NONE));
+        assertEquals(0, s.decide(domain("b." + "a".repeat(12)), NameResolver.NONE).index());
+    }
+}
