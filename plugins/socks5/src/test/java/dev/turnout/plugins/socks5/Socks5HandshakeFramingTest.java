@@ -20,7 +20,6 @@ import io.netty.util.concurrent.Future;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -48,20 +47,8 @@ class Socks5HandshakeFramingTest {
                 new TestContext(new PlainDialer()));
     }
 
-    /** Writes {@code bytes} one at a time, each flushed on its own with a pause, so reads see pieces. */
     private static void trickle(Socket s, byte[] bytes) throws IOException {
-        s.setTcpNoDelay(true);
-        OutputStream out = s.getOutputStream();
-        for (byte b : bytes) {
-            out.write(b);
-            out.flush();
-            try {
-                Thread.sleep(3);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
-        }
+        LocalTcpServer.writeInPieces(s, bytes);
     }
 
     private static byte[] concat(byte[]... parts) {
