@@ -86,6 +86,9 @@ class Socks5AddressTest {
                 assertNull(Socks5Address.read(part), "case " + c + ": " + n + " of " + whole.length + " bytes");
                 assertEquals(0, part.readerIndex());
             }
+            ByteBuf exact = Unpooled.wrappedBuffer(whole);
+            assertEquals(expected[c].toString(), Socks5Address.read(exact).toString(), "case " + c + ", exact length");
+            assertEquals(whole.length, exact.readerIndex());
             // A trailing byte belongs to whatever follows the address and must stay unread.
             byte[] withMore = java.util.Arrays.copyOf(whole, whole.length + 1);
             withMore[whole.length] = 'x';

@@ -178,4 +178,72 @@ class Socks5HandshakeFramingTest {
             assertTrue(message.contains("0x05") && message.contains("CONNECT example.test"), message);
         }
     }
+
+    @Test
+    void aReplyWithNothingAfterItOpensTheStreamAtOnce() throws Exception {
+        try (LocalTcpServer server = LocalTcpServer.serving(s -> {
+            InputStream in = s.getInputStream();
+            in.readNBytes(3);
+            trickle(s, new byte[] {5, 0});
+            request(in);
+            trickle(s, new byte[] {5, 0, 0, 1, 127, 0, 0, 1, 0, 80});
+            // Speaks again only when spoken to: the client must not wait for more of the reply.
+            if (in.readNBytes(4).length == 4) {
+                s.getOutputStream().write("pong".getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+            }
+            in.read();
+        })) {
+            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(TO_EXAMPLE, loop.get()).await();
+            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
+            Channel ch = opened.getNow();
+            try {
+                assertEquals("pong", ChannelProbe.exchange(ch, "ping"));
+            } finally {
+                ch.close().sync();
+            }
+        }
+    }
+
+    @Test
+    void answersSentAheadInOneWriteAreReadInTurn() throws Exception {
+        // A server that knows what the client will ask may send every answer before reading the questions.
+        byte[] reply = {5, 0, 0, 1, 127, 0, 0, 1, 0, 80, 'o', 'k'};
+        try (LocalTcpServer server = LocalTcpServer.serving(s -> {
+            InputStream in = s.getInputStream();
+            in.readNBytes(3);
+            s.getOutputStream().write(concat(new byte[] {5, 0}, reply));
+            s.getOutputStream().flush();
+            request(in);
+            in.read();
+        })) {
+            assertEquals("ok", openAndRead(socks5(server.port(), Map.of()), 2));
+        }
+        try (LocalTcpServer server = LocalTcpServer.serving(s -> {
+            InputStream in = s.getInputStream();
+            in.readNBytes(4);
+            s.getOutputStream().write(new byte[] {5, 2});
+            s.getOutputStream().flush();
+            in.readNBytes(1 + 1 + 5 + 1 + 6);
+            s.getOutputStream().write(concat(new byte[] {1, 0}, reply));
+            s.getOutputStream().flush();
+            request(in);
+            in.read();
+        })) {
+            assertEquals("ok", openAndRead(socks5(server.port(), Map.of("username", "alice", "password", "secret")), 2));
+        }
+    }
+
+    @Test
+    void aServerThatIsNotSocks5IsNamedByItsFirstByte() throws Exception {
+        try (LocalTcpServer server = LocalTcpServer.serving(s -> {
+            s.getInputStream().readNBytes(3);
+            trickle(s, "HTTP/1.1 400".getBytes(StandardCharsets.US_ASCII));
+            s.getInputStream().read();
+        })) {
+            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(TO_EXAMPLE, loop.get());
+            assertTrue(opened.await(5, TimeUnit.SECONDS));
+            assertTrue(opened.cause().getMessage().endsWith("reply starts with 0x48"), opened.cause().getMessage());
+        }
+    }
 }
