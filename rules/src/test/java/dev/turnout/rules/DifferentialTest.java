@@ -35,7 +35,9 @@ class DifferentialTest {
 
     @Test
     void indexAgreesWithLinearReferenceOnRandomRuleLists() throws Exception {
-        check(Long.getLong("turnout.seed", System.nanoTime()), 3000);
+        // PIT reruns this test for every mutant it covers: its profile asks for fewer lists (a count, not a time,
+        // so a loaded machine cannot make the floor fail).
+        check(Long.getLong("turnout.seed", System.nanoTime()), Integer.getInteger("turnout.differential.lists", 3000));
     }
 
     /** Seeds that always run, so a failure they find is the same on every machine. */
@@ -131,7 +133,7 @@ class DifferentialTest {
                 + " matched (" + viaSubRules + " through sub-rules), " + resolvedSomething + " resolutions, "
                 + explained + " explained");
         assertTrue(viaSubRules > 0, "generator never decided through a SUB-RULE");
-        assertTrue(lists >= 200, "too few lists in the time budget: " + lists);
+        assertTrue(lists >= Math.min(200, maxLists), "too few lists in the time budget: " + lists);
         assertTrue(matchedSomething > queries / 10, "generator too weak: only " + matchedSomething + " matches");
         assertTrue(resolvedSomething > 0, "generator never exercised resolution");
     }

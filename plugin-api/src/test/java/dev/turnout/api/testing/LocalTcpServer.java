@@ -50,6 +50,25 @@ public final class LocalTcpServer implements AutoCloseable {
         acceptor.start();
     }
 
+    /**
+     * Writes {@code bytes} one at a time, each flushed on its own after a short pause, so the reader sees the
+     * message in pieces, as from a slow or odd server.
+     */
+    public static void writeInPieces(Socket socket, byte[] bytes) throws IOException {
+        socket.setTcpNoDelay(true);
+        OutputStream out = socket.getOutputStream();
+        for (byte b : bytes) {
+            out.write(b);
+            out.flush();
+            try {
+                Thread.sleep(3);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+    }
+
     /** Serves every connection with {@code behaviour}. */
     public static LocalTcpServer serving(Behaviour behaviour) throws IOException {
         return new LocalTcpServer(behaviour);

@@ -54,4 +54,34 @@ class HttpConnectOptionsTest {
     void rejectsAServerThatIsNoHost() {
         assertRejects("server", "neither a host name", "server", "http://a.example", "port", 1);
     }
+
+    @Test
+    void aColonAnywhereInTheUsernameIsRefusedAndAUsernameAloneHasAnEmptyPassword() throws Exception {
+        assertRejects("username", "':'", "server", "a.example", "port", 1, "username", ":b", "password", "p");
+        assertEquals("Basic dTo=", parse("server", "a.example", "port", 1, "username", "u").authorization());
+    }
+
+    @Test
+    void takesBracketedAndBareIpv6LiteralsAsAddresses() throws Exception {
+        assertEquals("2001:db8:0:0:0:0:0:1",
+                parse("server", "[2001:db8::1]", "port", 1).server().address().getHostAddress());
+        assertNull(parse("server", "2001:db8::1", "port", 1).server().host());
+    }
+
+    @Test
+    void aServerWithSpaceControlOrBracketCharactersIsNoHost() {
+        for (String bad : new String[] {"a b", "a\tb", "a[b", "a]b", "[a.example]", ""}) {
+            assertRejects("server", "", "server", bad, "port", 1);
+        }
+    }
+
+    @Test
+    void timeoutsRunFromOneMillisecondToTenMinutesInMillisecondsOrSeconds() throws Exception {
+        assertEquals(1, parse("server", "a.example", "port", 1, "timeout", "1ms").timeoutMillis());
+        assertEquals(2000, parse("server", "a.example", "port", 1, "timeout", "2s").timeoutMillis());
+        assertEquals(600_000, parse("server", "a.example", "port", 1, "timeout", "600s").timeoutMillis());
+        assertEquals(250, parse("server", "a.example", "port", 1, "timeout", 250).timeoutMillis());
+        assertRejects("timeout", "duration", "server", "a.example", "port", 1, "timeout", "601s");
+        assertRejects("timeout", "duration", "server", "a.example", "port", 1, "timeout", "0ms");
+    }
 }

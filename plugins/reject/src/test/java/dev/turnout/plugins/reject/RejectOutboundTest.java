@@ -68,5 +68,11 @@ class RejectOutboundTest {
         assertEquals("block-ads", out.name());
         assertEquals("reject", out.type());
         assertEquals("reject", new RejectType().type());
+        assertEquals("reject 'block-ads'", out.toString());
+    }
+
+    @Test
+    void takesUdpSoThatUdpFlowsRoutedHereAreRefusedHereNotElsewhere() throws Exception {
+        assertTrue(reject().supportsUdp());
     }
 }

@@ -58,8 +58,10 @@ class Socks5OptionsTest {
     }
 
     @Test
-    void rejectsCredentialsLongerThanSocks5Allows() {
+    void rejectsCredentialsLongerThanSocks5Allows() throws Exception {
         assertRejects("username", "255", "server", "a.example", "port", 1, "username", "u".repeat(256), "password", "p");
+        assertEquals(255, parse("server", "a.example", "port", 1, "username", "u".repeat(255), "password", "p")
+                .credentials().username().length);
     }
 
     @Test
@@ -69,6 +71,8 @@ class Socks5OptionsTest {
         assertEquals(750, parse("server", "a.example", "port", 1, "timeout", 750).timeoutMillis());
         assertRejects("timeout", "duration", "server", "a.example", "port", 1, "timeout", "soon");
         assertRejects("timeout", "duration", "server", "a.example", "port", 1, "timeout", 0);
+        assertEquals(600_000, parse("server", "a.example", "port", 1, "timeout", "600s").timeoutMillis());
+        assertRejects("timeout", "duration", "server", "a.example", "port", 1, "timeout", "600001ms");
     }
 
     @Test
