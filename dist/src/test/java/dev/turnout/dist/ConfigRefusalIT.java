@@ -68,6 +68,27 @@ class ConfigRefusalIT {
     }
 
     @Test
+    void aRuleProviderThatCannotBeReadDoesNotHideTheRulesProblems() throws Exception {
+        // mihomo's documented config names a provider file that is not there; its rule problems must show too.
+        Path config = write("c.yaml", String.join("|",
+                "mixed-port: 7890",
+                "rule-providers:",
+                "  p: {type: file, behavior: domain, path: ./nope.yaml}",
+                "rules:",
+                "  - RULE-SET,p,DIRECT",
+                "  - DOMAIN,a.test,NOPE",
+                "  - MATCH,DIRECT"));
+        Netns.Result check = PluginsIT.runLauncher("check", "-c", config.toString());
+        assertEquals(2, check.exitCode(), check.stdout() + check.stderr());
+        String c = config.toString();
+        assertEquals(String.join("\n",
+                "turnout: 2 problems in the config:",
+                "  " + c + ":3:6: provider 'p': file " + config.getParent().resolve("nope.yaml") + " does not exist",
+                "  " + c + ":6:5: unknown target 'NOPE': no proxy, group, DIRECT or REJECT has that name",
+                ""), check.stderr());
+    }
+
+    @Test
     void oneCheckListsEveryProblemAndRunListsTheSame() throws Exception {
         // 'mode' is refused while the YAML is read, the others only when the config is built: one run lists both.
         Path config = write("c.yaml", String.join("|",

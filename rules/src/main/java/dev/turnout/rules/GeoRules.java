@@ -134,6 +134,10 @@ final class GeoRules {
             AsnLookup db = asns(origin, a);
             return db == null ? rule : new Rule.Asn(a.number(), a.noResolve(), db);
         }
+        if (rule instanceof Rule.SubRule s) {
+            Rule condition = resolve(s.condition(), origin);
+            return condition == s.condition() ? rule : new Rule.SubRule(condition, s.name());
+        }
         if (rule instanceof Rule.Logical l) {
             List<Rule> children = new ArrayList<>(l.children().size());
             boolean changed = false;

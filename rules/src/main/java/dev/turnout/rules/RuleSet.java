@@ -286,6 +286,12 @@ public final class RuleSet {
         for (int i = 0; i < rules.length; i++) {
             rules[i] = geo.resolve(RuleParser.parseLine(lines.get(i), w -> { }).rule(), lines.get(i).origin());
         }
+        // The sub-rule lists were resolved when compiled; their GEOSITE and GEOIP sets go by the same names.
+        for (String name : subs.names()) {
+            for (RuleLine line : subs.list(name).lines()) {
+                geo.resolve(RuleParser.parseLine(line, w -> { }).rule(), line.origin());
+            }
+        }
         parsed.putAll(geo.sets());
         return new Explanation(rules, lines, parsed, subs, index.resolveAt());
     }

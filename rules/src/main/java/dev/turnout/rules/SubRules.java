@@ -65,6 +65,7 @@ final class SubRules {
                     RuleSet.checkProviders(p.rule(), providers.keySet(), line.origin(), usedProviders);
                     Rule withData = geo.resolve(p.rule(), line.origin());
                     errors.addAll(geo.takeErrors());
+                    providers.putAll(geo.sets()); // a GEOSITE list becomes a set the list's index reads
                     list.add(new RuleParser.Parsed(withData, p.target(), p.written()));
                     lines.add(line);
                 } catch (RuleException ex) {

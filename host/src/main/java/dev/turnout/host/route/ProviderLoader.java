@@ -39,19 +39,30 @@ public final class ProviderLoader {
      * @param fetch whether http providers may be downloaded now ({@code turnout check} never downloads)
      */
     public static Loaded load(Config config, boolean fetch) throws ConfigException {
+        List<ConfigException> errors = new ArrayList<>();
+        Loaded loaded = load(config, fetch, errors);
+        if (!errors.isEmpty()) {
+            throw ConfigException.of(errors);
+        }
+        return loaded;
+    }
+
+    /**
+     * As {@link #load(Config, boolean)}, but a provider that cannot be read adds its problem to {@code errors} and
+     * stands in empty, so that the rules can still be checked in the same run (a missing file must not hide them).
+     */
+    public static Loaded load(Config config, boolean fetch, List<ConfigException> errors) {
         Map<String, ProviderSource> sources = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
-        List<ConfigException> errors = new ArrayList<>();
         long total = 0;
         for (ProviderEntry p : config.providers().values()) {
             try {
                 total += read(p, fetch, total, sources, notes);
             } catch (ConfigException e) {
                 errors.add(e);
+                sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), ProviderFormat.TEXT, "",
+                        String.valueOf(p.path()), p.origin()));
             }
-        }
-        if (!errors.isEmpty()) {
-            throw ConfigException.of(errors);
         }
         return new Loaded(sources, notes);
     }

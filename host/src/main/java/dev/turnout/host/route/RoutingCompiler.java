@@ -41,7 +41,8 @@ public final class RoutingCompiler {
             errors.add(e);
         }
         try {
-            ProviderLoader.Loaded providers = ProviderLoader.load(config, fetchProviders);
+            // A provider that cannot be read is a problem, and stands in empty so the rules are checked too.
+            ProviderLoader.Loaded providers = ProviderLoader.load(config, fetchProviders, errors);
             List<String> geoNotes = new ArrayList<>();
             RuleSet rules = RuleSet.compile(config.rules(), providers.sources(),
                     built != null ? built.names() : OutboundFactory.targetNames(config), config.subRules(),
