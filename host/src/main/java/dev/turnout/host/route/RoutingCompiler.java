@@ -57,8 +57,6 @@ public final class RoutingCompiler {
             }
         } catch (RuleException e) {
             e.problems().forEach(p -> errors.add(new ConfigException(p.origin(), stripOrigin(p))));
-        } catch (ConfigException e) {
-            errors.add(e);
         } catch (RuntimeException | Error e) {
             if (built != null) {
                 built.close();
