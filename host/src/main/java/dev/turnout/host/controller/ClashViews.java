@@ -6,6 +6,7 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.flow.Flow;
 import dev.turnout.host.flow.FlowTable;
+import dev.turnout.host.outbound.AdapterTypes;
 import dev.turnout.host.outbound.HealthBook;
 import dev.turnout.host.outbound.Outbounds;
 import dev.turnout.host.outbound.ProxyGroup;
@@ -28,27 +29,11 @@ final class ClashViews {
     }
 
     static String proxyType(Outbound o) {
-        if (o instanceof ProxyGroup g) {
-            return switch (g.type()) {
-                case "url-test" -> "URLTest";
-                case "fallback" -> "Fallback";
-                case "load-balance" -> "LoadBalance";
-                case "relay" -> "Relay";
-                default -> "Selector";
-            };
+        String name = AdapterTypes.mihomoName(o.type());
+        if (o instanceof ProxyGroup) {
+            return name == null ? "Selector" : name; // group types are checked at load
         }
-        return switch (o.type().toLowerCase(Locale.ROOT)) {
-            case "direct" -> "Direct";
-            case "reject" -> "Reject";
-            case "socks5" -> "Socks5";
-            case "http" -> "Http";
-            case "ss" -> "Shadowsocks";
-            case "ssr" -> "ShadowsocksR";
-            case "vmess" -> "Vmess";
-            case "trojan" -> "Trojan";
-            case "snell" -> "Snell";
-            default -> RuleView.typeName(o.type().toUpperCase(Locale.ROOT));
-        };
+        return name != null ? name : RuleView.typeName(o.type().toUpperCase(Locale.ROOT));
     }
 
     static Map<String, Object> proxy(Outbound o, HealthBook book) {

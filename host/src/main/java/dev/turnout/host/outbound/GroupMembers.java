@@ -129,24 +129,9 @@ final class GroupMembers {
         return false;
     }
 
-    /** mihomo's name for a type ({@code C.AdapterType.String()}), as exclude-type and dashboards spell it. */
+    /** mihomo's name for a type, as exclude-type spells it; the type itself when mihomo has none we know. */
     static String clashType(String type) {
-        return switch (type.toLowerCase(Locale.ROOT)) {
-            case "select" -> "Selector";
-            case "url-test" -> "URLTest";
-            case "fallback" -> "Fallback";
-            case "load-balance" -> "LoadBalance";
-            case "relay" -> "Relay";
-            case "direct" -> "Direct";
-            case "reject" -> "Reject";
-            case "socks5" -> "Socks5";
-            case "http" -> "Http";
-            case "ss" -> "Shadowsocks";
-            case "ssr" -> "ShadowsocksR";
-            case "vmess" -> "Vmess";
-            case "trojan" -> "Trojan";
-            case "snell" -> "Snell";
-            default -> type;
-        };
+        String name = AdapterTypes.mihomoName(type);
+        return name == null ? type : name;
     }
 }
