@@ -22,10 +22,6 @@ public final class Router {
     private final ProcessLookup processes;
     private final RuleHosts hosts;
 
-    public Router(Routing initial, NameResolver resolver) {
-        this(initial, resolver, RuleHosts.DEFAULT, ProcessLookup.OFF);
-    }
-
     public Router(Routing initial, NameResolver resolver, ProcessLookup processes) {
         this(initial, resolver, RuleHosts.DEFAULT, processes);
     }
