@@ -16,7 +16,9 @@ public interface Dialer {
      * Opens a byte stream to {@code flow.destination()}.
      *
      * <p>The returned channel is ready for payload: any handshake has completed and its handlers have been
-     * removed, so bytes written to it arrive at the destination and bytes read from it came from there.
+     * removed, so bytes written to it arrive at the destination and bytes read from it came from there. A
+     * protocol that transforms every byte (TLS, a WebSocket, a cipher) leaves its handlers in the pipeline;
+     * the caller adds its own handlers after them and writes through the pipeline, never to the socket.
      * The channel is registered on {@code loop} so the relay never crosses threads. The future fails with
      * {@link RejectedException} when the outbound refuses the flow by design, and with another exception
      * when the connection could not be made.

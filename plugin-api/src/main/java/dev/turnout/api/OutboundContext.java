@@ -1,5 +1,8 @@
 package dev.turnout.api;
 
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Future;
+
 /** What the host gives an outbound when it builds one. */
 public interface OutboundContext {
 
@@ -11,4 +14,21 @@ public interface OutboundContext {
 
     /** Resolves names the way the host does ({@code hosts:}, then the configured nameservers). */
     Resolver resolver();
+
+    /**
+     * Starts TLS on a connected {@code channel} (one the {@link #dialer()} opened) and completes with the same
+     * channel once the handshake is done: bytes written to it are then encrypted. The host checks the server's
+     * certificate against the system's trust store (and the file named by {@code SSL_CERT_FILE}, as Go programs
+     * read it) unless {@code skip-cert-verify}, and against the pinned fingerprint when one is given. The handler
+     * stays in the pipeline, ahead of any the plugin adds after it; on failure the channel is closed.
+     */
+    Future<Channel> tls(Channel channel, TlsOptions options);
+
+    /**
+     * Upgrades a connected (possibly TLS) {@code channel} to a WebSocket and completes with the same channel once
+     * the server has accepted: from then on each write is sent as binary frames and reads deliver the frames'
+     * payload as plain {@code ByteBuf}s. {@code host} is the {@code Host} header unless the options give one.
+     * On failure (a status other than 101, a timeout) the channel is closed.
+     */
+    Future<Channel> webSocket(Channel channel, WebSocketOptions options, String host);
 }

@@ -1,7 +1,9 @@
 package dev.turnout.api;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -101,6 +103,48 @@ public final class OutboundOptions {
             return Boolean.parseBoolean((String) value);
         }
         throw new OptionException(key, "'" + key + "' must be true or false, got " + value);
+    }
+
+    /**
+     * A nested map such as {@code ws-opts}; empty when the key is absent. Its values are what YAML gives, as
+     * for the entry's own keys.
+     */
+    public Map<String, Object> map(String key) throws OptionException {
+        Object value = values.get(key);
+        if (value == null) {
+            return Map.of();
+        }
+        if (value instanceof Map<?, ?> m) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            m.forEach((k, v) -> copy.put(String.valueOf(k), v));
+            return Collections.unmodifiableMap(copy);
+        }
+        throw new OptionException(key, "'" + key + "' must be a map");
+    }
+
+    /**
+     * A list of strings such as {@code alpn}; empty when the key is absent. A single string counts as a list of
+     * one, as Clash reads it.
+     */
+    public List<String> stringList(String key) throws OptionException {
+        Object value = values.get(key);
+        if (value == null) {
+            return List.of();
+        }
+        if (value instanceof String s) {
+            return List.of(s);
+        }
+        if (value instanceof List<?> list) {
+            List<String> strings = new ArrayList<>(list.size());
+            for (Object item : list) {
+                if (!(item instanceof String || item instanceof Number)) {
+                    throw new OptionException(key, "'" + key + "' must be a list of strings");
+                }
+                strings.add(item.toString());
+            }
+            return List.copyOf(strings);
+        }
+        throw new OptionException(key, "'" + key + "' must be a list of strings");
     }
 
     @Override

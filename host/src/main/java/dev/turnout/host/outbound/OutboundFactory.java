@@ -12,6 +12,8 @@ import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.GroupEntry;
 import dev.turnout.host.config.ProxyEntry;
 import dev.turnout.host.dial.HostDialer;
+import dev.turnout.host.dial.layer.TlsLayer;
+import dev.turnout.host.dial.layer.WebSocketLayer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,6 +36,9 @@ public final class OutboundFactory {
     private final Map<String, OutboundType> types;
     private final Dialer hostDialer;
     private final Resolver resolver;
+    // Shared by every outbound the factory builds, so TLS contexts are built once per setting.
+    private final TlsLayer tlsLayer = TlsLayer.fromEnvironment();
+    private final WebSocketLayer webSocketLayer = new WebSocketLayer();
 
     public OutboundFactory(Map<String, OutboundType> types, Dialer hostDialer, Resolver resolver) {
         this.types = types;
@@ -230,17 +235,7 @@ public final class OutboundFactory {
     }
 
     private OutboundContext context(Dialer dialer) {
-        return new OutboundContext() {
-            @Override
-            public Dialer dialer() {
-                return dialer;
-            }
-
-            @Override
-            public Resolver resolver() {
-                return resolver;
-            }
-        };
+        return new PluginContext(dialer, resolver, tlsLayer, webSocketLayer);
     }
 
     private static void checkGroupCycles(List<GroupEntry> groups) throws ConfigException {

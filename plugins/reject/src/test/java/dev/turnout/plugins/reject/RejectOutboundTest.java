@@ -14,6 +14,8 @@ import dev.turnout.api.OutboundContext;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.RejectedException;
 import dev.turnout.api.Resolver;
+import dev.turnout.api.TlsOptions;
+import dev.turnout.api.WebSocketOptions;
 import dev.turnout.api.testing.OneEventLoop;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
@@ -37,6 +39,16 @@ class RejectOutboundTest {
         @Override
         public Resolver resolver() {
             throw new AssertionError("REJECT must not resolve");
+        }
+
+        @Override
+        public Future<Channel> tls(Channel channel, TlsOptions options) {
+            throw new AssertionError("REJECT must not start TLS");
+        }
+
+        @Override
+        public Future<Channel> webSocket(Channel channel, WebSocketOptions options, String host) {
+            throw new AssertionError("REJECT must not open a WebSocket");
         }
     };
 

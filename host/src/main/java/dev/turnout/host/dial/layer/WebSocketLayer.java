@@ -1,0 +1,134 @@
+package dev.turnout.host.dial.layer;
+
+import dev.turnout.api.WebSocketOptions;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A WebSocket client upgrade on a connected channel (Clash's {@code network: ws}), after which the channel
+ * carries a byte stream as binary frames ({@link WebSocketStream}).
+ */
+public final class WebSocketLayer {
+
+    private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+    /** Frames larger than this from the server end the connection; v2ray and Xray send at most a few KiB. */
+    private static final int MAX_FRAME = 1 << 20;
+
+    /** See {@link dev.turnout.api.OutboundContext#webSocket}. */
+    public Future<Channel> start(Channel channel, WebSocketOptions options, String host) {
+        Promise<Channel> promise = channel.eventLoop().newPromise();
+        HttpHeaders headers = new DefaultHttpHeaders();
+        String hostHeader = hostHeader(options, host);
+        for (Map.Entry<String, String> h : options.headers().entrySet()) {
+            if (!h.getKey().equalsIgnoreCase("host")) {
+                headers.set(h.getKey(), h.getValue());
+            }
+        }
+        URI uri;
+        try {
+            uri = new URI("ws", null, hostHeader, -1, null, null, null).resolve(options.path());
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            channel.close();
+            return promise.setFailure(new IOException("WebSocket path '" + options.path() + "' for " + hostHeader
+                    + " is not a valid URI: " + e.getMessage(), e));
+        }
+        // Netty would add the port when the URI has one; Clash sends the bare host, which servers match on.
+        headers.set(HttpHeaderNames.HOST, hostHeader);
+        WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri,
+                WebSocketVersion.V13, null, false, headers, MAX_FRAME);
+        channel.pipeline().addLast("turnout-ws-http", new HttpClientCodec());
+        channel.pipeline().addLast("turnout-ws-aggregator", new HttpObjectAggregator(8192));
+        channel.pipeline().addLast("turnout-ws-upgrade", new Upgrade(handshaker, promise, hostHeader));
+        ScheduledFuture<?> timeout = channel.eventLoop().schedule(() -> {
+            if (promise.tryFailure(new IOException("WebSocket upgrade at " + hostHeader + options.path()
+                    + " got no answer in " + HANDSHAKE_TIMEOUT_MILLIS + " ms"))) {
+                channel.close();
+            }
+        }, HANDSHAKE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        promise.addListener(f -> timeout.cancel(false));
+        handshaker.handshake(channel).addListener(f -> {
+            if (!f.isSuccess() && promise.tryFailure(f.cause())) {
+                channel.close();
+            }
+        });
+        return promise;
+    }
+
+    private static String hostHeader(WebSocketOptions options, String host) {
+        for (Map.Entry<String, String> h : options.headers().entrySet()) {
+            if (h.getKey().equalsIgnoreCase("host")) {
+                return h.getValue();
+            }
+        }
+        return host;
+    }
+
+    /** Waits for the server's 101, then swaps itself for the frame adapter. */
+    private static final class Upgrade extends ChannelInboundHandlerAdapter {
+
+        private final WebSocketClientHandshaker handshaker;
+        private final Promise<Channel> promise;
+        private final String host;
+
+        Upgrade(WebSocketClientHandshaker handshaker, Promise<Channel> promise, String host) {
+            this.handshaker = handshaker;
+            this.promise = promise;
+            this.host = host;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof FullHttpResponse response)) {
+                ReferenceCountUtil.release(msg);
+                fail(ctx, new IOException("WebSocket upgrade at " + host + " got " + msg.getClass().getSimpleName()));
+                return;
+            }
+            try {
+                handshaker.finishHandshake(ctx.channel(), response);
+            } catch (RuntimeException e) {
+                fail(ctx, new IOException("WebSocket upgrade at " + host + " refused: " + e.getMessage(), e));
+                return;
+            } finally {
+                response.release();
+            }
+            ctx.pipeline().replace(this, "turnout-ws-stream", new WebSocketStream());
+            promise.trySuccess(ctx.channel());
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            promise.tryFailure(new IOException("WebSocket upgrade at " + host + ": the server closed the connection"));
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            fail(ctx, cause);
+        }
+
+        private void fail(ChannelHandlerContext ctx, Throwable cause) {
+            if (promise.tryFailure(cause)) {
+                ctx.close();
+            }
+        }
+    }
+}
