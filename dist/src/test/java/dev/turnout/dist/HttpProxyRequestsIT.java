@@ -35,6 +35,7 @@ class HttpProxyRequestsIT {
     static final int TWO = 8082;
     static final int UPGRADE = 8083;
     static final int UNTIL_CLOSE = 8084;
+    static final int CLOSES_KEPT = 8085;
 
     Path dir;
     Netns ns;
@@ -50,13 +51,15 @@ class HttpProxyRequestsIT {
         ns = Netns.create("thttp");
         ns.hosts(Map.of("one.test", "127.0.0.1", "two.test", "127.0.0.1", "ka.rejected.test", "127.0.0.1",
                 "pl.rejected.test", "127.0.0.1", "one-pl.test", "127.0.0.1", "two-pl.test", "127.0.0.1",
-                "one-body.test", "127.0.0.1", "two-body.test", "127.0.0.1", "one-close.test", "127.0.0.1"));
+                "one-body.test", "127.0.0.1", "two-body.test", "127.0.0.1", "one-close.test", "127.0.0.1",
+                "closes-kept.test", "127.0.0.1"));
         oneLog = dir.resolve("one.log");
         twoLog = dir.resolve("two.log");
         ns.spawn(oneLog, Daemons.peer("http-keepalive", "one", Integer.toString(ONE)));
         ns.spawn(twoLog, Daemons.peer("http-keepalive", "two", Integer.toString(TWO)));
         ns.spawn(dir.resolve("upgrade.log"), Daemons.peer("upgrade-echo", Integer.toString(UPGRADE)));
         ns.spawn(dir.resolve("until-close.log"), Daemons.peer("until-close", Integer.toString(UNTIL_CLOSE)));
+        ns.spawn(dir.resolve("closes-kept.log"), Daemons.peer("closes-kept", Integer.toString(CLOSES_KEPT)));
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n",
                 "mixed-port: " + MIXED,
@@ -72,6 +75,7 @@ class HttpProxyRequestsIT {
         ns.awaitTcpPort(TWO, Duration.ofSeconds(20));
         ns.awaitTcpPort(UPGRADE, Duration.ofSeconds(20));
         ns.awaitTcpPort(UNTIL_CLOSE, Duration.ofSeconds(20));
+        ns.awaitTcpPort(CLOSES_KEPT, Duration.ofSeconds(20));
         ns.awaitTcpPort(MIXED, Duration.ofSeconds(30));
     }
 
@@ -103,6 +107,20 @@ class HttpProxyRequestsIT {
         assertRoutedOnceEach("one.test:" + ONE, "ka.rejected.test:" + ONE, "two.test:" + TWO);
         assertServerSaw(oneLog, "/ka-1", "/ka-2");
         assertServerSaw(twoLog, "/ka-3", "/ka-2");
+    }
+
+    @Test
+    void aRequestOnAKeptConnectionTheServerClosedMeanwhileGoesAgainOnANewOne() throws Exception {
+        String first = "http://closes-kept.test:" + CLOSES_KEPT + "/first";
+        String second = "http://closes-kept.test:" + CLOSES_KEPT + "/second";
+        Netns.Result r = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20",
+                "--proxy", "http://127.0.0.1:" + MIXED, "-w", "[%{http_code}]\n", first, second);
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals(List.of("fresh answers /first", "[200]", "fresh answers /second", "[200]"),
+                r.stdout().lines().toList(), r.stdout());
+        // The server really dropped the second request once: the proxy had reused the connection for it.
+        String seen = Files.readString(dir.resolve("closes-kept.log"));
+        assertTrue(seen.contains("dropped /second") && seen.contains("answered /second"), seen);
     }
 
     @Test

@@ -35,6 +35,7 @@ public final class Peers {
             case "files" -> files(Integer.parseInt(args[1]), java.nio.file.Path.of(args[2]));
             case "http-keepalive" -> httpKeepAlive(args[1], Integer.parseInt(args[2]));
             case "until-close" -> untilClose(Integer.parseInt(args[1]));
+            case "closes-kept" -> closesKept(Integer.parseInt(args[1]));
             case "upgrade-echo" -> upgradeEcho(Integer.parseInt(args[1]));
             case "upgrade" -> upgrade(Integer.parseInt(args[1]), args[2]);
             case "pipeline" -> pipeline(Integer.parseInt(args[1]), java.util.Arrays.copyOfRange(args, 2, args.length));
@@ -158,6 +159,32 @@ public final class Peers {
         server.setExecutor(Executors.newFixedThreadPool(4));
         server.start();
         System.out.println("listening " + port);
+    }
+
+    /**
+     * Answers the first request on each connection (keep-alive, with a length) and closes the connection, without
+     * an answer, when a second request arrives on it: a server whose idle timeout fires just as a proxy reuses the
+     * connection. Prints each request it answers and each it dropped.
+     */
+    static void closesKept(int port) throws IOException {
+        try (ServerSocket server = listen(port, 16)) {
+            while (true) {
+                try (Socket s = server.accept()) {
+                    s.setSoTimeout(10_000);
+                    String path = readHead(s.getInputStream()).split(" ")[1];
+                    byte[] body = ("fresh answers " + path + "\n").getBytes(StandardCharsets.ISO_8859_1);
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length
+                            + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                    s.getOutputStream().write(body);
+                    System.out.println("answered " + path);
+                    String again = readHead(s.getInputStream()).split(" ")[1];
+                    System.out.println("dropped " + again);
+                } catch (IOException | RuntimeException e) {
+                    // the client went away
+                }
+                System.out.flush();
+            }
+        }
     }
 
     /** Answers every request with a body that has neither a length nor chunks: it ends where the server closes. */

@@ -23,6 +23,8 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -334,6 +336,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             OriginConnection kept = origin;
             if (kept != null && kept.serves(target, route.outbound())) {
                 origin = null;
+                ex.resend = safeToResend(ex);
                 send(ex, kept);
                 return;
             }
@@ -543,9 +546,62 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         drain();
     }
 
+    /**
+     * A copy of a request head that may go again on a fresh connection if the kept one it is sent on turns out
+     * to have been closed by the server meanwhile (its idle timeout fired as the request arrived): only an
+     * idempotent request without a body, as RFC 9110 section 9.2.2 allows a client to repeat.
+     */
+    private static HttpRequest safeToResend(Exchange ex) {
+        HttpRequest r = ex.request;
+        HttpMethod m = r.method();
+        boolean idempotent = m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
+                || m.equals(HttpMethod.TRACE) || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE);
+        boolean bodiless = !HttpUtil.isTransferEncodingChunked(r) && HttpUtil.getContentLength(r, 0L) == 0L;
+        if (!idempotent || !bodiless || ex.upgrading || r instanceof FullHttpRequest) {
+            return null;
+        }
+        return new DefaultHttpRequest(r.protocolVersion(), m, r.uri(), r.headers().copy());
+    }
+
+    /** The kept connection was gone before any answer: the same request once more, on a new connection. */
+    private void resend(Exchange ex) {
+        HttpRequest again = ex.resend;
+        ex.resend = null;
+        ex.origin = null;
+        opening = ex.route.open();
+        opening.addListener((Future<Channel> of) -> {
+            opening = null;
+            if (exchange != ex) {
+                if (of.isSuccess()) {
+                    of.getNow().close();
+                }
+                return;
+            }
+            if (!of.isSuccess()) {
+                fail(ex, of.cause());
+                return;
+            }
+            OriginConnection connection = new OriginConnection(this, of.getNow(), ex.target, ex.route.outbound());
+            ex.origin = connection;
+            connection.exchange = ex;
+            connection.counter.flow = ex.route.flow();
+            connection.channel.write(again, connection.channel.voidPromise());
+            if (ex.requestSent) {
+                connection.channel.write(LastHttpContent.EMPTY_LAST_CONTENT, connection.channel.voidPromise());
+            }
+            connection.channel.flush();
+            connection.channel.read();
+            drain();
+        });
+    }
+
     /** The origin connection closed before its response was whole. */
     void originLost(Exchange ex) {
         if (exchange != ex) {
+            return;
+        }
+        if (!ex.responseStarted && ex.resend != null) {
+            resend(ex);
             return;
         }
         if (ex.responseStarted) {
@@ -566,6 +622,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         final boolean expectsContinue;
         /** The rewritten head, until it is sent. */
         HttpRequest request;
+        /** A copy of the head to send again if the kept connection it went on was already closed; else null. */
+        HttpRequest resend;
         RoutedRequest route;
         OriginConnection origin;
         /** The request's last part has gone to the server (or was skipped). */
