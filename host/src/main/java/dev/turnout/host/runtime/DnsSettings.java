@@ -7,6 +7,7 @@ import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.EnhancedMode;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,39 +18,64 @@ final class DnsSettings {
     private DnsSettings() {
     }
 
-    /** The options, or {@code null} when {@code dns.enable} is not true. */
+    /**
+     * The options, or {@code null} when {@code dns.enable} is not true. Every key that is wrong is reported, each at
+     * its own line and column, so that one run of {@code turnout check} shows them all.
+     */
     static DnsOptions from(Config config) throws ConfigException {
         Section d = config.dns();
         if (!d.bool("enable", false)) {
             return null;
         }
-        String key = "dns";
-        try {
-            key = "listen";
-            String listenText = d.string("listen", null);
-            var listen = listenText == null ? null : DnsOptions.parseListen(listenText);
-            key = "enhanced-mode";
-            EnhancedMode mode = EnhancedMode.parse(d.string("enhanced-mode", "normal"));
-            key = "fake-ip-range";
-            Cidr range = Cidr.parse(d.string("fake-ip-range", DnsOptions.DEFAULT_FAKE_IP_RANGE));
-            key = "fake-ip-range6";
-            String range6 = d.string("fake-ip-range6", null);
-            key = "nameserver";
-            var nameservers = DnsOptions.parseNameservers(d.strings("nameserver"));
-            key = "fallback";
-            var fallback = DnsOptions.parseNameservers(d.strings("fallback"));
-            key = "default-nameserver";
-            var defaults = DnsOptions.parseNameservers(d.strings("default-nameserver"));
-            key = "hosts";
-            Map<String, List<InetAddress>> hosts = new LinkedHashMap<>();
-            for (var e : config.hosts().entrySet()) {
-                hosts.put(e.getKey(), DnsOptions.parseHostAddresses(e.getKey(), e.getValue()));
+        List<ConfigException> problems = new ArrayList<>();
+        Key keys = new Key(d, problems);
+        String listenText = d.string("listen", null);
+        var listen = listenText == null ? null : keys.read("listen", () -> DnsOptions.parseListen(listenText));
+        EnhancedMode mode = keys.read("enhanced-mode", () -> EnhancedMode.parse(d.string("enhanced-mode", "normal")));
+        Cidr range = keys.read("fake-ip-range",
+                () -> Cidr.parse(d.string("fake-ip-range", DnsOptions.DEFAULT_FAKE_IP_RANGE)));
+        String range6Text = d.string("fake-ip-range6", null);
+        Cidr range6 = range6Text == null ? null : keys.read("fake-ip-range6", () -> Cidr.parse(range6Text));
+        var nameservers = keys.read("nameserver", () -> DnsOptions.parseNameservers(d.strings("nameserver")));
+        var fallback = keys.read("fallback", () -> DnsOptions.parseNameservers(d.strings("fallback")));
+        var defaults = keys.read("default-nameserver",
+                () -> DnsOptions.parseNameservers(d.strings("default-nameserver")));
+        Map<String, List<InetAddress>> hosts = new LinkedHashMap<>();
+        for (var e : config.hosts().entrySet()) {
+            List<InetAddress> addresses = keys.read("hosts",
+                    () -> DnsOptions.parseHostAddresses(e.getKey(), e.getValue()));
+            if (addresses != null) {
+                hosts.put(e.getKey(), addresses);
             }
-            key = "dns";
-            return new DnsOptions(true, listen, mode, range, range6 == null ? null : Cidr.parse(range6),
-                    d.strings("fake-ip-filter"), nameservers, fallback, defaults, d.bool("ipv6", false), hosts);
+        }
+        if (!problems.isEmpty()) {
+            throw ConfigException.of(problems);
+        }
+        try {
+            return new DnsOptions(true, listen, mode, range, range6, d.strings("fake-ip-filter"), nameservers,
+                    fallback, defaults, d.bool("ipv6", false), hosts);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(d.originOf(key), "dns: " + e.getMessage());
+            throw new ConfigException(d.origin(), "dns: " + e.getMessage());
+        }
+    }
+
+    /** Reads one key, noting its problem (at the key) instead of stopping at it. */
+    private record Key(Section section, List<ConfigException> problems) {
+
+        interface Reading<T> {
+            T get() throws ConfigException;
+        }
+
+        <T> T read(String key, Reading<T> reading) {
+            try {
+                return reading.get();
+            } catch (IllegalArgumentException e) {
+                problems.add(new ConfigException(section.originOf(key), "dns: " + e.getMessage()));
+                return null;
+            } catch (ConfigException e) {
+                problems.add(e);
+                return null;
+            }
         }
     }
 }

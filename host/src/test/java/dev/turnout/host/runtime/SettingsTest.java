@@ -41,6 +41,14 @@ class SettingsTest {
     }
 
     @Test
+    void everyBadKeyOfTheDnsSectionIsReportedAtItsOwnLine() throws Exception {
+        Config c = parse("dns:|  enable: true|  enhanced-mode: bogus|  fake-ip-range: notacidr|  nameserver: [\"udp://\"]");
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(c));
+        List<String> where = e.problems().stream().map(p -> p.getMessage().substring(0, p.getMessage().indexOf(": "))).toList();
+        assertEquals(List.of("t.yaml:3:18", "t.yaml:4:18", "t.yaml:5:15"), where, e.getMessage());
+    }
+
+    @Test
     void aGoodConfigGivesItsSettings() throws Exception {
         Settings s = Settings.of(parse("external-controller: 127.0.0.1:9090"));
         assertEquals(9090, s.controller().getPort());
