@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pf4j.PluginClassLoader;
 
-/** The four built-in outbounds are plugins loaded from jars, exactly as a third party's would be. */
+/** The packaged outbounds are plugins loaded from jars, exactly as a third party's would be. */
 class PluginsIT {
 
     static final Path DIST = Path.of(System.getProperty("turnout.dist"));
@@ -38,7 +38,7 @@ class PluginsIT {
     Path dir;
 
     @Test
-    void theFourBuiltInPluginsLoadFromTheirJarsNotTheClassPath() {
+    void thePackagedPluginsLoadFromTheirJarsNotTheClassPath() {
         try (PluginHost host = PluginHost.load(DIST.resolve("plugins"))) {
             assertEquals(Set.of(), Set.copyOf(host.failures()), "failures: " + host.failures());
             Set<String> ids = host.plugins().stream().map(LoadedPlugin::id).collect(Collectors.toCollection(TreeSet::new));
