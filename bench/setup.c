@@ -1,6 +1,8 @@
 /* Connection-setup peer for bench/tun.sh, in C so that neither end of the measurement is the slow part.
  *   setup serve PORT                 accept, read one request, answer, close; two threads
  *   setup client HOST PORT COUNT SECS sequential connect + GET + read-to-EOF + close; prints the rate
+ *   setup client HOST PORT COUNT SECS NAME NAMEPORT  the same through the SOCKS5 proxy at HOST:PORT (no auth), each
+ *                                    connection a CONNECT to NAME:NAMEPORT sent as a name (bench/ss.sh)
  *   setup relay PORT HOST HOSTPORT   the least a user-space TCP relay can do: accept on 127.0.0.1:PORT, connect
  *                                    to HOST:HOSTPORT, copy both ways with half-close, one connection at a time
  *                                    (enough for the sequential client). A floor for any proxy's setup cost.
@@ -52,7 +54,30 @@ static void *serve(void *unused) {
     return NULL;
 }
 
-static int client(const char *host, int port, long count, int secs) {
+/* SOCKS5 without authentication, then CONNECT to name:port by name (ATYP 3); 0 once the proxy says it succeeded. */
+static int socks_connect(int s, const char *name, int port) {
+    unsigned char m[300];
+    size_t n = strlen(name);
+    if (n > 255) return -1;
+    m[0] = 5; m[1] = 1; m[2] = 0;
+    if (write(s, m, 3) != 3 || read(s, m, 2) != 2 || m[0] != 5 || m[1] != 0) return -1;
+    m[0] = 5; m[1] = 1; m[2] = 0; m[3] = 3; m[4] = (unsigned char) n;
+    memcpy(m + 5, name, n);
+    m[5 + n] = (unsigned char) (port >> 8); m[6 + n] = (unsigned char) port;
+    if (write(s, m, 7 + n) != (ssize_t) (7 + n)) return -1;
+    /* The reply: VER REP RSV ATYP, then an address whose length ATYP gives, then the port. */
+    size_t want = 5, got = 0;
+    while (got < want) {
+        ssize_t r = read(s, m + got, want - got);
+        if (r <= 0) return -1;
+        got += r;
+        if (got >= 5 && want == 5) want = m[3] == 1 ? 10 : m[3] == 4 ? 22 : m[3] == 3 ? 7 + (size_t) m[4] : 0;
+        if (want == 0) return -1;
+    }
+    return m[1] == 0 ? 0 : -1;
+}
+
+static int client(const char *host, int port, long count, int secs, const char *name, int namePort) {
     struct sockaddr_storage ss;
     socklen_t len;
     memset(&ss, 0, sizeof ss);
@@ -67,7 +92,7 @@ static int client(const char *host, int port, long count, int secs) {
         return 2;
     }
     char request[256];
-    int rlen = snprintf(request, sizeof request, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", host);
+    int rlen = snprintf(request, sizeof request, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", name ? name : host);
     char buf[4096];
     long ok = 0, failed = 0;
     double start = now(), deadline = start + secs;
@@ -79,7 +104,8 @@ static int client(const char *host, int port, long count, int secs) {
         setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         size_t got = 0;
-        if (connect(s, (struct sockaddr *) &ss, len) == 0 && write(s, request, rlen) == rlen) {
+        if (connect(s, (struct sockaddr *) &ss, len) == 0 && (!name || socks_connect(s, name, namePort) == 0)
+                && write(s, request, rlen) == rlen) {
             ssize_t n;
             while ((n = read(s, buf, sizeof buf)) > 0) got += n;
         }
@@ -165,7 +191,9 @@ int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "relay") == 0)
         return relay(atoi(argv[2]), argv[3], atoi(argv[4]));
     if (argc == 6 && strcmp(argv[1], "client") == 0)
-        return client(argv[2], atoi(argv[3]), atol(argv[4]), atoi(argv[5]));
-    fprintf(stderr, "usage: setup serve PORT | setup client HOST PORT COUNT SECONDS | setup relay PORT HOST HOSTPORT\n");
+        return client(argv[2], atoi(argv[3]), atol(argv[4]), atoi(argv[5]), NULL, 0);
+    if (argc == 8 && strcmp(argv[1], "client") == 0)
+        return client(argv[2], atoi(argv[3]), atol(argv[4]), atoi(argv[5]), argv[6], atoi(argv[7]));
+    fprintf(stderr, "usage: setup serve PORT | setup client HOST PORT COUNT SECONDS [NAME NAMEPORT] | setup relay PORT HOST HOSTPORT\n");
     return 2;
 }

@@ -1,0 +1,107 @@
+package dev.turnout.plugins.shadowsocks;
+
+import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Destination;
+import dev.turnout.api.Dialer;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.api.Outbound;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Shadowsocks server as an outbound. A stream is a connection to the server with the AEAD codec left in its
+ * pipeline and the destination's address sent at once as the first chunk (so a destination that speaks first is
+ * reached without waiting for the application); a datagram session is a UDP socket to the server's port.
+ */
+final class ShadowsocksOutbound implements Outbound {
+
+    private final String name;
+    private final ShadowsocksOptions options;
+    private final Dialer dialer;
+    private final String label;
+
+    ShadowsocksOutbound(String name, ShadowsocksOptions options, Dialer dialer) {
+        this.name = name;
+        this.options = options;
+        this.dialer = dialer;
+        this.label = "ss '" + name + "' via " + options.server();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String type() {
+        return "ss";
+    }
+
+    @Override
+    public boolean supportsUdp() {
+        return options.udp();
+    }
+
+    @Override
+    public Future<Channel> openStream(Metadata flow, EventLoop loop) {
+        Destination target = flow.destination();
+        int addressLength = ShadowsocksAddress.encodedLength(target);
+        if (addressLength < 0) {
+            return loop.newFailedFuture(new IOException("ss cannot carry the name of " + target + " (over 255 bytes)"));
+        }
+        Promise<Channel> promise = loop.newPromise();
+        Future<Channel> dial = dialer.openStream(Metadata.internal(Network.TCP, options.server()), loop);
+        ScheduledFuture<?> deadline = loop.schedule(() -> promise.tryFailure(new SocketTimeoutException(label
+                + ": could not connect within " + options.timeoutMillis() + " ms")), options.timeoutMillis(), TimeUnit.MILLISECONDS);
+        promise.addListener(f -> {
+            deadline.cancel(false);
+            if (!f.isSuccess() && !dial.cancel(false) && dial.isSuccess()) {
+                dial.getNow().close();
+            }
+        });
+        dial.addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+                return;
+            }
+            Channel channel = dial.getNow();
+            if (promise.isDone()) {
+                channel.close();
+                return;
+            }
+            channel.pipeline().addLast("ss-decoder", new AeadStreamDecoder(options.method(), options.masterKey(), label));
+            channel.pipeline().addLast("ss-encoder", new AeadStreamEncoder(options.method(), options.masterKey()));
+            ByteBuf address = channel.alloc().buffer(addressLength);
+            ShadowsocksAddress.write(target, address);
+            channel.writeAndFlush(address).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            // After the address: the deadline runs from the application's first bytes, not from the connection.
+            channel.pipeline().addLast("ss-first-reply", new FirstReplyDeadline(options.timeoutMillis(), label));
+            if (!promise.trySuccess(channel)) {
+                channel.close();
+            }
+        });
+        return promise;
+    }
+
+    @Override
+    public Future<DatagramSession> openDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver receiver) {
+        if (!options.udp()) {
+            return loop.newFailedFuture(new IOException("UDP is not enabled for ss outbound '" + name + "' (set udp: true)"));
+        }
+        return ShadowsocksDatagramSession.open(options, dialer, loop, receiver);
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}
