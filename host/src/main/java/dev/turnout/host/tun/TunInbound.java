@@ -287,6 +287,14 @@ public final class TunInbound implements AutoCloseable {
         return w == null ? null : w.current();
     }
 
+    /**
+     * Whether an unbound socket of Turnout's own would be captured by its TUN: with auto-route, while the followed
+     * default route is gone ({@link #outboundInterface()} null). Dialling then must fail rather than loop.
+     */
+    public boolean capturesOwnSockets() {
+        return options.autoRoute() && watcher != null;
+    }
+
     /** The routes installed, or null without auto-route. */
     public RouteState routes() {
         return routes;
