@@ -8,6 +8,7 @@ import dev.turnout.host.platform.RouteCleanup;
 import dev.turnout.host.platform.RouteRemoval;
 import dev.turnout.host.platform.RouteState;
 import dev.turnout.host.platform.SystemCommand;
+import dev.turnout.host.platform.SystemDnsCapture;
 import dev.turnout.host.platform.TunDevice;
 import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
@@ -20,11 +21,13 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -171,6 +174,18 @@ public final class MacPlatform implements Platform {
      */
     static boolean alreadyGone(String output, String device) {
         return output.contains("not in table") || output.contains("bad address: " + device);
+    }
+
+    /** Every enabled network service's DNS server set to {@code server} ({@link MacSystemDns}). */
+    @Override
+    public SystemDnsCapture captureSystemDns(TunDevice device, InetAddress server, Predicate<InetAddress> captured,
+                                             RouteState state) throws IOException {
+        return MacSystemDns.system().capture(server, state);
+    }
+
+    @Override
+    public List<String> restoreSystemDns(RouteState state) throws IOException {
+        return MacSystemDns.system().restore(state);
     }
 
     @Override
