@@ -57,6 +57,67 @@ class ServiceInstallIT {
         assertFalse(Files.exists(unit));
     }
 
+    /**
+     * What the unit promises, run the way systemd would run it, in a namespace: an unprivileged user (nobody stands in
+     * for turnout) with exactly the three capabilities, ambient and as the bounding set, and the unit's
+     * XDG_RUNTIME_DIR. TUN mode must come up, capture (routes through the TUN) and give it all back on SIGTERM. The
+     * machine's /dev/net/tun may be root-only (0600 here; desktops make it 0666 by udev), so the test mounts a 0666
+     * node for the same device over it in a mount namespace of its own, leaving the machine's untouched.
+     */
+    @Test
+    void tunModeRunsAsAnUnprivilegedUserWithOnlyTheUnitsCapabilities() throws Exception {
+        Netns.assumeUsable("setpriv", "unshare", "mknod");
+        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
+        Path dir = Files.createTempDirectory("s13-desktop-caps");
+        Netns ns = Netns.create("tcaps");
+        try {
+            Path run = Files.createDirectories(dir.resolve("run"));
+            for (Path p : List.of(dir, run)) {
+                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            }
+            Path config = dir.resolve("config.yaml");
+            Files.writeString(config, String.join("\n", "log-level: info", "tun:", "  enable: true", "  device: tcaps0",
+                    "  auto-route: true", "  auto-detect-interface: true", "rules:", "  - MATCH,DIRECT", ""));
+            String caps = "+net_admin,+net_bind_service,+net_raw";
+            String script = String.join("\n",
+                    "set -e",
+                    "mknod -m 666 " + dir + "/tun c 10 200",
+                    "mount --bind " + dir + "/tun /dev/net/tun",
+                    "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=" + caps + " --ambient-caps=" + caps
+                            + " --bounding-set=-all," + caps + " env XDG_RUNTIME_DIR=" + run + " HOME=" + dir + " "
+                            + DIST.resolve("bin/turnout") + " run -c " + config + " > " + dir + "/turnout.log 2>&1 &",
+                    "pid=$!",
+                    "i=0; while ! grep -q 'running on' " + dir + "/turnout.log && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done",
+                    "grep '^Cap' /proc/$pid/status > " + dir + "/caps",
+                    "ip -4 route > " + dir + "/routes; ip -6 route >> " + dir + "/routes",
+                    "ls " + run + "/turnout > " + dir + "/state",
+                    "kill $pid; i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done",
+                    "ip -4 route > " + dir + "/routes-after; ip -6 route >> " + dir + "/routes-after",
+                    "echo done > " + dir + "/done");
+            Netns.Result r = ns.run(java.time.Duration.ofSeconds(90), "unshare", "-m", "--propagation", "private", "sh", "-c", script);
+            String log = Files.exists(dir.resolve("turnout.log")) ? Files.readString(dir.resolve("turnout.log")) : "";
+            assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + log);
+            assertTrue(log.contains("tun tcaps0 up"), log);
+            // bits 10 (NET_BIND_SERVICE), 12 (NET_ADMIN), 13 (NET_RAW), in every set
+            for (String set : List.of("CapPrm", "CapEff", "CapBnd", "CapAmb")) {
+                assertTrue(Files.readString(dir.resolve("caps")).contains(set + ":\t0000000000003400"),
+                        set + ": " + Files.readString(dir.resolve("caps")));
+            }
+            String routes = Files.readString(dir.resolve("routes"));
+            for (String route : List.of("0.0.0.0/1 dev tcaps0", "128.0.0.0/1 dev tcaps0", "::/1 dev tcaps0", "8000::/1 dev tcaps0")) {
+                assertTrue(routes.contains(route), route + " in\n" + routes);
+            }
+            assertTrue(Files.readString(dir.resolve("state")).contains("routes.state"),
+                    "the route state under the unit's XDG_RUNTIME_DIR: " + Files.readString(dir.resolve("state")));
+            assertFalse(Files.readString(dir.resolve("routes-after")).contains("tcaps0"), "all given back on SIGTERM");
+        } finally {
+            ns.close();
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
     @Test
     void theShippedExampleUnitIsWhatInstallWritesForOptTurnout() throws Exception {
         Netns.Result install = PluginsIT.runLauncher("service", "install", "--os", "linux", "--root", root.toString(),
