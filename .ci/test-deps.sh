@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, when missing, the real servers and tools Turnout's tests start: dante-server (SOCKS5), tinyproxy
 # (HTTP CONNECT), dnsmasq (upstream DNS), iperf3, curl, dig, iproute2; chromium and playwright-core for the
-# browser test; a GeoIP2-Country database for the GEOIP tests. Run by `mvn verify` before any test; does nothing
+# browser test; systemd-analyze (the service unit test); a GeoIP2-Country database for the GEOIP tests. Run by
+# `mvn verify` before any test; does nothing
 # when everything is there.
 #
 # A developer without root (or without a tool) gets a warning, and the tests that need it skip. Under CI
@@ -19,6 +20,7 @@ have() {
 }
 # tool:package, for every tool a test runs.
 tools=(danted:dante-server tinyproxy:tinyproxy dnsmasq:dnsmasq-base iperf3:iperf3 curl:curl dig:dnsutils
+       systemd-analyze:systemd
        ip:iproute2 chromium:chromium node:nodejs npm:npm openssl:openssl)
 # Shadowsocks server for plugins/shadowsocks' tests and ShadowsocksIT (Debian runs it as a service: stopped below).
 tools+=(ss-server:shadowsocks-libev)

@@ -37,6 +37,8 @@ class InterfaceFollowIT {
     static final String WIFI_GATEWAY = "203.0.113.2";
     static final String REMOTE = "198.51.100.2";
     static final int HTTP = 8080;
+    /** A download of 600 KiB, one KiB every 20 ms: some 12 s, long enough to pull the route out from under it. */
+    static final int DRIP = 8081;
 
     Path dir;
     Netns client;
@@ -55,7 +57,9 @@ class InterfaceFollowIT {
         client.link("wifi0", List.of(WIFI_CLIENT + "/24"), server, "wifi0", List.of(WIFI_GATEWAY + "/24"));
         server.address("wired0", REMOTE + "/32");
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
+        server.spawn(dir.resolve("drip.log"), Daemons.peer("drip", Integer.toString(DRIP), "600", "20"));
         server.awaitTcpPort(HTTP, Duration.ofSeconds(20));
+        server.awaitTcpPort(DRIP, Duration.ofSeconds(20));
     }
 
     /** Starts Turnout capturing the client's traffic, with {@code extra} config lines (top-level keys). */
@@ -109,6 +113,52 @@ class InterfaceFollowIT {
         Netns.Result after = curl("/after");
         assertEquals(0, after.exitCode(), after.stderr() + log());
         assertEquals("hello /after from " + WIFI_CLIENT + "\n", after.stdout(), "the flow left through wifi0");
+    }
+
+    /**
+     * The default route vanishes for a while (a Wi-Fi drop, a suspend) while a download runs, then comes back on
+     * the other link. The running download must end (complete or fail) rather than hang; a new flow while there is
+     * no route must fail at once and must not be dialled into Turnout's own TUN (unbound, Turnout's socket would
+     * follow the split routes back in, and each copy would dial again); once the route is back, new flows leave
+     * through its link.
+     */
+    @Test
+    void whileTheDefaultRouteIsGoneNewFlowsFailWithoutLoopingAndOnceBackTheyUseIt() throws Exception {
+        client.ip(List.of("route", "replace", "default", "via", WIRED_GATEWAY, "dev", "wired0"));
+        startTurnout("vanish");
+        Path downloadOut = dir.resolve("download.out");
+        Process download = client.spawn(downloadOut, "curl", "-sS", "--noproxy", "*", "--max-time", "60", "-o", "/dev/null",
+                "-w", "downloaded %{size_download} exit %{exitcode}\n", "http://" + REMOTE + ":" + DRIP + "/big");
+        Thread.sleep(2_000);
+
+        client.ip(List.of("route", "del", "default"));
+        awaitLog("default interface changed: wired0 -> null", Duration.ofSeconds(15));
+        long flowsBefore = flowLines();
+        long started = System.nanoTime();
+        Netns.Result during = curl("/during");
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(during.exitCode() != 0, "no route, no flow: " + during.stdout());
+        assertTrue(millis < 8_000, "failed at once, not after a timeout: " + millis + " ms\n" + log());
+        Thread.sleep(2_000);
+        long flowsDuring = flowLines() - flowsBefore;
+        assertTrue(flowsDuring <= 1, "one flow for one request, none of them Turnout's own dial looping back in: "
+                + flowsDuring + "\n" + log());
+        assertTrue(turnout.isAlive(), "Turnout still runs");
+
+        client.ip(List.of("route", "replace", "default", "via", WIFI_GATEWAY, "dev", "wifi0"));
+        awaitLog("default interface changed: null -> wifi0", Duration.ofSeconds(15));
+        Netns.Result after = curl("/after");
+        assertEquals(0, after.exitCode(), after.stderr() + log());
+        assertEquals("hello /after from " + WIFI_CLIENT + "\n", after.stdout(), "the new flow left through wifi0");
+
+        assertTrue(download.waitFor(70, TimeUnit.SECONDS), "the download ended rather than hung");
+        String result = MixedPortIT.read(downloadOut);
+        assertTrue(result.contains("downloaded "), result);
+    }
+
+    /** Flows Turnout logged to the remote server so far. */
+    private long flowLines() {
+        return log().lines().filter(l -> l.contains("--> " + REMOTE + ":")).count();
     }
 
     @Test

@@ -53,6 +53,7 @@ final class CleanupCommand implements Callable<Integer> {
                 return 0;
             }
             RouteRemoval r = done.get();
+            r.dnsRestored().forEach(line -> System.out.println("dns: " + line));
             r.removed().forEach(route -> System.out.println("removed " + route));
             r.alreadyGone().forEach(route -> System.out.println("already gone " + route));
             System.out.println("removed " + r.removed().size() + " route(s), " + r.alreadyGone().size()

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 @Command(name = "turnout", versionProvider = Version.class,
         description = "A rule-based proxy: Clash configs, a TUN mode, outbounds as plugins.",
         subcommands = {RunCommand.class, CheckCommand.class, MatchCommand.class, PluginsCommand.class,
-                ReloadCommand.class, CleanupCommand.class, CommandLine.HelpCommand.class})
+                ReloadCommand.class, CleanupCommand.class, ServiceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
 
     @Mixin

@@ -8,6 +8,11 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.kqueue.KQueue;
+import io.netty.channel.kqueue.KQueueDatagramChannel;
+import io.netty.channel.kqueue.KQueueIoHandler;
+import io.netty.channel.kqueue.KQueueServerSocketChannel;
+import io.netty.channel.kqueue.KQueueSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
@@ -17,12 +22,14 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
 /**
- * Netty's native epoll transport where it loads (Linux), NIO elsewhere. Chosen once; every channel Turnout
- * creates comes from here so that event loops and channels always match.
+ * Netty's native epoll transport where it loads (Linux), kqueue where that loads (macOS, Intel and Apple silicon:
+ * its channels carry {@code IP_BOUND_IF}, which TUN mode needs for Turnout's own sockets), NIO elsewhere. Chosen
+ * once; every channel Turnout creates comes from here so that event loops and channels always match.
  */
 public final class Transport {
 
     private static final boolean EPOLL = Epoll.isAvailable() && !Boolean.getBoolean("turnout.nio");
+    private static final boolean KQUEUE = !EPOLL && !Boolean.getBoolean("turnout.nio") && KQueue.isAvailable();
 
     private Transport() {
     }
@@ -31,25 +38,31 @@ public final class Transport {
         return EPOLL;
     }
 
+    /** Whether the kqueue transport is in use (macOS with its native library loaded). */
+    public static boolean isKQueue() {
+        return KQUEUE;
+    }
+
     public static EventLoopGroup newGroup(int threads, String name) {
-        IoHandlerFactory factory = EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        IoHandlerFactory factory = EPOLL ? EpollIoHandler.newFactory()
+                : KQUEUE ? KQueueIoHandler.newFactory() : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(threads, new io.netty.util.concurrent.DefaultThreadFactory(name, true),
                 factory);
     }
 
     public static SocketChannel newSocketChannel() {
-        return EPOLL ? new EpollSocketChannel() : new NioSocketChannel();
+        return EPOLL ? new EpollSocketChannel() : KQUEUE ? new KQueueSocketChannel() : new NioSocketChannel();
     }
 
     public static DatagramChannel newDatagramChannel() {
-        return EPOLL ? new EpollDatagramChannel() : new NioDatagramChannel();
+        return EPOLL ? new EpollDatagramChannel() : KQUEUE ? new KQueueDatagramChannel() : new NioDatagramChannel();
     }
 
     public static Class<? extends ServerSocketChannel> serverChannelType() {
-        return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return EPOLL ? EpollServerSocketChannel.class : KQUEUE ? KQueueServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
     public static Class<? extends DatagramChannel> datagramChannelType() {
-        return EPOLL ? EpollDatagramChannel.class : NioDatagramChannel.class;
+        return EPOLL ? EpollDatagramChannel.class : KQUEUE ? KQueueDatagramChannel.class : NioDatagramChannel.class;
     }
 }

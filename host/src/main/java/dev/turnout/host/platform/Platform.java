@@ -4,9 +4,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.socket.ServerSocketChannel;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Everything Turnout needs from the operating system to run a TUN inbound, behind one OS-neutral seam.
@@ -77,6 +79,37 @@ public interface Platform {
      * a state loaded from a file, so it must not depend on anything but {@code state}.
      */
     RouteRemoval removeRoutes(RouteState state) throws IOException;
+
+    /**
+     * Makes the system's own resolver reach the TUN, where {@code dns-hijack} answers it (Linux: systemd-resolved's
+     * per-link DNS and {@code ~.}, else a host route into the TUN for each resolver the split routes leave
+     * outside; macOS: the network services' DNS servers). Each change is recorded in {@code state} (and its
+     * file) before it is made, so {@link #restoreSystemDns} and {@code turnout cleanup} can undo it.
+     *
+     * @param server an address routed into the TUN that dns-hijack answers (the TUN's peer address)
+     * @param captured which resolver addresses the TUN answers or refuses on port 53 (a route to any other would
+     *     only send its queries out again)
+     * @return the state with the changes recorded and what was done, for the log
+     */
+    default SystemDnsCapture captureSystemDns(TunDevice device, InetAddress server, Predicate<InetAddress> captured,
+                                              RouteState state) throws IOException {
+        return new SystemDnsCapture(state, List.of("not supported on " + name() + ": the system's DNS is left as it is"));
+    }
+
+    /**
+     * Undoes the DNS changes {@code state} records ({@link RouteState#dns()}); its host routes go with
+     * {@link #removeRoutes}. Changes already gone with the TUN device are not an error.
+     *
+     * @return what was undone, one line each
+     */
+    default List<String> restoreSystemDns(RouteState state) throws IOException {
+        return List.of();
+    }
+
+    /** Whether {@code device} can carry IPv6 at all (not disabled by the system), so IPv6 routes through it work. */
+    default boolean carriesIpv6(String device) {
+        return true;
+    }
 
     /**
      * The interface that carries the default route now (IPv4 first, then IPv6), ignoring the named

@@ -3,6 +3,7 @@ package dev.turnout.host.platform;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -31,9 +32,15 @@ public final class RouteCleanup {
         if (!platform.name().equals(state.platform())) {
             throw new IOException(stateFile + " was written on " + state.platform() + ", this is " + platform.name());
         }
+        List<String> dns = platform.restoreSystemDns(state);
+        if (!state.dns().isEmpty()) {
+            // DNS settings undone: a failure removing a route below must not undo them a second time.
+            state = state.withoutDns();
+            state.save();
+        }
         RouteRemoval removal = platform.removeRoutes(state);
         Files.deleteIfExists(stateFile);
-        return Optional.of(removal);
+        return Optional.of(removal.withDns(dns));
     }
 
     /**
@@ -43,6 +50,7 @@ public final class RouteCleanup {
      */
     public static void afterFailedInstall(Platform platform, RouteState state, Exception installFailure) {
         try {
+            platform.restoreSystemDns(state);
             platform.removeRoutes(state);
             Files.deleteIfExists(state.file());
         } catch (IOException suppressed) {

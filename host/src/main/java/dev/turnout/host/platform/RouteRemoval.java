@@ -9,11 +9,21 @@ import java.util.List;
  *
  * @param removed routes this call deleted, in the order they were deleted
  * @param alreadyGone recorded routes the system no longer had
+ * @param dnsRestored what was done to undo recorded DNS changes, one line each
  */
-public record RouteRemoval(List<String> removed, List<String> alreadyGone) {
+public record RouteRemoval(List<String> removed, List<String> alreadyGone, List<String> dnsRestored) {
 
     public RouteRemoval {
         removed = List.copyOf(removed);
         alreadyGone = List.copyOf(alreadyGone);
+        dnsRestored = List.copyOf(dnsRestored);
+    }
+
+    public RouteRemoval(List<String> removed, List<String> alreadyGone) {
+        this(removed, alreadyGone, List.of());
+    }
+
+    public RouteRemoval withDns(List<String> restored) {
+        return new RouteRemoval(removed, alreadyGone, restored);
     }
 }

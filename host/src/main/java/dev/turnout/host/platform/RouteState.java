@@ -20,32 +20,53 @@ import java.util.Objects;
  * device=turnout0
  * route=-4 0.0.0.0/1 dev turnout0
  * route=-4 128.0.0.0/1 dev turnout0
+ * dns=resolved turnout0
  * </pre>
- * A {@code route} value is opaque outside the platform that wrote it.
+ * A {@code route} or {@code dns} value is opaque outside the platform that wrote it.
  *
  * @param platform {@link Platform#name()} of the platform that installed the routes
  * @param device the TUN device's name
  * @param routes the installed routes, in installation order
+ * @param dns changes to the system's DNS settings ({@link Platform#captureSystemDns}), each what the platform
+ *     needs to undo it, in the order they were made
  * @param file where this state is saved, or null when it is not
  */
-public record RouteState(String platform, String device, List<String> routes, Path file) {
+public record RouteState(String platform, String device, List<String> routes, List<String> dns, Path file) {
 
     public RouteState {
         Objects.requireNonNull(platform, "platform");
         Objects.requireNonNull(device, "device");
         routes = List.copyOf(routes);
+        dns = List.copyOf(dns);
+    }
+
+    /** Routes only, no DNS changes. */
+    public RouteState(String platform, String device, List<String> routes, Path file) {
+        this(platform, device, routes, List.of(), file);
     }
 
     public RouteState withRoute(String route) {
         List<String> more = new ArrayList<>(routes);
         more.add(route);
-        return new RouteState(platform, device, more, file);
+        return new RouteState(platform, device, more, dns, file);
     }
 
     public RouteState withoutRoute(String route) {
         List<String> fewer = new ArrayList<>(routes);
         fewer.remove(route);
-        return new RouteState(platform, device, fewer, file);
+        return new RouteState(platform, device, fewer, dns, file);
+    }
+
+    /** With one more DNS change recorded (save it before making the change). */
+    public RouteState withDns(String change) {
+        List<String> more = new ArrayList<>(dns);
+        more.add(change);
+        return new RouteState(platform, device, routes, more, file);
+    }
+
+    /** With the DNS changes forgotten (they were undone). */
+    public RouteState withoutDns() {
+        return new RouteState(platform, device, routes, List.of(), file);
     }
 
     /** Writes the state to {@link #file()} atomically (a crash leaves the old or the new file, never half). */
@@ -53,7 +74,7 @@ public record RouteState(String platform, String device, List<String> routes, Pa
         if (file == null) {
             return;
         }
-        StringBuilder sb = new StringBuilder("# routes installed by Turnout; remove with 'turnout cleanup'\n");
+        StringBuilder sb = new StringBuilder("# routes and DNS settings changed by Turnout; undo with 'turnout cleanup'\n");
         sb.append("platform=").append(platform).append('\n');
         sb.append("device=").append(device).append('\n');
         for (String r : routes) {
@@ -61,6 +82,12 @@ public record RouteState(String platform, String device, List<String> routes, Pa
                 throw new IllegalArgumentException("route with a newline: " + r);
             }
             sb.append("route=").append(r).append('\n');
+        }
+        for (String d : dns) {
+            if (d.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("dns change with a newline: " + d);
+            }
+            sb.append("dns=").append(d).append('\n');
         }
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null) {
@@ -80,6 +107,7 @@ public record RouteState(String platform, String device, List<String> routes, Pa
         String platform = null;
         String device = null;
         List<String> routes = new ArrayList<>();
+        List<String> dns = new ArrayList<>();
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
             String l = line.strip();
             if (l.isEmpty() || l.startsWith("#")) {
@@ -95,6 +123,7 @@ public record RouteState(String platform, String device, List<String> routes, Pa
                 case "platform" -> platform = value;
                 case "device" -> device = value;
                 case "route" -> routes.add(value);
+                case "dns" -> dns.add(value);
                 default -> {
                     // written by a newer Turnout: ignore what we do not know
                 }
@@ -103,6 +132,6 @@ public record RouteState(String platform, String device, List<String> routes, Pa
         if (platform == null || device == null) {
             throw new IOException(file + ": missing platform or device");
         }
-        return new RouteState(platform, device, routes, file);
+        return new RouteState(platform, device, routes, dns, file);
     }
 }

@@ -22,6 +22,15 @@ public final class SystemCommand {
         }
     }
 
+    /** Runs a command line; the seam that lets tests check the command lines a platform builds. */
+    @FunctionalInterface
+    public interface Runner {
+        Result run(List<String> cmd) throws IOException;
+    }
+
+    /** Runs commands for real ({@link #run}). */
+    public static final Runner SYSTEM = SystemCommand::run;
+
     private static final long TIMEOUT_SECONDS = 10;
 
     private SystemCommand() {

@@ -23,7 +23,7 @@ final class TunSettings {
             return new TunOptions(true, t.string("stack", "system"), t.string("device", null), t.integer("mtu", 0),
                     inet4(t), prefix(t, "inet6-address"), t.bool("auto-route", false),
                     t.bool("auto-detect-interface", false), hijack(t), config.interfaceName(), stateFile(t), 0, 0, 0,
-                    t.bool("gso", true));
+                    t.bool("gso", true), t.bool("strict-route", true));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(t.origin(), "tun: " + e.getMessage());
         }

@@ -242,6 +242,10 @@ public final class Turnout implements AutoCloseable {
                 String physical = tun.outboundInterface();
                 if (physical != null) {
                     platform.bindToInterface(channel, physical);
+                } else if (tun.capturesOwnSockets()) {
+                    // Unbound, this socket would follow the split routes into the TUN, come back as a new flow and
+                    // be dialled again, until descriptors run out: fail the flow instead until a route returns.
+                    throw new java.io.IOException("no default route (no physical interface to leave through)");
                 }
             });
             log.info("TUN {} up{}; own connections leave through {}", tun.deviceName(),

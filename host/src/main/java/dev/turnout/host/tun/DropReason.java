@@ -23,5 +23,7 @@ public enum DropReason {
     /** A reply too large for the TUN's MTU. */
     TOO_BIG,
     /** The TUN refused a write (queue full or error). */
-    WRITE_FAILED
+    WRITE_FAILED,
+    /** IPv6 while the TUN has none, answered with a reset or an ICMPv6 unreachable ({@link Ipv6Refusal}). */
+    IPV6_REFUSED
 }

@@ -134,6 +134,7 @@ final class SystemStack {
     private int ipId;
     private long now;
     private boolean closed;
+    private boolean refuseIpv6;
 
     /**
      * @param vnetHeader the length of the {@code virtio_net_hdr} the device puts before every packet it reads
@@ -295,7 +296,7 @@ final class SystemStack {
             newDport = ix.srcPort(slot);
         } else {
             if (!ad.has6()) {
-                return DropReason.UNSUPPORTED;
+                return refuseIpv6 ? refuse(Ipv6Refusal.tcpReset(packet, out)) : DropReason.UNSUPPORTED;
             }
             int slot = forwardSlot(6, sHi, sLo, sport, dHi, dLo, dport, packet.tcpFlags());
             if (slot < 0) {
@@ -400,6 +401,9 @@ final class SystemStack {
 
     private DropReason udp() {
         int fam = packet.version();
+        if (fam == 6 && !ad.has6() && refuseIpv6) {
+            return refuse(Ipv6Refusal.unreachable(packet, out));
+        }
         if ((fam == 4 && !ad.has4()) || (fam == 6 && !ad.has6())) {
             return DropReason.UNSUPPORTED;
         }
@@ -684,6 +688,10 @@ final class SystemStack {
             b.putShort(l4 + 2, (short) Checksum.apply(b.getShort(l4 + 2) & 0xFFFF, Checksum.delta16(0, 8 << 8, 0)));
             return writeBack(in, inAddress, packet.length());
         }
+        if (!ad.has6() && refuseIpv6 && packet.protocol() == IpPacket.ICMPV6 && type == 128) {
+            // an echo request (ping -6) fails at once; other ICMPv6 (neighbour discovery, MLD) is only dropped
+            return refuse(Ipv6Refusal.unreachable(packet, out));
+        }
         long dHi = b.getLong(24);
         long dLo = b.getLong(32);
         if (packet.protocol() != IpPacket.ICMPV6 || type != 128 || code != 0 || !ad.has6()
@@ -704,6 +712,25 @@ final class SystemStack {
     }
 
     // ---------------------------------------------------------------- output, time, stats
+
+    /**
+     * Refuse IPv6 at once while the TUN has no IPv6 address (see {@link Ipv6Refusal}); set before the first
+     * packet. Off, such packets are dropped and counted as unsupported.
+     */
+    void refuseIpv6(boolean on) {
+        refuseIpv6 = on;
+    }
+
+    /** Writes the refusal of {@code length} bytes built in the output buffer (none when 0); counts the packet. */
+    private DropReason refuse(int length) {
+        if (length > 0) {
+            DropReason r = writeBack(out, outAddress, length);
+            if (r != null) {
+                return r;
+            }
+        }
+        return DropReason.IPV6_REFUSED;
+    }
 
     private DropReason writeBack(ByteBuffer buffer, long address, int length) {
         try {

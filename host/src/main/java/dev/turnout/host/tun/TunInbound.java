@@ -6,6 +6,7 @@ import dev.turnout.host.platform.InterfaceWatcher;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteState;
+import dev.turnout.host.platform.SystemDnsCapture;
 import dev.turnout.host.platform.TunDevice;
 import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tunnel.StreamReadiness;
@@ -140,19 +141,53 @@ public final class TunInbound implements AutoCloseable {
                 log.warn("no default route found: Turnout's own connections are not bound to an interface");
             }
         }
+        // mihomo's strict-route, as Turnout reads it: with no IPv6 on the TUN, capture IPv6 anyway and refuse it.
+        boolean refuse6 = options.autoRoute() && v6 == null && options.strictRoute();
+        if (refuse6 && !platform.carriesIpv6(device.name())) {
+            log.info("IPv6 is disabled on {}: there is no IPv6 to capture", device.name());
+            refuse6 = false;
+        }
+        stack.refuseIpv6(refuse6);
         if (options.autoRoute()) {
             List<Integer> families = new ArrayList<>();
             if (v4 != null) {
                 families.add(4);
             }
-            if (v6 != null) {
+            if (v6 != null || refuse6) {
                 families.add(6);
             }
             routes = platform.installRoutes(device, families, options.stateFile());
+            if (refuse6) {
+                log.info("tun {} has no IPv6 address: IPv6 is captured and refused (reset, ICMPv6 unreachable) so it "
+                        + "cannot leave around the TUN; 'strict-route: false' lets it", device.name());
+            }
+            if (dnsHijack != null && !options.dnsHijack().isEmpty()) {
+                captureSystemDns(refuse6);
+            }
         }
         log.info("tun {} up: {} {} mtu {}, offload {}, listeners :{} :{}, auto-route {}, outbound interface {}",
                 device.name(), v4, v6 == null ? "" : v6, options.mtu(), header > 0 ? "on" : "off", port4, port6,
                 options.autoRoute(), outboundInterface());
+    }
+
+    /**
+     * Points the system's resolver into the TUN (see {@link Platform#captureSystemDns}); a failure is logged, not
+     * fatal: the TUN still captures everything else.
+     */
+    private void captureSystemDns(boolean refuse6) {
+        IpPrefix v4 = options.inet4Address();
+        IpPrefix v6 = options.inet6Address();
+        InetAddress server = v4 != null ? v4.offset(1) : v6.offset(1);
+        HijackTargets hijack = HijackTargets.udp(options.dnsHijack());
+        try {
+            SystemDnsCapture capture = platform.captureSystemDns(device, server, resolver ->
+                    resolver instanceof java.net.Inet4Address ? v4 != null && hijack.matches(resolver, 53)
+                            : v6 != null ? hijack.matches(resolver, 53) : refuse6, routes);
+            routes = capture.state();
+            capture.report().forEach(line -> log.info("system DNS: {}", line));
+        } catch (IOException e) {
+            log.warn("system DNS not pointed at the TUN: {}", e.getMessage());
+        }
     }
 
     /** Binds a listener on {@code address} on the packet loop; its children go to {@code workers}. */
@@ -252,6 +287,14 @@ public final class TunInbound implements AutoCloseable {
         return w == null ? null : w.current();
     }
 
+    /**
+     * Whether an unbound socket of Turnout's own would be captured by its TUN: with auto-route, while the followed
+     * default route is gone ({@link #outboundInterface()} null). Dialling then must fail rather than loop.
+     */
+    public boolean capturesOwnSockets() {
+        return options.autoRoute() && watcher != null;
+    }
+
     /** The routes installed, or null without auto-route. */
     public RouteState routes() {
         return routes;
@@ -276,12 +319,13 @@ public final class TunInbound implements AutoCloseable {
         RouteState r = routes;
         if (r != null) {
             try {
+                platform.restoreSystemDns(r).forEach(line -> log.info("system DNS: {}", line));
                 platform.removeRoutes(r);
                 if (r.file() != null) {
                     Files.deleteIfExists(r.file());
                 }
             } catch (IOException e) {
-                log.warn("removing tun routes failed ({}); run 'turnout cleanup'", e.getMessage());
+                log.warn("removing tun routes or DNS settings failed ({}); run 'turnout cleanup'", e.getMessage());
             }
         }
         InterfaceWatcher w = watcher;

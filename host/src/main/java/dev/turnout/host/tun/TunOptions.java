@@ -27,11 +27,15 @@ import java.util.List;
  * @param maxUdpFlows UDP session table size; default 16384
  * @param gso checksum and segmentation offload on the device (mihomo's {@code gso}; Linux only, where Turnout
  *     turns it on by default because it is what makes the TUN fast); off elsewhere or when the kernel refuses
+ * @param strictRoute mihomo's {@code strict-route}, for what Turnout takes from it: with auto-route and no IPv6
+ *     address on the TUN, IPv6 is captured too and refused at once (so it cannot leave around the TUN and
+ *     applications fall back to IPv4). On by default here (mihomo's default is off); {@code false} lets IPv6
+ *     bypass the TUN
  */
 public record TunOptions(boolean enable, String stack, String device, int mtu, IpPrefix inet4Address,
                          IpPrefix inet6Address, boolean autoRoute, boolean autoDetectInterface,
                          List<String> dnsHijack, String interfaceName, Path stateFile, int udpTimeoutSeconds,
-                         int maxTcpFlows, int maxUdpFlows, boolean gso) {
+                         int maxTcpFlows, int maxUdpFlows, boolean gso, boolean strictRoute) {
 
     public static final String DEFAULT_INET4 = "198.18.0.1/30";
     public static final int NAT_PORT_BASE = 1024;
@@ -68,43 +72,51 @@ public record TunOptions(boolean enable, String stack, String device, int mtu, I
         }
     }
 
-    /** Enabled, system stack, OS-chosen name, 198.18.0.1/30, no IPv6, no auto-route, auto-detect on, GSO on. */
+    /**
+     * Enabled, system stack, OS-chosen name, 198.18.0.1/30, no IPv6, no auto-route, auto-detect on, GSO on, strict
+     * route on.
+     */
     public static TunOptions defaults() {
-        return new TunOptions(true, "system", null, 0, null, null, false, true, List.of(), null, null, 0, 0, 0, true);
+        return new TunOptions(true, "system", null, 0, null, null, false, true, List.of(), null, null, 0, 0, 0, true, true);
     }
 
     public TunOptions withDevice(String name) {
         return new TunOptions(enable, stack, name, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
-                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso);
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute);
     }
 
     public TunOptions withAddresses(IpPrefix v4, IpPrefix v6) {
         return new TunOptions(enable, stack, device, mtu, v4, v6, autoRoute, autoDetectInterface,
-                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso);
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute);
     }
 
     public TunOptions withMtu(int value) {
         return new TunOptions(enable, stack, device, value, inet4Address, inet6Address, autoRoute, autoDetectInterface,
-                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso);
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute);
     }
 
     public TunOptions withAutoRoute(boolean value, Path routeStateFile) {
         return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, value, autoDetectInterface,
-                dnsHijack, interfaceName, routeStateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso);
+                dnsHijack, interfaceName, routeStateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute);
     }
 
     public TunOptions withInterface(boolean autoDetect, String name) {
         return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetect,
-                dnsHijack, name, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso);
+                dnsHijack, name, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute);
     }
 
     public TunOptions withDnsHijack(List<String> targets) {
         return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
-                targets, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso);
+                targets, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute);
+    }
+
+    public TunOptions withStrictRoute(boolean value) {
+        return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, value);
     }
 
     public TunOptions withUdpTimeout(int seconds) {
         return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
-                dnsHijack, interfaceName, stateFile, seconds, maxTcpFlows, maxUdpFlows, gso);
+                dnsHijack, interfaceName, stateFile, seconds, maxTcpFlows, maxUdpFlows, gso, strictRoute);
     }
 }

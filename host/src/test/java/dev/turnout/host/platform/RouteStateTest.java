@@ -30,6 +30,17 @@ class RouteStateTest {
     }
 
     @Test
+    void keepsTheDnsChangesApartFromTheRoutes(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("routes.state");
+        new RouteState("linux", "turnout0", List.of(), file).withRoute("-4 192.0.2.2/32 dev turnout0")
+                .withDns("resolved turnout0").save();
+        RouteState loaded = RouteState.load(file);
+        assertEquals(List.of("-4 192.0.2.2/32 dev turnout0"), loaded.routes());
+        assertEquals(List.of("resolved turnout0"), loaded.dns());
+        assertEquals(List.of(), loaded.withoutDns().dns());
+    }
+
+    @Test
     void rejectsAFileWithoutPlatform(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("bad.state");
         Files.writeString(file, "device=x\nroute=-4 0.0.0.0/1 dev x\n");

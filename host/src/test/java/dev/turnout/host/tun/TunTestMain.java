@@ -67,6 +67,6 @@ public final class TunTestMain {
     private static TunOptions withGso(TunOptions o, boolean gso) {
         return new TunOptions(o.enable(), o.stack(), o.device(), o.mtu(), o.inet4Address(), o.inet6Address(),
                 o.autoRoute(), o.autoDetectInterface(), o.dnsHijack(), o.interfaceName(), o.stateFile(),
-                o.udpTimeoutSeconds(), o.maxTcpFlows(), o.maxUdpFlows(), gso);
+                o.udpTimeoutSeconds(), o.maxTcpFlows(), o.maxUdpFlows(), gso, o.strictRoute());
     }
 }

@@ -8,6 +8,7 @@ import dev.turnout.host.platform.RouteRemoval;
 import dev.turnout.host.platform.RouteState;
 import dev.turnout.host.platform.SocketOwners;
 import dev.turnout.host.platform.SystemCommand;
+import dev.turnout.host.platform.SystemDnsCapture;
 import dev.turnout.host.platform.TunDevice;
 import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
@@ -20,6 +21,7 @@ import io.netty.channel.unix.RawUnixChannelOption;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Linux: TUN through {@code /dev/net/tun}, addresses and routes through {@code ip} (see {@link IpCommand} for
@@ -159,7 +162,7 @@ public final class LinuxPlatform implements Platform {
     }
 
     /** {@code -4 0.0.0.0/1 dev tun0} to {@code ip -4 route <verb> 0.0.0.0/1 dev tun0}. */
-    private static List<String> routeArgs(String verb, String route) {
+    static List<String> routeArgs(String verb, String route) {
         String[] parts = route.trim().split("\\s+");
         List<String> args = new ArrayList<>();
         args.add(parts[0]);
@@ -167,6 +170,27 @@ public final class LinuxPlatform implements Platform {
         args.add(verb);
         args.addAll(Arrays.asList(parts).subList(1, parts.length));
         return args;
+    }
+
+    @Override
+    public SystemDnsCapture captureSystemDns(TunDevice device, InetAddress server, Predicate<InetAddress> captured,
+                                             RouteState state) throws IOException {
+        return LinuxSystemDns.system().capture(device.name(), server, captured, state);
+    }
+
+    @Override
+    public List<String> restoreSystemDns(RouteState state) throws IOException {
+        return LinuxSystemDns.system().restore(state);
+    }
+
+    /** Not when the system disabled IPv6 on it ({@code net.ipv6.conf.DEV.disable_ipv6}, or no IPv6 at all). */
+    @Override
+    public boolean carriesIpv6(String device) {
+        try {
+            return "0".equals(Files.readString(Path.of("/proc/sys/net/ipv6/conf", device, "disable_ipv6")).strip());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override

@@ -1,27 +1,33 @@
 package dev.turnout.host.platform.macos;
 
 import com.sun.jna.LastErrorException;
+import dev.turnout.host.dial.Transport;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteCleanup;
 import dev.turnout.host.platform.RouteRemoval;
 import dev.turnout.host.platform.RouteState;
 import dev.turnout.host.platform.SystemCommand;
+import dev.turnout.host.platform.SystemDnsCapture;
 import dev.turnout.host.platform.TunDevice;
 import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.kqueue.KQueueIoHandler;
+import io.netty.channel.kqueue.KQueueServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -170,6 +176,18 @@ public final class MacPlatform implements Platform {
         return output.contains("not in table") || output.contains("bad address: " + device);
     }
 
+    /** Every enabled network service's DNS server set to {@code server} ({@link MacSystemDns}). */
+    @Override
+    public SystemDnsCapture captureSystemDns(TunDevice device, InetAddress server, Predicate<InetAddress> captured,
+                                             RouteState state) throws IOException {
+        return MacSystemDns.system().capture(server, state);
+    }
+
+    @Override
+    public List<String> restoreSystemDns(RouteState state) throws IOException {
+        return MacSystemDns.system().restore(state);
+    }
+
     @Override
     public Optional<String> defaultInterface(List<String> ignoring) {
         for (List<String> cmd : List.of(List.of("route", "-n", "get", "default"),
@@ -189,16 +207,36 @@ public final class MacPlatform implements Platform {
 
     @Override
     public void bindToInterface(Channel channel, String ifName) throws IOException {
+        bind(channel, ifName, MacPlatform::isIpv6, MacPlatform::interfaceIndex);
+    }
+
+    /** A socket's family from its descriptor (true: IPv6). */
+    @FunctionalInterface
+    interface SocketFamily {
+        boolean isIpv6(int fd) throws IOException;
+    }
+
+    /** An interface's index from its name. */
+    @FunctionalInterface
+    interface InterfaceIndex {
+        int of(String ifName) throws IOException;
+    }
+
+    /**
+     * Sets {@code IP_BOUND_IF} or {@code IPV6_BOUND_IF}, whichever matches the descriptor's family, to the
+     * interface's index, through the channel's own option call (kqueue channels pass it to {@code setsockopt});
+     * any failure is an {@link IOException}, so the caller's connect fails rather than going out unbound.
+     */
+    static void bind(Channel channel, String ifName, SocketFamily family, InterfaceIndex index) throws IOException {
         if (!(channel instanceof UnixChannel unix)) {
             throw new IOException("cannot bind " + channel.getClass().getSimpleName() + " to " + ifName
-                    + ": only Netty's native kqueue channels carry IP_BOUND_IF, and Turnout does not use kqueue"
-                    + " on macOS yet");
+                    + ": only Netty's native kqueue channels carry IP_BOUND_IF (is the kqueue transport loaded?)");
         }
-        boolean ipv6 = isIpv6(unix.fd().intValue());
-        int index = interfaceIndex(ifName);
+        boolean ipv6 = family.isIpv6(unix.fd().intValue());
+        int ifIndex = index.of(ifName);
         boolean set;
         try {
-            set = channel.config().setOption(BoundIf.option(ipv6), index);
+            set = channel.config().setOption(BoundIf.option(ipv6), ifIndex);
         } catch (RuntimeException e) {
             throw new IOException(BoundIf.option(ipv6).name() + " " + ifName + " failed: " + e.getMessage(), e);
         }
@@ -244,24 +282,21 @@ public final class MacPlatform implements Platform {
     }
 
     /**
-     * NIO loops, on purpose: the TUN listener's accepted connections are handed to the host's workers, and
-     * outbound connections are made by the host's dialer, both through {@code dev.turnout.host.dial.Transport},
-     * which knows epoll and NIO only; loops and channels must be of one transport. The utun is watched by
-     * {@link PollReadiness}, which works with any loop. Moving macOS to kqueue (so that
-     * {@link #bindToInterface(Channel, String)} can set {@code IP_BOUND_IF} on Turnout's own connections)
-     * takes {@code netty-transport-classes-kqueue} and {@code netty-transport-native-kqueue} (classifiers
-     * {@code osx-x86_64}, {@code osx-aarch_64}) on the class path and a kqueue branch in {@code Transport},
-     * then this method and {@link #newServerSocketChannel()} following it.
+     * kqueue loops where the native transport loads (it ships for Intel and Apple silicon), the same transport as
+     * the host's workers and dialer ({@code dev.turnout.host.dial.Transport}), so the TUN listener's connections can
+     * be handed over and Turnout's own sockets are kqueue channels that carry {@code IP_BOUND_IF}. NIO otherwise
+     * (then binding fails closed with a message). The utun is watched by {@link PollReadiness}, which works with
+     * any loop.
      */
     @Override
     public IoEventLoopGroup newEventLoopGroup(int threads, String threadName) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true),
-                NioIoHandler.newFactory());
+                Transport.isKQueue() ? KQueueIoHandler.newFactory() : NioIoHandler.newFactory());
     }
 
-    /** NIO, like {@link #newEventLoopGroup}: its children are registered with the host's (NIO) workers. */
+    /** Of the same transport as {@link #newEventLoopGroup}: its children are registered with the host's workers. */
     @Override
     public ServerSocketChannel newServerSocketChannel() {
-        return new NioServerSocketChannel();
+        return Transport.isKQueue() ? new KQueueServerSocketChannel() : new NioServerSocketChannel();
     }
 }

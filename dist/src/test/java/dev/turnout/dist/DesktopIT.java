@@ -1,0 +1,192 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.testing.Required;
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchDir;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * TUN mode on a namespace that stands in for a desktop: its resolver is a dnsmasq on the home router, on the
+ * desktop's own subnet (which the split routes leave outside the TUN), and it has IPv6 from the router while
+ * the TUN has none. Applications are plain curl with no proxy settings. With dns-hijack, the system's resolver
+ * must reach Turnout (names get fake addresses and the rules see them), and IPv6 must not go around the TUN.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DesktopIT {
+
+    static final String DESKTOP = "192.0.2.1";
+    static final String ROUTER = "192.0.2.2";
+    static final String DESKTOP6 = "2001:db8:1::1";
+    static final String ROUTER6 = "2001:db8:1::2";
+    static final String REMOTE = "198.51.100.2";
+    /** A server with only an IPv6 address. */
+    static final String REMOTE6 = "2001:db8:2::80";
+    static final int HTTP = 8080;
+    static final String DEVICE = "tdesk0";
+
+    Path dir;
+    Netns desktop;
+    Netns router;
+    Process turnout;
+    Path logFile;
+
+    @BeforeAll
+    void start() throws Exception {
+        Netns.assumeUsable("curl", "dnsmasq");
+        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
+        dir = ScratchDir.create("s13-desktop");
+        desktop = Netns.create("tdeskc");
+        router = Netns.create("tdeskr");
+        desktop.link("lan0", List.of(DESKTOP + "/24", DESKTOP6 + "/64"), router, "lan0", List.of(ROUTER + "/24", ROUTER6 + "/64"));
+        router.address("lan0", REMOTE + "/32");
+        router.address("lan0", REMOTE6 + "/128");
+        desktop.defaultRoute(ROUTER);
+        desktop.defaultRoute(ROUTER6);
+        desktop.resolver(ROUTER);
+        router.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
+        router.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C", "/dev/null",
+                "--listen-address=" + ROUTER, "--bind-interfaces", "--port=53", "--log-queries", "--pid-file=",
+                "--host-record=web.example.test," + REMOTE, "--host-record=blocked.example.test," + REMOTE);
+        router.awaitTcpPort(HTTP, Duration.ofSeconds(20));
+        router.awaitTcpPort(53, Duration.ofSeconds(20));
+    }
+
+    /** Starts Turnout in the desktop with {@code tunExtra} lines added to its tun section. */
+    private void startTurnout(String name, String... tunExtra) throws Exception {
+        List<String> lines = new ArrayList<>(List.of(
+                "log-level: info",
+                "tun:",
+                "  enable: true",
+                "  device: " + DEVICE,
+                "  auto-route: true",
+                "  auto-detect-interface: true",
+                "  dns-hijack: [any:53]",
+                "  state-file: " + dir.resolve(name + ".state")));
+        lines.addAll(List.of(tunExtra));
+        lines.addAll(List.of(
+                "dns:",
+                "  enable: true",
+                "  enhanced-mode: fake-ip",
+                "  fake-ip-range: 198.18.0.1/16",
+                // Turnout asks the same router: its own sockets leave through lan0, around the host route.
+                "  nameserver: [" + ROUTER + "]",
+                "rules:",
+                "  - DOMAIN,blocked.example.test,REJECT",
+                "  - MATCH,DIRECT"));
+        Path config = dir.resolve(name + ".yaml");
+        Files.writeString(config, String.join("\n", lines) + "\n");
+        logFile = dir.resolve(name + ".log");
+        turnout = desktop.spawn(logFile, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(),
+                "run", "-c", config.toString());
+        awaitLog("running on", Duration.ofSeconds(30));
+    }
+
+    @AfterEach
+    void stopTurnout() throws InterruptedException {
+        if (turnout != null) {
+            turnout.destroy();
+            assertTrue(turnout.waitFor(15, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
+            turnout = null;
+        }
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        Netns.closeAll(desktop, router);
+        ScratchDir.delete(dir);
+    }
+
+    @Test
+    void theSystemResolverOnTheLocalSubnetIsAnsweredByTurnoutAndTheRulesSeeTheNames() throws Exception {
+        startTurnout("dns");
+        Netns.Result web = curl("http://web.example.test:" + HTTP + "/web");
+        assertEquals(0, web.exitCode(), web.stderr() + log());
+        String[] out = web.stdout().split("\n");
+        assertTrue(out[1].startsWith("198.18."), "curl connected to a fake address, not the router's answer: " + out[1]);
+        assertEquals("hello /web from " + DESKTOP, out[0], "DIRECT through lan0");
+        assertTrue(log().contains("web.example.test:" + HTTP + " match MATCH using DIRECT"), log());
+
+        Netns.Result blocked = curl("http://blocked.example.test:" + HTTP + "/blocked");
+        assertNotEquals(0, blocked.exitCode(), "the domain rule applied: " + blocked.stdout());
+        assertTrue(log().contains("blocked.example.test:" + HTTP + " match DOMAIN,blocked.example.test using REJECT"), log());
+        assertTrue(log().contains("system DNS: resolv.conf nameserver " + ROUTER + " routed into " + DEVICE), "says how: " + log());
+
+        stopTurnout();
+        Netns.Result routes = desktop.run(Duration.ofSeconds(10), "ip", "-4", "route", "show", ROUTER + "/32");
+        assertEquals("", routes.stdout().trim(), "the host route went with Turnout");
+    }
+
+    @Test
+    void afterKillNineCleanupAccountsForTheRecordedHostRoute() throws Exception {
+        startTurnout("crash");
+        Path state = dir.resolve("crash.state");
+        assertTrue(Files.readString(state).contains("route=-4 " + ROUTER + "/32 dev " + DEVICE), Files.readString(state));
+        turnout.destroyForcibly();
+        assertTrue(turnout.waitFor(15, TimeUnit.SECONDS));
+        turnout = null;
+        Netns.Result cleanup = desktop.run(Duration.ofSeconds(60),
+                Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(), "cleanup",
+                "--state-file", state.toString());
+        assertEquals(0, cleanup.exitCode(), cleanup.stdout() + cleanup.stderr());
+        assertTrue(cleanup.stdout().contains(ROUTER + "/32 dev " + DEVICE), cleanup.stdout());
+        assertFalse(Files.exists(state), "state file removed");
+        Netns.Result web = curl("http://web.example.test:" + HTTP + "/after");
+        assertEquals(REMOTE, web.stdout().split("\n")[1], "the router answers again, directly: " + web.stdout() + web.stderr());
+    }
+
+    @Test
+    void ipv6DoesNotGoAroundATunWithoutIpv6ItIsRefusedAtOnce() throws Exception {
+        startTurnout("v6");
+        long started = System.nanoTime();
+        Netns.Result r = curl("http://[" + REMOTE6 + "]:" + HTTP + "/v6");
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        assertEquals(7, r.exitCode(), "curl: could not connect: " + r.stdout() + r.stderr());
+        assertTrue(millis < 5_000, "refused at once, not timed out: " + millis + " ms");
+        assertFalse(MixedPortIT.read(dir.resolve("http.log")).contains("/v6"), "the server never saw it");
+        assertTrue(log().contains("IPv6 is captured and refused"), "says so: " + log());
+    }
+
+    @Test
+    void withStrictRouteOffIpv6BypassesTheTun() throws Exception {
+        startTurnout("v6off", "  strict-route: false");
+        Netns.Result r = curl("http://[" + REMOTE6 + "]:" + HTTP + "/v6off");
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertEquals("hello /v6off from 2001:db8:1:0:0:0:0:1", r.stdout().split("\n")[0],
+                "straight from the desktop (" + DESKTOP6 + "), around the TUN");
+    }
+
+    /** curl with no proxy: the body, then the address it connected to. */
+    private Netns.Result curl(String url) throws IOException, InterruptedException {
+        return desktop.run(Duration.ofSeconds(30), "curl", "-gsS", "--noproxy", "*", "--max-time", "10",
+                "-w", "%{remote_ip}", url);
+    }
+
+    private void awaitLog(String text, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!log().contains(text) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(log().contains(text), () -> "no '" + text + "' in the log:\n" + log());
+    }
+
+    private String log() {
+        return logFile == null ? "" : MixedPortIT.read(logFile);
+    }
+}

@@ -1,0 +1,129 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.testing.Required;
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code turnout service install} of the packaged Turnout, into a scratch root (never the machine's /etc): systemd's
+ * own checker accepts the unit without a warning, and it grants exactly the three network capabilities.
+ */
+class ServiceInstallIT {
+
+    static final Path DIST = Path.of(System.getProperty("turnout.dist"));
+
+    @TempDir
+    Path root;
+
+    @Test
+    void systemdAnalyzeVerifiesTheInstalledUnitAndItHasExactlyTheThreeCapabilities() throws Exception {
+        Required.nothingMissing(Daemons.missing("systemd-analyze"));
+        Netns.Result install = PluginsIT.runLauncher("service", "install", "--os", "linux", "--root", root.toString());
+        assertEquals(0, install.exitCode(), install.stdout() + install.stderr());
+        Path unit = root.resolve("etc/systemd/system/turnout.service");
+        String text = Files.readString(unit);
+        String start = text.lines().filter(l -> l.startsWith("ExecStart=")).findFirst().orElseThrow();
+        assertTrue(start.endsWith("/bin/turnout run -c /etc/turnout/config.yaml --pid-file /run/turnout/turnout.pid"), start);
+        assertTrue(Files.isSameFile(Path.of(start.substring("ExecStart=".length()).split(" ")[0]), DIST.resolve("bin/turnout")),
+                "the unit runs this Turnout: " + start);
+
+        Process verify = new ProcessBuilder("systemd-analyze", "verify", unit.toString()).redirectErrorStream(true).start();
+        String said = new String(verify.getInputStream().readAllBytes());
+        assertTrue(verify.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, verify.exitValue(), said);
+        assertEquals("", said.strip(), "no warning either (an unknown key is only a warning)");
+
+        Set<String> three = Set.of("CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW");
+        for (String key : List.of("AmbientCapabilities", "CapabilityBoundingSet")) {
+            List<String> lines = text.lines().filter(l -> l.startsWith(key + "=")).toList();
+            assertEquals(1, lines.size(), key);
+            assertEquals(three, Arrays.stream(lines.get(0).substring(key.length() + 1).split("\\s+")).collect(Collectors.toSet()), key);
+        }
+
+        Netns.Result uninstall = PluginsIT.runLauncher("service", "uninstall", "--os", "linux", "--root", root.toString());
+        assertEquals(0, uninstall.exitCode(), uninstall.stderr());
+        assertFalse(Files.exists(unit));
+    }
+
+    /**
+     * What the unit promises, run the way systemd would run it, in a namespace: an unprivileged user (nobody stands in
+     * for turnout) with exactly the three capabilities, ambient and as the bounding set, and the unit's
+     * XDG_RUNTIME_DIR. TUN mode must come up, capture (routes through the TUN) and give it all back on SIGTERM. The
+     * machine's /dev/net/tun may be root-only (0600 here; desktops make it 0666 by udev), so the test mounts a 0666
+     * node for the same device over it in a mount namespace of its own, leaving the machine's untouched.
+     */
+    @Test
+    void tunModeRunsAsAnUnprivilegedUserWithOnlyTheUnitsCapabilities() throws Exception {
+        Netns.assumeUsable("setpriv", "unshare", "mknod");
+        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
+        Path dir = Files.createTempDirectory("s13-desktop-caps");
+        Netns ns = Netns.create("tcaps");
+        try {
+            Path run = Files.createDirectories(dir.resolve("run"));
+            for (Path p : List.of(dir, run)) {
+                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            }
+            Path config = dir.resolve("config.yaml");
+            Files.writeString(config, String.join("\n", "log-level: info", "tun:", "  enable: true", "  device: tcaps0",
+                    "  auto-route: true", "  auto-detect-interface: true", "rules:", "  - MATCH,DIRECT", ""));
+            String caps = "+net_admin,+net_bind_service,+net_raw";
+            String script = String.join("\n",
+                    "set -e",
+                    "mknod -m 666 " + dir + "/tun c 10 200",
+                    "mount --bind " + dir + "/tun /dev/net/tun",
+                    "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=" + caps + " --ambient-caps=" + caps
+                            + " --bounding-set=-all," + caps + " env XDG_RUNTIME_DIR=" + run + " HOME=" + dir + " "
+                            + DIST.resolve("bin/turnout") + " run -c " + config + " > " + dir + "/turnout.log 2>&1 &",
+                    "pid=$!",
+                    "i=0; while ! grep -q 'running on' " + dir + "/turnout.log && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done",
+                    "grep '^Cap' /proc/$pid/status > " + dir + "/caps",
+                    "ip -4 route > " + dir + "/routes; ip -6 route >> " + dir + "/routes",
+                    "ls " + run + "/turnout > " + dir + "/state",
+                    "kill $pid; i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done",
+                    "ip -4 route > " + dir + "/routes-after; ip -6 route >> " + dir + "/routes-after",
+                    "echo done > " + dir + "/done");
+            Netns.Result r = ns.run(java.time.Duration.ofSeconds(90), "unshare", "-m", "--propagation", "private", "sh", "-c", script);
+            String log = Files.exists(dir.resolve("turnout.log")) ? Files.readString(dir.resolve("turnout.log")) : "";
+            assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + log);
+            assertTrue(log.contains("tun tcaps0 up"), log);
+            // bits 10 (NET_BIND_SERVICE), 12 (NET_ADMIN), 13 (NET_RAW), in every set
+            for (String set : List.of("CapPrm", "CapEff", "CapBnd", "CapAmb")) {
+                assertTrue(Files.readString(dir.resolve("caps")).contains(set + ":\t0000000000003400"),
+                        set + ": " + Files.readString(dir.resolve("caps")));
+            }
+            String routes = Files.readString(dir.resolve("routes"));
+            for (String route : List.of("0.0.0.0/1 dev tcaps0", "128.0.0.0/1 dev tcaps0", "::/1 dev tcaps0", "8000::/1 dev tcaps0")) {
+                assertTrue(routes.contains(route), route + " in\n" + routes);
+            }
+            assertTrue(Files.readString(dir.resolve("state")).contains("routes.state"),
+                    "the route state under the unit's XDG_RUNTIME_DIR: " + Files.readString(dir.resolve("state")));
+            assertFalse(Files.readString(dir.resolve("routes-after")).contains("tcaps0"), "all given back on SIGTERM");
+        } finally {
+            ns.close();
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void theShippedExampleUnitIsWhatInstallWritesForOptTurnout() throws Exception {
+        Netns.Result install = PluginsIT.runLauncher("service", "install", "--os", "linux", "--root", root.toString(),
+                "--home", "/opt/turnout");
+        assertEquals(0, install.exitCode(), install.stderr());
+        assertEquals(Files.readString(root.resolve("etc/systemd/system/turnout.service")),
+                Files.readString(DIST.resolve("systemd/turnout.service")));
+    }
+}

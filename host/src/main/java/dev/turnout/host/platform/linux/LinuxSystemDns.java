@@ -1,0 +1,188 @@
+package dev.turnout.host.platform.linux;
+
+import dev.turnout.host.platform.RouteState;
+import dev.turnout.host.platform.SystemCommand;
+import dev.turnout.host.platform.SystemDnsCapture;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+
+/**
+ * Makes a Linux desktop's DNS reach the TUN. Most desktops resolve through a home router on the local subnet
+ * (which the split routes leave outside the TUN) or through systemd-resolved's stub on 127.0.0.53 talking to it;
+ * either way applications would get real addresses and domain rules would never see a name.
+ *
+ * <ul>
+ *   <li>With systemd-resolved running ({@code /run/systemd/resolve} exists and {@code resolvectl} is installed),
+ *       the TUN link gets the TUN's peer address as its DNS server and the routing domain {@code ~.}, so resolved
+ *       sends every query into the TUN ({@code resolvectl dns}/{@code domain}); undone with
+ *       {@code resolvectl revert}, and resolved forgets it by itself when the device vanishes.</li>
+ *   <li>Each {@code nameserver} of {@code /etc/resolv.conf} that the routes leave outside the TUN gets a host
+ *       route into it, recorded like the split routes (it belongs to the device too, so it goes with it).
+ *       Loopback resolvers (a stub) cannot be reached by a route; that is said in the log.</li>
+ * </ul>
+ */
+final class LinuxSystemDns {
+
+    /** The record in {@link RouteState#dns()} for resolved's per-link settings: {@code resolved DEVICE}. */
+    static final String RESOLVED = "resolved";
+
+    private final SystemCommand.Runner commands;
+    private final Path resolvConf;
+    private final Path resolvedDir;
+    private final String resolvectl;
+    private final String ip;
+
+    LinuxSystemDns(SystemCommand.Runner commands, Path resolvConf, Path resolvedDir, String resolvectl, String ip) {
+        this.commands = commands;
+        this.resolvConf = resolvConf;
+        this.resolvedDir = resolvedDir;
+        this.resolvectl = resolvectl;
+        this.ip = ip;
+    }
+
+    /** This machine's: {@code /etc/resolv.conf}, {@code /run/systemd/resolve}, the installed programs. */
+    static LinuxSystemDns system() {
+        String resolvectl = SystemCommand.locate("resolvectl", "/usr/bin", "/bin", "/usr/sbin", "/sbin");
+        return new LinuxSystemDns(SystemCommand.SYSTEM, Path.of("/etc/resolv.conf"), Path.of("/run/systemd/resolve"),
+                resolvectl.startsWith("/") ? resolvectl : null,
+                SystemCommand.locate("ip", "/usr/sbin", "/sbin", "/usr/bin", "/bin"));
+    }
+
+    /** Whether systemd-resolved runs here and can be told what to do. */
+    boolean resolvedRunning() {
+        return resolvectl != null && Files.isDirectory(resolvedDir);
+    }
+
+    SystemDnsCapture capture(String device, InetAddress server, Predicate<InetAddress> captured, RouteState state)
+            throws IOException {
+        List<String> report = new ArrayList<>();
+        if (resolvedRunning()) {
+            state = state.withDns(RESOLVED + " " + device);
+            state.save();
+            String address = server.getHostAddress();
+            SystemCommand.Result dns = commands.run(List.of(resolvectl, "dns", device, address));
+            SystemCommand.Result domain = dns.ok() ? commands.run(List.of(resolvectl, "domain", device, "~.")) : dns;
+            if (dns.ok() && domain.ok()) {
+                report.add("systemd-resolved: " + device + " answers every domain (~.) with DNS server " + address);
+            } else {
+                report.add("systemd-resolved found, but resolvectl failed: " + domain.output());
+            }
+        }
+        for (String line : nameservers()) {
+            InetAddress ns = parseNameserver(line);
+            if (ns == null) {
+                report.add("resolv.conf nameserver '" + line + "' is not an address: left alone");
+            } else if (ns.isLoopbackAddress() || ns.isAnyLocalAddress()) {
+                report.add("resolv.conf nameserver " + ns.getHostAddress() + " is on this machine, a route cannot capture it"
+                        + (resolvedRunning() ? " (systemd-resolved was set instead)" : ": its upstream queries leave around the TUN"));
+            } else if (ns.isLinkLocalAddress()) {
+                report.add("resolv.conf nameserver " + ns.getHostAddress() + " is link-local: left alone");
+            } else if (!captured.test(ns)) {
+                report.add("resolv.conf nameserver " + ns.getHostAddress() + " is not answered by dns-hijack: left alone");
+            } else if (throughDevice(ns, device)) {
+                report.add("resolv.conf nameserver " + ns.getHostAddress() + " already goes through " + device);
+            } else {
+                String route = (ns instanceof Inet4Address ? "-4 " + ns.getHostAddress() + "/32" : "-6 " + ns.getHostAddress() + "/128")
+                        + " dev " + device;
+                state = state.withRoute(route);
+                state.save();
+                SystemCommand.Result r = commands.run(command(LinuxPlatform.routeArgs("add", route)));
+                if (r.ok()) {
+                    report.add("resolv.conf nameserver " + ns.getHostAddress() + " routed into " + device + " (host route)");
+                } else {
+                    state = state.withoutRoute(route);
+                    state.save();
+                    report.add("resolv.conf nameserver " + ns.getHostAddress() + ": ip route add failed: " + r.output());
+                }
+            }
+        }
+        return new SystemDnsCapture(state, report);
+    }
+
+    List<String> restore(RouteState state) throws IOException {
+        List<String> done = new ArrayList<>();
+        for (String change : state.dns()) {
+            String[] parts = change.trim().split("\\s+");
+            if (parts.length != 2 || !RESOLVED.equals(parts[0])) {
+                throw new IOException("unknown DNS change recorded: " + change);
+            }
+            if (resolvectl == null) {
+                done.add("no resolvectl: nothing to revert for " + parts[1]);
+                continue;
+            }
+            SystemCommand.Result r = commands.run(List.of(resolvectl, "revert", parts[1]));
+            if (r.ok()) {
+                done.add("reverted systemd-resolved settings of " + parts[1]);
+            } else if (linkGone(r.output())) {
+                done.add("systemd-resolved settings of " + parts[1] + " already gone with the device");
+            } else {
+                throw new IOException("resolvectl revert " + parts[1] + " failed: " + r.output());
+            }
+        }
+        return done;
+    }
+
+    /** resolvectl's complaints when the link it is asked about no longer exists. */
+    static boolean linkGone(String output) {
+        String o = output.toLowerCase(Locale.ROOT);
+        return o.contains("failed to resolve interface") || o.contains("no such device") || o.contains("not found");
+    }
+
+    /** The {@code nameserver} values of resolv.conf, in order; none when it cannot be read. */
+    List<String> nameservers() {
+        List<String> out = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(resolvConf, StandardCharsets.UTF_8)) {
+                String[] words = line.strip().split("\\s+");
+                if (words.length >= 2 && words[0].equals("nameserver")) {
+                    out.add(words[1]);
+                }
+            }
+        } catch (IOException e) {
+            // no resolv.conf: nothing to capture this way
+        }
+        return out;
+    }
+
+    /** A literal address (an IPv6 one may carry a {@code %scope}), or null. */
+    static InetAddress parseNameserver(String value) {
+        String v = value.contains("%") ? value.substring(0, value.indexOf('%')) : value;
+        if (!v.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+            return null; // never let InetAddress look a name up
+        }
+        try {
+            return InetAddress.getByName(v);
+        } catch (UnknownHostException e) {
+            return null;
+        }
+    }
+
+    /** Whether the kernel already routes {@code address} through {@code device} ({@code ip route get}). */
+    private boolean throughDevice(InetAddress address, String device) throws IOException {
+        SystemCommand.Result r = commands.run(command(List.of(address instanceof Inet4Address ? "-4" : "-6", "route", "get",
+                address.getHostAddress())));
+        if (!r.ok()) {
+            return false;
+        }
+        List<String> words = Arrays.asList(r.output().split("\\s+"));
+        int dev = words.indexOf("dev");
+        return dev >= 0 && dev + 1 < words.size() && words.get(dev + 1).equals(device);
+    }
+
+    private List<String> command(List<String> args) {
+        List<String> cmd = new ArrayList<>(args.size() + 1);
+        cmd.add(ip);
+        cmd.addAll(args);
+        return cmd;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.turnout.host.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class SystemdUnitTest {
+
+    static final ServiceLayout LAYOUT = new ServiceLayout(Path.of("/opt/turnout"), Path.of("/etc/turnout/config.yaml"), "turnout");
+
+    /** The values of every {@code key=} line of the unit. */
+    static List<String> values(String unit, String key) {
+        return unit.lines().filter(l -> l.startsWith(key + "=")).map(l -> l.substring(key.length() + 1)).toList();
+    }
+
+    static Set<String> capabilities(String unit, String key) {
+        List<String> v = values(unit, key);
+        assertEquals(1, v.size(), key + " once: " + v);
+        return Arrays.stream(v.get(0).trim().split("\\s+")).collect(Collectors.toSet());
+    }
+
+    @Test
+    void runsAsItsOwnUserWithExactlyTheThreeNetworkCapabilities() {
+        String unit = SystemdUnit.render(LAYOUT);
+        Set<String> three = Set.of("CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW");
+        assertEquals(three, capabilities(unit, "AmbientCapabilities"));
+        assertEquals(three, capabilities(unit, "CapabilityBoundingSet"), "nothing it starts can gain more");
+        assertEquals(List.of("turnout"), values(unit, "User"));
+        assertEquals(List.of("yes"), values(unit, "NoNewPrivileges"));
+    }
+
+    @Test
+    void reloadsOnHupAndCleansUpAfterEveryStopAndBeforeEveryStart() {
+        String unit = SystemdUnit.render(LAYOUT);
+        assertEquals(List.of("/bin/kill -HUP $MAINPID"), values(unit, "ExecReload"));
+        assertEquals(List.of("/opt/turnout/bin/turnout cleanup -c /etc/turnout/config.yaml"), values(unit, "ExecStopPost"));
+        assertEquals(List.of("/opt/turnout/bin/turnout cleanup -c /etc/turnout/config.yaml"), values(unit, "ExecStartPre"));
+        assertEquals(List.of("/opt/turnout/bin/turnout run -c /etc/turnout/config.yaml --pid-file /run/turnout/turnout.pid"),
+                values(unit, "ExecStart"));
+        assertTrue(values(unit, "Environment").contains("XDG_RUNTIME_DIR=/run/turnout"),
+                "run and cleanup find the same state file under the runtime directory");
+    }
+
+    @Test
+    void refusesPathsAUnitLineCouldNotCarry() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new ServiceLayout(Path.of("/opt/my turnout"), Path.of("/etc/turnout/config.yaml"), "turnout"));
+        assertThrows(IllegalArgumentException.class,
+                () -> new ServiceLayout(Path.of("/opt/turnout"), Path.of("config.yaml"), "turnout"));
+        assertThrows(IllegalArgumentException.class,
+                () -> new ServiceLayout(Path.of("/opt/turnout"), Path.of("/etc/t.yaml"), "root;rm"));
+    }
+}
