@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Builds a config's outbounds through the plugins' {@link OutboundType}s, then its groups. DIRECT and
@@ -230,8 +231,9 @@ public final class OutboundFactory {
         }
     }
 
+    /** In alphabetical order: the plugins' load order (their jar names) says nothing to the user. */
     private String available() {
-        return types.isEmpty() ? "none" : String.join(", ", types.keySet());
+        return types.isEmpty() ? "none" : String.join(", ", new TreeSet<>(types.keySet()));
     }
 
     private OutboundContext context(Dialer dialer) {
