@@ -2,7 +2,10 @@ package dev.turnout.host.dial.layer;
 
 import dev.turnout.api.TlsOptions;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -57,6 +60,7 @@ public final class TlsLayer {
         }
         handler.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
         channel.pipeline().addLast(HANDLER, handler);
+        channel.pipeline().addLast(HANDLER + "-close", new CloseNotifyEnds());
         handler.handshakeFuture().addListener(f -> {
             if (f.isSuccess()) {
                 promise.trySuccess(channel);
@@ -67,6 +71,21 @@ public final class TlsLayer {
             }
         });
         return promise;
+    }
+
+    /**
+     * Closes the connection when the server's close_notify arrives: nothing can follow it, and servers that
+     * then wait for the client's close_notify before closing the socket (trojan-gfw does) would otherwise
+     * hold the flow open until its idle timeout, with the application never told that the answer ended.
+     */
+    private static final class CloseNotifyEnds extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslCloseCompletionEvent close && close.isSuccess()) {
+                ctx.close();
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
     }
 
     private SslHandler newHandler(Channel channel, TlsOptions options) throws GeneralSecurityException, IOException {
