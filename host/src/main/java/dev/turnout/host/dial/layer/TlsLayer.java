@@ -60,7 +60,7 @@ public final class TlsLayer {
         }
         handler.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
         channel.pipeline().addLast(HANDLER, handler);
-        channel.pipeline().addLast(HANDLER + "-close", new CloseNotifyEnds());
+        channel.pipeline().addLast(HANDLER + "-ends", new TlsEnds(handler));
         handler.handshakeFuture().addListener(f -> {
             if (f.isSuccess()) {
                 promise.trySuccess(channel);
@@ -74,17 +74,34 @@ public final class TlsLayer {
     }
 
     /**
-     * Closes the connection when the server's close_notify arrives: nothing can follow it, and servers that
-     * then wait for the client's close_notify before closing the socket (trojan-gfw does) would otherwise
-     * hold the flow open until its idle timeout, with the application never told that the answer ended.
+     * How the TLS connection ends. A server's close_notify closes it: nothing can follow, and servers that then
+     * wait for the client's close_notify before closing the socket (trojan-gfw does) would otherwise hold the
+     * flow open until its idle timeout, the application never told that the answer ended. And a handshake
+     * error stops here: the handshake's future reports it to the caller, and passed on it would reach the
+     * pipeline's tail, which logs a warning with a stack trace for every refused certificate.
      */
-    private static final class CloseNotifyEnds extends ChannelInboundHandlerAdapter {
+    private static final class TlsEnds extends ChannelInboundHandlerAdapter {
+        private final SslHandler ssl;
+
+        TlsEnds(SslHandler ssl) {
+            this.ssl = ssl;
+        }
+
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof SslCloseCompletionEvent close && close.isSuccess()) {
                 ctx.close();
             }
             ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (ssl.handshakeFuture().isSuccess()) {
+                ctx.fireExceptionCaught(cause);
+            } else {
+                ctx.close();
+            }
         }
     }
 
