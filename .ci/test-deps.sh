@@ -20,6 +20,8 @@ have() {
 # tool:package, for every tool a test runs.
 tools=(danted:dante-server tinyproxy:tinyproxy dnsmasq:dnsmasq-base iperf3:iperf3 curl:curl dig:dnsutils
        ip:iproute2 chromium:chromium node:nodejs npm:npm)
+# The trojan plugin's servers: trojan-gfw, and v2ray for Trojan over WebSocket (their services stopped below).
+tools+=(trojan:trojan v2ray:v2ray)
 missing() {
   local out=() t
   for t in "${tools[@]}"; do have "${t%%:*}" || out+=("$t"); done
@@ -41,6 +43,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 # The installed daemons must not run on their own: tests start their own instances with their own configs.
 for svc in danted tinyproxy dnsmasq; do
+  if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
+done
+for svc in trojan v2ray; do
   if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
 done
 # playwright-core for the browser test, in a cache folder of its own (never the repository).
