@@ -19,7 +19,7 @@ have() {
 }
 # tool:package, for every tool a test runs.
 tools=(danted:dante-server tinyproxy:tinyproxy dnsmasq:dnsmasq-base iperf3:iperf3 curl:curl dig:dnsutils
-       ip:iproute2 chromium:chromium node:nodejs npm:npm)
+       ip:iproute2 chromium:chromium node:nodejs npm:npm openssl:openssl)
 # The trojan plugin's servers: trojan-gfw, and v2ray for Trojan over WebSocket (their services stopped below).
 tools+=(trojan:trojan v2ray:v2ray)
 missing() {

@@ -25,4 +25,24 @@ class RuleViewTest {
         assertEquals(new RuleView("DomainKeyword", "goog", ""), RuleView.ofMatch("DOMAIN-KEYWORD,goog"));
         assertEquals(new RuleView("Match", "", ""), RuleView.ofMatch("MATCH"));
     }
+
+    @Test
+    void keepsALogicRulesPayloadWholeAndShowsItAsMihomoDoes() {
+        assertEquals(new RuleView("AND", "((Domain,a.test) && (Network,UDP))", "G"),
+                RuleView.ofLine("AND,((DOMAIN,a.test),(NETWORK,UDP)),G"));
+        assertEquals(new RuleView("OR", "((DomainSuffix,b.test) || (AND,((DstPort,443) && (Network,TCP))))", "DIRECT"),
+                RuleView.ofLine("OR,((DOMAIN-SUFFIX,b.test),(AND,((DST-PORT,443),(NETWORK,TCP)))),DIRECT"));
+        assertEquals(new RuleView("NOT", "(!(GeoIP,CN))", "PROXY"), RuleView.ofLine("NOT,((GEOIP,CN)),PROXY"));
+        assertEquals(new RuleView("SubRules", "(NETWORK,tcp)", "sub-rule1"),
+                RuleView.ofLine("SUB-RULE,(NETWORK,tcp),sub-rule1"));
+        assertEquals(new RuleView("AND", "((Domain,a.test) && (Network,UDP))", ""),
+                RuleView.ofMatch("AND,((DOMAIN,a.test),(NETWORK,UDP))"));
+    }
+
+    @Test
+    void namesGeoAndAsnTypesAsMihomoDoes() {
+        assertEquals("GeoSite", RuleView.typeName("GEOSITE"));
+        assertEquals("IPASN", RuleView.typeName("IP-ASN"));
+        assertEquals("SrcGeoIP", RuleView.typeName("SRC-GEOIP"));
+    }
 }

@@ -1,0 +1,333 @@
+#!/usr/bin/env bash
+# Turnout beside the peers a user would pick instead, in one run, against the same servers (issue 16's table):
+#   (a) direct over a veth, no proxy                          -> 192.0.2.2
+#   (b) Turnout TUN -> DIRECT                                 -> 198.51.100.2
+#   (c) Turnout TUN -> SOCKS5 plugin -> dante                 -> 203.0.113.10
+#   (h) hev-socks5-tunnel TUN -> dante                        -> 203.0.113.10
+#   (r) Clash 1.18 redir-port (iptables REDIRECT) -> DIRECT   -> 198.51.100.2
+#   (s) Clash 1.18 redir-port -> SOCKS5 -> dante              -> 203.0.113.10
+# Each tool has a client namespace of its own (two TUNs and an iptables REDIRECT cannot share one), joined to one
+# server namespace by its own veth: Turnout 192.0.2.0/26, hev 192.0.2.64/26, Clash 192.0.2.128/26. The server
+# namespace holds iperf3, the setup server (bench/setup.c), and dante on each veth address; 198.51.100.2 and
+# 203.0.113.10 are its own addresses, reached through each client's default route (so through the TUN or the
+# REDIRECT), while the SOCKS5 server is on the client's connected /26, which the split routes leave alone.
+# Measured per trial, the paths interleaved: iperf3 single stream and -P 4, up and down (-R), SECS seconds each;
+# connection setup, sequential connect + GET + read-to-close (bench/setup.c, needs gcc), SETUP_N per run. Printed:
+# medians of TRIALS, each path's ratio to (a), Turnout's ratio to each peer, Turnout's CPU per connection in (b)
+# and its RSS, after start (mixed port only, the built-in default config, measured first) and after the runs.
+# The peers come from ../shared/peers (its README): Clash's gzip is unpacked and hev's source built with make into
+# PEERS_CACHE (~/.cache/turnout-peers, outside the repository); a missing one is skipped with a message.
+# Needs root and the packaged Turnout (mvn -q -DskipTests package, or TURNOUT_DIST). Installs iperf3, dante-server,
+# iptables, gcc, make, curl and iproute2 with apt-get when missing. Only the ranges above and 198.18.0.0/15 are used;
+# every process runs in the namespaces made here and all are removed on exit, whatever happens.
+#
+# Usage: sudo bench/peers.sh     env: SECS (5), TRIALS (3), SETUP_N (3000), SETUP_WARM (15000), PATHS (subset of
+#        "a b c h r s"), CASES (subset of "up1 up4 down1 down4"), PEERS_DIR (../shared/peers), KEEP=1 (keep files)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+ROOT=$(pwd)
+SECS=${SECS:-5}
+TRIALS=${TRIALS:-3}
+SETUP_N=${SETUP_N:-3000}
+SETUP_WARM=${SETUP_WARM:-15000}
+PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/peers}
+PEERS_CACHE=${PEERS_CACHE:-$HOME/.cache/turnout-peers}
+DIST=${TURNOUT_DIST:-$ROOT/dist/target/turnout}
+[[ $(id -u) == 0 ]] || { echo "peers.sh: needs root (network namespaces, TUN, iptables)" >&2; exit 1; }
+declare -A PKG=([iperf3]=iperf3 [danted]=dante-server [iptables]=iptables [gcc]=gcc [make]=make [curl]=curl
+                [ip]=iproute2 [ss]=iproute2 [python3]=python3 [setpriv]=util-linux)
+MISSING=()
+for b in "${!PKG[@]}"; do command -v "$b" >/dev/null || [[ -x /usr/sbin/$b ]] || MISSING+=("${PKG[$b]}"); done
+if (( ${#MISSING[@]} )); then
+  echo "peers.sh: installing ${MISSING[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${MISSING[@]}" >/dev/null \
+    || { echo "peers.sh: apt-get install ${MISSING[*]} failed" >&2; exit 1; }
+  if command -v systemctl >/dev/null; then systemctl stop danted >/dev/null 2>&1 || true; fi
+fi
+[[ -x $DIST/bin/turnout ]] || { echo "peers.sh: no $DIST/bin/turnout; run: mvn -q -DskipTests package" >&2; exit 1; }
+ulimit -n 65536 2>/dev/null || true
+
+PATHS=" ${PATHS:-a b c h r s} "
+has_path() { [[ $PATHS == *" $1 "* ]]; }
+drop_paths() { local p; for p in "$@"; do PATHS=${PATHS/ $p / }; done; }
+
+# The peers, built once into the cache.
+mkdir -p "$PEERS_CACHE"
+CLASH=$PEERS_CACHE/clash-v1.18.0
+if has_path r || has_path s; then
+  if [[ ! -x $CLASH ]]; then
+    if [[ -f $PEERS_DIR/clash-linux-amd64-v1.18.0.gz ]]; then
+      gunzip -c "$PEERS_DIR/clash-linux-amd64-v1.18.0.gz" >"$CLASH.part" && chmod +x "$CLASH.part" && mv "$CLASH.part" "$CLASH"
+    else
+      echo "peers.sh: $PEERS_DIR/clash-linux-amd64-v1.18.0.gz is missing: skipping Clash (r, s)" >&2; drop_paths r s
+    fi
+  fi
+fi
+HEV=$PEERS_CACHE/hev-socks5-tunnel-2.15.0
+if has_path h && [[ ! -x $HEV ]]; then
+  if [[ -f $PEERS_DIR/hev-socks5-tunnel-2.15.0-src.tar.gz ]]; then
+    echo "peers.sh: building hev-socks5-tunnel (once, into $PEERS_CACHE) ..." >&2
+    BUILD=$(mktemp -d /tmp/turnout-hev-XXXXXX)
+    if tar xzf "$PEERS_DIR/hev-socks5-tunnel-2.15.0-src.tar.gz" -C "$BUILD" \
+        && make -C "$BUILD/hev-socks5-tunnel-2.15.0" -j2 >"$BUILD/make.log" 2>&1; then
+      cp "$BUILD/hev-socks5-tunnel-2.15.0/bin/hev-socks5-tunnel" "$HEV"
+    else
+      echo "peers.sh: building hev-socks5-tunnel failed (log kept in $BUILD): skipping (h)" >&2; drop_paths h
+    fi
+    [[ -x $HEV ]] && rm -rf "$BUILD"
+  else
+    echo "peers.sh: $PEERS_DIR/hev-socks5-tunnel-2.15.0-src.tar.gz is missing: skipping (h)" >&2; drop_paths h
+  fi
+fi
+# Clash 1.18 will not start without a GeoIP2-shaped Country.mmdb (see ../shared/peers/README.md); the tests' one.
+GEO=$(ls "${TURNOUT_GEO_DIR:-$HOME/.cache/turnout-geo}"/Country-*.mmdb 2>/dev/null | tail -1 || true)
+if { has_path r || has_path s; } && [[ -z $GEO ]]; then
+  echo "peers.sh: no Country.mmdb for Clash (run .ci/test-deps.sh once to build it): skipping (r, s)" >&2; drop_paths r s
+fi
+
+S=$(printf '%04x' $((RANDOM % 65536)))
+V=pbv-$S; T=pbt-$S; H=pbh-$S; K=pbk-$S
+WORK=$(mktemp -d /tmp/turnout-peers-XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+cleanup() {
+  set +e
+  for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null; done
+  sleep 0.5
+  for ns in "$T" "$H" "$K" "$V"; do
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+  done
+  sleep 0.2
+  for ns in "$T" "$H" "$K" "$V"; do del_netns "$ns"; done
+  [[ -n "${KEEP:-}" ]] && echo "kept $WORK" || rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip netns add "$V"; ip -n "$V" link set lo up
+ip -n "$V" addr add 198.51.100.2/32 dev lo
+ip -n "$V" addr add 203.0.113.10/32 dev lo
+declare -A CLIENT_ADDR SERVER_ADDR
+i=0
+for ns in "$T" "$H" "$K"; do
+  c=$(( i * 64 + 1 )); s=$(( i * 64 + 2 ))
+  CLIENT_ADDR[$ns]=192.0.2.$c; SERVER_ADDR[$ns]=192.0.2.$s
+  ip netns add "$ns"; ip -n "$ns" link set lo up
+  ip link add "pc$S$i" type veth peer name "ps$S$i"
+  ip link set "pc$S$i" netns "$ns"; ip link set "ps$S$i" netns "$V"
+  ip -n "$ns" addr add "192.0.2.$c/26" dev "pc$S$i"; ip -n "$V" addr add "192.0.2.$s/26" dev "ps$S$i"
+  ip -n "$ns" link set "pc$S$i" up; ip -n "$V" link set "ps$S$i" up
+  ip -n "$ns" route add default via "192.0.2.$s"
+  ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
+  i=$(( i + 1 ))
+done
+ip netns exec "$V" sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
+
+gcc -O2 -pthread -o "$WORK/setup" bench/setup.c
+
+spawn() { local ns=$1 log=$2; shift 2; ip netns exec "$ns" "$@" >"$WORK/$log" 2>&1 & PIDS+=($!); }
+spawn "$V" iperf3.log iperf3 -s
+spawn "$V" setup-server.log "$WORK/setup" serve 8080
+cat >"$WORK/danted.conf" <<CONF
+logoutput: $WORK/danted.log
+internal: 192.0.2.2 port = 1080
+internal: 192.0.2.66 port = 1080
+internal: 192.0.2.130 port = 1080
+external: 203.0.113.10
+clientmethod: none
+socksmethod: none
+user.privileged: root
+user.unprivileged: nobody
+client pass {
+  from: 0.0.0.0/0 to: 0.0.0.0/0
+}
+socks pass {
+  from: 0.0.0.0/0 to: 0.0.0.0/0
+  command: connect
+}
+CONF
+spawn "$V" danted.out danted -f "$WORK/danted.conf" -p "$WORK/danted.pid"
+
+wait_port() { # ns port
+  local _
+  for _ in $(seq 1 150); do
+    [[ -n $(ip netns exec "$1" ss -Hltn "sport = :$2") ]] && return 0
+    sleep 0.2
+  done
+  echo "peers.sh: nothing listens on :$2 in $1" >&2; exit 1
+}
+for p in 5201 8080 1080; do wait_port "$V" "$p"; done
+wait_java() { # ns -> pid of the first java process in it
+  ip netns pids "$1" | while read -r p; do if [[ $(cat /proc/$p/comm 2>/dev/null) == java ]]; then echo "$p"; fi; done | awk 'NR == 1'
+}
+rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
+
+# Turnout's RSS after start on its built-in default config (mixed port only), before anything else runs in it.
+START_HOME=$WORK/turnout-default
+mkdir -p "$START_HOME"
+ip netns exec "$T" env HOME="$START_HOME" XDG_CONFIG_HOME="$START_HOME/.config" "$DIST/bin/turnout" run \
+  >"$WORK/turnout-default.log" 2>&1 &
+DPID=$!; PIDS+=("$DPID")
+wait_port "$T" 7890
+sleep 3
+RSS_START=$(rss_mb "$(wait_java "$T")")
+kill "$DPID"; wait "$DPID" 2>/dev/null || true
+for _ in $(seq 1 50); do [[ -z $(wait_java "$T") ]] && break; sleep 0.2; done
+
+cat >"$WORK/turnout.yaml" <<EOF
+mixed-port: 7890
+log-level: warning
+tun:
+  enable: true
+  stack: system
+  device: pbtun$S
+  auto-route: true
+  auto-detect-interface: true
+  state-file: $WORK/routes.state
+proxies:
+  - {name: dante, type: socks5, server: 192.0.2.2, port: 1080}
+rules:
+  - IP-CIDR,203.0.113.10/32,dante
+  - MATCH,DIRECT
+EOF
+spawn "$T" turnout.log "$DIST/bin/turnout" run -c "$WORK/turnout.yaml"
+for _ in $(seq 1 150); do [[ $(ip -n "$T" route show) == *"128.0.0.0/1 dev pbtun$S"* ]] && break; sleep 0.2; done
+[[ $(ip -n "$T" route show) == *"128.0.0.0/1 dev pbtun$S"* ]] \
+  || { echo "peers.sh: Turnout did not install its routes" >&2; cat "$WORK/turnout.log"; exit 1; }
+wait_port "$T" 7890
+JPID=$(wait_java "$T")
+
+if has_path h; then
+  cat >"$WORK/hev.yml" <<EOF
+tunnel:
+  name: pbhev$S
+  mtu: 8500
+  ipv4: 198.18.0.1
+socks5:
+  port: 1080
+  address: 192.0.2.66
+  udp: 'tcp'
+misc:
+  log-level: warn
+  limit-nofile: 65535
+EOF
+  spawn "$H" hev.log "$HEV" "$WORK/hev.yml"
+  for _ in $(seq 1 100); do ip -n "$H" link show "pbhev$S" >/dev/null 2>&1 && break; sleep 0.1; done
+  if ip -n "$H" link show "pbhev$S" >/dev/null 2>&1; then
+    ip -n "$H" link set "pbhev$S" up
+    ip -n "$H" route add 0.0.0.0/1 dev "pbhev$S"
+    ip -n "$H" route add 128.0.0.0/1 dev "pbhev$S"
+  else
+    echo "peers.sh: hev-socks5-tunnel made no TUN device: skipping (h)" >&2; cat "$WORK/hev.log" >&2; drop_paths h
+  fi
+fi
+
+if has_path r || has_path s; then
+  # Clash runs as nobody so that its own connections can be told apart from the client's and not redirected.
+  mkdir -p "$WORK/clash"
+  cp "$GEO" "$WORK/clash/Country.mmdb"
+  cat >"$WORK/clash/config.yaml" <<EOF
+redir-port: 7892
+mode: rule
+log-level: warning
+proxies:
+  - {name: dante, type: socks5, server: 192.0.2.130, port: 1080}
+rules:
+  - IP-CIDR,203.0.113.10/32,dante
+  - MATCH,DIRECT
+EOF
+  chown -R nobody:nogroup "$WORK/clash"
+  spawn "$K" clash.log setpriv --reuid=nobody --regid=nogroup --clear-groups "$CLASH" -d "$WORK/clash"
+  ip netns exec "$K" iptables -t nat -A OUTPUT -p tcp -m owner --uid-owner nobody -j RETURN
+  ip netns exec "$K" iptables -t nat -A OUTPUT -p tcp -d 198.51.100.2/32 -j REDIRECT --to-ports 7892
+  ip netns exec "$K" iptables -t nat -A OUTPUT -p tcp -d 203.0.113.10/32 -j REDIRECT --to-ports 7892
+  wait_port "$K" 7892
+fi
+
+# path -> "namespace target"
+declare -A NS=([a]=$T [b]=$T [c]=$T [h]=$H [r]=$K [s]=$K)
+declare -A HOST=([a]=192.0.2.2 [b]=198.51.100.2 [c]=203.0.113.10 [h]=203.0.113.10 [r]=198.51.100.2 [s]=203.0.113.10)
+declare -A R
+add() { R[$1]="${R[$1]:-} $2"; }
+iperf() { # path extra-flags... -> Gbit/s
+  local p=$1; shift
+  { ip netns exec "${NS[$p]}" timeout $((SECS + 20)) iperf3 -c "${HOST[$p]}" -t "$SECS" -O 1 -J "$@" 2>/dev/null || true; } \
+    | python3 -c 'import json,sys
+try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))
+except Exception: print("nan")'
+}
+setup() { # path [n] -> connections/s
+  { ip netns exec "${NS[$1]}" "$WORK/setup" client "${HOST[$1]}" 8080 "${2:-$SETUP_N}" 30 || true; } \
+    | awk '{print $2} END {if (!NR) print "nan"}'
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$JPID/stat"; }
+TICK=$(getconf CLK_TCK)
+
+echo "paths:${PATHS% }; warming up (JIT, caches) ..."
+for p in $PATHS; do iperf "$p" >/dev/null; done
+setup b "$SETUP_WARM" >/dev/null
+has_path c && setup c $((SETUP_WARM / 3)) >/dev/null
+for p in $PATHS; do [[ $p == [bc] ]] || setup "$p" 1000 >/dev/null; done
+
+CASES_LIST=()
+for k in "up1:" "up4:-P 4" "down1:-R" "down4:-R -P 4"; do
+  [[ " ${CASES:-up1 up4 down1 down4} " == *" ${k%%:*} "* ]] && CASES_LIST+=("$k")
+done
+for t in $(seq 1 "$TRIALS"); do
+  echo "trial $t/$TRIALS ..."
+  for k in "${CASES_LIST[@]}"; do
+    for p in $PATHS; do
+      # shellcheck disable=SC2086
+      add "${k%%:*}-$p" "$(iperf "$p" ${k#*:})"
+    done
+  done
+  for p in $PATHS; do
+    if [[ $p == b ]]; then
+      t0=$(cpu_ticks); rate=$(setup b); t1=$(cpu_ticks)
+      add setup-b "$rate"; add cpu-b $(( (t1 - t0) * 1000000 / TICK / SETUP_N ))
+    else
+      add "setup-$p" "$(setup "$p")"
+    fi
+  done
+done
+RSS_AFTER=$(rss_mb "$JPID")
+
+python3 - "$SECS" "$TRIALS" "$SETUP_N" "$RSS_START" "$RSS_AFTER" "$PATHS" <<EOF
+import math, sys
+secs, trials, setup_n, rss_start, rss_after, paths = sys.argv[1:7]
+paths = paths.split()
+R = {$(for k in "${!R[@]}"; do printf '"%s": "%s",' "$k" "${R[$k]}"; done)}
+NAMES = {"a": "direct over the veth", "b": "Turnout TUN -> DIRECT", "c": "Turnout TUN -> SOCKS5 -> dante",
+         "h": "hev-socks5-tunnel TUN -> dante", "r": "Clash 1.18 redir -> DIRECT", "s": "Clash 1.18 redir -> SOCKS5 -> dante"}
+COLS = [c for c in ["up1", "up4", "down1", "down4", "setup"] if any(k.startswith(c + "-") for k in R)]
+def med(k):
+    v = sorted(float(x) for x in R.get(k, "").split() if x != "nan")
+    return v[len(v) // 2] if v else float("nan")
+def ratio(x, y):
+    return "n/a" if not (y > 0) or math.isnan(x) else "%.2f" % (x / y)
+def cell(c, p):
+    v = med(f"{c}-{p}")
+    if c == "setup":
+        s = "nan" if math.isnan(v) else f"{v:,.0f}"
+    else:
+        s = f"{v:.2f}"
+    return s if p == "a" or "a" not in paths else f"{s} ({ratio(v, med(f'{c}-a'))})"
+print()
+print(f"iperf3 {secs} s (-O 1), Gbit/s; setup: sequential connect+GET+close, {setup_n} per run, bench/setup.c,"
+      f" connections/s; medians of {trials}; (ratio to direct)")
+print("| path | " + " | ".join(COLS) + " |")
+print("|---|" + "---|" * len(COLS))
+for p in paths:
+    print(f"| ({p}) {NAMES[p]} | " + " | ".join(cell(c, p) for c in COLS) + " |")
+print()
+print("Turnout against the peers (ratios of medians, > 1 means Turnout does more):")
+for mine, peer in [("b", "r"), ("c", "h"), ("c", "s")]:
+    if mine in paths and peer in paths:
+        print(f"  ({mine}) / ({peer}): " + "  ".join(f"{c} {ratio(med(f'{c}-{mine}'), med(f'{c}-{peer}'))}" for c in COLS))
+print()
+print("runs: " + "; ".join(f"{k} {'/'.join(R[k].split())}" for k in sorted(R)))
+if "cpu-b" in R:
+    print(f"Turnout CPU (user + system) per connection in (b): {med('cpu-b'):.0f} us (runs {'/'.join(R['cpu-b'].split())})")
+print(f"Turnout RSS: {rss_start} MB after start on the built-in default config (mixed port only); {rss_after} MB in TUN mode after the runs")
+EOF
