@@ -15,7 +15,7 @@ import dev.turnout.api.TlsOptions;
 import dev.turnout.api.testing.ChannelProbe;
 import dev.turnout.api.testing.OneEventLoop;
 import dev.turnout.api.testing.PlainDialer;
-import dev.turnout.api.testing.Required;
+import dev.turnout.api.testing.TestCertificates;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -34,7 +34,6 @@ import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * How the TLS layer ends, against a Netty TLS server with a self-signed certificate for {@code close.test} that
+ * How the TLS layer ends, against a Netty TLS server with a test CA's certificate for {@code close.test} that
  * says "bye" and sends close_notify but keeps its socket open, as trojan-gfw does when a session ends (it waits
  * for the client's close_notify before closing).
  */
@@ -60,15 +59,9 @@ class TlsLayerEndsTest {
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
-        Required.that(Files.isExecutable(Path.of("/usr/bin/openssl")), () -> "openssl is not installed");
-        Path cert = dir.resolve("cert.pem");
-        Path key = dir.resolve("key.pem");
-        Process openssl = new ProcessBuilder(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.toString(), "-out", cert.toString(), "-subj",
-                "/CN=close.test", "-days", "1")).redirectErrorStream(true).start();
-        openssl.getInputStream().readAllBytes();
-        assertEquals(0, openssl.waitFor(), "openssl made a certificate");
-        SslContext serverContext = SslContextBuilder.forServer(cert.toFile(), key.toFile()).build();
+        TestCertificates certs = TestCertificates.issue(dir, "close.test");
+        SslContext serverContext = SslContextBuilder.forServer(certs.certificate().toFile(), certs.privateKey().toFile())
+                .build();
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
@@ -128,7 +121,7 @@ class TlsLayerEndsTest {
         logged.start();
         root.addAppender(logged);
         try {
-            // Self-signed, so the JDK's store does not vouch for it.
+            // From the test CA, which the JDK's store does not vouch for.
             Future<Channel> secured = secure(new TlsOptions("close.test", false, List.of(), null));
             assertFalse(secured.isSuccess(), "an untrusted certificate is refused");
             assertTrue(secured.cause().getMessage().startsWith("TLS handshake with close.test failed"),

@@ -1,5 +1,6 @@
 package dev.turnout.plugins.trojan;
 
+import dev.turnout.api.testing.TestCertificates;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -27,8 +28,8 @@ final class HostileServer implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel listener;
 
-    HostileServer(TestCa.Server cert, byte[] answer) throws Exception {
-        var tls = cert == null ? null : SslContextBuilder.forServer(cert.cert().toFile(), cert.key().toFile()).build();
+    HostileServer(TestCertificates cert, byte[] answer) throws Exception {
+        var tls = cert == null ? null : SslContextBuilder.forServer(cert.certificate().toFile(), cert.privateKey().toFile()).build();
         listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override

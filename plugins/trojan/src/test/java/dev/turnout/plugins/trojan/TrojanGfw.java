@@ -1,6 +1,7 @@
 package dev.turnout.plugins.trojan;
 
 import dev.turnout.api.testing.DaemonProcess;
+import dev.turnout.api.testing.TestCertificates;
 import dev.turnout.api.testing.LocalTcpServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ final class TrojanGfw {
      *
      * @param fallbackPort where it sends connections that do not authenticate ({@code remote_addr}), on 127.0.0.1
      */
-    static DaemonProcess start(Path dir, TestCa.Server cert, String password, int fallbackPort)
+    static DaemonProcess start(Path dir, TestCertificates cert, String password, int fallbackPort)
             throws IOException, InterruptedException {
         int port = LocalTcpServer.closedPort();
         Path log = dir.resolve("trojan.log");
@@ -45,7 +46,7 @@ final class TrojanGfw {
                   "ssl": {"cert": "%s", "key": "%s", "alpn": ["http/1.1"]},
                   "tcp": {"no_delay": true}
                 }
-                """.formatted(port, fallbackPort, password, cert.cert(), cert.key()));
+                """.formatted(port, fallbackPort, password, cert.certificate(), cert.privateKey()));
         return DaemonProcess.start("trojan", List.of(BINARY.toString(), "-l", log.toString(), "-c", conf.toString()),
                 dir, log, port);
     }

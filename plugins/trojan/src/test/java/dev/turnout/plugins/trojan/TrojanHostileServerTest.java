@@ -8,6 +8,7 @@ import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import dev.turnout.api.testing.OneEventLoop;
 import dev.turnout.api.testing.Required;
+import dev.turnout.api.testing.TestCertificates;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
@@ -27,20 +28,17 @@ class TrojanHostileServerTest {
     @RegisterExtension
     static final OneEventLoop loop = new OneEventLoop();
 
-    private static TestCa ca;
-    private static TestCa.Server cert;
+    private static TestCertificates cert;
 
     @BeforeAll
     static void certificates(@TempDir Path dir) throws Exception {
-        Required.that(TestCa.opensslInstalled(), () -> "openssl is not installed");
-        ca = TestCa.create(dir);
-        cert = ca.issue("hostile", "trojan.test");
+        cert = TestCertificates.issue(dir.resolve("certs"), "trojan.test", "127.0.0.1");
     }
 
     @Test
     void garbageInsteadOfTlsFailsTheConnection() throws Exception {
         try (HostileServer plain = new HostileServer(null, "HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII))) {
-            Future<Channel> opened = Trojans.outbound(plain.port(), ca.caCert(), Map.of())
+            Future<Channel> opened = Trojans.outbound(plain.port(), cert.caCertificate(), Map.of())
                     .openStream(Trojans.tcp(Destination.ofHost("example.org", 80)), loop.get()).await();
             assertFalse(opened.isSuccess());
             assertTrue(opened.cause().getMessage().startsWith("TLS handshake with 127.0.0.1 failed"), opened.cause().getMessage());
@@ -54,7 +52,7 @@ class TrojanHostileServerTest {
         try (HostileServer hostile = new HostileServer(cert, garbage)) {
             AtomicInteger delivered = new AtomicInteger();
             Destination to = Destination.ofAddress(InetAddress.getLoopbackAddress(), 9);
-            Future<DatagramSession> opened = Trojans.outbound(hostile.port(), ca.caCert(), Map.of("udp", true))
+            Future<DatagramSession> opened = Trojans.outbound(hostile.port(), cert.caCertificate(), Map.of("udp", true))
                     .openDatagram(Trojans.udp(to), loop.get(), (sender, payload) -> {
                         delivered.incrementAndGet();
                         payload.release();

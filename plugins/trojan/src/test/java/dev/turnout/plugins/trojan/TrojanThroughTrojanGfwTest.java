@@ -13,6 +13,7 @@ import dev.turnout.api.testing.DaemonProcess;
 import dev.turnout.api.testing.LocalTcpServer;
 import dev.turnout.api.testing.OneEventLoop;
 import dev.turnout.api.testing.Required;
+import dev.turnout.api.testing.TestCertificates;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
@@ -38,16 +39,13 @@ class TrojanThroughTrojanGfwTest {
     @RegisterExtension
     static final OneEventLoop loop = new OneEventLoop();
 
-    private static TestCa ca;
-    private static TestCa.Server cert;
+    private static TestCertificates cert;
     private static DaemonProcess trojan;
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
         Required.that(TrojanGfw.installed(), () -> "trojan is not installed (apt-get install trojan)");
-        Required.that(TestCa.opensslInstalled(), () -> "openssl is not installed");
-        ca = TestCa.create(dir);
-        cert = ca.issue("server", "trojan.test");
+        cert = TestCertificates.issue(dir.resolve("certs"), "trojan.test", "127.0.0.1");
         // Nothing listens at the fallback: a connection that does not authenticate is closed by the server.
         trojan = TrojanGfw.start(dir, cert, Trojans.PASSWORD, LocalTcpServer.closedPort());
     }
@@ -60,7 +58,7 @@ class TrojanThroughTrojanGfwTest {
     }
 
     private static Outbound trusting(Map<String, Object> extra) throws Exception {
-        return Trojans.outbound(trojan.port(), ca.caCert(), extra);
+        return Trojans.outbound(trojan.port(), cert.caCertificate(), extra);
     }
 
     @Test
@@ -132,7 +130,7 @@ class TrojanThroughTrojanGfwTest {
     void aWrongPasswordFailsTheFlowInsteadOfEndingItQuietly() throws Exception {
         // trojan-gfw passes the connection to its fallback, which is not there, and closes: no byte ever comes back.
         try (LocalTcpServer echo = LocalTcpServer.echo()) {
-            Outbound wrong = Trojans.outbound(trojan.port(), ca.caCert(), Map.of("password", "wrong"));
+            Outbound wrong = Trojans.outbound(trojan.port(), cert.caCertificate(), Map.of("password", "wrong"));
             Channel channel = Transfers.open(wrong, Destination.of(echo.address()), loop.get());
             StreamProbe probe = StreamProbe.attach(channel);
             channel.writeAndFlush(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII));
@@ -163,7 +161,7 @@ class TrojanThroughTrojanGfwTest {
     @Test
     void acceptsThePinnedCertificateWithoutTrustingItsIssuer() throws Exception {
         try (LocalTcpServer echo = LocalTcpServer.echo()) {
-            Outbound pinned = Trojans.outbound(trojan.port(), null, Map.of("fingerprint", cert.fingerprint()));
+            Outbound pinned = Trojans.outbound(trojan.port(), null, Map.of("fingerprint", cert.fingerprintHex()));
             assertEquals("pinned", Transfers.echo(pinned, Destination.of(echo.address()), loop.get(), "pinned"));
         }
     }

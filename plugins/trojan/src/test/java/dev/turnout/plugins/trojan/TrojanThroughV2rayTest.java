@@ -11,6 +11,7 @@ import dev.turnout.api.testing.DaemonProcess;
 import dev.turnout.api.testing.LocalTcpServer;
 import dev.turnout.api.testing.OneEventLoop;
 import dev.turnout.api.testing.Required;
+import dev.turnout.api.testing.TestCertificates;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
@@ -35,16 +36,14 @@ class TrojanThroughV2rayTest {
 
     private static final String PATH = "/tj";
 
-    private static TestCa ca;
+    private static TestCertificates cert;
     private static DaemonProcess overTcp;
     private static DaemonProcess overWs;
 
     @BeforeAll
     static void start(@TempDir Path dir) throws Exception {
         Required.that(V2rayTrojan.installed(), () -> "v2ray is not installed (apt-get install v2ray)");
-        Required.that(TestCa.opensslInstalled(), () -> "openssl is not installed");
-        ca = TestCa.create(dir);
-        TestCa.Server cert = ca.issue("server", "trojan.test");
+        cert = TestCertificates.issue(dir.resolve("certs"), "trojan.test", "127.0.0.1");
         overTcp = V2rayTrojan.start(dir, cert, Trojans.PASSWORD, null);
         overWs = V2rayTrojan.start(dir, cert, Trojans.PASSWORD, PATH);
     }
@@ -60,14 +59,14 @@ class TrojanThroughV2rayTest {
     }
 
     private static Outbound webSocket(String path) throws Exception {
-        return Trojans.outbound(overWs.port(), ca.caCert(), Map.of("sni", "trojan.test", "network", "ws",
+        return Trojans.outbound(overWs.port(), cert.caCertificate(), Map.of("sni", "trojan.test", "network", "ws",
                 "ws-opts", Map.of("path", path, "headers", Map.of("User-Agent", "turnout-test")), "udp", true));
     }
 
     @Test
     void carriesAStreamOverTlsAndV2rayLogsTheDestination() throws Exception {
         try (LocalTcpServer echo = LocalTcpServer.echo()) {
-            Outbound outbound = Trojans.outbound(overTcp.port(), ca.caCert(), Map.of("sni", "trojan.test"));
+            Outbound outbound = Trojans.outbound(overTcp.port(), cert.caCertificate(), Map.of("sni", "trojan.test"));
             assertEquals("tcp and tls", Transfers.echo(outbound, Destination.of(echo.address()), loop.get(), "tcp and tls"));
             assertTrue(overTcp.logShows("accepted tcp:127.0.0.1:" + echo.port(), 3000), overTcp.logForMessage());
         }

@@ -1,6 +1,7 @@
 package dev.turnout.plugins.trojan;
 
 import dev.turnout.api.testing.DaemonProcess;
+import dev.turnout.api.testing.TestCertificates;
 import dev.turnout.api.testing.LocalTcpServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ final class V2rayTrojan {
      *
      * @param webSocketPath the WebSocket path, or {@code null} for Trojan over TLS on TCP
      */
-    static DaemonProcess start(Path dir, TestCa.Server cert, String password, String webSocketPath)
+    static DaemonProcess start(Path dir, TestCertificates cert, String password, String webSocketPath)
             throws IOException, InterruptedException {
         int port = LocalTcpServer.closedPort();
         String name = webSocketPath == null ? "v2ray-tcp" : "v2ray-ws";
@@ -47,7 +48,7 @@ final class V2rayTrojan {
                   }],
                   "outbounds": [{"protocol": "freedom"}]
                 }
-                """.formatted(access, dir.resolve(name + "-error.log"), port, password, transport, cert.cert(), cert.key()));
+                """.formatted(access, dir.resolve(name + "-error.log"), port, password, transport, cert.certificate(), cert.privateKey()));
         return DaemonProcess.start(name, List.of(BINARY.toString(), "-config", conf.toString()), dir, access, port);
     }
 }
