@@ -42,8 +42,8 @@ class PluginsIT {
         try (PluginHost host = PluginHost.load(DIST.resolve("plugins"))) {
             assertEquals(Set.of(), Set.copyOf(host.failures()), "failures: " + host.failures());
             Set<String> ids = host.plugins().stream().map(LoadedPlugin::id).collect(Collectors.toCollection(TreeSet::new));
-            assertEquals(new TreeSet<>(Set.of("direct", "socks5", "http-connect", "reject")), ids);
-            assertEquals(Set.of("direct", "socks5", "http", "reject"), host.outboundTypes().keySet());
+            assertEquals(new TreeSet<>(Set.of("direct", "socks5", "http-connect", "reject", "trojan")), ids);
+            assertEquals(Set.of("direct", "socks5", "http", "reject", "trojan"), host.outboundTypes().keySet());
             for (OutboundType type : host.outboundTypes().values()) {
                 // The implementation comes from the plugin's own loader, the interface from the host's.
                 assertInstanceOf(PluginClassLoader.class, type.getClass().getClassLoader(), type.type());
@@ -54,7 +54,7 @@ class PluginsIT {
 
     @Test
     void pluginsAreNotOnTheTestClassPath() {
-        assertTrue(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).noneMatch(l -> l.matches(".*turnout-plugin-(direct|socks5|http-connect|reject).*")),
+        assertTrue(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).noneMatch(l -> l.matches(".*turnout-plugin-(direct|socks5|http-connect|reject|trojan).*")),
                 "a plugin jar on the class path would prove nothing");
         for (String cls : new String[] {"dev.turnout.plugins.socks5.Socks5Plugin", "dev.turnout.plugins.direct.DirectPlugin"}) {
             boolean found;
@@ -80,7 +80,7 @@ class PluginsIT {
         Files.writeString(plugins.resolve("broken.jar"), "this is not a jar");
         try (PluginHost host = PluginHost.load(plugins)) {
             assertTrue(host.outboundTypes().containsKey("pinned"), host.outboundTypes().keySet().toString());
-            assertEquals(5, host.plugins().size(), host.plugins().toString());
+            assertEquals(6, host.plugins().size(), host.plugins().toString());
             assertEquals(1, host.failures().size(), host.failures().toString());
             assertEquals(plugins.resolve("broken.jar"), host.failures().get(0).path());
         }

@@ -189,4 +189,21 @@ class TrojanIT {
         assertTrue(log().contains("a wrong password"), log());
         assertTrue(!MixedPortIT.read(dir.resolve("turnout.log")).contains("not-it"), "the password is never logged");
     }
+
+    @Test
+    void withoutItsJarTheTypeIsGoneAndAConfigThatUsesItIsRefusedAtItsLine() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("plugins-without-trojan"));
+        try (var jars = Files.newDirectoryStream(dist.resolve("plugins"), "*.jar")) {
+            for (Path jar : jars) {
+                if (!jar.getFileName().toString().startsWith("turnout-plugin-trojan")) {
+                    Files.copy(jar, plugins.resolve(jar.getFileName()));
+                }
+            }
+        }
+        Path config = dir.resolve("uses-trojan.yaml");
+        Files.writeString(config, "proxies:\n  - {name: tj, type: trojan, server: " + TROJAN + ", port: 443, password: p}\n");
+        Netns.Result check = PluginsIT.runLauncher("check", "-c", config.toString(), "--plugins", plugins.toString());
+        assertEquals(2, check.exitCode(), check.stdout() + check.stderr());
+        assertTrue(check.stderr().contains(config + ":2:22: unknown outbound type 'trojan' for 'tj'"), check.stderr());
+    }
 }
