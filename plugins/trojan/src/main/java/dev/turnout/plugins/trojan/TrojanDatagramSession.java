@@ -56,6 +56,15 @@ final class TrojanDatagramSession implements DatagramSession {
             payload.release();
             return;
         }
+        if (channel.eventLoop().inEventLoop()) {
+            write(destination, addressLength, payload);
+        } else {
+            // Header and payload must follow each other on the stream: from another thread they go as one task.
+            channel.eventLoop().execute(() -> write(destination, addressLength, payload));
+        }
+    }
+
+    private void write(Destination destination, int addressLength, ByteBuf payload) {
         ByteBuf header = channel.alloc().buffer(addressLength + 4);
         TrojanAddress.write(destination, header);
         header.writeShort(payload.readableBytes()).writeByte('\r').writeByte('\n');
