@@ -24,6 +24,8 @@ tools=(danted:dante-server tinyproxy:tinyproxy dnsmasq:dnsmasq-base iperf3:iperf
        ip:iproute2 chromium:chromium node:nodejs npm:npm openssl:openssl)
 # Shadowsocks server for plugins/shadowsocks' tests and ShadowsocksIT (Debian runs it as a service: stopped below).
 tools+=(ss-server:shadowsocks-libev)
+# The trojan plugin's servers: trojan-gfw, and v2ray for Trojan over WebSocket (their services stopped below).
+tools+=(trojan:trojan v2ray:v2ray)
 missing() {
   local out=() t
   for t in "${tools[@]}"; do have "${t%%:*}" || out+=("$t"); done
@@ -48,6 +50,9 @@ for svc in danted tinyproxy dnsmasq; do
   if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
 done
 if command -v systemctl >/dev/null 2>&1; then systemctl stop shadowsocks-libev >/dev/null 2>&1 || true; fi
+for svc in trojan v2ray; do
+  if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
+done
 # playwright-core for the browser test, in a cache folder of its own (never the repository).
 pw_dir="${TURNOUT_PW_DIR:-$HOME/.cache/turnout-playwright}"
 if have npm && [ ! -d "$pw_dir/node_modules/playwright-core" ]; then

@@ -2,7 +2,10 @@ package dev.turnout.host.dial.layer;
 
 import dev.turnout.api.TlsOptions;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -55,6 +58,7 @@ public final class TlsLayer {
         }
         handler.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
         channel.pipeline().addLast(HANDLER, handler);
+        channel.pipeline().addLast(HANDLER + "-ends", new TlsEnds(handler));
         handler.handshakeFuture().addListener(f -> {
             if (f.isSuccess()) {
                 promise.trySuccess(channel);
@@ -65,6 +69,38 @@ public final class TlsLayer {
             }
         });
         return promise;
+    }
+
+    /**
+     * How the TLS connection ends. A server's close_notify closes it: nothing can follow, and servers that then
+     * wait for the client's close_notify before closing the socket (trojan-gfw does) would otherwise hold the
+     * flow open until its idle timeout, the application never told that the answer ended. And a handshake
+     * error stops here: the handshake's future reports it to the caller, and passed on it would reach the
+     * pipeline's tail, which logs a warning with a stack trace for every refused certificate.
+     */
+    private static final class TlsEnds extends ChannelInboundHandlerAdapter {
+        private final SslHandler ssl;
+
+        TlsEnds(SslHandler ssl) {
+            this.ssl = ssl;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslCloseCompletionEvent close && close.isSuccess()) {
+                ctx.close();
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (ssl.handshakeFuture().isSuccess()) {
+                ctx.fireExceptionCaught(cause);
+            } else {
+                ctx.close();
+            }
+        }
     }
 
     private SslHandler newHandler(Channel channel, TlsOptions options) throws GeneralSecurityException, IOException {

@@ -1,0 +1,127 @@
+package dev.turnout.plugins.trojan;
+
+import dev.turnout.api.Destination;
+import dev.turnout.api.OptionException;
+import dev.turnout.api.OutboundOptions;
+import dev.turnout.api.TlsOptions;
+import dev.turnout.api.WebSocketOptions;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@code trojan} entry's options, checked.
+ *
+ * @param server where the Trojan server is, as a name or an address literal
+ * @param key what the server checks: the lower-case hex of SHA-224 of the password, 56 ASCII bytes. It is
+ *     the credential itself, so it is never shown ({@link #toString()})
+ * @param udp whether UDP flows may be sent through the server (Trojan's UDP ASSOCIATE)
+ * @param tls the TLS to the server; always on, as in Trojan
+ * @param webSocket the WebSocket under the protocol ({@code network: ws}), or {@code null} for plain TLS
+ */
+record TrojanOptions(Destination server, byte[] key, boolean udp, TlsOptions tls, WebSocketOptions webSocket) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrojanOptions.class);
+
+    /** mihomo's ALPN when the entry gives none: what browsers offer over TCP, and HTTP/1.1 under a WebSocket. */
+    static final List<String> TCP_ALPN = List.of("h2", "http/1.1");
+    static final List<String> WEBSOCKET_ALPN = List.of("http/1.1");
+
+    static TrojanOptions from(OutboundOptions options) throws OptionException {
+        String server = options.requireString("server").trim();
+        int port = options.requirePort("port");
+        byte[] key = key(options.requireString("password"));
+        boolean ws = webSocket(options);
+        refuseUnsupported(options);
+        String literal = server.startsWith("[") && server.endsWith("]") ? server.substring(1, server.length() - 1) : server;
+        TlsOptions tls = TlsOptions.from(options, literal);
+        if (!options.has("alpn")) {
+            tls = new TlsOptions(tls.serverName(), tls.skipCertVerify(), ws ? WEBSOCKET_ALPN : TCP_ALPN, tls.fingerprint());
+        }
+        if (!ws && options.has("ws-opts")) {
+            LOG.warn("{}: 'ws-opts' is ignored without 'network: ws'", options);
+        }
+        return new TrojanOptions(destination(server, port), key, options.bool("udp", false), tls,
+                ws ? WebSocketOptions.from(options) : null);
+    }
+
+    /** The name the WebSocket request's {@code Host} names: the TLS server name, as mihomo sends it. */
+    String webSocketHost() {
+        return tls.serverName();
+    }
+
+    private static boolean webSocket(OutboundOptions options) throws OptionException {
+        String network = options.string("network", "tcp").trim().toLowerCase(Locale.ROOT);
+        switch (network) {
+            case "", "tcp", "origin":
+                return false;
+            case "ws":
+                return true;
+            case "grpc":
+                throw new OptionException("network", "'network: grpc' is not supported by the trojan type (tcp and ws are)");
+            default:
+                throw new OptionException("network", "'network' must be tcp or ws for the trojan type, got " + network);
+        }
+    }
+
+    /** Keys that change what goes on the wire: accepting and ignoring them would connect differently than asked. */
+    private static void refuseUnsupported(OutboundOptions options) throws OptionException {
+        if (!options.bool("tls", true)) {
+            throw new OptionException("tls", "the trojan type always uses TLS; 'tls: false' is not supported");
+        }
+        for (String key : List.of("reality-opts", "ech-opts", "ss-opts", "smux")) {
+            Map<String, Object> block = options.map(key);
+            if (Boolean.TRUE.equals(block.get("enabled")) || "true".equals(block.get("enabled"))
+                    || key.equals("reality-opts") && !block.isEmpty()) {
+                throw new OptionException(key, "'" + key + "' is not supported by the trojan type");
+            }
+        }
+        for (String key : List.of("certificate", "private-key")) {
+            if (options.has(key)) {
+                throw new OptionException(key, "'" + key + "' (a client certificate) is not supported by the trojan type");
+            }
+        }
+        if (options.has("client-fingerprint")) {
+            LOG.warn("{}: 'client-fingerprint' is ignored: Turnout sends the JDK's own TLS ClientHello", options);
+        }
+    }
+
+    private static byte[] key(String password) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-224").digest(password.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest).getBytes(StandardCharsets.US_ASCII);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java 17 runtime has SHA-224", e);
+        }
+    }
+
+    private static Destination destination(String server, int port) throws OptionException {
+        String literal = server.startsWith("[") && server.endsWith("]") ? server.substring(1, server.length() - 1) : server;
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(literal);
+        if (bytes != null) {
+            try {
+                return Destination.ofAddress(InetAddress.getByAddress(bytes), port);
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException("a parsed literal has a valid length", e);
+            }
+        }
+        if (server.isEmpty() || server.chars().anyMatch(c -> c <= ' ' || c == '/' || c == '[' || c == ']')) {
+            throw new OptionException("server", "'server' is neither a host name nor an IP address: " + server);
+        }
+        return Destination.ofHost(server, port);
+    }
+
+    @Override
+    public String toString() {
+        return "trojan " + server + (webSocket == null ? "" : " over ws " + webSocket.path()) + (udp ? " with udp" : "");
+    }
+}

@@ -1,0 +1,82 @@
+package dev.turnout.plugins.trojan;
+
+import static dev.turnout.api.testing.TestOptions.assertRejects;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.testing.TestOptions;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A {@code trojan} entry's keys as Clash and mihomo read them, and the ones Turnout refuses rather than ignores. */
+class TrojanOptionsTest {
+
+    private static TrojanOptions parse(Object... keyValues) throws Exception {
+        Object[] all = new Object[keyValues.length + 6];
+        System.arraycopy(new Object[] {"server", "trojan.example", "port", 443, "password", "secret"}, 0, all, 0, 6);
+        System.arraycopy(keyValues, 0, all, 6, keyValues.length);
+        return TrojanOptions.from(TestOptions.of("trojan", all));
+    }
+
+    @Test
+    void defaultsAreMihomos() throws Exception {
+        TrojanOptions o = parse();
+        assertFalse(o.udp(), "udp is off unless set");
+        assertEquals("trojan.example", o.tls().serverName(), "the server's name is the SNI");
+        assertFalse(o.tls().skipCertVerify());
+        assertEquals(List.of("h2", "http/1.1"), o.tls().alpn());
+        assertNull(o.webSocket());
+    }
+
+    @Test
+    void sniAlpnAndUdpAreTaken() throws Exception {
+        TrojanOptions o = parse("sni", "front.example", "alpn", List.of("http/1.1"), "udp", true, "skip-cert-verify", true);
+        assertEquals("front.example", o.tls().serverName());
+        assertEquals(List.of("http/1.1"), o.tls().alpn());
+        assertTrue(o.udp());
+        assertTrue(o.tls().skipCertVerify());
+    }
+
+    @Test
+    void aWebSocketTakesItsPathAndHeadersAndOffersOnlyHttp11() throws Exception {
+        TrojanOptions o = parse("network", "ws", "ws-opts", Map.of("path", "/tj", "headers", Map.of("Host", "cdn.example")));
+        assertEquals("/tj", o.webSocket().path());
+        assertEquals(Map.of("Host", "cdn.example"), o.webSocket().headers());
+        assertEquals(List.of("http/1.1"), o.tls().alpn());
+        assertEquals("trojan.example", o.webSocketHost());
+    }
+
+    @Test
+    void anIpServerIsAnAddress() throws Exception {
+        TrojanOptions o = TrojanOptions.from(TestOptions.of("trojan", "server", "[2001:db8::1]", "port", 443, "password", "p"));
+        assertTrue(o.server().hasAddress());
+        assertEquals("2001:db8::1", o.tls().serverName(), "the literal without brackets, checked against the certificate's IP");
+    }
+
+    @Test
+    void refusesWhatItCannotDo() {
+        assertRejects(() -> parse("network", "grpc"), "network", "'network: grpc' is not supported");
+        assertRejects(() -> parse("network", "h2"), "network", "must be tcp or ws");
+        assertRejects(() -> parse("tls", false), "tls", "always uses TLS");
+        assertRejects(() -> parse("reality-opts", Map.of("public-key", "k")), "reality-opts", "not supported");
+        assertRejects(() -> parse("ss-opts", Map.of("enabled", true)), "ss-opts", "not supported");
+        assertRejects(() -> parse("certificate", "c.pem"), "certificate", "not supported");
+        assertRejects(() -> parse("network", "ws", "ws-opts", Map.of("path", "no-slash")), "ws-opts", "starting with '/'");
+        assertRejects(() -> parse("fingerprint", "abc"), "fingerprint", "SHA-256");
+        assertRejects(() -> TrojanOptions.from(TestOptions.of("trojan", "server", "s", "port", 443)), "password", "required");
+        assertRejects(() -> parse("server", "a b"), "server", "neither a host name");
+    }
+
+    @Test
+    void neverShowsThePasswordOrItsKey() throws Exception {
+        TrojanOptions o = parse();
+        String shown = o.toString();
+        assertFalse(shown.contains("secret"), shown);
+        assertFalse(shown.contains(new String(o.key(), StandardCharsets.US_ASCII)), shown);
+        assertFalse(new TrojanOutbound("n", o, null).toString().contains("secret"));
+    }
+}
