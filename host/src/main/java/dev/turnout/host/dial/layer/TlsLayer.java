@@ -17,9 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -73,14 +71,6 @@ public final class TlsLayer {
         SslContext context = context(options);
         int port = channel.remoteAddress() instanceof InetSocketAddress a ? a.getPort() : -1;
         SslHandler handler = context.newHandler(channel.alloc(), options.serverName(), port);
-        if (!options.skipCertVerify() && options.fingerprint() == null) {
-            // The JDK engine checks the chain but not the name unless asked; a CA-signed certificate for
-            // another host must not pass.
-            SSLEngine engine = handler.engine();
-            SSLParameters params = engine.getSSLParameters();
-            params.setEndpointIdentificationAlgorithm("HTTPS");
-            engine.setSSLParameters(params);
-        }
         return handler;
     }
 
@@ -91,7 +81,11 @@ public final class TlsLayer {
         if (cached != null) {
             return cached;
         }
-        SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(SslProvider.JDK);
+        // The name is checked only when the chain is: a pinned or skipped certificate is taken whatever name it
+        // carries, as Clash does (Netty 4.2 checks the name by default, even with a trust-all manager).
+        boolean verify = !options.skipCertVerify() && options.fingerprint() == null;
+        SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
+                .endpointIdentificationAlgorithm(verify ? "HTTPS" : null);
         if (options.fingerprint() != null) {
             builder.trustManager(new PinnedCertificate(options.fingerprint()));
         } else if (options.skipCertVerify()) {

@@ -70,6 +70,8 @@ public final class WebSocketLayer {
                 channel.close();
             }
         });
+        // Dialers hand over channels with auto-read off, so that nothing is read before the relay is in place.
+        channel.read();
         return promise;
     }
 
@@ -112,6 +114,14 @@ public final class WebSocketLayer {
             }
             ctx.pipeline().replace(this, "turnout-ws-stream", new WebSocketStream());
             promise.trySuccess(ctx.channel());
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (!promise.isDone()) {
+                ctx.read();
+            }
+            ctx.fireChannelReadComplete();
         }
 
         @Override
