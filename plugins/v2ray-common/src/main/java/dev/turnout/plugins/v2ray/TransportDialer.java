@@ -64,9 +64,7 @@ public final class TransportDialer {
                 return;
             }
             Channel channel = dial.getNow();
-            // The layers' handshakes need reads (the WebSocket upgrade asks for none itself); the server says
-            // nothing of its own before the protocol's request, so nothing is lost by reading until then.
-            channel.config().setAutoRead(transport.tls() != null || transport.webSocket() != null);
+            // The dialer hands it over with auto-read off; the TLS and WebSocket layers read what they need.
             Future<Channel> layered = loop.newSucceededFuture(channel);
             if (transport.tls() != null) {
                 stage[0] = "the TLS handshake";
@@ -84,7 +82,6 @@ public final class TransportDialer {
                     promise.tryFailure(l.cause());
                     return;
                 }
-                channel.config().setAutoRead(false);
                 if (!promise.trySuccess(channel)) {
                     channel.close();
                 }

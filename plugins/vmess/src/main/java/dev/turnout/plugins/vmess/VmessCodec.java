@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageCodec;
+import io.netty.handler.codec.DecoderException;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -202,24 +203,33 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
 
     /** The connection ended without the server's end chunk: the answer may be cut off, so the flow fails. */
     private void fail(ChannelHandlerContext ctx) {
-        State at = state;
+        IOException failure = new IOException(state == State.HEADER_LENGTH ? noAnswer("closed the connection")
+                : "VMess server " + server + " closed the connection before the end of the stream");
         state = State.ENDED;
-        String message = at == State.HEADER_LENGTH
-                ? "VMess server " + server + " closed the connection without answering (wrong uuid, a clock more"
-                        + " than 120 s off, or the destination could not be reached)"
-                : "VMess server " + server + " closed the connection before the end of the stream";
-        log.warn(message);
-        ctx.fireExceptionCaught(new IOException(message));
+        log.warn(failure.getMessage());
+        ctx.fireExceptionCaught(failure);
         ctx.close();
+    }
+
+    /** What a server that drops the request looks like, and what usually causes it. */
+    private String noAnswer(String what) {
+        return "VMess server " + server + " " + what + " without answering (wrong uuid, a clock more than 120 s"
+                + " off, or the destination could not be reached)";
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable reported = cause;
+        if (state == State.HEADER_LENGTH && !(cause instanceof DecoderException)) {
+            // v2ray resets the connection of an unknown user: say what that usually means.
+            reported = new IOException(noAnswer("reset the connection (" + cause.getMessage() + ")"), cause);
+        }
         if (state != State.ENDED && !closing) {
             state = State.ENDED;
-            log.warn("{}", cause.getCause() instanceof IOException io ? io.getMessage() : cause.getMessage());
+            log.warn("{}", reported instanceof DecoderException && reported.getCause() != null
+                    ? reported.getCause().getMessage() : reported.getMessage());
         }
-        ctx.fireExceptionCaught(cause);
+        ctx.fireExceptionCaught(reported);
         ctx.close();
     }
 }
