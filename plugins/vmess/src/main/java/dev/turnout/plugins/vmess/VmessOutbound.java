@@ -5,6 +5,7 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.OutboundContext;
+import dev.turnout.plugins.v2ray.StreamPerDestination;
 import dev.turnout.plugins.v2ray.TransportDialer;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -90,7 +91,8 @@ final class VmessOutbound implements Outbound {
             return loop.newFailedFuture(new IOException("UDP is not enabled for vmess outbound '" + name
                     + "' (set udp: true)"));
         }
-        return loop.newSucceededFuture(new VmessDatagramSession(this, loop, receiver));
+        return loop.newSucceededFuture(new StreamPerDestination(
+                (destination, l) -> open(VmessSession.COMMAND_UDP, destination, l), loop, receiver));
     }
 
     @Override

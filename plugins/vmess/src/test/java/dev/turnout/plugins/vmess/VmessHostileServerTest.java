@@ -11,6 +11,7 @@ import dev.turnout.api.testing.OneEventLoop;
 import dev.turnout.api.testing.PlainDialer;
 import dev.turnout.api.testing.TestContext;
 import dev.turnout.api.testing.TestOptions;
+import dev.turnout.plugins.v2ray.testing.StreamEnd;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;

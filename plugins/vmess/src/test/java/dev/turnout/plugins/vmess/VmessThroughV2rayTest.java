@@ -17,6 +17,7 @@ import dev.turnout.api.testing.PlainDialer;
 import dev.turnout.api.testing.Required;
 import dev.turnout.api.testing.TestCertificates;
 import dev.turnout.api.testing.TestOptions;
+import dev.turnout.plugins.v2ray.testing.StreamEnd;
 import dev.turnout.host.outbound.PluginContext;
 import dev.turnout.plugins.v2ray.testing.UdpEcho;
 import dev.turnout.plugins.v2ray.testing.V2rayServer;

@@ -1,4 +1,4 @@
-package dev.turnout.plugins.vmess;
+package dev.turnout.plugins.v2ray;
 
 import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
@@ -15,25 +15,33 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * UDP through VMess: a VMess UDP connection (command 2) names one destination, so each destination gets its
- * own, opened on its first datagram (Clash does the same). Datagrams sent while it opens wait in a short
- * queue; replies come back named by the destination they were sent to. Everything runs on the flow's loop.
+ * UDP through VMess or VLESS: a UDP request (command 2) names one destination, so each destination gets its
+ * own connection, opened on its first datagram (Clash does the same). On each connection a write is one
+ * datagram and a read is one datagram (the protocol's codec frames them). Datagrams sent while it opens wait
+ * in a short queue; replies come back named by the destination they were sent to. Everything runs on the
+ * flow's loop.
  */
-final class VmessDatagramSession implements DatagramSession {
+public final class StreamPerDestination implements DatagramSession {
+
+    /** Opens a protocol connection carrying UDP to one destination, its codec in place, auto-read off. */
+    @FunctionalInterface
+    public interface Opener {
+        Future<Channel> open(Destination destination, EventLoop loop);
+    }
 
     /** Destinations one session may talk to at once; more are dropped, as UDP allows. */
     static final int MAX_DESTINATIONS = 64;
     /** Datagrams held per destination while its connection opens. */
     static final int MAX_WAITING = 16;
 
-    private final VmessOutbound outbound;
+    private final Opener opener;
     private final EventLoop loop;
     private final Receiver receiver;
     private final Map<Destination, Link> links = new HashMap<>();
     private volatile boolean closed;
 
-    VmessDatagramSession(VmessOutbound outbound, EventLoop loop, Receiver receiver) {
-        this.outbound = outbound;
+    public StreamPerDestination(Opener opener, EventLoop loop, Receiver receiver) {
+        this.opener = opener;
         this.loop = loop;
         this.receiver = receiver;
     }
@@ -63,7 +71,7 @@ final class VmessDatagramSession implements DatagramSession {
             InetSocketAddress sender = destination.hasAddress()
                     ? new InetSocketAddress(destination.address(), destination.port())
                     : InetSocketAddress.createUnresolved(destination.host(), destination.port());
-            c.pipeline().addLast("vmess-udp", new ChannelInboundHandlerAdapter() {
+            c.pipeline().addLast("v2ray-udp", new ChannelInboundHandlerAdapter() {
                 @Override
                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
                     if (msg instanceof ByteBuf datagram && !closed) {
@@ -116,7 +124,7 @@ final class VmessDatagramSession implements DatagramSession {
             Link created = new Link(destination);
             links.put(destination, created);
             link = created;
-            Future<Channel> opening = outbound.open(VmessSession.COMMAND_UDP, destination, loop);
+            Future<Channel> opening = opener.open(destination, loop);
             opening.addListener(f -> {
                 if (!f.isSuccess() || closed) {
                     forget(created);
