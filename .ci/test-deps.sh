@@ -20,6 +20,8 @@ have() {
 # tool:package, for every tool a test runs.
 tools=(danted:dante-server tinyproxy:tinyproxy dnsmasq:dnsmasq-base iperf3:iperf3 curl:curl dig:dnsutils
        ip:iproute2 chromium:chromium node:nodejs npm:npm openssl:openssl)
+# v2ray (4.34 on Debian): the vmess and vless plugins' server.
+tools+=(v2ray:v2ray)
 missing() {
   local out=() t
   for t in "${tools[@]}"; do have "${t%%:*}" || out+=("$t"); done
@@ -43,6 +45,7 @@ fi
 for svc in danted tinyproxy dnsmasq; do
   if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
 done
+if command -v systemctl >/dev/null 2>&1; then systemctl stop v2ray >/dev/null 2>&1 || true; fi
 # playwright-core for the browser test, in a cache folder of its own (never the repository).
 pw_dir="${TURNOUT_PW_DIR:-$HOME/.cache/turnout-playwright}"
 if have npm && [ ! -d "$pw_dir/node_modules/playwright-core" ]; then
