@@ -33,7 +33,12 @@ public final class V2rayServer {
             this(protocol, uuid, network, wsPath, tls, 0);
         }
 
-        String json() {
+        /** The same inbound on {@code newPort}. */
+        public Inbound on(int newPort) {
+            return new Inbound(protocol, uuid, network, wsPath, tls, newPort);
+        }
+
+        String json(String listen) {
             String client = "vmess".equals(protocol)
                     ? "{\"clients\":[{\"id\":\"" + uuid + "\",\"alterId\":0}]}"
                     : "{\"clients\":[{\"id\":\"" + uuid + "\"}],\"decryption\":\"none\"}";
@@ -46,7 +51,7 @@ public final class V2rayServer {
                         .append(tls.certificate()).append("\",\"keyFile\":\"").append(tls.privateKey()).append("\"}]}");
             }
             stream.append('}');
-            return "{\"listen\":\"127.0.0.1\",\"port\":" + port + ",\"protocol\":\"" + protocol + "\",\"settings\":"
+            return "{\"listen\":\"" + listen + "\",\"port\":" + port + ",\"protocol\":\"" + protocol + "\",\"settings\":"
                     + client + ",\"streamSettings\":" + stream + "}";
         }
     }
@@ -54,35 +59,56 @@ public final class V2rayServer {
     private V2rayServer() {
     }
 
+    /**
+     * A v2ray config: {@code inbounds} (with their ports) on {@code listen}, logs to the two files, and routing
+     * that lets only {@code ips} (CIDRs) and {@code domains} (full names) out; anything else is dropped.
+     */
+    public static String config(String listen, List<Inbound> inbounds, Path access, Path error, List<String> ips,
+                                List<String> domains) {
+        List<String> json = new ArrayList<>();
+        for (Inbound in : inbounds) {
+            json.add(in.json(listen));
+        }
+        return "{\"log\":{\"loglevel\":\"info\",\"access\":\"" + access + "\",\"error\":\"" + error
+                + "\"},\"inbounds\":[" + String.join(",", json) + "],"
+                + "\"outbounds\":[{\"protocol\":\"freedom\",\"tag\":\"direct\"},"
+                + "{\"protocol\":\"blackhole\",\"tag\":\"block\"}],"
+                + "\"routing\":{\"rules\":["
+                + "{\"type\":\"field\",\"domain\":[" + quoted(domains, "full:") + "],\"outboundTag\":\"direct\"},"
+                + "{\"type\":\"field\",\"ip\":[" + quoted(ips, "") + "],\"outboundTag\":\"direct\"},"
+                + "{\"type\":\"field\",\"network\":\"tcp,udp\",\"outboundTag\":\"block\"}]}}\n";
+    }
+
+    private static String quoted(List<String> values, String prefix) {
+        List<String> q = new ArrayList<>();
+        for (String v : values) {
+            q.add("\"" + prefix + v + "\"");
+        }
+        return String.join(",", q);
+    }
+
     public static boolean installed() {
         return Files.isExecutable(BINARY);
     }
 
     /**
-     * Starts v2ray with {@code inbounds} (their ports chosen here) and returns once the first listens; the
-     * returned list holds the inbounds with their ports, in order.
+     * Starts v2ray on 127.0.0.1 with {@code inbounds} (their ports chosen here), letting only loopback
+     * destinations out, and returns once the first listens; {@code withPorts} gets the inbounds with their
+     * ports, in order.
      */
     public static DaemonProcess start(Path dir, List<Inbound> inbounds, List<Inbound> withPorts)
             throws IOException, InterruptedException {
-        List<String> json = new ArrayList<>();
+        List<Inbound> placed = new ArrayList<>();
         for (Inbound in : inbounds) {
-            Inbound placed = new Inbound(in.protocol(), in.uuid(), in.network(), in.wsPath(), in.tls(),
-                    LocalTcpServer.closedPort());
-            withPorts.add(placed);
-            json.add(placed.json());
+            placed.add(in.on(LocalTcpServer.closedPort()));
         }
+        withPorts.addAll(placed);
         Path access = dir.resolve("v2ray-access.log");
-        Path error = dir.resolve("v2ray-error.log");
         Path config = dir.resolve("v2ray.json");
-        Files.writeString(config, "{\"log\":{\"loglevel\":\"info\",\"access\":\"" + access + "\",\"error\":\"" + error
-                + "\"},\"inbounds\":[" + String.join(",", json) + "],"
-                + "\"outbounds\":[{\"protocol\":\"freedom\",\"tag\":\"direct\"},{\"protocol\":\"blackhole\",\"tag\":\"block\"}],"
-                + "\"routing\":{\"rules\":["
-                + "{\"type\":\"field\",\"domain\":[\"full:localhost\"],\"outboundTag\":\"direct\"},"
-                + "{\"type\":\"field\",\"ip\":[\"127.0.0.0/8\"],\"outboundTag\":\"direct\"},"
-                + "{\"type\":\"field\",\"network\":\"tcp,udp\",\"outboundTag\":\"block\"}]}}\n");
+        Files.writeString(config, config("127.0.0.1", placed, access, dir.resolve("v2ray-error.log"),
+                List.of("127.0.0.0/8"), List.of("localhost")));
         Files.writeString(access, "");
         return DaemonProcess.start("v2ray", List.of(BINARY.toString(), "-config", config.toString()), dir, access,
-                withPorts.get(0).port());
+                placed.get(0).port());
     }
 }
