@@ -39,10 +39,6 @@ public final class TransportDialer {
         this.label = label;
     }
 
-    public String label() {
-        return label;
-    }
-
     /** Connects; cancelling the result, or its failure, closes whatever was opened. */
     public Future<Channel> open(EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();

@@ -16,6 +16,19 @@ final class VmessKdf {
 
     static final byte[] ROOT = ascii("VMess AEAD KDF");
     private static final int BLOCK = 64;
+    /**
+     * The innermost HMAC, keyed once per thread: looking up and keying a Mac for each of the KDF's many inner
+     * calls was most of a connection's setup time (some 40 us per derivation of depth 3).
+     */
+    private static final ThreadLocal<Mac> ROOT_MAC = ThreadLocal.withInitial(() -> {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(ROOT, "HmacSHA256"));
+            return mac;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+        }
+    });
 
     private VmessKdf() {
     }
@@ -53,13 +66,8 @@ final class VmessKdf {
     /** The hash function of level {@code level}: 0 is HMAC-SHA256 with the root key, n is HMAC over level n-1. */
     private static byte[] hash(byte[][] path, int level, byte[] data) {
         if (level == 0) {
-            try {
-                Mac mac = Mac.getInstance("HmacSHA256");
-                mac.init(new SecretKeySpec(ROOT, "HmacSHA256"));
-                return mac.doFinal(data);
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
-            }
+            // doFinal leaves the Mac keyed and ready for the next message.
+            return ROOT_MAC.get().doFinal(data);
         }
         byte[] key = path[level - 1];
         if (key.length > BLOCK) {

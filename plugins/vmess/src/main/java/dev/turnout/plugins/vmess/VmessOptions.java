@@ -5,6 +5,7 @@ import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.plugins.v2ray.Durations;
 import dev.turnout.plugins.v2ray.Hosts;
+import dev.turnout.plugins.v2ray.IgnoredKeys;
 import dev.turnout.plugins.v2ray.Transport;
 import dev.turnout.plugins.v2ray.Uuids;
 
@@ -25,6 +26,7 @@ record VmessOptions(Destination server, byte[] cmdKey, VmessSecurity security, b
     static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
 
     static VmessOptions from(OutboundOptions options) throws OptionException {
+        IgnoredKeys.warn(options);
         String server = options.requireString("server").trim();
         int port = options.requirePort("port");
         byte[] uuid = Uuids.require(options);

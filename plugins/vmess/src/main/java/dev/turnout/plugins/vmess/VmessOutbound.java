@@ -77,7 +77,7 @@ final class VmessOutbound implements Outbound {
             // Flushed at once: the application may wait for the server to speak first.
             channel.writeAndFlush(Unpooled.wrappedBuffer(request));
             channel.pipeline().addLast("vmess", new VmessCodec(session, command == VmessSession.COMMAND_UDP,
-                    transport.label().substring("VMess server ".length())));
+                    options.server().toString()));
             if (!promise.trySuccess(channel)) {
                 channel.close();
             }
