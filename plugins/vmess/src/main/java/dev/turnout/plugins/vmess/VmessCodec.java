@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>In stream mode (TCP) a write may span many chunks; in packet mode (UDP) each write is one chunk and each
  * chunk read is one datagram. The server's end-of-stream chunk is passed on as an input shutdown (the relay
- * half-closes the application); the connection ending without it, or anything that fails to open, fails the
+ * half-closes the application), and an empty write is sent as this side's end chunk; the connection ending
+ * without the server's, or anything that fails to open, fails the
  * flow with an exception (the relay resets the application), so a cut-off answer never looks whole. Reads are
  * bounded: a chunk is at most 64 KiB, the response header too.
  */
@@ -48,6 +49,8 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
     private State state = State.HEADER_LENGTH;
     /** Set when this side closes the connection: its end is then no news to report. */
     private boolean closing;
+    /** The end-of-stream chunk has gone out: nothing may follow it. */
+    private boolean sentEnd;
     private int expected;
     private int padding;
 
@@ -66,18 +69,29 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
 
     @Override
     protected void encode(ChannelHandlerContext ctx, ByteBuf msg, ByteBuf out) throws IOException {
-        // Grown once to what all chunks need, rather than doubling from the encoder's small default.
-        int chunks = Math.max(1, (msg.readableBytes() + MAX_PAYLOAD - 1) / MAX_PAYLOAD);
-        out.ensureWritable(msg.readableBytes() + chunks * (2 + 16 + 64));
+        int n = msg.readableBytes();
         if (packets) {
-            int n = msg.readableBytes();
-            if (n == 0 || n > 65535 - 16 - 64) {
-                msg.skipBytes(n);
-                return;
+            if (n > 0 && n <= 65535 - 16 - 64) {
+                writeChunk(msg, n, out);
             }
-            writeChunk(msg, n, out);
+            msg.skipBytes(msg.readableBytes());
             return;
         }
+        if (sentEnd) {
+            msg.skipBytes(n);
+            return;
+        }
+        if (n == 0) {
+            // The caller has nothing more to send (see Dialer: it writes an empty buffer before it half-closes
+            // or closes): VMess says so with an empty chunk, without which v2ray takes the end for an error and
+            // drops the answer still to come.
+            writeChunk(msg, 0, out);
+            sentEnd = true;
+            return;
+        }
+        // Grown once to what all chunks need, rather than doubling from the encoder's small default.
+        int chunks = (n + MAX_PAYLOAD - 1) / MAX_PAYLOAD;
+        out.ensureWritable(n + chunks * (2 + 16 + 64));
         while (msg.isReadable()) {
             writeChunk(msg, Math.min(msg.readableBytes(), MAX_PAYLOAD), out);
         }

@@ -47,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The vmess outbound against a real v2ray 4.34 on 127.0.0.1 (tcp, ws and ws+tls inbounds), reaching local
@@ -201,6 +202,37 @@ class VmessThroughV2rayTest {
             } finally {
                 session.close();
             }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "ws", "ws+tls"})
+    void anAnswerThatComesAfterTheClientsHalfCloseStillArrives(String transport) throws Exception {
+        try (LocalTcpServer server = LocalTcpServer.serving(socket -> {
+            byte[] request = socket.getInputStream().readNBytes(5);
+            try {
+                // Answers after the client has ended its side (v2ray passes no half-close on to the destination).
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                throw new java.io.IOException(e);
+            }
+            socket.getOutputStream().write(("got " + new String(request, StandardCharsets.US_ASCII)).getBytes(
+                    StandardCharsets.US_ASCII));
+            socket.shutdownOutput();
+            socket.getInputStream().readAllBytes();
+        })) {
+            Future<Channel> opened = vmess(options(transport, "aes-128-gcm", UUID_TEXT))
+                    .openStream(Metadata.internal(Network.TCP, Destination.of(server.address())), loop.get()).await();
+            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
+            Channel channel = opened.getNow();
+            StreamEnd end = StreamEnd.attach(channel, "hello".getBytes(StandardCharsets.US_ASCII));
+            // What the relay does when the application sends its FIN: an empty write, then a half-close.
+            channel.eventLoop().submit(() -> channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(
+                    w -> ((io.netty.channel.socket.DuplexChannel) channel).shutdownOutput())).sync();
+            StreamEnd.Outcome outcome = end.await(20);
+            assertEquals("end", outcome.how(), () -> "ended by " + outcome);
+            assertEquals(9, outcome.bytes());
+            channel.close().sync();
         }
     }
 
