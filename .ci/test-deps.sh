@@ -26,6 +26,7 @@ tools=(danted:dante-server tinyproxy:tinyproxy dnsmasq:dnsmasq-base iperf3:iperf
 tools+=(ss-server:shadowsocks-libev)
 # The trojan plugin's servers: trojan-gfw, and v2ray for Trojan over WebSocket (their services stopped below).
 tools+=(trojan:trojan v2ray:v2ray)
+# v2ray (4.34 on Debian) is also the vmess and vless plugins' server.
 missing() {
   local out=() t
   for t in "${tools[@]}"; do have "${t%%:*}" || out+=("$t"); done

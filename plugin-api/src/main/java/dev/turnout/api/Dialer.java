@@ -19,6 +19,9 @@ public interface Dialer {
      * removed, so bytes written to it arrive at the destination and bytes read from it came from there. A
      * protocol that transforms every byte (TLS, a WebSocket, a cipher) leaves its handlers in the pipeline;
      * the caller adds its own handlers after them and writes through the pipeline, never to the socket.
+     * Before the caller half-closes the channel (shutting down its output) or closes it because its own side
+     * ended, it writes and flushes an empty buffer through the pipeline: a protocol with an end-of-stream
+     * marker of its own (VMess's empty chunk) sends it then, since the half-close itself bypasses the pipeline.
      * The channel is registered on {@code loop} so the relay never crosses threads. The future fails with
      * {@link RejectedException} when the outbound refuses the flow by design, and with another exception
      * when the connection could not be made.

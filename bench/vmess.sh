@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# VMess through Turnout against Clash 1.18, in one run, to the same v2ray 4.34 (vmess over tcp, one cipher):
+#   (t) curl -> Turnout's mixed port -> vmess plugin -> v2ray -> bulk server
+#   (c) curl -> Clash 1.18's mixed port ->               v2ray -> bulk server
+# For each: single-stream download throughput, connection setup rate (sequential small requests, each on a
+# new connection since the server closes them) and the proxy's CPU seconds per GiB downloaded (utime+stime of
+# its process around the downloads). Runs interleave t and c; medians of RUNS; ratios are t / c.
+# Everything runs on loopback inside a network namespace of this script's own, removed on exit.
+# Usage (root, after `mvn -q -DskipTests package`): bench/vmess.sh [SIZE_MB] [RUNS] [CIPHER] [REQUESTS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+size_mb=${1:-512}
+runs=${2:-3}
+cipher=${3:-aes-128-gcm}
+requests=${4:-300}
+dist=dist/target/turnout
+clash_gz=../shared/peers/clash-linux-amd64-v1.18.0.gz
+mmdb=$(ls "${TURNOUT_GEO_DIR:-$HOME/.cache/turnout-geo}"/Country-*.mmdb 2>/dev/null | head -1 || true)
+[ "$(id -u)" -eq 0 ] || { echo "bench/vmess.sh: needs root (network namespace)" >&2; exit 1; }
+[ -x "$dist/bin/turnout" ] || { echo "bench/vmess.sh: build first: mvn -q -DskipTests package" >&2; exit 1; }
+command -v v2ray >/dev/null || { echo "bench/vmess.sh: needs v2ray (apt-get install v2ray)" >&2; exit 1; }
+[ -f "$clash_gz" ] || { echo "bench/vmess.sh: Clash 1.18 not found at $clash_gz" >&2; exit 1; }
+[ -n "$mmdb" ] || { echo "bench/vmess.sh: Clash needs a Country.mmdb (run .ci/test-deps.sh)" >&2; exit 1; }
+
+ns=tbench-vmess-$$
+work=$(mktemp -d)
+cleanup() {
+  for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+  del_netns "$ns"
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+inns() { ip netns exec "$ns" "$@"; }
+wait_port() { for _ in $(seq 1 300); do inns ss -Htln "sport = :$1" | grep -q . && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
+
+uuid=$(cat /proc/sys/kernel/random/uuid)
+inns java bench/BulkServer.java 8080 $((size_mb * 1024 * 1024)) >"$work/bulk.log" 2>&1 &
+inns java bench/BulkServer.java 8081 100 >"$work/small.log" 2>&1 &
+cat >"$work/v2ray.json" <<CONF
+{"log":{"loglevel":"warning"},
+ "inbounds":[{"listen":"127.0.0.1","port":10086,"protocol":"vmess","settings":{"clients":[{"id":"$uuid","alterId":0}]}}],
+ "outbounds":[{"protocol":"freedom"}]}
+CONF
+inns v2ray -config "$work/v2ray.json" >"$work/v2ray.log" 2>&1 &
+proxy="{name: v, type: vmess, server: 127.0.0.1, port: 10086, uuid: $uuid, alterId: 0, cipher: $cipher}"
+printf 'mixed-port: 7890\nlog-level: warning\nproxies:\n  - %s\nrules:\n  - MATCH,v\n' "$proxy" >"$work/config.yaml"
+mkdir -p "$work/clash"
+cp "$mmdb" "$work/clash/Country.mmdb"
+printf 'mixed-port: 7891\nlog-level: warning\nmode: rule\nproxies:\n  - %s\nrules:\n  - MATCH,v\n' "$proxy" >"$work/clash/config.yaml"
+gunzip -c "$clash_gz" >"$work/clash-bin" && chmod +x "$work/clash-bin"
+# Not through inns (a function: $! would be its subshell): ip netns exec execs the launcher, which execs java.
+ip netns exec "$ns" "$dist/bin/turnout" run -c "$work/config.yaml" >"$work/turnout.log" 2>&1 &
+turnout_pid=$!
+ip netns exec "$ns" "$work/clash-bin" -d "$work/clash" >"$work/clash.log" 2>&1 &
+clash_pid=$!
+wait_port 8080; wait_port 8081; wait_port 10086; wait_port 7890; wait_port 7891
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+speed() { inns curl -s -o /dev/null --max-time 300 -w '%{speed_download}' --socks5-hostname "127.0.0.1:$1" http://127.0.0.1:8080/; }
+setup_rate() {
+  local start end
+  start=$(date +%s.%N)
+  inns curl -s -o /dev/null --max-time 300 --socks5-hostname "127.0.0.1:$1" "http://127.0.0.1:8081/[1-$requests]"
+  end=$(date +%s.%N)
+  awk -v n="$requests" -v s="$start" -v e="$end" 'BEGIN {printf "%.1f", n / (e - s)}'
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+declare -a ts cs tr cr tcpu ccpu
+for port in 7890 7891; do   # warm-up (JIT), and a check that both work
+  speed $port >/dev/null || { echo "port $port failed; logs:" >&2; cat "$work/turnout.log" "$work/clash.log" >&2; exit 1; }
+done
+if [ -n "${TIMING:-}" ]; then
+  for port in 7890 7891; do
+    inns curl -s -o /dev/null -w "$port connect %{time_connect} start %{time_starttransfer} total %{time_total}\n" \
+      --socks5-hostname "127.0.0.1:$port" "http://127.0.0.1:8081/[1-5]"
+  done
+fi
+for i in $(seq 1 "$runs"); do
+  before=$(cpu $turnout_pid); ts+=("$(speed 7890)"); after=$(cpu $turnout_pid)
+  tcpu+=("$(awk -v a="$after" -v b="$before" -v hz="$hz" -v mb="$size_mb" 'BEGIN {printf "%.2f", (a - b) / hz / (mb / 1024)}')")
+  before=$(cpu $clash_pid); cs+=("$(speed 7891)"); after=$(cpu $clash_pid)
+  ccpu+=("$(awk -v a="$after" -v b="$before" -v hz="$hz" -v mb="$size_mb" 'BEGIN {printf "%.2f", (a - b) / hz / (mb / 1024)}')")
+  tr+=("$(setup_rate 7890)")
+  cr+=("$(setup_rate 7891)")
+done
+mib() { awk -v v="$1" 'BEGIN {printf "%.0f", v / 1048576}'; }
+ratio() { awk -v x="$1" -v y="$2" 'BEGIN {printf "%.2f", x / y}'; }
+mts=$(median "${ts[@]}"); mcs=$(median "${cs[@]}"); mtr=$(median "${tr[@]}"); mcr=$(median "${cr[@]}")
+mtc=$(median "${tcpu[@]}"); mcc=$(median "${ccpu[@]}")
+echo "vmess over tcp, cipher $cipher, to v2ray $(v2ray -version | head -1 | awk '{print $2}'); medians of $runs interleaved runs:"
+echo "                      Turnout   Clash 1.18   Turnout/Clash"
+printf '  download MiB/s      %7s   %10s   %s\n' "$(mib "$mts")" "$(mib "$mcs")" "$(ratio "$mts" "$mcs")"
+printf '  setups/s            %7s   %10s   %s\n' "$mtr" "$mcr" "$(ratio "$mtr" "$mcr")"
+printf '  CPU s/GiB           %7s   %10s   %s\n' "$mtc" "$mcc" "$(ratio "$mtc" "$mcc")"
+echo "  (each download ${size_mb} MiB; each setup run $requests requests of 100 bytes, one connection each)"

@@ -1,0 +1,176 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.testing.Required;
+import dev.turnout.api.testing.TestCertificates;
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchDir;
+import dev.turnout.plugins.v2ray.testing.V2rayServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The vmess and vless plugins end to end: the packaged Turnout (plugins loaded from its plugins/ folder) in a
+ * client namespace, a real v2ray in the server namespace with vmess and vless inbounds over tcp and ws+tls (a
+ * test CA trusted through SSL_CERT_FILE), curl through the mixed port (names sent to v2ray, which resolves them)
+ * and, with no proxy settings, through the TUN; UDP through the TUN.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class VmessIT {
+
+    static final String CLIENT = "192.0.2.1";
+    static final String SERVER = "192.0.2.2";
+    /** Where v2ray listens: inside the captured range, so only Turnout's own binding keeps it out of a loop. */
+    static final String V2RAY = "198.51.100.2";
+    static final int HTTP = 8080;
+    static final int ECHO = 5300;
+    static final String UUID_TEXT = UUID.randomUUID().toString();
+    /** One destination address per proxy, so rules pick the proxy and the server's answer names it. */
+    static final Map<String, String> VIA = Map.of(
+            "vmess-tcp", "203.0.113.10", "vmess-wstls", "203.0.113.11",
+            "vless-tcp", "203.0.113.12", "vless-wstls", "203.0.113.13");
+
+    Path dir;
+    Path dist;
+    Netns client;
+    Netns server;
+    Path access;
+
+    @BeforeAll
+    void start() throws Exception {
+        Netns.assumeUsable("curl");
+        Required.that(V2rayServer.installed(), () -> "v2ray is not installed (apt-get install v2ray)");
+        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
+        dist = Path.of(System.getProperty("turnout.dist"));
+        dir = ScratchDir.create("tvmess");
+        TestCertificates certificates = TestCertificates.issue(dir, "v2ray.test");
+        client = Netns.create("tvmc");
+        server = Netns.create("tvms");
+        client.link("veth0", List.of(CLIENT + "/24"), server, "veth0", List.of(SERVER + "/24"));
+        server.address("veth0", V2RAY + "/32");
+        for (String via : VIA.values()) {
+            server.address("veth0", via + "/32");
+        }
+        client.defaultRoute(SERVER);
+        server.hosts(Map.of("web.test", VIA.get("vmess-tcp")));
+        server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
+        // UDP answers must come from the address asked: one echo per proxy's destination.
+        server.spawn(dir.resolve("echo1.log"), Daemons.peer("udp-echo", Integer.toString(ECHO), VIA.get("vmess-wstls")));
+        server.spawn(dir.resolve("echo2.log"), Daemons.peer("udp-echo", Integer.toString(ECHO), VIA.get("vless-tcp")));
+        access = dir.resolve("v2ray-access.log");
+        Files.writeString(access, "");
+        Path v2rayConfig = dir.resolve("v2ray.json");
+        Files.writeString(v2rayConfig, V2rayServer.config(V2RAY, List.of(
+                new V2rayServer.Inbound("vmess", UUID_TEXT, "tcp", null, null, 10086),
+                new V2rayServer.Inbound("vmess", UUID_TEXT, "ws", "/vm", certificates, 10443),
+                new V2rayServer.Inbound("vless", UUID_TEXT, "tcp", null, null, 10087),
+                new V2rayServer.Inbound("vless", UUID_TEXT, "ws", "/vl", certificates, 10444)),
+                access, dir.resolve("v2ray-error.log"), List.of("203.0.113.0/24"), List.of("web.test")));
+        server.spawn(dir.resolve("v2ray.out"), V2rayServer.BINARY.toString(), "-config", v2rayConfig.toString());
+        server.awaitTcpPort(HTTP, Duration.ofSeconds(20));
+        server.awaitTcpPort(10444, Duration.ofSeconds(20));
+        Path config = dir.resolve("config.yaml");
+        String tls = ", tls: true, servername: v2ray.test, network: ws";
+        Files.writeString(config, String.join("\n",
+                "mixed-port: 7890",
+                "log-level: info",
+                "tun:",
+                "  enable: true",
+                "  stack: system",
+                "  device: tvm0",
+                "  auto-route: true",
+                "  auto-detect-interface: true",
+                "  state-file: " + dir.resolve("routes.state"),
+                "proxies:",
+                "  - {name: vmess-tcp, type: vmess, server: " + V2RAY + ", port: 10086, uuid: " + UUID_TEXT
+                        + ", alterId: 0, cipher: aes-128-gcm, udp: true}",
+                "  - {name: vmess-wstls, type: vmess, server: " + V2RAY + ", port: 10443, uuid: " + UUID_TEXT
+                        + ", alterId: 0, cipher: chacha20-poly1305, udp: true" + tls + ", ws-opts: {path: /vm}}",
+                "  - {name: vless-tcp, type: vless, server: " + V2RAY + ", port: 10087, uuid: " + UUID_TEXT + ", udp: true}",
+                "  - {name: vless-wstls, type: vless, server: " + V2RAY + ", port: 10444, uuid: " + UUID_TEXT
+                        + ", udp: true" + tls + ", ws-opts: {path: /vl}}",
+                "rules:",
+                "  - DOMAIN,web.test,vmess-tcp",
+                "  - IP-CIDR," + VIA.get("vmess-tcp") + "/32,vmess-tcp",
+                "  - IP-CIDR," + VIA.get("vmess-wstls") + "/32,vmess-wstls",
+                "  - IP-CIDR," + VIA.get("vless-tcp") + "/32,vless-tcp",
+                "  - IP-CIDR," + VIA.get("vless-wstls") + "/32,vless-wstls",
+                "  - MATCH,REJECT",
+                ""));
+        client.spawn(dir.resolve("turnout.log"), "env", "SSL_CERT_FILE=" + certificates.caCertificate(),
+                dist.resolve("bin/turnout").toString(), "run", "-c", config.toString());
+        client.awaitTcpPort(7890, Duration.ofSeconds(30));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!routes().contains("128.0.0.0/1 dev tvm0") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(routes().contains("128.0.0.0/1 dev tvm0"), () -> "no split routes through the TUN:\n" + log());
+    }
+
+    private String routes() throws IOException, InterruptedException {
+        return client.run(Duration.ofSeconds(5), "ip", "route", "show").stdout();
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        Netns.closeAll(client, server);
+        ScratchDir.delete(dir);
+    }
+
+    private String log() {
+        return MixedPortIT.read(dir.resolve("turnout.log"));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls"})
+    void curlThroughTheMixedPortReachesTheServerThroughV2ray(String proxy) throws Exception {
+        String url = "http://" + VIA.get(proxy) + ":" + HTTP + "/mixed-" + proxy;
+        Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10",
+                "--proxy", "socks5h://127.0.0.1:7890", url);
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertTrue(r.stdout().startsWith("hello /mixed-" + proxy + " from "), r.stdout());
+        assertTrue(log().contains("using " + proxy), log());
+        assertTrue(MixedPortIT.read(access).contains("tcp:" + VIA.get(proxy) + ":" + HTTP), () -> MixedPortIT.read(access));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls"})
+    void curlWithoutProxySettingsGoesThroughTheTunAndV2ray(String proxy) throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
+                "http://" + VIA.get(proxy) + ":" + HTTP + "/tun-" + proxy);
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertTrue(r.stdout().startsWith("hello /tun-" + proxy + " from "), r.stdout());
+        assertTrue(log().contains("[TCP] 198.18.0.1:"), log());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"vmess-wstls", "vless-tcp"})
+    void udpThroughTheTunComesBackThroughV2ray(String proxy) throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(30), Daemons.peer("udp-send", VIA.get(proxy),
+                Integer.toString(ECHO), "udp-" + proxy));
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + log());
+        assertTrue(MixedPortIT.read(access).contains("udp:" + VIA.get(proxy) + ":" + ECHO), () -> MixedPortIT.read(access));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aNameGoesToV2rayAsTheNameAndV2rayResolvesIt() throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10",
+                "--proxy", "socks5h://127.0.0.1:7890", "http://web.test:" + HTTP + "/by-name");
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertTrue(r.stdout().startsWith("hello /by-name from "), r.stdout());
+        assertTrue(MixedPortIT.read(access).contains("tcp:web.test:" + HTTP), () -> MixedPortIT.read(access));
+    }
+}

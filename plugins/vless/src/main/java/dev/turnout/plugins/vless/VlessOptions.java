@@ -1,0 +1,48 @@
+package dev.turnout.plugins.vless;
+
+import dev.turnout.api.Destination;
+import dev.turnout.api.OptionException;
+import dev.turnout.api.OutboundOptions;
+import dev.turnout.plugins.v2ray.Durations;
+import dev.turnout.plugins.v2ray.Hosts;
+import dev.turnout.plugins.v2ray.IgnoredKeys;
+import dev.turnout.plugins.v2ray.Transport;
+import dev.turnout.plugins.v2ray.Uuids;
+
+/**
+ * A {@code vless} entry's options, checked.
+ *
+ * @param server where the VLESS server is
+ * @param uuid the user's id, sent in every request
+ * @param transport tcp or ws, with or without TLS
+ * @param udp whether UDP flows may be sent
+ * @param timeoutMillis how long reaching the server (and its TLS and WebSocket handshakes) may take
+ */
+record VlessOptions(Destination server, byte[] uuid, Transport transport, boolean udp, long timeoutMillis) {
+
+    static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
+
+    static VlessOptions from(OutboundOptions options) throws OptionException {
+        IgnoredKeys.warn(options);
+        String server = options.requireString("server").trim();
+        int port = options.requirePort("port");
+        byte[] uuid = Uuids.require(options);
+        String flow = options.string("flow", "");
+        if (!flow.isEmpty()) {
+            throw new OptionException("flow", "'flow: " + flow + "' (XTLS) is not supported by the vless plugin; remove"
+                    + " it to use plain VLESS");
+        }
+        String encryption = options.string("encryption", "none");
+        if (!encryption.isEmpty() && !"none".equals(encryption)) {
+            throw new OptionException("encryption", "'encryption' must be none for VLESS, got " + encryption);
+        }
+        String packetEncoding = options.string("packet-encoding", "");
+        if (!packetEncoding.isEmpty() || options.bool("xudp", false) || options.bool("packet-addr", false)) {
+            throw new OptionException(packetEncoding.isEmpty() ? (options.has("xudp") ? "xudp" : "packet-addr")
+                    : "packet-encoding", "packet encodings (xudp, packetaddr) are not supported by the vless plugin;"
+                    + " UDP goes as plain VLESS UDP, one stream per destination");
+        }
+        return new VlessOptions(Hosts.destination(server, port), uuid, Transport.from(options, server),
+                options.bool("udp", false), Durations.millis(options, "timeout", DEFAULT_TIMEOUT_MILLIS));
+    }
+}

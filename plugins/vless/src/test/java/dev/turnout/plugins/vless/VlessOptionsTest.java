@@ -1,0 +1,41 @@
+package dev.turnout.plugins.vless;
+
+import static dev.turnout.api.testing.TestOptions.assertRejects;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.turnout.api.OptionException;
+import dev.turnout.api.testing.TestOptions;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class VlessOptionsTest {
+
+    private static VlessOptions parse(Object... keyValues) throws OptionException {
+        Object[] all = new Object[keyValues.length + 6];
+        all[0] = "server";
+        all[1] = "vless.example";
+        all[2] = "port";
+        all[3] = 443;
+        all[4] = "uuid";
+        all[5] = "b831381d-6324-4d53-ad4f-8cda48b30811";
+        System.arraycopy(keyValues, 0, all, 6, keyValues.length);
+        return VlessOptions.from(TestOptions.of("vless", all));
+    }
+
+    @Test
+    void tlsTakesTheServersNameUnlessServernameIsGiven() throws Exception {
+        assertEquals("vless.example", parse("tls", true).transport().tls().serverName());
+        assertEquals("other.example", parse("tls", true, "servername", "other.example").transport().tls().serverName());
+        assertNull(parse().transport().tls());
+        assertEquals("/p", parse("network", "ws", "ws-opts", Map.of("path", "/p")).transport().webSocket().path());
+    }
+
+    @Test
+    void flowAndOtherUnsupportedKeysAreRefusedByKey() {
+        assertRejects(() -> parse("flow", "xtls-rprx-vision"), "flow", "not supported");
+        assertRejects(() -> parse("network", "grpc"), "network", "not supported");
+        assertRejects(() -> parse("encryption", "aes"), "encryption", "none");
+        assertRejects(() -> parse("uuid", "x"), "uuid", "UUID");
+    }
+}

@@ -1,0 +1,29 @@
+package dev.turnout.plugins.vmess;
+
+import dev.turnout.api.OptionException;
+import dev.turnout.api.Outbound;
+import dev.turnout.api.OutboundContext;
+import dev.turnout.api.OutboundOptions;
+import dev.turnout.api.OutboundType;
+import org.pf4j.Extension;
+
+/**
+ * Type {@code vmess}: V2Ray's VMess with the AEAD header ({@code alterId: 0}), over tcp or ws, with or
+ * without TLS; UDP as VMess UDP streams. Options are Clash's: {@code server}, {@code port}, {@code uuid},
+ * {@code alterId}, {@code cipher}, {@code udp}, {@code network}, {@code ws-opts}, {@code tls},
+ * {@code servername}, {@code skip-cert-verify}, {@code alpn}, {@code fingerprint}, {@code global-padding};
+ * plus {@code timeout} for connecting.
+ */
+@Extension
+public final class VmessType implements OutboundType {
+
+    @Override
+    public String type() {
+        return "vmess";
+    }
+
+    @Override
+    public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
+        return new VmessOutbound(options.name(), VmessOptions.from(options), context);
+    }
+}

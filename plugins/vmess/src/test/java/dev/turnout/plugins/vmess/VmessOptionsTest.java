@@ -1,0 +1,75 @@
+package dev.turnout.plugins.vmess;
+
+import static dev.turnout.api.testing.TestOptions.assertRejects;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.OptionException;
+import dev.turnout.api.testing.TestOptions;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class VmessOptionsTest {
+
+    private static final String UUID = "b831381d-6324-4d53-ad4f-8cda48b30811";
+
+    private static VmessOptions parse(Object... keyValues) throws OptionException {
+        Object[] all = new Object[keyValues.length + 6];
+        all[0] = "server";
+        all[1] = "192.0.2.1";
+        all[2] = "port";
+        all[3] = 443;
+        all[4] = "uuid";
+        all[5] = UUID;
+        System.arraycopy(keyValues, 0, all, 6, keyValues.length);
+        return VmessOptions.from(TestOptions.of("vmess", all));
+    }
+
+    @Test
+    void clashsKeysAreRead() throws Exception {
+        VmessOptions o = parse("cipher", "chacha20-poly1305", "udp", true, "network", "ws",
+                "ws-opts", Map.of("path", "/v"), "tls", true, "servername", "v.example");
+        assertEquals(VmessSecurity.CHACHA20_POLY1305, o.security());
+        assertTrue(o.udp());
+        assertTrue(o.globalPadding());
+        assertEquals("/v", o.transport().webSocket().path());
+        assertEquals("v.example", o.transport().tls().serverName());
+    }
+
+    @Test
+    void defaultsArePlainTcpAutoCipherWithoutUdp() throws Exception {
+        VmessOptions o = parse();
+        assertNull(o.transport().tls());
+        assertNull(o.transport().webSocket());
+        assertFalse(o.udp());
+        assertNotNull(o.security());
+    }
+
+    @Test
+    void autoIsAesGcmWhereTheCpuHasAesInstructionsAndChachaElsewhere() throws Exception {
+        assertEquals(VmessSecurity.AES_128_GCM, VmessSecurity.from("auto", "amd64"));
+        assertEquals(VmessSecurity.CHACHA20_POLY1305, VmessSecurity.from("auto", "arm"));
+    }
+
+    @Test
+    void unsupportedChoicesAreRefusedByKey() {
+        assertRejects(() -> parse("alterId", 64), "alterId", "legacy");
+        assertRejects(() -> parse("network", "grpc"), "network", "not supported");
+        assertRejects(() -> parse("network", "h2"), "network", "not supported");
+        assertRejects(() -> parse("network", "http"), "network", "not supported");
+        assertRejects(() -> parse("cipher", "aes-256-cfb"), "cipher", "must be");
+        assertRejects(() -> parse("uuid", "not-a-uuid"), "uuid", "must be a UUID");
+        assertRejects(() -> parse("packet-encoding", "xudp"), "packet-encoding", "not supported");
+        assertRejects(() -> parse("cipher", "none", "global-padding", true), "global-padding", "AEAD");
+    }
+
+    @Test
+    void aBadUuidIsNeverEchoed() {
+        OptionException e = org.junit.jupiter.api.Assertions.assertThrows(OptionException.class,
+                () -> parse("uuid", "secret-but-malformed"));
+        assertFalse(e.getMessage().contains("secret-but-malformed"), e.getMessage());
+    }
+}
