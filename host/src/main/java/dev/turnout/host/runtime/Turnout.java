@@ -308,12 +308,16 @@ public final class Turnout implements AutoCloseable {
         }
     }
 
-    /** A user's choice in a select group survives a reload when the group and the member still exist. */
-    private static void carrySelections(Routing from, Routing to) {
+    /**
+     * A user's choice in a select group survives a reload when the group and the member still exist; when the
+     * member is gone (a provider's list changed) the group falls back to its first member and the log says so.
+     */
+    static void carrySelections(Routing from, Routing to) {
         from.outbounds().all().forEach((name, o) -> {
             if (o instanceof ProxyGroup old && "select".equals(old.type())
-                    && to.outbounds().get(name) instanceof ProxyGroup fresh && old.now() != null) {
-                fresh.select(old.now());
+                    && to.outbounds().get(name) instanceof ProxyGroup fresh && old.now() != null
+                    && !fresh.select(old.now())) {
+                log.warn("group '{}': the chosen '{}' is gone; it now uses '{}'", name, old.now(), fresh.now());
             }
         });
     }
