@@ -175,7 +175,7 @@ public final class OutboundFactory {
             try {
                 String via = dialerProxy(n);
                 Dialer dialer = via == null ? ownSockets(n, warnings) : built.get(via);
-                if (dialer == null) {
+                if (via != null && dialer == null) {
                     throw new ConfigException(n.originOf("dialer-proxy"), "'dialer-proxy' names '" + via
                             + "', which is not an outbound");
                 }
