@@ -157,16 +157,29 @@ public final class OutboundFactory {
         return new Outbounds(all, resolved.groups(), warnings, running);
     }
 
+    private static boolean taken(String name, Map<String, Outbound> built, Set<String> failed, Set<String> groupNames) {
+        return built.containsKey(name) || failed.contains(name) || groupNames.contains(name)
+                || BUILT_IN.contains(name);
+    }
+
     /** Builds one provider's nodes into {@code built}; what is left out is counted in one warning. */
     private ProxyProvider buildNodes(ProviderContent pc, Map<String, Outbound> built, Set<String> failed,
                                      Set<String> groupNames, List<String> warnings) {
         Map<String, Integer> skipped = new java.util.TreeMap<>(pc.skipped());
         List<String> names = new ArrayList<>();
         String firstRefusal = null;
-        for (ProxyEntry n : pc.nodes()) {
-            if (built.containsKey(n.name()) || failed.contains(n.name()) || groupNames.contains(n.name())) {
-                skipped.merge("a name another proxy or group has", 1, Integer::sum);
-                continue;
+        int renamed = 0;
+        for (ProxyEntry node : pc.nodes()) {
+            ProxyEntry n = node;
+            if (taken(n.name(), built, failed, groupNames)) {
+                // Two subscriptions of one vendor often share node names: the later one's get their provider's name.
+                String other = n.name() + " (" + pc.name() + ")";
+                if (taken(other, built, failed, groupNames)) {
+                    skipped.merge("a name another proxy or group has", 1, Integer::sum);
+                    continue;
+                }
+                n = new ProxyEntry(new OutboundOptions(other, n.type(), n.options().values()), n.origin(), n.keyOrigins());
+                renamed++;
             }
             if (!types.containsKey(n.type())) {
                 skipped.merge("type '" + n.type() + "', which no plugin provides", 1, Integer::sum);
@@ -186,14 +199,15 @@ public final class OutboundFactory {
                 firstRefusal = firstRefusal == null ? e.getMessage() : firstRefusal;
             }
         }
-        if (!skipped.isEmpty()) {
+        if (!skipped.isEmpty() || renamed > 0) {
             int total = skipped.values().stream().mapToInt(Integer::intValue).sum();
             StringBuilder b = new StringBuilder();
             skipped.forEach((why, count) -> b.append(b.length() == 0 ? "" : "; ").append(count).append(" ").append(why));
-            warnings.add(pc.entry().origin() + ": proxy provider '" + pc.name() + "': " + total + " node"
-                    + (total == 1 ? "" : "s") + " skipped (" + b + ")"
-                    + (firstRefusal == null ? "" : "; first refusal: " + firstRefusal) + "; " + names.size()
-                    + " in use");
+            warnings.add(pc.entry().origin() + ": proxy provider '" + pc.name() + "': "
+                    + (total == 0 ? "" : total + " node" + (total == 1 ? "" : "s") + " skipped (" + b + ")"
+                            + (firstRefusal == null ? "" : "; first refusal: " + firstRefusal) + "; ")
+                    + (renamed == 0 ? "" : renamed + " renamed 'NAME (" + pc.name() + ")', their names being taken; ")
+                    + names.size() + " in use");
         }
         return new ProxyProvider(pc, List.copyOf(names), Map.copyOf(skipped));
     }

@@ -105,7 +105,9 @@ public final class ProxyProviders {
                 }
             }
             if (!Files.exists(path)) {
-                notes.add(p.origin() + ": " + what + " not fetched yet (" + p.url() + "); no cached copy at " + path);
+                if (downloader == null) {
+                    notes.add(p.origin() + ": " + what + " not fetched yet (" + p.url() + "); no cached copy at " + path);
+                }
                 return new ProviderContent(p, List.of(), Map.of(), null, null);
             }
         } else if (!Files.exists(path)) {

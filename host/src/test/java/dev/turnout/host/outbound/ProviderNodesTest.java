@@ -79,6 +79,17 @@ class ProviderNodesTest {
     }
 
     @Test
+    void aNameTakenByAnEarlierProviderGetsTheProvidersName() throws Exception {
+        String node = "{name: HK 01, type: socks5, server: 192.0.2.1, port: 1080}";
+        Outbounds o = build("proxies:\n  - {name: DIRECT-ish, type: http, server: 192.0.2.9, port: 1}\n"
+                + "proxy-providers:\n  one: {type: inline, payload: [" + node + "]}\n"
+                + "  two: {type: inline, payload: [" + node + ", {name: DIRECT, type: http, server: 192.0.2.8, port: 1}]}\n"
+                + "proxy-groups:\n  - {name: G, type: select, use: [one, two]}\n");
+        assertEquals(List.of("HK 01", "HK 01 (two)", "DIRECT (two)"), ((ProxyGroup) o.get("G")).members());
+        assertTrue(o.warnings().stream().anyMatch(w -> w.contains("proxy provider 'two': 2 renamed")), o.warnings().toString());
+    }
+
+    @Test
     void aGroupWhoseProvidersHaveNoNodesStaysEmptyAndSaysSo() throws Exception {
         String yaml = "proxy-providers:\n  remote: {type: http, url: 'http://192.0.2.80/sub', path: ./nowhere/x.yaml}\n"
                 + "proxy-groups:\n  - {name: G, type: select, use: [remote]}\n";
