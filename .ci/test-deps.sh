@@ -20,6 +20,7 @@ have() {
 # tool:package, for every tool a test runs.
 tools=(danted:dante-server tinyproxy:tinyproxy dnsmasq:dnsmasq-base iperf3:iperf3 curl:curl dig:dnsutils
        ip:iproute2 chromium:chromium node:nodejs npm:npm)
+tools+=(stunnel4:stunnel4) # TLS in front of dante and tinyproxy (UpstreamTlsIT)
 missing() {
   local out=() t
   for t in "${tools[@]}"; do have "${t%%:*}" || out+=("$t"); done
