@@ -53,6 +53,7 @@ class ProxyProvidersIT {
             "import http.server, sys, functools",
             "class H(http.server.SimpleHTTPRequestHandler):",
             "    def end_headers(self):",
+            "        sys.stderr.write('header %s\\n' % self.headers.get('X-Turnout-Test'))",
             "        self.send_header('subscription-userinfo', '" + USERINFO + "')",
             "        super().end_headers()",
             "handler = functools.partial(H, directory=sys.argv[2])",
@@ -125,6 +126,8 @@ class ProxyProvidersIT {
         Files.writeString(config, String.join("\n",
                 "mixed-port: " + MIXED,
                 "external-controller: 127.0.0.1:" + CONTROLLER,
+                "proxies:",
+                "  - {name: fetcher, type: socks5, server: 127.0.0.1, port: " + DANTE_B + "}",
                 "proxy-providers:",
                 "  yaml-sub:",
                 "    type: http",
@@ -134,7 +137,8 @@ class ProxyProvidersIT {
                 "    exclude-filter: 'broken'",
                 "    override: {additional-prefix: 'Y-'}",
                 "    health-check: {enable: true, url: '" + health + "', interval: 2, lazy: false, timeout: 2000}",
-                "  b64-sub: {type: http, url: '" + base + "sub.b64', interval: 3600}",
+                "  b64-sub: {type: http, url: '" + base + "sub.b64', interval: 3600, proxy: fetcher,"
+                        + " header: {X-Turnout-Test: [through-fetcher]}}",
                 "  links-sub: {type: http, url: '" + base + "sub.txt', path: ./subs/links.txt}",
                 "  too-big: {type: http, url: '" + base + "sub.yaml', path: ./subs/big.yaml, size-limit: 64}",
                 "proxy-groups:",
@@ -252,6 +256,11 @@ class ProxyProvidersIT {
                     && lines.get(0).contains("hysteria2"), lines.get(0));
         }
         assertTrue(log.contains("proxy provider 'too-big' could not be updated") && log.contains("size limit of 64"), log);
+        // b64-sub's proxy: the download went through the socks5 outbound 'fetcher', with the header asked for.
+        assertTrue(read(dir.resolve("dante-" + DANTE_B + "/danted.log")).contains("127.0.0.1." + SUBSCRIPTIONS),
+                read(dir.resolve("dante-" + DANTE_B + "/danted.log")));
+        assertTrue(read(dir.resolve("subscriptions.log")).contains("header through-fetcher"),
+                read(dir.resolve("subscriptions.log")));
         assertFalse(Files.exists(dir.resolve("subs/big.yaml")), "an oversized download is not kept");
     }
 
@@ -274,6 +283,13 @@ class ProxyProvidersIT {
         assertTrue(((Number) one.object().get("delay")).intValue() > 0, one.toString());
         assertEquals(204, api.get("/providers/proxies/yaml-sub/healthcheck").status());
         assertEquals(404, api.get("/providers/proxies/nope").status());
+        // PUT downloads now, whatever the interval (an hour for b64-sub).
+        Object before = api.get("/providers/proxies/b64-sub").object().get("updatedAt");
+        Thread.sleep(1100);
+        Api.Response put = api.call("PUT", "/providers/proxies/b64-sub", "");
+        assertEquals(204, put.status(), put.toString());
+        Object after = api.get("/providers/proxies/b64-sub").object().get("updatedAt");
+        assertTrue(String.valueOf(after).compareTo(String.valueOf(before)) > 0, before + " then " + after);
     }
 
     @Test
