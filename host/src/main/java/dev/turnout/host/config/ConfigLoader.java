@@ -238,6 +238,8 @@ public final class ConfigLoader {
         private final String name;
         private final List<String> warnings = new ArrayList<>();
         private final List<ConfigException> errors = new ArrayList<>();
+        /** Every proxy provider written, those with mistakes included: a group naming one is not a second mistake. */
+        private final Set<String> proxyProviderNames = new HashSet<>();
 
         Reader(String name) {
             this.name = name;
@@ -681,6 +683,7 @@ public final class ConfigLoader {
             }
             Map<String, NodeTuple> all = attempt(() -> entries(mapping(tuple.getValueNode(),
                     "'proxy-providers' (a mapping of name to provider)")), Map.of());
+            proxyProviderNames.addAll(all.keySet());
             for (NodeTuple t : all.values()) {
                 attempt(() -> {
                     ProxyProviderEntry p = proxyProvider(t, baseDir);
@@ -825,7 +828,7 @@ public final class ConfigLoader {
         private void checkUses(List<GroupEntry> groups, Map<String, ProxyProviderEntry> providers) {
             for (GroupEntry g : groups) {
                 for (String used : g.options().use()) {
-                    if (!providers.containsKey(used)) {
+                    if (!providers.containsKey(used) && !proxyProviderNames.contains(used)) {
                         errors.add(new ConfigException(g.origin(), "group '" + g.name() + "' uses '" + used
                                 + "', which is not in 'proxy-providers'"));
                     }
