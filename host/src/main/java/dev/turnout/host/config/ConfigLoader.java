@@ -737,6 +737,11 @@ public final class ConfigLoader {
                     pathText = "./proxies/" + md5(url); // mihomo's C.Path.GetPathByHash("proxies", url)
                 }
                 path = baseDir.resolve(pathText).normalize();
+                String refused = outsideSafePaths(path, baseDir);
+                if (refused != null) {
+                    throw new ConfigException(kv.containsKey("path") ? at(kv.get("path").getValueNode()) : at(m),
+                            what + ": " + refused);
+                }
             }
             int interval = integer(kv, "interval", 0);
             long sizeLimit = integer(kv, "size-limit", 0);
@@ -822,6 +827,32 @@ public final class ConfigLoader {
             }
             return new ProxyProviderEntry.NodeOverride(string(kv, "additional-prefix", ""),
                     string(kv, "additional-suffix", ""), java.util.Collections.unmodifiableMap(options));
+        }
+
+        /**
+         * As mihomo: a provider's file must lie inside the home folder or a folder of {@code SAFE_PATHS}, unless
+         * {@code SKIP_SAFE_PATH_CHECK=1}; Turnout often runs as root, and a config (one given to the controller too)
+         * must not make it write a download over any file of the machine. {@code null} when the path is fine.
+         */
+        private static String outsideSafePaths(Path path, Path baseDir) {
+            if ("1".equals(System.getenv("SKIP_SAFE_PATH_CHECK"))) {
+                return null;
+            }
+            Path asked = path.toAbsolutePath().normalize();
+            List<Path> roots = new ArrayList<>(List.of(baseDir.toAbsolutePath().normalize()));
+            String safe = System.getenv("SAFE_PATHS");
+            if (safe != null) {
+                for (String s : safe.split(java.io.File.pathSeparator)) {
+                    if (!s.isBlank() && Path.of(s.trim()).isAbsolute()) {
+                        roots.add(Path.of(s.trim()).normalize());
+                    }
+                }
+            }
+            if (roots.stream().anyMatch(asked::startsWith)) {
+                return null;
+            }
+            return "path " + asked + " is outside the home folder " + roots.get(0) + " and SAFE_PATHS; refused, as in "
+                    + "mihomo (SKIP_SAFE_PATH_CHECK=1 allows it)";
         }
 
         /** Each provider a group {@code use:}s must exist, as in mihomo. */

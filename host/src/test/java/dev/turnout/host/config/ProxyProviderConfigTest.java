@@ -63,6 +63,7 @@ class ProxyProviderConfigTest {
                 "  a: {type: http}",
                 "  b: {type: ftp, url: 'ftp://x'}",
                 "  c: {type: file}",
+                "  d: {type: http, url: 'http://192.0.2.80/d', path: ../../../../etc/cron.d/x}",
                 "proxy-groups:",
                 "  - {name: G, type: select, use: [a, nope]}",
                 "")));
@@ -70,8 +71,9 @@ class ProxyProviderConfigTest {
         assertTrue(all.contains("c.yaml:2:6: http proxy provider 'a' needs a 'url'"), all);
         assertTrue(all.contains("c.yaml:3:13: proxy provider 'b': type must be http, file or inline"), all);
         assertTrue(all.contains("c.yaml:4:6: file proxy provider 'c' needs a 'path'"), all);
-        assertTrue(all.contains("c.yaml:6:5: group 'G' uses 'nope', which is not in 'proxy-providers'"), all);
+        assertTrue(all.contains("c.yaml:7:5: group 'G' uses 'nope', which is not in 'proxy-providers'"), all);
         assertTrue(!all.contains("uses 'a'"), "a provider with a mistake is still a provider: " + all);
+        assertTrue(all.contains("c.yaml:5:53: proxy provider 'd': path /etc/cron.d/x is outside the home folder"), all);
     }
 
     @Test
