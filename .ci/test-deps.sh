@@ -27,6 +27,7 @@ tools+=(ss-server:shadowsocks-libev)
 # The trojan plugin's servers: trojan-gfw, and v2ray for Trojan over WebSocket (their services stopped below).
 tools+=(trojan:trojan v2ray:v2ray)
 # v2ray (4.34 on Debian) is also the vmess and vless plugins' server.
+tools+=(stunnel4:stunnel4) # TLS in front of dante and tinyproxy (UpstreamTlsIT)
 missing() {
   local out=() t
   for t in "${tools[@]}"; do have "${t%%:*}" || out+=("$t"); done

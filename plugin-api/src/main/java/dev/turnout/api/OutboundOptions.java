@@ -35,6 +35,11 @@ public final class OutboundOptions {
         return values.keySet();
     }
 
+    /** Every key with its value as YAML gave it (unmodifiable): what a host copies when it amends an entry. */
+    public Map<String, Object> values() {
+        return values;
+    }
+
     public boolean has(String key) {
         return values.get(key) != null;
     }

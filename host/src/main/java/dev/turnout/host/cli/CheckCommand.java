@@ -58,8 +58,11 @@ final class CheckCommand implements Callable<Integer> {
             out.println("outbounds (" + c.proxies().size() + " + DIRECT, REJECT):");
             // The groups as built: include-all and filters applied, GLOBAL included.
             List<GroupEntry> groups = compiled.routing().outbounds().groups();
+            var proxyProviders = compiled.routing().outbounds().providers();
+            java.util.Set<String> nodes = new java.util.HashSet<>();
+            proxyProviders.values().forEach(p -> nodes.addAll(p.nodes()));
             for (Outbound o : compiled.routing().outbounds().all().values()) {
-                if (groups.stream().noneMatch(g -> g.name().equals(o.name()))) {
+                if (groups.stream().noneMatch(g -> g.name().equals(o.name())) && !nodes.contains(o.name())) {
                     out.printf("  %-24s %s%n", o.name(), o.type());
                 }
             }
@@ -75,6 +78,15 @@ final class CheckCommand implements Callable<Integer> {
                         : Files.exists(p.path()) ? "loaded from " + p.path()
                         : "not fetched" + (p.url() != null ? " (" + p.url() + ")" : "");
                 out.printf("  %-24s %-6s %-9s %s%n", p.name(), p.type(), p.behavior().name().toLowerCase(), state);
+            }
+            out.println("proxy providers (" + proxyProviders.size() + "):");
+            for (var p : proxyProviders.values()) {
+                var entry = p.content().entry();
+                String state = entry.payload() != null ? p.nodes().size() + " nodes in the config"
+                        : p.content().updatedAt() == null ? "not fetched yet (" + entry.url() + ")"
+                        : p.nodes().size() + " nodes from " + entry.path() + " ("
+                                + dev.turnout.host.provider.ProxyProviders.describeAge(entry.path()) + ")";
+                out.printf("  %-24s %-6s %s%n", p.name(), entry.type(), state);
             }
             String controller;
             try {

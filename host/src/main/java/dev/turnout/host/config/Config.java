@@ -23,6 +23,7 @@ import java.util.Map;
  *     {@code off}
  * @param geo where GEOIP, GEOSITE and IP-ASN databases come from ({@code geodata-mode}, {@code geox-url}, ...)
  * @param subRules mihomo's {@code sub-rules:}: named rule lists that {@code SUB-RULE} lines walk
+ * @param proxyProviders {@code proxy-providers:}, by name, in the order written
  */
 public record Config(
         Path file,
@@ -52,7 +53,8 @@ public record Config(
         Map<String, Origin> origins,
         String findProcessMode,
         GeoOptions geo,
-        Map<String, List<RuleLine>> subRules) {
+        Map<String, List<RuleLine>> subRules,
+        Map<String, ProxyProviderEntry> proxyProviders) {
 
     /** Where the value of a top-level key was written; the file alone when the key is absent. */
     public Origin originOf(String key) {

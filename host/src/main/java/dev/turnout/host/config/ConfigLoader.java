@@ -180,6 +180,26 @@ public final class ConfigLoader {
         return reader.read(root, file, baseDir);
     }
 
+    /**
+     * The {@code proxies:} of a proxy provider's content (a Clash config or just its proxies list), each entry
+     * where it was written in {@code name}; entries that are not proxies go to {@code problems}, invalid YAML
+     * throws with its line and column.
+     */
+    public static List<ProxyEntry> proxyList(String text, String name, List<ConfigException> problems)
+            throws ConfigException {
+        return new Reader(name).proxyList(compose(text, name), problems);
+    }
+
+    /** mihomo's name for a download kept by its URL: the MD5 of the URL, in hex. */
+    static String md5(String text) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static Node compose(String text, String name) throws ConfigException {
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
@@ -218,8 +238,8 @@ public final class ConfigLoader {
         private final String name;
         private final List<String> warnings = new ArrayList<>();
         private final List<ConfigException> errors = new ArrayList<>();
-        /** Whether the config has proxy-providers, which include-all would bring in if they were fetched. */
-        private boolean proxyProviders;
+        /** Every proxy provider written, those with mistakes included: a group naming one is not a second mistake. */
+        private final Set<String> proxyProviderNames = new HashSet<>();
 
         Reader(String name) {
             this.name = name;
@@ -264,7 +284,6 @@ public final class ConfigLoader {
             String logLevel = attempt(() -> oneOf(keys, "log-level", "info",
                     List.of("debug", "info", "warning", "error", "silent")), "info");
             List<ProxyEntry> proxies = proxies(keys.get("proxies"));
-            proxyProviders = keys.containsKey("proxy-providers");
             List<GroupEntry> groups = groups(keys.get("proxy-groups"));
             List<RuleLine> rules = rules(keys.get("rules"));
             Map<String, List<RuleLine>> subRules = subRules(keys.get("sub-rules"));
@@ -272,10 +291,8 @@ public final class ConfigLoader {
             Map<String, List<String>> hosts = hosts(keys.get("hosts"));
             checkNamesUnique(proxies, groups);
             GeoOptions geo = geo(keys);
-            if (keys.containsKey("proxy-providers")) {
-                warnings.add(at(keys.get("proxy-providers").getKeyNode())
-                        + ": 'proxy-providers' are not fetched by Turnout yet; groups that 'use:' them stay empty");
-            }
+            Map<String, ProxyProviderEntry> proxyProviders = proxyProviders(keys.get("proxy-providers"), baseDir);
+            checkUses(groups, proxyProviders);
             Config config = new Config(file, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, mode,
                     logLevel, List.copyOf(proxies), List.copyOf(groups), List.copyOf(rules), providers, hosts,
                     attempt(() -> section(keys.get("dns")), Section.ABSENT),
@@ -290,7 +307,7 @@ public final class ConfigLoader {
                     List.copyOf(warnings), Map.copyOf(origins),
                     attempt(() -> oneOf(keys, "find-process-mode", "strict", List.of("always", "strict", "off")),
                             "strict"),
-                    geo, subRules);
+                    geo, subRules, proxyProviders);
             if (!errors.isEmpty()) {
                 throw ConfigException.of(errors).withPartial(config);
             }
@@ -474,11 +491,6 @@ public final class ConfigLoader {
             boolean allProxies = includeAll || bool(kv, "include-all-proxies", false);
             boolean allProviders = includeAll || bool(kv, "include-all-providers", false);
             List<String> use = names(kv, "use", "'use' of " + group + " (a list of proxy providers)", "a provider name");
-            if (bool(kv, "include-all-providers", false) || (includeAll && proxyProviders)) {
-                NodeTuple t = kv.containsKey("include-all-providers") ? kv.get("include-all-providers") : kv.get("include-all");
-                warnings.add(at(t.getKeyNode()) + ": proxy-providers are not fetched by Turnout yet; " + group
-                        + " gets no members from them (its proxies are included)");
-            }
             NameFilter filter = filter(kv, "filter", true);
             if (filter != null && !allProxies && use.isEmpty() && !allProviders) {
                 // mihomo filters only what include-all-proxies and providers bring, never the listed proxies.
@@ -653,6 +665,227 @@ public final class ConfigLoader {
             }
             Path path = baseDir.resolve(pathText).normalize();
             return new ProviderEntry(providerName, type, behavior, format, path, url, integer(kv, "interval", 0), at(m));
+        }
+
+        /** Every key of a {@code proxy-providers:} entry Turnout reads (mihomo's). */
+        private static final Set<String> PROXY_PROVIDER_KEYS = Set.of("type", "url", "path", "interval", "proxy",
+                "header", "size-limit", "health-check", "filter", "exclude-filter", "exclude-type", "override",
+                "payload");
+
+        /** The {@code override:} keys each node takes as its own option (renaming keys are read apart). */
+        private static final Set<String> OVERRIDE_OPTIONS = Set.of("udp", "skip-cert-verify", "dialer-proxy",
+                "interface-name", "routing-mark", "ip-version", "down", "up");
+
+        private Map<String, ProxyProviderEntry> proxyProviders(NodeTuple tuple, Path baseDir) {
+            Map<String, ProxyProviderEntry> out = new LinkedHashMap<>();
+            if (tuple == null || isNull(tuple.getValueNode())) {
+                return out;
+            }
+            Map<String, NodeTuple> all = attempt(() -> entries(mapping(tuple.getValueNode(),
+                    "'proxy-providers' (a mapping of name to provider)")), Map.of());
+            proxyProviderNames.addAll(all.keySet());
+            for (NodeTuple t : all.values()) {
+                attempt(() -> {
+                    ProxyProviderEntry p = proxyProvider(t, baseDir);
+                    return out.put(p.name(), p);
+                }, null);
+            }
+            return out;
+        }
+
+        private ProxyProviderEntry proxyProvider(NodeTuple t, Path baseDir) throws ConfigException {
+            String providerName = scalar(t.getKeyNode(), "a provider name");
+            String what = "proxy provider '" + providerName + "'";
+            MappingNode m = mapping(t.getValueNode(), what + ": a mapping with type, url, path");
+            Map<String, NodeTuple> kv = entries(m);
+            for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
+                if (!PROXY_PROVIDER_KEYS.contains(e.getKey())) {
+                    warnings.add(at(e.getValue().getKeyNode()) + ": unknown key '" + e.getKey() + "' in " + what
+                            + "; ignored");
+                }
+            }
+            String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
+            if (!type.equals("file") && !type.equals("http") && !type.equals("inline")) {
+                throw new ConfigException(at(kv.get("type").getValueNode()),
+                        what + ": type must be http, file or inline, got '" + type + "'");
+            }
+            String url = string(kv, "url", null);
+            if (type.equals("http") && (url == null || !(url.startsWith("http://") || url.startsWith("https://")))) {
+                throw new ConfigException(url == null ? at(m) : at(kv.get("url").getValueNode()),
+                        "http " + what + " needs a 'url' starting with http:// or https://");
+            }
+            List<ProxyEntry> payload = null;
+            Path path = null;
+            if (type.equals("inline")) {
+                NodeTuple list = kv.get("payload");
+                if (list == null) {
+                    throw new ConfigException(at(m), "inline " + what + " needs a 'payload' list of proxies");
+                }
+                payload = new ArrayList<>();
+                if (!isNull(list.getValueNode())) {
+                    for (Node item : sequence(list.getValueNode(), "'payload' (a list of proxies)").getValue()) {
+                        payload.add(proxy(item));
+                    }
+                }
+                payload = List.copyOf(payload);
+            } else {
+                String pathText = string(kv, "path", null);
+                if (pathText == null) {
+                    if (type.equals("file")) {
+                        throw new ConfigException(at(m), "file " + what + " needs a 'path'");
+                    }
+                    pathText = "./proxies/" + md5(url); // mihomo's C.Path.GetPathByHash("proxies", url)
+                }
+                path = baseDir.resolve(pathText).normalize();
+                String refused = outsideSafePaths(path, baseDir);
+                if (refused != null) {
+                    throw new ConfigException(kv.containsKey("path") ? at(kv.get("path").getValueNode()) : at(m),
+                            what + ": " + refused);
+                }
+            }
+            int interval = integer(kv, "interval", 0);
+            long sizeLimit = integer(kv, "size-limit", 0);
+            if (interval < 0 || sizeLimit < 0) {
+                throw new ConfigException(at(kv.get(interval < 0 ? "interval" : "size-limit").getValueNode()),
+                        "'" + (interval < 0 ? "interval" : "size-limit") + "' of " + what + " must not be negative");
+            }
+            Map<String, List<String>> headers = new LinkedHashMap<>();
+            NodeTuple header = kv.get("header");
+            if (header != null && !isNull(header.getValueNode())) {
+                for (NodeTuple h : mapping(header.getValueNode(), "'header' (header name to a list of values)").getValue()) {
+                    String headerName = scalar(h.getKeyNode(), "a header name");
+                    List<String> values = new ArrayList<>();
+                    if (h.getValueNode() instanceof SequenceNode seq) {
+                        for (Node v : seq.getValue()) {
+                            values.add(scalar(v, "a header value"));
+                        }
+                    } else {
+                        values.add(scalar(h.getValueNode(), "a header value or a list of them"));
+                    }
+                    headers.put(headerName, List.copyOf(values));
+                }
+            }
+            String excludeType = string(kv, "exclude-type", null);
+            List<String> excludeTypes = new ArrayList<>();
+            if (excludeType != null) {
+                for (String x : excludeType.split("\\|")) {
+                    if (!x.isBlank()) {
+                        excludeTypes.add(x.trim());
+                    }
+                }
+            }
+            return new ProxyProviderEntry(providerName, type, url, path, interval, string(kv, "proxy", null),
+                    Map.copyOf(headers), sizeLimit, healthCheck(kv.get("health-check"), what), filter(kv, "filter", true),
+                    filter(kv, "exclude-filter", true), List.copyOf(excludeTypes), override(kv.get("override"), what),
+                    payload, at(m));
+        }
+
+        private ProxyProviderEntry.HealthCheck healthCheck(NodeTuple tuple, String what) throws ConfigException {
+            if (tuple == null || isNull(tuple.getValueNode())) {
+                return ProxyProviderEntry.HealthCheck.OFF;
+            }
+            Map<String, NodeTuple> kv = entries(mapping(tuple.getValueNode(), "'health-check' of " + what
+                    + " (a mapping with enable, url, interval)"));
+            for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
+                if (!List.of("enable", "url", "interval", "timeout", "lazy", "expected-status").contains(e.getKey())) {
+                    warnings.add(at(e.getValue().getKeyNode()) + ": unknown key '" + e.getKey() + "' in 'health-check' of "
+                            + what + "; ignored");
+                }
+            }
+            String url = string(kv, "url", "https://www.gstatic.com/generate_204");
+            StatusRanges expected;
+            try {
+                expected = StatusRanges.parse(string(kv, "expected-status", null));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(at(kv.get("expected-status").getValueNode()), "'expected-status' of " + what
+                        + ": " + e.getMessage() + " (expected such as 204, 200/302 or 200-299)");
+            }
+            int interval = integer(kv, "interval", 0);
+            int timeout = integer(kv, "timeout", 5000);
+            if (interval < 0 || timeout <= 0) {
+                throw new ConfigException(at(kv.get(interval < 0 ? "interval" : "timeout").getValueNode()),
+                        "'" + (interval < 0 ? "interval" : "timeout") + "' of the health-check of " + what
+                                + " must be positive");
+            }
+            return new ProxyProviderEntry.HealthCheck(bool(kv, "enable", false), url, interval, timeout,
+                    bool(kv, "lazy", true), expected);
+        }
+
+        private ProxyProviderEntry.NodeOverride override(NodeTuple tuple, String what) throws ConfigException {
+            if (tuple == null || isNull(tuple.getValueNode())) {
+                return ProxyProviderEntry.NodeOverride.NONE;
+            }
+            Map<String, NodeTuple> kv = entries(mapping(tuple.getValueNode(), "'override' of " + what + " (a mapping)"));
+            Map<String, Object> options = new LinkedHashMap<>();
+            for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
+                if (OVERRIDE_OPTIONS.contains(e.getKey())) {
+                    options.put(e.getKey(), value(e.getValue().getValueNode()));
+                } else if (!e.getKey().equals("additional-prefix") && !e.getKey().equals("additional-suffix")) {
+                    warnings.add(at(e.getValue().getKeyNode()) + ": '" + e.getKey() + "' in 'override' of " + what
+                            + " is not supported by Turnout; ignored");
+                }
+            }
+            return new ProxyProviderEntry.NodeOverride(string(kv, "additional-prefix", ""),
+                    string(kv, "additional-suffix", ""), java.util.Collections.unmodifiableMap(options));
+        }
+
+        /**
+         * As mihomo: a provider's file must lie inside the home folder or a folder of {@code SAFE_PATHS}, unless
+         * {@code SKIP_SAFE_PATH_CHECK=1}; Turnout often runs as root, and a config (one given to the controller too)
+         * must not make it write a download over any file of the machine. {@code null} when the path is fine.
+         */
+        private static String outsideSafePaths(Path path, Path baseDir) {
+            if ("1".equals(System.getenv("SKIP_SAFE_PATH_CHECK"))) {
+                return null;
+            }
+            Path asked = path.toAbsolutePath().normalize();
+            List<Path> roots = new ArrayList<>(List.of(baseDir.toAbsolutePath().normalize()));
+            String safe = System.getenv("SAFE_PATHS");
+            if (safe != null) {
+                for (String s : safe.split(java.io.File.pathSeparator)) {
+                    if (!s.isBlank() && Path.of(s.trim()).isAbsolute()) {
+                        roots.add(Path.of(s.trim()).normalize());
+                    }
+                }
+            }
+            if (roots.stream().anyMatch(asked::startsWith)) {
+                return null;
+            }
+            return "path " + asked + " is outside the home folder " + roots.get(0) + " and SAFE_PATHS; refused, as in "
+                    + "mihomo (SKIP_SAFE_PATH_CHECK=1 allows it)";
+        }
+
+        /** Each provider a group {@code use:}s must exist, as in mihomo. */
+        private void checkUses(List<GroupEntry> groups, Map<String, ProxyProviderEntry> providers) {
+            for (GroupEntry g : groups) {
+                for (String used : g.options().use()) {
+                    if (!providers.containsKey(used) && !proxyProviderNames.contains(used)) {
+                        errors.add(new ConfigException(g.origin(), "group '" + g.name() + "' uses '" + used
+                                + "', which is not in 'proxy-providers'"));
+                    }
+                }
+            }
+        }
+
+        /** The {@code proxies:} list of a provider's content, each entry where it was written; a bad entry is a problem. */
+        List<ProxyEntry> proxyList(Node root, List<ConfigException> problems) throws ConfigException {
+            MappingNode top = mapping(root, "a Clash config with a 'proxies:' list");
+            NodeTuple list = entries(top).get("proxies");
+            if (list == null) {
+                throw new ConfigException(at(top), "no 'proxies:' list");
+            }
+            List<ProxyEntry> out = new ArrayList<>();
+            if (isNull(list.getValueNode())) {
+                return out;
+            }
+            for (Node item : sequence(list.getValueNode(), "'proxies' (a list of outbounds)").getValue()) {
+                try {
+                    out.add(proxy(item));
+                } catch (ConfigException e) {
+                    problems.add(e);
+                }
+            }
+            return out;
         }
 
         private Map<String, List<String>> hosts(NodeTuple tuple) throws ConfigException {

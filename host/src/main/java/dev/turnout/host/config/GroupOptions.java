@@ -7,9 +7,9 @@ import java.util.List;
  *
  * @param includeAllProxies every {@code proxies:} entry joins, in name order, after the listed members
  *     ({@code include-all} sets this and {@code includeAllProviders})
- * @param includeAllProviders every proxy provider joins (providers are not fetched yet: nothing joins)
- * @param use the proxy providers named (not fetched yet: nothing joins)
- * @param filter with include-all-proxies: only names some pattern matches join; {@code null} when absent
+ * @param includeAllProviders the nodes of every proxy provider join, after those of {@code use}
+ * @param use the proxy providers whose nodes join, after the listed members
+ * @param filter with include-all-proxies and providers: only names some pattern matches join; {@code null} when absent
  * @param excludeFilter members whose name it matches are left out; {@code null} when absent
  * @param excludeTypes members of these types ({@code Socks5|Http}, case-insensitive) are left out
  * @param hidden dashboards do not list the group (shown as {@code hidden} in {@code /proxies})

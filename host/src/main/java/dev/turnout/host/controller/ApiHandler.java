@@ -455,9 +455,13 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void delay(Call call, Outbound o) {
+        delay(call, o, o instanceof ProxyGroup g ? g.settings().url() : GroupSettings.DEFAULT_URL);
+    }
+
+    private void delay(Call call, Outbound o, String defaultUrl) {
         String url = call.param("url");
         if (url == null || url.isBlank()) {
-            url = o instanceof ProxyGroup g ? g.settings().url() : GroupSettings.DEFAULT_URL;
+            url = defaultUrl;
         }
         int timeout = GroupSettings.DEFAULT_TIMEOUT_MILLIS;
         String t = call.param("timeout");
@@ -766,12 +770,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private void providers(Call call) {
         List<String> p = call.path;
         if (p.size() >= 2 && p.get(1).equals("proxies")) {
-            // Turnout has no proxy providers; dashboards ask anyway and expect the shape.
-            if (p.size() == 2 && only(call, HttpMethod.GET)) {
-                call.json(Map.of("providers", Map.of()));
-            } else if (p.size() != 2) {
-                notFound(call);
-            }
+            proxyProviders(call);
             return;
         }
         if (p.size() < 2 || !p.get(1).equals("rules") || p.size() > 3) {
@@ -803,6 +802,64 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } else {
             methodNotAllowed(call);
         }
+    }
+
+    /**
+     * mihomo's {@code /providers/proxies} ({@code GET}), {@code /NAME} ({@code GET}; {@code PUT}: download now and
+     * reload), {@code /NAME/healthcheck} (check every node, 204) and {@code /NAME/PROXY/healthcheck}
+     * ({@code {"delay": N}} with the provider's health-check URL).
+     */
+    private void proxyProviders(Call call) {
+        List<String> p = call.path;
+        Turnout t = controller.turnout();
+        var outbounds = t.router().current().outbounds();
+        if (p.size() == 2) {
+            if (only(call, HttpMethod.GET)) {
+                call.json(ClashViews.proxyProviders(outbounds, t.groups().book()));
+            }
+            return;
+        }
+        var provider = outbounds.providers().get(p.get(2));
+        if (provider == null || p.size() > 5 || (p.size() == 4 && !p.get(3).equals("healthcheck"))
+                || (p.size() == 5 && (!p.get(4).equals("healthcheck") || !provider.nodes().contains(p.get(3))))) {
+            notFound(call);
+            return;
+        }
+        if (p.size() == 3) {
+            if (call.method.equals(HttpMethod.GET)) {
+                call.json(ClashViews.proxyProvider(provider, outbounds, t.groups().book()));
+            } else if (call.method.equals(HttpMethod.PUT)) {
+                var entry = provider.content().entry();
+                onWorker(call, () -> {
+                    if (entry.http()) {
+                        try (var fetch = dev.turnout.host.provider.ProviderFetch.over(outbounds)) {
+                            dev.turnout.host.provider.ProxyProviders.refresh(entry, fetch);
+                        }
+                    }
+                    t.reload(t.config());
+                });
+            } else {
+                methodNotAllowed(call);
+            }
+            return;
+        }
+        if (!only(call, HttpMethod.GET)) {
+            return;
+        }
+        if (p.size() == 4) {
+            Channel ch = call.ctx.channel();
+            boolean keepAlive = call.keepAlive;
+            var groups = t.groups();
+            groups.checkProvider(provider, outbounds, groups.loop()).addListener(x -> ch.eventLoop().execute(() -> {
+                ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
+                if (ctx != null) {
+                    Responses.noContent(ctx, keepAlive);
+                }
+            }));
+            return;
+        }
+        String url = provider.content().entry().healthCheck().url();
+        delay(call, outbounds.get(p.get(3)), url != null ? url : GroupSettings.DEFAULT_URL);
     }
 
     // ---- /ui

@@ -10,6 +10,8 @@ import dev.turnout.host.outbound.AdapterTypes;
 import dev.turnout.host.outbound.HealthBook;
 import dev.turnout.host.outbound.Outbounds;
 import dev.turnout.host.outbound.ProxyGroup;
+import dev.turnout.host.provider.ProxyProvider;
+import dev.turnout.host.provider.SubscriptionInfo;
 import dev.turnout.rules.RuleLine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -75,6 +77,49 @@ final class ClashViews {
         Map<String, Object> byName = new TreeMap<>();
         outbounds.all().forEach((name, o) -> byName.put(name, proxy(o, book)));
         return Map.of("proxies", byName);
+    }
+
+    /** mihomo's {@code GET /providers/proxies}: every proxy provider by name. */
+    static Map<String, Object> proxyProviders(Outbounds outbounds, HealthBook book) {
+        Map<String, Object> byName = new TreeMap<>();
+        outbounds.providers().forEach((name, p) -> byName.put(name, proxyProvider(p, outbounds, book)));
+        return Map.of("providers", byName);
+    }
+
+    /**
+     * One proxy provider in mihomo's shape: name, type, vehicleType, its nodes in {@code /proxies}' shape,
+     * testUrl, expectedStatus, updatedAt and, when the server sent {@code subscription-userinfo},
+     * subscriptionInfo (Go's field names: Upload, Download, Total, Expire).
+     */
+    static Map<String, Object> proxyProvider(ProxyProvider p, Outbounds outbounds, HealthBook book) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", p.name());
+        m.put("type", "Proxy");
+        m.put("vehicleType", p.content().vehicleType());
+        List<Object> nodes = new ArrayList<>();
+        for (String n : p.nodes()) {
+            Outbound o = outbounds.get(n);
+            if (o != null) {
+                nodes.add(proxy(o, book));
+            }
+        }
+        m.put("proxies", nodes);
+        var hc = p.content().entry().healthCheck();
+        m.put("testUrl", hc.url() == null ? "" : hc.url());
+        m.put("expectedStatus", hc.expectedStatus().toString());
+        Instant updated = p.content().updatedAt();
+        // mihomo answers Go's zero time for a provider never updated
+        m.put("updatedAt", updated == null ? "0001-01-01T00:00:00Z" : updated.toString());
+        SubscriptionInfo info = p.content().info();
+        if (info != null) {
+            Map<String, Object> i = new LinkedHashMap<>();
+            i.put("Upload", info.upload());
+            i.put("Download", info.download());
+            i.put("Total", info.total());
+            i.put("Expire", info.expire());
+            m.put("subscriptionInfo", i);
+        }
+        return m;
     }
 
     static Map<String, Object> rules(List<RuleLine> lines) {

@@ -4,6 +4,7 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.GroupEntry;
 import dev.turnout.host.config.GroupOptions;
 import dev.turnout.host.config.ProxyEntry;
+import dev.turnout.host.provider.ProxyProvider;
 import dev.turnout.rules.Origin;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,8 +24,12 @@ import java.util.Set;
  *       pattern matches when there is a filter (the filter never removes listed members);</li>
  *   <li>then members whose type is in {@code exclude-type} ({@code Socks5|Http}, case-insensitive) or whose
  *       name {@code exclude-filter} matches are left out;</li>
+ *   <li>then the nodes of the proxy providers it {@code use}s, in the order listed, and with
+ *       {@code include-all-providers} those of every provider, in the config's order; only nodes some
+ *       {@code filter} pattern matches, when there is a filter;</li>
  *   <li>a group left with nothing goes DIRECT (mihomo's COMPATIBLE), unless it was to get its members from
- *       proxy providers, which are not fetched yet: it stays empty and flows routed to it are refused;</li>
+ *       proxy providers that have no nodes now (not fetched yet): it stays empty and flows routed to it are
+ *       refused, rather than sent DIRECT unbeknown to the user;</li>
  *   <li>{@code GLOBAL}, unless the config has a group of that name, is a select group of DIRECT, REJECT,
  *       every proxy and every group, in the config's order.</li>
  * </ul>
@@ -57,6 +62,14 @@ final class GroupMembers {
     }
 
     static Resolved resolve(Config config) {
+        return resolve(config, Map.of(), Map.of());
+    }
+
+    /**
+     * @param providers the running providers with the nodes that became outbounds
+     * @param nodeTypes each such node's type
+     */
+    static Resolved resolve(Config config, Map<String, ProxyProvider> providers, Map<String, String> nodeTypes) {
         List<String> warnings = new ArrayList<>();
         Map<String, String> types = new HashMap<>();
         types.put("DIRECT", "direct");
@@ -70,7 +83,7 @@ final class GroupMembers {
         for (GroupEntry g : config.groups()) {
             types.putIfAbsent(g.name(), g.type());
         }
-        boolean providers = config.origins().containsKey("proxy-providers");
+        nodeTypes.forEach(types::putIfAbsent);
         List<GroupEntry> out = new ArrayList<>();
         for (GroupEntry g : config.groups()) {
             out.add(g.withMembers(members(g, allProxies, types, providers, warnings)));
@@ -86,13 +99,25 @@ final class GroupMembers {
     }
 
     private static List<String> members(GroupEntry g, List<String> allProxies, Map<String, String> types,
-                                        boolean providers, List<String> warnings) {
+                                        Map<String, ProxyProvider> providers, List<String> warnings) {
         GroupOptions o = g.options();
         Set<String> members = new LinkedHashSet<>(g.members());
         if (o.includeAllProxies()) {
             for (String p : allProxies) {
                 if (o.filter() == null || o.filter().matches(p)) {
                     members.add(p);
+                }
+            }
+        }
+        Set<String> used = new LinkedHashSet<>(o.use());
+        if (o.includeAllProviders()) {
+            used.addAll(providers.keySet());
+        }
+        for (String name : used) {
+            ProxyProvider p = providers.get(name);
+            for (String node : p == null ? List.<String>of() : p.nodes()) {
+                if (o.filter() == null || o.filter().matches(node)) {
+                    members.add(node);
                 }
             }
         }
@@ -103,9 +128,9 @@ final class GroupMembers {
             members.removeIf(o.excludeFilter()::matches);
         }
         if (members.isEmpty()) {
-            if (!o.use().isEmpty() || (o.includeAllProviders() && providers)) {
-                warnings.add(g.origin() + ": group '" + g.name() + "' has no members until proxy-providers are "
-                        + "fetched; flows routed to it are refused");
+            if (!used.isEmpty()) {
+                warnings.add(g.origin() + ": group '" + g.name() + "' has no members: its proxy providers ("
+                        + String.join(", ", used) + ") have no nodes now; flows routed to it are refused");
                 return List.of();
             }
             warnings.add(g.origin() + ": group '" + g.name() + "' has no members left after include-all and its "

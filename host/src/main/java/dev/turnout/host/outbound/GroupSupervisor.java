@@ -2,13 +2,17 @@ package dev.turnout.host.outbound;
 
 import dev.turnout.api.Outbound;
 import dev.turnout.host.config.GroupEntry;
+import dev.turnout.host.config.ProxyProviderEntry;
 import dev.turnout.host.config.StatusRanges;
+import dev.turnout.host.provider.ProxyProvider;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,6 +38,8 @@ public final class GroupSupervisor implements AutoCloseable {
     private final List<ScheduledFuture<?>> schedules = new ArrayList<>();
     private final AtomicInteger running = new AtomicInteger();
     private volatile boolean closed;
+    /** Nodes whose provider checks them ({@code health-check: {enable: true}}): groups' own rounds leave them out. */
+    private volatile Set<String> providerChecked = Set.of();
 
     public GroupSupervisor(EventLoopGroup loops, Selections selections) {
         this.loops = loops;
@@ -55,6 +61,7 @@ public final class GroupSupervisor implements AutoCloseable {
         if (closed) {
             return;
         }
+        adoptProviders(outbounds);
         for (GroupEntry g : outbounds.groups()) {
             if (!(outbounds.get(g.name()) instanceof ProxyGroup group)) {
                 continue;
@@ -101,11 +108,84 @@ public final class GroupSupervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * A provider with {@code health-check: {enable: true}} checks its own nodes on its interval (as mihomo's
+     * provider health check does), and the groups holding them choose again after each round; with
+     * {@code lazy} a round is skipped while no flow used any of those groups.
+     */
+    private void adoptProviders(Outbounds outbounds) {
+        Set<String> checked = new HashSet<>();
+        for (ProxyProvider p : outbounds.providers().values()) {
+            ProxyProviderEntry.HealthCheck hc = p.content().entry().healthCheck();
+            if (!hc.enable() || p.nodes().isEmpty()) {
+                continue;
+            }
+            checked.addAll(p.nodes());
+            if (hc.intervalSeconds() <= 0) {
+                continue;
+            }
+            List<ProxyGroup> holders = holders(p, outbounds);
+            EventLoop loop = loops.next();
+            AtomicBoolean inRound = new AtomicBoolean();
+            AtomicBoolean first = new AtomicBoolean(true);
+            long intervalNanos = TimeUnit.SECONDS.toNanos(hc.intervalSeconds());
+            schedules.add(loop.scheduleAtFixedRate(() -> {
+                if (!first.getAndSet(false) && hc.lazy() && holders.stream().noneMatch(g -> g.usedWithin(intervalNanos))) {
+                    log.debug("proxy provider {}: check skipped, unused since the last (lazy)", p.name());
+                } else if (inRound.compareAndSet(false, true)) {
+                    checkProvider(p, outbounds, loop).addListener(f -> inRound.set(false));
+                }
+            }, 0, hc.intervalSeconds(), TimeUnit.SECONDS));
+        }
+        providerChecked = Set.copyOf(checked);
+    }
+
+    private static List<ProxyGroup> holders(ProxyProvider p, Outbounds outbounds) {
+        List<ProxyGroup> out = new ArrayList<>();
+        for (var o : outbounds.all().values()) {
+            if (o instanceof ProxyGroup g && g.members().stream().anyMatch(p.nodes()::contains)) {
+                out.add(g);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Checks every node of {@code p} with its health-check's URL, timeout and expected status, then lets the
+     * groups holding them choose again; the future completes when all are done.
+     */
+    public Future<Void> checkProvider(ProxyProvider p, Outbounds outbounds, EventLoop loop) {
+        Promise<Void> done = loop.newPromise();
+        ProxyProviderEntry.HealthCheck hc = p.content().entry().healthCheck();
+        List<String> nodes = p.nodes();
+        if (nodes.isEmpty()) {
+            return done.setSuccess(null);
+        }
+        String url = hc.url() != null ? hc.url() : GroupSettings.DEFAULT_URL;
+        int timeout = hc.timeoutMillis() > 0 ? hc.timeoutMillis() : GroupSettings.DEFAULT_TIMEOUT_MILLIS;
+        AtomicInteger left = new AtomicInteger(nodes.size());
+        for (String n : nodes) {
+            Outbound node = outbounds.get(n);
+            Future<Integer> f = node == null ? loop.newFailedFuture(new IllegalStateException("no node " + n))
+                    : delay(node, url, timeout, hc.expectedStatus(), loop);
+            f.addListener(x -> {
+                if (left.decrementAndGet() == 0) {
+                    holders(p, outbounds).forEach(ProxyGroup::reevaluate);
+                    done.trySuccess(null);
+                }
+            });
+        }
+        return done;
+    }
+
     /** Checks every member of {@code group} once, then lets it choose again; the future completes when all are done. */
     public Future<Void> checkGroup(ProxyGroup group, EventLoop loop) {
         Promise<Void> done = loop.newPromise();
-        List<String> members = group.members();
+        Set<String> byProvider = providerChecked;
+        List<String> members = byProvider.isEmpty() ? group.members()
+                : group.members().stream().filter(m -> !byProvider.contains(m)).toList();
         if (members.isEmpty()) {
+            group.reevaluate();
             return done.setSuccess(null);
         }
         AtomicInteger left = new AtomicInteger(members.size());

@@ -14,6 +14,8 @@ import dev.turnout.host.config.ProxyEntry;
 import dev.turnout.host.dial.HostDialer;
 import dev.turnout.host.dial.layer.TlsLayer;
 import dev.turnout.host.dial.layer.WebSocketLayer;
+import dev.turnout.host.provider.ProviderContent;
+import dev.turnout.host.provider.ProxyProvider;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -47,10 +49,19 @@ public final class OutboundFactory {
         this.resolver = resolver;
     }
 
-    /** Builds every outbound and group; when any fails, each failure is reported and nothing stays open. */
+    /** Builds every outbound and group, with no proxy provider nodes (see {@link #build(Config, Map)}). */
     public Outbounds build(Config config) throws ConfigException {
-        GroupMembers.Resolved resolved = GroupMembers.resolve(config);
-        List<String> warnings = new ArrayList<>(resolved.warnings());
+        return build(config, Map.of());
+    }
+
+    /**
+     * Builds every outbound and group; when any fails, each failure is reported and nothing stays open. The
+     * providers' nodes are built by the same plugins after the {@code proxies:}; a node that cannot be built
+     * (a type no plugin provides, options its plugin refuses, a name taken) is left out and counted in one
+     * warning per provider, never fatal.
+     */
+    public Outbounds build(Config config, Map<String, ProviderContent> providers) throws ConfigException {
+        List<String> warnings = new ArrayList<>();
         Map<String, Outbound> built = new LinkedHashMap<>();
         for (String name : BUILT_IN) {
             built.put(name, builtIn(name, name.toLowerCase(Locale.ROOT), config));
@@ -63,7 +74,8 @@ public final class OutboundFactory {
             pending.put(p.name(), p);
         }
         Set<String> groupNames = new HashSet<>();
-        resolved.groups().forEach(g -> groupNames.add(g.name()));
+        config.groups().forEach(g -> groupNames.add(g.name()));
+        groupNames.add(GroupMembers.GLOBAL);
         // dialer-proxy chains: build an outbound only after the one it dials through.
         while (!pending.isEmpty()) {
             boolean progress = false;
@@ -102,6 +114,15 @@ public final class OutboundFactory {
                 break;
             }
         }
+        Map<String, ProxyProvider> running = new LinkedHashMap<>();
+        Map<String, String> nodeTypes = new HashMap<>();
+        for (ProviderContent pc : providers.values()) {
+            ProxyProvider p = buildNodes(pc, built, failed, groupNames, warnings);
+            running.put(p.name(), p);
+            pc.nodes().stream().filter(n -> p.nodes().contains(n.name())).forEach(n -> nodeTypes.put(n.name(), n.type()));
+        }
+        GroupMembers.Resolved resolved = GroupMembers.resolve(config, running, nodeTypes);
+        warnings.addAll(0, resolved.warnings());
         // Groups look their members up lazily in the finished map, so groups may name groups.
         Map<String, Outbound> all = new LinkedHashMap<>(built);
         Map<String, ProxyEntry> entries = new HashMap<>();
@@ -134,7 +155,62 @@ public final class OutboundFactory {
             new Outbounds(built).close();
             throw ConfigException.of(errors);
         }
-        return new Outbounds(all, resolved.groups(), warnings);
+        return new Outbounds(all, resolved.groups(), warnings, running);
+    }
+
+    private static boolean taken(String name, Map<String, Outbound> built, Set<String> failed, Set<String> groupNames) {
+        return built.containsKey(name) || failed.contains(name) || groupNames.contains(name)
+                || BUILT_IN.contains(name);
+    }
+
+    /** Builds one provider's nodes into {@code built}; what is left out is counted in one warning. */
+    private ProxyProvider buildNodes(ProviderContent pc, Map<String, Outbound> built, Set<String> failed,
+                                     Set<String> groupNames, List<String> warnings) {
+        Map<String, Integer> skipped = new java.util.TreeMap<>(pc.skipped());
+        List<String> names = new ArrayList<>();
+        String firstRefusal = null;
+        int renamed = 0;
+        for (ProxyEntry node : pc.nodes()) {
+            ProxyEntry n = node;
+            if (taken(n.name(), built, failed, groupNames)) {
+                // Two subscriptions of one vendor often share node names: the later one's get their provider's name.
+                String other = n.name() + " (" + pc.name() + ")";
+                if (taken(other, built, failed, groupNames)) {
+                    skipped.merge("a name another proxy or group has", 1, Integer::sum);
+                    continue;
+                }
+                n = new ProxyEntry(new OutboundOptions(other, n.type(), n.options().values()), n.origin(), n.keyOrigins());
+                renamed++;
+            }
+            if (!types.containsKey(n.type())) {
+                skipped.merge("type '" + n.type() + "', which no plugin provides", 1, Integer::sum);
+                continue;
+            }
+            try {
+                String via = dialerProxy(n);
+                Dialer dialer = via == null ? ownSockets(n, warnings) : built.get(via);
+                if (via != null && dialer == null) {
+                    throw new ConfigException(n.originOf("dialer-proxy"), "'dialer-proxy' names '" + via
+                            + "', which is not an outbound");
+                }
+                built.put(n.name(), create(n, dialer));
+                names.add(n.name());
+            } catch (ConfigException e) {
+                skipped.merge("refused by its plugin", 1, Integer::sum);
+                firstRefusal = firstRefusal == null ? e.getMessage() : firstRefusal;
+            }
+        }
+        if (!skipped.isEmpty() || renamed > 0) {
+            int total = skipped.values().stream().mapToInt(Integer::intValue).sum();
+            StringBuilder b = new StringBuilder();
+            skipped.forEach((why, count) -> b.append(b.length() == 0 ? "" : "; ").append(count).append(" ").append(why));
+            warnings.add(pc.entry().origin() + ": proxy provider '" + pc.name() + "': "
+                    + (total == 0 ? "" : total + " node" + (total == 1 ? "" : "s") + " skipped (" + b + ")"
+                            + (firstRefusal == null ? "" : "; first refusal: " + firstRefusal) + "; ")
+                    + (renamed == 0 ? "" : renamed + " renamed 'NAME (" + pc.name() + ")', their names being taken; ")
+                    + names.size() + " in use");
+        }
+        return new ProxyProvider(pc, List.copyOf(names), Map.copyOf(skipped));
     }
 
     /**

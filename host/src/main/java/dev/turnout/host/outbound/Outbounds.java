@@ -2,6 +2,7 @@ package dev.turnout.host.outbound;
 
 import dev.turnout.api.Outbound;
 import dev.turnout.host.config.GroupEntry;
+import dev.turnout.host.provider.ProxyProvider;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,15 +15,27 @@ public final class Outbounds implements AutoCloseable {
     private final Map<String, Outbound> byName;
     private final List<GroupEntry> groups;
     private final List<String> warnings;
+    private final Map<String, ProxyProvider> providers;
 
     Outbounds(Map<String, Outbound> byName) {
-        this(byName, List.of(), List.of());
+        this(byName, List.of(), List.of(), Map.of());
     }
 
     Outbounds(Map<String, Outbound> byName, List<GroupEntry> groups, List<String> warnings) {
+        this(byName, groups, warnings, Map.of());
+    }
+
+    Outbounds(Map<String, Outbound> byName, List<GroupEntry> groups, List<String> warnings,
+              Map<String, ProxyProvider> providers) {
         this.byName = Collections.unmodifiableMap(new LinkedHashMap<>(byName));
         this.groups = List.copyOf(groups);
         this.warnings = List.copyOf(warnings);
+        this.providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
+    }
+
+    /** The proxy providers, by name in the config's order, with the nodes that became outbounds. */
+    public Map<String, ProxyProvider> providers() {
+        return providers;
     }
 
     /** The groups as built: their final members (include-all and filters applied), GLOBAL included. */

@@ -5,6 +5,8 @@ import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.outbound.Outbounds;
+import dev.turnout.host.provider.ProviderFetch;
+import dev.turnout.host.provider.ProxyProviders;
 import dev.turnout.rules.RuleException;
 import dev.turnout.rules.RuleSet;
 import java.util.ArrayList;
@@ -35,8 +37,13 @@ public final class RoutingCompiler {
     public Compiled compile(Config config, boolean fetchProviders) throws ConfigException {
         List<ConfigException> errors = new ArrayList<>();
         Outbounds built = null;
+        ProxyProviders.Loaded proxyProviders;
+        // Downloads only when asked (turnout check never downloads) and only those that are due.
+        try (ProviderFetch fetch = fetchProviders ? ProviderFetch.compiling(outbounds, config) : null) {
+            proxyProviders = ProxyProviders.load(config, fetch, errors);
+        }
         try {
-            built = outbounds.build(config);
+            built = outbounds.build(config, proxyProviders.providers());
         } catch (ConfigException e) {
             errors.add(e);
         }
@@ -48,7 +55,8 @@ public final class RoutingCompiler {
                     built != null ? built.names() : OutboundFactory.targetNames(config), config.subRules(),
                     new HomeGeoData(config.geo(), config.baseDir(), fetchProviders, geoNotes::add, log::info));
             if (errors.isEmpty()) {
-                List<String> notes = new ArrayList<>(providers.notes());
+                List<String> notes = new ArrayList<>(proxyProviders.notes());
+                notes.addAll(providers.notes());
                 notes.addAll(geoNotes);
                 notes.addAll(built.warnings());
                 notes.addAll(rules.warnings());

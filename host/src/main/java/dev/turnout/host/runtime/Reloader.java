@@ -3,6 +3,8 @@ package dev.turnout.host.runtime;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.GeoOptions;
+import dev.turnout.host.config.ProxyProviderEntry;
+import dev.turnout.host.provider.ProxyProviders;
 import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.rules.Origin;
 import java.util.concurrent.ExecutorService;
@@ -82,6 +84,27 @@ public final class Reloader implements AutoCloseable {
         if (seconds > 0) {
             timer.scheduleWithFixedDelay(this::request, seconds, seconds, TimeUnit.SECONDS);
             log.info("http rule providers refresh every {} s", seconds);
+        }
+        scheduleProxyProviderRefresh(config);
+    }
+
+    /**
+     * http proxy providers likewise: each is checked on its own interval and, when its copy is due, a reload
+     * downloads it and swaps the new nodes in. Open flows keep the node they started on; a select choice that
+     * still exists is kept.
+     */
+    private void scheduleProxyProviderRefresh(Config config) {
+        for (ProxyProviderEntry p : config.proxyProviders().values()) {
+            if (p.http() && p.intervalSeconds() > 0) {
+                String name = p.name();
+                timer.scheduleWithFixedDelay(() -> {
+                    ProxyProviderEntry now = turnout.config().proxyProviders().get(name);
+                    if (now != null && ProxyProviders.due(now)) {
+                        request();
+                    }
+                }, p.intervalSeconds(), Math.max(1, Math.min(p.intervalSeconds(), 60)), TimeUnit.SECONDS);
+                log.info("proxy provider '{}' refreshes every {} s", name, p.intervalSeconds());
+            }
         }
     }
 

@@ -43,6 +43,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -87,6 +88,8 @@ public final class Turnout implements AutoCloseable {
     /** The settings Turnout started with: a reload does not change them. */
     private final Settings settings;
     private MixedInbound mixed;
+    /** The notes of the last load, so that a reload repeats none of them. */
+    private volatile Set<String> lastNotes = Set.of();
 
     private Turnout(Config config, Settings settings, PluginHost plugins) throws ConfigException, InterruptedException {
         this.config = config;
@@ -119,6 +122,7 @@ public final class Turnout implements AutoCloseable {
             this.compiler = new RoutingCompiler(new OutboundFactory(plugins.outboundTypes(), hostDialer, names));
             RoutingCompiler.Compiled compiled = compiler.compile(config, true);
             compiled.notes().forEach(n -> log.warn("{}", n));
+            this.lastNotes = Set.copyOf(compiled.notes());
             this.groups = new GroupSupervisor(workers, Selections.at(config.baseDir().resolve(Selections.FILE_NAME)));
             groups.adopt(compiled.routing().outbounds());
             this.blocking = new ThreadPoolExecutor(1, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(4096), r -> {
@@ -260,7 +264,16 @@ public final class Turnout implements AutoCloseable {
     public synchronized void reload(Config next) throws ConfigException {
         // The check run and check apply: a config that a restart would refuse is refused now.
         RoutingCompiler.Compiled compiled = ConfigCheck.check(next, compiler, true).compiled();
-        compiled.notes().forEach(n -> log.warn("{}", n));
+        // A provider refreshed every few minutes reloads as often: what was said at the last load is not repeated.
+        Set<String> said = lastNotes;
+        compiled.notes().forEach(n -> {
+            if (said.contains(n)) {
+                log.debug("{}", n);
+            } else {
+                log.warn("{}", n);
+            }
+        });
+        lastNotes = Set.copyOf(compiled.notes());
         Routing previous = router.current();
         carrySelections(previous, compiled.routing());
         groups.adopt(compiled.routing().outbounds());
@@ -312,12 +325,16 @@ public final class Turnout implements AutoCloseable {
         }
     }
 
-    /** A user's choice in a select group survives a reload when the group and the member still exist. */
-    private static void carrySelections(Routing from, Routing to) {
+    /**
+     * A user's choice in a select group survives a reload when the group and the member still exist; when the
+     * member is gone (a provider's list changed) the group falls back to its first member and the log says so.
+     */
+    static void carrySelections(Routing from, Routing to) {
         from.outbounds().all().forEach((name, o) -> {
             if (o instanceof ProxyGroup old && "select".equals(old.type())
-                    && to.outbounds().get(name) instanceof ProxyGroup fresh && old.now() != null) {
-                fresh.select(old.now());
+                    && to.outbounds().get(name) instanceof ProxyGroup fresh && old.now() != null
+                    && !fresh.select(old.now())) {
+                log.warn("group '{}': the chosen '{}' is gone; it now uses '{}'", name, old.now(), fresh.now());
             }
         });
     }

@@ -107,11 +107,13 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void groupsWithOnlyProviderMembersAreKeptWithAWarningAboutProviders() throws Exception {
-        Config c = parse("proxy-providers: {x: {type: http, url: 'u', path: p}}\n"
+    void groupsWithOnlyProviderMembersAreKeptAndTheirProvidersRead() throws Exception {
+        Config c = parse("proxy-providers: {x: {type: http, url: 'http://192.0.2.80/u', path: p}}\n"
                 + "proxy-groups:\n  - {name: G, type: select, use: [x]}\n");
         assertEquals(List.of(), c.groups().get(0).members());
-        assertTrue(c.warnings().get(0).contains("'proxy-providers' are not fetched"), c.warnings().toString());
+        assertEquals(List.of("x"), c.groups().get(0).options().use());
+        assertEquals(List.of(), c.warnings());
+        assertEquals("http://192.0.2.80/u", c.proxyProviders().get("x").url());
     }
 
     @Test

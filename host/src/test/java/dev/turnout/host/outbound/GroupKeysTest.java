@@ -182,14 +182,14 @@ class GroupKeysTest {
 
     @Test
     void aGroupLeftEmptyByItsFiltersGoesDirectAsMihomosCompatibleWithAWarning() throws Exception {
-        Outbounds o = build(PROXIES + "proxy-groups:\n  - {name: none, type: select, include-all: true, filter: 'nothing'}\n"
+        Outbounds o = build(PROXIES + "proxy-providers: {p1: {type: http, url: 'http://192.0.2.80/p1', path: none/p1}}\n"
+                + "proxy-groups:\n  - {name: none, type: select, include-all: true, filter: 'nothing'}\n"
                 + "  - {name: prov, type: select, use: [p1]}\n");
         assertEquals(List.of("DIRECT"), group(o, "none").members());
         assertTrue(o.warnings().stream().anyMatch(w -> w.contains("'none' has no members left")), o.warnings().toString());
-        assertEquals(List.of(), group(o, "prov").members(), "providers are not fetched: nothing joins, flows refused");
-        assertTrue(o.warnings().stream().anyMatch(w -> w.contains("'prov' has no members until proxy-providers")));
-        assertTrue(parse(PROXIES + "proxy-groups:\n  - {name: x, type: select, include-all-providers: true}\n")
-                .warnings().stream().anyMatch(w -> w.contains("proxy-providers are not fetched by Turnout yet")));
+        assertEquals(List.of(), group(o, "prov").members(), "its provider has no nodes: nothing joins, flows refused");
+        assertTrue(o.warnings().stream().anyMatch(w -> w.contains("'prov' has no members: its proxy providers (p1)")),
+                o.warnings().toString());
     }
 
     @Test

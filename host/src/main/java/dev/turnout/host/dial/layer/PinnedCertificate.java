@@ -5,13 +5,43 @@ import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
-import javax.net.ssl.X509TrustManager;
+import java.net.Socket;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * Accepts exactly the server certificate whose SHA-256 is pinned, whoever issued it: Clash's
- * {@code fingerprint} option, which users set for self-signed servers.
+ * Accepts exactly the server certificate whose SHA-256 is pinned, whoever issued it and whatever name it
+ * carries: Clash's {@code fingerprint} option, which users set for self-signed servers. An extended trust
+ * manager, so that the JDK does not wrap it in one that also checks the name (it did, under Netty 4.2, which
+ * asks engines for hostname verification by default).
  */
-record PinnedCertificate(byte[] sha256) implements X509TrustManager {
+final class PinnedCertificate extends X509ExtendedTrustManager {
+
+    private final byte[] sha256;
+
+    PinnedCertificate(byte[] sha256) {
+        this.sha256 = sha256.clone();
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        checkServerTrusted(chain, authType);
+    }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {

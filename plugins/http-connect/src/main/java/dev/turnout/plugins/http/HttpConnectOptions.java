@@ -3,6 +3,7 @@ package dev.turnout.plugins.http;
 import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
+import dev.turnout.api.TlsOptions;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -17,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * @param server where the proxy is, as a name or an address literal
  * @param authorization the {@code Proxy-Authorization} value, or {@code null} without credentials
  * @param timeoutMillis how long connecting to the proxy and its CONNECT answer may take together
+ * @param tls with {@code tls: true} (an HTTPS proxy), TLS to the proxy before CONNECT; {@code null} without
  */
-record HttpConnectOptions(Destination server, String authorization, long timeoutMillis) {
+record HttpConnectOptions(Destination server, String authorization, long timeoutMillis, TlsOptions tls) {
 
     static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
 
@@ -27,15 +29,14 @@ record HttpConnectOptions(Destination server, String authorization, long timeout
     static HttpConnectOptions from(OutboundOptions options) throws OptionException {
         String server = options.requireString("server").trim();
         int port = options.requirePort("port");
-        if (options.bool("tls", false)) {
-            throw new OptionException("tls", "'tls' is not supported by the http type");
-        }
         if (options.has("headers")) {
             // The plugin API offers no map accessor yet; say so rather than drop the headers silently.
             LOG.warn("{}: 'headers' is not supported yet and is ignored", options);
         }
-        return new HttpConnectOptions(destination(server, port), authorization(options),
-                millis(options, "timeout", DEFAULT_TIMEOUT_MILLIS));
+        Destination destination = destination(server, port);
+        TlsOptions tls = options.bool("tls", false) ? TlsOptions.from(options, destination.hostOrAddress()) : null;
+        return new HttpConnectOptions(destination, authorization(options),
+                millis(options, "timeout", DEFAULT_TIMEOUT_MILLIS), tls);
     }
 
     private static String authorization(OutboundOptions options) throws OptionException {

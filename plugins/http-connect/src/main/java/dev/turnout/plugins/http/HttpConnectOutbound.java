@@ -5,6 +5,7 @@ import dev.turnout.api.Dialer;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.Outbound;
+import dev.turnout.api.OutboundContext;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -24,12 +25,14 @@ final class HttpConnectOutbound implements Outbound {
     private final String name;
     private final HttpConnectOptions options;
     private final Dialer dialer;
+    private final OutboundContext context;
     private final String serverName;
 
-    HttpConnectOutbound(String name, HttpConnectOptions options, Dialer dialer) {
+    HttpConnectOutbound(String name, HttpConnectOptions options, OutboundContext context) {
         this.name = name;
         this.options = options;
-        this.dialer = dialer;
+        this.dialer = context.dialer();
+        this.context = context;
         this.serverName = options.server().toString();
     }
 
@@ -74,18 +77,35 @@ final class HttpConnectOutbound implements Outbound {
                 channel.close();
                 return;
             }
-            Promise<Void> answered = loop.newPromise();
-            answered.addListener(a -> {
-                if (!a.isSuccess()) {
-                    promise.tryFailure(a.cause());
-                } else if (!promise.trySuccess(channel)) {
+            if (options.tls() == null) {
+                connect(channel, flow, loop, promise);
+                return;
+            }
+            // An HTTPS proxy: CONNECT and the tunnel after it go through the TLS layer, which stays.
+            context.tls(channel, options.tls()).addListener(t -> {
+                if (!t.isSuccess()) {
+                    promise.tryFailure(t.cause());
+                } else if (promise.isDone()) {
                     channel.close();
+                } else {
+                    connect(channel, flow, loop, promise);
                 }
             });
-            channel.pipeline().addLast("http-connect",
-                    new HttpConnectHandshake(flow.destination(), options.authorization(), serverName, answered));
         });
         return promise;
+    }
+
+    private void connect(Channel channel, Metadata flow, EventLoop loop, Promise<Channel> promise) {
+        Promise<Void> answered = loop.newPromise();
+        answered.addListener(a -> {
+            if (!a.isSuccess()) {
+                promise.tryFailure(a.cause());
+            } else if (!promise.trySuccess(channel)) {
+                channel.close();
+            }
+        });
+        channel.pipeline().addLast("http-connect",
+                new HttpConnectHandshake(flow.destination(), options.authorization(), serverName, answered));
     }
 
     @Override

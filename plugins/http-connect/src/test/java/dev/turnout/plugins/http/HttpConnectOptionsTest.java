@@ -45,8 +45,10 @@ class HttpConnectOptionsTest {
     }
 
     @Test
-    void rejectsTlsAndBadTimeouts() {
-        assertRejects("tls", "not supported", "server", "a.example", "port", 1, "tls", true);
+    void readsTlsAndRejectsBadFingerprintsAndTimeouts() throws Exception {
+        assertEquals("a.example", parse("server", "a.example", "port", 1, "tls", true).tls().serverName());
+        assertEquals(null, parse("server", "a.example", "port", 1).tls());
+        assertRejects("fingerprint", "SHA-256", "server", "a.example", "port", 1, "tls", true, "fingerprint", "zz");
         assertRejects("timeout", "duration", "server", "a.example", "port", 1, "timeout", "-1");
     }
 

@@ -4,6 +4,7 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Dialer;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
+import dev.turnout.api.OutboundContext;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -24,11 +25,13 @@ final class Socks5Connector {
 
     private final Socks5Options options;
     private final Dialer dialer;
+    private final OutboundContext context;
     private final String serverName;
 
-    Socks5Connector(Socks5Options options, Dialer dialer) {
+    Socks5Connector(Socks5Options options, OutboundContext context) {
         this.options = options;
-        this.dialer = dialer;
+        this.dialer = context.dialer();
+        this.context = context;
         this.serverName = options.server().toString();
     }
 
@@ -65,19 +68,37 @@ final class Socks5Connector {
                 channel.close();
                 return;
             }
-            Promise<Destination> reply = loop.newPromise();
-            reply.addListener(r -> {
-                if (r.isSuccess()) {
-                    if (!promise.trySuccess(new Established(channel, reply.getNow()))) {
-                        channel.close();
-                    }
+            if (options.tls() == null) {
+                handshake(channel, command, target, loop, promise);
+                return;
+            }
+            // SOCKS5 over TLS: the handshake and everything after it go through the TLS layer, which stays.
+            context.tls(channel, options.tls()).addListener(t -> {
+                if (!t.isSuccess()) {
+                    promise.tryFailure(t.cause());
+                } else if (promise.isDone()) {
+                    channel.close();
                 } else {
-                    promise.tryFailure(r.cause());
+                    handshake(channel, command, target, loop, promise);
                 }
             });
-            channel.pipeline().addLast("socks5-handshake",
-                    new Socks5Handshake(options.credentials(), command, target, serverName, reply));
         });
         return promise;
+    }
+
+    private void handshake(Channel channel, byte command, Destination target, EventLoop loop,
+                           Promise<Established> promise) {
+        Promise<Destination> reply = loop.newPromise();
+        reply.addListener(r -> {
+            if (r.isSuccess()) {
+                if (!promise.trySuccess(new Established(channel, reply.getNow()))) {
+                    channel.close();
+                }
+            } else {
+                promise.tryFailure(r.cause());
+            }
+        });
+        channel.pipeline().addLast("socks5-handshake",
+                new Socks5Handshake(options.credentials(), command, target, serverName, reply));
     }
 }

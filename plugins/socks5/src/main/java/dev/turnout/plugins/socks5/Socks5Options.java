@@ -3,6 +3,7 @@ package dev.turnout.plugins.socks5;
 import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
+import dev.turnout.api.TlsOptions;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -12,8 +13,10 @@ import java.nio.charset.StandardCharsets;
  * @param credentials username and password, or {@code null} for no authentication
  * @param udp whether UDP flows may be sent through the server (UDP ASSOCIATE)
  * @param timeoutMillis how long connecting to the server and its handshake may take together
+ * @param tls with {@code tls: true}, TLS to the server before the SOCKS5 handshake (sni/servername,
+ *     skip-cert-verify, alpn, fingerprint); {@code null} without
  */
-record Socks5Options(Destination server, Credentials credentials, boolean udp, long timeoutMillis) {
+record Socks5Options(Destination server, Credentials credentials, boolean udp, long timeoutMillis, TlsOptions tls) {
 
     static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
 
@@ -24,11 +27,10 @@ record Socks5Options(Destination server, Credentials credentials, boolean udp, l
     static Socks5Options from(OutboundOptions options) throws OptionException {
         String server = options.requireString("server").trim();
         int port = options.requirePort("port");
-        if (options.bool("tls", false)) {
-            throw new OptionException("tls", "'tls' is not supported by the socks5 type");
-        }
-        return new Socks5Options(Hosts.destination(server, port), credentials(options), options.bool("udp", false),
-                Durations.millis(options, "timeout", DEFAULT_TIMEOUT_MILLIS));
+        Destination destination = Hosts.destination(server, port);
+        TlsOptions tls = options.bool("tls", false) ? TlsOptions.from(options, destination.hostOrAddress()) : null;
+        return new Socks5Options(destination, credentials(options), options.bool("udp", false),
+                Durations.millis(options, "timeout", DEFAULT_TIMEOUT_MILLIS), tls);
     }
 
     private static Credentials credentials(OutboundOptions options) throws OptionException {

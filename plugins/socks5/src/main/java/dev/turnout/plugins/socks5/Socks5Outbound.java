@@ -6,6 +6,7 @@ import dev.turnout.api.Dialer;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.Outbound;
+import dev.turnout.api.OutboundContext;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -23,11 +24,11 @@ final class Socks5Outbound implements Outbound {
     private final Dialer dialer;
     private final Socks5Connector connector;
 
-    Socks5Outbound(String name, Socks5Options options, Dialer dialer) {
+    Socks5Outbound(String name, Socks5Options options, OutboundContext context) {
         this.name = name;
         this.options = options;
-        this.dialer = dialer;
-        this.connector = new Socks5Connector(options, dialer);
+        this.dialer = context.dialer();
+        this.connector = new Socks5Connector(options, context);
     }
 
     @Override

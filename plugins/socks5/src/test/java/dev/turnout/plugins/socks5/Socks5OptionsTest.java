@@ -76,8 +76,14 @@ class Socks5OptionsTest {
     }
 
     @Test
-    void rejectsTls() {
-        assertRejects("tls", "not supported", "server", "a.example", "port", 1, "tls", true);
+    void tlsTakesSniAndSkipCertVerifyAndRefusesABadFingerprint() throws Exception {
+        assertEquals(null, parse("server", "a.example", "port", 1, "sni", "b.example").tls());
+        var tls = parse("server", "a.example", "port", 1, "tls", true).tls();
+        assertEquals("a.example", tls.serverName());
+        var named = parse("server", "192.0.2.1", "port", 1, "tls", true, "sni", "b.example", "skip-cert-verify", true).tls();
+        assertEquals("b.example", named.serverName());
+        assertEquals(true, named.skipCertVerify());
+        assertRejects("fingerprint", "SHA-256", "server", "a.example", "port", 1, "tls", true, "fingerprint", "chrome");
     }
 
     @Test

@@ -1,0 +1,257 @@
+package dev.turnout.host.provider;
+
+import dev.turnout.api.OutboundOptions;
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ConfigLoader;
+import dev.turnout.host.config.ProxyEntry;
+import dev.turnout.host.config.ProxyProviderEntry;
+import dev.turnout.host.outbound.AdapterTypes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Reads a config's proxy providers: inline from the config, file from its path, http from the copy cached at
+ * its path, downloaded first when asked and when the copy is missing or older than the interval. A download
+ * is read before it replaces the copy, so a broken or foreign answer keeps the last good list; one that cannot
+ * be fetched leaves the cached copy in use, with a note naming its age.
+ */
+public final class ProxyProviders {
+
+    /** The largest subscription kept when the provider sets no smaller {@code size-limit}: what a config may be. */
+    public static final long MAX_BYTES = ConfigLoader.MAX_CONFIG_BYTES;
+
+    /** Downloads a provider's URL (through its {@code proxy:}), at most {@code maxBytes}. */
+    @FunctionalInterface
+    public interface Downloader {
+        SubscriptionClient.Response download(ProxyProviderEntry provider, long maxBytes)
+                throws IOException, InterruptedException;
+    }
+
+    /** Every provider's content, and what the user should read (not fetched, stale, broken download). */
+    public record Loaded(Map<String, ProviderContent> providers, List<String> notes) {
+
+        public static final Loaded NONE = new Loaded(Map.of(), List.of());
+    }
+
+    private ProxyProviders() {
+    }
+
+    /** Whether an http provider's copy is missing or older than its interval: a download is due. */
+    public static boolean due(ProxyProviderEntry p) {
+        if (!p.http()) {
+            return false;
+        }
+        try {
+            if (!Files.exists(p.path())) {
+                return true;
+            }
+            return p.intervalSeconds() > 0
+                    && age(p.path()).compareTo(Duration.ofSeconds(p.intervalSeconds())) >= 0;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /**
+     * @param downloader how http providers are fetched when due; {@code null}: never ({@code turnout check})
+     * @param errors where a provider that cannot be read at all (a missing file) puts its problem; it stands in empty
+     */
+    public static Loaded load(Config config, Downloader downloader, List<ConfigException> errors) {
+        Map<String, ProviderContent> out = new LinkedHashMap<>();
+        List<String> notes = new ArrayList<>();
+        for (ProxyProviderEntry p : config.proxyProviders().values()) {
+            try {
+                out.put(p.name(), read(p, downloader, notes));
+            } catch (ConfigException e) {
+                errors.add(e);
+                out.put(p.name(), new ProviderContent(p, List.of(), Map.of(), null, null));
+            }
+        }
+        return new Loaded(out, notes);
+    }
+
+    private static ProviderContent read(ProxyProviderEntry p, Downloader downloader, List<String> notes)
+            throws ConfigException {
+        String what = "proxy provider '" + p.name() + "'";
+        if (p.payload() != null) {
+            Map<String, Integer> skipped = new TreeMap<>();
+            return new ProviderContent(p, select(p, p.payload(), skipped), skipped, null, null);
+        }
+        Path path = p.path();
+        if (p.http()) {
+            if (downloader != null && due(p)) {
+                try {
+                    refresh(p, downloader);
+                } catch (IOException | ConfigException e) {
+                    notes.add(p.origin() + ": " + what + " could not be updated from " + p.url() + ": "
+                            + e.getMessage() + (Files.exists(path) ? "; using the cached copy, " + describeAge(path)
+                            : "; it has no nodes until a download succeeds"));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new ConfigException(p.origin(), "interrupted while fetching " + what);
+                }
+            }
+            if (!Files.exists(path)) {
+                if (downloader == null) {
+                    notes.add(p.origin() + ": " + what + " not fetched yet (" + p.url() + "); no cached copy at " + path);
+                }
+                return new ProviderContent(p, List.of(), Map.of(), null, null);
+            }
+        } else if (!Files.exists(path)) {
+            throw new ConfigException(p.origin(), what + ": file " + path + " does not exist");
+        }
+        Subscription.Parsed parsed = parse(read(path, p), path.toString());
+        Map<String, Integer> skipped = new TreeMap<>(parsed.skipped());
+        Instant updated;
+        try {
+            updated = Files.getLastModifiedTime(path).toInstant();
+        } catch (IOException e) {
+            updated = null;
+        }
+        return new ProviderContent(p, select(p, parsed.nodes(), skipped), skipped, updated, readInfo(p));
+    }
+
+    /**
+     * Downloads {@code p} now, reads what came, and only then replaces the cached copy (temporary file and
+     * rename): a reader never sees half a file and a bad answer keeps the last good list.
+     */
+    public static Subscription.Parsed refresh(ProxyProviderEntry p, Downloader downloader)
+            throws IOException, InterruptedException, ConfigException {
+        long limit = p.sizeLimit() > 0 ? Math.min(p.sizeLimit(), MAX_BYTES) : MAX_BYTES;
+        SubscriptionClient.Response r = downloader.download(p, limit);
+        if (r.body().length > limit) {
+            throw new IOException("refused: " + r.body().length + " bytes, more than the size limit of " + limit);
+        }
+        String text = ConfigLoader.decode(r.body(), p.url());
+        Subscription.Parsed parsed = parse(text, p.url());
+        writeAtomically(p.path(), r.body());
+        Path info = infoFile(p.path());
+        if (r.userInfo() != null) {
+            writeAtomically(info, r.userInfo().getBytes(StandardCharsets.UTF_8));
+        } else {
+            Files.deleteIfExists(info);
+        }
+        return parsed;
+    }
+
+    private static Subscription.Parsed parse(String text, String name) throws ConfigException {
+        return Subscription.parse(text, name);
+    }
+
+    private static String read(Path path, ProxyProviderEntry p) throws ConfigException {
+        try {
+            long size = Files.size(path);
+            if (size > MAX_BYTES) {
+                throw new ConfigException(p.origin(), "proxy provider '" + p.name() + "': "
+                        + ConfigLoader.tooLarge(path.toString(), size, MAX_BYTES));
+            }
+            return ConfigLoader.decode(Files.readAllBytes(path), path.toString());
+        } catch (IOException e) {
+            throw new ConfigException(p.origin(), "proxy provider '" + p.name() + "': cannot read " + path + ": " + e);
+        }
+    }
+
+    /**
+     * The nodes that join: those {@code filter} matches and {@code exclude-filter} and {@code exclude-type} do
+     * not (all by the name as written), renamed with the prefix and suffix and amended by {@code override}, as
+     * mihomo's proxiesParseAndFilter does. A name that repeats is left out.
+     */
+    static List<ProxyEntry> select(ProxyProviderEntry p, List<ProxyEntry> nodes, Map<String, Integer> skipped) {
+        List<ProxyEntry> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        ProxyProviderEntry.NodeOverride o = p.override();
+        for (ProxyEntry e : nodes) {
+            String name = e.name();
+            if ((p.filter() != null && !p.filter().matches(name))
+                    || (p.excludeFilter() != null && p.excludeFilter().matches(name))
+                    || excludedType(e.type(), p.excludeTypes())) {
+                continue;
+            }
+            String renamed = o.prefix() + name + o.suffix();
+            if (!names.add(renamed)) {
+                skipped.merge("a name used twice", 1, Integer::sum);
+                continue;
+            }
+            if (renamed.equals(name) && o.options().isEmpty()) {
+                out.add(e);
+                continue;
+            }
+            Map<String, Object> values = new LinkedHashMap<>(e.options().values());
+            values.putAll(o.options());
+            Map<String, dev.turnout.rules.Origin> origins = new LinkedHashMap<>(e.keyOrigins());
+            o.options().keySet().forEach(k -> origins.put(k, p.origin()));
+            out.add(new ProxyEntry(new OutboundOptions(renamed, e.type(), values), e.origin(), Map.copyOf(origins)));
+        }
+        return List.copyOf(out);
+    }
+
+    private static boolean excludedType(String type, List<String> excluded) {
+        String mihomo = AdapterTypes.mihomoName(type);
+        for (String x : excluded) {
+            if (x.equalsIgnoreCase(type) || (mihomo != null && x.equalsIgnoreCase(mihomo))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Where the {@code subscription-userinfo} of the last download is kept: beside the copy. */
+    static Path infoFile(Path cache) {
+        return cache.resolveSibling(cache.getFileName() + ".userinfo");
+    }
+
+    private static SubscriptionInfo readInfo(ProxyProviderEntry p) {
+        try {
+            Path info = infoFile(p.path());
+            if (!Files.isRegularFile(info) || Files.size(info) > 4096) {
+                return null;
+            }
+            return SubscriptionInfo.parse(Files.readString(info, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static void writeAtomically(Path path, byte[] bytes) throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".part");
+        try {
+            Files.write(tmp, bytes);
+            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static Duration age(Path path) throws IOException {
+        return Duration.between(Files.getLastModifiedTime(path).toInstant(), Instant.now());
+    }
+
+    /** "saved 2026-11-30T08:00:00Z, 3 h 5 min ago": how old a cached copy is. */
+    public static String describeAge(Path path) {
+        try {
+            Duration d = age(path);
+            String ago = d.toDays() > 0 ? d.toDays() + " d " + d.toHoursPart() + " h"
+                    : d.toHours() > 0 ? d.toHours() + " h " + d.toMinutesPart() + " min"
+                    : d.toMinutes() > 0 ? d.toMinutes() + " min" : Math.max(0, d.toSeconds()) + " s";
+            return "saved " + Files.getLastModifiedTime(path).toInstant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                    + ", " + ago + " ago";
+        } catch (IOException e) {
+            return "of unknown age";
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.turnout.host.provider;
+
+import dev.turnout.api.OutboundOptions;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ConfigLoader;
+import dev.turnout.host.config.ProxyEntry;
+import dev.turnout.rules.Origin;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * What a subscription holds, told apart by its content as mihomo does: a Clash YAML document with a
+ * {@code proxies:} list, a base64-encoded list of share links, or a plain list of share links, one per line.
+ * Nodes that cannot be read are counted, never fatal; content that is none of the three is.
+ */
+public final class Subscription {
+
+    /** A {@code proxies:} key at the start of a line: the content is Clash YAML. */
+    private static final Pattern YAML_PROXIES = Pattern.compile("(?m)^proxies:");
+
+    /**
+     * The nodes read, each with where it was written, and what was skipped (by reason, with how often).
+     *
+     * @param format {@code yaml}, {@code base64} or {@code links}
+     */
+    public record Parsed(List<ProxyEntry> nodes, Map<String, Integer> skipped, String format) {
+    }
+
+    private Subscription() {
+    }
+
+    /** Reads {@code text}; {@code name} is what positions in it are called (the cache file, or the URL). */
+    public static Parsed parse(String text, String name) throws ConfigException {
+        String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
+        if (YAML_PROXIES.matcher(body).find()) {
+            List<ConfigException> problems = new ArrayList<>();
+            List<ProxyEntry> nodes = ConfigLoader.proxyList(body, name, problems);
+            Map<String, Integer> skipped = new TreeMap<>();
+            if (!problems.isEmpty()) {
+                skipped.put("not a proxy entry (first: " + problems.get(0).getMessage() + ")", problems.size());
+            }
+            return new Parsed(nodes, skipped, "yaml");
+        }
+        String trimmed = body.strip();
+        if (trimmed.isEmpty()) {
+            throw new ConfigException(new Origin(name, 1, 1), "empty: neither a Clash YAML 'proxies:' list nor "
+                    + "share links");
+        }
+        if (!trimmed.contains("://")) {
+            String decoded;
+            try {
+                decoded = ShareLink.base64(trimmed);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(new Origin(name, 1, 1), "neither a Clash YAML 'proxies:' list, nor base64, "
+                        + "nor share links (ss://, vmess:// ...)");
+            }
+            return links(decoded, name + " (base64-decoded)", "base64");
+        }
+        return links(body, name, "links");
+    }
+
+    private static Parsed links(String text, String name, String format) throws ConfigException {
+        List<ProxyEntry> nodes = new ArrayList<>();
+        Map<String, Integer> skipped = new TreeMap<>();
+        String[] lines = text.split("\r?\n|\r");
+        boolean anyLink = false;
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            if (line.isEmpty() || line.startsWith("#") || line.startsWith("//")) {
+                continue;
+            }
+            Origin at = new Origin(name, i + 1, 1);
+            if (!ShareLink.looksLikeLink(line)) {
+                skipped.merge("lines that are not share links", 1, Integer::sum);
+                continue;
+            }
+            anyLink = true;
+            try {
+                ShareLink.Node n = ShareLink.parse(line);
+                Map<String, Origin> origins = new LinkedHashMap<>();
+                for (String key : n.options().keySet()) {
+                    origins.put(key, at);
+                }
+                nodes.add(new ProxyEntry(new OutboundOptions(n.name(), n.type(), n.options()), at, Map.copyOf(origins)));
+            } catch (ShareLink.Unreadable e) {
+                skipped.merge(e.getMessage(), 1, Integer::sum);
+            }
+        }
+        if (!anyLink) {
+            throw new ConfigException(new Origin(name, 1, 1), "no share links (ss://, vmess:// ...) and no Clash YAML "
+                    + "'proxies:' list");
+        }
+        return new Parsed(nodes, skipped, format);
+    }
+}

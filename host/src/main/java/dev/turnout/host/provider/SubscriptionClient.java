@@ -1,0 +1,167 @@
+package dev.turnout.host.provider;
+
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.api.Outbound;
+import dev.turnout.api.TlsOptions;
+import dev.turnout.host.dial.layer.TlsLayer;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContentDecompressor;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Downloads a subscription over HTTP/1.1 through an outbound (a provider's {@code proxy:}, DIRECT by default),
+ * so that the download leaves as the user asked. Bounded in size (the aggregator refuses more) and in time;
+ * follows a few redirects. TLS trusts what Turnout's upstream TLS trusts (the JDK's store and
+ * {@code SSL_CERT_FILE}).
+ */
+public final class SubscriptionClient {
+
+    /** What a download gave: the body and the {@code subscription-userinfo} header, if any. */
+    public record Response(byte[] body, String userInfo) {
+    }
+
+    static final int MAX_REDIRECTS = 5;
+    static final long TIMEOUT_MILLIS = 30_000;
+
+    private final TlsLayer tls;
+
+    public SubscriptionClient(TlsLayer tls) {
+        this.tls = tls;
+    }
+
+    /** Fetches {@code url} through {@code via} on {@code loop}; blocks the caller (never an event loop). */
+    public Response get(String url, Map<String, List<String>> headers, long maxBytes, Outbound via, EventLoop loop)
+            throws IOException, InterruptedException {
+        String next = url;
+        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            FullResult r = once(URI.create(next), headers, maxBytes, via, loop);
+            if (r.status / 100 == 3 && r.location != null) {
+                next = URI.create(next).resolve(r.location).toString();
+                continue;
+            }
+            if (r.status / 100 != 2) {
+                throw new IOException("HTTP " + r.status + " from " + url);
+            }
+            return new Response(r.body, r.userInfo);
+        }
+        throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + url);
+    }
+
+    private record FullResult(int status, String location, String userInfo, byte[] body) {
+    }
+
+    private FullResult once(URI uri, Map<String, List<String>> headers, long maxBytes, Outbound via, EventLoop loop)
+            throws IOException, InterruptedException {
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            throw new IOException("not an http(s) URL with a host: " + uri);
+        }
+        boolean https = scheme.equals("https");
+        int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
+        String host = uri.getHost();
+        String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        byte[] literal = NetUtil.createByteArrayFromIpAddressString(bare);
+        Destination destination = literal != null ? Destination.ofAddress(InetAddress.getByAddress(literal), port)
+                : Destination.ofHost(bare, port);
+        String target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        int limit = (int) Math.min(Integer.MAX_VALUE - 1, maxBytes);
+        Promise<FullResult> result = loop.newPromise();
+        Future<Channel> opening = via.openStream(Metadata.internal(Network.TCP, destination), loop);
+        opening.addListener(f -> {
+            if (!f.isSuccess()) {
+                result.tryFailure(f.cause());
+                return;
+            }
+            Channel ch = opening.getNow();
+            result.addListener(x -> ch.close());
+            if (!https) {
+                request(ch, uri, target, headers, limit, result);
+                return;
+            }
+            tls.start(ch, new TlsOptions(bare, false, List.of("http/1.1"), null)).addListener(t -> {
+                if (t.isSuccess()) {
+                    request(ch, uri, target, headers, limit, result);
+                } else {
+                    result.tryFailure(t.cause());
+                }
+            });
+        });
+        try {
+            return result.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("no complete answer within " + TIMEOUT_MILLIS / 1000 + " s from " + uri);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof TooLongFrameException) {
+                throw new IOException("refused: larger than the size limit of " + maxBytes + " bytes");
+            }
+            throw c instanceof IOException io ? io : new IOException(String.valueOf(c.getMessage()), c);
+        } finally {
+            result.cancel(false);
+            if (!opening.isDone()) {
+                opening.cancel(false);
+            }
+        }
+    }
+
+    private static void request(Channel ch, URI uri, String target, Map<String, List<String>> headers, int limit,
+                                Promise<FullResult> result) {
+        ch.pipeline().addLast(new HttpClientCodec(), new HttpContentDecompressor(), new HttpObjectAggregator(limit));
+        ch.pipeline().addLast(new SimpleChannelInboundHandler<FullHttpResponse>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse r) {
+                result.trySuccess(new FullResult(r.status().code(), r.headers().get(HttpHeaderNames.LOCATION),
+                        r.headers().get("subscription-userinfo"), ByteBufUtil.getBytes(r.content())));
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                result.tryFailure(new IOException("closed before a complete answer"));
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                result.tryFailure(cause);
+            }
+        });
+        DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target);
+        req.headers().set(HttpHeaderNames.HOST, uri.getPort() > 0 ? uri.getHost() + ":" + uri.getPort() : uri.getHost())
+                .set(HttpHeaderNames.USER_AGENT, "clash.meta Turnout")
+                .set(HttpHeaderNames.ACCEPT_ENCODING, "gzip")
+                .set(HttpHeaderNames.CONNECTION, "close");
+        headers.forEach((k, v) -> req.headers().set(k, v));
+        ch.writeAndFlush(req).addListener(w -> {
+            if (!w.isSuccess()) {
+                result.tryFailure(w.cause());
+            }
+        });
+        // Outbounds hand channels over with reading paused; the download reads itself.
+        ch.config().setAutoRead(true);
+        ch.read();
+    }
+}

@@ -1,0 +1,88 @@
+package dev.turnout.host.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** proxy-providers as written: every key read, mistakes named by line and column. */
+class ProxyProviderConfigTest {
+
+    private static Config parse(String yaml) throws ConfigException {
+        return ConfigLoader.parse(yaml, "c.yaml", null, Path.of("/home/u/.config/turnout"));
+    }
+
+    @Test
+    void everyKeyIsRead() throws Exception {
+        Config c = parse(String.join("\n",
+                "proxy-providers:",
+                "  sub:",
+                "    type: http",
+                "    url: https://sub.example/api?token=x",
+                "    interval: 3600",
+                "    proxy: DIRECT",
+                "    size-limit: 10240",
+                "    header: {User-Agent: [Clash/v1.18.0, mihomo/1.18.3], Authorization: token 1}",
+                "    health-check: {enable: true, url: 'https://cp.cloudflare.com/generate_204', interval: 600,"
+                        + " timeout: 3000, lazy: false, expected-status: 204}",
+                "    filter: 'HK|JP'",
+                "    exclude-filter: '0\\.1x'",
+                "    exclude-type: 'vmess|Shadowsocks'",
+                "    override: {additional-prefix: '[s] ', additional-suffix: ' !', udp: true, skip-cert-verify: true,"
+                        + " dialer-proxy: DIRECT, down: '50 Mbps'}",
+                ""));
+        ProxyProviderEntry p = c.proxyProviders().get("sub");
+        assertEquals(Path.of("/home/u/.config/turnout/proxies/" + ConfigLoader.md5("https://sub.example/api?token=x")),
+                p.path());
+        assertEquals(3600, p.intervalSeconds());
+        assertEquals("DIRECT", p.proxy());
+        assertEquals(10240, p.sizeLimit());
+        assertEquals(List.of("Clash/v1.18.0", "mihomo/1.18.3"), p.headers().get("User-Agent"));
+        assertEquals(List.of("token 1"), p.headers().get("Authorization"));
+        assertEquals(new ProxyProviderEntry.HealthCheck(true, "https://cp.cloudflare.com/generate_204", 600, 3000, false,
+                p.healthCheck().expectedStatus()), p.healthCheck());
+        assertTrue(p.healthCheck().expectedStatus().accepts(204) && !p.healthCheck().expectedStatus().accepts(200));
+        assertTrue(p.filter().matches("HK 01") && !p.filter().matches("US 01"));
+        assertTrue(p.excludeFilter().matches("JP 0.1x"));
+        assertEquals(List.of("vmess", "Shadowsocks"), p.excludeTypes());
+        assertEquals("[s] ", p.override().prefix());
+        assertEquals(" !", p.override().suffix());
+        assertEquals(Map.of("udp", true, "skip-cert-verify", true, "dialer-proxy", "DIRECT", "down", "50 Mbps"),
+                p.override().options());
+        assertEquals(List.of(), c.warnings());
+    }
+
+    @Test
+    void mistakesAreNamedWhereTheyWereWritten() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(String.join("\n",
+                "proxy-providers:",
+                "  a: {type: http}",
+                "  b: {type: ftp, url: 'ftp://x'}",
+                "  c: {type: file}",
+                "  d: {type: http, url: 'http://192.0.2.80/d', path: ../../../../etc/cron.d/x}",
+                "proxy-groups:",
+                "  - {name: G, type: select, use: [a, nope]}",
+                "")));
+        String all = e.getMessage();
+        assertTrue(all.contains("c.yaml:2:6: http proxy provider 'a' needs a 'url'"), all);
+        assertTrue(all.contains("c.yaml:3:13: proxy provider 'b': type must be http, file or inline"), all);
+        assertTrue(all.contains("c.yaml:4:6: file proxy provider 'c' needs a 'path'"), all);
+        assertTrue(all.contains("c.yaml:7:5: group 'G' uses 'nope', which is not in 'proxy-providers'"), all);
+        assertTrue(!all.contains("uses 'a'"), "a provider with a mistake is still a provider: " + all);
+        assertTrue(all.contains("c.yaml:5:53: proxy provider 'd': path /etc/cron.d/x is outside the home folder"), all);
+    }
+
+    @Test
+    void keysTurnoutDoesNotReadAreWarnings() throws Exception {
+        Config c = parse("proxy-providers:\n  p:\n    type: file\n    path: p.yaml\n    vehicle: x\n"
+                + "    override: {proxy-name: [{pattern: a, target: b}]}\n");
+        assertEquals(2, c.warnings().size(), c.warnings().toString());
+        assertTrue(c.warnings().get(0).startsWith("c.yaml:5:5: unknown key 'vehicle'"), c.warnings().toString());
+        assertTrue(c.warnings().get(1).contains("'proxy-name' in 'override' of proxy provider 'p' is not supported"),
+                c.warnings().toString());
+    }
+}

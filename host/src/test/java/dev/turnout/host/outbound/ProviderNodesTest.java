@@ -1,0 +1,100 @@
+package dev.turnout.host.outbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.Outbound;
+import dev.turnout.api.OutboundContext;
+import dev.turnout.api.OutboundOptions;
+import dev.turnout.api.OutboundType;
+import dev.turnout.api.Resolver;
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.provider.ProxyProviders;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Proxy providers' nodes, built by the plugins, in the groups that use them. */
+class ProviderNodesTest {
+
+    private static OutboundType type(String name) {
+        return new OutboundType() {
+            public String type() {
+                return name;
+            }
+
+            public Outbound create(OutboundOptions options, OutboundContext context) {
+                return new GroupKeysTest.Fake(options.name(), name, context.dialer(), options.has("udp"));
+            }
+        };
+    }
+
+    private static Outbounds build(String yaml) throws ConfigException {
+        Config c = GroupKeysTest.parse(yaml);
+        List<ConfigException> errors = new ArrayList<>();
+        var loaded = ProxyProviders.load(c, null, errors);
+        assertEquals(List.of(), errors);
+        Map<String, OutboundType> types = Map.of("direct", type("direct"), "reject", type("reject"),
+                "socks5", type("socks5"), "http", type("http"));
+        return new OutboundFactory(types, null, (Resolver) null).build(c, loaded.providers());
+    }
+
+    private static final String PROVIDER = String.join("\n",
+            "proxy-providers:",
+            "  sub:",
+            "    type: inline",
+            "    filter: 'HK|JP'",
+            "    exclude-filter: 'JP 02'",
+            "    override: {additional-prefix: '[sub] ', udp: true}",
+            "    payload:",
+            "      - {name: HK 01, type: socks5, server: 192.0.2.1, port: 1080}",
+            "      - {name: HK 02, type: ss, server: 192.0.2.2, port: 8388, cipher: aes-128-gcm, password: x}",
+            "      - {name: HK 03, type: vmess, server: 192.0.2.3, port: 443, uuid: u}",
+            "      - {name: JP 01, type: http, server: 192.0.2.4, port: 3128}",
+            "      - {name: JP 02, type: http, server: 192.0.2.5, port: 3128}",
+            "      - {name: US 01, type: http, server: 192.0.2.6, port: 3128}",
+            "");
+
+    @Test
+    void aGroupUsesTheFilteredRenamedNodesAfterItsProxiesAndUnknownTypesAreOneWarning() throws Exception {
+        Outbounds o = build(PROVIDER + "proxy-groups:\n  - {name: G, type: select, use: [sub], proxies: [DIRECT]}\n");
+        ProxyGroup g = assertInstanceOf(ProxyGroup.class, o.get("G"));
+        assertEquals(List.of("DIRECT", "[sub] HK 01", "[sub] JP 01"), g.members());
+        assertTrue(o.get("[sub] HK 01").supportsUdp(), "override udp reaches the plugin");
+        assertEquals(List.of("[sub] HK 01", "[sub] JP 01"), o.providers().get("sub").nodes());
+        List<String> about = o.warnings().stream().filter(w -> w.contains("proxy provider 'sub'")).toList();
+        assertEquals(1, about.size(), o.warnings().toString());
+        assertTrue(about.get(0).contains("2 nodes skipped") && about.get(0).contains("'ss'")
+                && about.get(0).contains("'vmess'") && about.get(0).startsWith("t.yaml:3:5"), about.get(0));
+    }
+
+    @Test
+    void includeAllProvidersAndTheGroupsOwnFilter() throws Exception {
+        Outbounds o = build(PROVIDER + "proxy-groups:\n  - {name: G, type: url-test, include-all-providers: true, "
+                + "filter: 'JP'}\n");
+        assertEquals(List.of("[sub] JP 01"), ((ProxyGroup) o.get("G")).members());
+    }
+
+    @Test
+    void aNameTakenByAnEarlierProviderGetsTheProvidersName() throws Exception {
+        String node = "{name: HK 01, type: socks5, server: 192.0.2.1, port: 1080}";
+        Outbounds o = build("proxies:\n  - {name: DIRECT-ish, type: http, server: 192.0.2.9, port: 1}\n"
+                + "proxy-providers:\n  one: {type: inline, payload: [" + node + "]}\n"
+                + "  two: {type: inline, payload: [" + node + ", {name: DIRECT, type: http, server: 192.0.2.8, port: 1}]}\n"
+                + "proxy-groups:\n  - {name: G, type: select, use: [one, two]}\n");
+        assertEquals(List.of("HK 01", "HK 01 (two)", "DIRECT (two)"), ((ProxyGroup) o.get("G")).members());
+        assertTrue(o.warnings().stream().anyMatch(w -> w.contains("proxy provider 'two': 2 renamed")), o.warnings().toString());
+    }
+
+    @Test
+    void aGroupWhoseProvidersHaveNoNodesStaysEmptyAndSaysSo() throws Exception {
+        String yaml = "proxy-providers:\n  remote: {type: http, url: 'http://192.0.2.80/sub', path: ./nowhere/x.yaml}\n"
+                + "proxy-groups:\n  - {name: G, type: select, use: [remote]}\n";
+        Outbounds o = build(yaml);
+        assertEquals(List.of(), ((ProxyGroup) o.get("G")).members());
+        assertTrue(o.warnings().stream().anyMatch(w -> w.contains("group 'G' has no members")), o.warnings().toString());
+    }
+}

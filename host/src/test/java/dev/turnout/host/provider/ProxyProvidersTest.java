@@ -1,0 +1,103 @@
+package dev.turnout.host.provider;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ConfigLoader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The cache of http providers: when a download happens, what replaces the copy, what is said. */
+class ProxyProvidersTest {
+
+    @TempDir
+    Path home;
+
+    private static final String GOOD = "proxies:\n  - {name: a, type: socks5, server: 192.0.2.1, port: 1080}\n";
+
+    private Config config(String extra) throws ConfigException {
+        return ConfigLoader.parse("proxy-providers:\n  sub:\n    type: http\n    url: http://192.0.2.80/sub\n"
+                + extra + "proxy-groups:\n  - {name: G, type: select, use: [sub]}\n", "c.yaml", null, home);
+    }
+
+    private static SubscriptionClient.Response body(String s, String info) {
+        return new SubscriptionClient.Response(s.getBytes(StandardCharsets.UTF_8), info);
+    }
+
+    @Test
+    void theFirstDownloadIsCachedAtMihomosDefaultPathWithItsUserinfo() throws Exception {
+        Config c = config("");
+        AtomicInteger calls = new AtomicInteger();
+        List<ConfigException> errors = new ArrayList<>();
+        ProxyProviders.Loaded l = ProxyProviders.load(c, (p, max) -> {
+            calls.incrementAndGet();
+            return body(GOOD, "upload=1; download=2; total=30; expire=1800000000");
+        }, errors);
+        ProviderContent sub = l.providers().get("sub");
+        assertEquals(List.of("a"), sub.nodes().stream().map(n -> n.name()).toList());
+        assertEquals(new SubscriptionInfo(1, 2, 30, 1800000000L), sub.info());
+        Path cached = home.resolve("proxies").resolve("1e8ac4478e555d09c663d81a6ce7d222");
+        assertEquals(cached, c.proxyProviders().get("sub").path());
+        assertEquals(GOOD, Files.readString(cached));
+        // Interval 0: the copy is never stale; no second download.
+        ProxyProviders.load(c, (p, max) -> {
+            calls.incrementAndGet();
+            return body(GOOD, null);
+        }, errors);
+        assertEquals(1, calls.get());
+        assertEquals(List.of(), errors);
+    }
+
+    @Test
+    void aBrokenOrOversizedDownloadKeepsTheLastGoodCopy() throws Exception {
+        Config c = config("    size-limit: 200\n");
+        var entry = c.proxyProviders().get("sub");
+        ProxyProviders.refresh(entry, (p, max) -> body(GOOD, null));
+        ConfigException broken = assertThrows(ConfigException.class,
+                () -> ProxyProviders.refresh(entry, (p, max) -> body("proxies:\n  - {name: b, type: [\n", null)));
+        assertTrue(broken.getMessage().startsWith("http://192.0.2.80/sub:3:1"), broken.getMessage());
+        IOException big = assertThrows(IOException.class,
+                () -> ProxyProviders.refresh(entry, (p, max) -> body(GOOD + "#".repeat(300), null)));
+        assertTrue(big.getMessage().contains("size limit of 200"), big.getMessage());
+        assertEquals(GOOD, Files.readString(entry.path()));
+        try (var files = Files.list(entry.path().getParent())) {
+            assertEquals(1, files.count(), "no temporary file is left behind");
+        }
+    }
+
+    @Test
+    void offlineTheStaleCopyIsUsedWithItsAge() throws Exception {
+        Config c = config("    interval: 60\n");
+        var entry = c.proxyProviders().get("sub");
+        ProxyProviders.refresh(entry, (p, max) -> body(GOOD, null));
+        Files.setLastModifiedTime(entry.path(), FileTime.from(Instant.now().minusSeconds(3 * 3600 + 120)));
+        ProxyProviders.Loaded l = ProxyProviders.load(c, (p, max) -> {
+            throw new IOException("Network is unreachable");
+        }, new ArrayList<>());
+        assertEquals(1, l.providers().get("sub").nodes().size());
+        assertEquals(1, l.notes().size());
+        assertTrue(l.notes().get(0).contains("Network is unreachable") && l.notes().get(0).contains("3 h 2 min ago"),
+                l.notes().get(0));
+    }
+
+    @Test
+    void withoutDownloadsAProviderNeverFetchedSaysSo() throws Exception {
+        ProxyProviders.Loaded l = ProxyProviders.load(config(""), null, new ArrayList<>());
+        assertEquals(List.of(), l.providers().get("sub").nodes());
+        assertNull(l.providers().get("sub").updatedAt());
+        assertTrue(l.notes().get(0).contains("not fetched yet"), l.notes().toString());
+    }
+}

@@ -1,0 +1,131 @@
+package dev.turnout.host.provider;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ShareLinkTest {
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void sip002WithBase64UserinfoAndObfsPlugin() throws Exception {
+        ShareLink.Node n = ShareLink.parse("ss://YWVzLTI1Ni1nY206cGFzc3dvcmQ@192.0.2.1:8388/"
+                + "?plugin=obfs-local%3Bobfs%3Dhttp%3Bobfs-host%3Dexample.com#Example%20SS");
+        assertEquals("Example SS", n.name());
+        assertEquals("ss", n.type());
+        assertEquals("192.0.2.1", n.options().get("server"));
+        assertEquals(8388, n.options().get("port"));
+        assertEquals("aes-256-gcm", n.options().get("cipher"));
+        assertEquals("password", n.options().get("password"));
+        assertEquals(true, n.options().get("udp"));
+        assertEquals("obfs", n.options().get("plugin"));
+        assertEquals(Map.of("mode", "http", "host", "example.com"), n.options().get("plugin-opts"));
+    }
+
+    @Test
+    void olderSsFormWithEverythingInBase64() throws Exception {
+        String link = "ss://" + b64("chacha20-ietf-poly1305:p@ss:w0rd@198.51.100.7:8443") + "#HK%2001";
+        ShareLink.Node n = ShareLink.parse(link);
+        assertEquals("HK 01", n.name());
+        assertEquals("198.51.100.7", n.options().get("server"));
+        assertEquals(8443, n.options().get("port"));
+        assertEquals("chacha20-ietf-poly1305", n.options().get("cipher"));
+        assertEquals("p@ss:w0rd", n.options().get("password"));
+    }
+
+    @Test
+    void sip002WithPercentEncodedUserinfoAsAead2022KeysAreSent() throws Exception {
+        ShareLink.Node n = ShareLink.parse("ss://2022-blake3-aes-128-gcm:YctPZ6U7xPPcU%2Bgp3u%2BOBQ%3D%3D@192.0.2.2:443#2022");
+        assertEquals("2022-blake3-aes-128-gcm", n.options().get("cipher"));
+        assertEquals("YctPZ6U7xPPcU+gp3u+OBQ==", n.options().get("password"));
+    }
+
+    @Test
+    void socksWithV2rayNBase64Userinfo() throws Exception {
+        ShareLink.Node n = ShareLink.parse("socks://" + b64("user:pass") + "@192.0.2.3:1080#office");
+        assertEquals("socks5", n.type());
+        assertEquals("office", n.name());
+        assertEquals("user", n.options().get("username"));
+        assertEquals("pass", n.options().get("password"));
+        assertEquals(1080, n.options().get("port"));
+    }
+
+    @Test
+    void httpsProxyLinkSetsTls() throws Exception {
+        ShareLink.Node n = ShareLink.parse("https://alice:s%3Acret@192.0.2.4:8443?sni=proxy.example.com#tls-http");
+        assertEquals("http", n.type());
+        assertEquals(true, n.options().get("tls"));
+        assertEquals("proxy.example.com", n.options().get("sni"));
+        assertEquals("s:cret", n.options().get("password"));
+        ShareLink.Node plain = ShareLink.parse("http://192.0.2.5:3128");
+        assertEquals("192.0.2.5:3128", plain.name());
+        assertEquals(null, plain.options().get("tls"));
+    }
+
+    @Test
+    void trojanWithWebSocketAndSni() throws Exception {
+        ShareLink.Node n = ShareLink.parse("trojan://secret%40pw@203.0.113.5:443?security=tls&sni=trojan.example.com"
+                + "&type=ws&host=cdn.example.com&path=%2Fws&allowInsecure=1&alpn=h2,http/1.1#Trojan%20WS");
+        assertEquals("trojan", n.type());
+        assertEquals("Trojan WS", n.name());
+        assertEquals("secret@pw", n.options().get("password"));
+        assertEquals("trojan.example.com", n.options().get("sni"));
+        assertEquals(true, n.options().get("skip-cert-verify"));
+        assertEquals("ws", n.options().get("network"));
+        assertEquals(Map.of("path", "/ws", "headers", Map.of("Host", "cdn.example.com")), n.options().get("ws-opts"));
+        assertEquals(List.of("h2", "http/1.1"), n.options().get("alpn"));
+    }
+
+    @Test
+    void vmessV2rayNJson() throws Exception {
+        String json = "{\"v\":\"2\",\"ps\":\"JP 02\",\"add\":\"203.0.113.9\",\"port\":\"443\",\"id\":"
+                + "\"b831381d-6324-4d53-ad4f-8cda48b30811\",\"aid\":\"0\",\"scy\":\"auto\",\"net\":\"ws\","
+                + "\"type\":\"none\",\"host\":\"v.example.com\",\"path\":\"/vm\",\"tls\":\"tls\",\"sni\":\"v.example.com\"}";
+        ShareLink.Node n = ShareLink.parse("vmess://" + b64(json));
+        assertEquals("vmess", n.type());
+        assertEquals("JP 02", n.name());
+        assertEquals("203.0.113.9", n.options().get("server"));
+        assertEquals(443, n.options().get("port"));
+        assertEquals("b831381d-6324-4d53-ad4f-8cda48b30811", n.options().get("uuid"));
+        assertEquals(0, n.options().get("alterId"));
+        assertEquals("auto", n.options().get("cipher"));
+        assertEquals(true, n.options().get("tls"));
+        assertEquals("v.example.com", n.options().get("servername"));
+        assertEquals("ws", n.options().get("network"));
+        assertEquals(Map.of("path", "/vm", "headers", Map.of("Host", "v.example.com")), n.options().get("ws-opts"));
+    }
+
+    @Test
+    void vlessRealityWithFlow() throws Exception {
+        ShareLink.Node n = ShareLink.parse("vless://b831381d-6324-4d53-ad4f-8cda48b30811@203.0.113.10:443?encryption=none"
+                + "&security=reality&sni=www.example.com&fp=chrome&pbk=Z84J2IelR9ch3k8VtlVhhs5ycBUlXA7wHBWcBrjqnAw"
+                + "&sid=6ba85179e30d4fc2&type=tcp&flow=xtls-rprx-vision#VLESS%20Reality");
+        assertEquals("vless", n.type());
+        assertEquals("VLESS Reality", n.name());
+        assertEquals("b831381d-6324-4d53-ad4f-8cda48b30811", n.options().get("uuid"));
+        assertEquals(true, n.options().get("tls"));
+        assertEquals("www.example.com", n.options().get("servername"));
+        assertEquals("xtls-rprx-vision", n.options().get("flow"));
+        assertEquals("chrome", n.options().get("client-fingerprint"));
+        assertEquals(Map.of("public-key", "Z84J2IelR9ch3k8VtlVhhs5ycBUlXA7wHBWcBrjqnAw", "short-id", "6ba85179e30d4fc2"),
+                n.options().get("reality-opts"));
+    }
+
+    @Test
+    void unknownSchemesAndMalformedLinksAreUnreadable() {
+        ShareLink.Unreadable ssr = assertThrows(ShareLink.Unreadable.class,
+                () -> ShareLink.parse("ssr://MTI3LjAuMC4xOjEyMzQ6YXV0aF9hZXMxMjhfbWQ1OmFlcy0xMjgtY2ZiOnRsczEuMl90aWNrZXRfYXV0aDpZV0ZoWW1KaS8"));
+        assertEquals("ssr", ssr.scheme());
+        assertThrows(ShareLink.Unreadable.class, () -> ShareLink.parse("hysteria2://pw@192.0.2.9:443#h2"));
+        assertThrows(ShareLink.Unreadable.class, () -> ShareLink.parse("vmess://not-base64-json!"));
+        assertThrows(ShareLink.Unreadable.class, () -> ShareLink.parse("trojan://pw@no-port.example.com#x"));
+    }
+}
