@@ -42,8 +42,10 @@ class PluginsIT {
         try (PluginHost host = PluginHost.load(DIST.resolve("plugins"))) {
             assertEquals(Set.of(), Set.copyOf(host.failures()), "failures: " + host.failures());
             Set<String> ids = host.plugins().stream().map(LoadedPlugin::id).collect(Collectors.toCollection(TreeSet::new));
-            assertEquals(new TreeSet<>(Set.of("direct", "socks5", "http-connect", "reject", "shadowsocks")), ids);
-            assertEquals(Set.of("direct", "socks5", "http", "reject", "ss"), host.outboundTypes().keySet());
+            assertEquals(new TreeSet<>(Set.of("direct", "socks5", "http-connect", "reject", "shadowsocks", "trojan", "vmess",
+                    "vless")), ids);
+            assertEquals(Set.of("direct", "socks5", "http", "reject", "ss", "trojan", "vmess", "vless"),
+                    host.outboundTypes().keySet());
             for (OutboundType type : host.outboundTypes().values()) {
                 // The implementation comes from the plugin's own loader, the interface from the host's.
                 assertInstanceOf(PluginClassLoader.class, type.getClass().getClassLoader(), type.type());
@@ -54,7 +56,7 @@ class PluginsIT {
 
     @Test
     void pluginsAreNotOnTheTestClassPath() {
-        assertTrue(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).noneMatch(l -> l.matches(".*turnout-plugin-(direct|socks5|http-connect|reject|shadowsocks).*")),
+        assertTrue(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).noneMatch(l -> l.matches(".*turnout-plugin-(direct|socks5|http-connect|reject|shadowsocks|trojan|vmess|vless|v2ray-common).*")),
                 "a plugin jar on the class path would prove nothing");
         for (String cls : new String[] {"dev.turnout.plugins.socks5.Socks5Plugin", "dev.turnout.plugins.direct.DirectPlugin"}) {
             boolean found;
