@@ -56,7 +56,7 @@ class PluginsIT {
 
     @Test
     void pluginsAreNotOnTheTestClassPath() {
-        assertTrue(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).noneMatch(l -> l.matches(".*turnout-plugin-(direct|socks5|http-connect|reject|shadowsocks|trojan|vmess|vless|v2ray-common).*")),
+        assertTrue(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).noneMatch(l -> l.matches(".*turnout-plugin-(direct|socks5|http-connect|reject|shadowsocks|trojan|vmess|vless)-[0-9].*")),
                 "a plugin jar on the class path would prove nothing");
         for (String cls : new String[] {"dev.turnout.plugins.socks5.Socks5Plugin", "dev.turnout.plugins.direct.DirectPlugin"}) {
             boolean found;
@@ -73,16 +73,18 @@ class PluginsIT {
     @Test
     void aDroppedInPluginIsPickedUpAndABrokenOneIsReportedWithItsPath() throws Exception {
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        int packaged = 0;
         try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
             for (Path jar : jars) {
                 Files.copy(jar, plugins.resolve(jar.getFileName()));
+                packaged++;
             }
         }
         Files.copy(ExamplePlugin.build(dir), plugins.resolve("example-pinned-1.0.0.jar"));
         Files.writeString(plugins.resolve("broken.jar"), "this is not a jar");
         try (PluginHost host = PluginHost.load(plugins)) {
             assertTrue(host.outboundTypes().containsKey("pinned"), host.outboundTypes().keySet().toString());
-            assertEquals(6, host.plugins().size(), host.plugins().toString());
+            assertEquals(packaged + 1, host.plugins().size(), host.plugins().toString());
             assertEquals(1, host.failures().size(), host.failures().toString());
             assertEquals(plugins.resolve("broken.jar"), host.failures().get(0).path());
         }
@@ -96,9 +98,11 @@ class PluginsIT {
     @Test
     void eachBadJarIsOnePlainLineAndDuplicatesAreRefusedNamingBoth() throws Exception {
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        int packaged = 0;
         try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
             for (Path jar : jars) {
                 Files.copy(jar, plugins.resolve(jar.getFileName()));
+                packaged++;
             }
         }
         Path reject;
@@ -144,9 +148,11 @@ class PluginsIT {
         Required.nothingMissing(why);
         Required.nothingMissing(Daemons.missing("curl"));
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        int packaged = 0;
         try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
             for (Path jar : jars) {
                 Files.copy(jar, plugins.resolve(jar.getFileName()));
+                packaged++;
             }
         }
         Files.copy(ExamplePlugin.build(dir), plugins.resolve("example-pinned-1.0.0.jar"));
