@@ -51,6 +51,10 @@ public final class RouteCleanup {
     public static void afterFailedInstall(Platform platform, RouteState state, Exception installFailure) {
         try {
             platform.restoreSystemDns(state);
+        } catch (IOException suppressed) {
+            installFailure.addSuppressed(suppressed);
+        }
+        try {
             platform.removeRoutes(state);
             Files.deleteIfExists(state.file());
         } catch (IOException suppressed) {

@@ -307,8 +307,8 @@ public final class TunInbound implements AutoCloseable {
     }
 
     /**
-     * Removes the routes first (so traffic goes back to normal at once), then stops the engine and closes the
-     * device. Idempotent; safe from a shutdown hook.
+     * Gives the system's DNS back and removes the routes first (so traffic goes back to normal at once), then
+     * stops the engine and closes the device. Idempotent; safe from a shutdown hook.
      */
     @Override
     public synchronized void close() {
@@ -318,14 +318,23 @@ public final class TunInbound implements AutoCloseable {
         closed = true;
         RouteState r = routes;
         if (r != null) {
+            boolean dnsRestored = true;
             try {
                 platform.restoreSystemDns(r).forEach(line -> log.info("system DNS: {}", line));
+            } catch (IOException e) {
+                dnsRestored = false;
+                log.warn("restoring the system's DNS failed ({}); run 'turnout cleanup'", e.getMessage());
+            }
+            try {
                 platform.removeRoutes(r);
-                if (r.file() != null) {
+                if (r.file() != null && dnsRestored) {
                     Files.deleteIfExists(r.file());
+                } else if (r.file() != null) {
+                    // keep the DNS records for turnout cleanup; the routes are gone
+                    new RouteState(r.platform(), r.device(), List.of(), r.dns(), r.file()).save();
                 }
             } catch (IOException e) {
-                log.warn("removing tun routes or DNS settings failed ({}); run 'turnout cleanup'", e.getMessage());
+                log.warn("removing tun routes failed ({}); run 'turnout cleanup'", e.getMessage());
             }
         }
         InterfaceWatcher w = watcher;
