@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pf4j.PluginClassLoader;
 
-/** The four built-in outbounds are plugins loaded from jars, exactly as a third party's would be. */
+/** The built-in outbounds are plugins loaded from jars, exactly as a third party's would be. */
 class PluginsIT {
 
     static final Path DIST = Path.of(System.getProperty("turnout.dist"));
@@ -38,12 +38,12 @@ class PluginsIT {
     Path dir;
 
     @Test
-    void theFourBuiltInPluginsLoadFromTheirJarsNotTheClassPath() {
+    void theBuiltInPluginsLoadFromTheirJarsNotTheClassPath() {
         try (PluginHost host = PluginHost.load(DIST.resolve("plugins"))) {
             assertEquals(Set.of(), Set.copyOf(host.failures()), "failures: " + host.failures());
             Set<String> ids = host.plugins().stream().map(LoadedPlugin::id).collect(Collectors.toCollection(TreeSet::new));
-            assertEquals(new TreeSet<>(Set.of("direct", "socks5", "http-connect", "reject")), ids);
-            assertEquals(Set.of("direct", "socks5", "http", "reject"), host.outboundTypes().keySet());
+            assertEquals(new TreeSet<>(Set.of("direct", "socks5", "http-connect", "reject", "vmess", "vless")), ids);
+            assertEquals(Set.of("direct", "socks5", "http", "reject", "vmess", "vless"), host.outboundTypes().keySet());
             for (OutboundType type : host.outboundTypes().values()) {
                 // The implementation comes from the plugin's own loader, the interface from the host's.
                 assertInstanceOf(PluginClassLoader.class, type.getClass().getClassLoader(), type.type());
@@ -80,7 +80,7 @@ class PluginsIT {
         Files.writeString(plugins.resolve("broken.jar"), "this is not a jar");
         try (PluginHost host = PluginHost.load(plugins)) {
             assertTrue(host.outboundTypes().containsKey("pinned"), host.outboundTypes().keySet().toString());
-            assertEquals(5, host.plugins().size(), host.plugins().toString());
+            assertEquals(7, host.plugins().size(), host.plugins().toString());
             assertEquals(1, host.failures().size(), host.failures().toString());
             assertEquals(plugins.resolve("broken.jar"), host.failures().get(0).path());
         }
