@@ -710,9 +710,13 @@ public final class ConfigLoader {
                         what + ": type must be http, file or inline, got '" + type + "'");
             }
             String url = string(kv, "url", null);
-            if (type.equals("http") && (url == null || !(url.startsWith("http://") || url.startsWith("https://")))) {
-                throw new ConfigException(url == null ? at(m) : at(kv.get("url").getValueNode()),
-                        "http " + what + " needs a 'url' starting with http:// or https://");
+            if (type.equals("http") && (url == null || url.isBlank())) {
+                throw new ConfigException(at(m), "http " + what + " needs a 'url'");
+            }
+            if (type.equals("http") && !url.startsWith("http://") && !url.startsWith("https://")) {
+                // Accepted, as mihomo does: example configs ship a placeholder for the user's subscription link.
+                warnings.add(at(kv.get("url").getValueNode()) + ": 'url' of " + what + " is not an http:// or https:// "
+                        + "URL; it cannot be downloaded and the provider has no nodes until it is one");
             }
             List<ProxyEntry> payload = null;
             Path path = null;

@@ -58,9 +58,13 @@ public final class SubscriptionClient {
             throws IOException, InterruptedException {
         String next = url;
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            FullResult r = once(URI.create(next), headers, maxBytes, via, loop);
+            FullResult r = once(uri(next), headers, maxBytes, via, loop);
             if (r.status / 100 == 3 && r.location != null) {
-                next = URI.create(next).resolve(r.location).toString();
+                try {
+                    next = uri(next).resolve(r.location).toString();
+                } catch (IllegalArgumentException e) {
+                    throw new IOException("a redirect to what is not a URL: " + r.location);
+                }
                 continue;
             }
             if (r.status / 100 != 2) {
@@ -69,6 +73,14 @@ public final class SubscriptionClient {
             return new Response(r.body, r.userInfo);
         }
         throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + url);
+    }
+
+    private static URI uri(String url) throws IOException {
+        try {
+            return new URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException("not a URL: " + url);
+        }
     }
 
     private record FullResult(int status, String location, String userInfo, byte[] body) {

@@ -77,6 +77,20 @@ class ProxyProviderConfigTest {
     }
 
     @Test
+    void aPlaceholderUrlIsAcceptedWithAWarningAsExampleConfigsShipOne() throws Exception {
+        Config c = parse("proxy-providers:\n  CNIX:\n    type: http\n    url: \"replace with your subscription link\"\n"
+                + "    path: ./cnix.yaml\n");
+        assertEquals(1, c.warnings().size(), c.warnings().toString());
+        assertTrue(c.warnings().get(0).startsWith("c.yaml:4:10: 'url' of proxy provider 'CNIX' is not an http://"),
+                c.warnings().toString());
+        // Downloading it fails as a download fails (the provider stays empty), not with an unchecked exception.
+        var client = new dev.turnout.host.provider.SubscriptionClient(null);
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> client.get(
+                c.proxyProviders().get("CNIX").url(), Map.of(), 100, null, null));
+        assertTrue(e.getMessage().contains("not a URL"), e.getMessage());
+    }
+
+    @Test
     void keysTurnoutDoesNotReadAreWarnings() throws Exception {
         Config c = parse("proxy-providers:\n  p:\n    type: file\n    path: p.yaml\n    vehicle: x\n"
                 + "    override: {proxy-name: [{pattern: a, target: b}]}\n");
