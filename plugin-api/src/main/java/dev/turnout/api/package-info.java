@@ -11,6 +11,10 @@
  * the physical interface, or another outbound when the user chains them with {@code dialer-proxy}; an
  * outbound is itself a dialer, so chains need no special case.
  *
+ * <p>For protocols built on SOCKS5's address fields (SOCKS5 itself, Shadowsocks, Trojan), {@link
+ * dev.turnout.api.SocksAddress} reads and writes them; {@link dev.turnout.api.OutboundContext#tls} and
+ * {@link dev.turnout.api.OutboundContext#webSocket} put TLS and a WebSocket under a plugin's protocol.
+ *
  * <p>Plugins compile against this module, PF4J and Netty with {@code provided} scope and never bundle
  * them: the host shares its own copies, parent-first.
  */

@@ -1,5 +1,6 @@
 package dev.turnout.plugins.shadowsocks;
 
+import dev.turnout.api.SocksAddress;
 import dev.turnout.api.Destination;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -40,14 +41,14 @@ final class AeadDatagramCodec {
      * be sent (a name too long, too big for one datagram). Leaves {@code payload} to the caller.
      */
     ByteBuf seal(Destination destination, ByteBuf payload, ByteBufAllocator alloc) {
-        int addressLength = ShadowsocksAddress.encodedLength(destination);
+        int addressLength = SocksAddress.encodedLength(destination);
         int plainLength = addressLength + payload.readableBytes();
         int packetLength = method.saltSize() + plainLength + AeadMethod.TAG_SIZE;
         if (addressLength < 0 || packetLength > MAX_DATAGRAM) {
             return null;
         }
         scratchBuffer.clear();
-        ShadowsocksAddress.write(destination, scratchBuffer);
+        SocksAddress.write(destination, scratchBuffer);
         scratchBuffer.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
         RANDOM.nextBytes(salt);
         sealer.rekey(ShadowsocksKeys.subkey(masterKey, salt, 0, salt.length));
@@ -84,7 +85,7 @@ final class AeadDatagramCodec {
             plain.release();
             return null;
         }
-        from[0] = ShadowsocksAddress.read(plain);
+        from[0] = SocksAddress.readSender(plain);
         if (from[0] == null) {
             plain.release();
             return null;

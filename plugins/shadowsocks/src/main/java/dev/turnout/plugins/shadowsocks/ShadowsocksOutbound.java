@@ -1,5 +1,6 @@
 package dev.turnout.plugins.shadowsocks;
 
+import dev.turnout.api.SocksAddress;
 import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Dialer;
@@ -54,7 +55,7 @@ final class ShadowsocksOutbound implements Outbound {
     @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
         Destination target = flow.destination();
-        int addressLength = ShadowsocksAddress.encodedLength(target);
+        int addressLength = SocksAddress.encodedLength(target);
         if (addressLength < 0) {
             return loop.newFailedFuture(new IOException("ss cannot carry the name of " + target + " (over 255 bytes)"));
         }
@@ -81,7 +82,7 @@ final class ShadowsocksOutbound implements Outbound {
             channel.pipeline().addLast("ss-decoder", new AeadStreamDecoder(options.method(), options.masterKey(), label));
             channel.pipeline().addLast("ss-encoder", new AeadStreamEncoder(options.method(), options.masterKey()));
             ByteBuf address = channel.alloc().buffer(addressLength);
-            ShadowsocksAddress.write(target, address);
+            SocksAddress.write(target, address);
             channel.writeAndFlush(address).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
             // After the address: the deadline runs from the application's first bytes, not from the connection.
             channel.pipeline().addLast("ss-first-reply", new FirstReplyDeadline(options.timeoutMillis(), label));

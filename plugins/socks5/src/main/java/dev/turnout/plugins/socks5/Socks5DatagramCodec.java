@@ -1,5 +1,6 @@
 package dev.turnout.plugins.socks5;
 
+import dev.turnout.api.SocksAddress;
 import dev.turnout.api.Destination;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -20,13 +21,13 @@ final class Socks5DatagramCodec {
      * expressed in SOCKS5 (a name longer than 255 bytes).
      */
     static ByteBuf header(Destination destination, ByteBufAllocator alloc) {
-        int addressLength = Socks5Address.encodedLength(destination);
+        int addressLength = SocksAddress.encodedLength(destination);
         if (addressLength < 0) {
             return null;
         }
         ByteBuf header = alloc.buffer(3 + addressLength);
         header.writeShort(0).writeByte(0);
-        Socks5Address.write(destination, header);
+        SocksAddress.write(destination, header);
         return header;
     }
 
@@ -39,18 +40,11 @@ final class Socks5DatagramCodec {
             return null;
         }
         int start = datagram.readerIndex();
-        try {
-            datagram.skipBytes(3);
-            Destination sender = Socks5Address.read(datagram);
-            if (sender == null) {
-                datagram.readerIndex(start);
-                return null;
-            }
-            return sender.hasAddress() ? new InetSocketAddress(sender.address(), sender.port())
-                    : InetSocketAddress.createUnresolved(sender.host(), sender.port());
-        } catch (Socks5ProtocolException | IllegalArgumentException e) {
+        datagram.skipBytes(3);
+        InetSocketAddress sender = SocksAddress.readSender(datagram);
+        if (sender == null) {
             datagram.readerIndex(start);
-            return null;
         }
+        return sender;
     }
 }

@@ -1,5 +1,6 @@
 package dev.turnout.plugins.socks5;
 
+import dev.turnout.api.SocksAddress;
 import dev.turnout.api.Destination;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -191,13 +192,13 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
     }
 
     private void sendRequest(ChannelHandlerContext ctx) throws IOException {
-        int addressLength = Socks5Address.encodedLength(target);
+        int addressLength = SocksAddress.encodedLength(target);
         if (addressLength < 0) {
             throw new IOException("destination name too long for SOCKS5: " + target);
         }
         ByteBuf out = ctx.alloc().buffer(3 + addressLength);
         out.writeByte(VERSION).writeByte(command).writeByte(0);
-        Socks5Address.write(target, out);
+        SocksAddress.write(target, out);
         send(ctx, out);
         stage = Stage.REPLY;
     }
@@ -216,12 +217,12 @@ final class Socks5Handshake extends ChannelInboundHandlerAdapter {
         if (received.readableBytes() < 4) {
             return false;
         }
-        int addressLength = Socks5Address.lengthAt(received, start + 3);
+        int addressLength = SocksAddress.lengthAt(received, start + 3);
         if (addressLength < 0 || received.readableBytes() < 3 + addressLength) {
             return false;
         }
         received.skipBytes(3);
-        Destination bound = Socks5Address.read(received);
+        Destination bound = SocksAddress.read(received);
         stage = Stage.DONE;
         finish(ctx, bound);
         return true;

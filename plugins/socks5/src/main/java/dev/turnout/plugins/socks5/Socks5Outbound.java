@@ -70,7 +70,7 @@ final class Socks5Outbound implements Outbound {
         }
         Promise<DatagramSession> promise = loop.newPromise();
         Future<Socks5Connector.Established> associating =
-                connector.establish(Socks5Handshake.UDP_ASSOCIATE, Socks5Address.unspecified(), loop);
+                connector.establish(Socks5Handshake.UDP_ASSOCIATE, unspecified(), loop);
         link(promise, associating);
         associating.addListener(f -> {
             if (!f.isSuccess()) {
@@ -101,6 +101,15 @@ final class Socks5Outbound implements Outbound {
             return new Destination(server.host(), server.address(), bound.port());
         }
         return bound;
+    }
+
+    /** The unspecified IPv4 address and port 0, what a client sends when it cannot know its UDP source. */
+    private static Destination unspecified() {
+        try {
+            return Destination.ofAddress(java.net.Inet4Address.getByAddress(new byte[4]), 0);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A caller that gives up (cancels) also stops the work under way. */

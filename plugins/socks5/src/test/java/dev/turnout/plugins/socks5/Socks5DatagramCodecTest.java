@@ -1,5 +1,6 @@
 package dev.turnout.plugins.socks5;
 
+import dev.turnout.api.SocksAddress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -41,7 +42,7 @@ class Socks5DatagramCodecTest {
     void sendsAnIpLiteralNameAsAnAddress() {
         ByteBuf header = Socks5DatagramCodec.header(Destination.ofHost("192.0.2.9", 53), ByteBufAllocator.DEFAULT);
         try {
-            assertEquals(Socks5Address.IPV4, header.getByte(3));
+            assertEquals(SocksAddress.IPV4, header.getByte(3));
             assertEquals(3 + 1 + 4 + 2, header.readableBytes());
         } finally {
             header.release();

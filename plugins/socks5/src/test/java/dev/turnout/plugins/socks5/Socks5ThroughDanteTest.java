@@ -1,5 +1,6 @@
 package dev.turnout.plugins.socks5;
 
+import dev.turnout.api.testing.UdpEchoServer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

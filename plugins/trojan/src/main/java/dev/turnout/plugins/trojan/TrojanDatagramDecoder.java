@@ -1,5 +1,6 @@
 package dev.turnout.plugins.trojan;
 
+import dev.turnout.api.SocksAddress;
 import dev.turnout.api.DatagramSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -26,7 +27,12 @@ final class TrojanDatagramDecoder extends ByteToMessageDecoder {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws TrojanProtocolException {
         while (in.isReadable()) {
             int start = in.readerIndex();
-            int addressLength = TrojanAddress.lengthAt(in, start);
+            int addressLength;
+            try {
+                addressLength = SocksAddress.lengthAt(in, start);
+            } catch (java.net.ProtocolException e) {
+                throw new TrojanProtocolException("a UDP packet from the Trojan server: " + e.getMessage());
+            }
             if (addressLength < 0 || in.readableBytes() < addressLength + 4) {
                 return;
             }
@@ -37,7 +43,7 @@ final class TrojanDatagramDecoder extends ByteToMessageDecoder {
             if (in.readableBytes() < addressLength + 4 + length) {
                 return;
             }
-            InetSocketAddress sender = TrojanAddress.read(in);
+            InetSocketAddress sender = SocksAddress.readSender(in);
             in.skipBytes(4);
             receiver.receive(sender, in.readRetainedSlice(length));
         }

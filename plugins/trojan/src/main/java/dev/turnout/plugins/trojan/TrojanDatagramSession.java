@@ -1,5 +1,6 @@
 package dev.turnout.plugins.trojan;
 
+import dev.turnout.api.SocksAddress;
 import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import io.netty.buffer.ByteBuf;
@@ -49,7 +50,7 @@ final class TrojanDatagramSession implements DatagramSession {
 
     @Override
     public void send(Destination destination, ByteBuf payload) {
-        int addressLength = TrojanAddress.encodedLength(destination);
+        int addressLength = SocksAddress.encodedLength(destination);
         if (!isOpen() || addressLength < 0 || payload.readableBytes() > TrojanDatagramDecoder.MAX_PAYLOAD
                 || !channel.isWritable()) {
             // UDP may drop: a full connection sheds datagrams rather than queueing without bound.
@@ -66,7 +67,7 @@ final class TrojanDatagramSession implements DatagramSession {
 
     private void write(Destination destination, int addressLength, ByteBuf payload) {
         ByteBuf header = channel.alloc().buffer(addressLength + 4);
-        TrojanAddress.write(destination, header);
+        SocksAddress.write(destination, header);
         header.writeShort(payload.readableBytes()).writeByte('\r').writeByte('\n');
         channel.write(header, channel.voidPromise());
         channel.writeAndFlush(payload, channel.voidPromise());

@@ -1,5 +1,6 @@
 package dev.turnout.plugins.trojan;
 
+import dev.turnout.api.SocksAddress;
 import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
@@ -82,7 +83,7 @@ final class TrojanOutbound implements Outbound {
      * whatever is written first.
      */
     private Future<Channel> open(byte command, Destination target, EventLoop loop) {
-        if (TrojanAddress.encodedLength(target) < 0) {
+        if (SocksAddress.encodedLength(target) < 0) {
             return loop.newFailedFuture(new IOException("cannot ask " + label + " for " + target
                     + ": the name is empty or longer than 255 bytes"));
         }

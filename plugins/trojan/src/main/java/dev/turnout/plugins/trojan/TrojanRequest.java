@@ -1,5 +1,6 @@
 package dev.turnout.plugins.trojan;
 
+import dev.turnout.api.SocksAddress;
 import dev.turnout.api.Destination;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -19,14 +20,14 @@ final class TrojanRequest {
 
     /** The request for {@code command} to {@code target}. */
     static ByteBuf encode(byte[] key, byte command, Destination target, ByteBufAllocator alloc) throws IOException {
-        int addressLength = TrojanAddress.encodedLength(target);
+        int addressLength = SocksAddress.encodedLength(target);
         if (addressLength < 0) {
             throw new IOException("cannot ask a Trojan server for " + target + ": the name is empty or longer than 255 bytes");
         }
         ByteBuf request = alloc.buffer(key.length + 2 + 1 + addressLength + 2);
         request.writeBytes(key).writeByte('\r').writeByte('\n');
         request.writeByte(command);
-        TrojanAddress.write(target, request);
+        SocksAddress.write(target, request);
         request.writeByte('\r').writeByte('\n');
         return request;
     }

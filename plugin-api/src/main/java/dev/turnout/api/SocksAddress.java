@@ -1,31 +1,32 @@
-package dev.turnout.plugins.socks5;
+package dev.turnout.api;
 
-import dev.turnout.api.Destination;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.NetUtil;
 import java.net.IDN;
-import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProtocolException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The address fields of RFC 1928 (ATYP, address, port), shared by requests, replies and UDP headers.
+ * The address fields of SOCKS5 (RFC 1928: ATYP, address, port), which Shadowsocks and Trojan borrow for their
+ * requests and datagrams too: one codec for every plugin that speaks them.
  *
- * <p>A destination with a name is sent as a name (ATYP 3) so the server resolves it, never us; a name that
- * is really an IP literal goes as that address.
+ * <p>A destination with a name is written as the name (ATYP 3), so the server resolves it, never the client; a
+ * name that is really an IP literal goes as that address.
  */
-final class Socks5Address {
+public final class SocksAddress {
 
-    static final byte IPV4 = 0x01;
-    static final byte DOMAIN = 0x03;
-    static final byte IPV6 = 0x04;
+    public static final byte IPV4 = 0x01;
+    public static final byte DOMAIN = 0x03;
+    public static final byte IPV6 = 0x04;
 
-    private Socks5Address() {
+    private SocksAddress() {
     }
 
-    /** Bytes {@link #write} will produce for {@code d}, or -1 when a name is too long for SOCKS5. */
-    static int encodedLength(Destination d) {
+    /** Bytes {@link #write} produces for {@code d}, or -1 when its name cannot be sent (empty or over 255 bytes). */
+    public static int encodedLength(Destination d) {
         if (d.hasHost()) {
             byte[] literal = NetUtil.createByteArrayFromIpAddressString(d.host());
             if (literal != null) {
@@ -38,7 +39,7 @@ final class Socks5Address {
     }
 
     /** Writes ATYP, address and port; the caller has checked {@link #encodedLength}. */
-    static void write(Destination d, ByteBuf out) {
+    public static void write(Destination d, ByteBuf out) {
         byte[] address;
         if (d.hasHost()) {
             address = NetUtil.createByteArrayFromIpAddressString(d.host());
@@ -56,12 +57,12 @@ final class Socks5Address {
     }
 
     /**
-     * Reads ATYP, address and port at the reader index, or returns {@code null} without moving it when not
-     * all of them have arrived yet.
+     * Reads ATYP, address and port at the reader index, or returns {@code null} without moving it when not all
+     * of them have arrived yet.
      *
-     * @throws Socks5ProtocolException for an unknown address type
+     * @throws ProtocolException for an unknown address type or an empty name
      */
-    static Destination read(ByteBuf in) throws Socks5ProtocolException {
+    public static Destination read(ByteBuf in) throws ProtocolException {
         int length = lengthAt(in, in.readerIndex());
         if (length < 0 || in.readableBytes() < length) {
             return null;
@@ -81,8 +82,31 @@ final class Socks5Address {
         }
     }
 
-    /** Length of the address fields starting at {@code index}, or -1 when too few bytes to tell. */
-    static int lengthAt(ByteBuf in, int index) throws Socks5ProtocolException {
+    /**
+     * Reads the address a datagram came from, as a receiver is given it (unresolved when it is a name); {@code null},
+     * with the reader index unmoved, when the fields are malformed or cut short: a datagram to drop.
+     */
+    public static InetSocketAddress readSender(ByteBuf in) {
+        int start = in.readerIndex();
+        try {
+            Destination d = read(in);
+            if (d != null) {
+                return d.hasAddress() ? new InetSocketAddress(d.address(), d.port())
+                        : InetSocketAddress.createUnresolved(d.host(), d.port());
+            }
+        } catch (ProtocolException | IllegalArgumentException e) {
+            // dropped below
+        }
+        in.readerIndex(start);
+        return null;
+    }
+
+    /**
+     * Length of the address fields starting at {@code index}, or -1 when too few bytes have come to tell.
+     *
+     * @throws ProtocolException for an unknown address type or an empty name
+     */
+    public static int lengthAt(ByteBuf in, int index) throws ProtocolException {
         if (in.writerIndex() - index < 1) {
             return -1;
         }
@@ -98,20 +122,11 @@ final class Socks5Address {
                 }
                 int n = in.getUnsignedByte(index + 1);
                 if (n == 0) {
-                    throw new Socks5ProtocolException("empty domain name in a SOCKS5 address");
+                    throw new ProtocolException("empty domain name in a SOCKS5-style address");
                 }
                 return 1 + 1 + n + 2;
             default:
-                throw new Socks5ProtocolException("unknown SOCKS5 address type 0x" + Integer.toHexString(type & 0xff));
-        }
-    }
-
-    /** The unspecified IPv4 address and port 0, what a client sends when it cannot know its UDP source. */
-    static Destination unspecified() {
-        try {
-            return Destination.ofAddress(Inet4Address.getByAddress(new byte[4]), 0);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
+                throw new ProtocolException("unknown SOCKS5-style address type 0x" + Integer.toHexString(type & 0xff));
         }
     }
 

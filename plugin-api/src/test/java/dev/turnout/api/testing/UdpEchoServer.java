@@ -1,4 +1,4 @@
-package dev.turnout.plugins.shadowsocks;
+package dev.turnout.api.testing;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -7,11 +7,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /** Echoes every datagram back to its sender, prefixed with {@code echo:}, on 127.0.0.1. */
-final class UdpEchoServer implements AutoCloseable {
+public final class UdpEchoServer implements AutoCloseable {
 
     private final DatagramSocket socket;
 
-    UdpEchoServer() throws IOException {
+    public UdpEchoServer() throws IOException {
         socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         Thread t = new Thread(() -> {
             byte[] buf = new byte[2048];
@@ -32,7 +32,7 @@ final class UdpEchoServer implements AutoCloseable {
         t.start();
     }
 
-    int port() {
+    public int port() {
         return socket.getLocalPort();
     }
 
