@@ -36,7 +36,7 @@ record HttpConnectOptions(Destination server, String authorization, long timeout
         Destination destination = destination(server, port);
         TlsOptions tls = options.bool("tls", false) ? TlsOptions.from(options, destination.hostOrAddress()) : null;
         return new HttpConnectOptions(destination, authorization(options),
-                millis(options, "timeout", DEFAULT_TIMEOUT_MILLIS), tls);
+                options.millis("timeout", DEFAULT_TIMEOUT_MILLIS), tls);
     }
 
     private static String authorization(OutboundOptions options) throws OptionException {
@@ -69,31 +69,5 @@ record HttpConnectOptions(Destination server, String authorization, long timeout
             throw new OptionException("server", "'server' is neither a host name nor an IP address: " + server);
         }
         return Destination.ofHost(server, port);
-    }
-
-    /** A whole number of milliseconds, or a number with {@code ms} or {@code s}. */
-    private static long millis(OutboundOptions options, String key, long fallback) throws OptionException {
-        String text = options.string(key, null);
-        if (text == null) {
-            return fallback;
-        }
-        String t = text.trim();
-        long scale = 1;
-        if (t.endsWith("ms")) {
-            t = t.substring(0, t.length() - 2).trim();
-        } else if (t.endsWith("s")) {
-            t = t.substring(0, t.length() - 1).trim();
-            scale = 1000;
-        }
-        try {
-            long value = Long.parseLong(t) * scale;
-            if (value > 0 && value <= 600_000) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new OptionException(key, "'" + key + "' must be a duration from 1ms to 600s (a number is milliseconds), got "
-                + text);
     }
 }

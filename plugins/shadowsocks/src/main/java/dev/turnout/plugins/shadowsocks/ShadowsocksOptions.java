@@ -33,7 +33,7 @@ record ShadowsocksOptions(Destination server, AeadMethod method, byte[] masterKe
         String password = options.requireString("password");
         return new ShadowsocksOptions(destination(server, port), method,
                 ShadowsocksKeys.masterKey(password, method.keySize()), options.bool("udp", false),
-                Durations.millis(options, "timeout", DEFAULT_TIMEOUT_MILLIS));
+                options.millis("timeout", DEFAULT_TIMEOUT_MILLIS));
     }
 
     private static AeadMethod method(String cipher) throws OptionException {

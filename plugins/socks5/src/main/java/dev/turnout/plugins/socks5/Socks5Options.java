@@ -30,7 +30,7 @@ record Socks5Options(Destination server, Credentials credentials, boolean udp, l
         Destination destination = Hosts.destination(server, port);
         TlsOptions tls = options.bool("tls", false) ? TlsOptions.from(options, destination.hostOrAddress()) : null;
         return new Socks5Options(destination, credentials(options), options.bool("udp", false),
-                Durations.millis(options, "timeout", DEFAULT_TIMEOUT_MILLIS), tls);
+                options.millis("timeout", DEFAULT_TIMEOUT_MILLIS), tls);
     }
 
     private static Credentials credentials(OutboundOptions options) throws OptionException {

@@ -3,7 +3,6 @@ package dev.turnout.plugins.vless;
 import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
-import dev.turnout.plugins.v2ray.Durations;
 import dev.turnout.plugins.v2ray.Hosts;
 import dev.turnout.plugins.v2ray.IgnoredKeys;
 import dev.turnout.plugins.v2ray.Transport;
@@ -43,6 +42,6 @@ record VlessOptions(Destination server, byte[] uuid, Transport transport, boolea
                     + " UDP goes as plain VLESS UDP, one stream per destination");
         }
         return new VlessOptions(Hosts.destination(server, port), uuid, Transport.from(options, server),
-                options.bool("udp", false), Durations.millis(options, "timeout", DEFAULT_TIMEOUT_MILLIS));
+                options.bool("udp", false), options.millis("timeout", DEFAULT_TIMEOUT_MILLIS));
     }
 }

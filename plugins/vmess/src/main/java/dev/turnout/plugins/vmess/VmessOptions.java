@@ -3,7 +3,6 @@ package dev.turnout.plugins.vmess;
 import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
-import dev.turnout.plugins.v2ray.Durations;
 import dev.turnout.plugins.v2ray.Hosts;
 import dev.turnout.plugins.v2ray.IgnoredKeys;
 import dev.turnout.plugins.v2ray.Transport;
@@ -53,6 +52,6 @@ record VmessOptions(Destination server, byte[] cmdKey, VmessSecurity security, b
         }
         return new VmessOptions(Hosts.destination(server, port), VmessKdf.cmdKey(uuid), security, padding,
                 Transport.from(options, server), options.bool("udp", false),
-                Durations.millis(options, "timeout", DEFAULT_TIMEOUT_MILLIS));
+                options.millis("timeout", DEFAULT_TIMEOUT_MILLIS));
     }
 }
