@@ -30,3 +30,23 @@ del_netns() {
   [ -n "$inode" ] && rm -f /run/turnout/turnout-net-"$inode"-*.lock
   return 0
 }
+
+# wait_port NS PORT: returns once something listens on TCP PORT in namespace NS (at most 30 s); else says so
+# (prefixed with the calling script's name) and exits.
+wait_port() {
+  local _
+  for _ in $(seq 1 150); do
+    [[ -n $(ip netns exec "$1" ss -Hltn "sport = :$2") ]] && return 0
+    sleep 0.2
+  done
+  echo "$(basename "$0"): nothing listens on :$2 in $1" >&2; exit 1
+}
+
+# iperf_in NS HOST SECS [FLAGS...]: Gbit/s received in one iperf3 run from namespace NS to HOST (-O 1), or nan.
+iperf_in() {
+  local ns=$1 host=$2 secs=$3; shift 3
+  { ip netns exec "$ns" timeout $((secs + 20)) iperf3 -c "$host" -t "$secs" -O 1 -J "$@" 2>/dev/null || true; } \
+    | python3 -c 'import json,sys
+try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))
+except Exception: print("nan")'
+}

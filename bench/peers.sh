@@ -149,14 +149,6 @@ socks pass {
 CONF
 spawn "$V" danted.out danted -f "$WORK/danted.conf" -p "$WORK/danted.pid"
 
-wait_port() { # ns port
-  local _
-  for _ in $(seq 1 150); do
-    [[ -n $(ip netns exec "$1" ss -Hltn "sport = :$2") ]] && return 0
-    sleep 0.2
-  done
-  echo "peers.sh: nothing listens on :$2 in $1" >&2; exit 1
-}
 for p in 5201 8080 1080; do wait_port "$V" "$p"; done
 wait_java() { # ns -> pid of the first java process in it
   ip netns pids "$1" | while read -r p; do if [[ $(cat /proc/$p/comm 2>/dev/null) == java ]]; then echo "$p"; fi; done | awk 'NR == 1'
@@ -252,10 +244,7 @@ declare -A R
 add() { R[$1]="${R[$1]:-} $2"; }
 iperf() { # path extra-flags... -> Gbit/s
   local p=$1; shift
-  { ip netns exec "${NS[$p]}" timeout $((SECS + 20)) iperf3 -c "${HOST[$p]}" -t "$SECS" -O 1 -J "$@" 2>/dev/null || true; } \
-    | python3 -c 'import json,sys
-try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))
-except Exception: print("nan")'
+  iperf_in "${NS[$p]}" "${HOST[$p]}" "$SECS" "$@"
 }
 setup() { # path [n] -> connections/s
   { ip netns exec "${NS[$1]}" "$WORK/setup" client "${HOST[$1]}" 8080 "${2:-$SETUP_N}" 30 || true; } \

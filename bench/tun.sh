@@ -124,13 +124,6 @@ spawn_v hold.log "${JAVA_PEER[@]}" hold-server 9000
 danted_conf "$WORK" 192.0.2.2
 spawn_v danted.out danted -f "$WORK/danted.conf" -p "$WORK/danted.pid"
 
-wait_port() { # ns port
-  for _ in $(seq 1 150); do
-    [[ -n $(ip netns exec "$1" ss -Hltn "sport = :$2") ]] && return 0
-    sleep 0.2
-  done
-  echo "tun.sh: nothing listens on :$2 in $1" >&2; exit 1
-}
 for p in 5201 8080 8081 9000 1080; do wait_port "$V" "$p"; done
 
 cat >"$WORK/config.yaml" <<EOF
@@ -186,10 +179,7 @@ add() { R[$1]="${R[$1]:-} $2"; }
 # iperf3 Gbit/s of one run: $1 = host, the rest = extra flags
 iperf() {
   local h=$1; shift
-  { ip netns exec "$C" timeout $((SECS + 20)) iperf3 -c "$h" -t "$SECS" -O 1 -J "$@" 2>/dev/null || true; } \
-    | python3 -c 'import json,sys
-try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))
-except Exception: print("nan")'
+  iperf_in "$C" "$h" "$SECS" "$@"
 }
 # curl bulk download Gbit/s: $1 = URL, the rest = extra flags
 bulk() {
