@@ -105,10 +105,23 @@ class TlsLayerEndsTest {
 
     @Test
     void aServersCloseNotifyEndsTheConnection() throws Exception {
-        Future<Channel> secured = secure(new TlsOptions("close.test", true, List.of(), null));
+        int port = ((InetSocketAddress) listener.localAddress()).getPort();
+        Channel dialed = new PlainDialer().openStream(Metadata.internal(Network.TCP,
+                Destination.ofAddress(InetAddress.getLoopbackAddress(), port)), loop.get()).sync().getNow();
+        // The server speaks at once, so its "bye" and close_notify can arrive in the read that finishes the
+        // handshake. The reader is therefore attached as a relay attaches: in the handshake's own listener, on
+        // the event loop, before that read goes on (attached later from this thread, it could miss both).
+        ChannelProbe probe = new ChannelProbe();
+        Future<Channel> secured = loop.get().submit(() -> new TlsLayer(null)
+                .start(dialed, new TlsOptions("close.test", true, List.of(), null))
+                .addListener(f -> {
+                    if (f.isSuccess()) {
+                        dialed.pipeline().addLast(probe);
+                        dialed.config().setAutoRead(true);
+                    }
+                })).sync().getNow().await();
         assertTrue(secured.isSuccess(), () -> "handshake failed: " + secured.cause());
         Channel channel = secured.getNow();
-        ChannelProbe probe = ChannelProbe.attach(channel);
         assertEquals("bye", probe.await(3, 5000));
         assertTrue(channel.closeFuture().await(5, TimeUnit.SECONDS),
                 "the client ends the connection once the server's close_notify came");
