@@ -7,7 +7,6 @@ import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.EnhancedMode;
 import java.net.InetAddress;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +26,7 @@ final class DnsSettings {
         if (!d.bool("enable", false)) {
             return null;
         }
-        List<ConfigException> problems = new ArrayList<>();
-        Key keys = new Key(d, problems);
+        SectionKeys keys = new SectionKeys(d, "dns");
         String listenText = d.string("listen", null);
         var listen = listenText == null ? null : keys.read("listen", () -> DnsOptions.parseListen(listenText));
         EnhancedMode mode = keys.read("enhanced-mode", () -> EnhancedMode.parse(d.string("enhanced-mode", "normal")));
@@ -48,34 +46,12 @@ final class DnsSettings {
                 hosts.put(e.getKey(), addresses);
             }
         }
-        if (!problems.isEmpty()) {
-            throw ConfigException.of(problems);
-        }
+        keys.throwProblems();
         try {
             return new DnsOptions(true, listen, mode, range, range6, d.strings("fake-ip-filter"), nameservers,
                     fallback, defaults, d.bool("ipv6", false), hosts);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(d.origin(), "dns: " + e.getMessage());
-        }
-    }
-
-    /** Reads one key, noting its problem (at the key) instead of stopping at it. */
-    private record Key(Section section, List<ConfigException> problems) {
-
-        interface Reading<T> {
-            T get() throws ConfigException;
-        }
-
-        <T> T read(String key, Reading<T> reading) {
-            try {
-                return reading.get();
-            } catch (IllegalArgumentException e) {
-                problems.add(new ConfigException(section.originOf(key), "dns: " + e.getMessage()));
-                return null;
-            } catch (ConfigException e) {
-                problems.add(e);
-                return null;
-            }
         }
     }
 }

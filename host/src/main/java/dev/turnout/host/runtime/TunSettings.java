@@ -4,6 +4,7 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.Section;
 import dev.turnout.host.platform.IpPrefix;
+import dev.turnout.host.tun.HijackTargets;
 import dev.turnout.host.tun.TunOptions;
 import java.util.List;
 
@@ -13,17 +14,31 @@ final class TunSettings {
     private TunSettings() {
     }
 
-    /** The options, or {@code null} when the TUN is not enabled. */
+    /**
+     * The options, or {@code null} when the TUN is not enabled. Every key that is wrong is reported, each at its own
+     * line and column.
+     */
     static TunOptions from(Config config) throws ConfigException {
         Section t = config.tun();
         if (!t.bool("enable", false)) {
             return null;
         }
+        SectionKeys keys = new SectionKeys(t, "tun");
+        String stack = keys.read("stack", () -> t.string("stack", "system"));
+        String device = keys.read("device", () -> t.string("device", null));
+        Integer mtu = keys.read("mtu", () -> TunOptions.checkMtu(t.integer("mtu", 0)));
+        IpPrefix inet4 = keys.read("inet4-address", () -> inet4(t));
+        IpPrefix inet6 = keys.read("inet6-address", () -> prefix(t, "inet6-address"));
+        Boolean autoRoute = keys.read("auto-route", () -> t.bool("auto-route", false));
+        Boolean autoDetect = keys.read("auto-detect-interface", () -> t.bool("auto-detect-interface", false));
+        List<String> hijack = keys.read("dns-hijack", () -> hijack(t));
+        java.nio.file.Path stateFile = keys.read("state-file", () -> stateFile(t));
+        Boolean gso = keys.read("gso", () -> t.bool("gso", true));
+        Boolean strictRoute = keys.read("strict-route", () -> t.bool("strict-route", true));
+        keys.throwProblems();
         try {
-            return new TunOptions(true, t.string("stack", "system"), t.string("device", null), t.integer("mtu", 0),
-                    inet4(t), prefix(t, "inet6-address"), t.bool("auto-route", false),
-                    t.bool("auto-detect-interface", false), hijack(t), config.interfaceName(), stateFile(t), 0, 0, 0,
-                    t.bool("gso", true), t.bool("strict-route", true));
+            return new TunOptions(true, stack, device, mtu, inet4, inet6, autoRoute, autoDetect, hijack,
+                    config.interfaceName(), stateFile, 0, 0, 0, gso, strictRoute);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(t.origin(), "tun: " + e.getMessage());
         }
@@ -65,6 +80,8 @@ final class TunSettings {
     }
 
     private static List<String> hijack(Section t) throws ConfigException {
-        return t.strings("dns-hijack");
+        List<String> targets = t.strings("dns-hijack");
+        HijackTargets.udp(targets); // checks every entry
+        return targets;
     }
 }

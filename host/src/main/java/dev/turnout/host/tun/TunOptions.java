@@ -40,12 +40,17 @@ public record TunOptions(boolean enable, String stack, String device, int mtu, I
     public static final String DEFAULT_INET4 = "198.18.0.1/30";
     public static final int NAT_PORT_BASE = 1024;
 
+    /** {@code mtu} when it is 0 (the device's default) or one an IP link can carry; else why not. */
+    public static int checkMtu(int mtu) {
+        if (mtu != 0 && (mtu < 1280 || mtu > 65535)) {
+            throw new IllegalArgumentException("'mtu' must be 1280..65535 (or 0 for the default), got " + mtu);
+        }
+        return mtu;
+    }
+
     public TunOptions {
         stack = stack == null || stack.isBlank() ? "system" : stack;
-        mtu = Math.max(mtu, 0);
-        if (mtu != 0 && (mtu < 1280 || mtu > 65535)) {
-            throw new IllegalArgumentException("tun mtu must be 1280..65535: " + mtu);
-        }
+        mtu = checkMtu(Math.max(mtu, 0));
         if (inet4Address == null && inet6Address == null) {
             inet4Address = IpPrefix.parse(DEFAULT_INET4);
         }

@@ -49,6 +49,17 @@ class SettingsTest {
     }
 
     @Test
+    void everyBadKeyOfTheTunSectionIsReportedAtItsOwnLine() throws Exception {
+        Config c = parse("tun:|  enable: true|  mtu: 99|  inet4-address: notanip|  auto-route: maybe"
+                + "|  dns-hijack: [\"bogus\"]");
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(c));
+        List<String> where = e.problems().stream().map(p -> p.getMessage().substring(0, p.getMessage().indexOf(": "))).toList();
+        assertEquals(List.of("t.yaml:3:8", "t.yaml:4:18", "t.yaml:5:15", "t.yaml:6:15"), where, e.getMessage());
+        assertEquals("t.yaml:3:8: tun: 'mtu' must be 1280..65535 (or 0 for the default), got 99",
+                e.problems().get(0).getMessage());
+    }
+
+    @Test
     void aGoodConfigGivesItsSettings() throws Exception {
         Settings s = Settings.of(parse("external-controller: 127.0.0.1:9090"));
         assertEquals(9090, s.controller().getPort());
