@@ -664,6 +664,12 @@ public final class ConfigLoader {
                 pathText = "./ruleset/" + providerName + (format == ProviderFormat.MRS ? ".mrs" : ".yaml");
             }
             Path path = baseDir.resolve(pathText).normalize();
+            // Only a download writes to the path; a local set is read where the user keeps it.
+            String refused = type.equals("http") ? outsideSafePaths(path, baseDir) : null;
+            if (refused != null) {
+                throw new ConfigException(kv.containsKey("path") ? at(kv.get("path").getValueNode()) : at(m),
+                        "rule provider '" + providerName + "': " + refused);
+            }
             return new ProviderEntry(providerName, type, behavior, format, path, url, integer(kv, "interval", 0), at(m));
         }
 
