@@ -166,8 +166,8 @@ public final class ProxyProviders {
 
     /**
      * The nodes that join: those {@code filter} matches and {@code exclude-filter} and {@code exclude-type} do
-     * not (all by the name as written), renamed with the prefix and suffix and amended by {@code override}, as
-     * mihomo's proxiesParseAndFilter does. A name that repeats is left out.
+     * not (all by the name as written), renamed by {@code proxy-name}, the prefix and suffix and amended by
+     * {@code override}, as mihomo's proxiesParseAndFilter does. A name that repeats is left out.
      */
     static List<ProxyEntry> select(ProxyProviderEntry p, List<ProxyEntry> nodes, Map<String, Integer> skipped) {
         List<ProxyEntry> out = new ArrayList<>();
@@ -180,7 +180,7 @@ public final class ProxyProviders {
                     || excludedType(e.type(), p.excludeTypes())) {
                 continue;
             }
-            String renamed = o.prefix() + name + o.suffix();
+            String renamed = o.rename(name);
             if (!names.add(renamed)) {
                 skipped.merge("a name used twice", 1, Integer::sum);
                 continue;
