@@ -248,7 +248,7 @@ public final class GroupSupervisor implements AutoCloseable {
         Promise<Integer> recorded = loop.newPromise();
         f.addListener(x -> {
             running.decrementAndGet();
-            book.record(outbound.name(), x.isSuccess() ? (Integer) x.getNow() : 0);
+            book.record(outbound.name(), url, x.isSuccess() ? (Integer) x.getNow() : 0);
             if (x.isSuccess()) {
                 recorded.trySuccess((Integer) x.getNow());
             } else {
