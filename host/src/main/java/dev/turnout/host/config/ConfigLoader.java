@@ -830,13 +830,41 @@ public final class ConfigLoader {
             for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
                 if (OVERRIDE_OPTIONS.contains(e.getKey())) {
                     options.put(e.getKey(), value(e.getValue().getValueNode()));
-                } else if (!e.getKey().equals("additional-prefix") && !e.getKey().equals("additional-suffix")) {
+                } else if (!e.getKey().equals("additional-prefix") && !e.getKey().equals("additional-suffix")
+                        && !e.getKey().equals("proxy-name")) {
                     warnings.add(at(e.getValue().getKeyNode()) + ": '" + e.getKey() + "' in 'override' of " + what
                             + " is not supported by Turnout; ignored");
                 }
             }
             return new ProxyProviderEntry.NodeOverride(string(kv, "additional-prefix", ""),
-                    string(kv, "additional-suffix", ""), java.util.Collections.unmodifiableMap(options));
+                    string(kv, "additional-suffix", ""), java.util.Collections.unmodifiableMap(options),
+                    proxyName(kv.get("proxy-name"), what));
+        }
+
+        /** {@code override.proxy-name}: a list of {pattern, target}, each pattern a regular expression. */
+        private List<NameReplacement> proxyName(NodeTuple tuple, String what) throws ConfigException {
+            if (tuple == null || isNull(tuple.getValueNode())) {
+                return List.of();
+            }
+            String expected = "'proxy-name' in 'override' of " + what + " (a list of {pattern, target})";
+            List<NameReplacement> out = new ArrayList<>();
+            for (Node item : sequence(tuple.getValueNode(), expected).getValue()) {
+                Map<String, NodeTuple> kv = entries(mapping(item, expected));
+                for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
+                    if (!e.getKey().equals("pattern") && !e.getKey().equals("target")) {
+                        warnings.add(at(e.getValue().getKeyNode()) + ": unknown key '" + e.getKey() + "' in " + expected
+                                + "; ignored");
+                    }
+                }
+                String pattern = requiredString(kv, "pattern", item);
+                try {
+                    out.add(new NameReplacement(java.util.regex.Pattern.compile(pattern), string(kv, "target", "")));
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    throw new ConfigException(at(kv.get("pattern").getValueNode()), "'pattern' in 'proxy-name' of "
+                            + what + ": '" + pattern + "' is not a regular expression: " + e.getDescription());
+                }
+            }
+            return List.copyOf(out);
         }
 
         /**

@@ -40,13 +40,24 @@ public record ProxyProviderEntry(String name, String type, String url, Path path
     }
 
     /**
-     * A provider's {@code override}: {@code additional-prefix} and {@code additional-suffix} around each node's
-     * name, and option values set on every node (udp, skip-cert-verify, dialer-proxy, interface-name,
-     * routing-mark, ip-version, down, up), each read by the node's plugin as if written in the node.
+     * A provider's {@code override}: {@code proxy-name} replacements on each node's name, in order, then
+     * {@code additional-prefix} and {@code additional-suffix} around it (mihomo's order), and option values set
+     * on every node (udp, skip-cert-verify, dialer-proxy, interface-name, routing-mark, ip-version, down, up),
+     * each read by the node's plugin as if written in the node.
      */
-    public record NodeOverride(String prefix, String suffix, Map<String, Object> options) {
+    public record NodeOverride(String prefix, String suffix, Map<String, Object> options,
+                               List<NameReplacement> proxyName) {
 
-        public static final NodeOverride NONE = new NodeOverride("", "", Map.of());
+        public static final NodeOverride NONE = new NodeOverride("", "", Map.of(), List.of());
+
+        /** A node's name as it joins: replaced, then prefixed and suffixed. */
+        public String rename(String name) {
+            String out = name;
+            for (NameReplacement r : proxyName) {
+                out = r.apply(out);
+            }
+            return prefix + out + suffix;
+        }
     }
 
     public boolean http() {

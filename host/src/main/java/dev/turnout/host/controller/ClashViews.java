@@ -44,14 +44,7 @@ final class ClashViews {
         if (o instanceof ProxyGroup g) {
             m.put("all", g.members());
         }
-        List<Map<String, Object>> history = new ArrayList<>();
-        for (HealthBook.Check c : book.history(o.name())) {
-            Map<String, Object> h = new LinkedHashMap<>();
-            h.put("time", Instant.ofEpochMilli(c.epochMillis()).toString());
-            h.put("delay", c.delayMillis());
-            history.add(h);
-        }
-        m.put("history", history);
+        m.put("history", history(book.history(o.name())));
         m.put("name", o.name());
         if (o instanceof ProxyGroup g && !"load-balance".equals(g.type()) && !g.relay()) {
             m.put("now", g.now());
@@ -69,6 +62,43 @@ final class ClashViews {
             udp = false;
         }
         m.put("udp", udp);
+        return m;
+    }
+
+    private static List<Map<String, Object>> history(List<HealthBook.Check> checks) {
+        List<Map<String, Object>> history = new ArrayList<>();
+        for (HealthBook.Check c : checks) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("time", Instant.ofEpochMilli(c.epochMillis()).toString());
+            h.put("delay", c.delayMillis());
+            history.add(h);
+        }
+        return history;
+    }
+
+    /**
+     * A provider's node as mihomo lists it under {@code /providers/proxies}: {@code /proxies}' shape plus the keys
+     * metacubexd's and zashboard's provider pages read, {@code extra} (per test URL: alive and history), {@code tfo}
+     * and {@code xudp}. {@code /proxies} itself keeps Clash 1.18's shape.
+     */
+    static Map<String, Object> providerNode(Outbound o, HealthBook book) {
+        Map<String, Object> m = proxy(o, book);
+        Map<String, List<HealthBook.Check>> byUrl = new TreeMap<>();
+        for (HealthBook.Check c : book.history(o.name())) {
+            if (c.url() != null) {
+                byUrl.computeIfAbsent(c.url(), u -> new ArrayList<>()).add(c);
+            }
+        }
+        Map<String, Object> extra = new TreeMap<>();
+        byUrl.forEach((url, checks) -> {
+            Map<String, Object> state = new LinkedHashMap<>();
+            state.put("alive", checks.get(checks.size() - 1).ok());
+            state.put("history", history(checks));
+            extra.put(url, state);
+        });
+        m.put("extra", extra);
+        m.put("tfo", false);
+        m.put("xudp", false);
         return m;
     }
 
@@ -100,7 +130,7 @@ final class ClashViews {
         for (String n : p.nodes()) {
             Outbound o = outbounds.get(n);
             if (o != null) {
-                nodes.add(proxy(o, book));
+                nodes.add(providerNode(o, book));
             }
         }
         m.put("proxies", nodes);

@@ -94,11 +94,10 @@ public final class GroupSupervisor implements AutoCloseable {
             };
             group.onRepeatedFailures(() -> loop.execute(round));
             if (g.intervalSeconds() > 0) {
-                long intervalNanos = TimeUnit.SECONDS.toNanos(g.intervalSeconds());
-                AtomicBoolean first = new AtomicBoolean(true);
+                LastRound last = new LastRound();
                 schedules.add(loop.scheduleAtFixedRate(() -> {
-                    // mihomo's lazy: after the first round, check only a group some flow used within the interval.
-                    if (first.getAndSet(false) || !group.settings().lazy() || group.usedWithin(intervalNanos)) {
+                    // mihomo's lazy: after the first round, check only a group some flow used since the last one.
+                    if (last.next(List.of(group)) || !group.settings().lazy()) {
                         round.run();
                     } else {
                         log.debug("group {}: check skipped, unused since the last (lazy)", g.name());
@@ -127,10 +126,9 @@ public final class GroupSupervisor implements AutoCloseable {
             List<ProxyGroup> holders = holders(p, outbounds);
             EventLoop loop = loops.next();
             AtomicBoolean inRound = new AtomicBoolean();
-            AtomicBoolean first = new AtomicBoolean(true);
-            long intervalNanos = TimeUnit.SECONDS.toNanos(hc.intervalSeconds());
+            LastRound last = new LastRound();
             schedules.add(loop.scheduleAtFixedRate(() -> {
-                if (!first.getAndSet(false) && hc.lazy() && holders.stream().noneMatch(g -> g.usedWithin(intervalNanos))) {
+                if (!last.next(holders) && hc.lazy()) {
                     log.debug("proxy provider {}: check skipped, unused since the last (lazy)", p.name());
                 } else if (inRound.compareAndSet(false, true)) {
                     checkProvider(p, outbounds, loop).addListener(f -> inRound.set(false));
@@ -138,6 +136,26 @@ public final class GroupSupervisor implements AutoCloseable {
             }, 0, hc.intervalSeconds(), TimeUnit.SECONDS));
         }
         providerChecked = Set.copyOf(checked);
+    }
+
+    /**
+     * When a schedule's previous round was due: mihomo's lazy asks whether the groups were used since then. Each
+     * schedule runs on one event loop; the field is only read and written there.
+     */
+    private static final class LastRound {
+        private long at;
+        private boolean started;
+
+        /** Marks a round due now; whether it is the first one or any of {@code groups} was used since the previous. */
+        boolean next(List<ProxyGroup> groups) {
+            long previous = at;
+            at = System.nanoTime();
+            if (!started) {
+                started = true;
+                return true;
+            }
+            return groups.stream().anyMatch(g -> g.usedSince(previous));
+        }
     }
 
     private static List<ProxyGroup> holders(ProxyProvider p, Outbounds outbounds) {
@@ -230,7 +248,7 @@ public final class GroupSupervisor implements AutoCloseable {
         Promise<Integer> recorded = loop.newPromise();
         f.addListener(x -> {
             running.decrementAndGet();
-            book.record(outbound.name(), x.isSuccess() ? (Integer) x.getNow() : 0);
+            book.record(outbound.name(), url, x.isSuccess() ? (Integer) x.getNow() : 0);
             if (x.isSuccess()) {
                 recorded.trySuccess((Integer) x.getNow());
             } else {

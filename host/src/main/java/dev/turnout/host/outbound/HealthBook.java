@@ -16,8 +16,11 @@ public final class HealthBook {
     public static final int KEEP = 10;
     static final int MAX_NAMES = 4096;
 
-    /** One check: when it ended and how long it took, 0 when it failed. */
-    public record Check(long epochMillis, int delayMillis) {
+    /**
+     * One check: when it ended, how long it took (0 when it failed) and the URL it fetched ({@code null} when not
+     * known), which mihomo's dashboards use to show a node's delay per test URL.
+     */
+    public record Check(long epochMillis, int delayMillis, String url) {
         public boolean ok() {
             return delayMillis > 0;
         }
@@ -27,12 +30,17 @@ public final class HealthBook {
 
     /** Records a result; {@code delayMillis} 0 means the check failed. */
     public void record(String name, int delayMillis) {
+        record(name, null, delayMillis);
+    }
+
+    /** Records a result of a check that fetched {@code url}. */
+    public void record(String name, String url, int delayMillis) {
         if (!byName.containsKey(name) && byName.size() >= MAX_NAMES) {
             return;
         }
         Deque<Check> d = byName.computeIfAbsent(name, n -> new ArrayDeque<>());
         synchronized (d) {
-            d.addLast(new Check(System.currentTimeMillis(), Math.max(0, delayMillis)));
+            d.addLast(new Check(System.currentTimeMillis(), Math.max(0, delayMillis), url));
             while (d.size() > KEEP) {
                 d.removeFirst();
             }

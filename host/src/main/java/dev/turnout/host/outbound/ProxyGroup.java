@@ -100,10 +100,14 @@ public final class ProxyGroup implements Outbound {
         return options;
     }
 
-    /** Whether a flow used the group within the last {@code nanos}: a lazy group is checked only then. */
-    boolean usedWithin(long nanos) {
+    /**
+     * Whether a flow used the group after {@code nanoTime} (System.nanoTime): a lazy check runs only when one
+     * did since the last round. Asked so, not "within the last interval", a round that starts late on a busy
+     * machine still sees the flows made before it.
+     */
+    boolean usedSince(long nanoTime) {
         long at = lastUsed;
-        return at != 0 && System.nanoTime() - at < nanos;
+        return at != 0 && at - nanoTime > 0;
     }
 
     /** Called when {@code max-failed-times} connections failed within the check timeout: check now. */

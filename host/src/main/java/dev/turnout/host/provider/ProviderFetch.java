@@ -8,6 +8,7 @@ import dev.turnout.host.dial.Transport;
 import dev.turnout.host.dial.layer.TlsLayer;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.outbound.Outbounds;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -44,25 +45,31 @@ public final class ProviderFetch implements ProxyProviders.Downloader, AutoClose
         return new ProviderFetch(null, null, running);
     }
 
+    /** Safe from several threads at once: only setting up is serialised, the downloads run side by side. */
     @Override
-    public synchronized SubscriptionClient.Response download(ProxyProviderEntry p, long maxBytes)
+    public SubscriptionClient.Response download(ProxyProviderEntry p, long maxBytes)
             throws IOException, InterruptedException {
-        if (outbounds == null) {
-            try {
-                outbounds = factory.build(config);
-            } catch (ConfigException e) {
-                throw new IOException("the outbounds to download through cannot be built: " + e.getMessage(), e);
-            }
-        }
         String via = p.proxy() == null ? "DIRECT" : p.proxy();
-        Outbound out = outbounds.get(via);
+        Outbound out;
+        EventLoop on;
+        synchronized (this) {
+            if (outbounds == null) {
+                try {
+                    outbounds = factory.build(config);
+                } catch (ConfigException e) {
+                    throw new IOException("the outbounds to download through cannot be built: " + e.getMessage(), e);
+                }
+            }
+            out = outbounds.get(via);
+            if (loop == null) {
+                loop = Transport.newGroup(1, "turnout-provider-fetch");
+            }
+            on = loop.next();
+        }
         if (out == null) {
             throw new IOException("'proxy' names '" + via + "', which is not an outbound or group of the config");
         }
-        if (loop == null) {
-            loop = Transport.newGroup(1, "turnout-provider-fetch");
-        }
-        return client.get(p.url(), p.headers(), maxBytes, out, loop.next());
+        return client.get(p.url(), p.headers(), maxBytes, out, on);
     }
 
     @Override

@@ -15,23 +15,33 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Reads a config's proxy providers: inline from the config, file from its path, http from the copy cached at
- * its path, downloaded first when asked and when the copy is missing or older than the interval. A download
- * is read before it replaces the copy, so a broken or foreign answer keeps the last good list; one that cannot
- * be fetched leaves the cached copy in use, with a note naming its age.
+ * its path, downloaded first (all due ones at once) when asked and when the copy is missing or older than the
+ * interval. A download is read before it replaces the copy, so a broken or foreign answer keeps the last good
+ * list; one that cannot be fetched leaves the cached copy in use, with a note naming its age.
  */
 public final class ProxyProviders {
 
     /** The largest subscription kept when the provider sets no smaller {@code size-limit}: what a config may be. */
     public static final long MAX_BYTES = ConfigLoader.MAX_CONFIG_BYTES;
+
+    /** Downloads at start that run at once; more wait for a free slot. */
+    static final int MAX_PARALLEL_DOWNLOADS = 16;
 
     /** Downloads a provider's URL (through its {@code proxy:}), at most {@code maxBytes}. */
     @FunctionalInterface
@@ -72,9 +82,11 @@ public final class ProxyProviders {
     public static Loaded load(Config config, Downloader downloader, List<ConfigException> errors) {
         Map<String, ProviderContent> out = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
+        Map<String, Exception> failed = downloader == null ? Map.of()
+                : downloadDue(config.proxyProviders().values(), downloader);
         for (ProxyProviderEntry p : config.proxyProviders().values()) {
             try {
-                out.put(p.name(), read(p, downloader, notes));
+                out.put(p.name(), read(p, downloader != null, failed.get(p.name()), notes));
             } catch (ConfigException e) {
                 errors.add(e);
                 out.put(p.name(), new ProviderContent(p, List.of(), Map.of(), null, null));
@@ -83,8 +95,49 @@ public final class ProxyProviders {
         return new Loaded(out, notes);
     }
 
-    private static ProviderContent read(ProxyProviderEntry p, Downloader downloader, List<String> notes)
-            throws ConfigException {
+    /**
+     * Downloads every due http provider at once, so that unreachable subscriptions cost one timeout at start, not
+     * one each (as mihomo starts its providers); returns, by provider name, what went wrong for those that failed.
+     */
+    private static Map<String, Exception> downloadDue(Collection<ProxyProviderEntry> providers, Downloader downloader) {
+        List<ProxyProviderEntry> due = providers.stream().filter(ProxyProviders::due).toList();
+        if (due.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Exception> failed = new ConcurrentHashMap<>();
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(due.size(), MAX_PARALLEL_DOWNLOADS), r -> {
+            Thread t = new Thread(r, "turnout-provider-download-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> downloads = new ArrayList<>();
+            for (ProxyProviderEntry p : due) {
+                downloads.add(pool.submit(() -> {
+                    try {
+                        refresh(p, downloader);
+                    } catch (Exception e) {
+                        failed.put(p.name(), e);
+                    }
+                }));
+            }
+            for (Future<?> f : downloads) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            due.forEach(p -> failed.putIfAbsent(p.name(), e));
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause()); // the task catches everything
+        } finally {
+            pool.shutdownNow();
+        }
+        return failed;
+    }
+
+    private static ProviderContent read(ProxyProviderEntry p, boolean downloads, Exception downloadFailure,
+                                        List<String> notes) throws ConfigException {
         String what = "proxy provider '" + p.name() + "'";
         if (p.payload() != null) {
             Map<String, Integer> skipped = new TreeMap<>();
@@ -92,20 +145,16 @@ public final class ProxyProviders {
         }
         Path path = p.path();
         if (p.http()) {
-            if (downloader != null && due(p)) {
-                try {
-                    refresh(p, downloader);
-                } catch (IOException | ConfigException e) {
-                    notes.add(p.origin() + ": " + what + " could not be updated from " + p.url() + ": "
-                            + e.getMessage() + (Files.exists(path) ? "; using the cached copy, " + describeAge(path)
-                            : "; it has no nodes until a download succeeds"));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new ConfigException(p.origin(), "interrupted while fetching " + what);
-                }
+            if (downloadFailure instanceof InterruptedException) {
+                throw new ConfigException(p.origin(), "interrupted while fetching " + what);
+            }
+            if (downloadFailure != null) {
+                notes.add(p.origin() + ": " + what + " could not be updated from " + p.url() + ": "
+                        + downloadFailure.getMessage() + (Files.exists(path) ? "; using the cached copy, "
+                        + describeAge(path) : "; it has no nodes until a download succeeds"));
             }
             if (!Files.exists(path)) {
-                if (downloader == null) {
+                if (!downloads) {
                     notes.add(p.origin() + ": " + what + " not fetched yet (" + p.url() + "); no cached copy at " + path);
                 }
                 return new ProviderContent(p, List.of(), Map.of(), null, null);
@@ -166,8 +215,8 @@ public final class ProxyProviders {
 
     /**
      * The nodes that join: those {@code filter} matches and {@code exclude-filter} and {@code exclude-type} do
-     * not (all by the name as written), renamed with the prefix and suffix and amended by {@code override}, as
-     * mihomo's proxiesParseAndFilter does. A name that repeats is left out.
+     * not (all by the name as written), renamed by {@code proxy-name}, the prefix and suffix and amended by
+     * {@code override}, as mihomo's proxiesParseAndFilter does. A name that repeats is left out.
      */
     static List<ProxyEntry> select(ProxyProviderEntry p, List<ProxyEntry> nodes, Map<String, Integer> skipped) {
         List<ProxyEntry> out = new ArrayList<>();
@@ -180,7 +229,7 @@ public final class ProxyProviders {
                     || excludedType(e.type(), p.excludeTypes())) {
                 continue;
             }
-            String renamed = o.prefix() + name + o.suffix();
+            String renamed = o.rename(name);
             if (!names.add(renamed)) {
                 skipped.merge("a name used twice", 1, Integer::sum);
                 continue;

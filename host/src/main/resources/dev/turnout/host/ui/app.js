@@ -109,6 +109,78 @@ async function testGroup(g) {
   loadGroups();
 }
 
+// ---- proxy providers
+
+function delayText(span, node) {
+  // The last check, as dashboards show it: its delay, or "down" when it failed; nothing before the first.
+  const last = node.history && node.history.slice(-1)[0];
+  span.classList.remove('down');
+  if (!last) { span.textContent = ''; return; }
+  if (last.delay > 0) { span.textContent = last.delay + ' ms'; } else { span.textContent = 'down'; span.classList.add('down'); }
+}
+
+function subscriptionText(info) {
+  // As metacubexd and zashboard read subscription-userinfo: used = upload + download, of total; expiry a date.
+  const used = (info.Upload || 0) + (info.Download || 0);
+  const total = info.Total || 0;
+  const share = total > 0 ? ' (' + ((used / total) * 100).toFixed(2) + '%)' : '';
+  return {
+    traffic: bytes(used) + ' / ' + bytes(total) + share,
+    expire: info.Expire ? new Date(info.Expire * 1000).toISOString().slice(0, 10) : 'never',
+  };
+}
+
+async function providerAction(button, method, path) {
+  button.disabled = true;
+  try { await api(method, path); } catch (e) { alert(e.message); }
+  button.disabled = false;
+  await Promise.all([loadProviders(), loadGroups()]);
+}
+
+async function loadProviders() {
+  const { providers } = await api('GET', '/providers/proxies');
+  // Dashboards leave out mihomo's "default" and the groups' own Compatible providers; Turnout has neither.
+  const list = Object.values(providers).filter((p) => p.name !== 'default' && p.vehicleType !== 'Compatible');
+  $('providers-section').hidden = list.length === 0;
+  const box = $('providers');
+  box.replaceChildren();
+  for (const p of list) {
+    const div = el('div', 'provider');
+    div.dataset.provider = p.name;
+    const head = el('div', 'group-head');
+    head.append(el('span', 'group-name', p.name), el('span', 'muted vehicle', p.vehicleType),
+      el('span', 'muted count', p.proxies.length + (p.proxies.length === 1 ? ' node' : ' nodes')));
+    const refresh = el('button', 'refresh', 'Refresh');
+    refresh.type = 'button';
+    refresh.onclick = () => providerAction(refresh, 'PUT', '/providers/proxies/' + encodeURIComponent(p.name));
+    const check = el('button', 'healthcheck', 'Health check');
+    check.type = 'button';
+    check.onclick = () => providerAction(check, 'GET', '/providers/proxies/' + encodeURIComponent(p.name) + '/healthcheck');
+    head.append(refresh, check);
+    div.append(head);
+    const about = el('div', 'muted about');
+    const updated = p.updatedAt && !p.updatedAt.startsWith('0001-') ? new Date(p.updatedAt).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : 'never';
+    about.append(el('span', 'updated', 'updated ' + updated));
+    if (p.subscriptionInfo) {
+      const info = subscriptionText(p.subscriptionInfo);
+      about.append(el('span', 'traffic', 'used ' + info.traffic), el('span', 'expire', 'expires ' + info.expire));
+    }
+    div.append(about);
+    const nodes = el('div', 'members');
+    for (const n of p.proxies) {
+      const s = el('span', 'member node');
+      s.dataset.node = n.name;
+      s.append(el('span', 'name', n.name));
+      const d = el('span', 'delay');
+      delayText(d, n);
+      s.append(d);
+      nodes.append(s);
+    }
+    div.append(nodes);
+    box.append(div);
+  }
+}
+
 // ---- connections
 
 function renderConnections(snapshot) {
@@ -195,11 +267,11 @@ async function start() {
   }
   $('login').hidden = true;
   $('status').textContent = 'connected';
-  await Promise.all([loadGroups(), loadRules(), loadConfig()]);
+  await Promise.all([loadGroups(), loadProviders(), loadRules(), loadConfig()]);
   socket('/connections?interval=1000', renderConnections);
   socket('/traffic', pushTraffic);
   socket('/logs?level=info', pushLog);
-  setInterval(() => loadGroups().catch(() => null), 5000);
+  setInterval(() => { loadGroups().catch(() => null); loadProviders().catch(() => null); }, 5000);
 }
 
 $('login').onsubmit = (e) => {

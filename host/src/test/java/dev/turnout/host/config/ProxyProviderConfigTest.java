@@ -93,10 +93,10 @@ class ProxyProviderConfigTest {
     @Test
     void keysTurnoutDoesNotReadAreWarnings() throws Exception {
         Config c = parse("proxy-providers:\n  p:\n    type: file\n    path: p.yaml\n    vehicle: x\n"
-                + "    override: {proxy-name: [{pattern: a, target: b}]}\n");
+                + "    override: {mptcp: true}\n");
         assertEquals(2, c.warnings().size(), c.warnings().toString());
         assertTrue(c.warnings().get(0).startsWith("c.yaml:5:5: unknown key 'vehicle'"), c.warnings().toString());
-        assertTrue(c.warnings().get(1).contains("'proxy-name' in 'override' of proxy provider 'p' is not supported"),
+        assertTrue(c.warnings().get(1).contains("'mptcp' in 'override' of proxy provider 'p' is not supported"),
                 c.warnings().toString());
     }
 }
