@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.testing.Required;
+import dev.turnout.dist.controller.BrowserScript;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
@@ -170,6 +171,37 @@ class DesktopIT {
         assertEquals(0, r.exitCode(), r.stderr() + log());
         assertEquals("hello /v6off from 2001:db8:1:0:0:0:0:1", r.stdout().split("\n")[0],
                 "straight from the desktop (" + DESKTOP6 + "), around the TUN");
+    }
+
+    /**
+     * A desktop browser takes the same system-DNS path as curl: Chromium (its own resolver reads resolv.conf, as on
+     * a desktop; no secure-DNS upgrade exists for a home router's address; the pages are plain HTTP, so no QUIC)
+     * connects to the fake address Turnout answered for the router, the page comes through the TUN and DIRECT,
+     * and the name the rules reject does not load.
+     */
+    @Test
+    void headlessChromiumOpensPagesByNameThroughTheTunAndTheRulesApply() throws Exception {
+        Netns.assumeUsable("chromium", "node");
+        Path pw = BrowserScript.playwrightHome().resolve("node_modules");
+        Required.that(Files.isDirectory(pw.resolve("playwright-core")),
+                () -> "playwright-core is not installed in " + pw + " (.ci/test-deps.sh installs it)");
+        startTurnout("chromium");
+        String web = "http://web.example.test:" + HTTP + "/chromium";
+        String blocked = "http://blocked.example.test:" + HTTP + "/blocked-chromium";
+        Netns.Result r = desktop.run(Duration.ofSeconds(120), "env", "NODE_PATH=" + pw, "HOME=" + dir, "node",
+                PagesByNameScript.write(dir).toString(), dir.resolve("chromium-profile").toString(), web, blocked);
+        String out = r.stdout() + r.stderr();
+        assertEquals(0, r.exitCode(), out + log());
+        String loaded = out.lines().filter(l -> l.startsWith("LOADED " + web + " ")).findFirst().orElse("");
+        String[] fields = loaded.split(" ", 5);
+        assertEquals(5, fields.length, "the page loaded: " + out + log());
+        assertEquals("200", fields[2], out);
+        assertTrue(fields[3].startsWith("198.18."), "Chromium connected to a fake address, not the router's answer: " + out);
+        assertEquals("hello /chromium from " + DESKTOP, fields[4], "DIRECT through lan0: " + out);
+        assertTrue(log().contains("web.example.test:" + HTTP + " match MATCH using DIRECT"), log());
+
+        assertTrue(out.contains("FAILED " + blocked + " "), "the rejected name does not load: " + out);
+        assertTrue(log().contains("blocked.example.test:" + HTTP + " match DOMAIN,blocked.example.test using REJECT"), log());
     }
 
     /** curl with no proxy: the body, then the address it connected to. */
