@@ -32,8 +32,10 @@ import java.util.function.Predicate;
  *   <li>A loopback stub that is not systemd-resolved (a dnsmasq on 127.0.0.53, say) forwards to upstreams Turnout
  *       cannot read, typically the router on the local subnet. When dns-hijack answers every address, a policy
  *       rule sends UDP to port 53 into the TUN ({@code ip rule ... ipproto udp dport 53 lookup }{@value #STUB_TABLE},
- *       a table whose only route is the TUN), as mihomo's auto-route does for DNS, so what the stub forwards is
- *       answered there. The local table's rule comes first, so queries to the stub itself stay on loopback;
+ *       a table whose only route is the TUN), so what the stub forwards is answered there. mihomo's auto-route
+ *       (sing-tun) likewise keeps port 53 away from the local subnet's routes
+ *       ({@code not dport 53 lookup main suppress_prefixlength 0}). A kernel older than 4.17 would drop the port
+ *       match and send everything into the TUN, so the rule is read back and removed if the match is missing. The local table's rule comes first, so queries to the stub itself stay on loopback;
  *       Turnout's own DNS sockets are bound to the physical interface, which a route through the TUN does not
  *       match, so they fall through to the main table. The rule is recorded in {@link RouteState#dns()} and
  *       deleted on exit and by {@code turnout cleanup}; the table's route goes with the device.</li>
@@ -153,7 +155,13 @@ final class LinuxSystemDns {
         r = commands.run(ruleArgs("add", rule));
         // "File exists": a Turnout killed with -9 left it (harmless without the table's route, which went with that
         // device); it is this rule, recorded now and deleted on exit like a new one.
-        if (r.ok() || r.output().contains("File exists")) {
+        if ((r.ok() || r.output().contains("File exists")) && !portMatchKept(family)) {
+            commands.run(ruleArgs("del", rule));
+            state = state.withoutDns(rule);
+            state.save();
+            report.add("resolv.conf nameserver " + stub.getHostAddress() + " is a local stub; this kernel does not keep "
+                    + "a rule's port match (Linux 4.17+), so what it forwards leaves around the TUN");
+        } else if (r.ok() || r.output().contains("File exists")) {
             report.add("resolv.conf nameserver " + stub.getHostAddress() + " is a local stub: what it forwards (UDP port 53) "
                     + "is routed into " + device + " by policy rule (" + stubRule() + ")");
         } else {
@@ -162,6 +170,13 @@ final class LinuxSystemDns {
             report.add("resolv.conf nameserver " + stub.getHostAddress() + " is a local stub; ip rule add failed: " + r.output());
         }
         return state;
+    }
+
+    /** Whether the kernel kept the rule's port match ({@code ip rule show} prints it back). */
+    private boolean portMatchKept(String family) throws IOException {
+        SystemCommand.Result shown = commands.run(command(List.of(family, "rule", "show", "priority",
+                Integer.toString(STUB_PRIORITY))));
+        return shown.ok() && shown.output().contains("dport 53");
     }
 
     private static String stubRule() {

@@ -111,13 +111,14 @@ class LinuxSystemDnsTest {
         Path state = dir.resolve("routes.state");
         LinuxSystemDns dns = new LinuxSystemDns(answering(line -> {
             assertTrue(Files.exists(state), "recorded first");
-            return ok("");
+            return ok(line.contains("rule show") ? "9053:\tfrom all ipproto udp dport 53 lookup 2053" : "");
         }), dir.resolve("resolv.conf"), dir.resolve("no-resolved"), null, "/sbin/ip");
 
         SystemDnsCapture c = dns.capture("turnout0", PEER, a -> true, new RouteState("linux", "turnout0", List.of(), state));
 
         assertEquals(List.of("/sbin/ip -4 route add default dev turnout0 table 2053",
-                "/sbin/ip -4 rule add ipproto udp dport 53 lookup 2053 priority 9053"), ran, "once for both stubs");
+                "/sbin/ip -4 rule add ipproto udp dport 53 lookup 2053 priority 9053",
+                "/sbin/ip -4 rule show priority 9053"), ran, "once for both stubs, read back");
         assertEquals(List.of("-4 default dev turnout0 table 2053"), RouteState.load(state).routes());
         assertEquals(List.of("rule -4 ipproto udp dport 53 lookup 2053 priority 9053"), RouteState.load(state).dns());
         assertEquals(1, c.report().size(), c.report().toString());
@@ -145,11 +146,25 @@ class LinuxSystemDnsTest {
     void aRuleAKilledTurnoutLeftIsTakenOverAndDeletedOnExit(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("resolv.conf"), "nameserver 127.0.0.53\n");
         LinuxSystemDns dns = new LinuxSystemDns(answering(line -> line.contains(" rule add ")
-                ? new SystemCommand.Result(2, "RTNETLINK answers: File exists") : ok("")),
+                ? new SystemCommand.Result(2, "RTNETLINK answers: File exists")
+                : ok(line.contains("rule show") ? "9053:\tfrom all ipproto udp dport 53 lookup 2053" : "")),
                 dir.resolve("resolv.conf"), dir.resolve("no-resolved"), null, "/sbin/ip");
         SystemDnsCapture c = dns.capture("turnout0", PEER, a -> true, new RouteState("linux", "turnout0", List.of(), null));
         assertEquals(List.of("rule -4 ipproto udp dport 53 lookup 2053 priority 9053"), c.state().dns());
         assertTrue(c.report().get(0).contains("is a local stub: what it forwards"), c.report().toString());
+    }
+
+    @Test
+    void aKernelThatDropsTheRulesPortMatchGetsNoRuleAtAll(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("resolv.conf"), "nameserver 127.0.0.53\n");
+        // Before Linux 4.17 the port match is ignored: the rule would send everything into the TUN.
+        LinuxSystemDns dns = new LinuxSystemDns(answering(line -> ok(line.contains("rule show")
+                ? "9053:\tfrom all ipproto udp lookup 2053" : "")),
+                dir.resolve("resolv.conf"), dir.resolve("no-resolved"), null, "/sbin/ip");
+        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> true, new RouteState("linux", "turnout0", List.of(), null));
+        assertEquals("/sbin/ip -4 rule del ipproto udp dport 53 lookup 2053 priority 9053", ran.get(ran.size() - 1));
+        assertEquals(List.of(), c.state().dns());
+        assertTrue(c.report().get(0).contains("does not keep a rule's port match"), c.report().toString());
     }
 
     @Test
