@@ -42,7 +42,6 @@ public final class InterfaceWatcher implements AutoCloseable {
         this.platform = Objects.requireNonNull(platform);
         this.ignoring = List.copyOf(ignoring);
         this.onChange = onChange == null ? name -> { } : onChange;
-        this.current = platform.defaultInterface(this.ignoring).orElse(null);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "turnout-iface-watch");
             t.setDaemon(true);
@@ -54,6 +53,8 @@ public final class InterfaceWatcher implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             log.warn("no route monitor ({}): the default interface is polled every {} ms", e.getMessage(), periodMillis);
         }
+        // Read after the monitor opened: a change in between is then reported, not lost.
+        this.current = platform.defaultInterface(this.ignoring).orElse(null);
         RouteMonitor m = monitor;
         if (m != null) {
             log.info("default interface {}: followed through the routing socket", current);
