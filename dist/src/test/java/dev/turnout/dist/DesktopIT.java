@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.testing.Required;
+import dev.turnout.dist.controller.BrowserScript;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
@@ -170,6 +171,81 @@ class DesktopIT {
         assertEquals(0, r.exitCode(), r.stderr() + log());
         assertEquals("hello /v6off from 2001:db8:1:0:0:0:0:1", r.stdout().split("\n")[0],
                 "straight from the desktop (" + DESKTOP6 + "), around the TUN");
+    }
+
+    /**
+     * A desktop browser takes the same system-DNS path as curl: Chromium (its own resolver reads resolv.conf, as on
+     * a desktop; no secure-DNS upgrade exists for a home router's address; the pages are plain HTTP, so no QUIC)
+     * connects to the fake address Turnout answered for the router, the page comes through the TUN and DIRECT,
+     * and the name the rules reject does not load.
+     */
+    @Test
+    void headlessChromiumOpensPagesByNameThroughTheTunAndTheRulesApply() throws Exception {
+        Path pw = playwright();
+        startTurnout("chromium");
+        assertChromiumGoesWhereTheRulesSay(pw, "/chromium");
+    }
+
+    /**
+     * systemd-resolved's arrangement without resolved (which cannot run in a namespace): resolv.conf names a stub on
+     * 127.0.0.53, a dnsmasq that forwards to the router. No route can capture a loopback resolver, so Turnout rules
+     * what the stub forwards (UDP port 53) into the TUN, where dns-hijack answers it; curl and Chromium get fake
+     * addresses, and the rule goes with Turnout.
+     */
+    @Test
+    void aLocalStubResolverLikeSystemdResolvedStillGivesFakeAddresses() throws Exception {
+        Path pw = playwright();
+        Process stub = desktop.spawn(dir.resolve("stub.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
+                "-C", "/dev/null", "--listen-address=127.0.0.53", "--bind-interfaces", "--port=53", "--log-queries",
+                "--pid-file=", "--cache-size=0", "--server=" + ROUTER);
+        try {
+            desktop.resolver("127.0.0.53");
+            desktop.awaitTcpPort(53, Duration.ofSeconds(20));
+            startTurnout("stub");
+            Netns.Result web = curl("http://web.example.test:" + HTTP + "/stub");
+            assertEquals(0, web.exitCode(), web.stderr() + log());
+            assertTrue(web.stdout().split("\n")[1].startsWith("198.18."), "curl through the stub got a fake address: " + web.stdout());
+            assertTrue(MixedPortIT.read(dir.resolve("stub.log")).contains("query[A] web.example.test from 127.0.0.1"),
+                    "curl asked the stub: " + MixedPortIT.read(dir.resolve("stub.log")));
+            assertChromiumGoesWhereTheRulesSay(pw, "/stub-chromium");
+            assertTrue(log().contains("system DNS: resolv.conf nameserver 127.0.0.53 is a local stub: what it forwards "
+                    + "(UDP port 53) is routed into " + DEVICE), "says how: " + log());
+
+            stopTurnout();
+            Netns.Result rules = desktop.run(Duration.ofSeconds(10), "ip", "-4", "rule", "show");
+            assertFalse(rules.stdout().contains("dport 53"), "the rule went with Turnout: " + rules.stdout());
+        } finally {
+            stub.destroy();
+            desktop.resolver(ROUTER);
+        }
+    }
+
+    private static Path playwright() {
+        Netns.assumeUsable("chromium", "node");
+        Path pw = BrowserScript.playwrightHome().resolve("node_modules");
+        Required.that(Files.isDirectory(pw.resolve("playwright-core")),
+                () -> "playwright-core is not installed in " + pw + " (.ci/test-deps.sh installs it)");
+        return pw;
+    }
+
+    /** Chromium opens web.example.test at {@code path} from a fake address, DIRECT, and blocked.example.test fails. */
+    private void assertChromiumGoesWhereTheRulesSay(Path pw, String path) throws Exception {
+        String web = "http://web.example.test:" + HTTP + path;
+        String blocked = "http://blocked.example.test:" + HTTP + "/blocked" + path;
+        Netns.Result r = desktop.run(Duration.ofSeconds(120), "env", "NODE_PATH=" + pw, "HOME=" + dir, "node",
+                PagesByNameScript.write(dir).toString(), dir.resolve("chromium-profile" + path.replace('/', '-')).toString(), web, blocked);
+        String out = r.stdout() + r.stderr();
+        assertEquals(0, r.exitCode(), out + log());
+        String loaded = out.lines().filter(l -> l.startsWith("LOADED " + web + " ")).findFirst().orElse("");
+        String[] fields = loaded.split(" ", 5);
+        assertEquals(5, fields.length, "the page loaded: " + out + log());
+        assertEquals("200", fields[2], out);
+        assertTrue(fields[3].startsWith("198.18."), "Chromium connected to a fake address, not the router's answer: " + out);
+        assertEquals("hello " + path + " from " + DESKTOP, fields[4], "DIRECT through lan0: " + out);
+        assertTrue(log().contains("web.example.test:" + HTTP + " match MATCH using DIRECT"), log());
+
+        assertTrue(out.contains("FAILED " + blocked + " "), "the rejected name does not load: " + out);
+        assertTrue(log().contains("blocked.example.test:" + HTTP + " match DOMAIN,blocked.example.test using REJECT"), log());
     }
 
     /** curl with no proxy: the body, then the address it connected to. */

@@ -1,5 +1,6 @@
 package dev.turnout.host.platform;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -11,9 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows the interface that carries the default route (auto-detect-interface), by polling the platform every
- * few seconds: cheap (one small file read on Linux) and the same on every OS, where change notifications
- * (rtnetlink, the macOS routing socket) differ. The dialer reads {@link #current()} at each new connection.
+ * Follows the interface that carries the default route (auto-detect-interface). Where the platform has a
+ * {@link RouteMonitor} (macOS's routing socket), the route is re-read when the kernel reports a change that may
+ * move it, because re-reading costs process starts there ({@code route -n get default}); otherwise, or when the
+ * monitor cannot be opened or fails, by polling every few seconds: cheap on Linux (one small file read). The
+ * dialer reads {@link #current()} at each new connection.
  */
 public final class InterfaceWatcher implements AutoCloseable {
 
@@ -23,10 +26,13 @@ public final class InterfaceWatcher implements AutoCloseable {
     private final List<String> ignoring;
     private final Consumer<String> onChange;
     private final ScheduledExecutorService timer;
+    private final long periodMillis;
+    private volatile RouteMonitor monitor;
     private volatile String current;
 
     /**
-     * Detects once now, then every {@code period}.
+     * Detects once now, then on each change the platform's route monitor reports, or every {@code period} where
+     * there is none.
      *
      * @param ignoring interfaces that never count (Turnout's own TUN)
      * @param onChange told the new name (or null when the default route disappeared) after each change,
@@ -36,14 +42,45 @@ public final class InterfaceWatcher implements AutoCloseable {
         this.platform = Objects.requireNonNull(platform);
         this.ignoring = List.copyOf(ignoring);
         this.onChange = onChange == null ? name -> { } : onChange;
-        this.current = platform.defaultInterface(this.ignoring).orElse(null);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "turnout-iface-watch");
             t.setDaemon(true);
             return t;
         });
-        long ms = Math.max(100, period.toMillis());
-        timer.scheduleWithFixedDelay(this::poll, ms, ms, TimeUnit.MILLISECONDS);
+        this.periodMillis = Math.max(100, period.toMillis());
+        try {
+            monitor = platform.openRouteMonitor().orElse(null);
+        } catch (IOException | RuntimeException e) {
+            log.warn("no route monitor ({}): the default interface is polled every {} ms", e.getMessage(), periodMillis);
+        }
+        // Read after the monitor opened: a change in between is then reported, not lost.
+        this.current = platform.defaultInterface(this.ignoring).orElse(null);
+        RouteMonitor m = monitor;
+        if (m != null) {
+            log.info("default interface {}: followed through the routing socket", current);
+            timer.execute(() -> follow(m));
+        } else {
+            startPolling();
+        }
+    }
+
+    private void startPolling() {
+        timer.scheduleWithFixedDelay(this::poll, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Re-reads the default interface at each change the monitor reports; polls once it fails. */
+    private void follow(RouteMonitor m) {
+        try {
+            while (m.awaitChange()) {
+                poll();
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("route monitor failed ({}): the default interface is polled every {} ms from now", e.getMessage(),
+                    periodMillis);
+            m.close();
+            poll(); // what changed while it failed
+            startPolling();
+        }
     }
 
     /** The physical interface now, or null when there is no default route. */
@@ -66,6 +103,10 @@ public final class InterfaceWatcher implements AutoCloseable {
 
     @Override
     public void close() {
+        RouteMonitor m = monitor;
+        if (m != null) {
+            m.close();
+        }
         timer.shutdownNow();
     }
 }

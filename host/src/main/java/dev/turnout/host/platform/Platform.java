@@ -118,6 +118,16 @@ public interface Platform {
     Optional<String> defaultInterface(List<String> ignoring);
 
     /**
+     * A monitor that tells when {@link #defaultInterface} may have changed, where the OS offers one (macOS: a
+     * {@code PF_ROUTE} socket); empty where it does not, and the caller polls.
+     *
+     * @throws IOException when this OS has one but it cannot be opened (the caller polls then too)
+     */
+    default Optional<RouteMonitor> openRouteMonitor() throws IOException {
+        return Optional.empty();
+    }
+
+    /**
      * Makes {@code channel} leave through interface {@code ifName} only (SO_BINDTODEVICE on Linux,
      * IP_BOUND_IF/IPV6_BOUND_IF on macOS).
      *

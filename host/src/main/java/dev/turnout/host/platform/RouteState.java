@@ -64,6 +64,13 @@ public record RouteState(String platform, String device, List<String> routes, Li
         return new RouteState(platform, device, routes, more, file);
     }
 
+    /** With one DNS change forgotten (it could not be made). */
+    public RouteState withoutDns(String change) {
+        List<String> fewer = new ArrayList<>(dns);
+        fewer.remove(change);
+        return new RouteState(platform, device, routes, fewer, file);
+    }
+
     /** With the DNS changes forgotten (they were undone). */
     public RouteState withoutDns() {
         return new RouteState(platform, device, routes, List.of(), file);

@@ -29,12 +29,27 @@ import java.util.function.Predicate;
  *   <li>Each {@code nameserver} of {@code /etc/resolv.conf} that the routes leave outside the TUN gets a host
  *       route into it, recorded like the split routes (it belongs to the device too, so it goes with it).
  *       Loopback resolvers (a stub) cannot be reached by a route; that is said in the log.</li>
+ *   <li>A loopback stub that is not systemd-resolved (a dnsmasq on 127.0.0.53, say) forwards to upstreams Turnout
+ *       cannot read, typically the router on the local subnet. When dns-hijack answers every address, a policy
+ *       rule sends UDP to port 53 into the TUN ({@code ip rule ... ipproto udp dport 53 lookup }{@value #STUB_TABLE},
+ *       a table whose only route is the TUN), so what the stub forwards is answered there. mihomo's auto-route
+ *       (sing-tun) likewise keeps port 53 away from the local subnet's routes
+ *       ({@code not dport 53 lookup main suppress_prefixlength 0}). A kernel older than 4.17 would drop the port
+ *       match and send everything into the TUN, so the rule is read back and removed if the match is missing. The local table's rule comes first, so queries to the stub itself stay on loopback;
+ *       Turnout's own DNS sockets are bound to the physical interface, which a route through the TUN does not
+ *       match, so they fall through to the main table. The rule is recorded in {@link RouteState#dns()} and
+ *       deleted on exit and by {@code turnout cleanup}; the table's route goes with the device.</li>
  * </ul>
  */
 final class LinuxSystemDns {
 
     /** The record in {@link RouteState#dns()} for resolved's per-link settings: {@code resolved DEVICE}. */
     static final String RESOLVED = "resolved";
+    /** The record in {@link RouteState#dns()} for a policy rule: {@code rule -4 ipproto udp dport 53 ...}. */
+    static final String RULE = "rule";
+    /** The routing table and rule priority of the stub capture: unlikely to be another program's (mihomo uses 2022). */
+    static final int STUB_TABLE = 2053;
+    static final int STUB_PRIORITY = 9053;
 
     private final SystemCommand.Runner commands;
     private final Path resolvConf;
@@ -78,10 +93,17 @@ final class LinuxSystemDns {
                 report.add("systemd-resolved found, but resolvectl failed: " + domain.output());
             }
         }
+        boolean stubCaptured = false;
         for (String line : nameservers()) {
             InetAddress ns = parseNameserver(line);
             if (ns == null) {
                 report.add("resolv.conf nameserver '" + line + "' is not an address: left alone");
+            } else if ((ns.isLoopbackAddress() || ns.isAnyLocalAddress()) && !resolvedRunning()
+                    && captured.test(anyAddress(server))) {
+                if (!stubCaptured) {
+                    state = captureStubUpstreams(device, server, state, ns, report);
+                    stubCaptured = true;
+                }
             } else if (ns.isLoopbackAddress() || ns.isAnyLocalAddress()) {
                 report.add("resolv.conf nameserver " + ns.getHostAddress() + " is on this machine, a route cannot capture it"
                         + (resolvedRunning() ? " (systemd-resolved was set instead)" : ": its upstream queries leave around the TUN"));
@@ -109,9 +131,85 @@ final class LinuxSystemDns {
         return new SystemDnsCapture(state, report);
     }
 
+    /**
+     * The stub case (see the class comment): the TUN-only table's route first, then the rule that uses it, each
+     * recorded before it is made. A failure is reported, not thrown: the TUN still captures everything else.
+     */
+    private RouteState captureStubUpstreams(String device, InetAddress server, RouteState state, InetAddress stub,
+                                            List<String> report) throws IOException {
+        String family = server instanceof Inet4Address ? "-4" : "-6";
+        String route = family + " default dev " + device + " table " + STUB_TABLE;
+        state = state.withRoute(route);
+        state.save();
+        SystemCommand.Result r = commands.run(command(LinuxPlatform.routeArgs("add", route)));
+        if (!r.ok()) {
+            state = state.withoutRoute(route);
+            state.save();
+            report.add("resolv.conf nameserver " + stub.getHostAddress() + " is a local stub; ip route add " + route
+                    + " failed: " + r.output());
+            return state;
+        }
+        String rule = RULE + " " + family + " " + stubRule();
+        state = state.withDns(rule);
+        state.save();
+        r = commands.run(ruleArgs("add", rule));
+        // "File exists": a Turnout killed with -9 left it (harmless without the table's route, which went with that
+        // device); it is this rule, recorded now and deleted on exit like a new one.
+        if ((r.ok() || r.output().contains("File exists")) && !portMatchKept(family)) {
+            commands.run(ruleArgs("del", rule));
+            state = state.withoutDns(rule);
+            state.save();
+            report.add("resolv.conf nameserver " + stub.getHostAddress() + " is a local stub; this kernel does not keep "
+                    + "a rule's port match (Linux 4.17+), so what it forwards leaves around the TUN");
+        } else if (r.ok() || r.output().contains("File exists")) {
+            report.add("resolv.conf nameserver " + stub.getHostAddress() + " is a local stub: what it forwards (UDP port 53) "
+                    + "is routed into " + device + " by policy rule (" + stubRule() + ")");
+        } else {
+            state = state.withoutDns(rule);
+            state.save();
+            report.add("resolv.conf nameserver " + stub.getHostAddress() + " is a local stub; ip rule add failed: " + r.output());
+        }
+        return state;
+    }
+
+    /** Whether the kernel kept the rule's port match ({@code ip rule show} prints it back). */
+    private boolean portMatchKept(String family) throws IOException {
+        SystemCommand.Result shown = commands.run(command(List.of(family, "rule", "show", "priority",
+                Integer.toString(STUB_PRIORITY))));
+        return shown.ok() && shown.output().contains("dport 53");
+    }
+
+    private static String stubRule() {
+        return "ipproto udp dport 53 lookup " + STUB_TABLE + " priority " + STUB_PRIORITY;
+    }
+
+    /** {@code rule -4 ipproto ...} to {@code ip -4 rule <verb> ipproto ...}. */
+    private List<String> ruleArgs(String verb, String rule) {
+        String[] parts = rule.trim().split("\\s+");
+        List<String> args = new ArrayList<>(List.of(parts[1], "rule", verb));
+        args.addAll(Arrays.asList(parts).subList(2, parts.length));
+        return command(args);
+    }
+
+    /** The wildcard address of {@code server}'s family: only a dns-hijack of every address answers a stub's upstream. */
+    private static InetAddress anyAddress(InetAddress server) throws UnknownHostException {
+        return InetAddress.getByAddress(new byte[server.getAddress().length]);
+    }
+
     List<String> restore(RouteState state) throws IOException {
         List<String> done = new ArrayList<>();
         for (String change : state.dns()) {
+            if (change.startsWith(RULE + " ")) {
+                SystemCommand.Result r = commands.run(ruleArgs("del", change));
+                if (r.ok()) {
+                    done.add("deleted policy rule " + change.substring(RULE.length() + 1));
+                } else if (r.output().contains("No such file or directory")) {
+                    done.add("policy rule " + change.substring(RULE.length() + 1) + " already gone");
+                } else {
+                    throw new IOException("ip rule del " + change.substring(RULE.length() + 1) + " failed: " + r.output());
+                }
+                continue;
+            }
             String[] parts = change.trim().split("\\s+");
             if (parts.length != 2 || !RESOLVED.equals(parts[0])) {
                 throw new IOException("unknown DNS change recorded: " + change);

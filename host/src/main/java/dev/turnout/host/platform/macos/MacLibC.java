@@ -77,6 +77,9 @@ final class MacLibC {
 
     static native long writev(int fd, long iov, int iovcnt);
 
+    /** The routing socket's messages ({@link MacRouteMonitor}); errors through {@code Native.getLastError()}. */
+    static native long read(int fd, byte[] buffer, long count);
+
     static native int poll(long fds, long nfds, int timeoutMillis);
 
     /**

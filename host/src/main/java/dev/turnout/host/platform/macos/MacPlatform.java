@@ -5,6 +5,7 @@ import dev.turnout.host.dial.Transport;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteCleanup;
+import dev.turnout.host.platform.RouteMonitor;
 import dev.turnout.host.platform.RouteRemoval;
 import dev.turnout.host.platform.RouteState;
 import dev.turnout.host.platform.SystemCommand;
@@ -203,6 +204,12 @@ public final class MacPlatform implements Platform {
             }
         }
         return Optional.empty();
+    }
+
+    /** The routing socket ({@link MacRouteMonitor}), on macOS; elsewhere none (the Linux tests construct one). */
+    @Override
+    public Optional<RouteMonitor> openRouteMonitor() throws IOException {
+        return supportsTun() ? Optional.of(MacRouteMonitor.open()) : Optional.empty();
     }
 
     @Override

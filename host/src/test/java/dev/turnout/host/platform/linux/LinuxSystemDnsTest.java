@@ -1,5 +1,6 @@
 package dev.turnout.host.platform.linux;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -100,6 +101,81 @@ class LinuxSystemDnsTest {
         assertTrue(dns.restore(s).get(0).contains("already gone"));
         LinuxSystemDns failing = new LinuxSystemDns(answering(line -> new SystemCommand.Result(1, "Access denied")),
                 dir.resolve("resolv.conf"), dir, "/usr/bin/resolvectl", "/sbin/ip");
+        assertThrows(IOException.class, () -> failing.restore(s));
+    }
+
+    @Test
+    void aLocalStubThatIsNotResolvedHasWhatItForwardsRuledIntoTheTunAndTheRuleIsDeletedOnRestore(@TempDir Path dir)
+            throws IOException {
+        Files.writeString(dir.resolve("resolv.conf"), "nameserver 127.0.0.53\nnameserver 127.0.0.1\n");
+        Path state = dir.resolve("routes.state");
+        LinuxSystemDns dns = new LinuxSystemDns(answering(line -> {
+            assertTrue(Files.exists(state), "recorded first");
+            return ok(line.contains("rule show") ? "9053:\tfrom all ipproto udp dport 53 lookup 2053" : "");
+        }), dir.resolve("resolv.conf"), dir.resolve("no-resolved"), null, "/sbin/ip");
+
+        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> true, new RouteState("linux", "turnout0", List.of(), state));
+
+        assertEquals(List.of("/sbin/ip -4 route add default dev turnout0 table 2053",
+                "/sbin/ip -4 rule add ipproto udp dport 53 lookup 2053 priority 9053",
+                "/sbin/ip -4 rule show priority 9053"), ran, "once for both stubs, read back");
+        assertEquals(List.of("-4 default dev turnout0 table 2053"), RouteState.load(state).routes());
+        assertEquals(List.of("rule -4 ipproto udp dport 53 lookup 2053 priority 9053"), RouteState.load(state).dns());
+        assertEquals(1, c.report().size(), c.report().toString());
+        assertTrue(c.report().get(0).contains("127.0.0.53 is a local stub: what it forwards (UDP port 53) is routed into turnout0"),
+                c.report().toString());
+
+        ran.clear();
+        assertEquals(List.of("deleted policy rule -4 ipproto udp dport 53 lookup 2053 priority 9053"),
+                dns.restore(RouteState.load(state)));
+        assertEquals(List.of("/sbin/ip -4 rule del ipproto udp dport 53 lookup 2053 priority 9053"), ran);
+    }
+
+    @Test
+    void aLocalStubIsLeftAloneWhenTheHijackDoesNotAnswerEveryAddress(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("resolv.conf"), "nameserver 127.0.0.53\n");
+        LinuxSystemDns dns = new LinuxSystemDns(answering(line -> ok("")), dir.resolve("resolv.conf"),
+                dir.resolve("no-resolved"), null, "/sbin/ip");
+        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> a.equals(PEER),
+                new RouteState("linux", "turnout0", List.of(), null));
+        assertEquals(List.of(), ran);
+        assertTrue(c.report().get(0).contains("127.0.0.53 is on this machine, a route cannot capture it"), c.report().toString());
+    }
+
+    @Test
+    void aRuleAKilledTurnoutLeftIsTakenOverAndDeletedOnExit(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("resolv.conf"), "nameserver 127.0.0.53\n");
+        LinuxSystemDns dns = new LinuxSystemDns(answering(line -> line.contains(" rule add ")
+                ? new SystemCommand.Result(2, "RTNETLINK answers: File exists")
+                : ok(line.contains("rule show") ? "9053:\tfrom all ipproto udp dport 53 lookup 2053" : "")),
+                dir.resolve("resolv.conf"), dir.resolve("no-resolved"), null, "/sbin/ip");
+        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> true, new RouteState("linux", "turnout0", List.of(), null));
+        assertEquals(List.of("rule -4 ipproto udp dport 53 lookup 2053 priority 9053"), c.state().dns());
+        assertTrue(c.report().get(0).contains("is a local stub: what it forwards"), c.report().toString());
+    }
+
+    @Test
+    void aKernelThatDropsTheRulesPortMatchGetsNoRuleAtAll(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("resolv.conf"), "nameserver 127.0.0.53\n");
+        // Before Linux 4.17 the port match is ignored: the rule would send everything into the TUN.
+        LinuxSystemDns dns = new LinuxSystemDns(answering(line -> ok(line.contains("rule show")
+                ? "9053:\tfrom all ipproto udp lookup 2053" : "")),
+                dir.resolve("resolv.conf"), dir.resolve("no-resolved"), null, "/sbin/ip");
+        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> true, new RouteState("linux", "turnout0", List.of(), null));
+        assertEquals("/sbin/ip -4 rule del ipproto udp dport 53 lookup 2053 priority 9053", ran.get(ran.size() - 1));
+        assertEquals(List.of(), c.state().dns());
+        assertTrue(c.report().get(0).contains("does not keep a rule's port match"), c.report().toString());
+    }
+
+    @Test
+    void aRuleAlreadyGoneIsNoErrorAnotherFailureIs(@TempDir Path dir) {
+        RouteState s = new RouteState("linux", "turnout0", List.of(), null)
+                .withDns("rule -4 ipproto udp dport 53 lookup 2053 priority 9053");
+        LinuxSystemDns gone = new LinuxSystemDns(answering(line -> new SystemCommand.Result(2,
+                "RTNETLINK answers: No such file or directory")), dir.resolve("resolv.conf"), dir, null, "/sbin/ip");
+        assertDoesNotThrow(() -> assertTrue(gone.restore(s).get(0).contains("already gone")));
+        LinuxSystemDns failing = new LinuxSystemDns(answering(line -> new SystemCommand.Result(2,
+                "RTNETLINK answers: Operation not permitted")), dir.resolve("resolv.conf"), dir, null, "/sbin/ip");
         assertThrows(IOException.class, () -> failing.restore(s));
     }
 
