@@ -9,7 +9,9 @@
 # Env: TRIALS (3).
 # Measured 2026-11-30 under load (average 21 on 2 cores), medians of 3: the launcher's old flags
 # (-Xmn32m, no TrimNativeHeapInterval) and logback.xml 106 MB; -Xmn8m 88 MB; with TrimNativeHeapInterval 77 MB; with
-# logback set up in code and Netty's JFR events off 73 MB.
+# logback set up in code and Netty's JFR events off 73 MB. With this script's wait for idle, two runs of
+# `bench/rss.sh DIR=<old build> default`: 104.4 -> 81.1 (81.1 81.2 71.5) and 102.2 -> 83.4 (83.4 83.6 71.6). Starts
+# land either near 73 or near 81-91 MB; which mapping differs between the two is not found yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trials=${TRIALS:-3}
