@@ -19,10 +19,18 @@ final class Addresses {
         }
         String addr = text.substring(0, slash);
         String lenText = text.substring(slash + 1);
-        if (lenText.isEmpty() || lenText.length() > 3 || !lenText.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        int length = 0;
+        for (int i = 0; i < lenText.length(); i++) {
+            char c = lenText.charAt(i);
+            if (c < '0' || c > '9') {
+                length = -1;
+                break;
+            }
+            length = length * 10 + (c - '0');
+        }
+        if (lenText.isEmpty() || lenText.length() > 3 || length < 0) {
             throw new IllegalArgumentException("bad prefix length in " + text);
         }
-        int length = Integer.parseInt(lenText);
         byte[] bytes = parseLiteral(addr);
         if (bytes == null) {
             throw new IllegalArgumentException("bad address in " + text);

@@ -20,9 +20,20 @@ final class DomainTable {
     private int[] values = filled(16 * KINDS);
     private int size;
 
+    /** Makes room for {@code more} keys at once, so that a big list is not rehashed a dozen times as it grows. */
+    void reserve(int more) {
+        int capacity = keys.length;
+        while ((size + more) * 2 >= capacity) {
+            capacity *= 2;
+        }
+        if (capacity > keys.length) {
+            grow(capacity);
+        }
+    }
+
     void add(String domain, int kind, int index) {
         if (size * 2 >= keys.length) {
-            grow();
+            grow(keys.length * 2);
         }
         int slot = slotFor(domain);
         if (keys[slot] == null) {
@@ -81,10 +92,10 @@ final class DomainTable {
         }
     }
 
-    private void grow() {
+    private void grow(int capacity) {
         String[] oldKeys = keys;
         int[] oldValues = values;
-        keys = new String[oldKeys.length * 2];
+        keys = new String[capacity];
         values = filled(keys.length * KINDS);
         for (int s = 0; s < oldKeys.length; s++) {
             if (oldKeys[s] != null) {

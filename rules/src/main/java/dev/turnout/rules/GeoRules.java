@@ -108,6 +108,9 @@ final class GeoRules {
 
     /** A provider with its GEOIP, GEOSITE and IP-ASN entries resolved. */
     ProviderParser.Parsed resolve(ProviderParser.Parsed p) {
+        if (p.behavior() != Behavior.CLASSICAL) {
+            return p; // domain and ipcidr entries never name a database; the big lists need no walk
+        }
         List<Rule> entries = null;
         for (int i = 0; i < p.entries().size(); i++) {
             Rule e = p.entries().get(i);

@@ -199,6 +199,9 @@ final class Index {
                 x.match = Math.min(x.match, i);
             } else if (rule instanceof Rule.SetRef r) {
                 ProviderParser.Parsed p = providers.get(r.provider());
+                if (p.behavior() == Behavior.DOMAIN) {
+                    domains().reserve(p.entries().size());
+                }
                 for (Rule entry : p.entries()) {
                     add(entry, i);
                 }

@@ -29,29 +29,33 @@ final class ProviderParser {
     }
 
     static Parsed parse(ProviderSource source, Consumer<String> warnings) throws RuleException {
-        List<RawEntry> raw = source.payload() != null ? inline(source)
+        RawEntries raw = source.payload() != null ? inline(source)
                 : source.format() == ProviderFormat.MRS ? mrs(source)
                 : source.format() == ProviderFormat.YAML ? yaml(source) : text(source);
         List<Rule> entries = new ArrayList<>(raw.size());
-        List<Origin> origins = new ArrayList<>(raw.size());
         int skipped = 0;
-        for (RawEntry e : raw) {
+        for (int i = 0; i < raw.size(); i++) {
             Rule rule = switch (source.behavior()) {
-                case DOMAIN -> domainEntry(e.text(), e.origin());
-                case IPCIDR -> cidrEntry(e.text(), e.origin());
-                case CLASSICAL -> classicalEntry(e.text(), e.origin(), warnings);
+                case DOMAIN -> switch (raw.kind(i)) {
+                    case RawEntries.EXACT -> new Rule.Exact(raw.key(i));
+                    case RawEntries.SUFFIX -> new Rule.Suffix(raw.key(i));
+                    default -> domainEntry(raw.text(i), raw.origin(i));
+                };
+                case IPCIDR -> cidrEntry(raw.text(i), raw.origin(i));
+                case CLASSICAL -> classicalEntry(raw.text(i), raw.origin(i), warnings);
             };
             if (rule == null) {
                 skipped++;
                 if (skipped <= 5) {
-                    warnings.accept(e.origin() + ": provider '" + source.name() + "': unsupported entry '" + e.text()
-                            + "' skipped");
+                    warnings.accept(raw.origin(i) + ": provider '" + source.name() + "': unsupported entry '"
+                            + raw.text(i) + "' skipped");
                 }
                 continue;
             }
+            raw.moveTo(i, entries.size());
             entries.add(rule);
-            origins.add(e.origin());
         }
+        raw.truncate(entries.size());
         if (skipped > 5) {
             warnings.accept(source.file() + ": provider '" + source.name() + "': " + skipped
                     + " unsupported entries skipped in all");
@@ -59,7 +63,7 @@ final class ProviderParser {
         if (entries.isEmpty()) {
             warnings.accept(source.file() + ": provider '" + source.name() + "' is empty");
         }
-        return new Parsed(source.name(), source.behavior(), entries, origins);
+        return new Parsed(source.name(), source.behavior(), entries, raw.origins());
     }
 
     /**
@@ -107,26 +111,27 @@ final class ProviderParser {
     }
 
     /** {@code type: inline}: the entries were written in the config, each with its own line and column. */
-    private static List<RawEntry> inline(ProviderSource source) {
-        List<RawEntry> out = new ArrayList<>();
+    private static RawEntries inline(ProviderSource source) {
+        RawEntries out = new RawEntries(source.payload().size());
         for (RuleLine line : source.payload()) {
             if (!line.text().trim().isEmpty()) {
-                out.add(new RawEntry(line.text().trim(), line.origin()));
+                out.add(line.text().trim(), line.origin());
             }
         }
         return out;
     }
 
     /** {@code format: mrs}: mihomo's binary set, turned back into text entries; errors name the file. */
-    private static List<RawEntry> mrs(ProviderSource source) throws RuleException {
+    private static RawEntries mrs(ProviderSource source) throws RuleException {
         Origin whole = new Origin(source.file(), 0, 0);
         if (source.binary() == null || source.binary().length == 0) {
-            return List.of();
+            return new RawEntries(0);
         }
         try {
-            List<RawEntry> out = new ArrayList<>();
-            for (String entry : MrsReader.read(source.binary(), source.behavior(), source.file())) {
-                out.add(new RawEntry(entry, whole));
+            List<String> read = MrsReader.read(source.binary(), source.behavior(), source.file());
+            RawEntries out = new RawEntries(read.size());
+            for (String entry : read) {
+                out.add(entry, whole);
             }
             return out;
         } catch (java.io.IOException e) {
@@ -134,8 +139,8 @@ final class ProviderParser {
         }
     }
 
-    private static List<RawEntry> text(ProviderSource source) {
-        List<RawEntry> out = new ArrayList<>();
+    private static RawEntries text(ProviderSource source) {
+        RawEntries out = new RawEntries(1024);
         String content = source.content();
         int lineNo = 0;
         int start = 0;
@@ -153,7 +158,7 @@ final class ProviderParser {
             }
             String trimmed = line.trim();
             if (!trimmed.isEmpty() && !trimmed.startsWith("#") && !trimmed.startsWith("//")) {
-                out.add(new RawEntry(trimmed, new Origin(source.file(), lineNo, lead + 1)));
+                out.add(trimmed, source.file(), lineNo, lead + 1);
             }
             if (nl < 0) {
                 break;
@@ -163,121 +168,17 @@ final class ProviderParser {
         return out;
     }
 
-    private static List<RawEntry> yaml(ProviderSource source) throws RuleException {
-        List<RawEntry> simple = simpleYaml(source);
+    private static RawEntries yaml(ProviderSource source) throws RuleException {
+        RawEntries simple = simpleYaml(source);
         return simple != null ? simple : snakeYaml(source);
     }
 
-    /**
-     * The common provider layout ({@code payload:} then one {@code - 'entry'} per line) read line by line:
-     * SnakeYAML takes seconds on the 117,000-entry lists, this takes milliseconds. Anything outside that
-     * layout (other keys, flow style, escapes, block scalars, special characters) returns null and goes to
-     * SnakeYAML, so the result is always what a YAML parser would give.
-     */
-    static List<RawEntry> simpleYaml(ProviderSource source) {
-        String content = source.content();
-        List<RawEntry> out = new ArrayList<>();
-        boolean inPayload = false;
-        int indent = -1;
-        int lineNo = 0;
-        int start = 0;
-        int n = content.length();
-        while (start < n) {
-            int nl = content.indexOf('\n', start);
-            int end = nl < 0 ? n : nl;
-            lineNo++;
-            if (end > start && content.charAt(end - 1) == '\r') {
-                end--;
-            }
-            int i = start;
-            while (i < end && content.charAt(i) == ' ') {
-                i++;
-            }
-            int stop = end;
-            while (stop > i && content.charAt(stop - 1) == ' ') {
-                stop--;
-            }
-            if (i == stop || content.charAt(i) == '#') {
-                // blank or comment line
-            } else if (!inPayload && i == start && content.startsWith("payload:", i) && stop == i + 8) {
-                inPayload = true;
-            } else if (inPayload && content.charAt(i) == '-' && i + 1 < stop && content.charAt(i + 1) == ' '
-                    && (indent < 0 || indent == i - start)) {
-                indent = i - start;
-                int v = i + 2;
-                while (v < stop && content.charAt(v) == ' ') {
-                    v++;
-                }
-                String value = scalar(content, v, stop);
-                if (value == null) {
-                    return null;
-                }
-                if (!value.trim().isEmpty()) {
-                    out.add(new RawEntry(value.trim(), new Origin(source.file(), lineNo, v - start + 1)));
-                }
-            } else {
-                return null;
-            }
-            start = nl < 0 ? n : nl + 1;
-        }
-        return out;
+    /** The common layout read line by line (see {@link SimpleYamlPayload}), or null for anything else. */
+    static RawEntries simpleYaml(ProviderSource source) {
+        return SimpleYamlPayload.read(source);
     }
 
-    /** A single-quoted, double-quoted (no escapes) or plain scalar spanning {@code [from, to)}, or null. */
-    private static String scalar(String s, int from, int to) {
-        if (from >= to) {
-            return null;
-        }
-        char first = s.charAt(from);
-        if (first == '\'') {
-            if (to - from < 2 || s.charAt(to - 1) != '\'') {
-                return null;
-            }
-            StringBuilder sb = null;
-            for (int i = from + 1; i < to - 1; i++) {
-                char c = s.charAt(i);
-                if (c == '\'') {
-                    if (i + 1 >= to - 1 || s.charAt(i + 1) != '\'') {
-                        return null;
-                    }
-                    if (sb == null) {
-                        sb = new StringBuilder(s.substring(from + 1, i));
-                    }
-                    sb.append('\'');
-                    i++;
-                } else if (c == '\t') {
-                    return null;
-                } else if (sb != null) {
-                    sb.append(c);
-                }
-            }
-            return sb == null ? s.substring(from + 1, to - 1) : sb.toString();
-        }
-        if (first == '"') {
-            if (to - from < 2 || s.charAt(to - 1) != '"') {
-                return null;
-            }
-            for (int i = from + 1; i < to - 1; i++) {
-                char c = s.charAt(i);
-                if (c == '"' || c == '\\' || c == '\t') {
-                    return null;
-                }
-            }
-            return s.substring(from + 1, to - 1);
-        }
-        if ("[]{}&*!|>%@`#,?:-'\"".indexOf(first) >= 0) {
-            return null;
-        }
-        for (int i = from; i < to; i++) {
-            char c = s.charAt(i);
-            if (c == '\t' || (c == ':' && (i + 1 == to || s.charAt(i + 1) == ' ')) || (c == '#' && s.charAt(i - 1) == ' ')) {
-                return null;
-            }
-        }
-        return s.substring(from, to);
-    }
-
-    private static List<RawEntry> snakeYaml(ProviderSource source) throws RuleException {
+    private static RawEntries snakeYaml(ProviderSource source) throws RuleException {
         LoaderOptions options = new LoaderOptions();
         options.setCodePointLimit(Integer.MAX_VALUE);
         Node root;
@@ -290,7 +191,7 @@ final class ProviderParser {
         } catch (YAMLException e) {
             throw new RuleException(new Origin(source.file(), 0, 0), "bad YAML: " + e.getMessage());
         }
-        List<RawEntry> out = new ArrayList<>();
+        RawEntries out = new RawEntries(0);
         if (root == null) {
             return out;
         }
@@ -315,7 +216,7 @@ final class ProviderParser {
             }
             String value = s.getValue().trim();
             if (!value.isEmpty()) {
-                out.add(new RawEntry(value, origin(source, item)));
+                out.add(value, origin(source, item));
             }
         }
         return out;

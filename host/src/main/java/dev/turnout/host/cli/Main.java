@@ -36,6 +36,11 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     boolean help;
 
     public static void main(String[] args) {
+        // Netty 4.2 sets up JFR events for its allocator unless told not to: about 100 jdk.jfr classes at every
+        // start for events nobody records. -Dio.netty.jfr.enabled=true brings them back.
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
         System.exit(execute(args));
     }
 

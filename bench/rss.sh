@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Turnout's resident memory (VmRSS) after start on its built-in default config (mixed port 7890 and the controller
+# on loopback, everything DIRECT), the figure issue 16 sets at <= 64 MB. Each start runs the packaged launcher in a
+# network namespace of its own and a fresh HOME; RSS is read once the port is open and the process has gone idle
+# (CPU time still over 1 s later, at most 30 s), then Turnout is stopped. Starts are interleaved across variants.
+# Usage (root, after `mvn -q -DskipTests package`): bench/rss.sh [VARIANT...]
+#   a VARIANT is "default" (the launcher's own flags), TURNOUT_JAVA_OPTS for the launcher, or DIR=/path/to/turnout
+#   (another packaged layout, e.g. an older build, with its own launcher's flags). Default: "default".
+# Env: TRIALS (3).
+# Measured 2026-11-30 under load (average 21 on 2 cores), medians of 3: the launcher's old flags
+# (-Xmn32m, no TrimNativeHeapInterval) and logback.xml 106 MB; -Xmn8m 88 MB; with TrimNativeHeapInterval 77 MB; with
+# logback set up in code and Netty's JFR events off 73 MB. With this script's wait for idle, two runs of
+# `bench/rss.sh DIR=<old build> default`: 104.4 -> 81.1 (81.1 81.2 71.5) and 102.2 -> 83.4 (83.4 83.6 71.6). Starts
+# land either near 73 or near 81-91 MB; which mapping differs between the two is not found yet.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+trials=${TRIALS:-3}
+[ "$(id -u)" -eq 0 ] || { echo "bench/rss.sh: needs root (network namespace)" >&2; exit 1; }
+[ $# -gt 0 ] || set -- default
+
+work=$(mktemp -d)
+ns=trss-$$
+cleanup() {
+  for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+  ip netns del "$ns" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# one_start VARIANT -> prints the RSS in MB
+one_start() {
+  local variant=$1 dist=dist/target/turnout opts=""
+  case "$variant" in
+    default) ;;
+    DIR=*) dist=${variant#DIR=} ;;
+    *) opts=$variant ;;
+  esac
+  ip netns add "$ns"
+  ip -n "$ns" link set lo up
+  local home="$work/home"
+  rm -rf "$home"; mkdir -p "$home"
+  if [ -n "$opts" ]; then
+    ip netns exec "$ns" env HOME="$home" XDG_CONFIG_HOME="$home/.config" TURNOUT_JAVA_OPTS="$opts" \
+      "$dist/bin/turnout" run >"$work/turnout.log" 2>&1 &
+  else
+    ip netns exec "$ns" env HOME="$home" XDG_CONFIG_HOME="$home/.config" \
+      "$dist/bin/turnout" run >"$work/turnout.log" 2>&1 &
+  fi
+  local open=""
+  for _ in $(seq 1 300); do
+    if ip netns exec "$ns" ss -Htln "sport = :7890" | grep -q .; then open=1; break; fi
+    sleep 0.1
+  done
+  [ -n "$open" ] || { echo "port 7890 never opened; log:" >&2; cat "$work/turnout.log" >&2; exit 1; }
+  local jpid
+  jpid=$(ip netns pids "$ns" | while read -r p; do [[ $(cat "/proc/$p/comm" 2>/dev/null) == java ]] && echo "$p"; done | head -1)
+  # Idle: under 20 ms of CPU (2 ticks) in a second, so the JIT is done and the native heap has been trimmed.
+  local before after
+  for _ in $(seq 1 30); do
+    before=$(cpu_ticks "$jpid"); sleep 1; after=$(cpu_ticks "$jpid")
+    [ $((after - before)) -lt 2 ] && break
+  done
+  sleep 2
+  awk '/VmRSS/ {printf "%.1f\n", $2 / 1024}' "/proc/$jpid/status"
+  kill "$jpid"
+  for _ in $(seq 1 50); do [ -d "/proc/$jpid" ] || break; sleep 0.1; done
+  ip netns del "$ns"
+}
+
+declare -A results
+for t in $(seq 1 "$trials"); do
+  for v in "$@"; do
+    results[$v]="${results[$v]:-} $(one_start "$v")"
+  done
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+echo "VmRSS after start on the built-in default, MB, median of $trials (runs); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+first=""
+for v in "$@"; do
+  # shellcheck disable=SC2086
+  m=$(median ${results[$v]})
+  [ -n "$first" ] || first=$m
+  printf '  %-70s %6.1f  (%s)  ratio %.2f\n' "$v" "$m" "${results[$v]# }" "$(awk -v a="$m" -v b="$first" 'BEGIN {print a / b}')"
+done

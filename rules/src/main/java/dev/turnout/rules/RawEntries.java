@@ -1,0 +1,124 @@
+package dev.turnout.rules;
+
+import java.util.AbstractList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A provider's entries and where each was written, in parallel arrays: the big lists hold over 100,000 entries,
+ * and an entry object and an origin object for each cost more on a cold start than reading them. An entry the
+ * reader already knows to be a plain lower-case domain is kept as its table key ({@link #EXACT}, or
+ * {@link #SUFFIX} for {@code +.} with the prefix dropped), so that no second string is made for it. Read as a list
+ * of {@link ProviderParser.RawEntry} (as written), each element is made when asked for.
+ */
+final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
+
+    static final byte TEXT = 0;
+    static final byte EXACT = 1;
+    static final byte SUFFIX = 2;
+
+    private String[] texts;
+    private byte[] kinds;
+    private String[] files;
+    private int[] lines;
+    private int[] columns;
+    private int size;
+
+    RawEntries(int capacity) {
+        int n = Math.max(capacity, 8);
+        texts = new String[n];
+        kinds = new byte[n];
+        files = new String[n];
+        lines = new int[n];
+        columns = new int[n];
+    }
+
+    void add(String text, String file, int line, int column) {
+        add(text, TEXT, file, line, column);
+    }
+
+    void add(String text, Origin origin) {
+        add(text, TEXT, origin.file(), origin.line(), origin.column());
+    }
+
+    /** A plain lower-case domain: {@code key} is the domain itself, without the {@code +.} of a SUFFIX. */
+    void add(String key, byte kind, String file, int line, int column) {
+        if (size == texts.length) {
+            int n = size * 2;
+            texts = Arrays.copyOf(texts, n);
+            kinds = Arrays.copyOf(kinds, n);
+            files = Arrays.copyOf(files, n);
+            lines = Arrays.copyOf(lines, n);
+            columns = Arrays.copyOf(columns, n);
+        }
+        texts[size] = key;
+        kinds[size] = kind;
+        files[size] = file;
+        lines[size] = line;
+        columns[size] = column;
+        size++;
+    }
+
+    byte kind(int i) {
+        return kinds[i];
+    }
+
+    /** The table key of an EXACT or SUFFIX entry. */
+    String key(int i) {
+        return texts[i];
+    }
+
+    /** The entry as written (trimmed). */
+    String text(int i) {
+        return kinds[i] == SUFFIX ? "+." + texts[i] : texts[i];
+    }
+
+    Origin origin(int i) {
+        return new Origin(files[i], lines[i], columns[i]);
+    }
+
+    /** Moves entry {@code from} to position {@code to} (to <= from): how skipped entries are dropped. */
+    void moveTo(int from, int to) {
+        if (from == to) {
+            return;
+        }
+        texts[to] = texts[from];
+        kinds[to] = kinds[from];
+        files[to] = files[from];
+        lines[to] = lines[from];
+        columns[to] = columns[from];
+    }
+
+    void truncate(int n) {
+        Arrays.fill(texts, n, size, null);
+        size = n;
+    }
+
+    /** The origins as a list; like this list, each is made when asked for. */
+    List<Origin> origins() {
+        return new AbstractList<>() {
+            @Override
+            public Origin get(int i) {
+                return origin(i);
+            }
+
+            @Override
+            public int size() {
+                return size;
+            }
+        };
+    }
+
+    @Override
+    public ProviderParser.RawEntry get(int i) {
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException(i);
+        }
+        return new ProviderParser.RawEntry(text(i), origin(i));
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+}

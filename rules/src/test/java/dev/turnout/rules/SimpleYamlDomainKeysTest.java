@@ -1,0 +1,51 @@
+package dev.turnout.rules;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The YAML fast path hands plain lower-case domains on as table keys without the provider parser's own checks:
+ * every entry must still become the rule the parser makes of it as text, and a bad one the same error.
+ */
+class SimpleYamlDomainKeysTest {
+
+    private static ProviderParser.Parsed parse(ProviderFormat format, String content) throws RuleException {
+        return ProviderParser.parse(new ProviderSource("p", Behavior.DOMAIN, format, content, "p.yaml",
+                new Origin("c", 1, 1)), w -> { });
+    }
+
+    @Test
+    void everyEntryBecomesTheRuleTheParserMakesOfItsText() throws RuleException {
+        String[] entries = {
+            "a.com", "+.a.com", "A.Com", "+.B.com", "a_b-c.d9.com", "+.*.a.com", "*.a.com", ".a.com", "a.com.",
+            "+.a.com.", "xn--fiqs8s.cn", "\u00e9.com", "+.\u00c9.com", "localhost", "+.cn", "it's.com", "x",
+        };
+        StringBuilder yaml = new StringBuilder("payload:\n");
+        StringBuilder text = new StringBuilder();
+        for (String e : entries) {
+            yaml.append("  - '").append(e.replace("'", "''")).append("'\n");
+            text.append(e).append('\n');
+        }
+        ProviderParser.Parsed fast = parse(ProviderFormat.YAML, yaml.toString());
+        List<Rule> expected = parse(ProviderFormat.TEXT, text.toString()).entries();
+        assertEquals(expected, fast.entries());
+        List<Origin> lines = new ArrayList<>();
+        for (int i = 0; i < entries.length; i++) {
+            lines.add(new Origin("p.yaml", i + 2, 5));
+        }
+        assertEquals(lines, new ArrayList<>(fast.origins()));
+    }
+
+    @Test
+    void aBadEntryGivesTheSameErrorAtItsLineAndColumn() {
+        for (String bad : new String[] {"a..com", "+..a.com", "+.", ".", "a,b.com", "a/b.com", "a+b.com"}) {
+            String yaml = "payload:\n  - 'ok.com'\n  - '" + bad + "'\n";
+            RuleException e = assertThrows(RuleException.class, () -> parse(ProviderFormat.YAML, yaml), bad);
+            assertEquals("p.yaml:3:5: bad domain entry '" + bad + "'", e.getMessage(), bad);
+        }
+    }
+}
