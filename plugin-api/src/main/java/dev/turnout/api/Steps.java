@@ -73,6 +73,7 @@ public final class Steps {
                 return;
             }
             link.value = first.getNow();
+            link.arrived = true;
             if (link.result.isDone()) {
                 link.release();
                 return;
@@ -145,6 +146,8 @@ public final class Steps {
         final Consumer<? super T> undo;
         final AtomicBoolean released = new AtomicBoolean();
         volatile T value;
+        /** Set after {@link #value}: the value may be null (a {@code Future<Void>}). */
+        volatile boolean arrived;
         volatile Future<R> next;
 
         Link(Promise<R> result, Future<T> first, Consumer<? super T> undo) {
@@ -165,9 +168,8 @@ public final class Steps {
 
         /** Releases the value once it is known, at most once; a value still to come is released on arrival. */
         void release() {
-            T v = value;
-            if (v != null && released.compareAndSet(false, true)) {
-                undo.accept(v);
+            if (arrived && released.compareAndSet(false, true)) {
+                undo.accept(value);
             }
         }
     }
