@@ -29,7 +29,6 @@ mkdir -p "/etc/netns/$ns"
 printf '127.0.0.1 localhost direct.bench socks.bench\n' > "/etc/netns/$ns/hosts"
 
 inns() { ip netns exec "$ns" "$@"; }
-wait_port() { for _ in $(seq 1 300); do inns ss -Htln "sport = :$1" | grep -q . && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
 inns java bench/BulkServer.java 8080 $((size_mb * 1024 * 1024)) >"$work/bulk.log" 2>&1 &
 danted_conf "$work" 127.0.0.1
@@ -44,7 +43,7 @@ rules:
   - MATCH,DIRECT
 CONF
 inns "$dist/bin/turnout" run -c "$work/config.yaml" --pid-file "$work/turnout.pid" >"$work/turnout.log" 2>&1 &
-wait_port 8080; wait_port 1080; wait_port 7890
+wait_port "$ns" 8080; wait_port "$ns" 1080; wait_port "$ns" 7890
 
 speed() { inns curl -s -o /dev/null --max-time 120 -w '%{speed_download}' "$@"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }

@@ -43,7 +43,6 @@ ip -n "$ns" link set lo up
 mkdir -p "/etc/netns/$ns"
 printf '127.0.0.1 localhost aes.bench chacha.bench\n' > "/etc/netns/$ns/hosts"
 inns() { ip netns exec "$ns" "$@"; }
-wait_port() { for _ in $(seq 1 300); do inns ss -Htln "sport = :$1" | grep -q . && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
 gcc -O2 -pthread -o "$work/setup" bench/setup.c
 gunzip -c "$clash_gz" > "$work/clash" && chmod +x "$work/clash"
@@ -77,7 +76,7 @@ inns "$dist/bin/turnout" run -c "$work/turnout.yaml" --pid-file "$work/turnout.p
 # Not through inns: ip netns exec execs the program itself, so $! is Clash (a function would be a subshell).
 ip netns exec "$ns" "$work/clash" -d "$work/clash-home" >"$work/clash.log" 2>&1 &
 clash_pid=$!
-for p in 8381 8382 8080 8081 8082 7890 7891; do wait_port "$p"; done
+for p in 8381 8382 8080 8081 8082 7890 7891; do wait_port "$ns" "$p"; done
 turnout_pid=$(cat "$work/turnout.pid")
 [ "$(cat /proc/$clash_pid/comm)" = clash ] || need "could not find Clash's process"
 declare -A port=([turnout]=7890 [clash]=7891) pid=([turnout]=$turnout_pid [clash]=$clash_pid)

@@ -39,7 +39,6 @@ ip -n "$ns" link set lo up
 mkdir -p "/etc/netns/$ns"
 printf '127.0.0.1 localhost bulk.bench\n' > "/etc/netns/$ns/hosts"
 inns() { ip netns exec "$ns" "$@"; }
-wait_port() { for _ in $(seq 1 300); do inns ss -Htln "sport = :$1" | grep -q . && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
 # A test CA and the server's certificate, as in the tests.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/ca.key" -out "$work/ca.pem" \
@@ -73,7 +72,7 @@ mkdir -p "$work/clash"; cp "$geo" "$work/clash/Country.mmdb"
 sed 's/^mixed-port: 7890/mixed-port: 7891/' "$work/config.yaml" >"$work/clash/config.yaml"
 SSL_CERT_FILE=$work/ca.pem inns "$dist/bin/turnout" run -c "$work/config.yaml" >"$work/turnout.log" 2>&1 &
 SSL_CERT_FILE=$work/ca.pem inns "$clash" -d "$work/clash" >"$work/clash.log" 2>&1 &
-for p in 8080 8081 8082 8443 7890 7891; do wait_port "$p"; done
+for p in 8080 8081 8082 8443 7890 7891; do wait_port "$ns" "$p"; done
 pid_on() { inns ss -Htlnp "sport = :$1" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
 declare -A PID=([turnout]=$(pid_on 7890) [clash]=$(pid_on 7891))
 declare -A PORT=([turnout]=7890 [clash]=7891)

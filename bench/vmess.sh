@@ -34,7 +34,6 @@ trap cleanup EXIT
 ip netns add "$ns"
 ip -n "$ns" link set lo up
 inns() { ip netns exec "$ns" "$@"; }
-wait_port() { for _ in $(seq 1 300); do inns ss -Htln "sport = :$1" | grep -q . && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; exit 1; }
 
 uuid=$(cat /proc/sys/kernel/random/uuid)
 inns java bench/BulkServer.java 8080 $((size_mb * 1024 * 1024)) >"$work/bulk.log" 2>&1 &
@@ -56,7 +55,7 @@ ip netns exec "$ns" "$dist/bin/turnout" run -c "$work/config.yaml" >"$work/turno
 turnout_pid=$!
 ip netns exec "$ns" "$work/clash-bin" -d "$work/clash" >"$work/clash.log" 2>&1 &
 clash_pid=$!
-wait_port 8080; wait_port 8081; wait_port 10086; wait_port 7890; wait_port 7891
+wait_port "$ns" 8080; wait_port "$ns" 8081; wait_port "$ns" 10086; wait_port "$ns" 7890; wait_port "$ns" 7891
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 

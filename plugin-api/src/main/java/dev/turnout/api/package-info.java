@@ -14,6 +14,8 @@
  * <p>For protocols built on SOCKS5's address fields (SOCKS5 itself, Shadowsocks, Trojan), {@link
  * dev.turnout.api.SocksAddress} reads and writes them; {@link dev.turnout.api.OutboundContext#tls} and
  * {@link dev.turnout.api.OutboundContext#webSocket} put TLS and a WebSocket under a plugin's protocol.
+ * {@link dev.turnout.api.Steps} chains the steps of opening a connection (dial, layers, handshake) so that a
+ * flow that is dropped, fails or times out never leaves the connection open.
  *
  * <p>Plugins compile against this module, PF4J and Netty with {@code provided} scope and never bundle
  * them: the host shares its own copies, parent-first.

@@ -6,14 +6,13 @@ import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.OutboundContext;
+import dev.turnout.api.Steps;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * An HTTP proxy as an outbound: each stream is one connection to the proxy and one {@code CONNECT}, asked
@@ -53,59 +52,23 @@ final class HttpConnectOutbound implements Outbound {
 
     @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
-        Promise<Channel> promise = loop.newPromise();
         Future<Channel> dial = dialer.openStream(Metadata.internal(Network.TCP, options.server()), loop);
-        ScheduledFuture<?> deadline = loop.schedule(() -> {
-            promise.tryFailure(new SocketTimeoutException("HTTP proxy " + serverName + " did not "
-                    + (dial.isDone() ? "answer CONNECT" : "accept the connection") + " within "
-                    + options.timeoutMillis() + " ms"));
-        }, options.timeoutMillis(), TimeUnit.MILLISECONDS);
+        // An HTTPS proxy: CONNECT and the tunnel after it go through the TLS layer, which stays.
+        Future<Channel> secured = options.tls() == null ? dial
+                : Steps.then(loop, dial, channel -> context.tls(channel, options.tls()));
+        Future<Channel> connected = Steps.then(loop, secured, channel -> connect(channel, flow, loop));
         // Failure, timeout or cancellation by the caller: nothing of this attempt stays open.
-        promise.addListener(f -> {
-            deadline.cancel(false);
-            if (!f.isSuccess() && !dial.cancel(false) && dial.isSuccess()) {
-                dial.getNow().close();
-            }
-        });
-        dial.addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-                return;
-            }
-            Channel channel = dial.getNow();
-            if (promise.isDone()) {
-                channel.close();
-                return;
-            }
-            if (options.tls() == null) {
-                connect(channel, flow, loop, promise);
-                return;
-            }
-            // An HTTPS proxy: CONNECT and the tunnel after it go through the TLS layer, which stays.
-            context.tls(channel, options.tls()).addListener(t -> {
-                if (!t.isSuccess()) {
-                    promise.tryFailure(t.cause());
-                } else if (promise.isDone()) {
-                    channel.close();
-                } else {
-                    connect(channel, flow, loop, promise);
-                }
-            });
-        });
-        return promise;
+        return Steps.within(loop, connected, options.timeoutMillis(), () -> new SocketTimeoutException(
+                "HTTP proxy " + serverName + " did not " + (dial.isDone() ? "answer CONNECT" : "accept the connection")
+                        + " within " + options.timeoutMillis() + " ms"));
     }
 
-    private void connect(Channel channel, Metadata flow, EventLoop loop, Promise<Channel> promise) {
+    /** Asks for the tunnel; the channel once the proxy said yes. */
+    private Future<Channel> connect(Channel channel, Metadata flow, EventLoop loop) {
         Promise<Void> answered = loop.newPromise();
-        answered.addListener(a -> {
-            if (!a.isSuccess()) {
-                promise.tryFailure(a.cause());
-            } else if (!promise.trySuccess(channel)) {
-                channel.close();
-            }
-        });
         channel.pipeline().addLast("http-connect",
                 new HttpConnectHandshake(flow.destination(), options.authorization(), serverName, answered));
+        return Steps.then(loop, answered, a -> loop.newSucceededFuture(channel), a -> channel.close(), Channel::close);
     }
 
     @Override

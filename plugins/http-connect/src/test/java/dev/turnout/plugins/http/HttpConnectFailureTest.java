@@ -176,4 +176,26 @@ class HttpConnectFailureTest {
             assertTrue(opened.cause().getMessage().contains("closed the connection"), opened.cause().getMessage());
         }
     }
+
+    @Test
+    void aStatusLineWithoutAReasonPhraseIsEnough() throws Exception {
+        try (LocalTcpServer proxy = proxyAnswering("HTTP/1.1 200\r\n\r\n", new CopyOnWriteArrayList<>())) {
+            Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop.get()).await();
+            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
+            opened.getNow().close().sync();
+        }
+    }
+
+    @Test
+    void anAnswerThatIsOnlyABlankLineIsNotHttp() throws Exception {
+        // The head ends at once, with either line ending; its status line is empty.
+        for (String answer : List.of("\n\n", "\n\r\n")) {
+            try (LocalTcpServer proxy = proxyAnswering(answer, new CopyOnWriteArrayList<>())) {
+                Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop.get());
+                assertTrue(opened.await(5, TimeUnit.SECONDS));
+                assertTrue(opened.cause().getMessage().contains("not an HTTP proxy"),
+                        () -> answer.replace("\r", "CR").replace("\n", "LF") + ": " + opened.cause());
+            }
+        }
+    }
 }

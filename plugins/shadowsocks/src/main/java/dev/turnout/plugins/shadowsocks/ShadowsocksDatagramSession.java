@@ -5,11 +5,11 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Dialer;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
+import dev.turnout.api.Steps;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 
 /**
@@ -35,19 +35,12 @@ final class ShadowsocksDatagramSession implements DatagramSession {
     static Future<DatagramSession> open(ShadowsocksOptions options, Dialer dialer, EventLoop loop,
                                          DatagramSession.Receiver receiver) {
         ShadowsocksDatagramSession session = new ShadowsocksDatagramSession(options, loop);
-        Promise<DatagramSession> promise = loop.newPromise();
-        dialer.openDatagram(Metadata.internal(Network.UDP, options.server()), loop, session.unwrapping(receiver))
-                .addListener(f -> {
-                    if (!f.isSuccess()) {
-                        promise.tryFailure(f.cause());
-                        return;
-                    }
-                    session.socket = (DatagramSession) f.getNow();
-                    if (!promise.trySuccess(session)) {
-                        session.close();
-                    }
-                });
-        return promise;
+        Future<DatagramSession> socket = dialer.openDatagram(Metadata.internal(Network.UDP, options.server()), loop,
+                session.unwrapping(receiver));
+        return Steps.then(loop, socket, opened -> {
+            session.socket = opened;
+            return loop.newSucceededFuture(session);
+        }, DatagramSession::close, DatagramSession::close);
     }
 
     private DatagramSession.Receiver unwrapping(DatagramSession.Receiver receiver) {

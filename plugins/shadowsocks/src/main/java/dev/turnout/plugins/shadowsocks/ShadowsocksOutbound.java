@@ -7,16 +7,14 @@ import dev.turnout.api.Dialer;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.Outbound;
+import dev.turnout.api.Steps;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Shadowsocks server as an outbound. A stream is a connection to the server with the AEAD codec left in its
@@ -59,26 +57,8 @@ final class ShadowsocksOutbound implements Outbound {
         if (addressLength < 0) {
             return loop.newFailedFuture(new IOException("ss cannot carry the name of " + target + " (over 255 bytes)"));
         }
-        Promise<Channel> promise = loop.newPromise();
         Future<Channel> dial = dialer.openStream(Metadata.internal(Network.TCP, options.server()), loop);
-        ScheduledFuture<?> deadline = loop.schedule(() -> promise.tryFailure(new SocketTimeoutException(label
-                + ": could not connect within " + options.timeoutMillis() + " ms")), options.timeoutMillis(), TimeUnit.MILLISECONDS);
-        promise.addListener(f -> {
-            deadline.cancel(false);
-            if (!f.isSuccess() && !dial.cancel(false) && dial.isSuccess()) {
-                dial.getNow().close();
-            }
-        });
-        dial.addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-                return;
-            }
-            Channel channel = dial.getNow();
-            if (promise.isDone()) {
-                channel.close();
-                return;
-            }
+        Future<Channel> ready = Steps.then(loop, dial, channel -> {
             channel.pipeline().addLast("ss-decoder", new AeadStreamDecoder(options.method(), options.masterKey(), label));
             channel.pipeline().addLast("ss-encoder", new AeadStreamEncoder(options.method(), options.masterKey()));
             ByteBuf address = channel.alloc().buffer(addressLength);
@@ -86,11 +66,10 @@ final class ShadowsocksOutbound implements Outbound {
             channel.writeAndFlush(address).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
             // After the address: the deadline runs from the application's first bytes, not from the connection.
             channel.pipeline().addLast("ss-first-reply", new FirstReplyDeadline(options.timeoutMillis(), label));
-            if (!promise.trySuccess(channel)) {
-                channel.close();
-            }
+            return loop.newSucceededFuture(channel);
         });
-        return promise;
+        return Steps.within(loop, ready, options.timeoutMillis(), () -> new SocketTimeoutException(label
+                + ": could not connect within " + options.timeoutMillis() + " ms"));
     }
 
     @Override

@@ -1,12 +1,10 @@
 package dev.turnout.plugins.shadowsocks;
 
-import dev.turnout.api.testing.UdpEchoServer;
+import dev.turnout.api.testing.UdpEchoRound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
@@ -22,14 +20,11 @@ import dev.turnout.api.testing.TestOptions;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
-import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -96,31 +91,8 @@ class ShadowsocksThroughSsServerTest {
     @ParameterizedTest
     @ValueSource(strings = {"aes-128-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
     void carriesDatagramsThroughTheServersUdpRelay(String cipher) throws Exception {
-        try (DaemonProcess server = SsServer.start(dir, cipher); UdpEchoServer echo = new UdpEchoServer()) {
-            Outbound out = ss(server, cipher, "udp", true);
-            assertTrue(out.supportsUdp());
-            BlockingQueue<String> replies = new ArrayBlockingQueue<>(8);
-            DatagramSession.Receiver receiver = (sender, payload) -> {
-                replies.add(sender.getAddress().getHostAddress() + "." + sender.getPort() + " "
-                        + payload.toString(StandardCharsets.US_ASCII));
-                payload.release();
-            };
-            Destination target = Destination.ofAddress(InetAddress.getLoopbackAddress(), echo.port());
-            Future<DatagramSession> opened = out.openDatagram(Metadata.internal(Network.UDP, target), loop.get(), receiver).await();
-            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
-            DatagramSession session = opened.getNow();
-            try {
-                String reply = null;
-                for (int i = 0; i < 5 && reply == null; i++) {
-                    session.send(target, Unpooled.copiedBuffer("ping" + i, StandardCharsets.US_ASCII));
-                    reply = replies.poll(1, TimeUnit.SECONDS);
-                }
-                assertTrue(reply != null && reply.startsWith("127.0.0.1." + echo.port() + " echo:ping"),
-                        "echo through ss-server, got " + reply + "; ss-server:\n" + server.log());
-            } finally {
-                session.close();
-            }
-            assertFalse(session.isOpen());
+        try (DaemonProcess server = SsServer.start(dir, cipher)) {
+            UdpEchoRound.assertEchoes(ss(server, cipher, "udp", true), loop.get(), () -> "ss-server:\n" + server.log());
         }
     }
 

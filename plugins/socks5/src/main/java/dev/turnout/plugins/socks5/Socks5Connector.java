@@ -5,13 +5,12 @@ import dev.turnout.api.Dialer;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.OutboundContext;
+import dev.turnout.api.Steps;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketTimeoutException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Reaches the SOCKS5 server through the dialer and runs one handshake on the new connection, within one
@@ -44,61 +43,22 @@ final class Socks5Connector {
      * the connection.
      */
     Future<Established> establish(byte command, Destination target, EventLoop loop) {
-        Promise<Established> promise = loop.newPromise();
         Future<Channel> dial = dialer.openStream(Metadata.internal(Network.TCP, options.server()), loop);
-        ScheduledFuture<?> deadline = loop.schedule(() -> {
-            promise.tryFailure(new SocketTimeoutException("SOCKS5 server " + serverName + " did not complete "
-                    + (dial.isDone() ? "the handshake" : "the connection") + " within " + options.timeoutMillis() + " ms"));
-        }, options.timeoutMillis(), TimeUnit.MILLISECONDS);
-        promise.addListener(f -> {
-            deadline.cancel(false);
-            if (!f.isSuccess()) {
-                if (!dial.cancel(false) && dial.isSuccess()) {
-                    dial.getNow().close();
-                }
-            }
-        });
-        dial.addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-                return;
-            }
-            Channel channel = dial.getNow();
-            if (promise.isDone()) {
-                channel.close();
-                return;
-            }
-            if (options.tls() == null) {
-                handshake(channel, command, target, loop, promise);
-                return;
-            }
-            // SOCKS5 over TLS: the handshake and everything after it go through the TLS layer, which stays.
-            context.tls(channel, options.tls()).addListener(t -> {
-                if (!t.isSuccess()) {
-                    promise.tryFailure(t.cause());
-                } else if (promise.isDone()) {
-                    channel.close();
-                } else {
-                    handshake(channel, command, target, loop, promise);
-                }
-            });
-        });
-        return promise;
+        // SOCKS5 over TLS: the handshake and everything after it go through the TLS layer, which stays.
+        Future<Channel> secured = options.tls() == null ? dial
+                : Steps.then(loop, dial, channel -> context.tls(channel, options.tls()));
+        Future<Established> established = Steps.then(loop, secured,
+                channel -> handshake(channel, command, target, loop), Channel::close, e -> e.channel().close());
+        return Steps.within(loop, established, options.timeoutMillis(), () -> new SocketTimeoutException(
+                "SOCKS5 server " + serverName + " did not complete " + (dial.isDone() ? "the handshake" : "the connection")
+                        + " within " + options.timeoutMillis() + " ms"), e -> e.channel().close());
     }
 
-    private void handshake(Channel channel, byte command, Destination target, EventLoop loop,
-                           Promise<Established> promise) {
+    private Future<Established> handshake(Channel channel, byte command, Destination target, EventLoop loop) {
         Promise<Destination> reply = loop.newPromise();
-        reply.addListener(r -> {
-            if (r.isSuccess()) {
-                if (!promise.trySuccess(new Established(channel, reply.getNow()))) {
-                    channel.close();
-                }
-            } else {
-                promise.tryFailure(r.cause());
-            }
-        });
         channel.pipeline().addLast("socks5-handshake",
                 new Socks5Handshake(options.credentials(), command, target, serverName, reply));
+        return Steps.then(loop, reply, bound -> loop.newSucceededFuture(new Established(channel, bound)),
+                bound -> channel.close(), e -> e.channel().close());
     }
 }

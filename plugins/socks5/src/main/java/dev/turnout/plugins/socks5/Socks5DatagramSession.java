@@ -5,6 +5,7 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Dialer;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
+import dev.turnout.api.Steps;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
@@ -13,7 +14,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 
 /**
@@ -41,7 +41,6 @@ final class Socks5DatagramSession implements DatagramSession {
      */
     static Future<DatagramSession> open(Channel control, Destination relay, Dialer dialer, EventLoop loop,
                                          DatagramSession.Receiver receiver) {
-        Promise<DatagramSession> promise = loop.newPromise();
         DatagramSession.Receiver unwrapping = (sender, datagram) -> {
             if (!fromRelay(sender, relay)) {
                 // Anyone can send to our UDP port; only the relay may speak for the destinations.
@@ -55,19 +54,15 @@ final class Socks5DatagramSession implements DatagramSession {
             }
             receiver.receive(from, datagram);
         };
-        dialer.openDatagram(Metadata.internal(Network.UDP, relay), loop, unwrapping).addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-                return;
-            }
-            Socks5DatagramSession session = new Socks5DatagramSession(control, relay, (DatagramSession) f.getNow());
+        Future<DatagramSession> socket = dialer.openDatagram(Metadata.internal(Network.UDP, relay), loop, unwrapping);
+        return Steps.then(loop, socket, opened -> {
+            Socks5DatagramSession session = new Socks5DatagramSession(control, relay, opened);
             session.watchControl();
             if (!control.isActive()) {
                 session.close();
             }
-            promise.trySuccess(session);
-        });
-        return promise;
+            return loop.newSucceededFuture(session);
+        }, DatagramSession::close, DatagramSession::close);
     }
 
     /** Whether a datagram came from the relay (by port only when the relay is known by name). */

@@ -7,10 +7,10 @@ import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.OutboundContext;
+import dev.turnout.api.Steps;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 import java.io.IOException;
 
 /**
@@ -48,18 +48,10 @@ final class Socks5Outbound implements Outbound {
 
     @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
-        Promise<Channel> promise = loop.newPromise();
         Future<Socks5Connector.Established> connecting =
                 connector.establish(Socks5Handshake.CONNECT, flow.destination(), loop);
-        link(promise, connecting);
-        connecting.addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-            } else if (!promise.trySuccess(connecting.getNow().channel())) {
-                connecting.getNow().channel().close();
-            }
-        });
-        return promise;
+        return Steps.then(loop, connecting, established -> loop.newSucceededFuture(established.channel()),
+                established -> established.channel().close(), Channel::close);
     }
 
     @Override
@@ -68,30 +60,11 @@ final class Socks5Outbound implements Outbound {
             return loop.newFailedFuture(new IOException("UDP is not enabled for socks5 outbound '" + name
                     + "' (set udp: true)"));
         }
-        Promise<DatagramSession> promise = loop.newPromise();
         Future<Socks5Connector.Established> associating =
                 connector.establish(Socks5Handshake.UDP_ASSOCIATE, unspecified(), loop);
-        link(promise, associating);
-        associating.addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-                return;
-            }
-            Channel control = associating.getNow().channel();
-            Destination relay = relayAddress(associating.getNow().bound());
-            Socks5DatagramSession.open(control, relay, dialer, loop, receiver).addListener(s -> {
-                if (!s.isSuccess()) {
-                    control.close();
-                    promise.tryFailure(s.cause());
-                    return;
-                }
-                DatagramSession session = (DatagramSession) s.getNow();
-                if (!promise.trySuccess(session)) {
-                    session.close();
-                }
-            });
-        });
-        return promise;
+        return Steps.then(loop, associating, established -> Socks5DatagramSession.open(established.channel(),
+                        relayAddress(established.bound()), dialer, loop, receiver),
+                established -> established.channel().close(), DatagramSession::close);
     }
 
     /** Where to send datagrams: the reply's address, or the server's when the reply leaves it unspecified. */
@@ -110,15 +83,6 @@ final class Socks5Outbound implements Outbound {
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** A caller that gives up (cancels) also stops the work under way. */
-    private static void link(Promise<?> outer, Future<?> inner) {
-        outer.addListener(f -> {
-            if (f.isCancelled()) {
-                inner.cancel(false);
-            }
-        });
     }
 
     @Override

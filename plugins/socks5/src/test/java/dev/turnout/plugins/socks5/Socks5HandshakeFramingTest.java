@@ -140,6 +140,24 @@ class Socks5HandshakeFramingTest {
     }
 
     @Test
+    void aRequestReplyOfAnotherVersionIsAProtocolError() throws Exception {
+        try (LocalTcpServer server = LocalTcpServer.serving(s -> {
+            InputStream in = s.getInputStream();
+            in.readNBytes(3);
+            trickle(s, new byte[] {5, 0});
+            request(in);
+            // A whole "success" reply, but of SOCKS version 4: not one to take the connection from.
+            trickle(s, new byte[] {4, 0, 0, 1, 127, 0, 0, 1, 0, 80});
+            in.read();
+        })) {
+            Future<Channel> opened = socks5(server.port(), Map.of()).openStream(TO_EXAMPLE, loop.get());
+            assertTrue(opened.await(5, TimeUnit.SECONDS));
+            Socks5ProtocolException e = assertInstanceOf(Socks5ProtocolException.class, opened.cause());
+            assertTrue(e.getMessage().contains("reply starts with 0x4"), e.getMessage());
+        }
+    }
+
+    @Test
     void eachRefusedMethodChoiceSaysWhy() throws Exception {
         record Case(Map<String, Object> options, byte method, String message) { }
         List<Case> cases = List.of(

@@ -1,6 +1,6 @@
 package dev.turnout.plugins.socks5;
 
-import dev.turnout.api.testing.UdpEchoServer;
+import dev.turnout.api.testing.UdpEchoRound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -21,16 +21,12 @@ import dev.turnout.api.testing.PlainDialer;
 import dev.turnout.api.testing.Required;
 import dev.turnout.api.testing.TestContext;
 import dev.turnout.api.testing.TestOptions;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -144,34 +140,7 @@ class Socks5ThroughDanteTest {
 
     @Test
     void carriesDatagramsThroughUdpAssociate() throws Exception {
-        try (UdpEchoServer echo = new UdpEchoServer()) {
-            Outbound out = socks5(dante.port(), Map.of("udp", true));
-            assertTrue(out.supportsUdp());
-            BlockingQueue<String> replies = new ArrayBlockingQueue<>(8);
-            DatagramSession.Receiver receiver = (sender, payload) -> {
-                replies.add(sender.getAddress().getHostAddress() + "." + sender.getPort() + " "
-                        + payload.toString(StandardCharsets.US_ASCII));
-                payload.release();
-            };
-            Destination target = Destination.ofAddress(InetAddress.getLoopbackAddress(), echo.port());
-            Future<DatagramSession> opened = out.openDatagram(Metadata.internal(Network.UDP, target), loop.get(), receiver).await();
-            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
-            DatagramSession session = opened.getNow();
-            try {
-                // UDP may drop: a few tries, bounded.
-                String reply = null;
-                for (int i = 0; i < 5 && reply == null; i++) {
-                    session.send(target, Unpooled.copiedBuffer("ping" + i, StandardCharsets.US_ASCII));
-                    reply = replies.poll(1, TimeUnit.SECONDS);
-                }
-                assertTrue(reply != null && reply.startsWith("127.0.0.1." + echo.port() + " echo:ping"),
-                        "echo through dante, got " + reply + "; dante log:\n" + dante.log());
-                assertTrue(session.isOpen());
-            } finally {
-                session.close();
-            }
-            assertFalse(session.isOpen());
-        }
+        UdpEchoRound.assertEchoes(socks5(dante.port(), Map.of("udp", true)), loop.get(), () -> "dante log:\n" + dante.log());
     }
 
     @Test

@@ -1,15 +1,14 @@
 package dev.turnout.plugins.trojan;
 
-import dev.turnout.api.Dialer;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.OutboundContext;
+import dev.turnout.api.Steps;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.io.IOException;
-import java.util.function.Consumer;
 
 /**
  * Reaches the Trojan server through the outbound's dialer and puts the host's layers on the connection: TLS,
@@ -28,51 +27,29 @@ final class TrojanConnector {
 
     /** A connection ready for the Trojan request. */
     Future<Channel> connect(EventLoop loop) {
-        Promise<Channel> promise = loop.newPromise();
-        Dialer dialer = context.dialer();
-        Future<Channel> dial = dialer.openStream(Metadata.internal(Network.TCP, options.server()), loop);
-        promise.addListener(f -> {
-            // Given up or failed half-way: the connection, whatever layer it reached, goes.
-            if (!f.isSuccess() && !dial.cancel(false) && dial.isSuccess()) {
-                dial.getNow().close();
-            }
-        });
+        Future<Channel> dial = context.dialer().openStream(Metadata.internal(Network.TCP, options.server()), loop);
+        // The dialer's failure, said as the trojan server's; a cancel reaches the dial.
+        Promise<Channel> reached = loop.newPromise();
         dial.addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(new IOException("trojan server " + options.server() + " cannot be reached: "
-                        + f.cause().getMessage(), f.cause()));
-                return;
-            }
-            Channel channel = dial.getNow();
-            if (promise.isDone()) {
-                channel.close();
-                return;
-            }
-            next(context.tls(channel, options.tls()), promise, layered -> {
-                if (options.webSocket() == null) {
-                    promise.trySuccess(layered);
-                } else {
-                    next(context.webSocket(layered, options.webSocket(), options.webSocketHost()), promise,
-                            promise::trySuccess);
+            if (f.isSuccess()) {
+                if (!reached.trySuccess(dial.getNow())) {
+                    dial.getNow().close();
                 }
-            });
-        });
-        return promise;
-    }
-
-    /** Runs {@code then} with the layer's channel unless it failed or the caller gave up (then closes it). */
-    private static void next(Future<Channel> layer, Promise<Channel> promise, Consumer<Channel> then) {
-        layer.addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-                return;
+            } else {
+                reached.tryFailure(new IOException("trojan server " + options.server() + " cannot be reached: "
+                        + f.cause().getMessage(), f.cause()));
             }
-            Channel channel = layer.getNow();
-            if (promise.isDone()) {
-                channel.close();
-                return;
-            }
-            then.accept(channel);
         });
+        reached.addListener(f -> {
+            if (f.isCancelled()) {
+                dial.cancel(false);
+            }
+        });
+        Future<Channel> secured = Steps.then(loop, reached, channel -> context.tls(channel, options.tls()));
+        if (options.webSocket() == null) {
+            return secured;
+        }
+        return Steps.then(loop, secured,
+                channel -> context.webSocket(channel, options.webSocket(), options.webSocketHost()));
     }
 }

@@ -6,11 +6,11 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.OutboundContext;
+import dev.turnout.api.Steps;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 import java.io.IOException;
 
 /**
@@ -58,24 +58,9 @@ final class TrojanOutbound implements Outbound {
             return loop.newFailedFuture(new IOException("UDP is not enabled for trojan outbound '" + name
                     + "' (set udp: true)"));
         }
-        Promise<DatagramSession> promise = loop.newPromise();
-        Future<Channel> opening = open(TrojanRequest.UDP_ASSOCIATE, flow.destination(), loop);
-        promise.addListener(f -> {
-            if (f.isCancelled()) {
-                opening.cancel(false);
-            }
-        });
-        opening.addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-                return;
-            }
-            DatagramSession session = TrojanDatagramSession.start(opening.getNow(), receiver);
-            if (!promise.trySuccess(session)) {
-                session.close();
-            }
-        });
-        return promise;
+        return Steps.then(loop, open(TrojanRequest.UDP_ASSOCIATE, flow.destination(), loop),
+                channel -> loop.newSucceededFuture(TrojanDatagramSession.start(channel, receiver)),
+                Channel::close, DatagramSession::close);
     }
 
     /**
@@ -87,38 +72,12 @@ final class TrojanOutbound implements Outbound {
             return loop.newFailedFuture(new IOException("cannot ask " + label + " for " + target
                     + ": the name is empty or longer than 255 bytes"));
         }
-        Promise<Channel> promise = loop.newPromise();
-        Future<Channel> connecting = connector.connect(loop);
-        promise.addListener(f -> {
-            if (f.isCancelled()) {
-                connecting.cancel(false);
-            }
-        });
-        connecting.addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-                return;
-            }
-            Channel channel = connecting.getNow();
-            if (promise.isDone()) {
-                channel.close();
-                return;
-            }
-            ByteBuf request;
-            try {
-                request = TrojanRequest.encode(options.key(), command, target, channel.alloc());
-            } catch (IOException e) {
-                channel.close();
-                promise.tryFailure(e);
-                return;
-            }
+        return Steps.then(loop, connector.connect(loop), channel -> {
+            ByteBuf request = TrojanRequest.encode(options.key(), command, target, channel.alloc());
             channel.pipeline().addLast("trojan-first-reply", new FirstReplyWatch(label, target.toString()));
             channel.pipeline().addLast("trojan-request", new PendingRequest(request));
-            if (!promise.trySuccess(channel)) {
-                channel.close();
-            }
+            return loop.newSucceededFuture(channel);
         });
-        return promise;
     }
 
     @Override

@@ -1,25 +1,50 @@
 package dev.turnout.plugins.v2ray;
 
+import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.OutboundContext;
+import dev.turnout.api.Steps;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
-import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
 import java.net.SocketTimeoutException;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * Opens a connection to the server through the host's dialer and puts the transport's layers on it (TLS,
  * then WebSocket), all within one deadline, so a server that is down, slow or silent fails the flow promptly.
  * The channel it completes with has auto-read off: nothing is read before the protocol's handler is in place
  * (the relay turns it on).
+ *
+ * <p>VMess and VLESS both start a connection the same way, with one request naming a command and a destination
+ * and no round trip: {@link #openStream} and {@link #openDatagram} do that with the protocol's {@link Requests}.
  */
 public final class TransportDialer {
+
+    /** The request commands VMess and VLESS share. */
+    public static final byte COMMAND_TCP = 1;
+    public static final byte COMMAND_UDP = 2;
+
+    /** How a protocol asks its server for a destination. */
+    @FunctionalInterface
+    public interface Requests {
+        /**
+         * The request for {@code command} to {@code destination}, prepared before dialing so that a destination
+         * the protocol cannot name dials nothing.
+         *
+         * @throws IllegalArgumentException when the destination cannot be named
+         */
+        Request prepare(byte command, Destination destination);
+    }
+
+    /** One prepared request. */
+    @FunctionalInterface
+    public interface Request {
+        /** Writes the request header, flushed at once, and puts the protocol's codec in place on a new connection. */
+        void start(Channel channel);
+    }
 
     private final Destination server;
     private final Transport transport;
@@ -41,66 +66,52 @@ public final class TransportDialer {
 
     /** Connects; cancelling the result, or its failure, closes whatever was opened. */
     public Future<Channel> open(EventLoop loop) {
-        Promise<Channel> promise = loop.newPromise();
         Future<Channel> dial = context.dialer().openStream(Metadata.internal(Network.TCP, server), loop);
         String[] stage = {"the connection"};
-        ScheduledFuture<?> deadline = loop.schedule(() -> {
-            promise.tryFailure(new SocketTimeoutException(label + " did not complete " + stage[0] + " within "
-                    + timeoutMillis + " ms"));
-        }, timeoutMillis, TimeUnit.MILLISECONDS);
-        promise.addListener(f -> {
-            deadline.cancel(false);
-            if (!f.isSuccess() && !dial.cancel(false) && dial.isSuccess()) {
-                dial.getNow().close();
-            }
-        });
-        dial.addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-                return;
-            }
-            Channel channel = dial.getNow();
-            // The dialer hands it over with auto-read off; the TLS and WebSocket layers read what they need.
-            Future<Channel> layered = loop.newSucceededFuture(channel);
-            if (transport.tls() != null) {
+        // The dialer hands it over with auto-read off; the TLS and WebSocket layers read what they need.
+        Future<Channel> layered = dial;
+        if (transport.tls() != null) {
+            layered = Steps.then(loop, layered, c -> {
                 stage[0] = "the TLS handshake";
-                layered = then(layered, c -> context.tls(c, transport.tls()), loop);
-            }
-            if (transport.webSocket() != null) {
-                layered = then(layered, c -> {
-                    stage[0] = "the WebSocket upgrade";
-                    return context.webSocket(c, transport.webSocket(), server.hostOrAddress());
-                }, loop);
-            }
-            layered.addListener(l -> {
-                if (!l.isSuccess()) {
-                    channel.close();
-                    promise.tryFailure(l.cause());
-                    return;
-                }
-                if (!promise.trySuccess(channel)) {
-                    channel.close();
-                }
+                return context.tls(c, transport.tls());
             });
-        });
-        return promise;
+        }
+        if (transport.webSocket() != null) {
+            layered = Steps.then(loop, layered, c -> {
+                stage[0] = "the WebSocket upgrade";
+                return context.webSocket(c, transport.webSocket(), server.hostOrAddress());
+            });
+        }
+        return Steps.within(loop, layered, timeoutMillis, () -> new SocketTimeoutException(label
+                + " did not complete " + stage[0] + " within " + timeoutMillis + " ms"));
     }
 
-    private static Future<Channel> then(Future<Channel> first, Function<Channel, Future<Channel>> next, EventLoop loop) {
-        Promise<Channel> result = loop.newPromise();
-        first.addListener(f -> {
-            if (!f.isSuccess()) {
-                result.tryFailure(f.cause());
-                return;
-            }
-            next.apply(first.getNow()).addListener(n -> {
-                if (n.isSuccess()) {
-                    result.trySuccess((Channel) n.getNow());
-                } else {
-                    result.tryFailure(n.cause());
-                }
-            });
+    /** A connection carrying {@code command} to {@code destination}, its codec in place, auto-read off. */
+    public Future<Channel> open(byte command, Destination destination, EventLoop loop, Requests requests) {
+        Request request;
+        try {
+            request = requests.prepare(command, destination);
+        } catch (IllegalArgumentException e) {
+            return loop.newFailedFuture(new IOException(e.getMessage(), e));
+        }
+        return Steps.then(loop, open(loop), channel -> {
+            request.start(channel);
+            return loop.newSucceededFuture(channel);
         });
-        return result;
+    }
+
+    /** A stream to {@code destination}. */
+    public Future<Channel> openStream(Destination destination, EventLoop loop, Requests requests) {
+        return open(COMMAND_TCP, destination, loop, requests);
+    }
+
+    /** UDP, one connection per destination (as Clash does it); {@code udp} is whether the user enabled it. */
+    public Future<DatagramSession> openDatagram(boolean udp, String outbound, EventLoop loop,
+                                                DatagramSession.Receiver receiver, Requests requests) {
+        if (!udp) {
+            return loop.newFailedFuture(new IOException("UDP is not enabled for " + outbound + " (set udp: true)"));
+        }
+        return loop.newSucceededFuture(new StreamPerDestination(
+                (destination, l) -> open(COMMAND_UDP, destination, l, requests), loop, receiver));
     }
 }

@@ -5,15 +5,12 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.OutboundContext;
-import dev.turnout.plugins.v2ray.StreamPerDestination;
 import dev.turnout.plugins.v2ray.TransportDialer;
 import dev.turnout.plugins.v2ray.V2rayAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
-import java.io.IOException;
 
 /**
  * A VLESS server as an outbound. A stream is one connection: the request header (version 0, uuid, no addons,
@@ -21,9 +18,6 @@ import java.io.IOException;
  * in front of the destination's first bytes. UDP is VLESS UDP: one connection per destination, as Clash does it.
  */
 final class VlessOutbound implements Outbound {
-
-    static final byte COMMAND_TCP = 1;
-    static final byte COMMAND_UDP = 2;
 
     private final String name;
     private final VlessOptions options;
@@ -53,49 +47,25 @@ final class VlessOutbound implements Outbound {
 
     @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
-        return open(COMMAND_TCP, flow.destination(), loop);
-    }
-
-    private Future<Channel> open(byte command, Destination destination, EventLoop loop) {
-        byte[] address;
-        try {
-            address = V2rayAddress.encode(destination);
-        } catch (IllegalArgumentException e) {
-            return loop.newFailedFuture(new IOException(e.getMessage(), e));
-        }
-        Promise<Channel> promise = loop.newPromise();
-        Future<Channel> connecting = transport.open(loop);
-        promise.addListener(f -> {
-            if (f.isCancelled()) {
-                connecting.cancel(false);
-            }
-        });
-        connecting.addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-                return;
-            }
-            Channel channel = connecting.getNow();
-            ByteBuf request = channel.alloc().buffer(1 + 16 + 1 + 1 + address.length);
-            request.writeByte(0).writeBytes(options.uuid()).writeByte(0).writeByte(command).writeBytes(address);
-            // Flushed at once: the application may wait for the server to speak first.
-            channel.writeAndFlush(request);
-            channel.pipeline().addLast("vless", new VlessCodec(command == COMMAND_UDP, options.server().toString()));
-            if (!promise.trySuccess(channel)) {
-                channel.close();
-            }
-        });
-        return promise;
+        return transport.openStream(flow.destination(), loop, this::request);
     }
 
     @Override
     public Future<DatagramSession> openDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver receiver) {
-        if (!options.udp()) {
-            return loop.newFailedFuture(new IOException("UDP is not enabled for vless outbound '" + name
-                    + "' (set udp: true)"));
-        }
-        return loop.newSucceededFuture(new StreamPerDestination(
-                (destination, l) -> open(COMMAND_UDP, destination, l), loop, receiver));
+        return transport.openDatagram(options.udp(), "vless outbound '" + name + "'", loop, receiver, this::request);
+    }
+
+    /** The request header: version 0, uuid, no addons, command, destination. */
+    private TransportDialer.Request request(byte command, Destination destination) {
+        byte[] address = V2rayAddress.encode(destination);
+        return channel -> {
+            ByteBuf request = channel.alloc().buffer(1 + 16 + 1 + 1 + address.length);
+            request.writeByte(0).writeBytes(options.uuid()).writeByte(0).writeByte(command).writeBytes(address);
+            // Flushed at once: the application may wait for the server to speak first.
+            channel.writeAndFlush(request);
+            channel.pipeline().addLast("vless", new VlessCodec(command == TransportDialer.COMMAND_UDP,
+                    options.server().toString()));
+        };
     }
 
     @Override

@@ -38,4 +38,11 @@ class VlessOptionsTest {
         assertRejects(() -> parse("encryption", "aes"), "encryption", "none");
         assertRejects(() -> parse("uuid", "x"), "uuid", "UUID");
     }
+
+    @Test
+    void packetEncodingsAreRefusedByTheKeyThatAskedForThem() {
+        assertRejects(() -> parse("packet-encoding", "xudp"), "packet-encoding", "not supported");
+        assertRejects(() -> parse("xudp", true), "xudp", "not supported");
+        assertRejects(() -> parse("packet-addr", true), "packet-addr", "not supported");
+    }
 }

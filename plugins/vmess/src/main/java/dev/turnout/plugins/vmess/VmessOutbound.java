@@ -5,14 +5,11 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.OutboundContext;
-import dev.turnout.plugins.v2ray.StreamPerDestination;
 import dev.turnout.plugins.v2ray.TransportDialer;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
-import java.io.IOException;
 
 /**
  * A VMess server as an outbound. A stream is one connection: the sealed request header goes out as soon as
@@ -49,50 +46,24 @@ final class VmessOutbound implements Outbound {
 
     @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
-        return open(VmessSession.COMMAND_TCP, flow.destination(), loop);
-    }
-
-    /** A connection carrying {@code command} to {@code destination}, its codec in place, auto-read off. */
-    Future<Channel> open(byte command, Destination destination, EventLoop loop) {
-        VmessSession session = VmessSession.random(options.security(), options.globalPadding());
-        byte[] request;
-        try {
-            request = session.sealedRequest(options.cmdKey(), command, destination, System.currentTimeMillis() / 1000);
-        } catch (IllegalArgumentException e) {
-            return loop.newFailedFuture(new IOException(e.getMessage(), e));
-        }
-        Promise<Channel> promise = loop.newPromise();
-        Future<Channel> connecting = transport.open(loop);
-        promise.addListener(f -> {
-            if (f.isCancelled()) {
-                connecting.cancel(false);
-            }
-        });
-        connecting.addListener(f -> {
-            if (!f.isSuccess()) {
-                promise.tryFailure(f.cause());
-                return;
-            }
-            Channel channel = connecting.getNow();
-            // Flushed at once: the application may wait for the server to speak first.
-            channel.writeAndFlush(Unpooled.wrappedBuffer(request));
-            channel.pipeline().addLast("vmess", new VmessCodec(session, command == VmessSession.COMMAND_UDP,
-                    options.server().toString()));
-            if (!promise.trySuccess(channel)) {
-                channel.close();
-            }
-        });
-        return promise;
+        return transport.openStream(flow.destination(), loop, this::request);
     }
 
     @Override
     public Future<DatagramSession> openDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver receiver) {
-        if (!options.udp()) {
-            return loop.newFailedFuture(new IOException("UDP is not enabled for vmess outbound '" + name
-                    + "' (set udp: true)"));
-        }
-        return loop.newSucceededFuture(new StreamPerDestination(
-                (destination, l) -> open(VmessSession.COMMAND_UDP, destination, l), loop, receiver));
+        return transport.openDatagram(options.udp(), "vmess outbound '" + name + "'", loop, receiver, this::request);
+    }
+
+    /** The sealed request header, made before dialing; it goes out as soon as the transport is up. */
+    private TransportDialer.Request request(byte command, Destination destination) {
+        VmessSession session = VmessSession.random(options.security(), options.globalPadding());
+        byte[] request = session.sealedRequest(options.cmdKey(), command, destination, System.currentTimeMillis() / 1000);
+        return channel -> {
+            // Flushed at once: the application may wait for the server to speak first.
+            channel.writeAndFlush(Unpooled.wrappedBuffer(request));
+            channel.pipeline().addLast("vmess", new VmessCodec(session, command == TransportDialer.COMMAND_UDP,
+                    options.server().toString()));
+        };
     }
 
     @Override

@@ -19,9 +19,6 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class VmessSession {
 
-    static final byte COMMAND_TCP = 1;
-    static final byte COMMAND_UDP = 2;
-
     static final byte OPTION_CHUNK_STREAM = 0x01;
     static final byte OPTION_CHUNK_MASKING = 0x04;
     static final byte OPTION_GLOBAL_PADDING = 0x08;

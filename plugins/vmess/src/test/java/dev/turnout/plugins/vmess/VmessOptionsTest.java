@@ -63,6 +63,8 @@ class VmessOptionsTest {
         assertRejects(() -> parse("cipher", "aes-256-cfb"), "cipher", "must be");
         assertRejects(() -> parse("uuid", "not-a-uuid"), "uuid", "must be a UUID");
         assertRejects(() -> parse("packet-encoding", "xudp"), "packet-encoding", "not supported");
+        assertRejects(() -> parse("xudp", true), "xudp", "not supported");
+        assertRejects(() -> parse("packet-addr", true), "packet-addr", "not supported");
         assertRejects(() -> parse("cipher", "none", "global-padding", true), "global-padding", "AEAD");
     }
 

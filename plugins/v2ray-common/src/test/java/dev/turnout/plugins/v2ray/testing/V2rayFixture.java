@@ -1,0 +1,107 @@
+package dev.turnout.plugins.v2ray.testing;
+
+import dev.turnout.api.testing.DaemonProcess;
+import dev.turnout.api.testing.Required;
+import dev.turnout.api.testing.TestCertificates;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A real v2ray on 127.0.0.1 for a test class, with one inbound of the protocol per transport ({@code tcp},
+ * {@code ws}, {@code tcp+tls}, {@code ws+tls}; TLS with a test CA for the name {@code v2ray.test}), all for one
+ * random uuid: started before the class's tests, stopped after them. Register as a static
+ * {@code @RegisterExtension} field.
+ */
+public final class V2rayFixture implements BeforeAllCallback, AfterAllCallback {
+
+    private final String protocol;
+    private final List<String> transports;
+    private final String uuid = UUID.randomUUID().toString();
+    private final List<V2rayServer.Inbound> inbounds = new ArrayList<>();
+    private Path dir;
+    private TestCertificates certificates;
+    private DaemonProcess daemon;
+
+    public V2rayFixture(String protocol, String... transports) {
+        this.protocol = protocol;
+        this.transports = List.of(transports);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        Required.that(V2rayServer.installed(), () -> "v2ray is not installed (apt-get install v2ray)");
+        dir = Files.createTempDirectory("v2ray-" + protocol);
+        certificates = TestCertificates.issue(dir, "v2ray.test");
+        List<V2rayServer.Inbound> wanted = new ArrayList<>();
+        for (String transport : transports) {
+            boolean ws = transport.startsWith("ws");
+            boolean tls = transport.endsWith("+tls");
+            wanted.add(new V2rayServer.Inbound(protocol, uuid, ws ? "ws" : "tcp",
+                    ws ? "/" + protocol + (tls ? "-tls" : "") : null, tls ? certificates : null));
+        }
+        daemon = V2rayServer.start(dir, wanted, inbounds);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        try {
+            if (daemon != null) {
+                daemon.close();
+            }
+        } finally {
+            if (dir != null) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The uuid every inbound accepts. */
+    public String uuid() {
+        return uuid;
+    }
+
+    /** The running v2ray (its logs). */
+    public DaemonProcess daemon() {
+        return daemon;
+    }
+
+    public V2rayServer.Inbound inbound(String transport) {
+        return inbounds.get(transports.indexOf(transport));
+    }
+
+    /**
+     * A proxy entry's options for the inbound of {@code transport}, as a user writes them (port, uuid, udp,
+     * network and ws-opts, tls with the server name and the certificate's pin); {@code server} is the caller's.
+     */
+    public Map<String, Object> options(String transport, String uuid) {
+        V2rayServer.Inbound in = inbound(transport);
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("port", in.port());
+        o.put("uuid", uuid);
+        o.put("udp", true);
+        if (in.network().equals("ws")) {
+            o.put("network", "ws");
+            o.put("ws-opts", Map.of("path", in.wsPath()));
+        }
+        if (in.tls() != null) {
+            o.put("tls", true);
+            o.put("servername", "v2ray.test");
+            o.put("fingerprint", certificates.fingerprintHex());
+        }
+        return o;
+    }
+}
