@@ -46,11 +46,12 @@ public final class UdpEchoRound {
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             DatagramSession session = opened.getNow();
             try {
-                // UDP may drop: a few tries, bounded.
+                // UDP may drop: a few tries, bounded. Each waits longer than the last (15 s in all), since on a
+                // loaded machine a proxy's first relay can take seconds to set up (5 tries of 1 s failed there).
                 String reply = null;
                 for (int i = 0; i < 5 && reply == null; i++) {
                     session.send(target, Unpooled.copiedBuffer("ping" + i, StandardCharsets.US_ASCII));
-                    reply = replies.poll(1, TimeUnit.SECONDS);
+                    reply = replies.poll(i + 1, TimeUnit.SECONDS);
                 }
                 String got = reply;
                 assertTrue(got != null && got.startsWith("127.0.0.1." + echo.port() + " echo:ping"),
