@@ -12,12 +12,32 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-/** A real dnsmasq on 127.0.0.1 and a free port, serving fixed test records; killed on close. */
+/**
+ * A real dnsmasq on 127.0.0.1 and a free port, serving fixed test records; killed on close, and killed by the
+ * kernel when the JVM dies without closing it (a test JVM that PIT kills for a timed-out mutant).
+ */
 final class Dnsmasq implements AutoCloseable {
 
     static final Path BINARY = Path.of("/usr/sbin/dnsmasq");
+    /**
+     * Starts dnsmasq with a parent-death signal: without it, every test JVM that was killed left its dnsmasq
+     * running. Optional; where it is missing, close() is the only reaper.
+     */
+    private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    /**
+     * The thread that starts every dnsmasq. The kernel sends the parent-death signal when the thread that
+     * forked the child ends, not the process, so it must be one that lives as long as the JVM: a test thread
+     * could end (a preemptive timeout's) while its dnsmasq is still in use.
+     */
+    private static final ExecutorService SPAWNER = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "dnsmasq-spawner");
+        t.setDaemon(true);
+        return t;
+    });
     /** Answer for every name under example.test. */
     static final String EXAMPLE_ADDRESS = "203.0.113.5";
     /** big.records.test has this many A records: more than fit in 512 bytes. */
@@ -39,7 +59,11 @@ final class Dnsmasq implements AutoCloseable {
         for (int attempt = 0; attempt < 5; attempt++) {
             int port = freePort();
             Path log = Files.createTempFile("dnsmasq", ".log");
-            List<String> cmd = new ArrayList<>(List.of(BINARY.toString(), "--no-daemon", "--no-resolv",
+            List<String> cmd = new ArrayList<>();
+            if (Files.isExecutable(SETPRIV)) {
+                cmd.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "KILL"));
+            }
+            cmd.addAll(List.of(BINARY.toString(), "--no-daemon", "--no-resolv",
                     "--no-hosts", "-C", "/dev/null", "--pid-file=", "--user=root", "--port=" + port,
                     "--listen-address=127.0.0.1", "--bind-interfaces", "--log-facility=-",
                     "--address=/example.test/" + EXAMPLE_ADDRESS,
@@ -50,7 +74,8 @@ final class Dnsmasq implements AutoCloseable {
                 cmd.add("--host-record=big.records.test,192.0.2." + i);
             }
             cmd.addAll(List.of(extraArgs));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            Process p = SPAWNER.submit(builder::start).get();
             Dnsmasq d = new Dnsmasq(p, log, new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
             if (d.awaitReady()) {
                 return d;

@@ -252,6 +252,35 @@ class RelayTest {
         }
     }
 
+    @Test
+    void aFlowClosedFromOutsideResetsTheClientAndEndsTheServerSide() throws Exception {
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            upstream.setSoTimeout(10_000);
+            client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
+            assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), upstream.getInputStream().readNBytes(3));
+            // What the controller's DELETE /connections/{id} and a shutdown do.
+            assertTrue(flows.close(flow.get(5, TimeUnit.SECONDS).id()), "the flow is open");
+            assertAReset(client, "the client learns that the flow was cut, not that it was whole");
+            assertEquals(-1, upstream.getInputStream().read(), "the server's side is closed");
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
+        }
+    }
+
+    @Test
+    void aHalfClosedTimeoutAsLongAsTheIdleOneLeavesTheIdleTimeoutToEndTheFlowWithAnEnd() throws Exception {
+        idleSeconds = 1;
+        halfClosed = Duration.ofSeconds(1);
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            upstream.setSoTimeout(10_000);
+            client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), readToEnd(upstream.getInputStream()));
+            // No second timer: the idle one ends the flow as it ends any idle flow, with an end, not a reset.
+            assertEquals(-1, client.getInputStream().read(), "the client reads the end of the idle flow");
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
+        }
+    }
+
     private static void assertAReset(Socket socket, String why) throws Exception {
         socket.setSoTimeout(10_000);
         SocketException e = assertThrows(SocketException.class, () -> readToEnd(socket.getInputStream()), why);

@@ -1,0 +1,91 @@
+package dev.turnout.host.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.rules.NameResolver;
+import dev.turnout.rules.Origin;
+import dev.turnout.rules.RuleLine;
+import dev.turnout.rules.RuleSet;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** What the router answers under each mode, when deciding may block, and what a reload's swap hands back. */
+class RouterModesAndSwapTest {
+
+    private final List<String> lookedUp = new ArrayList<>();
+    private final NameResolver resolver = domain -> {
+        lookedUp.add(domain);
+        return List.of(InetAddress.getLoopbackAddress());
+    };
+
+    private static Routing routing(String mode, String... lines) throws Exception {
+        List<RuleLine> out = new ArrayList<>();
+        for (int i = 0; i < lines.length; i++) {
+            out.add(new RuleLine(lines[i], new Origin("config.yaml", i + 1, 3)));
+        }
+        return new Routing(RuleSet.compile(out, Map.of(), Set.of("PROXY")), null, mode);
+    }
+
+    private static Metadata to(Destination destination) {
+        return Metadata.internal(Network.TCP, destination);
+    }
+
+    private Router router(Routing routing) {
+        return new Router(routing, resolver, RuleHosts.DEFAULT);
+    }
+
+    @Test
+    void directModeSendsEveryFlowDirectWithoutLookingAtTheRules() throws Exception {
+        Routing direct = routing("direct", "DOMAIN,a.example,PROXY", "IP-CIDR,127.0.0.0/8,PROXY");
+        Router r = router(direct);
+        assertEquals("DIRECT", r.decide(direct, to(Destination.ofHost("a.example", 443))).target());
+        assertEquals("DIRECT", r.decideWithoutLookup(direct, to(Destination.ofHost("b.example", 443))).decision().target());
+        assertFalse(r.mayBlock(direct, to(Destination.ofHost("b.example", 443))), "no rule is read");
+        assertTrue(lookedUp.isEmpty());
+    }
+
+    @Test
+    void globalModeSendsEveryFlowToGlobal() throws Exception {
+        Routing global = routing("global", "DOMAIN,a.example,PROXY", "MATCH,DIRECT");
+        Router r = router(global);
+        assertEquals("GLOBAL", r.decide(global, to(Destination.ofHost("a.example", 443))).target());
+        assertEquals("GLOBAL", r.decideWithoutLookup(global, to(Destination.ofHost("b.example", 443))).decision().target());
+        assertTrue(lookedUp.isEmpty());
+    }
+
+    @Test
+    void ruleModeResolvesANameOnlyForAnIpRuleAndOnlyOnce() throws Exception {
+        Routing rules = routing("rule", "DOMAIN,a.example,DIRECT", "IP-CIDR,127.0.0.0/8,PROXY", "MATCH,DIRECT");
+        Router r = router(rules);
+        assertEquals("DIRECT", r.decide(rules, to(Destination.ofHost("a.example", 443))).target());
+        assertTrue(lookedUp.isEmpty(), "a domain rule decided before the IP rule");
+        assertTrue(r.mayBlock(rules, to(Destination.ofHost("b.example", 443))), "a name the IP rule needs resolved");
+        assertFalse(r.mayBlock(rules, to(Destination.ofAddress(InetAddress.getLoopbackAddress(), 443))),
+                "an address needs no lookup");
+        assertEquals("PROXY", r.decide(rules, to(Destination.ofHost("b.example", 443))).target());
+        assertEquals(List.of("b.example"), lookedUp);
+        Routing noIpRule = routing("rule", "DOMAIN,a.example,PROXY");
+        assertFalse(r.mayBlock(noIpRule, to(Destination.ofHost("b.example", 443))), "no rule needs an address");
+    }
+
+    @Test
+    void aSwapRoutesByTheNewRulesAndHandsBackTheOld() throws Exception {
+        Routing before = routing("rule", "DOMAIN,a.example,PROXY");
+        Routing after = routing("rule", "DOMAIN,a.example,DIRECT");
+        Router r = router(before);
+        assertSame(before, r.current());
+        assertSame(before, r.swap(after), "the old routing, for the caller to close");
+        assertSame(after, r.current());
+        assertEquals("DIRECT", r.decide(r.current(), to(Destination.ofHost("a.example", 443))).target());
+    }
+}
