@@ -1,9 +1,7 @@
 package dev.turnout.host.platform.macos;
 
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import dev.turnout.host.platform.RouteMonitor;
 import java.io.IOException;
 
@@ -32,7 +30,7 @@ final class MacRouteMonitor implements RouteMonitor {
     static final int MAX_EMPTY_READS = 64;
 
     private final Object reading = new Object();
-    private final Memory pollfd = new Memory(8); // struct pollfd { int fd; short events; short revents; }
+    private final PollFd pollfd;
     private final byte[] buffer = new byte[BUFFER];
     private volatile boolean closed;
     private int fd;
@@ -41,6 +39,7 @@ final class MacRouteMonitor implements RouteMonitor {
 
     MacRouteMonitor(int fd) {
         this.fd = fd;
+        this.pollfd = new PollFd(fd);
     }
 
     /** Opens this machine's routing socket (macOS only). */
@@ -83,19 +82,14 @@ final class MacRouteMonitor implements RouteMonitor {
 
     /** One poll and, when readable, one read: whether it brought a change that may move the default route. */
     private boolean readOnce() throws IOException {
-        long address = Pointer.nativeValue(pollfd);
-        pollfd.setInt(0, fd);
-        pollfd.setShort(4, MacLibC.POLLIN);
-        pollfd.setShort(6, (short) 0);
-        int r = MacLibC.poll(address, 1, POLL_TIMEOUT_MS);
-        if (r < 0) {
-            int errno = Native.getLastError();
-            if (errno == MacLibC.EINTR) {
-                return false;
-            }
-            throw new IOException("poll on the routing socket failed (errno " + errno + ")");
+        int r = pollfd.awaitInput(POLL_TIMEOUT_MS);
+        if (r == PollFd.INTERRUPTED) {
+            return false;
         }
-        short revents = pollfd.getShort(6);
+        if (r < 0) {
+            throw new IOException("poll on the routing socket failed (errno " + PollFd.errno(r) + ")");
+        }
+        short revents = pollfd.revents();
         if (r == 0 || revents == 0) {
             return false;
         }

@@ -1,7 +1,5 @@
 package dev.turnout.host.platform.macos;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
@@ -28,7 +26,7 @@ final class PollReadiness implements AutoCloseable {
     private final int fd;
     private final Executor loop;
     private final Runnable onReadable;
-    private final Memory pollfd = new Memory(8); // struct pollfd { int fd; short events; short revents; }
+    private final PollFd pollfd;
     private final Semaphore handled = new Semaphore(0);
     private final Runnable dispatch = this::runOnLoop;
     private final Thread thread;
@@ -36,6 +34,7 @@ final class PollReadiness implements AutoCloseable {
 
     PollReadiness(int fd, String name, Executor loop, Runnable onReadable) {
         this.fd = fd;
+        this.pollfd = new PollFd(fd);
         this.loop = loop;
         this.onReadable = onReadable;
         this.thread = new Thread(this::watch, "turnout-poll-" + name);
@@ -47,24 +46,16 @@ final class PollReadiness implements AutoCloseable {
     }
 
     private void watch() {
-        long address = com.sun.jna.Pointer.nativeValue(pollfd);
         while (!stopped) {
-            pollfd.setInt(0, fd);
-            pollfd.setShort(4, MacLibC.POLLIN);
-            pollfd.setShort(6, (short) 0);
-            int r = MacLibC.poll(address, 1, POLL_TIMEOUT_MS);
-            if (r < 0) {
-                int errno = Native.getLastError();
-                if (errno == MacLibC.EINTR) {
-                    continue;
-                }
-                log.warn("poll on fd {} failed (errno {}); no more packets will be read", fd, errno);
-                return;
-            }
-            if (r == 0) {
+            int r = pollfd.awaitInput(POLL_TIMEOUT_MS);
+            if (r == 0 || r == PollFd.INTERRUPTED) {
                 continue;
             }
-            short revents = pollfd.getShort(6);
+            if (r < 0) {
+                log.warn("poll on fd {} failed (errno {}); no more packets will be read", fd, PollFd.errno(r));
+                return;
+            }
+            short revents = pollfd.revents();
             if ((revents & MacLibC.POLLNVAL) != 0) {
                 return; // the descriptor was closed
             }
