@@ -1,5 +1,8 @@
 package dev.turnout.api;
 
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -68,6 +71,29 @@ public final class OutboundOptions {
             throw new OptionException(key, "'" + key + "' is required for type " + type);
         }
         return port(key, 0);
+    }
+
+    /**
+     * The {@code server} and {@code port} options as where to dial, without any lookup: an address literal (IPv6
+     * with or without brackets) becomes an address, anything else stays a name for the dialer to resolve (so that
+     * a name is resolved when dialed, through the host's resolver, as Clash does).
+     */
+    public Destination server() throws OptionException {
+        String server = requireString("server").trim();
+        int port = requirePort("port");
+        String literal = server.startsWith("[") && server.endsWith("]") ? server.substring(1, server.length() - 1) : server;
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(literal);
+        if (bytes != null) {
+            try {
+                return Destination.ofAddress(InetAddress.getByAddress(bytes), port);
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException("a parsed literal has a valid length", e);
+            }
+        }
+        if (server.isEmpty() || server.chars().anyMatch(c -> c <= ' ' || c == '/' || c == '[' || c == ']')) {
+            throw new OptionException("server", "'server' is neither a host name nor an IP address: " + server);
+        }
+        return Destination.ofHost(server, port);
     }
 
     public int port(String key, int fallback) throws OptionException {

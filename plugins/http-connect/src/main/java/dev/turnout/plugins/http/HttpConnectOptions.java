@@ -4,9 +4,6 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.TlsOptions;
-import io.netty.util.NetUtil;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.slf4j.Logger;
@@ -27,13 +24,11 @@ record HttpConnectOptions(Destination server, String authorization, long timeout
     private static final Logger LOG = LoggerFactory.getLogger(HttpConnectOptions.class);
 
     static HttpConnectOptions from(OutboundOptions options) throws OptionException {
-        String server = options.requireString("server").trim();
-        int port = options.requirePort("port");
+        Destination destination = options.server();
         if (options.has("headers")) {
             // The plugin API offers no map accessor yet; say so rather than drop the headers silently.
             LOG.warn("{}: 'headers' is not supported yet and is ignored", options);
         }
-        Destination destination = destination(server, port);
         TlsOptions tls = options.bool("tls", false) ? TlsOptions.from(options, destination.hostOrAddress()) : null;
         return new HttpConnectOptions(destination, authorization(options),
                 options.millis("timeout", DEFAULT_TIMEOUT_MILLIS), tls);
@@ -53,21 +48,5 @@ record HttpConnectOptions(Destination server, String authorization, long timeout
         }
         String pair = username + ":" + (password == null ? "" : password);
         return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static Destination destination(String server, int port) throws OptionException {
-        String literal = server.startsWith("[") && server.endsWith("]") ? server.substring(1, server.length() - 1) : server;
-        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(literal);
-        if (bytes != null) {
-            try {
-                return Destination.ofAddress(InetAddress.getByAddress(bytes), port);
-            } catch (UnknownHostException e) {
-                throw new IllegalStateException("a parsed literal has a valid length", e);
-            }
-        }
-        if (server.isEmpty() || server.chars().anyMatch(c -> c <= ' ' || c == '/' || c == '[' || c == ']')) {
-            throw new OptionException("server", "'server' is neither a host name nor an IP address: " + server);
-        }
-        return Destination.ofHost(server, port);
     }
 }

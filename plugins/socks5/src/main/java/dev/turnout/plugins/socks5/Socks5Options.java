@@ -25,9 +25,7 @@ record Socks5Options(Destination server, Credentials credentials, boolean udp, l
     }
 
     static Socks5Options from(OutboundOptions options) throws OptionException {
-        String server = options.requireString("server").trim();
-        int port = options.requirePort("port");
-        Destination destination = Hosts.destination(server, port);
+        Destination destination = options.server();
         TlsOptions tls = options.bool("tls", false) ? TlsOptions.from(options, destination.hostOrAddress()) : null;
         return new Socks5Options(destination, credentials(options), options.bool("udp", false),
                 options.millis("timeout", DEFAULT_TIMEOUT_MILLIS), tls);

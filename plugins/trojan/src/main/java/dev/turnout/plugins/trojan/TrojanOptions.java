@@ -5,9 +5,6 @@ import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.TlsOptions;
 import dev.turnout.api.WebSocketOptions;
-import io.netty.util.NetUtil;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -38,7 +35,7 @@ record TrojanOptions(Destination server, byte[] key, boolean udp, TlsOptions tls
 
     static TrojanOptions from(OutboundOptions options) throws OptionException {
         String server = options.requireString("server").trim();
-        int port = options.requirePort("port");
+        Destination destination = options.server();
         byte[] key = key(options.requireString("password"));
         boolean ws = webSocket(options);
         refuseUnsupported(options);
@@ -50,7 +47,7 @@ record TrojanOptions(Destination server, byte[] key, boolean udp, TlsOptions tls
         if (!ws && options.has("ws-opts")) {
             LOG.warn("{}: 'ws-opts' is ignored without 'network: ws'", options);
         }
-        return new TrojanOptions(destination(server, port), key, options.bool("udp", false), tls,
+        return new TrojanOptions(destination, key, options.bool("udp", false), tls,
                 ws ? WebSocketOptions.from(options) : null);
     }
 
@@ -102,22 +99,6 @@ record TrojanOptions(Destination server, byte[] key, boolean udp, TlsOptions tls
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java 17 runtime has SHA-224", e);
         }
-    }
-
-    private static Destination destination(String server, int port) throws OptionException {
-        String literal = server.startsWith("[") && server.endsWith("]") ? server.substring(1, server.length() - 1) : server;
-        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(literal);
-        if (bytes != null) {
-            try {
-                return Destination.ofAddress(InetAddress.getByAddress(bytes), port);
-            } catch (UnknownHostException e) {
-                throw new IllegalStateException("a parsed literal has a valid length", e);
-            }
-        }
-        if (server.isEmpty() || server.chars().anyMatch(c -> c <= ' ' || c == '/' || c == '[' || c == ']')) {
-            throw new OptionException("server", "'server' is neither a host name nor an IP address: " + server);
-        }
-        return Destination.ofHost(server, port);
     }
 
     @Override

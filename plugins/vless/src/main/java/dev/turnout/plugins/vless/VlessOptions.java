@@ -3,7 +3,6 @@ package dev.turnout.plugins.vless;
 import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
-import dev.turnout.plugins.v2ray.Hosts;
 import dev.turnout.plugins.v2ray.IgnoredKeys;
 import dev.turnout.plugins.v2ray.Transport;
 import dev.turnout.plugins.v2ray.Uuids;
@@ -24,7 +23,7 @@ record VlessOptions(Destination server, byte[] uuid, Transport transport, boolea
     static VlessOptions from(OutboundOptions options) throws OptionException {
         IgnoredKeys.warn(options);
         String server = options.requireString("server").trim();
-        int port = options.requirePort("port");
+        Destination destination = options.server();
         byte[] uuid = Uuids.require(options);
         String flow = options.string("flow", "");
         if (!flow.isEmpty()) {
@@ -41,7 +40,7 @@ record VlessOptions(Destination server, byte[] uuid, Transport transport, boolea
                     : "packet-encoding", "packet encodings (xudp, packetaddr) are not supported by the vless plugin;"
                     + " UDP goes as plain VLESS UDP, one stream per destination");
         }
-        return new VlessOptions(Hosts.destination(server, port), uuid, Transport.from(options, server),
+        return new VlessOptions(destination, uuid, Transport.from(options, server),
                 options.bool("udp", false), options.millis("timeout", DEFAULT_TIMEOUT_MILLIS));
     }
 }

@@ -3,7 +3,6 @@ package dev.turnout.plugins.vmess;
 import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
-import dev.turnout.plugins.v2ray.Hosts;
 import dev.turnout.plugins.v2ray.IgnoredKeys;
 import dev.turnout.plugins.v2ray.Transport;
 import dev.turnout.plugins.v2ray.Uuids;
@@ -27,7 +26,7 @@ record VmessOptions(Destination server, byte[] cmdKey, VmessSecurity security, b
     static VmessOptions from(OutboundOptions options) throws OptionException {
         IgnoredKeys.warn(options);
         String server = options.requireString("server").trim();
-        int port = options.requirePort("port");
+        Destination destination = options.server();
         byte[] uuid = Uuids.require(options);
         int alterId = options.integer("alterId", options.integer("alter-id", 0));
         if (alterId != 0) {
@@ -50,7 +49,7 @@ record VmessOptions(Destination server, byte[] cmdKey, VmessSecurity security, b
         if (padding && security == VmessSecurity.NONE) {
             throw new OptionException("global-padding", "'global-padding' needs an AEAD cipher (not none)");
         }
-        return new VmessOptions(Hosts.destination(server, port), VmessKdf.cmdKey(uuid), security, padding,
+        return new VmessOptions(destination, VmessKdf.cmdKey(uuid), security, padding,
                 Transport.from(options, server), options.bool("udp", false),
                 options.millis("timeout", DEFAULT_TIMEOUT_MILLIS));
     }
