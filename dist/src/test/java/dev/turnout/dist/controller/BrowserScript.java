@@ -21,21 +21,22 @@ public final class BrowserScript {
     }
 
     public static Path write(Path dir) throws IOException {
+        writeOpenChromium(dir);
         Path script = dir.resolve("dashboard.js");
         Files.writeString(script, SCRIPT);
         return script;
     }
 
-    static final String SCRIPT = """
-            'use strict';
-            // args: BASE SECRET SCREENSHOT_DIR USER_DATA_DIR GROUP MEMBER HOST:PORT GO_FILE
-            const { chromium } = require('playwright-core');
-            const fs = require('fs');
-            const [base, secret, shots, profile, group, member, host, goFile] = process.argv.slice(2);
-            const step = (s) => console.log(s);
-            const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    /** Writes {@code open-chromium.js}, the start every dashboard script in {@code dir} shares. */
+    static void writeOpenChromium(Path dir) throws IOException {
+        Files.writeString(dir.resolve("open-chromium.js"), OPEN_CHROMIUM);
+    }
 
-            (async () => {
+    /** Headless Chromium on a profile of its own, its first page, and the page's errors printed as steps. */
+    static final String OPEN_CHROMIUM = """
+            'use strict';
+            const { chromium } = require('playwright-core');
+            module.exports = async (profile, step) => {
               const context = await chromium.launchPersistentContext(profile, {
                 executablePath: '/usr/bin/chromium',
                 headless: true,
@@ -45,6 +46,21 @@ public final class BrowserScript {
               });
               const page = context.pages()[0] || await context.newPage();
               page.on('pageerror', (e) => step('PAGEERROR ' + e.message));
+              return { context, page };
+            };
+            """;
+
+    static final String SCRIPT = """
+            'use strict';
+            // args: BASE SECRET SCREENSHOT_DIR USER_DATA_DIR GROUP MEMBER HOST:PORT GO_FILE
+            const openChromium = require('./open-chromium.js');
+            const fs = require('fs');
+            const [base, secret, shots, profile, group, member, host, goFile] = process.argv.slice(2);
+            const step = (s) => console.log(s);
+            const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+            (async () => {
+              const { context, page } = await openChromium(profile, step);
               try {
                 await page.goto(base + '/ui/?secret=' + encodeURIComponent(secret));
                 const g = `[data-group="${group}"]`;

@@ -16,6 +16,7 @@ public final class ProvidersBrowserScript {
     }
 
     public static Path write(Path dir) throws IOException {
+        BrowserScript.writeOpenChromium(dir);
         Path script = dir.resolve("providers.js");
         Files.writeString(script, SCRIPT);
         return script;
@@ -24,20 +25,12 @@ public final class ProvidersBrowserScript {
     static final String SCRIPT = """
             'use strict';
             // args: BASE SECRET SCREENSHOT_DIR USER_DATA_DIR PROVIDER NEW_NODE
-            const { chromium } = require('playwright-core');
+            const openChromium = require('./open-chromium.js');
             const [base, secret, shots, profile, provider, newNode] = process.argv.slice(2);
             const step = (s) => console.log(s);
 
             (async () => {
-              const context = await chromium.launchPersistentContext(profile, {
-                executablePath: '/usr/bin/chromium',
-                headless: true,
-                args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-                       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-                viewport: { width: 1280, height: 900 },
-              });
-              const page = context.pages()[0] || await context.newPage();
-              page.on('pageerror', (e) => step('PAGEERROR ' + e.message));
+              const { context, page } = await openChromium(profile, step);
               const p = `[data-provider="${provider}"]`;
               const nodes = async () => page.$$eval(`${p} [data-node]`,
                   (els) => els.map((e) => e.dataset.node + '=' + e.querySelector('.delay').textContent).join('|'));
