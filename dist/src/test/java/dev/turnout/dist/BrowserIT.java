@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnout.api.testing.Required;
 import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.controller.BrowserScript;
 import dev.turnout.dist.controller.Launched;
@@ -38,11 +37,8 @@ class BrowserIT {
     @Test
     void switchesAGroupSeesALiveConnectionAndClosesIt() throws Exception {
         Netns.assumeUsable("danted", "curl", "chromium", "node");
-        Path pw = BrowserScript.playwrightHome().resolve("node_modules");
-        Required.that(Files.isDirectory(pw.resolve("playwright-core")),
-                () -> "playwright-core is not installed in " + pw + " (.ci/test-deps.sh installs it)");
-        Path shots = Path.of(System.getProperty("turnout.dist")).getParent().resolve("screenshots");
-        Files.createDirectories(shots);
+        Path pw = BrowserScript.requirePlaywright();
+        Path shots = BrowserScript.screenshots();
 
         try (Netns ns = Netns.create("tbrw")) {
             ns.hosts(Map.of("browser.test", "127.0.0.1"));

@@ -3,7 +3,6 @@ package dev.turnout.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnout.api.testing.Required;
 import dev.turnout.dist.controller.BrowserScript;
 import dev.turnout.dist.controller.Launched;
 import dev.turnout.dist.testing.Netns;
@@ -93,9 +92,7 @@ class DashboardMemoryRestartIT {
     @Test
     void aDashboardPageShowsMemoryAndRestartsTurnout() throws Exception {
         Netns.assumeUsable("chromium", "node");
-        Path pw = BrowserScript.playwrightHome().resolve("node_modules");
-        Required.that(Files.isDirectory(pw.resolve("playwright-core")),
-                () -> "playwright-core is not installed in " + pw + " (.ci/test-deps.sh installs it)");
+        Path pw = BrowserScript.requirePlaywright();
         Path ui = Files.createDirectories(dir.resolve("dash"));
         Files.writeString(ui.resolve("index.html"), PAGE);
         Path script = Files.writeString(dir.resolve("memory-restart.js"), SCRIPT);

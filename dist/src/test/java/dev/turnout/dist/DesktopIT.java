@@ -223,9 +223,7 @@ class DesktopIT {
 
     private static Path playwright() {
         Netns.assumeUsable("chromium", "node");
-        Path pw = BrowserScript.playwrightHome().resolve("node_modules");
-        Required.that(Files.isDirectory(pw.resolve("playwright-core")),
-                () -> "playwright-core is not installed in " + pw + " (.ci/test-deps.sh installs it)");
+        Path pw = BrowserScript.requirePlaywright();
         return pw;
     }
 

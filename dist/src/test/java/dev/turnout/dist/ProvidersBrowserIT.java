@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnout.api.testing.Required;
 import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.controller.BrowserScript;
 import dev.turnout.dist.controller.Launched;
@@ -46,11 +45,8 @@ class ProvidersBrowserIT {
     @Test
     void showsTheProviderItsNodesAndSubscriptionThenChecksAndRefreshesItFromThePage() throws Exception {
         Netns.assumeUsable("danted", "python3", "chromium", "node");
-        Path pw = BrowserScript.playwrightHome().resolve("node_modules");
-        Required.that(Files.isDirectory(pw.resolve("playwright-core")),
-                () -> "playwright-core is not installed in " + pw + " (.ci/test-deps.sh installs it)");
-        Path shots = Path.of(System.getProperty("turnout.dist")).getParent().resolve("screenshots");
-        Files.createDirectories(shots);
+        Path pw = BrowserScript.requirePlaywright();
+        Path shots = BrowserScript.screenshots();
 
         try (Netns ns = Netns.create("s14pb")) {
             Path served = Files.createDirectories(dir.resolve("served"));

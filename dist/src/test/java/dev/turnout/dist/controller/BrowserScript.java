@@ -1,5 +1,6 @@
 package dev.turnout.dist.controller;
 
+import dev.turnout.api.testing.Required;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,22 @@ public final class BrowserScript {
     public static Path playwrightHome() {
         String dir = System.getenv("TURNOUT_PW_DIR");
         return dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "turnout-playwright");
+    }
+
+    /**
+     * The {@code node_modules} folder that holds playwright-core, for {@code NODE_PATH}; a test without it fails
+     * under CI and is skipped elsewhere, saying where it looked.
+     */
+    public static Path requirePlaywright() {
+        Path pw = playwrightHome().resolve("node_modules");
+        Required.that(Files.isDirectory(pw.resolve("playwright-core")),
+                () -> "playwright-core is not installed in " + pw + " (.ci/test-deps.sh installs it)");
+        return pw;
+    }
+
+    /** Where browser tests save their screenshots: dist/target/screenshots/. */
+    public static Path screenshots() throws IOException {
+        return Files.createDirectories(Path.of(System.getProperty("turnout.dist")).getParent().resolve("screenshots"));
     }
 
     public static Path write(Path dir) throws IOException {
