@@ -219,12 +219,15 @@ class ConfigRefusalIT {
             write("config.yaml", "mixed-port: 7891|log-level: info|rules:|  - MATCH,DIRECT");
             Netns.Result reload = ns.run(Duration.ofSeconds(30), TURNOUT, "reload", "--pid-file", pid.toString());
             assertEquals(0, reload.exitCode(), reload.stderr());
+            // The warning is its own log line, written just after "Turnout reloaded": wait for the warning itself.
+            String warning = "reload did not apply mixed-port 7891 (still 7890): restart Turnout for it";
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!MixedPortIT.read(log).contains("Turnout reloaded ") && System.nanoTime() < deadline) {
+            while (!MixedPortIT.read(log).contains(warning) && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
             String text = MixedPortIT.read(log);
-            assertTrue(text.contains("reload did not apply mixed-port 7891 (still 7890): restart Turnout for it"), text);
+            assertTrue(text.contains("Turnout reloaded "), text);
+            assertTrue(text.contains(warning), text);
             Netns.Result old = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "5",
                     "--proxy", "http://127.0.0.1:7890", "http://127.0.0.1:8080/old");
             assertEquals(0, old.exitCode(), old.stderr());
