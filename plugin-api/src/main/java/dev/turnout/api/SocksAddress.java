@@ -130,7 +130,11 @@ public final class SocksAddress {
         }
     }
 
-    private static String asciiName(String host) {
+    /**
+     * A name as address fields carry it, SOCKS5's and the V2Ray family's alike: an internationalized name in its
+     * ASCII (punycode) form, and an empty string for one that has none (which no field can carry).
+     */
+    public static String asciiName(String host) {
         for (int i = 0; i < host.length(); i++) {
             if (host.charAt(i) > 0x7f) {
                 try {

@@ -1,9 +1,9 @@
 package dev.turnout.plugins.v2ray;
 
 import dev.turnout.api.Destination;
+import dev.turnout.api.SocksAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.NetUtil;
-import java.net.IDN;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -35,7 +35,7 @@ public final class V2rayAddress {
             out[2] = address.length == 4 ? IPV4 : IPV6;
             System.arraycopy(address, 0, out, 3, address.length);
         } else {
-            byte[] name = asciiName(d.host()).getBytes(StandardCharsets.US_ASCII);
+            byte[] name = SocksAddress.asciiName(d.host()).getBytes(StandardCharsets.US_ASCII);
             if (name.length == 0 || name.length > 255) {
                 throw new IllegalArgumentException("destination name does not fit a V2Ray request: " + d.host());
             }
@@ -52,18 +52,5 @@ public final class V2rayAddress {
     /** Writes {@link #encode}'s bytes. */
     public static void write(Destination d, ByteBuf out) {
         out.writeBytes(encode(d));
-    }
-
-    private static String asciiName(String host) {
-        for (int i = 0; i < host.length(); i++) {
-            if (host.charAt(i) > 0x7f) {
-                try {
-                    return IDN.toASCII(host, IDN.ALLOW_UNASSIGNED);
-                } catch (IllegalArgumentException e) {
-                    return "";
-                }
-            }
-        }
-        return host;
     }
 }
