@@ -32,9 +32,6 @@ import org.junit.jupiter.api.Timeout;
  */
 class MacRouteMonitorSocketPairTest {
 
-    private static final int AF_UNIX = 1;
-    private static final int SOCK_DGRAM = 2;
-    private static final int SOCK_SEQPACKET = 5;
     private static final int SHUT_RD = 0;
 
     private int peer = -1;
@@ -44,10 +41,8 @@ class MacRouteMonitorSocketPairTest {
     @BeforeEach
     void open() {
         assumeTrue(com.sun.jna.Platform.isLinux() || com.sun.jna.Platform.isMac(), "needs a POSIX libc");
-        int[] fds = new int[2];
-        Peer.socketpair(AF_UNIX, SOCK_DGRAM, 0, fds);
+        int[] fds = Peer.pair(Peer.SOCK_DGRAM);
         peer = fds[1];
-        MacLibC.nonBlockingCloseOnExec(fds[0]);
         monitorFd = fds[0];
         monitor = new MacRouteMonitor(fds[0]);
     }
@@ -96,9 +91,7 @@ class MacRouteMonitorSocketPairTest {
     @Test
     @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aSocketThatReadsEndOfFileIsAFailureTheWatcherFallsBackOn() {
-        int[] fds = new int[2];
-        Peer.socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds);
-        MacLibC.nonBlockingCloseOnExec(fds[0]);
+        int[] fds = Peer.pair(Peer.SOCK_SEQPACKET);
         try (MacRouteMonitor ended = new MacRouteMonitor(fds[0])) {
             Shutdown.shutdown(fds[0], SHUT_RD);
             IOException e = assertThrows(IOException.class, ended::awaitChange);

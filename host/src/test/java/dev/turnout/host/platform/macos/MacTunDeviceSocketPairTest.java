@@ -41,10 +41,22 @@ class MacTunDeviceSocketPairTest {
         static native long write(int fd, byte[] buf, long count) throws LastErrorException;
 
         static native int close(int fd) throws LastErrorException;
-    }
 
-    private static final int AF_UNIX = 1;
-    private static final int SOCK_DGRAM = 2;
+        static final int AF_UNIX = 1;
+        static final int SOCK_DGRAM = 2;
+        static final int SOCK_SEQPACKET = 5;
+
+        /**
+         * A Unix socketpair of {@code type}: [0] non-blocking and close-on-exec, as the code under test opens its
+         * own descriptors; [1] the peer end, which plays the kernel.
+         */
+        static int[] pair(int type) {
+            int[] fds = new int[2];
+            socketpair(AF_UNIX, type, 0, fds);
+            MacLibC.nonBlockingCloseOnExec(fds[0]);
+            return fds;
+        }
+    }
 
     private int peer = -1;
     private MacTunDevice device;
@@ -54,10 +66,8 @@ class MacTunDeviceSocketPairTest {
     @BeforeEach
     void open() {
         assumeTrue(com.sun.jna.Platform.isLinux() || com.sun.jna.Platform.isMac(), "needs a POSIX libc");
-        int[] fds = new int[2];
-        Peer.socketpair(AF_UNIX, SOCK_DGRAM, 0, fds);
+        int[] fds = Peer.pair(Peer.SOCK_DGRAM);
         peer = fds[1];
-        MacLibC.nonBlockingCloseOnExec(fds[0]);
         device = new MacTunDevice("utun99", fds[0]);
         buffer = ByteBuffer.allocateDirect(2048);
         address = Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
