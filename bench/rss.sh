@@ -11,7 +11,8 @@
 # (-Xmn32m, no TrimNativeHeapInterval) and logback.xml 106 MB; -Xmn8m 88 MB; with TrimNativeHeapInterval 77 MB; with
 # logback set up in code and Netty's JFR events off 73 MB. With this script's wait for idle, two runs of
 # `bench/rss.sh DIR=<old build> default`: 104.4 -> 81.1 (81.1 81.2 71.5) and 102.2 -> 83.4 (83.4 83.6 71.6). Starts
-# land either near 73 or near 81-91 MB; which mapping differs between the two is not found yet.
+# land either near 73 or near 81-91 MB: the higher ones were read before HotSpot's chunk pool cleaner and the native
+# heap trimmer had run (below). Read after both (2026-11-30, session 15, load 36): 71.3 MB (71.3 71.5 70.3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trials=${TRIALS:-3}
@@ -62,7 +63,10 @@ one_start() {
     before=$(cpu_ticks "$jpid"); sleep 1; after=$(cpu_ticks "$jpid")
     [ $((after - before)) -lt 2 ] && break
   done
-  sleep 2
+  # HotSpot keeps the JIT's freed arena chunks in a pool that a cleaner empties every 5 s, and the native heap is
+  # trimmed every 2 s after that: read before both have run and a start shows 10-15 MB more than it keeps (the
+  # "near 73 or near 81-91 MB" starts of the first measurements; -Xlog:trimnative shows the drop).
+  sleep 8
   awk '/VmRSS/ {printf "%.1f\n", $2 / 1024}' "/proc/$jpid/status"
   kill "$jpid"
   for _ in $(seq 1 50); do [ -d "/proc/$jpid" ] || break; sleep 0.1; done
