@@ -46,7 +46,7 @@ class TunQueuesIT {
     static final int FILES = 8080;
     static final int DRIP = 8092;
     static final int FLOWS = 16;
-    static final int FILE_BYTES = 3 * 1024 * 1024;
+    static final int FILE_BYTES = 8 * 1024 * 1024;
 
     Path dir;
     Path dist;

@@ -5,6 +5,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
 import java.nio.ByteBuffer;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * Which packet lane owns a flow, when the TUN has several queues and each queue has its own lane (loop, packet
@@ -21,10 +22,17 @@ import java.util.concurrent.RejectedExecutionException;
  */
 final class FlowOwners {
 
+    /**
+     * Packets handed to one lane and not yet processed, at most: a bound on the copies held when the kernel
+     * cannot keep flows on their queue (its flow table holds 4,096 flows), so a slow lane cannot make memory grow.
+     */
+    static final int MAX_PENDING = 1024;
+
     private final int[] listenPort4;
     private final int[] listenPort6;
     private final SystemStack[] stacks;
     private final EventLoop[] loops;
+    private final AtomicIntegerArray pending;
 
     /** @param listenPort4 each lane's IPv4 listener port (0: none), by lane; likewise {@code listenPort6} */
     FlowOwners(int[] listenPort4, int[] listenPort6, EventLoop[] loops) {
@@ -32,6 +40,7 @@ final class FlowOwners {
         this.listenPort6 = listenPort6.clone();
         this.loops = loops.clone();
         this.stacks = new SystemStack[loops.length];
+        this.pending = new AtomicIntegerArray(loops.length);
     }
 
     /** Sets lane {@code lane}'s engine; every lane's is set before the first packet is read. */
@@ -69,17 +78,28 @@ final class FlowOwners {
     /**
      * Copies the frame {@code frame[0, length)} (device header and packet) to lane {@code lane}'s loop, which
      * processes it as if read from its own queue. Dropped when that loop has stopped.
+     *
+     * @return false when the lane has {@link #MAX_PENDING} packets waiting already (the packet is dropped)
      */
-    void forward(int lane, ByteBuffer frame, int length) {
+    boolean forward(int lane, ByteBuffer frame, int length) {
+        if (pending.incrementAndGet(lane) > MAX_PENDING) {
+            pending.decrementAndGet(lane);
+            return false;
+        }
         ByteBuf copy = PooledByteBufAllocator.DEFAULT.directBuffer(length);
         frame.limit(length).position(0);
         copy.writeBytes(frame);
         frame.clear();
         SystemStack target = stacks[lane];
         try {
-            loops[lane].execute(() -> target.processForwarded(copy));
+            loops[lane].execute(() -> {
+                pending.decrementAndGet(lane);
+                target.processForwarded(copy);
+            });
         } catch (RejectedExecutionException e) {
+            pending.decrementAndGet(lane);
             copy.release();
         }
+        return true;
     }
 }

@@ -783,10 +783,12 @@ final class SystemStack {
      * with several lanes, and rare (see {@link FlowOwners}): it copies the packet.
      */
     private DropReason handOff(int owner) {
+        if (!owners.forward(owner, inFrame, frameLength)) {
+            return DropReason.HANDOFF_FULL;
+        }
         packetsIn--;
         bytesIn -= frameLength - vnetHeader;
         handedOff++;
-        owners.forward(owner, inFrame, frameLength);
         return null;
     }
 
