@@ -416,7 +416,9 @@ public final class TunInbound implements AutoCloseable {
         if (w != null) {
             w.close();
         }
-        for (Lane lane : lanes) {
+        for (int i = 0; i < lanes.size(); i++) {
+            Lane lane = lanes.get(i);
+            int index = i;
             try {
                 lane.loop.submit(() -> {
                     if (lane.sweeper != null) {
@@ -427,6 +429,11 @@ public final class TunInbound implements AutoCloseable {
                     }
                     SystemStack stack = lane.engine;
                     if (stack != null) {
+                        if (lanes.size() > 1) {
+                            // How well the kernel kept flows on their queue: hand-offs should be a few per flow.
+                            log.info("tun queue {}: {} packets processed, {} handed to the queue owning their flow",
+                                    index, stack.stats().packetsIn(), stack.handedOff());
+                        }
                         stack.close();
                     }
                 }).await(5, TimeUnit.SECONDS);
