@@ -55,6 +55,15 @@ public interface Platform {
     TunDevice openTun(String requestedName, boolean offload) throws IOException;
 
     /**
+     * Opens a TUN device with up to {@code queues} queues ({@link TunDevice#queues()}), so that as many loops
+     * can read it. Systems without multi-queue TUN (macOS's utun) open one; the count is fixed for the device's
+     * life.
+     */
+    default TunDevice openTun(String requestedName, boolean offload, int queues) throws IOException {
+        return openTun(requestedName, offload);
+    }
+
+    /**
      * The TUN MTU when the config sets none. Large, because TCP through the TUN is terminated on this machine:
      * the MTU never reaches the network, and a larger one means fewer segments and acknowledgements crossing
      * the device per byte.

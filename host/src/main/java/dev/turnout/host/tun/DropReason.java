@@ -25,5 +25,10 @@ public enum DropReason {
     /** The TUN refused a write (queue full or error). */
     WRITE_FAILED,
     /** IPv6 while the TUN has none, answered with a reset or an ICMPv6 unreachable ({@link Ipv6Refusal}). */
-    IPV6_REFUSED
+    IPV6_REFUSED,
+    /**
+     * A packet read on one TUN queue for a flow another queue's lane owns, while that lane already had
+     * {@link FlowOwners#MAX_PENDING} such packets waiting (TCP sends it again).
+     */
+    HANDOFF_FULL
 }

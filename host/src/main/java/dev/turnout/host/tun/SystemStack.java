@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  *       fragments for UDP datagrams larger than the TUN's MTU, which is large by default;</li>
  *   <li>anything else, or anything malformed, is dropped and counted.</li>
  * </ul>
- * All of it runs on one event loop; nothing is allocated per TCP packet.
+ * All of it runs on one event loop; nothing is allocated per TCP packet. With a multi-queue TUN there is one
+ * engine per queue (a lane), each with its own tables on its own loop; a packet of a flow another lane owns
+ * is handed to that lane ({@link FlowOwners}).
  */
 final class SystemStack {
 
@@ -101,6 +103,9 @@ final class SystemStack {
     private final DnsHijack dnsHijack;
     private final HijackTargets hijackTargets;
     private final String inboundName;
+    /** The lanes of a multi-queue TUN, or null with one queue. */
+    private final FlowOwners owners;
+    private final int lane;
 
     /** mihomo's inbound type and name for TUN flows, which IN-TYPE and IN-NAME rules match. */
     static final String TUN_TYPE = "TUN";
@@ -129,6 +134,9 @@ final class SystemStack {
     private long packetsOut;
     private long bytesOut;
     private long tcpAccepted;
+    private long handedOff;
+    /** The frame being processed: its length, for a hand-off to another lane. */
+    private int frameLength;
     private long dnsHijacked;
     private final long[] drops = new long[DropReason.values().length];
     private int ipId;
@@ -143,6 +151,18 @@ final class SystemStack {
      */
     SystemStack(Addressing addressing, Limits limits, int vnetHeader, Tunnel tunnel, EventLoop loop, PacketSink sink,
                 DnsHijack dnsHijack, HijackTargets hijackTargets, String inboundName) {
+        this(addressing, limits, vnetHeader, tunnel, loop, sink, dnsHijack, hijackTargets, inboundName, null, 0);
+    }
+
+    /**
+     * One lane's engine of a multi-queue TUN: {@code limits} are this lane's share (its NAT ports and table
+     * sizes), {@code addressing} names this lane's listeners, and flows {@code owners} gives to another lane are
+     * handed to it.
+     */
+    SystemStack(Addressing addressing, Limits limits, int vnetHeader, Tunnel tunnel, EventLoop loop, PacketSink sink,
+                DnsHijack dnsHijack, HijackTargets hijackTargets, String inboundName, FlowOwners owners, int lane) {
+        this.owners = owners;
+        this.lane = lane;
         this.vnetHeader = vnetHeader;
         this.inFrame = ByteBuffer.allocateDirect(vnetHeader + BUFFER_SIZE);
         this.in = inFrame.slice(vnetHeader, BUFFER_SIZE);
@@ -191,6 +211,7 @@ final class SystemStack {
     /** Processes the {@code frameLength}-byte frame (header and packet) at the input's start. Never throws. */
     void process(int frameLength) {
         int length = frameLength - vnetHeader;
+        this.frameLength = frameLength;
         packetsIn++;
         bytesIn += length;
         try {
@@ -231,6 +252,15 @@ final class SystemStack {
         int newDst;
         int newSport;
         int newDport;
+        if (owners != null) {
+            int owner = src == ad.a4() && dst == ad.b4() ? owners.listenerLane(4, sport) : -1;
+            if (owner < 0 && ad.has4()) {
+                owner = owners.flowLane(0, src & 0xFFFFFFFFL, sport, 0, dst & 0xFFFFFFFFL, dport);
+            }
+            if (owner >= 0 && owner != lane) {
+                return handOff(owner);
+            }
+        }
         if (src == ad.a4() && sport == ad.listenPort4() && dst == ad.b4()) {
             int slot = nat.slotOfPort(dport);
             if (slot < 0 || nat.index().family(slot) != 4) {
@@ -281,6 +311,16 @@ final class SystemStack {
         long ndLo;
         int newSport;
         int newDport;
+        if (owners != null) {
+            boolean fromListener = sHi == ad.a6Hi() && sLo == ad.a6Lo() && dHi == ad.b6Hi() && dLo == ad.b6Lo();
+            int owner = fromListener ? owners.listenerLane(6, sport) : -1;
+            if (owner < 0 && ad.has6()) {
+                owner = owners.flowLane(sHi, sLo, sport, dHi, dLo, dport);
+            }
+            if (owner >= 0 && owner != lane) {
+                return handOff(owner);
+            }
+        }
         if (sHi == ad.a6Hi() && sLo == ad.a6Lo() && sport == ad.listenPort6() && dHi == ad.b6Hi() && dLo == ad.b6Lo()) {
             int slot = nat.slotOfPort(dport);
             if (slot < 0 || nat.index().family(slot) != 6) {
@@ -416,6 +456,12 @@ final class SystemStack {
         if (dnsHijack != null && hijackTargets.matches(fam, dHi, dLo, dport)) {
             if (hijackDns(fam, sHi, sLo, sport, dHi, dLo, dport)) {
                 return null;
+            }
+        }
+        if (owners != null) {
+            int owner = owners.flowLane(sHi, sLo, sport, dHi, dLo, dport);
+            if (owner != lane) {
+                return handOff(owner);
             }
         }
         int slot = udpIndex.find(fam, sHi, sLo, sport, dHi, dLo, dport);
@@ -730,6 +776,38 @@ final class SystemStack {
             }
         }
         return DropReason.IPV6_REFUSED;
+    }
+
+    /**
+     * Hands the packet being processed to the lane that owns its flow; it is counted there, not here. Only
+     * with several lanes, and rare (see {@link FlowOwners}): it copies the packet.
+     */
+    private DropReason handOff(int owner) {
+        if (!owners.forward(owner, inFrame, frameLength)) {
+            return DropReason.HANDOFF_FULL;
+        }
+        packetsIn--;
+        bytesIn -= frameLength - vnetHeader;
+        handedOff++;
+        return null;
+    }
+
+    /** Processes a frame another lane handed over ({@link #handOff}) as if read here; releases it. */
+    void processForwarded(ByteBuf frame) {
+        try {
+            int length = Math.min(frame.readableBytes(), inFrame.capacity());
+            frame.getBytes(frame.readerIndex(), inFrame.limit(length).position(0));
+            inFrame.clear();
+            setNow(System.nanoTime() / 1_000_000);
+            process(length);
+        } finally {
+            frame.release();
+        }
+    }
+
+    /** Packets this lane read but handed to the lane owning their flow. */
+    long handedOff() {
+        return handedOff;
     }
 
     private DropReason writeBack(ByteBuffer buffer, long address, int length) {

@@ -23,6 +23,16 @@ public record TunStats(long packetsIn, long bytesIn, long packetsOut, long bytes
         return drops.getOrDefault(reason, 0L);
     }
 
+    /** The sum of two engines' counters (the lanes of a multi-queue TUN). */
+    public TunStats plus(TunStats o) {
+        Map<DropReason, Long> d = new java.util.EnumMap<>(DropReason.class);
+        d.putAll(drops);
+        o.drops.forEach((r, v) -> d.merge(r, v, Long::sum));
+        return new TunStats(packetsIn + o.packetsIn, bytesIn + o.bytesIn, packetsOut + o.packetsOut,
+                bytesOut + o.bytesOut, tcpAccepted + o.tcpAccepted, tcpFlows + o.tcpFlows, udpFlows + o.udpFlows,
+                dnsHijacked + o.dnsHijacked, d);
+    }
+
     public long totalDrops() {
         return drops.values().stream().mapToLong(Long::longValue).sum();
     }

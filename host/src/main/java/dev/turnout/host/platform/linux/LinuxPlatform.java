@@ -78,7 +78,12 @@ public final class LinuxPlatform implements Platform {
 
     @Override
     public TunDevice openTun(String requestedName, boolean offload) throws IOException {
-        return LinuxTunDevice.open(requestedName, offload);
+        return LinuxTunDevice.open(requestedName, offload, 1);
+    }
+
+    @Override
+    public TunDevice openTun(String requestedName, boolean offload, int queues) throws IOException {
+        return LinuxTunDevice.open(requestedName, offload, queues);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.turnout.host.platform.linux;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.NativeLong;
 import dev.turnout.host.platform.TunDevice;
+import dev.turnout.host.platform.TunQueue;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
@@ -14,6 +15,8 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,19 +34,24 @@ import org.slf4j.LoggerFactory;
  * copies beyond the kernel's), and readiness comes from the same epoll loop that serves the TCP listener and
  * the outbound sockets, through an {@link EpollIoHandle}: one thread handles a packet from read to write with
  * no hand-off. (A dedicated blocking reader thread would add a queue hop per packet; not measured against.)
+ *
+ * <p>Asked for several queues, the device is made with {@code IFF_MULTI_QUEUE} and {@code /dev/net/tun} is
+ * opened once per queue with the same name and flags. The kernel sends each flow's packets to one queue: the
+ * one that last wrote a packet of that flow (its flow table, keyed by the symmetric hash of the addresses and
+ * ports, entries aged out after about 3 s), else one picked by that hash. A kernel without multi-queue (or
+ * refusing more queues) leaves the device with the queues it could attach, and says so.
  */
 final class LinuxTunDevice implements TunDevice {
 
     private static final Logger log = LoggerFactory.getLogger(LinuxTunDevice.class);
 
     private final String name;
-    private final FileDescriptor fd;
+    private final List<Queue> queues;
     private final int vnetHeader;
-    private volatile IoRegistration registration;
 
-    private LinuxTunDevice(String name, int fd, int vnetHeader) {
+    private LinuxTunDevice(String name, List<Queue> queues, int vnetHeader) {
         this.name = name;
-        this.fd = new FileDescriptor(fd);
+        this.queues = List.copyOf(queues);
         this.vnetHeader = vnetHeader;
     }
 
@@ -52,14 +60,57 @@ final class LinuxTunDevice implements TunDevice {
      *
      * @param offload open it with {@code IFF_VNET_HDR} and turn on checksum and TCP segmentation offload;
      *     a kernel that refuses the offloads still gets the header (all zero: plain packets)
+     * @param queueCount how many queues to open (1: a plain single-queue device, as before multi-queue)
      */
-    static LinuxTunDevice open(String requestedName, boolean offload) throws IOException {
+    static LinuxTunDevice open(String requestedName, boolean offload, int queueCount) throws IOException {
         Epoll.ensureAvailability(); // loads the JNI library FileDescriptor needs
         String want = requestedName == null || requestedName.isEmpty() ? "tun%d" : requestedName;
         byte[] nameBytes = want.getBytes(StandardCharsets.US_ASCII);
         if (nameBytes.length >= LibC.IFNAMSIZ) {
             throw new IOException("interface name longer than " + (LibC.IFNAMSIZ - 1) + " bytes: " + want);
         }
+        short base = (short) (LibC.IFF_TUN | LibC.IFF_NO_PI | (offload ? LibC.IFF_VNET_HDR : 0));
+        List<Queue> opened = new ArrayList<>();
+        String name;
+        if (queueCount > 1) {
+            try {
+                name = attach(want, (short) (base | LibC.IFF_MULTI_QUEUE), opened);
+            } catch (IOException e) {
+                log.warn("tun {}: no multi-queue device ({}); one queue", want, e.getMessage());
+                name = attach(want, base, opened);
+                queueCount = 1;
+            }
+        } else {
+            name = attach(want, base, opened);
+        }
+        try {
+            if (offload) {
+                try {
+                    LibC.ioctl(opened.get(0).fd.intValue(), LibC.TUNSETOFFLOAD,
+                            LibC.TUN_F_CSUM | LibC.TUN_F_TSO4 | LibC.TUN_F_TSO6);
+                } catch (LastErrorException e) {
+                    log.warn("tun {}: the kernel refused checksum/segmentation offload (errno {}); plain packets",
+                            name, e.getErrorCode());
+                }
+            }
+            for (int i = 1; i < queueCount; i++) {
+                try {
+                    attach(name, (short) (base | LibC.IFF_MULTI_QUEUE), opened);
+                } catch (IOException e) {
+                    log.warn("tun {}: {} of {} queues ({})", name, opened.size(), queueCount, e.getMessage());
+                    break;
+                }
+            }
+            return new LinuxTunDevice(name, opened, offload ? LibC.VIRTIO_NET_HDR_LEN : 0);
+        } catch (RuntimeException | Error e) {
+            opened.forEach(Queue::closeQuietly);
+            throw e;
+        }
+    }
+
+    /** Opens {@code /dev/net/tun} and attaches it to device {@code want} with {@code flags}; returns the name. */
+    private static String attach(String want, short flags, List<Queue> opened) throws IOException {
+        byte[] nameBytes = want.getBytes(StandardCharsets.US_ASCII);
         int fd;
         try {
             fd = LibC.open("/dev/net/tun", LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
@@ -69,7 +120,6 @@ final class LinuxTunDevice implements TunDevice {
         try {
             byte[] ifreq = new byte[LibC.IFREQ_SIZE];
             System.arraycopy(nameBytes, 0, ifreq, 0, nameBytes.length);
-            short flags = (short) (LibC.IFF_TUN | LibC.IFF_NO_PI | (offload ? LibC.IFF_VNET_HDR : 0));
             // short flags at offset 16, native (little-endian) byte order
             ifreq[16] = (byte) flags;
             ifreq[17] = (byte) (flags >> 8);
@@ -78,16 +128,8 @@ final class LinuxTunDevice implements TunDevice {
             while (len < LibC.IFNAMSIZ && ifreq[len] != 0) {
                 len++;
             }
-            String name = new String(ifreq, 0, len, StandardCharsets.US_ASCII);
-            if (offload) {
-                try {
-                    LibC.ioctl(fd, LibC.TUNSETOFFLOAD, LibC.TUN_F_CSUM | LibC.TUN_F_TSO4 | LibC.TUN_F_TSO6);
-                } catch (LastErrorException e) {
-                    log.warn("tun {}: the kernel refused checksum/segmentation offload (errno {}); plain packets",
-                            name, e.getErrorCode());
-                }
-            }
-            return new LinuxTunDevice(name, fd, offload ? LibC.VIRTIO_NET_HDR_LEN : 0);
+            opened.add(new Queue(fd));
+            return new String(ifreq, 0, len, StandardCharsets.US_ASCII);
         } catch (LastErrorException e) {
             closeQuietly(fd);
             throw new IOException("TUNSETIFF " + want + " failed (errno " + e.getErrorCode() + ")", e);
@@ -115,58 +157,112 @@ final class LinuxTunDevice implements TunDevice {
         return vnetHeader;
     }
 
+    @Override
+    public List<? extends TunQueue> queues() {
+        return queues;
+    }
+
     int fd() {
-        return fd.intValue();
+        return queues.get(0).fd.intValue();
     }
 
     @Override
     public int read(long address, int capacity) throws IOException {
-        return fd.readAddress(address, 0, capacity);
+        return queues.get(0).read(address, capacity);
     }
 
     @Override
     public int write(long address, int length) throws IOException {
-        return fd.writeAddress(address, 0, length);
+        return queues.get(0).write(address, length);
     }
 
     @Override
     public Future<?> watchReadable(IoEventLoop loop, Runnable onReadable) {
-        Promise<Object> done = loop.newPromise();
-        loop.register(new Handle(onReadable)).addListener(f -> {
-            if (!f.isSuccess()) {
-                done.tryFailure(f.cause());
-                return;
-            }
-            IoRegistration reg = (IoRegistration) f.getNow();
-            registration = reg;
-            try {
-                // Level-triggered on purpose: the reader may stop early to keep the loop fair.
-                reg.submit(EpollIoOps.EPOLLIN);
-                done.trySuccess(null);
-            } catch (RuntimeException e) {
-                reg.cancel();
-                done.tryFailure(e);
-            }
-        });
-        return done;
+        return queues.get(0).watchReadable(loop, onReadable);
     }
 
     @Override
     public void close() throws IOException {
-        IoRegistration reg = registration;
-        if (reg != null) {
-            registration = null;
-            reg.cancel();
+        IOException failed = null;
+        for (Queue q : queues) {
+            try {
+                q.close();
+            } catch (IOException e) {
+                failed = e;
+            }
         }
-        if (fd.isOpen()) {
-            fd.close();
+        if (failed != null) {
+            throw failed;
         }
     }
 
-    private final class Handle implements EpollIoHandle {
+    /** One queue's descriptor and its watch. */
+    private static final class Queue implements TunQueue {
+        private final FileDescriptor fd;
+        private volatile IoRegistration registration;
+
+        Queue(int fd) {
+            this.fd = new FileDescriptor(fd);
+        }
+
+        @Override
+        public int read(long address, int capacity) throws IOException {
+            return fd.readAddress(address, 0, capacity);
+        }
+
+        @Override
+        public int write(long address, int length) throws IOException {
+            return fd.writeAddress(address, 0, length);
+        }
+
+        @Override
+        public Future<?> watchReadable(IoEventLoop loop, Runnable onReadable) {
+            Promise<Object> done = loop.newPromise();
+            loop.register(new Handle(fd, onReadable)).addListener(f -> {
+                if (!f.isSuccess()) {
+                    done.tryFailure(f.cause());
+                    return;
+                }
+                IoRegistration reg = (IoRegistration) f.getNow();
+                registration = reg;
+                try {
+                    // Level-triggered on purpose: the reader may stop early to keep the loop fair.
+                    reg.submit(EpollIoOps.EPOLLIN);
+                    done.trySuccess(null);
+                } catch (RuntimeException e) {
+                    reg.cancel();
+                    done.tryFailure(e);
+                }
+            });
+            return done;
+        }
+
+        void close() throws IOException {
+            IoRegistration reg = registration;
+            if (reg != null) {
+                registration = null;
+                reg.cancel();
+            }
+            if (fd.isOpen()) {
+                fd.close();
+            }
+        }
+
+        void closeQuietly() {
+            try {
+                close();
+            } catch (IOException ignored) {
+                // closing on a failed open: nothing else to do
+            }
+        }
+    }
+
+    private static final class Handle implements EpollIoHandle {
+        private final FileDescriptor fd;
         private final Runnable onReadable;
 
-        Handle(Runnable onReadable) {
+        Handle(FileDescriptor fd, Runnable onReadable) {
+            this.fd = fd;
             this.onReadable = onReadable;
         }
 
