@@ -113,11 +113,13 @@ for _ in $(seq 1 50); do (( $(established) == 0 )) && break; sleep 0.2; done
 sleep 3
 RSS0=$(rss_kb)
 echo "holding $FLOWS idle flows through the TUN ..."
+T0=$(date +%s.%N)
 hold "$FLOWS"
 HELD=$(awk '/HELD/ {print $2}' "$WORK/hold.out")
 HELD=${HELD:-0}
 # The holder's connects are done when the TUN accepted them; Turnout dials on: wait (bounded) for the server's side.
 for _ in $(seq 1 150); do (( $(established) >= HELD )) && break; sleep 0.2; done
+UP_SECS=$(python3 -c "import sys, time; print('%.1f' % (time.time() - float(sys.argv[1])))" "$T0")
 sleep 3
 EST=$(established)
 RSS1=$(rss_kb)
@@ -132,7 +134,7 @@ fi
 release
 echo
 echo "Turnout RSS: $(( RSS0 / 1024 )) MB before; $(( RSS1 / 1024 )) MB holding $HELD idle TCP flows (server sees $EST" \
-     "established; $FDS descriptors, $THREADS threads); asked for $ASKED"
+     "established, $UP_SECS s after the first connect; $FDS descriptors, $THREADS threads); asked for $ASKED"
 if (( HELD > 0 )); then
   python3 - "$RSS0" "$RSS1" "$HELD" "$ASKED" <<'EOF'
 import sys
