@@ -227,9 +227,10 @@ public final class TunInbound implements AutoCloseable {
                 child.unsafe().closeForcibly();
                 return;
             }
+            // No TCP_NODELAY here: Netty's socket channels start with Nagle off on every transport (its config sets
+            // it when the channel is made), and setting it again was one more setsockopt per connection.
             try {
                 child.config().setOption(ChannelOption.AUTO_READ, false);
-                child.config().setOption(ChannelOption.TCP_NODELAY, true);
             } catch (RuntimeException e) {
                 log.debug("option on accepted tun connection: {}", e.toString());
             }
