@@ -135,6 +135,13 @@ release
 echo
 echo "Turnout RSS: $(( RSS0 / 1024 )) MB before; $(( RSS1 / 1024 )) MB holding $HELD idle TCP flows (server sees $EST" \
      "established, $UP_SECS s after the first connect; $FDS descriptors, $THREADS threads); asked for $ASKED"
+# The listener's accept-queue overflows (the kernel's count in the client namespace): a burst the TUN could not take.
+OVERFLOWS=$(ip netns exec "$C" nstat -az TcpExtListenOverflows 2>/dev/null | awk '/ListenOverflows/ {print $2}')
+echo "  listen overflows in the client namespace: ${OVERFLOWS:-?}"
+if (( EST < HELD )); then
+  echo "  WARNING: only $EST of $HELD flows were up when read (the holder stops after HOLD_SECS): per flow over $EST"
+  HELD=$EST
+fi
 if (( HELD > 0 )); then
   python3 - "$RSS0" "$RSS1" "$HELD" "$ASKED" <<'EOF'
 import sys
