@@ -18,6 +18,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.socket.ServerSocketChannel;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -196,6 +197,10 @@ public final class TunInbound implements AutoCloseable {
         ServerSocketChannel server = platform.newServerSocketChannel();
         server.config().setOption(ChannelOption.SO_BACKLOG, 4096);
         server.config().setOption(ChannelOption.SO_REUSEADDR, true);
+        // As many accepts per loop turn as the turn's packet reads can complete handshakes: with Netty's 16, a burst
+        // of connects (bench/idle-flows.sh, 9,800 at once) overflowed the 4,096 backlog once the accepted flows were
+        // dialled on this loop too (15,378 ListenOverflows, the flows up only after SYN-ACK retries).
+        server.config().setRecvByteBufAllocator(new ServerChannelRecvByteBufAllocator().maxMessagesPerRead(READ_BUDGET));
         server.pipeline().addLast(shortage.acceptGuard(), new Acceptor(workers, tunnel));
         await(loop.register(server), "register listener");
         listeners.add(server);
@@ -206,8 +211,9 @@ public final class TunInbound implements AutoCloseable {
     /**
      * Hands accepted connections to the tunnel: runs on the packet loop, where the NAT table lives. The connection
      * stays on this loop (and the tunnel dials its outbound here): every packet of it crosses the TUN, which this
-     * loop reads and writes, so on the workers each packet woke a second thread. Measured (bench/setup-ab.sh, TUN
-     * -> DIRECT, 3 interleaved rounds at load 24-44): 0.57x the CPU per connection and 1.34x the connections/s.
+     * loop reads and writes, so on the workers each packet woke a second thread. Measured on TUN -> DIRECT setup:
+     * epoll waits 8 -> 5.4 and futex wakes 1.8 -> 0.7 per connection (strace -c -f); CPU per connection 0.57x and
+     * 0.91x of before in two bench/setup-ab.sh runs (3 interleaved rounds each, load 24-44).
      */
     private final class Acceptor extends ChannelInboundHandlerAdapter {
         private final EventLoopGroup workers;
