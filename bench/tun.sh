@@ -31,6 +31,7 @@
 #
 # Usage: sudo bench/tun.sh            env: SECS (iperf3 seconds, 5), TRIALS (3), SETUP_N (5000), SETUP_WARM (15000),
 #        FLOWS (10000), BULK_MB (1024), TUN_MTU (Turnout's default), TURNOUT_GSO (true), TURNOUT_JAVA_OPTS (launcher's default),
+#        TURNOUT_LOG_LEVEL (warning; info logs the line per flow), SETUP_SOCKS=1 (the setup phase also measures path c, TUN -> SOCKS5 -> dante, and Turnout's CPU in it),
 #        PHASES (a subset of "iperf bulk setup hold relay"; default all but relay), CASES (a subset of "up1 up4 down1 down4"), TURNOUT_DIST (another packaged Turnout), KEEP=1 (keep files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -128,7 +129,7 @@ for p in 5201 8080 8081 9000 1080; do wait_port "$V" "$p"; done
 
 cat >"$WORK/config.yaml" <<EOF
 mixed-port: 7890
-log-level: warning
+log-level: ${TURNOUT_LOG_LEVEL:-warning}
 tun:
   enable: true
   stack: system
@@ -196,9 +197,9 @@ setup() { # host [port] -> connections/s
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$JPID/stat"; }
 TICK=$(getconf CLK_TCK)
-setup_b() { # -> "rate cpu-us-per-connection" through the TUN
+setup_b() { # [path] -> "rate cpu-us-per-connection" through the TUN (path b, or c: -> SOCKS5 -> dante)
   local t0 rate t1
-  t0=$(cpu_ticks); rate=$(setup "${HOST[b]}"); t1=$(cpu_ticks)
+  t0=$(cpu_ticks); rate=$(setup "${HOST[${1:-b}]}"); t1=$(cpu_ticks)
   echo "$rate $(( (t1 - t0) * 1000000 / TICK / SETUP_N ))"
 }
 if on setup && (( ${#SETUP_RELAY[@]} )); then
@@ -236,6 +237,7 @@ for t in $(seq 1 "$TRIALS"); do
     add setup-a "$(setup "${HOST[a]}")"
     read -r rate cpu < <(setup_b)
     add setup-b "$rate"; add cpu-b "$cpu"
+    if [[ -n ${SETUP_SOCKS:-} ]]; then read -r rate cpu < <(setup_b c); add setup-c "$rate"; add cpu-c "$cpu"; fi
     (( ${#SETUP_RELAY[@]} )) && add setup-e "$(setup 127.0.0.1 9999)"
   fi
 done
@@ -300,6 +302,9 @@ if "setup-a" in R:
         print(f"  (e) C relay on loopback, no TUN {se:8.0f}   e/a {ratio(se, sa)}   b/e {ratio(sb, se)}   runs {raw('setup-e')}")
     if "cpu-b" in R:
         print(f"  Turnout CPU (user + system) per connection in (b): {med('cpu-b'):.0f} us   runs {raw('cpu-b')}")
+    if "setup-c" in R:
+        print(f"  (c) TUN -> SOCKS5 -> dante {med('setup-c'):8.0f}   c/a {ratio(med('setup-c'), sa)}   runs {raw('setup-c')};"
+              f" Turnout CPU per connection {med('cpu-c'):.0f} us   runs {raw('cpu-c')}")
 print()
 print(f"Turnout RSS: {${RSS_IDLE}} MB after warm-up and the runs" + (f"; {${RSS_HELD:-0}} MB holding ${HELD:-0} idle TCP flows "
       "(server sees ${EST_V} established; ${THREADS} JVM threads); asked for ${FLOWS}" if ${HELD:-0} > 0 else ""))

@@ -83,7 +83,7 @@ public final class HostDialer implements Dialer {
                 })
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                .option(ChannelOption.TCP_NODELAY, true)
+                // Nagle is off already (Netty's socket channels set TCP_NODELAY when made): no second setsockopt.
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelRegistered(ChannelHandlerContext ctx) {

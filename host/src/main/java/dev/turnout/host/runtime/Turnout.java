@@ -239,7 +239,7 @@ public final class Turnout implements AutoCloseable {
                 }
             };
             Tunnel tunFlows = dns == null ? tunnel : TcpDnsHijack.wrap(tunnel, dns.handler(), tunOptions.dnsHijack());
-            TunInbound tun = TunInbound.start(tunOptions, tunFlows, platform, workers, hijack, shortage);
+            TunInbound tun = TunInbound.start(tunOptions, tunFlows, platform, hijack, shortage);
             inbounds.add(0, tun);
             // Every socket Turnout opens for itself leaves through the physical interface, never the TUN.
             useSocketBinder(channel -> {

@@ -17,9 +17,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.socket.ServerSocketChannel;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * several flows are moved by several cores, with no lock between them ({@link FlowOwners} says which lane owns
  * a flow). Elsewhere there is one lane.
  *
- * <p>Use: {@code TunInbound tun = TunInbound.start(options, tunnel, Platform.current(), workers, hijack, shortage);}
+ * <p>Use: {@code TunInbound tun = TunInbound.start(options, tunnel, Platform.current(), hijack, shortage);}
  * then bind every socket Turnout opens for itself with
  * {@code platform.bindToInterface(channel, tun.outboundInterface())} (when that is non-null), and
  * {@link #close()} on shutdown (also from a shutdown hook). After a crash, {@code turnout cleanup} calls
@@ -96,12 +96,10 @@ public final class TunInbound implements AutoCloseable {
     /**
      * Starts the inbound; on failure everything already done is undone before the exception is thrown.
      *
-     * @param workers where accepted connections live (the host's workers, native transport); the tunnel
-     *     dials their outbounds on the same loop
      * @param dnsHijack the DNS hook, or null to route DNS like any other UDP
      * @param shortage where the listeners report running out of descriptors, and which pauses them meanwhile
      */
-    public static TunInbound start(TunOptions configured, Tunnel tunnel, Platform platform, EventLoopGroup workers,
+    public static TunInbound start(TunOptions configured, Tunnel tunnel, Platform platform,
                                    DnsHijack dnsHijack, DescriptorShortage shortage) throws IOException {
         // The platform's MTU when the config names none, settled once for the device, the engine and the log.
         TunOptions options = configured.mtu() > 0 ? configured : configured.withMtu(platform.defaultTunMtu());
@@ -130,7 +128,7 @@ public final class TunInbound implements AutoCloseable {
             platform.configure(device, addresses, options.mtu());
             group = platform.newEventLoopGroup(device.queues().size(), "turnout-tun");
             inbound = new TunInbound(options, platform, device, group);
-            inbound.run(tunnel, workers, dnsHijack, shortage);
+            inbound.run(tunnel, dnsHijack, shortage);
             return inbound;
         } catch (IOException | RuntimeException | Error e) {
             if (inbound != null) {
@@ -145,7 +143,7 @@ public final class TunInbound implements AutoCloseable {
         }
     }
 
-    private void run(Tunnel tunnel, EventLoopGroup workers, DnsHijack dnsHijack, DescriptorShortage shortage)
+    private void run(Tunnel tunnel, DnsHijack dnsHijack, DescriptorShortage shortage)
             throws IOException {
         IpPrefix v4 = options.inet4Address();
         IpPrefix v6 = options.inet6Address();
@@ -156,8 +154,8 @@ public final class TunInbound implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             Lane lane = lanes.get(i);
             loops[i] = lane.loop;
-            ports4[i] = v4 == null ? 0 : listen(lane, v4.address(), workers, tunnel, shortage);
-            ports6[i] = v6 == null ? 0 : listen(lane, v6.address(), workers, tunnel, shortage);
+            ports4[i] = v4 == null ? 0 : listen(lane, v4.address(), tunnel, shortage);
+            ports6[i] = v6 == null ? 0 : listen(lane, v6.address(), tunnel, shortage);
         }
         FlowOwners owners = n > 1 ? new FlowOwners(ports4, ports6, loops) : null;
         int header = device.vnetHeaderLength();
@@ -256,28 +254,36 @@ public final class TunInbound implements AutoCloseable {
         }
     }
 
-    /** Binds a listener on {@code address} on the lane's loop; its children go to {@code workers}. */
-    private int listen(Lane lane, InetAddress address, EventLoopGroup workers, Tunnel tunnel,
+    /** Binds a listener on {@code address} on the lane's loop; its children stay on that loop. */
+    private int listen(Lane lane, InetAddress address, Tunnel tunnel,
                        DescriptorShortage shortage) throws IOException {
         ServerSocketChannel server = platform.newServerSocketChannel();
         server.config().setOption(ChannelOption.SO_BACKLOG, 4096);
         server.config().setOption(ChannelOption.SO_REUSEADDR, true);
-        server.pipeline().addLast(shortage.acceptGuard(), new Acceptor(lane, workers, tunnel));
+        // As many accepts per loop turn as the turn's packet reads can complete handshakes: with Netty's 16, a burst
+        // of connects (bench/idle-flows.sh, 9,800 at once) overflowed the 4,096 backlog once the accepted flows were
+        // dialled on this loop too (15,378 ListenOverflows, the flows up only after SYN-ACK retries).
+        server.config().setRecvByteBufAllocator(new ServerChannelRecvByteBufAllocator().maxMessagesPerRead(READ_BUDGET));
+        server.pipeline().addLast(shortage.acceptGuard(), new Acceptor(lane, tunnel));
         await(lane.loop.register(server), "register listener");
         lane.listeners.add(server);
         await(server.bind(new InetSocketAddress(address, 0)), "bind listener on " + address.getHostAddress());
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
-    /** Hands accepted connections to the tunnel: runs on the lane's loop, where its NAT table lives. */
+    /**
+     * Hands accepted connections to the tunnel: runs on the lane's loop, where its NAT table lives. The connection
+     * stays on this loop (and the tunnel dials its outbound here): every packet of it crosses the lane's queue, which
+     * this loop reads and writes, so on the workers each packet woke a second thread. Measured on TUN -> DIRECT setup
+     * with one queue: epoll waits 8 -> 5.4 and futex wakes 1.8 -> 0.7 per connection (strace -c -f); CPU per
+     * connection 0.57x and 0.91x of before in two bench/setup-ab.sh runs (3 interleaved rounds each, load 24-44).
+     */
     private static final class Acceptor extends ChannelInboundHandlerAdapter {
         private final Lane lane;
-        private final EventLoopGroup workers;
         private final Tunnel tunnel;
 
-        Acceptor(Lane lane, EventLoopGroup workers, Tunnel tunnel) {
+        Acceptor(Lane lane, Tunnel tunnel) {
             this.lane = lane;
-            this.workers = workers;
             this.tunnel = tunnel;
         }
 
@@ -290,14 +296,15 @@ public final class TunInbound implements AutoCloseable {
                 child.unsafe().closeForcibly();
                 return;
             }
+            // No TCP_NODELAY here: Netty's socket channels start with Nagle off on every transport (its config sets
+            // it when the channel is made), and setting it again was one more setsockopt per connection.
             try {
                 child.config().setOption(ChannelOption.AUTO_READ, false);
-                child.config().setOption(ChannelOption.TCP_NODELAY, true);
             } catch (RuntimeException e) {
                 log.debug("option on accepted tun connection: {}", e.toString());
             }
             Relay.holdEarlyInput(child);
-            workers.register(child).addListener(f -> {
+            ctx.channel().eventLoop().register(child).addListener(f -> {
                 if (!f.isSuccess()) {
                     log.warn("cannot register a tun connection: {}", f.cause().toString());
                     child.unsafe().closeForcibly();

@@ -4,7 +4,6 @@ import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteCleanup;
 import dev.turnout.host.platform.RouteRemoval;
-import io.netty.channel.IoEventLoopGroup;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -39,8 +38,7 @@ public final class TunTestMain {
         if (args.length > 7) {
             options = withGso(options, Boolean.parseBoolean(args[7]));
         }
-        IoEventLoopGroup workers = platform.newEventLoopGroup(2, "test-workers");
-        TunInbound tun = TunInbound.start(options, new DirectTestTunnel(platform, args[1]), platform, workers, null,
+        TunInbound tun = TunInbound.start(options, new DirectTestTunnel(platform, args[1]), platform, null,
                 new dev.turnout.host.platform.DescriptorShortage());
         System.out.println("READY " + tun.deviceName() + " gso=" + options.gso());
         System.out.flush();
@@ -58,7 +56,6 @@ public final class TunTestMain {
             }
         }
         tun.close();
-        workers.shutdownGracefully().awaitUninterruptibly();
         System.out.println("STOPPED");
         System.out.flush();
     }

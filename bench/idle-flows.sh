@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Turnout's memory holding many idle TCP flows through its TUN (issue 16: <= 128 MB RSS at 10,000 flows).
+# Two network namespaces joined by a veth: a server one holding idle connections on 198.51.100.2:9000
+# (bench/TunBench.java hold-server), a client one with the packaged Turnout in TUN mode (auto-route, MATCH,DIRECT)
+# and the holder of the client ends (TunBench hold-client). Read: Turnout's VmRSS after start and a short warm-up,
+# then while it holds FLOWS idle flows (and the server's count of established connections), the RSS per flow, and,
+# with NMT=1 (the JVM started with -XX:NativeMemoryTracking=summary, which costs a little memory itself) the JVM's
+# own breakdown (heap, metaspace, threads, code, GC, internal/other = Netty's direct buffers) and the heap in use.
+# Turnout needs two descriptors per flow (the accepted TUN side and the outbound); where the open-files hard limit
+# cannot be raised the count is lowered to fit, and the script says so and gives the per-flow figure to scale.
+# Bounded: the holder stops after HOLD_SECS; every process runs in the two namespaces made here and all are killed,
+# both namespaces deleted, on exit, whatever happens. Only 192.0.2.0/24 and 198.51.100.0/24 are used.
+#
+# Usage: sudo bench/idle-flows.sh    env: FLOWS (10000), HOLD_SECS (120), NMT=1, HISTO=1 (a class histogram), TURNOUT_DIST, TURNOUT_JAVA_OPTS,
+#        KEEP=1 (keep files)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+ROOT=$(pwd)
+FLOWS=${FLOWS:-10000}
+HOLD_SECS=${HOLD_SECS:-120}
+DIST=${TURNOUT_DIST:-$ROOT/dist/target/turnout}
+[[ $(id -u) == 0 ]] || { echo "idle-flows.sh: needs root (network namespaces, TUN)" >&2; exit 1; }
+for b in java javac ip ss; do command -v "$b" >/dev/null || { echo "idle-flows.sh: needs $b" >&2; exit 1; }; done
+[[ -x $DIST/bin/turnout ]] || { echo "idle-flows.sh: no $DIST/bin/turnout; run: mvn -q -DskipTests package" >&2; exit 1; }
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+FD_LIMIT=$(ulimit -n)
+ASKED=$FLOWS
+if (( FLOWS * 2 + 400 > FD_LIMIT )); then
+  FLOWS=$(( (FD_LIMIT - 400) / 2 ))
+  echo "note: open-files limit is $FD_LIMIT here (the hard limit cannot be raised), so $FLOWS idle flows instead of $ASKED"
+fi
+
+S=$(printf '%04x' $((RANDOM % 65536)))
+C=suc-$S; V=sus-$S; CI=sufc$S; VI=sufs$S; TUN=suft$S
+WORK=$(mktemp -d /tmp/turnout-idle-XXXXXX)
+PIDS=()
+cleanup() {
+  set +e
+  exec 3>&- 2>/dev/null
+  for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null; done
+  sleep 0.5
+  for ns in "$C" "$V"; do
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+  done
+  sleep 0.2
+  del_netns "$C"
+  del_netns "$V"
+  [[ -n "${KEEP:-}" ]] && echo "kept $WORK" || rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip netns add "$C"; ip netns add "$V"
+ip link add "$CI" type veth peer name "$VI"
+ip link set "$CI" netns "$C"; ip link set "$VI" netns "$V"
+ip -n "$C" link set lo up; ip -n "$V" link set lo up
+ip -n "$C" addr add 192.0.2.1/24 dev "$CI"; ip -n "$V" addr add 192.0.2.2/24 dev "$VI"
+ip -n "$V" addr add 198.51.100.2/32 dev "$VI"
+ip -n "$C" link set "$CI" up; ip -n "$V" link set "$VI" up
+ip -n "$C" route add default via 192.0.2.2
+ip netns exec "$C" sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
+
+javac -d "$WORK" bench/TunBench.java
+PEER=(java -Xss256k -XX:+UseSerialGC -cp "$WORK" TunBench)
+ip netns exec "$V" "${PEER[@]}" hold-server 9000 >"$WORK/hold-server.log" 2>&1 & PIDS+=($!)
+wait_port "$V" 9000
+
+cat >"$WORK/config.yaml" <<EOF
+mixed-port: 7890
+log-level: warning
+tun:
+  enable: true
+  stack: system
+  device: $TUN
+  auto-route: true
+  auto-detect-interface: true
+  state-file: $WORK/routes.state
+rules:
+  - MATCH,DIRECT
+EOF
+# The launcher's own defaults unless TURNOUT_JAVA_OPTS says otherwise; NMT=1 adds tracking to whichever.
+JOPTS=${TURNOUT_JAVA_OPTS:-}
+if [[ -n ${NMT:-} ]]; then
+  if [[ -z $JOPTS ]]; then
+    JOPTS=$(sed -n 's/.*TURNOUT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$DIST/bin/turnout")
+    JOPTS=${JOPTS//\$trim/-XX:TrimNativeHeapInterval=2000}
+  fi
+  JOPTS="$JOPTS -XX:NativeMemoryTracking=summary"
+fi
+ip netns exec "$C" env ${JOPTS:+TURNOUT_JAVA_OPTS="$JOPTS"} "$DIST/bin/turnout" run -c "$WORK/config.yaml" \
+  >"$WORK/turnout.log" 2>&1 & PIDS+=($!)
+has_routes() { [[ $(ip -n "$C" route show) == *"128.0.0.0/1 dev $TUN"* ]]; }
+for _ in $(seq 1 150); do has_routes && break; sleep 0.2; done
+has_routes || { echo "idle-flows.sh: Turnout did not install its routes" >&2; cat "$WORK/turnout.log"; exit 1; }
+wait_port "$C" 7890
+JPID=$(ip netns pids "$C" | while read -r p; do if [[ $(cat /proc/$p/comm 2>/dev/null) == java ]]; then echo "$p"; fi; done | awk 'NR == 1')
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$JPID/status"; }
+
+# A warm-up of a few hundred flows, opened and closed, so the "before" reading has the flow path's classes loaded.
+hold() { # COUNT -> runs a holder until its stdin (fd 3) closes; waits for HELD
+  rm -f "$WORK/hold.in" "$WORK/hold.out"; mkfifo "$WORK/hold.in"
+  ip netns exec "$C" timeout "$HOLD_SECS" "${PEER[@]}" hold-client 198.51.100.2 9000 "$1" "$HOLD_SECS" \
+    <"$WORK/hold.in" >"$WORK/hold.out" 2>&1 &
+  HPID=$!; PIDS+=("$HPID")
+  exec 3>"$WORK/hold.in"
+  for _ in $(seq 1 $(( HOLD_SECS * 5 ))); do grep -q HELD "$WORK/hold.out" && break; sleep 0.2; done
+}
+release() { exec 3>&-; wait "$HPID" 2>/dev/null || true; }
+established() { ip netns exec "$V" ss -Htn state established "sport = :9000" | wc -l; }
+hold 300; release
+for _ in $(seq 1 50); do (( $(established) == 0 )) && break; sleep 0.2; done
+sleep 3
+RSS0=$(rss_kb)
+echo "holding $FLOWS idle flows through the TUN ..."
+T0=$(date +%s.%N)
+hold "$FLOWS"
+HELD=$(awk '/HELD/ {print $2}' "$WORK/hold.out")
+HELD=${HELD:-0}
+# The holder's connects are done when the TUN accepted them; Turnout dials on: wait (bounded) for the server's side.
+for _ in $(seq 1 150); do (( $(established) >= HELD )) && break; sleep 0.2; done
+UP_SECS=$(python3 -c "import sys, time; print('%.1f' % (time.time() - float(sys.argv[1])))" "$T0")
+sleep 3
+EST=$(established)
+RSS1=$(rss_kb)
+THREADS=$(awk '/Threads/ {print $2}' "/proc/$JPID/status")
+FDS=$(ls "/proc/$JPID/fd" | wc -l)
+if [[ -n ${NMT:-} ]]; then
+  jcmd "$JPID" VM.native_memory summary >"$WORK/nmt.txt" 2>&1 || true
+  jcmd "$JPID" GC.heap_info >"$WORK/heap.txt" 2>&1 || true
+fi
+# HISTO=1: the live objects on Turnout's heap (a full collection first), to see what each flow keeps.
+[[ -n ${HISTO:-} ]] && jcmd "$JPID" GC.class_histogram 2>/dev/null | sed -n 1,32p >"$WORK/histo.txt"
+release
+echo
+echo "Turnout RSS: $(( RSS0 / 1024 )) MB before; $(( RSS1 / 1024 )) MB holding $HELD idle TCP flows (server sees $EST" \
+     "established, $UP_SECS s after the first connect; $FDS descriptors, $THREADS threads); asked for $ASKED"
+# The listener's accept-queue overflows (the kernel's count in the client namespace): a burst the TUN could not take.
+OVERFLOWS=$(ip netns exec "$C" nstat -az TcpExtListenOverflows 2>/dev/null | awk '/ListenOverflows/ {print $2}')
+echo "  listen overflows in the client namespace: ${OVERFLOWS:-?}"
+if (( EST < HELD )); then
+  echo "  WARNING: only $EST of $HELD flows were up when read (the holder stops after HOLD_SECS): per flow over $EST"
+  HELD=$EST
+fi
+if (( HELD > 0 )); then
+  python3 - "$RSS0" "$RSS1" "$HELD" "$ASKED" <<'EOF'
+import sys
+r0, r1, n, asked = (int(x) for x in sys.argv[1:])
+per = (r1 - r0) / n
+print(f"  {per * 1024:.0f} bytes of RSS per idle flow; at {asked} flows: {(r0 + per * asked) / 1024:.0f} MB "
+      f"(target <= 128 MB: {'met' if (r0 + per * asked) / 1024 <= 128 else 'NOT met'})")
+EOF
+fi
+if [[ -n ${NMT:-} ]]; then
+  echo "  NMT (committed KB):"
+  grep -E "^-? *(Java Heap|Class|Thread|Code|GC|Internal|Other|Symbol|Native Memory Tracking|Arena|Metaspace|Total)" "$WORK/nmt.txt" \
+    | sed -E 's/^-? */    /; s/\(reserved=[0-9]+KB, /(/' || true
+  grep -E "used|total" "$WORK/heap.txt" | sed 's/^/  heap: /' || true
+fi
+[[ -n ${HISTO:-} ]] && { echo "  live objects, largest first:"; sed 's/^/  /' "$WORK/histo.txt"; }
