@@ -37,6 +37,22 @@ class BadInputTest {
         "NOT,((DOMAIN,a),(DOMAIN,b)),PROXY|config.yaml:11:9|exactly one",
         "AND,((URL-REGEX,x)),PROXY|config.yaml:11:11|unsupported rule type",
         "MATCH|config.yaml:11:5|malformed",
+        // Inside logical rules and SUB-RULEs the column is that of the part in error.
+        "AND,((DOMAIN,a.com)x(NETWORK,udp)),PROXY|config.yaml:11:24|between sub-rules",
+        "AND,(x(DOMAIN,a.com)),PROXY|config.yaml:11:10|in AND rule",
+        "AND,((DOMAIN,a.com))),PROXY|config.yaml:11:25|unbalanced",
+        "AND,(),PROXY|config.yaml:11:9|AND has no sub-rules",
+        "AND,((DOMAIN,a.com),(FOO,x)),PROXY|config.yaml:11:26|unsupported rule type in AND rule",
+        "OR,((DOMAIN,a..com)),PROXY|config.yaml:11:17|bad domain",
+        "SUB-RULE,NETWORK,web|config.yaml:11:14|SUB-RULE needs one condition in parentheses",
+        "SUB-RULE,(FOO,x),web|config.yaml:11:15|unsupported rule type in SUB-RULE",
+        "SUB-RULE,(NETWORK,icmp),web|config.yaml:11:23|NETWORK must be tcp or udp",
+        "DOMAIN,a.com,|config.yaml:11:18|empty target",
+        "DOMAIN,a..com,PROXY|config.yaml:11:12|bad domain",
+        "DOMAIN-WILDCARD,a b.com,PROXY|config.yaml:11:21|bad DOMAIN-WILDCARD",
+        "DST-PORT,8x,PROXY|config.yaml:11:14|bad port",
+        "IP-SUFFIX,192.0.2.1,PROXY|config.yaml:11:15|bad IP-SUFFIX",
+        "MATCH,PROXY,extra|config.yaml:11:5|malformed",
     })
     void eachErrorNamesFileLineAndReason(String line, String where, String reason) {
         RuleException e = assertThrows(RuleException.class, () -> compile("DOMAIN,ok.com,PROXY", line));
