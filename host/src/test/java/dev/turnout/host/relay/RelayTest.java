@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,10 @@ class RelayTest {
     private volatile long dialDelayMillis;
     private volatile int idleSeconds = 60;
     private volatile Duration halfClosed = Duration.ofSeconds(30);
+    /** The relay's two channels, once dialled. */
+    private final CompletableFuture<Channel> outboundSide = new CompletableFuture<>();
+    /** The most the application's channel ever held written but not yet taken by its socket. */
+    private final PendingHighWater heldForClient = new PendingHighWater();
 
     @BeforeEach
     void start() throws Exception {
@@ -85,8 +90,10 @@ class RelayTest {
                             Destination.ofAddress(target.getAddress(), target.getPort()),
                             (InetSocketAddress) application.remoteAddress(), "test", null),
                             "MATCH", "DIRECT", "DIRECT");
+                    application.pipeline().addFirst(heldForClient);
                     Relay.start(application, outbound, record,
                             new FlowTimeouts(Duration.ofSeconds(idleSeconds), halfClosed), ended::countDown);
+                    outboundSide.complete(outbound);
                     flow.complete(record);
                 });
     }
@@ -278,6 +285,66 @@ class RelayTest {
             // No second timer: the idle one ends the flow as it ends any idle flow, with an end, not a reset.
             assertEquals(-1, client.getInputStream().read(), "the client reads the end of the idle flow");
             assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
+        }
+    }
+
+    @Test
+    void whileTheClientReadsNothingTurnoutHoldsAFewReadsOfWhatTheServerSendsNotAll() throws Exception {
+        int total = 48 * 1024 * 1024;
+        try (Socket client = new Socket()) {
+            client.setReceiveBufferSize(64 * 1024);
+            client.setSoTimeout(20_000);
+            client.connect(listener.localAddress(), 5_000);
+            try (Socket upstream = server.accept()) {
+                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                    byte[] chunk = new byte[64 * 1024];
+                    try {
+                        for (int i = 0; i < total / chunk.length; i++) {
+                            chunk[0] = (byte) i;
+                            upstream.getOutputStream().write(chunk);
+                        }
+                        upstream.shutdownOutput();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                Channel outbound = outboundSide.get(5, TimeUnit.SECONDS);
+                // The client reads nothing until the relay stops reading the server (its client side is full),
+                // or, without back-pressure, until Turnout has taken everything the server had to send.
+                for (int i = 0; i < 3000 && outbound.config().isAutoRead() && !writer.isDone(); i++) {
+                    Thread.sleep(10);
+                }
+                byte[] got = client.getInputStream().readNBytes(total);
+                assertEquals(total, got.length, "everything arrives once the client reads");
+                for (int i = 0; i < total / (64 * 1024); i++) {
+                    assertEquals((byte) i, got[i * 64 * 1024], "in order");
+                }
+                assertEquals(-1, client.getInputStream().read(), "then the end");
+                writer.get(10, TimeUnit.SECONDS);
+                // A few reads of at most 1 MiB (1 to 5 MiB seen); without back-pressure, nearly all 48 MiB.
+                long most = heldForClient.max();
+                assertTrue(most <= 8 * 1024 * 1024, "Turnout held up to " + most + " bytes for a client that read"
+                        + " nothing while the server sent " + total + ": the relay must stop reading the server");
+            }
+        }
+    }
+
+    /** Records the most bytes the channel it sits in has queued for its socket. */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class PendingHighWater extends io.netty.channel.ChannelOutboundHandlerAdapter {
+        private final AtomicLong max = new AtomicLong();
+
+        @Override
+        public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
+            ctx.write(msg, promise);
+            io.netty.channel.ChannelOutboundBuffer queued = ctx.channel().unsafe().outboundBuffer();
+            if (queued != null) {
+                max.accumulateAndGet(queued.totalPendingWriteBytes(), Math::max);
+            }
+        }
+
+        long max() {
+            return max.get();
         }
     }
 
