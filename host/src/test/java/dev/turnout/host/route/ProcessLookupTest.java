@@ -95,4 +95,20 @@ class ProcessLookupTest {
                 flow("other.example", 4)).wantsProcess());
         assertEquals(0, lookups.get());
     }
+
+    @Test
+    void aNameResolvedForAnIpRuleBeforeTheProcessRuleIsAskedForOnceThoughTheRulesAreWalkedTwice() throws Exception {
+        Routing routing = rules("IP-CIDR,198.51.100.0/24,DIRECT", "PROCESS-NAME,curl,PROXY", "MATCH,DIRECT");
+        List<String> asked = new ArrayList<>();
+        java.net.InetAddress answer = java.net.InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 7});
+        NameResolver dns = name -> {
+            asked.add(name);
+            return List.of(answer);
+        };
+        Router router = new Router(routing, dns, new ProcessLookup(curl, ProcessLookup.Mode.STRICT));
+        Router.Decided d = router.route(routing, flow("app.example", 40100));
+        assertEquals("PROXY", d.decision().target(), "past the IP rule, the process rule matches curl");
+        assertEquals(1, lookups.get());
+        assertEquals(List.of("app.example"), asked, "the second walk reuses the first answer");
+    }
 }
