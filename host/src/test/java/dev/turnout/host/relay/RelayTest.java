@@ -15,6 +15,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -326,6 +327,94 @@ class RelayTest {
                 assertTrue(most <= 8 * 1024 * 1024, "Turnout held up to " + most + " bytes for a client that read"
                         + " nothing while the server sent " + total + ": the relay must stop reading the server");
             }
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Disabled("Netty 4.2.18's epoll transport resets this flow after some MB (passes with"
+            + " -Dturnout.nio=true): once the client's FIN has cleared EPOLLIN and EPOLLRDHUP and a flush clears"
+            + " EPOLLOUT, the empty interest set removes the socket from epoll (EPOLL_CTL_DEL) but its registration"
+            + " stays 'Added', so the next EPOLLOUT is an EPOLL_CTL_MOD that fails with ENOENT; the write error"
+            + " shuts the output down and the relay resets both sides. 4.2.20 has the same registration code.")
+    void aClientThatEndedItsRequestStillGetsAllOfALargeAnswerItReadsSlowlyBeforeTheServersClose() throws Exception {
+        int total = 16 * 1024 * 1024;
+        try (Socket client = new Socket()) {
+            client.setReceiveBufferSize(64 * 1024);
+            client.setSoTimeout(20_000);
+            client.connect(listener.localAddress(), 5_000);
+            try (Socket upstream = server.accept()) {
+                upstream.setSoTimeout(10_000);
+                client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
+                client.shutdownOutput();
+                assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), readToEnd(upstream.getInputStream()));
+                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                    try {
+                        byte[] answer = new byte[total];
+                        answer[total - 1] = 9;
+                        upstream.getOutputStream().write(answer);
+                        upstream.close();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                // Slowly, so that the server's close arrives while Turnout still holds the end of the answer.
+                byte[] got = new byte[total];
+                int n = 0;
+                for (int r; n < total && (r = client.getInputStream().read(got, n, Math.min(16 * 1024, total - n))) > 0; ) {
+                    n += r;
+                    if (n % (1024 * 1024) < r) {
+                        Thread.sleep(1);
+                    }
+                }
+                assertEquals(total, n, "the whole answer arrives");
+                assertEquals(9, got[total - 1]);
+                assertEquals(-1, client.getInputStream().read(), "then the end");
+                writer.get(10, TimeUnit.SECONDS);
+                assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
+            }
+        }
+    }
+
+    @Test
+    void aTunnelThatAnswersTheClientItselfGetsWhatWasSentBeforeItTookOverAndWhatComesAfter() throws Exception {
+        Channel answering = new ServerBootstrap().group(loops).channel(Transport.serverChannelType())
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel inbound) {
+                        Relay.holdEarlyInput(inbound);
+                        inbound.eventLoop().schedule(() -> {
+                            inbound.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                                    ctx.writeAndFlush(msg);
+                                }
+
+                                @Override
+                                public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
+                                    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+                                        ctx.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("bye",
+                                                StandardCharsets.US_ASCII)).addListener(ChannelFutureListener.CLOSE);
+                                    }
+                                }
+                            });
+                            Relay.resumeReading(inbound);
+                        }, 300, TimeUnit.MILLISECONDS);
+                    }
+                })
+                .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+        try (Socket client = new Socket()) {
+            client.setSoTimeout(10_000);
+            client.connect(answering.localAddress(), 5_000);
+            client.getOutputStream().write("early".getBytes(StandardCharsets.US_ASCII));
+            assertArrayEquals("early".getBytes(StandardCharsets.US_ASCII), client.getInputStream().readNBytes(5),
+                    "what was sent before the tunnel took over");
+            client.getOutputStream().write("late".getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            assertArrayEquals("latebye".getBytes(StandardCharsets.US_ASCII), readToEnd(client.getInputStream()),
+                    "what came after, then the end of the client's input");
+        } finally {
+            answering.close().sync();
         }
     }
 
