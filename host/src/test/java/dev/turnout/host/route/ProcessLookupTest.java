@@ -111,4 +111,28 @@ class ProcessLookupTest {
         assertEquals(1, lookups.get());
         assertEquals(List.of("app.example"), asked, "the second walk reuses the first answer");
     }
+
+    @Test
+    void theSocketIsLookedUpByTheFlowsProtocolAndThePortTheApplicationConnectedTo() throws Exception {
+        List<String> asked = new ArrayList<>();
+        SocketOwners kernel = (udp, local, remotePort) -> {
+            asked.add((udp ? "udp " : "tcp ") + local.getPort() + "->" + remotePort);
+            return new SocketOwner(1000, "/usr/bin/curl");
+        };
+        ProcessLookup lookup = new ProcessLookup(kernel, ProcessLookup.Mode.ALWAYS);
+        // Through the mixed port the application's socket is connected to that port ...
+        lookup.resolve(flow("a.example", 40200));
+        // ... through the TUN to the destination's port as the application wrote it.
+        lookup.resolve(new Metadata(Network.UDP, Destination.ofHost("b.example", 53),
+                new InetSocketAddress("127.0.0.1", 40201), "tun", null));
+        assertEquals(List.of("tcp 40200->7890", "udp 40201->53"), asked);
+    }
+
+    @Test
+    void aFlowWhoseOwnerIsKnownIsNotLookedUpEvenForRoot() throws Exception {
+        ProcessLookup lookup = new ProcessLookup(curl, ProcessLookup.Mode.ALWAYS);
+        Metadata root = flow("a.example", 40300).withProcess(null, null, 0);
+        assertEquals(0, lookup.resolve(root).uid(), "uid 0 is root's, a known owner");
+        assertEquals(0, lookups.get());
+    }
 }
