@@ -15,6 +15,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -31,6 +32,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,6 +54,10 @@ class RelayTest {
     private volatile long dialDelayMillis;
     private volatile int idleSeconds = 60;
     private volatile Duration halfClosed = Duration.ofSeconds(30);
+    /** The relay's two channels, once dialled. */
+    private final CompletableFuture<Channel> outboundSide = new CompletableFuture<>();
+    /** The most the application's channel ever held written but not yet taken by its socket. */
+    private final PendingHighWater heldForClient = new PendingHighWater();
 
     @BeforeEach
     void start() throws Exception {
@@ -85,8 +91,10 @@ class RelayTest {
                             Destination.ofAddress(target.getAddress(), target.getPort()),
                             (InetSocketAddress) application.remoteAddress(), "test", null),
                             "MATCH", "DIRECT", "DIRECT");
+                    application.pipeline().addFirst(heldForClient);
                     Relay.start(application, outbound, record,
                             new FlowTimeouts(Duration.ofSeconds(idleSeconds), halfClosed), ended::countDown);
+                    outboundSide.complete(outbound);
                     flow.complete(record);
                 });
     }
@@ -278,6 +286,154 @@ class RelayTest {
             // No second timer: the idle one ends the flow as it ends any idle flow, with an end, not a reset.
             assertEquals(-1, client.getInputStream().read(), "the client reads the end of the idle flow");
             assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
+        }
+    }
+
+    @Test
+    void whileTheClientReadsNothingTurnoutHoldsAFewReadsOfWhatTheServerSendsNotAll() throws Exception {
+        int total = 48 * 1024 * 1024;
+        try (Socket client = new Socket()) {
+            client.setReceiveBufferSize(64 * 1024);
+            client.setSoTimeout(20_000);
+            client.connect(listener.localAddress(), 5_000);
+            try (Socket upstream = server.accept()) {
+                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                    byte[] chunk = new byte[64 * 1024];
+                    try {
+                        for (int i = 0; i < total / chunk.length; i++) {
+                            chunk[0] = (byte) i;
+                            upstream.getOutputStream().write(chunk);
+                        }
+                        upstream.shutdownOutput();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                Channel outbound = outboundSide.get(5, TimeUnit.SECONDS);
+                // The client reads nothing until the relay stops reading the server (its client side is full),
+                // or, without back-pressure, until Turnout has taken everything the server had to send.
+                for (int i = 0; i < 3000 && outbound.config().isAutoRead() && !writer.isDone(); i++) {
+                    Thread.sleep(10);
+                }
+                byte[] got = client.getInputStream().readNBytes(total);
+                assertEquals(total, got.length, "everything arrives once the client reads");
+                for (int i = 0; i < total / (64 * 1024); i++) {
+                    assertEquals((byte) i, got[i * 64 * 1024], "in order");
+                }
+                assertEquals(-1, client.getInputStream().read(), "then the end");
+                writer.get(10, TimeUnit.SECONDS);
+                // A few reads of at most 1 MiB (1 to 5 MiB seen); without back-pressure, nearly all 48 MiB.
+                long most = heldForClient.max();
+                assertTrue(most <= 8 * 1024 * 1024, "Turnout held up to " + most + " bytes for a client that read"
+                        + " nothing while the server sent " + total + ": the relay must stop reading the server");
+            }
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Disabled("Netty 4.2.18's epoll transport resets this flow after some MB (passes with"
+            + " -Dturnout.nio=true): once the client's FIN has cleared EPOLLIN and EPOLLRDHUP and a flush clears"
+            + " EPOLLOUT, the empty interest set removes the socket from epoll (EPOLL_CTL_DEL) but its registration"
+            + " stays 'Added', so the next EPOLLOUT is an EPOLL_CTL_MOD that fails with ENOENT; the write error"
+            + " shuts the output down and the relay resets both sides. 4.2.20 has the same registration code.")
+    void aClientThatEndedItsRequestStillGetsAllOfALargeAnswerItReadsSlowlyBeforeTheServersClose() throws Exception {
+        int total = 16 * 1024 * 1024;
+        try (Socket client = new Socket()) {
+            client.setReceiveBufferSize(64 * 1024);
+            client.setSoTimeout(20_000);
+            client.connect(listener.localAddress(), 5_000);
+            try (Socket upstream = server.accept()) {
+                upstream.setSoTimeout(10_000);
+                client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
+                client.shutdownOutput();
+                assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), readToEnd(upstream.getInputStream()));
+                CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                    try {
+                        byte[] answer = new byte[total];
+                        answer[total - 1] = 9;
+                        upstream.getOutputStream().write(answer);
+                        upstream.close();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                // Slowly, so that the server's close arrives while Turnout still holds the end of the answer.
+                byte[] got = new byte[total];
+                int n = 0;
+                for (int r; n < total && (r = client.getInputStream().read(got, n, Math.min(16 * 1024, total - n))) > 0; ) {
+                    n += r;
+                    if (n % (1024 * 1024) < r) {
+                        Thread.sleep(1);
+                    }
+                }
+                assertEquals(total, n, "the whole answer arrives");
+                assertEquals(9, got[total - 1]);
+                assertEquals(-1, client.getInputStream().read(), "then the end");
+                writer.get(10, TimeUnit.SECONDS);
+                assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
+            }
+        }
+    }
+
+    @Test
+    void aTunnelThatAnswersTheClientItselfGetsWhatWasSentBeforeItTookOverAndWhatComesAfter() throws Exception {
+        Channel answering = new ServerBootstrap().group(loops).channel(Transport.serverChannelType())
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel inbound) {
+                        Relay.holdEarlyInput(inbound);
+                        inbound.eventLoop().schedule(() -> {
+                            inbound.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                                    ctx.writeAndFlush(msg);
+                                }
+
+                                @Override
+                                public void userEventTriggered(io.netty.channel.ChannelHandlerContext ctx, Object evt) {
+                                    if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+                                        ctx.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("bye",
+                                                StandardCharsets.US_ASCII)).addListener(ChannelFutureListener.CLOSE);
+                                    }
+                                }
+                            });
+                            Relay.resumeReading(inbound);
+                        }, 300, TimeUnit.MILLISECONDS);
+                    }
+                })
+                .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+        try (Socket client = new Socket()) {
+            client.setSoTimeout(10_000);
+            client.connect(answering.localAddress(), 5_000);
+            client.getOutputStream().write("early".getBytes(StandardCharsets.US_ASCII));
+            assertArrayEquals("early".getBytes(StandardCharsets.US_ASCII), client.getInputStream().readNBytes(5),
+                    "what was sent before the tunnel took over");
+            client.getOutputStream().write("late".getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            assertArrayEquals("latebye".getBytes(StandardCharsets.US_ASCII), readToEnd(client.getInputStream()),
+                    "what came after, then the end of the client's input");
+        } finally {
+            answering.close().sync();
+        }
+    }
+
+    /** Records the most bytes the channel it sits in has queued for its socket. */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class PendingHighWater extends io.netty.channel.ChannelOutboundHandlerAdapter {
+        private final AtomicLong max = new AtomicLong();
+
+        @Override
+        public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
+            ctx.write(msg, promise);
+            io.netty.channel.ChannelOutboundBuffer queued = ctx.channel().unsafe().outboundBuffer();
+            if (queued != null) {
+                max.accumulateAndGet(queued.totalPendingWriteBytes(), Math::max);
+            }
+        }
+
+        long max() {
+            return max.get();
         }
     }
 

@@ -95,4 +95,44 @@ class ProcessLookupTest {
                 flow("other.example", 4)).wantsProcess());
         assertEquals(0, lookups.get());
     }
+
+    @Test
+    void aNameResolvedForAnIpRuleBeforeTheProcessRuleIsAskedForOnceThoughTheRulesAreWalkedTwice() throws Exception {
+        Routing routing = rules("IP-CIDR,198.51.100.0/24,DIRECT", "PROCESS-NAME,curl,PROXY", "MATCH,DIRECT");
+        List<String> asked = new ArrayList<>();
+        java.net.InetAddress answer = java.net.InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 7});
+        NameResolver dns = name -> {
+            asked.add(name);
+            return List.of(answer);
+        };
+        Router router = new Router(routing, dns, new ProcessLookup(curl, ProcessLookup.Mode.STRICT));
+        Router.Decided d = router.route(routing, flow("app.example", 40100));
+        assertEquals("PROXY", d.decision().target(), "past the IP rule, the process rule matches curl");
+        assertEquals(1, lookups.get());
+        assertEquals(List.of("app.example"), asked, "the second walk reuses the first answer");
+    }
+
+    @Test
+    void theSocketIsLookedUpByTheFlowsProtocolAndThePortTheApplicationConnectedTo() throws Exception {
+        List<String> asked = new ArrayList<>();
+        SocketOwners kernel = (udp, local, remotePort) -> {
+            asked.add((udp ? "udp " : "tcp ") + local.getPort() + "->" + remotePort);
+            return new SocketOwner(1000, "/usr/bin/curl");
+        };
+        ProcessLookup lookup = new ProcessLookup(kernel, ProcessLookup.Mode.ALWAYS);
+        // Through the mixed port the application's socket is connected to that port ...
+        lookup.resolve(flow("a.example", 40200));
+        // ... through the TUN to the destination's port as the application wrote it.
+        lookup.resolve(new Metadata(Network.UDP, Destination.ofHost("b.example", 53),
+                new InetSocketAddress("127.0.0.1", 40201), "tun", null));
+        assertEquals(List.of("tcp 40200->7890", "udp 40201->53"), asked);
+    }
+
+    @Test
+    void aFlowWhoseOwnerIsKnownIsNotLookedUpEvenForRoot() throws Exception {
+        ProcessLookup lookup = new ProcessLookup(curl, ProcessLookup.Mode.ALWAYS);
+        Metadata root = flow("a.example", 40300).withProcess(null, null, 0);
+        assertEquals(0, lookup.resolve(root).uid(), "uid 0 is root's, a known owner");
+        assertEquals(0, lookups.get());
+    }
 }

@@ -2,6 +2,7 @@ package dev.turnout.host.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
@@ -46,5 +47,26 @@ class ProviderLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> ProviderLoader.load(c, false));
         assertEquals(List.of(dir.resolve("a.txt") + ":2:2: not UTF-8: byte 0xFF at offset 5 cannot be decoded; save it as UTF-8"),
                 e.problems().stream().map(Throwable::getMessage).toList());
+    }
+
+    @Test
+    void aFileProviderWhoseFileIsMissingIsAnErrorAtItsEntry(@TempDir Path dir) throws Exception {
+        Config c = ConfigLoader.parse("rule-providers:\n  a: {type: file, behavior: domain, format: text, path: ./a.txt}\n"
+                + "rules: [RULE-SET,a,DIRECT]\n", "c.yaml", dir.resolve("c.yaml"), dir);
+        ConfigException e = assertThrows(ConfigException.class, () -> ProviderLoader.load(c, false));
+        assertEquals("c.yaml:2:6: provider 'a': file " + dir.resolve("a.txt") + " does not exist", e.getMessage());
+    }
+
+    @Test
+    void anMrsProvidersBytesCountTowardsTheLimitOfAllProviders(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve("a.mrs"), new byte[5 * 1024 * 1024]); // read as bytes here, parsed by the rules
+        domains(dir.resolve("b.txt"), 200_000); // 3.7 MB: together past 8 MiB
+        Config c = ConfigLoader.parse(String.join("\n", "rule-providers:",
+                "  a: {type: file, behavior: domain, format: mrs, path: ./a.mrs}",
+                "  b: {type: file, behavior: domain, format: text, path: ./b.txt}",
+                "rules: [RULE-SET,a,DIRECT, RULE-SET,b,DIRECT]", ""), "c.yaml", dir.resolve("c.yaml"), dir);
+        ConfigException e = assertThrows(ConfigException.class, () -> ProviderLoader.load(c, false));
+        assertTrue(e.getMessage().startsWith("c.yaml:3:6: provider 'b': " + dir.resolve("b.txt")
+                + " (with the providers before it) is "), e.getMessage());
     }
 }

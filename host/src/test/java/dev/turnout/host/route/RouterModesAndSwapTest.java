@@ -88,4 +88,13 @@ class RouterModesAndSwapTest {
         assertSame(after, r.current());
         assertEquals("DIRECT", r.decide(r.current(), to(Destination.ofHost("a.example", 443))).target());
     }
+
+    @Test
+    void aUdpFlowMeetsTheUdpRuleAndATcpFlowDoesNot() throws Exception {
+        Routing rules = routing("rule", "NETWORK,UDP,PROXY", "MATCH,DIRECT");
+        Router r = router(rules);
+        Destination dns = Destination.ofAddress(InetAddress.getByName("192.0.2.53"), 53);
+        assertEquals("PROXY", r.decide(rules, Metadata.internal(Network.UDP, dns)).target());
+        assertEquals("DIRECT", r.decide(rules, Metadata.internal(Network.TCP, dns)).target());
+    }
 }

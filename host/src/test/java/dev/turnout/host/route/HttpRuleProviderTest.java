@@ -1,0 +1,146 @@
+package dev.turnout.host.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigLoader;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An http rule provider, against a real HTTP server on loopback: downloaded when its copy is missing or older than
+ * its interval (and only when fetching is allowed), the cached copy used when the server fails, and a download
+ * that is too large refused with the previous copy kept.
+ */
+class HttpRuleProviderTest {
+
+    @TempDir
+    Path dir;
+    private HttpServer server;
+    private final AtomicInteger requests = new AtomicInteger();
+    private volatile int status = 200;
+    private volatile byte[] body = "served.example\n".getBytes(StandardCharsets.US_ASCII);
+
+    @BeforeEach
+    void serve() throws Exception {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        server.createContext("/set.txt", exchange -> {
+            requests.incrementAndGet();
+            byte[] b = status == 200 ? body : new byte[0];
+            exchange.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(b);
+            }
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private Config config(int interval) throws Exception {
+        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/set.txt";
+        return ConfigLoader.parse("rule-providers:\n  a: {type: http, behavior: domain, format: text, url: '" + url
+                + "', path: ./sets/a.txt, interval: " + interval + "}\nrules: [RULE-SET,a,DIRECT]\n",
+                "c.yaml", dir.resolve("c.yaml"), dir);
+    }
+
+    private Path copy() {
+        return dir.resolve("sets/a.txt");
+    }
+
+    private static String content(ProviderLoader.Loaded loaded) {
+        return loaded.sources().get("a").content();
+    }
+
+    @Test
+    void aMissingCopyIsDownloadedAndRead() throws Exception {
+        ProviderLoader.Loaded loaded = ProviderLoader.load(config(0), true);
+        assertEquals("served.example\n", content(loaded));
+        assertEquals("served.example\n", Files.readString(copy()), "kept for the next start");
+        assertEquals(List.of(), loaded.notes());
+        assertEquals(1, requests.get());
+    }
+
+    @Test
+    void withoutFetchingAMissingCopyLeavesTheProviderEmptyAndSaysSo() throws Exception {
+        ProviderLoader.Loaded loaded = ProviderLoader.load(config(0), false);
+        assertEquals("", content(loaded));
+        assertEquals(0, requests.get(), "turnout check never downloads");
+        assertEquals(1, loaded.notes().size(), loaded.notes().toString());
+        assertTrue(loaded.notes().get(0).startsWith("c.yaml:2:6: provider 'a' not fetched ("), loaded.notes().get(0));
+    }
+
+    @Test
+    void aCopyYoungerThanTheIntervalIsUsedAndAnOlderOneIsDownloadedAgain() throws Exception {
+        Files.createDirectories(copy().getParent());
+        Files.writeString(copy(), "cached.example\n");
+        assertEquals("cached.example\n", content(ProviderLoader.load(config(3600), true)));
+        assertEquals(0, requests.get(), "a fresh copy is not downloaded");
+        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(3700)));
+        assertEquals("served.example\n", content(ProviderLoader.load(config(3600), true)));
+        assertEquals(1, requests.get(), "an hour and more is past the interval");
+    }
+
+    @Test
+    void anIntervalOfZeroNeverDownloadsAgainOnceThereIsACopy() throws Exception {
+        Files.createDirectories(copy().getParent());
+        Files.writeString(copy(), "cached.example\n");
+        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(365L * 86400)));
+        assertEquals("cached.example\n", content(ProviderLoader.load(config(0), true)));
+        assertEquals(0, requests.get());
+    }
+
+    @Test
+    void aServerErrorKeepsTheCachedCopyAndSaysSo() throws Exception {
+        status = 404;
+        Files.createDirectories(copy().getParent());
+        Files.writeString(copy(), "cached.example\n");
+        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(7200)));
+        ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), true);
+        assertEquals("cached.example\n", content(loaded));
+        assertEquals(1, requests.get());
+        assertEquals(1, loaded.notes().size(), loaded.notes().toString());
+        assertTrue(loaded.notes().get(0).matches("c\\.yaml:2:6: provider 'a' could not be fetched from http://.*"
+                + " \\(HTTP 404 from .*\\); using the cached copy"), loaded.notes().get(0));
+    }
+
+    @Test
+    void aDownloadLargerThanTheLimitIsRefusedAndThePreviousCopyKept() throws Exception {
+        body = new byte[(int) ProviderLoader.MAX_BYTES + 1];
+        java.util.Arrays.fill(body, (byte) 'a');
+        Files.createDirectories(copy().getParent());
+        Files.writeString(copy(), "cached.example\n");
+        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(7200)));
+        ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), true);
+        assertEquals("cached.example\n", content(loaded));
+        assertTrue(loaded.notes().get(0).contains("is larger than 8388608 bytes); using the cached copy"),
+                loaded.notes().get(0));
+        try (var files = Files.list(copy().getParent())) {
+            assertEquals(List.of(copy()), files.toList(), "no partial download left beside the copy");
+        }
+    }
+
+    @Test
+    void aDownloadOfExactlyTheLimitIsKept() throws Exception {
+        body = new byte[(int) ProviderLoader.MAX_BYTES];
+        java.util.Arrays.fill(body, (byte) '#');
+        ProviderLoader.load(config(0), true);
+        assertEquals(ProviderLoader.MAX_BYTES, Files.size(copy()));
+    }
+}

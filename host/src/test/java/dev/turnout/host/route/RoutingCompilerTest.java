@@ -1,0 +1,176 @@
+package dev.turnout.host.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.api.Outbound;
+import dev.turnout.api.OutboundContext;
+import dev.turnout.api.OutboundOptions;
+import dev.turnout.api.OutboundType;
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ConfigLoader;
+import dev.turnout.host.outbound.HostDirect;
+import dev.turnout.host.outbound.OutboundFactory;
+import dev.turnout.rules.NameResolver;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A config compiled into the routing a reload swaps in: the rules reach the outbounds the config names, and a
+ * config that fails leaves the routing in use as it was, every problem reported at its place, and nothing it
+ * had built open.
+ */
+class RoutingCompilerTest {
+
+    @TempDir
+    Path dir;
+    private final AtomicInteger open = new AtomicInteger();
+
+    /** direct and reject as the plugins give them, and a direct that counts its open instances. */
+    private RoutingCompiler compiler() {
+        Map<String, OutboundType> types = new HashMap<>(HostDirect.types());
+        OutboundType direct = HostDirect.type();
+        types.put("counted", new OutboundType() {
+            public String type() {
+                return "counted";
+            }
+
+            public Outbound create(OutboundOptions options, OutboundContext context) throws dev.turnout.api.OptionException {
+                Outbound inner = direct.create(options, context);
+                open.incrementAndGet();
+                return new Outbound() {
+                    public String name() {
+                        return inner.name();
+                    }
+
+                    public String type() {
+                        return "counted";
+                    }
+
+                    public boolean supportsUdp() {
+                        return true;
+                    }
+
+                    public io.netty.util.concurrent.Future<io.netty.channel.Channel> openStream(Metadata flow,
+                            io.netty.channel.EventLoop loop) {
+                        return inner.openStream(flow, loop);
+                    }
+
+                    public io.netty.util.concurrent.Future<dev.turnout.api.DatagramSession> openDatagram(
+                            Metadata flow, io.netty.channel.EventLoop loop, dev.turnout.api.DatagramSession.Receiver r) {
+                        return inner.openDatagram(flow, loop, r);
+                    }
+
+                    public void close() {
+                        open.decrementAndGet();
+                    }
+                };
+            }
+        });
+        return new RoutingCompiler(new OutboundFactory(types, null, (dev.turnout.api.Resolver) null));
+    }
+
+    private Config config(String yaml) throws ConfigException {
+        return ConfigLoader.parse(yaml, "c.yaml", dir.resolve("c.yaml"), dir);
+    }
+
+    private static String target(Router router, String host) {
+        return router.decide(router.current(), Metadata.internal(Network.TCP, Destination.ofHost(host, 443))).target();
+    }
+
+    private static final String GOOD = String.join("\n",
+            "mode: rule",
+            "proxies:",
+            "  - {name: hk, type: counted}",
+            "proxy-groups:",
+            "  - {name: Proxy, type: select, proxies: [hk, DIRECT]}",
+            "rules:",
+            "  - DOMAIN-SUFFIX,video.example,Proxy",
+            "  - DOMAIN,blocked.example,REJECT",
+            "  - MATCH,hk",
+            "");
+
+    @Test
+    void theRulesReachTheOutboundsTheConfigNames() throws Exception {
+        RoutingCompiler.Compiled c = compiler().compile(config(GOOD), false);
+        Router router = new Router(c.routing(), NameResolver.NONE, RuleHosts.DEFAULT);
+        assertEquals("Proxy", target(router, "www.video.example"));
+        assertEquals("REJECT", target(router, "blocked.example"));
+        assertEquals("hk", target(router, "anything.example"), "MATCH");
+        assertEquals("hk", c.routing().outbounds().get("hk").name());
+        assertEquals("rule", c.routing().mode());
+        assertEquals(1, open.get());
+    }
+
+    @Test
+    void aConfigThatFailsLeavesTheRoutingInUseAsItWasReportsEveryProblemAndClosesWhatItBuilt() throws Exception {
+        RoutingCompiler compiler = compiler();
+        Routing running = compiler.compile(config(GOOD), false).routing();
+        Router router = new Router(running, NameResolver.NONE, RuleHosts.DEFAULT);
+        assertEquals(1, open.get());
+        String broken = String.join("\n",
+                "proxies:",
+                "  - {name: hk, type: counted}",
+                "  - {name: jp, type: counted}",
+                "  - {name: odd, type: nosuchtype}",
+                "rules:",
+                "  - DOMAIN-SUFFIX,video.example,Nowhere",
+                "  - MATCH,DIRECT",
+                "");
+        ConfigException e = assertThrows(ConfigException.class, () -> compiler.compile(config(broken), false));
+        List<String> problems = e.problems().stream().map(Throwable::getMessage).toList();
+        assertEquals(2, problems.size(), problems::toString);
+        assertEquals("c.yaml:4:23: unknown outbound type 'nosuchtype' for 'odd'; available types: counted, direct,"
+                + " reject", problems.get(0));
+        assertEquals("c.yaml:6:5: unknown target 'Nowhere': no proxy, group, DIRECT or REJECT has that name",
+                problems.get(1));
+        assertEquals(1, open.get(), "the two outbounds the failed config built are closed; the running one is not");
+        assertSame(running, router.current(), "nothing was swapped");
+        assertEquals("Proxy", target(router, "www.video.example"), "routed as before the failed reload");
+        assertEquals("hk", target(router, "anything.example"));
+    }
+
+    @Test
+    void aFailureInTheRulesAloneStillClosesTheOutbounds() throws Exception {
+        String badRule = String.join("\n",
+                "proxies:",
+                "  - {name: hk, type: counted}",
+                "rules:",
+                "  - DOMAIN-SUFFIX,video.example",
+                "  - MATCH,hk",
+                "");
+        ConfigException e = assertThrows(ConfigException.class, () -> compiler().compile(config(badRule), false));
+        assertTrue(e.getMessage().startsWith("c.yaml:4:5: "), e.getMessage());
+        assertEquals(0, open.get());
+    }
+
+    @Test
+    void anOutboundThatCannotBeBuiltIsRefusedThoughTheRulesAreFine() throws Exception {
+        String badProxy = String.join("\n",
+                "proxies:",
+                "  - {name: odd, type: nosuchtype}",
+                "rules:",
+                "  - MATCH,DIRECT",
+                "");
+        ConfigException e = assertThrows(ConfigException.class, () -> compiler().compile(config(badProxy), false));
+        assertTrue(e.getMessage().startsWith("c.yaml:2:23: unknown outbound type 'nosuchtype'"), e.getMessage());
+    }
+
+    @Test
+    void theModeComesFromTheConfig() throws Exception {
+        Routing global = compiler().compile(config(GOOD.replace("mode: rule", "mode: global")), false).routing();
+        assertEquals("global", global.mode());
+        assertEquals("GLOBAL", target(new Router(global, NameResolver.NONE, RuleHosts.DEFAULT), "www.video.example"));
+    }
+}
