@@ -283,6 +283,39 @@ class SystemStackTest {
     }
 
     @Test
+    void countsPacketsAndBytesEachWay() throws Exception {
+        byte[] syn = TestPackets.tcp(A4, 40010, ip("203.0.113.5"), 80, IpPacket.SYN, new byte[0]);
+        byte[] stray = TestPackets.tcp(A4, 40011, ip("203.0.113.5"), 80, IpPacket.ACK, new byte[5]);
+        assertNotNull(inject(syn));
+        inject(stray);
+        TunStats s = onLoop(stack::stats);
+        assertEquals(2, s.packetsIn());
+        assertEquals(syn.length + stray.length, s.bytesIn());
+        assertEquals(1, s.packetsOut(), "the stray segment of no flow is dropped, not written");
+        assertEquals(syn.length, s.bytesOut());
+    }
+
+    @Test
+    void aPacketTheDeviceWouldNotTakeIsCountedAsAWriteFailure() throws Exception {
+        SystemStack refusing = new SystemStack(
+                SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), P4, IpPrefix.parse("2001:db8:ff::1/126"), P6),
+                new SystemStack.Limits(9000, 1000, 1024, 100, 60_000, 4), 0, tunnel, loop,
+                (buffer, address, length) -> false, null, HijackTargets.udp(List.of()), "tun");
+        byte[] syn = TestPackets.tcp(A4, 40012, ip("203.0.113.5"), 80, IpPacket.SYN, new byte[0]);
+        onLoop(() -> {
+            ByteBuffer in = refusing.inputBuffer();
+            in.clear();
+            in.put(syn);
+            in.clear();
+            refusing.process(syn.length);
+            return null;
+        });
+        TunStats s = onLoop(refusing::stats);
+        assertEquals(1, s.drops(DropReason.WRITE_FAILED));
+        assertEquals(0, s.packetsOut());
+    }
+
+    @Test
     void expiresIdleUdpSessions() throws Exception {
         inject(TestPackets.udp(A4, 5000, ip("198.51.100.7"), 9999, new byte[3]));
         assertEquals(1, onLoop(stack::stats).udpFlows());
