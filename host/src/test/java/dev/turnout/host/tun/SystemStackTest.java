@@ -425,6 +425,11 @@ class SystemStackTest {
         assertTrue(TestPackets.checksumsValid(reply6));
         assertEquals(null, inject(TestPackets.echoRequest(A4, ip("203.0.113.1"))));
         assertEquals(1, onLoop(stack::stats).drops(DropReason.ICMP));
+        // The TUN's IPv6 subnet is 2001:db8:ff::/126: ::3 is in it, ::5 (low bits) and ff:: -> fe:: (high half) not.
+        assertNotNull(inject(TestPackets.echoRequest(A6, ip("2001:db8:ff::3"))));
+        assertEquals(null, inject(TestPackets.echoRequest(A6, ip("2001:db8:ff::5"))));
+        assertEquals(null, inject(TestPackets.echoRequest(A6, ip("2001:db8:fe::1"))));
+        assertEquals(3, onLoop(stack::stats).drops(DropReason.ICMP));
     }
 
     @Test
