@@ -64,9 +64,12 @@ class SystemStackAcceptTest {
 
     /** Sends the application's SYN; returns the NAT port the listener sees it from. */
     private int syn(InetAddress src, int sport, InetAddress dst, int dport) throws Exception {
+        return syn(TestPackets.tcp(src, sport, dst, dport, IpPacket.SYN, new byte[0]));
+    }
+
+    private int syn(byte[] p) throws Exception {
         byte[] out = onLoop(() -> {
             written.clear();
-            byte[] p = TestPackets.tcp(src, sport, dst, dport, IpPacket.SYN, new byte[0]);
             ByteBuffer in = stack.inputBuffer();
             in.clear();
             in.put(p);
@@ -108,6 +111,15 @@ class SystemStackAcceptTest {
         Metadata m6 = accept(acceptedFrom(new InetSocketAddress(B6, natPort6)));
         assertEquals(Destination.ofAddress(ip("2001:db8:2::1"), 80), m6.destination());
         assertEquals(new InetSocketAddress(A6, 40001), m6.source());
+    }
+
+    @Test
+    void theConnectionCarriesTheDscpOfItsSyn() throws Exception {
+        byte[] p = TestPackets.tcp(A4, 40004, SERVER, 443, IpPacket.SYN, new byte[0]);
+        p[1] = (byte) (46 << 2); // EF, as a DSCP rule would match it
+        TestPackets.fixChecksums(p, 16);
+        int natPort = syn(p);
+        assertEquals(46, accept(acceptedFrom(new InetSocketAddress(B4, natPort))).dscp());
     }
 
     @Test
