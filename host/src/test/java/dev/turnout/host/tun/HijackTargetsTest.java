@@ -44,4 +44,33 @@ class HijackTargetsTest {
         assertThrows(IllegalArgumentException.class, () -> HijackTargets.udp(List.of("tcp://198.18.0.2")));
         assertThrows(IllegalArgumentException.class, () -> HijackTargets.udp(List.of("tcp://any:70000")));
     }
+
+    @Test
+    void theTcpSideMatchesAFlowsAddressOfEitherFamilyAndAFlowKnownOnlyByNameOnlyByAny() throws Exception {
+        HijackTargets t = HijackTargets.tcp(List.of("198.18.0.2:53", "[2001:db8::53]:53", "tcp://203.0.113.255:5353"));
+        assertTrue(t.matches(java.net.InetAddress.getByName("198.18.0.2"), 53));
+        assertFalse(t.matches(java.net.InetAddress.getByName("198.18.0.3"), 53));
+        assertFalse(t.matches(java.net.InetAddress.getByName("198.18.0.2"), 54));
+        assertTrue(t.matches(java.net.InetAddress.getByName("2001:db8::53"), 53));
+        assertFalse(t.matches(java.net.InetAddress.getByName("2001:db8::54"), 53));
+        assertFalse(t.matches(java.net.InetAddress.getByName("2001:db9::53"), 53), "the high half counts too");
+        assertTrue(t.matches(java.net.InetAddress.getByName("203.0.113.255"), 5353), "bytes above 127 are unsigned");
+        assertFalse(t.matches(null, 53), "a name-only flow matches no address entry");
+        assertTrue(HijackTargets.tcp(List.of("any:53")).matches(null, 53));
+        assertFalse(HijackTargets.tcp(List.of("any:53")).matches(null, 853));
+        assertTrue(HijackTargets.tcp(List.of("[::]:53", "0.0.0.0:54")).matches(java.net.InetAddress.getByName("192.0.2.1"), 54),
+                "0.0.0.0 and :: mean any address");
+    }
+
+    @Test
+    void portsAreOneToSixtyFiveThousandFiveHundredThirtyFive() {
+        assertTrue(HijackTargets.udp(List.of("any:1", "any:65535")).matches(4, 0, 1, 65535));
+        assertThrows(IllegalArgumentException.class, () -> HijackTargets.udp(List.of("any:0")));
+        assertThrows(IllegalArgumentException.class, () -> HijackTargets.udp(List.of("any:65536")));
+        assertThrows(IllegalArgumentException.class, () -> HijackTargets.udp(List.of(":53")), "no host");
+        assertEquals("bad address in dns-hijack entry 300.1.2.3:53",
+                assertThrows(IllegalArgumentException.class, () -> HijackTargets.udp(List.of("300.1.2.3:53"))).getMessage());
+        assertFalse(HijackTargets.udp(List.of("any:53")).isEmpty());
+        assertTrue(HijackTargets.udp(null).isEmpty());
+    }
 }

@@ -69,6 +69,7 @@ class Ipv6RefusalTest {
         assertNotNull(rst, "a reply");
         ByteBuffer r = ByteBuffer.wrap(rst);
         assertEquals(60, rst.length);
+        assertEquals(20, r.getShort(4) & 0xFFFF, "IPv6 payload length: the 20-byte reset");
         assertEquals(IpPacket.TCP, rst[6]);
         assertEquals(SERVER, addr(rst, 8));
         assertEquals(APP, addr(rst, 24));
@@ -103,6 +104,7 @@ class Ipv6RefusalTest {
         assertEquals(Ipv6Refusal.ICMPV6_DESTINATION_UNREACHABLE, icmp[40]);
         assertEquals(Ipv6Refusal.NO_ROUTE, icmp[41]);
         assertArrayEquals(datagram, Arrays.copyOfRange(icmp, 48, icmp.length), "the invoking packet, whole");
+        assertEquals(icmp.length - 40, ByteBuffer.wrap(icmp).getShort(4) & 0xFFFF, "IPv6 payload length");
         assertTrue(TestPackets.checksumsValid(icmp), "checksum");
 
         byte[] ping = inject(s, TestPackets.echoRequest(APP, SERVER));

@@ -59,7 +59,8 @@ class SystemStackTest {
     }
 
     private <T> T onLoop(Callable<T> task) throws Exception {
-        return loop.submit(task).get(10, TimeUnit.SECONDS);
+        // Generous: under PIT at nice 19 on a loaded machine one task once took more than 10 s.
+        return loop.submit(task).get(60, TimeUnit.SECONDS);
     }
 
     private byte[] inject(byte[] packet) throws Exception {
@@ -270,6 +271,8 @@ class SystemStackTest {
             return written.get(0);
         });
         assertEquals(server6, addr(reply6, 8, 16));
+        assertEquals(A6, addr(reply6, 24, 16), "the reply goes back to the application's IPv6 address");
+        assertEquals(new InetSocketAddress(A6, 5001), tunnel.datagramFlows.get(1).source());
         assertTrue(TestPackets.checksumsValid(reply6));
     }
 
@@ -279,6 +282,122 @@ class SystemStackTest {
         inject(TestPackets.udp(A4, 5000, ip("198.51.100.7"), 9999, new byte[3]));
         inject(TestPackets.udp(A4, 5000, ip("198.51.100.7"), 9999, new byte[3]));
         assertEquals(1, onLoop(stack::stats).drops(DropReason.UDP_FLOW_FAILED));
+    }
+
+    @Test
+    void countsPacketsAndBytesEachWay() throws Exception {
+        byte[] syn = TestPackets.tcp(A4, 40010, ip("203.0.113.5"), 80, IpPacket.SYN, new byte[0]);
+        byte[] stray = TestPackets.tcp(A4, 40011, ip("203.0.113.5"), 80, IpPacket.ACK, new byte[5]);
+        assertNotNull(inject(syn));
+        inject(stray);
+        TunStats s = onLoop(stack::stats);
+        assertEquals(2, s.packetsIn());
+        assertEquals(syn.length + stray.length, s.bytesIn());
+        assertEquals(1, s.packetsOut(), "the stray segment of no flow is dropped, not written");
+        assertEquals(syn.length, s.bytesOut());
+    }
+
+    @Test
+    void aPacketTheDeviceWouldNotTakeIsCountedAsAWriteFailure() throws Exception {
+        SystemStack refusing = new SystemStack(
+                SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), P4, IpPrefix.parse("2001:db8:ff::1/126"), P6),
+                new SystemStack.Limits(9000, 1000, 1024, 100, 60_000, 4), 0, tunnel, loop,
+                (buffer, address, length) -> false, null, HijackTargets.udp(List.of()), "tun");
+        byte[] syn = TestPackets.tcp(A4, 40012, ip("203.0.113.5"), 80, IpPacket.SYN, new byte[0]);
+        onLoop(() -> {
+            ByteBuffer in = refusing.inputBuffer();
+            in.clear();
+            in.put(syn);
+            in.clear();
+            refusing.process(syn.length);
+            return null;
+        });
+        TunStats s = onLoop(refusing::stats);
+        assertEquals(1, s.drops(DropReason.WRITE_FAILED));
+        assertEquals(0, s.packetsOut());
+    }
+
+    @Test
+    void aUdpSessionLivesExactlyItsIdleTimeAfterItsLastDatagram() throws Exception {
+        onLoop(() -> {
+            stack.setNow(1_000);
+            return null;
+        });
+        inject(TestPackets.udp(A4, 5000, ip("198.51.100.7"), 9999, new byte[3]));
+        onLoop(() -> {
+            stack.expire(1_000 + 60_000);
+            return null;
+        });
+        assertEquals(1, onLoop(stack::stats).udpFlows(), "idle for exactly the timeout: kept");
+        onLoop(() -> {
+            stack.expire(1_000 + 60_001);
+            return null;
+        });
+        assertEquals(0, onLoop(stack::stats).udpFlows());
+    }
+
+    @Test
+    void anUnacceptedConnectionLivesOnWhileTheListenerAnswersIt() throws Exception {
+        onLoop(() -> {
+            stack.setNow(1_000);
+            return null;
+        });
+        byte[] toListener = inject(TestPackets.tcp(A4, 40020, ip("203.0.113.5"), 80, IpPacket.SYN, new byte[0]));
+        int natPort = u16(toListener, 20);
+        onLoop(() -> {
+            stack.setNow(21_000);
+            return null;
+        });
+        assertNotNull(inject(TestPackets.tcp(A4, P4, B4, natPort, IpPacket.SYN | IpPacket.ACK, new byte[0])));
+        onLoop(() -> {
+            stack.expire(41_000); // 40 s after the SYN, 20 s after the listener's answer: within 30 s of it
+            return null;
+        });
+        assertEquals(1, onLoop(stack::stats).tcpFlows(), "the listener's packet counts as activity");
+        byte[] v6 = inject(TestPackets.tcp(A6, 40021, ip("2001:db8:2::1"), 80, IpPacket.SYN, new byte[0]));
+        int natPort6 = u16(v6, 40);
+        onLoop(() -> {
+            stack.setNow(61_000);
+            return null;
+        });
+        assertNotNull(inject(TestPackets.tcp(A6, P6, B6, natPort6, IpPacket.SYN | IpPacket.ACK, new byte[0])));
+        onLoop(() -> {
+            stack.expire(81_000);
+            return null;
+        });
+        assertEquals(1, onLoop(stack::stats).tcpFlows(), "the IPv6 one lives on; the IPv4 one was idle 60 s");
+    }
+
+    @Test
+    void packetsOfAFamilyTheTunHasNoAddressForAreDroppedAsUnsupported() throws Exception {
+        SystemStack v4Only = new SystemStack(SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), P4, null, 0),
+                new SystemStack.Limits(9000, 1000, 1024, 100, 60_000, 4), 0, tunnel, loop,
+                (buffer, address, length) -> true, null, HijackTargets.udp(List.of()), "tun");
+        SystemStack v6Only = new SystemStack(SystemStack.Addressing.of(null, 0, IpPrefix.parse("2001:db8:ff::1/126"), P6),
+                new SystemStack.Limits(9000, 1000, 1024, 100, 60_000, 4), 0, tunnel, loop,
+                (buffer, address, length) -> true, null, HijackTargets.udp(List.of()), "tun");
+        for (byte[] p : List.of(TestPackets.tcp(A6, 40000, ip("2001:db8:2::1"), 80, IpPacket.SYN, new byte[0]),
+                TestPackets.udp(A6, 5000, ip("2001:db8:3::9"), 53, new byte[4]))) {
+            feed(v4Only, p);
+        }
+        for (byte[] p : List.of(TestPackets.tcp(A4, 40000, ip("203.0.113.5"), 80, IpPacket.SYN, new byte[0]),
+                TestPackets.udp(A4, 5000, ip("198.51.100.7"), 53, new byte[4]))) {
+            feed(v6Only, p);
+        }
+        assertEquals(2, onLoop(v4Only::stats).drops(DropReason.UNSUPPORTED));
+        assertEquals(2, onLoop(v6Only::stats).drops(DropReason.UNSUPPORTED));
+        assertTrue(tunnel.datagramFlows.isEmpty());
+    }
+
+    private void feed(SystemStack s, byte[] packet) throws Exception {
+        onLoop(() -> {
+            ByteBuffer in = s.inputBuffer();
+            in.clear();
+            in.put(packet);
+            in.clear();
+            s.process(packet.length);
+            return null;
+        });
     }
 
     @Test
@@ -306,6 +425,11 @@ class SystemStackTest {
         assertTrue(TestPackets.checksumsValid(reply6));
         assertEquals(null, inject(TestPackets.echoRequest(A4, ip("203.0.113.1"))));
         assertEquals(1, onLoop(stack::stats).drops(DropReason.ICMP));
+        // The TUN's IPv6 subnet is 2001:db8:ff::/126: ::3 is in it, ::5 (low bits) and ff:: -> fe:: (high half) not.
+        assertNotNull(inject(TestPackets.echoRequest(A6, ip("2001:db8:ff::3"))));
+        assertEquals(null, inject(TestPackets.echoRequest(A6, ip("2001:db8:ff::5"))));
+        assertEquals(null, inject(TestPackets.echoRequest(A6, ip("2001:db8:fe::1"))));
+        assertEquals(3, onLoop(stack::stats).drops(DropReason.ICMP));
     }
 
     @Test
