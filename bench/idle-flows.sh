@@ -23,32 +23,14 @@ DIST=${TURNOUT_DIST:-$ROOT/dist/target/turnout}
 [[ $(id -u) == 0 ]] || { echo "idle-flows.sh: needs root (network namespaces, TUN)" >&2; exit 1; }
 for b in java javac ip ss; do command -v "$b" >/dev/null || { echo "idle-flows.sh: needs $b" >&2; exit 1; }; done
 [[ -x $DIST/bin/turnout ]] || { echo "idle-flows.sh: no $DIST/bin/turnout; run: mvn -q -DskipTests package" >&2; exit 1; }
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-FD_LIMIT=$(ulimit -n)
 ASKED=$FLOWS
-if (( FLOWS * 2 + 400 > FD_LIMIT )); then
-  FLOWS=$(( (FD_LIMIT - 400) / 2 ))
-  echo "note: open-files limit is $FD_LIMIT here (the hard limit cannot be raised), so $FLOWS idle flows instead of $ASKED"
-fi
+fit_flows_to_fd_limit idle-flows.sh
 
 S=$(printf '%04x' $((RANDOM % 65536)))
 C=suc-$S; V=sus-$S; CI=sufc$S; VI=sufs$S; TUN=suft$S
 WORK=$(mktemp -d /tmp/turnout-idle-XXXXXX)
 PIDS=()
-cleanup() {
-  set +e
-  exec 3>&- 2>/dev/null
-  for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null; done
-  sleep 0.5
-  for ns in "$C" "$V"; do
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-  done
-  sleep 0.2
-  del_netns "$C"
-  del_netns "$V"
-  [[ -n "${KEEP:-}" ]] && echo "kept $WORK" || rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap cleanup_client_server EXIT
 trap 'exit 130' INT TERM
 
 ip netns add "$C"; ip netns add "$V"

@@ -50,3 +50,31 @@ iperf_in() {
 try: print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))
 except Exception: print("nan")'
 }
+
+# Lowers FLOWS to what the open-files limit allows (Turnout needs two descriptors per flow: the accepted TUN side and
+# the outbound; the client one), after raising the soft limit as far as it goes. $1: the script's name for the note.
+fit_flows_to_fd_limit() {
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  local limit asked=$FLOWS
+  limit=$(ulimit -n)
+  if (( FLOWS * 2 + 400 > limit )); then
+    FLOWS=$(( (limit - 400) / 2 ))
+    echo "$1: open-files limit is $limit here (the hard limit cannot be raised), so $FLOWS idle flows instead of $asked"
+  fi
+}
+
+# The EXIT trap of a script that runs a client namespace $C and a server namespace $V: stops the processes it
+# started (PIDS) and whatever else runs in the two namespaces, deletes them and the work folder WORK (KEEP=1 keeps it).
+cleanup_client_server() {
+  set +e
+  exec 3>&- 2>/dev/null
+  for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null; done
+  sleep 0.5
+  for ns in "$C" "$V"; do
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+  done
+  sleep 0.2
+  del_netns "$C"
+  del_netns "$V"
+  [[ -n "${KEEP:-}" ]] && echo "kept $WORK" || rm -rf "$WORK"
+}

@@ -62,33 +62,13 @@ if (( ${#MISSING[@]} )); then
 fi
 [[ -x $DIST/bin/turnout ]] || { echo "tun.sh: no $DIST/bin/turnout; run: mvn -q -DskipTests package" >&2; exit 1; }
 
-# Turnout needs two descriptors per flow (the accepted TUN side and the outbound); the client one.
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-FD_LIMIT=$(ulimit -n)
-if (( FLOWS * 2 + 400 > FD_LIMIT )); then
-  WANT=$FLOWS
-  FLOWS=$(( (FD_LIMIT - 400) / 2 ))
-  echo "note: open-files limit is $FD_LIMIT here (cannot raise the hard limit), so $FLOWS idle flows instead of $WANT"
-fi
+fit_flows_to_fd_limit tun.sh
 
 S=$(printf '%04x' $((RANDOM % 65536)))
 C=tbc-$S; V=tbs-$S; CI=tbvc$S; VI=tbvs$S; TUN=tbt$S
 WORK=$(mktemp -d /tmp/turnout-bench-XXXXXX)
 PIDS=()
-cleanup() {
-  set +e
-  exec 3>&- 2>/dev/null
-  for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null; done
-  sleep 0.5
-  for ns in "$C" "$V"; do
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-  done
-  sleep 0.2
-  del_netns "$C"
-  del_netns "$V"
-  [[ -n "${KEEP:-}" ]] && echo "kept $WORK" || rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap cleanup_client_server EXIT
 trap 'exit 130' INT TERM
 
 ip netns add "$C"; ip netns add "$V"
