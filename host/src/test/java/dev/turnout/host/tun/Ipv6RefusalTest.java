@@ -48,11 +48,7 @@ class Ipv6RefusalTest {
     private byte[] inject(SystemStack s, byte[] packet) throws Exception {
         return loop.submit(() -> {
             written.clear();
-            ByteBuffer in = s.inputBuffer();
-            in.clear();
-            in.put(packet);
-            in.clear();
-            s.process(packet.length);
+            TestPackets.feed(s, packet);
             return written.isEmpty() ? null : written.get(0);
         }).get(10, TimeUnit.SECONDS);
     }

@@ -70,11 +70,7 @@ class SystemStackAcceptTest {
     private int syn(byte[] p) throws Exception {
         byte[] out = onLoop(() -> {
             written.clear();
-            ByteBuffer in = stack.inputBuffer();
-            in.clear();
-            in.put(p);
-            in.clear();
-            stack.process(p.length);
+            TestPackets.feed(stack, p);
             return written.isEmpty() ? null : written.get(0);
         });
         assertNotNull(out, "the SYN is forwarded to the listener");

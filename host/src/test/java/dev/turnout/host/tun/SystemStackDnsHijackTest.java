@@ -90,11 +90,7 @@ class SystemStackDnsHijackTest {
     private byte[] inject(SystemStack s, byte[] packet) throws Exception {
         return onLoop(() -> {
             written.clear();
-            ByteBuffer in = s.inputBuffer();
-            in.clear();
-            in.put(packet);
-            in.clear();
-            s.process(packet.length);
+            TestPackets.feed(s, packet);
             return written.isEmpty() ? null : written.get(0);
         });
     }

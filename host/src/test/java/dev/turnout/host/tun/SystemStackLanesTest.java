@@ -69,13 +69,7 @@ class SystemStackLanesTest {
                 w.clear();
             }
         }
-        loops[lane].submit(() -> {
-            ByteBuffer in = lanes[lane].inputBuffer();
-            in.clear();
-            in.put(packet);
-            in.clear();
-            lanes[lane].process(packet.length);
-        }).get(10, TimeUnit.SECONDS);
+        loops[lane].submit(() -> TestPackets.feed(lanes[lane], packet)).get(10, TimeUnit.SECONDS);
         // A hand-off is queued on the owner's loop before process returns: a task after it sees it done.
         for (DefaultEventLoop l : loops) {
             l.submit(() -> { }).get(10, TimeUnit.SECONDS);

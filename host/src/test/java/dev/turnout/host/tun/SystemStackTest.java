@@ -66,11 +66,7 @@ class SystemStackTest {
     private byte[] inject(byte[] packet) throws Exception {
         return onLoop(() -> {
             written.clear();
-            ByteBuffer in = stack.inputBuffer();
-            in.clear();
-            in.put(packet);
-            in.clear();
-            stack.process(packet.length);
+            TestPackets.feed(stack, packet);
             return written.isEmpty() ? null : written.get(0);
         });
     }
@@ -305,11 +301,7 @@ class SystemStackTest {
                 (buffer, address, length) -> false, null, HijackTargets.udp(List.of()), "tun");
         byte[] syn = TestPackets.tcp(A4, 40012, ip("203.0.113.5"), 80, IpPacket.SYN, new byte[0]);
         onLoop(() -> {
-            ByteBuffer in = refusing.inputBuffer();
-            in.clear();
-            in.put(syn);
-            in.clear();
-            refusing.process(syn.length);
+            TestPackets.feed(refusing, syn);
             return null;
         });
         TunStats s = onLoop(refusing::stats);
@@ -391,11 +383,7 @@ class SystemStackTest {
 
     private void feed(SystemStack s, byte[] packet) throws Exception {
         onLoop(() -> {
-            ByteBuffer in = s.inputBuffer();
-            in.clear();
-            in.put(packet);
-            in.clear();
-            s.process(packet.length);
+            TestPackets.feed(s, packet);
             return null;
         });
     }

@@ -11,6 +11,18 @@ final class TestPackets {
     private TestPackets() {
     }
 
+    /**
+     * Puts {@code packet} at the start of {@code engine}'s input, as a read from the TUN would, and processes it.
+     * Call on the engine's loop.
+     */
+    static void feed(SystemStack engine, byte[] packet) {
+        ByteBuffer in = engine.inputBuffer();
+        in.clear();
+        in.put(packet);
+        in.clear();
+        engine.process(packet.length);
+    }
+
     static InetAddress ip(String literal) {
         try {
             return InetAddress.getByName(literal);
