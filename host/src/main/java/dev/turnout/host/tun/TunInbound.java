@@ -163,6 +163,7 @@ public final class TunInbound implements AutoCloseable {
         int tcpShare = Math.max(1, options.maxTcpFlows() / n);
         int udpShare = Math.max(1, options.maxUdpFlows() / n);
         boolean refuse6 = refuseIpv6(v6);
+        HijackTargets hijackTargets = HijackTargets.udp(options.dnsHijack());
         for (int i = 0; i < n; i++) {
             Lane lane = lanes.get(i);
             SystemStack.Addressing ad = SystemStack.Addressing.of(v4, ports4[i], v6, ports6[i]);
@@ -171,7 +172,7 @@ public final class TunInbound implements AutoCloseable {
             TunQueue queue = lane.queue;
             SystemStack stack = new SystemStack(ad, limits, header, tunnel, lane.loop,
                     (buffer, address, length) -> queue.write(address - header, header + length) == header + length,
-                    dnsHijack, HijackTargets.udp(options.dnsHijack()), "tun", owners, i);
+                    dnsHijack, hijackTargets, "tun", owners, i);
             stack.refuseIpv6(refuse6);
             if (owners != null) {
                 owners.engine(i, stack);
@@ -180,7 +181,7 @@ public final class TunInbound implements AutoCloseable {
         }
         for (Lane lane : lanes) {
             SystemStack stack = lane.engine;
-            await(queueWatch(lane), "watch " + device.name());
+            await(lane.queue.watchReadable(lane.loop, () -> readPackets(lane)), "watch " + device.name());
             lane.sweeper = lane.loop.scheduleWithFixedDelay(() -> stack.expire(System.nanoTime() / 1_000_000),
                     1, 1, TimeUnit.SECONDS);
         }
@@ -228,10 +229,6 @@ public final class TunInbound implements AutoCloseable {
             b.append(b.length() == 0 ? "" : ",").append(p);
         }
         return b.toString();
-    }
-
-    private io.netty.util.concurrent.Future<?> queueWatch(Lane lane) {
-        return lane.queue.watchReadable(lane.loop, () -> readPackets(lane));
     }
 
     /**
