@@ -54,6 +54,7 @@ public final class Peers {
             case "connect-and-leave" -> connectAndLeave(Integer.parseInt(args[1]), Integer.parseInt(args[2]),
                     Integer.parseInt(args[3]));
             case "dscp-get" -> System.exit(dscpGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4]));
+            case "half-closed-get" -> halfClosedGet(args[1], Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -401,6 +402,35 @@ public final class Peers {
                         ? "reset" : e.toString();
             }
             System.out.println("end: " + how + " after " + (System.nanoTime() - start) / 1_000_000 + " ms");
+        }
+    }
+
+    /**
+     * Sends an HTTP/1.0 GET, ends its side at once (a FIN, as {@code nc -N} or a script piping a request does) and
+     * reads the answer slowly through a small receive buffer, so the answer waits in Turnout again and again after
+     * the FIN. Prints {@code got N bytes} or what ended the read.
+     */
+    static void halfClosedGet(String host, int port) throws IOException, InterruptedException {
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(64 * 1024);
+            s.connect(new InetSocketAddress(host, port), 5000);
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(("GET / HTTP/1.0\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            s.shutdownOutput();
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[16 * 1024];
+            long got = 0;
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    got += n;
+                    if (got % (1024 * 1024) < n) {
+                        Thread.sleep(1);
+                    }
+                }
+                System.out.println("got " + got + " bytes");
+            } catch (IOException e) {
+                System.out.println("failed after " + got + " bytes: " + e);
+            }
         }
     }
 

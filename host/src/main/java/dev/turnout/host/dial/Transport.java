@@ -5,7 +5,6 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.kqueue.KQueue;
@@ -44,7 +43,7 @@ public final class Transport {
     }
 
     public static EventLoopGroup newGroup(int threads, String name) {
-        IoHandlerFactory factory = EPOLL ? EpollIoHandler.newFactory()
+        IoHandlerFactory factory = EPOLL ? RearmingEpollIoHandler.newFactory()
                 : KQUEUE ? KQueueIoHandler.newFactory() : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(threads, new io.netty.util.concurrent.DefaultThreadFactory(name, true),
                 factory);

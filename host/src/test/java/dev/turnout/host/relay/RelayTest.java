@@ -331,11 +331,6 @@ class RelayTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("Netty 4.2.18's epoll transport resets this flow after some MB (passes with"
-            + " -Dturnout.nio=true): once the client's FIN has cleared EPOLLIN and EPOLLRDHUP and a flush clears"
-            + " EPOLLOUT, the empty interest set removes the socket from epoll (EPOLL_CTL_DEL) but its registration"
-            + " stays 'Added', so the next EPOLLOUT is an EPOLL_CTL_MOD that fails with ENOENT; the write error"
-            + " shuts the output down and the relay resets both sides. 4.2.20 has the same registration code.")
     void aClientThatEndedItsRequestStillGetsAllOfALargeAnswerItReadsSlowlyBeforeTheServersClose() throws Exception {
         int total = 16 * 1024 * 1024;
         try (Socket client = new Socket()) {

@@ -1,6 +1,7 @@
 package dev.turnout.host.platform.linux;
 
 import com.sun.jna.LastErrorException;
+import dev.turnout.host.dial.RearmingEpollIoHandler;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteCleanup;
@@ -14,7 +15,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.unix.RawUnixChannelOption;
@@ -257,7 +257,7 @@ public final class LinuxPlatform implements Platform {
     @Override
     public IoEventLoopGroup newEventLoopGroup(int threads, String threadName) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadName, true),
-                EpollIoHandler.newFactory());
+                RearmingEpollIoHandler.newFactory());
     }
 
     @Override
