@@ -93,11 +93,9 @@ public final class FakeIpPool {
             this.first4 = 0;
             this.mask4 = 0;
             this.firstHi = b.getLong();
+            // No slot carries into the high 64 bits: the network's host bits are clear, so a range of 64 host
+            // bits or fewer ends within its low half, and a larger one starts at low 0 with at most maxSlots slots.
             this.firstLo = b.getLong() + 1;
-            // Keep every slot within one value of the low 64 bits so lookups never carry into the high half.
-            if (Long.compareUnsigned(firstLo + n - 1, firstLo) < 0) {
-                n = (int) Math.min(n, -firstLo);
-            }
         }
         if (n <= 0) {
             throw new IllegalArgumentException("fake-ip range " + range + " has no usable addresses");

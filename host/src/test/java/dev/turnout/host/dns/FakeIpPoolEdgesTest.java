@@ -56,6 +56,11 @@ class FakeIpPoolEdgesTest {
         assertNull(v6.nameOf(ip("198.18.0.1")));
         assertNull(v6.nameOf(ip("2001:db9::1")), "another /64 in front");
         assertNull(v6.nameOf(ip("2001:db8::1:1")), "past the range's end");
+        assertNull(v6.nameOf(ip("2001:db8::100")), "the first address past the range's last slot");
+        java.nio.ByteBuffer six = java.nio.ByteBuffer.wrap(a.getAddress());
+        assertEquals("six.test", v6.nameOf(six.getLong(), six.getLong()), "the range's first address, by its halves");
+        java.nio.ByteBuffer past = java.nio.ByteBuffer.wrap(ip("2001:db8::100").getAddress());
+        assertNull(v6.nameOf(past.getLong(), past.getLong()));
     }
 
     @Test
