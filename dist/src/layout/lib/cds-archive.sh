@@ -24,8 +24,10 @@ while listening "$port" || listening $((port + 1)); do
   [ "$tries" -lt 20 ] || { echo "cds-archive.sh: no two free ports: no class-data archive"; exit 0; }
   port=$((port + 2))
 done
-# The built-in default (host's default-config.yaml) on the ports found free.
-cat >"$work/config.yaml" <<CONFIG
+# The built-in default (host's default-config.yaml) on the ports found free, as the home config that a plain
+# `turnout run` finds: the start most users and the benchmarks make (Main.plainRun).
+mkdir -p "$work/home/.config/turnout"
+cat >"$work/home/.config/turnout/config.yaml" <<CONFIG
 mixed-port: $port
 allow-lan: false
 mode: rule
@@ -34,9 +36,9 @@ external-controller: 127.0.0.1:$((port + 1))
 rules:
   - MATCH,DIRECT
 CONFIG
-mkdir -p "$work/jsa" "$work/home"
+mkdir -p "$work/jsa"
 HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" TURNOUT_CDS_DUMP="$work/jsa" \
-  "$dist/bin/turnout" run -f "$work/config.yaml" >"$work/turnout.log" 2>&1 &
+  "$dist/bin/turnout" run >"$work/turnout.log" 2>&1 &
 pid=$!
 up=""
 for _ in $(seq 1 600); do
