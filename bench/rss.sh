@@ -15,8 +15,8 @@
 # `bench/rss.sh DIR=<old build> default`: 104.4 -> 81.1 (81.1 81.2 71.5) and 102.2 -> 83.4 (83.4 83.6 71.6). Starts
 # land either near 73 or near 81-91 MB: the higher ones were read before HotSpot's chunk pool cleaner and the native
 # heap trimmer had run (below). Read after both (2026-11-30, session 15, load 36): 71.3 MB (71.3 71.5 70.3).
-# Session 16 (load 12): 63.3 MB (63.0 63.4 63.3) with the class-data archive (lib/cds/), -Xmn4m and ~270 fewer classes
-# at start, against 72.6 for main's flags and code in the same run.
+# Session 16 (load 12-17): 59.1 MB (59.0 59.1 59.2) with the class-data archive (lib/cds/), -Xmn4m, a plain start
+# without picocli and ~270 fewer classes, against 71.6 for main's flags without the archive in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
