@@ -2,7 +2,7 @@
 # Makes the packaged Turnout's class-data archive, lib/cds/ID.jsa (see bin/turnout): starts the package once on the
 # built-in default config (on free ports instead of 7890 and 9090, so a running proxy does not matter), waits until
 # it listens, stops it, and keeps what the JVM wrote at exit. Linux only (it reads /proc/net/tcp). Whatever goes
-# wrong, it says so and leaves no archive: the package works without one, with about 5 MB more resident at start.
+# wrong, it says so and leaves no archive: the package works without one, with 3-5 MB more resident at start.
 # The JVM maps an archive only for the folder it was made in: dist's pom makes one at package time for
 # dist/target/turnout; after unpacking the package elsewhere, or with another JVM, run this again to make one there.
 # Usage: sh lib/cds-archive.sh (it writes lib/cds/).
