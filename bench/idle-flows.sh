@@ -76,7 +76,7 @@ has_routes() { [[ $(ip -n "$C" route show) == *"128.0.0.0/1 dev $TUN"* ]]; }
 for _ in $(seq 1 150); do has_routes && break; sleep 0.2; done
 has_routes || { echo "idle-flows.sh: Turnout did not install its routes" >&2; cat "$WORK/turnout.log"; exit 1; }
 wait_port "$C" 7890
-JPID=$(ip netns pids "$C" | while read -r p; do if [[ $(cat /proc/$p/comm 2>/dev/null) == java ]]; then echo "$p"; fi; done | awk 'NR == 1')
+JPID=$(java_in "$C")
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$JPID/status"; }
 
 # A warm-up of a few hundred flows, opened and closed, so the "before" reading has the flow path's classes loaded.

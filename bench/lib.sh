@@ -78,3 +78,25 @@ cleanup_client_server() {
   del_netns "$V"
   [[ -n "${KEEP:-}" ]] && echo "kept $WORK" || rm -rf "$WORK"
 }
+
+# java_in NS: the pid of the first java process in namespace NS (empty when there is none).
+java_in() {
+  local p
+  for p in $(ip netns pids "$1" 2>/dev/null); do
+    if [[ $(cat "/proc/$p/comm" 2>/dev/null) == java ]]; then echo "$p"; return 0; fi
+  done
+}
+
+# rss_settled_mb PID: the process's VmRSS in MB (one decimal) once it has gone idle after start. Idle: under 20 ms of
+# CPU (2 ticks) in a second, so the JIT is done (at most 30 s). Then 8 s more: HotSpot keeps the JIT's freed arena
+# chunks in a pool that a cleaner empties every 5 s, and the native heap is trimmed every 2 s after that; read before
+# both have run and a start shows 10-15 MB more than it keeps (-Xlog:trimnative shows the drop).
+rss_settled_mb() {
+  local pid=$1 before after _
+  for _ in $(seq 1 30); do
+    before=$(awk '{print $14 + $15}' "/proc/$pid/stat"); sleep 1; after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    (( after - before < 2 )) && break
+  done
+  sleep 8
+  awk '/VmRSS/ {printf "%.1f\n", $2 / 1024}' "/proc/$pid/status"
+}

@@ -150,22 +150,19 @@ CONF
 spawn "$V" danted.out danted -f "$WORK/danted.conf" -p "$WORK/danted.pid"
 
 for p in 5201 8080 1080; do wait_port "$V" "$p"; done
-wait_java() { # ns -> pid of the first java process in it
-  ip netns pids "$1" | while read -r p; do if [[ $(cat /proc/$p/comm 2>/dev/null) == java ]]; then echo "$p"; fi; done | awk 'NR == 1'
-}
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 
-# Turnout's RSS after start on its built-in default config (mixed port only), before anything else runs in it.
+# Turnout's RSS after start on its built-in default config (mixed port only), before anything else runs in it: read
+# as bench/rss.sh reads it, once the JIT and the native heap trimmer are done (lib.sh's rss_settled_mb).
 START_HOME=$WORK/turnout-default
 mkdir -p "$START_HOME"
 ip netns exec "$T" env HOME="$START_HOME" XDG_CONFIG_HOME="$START_HOME/.config" "$DIST/bin/turnout" run \
   >"$WORK/turnout-default.log" 2>&1 &
 DPID=$!; PIDS+=("$DPID")
 wait_port "$T" 7890
-sleep 3
-RSS_START=$(rss_mb "$(wait_java "$T")")
+RSS_START=$(rss_settled_mb "$(java_in "$T")")
 kill "$DPID"; wait "$DPID" 2>/dev/null || true
-for _ in $(seq 1 50); do [[ -z $(wait_java "$T") ]] && break; sleep 0.2; done
+for _ in $(seq 1 50); do [[ -z $(java_in "$T") ]] && break; sleep 0.2; done
 
 cat >"$WORK/turnout.yaml" <<EOF
 mixed-port: 7890
@@ -188,7 +185,7 @@ for _ in $(seq 1 150); do [[ $(ip -n "$T" route show) == *"128.0.0.0/1 dev pbtun
 [[ $(ip -n "$T" route show) == *"128.0.0.0/1 dev pbtun$S"* ]] \
   || { echo "peers.sh: Turnout did not install its routes" >&2; cat "$WORK/turnout.log"; exit 1; }
 wait_port "$T" 7890
-JPID=$(wait_java "$T")
+JPID=$(java_in "$T")
 
 if has_path h; then
   cat >"$WORK/hev.yml" <<EOF

@@ -4,8 +4,10 @@
 # network namespace of its own and a fresh HOME; RSS is read once the port is open and the process has gone idle
 # (CPU time still over 1 s later, at most 30 s), then Turnout is stopped. Starts are interleaved across variants.
 # Usage (root, after `mvn -q -DskipTests package`): bench/rss.sh [VARIANT...]
-#   a VARIANT is "default" (the launcher's own flags), TURNOUT_JAVA_OPTS for the launcher, or DIR=/path/to/turnout
-#   (another packaged layout, e.g. an older build, with its own launcher's flags). Default: "default".
+#   a VARIANT is one word or several: "default" (the launcher's own flags), DIR=/path/to/turnout (another packaged
+#   layout, e.g. an older build, with its own launcher's flags), NAME=value (an environment variable for the launcher,
+#   e.g. MALLOC_ARENA_MAX=2), and anything else JVM flags, all of them together TURNOUT_JAVA_OPTS (which replaces the
+#   launcher's own flags). Default: "default".
 # Env: TRIALS (3).
 # Measured 2026-11-30 under load (average 21 on 2 cores), medians of 3: the launcher's old flags
 # (-Xmn32m, no TrimNativeHeapInterval) and logback.xml 106 MB; -Xmn8m 88 MB; with TrimNativeHeapInterval 77 MB; with
@@ -13,8 +15,11 @@
 # `bench/rss.sh DIR=<old build> default`: 104.4 -> 81.1 (81.1 81.2 71.5) and 102.2 -> 83.4 (83.4 83.6 71.6). Starts
 # land either near 73 or near 81-91 MB: the higher ones were read before HotSpot's chunk pool cleaner and the native
 # heap trimmer had run (below). Read after both (2026-11-30, session 15, load 36): 71.3 MB (71.3 71.5 70.3).
+# Session 16 (load 12-17): 59.1 MB (59.0 59.1 59.2) with the class-data archive (lib/cds/), -Xmn4m, a plain start
+# without picocli and ~270 fewer classes, against 71.6 for main's flags without the archive in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 trials=${TRIALS:-3}
 [ "$(id -u)" -eq 0 ] || { echo "bench/rss.sh: needs root (network namespace)" >&2; exit 1; }
 [ $# -gt 0 ] || set -- default
@@ -28,27 +33,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-
 # one_start VARIANT -> prints the RSS in MB
 one_start() {
-  local variant=$1 dist=dist/target/turnout opts=""
-  case "$variant" in
-    default) ;;
-    DIR=*) dist=${variant#DIR=} ;;
-    *) opts=$variant ;;
-  esac
+  local dist=dist/target/turnout opts="" word
+  local -a envs=()
+  # shellcheck disable=SC2086
+  for word in $1; do
+    case "$word" in
+      default) ;;
+      DIR=*) dist=${word#DIR=} ;;
+      [A-Z_]*=*) envs+=("$word") ;;
+      *) opts="${opts:+$opts }$word" ;;
+    esac
+  done
+  [ -z "$opts" ] || envs+=("TURNOUT_JAVA_OPTS=$opts")
   ip netns add "$ns"
   ip -n "$ns" link set lo up
   local home="$work/home"
   rm -rf "$home"; mkdir -p "$home"
-  if [ -n "$opts" ]; then
-    ip netns exec "$ns" env HOME="$home" XDG_CONFIG_HOME="$home/.config" TURNOUT_JAVA_OPTS="$opts" \
-      "$dist/bin/turnout" run >"$work/turnout.log" 2>&1 &
-  else
-    ip netns exec "$ns" env HOME="$home" XDG_CONFIG_HOME="$home/.config" \
-      "$dist/bin/turnout" run >"$work/turnout.log" 2>&1 &
-  fi
+  ip netns exec "$ns" env HOME="$home" XDG_CONFIG_HOME="$home/.config" "${envs[@]}" \
+    "$dist/bin/turnout" run >"$work/turnout.log" 2>&1 &
   local open=""
   for _ in $(seq 1 300); do
     if ip netns exec "$ns" ss -Htln "sport = :7890" | grep -q .; then open=1; break; fi
@@ -56,18 +60,8 @@ one_start() {
   done
   [ -n "$open" ] || { echo "port 7890 never opened; log:" >&2; cat "$work/turnout.log" >&2; exit 1; }
   local jpid
-  jpid=$(ip netns pids "$ns" | while read -r p; do [[ $(cat "/proc/$p/comm" 2>/dev/null) == java ]] && echo "$p"; done | head -1)
-  # Idle: under 20 ms of CPU (2 ticks) in a second, so the JIT is done and the native heap has been trimmed.
-  local before after
-  for _ in $(seq 1 30); do
-    before=$(cpu_ticks "$jpid"); sleep 1; after=$(cpu_ticks "$jpid")
-    [ $((after - before)) -lt 2 ] && break
-  done
-  # HotSpot keeps the JIT's freed arena chunks in a pool that a cleaner empties every 5 s, and the native heap is
-  # trimmed every 2 s after that: read before both have run and a start shows 10-15 MB more than it keeps (the
-  # "near 73 or near 81-91 MB" starts of the first measurements; -Xlog:trimnative shows the drop).
-  sleep 8
-  awk '/VmRSS/ {printf "%.1f\n", $2 / 1024}' "/proc/$jpid/status"
+  jpid=$(java_in "$ns")
+  rss_settled_mb "$jpid"
   kill "$jpid"
   for _ in $(seq 1 50); do [ -d "/proc/$jpid" ] || break; sleep 0.1; done
   ip netns del "$ns"

@@ -133,7 +133,7 @@ for _ in $(seq 1 150); do has_routes && break; sleep 0.2; done
 has_routes || { echo "tun.sh: Turnout did not install its routes" >&2; cat "$WORK/turnout.log"; exit 1; }
 wait_port "$C" 7890
 # (if, not &&: under pipefail a last pid that is not java would fail the assignment and end the script silently)
-JPID=$(ip netns pids "$C" | while read -r p; do if [[ $(cat /proc/$p/comm 2>/dev/null) == java ]]; then echo "$p"; fi; done | awk 'NR == 1')
+JPID=$(java_in "$C")
 # PAUSE=seconds: stop here with everything up (to poke at it by hand, or to profile), then clean up.
 if [[ -n "${PAUSE:-}" ]]; then echo "paused ${PAUSE}s: client ns $C, server ns $V, Turnout pid $JPID, files $WORK"; sleep "$PAUSE"; exit 0; fi
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$JPID/status"; }

@@ -111,4 +111,21 @@ class LauncherIT {
             assertNotEquals(-1, MixedPortIT.read(log).indexOf("match MATCH using DIRECT"), MixedPortIT.read(log));
         }
     }
+
+    @Test
+    void runWithNothingMoreReadsTheHomeConfigAndRefusesABrokenOneWithItsPlace() throws Exception {
+        // `turnout run` alone starts without the command-line parser (Main.plainRun): the same lookup, messages and
+        // exit codes as with options.
+        Path config = Files.createDirectories(dir.resolve("home/.config/turnout")).resolve("config.yaml");
+        Files.writeString(config, "mixed-port: 7893\nproxies:\n  - {name: a, type: nosuch, server: x, port: 1}\n");
+        String why = Netns.unavailableReason();
+        Required.that(why == null, () -> "needs a namespace: " + why);
+        try (Netns ns = Netns.create("tplain")) {
+            Netns.Result run = ns.run(Duration.ofSeconds(60), "env", "HOME=" + dir.resolve("home"),
+                    "XDG_CONFIG_HOME=" + dir.resolve("home/.config"), DIST.resolve("bin/turnout").toString(), "run");
+            assertEquals(2, run.exitCode(), run.stderr());
+            assertTrue(run.stderr().contains(config + ":3:21: unknown outbound type 'nosuch'"), run.stderr());
+            assertEquals(0, ns.run(Duration.ofSeconds(5), "ss", "-Htln").stdout().lines().count(), "something listens");
+        }
+    }
 }

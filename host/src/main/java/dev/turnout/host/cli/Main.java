@@ -41,7 +41,25 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         if (System.getProperty("io.netty.jfr.enabled") == null) {
             System.setProperty("io.netty.jfr.enabled", "false");
         }
-        System.exit(execute(args));
+        System.exit(args.length == 0 || args.length == 1 && args[0].equals("run") ? plainRun() : execute(args));
+    }
+
+    /**
+     * {@code turnout} and {@code turnout run} with nothing more: what a service and most users type, run without
+     * picocli. Its 174 classes are Java 5 class files, which the class-data archive cannot hold, so every start
+     * would parse them and build the whole command tree by reflection just to find no option. As picocli would,
+     * an exception out of the command is printed and exits 1.
+     */
+    static int plainRun() {
+        RunCommand run = new RunCommand();
+        run.config = new ConfigOptions();
+        run.plugins = new PluginOptions();
+        try {
+            return run.call();
+        } catch (Exception e) {
+            e.printStackTrace();
+            return 1;
+        }
     }
 
     /** Runs a command line and returns its exit code; what tests call. */

@@ -2,11 +2,11 @@ package dev.turnout.host.runtime;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
@@ -14,12 +14,11 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * commands such as {@code turnout match}), PF4J silent (Turnout reports plugin failures in one line each; PF4J's own
  * traces appear at log-level debug, see {@link Logging}), Netty from warnings up. A logback.xml would load logback's
  * XML configurator and a JAXP parser, about 450 classes and 4 MB of a start's resident memory, for these few lines.
- * A {@code logback-test.xml} on the class path or {@code -Dlogback.configurationFile} still takes over.
+ * The line is {@link LineLayout}'s, for the same reason. A {@code logback-test.xml} on the class path or
+ * {@code -Dlogback.configurationFile} still takes over.
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_NORMAL_PRIORITY)
 public final class ConsoleLogConfigurator extends ContextAwareBase implements Configurator {
-
-    static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS} %-5level %logger{0} %msg%n";
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
@@ -27,9 +26,12 @@ public final class ConsoleLogConfigurator extends ContextAwareBase implements Co
                 || ConsoleLogConfigurator.class.getClassLoader().getResource("logback-test.xml") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        LineLayout layout = new LineLayout();
+        layout.setContext(context);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(context);
-        encoder.setPattern(PATTERN);
+        encoder.setLayout(layout);
         encoder.start();
         ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
         stderr.setContext(context);

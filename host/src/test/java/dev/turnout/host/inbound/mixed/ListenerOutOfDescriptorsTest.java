@@ -14,6 +14,7 @@ import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.unix.Errors;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -69,6 +70,10 @@ class ListenerOutOfDescriptorsTest {
         assertTrue(warnings.get(0).getFormattedMessage().startsWith("out of file descriptors"),
                 warnings.get(0).getFormattedMessage());
         assertNull(warnings.get(0).getThrowableProxy(), "no stack trace");
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+            assertTrue(warnings.get(0).getFormattedMessage().contains("; limit " + os.getMaxFileDescriptorCount()
+                    + ")"), () -> "the process's limit, as the JVM knows it: " + warnings.get(0).getFormattedMessage());
+        }
         // Still listening, and accepting again: a SOCKS5 greeting gets its answer.
         try (Socket client = new Socket()) {
             client.setSoTimeout(5_000);
