@@ -19,6 +19,7 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
 
     private String[] texts;
     private byte[] kinds;
+    private int[] hashes;
     private String[] files;
     private int[] lines;
     private int[] columns;
@@ -28,31 +29,37 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
         int n = Math.max(capacity, 8);
         texts = new String[n];
         kinds = new byte[n];
+        hashes = new int[n];
         files = new String[n];
         lines = new int[n];
         columns = new int[n];
     }
 
     void add(String text, String file, int line, int column) {
-        add(text, TEXT, file, line, column);
+        add(text, TEXT, 0, file, line, column);
     }
 
     void add(String text, Origin origin) {
-        add(text, TEXT, origin.file(), origin.line(), origin.column());
+        add(text, TEXT, 0, origin.file(), origin.line(), origin.column());
     }
 
-    /** A plain lower-case domain: {@code key} is the domain itself, without the {@code +.} of a SUFFIX. */
-    void add(String key, byte kind, String file, int line, int column) {
+    /**
+     * A plain lower-case domain: {@code key} is the domain itself, without the {@code +.} of a SUFFIX, and
+     * {@code hash} its {@link DomainTable#hash}.
+     */
+    void add(String key, byte kind, int hash, String file, int line, int column) {
         if (size == texts.length) {
             int n = size * 2;
             texts = Arrays.copyOf(texts, n);
             kinds = Arrays.copyOf(kinds, n);
+            hashes = Arrays.copyOf(hashes, n);
             files = Arrays.copyOf(files, n);
             lines = Arrays.copyOf(lines, n);
             columns = Arrays.copyOf(columns, n);
         }
         texts[size] = key;
         kinds[size] = kind;
+        hashes[size] = hash;
         files[size] = file;
         lines[size] = line;
         columns[size] = column;
@@ -66,6 +73,11 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
     /** The table key of an EXACT or SUFFIX entry. */
     String key(int i) {
         return texts[i];
+    }
+
+    /** The {@link DomainTable#hash} of an EXACT or SUFFIX entry's key. */
+    int hash(int i) {
+        return hashes[i];
     }
 
     /** The entry as written (trimmed). */
@@ -84,6 +96,7 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
         }
         texts[to] = texts[from];
         kinds[to] = kinds[from];
+        hashes[to] = hashes[from];
         files[to] = files[from];
         lines[to] = lines[from];
         columns[to] = columns[from];
