@@ -4,8 +4,9 @@ import java.util.AbstractList;
 
 /**
  * A {@link Behavior#DOMAIN} provider's entries as a list of rules, kept as the reader left them: an entry it
- * knew to be a plain lower-case domain stays a table key with its hash ({@link RawEntries#EXACT} or
- * {@link RawEntries#SUFFIX}), so that the index takes the 100,000-entry lists without a rule object per entry;
+ * knew to be a plain lower-case domain stays a table key ({@link RawEntries#EXACT} or {@link RawEntries#SUFFIX}):
+ * its place in the bytes read and its hash, so that the index takes the 100,000-entry lists without an object per
+ * entry;
  * any other entry was parsed into its rule. Read as a list, a key's rule is made when asked for.
  */
 final class DomainEntries extends AbstractList<Rule> {
@@ -29,12 +30,31 @@ final class DomainEntries extends AbstractList<Rule> {
         return raw.kind(i) == RawEntries.EXACT ? DomainTable.EXACT : DomainTable.SUFFIX;
     }
 
-    String key(int i) {
-        return raw.key(i);
+    /** The bytes a key lies in, at {@link #keyFrom} for {@link #keyLength}: ASCII, lower case. */
+    byte[] keyBytes() {
+        return raw.keyBytes();
+    }
+
+    int keyFrom(int i) {
+        return raw.keyFrom(i);
+    }
+
+    int keyLength(int i) {
+        return raw.keyLength(i);
     }
 
     int hash(int i) {
         return raw.hash(i);
+    }
+
+    /** How many entries are keys. */
+    int keys() {
+        return raw.keys();
+    }
+
+    /** The characters of all the keys together. */
+    long keyChars() {
+        return raw.keyChars();
     }
 
     @Override

@@ -8,9 +8,10 @@ import java.util.Arrays;
  * suffix ({@code a.b.c}, {@code b.c}, {@code c}) is probed without allocating a substring: cost grows with the
  * number of labels, never with the number of entries.
  *
- * <p>A slot holds a key's hash and its number ({@code hash << 32 | number + 1}; 0 is empty), the keys and their
- * rule indexes sit densely by number. So a probe rejects another key by its hash without touching its string, the
- * table grows without hashing a key again, and the sparse part costs 8 bytes a slot instead of 20.
+ * <p>A slot holds a key's hash and its number ({@code hash << 32 | number + 1}; 0 is empty); the keys' characters
+ * sit one after another in one array and their rule indexes densely by number. So a probe rejects another key by
+ * its hash alone, the table grows without hashing a key again, and 150,000 keys are three arrays rather than
+ * 300,000 objects that a start would allocate, copy through the young generation and keep.
  */
 final class DomainTable {
 
@@ -21,46 +22,98 @@ final class DomainTable {
     private static final int KINDS = 4;
 
     private long[] slots;
-    private String[] keys;
+    /** Key k is {@code chars[starts[k], starts[k + 1])}. */
+    private char[] chars;
+    private int[] starts;
     private int[] values;
     private int size;
 
-    DomainTable() {
-        this(8);
-    }
+    /** What a key is guessed to take when nothing better is known (real lists average 14 characters). */
+    static final int CHARS_PER_KEY = 16;
 
-    /** A table for about {@code expected} keys: a big list is then not rehashed as it grows. */
-    DomainTable(int expected) {
+    /**
+     * A table for about {@code expected} keys of {@code expectedChars} characters in all: a big list is then not
+     * grown and rehashed as it comes in.
+     */
+    DomainTable(int expected, int expectedChars) {
         int n = Math.max(expected, 8);
         slots = new long[capacityFor(n)];
-        keys = new String[n];
+        chars = new char[Math.max(expectedChars, CHARS_PER_KEY)];
+        starts = new int[n + 1];
         values = filled(n * KINDS);
     }
 
     void add(String domain, int kind, int index) {
-        add(domain, hash(domain), kind, index);
+        int hash = hash(domain);
+        int len = domain.length();
+        int slot = find(hash, domain, null, 0, len);
+        if (slot >= 0) {
+            lower(slot, kind, index);
+            return;
+        }
+        int at = append(len, kind, index);
+        domain.getChars(0, len, chars, at);
+        insert(~slot, hash);
     }
 
-    /** As {@link #add(String, int, int)} with the key's {@link #hash} already known (the reader computed it). */
-    void add(String domain, int hash, int kind, int index) {
+    /**
+     * The key {@code ascii[from, from + len)} (bytes of a plain lower-case domain, as a reader found it in a file)
+     * with its {@link #hash}: no string is made for it.
+     */
+    void add(byte[] ascii, int from, int len, int hash, int kind, int index) {
+        int slot = find(hash, null, ascii, from, len);
+        if (slot >= 0) {
+            lower(slot, kind, index);
+            return;
+        }
+        int at = append(len, kind, index);
+        for (int k = 0; k < len; k++) {
+            chars[at + k] = (char) (ascii[from + k] & 0xff);
+        }
+        insert(~slot, hash);
+    }
+
+    /** The slot holding the key (given as a string or as bytes), or {@code ~slot} of the empty one that ends it. */
+    private int find(int hash, String domain, byte[] ascii, int from, int len) {
         int mask = slots.length - 1;
         int slot = mix(hash) & mask;
         for (long s = slots[slot]; s != 0; s = slots[slot]) {
-            if ((int) (s >>> 32) == hash && keys[(int) s - 1].equals(domain)) {
-                int v = ((int) s - 1) * KINDS + kind;
-                values[v] = Math.min(values[v], index);
-                return;
+            if ((int) (s >>> 32) == hash) {
+                int key = (int) s - 1;
+                int at = starts[key];
+                if (starts[key + 1] - at == len
+                        && (domain != null ? same(domain, 0, at, len) : same(ascii, from, at, len))) {
+                    return slot;
+                }
             }
             slot = (slot + 1) & mask;
         }
-        if (size == keys.length) {
-            keys = Arrays.copyOf(keys, size * 2);
+        return ~slot;
+    }
+
+    private void lower(int slot, int kind, int index) {
+        int v = ((int) slots[slot] - 1) * KINDS + kind;
+        values[v] = Math.min(values[v], index);
+    }
+
+    /** Makes room for key number {@code size} of {@code len} characters; returns where they go. */
+    private int append(int len, int kind, int index) {
+        if (size + 1 == starts.length) {
+            starts = Arrays.copyOf(starts, size * 2 + 1);
             int old = values.length;
             values = Arrays.copyOf(values, size * 2 * KINDS);
             Arrays.fill(values, old, values.length, Index.NONE);
         }
-        keys[size] = domain;
+        int at = starts[size];
+        if (at + len > chars.length) {
+            chars = Arrays.copyOf(chars, Math.max(chars.length * 2, at + len));
+        }
+        starts[size + 1] = at + len;
         values[size * KINDS + kind] = index;
+        return at;
+    }
+
+    private void insert(int slot, int hash) {
         size++;
         slots[slot] = (long) hash << 32 | size;
         if (size * 2 > slots.length) {
@@ -74,10 +127,32 @@ final class DomainTable {
 
     /** Drops the room kept for keys that never came; the table is read only from now on. */
     void trim() {
-        if (keys.length > size) {
-            keys = Arrays.copyOf(keys, size);
+        // A list repeated across providers leaves up to its size unused; a few percent are not worth a copy.
+        if (chars.length - starts[size] > chars.length / 16) {
+            chars = Arrays.copyOf(chars, starts[size]);
+        }
+        if (starts.length - (size + 1) > starts.length / 16) {
+            starts = Arrays.copyOf(starts, size + 1);
             values = Arrays.copyOf(values, size * KINDS);
         }
+    }
+
+    private boolean same(String domain, int from, int at, int len) {
+        for (int k = 0; k < len; k++) {
+            if (domain.charAt(from + k) != chars[at + k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean same(byte[] ascii, int from, int at, int len) {
+        for (int k = 0; k < len; k++) {
+            if ((ascii[from + k] & 0xff) != chars[at + k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The lowest rule index whose entry covers {@code domain} (lower case, no trailing dot), or NONE. */
@@ -100,9 +175,10 @@ final class DomainTable {
                 if ((int) (s >>> 32) != h) {
                     continue;
                 }
-                String k = keys[(int) s - 1];
-                if (k.length() == len && domain.regionMatches(i, k, 0, len)) {
-                    int base = ((int) s - 1) * KINDS;
+                int key = (int) s - 1;
+                int at = starts[key];
+                if (starts[key + 1] - at == len && same(domain, i, at, len)) {
+                    int base = key * KINDS;
                     best = Math.min(best, values[base + SUFFIX]);
                     if (i == 0) {
                         best = Math.min(best, values[base + EXACT]);

@@ -153,6 +153,7 @@ final class Index {
 
         /** How many domain keys to make room for when the first one comes. */
         private int expectedDomains = 8;
+        private int expectedChars = 8 * DomainTable.CHARS_PER_KEY;
 
         Builder(Index x, Map<String, ProviderParser.Parsed> providers, SubRules subs) {
             this.x = x;
@@ -166,13 +167,21 @@ final class Index {
          */
         void expectDomainsOf(List<Rule> rules) {
             long n = rules.size();
+            long chars = n * DomainTable.CHARS_PER_KEY;
             for (Rule rule : rules) {
                 if (rule instanceof Rule.SetRef r) {
                     ProviderParser.Parsed p = providers.get(r.provider());
-                    n += p.behavior() == Behavior.IPCIDR ? 0 : p.entries().size();
+                    if (p.entries() instanceof DomainEntries d) {
+                        n += d.size();
+                        chars += d.keyChars() + (long) (d.size() - d.keys()) * DomainTable.CHARS_PER_KEY;
+                    } else if (p.behavior() != Behavior.IPCIDR) {
+                        n += p.entries().size();
+                        chars += (long) p.entries().size() * DomainTable.CHARS_PER_KEY;
+                    }
                 }
             }
             expectedDomains = (int) Math.min(n, 1 << 26);
+            expectedChars = (int) Math.min(chars, 1 << 30);
         }
 
         void add(Rule rule, int i) {
@@ -268,7 +277,7 @@ final class Index {
                 if (parsed != null) {
                     add(parsed, i);
                 } else {
-                    domains().add(d.key(k), d.hash(k), d.kind(k), i);
+                    domains().add(d.keyBytes(), d.keyFrom(k), d.keyLength(k), d.hash(k), d.kind(k), i);
                 }
             }
         }
@@ -371,7 +380,7 @@ final class Index {
 
         private DomainTable domains() {
             if (x.domains == null) {
-                x.domains = new DomainTable(expectedDomains);
+                x.domains = new DomainTable(expectedDomains, expectedChars);
             }
             return x.domains;
         }

@@ -37,7 +37,7 @@ final class SimpleYamlPayload {
 
     private RawEntries entries(String file, boolean domains) {
         // About one entry per 20 bytes in real lists: sized once rather than grown a dozen times.
-        RawEntries out = new RawEntries(b.length / 20);
+        RawEntries out = new RawEntries(b.length / 20, b);
         boolean inPayload = false;
         int indent = -1;
         int lineNo = 0;
@@ -113,8 +113,8 @@ final class SimpleYamlPayload {
         }
         int suffix = t - f > 2 && b[f] == '+' && b[f + 1] == '.' ? 2 : 0;
         if (domains && isPlainDomain(f + suffix, t)) {
-            out.add(new String(b, f + suffix, t - f - suffix, StandardCharsets.ISO_8859_1),
-                    suffix == 0 ? RawEntries.EXACT : RawEntries.SUFFIX, hash, file, line, column);
+            out.addKey(f + suffix, t - f - suffix, suffix == 0 ? RawEntries.EXACT : RawEntries.SUFFIX, hash, file,
+                    line, column);
         } else {
             out.add(new String(b, f, t - f, StandardCharsets.UTF_8), file, line, column);
         }
