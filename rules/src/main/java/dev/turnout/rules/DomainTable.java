@@ -8,10 +8,10 @@ import java.util.Arrays;
  * suffix ({@code a.b.c}, {@code b.c}, {@code c}) is probed without allocating a substring: cost grows with the
  * number of labels, never with the number of entries.
  *
- * <p>A slot holds a key's hash and its number ({@code hash << 32 | number + 1}; 0 is empty); the keys' characters
- * sit one after another in one array and their rule indexes densely by number. So a probe rejects another key by
- * its hash alone, the table grows without hashing a key again, and 150,000 keys are three arrays rather than
- * 300,000 objects that a start would allocate, copy through the young generation and keep.
+ * <p>A slot holds a key's number; the keys' characters sit one after another in one array, their hashes and rule
+ * indexes densely by number. So a probe rejects another key by its hash without reading its characters, the
+ * table grows without hashing a key again, and 150,000 keys are a few arrays rather than 300,000 objects that a
+ * start would allocate, copy through the young generation and keep.
  */
 final class DomainTable {
 
@@ -21,10 +21,12 @@ final class DomainTable {
     static final int ONE_BELOW = 3;
     private static final int KINDS = 4;
 
-    private long[] slots;
-    /** Key k is {@code chars[starts[k], starts[k + 1])}. */
+    /** Key number + 1, 0 for empty: 4 bytes a slot, as few as a reference (the sparse part is the cache's). */
+    private int[] slots;
+    /** Key k is {@code chars[starts[k], starts[k + 1])}, its hash {@code hashes[k]}. */
     private char[] chars;
     private int[] starts;
+    private int[] hashes;
     private int[] values;
     private int size;
 
@@ -37,9 +39,10 @@ final class DomainTable {
      */
     DomainTable(int expected, int expectedChars) {
         int n = Math.max(expected, 8);
-        slots = new long[capacityFor(n)];
+        slots = new int[capacityFor(n)];
         chars = new char[Math.max(expectedChars, CHARS_PER_KEY)];
         starts = new int[n + 1];
+        hashes = new int[n];
         values = filled(n * KINDS);
     }
 
@@ -77,9 +80,9 @@ final class DomainTable {
     private int find(int hash, String domain, byte[] ascii, int from, int len) {
         int mask = slots.length - 1;
         int slot = mix(hash) & mask;
-        for (long s = slots[slot]; s != 0; s = slots[slot]) {
-            if ((int) (s >>> 32) == hash) {
-                int key = (int) s - 1;
+        for (int s = slots[slot]; s != 0; s = slots[slot]) {
+            int key = s - 1;
+            if (hashes[key] == hash) {
                 int at = starts[key];
                 if (starts[key + 1] - at == len
                         && (domain != null ? same(domain, 0, at, len) : same(ascii, from, at, len))) {
@@ -92,7 +95,7 @@ final class DomainTable {
     }
 
     private void lower(int slot, int kind, int index) {
-        int v = ((int) slots[slot] - 1) * KINDS + kind;
+        int v = (slots[slot] - 1) * KINDS + kind;
         values[v] = Math.min(values[v], index);
     }
 
@@ -100,6 +103,7 @@ final class DomainTable {
     private int append(int len, int kind, int index) {
         if (size + 1 == starts.length) {
             starts = Arrays.copyOf(starts, size * 2 + 1);
+            hashes = Arrays.copyOf(hashes, size * 2);
             int old = values.length;
             values = Arrays.copyOf(values, size * 2 * KINDS);
             Arrays.fill(values, old, values.length, Index.NONE);
@@ -114,8 +118,9 @@ final class DomainTable {
     }
 
     private void insert(int slot, int hash) {
+        hashes[size] = hash;
         size++;
-        slots[slot] = (long) hash << 32 | size;
+        slots[slot] = size;
         if (size * 2 > slots.length) {
             rehash(slots.length * 2);
         }
@@ -133,6 +138,7 @@ final class DomainTable {
         }
         if (starts.length - (size + 1) > starts.length / 16) {
             starts = Arrays.copyOf(starts, size + 1);
+            hashes = Arrays.copyOf(hashes, size);
             values = Arrays.copyOf(values, size * KINDS);
         }
     }
@@ -168,14 +174,13 @@ final class DomainTable {
             }
             int len = domain.length() - i;
             for (int slot = mix(h) & mask; ; slot = (slot + 1) & mask) {
-                long s = slots[slot];
-                if (s == 0) {
+                int key = slots[slot] - 1;
+                if (key < 0) {
                     break;
                 }
-                if ((int) (s >>> 32) != h) {
+                if (hashes[key] != h) {
                     continue;
                 }
-                int key = (int) s - 1;
                 int at = starts[key];
                 if (starts[key + 1] - at == len && same(domain, i, at, len)) {
                     int base = key * KINDS;
@@ -196,12 +201,12 @@ final class DomainTable {
     }
 
     private void rehash(int capacity) {
-        long[] old = slots;
-        slots = new long[capacity];
+        int[] old = slots;
+        slots = new int[capacity];
         int mask = capacity - 1;
-        for (long s : old) {
+        for (int s : old) {
             if (s != 0) {
-                int slot = mix((int) (s >>> 32)) & mask;
+                int slot = mix(hashes[s - 1]) & mask;
                 while (slots[slot] != 0) {
                     slot = (slot + 1) & mask;
                 }

@@ -272,12 +272,16 @@ final class Index {
 
         /** A domain provider's table keys go in as they are, with the hash the reader took; the rest as rules. */
         private void addDomains(DomainEntries d, int i) {
-            for (int k = 0; k < d.size(); k++) {
+            // Hoisted: this loop runs interpreted for its first 60,000 or so entries on a cold start.
+            DomainTable table = d.keys() > 0 ? domains() : null;
+            byte[] bytes = d.keyBytes();
+            int n = d.size();
+            for (int k = 0; k < n; k++) {
                 Rule parsed = d.parsed(k);
                 if (parsed != null) {
                     add(parsed, i);
                 } else {
-                    domains().add(d.keyBytes(), d.keyFrom(k), d.keyLength(k), d.hash(k), d.kind(k), i);
+                    table.add(bytes, d.keyFrom(k), d.keyLength(k), d.hash(k), d.kind(k), i);
                 }
             }
         }
