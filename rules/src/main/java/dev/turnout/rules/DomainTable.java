@@ -126,10 +126,6 @@ final class DomainTable {
         }
     }
 
-    int size() {
-        return size;
-    }
-
     /** Drops the room kept for keys that never came; the table is read only from now on. */
     void trim() {
         // A list repeated across providers leaves up to its size unused; a few percent are not worth a copy.

@@ -80,6 +80,36 @@ class BigDomainListsFirstMatchTest {
                     .index(), name);
         }
         assertEquals(-1, decide(s, "a.n1.example.com"));
+        for (int i = 1; i < N; i += 3) { // exact names: nothing below them is in the list, also past the 8th key
+            String below = "a.n" + i + ".example.com";
+            assertEquals(-1, s.decide(new Query(Network.UDP, below, null, 53, null, 0, null), NameResolver.NONE)
+                    .index(), below);
+        }
+    }
+
+    @Test
+    void aNameInTwoYamlListsAsExactAndAsSuffixKeepsBoth() throws Exception {
+        Map<String, ProviderSource> p = new LinkedHashMap<>();
+        p.put("exact", yaml("exact", Behavior.DOMAIN, "payload:\n  - 'k.com'\n  - 'pfrxlim.com'\n"));
+        p.put("suffix", yaml("suffix", Behavior.DOMAIN, "payload:\n  - '+.k.com'\n  - '+.httoksc.com'\n"));
+        RuleSet s = compile(p, "RULE-SET,exact,GROUP", "RULE-SET,suffix,PROXY");
+        assertEquals(0, decide(s, "k.com"));
+        assertEquals(1, decide(s, "x.k.com"));
+        assertEquals(0, decide(s, "pfrxlim.com"));
+        assertEquals(-1, decide(s, "x.pfrxlim.com"), "its hash is httoksc.com's, not its name");
+        assertEquals(1, decide(s, "httoksc.com"));
+        assertEquals(1, decide(s, "x.httoksc.com"));
+    }
+
+    @Test
+    void anIpv6PrefixLongerThan64BitsLooksAtItsLowHalf() throws Exception {
+        RuleSet s = compile("IP-CIDR6,2001:db8::8000:0:0:0/65,PROXY,no-resolve",
+                "IP-CIDR6,2001:db8::4000:0:0:0/66,GROUP,no-resolve");
+        assertEquals(0, s.decide(Rules.ip("2001:db8::8000:0:0:1"), NameResolver.NONE).index());
+        assertEquals(1, s.decide(Rules.ip("2001:db8::4000:0:0:1"), NameResolver.NONE).index());
+        assertEquals(-1, s.decide(Rules.ip("2001:db8::1"), NameResolver.NONE).index());
+        assertEquals(0, s.decide(Rules.ip("2001:db8::c000:0:0:1"), NameResolver.NONE).index());
+        assertEquals(1, s.decide(Rules.ip("2001:db8::6000:0:0:1"), NameResolver.NONE).index());
     }
 
     @Test
