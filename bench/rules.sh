@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Rule-engine benchmarks (issue 3): ns per decision, load+compile time, retained heap.
+# Rule-engine benchmarks (issue 3): ns per decision, load+compile time (and RuleSet.compile's part of it: the load
+# before it is the harness reading the config with snakeyaml and the files), retained heap.
 # Builds rules/target/turnout-rules-benchmarks.jar with -P bench and runs it RUNS times (default 3), printing
 # each run's scores and the median. Needs ../shared/rulesets next to the repository.
 # Env: RUNS (3), JMH_ARGS (short iterations by default; override for longer runs).
@@ -31,16 +32,18 @@ for kind in ("decide", "compile"):
         for b in json.load(open(f"{out}/{kind}-{r}.json")):
             key = (b["benchmark"].rsplit(".", 2)[-2], b["params"]["config"], b["primaryMetric"]["scoreUnit"])
             scores.setdefault(key, []).append(b["primaryMetric"]["score"])
-heap, cold = {}, {}
+heap, cold, compile = {}, {}, {}
 for line in open(f"{out}/heap.txt"):
-    m = re.match(r"(\S+): .* cold load\+compile (\d+) ms, retained heap ([\d.]+) MB", line)
+    m = re.match(r"(\S+): .* cold load\+compile (\d+) ms, retained heap ([\d.]+) MB, of which compile (\d+) ms", line)
     if m:
         cold.setdefault(m[1], []).append(int(m[2]))
         heap.setdefault(m[1], []).append(float(m[3]))
+        compile.setdefault(m[1], []).append(int(m[4]))
 print(f"\n== medians of {runs} runs")
 for (bench, config, unit), v in sorted(scores.items()):
     print(f"{bench:18} {config:13} median {statistics.median(v):10.1f} {unit:6} runs {[round(x, 1) for x in v]}")
 for config in heap:
     print(f"RetainedHeap       {config:13} median {statistics.median(heap[config]):10.1f} MB     runs {heap[config]}")
     print(f"ColdLoadCompile    {config:13} median {statistics.median(cold[config]):10.1f} ms     runs {cold[config]}")
+    print(f"ColdCompile        {config:13} median {statistics.median(compile[config]):10.1f} ms     runs {compile[config]}")
 PY

@@ -15,14 +15,18 @@ final class CidrTrie {
     private int prefixes;
 
     void add(Rule.Prefix prefix, int index) {
+        // The prefix's fields once, its bits by shifting here: on a cold start this loop runs interpreted, where
+        // two calls a bit (length(), bit(i)) cost more than the walk (cncidr.txt: 8,649 prefixes, up to 128 bits).
+        long hi = prefix.hi();
+        long lo = prefix.lo();
+        int length = prefix.length();
         int node = 0;
-        for (int i = 0; i < prefix.length(); i++) {
-            int[] side = prefix.bit(i) == 0 ? zero : one;
-            int next = side[node];
+        for (int i = 0; i < length; i++) {
+            boolean set = (((i < 64 ? hi : lo) >>> (63 - (i & 63))) & 1) != 0;
+            int next = set ? one[node] : zero[node];
             if (next == 0) {
-                next = newNode();
-                // newNode may have replaced the arrays
-                (prefix.bit(i) == 0 ? zero : one)[node] = next;
+                next = newNode(); // may replace the arrays: index them only after
+                (set ? one : zero)[node] = next;
             }
             node = next;
         }

@@ -90,6 +90,7 @@ final class Index {
             }
         }
         Builder b = new Builder(new Index(resolveAt), providers, subs);
+        b.expectDomainsOf(rules);
         for (int i = 0; i < rules.size(); i++) {
             b.add(rules.get(i), i);
             if (b.x.processAt == NONE && SenderIndex.needsProcess(rules.get(i), providers)) {
@@ -150,10 +151,37 @@ final class Index {
         private final List<com.google.re2j.Pattern> siteRegexes = new ArrayList<>();
         private final List<Integer> siteRegexIdx = new ArrayList<>();
 
+        /** How many domain keys to make room for when the first one comes. */
+        private int expectedDomains = 8;
+        private int expectedChars = 8 * DomainTable.CHARS_PER_KEY;
+
         Builder(Index x, Map<String, ProviderParser.Parsed> providers, SubRules subs) {
             this.x = x;
             this.providers = providers;
             this.subs = subs;
+        }
+
+        /**
+         * Sizes the domain table once for every entry {@code rules} could put in it (each rule, each entry of a
+         * provider that is not CIDRs), so that the big lists are not rehashed as they come in.
+         */
+        void expectDomainsOf(List<Rule> rules) {
+            long n = rules.size();
+            long chars = n * DomainTable.CHARS_PER_KEY;
+            for (Rule rule : rules) {
+                if (rule instanceof Rule.SetRef r) {
+                    ProviderParser.Parsed p = providers.get(r.provider());
+                    if (p.entries() instanceof DomainEntries d) {
+                        n += d.size();
+                        chars += d.keyChars() + (long) (d.size() - d.keys()) * DomainTable.CHARS_PER_KEY;
+                    } else if (p.behavior() != Behavior.IPCIDR) {
+                        n += p.entries().size();
+                        chars += (long) p.entries().size() * DomainTable.CHARS_PER_KEY;
+                    }
+                }
+            }
+            expectedDomains = (int) Math.min(n, 1 << 26);
+            expectedChars = (int) Math.min(chars, 1 << 30);
         }
 
         void add(Rule rule, int i) {
@@ -198,12 +226,13 @@ final class Index {
             } else if (rule instanceof Rule.Match) {
                 x.match = Math.min(x.match, i);
             } else if (rule instanceof Rule.SetRef r) {
-                ProviderParser.Parsed p = providers.get(r.provider());
-                if (p.behavior() == Behavior.DOMAIN) {
-                    domains().reserve(p.entries().size());
-                }
-                for (Rule entry : p.entries()) {
-                    add(entry, i);
+                List<Rule> entries = providers.get(r.provider()).entries();
+                if (entries instanceof DomainEntries d) {
+                    addDomains(d, i);
+                } else {
+                    for (Rule entry : entries) {
+                        add(entry, i);
+                    }
                 }
             } else if (rule instanceof Rule.Logical r) {
                 logicals.add(cond(r));
@@ -239,6 +268,22 @@ final class Index {
             Builder leaf = new Builder(new Index(NONE), providers, subs);
             leaf.add(rule, 0);
             return new Cond.Leaf(leaf.finish());
+        }
+
+        /** A domain provider's table keys go in as they are, with the hash the reader took; the rest as rules. */
+        private void addDomains(DomainEntries d, int i) {
+            // Hoisted: this loop runs interpreted for its first 60,000 or so entries on a cold start.
+            DomainTable table = d.keys() > 0 ? domains() : null;
+            byte[] bytes = d.keyBytes();
+            int n = d.size();
+            for (int k = 0; k < n; k++) {
+                Rule parsed = d.parsed(k);
+                if (parsed != null) {
+                    add(parsed, i);
+                } else {
+                    table.add(bytes, d.keyFrom(k), d.keyLength(k), d.hash(k), d.kind(k), i);
+                }
+            }
         }
 
         private void addWildcard(String pattern, int i) {
@@ -339,7 +384,7 @@ final class Index {
 
         private DomainTable domains() {
             if (x.domains == null) {
-                x.domains = new DomainTable();
+                x.domains = new DomainTable(expectedDomains, expectedChars);
             }
             return x.domains;
         }
@@ -353,6 +398,9 @@ final class Index {
             x.logicalIdx = logicalIdx.stream().mapToInt(Integer::intValue).toArray();
             x.siteRegexes = siteRegexes.toArray(com.google.re2j.Pattern[]::new);
             x.siteRegexIdx = siteRegexIdx.stream().mapToInt(Integer::intValue).toArray();
+            if (x.domains != null) {
+                x.domains.trim();
+            }
             if (x.keywords != null) {
                 x.keywords.build();
             }

@@ -32,18 +32,14 @@ final class ProviderParser {
         RawEntries raw = source.payload() != null ? inline(source)
                 : source.format() == ProviderFormat.MRS ? mrs(source)
                 : source.format() == ProviderFormat.YAML ? yaml(source) : text(source);
+        if (source.behavior() == Behavior.DOMAIN) {
+            return domains(source, raw, warnings);
+        }
         List<Rule> entries = new ArrayList<>(raw.size());
         int skipped = 0;
         for (int i = 0; i < raw.size(); i++) {
-            Rule rule = switch (source.behavior()) {
-                case DOMAIN -> switch (raw.kind(i)) {
-                    case RawEntries.EXACT -> new Rule.Exact(raw.key(i));
-                    case RawEntries.SUFFIX -> new Rule.Suffix(raw.key(i));
-                    default -> domainEntry(raw.text(i), raw.origin(i));
-                };
-                case IPCIDR -> cidrEntry(raw.text(i), raw.origin(i));
-                case CLASSICAL -> classicalEntry(raw.text(i), raw.origin(i), warnings);
-            };
+            Rule rule = source.behavior() == Behavior.IPCIDR ? cidrEntry(raw.text(i), raw.origin(i))
+                    : classicalEntry(raw.text(i), raw.origin(i), warnings);
             if (rule == null) {
                 skipped++;
                 if (skipped <= 5) {
@@ -60,10 +56,32 @@ final class ProviderParser {
             warnings.accept(source.file() + ": provider '" + source.name() + "': " + skipped
                     + " unsupported entries skipped in all");
         }
+        warnIfEmpty(source, entries, warnings);
+        return new Parsed(source.name(), source.behavior(), entries, raw.origins());
+    }
+
+    /**
+     * Domain behavior: the entries the reader already made table keys stay keys (the big lists are nearly all
+     * such); every other one is parsed by {@link #domainEntry}, which skips nothing.
+     */
+    private static Parsed domains(ProviderSource source, RawEntries raw, Consumer<String> warnings)
+            throws RuleException {
+        Rule[] parsed = null;
+        for (int i = 0; i < raw.size(); i++) {
+            if (raw.kind(i) == RawEntries.TEXT) {
+                parsed = parsed == null ? new Rule[raw.size()] : parsed;
+                parsed[i] = domainEntry(raw.text(i), raw.origin(i));
+            }
+        }
+        DomainEntries entries = new DomainEntries(raw, parsed);
+        warnIfEmpty(source, entries, warnings);
+        return new Parsed(source.name(), Behavior.DOMAIN, entries, raw.origins());
+    }
+
+    private static void warnIfEmpty(ProviderSource source, List<Rule> entries, Consumer<String> warnings) {
         if (entries.isEmpty()) {
             warnings.accept(source.file() + ": provider '" + source.name() + "' is empty");
         }
-        return new Parsed(source.name(), source.behavior(), entries, raw.origins());
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.turnout.rules;
 
+import java.nio.charset.StandardCharsets;
 import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.List;
@@ -8,8 +9,9 @@ import java.util.List;
  * A provider's entries and where each was written, in parallel arrays: the big lists hold over 100,000 entries,
  * and an entry object and an origin object for each cost more on a cold start than reading them. An entry the
  * reader already knows to be a plain lower-case domain is kept as its table key ({@link #EXACT}, or
- * {@link #SUFFIX} for {@code +.} with the prefix dropped), so that no second string is made for it. Read as a list
- * of {@link ProviderParser.RawEntry} (as written), each element is made when asked for.
+ * {@link #SUFFIX} for {@code +.} with the prefix dropped): where it lies in the bytes the reader read, and its
+ * {@link DomainTable#hash}, so that no string is made for it unless asked for. Read as a list of
+ * {@link ProviderParser.RawEntry} (as written), each element is made when asked for.
  */
 final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
 
@@ -17,42 +19,73 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
     static final byte EXACT = 1;
     static final byte SUFFIX = 2;
 
+    /** The bytes key entries lie in (null when there are none). */
+    private final byte[] keyBytes;
     private String[] texts;
     private byte[] kinds;
+    private int[] hashes;
+    private int[] keyFrom;
+    private int[] keyLength;
     private String[] files;
     private int[] lines;
     private int[] columns;
     private int size;
+    private long keyChars;
+    private int keys;
 
     RawEntries(int capacity) {
+        this(capacity, null);
+    }
+
+    /** Entries some of which are keys lying in {@code keyBytes} (ISO-8859-1: plain domains are ASCII). */
+    RawEntries(int capacity, byte[] keyBytes) {
+        this.keyBytes = keyBytes;
         int n = Math.max(capacity, 8);
         texts = new String[n];
         kinds = new byte[n];
+        hashes = new int[n];
+        keyFrom = new int[n];
+        keyLength = new int[n];
         files = new String[n];
         lines = new int[n];
         columns = new int[n];
     }
 
     void add(String text, String file, int line, int column) {
-        add(text, TEXT, file, line, column);
+        add(text, TEXT, 0, 0, 0, file, line, column);
     }
 
     void add(String text, Origin origin) {
-        add(text, TEXT, origin.file(), origin.line(), origin.column());
+        add(text, TEXT, 0, 0, 0, origin.file(), origin.line(), origin.column());
     }
 
-    /** A plain lower-case domain: {@code key} is the domain itself, without the {@code +.} of a SUFFIX. */
-    void add(String key, byte kind, String file, int line, int column) {
+    /**
+     * A plain lower-case domain, {@code keyBytes[from, from + length)} without the {@code +.} of a SUFFIX, and
+     * {@code hash} its {@link DomainTable#hash}.
+     */
+    void addKey(int from, int length, byte kind, int hash, String file, int line, int column) {
+        add(null, kind, hash, from, length, file, line, column);
+        keyChars += length;
+        keys++;
+    }
+
+    private void add(String text, byte kind, int hash, int from, int length, String file, int line, int column) {
         if (size == texts.length) {
             int n = size * 2;
             texts = Arrays.copyOf(texts, n);
             kinds = Arrays.copyOf(kinds, n);
+            hashes = Arrays.copyOf(hashes, n);
+            keyFrom = Arrays.copyOf(keyFrom, n);
+            keyLength = Arrays.copyOf(keyLength, n);
             files = Arrays.copyOf(files, n);
             lines = Arrays.copyOf(lines, n);
             columns = Arrays.copyOf(columns, n);
         }
-        texts[size] = key;
+        texts[size] = text;
         kinds[size] = kind;
+        hashes[size] = hash;
+        keyFrom[size] = from;
+        keyLength[size] = length;
         files[size] = file;
         lines[size] = line;
         columns[size] = column;
@@ -63,14 +96,41 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
         return kinds[i];
     }
 
-    /** The table key of an EXACT or SUFFIX entry. */
+    /** The table key of an EXACT or SUFFIX entry, as a string (made now). */
     String key(int i) {
-        return texts[i];
+        return new String(keyBytes, keyFrom[i], keyLength[i], StandardCharsets.ISO_8859_1);
+    }
+
+    byte[] keyBytes() {
+        return keyBytes;
+    }
+
+    int keyFrom(int i) {
+        return keyFrom[i];
+    }
+
+    int keyLength(int i) {
+        return keyLength[i];
+    }
+
+    /** The {@link DomainTable#hash} of an EXACT or SUFFIX entry's key. */
+    int hash(int i) {
+        return hashes[i];
+    }
+
+    /** How many entries are keys. */
+    int keys() {
+        return keys;
+    }
+
+    /** The characters of all keys together: what a table needs to hold them. */
+    long keyChars() {
+        return keyChars;
     }
 
     /** The entry as written (trimmed). */
     String text(int i) {
-        return kinds[i] == SUFFIX ? "+." + texts[i] : texts[i];
+        return kinds[i] == SUFFIX ? "+." + key(i) : kinds[i] == EXACT ? key(i) : texts[i];
     }
 
     Origin origin(int i) {
@@ -84,6 +144,9 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
         }
         texts[to] = texts[from];
         kinds[to] = kinds[from];
+        hashes[to] = hashes[from];
+        keyFrom[to] = keyFrom[from];
+        keyLength[to] = keyLength[from];
         files[to] = files[from];
         lines[to] = lines[from];
         columns[to] = columns[from];

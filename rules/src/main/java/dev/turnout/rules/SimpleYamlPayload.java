@@ -22,6 +22,8 @@ final class SimpleYamlPayload {
     private int from;
     private int to;
     private boolean doubledQuotes;
+    // The DomainTable.hash of the domain isPlainDomain last accepted.
+    private int hash;
 
     private SimpleYamlPayload(byte[] b) {
         this.b = b;
@@ -35,7 +37,7 @@ final class SimpleYamlPayload {
 
     private RawEntries entries(String file, boolean domains) {
         // About one entry per 20 bytes in real lists: sized once rather than grown a dozen times.
-        RawEntries out = new RawEntries(b.length / 20);
+        RawEntries out = new RawEntries(b.length / 20, b);
         boolean inPayload = false;
         int indent = -1;
         int lineNo = 0;
@@ -111,8 +113,8 @@ final class SimpleYamlPayload {
         }
         int suffix = t - f > 2 && b[f] == '+' && b[f + 1] == '.' ? 2 : 0;
         if (domains && isPlainDomain(f + suffix, t)) {
-            out.add(new String(b, f + suffix, t - f - suffix, StandardCharsets.ISO_8859_1),
-                    suffix == 0 ? RawEntries.EXACT : RawEntries.SUFFIX, file, line, column);
+            out.addKey(f + suffix, t - f - suffix, suffix == 0 ? RawEntries.EXACT : RawEntries.SUFFIX, hash, file,
+                    line, column);
         } else {
             out.add(new String(b, f, t - f, StandardCharsets.UTF_8), file, line, column);
         }
@@ -121,19 +123,24 @@ final class SimpleYamlPayload {
     /**
      * Lower-case letters, digits, '-' and '_' in labels joined by single dots: what the provider parser keeps as
      * written (anything else, such as upper case, '*', a leading dot or a trailing one, goes to it as text).
+     * Walks from the right so that it also leaves the domain's {@link DomainTable#hash} in {@link #hash}: the
+     * table then need not read the key again.
      */
     private boolean isPlainDomain(int f, int t) {
         if (b[f] == '.' || b[t - 1] == '.') {
             return false;
         }
-        for (int i = f; i < t; i++) {
+        int h = 0;
+        for (int i = t - 1; i >= f; i--) {
             byte c = b[i];
             boolean ok = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_'
                     || c == '.' && b[i - 1] != '.';
             if (!ok) {
                 return false;
             }
+            h = 31 * h + c;
         }
+        hash = h;
         return true;
     }
 

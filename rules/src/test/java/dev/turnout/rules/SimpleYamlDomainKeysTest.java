@@ -48,4 +48,19 @@ class SimpleYamlDomainKeysTest {
             assertEquals("p.yaml:3:5: bad domain entry '" + bad + "'", e.getMessage(), bad);
         }
     }
+
+    @Test
+    void theEntriesReadAsAListAreAnOrdinaryList() throws RuleException {
+        List<Rule> entries = parse(ProviderFormat.YAML, "payload:\n  - 'a.com'\n  - '+.b.com'\n  - '*.c.com'\n")
+                .entries();
+        assertEquals(List.of(new Rule.Exact("a.com"), new Rule.Suffix("b.com"), new Rule.Wildcard("*.c.com")),
+                new ArrayList<>(entries));
+        assertEquals(3, entries.size());
+        assertThrows(IndexOutOfBoundsException.class, () -> entries.get(3));
+        assertThrows(IndexOutOfBoundsException.class, () -> entries.get(-1));
+        List<Rule> keys = parse(ProviderFormat.YAML, "payload:\n  - 'a.com'\n  - '+.b.com'\n").entries();
+        assertEquals(List.of(new Rule.Exact("a.com"), new Rule.Suffix("b.com")), new ArrayList<>(keys));
+        assertThrows(IndexOutOfBoundsException.class, () -> keys.get(2));
+        assertThrows(IndexOutOfBoundsException.class, () -> keys.get(-1));
+    }
 }
