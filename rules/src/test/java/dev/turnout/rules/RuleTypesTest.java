@@ -84,6 +84,18 @@ class RuleTypesTest {
     }
 
     @Test
+    void srcIpCidrTakesIpv6SourcesInTheirOwnFamily() throws Exception {
+        RuleSet s = compile("SRC-IP-CIDR,2001:db8:1::/48,PROXY", "SRC-IP-CIDR,198.51.100.0/24,GROUP", "MATCH,DIRECT");
+        assertEquals(0, s.decide(new Query(Network.TCP, "x.com", null, 80, addr("2001:db8:1::9"), 5000, null),
+                NameResolver.NONE).index());
+        assertEquals(2, s.decide(new Query(Network.TCP, "x.com", null, 80, addr("2001:db8:2::9"), 5000, null),
+                NameResolver.NONE).index(), "outside the /48");
+        assertEquals(1, s.decide(new Query(Network.TCP, "x.com", null, 80, addr("198.51.100.9"), 5000, null),
+                NameResolver.NONE).index(), "an IPv4 source meets the IPv4 rule only");
+        assertEquals(2, s.decide(ip("2001:db8:1::9"), NameResolver.NONE).index(), "a destination is not a source");
+    }
+
+    @Test
     void portsTakeSinglesRangesAndLists() throws Exception {
         RuleSet s = compile("DST-PORT,80/443/8000-8100,PROXY", "SRC-PORT,1000-2000,GROUP");
         assertEquals(0, port(s, 80, 0));
