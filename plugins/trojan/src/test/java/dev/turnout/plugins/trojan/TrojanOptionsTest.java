@@ -72,6 +72,13 @@ class TrojanOptionsTest {
     }
 
     @Test
+    void describesServerTransportAndUdpForTheLogs() throws Exception {
+        assertEquals("trojan trojan.example:443", parse().toString());
+        assertEquals("trojan trojan.example:443 over ws /chat with udp",
+                parse("udp", true, "network", "ws", "ws-opts", Map.of("path", "/chat")).toString());
+    }
+
+    @Test
     void neverShowsThePasswordOrItsKey() throws Exception {
         TrojanOptions o = parse();
         String shown = o.toString();

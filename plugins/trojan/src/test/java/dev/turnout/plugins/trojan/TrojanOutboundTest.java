@@ -40,16 +40,9 @@ class TrojanOutboundTest {
     }
 
     @Test
-    void describesItselfInLogsByNameServerTransportAndUdp() throws Exception {
+    void describesItselfInLogsByNameAndServer() throws Exception {
         String plain = Trojans.outbound(NOBODY, null, Map.of()).toString();
         assertTrue(plain.contains("'tj'") && plain.contains("127.0.0.1:" + NOBODY), plain);
-        TrojanOptions bare = TrojanOptions.from(dev.turnout.api.testing.TestOptions.of("trojan",
-                "server", "trojan.example", "port", 443, "password", "secret"));
-        assertEquals("trojan trojan.example:443", bare.toString());
-        TrojanOptions both = TrojanOptions.from(dev.turnout.api.testing.TestOptions.of("trojan",
-                "server", "trojan.example", "port", 443, "password", "secret", "udp", true, "network", "ws",
-                "ws-opts", Map.of("path", "/chat")));
-        assertEquals("trojan trojan.example:443 over ws /chat with udp", both.toString());
     }
 
     @Test
