@@ -56,6 +56,8 @@ class RelayTest {
     private volatile Duration halfClosed = Duration.ofSeconds(30);
     /** The relay's two channels, once dialled. */
     private final CompletableFuture<Channel> outboundSide = new CompletableFuture<>();
+    /** Whether the application's channel reads while its outbound is dialled, as the mixed port's does after its handshake. */
+    private volatile boolean readWhileDialling;
     /** What a plugin leaves in the outbound's pipeline (a decoder): by default nothing. */
     private volatile io.netty.channel.ChannelHandler outboundProtocol = new ChannelInboundHandlerAdapter();
     /** The most the application's channel ever held written but not yet taken by its socket. */
@@ -71,6 +73,9 @@ class RelayTest {
                     @Override
                     protected void initChannel(SocketChannel application) {
                         Relay.holdEarlyInput(application);
+                        if (readWhileDialling) {
+                            application.config().setAutoRead(true);
+                        }
                         application.eventLoop().schedule(() -> dial(application, target), dialDelayMillis,
                                 TimeUnit.MILLISECONDS);
                     }
@@ -413,6 +418,26 @@ class RelayTest {
                     "what came after, then the end of the client's input");
         } finally {
             answering.close().sync();
+        }
+    }
+
+    @Test
+    void aRequestAndItsEndReadWhileTheOutboundIsDialledAreRelayedInFullOnceItIsConnected() throws Exception {
+        readWhileDialling = true;
+        dialDelayMillis = 300;
+        try (Socket client = connectClient()) {
+            client.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            try (Socket upstream = server.accept()) {
+                upstream.setSoTimeout(10_000);
+                assertArrayEquals("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+                        readToEnd(upstream.getInputStream()), "the request, then its end: the server may answer");
+                upstream.getOutputStream().write("HTTP/1.0 200 OK\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                upstream.shutdownOutput();
+                assertArrayEquals("HTTP/1.0 200 OK\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+                        readToEnd(client.getInputStream()));
+            }
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "both directions ended: the flow is over");
         }
     }
 
