@@ -145,7 +145,8 @@ class TransportDialerTest {
     @Test
     void streamsAskForCommandOneAndDatagramsForCommandTwoOneConnectionPerDestination() throws Exception {
         LinkedBlockingQueue<String> asked = new LinkedBlockingQueue<>();
-        try (LocalTcpServer server = LocalTcpServer.serving(s -> s.getInputStream().read())) {
+        LinkedBlockingQueue<Integer> arrived = new LinkedBlockingQueue<>();
+        try (LocalTcpServer server = LocalTcpServer.serving(s -> arrived.add(s.getInputStream().read()))) {
             TransportDialer dialer = dialer(Map.of("port", server.port()), 10_000);
             TransportDialer.Requests recording = (command, destination) -> {
                 asked.add(command + " " + destination.host() + ":" + destination.port());
@@ -162,8 +163,10 @@ class TransportDialerTest {
             Future<DatagramSession> on = dialer.openDatagram(true, "vless 'v'", loop.get(), (s, d) -> d.release(),
                     recording).await();
             DatagramSession session = on.getNow();
-            session.send(Destination.ofHost("dns.example", 53), Unpooled.wrappedBuffer(new byte[] {1}));
+            session.send(Destination.ofHost("dns.example", 53), Unpooled.wrappedBuffer(new byte[] {7}));
             assertEquals("2 dns.example:53", asked.poll(10, TimeUnit.SECONDS));
+            assertEquals(-1, arrived.poll(10, TimeUnit.SECONDS), "the stream, closed without a byte");
+            assertEquals(7, arrived.poll(10, TimeUnit.SECONDS), "the datagram, on its own connection to the server");
             session.close();
         }
     }
