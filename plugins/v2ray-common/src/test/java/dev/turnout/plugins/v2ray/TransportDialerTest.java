@@ -54,6 +54,12 @@ class TransportDialerTest {
                 Transport.from(o, "127.0.0.1"), CONTEXT, timeoutMillis, "vless server 127.0.0.1");
     }
 
+    /** {@code f} once done; a future that never completes fails the test instead of hanging it. */
+    private static <T> Future<T> done(Future<T> f) throws InterruptedException {
+        assertTrue(f.await(20, TimeUnit.SECONDS), "not done within 20 s");
+        return f;
+    }
+
     /** VLESS (version 0, no addons): the id, the command, then the destination in V2Ray's form. */
     private static TransportDialer.Requests vless(OutboundOptions options) throws Exception {
         byte[] id = Uuids.require(options);
@@ -93,8 +99,8 @@ class TransportDialerTest {
         Map<String, Object> options = v2ray.options(transport, v2ray.uuid());
         TransportDialer dialer = dialer(options, 10_000);
         try (LocalTcpServer echo = LocalTcpServer.echo()) {
-            Future<Channel> opened = dialer.openStream(Destination.ofHost("localhost", echo.port()), loop.get(),
-                    vless(TestOptions.of("vless", "uuid", v2ray.uuid()))).await();
+            Future<Channel> opened = done(dialer.openStream(Destination.ofHost("localhost", echo.port()), loop.get(),
+                    vless(TestOptions.of("vless", "uuid", v2ray.uuid()))));
             assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
             Channel channel = opened.getNow();
             assertEquals("hello " + transport, ChannelProbe.exchange(channel, "hello " + transport));
@@ -112,7 +118,7 @@ class TransportDialerTest {
         try (LocalTcpServer silent = LocalTcpServer.silent()) {
             Map<String, Object> options = v2ray.options(transport, v2ray.uuid());
             options.put("port", silent.port());
-            Future<Channel> opened = dialer(options, 300).open(loop.get()).await();
+            Future<Channel> opened = done(dialer(options, 300).open(loop.get()));
             assertInstanceOf(SocketTimeoutException.class, opened.cause());
             assertEquals("vless server 127.0.0.1 did not complete " + stage + " within 300 ms",
                     opened.cause().getMessage());
@@ -132,7 +138,7 @@ class TransportDialerTest {
             assertInstanceOf(IOException.class, opened.cause());
             assertEquals("cannot name x.example", opened.cause().getMessage());
             // a dial that did happen would have been accepted by now: a later one to the same server is
-            Future<Channel> probe = dialer.open(loop.get()).await();
+            Future<Channel> probe = done(dialer.open(loop.get()));
             assertTrue(probe.isSuccess());
             probe.getNow().close().sync();
             for (int i = 0; i < 100 && accepted.isEmpty(); i++) {
@@ -152,16 +158,16 @@ class TransportDialerTest {
                 asked.add(command + " " + destination.host() + ":" + destination.port());
                 return channel -> { };
             };
-            Future<Channel> stream = dialer.openStream(Destination.ofHost("a.example", 80), loop.get(), recording).await();
+            Future<Channel> stream = done(dialer.openStream(Destination.ofHost("a.example", 80), loop.get(), recording));
             assertTrue(stream.isSuccess());
             stream.getNow().close();
             assertEquals("1 a.example:80", asked.poll(10, TimeUnit.SECONDS));
 
-            Future<DatagramSession> off = dialer.openDatagram(false, "vless 'v'", loop.get(), (s, d) -> d.release(),
-                    recording).await();
+            Future<DatagramSession> off = done(dialer.openDatagram(false, "vless 'v'", loop.get(), (s, d) -> d.release(),
+                    recording));
             assertEquals("UDP is not enabled for vless 'v' (set udp: true)", off.cause().getMessage());
-            Future<DatagramSession> on = dialer.openDatagram(true, "vless 'v'", loop.get(), (s, d) -> d.release(),
-                    recording).await();
+            Future<DatagramSession> on = done(dialer.openDatagram(true, "vless 'v'", loop.get(), (s, d) -> d.release(),
+                    recording));
             DatagramSession session = on.getNow();
             session.send(Destination.ofHost("dns.example", 53), Unpooled.wrappedBuffer(new byte[] {7}));
             assertEquals("2 dns.example:53", asked.poll(10, TimeUnit.SECONDS));
