@@ -1,0 +1,45 @@
+package dev.turnout.plugins.v2ray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.turnout.api.testing.TestOptions;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** Keys subscriptions carry that do nothing here: each is named in a warning, the entry is still taken. */
+class IgnoredKeysTest {
+
+    private static List<String> warnings(Object... keyValues) {
+        Logger logger = (Logger) LoggerFactory.getLogger(IgnoredKeys.class);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            IgnoredKeys.warn(TestOptions.of("vless", keyValues));
+        } finally {
+            logger.detachAppender(appender);
+        }
+        return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    @Test
+    void eachUnsupportedKeyIsNamedOnce() {
+        assertEquals(List.of(
+                "vless 'p': 'client-fingerprint' is not supported by the vless plugin and has no effect",
+                "vless 'p': 'tfo' is not supported by the vless plugin and has no effect",
+                "vless 'p': 'mptcp' is not supported by the vless plugin and has no effect",
+                "vless 'p': 'smux' is not supported by the vless plugin and has no effect",
+                "vless 'p': 'ip-version' is not supported by the vless plugin and has no effect"),
+                warnings("client-fingerprint", "chrome", "tfo", true, "mptcp", true, "smux", java.util.Map.of(),
+                        "ip-version", "ipv4", "udp", true));
+    }
+
+    @Test
+    void anEntryWithoutThemWarnsOfNothing() {
+        assertEquals(List.of(), warnings("udp", true, "network", "ws"));
+    }
+}
