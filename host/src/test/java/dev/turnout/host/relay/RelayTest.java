@@ -148,19 +148,7 @@ class RelayTest {
     @Test
     void whatTheClientSendsAndEndsBeforeTheOutboundIsConnectedIsRelayedInFull() throws Exception {
         dialDelayMillis = 300;
-        try (Socket client = connectClient()) {
-            client.getOutputStream().write("early request".getBytes(StandardCharsets.US_ASCII));
-            client.shutdownOutput();
-            try (Socket upstream = server.accept()) {
-                upstream.setSoTimeout(10_000);
-                assertArrayEquals("early request".getBytes(StandardCharsets.US_ASCII),
-                        readToEnd(upstream.getInputStream()), "the bytes sent before the dial, then their end");
-                upstream.getOutputStream().write("answer".getBytes(StandardCharsets.US_ASCII));
-                upstream.shutdownOutput();
-                assertArrayEquals("answer".getBytes(StandardCharsets.US_ASCII), readToEnd(client.getInputStream()));
-            }
-            assertTrue(ended.await(10, TimeUnit.SECONDS), "both directions ended: the flow is over");
-        }
+        assertAnEarlyRequestAndItsEndAreRelayedThenTheAnswer("early request", "answer");
     }
 
     @Test
@@ -425,17 +413,23 @@ class RelayTest {
     void aRequestAndItsEndReadWhileTheOutboundIsDialledAreRelayedInFullOnceItIsConnected() throws Exception {
         readWhileDialling = true;
         dialDelayMillis = 300;
+        assertAnEarlyRequestAndItsEndAreRelayedThenTheAnswer("GET / HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\n\r\n");
+    }
+
+    /** The client sends {@code request} and its end at once, before the dial (dialDelayMillis) is done. */
+    private void assertAnEarlyRequestAndItsEndAreRelayedThenTheAnswer(String request, String answer) throws Exception {
+        byte[] asked = request.getBytes(StandardCharsets.US_ASCII);
+        byte[] answered = answer.getBytes(StandardCharsets.US_ASCII);
         try (Socket client = connectClient()) {
-            client.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            client.getOutputStream().write(asked);
             client.shutdownOutput();
             try (Socket upstream = server.accept()) {
                 upstream.setSoTimeout(10_000);
-                assertArrayEquals("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
-                        readToEnd(upstream.getInputStream()), "the request, then its end: the server may answer");
-                upstream.getOutputStream().write("HTTP/1.0 200 OK\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                assertArrayEquals(asked, readToEnd(upstream.getInputStream()),
+                        "the bytes sent before the dial, then their end: the server may answer");
+                upstream.getOutputStream().write(answered);
                 upstream.shutdownOutput();
-                assertArrayEquals("HTTP/1.0 200 OK\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
-                        readToEnd(client.getInputStream()));
+                assertArrayEquals(answered, readToEnd(client.getInputStream()));
             }
             assertTrue(ended.await(10, TimeUnit.SECONDS), "both directions ended: the flow is over");
         }
