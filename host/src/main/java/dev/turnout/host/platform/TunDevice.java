@@ -30,6 +30,16 @@ public interface TunDevice extends TunQueue, Closeable {
         return List.of(this);
     }
 
+    /**
+     * Asks the device to send each packet to the queue of the lane that owns it ({@link FlowSteering}), instead of
+     * by the kernel's own flow hash, so that no packet has to be handed between lanes. Called once, after the
+     * listeners are bound; a device that cannot (one queue, another OS, no eBPF) says false and nothing changes:
+     * the engine hands misdelivered packets to their owner either way.
+     */
+    default boolean steer(FlowSteering steering) {
+        return false;
+    }
+
     /** Stops the watches (if any) and closes every queue, which deletes the device. Idempotent. */
     @Override
     void close() throws IOException;

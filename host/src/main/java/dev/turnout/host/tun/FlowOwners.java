@@ -1,5 +1,6 @@
 package dev.turnout.host.tun;
 
+import dev.turnout.host.platform.FlowSteering;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
@@ -15,10 +16,15 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * <p>The owner is fixed by the flow itself, never by the queue a packet came in on: an application's flow
  * {@code S:s -> D:d} belongs to the lane its hash picks; a packet from a lane's listener ({@code A:P_i -> B:n})
  * belongs to lane {@code i}, the one that wrote its SYN. A packet read on another lane is copied to the owner's
- * loop ({@link #forward}). That is rare: the kernel sends a flow's packets to the queue that last wrote one of
+ * loop ({@link #forward}). Without the device's own steering that is rare only at low connection rates: the kernel sends a flow's packets to the queue that last wrote one of
  * that flow, and only the owner writes them, so after the owner's first write (the rewritten SYN, then the
  * SYN-ACK) both directions arrive on its queue; hand-offs happen for a new flow's SYN that the kernel's own
- * hash put elsewhere, and for the first packet after the kernel forgot an idle flow (about 3 s).
+ * hash put elsewhere, and for the first packet after the kernel forgot an idle flow (about 3 s), and for every packet
+ * of flows the kernel's table has no room for (4,096 flows, each kept at least 3 s after its last packet, and each
+ * connection is two flows there: a few hundred new connections a second fill it; bench/tun.sh's setup phase, 2,700
+ * a second, had 3.5 hand-offs per connection). Where the device takes the rule itself ({@link
+ * dev.turnout.host.platform.TunDevice#steer}, Linux's eBPF steering) the kernel sends every packet to its owner
+ * and the hand-off is only a fallback.
  */
 final class FlowOwners {
 
@@ -28,16 +34,17 @@ final class FlowOwners {
      */
     static final int MAX_PENDING = 1024;
 
-    private final int[] listenPort4;
-    private final int[] listenPort6;
+    private final FlowSteering steering;
     private final SystemStack[] stacks;
     private final EventLoop[] loops;
     private final AtomicIntegerArray pending;
 
-    /** @param listenPort4 each lane's IPv4 listener port (0: none), by lane; likewise {@code listenPort6} */
-    FlowOwners(int[] listenPort4, int[] listenPort6, EventLoop[] loops) {
-        this.listenPort4 = listenPort4.clone();
-        this.listenPort6 = listenPort6.clone();
+    /** @param steering who owns which packet, for as many lanes as {@code loops} */
+    FlowOwners(FlowSteering steering, EventLoop[] loops) {
+        if (steering.lanes() != loops.length) {
+            throw new IllegalArgumentException(steering.lanes() + " lanes, " + loops.length + " loops");
+        }
+        this.steering = steering;
         this.loops = loops.clone();
         this.stacks = new SystemStack[loops.length];
         this.pending = new AtomicIntegerArray(loops.length);
@@ -54,25 +61,12 @@ final class FlowOwners {
 
     /** The lane whose listener has IPv4 ({@code family} 4) or IPv6 port {@code port}, or -1. */
     int listenerLane(int family, int port) {
-        int[] ports = family == 4 ? listenPort4 : listenPort6;
-        for (int i = 0; i < ports.length; i++) {
-            if (ports[i] == port && port != 0) {
-                return i;
-            }
-        }
-        return -1;
+        return steering.listenerLane(family, port);
     }
 
     /** The lane owning the application's flow {@code S:s -> D:d} (addresses as in {@link FlowIndex}). */
     int flowLane(long sHi, long sLo, int sPort, long dHi, long dLo, int dPort) {
-        long h = sHi * 0x9E3779B97F4A7C15L + sLo;
-        h = (h ^ (h >>> 29)) * 0xBF58476D1CE4E5B9L + dHi;
-        h = (h ^ (h >>> 31)) * 0x94D049BB133111EBL + dLo;
-        h = (h ^ (h >>> 29)) * 0x9E3779B97F4A7C15L + ((long) sPort << 16 | dPort);
-        h ^= h >>> 32;
-        h *= 0xBF58476D1CE4E5B9L;
-        h ^= h >>> 29;
-        return (int) (((h >>> 32) * loops.length) >>> 32);
+        return steering.flowLane(sHi, sLo, sPort, dHi, dLo, dPort);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.turnout.host.tun;
 import dev.turnout.api.Metadata;
 import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.platform.InterfaceWatcher;
+import dev.turnout.host.platform.FlowSteering;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteState;
@@ -67,6 +68,8 @@ public final class TunInbound implements AutoCloseable {
     private final List<Lane> lanes = new ArrayList<>();
     private volatile RouteState routes;
     private volatile InterfaceWatcher watcher;
+    /** Whether the device sends each packet to its owner's queue itself ({@link TunDevice#steer}). */
+    private boolean steered;
     private boolean closed;
 
     /** One queue of the device and what serves it, all on one loop. */
@@ -157,7 +160,14 @@ public final class TunInbound implements AutoCloseable {
             ports4[i] = v4 == null ? 0 : listen(lane, v4.address(), tunnel, shortage);
             ports6[i] = v6 == null ? 0 : listen(lane, v6.address(), tunnel, shortage);
         }
-        FlowOwners owners = n > 1 ? new FlowOwners(ports4, ports6, loops) : null;
+        FlowOwners owners = null;
+        if (n > 1) {
+            SystemStack.Addressing ad = SystemStack.Addressing.of(v4, 0, v6, 0);
+            FlowSteering steering = new FlowSteering(n, ad.has4(), ad.a4(), ad.b4(), ports4,
+                    ad.has6(), ad.a6Hi(), ad.a6Lo(), ad.b6Hi(), ad.b6Lo(), ports6);
+            owners = new FlowOwners(steering, loops);
+            steered = device.steer(steering);
+        }
         int header = device.vnetHeaderLength();
         // Each lane gets its share of the NAT ports and of the tables' sizes, so the totals stay as configured.
         int tcpShare = Math.max(1, options.maxTcpFlows() / n);
@@ -208,9 +218,10 @@ public final class TunInbound implements AutoCloseable {
                 captureSystemDns(refuse6);
             }
         }
-        log.info("tun {} up: {} {} mtu {}, offload {}, queues {}, listeners :{} :{}, auto-route {}, outbound "
+        log.info("tun {} up: {} {} mtu {}, offload {}, queues {}{}, listeners :{} :{}, auto-route {}, outbound "
                 + "interface {}", device.name(), v4, v6 == null ? "" : v6, options.mtu(), header > 0 ? "on" : "off",
-                n, ports(ports4), ports(ports6), options.autoRoute(), outboundInterface());
+                n, n == 1 ? "" : steered ? " (steered to their flows' lanes)" : " (the kernel's own hash)",
+                ports(ports4), ports(ports6), options.autoRoute(), outboundInterface());
     }
 
     /** mihomo's strict-route, as Turnout reads it: with no IPv6 on the TUN, capture IPv6 anyway and refuse it. */

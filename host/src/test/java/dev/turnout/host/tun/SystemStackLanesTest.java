@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnout.host.platform.FlowSteering;
 import dev.turnout.host.platform.IpPrefix;
 import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.EventLoop;
@@ -37,7 +38,9 @@ class SystemStackLanesTest {
     private final SystemStack[] lanes = new SystemStack[2];
 
     SystemStackLanesTest() {
-        FlowOwners owners = new FlowOwners(LISTENERS, new int[2], new EventLoop[] {loops[0], loops[1]});
+        SystemStack.Addressing ad = SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), 0, null, 0);
+        FlowOwners owners = new FlowOwners(new FlowSteering(2, true, ad.a4(), ad.b4(), LISTENERS, false, 0, 0, 0, 0,
+                new int[2]), new EventLoop[] {loops[0], loops[1]});
         for (int i = 0; i < 2; i++) {
             List<byte[]> out = written.get(i);
             lanes[i] = new SystemStack(

@@ -18,6 +18,9 @@ final class LibC {
     /** {@code _IOW('T', 202, int)}, from linux/if_tun.h. */
     static final long TUNSETIFF = 0x400454CAL;
 
+    /** {@code _IOR('T', 224, int)}: the argument points at an eBPF program's descriptor (-1 detaches). */
+    static final long TUNSETSTEERINGEBPF = 0x800454E0L;
+
     static final short IFF_TUN = 0x0001;
     static final short IFF_MULTI_QUEUE = 0x0100;
     static final short IFF_NO_PI = 0x1000;

@@ -2,6 +2,7 @@ package dev.turnout.host.platform.linux;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.NativeLong;
+import dev.turnout.host.platform.FlowSteering;
 import dev.turnout.host.platform.TunDevice;
 import dev.turnout.host.platform.TunQueue;
 import io.netty.channel.IoEvent;
@@ -164,6 +165,37 @@ final class LinuxTunDevice implements TunDevice {
 
     int fd() {
         return queues.get(0).fd.intValue();
+    }
+
+    /**
+     * Loads {@link SteeringProgram} for {@code steering} and makes it the device's queue selector. Needs CAP_BPF
+     * (or root) besides CAP_NET_ADMIN, and Linux 4.19 or later; without them the kernel's own flow hash stays.
+     */
+    @Override
+    public boolean steer(FlowSteering steering) {
+        if (queues.size() < 2) {
+            return false;
+        }
+        int program;
+        try {
+            program = Bpf.load(Bpf.BPF_PROG_TYPE_SOCKET_FILTER, SteeringProgram.of(steering), "Proprietary");
+        } catch (IOException | LastErrorException | UnsatisfiedLinkError e) {
+            log.info("tun {}: no eBPF queue steering ({}); packets of a flow the kernel sends to another lane's "
+                    + "queue are handed to their lane", name, e.getMessage());
+            return false;
+        }
+        try {
+            // The program's descriptor, an int the ioctl reads; the device keeps its own reference to the program.
+            byte[] fd = {(byte) program, (byte) (program >> 8), (byte) (program >> 16), (byte) (program >> 24)};
+            LibC.ioctl(fd(), new NativeLong(LibC.TUNSETSTEERINGEBPF), fd);
+            return true;
+        } catch (LastErrorException e) {
+            log.info("tun {}: the kernel refused eBPF queue steering (errno {}); packets of a flow the kernel sends "
+                    + "to another lane's queue are handed to their lane", name, e.getErrorCode());
+            return false;
+        } finally {
+            closeQuietly(program);
+        }
     }
 
     @Override

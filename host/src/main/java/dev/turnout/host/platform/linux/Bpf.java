@@ -1,0 +1,107 @@
+package dev.turnout.host.platform.linux;
+
+import com.sun.jna.Function;
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.NativeLong;
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The {@code bpf(2)} calls TUN steering needs: load a socket-filter program, and run one on a packet (for tests).
+ * glibc has no wrapper, so this goes through {@code syscall(2)}; the layouts are {@code union bpf_attr}'s, from
+ * linux/bpf.h. Only the set-up path uses it.
+ */
+final class Bpf {
+
+    static final int BPF_PROG_TYPE_SOCKET_FILTER = 1;
+    private static final int BPF_PROG_LOAD = 5;
+    private static final int BPF_PROG_TEST_RUN = 10;
+    /** Bytes of {@code union bpf_attr} passed: past every field used here, all zero beyond them. */
+    private static final int ATTR_SIZE = 128;
+    private static final int LOG_SIZE = 1 << 16;
+
+    private static final Function SYSCALL = Function.getFunction(Platform.C_LIBRARY_NAME, "syscall",
+            Function.THROW_LAST_ERROR);
+
+    private Bpf() {
+    }
+
+    /** The {@code bpf} system call's number on this machine, or -1 where it is not known here. */
+    static long syscallNumber() {
+        return switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> 321;
+            case "aarch64" -> 280;
+            default -> -1;
+        };
+    }
+
+    /**
+     * Loads {@code insns} (eBPF instructions, one long each, as {@link SteeringProgram} encodes them) as a program
+     * of {@code type}; returns its descriptor, which the caller closes.
+     *
+     * @throws IOException naming errno and, when the verifier refused it, the verifier's last words
+     */
+    static int load(int type, long[] insns, String license) throws IOException {
+        long nr = syscallNumber();
+        if (nr < 0) {
+            throw new IOException("bpf(2) is not known on " + System.getProperty("os.arch"));
+        }
+        Memory code = new Memory(8L * insns.length);
+        for (int i = 0; i < insns.length; i++) {
+            code.setLong(8L * i, insns[i]);
+        }
+        byte[] lic = (license + "\0").getBytes(StandardCharsets.US_ASCII);
+        Memory licence = new Memory(lic.length);
+        licence.write(0, lic, 0, lic.length);
+        Memory log = new Memory(LOG_SIZE);
+        log.setByte(0, (byte) 0);
+        Memory attr = new Memory(ATTR_SIZE);
+        attr.clear();
+        attr.setInt(0, type);
+        attr.setInt(4, insns.length);
+        attr.setLong(8, Pointer.nativeValue(code));
+        attr.setLong(16, Pointer.nativeValue(licence));
+        attr.setInt(24, 1);
+        attr.setInt(28, LOG_SIZE);
+        attr.setLong(32, Pointer.nativeValue(log));
+        byte[] name = "turnout_steer".getBytes(StandardCharsets.US_ASCII);
+        attr.write(48, name, 0, name.length);
+        try {
+            return call(nr, BPF_PROG_LOAD, attr);
+        } catch (LastErrorException e) {
+            String words = log.getString(0, StandardCharsets.US_ASCII.name()).strip();
+            int cut = words.length() > 400 ? words.length() - 400 : 0;
+            throw new IOException("bpf(BPF_PROG_LOAD) failed (errno " + e.getErrorCode() + ")"
+                    + (words.isEmpty() ? "" : ", verifier: " + words.substring(cut).replace('\n', ' ')), e);
+        }
+    }
+
+    /**
+     * Runs program {@code fd} once on {@code frame} (for a socket filter: an Ethernet header, then the packet the
+     * program sees) and returns what the program returned.
+     */
+    static int testRun(int fd, byte[] frame) throws IOException {
+        long nr = syscallNumber();
+        Memory data = new Memory(frame.length);
+        data.write(0, frame, 0, frame.length);
+        Memory attr = new Memory(ATTR_SIZE);
+        attr.clear();
+        attr.setInt(0, fd);
+        attr.setInt(8, frame.length);
+        attr.setLong(16, Pointer.nativeValue(data));
+        attr.setInt(32, 1);
+        try {
+            call(nr, BPF_PROG_TEST_RUN, attr);
+        } catch (LastErrorException e) {
+            throw new IOException("bpf(BPF_PROG_TEST_RUN) failed (errno " + e.getErrorCode() + ")", e);
+        }
+        return attr.getInt(4);
+    }
+
+    private static int call(long nr, int cmd, Memory attr) {
+        return SYSCALL.invokeInt(new Object[] {new NativeLong(nr), new NativeLong(cmd), attr, new NativeLong(ATTR_SIZE)});
+    }
+}
