@@ -36,11 +36,11 @@ class SystemStackLanesTest {
     /** Packets written, by the lane that wrote them. */
     private final List<List<byte[]>> written = List.of(new ArrayList<>(), new ArrayList<>());
     private final SystemStack[] lanes = new SystemStack[2];
+    /** The rule a multi-queue device is asked to steer by: the engine must agree with it. */
+    private final FlowSteering steering = steering();
 
     SystemStackLanesTest() {
-        SystemStack.Addressing ad = SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), 0, null, 0);
-        FlowOwners owners = new FlowOwners(new FlowSteering(2, true, ad.a4(), ad.b4(), LISTENERS, false, 0, 0, 0, 0,
-                new int[2]), new EventLoop[] {loops[0], loops[1]});
+        FlowOwners owners = new FlowOwners(steering, new EventLoop[] {loops[0], loops[1]});
         for (int i = 0; i < 2; i++) {
             List<byte[]> out = written.get(i);
             lanes[i] = new SystemStack(
@@ -56,6 +56,11 @@ class SystemStackLanesTest {
                     }, null, HijackTargets.udp(List.of()), "tun", owners, i);
             owners.engine(i, lanes[i]);
         }
+    }
+
+    private static FlowSteering steering() {
+        SystemStack.Addressing ad = SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), 0, null, 0);
+        return new FlowSteering(2, true, ad.a4(), ad.b4(), LISTENERS, false, 0, 0, 0, 0, new int[2]);
     }
 
     @AfterEach
@@ -100,9 +105,10 @@ class SystemStackLanesTest {
         int[] owned = new int[2];
         for (int sport = 40000; sport < 40032; sport++) {
             int arrival = sport & 1;
-            Map.Entry<Integer, byte[]> toListener = read(arrival,
-                    TestPackets.tcp(A4, sport, APP_SERVER, 80, IpPacket.SYN, new byte[0]));
+            byte[] syn = TestPackets.tcp(A4, sport, APP_SERVER, 80, IpPacket.SYN, new byte[0]);
+            Map.Entry<Integer, byte[]> toListener = read(arrival, syn);
             int owner = toListener.getKey();
+            assertEquals(steering.laneOf(ByteBuffer.wrap(syn)), owner, "the lane the device is asked to steer it to");
             owned[owner]++;
             ownerByPort.put(sport, owner);
             int natPort = u16(toListener.getValue(), 20);
@@ -112,8 +118,9 @@ class SystemStackLanesTest {
             assertTrue(TestPackets.checksumsValid(toListener.getValue()));
 
             // The listener's reply, read on the other queue (the kernel forgot the flow), still maps back.
-            Map.Entry<Integer, byte[]> toApp = read(1 - owner,
-                    TestPackets.tcp(A4, LISTENERS[owner], B4, natPort, IpPacket.SYN | IpPacket.ACK, new byte[0]));
+            byte[] reply = TestPackets.tcp(A4, LISTENERS[owner], B4, natPort, IpPacket.SYN | IpPacket.ACK, new byte[0]);
+            assertEquals(owner, steering.laneOf(ByteBuffer.wrap(reply)), "the device steers the reply to the owner");
+            Map.Entry<Integer, byte[]> toApp = read(1 - owner, reply);
             assertEquals(owner, toApp.getKey(), "written by the owner");
             assertEquals(80, u16(toApp.getValue(), 20));
             assertEquals(sport, u16(toApp.getValue(), 22));
