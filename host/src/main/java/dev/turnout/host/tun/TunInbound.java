@@ -384,6 +384,21 @@ public final class TunInbound implements AutoCloseable {
         return routes;
     }
 
+    /** Packets read on one lane and handed to the lane owning their flow, all lanes together. */
+    long handedOff() {
+        long sum = 0;
+        for (Lane lane : lanes) {
+            SystemStack stack = lane.engine;
+            sum += stack == null ? 0 : stack.handedOff();
+        }
+        return sum;
+    }
+
+    /** How many lanes (queues, each with its loop) the device is served by. */
+    int laneCount() {
+        return lanes.size();
+    }
+
     /** Counters since start, of all lanes. */
     public TunStats stats() {
         TunStats sum = null;

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,6 +100,40 @@ class TunNamespaceTest {
             assertFalse(Files.exists(state));
             String direct = lab.in(lab.client, "curl", "-s", "--max-time", "10", "http://198.51.100.1:8080/");
             assertEquals("peer=192.0.2.1", direct.strip(), "the machine still has working routes");
+        }
+    }
+
+    /**
+     * With several queues, each flow's packets reach the lane that owns the flow without being handed over by
+     * another lane: the device's eBPF steering sends them there. Without it the kernel's own hash picks the queue
+     * of a new flow's first packet, and about half of the flows would start with a hand-off.
+     */
+    @Test
+    void withSeveralQueuesEveryPacketReachesItsOwnLaneWithoutAHandOff(@TempDir Path dir) throws Exception {
+        Required.that(Runtime.getRuntime().availableProcessors() >= 2,
+                () -> "one CPU here, so the TUN gets one queue (multi-queue steering needs two or more)");
+        try (NetnsLab lab = new NetnsLab()) {
+            lab.up();
+            NetnsLab.Child servers = lab.java(lab.server, NetnsServers.class.getName(), "8080", "7000");
+            servers.await("READY", 20);
+            NetnsLab.Child tun = lab.java(lab.client, TunTestMain.class.getName(), "run", lab.clientIf,
+                    dir.resolve("routes.state").toString(), "ts" + lab.suffix, TUN4, TUN6);
+            tun.await("READY", 30);
+            assertTrue(tun.transcript().contains("(steered to their flows' lanes)"), tun::transcript);
+            int flows = 24;
+            for (int i = 0; i < flows; i++) {
+                String url = i % 2 == 0 ? "http://198.51.100.1:8080/" : "http://[2001:db8:2::1]:8080/";
+                String got = lab.in(lab.client, "curl", "-s", "--max-time", "10", url);
+                assertTrue(got.startsWith("peer="), "flow " + i + ": " + got);
+            }
+            tun.send("stats");
+            String stats = tun.await("STATS", 10);
+            assertEquals(flows, stat(stats, "tcpAccepted"), stats);
+            assertTrue(stat(stats, "lanes") >= 2, stats);
+            assertEquals(0, stat(stats, "handedOff"), stats);
+            tun.send("stop");
+            tun.await("STOPPED", 20);
+            assertTrue(tun.process.waitFor(20, TimeUnit.SECONDS));
         }
     }
 

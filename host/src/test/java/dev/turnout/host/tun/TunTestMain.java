@@ -49,7 +49,7 @@ public final class TunTestMain {
                 TunStats s = tun.stats();
                 System.out.println("STATS tcpAccepted=" + s.tcpAccepted() + " tcpFlows=" + s.tcpFlows() + " udpFlows="
                         + s.udpFlows() + " packetsIn=" + s.packetsIn() + " packetsOut=" + s.packetsOut()
-                        + " drops=" + s.drops());
+                        + " drops=" + s.drops() + " lanes=" + tun.laneCount() + " handedOff=" + tun.handedOff());
                 System.out.flush();
             } else if (line.equals("stop")) {
                 break;
