@@ -242,17 +242,31 @@ public final class LinuxPlatform implements Platform {
         }
     }
 
-    /** The name NUL-padded to IFNAMSIZ, in a fresh buffer (the option consumes it). */
+    /**
+     * The name NUL-padded to IFNAMSIZ, as a view of its own (the option consumes it) of a buffer made once per
+     * name: every outbound connection is bound, and a direct buffer per connection cost its zeroing and a cleaner.
+     */
     private static ByteBuffer ifName(String ifName) throws IOException {
-        byte[] name = ifName.getBytes(StandardCharsets.US_ASCII);
-        if (name.length == 0 || name.length >= LibC.IFNAMSIZ) {
-            throw new IOException("bad interface name: '" + ifName + "'");
+        NamedBuffer cached = lastIfName;
+        if (cached == null || !cached.name.equals(ifName)) {
+            byte[] name = ifName.getBytes(StandardCharsets.US_ASCII);
+            if (name.length == 0 || name.length >= LibC.IFNAMSIZ) {
+                throw new IOException("bad interface name: '" + ifName + "'");
+            }
+            ByteBuffer b = ByteBuffer.allocateDirect(LibC.IFNAMSIZ);
+            b.put(name);
+            b.position(0);
+            cached = new NamedBuffer(ifName, b);
+            lastIfName = cached;
         }
-        ByteBuffer b = ByteBuffer.allocateDirect(LibC.IFNAMSIZ);
-        b.put(name);
-        b.position(0);
-        return b;
+        return cached.buffer.duplicate();
     }
+
+    /** An interface name and its buffer, never written after it is made: shared between threads through the volatile. */
+    private record NamedBuffer(String name, ByteBuffer buffer) {
+    }
+
+    private static volatile NamedBuffer lastIfName;
 
     @Override
     public IoEventLoopGroup newEventLoopGroup(int threads, String threadName) {

@@ -45,13 +45,22 @@ class LinuxPlatformTest {
     void bindsToLoopbackAsRoot() throws IOException {
         Required.that(Epoll.isAvailable(), () -> "epoll not available");
         Required.that("root".equals(System.getProperty("user.name")), () -> "SO_BINDTODEVICE needs CAP_NET_RAW (root)");
-        EpollSocketChannel ch = new EpollSocketChannel();
-        try {
-            assertEquals("", boundDevice(ch), "a new socket is bound to no device");
-            platform.bindToInterface(ch, "lo");
-            assertEquals("lo", boundDevice(ch), "the device the kernel reports the socket bound to");
-        } finally {
-            ch.unsafe().closeForcibly();
+        // Several sockets in a row, with another name between: each gets the whole name (the name's buffer is
+        // made once and shared, so one that a bind consumed would leave the next socket unbound).
+        for (String name : new String[] {"lo", "lo", "nosuchif0", "lo"}) {
+            EpollSocketChannel ch = new EpollSocketChannel();
+            try {
+                assertEquals("", boundDevice(ch), "a new socket is bound to no device");
+                if (name.equals("lo")) {
+                    platform.bindToInterface(ch, name);
+                    assertEquals("lo", boundDevice(ch), "the device the kernel reports the socket bound to");
+                } else {
+                    IOException e = assertThrows(IOException.class, () -> platform.bindToInterface(ch, name));
+                    assertTrue(e.getMessage().contains(name), e.getMessage());
+                }
+            } finally {
+                ch.unsafe().closeForcibly();
+            }
         }
     }
 
