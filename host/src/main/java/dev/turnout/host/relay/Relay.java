@@ -95,9 +95,10 @@ public final class Relay {
     }
 
     /**
-     * Turns reading on or off, except that a channel whose input has ended is left alone: Netty closes a
-     * channel asked to read past its end (the early FIN replayed above, or a writability change after a
-     * half-close), which would cut the other direction short.
+     * Turns reading on or off, except that a channel whose input has ended is left alone: there is nothing more
+     * to read, so asking for it only costs a wake-up (Netty 4.2.18 neither reads nor closes such a channel; this
+     * guard was first written against a close at the end of input that came from half-closure not being allowed,
+     * which {@link EarlyInbound} now allows).
      */
     static void setReading(Channel channel, boolean on) {
         if (on && channel instanceof DuplexChannel d && d.isInputShutdown()) {
