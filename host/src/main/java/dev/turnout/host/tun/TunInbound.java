@@ -2,8 +2,8 @@ package dev.turnout.host.tun;
 
 import dev.turnout.api.Metadata;
 import dev.turnout.host.platform.DescriptorShortage;
-import dev.turnout.host.platform.InterfaceWatcher;
 import dev.turnout.host.platform.FlowSteering;
+import dev.turnout.host.platform.InterfaceWatcher;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteState;

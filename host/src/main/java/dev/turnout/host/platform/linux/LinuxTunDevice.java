@@ -169,7 +169,8 @@ final class LinuxTunDevice implements TunDevice {
 
     /**
      * Loads {@link SteeringProgram} for {@code steering} and makes it the device's queue selector. Needs CAP_BPF
-     * (or root) besides CAP_NET_ADMIN, and Linux 4.19 or later; without them the kernel's own flow hash stays.
+     * (or root) besides CAP_NET_ADMIN, and Linux 5.1 or later (the program's 32-bit jumps); without them the kernel's
+     * own flow hash stays.
      */
     @Override
     public boolean steer(FlowSteering steering) {
