@@ -16,15 +16,12 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * <p>The owner is fixed by the flow itself, never by the queue a packet came in on: an application's flow
  * {@code S:s -> D:d} belongs to the lane its hash picks; a packet from a lane's listener ({@code A:P_i -> B:n})
  * belongs to lane {@code i}, the one that wrote its SYN. A packet read on another lane is copied to the owner's
- * loop ({@link #forward}). Without the device's own steering that is rare only at low connection rates: the kernel sends a flow's packets to the queue that last wrote one of
- * that flow, and only the owner writes them, so after the owner's first write (the rewritten SYN, then the
- * SYN-ACK) both directions arrive on its queue; hand-offs happen for a new flow's SYN that the kernel's own
- * hash put elsewhere, and for the first packet after the kernel forgot an idle flow (about 3 s), and for every packet
- * of flows the kernel's table has no room for (4,096 flows, each kept at least 3 s after its last packet, and each
- * connection is two flows there: a few hundred new connections a second fill it; bench/tun.sh's setup phase, 2,700
- * a second, had 3.5 hand-offs per connection). Where the device takes the rule itself ({@link
- * dev.turnout.host.platform.TunDevice#steer}, Linux's eBPF steering) the kernel sends every packet to its owner
- * and the hand-off is only a fallback.
+ * loop ({@link #forward}). Where the device takes the rule itself ({@link dev.turnout.host.platform.TunDevice#steer},
+ * Linux's eBPF steering) the kernel sends every packet to its owner and the hand-off is only a fallback. Without
+ * it hand-offs are common: the kernel sends a flow's packets to the queue that last wrote one of that flow only
+ * while its flow table has room (4,096 flows, each kept at least 3 s after its last packet, and each connection is
+ * two flows there), and otherwise, as for every new flow's SYN, by its own hash (bench/tun.sh's setup phase, 2,700
+ * connections a second, had 3.5 hand-offs per connection; 24 sequential curls through a real TUN had 32).
  */
 final class FlowOwners {
 

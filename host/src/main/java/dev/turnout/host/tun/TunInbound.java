@@ -68,8 +68,6 @@ public final class TunInbound implements AutoCloseable {
     private final List<Lane> lanes = new ArrayList<>();
     private volatile RouteState routes;
     private volatile InterfaceWatcher watcher;
-    /** Whether the device sends each packet to its owner's queue itself ({@link TunDevice#steer}). */
-    private boolean steered;
     private boolean closed;
 
     /** One queue of the device and what serves it, all on one loop. */
@@ -161,6 +159,7 @@ public final class TunInbound implements AutoCloseable {
             ports6[i] = v6 == null ? 0 : listen(lane, v6.address(), tunnel, shortage);
         }
         FlowOwners owners = null;
+        boolean steered = false;
         if (n > 1) {
             SystemStack.Addressing ad = SystemStack.Addressing.of(v4, 0, v6, 0);
             FlowSteering steering = new FlowSteering(n, ad.has4(), ad.a4(), ad.b4(), ports4,

@@ -181,9 +181,7 @@ final class LinuxTunDevice implements TunDevice {
         try {
             program = Bpf.load(Bpf.BPF_PROG_TYPE_SOCKET_FILTER, SteeringProgram.of(steering), "Proprietary");
         } catch (IOException | LastErrorException | UnsatisfiedLinkError e) {
-            log.info("tun {}: no eBPF queue steering ({}); packets of a flow the kernel sends to another lane's "
-                    + "queue are handed to their lane", name, e.getMessage());
-            return false;
+            return withoutSteering(e.getMessage());
         }
         try {
             // The program's descriptor, an int the ioctl reads; the device keeps its own reference to the program.
@@ -191,12 +189,16 @@ final class LinuxTunDevice implements TunDevice {
             LibC.ioctl(fd(), new NativeLong(LibC.TUNSETSTEERINGEBPF), fd);
             return true;
         } catch (LastErrorException e) {
-            log.info("tun {}: the kernel refused eBPF queue steering (errno {}); packets of a flow the kernel sends "
-                    + "to another lane's queue are handed to their lane", name, e.getErrorCode());
-            return false;
+            return withoutSteering("TUNSETSTEERINGEBPF failed (errno " + e.getErrorCode() + ")");
         } finally {
             closeQuietly(program);
         }
+    }
+
+    private boolean withoutSteering(String why) {
+        log.info("tun {}: no eBPF queue steering ({}); packets of a flow the kernel sends to another lane's queue are "
+                + "handed to their lane", name, why);
+        return false;
     }
 
     @Override
