@@ -4,13 +4,13 @@
 #   (c) curl -> Turnout -> DIRECT              (d) curl -> Turnout -> SOCKS5 plugin -> dante
 #   (e) curl -> Turnout's HTTP proxy side (a plain GET, parsed per request) -> DIRECT
 # Everything runs on loopback inside a network namespace of this script's own, removed on exit.
-# Usage (root, after `mvn -q -DskipTests package`): bench/mixed.sh [SIZE_MB] [RUNS]
+# Usage (root, after `mvn -q -DskipTests package`): bench/mixed.sh [SIZE_MB] [RUNS]; TURNOUT_DIST=another packaged Turnout
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 size_mb=${1:-1024}
 runs=${2:-3}
-dist=dist/target/turnout
+dist=${TURNOUT_DIST:-dist/target/turnout}
 [ "$(id -u)" -eq 0 ] || { echo "bench/mixed.sh: needs root (network namespace)" >&2; exit 1; }
 [ -x "$dist/bin/turnout" ] || { echo "bench/mixed.sh: build first: mvn -q -DskipTests package" >&2; exit 1; }
 command -v danted >/dev/null || [ -x /usr/sbin/danted ] || { echo "bench/mixed.sh: needs dante-server" >&2; exit 1; }

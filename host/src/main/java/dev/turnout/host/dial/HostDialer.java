@@ -5,6 +5,7 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Dialer;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Resolver;
+import dev.turnout.host.relay.Relay;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -79,6 +80,8 @@ public final class HostDialer implements Dialer {
                 .group(loop)
                 .channelFactory(() -> {
                     SocketChannel ch = Transport.newSocketChannel();
+                    // Before a plugin's handshake reads from it: the first read fixes how reads are sized.
+                    Relay.readsGrowToBulk(ch);
                     return ch;
                 })
                 .option(ChannelOption.AUTO_READ, false)

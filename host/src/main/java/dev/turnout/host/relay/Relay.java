@@ -11,6 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -32,8 +33,22 @@ public final class Relay {
      * download moved 0.38 of the direct path in bench/tun.sh and 0.64-0.70 with this (uploads 0.66 either
      * way). What a flow holds is still bounded by back-pressure: one read plus the peer's write buffer per
      * direction.
+     *
+     * <p>Give it to a channel before its first read ({@link #readsGrowToBulk}): Netty sizes a channel's reads
+     * with a handle made at its first read and keeps that handle, so a channel that read a proxy handshake
+     * before {@link #start} went on reading at most 64 KiB at a time whatever was set later (seen with strace
+     * on TUN -> SOCKS5 downloads: every read from the proxy asked for 65,536 bytes).
      */
     private static final RecvByteBufAllocator READS = new AdaptiveRecvByteBufAllocator(64, 2048, 1024 * 1024);
+
+    /**
+     * A relay stops reading a side when the other side's write buffer passes the high mark, and reads again
+     * below the low one. The high mark is above one full read: with Netty's 64 KiB, every read of a bulk
+     * transfer made the peer unwritable until its flush, so each read cost two more syscalls (epoll_ctl to
+     * stop reading, and again to start) and a wake-up. A side that cannot write still stops its peer's reads
+     * after at most two reads; what a stalled flow holds grows from about 1 to about 2 MiB per direction.
+     */
+    private static final WriteBufferWaterMark WRITES = new WriteBufferWaterMark(512 * 1024, 1024 * 1024 + 64 * 1024);
 
     /** The application channel's timer: the idle timeout, replaced by the half-closed one when a direction ends. */
     private static final String TIMER = "idle";
@@ -56,8 +71,11 @@ public final class Relay {
     public static void start(Channel application, Channel outbound, Flow flow, FlowTimeouts timeouts, Runnable onEnd) {
         application.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         outbound.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        application.config().setRecvByteBufAllocator(READS);
-        outbound.config().setRecvByteBufAllocator(READS);
+        // Too late for a channel that has read already (see READS), in time for one that has not.
+        readsGrowToBulk(application);
+        readsGrowToBulk(outbound);
+        application.config().setWriteBufferWaterMark(WRITES);
+        outbound.config().setWriteBufferWaterMark(WRITES);
         // On the application's channel only: what the outbound reads is written there, so it sees both directions.
         application.pipeline().addLast(TIMER, new IdleStateHandler(0, 0, timeouts.idle().toNanos(), TimeUnit.NANOSECONDS));
         // A half-closed timeout at least as long as the idle one changes nothing: there is no second timer then.
@@ -83,6 +101,14 @@ public final class Relay {
         EarlyInbound.replay(application.pipeline());
         setReading(application, true);
         setReading(outbound, true);
+    }
+
+    /**
+     * Lets {@code channel}'s reads grow to bulk size; call it where the channel is made, before it can read
+     * (see {@link #READS}).
+     */
+    public static void readsGrowToBulk(Channel channel) {
+        channel.config().setRecvByteBufAllocator(READS);
     }
 
     /**

@@ -310,6 +310,7 @@ public final class TunInbound implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.debug("option on accepted tun connection: {}", e.toString());
             }
+            Relay.readsGrowToBulk(child);
             Relay.holdEarlyInput(child);
             ctx.channel().eventLoop().register(child).addListener(f -> {
                 if (!f.isSuccess()) {

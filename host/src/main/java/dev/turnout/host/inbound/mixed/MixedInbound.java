@@ -4,6 +4,7 @@ import dev.turnout.host.dial.Transport;
 import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.inbound.InboundSupport;
 import dev.turnout.host.platform.DescriptorShortage;
+import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -67,6 +68,8 @@ public final class MixedInbound implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
+                        // Before the handshake's first read, which fixes how the channel's reads are sized.
+                        Relay.readsGrowToBulk(ch);
                         ch.attr(InboundSupport.INBOUND_NAME).set(name);
                         ch.pipeline().addLast(HandshakeDeadline.NAME, new HandshakeDeadline(handshakeMillis));
                         ch.pipeline().addLast("detect", new ProtocolDetector(tunnel, address.getAddress()));

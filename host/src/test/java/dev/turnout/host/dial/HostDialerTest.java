@@ -1,0 +1,107 @@
+package dev.turnout.host.dial;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class HostDialerTest {
+
+    private static final int BULK = 4 * 1024 * 1024;
+
+    /**
+     * A plugin reads its proxy's handshake reply from the stream before the relay takes it over. Netty sizes a
+     * channel's reads with a handle made at its first read, so the relay's bulk sizing has to be on the channel
+     * from the start: set only at relay time, every later read asked for at most 64 KiB (TUN -> SOCKS5 downloads
+     * did five syscalls per 64 KiB).
+     */
+    @Test
+    void aStreamThatReadAHandshakeFirstStillReadsBulkInPiecesOverSixtyFourKib() throws Exception {
+        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
+        CountDownLatch bulkWritten = new CountDownLatch(1);
+        try (SystemResolver resolver = new SystemResolver(Map.of());
+             ServerSocket proxy = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (Socket s = proxy.accept()) {
+                    s.setSendBufferSize(2 * BULK);
+                    OutputStream out = s.getOutputStream();
+                    InputStream in = s.getInputStream();
+                    out.write(new byte[] {5, 0});
+                    out.flush();
+                    if (in.read() == 'g') {
+                        out.write(new byte[BULK]);
+                        out.flush();
+                        bulkWritten.countDown();
+                        in.read(); // until the client closes
+                    }
+                } catch (Exception e) {
+                    // the test's own assertions say what went wrong
+                }
+            }, "bulk-proxy");
+            server.setDaemon(true);
+            server.start();
+
+            HostDialer dialer = new HostDialer(() -> SocketBinder.NONE, resolver, 2000);
+            Future<Channel> dialled = dialer.openStream(Metadata.internal(Network.TCP,
+                    Destination.ofAddress(InetAddress.getLoopbackAddress(), proxy.getLocalPort())), loops.next());
+            assertTrue(dialled.await(5, TimeUnit.SECONDS) && dialled.isSuccess(), () -> String.valueOf(dialled.cause()));
+            Channel stream = dialled.getNow();
+            // Room for the whole transfer in the kernel, so it is all there when reading starts again.
+            stream.config().setOption(ChannelOption.SO_RCVBUF, 2 * BULK);
+
+            CompletableFuture<Integer> handshake = new CompletableFuture<>();
+            AtomicLong received = new AtomicLong();
+            AtomicInteger largestRead = new AtomicInteger();
+            CountDownLatch allRead = new CountDownLatch(1);
+            stream.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    ByteBuf buf = (ByteBuf) msg;
+                    int n = buf.readableBytes();
+                    buf.release();
+                    if (!handshake.isDone()) {
+                        handshake.complete(n);
+                        return;
+                    }
+                    largestRead.accumulateAndGet(n, Math::max);
+                    if (received.addAndGet(n) >= BULK) {
+                        allRead.countDown();
+                    }
+                }
+            });
+            stream.read();
+            assertEquals(2, handshake.get(5, TimeUnit.SECONDS), "the handshake reply, read as a plugin would");
+
+            stream.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {'g'}));
+            assertTrue(bulkWritten.await(10, TimeUnit.SECONDS), "the proxy wrote its bulk");
+            stream.config().setAutoRead(true);
+            assertTrue(allRead.await(10, TimeUnit.SECONDS), "read " + received.get() + " of " + BULK + " bytes");
+            assertTrue(largestRead.get() > 64 * 1024,
+                    "largest read " + largestRead.get() + " bytes: reads are still capped at Netty's 64 KiB");
+            stream.close().await(5, TimeUnit.SECONDS);
+        } finally {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+    }
+}
