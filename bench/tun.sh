@@ -134,8 +134,8 @@ has_routes || { echo "tun.sh: Turnout did not install its routes" >&2; cat "$WOR
 wait_port "$C" 7890
 # (if, not &&: under pipefail a last pid that is not java would fail the assignment and end the script silently)
 JPID=$(java_in "$C")
-# PAUSE=seconds: stop here with everything up (to poke at it by hand, or to profile), then clean up.
-if [[ -n "${PAUSE:-}" ]]; then echo "paused ${PAUSE}s: client ns $C, server ns $V, Turnout pid $JPID, files $WORK"; sleep "$PAUSE"; exit 0; fi
+# PAUSE=seconds: stop here with everything up (to poke at it by hand, or to profile), then clean up (the sleep runs in the background so that a TERM ends it and cleans up at once).
+if [[ -n "${PAUSE:-}" ]]; then echo "paused ${PAUSE}s: client ns $C, server ns $V, Turnout pid $JPID, files $WORK"; sleep "$PAUSE" & wait $!; exit 0; fi
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$JPID/status"; }
 
 declare -A HOST=([a]=192.0.2.2 [b]=198.51.100.2 [c]=203.0.113.10)
