@@ -45,11 +45,11 @@ class ServiceInstallIT {
         assertEquals(0, verify.exitValue(), said);
         assertEquals("", said.strip(), "no warning either (an unknown key is only a warning)");
 
-        Set<String> three = Set.of("CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW");
+        Set<String> four = Set.of("CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_BPF");
         for (String key : List.of("AmbientCapabilities", "CapabilityBoundingSet")) {
             List<String> lines = text.lines().filter(l -> l.startsWith(key + "=")).toList();
             assertEquals(1, lines.size(), key);
-            assertEquals(three, Arrays.stream(lines.get(0).substring(key.length() + 1).split("\\s+")).collect(Collectors.toSet()), key);
+            assertEquals(four, Arrays.stream(lines.get(0).substring(key.length() + 1).split("\\s+")).collect(Collectors.toSet()), key);
         }
 
         Netns.Result uninstall = PluginsIT.runLauncher("service", "uninstall", "--os", "linux", "--root", root.toString());
@@ -59,7 +59,7 @@ class ServiceInstallIT {
 
     /**
      * What the unit promises, run the way systemd would run it, in a namespace: an unprivileged user (nobody stands in
-     * for turnout) with exactly the three capabilities, ambient and as the bounding set, and the unit's
+     * for turnout) with exactly the unit's four capabilities, ambient and as the bounding set, and the unit's
      * XDG_RUNTIME_DIR. TUN mode must come up, capture (routes through the TUN) and give it all back on SIGTERM. The
      * machine's /dev/net/tun may be root-only (0600 here; desktops make it 0666 by udev), so the test mounts a 0666
      * node for the same device over it in a mount namespace of its own, leaving the machine's untouched.
@@ -78,7 +78,7 @@ class ServiceInstallIT {
             Path config = dir.resolve("config.yaml");
             Files.writeString(config, String.join("\n", "log-level: info", "tun:", "  enable: true", "  device: tcaps0",
                     "  auto-route: true", "  auto-detect-interface: true", "rules:", "  - MATCH,DIRECT", ""));
-            String caps = "+net_admin,+net_bind_service,+net_raw";
+            String caps = "+net_admin,+net_bind_service,+net_raw,+bpf";
             String script = String.join("\n",
                     "set -e",
                     "mknod -m 666 " + dir + "/tun c 10 200",
@@ -98,9 +98,13 @@ class ServiceInstallIT {
             String log = Files.exists(dir.resolve("turnout.log")) ? Files.readString(dir.resolve("turnout.log")) : "";
             assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + log);
             assertTrue(log.contains("tun tcaps0 up"), log);
-            // bits 10 (NET_BIND_SERVICE), 12 (NET_ADMIN), 13 (NET_RAW), in every set
+            if (Runtime.getRuntime().availableProcessors() >= 2) {
+                // One queue per core, and CAP_BPF loads the program steering each packet to its flow's queue.
+                assertTrue(log.contains("(steered to their flows' lanes)"), log);
+            }
+            // bits 10 (NET_BIND_SERVICE), 12 (NET_ADMIN), 13 (NET_RAW), 39 (BPF), in every set
             for (String set : List.of("CapPrm", "CapEff", "CapBnd", "CapAmb")) {
-                assertTrue(Files.readString(dir.resolve("caps")).contains(set + ":\t0000000000003400"),
+                assertTrue(Files.readString(dir.resolve("caps")).contains(set + ":\t0000008000003400"),
                         set + ": " + Files.readString(dir.resolve("caps")));
             }
             String routes = Files.readString(dir.resolve("routes"));

@@ -14,8 +14,14 @@ import java.util.Objects;
  */
 public record ServiceLayout(Path home, Path config, String user) {
 
-    /** Exactly what TUN mode needs and no more: the TUN, routes and DNS; low ports; raw sockets (ping). */
-    public static final List<String> CAPABILITIES = List.of("CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW");
+    /**
+     * Exactly what TUN mode needs and no more: the TUN, routes and DNS; low ports; raw sockets (ping); and loading
+     * the small eBPF program that sends each TUN packet to the queue of the thread owning its flow. Without CAP_BPF
+     * (Linux 5.8 and later; root has it) Debian's kernels refuse that program to a non-root process, and the TUN
+     * runs with the kernel's own queue choice, handing packets between threads on every new connection.
+     */
+    public static final List<String> CAPABILITIES =
+            List.of("CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_BPF");
 
     public ServiceLayout {
         Objects.requireNonNull(home, "home");

@@ -27,11 +27,11 @@ class SystemdUnitTest {
     }
 
     @Test
-    void runsAsItsOwnUserWithExactlyTheThreeNetworkCapabilities() {
+    void runsAsItsOwnUserWithExactlyTheNetworkCapabilitiesAndBpfForQueueSteering() {
         String unit = SystemdUnit.render(LAYOUT);
-        Set<String> three = Set.of("CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW");
-        assertEquals(three, capabilities(unit, "AmbientCapabilities"));
-        assertEquals(three, capabilities(unit, "CapabilityBoundingSet"), "nothing it starts can gain more");
+        Set<String> four = Set.of("CAP_NET_ADMIN", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW", "CAP_BPF");
+        assertEquals(four, capabilities(unit, "AmbientCapabilities"));
+        assertEquals(four, capabilities(unit, "CapabilityBoundingSet"), "nothing it starts can gain more");
         assertEquals(List.of("turnout"), values(unit, "User"));
         assertEquals(List.of("yes"), values(unit, "NoNewPrivileges"));
     }
