@@ -118,6 +118,36 @@ class SingleInstanceIT {
         }
     }
 
+    /**
+     * A stop that comes while Turnout starts (here as soon as its first lock file exists, before its plugins, rules
+     * and TUN are up) waits for the start, then gives everything back as any stop does. Before, the shutdown hook
+     * was registered only once Turnout was up, and the JVM exited around a start it interrupted, leaving the lock
+     * files in /run/turnout.
+     */
+    @Test
+    void aStopWhileTurnoutStartsStillGivesBackItsLockFilesAndRoutes() throws Exception {
+        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: no /dev/net/tun");
+        Path state = dir.resolve("routes.state");
+        Path config = config("early.yaml", 7890, "tearly0", state);
+        try (Netns ns = Netns.create("tearly")) {
+            Process p = ns.spawn(dir.resolve("early.log"), turnout(), "run", "-c", config.toString(),
+                    "--pid-file", dir.resolve("early.pid").toString());
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (ns.instanceLocks().isEmpty() && p.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(2);
+            }
+            assertFalse(ns.instanceLocks().isEmpty(), () -> "no lock file appeared:\n" + MixedPortIT.read(dir.resolve("early.log")));
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "still running 60 s after SIGTERM");
+            String log = MixedPortIT.read(dir.resolve("early.log"));
+            assertEquals(List.of(), ns.instanceLocks(), "lock files left behind; log:\n" + log);
+            assertTrue(log.contains("stopping"), log);
+            assertFalse(Files.exists(state), "the route state file stayed:\n" + log);
+            assertFalse(Files.exists(dir.resolve("early.pid")), "the pid file stayed");
+            assertFalse(routes(ns).contains("tearly0"), routes(ns));
+        }
+    }
+
     @Test
     void anInstanceInAnotherNamespaceRunsAndSoDoesOneWithoutTunOnOtherPortsBesideIt() throws Exception {
         Netns.assumeUsable("curl");

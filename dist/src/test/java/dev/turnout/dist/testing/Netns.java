@@ -193,6 +193,18 @@ public final class Netns implements AutoCloseable {
         }
     }
 
+    /** The instance-lock files in /run/turnout named after this namespace (a running Turnout as root holds them). */
+    public List<Path> instanceLocks() throws IOException {
+        String inode = namespaceInode();
+        Path dir = Path.of("/run/turnout");
+        if (inode == null || !Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(f -> f.getFileName().toString().startsWith("turnout-net-" + inode + "-")).sorted().toList();
+        }
+    }
+
     /**
      * A Turnout that was killed (tests do that on purpose) leaves its instance-lock files in /run/turnout, named
      * after this namespace; with the namespace gone nothing can hold them, so they go too.

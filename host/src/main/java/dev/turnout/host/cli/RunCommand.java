@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +39,7 @@ final class RunCommand implements Callable<Integer> {
     Path pidFile;
 
     /** Held from before anything opens until the process ends; static so nothing can collect it. */
-    private static InstanceLock instance;
+    private static volatile InstanceLock instance;
 
     @Override
     public Integer call() throws Exception {
@@ -55,21 +54,31 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("turnout: " + ConfigOptions.everyProblem(e, plugins).getMessage());
             return 2;
         }
-        // Before anything opens: a second instance must not touch the ports, TUN or state file of the running one.
+        // Before the lock, so that a stop while this run takes it waits and gives back what it took.
+        StopAnyTime stopping = StopAnyTime.install(() -> {
+            if (instance != null) {
+                instance.release();
+            }
+        });
         try {
-            instance = InstanceLock.acquire(Locations.lockDir(), Locations.networkNamespace(), claims, self);
-        } catch (InstanceLock.HeldElsewhere e) {
-            System.err.println("turnout: " + e.getMessage());
-            return 1;
-        } catch (IOException e) {
-            System.err.println("turnout: cannot take the instance lock in " + Locations.lockDir() + ": " + e.getMessage());
-            return 1;
+            // Before anything opens: a second instance must not touch the ports, TUN or state file of the running one.
+            try {
+                instance = InstanceLock.acquire(Locations.lockDir(), Locations.networkNamespace(), claims, self);
+            } catch (InstanceLock.HeldElsewhere e) {
+                System.err.println("turnout: " + e.getMessage());
+                return 1;
+            } catch (IOException e) {
+                System.err.println("turnout: cannot take the instance lock in " + Locations.lockDir() + ": " + e.getMessage());
+                return 1;
+            }
+            int code = serve(initial, stopping);
+            if (code != 0) {
+                instance.release();
+            }
+            return code;
+        } finally {
+            stopping.settled();
         }
-        int code = serve(initial);
-        if (code != 0) {
-            instance.release();
-        }
-        return code;
     }
 
     /**
@@ -100,7 +109,7 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private int serve(Config initial) throws Exception {
+    private int serve(Config initial, StopAnyTime stopping) throws Exception {
         Logging.apply(initial.logLevel());
         initial.warnings().forEach(w -> log.warn("{}", w));
         PluginHost host = PluginHost.load(plugins.folder());
@@ -132,7 +141,6 @@ final class RunCommand implements Callable<Integer> {
             return 2;
         }
         installReloadSignal(reloader);
-        CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean down = new AtomicBoolean();
         Runnable stop = () -> {
             if (!down.compareAndSet(false, true)) {
@@ -148,15 +156,12 @@ final class RunCommand implements Callable<Integer> {
             deleteQuietly(pid);
             instance.release(); // last: until everything above is closed, a second instance must still be refused
         };
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.run();
-            stopped.countDown();
-        }, "turnout-shutdown"));
         if (controller != null) {
             controller.restartWith(restarter(stop));
         }
+        stopping.running(stop);
         log.info("Turnout {} running on {}", Version.current(), initial.displayName());
-        stopped.await();
+        stopping.awaitStop();
         return 0;
     }
 

@@ -1,0 +1,62 @@
+package dev.turnout.host.cli;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one shutdown hook of {@code turnout run}, registered before the instance lock is taken, so that a SIGTERM
+ * or Ctrl-C at any moment gives back what this run took. Registered only once Turnout was up, a stop during the
+ * start (plugins, rule providers, the TUN: about a second) let the JVM exit around it: the lock files stayed in
+ * /run/turnout, and so would a DNS policy rule that only a stop removes. A stop that comes while Turnout starts
+ * waits for the start to end, then takes down whatever it set up.
+ */
+final class StopAnyTime {
+
+    /** How long a stop waits for a start in progress (rule providers may still be downloading) before it goes on. */
+    static final Duration START_WAIT = Duration.ofSeconds(30);
+
+    private final CountDownLatch settled = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile Runnable stop;
+
+    private StopAnyTime(Runnable early) {
+        this.stop = early;
+    }
+
+    /** Registers the hook; until {@link #running} it runs {@code early} (giving back the lock). */
+    static StopAnyTime install(Runnable early) {
+        StopAnyTime s = new StopAnyTime(early);
+        Runtime.getRuntime().addShutdownHook(new Thread(s::onShutdown, "turnout-shutdown"));
+        return s;
+    }
+
+    /** Turnout is up: a stop from now on runs {@code stop}, which must be safe to run twice. */
+    void running(Runnable stop) {
+        this.stop = stop;
+        settled.countDown();
+    }
+
+    /** The start is over, whether it succeeded or not: a stop waiting for it goes on. */
+    void settled() {
+        settled.countDown();
+    }
+
+    /** Blocks until a stop has run. */
+    void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    private void onShutdown() {
+        try {
+            settled.await(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            stop.run();
+        } finally {
+            stopped.countDown();
+        }
+    }
+}
