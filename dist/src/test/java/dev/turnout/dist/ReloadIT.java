@@ -123,6 +123,45 @@ class ReloadIT {
             "proxied.test", "hello /probe from " + DANTE + "\n",
             "unmatched.test", "hello /probe from " + DANTE + "\n");
 
+    /**
+     * A SIGHUP that arrives while Turnout starts (here as soon as its first lock file exists, the config already
+     * read) is a reload made once Turnout is up, never a stop: the JVM's own handling of HUP, in place until the
+     * start ended, stopped the process with exit 129.
+     */
+    @Test
+    void aSighupWhileTurnoutStartsIsAReloadOnceItIsUpNotAStop() throws Exception {
+        String why = Netns.unavailableReason();
+        Required.nothingMissing(why);
+        Required.nothingMissing(Daemons.missing("curl"));
+        Path config = dir.resolve("config.yaml");
+        Path log = dir.resolve("turnout.log");
+        Files.writeString(config, config(false));
+        try (Netns ns = Netns.create("tearlyhup")) {
+            ns.hosts(Map.of("probe.test", "127.0.0.1"));
+            ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+            Process turnout = ns.spawn(log, DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
+                    "--pid-file", dir.resolve("turnout.pid").toString());
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (ns.instanceLocks().isEmpty() && turnout.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(2);
+            }
+            Files.writeString(config, config(true));
+            assertEquals(0, ns.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(turnout.pid())).exitCode());
+            try {
+                ns.awaitTcpPort(7890, Duration.ofSeconds(30));
+            } catch (IOException e) {
+                throw new AssertionError(turnout.isAlive() ? e.getMessage()
+                        : "Turnout stopped on SIGHUP (exit " + turnout.waitFor() + "):\n" + MixedPortIT.read(log), e);
+            }
+            ns.awaitTcpPort(8080, Duration.ofSeconds(20));
+            awaitReloads(log, 1);
+            assertTrue(turnout.isAlive(), () -> "Turnout stopped on SIGHUP:\n" + MixedPortIT.read(log));
+            Netns.Result probe = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "5",
+                    "--socks5-hostname", "127.0.0.1:7890", "http://probe.test:8080/early");
+            assertNotEquals(0, probe.exitCode(), "the reloaded config rejects probe.test: " + probe.stdout());
+        }
+    }
+
     @Test
     void aFailedReloadLeavesEveryFlowRoutedAsBeforeAndTheControllerShowsTheRoutingInUse() throws Exception {
         Netns.assumeUsable("danted", "curl");

@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import sun.misc.Signal;
 
 /** {@code turnout run}: start and serve until SIGINT or SIGTERM; SIGHUP reloads. */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run Turnout (the built-in default config unless -c is given).")
@@ -60,6 +59,7 @@ final class RunCommand implements Callable<Integer> {
                 instance.release();
             }
         });
+        ReloadSignal hup = ReloadSignal.install();
         try {
             // Before anything opens: a second instance must not touch the ports, TUN or state file of the running one.
             try {
@@ -71,7 +71,7 @@ final class RunCommand implements Callable<Integer> {
                 System.err.println("turnout: cannot take the instance lock in " + Locations.lockDir() + ": " + e.getMessage());
                 return 1;
             }
-            int code = serve(initial, stopping);
+            int code = serve(initial, stopping, hup);
             if (code != 0) {
                 instance.release();
             }
@@ -109,7 +109,7 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private int serve(Config initial, StopAnyTime stopping) throws Exception {
+    private int serve(Config initial, StopAnyTime stopping, ReloadSignal hup) throws Exception {
         Logging.apply(initial.logLevel());
         initial.warnings().forEach(w -> log.warn("{}", w));
         PluginHost host = PluginHost.load(plugins.folder());
@@ -140,7 +140,10 @@ final class RunCommand implements Callable<Integer> {
             deleteQuietly(pid);
             return 2;
         }
-        installReloadSignal(reloader);
+        if (hup.unavailable() != null) {
+            log.warn("{}", hup.unavailable());
+        }
+        hup.ready(reloader);
         AtomicBoolean down = new AtomicBoolean();
         Runnable stop = () -> {
             if (!down.compareAndSet(false, true)) {
@@ -193,17 +196,6 @@ final class RunCommand implements Callable<Integer> {
                 System.exit(1);
             }
         };
-    }
-
-    private static void installReloadSignal(Reloader reloader) {
-        try {
-            sun.misc.SignalHandler previous = Signal.handle(new Signal("HUP"), s -> reloader.request());
-            if (previous == sun.misc.SignalHandler.SIG_IGN) {
-                log.warn("SIGHUP was ignored when Turnout started (nohup?); reload with the controller instead");
-            }
-        } catch (IllegalArgumentException e) {
-            log.warn("cannot take SIGHUP here ({}); reload with the controller instead", e.getMessage());
-        }
     }
 
     private static void writePid(Path pid) {
