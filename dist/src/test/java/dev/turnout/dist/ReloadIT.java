@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnout.api.testing.Required;
 import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
@@ -41,9 +40,7 @@ class ReloadIT {
 
     @Test
     void aStreamSurvivesAHundredReloadsAndNewFlowsFollowTheNewestRules() throws Exception {
-        String why = Netns.unavailableReason();
-        Required.nothingMissing(why);
-        Required.nothingMissing(Daemons.missing("curl"));
+        Netns.assumeUsable("curl");
         Path config = dir.resolve("config.yaml");
         Path pid = dir.resolve("turnout.pid");
         Path log = dir.resolve("turnout.log");
@@ -130,9 +127,7 @@ class ReloadIT {
      */
     @Test
     void aSighupWhileTurnoutStartsIsAReloadOnceItIsUpNotAStop() throws Exception {
-        String why = Netns.unavailableReason();
-        Required.nothingMissing(why);
-        Required.nothingMissing(Daemons.missing("curl"));
+        Netns.assumeUsable("curl");
         Path config = dir.resolve("config.yaml");
         Path log = dir.resolve("turnout.log");
         Files.writeString(config, config(false));
