@@ -23,6 +23,7 @@ DIST=${TURNOUT_DIST:-$ROOT/dist/target/turnout}
 [[ $(id -u) == 0 ]] || { echo "idle-flows.sh: needs root (network namespaces, TUN)" >&2; exit 1; }
 for b in java javac ip ss; do command -v "$b" >/dev/null || { echo "idle-flows.sh: needs $b" >&2; exit 1; }; done
 [[ -x $DIST/bin/turnout ]] || { echo "idle-flows.sh: no $DIST/bin/turnout; run: mvn -q -DskipTests package" >&2; exit 1; }
+cds_fit "$DIST"
 ASKED=$FLOWS
 fit_flows_to_fd_limit idle-flows.sh
 

@@ -13,6 +13,7 @@ runs=${2:-3}
 dist=${TURNOUT_DIST:-dist/target/turnout}
 [ "$(id -u)" -eq 0 ] || { echo "bench/mixed.sh: needs root (network namespace)" >&2; exit 1; }
 [ -x "$dist/bin/turnout" ] || { echo "bench/mixed.sh: build first: mvn -q -DskipTests package" >&2; exit 1; }
+cds_fit "$dist"
 command -v danted >/dev/null || [ -x /usr/sbin/danted ] || { echo "bench/mixed.sh: needs dante-server" >&2; exit 1; }
 
 ns=tbench-$$

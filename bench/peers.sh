@@ -46,6 +46,7 @@ if (( ${#MISSING[@]} )); then
   if command -v systemctl >/dev/null; then systemctl stop danted >/dev/null 2>&1 || true; fi
 fi
 [[ -x $DIST/bin/turnout ]] || { echo "peers.sh: no $DIST/bin/turnout; run: mvn -q -DskipTests package" >&2; exit 1; }
+cds_fit "$DIST"
 ulimit -n 65536 2>/dev/null || true
 
 PATHS=" ${PATHS:-a b c h r s} "

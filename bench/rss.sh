@@ -68,6 +68,13 @@ one_start() {
 }
 
 declare -A results
+cds_fit dist/target/turnout
+for v in "$@"; do
+  # shellcheck disable=SC2086
+  for word in $v; do
+    if [[ $word == DIR=* ]]; then cds_fit "${word#DIR=}"; fi
+  done
+done
 for t in $(seq 1 "$trials"); do
   for v in "$@"; do
     results[$v]="${results[$v]:-} $(one_start "$v")"

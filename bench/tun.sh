@@ -61,6 +61,7 @@ if (( ${#MISSING[@]} )); then
   if command -v systemctl >/dev/null; then systemctl stop danted >/dev/null 2>&1 || true; fi
 fi
 [[ -x $DIST/bin/turnout ]] || { echo "tun.sh: no $DIST/bin/turnout; run: mvn -q -DskipTests package" >&2; exit 1; }
+cds_fit "$DIST"
 
 fit_flows_to_fd_limit tun.sh
 
