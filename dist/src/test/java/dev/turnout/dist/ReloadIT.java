@@ -136,10 +136,8 @@ class ReloadIT {
             ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
             Process turnout = ns.spawn(log, DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
                     "--pid-file", dir.resolve("turnout.pid").toString());
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (ns.instanceLocks().isEmpty() && turnout.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(2);
-            }
+            assertTrue(ns.awaitInstanceLock(turnout, Duration.ofSeconds(60)),
+                    () -> "no lock file appeared:\n" + MixedPortIT.read(log));
             Files.writeString(config, config(true));
             assertEquals(0, ns.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(turnout.pid())).exitCode());
             try {

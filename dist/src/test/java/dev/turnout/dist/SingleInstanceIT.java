@@ -132,11 +132,8 @@ class SingleInstanceIT {
         try (Netns ns = Netns.create("tearly")) {
             Process p = ns.spawn(dir.resolve("early.log"), turnout(), "run", "-c", config.toString(),
                     "--pid-file", dir.resolve("early.pid").toString());
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (ns.instanceLocks().isEmpty() && p.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(2);
-            }
-            assertFalse(ns.instanceLocks().isEmpty(), () -> "no lock file appeared:\n" + MixedPortIT.read(dir.resolve("early.log")));
+            assertTrue(ns.awaitInstanceLock(p, Duration.ofSeconds(60)),
+                    () -> "no lock file appeared:\n" + MixedPortIT.read(dir.resolve("early.log")));
             p.destroy(); // SIGTERM
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "still running 60 s after SIGTERM");
             String log = MixedPortIT.read(dir.resolve("early.log"));

@@ -206,6 +206,18 @@ public final class Netns implements AutoCloseable {
     }
 
     /**
+     * Waits until {@code turnout}, started in this namespace, holds its first instance lock (it has read its config
+     * and is starting), until it exits, or until {@code timeout}; says whether a lock file is there.
+     */
+    public boolean awaitInstanceLock(Process turnout, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (instanceLocks().isEmpty() && turnout.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(2);
+        }
+        return !instanceLocks().isEmpty();
+    }
+
+    /**
      * A Turnout that was killed (tests do that on purpose) leaves its instance-lock files in /run/turnout, named
      * after this namespace; with the namespace gone nothing can hold them, so they go too.
      */
