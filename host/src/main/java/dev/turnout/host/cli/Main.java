@@ -36,12 +36,29 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
     boolean help;
 
     public static void main(String[] args) {
-        // Netty 4.2 sets up JFR events for its allocator unless told not to: about 100 jdk.jfr classes at every
-        // start for events nobody records. -Dio.netty.jfr.enabled=true brings them back.
-        if (System.getProperty("io.netty.jfr.enabled") == null) {
-            System.setProperty("io.netty.jfr.enabled", "false");
-        }
+        applyNettyDefaults();
         System.exit(args.length == 0 || args.length == 1 && args[0].equals("run") ? plainRun() : execute(args));
+    }
+
+    /**
+     * Netty settings Turnout needs other than Netty's own defaults; each only where the JVM's command line set none
+     * ({@code -Dname=value} in TURNOUT_JAVA_OPTS wins). Called before any Netty class reads them.
+     */
+    static void applyNettyDefaults() {
+        // Netty 4.2 sets up JFR events for its allocator unless told not to: about 100 jdk.jfr classes at every
+        // start for events nobody records.
+        defaultProperty("io.netty.jfr.enabled", "false");
+        // Netty's adaptive allocator takes a heap of 512 MiB or less (the launcher's -Xmx512m) for a small machine and
+        // then pools no buffer over 16,896 bytes: every bulk read of a relay (up to 1 MiB, see Relay) was a fresh
+        // malloc, zero-filled by the JDK, freed after its write. That zero-filling was 11% of the lanes' CPU in a TUN
+        // download (async-profiler); pooled, bench/tun.sh moved 4-28% more through the TUN on every case.
+        defaultProperty("io.netty.allocator.lowMemory", "false");
+    }
+
+    private static void defaultProperty(String name, String value) {
+        if (System.getProperty(name) == null) {
+            System.setProperty(name, value);
+        }
     }
 
     /**
