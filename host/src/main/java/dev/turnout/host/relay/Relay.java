@@ -27,8 +27,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Bytes pass through user space, not splice(2): Netty's {@code spliceTo} between the two sockets (with 1 MiB
  * pipes; its default 64 KiB ones were slower still) moved 5-21% more on four streams and through SOCKS5 but 13%
- * less on a single TUN download and a single SOCKS5 upload (bench/tun.sh, two alternated rounds, December 2026,
- * the patch is in issue 16's closing note of session 20), and it hides the bytes from the flow's counters and the idle timer.
+ * less on a single TUN download and a single SOCKS5 upload (bench/tun.sh, two alternated rounds, December 2026;
+ * the patch is in issue 16's closing note of session 20), and it hides the bytes from the flow's counters and the
+ * idle timer.
  */
 public final class Relay {
 
