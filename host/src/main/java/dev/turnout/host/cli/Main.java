@@ -51,7 +51,8 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         // Netty's adaptive allocator takes a heap of 512 MiB or less (the launcher's -Xmx512m) for a small machine and
         // then pools no buffer over 16,896 bytes: every bulk read of a relay (up to 1 MiB, see Relay) was a fresh
         // malloc, zero-filled by the JDK, freed after its write. That zero-filling was 11% of the lanes' CPU in a TUN
-        // download (async-profiler); pooled, bench/tun.sh moved 4-28% more through the TUN on every case.
+        // download (async-profiler). Pooled, four TUN -> DIRECT download streams moved 2-24% more in six alternated
+        // bench/tun.sh pairs, single streams about the same; the pool keeps its chunks (RSS after bulk ~20 MB more).
         defaultProperty("io.netty.allocator.lowMemory", "false");
     }
 
