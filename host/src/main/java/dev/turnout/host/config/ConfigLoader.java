@@ -218,6 +218,15 @@ public final class ConfigLoader {
             if (e.getContext() != null && problem != null && problem.contains("duplicate key")) {
                 problem = e.getContext() + ", " + problem;
             }
+            if (problem != null) {
+                // SnakeYAML shows the character it did not expect as is, a line break included.
+                problem = problem.replace("\n", "\\n").replace("\t", "\\t");
+            }
+            if (e.getContext() != null && e.getContext().contains("while scanning an a")) {
+                // mihomo's documented config has `- *` under allow-origins: a bare star begins an alias in YAML.
+                problem = e.getContext() + ", " + problem + " ('*' and '&' begin a YAML alias or anchor; quote a plain "
+                        + "star: '*')";
+            }
             throw new ConfigException(at, "invalid YAML: " + problem);
         } catch (YAMLException e) {
             throw new ConfigException(new Origin(name, 0, 0), "invalid YAML: " + e.getMessage());

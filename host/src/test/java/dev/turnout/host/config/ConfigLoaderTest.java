@@ -62,6 +62,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aBareStarIsExplainedAsAYamlAliasToQuote() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(
+                "external-controller-cors:\n  allow-origins:\n    - *\n"));
+        assertTrue(e.getMessage().startsWith("t.yaml:3:8: invalid YAML: while scanning an alias"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("found \\n(10) ('*' and '&' begin a YAML alias or anchor; quote a plain star: '*')"),
+                e.getMessage());
+    }
+
+    @Test
     void badGeoKeysNameTheirLineAndColumn() {
         ConfigException e = assertThrows(ConfigException.class, () -> parse(
                 "geox-url: {mmdb: ftp://x/Country.mmdb}\ngeo-update-interval: 0\ngeodata-mode: maybe\n"));
