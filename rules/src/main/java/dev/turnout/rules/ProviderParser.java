@@ -205,7 +205,7 @@ final class ProviderParser {
         } catch (MarkedYAMLException e) {
             var mark = e.getProblemMark();
             throw new RuleException(new Origin(source.file(), mark == null ? 0 : mark.getLine() + 1,
-                    mark == null ? 0 : mark.getColumn() + 1), "bad YAML: " + e.getProblem());
+                    mark == null ? 0 : mark.getColumn() + 1), "bad YAML: " + YamlProblem.describe(e));
         } catch (YAMLException e) {
             throw new RuleException(new Origin(source.file(), 0, 0), "bad YAML: " + e.getMessage());
         }

@@ -37,6 +37,15 @@ class ProviderErrorPositionsTest {
     }
 
     @Test
+    void anUnquotedStarIsExplainedOnOneLine() {
+        String star = error(yaml("c", Behavior.DOMAIN, "payload:\n  - *.google.com\n"));
+        assertEquals("c.yaml:2:6: bad YAML: while scanning an alias, unexpected character found .(46)"
+                + " ('*' and '&' begin a YAML alias or anchor; quote a plain star: '*')", star);
+        String bare = error(yaml("c", Behavior.CLASSICAL, "payload:\n  - DOMAIN,a.com\n  - *\n  x: [\n"));
+        assertTrue(bare.startsWith("c.yaml:3:6: bad YAML: while scanning an alias, unexpected character found \\n(10) ("), bare);
+    }
+
+    @Test
     void unsupportedEntriesAreNamedUpToFiveThenCounted() throws Exception {
         StringBuilder b = new StringBuilder("DOMAIN,a.com\n");
         for (int i = 0; i < 7; i++) {

@@ -5,6 +5,7 @@ import dev.turnout.rules.Behavior;
 import dev.turnout.rules.Origin;
 import dev.turnout.rules.ProviderFormat;
 import dev.turnout.rules.RuleLine;
+import dev.turnout.rules.YamlProblem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
@@ -214,20 +215,7 @@ public final class ConfigLoader {
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             Origin at = mark == null ? new Origin(name, 0, 0) : new Origin(name, mark.getLine() + 1, mark.getColumn() + 1);
-            String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
-            if (e.getContext() != null && problem != null && problem.contains("duplicate key")) {
-                problem = e.getContext() + ", " + problem;
-            }
-            if (problem != null) {
-                // SnakeYAML shows the character it did not expect as is, a line break included.
-                problem = problem.replace("\n", "\\n").replace("\t", "\\t");
-            }
-            if (e.getContext() != null && e.getContext().contains("while scanning an a")) {
-                // mihomo's documented config has `- *` under allow-origins: a bare star begins an alias in YAML.
-                problem = e.getContext() + ", " + problem + " ('*' and '&' begin a YAML alias or anchor; quote a plain "
-                        + "star: '*')";
-            }
-            throw new ConfigException(at, "invalid YAML: " + problem);
+            throw new ConfigException(at, "invalid YAML: " + YamlProblem.describe(e));
         } catch (YAMLException e) {
             throw new ConfigException(new Origin(name, 0, 0), "invalid YAML: " + e.getMessage());
         }
