@@ -78,6 +78,13 @@ class ReloadIT {
                 }
             }
             assertTrue(stream.isAlive() || stream.exitValue() == 0, "the stream died during the reloads");
+            // The start and every reload say what they built and how long it took (bench/cold-rules.sh reads it).
+            String said = MixedPortIT.read(log);
+            assertTrue(java.util.regex.Pattern.compile("INFO  Turnout routing: \\d+ rules, \\d+ outbounds and groups, "
+                    + "compiled in \\d+ ms\n").matcher(said).find(), said);
+            assertEquals(100, java.util.regex.Pattern.compile("INFO  Turnout reloaded " + java.util.regex.Pattern.quote(
+                    config.toString()) + ": \\d+ rules, \\d+ outbounds and groups, compiled in \\d+ ms\n")
+                    .matcher(said).results().count(), said);
             // A broken config is refused and changes nothing: probe.test stays DIRECT (reload 100 made it so).
             Files.writeString(config, "rules:\n  - DOMAIN,probe.test,NO-SUCH-TARGET\n");
             ns.run(Duration.ofSeconds(30), DIST.resolve("bin/turnout").toString(), "reload", "--pid-file", pid.toString());

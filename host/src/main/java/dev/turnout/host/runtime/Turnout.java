@@ -120,7 +120,10 @@ public final class Turnout implements AutoCloseable {
             Resolver names = upstream ? dnsService.upstream() : resolver;
             HostDialer hostDialer = new HostDialer(binder::get, names, CONNECT_TIMEOUT_MILLIS);
             this.compiler = new RoutingCompiler(new OutboundFactory(plugins.outboundTypes(), hostDialer, names));
+            long compiling = System.nanoTime();
             RoutingCompiler.Compiled compiled = compiler.compile(config, true);
+            log.info("routing: {} rules, {} outbounds and groups, compiled in {} ms", compiled.routing().rules().size(),
+                    compiled.routing().outbounds().names().size(), millisSince(compiling));
             compiled.notes().forEach(n -> log.warn("{}", n));
             this.lastNotes = Set.copyOf(compiled.notes());
             this.groups = new GroupSupervisor(workers, Selections.at(config.baseDir().resolve(Selections.FILE_NAME)));
@@ -263,7 +266,9 @@ public final class Turnout implements AutoCloseable {
      */
     public synchronized void reload(Config next) throws ConfigException {
         // The check run and check apply: a config that a restart would refuse is refused now.
+        long compiling = System.nanoTime();
         RoutingCompiler.Compiled compiled = ConfigCheck.check(next, compiler, true).compiled();
+        long compileMillis = millisSince(compiling);
         // A provider refreshed every few minutes reloads as often: what was said at the last load is not repeated.
         Set<String> said = lastNotes;
         compiled.notes().forEach(n -> {
@@ -280,13 +285,18 @@ public final class Turnout implements AutoCloseable {
         router.swap(compiled.routing());
         Config running = this.config;
         this.config = next;
-        log.info("reloaded {}: {} rules, {} outbounds and groups", next.displayName(), compiled.routing().rules().size(),
-                compiled.routing().outbounds().names().size());
+        log.info("reloaded {}: {} rules, {} outbounds and groups, compiled in {} ms", next.displayName(),
+                compiled.routing().rules().size(), compiled.routing().outbounds().names().size(), compileMillis);
         List<String> unapplied = changesNeedingRestart(running, next);
         if (!unapplied.isEmpty()) {
             log.warn("reload did not apply {}: restart Turnout for {}", String.join(", ", unapplied),
                     unapplied.size() == 1 ? "it" : "them");
         }
+    }
+
+    /** Milliseconds since a {@link System#nanoTime()} reading: what the start and reload lines report. */
+    private static long millisSince(long nanoTime) {
+        return (System.nanoTime() - nanoTime) / 1_000_000;
     }
 
     /**
