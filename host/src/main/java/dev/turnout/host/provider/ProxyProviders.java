@@ -207,7 +207,7 @@ public final class ProxyProviders {
                 throw new ConfigException(p.origin(), "proxy provider '" + p.name() + "': "
                         + ConfigLoader.tooLarge(path.toString(), size, MAX_BYTES));
             }
-            return ConfigLoader.decode(Files.readAllBytes(path), path.toString());
+            return ConfigLoader.decode(ConfigLoader.readFile(path), path.toString());
         } catch (IOException e) {
             throw new ConfigException(p.origin(), "proxy provider '" + p.name() + "': cannot read " + path + ": " + e);
         }

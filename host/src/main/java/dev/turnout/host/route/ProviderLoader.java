@@ -104,11 +104,11 @@ public final class ProviderLoader {
                         path + " (with the providers before it)", readSoFar + size, MAX_TOTAL_BYTES));
             }
             if (p.format() == ProviderFormat.MRS) {
-                sources.put(p.name(), ProviderSource.mrs(p.name(), p.behavior(), Files.readAllBytes(path),
+                sources.put(p.name(), ProviderSource.mrs(p.name(), p.behavior(), ConfigLoader.readFile(path),
                         path.toString(), p.origin()));
                 return size;
             }
-            String content = ConfigLoader.decode(Files.readAllBytes(path), path.toString());
+            String content = ConfigLoader.decode(ConfigLoader.readFile(path), path.toString());
             sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), content, path.toString(), p.origin()));
             return size;
         } catch (IOException e) {

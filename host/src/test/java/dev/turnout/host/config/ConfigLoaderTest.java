@@ -162,6 +162,33 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void asciiAndUtf8TextDecodeAsAUtf8DecoderReadsThem() throws Exception {
+        // Plain ASCII takes a shorter way than text with other characters; both must give what UTF-8 says.
+        for (String text : new String[] {"", "payload:\n  - '+.example.com'\n", "rules:\n  - DOMAIN,caf\u00e9.test,DIRECT # \u4e2d\ud83d\ude00\n",
+                "\u007f~\t\r\n"}) {
+            byte[] utf8 = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(text, ConfigLoader.decode(utf8, "t.yaml"));
+        }
+    }
+
+    @Test
+    void aByteThatIsNotUtf8AfterAnAsciiStartIsStillNamed() {
+        byte[] bytes = "payload:\n  - 'a.test'\n  - 'b\u00ff.test'\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.decode(bytes, "p.yaml"));
+        assertEquals("p.yaml:3:7: not UTF-8: byte 0xFF at offset 28 cannot be decoded; save it as UTF-8", e.getMessage());
+    }
+
+    @Test
+    void readFileReturnsEveryByteOfAFileLargerThanOneRead(@TempDir Path dir) throws Exception {
+        byte[] bytes = new byte[3 * 1024 * 1024 + 7];
+        new java.util.Random(7).nextBytes(bytes);
+        Path file = java.nio.file.Files.write(dir.resolve("big.bin"), bytes);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, ConfigLoader.readFile(file));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[0],
+                ConfigLoader.readFile(java.nio.file.Files.write(dir.resolve("empty"), new byte[0])));
+    }
+
+    @Test
     void aBinaryFileIsCalledOneWithWhereItsFirstNulIs(@TempDir Path dir) throws Exception {
         Path binary = dir.resolve("a.out");
         java.nio.file.Files.write(binary, new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0});
