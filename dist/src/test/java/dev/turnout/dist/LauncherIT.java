@@ -128,4 +128,35 @@ class LauncherIT {
             assertEquals(0, ns.run(Duration.ofSeconds(5), "ss", "-Htln").stdout().lines().count(), "something listens");
         }
     }
+
+    @Test
+    void theClassDataArchiveHoldsTheRuleEngineThatRuleSetsLoad() throws Exception {
+        // The package's archive (lib/cds-archive.sh, made by dist's pom) is trained on a config with rule providers
+        // of every behaviour, so that a user's rule sets load those classes mapped, not parsed from the jars.
+        Path archive;
+        try (var s = Files.list(DIST.resolve("lib/cds"))) {
+            archive = s.filter(f -> f.toString().endsWith(".jsa")).findFirst().orElse(null);
+        }
+        assertTrue(archive != null, "no class-data archive in " + DIST.resolve("lib/cds"));
+        Path sets = Files.createDirectories(dir.resolve("ruleset"));
+        Files.writeString(sets.resolve("d.yaml"), "payload:\n  - '+.example.org'\n");
+        Files.writeString(sets.resolve("c.yaml"), "payload:\n  - '198.51.100.0/24'\n");
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, "rule-providers:\n"
+                + "  d: {type: file, behavior: domain, path: ./ruleset/d.yaml}\n"
+                + "  c: {type: file, behavior: ipcidr, path: ./ruleset/c.yaml}\n"
+                + "rules:\n  - RULE-SET,d,DIRECT\n  - RULE-SET,c,DIRECT\n  - MATCH,DIRECT\n");
+        Path loaded = dir.resolve("classes.log");
+        ProcessBuilder pb = new ProcessBuilder(DIST.resolve("bin/turnout").toString(), "check", "-c", config.toString())
+                .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
+        pb.environment().put("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + loaded);
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "check timed out");
+        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("out")) + Files.readString(dir.resolve("err")));
+        String log = Files.readString(loaded);
+        for (String c : new String[] {"ProviderParser", "SimpleYamlPayload", "RawEntries", "DomainTable", "CidrTrie"}) {
+            assertTrue(log.contains("dev.turnout.rules." + c + " source: shared objects file"),
+                    c + " not loaded from " + archive + ": " + log.lines().filter(l -> l.contains("." + c + " ")).toList());
+        }
+    }
 }
