@@ -31,8 +31,7 @@ final class SimpleYamlPayload {
 
     /** The entries of {@code source}'s content, or null when it is not in the simple layout. */
     static RawEntries read(ProviderSource source) {
-        byte[] b = source.content().getBytes(StandardCharsets.UTF_8);
-        return new SimpleYamlPayload(b).entries(source.file(), source.behavior() == Behavior.DOMAIN);
+        return new SimpleYamlPayload(source.utf8()).entries(source.file(), source.behavior() == Behavior.DOMAIN);
     }
 
     private RawEntries entries(String file, boolean domains) {

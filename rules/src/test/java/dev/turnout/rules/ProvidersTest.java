@@ -6,6 +6,7 @@ import static dev.turnout.rules.Rules.ip;
 import static dev.turnout.rules.Rules.text;
 import static dev.turnout.rules.Rules.yaml;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -36,6 +37,39 @@ class ProvidersTest {
         for (String m : misses) {
             assertEquals(-1, s.decide(domain(m), NameResolver.NONE).index(), m);
         }
+    }
+
+    @Test
+    void aProviderGivenAsUtf8BytesCompilesAsTheSameTextDoes() throws Exception {
+        // The host hands file providers over as bytes; each layout must read from them as from the text: the simple
+        // YAML layout, YAML that only SnakeYAML reads (flow style, a double-quoted escape), one entry a line.
+        String flow = "payload: ['exact.com', \"+.plus.com\", '.dot.com', \"caf\\u00e9.com\"]\n";
+        String lines = "DOMAIN-SUFFIX,plus.com\n# comment\nDOMAIN,exact.com\nDOMAIN,caf\u00e9.com\n";
+        String[] hits = {"exact.com", "x.plus.com", "a.dot.com"};
+        for (String[] c : new String[][] {{"yaml", DOMAINS}, {"yaml", flow}, {"text", lines}}) {
+            ProviderFormat format = c[0].equals("yaml") ? ProviderFormat.YAML : ProviderFormat.TEXT;
+            Behavior behavior = c[1] == lines ? Behavior.CLASSICAL : Behavior.DOMAIN;
+            ProviderSource asText = new ProviderSource("d", behavior, format, c[1], "d." + c[0], new Origin("c.yaml", 3, 5));
+            ProviderSource asBytes = ProviderSource.utf8("d", behavior, format,
+                    c[1].getBytes(java.nio.charset.StandardCharsets.UTF_8), "d." + c[0], new Origin("c.yaml", 3, 5));
+            assertEquals(c[1], asBytes.content());
+            RuleSet fromText = compile(Map.of("d", asText), "RULE-SET,d,PROXY");
+            RuleSet fromBytes = compile(Map.of("d", asBytes), "RULE-SET,d,PROXY");
+            for (String q : new String[] {"exact.com", "x.plus.com", "a.dot.com", "caf\u00e9.com", "www.exact.com", "dot.com"}) {
+                assertEquals(fromText.decide(domain(q), NameResolver.NONE), fromBytes.decide(domain(q), NameResolver.NONE),
+                        c[0] + " " + q);
+            }
+            for (String h : hits) {
+                if (c[1] != lines || !h.equals("a.dot.com")) {
+                    assertEquals(0, fromBytes.decide(domain(h), NameResolver.NONE).index(), c[0] + " " + h);
+                }
+            }
+            // The same entries in the same places: the explanation names the entry's file, line and column.
+            assertEquals(fromText.explanation(Map.of("d", asText)).walk(domain("x.plus.com"), NameResolver.NONE),
+                    fromBytes.explanation(Map.of("d", asBytes)).walk(domain("x.plus.com"), NameResolver.NONE));
+        }
+        assertThrows(IllegalArgumentException.class, () -> ProviderSource.utf8("m", Behavior.DOMAIN, ProviderFormat.MRS,
+                new byte[0], "m.mrs", new Origin("c.yaml", 1, 1)));
     }
 
     @Test

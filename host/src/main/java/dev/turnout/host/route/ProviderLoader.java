@@ -108,8 +108,9 @@ public final class ProviderLoader {
                         path.toString(), p.origin()));
                 return size;
             }
-            String content = ConfigLoader.decode(ConfigLoader.readFile(path), path.toString());
-            sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), content, path.toString(), p.origin()));
+            byte[] utf8 = ConfigLoader.readFile(path);
+            ConfigLoader.requireUtf8(utf8, path.toString());
+            sources.put(p.name(), ProviderSource.utf8(p.name(), p.behavior(), p.format(), utf8, path.toString(), p.origin()));
             return size;
         } catch (IOException e) {
             throw new ConfigException(p.origin(), "provider '" + p.name() + "': cannot read " + path + ": " + e);
