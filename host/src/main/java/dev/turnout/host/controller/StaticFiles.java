@@ -1,5 +1,6 @@
 package dev.turnout.host.controller;
 
+import dev.turnout.host.config.ConfigLoader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
@@ -103,7 +104,7 @@ final class StaticFiles {
         if (Files.size(file) > MAX_FILE_BYTES) {
             throw new IOException("file too large to serve");
         }
-        return new Found(Files.readAllBytes(file), contentType(file.getFileName().toString()));
+        return new Found(ConfigLoader.readFile(file), contentType(file.getFileName().toString()));
     }
 
     static String contentType(String name) {

@@ -3,6 +3,7 @@ package dev.turnout.host.geo;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
+import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.rules.GeoSiteDomain;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -55,7 +56,7 @@ final class V2rayDat {
             throw new IOException(file + " is " + GeoDownload.bytes(size) + ", more than the "
                     + GeoDownload.bytes(maxBytes) + " allowed");
         }
-        CodedInputStream in = CodedInputStream.newInstance(Files.readAllBytes(file));
+        CodedInputStream in = CodedInputStream.newInstance(ConfigLoader.readFile(file));
         in.enableAliasing(true);
         in.setSizeLimit(Integer.MAX_VALUE);
         Map<String, ByteString> entries = new HashMap<>();

@@ -189,6 +189,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void readFileLeavesTheReadingThreadNoOffHeapCopyOfTheFile(@TempDir Path dir) throws Exception {
+        // Files.readAllBytes reads through a temporary direct buffer as large as the file, and the JDK keeps it
+        // cached in the reading thread: 3 MiB more off-heap for as long as the main thread lives. A fresh thread,
+        // so that no buffer an earlier test cached can hide one.
+        Path file = java.nio.file.Files.write(dir.resolve("rules.yaml"), new byte[3 * 1024 * 1024]);
+        long[] grew = new long[1];
+        Thread t = new Thread(() -> {
+            try {
+                long before = directBytesUsed();
+                ConfigLoader.readFile(file);
+                grew[0] = directBytesUsed() - before;
+            } catch (java.io.IOException e) {
+                grew[0] = -1;
+            }
+        });
+        t.start();
+        t.join(30_000);
+        assertTrue(grew[0] >= 0 && grew[0] < 1024 * 1024, "direct memory grew by " + grew[0] + " bytes");
+    }
+
+    private static long directBytesUsed() {
+        return java.lang.management.ManagementFactory.getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class)
+                .stream().filter(b -> b.getName().equals("direct")).mapToLong(b -> b.getMemoryUsed()).sum();
+    }
+
+    @Test
     void aBinaryFileIsCalledOneWithWhereItsFirstNulIs(@TempDir Path dir) throws Exception {
         Path binary = dir.resolve("a.out");
         java.nio.file.Files.write(binary, new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0});
