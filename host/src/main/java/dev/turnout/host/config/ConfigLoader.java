@@ -7,6 +7,7 @@ import dev.turnout.rules.ProviderFormat;
 import dev.turnout.rules.RuleLine;
 import dev.turnout.rules.YamlProblem;
 import java.io.FileInputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
@@ -17,6 +18,7 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -129,7 +131,16 @@ public final class ConfigLoader {
      * a dashboard's bundle would stay with each I/O thread that served it). For every file a config names.
      */
     public static byte[] readFile(Path file) throws IOException {
-        try (InputStream in = new FileInputStream(file.toFile())) {
+        FileInputStream in;
+        try {
+            in = new FileInputStream(file.toFile());
+        } catch (FileNotFoundException e) {
+            if (Files.notExists(file)) { // as Files.readAllBytes says it, for callers that tell missing from unreadable
+                throw new NoSuchFileException(file.toString());
+            }
+            throw e;
+        }
+        try (in) {
             return in.readAllBytes();
         }
     }

@@ -1,5 +1,7 @@
 package dev.turnout.host.dns;
 
+import dev.turnout.host.config.ConfigLoader;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -144,7 +146,7 @@ public final class FakeIpStore implements AutoCloseable {
         Map<String, List<FakeIpPool.Mapping>> sections = Map.of();
         long firstJournal = 0;
         try {
-            Snapshot s = parse(Files.readAllBytes(file));
+            Snapshot s = parse(ConfigLoader.readFile(file));
             sections = s.sections();
             firstJournal = s.firstJournal();
         } catch (NoSuchFileException e) {
@@ -303,7 +305,7 @@ public final class FakeIpStore implements AutoCloseable {
     private int readJournal(Path path, Map<FakeIpPool, List<FakeIpPool.Mapping>> out) {
         String text;
         try {
-            text = new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
+            text = new String(ConfigLoader.readFile(path), StandardCharsets.UTF_8);
         } catch (IOException e) {
             LOG.warn("fake-ip journal {} unreadable, ignoring it: {}", path, e.toString());
             return 0;
@@ -529,10 +531,12 @@ public final class FakeIpStore implements AutoCloseable {
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                writeFully(ch, body);
-                writeFully(ch, end);
-                ch.force(true);
+            // A stream, not a FileChannel: a channel writes a heap array through a direct copy of it, which the
+            // writing thread then keeps (the snapshot of a full /16 pool is some 2 MB).
+            try (FileOutputStream out = new FileOutputStream(tmp.toFile())) {
+                out.write(body);
+                out.write(end);
+                out.getChannel().force(true);
             }
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

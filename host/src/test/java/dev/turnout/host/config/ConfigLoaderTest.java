@@ -186,6 +186,9 @@ class ConfigLoaderTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, ConfigLoader.readFile(file));
         org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[0],
                 ConfigLoader.readFile(java.nio.file.Files.write(dir.resolve("empty"), new byte[0])));
+        // A missing file is told from an unreadable one as Files.readAllBytes tells it (the fake-IP cache relies on it).
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> ConfigLoader.readFile(dir.resolve("absent")));
+        assertThrows(java.io.IOException.class, () -> ConfigLoader.readFile(dir));
     }
 
     @Test
