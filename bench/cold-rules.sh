@@ -63,26 +63,15 @@ millis_in() { # LOG PATTERN -> the N of the last "PATTERN... compiled in N ms" l
 
 # one_start VARIANT -> prints "COLD RELOAD PORT RSS" (ms, ms, ms, MB or -)
 one_start() {
-  local dist=dist/target/turnout opts="" word
-  local -a envs=()
-  # shellcheck disable=SC2086
-  for word in $1; do
-    case "$word" in
-      default) ;;
-      DIR=*) dist=${word#DIR=} ;;
-      [A-Z_]*=*) envs+=("$word") ;;
-      *) opts="${opts:+$opts }$word" ;;
-    esac
-  done
-  [ -z "$opts" ] || envs+=("TURNOUT_JAVA_OPTS=$opts")
+  parse_variant "$1"
   ip netns add "$ns"
   ip -n "$ns" link set lo up
   local home="$work/home" log="$work/turnout.log"
   rm -f "$home/.config/turnout/selections.json" "$log"
   local t0 t1 open=""
   t0=$(date +%s%N)
-  ip netns exec "$ns" env HOME="$home" XDG_CONFIG_HOME="$home/.config" "${envs[@]}" \
-    "$dist/bin/turnout" run >"$log" 2>&1 &
+  ip netns exec "$ns" env HOME="$home" XDG_CONFIG_HOME="$home/.config" "${variant_envs[@]}" \
+    "$variant_dist/bin/turnout" run >"$log" 2>&1 &
   for _ in $(seq 1 600); do
     if ip netns exec "$ns" ss -Htln "sport = :7890" | grep -q .; then open=1; break; fi
     sleep 0.01
@@ -110,20 +99,13 @@ one_start() {
 }
 
 declare -A cold reload port rss
-cds_fit dist/target/turnout
-for v in "$@"; do
-  # shellcheck disable=SC2086
-  for word in $v; do
-    if [[ $word == DIR=* ]]; then cds_fit "${word#DIR=}"; fi
-  done
-done
+fit_variants "$@"
 for t in $(seq 1 "$trials"); do
   for v in "$@"; do
     read -r c r p m < <(one_start "$v")
     cold[$v]="${cold[$v]:-} $c"; reload[$v]="${reload[$v]:-} $r"; port[$v]="${port[$v]:-} $p"; rss[$v]="${rss[$v]:-} $m"
   done
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 echo "Loyalsoldier's example config, ms, median of $trials (runs); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for v in "$@"; do
   # shellcheck disable=SC2086

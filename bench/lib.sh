@@ -118,3 +118,38 @@ rss_settled_mb() {
   sleep 8
   awk '/VmRSS/ {printf "%.1f\n", $2 / 1024}' "/proc/$pid/status"
 }
+
+# parse_variant VARIANT: a variant as rss.sh and cold-rules.sh take it, one word or several: "default" (the launcher's
+# own flags), DIR=/path/to/turnout (another packaged layout), NAME=value (an environment variable for the launcher) and
+# anything else JVM flags, all of them together TURNOUT_JAVA_OPTS. Sets variant_dist (the layout to run) and
+# variant_envs (the launcher's environment).
+parse_variant() {
+  local word opts=""
+  variant_dist=dist/target/turnout
+  variant_envs=()
+  # shellcheck disable=SC2086
+  for word in $1; do
+    case "$word" in
+      default) ;;
+      DIR=*) variant_dist=${word#DIR=} ;;
+      [A-Z_]*=*) variant_envs+=("$word") ;;
+      *) opts="${opts:+$opts }$word" ;;
+    esac
+  done
+  [ -z "$opts" ] || variant_envs+=("TURNOUT_JAVA_OPTS=$opts")
+}
+
+# fit_variants VARIANT...: cds_fit for the layout in place and for every DIR= layout among the variants.
+fit_variants() {
+  local v word
+  cds_fit dist/target/turnout
+  for v in "$@"; do
+    # shellcheck disable=SC2086
+    for word in $v; do
+      if [[ $word == DIR=* ]]; then cds_fit "${word#DIR=}"; fi
+    done
+  done
+}
+
+# median N...: the median of the numbers given.
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }

@@ -35,24 +35,13 @@ trap cleanup EXIT
 
 # one_start VARIANT -> prints the RSS in MB
 one_start() {
-  local dist=dist/target/turnout opts="" word
-  local -a envs=()
-  # shellcheck disable=SC2086
-  for word in $1; do
-    case "$word" in
-      default) ;;
-      DIR=*) dist=${word#DIR=} ;;
-      [A-Z_]*=*) envs+=("$word") ;;
-      *) opts="${opts:+$opts }$word" ;;
-    esac
-  done
-  [ -z "$opts" ] || envs+=("TURNOUT_JAVA_OPTS=$opts")
+  parse_variant "$1"
   ip netns add "$ns"
   ip -n "$ns" link set lo up
   local home="$work/home"
   rm -rf "$home"; mkdir -p "$home"
-  ip netns exec "$ns" env HOME="$home" XDG_CONFIG_HOME="$home/.config" "${envs[@]}" \
-    "$dist/bin/turnout" run >"$work/turnout.log" 2>&1 &
+  ip netns exec "$ns" env HOME="$home" XDG_CONFIG_HOME="$home/.config" "${variant_envs[@]}" \
+    "$variant_dist/bin/turnout" run >"$work/turnout.log" 2>&1 &
   local open=""
   for _ in $(seq 1 300); do
     if ip netns exec "$ns" ss -Htln "sport = :7890" | grep -q .; then open=1; break; fi
@@ -68,19 +57,12 @@ one_start() {
 }
 
 declare -A results
-cds_fit dist/target/turnout
-for v in "$@"; do
-  # shellcheck disable=SC2086
-  for word in $v; do
-    if [[ $word == DIR=* ]]; then cds_fit "${word#DIR=}"; fi
-  done
-done
+fit_variants "$@"
 for t in $(seq 1 "$trials"); do
   for v in "$@"; do
     results[$v]="${results[$v]:-} $(one_start "$v")"
   done
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 echo "VmRSS after start on the built-in default, MB, median of $trials (runs); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 first=""
 for v in "$@"; do
