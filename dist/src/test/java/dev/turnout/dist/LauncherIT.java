@@ -11,6 +11,7 @@ import dev.turnout.dist.testing.Netns;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -149,12 +150,9 @@ class LauncherIT {
                 + "  c: {type: file, behavior: ipcidr, path: ./ruleset/c.yaml}\n"
                 + "rules:\n  - RULE-SET,d,DIRECT\n  - RULE-SET,c,DIRECT\n  - MATCH,DIRECT\n");
         Path loaded = dir.resolve("classes.log");
-        ProcessBuilder pb = new ProcessBuilder(DIST.resolve("bin/turnout").toString(), "check", "-c", config.toString())
-                .redirectOutput(dir.resolve("out").toFile()).redirectError(dir.resolve("err").toFile());
-        pb.environment().put("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + loaded);
-        Process p = pb.start();
-        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "check timed out");
-        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("out")) + Files.readString(dir.resolve("err")));
+        Netns.Result check = PluginsIT.runLauncher(Map.of("JAVA_TOOL_OPTIONS", "-Xlog:class+load=info:file=" + loaded),
+                "check", "-c", config.toString());
+        assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
         String log = Files.readString(loaded);
         for (String c : new String[] {"ProviderParser", "SimpleYamlPayload", "RawEntries", "DomainTable", "CidrTrie"}) {
             assertTrue(log.contains("dev.turnout.rules." + c + " source: shared objects file"),

@@ -179,13 +179,20 @@ class PluginsIT {
     }
 
     static Netns.Result runLauncher(String... args) throws Exception {
+        return runLauncher(Map.of(), args);
+    }
+
+    /** As {@link #runLauncher(String...)}, with {@code env} added to the launcher's environment. */
+    static Netns.Result runLauncher(Map<String, String> env, String... args) throws Exception {
         String[] cmd = new String[args.length + 1];
         cmd[0] = DIST.resolve("bin/turnout").toString();
         System.arraycopy(args, 0, cmd, 1, args.length);
         Path out = Files.createTempFile("launcher", ".out");
         Path err = Files.createTempFile("launcher", ".err");
         try {
-            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
             if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return new Netns.Result(-1, Files.readString(out), "timed out");
