@@ -183,9 +183,11 @@ class TunIT {
     @Order(1)
     void aClientThatEndedItsRequestGetsAllOfALargeAnswerItReadsSlowly() throws Exception {
         server.awaitTcpPort(8090, Duration.ofSeconds(20));
-        Netns.Result r = client.run(Duration.ofSeconds(60), Daemons.peer("half-closed-get", REMOTE, "8090"));
+        // It stops reading for longer than the half-closed timeout (2 s), with the answer waiting in Turnout.
+        Netns.Result r = client.run(Duration.ofSeconds(60), Daemons.peer("half-closed-get", REMOTE, "8090", "3000"));
         assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
-        // Netty 4.2.18's epoll transport reset such flows after a few megabytes (RearmingEpollIoHandler).
+        // Netty 4.2.18's epoll transport reset such flows after a few megabytes (RearmingEpollIoHandler); the
+        // half-closed timeout reset them during a pause.
         String head = "HTTP/1.1 200 OK\r\nContent-Length: " + 64 * 1024 * 1024 + "\r\nConnection: close\r\n\r\n";
         assertEquals("got " + (head.length() + 64L * 1024 * 1024) + " bytes", r.stdout().trim(), log());
     }

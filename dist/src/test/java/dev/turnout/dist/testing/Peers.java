@@ -54,7 +54,7 @@ public final class Peers {
             case "connect-and-leave" -> connectAndLeave(Integer.parseInt(args[1]), Integer.parseInt(args[2]),
                     Integer.parseInt(args[3]));
             case "dscp-get" -> System.exit(dscpGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4]));
-            case "half-closed-get" -> halfClosedGet(args[1], Integer.parseInt(args[2]));
+            case "half-closed-get" -> halfClosedGet(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -408,9 +408,10 @@ public final class Peers {
     /**
      * Sends an HTTP/1.0 GET, ends its side at once (a FIN, as {@code nc -N} or a script piping a request does) and
      * reads the answer slowly through a small receive buffer, so the answer waits in Turnout again and again after
-     * the FIN. Prints {@code got N bytes} or what ended the read.
+     * the FIN; once, after 8 MiB, it stops reading for {@code pauseMillis}. Prints {@code got N bytes} or what
+     * ended the read.
      */
-    static void halfClosedGet(String host, int port) throws IOException, InterruptedException {
+    static void halfClosedGet(String host, int port, long pauseMillis) throws IOException, InterruptedException {
         try (Socket s = new Socket()) {
             s.setReceiveBufferSize(64 * 1024);
             s.connect(new InetSocketAddress(host, port), 5000);
@@ -424,7 +425,7 @@ public final class Peers {
                 for (int n; (n = in.read(buf)) > 0; ) {
                     got += n;
                     if (got % (1024 * 1024) < n) {
-                        Thread.sleep(1);
+                        Thread.sleep(got / (1024 * 1024) == 8 ? pauseMillis : 1);
                     }
                 }
                 System.out.println("got " + got + " bytes");

@@ -10,13 +10,13 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -84,10 +84,8 @@ public final class Relay {
         outbound.config().setWriteBufferWaterMark(WRITES);
         // On the application's channel only: what the outbound reads is written there, so it sees both directions.
         application.pipeline().addLast(TIMER, new IdleStateHandler(0, 0, timeouts.idle().toNanos(), TimeUnit.NANOSECONDS));
-        // A half-closed timeout at least as long as the idle one changes nothing: there is no second timer then.
-        Duration halfClosed = timeouts.halfClosed().compareTo(timeouts.idle()) < 0 ? timeouts.halfClosed() : null;
-        application.pipeline().addLast("relay", new Side(outbound, flow, true, halfClosed));
-        outbound.pipeline().addLast("relay", new Side(application, flow, false, halfClosed));
+        application.pipeline().addLast("relay", new Side(outbound, flow, true, timeouts));
+        outbound.pipeline().addLast("relay", new Side(application, flow, false, timeouts));
         Runnable once = new Runnable() {
             private int closed;
 
@@ -164,19 +162,37 @@ public final class Relay {
      * The timer of a flow with one direction ended: with nothing read from or written to the application for
      * this long, both sides are reset. A reset, not a FIN: whatever was still to come is lost, and a FIN would
      * tell the application that it had it all; it also frees both sockets at once, with no FIN-WAIT left.
+     * An application that has not yet taken what the server sent (Turnout holds some of it) is reading slowly,
+     * not abandoned by the server: the flow then waits out the idle timeout, as one with both directions open would
+     * (a client descheduled for longer than this timeout lost the end of a download before).
      */
     private static final class HalfClosedTimeout extends IdleStateHandler {
         private final Channel outbound;
+        private final long timeoutNanos;
+        private final long idleNanos;
+        /** How long the application's channel has been idle, as of this event (they come once a timeout). */
+        private long idleForNanos;
 
-        HalfClosedTimeout(Duration timeout, Channel outbound) {
-            super(0, 0, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        HalfClosedTimeout(FlowTimeouts timeouts, Channel outbound) {
+            super(0, 0, timeouts.halfClosed().toNanos(), TimeUnit.NANOSECONDS);
             this.outbound = outbound;
+            this.timeoutNanos = timeouts.halfClosed().toNanos();
+            this.idleNanos = timeouts.idle().toNanos();
         }
 
         @Override
         protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+            idleForNanos = evt.isFirst() ? timeoutNanos : idleForNanos + timeoutNanos;
+            if (idleForNanos < idleNanos && holdsUnwritten(ctx.channel())) {
+                return;
+            }
             resetAndClose(ctx.channel());
             resetAndClose(outbound);
+        }
+
+        private static boolean holdsUnwritten(Channel channel) {
+            ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+            return pending != null && pending.totalPendingWriteBytes() > 0;
         }
     }
 
@@ -185,13 +201,13 @@ public final class Relay {
         private final Channel peer;
         private final Flow flow;
         private final boolean upload;
-        private final Duration halfClosed;
+        private final FlowTimeouts timeouts;
 
-        Side(Channel peer, Flow flow, boolean upload, Duration halfClosed) {
+        Side(Channel peer, Flow flow, boolean upload, FlowTimeouts timeouts) {
             this.peer = peer;
             this.flow = flow;
             this.upload = upload;
-            this.halfClosed = halfClosed;
+            this.timeouts = timeouts;
         }
 
         /** One direction has ended: from now on the flow ends after the shorter, half-closed timeout. */
@@ -199,8 +215,10 @@ public final class Relay {
             Channel application = upload ? ctx.channel() : peer;
             Channel outbound = upload ? peer : ctx.channel();
             ChannelHandler timer = application.pipeline().get(TIMER);
-            if (halfClosed != null && application.isActive() && timer != null && !(timer instanceof HalfClosedTimeout)) {
-                application.pipeline().replace(TIMER, TIMER, new HalfClosedTimeout(halfClosed, outbound));
+            // A half-closed timeout at least as long as the idle one changes nothing: there is no second timer then.
+            boolean shorter = timeouts.halfClosed().compareTo(timeouts.idle()) < 0;
+            if (shorter && application.isActive() && timer != null && !(timer instanceof HalfClosedTimeout)) {
+                application.pipeline().replace(TIMER, TIMER, new HalfClosedTimeout(timeouts, outbound));
             }
         }
 

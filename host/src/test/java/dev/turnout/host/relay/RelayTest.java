@@ -2,6 +2,7 @@ package dev.turnout.host.relay;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -253,6 +254,71 @@ class RelayTest {
             assertEquals(14, got[14]);
             assertTrue(ended.await(10, TimeUnit.SECONDS), "both directions ended: the flow is over");
         }
+    }
+
+    @Test
+    void aFlowTheClientEndedWaitsForItWhileItIsSlowToTakeWhatTheServerSent() throws Exception {
+        halfClosed = Duration.ofMillis(500);
+        int total = 16 * 1024 * 1024;
+        try (Socket client = halfClosedClientOfALargeAnswer(); Socket upstream = server.accept()) {
+            assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), readToEnd(upstream.getInputStream()));
+            CompletableFuture<Void> writer = send(upstream, total);
+            Channel outbound = outboundSide.get(5, TimeUnit.SECONDS);
+            for (int i = 0; i < 3000 && outbound.config().isAutoRead(); i++) {
+                Thread.sleep(10);
+            }
+            assertFalse(outbound.config().isAutoRead(), "Turnout holds what the client has not taken");
+            // Four half-closed timeouts without taking a byte: a client descheduled, or a consumer that paused.
+            Thread.sleep(2000);
+            byte[] got = client.getInputStream().readNBytes(total);
+            assertEquals(total, got.length, "the whole answer arrives");
+            assertEquals(7, got[total - 1]);
+            writer.get(10, TimeUnit.SECONDS);
+            upstream.shutdownOutput();
+            assertEquals(-1, client.getInputStream().read(), "then the end");
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
+        }
+    }
+
+    @Test
+    void aFlowTheClientEndedIsResetAfterTheIdleTimeoutWhenItNeverTakesWhatTheServerSent() throws Exception {
+        halfClosed = Duration.ofMillis(500);
+        idleSeconds = 2;
+        try (Socket client = halfClosedClientOfALargeAnswer(); Socket upstream = server.accept()) {
+            assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), readToEnd(upstream.getInputStream()));
+            long start = System.nanoTime();
+            CompletableFuture<Void> writer = send(upstream, 16 * 1024 * 1024);
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow ended");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis >= 1500, "ended after " + millis + " ms: the half-closed timeout cut a slow reader");
+            assertAReset(client, "the client learns that the answer was cut");
+            assertThrows(java.util.concurrent.ExecutionException.class, () -> writer.get(10, TimeUnit.SECONDS),
+                    "the server's side is reset too");
+        }
+    }
+
+    /** A client with a small receive buffer that has sent its request and ended it. */
+    private Socket halfClosedClientOfALargeAnswer() throws Exception {
+        Socket client = new Socket();
+        client.setReceiveBufferSize(64 * 1024);
+        client.setSoTimeout(20_000);
+        client.connect(listener.localAddress(), 5_000);
+        client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
+        client.shutdownOutput();
+        return client;
+    }
+
+    /** Writes {@code total} bytes, the last one 7, from another thread. */
+    private static CompletableFuture<Void> send(Socket upstream, int total) {
+        return CompletableFuture.runAsync(() -> {
+            byte[] answer = new byte[total];
+            answer[total - 1] = 7;
+            try {
+                upstream.getOutputStream().write(answer);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 
     @Test
