@@ -21,75 +21,86 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
 
     /** The bytes key entries lie in (null when there are none). */
     private final byte[] keyBytes;
-    private String[] texts;
+    /** The file {@link #keyBytes} were read from. */
+    private final String keyFile;
     private byte[] kinds;
     private int[] hashes;
     private int[] keyFrom;
     private int[] keyLength;
+    // A text entry's text and where it was written; made at the first one, so a list of keys has none. A key's
+    // origin is found again in the bytes when asked for (errors and explanations ask; a start does not).
+    private String[] texts;
     private String[] files;
     private int[] lines;
     private int[] columns;
     private int size;
     private long keyChars;
     private int keys;
+    /** Where the last key origin found lies: the next one is counted from there (safe to share, immutable). */
+    private SimpleYamlPayload.Position lastKeyPosition;
 
     RawEntries(int capacity) {
-        this(capacity, null);
+        this(capacity, null, null);
     }
 
-    /** Entries some of which are keys lying in {@code keyBytes} (ISO-8859-1: plain domains are ASCII). */
-    RawEntries(int capacity, byte[] keyBytes) {
+    /** Entries some of which are keys lying in {@code keyBytes}, read from {@code keyFile}: plain domains are ASCII. */
+    RawEntries(int capacity, byte[] keyBytes, String keyFile) {
         this.keyBytes = keyBytes;
+        this.keyFile = keyFile;
         int n = Math.max(capacity, 8);
-        texts = new String[n];
         kinds = new byte[n];
         hashes = new int[n];
         keyFrom = new int[n];
         keyLength = new int[n];
-        files = new String[n];
-        lines = new int[n];
-        columns = new int[n];
     }
 
     void add(String text, String file, int line, int column) {
-        add(text, TEXT, 0, 0, 0, file, line, column);
+        int at = append(TEXT, 0, 0, 0);
+        if (texts == null) {
+            texts = new String[kinds.length];
+            files = new String[kinds.length];
+            lines = new int[kinds.length];
+            columns = new int[kinds.length];
+        }
+        texts[at] = text;
+        files[at] = file;
+        lines[at] = line;
+        columns[at] = column;
     }
 
     void add(String text, Origin origin) {
-        add(text, TEXT, 0, 0, 0, origin.file(), origin.line(), origin.column());
+        add(text, origin.file(), origin.line(), origin.column());
     }
 
     /**
      * A plain lower-case domain, {@code keyBytes[from, from + length)} without the {@code +.} of a SUFFIX, and
-     * {@code hash} its {@link DomainTable#hash}.
+     * {@code hash} its {@link DomainTable#hash}, written as {@link SimpleYamlPayload} reads an entry.
      */
-    void addKey(int from, int length, byte kind, int hash, String file, int line, int column) {
-        add(null, kind, hash, from, length, file, line, column);
+    void addKey(int from, int length, byte kind, int hash) {
+        append(kind, hash, from, length);
         keyChars += length;
         keys++;
     }
 
-    private void add(String text, byte kind, int hash, int from, int length, String file, int line, int column) {
-        if (size == texts.length) {
+    private int append(byte kind, int hash, int from, int length) {
+        if (size == kinds.length) {
             int n = size * 2;
-            texts = Arrays.copyOf(texts, n);
             kinds = Arrays.copyOf(kinds, n);
             hashes = Arrays.copyOf(hashes, n);
             keyFrom = Arrays.copyOf(keyFrom, n);
             keyLength = Arrays.copyOf(keyLength, n);
-            files = Arrays.copyOf(files, n);
-            lines = Arrays.copyOf(lines, n);
-            columns = Arrays.copyOf(columns, n);
+            if (texts != null) {
+                texts = Arrays.copyOf(texts, n);
+                files = Arrays.copyOf(files, n);
+                lines = Arrays.copyOf(lines, n);
+                columns = Arrays.copyOf(columns, n);
+            }
         }
-        texts[size] = text;
         kinds[size] = kind;
         hashes[size] = hash;
         keyFrom[size] = from;
         keyLength[size] = length;
-        files[size] = file;
-        lines[size] = line;
-        columns[size] = column;
-        size++;
+        return size++;
     }
 
     byte kind(int i) {
@@ -134,7 +145,14 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
     }
 
     Origin origin(int i) {
-        return new Origin(files[i], lines[i], columns[i]);
+        if (kinds[i] == TEXT) {
+            return new Origin(files[i], lines[i], columns[i]);
+        }
+        SimpleYamlPayload.Position from = lastKeyPosition;
+        SimpleYamlPayload.Position at = SimpleYamlPayload.positionOfKey(keyBytes, keyFrom[i], kinds[i] == SUFFIX,
+                from != null && from.offset() <= keyFrom[i] ? from : null);
+        lastKeyPosition = at;
+        return new Origin(keyFile, at.line(), at.column());
     }
 
     /** Moves entry {@code from} to position {@code to} (to <= from): how skipped entries are dropped. */
@@ -142,18 +160,22 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
         if (from == to) {
             return;
         }
-        texts[to] = texts[from];
         kinds[to] = kinds[from];
         hashes[to] = hashes[from];
         keyFrom[to] = keyFrom[from];
         keyLength[to] = keyLength[from];
-        files[to] = files[from];
-        lines[to] = lines[from];
-        columns[to] = columns[from];
+        if (texts != null) {
+            texts[to] = texts[from];
+            files[to] = files[from];
+            lines[to] = lines[from];
+            columns[to] = columns[from];
+        }
     }
 
     void truncate(int n) {
-        Arrays.fill(texts, n, size, null);
+        if (texts != null) {
+            Arrays.fill(texts, n, size, null);
+        }
         size = n;
     }
 

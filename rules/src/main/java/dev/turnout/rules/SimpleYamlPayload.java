@@ -36,7 +36,7 @@ final class SimpleYamlPayload {
 
     private RawEntries entries(String file, boolean domains) {
         // About one entry per 20 bytes in real lists: sized once rather than grown a dozen times.
-        RawEntries out = new RawEntries(b.length / 20, b);
+        RawEntries out = new RawEntries(b.length / 20, b, file);
         boolean inPayload = false;
         int indent = -1;
         int lineNo = 0;
@@ -112,11 +112,49 @@ final class SimpleYamlPayload {
         }
         int suffix = t - f > 2 && b[f] == '+' && b[f + 1] == '.' ? 2 : 0;
         if (domains && isPlainDomain(f + suffix, t)) {
-            out.addKey(f + suffix, t - f - suffix, suffix == 0 ? RawEntries.EXACT : RawEntries.SUFFIX, hash, file,
-                    line, column);
+            // Its line and column are not kept: positionOfKey finds them again from where it lies.
+            out.addKey(f + suffix, t - f - suffix, suffix == 0 ? RawEntries.EXACT : RawEntries.SUFFIX, hash);
         } else {
             out.add(new String(b, f, t - f, StandardCharsets.UTF_8), file, line, column);
         }
+    }
+
+    /** Where a key lies: at byte {@code offset}, on {@code line}; the entry it belongs to begins at {@code column}. */
+    record Position(int offset, int line, int column) {
+    }
+
+    /**
+     * The line and column {@link #entries} gave the entry whose key starts at {@code key} in {@code b} ({@code +.}
+     * before it for a suffix): lines counted from {@code from}, an earlier position in {@code b}, or from the start.
+     * The column is that of the scalar, its opening quote included, as {@code add} was given it.
+     */
+    static Position positionOfKey(byte[] b, int key, boolean suffix, Position from) {
+        int line = from == null ? 1 : from.line();
+        for (int i = from == null ? 0 : from.offset(); i < key; i++) {
+            if (b[i] == '\n') {
+                line++;
+            }
+        }
+        int f = suffix ? key - 2 : key;
+        // What add() trimmed, back to the scalar's start: its opening quote, or the first byte after "- ".
+        int q = f;
+        while (q > 0 && (b[q - 1] & 0xff) <= ' ' && b[q - 1] != '\n') {
+            q--;
+        }
+        int scalar;
+        if (q > 0 && (b[q - 1] == '\'' || b[q - 1] == '"')) {
+            scalar = q - 1;
+        } else {
+            scalar = q;
+            while (scalar < f && b[scalar] == ' ') {
+                scalar++;
+            }
+        }
+        int lineStart = scalar;
+        while (lineStart > 0 && b[lineStart - 1] != '\n') {
+            lineStart--;
+        }
+        return new Position(key, line, scalar - lineStart + 1);
     }
 
     /**

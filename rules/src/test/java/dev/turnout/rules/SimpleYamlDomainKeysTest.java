@@ -41,6 +41,24 @@ class SimpleYamlDomainKeysTest {
     }
 
     @Test
+    void aKeysLineAndColumnAreWhereAYamlParserFindsTheEntry() throws RuleException {
+        // Keys keep no position; it is found again in the bytes. Any other top-level key sends the same entries
+        // through SnakeYAML, whose positions are the reference.
+        String payload = "# lists\r\npayload:\r\n  - 'a.com'\r\n  -   \"b.com\"\r\n  - c.com\r\n  - '  d.com  '\r\n"
+                + "\r\n  -    +.e.com\r\n  - '+.f.com'\r\n# between\r\n  - g.com   \r\n  - 'h.\u00e9.com'\r\n"
+                + "  - '+.i.com'\r\n";
+        ProviderParser.Parsed fast = parse(ProviderFormat.YAML, payload);
+        ProviderParser.Parsed snake = parse(ProviderFormat.YAML, payload + "other: 1\r\n");
+        assertEquals(snake.entries(), new ArrayList<>(fast.entries()));
+        assertEquals(new ArrayList<>(snake.origins()), new ArrayList<>(fast.origins()));
+        // Backwards too, and from a fresh start: each position stands on its own.
+        for (int i = fast.origins().size() - 1; i >= 0; i--) {
+            assertEquals(snake.origins().get(i), fast.origins().get(i), "entry " + i);
+        }
+        assertEquals(new Origin("p.yaml", 8, 8), fast.origins().get(4));
+    }
+
+    @Test
     void aBadEntryGivesTheSameErrorAtItsLineAndColumn() {
         for (String bad : new String[] {"a..com", "+..a.com", "+.", ".", "a,b.com", "a/b.com", "a+b.com"}) {
             String yaml = "payload:\n  - 'ok.com'\n  - '" + bad + "'\n";
