@@ -27,12 +27,14 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
     private int[] hashes;
     private int[] keyFrom;
     private int[] keyLength;
-    // A text entry's text and where it was written; made at the first one, so a list of keys has none. A key's
+    // Text entries' texts and where they were written, by their own count (a text entry's keyFrom is its place
+    // here), grown from small: a list of keys with a few wildcards among them does not pay for 100,000. A key's
     // origin is found again in the bytes when asked for (errors and explanations ask; a start does not).
-    private String[] texts;
-    private String[] files;
-    private int[] lines;
-    private int[] columns;
+    private String[] texts = new String[0];
+    private String[] files = new String[0];
+    private int[] lines = new int[0];
+    private int[] columns = new int[0];
+    private int textCount;
     private int size;
     private long keyChars;
     private int keys;
@@ -55,17 +57,19 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
     }
 
     void add(String text, String file, int line, int column) {
-        int at = append(TEXT, 0, 0, 0);
-        if (texts == null) {
-            texts = new String[kinds.length];
-            files = new String[kinds.length];
-            lines = new int[kinds.length];
-            columns = new int[kinds.length];
+        int t = textCount++;
+        if (t == texts.length) {
+            int n = Math.max(16, t * 2);
+            texts = Arrays.copyOf(texts, n);
+            files = Arrays.copyOf(files, n);
+            lines = Arrays.copyOf(lines, n);
+            columns = Arrays.copyOf(columns, n);
         }
-        texts[at] = text;
-        files[at] = file;
-        lines[at] = line;
-        columns[at] = column;
+        texts[t] = text;
+        files[t] = file;
+        lines[t] = line;
+        columns[t] = column;
+        append(TEXT, 0, t, 0);
     }
 
     void add(String text, Origin origin) {
@@ -89,12 +93,6 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
             hashes = Arrays.copyOf(hashes, n);
             keyFrom = Arrays.copyOf(keyFrom, n);
             keyLength = Arrays.copyOf(keyLength, n);
-            if (texts != null) {
-                texts = Arrays.copyOf(texts, n);
-                files = Arrays.copyOf(files, n);
-                lines = Arrays.copyOf(lines, n);
-                columns = Arrays.copyOf(columns, n);
-            }
         }
         kinds[size] = kind;
         hashes[size] = hash;
@@ -116,6 +114,7 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
         return keyBytes;
     }
 
+    /** Where an EXACT or SUFFIX entry's key starts in {@link #keyBytes}. */
     int keyFrom(int i) {
         return keyFrom[i];
     }
@@ -141,12 +140,13 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
 
     /** The entry as written (trimmed). */
     String text(int i) {
-        return kinds[i] == SUFFIX ? "+." + key(i) : kinds[i] == EXACT ? key(i) : texts[i];
+        return kinds[i] == SUFFIX ? "+." + key(i) : kinds[i] == EXACT ? key(i) : texts[keyFrom[i]];
     }
 
     Origin origin(int i) {
         if (kinds[i] == TEXT) {
-            return new Origin(files[i], lines[i], columns[i]);
+            int t = keyFrom[i];
+            return new Origin(files[t], lines[t], columns[t]);
         }
         SimpleYamlPayload.Position from = lastKeyPosition;
         SimpleYamlPayload.Position at = SimpleYamlPayload.positionOfKey(keyBytes, keyFrom[i], kinds[i] == SUFFIX,
@@ -164,18 +164,10 @@ final class RawEntries extends AbstractList<ProviderParser.RawEntry> {
         hashes[to] = hashes[from];
         keyFrom[to] = keyFrom[from];
         keyLength[to] = keyLength[from];
-        if (texts != null) {
-            texts[to] = texts[from];
-            files[to] = files[from];
-            lines[to] = lines[from];
-            columns[to] = columns[from];
-        }
     }
 
+    /** Keeps the first {@code n} entries (the texts of those dropped stay until this list goes). */
     void truncate(int n) {
-        if (texts != null) {
-            Arrays.fill(texts, n, size, null);
-        }
         size = n;
     }
 

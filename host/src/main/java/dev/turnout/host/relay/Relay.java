@@ -155,10 +155,10 @@ public final class Relay {
     }
 
     /**
-     * Sends the FIN of a channel whose writes have all been written. A native socket is
-     * shut down directly: Netty's shutdownOutput() makes a ChannelOutputShutdownException, stack trace and all, to
-     * fail writes that the relay never has pending at that point (1% of Turnout's CPU in bench/tun.sh's setup phase,
-     * one per flow). Handlers still get Netty's event.
+     * Sends the FIN of a channel whose writes have all been written. A native socket is shut down directly:
+     * Netty's shutdownOutput() makes a ChannelOutputShutdownException, stack trace and all, to fail writes that the
+     * relay never has pending at that point (one per flow, 1% of Turnout's CPU in bench/tun.sh's setup phase).
+     * Handlers still get Netty's event.
      */
     private static ChannelFuture endOutput(DuplexChannel channel) {
         if (channel instanceof UnixChannel unix && unix.fd() instanceof Socket socket && channel.eventLoop().inEventLoop()) {
