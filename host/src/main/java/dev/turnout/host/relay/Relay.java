@@ -187,8 +187,10 @@ public final class Relay {
      * this long, both sides are reset. A reset, not a FIN: whatever was still to come is lost, and a FIN would
      * tell the application that it had it all; it also frees both sockets at once, with no FIN-WAIT left.
      * An application that has not yet taken what the server sent (Turnout holds some of it) is reading slowly,
-     * not abandoned by the server: the flow then waits out the idle timeout, as one with both directions open would
-     * (a client descheduled for longer than this timeout lost the end of a download before).
+     * not abandoned by the server, and so is a server slow to take an upload: the flow then waits out the idle
+     * timeout, as one with both directions open would (a client descheduled for longer than this timeout lost the
+     * end of a download before). What only the kernel's buffers still hold is not seen: a server that has sent its
+     * last bytes and keeps the connection open, to a client that pauses, still meets this timeout.
      */
     private static final class HalfClosedTimeout extends IdleStateHandler {
         private final Channel outbound;
@@ -196,6 +198,8 @@ public final class Relay {
         private final long idleNanos;
         /** How long the application's channel has been idle, as of this event (they come once a timeout). */
         private long idleForNanos;
+        /** What both channels held unwritten at the last event. */
+        private long pendingBefore;
 
         HalfClosedTimeout(FlowTimeouts timeouts, Channel outbound) {
             super(0, 0, timeouts.halfClosed().toNanos(), TimeUnit.NANOSECONDS);
@@ -207,16 +211,21 @@ public final class Relay {
         @Override
         protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
             idleForNanos = evt.isFirst() ? timeoutNanos : idleForNanos + timeoutNanos;
-            if (idleForNanos < idleNanos && holdsUnwritten(ctx.channel())) {
+            long pending = unwritten(ctx.channel()) + unwritten(outbound);
+            // Held now, or held before and written since: a side that was slow is taking it (it may have emptied
+            // Turnout's buffer a moment ago, before the application's channel could read again).
+            boolean moving = pending > 0 || pending != pendingBefore;
+            pendingBefore = pending;
+            if (moving && idleForNanos < idleNanos) {
                 return;
             }
             resetAndClose(ctx.channel());
             resetAndClose(outbound);
         }
 
-        private static boolean holdsUnwritten(Channel channel) {
+        private static long unwritten(Channel channel) {
             ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
-            return pending != null && pending.totalPendingWriteBytes() > 0;
+            return pending == null ? 0 : pending.totalPendingWriteBytes();
         }
     }
 

@@ -57,6 +57,7 @@ class RelayTest {
     private volatile Duration halfClosed = Duration.ofSeconds(30);
     /** The relay's two channels, once dialled. */
     private final CompletableFuture<Channel> outboundSide = new CompletableFuture<>();
+    private final CompletableFuture<Channel> applicationSide = new CompletableFuture<>();
     /** Whether the application's channel reads while its outbound is dialled, as the mixed port's does after its handshake. */
     private volatile boolean readWhileDialling;
     /** What a plugin leaves in the outbound's pipeline (a decoder): by default nothing. */
@@ -103,6 +104,7 @@ class RelayTest {
                     Relay.start(application, outbound, record,
                             new FlowTimeouts(Duration.ofSeconds(idleSeconds), halfClosed), ended::countDown);
                     outboundSide.complete(outbound);
+                    applicationSide.complete(application);
                     flow.complete(record);
                 });
     }
@@ -292,8 +294,45 @@ class RelayTest {
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(millis >= 1500, "ended after " + millis + " ms: the half-closed timeout cut a slow reader");
             assertAReset(client, "the client learns that the answer was cut");
-            assertThrows(java.util.concurrent.ExecutionException.class, () -> writer.get(10, TimeUnit.SECONDS),
-                    "the server's side is reset too");
+            // The server learns of it by writing: the write still blocked fails, or, when the kernel's buffers took
+            // all of the answer, the next ones do.
+            assertThrows(Exception.class, () -> {
+                writer.get(10, TimeUnit.SECONDS);
+                for (int i = 0; i < 50; i++) {
+                    upstream.getOutputStream().write('x');
+                    Thread.sleep(20);
+                }
+            }, "the server's side is reset too");
+        }
+    }
+
+    @Test
+    void aFlowTheServerEndedWaitsForItWhileItIsSlowToTakeWhatTheClientSends() throws Exception {
+        halfClosed = Duration.ofMillis(500);
+        int total = 32 * 1024 * 1024;
+        // Set on the listener, so the accepted socket has it from its handshake on: the kernel's buffers then hold
+        // a few megabytes of the upload, and the rest waits in Turnout, where the relay sees it.
+        server.setReceiveBufferSize(64 * 1024);
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            upstream.setSoTimeout(20_000);
+            upstream.getOutputStream().write("go".getBytes(StandardCharsets.US_ASCII));
+            upstream.shutdownOutput();
+            assertArrayEquals("go".getBytes(StandardCharsets.US_ASCII), readToEnd(client.getInputStream()));
+            CompletableFuture<Void> writer = send(client, total);
+            Channel application = applicationSide.get(5, TimeUnit.SECONDS);
+            for (int i = 0; i < 3000 && application.config().isAutoRead(); i++) {
+                Thread.sleep(10);
+            }
+            assertFalse(application.config().isAutoRead(), "Turnout holds what the server has not taken");
+            // Four half-closed timeouts without the server taking a byte.
+            Thread.sleep(2000);
+            byte[] got = upstream.getInputStream().readNBytes(total);
+            assertEquals(total, got.length, "the whole upload arrives");
+            assertEquals(7, got[total - 1]);
+            writer.get(10, TimeUnit.SECONDS);
+            client.shutdownOutput();
+            assertEquals(-1, upstream.getInputStream().read(), "then the end");
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
         }
     }
 
@@ -309,12 +348,12 @@ class RelayTest {
     }
 
     /** Writes {@code total} bytes, the last one 7, from another thread. */
-    private static CompletableFuture<Void> send(Socket upstream, int total) {
+    private static CompletableFuture<Void> send(Socket socket, int total) {
         return CompletableFuture.runAsync(() -> {
-            byte[] answer = new byte[total];
-            answer[total - 1] = 7;
+            byte[] bytes = new byte[total];
+            bytes[total - 1] = 7;
             try {
-                upstream.getOutputStream().write(answer);
+                socket.getOutputStream().write(bytes);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
