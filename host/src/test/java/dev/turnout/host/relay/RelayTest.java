@@ -264,21 +264,8 @@ class RelayTest {
         int total = 16 * 1024 * 1024;
         try (Socket client = halfClosedClientOfALargeAnswer(); Socket upstream = server.accept()) {
             assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), readToEnd(upstream.getInputStream()));
-            CompletableFuture<Void> writer = send(upstream, total);
-            Channel outbound = outboundSide.get(5, TimeUnit.SECONDS);
-            for (int i = 0; i < 3000 && outbound.config().isAutoRead(); i++) {
-                Thread.sleep(10);
-            }
-            assertFalse(outbound.config().isAutoRead(), "Turnout holds what the client has not taken");
-            // Four half-closed timeouts without taking a byte: a client descheduled, or a consumer that paused.
-            Thread.sleep(2000);
-            byte[] got = client.getInputStream().readNBytes(total);
-            assertEquals(total, got.length, "the whole answer arrives");
-            assertEquals(7, got[total - 1]);
-            writer.get(10, TimeUnit.SECONDS);
-            upstream.shutdownOutput();
-            assertEquals(-1, client.getInputStream().read(), "then the end");
-            assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
+            // A client descheduled, or a consumer that paused.
+            assertALateReaderGetsItAll(upstream, client, outboundSide.get(5, TimeUnit.SECONDS), total);
         }
     }
 
@@ -318,22 +305,30 @@ class RelayTest {
             upstream.getOutputStream().write("go".getBytes(StandardCharsets.US_ASCII));
             upstream.shutdownOutput();
             assertArrayEquals("go".getBytes(StandardCharsets.US_ASCII), readToEnd(client.getInputStream()));
-            CompletableFuture<Void> writer = send(client, total);
-            Channel application = applicationSide.get(5, TimeUnit.SECONDS);
-            for (int i = 0; i < 3000 && application.config().isAutoRead(); i++) {
-                Thread.sleep(10);
-            }
-            assertFalse(application.config().isAutoRead(), "Turnout holds what the server has not taken");
-            // Four half-closed timeouts without the server taking a byte.
-            Thread.sleep(2000);
-            byte[] got = upstream.getInputStream().readNBytes(total);
-            assertEquals(total, got.length, "the whole upload arrives");
-            assertEquals(7, got[total - 1]);
-            writer.get(10, TimeUnit.SECONDS);
-            client.shutdownOutput();
-            assertEquals(-1, upstream.getInputStream().read(), "then the end");
-            assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
+            assertALateReaderGetsItAll(client, upstream, applicationSide.get(5, TimeUnit.SECONDS), total);
         }
+    }
+
+    /**
+     * {@code writer} sends {@code total} bytes that {@code reader} takes only after four half-closed timeouts (500 ms),
+     * once Turnout holds some of them ({@code writersChannel}, which it reads from, has stopped reading); then
+     * {@code writer} ends its side. Everything must arrive, then the end, and the flow be over.
+     */
+    private void assertALateReaderGetsItAll(Socket writer, Socket reader, Channel writersChannel, int total)
+            throws Exception {
+        CompletableFuture<Void> sent = send(writer, total);
+        for (int i = 0; i < 3000 && writersChannel.config().isAutoRead(); i++) {
+            Thread.sleep(10);
+        }
+        assertFalse(writersChannel.config().isAutoRead(), "Turnout holds what the reader has not taken");
+        Thread.sleep(2000);
+        byte[] got = reader.getInputStream().readNBytes(total);
+        assertEquals(total, got.length, "everything arrives");
+        assertEquals(7, got[total - 1]);
+        sent.get(10, TimeUnit.SECONDS);
+        writer.shutdownOutput();
+        assertEquals(-1, reader.getInputStream().read(), "then the end");
+        assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
     }
 
     /** A client with a small receive buffer that has sent its request and ended it. */
