@@ -1,6 +1,8 @@
 package dev.turnout.rules;
 
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Exact, suffix, "only below" and "one label below" domain entries in one open-addressing table, each key holding
@@ -30,12 +32,12 @@ final class DomainTable {
     private byte[] bytes;
     private int[] starts;
     private int[] hashes;
-    /** {@code index << 2 | kind} for a key of one kind; {@code ~m} when its lowest index per kind are {@code multi[4m..]}. */
+    /** {@code index << 2 | kind} for a key of one kind; {@code ~m} when its lowest indexes are {@code multi[4m..]}. */
     private int[] values;
     private int[] multi = new int[0];
     private int multiKeys;
     /** Keys with a character above U+00FF, with their lowest index per kind; null while there are none. */
-    private java.util.Map<String, int[]> wide;
+    private Map<String, int[]> wide;
     private int size;
 
     /** What a key is guessed to take when nothing better is known (real lists average 14 characters). */
@@ -92,7 +94,7 @@ final class DomainTable {
 
     private void addWide(String domain, int kind, int index) {
         if (wide == null) {
-            wide = new java.util.HashMap<>();
+            wide = new HashMap<>();
         }
         int[] v = wide.computeIfAbsent(domain, d -> filled(KINDS));
         v[kind] = Math.min(v[kind], index);
@@ -240,15 +242,12 @@ final class DomainTable {
         };
     }
 
-    /** The lowest of the four indexes at {@code values[base..]} that cover the query matched at {@code i}. */
+    /** The lowest of the four indexes at {@code values[base..]} whose kind {@link #covers} the query at {@code i}. */
     private static int lowest(int[] values, int base, int i, int firstDot) {
-        int best = values[base + SUFFIX];
-        if (i == 0) {
-            best = Math.min(best, values[base + EXACT]);
-        } else {
-            best = Math.min(best, values[base + BELOW]);
-            if (i - 1 == firstDot) {
-                best = Math.min(best, values[base + ONE_BELOW]);
+        int best = Index.NONE;
+        for (int kind = 0; kind < KINDS; kind++) {
+            if (covers(kind, i, firstDot)) {
+                best = Math.min(best, values[base + kind]);
             }
         }
         return best;
