@@ -17,6 +17,7 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.function.Supplier;
@@ -79,7 +80,7 @@ public final class HostDialer implements Dialer {
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channelFactory(() -> {
-                    SocketChannel ch = Transport.newSocketChannel();
+                    SocketChannel ch = Transport.newSocketChannel(target.getAddress() instanceof Inet4Address);
                     // Before a plugin's handshake reads from it: the first read fixes how reads are sized.
                     Relay.readsGrowToBulk(ch);
                     return ch;

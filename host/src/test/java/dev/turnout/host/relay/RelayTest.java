@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
+import dev.turnout.api.testing.Required;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.flow.Flow;
 import dev.turnout.host.flow.FlowTable;
@@ -34,6 +35,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -170,6 +173,55 @@ class RelayTest {
             client.close();
             assertTrue(ended.await(10, TimeUnit.SECONDS), "the client's close ends the flow");
         }
+    }
+
+    /**
+     * An answer whose end came with it (a server that writes and closes, as most HTTP/1.0 ones and bench/tun.sh's
+     * do) reaches the client with that end in its last segment: one packet where there were two, and the client's
+     * ACK then goes out with its own FIN (through the TUN, a request and its answer took ten packets, now eight).
+     * The client's kernel counts what it received. The relay's thread is kept busy while the server writes and
+     * closes, so that it finds both there when it reads, as a loaded one does.
+     */
+    @Test
+    void anAnswerThatCameWithItsEndReachesTheClientInOneSegmentWithIt() throws Exception {
+        Required.that(Transport.isEpoll(), () -> "TCP_CORK is set on Netty's epoll channels only");
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            CountDownLatch busy = new CountDownLatch(1);
+            outboundSide.get(5, TimeUnit.SECONDS).eventLoop().execute(() -> {
+                busy.countDown();
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertTrue(busy.await(5, TimeUnit.SECONDS));
+            byte[] answer = "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
+            upstream.getOutputStream().write(answer);
+            upstream.shutdownOutput();
+            assertArrayEquals(answer, readToEnd(client.getInputStream()), "the answer, then its end");
+            String info = ss("-tniH", "state", "close-wait", "sport = :" + client.getLocalPort());
+            Matcher segments = Pattern.compile("segs_in:(\\d+)").matcher(info);
+            assertTrue(segments.find(), "ss shows the client's socket: " + info);
+            // The SYN-ACK, then the answer and its FIN together. Apart, they would be three.
+            assertEquals(2, Integer.parseInt(segments.group(1)), info);
+        }
+    }
+
+    /** What iproute2's {@code ss} prints with these arguments; a test without it is skipped. */
+    private static String ss(String... arguments) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("ss"));
+        command.addAll(java.util.List.of(arguments));
+        Process ss;
+        try {
+            ss = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            Required.that(false, () -> "no ss (iproute2) here: " + e.getMessage());
+            throw e;
+        }
+        String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(ss.waitFor(10, TimeUnit.SECONDS), "ss ended");
+        return out;
     }
 
     @Test
