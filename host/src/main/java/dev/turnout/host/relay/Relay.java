@@ -63,6 +63,13 @@ public final class Relay {
      */
     private static final WriteBufferWaterMark WRITES = new WriteBufferWaterMark(512 * 1024, 1024 * 1024 + 64 * 1024);
 
+    /**
+     * The most a side's reads may hold until the end of its loop iteration before they are flushed (see
+     * {@link Side#channelReadComplete}): an answer of this size or less leaves in one segment with a FIN that
+     * came with it.
+     */
+    private static final int HELD_TO_THE_ITERATIONS_END = 16 * 1024;
+
     /** The application channel's timer: the idle timeout, replaced by the half-closed one when a direction ends. */
     private static final String TIMER = "idle";
 
@@ -257,6 +264,8 @@ public final class Relay {
 
         private final Runnable flushPeer;
         private boolean flushPending;
+        /** Bytes read since the last flush to the peer. */
+        private long unflushed;
 
         Side(Channel peer, Flow flow, boolean upload, FlowTimeouts timeouts) {
             this.peer = peer;
@@ -265,6 +274,7 @@ public final class Relay {
             this.timeouts = timeouts;
             this.flushPeer = () -> {
                 flushPending = false;
+                unflushed = 0;
                 peer.flush();
             };
         }
@@ -285,6 +295,7 @@ public final class Relay {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof ByteBuf buf) {
                 int n = buf.readableBytes();
+                unflushed += n;
                 if (upload) {
                     flow.countUpload(n);
                 } else {
@@ -299,10 +310,14 @@ public final class Relay {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            // At the end of this loop iteration, not now: a FIN that came with these bytes is read later in the
-            // same iteration (Netty reads the data, then handles the hang-up), and the peer's FIN can then leave
-            // in the same segment as the last bytes (see endsWithTheLastBytes).
-            if (!flushPending) {
+            // A small read is flushed at the end of this loop iteration, not now: a FIN that came with these bytes
+            // is read later in the same iteration (Netty reads the data, then handles the hang-up), and the peer's
+            // FIN can then leave in the same segment as the last bytes (see endsWithTheLastBytes). A large one
+            // goes now, as before: its buffer returns to the pool before the next flow reads, where held to the
+            // iteration's end the reads of every busy flow would be in memory at once.
+            if (unflushed > HELD_TO_THE_ITERATIONS_END) {
+                flushPeer.run();
+            } else if (!flushPending) {
                 flushPending = true;
                 if (ctx.channel().eventLoop() instanceof SingleThreadEventLoop loop && !loop.isShuttingDown()) {
                     loop.executeAfterEventLoopIteration(flushPeer);
