@@ -11,7 +11,7 @@
 # namespace holds iperf3, the setup server (bench/setup.c), and dante on each veth address; 198.51.100.2 and
 # 203.0.113.10 are its own addresses, reached through each client's default route (so through the TUN or the
 # REDIRECT), while the SOCKS5 server is on the client's connected /26, which the split routes leave alone.
-# Measured per trial, the paths interleaved: iperf3 single stream and -P 4, up and down (-R), SECS seconds each;
+# Measured per trial (after a first trial that is not kept, for the JIT), the paths interleaved: iperf3 single stream and -P 4, up and down (-R), SECS seconds each;
 # connection setup, sequential connect + GET + read-to-close (bench/setup.c, needs gcc), SETUP_N per run. Printed:
 # medians of TRIALS, each path's ratio to (a), Turnout's ratio to each peer, Turnout's CPU per connection in (b)
 # and its RSS, after start (mixed port only, the built-in default config, measured first) and after the runs.
@@ -261,22 +261,37 @@ CASES_LIST=()
 for k in "up1:" "up4:-P 4" "down1:-R" "down4:-R -P 4"; do
   [[ " ${CASES:-up1 up4 down1 down4} " == *" ${k%%:*} "* ]] && CASES_LIST+=("$k")
 done
-for t in $(seq 1 "$TRIALS"); do
-  echo "trial $t/$TRIALS ..."
+# One trial: every iperf case on every path, then each path's setup rate; kept when $1 is "keep".
+trial() {
+  local keep=$1 k p v t0 t1 rate
   for k in "${CASES_LIST[@]}"; do
     for p in $PATHS; do
       # shellcheck disable=SC2086
-      add "${k%%:*}-$p" "$(iperf "$p" ${k#*:})"
+      v=$(iperf "$p" ${k#*:})
+      if [[ $keep == keep ]]; then add "${k%%:*}-$p" "$v"; fi
     done
   done
   for p in $PATHS; do
     if [[ $p == b ]]; then
       t0=$(cpu_ticks); rate=$(setup b); t1=$(cpu_ticks)
-      add setup-b "$rate"; add cpu-b $(( (t1 - t0) * 1000000 / TICK / SETUP_N ))
+      v=$(( (t1 - t0) * 1000000 / TICK / SETUP_N ))
+      if [[ $keep == keep ]]; then add setup-b "$rate"; add cpu-b "$v"; fi
     else
-      add "setup-$p" "$(setup "$p")"
+      v=$(setup "$p")
+      if [[ $keep == keep ]]; then add "setup-$p" "$v"; fi
     fi
   done
+}
+# A first trial, not kept (iperf 2 s): Turnout's JIT has then compiled the relay for bulk and for setup traffic
+# alike. Without it the first kept setup run recompiled what the bulk runs had specialised (PrintCompilation:
+# epollInReady, DefaultPromise.addListener, Relay.setReading "made not entrant" as it began), and CPU per connection
+# read 346/346/256 and 466/263/250 us in two runs of PATHS="a b"; with it, 286/240/276 and 296/323/310, and no
+# wave of recompilation inside the kept trials.
+echo "a first trial, not kept ..."
+SECS=2 trial skip
+for t in $(seq 1 "$TRIALS"); do
+  echo "trial $t/$TRIALS ..."
+  trial keep
 done
 RSS_AFTER=$(rss_mb "$JPID")
 
