@@ -189,14 +189,19 @@ public final class Relay {
      * for a channel whose output is about to end: TCP_CORK is never turned off again, the FIN sends what it held.
      */
     private static void endsWithTheLastBytes(Channel channel) {
-        ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
-        if (channel instanceof EpollSocketChannel epoll && pending != null && pending.totalPendingWriteBytes() > 0) {
+        if (channel instanceof EpollSocketChannel epoll && unwritten(channel) > 0) {
             try {
                 epoll.config().setTcpCork(true);
             } catch (RuntimeException e) {
                 // the FIN goes in its own segment, as without it
             }
         }
+    }
+
+    /** The bytes written to {@code channel} that its socket has not yet taken (flushed or not). */
+    private static long unwritten(Channel channel) {
+        ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
+        return pending == null ? 0 : pending.totalPendingWriteBytes();
     }
 
     /** Flushes what is pending, then closes. */
@@ -247,11 +252,6 @@ public final class Relay {
             }
             resetAndClose(ctx.channel());
             resetAndClose(outbound);
-        }
-
-        private static long unwritten(Channel channel) {
-            ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
-            return pending == null ? 0 : pending.totalPendingWriteBytes();
         }
     }
 
