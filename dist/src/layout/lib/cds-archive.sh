@@ -17,9 +17,16 @@ listening() { # PORT -> whether something listens on it (IPv4 or IPv6)
   hex=$(printf ':%04X' "$1")
   cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p="$hex" '$4 == "0A" && substr($2, length($2) - 4) == p {f = 1} END {exit !f}'
 }
-port=$((20000 + $$ % 20000))
+taken() { # PORT -> whether any socket has it as its local port, in any state (a client's, one in TIME_WAIT)
+  hex=$(printf ':%04X' "$1")
+  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p="$hex" 'substr($2, length($2) - 4) == p {f = 1} END {exit !f}'
+}
+# Below Linux's default range of ephemeral ports (32768-60999): a port there could be a client socket's, which the
+# controller's bind then failed on ("Address already in use"), leaving the package without an archive (seen in CI,
+# after the tests before it had made thousands of connections).
+port=$((10000 + $$ % 20000))
 tries=0
-while listening "$port" || listening $((port + 1)); do
+while taken "$port" || taken $((port + 1)); do
   tries=$((tries + 1))
   [ "$tries" -lt 20 ] || { echo "cds-archive.sh: no two free ports: no class-data archive"; exit 0; }
   port=$((port + 2))
