@@ -8,6 +8,7 @@ import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntSupplier;
 
 /**
  * The {@code bpf(2)} calls TUN steering needs: load a socket-filter program, and run one on a packet (for tests).
@@ -22,6 +23,13 @@ final class Bpf {
     /** Bytes of {@code union bpf_attr} passed: past every field used here, all zero beyond them. */
     private static final int ATTR_SIZE = 128;
     private static final int LOG_SIZE = 1 << 16;
+    /**
+     * How often a load is tried while the kernel answers EAGAIN, as libbpf does (its PROG_LOAD_ATTEMPTS): the
+     * verifier gives up with EAGAIN when a signal reaches the thread, and a JVM's threads take signals from a
+     * profiler or from JFR's sampler. Under async-profiler every load failed so, and the TUN ran without steering.
+     */
+    static final int LOAD_ATTEMPTS = 5;
+    static final int EAGAIN = 11;
 
     private static final Function SYSCALL = Function.getFunction(Platform.C_LIBRARY_NAME, "syscall",
             Function.THROW_LAST_ERROR);
@@ -70,7 +78,7 @@ final class Bpf {
         byte[] name = "turnout_steer".getBytes(StandardCharsets.US_ASCII);
         attr.write(48, name, 0, name.length);
         try {
-            return call(nr, BPF_PROG_LOAD, attr);
+            return triedWhileInterrupted(() -> call(nr, BPF_PROG_LOAD, attr));
         } catch (LastErrorException e) {
             String words = log.getString(0, StandardCharsets.US_ASCII.name()).strip();
             int cut = words.length() > 400 ? words.length() - 400 : 0;
@@ -99,6 +107,19 @@ final class Bpf {
             throw new IOException("bpf(BPF_PROG_TEST_RUN) failed (errno " + e.getErrorCode() + ")", e);
         }
         return attr.getInt(4);
+    }
+
+    /** {@code call}'s result, calling it again (at most {@link #LOAD_ATTEMPTS} times in all) while it fails with EAGAIN. */
+    static int triedWhileInterrupted(IntSupplier call) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.getAsInt();
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != EAGAIN || attempt == LOAD_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static int call(long nr, int cmd, Memory attr) {
