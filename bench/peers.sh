@@ -13,8 +13,9 @@
 # REDIRECT), while the SOCKS5 server is on the client's connected /26, which the split routes leave alone.
 # Measured per trial (after a first trial that is not kept, for the JIT), the paths interleaved: iperf3 single stream and -P 4, up and down (-R), SECS seconds each;
 # connection setup, sequential connect + GET + read-to-close (bench/setup.c, needs gcc), SETUP_N per run. Printed:
-# medians of TRIALS, each path's ratio to (a), Turnout's ratio to each peer, Turnout's CPU per connection in (b)
-# and its RSS, after start (mixed port only, the built-in default config, measured first) and after the runs.
+# medians of TRIALS, each path's ratio to (a), Turnout's ratio to each peer, the CPU per connection of the proxy's
+# own process on every proxied path (Turnout in (b) and (c), hev in (h), Clash in (r) and (s); dante's is not
+# counted: it is the same server for (c), (h) and (s)), and Turnout's RSS, after start (mixed port only, the built-in default config, measured first) and after the runs.
 # The peers come from ../shared/peers (its README): Clash's gzip is unpacked and hev's source built with make into
 # PEERS_CACHE (~/.cache/turnout-peers, outside the repository); a missing one is skipped with a message.
 # Needs root and the packaged Turnout (mvn -q -DskipTests package, or TURNOUT_DIST). Installs iperf3, dante-server,
@@ -187,6 +188,8 @@ for _ in $(seq 1 150); do [[ $(ip -n "$T" route show) == *"128.0.0.0/1 dev pbtun
   || { echo "peers.sh: Turnout did not install its routes" >&2; cat "$WORK/turnout.log"; exit 1; }
 wait_port "$T" 7890
 JPID=$(java_in "$T")
+# path -> the process whose CPU a connection costs (spawn's pid is the tool's own: ip netns exec and setpriv exec it)
+declare -A PROC=([b]=$JPID [c]=$JPID)
 
 if has_path h; then
   cat >"$WORK/hev.yml" <<EOF
@@ -203,6 +206,7 @@ misc:
   limit-nofile: 65535
 EOF
   spawn "$H" hev.log "$HEV" "$WORK/hev.yml"
+  PROC[h]=${PIDS[-1]}
   for _ in $(seq 1 100); do ip -n "$H" link show "pbhev$S" >/dev/null 2>&1 && break; sleep 0.1; done
   if ip -n "$H" link show "pbhev$S" >/dev/null 2>&1; then
     ip -n "$H" link set "pbhev$S" up
@@ -229,6 +233,7 @@ rules:
 EOF
   chown -R nobody:nogroup "$WORK/clash"
   spawn "$K" clash.log setpriv --reuid=nobody --regid=nogroup --clear-groups "$CLASH" -d "$WORK/clash"
+  PROC[r]=${PIDS[-1]}; PROC[s]=${PIDS[-1]}
   ip netns exec "$K" iptables -t nat -A OUTPUT -p tcp -m owner --uid-owner nobody -j RETURN
   ip netns exec "$K" iptables -t nat -A OUTPUT -p tcp -d 198.51.100.2/32 -j REDIRECT --to-ports 7892
   ip netns exec "$K" iptables -t nat -A OUTPUT -p tcp -d 203.0.113.10/32 -j REDIRECT --to-ports 7892
@@ -248,7 +253,7 @@ setup() { # path [n] -> connections/s
   { ip netns exec "${NS[$1]}" "$WORK/setup" client "${HOST[$1]}" 8080 "${2:-$SETUP_N}" 30 || true; } \
     | awk '{print $2} END {if (!NR) print "nan"}'
 }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$JPID/stat"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICK=$(getconf CLK_TCK)
 
 echo "paths:${PATHS% }; warming up (JIT, caches) ..."
@@ -272,10 +277,10 @@ trial() {
     done
   done
   for p in $PATHS; do
-    if [[ $p == b ]]; then
-      t0=$(cpu_ticks); rate=$(setup b); t1=$(cpu_ticks)
+    if [[ -n ${PROC[$p]:-} ]]; then
+      t0=$(cpu_ticks "${PROC[$p]}"); rate=$(setup "$p"); t1=$(cpu_ticks "${PROC[$p]}")
       v=$(( (t1 - t0) * 1000000 / TICK / SETUP_N ))
-      if [[ $keep == keep ]]; then add setup-b "$rate"; add cpu-b "$v"; fi
+      if [[ $keep == keep ]]; then add "setup-$p" "$rate"; add "cpu-$p" "$v"; fi
     else
       v=$(setup "$p")
       if [[ $keep == keep ]]; then add "setup-$p" "$v"; fi
@@ -329,7 +334,10 @@ for mine, peer in [("b", "r"), ("c", "h"), ("c", "s")]:
         print(f"  ({mine}) / ({peer}): " + "  ".join(f"{c} {ratio(med(f'{c}-{mine}'), med(f'{c}-{peer}'))}" for c in COLS))
 print()
 print("runs: " + "; ".join(f"{k} {'/'.join(R[k].split())}" for k in sorted(R)))
-if "cpu-b" in R:
-    print(f"Turnout CPU (user + system) per connection in (b): {med('cpu-b'):.0f} us (runs {'/'.join(R['cpu-b'].split())})")
+WHO = {"b": "Turnout", "c": "Turnout", "h": "hev", "r": "Clash", "s": "Clash"}
+cpu = [p for p in paths if f"cpu-{p}" in R]
+if cpu:
+    print("CPU (user + system) per connection of the proxy's process in the setup runs, us (dante's not counted): "
+          + "  ".join(f"({p}) {WHO[p]} {med(f'cpu-{p}'):.0f}" for p in cpu))
 print(f"Turnout RSS: {rss_start} MB after start on the built-in default config (mixed port only); {rss_after} MB in TUN mode after the runs")
 EOF
