@@ -10,7 +10,8 @@
 #   (c) through the TUN, rule IP-CIDR -> SOCKS5 -> 203.0.113.10 via dante on 192.0.2.2:1080
 #   (d) a plain SOCKS5 client to the same dante, no Turnout (curl --socks5; iperf3 cannot speak SOCKS)
 # Measured, medians of TRIALS (3) runs, interleaved a/b/c per trial so machine noise spreads evenly:
-#   iperf3 single stream and -P 4, both directions (-R), paths a b c;
+#   iperf3 single stream and -P 4, both directions (-R), paths a b c, and in (b) and (c), with more than one TUN
+#   lane, the busiest lane's share of the lanes' CPU in each run (the kernel's hash may put all streams on one lane);
 #   bulk HTTP download (bench/BulkServer.java, curl) paths a b c d;
 #   connection setup rate: sequential connect + GET + read-to-close (bench/setup.c, or bench/TunBench.java
 #   without gcc), paths a b, Turnout's CPU time per connection in (b), and with the C peers (e): the same
@@ -177,6 +178,21 @@ setup() { # host [port] -> connections/s
   { ip netns exec "$C" "${SETUP_CLIENT[@]}" "$1" "${2:-8080}" "$SETUP_N" 30 || true; } | awk '{print $2} END {if (!NR) print "nan"}'
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$JPID/stat"; }
+# Each TUN lane's CPU ticks (threads turnout-tun-*, in thread order), and from two such readings the busiest lane's
+# share of what the lanes used in between: the kernel's hash puts each flow on a lane, so four streams may share
+# two lanes evenly (0.50) or all land on one (1.00), which the 4-stream figures alone do not show.
+lane_ticks() {
+  local t
+  for t in /proc/"$JPID"/task/*; do
+    [[ $(cat "$t/comm" 2>/dev/null) == turnout-tun* ]] && awk '{printf "%d ", $14 + $15}' "$t/stat"
+  done
+  return 0
+}
+lane_split() {
+  awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x); split(b, y); s = 0; m = 0
+    for (i = 1; i <= n; i++) { d = y[i] - x[i]; s += d; if (d > m) m = d }
+    if (n > 1 && s > 0) printf "%.2f", m / s; else print "nan" }'
+}
 TICK=$(getconf CLK_TCK)
 setup_b() { # [path] -> "rate cpu-us-per-connection" through the TUN (path b, or c: -> SOCKS5 -> dante)
   local t0 rate t1
@@ -202,8 +218,10 @@ for t in $(seq 1 "$TRIALS"); do
   on iperf && for k in "${IPERF_CASES[@]}"; do
     n=${k%%:*}
     for p in a b c; do
+      [[ $p == a ]] || l0=$(lane_ticks)
       # shellcheck disable=SC2086
       add "iperf-$n-$p" "$(iperf "${HOST[$p]}" ${k#*:})"
+      [[ $p == a ]] || add "split-$n-$p" "$(lane_split "$l0" "$(lane_ticks)")"
     done
   done
   on relay && for k in "${IPERF_CASES[@]}"; do
@@ -258,6 +276,10 @@ print(f"{'case':<7} {'(a) veth':>9} {'(b) tun':>9} {'b/a':>5} {'(c) socks':>10} 
 for n in [n for n in ["up1", "up4", "down1", "down4"] if "iperf-" + n + "-a" in R]:
     a, b, c = (med(f"iperf-{n}-{p}") for p in "abc")
     print(f"{n:<7} {a:9.2f} {b:9.2f} {ratio(b,a)} {c:10.2f} {ratio(c,a)}   {raw('iperf-'+n+'-a')} | {raw('iperf-'+n+'-b')} | {raw('iperf-'+n+'-c')}")
+if any(k.startswith("split-") and raw(k).replace("nan", "").strip("/") for k in R):
+    print("lane split: the busiest TUN lane's share of the lanes' CPU in each run (0.50: two lanes even, 1.00: one lane did all)")
+    for n in [n for n in ["up1", "up4", "down1", "down4"] if "split-" + n + "-b" in R]:
+        print(f"  {n:<7} (b) {raw('split-'+n+'-b')}   (c) {raw('split-'+n+'-c')}")
 if any(k.endswith("-f") for k in R):
     print()
     print("iperf3 through a C relay on loopback, no TUN (bench/relay.c), Gbit/s; (f) read/write, (g) splice")
