@@ -16,7 +16,8 @@ import io.netty.channel.epoll.EpollIoOps;
  * this once its client has half-closed (input shut, so no EPOLLIN or EPOLLRDHUP) and a large answer has to wait
  * for the client's socket twice: the flow is reset after a few megabytes. Here a registration that went empty is
  * re-registered (a fresh EPOLL_CTL_ADD) before its next non-empty interest. Remove this once Netty re-adds the
- * socket itself (RelayTest's slow-reading half-closed client shows it).
+ * socket itself (RelayTest's slow-reading half-closed client shows it). It also keeps from epoll an interest that
+ * epoll already holds (see {@code Registration.submit}).
  */
 public final class RearmingEpollIoHandler implements IoHandler {
 
@@ -24,6 +25,11 @@ public final class RearmingEpollIoHandler implements IoHandler {
 
     private RearmingEpollIoHandler(IoHandler epoll) {
         this.epoll = epoll;
+    }
+
+    /** The workaround around another handler (Netty's epoll one, or a test's). */
+    static RearmingEpollIoHandler around(IoHandler epoll) {
+        return new RearmingEpollIoHandler(epoll);
     }
 
     /** What {@link EpollIoHandler#newFactory()} gives, with the workaround. */
@@ -72,6 +78,8 @@ public final class RearmingEpollIoHandler implements IoHandler {
         private final IoHandle handle;
         private IoRegistration current;
         private boolean removedFromEpoll;
+        /** The interest epoll holds for the socket now (from the last submit that reached it), or -1. */
+        private long inEpoll = -1;
 
         Registration(IoHandle handle, IoRegistration current) {
             this.handle = handle;
@@ -80,7 +88,14 @@ public final class RearmingEpollIoHandler implements IoHandler {
 
         @Override
         public long submit(IoOps ops) {
-            boolean none = ((EpollIoOps) ops).value() == EpollIoOps.NONE.value();
+            int value = ((EpollIoOps) ops).value();
+            boolean none = value == EpollIoOps.NONE.value();
+            if (value == inEpoll && !none && current.isValid()) {
+                // Epoll (level-triggered here) already holds exactly this interest: an EPOLL_CTL_MOD would change
+                // nothing. Netty asks twice after every connect (once on finishing it, once more for the channel's
+                // current interest), which was one more system call per outbound connection.
+                return value;
+            }
             if (removedFromEpoll && !none && current.isValid()) {
                 // Netty's only way back into epoll is a new registration: cancel the stale one first (its
                 // EPOLL_CTL_DEL finds nothing and is ignored), then add the socket again.
@@ -93,6 +108,7 @@ public final class RearmingEpollIoHandler implements IoHandler {
             }
             long submitted = current.submit(ops);
             removedFromEpoll = none && submitted == 0;
+            inEpoll = submitted > 0 ? submitted : -1;
             return submitted;
         }
 
