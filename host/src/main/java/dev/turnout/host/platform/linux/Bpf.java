@@ -26,7 +26,8 @@ final class Bpf {
     /**
      * How often a load is tried while the kernel answers EAGAIN, as libbpf does (its PROG_LOAD_ATTEMPTS): the
      * verifier gives up with EAGAIN when a signal reaches the thread, and a JVM's threads take signals from a
-     * profiler or from JFR's sampler. Under async-profiler every load failed so, and the TUN ran without steering.
+     * profiler or from JFR's sampler. Under async-profiler's cpu event (every 250 us) the load failed so in each
+     * start tried, and the TUN ran without steering.
      */
     static final int LOAD_ATTEMPTS = 5;
     static final int EAGAIN = 11;
