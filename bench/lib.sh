@@ -153,3 +153,19 @@ fit_variants() {
 
 # median N...: the median of the numbers given.
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+
+# Each TUN lane's CPU ticks in Turnout $1 (its threads turnout-tun-*, in thread order), and from two such readings the
+# busiest lane's share of what the lanes used in between ("nan" with one lane): the kernel's hash puts each flow on a
+# lane, so four streams may share two lanes evenly (0.50) or all land on one (1.00), which throughput alone hides.
+lane_ticks() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    [[ $(cat "$t/comm" 2>/dev/null) == turnout-tun* ]] && awk '{printf "%d ", $14 + $15}' "$t/stat"
+  done
+  return 0
+}
+lane_split() {
+  awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x); split(b, y); s = 0; m = 0
+    for (i = 1; i <= n; i++) { d = y[i] - x[i]; s += d; if (d > m) m = d }
+    if (n > 1 && s > 0) printf "%.2f", m / s; else print "nan" }'
+}

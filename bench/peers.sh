@@ -15,7 +15,8 @@
 # connection setup, sequential connect + GET + read-to-close (bench/setup.c, needs gcc), SETUP_N per run. Printed:
 # medians of TRIALS, each path's ratio to (a), Turnout's ratio to each peer, the CPU per connection of the proxy's
 # own process on every proxied path (Turnout in (b) and (c), hev in (h), Clash in (r) and (s); dante's is not
-# counted: it is the same server for (c), (h) and (s)), and Turnout's RSS, after start (mixed port only, the built-in default config, measured first) and after the runs.
+# counted: it is the same server for (c), (h) and (s)), Turnout's lane split in each iperf run of (b) and (c) (the
+# busiest TUN lane's share of the lanes' CPU: the kernel's hash may put all streams on one lane), and Turnout's RSS, after start (mixed port only, the built-in default config, measured first) and after the runs.
 # The peers come from ../shared/peers (its README): Clash's gzip is unpacked and hev's source built with make into
 # PEERS_CACHE (~/.cache/turnout-peers, outside the repository); a missing one is skipped with a message.
 # Needs root and the packaged Turnout (mvn -q -DskipTests package, or TURNOUT_DIST). Installs iperf3, dante-server,
@@ -271,9 +272,13 @@ trial() {
   local keep=$1 k p v t0 t1 rate
   for k in "${CASES_LIST[@]}"; do
     for p in $PATHS; do
+      [[ $p == [bc] ]] && l0=$(lane_ticks "$JPID")
       # shellcheck disable=SC2086
       v=$(iperf "$p" ${k#*:})
-      if [[ $keep == keep ]]; then add "${k%%:*}-$p" "$v"; fi
+      if [[ $keep == keep ]]; then
+        add "${k%%:*}-$p" "$v"
+        [[ $p == [bc] ]] && add "split-${k%%:*}-$p" "$(lane_split "$l0" "$(lane_ticks "$JPID")")"
+      fi
     done
   done
   for p in $PATHS; do
@@ -333,7 +338,11 @@ for mine, peer in [("b", "r"), ("c", "h"), ("c", "s")]:
     if mine in paths and peer in paths:
         print(f"  ({mine}) / ({peer}): " + "  ".join(f"{c} {ratio(med(f'{c}-{mine}'), med(f'{c}-{peer}'))}" for c in COLS))
 print()
-print("runs: " + "; ".join(f"{k} {'/'.join(R[k].split())}" for k in sorted(R)))
+print("runs: " + "; ".join(f"{k} {'/'.join(R[k].split())}" for k in sorted(R) if not k.startswith("split-")))
+splits = [k for k in sorted(R) if k.startswith("split-") and R[k].replace("nan", "").split()]
+if splits:
+    print("Turnout's lane split, the busiest TUN lane's share of the lanes' CPU in each run (0.50 even, 1.00 one lane"
+          " did all): " + "; ".join(f"{k[6:]} {'/'.join(R[k].split())}" for k in splits))
 WHO = {"b": "Turnout", "c": "Turnout", "h": "hev", "r": "Clash", "s": "Clash"}
 cpu = [p for p in paths if f"cpu-{p}" in R]
 if cpu:

@@ -178,21 +178,6 @@ setup() { # host [port] -> connections/s
   { ip netns exec "$C" "${SETUP_CLIENT[@]}" "$1" "${2:-8080}" "$SETUP_N" 30 || true; } | awk '{print $2} END {if (!NR) print "nan"}'
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$JPID/stat"; }
-# Each TUN lane's CPU ticks (threads turnout-tun-*, in thread order), and from two such readings the busiest lane's
-# share of what the lanes used in between: the kernel's hash puts each flow on a lane, so four streams may share
-# two lanes evenly (0.50) or all land on one (1.00), which the 4-stream figures alone do not show.
-lane_ticks() {
-  local t
-  for t in /proc/"$JPID"/task/*; do
-    [[ $(cat "$t/comm" 2>/dev/null) == turnout-tun* ]] && awk '{printf "%d ", $14 + $15}' "$t/stat"
-  done
-  return 0
-}
-lane_split() {
-  awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x); split(b, y); s = 0; m = 0
-    for (i = 1; i <= n; i++) { d = y[i] - x[i]; s += d; if (d > m) m = d }
-    if (n > 1 && s > 0) printf "%.2f", m / s; else print "nan" }'
-}
 TICK=$(getconf CLK_TCK)
 setup_b() { # [path] -> "rate cpu-us-per-connection" through the TUN (path b, or c: -> SOCKS5 -> dante)
   local t0 rate t1
@@ -218,10 +203,10 @@ for t in $(seq 1 "$TRIALS"); do
   on iperf && for k in "${IPERF_CASES[@]}"; do
     n=${k%%:*}
     for p in a b c; do
-      [[ $p == a ]] || l0=$(lane_ticks)
+      [[ $p == a ]] || l0=$(lane_ticks "$JPID")
       # shellcheck disable=SC2086
       add "iperf-$n-$p" "$(iperf "${HOST[$p]}" ${k#*:})"
-      [[ $p == a ]] || add "split-$n-$p" "$(lane_split "$l0" "$(lane_ticks)")"
+      [[ $p == a ]] || add "split-$n-$p" "$(lane_split "$l0" "$(lane_ticks "$JPID")")"
     done
   done
   on relay && for k in "${IPERF_CASES[@]}"; do
