@@ -77,9 +77,11 @@ public final class RearmingEpollIoHandler implements IoHandler {
     private final class Registration implements IoRegistration {
         private final IoHandle handle;
         private IoRegistration current;
-        private boolean removedFromEpoll;
-        /** The interest epoll holds for the socket now (from the last submit that reached it), or -1. */
-        private long inEpoll = -1;
+        /**
+         * What the last submit that reached Netty returned: the interest epoll holds (above 0), 0 once the socket
+         * has left epoll (an empty interest), -1 before any submit or after a cancel.
+         */
+        private long lastSubmitted = -1;
 
         Registration(IoHandle handle, IoRegistration current) {
             this.handle = handle;
@@ -90,13 +92,13 @@ public final class RearmingEpollIoHandler implements IoHandler {
         public long submit(IoOps ops) {
             int value = ((EpollIoOps) ops).value();
             boolean none = value == EpollIoOps.NONE.value();
-            if (value == inEpoll && !none && current.isValid()) {
+            if (value == lastSubmitted && !none && current.isValid()) {
                 // Epoll (level-triggered here) already holds exactly this interest: an EPOLL_CTL_MOD would change
                 // nothing. Netty asks twice after every connect (once on finishing it, once more for the channel's
                 // current interest), which was one more system call per outbound connection.
                 return value;
             }
-            if (removedFromEpoll && !none && current.isValid()) {
+            if (lastSubmitted == 0 && !none && current.isValid()) {
                 // Netty's only way back into epoll is a new registration: cancel the stale one first (its
                 // EPOLL_CTL_DEL finds nothing and is ignored), then add the socket again.
                 current.cancel();
@@ -107,8 +109,7 @@ public final class RearmingEpollIoHandler implements IoHandler {
                 }
             }
             long submitted = current.submit(ops);
-            removedFromEpoll = none && submitted == 0;
-            inEpoll = submitted > 0 ? submitted : -1;
+            lastSubmitted = submitted;
             return submitted;
         }
 
