@@ -13,14 +13,15 @@ work=$(mktemp -d) || exit 0
 pid=""
 trap 'if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null; fi; rm -rf "$work"' EXIT
 
-listening() { # PORT -> whether something listens on it (IPv4 or IPv6)
+# PORT [STATE] -> whether a socket (IPv4 or IPv6) has PORT as its local port, in STATE if given (as /proc/net/tcp
+# writes it: 0A is listening), else in any state (a client's, one in TIME_WAIT)
+has_socket() {
   hex=$(printf ':%04X' "$1")
-  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p="$hex" '$4 == "0A" && substr($2, length($2) - 4) == p {f = 1} END {exit !f}'
+  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null \
+    | awk -v p="$hex" -v s="${2:-}" '(s == "" || $4 == s) && substr($2, length($2) - 4) == p {f = 1} END {exit !f}'
 }
-taken() { # PORT -> whether any socket has it as its local port, in any state (a client's, one in TIME_WAIT)
-  hex=$(printf ':%04X' "$1")
-  cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p="$hex" 'substr($2, length($2) - 4) == p {f = 1} END {exit !f}'
-}
+listening() { has_socket "$1" 0A; }
+taken() { has_socket "$1"; }
 # Below Linux's default range of ephemeral ports (32768-60999): a port there could be a client socket's, which the
 # controller's bind then failed on ("Address already in use"), leaving the package without an archive (seen in CI,
 # after the tests before it had made thousands of connections).
