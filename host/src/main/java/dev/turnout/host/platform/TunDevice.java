@@ -40,6 +40,15 @@ public interface TunDevice extends TunQueue, Closeable {
         return false;
     }
 
+    /**
+     * Has the kernel rewrite the system stack's IPv4 TCP flows itself, for up to {@code maxFlows} flows at once;
+     * null where it cannot (another OS, no eBPF, Linux before 6.6), and every packet comes to the engine as
+     * before. Called at most once.
+     */
+    default KernelNat kernelNat(int maxFlows) {
+        return null;
+    }
+
     /** Stops the watches (if any) and closes every queue, which deletes the device. Idempotent. */
     @Override
     void close() throws IOException;

@@ -14,6 +14,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import dev.turnout.host.platform.IpPrefix;
+import dev.turnout.host.platform.KernelNat;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -143,6 +144,11 @@ final class SystemStack {
     private long now;
     private boolean closed;
     private boolean refuseIpv6;
+    /** The kernel's share of the rewriting (IPv4 flows past their SYN), or null: all of it here. */
+    private KernelNat kernelNat;
+    /** Per NAT slot: whether its flow's two directions are in {@link #kernelNat}'s table. */
+    private final boolean[] inKernel;
+    private long kernelFlows;
 
     /**
      * @param vnetHeader the length of the {@code virtio_net_hdr} the device puts before every packet it reads
@@ -180,6 +186,8 @@ final class SystemStack {
         this.hijackTargets = hijackTargets;
         this.inboundName = inboundName;
         this.nat = new TcpNat(limits.tcpCapacity(), limits.tcpPortBase(), EMBRYONIC_MILLIS, CLOSED_LINGER_MILLIS);
+        this.inKernel = new boolean[limits.tcpCapacity()];
+        nat.onRemove(this::leaveKernel);
         this.udpIndex = new FlowIndex(limits.udpCapacity());
         this.udpFlows = new UdpFlow[limits.udpCapacity()];
         this.mask4 = addressing.prefix4() == 0 ? 0 : -1 << (32 - addressing.prefix4());
@@ -397,9 +405,50 @@ final class SystemStack {
                 return -2;
             }
             nat.dscp(slot, packet.dscp());
+            if (fam == 4 && kernelNat != null) {
+                enterKernel(slot, (int) sLo, sport, (int) dLo, dport);
+            }
         }
         nat.touch(slot, now);
         return slot;
+    }
+
+    /**
+     * Puts a new IPv4 flow's rewriting in the kernel's table, both ways, before its SYN goes on: from then on its
+     * packets other than SYNs go from the application to the listener and back without coming here.
+     */
+    private void enterKernel(int slot, int src, int sport, int dst, int dport) {
+        int port = nat.port(slot);
+        if (!kernelNat.add(src, dst, sport, dport, ad.b4(), ad.a4(), port, ad.listenPort4())) {
+            return;
+        }
+        if (!kernelNat.add(ad.a4(), ad.b4(), ad.listenPort4(), port, dst, src, dport, sport)) {
+            kernelNat.remove(src, dst, sport, dport);
+            return;
+        }
+        inKernel[slot] = true;
+        kernelFlows++;
+    }
+
+    /** Takes a NAT entry's flow out of the kernel's table as the entry is freed. */
+    private void leaveKernel(int slot) {
+        if (!inKernel[slot]) {
+            return;
+        }
+        inKernel[slot] = false;
+        FlowIndex ix = nat.index();
+        kernelNat.remove((int) ix.srcLo(slot), (int) ix.dstLo(slot), ix.srcPort(slot), ix.dstPort(slot));
+        kernelNat.remove(ad.a4(), ad.b4(), ad.listenPort4(), nat.port(slot));
+    }
+
+    /** Hands IPv4 flows to {@code k} from the next SYN on; set before the first packet. */
+    void kernelNat(KernelNat k) {
+        kernelNat = k;
+    }
+
+    /** Flows whose rewriting this lane gave to the kernel, since start. */
+    long kernelFlows() {
+        return kernelFlows;
     }
 
     /**

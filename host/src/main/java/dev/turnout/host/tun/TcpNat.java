@@ -3,6 +3,7 @@ package dev.turnout.host.tun;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.function.IntConsumer;
 
 /**
  * The system stack's TCP NAT: each application connection (its source and original destination) gets a NAT
@@ -30,6 +31,8 @@ final class TcpNat {
     private final long[] lastSeen;
     private final int[] generation;
     private final byte[] dscp;
+    /** Told of each entry just before it is freed (its addresses still readable), or null. */
+    private IntConsumer onRemove;
 
     /**
      * @param portBase the first NAT port; ports run {@code [portBase, portBase + capacity)}
@@ -54,6 +57,11 @@ final class TcpNat {
 
     int size() {
         return index.size();
+    }
+
+    /** Has {@code listener} told of each entry just before it is freed. */
+    void onRemove(IntConsumer listener) {
+        this.onRemove = listener;
     }
 
     int capacity() {
@@ -120,6 +128,9 @@ final class TcpNat {
     }
 
     void remove(int slot) {
+        if (onRemove != null) {
+            onRemove.accept(slot);
+        }
         state[slot] = 0;
         index.remove(slot);
     }

@@ -5,6 +5,7 @@ import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.platform.FlowSteering;
 import dev.turnout.host.platform.InterfaceWatcher;
 import dev.turnout.host.platform.IpPrefix;
+import dev.turnout.host.platform.KernelNat;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteState;
 import dev.turnout.host.platform.SystemDnsCapture;
@@ -60,6 +61,12 @@ public final class TunInbound implements AutoCloseable {
      * packet buffers and a thread); throughput was only measured on 2 cores.
      */
     static final int MAX_QUEUES = 8;
+    /**
+     * Whether established IPv4 TCP flows are rewritten by the kernel ({@link KernelNat}) where it can; on unless
+     * {@code -Dturnout.tun.kernel-nat=false}, which sends every packet through the engine (to compare the two, or
+     * to rule the program out when something looks wrong).
+     */
+    static final boolean KERNEL_NAT = !"false".equals(System.getProperty("turnout.tun.kernel-nat"));
 
     private final TunOptions options;
     private final Platform platform;
@@ -172,6 +179,7 @@ public final class TunInbound implements AutoCloseable {
         int tcpShare = Math.max(1, options.maxTcpFlows() / n);
         int udpShare = Math.max(1, options.maxUdpFlows() / n);
         boolean refuse6 = refuseIpv6(v6);
+        KernelNat kernelNat = v4 != null && KERNEL_NAT ? device.kernelNat(tcpShare * n) : null;
         HijackTargets hijackTargets = HijackTargets.udp(options.dnsHijack());
         for (int i = 0; i < n; i++) {
             Lane lane = lanes.get(i);
@@ -183,6 +191,7 @@ public final class TunInbound implements AutoCloseable {
                     (buffer, address, length) -> queue.write(address - header, header + length) == header + length,
                     dnsHijack, hijackTargets, "tun", owners, i);
             stack.refuseIpv6(refuse6);
+            stack.kernelNat(kernelNat);
             if (owners != null) {
                 owners.engine(i, stack);
             }
@@ -390,6 +399,16 @@ public final class TunInbound implements AutoCloseable {
         for (Lane lane : lanes) {
             SystemStack stack = lane.engine;
             sum += stack == null ? 0 : stack.handedOff();
+        }
+        return sum;
+    }
+
+    /** IPv4 TCP flows whose rewriting the lanes gave to the kernel ({@link KernelNat}), since start. */
+    long kernelFlows() {
+        long sum = 0;
+        for (Lane lane : lanes) {
+            SystemStack stack = lane.engine;
+            sum += stack == null ? 0 : stack.kernelFlows();
         }
         return sum;
     }

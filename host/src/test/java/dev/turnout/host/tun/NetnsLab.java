@@ -85,9 +85,15 @@ final class NetnsLab implements AutoCloseable {
 
     /** A Java main of the test classpath in {@code ns}. */
     Child java(String ns, String mainClass, String... args) throws IOException {
+        return java(ns, List.of(), mainClass, args);
+    }
+
+    /** As {@link #java(String, String, String...)}, with {@code jvmOptions} (system properties) for the child. */
+    Child java(String ns, List<String> jvmOptions, String mainClass, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
-                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), mainClass));
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         cmd.addAll(Arrays.asList(args));
         return start(ns, cmd.toArray(String[]::new));
     }

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The "internet" of the namespace tests: an HTTP server on port {@code args[0]} that answers with the peer's
- * address ({@code peer=192.0.2.1}), and a UDP echo server on port {@code args[1]}, both on all addresses.
+ * address ({@code peer=192.0.2.1}) or, for {@code /bytes/N}, with N zero bytes, and a UDP echo server on port {@code args[1]}, both on all addresses.
  */
 public final class NetnsServers {
 
@@ -51,13 +51,27 @@ public final class NetnsServers {
         try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
             s.setSoTimeout(5000);
             int state = 0;
+            StringBuilder head = new StringBuilder();
             // read up to the end of the request head
             while (state < 4) {
                 int c = in.read();
                 if (c < 0) {
                     return;
                 }
+                head.append((char) c);
                 state = (c == '\r' && (state == 0 || state == 2)) || (c == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+            }
+            String path = head.toString().split(" ", 3)[1];
+            if (path.startsWith("/bytes/")) {
+                long n = Long.parseLong(path.substring("/bytes/".length()));
+                out.write(("HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " + n
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                byte[] chunk = new byte[65536];
+                for (long left = n; left > 0; left -= chunk.length) {
+                    out.write(chunk, 0, (int) Math.min(left, chunk.length));
+                }
+                out.flush();
+                return;
             }
             String body = "peer=" + s.getInetAddress().getHostAddress() + "\n";
             out.write(("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length()

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.turnout.api.testing.Required;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -131,6 +132,43 @@ class TunNamespaceTest {
             assertEquals(flows, stat(stats, "tcpAccepted"), stats);
             assertTrue(stat(stats, "lanes") >= 2, stats);
             assertEquals(0, stat(stats, "handedOff"), stats);
+            tun.send("stop");
+            tun.await("STOPPED", 20);
+            assertTrue(tun.process.waitFor(20, TimeUnit.SECONDS));
+        }
+    }
+
+    /**
+     * Once a flow is set up, the kernel rewrites its packets itself ({@link dev.turnout.host.platform.KernelNat}):
+     * an 8 MB download reaches the engine as the one SYN that opened it. With {@code turnout.tun.kernel-nat=false}
+     * the same download crosses the engine, at least one packet per 64 KiB either way, and arrives just the same.
+     */
+    @ParameterizedTest(name = "kernel NAT {0}")
+    @ValueSource(booleans = {true, false})
+    void anEstablishedIpv4FlowIsRewrittenByTheKernelUnlessTurnedOff(boolean kernelNat, @TempDir Path dir)
+            throws Exception {
+        try (NetnsLab lab = new NetnsLab()) {
+            lab.up();
+            NetnsLab.Child servers = lab.java(lab.server, NetnsServers.class.getName(), "8080", "7000");
+            servers.await("READY", 20);
+            NetnsLab.Child tun = lab.java(lab.client, List.of("-Dturnout.tun.kernel-nat=" + kernelNat),
+                    TunTestMain.class.getName(), "run", lab.clientIf, dir.resolve("routes.state").toString(),
+                    "tk" + lab.suffix, TUN4, TUN6);
+            tun.await("READY", 30);
+            int bytes = 8_000_000;
+            String got = lab.in(lab.client, "curl", "-s", "--max-time", "20", "-o", "/dev/null", "-w",
+                    "%{size_download}", "http://198.51.100.1:8080/bytes/" + bytes);
+            assertEquals(Integer.toString(bytes), got.strip());
+            tun.send("stats");
+            String stats = tun.await("STATS", 10);
+            assertEquals(1, stat(stats, "tcpAccepted"), stats);
+            if (kernelNat) {
+                assertEquals(1, stat(stats, "kernelFlows"), stats);
+                assertTrue(stat(stats, "packetsIn") <= 3, "only the SYN (and any retransmission of it): " + stats);
+            } else {
+                assertEquals(0, stat(stats, "kernelFlows"), stats);
+                assertTrue(stat(stats, "packetsIn") > bytes / 65536, stats);
+            }
             tun.send("stop");
             tun.await("STOPPED", 20);
             assertTrue(tun.process.waitFor(20, TimeUnit.SECONDS));

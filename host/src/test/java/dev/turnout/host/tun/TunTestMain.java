@@ -49,7 +49,8 @@ public final class TunTestMain {
                 TunStats s = tun.stats();
                 System.out.println("STATS tcpAccepted=" + s.tcpAccepted() + " tcpFlows=" + s.tcpFlows() + " udpFlows="
                         + s.udpFlows() + " packetsIn=" + s.packetsIn() + " packetsOut=" + s.packetsOut()
-                        + " drops=" + s.drops() + " lanes=" + tun.laneCount() + " handedOff=" + tun.handedOff());
+                        + " drops=" + s.drops() + " lanes=" + tun.laneCount() + " handedOff=" + tun.handedOff()
+                        + " kernelFlows=" + tun.kernelFlows());
                 System.out.flush();
             } else if (line.equals("stop")) {
                 break;

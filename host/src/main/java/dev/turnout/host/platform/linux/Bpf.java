@@ -7,19 +7,31 @@ import com.sun.jna.NativeLong;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.util.function.IntSupplier;
 
 /**
- * The {@code bpf(2)} calls TUN steering needs: load a socket-filter program, and run one on a packet (for tests).
+ * The {@code bpf(2)} calls the TUN needs: load a program (a socket filter to steer, a traffic-control program to
+ * rewrite), make a hash map and change its entries, attach a program to a device, and run one on a packet (tests).
  * glibc has no wrapper, so this goes through {@code syscall(2)}; the layouts are {@code union bpf_attr}'s, from
  * linux/bpf.h. Only the set-up path uses it.
  */
 final class Bpf {
 
     static final int BPF_PROG_TYPE_SOCKET_FILTER = 1;
+    static final int BPF_PROG_TYPE_SCHED_CLS = 3;
+    static final int BPF_MAP_TYPE_HASH = 1;
+    /** Entries are allocated as they are added, so an empty map of many entries costs nothing. */
+    static final int BPF_F_NO_PREALLOC = 1;
+    /** {@code enum bpf_attach_type}: a traffic-control program on a device's way out (Linux 6.6+). */
+    static final int BPF_TCX_EGRESS = 47;
+    private static final int BPF_MAP_CREATE = 0;
+    private static final int BPF_MAP_UPDATE_ELEM = 2;
+    private static final int BPF_MAP_DELETE_ELEM = 3;
     private static final int BPF_PROG_LOAD = 5;
     private static final int BPF_PROG_TEST_RUN = 10;
+    private static final int BPF_LINK_CREATE = 28;
     /** Bytes of {@code union bpf_attr} passed: past every field used here, all zero beyond them. */
     private static final int ATTR_SIZE = 128;
     private static final int LOG_SIZE = 1 << 16;
@@ -54,6 +66,11 @@ final class Bpf {
      * @throws IOException naming errno and, when the verifier refused it, the verifier's last words
      */
     static int load(int type, long[] insns, String license) throws IOException {
+        return load(type, insns, license, "turnout_steer");
+    }
+
+    /** As {@link #load(int, long[], String)}, naming the program {@code name} (at most 15 bytes, for bpftool). */
+    static int load(int type, long[] insns, String license, String name) throws IOException {
         long nr = syscallNumber();
         if (nr < 0) {
             throw new IOException("bpf(2) is not known on " + System.getProperty("os.arch"));
@@ -76,8 +93,8 @@ final class Bpf {
         attr.setInt(24, 1);
         attr.setInt(28, LOG_SIZE);
         attr.setLong(32, Pointer.nativeValue(log));
-        byte[] name = "turnout_steer".getBytes(StandardCharsets.US_ASCII);
-        attr.write(48, name, 0, name.length);
+        byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
+        attr.write(48, nameBytes, 0, Math.min(nameBytes.length, 15));
         try {
             return triedWhileInterrupted(() -> call(nr, BPF_PROG_LOAD, attr));
         } catch (LastErrorException e) {
@@ -85,6 +102,80 @@ final class Bpf {
             int cut = words.length() > 400 ? words.length() - 400 : 0;
             throw new IOException("bpf(BPF_PROG_LOAD) failed (errno " + e.getErrorCode() + ")"
                     + (words.isEmpty() ? "" : ", verifier: " + words.substring(cut).replace('\n', ' ')), e);
+        } finally {
+            // The kernel reads through the addresses in attr: the memory behind them must outlive the call.
+            Reference.reachabilityFence(code);
+            Reference.reachabilityFence(licence);
+            Reference.reachabilityFence(log);
+        }
+    }
+
+    /** Creates a map ({@code union bpf_attr}'s map fields); returns its descriptor, which the caller closes. */
+    static int createMap(int type, int keySize, int valueSize, int maxEntries, int flags) throws IOException {
+        Memory attr = new Memory(ATTR_SIZE);
+        attr.clear();
+        attr.setInt(0, type);
+        attr.setInt(4, keySize);
+        attr.setInt(8, valueSize);
+        attr.setInt(12, maxEntries);
+        attr.setInt(16, flags);
+        try {
+            return call(syscallNumber(), BPF_MAP_CREATE, attr);
+        } catch (LastErrorException e) {
+            throw new IOException("bpf(BPF_MAP_CREATE) failed (errno " + e.getErrorCode() + ")", e);
+        }
+    }
+
+    /**
+     * Sets the entry whose key is the {@code keySize} bytes at {@code key} to the value after them, in map
+     * {@code fd}; false when the kernel refuses (the map is full).
+     */
+    static boolean update(int fd, Memory key, int keySize) {
+        Memory attr = new Memory(ATTR_SIZE);
+        attr.clear();
+        attr.setInt(0, fd);
+        attr.setLong(8, Pointer.nativeValue(key));
+        attr.setLong(16, Pointer.nativeValue(key) + keySize);
+        try {
+            call(syscallNumber(), BPF_MAP_UPDATE_ELEM, attr);
+            return true;
+        } catch (LastErrorException e) {
+            return false;
+        } finally {
+            Reference.reachabilityFence(key);
+        }
+    }
+
+    /** Removes the entry whose key is at {@code key} from map {@code fd}; false when it was not there. */
+    static boolean delete(int fd, Memory key) {
+        Memory attr = new Memory(ATTR_SIZE);
+        attr.clear();
+        attr.setInt(0, fd);
+        attr.setLong(8, Pointer.nativeValue(key));
+        try {
+            call(syscallNumber(), BPF_MAP_DELETE_ELEM, attr);
+            return true;
+        } catch (LastErrorException e) {
+            return false;
+        } finally {
+            Reference.reachabilityFence(key);
+        }
+    }
+
+    /**
+     * Attaches program {@code program} to the device with index {@code ifindex} as {@code attachType} (a tcx
+     * hook); returns the link's descriptor: the program stays attached while it is open, and no longer.
+     */
+    static int attach(int program, int ifindex, int attachType) throws IOException {
+        Memory attr = new Memory(ATTR_SIZE);
+        attr.clear();
+        attr.setInt(0, program);
+        attr.setInt(4, ifindex);
+        attr.setInt(8, attachType);
+        try {
+            return call(syscallNumber(), BPF_LINK_CREATE, attr);
+        } catch (LastErrorException e) {
+            throw new IOException("bpf(BPF_LINK_CREATE) failed (errno " + e.getErrorCode() + ")", e);
         }
     }
 
@@ -106,6 +197,8 @@ final class Bpf {
             call(nr, BPF_PROG_TEST_RUN, attr);
         } catch (LastErrorException e) {
             throw new IOException("bpf(BPF_PROG_TEST_RUN) failed (errno " + e.getErrorCode() + ")", e);
+        } finally {
+            Reference.reachabilityFence(data);
         }
         return attr.getInt(4);
     }

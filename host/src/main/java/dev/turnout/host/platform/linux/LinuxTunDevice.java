@@ -1,8 +1,12 @@
 package dev.turnout.host.platform.linux;
 
+import com.sun.jna.Function;
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
 import com.sun.jna.NativeLong;
+import com.sun.jna.Platform;
 import dev.turnout.host.platform.FlowSteering;
+import dev.turnout.host.platform.KernelNat;
 import dev.turnout.host.platform.TunDevice;
 import dev.turnout.host.platform.TunQueue;
 import io.netty.channel.IoEvent;
@@ -49,6 +53,8 @@ final class LinuxTunDevice implements TunDevice {
     private final String name;
     private final List<Queue> queues;
     private final int vnetHeader;
+    /** The kernel's NAT map and the link holding its program on the device, once {@link #kernelNat} set them up. */
+    private volatile MapNat nat;
 
     private LinuxTunDevice(String name, List<Queue> queues, int vnetHeader) {
         this.name = name;
@@ -195,6 +201,68 @@ final class LinuxTunDevice implements TunDevice {
         }
     }
 
+    /**
+     * Loads {@link NatProgram} with a map for {@code 2 * maxFlows} entries (one per direction of each flow) and
+     * attaches it to the device's way out through a tcx link (Linux 6.6+, CAP_BPF and CAP_NET_ADMIN). The link and
+     * the map are descriptors of this process: closing the device, or the process ending, detaches the program
+     * and frees the map; nothing is left behind.
+     */
+    @Override
+    public KernelNat kernelNat(int maxFlows) {
+        int map = -1;
+        int program = -1;
+        try {
+            int ifindex = IF_NAMETOINDEX.invokeInt(new Object[] {name});
+            if (ifindex == 0) {
+                throw new IOException("no interface index for " + name);
+            }
+            map = Bpf.createMap(Bpf.BPF_MAP_TYPE_HASH, NatProgram.ENTRY_SIZE, NatProgram.ENTRY_SIZE,
+                    2 * Math.max(1, maxFlows), Bpf.BPF_F_NO_PREALLOC);
+            program = Bpf.load(Bpf.BPF_PROG_TYPE_SCHED_CLS, NatProgram.of(map), "Proprietary", "turnout_nat");
+            int link = Bpf.attach(program, ifindex, Bpf.BPF_TCX_EGRESS);
+            MapNat made = new MapNat(map, link);
+            nat = made;
+            log.info("tun {}: the kernel rewrites the packets of established IPv4 TCP flows (tcx egress program)", name);
+            return made;
+        } catch (IOException | LastErrorException | UnsatisfiedLinkError e) {
+            if (map >= 0) {
+                closeQuietly(map);
+            }
+            log.info("tun {}: every packet goes through the engine ({})", name, e.getMessage());
+            return null;
+        } finally {
+            if (program >= 0) {
+                closeQuietly(program); // the link holds the program
+            }
+        }
+    }
+
+    private static final Function IF_NAMETOINDEX = Function.getFunction(Platform.C_LIBRARY_NAME, "if_nametoindex",
+            Function.THROW_LAST_ERROR);
+
+    /** Flows as pairs of entries in the NAT program's hash map, one bpf(2) call each. */
+    private record MapNat(int map, int link) implements KernelNat {
+        @Override
+        public boolean add(int src, int dst, int sport, int dport, int newSrc, int newDst, int newSport, int newDport) {
+            Memory entry = new Memory(2L * NatProgram.ENTRY_SIZE);
+            NatProgram.entry(entry, 0, src, dst, sport, dport);
+            NatProgram.entry(entry, NatProgram.ENTRY_SIZE, newSrc, newDst, newSport, newDport);
+            return Bpf.update(map, entry, NatProgram.ENTRY_SIZE);
+        }
+
+        @Override
+        public void remove(int src, int dst, int sport, int dport) {
+            Memory key = new Memory(NatProgram.ENTRY_SIZE);
+            NatProgram.entry(key, 0, src, dst, sport, dport);
+            Bpf.delete(map, key);
+        }
+
+        void close() {
+            closeQuietly(link);
+            closeQuietly(map);
+        }
+    }
+
     private boolean withoutSteering(String why) {
         log.info("tun {}: no eBPF queue steering ({}); packets of a flow the kernel sends to another lane's queue are "
                 + "handed to their lane", name, why);
@@ -218,6 +286,11 @@ final class LinuxTunDevice implements TunDevice {
 
     @Override
     public void close() throws IOException {
+        MapNat n = nat;
+        if (n != null) {
+            nat = null;
+            n.close();
+        }
         IOException failed = null;
         for (Queue q : queues) {
             try {
