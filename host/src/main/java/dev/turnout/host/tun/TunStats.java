@@ -6,7 +6,8 @@ import java.util.Map;
  * Counters of a TUN inbound since start. Read without locking from another thread, so a snapshot may be a
  * packet or two out of step between fields.
  *
- * @param packetsIn packets read from the TUN
+ * @param packetsIn packets read from the TUN (not those of flows the kernel rewrites itself, {@code KernelNat},
+ *     after their SYN)
  * @param bytesIn their bytes
  * @param packetsOut packets written to the TUN
  * @param bytesOut their bytes
