@@ -62,11 +62,12 @@ public final class TunInbound implements AutoCloseable {
      */
     static final int MAX_QUEUES = 8;
     /**
-     * Whether established IPv4 TCP flows are rewritten by the kernel ({@link KernelNat}) where it can; on unless
-     * {@code -Dturnout.tun.kernel-nat=false}, which sends every packet through the engine (to compare the two, or
-     * to rule the program out when something looks wrong).
+     * Whether established IPv4 TCP flows are rewritten by the kernel ({@link KernelNat}) where it can: only with
+     * {@code -Dturnout.tun.kernel-nat=true}. Off by default while one failure is unexplained: with it on, DesktopIT's
+     * headless Chromium got no answer to its first page (ERR_EMPTY_RESPONSE after the server's 10 s read timeout) in
+     * about one run of eight on a loaded machine; curl, iperf3 and 1,900 delayed-request connections never failed.
      */
-    static final boolean KERNEL_NAT = !"false".equals(System.getProperty("turnout.tun.kernel-nat"));
+    static final boolean KERNEL_NAT = "true".equals(System.getProperty("turnout.tun.kernel-nat"));
 
     private final TunOptions options;
     private final Platform platform;

@@ -139,13 +139,14 @@ class TunNamespaceTest {
     }
 
     /**
-     * Once a flow is set up, the kernel rewrites its packets itself ({@link dev.turnout.host.platform.KernelNat}):
-     * an 8 MB download reaches the engine as the one SYN that opened it. With {@code turnout.tun.kernel-nat=false}
-     * the same download crosses the engine, at least one packet per 64 KiB either way, and arrives just the same.
+     * With {@code turnout.tun.kernel-nat=true}, once a flow is set up the kernel rewrites its packets itself
+     * ({@link dev.turnout.host.platform.KernelNat}): an 8 MB download reaches the engine as the one SYN that opened
+     * it. Set to false (the default is off) the same download crosses the engine, at least one packet per 64 KiB
+     * either way, and arrives just the same.
      */
     @ParameterizedTest(name = "kernel NAT {0}")
     @ValueSource(booleans = {true, false})
-    void anEstablishedIpv4FlowIsRewrittenByTheKernelUnlessTurnedOff(boolean kernelNat, @TempDir Path dir)
+    void anEstablishedIpv4FlowIsRewrittenByTheKernelWhenTurnedOn(boolean kernelNat, @TempDir Path dir)
             throws Exception {
         try (NetnsLab lab = new NetnsLab()) {
             lab.up();
