@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -398,20 +399,19 @@ public final class TunInbound implements AutoCloseable {
 
     /** Packets read on one lane and handed to the lane owning their flow, all lanes together. */
     long handedOff() {
-        long sum = 0;
-        for (Lane lane : lanes) {
-            SystemStack stack = lane.engine;
-            sum += stack == null ? 0 : stack.handedOff();
-        }
-        return sum;
+        return sumOverLanes(SystemStack::handedOff);
     }
 
     /** IPv4 TCP flows whose rewriting the lanes gave to the kernel ({@link KernelNat}), since start. */
     long kernelFlows() {
+        return sumOverLanes(SystemStack::kernelFlows);
+    }
+
+    private long sumOverLanes(ToLongFunction<SystemStack> count) {
         long sum = 0;
         for (Lane lane : lanes) {
             SystemStack stack = lane.engine;
-            sum += stack == null ? 0 : stack.kernelFlows();
+            sum += stack == null ? 0 : count.applyAsLong(stack);
         }
         return sum;
     }
