@@ -67,7 +67,10 @@ class FakeIpIT {
         server.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C", "/dev/null",
                 "--listen-address=" + DNS, "--bind-interfaces", "--port=53", "--log-queries", "--pid-file=",
                 "--host-record=direct.example.test," + REMOTE, "--host-record=filtered.example.test,203.0.113.77",
-                "--host-record=socks.example.test,203.0.113.99");
+                "--host-record=socks.example.test,203.0.113.99",
+                // Names it has no record of (the browser's HTTPS-record lookups) get NXDOMAIN or NODATA, not the
+                // REFUSED of a dnsmasq with no upstream, which resolvers retry (see DesktopIT).
+                "--local=/example.test/");
         danteLog = dir.resolve("danted.log");
         tinyproxyLog = dir.resolve("tinyproxy.log");
         Daemons.dante(server, dir, REMOTE, 1080, danteLog);
