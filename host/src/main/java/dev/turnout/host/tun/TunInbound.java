@@ -66,9 +66,9 @@ public final class TunInbound implements AutoCloseable {
      * Whether established IPv4 TCP flows are rewritten by the kernel ({@link KernelNat}) where it can: only with
      * {@code -Dturnout.tun.kernel-nat=true}. Off by default while one failure is unexplained: with it on, DesktopIT's
      * headless Chromium got no answer to its first page (ERR_EMPTY_RESPONSE after the server's 10 s read timeout) in
-     * two runs of 23; curl, iperf3 and 1,900 delayed-request connections never failed. The same stall (a new flow's
-     * first bytes not moving for 10 s while Chromium's other flows fail) then showed with it off, in FakeIpIT, so the
-     * cause is probably elsewhere; until that is found, the default stays as it was.
+     * two runs of 23; curl, iperf3 and 1,900 delayed-request connections never failed. The same stall then showed with
+     * it off: Chromium had not sent its request (no byte queued in any socket), waiting on an HTTPS-record lookup the
+     * test's resolver answered REFUSED. The tests' resolver is fixed; the default stays off while the switch is new.
      */
     static final boolean KERNEL_NAT = "true".equals(System.getProperty("turnout.tun.kernel-nat"));
 
