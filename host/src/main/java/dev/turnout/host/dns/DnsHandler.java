@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns one DNS query message into its response: {@code hosts:} entries first; in fake-ip mode, A (and, with
  * IPv6 enabled and a v6 range, AAAA) for names outside {@code fake-ip-filter} get a pool address with TTL 1;
- * AAAA with IPv6 disabled gets an empty NOERROR answer; PTR for a mapped fake address gets its name; everything
- * else is forwarded upstream and the upstream answer relayed byte for byte (ID rewritten).
+ * AAAA with IPv6 disabled gets an empty NOERROR answer; in fake-ip mode, SVCB and HTTPS for those same names get
+ * an empty NOERROR answer too (as mihomo does); PTR for a mapped fake address gets its name; everything else is
+ * forwarded upstream and the upstream answer relayed byte for byte (ID rewritten).
  *
  * <p>Never throws: malformed queries get FORMERR when their header is readable and are dropped otherwise
  * (also dropped: anything with the QR bit set, so two resolvers cannot ping-pong). UDP answers larger than the
@@ -47,6 +48,8 @@ public final class DnsHandler {
     static final int FAKE_TTL = 1;
     static final int HOSTS_TTL = 10;
     private static final int EDNS_SIZE = 1232;
+    private static final DnsRecordType SVCB = DnsRecordType.valueOf(64);
+    private static final DnsRecordType HTTPS = DnsRecordType.valueOf(65);
 
     private final EnhancedMode mode;
     private final boolean ipv6;
@@ -164,6 +167,11 @@ public final class DnsHandler {
             if (mode == EnhancedMode.FAKE_IP && DnsNames.isFakeable(name) && !filter.matches(name)) {
                 return executor.newSucceededFuture(fake(r, a ? pool4 : pool6, name));
             }
+        } else if ((type.equals(HTTPS) || type.equals(SVCB)) && mode == EnhancedMode.FAKE_IP
+                && DnsNames.isFakeable(name) && !filter.matches(name)) {
+            // The real record's ipv4hint/ipv6hint would hand the client real addresses for a name it reaches
+            // by a fake one, and a browser that waits on this lookup must not wait on the upstream.
+            return executor.newSucceededFuture(encode(r, DnsResponseCode.NOERROR, false, null, null));
         } else if (type.equals(DnsRecordType.PTR) && mode == EnhancedMode.FAKE_IP) {
             String mapped = reverseName(name);
             if (mapped != null) {

@@ -158,6 +158,32 @@ class DnsHandlerTest {
     }
 
     @Test
+    void httpsAndSvcbForAFakedNameAreEmptyButRelayedForAFilteredOne() throws Exception {
+        DnsRecordType https = DnsRecordType.valueOf(65);
+        // Upstream has an HTTPS record with ipv4hint 192.0.2.1: a faked name must not leak it to the client.
+        Setup s = setup(false, null, Map.of());
+        for (DnsRecordType type : List.of(https, DnsRecordType.valueOf(64))) {
+            DnsResponse r = ask(s.handler(), 80, "https.records.test", type);
+            try {
+                assertEquals(DnsResponseCode.NOERROR, r.code());
+                assertEquals(0, r.count(DnsSection.ANSWER), type.toString());
+            } finally {
+                r.release();
+            }
+        }
+        assertEquals(0, s.pool4().mapped());
+        DnsResponse real = ask(setupFiltered(false).handler(), 81, "https.records.test", https);
+        try {
+            assertEquals(DnsResponseCode.NOERROR, real.code());
+            DnsRawRecord rec = real.recordAt(DnsSection.ANSWER);
+            assertEquals(https, rec.type());
+            assertEquals(11, rec.content().readableBytes());
+        } finally {
+            real.release();
+        }
+    }
+
+    @Test
     void hostsEntriesAnswerFirst() throws Exception {
         InetAddress fixed = InetAddress.getByName("192.0.2.10");
         Setup s = setup(false, null, Map.of("+.fixed.test", List.of(fixed)));

@@ -69,7 +69,10 @@ final class Dnsmasq implements AutoCloseable {
                     "--address=/example.test/" + EXAMPLE_ADDRESS,
                     "--txt-record=txt.records.test,\"hello from dnsmasq\"",
                     "--mx-host=records.test,mail.records.test,10",
-                    "--host-record=v6.records.test,2001:db8::53", "--edns-packet-max=512", "--local-ttl=60"));
+                    "--host-record=v6.records.test,2001:db8::53",
+                    // HTTPS (type 65): priority 1, target ".", ipv4hint 192.0.2.1.
+                    "--dns-rr=https.records.test,65,00010000040004c0000201",
+                    "--edns-packet-max=512", "--local-ttl=60"));
             for (int i = 1; i <= BIG_RECORDS; i++) {
                 cmd.add("--host-record=big.records.test,192.0.2." + i);
             }
