@@ -46,15 +46,11 @@ class Ipv6RefusalTest {
     }
 
     private byte[] inject(SystemStack s, byte[] packet) throws Exception {
-        return loop.submit(() -> {
-            written.clear();
-            TestPackets.feed(s, packet);
-            return written.isEmpty() ? null : written.get(0);
-        }).get(10, TimeUnit.SECONDS);
+        return TestPackets.inject(loop, s, written, packet);
     }
 
     private static InetAddress addr(byte[] p, int off) throws Exception {
-        return InetAddress.getByAddress(Arrays.copyOfRange(p, off, off + 16));
+        return TestPackets.addr(p, off, 16);
     }
 
     @Test

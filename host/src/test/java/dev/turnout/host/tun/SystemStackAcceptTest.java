@@ -59,7 +59,7 @@ class SystemStackAcceptTest {
     }
 
     private <T> T onLoop(Callable<T> task) throws Exception {
-        return loop.submit(task).get(60, TimeUnit.SECONDS);
+        return TestPackets.onLoop(loop, task);
     }
 
     /** Sends the application's SYN; returns the NAT port the listener sees it from. */

@@ -22,7 +22,6 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetAddress;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -84,23 +83,11 @@ class SystemStackDnsHijackTest {
     }
 
     private <T> T onLoop(Callable<T> task) throws Exception {
-        return loop.submit(task).get(60, TimeUnit.SECONDS);
+        return TestPackets.onLoop(loop, task);
     }
 
     private byte[] inject(SystemStack s, byte[] packet) throws Exception {
-        return onLoop(() -> {
-            written.clear();
-            TestPackets.feed(s, packet);
-            return written.isEmpty() ? null : written.get(0);
-        });
-    }
-
-    private static int u16(byte[] p, int off) {
-        return ByteBuffer.wrap(p).getShort(off) & 0xFFFF;
-    }
-
-    private static InetAddress addr(byte[] p, int off, int len) throws Exception {
-        return InetAddress.getByAddress(Arrays.copyOfRange(p, off, off + len));
+        return TestPackets.inject(loop, s, written, packet);
     }
 
     @Test
@@ -110,13 +97,13 @@ class SystemStackDnsHijackTest {
         assertEquals(1, asked.size());
         assertArrayEquals(QUERY, asked.get(0), "the hook gets the UDP payload");
         assertTrue(routed.isEmpty(), "a hijacked query does not go through the tunnel: " + routed);
-        assertEquals(RESOLVER4, addr(reply, 12, 4), "the answer comes from the address the application asked");
-        assertEquals(A4, addr(reply, 16, 4));
+        assertEquals(RESOLVER4, TestPackets.addr(reply, 12, 4), "the answer comes from the address the application asked");
+        assertEquals(A4, TestPackets.addr(reply, 16, 4));
         assertEquals(17, reply[9], "UDP");
-        assertEquals(20 + 8 + ANSWER.length, u16(reply, 2), "IPv4 total length");
-        assertEquals(53, u16(reply, 20));
-        assertEquals(40000, u16(reply, 22));
-        assertEquals(8 + ANSWER.length, u16(reply, 24), "UDP length");
+        assertEquals(20 + 8 + ANSWER.length, TestPackets.u16(reply, 2), "IPv4 total length");
+        assertEquals(53, TestPackets.u16(reply, 20));
+        assertEquals(40000, TestPackets.u16(reply, 22));
+        assertEquals(8 + ANSWER.length, TestPackets.u16(reply, 24), "UDP length");
         assertArrayEquals(ANSWER, Arrays.copyOfRange(reply, 28, reply.length));
         assertTrue(TestPackets.checksumsValid(reply), "IP and UDP checksums");
         assertEquals(1, onLoop(s::stats).dnsHijacked());
@@ -128,11 +115,11 @@ class SystemStackDnsHijackTest {
         byte[] reply = inject(s, TestPackets.udp(A6, 40001, RESOLVER6, 53, QUERY));
         assertArrayEquals(QUERY, asked.get(0));
         assertEquals(6, (reply[0] & 0xFF) >>> 4);
-        assertEquals(RESOLVER6, addr(reply, 8, 16));
-        assertEquals(A6, addr(reply, 24, 16));
-        assertEquals(8 + ANSWER.length, u16(reply, 4), "IPv6 payload length");
-        assertEquals(53, u16(reply, 40));
-        assertEquals(40001, u16(reply, 42));
+        assertEquals(RESOLVER6, TestPackets.addr(reply, 8, 16));
+        assertEquals(A6, TestPackets.addr(reply, 24, 16));
+        assertEquals(8 + ANSWER.length, TestPackets.u16(reply, 4), "IPv6 payload length");
+        assertEquals(53, TestPackets.u16(reply, 40));
+        assertEquals(40001, TestPackets.u16(reply, 42));
         assertArrayEquals(ANSWER, Arrays.copyOfRange(reply, 48, reply.length));
         assertTrue(TestPackets.checksumsValid(reply), "UDP checksum over the IPv6 pseudo-header");
         assertTrue(routed.isEmpty());
@@ -154,7 +141,7 @@ class SystemStackDnsHijackTest {
             return written.isEmpty() ? null : written.get(0);
         });
         assertArrayEquals(ANSWER, Arrays.copyOfRange(reply, 28, reply.length));
-        assertEquals(40002, u16(reply, 22));
+        assertEquals(40002, TestPackets.u16(reply, 22));
         assertTrue(TestPackets.checksumsValid(reply));
     }
 

@@ -50,15 +50,11 @@ class SystemStackKernelNatTest {
     }
 
     private <T> T onLoop(Callable<T> task) throws Exception {
-        return loop.submit(task).get(60, TimeUnit.SECONDS);
+        return TestPackets.onLoop(loop, task);
     }
 
     private byte[] inject(byte[] packet) throws Exception {
-        return onLoop(() -> {
-            written.clear();
-            TestPackets.feed(stack, packet);
-            return written.isEmpty() ? null : written.get(0);
-        });
+        return TestPackets.inject(loop, stack, written, packet);
     }
 
     private static String entry(InetAddress src, int sport, InetAddress dst, int dport) {

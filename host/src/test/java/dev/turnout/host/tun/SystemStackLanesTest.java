@@ -95,10 +95,6 @@ class SystemStackLanesTest {
         return out;
     }
 
-    private static int u16(byte[] p, int off) {
-        return ByteBuffer.wrap(p).getShort(off) & 0xFFFF;
-    }
-
     @Test
     void eachFlowIsWrittenByOneLaneWhicheverQueueItsPacketsArriveOn() throws Exception {
         Map<Integer, Integer> ownerByPort = new HashMap<>();
@@ -111,8 +107,8 @@ class SystemStackLanesTest {
             assertEquals(steering.laneOf(ByteBuffer.wrap(syn)), owner, "the lane the device is asked to steer it to");
             owned[owner]++;
             ownerByPort.put(sport, owner);
-            int natPort = u16(toListener.getValue(), 20);
-            assertEquals(LISTENERS[owner], u16(toListener.getValue(), 22), "to the owner's listener");
+            int natPort = TestPackets.u16(toListener.getValue(), 20);
+            assertEquals(LISTENERS[owner], TestPackets.u16(toListener.getValue(), 22), "to the owner's listener");
             assertTrue(natPort >= 1024 + owner * SHARE && natPort < 1024 + (owner + 1) * SHARE,
                     "NAT port " + natPort + " from lane " + owner + "'s range");
             assertTrue(TestPackets.checksumsValid(toListener.getValue()));
@@ -122,8 +118,8 @@ class SystemStackLanesTest {
             assertEquals(owner, steering.laneOf(ByteBuffer.wrap(reply)), "the device steers the reply to the owner");
             Map.Entry<Integer, byte[]> toApp = read(1 - owner, reply);
             assertEquals(owner, toApp.getKey(), "written by the owner");
-            assertEquals(80, u16(toApp.getValue(), 20));
-            assertEquals(sport, u16(toApp.getValue(), 22));
+            assertEquals(80, TestPackets.u16(toApp.getValue(), 20));
+            assertEquals(sport, TestPackets.u16(toApp.getValue(), 22));
             assertTrue(TestPackets.checksumsValid(toApp.getValue()));
 
             // The application's next segment on either queue finds the same NAT entry.
@@ -131,7 +127,7 @@ class SystemStackLanesTest {
                 Map.Entry<Integer, byte[]> ack = read(q,
                         TestPackets.tcp(A4, sport, APP_SERVER, 80, IpPacket.ACK, new byte[3]));
                 assertEquals(owner, ack.getKey());
-                assertEquals(natPort, u16(ack.getValue(), 20), "the same NAT port");
+                assertEquals(natPort, TestPackets.u16(ack.getValue(), 20), "the same NAT port");
             }
         }
         assertNotEquals(0, owned[0], "lane 0 owns some of 32 flows: " + ownerByPort);

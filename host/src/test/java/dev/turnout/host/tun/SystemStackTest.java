@@ -59,24 +59,11 @@ class SystemStackTest {
     }
 
     private <T> T onLoop(Callable<T> task) throws Exception {
-        // Generous: under PIT at nice 19 on a loaded machine one task once took more than 10 s.
-        return loop.submit(task).get(60, TimeUnit.SECONDS);
+        return TestPackets.onLoop(loop, task);
     }
 
     private byte[] inject(byte[] packet) throws Exception {
-        return onLoop(() -> {
-            written.clear();
-            TestPackets.feed(stack, packet);
-            return written.isEmpty() ? null : written.get(0);
-        });
-    }
-
-    private static int u16(byte[] p, int off) {
-        return ByteBuffer.wrap(p).getShort(off) & 0xFFFF;
-    }
-
-    private static InetAddress addr(byte[] p, int off, int len) throws Exception {
-        return InetAddress.getByAddress(java.util.Arrays.copyOfRange(p, off, off + len));
+        return TestPackets.inject(loop, stack, written, packet);
     }
 
     @Test
@@ -85,23 +72,23 @@ class SystemStackTest {
         byte[] syn = TestPackets.tcp(A4, 40000, server, 80, IpPacket.SYN, new byte[0]);
         byte[] toListener = inject(syn);
         assertNotNull(toListener);
-        assertEquals(B4, addr(toListener, 12, 4));
-        assertEquals(A4, addr(toListener, 16, 4));
-        assertEquals(P4, u16(toListener, 22));
-        int natPort = u16(toListener, 20);
+        assertEquals(B4, TestPackets.addr(toListener, 12, 4));
+        assertEquals(A4, TestPackets.addr(toListener, 16, 4));
+        assertEquals(P4, TestPackets.u16(toListener, 22));
+        int natPort = TestPackets.u16(toListener, 20);
         assertTrue(TestPackets.checksumsValid(toListener), "checksums after rewrite");
 
         byte[] synAck = TestPackets.tcp(A4, P4, B4, natPort, IpPacket.SYN | IpPacket.ACK, "hi".getBytes(StandardCharsets.US_ASCII));
         byte[] toApp = inject(synAck);
         assertNotNull(toApp);
-        assertEquals(server, addr(toApp, 12, 4));
-        assertEquals(A4, addr(toApp, 16, 4));
-        assertEquals(80, u16(toApp, 20));
-        assertEquals(40000, u16(toApp, 22));
+        assertEquals(server, TestPackets.addr(toApp, 12, 4));
+        assertEquals(A4, TestPackets.addr(toApp, 16, 4));
+        assertEquals(80, TestPackets.u16(toApp, 20));
+        assertEquals(40000, TestPackets.u16(toApp, 22));
         assertTrue(TestPackets.checksumsValid(toApp));
 
         byte[] ack = TestPackets.tcp(A4, 40000, server, 80, IpPacket.ACK, new byte[10]);
-        assertEquals(natPort, u16(inject(ack), 20), "the same flow keeps its NAT port");
+        assertEquals(natPort, TestPackets.u16(inject(ack), 20), "the same flow keeps its NAT port");
     }
 
     /** A stack behind a device with offloads on: each frame starts with a 10-byte virtio_net_hdr. */
@@ -166,7 +153,7 @@ class SystemStackTest {
         InetAddress server = ip("203.0.113.9");
         injectFrame(s, new byte[VnetHeader.LENGTH], TestPackets.tcp(A4, 41000, server, 80, IpPacket.SYN, new byte[0]));
         assertEquals(1, frames.size());
-        int natPort = u16(packetOf(frames.get(0)), 20);
+        int natPort = TestPackets.u16(packetOf(frames.get(0)), 20);
 
         // A 4000-byte TSO burst with its checksum left to the device (flags NEEDS_CSUM, gso TCPV4, 1448).
         byte[] data = new byte[4000];
@@ -174,14 +161,14 @@ class SystemStackTest {
         byte[] burst = TestPackets.tcp(A4, 41000, server, 80, IpPacket.ACK, data);
         byte[] header = tsoHeader(1, 40, 1448, 20);
         byte[] out = throughOffload(s, frames, header, burst);
-        assertEquals(B4, addr(out, 12, 4));
-        assertEquals(natPort, u16(out, 20));
+        assertEquals(B4, TestPackets.addr(out, 12, 4));
+        assertEquals(natPort, TestPackets.u16(out, 20));
         assertTrue(!TestPackets.checksumsValid(out), "still partial: the device finishes it");
         assertFinishable(out);
 
         // The listener's reply, also offloaded, goes back to the application's addresses the same way.
         byte[] toApp = throughOffload(s, frames, header, TestPackets.tcp(A4, P4, B4, natPort, IpPacket.ACK, new byte[3000]));
-        assertEquals(server, addr(toApp, 12, 4));
+        assertEquals(server, TestPackets.addr(toApp, 12, 4));
         assertFinishable(toApp);
     }
 
@@ -195,7 +182,7 @@ class SystemStackTest {
         burst[100] = 42;
         TestPackets.fixChecksums(burst, 16);
         byte[] out = throughOffload(s, frames, tsoHeader(4, 60, 1428, 40), burst);
-        assertEquals(B6, addr(out, 8, 16));
+        assertEquals(B6, TestPackets.addr(out, 8, 16));
         assertFinishable(out);
     }
 
@@ -216,14 +203,14 @@ class SystemStackTest {
         InetAddress server = ip("2001:db8:2::1");
         byte[] toListener = inject(TestPackets.tcp(A6, 40000, server, 443, IpPacket.SYN, new byte[0]));
         assertNotNull(toListener);
-        assertEquals(B6, addr(toListener, 8, 16));
-        assertEquals(A6, addr(toListener, 24, 16));
-        assertEquals(P6, u16(toListener, 42));
+        assertEquals(B6, TestPackets.addr(toListener, 8, 16));
+        assertEquals(A6, TestPackets.addr(toListener, 24, 16));
+        assertEquals(P6, TestPackets.u16(toListener, 42));
         assertTrue(TestPackets.checksumsValid(toListener));
-        int natPort = u16(toListener, 40);
+        int natPort = TestPackets.u16(toListener, 40);
         byte[] toApp = inject(TestPackets.tcp(A6, P6, B6, natPort, IpPacket.SYN | IpPacket.ACK, new byte[0]));
-        assertEquals(server, addr(toApp, 8, 16));
-        assertEquals(443, u16(toApp, 40));
+        assertEquals(server, TestPackets.addr(toApp, 8, 16));
+        assertEquals(443, TestPackets.u16(toApp, 40));
         assertTrue(TestPackets.checksumsValid(toApp));
     }
 
@@ -252,10 +239,10 @@ class SystemStackTest {
             tunnel.receivers.get(0).receive(new InetSocketAddress(server, 9999), Unpooled.copiedBuffer("pong", StandardCharsets.US_ASCII));
             return written.get(0);
         });
-        assertEquals(server, addr(reply, 12, 4));
-        assertEquals(A4, addr(reply, 16, 4));
-        assertEquals(9999, u16(reply, 20));
-        assertEquals(5000, u16(reply, 22));
+        assertEquals(server, TestPackets.addr(reply, 12, 4));
+        assertEquals(A4, TestPackets.addr(reply, 16, 4));
+        assertEquals(9999, TestPackets.u16(reply, 20));
+        assertEquals(5000, TestPackets.u16(reply, 22));
         assertArrayEquals("pong".getBytes(StandardCharsets.US_ASCII), java.util.Arrays.copyOfRange(reply, 28, 32));
         assertTrue(TestPackets.checksumsValid(reply));
 
@@ -266,8 +253,8 @@ class SystemStackTest {
             tunnel.receivers.get(1).receive(new InetSocketAddress(server6, 53), Unpooled.copiedBuffer("answer", StandardCharsets.US_ASCII));
             return written.get(0);
         });
-        assertEquals(server6, addr(reply6, 8, 16));
-        assertEquals(A6, addr(reply6, 24, 16), "the reply goes back to the application's IPv6 address");
+        assertEquals(server6, TestPackets.addr(reply6, 8, 16));
+        assertEquals(A6, TestPackets.addr(reply6, 24, 16), "the reply goes back to the application's IPv6 address");
         assertEquals(new InetSocketAddress(A6, 5001), tunnel.datagramFlows.get(1).source());
         assertTrue(TestPackets.checksumsValid(reply6));
     }
@@ -335,7 +322,7 @@ class SystemStackTest {
             return null;
         });
         byte[] toListener = inject(TestPackets.tcp(A4, 40020, ip("203.0.113.5"), 80, IpPacket.SYN, new byte[0]));
-        int natPort = u16(toListener, 20);
+        int natPort = TestPackets.u16(toListener, 20);
         onLoop(() -> {
             stack.setNow(21_000);
             return null;
@@ -347,7 +334,7 @@ class SystemStackTest {
         });
         assertEquals(1, onLoop(stack::stats).tcpFlows(), "the listener's packet counts as activity");
         byte[] v6 = inject(TestPackets.tcp(A6, 40021, ip("2001:db8:2::1"), 80, IpPacket.SYN, new byte[0]));
-        int natPort6 = u16(v6, 40);
+        int natPort6 = TestPackets.u16(v6, 40);
         onLoop(() -> {
             stack.setNow(61_000);
             return null;
@@ -405,8 +392,8 @@ class SystemStackTest {
         byte[] reply = inject(TestPackets.echoRequest(A4, B4));
         assertNotNull(reply);
         assertEquals(0, reply[20], "echo reply type");
-        assertEquals(B4, addr(reply, 12, 4));
-        assertEquals(A4, addr(reply, 16, 4));
+        assertEquals(B4, TestPackets.addr(reply, 12, 4));
+        assertEquals(A4, TestPackets.addr(reply, 16, 4));
         assertTrue(TestPackets.checksumsValid(reply));
         byte[] reply6 = inject(TestPackets.echoRequest(A6, B6));
         assertEquals((byte) 129, reply6[40]);

@@ -1,14 +1,48 @@
 package dev.turnout.host.tun;
 
+import io.netty.util.concurrent.EventExecutor;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 /** Builds and checks IP packets the slow, obvious way, for comparing against the engine. */
 final class TestPackets {
 
     private TestPackets() {
+    }
+
+    /** Runs {@code task} on {@code loop} (the engine's thread) and waits for its result. */
+    static <T> T onLoop(EventExecutor loop, Callable<T> task) throws Exception {
+        // Generous: under PIT at nice 19 on a loaded machine one task once took more than 10 s.
+        return loop.submit(task).get(60, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Feeds {@code packet} to {@code engine} on {@code loop} and returns the first packet the engine wrote to the
+     * TUN (collected in {@code written}, which is cleared first), or null when it wrote none.
+     */
+    static byte[] inject(EventExecutor loop, SystemStack engine, List<byte[]> written, byte[] packet)
+            throws Exception {
+        return onLoop(loop, () -> {
+            written.clear();
+            feed(engine, packet);
+            return written.isEmpty() ? null : written.get(0);
+        });
+    }
+
+    /** The unsigned 16-bit big-endian number at {@code off}. */
+    static int u16(byte[] p, int off) {
+        return ByteBuffer.wrap(p).getShort(off) & 0xFFFF;
+    }
+
+    /** The address in the {@code len} bytes at {@code off}. */
+    static InetAddress addr(byte[] p, int off, int len) throws UnknownHostException {
+        return InetAddress.getByAddress(Arrays.copyOfRange(p, off, off + len));
     }
 
     /**

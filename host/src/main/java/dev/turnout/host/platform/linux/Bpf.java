@@ -84,8 +84,7 @@ final class Bpf {
         licence.write(0, lic, 0, lic.length);
         Memory log = new Memory(LOG_SIZE);
         log.setByte(0, (byte) 0);
-        Memory attr = new Memory(ATTR_SIZE);
-        attr.clear();
+        Memory attr = newAttr();
         attr.setInt(0, type);
         attr.setInt(4, insns.length);
         attr.setLong(8, Pointer.nativeValue(code));
@@ -112,18 +111,13 @@ final class Bpf {
 
     /** Creates a map ({@code union bpf_attr}'s map fields); returns its descriptor, which the caller closes. */
     static int createMap(int type, int keySize, int valueSize, int maxEntries, int flags) throws IOException {
-        Memory attr = new Memory(ATTR_SIZE);
-        attr.clear();
+        Memory attr = newAttr();
         attr.setInt(0, type);
         attr.setInt(4, keySize);
         attr.setInt(8, valueSize);
         attr.setInt(12, maxEntries);
         attr.setInt(16, flags);
-        try {
-            return call(syscallNumber(), BPF_MAP_CREATE, attr);
-        } catch (LastErrorException e) {
-            throw new IOException("bpf(BPF_MAP_CREATE) failed (errno " + e.getErrorCode() + ")", e);
-        }
+        return callOrFail("BPF_MAP_CREATE", BPF_MAP_CREATE, attr);
     }
 
     /**
@@ -131,8 +125,7 @@ final class Bpf {
      * {@code fd}; false when the kernel refuses (the map is full).
      */
     static boolean update(int fd, Memory key, int keySize) {
-        Memory attr = new Memory(ATTR_SIZE);
-        attr.clear();
+        Memory attr = newAttr();
         attr.setInt(0, fd);
         attr.setLong(8, Pointer.nativeValue(key));
         attr.setLong(16, Pointer.nativeValue(key) + keySize);
@@ -148,8 +141,7 @@ final class Bpf {
 
     /** Removes the entry whose key is at {@code key} from map {@code fd}; false when it was not there. */
     static boolean delete(int fd, Memory key) {
-        Memory attr = new Memory(ATTR_SIZE);
-        attr.clear();
+        Memory attr = newAttr();
         attr.setInt(0, fd);
         attr.setLong(8, Pointer.nativeValue(key));
         try {
@@ -167,16 +159,11 @@ final class Bpf {
      * hook); returns the link's descriptor: the program stays attached while it is open, and no longer.
      */
     static int attach(int program, int ifindex, int attachType) throws IOException {
-        Memory attr = new Memory(ATTR_SIZE);
-        attr.clear();
+        Memory attr = newAttr();
         attr.setInt(0, program);
         attr.setInt(4, ifindex);
         attr.setInt(8, attachType);
-        try {
-            return call(syscallNumber(), BPF_LINK_CREATE, attr);
-        } catch (LastErrorException e) {
-            throw new IOException("bpf(BPF_LINK_CREATE) failed (errno " + e.getErrorCode() + ")", e);
-        }
+        return callOrFail("BPF_LINK_CREATE", BPF_LINK_CREATE, attr);
     }
 
     /**
@@ -184,19 +171,15 @@ final class Bpf {
      * program sees) and returns what the program returned.
      */
     static int testRun(int fd, byte[] frame) throws IOException {
-        long nr = syscallNumber();
         Memory data = new Memory(frame.length);
         data.write(0, frame, 0, frame.length);
-        Memory attr = new Memory(ATTR_SIZE);
-        attr.clear();
+        Memory attr = newAttr();
         attr.setInt(0, fd);
         attr.setInt(8, frame.length);
         attr.setLong(16, Pointer.nativeValue(data));
         attr.setInt(32, 1);
         try {
-            call(nr, BPF_PROG_TEST_RUN, attr);
-        } catch (LastErrorException e) {
-            throw new IOException("bpf(BPF_PROG_TEST_RUN) failed (errno " + e.getErrorCode() + ")", e);
+            callOrFail("BPF_PROG_TEST_RUN", BPF_PROG_TEST_RUN, attr);
         } finally {
             Reference.reachabilityFence(data);
         }
@@ -213,6 +196,22 @@ final class Bpf {
                     throw e;
                 }
             }
+        }
+    }
+
+    /** A zeroed {@code union bpf_attr}: fields a command does not use must be zero. */
+    private static Memory newAttr() {
+        Memory attr = new Memory(ATTR_SIZE);
+        attr.clear();
+        return attr;
+    }
+
+    /** {@code bpf(cmd, attr)}'s result; a failure becomes an IOException naming {@code name} and errno. */
+    private static int callOrFail(String name, int cmd, Memory attr) throws IOException {
+        try {
+            return call(syscallNumber(), cmd, attr);
+        } catch (LastErrorException e) {
+            throw new IOException("bpf(" + name + ") failed (errno " + e.getErrorCode() + ")", e);
         }
     }
 

@@ -15,7 +15,6 @@ final class BpfCode {
     // Instruction classes, sizes, modes and operations, from linux/bpf.h and bpf_common.h.
     static final int LD = 0x00;
     static final int LDX = 0x01;
-    static final int ST = 0x02;
     static final int STX = 0x03;
     static final int ALU64 = 0x07;
     static final int JMP = 0x05;
