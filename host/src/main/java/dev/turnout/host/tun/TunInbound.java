@@ -63,14 +63,12 @@ public final class TunInbound implements AutoCloseable {
      */
     static final int MAX_QUEUES = 8;
     /**
-     * Whether established IPv4 TCP flows are rewritten by the kernel ({@link KernelNat}) where it can: only with
-     * {@code -Dturnout.tun.kernel-nat=true}. Off by default while one failure is unexplained: with it on, DesktopIT's
-     * headless Chromium got no answer to its first page (ERR_EMPTY_RESPONSE after the server's 10 s read timeout) in
-     * two runs of 23; curl, iperf3 and 1,900 delayed-request connections never failed. The same stall then showed with
-     * it off: Chromium had not sent its request (no byte queued in any socket), waiting on an HTTPS-record lookup the
-     * test's resolver answered REFUSED. The tests' resolver is fixed; the default stays off while the switch is new.
+     * Whether established IPv4 TCP flows are rewritten by the kernel ({@link KernelNat}) where it can: on unless
+     * {@code -Dturnout.tun.kernel-nat=false}, the escape hatch should a kernel or a firewall disagree with it. It
+     * was opt-in for one session while a browser-test failure was unexplained; that failure showed with it off too
+     * (Chromium waiting on an HTTPS-record lookup the test's resolver answered REFUSED) and is gone since.
      */
-    static final boolean KERNEL_NAT = "true".equals(System.getProperty("turnout.tun.kernel-nat"));
+    static final boolean KERNEL_NAT = !"false".equals(System.getProperty("turnout.tun.kernel-nat"));
 
     private final TunOptions options;
     private final Platform platform;

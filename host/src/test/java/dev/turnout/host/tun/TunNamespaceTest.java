@@ -139,10 +139,10 @@ class TunNamespaceTest {
     }
 
     /**
-     * With {@code turnout.tun.kernel-nat=true}, once a flow is set up the kernel rewrites its packets itself
-     * ({@link dev.turnout.host.platform.KernelNat}): an 8 MB download reaches the engine as the one SYN that opened
-     * it. Set to false (the default is off) the same download crosses the engine, at least one packet per 64 KiB
-     * either way, and arrives just the same.
+     * With {@code turnout.tun.kernel-nat=true} (the default), once a flow is set up the kernel rewrites its packets
+     * itself ({@link dev.turnout.host.platform.KernelNat}): an 8 MB download reaches the engine as the one SYN that
+     * opened it. Set to false the same download crosses the engine, at least one packet per 64 KiB either way, and
+     * arrives just the same.
      */
     @ParameterizedTest(name = "kernel NAT {0}")
     @ValueSource(booleans = {true, false})
