@@ -44,6 +44,8 @@ final class Bpf {
     static final int LOAD_ATTEMPTS = 5;
     static final int EAGAIN = 11;
 
+    private static final ThreadLocal<Memory> MAP_ATTR = ThreadLocal.withInitial(() -> new Memory(ATTR_SIZE));
+
     private static final Function SYSCALL = Function.getFunction(Platform.C_LIBRARY_NAME, "syscall",
             Function.THROW_LAST_ERROR);
 
@@ -125,7 +127,7 @@ final class Bpf {
      * {@code fd}; false when the kernel refuses (the map is full).
      */
     static boolean update(int fd, Memory key, int keySize) {
-        Memory attr = newAttr();
+        Memory attr = mapAttr();
         attr.setInt(0, fd);
         attr.setLong(8, Pointer.nativeValue(key));
         attr.setLong(16, Pointer.nativeValue(key) + keySize);
@@ -141,7 +143,7 @@ final class Bpf {
 
     /** Removes the entry whose key is at {@code key} from map {@code fd}; false when it was not there. */
     static boolean delete(int fd, Memory key) {
-        Memory attr = newAttr();
+        Memory attr = mapAttr();
         attr.setInt(0, fd);
         attr.setLong(8, Pointer.nativeValue(key));
         try {
@@ -197,6 +199,17 @@ final class Bpf {
                 }
             }
         }
+    }
+
+    /**
+     * The calling thread's zeroed {@code union bpf_attr} for map updates and deletes, which come once per new flow
+     * from the TUN's lane threads: a fresh one per call is a native block per call, freed only after a garbage
+     * collection, which showed as RSS while many flows were held.
+     */
+    private static Memory mapAttr() {
+        Memory attr = MAP_ATTR.get();
+        attr.clear();
+        return attr;
     }
 
     /** A zeroed {@code union bpf_attr}: fields a command does not use must be zero. */

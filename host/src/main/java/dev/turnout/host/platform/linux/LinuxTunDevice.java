@@ -240,11 +240,17 @@ final class LinuxTunDevice implements TunDevice {
     private static final Function IF_NAMETOINDEX = Function.getFunction(Platform.C_LIBRARY_NAME, "if_nametoindex",
             Function.THROW_LAST_ERROR);
 
-    /** Flows as pairs of entries in the NAT program's hash map, one bpf(2) call each. */
+    /**
+     * Flows as pairs of entries in the NAT program's hash map, one bpf(2) call each. Each lane thread writes its
+     * keys and values into memory of its own, kept: nothing is allocated per flow.
+     */
     private record MapNat(int map, int link) implements KernelNat {
+        private static final ThreadLocal<Memory> ENTRY =
+                ThreadLocal.withInitial(() -> new Memory(2L * NatProgram.ENTRY_SIZE));
+
         @Override
         public boolean add(int src, int dst, int sport, int dport, int newSrc, int newDst, int newSport, int newDport) {
-            Memory entry = new Memory(2L * NatProgram.ENTRY_SIZE);
+            Memory entry = ENTRY.get();
             NatProgram.entry(entry, 0, src, dst, sport, dport);
             NatProgram.entry(entry, NatProgram.ENTRY_SIZE, newSrc, newDst, newSport, newDport);
             return Bpf.update(map, entry, NatProgram.ENTRY_SIZE);
@@ -252,7 +258,7 @@ final class LinuxTunDevice implements TunDevice {
 
         @Override
         public void remove(int src, int dst, int sport, int dport) {
-            Memory key = new Memory(NatProgram.ENTRY_SIZE);
+            Memory key = ENTRY.get();
             NatProgram.entry(key, 0, src, dst, sport, dport);
             Bpf.delete(map, key);
         }
