@@ -173,17 +173,31 @@ final class Bpf {
      * program sees) and returns what the program returned.
      */
     static int testRun(int fd, byte[] frame) throws IOException {
+        return testRun(fd, frame, null);
+    }
+
+    /** As {@link #testRun(int, byte[])}; the frame as the program left it is copied into {@code out} when given. */
+    static int testRun(int fd, byte[] frame, byte[] out) throws IOException {
         Memory data = new Memory(frame.length);
         data.write(0, frame, 0, frame.length);
+        Memory dataOut = out == null ? null : new Memory(out.length);
         Memory attr = newAttr();
         attr.setInt(0, fd);
         attr.setInt(8, frame.length);
         attr.setLong(16, Pointer.nativeValue(data));
         attr.setInt(32, 1);
+        if (dataOut != null) {
+            attr.setInt(12, out.length);
+            attr.setLong(24, Pointer.nativeValue(dataOut));
+        }
         try {
             callOrFail("BPF_PROG_TEST_RUN", BPF_PROG_TEST_RUN, attr);
+            if (dataOut != null) {
+                dataOut.read(0, out, 0, Math.min(out.length, attr.getInt(12)));
+            }
         } finally {
             Reference.reachabilityFence(data);
+            Reference.reachabilityFence(dataOut);
         }
         return attr.getInt(4);
     }

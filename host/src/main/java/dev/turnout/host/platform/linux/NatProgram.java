@@ -70,13 +70,21 @@ final class NatProgram {
     private static final String DROP = "drop";
 
     private final BpfCode c = new BpfCode();
+    /** Bytes before the IP header: none on a TUN; 14 (Ethernet) where a test has the kernel run the program. */
+    private final int l2;
 
-    private NatProgram() {
+    private NatProgram(int l2) {
+        this.l2 = l2;
     }
 
     /** The program for map {@code mapFd} (keys and values of {@link #ENTRY_SIZE} bytes). */
     static long[] of(int mapFd) {
-        NatProgram p = new NatProgram();
+        return of(mapFd, 0);
+    }
+
+    /** As {@link #of(int)}, for packets behind {@code l2} bytes of link header (tests: 14, Ethernet). */
+    static long[] of(int mapFd, int l2) {
+        NatProgram p = new NatProgram(l2);
         p.emit(mapFd);
         return p.c.assemble();
     }
@@ -88,26 +96,26 @@ final class NatProgram {
         c.loadMemory(W, R2, R6, SKB_DATA);
         c.loadMemory(W, R3, R6, SKB_DATA_END);
         c.alu(MOV | X, R4, R2, 0);
-        c.alu(ADD | K, R4, 0, IP_HEADER + 20);
+        c.alu(ADD | K, R4, 0, l2 + IP_HEADER + 20);
         c.jump(JMP, JGT | X, R4, R3, PASS);
         // version 4 with a 20-byte header, not a fragment, TCP
-        c.loadMemory(B, R0, R2, 0);
+        c.loadMemory(B, R0, R2, l2 + 0);
         c.jump(JMP, JNE | K, R0, 0x45, PASS);
-        c.loadMemory(H, R0, R2, 6);
+        c.loadMemory(H, R0, R2, l2 + 6);
         c.alu(AND | K, R0, 0, 0xFF3F); // MF and the offset, as the two bytes read little-endian
         c.jump(JMP, JNE | K, R0, 0, PASS);
-        c.loadMemory(B, R0, R2, 9);
+        c.loadMemory(B, R0, R2, l2 + 9);
         c.jump(JMP, JNE | K, R0, 6, PASS);
         // a SYN without ACK opens a flow: the engine's
-        c.loadMemory(B, R0, R2, IP_HEADER + 13);
+        c.loadMemory(B, R0, R2, l2 + IP_HEADER + 13);
         c.alu(AND | K, R0, 0, 0x12);
         c.jump(JMP, JEQ | K, R0, 0x02, PASS);
         // the key: addresses and ports as they lie in the packet
-        c.loadMemory(W, R0, R2, 12);
+        c.loadMemory(W, R0, R2, l2 + 12);
         c.storeMemory(W, R10, KEY, R0);
-        c.loadMemory(W, R0, R2, 16);
+        c.loadMemory(W, R0, R2, l2 + 16);
         c.storeMemory(W, R10, KEY + 4, R0);
-        c.loadMemory(W, R0, R2, IP_HEADER);
+        c.loadMemory(W, R0, R2, l2 + IP_HEADER);
         c.storeMemory(W, R10, KEY + 8, R0);
         c.loadMap(R1, mapFd);
         c.alu(MOV | X, R2, R10, 0);
@@ -141,7 +149,7 @@ final class NatProgram {
     /** Calls checksum helper {@code helper} on the field at {@code at}: old value from the key, new from the value. */
     private void replace(int helper, int at, int size, int keyOffset, int valueOffset, int flags) {
         c.alu(MOV | X, R1, R6, 0);
-        c.alu(MOV | K, R2, 0, at);
+        c.alu(MOV | K, R2, 0, l2 + at);
         c.loadMemory(size, R3, R10, keyOffset);
         c.loadMemory(size, R4, R7, valueOffset);
         c.alu(MOV | K, R5, 0, flags);
@@ -152,7 +160,7 @@ final class NatProgram {
     /** Writes {@code length} bytes of the value, from {@code valueOffset}, into the packet at {@code at}. */
     private void store(int at, int valueOffset, int length) {
         c.alu(MOV | X, R1, R6, 0);
-        c.alu(MOV | K, R2, 0, at);
+        c.alu(MOV | K, R2, 0, l2 + at);
         c.alu(MOV | X, R3, R7, 0);
         c.alu(ADD | K, R3, 0, valueOffset);
         c.alu(MOV | K, R4, 0, length);

@@ -1,0 +1,132 @@
+package dev.turnout.host.platform.linux;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.sun.jna.Memory;
+import dev.turnout.api.testing.Required;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link NatProgram} run by the kernel on single packets ({@code BPF_PROG_TEST_RUN}): what it sends back in,
+ * rewritten with valid checksums, and what it leaves to the engine. The kernel runs a traffic-control program on an
+ * Ethernet frame here, so the program is built for 14 bytes of link header; on the TUN it has none.
+ */
+class NatProgramTest {
+
+    private static final int TC_ACT_OK = 0;
+    private static final int TC_ACT_REDIRECT = 7;
+    private static final int ETHERNET = 14;
+
+    private int map4 = -1;
+    private int program = -1;
+
+    @BeforeEach
+    void load() throws Exception {
+        Required.that("root".equals(System.getProperty("user.name")), () -> "loading an eBPF program needs root");
+        Required.that(Bpf.syscallNumber() >= 0, () -> "bpf(2)'s number on " + System.getProperty("os.arch"));
+        map4 = Bpf.createMap(Bpf.BPF_MAP_TYPE_HASH, NatProgram.ENTRY_SIZE, NatProgram.ENTRY_SIZE, 16,
+                Bpf.BPF_F_NO_PREALLOC);
+        program = Bpf.load(Bpf.BPF_PROG_TYPE_SCHED_CLS, NatProgram.of(map4, ETHERNET), "Proprietary", "turnout_nat");
+    }
+
+    @AfterEach
+    void close() {
+        for (int fd : new int[] {program, map4}) {
+            if (fd >= 0) {
+                LibC.close(fd);
+            }
+        }
+    }
+
+    @Test
+    void anIpv4SegmentInTheTableComesBackRewrittenWithValidChecksums() throws Exception {
+        byte[] src = ip("198.18.0.1");
+        byte[] dst = ip("203.0.113.5");
+        byte[] newSrc = ip("198.18.0.2");
+        byte[] newDst = ip("198.18.0.1");
+        Memory entry = new Memory(2L * NatProgram.ENTRY_SIZE);
+        NatProgram.entry(entry, 0, toInt(src), toInt(dst), 40000, 80);
+        NatProgram.entry(entry, NatProgram.ENTRY_SIZE, toInt(newSrc), toInt(newDst), 1025, 7777);
+        assertEquals(true, Bpf.update(map4, entry, NatProgram.ENTRY_SIZE));
+
+        byte[] packet = tcp4(src, dst, 40000, 80, 0x10, "hello".getBytes());
+        byte[] out = new byte[ETHERNET + packet.length];
+        assertEquals(TC_ACT_REDIRECT, Bpf.testRun(program, ethernet(0x0800, packet), out));
+        byte[] got = Arrays.copyOfRange(out, ETHERNET, out.length);
+        assertArrayEquals(newSrc, Arrays.copyOfRange(got, 12, 16));
+        assertArrayEquals(newDst, Arrays.copyOfRange(got, 16, 20));
+        assertEquals(1025, u16(got, 20));
+        assertEquals(7777, u16(got, 22));
+        assertArrayEquals(tcp4(newSrc, newDst, 1025, 7777, 0x10, "hello".getBytes()), got,
+                "the same packet the engine would have written, checksums included");
+
+        byte[] other = tcp4(src, dst, 40001, 80, 0x10, new byte[0]);
+        assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x0800, other)), "not in the table: to the engine");
+        byte[] syn = tcp4(src, dst, 40000, 80, 0x02, new byte[0]);
+        assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x0800, syn)), "an opening SYN: to the engine");
+    }
+
+    private static byte[] ip(String literal) throws Exception {
+        return InetAddress.getByName(literal).getAddress();
+    }
+
+    private static int toInt(byte[] a) {
+        return ByteBuffer.wrap(a).getInt();
+    }
+
+    private static int u16(byte[] p, int off) {
+        return ByteBuffer.wrap(p).getShort(off) & 0xFFFF;
+    }
+
+    private static byte[] ethernet(int type, byte[] packet) {
+        ByteBuffer b = ByteBuffer.allocate(ETHERNET + packet.length);
+        b.position(12);
+        b.putShort((short) type);
+        b.put(packet);
+        return b.array();
+    }
+
+    private static byte[] tcpHeader(int sport, int dport, int flags, byte[] payload) {
+        ByteBuffer t = ByteBuffer.allocate(20 + payload.length);
+        t.putShort((short) sport).putShort((short) dport).putInt(1000).putInt(2000);
+        t.put((byte) 0x50).put((byte) flags).putShort((short) 65535).putShort((short) 0).putShort((short) 0);
+        t.put(payload);
+        return t.array();
+    }
+
+    private static byte[] tcp4(byte[] src, byte[] dst, int sport, int dport, int flags, byte[] payload) {
+        byte[] l4 = tcpHeader(sport, dport, flags, payload);
+        ByteBuffer p = ByteBuffer.allocate(20 + l4.length);
+        p.put((byte) 0x45).put((byte) 0).putShort((short) (20 + l4.length)).putInt(0x00004000);
+        p.put((byte) 64).put((byte) 6).putShort((short) 0).put(src).put(dst).put(l4);
+        byte[] b = p.array();
+        putChecksum(b, 10, sum(b, 0, 20, 0));
+        long pseudo = sum(src, 0, 4, 0) + sum(dst, 0, 4, 0) + 6 + l4.length;
+        putChecksum(b, 20 + 16, sum(b, 20, l4.length, pseudo));
+        return b;
+    }
+
+    /** The ones' complement sum of {@code len} bytes at {@code off} plus {@code initial}, not yet folded. */
+    private static long sum(byte[] p, int off, int len, long initial) {
+        long s = initial;
+        for (int i = 0; i < len; i += 2) {
+            s += ((p[off + i] & 0xFF) << 8) | (i + 1 < len ? p[off + i + 1] & 0xFF : 0);
+        }
+        return s;
+    }
+
+    private static void putChecksum(byte[] p, int at, long sum) {
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        int c = (int) (~sum & 0xFFFF);
+        p[at] = (byte) (c >>> 8);
+        p[at + 1] = (byte) c;
+    }
+}
