@@ -41,7 +41,7 @@ public interface TunDevice extends TunQueue, Closeable {
     }
 
     /**
-     * Has the kernel rewrite the system stack's IPv4 TCP flows itself, for up to {@code maxFlows} flows at once;
+     * Has the kernel rewrite the system stack's TCP flows itself, for up to {@code maxFlows} flows at once;
      * null where it cannot (another OS, no eBPF, Linux before 6.6), and every packet comes to the engine as
      * before. Called at most once.
      */

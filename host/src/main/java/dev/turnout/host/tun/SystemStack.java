@@ -405,8 +405,12 @@ final class SystemStack {
                 return -2;
             }
             nat.dscp(slot, packet.dscp());
-            if (fam == 4 && kernelNat != null) {
-                enterKernel(slot, (int) sLo, sport, (int) dLo, dport);
+            if (kernelNat != null) {
+                if (fam == 4) {
+                    enterKernel(slot, (int) sLo, sport, (int) dLo, dport);
+                } else {
+                    enterKernel6(slot, sHi, sLo, sport, dHi, dLo, dport);
+                }
             }
         }
         nat.touch(slot, now);
@@ -430,6 +434,22 @@ final class SystemStack {
         kernelFlows++;
     }
 
+    /** As {@link #enterKernel}, for an IPv6 flow. */
+    private void enterKernel6(int slot, long sHi, long sLo, int sport, long dHi, long dLo, int dport) {
+        int port = nat.port(slot);
+        if (!kernelNat.add6(sHi, sLo, dHi, dLo, sport, dport, ad.b6Hi(), ad.b6Lo(), ad.a6Hi(), ad.a6Lo(), port,
+                ad.listenPort6())) {
+            return;
+        }
+        if (!kernelNat.add6(ad.a6Hi(), ad.a6Lo(), ad.b6Hi(), ad.b6Lo(), ad.listenPort6(), port, dHi, dLo, sHi, sLo,
+                dport, sport)) {
+            kernelNat.remove6(sHi, sLo, dHi, dLo, sport, dport);
+            return;
+        }
+        inKernel[slot] = true;
+        kernelFlows++;
+    }
+
     /** Takes a NAT entry's flow out of the kernel's table as the entry is freed. */
     private void leaveKernel(int slot) {
         if (!inKernel[slot]) {
@@ -437,11 +457,17 @@ final class SystemStack {
         }
         inKernel[slot] = false;
         FlowIndex ix = nat.index();
-        kernelNat.remove((int) ix.srcLo(slot), (int) ix.dstLo(slot), ix.srcPort(slot), ix.dstPort(slot));
-        kernelNat.remove(ad.a4(), ad.b4(), ad.listenPort4(), nat.port(slot));
+        if (ix.family(slot) == 4) {
+            kernelNat.remove((int) ix.srcLo(slot), (int) ix.dstLo(slot), ix.srcPort(slot), ix.dstPort(slot));
+            kernelNat.remove(ad.a4(), ad.b4(), ad.listenPort4(), nat.port(slot));
+        } else {
+            kernelNat.remove6(ix.srcHi(slot), ix.srcLo(slot), ix.dstHi(slot), ix.dstLo(slot), ix.srcPort(slot),
+                    ix.dstPort(slot));
+            kernelNat.remove6(ad.a6Hi(), ad.a6Lo(), ad.b6Hi(), ad.b6Lo(), ad.listenPort6(), nat.port(slot));
+        }
     }
 
-    /** Hands IPv4 flows to {@code k} from the next SYN on; set before the first packet. */
+    /** Hands TCP flows to {@code k} from the next SYN on; set before the first packet. */
     void kernelNat(KernelNat k) {
         kernelNat = k;
     }

@@ -63,7 +63,7 @@ public final class TunInbound implements AutoCloseable {
      */
     static final int MAX_QUEUES = 8;
     /**
-     * Whether established IPv4 TCP flows are rewritten by the kernel ({@link KernelNat}) where it can: on unless
+     * Whether established TCP flows are rewritten by the kernel ({@link KernelNat}) where it can: on unless
      * {@code -Dturnout.tun.kernel-nat=false}, the escape hatch should a kernel or a firewall disagree with it. It
      * was opt-in for one session while a browser-test failure was unexplained; that failure showed with it off too
      * (Chromium waiting on an HTTPS-record lookup the test's resolver answered REFUSED) and is gone since.
@@ -181,7 +181,7 @@ public final class TunInbound implements AutoCloseable {
         int tcpShare = Math.max(1, options.maxTcpFlows() / n);
         int udpShare = Math.max(1, options.maxUdpFlows() / n);
         boolean refuse6 = refuseIpv6(v6);
-        KernelNat kernelNat = v4 != null && KERNEL_NAT ? device.kernelNat(tcpShare * n) : null;
+        KernelNat kernelNat = KERNEL_NAT ? device.kernelNat(tcpShare * n) : null;
         HijackTargets hijackTargets = HijackTargets.udp(options.dnsHijack());
         for (int i = 0; i < n; i++) {
             Lane lane = lanes.get(i);
@@ -400,7 +400,7 @@ public final class TunInbound implements AutoCloseable {
         return sumOverLanes(SystemStack::handedOff);
     }
 
-    /** IPv4 TCP flows whose rewriting the lanes gave to the kernel ({@link KernelNat}), since start. */
+    /** TCP flows whose rewriting the lanes gave to the kernel ({@link KernelNat}), since start. */
     long kernelFlows() {
         return sumOverLanes(SystemStack::kernelFlows);
     }

@@ -105,10 +105,25 @@ class SystemStackKernelNatTest {
     }
 
     @Test
-    void ipv6FlowsStayWithTheEngine() throws Exception {
-        InetAddress app = ip("2001:db8:ff::1");
-        assertNotNull(inject(TestPackets.tcp(app, 40003, ip("2001:db8:5::5"), 80, IpPacket.SYN, new byte[0])));
+    void anIpv6FlowGoesToTheKernelsTableBothWaysAndLeavesWithItsNatEntry() throws Exception {
+        InetAddress a6 = ip("2001:db8:ff::1");
+        InetAddress b6 = ip("2001:db8:ff::2");
+        InetAddress server = ip("2001:db8:5::5");
+        byte[] toListener = inject(TestPackets.tcp(a6, 40003, server, 80, IpPacket.SYN, new byte[0]));
+        assertNotNull(toListener);
+        int natPort = ByteBuffer.wrap(toListener).getShort(40) & 0xFFFF;
+        assertEquals(List.of(
+                entry(a6, 40003, server, 80) + " => " + entry(b6, natPort, a6, 7778),
+                entry(a6, 7778, b6, natPort) + " => " + entry(server, 80, a6, 40003)), kernel.entries);
+        assertEquals(List.of(2), tableAtWrite, "both entries were in place when the SYN was written");
+        assertEquals(1, stack.kernelFlows());
+        long later = System.nanoTime() / 1_000_000 + 31_000;
+        onLoop(() -> {
+            stack.expire(later);
+            return null;
+        });
         assertEquals(List.of(), kernel.entries);
+        assertEquals(2, kernel.removals);
     }
 
     /** A table in memory: entries as "src:port>dst:port => new", in the order added. */
@@ -131,6 +146,38 @@ class SystemStackKernelNatTest {
             String prefix = key(src, sport, dst, dport) + " => ";
             if (entries.removeIf(e -> e.startsWith(prefix))) {
                 removals++;
+            }
+        }
+
+        @Override
+        public boolean add6(long srcHi, long srcLo, long dstHi, long dstLo, int sport, int dport,
+                long newSrcHi, long newSrcLo, long newDstHi, long newDstLo, int newSport, int newDport) {
+            if (full) {
+                return false;
+            }
+            entries.add(key6(srcHi, srcLo, sport, dstHi, dstLo, dport) + " => "
+                    + key6(newSrcHi, newSrcLo, newSport, newDstHi, newDstLo, newDport));
+            return true;
+        }
+
+        @Override
+        public void remove6(long srcHi, long srcLo, long dstHi, long dstLo, int sport, int dport) {
+            String prefix = key6(srcHi, srcLo, sport, dstHi, dstLo, dport) + " => ";
+            if (entries.removeIf(e -> e.startsWith(prefix))) {
+                removals++;
+            }
+        }
+
+        private static String key6(long srcHi, long srcLo, int sport, long dstHi, long dstLo, int dport) {
+            return address6(srcHi, srcLo) + ":" + sport + ">" + address6(dstHi, dstLo) + ":" + dport;
+        }
+
+        private static String address6(long hi, long lo) {
+            try {
+                return InetAddress.getByAddress(ByteBuffer.allocate(16).putLong(hi).putLong(lo).array())
+                        .getHostAddress();
+            } catch (java.net.UnknownHostException e) {
+                throw new AssertionError(e);
             }
         }
 

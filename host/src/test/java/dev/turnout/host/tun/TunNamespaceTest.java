@@ -140,13 +140,13 @@ class TunNamespaceTest {
 
     /**
      * With {@code turnout.tun.kernel-nat=true} (the default), once a flow is set up the kernel rewrites its packets
-     * itself ({@link dev.turnout.host.platform.KernelNat}): an 8 MB download reaches the engine as the one SYN that
-     * opened it. Set to false the same download crosses the engine, at least one packet per 64 KiB either way, and
-     * arrives just the same.
+     * itself ({@link dev.turnout.host.platform.KernelNat}): an 8 MB download over IPv4 and another over IPv6 reach
+     * the engine as the SYNs that opened them. Set to false the same downloads cross the engine, at least one
+     * packet per 64 KiB either way, and arrive just the same.
      */
     @ParameterizedTest(name = "kernel NAT {0}")
     @ValueSource(booleans = {true, false})
-    void anEstablishedIpv4FlowIsRewrittenByTheKernelWhenTurnedOn(boolean kernelNat, @TempDir Path dir)
+    void establishedFlowsOfBothIpVersionsAreRewrittenByTheKernelWhenTurnedOn(boolean kernelNat, @TempDir Path dir)
             throws Exception {
         try (NetnsLab lab = new NetnsLab()) {
             lab.up();
@@ -157,18 +157,20 @@ class TunNamespaceTest {
                     "tk" + lab.suffix, TUN4, TUN6);
             tun.await("READY", 30);
             int bytes = 8_000_000;
-            String got = lab.in(lab.client, "curl", "-s", "--max-time", "20", "-o", "/dev/null", "-w",
-                    "%{size_download}", "http://198.51.100.1:8080/bytes/" + bytes);
-            assertEquals(Integer.toString(bytes), got.strip());
+            for (String server : List.of("198.51.100.1", "[2001:db8:2::1]")) {
+                String got = lab.in(lab.client, "curl", "-s", "--max-time", "20", "-o", "/dev/null", "-w",
+                        "%{size_download}", "http://" + server + ":8080/bytes/" + bytes);
+                assertEquals(Integer.toString(bytes), got.strip(), server);
+            }
             tun.send("stats");
             String stats = tun.await("STATS", 10);
-            assertEquals(1, stat(stats, "tcpAccepted"), stats);
+            assertEquals(2, stat(stats, "tcpAccepted"), stats);
             if (kernelNat) {
-                assertEquals(1, stat(stats, "kernelFlows"), stats);
-                assertTrue(stat(stats, "packetsIn") <= 3, "only the SYN (and any retransmission of it): " + stats);
+                assertEquals(2, stat(stats, "kernelFlows"), stats);
+                assertTrue(stat(stats, "packetsIn") <= 6, "only the SYNs (and any retransmission of them): " + stats);
             } else {
                 assertEquals(0, stat(stats, "kernelFlows"), stats);
-                assertTrue(stat(stats, "packetsIn") > bytes / 65536, stats);
+                assertTrue(stat(stats, "packetsIn") > 2 * bytes / 65536, stats);
             }
             tun.send("stop");
             tun.await("STOPPED", 20);

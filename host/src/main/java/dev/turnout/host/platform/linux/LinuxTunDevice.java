@@ -202,7 +202,8 @@ final class LinuxTunDevice implements TunDevice {
     }
 
     /**
-     * Loads {@link NatProgram} with a map for {@code 2 * maxFlows} entries (one per direction of each flow) and
+     * Loads {@link NatProgram} with a map per IP version for {@code 2 * maxFlows} entries each (one per direction of
+     * each flow) and
      * attaches it to the device's way out through a tcx link (Linux 6.6+, CAP_BPF and CAP_NET_ADMIN). The link and
      * the map are descriptors of this process: closing the device, or the process ending, detaches the program
      * and frees the map; nothing is left behind.
@@ -210,6 +211,7 @@ final class LinuxTunDevice implements TunDevice {
     @Override
     public KernelNat kernelNat(int maxFlows) {
         int map = -1;
+        int map6 = -1;
         int program = -1;
         try {
             int ifindex = IF_NAMETOINDEX.invokeInt(new Object[] {name});
@@ -218,15 +220,20 @@ final class LinuxTunDevice implements TunDevice {
             }
             map = Bpf.createMap(Bpf.BPF_MAP_TYPE_HASH, NatProgram.ENTRY_SIZE, NatProgram.ENTRY_SIZE,
                     2 * Math.max(1, maxFlows), Bpf.BPF_F_NO_PREALLOC);
-            program = Bpf.load(Bpf.BPF_PROG_TYPE_SCHED_CLS, NatProgram.of(map), "Proprietary", "turnout_nat");
+            map6 = Bpf.createMap(Bpf.BPF_MAP_TYPE_HASH, NatProgram.ENTRY_SIZE6, NatProgram.ENTRY_SIZE6,
+                    2 * Math.max(1, maxFlows), Bpf.BPF_F_NO_PREALLOC);
+            program = Bpf.load(Bpf.BPF_PROG_TYPE_SCHED_CLS, NatProgram.of(map, map6), "Proprietary", "turnout_nat");
             int link = Bpf.attach(program, ifindex, Bpf.BPF_TCX_EGRESS);
-            MapNat made = new MapNat(map, link);
+            MapNat made = new MapNat(map, map6, link);
             nat = made;
-            log.info("tun {}: the kernel rewrites the packets of established IPv4 TCP flows (tcx egress program)", name);
+            log.info("tun {}: the kernel rewrites the packets of established TCP flows (tcx egress program)", name);
             return made;
         } catch (IOException | LastErrorException | UnsatisfiedLinkError e) {
             if (map >= 0) {
                 closeQuietly(map);
+            }
+            if (map6 >= 0) {
+                closeQuietly(map6);
             }
             log.info("tun {}: every packet goes through the engine ({})", name, e.getMessage());
             return null;
@@ -244,9 +251,9 @@ final class LinuxTunDevice implements TunDevice {
      * Flows as pairs of entries in the NAT program's hash map, one bpf(2) call each. Each lane thread writes its
      * keys and values into memory of its own, kept: nothing is allocated per flow.
      */
-    private record MapNat(int map, int link) implements KernelNat {
+    private record MapNat(int map, int map6, int link) implements KernelNat {
         private static final ThreadLocal<Memory> ENTRY =
-                ThreadLocal.withInitial(() -> new Memory(2L * NatProgram.ENTRY_SIZE));
+                ThreadLocal.withInitial(() -> new Memory(2L * NatProgram.ENTRY_SIZE6));
 
         @Override
         public boolean add(int src, int dst, int sport, int dport, int newSrc, int newDst, int newSport, int newDport) {
@@ -263,9 +270,27 @@ final class LinuxTunDevice implements TunDevice {
             Bpf.delete(map, key);
         }
 
+        @Override
+        public boolean add6(long srcHi, long srcLo, long dstHi, long dstLo, int sport, int dport,
+                long newSrcHi, long newSrcLo, long newDstHi, long newDstLo, int newSport, int newDport) {
+            Memory entry = ENTRY.get();
+            NatProgram.entry6(entry, 0, srcHi, srcLo, dstHi, dstLo, sport, dport);
+            NatProgram.entry6(entry, NatProgram.ENTRY_SIZE6, newSrcHi, newSrcLo, newDstHi, newDstLo, newSport,
+                    newDport);
+            return Bpf.update(map6, entry, NatProgram.ENTRY_SIZE6);
+        }
+
+        @Override
+        public void remove6(long srcHi, long srcLo, long dstHi, long dstLo, int sport, int dport) {
+            Memory key = ENTRY.get();
+            NatProgram.entry6(key, 0, srcHi, srcLo, dstHi, dstLo, sport, dport);
+            Bpf.delete(map6, key);
+        }
+
         void close() {
             closeQuietly(link);
             closeQuietly(map);
+            closeQuietly(map6);
         }
     }
 

@@ -24,24 +24,29 @@ import static dev.turnout.host.platform.linux.BpfCode.X;
 
 /**
  * The system stack's TCP address rewriting, done by the kernel for flows the engine has set up: a traffic-control
- * program on the TUN's way out ({@code tcx} egress) that looks each IPv4 TCP packet up in a hash map by its
+ * program on the TUN's way out ({@code tcx} egress) that looks each TCP packet up in a hash map by its
  * addresses and ports and, when found, rewrites them as the map says, fixes the checksums and sends the packet
  * straight back in through the same device ({@code bpf_redirect} with {@code BPF_F_INGRESS}), as if the engine
  * had read it and written it back. Everything else, and every SYN that opens a flow, goes on to the TUN's queues
  * as before, so the engine still sees each new flow first and writes its map entries before passing the SYN on.
  *
- * <p>Keys and values are 12 bytes as they lie in the packet (network order): source address, destination address,
- * source port, destination port. Only plain headers are looked up (IPv4 without options, not a fragment, the TCP
- * header in the packet's linear part); the rest goes to the engine, which handles every case.
+ * <p>Keys and values are the fields as they lie in the packet (network order): source address, destination
+ * address, source port, destination port; 12 bytes in the IPv4 map, 36 in the IPv6 one. Only plain headers are
+ * looked up (IPv4 without options, not a fragment; IPv6 with TCP as its first next header, or after the jumbo
+ * Hop-by-Hop header of a burst over 64 KiB; the TCP header in the packet's linear part); the rest goes to the
+ * engine, which handles every case.
  *
- * <p>Registers: r6 the context, r7 the map's value; the key is on the stack at r10 - 16. Checksums change through
+ * <p>Registers: r6 the context, r7 the map's value; the key is on the stack at r10 - 16 (IPv4) or r10 - 48
+ * (IPv6). Checksums change through
  * the kernel's helpers, which also handle a segment whose checksum the kernel has not finished yet
  * ({@code CHECKSUM_PARTIAL}, a TSO burst from a local socket): only the pseudo-header's part changes then.
  */
 final class NatProgram {
 
-    /** Bytes of a key, and of a value. */
+    /** Bytes of a key, and of a value, in the IPv4 map. */
     static final int ENTRY_SIZE = 12;
+    /** Bytes of a key, and of a value, in the IPv6 map. */
+    static final int ENTRY_SIZE6 = 36;
 
     // Helper numbers (enum bpf_func_id), flags and return codes, from linux/bpf.h and pkt_cls.h.
     private static final int MAP_LOOKUP_ELEM = 1;
@@ -49,6 +54,7 @@ final class NatProgram {
     private static final int L3_CSUM_REPLACE = 10;
     private static final int L4_CSUM_REPLACE = 11;
     private static final int REDIRECT = 23;
+    private static final int CSUM_DIFF = 28;
     private static final int F_PSEUDO_HDR = 0x10;
     private static final int F_INGRESS = 1;
     private static final int TC_ACT_OK = 0;
@@ -62,36 +68,47 @@ final class NatProgram {
 
     /** ETH_P_IP as __sk_buff.protocol holds it (big-endian in a 32-bit field), read as a little-endian number. */
     private static final int ETH_P_IP_RAW = 0x0008;
+    private static final int ETH_P_IPV6_RAW = 0xDD86;
     private static final int IP_HEADER = 20;
     private static final int TCP_CHECKSUM = IP_HEADER + 16;
     private static final int KEY = -16;
+    private static final int IP6_HEADER = 40;
+    /** The Hop-by-Hop header with only the jumbo payload option (RFC 2675), as Linux puts it before TCP. */
+    private static final int JUMBO_HEADER = 8;
+    private static final int KEY6 = -48;
 
+    private static final String V6 = "v6";
+    private static final String V6_JUMBO = "v6jumbo";
     private static final String PASS = "pass";
     private static final String DROP = "drop";
 
     private final BpfCode c = new BpfCode();
-    /** Bytes before the IP header: none on a TUN; 14 (Ethernet) where a test has the kernel run the program. */
+    /** Bytes before the IP header: none on a TUN; 14 (Ethernet) where a test runs the program. */
     private final int l2;
 
     private NatProgram(int l2) {
         this.l2 = l2;
     }
 
-    /** The program for map {@code mapFd} (keys and values of {@link #ENTRY_SIZE} bytes). */
-    static long[] of(int mapFd) {
-        return of(mapFd, 0);
+    /**
+     * The program for maps {@code mapFd} (IPv4: keys and values of {@link #ENTRY_SIZE} bytes) and {@code map6Fd}
+     * (IPv6: {@link #ENTRY_SIZE6} bytes).
+     */
+    static long[] of(int mapFd, int map6Fd) {
+        return of(mapFd, map6Fd, 0);
     }
 
-    /** As {@link #of(int)}, for packets behind {@code l2} bytes of link header (tests: 14, Ethernet). */
-    static long[] of(int mapFd, int l2) {
+    /** As {@link #of(int, int)}, for packets behind {@code l2} bytes of link header (tests: 14, Ethernet). */
+    static long[] of(int mapFd, int map6Fd, int l2) {
         NatProgram p = new NatProgram(l2);
-        p.emit(mapFd);
+        p.emit(mapFd, map6Fd);
         return p.c.assemble();
     }
 
-    private void emit(int mapFd) {
+    private void emit(int mapFd, int map6Fd) {
         c.alu(MOV | X, R6, R1, 0);
         c.loadMemory(W, R0, R6, SKB_PROTOCOL);
+        c.jump(JMP, JEQ | K, R0, ETH_P_IPV6_RAW, V6);
         c.jump(JMP, JNE | K, R0, ETH_P_IP_RAW, PASS);
         c.loadMemory(W, R2, R6, SKB_DATA);
         c.loadMemory(W, R3, R6, SKB_DATA_END);
@@ -132,10 +149,31 @@ final class NatProgram {
         replace(L4_CSUM_REPLACE, TCP_CHECKSUM, H, KEY + 10, 10, 2);
         store(12, 0, 8);
         store(IP_HEADER, 8, 4);
-        c.loadMemory(W, R1, R6, SKB_IFINDEX);
-        c.alu(MOV | K, R2, 0, F_INGRESS);
-        c.call(REDIRECT);
-        c.exit();
+        redirectIn();
+
+        c.label(V6);
+        c.loadMemory(W, R2, R6, SKB_DATA);
+        c.loadMemory(W, R3, R6, SKB_DATA_END);
+        c.alu(MOV | X, R4, R2, 0);
+        c.alu(ADD | K, R4, 0, l2 + IP6_HEADER + 20);
+        c.jump(JMP, JGT | X, R4, R3, PASS);
+        c.loadMemory(B, R0, R2, l2 + 0);
+        c.alu(AND | K, R0, 0, 0xF0);
+        c.jump(JMP, JNE | K, R0, 0x60, PASS);
+        c.loadMemory(B, R0, R2, l2 + 6);
+        c.jump(JMP, JEQ | K, R0, 0, V6_JUMBO);
+        c.jump(JMP, JNE | K, R0, 6, PASS);
+        tcp6(IP6_HEADER, map6Fd);
+
+        // A TCP burst of more than 65,535 bytes (GSO on a device whose MTU is 65535) carries the kernel's 8-byte
+        // Hop-by-Hop header with the jumbo payload option before TCP: the downloads' data, so worth the branch.
+        c.label(V6_JUMBO);
+        c.alu(MOV | X, R4, R2, 0);
+        c.alu(ADD | K, R4, 0, l2 + IP6_HEADER + JUMBO_HEADER + 20);
+        c.jump(JMP, JGT | X, R4, R3, PASS);
+        c.loadMemory(H, R0, R2, l2 + IP6_HEADER);
+        c.jump(JMP, JNE | K, R0, 0x0006, PASS); // next header TCP, header length 0 (8 bytes), as read little-endian
+        tcp6(IP6_HEADER + JUMBO_HEADER, map6Fd);
 
         c.label(PASS);
         c.alu(MOV | K, R0, 0, TC_ACT_OK);
@@ -143,6 +181,55 @@ final class NatProgram {
         // A packet half rewritten (a helper failed: no memory to make it writable) must not go anywhere.
         c.label(DROP);
         c.alu(MOV | K, R0, 0, TC_ACT_SHOT);
+        c.exit();
+    }
+
+    /**
+     * The IPv6 path from the TCP header at {@code tcp} on (r2 the packet, bounds checked past the TCP header): leaves
+     * opening SYNs alone, looks the flow up, rewrites addresses and ports, fixes TCP's checksum and sends it back in.
+     */
+    private void tcp6(int tcp, int map6Fd) {
+        c.loadMemory(B, R0, R2, l2 + tcp + 13);
+        c.alu(AND | K, R0, 0, 0x12);
+        c.jump(JMP, JEQ | K, R0, 0x02, PASS);
+        for (int i = 0; i < 8; i++) {
+            c.loadMemory(W, R0, R2, l2 + 8 + 4 * i);
+            c.storeMemory(W, R10, KEY6 + 4 * i, R0);
+        }
+        c.loadMemory(W, R0, R2, l2 + tcp);
+        c.storeMemory(W, R10, KEY6 + 32, R0);
+        c.loadMap(R1, map6Fd);
+        c.alu(MOV | X, R2, R10, 0);
+        c.alu(ADD | K, R2, 0, KEY6);
+        c.call(MAP_LOOKUP_ELEM);
+        c.jump(JMP, JEQ | K, R0, 0, PASS);
+        c.alu(MOV | X, R7, R0, 0);
+        // IPv6 has no header checksum; the addresses' change to TCP's (a pseudo-header part) as one difference
+        c.alu(MOV | X, R1, R10, 0);
+        c.alu(ADD | K, R1, 0, KEY6);
+        c.alu(MOV | K, R2, 0, 32);
+        c.alu(MOV | X, R3, R7, 0);
+        c.alu(MOV | K, R4, 0, 32);
+        c.alu(MOV | K, R5, 0, 0);
+        c.call(CSUM_DIFF);
+        c.alu(MOV | X, R4, R0, 0);
+        c.alu(MOV | X, R1, R6, 0);
+        c.alu(MOV | K, R2, 0, l2 + tcp + 16);
+        c.alu(MOV | K, R3, 0, 0);
+        c.alu(MOV | K, R5, 0, F_PSEUDO_HDR);
+        c.call(L4_CSUM_REPLACE);
+        c.jump(JMP, JNE | K, R0, 0, DROP);
+        replace(L4_CSUM_REPLACE, tcp + 16, W, KEY6 + 32, 32, 4);
+        store(8, 0, 32);
+        store(tcp, 32, 4);
+        redirectIn();
+    }
+
+    /** Sends the packet back in through the device it was leaving by. */
+    private void redirectIn() {
+        c.loadMemory(W, R1, R6, SKB_IFINDEX);
+        c.alu(MOV | K, R2, 0, F_INGRESS);
+        c.call(REDIRECT);
         c.exit();
     }
 
@@ -167,6 +254,17 @@ final class NatProgram {
         c.alu(MOV | K, R5, 0, 0);
         c.call(SKB_STORE_BYTES);
         c.jump(JMP, JNE | K, R0, 0, DROP);
+    }
+
+    /** An IPv6 key or value: as {@link #entry}, the addresses as two longs each, high half first. */
+    static void entry6(com.sun.jna.Memory m, long offset, long srcHi, long srcLo, long dstHi, long dstLo, int sport,
+            int dport) {
+        m.setLong(offset, Long.reverseBytes(srcHi));
+        m.setLong(offset + 8, Long.reverseBytes(srcLo));
+        m.setLong(offset + 16, Long.reverseBytes(dstHi));
+        m.setLong(offset + 24, Long.reverseBytes(dstLo));
+        m.setShort(offset + 32, Short.reverseBytes((short) sport));
+        m.setShort(offset + 34, Short.reverseBytes((short) dport));
     }
 
     /** A key or value: the four fields as they lie in a packet, from addresses and ports as numbers. */

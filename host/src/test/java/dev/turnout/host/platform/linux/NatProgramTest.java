@@ -24,6 +24,7 @@ class NatProgramTest {
     private static final int ETHERNET = 14;
 
     private int map4 = -1;
+    private int map6 = -1;
     private int program = -1;
 
     @BeforeEach
@@ -32,12 +33,14 @@ class NatProgramTest {
         Required.that(Bpf.syscallNumber() >= 0, () -> "bpf(2)'s number on " + System.getProperty("os.arch"));
         map4 = Bpf.createMap(Bpf.BPF_MAP_TYPE_HASH, NatProgram.ENTRY_SIZE, NatProgram.ENTRY_SIZE, 16,
                 Bpf.BPF_F_NO_PREALLOC);
-        program = Bpf.load(Bpf.BPF_PROG_TYPE_SCHED_CLS, NatProgram.of(map4, ETHERNET), "Proprietary", "turnout_nat");
+        map6 = Bpf.createMap(Bpf.BPF_MAP_TYPE_HASH, NatProgram.ENTRY_SIZE6, NatProgram.ENTRY_SIZE6, 16,
+                Bpf.BPF_F_NO_PREALLOC);
+        program = Bpf.load(Bpf.BPF_PROG_TYPE_SCHED_CLS, NatProgram.of(map4, map6, ETHERNET), "Proprietary", "turnout_nat");
     }
 
     @AfterEach
     void close() {
-        for (int fd : new int[] {program, map4}) {
+        for (int fd : new int[] {program, map4, map6}) {
             if (fd >= 0) {
                 LibC.close(fd);
             }
@@ -70,6 +73,56 @@ class NatProgramTest {
         assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x0800, other)), "not in the table: to the engine");
         byte[] syn = tcp4(src, dst, 40000, 80, 0x02, new byte[0]);
         assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x0800, syn)), "an opening SYN: to the engine");
+    }
+
+    @Test
+    void anIpv6SegmentInTheTableComesBackRewrittenWithAValidChecksum() throws Exception {
+        byte[] src = ip("2001:db8:ff::1");
+        byte[] dst = ip("2001:db8:5::5");
+        byte[] newSrc = ip("2001:db8:ff::2");
+        byte[] newDst = ip("2001:db8:ff::1");
+        Memory entry = new Memory(2L * NatProgram.ENTRY_SIZE6);
+        ByteBuffer s = ByteBuffer.wrap(src);
+        ByteBuffer d = ByteBuffer.wrap(dst);
+        ByteBuffer ns = ByteBuffer.wrap(newSrc);
+        ByteBuffer nd = ByteBuffer.wrap(newDst);
+        NatProgram.entry6(entry, 0, s.getLong(0), s.getLong(8), d.getLong(0), d.getLong(8), 40000, 80);
+        NatProgram.entry6(entry, NatProgram.ENTRY_SIZE6, ns.getLong(0), ns.getLong(8), nd.getLong(0), nd.getLong(8),
+                1025, 7778);
+        assertEquals(true, Bpf.update(map6, entry, NatProgram.ENTRY_SIZE6));
+
+        byte[] packet = tcp6(src, dst, 40000, 80, 0x18, "hello over six".getBytes());
+        byte[] out = new byte[ETHERNET + packet.length];
+        assertEquals(TC_ACT_REDIRECT, Bpf.testRun(program, ethernet(0x86DD, packet), out));
+        byte[] got = Arrays.copyOfRange(out, ETHERNET, out.length);
+        assertArrayEquals(tcp6(newSrc, newDst, 1025, 7778, 0x18, "hello over six".getBytes()), got,
+                "the same packet the engine would have written, checksum included");
+
+        byte[] syn = tcp6(src, dst, 40000, 80, 0x02, new byte[0]);
+        assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x86DD, syn)), "an opening SYN: to the engine");
+
+        // A burst over 64 KiB (GSO at MTU 65535) has the jumbo Hop-by-Hop header before TCP: rewritten all the same.
+        byte[] jumbo = jumbo(tcp6(src, dst, 40000, 80, 0x10, "a jumbo".getBytes()));
+        byte[] jumboOut = new byte[ETHERNET + jumbo.length];
+        assertEquals(TC_ACT_REDIRECT, Bpf.testRun(program, ethernet(0x86DD, jumbo), jumboOut));
+        assertArrayEquals(jumbo(tcp6(newSrc, newDst, 1025, 7778, 0x10, "a jumbo".getBytes())),
+                Arrays.copyOfRange(jumboOut, ETHERNET, jumboOut.length));
+    }
+
+    /**
+     * {@code packet} (IPv6, TCP right after the header) with the 8-byte Hop-by-Hop header Linux puts before TCP in a
+     * burst over 65,535 bytes: payload length 0, the jumbo payload option holding the length instead. The checksum
+     * stays valid: the pseudo-header counts TCP's length either way.
+     */
+    private static byte[] jumbo(byte[] packet) {
+        int tcpLength = packet.length - 40;
+        ByteBuffer b = ByteBuffer.allocate(packet.length + 8);
+        b.put(packet, 0, 40);
+        b.putShort(4, (short) 0);
+        b.put(6, (byte) 0);
+        b.put((byte) 6).put((byte) 0).put((byte) 0xC2).put((byte) 4).putInt(8 + tcpLength);
+        b.put(packet, 40, tcpLength);
+        return b.array();
     }
 
     private static byte[] ip(String literal) throws Exception {
@@ -109,6 +162,16 @@ class NatProgramTest {
         putChecksum(b, 10, sum(b, 0, 20, 0));
         long pseudo = sum(src, 0, 4, 0) + sum(dst, 0, 4, 0) + 6 + l4.length;
         putChecksum(b, 20 + 16, sum(b, 20, l4.length, pseudo));
+        return b;
+    }
+
+    private static byte[] tcp6(byte[] src, byte[] dst, int sport, int dport, int flags, byte[] payload) {
+        byte[] l4 = tcpHeader(sport, dport, flags, payload);
+        ByteBuffer p = ByteBuffer.allocate(40 + l4.length);
+        p.putInt(0x60000000).putShort((short) l4.length).put((byte) 6).put((byte) 64).put(src).put(dst).put(l4);
+        byte[] b = p.array();
+        long pseudo = sum(src, 0, 16, 0) + sum(dst, 0, 16, 0) + 6 + l4.length;
+        putChecksum(b, 40 + 16, sum(b, 40, l4.length, pseudo));
         return b;
     }
 
