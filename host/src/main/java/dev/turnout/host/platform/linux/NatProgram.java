@@ -134,12 +134,7 @@ final class NatProgram {
         c.storeMemory(W, R10, KEY + 4, R0);
         c.loadMemory(W, R0, R2, l2 + IP_HEADER);
         c.storeMemory(W, R10, KEY + 8, R0);
-        c.loadMap(R1, mapFd);
-        c.alu(MOV | X, R2, R10, 0);
-        c.alu(ADD | K, R2, 0, KEY);
-        c.call(MAP_LOOKUP_ELEM);
-        c.jump(JMP, JEQ | K, R0, 0, PASS);
-        c.alu(MOV | X, R7, R0, 0);
+        lookup(mapFd, KEY);
         // checksums first (the helpers read the old values from the key), then the new fields
         replace(L3_CSUM_REPLACE, 10, W, KEY, 0, 4);
         replace(L3_CSUM_REPLACE, 10, W, KEY + 4, 4, 4);
@@ -198,12 +193,7 @@ final class NatProgram {
         }
         c.loadMemory(W, R0, R2, l2 + tcp);
         c.storeMemory(W, R10, KEY6 + 32, R0);
-        c.loadMap(R1, map6Fd);
-        c.alu(MOV | X, R2, R10, 0);
-        c.alu(ADD | K, R2, 0, KEY6);
-        c.call(MAP_LOOKUP_ELEM);
-        c.jump(JMP, JEQ | K, R0, 0, PASS);
-        c.alu(MOV | X, R7, R0, 0);
+        lookup(map6Fd, KEY6);
         // IPv6 has no header checksum; the addresses' change to TCP's (a pseudo-header part) as one difference
         c.alu(MOV | X, R1, R10, 0);
         c.alu(ADD | K, R1, 0, KEY6);
@@ -223,6 +213,16 @@ final class NatProgram {
         store(8, 0, 32);
         store(tcp, 32, 4);
         redirectIn();
+    }
+
+    /** r7 = the value for the key at r10 + {@code key} in map {@code mapFd}; not found: the packet goes on. */
+    private void lookup(int mapFd, int key) {
+        c.loadMap(R1, mapFd);
+        c.alu(MOV | X, R2, R10, 0);
+        c.alu(ADD | K, R2, 0, key);
+        c.call(MAP_LOOKUP_ELEM);
+        c.jump(JMP, JEQ | K, R0, 0, PASS);
+        c.alu(MOV | X, R7, R0, 0);
     }
 
     /** Sends the packet back in through the device it was leaving by. */
