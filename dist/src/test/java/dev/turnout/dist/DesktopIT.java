@@ -241,7 +241,8 @@ class DesktopIT {
         assertEquals(0, r.exitCode(), out + log());
         String loaded = out.lines().filter(l -> l.startsWith("LOADED " + web + " ")).findFirst().orElse("");
         String[] fields = loaded.split(" ", 5);
-        assertEquals(5, fields.length, "the page loaded: " + out + log());
+        assertEquals(5, fields.length, () -> "the page loaded: " + out + log() + "\n--- the web server:\n"
+                + MixedPortIT.read(dir.resolve("http.log")));
         assertEquals("200", fields[2], out);
         assertTrue(fields[3].startsWith("198.18."), "Chromium connected to a fake address, not the router's answer: " + out);
         assertEquals("hello " + path + " from " + DESKTOP, fields[4], "DIRECT through lan0: " + out);

@@ -105,10 +105,23 @@ public final class Peers {
     }
 
     private static void answer(Socket s) {
+        long accepted = System.currentTimeMillis();
         try (s) {
             s.setSoTimeout(10_000);
-            String head = readHead(s.getInputStream());
+            String head;
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            try {
+                head = readHead(s.getInputStream(), got);
+            } catch (SocketTimeoutException e) {
+                // What a test failing with an empty response needs to know: did any of the request arrive?
+                System.out.println(java.time.Instant.ofEpochMilli(accepted) + " " + s.getRemoteSocketAddress()
+                        + ": no complete request within 10 s (" + got.size() + " bytes of one)");
+                return;
+            }
             String path = head.isEmpty() ? "?" : head.split(" ")[1];
+            System.out.println(java.time.Instant.ofEpochMilli(accepted) + " " + s.getRemoteSocketAddress() + ": "
+                    + (head.isEmpty() ? "closed before a request" : head.lines().findFirst().orElse("")) + " after "
+                    + (System.currentTimeMillis() - accepted) + " ms");
             String body = "hello " + path + " from " + s.getInetAddress().getHostAddress() + "\n";
             String response = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length()
                     + "\r\nConnection: close\r\n\r\n" + body;
@@ -120,7 +133,11 @@ public final class Peers {
     }
 
     private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        return readHead(in, new ByteArrayOutputStream());
+    }
+
+    /** The request head read into {@code buf} (which keeps what came before a timeout). */
+    private static String readHead(InputStream in, ByteArrayOutputStream buf) throws IOException {
         int state = 0;
         while (buf.size() < 65536) {
             int b = in.read();
