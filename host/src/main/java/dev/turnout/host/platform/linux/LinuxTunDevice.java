@@ -203,10 +203,9 @@ final class LinuxTunDevice implements TunDevice {
 
     /**
      * Loads {@link NatProgram} with a map per IP version for {@code 2 * maxFlows} entries each (one per direction of
-     * each flow) and
-     * attaches it to the device's way out through a tcx link (Linux 6.6+, CAP_BPF and CAP_NET_ADMIN). The link and
-     * the map are descriptors of this process: closing the device, or the process ending, detaches the program
-     * and frees the map; nothing is left behind.
+     * each flow) and attaches it to the device's way out through a tcx link (Linux 6.6+, CAP_BPF and CAP_NET_ADMIN).
+     * The link and the maps are descriptors of this process: closing the device, or the process ending, detaches
+     * the program and frees the maps; nothing is left behind.
      */
     @Override
     public KernelNat kernelNat(int maxFlows) {

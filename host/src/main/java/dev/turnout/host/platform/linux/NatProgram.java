@@ -110,11 +110,8 @@ final class NatProgram {
         c.loadMemory(W, R0, R6, SKB_PROTOCOL);
         c.jump(JMP, JEQ | K, R0, ETH_P_IPV6_RAW, V6);
         c.jump(JMP, JNE | K, R0, ETH_P_IP_RAW, PASS);
-        c.loadMemory(W, R2, R6, SKB_DATA);
-        c.loadMemory(W, R3, R6, SKB_DATA_END);
-        c.alu(MOV | X, R4, R2, 0);
-        c.alu(ADD | K, R4, 0, l2 + IP_HEADER + 20);
-        c.jump(JMP, JGT | X, R4, R3, PASS);
+        loadPacket();
+        requireBytes(IP_HEADER + 20);
         // version 4 with a 20-byte header, not a fragment, TCP
         c.loadMemory(B, R0, R2, l2 + 0);
         c.jump(JMP, JNE | K, R0, 0x45, PASS);
@@ -147,11 +144,8 @@ final class NatProgram {
         redirectIn();
 
         c.label(V6);
-        c.loadMemory(W, R2, R6, SKB_DATA);
-        c.loadMemory(W, R3, R6, SKB_DATA_END);
-        c.alu(MOV | X, R4, R2, 0);
-        c.alu(ADD | K, R4, 0, l2 + IP6_HEADER + 20);
-        c.jump(JMP, JGT | X, R4, R3, PASS);
+        loadPacket();
+        requireBytes(IP6_HEADER + 20);
         c.loadMemory(B, R0, R2, l2 + 0);
         c.alu(AND | K, R0, 0, 0xF0);
         c.jump(JMP, JNE | K, R0, 0x60, PASS);
@@ -163,9 +157,7 @@ final class NatProgram {
         // A TCP burst of more than 65,535 bytes (GSO on a device whose MTU is 65535) carries the kernel's 8-byte
         // Hop-by-Hop header with the jumbo payload option before TCP: the downloads' data, so worth the branch.
         c.label(V6_JUMBO);
-        c.alu(MOV | X, R4, R2, 0);
-        c.alu(ADD | K, R4, 0, l2 + IP6_HEADER + JUMBO_HEADER + 20);
-        c.jump(JMP, JGT | X, R4, R3, PASS);
+        requireBytes(IP6_HEADER + JUMBO_HEADER + 20);
         c.loadMemory(H, R0, R2, l2 + IP6_HEADER);
         c.jump(JMP, JNE | K, R0, 0x0006, PASS); // next header TCP, header length 0 (8 bytes), as read little-endian
         tcp6(IP6_HEADER + JUMBO_HEADER, map6Fd);
@@ -213,6 +205,19 @@ final class NatProgram {
         store(8, 0, 32);
         store(tcp, 32, 4);
         redirectIn();
+    }
+
+    /** r2 = the packet's first byte, r3 = the end of its linear part. */
+    private void loadPacket() {
+        c.loadMemory(W, R2, R6, SKB_DATA);
+        c.loadMemory(W, R3, R6, SKB_DATA_END);
+    }
+
+    /** The packet goes on unless its linear part holds {@code bytes} past the link header (r2, r3 loaded). */
+    private void requireBytes(int bytes) {
+        c.alu(MOV | X, R4, R2, 0);
+        c.alu(ADD | K, R4, 0, l2 + bytes);
+        c.jump(JMP, JGT | X, R4, R3, PASS);
     }
 
     /** r7 = the value for the key at r10 + {@code key} in map {@code mapFd}; not found: the packet goes on. */
