@@ -65,8 +65,9 @@ public final class TunInbound implements AutoCloseable {
     /**
      * Whether established TCP flows are rewritten by the kernel ({@link KernelNat}) where it can: on unless
      * {@code -Dturnout.tun.kernel-nat=false}, the escape hatch should a kernel or a firewall disagree with it. It
-     * was opt-in for one session while a browser-test failure was unexplained; that failure showed with it off too
-     * (Chromium waiting on an HTTPS-record lookup the test's resolver answered REFUSED) and is gone since.
+     * was opt-in for one session while a browser-test stall (Chromium's first page empty after the server's 10 s
+     * read timeout) was unexplained; the stall shows with it off too, so it does not decide the default. The stall
+     * itself is still open: the test web server's log now says whether any request byte arrived.
      */
     static final boolean KERNEL_NAT = !"false".equals(System.getProperty("turnout.tun.kernel-nat"));
 
