@@ -10,19 +10,25 @@ package dev.turnout.host.platform;
 public interface KernelNat {
 
     /**
-     * From now on packets sent into the TUN from {@code src:sport} to {@code dst:dport} leave it as from
-     * {@code newSrc:newSport} to {@code newDst:newDport} (IPv4 addresses as ints); false when the kernel's table
-     * is full, and nothing changed (the engine rewrites that flow itself).
+     * From now on packets sent into the TUN as {@code from} leave it as {@code to} (both of one IP version);
+     * false when the kernel's table is full, and nothing changed (the engine rewrites that flow itself).
      */
-    boolean add(int src, int dst, int sport, int dport, int newSrc, int newDst, int newSport, int newDport);
+    boolean add(Tuple from, Tuple to);
 
-    /** Gives the packets of {@code src:sport -> dst:dport} back to the engine. */
-    void remove(int src, int dst, int sport, int dport);
+    /** Gives the packets sent as {@code from} back to the engine. */
+    void remove(Tuple from);
 
-    /** As {@link #add}, for IPv6: each address as two longs, its high half first. */
-    boolean add6(long srcHi, long srcLo, long dstHi, long dstLo, int sport, int dport,
-            long newSrcHi, long newSrcLo, long newDstHi, long newDstLo, int newSport, int newDport);
+    /**
+     * A TCP segment's addresses and ports, as the kernel's table matches them. Each address is two longs, its
+     * high half first, as the flow tables keep them; an IPv4 address is the low half's low 32 bits.
+     *
+     * @param family 4 or 6
+     */
+    record Tuple(int family, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort) {
 
-    /** As {@link #remove}, for IPv6. */
-    void remove6(long srcHi, long srcLo, long dstHi, long dstLo, int sport, int dport);
+        /** The same segment's addresses and ports, seen from the other end. */
+        public Tuple reversed() {
+            return new Tuple(family, dstHi, dstLo, dstPort, srcHi, srcLo, srcPort);
+        }
+    }
 }

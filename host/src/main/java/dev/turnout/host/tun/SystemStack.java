@@ -64,6 +64,13 @@ final class SystemStack {
                     v6 == null ? 128 : v6.prefixLength(), listenPort6, v4 != null, v6 != null);
         }
 
+        /** A rewritten segment's addresses and ports on its way to the listener: B:{@code natPort} to A:P. */
+        KernelNat.Tuple toListener(int family, int natPort) {
+            return family == 4
+                    ? new KernelNat.Tuple(4, 0, b4 & 0xFFFFFFFFL, natPort, 0, a4 & 0xFFFFFFFFL, listenPort4)
+                    : new KernelNat.Tuple(6, b6Hi, b6Lo, natPort, a6Hi, a6Lo, listenPort6);
+        }
+
         private static int int4(InetAddress a) {
             byte[] b = a.getAddress();
             if (b.length != 4) {
@@ -144,7 +151,7 @@ final class SystemStack {
     private long now;
     private boolean closed;
     private boolean refuseIpv6;
-    /** The kernel's share of the rewriting (IPv4 flows past their SYN), or null: all of it here. */
+    /** The kernel's share of the rewriting (TCP flows past their SYN), or null: all of it here. */
     private KernelNat kernelNat;
     /** Per NAT slot: whether its flow's two directions are in {@link #kernelNat}'s table. */
     private final boolean[] inKernel;
@@ -406,11 +413,7 @@ final class SystemStack {
             }
             nat.dscp(slot, packet.dscp());
             if (kernelNat != null) {
-                if (fam == 4) {
-                    enterKernel(slot, (int) sLo, sport, (int) dLo, dport);
-                } else {
-                    enterKernel6(slot, sHi, sLo, sport, dHi, dLo, dport);
-                }
+                enterKernel(slot, new KernelNat.Tuple(fam, sHi, sLo, sport, dHi, dLo, dport));
             }
         }
         nat.touch(slot, now);
@@ -418,32 +421,16 @@ final class SystemStack {
     }
 
     /**
-     * Puts a new IPv4 flow's rewriting in the kernel's table, both ways, before its SYN goes on: from then on its
-     * packets other than SYNs go from the application to the listener and back without coming here.
+     * Puts a new flow's rewriting in the kernel's table, both ways, before its SYN goes on: from then on its packets
+     * other than SYNs go from the application to the listener and back without coming here.
      */
-    private void enterKernel(int slot, int src, int sport, int dst, int dport) {
-        int port = nat.port(slot);
-        if (!kernelNat.add(src, dst, sport, dport, ad.b4(), ad.a4(), port, ad.listenPort4())) {
+    private void enterKernel(int slot, KernelNat.Tuple application) {
+        KernelNat.Tuple toListener = ad.toListener(application.family(), nat.port(slot));
+        if (!kernelNat.add(application, toListener)) {
             return;
         }
-        if (!kernelNat.add(ad.a4(), ad.b4(), ad.listenPort4(), port, dst, src, dport, sport)) {
-            kernelNat.remove(src, dst, sport, dport);
-            return;
-        }
-        inKernel[slot] = true;
-        kernelFlows++;
-    }
-
-    /** As {@link #enterKernel}, for an IPv6 flow. */
-    private void enterKernel6(int slot, long sHi, long sLo, int sport, long dHi, long dLo, int dport) {
-        int port = nat.port(slot);
-        if (!kernelNat.add6(sHi, sLo, dHi, dLo, sport, dport, ad.b6Hi(), ad.b6Lo(), ad.a6Hi(), ad.a6Lo(), port,
-                ad.listenPort6())) {
-            return;
-        }
-        if (!kernelNat.add6(ad.a6Hi(), ad.a6Lo(), ad.b6Hi(), ad.b6Lo(), ad.listenPort6(), port, dHi, dLo, sHi, sLo,
-                dport, sport)) {
-            kernelNat.remove6(sHi, sLo, dHi, dLo, sport, dport);
+        if (!kernelNat.add(toListener.reversed(), application.reversed())) {
+            kernelNat.remove(application);
             return;
         }
         inKernel[slot] = true;
@@ -457,14 +444,10 @@ final class SystemStack {
         }
         inKernel[slot] = false;
         FlowIndex ix = nat.index();
-        if (ix.family(slot) == 4) {
-            kernelNat.remove((int) ix.srcLo(slot), (int) ix.dstLo(slot), ix.srcPort(slot), ix.dstPort(slot));
-            kernelNat.remove(ad.a4(), ad.b4(), ad.listenPort4(), nat.port(slot));
-        } else {
-            kernelNat.remove6(ix.srcHi(slot), ix.srcLo(slot), ix.dstHi(slot), ix.dstLo(slot), ix.srcPort(slot),
-                    ix.dstPort(slot));
-            kernelNat.remove6(ad.a6Hi(), ad.a6Lo(), ad.b6Hi(), ad.b6Lo(), ad.listenPort6(), nat.port(slot));
-        }
+        int fam = ix.family(slot);
+        kernelNat.remove(new KernelNat.Tuple(fam, ix.srcHi(slot), ix.srcLo(slot), ix.srcPort(slot), ix.dstHi(slot),
+                ix.dstLo(slot), ix.dstPort(slot)));
+        kernelNat.remove(ad.toListener(fam, nat.port(slot)).reversed());
     }
 
     /** Hands TCP flows to {@code k} from the next SYN on; set before the first packet. */

@@ -133,60 +133,35 @@ class SystemStackKernelNatTest {
         boolean full;
 
         @Override
-        public boolean add(int src, int dst, int sport, int dport, int newSrc, int newDst, int newSport, int newDport) {
+        public boolean add(KernelNat.Tuple from, KernelNat.Tuple to) {
             if (full) {
                 return false;
             }
-            entries.add(key(src, sport, dst, dport) + " => " + key(newSrc, newSport, newDst, newDport));
+            entries.add(key(from) + " => " + key(to));
             return true;
         }
 
         @Override
-        public void remove(int src, int dst, int sport, int dport) {
-            String prefix = key(src, sport, dst, dport) + " => ";
+        public void remove(KernelNat.Tuple from) {
+            String prefix = key(from) + " => ";
             if (entries.removeIf(e -> e.startsWith(prefix))) {
                 removals++;
             }
         }
 
-        @Override
-        public boolean add6(long srcHi, long srcLo, long dstHi, long dstLo, int sport, int dport,
-                long newSrcHi, long newSrcLo, long newDstHi, long newDstLo, int newSport, int newDport) {
-            if (full) {
-                return false;
-            }
-            entries.add(key6(srcHi, srcLo, sport, dstHi, dstLo, dport) + " => "
-                    + key6(newSrcHi, newSrcLo, newSport, newDstHi, newDstLo, newDport));
-            return true;
+        private static String key(KernelNat.Tuple t) {
+            return address(t.family(), t.srcHi(), t.srcLo()) + ":" + t.srcPort() + ">"
+                    + address(t.family(), t.dstHi(), t.dstLo()) + ":" + t.dstPort();
         }
 
-        @Override
-        public void remove6(long srcHi, long srcLo, long dstHi, long dstLo, int sport, int dport) {
-            String prefix = key6(srcHi, srcLo, sport, dstHi, dstLo, dport) + " => ";
-            if (entries.removeIf(e -> e.startsWith(prefix))) {
-                removals++;
-            }
-        }
-
-        private static String key6(long srcHi, long srcLo, int sport, long dstHi, long dstLo, int dport) {
-            return address6(srcHi, srcLo) + ":" + sport + ">" + address6(dstHi, dstLo) + ":" + dport;
-        }
-
-        private static String address6(long hi, long lo) {
+        private static String address(int family, long hi, long lo) {
+            ByteBuffer b = family == 4 ? ByteBuffer.allocate(4).putInt((int) lo) : ByteBuffer.allocate(16).putLong(hi)
+                    .putLong(lo);
             try {
-                return InetAddress.getByAddress(ByteBuffer.allocate(16).putLong(hi).putLong(lo).array())
-                        .getHostAddress();
+                return InetAddress.getByAddress(b.array()).getHostAddress();
             } catch (java.net.UnknownHostException e) {
                 throw new AssertionError(e);
             }
-        }
-
-        private static String key(int src, int sport, int dst, int dport) {
-            return address(src) + ":" + sport + ">" + address(dst) + ":" + dport;
-        }
-
-        private static String address(int a) {
-            return (a >>> 24) + "." + (a >>> 16 & 0xFF) + "." + (a >>> 8 & 0xFF) + "." + (a & 0xFF);
         }
     }
 }

@@ -255,35 +255,18 @@ final class LinuxTunDevice implements TunDevice {
                 ThreadLocal.withInitial(() -> new Memory(2L * NatProgram.ENTRY_SIZE6));
 
         @Override
-        public boolean add(int src, int dst, int sport, int dport, int newSrc, int newDst, int newSport, int newDport) {
+        public boolean add(Tuple from, Tuple to) {
             Memory entry = ENTRY.get();
-            NatProgram.entry(entry, 0, src, dst, sport, dport);
-            NatProgram.entry(entry, NatProgram.ENTRY_SIZE, newSrc, newDst, newSport, newDport);
-            return Bpf.update(map, entry, NatProgram.ENTRY_SIZE);
+            int size = NatProgram.entry(entry, 0, from);
+            NatProgram.entry(entry, size, to);
+            return Bpf.update(from.family() == 4 ? map : map6, entry, size);
         }
 
         @Override
-        public void remove(int src, int dst, int sport, int dport) {
+        public void remove(Tuple from) {
             Memory key = ENTRY.get();
-            NatProgram.entry(key, 0, src, dst, sport, dport);
-            Bpf.delete(map, key);
-        }
-
-        @Override
-        public boolean add6(long srcHi, long srcLo, long dstHi, long dstLo, int sport, int dport,
-                long newSrcHi, long newSrcLo, long newDstHi, long newDstLo, int newSport, int newDport) {
-            Memory entry = ENTRY.get();
-            NatProgram.entry6(entry, 0, srcHi, srcLo, dstHi, dstLo, sport, dport);
-            NatProgram.entry6(entry, NatProgram.ENTRY_SIZE6, newSrcHi, newSrcLo, newDstHi, newDstLo, newSport,
-                    newDport);
-            return Bpf.update(map6, entry, NatProgram.ENTRY_SIZE6);
-        }
-
-        @Override
-        public void remove6(long srcHi, long srcLo, long dstHi, long dstLo, int sport, int dport) {
-            Memory key = ENTRY.get();
-            NatProgram.entry6(key, 0, srcHi, srcLo, dstHi, dstLo, sport, dport);
-            Bpf.delete(map6, key);
+            NatProgram.entry(key, 0, from);
+            Bpf.delete(from.family() == 4 ? map : map6, key);
         }
 
         void close() {

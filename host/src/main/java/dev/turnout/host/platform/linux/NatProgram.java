@@ -22,6 +22,8 @@ import static dev.turnout.host.platform.linux.BpfCode.R7;
 import static dev.turnout.host.platform.linux.BpfCode.W;
 import static dev.turnout.host.platform.linux.BpfCode.X;
 
+import dev.turnout.host.platform.KernelNat;
+
 /**
  * The system stack's TCP address rewriting, done by the kernel for flows the engine has set up: a traffic-control
  * program on the TUN's way out ({@code tcx} egress) that looks each TCP packet up in a hash map by its
@@ -261,22 +263,24 @@ final class NatProgram {
         c.jump(JMP, JNE | K, R0, 0, DROP);
     }
 
-    /** An IPv6 key or value: as {@link #entry}, the addresses as two longs each, high half first. */
-    static void entry6(com.sun.jna.Memory m, long offset, long srcHi, long srcLo, long dstHi, long dstLo, int sport,
-            int dport) {
-        m.setLong(offset, Long.reverseBytes(srcHi));
-        m.setLong(offset + 8, Long.reverseBytes(srcLo));
-        m.setLong(offset + 16, Long.reverseBytes(dstHi));
-        m.setLong(offset + 24, Long.reverseBytes(dstLo));
-        m.setShort(offset + 32, Short.reverseBytes((short) sport));
-        m.setShort(offset + 34, Short.reverseBytes((short) dport));
-    }
-
-    /** A key or value: the four fields as they lie in a packet, from addresses and ports as numbers. */
-    static void entry(com.sun.jna.Memory m, long offset, int src, int dst, int sport, int dport) {
-        m.setInt(offset, Integer.reverseBytes(src));
-        m.setInt(offset + 4, Integer.reverseBytes(dst));
-        m.setShort(offset + 8, Short.reverseBytes((short) sport));
-        m.setShort(offset + 10, Short.reverseBytes((short) dport));
+    /**
+     * Writes a key or value at {@code offset}: the tuple's fields as they lie in a packet (addresses, then ports, in
+     * network order); returns its length, {@link #ENTRY_SIZE} or {@link #ENTRY_SIZE6} by the tuple's IP version.
+     */
+    static int entry(com.sun.jna.Memory m, long offset, KernelNat.Tuple t) {
+        if (t.family() == 4) {
+            m.setInt(offset, Integer.reverseBytes((int) t.srcLo()));
+            m.setInt(offset + 4, Integer.reverseBytes((int) t.dstLo()));
+            m.setShort(offset + 8, Short.reverseBytes((short) t.srcPort()));
+            m.setShort(offset + 10, Short.reverseBytes((short) t.dstPort()));
+            return ENTRY_SIZE;
+        }
+        m.setLong(offset, Long.reverseBytes(t.srcHi()));
+        m.setLong(offset + 8, Long.reverseBytes(t.srcLo()));
+        m.setLong(offset + 16, Long.reverseBytes(t.dstHi()));
+        m.setLong(offset + 24, Long.reverseBytes(t.dstLo()));
+        m.setShort(offset + 32, Short.reverseBytes((short) t.srcPort()));
+        m.setShort(offset + 34, Short.reverseBytes((short) t.dstPort()));
+        return ENTRY_SIZE6;
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.sun.jna.Memory;
 import dev.turnout.api.testing.Required;
+import dev.turnout.host.platform.KernelNat;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -54,8 +55,8 @@ class NatProgramTest {
         byte[] newSrc = ip("198.18.0.2");
         byte[] newDst = ip("198.18.0.1");
         Memory entry = new Memory(2L * NatProgram.ENTRY_SIZE);
-        NatProgram.entry(entry, 0, toInt(src), toInt(dst), 40000, 80);
-        NatProgram.entry(entry, NatProgram.ENTRY_SIZE, toInt(newSrc), toInt(newDst), 1025, 7777);
+        assertEquals(NatProgram.ENTRY_SIZE, NatProgram.entry(entry, 0, tuple(src, 40000, dst, 80)));
+        NatProgram.entry(entry, NatProgram.ENTRY_SIZE, tuple(newSrc, 1025, newDst, 7777));
         assertEquals(true, Bpf.update(map4, entry, NatProgram.ENTRY_SIZE));
 
         byte[] packet = tcp4(src, dst, 40000, 80, 0x10, "hello".getBytes());
@@ -82,13 +83,8 @@ class NatProgramTest {
         byte[] newSrc = ip("2001:db8:ff::2");
         byte[] newDst = ip("2001:db8:ff::1");
         Memory entry = new Memory(2L * NatProgram.ENTRY_SIZE6);
-        ByteBuffer s = ByteBuffer.wrap(src);
-        ByteBuffer d = ByteBuffer.wrap(dst);
-        ByteBuffer ns = ByteBuffer.wrap(newSrc);
-        ByteBuffer nd = ByteBuffer.wrap(newDst);
-        NatProgram.entry6(entry, 0, s.getLong(0), s.getLong(8), d.getLong(0), d.getLong(8), 40000, 80);
-        NatProgram.entry6(entry, NatProgram.ENTRY_SIZE6, ns.getLong(0), ns.getLong(8), nd.getLong(0), nd.getLong(8),
-                1025, 7778);
+        assertEquals(NatProgram.ENTRY_SIZE6, NatProgram.entry(entry, 0, tuple(src, 40000, dst, 80)));
+        NatProgram.entry(entry, NatProgram.ENTRY_SIZE6, tuple(newSrc, 1025, newDst, 7778));
         assertEquals(true, Bpf.update(map6, entry, NatProgram.ENTRY_SIZE6));
 
         byte[] packet = tcp6(src, dst, 40000, 80, 0x18, "hello over six".getBytes());
@@ -129,8 +125,13 @@ class NatProgramTest {
         return InetAddress.getByName(literal).getAddress();
     }
 
-    private static int toInt(byte[] a) {
-        return ByteBuffer.wrap(a).getInt();
+    /** The tuple of a segment between two addresses of one IP version, given as in a packet. */
+    private static KernelNat.Tuple tuple(byte[] src, int sport, byte[] dst, int dport) {
+        ByteBuffer s = ByteBuffer.wrap(src);
+        ByteBuffer d = ByteBuffer.wrap(dst);
+        return src.length == 4
+                ? new KernelNat.Tuple(4, 0, s.getInt() & 0xFFFFFFFFL, sport, 0, d.getInt() & 0xFFFFFFFFL, dport)
+                : new KernelNat.Tuple(6, s.getLong(0), s.getLong(8), sport, d.getLong(0), d.getLong(8), dport);
     }
 
     private static int u16(byte[] p, int off) {
