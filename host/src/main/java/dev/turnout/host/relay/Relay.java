@@ -35,8 +35,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Bytes pass through user space, not splice(2): Netty's {@code spliceTo} between the two sockets (with 1 MiB
  * pipes; its default 64 KiB ones were slower still) moved 5-21% more on four streams and through SOCKS5 but 13%
  * less on a single TUN download and a single SOCKS5 upload (bench/tun.sh, two alternated rounds, December 2026;
- * the patch is in issue 16's closing note of session 20), and it hides the bytes from the flow's counters and the
- * idle timer.
+ * the patch is in issue 16's closing note of session 20). Measured again once the kernel rewrote established TUN
+ * flows (three alternated rounds, medians, TUN -> DIRECT): uploads +10% (one stream) and +21% (four), downloads
+ * -5% and +3%, TUN -> SOCKS5 -13% on one upload, +23% on one download. Still mixed; and Netty's {@code spliceTo}
+ * is deprecated in 4.2 and hides the bytes from the flow's counters and the idle timer.
  */
 public final class Relay {
 
