@@ -248,7 +248,7 @@ final class LinuxTunDevice implements TunDevice {
 
     /**
      * Flows as pairs of entries in the NAT program's hash map, one bpf(2) call each. Each lane thread writes its
-     * keys and values into memory of its own, kept: nothing is allocated per flow.
+     * keys and values into native memory of its own, kept: none is allocated per flow.
      */
     private record MapNat(int map, int map6, int link) implements KernelNat {
         private static final ThreadLocal<Memory> ENTRY =
