@@ -150,18 +150,8 @@ class SystemStackKernelNatTest {
         }
 
         private static String key(KernelNat.Tuple t) {
-            return address(t.family(), t.srcHi(), t.srcLo()) + ":" + t.srcPort() + ">"
-                    + address(t.family(), t.dstHi(), t.dstLo()) + ":" + t.dstPort();
-        }
-
-        private static String address(int family, long hi, long lo) {
-            ByteBuffer b = family == 4 ? ByteBuffer.allocate(4).putInt((int) lo) : ByteBuffer.allocate(16).putLong(hi)
-                    .putLong(lo);
-            try {
-                return InetAddress.getByAddress(b.array()).getHostAddress();
-            } catch (java.net.UnknownHostException e) {
-                throw new AssertionError(e);
-            }
+            return TcpNat.address(t.family(), t.srcHi(), t.srcLo()).getHostAddress() + ":" + t.srcPort() + ">"
+                    + TcpNat.address(t.family(), t.dstHi(), t.dstLo()).getHostAddress() + ":" + t.dstPort();
         }
     }
 }
