@@ -10,13 +10,14 @@ package dev.turnout.host.platform;
 public interface KernelNat {
 
     /**
-     * From now on packets sent into the TUN as {@code from} leave it as {@code to} (both of one IP version);
-     * false when the kernel's table is full, and nothing changed (the engine rewrites that flow itself).
+     * From now on packets sent into the TUN as {@code from} leave it as {@code to}, and the replies, sent as
+     * {@code to.reversed()}, leave as {@code from.reversed()} (all of one IP version). False when the kernel's table
+     * is full, and nothing changed: the engine rewrites that flow itself.
      */
     boolean add(Tuple from, Tuple to);
 
-    /** Gives the packets sent as {@code from} back to the engine. */
-    void remove(Tuple from);
+    /** Gives both directions of the flow added as {@code from} to {@code to} back to the engine. */
+    void remove(Tuple from, Tuple to);
 
     /**
      * A TCP segment's addresses and ports, as the kernel's table matches them. Each address is two longs, its

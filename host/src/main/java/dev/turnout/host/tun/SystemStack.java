@@ -425,16 +425,10 @@ final class SystemStack {
      * other than SYNs go from the application to the listener and back without coming here.
      */
     private void enterKernel(int slot, KernelNat.Tuple application) {
-        KernelNat.Tuple toListener = ad.toListener(application.family(), nat.port(slot));
-        if (!kernelNat.add(application, toListener)) {
-            return;
+        if (kernelNat.add(application, ad.toListener(application.family(), nat.port(slot)))) {
+            inKernel[slot] = true;
+            kernelFlows++;
         }
-        if (!kernelNat.add(toListener.reversed(), application.reversed())) {
-            kernelNat.remove(application);
-            return;
-        }
-        inKernel[slot] = true;
-        kernelFlows++;
     }
 
     /** Takes a NAT entry's flow out of the kernel's table as the entry is freed. */
@@ -446,8 +440,7 @@ final class SystemStack {
         FlowIndex ix = nat.index();
         int fam = ix.family(slot);
         kernelNat.remove(new KernelNat.Tuple(fam, ix.srcHi(slot), ix.srcLo(slot), ix.srcPort(slot), ix.dstHi(slot),
-                ix.dstLo(slot), ix.dstPort(slot)));
-        kernelNat.remove(ad.toListener(fam, nat.port(slot)).reversed());
+                ix.dstLo(slot), ix.dstPort(slot)), ad.toListener(fam, nat.port(slot)));
     }
 
     /** Hands TCP flows to {@code k} from the next SYN on; set before the first packet. */

@@ -129,6 +129,7 @@ class SystemStackKernelNatTest {
     /** A table in memory: entries as "src:port>dst:port => new", in the order added. */
     private static final class RecordingKernelNat implements KernelNat {
         final List<String> entries = new ArrayList<>();
+        /** Entries taken out, one per direction. */
         int removals;
         boolean full;
 
@@ -138,14 +139,17 @@ class SystemStackKernelNatTest {
                 return false;
             }
             entries.add(key(from) + " => " + key(to));
+            entries.add(key(to.reversed()) + " => " + key(from.reversed()));
             return true;
         }
 
         @Override
-        public void remove(KernelNat.Tuple from) {
-            String prefix = key(from) + " => ";
-            if (entries.removeIf(e -> e.startsWith(prefix))) {
-                removals++;
+        public void remove(KernelNat.Tuple from, KernelNat.Tuple to) {
+            for (KernelNat.Tuple key : List.of(from, to.reversed())) {
+                String prefix = key(key) + " => ";
+                if (entries.removeIf(e -> e.startsWith(prefix))) {
+                    removals++;
+                }
             }
         }
 

@@ -2,7 +2,6 @@ package dev.turnout.host.platform.linux;
 
 import com.sun.jna.Function;
 import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Platform;
 import dev.turnout.host.platform.FlowSteering;
@@ -53,8 +52,8 @@ final class LinuxTunDevice implements TunDevice {
     private final String name;
     private final List<Queue> queues;
     private final int vnetHeader;
-    /** The kernel's NAT map and the link holding its program on the device, once {@link #kernelNat} set them up. */
-    private volatile MapNat nat;
+    /** The link holding the NAT program on the device and its maps, once {@link #kernelNat} set them up. */
+    private volatile int[] natDescriptors;
 
     private LinuxTunDevice(String name, List<Queue> queues, int vnetHeader) {
         this.name = name;
@@ -223,8 +222,8 @@ final class LinuxTunDevice implements TunDevice {
                     2 * Math.max(1, maxFlows), Bpf.BPF_F_NO_PREALLOC);
             program = Bpf.load(Bpf.BPF_PROG_TYPE_SCHED_CLS, NatProgram.of(map, map6), "Proprietary", "turnout_nat");
             int link = Bpf.attach(program, ifindex, Bpf.BPF_TCX_EGRESS);
-            MapNat made = new MapNat(map, map6, link);
-            nat = made;
+            KernelNat made = new MapNat(map, map6);
+            natDescriptors = new int[] {link, map, map6};
             log.info("tun {}: the kernel rewrites the packets of established TCP flows (tcx egress program)", name);
             return made;
         } catch (IOException | LastErrorException | UnsatisfiedLinkError e) {
@@ -245,36 +244,6 @@ final class LinuxTunDevice implements TunDevice {
 
     private static final Function IF_NAMETOINDEX = Function.getFunction(Platform.C_LIBRARY_NAME, "if_nametoindex",
             Function.THROW_LAST_ERROR);
-
-    /**
-     * Flows as pairs of entries in the NAT program's hash map, one bpf(2) call each. Each lane thread writes its
-     * keys and values into native memory of its own, kept: none is allocated per flow.
-     */
-    private record MapNat(int map, int map6, int link) implements KernelNat {
-        private static final ThreadLocal<Memory> ENTRY =
-                ThreadLocal.withInitial(() -> new Memory(2L * NatProgram.ENTRY_SIZE6));
-
-        @Override
-        public boolean add(Tuple from, Tuple to) {
-            Memory entry = ENTRY.get();
-            int size = NatProgram.entry(entry, 0, from);
-            NatProgram.entry(entry, size, to);
-            return Bpf.update(from.family() == 4 ? map : map6, entry, size);
-        }
-
-        @Override
-        public void remove(Tuple from) {
-            Memory key = ENTRY.get();
-            NatProgram.entry(key, 0, from);
-            Bpf.delete(from.family() == 4 ? map : map6, key);
-        }
-
-        void close() {
-            closeQuietly(link);
-            closeQuietly(map);
-            closeQuietly(map6);
-        }
-    }
 
     private boolean withoutSteering(String why) {
         log.info("tun {}: no eBPF queue steering ({}); packets of a flow the kernel sends to another lane's queue are "
@@ -299,10 +268,12 @@ final class LinuxTunDevice implements TunDevice {
 
     @Override
     public void close() throws IOException {
-        MapNat n = nat;
-        if (n != null) {
-            nat = null;
-            n.close();
+        int[] held = natDescriptors;
+        if (held != null) {
+            natDescriptors = null;
+            for (int fd : held) {
+                closeQuietly(fd);
+            }
         }
         IOException failed = null;
         for (Queue q : queues) {

@@ -23,6 +23,7 @@ import static dev.turnout.host.platform.linux.BpfCode.W;
 import static dev.turnout.host.platform.linux.BpfCode.X;
 
 import dev.turnout.host.platform.KernelNat;
+import java.nio.ByteBuffer;
 
 /**
  * The system stack's TCP address rewriting, done by the kernel for flows the engine has set up: a traffic-control
@@ -264,23 +265,24 @@ final class NatProgram {
     }
 
     /**
-     * Writes a key or value at {@code offset}: the tuple's fields as they lie in a packet (addresses, then ports, in
-     * network order); returns its length, {@link #ENTRY_SIZE} or {@link #ENTRY_SIZE6} by the tuple's IP version.
+     * Writes a key or value at {@code offset} of {@code b}, whose order is big-endian: the tuple's fields as they lie
+     * in a packet (addresses, then ports, in network order); returns its length, {@link #ENTRY_SIZE} or
+     * {@link #ENTRY_SIZE6} by the tuple's IP version.
      */
-    static int entry(com.sun.jna.Memory m, long offset, KernelNat.Tuple t) {
+    static int entry(ByteBuffer b, int offset, KernelNat.Tuple t) {
         if (t.family() == 4) {
-            m.setInt(offset, Integer.reverseBytes((int) t.srcLo()));
-            m.setInt(offset + 4, Integer.reverseBytes((int) t.dstLo()));
-            m.setShort(offset + 8, Short.reverseBytes((short) t.srcPort()));
-            m.setShort(offset + 10, Short.reverseBytes((short) t.dstPort()));
+            b.putInt(offset, (int) t.srcLo());
+            b.putInt(offset + 4, (int) t.dstLo());
+            b.putShort(offset + 8, (short) t.srcPort());
+            b.putShort(offset + 10, (short) t.dstPort());
             return ENTRY_SIZE;
         }
-        m.setLong(offset, Long.reverseBytes(t.srcHi()));
-        m.setLong(offset + 8, Long.reverseBytes(t.srcLo()));
-        m.setLong(offset + 16, Long.reverseBytes(t.dstHi()));
-        m.setLong(offset + 24, Long.reverseBytes(t.dstLo()));
-        m.setShort(offset + 32, Short.reverseBytes((short) t.srcPort()));
-        m.setShort(offset + 34, Short.reverseBytes((short) t.dstPort()));
+        b.putLong(offset, t.srcHi());
+        b.putLong(offset + 8, t.srcLo());
+        b.putLong(offset + 16, t.dstHi());
+        b.putLong(offset + 24, t.dstLo());
+        b.putShort(offset + 32, (short) t.srcPort());
+        b.putShort(offset + 34, (short) t.dstPort());
         return ENTRY_SIZE6;
     }
 }

@@ -3,7 +3,6 @@ package dev.turnout.host.platform.linux;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.sun.jna.Memory;
 import dev.turnout.api.testing.Required;
 import dev.turnout.host.platform.KernelNat;
 import java.net.InetAddress;
@@ -54,10 +53,8 @@ class NatProgramTest {
         byte[] dst = ip("203.0.113.5");
         byte[] newSrc = ip("198.18.0.2");
         byte[] newDst = ip("198.18.0.1");
-        Memory entry = new Memory(2L * NatProgram.ENTRY_SIZE);
-        assertEquals(NatProgram.ENTRY_SIZE, NatProgram.entry(entry, 0, tuple(src, 40000, dst, 80)));
-        NatProgram.entry(entry, NatProgram.ENTRY_SIZE, tuple(newSrc, 1025, newDst, 7777));
-        assertEquals(true, Bpf.update(map4, entry, NatProgram.ENTRY_SIZE));
+        MapNat table = new MapNat(map4, map6);
+        assertEquals(true, table.add(tuple(src, 40000, dst, 80), tuple(newSrc, 1025, newDst, 7777)));
 
         byte[] packet = tcp4(src, dst, 40000, 80, 0x10, "hello".getBytes());
         byte[] out = new byte[ETHERNET + packet.length];
@@ -74,6 +71,40 @@ class NatProgramTest {
         assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x0800, other)), "not in the table: to the engine");
         byte[] syn = tcp4(src, dst, 40000, 80, 0x02, new byte[0]);
         assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x0800, syn)), "an opening SYN: to the engine");
+
+        byte[] reply = tcp4(newDst, newSrc, 7777, 1025, 0x18, "hi".getBytes());
+        byte[] replyOut = new byte[ETHERNET + reply.length];
+        assertEquals(TC_ACT_REDIRECT, Bpf.testRun(program, ethernet(0x0800, reply), replyOut), "the reply direction");
+        assertArrayEquals(tcp4(dst, src, 80, 40000, 0x18, "hi".getBytes()),
+                Arrays.copyOfRange(replyOut, ETHERNET, replyOut.length));
+
+        table.remove(tuple(src, 40000, dst, 80), tuple(newSrc, 1025, newDst, 7777));
+        assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x0800, packet)), "removed: to the engine");
+        assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x0800, reply)), "both directions removed");
+    }
+
+    @Test
+    void aFlowTheFullTableTakesOnlyHalfOfIsLeftOutWhole() throws Exception {
+        LibC.close(map4);
+        map4 = Bpf.createMap(Bpf.BPF_MAP_TYPE_HASH, NatProgram.ENTRY_SIZE, NatProgram.ENTRY_SIZE, 3,
+                Bpf.BPF_F_NO_PREALLOC);
+        LibC.close(program);
+        program = Bpf.load(Bpf.BPF_PROG_TYPE_SCHED_CLS, NatProgram.of(map4, map6, ETHERNET), "Proprietary", "turnout_nat");
+        byte[] app = ip("198.18.0.1");
+        byte[] listener = ip("198.18.0.2");
+        MapNat table = new MapNat(map4, map6);
+        assertEquals(true, table.add(tuple(app, 40000, ip("203.0.113.5"), 80), tuple(listener, 1025, app, 7777)));
+        assertEquals(false, table.add(tuple(app, 40001, ip("203.0.113.6"), 80), tuple(listener, 1026, app, 7777)),
+                "room for one more entry of the two");
+
+        byte[] first = tcp4(app, ip("203.0.113.5"), 40000, 80, 0x10, new byte[0]);
+        assertEquals(TC_ACT_REDIRECT, Bpf.testRun(program, ethernet(0x0800, first)));
+        byte[] second = tcp4(app, ip("203.0.113.6"), 40001, 80, 0x10, new byte[0]);
+        assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x0800, second)),
+                "the half that went in was taken out again: the engine has the whole flow");
+        table.remove(tuple(app, 40000, ip("203.0.113.5"), 80), tuple(listener, 1025, app, 7777));
+        assertEquals(true, table.add(tuple(app, 40001, ip("203.0.113.6"), 80), tuple(listener, 1026, app, 7777)),
+                "room again once the first flow left");
     }
 
     @Test
@@ -82,10 +113,8 @@ class NatProgramTest {
         byte[] dst = ip("2001:db8:5::5");
         byte[] newSrc = ip("2001:db8:ff::2");
         byte[] newDst = ip("2001:db8:ff::1");
-        Memory entry = new Memory(2L * NatProgram.ENTRY_SIZE6);
-        assertEquals(NatProgram.ENTRY_SIZE6, NatProgram.entry(entry, 0, tuple(src, 40000, dst, 80)));
-        NatProgram.entry(entry, NatProgram.ENTRY_SIZE6, tuple(newSrc, 1025, newDst, 7778));
-        assertEquals(true, Bpf.update(map6, entry, NatProgram.ENTRY_SIZE6));
+        MapNat table = new MapNat(map4, map6);
+        assertEquals(true, table.add(tuple(src, 40000, dst, 80), tuple(newSrc, 1025, newDst, 7778)));
 
         byte[] packet = tcp6(src, dst, 40000, 80, 0x18, "hello over six".getBytes());
         byte[] out = new byte[ETHERNET + packet.length];
@@ -103,6 +132,15 @@ class NatProgramTest {
         assertEquals(TC_ACT_REDIRECT, Bpf.testRun(program, ethernet(0x86DD, jumbo), jumboOut));
         assertArrayEquals(jumbo(tcp6(newSrc, newDst, 1025, 7778, 0x10, "a jumbo".getBytes())),
                 Arrays.copyOfRange(jumboOut, ETHERNET, jumboOut.length));
+
+        byte[] reply = tcp6(newDst, newSrc, 7778, 1025, 0x18, "hi".getBytes());
+        byte[] replyOut = new byte[ETHERNET + reply.length];
+        assertEquals(TC_ACT_REDIRECT, Bpf.testRun(program, ethernet(0x86DD, reply), replyOut), "the reply direction");
+        assertArrayEquals(tcp6(dst, src, 80, 40000, 0x18, "hi".getBytes()),
+                Arrays.copyOfRange(replyOut, ETHERNET, replyOut.length));
+        table.remove(tuple(src, 40000, dst, 80), tuple(newSrc, 1025, newDst, 7778));
+        assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x86DD, packet)), "removed: to the engine");
+        assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x86DD, reply)), "both directions removed");
     }
 
     /**
