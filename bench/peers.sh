@@ -6,6 +6,7 @@
 #   (h) hev-socks5-tunnel TUN -> dante                        -> 203.0.113.10
 #   (r) Clash 1.18 redir-port (iptables REDIRECT) -> DIRECT   -> 198.51.100.2
 #   (s) Clash 1.18 redir-port -> SOCKS5 -> dante              -> 203.0.113.10
+#   (d) setup only, with (c), (h) or (s): bench/setup.c speaking SOCKS5 to dante itself, no proxy between (a ceiling)
 # Each tool has a client namespace of its own (two TUNs and an iptables REDIRECT cannot share one), joined to one
 # server namespace by its own veth: Turnout 192.0.2.0/26, hev 192.0.2.64/26, Clash 192.0.2.128/26. The server
 # namespace holds iperf3, the setup server (bench/setup.c), and dante on each veth address; 198.51.100.2 and
@@ -250,10 +251,16 @@ iperf() { # path extra-flags... -> Gbit/s
   local p=$1; shift
   iperf_in "${NS[$p]}" "${HOST[$p]}" "$SECS" "$@"
 }
-setup() { # path [n] -> connections/s
-  { ip netns exec "${NS[$1]}" "$WORK/setup" client "${HOST[$1]}" 8080 "${2:-$SETUP_N}" 30 || true; } \
-    | awk '{print $2} END {if (!NR) print "nan"}'
+setup() { # path [n] -> connections/s; path d: setup.c itself speaking SOCKS5 to dante (Turnout's veth, no TUN)
+  local target=("${HOST[$1]:-}" 8080)
+  [[ $1 == d ]] && target=(192.0.2.2 1080)
+  { ip netns exec "${NS[$1]}" "$WORK/setup" client "${target[@]}" "${2:-$SETUP_N}" 30 \
+      ${SOCKS_TARGET[$1]:-} || true; } | awk '{print $2} END {if (!NR) print "nan"}'
 }
+# (d) is no proxy's path: the same client asks dante for 203.0.113.10:8080 itself, so nothing sits between it and
+# dante. It bounds what any TUN -> SOCKS5 path, (c), (h) or (s), can reach against this dante.
+NS[d]=$T
+declare -A SOCKS_TARGET=([d]="203.0.113.10 8080")
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICK=$(getconf CLK_TCK)
 
@@ -262,6 +269,8 @@ for p in $PATHS; do iperf "$p" >/dev/null; done
 setup b "$SETUP_WARM" >/dev/null
 has_path c && setup c $((SETUP_WARM / 3)) >/dev/null
 for p in $PATHS; do [[ $p == [bc] ]] || setup "$p" 1000 >/dev/null; done
+has_socks_ceiling() { has_path c || has_path h || has_path s; }
+has_socks_ceiling && setup d 1000 >/dev/null
 
 CASES_LIST=()
 for k in "up1:" "up4:-P 4" "down1:-R" "down4:-R -P 4"; do
@@ -291,6 +300,10 @@ trial() {
       if [[ $keep == keep ]]; then add "setup-$p" "$v"; fi
     fi
   done
+  if has_socks_ceiling; then
+    v=$(setup d)
+    if [[ $keep == keep ]]; then add "setup-d" "$v"; fi
+  fi
 }
 # A first trial, not kept (iperf 2 s): Turnout's JIT has then compiled the relay for bulk and for setup traffic
 # alike. Without it the first kept setup run recompiled what the bulk runs had specialised (PrintCompilation:
@@ -337,6 +350,10 @@ print("Turnout against the peers (ratios of medians, > 1 means Turnout does more
 for mine, peer in [("b", "r"), ("c", "h"), ("c", "s")]:
     if mine in paths and peer in paths:
         print(f"  ({mine}) / ({peer}): " + "  ".join(f"{c} {ratio(med(f'{c}-{mine}'), med(f'{c}-{peer}'))}" for c in COLS))
+if "setup-d" in R:
+    d = med("setup-d")
+    print(f"  SOCKS5 setup ceiling, (d) setup.c speaking SOCKS5 to dante itself (no TUN, nothing in between): {d:,.0f}/s;"
+          " against it: " + "  ".join(f"({p}) {ratio(med(f'setup-{p}'), d)}" for p in "chs" if p in paths))
 print()
 print("runs: " + "; ".join(f"{k} {'/'.join(R[k].split())}" for k in sorted(R) if not k.startswith("split-")))
 splits = [k for k in sorted(R) if k.startswith("split-") and R[k].replace("nan", "").split()]

@@ -2,7 +2,8 @@
  *   setup serve PORT                 accept, read one request, answer, close; two threads
  *   setup client HOST PORT COUNT SECS sequential connect + GET + read-to-EOF + close; prints the rate
  *   setup client HOST PORT COUNT SECS NAME NAMEPORT  the same through the SOCKS5 proxy at HOST:PORT (no auth), each
- *                                    connection a CONNECT to NAME:NAMEPORT sent as a name (bench/ss.sh)
+ *                                    connection a CONNECT to NAME:NAMEPORT, sent as a name (bench/ss.sh), or as an
+ *                                    address when NAME is an IPv4 literal (bench/peers.sh)
  *   setup relay PORT HOST HOSTPORT   the least a user-space TCP relay can do: accept on 127.0.0.1:PORT, connect
  *                                    to HOST:HOSTPORT, copy both ways with half-close, one connection at a time
  *                                    (enough for the sequential client). A floor for any proxy's setup cost.
@@ -54,17 +55,23 @@ static void *serve(void *unused) {
     return NULL;
 }
 
-/* SOCKS5 without authentication, then CONNECT to name:port by name (ATYP 3); 0 once the proxy says it succeeded. */
+/* SOCKS5 without authentication, then CONNECT to name:port: an IPv4 literal as an address (ATYP 1, as a TUN proxy
+ * sends a flow's destination), anything else by name (ATYP 3); 0 once the proxy says it succeeded. */
 static int socks_connect(int s, const char *name, int port) {
     unsigned char m[300];
-    size_t n = strlen(name);
+    size_t n = strlen(name), len;
+    struct in_addr a4;
     if (n > 255) return -1;
     m[0] = 5; m[1] = 1; m[2] = 0;
     if (write(s, m, 3) != 3 || read(s, m, 2) != 2 || m[0] != 5 || m[1] != 0) return -1;
-    m[0] = 5; m[1] = 1; m[2] = 0; m[3] = 3; m[4] = (unsigned char) n;
-    memcpy(m + 5, name, n);
-    m[5 + n] = (unsigned char) (port >> 8); m[6 + n] = (unsigned char) port;
-    if (write(s, m, 7 + n) != (ssize_t) (7 + n)) return -1;
+    m[0] = 5; m[1] = 1; m[2] = 0;
+    if (inet_pton(AF_INET, name, &a4) == 1) {
+        m[3] = 1; memcpy(m + 4, &a4, 4); len = 8;
+    } else {
+        m[3] = 3; m[4] = (unsigned char) n; memcpy(m + 5, name, n); len = 5 + n;
+    }
+    m[len] = (unsigned char) (port >> 8); m[len + 1] = (unsigned char) port;
+    if (write(s, m, len + 2) != (ssize_t) (len + 2)) return -1;
     /* The reply: VER REP RSV ATYP, then an address whose length ATYP gives, then the port. */
     size_t want = 5, got = 0;
     while (got < want) {
