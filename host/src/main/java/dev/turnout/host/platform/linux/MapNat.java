@@ -8,22 +8,16 @@ import java.nio.ByteOrder;
  * per direction of a flow. A flow's two entries go in with one bpf(2) call and come out with one: this runs for every
  * new TCP flow and every closed one, on the lane threads. Each thread writes keys and values into native memory of
  * its own, kept: nothing is allocated per flow.
+ *
+ * @param map the IPv4 entries' map, which the caller owns and closes
+ * @param map6 the IPv6 entries' map, likewise
  */
-final class MapNat implements KernelNat {
+record MapNat(int map, int map6) implements KernelNat {
 
     /** Two keys, then their two values, each at most {@link NatProgram#ENTRY_SIZE6} bytes. */
     private static final int VALUES = 2 * NatProgram.ENTRY_SIZE6;
     private static final ThreadLocal<NativeBuffer> ENTRIES =
             ThreadLocal.withInitial(() -> NativeBuffer.allocate(2 * VALUES, ByteOrder.BIG_ENDIAN));
-
-    private final int map;
-    private final int map6;
-
-    /** Over the maps {@code map} (IPv4 entries) and {@code map6} (IPv6), which the caller owns and closes. */
-    MapNat(int map, int map6) {
-        this.map = map;
-        this.map6 = map6;
-    }
 
     @Override
     public boolean add(Tuple from, Tuple to) {
@@ -32,7 +26,7 @@ final class MapNat implements KernelNat {
         NatProgram.entry(entries.buffer(), size, to.reversed());
         NatProgram.entry(entries.buffer(), VALUES, to);
         NatProgram.entry(entries.buffer(), VALUES + size, from.reversed());
-        int fd = map(from);
+        int fd = mapOf(from);
         int added = Bpf.updateBatch(fd, entries.address(), entries.address() + VALUES, 2);
         if (added == 2) {
             return true;
@@ -48,10 +42,10 @@ final class MapNat implements KernelNat {
         NativeBuffer entries = ENTRIES.get();
         int size = NatProgram.entry(entries.buffer(), 0, from);
         NatProgram.entry(entries.buffer(), size, to.reversed());
-        Bpf.deleteBatch(map(from), entries.address(), 2);
+        Bpf.deleteBatch(mapOf(from), entries.address(), 2);
     }
 
-    private int map(Tuple t) {
+    private int mapOf(Tuple t) {
         return t.family() == 4 ? map : map6;
     }
 }

@@ -73,10 +73,7 @@ class NatProgramTest {
         assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x0800, syn)), "an opening SYN: to the engine");
 
         byte[] reply = tcp4(newDst, newSrc, 7777, 1025, 0x18, "hi".getBytes());
-        byte[] replyOut = new byte[ETHERNET + reply.length];
-        assertEquals(TC_ACT_REDIRECT, Bpf.testRun(program, ethernet(0x0800, reply), replyOut), "the reply direction");
-        assertArrayEquals(tcp4(dst, src, 80, 40000, 0x18, "hi".getBytes()),
-                Arrays.copyOfRange(replyOut, ETHERNET, replyOut.length));
+        assertRewritten(0x0800, reply, tcp4(dst, src, 80, 40000, 0x18, "hi".getBytes()), "the reply direction");
 
         table.remove(tuple(src, 40000, dst, 80), tuple(newSrc, 1025, newDst, 7777));
         assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x0800, packet)), "removed: to the engine");
@@ -117,30 +114,28 @@ class NatProgramTest {
         assertEquals(true, table.add(tuple(src, 40000, dst, 80), tuple(newSrc, 1025, newDst, 7778)));
 
         byte[] packet = tcp6(src, dst, 40000, 80, 0x18, "hello over six".getBytes());
-        byte[] out = new byte[ETHERNET + packet.length];
-        assertEquals(TC_ACT_REDIRECT, Bpf.testRun(program, ethernet(0x86DD, packet), out));
-        byte[] got = Arrays.copyOfRange(out, ETHERNET, out.length);
-        assertArrayEquals(tcp6(newSrc, newDst, 1025, 7778, 0x18, "hello over six".getBytes()), got,
+        assertRewritten(0x86DD, packet, tcp6(newSrc, newDst, 1025, 7778, 0x18, "hello over six".getBytes()),
                 "the same packet the engine would have written, checksum included");
 
         byte[] syn = tcp6(src, dst, 40000, 80, 0x02, new byte[0]);
         assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x86DD, syn)), "an opening SYN: to the engine");
 
         // A burst over 64 KiB (GSO at MTU 65535) has the jumbo Hop-by-Hop header before TCP: rewritten all the same.
-        byte[] jumbo = jumbo(tcp6(src, dst, 40000, 80, 0x10, "a jumbo".getBytes()));
-        byte[] jumboOut = new byte[ETHERNET + jumbo.length];
-        assertEquals(TC_ACT_REDIRECT, Bpf.testRun(program, ethernet(0x86DD, jumbo), jumboOut));
-        assertArrayEquals(jumbo(tcp6(newSrc, newDst, 1025, 7778, 0x10, "a jumbo".getBytes())),
-                Arrays.copyOfRange(jumboOut, ETHERNET, jumboOut.length));
+        assertRewritten(0x86DD, jumbo(tcp6(src, dst, 40000, 80, 0x10, "a jumbo".getBytes())),
+                jumbo(tcp6(newSrc, newDst, 1025, 7778, 0x10, "a jumbo".getBytes())), "a jumbo burst");
 
         byte[] reply = tcp6(newDst, newSrc, 7778, 1025, 0x18, "hi".getBytes());
-        byte[] replyOut = new byte[ETHERNET + reply.length];
-        assertEquals(TC_ACT_REDIRECT, Bpf.testRun(program, ethernet(0x86DD, reply), replyOut), "the reply direction");
-        assertArrayEquals(tcp6(dst, src, 80, 40000, 0x18, "hi".getBytes()),
-                Arrays.copyOfRange(replyOut, ETHERNET, replyOut.length));
+        assertRewritten(0x86DD, reply, tcp6(dst, src, 80, 40000, 0x18, "hi".getBytes()), "the reply direction");
         table.remove(tuple(src, 40000, dst, 80), tuple(newSrc, 1025, newDst, 7778));
         assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x86DD, packet)), "removed: to the engine");
         assertEquals(TC_ACT_OK, Bpf.testRun(program, ethernet(0x86DD, reply)), "both directions removed");
+    }
+
+    /** The program sends {@code packet} back in, rewritten to {@code expected}. */
+    private void assertRewritten(int etherType, byte[] packet, byte[] expected, String what) throws Exception {
+        byte[] out = new byte[ETHERNET + packet.length];
+        assertEquals(TC_ACT_REDIRECT, Bpf.testRun(program, ethernet(etherType, packet), out), what);
+        assertArrayEquals(expected, Arrays.copyOfRange(out, ETHERNET, out.length), what);
     }
 
     /**
