@@ -76,22 +76,19 @@ public final class TunInbound implements AutoCloseable {
     private final TunDevice device;
     private final IoEventLoopGroup packetGroup;
     private final List<Lane> lanes = new ArrayList<>();
-    private final RelayPlacement placement;
     private volatile RouteState routes;
     private volatile InterfaceWatcher watcher;
     private boolean closed;
 
     /** One queue of the device and what serves it, all on one loop. */
     private static final class Lane {
-        final int index;
         final TunQueue queue;
         final IoEventLoop loop;
         final List<Channel> listeners = new ArrayList<>();
         volatile SystemStack engine;
         ScheduledFuture<?> sweeper;
 
-        Lane(int index, TunQueue queue, IoEventLoop loop) {
-            this.index = index;
+        Lane(TunQueue queue, IoEventLoop loop) {
             this.queue = queue;
             this.loop = loop;
         }
@@ -103,9 +100,8 @@ public final class TunInbound implements AutoCloseable {
         this.device = device;
         this.packetGroup = packetGroup;
         for (TunQueue q : device.queues()) {
-            lanes.add(new Lane(lanes.size(), q, (IoEventLoop) packetGroup.next()));
+            lanes.add(new Lane(q, (IoEventLoop) packetGroup.next()));
         }
-        placement = new RelayPlacement(lanes.size());
     }
 
     /**
@@ -187,9 +183,6 @@ public final class TunInbound implements AutoCloseable {
         int udpShare = Math.max(1, options.maxUdpFlows() / n);
         boolean refuse6 = refuseIpv6(v6);
         KernelNat kernelNat = KERNEL_NAT ? device.kernelNat(tcpShare * n) : null;
-        if (kernelNat != null) {
-            placement.spread();
-        }
         HijackTargets hijackTargets = HijackTargets.udp(options.dnsHijack());
         for (int i = 0; i < n; i++) {
             Lane lane = lanes.get(i);
@@ -290,7 +283,7 @@ public final class TunInbound implements AutoCloseable {
         // of connects (bench/idle-flows.sh, 9,800 at once) overflowed the 4,096 backlog once the accepted flows were
         // dialled on this loop too (15,378 ListenOverflows, the flows up only after SYN-ACK retries).
         server.config().setRecvByteBufAllocator(new ServerChannelRecvByteBufAllocator().maxMessagesPerRead(READ_BUDGET));
-        server.pipeline().addLast(shortage.acceptGuard(), new Acceptor(lane, lanes, placement, tunnel));
+        server.pipeline().addLast(shortage.acceptGuard(), new Acceptor(lane, tunnel));
         await(lane.loop.register(server), "register listener");
         lane.listeners.add(server);
         await(server.bind(new InetSocketAddress(address, 0)), "bind listener on " + address.getHostAddress());
@@ -299,22 +292,17 @@ public final class TunInbound implements AutoCloseable {
 
     /**
      * Hands accepted connections to the tunnel: runs on the lane's loop, where its NAT table lives. The connection
-     * stays on a lane's loop (and the tunnel dials its outbound there), this one unless {@link RelayPlacement} moves
-     * it: without the kernel's rewriting every packet of it crosses the lane's queue, which this loop reads and
-     * writes, so on the workers each packet woke a second thread. Measured on TUN -> DIRECT setup with one queue:
-     * epoll waits 8 -> 5.4 and futex wakes 1.8 -> 0.7 per connection (strace -c -f); CPU per connection 0.57x and
-     * 0.91x of before in two bench/setup-ab.sh runs (3 interleaved rounds each, load 24-44).
+     * stays on this loop (and the tunnel dials its outbound here): every packet of it crosses the lane's queue, which
+     * this loop reads and writes, so on the workers each packet woke a second thread. Measured on TUN -> DIRECT setup
+     * with one queue: epoll waits 8 -> 5.4 and futex wakes 1.8 -> 0.7 per connection (strace -c -f); CPU per
+     * connection 0.57x and 0.91x of before in two bench/setup-ab.sh runs (3 interleaved rounds each, load 24-44).
      */
     private static final class Acceptor extends ChannelInboundHandlerAdapter {
         private final Lane lane;
-        private final List<Lane> lanes;
-        private final RelayPlacement placement;
         private final Tunnel tunnel;
 
-        Acceptor(Lane lane, List<Lane> lanes, RelayPlacement placement, Tunnel tunnel) {
+        Acceptor(Lane lane, Tunnel tunnel) {
             this.lane = lane;
-            this.lanes = lanes;
-            this.placement = placement;
             this.tunnel = tunnel;
         }
 
@@ -336,15 +324,12 @@ public final class TunInbound implements AutoCloseable {
             }
             Relay.readsGrowToBulk(child);
             Relay.holdEarlyInput(child);
-            int carrier = placement.place(lane.index);
-            lanes.get(carrier).loop.register(child).addListener(f -> {
+            ctx.channel().eventLoop().register(child).addListener(f -> {
                 if (!f.isSuccess()) {
-                    placement.release(carrier);
                     log.warn("cannot register a tun connection: {}", f.cause().toString());
                     child.unsafe().closeForcibly();
                     return;
                 }
-                child.closeFuture().addListener(closed -> placement.release(carrier));
                 tunnel.routeStream(child, meta, StreamReadiness.SILENT);
             });
         }
