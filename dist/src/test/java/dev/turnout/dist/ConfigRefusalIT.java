@@ -49,6 +49,36 @@ class ConfigRefusalIT {
         }
     }
 
+    /**
+     * A port another program holds (the commonest: a second proxy on 7890, systemd-resolved on 53) is a refusal
+     * that names the setting, its line and column and the kernel's reason; whatever was bound before it, the DNS
+     * server's UDP side on the same port included, is closed again.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiterString = " ~ ", value = {
+        "mixed-port ~ 7890 ~ mixed-port: 7890 ~ :1:13: mixed-port cannot listen on 127.0.0.1:7890: ",
+        "dns.listen ~ 1053 ~ mixed-port: 7891|dns:|  enable: true|  listen: 127.0.0.1:1053|  nameserver: [127.0.0.1]"
+                + " ~ :4:11: dns.listen cannot listen on 127.0.0.1:1053: ",
+    })
+    void aPortAnotherProgramHoldsIsRefusedWithItsSettingAndNothingStaysOpen(String name, int port, String yaml,
+                                                                            String expected) throws Exception {
+        Netns.assumeUsable();
+        Path config = write("c.yaml", yaml);
+        try (Netns ns = Netns.create("theld")) {
+            ns.spawn(dir.resolve("holder.log"), Daemons.peer("http", Integer.toString(port)));
+            ns.awaitTcpPort(port, Duration.ofSeconds(15));
+            Netns.Result run = ns.run(Duration.ofSeconds(60), TURNOUT, "run", "-c", config.toString(),
+                    "--pid-file", dir.resolve("pid").toString());
+            assertEquals(2, run.exitCode(), run.stdout() + run.stderr());
+            String line = "turnout: " + config + expected;
+            String last = run.stderr().strip().lines().reduce((a, b) -> b).orElse("");
+            assertTrue(last.startsWith(line) && last.endsWith("Address already in use"), run.stderr());
+            String open = ns.run(Duration.ofSeconds(5), "ss", "-Htlnu").stdout().strip();
+            assertEquals(1, open.lines().count(), "only the holder listens:\n" + open);
+            assertTrue(open.startsWith("tcp") && open.contains(":" + port), open);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiterString = " ~ ", value = {
         "fake-ip-range ~ dns:|  enable: true|  enhanced-mode: fake-ip|  fake-ip-range: 198.18.0.1/99 ~ :5:18: dns: prefix /99 out of range",

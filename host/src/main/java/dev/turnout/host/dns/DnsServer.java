@@ -17,6 +17,7 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import io.netty.util.concurrent.Future;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,7 @@ public final class DnsServer implements AutoCloseable {
     static final int TCP_IDLE_SECONDS = 30;
     private static final int TCP_LIMIT_FRAME = DnsHandler.TCP_LIMIT + 2;
     private static final int UDP_QUERY_MAX = 4096;
+    private static final int PICKS = 8;
 
     private final InetSocketAddress listen;
     private final DnsHandler handler;
@@ -53,38 +55,54 @@ public final class DnsServer implements AutoCloseable {
         this.group = group;
     }
 
-    /** Binds UDP then TCP; throws (after closing anything bound) when either port is taken. */
-    public synchronized DnsServer start() throws InterruptedException {
-        try {
-            Bootstrap udpBootstrap = new Bootstrap().group(group).channel(Transport.datagramChannelType())
-                    .handler(new UdpHandler());
-            if (Transport.isEpoll()) {
-                // recvmmsg: up to 16 queries per system call. Queries never need more than 4 KiB (a larger
-                // datagram arrives cut short and gets FORMERR).
-                udpBootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, UDP_QUERY_MAX)
-                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(16 * UDP_QUERY_MAX));
+    /**
+     * Binds UDP then TCP; throws (after closing anything bound) when either port is taken. With port 0 the kernel
+     * picks the UDP port, which another program may hold for TCP: then it picks again, a bounded number of times.
+     */
+    public synchronized DnsServer start() throws IOException, InterruptedException {
+        int attempts = listen.getPort() == 0 ? PICKS : 1;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                bind();
+                LOG.info("DNS server listening on {} (udp+tcp)", udpAddress);
+                return this;
+            } catch (Exception e) { // Netty's sync() rethrows the bind's IOException unchecked
+                close();
+                if (!(e instanceof IOException io)) {
+                    throw e;
+                }
+                if (attempt >= attempts) {
+                    throw io;
+                }
+                LOG.debug("DNS bind on a picked port failed ({}); picking another", e.getMessage());
             }
-            Channel udp = udpBootstrap.bind(listen).sync().channel();
-            channels.add(udp);
-            udpAddress = (InetSocketAddress) udp.localAddress();
-            InetSocketAddress tcpListen = new InetSocketAddress(listen.getAddress(), udpAddress.getPort());
-            Channel tcp = new ServerBootstrap().group(group).channel(Transport.serverChannelType())
-                    .childHandler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.pipeline().addLast(new ReadTimeoutHandler(TCP_IDLE_SECONDS),
-                                    new LengthFieldBasedFrameDecoder(TCP_LIMIT_FRAME, 0, 2, 0, 2),
-                                    new LengthFieldPrepender(2), new TcpHandler());
-                        }
-                    }).bind(tcpListen).sync().channel();
-            channels.add(tcp);
-            tcpAddress = (InetSocketAddress) tcp.localAddress();
-            LOG.info("DNS server listening on {} (udp+tcp)", udpAddress);
-            return this;
-        } catch (RuntimeException | InterruptedException e) {
-            close();
-            throw e;
         }
+    }
+
+    private void bind() throws InterruptedException {
+        Bootstrap udpBootstrap = new Bootstrap().group(group).channel(Transport.datagramChannelType())
+                .handler(new UdpHandler());
+        if (Transport.isEpoll()) {
+            // recvmmsg: up to 16 queries per system call. Queries never need more than 4 KiB (a larger
+            // datagram arrives cut short and gets FORMERR).
+            udpBootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, UDP_QUERY_MAX)
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(16 * UDP_QUERY_MAX));
+        }
+        Channel udp = udpBootstrap.bind(listen).sync().channel();
+        channels.add(udp);
+        udpAddress = (InetSocketAddress) udp.localAddress();
+        InetSocketAddress tcpListen = new InetSocketAddress(listen.getAddress(), udpAddress.getPort());
+        Channel tcp = new ServerBootstrap().group(group).channel(Transport.serverChannelType())
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(new ReadTimeoutHandler(TCP_IDLE_SECONDS),
+                                new LengthFieldBasedFrameDecoder(TCP_LIMIT_FRAME, 0, 2, 0, 2),
+                                new LengthFieldPrepender(2), new TcpHandler());
+                    }
+                }).bind(tcpListen).sync().channel();
+        channels.add(tcp);
+        tcpAddress = (InetSocketAddress) tcp.localAddress();
     }
 
     public synchronized InetSocketAddress udpAddress() {

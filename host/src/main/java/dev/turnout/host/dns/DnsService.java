@@ -2,6 +2,7 @@ package dev.turnout.host.dns;
 
 import dev.turnout.host.dial.SocketBinder;
 import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,10 +47,11 @@ public final class DnsService implements AutoCloseable {
      * @param binder    binds upstream sockets to the physical interface ({@link SocketBinder#NONE} without TUN)
      * @param settings  upstream timeouts and cache size
      * @throws IllegalArgumentException on invalid options (e.g. a bad fake-ip-filter pattern)
+     * @throws IOException              when {@code dns.listen} cannot be bound (nothing stays open then)
      */
     public static DnsService start(DnsOptions options, Collection<Cidr> excluded, Path cacheFile,
             EventLoopGroup group, SocketBinder binder, UpstreamResolver.Settings settings)
-            throws InterruptedException {
+            throws IOException, InterruptedException {
         HostsTable hosts = new HostsTable(options.hosts());
         FakeIpFilter filter = new FakeIpFilter(options.fakeIpFilter());
         FakeIpPool pool4 = null;
@@ -77,10 +79,11 @@ public final class DnsService implements AutoCloseable {
         if (options.enable() && options.listen() != null) {
             try {
                 server = new DnsServer(options.listen(), handler, group).start();
-            } catch (RuntimeException | InterruptedException e) {
+            } catch (IOException | RuntimeException | InterruptedException e) {
                 if (store != null) {
                     store.close();
                 }
+                upstream.close();
                 throw e;
             }
         }

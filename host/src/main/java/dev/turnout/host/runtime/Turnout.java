@@ -35,6 +35,7 @@ import dev.turnout.host.route.Routing;
 import dev.turnout.host.route.RoutingCompiler;
 import dev.turnout.host.tunnel.DefaultTunnel;
 import dev.turnout.rules.NameResolver;
+import dev.turnout.rules.Origin;
 import io.netty.channel.EventLoopGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -112,8 +113,13 @@ public final class Turnout implements AutoCloseable {
             this.tunOptions = settings.tun();
             DnsOptions dnsOptions = settings.dns();
             if (dnsOptions != null) {
-                dnsService = DnsService.start(dnsOptions, excludedBy(tunOptions), config.baseDir().resolve(FAKE_IP_CACHE),
-                        workers, channel -> binder.get().bind(channel), UpstreamResolver.Settings.defaults());
+                try {
+                    dnsService = DnsService.start(dnsOptions, excludedBy(tunOptions),
+                            config.baseDir().resolve(FAKE_IP_CACHE), workers, channel -> binder.get().bind(channel),
+                            UpstreamResolver.Settings.defaults());
+                } catch (IOException e) {
+                    throw cannotListen(config.dns().originOf("listen"), "dns.listen", dnsOptions.listen(), e);
+                }
             }
             this.dns = dnsService;
             boolean upstream = dnsService != null && !dnsService.upstream().servers().isEmpty();
@@ -206,6 +212,12 @@ public final class Turnout implements AutoCloseable {
         return t;
     }
 
+    /** A port another program holds: the setting that asked for it, where it was written, and the kernel's reason. */
+    private static ConfigException cannotListen(Origin origin, String key, InetSocketAddress address, IOException e) {
+        return new ConfigException(origin, key + " cannot listen on " + address.getAddress().getHostAddress() + ":"
+                + address.getPort() + ": " + e.getMessage(), e);
+    }
+
     /** Whether a run on {@code config} opens the TUN (and, with auto-route, owns the namespace's routes). */
     public static boolean tunEnabled(Config config) throws ConfigException {
         return TunSettings.from(config) != null;
@@ -219,12 +231,18 @@ public final class Turnout implements AutoCloseable {
     private void openInbounds() throws InterruptedException, ConfigException, IOException {
         InetAddress bind = settings.bindAddress();
         int[] ports = {config.mixedPort(), config.socksPort(), config.httpPort()};
+        String[] keys = {"mixed-port", "socks-port", "port"};
         String[] names = {MixedInbound.DEFAULT_NAME, "DEFAULT-SOCKS", "DEFAULT-HTTP"}; // mihomo's, for IN-NAME
         for (int k = 0; k < ports.length; k++) {
             int port = ports[k];
             if (port > 0 && inbounds.stream().noneMatch(i -> i instanceof MixedInbound m && m.localAddress().getPort() == port)) {
-                MixedInbound m = MixedInbound.bind(new InetSocketAddress(bind, port), boss, workers, tunnel, shortage,
-                        names[k]);
+                InetSocketAddress address = new InetSocketAddress(bind, port);
+                MixedInbound m;
+                try {
+                    m = MixedInbound.bind(address, boss, workers, tunnel, shortage, names[k]);
+                } catch (IOException e) {
+                    throw cannotListen(config.originOf(keys[k]), keys[k], address, e);
+                }
                 inbounds.add(m);
                 if (mixed == null) {
                     mixed = m;

@@ -34,7 +34,11 @@ class DnsServerTest {
     Path dir;
 
     private DnsService service(Path cache) throws Exception {
-        DnsOptions o = new DnsOptions(true, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+        return service(cache, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    }
+
+    private DnsService service(Path cache, InetSocketAddress listen) throws Exception {
+        DnsOptions o = new DnsOptions(true, listen,
                 EnhancedMode.FAKE_IP, null, null, List.of("+.example.test", "+.records.test"),
                 List.of(new Nameserver(Nameserver.Protocol.UDP, upstream.address())), null, null, false, null);
         return DnsService.start(o, List.of(Cidr.parse("198.18.0.2/32")), cache, upstream.group(),
@@ -127,6 +131,18 @@ class DnsServerTest {
                     DnsTestMessages.query(8, "keep.example.com", DnsRecordType.A), 2000);
             assertEquals(List.of(before), DnsTestMessages.addresses(again));
             again.release();
+        }
+    }
+
+    @Test
+    void aPortTakenForTcpFailsTheStartAndLeavesItsUdpSideFree() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            InetSocketAddress listen = new InetSocketAddress(InetAddress.getLoopbackAddress(), taken.getLocalPort());
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> service(null, listen));
+            assertTrue(e instanceof java.io.IOException, "the bind's own error: " + e);
+            try (java.net.DatagramSocket udp = new java.net.DatagramSocket(listen)) {
+                assertEquals(listen.getPort(), udp.getLocalPort(), "the UDP side was closed again");
+            }
         }
     }
 

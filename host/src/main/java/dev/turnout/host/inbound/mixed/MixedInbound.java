@@ -14,6 +14,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 
 /**
@@ -37,25 +38,25 @@ public final class MixedInbound implements AutoCloseable {
     public static final String DEFAULT_NAME = "DEFAULT-MIXED";
 
     public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
-                                    Tunnel tunnel, DescriptorShortage shortage) throws InterruptedException {
+                                    Tunnel tunnel, DescriptorShortage shortage) throws IOException, InterruptedException {
         return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, DEFAULT_NAME);
     }
 
     /** A listener named as mihomo names it: {@code DEFAULT-MIXED}, {@code DEFAULT-SOCKS} or {@code DEFAULT-HTTP}. */
     public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
                                     Tunnel tunnel, DescriptorShortage shortage, String name)
-            throws InterruptedException {
+            throws IOException, InterruptedException {
         return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, name);
     }
 
     static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers, Tunnel tunnel,
-                             DescriptorShortage shortage, long handshakeMillis) throws InterruptedException {
+                             DescriptorShortage shortage, long handshakeMillis) throws IOException, InterruptedException {
         return bind(address, boss, workers, tunnel, shortage, handshakeMillis, DEFAULT_NAME);
     }
 
     private static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
                                      Tunnel tunnel, DescriptorShortage shortage, long handshakeMillis, String name)
-            throws InterruptedException {
+            throws IOException, InterruptedException {
         ChannelGroup connections = new DefaultChannelGroup("mixed", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -75,7 +76,15 @@ public final class MixedInbound implements AutoCloseable {
                         ch.pipeline().addLast("detect", new ProtocolDetector(tunnel, address.getAddress()));
                     }
                 });
-        Channel server = b.bind(address).sync().channel();
+        Channel server;
+        try {
+            server = b.bind(address).sync().channel();
+        } catch (Exception e) { // sync() rethrows the bind's IOException unchecked; say so to the caller
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            throw e;
+        }
         return new MixedInbound(server, connections);
     }
 
