@@ -59,12 +59,15 @@ final class Bpf {
 
     /** The {@code bpf} system call's number on this machine, or -1 where it is not known here. */
     static long syscallNumber() {
-        return switch (System.getProperty("os.arch")) {
-            case "amd64", "x86_64" -> 321;
-            case "aarch64" -> 280;
-            default -> -1;
-        };
+        return SYSCALL;
     }
+
+    /** Read once: the map calls run for every flow. */
+    private static final long SYSCALL = switch (System.getProperty("os.arch")) {
+        case "amd64", "x86_64" -> 321;
+        case "aarch64" -> 280;
+        default -> -1;
+    };
 
     /**
      * Loads {@code insns} (eBPF instructions, one long each, as {@link SteeringProgram} encodes them) as a program
@@ -160,7 +163,7 @@ final class Bpf {
         b.putLong(40, 0); // elem_flags: BPF_ANY
         b.putLong(48, 0);
         try {
-            call(syscallNumber(), cmd, attr.address());
+            call(SYSCALL, cmd, attr.address());
             return count;
         } catch (LastErrorException e) {
             // As many as the kernel got through before the one it refused; a call refused as a whole (a bad
@@ -239,7 +242,7 @@ final class Bpf {
     /** {@code bpf(cmd, attr)}'s result; a failure becomes an IOException naming {@code name} and errno. */
     private static int callOrFail(String name, int cmd, Memory attr) throws IOException {
         try {
-            return call(syscallNumber(), cmd, attr);
+            return call(SYSCALL, cmd, attr);
         } catch (LastErrorException e) {
             throw new IOException("bpf(" + name + ") failed (errno " + e.getErrorCode() + ")", e);
         }

@@ -21,10 +21,8 @@ record MapNat(int map, int map6) implements KernelNat {
 
     @Override
     public boolean add(Tuple from, Tuple to) {
-        NativeBuffer entries = ENTRIES.get();
-        int size = NatProgram.entry(entries.buffer(), 0, from);
-        NatProgram.entry(entries.buffer(), size, to.reversed());
-        NatProgram.entry(entries.buffer(), VALUES, to);
+        NativeBuffer entries = keys(from, to);
+        int size = NatProgram.entry(entries.buffer(), VALUES, to);
         NatProgram.entry(entries.buffer(), VALUES + size, from.reversed());
         int fd = mapOf(from);
         int added = Bpf.updateBatch(fd, entries.address(), entries.address() + VALUES, 2);
@@ -39,10 +37,15 @@ record MapNat(int map, int map6) implements KernelNat {
 
     @Override
     public void remove(Tuple from, Tuple to) {
+        Bpf.deleteBatch(mapOf(from), keys(from, to).address(), 2);
+    }
+
+    /** This thread's buffer holding the flow's two keys: the packets it sends, and the replies to them. */
+    private static NativeBuffer keys(Tuple from, Tuple to) {
         NativeBuffer entries = ENTRIES.get();
         int size = NatProgram.entry(entries.buffer(), 0, from);
         NatProgram.entry(entries.buffer(), size, to.reversed());
-        Bpf.deleteBatch(mapOf(from), entries.address(), 2);
+        return entries;
     }
 
     private int mapOf(Tuple t) {
