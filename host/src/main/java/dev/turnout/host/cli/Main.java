@@ -82,7 +82,37 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
     /** Runs a command line and returns its exit code; what tests call. */
     public static int execute(String... args) {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        CommandLine line = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        line.setExecutionStrategy(parsed -> {
+            handDown(parsed);
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        return line.execute(args);
+    }
+
+    /**
+     * Options written before a command ({@code turnout -d DIR run}, as the usage line shows them) are the command's,
+     * unless it was given its own; picocli would otherwise leave them on this command, which then does not run. One
+     * the command does not take is refused rather than dropped.
+     */
+    private static void handDown(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult above = parsed, below = parsed.subcommand(); below != null;
+                above = below, below = below.subcommand()) {
+            for (CommandLine.Model.OptionSpec given : above.matchedOptions()) {
+                if (given.usageHelp() || given.versionHelp()) {
+                    continue; // picocli answers these before any command runs
+                }
+                CommandLine.Model.OptionSpec there = below.commandSpec().findOption(given.longestName());
+                if (there == null) {
+                    throw new CommandLine.ParameterException(below.commandSpec().commandLine(),
+                            String.join("/", given.names()) + " does not apply to '"
+                                    + below.commandSpec().qualifiedName() + "'");
+                }
+                if (!below.hasMatchedOption(there)) {
+                    there.setValue(given.getValue());
+                }
+            }
+        }
     }
 
     @Override

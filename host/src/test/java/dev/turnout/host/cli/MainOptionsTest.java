@@ -32,6 +32,26 @@ class MainOptionsTest {
     }
 
     @Test
+    void optionsWrittenBeforeACommandAreTheCommandsAndOneItDoesNotTakeIsRefused() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), "mixed-port: [\n");
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        assertEquals(2, Main.execute("-f", bad.toString(), "-p", plugins.toString(), "check"), "the bad config is checked");
+        assertEquals(2, Main.execute("-d", dir.toString(), "-p", plugins.toString(), "check", "-f", bad.toString()));
+        Files.copy(bad, dir.resolve("config.yaml"));
+        assertEquals(2, Main.execute("-d", dir.toString(), "-p", plugins.toString(), "check"), "DIR/config.yaml");
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(2, Main.execute("-t", "-p", plugins.toString(), "check"));
+        } finally {
+            System.setErr(saved);
+        }
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("-t does not apply to 'turnout check'"),
+                err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void minusVPrintsTheVersion() {
         PrintStream saved = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
