@@ -55,7 +55,14 @@ public final class HomeGeoData implements GeoData {
             return null;
         }
         Path file = present(COUNTRY_MMDB, options.mmdbUrl(), HomeGeoData::checkMmdb);
-        return file == null ? address -> null : mmdb(file);
+        if (file == null) {
+            return address -> null;
+        }
+        try {
+            return MmdbDatabase.openCountries(file);
+        } catch (IOException | RuntimeException e) {
+            throw notMmdb(file, e);
+        }
     }
 
     @Override
@@ -170,8 +177,12 @@ public final class HomeGeoData implements GeoData {
         try {
             return MmdbDatabase.open(file);
         } catch (IOException | RuntimeException e) {
-            throw new GeoDataException(file + " is not a MaxMind database (" + e.getMessage() + ")");
+            throw notMmdb(file, e);
         }
+    }
+
+    private static GeoDataException notMmdb(Path file, Exception e) {
+        return new GeoDataException(file + " is not a MaxMind database (" + e.getMessage() + ")");
     }
 
     private static V2rayDat dat(Path file) throws GeoDataException {

@@ -5,17 +5,20 @@ import com.maxmind.db.Reader;
 import dev.turnout.rules.AsnLookup;
 import dev.turnout.rules.CountryLookup;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A MaxMind-format database read with MaxMind's reader (memory-mapped; decoded records cached, so a lookup is a
- * walk down the tree). Countries in GeoIP2-Country's shape ({@code country.iso_code}), or as the bare codes of
+ * walk down the tree), IPv4 countries from a {@link CountryTable} once it is read. Countries in GeoIP2-Country's shape ({@code country.iso_code}), or as the bare codes of
  * sing-geoip and mihomo's geoip.metadb; AS numbers in GeoLite2-ASN's shape ({@code autonomous_system_number}).
  * Never closed: flows decided under an older routing may still look up in it, and the mapping goes with the GC.
  */
@@ -27,6 +30,8 @@ final class MmdbDatabase implements CountryLookup, AsnLookup {
     private final Path file;
     private final boolean bareCodes;
     private final AtomicBoolean failedOnce = new AtomicBoolean();
+    private final CountDownLatch tableRead = new CountDownLatch(1);
+    private volatile CountryTable table;
 
     private MmdbDatabase(Reader reader, Path file) {
         this.reader = reader;
@@ -40,12 +45,55 @@ final class MmdbDatabase implements CountryLookup, AsnLookup {
         return new MmdbDatabase(new Reader(file.toFile(), new CHMCache()), file);
     }
 
+    /**
+     * Opens {@code file} for {@link #country} lookups and starts reading its IPv4 half into a {@link CountryTable}
+     * on a thread of its own: until that is done (tens of milliseconds) the reader answers, so neither a start nor
+     * a reload waits for it.
+     */
+    static MmdbDatabase openCountries(Path file) throws IOException {
+        MmdbDatabase db = open(file);
+        Thread reading = new Thread(db::readTable, "turnout-geoip-table");
+        reading.setDaemon(true);
+        reading.start();
+        return db;
+    }
+
+    private void readTable() {
+        try {
+            long started = System.nanoTime();
+            CountryTable t = CountryTable.read(file, reader.getMetadata(), this::readerCountry);
+            table = t;
+            log.debug("{}: {} IPv4 country ranges read in {} ms", file, t.size(),
+                    (System.nanoTime() - started) / 1_000_000);
+        } catch (IOException | RuntimeException e) {
+            log.info("{}: IPv4 countries stay with the reader ({})", file, e.getMessage());
+        } finally {
+            tableRead.countDown();
+        }
+    }
+
+    /** Waits, at most {@code millis}, for the table {@link #openCountries} reads; whether there is one. */
+    boolean awaitTable(long millis) throws InterruptedException {
+        tableRead.await(millis, TimeUnit.MILLISECONDS);
+        return table != null;
+    }
+
     String databaseType() {
         return reader.getMetadata().getDatabaseType();
     }
 
     @Override
     public String country(InetAddress address) {
+        CountryTable t = table;
+        if (t != null && address instanceof Inet4Address) {
+            byte[] b = address.getAddress();
+            return t.country((b[0] & 0xFF) << 24 | (b[1] & 0xFF) << 16 | (b[2] & 0xFF) << 8 | (b[3] & 0xFF));
+        }
+        return readerCountry(address);
+    }
+
+    /** The country as MaxMind's reader finds it (IPv6 always; IPv4 until the table is read). */
+    String readerCountry(InetAddress address) {
         try {
             if (bareCodes) {
                 // A geoip.metadb record that lists several codes does not decode as one: no match, logged once.

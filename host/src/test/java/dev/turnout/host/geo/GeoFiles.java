@@ -34,13 +34,19 @@ final class GeoFiles {
      * {@code "198.51.100.0/24" -> "{ country => { iso_code => 'JP' } }"}.
      */
     static Path mmdb(Path file, String type, Map<String, String> records) throws Exception {
+        return mmdb(file, type, 24, records);
+    }
+
+    /** As {@link #mmdb(Path, String, Map)}, with search-tree records of {@code recordSize} bits (24, 28 or 32). */
+    static Path mmdb(Path file, String type, int recordSize, Map<String, String> records) throws Exception {
         Required.that(perlWriter(), () -> "perl's MaxMind::DB::Writer (Debian libmaxmind-db-writer-perl)");
         StringBuilder script = new StringBuilder("""
                 use strict; use warnings; use MaxMind::DB::Writer::Tree;
                 my %types = (country => 'map', registered_country => 'map', iso_code => 'utf8_string',
                   autonomous_system_number => 'uint32', autonomous_system_organization => 'utf8_string');
-                my $tree = MaxMind::DB::Writer::Tree->new(ip_version => 6, record_size => 24,
-                  database_type => '""").append(type).append("""
+                my $tree = MaxMind::DB::Writer::Tree->new(ip_version => 6, record_size => """).append(recordSize)
+                .append("""
+                  , database_type => '""").append(type).append("""
                 ', languages => ['en'], description => { en => 'Turnout test' },
                   map_key_type_callback => sub { $types{ $_[0] } }, remove_reserved_networks => 0,
                   alias_ipv6_to_ipv4 => 1);
