@@ -92,23 +92,26 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
     /**
      * Options written before a command ({@code turnout -d DIR run}, as the usage line shows them) are the command's,
-     * unless it was given its own; picocli would otherwise leave them on this command, which then does not run. One
-     * the command does not take is refused rather than dropped.
+     * unless it was given its own; picocli would otherwise leave them on a command that does not run. One the
+     * command does not take is refused rather than dropped.
      */
     private static void handDown(CommandLine.ParseResult parsed) {
-        for (CommandLine.ParseResult above = parsed, below = parsed.subcommand(); below != null;
-                above = below, below = below.subcommand()) {
+        CommandLine.ParseResult runs = parsed;
+        while (runs.subcommand() != null) {
+            runs = runs.subcommand();
+        }
+        for (CommandLine.ParseResult above = parsed; above != runs; above = above.subcommand()) {
             for (CommandLine.Model.OptionSpec given : above.matchedOptions()) {
                 if (given.usageHelp() || given.versionHelp()) {
                     continue; // picocli answers these before any command runs
                 }
-                CommandLine.Model.OptionSpec there = below.commandSpec().findOption(given.longestName());
+                CommandLine.Model.OptionSpec there = runs.commandSpec().findOption(given.longestName());
                 if (there == null) {
-                    throw new CommandLine.ParameterException(below.commandSpec().commandLine(),
+                    throw new CommandLine.ParameterException(runs.commandSpec().commandLine(),
                             String.join("/", given.names()) + " does not apply to '"
-                                    + below.commandSpec().qualifiedName() + "'");
+                                    + runs.commandSpec().qualifiedName() + "'");
                 }
-                if (!below.hasMatchedOption(there)) {
+                if (!runs.hasMatchedOption(there)) {
                     there.setValue(given.getValue());
                 }
             }

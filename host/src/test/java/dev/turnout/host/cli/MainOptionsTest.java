@@ -39,6 +39,12 @@ class MainOptionsTest {
         assertEquals(2, Main.execute("-d", dir.toString(), "-p", plugins.toString(), "check", "-f", bad.toString()));
         Files.copy(bad, dir.resolve("config.yaml"));
         assertEquals(2, Main.execute("-d", dir.toString(), "-p", plugins.toString(), "check"), "DIR/config.yaml");
+        // Handed past a command that does not run to the one that does.
+        Path root = dir.resolve("root");
+        assertEquals(0, Main.execute("-c", "/etc/elsewhere.yaml", "service", "install", "--root", root.toString(),
+                "--os", "linux", "--home", dir.toString()));
+        assertTrue(Files.readString(root.resolve("etc/systemd/system/turnout.service"))
+                .contains("turnout run -c /etc/elsewhere.yaml "));
         PrintStream saved = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
