@@ -137,6 +137,8 @@ class CliIT {
                 p.destroy();
                 p.waitFor(10, TimeUnit.SECONDS);
             }
+            // A stop by SIGTERM that went well is a success, for systemd as for mihomo's users.
+            assertEquals(0, p.exitValue());
         }
     }
 }

@@ -3,6 +3,8 @@ package dev.turnout.host.cli;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * The one shutdown hook of {@code turnout run}, registered before the instance lock is taken, so that a SIGTERM
@@ -28,7 +30,25 @@ final class StopAnyTime {
     static StopAnyTime install(Runnable early) {
         StopAnyTime s = new StopAnyTime(early);
         Runtime.getRuntime().addShutdownHook(new Thread(s::onShutdown, "turnout-shutdown"));
+        exitZeroOn("TERM");
+        exitZeroOn("INT");
         return s;
+    }
+
+    /**
+     * A stop asked for by {@code signal} ends with status 0, as mihomo's does. The JVM's own handler exits with
+     * 128 + the signal's number, which systemd reports as a failed stop ({@code Result: exit-code}). The hook
+     * runs either way; a signal ignored when Turnout started stays ignored.
+     */
+    private static void exitZeroOn(String signal) {
+        try {
+            SignalHandler previous = Signal.handle(new Signal(signal), sig -> System.exit(0));
+            if (previous == SignalHandler.SIG_IGN) {
+                Signal.handle(new Signal(signal), SignalHandler.SIG_IGN);
+            }
+        } catch (IllegalArgumentException e) {
+            // not a signal this JVM lets programs take: its own handling stays
+        }
     }
 
     /** Turnout is up: a stop from now on runs {@code stop}, which must be safe to run twice. */
