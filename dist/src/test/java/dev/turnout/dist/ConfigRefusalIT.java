@@ -79,6 +79,28 @@ class ConfigRefusalIT {
         }
     }
 
+    /** TUN mode without the right to open a TUN is one line saying so, no stack trace or exception class. */
+    @Test
+    void aTunWithoutTheRightToOpenOneIsRefusedInOneLine() throws Exception {
+        Netns.assumeUsable("setpriv");
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Path config = Files.writeString(home.resolve("config.yaml"),
+                "mixed-port: 7890\ntun:\n  enable: true\n  auto-route: true\n  auto-detect-interface: true\n");
+        for (Path p : new Path[] {dir, home, config}) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        }
+        try (Netns ns = Netns.create("tpriv")) {
+            Netns.Result run = ns.run(Duration.ofSeconds(60), "env", "HOME=" + home, "setpriv", "--reuid=nobody",
+                    "--regid=nogroup", "--clear-groups", TURNOUT, "run", "-d", home.toString());
+            assertEquals(1, run.exitCode(), run.stdout() + run.stderr());
+            String last = run.stderr().strip().lines().reduce((a, b) -> b).orElse("");
+            // (Opening /dev/net/tun fails where it is root's alone, as here; creating the device where it is not.)
+            assertTrue(last.startsWith("turnout: cannot start: cannot start the TUN: ")
+                    && last.endsWith("; root or CAP_NET_ADMIN needed"), run.stderr());
+            assertEquals(0, ns.run(Duration.ofSeconds(5), "ss", "-Htlnu").stdout().lines().count(), "something listens");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiterString = " ~ ", value = {
         "fake-ip-range ~ dns:|  enable: true|  enhanced-mode: fake-ip|  fake-ip-range: 198.18.0.1/99 ~ :5:18: dns: prefix /99 out of range",

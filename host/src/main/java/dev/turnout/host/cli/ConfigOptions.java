@@ -54,12 +54,10 @@ final class ConfigOptions {
 
     private HomeConfig.Found resolve() {
         if (found == null) {
-            // $HOME as Clash (Go) reads it; Java's user.home comes from the passwd entry and ignores it.
-            String home = System.getenv("HOME");
             // -d relative to where Turnout was started, as Clash makes it (then absolute in messages and locks).
             Path dir = directory == null ? null : directory.toAbsolutePath().normalize();
             found = HomeConfig.find(file, dir, System.getenv("XDG_CONFIG_HOME"),
-                    home != null && !home.isBlank() ? home : System.getProperty("user.home"), Files::isRegularFile);
+                    Locations.home(), Files::isRegularFile);
             if (found.note() != null) {
                 System.err.println("turnout: " + found.note());
             }

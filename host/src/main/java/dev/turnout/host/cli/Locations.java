@@ -29,7 +29,7 @@ final class Locations {
 
     /**
      * Where the {@link InstanceLock} files live: {@code /run/turnout} for root, else
-     * {@code $XDG_RUNTIME_DIR/turnout}, else {@code ~/.turnout}.
+     * {@code $XDG_RUNTIME_DIR/turnout}, else {@code $HOME/.turnout}.
      */
     static Path lockDir() {
         String runtime = System.getenv("XDG_RUNTIME_DIR");
@@ -38,7 +38,16 @@ final class Locations {
         } else if (runtime != null && Files.isDirectory(Path.of(runtime))) {
             return Path.of(runtime, "turnout");
         }
-        return Path.of(System.getProperty("user.home"), ".turnout");
+        return Path.of(home(), ".turnout");
+    }
+
+    /**
+     * The user's home: {@code $HOME} as Clash (Go) reads it, else Java's {@code user.home}, which comes from the
+     * passwd entry and ignores {@code $HOME}.
+     */
+    static String home() {
+        String home = System.getenv("HOME");
+        return home != null && !home.isBlank() ? home : System.getProperty("user.home");
     }
 
     /**

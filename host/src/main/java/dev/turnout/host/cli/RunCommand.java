@@ -122,7 +122,9 @@ final class RunCommand implements Callable<Integer> {
             host.close();
             return 2;
         } catch (Exception e) {
-            System.err.println("turnout: cannot start: " + e);
+            // Turnout's own refusals say what failed in their message; anything else keeps its class.
+            boolean said = (e instanceof IllegalStateException || e instanceof java.io.IOException) && e.getMessage() != null;
+            System.err.println("turnout: cannot start: " + (said ? e.getMessage() : e.toString()));
             host.close();
             return 1;
         }

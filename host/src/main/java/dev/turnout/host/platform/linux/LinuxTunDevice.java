@@ -138,7 +138,9 @@ final class LinuxTunDevice implements TunDevice {
             return new String(ifreq, 0, len, StandardCharsets.US_ASCII);
         } catch (LastErrorException e) {
             closeQuietly(fd);
-            throw new IOException("TUNSETIFF " + want + " failed (errno " + e.getErrorCode() + ")", e);
+            // EPERM: /dev/net/tun is usually open to everyone, creating the device is not.
+            throw new IOException("TUNSETIFF " + want + " failed (errno " + e.getErrorCode() + ")"
+                    + (e.getErrorCode() == 1 ? "; root or CAP_NET_ADMIN needed" : ""), e);
         } catch (RuntimeException | Error e) {
             closeQuietly(fd);
             throw e;
