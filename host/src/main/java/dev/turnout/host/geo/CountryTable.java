@@ -73,24 +73,21 @@ final class CountryTable {
         return starts.length;
     }
 
-    /**
-     * Reads the IPv4 ranges of {@code file}, whose metadata is {@code metadata}; {@code countryOf} names the
-     * country of an address through the reader (null for none).
-     *
-     * @throws IOException when the tree cannot be read or does not have the shape its metadata says
-     */
+    /** As {@link #read(Tree, Function)}, mapping {@code file}'s tree first. */
     static CountryTable read(Path file, Metadata metadata, Function<InetAddress, String> countryOf)
             throws IOException {
-        Shape shape = Shape.of(metadata);
-        ByteBuffer tree;
-        try (FileChannel ch = FileChannel.open(file)) {
-            long treeBytes = (long) shape.nodeCount * shape.recordSize / 4;
-            if (treeBytes > ch.size()) {
-                throw new IOException(file + ": search tree of " + treeBytes + " bytes is larger than the file");
-            }
-            tree = ch.map(FileChannel.MapMode.READ_ONLY, 0, treeBytes);
-        }
-        Ranges ranges = walk(tree, shape);
+        return read(Tree.map(file, metadata), countryOf);
+    }
+
+    /**
+     * Reads the IPv4 ranges of {@code tree}; {@code countryOf} names the country of an address through the reader
+     * of the same file (null for none).
+     *
+     * @throws IOException when the tree does not have the shape its metadata says
+     */
+    static CountryTable read(Tree tree, Function<InetAddress, String> countryOf) throws IOException {
+        Shape shape = tree.shape();
+        Ranges ranges = walk(tree.buffer(), shape);
         // Each distinct record's country, asked of the reader at the first address it covers.
         Map<Integer, Short> countryOfRecord = new HashMap<>();
         Map<String, Short> indexOfName = new HashMap<>();
@@ -108,7 +105,7 @@ final class CountryTable {
                     return (short) (names.size() - 1);
                 });
                 if (names.size() > Short.MAX_VALUE) {
-                    throw new IOException(file + ": more than " + Short.MAX_VALUE + " countries");
+                    throw new IOException("more than " + Short.MAX_VALUE + " countries");
                 }
                 countryOfRecord.put(record, c);
             }
@@ -173,6 +170,22 @@ final class CountryTable {
         }
     }
 
+    /** A database's search tree, mapped, and its shape. */
+    record Tree(ByteBuffer buffer, Shape shape) {
+
+        /** Maps {@code file}'s search tree, whose shape {@code metadata} (the reader's of that file) gives. */
+        static Tree map(Path file, Metadata metadata) throws IOException {
+            Shape shape = Shape.of(metadata);
+            try (FileChannel ch = FileChannel.open(file)) {
+                long treeBytes = (long) shape.nodeCount * shape.recordSize / 4;
+                if (treeBytes > ch.size() || treeBytes > Integer.MAX_VALUE) {
+                    throw new IOException("a search tree of " + treeBytes + " bytes in a file of " + ch.size());
+                }
+                return new Tree(ch.map(FileChannel.MapMode.READ_ONLY, 0, treeBytes), shape);
+            }
+        }
+    }
+
     /** Growing arrays of (first address, record) pairs. */
     private static final class Ranges {
         int[] starts = new int[1 << 16];
@@ -196,7 +209,7 @@ final class CountryTable {
      * The tree's node count and record size. MaxMind's reader keeps them to itself (package-private in 3.x), so they
      * are read from its metadata object; a reader that names them differently leaves countries to the reader.
      */
-    private record Shape(int nodeCount, int recordSize, int ipVersion) {
+    record Shape(int nodeCount, int recordSize, int ipVersion) {
 
         static Shape of(Metadata metadata) throws IOException {
             try {

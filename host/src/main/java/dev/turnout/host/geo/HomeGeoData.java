@@ -9,6 +9,7 @@ import dev.turnout.rules.GeoSiteDomain;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -26,6 +27,9 @@ public final class HomeGeoData implements GeoData {
     public static final String ASN_MMDB = "GeoLite2-ASN.mmdb";
     /** mihomo's name for the ASN database: used when it is there and GeoLite2-ASN.mmdb is not. */
     static final String MIHOMO_ASN_MMDB = "ASN.mmdb";
+
+    /** The country database the last routing opened: every reload compiles anew, most with the same file. */
+    private static volatile OpenCountries lastCountries;
 
     private final GeoOptions options;
     private final Path home;
@@ -59,7 +63,14 @@ public final class HomeGeoData implements GeoData {
             return address -> null;
         }
         try {
-            return MmdbDatabase.openCountries(file);
+            BasicFileAttributes now = Files.readAttributes(file, BasicFileAttributes.class);
+            OpenCountries last = lastCountries;
+            if (last != null && last.sameFile(file, now)) {
+                return last.database(); // a reload of an unchanged file keeps its IPv4 table
+            }
+            MmdbDatabase db = MmdbDatabase.openCountries(file);
+            lastCountries = new OpenCountries(file, now, db);
+            return db;
         } catch (IOException | RuntimeException e) {
             throw notMmdb(file, e);
         }
@@ -178,6 +189,14 @@ public final class HomeGeoData implements GeoData {
             return MmdbDatabase.open(file);
         } catch (IOException | RuntimeException e) {
             throw notMmdb(file, e);
+        }
+    }
+
+    /** A database as opened, with what identified its file then (a download renames a new file over it). */
+    private record OpenCountries(Path file, BasicFileAttributes attributes, MmdbDatabase database) {
+        boolean sameFile(Path other, BasicFileAttributes now) {
+            return file.equals(other) && java.util.Objects.equals(attributes.fileKey(), now.fileKey())
+                    && attributes.size() == now.size() && attributes.lastModifiedTime().equals(now.lastModifiedTime());
         }
     }
 

@@ -7,9 +7,12 @@ import dev.turnout.rules.CountryLookup;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,28 +51,54 @@ final class MmdbDatabase implements CountryLookup, AsnLookup {
     /**
      * Opens {@code file} for {@link #country} lookups and starts reading its IPv4 half into a {@link CountryTable}
      * on a thread of its own: until that is done (tens of milliseconds) the reader answers, so neither a start nor
-     * a reload waits for it.
+     * a reload waits for it. The tree is mapped here, and only kept when the file was the same before the reader
+     * opened it and after the mapping: a download renames a new file over the old one at any time.
      */
     static MmdbDatabase openCountries(Path file) throws IOException {
-        MmdbDatabase db = open(file);
-        Thread reading = new Thread(db::readTable, "turnout-geoip-table");
-        reading.setDaemon(true);
-        reading.start();
-        return db;
+        for (int attempt = 1; ; attempt++) {
+            Object before = fileKey(file);
+            MmdbDatabase db = open(file);
+            CountryTable.Tree tree;
+            try {
+                tree = CountryTable.Tree.map(file, db.reader.getMetadata());
+            } catch (IOException | RuntimeException e) {
+                db.withoutTable(e.getMessage());
+                return db;
+            }
+            if (Objects.equals(before, fileKey(file))) {
+                Thread reading = new Thread(() -> db.readTable(tree), "turnout-geoip-table");
+                reading.setDaemon(true);
+                reading.start();
+                return db;
+            }
+            if (attempt == 2) {
+                db.withoutTable("the file was replaced while it was opened");
+                return db;
+            }
+        }
     }
 
-    private void readTable() {
+    private static Object fileKey(Path file) throws IOException {
+        return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+    }
+
+    private void readTable(CountryTable.Tree tree) {
         try {
             long started = System.nanoTime();
-            CountryTable t = CountryTable.read(file, reader.getMetadata(), this::readerCountry);
+            CountryTable t = CountryTable.read(tree, this::readerCountry);
             table = t;
             log.debug("{}: {} IPv4 country ranges read in {} ms", file, t.size(),
                     (System.nanoTime() - started) / 1_000_000);
         } catch (IOException | RuntimeException e) {
-            log.info("{}: IPv4 countries stay with the reader ({})", file, e.getMessage());
+            withoutTable(e.getMessage());
         } finally {
             tableRead.countDown();
         }
+    }
+
+    private void withoutTable(String why) {
+        log.info("{}: IPv4 countries stay with the reader ({})", file, why);
+        tableRead.countDown();
     }
 
     /** Waits, at most {@code millis}, for the table {@link #openCountries} reads; whether there is one. */

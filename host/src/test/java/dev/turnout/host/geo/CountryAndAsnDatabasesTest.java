@@ -52,6 +52,21 @@ class CountryAndAsnDatabasesTest {
     }
 
     @Test
+    void aReloadKeepsTheOpenDatabaseUntilANewFileIsRenamedOverIt() throws Exception {
+        Path file = home.resolve("Country.mmdb");
+        GeoFiles.mmdb(file, "GeoIP2-Country", Map.of("198.51.100.0/24", "{ country => { iso_code => 'JP' } }"));
+        var first = offline().countries();
+        assertTrue(first == offline().countries(), "the same database for an unchanged file");
+        Path fresh = GeoFiles.mmdb(home.resolve("fresh.mmdb"), "GeoIP2-Country",
+                Map.of("198.51.100.0/24", "{ country => { iso_code => 'KR' } }"));
+        Files.move(fresh, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        var second = offline().countries();
+        assertTrue(first != second, "opened afresh");
+        assertEquals("KR", second.country(InetAddress.getByName("198.51.100.7")));
+        assertEquals("JP", first.country(InetAddress.getByName("198.51.100.7")), "flows of the old routing still ask the old one");
+    }
+
+    @Test
     void countriesComeFromCountryIsoCodeAndAnAddressWithoutOneMatchesNoCountry() throws Exception {
         GeoFiles.mmdb(home.resolve("Country.mmdb"), "GeoIP2-Country", Map.of(
                 "198.51.100.0/24", "{ country => { iso_code => 'JP' }, registered_country => { iso_code => 'JP' } }",
