@@ -133,6 +133,17 @@ class CliIT {
                 assertEquals("<title>dash</title>", api.anonymous().get("/ui/").body());
                 String log = Files.readString(dir.resolve("run.log"));
                 assertTrue(log.contains("using " + home.resolve("config.yaml")), log);
+                // Found through -d, not named by -c: 'reload' still knows the process for the lock's holder.
+                Netns.Result reload = ns.run(Duration.ofSeconds(30), DIST.resolve("bin/turnout").toString(), "reload",
+                        "--pid-file", dir.resolve("run.pid").toString());
+                assertEquals(0, reload.exitCode(), reload.stdout() + reload.stderr());
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                while (!Files.readString(dir.resolve("run.log")).contains("reloaded " + home.resolve("config.yaml"))
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertTrue(Files.readString(dir.resolve("run.log")).contains("reloaded " + home.resolve("config.yaml")),
+                        Files.readString(dir.resolve("run.log")));
             } finally {
                 p.destroy();
                 p.waitFor(10, TimeUnit.SECONDS);

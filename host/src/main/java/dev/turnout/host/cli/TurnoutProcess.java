@@ -39,7 +39,7 @@ final class TurnoutProcess {
             return "pid " + pid + " does not run " + MAIN + ": " + String.join(" ", args);
         }
         String config = configOf(args.subList(main + 1, args.size()), workingDirectory(pid));
-        if (!holder.config().equals(config)) {
+        if (config != null && !holder.config().equals(config)) {
             return "pid " + pid + " runs on config " + config + ", the lock names " + holder.config();
         }
         return null;
@@ -74,28 +74,39 @@ final class TurnoutProcess {
     }
 
     /**
-     * The config that Turnout's arguments name, as {@link InstanceLock.Holder#self} writes it: absolute
-     * (relative to {@code cwd}), or {@link InstanceLock#BUILT_IN} without {@code -c}.
+     * The config that Turnout's arguments name with {@code -c}/{@code -f}/{@code --config}, as
+     * {@link InstanceLock.Holder#self} writes it: absolute (relative to {@code cwd}). {@code null} without one: the
+     * built-in default, {@code -d DIR}'s config.yaml (or the default when DIR has none) and a config found in the
+     * home folder ($XDG_CONFIG_HOME, ~/.config/clash, ~/.config/mihomo) cannot be told apart from the command line.
      */
     static String configOf(List<String> turnoutArgs, Path cwd) {
-        String value = null;
+        String file = null;
         for (int i = 0; i < turnoutArgs.size(); i++) {
-            String a = turnoutArgs.get(i);
-            if ((a.equals("-c") || a.equals("--config")) && i + 1 < turnoutArgs.size()) {
-                value = turnoutArgs.get(i + 1);
-            } else if (a.startsWith("--config=")) {
-                value = a.substring("--config=".length());
-            } else if (a.startsWith("-c") && a.length() > 2 && !a.startsWith("--")) {
-                value = a.startsWith("-c=") ? a.substring(3) : a.substring(2);
-            }
+            String f = valueAt(turnoutArgs, i, "-c", "-f", "--config");
+            file = f != null ? f : file;
         }
-        if (value == null) {
-            return InstanceLock.BUILT_IN;
+        if (file == null) {
+            return null;
         }
-        Path p = Path.of(value);
+        Path p = Path.of(file);
         if (!p.isAbsolute()) {
             p = cwd != null ? cwd.resolve(p) : p.toAbsolutePath();
         }
         return p.normalize().toString();
+    }
+
+    /** The value argument {@code i} gives one of {@code names}: {@code -c F}, {@code -cF}, {@code -c=F}, {@code --config=F}; else null. */
+    private static String valueAt(List<String> args, int i, String... names) {
+        String a = args.get(i);
+        for (String name : names) {
+            if (a.equals(name)) {
+                return i + 1 < args.size() ? args.get(i + 1) : null;
+            }
+            if (name.startsWith("--") ? a.startsWith(name + "=") : a.startsWith(name) && !a.startsWith("--")) {
+                String rest = a.substring(name.length());
+                return rest.startsWith("=") ? rest.substring(1) : rest;
+            }
+        }
+        return null;
     }
 }

@@ -1,6 +1,7 @@
 package dev.turnout.host.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,8 +127,15 @@ class InstanceLockTest {
         assertEquals("/srv/turnout/conf/a.yaml", TurnoutProcess.configOf(List.of("run", "-c", "conf/a.yaml"), cwd));
         assertEquals("/etc/b.yaml", TurnoutProcess.configOf(List.of("run", "--config=/etc/b.yaml"), cwd));
         assertEquals("/etc/c.yaml", TurnoutProcess.configOf(List.of("run", "--pid-file", "p", "--config", "/etc/x/../c.yaml"), cwd));
-        assertEquals(InstanceLock.BUILT_IN, TurnoutProcess.configOf(List.of("run", "--pid-file", "/run/p"), cwd));
-        assertEquals(InstanceLock.BUILT_IN, TurnoutProcess.configOf(List.of(), cwd));
+        assertEquals("/etc/d.yaml", TurnoutProcess.configOf(List.of("-f", "/etc/d.yaml"), cwd));
+        assertEquals("/etc/e.yaml", TurnoutProcess.configOf(List.of("-f/etc/e.yaml", "run"), cwd));
+        assertEquals("/srv/turnout/x.yaml", TurnoutProcess.configOf(List.of("-d", "/h", "-f", "x.yaml"), cwd));
+        // The built-in default, -d's config.yaml (or the default) and a config found in the home folder: the
+        // command line cannot tell them apart.
+        assertNull(TurnoutProcess.configOf(List.of("-d", "home"), cwd));
+        assertNull(TurnoutProcess.configOf(List.of("run", "--directory=/h", "-ext-ctl", ":9090"), cwd));
+        assertNull(TurnoutProcess.configOf(List.of("run", "--pid-file", "/run/p"), cwd));
+        assertNull(TurnoutProcess.configOf(List.of(), cwd));
     }
 
     @Test
