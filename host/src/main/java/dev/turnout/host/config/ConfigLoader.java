@@ -11,6 +11,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
+import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -293,6 +294,30 @@ public final class ConfigLoader {
         }
 
         /** The part's result, or {@code fallback} once its error is recorded. */
+        /**
+         * {@code authentication} with {@code allow-lan}: the user means the network to need credentials, but the
+         * ports do not check them (not supported yet), so running would open a proxy to anyone who can reach it. On
+         * loopback alone it is only ignored: mihomo does not ask local clients either ({@code skip-auth-prefixes}
+         * defaults to 127.0.0.1/8 and ::1/128).
+         */
+        void refuseOpenPortsMeantToAskForCredentials(NodeTuple authentication, String bindAddress) {
+            if (authentication == null || !(authentication.getValueNode() instanceof SequenceNode users)
+                    || users.getValue().isEmpty()) {
+                return;
+            }
+            try {
+                if (InetAddress.getByName(bindAddress).isLoopbackAddress()) {
+                    return;
+                }
+            } catch (java.net.UnknownHostException e) {
+                return; // the bind address's own error is reported where it is read
+            }
+            errors.add(new ConfigException(at(authentication.getValueNode()), "'authentication' is not supported"
+                    + " yet: with allow-lan the proxy ports would listen on " + bindAddress + " for anyone, without"
+                    + " the credentials listed here; remove allow-lan (the ports then listen on 127.0.0.1, where"
+                    + " mihomo does not ask for credentials either) or remove 'authentication'"));
+        }
+
         <T> T attempt(Part<T> part, T fallback) {
             try {
                 return part.read();
@@ -322,6 +347,7 @@ public final class ConfigLoader {
             boolean allowLan = attempt(() -> bool(keys, "allow-lan", false), false);
             String bind = attempt(() -> string(keys, "bind-address", "*"), "*");
             String bindAddress = !allowLan ? "127.0.0.1" : ("*".equals(bind) ? "0.0.0.0" : bind);
+            refuseOpenPortsMeantToAskForCredentials(keys.get("authentication"), bindAddress);
             String mode = attempt(() -> oneOf(keys, "mode", "rule", List.of("rule", "global", "direct")), "rule");
             String logLevel = attempt(() -> oneOf(keys, "log-level", "info",
                     List.of("debug", "info", "warning", "error", "silent")), "info");

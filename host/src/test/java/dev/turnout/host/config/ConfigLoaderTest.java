@@ -35,6 +35,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void credentialsThePortsWouldNotAskForRefuseAllowLanAndAreOnlyIgnoredOnLoopback() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(
+                "mixed-port: 7890\nallow-lan: true\nauthentication:\n  - 'user:pass'\n"));
+        assertEquals("t.yaml:4:3: 'authentication' is not supported yet: with allow-lan the proxy ports would listen"
+                + " on 0.0.0.0 for anyone, without the credentials listed here; remove allow-lan (the ports then listen"
+                + " on 127.0.0.1, where mihomo does not ask for credentials either) or remove 'authentication'",
+                e.getMessage());
+        Config local = parse("mixed-port: 7890\nauthentication: ['user:pass']\n");
+        assertEquals(List.of("t.yaml:2:1: 'authentication' is not supported by Turnout; ignored"), local.warnings());
+        assertEquals("0.0.0.0", parse("allow-lan: true\nauthentication: []\n").bindAddress());
+    }
+
+    @Test
     void unknownKeysAreWarningsWithTheirPosition() throws Exception {
         Config c = parse("mixed-port: 1\nfancy-feature: yes\nprofile: {store-selected: true}\n");
         assertEquals(List.of("t.yaml:2:1: unknown key 'fancy-feature'; ignored",
