@@ -95,7 +95,10 @@ final class TurnoutProcess {
         return p.normalize().toString();
     }
 
-    /** The value argument {@code i} gives one of {@code names}: {@code -c F}, {@code -cF}, {@code -c=F}, {@code --config=F}; else null. */
+    /**
+     * The value argument {@code i} gives one of {@code names} ({@code -c F}, {@code -cF}, {@code -c=F},
+     * {@code --config=F}), or null.
+     */
     private static String valueAt(List<String> args, int i, String... names) {
         String a = args.get(i);
         for (String name : names) {

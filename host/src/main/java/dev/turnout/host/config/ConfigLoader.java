@@ -293,7 +293,6 @@ public final class ConfigLoader {
             return m == null ? new Origin(name, 0, 0) : new Origin(name, m.getLine() + 1, m.getColumn() + 1);
         }
 
-        /** The part's result, or {@code fallback} once its error is recorded. */
         /**
          * {@code authentication} with {@code allow-lan}: the user means the network to need credentials, but the
          * ports do not check them (not supported yet), so running would open a proxy to anyone who can reach it. On
@@ -318,6 +317,7 @@ public final class ConfigLoader {
                     + " mihomo does not ask for credentials either) or remove 'authentication'"));
         }
 
+        /** The part's result, or {@code fallback} once its error is recorded. */
         <T> T attempt(Part<T> part, T fallback) {
             try {
                 return part.read();

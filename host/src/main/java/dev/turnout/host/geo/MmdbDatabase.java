@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A MaxMind-format database read with MaxMind's reader (memory-mapped; decoded records cached, so a lookup is a
  * walk down the tree), IPv4 countries from a {@link CountryTable} once it is read. Countries in GeoIP2-Country's
- * shape ({@code country.iso_code}), or as the bare codes of sing-geoip and mihomo's geoip.metadb; AS numbers in GeoLite2-ASN's shape ({@code autonomous_system_number}).
+ * shape ({@code country.iso_code}), or as the bare codes of sing-geoip and mihomo's geoip.metadb; AS numbers in
+ * GeoLite2-ASN's shape ({@code autonomous_system_number}).
  * Never closed: flows decided under an older routing may still look up in it, and the mapping goes with the GC.
  */
 final class MmdbDatabase implements CountryLookup, AsnLookup {
