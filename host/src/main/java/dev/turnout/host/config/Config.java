@@ -11,7 +11,8 @@ import java.util.Map;
  * A whole Clash-style config, parsed and checked for shape. Plain data: what it means is decided by the
  * parts that use it.
  *
- * @param file the file it was read from, or {@code null} for the built-in default
+ * @param file the file it was read from, or {@code null} for the built-in default and a controller's payload
+ * @param name how messages name it: the file's path, "(built-in default)" or "(controller payload)"
  * @param baseDir where relative paths (rule providers, caches) resolve
  * @param mixedPort 0 when no mixed port is wanted
  * @param bindAddress the address inbounds listen on: loopback unless {@code allow-lan: true}
@@ -27,6 +28,7 @@ import java.util.Map;
  */
 public record Config(
         Path file,
+        String name,
         Path baseDir,
         int mixedPort,
         int socksPort,
@@ -61,8 +63,8 @@ public record Config(
         return origins.getOrDefault(key, new Origin(displayName(), 0, 0));
     }
 
-    /** How the config is named in messages: its path, or "(built-in default)". */
+    /** How the config is named in messages: its path, "(built-in default)" or "(controller payload)". */
     public String displayName() {
-        return file == null ? "(built-in default)" : file.toString();
+        return name;
     }
 }

@@ -361,7 +361,7 @@ public final class ConfigLoader {
             GeoOptions geo = geo(keys);
             Map<String, ProxyProviderEntry> proxyProviders = proxyProviders(keys.get("proxy-providers"), baseDir);
             checkUses(groups, proxyProviders);
-            Config config = new Config(file, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, mode,
+            Config config = new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, mode,
                     logLevel, List.copyOf(proxies), List.copyOf(groups), List.copyOf(rules), providers, hosts,
                     attempt(() -> section(keys.get("dns")), Section.ABSENT),
                     attempt(() -> section(keys.get("tun")), Section.ABSENT),

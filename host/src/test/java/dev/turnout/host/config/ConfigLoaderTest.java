@@ -28,6 +28,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aConfigWithoutAFileIsNamedAsItsReaderNamedIt() throws Exception {
+        Config payload = ConfigLoader.parse("mixed-port: 1\n", "(controller payload)", null, Path.of("/base"));
+        assertEquals("(controller payload)", payload.displayName());
+        assertEquals("(controller payload)", payload.originOf("tun").file(), "where an absent key would be");
+        assertEquals("(built-in default)", ConfigLoader.builtIn(Path.of("/base")).displayName());
+    }
+
+    @Test
     void listensOnLoopbackUnlessLanIsAllowed() throws Exception {
         assertEquals("127.0.0.1", parse("bind-address: 0.0.0.0\n").bindAddress());
         assertEquals("0.0.0.0", parse("allow-lan: true\n").bindAddress());
