@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -86,52 +85,52 @@ final class CountryTable {
      * @throws IOException when the tree does not have the shape its metadata says
      */
     static CountryTable read(Tree tree, Function<InetAddress, String> countryOf) throws IOException {
-        Shape shape = tree.shape();
-        Ranges ranges = walk(tree.buffer(), shape);
-        // Each distinct record's country, asked of the reader at the first address it covers.
-        Map<Integer, Short> countryOfRecord = new HashMap<>();
-        Map<String, Short> indexOfName = new HashMap<>();
-        List<String> names = new ArrayList<>();
-        names.add(null);
-        short[] countries = new short[ranges.size];
-        for (int i = 0; i < ranges.size; i++) {
-            int record = ranges.records[i];
-            Short c = countryOfRecord.get(record);
-            if (c == null) {
-                String name = record == shape.nodeCount ? null
-                        : countryOf.apply(address(ranges.starts[i] ^ Integer.MIN_VALUE));
-                c = name == null ? 0 : indexOfName.computeIfAbsent(name, n -> {
-                    names.add(n);
-                    return (short) (names.size() - 1);
-                });
-                if (names.size() > Short.MAX_VALUE) {
-                    throw new IOException("more than " + Short.MAX_VALUE + " countries");
+        Countries countries = new Countries(tree.shape(), countryOf);
+        // Two walks: the first counts the ranges, the second fills arrays of exactly that size. One walk into
+        // growing arrays left about 10 MB of garbage in the old generation, which the JVM kept as RSS.
+        int[] count = {0};
+        short[] previous = {0};
+        walk(tree, (address, record) -> {
+            short c = countries.of(address, record);
+            if (count[0] == 0 || c != previous[0]) {
+                count[0]++;
+                previous[0] = c;
+            }
+        });
+        int[] starts = new int[count[0]];
+        short[] codes = new short[count[0]];
+        int[] filled = {0};
+        walk(tree, (address, record) -> {
+            short c = countries.of(address, record);
+            int i = filled[0];
+            if (i == 0 || c != codes[i - 1]) {
+                if (i == starts.length) {
+                    throw new IOException("the search tree changed between two walks");
                 }
-                countryOfRecord.put(record, c);
+                starts[i] = address ^ Integer.MIN_VALUE;
+                codes[i] = c;
+                filled[0] = i + 1;
             }
-            countries[i] = c;
-        }
-        // Neighbouring records of one country (they differ in other fields) make one range.
-        int kept = 0;
-        for (int i = 0; i < ranges.size; i++) {
-            if (kept == 0 || countries[kept - 1] != countries[i]) {
-                ranges.starts[kept] = ranges.starts[i];
-                countries[kept++] = countries[i];
-            }
-        }
-        return new CountryTable(Arrays.copyOf(ranges.starts, kept), Arrays.copyOf(countries, kept),
-                names.toArray(String[]::new));
+        });
+        return new CountryTable(starts, codes, countries.names());
     }
 
-    /** The IPv4 subtree's leaves in address order, neighbours with the same record as one. */
-    private static Ranges walk(ByteBuffer tree, Shape shape) throws IOException {
+    /** Takes the leaves of a walk: each one's first address and its record. */
+    @FunctionalInterface
+    private interface Leaves {
+        void leaf(int address, int record) throws IOException;
+    }
+
+    /** The IPv4 subtree's leaves, in address order. */
+    private static void walk(Tree tree, Leaves leaves) throws IOException {
+        Shape shape = tree.shape();
+        ByteBuffer buffer = tree.buffer();
         int node = 0;
         if (shape.ipVersion == 6) { // IPv4 is ::a.b.c.d, 96 zero bits down
             for (int depth = 0; depth < 96 && shape.isNode(node); depth++) {
-                node = shape.record(tree, node, 0);
+                node = shape.record(buffer, node, 0);
             }
         }
-        Ranges out = new Ranges();
         // At most one right half waits per level above the node being taken apart, and its two halves.
         int[] nodes = new int[34];
         int[] depths = new int[34];
@@ -147,18 +146,54 @@ final class CountryTable {
                 if (shape.isNode(n)) {
                     throw new IOException("the search tree is deeper than 32 bits under IPv4");
                 }
-                out.add((int) first ^ Integer.MIN_VALUE, n);
+                leaves.leaf((int) first, n);
                 continue;
             }
             // Right first onto the stack, so that the left (lower) half comes out first.
-            nodes[top] = shape.record(tree, n, 1);
+            nodes[top] = shape.record(buffer, n, 1);
             depths[top] = depth + 1;
             firsts[top++] = first | (1L << (31 - depth));
-            nodes[top] = shape.record(tree, n, 0);
+            nodes[top] = shape.record(buffer, n, 0);
             depths[top] = depth + 1;
             firsts[top++] = first;
         }
-        return out;
+    }
+
+    /** Each record's country as an index into the names seen so far; the reader is asked once per record. */
+    private static final class Countries {
+        private final Shape shape;
+        private final Function<InetAddress, String> countryOf;
+        private final Map<Integer, Short> ofRecord = new HashMap<>();
+        private final Map<String, Short> indexOfName = new HashMap<>();
+        private final List<String> names = new ArrayList<>(List.of(""));
+
+        Countries(Shape shape, Function<InetAddress, String> countryOf) {
+            this.shape = shape;
+            this.countryOf = countryOf;
+        }
+
+        short of(int address, int record) throws IOException {
+            Short known = ofRecord.get(record);
+            if (known != null) {
+                return known;
+            }
+            String name = record == shape.nodeCount ? null : countryOf.apply(address(address));
+            short c = name == null ? 0 : indexOfName.computeIfAbsent(name, n -> {
+                names.add(n);
+                return (short) (names.size() - 1);
+            });
+            if (names.size() > Short.MAX_VALUE) {
+                throw new IOException("more than " + Short.MAX_VALUE + " countries");
+            }
+            ofRecord.put(record, c);
+            return c;
+        }
+
+        String[] names() {
+            String[] out = names.toArray(String[]::new);
+            out[0] = null; // no country
+            return out;
+        }
     }
 
     private static InetAddress address(int v4) {
@@ -183,25 +218,6 @@ final class CountryTable {
                 }
                 return new Tree(ch.map(FileChannel.MapMode.READ_ONLY, 0, treeBytes), shape);
             }
-        }
-    }
-
-    /** Growing arrays of (first address, record) pairs. */
-    private static final class Ranges {
-        int[] starts = new int[1 << 16];
-        int[] records = new int[1 << 16];
-        int size;
-
-        void add(int start, int record) {
-            if (size > 0 && records[size - 1] == record) {
-                return;
-            }
-            if (size == starts.length) {
-                starts = Arrays.copyOf(starts, size * 2);
-                records = Arrays.copyOf(records, size * 2);
-            }
-            starts[size] = start;
-            records[size++] = record;
         }
     }
 

@@ -93,7 +93,22 @@ final class MmdbDatabase implements CountryLookup, AsnLookup {
         } catch (IOException | RuntimeException e) {
             withoutTable(e.getMessage());
         } finally {
+            unmap(tree.buffer());
             tableRead.countDown();
+        }
+    }
+
+    /**
+     * Gives back the tree's mapping now that nothing reads it: left to the garbage collector, its pages (about
+     * 5 MB of a country database's IPv4 half) stayed in the process's RSS for as long as nothing else was collected.
+     */
+    private static void unmap(java.nio.ByteBuffer mapped) {
+        try {
+            java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            ((sun.misc.Unsafe) f.get(null)).invokeCleaner(mapped);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // the collector unmaps it later
         }
     }
 
