@@ -1,5 +1,8 @@
 package dev.turnout.host.dial;
 
+import io.netty.bootstrap.AbstractBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -20,6 +23,8 @@ import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.net.SocketAddress;
 
 /**
  * Netty's native epoll transport where it loads (Linux), kqueue where that loads (macOS, Intel and Apple silicon:
@@ -78,5 +83,28 @@ public final class Transport {
 
     public static Class<? extends DatagramChannel> datagramChannelType() {
         return EPOLL ? EpollDatagramChannel.class : KQUEUE ? KQueueDatagramChannel.class : NioDatagramChannel.class;
+    }
+
+    /**
+     * Binds and waits. Netty's {@code sync()} rethrows a failed bind's {@code IOException} (a port another program
+     * holds) without declaring it, so callers catching what the signature names let it through: here it is declared.
+     */
+    public static Channel bind(AbstractBootstrap<?, ?> bootstrap, SocketAddress address)
+            throws IOException, InterruptedException {
+        ChannelFuture bound = bootstrap.bind(address).await();
+        Throwable cause = bound.cause();
+        if (cause instanceof IOException io) {
+            throw io;
+        }
+        if (cause instanceof RuntimeException r) {
+            throw r;
+        }
+        if (cause instanceof Error e) {
+            throw e;
+        }
+        if (cause != null) {
+            throw new IOException(cause);
+        }
+        return bound.channel();
     }
 }

@@ -66,20 +66,17 @@ public final class DnsServer implements AutoCloseable {
                 bind();
                 LOG.info("DNS server listening on {} (udp+tcp)", udpAddress);
                 return this;
-            } catch (Exception e) { // Netty's sync() rethrows the bind's IOException unchecked
+            } catch (IOException | RuntimeException | InterruptedException e) {
                 close();
-                if (!(e instanceof IOException io)) {
+                if (!(e instanceof IOException) || attempt >= attempts) {
                     throw e;
-                }
-                if (attempt >= attempts) {
-                    throw io;
                 }
                 LOG.debug("DNS bind on a picked port failed ({}); picking another", e.getMessage());
             }
         }
     }
 
-    private void bind() throws InterruptedException {
+    private void bind() throws IOException, InterruptedException {
         Bootstrap udpBootstrap = new Bootstrap().group(group).channel(Transport.datagramChannelType())
                 .handler(new UdpHandler());
         if (Transport.isEpoll()) {
@@ -88,11 +85,11 @@ public final class DnsServer implements AutoCloseable {
             udpBootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, UDP_QUERY_MAX)
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(16 * UDP_QUERY_MAX));
         }
-        Channel udp = udpBootstrap.bind(listen).sync().channel();
+        Channel udp = Transport.bind(udpBootstrap, listen);
         channels.add(udp);
         udpAddress = (InetSocketAddress) udp.localAddress();
         InetSocketAddress tcpListen = new InetSocketAddress(listen.getAddress(), udpAddress.getPort());
-        Channel tcp = new ServerBootstrap().group(group).channel(Transport.serverChannelType())
+        Channel tcp = Transport.bind(new ServerBootstrap().group(group).channel(Transport.serverChannelType())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -100,7 +97,7 @@ public final class DnsServer implements AutoCloseable {
                                 new LengthFieldBasedFrameDecoder(TCP_LIMIT_FRAME, 0, 2, 0, 2),
                                 new LengthFieldPrepender(2), new TcpHandler());
                     }
-                }).bind(tcpListen).sync().channel();
+                }), tcpListen);
         channels.add(tcp);
         tcpAddress = (InetSocketAddress) tcp.localAddress();
     }

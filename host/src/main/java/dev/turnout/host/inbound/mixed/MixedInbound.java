@@ -76,15 +76,7 @@ public final class MixedInbound implements AutoCloseable {
                         ch.pipeline().addLast("detect", new ProtocolDetector(tunnel, address.getAddress()));
                     }
                 });
-        Channel server;
-        try {
-            server = b.bind(address).sync().channel();
-        } catch (Exception e) { // sync() rethrows the bind's IOException unchecked; say so to the caller
-            if (e instanceof IOException io) {
-                throw io;
-            }
-            throw e;
-        }
+        Channel server = Transport.bind(b, address);
         return new MixedInbound(server, connections);
     }
 
