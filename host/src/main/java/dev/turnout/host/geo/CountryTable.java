@@ -72,12 +72,6 @@ final class CountryTable {
         return starts.length;
     }
 
-    /** As {@link #read(Tree, Function)}, mapping {@code file}'s tree first. */
-    static CountryTable read(Path file, Metadata metadata, Function<InetAddress, String> countryOf)
-            throws IOException {
-        return read(Tree.map(file, metadata), countryOf);
-    }
-
     /**
      * Reads the IPv4 ranges of {@code tree}; {@code countryOf} names the country of an address through the reader
      * of the same file (null for none).
@@ -165,11 +159,12 @@ final class CountryTable {
         private final Function<InetAddress, String> countryOf;
         private final Map<Integer, Short> ofRecord = new HashMap<>();
         private final Map<String, Short> indexOfName = new HashMap<>();
-        private final List<String> names = new ArrayList<>(List.of(""));
+        private final List<String> names = new ArrayList<>();
 
         Countries(Shape shape, Function<InetAddress, String> countryOf) {
             this.shape = shape;
             this.countryOf = countryOf;
+            names.add(null); // index 0: no country
         }
 
         short of(int address, int record) throws IOException {
@@ -190,9 +185,7 @@ final class CountryTable {
         }
 
         String[] names() {
-            String[] out = names.toArray(String[]::new);
-            out[0] = null; // no country
-            return out;
+            return names.toArray(String[]::new);
         }
     }
 

@@ -5,8 +5,10 @@ import com.maxmind.db.Reader;
 import dev.turnout.rules.AsnLookup;
 import dev.turnout.rules.CountryLookup;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -18,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Unsafe;
 
 /**
  * A MaxMind-format database read with MaxMind's reader (memory-mapped; decoded records cached, so a lookup is a
@@ -102,11 +105,11 @@ final class MmdbDatabase implements CountryLookup, AsnLookup {
      * Gives back the tree's mapping now that nothing reads it: left to the garbage collector, its pages (about
      * 5 MB of a country database's IPv4 half) stayed in the process's RSS for as long as nothing else was collected.
      */
-    private static void unmap(java.nio.ByteBuffer mapped) {
+    private static void unmap(ByteBuffer mapped) {
         try {
-            java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+            Field f = Unsafe.class.getDeclaredField("theUnsafe");
             f.setAccessible(true);
-            ((sun.misc.Unsafe) f.get(null)).invokeCleaner(mapped);
+            ((Unsafe) f.get(null)).invokeCleaner(mapped);
         } catch (ReflectiveOperationException | RuntimeException e) {
             // the collector unmaps it later
         }

@@ -44,7 +44,8 @@ class CountryTableTest {
                 "192.0.2.7/32", "{ country => { iso_code => 'US' } }",
                 "2001:db8::/32", "{ country => { iso_code => 'DE' } }"));
         MmdbDatabase db = MmdbDatabase.open(file);
-        CountryTable t = CountryTable.read(file, new Reader(file.toFile()).getMetadata(), db::readerCountry);
+        CountryTable t = CountryTable.read(CountryTable.Tree.map(file, new Reader(file.toFile()).getMetadata()),
+                db::readerCountry);
         assertNull(t.country(v4("198.51.99.255")));
         assertEquals("JP", t.country(v4("198.51.100.0")));
         assertEquals("JP", t.country(v4("198.51.100.255")));
@@ -65,7 +66,7 @@ class CountryTableTest {
         Path file = CountryDatabase.required();
         MmdbDatabase db = MmdbDatabase.open(file);
         Reader reader = new Reader(file.toFile(), new CHMCache());
-        CountryTable t = CountryTable.read(file, reader.getMetadata(), db::readerCountry);
+        CountryTable t = CountryTable.read(CountryTable.Tree.map(file, reader.getMetadata()), db::readerCountry);
         assertTrue(t.size() > 1000, "ranges: " + t.size());
         Random random = new Random(16);
         int found = 0;
