@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, when missing, the real servers and tools Turnout's tests start: dante-server (SOCKS5), tinyproxy
-# (HTTP CONNECT), dnsmasq (upstream DNS), iperf3, curl, dig, iproute2; chromium and playwright-core for the
+# (HTTP CONNECT), dnsmasq and unbound (upstream DNS, plain and encrypted), iperf3, curl, dig, iproute2; chromium and playwright-core for the
 # browser test; systemd-analyze (the service unit test); a GeoIP2-Country database for the GEOIP tests. Run by
 # `mvn verify` before any test; does nothing
 # when everything is there.
@@ -28,6 +28,7 @@ tools+=(ss-server:shadowsocks-libev)
 tools+=(trojan:trojan v2ray:v2ray)
 # v2ray (4.34 on Debian) is also the vmess and vless plugins' server.
 tools+=(stunnel4:stunnel4) # TLS in front of dante and tinyproxy (UpstreamTlsIT)
+tools+=(unbound:unbound) # DNS over TLS and over HTTPS (HTTP/2) upstream (EncryptedNameserverTest, EncryptedDnsIT)
 missing() {
   local out=() t
   for t in "${tools[@]}"; do have "${t%%:*}" || out+=("$t"); done
@@ -48,7 +49,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 # The installed daemons must not run on their own: tests start their own instances with their own configs.
-for svc in danted tinyproxy dnsmasq; do
+for svc in danted tinyproxy dnsmasq unbound; do
   if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
 done
 if command -v systemctl >/dev/null 2>&1; then systemctl stop shadowsocks-libev >/dev/null 2>&1 || true; fi

@@ -18,8 +18,7 @@ import java.util.Map;
  * @param fakeIpFilter      {@code dns.fake-ip-filter} patterns
  * @param nameserver        {@code dns.nameserver}
  * @param fallback          {@code dns.fallback}: tried after every {@code nameserver} failed
- * @param defaultNameserver {@code dns.default-nameserver}: only needed for DoH/DoT host names, kept for
- *                          validation
+ * @param defaultNameserver {@code dns.default-nameserver}: looks up the host names of DoT and DoH servers
  * @param ipv6              {@code dns.ipv6}: AAAA queries get (fake or real) IPv6 answers only when true
  * @param hosts             {@code hosts:} name pattern to addresses
  */
@@ -76,6 +75,37 @@ public record DnsOptions(
     /** Parses a list of nameserver strings; see {@link Nameserver#parse(String)}. */
     public static List<Nameserver> parseNameservers(List<String> texts) {
         return texts == null ? List.of() : texts.stream().map(Nameserver::parse).toList();
+    }
+
+    /**
+     * {@code servers} if none of them is known by host name: {@code default-nameserver} looks up the others' names,
+     * so its own must be addresses.
+     */
+    public static List<Nameserver> addressedOnly(List<Nameserver> servers) {
+        for (Nameserver ns : servers) {
+            if (ns.needsLookup()) {
+                throw new IllegalArgumentException("default-nameserver '" + ns + "' is known by host name ("
+                        + ns.host() + "), but default-nameserver is what looks such names up: give its address");
+            }
+        }
+        return servers;
+    }
+
+    /**
+     * Refuses a server known by host name when there is no {@code default-nameserver} to look it up (called only
+     * then): Turnout does not pick public resolvers for the user.
+     */
+    public static List<Nameserver> lookedUpBy(List<Nameserver> servers, String key) {
+        if (servers == null) {
+            return null;
+        }
+        for (Nameserver ns : servers) {
+            if (ns.needsLookup()) {
+                throw new IllegalArgumentException(key + " '" + ns + "' is known by host name (" + ns.host()
+                        + "): list servers by IP address under default-nameserver to look it up");
+            }
+        }
+        return servers;
     }
 
     /**

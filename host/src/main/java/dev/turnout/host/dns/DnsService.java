@@ -1,13 +1,16 @@
 package dev.turnout.host.dns;
 
 import dev.turnout.host.dial.SocketBinder;
+import dev.turnout.host.dial.layer.TlsLayer;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The DNS parts built from {@link DnsOptions} and owned together: fake-IP pools (with their cache file),
@@ -72,8 +75,8 @@ public final class DnsService implements AutoCloseable {
                 store.open();
             }
         }
-        UpstreamResolver upstream = new UpstreamResolver(options.upstreams(), hosts, options.ipv6(), group, binder,
-                settings);
+        UpstreamResolver upstream = new UpstreamResolver(options.upstreams(), options.defaultNameserver(), hosts,
+                options.ipv6(), group, binder, TlsLayer.fromEnvironment(), ownAddress(options, excluded), settings);
         DnsHandler handler = new DnsHandler(options, pool4, pool6, filter, hosts, upstream);
         DnsServer server = null;
         if (options.enable() && options.listen() != null) {
@@ -88,6 +91,28 @@ public final class DnsService implements AutoCloseable {
             }
         }
         return new DnsService(pool4, pool6, store, upstream, handler, server);
+    }
+
+    /**
+     * Whether an address is Turnout's own DNS (a fake range, the TUN's addresses, or where {@code dns.listen} takes
+     * port 53), so that the {@code system} nameserver never sends Turnout's queries back to Turnout.
+     */
+    static Predicate<InetAddress> ownAddress(DnsOptions options, Collection<Cidr> excluded) {
+        InetSocketAddress listen = options.listen();
+        return a -> options.fakeIpRange().contains(a)
+                || options.fakeIpRange6() != null && options.fakeIpRange6().contains(a)
+                || excluded.stream().anyMatch(c -> c.contains(a))
+                || listen != null && listen.getPort() == 53
+                        && (listen.getAddress().isAnyLocalAddress() ? a.isLoopbackAddress() || isLocal(a)
+                                : listen.getAddress().equals(a));
+    }
+
+    private static boolean isLocal(InetAddress a) {
+        try {
+            return java.net.NetworkInterface.getByInetAddress(a) != null;
+        } catch (java.net.SocketException e) {
+            return false;
+        }
     }
 
     /** IPv4 fake pool; {@code null} unless fake-ip mode. Reverse lookups and flow pins go here. */

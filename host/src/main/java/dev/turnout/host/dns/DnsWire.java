@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultAddressedEnvelope;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.dns.DatagramDnsQueryDecoder;
+import io.netty.handler.codec.dns.DatagramDnsQueryEncoder;
 import io.netty.handler.codec.dns.DatagramDnsResponseDecoder;
 import io.netty.handler.codec.dns.DatagramDnsResponseEncoder;
 import io.netty.handler.codec.dns.DnsQuery;
@@ -28,6 +29,7 @@ final class DnsWire {
     private static final QueryDecoder QUERY_DECODER = new QueryDecoder();
     private static final ResponseDecoder RESPONSE_DECODER = new ResponseDecoder();
     private static final ResponseEncoder RESPONSE_ENCODER = new ResponseEncoder();
+    private static final QueryEncoder QUERY_ENCODER = new QueryEncoder();
 
     private DnsWire() {
     }
@@ -56,6 +58,13 @@ final class DnsWire {
         return ((DatagramPacket) out.get(0)).content();
     }
 
+    /** Encodes {@code query} into a new pooled buffer (a DoH request's body); does not release the query. */
+    static ByteBuf encodeQuery(DnsQuery query) throws Exception {
+        List<Object> out = new ArrayList<>(1);
+        QUERY_ENCODER.encode(new DefaultAddressedEnvelope<>(query, NOWHERE), out);
+        return ((DatagramPacket) out.get(0)).content();
+    }
+
     private static final class QueryDecoder extends DatagramDnsQueryDecoder {
         void decode(DatagramPacket packet, List<Object> out) throws Exception {
             decode((ChannelHandlerContext) null, packet, out);
@@ -76,6 +85,17 @@ final class DnsWire {
         @Override
         protected ByteBuf allocateBuffer(ChannelHandlerContext ctx,
                 AddressedEnvelope<DnsResponse, InetSocketAddress> msg) {
+            return ByteBufAllocator.DEFAULT.ioBuffer(512);
+        }
+    }
+
+    private static final class QueryEncoder extends DatagramDnsQueryEncoder {
+        void encode(AddressedEnvelope<DnsQuery, InetSocketAddress> msg, List<Object> out) throws Exception {
+            encode((ChannelHandlerContext) null, msg, out);
+        }
+
+        @Override
+        protected ByteBuf allocateBuffer(ChannelHandlerContext ctx, AddressedEnvelope<DnsQuery, InetSocketAddress> msg) {
             return ByteBufAllocator.DEFAULT.ioBuffer(512);
         }
     }

@@ -1,29 +1,63 @@
 package dev.turnout.host.dns;
 
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 
 /**
  * One upstream DNS server as Clash writes it: {@code 8.8.8.8}, {@code 1.2.3.4:5353}, {@code udp://1.2.3.4:53},
- * {@code tcp://1.2.3.4:5353}, {@code [2001:db8::1]:53}. Port 53 unless given.
+ * {@code tcp://1.2.3.4:5353}, {@code [2001:db8::1]:53}, {@code tls://dns.google}, {@code tls://1.1.1.1:853},
+ * {@code https://doh.pub/dns-query}, or {@code system} (the servers of the machine's {@code resolv.conf}).
+ * Ports default to 53, 853 (TLS) and 443 (HTTPS).
+ *
+ * @param protocol how queries reach the server
+ * @param address  where the server listens; unresolved when {@code host} is a name (DoT and DoH only, looked up
+ *                 through {@code default-nameserver}); {@code null} for {@link Protocol#SYSTEM}
+ * @param host     the server's name, or its address in RFC 5952's form: TLS's server name and HTTP's authority
+ * @param path     the DoH request's path and query ({@code /dns-query} unless given); {@code null} for others
  */
-public record Nameserver(Protocol protocol, InetSocketAddress address) {
+public record Nameserver(Protocol protocol, InetSocketAddress address, String host, String path) {
 
-    /** How queries reach the server; UDP falls back to TCP when an answer comes back truncated. */
-    public enum Protocol { UDP, TCP }
+    /**
+     * How queries reach the server. UDP falls back to TCP when an answer comes back truncated; TLS is RFC 7858's
+     * DNS over TLS; HTTPS is RFC 8484's DNS over HTTPS, on HTTP/2.
+     */
+    public enum Protocol { UDP, TCP, TLS, HTTPS, SYSTEM }
+
+    /** The machine's own nameservers, read from {@code resolv.conf} when a query needs them. */
+    public static final Nameserver SYSTEM = new Nameserver(Protocol.SYSTEM, null, "system", null);
 
     public Nameserver {
-        if (protocol == null || address == null || address.isUnresolved()) {
-            throw new IllegalArgumentException("a nameserver needs a protocol and a literal address");
+        if (protocol == null || (protocol != Protocol.SYSTEM && address == null)) {
+            throw new IllegalArgumentException("a nameserver needs a protocol and an address");
         }
+        if (address != null && address.isUnresolved() && protocol != Protocol.TLS && protocol != Protocol.HTTPS) {
+            throw new IllegalArgumentException("only DNS over TLS or HTTPS servers may be named by host name");
+        }
+        if ((protocol == Protocol.HTTPS) != (path != null)) {
+            throw new IllegalArgumentException("a path belongs to DNS over HTTPS, and only there");
+        }
+        if (host == null) {
+            host = address.isUnresolved() ? address.getHostString() : NetUtil.toAddressString(address.getAddress());
+        }
+    }
+
+    /** A plain UDP or TCP server at an address. */
+    public Nameserver(Protocol protocol, InetSocketAddress address) {
+        this(protocol, address, null, null);
+    }
+
+    /** Whether its address is a name still to be looked up. */
+    public boolean needsLookup() {
+        return address != null && address.isUnresolved();
     }
 
     /**
      * Parses Clash's syntax.
      *
-     * @throws IllegalArgumentException with a message naming the entry; DNS over HTTPS/TLS/QUIC, DHCP and
-     *                                  per-server outbounds ({@code #proxy}) are rejected as not supported yet
+     * @throws IllegalArgumentException with a message naming the entry; DNS over QUIC and HTTP/3, DHCP and
+     *                                  per-server options ({@code #proxy}) are rejected as not supported yet
      */
     public static Nameserver parse(String text) {
         String s = text == null ? "" : text.trim();
@@ -32,31 +66,45 @@ public record Nameserver(Protocol protocol, InetSocketAddress address) {
         }
         if (s.indexOf('#') >= 0) {
             throw new IllegalArgumentException("nameserver '" + s
-                    + "': choosing an outbound per nameserver ('#...') is not supported yet");
+                    + "': options after '#' (an outbound, h3, skip-cert-verify...) are not supported yet");
+        }
+        if (s.equalsIgnoreCase("system") || s.equalsIgnoreCase("system://")) {
+            return SYSTEM;
         }
         Protocol protocol = Protocol.UDP;
         int scheme = s.indexOf("://");
+        String path = null;
         if (scheme >= 0) {
             String name = s.substring(0, scheme).toLowerCase(Locale.ROOT);
             switch (name) {
                 case "udp" -> protocol = Protocol.UDP;
                 case "tcp" -> protocol = Protocol.TCP;
-                case "https", "h3" -> throw unsupported(s, "DNS over HTTPS");
-                case "tls" -> throw unsupported(s, "DNS over TLS");
+                case "tls" -> protocol = Protocol.TLS;
+                case "https" -> protocol = Protocol.HTTPS;
+                case "h3" -> throw unsupported(s, "DNS over HTTP/3");
                 case "quic" -> throw unsupported(s, "DNS over QUIC");
                 case "dhcp" -> throw unsupported(s, "DHCP nameservers");
                 default -> throw new IllegalArgumentException("nameserver '" + s + "': unknown scheme '" + name
-                        + "' (use udp:// or tcp://)");
+                        + "' (use udp://, tcp://, tls:// or https://)");
             }
             s = s.substring(scheme + 3);
-            if (s.endsWith("/")) {
-                s = s.substring(0, s.length() - 1);
+            int slash = s.indexOf('/');
+            if (protocol == Protocol.HTTPS) {
+                path = slash < 0 || slash == s.length() - 1 ? "/dns-query" : s.substring(slash);
             }
-        } else if (s.equalsIgnoreCase("system")) {
-            throw unsupported(s, "the 'system' nameserver");
+            if (slash >= 0) {
+                if (protocol != Protocol.HTTPS && slash != s.length() - 1) {
+                    throw new IllegalArgumentException("nameserver '" + text + "': a path belongs to https:// only");
+                }
+                s = s.substring(0, slash);
+            }
         }
         String host = s;
-        int port = 53;
+        int port = switch (protocol) {
+            case TLS -> 853;
+            case HTTPS -> 443;
+            default -> 53;
+        };
         if (s.startsWith("[")) {
             int close = s.indexOf(']');
             if (close < 0) {
@@ -76,11 +124,18 @@ public record Nameserver(Protocol protocol, InetSocketAddress address) {
             port = parsePort(text, s.substring(colon + 1));
         }
         InetAddress address = IpLiteral.parse(host);
-        if (address == null) {
-            throw new IllegalArgumentException("nameserver '" + text + "': '" + host
-                    + "' is not an IP address (host names are only allowed for DoH, which is not supported yet)");
+        if (address != null) {
+            return new Nameserver(protocol, new InetSocketAddress(address, port), null, path);
         }
-        return new Nameserver(protocol, new InetSocketAddress(address, port));
+        if (protocol != Protocol.TLS && protocol != Protocol.HTTPS) {
+            throw new IllegalArgumentException("nameserver '" + text + "': '" + host
+                    + "' is not an IP address (only tls:// and https:// servers may be named by host name)");
+        }
+        if (!DnsNames.isHostName(host)) {
+            throw new IllegalArgumentException("nameserver '" + text + "': '" + host + "' is not a host name");
+        }
+        return new Nameserver(protocol, InetSocketAddress.createUnresolved(host.toLowerCase(Locale.ROOT), port),
+                host.toLowerCase(Locale.ROOT), path);
     }
 
     private static int parsePort(String text, String port) {
@@ -99,9 +154,14 @@ public record Nameserver(Protocol protocol, InetSocketAddress address) {
         return new IllegalArgumentException("nameserver '" + text + "': " + what + " is not supported yet");
     }
 
+    /** The form it was written in, made whole: {@code udp://8.8.8.8:53}, {@code https://doh.pub:443/dns-query}. */
     @Override
     public String toString() {
-        return protocol.name().toLowerCase(Locale.ROOT) + "://" + address.getAddress().getHostAddress() + ":"
-                + address.getPort();
+        if (protocol == Protocol.SYSTEM) {
+            return "system";
+        }
+        String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+        return protocol.name().toLowerCase(Locale.ROOT) + "://" + h + ":" + address.getPort()
+                + (path == null ? "" : path);
     }
 }

@@ -1,6 +1,8 @@
 package dev.turnout.host.dns;
 
 import dev.turnout.api.Resolver;
+import dev.turnout.api.TlsOptions;
+import dev.turnout.host.dial.layer.TlsLayer;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.Transport;
 import io.netty.bootstrap.Bootstrap;
@@ -8,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -26,6 +29,7 @@ import io.netty.handler.codec.dns.DnsSection;
 import io.netty.handler.codec.dns.TcpDnsQueryEncoder;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -34,6 +38,9 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -70,15 +77,20 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     }
 
     private final List<Nameserver> servers;
+    private final UpstreamResolver bootstrap;
+    private final SystemNameservers system;
+    private final TlsLayer tls;
+    private final Map<Nameserver, DohSession> dohSessions = new ConcurrentHashMap<>();
     private final HostsTable hosts;
     private final boolean ipv6;
     private final EventLoopGroup group;
     private final SocketBinder binder;
     private final Settings settings;
     private final ReplyCache cache;
-    private final java.util.concurrent.ConcurrentHashMap<String, Future<UpstreamReply>> inflight =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Future<UpstreamReply>> inflight = new ConcurrentHashMap<>();
     private final long timeoutMillis;
+    /** Decoding wants a sender; a DoH answer's is the server, whose address the session alone knows. */
+    private static final InetSocketAddress UNKNOWN_SENDER = new InetSocketAddress(0);
 
     /**
      * @param servers  tried in order ({@link DnsOptions#upstreams()})
@@ -90,7 +102,29 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      */
     public UpstreamResolver(List<Nameserver> servers, HostsTable hosts, boolean ipv6, EventLoopGroup group,
             SocketBinder binder, Settings settings) {
+        this(servers, List.of(), hosts, ipv6, group, binder, TlsLayer.fromEnvironment(), a -> false, settings);
+    }
+
+    /**
+     * @param servers   tried in order ({@link DnsOptions#upstreams()}); {@link Nameserver#SYSTEM} stands for the
+     *                  machine's servers at the time of each query
+     * @param bootstrap {@code default-nameserver}: looks up the host names of DoT and DoH servers
+     * @param hosts     answered before any query
+     * @param ipv6      whether {@link #resolveAll} also asks for AAAA
+     * @param group     event loops from {@link Transport#newGroup}, so channel and loop types match
+     * @param binder    applied to each socket before it is used; {@link SocketBinder#NONE} without a TUN
+     * @param tls       TLS for DoT and DoH (its trust store, {@code SSL_CERT_FILE})
+     * @param own       addresses that are Turnout's own DNS, never asked as a {@code system} nameserver
+     * @param settings  timeouts, retries, cache size
+     */
+    public UpstreamResolver(List<Nameserver> servers, List<Nameserver> bootstrap, HostsTable hosts, boolean ipv6,
+            EventLoopGroup group, SocketBinder binder, TlsLayer tls, Predicate<InetAddress> own, Settings settings) {
         this.servers = List.copyOf(servers);
+        this.bootstrap = bootstrap.isEmpty() ? null
+                : new UpstreamResolver(bootstrap, List.of(), hosts, ipv6, group, binder, tls, own, settings);
+        this.system = servers.contains(Nameserver.SYSTEM) || bootstrap.contains(Nameserver.SYSTEM)
+                ? SystemNameservers.of(own) : null;
+        this.tls = tls;
         this.hosts = hosts;
         this.ipv6 = ipv6;
         this.group = group;
@@ -133,16 +167,36 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             throw new UnknownHostException(host + ": interrupted");
         }
         if (!f.isSuccess()) {
-            UnknownHostException u = new UnknownHostException(host + ": " + f.cause().getMessage());
+            UnknownHostException u = new UnknownHostException(about(host, f.cause().getMessage()));
             u.initCause(f.cause());
             throw u;
         }
         return f.getNow().get(0);
     }
 
-    /** Longest a resolution can take: every attempt (UDP then TCP) of every round timing out. */
+    /**
+     * Longest a resolution can take: every attempt (UDP then TCP) of every round timing out, and for a server
+     * known by name, its lookup first.
+     */
     long maxWaitMillis() {
-        return timeoutMillis * 2L * Math.max(1, servers.size()) * settings.rounds() + 1000;
+        long lookup = bootstrap == null ? 0 : bootstrap.maxWaitMillis();
+        return (timeoutMillis * 2L + lookup) * Math.max(1, current().size()) * settings.rounds() + 1000;
+    }
+
+    /** The servers to try now: {@code system} replaced by what {@code resolv.conf} names at this moment. */
+    private List<Nameserver> current() {
+        if (system == null || !servers.contains(Nameserver.SYSTEM)) {
+            return servers;
+        }
+        List<Nameserver> out = new ArrayList<>();
+        for (Nameserver ns : servers) {
+            if (ns == Nameserver.SYSTEM) {
+                out.addAll(system.current());
+            } else {
+                out.add(ns);
+            }
+        }
+        return out;
     }
 
     /**
@@ -192,13 +246,18 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         if (!out.isEmpty()) {
             p.trySuccess(List.copyOf(out));
         } else {
-            UnknownHostException e = new UnknownHostException(host
-                    + (cause == null ? ": no address" : ": " + cause.getMessage()));
+            UnknownHostException e = new UnknownHostException(cause == null ? host + ": no address"
+                    : about(host, cause.getMessage()));
             if (cause != null) {
                 e.initCause(cause);
             }
             p.tryFailure(e);
         }
+    }
+
+    /** {@code message} about {@code host}, which it names first once. */
+    private static String about(String host, String message) {
+        return message != null && message.startsWith(host + ": ") ? message : host + ": " + message;
     }
 
     /**
@@ -219,8 +278,10 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         if (cached != null) {
             return loop.newSucceededFuture(cached);
         }
-        if (servers.isEmpty()) {
-            return loop.newFailedFuture(new UnknownHostException(name + ": no nameservers configured"));
+        List<Nameserver> now = current();
+        if (now.isEmpty()) {
+            return loop.newFailedFuture(new UnknownHostException(name + ": no nameservers "
+                    + (servers.isEmpty() ? "configured" : "to ask (the 'system' nameserver found none)")));
         }
         // Identical questions already on their way share one upstream exchange.
         Promise<UpstreamReply> p = loop.newPromise();
@@ -229,30 +290,39 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             return existing;
         }
         p.addListener(f -> inflight.remove(key, p));
-        loop.execute(() -> attempt(p, loop, name, type, key, 0, null));
+        loop.execute(() -> attempt(p, loop, name, type, key, now, 0, null, null));
         return p;
     }
 
+    /**
+     * Asks {@code servers} in turn until one gives a usable answer. When none did, the last bad answer (SERVFAIL,
+     * REFUSED) is the result, else a failure that says what went wrong with the last server asked.
+     */
     private void attempt(Promise<UpstreamReply> p, EventLoop loop, String name, DnsRecordType type, String key,
-            int index, UpstreamReply lastBad) {
+            List<Nameserver> servers, int index, UpstreamReply lastBad, Throwable lastError) {
         if (index >= servers.size() * settings.rounds()) {
             if (lastBad != null) {
                 p.trySuccess(lastBad);
             } else {
-                p.tryFailure(new UnknownHostException(name + ": no nameserver answered"));
+                UnknownHostException e = new UnknownHostException(name + ": no nameserver answered"
+                        + (lastError == null ? "" : " (last: " + lastError.getMessage() + ")"));
+                e.initCause(lastError);
+                p.tryFailure(e);
             }
             return;
         }
         Nameserver ns = servers.get(index % servers.size());
         exchange(ns, loop, name, type).addListener((Future<UpstreamReply> f) -> {
             if (!f.isSuccess()) {
-                attempt(p, loop, name, type, key, index + 1, lastBad);
+                String why = String.valueOf(f.cause().getMessage());
+                attempt(p, loop, name, type, key, servers, index + 1, lastBad, why.startsWith(ns.toString())
+                        ? f.cause() : new IOException(ns + ": " + why, f.cause()));
                 return;
             }
             UpstreamReply r = f.getNow();
             if (r.code().equals(DnsResponseCode.SERVFAIL) || r.code().equals(DnsResponseCode.REFUSED)
                     || r.truncated()) {
-                attempt(p, loop, name, type, key, index + 1, r);
+                attempt(p, loop, name, type, key, servers, index + 1, r, lastError);
                 return;
             }
             cache.put(key, r, System.nanoTime());
@@ -260,10 +330,24 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         });
     }
 
-    /** One server: UDP, then TCP when the UDP answer is truncated; or TCP only for tcp:// servers. */
+    /**
+     * One server: UDP, then TCP when the UDP answer is truncated; TCP only for tcp:// servers; TLS or HTTPS for
+     * tls:// and https://.
+     */
     private Future<UpstreamReply> exchange(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
-        if (ns.protocol() == Nameserver.Protocol.TCP) {
-            return tcp(ns, loop, name, type);
+        switch (ns.protocol()) {
+            case TCP -> {
+                return tcp(ns, loop, name, type);
+            }
+            case TLS -> {
+                return tls(ns, loop, name, type);
+            }
+            case HTTPS -> {
+                return https(ns, loop, name, type);
+            }
+            default -> {
+                // UDP, below
+            }
         }
         Promise<UpstreamReply> p = loop.newPromise();
         udp(ns, loop, name, type).addListener((Future<UpstreamReply> f) -> {
@@ -282,7 +366,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     }
 
     private Future<UpstreamReply> udp(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
-        Attempt attempt = Attempt.start(loop, ns, name, type);
+        Attempt attempt = Attempt.start(loop, ns, name, type, timeoutMillis);
         DatagramDnsQuery q;
         try {
             q = new DatagramDnsQuery(null, ns.address(), attempt.id());
@@ -302,7 +386,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     }
 
     private Future<UpstreamReply> tcp(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
-        Attempt attempt = Attempt.start(loop, ns, name, type);
+        Attempt attempt = Attempt.start(loop, ns, name, type, timeoutMillis);
         DnsQuery q;
         try {
             q = new DefaultDnsQuery(attempt.id());
@@ -324,10 +408,116 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         return attempt.promise();
     }
 
-    /** Writes {@code q} once the socket is bound (UDP) or connected (TCP); the attempt is timed from now. */
+    /** DNS over TLS (RFC 7858): TCP's framing inside TLS, one connection per query. */
+    private Future<UpstreamReply> tls(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
+        Attempt attempt = Attempt.start(loop, ns, name, type, timeoutMillis);
+        Promise<UpstreamReply> p = attempt.promise();
+        endpoint(ns, loop).addListener((Future<InetSocketAddress> where) -> {
+            if (!where.isSuccess()) {
+                p.tryFailure(where.cause());
+                return;
+            }
+            if (p.isDone()) {
+                return;
+            }
+            ChannelFuture connect = new Bootstrap().group(loop).channelFactory(() -> bound(Transport.newSocketChannel()))
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
+                    .handler(new ChannelInboundHandlerAdapter()).connect(where.getNow());
+            closeWhenDone(p, connect.channel());
+            connect.addListener((ChannelFuture f) -> {
+                if (!f.isSuccess()) {
+                    p.tryFailure(f.cause());
+                    return;
+                }
+                tls.start(f.channel(), new TlsOptions(ns.host(), false, List.of(), null))
+                        .addListener((Future<Channel> t) -> {
+                            if (!t.isSuccess()) {
+                                p.tryFailure(t.cause());
+                                return;
+                            }
+                            DnsQuery q = new DefaultDnsQuery(attempt.id());
+                            try {
+                                fill(q, name, type);
+                            } catch (RuntimeException e) {
+                                q.release();
+                                p.tryFailure(e);
+                                return;
+                            }
+                            Channel ch = t.getNow();
+                            ch.pipeline().addLast(new TcpDnsQueryEncoder(),
+                                    new LengthFieldBasedFrameDecoder(65535 + 2, 0, 2, 0, 2),
+                                    new TcpReplyHandler(attempt));
+                            ch.writeAndFlush(q).addListener((ChannelFuture w) -> {
+                                if (!w.isSuccess()) {
+                                    p.tryFailure(w.cause());
+                                }
+                            });
+                        });
+            });
+        });
+        return p;
+    }
+
+    /** DNS over HTTPS (RFC 8484): a stream on the server's HTTP/2 connection, which queries share. */
+    private Future<UpstreamReply> https(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
+        Attempt attempt = Attempt.start(loop, ns, name, type, timeoutMillis);
+        Promise<UpstreamReply> p = attempt.promise();
+        ByteBuf wire;
+        DnsQuery q = new DefaultDnsQuery(attempt.id());
+        try {
+            fill(q, name, type);
+            wire = DnsWire.encodeQuery(q);
+        } catch (Exception e) {
+            p.tryFailure(e);
+            return p;
+        } finally {
+            q.release();
+        }
+        DohSession session = dohSessions.computeIfAbsent(ns, server -> new DohSession(server, tls,
+                () -> bound(Transport.newSocketChannel()), l -> endpoint(server, l), (int) timeoutMillis));
+        Future<ByteBuf> body = session.exchange(wire, loop);
+        p.addListener(done -> body.cancel(false));
+        body.addListener((Future<ByteBuf> f) -> {
+            if (!f.isSuccess()) {
+                p.tryFailure(f.cause());
+                return;
+            }
+            ByteBuf answer = f.getNow();
+            try {
+                attempt.offer(answer, ns.needsLookup() ? UNKNOWN_SENDER : ns.address());
+            } finally {
+                answer.release();
+            }
+            p.tryFailure(new IOException(ns + " answered with a message that does not answer the query"));
+        });
+        return p;
+    }
+
+    /** Where {@code ns} listens: its address, or its host name looked up through {@code default-nameserver}. */
+    private Future<InetSocketAddress> endpoint(Nameserver ns, EventLoop loop) {
+        if (!ns.needsLookup()) {
+            return loop.newSucceededFuture(ns.address());
+        }
+        if (bootstrap == null) {
+            return loop.newFailedFuture(new UnknownHostException(ns + ": no default-nameserver to look up "
+                    + ns.host()));
+        }
+        Promise<InetSocketAddress> p = loop.newPromise();
+        bootstrap.resolveAll(ns.host()).addListener((Future<List<InetAddress>> f) -> {
+            if (f.isSuccess()) {
+                p.trySuccess(new InetSocketAddress(f.getNow().get(0), ns.address().getPort()));
+            } else {
+                p.tryFailure(new UnknownHostException(ns + ": cannot look up " + ns.host() + " through"
+                        + " default-nameserver: " + f.cause().getMessage()));
+            }
+        });
+        return p;
+    }
+
+    /** Writes {@code q} once the socket is bound (UDP) or connected (TCP). */
     private void send(Attempt attempt, EventLoop loop, ChannelFuture opened, DnsQuery q) {
         Promise<UpstreamReply> p = attempt.promise();
-        guard(p, loop, opened.channel());
+        closeWhenDone(p, opened.channel());
         opened.addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 q.release();
@@ -350,13 +540,9 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         }
     }
 
-    /** Times the attempt out and closes its socket however it ends. */
-    private void guard(Promise<UpstreamReply> p, EventLoop loop, Channel ch) {
-        io.netty.util.concurrent.ScheduledFuture<?> timer = loop.schedule(
-                () -> p.tryFailure(new IOException("no answer within " + timeoutMillis + " ms")), timeoutMillis,
-                TimeUnit.MILLISECONDS);
+    /** Closes the attempt's socket however it ends. */
+    private static void closeWhenDone(Promise<UpstreamReply> p, Channel ch) {
         p.addListener(f -> {
-            timer.cancel(false);
             if (ch.isRegistered()) {
                 ch.close();
             } else {
@@ -379,6 +565,10 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     @Override
     public void close() {
         cache.clear();
+        dohSessions.values().forEach(DohSession::close);
+        if (bootstrap != null) {
+            bootstrap.close();
+        }
     }
 
     /** Forgets every cached answer ({@code POST /cache/dns/flush}); questions on their way are not affected. */
@@ -395,8 +585,13 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             DnsRecordType type) {
 
         /** A fresh random ID for each attempt, so that a late or forged reply to another one cannot match. */
-        static Attempt start(EventLoop loop, Nameserver ns, String name, DnsRecordType type) {
-            return new Attempt(loop.newPromise(), ns, ThreadLocalRandom.current().nextInt(1 << 16), name, type);
+        static Attempt start(EventLoop loop, Nameserver ns, String name, DnsRecordType type, long timeoutMillis) {
+            Promise<UpstreamReply> p = loop.newPromise();
+            ScheduledFuture<?> timer = loop.schedule(
+                    () -> p.tryFailure(new IOException(ns + ": no answer within " + timeoutMillis + " ms")),
+                    timeoutMillis, TimeUnit.MILLISECONDS);
+            p.addListener(f -> timer.cancel(false));
+            return new Attempt(p, ns, ThreadLocalRandom.current().nextInt(1 << 16), name, type);
         }
 
         /** Settles the attempt with {@code message} if it answers this query; anything else is ignored. */

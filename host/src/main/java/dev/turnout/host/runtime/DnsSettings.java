@@ -37,7 +37,11 @@ final class DnsSettings {
         var nameservers = keys.read("nameserver", () -> DnsOptions.parseNameservers(d.strings("nameserver")));
         var fallback = keys.read("fallback", () -> DnsOptions.parseNameservers(d.strings("fallback")));
         var defaults = keys.read("default-nameserver",
-                () -> DnsOptions.parseNameservers(d.strings("default-nameserver")));
+                () -> DnsOptions.addressedOnly(DnsOptions.parseNameservers(d.strings("default-nameserver"))));
+        if (defaults != null && defaults.isEmpty()) {
+            keys.read("nameserver", () -> DnsOptions.lookedUpBy(nameservers, "nameserver"));
+            keys.read("fallback", () -> DnsOptions.lookedUpBy(fallback, "fallback"));
+        }
         Map<String, List<InetAddress>> hosts = new LinkedHashMap<>();
         for (var e : config.hosts().entrySet()) {
             List<InetAddress> addresses = keys.read("hosts",

@@ -26,9 +26,36 @@ class NameserverTest {
     }
 
     @Test
-    void rejectsEncryptedTransportsAsNotSupportedYet() {
-        for (String s : new String[] {"https://1.1.1.1/dns-query", "tls://1.1.1.1:853", "quic://1.1.1.1",
-                "dhcp://en0", "8.8.8.8#PROXY"}) {
+    void parsesDnsOverTlsAndHttpsAsClashWritesThem() {
+        Nameserver dot = Nameserver.parse("tls://223.5.5.5");
+        assertEquals(Nameserver.Protocol.TLS, dot.protocol());
+        assertEquals(new InetSocketAddress("223.5.5.5", 853), dot.address());
+        assertEquals("tls://223.5.5.5:853", dot.toString());
+        Nameserver named = Nameserver.parse("tls://dns.google:8853");
+        assertTrue(named.needsLookup());
+        assertEquals("dns.google", named.host());
+        assertEquals(8853, named.address().getPort());
+
+        Nameserver doh = Nameserver.parse("https://doh.pub/dns-query");
+        assertEquals(Nameserver.Protocol.HTTPS, doh.protocol());
+        assertEquals("doh.pub", doh.host());
+        assertEquals(443, doh.address().getPort());
+        assertEquals("/dns-query", doh.path());
+        assertEquals("https://doh.pub:443/dns-query", doh.toString());
+        assertEquals("/dns-query", Nameserver.parse("https://1.1.1.1").path(), "the usual path when none is given");
+        assertEquals("/resolve?ct=x", Nameserver.parse("https://[2001:db8::1]:8443/resolve?ct=x").path());
+        assertEquals(new InetSocketAddress("2001:db8::1", 8443),
+                Nameserver.parse("https://[2001:db8::1]:8443/resolve").address());
+        assertEquals("dns.alidns.com", Nameserver.parse("HTTPS://DNS.AliDNS.com/dns-query").host());
+
+        assertEquals(Nameserver.SYSTEM, Nameserver.parse("system"));
+        assertEquals(Nameserver.SYSTEM, Nameserver.parse("system://"));
+    }
+
+    @Test
+    void rejectsWhatItCannotSpeakAsNotSupportedYet() {
+        for (String s : new String[] {"quic://1.1.1.1", "h3://dns.google/dns-query", "dhcp://en0", "8.8.8.8#PROXY",
+                "https://dns.alidns.com/dns-query#h3=true"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Nameserver.parse(s));
             assertTrue(e.getMessage().contains("not supported yet"), e.getMessage());
         }
@@ -37,6 +64,9 @@ class NameserverTest {
     @Test
     void rejectsHostNamesAndBadPorts() {
         assertThrows(IllegalArgumentException.class, () -> Nameserver.parse("dns.google"));
+        assertThrows(IllegalArgumentException.class, () -> Nameserver.parse("tcp://dns.google"));
+        assertThrows(IllegalArgumentException.class, () -> Nameserver.parse("tls://bad_name.example"));
+        assertThrows(IllegalArgumentException.class, () -> Nameserver.parse("tls://1.1.1.1/path"));
         assertThrows(IllegalArgumentException.class, () -> Nameserver.parse("1.2.3.4:0"));
         assertThrows(IllegalArgumentException.class, () -> Nameserver.parse("1.2.3.4:99999"));
         assertThrows(IllegalArgumentException.class, () -> Nameserver.parse("1.2.3.256"));

@@ -25,11 +25,26 @@ class SettingsTest {
         "tun address ~ tun:|  enable: true|  inet4-address: notanip ~ t.yaml:3:18: 'inet4-address' must be an address with a prefix such as 198.18.0.1/30, got 'notanip'",
         "controller without port ~ external-controller: abc ~ t.yaml:1:22: external-controller 'abc' needs HOST:PORT, e.g. 127.0.0.1:9090",
         "hosts ~ hosts:|  a.test: not-an-ip ~ t.yaml:2:3: hosts: 'a.test' maps to 'not-an-ip', which is not an IP address",
+        "DoH by name without default-nameserver ~ dns:|  enable: true|  nameserver: [8.8.8.8, 'https://doh.pub/dns-query'] ~ t.yaml:3:15: dns: nameserver 'https://doh.pub:443/dns-query' is known by host name (doh.pub): list servers by IP address under default-nameserver to look it up",
+        "default-nameserver by name ~ dns:|  enable: true|  default-nameserver: ['tls://dns.google']|  nameserver: [8.8.8.8] ~ t.yaml:3:23: dns: default-nameserver 'tls://dns.google:853' is known by host name (dns.google), but default-nameserver is what looks such names up: give its address",
     })
     void whatRunRefusesIsRefusedWithItsPosition(String name, String yaml, String expected) throws Exception {
         Config c = parse(yaml);
         ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(c));
         assertEquals(expected, e.getMessage());
+    }
+
+    @Test
+    void clashVergeRevsDefaultDnsSectionIsAccepted() throws Exception {
+        // The dns: section Clash Verge Rev writes into a new profile: plain, DoH by name, and the system servers.
+        Config c = parse("dns:|  enable: true|  enhanced-mode: fake-ip|  fake-ip-range: 198.18.0.1/16"
+                + "|  default-nameserver: [system, 223.6.6.6, 8.8.8.8, 2400:3200::1, 2001:4860:4860::8888]"
+                + "|  nameserver: [8.8.8.8, 'https://doh.pub/dns-query', 'https://dns.alidns.com/dns-query']"
+                + "|  fallback: []");
+        var dns = Settings.of(c).dns();
+        assertEquals(List.of("udp://8.8.8.8:53", "https://doh.pub:443/dns-query", "https://dns.alidns.com:443/dns-query"),
+                dns.nameserver().stream().map(Object::toString).toList());
+        assertEquals("system", dns.defaultNameserver().get(0).toString());
     }
 
     @Test

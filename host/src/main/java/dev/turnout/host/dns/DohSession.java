@@ -1,0 +1,264 @@
+package dev.turnout.host.dns;
+
+import dev.turnout.api.TlsOptions;
+import dev.turnout.host.dial.layer.TlsLayer;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * DNS over HTTPS (RFC 8484) to one server: one HTTP/2 connection, opened on the first query and kept while it is
+ * used, each query a stream of its own ({@code POST} of the DNS message). A connection the server ends, or one
+ * it sends GOAWAY on, is replaced at the next query; one idle for {@value #IDLE_SECONDS} s is closed. HTTP/2
+ * only, which RFC 8484 names the minimum and every public DoH server speaks: a server that does not agree to
+ * {@code h2} in ALPN fails the query with a message saying so.
+ */
+final class DohSession implements AutoCloseable {
+
+    static final String MEDIA_TYPE = "application/dns-message";
+    static final int IDLE_SECONDS = 60;
+    /** A DNS message is at most 65,535 bytes; a bigger body is not one. */
+    private static final int MAX_BODY = 65_535;
+
+    private final Nameserver server;
+    private final TlsLayer tls;
+    private final ChannelFactory<Channel> sockets;
+    private final Function<EventLoop, Future<InetSocketAddress>> endpoint;
+    private final int connectTimeoutMillis;
+    private Future<Channel> connection;
+    private volatile boolean closed;
+
+    /**
+     * @param server   an {@code https://} nameserver
+     * @param tls      the upstream TLS (trust store, {@code SSL_CERT_FILE})
+     * @param sockets  new TCP sockets already bound to the physical interface
+     * @param endpoint where the server is now (its address, or its name looked up)
+     */
+    DohSession(Nameserver server, TlsLayer tls, ChannelFactory<Channel> sockets,
+            Function<EventLoop, Future<InetSocketAddress>> endpoint, int connectTimeoutMillis) {
+        this.server = server;
+        this.tls = tls;
+        this.sockets = sockets;
+        this.endpoint = endpoint;
+        this.connectTimeoutMillis = connectTimeoutMillis;
+    }
+
+    /**
+     * Sends {@code query} (a DNS message; released here) and gives the answer's bytes, which the caller releases.
+     * Cancelling the returned future resets the stream.
+     */
+    Future<ByteBuf> exchange(ByteBuf query, EventLoop loop) {
+        Promise<ByteBuf> answer = loop.newPromise();
+        connection(loop).addListener((Future<Channel> c) -> {
+            if (!c.isSuccess()) {
+                query.release();
+                answer.tryFailure(c.cause());
+                return;
+            }
+            new Http2StreamChannelBootstrap(c.getNow()).handler(new ChannelInitializer<Http2StreamChannel>() {
+                @Override
+                protected void initChannel(Http2StreamChannel ch) {
+                    ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false),
+                            new HttpObjectAggregator(MAX_BODY), new AnswerHandler(answer));
+                }
+            }).open().addListener((Future<Http2StreamChannel> s) -> {
+                if (!s.isSuccess()) {
+                    query.release();
+                    answer.tryFailure(s.cause());
+                    return;
+                }
+                Http2StreamChannel stream = s.getNow();
+                answer.addListener(done -> stream.close());
+                stream.writeAndFlush(request(query)).addListener((ChannelFuture w) -> {
+                    if (!w.isSuccess()) {
+                        answer.tryFailure(w.cause());
+                    }
+                });
+            });
+        });
+        return answer;
+    }
+
+    private FullHttpRequest request(ByteBuf query) {
+        FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, server.path(), query);
+        int port = server.address().getPort();
+        String authority = server.host().indexOf(':') >= 0 ? "[" + server.host() + "]" : server.host();
+        r.headers().set(HttpHeaderNames.HOST, port == 443 ? authority : authority + ":" + port)
+                .set(HttpHeaderNames.CONTENT_TYPE, MEDIA_TYPE)
+                .set(HttpHeaderNames.ACCEPT, MEDIA_TYPE)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, query.readableBytes());
+        return r;
+    }
+
+    /** The live connection, or a new one when there is none, it ended, or the server is going away. */
+    private synchronized Future<Channel> connection(EventLoop loop) {
+        if (closed) {
+            return loop.newFailedFuture(new IOException("DNS over HTTPS to " + server + " is closed"));
+        }
+        Future<Channel> c = connection;
+        if (c != null && (!c.isDone() || c.isSuccess() && usable(c.getNow()))) {
+            return c;
+        }
+        connection = open(loop);
+        return connection;
+    }
+
+    private static boolean usable(Channel ch) {
+        Ending ending = ch.pipeline().get(Ending.class); // null once the channel is closed and its pipeline gone
+        return ch.isActive() && ending != null && !ending.goingAway;
+    }
+
+    private Future<Channel> open(EventLoop loop) {
+        Promise<Channel> ready = loop.newPromise();
+        endpoint.apply(loop).addListener((Future<InetSocketAddress> where) -> {
+            if (!where.isSuccess()) {
+                ready.tryFailure(where.cause());
+                return;
+            }
+            ChannelFuture connect = new Bootstrap().group(loop).channelFactory(sockets)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                    .handler(new ChannelInboundHandlerAdapter()).connect(where.getNow());
+            connect.addListener((ChannelFuture f) -> {
+                if (!f.isSuccess()) {
+                    ready.tryFailure(f.cause());
+                    return;
+                }
+                tls.start(f.channel(), new TlsOptions(server.host(), false, List.of("h2"), null))
+                        .addListener((Future<Channel> t) -> {
+                            if (!t.isSuccess()) {
+                                ready.tryFailure(t.cause());
+                            } else {
+                                speakHttp2(t.getNow(), ready);
+                            }
+                        });
+            });
+        });
+        return ready;
+    }
+
+    private void speakHttp2(Channel ch, Promise<Channel> ready) {
+        String agreed = ch.pipeline().get(SslHandler.class).applicationProtocol();
+        if (!"h2".equals(agreed)) {
+            ch.close();
+            ready.tryFailure(new IOException(server + " did not agree to HTTP/2 (ALPN: "
+                    + (agreed == null ? "none" : agreed) + "); DNS over HTTPS is spoken on HTTP/2 only"));
+            return;
+        }
+        ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_SECONDS),
+                Http2FrameCodecBuilder.forClient()
+                        .initialSettings(Http2Settings.defaultSettings().pushEnabled(false)).build(),
+                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()), new Ending());
+        if (closed) {
+            ch.close();
+        }
+        ready.trySuccess(ch);
+    }
+
+    @Override
+    public void close() {
+        Future<Channel> c;
+        synchronized (this) {
+            closed = true;
+            c = connection;
+        }
+        if (c != null) {
+            c.addListener((Future<Channel> f) -> {
+                if (f.isSuccess()) {
+                    f.getNow().close();
+                }
+            });
+        }
+    }
+
+    /** Notes GOAWAY, so the next query opens a new connection, and closes the connection once idle. */
+    private static final class Ending extends ChannelInboundHandlerAdapter {
+        volatile boolean goingAway;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Http2GoAwayFrame) {
+                goingAway = true;
+            }
+            ReferenceCountUtil.release(msg);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent) {
+                ctx.close();
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // a connection error: its streams fail, and the next query opens a new connection
+        }
+    }
+
+    /** Takes the response of one stream: a 200 with a DNS message, or a failure naming what came instead. */
+    private final class AnswerHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
+        private final Promise<ByteBuf> answer;
+
+        AnswerHandler(Promise<ByteBuf> answer) {
+            this.answer = answer;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
+            if (!response.status().equals(HttpResponseStatus.OK)) {
+                answer.tryFailure(new IOException(server + " answered HTTP " + response.status()));
+                return;
+            }
+            ByteBuf body = response.content();
+            if (!answer.trySuccess(body.retain())) {
+                body.release();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            answer.tryFailure(new IOException(server + " ended the stream before an answer"));
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            answer.tryFailure(cause);
+            ctx.close();
+        }
+    }
+
+}

@@ -1,0 +1,138 @@
+package dev.turnout.host.dns;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.testing.Required;
+import dev.turnout.host.dial.SocketBinder;
+import dev.turnout.host.dial.Transport;
+import dev.turnout.host.dial.layer.TlsLayer;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** DNS over TLS and over HTTPS against a real unbound, with its certificate checked as a user's would be. */
+class EncryptedNameserverTest {
+
+    @TempDir
+    static Path dir;
+    private static Unbound unbound;
+    private static EventLoopGroup group;
+
+    @BeforeAll
+    static void start() throws Exception {
+        unbound = Unbound.start(dir);
+        group = Transport.newGroup(2, "encrypted-dns-test");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (group != null) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+        if (unbound != null) {
+            unbound.close();
+        }
+    }
+
+    private static UpstreamResolver resolver(String server, boolean trustTestCa) {
+        return new UpstreamResolver(List.of(Nameserver.parse(server)),
+                List.of(Nameserver.parse("127.0.0.1:" + unbound.plainPort)), HostsTable.empty(), false, group,
+                SocketBinder.NONE, new TlsLayer(trustTestCa ? unbound.certificates.caCertificate().toString() : null),
+                a -> false, new UpstreamResolver.Settings(Duration.ofSeconds(2), 1, 64, 1232));
+    }
+
+    @Test
+    void dnsOverTlsAnswersFromATrustedServer() throws Exception {
+        try (UpstreamResolver r = resolver("tls://127.0.0.1:" + unbound.tlsPort, true)) {
+            assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"), unbound.log());
+            assertThrows(UnknownHostException.class, () -> r.lookup("nothing.test"), "NXDOMAIN has no address");
+        }
+        try (UpstreamResolver r = resolver("tls://dns.test:" + unbound.tlsPort, true)) {
+            assertEquals(InetAddress.getByName(Unbound.B_TEST), r.lookup("b.test"), "named server, looked up first");
+        }
+    }
+
+    @Test
+    void dnsOverHttpsByNameSharesOneHttp2Connection() throws Exception {
+        try (UpstreamResolver r = resolver("https://dns.test:" + unbound.httpsPort + "/dns-query", true)) {
+            assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"), unbound.log());
+            assertEquals(InetAddress.getByName(Unbound.B_TEST), r.lookup("b.test"));
+            List<InetAddress> both = r.resolveAll("a.test").get(5, TimeUnit.SECONDS);
+            assertEquals(List.of(InetAddress.getByName(Unbound.A_TEST)), both);
+            assertEquals(1, establishedTo(unbound.httpsPort), "the three queries used one connection");
+        }
+    }
+
+    @Test
+    void aServerWhoseCertificateIsNotTrustedIsNotAsked() {
+        for (String server : List.of("tls://127.0.0.1:" + unbound.tlsPort,
+                "https://dns.test:" + unbound.httpsPort + "/dns-query")) {
+            try (UpstreamResolver r = resolver(server, false)) {
+                UnknownHostException e = assertThrows(UnknownHostException.class, () -> r.lookup("a.test"), server);
+                assertTrue(e.getMessage().contains("certification path"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void aNameTheCertificateDoesNotCoverIsRefused() {
+        // other.test is 127.0.0.1 too, the same server; its certificate names dns.test and 127.0.0.1 only.
+        for (String server : List.of("tls://other.test:" + unbound.tlsPort,
+                "https://other.test:" + unbound.httpsPort + "/dns-query")) {
+            try (UpstreamResolver r = resolver(server, true)) {
+                UnknownHostException e = assertThrows(UnknownHostException.class, () -> r.lookup("a.test"), server);
+                assertTrue(e.getMessage().contains("other.test"), e.getMessage());
+                assertTrue(e.getMessage().contains("TLS handshake"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void anotherDnsOverTlsServerWorksAndOneWithoutHttp2IsNamedAsSuchForDoh() throws Exception {
+        // stunnel4 in front of unbound's plain port: DNS over TLS as many small servers do it, with no ALPN.
+        try (var stunnel = unbound.stunnel(Files.createDirectories(dir.resolve("stunnel")))) {
+            try (UpstreamResolver r = resolver("tls://127.0.0.1:" + stunnel.port(), true)) {
+                assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"), stunnel.logForMessage());
+            }
+            try (UpstreamResolver r = resolver("https://127.0.0.1:" + stunnel.port() + "/dns-query", true)) {
+                UnknownHostException e = assertThrows(UnknownHostException.class, () -> r.lookup("a.test"));
+                assertTrue(e.getMessage().contains("did not agree to HTTP/2 (ALPN: none)"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void aServerKnownByNameNeedsADefaultNameserver() {
+        try (UpstreamResolver r = new UpstreamResolver(List.of(Nameserver.parse("tls://dns.test:" + unbound.tlsPort)),
+                List.of(), HostsTable.empty(), false, group, SocketBinder.NONE, new TlsLayer(null), a -> false,
+                new UpstreamResolver.Settings(Duration.ofSeconds(2), 1, 64, 1232))) {
+            UnknownHostException e = assertThrows(UnknownHostException.class, () -> r.lookup("a.test"));
+            assertTrue(e.getMessage().contains("no default-nameserver to look up dns.test"), e.getMessage());
+        }
+    }
+
+    /** Established TCP connections from this machine to 127.0.0.1:{@code port}, as {@code ss} lists them. */
+    private static int establishedTo(int port) throws IOException, InterruptedException {
+        Path ss = Path.of("/usr/bin/ss");
+        Required.that(Files.isExecutable(ss) || Files.isExecutable(Path.of("/bin/ss")),
+                () -> "ss is not installed (apt-get install iproute2)");
+        Process p = new ProcessBuilder(Files.isExecutable(ss) ? ss.toString() : "/bin/ss", "-Htn", "state",
+                "established", "dst", "127.0.0.1:" + port).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "ss finished");
+        return (int) out.lines().filter(l -> !l.isBlank()).count();
+    }
+}

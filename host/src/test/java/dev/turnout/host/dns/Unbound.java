@@ -1,0 +1,101 @@
+package dev.turnout.host.dns;
+
+import dev.turnout.api.testing.DaemonProcess;
+import dev.turnout.api.testing.Required;
+import dev.turnout.api.testing.TestCertificates;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A real unbound on 127.0.0.1 speaking plain DNS, DNS over TLS and DNS over HTTPS (HTTP/2) on three free ports,
+ * with a certificate for {@code dns.test} and 127.0.0.1 from a throwaway CA. It answers only its own records:
+ * every other name gets NXDOMAIN from a static root zone, so it never asks the internet.
+ */
+final class Unbound implements AutoCloseable {
+
+    static final Path BINARY = Path.of("/usr/sbin/unbound");
+    /** Answers of the test zone. */
+    static final String A_TEST = "192.0.2.10";
+    static final String B_TEST = "192.0.2.11";
+
+    private final DaemonProcess process;
+    final TestCertificates certificates;
+    final int plainPort;
+    final int tlsPort;
+    final int httpsPort;
+
+    private Unbound(DaemonProcess process, TestCertificates certificates, int plainPort, int tlsPort, int httpsPort) {
+        this.process = process;
+        this.certificates = certificates;
+        this.plainPort = plainPort;
+        this.tlsPort = tlsPort;
+        this.httpsPort = httpsPort;
+    }
+
+    /** Starts it in {@code dir}; skips the test (fails under CI) when unbound is not installed. */
+    static Unbound start(Path dir) throws IOException, InterruptedException {
+        Required.that(Files.isExecutable(BINARY), () -> "unbound is not installed (apt-get install unbound)");
+        TestCertificates certs = TestCertificates.issue(dir.resolve("certs"), "dns.test", "127.0.0.1");
+        int plain = Dnsmasq.freePort();
+        int tls = Dnsmasq.freePort();
+        int https = Dnsmasq.freePort();
+        for (int i = 0; i < 10 && (tls == plain || https == plain || https == tls); i++) {
+            tls = Dnsmasq.freePort();
+            https = Dnsmasq.freePort();
+        }
+        List<String> conf = new ArrayList<>(List.of("server:",
+                "  username: \"\"", "  chroot: \"\"", "  directory: \"" + dir + "\"", "  pidfile: \"\"",
+                "  do-daemonize: no", "  use-syslog: no", "  logfile: \"" + dir.resolve("unbound.log") + "\"",
+                "  verbosity: 1", "  module-config: \"iterator\"", "  do-ip6: no",
+                "  interface: 127.0.0.1@" + plain, "  interface: 127.0.0.1@" + tls, "  interface: 127.0.0.1@" + https,
+                "  port: " + plain, "  tls-port: " + tls, "  https-port: " + https,
+                "  http-endpoint: \"/dns-query\"",
+                "  tls-service-key: \"" + certs.privateKey() + "\"",
+                "  tls-service-pem: \"" + certs.certificate() + "\"",
+                "  local-zone: \".\" static",
+                "  local-data: \"a.test. 300 IN A " + A_TEST + "\"",
+                "  local-data: \"b.test. 300 IN A " + B_TEST + "\"",
+                "  local-data: \"dns.test. 300 IN A 127.0.0.1\"",
+                "  local-data: \"other.test. 300 IN A 127.0.0.1\""));
+        Path file = dir.resolve("unbound.conf");
+        Files.write(file, conf);
+        DaemonProcess p = DaemonProcess.start("unbound", List.of(BINARY.toString(), "-d", "-c", file.toString()),
+                dir, dir.resolve("unbound.log"), https);
+        return new Unbound(p, certs, plain, tls, https);
+    }
+
+    /**
+     * stunnel4 in front of the plain port: DNS over TLS from another implementation, one that offers no ALPN.
+     * Closed with the returned process.
+     */
+    DaemonProcess stunnel(Path dir) throws IOException, InterruptedException {
+        Path binary = Path.of("/usr/bin/stunnel4");
+        Required.that(Files.isExecutable(binary), () -> "stunnel4 is not installed (apt-get install stunnel4)");
+        int port = Dnsmasq.freePort();
+        Path conf = dir.resolve("stunnel.conf");
+        Files.writeString(conf, String.join("\n", "foreground = yes", "pid =",
+                "output = " + dir.resolve("stunnel.log"),
+                "cert = " + certificates.certificate(), "key = " + certificates.privateKey(),
+                "[dns]", "accept = 127.0.0.1:" + port, "connect = 127.0.0.1:" + plainPort, ""));
+        return DaemonProcess.start("stunnel4", List.of(binary.toString(), conf.toString()), dir,
+                dir.resolve("stunnel.log"), port);
+    }
+
+    InetSocketAddress plain() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), plainPort);
+    }
+
+    String log() {
+        return process.logForMessage();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.close();
+    }
+}
