@@ -78,7 +78,7 @@ final class DohSession implements AutoCloseable {
 
     /**
      * Sends {@code query} (a DNS message; released here) and gives the answer's bytes, which the caller releases.
-     * Cancelling the returned future resets the stream.
+     * Cancelling the returned future (the caller gave up waiting) resets the stream and closes the connection.
      */
     Future<ByteBuf> exchange(ByteBuf query, EventLoop loop) {
         Promise<ByteBuf> answer = loop.newPromise();
@@ -101,7 +101,14 @@ final class DohSession implements AutoCloseable {
                     return;
                 }
                 Http2StreamChannel stream = s.getNow();
-                answer.addListener(done -> stream.close());
+                answer.addListener(done -> {
+                    stream.close();
+                    if (done.isCancelled()) {
+                        // No answer in the caller's time: the path may be gone (a network that changed), which
+                        // TCP would notice only after minutes. The next query opens a new connection.
+                        stream.parent().close();
+                    }
+                });
                 stream.writeAndFlush(request(query)).addListener((ChannelFuture w) -> {
                     if (!w.isSuccess()) {
                         answer.tryFailure(w.cause());

@@ -77,6 +77,28 @@ class EncryptedNameserverTest {
     }
 
     @Test
+    void aConnectionThatStopsAnsweringIsReplaced() throws Exception {
+        try (UpstreamResolver r = new UpstreamResolver(
+                List.of(Nameserver.parse("https://127.0.0.1:" + unbound.httpsPort + "/dns-query")), List.of(),
+                HostsTable.empty(), false, group, SocketBinder.NONE,
+                new TlsLayer(unbound.certificates.caCertificate().toString()), a -> false,
+                new UpstreamResolver.Settings(Duration.ofMillis(800), 1, 0, 1232))) {
+            assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"));
+            assertEquals(1, establishedTo(unbound.httpsPort));
+            // The server stops answering (as a path that vanished would look): the query times out, and the
+            // connection it waited on is closed rather than kept for the next query.
+            unbound.signal("STOP");
+            try {
+                assertThrows(UnknownHostException.class, () -> r.lookup("b.test"));
+                assertEquals(0, establishedTo(unbound.httpsPort), "the stalled connection was closed");
+            } finally {
+                unbound.signal("CONT");
+            }
+            assertEquals(InetAddress.getByName(Unbound.B_TEST), r.lookup("b.test"), "on a new connection");
+        }
+    }
+
+    @Test
     void aServerWhoseCertificateIsNotTrustedIsNotAsked() {
         for (String server : List.of("tls://127.0.0.1:" + unbound.tlsPort,
                 "https://dns.test:" + unbound.httpsPort + "/dns-query")) {

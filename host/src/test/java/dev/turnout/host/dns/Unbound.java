@@ -28,9 +28,12 @@ final class Unbound implements AutoCloseable {
     final int plainPort;
     final int tlsPort;
     final int httpsPort;
+    private final Path config;
 
-    private Unbound(DaemonProcess process, TestCertificates certificates, int plainPort, int tlsPort, int httpsPort) {
+    private Unbound(DaemonProcess process, TestCertificates certificates, int plainPort, int tlsPort, int httpsPort,
+            Path config) {
         this.process = process;
+        this.config = config;
         this.certificates = certificates;
         this.plainPort = plainPort;
         this.tlsPort = tlsPort;
@@ -66,7 +69,7 @@ final class Unbound implements AutoCloseable {
         Files.write(file, conf);
         DaemonProcess p = DaemonProcess.start("unbound", List.of(BINARY.toString(), "-d", "-c", file.toString()),
                 dir, dir.resolve("unbound.log"), https);
-        return new Unbound(p, certs, plain, tls, https);
+        return new Unbound(p, certs, plain, tls, https, file);
     }
 
     /**
@@ -84,6 +87,14 @@ final class Unbound implements AutoCloseable {
                 "[dns]", "accept = 127.0.0.1:" + port, "connect = 127.0.0.1:" + plainPort, ""));
         return DaemonProcess.start("stunnel4", List.of(binary.toString(), conf.toString()), dir,
                 dir.resolve("stunnel.log"), port);
+    }
+
+    /** Sends {@code signal} (STOP, CONT) to this unbound, found by its config file's path. */
+    void signal(String signal) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("pkill", "-" + signal, "-f", config.toString()).redirectErrorStream(true).start();
+        if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("pkill -" + signal + " found no unbound running " + config);
+        }
     }
 
     InetSocketAddress plain() {
