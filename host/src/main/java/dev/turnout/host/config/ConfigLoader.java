@@ -73,6 +73,17 @@ public final class ConfigLoader {
             "external-controller-tls", "tls", "listeners",
             "clash-for-android", "cfw-bypass", "cfw-latency-timeout", "cfw-latency-url");
 
+    /** The {@code dns:} keys Turnout acts on (runtime's {@code DnsSettings} reads them). */
+    private static final Set<String> DNS_KEYS = Set.of("enable", "listen", "enhanced-mode", "fake-ip-range",
+            "fake-ip-range6", "fake-ip-filter", "nameserver", "fallback", "default-nameserver", "ipv6");
+    /**
+     * mihomo {@code dns:} keys that change nothing Turnout does (a cache's algorithm, a wait it does not make; hosts
+     * it answers anyway), or that change nothing at their value here: not mentioned.
+     */
+    private static final Map<String, Set<Object>> QUIET_DNS_KEYS = Map.of("cache-algorithm", Set.of(),
+            "ipv6-timeout", Set.of(), "use-hosts", Set.of(), "fake-ip-filter-mode", Set.of("blacklist"),
+            "direct-nameserver-follow-policy", Set.of(Boolean.TRUE, Boolean.FALSE));
+
     /**
      * The largest config file read, checked before reading: what the file becomes in memory (YAML nodes, rule
      * lines, compiled rules) must fit the launcher's heap (bin/turnout: -Xmx512m) twice, since a reload builds
@@ -361,9 +372,11 @@ public final class ConfigLoader {
             GeoOptions geo = geo(keys);
             Map<String, ProxyProviderEntry> proxyProviders = proxyProviders(keys.get("proxy-providers"), baseDir);
             checkUses(groups, proxyProviders);
+            Section dns = attempt(() -> section(keys.get("dns")), Section.ABSENT);
+            noteIgnoredDnsKeys(dns);
             Config config = new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, mode,
                     logLevel, List.copyOf(proxies), List.copyOf(groups), List.copyOf(rules), providers, hosts,
-                    attempt(() -> section(keys.get("dns")), Section.ABSENT),
+                    dns,
                     attempt(() -> section(keys.get("tun")), Section.ABSENT),
                     attempt(() -> string(keys, "interface-name", null), null),
                     attempt(() -> integer(keys, "routing-mark", 0), 0),
@@ -1017,6 +1030,32 @@ public final class ConfigLoader {
                 }, null);
             }
             return out;
+        }
+
+        /**
+         * Notes each {@code dns:} key Turnout does not act on, when its value would change what mihomo does: a
+         * {@code nameserver-policy} sending a company's names to its own server, a {@code fallback-filter}, a
+         * {@code proxy-server-nameserver}. An empty list, an empty mapping or {@code false} asks for nothing and is
+         * not mentioned, as the keys of {@link #QUIET_DNS_KEYS} are not.
+         */
+        private void noteIgnoredDnsKeys(Section dns) {
+            for (Map.Entry<String, Object> e : dns.values().entrySet()) {
+                String key = e.getKey();
+                Object v = e.getValue();
+                Set<Object> quiet = QUIET_DNS_KEYS.get(key);
+                boolean asksNothing = v == null || Boolean.FALSE.equals(v)
+                        || v instanceof java.util.Collection<?> c && c.isEmpty() || v instanceof Map<?, ?> m && m.isEmpty();
+                if (DNS_KEYS.contains(key) || asksNothing || quiet != null && (quiet.isEmpty() || quiet.contains(v))) {
+                    continue;
+                }
+                warnings.add(dns.originOf(key) + ": dns: '" + key + "' is not supported by Turnout; ignored"
+                        + switch (key) {
+                            case "nameserver-policy", "proxy-server-nameserver", "direct-nameserver" ->
+                                    " (every name is asked of 'nameserver')";
+                            case "fallback-filter" -> " ('fallback' is asked only when every 'nameserver' failed)";
+                            default -> "";
+                        });
+            }
         }
 
         private Section section(NodeTuple tuple) throws ConfigException {

@@ -56,6 +56,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void dnsKeysThatWouldChangeWhatIsAskedAreNotedAndEmptyOnesAreNot() throws Exception {
+        Config quiet = parse("dns:\n  enable: true\n  nameserver: [192.0.2.53]\n  fallback: []\n  nameserver-policy: {}\n"
+                + "  respect-rules: false\n  cache-algorithm: arc\n  fake-ip-filter-mode: blacklist\n  use-hosts: true\n");
+        assertEquals(List.of(), quiet.warnings());
+        Config c = parse("dns:\n  enable: true\n  nameserver: [192.0.2.53]\n"
+                + "  proxy-server-nameserver: ['tls://192.0.2.53']\n"
+                + "  nameserver-policy: {'+.corp.example': 192.0.2.99}\n"
+                + "  fallback-filter: {geoip: true, geoip-code: CN}\n  fake-ip-filter-mode: whitelist\n");
+        assertEquals(List.of(
+                "t.yaml:4:28: dns: 'proxy-server-nameserver' is not supported by Turnout; ignored (every name is asked"
+                        + " of 'nameserver')",
+                "t.yaml:5:22: dns: 'nameserver-policy' is not supported by Turnout; ignored (every name is asked of"
+                        + " 'nameserver')",
+                "t.yaml:6:20: dns: 'fallback-filter' is not supported by Turnout; ignored ('fallback' is asked only"
+                        + " when every 'nameserver' failed)",
+                "t.yaml:7:24: dns: 'fake-ip-filter-mode' is not supported by Turnout; ignored"), c.warnings());
+    }
+
+    @Test
     void unknownKeysAreWarningsWithTheirPosition() throws Exception {
         Config c = parse("mixed-port: 1\nfancy-feature: yes\nprofile: {store-selected: true}\n");
         assertEquals(List.of("t.yaml:2:1: unknown key 'fancy-feature'; ignored",
