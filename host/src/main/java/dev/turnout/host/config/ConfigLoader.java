@@ -75,7 +75,8 @@ public final class ConfigLoader {
 
     /** The {@code dns:} keys Turnout acts on (runtime's {@code DnsSettings} reads them). */
     private static final Set<String> DNS_KEYS = Set.of("enable", "listen", "enhanced-mode", "fake-ip-range",
-            "fake-ip-range6", "fake-ip-filter", "nameserver", "fallback", "default-nameserver", "ipv6");
+            "fake-ip-range6", "fake-ip-filter", "nameserver", "fallback", "default-nameserver", "ipv6",
+            "nameserver-policy");
     /**
      * mihomo {@code dns:} keys that change nothing Turnout does (a cache's algorithm, a wait it does not make; hosts
      * it answers anyway), or that change nothing at their value here: not mentioned.
@@ -1045,16 +1046,41 @@ public final class ConfigLoader {
                 Set<Object> quiet = QUIET_DNS_KEYS.get(key);
                 boolean asksNothing = v == null || Boolean.FALSE.equals(v)
                         || v instanceof java.util.Collection<?> c && c.isEmpty() || v instanceof Map<?, ?> m && m.isEmpty();
+                if (key.equals("nameserver-policy") && v instanceof Map<?, ?> policy) {
+                    notePolicyEntriesLeftOut(dns, policy);
+                }
                 if (DNS_KEYS.contains(key) || asksNothing || quiet != null && (quiet.isEmpty() || quiet.contains(v))) {
                     continue;
                 }
                 warnings.add(dns.originOf(key) + ": dns: '" + key + "' is not supported by Turnout; ignored"
                         + switch (key) {
-                            case "nameserver-policy", "proxy-server-nameserver", "direct-nameserver" ->
+                            case "proxy-server-nameserver", "direct-nameserver" ->
                                     " (every name is asked of 'nameserver')";
                             case "fallback-filter" -> " ('fallback' is asked only when every 'nameserver' failed)";
                             default -> "";
                         });
+            }
+        }
+
+        /** The {@code nameserver-policy} entries Turnout leaves out: mihomo's database keys and rcode answers. */
+        private void notePolicyEntriesLeftOut(Section dns, Map<?, ?> policy) {
+            for (Map.Entry<?, ?> e : policy.entrySet()) {
+                String key = String.valueOf(e.getKey());
+                if (dev.turnout.host.dns.DnsOptions.isUnsupportedPolicyKey(key)) {
+                    warnings.add(dns.originOf("nameserver-policy") + ": dns: nameserver-policy '" + key
+                            + "': geosite:, rule-set: and geoip: keys are not supported yet; those names are asked of"
+                            + " 'nameserver'");
+                    continue;
+                }
+                Object value = e.getValue();
+                List<?> values = value instanceof List<?> l ? l : value == null ? List.of() : List.of(value);
+                if (values.stream().anyMatch(x -> String.valueOf(x).trim().toLowerCase(Locale.ROOT)
+                        .startsWith("rcode://"))) {
+                    warnings.add(dns.originOf("nameserver-policy") + ": dns: nameserver-policy '" + key
+                            + "': rcode:// answers are not supported yet; "
+                            + (values.size() > 1 ? "the other servers listed are asked"
+                                    : "those names are asked of 'nameserver'"));
+                }
             }
         }
 

@@ -19,6 +19,8 @@ import java.util.Map;
  * @param nameserver        {@code dns.nameserver}
  * @param fallback          {@code dns.fallback}: tried after every {@code nameserver} failed
  * @param defaultNameserver {@code dns.default-nameserver}: looks up the host names of DoT and DoH servers
+ * @param nameserverPolicy  {@code dns.nameserver-policy}: domain pattern to the servers that alone are asked for the
+ *                          names it matches (the most specific pattern wins), in the order written
  * @param ipv6              {@code dns.ipv6}: AAAA queries get (fake or real) IPv6 answers only when true
  * @param hosts             {@code hosts:} name pattern to addresses
  */
@@ -32,6 +34,7 @@ public record DnsOptions(
         List<Nameserver> nameserver,
         List<Nameserver> fallback,
         List<Nameserver> defaultNameserver,
+        Map<String, List<Nameserver>> nameserverPolicy,
         boolean ipv6,
         Map<String, List<InetAddress>> hosts) {
 
@@ -53,6 +56,11 @@ public record DnsOptions(
         nameserver = nameserver == null ? List.of() : List.copyOf(nameserver);
         fallback = fallback == null ? List.of() : List.copyOf(fallback);
         defaultNameserver = defaultNameserver == null ? List.of() : List.copyOf(defaultNameserver);
+        Map<String, List<Nameserver>> policy = new LinkedHashMap<>();
+        if (nameserverPolicy != null) {
+            nameserverPolicy.forEach((k, v) -> policy.put(k, List.copyOf(v)));
+        }
+        nameserverPolicy = java.util.Collections.unmodifiableMap(policy);
         Map<String, List<InetAddress>> h = new LinkedHashMap<>();
         if (hosts != null) {
             hosts.forEach((k, v) -> h.put(k, List.copyOf(v)));
@@ -60,9 +68,68 @@ public record DnsOptions(
         hosts = java.util.Collections.unmodifiableMap(h);
     }
 
+    /** The options without a {@code nameserver-policy}. */
+    public DnsOptions(boolean enable, InetSocketAddress listen, EnhancedMode enhancedMode, Cidr fakeIpRange,
+            Cidr fakeIpRange6, List<String> fakeIpFilter, List<Nameserver> nameserver, List<Nameserver> fallback,
+            List<Nameserver> defaultNameserver, boolean ipv6, Map<String, List<InetAddress>> hosts) {
+        this(enable, listen, enhancedMode, fakeIpRange, fakeIpRange6, fakeIpFilter, nameserver, fallback,
+                defaultNameserver, null, ipv6, hosts);
+    }
+
     /** Clash's defaults: disabled, normal mode, 198.18.0.1/16, no servers, IPv6 off. */
     public static DnsOptions defaults() {
         return new DnsOptions(false, null, EnhancedMode.NORMAL, null, null, null, null, null, null, false, null);
+    }
+
+    /**
+     * Parses {@code dns.nameserver-policy}: each key is one or more domain patterns separated by commas
+     * ({@code 'www.baidu.com,+.google.cn'}), each value a nameserver or a list of them. mihomo's {@code geosite:},
+     * {@code rule-set:} and {@code geoip:} keys and its {@code rcode://} answers are left out here (the config
+     * loader notes them): their names are asked of {@code nameserver} instead.
+     *
+     * @return pattern to servers, in the order written
+     * @throws IllegalArgumentException naming the entry that is wrong
+     */
+    public static Map<String, List<Nameserver>> parsePolicy(Map<String, Object> policy) {
+        Map<String, List<Nameserver>> out = new LinkedHashMap<>();
+        DomainTrie<Boolean> check = new DomainTrie<>();
+        for (Map.Entry<String, Object> e : policy.entrySet()) {
+            List<String> texts = e.getValue() instanceof List<?> l ? l.stream().map(String::valueOf).toList()
+                    : e.getValue() == null ? List.of() : List.of(String.valueOf(e.getValue()));
+            List<Nameserver> servers = new java.util.ArrayList<>();
+            for (String t : texts) {
+                if (!t.trim().toLowerCase(java.util.Locale.ROOT).startsWith("rcode://")) {
+                    servers.add(Nameserver.parse(t));
+                }
+            }
+            if (servers.isEmpty()) {
+                if (texts.isEmpty()) {
+                    throw new IllegalArgumentException("nameserver-policy '" + e.getKey() + "' names no nameserver");
+                }
+                continue;
+            }
+            if (isUnsupportedPolicyKey(e.getKey())) {
+                continue;
+            }
+            for (String pattern : e.getKey().split(",")) {
+                String p = pattern.trim();
+                try {
+                    check.insert(p, Boolean.TRUE);
+                } catch (IllegalArgumentException bad) {
+                    throw new IllegalArgumentException("nameserver-policy '" + e.getKey() + "': " + bad.getMessage());
+                }
+                out.put(p, List.copyOf(servers));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * mihomo's {@code geosite:}, {@code rule-set:} and {@code geoip:} policy keys, which Turnout does not read; the
+     * prefix covers the whole key ({@code geosite:cn,private} is two categories).
+     */
+    public static boolean isUnsupportedPolicyKey(String key) {
+        return key.indexOf(':') >= 0;
     }
 
     /** Upstream servers in the order they are tried: {@code nameserver}, then {@code fallback}. */

@@ -77,6 +77,8 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     }
 
     private final List<Nameserver> servers;
+    private final DomainTrie<List<Nameserver>> policy = new DomainTrie<>();
+    private final int longestPolicy;
     private final UpstreamResolver bootstrap;
     private final SystemNameservers system;
     private final TlsLayer tls;
@@ -102,13 +104,44 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      */
     public UpstreamResolver(List<Nameserver> servers, HostsTable hosts, boolean ipv6, EventLoopGroup group,
             SocketBinder binder, Settings settings) {
-        this(servers, List.of(), hosts, ipv6, group, binder, TlsLayer.fromEnvironment(), a -> false, settings);
+        this(Servers.of(servers), hosts, ipv6, group, binder, TlsLayer.fromEnvironment(), a -> false, settings);
     }
 
     /**
-     * @param servers   tried in order ({@link DnsOptions#upstreams()}); {@link Nameserver#SYSTEM} stands for the
-     *                  machine's servers at the time of each query
-     * @param bootstrap {@code default-nameserver}: looks up the host names of DoT and DoH servers
+     * Which servers are asked.
+     *
+     * @param nameservers tried in order ({@link DnsOptions#upstreams()}); {@link Nameserver#SYSTEM} stands for the
+     *                    machine's servers at the time of each query
+     * @param policy      domain pattern to the servers asked instead for the names it matches (most specific wins)
+     * @param bootstrap   {@code default-nameserver}: looks up the host names of DoT and DoH servers
+     */
+    public record Servers(List<Nameserver> nameservers, Map<String, List<Nameserver>> policy,
+            List<Nameserver> bootstrap) {
+
+        public Servers {
+            nameservers = List.copyOf(nameservers);
+            policy = Map.copyOf(policy);
+            bootstrap = List.copyOf(bootstrap);
+        }
+
+        /** Just these, for every name. */
+        public static Servers of(List<Nameserver> nameservers) {
+            return new Servers(nameservers, Map.of(), List.of());
+        }
+
+        /** What the {@code dns:} section names. */
+        public static Servers of(DnsOptions options) {
+            return new Servers(options.upstreams(), options.nameserverPolicy(), options.defaultNameserver());
+        }
+
+        boolean any(Nameserver server) {
+            return nameservers.contains(server) || bootstrap.contains(server)
+                    || policy.values().stream().anyMatch(l -> l.contains(server));
+        }
+    }
+
+    /**
+     * @param servers   which servers are asked
      * @param hosts     answered before any query
      * @param ipv6      whether {@link #resolveAll} also asks for AAAA
      * @param group     event loops from {@link Transport#newGroup}, so channel and loop types match
@@ -117,13 +150,14 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      * @param own       addresses that are Turnout's own DNS, never asked as a {@code system} nameserver
      * @param settings  timeouts, retries, cache size
      */
-    public UpstreamResolver(List<Nameserver> servers, List<Nameserver> bootstrap, HostsTable hosts, boolean ipv6,
-            EventLoopGroup group, SocketBinder binder, TlsLayer tls, Predicate<InetAddress> own, Settings settings) {
-        this.servers = List.copyOf(servers);
-        this.bootstrap = bootstrap.isEmpty() ? null
-                : new UpstreamResolver(bootstrap, List.of(), hosts, ipv6, group, binder, tls, own, settings);
-        this.system = servers.contains(Nameserver.SYSTEM) || bootstrap.contains(Nameserver.SYSTEM)
-                ? SystemNameservers.of(own) : null;
+    public UpstreamResolver(Servers servers, HostsTable hosts, boolean ipv6, EventLoopGroup group,
+            SocketBinder binder, TlsLayer tls, Predicate<InetAddress> own, Settings settings) {
+        this.servers = servers.nameservers();
+        servers.policy().forEach(policy::insert);
+        this.longestPolicy = servers.policy().values().stream().mapToInt(List::size).max().orElse(0);
+        this.bootstrap = servers.bootstrap().isEmpty() ? null : new UpstreamResolver(Servers.of(servers.bootstrap()),
+                hosts, ipv6, group, binder, tls, own, settings);
+        this.system = servers.any(Nameserver.SYSTEM) ? SystemNameservers.of(own) : null;
         this.tls = tls;
         this.hosts = hosts;
         this.ipv6 = ipv6;
@@ -180,11 +214,20 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      */
     long maxWaitMillis() {
         long lookup = bootstrap == null ? 0 : bootstrap.maxWaitMillis();
-        return (timeoutMillis * 2L + lookup) * Math.max(1, current().size()) * settings.rounds() + 1000;
+        return (timeoutMillis * 2L + lookup) * Math.max(1, Math.max(current(servers).size(), longestPolicy)) * settings.rounds() + 1000;
     }
 
-    /** The servers to try now: {@code system} replaced by what {@code resolv.conf} names at this moment. */
-    private List<Nameserver> current() {
+    /**
+     * The servers to try now for {@code name}: those of the most specific {@code nameserver-policy} pattern that
+     * matches it, else {@code nameserver} and {@code fallback}.
+     */
+    private List<Nameserver> serversFor(String name) {
+        List<Nameserver> chosen = policy.size() == 0 ? null : policy.match(name);
+        return current(chosen != null ? chosen : servers);
+    }
+
+    /** {@code servers} now: {@code system} replaced by what {@code resolv.conf} names at this moment. */
+    private List<Nameserver> current(List<Nameserver> servers) {
         if (system == null || !servers.contains(Nameserver.SYSTEM)) {
             return servers;
         }
@@ -278,7 +321,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         if (cached != null) {
             return loop.newSucceededFuture(cached);
         }
-        List<Nameserver> now = current();
+        List<Nameserver> now = serversFor(name);
         if (now.isEmpty()) {
             return loop.newFailedFuture(new UnknownHostException(name + ": no nameservers "
                     + (servers.isEmpty() ? "configured" : "to ask (the 'system' nameserver found none)")));

@@ -38,9 +38,14 @@ final class DnsSettings {
         var fallback = keys.read("fallback", () -> DnsOptions.parseNameservers(d.strings("fallback")));
         var defaults = keys.read("default-nameserver",
                 () -> DnsOptions.addressedOnly(DnsOptions.parseNameservers(d.strings("default-nameserver"))));
+        var policy = keys.read("nameserver-policy", () -> DnsOptions.parsePolicy(d.map("nameserver-policy")));
         if (defaults != null && defaults.isEmpty()) {
             keys.read("nameserver", () -> DnsOptions.lookedUpBy(nameservers, "nameserver"));
             keys.read("fallback", () -> DnsOptions.lookedUpBy(fallback, "fallback"));
+            if (policy != null) {
+                policy.values().forEach(servers -> keys.read("nameserver-policy",
+                        () -> DnsOptions.lookedUpBy(servers, "nameserver-policy")));
+            }
         }
         Map<String, List<InetAddress>> hosts = new LinkedHashMap<>();
         for (var e : config.hosts().entrySet()) {
@@ -53,7 +58,7 @@ final class DnsSettings {
         keys.throwProblems();
         try {
             return new DnsOptions(true, listen, mode, range, range6, d.strings("fake-ip-filter"), nameservers,
-                    fallback, defaults, d.bool("ipv6", false), hosts);
+                    fallback, defaults, policy, d.bool("ipv6", false), hosts);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(d.origin(), "dns: " + e.getMessage());
         }

@@ -62,13 +62,11 @@ class ConfigLoaderTest {
         assertEquals(List.of(), quiet.warnings());
         Config c = parse("dns:\n  enable: true\n  nameserver: [192.0.2.53]\n"
                 + "  proxy-server-nameserver: ['tls://192.0.2.53']\n"
-                + "  nameserver-policy: {'+.corp.example': 192.0.2.99}\n"
+                + "  nameserver-policy: {'+.corp.example': 192.0.2.99}\n" // read: not noted
                 + "  fallback-filter: {geoip: true, geoip-code: CN}\n  fake-ip-filter-mode: whitelist\n");
         assertEquals(List.of(
                 "t.yaml:4:28: dns: 'proxy-server-nameserver' is not supported by Turnout; ignored (every name is asked"
                         + " of 'nameserver')",
-                "t.yaml:5:22: dns: 'nameserver-policy' is not supported by Turnout; ignored (every name is asked of"
-                        + " 'nameserver')",
                 "t.yaml:6:20: dns: 'fallback-filter' is not supported by Turnout; ignored ('fallback' is asked only"
                         + " when every 'nameserver' failed)",
                 "t.yaml:7:24: dns: 'fake-ip-filter-mode' is not supported by Turnout; ignored"), c.warnings());

@@ -17,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,8 +49,8 @@ class EncryptedNameserverTest {
     }
 
     private static UpstreamResolver resolver(String server, boolean trustTestCa) {
-        return new UpstreamResolver(List.of(Nameserver.parse(server)),
-                List.of(Nameserver.parse("127.0.0.1:" + unbound.plainPort)), HostsTable.empty(), false, group,
+        return new UpstreamResolver(new UpstreamResolver.Servers(List.of(Nameserver.parse(server)), Map.of(),
+                List.of(Nameserver.parse("127.0.0.1:" + unbound.plainPort))), HostsTable.empty(), false, group,
                 SocketBinder.NONE, new TlsLayer(trustTestCa ? unbound.certificates.caCertificate().toString() : null),
                 a -> false, new UpstreamResolver.Settings(Duration.ofSeconds(2), 1, 64, 1232));
     }
@@ -78,8 +79,8 @@ class EncryptedNameserverTest {
 
     @Test
     void aConnectionThatStopsAnsweringIsReplaced() throws Exception {
-        try (UpstreamResolver r = new UpstreamResolver(
-                List.of(Nameserver.parse("https://127.0.0.1:" + unbound.httpsPort + "/dns-query")), List.of(),
+        try (UpstreamResolver r = new UpstreamResolver(UpstreamResolver.Servers.of(
+                List.of(Nameserver.parse("https://127.0.0.1:" + unbound.httpsPort + "/dns-query"))),
                 HostsTable.empty(), false, group, SocketBinder.NONE,
                 new TlsLayer(unbound.certificates.caCertificate().toString()), a -> false,
                 new UpstreamResolver.Settings(Duration.ofMillis(800), 1, 0, 1232))) {
@@ -95,6 +96,24 @@ class EncryptedNameserverTest {
                 unbound.signal("CONT");
             }
             assertEquals(InetAddress.getByName(Unbound.B_TEST), r.lookup("b.test"), "on a new connection");
+        }
+    }
+
+    @Test
+    void nameserverPolicySendsItsNamesToItsOwnServers() throws Exception {
+        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            Nameserver nobody = Nameserver.parse("127.0.0.1:" + silent.getLocalPort());
+            Map<String, Object> written = new java.util.LinkedHashMap<>();
+            written.put("a.test,+.corp.test", List.of("tls://127.0.0.1:" + unbound.tlsPort));
+            written.put("geosite:cn", "tls://127.0.0.1:" + unbound.tlsPort); // not read: asked of nameserver
+            try (UpstreamResolver r = new UpstreamResolver(new UpstreamResolver.Servers(List.of(nobody),
+                    DnsOptions.parsePolicy(written), List.of()), HostsTable.empty(), false, group, SocketBinder.NONE,
+                    new TlsLayer(unbound.certificates.caCertificate().toString()), a -> false,
+                    new UpstreamResolver.Settings(Duration.ofMillis(500), 1, 64, 1232))) {
+                assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"), "asked of the policy's server");
+                UnknownHostException e = assertThrows(UnknownHostException.class, () -> r.lookup("b.test"));
+                assertTrue(e.getMessage().contains("udp://127.0.0.1:" + silent.getLocalPort()), e.getMessage());
+            }
         }
     }
 
@@ -138,8 +157,9 @@ class EncryptedNameserverTest {
 
     @Test
     void aServerKnownByNameNeedsADefaultNameserver() {
-        try (UpstreamResolver r = new UpstreamResolver(List.of(Nameserver.parse("tls://dns.test:" + unbound.tlsPort)),
-                List.of(), HostsTable.empty(), false, group, SocketBinder.NONE, new TlsLayer(null), a -> false,
+        try (UpstreamResolver r = new UpstreamResolver(
+                UpstreamResolver.Servers.of(List.of(Nameserver.parse("tls://dns.test:" + unbound.tlsPort))),
+                HostsTable.empty(), false, group, SocketBinder.NONE, new TlsLayer(null), a -> false,
                 new UpstreamResolver.Settings(Duration.ofSeconds(2), 1, 64, 1232))) {
             UnknownHostException e = assertThrows(UnknownHostException.class, () -> r.lookup("a.test"));
             assertTrue(e.getMessage().contains("no default-nameserver to look up dns.test"), e.getMessage());

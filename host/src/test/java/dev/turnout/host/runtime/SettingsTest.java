@@ -35,6 +35,25 @@ class SettingsTest {
     }
 
     @Test
+    void nameserverPolicyIsReadWithItsCommaSeparatedPatterns() throws Exception {
+        Config c = parse("dns:|  enable: true|  nameserver: [192.0.2.53]|  nameserver-policy:"
+                + "|    'www.baidu.com,+.google.cn': [192.0.2.1, 'tls://192.0.2.2']|    '+.corp.example': 192.0.2.3"
+                + "|    'geosite:cn,private': 'https://192.0.2.4/dns-query'|    '+.ads.example': 'rcode://success'");
+        var policy = Settings.of(c).dns().nameserverPolicy();
+        assertEquals(List.of("www.baidu.com", "+.google.cn", "+.corp.example"), List.copyOf(policy.keySet()));
+        assertEquals("[udp://192.0.2.1:53, tls://192.0.2.2:853]", policy.get("+.google.cn").toString());
+        assertEquals(List.of(
+                "t.yaml:5:5: dns: nameserver-policy 'geosite:cn,private': geosite:, rule-set: and geoip: keys are"
+                        + " not supported yet; those names are asked of 'nameserver'",
+                "t.yaml:5:5: dns: nameserver-policy '+.ads.example': rcode:// answers are not supported yet; those"
+                        + " names are asked of 'nameserver'"), c.warnings());
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(parse(
+                "dns:|  enable: true|  nameserver: [192.0.2.53]|  nameserver-policy: {'+.a.example': 'https://doh.example/q'}")));
+        assertEquals("t.yaml:4:22: dns: nameserver-policy 'https://doh.example:443/q' is known by host name"
+                + " (doh.example): list servers by IP address under default-nameserver to look it up", e.getMessage());
+    }
+
+    @Test
     void clashVergeRevsDefaultDnsSectionIsAccepted() throws Exception {
         // The dns: section Clash Verge Rev writes into a new profile: plain, DoH by name, and the system servers.
         Config c = parse("dns:|  enable: true|  enhanced-mode: fake-ip|  fake-ip-range: 198.18.0.1/16"
