@@ -1,5 +1,6 @@
 package dev.turnout.host.config;
 
+import dev.turnout.host.inbound.Authentication;
 import dev.turnout.rules.Origin;
 import dev.turnout.rules.RuleLine;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import java.util.Map;
  * @param geo where GEOIP, GEOSITE and IP-ASN databases come from ({@code geodata-mode}, {@code geox-url}, ...)
  * @param subRules mihomo's {@code sub-rules:}: named rule lists that {@code SUB-RULE} lines walk
  * @param proxyProviders {@code proxy-providers:}, by name, in the order written
+ * @param authentication {@code authentication} and {@code skip-auth-prefixes}: whom the proxy ports ask for a user
  */
 public record Config(
         Path file,
@@ -56,7 +58,8 @@ public record Config(
         String findProcessMode,
         GeoOptions geo,
         Map<String, List<RuleLine>> subRules,
-        Map<String, ProxyProviderEntry> proxyProviders) {
+        Map<String, ProxyProviderEntry> proxyProviders,
+        Authentication authentication) {
 
     /** Where the value of a top-level key was written; the file alone when the key is absent. */
     public Origin originOf(String key) {

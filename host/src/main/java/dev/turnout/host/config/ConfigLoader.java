@@ -1,6 +1,8 @@
 package dev.turnout.host.config;
 
 import dev.turnout.api.OutboundOptions;
+import dev.turnout.host.dns.Cidr;
+import dev.turnout.host.inbound.Authentication;
 import dev.turnout.rules.Behavior;
 import dev.turnout.rules.Origin;
 import dev.turnout.rules.ProviderFormat;
@@ -57,7 +59,7 @@ public final class ConfigLoader {
             "routing-mark", "external-controller", "external-ui", "secret", "proxy-providers",
             "external-controller-cors", "tcp-half-close-timeout", "find-process-mode",
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
-            "sub-rules");
+            "sub-rules", "authentication", "skip-auth-prefixes");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -69,7 +71,7 @@ public final class ConfigLoader {
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
             "redir-port", "tproxy-port", "profile", "experimental", "unified-delay", "tcp-concurrent",
             "global-client-fingerprint", "keep-alive-interval",
-            "authentication", "skip-auth-prefixes", "lan-allowed-ips", "sniffer", "ebpf", "global-ua",
+            "lan-allowed-ips", "sniffer", "ebpf", "global-ua",
             "external-controller-tls", "tls", "listeners",
             "clash-for-android", "cfw-bypass", "cfw-latency-timeout", "cfw-latency-url");
 
@@ -306,27 +308,36 @@ public final class ConfigLoader {
         }
 
         /**
-         * {@code authentication} with {@code allow-lan}: the user means the network to need credentials, but the
-         * ports do not check them (not supported yet), so running would open a proxy to anyone who can reach it. On
-         * loopback alone it is only ignored: mihomo does not ask local clients either ({@code skip-auth-prefixes}
-         * defaults to 127.0.0.1/8 and ::1/128).
+         * {@code authentication} ({@code user:password} entries) and {@code skip-auth-prefixes} (CIDRs; this machine's
+         * own addresses when absent, see {@link Authentication}).
          */
-        void refuseOpenPortsMeantToAskForCredentials(NodeTuple authentication, String bindAddress) {
-            if (authentication == null || !(authentication.getValueNode() instanceof SequenceNode users)
-                    || users.getValue().isEmpty()) {
-                return;
-            }
-            try {
-                if (InetAddress.getByName(bindAddress).isLoopbackAddress()) {
-                    return;
+        Authentication authentication(Map<String, NodeTuple> keys) throws ConfigException {
+            NodeTuple users = keys.get("authentication");
+            NodeTuple skip = keys.get("skip-auth-prefixes");
+            List<String> entries = new ArrayList<>();
+            if (users != null && !isNull(users.getValueNode())) {
+                for (Node n : sequence(users.getValueNode(), "'authentication' (a list of user:password)").getValue()) {
+                    String entry = scalar(n, "user:password");
+                    if (entry.indexOf(':') <= 0) {
+                        throw new ConfigException(at(n), "an 'authentication' entry is written user:password");
+                    }
+                    entries.add(entry);
                 }
-            } catch (java.net.UnknownHostException e) {
-                return; // the bind address's own error is reported where it is read
             }
-            errors.add(new ConfigException(at(authentication.getValueNode()), "'authentication' is not supported"
-                    + " yet: with allow-lan the proxy ports would listen on " + bindAddress + " for anyone, without"
-                    + " the credentials listed here; remove allow-lan (the ports then listen on 127.0.0.1, where"
-                    + " mihomo does not ask for credentials either) or remove 'authentication'"));
+            List<Cidr> prefixes = Authentication.LOOPBACK;
+            if (skip != null && !isNull(skip.getValueNode())) {
+                prefixes = new ArrayList<>();
+                for (Node n : sequence(skip.getValueNode(), "'skip-auth-prefixes' (a list of prefixes)").getValue()) {
+                    String text = scalar(n, "a prefix such as 192.168.0.0/16");
+                    try {
+                        prefixes.add(Cidr.parse(text.contains("/") ? text : text + (text.contains(":") ? "/128" : "/32")));
+                    } catch (IllegalArgumentException e) {
+                        throw new ConfigException(at(n), "skip-auth-prefixes: '" + text + "' is not a prefix such as"
+                                + " 192.168.0.0/16: " + e.getMessage());
+                    }
+                }
+            }
+            return Authentication.of(entries, prefixes);
         }
 
         /** The part's result, or {@code fallback} once its error is recorded. */
@@ -359,7 +370,6 @@ public final class ConfigLoader {
             boolean allowLan = attempt(() -> bool(keys, "allow-lan", false), false);
             String bind = attempt(() -> string(keys, "bind-address", "*"), "*");
             String bindAddress = !allowLan ? "127.0.0.1" : ("*".equals(bind) ? "0.0.0.0" : bind);
-            refuseOpenPortsMeantToAskForCredentials(keys.get("authentication"), bindAddress);
             String mode = attempt(() -> oneOf(keys, "mode", "rule", List.of("rule", "global", "direct")), "rule");
             String logLevel = attempt(() -> oneOf(keys, "log-level", "info",
                     List.of("debug", "info", "warning", "error", "silent")), "info");
@@ -389,7 +399,7 @@ public final class ConfigLoader {
                     List.copyOf(warnings), Map.copyOf(origins),
                     attempt(() -> oneOf(keys, "find-process-mode", "strict", List.of("always", "strict", "off")),
                             "strict"),
-                    geo, subRules, proxyProviders);
+                    geo, subRules, proxyProviders, attempt(() -> authentication(keys), Authentication.NONE));
             if (!errors.isEmpty()) {
                 throw ConfigException.of(errors).withPartial(config);
             }

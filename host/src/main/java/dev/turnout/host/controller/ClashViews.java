@@ -174,7 +174,8 @@ final class ClashViews {
         m.put("mixed-port", c.mixedPort());
         m.put("allow-lan", c.allowLan());
         m.put("bind-address", c.bindAddress());
-        m.put("authentication", List.of());
+        // Clash lists user:password here; the passwords stay out of every answer.
+        m.put("authentication", c.authentication().users().keySet().stream().map(u -> u + ":******").toList());
         m.put("mode", mode);
         m.put("log-level", logLevel);
         m.put("ipv6", false);

@@ -17,8 +17,8 @@ final class SenderNotes {
         List<String> notes = new ArrayList<>();
         for (RuleLine line : config.rules()) {
             if (line.text().trim().toUpperCase(Locale.ROOT).startsWith("IN-USER,")) {
-                notes.add(line.origin() + ": IN-USER never matches: Turnout's inbounds do not authenticate users"
-                        + " ('authentication' is not supported yet)");
+                notes.add(line.origin() + ": IN-USER never matches: Turnout does not yet note which"
+                        + " 'authentication' user a flow came from");
                 break;
             }
         }

@@ -1,6 +1,7 @@
 package dev.turnout.host.runtime;
 
 import dev.turnout.host.config.Config;
+import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.dial.HostDialer;
 import dev.turnout.host.dial.SocketBinder;
@@ -239,7 +240,8 @@ public final class Turnout implements AutoCloseable {
                 InetSocketAddress address = new InetSocketAddress(bind, port);
                 MixedInbound m;
                 try {
-                    m = MixedInbound.bind(address, boss, workers, tunnel, shortage, names[k]);
+                    m = MixedInbound.bind(address, boss, workers, tunnel, shortage, names[k],
+                            () -> this.config.authentication());
                 } catch (IOException e) {
                     throw cannotListen(config.originOf(keys[k]), keys[k], address, e);
                 }
@@ -247,7 +249,10 @@ public final class Turnout implements AutoCloseable {
                 if (mixed == null) {
                     mixed = m;
                 }
-                log.info("mixed proxy (SOCKS5 and HTTP) listening on {}", m.localAddress());
+                Authentication auth = config.authentication();
+                log.info("mixed proxy (SOCKS5 and HTTP) listening on {}{}", m.localAddress(), auth.users().isEmpty() ? ""
+                        : ", asking for a user and password (" + auth.users().size() + " users) except from ["
+                                + auth.notAsked() + "]");
             }
         }
         if (tunOptions != null) {

@@ -43,16 +43,21 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void credentialsThePortsWouldNotAskForRefuseAllowLanAndAreOnlyIgnoredOnLoopback() throws Exception {
-        ConfigException e = assertThrows(ConfigException.class, () -> parse(
-                "mixed-port: 7890\nallow-lan: true\nauthentication:\n  - 'user:pass'\n"));
-        assertEquals("t.yaml:4:3: 'authentication' is not supported yet: with allow-lan the proxy ports would listen"
-                + " on 0.0.0.0 for anyone, without the credentials listed here; remove allow-lan (the ports then listen"
-                + " on 127.0.0.1, where mihomo does not ask for credentials either) or remove 'authentication'",
-                e.getMessage());
-        Config local = parse("mixed-port: 7890\nauthentication: ['user:pass']\n");
-        assertEquals(List.of("t.yaml:2:1: 'authentication' is not supported by Turnout; ignored"), local.warnings());
-        assertEquals("0.0.0.0", parse("allow-lan: true\nauthentication: []\n").bindAddress());
+    void authenticationNamesItsUsersAndWhoIsNotAsked() throws Exception {
+        Config c = parse("mixed-port: 7890\nallow-lan: true\nauthentication:\n  - 'user:pa:ss'\n");
+        assertEquals(java.util.Map.of("user", "pa:ss"), c.authentication().users(), "the first colon separates");
+        assertEquals("127.0.0.0/8, ::1/128", c.authentication().notAsked(), "by default");
+        assertEquals(List.of(), c.warnings());
+        Config skip = parse("authentication: ['a:b']\nskip-auth-prefixes: [192.168.0.0/16, 10.0.0.1]\n");
+        assertEquals("192.168.0.0/16, 10.0.0.1/32", skip.authentication().notAsked());
+        assertEquals(List.of(), parse("authentication: ['a:b']\nskip-auth-prefixes: []\n").authentication()
+                .skipPrefixes(), "everyone is asked");
+        ConfigException noColon = assertThrows(ConfigException.class, () -> parse("authentication:\n  - 'user'\n"));
+        assertEquals("t.yaml:2:5: an 'authentication' entry is written user:password", noColon.getMessage());
+        ConfigException badPrefix = assertThrows(ConfigException.class,
+                () -> parse("authentication: ['a:b']\nskip-auth-prefixes: [lan]\n"));
+        assertTrue(badPrefix.getMessage().startsWith("t.yaml:2:22: skip-auth-prefixes: 'lan' is not a prefix"),
+                badPrefix.getMessage());
     }
 
     @Test

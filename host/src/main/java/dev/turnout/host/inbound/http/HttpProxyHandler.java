@@ -3,6 +3,7 @@ package dev.turnout.host.inbound.http;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.RejectedException;
+import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.inbound.InboundSupport;
 import dev.turnout.host.relay.Relay;
@@ -85,13 +86,18 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
      * request-driven (auto-read off): the next request is read only when the one before it is done.
      */
     public static void install(ChannelPipeline pipeline, String after, Tunnel tunnel) {
+        install(pipeline, after, tunnel, Authentication.NONE);
+    }
+
+    /** The same, asking the clients {@code authentication} asks for {@code Proxy-Authorization: Basic}. */
+    public static void install(ChannelPipeline pipeline, String after, Tunnel tunnel, Authentication authentication) {
         Channel ch = pipeline.channel();
         ch.config().setAutoRead(false);
         // A client may send its request and its FIN at once (an HTTP/1.0 script): the FIN then ends the
         // connection after the answer, not before it.
         ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         pipeline.addAfter(after, CODEC, new HttpServerCodec(decoding()));
-        pipeline.addAfter(CODEC, "http", new HttpProxyHandler(tunnel));
+        pipeline.addAfter(CODEC, "http", new HttpProxyHandler(tunnel, authentication));
     }
 
     private final Tunnel tunnel;
@@ -111,8 +117,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     /** The client's process as an earlier request on this connection found it: later requests need not look. */
     private Metadata owner;
 
-    private HttpProxyHandler(Tunnel tunnel) {
+    private final Authentication authentication;
+
+    private HttpProxyHandler(Tunnel tunnel, Authentication authentication) {
         this.tunnel = tunnel;
+        this.authentication = authentication;
     }
 
     @Override
@@ -284,6 +293,16 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                     : HttpResponseStatus.BAD_REQUEST;
             ReferenceCountUtil.release(request);
             answerAndClose(status, cause.getMessage() != null ? cause.getMessage() : "malformed request");
+            return;
+        }
+        if (authentication.asks((InetSocketAddress) ctx.channel().remoteAddress())
+                && !authentication.acceptsBasic(request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION))) {
+            ReferenceCountUtil.release(request);
+            done = true;
+            FullHttpResponse ask = errorResponse(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED,
+                    "this proxy asks for a user and password", true);
+            ask.headers().set(HttpHeaderNames.PROXY_AUTHENTICATE, "Basic realm=\"Turnout\"");
+            ctx.writeAndFlush(ask).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         HandshakeDeadline.met(ctx.channel());

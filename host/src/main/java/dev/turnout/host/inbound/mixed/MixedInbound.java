@@ -1,6 +1,7 @@
 package dev.turnout.host.inbound.mixed;
 
 import dev.turnout.host.dial.Transport;
+import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.inbound.InboundSupport;
 import dev.turnout.host.platform.DescriptorShortage;
@@ -16,6 +17,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.function.Supplier;
 
 /**
  * One port that speaks SOCKS5 and HTTP proxy, told apart by the first byte. This is how Turnout is used
@@ -39,23 +41,30 @@ public final class MixedInbound implements AutoCloseable {
 
     public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
                                     Tunnel tunnel, DescriptorShortage shortage) throws IOException, InterruptedException {
-        return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, DEFAULT_NAME);
+        return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, DEFAULT_NAME,
+                () -> Authentication.NONE);
     }
 
-    /** A listener named as mihomo names it: {@code DEFAULT-MIXED}, {@code DEFAULT-SOCKS} or {@code DEFAULT-HTTP}. */
+    /**
+     * A listener named as mihomo names it: {@code DEFAULT-MIXED}, {@code DEFAULT-SOCKS} or {@code DEFAULT-HTTP}.
+     *
+     * @param authentication whom to ask for a user, read as each client connects (a reload changes it)
+     */
     public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
-                                    Tunnel tunnel, DescriptorShortage shortage, String name)
+                                    Tunnel tunnel, DescriptorShortage shortage, String name,
+                                    Supplier<Authentication> authentication)
             throws IOException, InterruptedException {
-        return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, name);
+        return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, name, authentication);
     }
 
     static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers, Tunnel tunnel,
                              DescriptorShortage shortage, long handshakeMillis) throws IOException, InterruptedException {
-        return bind(address, boss, workers, tunnel, shortage, handshakeMillis, DEFAULT_NAME);
+        return bind(address, boss, workers, tunnel, shortage, handshakeMillis, DEFAULT_NAME, () -> Authentication.NONE);
     }
 
     private static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
-                                     Tunnel tunnel, DescriptorShortage shortage, long handshakeMillis, String name)
+                                     Tunnel tunnel, DescriptorShortage shortage, long handshakeMillis, String name,
+                                     Supplier<Authentication> authentication)
             throws IOException, InterruptedException {
         ChannelGroup connections = new DefaultChannelGroup("mixed", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = new ServerBootstrap()
@@ -73,7 +82,8 @@ public final class MixedInbound implements AutoCloseable {
                         Relay.readsGrowToBulk(ch);
                         ch.attr(InboundSupport.INBOUND_NAME).set(name);
                         ch.pipeline().addLast(HandshakeDeadline.NAME, new HandshakeDeadline(handshakeMillis));
-                        ch.pipeline().addLast("detect", new ProtocolDetector(tunnel, address.getAddress()));
+                        ch.pipeline().addLast("detect", new ProtocolDetector(tunnel, address.getAddress(),
+                                authentication.get()));
                     }
                 });
         Channel server = Transport.bind(b, address);

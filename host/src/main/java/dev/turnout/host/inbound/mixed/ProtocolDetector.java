@@ -1,5 +1,6 @@
 package dev.turnout.host.inbound.mixed;
 
+import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.http.HttpProxyHandler;
 import dev.turnout.host.inbound.socks5.Socks5ServerHandler;
 import dev.turnout.host.tunnel.Tunnel;
@@ -19,10 +20,12 @@ final class ProtocolDetector extends ByteToMessageDecoder {
 
     private final Tunnel tunnel;
     private final InetAddress bindAddress;
+    private final Authentication authentication;
 
-    ProtocolDetector(Tunnel tunnel, InetAddress bindAddress) {
+    ProtocolDetector(Tunnel tunnel, InetAddress bindAddress, Authentication authentication) {
         this.tunnel = tunnel;
         this.bindAddress = bindAddress;
+        this.authentication = authentication;
     }
 
     @Override
@@ -34,14 +37,15 @@ final class ProtocolDetector extends ByteToMessageDecoder {
         if (first == SOCKS5) {
             ctx.pipeline().addAfter(ctx.name(), "socks5-encoder", Socks5ServerEncoder.DEFAULT);
             ctx.pipeline().addAfter("socks5-encoder", "socks5-decoder", new Socks5InitialRequestDecoder());
-            ctx.pipeline().addAfter("socks5-decoder", "socks5", new Socks5ServerHandler(tunnel, bindAddress));
+            ctx.pipeline().addAfter("socks5-decoder", "socks5", new Socks5ServerHandler(tunnel, bindAddress,
+                    authentication));
         } else if (first == SOCKS4) {
             // SOCKS4 cannot carry names and nobody should need it; refuse plainly.
             in.skipBytes(in.readableBytes());
             ctx.close();
             return;
         } else {
-            HttpProxyHandler.install(ctx.pipeline(), ctx.name(), tunnel);
+            HttpProxyHandler.install(ctx.pipeline(), ctx.name(), tunnel, authentication);
         }
         ctx.pipeline().remove(this);
     }

@@ -4,6 +4,7 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.RejectedException;
+import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.inbound.InboundSupport;
 import dev.turnout.host.relay.Relay;
@@ -18,6 +19,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5InitialResponse;
+import io.netty.handler.codec.socksx.v5.DefaultSocks5PasswordAuthResponse;
 import io.netty.handler.codec.socksx.v5.Socks5AddressDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5AddressType;
 import io.netty.handler.codec.socksx.v5.Socks5AuthMethod;
@@ -27,6 +29,9 @@ import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
 import io.netty.handler.codec.socksx.v5.Socks5CommandType;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequest;
 import io.netty.handler.codec.socksx.v5.Socks5Message;
+import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequest;
+import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthStatus;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.net.ConnectException;
@@ -35,7 +40,8 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 
 /**
- * The SOCKS5 side of the mixed port (RFC 1928): no authentication, CONNECT and UDP ASSOCIATE. Every
+ * The SOCKS5 side of the mixed port (RFC 1928): no authentication, or a user and password (RFC 1929) from the
+ * clients {@code authentication} asks; CONNECT and UDP ASSOCIATE. Every
  * request goes to the tunnel; error replies say why (2 for a rule's REJECT, 4 for an unknown host, 5 for a
  * refused connection).
  */
@@ -58,12 +64,19 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
 
     private final Tunnel tunnel;
     private final InetAddress bindAddress;
+    private final Authentication authentication;
     private CompositeByteBuf early;
     private boolean routing;
 
     public Socks5ServerHandler(Tunnel tunnel, InetAddress bindAddress) {
+        this(tunnel, bindAddress, Authentication.NONE);
+    }
+
+    /** @param authentication whom to ask for a user and password (RFC 1929) before a command */
+    public Socks5ServerHandler(Tunnel tunnel, InetAddress bindAddress, Authentication authentication) {
         this.tunnel = tunnel;
         this.bindAddress = bindAddress;
+        this.authentication = authentication;
     }
 
     @Override
@@ -79,6 +92,8 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
             // ATYP RFC 1928 does not define, a general failure for any other bad request.
             Object reply = msg instanceof Socks5InitialRequest
                     ? new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED)
+                    : msg instanceof Socks5PasswordAuthRequest
+                    ? new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.FAILURE)
                     : new DefaultSocks5CommandResponse(m.decoderResult().cause() instanceof UnknownAddressType
                             ? Socks5CommandStatus.ADDRESS_UNSUPPORTED : Socks5CommandStatus.FAILURE,
                             Socks5AddressType.IPv4, "0.0.0.0", 0);
@@ -86,13 +101,26 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof Socks5InitialRequest initial) {
-            if (!initial.authMethods().contains(Socks5AuthMethod.NO_AUTH)) {
+            Socks5AuthMethod method = authentication.asks((InetSocketAddress) ctx.channel().remoteAddress())
+                    ? Socks5AuthMethod.PASSWORD : Socks5AuthMethod.NO_AUTH;
+            if (!initial.authMethods().contains(method)) {
                 ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.UNACCEPTED))
                         .addListener(ChannelFutureListener.CLOSE);
                 return;
             }
+            ctx.pipeline().replace("socks5-decoder", "socks5-decoder", method == Socks5AuthMethod.PASSWORD
+                    ? new Socks5PasswordAuthRequestDecoder() : new Socks5CommandRequestDecoder(ADDRESSES));
+            ctx.writeAndFlush(new DefaultSocks5InitialResponse(method));
+            return;
+        }
+        if (msg instanceof Socks5PasswordAuthRequest login) {
+            if (!authentication.accepts(login.username(), login.password())) {
+                ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.FAILURE))
+                        .addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             ctx.pipeline().replace("socks5-decoder", "socks5-decoder", new Socks5CommandRequestDecoder(ADDRESSES));
-            ctx.writeAndFlush(new DefaultSocks5InitialResponse(Socks5AuthMethod.NO_AUTH));
+            ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.SUCCESS));
             return;
         }
         if (msg instanceof Socks5CommandRequest request) {

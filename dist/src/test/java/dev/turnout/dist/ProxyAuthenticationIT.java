@@ -1,0 +1,126 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchDir;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * {@code authentication} with {@code allow-lan}, as mihomo's documented config has it: the packaged Turnout's mixed
+ * port in one namespace, a LAN client (curl) in another. The client must give a user and password, over SOCKS5
+ * (RFC 1929) and over HTTP ({@code Proxy-Authorization}, a 407 without); this machine's own clients are not asked.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ProxyAuthenticationIT {
+
+    static final String HOST = "192.0.2.1";
+    static final String LAN = "192.0.2.2";
+    /** A password with a colon, which only the first colon of the entry separates from the user. */
+    static final String USER = "alice";
+    static final String PASSWORD = "s3cret:x";
+
+    Path dir;
+    Netns host;
+    Netns lan;
+
+    @BeforeAll
+    void start() throws Exception {
+        Netns.assumeUsable("curl");
+        Path dist = Path.of(System.getProperty("turnout.dist"));
+        dir = ScratchDir.create("tauth");
+        host = Netns.create("tauthh");
+        lan = Netns.create("tauthl");
+        host.link("veth0", List.of(HOST + "/24"), lan, "veth0", List.of(LAN + "/24"));
+        host.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+        host.awaitTcpPort(8080, Duration.ofSeconds(20));
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n",
+                "mixed-port: 7890",
+                "external-controller: 127.0.0.1:9090",
+                "allow-lan: true",
+                "bind-address: '*'",
+                "authentication:",
+                "  - 'bob:other'",
+                "  - '" + USER + ":" + PASSWORD + "'",
+                "rules:",
+                "  - MATCH,DIRECT",
+                ""));
+        host.spawn(dir.resolve("turnout.log"), dist.resolve("bin/turnout").toString(), "run", "-c", config.toString());
+        host.awaitTcpPort(7890, Duration.ofSeconds(30));
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        Netns.closeAll(host, lan);
+        ScratchDir.delete(dir);
+    }
+
+    private String log() {
+        return MixedPortIT.read(dir.resolve("turnout.log"));
+    }
+
+    /** curl in {@code ns} through {@code proxy}: its exit status, and the HTTP status it printed. */
+    private Netns.Result curl(Netns ns, String... proxyArgs) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--max-time", "10", "-o", "/dev/null",
+                "-w", "%{http_code}"));
+        cmd.addAll(List.of(proxyArgs));
+        cmd.add("http://" + HOST + ":8080/through");
+        return ns.run(Duration.ofSeconds(20), cmd.toArray(String[]::new));
+    }
+
+    @Test
+    void httpClientsOnTheLanNeedTheUserAndPassword() throws Exception {
+        String proxy = "http://" + HOST + ":7890";
+        assertEquals("407", curl(lan, "-x", proxy).stdout(), "no credentials: 407");
+        assertEquals("407", curl(lan, "-x", proxy, "--proxy-user", USER + ":wrong").stdout(), "a wrong password");
+        assertEquals("200", curl(lan, "-x", proxy, "--proxy-user", USER + ":" + PASSWORD).stdout(), this::log);
+        assertEquals("200", curl(lan, "-x", proxy, "--proxy-user", "bob:other").stdout(), "the other user");
+        // CONNECT: curl's -p tunnels through the proxy, asking with the same header.
+        assertEquals("200", curl(lan, "-p", "-x", proxy, "--proxy-user", USER + ":" + PASSWORD).stdout());
+        Netns.Result refused = curl(lan, "-p", "-x", proxy);
+        assertNotEquals(0, refused.exitCode(), "a CONNECT without credentials is refused");
+        assertTrue(refused.stderr().contains("407"), refused.stderr());
+    }
+
+    @Test
+    void socks5ClientsOnTheLanNeedTheUserAndPassword() throws Exception {
+        Netns.Result none = curl(lan, "-x", "socks5h://" + HOST + ":7890");
+        assertNotEquals(0, none.exitCode(), "SOCKS5 without credentials");
+        Netns.Result wrong = curl(lan, "-x", "socks5h://" + USER + ":wrong@" + HOST + ":7890");
+        assertNotEquals(0, wrong.exitCode(), "SOCKS5 with a wrong password");
+        Netns.Result right = curl(lan, "-x", "socks5h://" + USER + ":" + PASSWORD.replace(":", "%3A") + "@" + HOST
+                + ":7890");
+        assertEquals("200", right.stdout(), () -> right.stderr() + log());
+    }
+
+    @Test
+    void thisMachinesOwnClientsAreNotAsked() throws Exception {
+        assertEquals("200", curl(host, "-x", "http://127.0.0.1:7890").stdout(), this::log);
+        assertEquals("200", curl(host, "-x", "socks5h://127.0.0.1:7890").stdout(), this::log);
+        assertTrue(log().contains("asking for a user and password (2 users) except from [127.0.0.0/8, ::1/128]"),
+                this::log);
+    }
+
+    @Test
+    void theControllerNamesTheUsersAndNeverThePasswords() throws Exception {
+        host.awaitTcpPort(9090, Duration.ofSeconds(20));
+        Netns.Result r = host.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10",
+                "http://127.0.0.1:9090/configs");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertTrue(r.stdout().contains("\"authentication\":[\"bob:******\",\"alice:******\"]"), r.stdout());
+        assertTrue(!r.stdout().contains("s3cret") && !r.stdout().contains("other"), r.stdout());
+    }
+}

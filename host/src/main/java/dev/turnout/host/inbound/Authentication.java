@@ -1,0 +1,97 @@
+package dev.turnout.host.inbound;
+
+import dev.turnout.host.dns.Cidr;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Clash's {@code authentication} and {@code skip-auth-prefixes}: the users the proxy ports ask for, and the
+ * clients they do not ask. Without {@code skip-auth-prefixes} this machine's own clients (127.0.0.0/8, ::1) are
+ * not asked, so the applications and system proxy settings on it keep working once a password guards the LAN.
+ *
+ * @param users        user name to password; empty when nobody is asked
+ * @param skipPrefixes clients from these addresses are not asked
+ */
+public record Authentication(Map<String, String> users, List<Cidr> skipPrefixes) {
+
+    /** Nobody is asked. */
+    public static final Authentication NONE = new Authentication(Map.of(), List.of());
+    /** Who is not asked when {@code skip-auth-prefixes} is not written. */
+    public static final List<Cidr> LOOPBACK = List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
+
+    public Authentication {
+        users = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(users));
+        skipPrefixes = List.copyOf(skipPrefixes);
+    }
+
+    /**
+     * Reads {@code authentication} entries ({@code user:password}, the password may hold colons).
+     *
+     * @throws IllegalArgumentException for an entry without a colon or with an empty user
+     */
+    public static Authentication of(List<String> entries, List<Cidr> skipPrefixes) {
+        Map<String, String> users = new LinkedHashMap<>();
+        for (String entry : entries) {
+            int colon = entry.indexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("an 'authentication' entry is written user:password");
+            }
+            users.put(entry.substring(0, colon), entry.substring(colon + 1));
+        }
+        return new Authentication(users, skipPrefixes);
+    }
+
+    /** Whether a client at {@code client} must give a user and password. */
+    public boolean asks(InetSocketAddress client) {
+        if (users.isEmpty()) {
+            return false;
+        }
+        InetAddress a = client == null ? null : client.getAddress();
+        return a == null || skipPrefixes.stream().noneMatch(c -> c.contains(a));
+    }
+
+    /** Whether {@code user} and {@code password} are one of the users; every entry is compared, in constant time. */
+    public boolean accepts(String user, String password) {
+        if (user == null || password == null) {
+            return false;
+        }
+        byte[] given = (user + ":" + password).getBytes(StandardCharsets.UTF_8);
+        boolean ok = false;
+        for (Map.Entry<String, String> e : users.entrySet()) {
+            ok |= MessageDigest.isEqual(given, (e.getKey() + ":" + e.getValue()).getBytes(StandardCharsets.UTF_8));
+        }
+        return ok;
+    }
+
+    /** Whether a {@code Proxy-Authorization} header value ({@code Basic base64(user:password)}) names a user. */
+    public boolean acceptsBasic(String header) {
+        if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return false;
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        int colon = decoded.indexOf(':');
+        return colon > 0 && accepts(decoded.substring(0, colon), decoded.substring(colon + 1));
+    }
+
+    /** The prefixes not asked, for messages: {@code 127.0.0.0/8, ::1/128}. */
+    public String notAsked() {
+        return String.join(", ", skipPrefixes.stream()
+                .map(c -> io.netty.util.NetUtil.toAddressString(c.address()) + "/" + c.prefix()).toList());
+    }
+
+    @Override
+    public String toString() {
+        return "Authentication[" + users.size() + " users, not asked: " + notAsked() + "]"; // never the passwords
+    }
+}
