@@ -157,6 +157,7 @@ final class DohSession implements AutoCloseable {
             }
             ChannelFuture connect = new Bootstrap().group(loop).channelFactory(sockets)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                    .option(ChannelOption.TCP_NODELAY, true)
                     .handler(new ChannelInboundHandlerAdapter()).connect(where.getNow());
             connect.addListener((ChannelFuture f) -> {
                 if (!f.isSuccess()) {

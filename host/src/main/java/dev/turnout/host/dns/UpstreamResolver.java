@@ -439,6 +439,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         }
         Bootstrap b = new Bootstrap().group(loop).channelFactory(() -> bound(Transport.newSocketChannel()))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
+                .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -465,6 +466,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             }
             ChannelFuture connect = new Bootstrap().group(loop).channelFactory(() -> bound(Transport.newSocketChannel()))
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
+                    .option(ChannelOption.TCP_NODELAY, true)
                     .handler(new ChannelInboundHandlerAdapter()).connect(where.getNow());
             closeWhenDone(p, connect.channel());
             connect.addListener((ChannelFuture f) -> {
