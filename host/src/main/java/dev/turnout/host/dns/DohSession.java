@@ -1,8 +1,6 @@
 package dev.turnout.host.dns;
 
-import dev.turnout.api.TlsOptions;
 import dev.turnout.host.dial.layer.TlsLayer;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
@@ -10,7 +8,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -29,8 +26,6 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -40,40 +35,26 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * DNS over HTTPS (RFC 8484) to one server: one HTTP/2 connection, opened on the first query and kept while it is
- * used, each query a stream of its own ({@code POST} of the DNS message). A connection the server ends, or one
- * it sends GOAWAY on, is replaced at the next query; one idle for {@value #IDLE_SECONDS} s is closed. HTTP/2
- * only, which RFC 8484 names the minimum and every public DoH server speaks: a server that does not agree to
- * {@code h2} in ALPN fails the query with a message saying so.
+ * DNS over HTTPS (RFC 8484) to one server: its kept HTTP/2 connection ({@link TlsSession}), each query a stream of its
+ * own ({@code POST} of the DNS message). A connection the server sends GOAWAY on takes no more queries. HTTP/2 only,
+ * which RFC 8484 names the minimum and every public DoH server speaks: a server that does not agree to {@code h2} in
+ * ALPN fails the query with a message saying so.
  */
-final class DohSession implements AutoCloseable {
+final class DohSession extends TlsSession {
 
     static final String MEDIA_TYPE = "application/dns-message";
-    static final int IDLE_SECONDS = 60;
     /** A DNS message is at most 65,535 bytes; a bigger body is not one. */
     private static final int MAX_BODY = 65_535;
 
-    private final Nameserver server;
-    private final TlsLayer tls;
-    private final ChannelFactory<Channel> sockets;
-    private final Function<EventLoop, Future<InetSocketAddress>> endpoint;
-    private final int connectTimeoutMillis;
-    private Future<Channel> connection;
-    private volatile boolean closed;
-
-    /**
-     * @param server   an {@code https://} nameserver
-     * @param tls      the upstream TLS (trust store, {@code SSL_CERT_FILE})
-     * @param sockets  new TCP sockets already bound to the physical interface
-     * @param endpoint where the server is now (its address, or its name looked up)
-     */
+    /** See {@link TlsSession#TlsSession}; {@code server} is an {@code https://} nameserver. */
     DohSession(Nameserver server, TlsLayer tls, ChannelFactory<Channel> sockets,
             Function<EventLoop, Future<InetSocketAddress>> endpoint, int connectTimeoutMillis) {
-        this.server = server;
-        this.tls = tls;
-        this.sockets = sockets;
-        this.endpoint = endpoint;
-        this.connectTimeoutMillis = connectTimeoutMillis;
+        super(server, tls, sockets, endpoint, connectTimeoutMillis);
+    }
+
+    @Override
+    protected List<String> alpn() {
+        return List.of("h2");
     }
 
     /**
@@ -106,7 +87,7 @@ final class DohSession implements AutoCloseable {
                     if (done.isCancelled()) {
                         // No answer in the caller's time: the path may be gone (a network that changed), which
                         // TCP would notice only after minutes. The next query opens a new connection.
-                        stream.parent().close();
+                        abandon(stream.parent());
                     }
                 });
                 stream.writeAndFlush(request(query)).addListener((ChannelFuture w) -> {
@@ -130,54 +111,14 @@ final class DohSession implements AutoCloseable {
         return r;
     }
 
-    /** The live connection, or a new one when there is none, it ended, or the server is going away. */
-    private synchronized Future<Channel> connection(EventLoop loop) {
-        if (closed) {
-            return loop.newFailedFuture(new IOException("DNS over HTTPS to " + server + " is closed"));
-        }
-        Future<Channel> c = connection;
-        if (c != null && (!c.isDone() || c.isSuccess() && usable(c.getNow()))) {
-            return c;
-        }
-        connection = open(loop);
-        return connection;
-    }
-
-    private static boolean usable(Channel ch) {
+    @Override
+    protected boolean usable(Channel ch) {
         Ending ending = ch.pipeline().get(Ending.class); // null once the channel is closed and its pipeline gone
-        return ch.isActive() && ending != null && !ending.goingAway;
+        return ending != null && !ending.goingAway;
     }
 
-    private Future<Channel> open(EventLoop loop) {
-        Promise<Channel> ready = loop.newPromise();
-        endpoint.apply(loop).addListener((Future<InetSocketAddress> where) -> {
-            if (!where.isSuccess()) {
-                ready.tryFailure(where.cause());
-                return;
-            }
-            ChannelFuture connect = new Bootstrap().group(loop).channelFactory(sockets)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .handler(new ChannelInboundHandlerAdapter()).connect(where.getNow());
-            connect.addListener((ChannelFuture f) -> {
-                if (!f.isSuccess()) {
-                    ready.tryFailure(f.cause());
-                    return;
-                }
-                tls.start(f.channel(), new TlsOptions(server.host(), false, List.of("h2"), null))
-                        .addListener((Future<Channel> t) -> {
-                            if (!t.isSuccess()) {
-                                ready.tryFailure(t.cause());
-                            } else {
-                                speakHttp2(t.getNow(), ready);
-                            }
-                        });
-            });
-        });
-        return ready;
-    }
-
-    private void speakHttp2(Channel ch, Promise<Channel> ready) {
+    @Override
+    protected void speak(Channel ch, Promise<Channel> ready) {
         String agreed = ch.pipeline().get(SslHandler.class).applicationProtocol();
         if (!"h2".equals(agreed)) {
             ch.close();
@@ -185,33 +126,13 @@ final class DohSession implements AutoCloseable {
                     + (agreed == null ? "none" : agreed) + "); DNS over HTTPS is spoken on HTTP/2 only"));
             return;
         }
-        ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_SECONDS),
-                Http2FrameCodecBuilder.forClient()
+        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient()
                         .initialSettings(Http2Settings.defaultSettings().pushEnabled(false)).build(),
                 new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()), new Ending());
-        if (closed) {
-            ch.close();
-        }
         ready.trySuccess(ch);
     }
 
-    @Override
-    public void close() {
-        Future<Channel> c;
-        synchronized (this) {
-            closed = true;
-            c = connection;
-        }
-        if (c != null) {
-            c.addListener((Future<Channel> f) -> {
-                if (f.isSuccess()) {
-                    f.getNow().close();
-                }
-            });
-        }
-    }
-
-    /** Notes GOAWAY, so the next query opens a new connection, and closes the connection once idle. */
+    /** Notes GOAWAY, so the next query opens a new connection. */
     private static final class Ending extends ChannelInboundHandlerAdapter {
         volatile boolean goingAway;
 
@@ -221,14 +142,6 @@ final class DohSession implements AutoCloseable {
                 goingAway = true;
             }
             ReferenceCountUtil.release(msg);
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent) {
-                ctx.close();
-            }
-            ctx.fireUserEventTriggered(evt);
         }
 
         @Override

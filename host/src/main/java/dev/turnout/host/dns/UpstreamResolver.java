@@ -1,7 +1,6 @@
 package dev.turnout.host.dns;
 
 import dev.turnout.api.Resolver;
-import dev.turnout.api.TlsOptions;
 import dev.turnout.host.dial.layer.TlsLayer;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.Transport;
@@ -10,7 +9,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -82,7 +80,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     private final UpstreamResolver bootstrap;
     private final SystemNameservers system;
     private final TlsLayer tls;
-    private final Map<Nameserver, DohSession> dohSessions = new ConcurrentHashMap<>();
+    private final Map<Nameserver, TlsSession> sessions = new ConcurrentHashMap<>();
     private final HostsTable hosts;
     private final boolean ipv6;
     private final EventLoopGroup group;
@@ -91,7 +89,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     private final ReplyCache cache;
     private final ConcurrentHashMap<String, Future<UpstreamReply>> inflight = new ConcurrentHashMap<>();
     private final long timeoutMillis;
-    /** Decoding wants a sender; a DoH answer's is the server, whose address the session alone knows. */
+    /** Decoding wants a sender; an encrypted answer's is the server, whose address the session alone knows. */
     private static final InetSocketAddress UNKNOWN_SENDER = new InetSocketAddress(0);
 
     /**
@@ -382,11 +380,8 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             case TCP -> {
                 return tcp(ns, loop, name, type);
             }
-            case TLS -> {
-                return tls(ns, loop, name, type);
-            }
-            case HTTPS -> {
-                return https(ns, loop, name, type);
+            case TLS, HTTPS -> {
+                return encrypted(ns, loop, name, type);
             }
             default -> {
                 // UDP, below
@@ -452,59 +447,11 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         return attempt.promise();
     }
 
-    /** DNS over TLS (RFC 7858): TCP's framing inside TLS, one connection per query. */
-    private Future<UpstreamReply> tls(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
-        Attempt attempt = Attempt.start(loop, ns, name, type, timeoutMillis);
-        Promise<UpstreamReply> p = attempt.promise();
-        endpoint(ns, loop).addListener((Future<InetSocketAddress> where) -> {
-            if (!where.isSuccess()) {
-                p.tryFailure(where.cause());
-                return;
-            }
-            if (p.isDone()) {
-                return;
-            }
-            ChannelFuture connect = new Bootstrap().group(loop).channelFactory(() -> bound(Transport.newSocketChannel()))
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .handler(new ChannelInboundHandlerAdapter()).connect(where.getNow());
-            closeWhenDone(p, connect.channel());
-            connect.addListener((ChannelFuture f) -> {
-                if (!f.isSuccess()) {
-                    p.tryFailure(f.cause());
-                    return;
-                }
-                tls.start(f.channel(), new TlsOptions(ns.host(), false, List.of(), null))
-                        .addListener((Future<Channel> t) -> {
-                            if (!t.isSuccess()) {
-                                p.tryFailure(t.cause());
-                                return;
-                            }
-                            DnsQuery q = new DefaultDnsQuery(attempt.id());
-                            try {
-                                fill(q, name, type);
-                            } catch (RuntimeException e) {
-                                q.release();
-                                p.tryFailure(e);
-                                return;
-                            }
-                            Channel ch = t.getNow();
-                            ch.pipeline().addLast(new TcpDnsQueryEncoder(),
-                                    new LengthFieldBasedFrameDecoder(65535 + 2, 0, 2, 0, 2),
-                                    new TcpReplyHandler(attempt));
-                            ch.writeAndFlush(q).addListener((ChannelFuture w) -> {
-                                if (!w.isSuccess()) {
-                                    p.tryFailure(w.cause());
-                                }
-                            });
-                        });
-            });
-        });
-        return p;
-    }
-
-    /** DNS over HTTPS (RFC 8484): a stream on the server's HTTP/2 connection, which queries share. */
-    private Future<UpstreamReply> https(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
+    /**
+     * DNS over TLS (RFC 7858) or over HTTPS (RFC 8484): the query goes on the server's kept connection, which the
+     * queries to it share.
+     */
+    private Future<UpstreamReply> encrypted(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
         Attempt attempt = Attempt.start(loop, ns, name, type, timeoutMillis);
         Promise<UpstreamReply> p = attempt.promise();
         ByteBuf wire;
@@ -518,9 +465,13 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         } finally {
             q.release();
         }
-        DohSession session = dohSessions.computeIfAbsent(ns, server -> new DohSession(server, tls,
-                () -> bound(Transport.newSocketChannel()), l -> endpoint(server, l), (int) timeoutMillis));
-        Future<ByteBuf> body = session.exchange(wire, loop);
+        TlsSession session = sessions.computeIfAbsent(ns, server -> server.protocol() == Nameserver.Protocol.HTTPS
+                ? new DohSession(server, tls, () -> bound(Transport.newSocketChannel()), l -> endpoint(server, l),
+                        (int) timeoutMillis)
+                : new DotSession(server, tls, () -> bound(Transport.newSocketChannel()), l -> endpoint(server, l),
+                        (int) timeoutMillis));
+        Future<ByteBuf> body = session instanceof DohSession doh ? doh.exchange(wire, loop)
+                : ((DotSession) session).exchange(wire, attempt.id(), loop);
         p.addListener(done -> body.cancel(false));
         body.addListener((Future<ByteBuf> f) -> {
             if (!f.isSuccess()) {
@@ -610,7 +561,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     @Override
     public void close() {
         cache.clear();
-        dohSessions.values().forEach(DohSession::close);
+        sessions.values().forEach(TlsSession::close);
         if (bootstrap != null) {
             bootstrap.close();
         }

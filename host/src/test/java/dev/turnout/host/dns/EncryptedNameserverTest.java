@@ -60,6 +60,7 @@ class EncryptedNameserverTest {
         try (UpstreamResolver r = resolver("tls://127.0.0.1:" + unbound.tlsPort, true)) {
             assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"), unbound.log());
             assertThrows(UnknownHostException.class, () -> r.lookup("nothing.test"), "NXDOMAIN has no address");
+            assertEquals(1, establishedTo(unbound.tlsPort), "the queries used one connection");
         }
         try (UpstreamResolver r = resolver("tls://dns.test:" + unbound.tlsPort, true)) {
             assertEquals(InetAddress.getByName(Unbound.B_TEST), r.lookup("b.test"), "named server, looked up first");
@@ -77,21 +78,23 @@ class EncryptedNameserverTest {
         }
     }
 
-    @Test
-    void aConnectionThatStopsAnsweringIsReplaced() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"tls", "https"})
+    void aConnectionThatStopsAnsweringIsReplaced(String scheme) throws Exception {
+        int port = scheme.equals("tls") ? unbound.tlsPort : unbound.httpsPort;
         try (UpstreamResolver r = new UpstreamResolver(UpstreamResolver.Servers.of(
-                List.of(Nameserver.parse("https://127.0.0.1:" + unbound.httpsPort + "/dns-query"))),
+                List.of(Nameserver.parse(scheme + "://127.0.0.1:" + port + (scheme.equals("tls") ? "" : "/dns-query")))),
                 HostsTable.empty(), false, group, SocketBinder.NONE,
                 new TlsLayer(unbound.certificates.caCertificate().toString()), a -> false,
                 new UpstreamResolver.Settings(Duration.ofMillis(800), 1, 0, 1232))) {
             assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"));
-            assertEquals(1, establishedTo(unbound.httpsPort));
+            assertEquals(1, establishedTo(port));
             // The server stops answering (as a path that vanished would look): the query times out, and the
             // connection it waited on is closed rather than kept for the next query.
             unbound.signal("STOP");
             try {
                 assertThrows(UnknownHostException.class, () -> r.lookup("b.test"));
-                assertEquals(0, establishedTo(unbound.httpsPort), "the stalled connection was closed");
+                assertEquals(0, establishedTo(port), "the stalled connection was closed");
             } finally {
                 unbound.signal("CONT");
             }
