@@ -1059,6 +1059,10 @@ public final class ConfigLoader {
                 if (key.equals("nameserver-policy") && v instanceof Map<?, ?> policy) {
                     notePolicyEntriesLeftOut(dns, policy);
                 }
+                boolean noFallback = !(dns.values().get("fallback") instanceof List<?> f) || f.isEmpty();
+                if (key.equals("fallback-filter") && noFallback) {
+                    continue; // it filters what 'fallback' answers; without one there is nothing to filter
+                }
                 if (DNS_KEYS.contains(key) || asksNothing || quiet != null && (quiet.isEmpty() || quiet.contains(v))) {
                     continue;
                 }
