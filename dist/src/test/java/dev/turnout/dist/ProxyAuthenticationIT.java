@@ -22,6 +22,7 @@ import org.junit.jupiter.api.TestInstance;
  * {@code authentication} with {@code allow-lan}, as mihomo's documented config has it: the packaged Turnout's mixed
  * port in one namespace, a LAN client (curl) in another. The client must give a user and password, over SOCKS5
  * (RFC 1929) and over HTTP ({@code Proxy-Authorization}, a 407 without); this machine's own clients are not asked.
+ * The user a client gave is what IN-USER rules match.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ProxyAuthenticationIT {
@@ -56,6 +57,7 @@ class ProxyAuthenticationIT {
                 "  - 'bob:other'",
                 "  - '" + USER + ":" + PASSWORD + "'",
                 "rules:",
+                "  - IN-USER,bob,REJECT",
                 "  - MATCH,DIRECT",
                 ""));
         host.spawn(dir.resolve("turnout.log"), dist.resolve("bin/turnout").toString(), "run", "-c", config.toString());
@@ -87,7 +89,7 @@ class ProxyAuthenticationIT {
         assertEquals("407", curl(lan, "-x", proxy).stdout(), "no credentials: 407");
         assertEquals("407", curl(lan, "-x", proxy, "--proxy-user", USER + ":wrong").stdout(), "a wrong password");
         assertEquals("200", curl(lan, "-x", proxy, "--proxy-user", USER + ":" + PASSWORD).stdout(), this::log);
-        assertEquals("200", curl(lan, "-x", proxy, "--proxy-user", "bob:other").stdout(), "the other user");
+        assertEquals("403", curl(lan, "-x", proxy, "--proxy-user", "bob:other").stdout(), "IN-USER,bob,REJECT");
         // CONNECT: curl's -p tunnels through the proxy, asking with the same header.
         assertEquals("200", curl(lan, "-p", "-x", proxy, "--proxy-user", USER + ":" + PASSWORD).stdout());
         Netns.Result refused = curl(lan, "-p", "-x", proxy);
@@ -104,6 +106,9 @@ class ProxyAuthenticationIT {
         Netns.Result right = curl(lan, "-x", "socks5h://" + USER + ":" + PASSWORD.replace(":", "%3A") + "@" + HOST
                 + ":7890");
         assertEquals("200", right.stdout(), () -> right.stderr() + log());
+        Netns.Result bob = curl(lan, "-x", "socks5h://bob:other@" + HOST + ":7890");
+        assertNotEquals(0, bob.exitCode(), "IN-USER,bob,REJECT");
+        assertTrue(log().contains("match IN-USER"), this::log);
     }
 
     @Test

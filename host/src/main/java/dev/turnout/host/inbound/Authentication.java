@@ -69,19 +69,23 @@ public record Authentication(Map<String, String> users, List<Cidr> skipPrefixes)
         return ok;
     }
 
-    /** Whether a {@code Proxy-Authorization} header value ({@code Basic base64(user:password)}) names a user. */
-    public boolean acceptsBasic(String header) {
+    /**
+     * The user a {@code Proxy-Authorization} header value ({@code Basic base64(user:password)}) names with its
+     * password, or {@code null}.
+     */
+    public String userOfBasic(String header) {
         if (header == null || !header.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return false;
+            return null;
         }
         String decoded;
         try {
             decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            return false;
+            return null;
         }
         int colon = decoded.indexOf(':');
-        return colon > 0 && accepts(decoded.substring(0, colon), decoded.substring(colon + 1));
+        String user = colon > 0 ? decoded.substring(0, colon) : null;
+        return user != null && accepts(user, decoded.substring(colon + 1)) ? user : null;
     }
 
     /** The prefixes not asked, for messages: {@code 127.0.0.0/8, ::1/128}. */

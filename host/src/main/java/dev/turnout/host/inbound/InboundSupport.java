@@ -17,6 +17,8 @@ public final class InboundSupport {
 
     /** The name of the listener a client connection came in through ({@code DEFAULT-MIXED}, ...), for IN-NAME. */
     public static final AttributeKey<String> INBOUND_NAME = AttributeKey.valueOf("turnout.inbound-name");
+    /** The {@code authentication} user a client connection gave, for its flows' IN-USER rules. */
+    public static final AttributeKey<String> INBOUND_USER = AttributeKey.valueOf("turnout.inbound-user");
 
     private InboundSupport() {
     }
@@ -30,7 +32,7 @@ public final class InboundSupport {
                                 Channel ch, String type) {
         int port = ch.localAddress() instanceof InetSocketAddress local ? local.getPort() : 0;
         return new Metadata(network, destination, source, inbound, null, type, ch.attr(INBOUND_NAME).get(), port,
-                null, null, -1, -1);
+                ch.attr(INBOUND_USER).get(), null, -1, -1);
     }
 
     /** Adds {@code msg} to {@code held} (creating it), or releases it if it is not bytes. */

@@ -16,9 +16,9 @@ final class SenderNotes {
     static List<String> of(Config config, RuleSet rules) {
         List<String> notes = new ArrayList<>();
         for (RuleLine line : config.rules()) {
-            if (line.text().trim().toUpperCase(Locale.ROOT).startsWith("IN-USER,")) {
-                notes.add(line.origin() + ": IN-USER never matches: Turnout does not yet note which"
-                        + " 'authentication' user a flow came from");
+            if (line.text().trim().toUpperCase(Locale.ROOT).startsWith("IN-USER,")
+                    && config.authentication().users().isEmpty()) {
+                notes.add(line.origin() + ": IN-USER never matches: no 'authentication' users are configured");
                 break;
             }
         }

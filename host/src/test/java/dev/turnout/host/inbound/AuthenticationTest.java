@@ -1,6 +1,8 @@
 package dev.turnout.host.inbound;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
@@ -36,12 +38,12 @@ class AuthenticationTest {
         assertFalse(auth.accepts("alice", "s3cret"));
         assertFalse(auth.accepts("carol", "pw"));
         assertFalse(auth.accepts(null, null));
-        assertTrue(auth.acceptsBasic(basic("alice:s3cret:x")));
-        assertTrue(auth.acceptsBasic("basic " + basic("bob:pw").substring(6)), "the scheme is case-insensitive");
-        assertFalse(auth.acceptsBasic(basic("alice:wrong")));
-        assertFalse(auth.acceptsBasic("Bearer abc"));
-        assertFalse(auth.acceptsBasic("Basic !!!not-base64"));
-        assertFalse(auth.acceptsBasic(null));
+        assertEquals("alice", auth.userOfBasic(basic("alice:s3cret:x")));
+        assertEquals("bob", auth.userOfBasic("basic " + basic("bob:pw").substring(6)), "the scheme is case-insensitive");
+        assertNull(auth.userOfBasic(basic("alice:wrong")));
+        assertNull(auth.userOfBasic("Bearer abc"));
+        assertNull(auth.userOfBasic("Basic !!!not-base64"));
+        assertNull(auth.userOfBasic(null));
         assertFalse(auth.toString().contains("s3cret"), "never prints a password");
     }
 }

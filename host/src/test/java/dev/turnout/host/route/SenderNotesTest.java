@@ -21,10 +21,10 @@ class SenderNotesTest {
 
     @Test
     void inUserNeverMatchesWithoutAuthenticationAndProcessRulesNeverWithLookupOff() throws Exception {
-        assertEquals(List.of("t.yaml:3:5: IN-USER never matches: Turnout does not yet note which 'authentication'"
-                        + " user a flow came from",
+        assertEquals(List.of("t.yaml:3:5: IN-USER never matches: no 'authentication' users are configured",
                 "t.yaml:1:20: find-process-mode is off, so PROCESS-NAME, PROCESS-PATH and UID rules never match"),
                 notes("find-process-mode: off\nrules:\n  - IN-USER,alice,DIRECT\n  - UID,1000,DIRECT\n"));
         assertEquals(List.of(), notes("rules:\n  - UID,1000,DIRECT\n  - IN-NAME,DEFAULT-MIXED,DIRECT\n"));
+        assertEquals(List.of(), notes("authentication: ['alice:pw']\nrules:\n  - IN-USER,alice,DIRECT\n"));
     }
 }

@@ -295,8 +295,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             answerAndClose(status, cause.getMessage() != null ? cause.getMessage() : "malformed request");
             return;
         }
-        if (authentication.asks((InetSocketAddress) ctx.channel().remoteAddress())
-                && !authentication.acceptsBasic(request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION))) {
+        String user = authentication.userOfBasic(request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION));
+        ctx.channel().attr(InboundSupport.INBOUND_USER).set(user);
+        if (user == null && authentication.asks((InetSocketAddress) ctx.channel().remoteAddress())) {
             ReferenceCountUtil.release(request);
             done = true;
             FullHttpResponse ask = errorResponse(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED,

@@ -119,6 +119,7 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
                         .addListener(ChannelFutureListener.CLOSE);
                 return;
             }
+            ctx.channel().attr(InboundSupport.INBOUND_USER).set(login.username());
             ctx.pipeline().replace("socks5-decoder", "socks5-decoder", new Socks5CommandRequestDecoder(ADDRESSES));
             ctx.writeAndFlush(new DefaultSocks5PasswordAuthResponse(Socks5PasswordAuthStatus.SUCCESS));
             return;
