@@ -159,8 +159,27 @@ public record DnsOptions(
     }
 
     /**
+     * What looks up the names of DoT and DoH servers when {@code default-nameserver} is not written: the servers of
+     * {@code nameserver} and then {@code fallback} that are addresses (plain, DoT or DoH by address), none of them
+     * twice. Clash and mihomo use public resolvers they choose ({@code 114.114.114.114}, {@code 8.8.8.8}); Turnout
+     * asks only servers the user named.
+     */
+    public static List<Nameserver> addressedOf(List<Nameserver> nameserver, List<Nameserver> fallback) {
+        java.util.LinkedHashSet<Nameserver> out = new java.util.LinkedHashSet<>();
+        for (List<Nameserver> list : List.of(nameserver, fallback)) {
+            for (Nameserver ns : list) {
+                if (!ns.needsLookup()) {
+                    out.add(ns);
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
      * Refuses a server known by host name when there is no {@code default-nameserver} to look it up (called only
-     * then): Turnout does not pick public resolvers for the user.
+     * then, when {@code nameserver} and {@code fallback} name no server by address either): Turnout does not pick
+     * public resolvers for the user.
      */
     public static List<Nameserver> lookedUpBy(List<Nameserver> servers, String key) {
         if (servers == null) {
@@ -169,7 +188,7 @@ public record DnsOptions(
         for (Nameserver ns : servers) {
             if (ns.needsLookup()) {
                 throw new IllegalArgumentException(key + " '" + ns + "' is known by host name (" + ns.host()
-                        + "): list servers by IP address under default-nameserver to look it up");
+                        + "): list servers by IP address under default-nameserver (or under nameserver) to look it up");
             }
         }
         return servers;

@@ -39,6 +39,11 @@ final class DnsSettings {
         var defaults = keys.read("default-nameserver",
                 () -> DnsOptions.addressedOnly(DnsOptions.parseNameservers(d.strings("default-nameserver"))));
         var policy = keys.read("nameserver-policy", () -> DnsOptions.parsePolicy(d.map("nameserver-policy")));
+        if (defaults != null && defaults.isEmpty() && nameservers != null && fallback != null) {
+            // As Clash and mihomo would with their built-in public resolvers, but with the user's own: the servers
+            // of nameserver and fallback that are addresses.
+            defaults = DnsOptions.addressedOf(nameservers, fallback);
+        }
         if (defaults != null && defaults.isEmpty()) {
             keys.read("nameserver", () -> DnsOptions.lookedUpBy(nameservers, "nameserver"));
             keys.read("fallback", () -> DnsOptions.lookedUpBy(fallback, "fallback"));

@@ -25,7 +25,7 @@ class SettingsTest {
         "tun address ~ tun:|  enable: true|  inet4-address: notanip ~ t.yaml:3:18: 'inet4-address' must be an address with a prefix such as 198.18.0.1/30, got 'notanip'",
         "controller without port ~ external-controller: abc ~ t.yaml:1:22: external-controller 'abc' needs HOST:PORT, e.g. 127.0.0.1:9090",
         "hosts ~ hosts:|  a.test: not-an-ip ~ t.yaml:2:3: hosts: 'a.test' maps to 'not-an-ip', which is not an IP address",
-        "DoH by name without default-nameserver ~ dns:|  enable: true|  nameserver: [8.8.8.8, 'https://doh.pub/dns-query'] ~ t.yaml:3:15: dns: nameserver 'https://doh.pub:443/dns-query' is known by host name (doh.pub): list servers by IP address under default-nameserver to look it up",
+        "DoH by name and nothing by address ~ dns:|  enable: true|  nameserver: ['https://doh.pub/dns-query'] ~ t.yaml:3:15: dns: nameserver 'https://doh.pub:443/dns-query' is known by host name (doh.pub): list servers by IP address under default-nameserver (or under nameserver) to look it up",
         "default-nameserver by name ~ dns:|  enable: true|  default-nameserver: ['tls://dns.google']|  nameserver: [8.8.8.8] ~ t.yaml:3:23: dns: default-nameserver 'tls://dns.google:853' is known by host name (dns.google), but default-nameserver is what looks such names up: give its address",
     })
     void whatRunRefusesIsRefusedWithItsPosition(String name, String yaml, String expected) throws Exception {
@@ -48,9 +48,19 @@ class SettingsTest {
                 "t.yaml:5:5: dns: nameserver-policy '+.ads.example': rcode:// answers are not supported yet; those"
                         + " names are asked of 'nameserver'"), c.warnings());
         ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(parse(
-                "dns:|  enable: true|  nameserver: [192.0.2.53]|  nameserver-policy: {'+.a.example': 'https://doh.example/q'}")));
+                "dns:|  enable: true|  nameserver: ['tls://dns.example']|  nameserver-policy: {'+.a.example': 'https://doh.example/q'}")));
         assertEquals("t.yaml:4:22: dns: nameserver-policy 'https://doh.example:443/q' is known by host name"
-                + " (doh.example): list servers by IP address under default-nameserver to look it up", e.getMessage());
+                + " (doh.example): list servers by IP address under default-nameserver (or under nameserver) to look it"
+                + " up", e.problems().get(1).getMessage(), e.getMessage());
+    }
+
+    @Test
+    void withoutDefaultNameserverTheNamesOfServersAreLookedUpThroughThoseWrittenByAddress() throws Exception {
+        // ACL4SSR's template: DoT and DoH by name in fallback, plain servers in nameserver, no default-nameserver.
+        Config c = parse("dns:|  enable: true|  nameserver: [223.5.5.5, 'https://dns.alidns.com/dns-query']"
+                + "|  fallback: [8.8.8.8, 'tls://dns.rubyfish.cn:853', 'tls://1.0.0.1:853', 223.5.5.5]");
+        assertEquals("[udp://223.5.5.5:53, udp://8.8.8.8:53, tls://1.0.0.1:853]",
+                Settings.of(c).dns().defaultNameserver().toString());
     }
 
     @Test
