@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.testing.Required;
 import dev.turnout.api.testing.TestCertificates;
+import dev.turnout.api.testing.UnboundConf;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -65,19 +67,8 @@ class EncryptedDnsIT {
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
         TestCertificates certs = TestCertificates.issue(dir.resolve("certs"), "dns.example.test", DNS);
         Path unboundConf = dir.resolve("unbound.conf");
-        Files.write(unboundConf, List.of("server:",
-                "  username: \"\"", "  chroot: \"\"", "  directory: \"" + dir + "\"", "  pidfile: \"\"",
-                "  do-daemonize: no", "  use-syslog: no", "  logfile: \"" + dir.resolve("unbound.log") + "\"",
-                "  verbosity: 1", "  log-queries: yes", "  module-config: \"iterator\"", "  do-ip6: no",
-                "  interface: " + DNS + "@53", "  interface: " + DNS + "@853", "  interface: " + DNS + "@443",
-                "  tls-port: 853", "  https-port: 443", "  http-endpoint: \"/dns-query\"",
-                "  access-control: 0.0.0.0/0 allow",
-                "  tls-service-key: \"" + certs.privateKey() + "\"",
-                "  tls-service-pem: \"" + certs.certificate() + "\"",
-                "  local-zone: \".\" static",
-                "  local-data: \"dns.example.test. 300 IN A " + DNS + "\"",
-                "  local-data: \"doh.example.test. 300 IN A " + REMOTE + "\"",
-                "  local-data: \"dot.example.test. 300 IN A " + REMOTE + "\""));
+        Files.write(unboundConf, UnboundConf.lines(dir, certs, List.of(DNS + "@53", DNS + "@853", DNS + "@443"), 853,
+                443, Map.of("dns.example.test", DNS, "doh.example.test", REMOTE, "dot.example.test", REMOTE)));
         server.spawn(dir.resolve("unbound.out"), "unbound", "-d", "-c", unboundConf.toString());
         server.awaitTcpPort(443, Duration.ofSeconds(20));
         server.awaitTcpPort(8080, Duration.ofSeconds(20));

@@ -63,13 +63,8 @@ final class DohSession extends TlsSession {
      */
     Future<ByteBuf> exchange(ByteBuf query, EventLoop loop) {
         Promise<ByteBuf> answer = loop.newPromise();
-        connection(loop).addListener((Future<Channel> c) -> {
-            if (!c.isSuccess()) {
-                query.release();
-                answer.tryFailure(c.cause());
-                return;
-            }
-            new Http2StreamChannelBootstrap(c.getNow()).handler(new ChannelInitializer<Http2StreamChannel>() {
+        whenConnected(loop, query, answer, connection -> {
+            new Http2StreamChannelBootstrap(connection).handler(new ChannelInitializer<Http2StreamChannel>() {
                 @Override
                 protected void initChannel(Http2StreamChannel ch) {
                     ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false),

@@ -51,13 +51,7 @@ final class DotSession extends TlsSession {
      */
     Future<ByteBuf> exchange(ByteBuf query, int id, EventLoop loop) {
         Promise<ByteBuf> answer = loop.newPromise();
-        connection(loop).addListener((Future<Channel> c) -> {
-            if (!c.isSuccess()) {
-                query.release();
-                answer.tryFailure(c.cause());
-                return;
-            }
-            Channel ch = c.getNow();
+        whenConnected(loop, query, answer, ch -> {
             ch.eventLoop().execute(() -> {
                 Answers answers = ch.pipeline().get(Answers.class);
                 if (answers == null || !answers.expect(id, answer)) {

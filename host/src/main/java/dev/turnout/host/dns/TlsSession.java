@@ -3,6 +3,7 @@ package dev.turnout.host.dns;
 import dev.turnout.api.TlsOptions;
 import dev.turnout.host.dial.layer.TlsLayer;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
@@ -17,6 +18,7 @@ import io.netty.util.concurrent.Promise;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -77,6 +79,21 @@ abstract class TlsSession implements AutoCloseable {
         }
         connection = open(loop);
         return connection;
+    }
+
+    /**
+     * Runs {@code send} with the connection once it is there; when there is none, fails {@code answer} and releases
+     * {@code query}, which {@code send} otherwise owns.
+     */
+    protected final void whenConnected(EventLoop loop, ByteBuf query, Promise<ByteBuf> answer, Consumer<Channel> send) {
+        connection(loop).addListener((Future<Channel> c) -> {
+            if (c.isSuccess()) {
+                send.accept(c.getNow());
+            } else {
+                query.release();
+                answer.tryFailure(c.cause());
+            }
+        });
     }
 
     /** What a query that gave up waiting does to the connection it waited on: closes it. */

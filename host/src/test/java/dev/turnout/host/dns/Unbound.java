@@ -3,13 +3,16 @@ package dev.turnout.host.dns;
 import dev.turnout.api.testing.DaemonProcess;
 import dev.turnout.api.testing.Required;
 import dev.turnout.api.testing.TestCertificates;
+import dev.turnout.api.testing.UnboundConf;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A real unbound on 127.0.0.1 speaking plain DNS, DNS over TLS and DNS over HTTPS (HTTP/2) on three free ports,
@@ -51,20 +54,14 @@ final class Unbound implements AutoCloseable {
             tls = Dnsmasq.freePort();
             https = Dnsmasq.freePort();
         }
-        List<String> conf = new ArrayList<>(List.of("server:",
-                "  username: \"\"", "  chroot: \"\"", "  directory: \"" + dir + "\"", "  pidfile: \"\"",
-                "  do-daemonize: no", "  use-syslog: no", "  logfile: \"" + dir.resolve("unbound.log") + "\"",
-                "  verbosity: 1", "  module-config: \"iterator\"", "  do-ip6: no",
-                "  interface: 127.0.0.1@" + plain, "  interface: 127.0.0.1@" + tls, "  interface: 127.0.0.1@" + https,
-                "  port: " + plain, "  tls-port: " + tls, "  https-port: " + https,
-                "  http-endpoint: \"/dns-query\"",
-                "  tls-service-key: \"" + certs.privateKey() + "\"",
-                "  tls-service-pem: \"" + certs.certificate() + "\"",
-                "  local-zone: \".\" static",
-                "  local-data: \"a.test. 300 IN A " + A_TEST + "\"",
-                "  local-data: \"b.test. 300 IN A " + B_TEST + "\"",
-                "  local-data: \"dns.test. 300 IN A 127.0.0.1\"",
-                "  local-data: \"other.test. 300 IN A 127.0.0.1\""));
+        Map<String, String> records = new LinkedHashMap<>();
+        records.put("a.test", A_TEST);
+        records.put("b.test", B_TEST);
+        records.put("dns.test", "127.0.0.1");
+        records.put("other.test", "127.0.0.1");
+        List<String> conf = new ArrayList<>(UnboundConf.lines(dir, certs,
+                List.of("127.0.0.1@" + plain, "127.0.0.1@" + tls, "127.0.0.1@" + https), tls, https, records));
+        conf.add("  port: " + plain);
         Path file = dir.resolve("unbound.conf");
         Files.write(file, conf);
         DaemonProcess p = DaemonProcess.start("unbound", List.of(BINARY.toString(), "-d", "-c", file.toString()),
