@@ -75,7 +75,8 @@ public final class DnsService implements AutoCloseable {
                 store.open();
             }
         }
-        UpstreamResolver upstream = new UpstreamResolver(UpstreamResolver.Servers.of(options), hosts, options.ipv6(), group, binder, TlsLayer.fromEnvironment(), ownAddress(options, excluded), settings);
+        UpstreamResolver upstream = new UpstreamResolver(UpstreamResolver.Servers.of(options), hosts, options.ipv6(),
+                group, binder, TlsLayer.fromEnvironment(), ownAddress(options, excluded), settings);
         DnsHandler handler = new DnsHandler(options, pool4, pool6, filter, hosts, upstream);
         DnsServer server = null;
         if (options.enable() && options.listen() != null) {

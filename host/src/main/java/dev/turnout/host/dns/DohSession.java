@@ -57,11 +57,9 @@ final class DohSession extends TlsSession {
         return List.of("h2");
     }
 
-    /**
-     * Sends {@code query} (a DNS message; released here) and gives the answer's bytes, which the caller releases.
-     * Cancelling the returned future (the caller gave up waiting) resets the stream and closes the connection.
-     */
-    Future<ByteBuf> exchange(ByteBuf query, EventLoop loop) {
+    /** Each query a stream of its own; cancelling resets the stream as well. */
+    @Override
+    Future<ByteBuf> exchange(ByteBuf query, int id, EventLoop loop) {
         Promise<ByteBuf> answer = loop.newPromise();
         whenConnected(loop, query, answer, connection -> {
             new Http2StreamChannelBootstrap(connection).handler(new ChannelInitializer<Http2StreamChannel>() {

@@ -45,10 +45,8 @@ final class DotSession extends TlsSession {
         ready.trySuccess(ch);
     }
 
-    /**
-     * Sends {@code query} (a DNS message whose ID is {@code id}; released here) and gives the answer's bytes, which
-     * the caller releases. Cancelling the returned future (the caller gave up waiting) closes the connection.
-     */
+    /** Queries in flight on one connection need distinct IDs: a second one with the same ID fails at once. */
+    @Override
     Future<ByteBuf> exchange(ByteBuf query, int id, EventLoop loop) {
         Promise<ByteBuf> answer = loop.newPromise();
         whenConnected(loop, query, answer, ch -> {

@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code system} nameserver: the servers this machine's {@code resolv.conf} names, read again whenever the
- * file changes (a laptop moving between networks), so no reload is needed. Where systemd-resolved runs, its list
+ * The {@code system} nameserver: the servers this machine's {@code resolv.conf} names, read again when the file
+ * has changed (a laptop moving between networks; looked at once a second at most), so no reload is needed. Where systemd-resolved runs, its list
  * of upstream servers ({@code /run/systemd/resolve/resolv.conf}) is read instead of its stub on 127.0.0.53: in TUN
  * mode the stub's own queries would come back into the TUN and to Turnout. Addresses Turnout answers itself (its
  * fake range, its DNS listener) are left out, so a query cannot loop back to Turnout.
@@ -31,6 +31,9 @@ final class SystemNameservers {
     private Object readKey;
     private List<Nameserver> servers = List.of();
     private boolean toldUnreadable;
+    private long checkedAt;
+    /** The file is looked at no more often than this: queries come far more often than networks change. */
+    private static final long RECHECK_NANOS = 1_000_000_000L;
 
     /**
      * @param files the first that exists is read
@@ -48,6 +51,11 @@ final class SystemNameservers {
 
     /** The servers as the file names them now, as plain UDP servers on port 53; empty when none is usable. */
     synchronized List<Nameserver> current() {
+        long now = System.nanoTime();
+        if (readKey != null && now - checkedAt < RECHECK_NANOS) {
+            return servers;
+        }
+        checkedAt = now;
         for (Path file : files) {
             BasicFileAttributes attributes;
             try {

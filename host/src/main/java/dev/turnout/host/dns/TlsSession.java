@@ -63,6 +63,12 @@ abstract class TlsSession implements AutoCloseable {
      */
     protected abstract void speak(Channel ch, Promise<Channel> ready);
 
+    /**
+     * Sends {@code query} (a DNS message whose ID is {@code id}; released here) and gives the answer's bytes, which
+     * the caller releases. Cancelling the returned future (the caller gave up waiting) closes the connection.
+     */
+    abstract Future<ByteBuf> exchange(ByteBuf query, int id, EventLoop loop);
+
     /** Whether a live connection may take another query. */
     protected boolean usable(Channel ch) {
         return true;

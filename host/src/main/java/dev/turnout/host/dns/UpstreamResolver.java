@@ -1,9 +1,9 @@
 package dev.turnout.host.dns;
 
 import dev.turnout.api.Resolver;
-import dev.turnout.host.dial.layer.TlsLayer;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.Transport;
+import dev.turnout.host.dial.layer.TlsLayer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -38,9 +38,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Resolves names through the configured nameservers, never through the TUN: every socket it opens passes
@@ -212,7 +212,8 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      */
     long maxWaitMillis() {
         long lookup = bootstrap == null ? 0 : bootstrap.maxWaitMillis();
-        return (timeoutMillis * 2L + lookup) * Math.max(1, Math.max(current(servers).size(), longestPolicy)) * settings.rounds() + 1000;
+        int longest = Math.max(1, Math.max(current(servers).size(), longestPolicy));
+        return (timeoutMillis * 2L + lookup) * longest * settings.rounds() + 1000;
     }
 
     /**
@@ -470,8 +471,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
                         (int) timeoutMillis)
                 : new DotSession(server, tls, () -> bound(Transport.newSocketChannel()), l -> endpoint(server, l),
                         (int) timeoutMillis));
-        Future<ByteBuf> body = session instanceof DohSession doh ? doh.exchange(wire, loop)
-                : ((DotSession) session).exchange(wire, attempt.id(), loop);
+        Future<ByteBuf> body = session.exchange(wire, attempt.id(), loop);
         p.addListener(done -> body.cancel(false));
         body.addListener((Future<ByteBuf> f) -> {
             if (!f.isSuccess()) {
@@ -503,8 +503,8 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             if (f.isSuccess()) {
                 p.trySuccess(new InetSocketAddress(f.getNow().get(0), ns.address().getPort()));
             } else {
-                p.tryFailure(new UnknownHostException(ns + ": cannot look up " + ns.host() + " through"
-                        + " default-nameserver: " + f.cause().getMessage()));
+                p.tryFailure(new UnknownHostException(ns + ": cannot look up " + ns.host() + ": "
+                        + f.cause().getMessage()));
             }
         });
         return p;

@@ -29,6 +29,7 @@ class SystemNameserversTest {
         SystemNameservers system = new SystemNameservers(List.of(resolved, resolvConf), fake::contains);
         assertEquals(List.of(udp("127.0.0.53")), system.current(), "the stub, where resolved's list is missing");
 
+        Thread.sleep(1_100); // it looks at the files once a second at most
         Files.writeString(resolved, "# resolved's upstreams\nnameserver 192.0.2.53\nnameserver 198.18.0.2\n"
                 + "nameserver 2001:db8::53\nnameserver fe80::1%eth0\nsearch lan\n");
         assertEquals(List.of(udp("192.0.2.53"), udp("2001:db8::53")), system.current(),
@@ -43,8 +44,11 @@ class SystemNameserversTest {
         assertEquals(List.of(udp("192.0.2.1")), system.current());
         Files.writeString(file, "nameserver 198.51.100.1\nnameserver 203.0.113.1\n");
         Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        assertEquals(List.of(udp("192.0.2.1")), system.current(), "not looked at again within a second");
+        Thread.sleep(1_100);
         assertEquals(List.of(udp("198.51.100.1"), udp("203.0.113.1")), system.current(), "a new network's servers");
         Files.delete(file);
+        Thread.sleep(1_100);
         assertEquals(List.of(), system.current(), "none while the file is gone");
     }
 
