@@ -2,6 +2,7 @@ package dev.turnout.host.config;
 
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.host.dns.Cidr;
+import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.rules.Behavior;
 import dev.turnout.rules.Origin;
@@ -330,7 +331,8 @@ public final class ConfigLoader {
                 for (Node n : sequence(skip.getValueNode(), "'skip-auth-prefixes' (a list of prefixes)").getValue()) {
                     String text = scalar(n, "a prefix such as 192.168.0.0/16");
                     try {
-                        prefixes.add(Cidr.parse(text.contains("/") ? text : text + (text.contains(":") ? "/128" : "/32")));
+                        String prefix = text.contains("/") ? text : text + (text.contains(":") ? "/128" : "/32");
+                        prefixes.add(Cidr.parse(prefix));
                     } catch (IllegalArgumentException e) {
                         throw new ConfigException(at(n), "skip-auth-prefixes: '" + text + "' is not a prefix such as"
                                 + " 192.168.0.0/16: " + e.getMessage());
@@ -1050,6 +1052,7 @@ public final class ConfigLoader {
          * not mentioned, as the keys of {@link #QUIET_DNS_KEYS} are not.
          */
         private void noteIgnoredDnsKeys(Section dns) {
+            boolean noFallback = !(dns.values().get("fallback") instanceof List<?> f) || f.isEmpty();
             for (Map.Entry<String, Object> e : dns.values().entrySet()) {
                 String key = e.getKey();
                 Object v = e.getValue();
@@ -1059,7 +1062,6 @@ public final class ConfigLoader {
                 if (key.equals("nameserver-policy") && v instanceof Map<?, ?> policy) {
                     notePolicyEntriesLeftOut(dns, policy);
                 }
-                boolean noFallback = !(dns.values().get("fallback") instanceof List<?> f) || f.isEmpty();
                 if (key.equals("fallback-filter") && noFallback) {
                     continue; // it filters what 'fallback' answers; without one there is nothing to filter
                 }
@@ -1080,7 +1082,7 @@ public final class ConfigLoader {
         private void notePolicyEntriesLeftOut(Section dns, Map<?, ?> policy) {
             for (Map.Entry<?, ?> e : policy.entrySet()) {
                 String key = String.valueOf(e.getKey());
-                if (dev.turnout.host.dns.DnsOptions.isUnsupportedPolicyKey(key)) {
+                if (DnsOptions.isUnsupportedPolicyKey(key)) {
                     warnings.add(dns.originOf("nameserver-policy") + ": dns: nameserver-policy '" + key
                             + "': geosite:, rule-set: and geoip: keys are not supported yet; those names are asked of"
                             + " 'nameserver'");

@@ -15,9 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code system} nameserver: the servers this machine's {@code resolv.conf} names, read again when the file
- * has changed (a laptop moving between networks; looked at once a second at most), so no reload is needed. Where systemd-resolved runs, its list
- * of upstream servers ({@code /run/systemd/resolve/resolv.conf}) is read instead of its stub on 127.0.0.53: in TUN
- * mode the stub's own queries would come back into the TUN and to Turnout. Addresses Turnout answers itself (its
+ * has changed (a laptop moving between networks; looked at once a second at most), so no reload is needed. Where
+ * systemd-resolved runs, its list of upstream servers ({@code /run/systemd/resolve/resolv.conf}) is read instead of
+ * its stub on 127.0.0.53: in TUN mode the stub's own queries would come back into the TUN and to Turnout. Addresses Turnout answers itself (its
  * fake range, its DNS listener) are left out, so a query cannot loop back to Turnout.
  */
 final class SystemNameservers {
