@@ -3,6 +3,7 @@ package dev.turnout.host.config;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
+import dev.turnout.host.dns.FakeIpFilter;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.rules.Behavior;
 import dev.turnout.rules.Origin;
@@ -1061,6 +1062,14 @@ public final class ConfigLoader {
                         || v instanceof java.util.Collection<?> c && c.isEmpty() || v instanceof Map<?, ?> m && m.isEmpty();
                 if (key.equals("nameserver-policy") && v instanceof Map<?, ?> policy) {
                     notePolicyEntriesLeftOut(dns, policy);
+                }
+                if (key.equals("fake-ip-filter") && v instanceof List<?> entries) {
+                    List<String> left = entries.stream().map(String::valueOf).filter(FakeIpFilter::isUnsupported)
+                            .toList();
+                    if (!left.isEmpty()) {
+                        warnings.add(dns.originOf(key) + ": dns: fake-ip-filter " + left + ": geosite: and rule-set:"
+                                + " entries are not supported yet; those names get fake addresses");
+                    }
                 }
                 if (key.equals("fallback-filter") && noFallback) {
                     continue; // it filters what 'fallback' answers; without one there is nothing to filter

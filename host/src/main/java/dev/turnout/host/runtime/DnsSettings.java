@@ -6,6 +6,7 @@ import dev.turnout.host.config.Section;
 import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.EnhancedMode;
+import dev.turnout.host.dns.FakeIpFilter;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +40,7 @@ final class DnsSettings {
         var defaults = keys.read("default-nameserver",
                 () -> DnsOptions.addressedOnly(DnsOptions.parseNameservers(d.strings("default-nameserver"))));
         var policy = keys.read("nameserver-policy", () -> DnsOptions.parsePolicy(d.map("nameserver-policy")));
+        var fakeIpFilter = keys.read("fake-ip-filter", () -> FakeIpFilter.patternsOf(d.strings("fake-ip-filter")));
         if (defaults != null && defaults.isEmpty() && nameservers != null && fallback != null) {
             // As Clash and mihomo would with their built-in public resolvers, but with the user's own: the servers
             // of nameserver and fallback that are addresses.
@@ -62,7 +64,7 @@ final class DnsSettings {
         }
         keys.throwProblems();
         try {
-            return new DnsOptions(true, listen, mode, range, range6, d.strings("fake-ip-filter"), nameservers,
+            return new DnsOptions(true, listen, mode, range, range6, fakeIpFilter, nameservers,
                     fallback, defaults, policy, d.bool("ipv6", false), hosts);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(d.origin(), "dns: " + e.getMessage());

@@ -64,6 +64,19 @@ class SettingsTest {
     }
 
     @Test
+    void fakeIpFilterEntriesTurnoutCannotReadAreNotedAndLeftOutAndBadPatternsRefused() throws Exception {
+        Config c = parse("dns:|  enable: true|  enhanced-mode: fake-ip|  nameserver: [192.0.2.53]"
+                + "|  fake-ip-filter: ['*.lan', 'geosite:private', 'rule-set:fakeip', '+.local']");
+        assertEquals(List.of("*.lan", "+.local"), Settings.of(c).dns().fakeIpFilter());
+        assertEquals(List.of("t.yaml:5:19: dns: fake-ip-filter [geosite:private, rule-set:fakeip]: geosite: and"
+                + " rule-set: entries are not supported yet; those names get fake addresses"), c.warnings());
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(parse(
+                "dns:|  enable: true|  nameserver: [192.0.2.53]|  fake-ip-filter: ['a..lan']")));
+        assertEquals("t.yaml:4:19: dns: fake-ip-filter entry 'a..lan': empty label in domain pattern 'a..lan'",
+                e.getMessage());
+    }
+
+    @Test
     void clashVergeRevsDefaultDnsSectionIsAccepted() throws Exception {
         // The dns: section Clash Verge Rev writes into a new profile: plain, DoH by name, and the system servers.
         Config c = parse("dns:|  enable: true|  enhanced-mode: fake-ip|  fake-ip-range: 198.18.0.1/16"
