@@ -16,8 +16,10 @@ import java.util.Locale;
  *                 through {@code default-nameserver}); {@code null} for {@link Protocol#SYSTEM}
  * @param host     the server's name, or its address in RFC 5952's form: TLS's server name and HTTP's authority
  * @param path     the DoH request's path and query ({@code /dns-query} unless given); {@code null} for others
+ * @param skipCertVerify mihomo's {@code #skip-cert-verify=true}: a DoT or DoH server's certificate is not checked
  */
-public record Nameserver(Protocol protocol, InetSocketAddress address, String host, String path) {
+public record Nameserver(Protocol protocol, InetSocketAddress address, String host, String path,
+        boolean skipCertVerify) {
 
     /**
      * How queries reach the server. UDP falls back to TCP when an answer comes back truncated; TLS is RFC 7858's
@@ -26,7 +28,7 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
     public enum Protocol { UDP, TCP, TLS, HTTPS, SYSTEM }
 
     /** The machine's own nameservers, read from {@code resolv.conf} when a query needs them. */
-    public static final Nameserver SYSTEM = new Nameserver(Protocol.SYSTEM, null, "system", null);
+    public static final Nameserver SYSTEM = new Nameserver(Protocol.SYSTEM, null, "system", null, false);
 
     public Nameserver {
         if (protocol == null || (protocol != Protocol.SYSTEM && address == null)) {
@@ -38,6 +40,9 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
         if ((protocol == Protocol.HTTPS) != (path != null)) {
             throw new IllegalArgumentException("a path belongs to DNS over HTTPS, and only there");
         }
+        if (skipCertVerify && protocol != Protocol.TLS && protocol != Protocol.HTTPS) {
+            throw new IllegalArgumentException("skip-cert-verify belongs to DNS over TLS or HTTPS");
+        }
         if (host == null) {
             host = address.isUnresolved() ? address.getHostString() : NetUtil.toAddressString(address.getAddress());
         }
@@ -45,7 +50,7 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
 
     /** A plain UDP or TCP server at an address. */
     public Nameserver(Protocol protocol, InetSocketAddress address) {
-        this(protocol, address, null, null);
+        this(protocol, address, null, null, false);
     }
 
     /** Whether its address is a name still to be looked up. */
@@ -56,17 +61,20 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
     /**
      * Parses Clash's syntax.
      *
-     * @throws IllegalArgumentException with a message naming the entry; DNS over QUIC and HTTP/3, DHCP and
-     *                                  per-server options ({@code #proxy}) are rejected as not supported yet
+     * @throws IllegalArgumentException with a message naming the entry; DNS over QUIC and HTTP/3, DHCP and most
+     *                                  options after {@code #} (an outbound other than DIRECT, {@code ecs}, ...)
+     *                                  are rejected as not supported yet
      */
     public static Nameserver parse(String text) {
         String s = text == null ? "" : text.trim();
         if (s.isEmpty()) {
             throw new IllegalArgumentException("empty nameserver");
         }
-        if (s.indexOf('#') >= 0) {
-            throw new IllegalArgumentException("nameserver '" + s
-                    + "': options after '#' (an outbound, h3, skip-cert-verify...) are not supported yet");
+        boolean skipCertVerify = false;
+        int hash = s.indexOf('#');
+        if (hash >= 0) {
+            skipCertVerify = skipsCertVerify(s, s.substring(hash + 1));
+            s = s.substring(0, hash);
         }
         if (s.equalsIgnoreCase("system") || s.equalsIgnoreCase("system://")) {
             return SYSTEM;
@@ -125,7 +133,7 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
         }
         InetAddress address = IpLiteral.parse(host);
         if (address != null) {
-            return new Nameserver(protocol, new InetSocketAddress(address, port), null, path);
+            return new Nameserver(protocol, new InetSocketAddress(address, port), null, path, skipCertVerify);
         }
         if (protocol != Protocol.TLS && protocol != Protocol.HTTPS) {
             throw new IllegalArgumentException("nameserver '" + text + "': '" + host
@@ -135,7 +143,37 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
             throw new IllegalArgumentException("nameserver '" + text + "': '" + host + "' is not a host name");
         }
         return new Nameserver(protocol, InetSocketAddress.createUnresolved(host.toLowerCase(Locale.ROOT), port),
-                host.toLowerCase(Locale.ROOT), path);
+                host.toLowerCase(Locale.ROOT), path, skipCertVerify);
+    }
+
+    /**
+     * Reads mihomo's options after {@code #}, separated by {@code &}: {@code DIRECT} (Turnout's DNS always goes
+     * direct, from the physical interface), {@code h3=false}, and {@code skip-cert-verify}, whose value it returns.
+     */
+    private static boolean skipsCertVerify(String text, String options) {
+        boolean skip = false;
+        for (String option : options.split("&")) {
+            String o = option.trim();
+            int eq = o.indexOf('=');
+            String key = (eq < 0 ? o : o.substring(0, eq)).trim().toLowerCase(Locale.ROOT);
+            String value = eq < 0 ? "" : o.substring(eq + 1).trim().toLowerCase(Locale.ROOT);
+            if (eq < 0 && key.equals("direct")) {
+                continue;
+            }
+            if (key.equals("h3") && value.equals("false")) {
+                continue;
+            }
+            if (key.equals("skip-cert-verify") && (value.equals("true") || value.equals("false"))) {
+                skip = value.equals("true");
+                continue;
+            }
+            if (eq < 0) {
+                throw new IllegalArgumentException("nameserver '" + text + "': sending queries through '" + o
+                        + "' is not supported yet (Turnout's DNS goes DIRECT, from the physical interface)");
+            }
+            throw unsupported(text, "the option '" + o + "'");
+        }
+        return skip;
     }
 
     private static int parsePort(String text, String port) {
@@ -162,6 +200,6 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
         }
         String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
         return protocol.name().toLowerCase(Locale.ROOT) + "://" + h + ":" + address.getPort()
-                + (path == null ? "" : path);
+                + (path == null ? "" : path) + (skipCertVerify ? "#skip-cert-verify=true" : "");
     }
 }

@@ -123,7 +123,7 @@ abstract class TlsSession implements AutoCloseable {
                     ready.tryFailure(f.cause());
                     return;
                 }
-                tls.start(f.channel(), new TlsOptions(server.host(), false, alpn(), null))
+                tls.start(f.channel(), new TlsOptions(server.host(), server.skipCertVerify(), alpn(), null))
                         .addListener((Future<Channel> t) -> {
                             if (!t.isSuccess()) {
                                 ready.tryFailure(t.cause());

@@ -132,6 +132,13 @@ class EncryptedNameserverTest {
     }
 
     @Test
+    void skipCertVerifyTakesAnUntrustedServerAsTheUserAsked() throws Exception {
+        try (UpstreamResolver r = resolver("tls://127.0.0.1:" + unbound.tlsPort + "#skip-cert-verify=true", false)) {
+            assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"));
+        }
+    }
+
+    @Test
     void aNameTheCertificateDoesNotCoverIsRefused() {
         // other.test is 127.0.0.1 too, the same server; its certificate names dns.test and 127.0.0.1 only.
         for (String server : List.of("tls://other.test:" + unbound.tlsPort,

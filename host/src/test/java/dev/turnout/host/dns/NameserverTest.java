@@ -48,6 +48,14 @@ class NameserverTest {
                 Nameserver.parse("https://[2001:db8::1]:8443/resolve").address());
         assertEquals("dns.alidns.com", Nameserver.parse("HTTPS://DNS.AliDNS.com/dns-query").host());
 
+        assertEquals(doh, Nameserver.parse("https://doh.pub/dns-query#DIRECT"), "DNS goes direct anyway");
+        assertEquals(doh, Nameserver.parse("https://doh.pub/dns-query#h3=false&DIRECT"));
+        Nameserver unchecked = Nameserver.parse("tls://192.0.2.53#skip-cert-verify=true");
+        assertTrue(unchecked.skipCertVerify());
+        assertEquals("tls://192.0.2.53:853#skip-cert-verify=true", unchecked.toString());
+        assertThrows(IllegalArgumentException.class, () -> Nameserver.parse("192.0.2.53#skip-cert-verify=true"),
+                "a plain server has no certificate");
+
         assertEquals(Nameserver.SYSTEM, Nameserver.parse("system"));
         assertEquals(Nameserver.SYSTEM, Nameserver.parse("system://"));
     }
