@@ -30,7 +30,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * {@code SSL_CERT_FILE}, its server known by name ({@code dns.example.test}) and looked up through
  * {@code default-nameserver}. An application in the client namespace, with no proxy settings, reaches a site by
  * name: the TUN's fake-IP DNS answers it, and DIRECT resolves the name through the encrypted upstream, whose
- * connection leaves from the physical interface rather than looping into the TUN.
+ * connection leaves from the physical interface rather than looping into the TUN. A reload switches it to DNS over TLS.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -49,7 +49,6 @@ class EncryptedDnsIT {
     Path pid;
     TestCertificates certs;
     Path logFile;
-    Process turnout;
 
     @BeforeAll
     void start() throws Exception {
@@ -75,20 +74,19 @@ class EncryptedDnsIT {
         config = dir.resolve("config.yaml");
         pid = dir.resolve("pid");
         this.certs = certs;
-        turnout = startTurnout("'https://dns.example.test/dns-query'", "turnout.log");
+        startTurnout("'https://dns.example.test/dns-query'");
     }
 
-    private Process startTurnout(String nameserver, String logName) throws IOException, InterruptedException {
+    private void startTurnout(String nameserver) throws IOException, InterruptedException {
         writeConfig(nameserver);
-        logFile = dir.resolve(logName);
-        Process p = client.spawn(logFile, "env", "SSL_CERT_FILE=" + certs.caCertificate(),
+        logFile = dir.resolve("turnout.log");
+        client.spawn(logFile, "env", "SSL_CERT_FILE=" + certs.caCertificate(),
                 dist.resolve("bin/turnout").toString(), "run", "-c", config.toString(), "--pid-file", pid.toString());
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline && !log().contains("running on")) {
             Thread.sleep(100);
         }
         assertTrue(log().contains("running on"), this::log);
-        return p;
     }
 
     private void writeConfig(String nameserver) throws IOException {
@@ -139,22 +137,30 @@ class EncryptedDnsIT {
         // address, not from the TUN's, and no flow to the DNS server went through the rules.
         Netns.Result ss = server.run(Duration.ofSeconds(10), "ss", "-Htn", "state", "established", "sport = :443");
         assertTrue(ss.stdout().contains(CLIENT + ":"), () -> "no DoH connection from " + CLIENT + ":\n" + ss.stdout());
-        assertFalse(log().contains(DNS + ":443") || log().contains("dns.example.test:443"), this::log);
+        assertFalse(log().contains("--> " + DNS + ":443") || log().contains("--> dns.example.test:443"), this::log);
         assertTrue(MixedPortIT.read(dir.resolve("unbound.log")).contains("doh.example.test. A IN"),
                 () -> MixedPortIT.read(dir.resolve("unbound.log")));
     }
 
     @Test
     @Order(2)
-    void dnsOverTlsWorksTheSameWay() throws Exception {
-        // DNS settings apply at the start (a reload says it did not apply them): stop, and start on DoT.
-        Netns.Result term = client.run(Duration.ofSeconds(10), "kill", "-TERM", Files.readString(pid).trim());
-        assertEquals(0, term.exitCode(), term.stderr());
-        assertTrue(turnout.waitFor(20, java.util.concurrent.TimeUnit.SECONDS), "Turnout stopped");
-        turnout = startTurnout("'tls://dns.example.test'", "turnout-dot.log");
+    void aReloadSwitchesToDnsOverTls() throws Exception {
+        // As a dashboard or Clash Verge switching nameservers does: the config changes, SIGHUP (systemd's reload).
+        writeConfig("'tls://dns.example.test'");
+        Netns.Result hup = client.run(Duration.ofSeconds(10), "kill", "-HUP", Files.readString(pid).trim());
+        assertEquals(0, hup.exitCode(), hup.stderr());
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline && !log().contains("dns: now asking")) {
+            Thread.sleep(100);
+        }
+        assertTrue(log().contains("dns: now asking [tls://dns.example.test:853]"), this::log);
+        assertFalse(log().contains("reload did not apply"), this::log);
         fetch("dot.example.test");
         assertTrue(log().contains("--> dot.example.test:8080 match MATCH using DIRECT"), this::log);
-        assertFalse(log().contains(DNS + ":853") || log().contains("dns.example.test:853"), this::log);
+        assertFalse(log().contains("--> " + DNS + ":853") || log().contains("--> dns.example.test:853"), this::log);
         assertTrue(MixedPortIT.read(dir.resolve("unbound.log")).contains("dot.example.test. A IN"));
+        // The DoH server is no longer named: its connection is closed.
+        Netns.Result ss = server.run(Duration.ofSeconds(10), "ss", "-Htn", "state", "established", "sport = :443");
+        assertFalse(ss.stdout().contains(CLIENT + ":"), ss.stdout());
     }
 }

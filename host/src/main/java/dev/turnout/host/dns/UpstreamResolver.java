@@ -74,11 +74,9 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         }
     }
 
-    private final List<Nameserver> servers;
-    private final DomainTrie<List<Nameserver>> policy = new DomainTrie<>();
-    private final int longestPolicy;
-    private final UpstreamResolver bootstrap;
-    private final SystemNameservers system;
+    /** Which servers are asked; replaced whole by {@link #retarget}. */
+    private volatile Plan plan;
+    private final Predicate<InetAddress> own;
     private final TlsLayer tls;
     private final Map<Nameserver, TlsSession> sessions = new ConcurrentHashMap<>();
     private final HostsTable hosts;
@@ -150,12 +148,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      */
     public UpstreamResolver(Servers servers, HostsTable hosts, boolean ipv6, EventLoopGroup group,
             SocketBinder binder, TlsLayer tls, Predicate<InetAddress> own, Settings settings) {
-        this.servers = servers.nameservers();
-        servers.policy().forEach(policy::insert);
-        this.longestPolicy = servers.policy().values().stream().mapToInt(List::size).max().orElse(0);
-        this.bootstrap = servers.bootstrap().isEmpty() ? null : new UpstreamResolver(Servers.of(servers.bootstrap()),
-                hosts, ipv6, group, binder, tls, own, settings);
-        this.system = servers.any(Nameserver.SYSTEM) ? SystemNameservers.of(own) : null;
+        this.own = own;
         this.tls = tls;
         this.hosts = hosts;
         this.ipv6 = ipv6;
@@ -164,10 +157,50 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         this.settings = settings;
         this.cache = new ReplyCache(settings.cacheEntries());
         this.timeoutMillis = settings.timeout().toMillis();
+        this.plan = plan(servers);
+    }
+
+    /**
+     * The servers, the policy's trie, the resolver of server names and the machine's servers, as one value, so that
+     * a query sees one config's servers, never half of two.
+     */
+    private record Plan(Servers servers, DomainTrie<List<Nameserver>> policy, int longestPolicy,
+            UpstreamResolver bootstrap, SystemNameservers system) {
+    }
+
+    private Plan plan(Servers servers) {
+        DomainTrie<List<Nameserver>> policy = new DomainTrie<>();
+        servers.policy().forEach(policy::insert);
+        int longest = servers.policy().values().stream().mapToInt(List::size).max().orElse(0);
+        UpstreamResolver bootstrap = servers.bootstrap().isEmpty() ? null : new UpstreamResolver(
+                Servers.of(servers.bootstrap()), hosts, ipv6, group, binder, tls, own, settings);
+        return new Plan(servers, policy, longest, bootstrap,
+                servers.any(Nameserver.SYSTEM) ? SystemNameservers.of(own) : null);
+    }
+
+    /**
+     * Asks {@code next} from now on (a reload that changed the {@code dns:} servers). Questions on their way finish
+     * with the servers they started with; cached answers are forgotten; the kept connections to servers that are
+     * still named stay, the others are closed.
+     */
+    public void retarget(Servers next) {
+        Plan old = plan;
+        plan = plan(next);
+        cache.clear();
+        sessions.keySet().removeIf(ns -> {
+            boolean gone = !next.any(ns);
+            if (gone) {
+                sessions.get(ns).close();
+            }
+            return gone;
+        });
+        if (old.bootstrap() != null) {
+            old.bootstrap().close();
+        }
     }
 
     public List<Nameserver> servers() {
-        return servers;
+        return plan.servers().nameservers();
     }
 
     /** The first address of {@code host}, IPv4 preferred; fails with {@link UnknownHostException}. */
@@ -211,8 +244,9 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      * known by name, its lookup first.
      */
     long maxWaitMillis() {
-        long lookup = bootstrap == null ? 0 : bootstrap.maxWaitMillis();
-        int longest = Math.max(1, Math.max(current(servers).size(), longestPolicy));
+        Plan p = plan;
+        long lookup = p.bootstrap() == null ? 0 : p.bootstrap().maxWaitMillis();
+        int longest = Math.max(1, Math.max(current(p, p.servers().nameservers()).size(), p.longestPolicy()));
         return (timeoutMillis * 2L + lookup) * longest * settings.rounds() + 1000;
     }
 
@@ -220,13 +254,14 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      * The servers to try now for {@code name}: those of the most specific {@code nameserver-policy} pattern that
      * matches it, else {@code nameserver} and {@code fallback}.
      */
-    private List<Nameserver> serversFor(String name) {
-        List<Nameserver> chosen = policy.size() == 0 ? null : policy.match(name);
-        return current(chosen != null ? chosen : servers);
+    private static List<Nameserver> serversFor(Plan p, String name) {
+        List<Nameserver> chosen = p.policy().size() == 0 ? null : p.policy().match(name);
+        return current(p, chosen != null ? chosen : p.servers().nameservers());
     }
 
     /** {@code servers} now: {@code system} replaced by what {@code resolv.conf} names at this moment. */
-    private List<Nameserver> current(List<Nameserver> servers) {
+    private static List<Nameserver> current(Plan p, List<Nameserver> servers) {
+        SystemNameservers system = p.system();
         if (system == null || !servers.contains(Nameserver.SYSTEM)) {
             return servers;
         }
@@ -320,20 +355,22 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         if (cached != null) {
             return loop.newSucceededFuture(cached);
         }
-        List<Nameserver> now = serversFor(name);
+        Plan p = plan;
+        List<Nameserver> now = serversFor(p, name);
         if (now.isEmpty()) {
             return loop.newFailedFuture(new UnknownHostException(name + ": no nameservers "
-                    + (servers.isEmpty() ? "configured" : "to ask (the 'system' nameserver found none)")));
+                    + (p.servers().nameservers().isEmpty() ? "configured"
+                            : "to ask (the 'system' nameserver found none)")));
         }
         // Identical questions already on their way share one upstream exchange.
-        Promise<UpstreamReply> p = loop.newPromise();
-        Future<UpstreamReply> existing = inflight.putIfAbsent(key, p);
+        Promise<UpstreamReply> answer = loop.newPromise();
+        Future<UpstreamReply> existing = inflight.putIfAbsent(key, answer);
         if (existing != null) {
             return existing;
         }
-        p.addListener(f -> inflight.remove(key, p));
-        loop.execute(() -> attempt(p, loop, name, type, key, now, 0, null, null));
-        return p;
+        answer.addListener(f -> inflight.remove(key, answer));
+        loop.execute(() -> attempt(answer, loop, name, type, key, now, 0, null, null));
+        return answer;
     }
 
     /**
@@ -494,6 +531,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         if (!ns.needsLookup()) {
             return loop.newSucceededFuture(ns.address());
         }
+        UpstreamResolver bootstrap = plan.bootstrap();
         if (bootstrap == null) {
             return loop.newFailedFuture(new UnknownHostException(ns + ": no default-nameserver to look up "
                     + ns.host()));
@@ -562,8 +600,8 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     public void close() {
         cache.clear();
         sessions.values().forEach(TlsSession::close);
-        if (bootstrap != null) {
-            bootstrap.close();
+        if (plan.bootstrap() != null) {
+            plan.bootstrap().close();
         }
     }
 

@@ -45,6 +45,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -290,7 +291,8 @@ public final class Turnout implements AutoCloseable {
     public synchronized void reload(Config next) throws ConfigException {
         // The check run and check apply: a config that a restart would refuse is refused now.
         long compiling = System.nanoTime();
-        RoutingCompiler.Compiled compiled = ConfigCheck.check(next, compiler, true).compiled();
+        ConfigCheck.Checked checked = ConfigCheck.check(next, compiler, true);
+        RoutingCompiler.Compiled compiled = checked.compiled();
         long compileMillis = millisSince(compiling);
         // A provider refreshed every few minutes reloads as often: what was said at the last load is not repeated.
         Set<String> said = lastNotes;
@@ -310,11 +312,42 @@ public final class Turnout implements AutoCloseable {
         this.config = next;
         log.info("reloaded {}: {} rules, {} outbounds and groups, compiled in {} ms", next.displayName(),
                 compiled.routing().rules().size(), compiled.routing().outbounds().names().size(), compileMillis);
-        List<String> unapplied = changesNeedingRestart(running, next);
+        List<String> unapplied = new ArrayList<>(changesNeedingRestart(running, next));
+        if (unapplied.contains("dns") && retargetDns(running, next, checked.settings().dns())) {
+            unapplied.remove("dns");
+        }
         if (!unapplied.isEmpty()) {
             log.warn("reload did not apply {}: restart Turnout for {}", String.join(", ", unapplied),
                     unapplied.size() == 1 ? "it" : "them");
         }
+    }
+
+    /** The {@code dns:} keys a reload applies: which servers are asked. The rest (ports, fake ranges) need a restart. */
+    static final Set<String> DNS_SERVER_KEYS = Set.of("nameserver", "fallback", "default-nameserver",
+            "nameserver-policy");
+
+    /**
+     * Points the running DNS at {@code next}'s servers when only they changed (a Clash dashboard or Verge switching
+     * nameservers reloads the config); otherwise leaves it for a restart.
+     *
+     * @return whether the change was applied
+     */
+    private boolean retargetDns(Config running, Config next, DnsOptions nextDns) {
+        if (dns == null || nextDns == null || dns.upstream().servers().isEmpty()) {
+            return false; // no running DNS to point elsewhere, or one that was off: a restart sets it up
+        }
+        Map<String, Object> before = new java.util.HashMap<>(running.dns().values());
+        Map<String, Object> after = new java.util.HashMap<>(next.dns().values());
+        before.keySet().removeAll(DNS_SERVER_KEYS);
+        after.keySet().removeAll(DNS_SERVER_KEYS);
+        UpstreamResolver.Servers servers = UpstreamResolver.Servers.of(nextDns);
+        if (!before.equals(after) || servers.nameservers().isEmpty()) {
+            return false;
+        }
+        dns.upstream().retarget(servers);
+        log.info("dns: now asking {}{}", servers.nameservers(), servers.policy().isEmpty() ? ""
+                : " (and " + servers.policy().size() + " nameserver-policy patterns)");
+        return true;
     }
 
     /** Milliseconds since a {@link System#nanoTime()} reading: what the start and reload lines report. */

@@ -132,6 +132,33 @@ class EncryptedNameserverTest {
     }
 
     @Test
+    void retargetingAsksTheNewServersAndKeepsTheConnectionsOfThoseStillNamed() throws Exception {
+        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            Nameserver nobody = Nameserver.parse("127.0.0.1:" + silent.getLocalPort());
+            Nameserver doh = Nameserver.parse("https://127.0.0.1:" + unbound.httpsPort + "/dns-query");
+            try (UpstreamResolver r = new UpstreamResolver(UpstreamResolver.Servers.of(List.of(doh)),
+                    HostsTable.empty(), false, group, SocketBinder.NONE,
+                    new TlsLayer(unbound.certificates.caCertificate().toString()), a -> false,
+                    new UpstreamResolver.Settings(Duration.ofMillis(500), 1, 64, 1232))) {
+                assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"));
+                String before = connectionsTo(unbound.httpsPort);
+                r.retarget(UpstreamResolver.Servers.of(List.of(nobody)));
+                assertThrows(UnknownHostException.class, () -> r.lookup("a.test"),
+                        "the cached answer is forgotten and the new server asked");
+                assertEquals(0, establishedTo(unbound.httpsPort), "the server no longer named: its connection closed");
+                r.retarget(UpstreamResolver.Servers.of(List.of(doh)));
+                assertEquals(InetAddress.getByName(Unbound.B_TEST), r.lookup("b.test"));
+                String kept = connectionsTo(unbound.httpsPort);
+                r.retarget(UpstreamResolver.Servers.of(List.of(nobody, doh)));
+                r.retarget(UpstreamResolver.Servers.of(List.of(doh, nobody)));
+                assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"));
+                assertEquals(kept, connectionsTo(unbound.httpsPort), "still named: the same connection");
+                assertTrue(!before.isEmpty() && !kept.isEmpty());
+            }
+        }
+    }
+
+    @Test
     void skipCertVerifyTakesAnUntrustedServerAsTheUserAsked() throws Exception {
         try (UpstreamResolver r = resolver("tls://127.0.0.1:" + unbound.tlsPort + "#skip-cert-verify=true", false)) {
             assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"));
@@ -178,6 +205,11 @@ class EncryptedNameserverTest {
 
     /** Established TCP connections from this machine to 127.0.0.1:{@code port}, as {@code ss} lists them. */
     private static int establishedTo(int port) throws IOException, InterruptedException {
+        return (int) connectionsTo(port).lines().filter(l -> !l.isBlank()).count();
+    }
+
+    /** {@code ss}'s lines for them: each names its local port, which tells one connection from another. */
+    private static String connectionsTo(int port) throws IOException, InterruptedException {
         Path ss = Path.of("/usr/bin/ss");
         Required.that(Files.isExecutable(ss) || Files.isExecutable(Path.of("/bin/ss")),
                 () -> "ss is not installed (apt-get install iproute2)");
@@ -185,6 +217,10 @@ class EncryptedNameserverTest {
                 "established", "dst", "127.0.0.1:" + port).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "ss finished");
-        return (int) out.lines().filter(l -> !l.isBlank()).count();
+        // Local and peer address of each: the queue columns before them change from one moment to the next.
+        return String.join("\n", out.lines().filter(l -> !l.isBlank()).map(l -> {
+            String[] f = l.trim().split("\\s+");
+            return f[f.length - 2] + " " + f[f.length - 1];
+        }).toList());
     }
 }
