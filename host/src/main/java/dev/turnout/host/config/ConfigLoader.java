@@ -320,8 +320,10 @@ public final class ConfigLoader {
             if (users != null && !isNull(users.getValueNode())) {
                 for (Node n : sequence(users.getValueNode(), "'authentication' (a list of user:password)").getValue()) {
                     String entry = scalar(n, "user:password");
-                    if (entry.indexOf(':') <= 0) {
-                        throw new ConfigException(at(n), "an 'authentication' entry is written user:password");
+                    try {
+                        Authentication.userEnd(entry);
+                    } catch (IllegalArgumentException e) {
+                        throw new ConfigException(at(n), e.getMessage());
                     }
                     entries.add(entry);
                 }
@@ -1097,10 +1099,8 @@ public final class ConfigLoader {
                             + " 'nameserver'");
                     continue;
                 }
-                Object value = e.getValue();
-                List<?> values = value instanceof List<?> l ? l : value == null ? List.of() : List.of(value);
-                if (values.stream().anyMatch(x -> String.valueOf(x).trim().toLowerCase(Locale.ROOT)
-                        .startsWith("rcode://"))) {
+                List<String> values = DnsOptions.policyValues(e.getValue());
+                if (values.stream().anyMatch(DnsOptions::isRcodeAnswer)) {
                     warnings.add(dns.originOf("nameserver-policy") + ": dns: nameserver-policy '" + key
                             + "': rcode:// answers are not supported yet; "
                             + (values.size() > 1 ? "the other servers listed are asked"

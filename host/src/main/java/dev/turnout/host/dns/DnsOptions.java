@@ -94,11 +94,10 @@ public record DnsOptions(
         Map<String, List<Nameserver>> out = new LinkedHashMap<>();
         DomainTrie<Boolean> check = new DomainTrie<>();
         for (Map.Entry<String, Object> e : policy.entrySet()) {
-            List<String> texts = e.getValue() instanceof List<?> l ? l.stream().map(String::valueOf).toList()
-                    : e.getValue() == null ? List.of() : List.of(String.valueOf(e.getValue()));
+            List<String> texts = policyValues(e.getValue());
             List<Nameserver> servers = new java.util.ArrayList<>();
             for (String t : texts) {
-                if (!t.trim().toLowerCase(java.util.Locale.ROOT).startsWith("rcode://")) {
+                if (!isRcodeAnswer(t)) {
                     servers.add(Nameserver.parse(t));
                 }
             }
@@ -122,6 +121,17 @@ public record DnsOptions(
             }
         }
         return out;
+    }
+
+    /** A {@code nameserver-policy} value as a list: one server or several. */
+    public static List<String> policyValues(Object value) {
+        return value instanceof List<?> l ? l.stream().map(String::valueOf).toList()
+                : value == null ? List.of() : List.of(String.valueOf(value));
+    }
+
+    /** mihomo's {@code rcode://success} and the like: an answer made up without asking, which Turnout does not give. */
+    public static boolean isRcodeAnswer(String value) {
+        return value.trim().toLowerCase(java.util.Locale.ROOT).startsWith("rcode://");
     }
 
     /**
@@ -149,13 +159,17 @@ public record DnsOptions(
      * so its own must be addresses.
      */
     public static List<Nameserver> addressedOnly(List<Nameserver> servers) {
-        for (Nameserver ns : servers) {
-            if (ns.needsLookup()) {
-                throw new IllegalArgumentException("default-nameserver '" + ns + "' is known by host name ("
-                        + ns.host() + "), but default-nameserver is what looks such names up: give its address");
-            }
+        Nameserver named = firstByName(servers);
+        if (named != null) {
+            throw new IllegalArgumentException("default-nameserver '" + named + "' is known by host name ("
+                    + named.host() + "), but default-nameserver is what looks such names up: give its address");
         }
         return servers;
+    }
+
+    /** The first of {@code servers} known by host name, or {@code null}. */
+    private static Nameserver firstByName(List<Nameserver> servers) {
+        return servers.stream().filter(Nameserver::needsLookup).findFirst().orElse(null);
     }
 
     /**
@@ -182,14 +196,10 @@ public record DnsOptions(
      * public resolvers for the user.
      */
     public static List<Nameserver> lookedUpBy(List<Nameserver> servers, String key) {
-        if (servers == null) {
-            return null;
-        }
-        for (Nameserver ns : servers) {
-            if (ns.needsLookup()) {
-                throw new IllegalArgumentException(key + " '" + ns + "' is known by host name (" + ns.host()
-                        + "): list servers by IP address under default-nameserver (or under nameserver) to look it up");
-            }
+        Nameserver named = servers == null ? null : firstByName(servers);
+        if (named != null) {
+            throw new IllegalArgumentException(key + " '" + named + "' is known by host name (" + named.host()
+                    + "): list servers by IP address under default-nameserver (or under nameserver) to look it up");
         }
         return servers;
     }

@@ -3,7 +3,6 @@ package dev.turnout.host.dns;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -82,22 +81,18 @@ final class SystemNameservers {
     }
 
     private List<Nameserver> read(Path file) {
-        List<String> lines;
+        List<String> written;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            written = ResolvConf.nameservers(file);
         } catch (IOException e) {
             LOG.warn("the 'system' nameserver: cannot read {}: {}", file, e.getMessage());
             return List.of();
         }
         List<Nameserver> found = new ArrayList<>();
-        for (String line : lines) {
-            String[] words = line.trim().split("\\s+");
-            if (words.length < 2 || !words[0].equals("nameserver")) {
-                continue;
-            }
-            InetAddress a = IpLiteral.parse(words[1]);
+        for (String value : written) {
+            InetAddress a = IpLiteral.parse(value);
             if (a == null) {
-                LOG.info("the 'system' nameserver: {} names '{}', not an address: skipped", file, words[1]);
+                LOG.info("the 'system' nameserver: {} names '{}', not an address: skipped", file, value);
             } else if (own.test(a)) {
                 LOG.info("the 'system' nameserver: {} names {}, which is Turnout itself: skipped", file,
                         a.getHostAddress());

@@ -130,7 +130,12 @@ abstract class TlsSession implements AutoCloseable {
                                 return;
                             }
                             Channel ch = t.getNow();
-                            ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_SECONDS), new CloseWhenIdle());
+                            ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_SECONDS) {
+                                @Override
+                                protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+                                    ctx.close();
+                                }
+                            });
                             speak(ch, ready);
                             if (closed) {
                                 ch.close();
@@ -154,16 +159,6 @@ abstract class TlsSession implements AutoCloseable {
                     f.getNow().close();
                 }
             });
-        }
-    }
-
-    private static final class CloseWhenIdle extends ChannelInboundHandlerAdapter {
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent) {
-                ctx.close();
-            }
-            ctx.fireUserEventTriggered(evt);
         }
     }
 }

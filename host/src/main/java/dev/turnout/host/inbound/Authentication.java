@@ -38,13 +38,23 @@ public record Authentication(Map<String, String> users, List<Cidr> skipPrefixes)
     public static Authentication of(List<String> entries, List<Cidr> skipPrefixes) {
         Map<String, String> users = new LinkedHashMap<>();
         for (String entry : entries) {
-            int colon = entry.indexOf(':');
-            if (colon <= 0) {
-                throw new IllegalArgumentException("an 'authentication' entry is written user:password");
-            }
+            int colon = userEnd(entry);
             users.put(entry.substring(0, colon), entry.substring(colon + 1));
         }
         return new Authentication(users, skipPrefixes);
+    }
+
+    /**
+     * Where the user of an {@code authentication} entry ends: its first colon.
+     *
+     * @throws IllegalArgumentException for an entry without a colon or with an empty user
+     */
+    public static int userEnd(String entry) {
+        int colon = entry.indexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("an 'authentication' entry is written user:password");
+        }
+        return colon;
     }
 
     /** Whether a client at {@code client} must give a user and password. */

@@ -48,11 +48,17 @@ class EncryptedNameserverTest {
         }
     }
 
+    /** {@code server}, with unbound's plain port to look up server names; trusting the test CA or not. */
     private static UpstreamResolver resolver(String server, boolean trustTestCa) {
-        return new UpstreamResolver(new UpstreamResolver.Servers(List.of(Nameserver.parse(server)), Map.of(),
-                List.of(Nameserver.parse("127.0.0.1:" + unbound.plainPort))), HostsTable.empty(), false, group,
-                SocketBinder.NONE, new TlsLayer(trustTestCa ? unbound.certificates.caCertificate().toString() : null),
-                a -> false, new UpstreamResolver.Settings(Duration.ofSeconds(2), 1, 64, 1232));
+        return resolver(new UpstreamResolver.Servers(List.of(Nameserver.parse(server)), Map.of(),
+                List.of(Nameserver.parse("127.0.0.1:" + unbound.plainPort))), trustTestCa, Duration.ofSeconds(2), 64);
+    }
+
+    private static UpstreamResolver resolver(UpstreamResolver.Servers servers, boolean trustTestCa, Duration timeout,
+            int cacheEntries) {
+        return new UpstreamResolver(servers, HostsTable.empty(), false, group, SocketBinder.NONE,
+                new TlsLayer(trustTestCa ? unbound.certificates.caCertificate().toString() : null), a -> false,
+                new UpstreamResolver.Settings(timeout, 1, cacheEntries, 1232));
     }
 
     @Test
@@ -82,11 +88,9 @@ class EncryptedNameserverTest {
     @org.junit.jupiter.params.provider.ValueSource(strings = {"tls", "https"})
     void aConnectionThatStopsAnsweringIsReplaced(String scheme) throws Exception {
         int port = scheme.equals("tls") ? unbound.tlsPort : unbound.httpsPort;
-        try (UpstreamResolver r = new UpstreamResolver(UpstreamResolver.Servers.of(
+        try (UpstreamResolver r = resolver(UpstreamResolver.Servers.of(
                 List.of(Nameserver.parse(scheme + "://127.0.0.1:" + port + (scheme.equals("tls") ? "" : "/dns-query")))),
-                HostsTable.empty(), false, group, SocketBinder.NONE,
-                new TlsLayer(unbound.certificates.caCertificate().toString()), a -> false,
-                new UpstreamResolver.Settings(Duration.ofMillis(800), 1, 0, 1232))) {
+                true, Duration.ofMillis(800), 0)) {
             assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"));
             assertEquals(1, establishedTo(port));
             // The server stops answering (as a path that vanished would look): the query times out, and the
@@ -109,10 +113,8 @@ class EncryptedNameserverTest {
             Map<String, Object> written = new java.util.LinkedHashMap<>();
             written.put("a.test,+.corp.test", List.of("tls://127.0.0.1:" + unbound.tlsPort));
             written.put("geosite:cn", "tls://127.0.0.1:" + unbound.tlsPort); // not read: asked of nameserver
-            try (UpstreamResolver r = new UpstreamResolver(new UpstreamResolver.Servers(List.of(nobody),
-                    DnsOptions.parsePolicy(written), List.of()), HostsTable.empty(), false, group, SocketBinder.NONE,
-                    new TlsLayer(unbound.certificates.caCertificate().toString()), a -> false,
-                    new UpstreamResolver.Settings(Duration.ofMillis(500), 1, 64, 1232))) {
+            try (UpstreamResolver r = resolver(new UpstreamResolver.Servers(List.of(nobody),
+                    DnsOptions.parsePolicy(written), List.of()), true, Duration.ofMillis(500), 64)) {
                 assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"), "asked of the policy's server");
                 UnknownHostException e = assertThrows(UnknownHostException.class, () -> r.lookup("b.test"));
                 assertTrue(e.getMessage().contains("udp://127.0.0.1:" + silent.getLocalPort()), e.getMessage());
@@ -136,10 +138,8 @@ class EncryptedNameserverTest {
         try (java.net.DatagramSocket silent = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             Nameserver nobody = Nameserver.parse("127.0.0.1:" + silent.getLocalPort());
             Nameserver doh = Nameserver.parse("https://127.0.0.1:" + unbound.httpsPort + "/dns-query");
-            try (UpstreamResolver r = new UpstreamResolver(UpstreamResolver.Servers.of(List.of(doh)),
-                    HostsTable.empty(), false, group, SocketBinder.NONE,
-                    new TlsLayer(unbound.certificates.caCertificate().toString()), a -> false,
-                    new UpstreamResolver.Settings(Duration.ofMillis(500), 1, 64, 1232))) {
+            try (UpstreamResolver r = resolver(UpstreamResolver.Servers.of(List.of(doh)), true, Duration.ofMillis(500),
+                    64)) {
                 assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"));
                 String before = connectionsTo(unbound.httpsPort);
                 r.retarget(UpstreamResolver.Servers.of(List.of(nobody)));
@@ -194,10 +194,9 @@ class EncryptedNameserverTest {
 
     @Test
     void aServerKnownByNameNeedsADefaultNameserver() {
-        try (UpstreamResolver r = new UpstreamResolver(
-                UpstreamResolver.Servers.of(List.of(Nameserver.parse("tls://dns.test:" + unbound.tlsPort))),
-                HostsTable.empty(), false, group, SocketBinder.NONE, new TlsLayer(null), a -> false,
-                new UpstreamResolver.Settings(Duration.ofSeconds(2), 1, 64, 1232))) {
+        try (UpstreamResolver r = resolver(
+                UpstreamResolver.Servers.of(List.of(Nameserver.parse("tls://dns.test:" + unbound.tlsPort))), false,
+                Duration.ofSeconds(2), 64)) {
             UnknownHostException e = assertThrows(UnknownHostException.class, () -> r.lookup("a.test"));
             assertTrue(e.getMessage().contains("no default-nameserver to look up dns.test"), e.getMessage());
         }

@@ -83,13 +83,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Puts the HTTP proxy after {@code after} in the pipeline of a client connection. Reading becomes
-     * request-driven (auto-read off): the next request is read only when the one before it is done.
+     * request-driven (auto-read off): the next request is read only when the one before it is done. The clients
+     * {@code authentication} asks must send {@code Proxy-Authorization: Basic} with each request.
      */
-    public static void install(ChannelPipeline pipeline, String after, Tunnel tunnel) {
-        install(pipeline, after, tunnel, Authentication.NONE);
-    }
-
-    /** The same, asking the clients {@code authentication} asks for {@code Proxy-Authorization: Basic}. */
     public static void install(ChannelPipeline pipeline, String after, Tunnel tunnel, Authentication authentication) {
         Channel ch = pipeline.channel();
         ch.config().setAutoRead(false);

@@ -68,10 +68,6 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
     private CompositeByteBuf early;
     private boolean routing;
 
-    public Socks5ServerHandler(Tunnel tunnel, InetAddress bindAddress) {
-        this(tunnel, bindAddress, Authentication.NONE);
-    }
-
     /** @param authentication whom to ask for a user and password (RFC 1929) before a command */
     public Socks5ServerHandler(Tunnel tunnel, InetAddress bindAddress, Authentication authentication) {
         this.tunnel = tunnel;

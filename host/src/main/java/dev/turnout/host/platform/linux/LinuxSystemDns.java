@@ -1,5 +1,6 @@
 package dev.turnout.host.platform.linux;
 
+import dev.turnout.host.dns.ResolvConf;
 import dev.turnout.host.platform.RouteState;
 import dev.turnout.host.platform.SystemCommand;
 import dev.turnout.host.platform.SystemDnsCapture;
@@ -7,7 +8,6 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -238,18 +238,11 @@ final class LinuxSystemDns {
 
     /** The {@code nameserver} values of resolv.conf, in order; none when it cannot be read. */
     List<String> nameservers() {
-        List<String> out = new ArrayList<>();
         try {
-            for (String line : Files.readAllLines(resolvConf, StandardCharsets.UTF_8)) {
-                String[] words = line.strip().split("\\s+");
-                if (words.length >= 2 && words[0].equals("nameserver")) {
-                    out.add(words[1]);
-                }
-            }
+            return ResolvConf.nameservers(resolvConf);
         } catch (IOException e) {
-            // no resolv.conf: nothing to capture this way
+            return List.of(); // no resolv.conf: nothing to capture this way
         }
-        return out;
     }
 
     /** A literal address (an IPv6 one may carry a {@code %scope}), or null. */
