@@ -91,6 +91,11 @@ public final class RuleSet {
         return compile(rules, providers, targets, Map.of(), GeoData.NONE);
     }
 
+    /** What {@link #warnings()} says of a provider no rule uses (which the host may know another use of). */
+    public static String unusedProviderNote(ProviderSource provider) {
+        return provider.declaredAt() + ": provider '" + provider.name() + "' is not used by any rule";
+    }
+
     /** As {@link #compile(List, Map, Set)}, with the databases GEOIP, GEOSITE and IP-ASN rules read. */
     public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets,
                                   GeoData geoData) throws RuleException {
@@ -168,7 +173,7 @@ public final class RuleSet {
         parsed.putAll(geo.sets());
         for (String name : providers.keySet()) {
             if (!used.contains(name)) {
-                warnings.add(providers.get(name).declaredAt() + ": provider '" + name + "' is not used by any rule");
+                warnings.add(unusedProviderNote(providers.get(name)));
             }
         }
         Set<String> named = new java.util.HashSet<>();

@@ -3,7 +3,6 @@ package dev.turnout.host.config;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
-import dev.turnout.host.dns.FakeIpFilter;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.rules.Behavior;
 import dev.turnout.rules.Origin;
@@ -79,14 +78,14 @@ public final class ConfigLoader {
 
     /** The {@code dns:} keys Turnout acts on (runtime's {@code DnsSettings} reads them). */
     private static final Set<String> DNS_KEYS = Set.of("enable", "listen", "enhanced-mode", "fake-ip-range",
-            "fake-ip-range6", "fake-ip-filter", "nameserver", "fallback", "default-nameserver", "ipv6",
-            "nameserver-policy");
+            "fake-ip-range6", "fake-ip-filter", "fake-ip-filter-mode", "nameserver", "fallback", "default-nameserver",
+            "ipv6", "nameserver-policy");
     /**
      * mihomo {@code dns:} keys that change nothing Turnout does (a cache's algorithm, a wait it does not make; hosts
      * it answers anyway), or that change nothing at their value here: not mentioned.
      */
     private static final Map<String, Set<Object>> QUIET_DNS_KEYS = Map.of("cache-algorithm", Set.of(),
-            "ipv6-timeout", Set.of(), "use-hosts", Set.of(), "fake-ip-filter-mode", Set.of("blacklist"),
+            "ipv6-timeout", Set.of(), "use-hosts", Set.of(),
             "direct-nameserver-follow-policy", Set.of(Boolean.TRUE, Boolean.FALSE));
 
     /**
@@ -1065,14 +1064,6 @@ public final class ConfigLoader {
                 if (key.equals("nameserver-policy") && v instanceof Map<?, ?> policy) {
                     notePolicyEntriesLeftOut(dns, policy);
                 }
-                if (key.equals("fake-ip-filter") && v instanceof List<?> entries) {
-                    List<String> left = entries.stream().map(String::valueOf).filter(FakeIpFilter::isUnsupported)
-                            .toList();
-                    if (!left.isEmpty()) {
-                        warnings.add(dns.originOf(key) + ": dns: fake-ip-filter " + left + ": geosite: and rule-set:"
-                                + " entries are not supported yet; those names get fake addresses");
-                    }
-                }
                 if (key.equals("fallback-filter") && noFallback) {
                     continue; // it filters what 'fallback' answers; without one there is nothing to filter
                 }
@@ -1089,14 +1080,13 @@ public final class ConfigLoader {
             }
         }
 
-        /** The {@code nameserver-policy} entries Turnout leaves out: mihomo's database keys and rcode answers. */
+        /** The {@code nameserver-policy} entries Turnout leaves out: mihomo's geoip: keys and rcode answers. */
         private void notePolicyEntriesLeftOut(Section dns, Map<?, ?> policy) {
             for (Map.Entry<?, ?> e : policy.entrySet()) {
                 String key = String.valueOf(e.getKey());
                 if (DnsOptions.isUnsupportedPolicyKey(key)) {
                     warnings.add(dns.originOf("nameserver-policy") + ": dns: nameserver-policy '" + key
-                            + "': geosite:, rule-set: and geoip: keys are not supported yet; those names are asked of"
-                            + " 'nameserver'");
+                            + "': geoip: keys are not supported yet; those names are asked of 'nameserver'");
                     continue;
                 }
                 List<String> values = DnsOptions.policyValues(e.getValue());

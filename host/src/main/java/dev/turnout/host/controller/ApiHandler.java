@@ -280,7 +280,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             synchronized (t) {
                 Routing now = t.router().current();
                 if (!now.mode().equals(mode)) {
-                    t.router().swap(new Routing(now.rules(), now.outbounds(), mode));
+                    t.router().swap(now.withMode(mode));
                     log.info("mode set to {} by the controller", mode);
                 }
             }

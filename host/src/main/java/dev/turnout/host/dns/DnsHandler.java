@@ -164,11 +164,11 @@ public final class DnsHandler {
             if (aaaa && !ipv6) {
                 return executor.newSucceededFuture(encode(r, DnsResponseCode.NOERROR, false, null, null));
             }
-            if (mode == EnhancedMode.FAKE_IP && DnsNames.isFakeable(name) && !filter.matches(name)) {
+            if (mode == EnhancedMode.FAKE_IP && DnsNames.isFakeable(name) && filter.allowsFake(name)) {
                 return executor.newSucceededFuture(fake(r, a ? pool4 : pool6, name));
             }
         } else if ((type.equals(HTTPS) || type.equals(SVCB)) && mode == EnhancedMode.FAKE_IP
-                && DnsNames.isFakeable(name) && !filter.matches(name)) {
+                && DnsNames.isFakeable(name) && filter.allowsFake(name)) {
             // The real record's ipv4hint/ipv6hint would hand the client real addresses for a name it reaches
             // by a fake one, and a browser that waits on this lookup must not wait on the upstream.
             return executor.newSucceededFuture(encode(r, DnsResponseCode.NOERROR, false, null, null));

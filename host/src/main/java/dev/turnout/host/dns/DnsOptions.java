@@ -15,14 +15,17 @@ import java.util.Map;
  * @param enhancedMode      {@code dns.enhanced-mode}
  * @param fakeIpRange       {@code dns.fake-ip-range}, default {@code 198.18.0.1/16}
  * @param fakeIpRange6      mihomo's {@code dns.fake-ip-range6}; {@code null} for no IPv6 fake addresses
- * @param fakeIpFilter      {@code dns.fake-ip-filter} patterns
+ * @param fakeIpFilter      {@code dns.fake-ip-filter}: patterns and {@code geosite:}/{@code rule-set:} entries
  * @param nameserver        {@code dns.nameserver}
  * @param fallback          {@code dns.fallback}: tried after every {@code nameserver} failed
  * @param defaultNameserver {@code dns.default-nameserver}: looks up the host names of DoT and DoH servers
- * @param nameserverPolicy  {@code dns.nameserver-policy}: domain pattern to the servers that alone are asked for the
- *                          names it matches (the most specific pattern wins), in the order written
+ * @param nameserverPolicy  {@code dns.nameserver-policy}: a domain pattern or a set ({@code geosite:cn},
+ *                          {@code rule-set:name}) to the servers that alone are asked for the names it matches, in
+ *                          the order written (see {@link #parsePolicy})
  * @param ipv6              {@code dns.ipv6}: AAAA queries get (fake or real) IPv6 answers only when true
  * @param hosts             {@code hosts:} name pattern to addresses
+ * @param fakeIpWhitelist   mihomo's {@code fake-ip-filter-mode: whitelist}: only the names the filter lists get fake
+ *                          addresses
  */
 public record DnsOptions(
         boolean enable,
@@ -36,7 +39,8 @@ public record DnsOptions(
         List<Nameserver> defaultNameserver,
         Map<String, List<Nameserver>> nameserverPolicy,
         boolean ipv6,
-        Map<String, List<InetAddress>> hosts) {
+        Map<String, List<InetAddress>> hosts,
+        boolean fakeIpWhitelist) {
 
     public static final String DEFAULT_FAKE_IP_RANGE = "198.18.0.1/16";
 
@@ -68,6 +72,15 @@ public record DnsOptions(
         hosts = java.util.Collections.unmodifiableMap(h);
     }
 
+    /** The options in blacklist mode. */
+    public DnsOptions(boolean enable, InetSocketAddress listen, EnhancedMode enhancedMode, Cidr fakeIpRange,
+            Cidr fakeIpRange6, List<String> fakeIpFilter, List<Nameserver> nameserver, List<Nameserver> fallback,
+            List<Nameserver> defaultNameserver, Map<String, List<Nameserver>> nameserverPolicy, boolean ipv6,
+            Map<String, List<InetAddress>> hosts) {
+        this(enable, listen, enhancedMode, fakeIpRange, fakeIpRange6, fakeIpFilter, nameserver, fallback,
+                defaultNameserver, nameserverPolicy, ipv6, hosts, false);
+    }
+
     /** The options without a {@code nameserver-policy}. */
     public DnsOptions(boolean enable, InetSocketAddress listen, EnhancedMode enhancedMode, Cidr fakeIpRange,
             Cidr fakeIpRange6, List<String> fakeIpFilter, List<Nameserver> nameserver, List<Nameserver> fallback,
@@ -83,11 +96,12 @@ public record DnsOptions(
 
     /**
      * Parses {@code dns.nameserver-policy}: each key is one or more domain patterns separated by commas
-     * ({@code 'www.baidu.com,+.google.cn'}), each value a nameserver or a list of them. mihomo's {@code geosite:},
-     * {@code rule-set:} and {@code geoip:} keys and its {@code rcode://} answers are left out here (the config
-     * loader notes them): their names are asked of {@code nameserver} instead.
+     * ({@code 'www.baidu.com,+.google.cn'}) or mihomo's sets ({@code 'geosite:cn,private'}, {@code 'rule-set:corp'}),
+     * each value a nameserver or a list of them. As in mihomo, the entries are tried in the order written, the first
+     * that matches choosing; among consecutive domain patterns the most specific wins. mihomo's {@code geoip:} keys
+     * are left out here (the config loader notes them): their names are asked of {@code nameserver} instead.
      *
-     * @return pattern to servers, in the order written
+     * @return a pattern or set key ({@link DomainSets#keysOf}) to its servers, in the order written
      * @throws IllegalArgumentException naming the entry that is wrong
      */
     public static Map<String, List<Nameserver>> parsePolicy(Map<String, Object> policy) {
@@ -108,6 +122,16 @@ public record DnsOptions(
                 continue;
             }
             if (isUnsupportedPolicyKey(e.getKey())) {
+                continue;
+            }
+            List<String> sets;
+            try {
+                sets = DomainSets.keysOf(e.getKey());
+            } catch (IllegalArgumentException bad) {
+                throw new IllegalArgumentException("nameserver-policy " + bad.getMessage());
+            }
+            if (!sets.isEmpty()) {
+                sets.forEach(k -> out.putIfAbsent(k, List.copyOf(servers)));
                 continue;
             }
             for (String pattern : e.getKey().split(",")) {
@@ -134,12 +158,9 @@ public record DnsOptions(
         return value.trim().toLowerCase(java.util.Locale.ROOT).startsWith("rcode://");
     }
 
-    /**
-     * mihomo's {@code geosite:}, {@code rule-set:} and {@code geoip:} policy keys, which Turnout does not read; the
-     * prefix covers the whole key ({@code geosite:cn,private} is two categories).
-     */
+    /** mihomo's {@code geoip:} policy keys (which choose by the answer's country), which Turnout does not read. */
     public static boolean isUnsupportedPolicyKey(String key) {
-        return key.indexOf(':') >= 0;
+        return key.trim().toLowerCase(java.util.Locale.ROOT).startsWith("geoip:");
     }
 
     /** Upstream servers in the order they are tried: {@code nameserver}, then {@code fallback}. */

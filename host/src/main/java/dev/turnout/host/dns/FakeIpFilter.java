@@ -1,30 +1,47 @@
 package dev.turnout.host.dns;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * Clash's {@code fake-ip-filter}: names that must get real answers from upstream instead of fake addresses.
- * Patterns: plain {@code host.example} (exact), {@code *.lan} ({@code *} is one label), {@code +.example.com}
- * (the name and all subdomains), {@code .example.com} (subdomains only); case-insensitive.
+ * Clash's {@code fake-ip-filter}: names that must get real answers from upstream instead of fake addresses (or, in
+ * mihomo's {@code fake-ip-filter-mode: whitelist}, the only names that get fake ones). Patterns: plain
+ * {@code host.example} (exact), {@code *.lan} ({@code *} is one label), {@code +.example.com} (the name and all
+ * subdomains), {@code .example.com} (subdomains only); case-insensitive. mihomo's {@code geosite:NAME} and
+ * {@code rule-set:NAME} entries are asked of the {@link DomainSets} compiled with the rules.
  */
 public final class FakeIpFilter {
 
     private static final FakeIpFilter EMPTY = new FakeIpFilter(List.of());
 
     private final DomainTrie<Boolean> trie = new DomainTrie<>();
+    private final List<String> setKeys = new ArrayList<>();
+    private final boolean whitelist;
+    private final DomainSets sets;
+
+    /** Blacklist mode, with no sets to ask. */
+    public FakeIpFilter(List<String> entries) {
+        this(entries, false, DomainSets.NONE);
+    }
 
     /**
-     * @throws IllegalArgumentException naming the offending pattern, including mihomo's {@code geosite:} and
-     *                                  {@code rule-set:} forms, which {@link #patternsOf} leaves out
+     * @param entries   patterns and {@code geosite:}/{@code rule-set:} entries, as written
+     * @param whitelist mihomo's {@code fake-ip-filter-mode: whitelist}: only the names listed get fake addresses
+     * @param sets      where the set entries are looked up (a live view: the rules' reload replaces what it holds)
+     * @throws IllegalArgumentException naming the offending entry
      */
-    public FakeIpFilter(List<String> patterns) {
-        for (String p : patterns) {
-            if (isUnsupported(p)) {
-                throw new IllegalArgumentException("fake-ip-filter entry '" + p
-                        + "' is not supported yet (only domain patterns such as '*.lan' or '+.example.com')");
-            }
+    public FakeIpFilter(List<String> entries, boolean whitelist, DomainSets sets) {
+        this.whitelist = whitelist;
+        this.sets = sets;
+        for (String p : entries) {
             try {
-                trie.insert(p, Boolean.TRUE);
+                List<String> keys = DomainSets.keysOf(p);
+                if (!keys.isEmpty()) {
+                    setKeys.addAll(keys);
+                } else {
+                    trie.insert(p, Boolean.TRUE);
+                }
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("fake-ip-filter entry '" + p + "': " + e.getMessage(), e);
             }
@@ -32,28 +49,53 @@ public final class FakeIpFilter {
     }
 
     /**
-     * The entries of a {@code fake-ip-filter} list that are domain patterns, each checked; mihomo's
-     * {@code geosite:} and {@code rule-set:} entries are left out (the config loader notes them).
+     * The entries of a {@code fake-ip-filter} list, each checked.
      *
-     * @throws IllegalArgumentException naming a domain pattern that is malformed
+     * @throws IllegalArgumentException naming an entry that is malformed
      */
-    public static List<String> patternsOf(List<String> entries) {
-        List<String> patterns = entries.stream().filter(p -> !isUnsupported(p)).toList();
-        new FakeIpFilter(patterns);
-        return patterns;
+    public static List<String> checked(List<String> entries) {
+        new FakeIpFilter(entries);
+        return List.copyOf(entries);
     }
 
-    /** mihomo's {@code geosite:NAME} and {@code rule-set:NAME} entries, which Turnout does not read yet. */
-    public static boolean isUnsupported(String entry) {
-        return entry.contains(":");
+    /**
+     * mihomo's {@code fake-ip-filter-mode}: {@code blacklist} (the default) or {@code whitelist}.
+     *
+     * @return whether the mode is whitelist
+     * @throws IllegalArgumentException for another mode (mihomo's newer {@code rule} included)
+     */
+    public static boolean isWhitelist(String mode) {
+        return switch (mode.toLowerCase(Locale.ROOT)) {
+            case "blacklist" -> false;
+            case "whitelist" -> true;
+            default -> throw new IllegalArgumentException("fake-ip-filter-mode must be blacklist or whitelist, got '"
+                    + mode + "'");
+        };
     }
 
     public static FakeIpFilter empty() {
         return EMPTY;
     }
 
-    /** True when {@code name} (with or without the trailing dot) must not get a fake address. */
+    /** True when {@code name} (with or without the trailing dot) is listed: by a pattern or in a set. */
     public boolean matches(String name) {
-        return trie.size() != 0 && trie.match(name) != null;
+        if (trie.size() != 0 && trie.match(name) != null) {
+            return true;
+        }
+        if (setKeys.isEmpty()) {
+            return false;
+        }
+        String normalized = DomainTrie.normalize(name);
+        for (String key : setKeys) {
+            if (sets.contains(key, normalized)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when {@code name} may get a fake address: it is not listed, or (whitelist) it is. */
+    public boolean allowsFake(String name) {
+        return matches(name) == whitelist;
     }
 }

@@ -76,6 +76,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
 
     /** Which servers are asked; replaced whole by {@link #retarget}. */
     private volatile Plan plan;
+    private volatile DomainSets sets = DomainSets.NONE;
     private final Predicate<InetAddress> own;
     private final TlsLayer tls;
     private final Map<Nameserver, TlsSession> sessions = new ConcurrentHashMap<>();
@@ -108,7 +109,9 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      *
      * @param nameservers tried in order ({@link DnsOptions#upstreams()}); {@link Nameserver#SYSTEM} stands for the
      *                    machine's servers at the time of each query
-     * @param policy      domain pattern to the servers asked instead for the names it matches (most specific wins)
+     * @param policy      a domain pattern or set ({@link DnsOptions#parsePolicy}) to the servers asked instead for the
+     *                    names it matches, in order: the first entry that matches chooses, the most specific of
+     *                    consecutive patterns
      * @param bootstrap   {@code default-nameserver}: looks up the host names of DoT and DoH servers
      */
     public record Servers(List<Nameserver> nameservers, Map<String, List<Nameserver>> policy,
@@ -116,7 +119,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
 
         public Servers {
             nameservers = List.copyOf(nameservers);
-            policy = Map.copyOf(policy);
+            policy = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(policy));
             bootstrap = List.copyOf(bootstrap);
         }
 
@@ -164,13 +167,44 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      * The servers, the policy's trie, the resolver of server names and the machine's servers, as one value, so that
      * a query sees one config's servers, never half of two.
      */
-    private record Plan(Servers servers, DomainTrie<List<Nameserver>> policy, int longestPolicy,
+    private record Plan(Servers servers, List<PolicyStep> policy, int longestPolicy,
             UpstreamResolver bootstrap, SystemNameservers system) {
     }
 
+    /**
+     * One step of {@code nameserver-policy}: domain patterns written one after another (the most specific that
+     * matches chooses, as in mihomo's trie), or one set, asked of the {@link DomainSets}.
+     */
+    private record PolicyStep(DomainTrie<List<Nameserver>> patterns, String set, List<Nameserver> servers) {
+
+        List<Nameserver> serversFor(String name, DomainSets sets) {
+            if (patterns != null) {
+                return patterns.match(name);
+            }
+            return sets.contains(set, DomainTrie.normalize(name)) ? servers : null;
+        }
+    }
+
+    private static List<PolicyStep> steps(Map<String, List<Nameserver>> policy) {
+        List<PolicyStep> steps = new ArrayList<>();
+        DomainTrie<List<Nameserver>> run = null;
+        for (Map.Entry<String, List<Nameserver>> e : policy.entrySet()) {
+            if (DomainSets.keysOf(e.getKey()).isEmpty()) {
+                if (run == null) {
+                    run = new DomainTrie<>();
+                    steps.add(new PolicyStep(run, null, null));
+                }
+                run.insert(e.getKey(), e.getValue());
+            } else {
+                run = null;
+                steps.add(new PolicyStep(null, e.getKey(), e.getValue()));
+            }
+        }
+        return List.copyOf(steps);
+    }
+
     private Plan plan(Servers servers) {
-        DomainTrie<List<Nameserver>> policy = new DomainTrie<>();
-        servers.policy().forEach(policy::insert);
+        List<PolicyStep> policy = steps(servers.policy());
         int longest = servers.policy().values().stream().mapToInt(List::size).max().orElse(0);
         UpstreamResolver bootstrap = servers.bootstrap().isEmpty() ? null : new UpstreamResolver(
                 Servers.of(servers.bootstrap()), hosts, ipv6, group, binder, tls, own, settings);
@@ -251,12 +285,26 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     }
 
     /**
-     * The servers to try now for {@code name}: those of the most specific {@code nameserver-policy} pattern that
-     * matches it, else {@code nameserver} and {@code fallback}.
+     * The servers to try now for {@code name}: those of the first {@code nameserver-policy} entry that matches it,
+     * else {@code nameserver} and {@code fallback}.
      */
-    private static List<Nameserver> serversFor(Plan p, String name) {
-        List<Nameserver> chosen = p.policy().size() == 0 ? null : p.policy().match(name);
-        return current(p, chosen != null ? chosen : p.servers().nameservers());
+    private List<Nameserver> serversFor(Plan p, String name) {
+        DomainSets now = sets;
+        for (PolicyStep step : p.policy()) {
+            List<Nameserver> chosen = step.serversFor(name, now);
+            if (chosen != null) {
+                return current(p, chosen);
+            }
+        }
+        return current(p, p.servers().nameservers());
+    }
+
+    /**
+     * Where {@code nameserver-policy}'s {@code geosite:} and {@code rule-set:} entries are looked up from now on: the
+     * sets compiled with the rules, replaced when they are.
+     */
+    public void useDomainSets(DomainSets sets) {
+        this.sets = sets;
     }
 
     /** {@code servers} now: {@code system} replaced by what {@code resolv.conf} names at this moment. */

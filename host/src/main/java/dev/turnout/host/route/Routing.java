@@ -7,7 +7,19 @@ import dev.turnout.rules.RuleSet;
  * What a reload replaces, all at once: the compiled rules and the outbounds they name. A flow reads it once,
  * at its start, so a reload never changes a flow midway.
  *
- * @param mode Clash's {@code mode}: rule, global or direct
+ * @param mode    Clash's {@code mode}: rule, global or direct
+ * @param dnsSets the {@code geosite:} and {@code rule-set:} entries of the DNS's filter and policy, compiled with the
+ *                rules from the same databases and providers
  */
-public record Routing(RuleSet rules, Outbounds outbounds, String mode) {
+public record Routing(RuleSet rules, Outbounds outbounds, String mode, DnsDomainSets dnsSets) {
+
+    /** Without DNS sets. */
+    public Routing(RuleSet rules, Outbounds outbounds, String mode) {
+        this(rules, outbounds, mode, DnsDomainSets.empty());
+    }
+
+    /** The same routing in another {@code mode}. */
+    public Routing withMode(String next) {
+        return new Routing(rules, outbounds, next, dnsSets);
+    }
 }

@@ -51,17 +51,25 @@ public final class RoutingCompiler {
             // A provider that cannot be read is a problem, and stands in empty so the rules are checked too.
             ProviderLoader.Loaded providers = ProviderLoader.load(config, fetchProviders, errors);
             List<String> geoNotes = new ArrayList<>();
+            HomeGeoData geo = new HomeGeoData(config.geo(), config.baseDir(), fetchProviders, geoNotes::add, log::info);
+            List<String> dnsNotes = new ArrayList<>();
+            DnsDomainSets dnsSets = DnsDomainSets.compile(config, providers.sources(), geo, errors, dnsNotes);
             RuleSet rules = RuleSet.compile(config.rules(), providers.sources(),
-                    built != null ? built.names() : OutboundFactory.targetNames(config), config.subRules(),
-                    new HomeGeoData(config.geo(), config.baseDir(), fetchProviders, geoNotes::add, log::info));
+                    built != null ? built.names() : OutboundFactory.targetNames(config), config.subRules(), geo);
             if (errors.isEmpty()) {
                 List<String> notes = new ArrayList<>(proxyProviders.notes());
                 notes.addAll(providers.notes());
                 notes.addAll(geoNotes);
                 notes.addAll(built.warnings());
-                notes.addAll(rules.warnings());
+                // A provider only the DNS's filter or policy names is used, though by no rule.
+                rules.warnings().stream().filter(w -> !dnsSets.providers().stream()
+                        .anyMatch(name -> w.equals(RuleSet.unusedProviderNote(providers.sources().get(name)))))
+                        .forEach(notes::add);
                 notes.addAll(SenderNotes.of(config, rules));
-                return new Compiled(new Routing(rules, built, config.mode()), notes);
+                notes.addAll(dnsNotes);
+                // The rules and the DNS's sets read one GeoSite.dat: what it says about itself is said once.
+                return new Compiled(new Routing(rules, built, config.mode(), dnsSets),
+                        List.copyOf(new java.util.LinkedHashSet<>(notes)));
             }
         } catch (RuleException e) {
             e.problems().forEach(p -> errors.add(new ConfigException(p.origin(), stripOrigin(p))));
@@ -77,7 +85,7 @@ public final class RoutingCompiler {
         throw ConfigException.of(errors);
     }
 
-    private static String stripOrigin(RuleException e) {
+    static String stripOrigin(RuleException e) {
         String prefix = e.origin() + ": ";
         String m = e.getMessage();
         return m.startsWith(prefix) ? m.substring(prefix.length()) : m;

@@ -40,7 +40,9 @@ final class DnsSettings {
         var defaults = keys.read("default-nameserver",
                 () -> DnsOptions.addressedOnly(DnsOptions.parseNameservers(d.strings("default-nameserver"))));
         var policy = keys.read("nameserver-policy", () -> DnsOptions.parsePolicy(d.map("nameserver-policy")));
-        var fakeIpFilter = keys.read("fake-ip-filter", () -> FakeIpFilter.patternsOf(d.strings("fake-ip-filter")));
+        var fakeIpFilter = keys.read("fake-ip-filter", () -> FakeIpFilter.checked(d.strings("fake-ip-filter")));
+        Boolean whitelist = keys.read("fake-ip-filter-mode",
+                () -> FakeIpFilter.isWhitelist(d.string("fake-ip-filter-mode", "blacklist")));
         if (defaults != null && defaults.isEmpty() && nameservers != null && fallback != null) {
             // As Clash and mihomo would with their built-in public resolvers, but with the user's own: the servers
             // of nameserver and fallback that are addresses.
@@ -65,7 +67,7 @@ final class DnsSettings {
         keys.throwProblems();
         try {
             return new DnsOptions(true, listen, mode, range, range6, fakeIpFilter, nameservers,
-                    fallback, defaults, policy, d.bool("ipv6", false), hosts);
+                    fallback, defaults, policy, d.bool("ipv6", false), hosts, Boolean.TRUE.equals(whitelist));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(d.origin(), "dns: " + e.getMessage());
         }

@@ -136,6 +136,9 @@ public final class Turnout implements AutoCloseable {
             this.lastNotes = Set.copyOf(compiled.notes());
             this.groups = new GroupSupervisor(workers, Selections.at(config.baseDir().resolve(Selections.FILE_NAME)));
             groups.adopt(compiled.routing().outbounds());
+            if (dnsService != null) {
+                dnsService.useDomainSets(compiled.routing().dnsSets());
+            }
             this.blocking = new ThreadPoolExecutor(1, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(4096), r -> {
                 Thread t = new Thread(r, "turnout-decide");
                 t.setDaemon(true);
@@ -308,6 +311,9 @@ public final class Turnout implements AutoCloseable {
         carrySelections(previous, compiled.routing());
         groups.adopt(compiled.routing().outbounds());
         router.swap(compiled.routing());
+        if (dns != null) {
+            dns.useDomainSets(compiled.routing().dnsSets());
+        }
         Config running = this.config;
         this.config = next;
         log.info("reloaded {}: {} rules, {} outbounds and groups, compiled in {} ms", next.displayName(),

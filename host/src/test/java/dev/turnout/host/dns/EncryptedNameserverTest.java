@@ -112,7 +112,7 @@ class EncryptedNameserverTest {
             Nameserver nobody = Nameserver.parse("127.0.0.1:" + silent.getLocalPort());
             Map<String, Object> written = new java.util.LinkedHashMap<>();
             written.put("a.test,+.corp.test", List.of("tls://127.0.0.1:" + unbound.tlsPort));
-            written.put("geosite:cn", "tls://127.0.0.1:" + unbound.tlsPort); // not read: asked of nameserver
+            written.put("geosite:cn", "tls://127.0.0.1:" + unbound.tlsPort); // no sets given: matches nothing
             try (UpstreamResolver r = resolver(new UpstreamResolver.Servers(List.of(nobody),
                     DnsOptions.parsePolicy(written), List.of()), true, Duration.ofMillis(500), 64)) {
                 assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"), "asked of the policy's server");

@@ -63,8 +63,35 @@ class FakeIpFilterTest {
     }
 
     @Test
-    void rejectsUnsupportedAndInvalidPatterns() {
-        assertThrows(IllegalArgumentException.class, () -> new FakeIpFilter(List.of("geosite:cn")));
+    void setEntriesAreAskedOfTheSetsAndWhitelistModeTurnsTheFilterAround() {
+        DomainSets sets = (key, name) -> key.equals("geosite:private") && name.endsWith(".home.arpa")
+                || key.equals("rule-set:Corp") && name.equals("git.corp.test");
+        FakeIpFilter f = new FakeIpFilter(List.of("geosite:PRIVATE,cn", "rule-set:Corp", "+.local"), false, sets);
+        assertTrue(f.matches("NAS.Home.Arpa."), "asked in lower case without the dot");
+        assertTrue(f.matches("git.corp.test"));
+        assertTrue(f.matches("printer.local"));
+        assertFalse(f.matches("www.example.test"));
+        assertFalse(f.allowsFake("git.corp.test"));
+        assertTrue(f.allowsFake("www.example.test"));
+        FakeIpFilter whitelist = new FakeIpFilter(List.of("rule-set:Corp", "+.local"), true, sets);
+        assertTrue(whitelist.allowsFake("git.corp.test"), "whitelist: only the names listed get fake addresses");
+        assertTrue(whitelist.allowsFake("printer.local"));
+        assertFalse(whitelist.allowsFake("www.example.test"));
+        assertFalse(new FakeIpFilter(List.of("rule-set:Corp")).matches("git.corp.test"), "no sets given: none match");
+    }
+
+    @Test
+    void setEntriesNameTheirSetsAsMihomoReadsThem() {
+        assertEquals(List.of("geosite:cn", "geosite:geolocation-!cn"), DomainSets.keysOf("GeoSite:CN, geolocation-!cn"));
+        assertEquals(List.of("rule-set:Direct", "rule-set:ai"), DomainSets.keysOf("rule-set:Direct,ai"));
+        assertEquals(List.of(), DomainSets.keysOf("+.example.com"));
+        assertThrows(IllegalArgumentException.class, () -> DomainSets.keysOf("geosite:"));
+        assertThrows(IllegalArgumentException.class, () -> DomainSets.keysOf("rule-set:a,,b"));
+    }
+
+    @Test
+    void rejectsInvalidPatterns() {
+        assertThrows(IllegalArgumentException.class, () -> new FakeIpFilter(List.of("geosite:")));
         assertThrows(IllegalArgumentException.class, () -> new FakeIpFilter(List.of("a.+.com")));
         assertThrows(IllegalArgumentException.class, () -> new FakeIpFilter(List.of("a*.com")));
         assertThrows(IllegalArgumentException.class, () -> new FakeIpFilter(List.of("a..com")));

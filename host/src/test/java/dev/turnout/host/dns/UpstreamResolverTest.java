@@ -48,6 +48,36 @@ class UpstreamResolverTest {
     }
 
     @Test
+    void nameserverPolicyEntriesAreTriedInTheOrderWrittenAndTheMostSpecificOfConsecutivePatternsChooses()
+            throws Exception {
+        try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            Nameserver answers = udp(upstream.address());
+            Nameserver nobody = udp((InetSocketAddress) silent.getLocalSocketAddress());
+            Map<String, Object> written = new java.util.LinkedHashMap<>();
+            written.put("geosite:corp", answers.toString());
+            written.put("+.example.test", nobody.toString());
+            written.put("+.deep.example.test", answers.toString());
+            written.put("rule-set:late", answers.toString());
+            UpstreamResolver r = new UpstreamResolver(new UpstreamResolver.Servers(List.of(answers),
+                    DnsOptions.parsePolicy(written), List.of()), HostsTable.empty(), false, upstream.group(),
+                    SocketBinder.NONE, dev.turnout.host.dial.layer.TlsLayer.fromEnvironment(), a -> false,
+                    new UpstreamResolver.Settings(Duration.ofMillis(300), 1, 0, 1232));
+            InetAddress example = InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS);
+            UnknownHostException before = assertThrows(UnknownHostException.class, () -> r.lookup("a.corp.example.test"));
+            assertTrue(before.getMessage().contains(nobody.toString()), "no sets yet: +.example.test chooses");
+            r.useDomainSets((key, name) -> key.equals("geosite:corp") && name.endsWith(".corp.example.test")
+                    || key.equals("rule-set:late") && name.equals("late.example.test"));
+            assertEquals(example, r.lookup("A.Corp.Example.Test"), "the set comes first and chooses");
+            assertEquals(example, r.lookup("a.deep.example.test"), "the more specific of two consecutive patterns");
+            UnknownHostException shadowed = assertThrows(UnknownHostException.class, () -> r.lookup("late.example.test"));
+            assertTrue(shadowed.getMessage().contains(nobody.toString()), "an earlier entry chose: " + shadowed);
+            assertThrows(UnknownHostException.class, () -> r.lookup("x.example.test"));
+            assertEquals(Dnsmasq.BIG_RECORDS, r.resolveAll("big.records.test").get(5, TimeUnit.SECONDS).size(),
+                    "a name no entry matches is asked of nameserver");
+        }
+    }
+
+    @Test
     void fallsBackToTcpWhenTheUdpAnswerIsTruncated() throws Exception {
         for (int edns : new int[] {0, 1232}) {
             UpstreamResolver r = resolver(List.of(udp(upstream.address())), SocketBinder.NONE, Duration.ofSeconds(2),

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * libmaxmind-db-writer-perl; no Java writer is published on Maven Central), v2ray .dat files with protobuf's
  * CodedOutputStream and the field numbers of routercommon.proto.
  */
-final class GeoFiles {
+public final class GeoFiles {
 
     private GeoFiles() {
     }
@@ -80,11 +80,11 @@ final class GeoFiles {
     }
 
     /** One geosite.dat domain: v2ray's type number (0 plain, 1 regex, 2 domain, 3 full), value, attributes. */
-    record Domain(int type, String value, String... attributes) {
+    public record Domain(int type, String value, String... attributes) {
     }
 
     /** A geosite.dat: {@code GeoSiteList { repeated GeoSite entry = 1 }}, {@code GeoSite { country_code = 1; domain = 2 }}. */
-    static byte[] geosite(Map<String, List<Domain>> lists) throws IOException {
+    public static byte[] geosite(Map<String, List<Domain>> lists) throws IOException {
         List<byte[]> entries = new ArrayList<>();
         for (var e : lists.entrySet()) {
             List<byte[]> fields = new ArrayList<>();

@@ -1,8 +1,10 @@
 package dev.turnout.host.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
@@ -35,16 +37,19 @@ class SettingsTest {
     }
 
     @Test
-    void nameserverPolicyIsReadWithItsCommaSeparatedPatterns() throws Exception {
+    void nameserverPolicyIsReadWithItsCommaSeparatedPatternsAndSetsInTheOrderWritten() throws Exception {
         Config c = parse("dns:|  enable: true|  nameserver: [192.0.2.53]|  nameserver-policy:"
-                + "|    'www.baidu.com,+.google.cn': [192.0.2.1, 'tls://192.0.2.2']|    '+.corp.example': 192.0.2.3"
-                + "|    'geosite:cn,private': 'https://192.0.2.4/dns-query'|    '+.ads.example': 'rcode://success'");
+                + "|    'www.baidu.com,+.google.cn': [192.0.2.1, 'tls://192.0.2.2']|    'geosite:CN,private': 192.0.2.4"
+                + "|    '+.corp.example': 192.0.2.3|    'rule-set:Corp': 'https://192.0.2.4/dns-query'"
+                + "|    'geoip:cn': 192.0.2.5|    '+.ads.example': 'rcode://success'");
         var policy = Settings.of(c).dns().nameserverPolicy();
-        assertEquals(List.of("www.baidu.com", "+.google.cn", "+.corp.example"), List.copyOf(policy.keySet()));
+        assertEquals(List.of("www.baidu.com", "+.google.cn", "geosite:cn", "geosite:private", "+.corp.example",
+                "rule-set:Corp"), List.copyOf(policy.keySet()), "GeoSite.dat's names in lower case, providers' as written");
         assertEquals("[udp://192.0.2.1:53, tls://192.0.2.2:853]", policy.get("+.google.cn").toString());
+        assertEquals("[udp://192.0.2.4:53]", policy.get("geosite:private").toString());
         assertEquals(List.of(
-                "t.yaml:5:5: dns: nameserver-policy 'geosite:cn,private': geosite:, rule-set: and geoip: keys are"
-                        + " not supported yet; those names are asked of 'nameserver'",
+                "t.yaml:5:5: dns: nameserver-policy 'geoip:cn': geoip: keys are not supported yet; those names are"
+                        + " asked of 'nameserver'",
                 "t.yaml:5:5: dns: nameserver-policy '+.ads.example': rcode:// answers are not supported yet; those"
                         + " names are asked of 'nameserver'"), c.warnings());
         ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(parse(
@@ -52,6 +57,10 @@ class SettingsTest {
         assertEquals("t.yaml:4:22: dns: nameserver-policy 'https://doh.example:443/q' is known by host name"
                 + " (doh.example): list servers by IP address under default-nameserver (or under nameserver) to look it"
                 + " up", e.problems().get(1).getMessage(), e.getMessage());
+        ConfigException empty = assertThrows(ConfigException.class, () -> Settings.of(parse(
+                "dns:|  enable: true|  nameserver: [192.0.2.53]|  nameserver-policy: {'rule-set:': 192.0.2.1}")));
+        assertEquals("t.yaml:4:22: dns: nameserver-policy 'rule-set:' names no rule-set (write rule-set:NAME)",
+                empty.getMessage());
     }
 
     @Test
@@ -64,16 +73,25 @@ class SettingsTest {
     }
 
     @Test
-    void fakeIpFilterEntriesTurnoutCannotReadAreNotedAndLeftOutAndBadPatternsRefused() throws Exception {
+    void fakeIpFilterKeepsItsSetEntriesAndRefusesBadOnes() throws Exception {
         Config c = parse("dns:|  enable: true|  enhanced-mode: fake-ip|  nameserver: [192.0.2.53]"
                 + "|  fake-ip-filter: ['*.lan', 'geosite:private', 'rule-set:fakeip', '+.local']");
-        assertEquals(List.of("*.lan", "+.local"), Settings.of(c).dns().fakeIpFilter());
-        assertEquals(List.of("t.yaml:5:19: dns: fake-ip-filter [geosite:private, rule-set:fakeip]: geosite: and"
-                + " rule-set: entries are not supported yet; those names get fake addresses"), c.warnings());
+        assertEquals(List.of("*.lan", "geosite:private", "rule-set:fakeip", "+.local"), Settings.of(c).dns().fakeIpFilter());
+        assertFalse(Settings.of(c).dns().fakeIpWhitelist());
+        assertEquals(List.of(), c.warnings());
         ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(parse(
                 "dns:|  enable: true|  nameserver: [192.0.2.53]|  fake-ip-filter: ['a..lan']")));
         assertEquals("t.yaml:4:19: dns: fake-ip-filter entry 'a..lan': empty label in domain pattern 'a..lan'",
                 e.getMessage());
+        e = assertThrows(ConfigException.class, () -> Settings.of(parse(
+                "dns:|  enable: true|  nameserver: [192.0.2.53]|  fake-ip-filter: ['geosite:cn,']")));
+        assertEquals("t.yaml:4:19: dns: fake-ip-filter entry 'geosite:cn,': 'geosite:cn,' names no geosite list"
+                + " (write geosite:NAME)", e.getMessage());
+        assertTrue(Settings.of(parse("dns:|  enable: true|  nameserver: [192.0.2.53]|  fake-ip-filter-mode: whitelist"))
+                .dns().fakeIpWhitelist());
+        e = assertThrows(ConfigException.class, () -> Settings.of(parse(
+                "dns:|  enable: true|  nameserver: [192.0.2.53]|  fake-ip-filter-mode: rule")));
+        assertEquals("t.yaml:4:24: dns: fake-ip-filter-mode must be blacklist or whitelist, got 'rule'", e.getMessage());
     }
 
     @Test

@@ -1,0 +1,50 @@
+package dev.turnout.host.dns;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The named lists of domains mihomo's {@code fake-ip-filter} and {@code nameserver-policy} may refer to:
+ * {@code geosite:cn} (a list of GeoSite.dat) and {@code rule-set:name} (a rule provider's domains). They are compiled
+ * with the rules (they need the same databases and providers, and change when those do); the DNS asks them here.
+ */
+public interface DomainSets {
+
+    /**
+     * Whether {@code name} (lower case, no trailing dot) is in the set {@code key} ({@link #keysOf}'s form); false for
+     * a set these do not hold.
+     */
+    boolean contains(String key, String name);
+
+    /** No sets: every name is outside every set. */
+    DomainSets NONE = (key, name) -> false;
+
+    String GEOSITE = "geosite:";
+    String RULE_SET = "rule-set:";
+
+    /**
+     * The sets an entry names, each as {@code geosite:NAME} or {@code rule-set:NAME}: {@code geosite:cn,private} is
+     * two (as mihomo reads it); an empty list when the entry is a domain pattern instead.
+     *
+     * @throws IllegalArgumentException for a set entry that names no set ({@code geosite:} alone)
+     */
+    static List<String> keysOf(String entry) {
+        String lower = entry.trim().toLowerCase(Locale.ROOT);
+        String prefix = lower.startsWith(GEOSITE) ? GEOSITE : lower.startsWith(RULE_SET) ? RULE_SET : null;
+        if (prefix == null) {
+            return List.of();
+        }
+        List<String> keys = new ArrayList<>();
+        for (String part : entry.trim().substring(prefix.length()).split(",", -1)) {
+            String name = part.trim();
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("'" + entry + "' names no " + prefix.substring(0, prefix.length() - 1)
+                        + (prefix.equals(GEOSITE) ? " list" : "") + " (write " + prefix + "NAME)");
+            }
+            // GeoSite.dat's list names are matched in lower case; rule providers' names as written.
+            keys.add(prefix + (prefix.equals(GEOSITE) ? name.toLowerCase(Locale.ROOT) : name));
+        }
+        return List.copyOf(keys);
+    }
+}

@@ -1,0 +1,146 @@
+package dev.turnout.host.route;
+
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.Section;
+import dev.turnout.host.dns.DomainSets;
+import dev.turnout.rules.Behavior;
+import dev.turnout.rules.GeoData;
+import dev.turnout.rules.NameResolver;
+import dev.turnout.rules.Origin;
+import dev.turnout.rules.ProviderSource;
+import dev.turnout.rules.Query;
+import dev.turnout.rules.RuleException;
+import dev.turnout.rules.RuleLine;
+import dev.turnout.rules.RuleSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@code geosite:} and {@code rule-set:} entries of {@code dns.fake-ip-filter} and {@code dns.nameserver-policy},
+ * compiled with the rules: each is the one rule {@code GEOSITE,NAME} or {@code RULE-SET,NAME} over the same GeoSite.dat
+ * and rule providers, so a name is in a set exactly when that rule would match a flow to it, and a provider's refresh
+ * or a reload replaces the sets with the rules. As in mihomo, only a provider's domain rules can match: the DNS knows
+ * a name, not an address, a port or a network, so the query asked has none of them (rules on them never match it).
+ */
+public final class DnsDomainSets implements DomainSets {
+
+    private static final DnsDomainSets EMPTY = new DnsDomainSets(Map.of());
+
+    private final Map<String, RuleSet> sets;
+
+    private DnsDomainSets(Map<String, RuleSet> sets) {
+        this.sets = Map.copyOf(sets);
+    }
+
+    public static DnsDomainSets empty() {
+        return EMPTY;
+    }
+
+    @Override
+    public boolean contains(String key, String name) {
+        RuleSet set = sets.get(key);
+        return set != null
+                && set.decide(new Query(null, name, null, 0, null, 0, null), NameResolver.NONE).index() >= 0;
+    }
+
+    /** The keys held ({@code geosite:cn}, {@code rule-set:corp}). */
+    public Set<String> keys() {
+        return sets.keySet();
+    }
+
+    /** The rule providers the sets read. */
+    List<String> providers() {
+        return sets.keySet().stream().filter(k -> k.startsWith(DomainSets.RULE_SET)).map(DnsDomainSets::name).toList();
+    }
+
+    /**
+     * The sets {@code config}'s {@code dns:} section names (none when DNS is off). Each problem (a provider that does
+     * not exist or holds addresses, a list GeoSite.dat lacks) is added to {@code errors} at the key that names it.
+     */
+    static DnsDomainSets compile(Config config, Map<String, ProviderSource> providers, GeoData geo,
+            List<ConfigException> errors, List<String> notes) {
+        Section dns = config.dns();
+        if (!Boolean.TRUE.equals(dns.values().get("enable"))) {
+            return EMPTY;
+        }
+        Map<String, String> keyToEntry = new LinkedHashMap<>();
+        Map<String, String> keyToSetting = new LinkedHashMap<>();
+        if (dns.values().get("fake-ip-filter") instanceof List<?> entries) {
+            entries.forEach(e -> collect(String.valueOf(e), "fake-ip-filter", keyToEntry, keyToSetting));
+        }
+        if (dns.values().get("nameserver-policy") instanceof Map<?, ?> policy) {
+            policy.keySet().forEach(k -> collect(String.valueOf(k), "nameserver-policy", keyToEntry, keyToSetting));
+        }
+        Map<String, RuleSet> sets = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : keyToEntry.entrySet()) {
+            String key = e.getKey();
+            String setting = keyToSetting.get(key);
+            Origin at = dns.originOf(setting);
+            String about = "dns: " + setting + " '" + e.getValue() + "': ";
+            try {
+                sets.put(key, compileOne(key, providers, geo, at, about, notes));
+            } catch (ConfigException problem) {
+                errors.add(problem);
+            } catch (RuleException problem) {
+                problem.problems().forEach(p -> errors.add(new ConfigException(at, about + RoutingCompiler.stripOrigin(p))));
+            }
+        }
+        return sets.isEmpty() ? EMPTY : new DnsDomainSets(sets);
+    }
+
+    private static void collect(String entry, String setting, Map<String, String> keyToEntry,
+            Map<String, String> keyToSetting) {
+        List<String> keys;
+        try {
+            keys = DomainSets.keysOf(entry);
+        } catch (IllegalArgumentException malformed) {
+            return; // the dns settings report it, at the same key
+        }
+        for (String key : keys) {
+            keyToEntry.putIfAbsent(key, entry);
+            keyToSetting.putIfAbsent(key, setting);
+        }
+    }
+
+    private static RuleSet compileOne(String key, Map<String, ProviderSource> providers, GeoData geo, Origin at,
+            String about, List<String> notes) throws ConfigException, RuleException {
+        if (key.startsWith(DomainSets.GEOSITE)) {
+            RuleSet set = RuleSet.compile(List.of(new RuleLine("GEOSITE," + name(key) + ",DIRECT", at)), Map.of(),
+                    Set.of(), geo);
+            set.warnings().forEach(w -> notes.add(note(at, about, w)));
+            return set;
+        }
+        String name = name(key);
+        ProviderSource provider = providers.get(name);
+        if (provider == null) {
+            throw new ConfigException(at, about + "there is no rule provider named '" + name + "'"
+                    + (providers.isEmpty() ? " (rule-providers: names none)" : " (rule-providers: has "
+                    + String.join(", ", providers.keySet().stream().sorted().toList()) + ")"));
+        }
+        if (provider.behavior() == Behavior.IPCIDR) {
+            throw new ConfigException(at, about + "rule provider '" + name + "' has behavior ipcidr: it lists"
+                    + " addresses, and the DNS chooses by name (give a domain or classical provider)");
+        }
+        if (provider.behavior() == Behavior.CLASSICAL) {
+            notes.add(at + ": " + about + "rule provider '" + name + "' is classical: only its domain rules"
+                    + " (DOMAIN, DOMAIN-SUFFIX, DOMAIN-KEYWORD, ...) can match a name");
+        }
+        RuleSet set = RuleSet.compile(List.of(new RuleLine("RULE-SET," + name + ",DIRECT", at)),
+                Map.of(name, provider), Set.of(), geo);
+        set.warnings().forEach(w -> notes.add(note(at, about, w)));
+        return set;
+    }
+
+    private static String name(String key) {
+        return key.substring(key.indexOf(':') + 1);
+    }
+
+    /** A rule compiler's note about a set, said of the dns key that names it. */
+    private static String note(Origin at, String about, String warning) {
+        String prefix = at + ": ";
+        return prefix + about + (warning.startsWith(prefix) ? warning.substring(prefix.length()) : warning);
+    }
+}
