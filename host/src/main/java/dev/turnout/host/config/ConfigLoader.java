@@ -1080,21 +1080,13 @@ public final class ConfigLoader {
             }
         }
 
-        /** The {@code nameserver-policy} entries Turnout leaves out: mihomo's geoip: keys and rcode answers. */
+        /** The {@code nameserver-policy} entries Turnout leaves out: mihomo's geoip: keys. */
         private void notePolicyEntriesLeftOut(Section dns, Map<?, ?> policy) {
-            for (Map.Entry<?, ?> e : policy.entrySet()) {
-                String key = String.valueOf(e.getKey());
+            for (Object k : policy.keySet()) {
+                String key = String.valueOf(k);
                 if (DnsOptions.isUnsupportedPolicyKey(key)) {
                     warnings.add(dns.originOf("nameserver-policy") + ": dns: nameserver-policy '" + key
                             + "': geoip: keys are not supported yet; those names are asked of 'nameserver'");
-                    continue;
-                }
-                List<String> values = DnsOptions.policyValues(e.getValue());
-                if (values.stream().anyMatch(DnsOptions::isRcodeAnswer)) {
-                    warnings.add(dns.originOf("nameserver-policy") + ": dns: nameserver-policy '" + key
-                            + "': rcode:// answers are not supported yet; "
-                            + (values.size() > 1 ? "the other servers listed are asked"
-                                    : "those names are asked of 'nameserver'"));
                 }
             }
         }

@@ -97,7 +97,7 @@ public record DnsOptions(
     /**
      * Parses {@code dns.nameserver-policy}: each key is one or more domain patterns separated by commas
      * ({@code 'www.baidu.com,+.google.cn'}) or mihomo's sets ({@code 'geosite:cn,private'}, {@code 'rule-set:corp'}),
-     * each value a nameserver or a list of them. As in mihomo, the entries are tried in the order written, the first
+     * each value a nameserver or a list of them ({@code rcode://success} among them). As in mihomo, the entries are tried in the order written, the first
      * that matches choosing; among consecutive domain patterns the most specific wins. mihomo's {@code geoip:} keys
      * are left out here (the config loader notes them): their names are asked of {@code nameserver} instead.
      *
@@ -109,17 +109,9 @@ public record DnsOptions(
         DomainTrie<Boolean> check = new DomainTrie<>();
         for (Map.Entry<String, Object> e : policy.entrySet()) {
             List<String> texts = policyValues(e.getValue());
-            List<Nameserver> servers = new java.util.ArrayList<>();
-            for (String t : texts) {
-                if (!isRcodeAnswer(t)) {
-                    servers.add(Nameserver.parse(t));
-                }
-            }
+            List<Nameserver> servers = texts.stream().map(Nameserver::parse).toList();
             if (servers.isEmpty()) {
-                if (texts.isEmpty()) {
-                    throw new IllegalArgumentException("nameserver-policy '" + e.getKey() + "' names no nameserver");
-                }
-                continue;
+                throw new IllegalArgumentException("nameserver-policy '" + e.getKey() + "' names no nameserver");
             }
             if (isUnsupportedPolicyKey(e.getKey())) {
                 continue;
@@ -148,14 +140,9 @@ public record DnsOptions(
     }
 
     /** A {@code nameserver-policy} value as a list: one server or several. */
-    public static List<String> policyValues(Object value) {
+    static List<String> policyValues(Object value) {
         return value instanceof List<?> l ? l.stream().map(String::valueOf).toList()
                 : value == null ? List.of() : List.of(String.valueOf(value));
-    }
-
-    /** mihomo's {@code rcode://success} and the like: an answer made up without asking, which Turnout does not give. */
-    public static boolean isRcodeAnswer(String value) {
-        return value.trim().toLowerCase(java.util.Locale.ROOT).startsWith("rcode://");
     }
 
     /** mihomo's {@code geoip:} policy keys (which choose by the answer's country), which Turnout does not read. */
@@ -203,7 +190,7 @@ public record DnsOptions(
         java.util.LinkedHashSet<Nameserver> out = new java.util.LinkedHashSet<>();
         for (List<Nameserver> list : List.of(nameserver, fallback)) {
             for (Nameserver ns : list) {
-                if (!ns.needsLookup()) {
+                if (!ns.needsLookup() && ns.protocol() != Nameserver.Protocol.RCODE) {
                     out.add(ns);
                 }
             }

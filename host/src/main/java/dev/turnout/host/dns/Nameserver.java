@@ -1,20 +1,26 @@
 package dev.turnout.host.dns;
 
+import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * One upstream DNS server as Clash writes it: {@code 8.8.8.8}, {@code 1.2.3.4:5353}, {@code udp://1.2.3.4:53},
  * {@code tcp://1.2.3.4:5353}, {@code [2001:db8::1]:53}, {@code tls://dns.google}, {@code tls://1.1.1.1:853},
- * {@code https://doh.pub/dns-query}, or {@code system} (the servers of the machine's {@code resolv.conf}).
- * Ports default to 53, 853 (TLS) and 443 (HTTPS).
+ * {@code https://doh.pub/dns-query}, {@code system} (the servers of the machine's {@code resolv.conf}), or mihomo's
+ * {@code rcode://success} (no server: that answer, made up, as an ad-blocking policy entry wants). Ports default
+ * to 53, 853 (TLS) and 443 (HTTPS).
  *
  * @param protocol how queries reach the server
  * @param address  where the server listens; unresolved when {@code host} is a name (DoT and DoH only, looked up
- *                 through {@code default-nameserver}); {@code null} for {@link Protocol#SYSTEM}
- * @param host     the server's name, or its address in RFC 5952's form: TLS's server name and HTTP's authority
+ *                 through {@code default-nameserver}); {@code null} for {@link Protocol#SYSTEM} and
+ *                 {@link Protocol#RCODE}
+ * @param host     the server's name, or its address in RFC 5952's form: TLS's server name and HTTP's authority; for
+ *                 {@link Protocol#RCODE}, the answer's name ({@code success}, {@code name_error}, ...)
  * @param path     the DoH request's path and query ({@code /dns-query} unless given); {@code null} for others
  * @param skipCertVerify mihomo's {@code #skip-cert-verify=true}: a DoT or DoH server's certificate is not checked
  */
@@ -23,15 +29,28 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
 
     /**
      * How queries reach the server. UDP falls back to TCP when an answer comes back truncated; TLS is RFC 7858's
-     * DNS over TLS; HTTPS is RFC 8484's DNS over HTTPS, on HTTP/2.
+     * DNS over TLS; HTTPS is RFC 8484's DNS over HTTPS, on HTTP/2; RCODE asks nobody and answers with a response
+     * code and no records.
      */
-    public enum Protocol { UDP, TCP, TLS, HTTPS, SYSTEM }
+    public enum Protocol { UDP, TCP, TLS, HTTPS, SYSTEM, RCODE }
+
+    /** mihomo's {@code rcode://} names and the response codes they stand for. */
+    private static final Map<String, DnsResponseCode> RCODES = Map.of(
+            "success", DnsResponseCode.NOERROR,
+            "format_error", DnsResponseCode.FORMERR,
+            "server_failure", DnsResponseCode.SERVFAIL,
+            "name_error", DnsResponseCode.NXDOMAIN,
+            "not_implemented", DnsResponseCode.NOTIMP,
+            "refused", DnsResponseCode.REFUSED);
 
     /** The machine's own nameservers, read from {@code resolv.conf} when a query needs them. */
     public static final Nameserver SYSTEM = new Nameserver(Protocol.SYSTEM, null, "system", null, false);
 
     public Nameserver {
-        if (protocol == null || (protocol != Protocol.SYSTEM && address == null)) {
+        if (protocol == Protocol.RCODE && (address != null || !RCODES.containsKey(host))) {
+            throw new IllegalArgumentException("an rcode answer needs one of " + new TreeSet<>(RCODES.keySet()));
+        }
+        if (protocol == null || (protocol != Protocol.SYSTEM && protocol != Protocol.RCODE && address == null)) {
             throw new IllegalArgumentException("a nameserver needs a protocol and an address");
         }
         if (address != null && address.isUnresolved() && protocol != Protocol.TLS && protocol != Protocol.HTTPS) {
@@ -51,6 +70,16 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
     /** A plain UDP or TCP server at an address. */
     public Nameserver(Protocol protocol, InetSocketAddress address) {
         this(protocol, address, null, null, false);
+    }
+
+    /** For {@link Protocol#RCODE}: the response code it answers with. */
+    public DnsResponseCode rcode() {
+        return protocol == Protocol.RCODE ? RCODES.get(host) : null;
+    }
+
+    /** Whether it is a server to send queries to (not {@code system}, which stands for some, nor an rcode answer). */
+    public boolean isServer() {
+        return address != null;
     }
 
     /** Whether its address is a name still to be looked up. */
@@ -89,11 +118,20 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
                 case "tcp" -> protocol = Protocol.TCP;
                 case "tls" -> protocol = Protocol.TLS;
                 case "https" -> protocol = Protocol.HTTPS;
+                case "rcode" -> {
+                    String answer = s.substring(scheme + 3).toLowerCase(Locale.ROOT);
+                    if (!RCODES.containsKey(answer)) {
+                        throw new IllegalArgumentException("nameserver '" + text + "': unknown rcode answer '"
+                                + answer + "' (one of " + String.join(", ", new TreeSet<>(RCODES.keySet()))
+                                + ")");
+                    }
+                    return new Nameserver(Protocol.RCODE, null, answer, null, false);
+                }
                 case "h3" -> throw unsupported(s, "DNS over HTTP/3");
                 case "quic" -> throw unsupported(s, "DNS over QUIC");
                 case "dhcp" -> throw unsupported(s, "DHCP nameservers");
                 default -> throw new IllegalArgumentException("nameserver '" + s + "': unknown scheme '" + name
-                        + "' (use udp://, tcp://, tls:// or https://)");
+                        + "' (use udp://, tcp://, tls://, https:// or rcode://)");
             }
             s = s.substring(scheme + 3);
             int slash = s.indexOf('/');
@@ -197,6 +235,9 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
     public String toString() {
         if (protocol == Protocol.SYSTEM) {
             return "system";
+        }
+        if (protocol == Protocol.RCODE) {
+            return "rcode://" + host;
         }
         String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
         return protocol.name().toLowerCase(Locale.ROOT) + "://" + h + ":" + address.getPort()

@@ -2,6 +2,9 @@ package dev.turnout.host.dns;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.dns.DefaultDnsQuestion;
+import io.netty.handler.codec.dns.DefaultDnsResponse;
+import io.netty.handler.codec.dns.DnsOpCode;
 import io.netty.handler.codec.dns.DnsQuestion;
 import io.netty.handler.codec.dns.DnsRawRecord;
 import io.netty.handler.codec.dns.DnsRecord;
@@ -78,6 +81,28 @@ record UpstreamReply(byte[] wire, DnsResponseCode code, List<InetAddress> addres
                     cacheable ? ttl : -1, r.isTruncated());
         } catch (UnknownHostException e) {
             return null;
+        } finally {
+            r.release();
+        }
+    }
+
+    /**
+     * mihomo's {@code rcode://} answer to {@code (name, type)}: that response code, no records, not cached (making it
+     * again costs nothing).
+     */
+    static UpstreamReply madeUp(String name, DnsRecordType type, DnsResponseCode code) {
+        DefaultDnsResponse r = new DefaultDnsResponse(0, DnsOpCode.QUERY, code);
+        try {
+            r.setRecursionAvailable(true);
+            r.addRecord(DnsSection.QUESTION, new DefaultDnsQuestion(name, type));
+            ByteBuf wire = DnsWire.encodeResponse(r);
+            try {
+                return new UpstreamReply(ByteBufUtil.getBytes(wire), code, List.of(), -1, false);
+            } finally {
+                wire.release();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot encode an answer for " + name, e);
         } finally {
             r.release();
         }

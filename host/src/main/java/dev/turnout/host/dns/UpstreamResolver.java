@@ -459,7 +459,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
 
     /**
      * One server: UDP, then TCP when the UDP answer is truncated; TCP only for tcp:// servers; TLS or HTTPS for
-     * tls:// and https://.
+     * tls:// and https://; an rcode:// answer is made up.
      */
     private Future<UpstreamReply> exchange(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
         switch (ns.protocol()) {
@@ -468,6 +468,9 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             }
             case TLS, HTTPS -> {
                 return encrypted(ns, loop, name, type);
+            }
+            case RCODE -> {
+                return loop.newSucceededFuture(UpstreamReply.madeUp(name, type, ns.rcode()));
             }
             default -> {
                 // UDP, below

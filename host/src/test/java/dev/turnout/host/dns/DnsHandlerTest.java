@@ -3,6 +3,7 @@ package dev.turnout.host.dns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.host.dial.SocketBinder;
@@ -221,6 +222,37 @@ class DnsHandlerTest {
         } finally {
             r.release();
         }
+    }
+
+    @Test
+    void aPolicysRcodeAnswerIsRelayedWithoutAskingAnyone() throws Exception {
+        Map<String, Object> written = new java.util.LinkedHashMap<>();
+        written.put("+.ads.example.test", "rcode://success");
+        written.put("+.gone.example.test", List.of("rcode://name_error"));
+        written.put("+.shut.example.test", "rcode://refused");
+        DnsOptions o = new DnsOptions(true, null, EnhancedMode.NORMAL, null, null, null,
+                List.of(new Nameserver(Nameserver.Protocol.UDP, upstream.address())), null, null,
+                DnsOptions.parsePolicy(written), false, null);
+        UpstreamResolver up = new UpstreamResolver(UpstreamResolver.Servers.of(o), HostsTable.empty(), false,
+                upstream.group(), SocketBinder.NONE, dev.turnout.host.dial.layer.TlsLayer.fromEnvironment(), a -> false,
+                UpstreamResolver.Settings.defaults());
+        DnsHandler h = new DnsHandler(o, null, null, FakeIpFilter.empty(), HostsTable.empty(), up);
+        assertEquals(List.of(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS)),
+                addresses(h, "www.example.test", DnsRecordType.A), "dnsmasq answers the rest");
+        assertEquals(List.of(), addresses(h, "tracker.ads.example.test", DnsRecordType.A), "success: no records");
+        Map<String, DnsResponseCode> expected = Map.of("www.gone.example.test", DnsResponseCode.NXDOMAIN,
+                "www.shut.example.test", DnsResponseCode.REFUSED);
+        for (Map.Entry<String, DnsResponseCode> c : expected.entrySet()) {
+            DnsResponse r = ask(h, 77, c.getKey(), DnsRecordType.TXT);
+            try {
+                assertEquals(c.getValue(), r.code());
+                assertEquals(c.getKey() + ".", r.recordAt(DnsSection.QUESTION).name(), "the question is the client's");
+                assertEquals(0, r.count(DnsSection.ANSWER));
+            } finally {
+                r.release();
+            }
+        }
+        assertThrows(java.net.UnknownHostException.class, () -> up.lookup("www.gone.example.test"));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class NameserverTest {
@@ -67,6 +68,21 @@ class NameserverTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Nameserver.parse(s));
             assertTrue(e.getMessage().contains("not supported yet"), e.getMessage());
         }
+    }
+
+    @Test
+    void rcodeAnswersAreMihomosSixNames() {
+        Nameserver success = Nameserver.parse("rcode://success");
+        assertEquals(Nameserver.Protocol.RCODE, success.protocol());
+        assertEquals(io.netty.handler.codec.dns.DnsResponseCode.NOERROR, success.rcode());
+        assertEquals("rcode://success", success.toString());
+        assertEquals(io.netty.handler.codec.dns.DnsResponseCode.NXDOMAIN, Nameserver.parse("RCODE://Name_Error").rcode());
+        assertEquals(io.netty.handler.codec.dns.DnsResponseCode.REFUSED, Nameserver.parse("rcode://refused").rcode());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Nameserver.parse("rcode://nxdomain"));
+        assertEquals("nameserver 'rcode://nxdomain': unknown rcode answer 'nxdomain' (one of format_error, name_error,"
+                + " not_implemented, refused, server_failure, success)", e.getMessage());
+        assertEquals(List.of(Nameserver.parse("223.5.5.5")), DnsOptions.addressedOf(List.of(success,
+                Nameserver.parse("223.5.5.5")), List.of()), "an rcode answer looks up no server's name");
     }
 
     @Test

@@ -44,14 +44,14 @@ class SettingsTest {
                 + "|    'geoip:cn': 192.0.2.5|    '+.ads.example': 'rcode://success'");
         var policy = Settings.of(c).dns().nameserverPolicy();
         assertEquals(List.of("www.baidu.com", "+.google.cn", "geosite:cn", "geosite:private", "+.corp.example",
-                "rule-set:Corp"), List.copyOf(policy.keySet()), "GeoSite.dat's names in lower case, providers' as written");
+                "rule-set:Corp", "+.ads.example"), List.copyOf(policy.keySet()),
+                "GeoSite.dat's names in lower case, providers' as written");
+        assertEquals("[rcode://success]", policy.get("+.ads.example").toString());
         assertEquals("[udp://192.0.2.1:53, tls://192.0.2.2:853]", policy.get("+.google.cn").toString());
         assertEquals("[udp://192.0.2.4:53]", policy.get("geosite:private").toString());
         assertEquals(List.of(
                 "t.yaml:5:5: dns: nameserver-policy 'geoip:cn': geoip: keys are not supported yet; those names are"
-                        + " asked of 'nameserver'",
-                "t.yaml:5:5: dns: nameserver-policy '+.ads.example': rcode:// answers are not supported yet; those"
-                        + " names are asked of 'nameserver'"), c.warnings());
+                        + " asked of 'nameserver'"), c.warnings());
         ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(parse(
                 "dns:|  enable: true|  nameserver: ['tls://dns.example']|  nameserver-policy: {'+.a.example': 'https://doh.example/q'}")));
         assertEquals("t.yaml:4:22: dns: nameserver-policy 'https://doh.example:443/q' is known by host name"
