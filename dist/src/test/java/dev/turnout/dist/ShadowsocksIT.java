@@ -24,8 +24,9 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The {@code ss} plugin end to end: the packaged Turnout, with the plugin loaded from its jar in plugins/, reaches a
  * server namespace through real shadowsocks-libev servers, one per AEAD cipher, from the mixed port (names sent for
- * ss-server to resolve) and from the TUN (TCP, and a DNS query over UDP). The servers sit inside the captured range,
- * as in TunIT, so a loop would show.
+ * ss-server to resolve) and from the TUN (TCP, and a DNS query over UDP); and through one more with simple-obfs's
+ * obfs-server in TLS mode as its plugin ({@code plugin: obfs}). The servers sit inside the captured range, as in
+ * TunIT, so a loop would show.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ShadowsocksIT {
@@ -41,6 +42,7 @@ class ShadowsocksIT {
     static final int HTTP = 8080;
     static final int MIXED = 7890;
     static final int FIRST_SS_PORT = 8381;
+    static final int OBFS_PORT = 8391;
     static final String PASSWORD = "it-secret-not-for-logs";
 
     Path dir;
@@ -51,7 +53,7 @@ class ShadowsocksIT {
 
     @BeforeAll
     void start() throws Exception {
-        Netns.assumeUsable("ss-server", "curl", "dnsmasq", "dig");
+        Netns.assumeUsable("ss-server", "obfs-server", "curl", "dnsmasq", "dig");
         Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
         dist = Path.of(System.getProperty("turnout.dist"));
         dir = ScratchDir.create("s13-ss-it");
@@ -66,7 +68,7 @@ class ShadowsocksIT {
         client.defaultRoute(SERVER);
         // ss-server resolves the names Turnout sends from the server namespace's own hosts file.
         server.hosts(Map.of("aes-128-gcm.ss.test", TARGETS[0], "aes-256-gcm.ss.test", TARGETS[1],
-                "chacha20-ietf-poly1305.ss.test", TARGETS[2]));
+                "chacha20-ietf-poly1305.ss.test", TARGETS[2], "obfs.ss.test", TARGETS[0]));
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         server.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C", "/dev/null",
                 "--listen-address=" + DNS, "--bind-interfaces", "--port=53", "--log-queries", "--pid-file=",
@@ -76,6 +78,9 @@ class ShadowsocksIT {
                     "-m", CIPHERS[i], "-u", "-v");
             server.awaitTcpPort(FIRST_SS_PORT + i, Duration.ofSeconds(20));
         }
+        server.spawn(dir.resolve("ss-server-obfs.log"), "ss-server", "-s", REMOTE, "-p", Integer.toString(OBFS_PORT),
+                "-k", PASSWORD, "-m", "aes-256-gcm", "-v", "--plugin", "obfs-server", "--plugin-opts", "obfs=tls");
+        server.awaitTcpPort(OBFS_PORT, Duration.ofSeconds(20));
         server.awaitTcpPort(HTTP, Duration.ofSeconds(20));
         List<String> lines = new ArrayList<>(List.of(
                 "mixed-port: " + MIXED,
@@ -92,7 +97,10 @@ class ShadowsocksIT {
             lines.add("  - {name: ss-" + CIPHERS[i] + ", type: ss, server: " + REMOTE + ", port: " + (FIRST_SS_PORT + i)
                     + ", cipher: " + CIPHERS[i] + ", password: " + PASSWORD + ", udp: true}");
         }
+        lines.add("  - {name: ss-obfs, type: ss, server: " + REMOTE + ", port: " + OBFS_PORT + ", cipher: aes-256-gcm,"
+                + " password: " + PASSWORD + ", plugin: obfs, plugin-opts: {mode: tls, host: www.example.com}}");
         lines.add("rules:");
+        lines.add("  - DOMAIN-SUFFIX,obfs.ss.test,ss-obfs");
         for (int i = 0; i < CIPHERS.length; i++) {
             lines.add("  - DOMAIN-SUFFIX," + CIPHERS[i] + ".ss.test,ss-" + CIPHERS[i]);
             lines.add("  - IP-CIDR," + TARGETS[i] + "/32,ss-" + CIPHERS[i]);
@@ -152,6 +160,16 @@ class ShadowsocksIT {
             assertTrue(MixedPortIT.read(ssLog(i)).contains("connect to " + name + ":" + HTTP),
                     "ss-server was asked for the name:\n" + MixedPortIT.read(ssLog(i)));
         }
+    }
+
+    @Test
+    void mixedPortReachesTheServerThroughObfsInTlsMode() throws Exception {
+        Netns.Result r = curl("--socks5-hostname", "127.0.0.1:" + MIXED, "http://obfs.ss.test:" + HTTP + "/obfs");
+        String ssLog = MixedPortIT.read(dir.resolve("ss-server-obfs.log"));
+        assertEquals(0, r.exitCode(), r.stderr() + log() + ssLog);
+        assertEquals("hello /obfs from " + TARGETS[0] + "\n", r.stdout());
+        assertTrue(ssLog.contains("connect to obfs.ss.test:" + HTTP), ssLog);
+        assertTrue(log().contains("obfs.ss.test:" + HTTP + " match DOMAIN-SUFFIX,obfs.ss.test using ss-obfs"), log());
     }
 
     @Test

@@ -14,22 +14,21 @@ import dev.turnout.api.OutboundOptions;
  * @param udp whether UDP flows may be sent through the server
  * @param timeoutMillis how long connecting may take, and how long the server may stay silent after the first
  *     request bytes (a server that cannot decrypt what it gets stays silent rather than closing)
+ * @param obfs simple-obfs ({@code plugin: obfs}) around the TCP stream, or {@code null}
  */
-record ShadowsocksOptions(Destination server, AeadMethod method, byte[] masterKey, boolean udp, long timeoutMillis) {
+record ShadowsocksOptions(Destination server, AeadMethod method, byte[] masterKey, boolean udp, long timeoutMillis,
+                          ObfsOptions obfs) {
 
     static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
 
     static ShadowsocksOptions from(OutboundOptions options) throws OptionException {
         Destination destination = options.server();
-        if (options.has("plugin")) {
-            throw new OptionException("plugin", "'plugin: " + options.string("plugin", "")
-                    + "' is not supported by the ss type (obfs and v2ray-plugin are not implemented)");
-        }
+        ObfsOptions obfs = ObfsOptions.from(options);
         AeadMethod method = method(options.requireString("cipher"));
         String password = options.requireString("password");
         return new ShadowsocksOptions(destination, method,
                 ShadowsocksKeys.masterKey(password, method.keySize()), options.bool("udp", false),
-                options.millis("timeout", DEFAULT_TIMEOUT_MILLIS));
+                options.millis("timeout", DEFAULT_TIMEOUT_MILLIS), obfs);
     }
 
     private static AeadMethod method(String cipher) throws OptionException {
@@ -43,6 +42,6 @@ record ShadowsocksOptions(Destination server, AeadMethod method, byte[] masterKe
 
     @Override
     public String toString() {
-        return "ss " + server + " " + method.cipherName() + (udp ? " udp" : "");
+        return "ss " + server + " " + method.cipherName() + (udp ? " udp" : "") + (obfs == null ? "" : " " + obfs);
     }
 }

@@ -59,6 +59,14 @@ final class ShadowsocksOutbound implements Outbound {
         }
         Future<Channel> dial = dialer.openStream(Metadata.internal(Network.TCP, options.server()), loop);
         Future<Channel> ready = Steps.then(loop, dial, channel -> {
+            ObfsOptions obfs = options.obfs();
+            if (obfs != null && obfs.tls()) {
+                channel.pipeline().addLast("obfs-decoder", new ObfsTlsDecoder(label));
+                channel.pipeline().addLast("obfs-encoder", new ObfsTlsEncoder(obfs.host()));
+            } else if (obfs != null) {
+                channel.pipeline().addLast("obfs-decoder", new ObfsHttpDecoder(label));
+                channel.pipeline().addLast("obfs-encoder", new ObfsHttpEncoder(obfs.host(), options.server().port()));
+            }
             channel.pipeline().addLast("ss-decoder", new AeadStreamDecoder(options.method(), options.masterKey(), label));
             channel.pipeline().addLast("ss-encoder", new AeadStreamEncoder(options.method(), options.masterKey()));
             ByteBuf address = channel.alloc().buffer(addressLength);

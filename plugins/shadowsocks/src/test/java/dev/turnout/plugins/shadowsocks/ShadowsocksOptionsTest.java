@@ -62,11 +62,20 @@ class ShadowsocksOptionsTest {
     }
 
     @Test
-    void pluginsAreRefusedAsNotSupported() {
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obfs"))), "plugin",
-                "'plugin: obfs' is not supported");
+    void obfsIsReadWithItsModeAndHostAndOtherPluginsAreRefused() throws Exception {
+        ShadowsocksOptions tls = ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obfs", "plugin-opts",
+                java.util.Map.of("mode", "tls", "host", "cdn.example"))));
+        assertEquals(new ObfsOptions(true, "cdn.example"), tls.obfs());
+        ShadowsocksOptions http = ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obfs", "plugin-opts",
+                java.util.Map.of("mode", "http"))));
+        assertEquals(new ObfsOptions(false, "bing.com"), http.obfs(), "mihomo's default host");
+        assertEquals(null, ShadowsocksOptions.from(TestOptions.of("ss", with())).obfs());
+        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obfs"))), "plugin-opts",
+                "obfs needs 'mode: http' or 'mode: tls' in plugin-opts, got none");
+        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obfs", "plugin-opts",
+                java.util.Map.of("mode", "websocket")))), "plugin-opts", "got 'websocket'");
         assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "v2ray-plugin"))), "plugin",
-                "'plugin: v2ray-plugin' is not supported");
+                "'plugin: v2ray-plugin' is not supported by the ss type (obfs is;");
     }
 
     @Test

@@ -26,10 +26,16 @@ final class SsServer {
 
     /** Starts ss-server with {@code cipher} and {@link #PASSWORD}, and returns once it listens. */
     static DaemonProcess start(Path dir, String cipher) throws IOException, InterruptedException {
+        return start(dir, cipher, List.of());
+    }
+
+    /** As {@link #start(Path, String)}, with more of ss-server's arguments ({@code --plugin obfs-server}). */
+    static DaemonProcess start(Path dir, String cipher, List<String> more) throws IOException, InterruptedException {
         int port = LocalTcpServer.closedPort();
-        return DaemonProcess.start("ss-server-" + cipher,
-                List.of(BINARY.toString(), "-s", "127.0.0.1", "-p", Integer.toString(port), "-k", PASSWORD,
-                        "-m", cipher, "-u", "-v", "-t", "60"),
-                dir, dir.resolve("ss-server-" + cipher + ".out"), port);
+        List<String> command = new java.util.ArrayList<>(List.of(BINARY.toString(), "-s", "127.0.0.1", "-p",
+                Integer.toString(port), "-k", PASSWORD, "-m", cipher, "-u", "-v", "-t", "60"));
+        command.addAll(more);
+        return DaemonProcess.start("ss-server-" + cipher, command, dir, dir.resolve("ss-server-" + cipher + ".out"),
+                port);
     }
 }
