@@ -23,7 +23,7 @@ tools=(danted:dante-server tinyproxy:tinyproxy dnsmasq:dnsmasq-base iperf3:iperf
        systemd-analyze:systemd
        ip:iproute2 chromium:chromium node:nodejs npm:npm openssl:openssl)
 # Shadowsocks server for plugins/shadowsocks' tests and ShadowsocksIT (Debian runs it as a service: stopped below).
-tools+=(ss-server:shadowsocks-libev obfs-server:simple-obfs) # simple-obfs: the ss plugin's obfs tests
+tools+=(ss-server:shadowsocks-libev obfs-server:simple-obfs ss-v2ray-plugin:shadowsocks-v2ray-plugin) # the ss plugin's obfs and v2ray-plugin tests
 # The trojan plugin's servers: trojan-gfw, and v2ray for Trojan over WebSocket (their services stopped below).
 tools+=(trojan:trojan v2ray:v2ray)
 # v2ray (4.34 on Debian) is also the vmess and vless plugins' server.

@@ -24,9 +24,9 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The {@code ss} plugin end to end: the packaged Turnout, with the plugin loaded from its jar in plugins/, reaches a
  * server namespace through real shadowsocks-libev servers, one per AEAD cipher, from the mixed port (names sent for
- * ss-server to resolve) and from the TUN (TCP, and a DNS query over UDP); and through one more with simple-obfs's
- * obfs-server in TLS mode as its plugin ({@code plugin: obfs}). The servers sit inside the captured range, as in
- * TunIT, so a loop would show.
+ * ss-server to resolve) and from the TUN (TCP, and a DNS query over UDP); and through two more with a plugin:
+ * simple-obfs's obfs-server in TLS mode ({@code plugin: obfs}) and v2ray-plugin's WebSocket
+ * ({@code plugin: v2ray-plugin}). The servers sit inside the captured range, as in TunIT, so a loop would show.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ShadowsocksIT {
@@ -43,6 +43,7 @@ class ShadowsocksIT {
     static final int MIXED = 7890;
     static final int FIRST_SS_PORT = 8381;
     static final int OBFS_PORT = 8391;
+    static final int WS_PORT = 8392;
     static final String PASSWORD = "it-secret-not-for-logs";
 
     Path dir;
@@ -53,7 +54,7 @@ class ShadowsocksIT {
 
     @BeforeAll
     void start() throws Exception {
-        Netns.assumeUsable("ss-server", "obfs-server", "curl", "dnsmasq", "dig");
+        Netns.assumeUsable("ss-server", "obfs-server", "ss-v2ray-plugin", "curl", "dnsmasq", "dig");
         Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
         dist = Path.of(System.getProperty("turnout.dist"));
         dir = ScratchDir.create("s13-ss-it");
@@ -68,7 +69,7 @@ class ShadowsocksIT {
         client.defaultRoute(SERVER);
         // ss-server resolves the names Turnout sends from the server namespace's own hosts file.
         server.hosts(Map.of("aes-128-gcm.ss.test", TARGETS[0], "aes-256-gcm.ss.test", TARGETS[1],
-                "chacha20-ietf-poly1305.ss.test", TARGETS[2], "obfs.ss.test", TARGETS[0]));
+                "chacha20-ietf-poly1305.ss.test", TARGETS[2], "obfs.ss.test", TARGETS[0], "ws.ss.test", TARGETS[1]));
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         server.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C", "/dev/null",
                 "--listen-address=" + DNS, "--bind-interfaces", "--port=53", "--log-queries", "--pid-file=",
@@ -81,6 +82,10 @@ class ShadowsocksIT {
         server.spawn(dir.resolve("ss-server-obfs.log"), "ss-server", "-s", REMOTE, "-p", Integer.toString(OBFS_PORT),
                 "-k", PASSWORD, "-m", "aes-256-gcm", "-v", "--plugin", "obfs-server", "--plugin-opts", "obfs=tls");
         server.awaitTcpPort(OBFS_PORT, Duration.ofSeconds(20));
+        server.spawn(dir.resolve("ss-server-ws.log"), "ss-server", "-s", REMOTE, "-p", Integer.toString(WS_PORT),
+                "-k", PASSWORD, "-m", "aes-128-gcm", "-v", "--plugin", "ss-v2ray-plugin", "--plugin-opts",
+                "server;path=/ray");
+        server.awaitTcpPort(WS_PORT, Duration.ofSeconds(20));
         server.awaitTcpPort(HTTP, Duration.ofSeconds(20));
         List<String> lines = new ArrayList<>(List.of(
                 "mixed-port: " + MIXED,
@@ -99,8 +104,11 @@ class ShadowsocksIT {
         }
         lines.add("  - {name: ss-obfs, type: ss, server: " + REMOTE + ", port: " + OBFS_PORT + ", cipher: aes-256-gcm,"
                 + " password: " + PASSWORD + ", plugin: obfs, plugin-opts: {mode: tls, host: www.example.com}}");
+        lines.add("  - {name: ss-ws, type: ss, server: " + REMOTE + ", port: " + WS_PORT + ", cipher: aes-128-gcm,"
+                + " password: " + PASSWORD + ", plugin: v2ray-plugin, plugin-opts: {mode: websocket, path: /ray}}");
         lines.add("rules:");
         lines.add("  - DOMAIN-SUFFIX,obfs.ss.test,ss-obfs");
+        lines.add("  - DOMAIN-SUFFIX,ws.ss.test,ss-ws");
         for (int i = 0; i < CIPHERS.length; i++) {
             lines.add("  - DOMAIN-SUFFIX," + CIPHERS[i] + ".ss.test,ss-" + CIPHERS[i]);
             lines.add("  - IP-CIDR," + TARGETS[i] + "/32,ss-" + CIPHERS[i]);
@@ -170,6 +178,15 @@ class ShadowsocksIT {
         assertEquals("hello /obfs from " + TARGETS[0] + "\n", r.stdout());
         assertTrue(ssLog.contains("connect to obfs.ss.test:" + HTTP), ssLog);
         assertTrue(log().contains("obfs.ss.test:" + HTTP + " match DOMAIN-SUFFIX,obfs.ss.test using ss-obfs"), log());
+    }
+
+    @Test
+    void mixedPortReachesTheServerThroughV2rayPlugin() throws Exception {
+        Netns.Result r = curl("--socks5-hostname", "127.0.0.1:" + MIXED, "http://ws.ss.test:" + HTTP + "/ws");
+        String ssLog = MixedPortIT.read(dir.resolve("ss-server-ws.log"));
+        assertEquals(0, r.exitCode(), r.stderr() + log() + ssLog);
+        assertEquals("hello /ws from " + TARGETS[1] + "\n", r.stdout());
+        assertTrue(ssLog.contains("connect to ws.ss.test:" + HTTP), ssLog);
     }
 
     @Test

@@ -13,20 +13,12 @@ import java.util.Map;
  * @param tls  TLS mode (else HTTP)
  * @param host the name sent: the HTTP {@code Host} or the TLS server name; mihomo's default is {@code bing.com}
  */
-record ObfsOptions(boolean tls, String host) {
+record ObfsOptions(boolean tls, String host) implements StreamPlugin {
 
     static final String DEFAULT_HOST = "bing.com";
 
-    /** The entry's obfs settings, or {@code null} without {@code plugin}. */
+    /** The entry's {@code plugin-opts} for obfs. */
     static ObfsOptions from(OutboundOptions options) throws OptionException {
-        if (!options.has("plugin")) {
-            return null;
-        }
-        String plugin = options.string("plugin", "").trim();
-        if (!plugin.equals("obfs") && !plugin.equals("obfs-local") && !plugin.equals("simple-obfs")) {
-            throw new OptionException("plugin", "'plugin: " + plugin + "' is not supported by the ss type (obfs is;"
-                    + " v2ray-plugin, shadow-tls and restls are not implemented)");
-        }
         Map<String, Object> opts = options.has("plugin-opts") ? options.map("plugin-opts") : Map.of();
         Object mode = opts.get("mode");
         String m = mode == null ? "" : mode.toString().trim().toLowerCase(Locale.ROOT);

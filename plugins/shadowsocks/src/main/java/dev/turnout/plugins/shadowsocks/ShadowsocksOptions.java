@@ -14,21 +14,21 @@ import dev.turnout.api.OutboundOptions;
  * @param udp whether UDP flows may be sent through the server
  * @param timeoutMillis how long connecting may take, and how long the server may stay silent after the first
  *     request bytes (a server that cannot decrypt what it gets stays silent rather than closing)
- * @param obfs simple-obfs ({@code plugin: obfs}) around the TCP stream, or {@code null}
+ * @param plugin simple-obfs or v2ray-plugin around the TCP stream ({@code plugin:}), or {@code null}
  */
 record ShadowsocksOptions(Destination server, AeadMethod method, byte[] masterKey, boolean udp, long timeoutMillis,
-                          ObfsOptions obfs) {
+                          StreamPlugin plugin) {
 
     static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
 
     static ShadowsocksOptions from(OutboundOptions options) throws OptionException {
         Destination destination = options.server();
-        ObfsOptions obfs = ObfsOptions.from(options);
+        StreamPlugin plugin = StreamPlugin.from(options);
         AeadMethod method = method(options.requireString("cipher"));
         String password = options.requireString("password");
         return new ShadowsocksOptions(destination, method,
                 ShadowsocksKeys.masterKey(password, method.keySize()), options.bool("udp", false),
-                options.millis("timeout", DEFAULT_TIMEOUT_MILLIS), obfs);
+                options.millis("timeout", DEFAULT_TIMEOUT_MILLIS), plugin);
     }
 
     private static AeadMethod method(String cipher) throws OptionException {
@@ -42,6 +42,6 @@ record ShadowsocksOptions(Destination server, AeadMethod method, byte[] masterKe
 
     @Override
     public String toString() {
-        return "ss " + server + " " + method.cipherName() + (udp ? " udp" : "") + (obfs == null ? "" : " " + obfs);
+        return "ss " + server + " " + method.cipherName() + (udp ? " udp" : "") + (plugin == null ? "" : " " + plugin);
     }
 }

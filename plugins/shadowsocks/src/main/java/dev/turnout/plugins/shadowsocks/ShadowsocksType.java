@@ -11,7 +11,8 @@ import org.pf4j.Extension;
  * Type {@code ss}: a Shadowsocks client with the AEAD ciphers of SIP004 ({@code aes-128-gcm},
  * {@code aes-256-gcm}, {@code chacha20-ietf-poly1305}), TCP and, with {@code udp: true}, UDP relay. Options
  * are those of Clash: {@code server}, {@code port}, {@code cipher}, {@code password}, {@code udp}; plus
- * {@code timeout} for connecting and for the server's first answer.
+ * {@code timeout} for connecting and for the server's first answer, and {@code plugin: obfs} or
+ * {@code plugin: v2ray-plugin} with their {@code plugin-opts}.
  */
 @Extension
 public final class ShadowsocksType implements OutboundType {
@@ -23,6 +24,6 @@ public final class ShadowsocksType implements OutboundType {
 
     @Override
     public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-        return new ShadowsocksOutbound(options.name(), ShadowsocksOptions.from(options), context.dialer());
+        return new ShadowsocksOutbound(options.name(), ShadowsocksOptions.from(options), context);
     }
 }

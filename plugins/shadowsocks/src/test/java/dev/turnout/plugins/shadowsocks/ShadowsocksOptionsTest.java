@@ -65,17 +65,36 @@ class ShadowsocksOptionsTest {
     void obfsIsReadWithItsModeAndHostAndOtherPluginsAreRefused() throws Exception {
         ShadowsocksOptions tls = ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obfs", "plugin-opts",
                 java.util.Map.of("mode", "tls", "host", "cdn.example"))));
-        assertEquals(new ObfsOptions(true, "cdn.example"), tls.obfs());
+        assertEquals(new ObfsOptions(true, "cdn.example"), tls.plugin());
         ShadowsocksOptions http = ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obfs", "plugin-opts",
                 java.util.Map.of("mode", "http"))));
-        assertEquals(new ObfsOptions(false, "bing.com"), http.obfs(), "mihomo's default host");
-        assertEquals(null, ShadowsocksOptions.from(TestOptions.of("ss", with())).obfs());
+        assertEquals(new ObfsOptions(false, "bing.com"), http.plugin(), "mihomo's default host");
+        assertEquals(null, ShadowsocksOptions.from(TestOptions.of("ss", with())).plugin());
         assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obfs"))), "plugin-opts",
                 "obfs needs 'mode: http' or 'mode: tls' in plugin-opts, got none");
         assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obfs", "plugin-opts",
                 java.util.Map.of("mode", "websocket")))), "plugin-opts", "got 'websocket'");
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "v2ray-plugin"))), "plugin",
-                "'plugin: v2ray-plugin' is not supported by the ss type (obfs is;");
+        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "kcptun"))), "plugin",
+                "'plugin: kcptun' is not supported by the ss type (obfs and v2ray-plugin are;");
+    }
+
+    @Test
+    void v2rayPluginIsReadWithMihomosDefaults() throws Exception {
+        ShadowsocksOptions plain = ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "v2ray-plugin")));
+        V2rayPluginOptions v = (V2rayPluginOptions) plain.plugin();
+        assertEquals("bing.com", v.host());
+        assertEquals("/", v.webSocket().path());
+        assertEquals(true, v.mux(), "mihomo's default, as v2ray-plugin's client");
+        assertEquals(false, v.tls());
+        V2rayPluginOptions tls = (V2rayPluginOptions) ShadowsocksOptions.from(TestOptions.of("ss", with("plugin",
+                "v2ray-plugin", "plugin-opts", java.util.Map.of("mode", "websocket", "tls", true, "host", "cdn.example",
+                        "path", "/ray", "mux", false, "skip-cert-verify", true,
+                        "headers", java.util.Map.of("Host", "front.example"))))).plugin();
+        assertEquals("front.example", tls.tlsOptions().serverName(), "a Host header names the TLS server too");
+        assertEquals(java.util.List.of("http/1.1"), tls.tlsOptions().alpn());
+        assertEquals("v2ray-plugin wss://cdn.example/ray", tls.toString());
+        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "v2ray-plugin", "plugin-opts",
+                java.util.Map.of("mode", "quic")))), "plugin-opts", "v2ray-plugin 'mode: quic' is not supported");
     }
 
     @Test
