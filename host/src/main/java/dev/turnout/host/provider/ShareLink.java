@@ -150,6 +150,10 @@ public final class ShareLink {
                     if (args.containsKey("path")) {
                         opts.put("path", args.get("path"));
                     }
+                    if (args.containsKey("mux")) {
+                        // v2ray-plugin's client option is a concurrency: 0 turns the Mux.Cool session off.
+                        opts.put("mux", !args.get("mux").equals("0") && !args.get("mux").equals("false"));
+                    }
                 }
                 default -> {
                     o.put("plugin", parts[0]);

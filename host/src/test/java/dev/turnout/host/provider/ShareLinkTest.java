@@ -31,6 +31,18 @@ class ShareLinkTest {
     }
 
     @Test
+    void sip002WithV2rayPluginReadsTlsPathHostAndMuxConcurrency() throws Exception {
+        ShareLink.Node n = ShareLink.parse("ss://YWVzLTEyOC1nY206cGFzc3dvcmQ@192.0.2.1:443/"
+                + "?plugin=v2ray-plugin%3Btls%3Bhost%3Dcdn.example%3Bpath%3D%2Fray%3Bmux%3D0#WS");
+        assertEquals("v2ray-plugin", n.options().get("plugin"));
+        assertEquals(Map.of("mode", "websocket", "tls", true, "host", "cdn.example", "path", "/ray", "mux", false),
+                n.options().get("plugin-opts"));
+        ShareLink.Node muxed = ShareLink.parse("ss://YWVzLTEyOC1nY206cGFzc3dvcmQ@192.0.2.1:80/"
+                + "?plugin=v2ray-plugin%3Bmux%3D4#WS2");
+        assertEquals(Map.of("mode", "websocket", "tls", false, "mux", true), muxed.options().get("plugin-opts"));
+    }
+
+    @Test
     void olderSsFormWithEverythingInBase64() throws Exception {
         String link = "ss://" + b64("chacha20-ietf-poly1305:p@ss:w0rd@198.51.100.7:8443") + "#HK%2001";
         ShareLink.Node n = ShareLink.parse(link);
