@@ -1,6 +1,7 @@
 package dev.turnout.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.testing.Required;
@@ -119,17 +120,22 @@ class TunIT {
     }
 
     private Process startTurnout(String logName) throws IOException, InterruptedException {
+        return startTurnout(logName, "128.0.0.0/1 dev ttun0");
+    }
+
+    /** Starts Turnout and waits (bounded) for {@code lastRoute}: the split routes are there, not only the subnet's. */
+    private Process startTurnout(String logName, String lastRoute) throws IOException, InterruptedException {
         Process p = client.spawn(dir.resolve(logName), dist.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
                 "--pid-file", dir.resolve("pid").toString());
         client.awaitTcpPort(7890, Duration.ofSeconds(30));
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         // The split routes, not just the TUN's own subnet route, which exists a moment earlier: a test started
         // between the two sent its flow around the TUN.
-        while (!routes().contains("128.0.0.0/1 dev ttun0") && System.nanoTime() < deadline) {
+        while (!routes().contains(lastRoute) && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
         String now = routes();
-        assertTrue(now.contains("128.0.0.0/1 dev ttun0"), () -> "no split routes through the TUN:\n" + now
+        assertTrue(now.contains(lastRoute), () -> "no split routes through the TUN:\n" + now
                 + MixedPortIT.read(dir.resolve(logName)));
         return p;
     }
@@ -339,5 +345,44 @@ class TunIT {
             assertTrue(plain.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
         }
         assertEquals(routesBefore, routes(), "after a clean stop");
+    }
+
+    @Test
+    @Order(10)
+    void anExcludedRangeTakesTheMachinesOwnRoutesAndEverythingElseStillTheTun() throws Exception {
+        if (turnout.isAlive()) {
+            turnout.destroy();
+            assertTrue(turnout.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
+        }
+        Files.writeString(config, Files.readString(config).replace("  auto-route: true\n", "  auto-route: true\n"
+                + "  route-exclude-address: ['" + VIA_HTTP + "/32', '2001:db8:100::/48']\n"));
+        // 203.0.113.20/32 cut out of 128.0.0.0/1: its last piece, added last, is 224.0.0.0/3.
+        Process excluding = startTurnout("turnout-exclude.log", "224.0.0.0/3 dev ttun0");
+        Path excludeLog = dir.resolve("turnout-exclude.log");
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!MixedPortIT.read(excludeLog).contains(" up: ") && System.nanoTime() < deadline) {
+                Thread.sleep(100); // the IPv6 routes follow the IPv4 ones
+            }
+            assertTrue(routeTo(VIA_HTTP).contains("dev veth0"), routeTo(VIA_HTTP));
+            assertTrue(routeTo(REMOTE).contains("dev ttun0"), routeTo(REMOTE));
+            assertTrue(routeTo(REMOTE6).contains("dev veth0"), routeTo(REMOTE6));
+            // Straight to the server from the client's own address, not through tinyproxy as the rules would send it.
+            Netns.Result excluded = curl("http://" + VIA_HTTP + ":" + HTTP + "/excluded");
+            assertEquals("hello /excluded from " + CLIENT + "\n", excluded.stdout(), excluded.stderr());
+            Netns.Result captured = curl("http://" + REMOTE + ":" + HTTP + "/captured");
+            assertEquals("hello /captured from " + CLIENT + "\n", captured.stdout(), captured.stderr());
+            String log = MixedPortIT.read(excludeLog);
+            assertTrue(log.contains(REMOTE + ":" + HTTP + " match MATCH using DIRECT"), log);
+            assertFalse(log.contains(VIA_HTTP), log);
+        } finally {
+            excluding.destroy();
+            assertTrue(excluding.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
+        }
+        assertEquals(routesBefore, routes(), "after a clean stop, every cut route removed");
+    }
+
+    private String routeTo(String address) throws IOException, InterruptedException {
+        return client.run(Duration.ofSeconds(5), "ip", "route", "get", address).stdout();
     }
 }

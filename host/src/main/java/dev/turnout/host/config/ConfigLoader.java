@@ -80,6 +80,19 @@ public final class ConfigLoader {
     private static final Set<String> DNS_KEYS = Set.of("enable", "listen", "enhanced-mode", "fake-ip-range",
             "fake-ip-range6", "fake-ip-filter", "fake-ip-filter-mode", "nameserver", "fallback", "default-nameserver",
             "ipv6", "nameserver-policy");
+    /** The {@code tun:} keys Turnout reads (its own {@code state-file} among them). */
+    private static final Set<String> TUN_KEYS = Set.of("enable", "stack", "device", "mtu", "inet4-address",
+            "inet6-address", "auto-route", "auto-detect-interface", "dns-hijack", "state-file", "gso", "strict-route",
+            "udp-timeout", "route-address", "inet4-route-address", "inet6-route-address", "route-exclude-address",
+            "inet4-route-exclude-address", "inet6-route-exclude-address");
+    /**
+     * mihomo {@code tun:} keys that change nothing Turnout does (it installs no policy-routing table or rule, its
+     * offload takes what the kernel gives), or nothing at their value here: not mentioned.
+     */
+    private static final Map<String, Set<Object>> QUIET_TUN_KEYS = Map.of("gso-max-size", Set.of(),
+            "iproute2-table-index", Set.of(), "iproute2-rule-index", Set.of(), "file-descriptor", Set.of(0),
+            "endpoint-independent-nat", Set.of(Boolean.FALSE), "auto-redirect", Set.of(Boolean.FALSE));
+
     /**
      * mihomo {@code dns:} keys that change nothing Turnout does (a cache's algorithm, a wait it does not make; hosts
      * it answers anyway), or that change nothing at their value here: not mentioned.
@@ -389,10 +402,12 @@ public final class ConfigLoader {
             checkUses(groups, proxyProviders);
             Section dns = attempt(() -> section(keys.get("dns")), Section.ABSENT);
             noteIgnoredDnsKeys(dns);
+            Section tun = attempt(() -> section(keys.get("tun")), Section.ABSENT);
+            noteIgnoredTunKeys(tun);
             Config config = new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, mode,
                     logLevel, List.copyOf(proxies), List.copyOf(groups), List.copyOf(rules), providers, hosts,
                     dns,
-                    attempt(() -> section(keys.get("tun")), Section.ABSENT),
+                    tun,
                     attempt(() -> string(keys, "interface-name", null), null),
                     attempt(() -> integer(keys, "routing-mark", 0), 0),
                     attempt(() -> string(keys, "external-controller", null), null),
@@ -1059,8 +1074,7 @@ public final class ConfigLoader {
                 String key = e.getKey();
                 Object v = e.getValue();
                 Set<Object> quiet = QUIET_DNS_KEYS.get(key);
-                boolean asksNothing = v == null || Boolean.FALSE.equals(v)
-                        || v instanceof java.util.Collection<?> c && c.isEmpty() || v instanceof Map<?, ?> m && m.isEmpty();
+                boolean asksNothing = asksNothing(v);
                 if (key.equals("nameserver-policy") && v instanceof Map<?, ?> policy) {
                     notePolicyEntriesLeftOut(dns, policy);
                 }
@@ -1077,6 +1091,28 @@ public final class ConfigLoader {
                             case "fallback-filter" -> " ('fallback' is asked only when every 'nameserver' failed)";
                             default -> "";
                         });
+            }
+        }
+
+        /** A value that turns nothing on: absent, {@code false}, an empty list or mapping. */
+        private static boolean asksNothing(Object v) {
+            return v == null || Boolean.FALSE.equals(v) || v instanceof java.util.Collection<?> c && c.isEmpty()
+                    || v instanceof Map<?, ?> m && m.isEmpty();
+        }
+
+        /**
+         * Notes each {@code tun:} key Turnout does not act on, when its value would change what mihomo does (an
+         * {@code exclude-uid}, an {@code include-interface}); the keys of {@link #QUIET_TUN_KEYS} are not mentioned.
+         */
+        private void noteIgnoredTunKeys(Section tun) {
+            for (Map.Entry<String, Object> e : tun.values().entrySet()) {
+                String key = e.getKey();
+                Set<Object> quiet = QUIET_TUN_KEYS.get(key);
+                if (TUN_KEYS.contains(key) || asksNothing(e.getValue())
+                        || quiet != null && (quiet.isEmpty() || quiet.contains(e.getValue()))) {
+                    continue;
+                }
+                warnings.add(tun.originOf(key) + ": tun: '" + key + "' is not supported by Turnout; ignored");
             }
         }
 

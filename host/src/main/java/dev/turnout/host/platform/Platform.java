@@ -74,13 +74,12 @@ public interface Platform {
     void configure(TunDevice device, List<IpPrefix> addresses, int mtu) throws IOException;
 
     /**
-     * Installs routes that send all traffic (for each address family present in {@code families}) through
-     * {@code device} without touching the default route. Each route is written to {@code stateFile}
-     * before it is added; the returned state names exactly what is installed now.
-     *
-     * @param families the IP versions to capture: 4, 6 or both
+     * Installs routes that send the traffic {@code plan} names (for each IP version it captures: everything, or its
+     * {@code route-address}, less its {@code route-exclude-address}) through {@code device} without touching the
+     * default route. Each route is written to {@code stateFile} before it is added; the returned state names
+     * exactly what is installed now.
      */
-    RouteState installRoutes(TunDevice device, List<Integer> families, Path stateFile) throws IOException;
+    RouteState installRoutes(TunDevice device, RoutePlan plan, Path stateFile) throws IOException;
 
     /**
      * Removes the routes {@code state} records; routes that are already gone (their device vanished) are

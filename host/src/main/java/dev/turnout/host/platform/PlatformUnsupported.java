@@ -50,7 +50,7 @@ public final class PlatformUnsupported implements Platform {
     }
 
     @Override
-    public RouteState installRoutes(TunDevice device, List<Integer> families, Path stateFile) throws IOException {
+    public RouteState installRoutes(TunDevice device, RoutePlan plan, Path stateFile) throws IOException {
         throw unsupported();
     }
 

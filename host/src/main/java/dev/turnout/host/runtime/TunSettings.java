@@ -35,10 +35,27 @@ final class TunSettings {
         java.nio.file.Path stateFile = keys.read("state-file", () -> stateFile(t));
         Boolean gso = keys.read("gso", () -> t.bool("gso", true));
         Boolean strictRoute = keys.read("strict-route", () -> t.bool("strict-route", true));
+        Integer udpTimeout = keys.read("udp-timeout", () -> positive(t, "udp-timeout"));
+        List<IpPrefix> include = new java.util.ArrayList<>();
+        List<IpPrefix> exclude = new java.util.ArrayList<>();
+        // mihomo's keys, and the per-version ones it still reads from older configs.
+        for (String key : ROUTE_ADDRESS_KEYS) {
+            List<IpPrefix> read = keys.read(key, () -> prefixes(t, key));
+            if (read != null) {
+                include.addAll(read);
+            }
+        }
+        for (String key : ROUTE_EXCLUDE_KEYS) {
+            List<IpPrefix> read = keys.read(key, () -> prefixes(t, key));
+            if (read != null) {
+                exclude.addAll(read);
+            }
+        }
         keys.throwProblems();
         try {
             return new TunOptions(true, stack, device, mtu, inet4, inet6, autoRoute, autoDetect, hijack,
-                    config.interfaceName(), stateFile, 0, 0, 0, gso, strictRoute);
+                    config.interfaceName(), stateFile, udpTimeout == null ? 0 : udpTimeout, 0, 0, gso, strictRoute,
+                    include, exclude);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(t.origin(), "tun: " + e.getMessage());
         }
@@ -51,6 +68,37 @@ final class TunSettings {
     static java.nio.file.Path routeStateFile(Config config) throws ConfigException {
         java.nio.file.Path named = stateFile(config.tun());
         return named != null ? named : dev.turnout.host.platform.RouteCleanup.defaultStateFile();
+    }
+
+    /** mihomo's {@code route-address} and its older per-version spellings. */
+    static final List<String> ROUTE_ADDRESS_KEYS = List.of("route-address", "inet4-route-address",
+            "inet6-route-address");
+    /** mihomo's {@code route-exclude-address} and its older per-version spellings. */
+    static final List<String> ROUTE_EXCLUDE_KEYS = List.of("route-exclude-address", "inet4-route-exclude-address",
+            "inet6-route-exclude-address");
+
+    /** mihomo's {@code udp-timeout}, in seconds; 0 when absent (Turnout's default, 60). */
+    private static int positive(Section t, String key) throws ConfigException {
+        int value = t.integer(key, 0);
+        if (value < 0) {
+            throw new ConfigException(t.originOf(key), "'" + key + "' must be a number of seconds, got " + value);
+        }
+        return value;
+    }
+
+    /** A list of prefixes ({@code 192.168.0.0/16}, {@code fd00::/8}); a lone address is one host. */
+    private static List<IpPrefix> prefixes(Section t, String key) throws ConfigException {
+        List<IpPrefix> out = new java.util.ArrayList<>();
+        for (String text : t.strings(key)) {
+            String s = text.trim();
+            try {
+                out.add(IpPrefix.parse(s.indexOf('/') >= 0 ? s : s + (s.indexOf(':') >= 0 ? "/128" : "/32")));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(t.originOf(key), "'" + key + "' entries must be prefixes such as"
+                        + " 192.168.0.0/16 or fd00::/8, got '" + text + "'");
+            }
+        }
+        return out;
     }
 
     /** IPv4 is always on, as in mihomo: 198.18.0.1/30 unless the config says otherwise. */

@@ -7,6 +7,7 @@ import dev.turnout.host.platform.InterfaceWatcher;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.KernelNat;
 import dev.turnout.host.platform.Platform;
+import dev.turnout.host.platform.RoutePlan;
 import dev.turnout.host.platform.RouteState;
 import dev.turnout.host.platform.SystemDnsCapture;
 import dev.turnout.host.platform.TunDevice;
@@ -220,7 +221,8 @@ public final class TunInbound implements AutoCloseable {
             if (v6 != null || refuse6) {
                 families.add(6);
             }
-            routes = platform.installRoutes(device, families, options.stateFile());
+            routes = platform.installRoutes(device, new RoutePlan(families, options.routeAddress(),
+                    options.routeExcludeAddress()), options.stateFile());
             if (refuse6) {
                 log.info("tun {} has no IPv6 address: IPv6 is captured and refused (reset, ICMPv6 unreachable) so it "
                         + "cannot leave around the TUN; 'strict-route: false' lets it", device.name());

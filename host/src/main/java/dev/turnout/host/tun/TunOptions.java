@@ -31,11 +31,16 @@ import java.util.List;
  *     address on the TUN, IPv6 is captured too and refused at once (so it cannot leave around the TUN and
  *     applications fall back to IPv4). On by default here (mihomo's default is off); {@code false} lets IPv6
  *     bypass the TUN
+ * @param routeAddress mihomo's {@code route-address}: with auto-route, capture only these (per IP version that has
+ *     entries) instead of everything
+ * @param routeExcludeAddress mihomo's {@code route-exclude-address}: with auto-route, never capture these (a LAN, a
+ *     company network), so they take the machine's other routes
  */
 public record TunOptions(boolean enable, String stack, String device, int mtu, IpPrefix inet4Address,
                          IpPrefix inet6Address, boolean autoRoute, boolean autoDetectInterface,
                          List<String> dnsHijack, String interfaceName, Path stateFile, int udpTimeoutSeconds,
-                         int maxTcpFlows, int maxUdpFlows, boolean gso, boolean strictRoute) {
+                         int maxTcpFlows, int maxUdpFlows, boolean gso, boolean strictRoute,
+                         List<IpPrefix> routeAddress, List<IpPrefix> routeExcludeAddress) {
 
     public static final String DEFAULT_INET4 = "198.18.0.1/30";
     public static final int NAT_PORT_BASE = 1024;
@@ -65,6 +70,17 @@ public record TunOptions(boolean enable, String stack, String device, int mtu, I
             throw new IllegalArgumentException("max TCP flows above " + (65536 - NAT_PORT_BASE - 1) + ": " + maxTcpFlows);
         }
         maxUdpFlows = maxUdpFlows <= 0 ? 16384 : maxUdpFlows;
+        routeAddress = routeAddress == null ? List.of() : List.copyOf(routeAddress);
+        routeExcludeAddress = routeExcludeAddress == null ? List.of() : List.copyOf(routeExcludeAddress);
+    }
+
+    /** The options capturing everything (no {@code route-address} or {@code route-exclude-address}). */
+    public TunOptions(boolean enable, String stack, String device, int mtu, IpPrefix inet4Address,
+                      IpPrefix inet6Address, boolean autoRoute, boolean autoDetectInterface, List<String> dnsHijack,
+                      String interfaceName, Path stateFile, int udpTimeoutSeconds, int maxTcpFlows, int maxUdpFlows,
+                      boolean gso, boolean strictRoute) {
+        this(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface, dnsHijack,
+                interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute, null, null);
     }
 
     private static void checkRoomForPeer(IpPrefix p) {
@@ -87,41 +103,56 @@ public record TunOptions(boolean enable, String stack, String device, int mtu, I
 
     public TunOptions withDevice(String name) {
         return new TunOptions(enable, stack, name, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
-                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute);
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute,
+                routeAddress, routeExcludeAddress);
     }
 
     public TunOptions withAddresses(IpPrefix v4, IpPrefix v6) {
         return new TunOptions(enable, stack, device, mtu, v4, v6, autoRoute, autoDetectInterface,
-                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute);
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute,
+                routeAddress, routeExcludeAddress);
     }
 
     public TunOptions withMtu(int value) {
         return new TunOptions(enable, stack, device, value, inet4Address, inet6Address, autoRoute, autoDetectInterface,
-                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute);
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute,
+                routeAddress, routeExcludeAddress);
     }
 
     public TunOptions withAutoRoute(boolean value, Path routeStateFile) {
         return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, value, autoDetectInterface,
-                dnsHijack, interfaceName, routeStateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute);
+                dnsHijack, interfaceName, routeStateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute,
+                routeAddress, routeExcludeAddress);
     }
 
     public TunOptions withInterface(boolean autoDetect, String name) {
         return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetect,
-                dnsHijack, name, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute);
+                dnsHijack, name, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute,
+                routeAddress, routeExcludeAddress);
     }
 
     public TunOptions withDnsHijack(List<String> targets) {
         return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
-                targets, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute);
+                targets, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute,
+                routeAddress, routeExcludeAddress);
     }
 
     public TunOptions withStrictRoute(boolean value) {
         return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
-                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, value);
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, value,
+                routeAddress, routeExcludeAddress);
     }
 
     public TunOptions withUdpTimeout(int seconds) {
         return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
-                dnsHijack, interfaceName, stateFile, seconds, maxTcpFlows, maxUdpFlows, gso, strictRoute);
+                dnsHijack, interfaceName, stateFile, seconds, maxTcpFlows, maxUdpFlows, gso, strictRoute,
+                routeAddress, routeExcludeAddress);
+    }
+
+    /** With mihomo's {@code route-address} and {@code route-exclude-address}. */
+    public TunOptions withRoutes(List<IpPrefix> include, List<IpPrefix> exclude) {
+        return new TunOptions(enable, stack, device, mtu, inet4Address, inet6Address, autoRoute, autoDetectInterface,
+                dnsHijack, interfaceName, stateFile, udpTimeoutSeconds, maxTcpFlows, maxUdpFlows, gso, strictRoute,
+                include, exclude);
     }
 }

@@ -56,7 +56,7 @@ class InterfaceWatcherTest {
         @Override public TunDevice openTun(String requestedName, boolean offload) { throw no(); }
         @Override public int defaultTunMtu() { return 1500; }
         @Override public void configure(TunDevice device, List<IpPrefix> addresses, int mtu) { throw no(); }
-        @Override public RouteState installRoutes(TunDevice device, List<Integer> families, Path stateFile) { throw no(); }
+        @Override public RouteState installRoutes(TunDevice device, RoutePlan plan, Path stateFile) { throw no(); }
         @Override public RouteRemoval removeRoutes(RouteState state) { throw no(); }
         @Override public void bindToInterface(Channel channel, String ifName) { throw no(); }
         @Override public void bindToInterface(int socketFd, boolean ipv6, String ifName) { throw no(); }

@@ -135,6 +135,25 @@ class SettingsTest {
     }
 
     @Test
+    void routeAddressesAreReadInMihomosSpellingsAndKeysTurnoutIgnoresAreNoted() throws Exception {
+        Config c = parse("tun:|  enable: true|  auto-route: true|  route-exclude-address: [192.168.0.0/16, 'fd00::/8']"
+                + "|  inet4-route-exclude-address: [10.0.0.1]|  route-address: [198.51.100.0/24]|  udp-timeout: 300"
+                + "|  exclude-uid: [1000]|  include-interface: [eth1]|  endpoint-independent-nat: false"
+                + "|  iproute2-table-index: 2022|  auto-redirect: true");
+        var tun = Settings.of(c).tun();
+        assertEquals("[192.168.0.0/16, fd00:0:0:0:0:0:0:0/8, 10.0.0.1/32]", tun.routeExcludeAddress().toString());
+        assertEquals("[198.51.100.0/24]", tun.routeAddress().toString());
+        assertEquals(300, tun.udpTimeoutSeconds());
+        assertEquals(List.of("t.yaml:8:16: tun: 'exclude-uid' is not supported by Turnout; ignored",
+                "t.yaml:9:22: tun: 'include-interface' is not supported by Turnout; ignored",
+                "t.yaml:12:18: tun: 'auto-redirect' is not supported by Turnout; ignored"), c.warnings());
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(parse(
+                "tun:|  enable: true|  route-exclude-address: [lan]")));
+        assertEquals("t.yaml:3:26: 'route-exclude-address' entries must be prefixes such as 192.168.0.0/16 or"
+                + " fd00::/8, got 'lan'", e.getMessage());
+    }
+
+    @Test
     void aGoodConfigGivesItsSettings() throws Exception {
         Settings s = Settings.of(parse("external-controller: 127.0.0.1:9090"));
         assertEquals(9090, s.controller().getPort());

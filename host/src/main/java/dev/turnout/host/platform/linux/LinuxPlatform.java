@@ -6,6 +6,7 @@ import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteCleanup;
 import dev.turnout.host.platform.RouteRemoval;
+import dev.turnout.host.platform.RoutePlan;
 import dev.turnout.host.platform.RouteState;
 import dev.turnout.host.platform.SocketOwners;
 import dev.turnout.host.platform.SystemCommand;
@@ -49,8 +50,8 @@ import java.util.function.Predicate;
  */
 public final class LinuxPlatform implements Platform {
 
-    private static final String[] SPLIT4 = {"0.0.0.0/1", "128.0.0.0/1"};
-    private static final String[] SPLIT6 = {"::/1", "8000::/1"};
+    private static final List<IpPrefix> SPLIT4 = List.of(IpPrefix.parse("0.0.0.0/1"), IpPrefix.parse("128.0.0.0/1"));
+    private static final List<IpPrefix> SPLIT6 = List.of(IpPrefix.parse("::/1"), IpPrefix.parse("8000::/1"));
 
     private static final LinuxSocketOwners OWNERS = new LinuxSocketOwners();
 
@@ -103,13 +104,13 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public RouteState installRoutes(TunDevice device, List<Integer> families, Path stateFile) throws IOException {
+    public RouteState installRoutes(TunDevice device, RoutePlan plan, Path stateFile) throws IOException {
         String dev = device.name();
         RouteState state = new RouteState(name(), dev, List.of(), stateFile);
         state.save();
         try {
-            for (int family : families) {
-                for (String prefix : family == 4 ? SPLIT4 : SPLIT6) {
+            for (int family : plan.families()) {
+                for (IpPrefix prefix : plan.prefixes(family, family == 4 ? SPLIT4 : SPLIT6)) {
                     String route = (family == 4 ? "-4 " : "-6 ") + prefix + " dev " + dev;
                     // Recorded before it is added: a crash in between leaves a record of a route that may not
                     // exist, which cleanup tolerates; the reverse would leave an unrecorded route.

@@ -7,6 +7,7 @@ import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteCleanup;
 import dev.turnout.host.platform.RouteMonitor;
 import dev.turnout.host.platform.RouteRemoval;
+import dev.turnout.host.platform.RoutePlan;
 import dev.turnout.host.platform.RouteState;
 import dev.turnout.host.platform.SystemCommand;
 import dev.turnout.host.platform.SystemDnsCapture;
@@ -91,10 +92,10 @@ public final class MacPlatform implements Platform {
     }
 
     @Override
-    public RouteState installRoutes(TunDevice device, List<Integer> families, Path stateFile) throws IOException {
+    public RouteState installRoutes(TunDevice device, RoutePlan plan, Path stateFile) throws IOException {
         List<String> records;
         try {
-            records = MacRouteCommands.splitRouteRecords(device.name(), families);
+            records = MacRouteCommands.splitRouteRecords(device.name(), plan);
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }

@@ -94,16 +94,22 @@ final class MacRouteCommands {
 
     /** The split-route records for {@code families} (4 and/or 6), IPv4 first, in installation order. */
     static List<String> splitRouteRecords(String device, List<Integer> families) {
+        return splitRouteRecords(device, dev.turnout.host.platform.RoutePlan.all(families));
+    }
+
+    /** The route records {@code plan} asks for, IPv4 first, in installation order. */
+    static List<String> splitRouteRecords(String device, dev.turnout.host.platform.RoutePlan plan) {
         checkDevice(device);
+        List<Integer> families = plan.families();
         List<String> records = new ArrayList<>();
         if (families.contains(4)) {
-            for (String p : SPLIT4) {
-                records.add("-net " + p + " -interface " + device);
+            for (IpPrefix p : plan.prefixes(4, SPLIT4.stream().map(IpPrefix::parse).toList())) {
+                records.add("-net " + network(p) + " -interface " + device);
             }
         }
         if (families.contains(6)) {
-            for (String p : SPLIT6) {
-                records.add("-inet6 -net " + p + " -interface " + device);
+            for (IpPrefix p : plan.prefixes(6, SPLIT6.stream().map(IpPrefix::parse).toList())) {
+                records.add("-inet6 -net " + network(p) + " -interface " + device);
             }
         }
         for (int f : families) {

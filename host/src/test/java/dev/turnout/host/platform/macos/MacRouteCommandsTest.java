@@ -1,6 +1,7 @@
 package dev.turnout.host.platform.macos;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.turnout.host.platform.IpPrefix;
@@ -21,6 +22,19 @@ class MacRouteCommandsTest {
         assertEquals(List.of(
                 "ifconfig utun10 inet 198.18.0.1 198.18.0.1 netmask 255.255.255.252 mtu 9000 up",
                 "route -n add -net 198.18.0.0/30 -interface utun10"), lines(cmds));
+    }
+
+    @Test
+    void anExcludedRangeIsCutOutOfClashXsRoutesInRecordsRouteAccepts() {
+        List<String> records = MacRouteCommands.splitRouteRecords("utun4", new dev.turnout.host.platform.RoutePlan(
+                List.of(4, 6), List.of(), List.of(IpPrefix.parse("192.168.0.0/16"), IpPrefix.parse("fd00::/8"))));
+        List<String> cmds = records.stream().map(r -> String.join(" ", MacRouteCommands.add(r))).toList();
+        assertTrue(cmds.contains("route -n add -net 128.0.0.0/2 -interface utun4"), cmds::toString);
+        assertTrue(cmds.contains("route -n add -net 192.169.0.0/16 -interface utun4"), cmds::toString);
+        assertTrue(cmds.contains("route -n add -inet6 -net fe00::/7 -interface utun4"), cmds::toString);
+        assertTrue(cmds.stream().noneMatch(c -> c.contains("128.0.0.0/1") || c.contains("192.168.0.0")
+                || c.contains(" 8000::/1")), cmds::toString);
+        assertEquals(7 + 15 + 1 + 7, cmds.size(), "7 untouched /8../2, 15 around the /16, ::/1, 7 around fd00::/8");
     }
 
     @Test
