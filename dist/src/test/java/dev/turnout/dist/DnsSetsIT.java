@@ -23,7 +23,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Turnout's fake-IP DNS, real dig, and two dnsmasq servers logging every query: the public one, which answers the
  * company's names wrongly, and the company's own. A name of the company's rule provider gets its real address, asked
  * of the company's server alone; an ad provider's names get an empty answer nobody was asked for; everything else
- * gets a fake address; and a name added to the provider file counts after a SIGHUP.
+ * gets a fake address; and a name added to the provider file counts after a SIGHUP. With the company's server as
+ * {@code fallback} too, {@code fallback-filter} sends a name whose public answer it distrusts there.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -36,6 +37,8 @@ class DnsSetsIT {
     static final String CORP_ANSWER = "192.0.2.10";
     static final String NEW_ANSWER = "192.0.2.11";
     static final String WRONG_ANSWER = "192.0.2.99";
+    static final String CLEAN_ANSWER = "192.0.2.13";
+    static final String FALLBACK_ANSWER = "192.0.2.12";
 
     Path dir;
     Path config;
@@ -50,8 +53,10 @@ class DnsSetsIT {
         ns.address("lo", PUBLIC + "/32");
         ns.address("lo", CORP + "/32");
         dnsmasq("public", PUBLIC, "--address=/corp.test/" + WRONG_ANSWER, "--address=/new.test/" + WRONG_ANSWER,
-                "--address=/other.test/" + WRONG_ANSWER);
-        dnsmasq("corp", CORP, "--address=/corp.test/" + CORP_ANSWER, "--address=/new.test/" + NEW_ANSWER);
+                "--address=/other.test/" + WRONG_ANSWER, "--address=/polluted.test/" + WRONG_ANSWER,
+                "--address=/clean.test/" + CLEAN_ANSWER);
+        dnsmasq("corp", CORP, "--address=/corp.test/" + CORP_ANSWER, "--address=/new.test/" + NEW_ANSWER,
+                "--address=/polluted.test/" + FALLBACK_ANSWER);
         Files.writeString(dir.resolve("corp.txt"), "+.corp.test\n");
         Files.writeString(dir.resolve("ads.yaml"), "payload:\n  - DOMAIN-SUFFIX,ads.test\n  - DST-PORT,53\n");
         config = dir.resolve("config.yaml");
@@ -65,7 +70,9 @@ class DnsSetsIT {
                 "  listen: 127.0.0.1:" + DNS_PORT,
                 "  enhanced-mode: fake-ip",
                 "  nameserver: [" + PUBLIC + "]",
-                "  fake-ip-filter: ['rule-set:corp']",
+                "  fallback: [" + CORP + "]",
+                "  fallback-filter: {geoip: false, ipcidr: [" + WRONG_ANSWER + "/32]}",
+                "  fake-ip-filter: ['rule-set:corp', '+.polluted.test', '+.clean.test']",
                 "  nameserver-policy:",
                 "    'rule-set:corp': " + CORP,
                 "    'rule-set:ads': 'rcode://success'",
@@ -154,5 +161,15 @@ class DnsSetsIT {
         assertEquals(NEW_ANSWER, dig("api.new.test", "A", "+short").stdout().trim(), turnout::log);
         assertTrue(queriesOf("corp").contains("query[A] api.new.test"), () -> queriesOf("corp"));
         assertFalse(queriesOf("public").contains("new.test"), () -> queriesOf("public"));
+    }
+
+    @Test
+    @Order(4)
+    void fallbackAnswersWhenTheFilterDistrustsTheNameserversAnswer() throws Exception {
+        assertEquals(FALLBACK_ANSWER, dig("www.polluted.test", "A", "+short").stdout().trim(), turnout::log);
+        assertTrue(queriesOf("public").contains("query[A] www.polluted.test"), () -> queriesOf("public"));
+        assertEquals(CLEAN_ANSWER, dig("www.clean.test", "A", "+short").stdout().trim(), turnout::log);
+        assertFalse(queriesOf("corp").contains("clean.test"), "a trusted answer: fallback never asked\n"
+                + queriesOf("corp"));
     }
 }

@@ -79,7 +79,7 @@ public final class ConfigLoader {
     /** The {@code dns:} keys Turnout acts on (runtime's {@code DnsSettings} reads them). */
     private static final Set<String> DNS_KEYS = Set.of("enable", "listen", "enhanced-mode", "fake-ip-range",
             "fake-ip-range6", "fake-ip-filter", "fake-ip-filter-mode", "nameserver", "fallback", "default-nameserver",
-            "ipv6", "nameserver-policy");
+            "ipv6", "nameserver-policy", "fallback-filter");
     /** The {@code tun:} keys Turnout reads (its own {@code state-file} among them). */
     private static final Set<String> TUN_KEYS = Set.of("enable", "stack", "device", "mtu", "inet4-address",
             "inet6-address", "auto-route", "auto-detect-interface", "dns-hijack", "state-file", "gso", "strict-route",
@@ -1064,12 +1064,10 @@ public final class ConfigLoader {
 
         /**
          * Notes each {@code dns:} key Turnout does not act on, when its value would change what mihomo does: a
-         * {@code nameserver-policy} sending a company's names to its own server, a {@code fallback-filter}, a
-         * {@code proxy-server-nameserver}. An empty list, an empty mapping or {@code false} asks for nothing and is
+         * {@code proxy-server-nameserver}, a {@code respect-rules}. An empty list, an empty mapping or {@code false} asks for nothing and is
          * not mentioned, as the keys of {@link #QUIET_DNS_KEYS} are not.
          */
         private void noteIgnoredDnsKeys(Section dns) {
-            boolean noFallback = !(dns.values().get("fallback") instanceof List<?> f) || f.isEmpty();
             for (Map.Entry<String, Object> e : dns.values().entrySet()) {
                 String key = e.getKey();
                 Object v = e.getValue();
@@ -1078,9 +1076,6 @@ public final class ConfigLoader {
                 if (key.equals("nameserver-policy") && v instanceof Map<?, ?> policy) {
                     notePolicyEntriesLeftOut(dns, policy);
                 }
-                if (key.equals("fallback-filter") && noFallback) {
-                    continue; // it filters what 'fallback' answers; without one there is nothing to filter
-                }
                 if (DNS_KEYS.contains(key) || asksNothing || quiet != null && (quiet.isEmpty() || quiet.contains(v))) {
                     continue;
                 }
@@ -1088,7 +1083,6 @@ public final class ConfigLoader {
                         + switch (key) {
                             case "proxy-server-nameserver", "direct-nameserver" ->
                                     " (every name is asked of 'nameserver')";
-                            case "fallback-filter" -> " ('fallback' is asked only when every 'nameserver' failed)";
                             default -> "";
                         });
             }

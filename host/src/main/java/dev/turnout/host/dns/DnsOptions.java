@@ -101,7 +101,7 @@ public record DnsOptions(
      * that matches choosing; among consecutive domain patterns the most specific wins. mihomo's {@code geoip:} keys
      * are left out here (the config loader notes them): their names are asked of {@code nameserver} instead.
      *
-     * @return a pattern or set key ({@link DomainSets#keysOf}) to its servers, in the order written
+     * @return a pattern or set key ({@link DnsMatchers#keysOf}) to its servers, in the order written
      * @throws IllegalArgumentException naming the entry that is wrong
      */
     public static Map<String, List<Nameserver>> parsePolicy(Map<String, Object> policy) {
@@ -118,7 +118,7 @@ public record DnsOptions(
             }
             List<String> sets;
             try {
-                sets = DomainSets.keysOf(e.getKey());
+                sets = DnsMatchers.keysOf(e.getKey());
             } catch (IllegalArgumentException bad) {
                 throw new IllegalArgumentException("nameserver-policy " + bad.getMessage());
             }

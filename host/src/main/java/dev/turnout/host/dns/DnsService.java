@@ -28,17 +28,17 @@ public final class DnsService implements AutoCloseable {
     private final UpstreamResolver upstream;
     private final DnsHandler handler;
     private final DnsServer server;
-    private final SetsView sets;
+    private final MatchersView matchers;
 
     private DnsService(FakeIpPool pool4, FakeIpPool pool6, FakeIpStore store, UpstreamResolver upstream,
-            DnsHandler handler, DnsServer server, SetsView sets) {
+            DnsHandler handler, DnsServer server, MatchersView matchers) {
         this.pool4 = pool4;
         this.pool6 = pool6;
         this.store = store;
         this.upstream = upstream;
         this.handler = handler;
         this.server = server;
-        this.sets = sets;
+        this.matchers = matchers;
     }
 
     /**
@@ -58,8 +58,8 @@ public final class DnsService implements AutoCloseable {
             EventLoopGroup group, SocketBinder binder, UpstreamResolver.Settings settings)
             throws IOException, InterruptedException {
         HostsTable hosts = new HostsTable(options.hosts());
-        SetsView sets = new SetsView();
-        FakeIpFilter filter = new FakeIpFilter(options.fakeIpFilter(), options.fakeIpWhitelist(), sets);
+        MatchersView matchers = new MatchersView();
+        FakeIpFilter filter = new FakeIpFilter(options.fakeIpFilter(), options.fakeIpWhitelist(), matchers);
         FakeIpPool pool4 = null;
         FakeIpPool pool6 = null;
         FakeIpStore store = null;
@@ -80,7 +80,7 @@ public final class DnsService implements AutoCloseable {
         }
         UpstreamResolver upstream = new UpstreamResolver(UpstreamResolver.Servers.of(options), hosts, options.ipv6(),
                 group, binder, TlsLayer.fromEnvironment(), ownAddress(options, excluded), settings);
-        upstream.useDomainSets(sets);
+        upstream.useMatchers(matchers);
         DnsHandler handler = new DnsHandler(options, pool4, pool6, filter, hosts, upstream);
         DnsServer server = null;
         if (options.enable() && options.listen() != null) {
@@ -94,25 +94,36 @@ public final class DnsService implements AutoCloseable {
                 throw e;
             }
         }
-        return new DnsService(pool4, pool6, store, upstream, handler, server, sets);
+        return new DnsService(pool4, pool6, store, upstream, handler, server, matchers);
     }
 
-    /** The sets the filter and the policy ask, replaced when the rules are compiled again. */
-    private static final class SetsView implements DomainSets {
-        private volatile DomainSets current = DomainSets.NONE;
+    /** What the filters and the policy ask, replaced when the rules are compiled again. */
+    private static final class MatchersView implements DnsMatchers {
+        private volatile DnsMatchers current = DnsMatchers.NONE;
 
         @Override
         public boolean contains(String key, String name) {
             return current.contains(key, name);
         }
+
+        @Override
+        public boolean distrusts(java.net.InetAddress answer) {
+            return current.distrusts(answer);
+        }
+
+        @Override
+        public boolean fallbackOnly(String name) {
+            return current.fallbackOnly(name);
+        }
     }
 
     /**
      * Where {@code fake-ip-filter}'s and {@code nameserver-policy}'s {@code geosite:} and {@code rule-set:} entries
-     * are looked up from now on (the sets compiled with the rules; until the first are given, none match).
+     * and {@code fallback-filter} are looked up from now on (compiled with the rules; until the first are given, no
+     * set matches and every answer is trusted).
      */
-    public void useDomainSets(DomainSets compiled) {
-        sets.current = compiled;
+    public void useMatchers(DnsMatchers compiled) {
+        matchers.current = compiled;
     }
 
     /**

@@ -10,7 +10,7 @@ import java.util.Map;
  * every subdomain) and {@code .example.com} (every subdomain, not the name itself). Built once, read
  * concurrently.
  */
-final class DomainTrie<V> {
+public final class DomainTrie<V> {
 
     private static final class Node<V> {
         final Map<String, Node<V>> children = new HashMap<>(4);
@@ -26,7 +26,7 @@ final class DomainTrie<V> {
     private int size;
 
     /** Adds {@code pattern}; a later duplicate replaces the earlier value. */
-    void insert(String pattern, V value) {
+    public void insert(String pattern, V value) {
         String p = normalize(pattern);
         if (p.isEmpty()) {
             throw new IllegalArgumentException("empty domain pattern");
@@ -66,12 +66,12 @@ final class DomainTrie<V> {
         size++;
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 
     /** The value of the most specific pattern matching {@code name}, or {@code null}. */
-    V match(String name) {
+    public V match(String name) {
         String n = normalize(name);
         if (n.isEmpty()) {
             return null;
@@ -111,7 +111,7 @@ final class DomainTrie<V> {
     }
 
     /** Lower case, without the trailing root dot. */
-    static String normalize(String name) {
+    public static String normalize(String name) {
         String n = name.trim();
         if (n.endsWith(".") && n.length() > 1) {
             n = n.substring(0, n.length() - 1);

@@ -9,7 +9,7 @@ import java.util.Locale;
  * mihomo's {@code fake-ip-filter-mode: whitelist}, the only names that get fake ones). Patterns: plain
  * {@code host.example} (exact), {@code *.lan} ({@code *} is one label), {@code +.example.com} (the name and all
  * subdomains), {@code .example.com} (subdomains only); case-insensitive. mihomo's {@code geosite:NAME} and
- * {@code rule-set:NAME} entries are asked of the {@link DomainSets} compiled with the rules.
+ * {@code rule-set:NAME} entries are asked of the {@link DnsMatchers} compiled with the rules.
  */
 public final class FakeIpFilter {
 
@@ -18,11 +18,11 @@ public final class FakeIpFilter {
     private final DomainTrie<Boolean> trie = new DomainTrie<>();
     private final List<String> setKeys = new ArrayList<>();
     private final boolean whitelist;
-    private final DomainSets sets;
+    private final DnsMatchers sets;
 
     /** Blacklist mode, with no sets to ask. */
     public FakeIpFilter(List<String> entries) {
-        this(entries, false, DomainSets.NONE);
+        this(entries, false, DnsMatchers.NONE);
     }
 
     /**
@@ -31,12 +31,12 @@ public final class FakeIpFilter {
      * @param sets      where the set entries are looked up (a live view: the rules' reload replaces what it holds)
      * @throws IllegalArgumentException naming the offending entry
      */
-    public FakeIpFilter(List<String> entries, boolean whitelist, DomainSets sets) {
+    public FakeIpFilter(List<String> entries, boolean whitelist, DnsMatchers sets) {
         this.whitelist = whitelist;
         this.sets = sets;
         for (String p : entries) {
             try {
-                List<String> keys = DomainSets.keysOf(p);
+                List<String> keys = DnsMatchers.keysOf(p);
                 if (!keys.isEmpty()) {
                     setKeys.addAll(keys);
                 } else {

@@ -76,7 +76,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
 
     /** Which servers are asked; replaced whole by {@link #retarget}. */
     private volatile Plan plan;
-    private volatile DomainSets sets = DomainSets.NONE;
+    private volatile DnsMatchers matchers = DnsMatchers.NONE;
     private final Predicate<InetAddress> own;
     private final TlsLayer tls;
     private final Map<Nameserver, TlsSession> sessions = new ConcurrentHashMap<>();
@@ -107,20 +107,29 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     /**
      * Which servers are asked.
      *
-     * @param nameservers tried in order ({@link DnsOptions#upstreams()}); {@link Nameserver#SYSTEM} stands for the
-     *                    machine's servers at the time of each query
+     * @param nameservers tried in order; {@link Nameserver#SYSTEM} stands for the machine's servers at the time of
+     *                    each query
+     * @param fallback    {@code fallback}: for addresses, asked when {@code nameserver} gave none that
+     *                    {@code fallback-filter} trusts (as mihomo does), and for names the filter sends there alone;
+     *                    for other questions, tried after {@code nameserver}
      * @param policy      a domain pattern or set ({@link DnsOptions#parsePolicy}) to the servers asked instead for the
      *                    names it matches, in order: the first entry that matches chooses, the most specific of
      *                    consecutive patterns
      * @param bootstrap   {@code default-nameserver}: looks up the host names of DoT and DoH servers
      */
-    public record Servers(List<Nameserver> nameservers, Map<String, List<Nameserver>> policy,
-            List<Nameserver> bootstrap) {
+    public record Servers(List<Nameserver> nameservers, List<Nameserver> fallback,
+            Map<String, List<Nameserver>> policy, List<Nameserver> bootstrap) {
 
         public Servers {
             nameservers = List.copyOf(nameservers);
+            fallback = List.copyOf(fallback);
             policy = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(policy));
             bootstrap = List.copyOf(bootstrap);
+        }
+
+        /** Without {@code fallback}. */
+        public Servers(List<Nameserver> nameservers, Map<String, List<Nameserver>> policy, List<Nameserver> bootstrap) {
+            this(nameservers, List.of(), policy, bootstrap);
         }
 
         /** Just these, for every name. */
@@ -130,11 +139,22 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
 
         /** What the {@code dns:} section names. */
         public static Servers of(DnsOptions options) {
-            return new Servers(options.upstreams(), options.nameserverPolicy(), options.defaultNameserver());
+            return new Servers(options.nameserver(), options.fallback(), options.nameserverPolicy(),
+                    options.defaultNameserver());
+        }
+
+        /** {@code nameserver}, then {@code fallback}. */
+        public List<Nameserver> all() {
+            if (fallback.isEmpty()) {
+                return nameservers;
+            }
+            List<Nameserver> out = new ArrayList<>(nameservers);
+            out.addAll(fallback);
+            return List.copyOf(out);
         }
 
         boolean any(Nameserver server) {
-            return nameservers.contains(server) || bootstrap.contains(server)
+            return nameservers.contains(server) || fallback.contains(server) || bootstrap.contains(server)
                     || policy.values().stream().anyMatch(l -> l.contains(server));
         }
     }
@@ -173,11 +193,11 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
 
     /**
      * One step of {@code nameserver-policy}: domain patterns written one after another (the most specific that
-     * matches chooses, as in mihomo's trie), or one set, asked of the {@link DomainSets}.
+     * matches chooses, as in mihomo's trie), or one set, asked of the {@link DnsMatchers}.
      */
     private record PolicyStep(DomainTrie<List<Nameserver>> patterns, String set, List<Nameserver> servers) {
 
-        List<Nameserver> serversFor(String name, DomainSets sets) {
+        List<Nameserver> serversFor(String name, DnsMatchers sets) {
             if (patterns != null) {
                 return patterns.match(name);
             }
@@ -189,7 +209,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         List<PolicyStep> steps = new ArrayList<>();
         DomainTrie<List<Nameserver>> run = null;
         for (Map.Entry<String, List<Nameserver>> e : policy.entrySet()) {
-            if (DomainSets.keysOf(e.getKey()).isEmpty()) {
+            if (DnsMatchers.keysOf(e.getKey()).isEmpty()) {
                 if (run == null) {
                     run = new DomainTrie<>();
                     steps.add(new PolicyStep(run, null, null));
@@ -233,8 +253,9 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         }
     }
 
+    /** Every server asked for names no policy entry matches: {@code nameserver}, then {@code fallback}. */
     public List<Nameserver> servers() {
-        return plan.servers().nameservers();
+        return plan.servers().all();
     }
 
     /** The first address of {@code host}, IPv4 preferred; fails with {@link UnknownHostException}. */
@@ -280,31 +301,27 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     long maxWaitMillis() {
         Plan p = plan;
         long lookup = p.bootstrap() == null ? 0 : p.bootstrap().maxWaitMillis();
-        int longest = Math.max(1, Math.max(current(p, p.servers().nameservers()).size(), p.longestPolicy()));
+        int longest = Math.max(1, Math.max(current(p, p.servers().all()).size(), p.longestPolicy()));
         return (timeoutMillis * 2L + lookup) * longest * settings.rounds() + 1000;
     }
 
-    /**
-     * The servers to try now for {@code name}: those of the first {@code nameserver-policy} entry that matches it,
-     * else {@code nameserver} and {@code fallback}.
-     */
-    private List<Nameserver> serversFor(Plan p, String name) {
-        DomainSets now = sets;
+    /** The servers of the first {@code nameserver-policy} entry that matches {@code name}, or {@code null}. */
+    private static List<Nameserver> policyServers(Plan p, String name, DnsMatchers matchers) {
         for (PolicyStep step : p.policy()) {
-            List<Nameserver> chosen = step.serversFor(name, now);
+            List<Nameserver> chosen = step.serversFor(name, matchers);
             if (chosen != null) {
-                return current(p, chosen);
+                return chosen;
             }
         }
-        return current(p, p.servers().nameservers());
+        return null;
     }
 
     /**
-     * Where {@code nameserver-policy}'s {@code geosite:} and {@code rule-set:} entries are looked up from now on: the
-     * sets compiled with the rules, replaced when they are.
+     * Where {@code nameserver-policy}'s {@code geosite:} and {@code rule-set:} entries and {@code fallback-filter} are
+     * looked up from now on: compiled with the rules, replaced when they are.
      */
-    public void useDomainSets(DomainSets sets) {
-        this.sets = sets;
+    public void useMatchers(DnsMatchers compiled) {
+        this.matchers = compiled;
     }
 
     /** {@code servers} now: {@code system} replaced by what {@code resolv.conf} names at this moment. */
@@ -404,11 +421,15 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             return loop.newSucceededFuture(cached);
         }
         Plan p = plan;
-        List<Nameserver> now = serversFor(p, name);
+        DnsMatchers filter = matchers;
+        List<Nameserver> chosen = policyServers(p, name, filter);
+        // mihomo's fallback-filter, for addresses: nameserver first, fallback when its answer is not trusted.
+        boolean filtered = chosen == null && !p.servers().fallback().isEmpty()
+                && (type.equals(DnsRecordType.A) || type.equals(DnsRecordType.AAAA));
+        List<Nameserver> now = current(p, chosen != null ? chosen : p.servers().all());
         if (now.isEmpty()) {
             return loop.newFailedFuture(new UnknownHostException(name + ": no nameservers "
-                    + (p.servers().nameservers().isEmpty() ? "configured"
-                            : "to ask (the 'system' nameserver found none)")));
+                    + (p.servers().all().isEmpty() ? "configured" : "to ask (the 'system' nameserver found none)")));
         }
         // Identical questions already on their way share one upstream exchange.
         Promise<UpstreamReply> answer = loop.newPromise();
@@ -416,16 +437,56 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         if (existing != null) {
             return existing;
         }
-        answer.addListener(f -> inflight.remove(key, answer));
-        loop.execute(() -> attempt(answer, loop, name, type, key, now, 0, null, null));
+        answer.addListener((Future<UpstreamReply> f) -> {
+            inflight.remove(key, answer);
+            if (f.isSuccess()) {
+                cache.put(key, f.getNow(), System.nanoTime());
+            }
+        });
+        if (!filtered) {
+            loop.execute(() -> attempt(answer, loop, name, type, now, 0, null, null));
+        } else if (filter.fallbackOnly(DomainTrie.normalize(name))) {
+            loop.execute(() -> attempt(answer, loop, name, type, current(p, p.servers().fallback()), 0, null, null));
+        } else {
+            loop.execute(() -> askFallbackUnlessTrusted(answer, loop, name, type, p, filter));
+        }
         return answer;
+    }
+
+    /**
+     * {@code nameserver}'s answer when it has addresses and {@code fallback-filter} distrusts none of them (as mihomo
+     * does: a polluted answer is one from abroad, or in a listed range); else {@code fallback}'s, and
+     * {@code nameserver}'s when {@code fallback} gave none.
+     */
+    private void askFallbackUnlessTrusted(Promise<UpstreamReply> answer, EventLoop loop, String name,
+            DnsRecordType type, Plan p, DnsMatchers filter) {
+        Promise<UpstreamReply> first = loop.newPromise();
+        attempt(first, loop, name, type, current(p, p.servers().nameservers()), 0, null, null);
+        first.addListener((Future<UpstreamReply> main) -> {
+            if (main.isSuccess() && !main.getNow().addresses().isEmpty()
+                    && main.getNow().addresses().stream().noneMatch(filter::distrusts)) {
+                answer.trySuccess(main.getNow());
+                return;
+            }
+            Promise<UpstreamReply> second = loop.newPromise();
+            attempt(second, loop, name, type, current(p, p.servers().fallback()), 0, null, null);
+            second.addListener((Future<UpstreamReply> fallback) -> {
+                if (fallback.isSuccess()) {
+                    answer.trySuccess(fallback.getNow());
+                } else if (main.isSuccess()) {
+                    answer.trySuccess(main.getNow());
+                } else {
+                    answer.tryFailure(fallback.cause());
+                }
+            });
+        });
     }
 
     /**
      * Asks {@code servers} in turn until one gives a usable answer. When none did, the last bad answer (SERVFAIL,
      * REFUSED) is the result, else a failure that says what went wrong with the last server asked.
      */
-    private void attempt(Promise<UpstreamReply> p, EventLoop loop, String name, DnsRecordType type, String key,
+    private void attempt(Promise<UpstreamReply> p, EventLoop loop, String name, DnsRecordType type,
             List<Nameserver> servers, int index, UpstreamReply lastBad, Throwable lastError) {
         if (index >= servers.size() * settings.rounds()) {
             if (lastBad != null) {
@@ -442,17 +503,16 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         exchange(ns, loop, name, type).addListener((Future<UpstreamReply> f) -> {
             if (!f.isSuccess()) {
                 String why = String.valueOf(f.cause().getMessage());
-                attempt(p, loop, name, type, key, servers, index + 1, lastBad, why.startsWith(ns.toString())
+                attempt(p, loop, name, type, servers, index + 1, lastBad, why.startsWith(ns.toString())
                         ? f.cause() : new IOException(ns + ": " + why, f.cause()));
                 return;
             }
             UpstreamReply r = f.getNow();
             if (r.code().equals(DnsResponseCode.SERVFAIL) || r.code().equals(DnsResponseCode.REFUSED)
                     || r.truncated()) {
-                attempt(p, loop, name, type, key, servers, index + 1, r, lastError);
+                attempt(p, loop, name, type, servers, index + 1, r, lastError);
                 return;
             }
-            cache.put(key, r, System.nanoTime());
             p.trySuccess(r);
         });
     }

@@ -8,18 +8,18 @@ import dev.turnout.rules.RuleSet;
  * at its start, so a reload never changes a flow midway.
  *
  * @param mode    Clash's {@code mode}: rule, global or direct
- * @param dnsSets the {@code geosite:} and {@code rule-set:} entries of the DNS's filter and policy, compiled with the
+ * @param dnsMatchers the {@code geosite:} and {@code rule-set:} entries of the DNS's filter and policy, compiled with the
  *                rules from the same databases and providers
  */
-public record Routing(RuleSet rules, Outbounds outbounds, String mode, DnsDomainSets dnsSets) {
+public record Routing(RuleSet rules, Outbounds outbounds, String mode, CompiledDnsMatchers dnsMatchers) {
 
     /** Without DNS sets. */
     public Routing(RuleSet rules, Outbounds outbounds, String mode) {
-        this(rules, outbounds, mode, DnsDomainSets.empty());
+        this(rules, outbounds, mode, CompiledDnsMatchers.empty());
     }
 
     /** The same routing in another {@code mode}. */
     public Routing withMode(String next) {
-        return new Routing(rules, outbounds, next, dnsSets);
+        return new Routing(rules, outbounds, next, dnsMatchers);
     }
 }

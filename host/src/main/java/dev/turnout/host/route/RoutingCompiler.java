@@ -53,7 +53,7 @@ public final class RoutingCompiler {
             List<String> geoNotes = new ArrayList<>();
             HomeGeoData geo = new HomeGeoData(config.geo(), config.baseDir(), fetchProviders, geoNotes::add, log::info);
             List<String> dnsNotes = new ArrayList<>();
-            DnsDomainSets dnsSets = DnsDomainSets.compile(config, providers.sources(), geo, errors, dnsNotes);
+            CompiledDnsMatchers dnsMatchers = CompiledDnsMatchers.compile(config, providers.sources(), geo, errors, dnsNotes);
             RuleSet rules = RuleSet.compile(config.rules(), providers.sources(),
                     built != null ? built.names() : OutboundFactory.targetNames(config), config.subRules(), geo);
             if (errors.isEmpty()) {
@@ -62,13 +62,13 @@ public final class RoutingCompiler {
                 notes.addAll(geoNotes);
                 notes.addAll(built.warnings());
                 // A provider only the DNS's filter or policy names is used, though by no rule.
-                rules.warnings().stream().filter(w -> !dnsSets.providers().stream()
+                rules.warnings().stream().filter(w -> !dnsMatchers.providers().stream()
                         .anyMatch(name -> w.equals(RuleSet.unusedProviderNote(providers.sources().get(name)))))
                         .forEach(notes::add);
                 notes.addAll(SenderNotes.of(config, rules));
                 notes.addAll(dnsNotes);
                 // The rules and the DNS's sets read one GeoSite.dat: what it says about itself is said once.
-                return new Compiled(new Routing(rules, built, config.mode(), dnsSets),
+                return new Compiled(new Routing(rules, built, config.mode(), dnsMatchers),
                         List.copyOf(new java.util.LinkedHashSet<>(notes)));
             }
         } catch (RuleException e) {

@@ -137,7 +137,7 @@ public final class Turnout implements AutoCloseable {
             this.groups = new GroupSupervisor(workers, Selections.at(config.baseDir().resolve(Selections.FILE_NAME)));
             groups.adopt(compiled.routing().outbounds());
             if (dnsService != null) {
-                dnsService.useDomainSets(compiled.routing().dnsSets());
+                dnsService.useMatchers(compiled.routing().dnsMatchers());
             }
             this.blocking = new ThreadPoolExecutor(1, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(4096), r -> {
                 Thread t = new Thread(r, "turnout-decide");
@@ -312,7 +312,7 @@ public final class Turnout implements AutoCloseable {
         groups.adopt(compiled.routing().outbounds());
         router.swap(compiled.routing());
         if (dns != null) {
-            dns.useDomainSets(compiled.routing().dnsSets());
+            dns.useMatchers(compiled.routing().dnsMatchers());
         }
         Config running = this.config;
         this.config = next;

@@ -65,17 +65,13 @@ class ConfigLoaderTest {
         Config quiet = parse("dns:\n  enable: true\n  nameserver: [192.0.2.53]\n  fallback: []\n  nameserver-policy: {}\n"
                 + "  respect-rules: false\n  cache-algorithm: arc\n  fake-ip-filter-mode: blacklist\n  use-hosts: true\n");
         assertEquals(List.of(), quiet.warnings());
-        assertEquals(List.of(), parse("dns:\n  enable: true\n  fallback: []\n  fallback-filter: {geoip: true}\n")
-                .warnings(), "no fallback to filter");
         Config c = parse("dns:\n  enable: true\n  nameserver: [192.0.2.53]\n  fallback: [192.0.2.54]\n"
                 + "  proxy-server-nameserver: ['tls://192.0.2.53']\n"
                 + "  nameserver-policy: {'+.corp.example': 192.0.2.99}\n" // read: not noted
                 + "  fallback-filter: {geoip: true, geoip-code: CN}\n  fake-ip-filter-mode: whitelist\n"); // read
         assertEquals(List.of(
                 "t.yaml:5:28: dns: 'proxy-server-nameserver' is not supported by Turnout; ignored (every name is asked"
-                        + " of 'nameserver')",
-                "t.yaml:7:20: dns: 'fallback-filter' is not supported by Turnout; ignored ('fallback' is asked only"
-                        + " when every 'nameserver' failed)"), c.warnings());
+                        + " of 'nameserver')"), c.warnings(), "fallback-filter and fake-ip-filter-mode are read");
     }
 
     @Test

@@ -64,7 +64,7 @@ class FakeIpFilterTest {
 
     @Test
     void setEntriesAreAskedOfTheSetsAndWhitelistModeTurnsTheFilterAround() {
-        DomainSets sets = (key, name) -> key.equals("geosite:private") && name.endsWith(".home.arpa")
+        DnsMatchers sets = (key, name) -> key.equals("geosite:private") && name.endsWith(".home.arpa")
                 || key.equals("rule-set:Corp") && name.equals("git.corp.test");
         FakeIpFilter f = new FakeIpFilter(List.of("geosite:PRIVATE,cn", "rule-set:Corp", "+.local"), false, sets);
         assertTrue(f.matches("NAS.Home.Arpa."), "asked in lower case without the dot");
@@ -82,11 +82,11 @@ class FakeIpFilterTest {
 
     @Test
     void setEntriesNameTheirSetsAsMihomoReadsThem() {
-        assertEquals(List.of("geosite:cn", "geosite:geolocation-!cn"), DomainSets.keysOf("GeoSite:CN, geolocation-!cn"));
-        assertEquals(List.of("rule-set:Direct", "rule-set:ai"), DomainSets.keysOf("rule-set:Direct,ai"));
-        assertEquals(List.of(), DomainSets.keysOf("+.example.com"));
-        assertThrows(IllegalArgumentException.class, () -> DomainSets.keysOf("geosite:"));
-        assertThrows(IllegalArgumentException.class, () -> DomainSets.keysOf("rule-set:a,,b"));
+        assertEquals(List.of("geosite:cn", "geosite:geolocation-!cn"), DnsMatchers.keysOf("GeoSite:CN, geolocation-!cn"));
+        assertEquals(List.of("rule-set:Direct", "rule-set:ai"), DnsMatchers.keysOf("rule-set:Direct,ai"));
+        assertEquals(List.of(), DnsMatchers.keysOf("+.example.com"));
+        assertThrows(IllegalArgumentException.class, () -> DnsMatchers.keysOf("geosite:"));
+        assertThrows(IllegalArgumentException.class, () -> DnsMatchers.keysOf("rule-set:a,,b"));
     }
 
     @Test

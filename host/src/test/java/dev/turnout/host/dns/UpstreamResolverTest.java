@@ -65,7 +65,7 @@ class UpstreamResolverTest {
             InetAddress example = InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS);
             UnknownHostException before = assertThrows(UnknownHostException.class, () -> r.lookup("a.corp.example.test"));
             assertTrue(before.getMessage().contains(nobody.toString()), "no sets yet: +.example.test chooses");
-            r.useDomainSets((key, name) -> key.equals("geosite:corp") && name.endsWith(".corp.example.test")
+            r.useMatchers((key, name) -> key.equals("geosite:corp") && name.endsWith(".corp.example.test")
                     || key.equals("rule-set:late") && name.equals("late.example.test"));
             assertEquals(example, r.lookup("A.Corp.Example.Test"), "the set comes first and chooses");
             assertEquals(example, r.lookup("a.deep.example.test"), "the more specific of two consecutive patterns");
@@ -74,6 +74,44 @@ class UpstreamResolverTest {
             assertThrows(UnknownHostException.class, () -> r.lookup("x.example.test"));
             assertEquals(Dnsmasq.BIG_RECORDS, r.resolveAll("big.records.test").get(5, TimeUnit.SECONDS).size(),
                     "a name no entry matches is asked of nameserver");
+        }
+    }
+
+    @Test
+    void fallbackAnswersWhenTheFilterDistrustsTheNameserversAddressesOrTheNameIsItsAlone() throws Exception {
+        try (Dnsmasq fallback = Dnsmasq.start("--log-queries", "--address=/abroad.example.test/198.51.100.9",
+                "--address=/fb.test/198.51.100.10", "--address=/only.test/198.51.100.11")) {
+            UpstreamResolver r = new UpstreamResolver(new UpstreamResolver.Servers(List.of(udp(upstream.address())),
+                    List.of(udp(fallback.address)), Map.of(), List.of()), HostsTable.empty(), false, upstream.group(),
+                    SocketBinder.NONE, dev.turnout.host.dial.layer.TlsLayer.fromEnvironment(), a -> false,
+                    new UpstreamResolver.Settings(Duration.ofSeconds(2), 1, 0, 1232));
+            InetAddress polluted = InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS);
+            assertEquals(polluted, r.lookup("www.abroad.example.test"), "no filter yet: nameserver's answer stands");
+            r.useMatchers(new DnsMatchers() {
+                @Override
+                public boolean contains(String key, String name) {
+                    return false;
+                }
+
+                @Override
+                public boolean distrusts(InetAddress answer) {
+                    return answer.getHostAddress().startsWith("203.0.113.");
+                }
+
+                @Override
+                public boolean fallbackOnly(String name) {
+                    return name.endsWith(".only.test");
+                }
+            });
+            assertEquals(InetAddress.getByName("198.51.100.9"), r.lookup("api.abroad.example.test"),
+                    "nameserver's address is distrusted: fallback's answer");
+            assertEquals(Dnsmasq.BIG_RECORDS, r.resolveAll("big.records.test").get(5, TimeUnit.SECONDS).size());
+            assertFalse(fallback.log().contains("big.records.test"), "trusted: fallback never asked\n" + fallback.log());
+            assertEquals(InetAddress.getByName("198.51.100.11"), r.lookup("x.only.test"));
+            assertFalse(upstream.dnsmasq().log().contains("only.test"), "asked of fallback alone\n" + upstream.dnsmasq().log());
+            assertEquals(InetAddress.getByName("198.51.100.10"), r.lookup("fb.test"),
+                    "nameserver refused, so it gave no address: fallback's answer");
+            assertTrue(upstream.dnsmasq().log().contains("query[A] fb.test"), upstream.dnsmasq().log());
         }
     }
 

@@ -33,7 +33,7 @@ public final class GeoFiles {
      * A MaxMind database of {@code type} ({@code GeoIP2-Country}, {@code GeoLite2-ASN}) from Perl records:
      * {@code "198.51.100.0/24" -> "{ country => { iso_code => 'JP' } }"}.
      */
-    static Path mmdb(Path file, String type, Map<String, String> records) throws Exception {
+    public static Path mmdb(Path file, String type, Map<String, String> records) throws Exception {
         return mmdb(file, type, 24, records);
     }
 

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with the rules from a real GeoSite.dat and rule provider files: a name is in a set exactly when the rule would
  * match it, and each mistake is reported at the key that made it.
  */
-class DnsDomainSetsTest {
+class CompiledDnsMatchersTest {
 
     @TempDir
     Path dir;
@@ -66,7 +66,7 @@ class DnsDomainSetsTest {
                 "  fake-ip-filter: ['geosite:private,cn', '+.local']",
                 "  nameserver-policy: {'rule-set:corp': 192.0.2.54, 'rule-set:mixed': 192.0.2.55}"),
                 "  - RULE-SET,ips,DIRECT\n  - MATCH,DIRECT");
-        DnsDomainSets sets = c.routing().dnsSets();
+        CompiledDnsMatchers sets = c.routing().dnsMatchers();
         assertEquals(Set.of("geosite:private", "geosite:cn", "rule-set:corp", "rule-set:mixed"), sets.keys());
         assertTrue(sets.contains("geosite:private", "printer.lan"));
         assertTrue(sets.contains("geosite:private", "router.example"));
@@ -105,12 +105,49 @@ class DnsDomainSetsTest {
     }
 
     @Test
+    void fallbackFilterDistrustsAddressesAbroadAndInItsRangesAndSendsItsNamesToFallbackAlone() throws Exception {
+        GeoFiles.mmdb(dir.resolve("Country.mmdb"), "GeoIP2-Country", Map.of(
+                "192.0.2.0/25", "{ country => { iso_code => 'CN' } }",
+                "198.51.100.0/24", "{ country => { iso_code => 'US' } }"));
+        CompiledDnsMatchers m = compile(String.join("\n",
+                "  fallback: [192.0.2.54]",
+                "  fallback-filter: {geoip: true, geoip-code: CN, ipcidr: [192.0.2.100/30], domain: ['+.google.com'],"
+                        + " geosite: [private]}"), "  - MATCH,DIRECT").routing().dnsMatchers();
+        java.util.function.Predicate<String> distrusted = a -> m.distrusts(address(a));
+        assertFalse(distrusted.test("192.0.2.7"), "in CN");
+        assertTrue(distrusted.test("198.51.100.7"), "abroad");
+        assertTrue(distrusted.test("203.0.113.7"), "no country known: not CN");
+        assertFalse(distrusted.test("10.1.2.3"), "the LAN is trusted, as in mihomo");
+        assertTrue(distrusted.test("192.0.2.101"), "CN, but in a listed range");
+        assertTrue(m.fallbackOnly("www.google.com"));
+        assertTrue(m.fallbackOnly("router.example"), "GeoSite.dat's private list");
+        assertFalse(m.fallbackOnly("www.baidu.com"));
+        CompiledDnsMatchers noFilter = compile("  fallback: [192.0.2.54]", "  - MATCH,DIRECT").routing().dnsMatchers();
+        assertTrue(noFilter.distrusts(address("198.51.100.7")),
+                "without fallback-filter, Clash's default: geoip CN");
+        assertFalse(compile("  fallback: []", "  - MATCH,DIRECT").routing().dnsMatchers()
+                .distrusts(address("198.51.100.7")), "no fallback: nothing is distrusted");
+        ConfigException bad = assertThrows(ConfigException.class, () -> compile(String.join("\n",
+                "  fallback: [192.0.2.54]", "  fallback-filter: {geoip-code: China}"), "  - MATCH,DIRECT"));
+        assertEquals("c.yaml:10:20: dns: fallback-filter 'geoip-code' must be a country code such as CN, got 'China'",
+                bad.getMessage());
+    }
+
+    private static java.net.InetAddress address(String literal) {
+        try {
+            return java.net.InetAddress.getByName(literal);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void withoutDnsNothingIsCompiled() throws Exception {
         String yaml = "rule-providers:\n  corp: {type: file, behavior: domain, format: text, path: ./corp.txt}\n"
                 + "dns: {enable: false, fake-ip-filter: ['rule-set:corp', 'geosite:nosuch']}\nrules:\n  - MATCH,DIRECT\n";
         Config config = ConfigLoader.parse(yaml, "c.yaml", dir.resolve("c.yaml"), dir);
         RoutingCompiler.Compiled c = new RoutingCompiler(new OutboundFactory(HostDirect.types(), null,
                 (dev.turnout.api.Resolver) null)).compile(config, false);
-        assertTrue(c.routing().dnsSets().keys().isEmpty());
+        assertTrue(c.routing().dnsMatchers().keys().isEmpty());
     }
 }

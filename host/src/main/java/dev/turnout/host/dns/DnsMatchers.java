@@ -1,15 +1,17 @@
 package dev.turnout.host.dns;
 
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * The named lists of domains mihomo's {@code fake-ip-filter} and {@code nameserver-policy} may refer to:
- * {@code geosite:cn} (a list of GeoSite.dat) and {@code rule-set:name} (a rule provider's domains). They are compiled
- * with the rules (they need the same databases and providers, and change when those do); the DNS asks them here.
+ * What the DNS asks of the databases and providers the rules read: the named lists of domains mihomo's
+ * {@code fake-ip-filter} and {@code nameserver-policy} may refer to ({@code geosite:cn}, a list of GeoSite.dat, and
+ * {@code rule-set:name}, a rule provider's domains), and {@code fallback-filter}'s verdicts (a country database, a
+ * GeoSite.dat list). They are compiled with the rules (they change when those do); the DNS asks them here.
  */
-public interface DomainSets {
+public interface DnsMatchers {
 
     /**
      * Whether {@code name} (lower case, no trailing dot) is in the set {@code key} ({@link #keysOf}'s form); false for
@@ -17,8 +19,21 @@ public interface DomainSets {
      */
     boolean contains(String key, String name);
 
-    /** No sets: every name is outside every set. */
-    DomainSets NONE = (key, name) -> false;
+    /**
+     * {@code fallback-filter}: whether an address {@code nameserver} answered is not to be trusted (from another
+     * country than {@code geoip-code}, or in one of its {@code ipcidr} ranges), so {@code fallback} is asked.
+     */
+    default boolean distrusts(InetAddress answer) {
+        return false;
+    }
+
+    /** {@code fallback-filter}'s {@code domain} and {@code geosite}: whether a name is asked of {@code fallback} alone. */
+    default boolean fallbackOnly(String name) {
+        return false;
+    }
+
+    /** No sets and no filter: every name is outside every set, every answer trusted. */
+    DnsMatchers NONE = (key, name) -> false;
 
     String GEOSITE = "geosite:";
     String RULE_SET = "rule-set:";

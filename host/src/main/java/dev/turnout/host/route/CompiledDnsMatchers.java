@@ -3,7 +3,7 @@ package dev.turnout.host.route;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.Section;
-import dev.turnout.host.dns.DomainSets;
+import dev.turnout.host.dns.DnsMatchers;
 import dev.turnout.rules.Behavior;
 import dev.turnout.rules.GeoData;
 import dev.turnout.rules.NameResolver;
@@ -25,17 +25,19 @@ import java.util.Set;
  * or a reload replaces the sets with the rules. As in mihomo, only a provider's domain rules can match: the DNS knows
  * a name, not an address, a port or a network, so the query asked has none of them (rules on them never match it).
  */
-public final class DnsDomainSets implements DomainSets {
+public final class CompiledDnsMatchers implements DnsMatchers {
 
-    private static final DnsDomainSets EMPTY = new DnsDomainSets(Map.of());
+    private static final CompiledDnsMatchers EMPTY = new CompiledDnsMatchers(Map.of(), null);
 
     private final Map<String, RuleSet> sets;
+    private final FallbackFilter fallbackFilter;
 
-    private DnsDomainSets(Map<String, RuleSet> sets) {
+    private CompiledDnsMatchers(Map<String, RuleSet> sets, FallbackFilter fallbackFilter) {
         this.sets = Map.copyOf(sets);
+        this.fallbackFilter = fallbackFilter;
     }
 
-    public static DnsDomainSets empty() {
+    public static CompiledDnsMatchers empty() {
         return EMPTY;
     }
 
@@ -46,6 +48,16 @@ public final class DnsDomainSets implements DomainSets {
                 && set.decide(new Query(null, name, null, 0, null, 0, null), NameResolver.NONE).index() >= 0;
     }
 
+    @Override
+    public boolean distrusts(java.net.InetAddress answer) {
+        return fallbackFilter != null && fallbackFilter.distrusts(answer);
+    }
+
+    @Override
+    public boolean fallbackOnly(String name) {
+        return fallbackFilter != null && fallbackFilter.fallbackOnly(name);
+    }
+
     /** The keys held ({@code geosite:cn}, {@code rule-set:corp}). */
     public Set<String> keys() {
         return sets.keySet();
@@ -53,14 +65,15 @@ public final class DnsDomainSets implements DomainSets {
 
     /** The rule providers the sets read. */
     List<String> providers() {
-        return sets.keySet().stream().filter(k -> k.startsWith(DomainSets.RULE_SET)).map(DnsDomainSets::name).toList();
+        return sets.keySet().stream().filter(k -> k.startsWith(DnsMatchers.RULE_SET)).map(CompiledDnsMatchers::name).toList();
     }
 
     /**
-     * The sets {@code config}'s {@code dns:} section names (none when DNS is off). Each problem (a provider that does
-     * not exist or holds addresses, a list GeoSite.dat lacks) is added to {@code errors} at the key that names it.
+     * The sets {@code config}'s {@code dns:} section names and its {@code fallback-filter} (none when DNS is off).
+     * Each problem (a provider that does not exist or holds addresses, a list GeoSite.dat lacks) is added to
+     * {@code errors} at the key that names it.
      */
-    static DnsDomainSets compile(Config config, Map<String, ProviderSource> providers, GeoData geo,
+    static CompiledDnsMatchers compile(Config config, Map<String, ProviderSource> providers, GeoData geo,
             List<ConfigException> errors, List<String> notes) {
         Section dns = config.dns();
         if (!Boolean.TRUE.equals(dns.values().get("enable"))) {
@@ -88,14 +101,15 @@ public final class DnsDomainSets implements DomainSets {
                 problem.problems().forEach(p -> errors.add(new ConfigException(at, about + RoutingCompiler.stripOrigin(p))));
             }
         }
-        return sets.isEmpty() ? EMPTY : new DnsDomainSets(sets);
+        FallbackFilter filter = FallbackFilter.compile(dns, geo, errors, notes);
+        return sets.isEmpty() && filter == null ? EMPTY : new CompiledDnsMatchers(sets, filter);
     }
 
     private static void collect(String entry, String setting, Map<String, String> keyToEntry,
             Map<String, String> keyToSetting) {
         List<String> keys;
         try {
-            keys = DomainSets.keysOf(entry);
+            keys = DnsMatchers.keysOf(entry);
         } catch (IllegalArgumentException malformed) {
             return; // the dns settings report it, at the same key
         }
@@ -107,7 +121,7 @@ public final class DnsDomainSets implements DomainSets {
 
     private static RuleSet compileOne(String key, Map<String, ProviderSource> providers, GeoData geo, Origin at,
             String about, List<String> notes) throws ConfigException, RuleException {
-        if (key.startsWith(DomainSets.GEOSITE)) {
+        if (key.startsWith(DnsMatchers.GEOSITE)) {
             RuleSet set = RuleSet.compile(List.of(new RuleLine("GEOSITE," + name(key) + ",DIRECT", at)), Map.of(),
                     Set.of(), geo);
             set.warnings().forEach(w -> notes.add(note(at, about, w)));
