@@ -328,9 +328,12 @@ public final class Turnout implements AutoCloseable {
         }
     }
 
-    /** The {@code dns:} keys a reload applies: which servers are asked. The rest (ports, fake ranges) need a restart. */
+    /**
+     * The {@code dns:} keys a reload applies: which servers are asked, and when {@code fallback} is (its filter is
+     * compiled with the rules). The rest (ports, fake ranges) need a restart.
+     */
     static final Set<String> DNS_SERVER_KEYS = Set.of("nameserver", "fallback", "default-nameserver",
-            "nameserver-policy");
+            "nameserver-policy", "fallback-filter");
 
     /**
      * Points the running DNS at {@code next}'s servers when only they changed (a Clash dashboard or Verge switching
@@ -347,11 +350,11 @@ public final class Turnout implements AutoCloseable {
         before.keySet().removeAll(DNS_SERVER_KEYS);
         after.keySet().removeAll(DNS_SERVER_KEYS);
         UpstreamResolver.Servers servers = UpstreamResolver.Servers.of(nextDns);
-        if (!before.equals(after) || servers.nameservers().isEmpty()) {
+        if (!before.equals(after) || servers.all().isEmpty()) {
             return false;
         }
         dns.upstream().retarget(servers);
-        log.info("dns: now asking {}{}", servers.nameservers(), servers.policy().isEmpty() ? ""
+        log.info("dns: now asking {}{}", servers.all(), servers.policy().isEmpty() ? ""
                 : " (and " + servers.policy().size() + " nameserver-policy patterns)");
         return true;
     }
