@@ -29,6 +29,8 @@ class ProxyAuthenticationIT {
 
     static final String HOST = "192.0.2.1";
     static final String LAN = "192.0.2.2";
+    /** A second address of the LAN namespace, which lan-disallowed-ips names. */
+    static final String GUEST = "192.0.2.66";
     /** A password with a colon, which only the first colon of the entry separates from the user. */
     static final String USER = "alice";
     static final String PASSWORD = "s3cret:x";
@@ -44,7 +46,7 @@ class ProxyAuthenticationIT {
         dir = ScratchDir.create("tauth");
         host = Netns.create("tauthh");
         lan = Netns.create("tauthl");
-        host.link("veth0", List.of(HOST + "/24"), lan, "veth0", List.of(LAN + "/24"));
+        host.link("veth0", List.of(HOST + "/24"), lan, "veth0", List.of(LAN + "/24", GUEST + "/24"));
         host.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
         host.awaitTcpPort(8080, Duration.ofSeconds(20));
         Path config = dir.resolve("config.yaml");
@@ -53,6 +55,8 @@ class ProxyAuthenticationIT {
                 "external-controller: 127.0.0.1:9090",
                 "allow-lan: true",
                 "bind-address: '*'",
+                "lan-allowed-ips: [192.0.2.0/24]",
+                "lan-disallowed-ips: [" + GUEST + "/32]",
                 "authentication:",
                 "  - 'bob:other'",
                 "  - '" + USER + ":" + PASSWORD + "'",
@@ -127,5 +131,18 @@ class ProxyAuthenticationIT {
         assertEquals(0, r.exitCode(), r.stderr());
         assertTrue(r.stdout().contains("\"authentication\":[\"bob:******\",\"alice:******\"]"), r.stdout());
         assertTrue(!r.stdout().contains("s3cret") && !r.stdout().contains("other"), r.stdout());
+    }
+
+    @Test
+    void aClientLanDisallowedIpsNamesIsNotServedEvenWithThePassword() throws Exception {
+        String proxy = "http://" + HOST + ":7890";
+        Netns.Result guest = curl(lan, "--interface", GUEST, "-x", proxy, "--proxy-user", USER + ":" + PASSWORD);
+        assertNotEquals(0, guest.exitCode(), () -> "served from " + GUEST + ": " + guest.stdout());
+        Netns.Result socks = curl(lan, "--interface", GUEST, "-x", "socks5h://" + USER + ":"
+                + PASSWORD.replace(":", "%3A") + "@" + HOST + ":7890");
+        assertNotEquals(0, socks.exitCode(), "SOCKS5 from " + GUEST);
+        assertEquals("200", curl(lan, "--interface", LAN, "-x", proxy, "--proxy-user", USER + ":" + PASSWORD).stdout(),
+                "the same namespace's other address is served");
+        assertEquals("200", curl(host, "-x", "http://127.0.0.1:7890").stdout(), "this machine, outside the allowed list");
     }
 }

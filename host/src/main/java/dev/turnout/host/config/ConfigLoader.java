@@ -60,7 +60,7 @@ public final class ConfigLoader {
             "routing-mark", "external-controller", "external-ui", "secret", "proxy-providers",
             "external-controller-cors", "tcp-half-close-timeout", "find-process-mode",
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
-            "sub-rules", "authentication", "skip-auth-prefixes");
+            "sub-rules", "authentication", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -72,7 +72,7 @@ public final class ConfigLoader {
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
             "redir-port", "tproxy-port", "profile", "experimental", "unified-delay", "tcp-concurrent",
             "global-client-fingerprint", "keep-alive-interval",
-            "lan-allowed-ips", "sniffer", "ebpf", "global-ua",
+            "sniffer", "ebpf", "global-ua",
             "external-controller-tls", "tls", "listeners",
             "clash-for-android", "cfw-bypass", "cfw-latency-timeout", "cfw-latency-url");
 
@@ -322,8 +322,9 @@ public final class ConfigLoader {
         }
 
         /**
-         * {@code authentication} ({@code user:password} entries) and {@code skip-auth-prefixes} (CIDRs; this machine's
-         * own addresses when absent, see {@link Authentication}).
+         * {@code authentication} ({@code user:password} entries), {@code skip-auth-prefixes} (CIDRs; this machine's
+         * own addresses when absent, see {@link Authentication}), {@code lan-allowed-ips} and
+         * {@code lan-disallowed-ips}.
          */
         Authentication authentication(Map<String, NodeTuple> keys) throws ConfigException {
             NodeTuple users = keys.get("authentication");
@@ -340,21 +341,28 @@ public final class ConfigLoader {
                     entries.add(entry);
                 }
             }
-            List<Cidr> prefixes = Authentication.LOOPBACK;
-            if (skip != null && !isNull(skip.getValueNode())) {
-                prefixes = new ArrayList<>();
-                for (Node n : sequence(skip.getValueNode(), "'skip-auth-prefixes' (a list of prefixes)").getValue()) {
-                    String text = scalar(n, "a prefix such as 192.168.0.0/16");
-                    try {
-                        String prefix = text.contains("/") ? text : text + (text.contains(":") ? "/128" : "/32");
-                        prefixes.add(Cidr.parse(prefix));
-                    } catch (IllegalArgumentException e) {
-                        throw new ConfigException(at(n), "skip-auth-prefixes: '" + text + "' is not a prefix such as"
-                                + " 192.168.0.0/16: " + e.getMessage());
-                    }
+            List<Cidr> prefixes = skip == null || isNull(skip.getValueNode()) ? Authentication.LOOPBACK
+                    : prefixes(skip, "skip-auth-prefixes");
+            return Authentication.of(entries, prefixes).withLan(prefixes(keys.get("lan-allowed-ips"), "lan-allowed-ips"),
+                    prefixes(keys.get("lan-disallowed-ips"), "lan-disallowed-ips"));
+        }
+
+        /** A list of client prefixes ({@code 192.168.0.0/16}; a lone address is one host); empty when absent. */
+        private List<Cidr> prefixes(NodeTuple tuple, String key) throws ConfigException {
+            List<Cidr> out = new ArrayList<>();
+            if (tuple == null || isNull(tuple.getValueNode())) {
+                return out;
+            }
+            for (Node n : sequence(tuple.getValueNode(), "'" + key + "' (a list of prefixes)").getValue()) {
+                String text = scalar(n, "a prefix such as 192.168.0.0/16");
+                try {
+                    out.add(Cidr.parse(text.contains("/") ? text : text + (text.contains(":") ? "/128" : "/32")));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(at(n), key + ": '" + text + "' is not a prefix such as 192.168.0.0/16: "
+                            + e.getMessage());
                 }
             }
-            return Authentication.of(entries, prefixes);
+            return out;
         }
 
         /** The part's result, or {@code fallback} once its error is recorded. */

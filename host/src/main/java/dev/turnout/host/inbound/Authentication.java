@@ -11,16 +11,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Clash's {@code authentication} and {@code skip-auth-prefixes}: the users the proxy ports ask for, and the
- * clients they do not ask. Without {@code skip-auth-prefixes} this machine's own clients (127.0.0.0/8, ::1) are
- * not asked, so the applications and system proxy settings on it keep working once a password guards the LAN.
+ * Who may use the proxy ports: Clash's {@code authentication} and {@code skip-auth-prefixes} (the users the ports
+ * ask for, and the clients they do not ask), and mihomo's {@code lan-allowed-ips} and {@code lan-disallowed-ips}
+ * (the clients they serve at all). Without {@code skip-auth-prefixes} this machine's own clients (127.0.0.0/8, ::1)
+ * are not asked, so the applications and system proxy settings on it keep working once a password guards the LAN;
+ * and they are always served, whatever the LAN lists say (mihomo would refuse them too when the allowed list leaves
+ * them out).
  *
  * @param users        user name to password; empty when nobody is asked
  * @param skipPrefixes clients from these addresses are not asked
+ * @param lanAllowed   {@code lan-allowed-ips}: only clients from these are served; empty for every client
+ * @param lanDisallowed {@code lan-disallowed-ips}: clients from these are not served
  */
-public record Authentication(Map<String, String> users, List<Cidr> skipPrefixes) {
+public record Authentication(Map<String, String> users, List<Cidr> skipPrefixes, List<Cidr> lanAllowed,
+        List<Cidr> lanDisallowed) {
 
-    /** Nobody is asked. */
+    /** Nobody is asked, every client served. */
     public static final Authentication NONE = new Authentication(Map.of(), List.of());
     /** Who is not asked when {@code skip-auth-prefixes} is not written. */
     public static final List<Cidr> LOOPBACK = List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
@@ -28,6 +34,28 @@ public record Authentication(Map<String, String> users, List<Cidr> skipPrefixes)
     public Authentication {
         users = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(users));
         skipPrefixes = List.copyOf(skipPrefixes);
+        lanAllowed = List.copyOf(lanAllowed);
+        lanDisallowed = List.copyOf(lanDisallowed);
+    }
+
+    /** Users and who is not asked; every client served. */
+    public Authentication(Map<String, String> users, List<Cidr> skipPrefixes) {
+        this(users, skipPrefixes, List.of(), List.of());
+    }
+
+    /** The same users, serving only the clients {@code allowed} (empty: all) names and {@code disallowed} does not. */
+    public Authentication withLan(List<Cidr> allowed, List<Cidr> disallowed) {
+        return new Authentication(users, skipPrefixes, allowed, disallowed);
+    }
+
+    /** Whether a client at {@code client} is served at all: this machine's own always are. */
+    public boolean admits(InetSocketAddress client) {
+        InetAddress a = client == null ? null : client.getAddress();
+        if (a == null || a.isLoopbackAddress() || lanAllowed.isEmpty() && lanDisallowed.isEmpty()) {
+            return true;
+        }
+        return (lanAllowed.isEmpty() || lanAllowed.stream().anyMatch(c -> c.contains(a)))
+                && lanDisallowed.stream().noneMatch(c -> c.contains(a));
     }
 
     /**
@@ -106,6 +134,8 @@ public record Authentication(Map<String, String> users, List<Cidr> skipPrefixes)
 
     @Override
     public String toString() {
-        return "Authentication[" + users.size() + " users, not asked: " + notAsked() + "]"; // never the passwords
+        return "Authentication[" + users.size() + " users, not asked: " + notAsked()
+                + (lanAllowed.isEmpty() && lanDisallowed.isEmpty() ? "" : ", LAN allowed " + lanAllowed
+                        + " disallowed " + lanDisallowed) + "]"; // never the passwords
     }
 }

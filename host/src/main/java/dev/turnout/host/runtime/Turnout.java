@@ -254,9 +254,12 @@ public final class Turnout implements AutoCloseable {
                     mixed = m;
                 }
                 Authentication auth = config.authentication();
-                log.info("mixed proxy (SOCKS5 and HTTP) listening on {}{}", m.localAddress(), auth.users().isEmpty() ? ""
+                log.info("mixed proxy (SOCKS5 and HTTP) listening on {}{}{}", m.localAddress(), auth.users().isEmpty() ? ""
                         : ", asking for a user and password (" + auth.users().size() + " users) except from ["
-                                + auth.notAsked() + "]");
+                                + auth.notAsked() + "]", auth.lanAllowed().isEmpty() && auth.lanDisallowed().isEmpty()
+                        ? "" : "; LAN clients served only from " + (auth.lanAllowed().isEmpty() ? "anywhere"
+                        : auth.lanAllowed()) + (auth.lanDisallowed().isEmpty() ? "" : ", never from "
+                        + auth.lanDisallowed()));
             }
         }
         if (tunOptions != null) {

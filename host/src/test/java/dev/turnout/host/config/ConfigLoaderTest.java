@@ -58,6 +58,13 @@ class ConfigLoaderTest {
                 () -> parse("authentication: ['a:b']\nskip-auth-prefixes: [lan]\n"));
         assertTrue(badPrefix.getMessage().startsWith("t.yaml:2:22: skip-auth-prefixes: 'lan' is not a prefix"),
                 badPrefix.getMessage());
+        Config lan = parse("allow-lan: true\nlan-allowed-ips: [192.168.0.0/16, 'fd00::/8']\nlan-disallowed-ips: [192.168.9.9]\n");
+        assertEquals("[192.168.0.0/16, fd00:0:0:0:0:0:0:0/8]", lan.authentication().lanAllowed().toString());
+        assertEquals("[192.168.9.9/32]", lan.authentication().lanDisallowed().toString());
+        assertEquals(List.of(), lan.warnings(), "read, not noted as ignored");
+        ConfigException badLan = assertThrows(ConfigException.class, () -> parse("lan-disallowed-ips: [guests]\n"));
+        assertTrue(badLan.getMessage().startsWith("t.yaml:1:22: lan-disallowed-ips: 'guests' is not a prefix"),
+                badLan.getMessage());
     }
 
     @Test

@@ -31,6 +31,24 @@ class AuthenticationTest {
     }
 
     @Test
+    void lanListsChooseWhichClientsAreServedAndThisMachineIsAlways() {
+        InetSocketAddress lan = new InetSocketAddress("192.168.1.20", 5000);
+        InetSocketAddress guest = new InetSocketAddress("192.168.9.7", 5000);
+        InetSocketAddress other = new InetSocketAddress("10.0.0.5", 5000);
+        assertTrue(auth.admits(other), "no lists: everyone");
+        Authentication only = auth.withLan(List.of(dev.turnout.host.dns.Cidr.parse("192.168.0.0/16")),
+                List.of(dev.turnout.host.dns.Cidr.parse("192.168.9.0/24")));
+        assertTrue(only.admits(lan));
+        assertFalse(only.admits(guest), "allowed, but also disallowed");
+        assertFalse(only.admits(other), "not allowed");
+        assertTrue(only.admits(new InetSocketAddress("127.0.0.1", 5000)), "this machine");
+        assertTrue(only.admits(new InetSocketAddress("::1", 5000)), "this machine");
+        assertTrue(auth.withLan(List.of(), List.of(dev.turnout.host.dns.Cidr.parse("192.168.9.0/24"))).admits(other),
+                "only a disallowed list: everyone else");
+        assertEquals(only.users(), auth.users());
+    }
+
+    @Test
     void acceptsOnlyAUserWithItsOwnPassword() {
         assertTrue(auth.accepts("alice", "s3cret:x"));
         assertTrue(auth.accepts("bob", "pw"));

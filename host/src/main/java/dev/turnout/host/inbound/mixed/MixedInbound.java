@@ -77,13 +77,18 @@ public final class MixedInbound implements AutoCloseable {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        Authentication access = authentication.get();
+                        if (!access.admits((InetSocketAddress) ch.remoteAddress())) {
+                            // lan-allowed-ips / lan-disallowed-ips: closed before a byte is read, as mihomo does.
+                            ch.close();
+                            return;
+                        }
                         connections.add(ch);
                         // Before the handshake's first read, which fixes how the channel's reads are sized.
                         Relay.readsGrowToBulk(ch);
                         ch.attr(InboundSupport.INBOUND_NAME).set(name);
                         ch.pipeline().addLast(HandshakeDeadline.NAME, new HandshakeDeadline(handshakeMillis));
-                        ch.pipeline().addLast("detect", new ProtocolDetector(tunnel, address.getAddress(),
-                                authentication.get()));
+                        ch.pipeline().addLast("detect", new ProtocolDetector(tunnel, address.getAddress(), access));
                     }
                 });
         Channel server = Transport.bind(b, address);
