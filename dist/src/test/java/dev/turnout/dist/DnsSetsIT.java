@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.dist.controller.Launched;
+import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
 import java.nio.file.Files;
@@ -24,7 +25,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * company's names wrongly, and the company's own. A name of the company's rule provider gets its real address, asked
  * of the company's server alone; an ad provider's names get an empty answer nobody was asked for; everything else
  * gets a fake address; and a name added to the provider file counts after a SIGHUP. With the company's server as
- * {@code fallback} too, {@code fallback-filter} sends a name whose public answer it distrusts there.
+ * {@code fallback} too, {@code fallback-filter} sends a name whose public answer it distrusts there; and as
+ * {@code proxy-server-nameserver} and {@code direct-nameserver}, it alone is asked for the name of a SOCKS5 server
+ * and for a name DIRECT connects to.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -39,6 +42,10 @@ class DnsSetsIT {
     static final String WRONG_ANSWER = "192.0.2.99";
     static final String CLEAN_ANSWER = "192.0.2.13";
     static final String FALLBACK_ANSWER = "192.0.2.12";
+    /** Where the web server and dante listen; the company's server knows them by name, the public one wrongly. */
+    static final String WEB = "192.0.2.80";
+    static final String SOCKS = "192.0.2.81";
+    static final int MIXED = 7890;
 
     Path dir;
     Path config;
@@ -52,16 +59,25 @@ class DnsSetsIT {
         ns = Netns.create("tdset");
         ns.address("lo", PUBLIC + "/32");
         ns.address("lo", CORP + "/32");
+        ns.address("lo", WEB + "/32");
+        ns.address("lo", SOCKS + "/32");
+        ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+        Daemons.dante(ns, dir, SOCKS, 1080, dir.resolve("danted.log"));
         dnsmasq("public", PUBLIC, "--address=/corp.test/" + WRONG_ANSWER, "--address=/new.test/" + WRONG_ANSWER,
                 "--address=/other.test/" + WRONG_ANSWER, "--address=/polluted.test/" + WRONG_ANSWER,
-                "--address=/clean.test/" + CLEAN_ANSWER);
+                "--address=/clean.test/" + CLEAN_ANSWER, "--address=/direct.test/" + WRONG_ANSWER,
+                "--address=/proxy.test/" + WRONG_ANSWER);
         dnsmasq("corp", CORP, "--address=/corp.test/" + CORP_ANSWER, "--address=/new.test/" + NEW_ANSWER,
-                "--address=/polluted.test/" + FALLBACK_ANSWER);
+                "--address=/polluted.test/" + FALLBACK_ANSWER, "--address=/direct.test/" + WEB,
+                "--address=/proxy.test/" + SOCKS);
         Files.writeString(dir.resolve("corp.txt"), "+.corp.test\n");
         Files.writeString(dir.resolve("ads.yaml"), "payload:\n  - DOMAIN-SUFFIX,ads.test\n  - DST-PORT,53\n");
         config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n",
                 "external-controller: 127.0.0.1:" + CONTROLLER,
+                "mixed-port: " + MIXED,
+                "proxies:",
+                "  - {name: socks, type: socks5, server: socks.proxy.test, port: 1080}",
                 "rule-providers:",
                 "  corp: {type: file, behavior: domain, format: text, path: ./corp.txt}",
                 "  ads: {type: file, behavior: classical, path: ./ads.yaml}",
@@ -70,6 +86,8 @@ class DnsSetsIT {
                 "  listen: 127.0.0.1:" + DNS_PORT,
                 "  enhanced-mode: fake-ip",
                 "  nameserver: [" + PUBLIC + "]",
+                "  proxy-server-nameserver: [" + CORP + "]",
+                "  direct-nameserver: [" + CORP + "]",
                 "  fallback: [" + CORP + "]",
                 "  fallback-filter: {geoip: false, ipcidr: [" + WRONG_ANSWER + "/32]}",
                 "  fake-ip-filter: ['rule-set:corp', '+.polluted.test', '+.clean.test']",
@@ -77,6 +95,7 @@ class DnsSetsIT {
                 "    'rule-set:corp': " + CORP,
                 "    'rule-set:ads': 'rcode://success'",
                 "rules:",
+                "  - IP-CIDR,203.0.113.0/24,socks,no-resolve",
                 "  - MATCH,DIRECT",
                 ""));
         turnout = Launched.start(ns, config, dir.resolve("turnout.log"), CONTROLLER);
@@ -171,5 +190,24 @@ class DnsSetsIT {
         assertEquals(CLEAN_ANSWER, dig("www.clean.test", "A", "+short").stdout().trim(), turnout::log);
         assertFalse(queriesOf("corp").contains("clean.test"), "a trusted answer: fallback never asked\n"
                 + queriesOf("corp"));
+    }
+
+    @Test
+    @Order(5)
+    void directAndProxyServerNamesAreAskedOfTheirOwnServers() throws Exception {
+        ns.awaitTcpPort(MIXED, Duration.ofSeconds(10));
+        Netns.Result direct = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10", "-x",
+                "http://127.0.0.1:" + MIXED, "http://web.direct.test:8080/direct");
+        assertEquals("hello /direct from " + WEB + "\n", direct.stdout(), () -> direct.stderr() + turnout.log());
+        assertTrue(queriesOf("corp").contains("query[A] web.direct.test"), () -> queriesOf("corp"));
+        assertFalse(queriesOf("public").contains("direct.test"), () -> queriesOf("public"));
+        // 203.0.113.9 is nowhere: dante is reached (through its name, asked of the company's server) and fails to
+        // connect on, which curl reports as a SOCKS failure rather than a refused proxy.
+        ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10", "-x", "http://127.0.0.1:" + MIXED,
+                "http://203.0.113.9:8080/socks");
+        assertTrue(queriesOf("corp").contains("query[A] socks.proxy.test"), () -> queriesOf("corp") + turnout.log());
+        assertFalse(queriesOf("public").contains("proxy.test"), () -> queriesOf("public"));
+        assertTrue(MixedPortIT.read(dir.resolve("danted.log")).contains("203.0.113.9"),
+                () -> MixedPortIT.read(dir.resolve("danted.log")));
     }
 }

@@ -79,7 +79,8 @@ public final class ConfigLoader {
     /** The {@code dns:} keys Turnout acts on (runtime's {@code DnsSettings} reads them). */
     private static final Set<String> DNS_KEYS = Set.of("enable", "listen", "enhanced-mode", "fake-ip-range",
             "fake-ip-range6", "fake-ip-filter", "fake-ip-filter-mode", "nameserver", "fallback", "default-nameserver",
-            "ipv6", "nameserver-policy", "fallback-filter");
+            "ipv6", "nameserver-policy", "fallback-filter", "proxy-server-nameserver", "direct-nameserver",
+            "direct-nameserver-follow-policy");
     /** The {@code tun:} keys Turnout reads (its own {@code state-file} among them). */
     private static final Set<String> TUN_KEYS = Set.of("enable", "stack", "device", "mtu", "inet4-address",
             "inet6-address", "auto-route", "auto-detect-interface", "dns-hijack", "state-file", "gso", "strict-route",
@@ -98,8 +99,7 @@ public final class ConfigLoader {
      * it answers anyway), or that change nothing at their value here: not mentioned.
      */
     private static final Map<String, Set<Object>> QUIET_DNS_KEYS = Map.of("cache-algorithm", Set.of(),
-            "ipv6-timeout", Set.of(), "use-hosts", Set.of(),
-            "direct-nameserver-follow-policy", Set.of(Boolean.TRUE, Boolean.FALSE));
+            "ipv6-timeout", Set.of(), "use-hosts", Set.of());
 
     /**
      * The largest config file read, checked before reading: what the file becomes in memory (YAML nodes, rule
@@ -1072,7 +1072,7 @@ public final class ConfigLoader {
 
         /**
          * Notes each {@code dns:} key Turnout does not act on, when its value would change what mihomo does: a
-         * {@code proxy-server-nameserver}, a {@code respect-rules}. An empty list, an empty mapping or {@code false} asks for nothing and is
+         * {@code respect-rules}, a {@code prefer-h3}. An empty list, an empty mapping or {@code false} asks for nothing and is
          * not mentioned, as the keys of {@link #QUIET_DNS_KEYS} are not.
          */
         private void noteIgnoredDnsKeys(Section dns) {
@@ -1087,12 +1087,7 @@ public final class ConfigLoader {
                 if (DNS_KEYS.contains(key) || asksNothing || quiet != null && (quiet.isEmpty() || quiet.contains(v))) {
                     continue;
                 }
-                warnings.add(dns.originOf(key) + ": dns: '" + key + "' is not supported by Turnout; ignored"
-                        + switch (key) {
-                            case "proxy-server-nameserver", "direct-nameserver" ->
-                                    " (every name is asked of 'nameserver')";
-                            default -> "";
-                        });
+                warnings.add(dns.originOf(key) + ": dns: '" + key + "' is not supported by Turnout; ignored");
             }
         }
 

@@ -47,6 +47,11 @@ public final class HostDialer implements Dialer {
         return resolver;
     }
 
+    /** This dialer, looking names up through {@code names} instead ({@code direct-nameserver} for DIRECT ...). */
+    public HostDialer resolvingWith(Resolver names) {
+        return names == null || names == resolver ? this : new HostDialer(binder, names, connectTimeoutMillis);
+    }
+
     /**
      * This dialer with {@code extra} applied to each socket after the current binder, so its choices win (an
      * outbound's own {@code interface-name} over the TUN's physical interface).

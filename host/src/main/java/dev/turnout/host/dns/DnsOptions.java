@@ -26,6 +26,7 @@ import java.util.Map;
  * @param hosts             {@code hosts:} name pattern to addresses
  * @param fakeIpWhitelist   mihomo's {@code fake-ip-filter-mode: whitelist}: only the names the filter lists get fake
  *                          addresses
+ * @param outbound          {@code proxy-server-nameserver} and {@code direct-nameserver}
  */
 public record DnsOptions(
         boolean enable,
@@ -40,7 +41,8 @@ public record DnsOptions(
         Map<String, List<Nameserver>> nameserverPolicy,
         boolean ipv6,
         Map<String, List<InetAddress>> hosts,
-        boolean fakeIpWhitelist) {
+        boolean fakeIpWhitelist,
+        OutboundNameservers outbound) {
 
     public static final String DEFAULT_FAKE_IP_RANGE = "198.18.0.1/16";
 
@@ -70,6 +72,16 @@ public record DnsOptions(
             hosts.forEach((k, v) -> h.put(k, List.copyOf(v)));
         }
         hosts = java.util.Collections.unmodifiableMap(h);
+        outbound = outbound == null ? OutboundNameservers.NONE : outbound;
+    }
+
+    /** The options without servers of their own for Turnout's outbound connections. */
+    public DnsOptions(boolean enable, InetSocketAddress listen, EnhancedMode enhancedMode, Cidr fakeIpRange,
+            Cidr fakeIpRange6, List<String> fakeIpFilter, List<Nameserver> nameserver, List<Nameserver> fallback,
+            List<Nameserver> defaultNameserver, Map<String, List<Nameserver>> nameserverPolicy, boolean ipv6,
+            Map<String, List<InetAddress>> hosts, boolean fakeIpWhitelist) {
+        this(enable, listen, enhancedMode, fakeIpRange, fakeIpRange6, fakeIpFilter, nameserver, fallback,
+                defaultNameserver, nameserverPolicy, ipv6, hosts, fakeIpWhitelist, null);
     }
 
     /** The options in blacklist mode. */

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -29,9 +30,13 @@ public final class DnsService implements AutoCloseable {
     private final DnsHandler handler;
     private final DnsServer server;
     private final MatchersView matchers;
+    /** {@code proxy-server-nameserver} and {@code direct-nameserver}, or {@code null} for {@link #upstream}. */
+    private final UpstreamResolver forProxyServers;
+    private final UpstreamResolver forDirect;
 
     private DnsService(FakeIpPool pool4, FakeIpPool pool6, FakeIpStore store, UpstreamResolver upstream,
-            DnsHandler handler, DnsServer server, MatchersView matchers) {
+            DnsHandler handler, DnsServer server, MatchersView matchers, UpstreamResolver forProxyServers,
+            UpstreamResolver forDirect) {
         this.pool4 = pool4;
         this.pool6 = pool6;
         this.store = store;
@@ -39,6 +44,8 @@ public final class DnsService implements AutoCloseable {
         this.handler = handler;
         this.server = server;
         this.matchers = matchers;
+        this.forProxyServers = forProxyServers;
+        this.forDirect = forDirect;
     }
 
     /**
@@ -78,9 +85,19 @@ public final class DnsService implements AutoCloseable {
                 store.open();
             }
         }
+        TlsLayer tls = TlsLayer.fromEnvironment();
+        Predicate<InetAddress> own = ownAddress(options, excluded);
         UpstreamResolver upstream = new UpstreamResolver(UpstreamResolver.Servers.of(options), hosts, options.ipv6(),
-                group, binder, TlsLayer.fromEnvironment(), ownAddress(options, excluded), settings);
+                group, binder, tls, own, settings);
         upstream.useMatchers(matchers);
+        UpstreamResolver[] outbound = new UpstreamResolver[2];
+        UpstreamResolver.Servers[] servers = outboundServers(options);
+        for (int i = 0; i < 2; i++) {
+            if (servers[i] != null) {
+                outbound[i] = new UpstreamResolver(servers[i], hosts, options.ipv6(), group, binder, tls, own, settings);
+                outbound[i].useMatchers(matchers);
+            }
+        }
         DnsHandler handler = new DnsHandler(options, pool4, pool6, filter, hosts, upstream);
         DnsServer server = null;
         if (options.enable() && options.listen() != null) {
@@ -91,10 +108,60 @@ public final class DnsService implements AutoCloseable {
                     store.close();
                 }
                 upstream.close();
+                for (UpstreamResolver r : outbound) {
+                    if (r != null) {
+                        r.close();
+                    }
+                }
                 throw e;
             }
         }
-        return new DnsService(pool4, pool6, store, upstream, handler, server, matchers);
+        return new DnsService(pool4, pool6, store, upstream, handler, server, matchers, outbound[0], outbound[1]);
+    }
+
+    /**
+     * The servers of {@code proxy-server-nameserver} and of {@code direct-nameserver}, each {@code null} when not
+     * written. As in mihomo, proxy servers' names follow {@code nameserver-policy}; DIRECT's only when
+     * {@code direct-nameserver-follow-policy} says so.
+     */
+    public static UpstreamResolver.Servers[] outboundServers(DnsOptions options) {
+        OutboundNameservers o = options.outbound();
+        return new UpstreamResolver.Servers[] {
+            o.proxyServer().isEmpty() ? null : new UpstreamResolver.Servers(o.proxyServer(),
+                    options.nameserverPolicy(), options.defaultNameserver()),
+            o.direct().isEmpty() ? null : new UpstreamResolver.Servers(o.direct(),
+                    o.directFollowsPolicy() ? options.nameserverPolicy() : Map.of(), options.defaultNameserver())};
+    }
+
+    /** What looks up the names of proxy servers: {@code proxy-server-nameserver}, else {@link #upstream}. */
+    public UpstreamResolver forProxyServers() {
+        return forProxyServers != null ? forProxyServers : upstream;
+    }
+
+    /** What looks up the names DIRECT connects to: {@code direct-nameserver}, else {@link #upstream}. */
+    public UpstreamResolver forDirect() {
+        return forDirect != null ? forDirect : upstream;
+    }
+
+    /**
+     * Points the resolvers of {@code proxy-server-nameserver} and {@code direct-nameserver} at {@code next}'s servers.
+     *
+     * @return false when {@code next} adds or drops one of them, which needs a restart
+     */
+    public boolean retargetOutbound(DnsOptions next) {
+        UpstreamResolver.Servers[] servers = outboundServers(next);
+        UpstreamResolver[] running = {forProxyServers, forDirect};
+        for (int i = 0; i < 2; i++) {
+            if ((servers[i] == null) != (running[i] == null)) {
+                return false;
+            }
+        }
+        for (int i = 0; i < 2; i++) {
+            if (running[i] != null) {
+                running[i].retarget(servers[i]);
+            }
+        }
+        return true;
     }
 
     /** What the filters and the policy ask, replaced when the rules are compiled again. */
@@ -206,5 +273,10 @@ public final class DnsService implements AutoCloseable {
             store.close();
         }
         upstream.close();
+        for (UpstreamResolver r : new UpstreamResolver[] {forProxyServers, forDirect}) {
+            if (r != null) {
+                r.close();
+            }
+        }
     }
 }

@@ -43,10 +43,37 @@ public final class OutboundFactory {
     private final TlsLayer tlsLayer = TlsLayer.fromEnvironment();
     private final WebSocketLayer webSocketLayer = new WebSocketLayer();
 
+    /** How the host's own dialer looks names up for DIRECT, and for the proxies' servers; null: as it does. */
+    private final Resolver directNames;
+    private final Resolver proxyServerNames;
+
     public OutboundFactory(Map<String, OutboundType> types, Dialer hostDialer, Resolver resolver) {
+        this(types, hostDialer, resolver, null, null);
+    }
+
+    /**
+     * @param directNames      {@code direct-nameserver}: what DIRECT's connections look names up through
+     * @param proxyServerNames {@code proxy-server-nameserver}: what connections to proxy servers look names up through
+     */
+    public OutboundFactory(Map<String, OutboundType> types, Dialer hostDialer, Resolver resolver, Resolver directNames,
+            Resolver proxyServerNames) {
         this.types = types;
         this.hostDialer = hostDialer;
         this.resolver = resolver;
+        this.directNames = directNames;
+        this.proxyServerNames = proxyServerNames;
+    }
+
+    /**
+     * {@code dialer} for an outbound of {@code type}: the host's own sockets look names up through
+     * {@code direct-nameserver} for DIRECT and {@code proxy-server-nameserver} for the rest (their servers); a chain
+     * over another outbound ({@code dialer-proxy}) leaves names to it.
+     */
+    private Dialer forType(Dialer dialer, String type) {
+        if (!(dialer instanceof HostDialer host)) {
+            return dialer;
+        }
+        return host.resolvingWith(type.equals("direct") ? directNames : type.equals("reject") ? null : proxyServerNames);
     }
 
     /** Builds every outbound and group, with no proxy provider nodes (see {@link #build(Config, Map)}). */
@@ -285,7 +312,7 @@ public final class OutboundFactory {
                             + "); is the plugins folder in place?");
         }
         try {
-            return t.create(new OutboundOptions(name, type, Map.of()), context(hostDialer));
+            return t.create(new OutboundOptions(name, type, Map.of()), context(forType(hostDialer, type)));
         } catch (OptionException e) {
             throw new IllegalStateException("plugin '" + type + "' refused its built-in outbound: " + e.getMessage(), e);
         }
@@ -298,7 +325,7 @@ public final class OutboundFactory {
                     + p.name() + "'; available types: " + available());
         }
         try {
-            return t.create(p.options(), context(dialer));
+            return t.create(p.options(), context(forType(dialer, p.type())));
         } catch (OptionException e) {
             throw new ConfigException(p.originOf(e.key()), e.getMessage());
         } catch (RuntimeException e) {

@@ -7,6 +7,7 @@ import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.EnhancedMode;
 import dev.turnout.host.dns.FakeIpFilter;
+import dev.turnout.host.dns.OutboundNameservers;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +41,11 @@ final class DnsSettings {
         var defaults = keys.read("default-nameserver",
                 () -> DnsOptions.addressedOnly(DnsOptions.parseNameservers(d.strings("default-nameserver"))));
         var policy = keys.read("nameserver-policy", () -> DnsOptions.parsePolicy(d.map("nameserver-policy")));
+        var proxyServer = keys.read("proxy-server-nameserver",
+                () -> DnsOptions.parseNameservers(d.strings("proxy-server-nameserver")));
+        var direct = keys.read("direct-nameserver", () -> DnsOptions.parseNameservers(d.strings("direct-nameserver")));
+        Boolean directFollows = keys.read("direct-nameserver-follow-policy",
+                () -> d.bool("direct-nameserver-follow-policy", false));
         var fakeIpFilter = keys.read("fake-ip-filter", () -> FakeIpFilter.checked(d.strings("fake-ip-filter")));
         Boolean whitelist = keys.read("fake-ip-filter-mode",
                 () -> FakeIpFilter.isWhitelist(d.string("fake-ip-filter-mode", "blacklist")));
@@ -51,6 +57,8 @@ final class DnsSettings {
         if (defaults != null && defaults.isEmpty()) {
             keys.read("nameserver", () -> DnsOptions.lookedUpBy(nameservers, "nameserver"));
             keys.read("fallback", () -> DnsOptions.lookedUpBy(fallback, "fallback"));
+            keys.read("proxy-server-nameserver", () -> DnsOptions.lookedUpBy(proxyServer, "proxy-server-nameserver"));
+            keys.read("direct-nameserver", () -> DnsOptions.lookedUpBy(direct, "direct-nameserver"));
             if (policy != null) {
                 policy.values().forEach(servers -> keys.read("nameserver-policy",
                         () -> DnsOptions.lookedUpBy(servers, "nameserver-policy")));
@@ -67,7 +75,8 @@ final class DnsSettings {
         keys.throwProblems();
         try {
             return new DnsOptions(true, listen, mode, range, range6, fakeIpFilter, nameservers,
-                    fallback, defaults, policy, d.bool("ipv6", false), hosts, Boolean.TRUE.equals(whitelist));
+                    fallback, defaults, policy, d.bool("ipv6", false), hosts, Boolean.TRUE.equals(whitelist),
+                    new OutboundNameservers(proxyServer, direct, Boolean.TRUE.equals(directFollows)));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(d.origin(), "dns: " + e.getMessage());
         }

@@ -127,7 +127,8 @@ public final class Turnout implements AutoCloseable {
             boolean upstream = dnsService != null && !dnsService.upstream().servers().isEmpty();
             Resolver names = upstream ? dnsService.upstream() : resolver;
             HostDialer hostDialer = new HostDialer(binder::get, names, CONNECT_TIMEOUT_MILLIS);
-            this.compiler = new RoutingCompiler(new OutboundFactory(plugins.outboundTypes(), hostDialer, names));
+            this.compiler = new RoutingCompiler(new OutboundFactory(plugins.outboundTypes(), hostDialer, names,
+                    upstream ? dnsService.forDirect() : null, upstream ? dnsService.forProxyServers() : null));
             long compiling = System.nanoTime();
             RoutingCompiler.Compiled compiled = compiler.compile(config, true);
             log.info("routing: {} rules, {} outbounds and groups, compiled in {} ms", compiled.routing().rules().size(),
@@ -336,7 +337,8 @@ public final class Turnout implements AutoCloseable {
      * compiled with the rules). The rest (ports, fake ranges) need a restart.
      */
     static final Set<String> DNS_SERVER_KEYS = Set.of("nameserver", "fallback", "default-nameserver",
-            "nameserver-policy", "fallback-filter");
+            "nameserver-policy", "fallback-filter", "proxy-server-nameserver", "direct-nameserver",
+            "direct-nameserver-follow-policy");
 
     /**
      * Points the running DNS at {@code next}'s servers when only they changed (a Clash dashboard or Verge switching
@@ -353,7 +355,7 @@ public final class Turnout implements AutoCloseable {
         before.keySet().removeAll(DNS_SERVER_KEYS);
         after.keySet().removeAll(DNS_SERVER_KEYS);
         UpstreamResolver.Servers servers = UpstreamResolver.Servers.of(nextDns);
-        if (!before.equals(after) || servers.all().isEmpty()) {
+        if (!before.equals(after) || servers.all().isEmpty() || !dns.retargetOutbound(nextDns)) {
             return false;
         }
         dns.upstream().retarget(servers);

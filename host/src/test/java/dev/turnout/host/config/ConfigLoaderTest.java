@@ -74,11 +74,12 @@ class ConfigLoaderTest {
         assertEquals(List.of(), quiet.warnings());
         Config c = parse("dns:\n  enable: true\n  nameserver: [192.0.2.53]\n  fallback: [192.0.2.54]\n"
                 + "  proxy-server-nameserver: ['tls://192.0.2.53']\n"
-                + "  nameserver-policy: {'+.corp.example': 192.0.2.99}\n" // read: not noted
-                + "  fallback-filter: {geoip: true, geoip-code: CN}\n  fake-ip-filter-mode: whitelist\n"); // read
-        assertEquals(List.of(
-                "t.yaml:5:28: dns: 'proxy-server-nameserver' is not supported by Turnout; ignored (every name is asked"
-                        + " of 'nameserver')"), c.warnings(), "fallback-filter and fake-ip-filter-mode are read");
+                + "  nameserver-policy: {'+.corp.example': 192.0.2.99}\n"
+                + "  fallback-filter: {geoip: true, geoip-code: CN}\n  fake-ip-filter-mode: whitelist\n"
+                + "  respect-rules: true\n  prefer-h3: true\n");
+        assertEquals(List.of("t.yaml:9:18: dns: 'respect-rules' is not supported by Turnout; ignored",
+                "t.yaml:10:14: dns: 'prefer-h3' is not supported by Turnout; ignored"), c.warnings(),
+                "the servers, the policy and the filters are read");
     }
 
     @Test

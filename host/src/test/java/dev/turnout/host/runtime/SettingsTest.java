@@ -108,6 +108,22 @@ class SettingsTest {
     }
 
     @Test
+    void serversForProxyServersAndDirectAreReadAndNeedAddressesToLookTheirNamesUp() throws Exception {
+        Config c = parse("dns:|  enable: true|  default-nameserver: [223.5.5.5]|  nameserver: [192.0.2.53]"
+                + "|  proxy-server-nameserver: ['https://doh.pub/dns-query']|  direct-nameserver: [192.0.2.54]"
+                + "|  direct-nameserver-follow-policy: true");
+        var outbound = Settings.of(c).dns().outbound();
+        assertEquals("[https://doh.pub:443/dns-query]", outbound.proxyServer().toString());
+        assertEquals("[udp://192.0.2.54:53]", outbound.direct().toString());
+        assertTrue(outbound.directFollowsPolicy());
+        assertEquals(List.of(), c.warnings());
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(parse("dns:|  enable: true"
+                + "|  nameserver: ['tls://dns.example']|  proxy-server-nameserver: ['tls://ps.example']")));
+        assertTrue(e.getMessage().contains("t.yaml:4:28: dns: proxy-server-nameserver 'tls://ps.example:853' is"
+                + " known by host name (ps.example)"), e.getMessage());
+    }
+
+    @Test
     void everyBadSettingIsReportedAtOnce() throws Exception {
         Config c = parse("dns:|  enable: true|  fake-ip-range: 198.18.0.1/99|tun:|  enable: true|  inet4-address: notanip"
                 + "|external-controller: abc");
