@@ -172,21 +172,23 @@ class ShadowsocksIT {
 
     @Test
     void mixedPortReachesTheServerThroughObfsInTlsMode() throws Exception {
-        Netns.Result r = curl("--socks5-hostname", "127.0.0.1:" + MIXED, "http://obfs.ss.test:" + HTTP + "/obfs");
-        String ssLog = MixedPortIT.read(dir.resolve("ss-server-obfs.log"));
-        assertEquals(0, r.exitCode(), r.stderr() + log() + ssLog);
-        assertEquals("hello /obfs from " + TARGETS[0] + "\n", r.stdout());
-        assertTrue(ssLog.contains("connect to obfs.ss.test:" + HTTP), ssLog);
-        assertTrue(log().contains("obfs.ss.test:" + HTTP + " match DOMAIN-SUFFIX,obfs.ss.test using ss-obfs"), log());
+        reachesThroughPlugin("obfs", TARGETS[0]);
     }
 
     @Test
     void mixedPortReachesTheServerThroughV2rayPlugin() throws Exception {
-        Netns.Result r = curl("--socks5-hostname", "127.0.0.1:" + MIXED, "http://ws.ss.test:" + HTTP + "/ws");
-        String ssLog = MixedPortIT.read(dir.resolve("ss-server-ws.log"));
+        reachesThroughPlugin("ws", TARGETS[1]);
+    }
+
+    /** {@code NAME.ss.test} through the mixed port, its rule and the ss-server (with its plugin) of the same name. */
+    private void reachesThroughPlugin(String name, String target) throws Exception {
+        Netns.Result r = curl("--socks5-hostname", "127.0.0.1:" + MIXED, "http://" + name + ".ss.test:" + HTTP + "/" + name);
+        String ssLog = MixedPortIT.read(dir.resolve("ss-server-" + name + ".log"));
         assertEquals(0, r.exitCode(), r.stderr() + log() + ssLog);
-        assertEquals("hello /ws from " + TARGETS[1] + "\n", r.stdout());
-        assertTrue(ssLog.contains("connect to ws.ss.test:" + HTTP), ssLog);
+        assertEquals("hello /" + name + " from " + target + "\n", r.stdout());
+        assertTrue(ssLog.contains("connect to " + name + ".ss.test:" + HTTP), ssLog);
+        assertTrue(log().contains(name + ".ss.test:" + HTTP + " match DOMAIN-SUFFIX," + name + ".ss.test using ss-"
+                + name), log());
     }
 
     @Test

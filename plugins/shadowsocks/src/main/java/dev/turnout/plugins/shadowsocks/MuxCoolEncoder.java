@@ -1,18 +1,17 @@
 package dev.turnout.plugins.shadowsocks;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
-import io.netty.util.concurrent.PromiseCombiner;
 
 /**
  * One v2ray Mux.Cool session (ID 0) around the stream, outbound, as v2ray-plugin's client and mihomo send it: a
  * {@code New} frame for TCP to 127.0.0.1:0 before the first bytes (the plugin's server forwards to its ss-server
  * whatever the address), each write as {@code Keep} frames with data, and an {@code End} frame before the close.
  */
-final class MuxCoolEncoder extends ChannelOutboundHandlerAdapter {
+final class MuxCoolEncoder extends FramingEncoder {
 
     static final int STATUS_NEW = 1;
     static final int STATUS_KEEP = 2;
@@ -22,37 +21,28 @@ final class MuxCoolEncoder extends ChannelOutboundHandlerAdapter {
     /** The most data one frame carries here (its length field allows 65535). */
     static final int MAX_DATA = 16 * 1024;
 
-    private boolean opened;
     private boolean ended;
 
+    MuxCoolEncoder() {
+        super(MAX_DATA);
+    }
+
     @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (!(msg instanceof ByteBuf data) || !data.isReadable()) {
-            ctx.write(msg, promise);
-            return;
-        }
-        PromiseCombiner all = new PromiseCombiner(ctx.executor());
-        if (!opened) {
-            opened = true;
-            // metadata: ID, New, no option, TCP, port 0, IPv4 127.0.0.1
-            ByteBuf open = ctx.alloc().buffer(14).writeShort(12).writeShort(0).writeByte(STATUS_NEW).writeByte(0)
-                    .writeByte(1).writeShort(0).writeByte(1).writeInt(0x7f000001);
-            all.add(ctx.write(open));
-        }
-        while (data.isReadable()) {
-            int n = Math.min(data.readableBytes(), MAX_DATA);
-            ByteBuf header = ctx.alloc().buffer(8).writeShort(4).writeShort(0).writeByte(STATUS_KEEP)
-                    .writeByte(OPTION_DATA).writeShort(n);
-            all.add(ctx.write(header));
-            all.add(ctx.write(data.readRetainedSlice(n)));
-        }
-        data.release();
-        all.finish(promise);
+    ByteBuf preamble(ByteBufAllocator alloc, ByteBuf data) {
+        // metadata: ID, New, no option, TCP, port 0, IPv4 127.0.0.1
+        return alloc.buffer(14).writeShort(12).writeShort(0).writeByte(STATUS_NEW).writeByte(0).writeByte(1)
+                .writeShort(0).writeByte(1).writeInt(0x7f000001);
+    }
+
+    @Override
+    ByteBuf header(ByteBufAllocator alloc, int length) {
+        return alloc.buffer(8).writeShort(4).writeShort(0).writeByte(STATUS_KEEP).writeByte(OPTION_DATA)
+                .writeShort(length);
     }
 
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-        if (!opened || ended || !ctx.channel().isActive()) {
+        if (!started() || ended || !ctx.channel().isActive()) {
             ctx.close(promise);
             return;
         }

@@ -2,10 +2,6 @@ package dev.turnout.plugins.shadowsocks;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.ChannelPromise;
-import io.netty.util.concurrent.PromiseCombiner;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -14,7 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * obfs host as its server name, as obfs-local sends it; every later write goes as TLS application data records of at
  * most 16 KiB. There is no TLS: nothing is encrypted beyond what Shadowsocks already did.
  */
-final class ObfsTlsEncoder extends ChannelOutboundHandlerAdapter {
+final class ObfsTlsEncoder extends FramingEncoder {
 
     /** The largest record body TLS allows. */
     static final int MAX_RECORD = 16 * 1024;
@@ -38,33 +34,23 @@ final class ObfsTlsEncoder extends ChannelOutboundHandlerAdapter {
     };
 
     private final byte[] serverName;
-    private boolean helloSent;
 
     ObfsTlsEncoder(String host) {
+        super(MAX_RECORD);
         this.serverName = host.getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** The ClientHello, with as much of the first bytes as fits a 16 KiB record; the rest follows as data. */
     @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (!(msg instanceof ByteBuf data) || !data.isReadable()) {
-            ctx.write(msg, promise);
-            return;
-        }
-        PromiseCombiner all = new PromiseCombiner(ctx.executor());
-        if (!helloSent) {
-            helloSent = true;
-            // The hello's record must stay within 16 KiB: what does not fit follows as application data.
-            int inHello = Math.min(data.readableBytes(), MAX_RECORD - 512 - serverName.length);
-            all.add(ctx.write(clientHello(ctx.alloc(), data.readSlice(inHello))));
-        }
-        while (data.isReadable()) {
-            int n = Math.min(data.readableBytes(), MAX_RECORD);
-            ByteBuf header = ctx.alloc().buffer(5).writeByte(0x17).writeShort(0x0303).writeShort(n);
-            all.add(ctx.write(header));
-            all.add(ctx.write(data.readRetainedSlice(n)));
-        }
-        data.release();
-        all.finish(promise);
+    ByteBuf preamble(ByteBufAllocator alloc, ByteBuf data) {
+        int inHello = Math.min(data.readableBytes(), MAX_RECORD - 512 - serverName.length);
+        return clientHello(alloc, data.readSlice(inHello));
+    }
+
+    /** An application data record's header. */
+    @Override
+    ByteBuf header(ByteBufAllocator alloc, int length) {
+        return alloc.buffer(5).writeByte(0x17).writeShort(0x0303).writeShort(length);
     }
 
     private ByteBuf clientHello(ByteBufAllocator alloc, ByteBuf ticket) {
