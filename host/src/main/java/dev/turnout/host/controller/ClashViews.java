@@ -176,9 +176,6 @@ final class ClashViews {
         m.put("bind-address", c.bindAddress());
         // Clash lists user:password here; the passwords stay out of every answer.
         m.put("authentication", c.authentication().users().keySet().stream().map(u -> u + ":******").toList());
-        m.put("lan-allowed-ips", c.authentication().lanAllowed().isEmpty() ? List.of("0.0.0.0/0", "::/0")
-                : c.authentication().lanAllowed().stream().map(Object::toString).toList());
-        m.put("lan-disallowed-ips", c.authentication().lanDisallowed().stream().map(Object::toString).toList());
         m.put("mode", mode);
         m.put("log-level", logLevel);
         m.put("ipv6", false);

@@ -79,6 +79,7 @@ public record IpPrefix(InetAddress address, int prefixLength) {
 
     @Override
     public String toString() {
-        return address.getHostAddress() + "/" + prefixLength;
+        // RFC 5952's short form (8000::/1), as ip(8) prints it and as route records have always been written.
+        return io.netty.util.NetUtil.toAddressString(address) + "/" + prefixLength;
     }
 }

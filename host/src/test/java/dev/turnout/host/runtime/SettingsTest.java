@@ -157,7 +157,7 @@ class SettingsTest {
                 + "|  exclude-uid: [1000]|  include-interface: [eth1]|  endpoint-independent-nat: false"
                 + "|  iproute2-table-index: 2022|  auto-redirect: true");
         var tun = Settings.of(c).tun();
-        assertEquals("[192.168.0.0/16, fd00:0:0:0:0:0:0:0/8, 10.0.0.1/32]", tun.routeExcludeAddress().toString());
+        assertEquals("[192.168.0.0/16, fd00::/8, 10.0.0.1/32]", tun.routeExcludeAddress().toString());
         assertEquals("[198.51.100.0/24]", tun.routeAddress().toString());
         assertEquals(300, tun.udpTimeoutSeconds());
         assertEquals(List.of("t.yaml:8:16: tun: 'exclude-uid' is not supported by Turnout; ignored",
