@@ -37,11 +37,18 @@ class VlessThroughV2rayTest {
     static final OneEventLoop loop = new OneEventLoop();
     @RegisterExtension
     static final V2rayFixture v2ray = new V2rayFixture("vless", "tcp", "ws", "tcp+tls", "ws+tls");
+    /** Xray's custom id {@code turnout-user} as Python's {@code uuid.uuid5(UUID(int=0), "turnout-user")} gives it. */
+    @RegisterExtension
+    static final V2rayFixture customIdUser = V2rayFixture.forUser("98b060c5-c92a-5d58-b004-dab035528def", "vless", "tcp");
     /** VLESS has no end marker of its own: the end is the connection's (a FIN, or a close after it). */
     private static final Set<String> ENDS = Set.of("end", "closed");
 
     static Outbound vless(String transport, String uuid) throws Exception {
-        Map<String, Object> o = v2ray.options(transport, uuid);
+        return vless(v2ray, transport, uuid);
+    }
+
+    static Outbound vless(V2rayFixture server, String transport, String uuid) throws Exception {
+        Map<String, Object> o = server.options(transport, uuid);
         return new VlessType().create(TestOptions.loopbackServer("l", "vless", (Integer) o.get("port"), o),
                 PluginContext.of(new PlainDialer(), (host, l) -> l.newSucceededFuture(InetAddress.getLoopbackAddress())));
     }
@@ -73,6 +80,12 @@ class VlessThroughV2rayTest {
     @ValueSource(strings = {"tcp", "tcp+tls"})
     void anAnswerThatComesAfterTheClientsHalfCloseStillArrives(String transport) throws Exception {
         V2rayChecks.answerAfterTheHalfCloseArrives(vless(transport, v2ray.uuid()), loop.get(), ENDS);
+    }
+
+    @Test
+    void xraysCustomIdTextReachesTheUserWhoseUuidItMapsTo() throws Exception {
+        V2rayChecks.echoesAndSendsTheName(vless(customIdUser, "tcp", "turnout-user"), loop.get(), customIdUser.daemon(),
+                "vless with the custom id");
     }
 
     @Test

@@ -41,11 +41,18 @@ class VmessThroughV2rayTest {
     static final OneEventLoop loop = new OneEventLoop();
     @RegisterExtension
     static final V2rayFixture v2ray = new V2rayFixture("vmess", "tcp", "ws", "ws+tls");
+    /** Xray's custom id {@code turnout-user} as Python's {@code uuid.uuid5(UUID(int=0), "turnout-user")} gives it. */
+    @RegisterExtension
+    static final V2rayFixture customIdUser = V2rayFixture.forUser("98b060c5-c92a-5d58-b004-dab035528def", "vmess", "tcp");
     private static final Set<String> ENDS = Set.of("end");
 
     /** Options for the inbound of that transport ({@code tcp}, {@code ws}, {@code ws+tls}). */
     static Map<String, Object> options(String transport, String cipher, String uuid) {
-        Map<String, Object> o = v2ray.options(transport, uuid);
+        return options(v2ray, transport, cipher, uuid);
+    }
+
+    static Map<String, Object> options(V2rayFixture server, String transport, String cipher, String uuid) {
+        Map<String, Object> o = server.options(transport, uuid);
         o.put("alterId", 0);
         o.put("cipher", cipher);
         return o;
@@ -95,6 +102,12 @@ class VmessThroughV2rayTest {
     @ValueSource(strings = {"tcp", "ws", "ws+tls"})
     void anAnswerThatComesAfterTheClientsHalfCloseStillArrives(String transport) throws Exception {
         V2rayChecks.answerAfterTheHalfCloseArrives(vmess(options(transport, "aes-128-gcm", v2ray.uuid())), loop.get(), ENDS);
+    }
+
+    @Test
+    void xraysCustomIdTextReachesTheUserWhoseUuidItMapsTo() throws Exception {
+        V2rayChecks.echoesAndSendsTheName(vmess(options(customIdUser, "tcp", "aes-128-gcm", "turnout-user")), loop.get(),
+                customIdUser.daemon(), "vmess with the custom id");
     }
 
     @Test

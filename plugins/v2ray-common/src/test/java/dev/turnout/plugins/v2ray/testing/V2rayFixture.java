@@ -19,22 +19,32 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /**
  * A real v2ray on 127.0.0.1 for a test class, with one inbound of the protocol per transport ({@code tcp},
  * {@code ws}, {@code tcp+tls}, {@code ws+tls}; TLS with a test CA for the name {@code v2ray.test}), all for one
- * random uuid: started before the class's tests, stopped after them. Register as a static
+ * random uuid (or the one given): started before the class's tests, stopped after them. Register as a static
  * {@code @RegisterExtension} field.
  */
 public final class V2rayFixture implements BeforeAllCallback, AfterAllCallback {
 
     private final String protocol;
     private final List<String> transports;
-    private final String uuid = UUID.randomUUID().toString();
+    private final String uuid;
     private final List<V2rayServer.Inbound> inbounds = new ArrayList<>();
     private Path dir;
     private TestCertificates certificates;
     private DaemonProcess daemon;
 
     public V2rayFixture(String protocol, String... transports) {
+        this(UUID.randomUUID().toString(), protocol, transports);
+    }
+
+    private V2rayFixture(String uuid, String protocol, String... transports) {
+        this.uuid = uuid;
         this.protocol = protocol;
         this.transports = List.of(transports);
+    }
+
+    /** The same, for the user with that uuid (in v2ray's 8-4-4-4-12 form) in place of a random one. */
+    public static V2rayFixture forUser(String uuid, String protocol, String... transports) {
+        return new V2rayFixture(uuid, protocol, transports);
     }
 
     @Override
