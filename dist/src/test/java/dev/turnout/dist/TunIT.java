@@ -382,6 +382,62 @@ class TunIT {
         assertEquals(routesBefore, routes(), "after a clean stop, every cut route removed");
     }
 
+    @Test
+    @Order(11)
+    void theSnifferGivesFlowsToAddressesTheNamesTheirClientsSentSoDomainRulesApply() throws Exception {
+        if (turnout.isAlive()) {
+            turnout.destroy();
+            assertTrue(turnout.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
+        }
+        int tlsPort = 8443;
+        server.spawn(dir.resolve("tls-port.log"), Daemons.peer("http", Integer.toString(tlsPort)));
+        server.awaitTcpPort(tlsPort, Duration.ofSeconds(20));
+        String base = Files.readString(config).replace("  route-exclude-address: ['" + VIA_HTTP + "/32', '2001:db8:100::/48']\n", "");
+        Files.writeString(config, base.replace("rules:\n", String.join("\n",
+                "sniffer:",
+                "  enable: true",
+                "  sniff:",
+                "    HTTP: {ports: [" + HTTP + "], override-destination: false}",
+                "    TLS: {ports: [" + tlsPort + "]}",
+                "  skip-domain: [skipped.sniff.test]",
+                "rules:",
+                "  - DOMAIN,web.sniff.test,tiny",
+                "  - DOMAIN-SUFFIX,tls.sniff.test,REJECT",
+                "")));
+        Process sniffing = startTurnout("turnout-sniff.log");
+        Path sniffLog = dir.resolve("turnout-sniff.log");
+        try {
+            // The Host header names the flow: through tinyproxy by the rule, which is asked for the address.
+            Netns.Result web = client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
+                    "-H", "Host: web.sniff.test", "http://" + REMOTE + ":" + HTTP + "/sniffed");
+            assertEquals("hello /sniffed from " + REMOTE + "\n", web.stdout(), web.stderr() + MixedPortIT.read(sniffLog));
+            assertTrue(MixedPortIT.awaitLog(sniffLog, "--> web.sniff.test:" + HTTP
+                    + " match DOMAIN,web.sniff.test using tiny"), () -> MixedPortIT.read(sniffLog));
+            // The ClientHello's server name: refused by the rule at once, though curl connected to an address.
+            Netns.Result tls = client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
+                    "-k", "--resolve", "www.tls.sniff.test:" + tlsPort + ":" + REMOTE,
+                    "https://www.tls.sniff.test:" + tlsPort + "/");
+            assertTrue(tls.exitCode() == 35 || tls.exitCode() == 56 || tls.exitCode() == 7, "curl exit "
+                    + tls.exitCode() + ": " + tls.stderr());
+            assertTrue(MixedPortIT.awaitLog(sniffLog, "--> www.tls.sniff.test:" + tlsPort
+                    + " match DOMAIN-SUFFIX,tls.sniff.test using REJECT"), () -> MixedPortIT.read(sniffLog));
+            // A name in skip-domain is not used: the address decides.
+            client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "5", "-k",
+                    "--resolve", "skipped.sniff.test:" + tlsPort + ":" + REMOTE, "https://skipped.sniff.test:" + tlsPort + "/");
+            assertTrue(MixedPortIT.awaitLog(sniffLog, "--> " + REMOTE + ":" + tlsPort + " match MATCH using DIRECT"),
+                    () -> MixedPortIT.read(sniffLog));
+            // A client that is silent for longer than the sniffer waits is routed by its address, and loses nothing.
+            Netns.Result late = client.run(Duration.ofSeconds(30), "bash", "-c", "exec 3<>/dev/tcp/" + REMOTE + "/"
+                    + HTTP + " && sleep 1.5 && printf 'GET /late HTTP/1.0\\r\\n\\r\\n' >&3 && timeout 10 cat <&3");
+            assertTrue(late.stdout().endsWith("hello /late from " + CLIENT + "\n"), late.stdout() + late.stderr());
+            assertTrue(MixedPortIT.read(sniffLog).contains("--> " + REMOTE + ":" + HTTP + " match MATCH using DIRECT"),
+                    () -> MixedPortIT.read(sniffLog));
+        } finally {
+            sniffing.destroy();
+            assertTrue(sniffing.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
+        }
+    }
+
     private String routeTo(String address) throws IOException, InterruptedException {
         return client.run(Duration.ofSeconds(5), "ip", "route", "get", address).stdout();
     }

@@ -46,6 +46,7 @@ public record Config(
         Map<String, List<String>> hosts,
         Section dns,
         Section tun,
+        Section sniffer,
         String interfaceName,
         int routingMark,
         String externalController,

@@ -56,7 +56,7 @@ public final class ConfigLoader {
 
     private static final Set<String> TOP_LEVEL_KEYS = Set.of(
             "port", "socks-port", "mixed-port", "allow-lan", "bind-address", "mode", "log-level", "ipv6",
-            "proxies", "proxy-groups", "rules", "rule-providers", "hosts", "dns", "tun", "interface-name",
+            "proxies", "proxy-groups", "rules", "rule-providers", "hosts", "dns", "tun", "sniffer", "interface-name",
             "routing-mark", "external-controller", "external-ui", "secret", "proxy-providers",
             "external-controller-cors", "tcp-half-close-timeout", "find-process-mode",
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
@@ -72,7 +72,7 @@ public final class ConfigLoader {
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
             "redir-port", "tproxy-port", "profile", "experimental", "unified-delay", "tcp-concurrent",
             "global-client-fingerprint", "keep-alive-interval",
-            "sniffer", "ebpf", "global-ua",
+            "ebpf", "global-ua",
             "external-controller-tls", "tls", "listeners",
             "clash-for-android", "cfw-bypass", "cfw-latency-timeout", "cfw-latency-url");
 
@@ -81,6 +81,10 @@ public final class ConfigLoader {
             "fake-ip-range6", "fake-ip-filter", "fake-ip-filter-mode", "nameserver", "fallback", "default-nameserver",
             "ipv6", "nameserver-policy", "fallback-filter", "proxy-server-nameserver", "direct-nameserver",
             "direct-nameserver-follow-policy");
+    /** The {@code sniffer:} keys Turnout reads (runtime's {@code SnifferSettings}). */
+    private static final Set<String> SNIFFER_KEYS = Set.of("enable", "sniff", "sniffing", "ports",
+            "override-destination", "parse-pure-ip", "force-dns-mapping", "force-domain", "skip-domain",
+            "skip-src-address", "skip-dst-address");
     /** The {@code tun:} keys Turnout reads (its own {@code state-file} among them). */
     private static final Set<String> TUN_KEYS = Set.of("enable", "stack", "device", "mtu", "inet4-address",
             "inet6-address", "auto-route", "auto-detect-interface", "dns-hijack", "state-file", "gso", "strict-route",
@@ -412,10 +416,13 @@ public final class ConfigLoader {
             noteIgnoredDnsKeys(dns);
             Section tun = attempt(() -> section(keys.get("tun")), Section.ABSENT);
             noteIgnoredTunKeys(tun);
+            Section sniffer = attempt(() -> section(keys.get("sniffer")), Section.ABSENT);
+            noteSnifferKeys(sniffer);
             Config config = new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, mode,
                     logLevel, List.copyOf(proxies), List.copyOf(groups), List.copyOf(rules), providers, hosts,
                     dns,
                     tun,
+                    sniffer,
                     attempt(() -> string(keys, "interface-name", null), null),
                     attempt(() -> integer(keys, "routing-mark", 0), 0),
                     attempt(() -> string(keys, "external-controller", null), null),
@@ -1110,6 +1117,25 @@ public final class ConfigLoader {
                     continue;
                 }
                 warnings.add(tun.originOf(key) + ": tun: '" + key + "' is not supported by Turnout; ignored");
+            }
+        }
+
+        /** Notes the {@code sniffer:} keys and sniffers Turnout does not act on: QUIC, and keys it does not know. */
+        private void noteSnifferKeys(Section sniffer) {
+            for (Map.Entry<String, Object> e : sniffer.values().entrySet()) {
+                String key = e.getKey();
+                if (!SNIFFER_KEYS.contains(key)) {
+                    warnings.add(sniffer.originOf(key) + ": sniffer: unknown key '" + key + "'; ignored");
+                }
+            }
+            Object sniff = sniffer.values().get("sniff");
+            List<?> sniffing = sniffer.values().get("sniffing") instanceof List<?> l ? l : List.of();
+            boolean quic = sniff instanceof Map<?, ?> m && m.keySet().stream()
+                    .anyMatch(k -> "QUIC".equalsIgnoreCase(String.valueOf(k)))
+                    || sniffing.stream().anyMatch(k -> "QUIC".equalsIgnoreCase(String.valueOf(k)));
+            if (quic && Boolean.TRUE.equals(sniffer.values().get("enable"))) {
+                warnings.add(sniffer.originOf(sniff != null ? "sniff" : "sniffing") + ": sniffer: QUIC is not sniffed"
+                        + " by Turnout (TLS and HTTP are); UDP flows keep the name their fake address stands for");
             }
         }
 

@@ -4,6 +4,7 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.controller.Controller;
 import dev.turnout.host.dns.DnsOptions;
+import dev.turnout.host.sniff.SniffOptions;
 import dev.turnout.host.tun.TunOptions;
 import dev.turnout.rules.Origin;
 import io.netty.util.NetUtil;
@@ -25,9 +26,10 @@ import java.util.Map;
  * @param dns {@code null} when Turnout's DNS is off
  * @param controller {@code null} when no {@code external-controller} is set
  * @param externalUi {@code null} when none is set
+ * @param sniffer {@code null} when the sniffer is off
  */
 public record Settings(TunOptions tun, DnsOptions dns, InetAddress bindAddress, Map<String, List<InetAddress>> hosts,
-                       InetSocketAddress controller, Path externalUi) {
+                       InetSocketAddress controller, Path externalUi, SniffOptions sniffer) {
 
     /** A part of the settings, read on its own. */
     @FunctionalInterface
@@ -39,6 +41,7 @@ public record Settings(TunOptions tun, DnsOptions dns, InetAddress bindAddress, 
         List<ConfigException> errors = new ArrayList<>();
         TunOptions tun = attempt(() -> TunSettings.from(config), errors);
         DnsOptions dns = attempt(() -> DnsSettings.from(config), errors);
+        SniffOptions sniffer = attempt(() -> SnifferSettings.from(config), errors);
         InetAddress bind = attempt(() -> bindAddress(config), errors);
         Map<String, List<InetAddress>> hosts = attempt(() -> hosts(config), errors);
         InetSocketAddress controller = attempt(() -> controller(config), errors);
@@ -52,7 +55,7 @@ public record Settings(TunOptions tun, DnsOptions dns, InetAddress bindAddress, 
         if (!errors.isEmpty()) {
             throw ConfigException.of(errors);
         }
-        return new Settings(tun, dns, bind, hosts, controller, ui);
+        return new Settings(tun, dns, bind, hosts, controller, ui, sniffer);
     }
 
     private static <T> T attempt(Part<T> part, List<ConfigException> errors) {

@@ -87,7 +87,7 @@ final class TunSettings {
     }
 
     /** A list of prefixes ({@code 192.168.0.0/16}, {@code fd00::/8}); a lone address is one host. */
-    private static List<IpPrefix> prefixes(Section t, String key) throws ConfigException {
+    static List<IpPrefix> prefixes(Section t, String key) throws ConfigException {
         List<IpPrefix> out = new java.util.ArrayList<>();
         for (String text : t.strings(key)) {
             String s = text.trim();

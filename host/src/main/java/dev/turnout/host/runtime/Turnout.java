@@ -33,6 +33,7 @@ import dev.turnout.host.route.ProcessLookup;
 import dev.turnout.host.route.RuleHosts;
 import dev.turnout.host.route.Router;
 import dev.turnout.host.route.Routing;
+import dev.turnout.host.sniff.Sniffer;
 import dev.turnout.host.route.RoutingCompiler;
 import dev.turnout.host.tunnel.DefaultTunnel;
 import dev.turnout.rules.NameResolver;
@@ -166,6 +167,7 @@ public final class Turnout implements AutoCloseable {
             if (dnsService != null && dnsService.pool4() != null) {
                 tunnel.useFakeIps(new PoolFakeIps(dnsService));
             }
+            tunnel.useSniffer(Sniffer.of(settings.sniffer()));
         } catch (ConfigException | RuntimeException | InterruptedException e) {
             if (dnsService != null) {
                 dnsService.close();
@@ -315,6 +317,7 @@ public final class Turnout implements AutoCloseable {
         carrySelections(previous, compiled.routing());
         groups.adopt(compiled.routing().outbounds());
         router.swap(compiled.routing());
+        tunnel.useSniffer(Sniffer.of(checked.settings().sniffer()));
         if (dns != null) {
             dns.useMatchers(compiled.routing().dnsMatchers());
         }

@@ -13,6 +13,7 @@ import dev.turnout.host.relay.FlowTimeouts;
 import dev.turnout.host.relay.Relay;
 import dev.turnout.host.route.Router;
 import dev.turnout.host.route.Routing;
+import dev.turnout.host.sniff.Sniffer;
 import dev.turnout.rules.Decision;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -41,6 +42,7 @@ public final class DefaultTunnel implements Tunnel {
     private final FlowTimeouts timeouts;
     private final DescriptorShortage shortage;
     private volatile FakeIps fakeIps = FakeIps.NONE;
+    private volatile Sniffer sniffer = Sniffer.OFF;
 
     public DefaultTunnel(Router router, FlowTable flows, Executor blockingExecutor, FlowTimeouts timeouts,
                          DescriptorShortage shortage) {
@@ -56,13 +58,17 @@ public final class DefaultTunnel implements Tunnel {
         this.fakeIps = lookup;
     }
 
+    /** Looks at new TUN flows' first bytes for their names, as {@code sniffer} says, from now on. */
+    public void useSniffer(Sniffer next) {
+        this.sniffer = next;
+    }
+
     public FlowTable flows() {
         return flows;
     }
 
     @Override
     public void routeStream(Channel inbound, Metadata original, StreamReadiness readiness) {
-        EventLoop loop = inbound.eventLoop();
         FakeIps fakes = fakeIps;
         Metadata flow = fakes.restore(original);
         if (flow == null) {
@@ -72,7 +78,18 @@ public final class DefaultTunnel implements Tunnel {
             return;
         }
         Runnable unpin = flow == original ? () -> { } : () -> fakes.release(original);
-        decide(flow, loop).addListener(f -> {
+        Sniffer sniffing = sniffer;
+        if (sniffing.wants(flow, original)) {
+            sniffing.sniff(inbound, flow, original).addListener(
+                    f -> routeStream(inbound, (Sniffer.Sniffed) f.getNow(), readiness, unpin));
+        } else {
+            routeStream(inbound, new Sniffer.Sniffed(flow, flow), readiness, unpin);
+        }
+    }
+
+    private void routeStream(Channel inbound, Sniffer.Sniffed flow, StreamReadiness readiness, Runnable unpin) {
+        EventLoop loop = inbound.eventLoop();
+        decide(flow.forRules(), loop).addListener(f -> {
             if (!f.isSuccess()) {
                 unpin.run();
                 fail(inbound, readiness, f.cause());
@@ -80,6 +97,9 @@ public final class DefaultTunnel implements Tunnel {
             }
             Routed routed = (Routed) f.getNow();
             Metadata decided = routed.flow();
+            // A name the sniffer found only for the rules: the outbound is asked for what the application asked.
+            Metadata dialed = flow.toDial() == flow.forRules() ? decided
+                    : decided.withDestination(flow.toDial().destination());
             Outbound out;
             try {
                 out = leaf(routed.outbound(), decided);
@@ -99,7 +119,7 @@ public final class DefaultTunnel implements Tunnel {
                 fail(inbound, readiness, new IOException("flow table full (" + flows.capacity() + " flows)"));
                 return;
             }
-            Future<Channel> opening = out.openStream(decided, loop);
+            Future<Channel> opening = out.openStream(dialed, loop);
             // The application may leave while we dial; do not keep its outbound then.
             inbound.closeFuture().addListener(cf -> {
                 if (!opening.isDone()) {

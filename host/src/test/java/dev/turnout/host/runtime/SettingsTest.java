@@ -170,6 +170,40 @@ class SettingsTest {
     }
 
     @Test
+    void theSnifferIsReadWithMihomosDefaultsAndItsMistakesArePlaced() throws Exception {
+        // Clash Verge Rev's profile: per-protocol ports, HTTP overriding, QUIC (not sniffed by Turnout: noted).
+        Config c = parse("sniffer:|  enable: true|  sniff:|    HTTP: {ports: [80, 8080-8880], override-destination: true}"
+                + "|    tls: {ports: [443, 8443]}|    QUIC: {ports: [443]}|  skip-domain: ['Mijia Cloud', '+.push.apple.com']"
+                + "|  override-destination: false|  skip-dst-address: [192.0.2.0/24]");
+        var sniffer = Settings.of(c).sniffer();
+        assertTrue(sniffer.http().ports().get(80) && sniffer.http().ports().get(8880) && !sniffer.http().ports().get(8881));
+        assertTrue(sniffer.http().overrideDestination(), "its own override-destination wins");
+        assertFalse(sniffer.tls().overrideDestination(), "the section's applies");
+        assertTrue(sniffer.parsePureIp(), "mihomo's default");
+        assertTrue(sniffer.skipDomain().match("api.push.apple.com") != null);
+        assertEquals("[192.0.2.0/24]", sniffer.skipDestination().toString());
+        assertEquals(List.of("t.yaml:4:5: sniffer: QUIC is not sniffed by Turnout (TLS and HTTP are); UDP flows keep"
+                + " the name their fake address stands for"), c.warnings());
+        // The older form: names and one port list.
+        var older = Settings.of(parse("sniffer:|  enable: true|  sniffing: [tls]|  ports: [443, '8443']")).sniffer();
+        assertNull(older.http());
+        assertTrue(older.tls().ports().get(8443) && older.tls().overrideDestination());
+        assertNull(Settings.of(parse("sniffer:|  enable: false|  sniff: {TLS: {ports: [443]}}")).sniffer());
+        ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(parse(
+                "sniffer:|  enable: true|  sniff: {SSH: {ports: [22]}}|  force-domain: ['rule-set:x']"
+                        + "|  skip-src-address: [lan]")));
+        assertEquals(List.of("t.yaml:3:10: sniffer: there is no sniffer 'SSH' (TLS, HTTP and QUIC are)",
+                "t.yaml:4:17: sniffer: force-domain 'rule-set:x': rule-set: and geosite: entries are not supported"
+                        + " here yet; list the names",
+                "t.yaml:5:21: 'skip-src-address' entries must be prefixes such as 192.168.0.0/16 or fd00::/8, got"
+                        + " 'lan'"), e.problems().stream().map(Throwable::getMessage).toList());
+        ConfigException ports = assertThrows(ConfigException.class, () -> Settings.of(parse(
+                "sniffer:|  enable: true|  sniff: {HTTP: {ports: [80-70]}}")));
+        assertEquals("t.yaml:3:10: sniffer: '80-70' in sniff is not a port or a range such as 8080-8880",
+                ports.getMessage());
+    }
+
+    @Test
     void aGoodConfigGivesItsSettings() throws Exception {
         Settings s = Settings.of(parse("external-controller: 127.0.0.1:9090"));
         assertEquals(9090, s.controller().getPort());

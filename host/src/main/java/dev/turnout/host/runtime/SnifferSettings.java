@@ -1,0 +1,125 @@
+package dev.turnout.host.runtime;
+
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.Section;
+import dev.turnout.host.dns.DomainTrie;
+import dev.turnout.host.platform.IpPrefix;
+import dev.turnout.host.sniff.SniffOptions;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads mihomo's {@code sniffer:} section into {@link SniffOptions}, with mihomo's defaults:
+ * {@code override-destination} and {@code parse-pure-ip} on; per-protocol {@code sniff:} entries, or the older
+ * {@code sniffing:} list with one {@code ports:} list for all (80 and 443 when it gives none).
+ */
+final class SnifferSettings {
+
+    private static final List<String> PROTOCOLS = List.of("TLS", "HTTP", "QUIC");
+
+    private SnifferSettings() {
+    }
+
+    /** The options, or {@code null} when the sniffer is off or sniffs nothing Turnout sniffs. */
+    static SniffOptions from(Config config) throws ConfigException {
+        Section s = config.sniffer();
+        if (!s.bool("enable", false)) {
+            return null;
+        }
+        SectionKeys keys = new SectionKeys(s, "sniffer");
+        Boolean override = keys.read("override-destination", () -> s.bool("override-destination", true));
+        Boolean pureIp = keys.read("parse-pure-ip", () -> s.bool("parse-pure-ip", true));
+        keys.read("force-dns-mapping", () -> s.bool("force-dns-mapping", true));
+        boolean overrideAll = override == null || override;
+        SniffOptions.Protocol[] byName = new SniffOptions.Protocol[PROTOCOLS.size()];
+        keys.read("sniff", () -> {
+            for (Map.Entry<String, Object> e : s.map("sniff").entrySet()) {
+                int i = protocol(s, "sniff", e.getKey());
+                if (!(e.getValue() instanceof Map<?, ?> entry)) {
+                    throw new ConfigException(s.originOf("sniff"), "sniffer: sniff." + e.getKey()
+                            + " must be a mapping with 'ports' (and 'override-destination')");
+                }
+                Object own = entry.get("override-destination");
+                if (own != null && !(own instanceof Boolean)) {
+                    throw new ConfigException(s.originOf("sniff"), "sniffer: sniff." + e.getKey()
+                            + ".override-destination must be true or false, got " + own);
+                }
+                byName[i] = new SniffOptions.Protocol(ports(s, "sniff", entry.get("ports")),
+                        own == null ? overrideAll : (Boolean) own);
+            }
+            return null;
+        });
+        if (!(s.values().get("sniff") instanceof Map<?, ?> given) || given.isEmpty()) {
+            // The form before 'sniff': names, and one port list for all of them.
+            keys.read("sniffing", () -> {
+                BitSet ports = s.values().containsKey("ports") ? ports(s, "ports", s.values().get("ports"))
+                        : ports(s, "ports", List.of(80, 443));
+                for (String name : s.strings("sniffing")) {
+                    byName[protocol(s, "sniffing", name)] = new SniffOptions.Protocol(ports, overrideAll);
+                }
+                return null;
+            });
+        }
+        DomainTrie<Boolean> force = keys.read("force-domain", () -> domains(s, "force-domain"));
+        DomainTrie<Boolean> skip = keys.read("skip-domain", () -> domains(s, "skip-domain"));
+        List<IpPrefix> skipSource = keys.read("skip-src-address", () -> TunSettings.prefixes(s, "skip-src-address"));
+        List<IpPrefix> skipDestination = keys.read("skip-dst-address", () -> TunSettings.prefixes(s, "skip-dst-address"));
+        keys.throwProblems();
+        SniffOptions.Protocol tls = byName[PROTOCOLS.indexOf("TLS")];
+        SniffOptions.Protocol http = byName[PROTOCOLS.indexOf("HTTP")];
+        if (tls == null && http == null) {
+            return null;
+        }
+        return new SniffOptions(tls, http, pureIp, force, skip, skipSource, skipDestination);
+    }
+
+    private static int protocol(Section s, String key, String name) throws ConfigException {
+        int i = PROTOCOLS.indexOf(name.toUpperCase(Locale.ROOT));
+        if (i < 0) {
+            throw new ConfigException(s.originOf(key), "sniffer: there is no sniffer '" + name + "' (TLS, HTTP and"
+                    + " QUIC are)");
+        }
+        return i;
+    }
+
+    /** Ports and ranges as mihomo writes them: {@code [443, 8443]}, {@code ['80', '8080-8880']}. */
+    private static BitSet ports(Section s, String key, Object value) throws ConfigException {
+        BitSet ports = new BitSet(65536);
+        List<?> items = value instanceof List<?> l ? l : value == null ? List.of() : List.of(value);
+        for (Object item : items) {
+            String text = String.valueOf(item).trim();
+            try {
+                int dash = text.indexOf('-');
+                int from = Integer.parseInt(dash < 0 ? text : text.substring(0, dash).trim());
+                int to = dash < 0 ? from : Integer.parseInt(text.substring(dash + 1).trim());
+                if (from < 0 || to > 65535 || from > to) {
+                    throw new NumberFormatException();
+                }
+                ports.set(from, to + 1);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(s.originOf(key), "sniffer: '" + text + "' in " + key + " is not a port or"
+                        + " a range such as 8080-8880");
+            }
+        }
+        return ports;
+    }
+
+    private static DomainTrie<Boolean> domains(Section s, String key) throws ConfigException {
+        DomainTrie<Boolean> trie = new DomainTrie<>();
+        for (String pattern : s.strings(key)) {
+            if (pattern.regionMatches(true, 0, "rule-set:", 0, 9) || pattern.regionMatches(true, 0, "geosite:", 0, 8)) {
+                throw new ConfigException(s.originOf(key), "sniffer: " + key + " '" + pattern + "': rule-set: and"
+                        + " geosite: entries are not supported here yet; list the names");
+            }
+            try {
+                trie.insert(pattern, Boolean.TRUE);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(s.originOf(key), "sniffer: " + key + ": " + e.getMessage());
+            }
+        }
+        return trie;
+    }
+}

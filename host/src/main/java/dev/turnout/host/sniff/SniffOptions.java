@@ -1,0 +1,39 @@
+package dev.turnout.host.sniff;
+
+import dev.turnout.host.dns.DomainTrie;
+import dev.turnout.host.platform.IpPrefix;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * mihomo's {@code sniffer:} section, read: which ports are sniffed for which protocol, whether the name found
+ * replaces the address the outbound is asked for, and the names and addresses left alone.
+ *
+ * @param tls the TLS sniffer, {@code null} when off
+ * @param http the HTTP sniffer, {@code null} when off
+ * @param parsePureIp sniff flows that arrive without a name (to an address, not a fake one)
+ * @param forceDomain sniff flows whose fake-IP name matches, too; values unused
+ * @param skipDomain names found that are not used; values unused
+ */
+public record SniffOptions(Protocol tls, Protocol http, boolean parsePureIp, DomainTrie<Boolean> forceDomain,
+                           DomainTrie<Boolean> skipDomain, List<IpPrefix> skipSource, List<IpPrefix> skipDestination) {
+
+    /**
+     * One protocol's sniffer.
+     *
+     * @param ports the destination ports it looks at
+     * @param overrideDestination proxies are asked for the name found, not the address (DIRECT still dials the
+     *     address the application chose); otherwise the name is for the rules only
+     */
+    public record Protocol(BitSet ports, boolean overrideDestination) {
+    }
+
+    public SniffOptions {
+        skipSource = List.copyOf(skipSource);
+        skipDestination = List.copyOf(skipDestination);
+    }
+
+    boolean sniffsPort(int port) {
+        return tls != null && tls.ports().get(port) || http != null && http.ports().get(port);
+    }
+}

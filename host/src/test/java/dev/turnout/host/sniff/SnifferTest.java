@@ -1,0 +1,170 @@
+package dev.turnout.host.sniff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.host.dns.DomainTrie;
+import dev.turnout.host.platform.IpPrefix;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.concurrent.Future;
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The sniffer on a channel: which flows wait, what they are routed as, and that every byte still arrives. */
+class SnifferTest {
+
+    private static final InetAddress SERVER = address("203.0.113.5");
+
+    private static InetAddress address(String text) {
+        try {
+            return InetAddress.getByName(text);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static BitSet ports(int... list) {
+        BitSet b = new BitSet();
+        for (int p : list) {
+            b.set(p);
+        }
+        return b;
+    }
+
+    private static DomainTrie<Boolean> trie(String... patterns) {
+        DomainTrie<Boolean> t = new DomainTrie<>();
+        for (String p : patterns) {
+            t.insert(p, Boolean.TRUE);
+        }
+        return t;
+    }
+
+    /** TLS on 443 (overriding), HTTP on 80 (for the rules only), skipping {@code skipped.test} and 198.51.100.0/24. */
+    private static Sniffer sniffer() {
+        return new Sniffer(new SniffOptions(new SniffOptions.Protocol(ports(443), true),
+                new SniffOptions.Protocol(ports(80), false), true, trie("+.forced.test"), trie("skipped.test"),
+                List.of(), List.of(IpPrefix.parse("198.51.100.0/24"))), 1000);
+    }
+
+    private static Metadata tun(InetAddress to, int port) {
+        return new Metadata(Network.TCP, Destination.ofAddress(to, port),
+                new InetSocketAddress(address("198.18.0.1"), 40000), "tun", null);
+    }
+
+    /** What reached the handler after the sniffer (the relay's hold, in Turnout). */
+    private static final class Held extends ChannelInboundHandlerAdapter {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf b = (ByteBuf) msg;
+            bytes.writeBytes(ByteBufUtil.getBytes(b));
+            b.release();
+        }
+    }
+
+    @Test
+    void aTlsFlowToAnAddressIsRoutedAndDialledByTheNameItsClientHelloGives() throws Exception {
+        Held held = new Held();
+        EmbeddedChannel ch = new EmbeddedChannel(held);
+        Metadata flow = tun(SERVER, 443);
+        Sniffer s = sniffer();
+        assertTrue(s.wants(flow, flow));
+        Future<Sniffer.Sniffed> f = s.sniff(ch, flow, flow);
+        byte[] hello = TlsClientHelloTest.clientHello("www.sniffed.test");
+        ch.writeInbound(Unpooled.wrappedBuffer(hello, 0, 100));
+        assertFalse(f.isDone(), "waits for the rest of the ClientHello");
+        ch.writeInbound(Unpooled.wrappedBuffer(hello, 100, hello.length - 100));
+        assertTrue(f.isDone());
+        Sniffer.Sniffed sniffed = f.getNow();
+        assertEquals(new Destination("www.sniffed.test", SERVER, 443), sniffed.forRules().destination());
+        assertSame(sniffed.forRules(), sniffed.toDial(), "override-destination: proxies are asked for the name");
+        assertArrayEquals(hello, held.bytes.toByteArray(), "every byte passed on, in order");
+        assertNull(ch.pipeline().get(SniffHandler.NAME), "out of the pipeline once decided");
+    }
+
+    @Test
+    void anHttpNameWithoutOverrideIsForTheRulesAndTheOutboundIsAskedForTheAddress() throws Exception {
+        EmbeddedChannel ch = new EmbeddedChannel(new Held());
+        Metadata flow = tun(SERVER, 80);
+        Future<Sniffer.Sniffed> f = sniffer().sniff(ch, flow, flow);
+        ch.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: web.test\r\n\r\n", StandardCharsets.US_ASCII));
+        assertEquals("web.test", f.getNow().forRules().destination().host());
+        assertSame(flow, f.getNow().toDial());
+    }
+
+    @Test
+    void aSkippedNameSilenceAndAnEndLeaveTheFlowAsItCame() throws Exception {
+        Metadata flow = tun(SERVER, 443);
+        EmbeddedChannel skipped = new EmbeddedChannel(new Held());
+        Future<Sniffer.Sniffed> a = sniffer().sniff(skipped, flow, flow);
+        skipped.writeInbound(Unpooled.wrappedBuffer(TlsClientHelloTest.clientHello("skipped.test")));
+        assertSame(flow, a.getNow().forRules());
+
+        Held held = new Held();
+        EmbeddedChannel silent = new EmbeddedChannel(held);
+        Future<Sniffer.Sniffed> b = sniffer().sniff(silent, flow, flow);
+        silent.advanceTimeBy(999, TimeUnit.MILLISECONDS);
+        silent.runScheduledPendingTasks();
+        assertFalse(b.isDone());
+        silent.advanceTimeBy(2, TimeUnit.MILLISECONDS);
+        silent.runScheduledPendingTasks();
+        assertSame(flow, b.getNow().forRules(), "a server-first protocol goes on after a second");
+        silent.writeInbound(Unpooled.wrappedBuffer(new byte[] {1, 2, 3}));
+        assertArrayEquals(new byte[] {1, 2, 3}, held.bytes.toByteArray());
+
+        EmbeddedChannel closed = new EmbeddedChannel(new Held());
+        Future<Sniffer.Sniffed> c = sniffer().sniff(closed, flow, flow);
+        closed.close();
+        assertSame(flow, c.getNow().forRules());
+    }
+
+    @Test
+    void onlyTunFlowsToSniffedPortsWithoutANameWaitUnlessTheirNameIsForced() {
+        Sniffer s = sniffer();
+        Metadata tls = tun(SERVER, 443);
+        assertTrue(s.wants(tls, tls));
+        assertFalse(s.wants(tun(SERVER, 22), tun(SERVER, 22)), "port not sniffed");
+        Metadata skippedAddress = tun(address("198.51.100.7"), 443);
+        assertFalse(s.wants(skippedAddress, skippedAddress), "skip-dst-address");
+        Metadata socks = new Metadata(Network.TCP, Destination.ofAddress(SERVER, 443), null, "mixed", null);
+        assertFalse(s.wants(socks, socks), "a proxy client waits for the proxy's answer before it sends");
+        Metadata fake = tun(address("198.18.0.9"), 443);
+        assertFalse(s.wants(fake.withDestination(Destination.ofHost("a.test", 443)), fake), "a fake-IP name");
+        assertTrue(s.wants(fake.withDestination(Destination.ofHost("x.forced.test", 443)), fake), "force-domain");
+        assertFalse(Sniffer.OFF.wants(tls, tls));
+    }
+
+    @Test
+    void aDestinationThatKeepsGivingNoNameIsLeftAloneAfterAFewTries() {
+        Sniffer s = sniffer();
+        Metadata flow = tun(SERVER, 443);
+        for (int i = 0; i < 6; i++) {
+            assertTrue(s.wants(flow, flow), "try " + i);
+            EmbeddedChannel ch = new EmbeddedChannel(new Held());
+            s.sniff(ch, flow, flow);
+            ch.writeInbound(Unpooled.wrappedBuffer("SSH-2.0-x\r\n".getBytes(StandardCharsets.US_ASCII)));
+        }
+        assertFalse(s.wants(flow, flow));
+        Metadata other = tun(SERVER, 80);
+        assertTrue(s.wants(other, other), "other destinations still sniffed");
+    }
+}
