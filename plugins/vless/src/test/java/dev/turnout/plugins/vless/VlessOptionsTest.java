@@ -36,7 +36,7 @@ class VlessOptionsTest {
         assertRejects(() -> parse("flow", "xtls-rprx-vision"), "flow", "not supported");
         assertRejects(() -> parse("network", "grpc"), "network", "not supported");
         assertRejects(() -> parse("encryption", "aes"), "encryption", "none");
-        assertRejects(() -> parse("uuid", "x"), "uuid", "UUID");
+        assertRejects(() -> parse("uuid", ""), "uuid", "uuid");
     }
 
     @Test
