@@ -23,7 +23,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Clash's hosts before rules, with the packaged Turnout, real curl and dnsmasq as the namespace's only
  * nameserver (logging every query): a name in {@code hosts:} matches {@code IP-CIDR,...,no-resolve} from the
  * first rule on and is never looked up, through the mixed port and in {@code turnout match}. The rules after
- * the no-resolve one would reject it, so a name that skipped it is refused.
+ * the no-resolve one would reject it, so a name that skipped it is refused. A name with several addresses is
+ * reached by DIRECT at the next one when the first cannot be.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -34,6 +35,8 @@ class HostsBeforeRulesIT {
     static final int TARGET = 8081;
     static final String WEB = "192.0.2.13";
     static final String DNS = "192.0.2.53";
+    /** An IPv6 address the namespace has no route to, as on a machine without IPv6: connecting there fails at once. */
+    static final String UNREACHABLE = "2001:db8::14";
 
     Path dir;
     Path config;
@@ -64,7 +67,9 @@ class HostsBeforeRulesIT {
                 "hosts:",
                 "  api.test: " + WEB,
                 "  '*.wild.test': " + WEB,
+                "  two.test: ['" + UNREACHABLE + "', " + WEB + "]",
                 "rules:",
+                "  - DOMAIN,two.test,DIRECT",
                 "  - IP-CIDR," + WEB + "/32,DIRECT,no-resolve",
                 "  - IP-CIDR,198.51.100.0/24,DIRECT",
                 "  - MATCH,REJECT",
@@ -143,5 +148,14 @@ class HostsBeforeRulesIT {
         assertTrue(MixedPortIT.read(dnsLog).contains("query[A] other.test"), () -> "dnsmasq logged no query:\n"
                 + MixedPortIT.read(dnsLog));
         assertTrue(turnout.log().contains("other.test:" + TARGET + " match MATCH using REJECT"), turnout.log());
+    }
+
+    @Test
+    @Order(4)
+    void directReachesANameAtItsNextAddressWhenTheFirstCannotBeReached() throws Exception {
+        Netns.Result r = curl("two.test", "/two");
+        assertEquals(0, r.exitCode(), () -> r.stderr() + "\n" + turnout.log());
+        assertTrue(r.stdout().startsWith("hello /two"), r.stdout());
+        assertTrue(turnout.log().contains("two.test:" + TARGET + " match DOMAIN,two.test using DIRECT"), turnout.log());
     }
 }

@@ -302,8 +302,7 @@ class TunIT {
     @Test
     @Order(8)
     void routesAreRestoredAfterACleanStopAndAfterKill9AndCleanup() throws Exception {
-        turnout.destroy();
-        assertTrue(turnout.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
+        stop(turnout);
         assertEquals(routesBefore, routes(), "after a clean stop");
         assertTrue(!Files.exists(stateFile), "state file left after a clean stop");
 
@@ -322,10 +321,7 @@ class TunIT {
     @Order(9)
     void withoutOffloadPlainPacketsCarryTheSameTraffic() throws Exception {
         assertTrue(log().contains("offload on"), "offload is the default on Linux:\n" + log());
-        if (turnout.isAlive()) {
-            turnout.destroy();
-            assertTrue(turnout.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
-        }
+        stop(turnout);
         Files.writeString(config, Files.readString(config).replace("  stack: system\n", "  stack: system\n  gso: false\n"));
         Process plain = startTurnout("turnout-plain.log");
         try {
@@ -341,8 +337,7 @@ class TunIT {
             assertEquals(0, r.exitCode(), r.stderr());
             assertEquals(Long.toString(64L * 1024 * 1024), r.stdout());
         } finally {
-            plain.destroy();
-            assertTrue(plain.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
+            stop(plain);
         }
         assertEquals(routesBefore, routes(), "after a clean stop");
     }
@@ -350,10 +345,7 @@ class TunIT {
     @Test
     @Order(10)
     void anExcludedRangeTakesTheMachinesOwnRoutesAndEverythingElseStillTheTun() throws Exception {
-        if (turnout.isAlive()) {
-            turnout.destroy();
-            assertTrue(turnout.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
-        }
+        stop(turnout);
         Files.writeString(config, Files.readString(config).replace("  auto-route: true\n", "  auto-route: true\n"
                 + "  route-exclude-address: ['" + VIA_HTTP + "/32', '2001:db8:100::/48']\n"));
         // 203.0.113.20/32 cut out of 128.0.0.0/1: its last piece, added last, is 224.0.0.0/3.
@@ -376,8 +368,7 @@ class TunIT {
             assertTrue(log.contains(REMOTE + ":" + HTTP + " match MATCH using DIRECT"), log);
             assertFalse(log.contains(VIA_HTTP), log);
         } finally {
-            excluding.destroy();
-            assertTrue(excluding.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
+            stop(excluding);
         }
         assertEquals(routesBefore, routes(), "after a clean stop, every cut route removed");
     }
@@ -385,10 +376,7 @@ class TunIT {
     @Test
     @Order(11)
     void theSnifferGivesFlowsToAddressesTheNamesTheirClientsSentSoDomainRulesApply() throws Exception {
-        if (turnout.isAlive()) {
-            turnout.destroy();
-            assertTrue(turnout.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
-        }
+        stop(turnout);
         int tlsPort = 8443;
         server.spawn(dir.resolve("tls-port.log"), Daemons.peer("http", Integer.toString(tlsPort)));
         server.awaitTcpPort(tlsPort, Duration.ofSeconds(20));
@@ -433,8 +421,15 @@ class TunIT {
             assertTrue(MixedPortIT.read(sniffLog).contains("--> " + REMOTE + ":" + HTTP + " match MATCH using DIRECT"),
                     () -> MixedPortIT.read(sniffLog));
         } finally {
-            sniffing.destroy();
-            assertTrue(sniffing.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
+            stop(sniffing);
+        }
+    }
+
+    /** Stops a running Turnout with SIGTERM, as a user's service manager would, and waits (bounded) for it. */
+    private static void stop(Process p) throws InterruptedException {
+        if (p.isAlive()) {
+            p.destroy();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
         }
     }
 

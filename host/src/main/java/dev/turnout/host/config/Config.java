@@ -19,6 +19,7 @@ import java.util.Map;
  * @param bindAddress the address inbounds listen on: loopback unless {@code allow-lan: true}
  * @param hosts {@code hosts:} entries, name to addresses as written
  * @param tcpHalfCloseTimeout how long a TCP flow with one direction ended may sit with nothing moving
+ * @param tcpConcurrent mihomo's {@code tcp-concurrent}: a name's addresses are all dialled at once
  * @param warnings unknown keys and the like: reported, never fatal
  * @param origins where the value of each top-level key was written, for the parts that check it later
  * @param findProcessMode mihomo's {@code find-process-mode}: {@code always}, {@code strict} (its default) or
@@ -54,6 +55,7 @@ public record Config(
         String secret,
         ControllerCors externalControllerCors,
         Duration tcpHalfCloseTimeout,
+        boolean tcpConcurrent,
         List<String> warnings,
         Map<String, Origin> origins,
         String findProcessMode,

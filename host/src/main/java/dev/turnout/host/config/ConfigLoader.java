@@ -60,7 +60,8 @@ public final class ConfigLoader {
             "routing-mark", "external-controller", "external-ui", "secret", "proxy-providers",
             "external-controller-cors", "tcp-half-close-timeout", "find-process-mode",
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
-            "sub-rules", "authentication", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips");
+            "sub-rules", "authentication", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips",
+            "tcp-concurrent");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -70,7 +71,7 @@ public final class ConfigLoader {
 
     /** Clash keys Turnout accepts and does not act on; mentioned once, not as unknown. */
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
-            "redir-port", "tproxy-port", "profile", "experimental", "unified-delay", "tcp-concurrent",
+            "redir-port", "tproxy-port", "profile", "experimental", "unified-delay",
             "global-client-fingerprint", "keep-alive-interval",
             "ebpf", "global-ua",
             "external-controller-tls", "tls", "listeners",
@@ -430,6 +431,7 @@ public final class ConfigLoader {
                     attempt(() -> string(keys, "secret", null), null),
                     attempt(() -> controllerCors(keys.get("external-controller-cors")), ControllerCors.UNSET),
                     attempt(() -> duration(keys, "tcp-half-close-timeout", TCP_HALF_CLOSE_TIMEOUT), TCP_HALF_CLOSE_TIMEOUT),
+                    attempt(() -> bool(keys, "tcp-concurrent", false), false),
                     List.copyOf(warnings), Map.copyOf(origins),
                     attempt(() -> oneOf(keys, "find-process-mode", "strict", List.of("always", "strict", "off")),
                             "strict"),

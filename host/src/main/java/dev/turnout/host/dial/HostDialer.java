@@ -17,9 +17,13 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -32,15 +36,26 @@ public final class HostDialer implements Dialer {
     private final Supplier<SocketBinder> binder;
     private final Resolver resolver;
     private final int connectTimeoutMillis;
+    /** How long an attempt may go unanswered before the next address is tried too; 0 tries all at once. */
+    private final int attemptDelayMillis;
+
+    /** RFC 8305's recommended Connection Attempt Delay. */
+    public static final int ATTEMPT_DELAY_MILLIS = 250;
 
     /**
      * @param binder asked for the current binder at every connection, so a change of physical interface
      *     applies to new connections at once
      */
     public HostDialer(Supplier<SocketBinder> binder, Resolver resolver, int connectTimeoutMillis) {
+        this(binder, resolver, connectTimeoutMillis, ATTEMPT_DELAY_MILLIS);
+    }
+
+    /** @param attemptDelayMillis 0 for mihomo's {@code tcp-concurrent}: every address of a name at once */
+    public HostDialer(Supplier<SocketBinder> binder, Resolver resolver, int connectTimeoutMillis, int attemptDelayMillis) {
         this.binder = binder;
         this.resolver = resolver;
         this.connectTimeoutMillis = connectTimeoutMillis;
+        this.attemptDelayMillis = attemptDelayMillis;
     }
 
     public Resolver resolver() {
@@ -49,7 +64,7 @@ public final class HostDialer implements Dialer {
 
     /** This dialer, looking names up through {@code names} instead ({@code direct-nameserver} for DIRECT ...). */
     public HostDialer resolvingWith(Resolver names) {
-        return names == null || names == resolver ? this : new HostDialer(binder, names, connectTimeoutMillis);
+        return names == null || names == resolver ? this : new HostDialer(binder, names, connectTimeoutMillis, attemptDelayMillis);
     }
 
     /**
@@ -63,24 +78,111 @@ public final class HostDialer implements Dialer {
                 base.bind(channel);
                 extra.bind(channel);
             };
-        }, resolver, connectTimeoutMillis);
+        }, resolver, connectTimeoutMillis, attemptDelayMillis);
     }
 
     @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
         Promise<Channel> promise = loop.newPromise();
-        Future<InetAddress> address = addressOf(flow.destination(), loop);
-        address.addListener(f -> {
+        Destination d = flow.destination();
+        if (d.hasAddress()) {
+            connect(new InetSocketAddress(d.address(), d.port()), loop, promise);
+            return promise;
+        }
+        resolver.resolveAll(d.host(), loop).addListener(f -> {
             if (!f.isSuccess()) {
                 promise.tryFailure(f.cause());
                 return;
             }
-            connect(new InetSocketAddress(address.getNow(), flow.destination().port()), loop, promise);
+            @SuppressWarnings("unchecked")
+            List<InetAddress> all = (List<InetAddress>) f.getNow();
+            new Attempts(d.host(), all.stream().map(a -> new InetSocketAddress(a, d.port())).toList(), loop,
+                    promise).start();
         });
         return promise;
     }
 
-    private void connect(InetSocketAddress target, EventLoop loop, Promise<Channel> promise) {
+    /**
+     * Connection attempts to the addresses of one name (RFC 8305's way): the first at once, the next when one fails
+     * or after {@link #attemptDelayMillis} without an answer (all at once with {@code tcp-concurrent}); the first to
+     * connect wins and the others are closed. Confined to the flow's event loop.
+     */
+    private final class Attempts {
+        private final String host;
+        private final List<InetSocketAddress> targets;
+        private final EventLoop loop;
+        private final Promise<Channel> promise;
+        private final List<Channel> connecting = new ArrayList<>(2);
+        private final List<String> failures = new ArrayList<>(2);
+        private int next;
+        private Throwable lastCause;
+        private ScheduledFuture<?> timer;
+
+        Attempts(String host, List<InetSocketAddress> targets, EventLoop loop, Promise<Channel> promise) {
+            this.host = host;
+            this.targets = targets;
+            this.loop = loop;
+            this.promise = promise;
+        }
+
+        void start() {
+            promise.addListener(p -> {
+                if (timer != null) {
+                    timer.cancel(false);
+                }
+                Channel won = p.isSuccess() ? (Channel) p.getNow() : null;
+                for (Channel c : connecting) {
+                    if (c != won) {
+                        c.close(); // still connecting: the connect is abandoned
+                    }
+                }
+            });
+            launch();
+        }
+
+        private void launch() {
+            if (promise.isDone() || next >= targets.size()) {
+                return;
+            }
+            InetSocketAddress target = targets.get(next++);
+            Promise<Channel> one = loop.newPromise();
+            Channel attempt = connect(target, loop, one);
+            if (attempt != null) {
+                connecting.add(attempt);
+            }
+            one.addListener(f -> {
+                connecting.remove(attempt);
+                if (f.isSuccess()) {
+                    Channel ch = (Channel) f.getNow();
+                    if (!promise.trySuccess(ch)) {
+                        ch.close();
+                    }
+                    return;
+                }
+                lastCause = f.cause();
+                failures.add(target.getAddress().getHostAddress() + " (" + f.cause().getMessage() + ")");
+                if (next < targets.size()) {
+                    if (timer != null) {
+                        timer.cancel(false);
+                    }
+                    launch();
+                } else if (connecting.isEmpty()) {
+                    promise.tryFailure(targets.size() == 1 ? lastCause : new java.net.ConnectException(
+                            "no address of " + host + " answered: " + String.join(", ", failures)));
+                }
+            });
+            if (next < targets.size() && !promise.isDone()) {
+                if (attemptDelayMillis == 0) {
+                    launch();
+                } else {
+                    timer = loop.schedule(this::launch, attemptDelayMillis, TimeUnit.MILLISECONDS);
+                }
+            }
+        }
+    }
+
+    /** Connects to {@code target}, completing {@code promise}; the channel being connected. */
+    private Channel connect(InetSocketAddress target, EventLoop loop, Promise<Channel> promise) {
         SocketBinder current = binder.get();
         Bootstrap b = new Bootstrap()
                 .group(loop)
@@ -119,13 +221,7 @@ public final class HostDialer implements Dialer {
                 promise.tryFailure(f.cause());
             }
         });
-    }
-
-    private Future<InetAddress> addressOf(Destination d, EventLoop loop) {
-        if (d.hasAddress()) {
-            return loop.newSucceededFuture(d.address());
-        }
-        return resolver.resolve(d.host(), loop);
+        return cf.channel();
     }
 
     @Override

@@ -47,6 +47,26 @@ public final class SystemResolver implements Resolver, AutoCloseable {
         return promise;
     }
 
+    @Override
+    public Future<List<InetAddress>> resolveAll(String host, EventLoop loop) {
+        List<InetAddress> fixed = hosts.lookup(host);
+        if (!fixed.isEmpty()) {
+            return loop.newSucceededFuture(fixed);
+        }
+        Promise<List<InetAddress>> promise = loop.newPromise();
+        pool.execute(() -> {
+            try {
+                List<InetAddress> all = new java.util.ArrayList<>(List.of(InetAddress.getAllByName(host)));
+                // IPv4 first, as Clash prefers it by default; each family in the system's order.
+                all.sort(java.util.Comparator.comparing(a -> !(a instanceof java.net.Inet4Address)));
+                promise.trySuccess(List.copyOf(all));
+            } catch (UnknownHostException e) {
+                promise.tryFailure(e);
+            }
+        });
+        return promise;
+    }
+
     /** Blocking lookup, preferring IPv4 as Clash does by default. */
     public InetAddress lookup(String host) throws UnknownHostException {
         List<InetAddress> fixed = hosts.lookup(host);

@@ -272,6 +272,19 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         return p;
     }
 
+    @Override
+    public Future<List<InetAddress>> resolveAll(String host, EventLoop loop) {
+        Promise<List<InetAddress>> p = loop.newPromise();
+        resolveAll(host).addListener((Future<List<InetAddress>> f) -> {
+            if (f.isSuccess()) {
+                p.trySuccess(f.getNow());
+            } else {
+                p.tryFailure(f.cause());
+            }
+        });
+        return p;
+    }
+
     /**
      * Blocking form for callers off the event loops (the rule engine resolving for IP rules): waits at most
      * for every attempt to time out.

@@ -56,6 +56,14 @@ class TopLevelOptionsTest {
     }
 
     @Test
+    void tcpConcurrentIsReadAsAFlagAndNotNotedAsIgnored() throws Exception {
+        assertTrue(parse("tcp-concurrent: true\n").tcpConcurrent());
+        assertTrue(parse("tcp-concurrent: true\n").warnings().isEmpty(), "read, not ignored");
+        assertFalse(parse("mixed-port: 7890\n").tcpConcurrent());
+        assertTrue(refused("tcp-concurrent: sometimes\n").startsWith("t.yaml:1:17: 'tcp-concurrent' must be"));
+    }
+
+    @Test
     void aDurationIsPositiveAndAtMostNineDigits() throws Exception {
         assertEquals(Duration.ofMillis(1), parse("tcp-half-close-timeout: 1ms\n").tcpHalfCloseTimeout());
         assertEquals(Duration.ofSeconds(999_999_999), parse("tcp-half-close-timeout: 999999999\n").tcpHalfCloseTimeout());

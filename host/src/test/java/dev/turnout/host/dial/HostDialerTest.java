@@ -104,4 +104,79 @@ class HostDialerTest {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         }
     }
+
+    /** A listener on {@code address} that never accepts, with its queue full: connecting to it hangs until timeout. */
+    private static ServerSocket unanswering(String address, java.util.List<Socket> fillers) throws Exception {
+        ServerSocket silent = new ServerSocket(0, 1, InetAddress.getByName(address));
+        for (int i = 0; i < 2; i++) {
+            Socket queued = new Socket();
+            queued.connect(silent.getLocalSocketAddress(), 2000);
+            fillers.add(queued);
+        }
+        return silent;
+    }
+
+    private static String peer(Channel ch) {
+        java.net.InetSocketAddress a = (java.net.InetSocketAddress) ch.remoteAddress();
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    private static Future<Channel> dial(HostDialer dialer, String host, int port, EventLoopGroup loops) {
+        return dialer.openStream(Metadata.internal(Network.TCP, Destination.ofHost(host, port)), loops.next());
+    }
+
+    @Test
+    void aNameWhoseFirstAddressRefusesIsReachedAtTheNextAndOneWhoseFirstIsSilentWithoutWaitingForTheTimeout()
+            throws Exception {
+        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
+        java.util.List<Socket> fillers = new java.util.ArrayList<>();
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+             ServerSocket silent = unanswering("127.0.0.3", fillers)) {
+            int port = server.getLocalPort();
+            // The same port on 127.0.0.2 refuses; the silent listener's port is another, so map it by hosts.
+            try (SystemResolver resolver = new SystemResolver(Map.of(
+                    "refused.test", java.util.List.of(InetAddress.getByName("127.0.0.2"), InetAddress.getByName("127.0.0.1")),
+                    "nobody.test", java.util.List.of(InetAddress.getByName("127.0.0.2"))))) {
+                HostDialer dialer = new HostDialer(() -> SocketBinder.NONE, resolver, 10_000);
+                Future<Channel> refused = dial(dialer, "refused.test", port, loops);
+                assertTrue(refused.await(5, TimeUnit.SECONDS) && refused.isSuccess(), () -> String.valueOf(refused.cause()));
+                assertEquals("127.0.0.1:" + port, peer(refused.getNow()));
+                refused.getNow().close();
+
+                Future<Channel> none = dial(dialer, "nobody.test", port, loops);
+                assertTrue(none.await(5, TimeUnit.SECONDS));
+                assertTrue(none.cause() instanceof java.net.ConnectException, String.valueOf(none.cause()));
+            }
+            // A silent first address on the silent listener's port, the server's address second: the server is
+            // reached long before the 10 s connect timeout, tried 250 ms after the first (or at once when concurrent).
+            int silentPort = silent.getLocalPort();
+            try (ServerSocket second = new ServerSocket(silentPort, 50, InetAddress.getByName("127.0.0.1"));
+                 SystemResolver resolver = new SystemResolver(Map.of("slow.test", java.util.List.of(
+                         InetAddress.getByName("127.0.0.3"), InetAddress.getByName("127.0.0.1"))))) {
+                for (int delay : new int[] {HostDialer.ATTEMPT_DELAY_MILLIS, 0}) {
+                    HostDialer dialer = new HostDialer(() -> SocketBinder.NONE, resolver, 10_000, delay);
+                    Future<Channel> slow = dial(dialer, "slow.test", silentPort, loops);
+                    assertTrue(slow.await(5, TimeUnit.SECONDS), "still waiting on the silent address (delay " + delay + ")");
+                    assertTrue(slow.isSuccess(), () -> String.valueOf(slow.cause()));
+                    assertEquals("127.0.0.1:" + silentPort, peer(slow.getNow()));
+                    slow.getNow().close();
+                }
+            }
+            // Every address failing: each is named.
+            try (SystemResolver resolver = new SystemResolver(Map.of("gone.test", java.util.List.of(
+                    InetAddress.getByName("127.0.0.2"), InetAddress.getByName("127.0.0.4"))))) {
+                Future<Channel> gone = dial(new HostDialer(() -> SocketBinder.NONE, resolver, 10_000), "gone.test",
+                        port, loops);
+                assertTrue(gone.await(5, TimeUnit.SECONDS));
+                String message = String.valueOf(gone.cause().getMessage());
+                assertTrue(message.startsWith("no address of gone.test answered: 127.0.0.2 (")
+                        && message.contains(", 127.0.0.4 ("), message);
+            }
+        } finally {
+            for (Socket f : fillers) {
+                f.close();
+            }
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
 }
