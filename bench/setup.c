@@ -99,7 +99,10 @@ static int client(const char *host, int port, long count, int secs, const char *
         return 2;
     }
     char request[256];
-    int rlen = snprintf(request, sizeof request, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", name ? name : host);
+    /* SETUP_HOST_HEADER: the Host a direct client sends (a name for bench/tun.sh's sniffer runs). */
+    const char *header = getenv("SETUP_HOST_HEADER");
+    int rlen = snprintf(request, sizeof request, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
+                        name ? name : header ? header : host);
     char buf[4096];
     long ok = 0, failed = 0;
     double start = now(), deadline = start + secs;

@@ -32,7 +32,7 @@
 #
 # Usage: sudo bench/tun.sh            env: SECS (iperf3 seconds, 5), TRIALS (3), SETUP_N (5000), SETUP_WARM (15000),
 #        FLOWS (10000), BULK_MB (1024), TUN_MTU (Turnout's default), TURNOUT_GSO (true), TURNOUT_JAVA_OPTS (launcher's default),
-#        TURNOUT_LOG_LEVEL (warning; info logs the line per flow), SETUP_SOCKS=1 (the setup phase also measures path c, TUN -> SOCKS5 -> dante, and Turnout's CPU in it),
+#        TURNOUT_LOG_LEVEL (warning; info logs the line per flow), TURNOUT_SNIFF=1 (the sniffer on for the HTTP ports), SETUP_SOCKS=1 (the setup phase also measures path c, TUN -> SOCKS5 -> dante, and Turnout's CPU in it),
 #        PHASES (a subset of "iperf bulk setup hold relay"; default all but relay), CASES (a subset of "up1 up4 down1 down4"), TURNOUT_DIST (another packaged Turnout), KEEP=1 (keep files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -109,7 +109,14 @@ spawn_v danted.out danted -f "$WORK/danted.conf" -p "$WORK/danted.pid"
 
 for p in 5201 8080 8081 9000 1080; do wait_port "$V" "$p"; done
 
+# TURNOUT_SNIFF=1: mihomo's sniffer on the HTTP ports used here, so every flow to 198.51.100.2 waits for its request's
+# Host before it is routed (what the sniffer costs a connection).
+SNIFF_YAML=""
+[[ -n ${TURNOUT_SNIFF:-} ]] && SNIFF_YAML="sniffer: {enable: true, sniff: {HTTP: {ports: [8080, 8081]}, TLS: {ports: [443]}}}"
+# ... and the setup client names a host, so each of its connections is sniffed (an address in Host gives no name).
+[[ -n ${TURNOUT_SNIFF:-} ]] && export SETUP_HOST_HEADER=setup.bench.test
 cat >"$WORK/config.yaml" <<EOF
+$SNIFF_YAML
 mixed-port: 7890
 log-level: ${TURNOUT_LOG_LEVEL:-warning}
 tun:
