@@ -24,6 +24,14 @@ public interface GeoData {
     /** The entries of a geosite.dat list (its name in lower case), or null when the file has no such list. */
     List<GeoSiteDomain> site(String list) throws GeoDataException;
 
+    /**
+     * Whether {@link #site} reads a real GeoSite.dat; false when it is missing for now (a check before the run that
+     * downloads it, which said so), so an empty list is no news about the list.
+     */
+    default boolean sitesPresent() {
+        return true;
+    }
+
     /** No databases at all: every rule that needs one is refused with this message. */
     GeoData NONE = new GeoData() {
         @Override

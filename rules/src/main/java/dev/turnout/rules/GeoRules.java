@@ -275,7 +275,7 @@ final class GeoRules {
             warnings.accept(origin + ": GEOSITE," + s.code() + ": " + bad + " unusable entries skipped (the first: "
                     + firstBad + ")");
         }
-        if (entries.isEmpty()) {
+        if (entries.isEmpty() && geo.sitesPresent()) {
             warnings.accept(origin + ": GEOSITE," + s.code() + " matches nothing: the list has no entry"
                     + (attributes.isEmpty() ? "" : " with @" + String.join("@", attributes)));
         }

@@ -34,6 +34,7 @@ public final class HomeGeoData implements GeoData {
     private final GeoOptions options;
     private final Path home;
     private final boolean download;
+    private final java.util.Set<String> notedMissing = new java.util.HashSet<>();
     private final Consumer<String> notes;
     private final Consumer<String> progress;
     private V2rayDat geoIp;
@@ -101,6 +102,11 @@ public final class HomeGeoData implements GeoData {
     }
 
     @Override
+    public boolean sitesPresent() {
+        return geoSite != null || download || Files.exists(home.resolve(GEOSITE_DAT));
+    }
+
+    @Override
     public List<GeoSiteDomain> site(String list) throws GeoDataException {
         if (geoSite == null) {
             Path file = present(GEOSITE_DAT, options.geoSiteUrl(), HomeGeoData::checkDat);
@@ -126,6 +132,9 @@ public final class HomeGeoData implements GeoData {
             return file;
         }
         if (!download) {
+            if (!notedMissing.add(name)) {
+                return null; // said once for the file, not again for each list or rule that reads it
+            }
             notes.accept(options.origin() + ": " + name + " is not in " + home + "; run will download it from " + url
                     + " (until then its rules match nothing here)");
             return null;

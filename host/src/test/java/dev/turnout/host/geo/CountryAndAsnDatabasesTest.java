@@ -112,6 +112,14 @@ class CountryAndAsnDatabasesTest {
     }
 
     @Test
+    void checkWithoutGeoSiteSaysOnceThatRunDownloadsItNotThatEachListIsEmpty() throws Exception {
+        RuleSet s = GeoFiles.compile(offline(), "GEOSITE,cn,DIRECT", "GEOSITE,google,PROXY");
+        assertEquals(List.of("config.yaml:3:3: GeoSite.dat is not in " + home + "; run will download it from"
+                + " http://127.0.0.1:1/geosite.dat (until then its rules match nothing here)"), notes);
+        assertTrue(s.warnings().stream().noneMatch(w -> w.contains("matches nothing")), s.warnings().toString());
+    }
+
+    @Test
     void lanNeedsNoDatabaseAtAll() throws Exception {
         RuleSet s = GeoFiles.compile(offline(), "GEOIP,LAN,DIRECT", "MATCH,PROXY");
         assertEquals("DIRECT GEOIP,LAN", decide(s, "192.168.1.1"));
