@@ -14,6 +14,7 @@
 # tried); one address 0.0058 / 0.0073 / 0.0081 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 [ "$(id -u)" -eq 0 ] || { echo "bench/dial.sh: needs root (network namespace, iptables)" >&2; exit 1; }
 for tool in iptables python3 curl; do
   command -v "$tool" >/dev/null || { apt-get install -y -qq iptables python3 curl >/dev/null; break; }
@@ -26,7 +27,7 @@ work=$(mktemp -d)
 ns=tdial-$$
 cleanup() {
   for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-  ip netns del "$ns" 2>/dev/null || true
+  del_netns "$ns"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,10 +50,7 @@ config new false; config conc true; config old absent
 run() { # label dist -> lines "label host seconds..."
   ip netns exec "$ns" "$2/bin/turnout" run -c "$work/$1.yaml" >"$work/turnout-$1.log" 2>&1 &
   local pid=$! i
-  for i in $(seq 1 300); do
-    ip netns exec "$ns" bash -c 'exec 3<>/dev/tcp/127.0.0.1/7890' 2>/dev/null && break
-    sleep 0.1
-  done
+  wait_port "$ns" 7890
   for host in fast.test silent.test; do
     local line="$1 $host"
     for i in $(seq 1 "$N"); do

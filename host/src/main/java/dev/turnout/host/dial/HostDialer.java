@@ -115,7 +115,6 @@ public final class HostDialer implements Dialer {
         private final List<Channel> connecting = new ArrayList<>(2);
         private final List<String> failures = new ArrayList<>(2);
         private int next;
-        private Throwable lastCause;
         private ScheduledFuture<?> timer;
 
         Attempts(String host, List<InetSocketAddress> targets, EventLoop loop, Promise<Channel> promise) {
@@ -147,9 +146,7 @@ public final class HostDialer implements Dialer {
             InetSocketAddress target = targets.get(next++);
             Promise<Channel> one = loop.newPromise();
             Channel attempt = connect(target, loop, one);
-            if (attempt != null) {
-                connecting.add(attempt);
-            }
+            connecting.add(attempt);
             one.addListener(f -> {
                 connecting.remove(attempt);
                 if (f.isSuccess()) {
@@ -159,7 +156,6 @@ public final class HostDialer implements Dialer {
                     }
                     return;
                 }
-                lastCause = f.cause();
                 failures.add(target.getAddress().getHostAddress() + " (" + f.cause().getMessage() + ")");
                 if (next < targets.size()) {
                     if (timer != null) {
@@ -167,7 +163,7 @@ public final class HostDialer implements Dialer {
                     }
                     launch();
                 } else if (connecting.isEmpty()) {
-                    promise.tryFailure(targets.size() == 1 ? lastCause : new java.net.ConnectException(
+                    promise.tryFailure(targets.size() == 1 ? f.cause() : new java.net.ConnectException(
                             "no address of " + host + " answered: " + String.join(", ", failures)));
                 }
             });

@@ -33,33 +33,26 @@ public final class SystemResolver implements Resolver, AutoCloseable {
     @Override
     public Future<InetAddress> resolve(String host, EventLoop loop) {
         List<InetAddress> fixed = hosts.lookup(host);
-        if (!fixed.isEmpty()) {
-            return loop.newSucceededFuture(fixed.get(0));
-        }
-        Promise<InetAddress> promise = loop.newPromise();
-        pool.execute(() -> {
-            try {
-                promise.trySuccess(lookup(host));
-            } catch (UnknownHostException e) {
-                promise.tryFailure(e);
-            }
-        });
-        return promise;
+        return !fixed.isEmpty() ? loop.newSucceededFuture(fixed.get(0)) : onPool(loop, () -> lookup(host));
     }
 
     @Override
     public Future<List<InetAddress>> resolveAll(String host, EventLoop loop) {
         List<InetAddress> fixed = hosts.lookup(host);
-        if (!fixed.isEmpty()) {
-            return loop.newSucceededFuture(fixed);
-        }
-        Promise<List<InetAddress>> promise = loop.newPromise();
+        return !fixed.isEmpty() ? loop.newSucceededFuture(fixed) : onPool(loop, () -> lookupAll(host));
+    }
+
+    /** A blocking lookup. */
+    private interface Lookup<T> {
+        T get() throws UnknownHostException;
+    }
+
+    /** Runs {@code lookup} on the pool (the JDK's lookup blocks), completing on {@code loop}. */
+    private <T> Future<T> onPool(EventLoop loop, Lookup<T> lookup) {
+        Promise<T> promise = loop.newPromise();
         pool.execute(() -> {
             try {
-                List<InetAddress> all = new java.util.ArrayList<>(List.of(InetAddress.getAllByName(host)));
-                // IPv4 first, as Clash prefers it by default; each family in the system's order.
-                all.sort(java.util.Comparator.comparing(a -> !(a instanceof java.net.Inet4Address)));
-                promise.trySuccess(List.copyOf(all));
+                promise.trySuccess(lookup.get());
             } catch (UnknownHostException e) {
                 promise.tryFailure(e);
             }
@@ -69,17 +62,21 @@ public final class SystemResolver implements Resolver, AutoCloseable {
 
     /** Blocking lookup, preferring IPv4 as Clash does by default. */
     public InetAddress lookup(String host) throws UnknownHostException {
+        return lookupAll(host).get(0);
+    }
+
+    /**
+     * Blocking: {@code host}'s {@code hosts:} entry as written, else every address the system gives, IPv4 first as
+     * Clash prefers, each family in the system's order. Never empty.
+     */
+    public List<InetAddress> lookupAll(String host) throws UnknownHostException {
         List<InetAddress> fixed = hosts.lookup(host);
         if (!fixed.isEmpty()) {
-            return fixed.get(0);
+            return fixed;
         }
-        InetAddress[] all = InetAddress.getAllByName(host);
-        for (InetAddress a : all) {
-            if (a instanceof java.net.Inet4Address) {
-                return a;
-            }
-        }
-        return all[0];
+        List<InetAddress> all = new java.util.ArrayList<>(List.of(InetAddress.getAllByName(host)));
+        all.sort(java.util.Comparator.comparing(a -> !(a instanceof java.net.Inet4Address)));
+        return List.copyOf(all);
     }
 
     @Override

@@ -274,15 +274,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
 
     @Override
     public Future<List<InetAddress>> resolveAll(String host, EventLoop loop) {
-        Promise<List<InetAddress>> p = loop.newPromise();
-        resolveAll(host).addListener((Future<List<InetAddress>> f) -> {
-            if (f.isSuccess()) {
-                p.trySuccess(f.getNow());
-            } else {
-                p.tryFailure(f.cause());
-            }
-        });
-        return p;
+        return io.netty.util.concurrent.PromiseNotifier.cascade(resolveAll(host), loop.<List<InetAddress>>newPromise());
     }
 
     /**

@@ -103,7 +103,7 @@ public final class HomeGeoData implements GeoData {
 
     @Override
     public boolean sitesPresent() {
-        return geoSite != null || download || Files.exists(home.resolve(GEOSITE_DAT));
+        return !notedMissing.contains(GEOSITE_DAT);
     }
 
     @Override
