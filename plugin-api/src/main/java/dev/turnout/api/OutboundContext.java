@@ -31,4 +31,20 @@ public interface OutboundContext {
      * On failure (a status other than 101, a timeout) the channel is closed.
      */
     Future<Channel> webSocket(Channel channel, WebSocketOptions options, String host);
+
+    /**
+     * Opens a gRPC tunnel ({@code network: grpc}) on a connected TLS {@code channel} (its ALPN offered {@code h2})
+     * and completes with the channel of that one call, an HTTP/2 stream: each write is sent as one message and
+     * reads deliver the messages' payload as plain {@code ByteBuf}s; closing it closes the connection too.
+     * {@code authority} is the request's {@code :authority}. The request is sent without waiting for the server's
+     * answer; a server that refuses the call (a status other than 200, a gRPC error) closes the stream. On failure
+     * the connection is closed.
+     *
+     * <p>A default for hosts that predate it: the connection is closed and the result fails.
+     */
+    default Future<Channel> grpc(Channel channel, GrpcOptions options, String authority) {
+        channel.close();
+        return channel.eventLoop().newFailedFuture(
+                new UnsupportedOperationException("this host has no gRPC transport"));
+    }
 }

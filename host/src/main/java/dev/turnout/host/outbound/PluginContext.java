@@ -1,10 +1,12 @@
 package dev.turnout.host.outbound;
 
 import dev.turnout.api.Dialer;
+import dev.turnout.api.GrpcOptions;
 import dev.turnout.api.OutboundContext;
 import dev.turnout.api.Resolver;
 import dev.turnout.api.TlsOptions;
 import dev.turnout.api.WebSocketOptions;
+import dev.turnout.host.dial.layer.GrpcLayer;
 import dev.turnout.host.dial.layer.TlsLayer;
 import dev.turnout.host.dial.layer.WebSocketLayer;
 import io.netty.channel.Channel;
@@ -12,7 +14,7 @@ import io.netty.util.concurrent.Future;
 
 /**
  * What the host hands a plugin building an outbound. Public so that plugin modules' tests can build their
- * outbounds exactly as the host does, TLS and WebSocket included.
+ * outbounds exactly as the host does, TLS, WebSocket and gRPC included.
  */
 public record PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer, WebSocketLayer webSocketLayer)
         implements OutboundContext {
@@ -22,6 +24,9 @@ public record PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer,
         return new PluginContext(dialer, resolver, TlsLayer.fromEnvironment(), new WebSocketLayer());
     }
 
+    /** Holds nothing between calls, so one serves every context. */
+    private static final GrpcLayer GRPC = new GrpcLayer();
+
     @Override
     public Future<Channel> tls(Channel channel, TlsOptions options) {
         return tlsLayer.start(channel, options);
@@ -30,5 +35,10 @@ public record PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer,
     @Override
     public Future<Channel> webSocket(Channel channel, WebSocketOptions options, String host) {
         return webSocketLayer.start(channel, options, host);
+    }
+
+    @Override
+    public Future<Channel> grpc(Channel channel, GrpcOptions options, String authority) {
+        return GRPC.start(channel, options, authority);
     }
 }
