@@ -25,8 +25,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The vmess and vless plugins end to end: the packaged Turnout (plugins loaded from its plugins/ folder) in a
  * client namespace, a real v2ray in the server namespace with vmess and vless inbounds over tcp and ws+tls (a
- * test CA trusted through SSL_CERT_FILE), curl through the mixed port (names sent to v2ray, which resolves them)
- * and, with no proxy settings, through the TUN; UDP through the TUN.
+ * test CA trusted through SSL_CERT_FILE), and over gRPC with TLS (a grpc-java server in front of the tcp inbounds,
+ * as a V2Ray or Xray gun inbound is: Debian's v2ray predates gRPC), curl through the mixed port (names sent to
+ * v2ray, which resolves them) and, with no proxy settings, through the TUN; UDP through the TUN.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VmessIT {
@@ -41,7 +42,10 @@ class VmessIT {
     /** One destination address per proxy, so rules pick the proxy and the server's answer names it. */
     static final Map<String, String> VIA = Map.of(
             "vmess-tcp", "203.0.113.10", "vmess-wstls", "203.0.113.11",
-            "vless-tcp", "203.0.113.12", "vless-wstls", "203.0.113.13");
+            "vless-tcp", "203.0.113.12", "vless-wstls", "203.0.113.13",
+            "vmess-grpc", "203.0.113.14", "vless-grpc", "203.0.113.15");
+    /** The gRPC servers' service name, as a subscription's grpc-opts gives it. */
+    static final String GUN = "turnout.Gun";
 
     Path dir;
     Path dist;
@@ -70,6 +74,7 @@ class VmessIT {
         // UDP answers must come from the address asked: one echo per proxy's destination.
         server.spawn(dir.resolve("echo1.log"), Daemons.peer("udp-echo", Integer.toString(ECHO), VIA.get("vmess-wstls")));
         server.spawn(dir.resolve("echo2.log"), Daemons.peer("udp-echo", Integer.toString(ECHO), VIA.get("vless-tcp")));
+        server.spawn(dir.resolve("echo3.log"), Daemons.peer("udp-echo", Integer.toString(ECHO), VIA.get("vless-grpc")));
         access = dir.resolve("v2ray-access.log");
         Files.writeString(access, "");
         Path v2rayConfig = dir.resolve("v2ray.json");
@@ -80,10 +85,17 @@ class VmessIT {
                 new V2rayServer.Inbound("vless", UUID_TEXT, "ws", "/vl", certificates, 10444)),
                 access, dir.resolve("v2ray-error.log"), List.of("203.0.113.0/24"), List.of("web.test")));
         server.spawn(dir.resolve("v2ray.out"), V2rayServer.BINARY.toString(), "-config", v2rayConfig.toString());
+        server.spawn(dir.resolve("gun-vmess.log"), Daemons.peer("gun", V2RAY, "10445", GUN,
+                certificates.certificate().toString(), certificates.privateKey().toString(), V2RAY, "10086"));
+        server.spawn(dir.resolve("gun-vless.log"), Daemons.peer("gun", V2RAY, "10446", GUN,
+                certificates.certificate().toString(), certificates.privateKey().toString(), V2RAY, "10087"));
         server.awaitTcpPort(HTTP, Duration.ofSeconds(20));
         server.awaitTcpPort(10444, Duration.ofSeconds(20));
+        server.awaitTcpPort(10445, Duration.ofSeconds(20));
+        server.awaitTcpPort(10446, Duration.ofSeconds(20));
         Path config = dir.resolve("config.yaml");
         String tls = ", tls: true, servername: v2ray.test, network: ws";
+        String grpc = ", tls: true, servername: v2ray.test, network: grpc, grpc-opts: {grpc-service-name: " + GUN + "}";
         Files.writeString(config, String.join("\n",
                 "mixed-port: 7890",
                 "log-level: info",
@@ -102,12 +114,18 @@ class VmessIT {
                 "  - {name: vless-tcp, type: vless, server: " + V2RAY + ", port: 10087, uuid: " + UUID_TEXT + ", udp: true}",
                 "  - {name: vless-wstls, type: vless, server: " + V2RAY + ", port: 10444, uuid: " + UUID_TEXT
                         + ", udp: true" + tls + ", ws-opts: {path: /vl}}",
+                "  - {name: vmess-grpc, type: vmess, server: " + V2RAY + ", port: 10445, uuid: " + UUID_TEXT
+                        + ", alterId: 0, cipher: auto, udp: true" + grpc + "}",
+                "  - {name: vless-grpc, type: vless, server: " + V2RAY + ", port: 10446, uuid: " + UUID_TEXT
+                        + ", udp: true" + grpc + "}",
                 "rules:",
                 "  - DOMAIN,web.test,vmess-tcp",
                 "  - IP-CIDR," + VIA.get("vmess-tcp") + "/32,vmess-tcp",
                 "  - IP-CIDR," + VIA.get("vmess-wstls") + "/32,vmess-wstls",
                 "  - IP-CIDR," + VIA.get("vless-tcp") + "/32,vless-tcp",
                 "  - IP-CIDR," + VIA.get("vless-wstls") + "/32,vless-wstls",
+                "  - IP-CIDR," + VIA.get("vmess-grpc") + "/32,vmess-grpc",
+                "  - IP-CIDR," + VIA.get("vless-grpc") + "/32,vless-grpc",
                 "  - MATCH,REJECT",
                 ""));
         client.spawn(dir.resolve("turnout.log"), "env", "SSL_CERT_FILE=" + certificates.caCertificate(),
@@ -135,7 +153,7 @@ class VmessIT {
     }
 
     @ParameterizedTest
-    @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls"})
+    @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls", "vmess-grpc", "vless-grpc"})
     void curlThroughTheMixedPortReachesTheServerThroughV2ray(String proxy) throws Exception {
         String url = "http://" + VIA.get(proxy) + ":" + HTTP + "/mixed-" + proxy;
         Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10",
@@ -147,7 +165,7 @@ class VmessIT {
     }
 
     @ParameterizedTest
-    @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls"})
+    @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls", "vmess-grpc", "vless-grpc"})
     void curlWithoutProxySettingsGoesThroughTheTunAndV2ray(String proxy) throws Exception {
         Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
                 "http://" + VIA.get(proxy) + ":" + HTTP + "/tun-" + proxy);
@@ -157,12 +175,25 @@ class VmessIT {
     }
 
     @ParameterizedTest
-    @CsvSource({"vmess-wstls", "vless-tcp"})
+    @CsvSource({"vmess-wstls", "vless-tcp", "vless-grpc"})
     void udpThroughTheTunComesBackThroughV2ray(String proxy) throws Exception {
         Netns.Result r = client.run(Duration.ofSeconds(30), Daemons.peer("udp-send", VIA.get(proxy),
                 Integer.toString(ECHO), "udp-" + proxy));
         assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + log());
         assertTrue(MixedPortIT.read(access).contains("udp:" + VIA.get(proxy) + ":" + ECHO), () -> MixedPortIT.read(access));
+    }
+
+    /**
+     * An application that ends its side right after its request (a FIN, as {@code nc -N} or an HTTP/1.0 script
+     * does) still gets the whole answer: over gRPC the FIN becomes the call's END_STREAM, not a cancel.
+     */
+    @ParameterizedTest
+    @CsvSource({"vless-tcp", "vmess-grpc", "vless-grpc"})
+    void anAnswerAfterTheApplicationsFinArrivesWholeThroughTheTun(String proxy) throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(30), Daemons.peer("half-closed-get", VIA.get(proxy),
+                Integer.toString(HTTP), "0"));
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + log());
+        assertTrue(r.stdout().matches("(?s)got [1-9][0-9]* bytes\\s*"), () -> r.stdout() + log());
     }
 
     @org.junit.jupiter.api.Test

@@ -32,6 +32,11 @@ public final class Peers {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "http" -> http(Integer.parseInt(args[1]));
+            // gun LISTEN-ADDRESS PORT SERVICE CERT KEY UPSTREAM-ADDRESS UPSTREAM-PORT: a gRPC server in front of a
+            // v2ray tcp inbound, as a V2Ray or Xray gun inbound is.
+            case "gun" -> dev.turnout.api.testing.GunServer.carrying(args[3], java.nio.file.Path.of(args[4]),
+                    java.nio.file.Path.of(args[5]), new java.net.InetSocketAddress(args[6], Integer.parseInt(args[7])),
+                    new java.net.InetSocketAddress(args[1], Integer.parseInt(args[2]))).awaitTermination();
             case "files" -> files(Integer.parseInt(args[1]), java.nio.file.Path.of(args[2]));
             case "http-keepalive" -> httpKeepAlive(args[1], Integer.parseInt(args[2]));
             case "until-close" -> untilClose(Integer.parseInt(args[1]));

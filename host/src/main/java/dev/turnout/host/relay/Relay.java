@@ -21,6 +21,8 @@ import io.netty.channel.socket.ChannelOutputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
@@ -362,6 +364,15 @@ public final class Relay {
                             // with a stack-traced exception on every flow.
                             peer.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
                         });
+                    });
+                } else if (peer instanceof Http2StreamChannel && peer.isActive()) {
+                    // An HTTP/2 stream (a gRPC call) ends its side with END_STREAM, after what is queued: the
+                    // server still answers, and its end of the stream closes it. Closing it here would cancel the
+                    // call and lose the answer (seen with an HTTP/1.0 client that sends its FIN at once).
+                    peer.writeAndFlush(new DefaultHttp2DataFrame(true)).addListener(w -> {
+                        if (!w.isSuccess()) {
+                            peer.close();
+                        }
                     });
                 } else {
                     closeOnFlush(peer);

@@ -25,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -84,7 +85,8 @@ public final class GunServer implements AutoCloseable {
     /** Every call's request, in arrival order. */
     public final List<Call> calls = new CopyOnWriteArrayList<>();
 
-    private GunServer(String serviceName, TestCertificates certs, InetSocketAddress upstream) throws IOException {
+    private GunServer(String serviceName, Path certificate, Path privateKey, InetSocketAddress upstream,
+                      InetSocketAddress listen) throws IOException {
         MethodDescriptor<byte[], byte[]> tun = MethodDescriptor.<byte[], byte[]>newBuilder()
                 .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
                 .setFullMethodName(MethodDescriptor.generateFullMethodName(serviceName, "Tun"))
@@ -104,25 +106,43 @@ public final class GunServer implements AutoCloseable {
                 return next.startCall(call, headers);
             }
         };
-        NettyServerBuilder builder = NettyServerBuilder
-                .forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(listen)
                 .addService(ServerInterceptors.intercept(service, record));
-        if (certs != null) {
-            builder.sslContext(GrpcSslContexts.forServer(certs.certificate().toFile(),
-                    certs.privateKey().toFile()).build());
+        if (certificate != null) {
+            builder.sslContext(GrpcSslContexts.forServer(certificate.toFile(), privateKey.toFile()).build());
         }
         server = builder.build().start();
     }
 
-    /** Echoes every message of a call back, and ends the call when the client does. */
+    /**
+     * Echoes every message of a call back, and ends the call when the client does; on 127.0.0.1, with TLS for
+     * {@code certs}' names or in clear when {@code null}.
+     */
     public static GunServer echo(String serviceName, TestCertificates certs) throws IOException {
-        return new GunServer(serviceName, certs, null);
+        return new GunServer(serviceName, certs == null ? null : certs.certificate(),
+                certs == null ? null : certs.privateKey(), null, loopback());
     }
 
-    /** Carries each call to a new TCP connection to {@code upstream} and back. */
+    /** Carries each call to a new TCP connection to {@code upstream} and back; on 127.0.0.1. */
     public static GunServer carrying(String serviceName, TestCertificates certs, InetSocketAddress upstream)
             throws IOException {
-        return new GunServer(serviceName, certs, upstream);
+        return new GunServer(serviceName, certs == null ? null : certs.certificate(),
+                certs == null ? null : certs.privateKey(), upstream, loopback());
+    }
+
+    /** The same on {@code listen}, with TLS from PEM files: for a server in another network namespace. */
+    public static GunServer carrying(String serviceName, Path certificate, Path privateKey,
+                                     InetSocketAddress upstream, InetSocketAddress listen) throws IOException {
+        return new GunServer(serviceName, certificate, privateKey, upstream, listen);
+    }
+
+    private static InetSocketAddress loopback() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    /** Blocks until the server has stopped (a peer process's main thread). */
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
     }
 
     public int port() {

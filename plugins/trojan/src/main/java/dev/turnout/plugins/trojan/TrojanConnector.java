@@ -46,6 +46,10 @@ final class TrojanConnector {
             }
         });
         Future<Channel> secured = Steps.then(loop, reached, channel -> context.tls(channel, options.tls()));
+        if (options.grpc() != null) {
+            // mihomo's authority for a trojan call: the TLS server name.
+            return Steps.then(loop, secured, channel -> context.grpc(channel, options.grpc(), options.tls().serverName()));
+        }
         if (options.webSocket() == null) {
             return secured;
         }

@@ -1,6 +1,7 @@
 package dev.turnout.plugins.trojan;
 
 import dev.turnout.api.Destination;
+import dev.turnout.api.GrpcOptions;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.TlsOptions;
@@ -23,32 +24,44 @@ import org.slf4j.LoggerFactory;
  *     the credential itself, so it is never shown ({@link #toString()})
  * @param udp whether UDP flows may be sent through the server (Trojan's UDP ASSOCIATE)
  * @param tls the TLS to the server; always on, as in Trojan
- * @param webSocket the WebSocket under the protocol ({@code network: ws}), or {@code null} for plain TLS
+ * @param webSocket the WebSocket under the protocol ({@code network: ws}), or {@code null}
+ * @param grpc the gRPC call under the protocol ({@code network: grpc}), or {@code null}
  */
-record TrojanOptions(Destination server, byte[] key, boolean udp, TlsOptions tls, WebSocketOptions webSocket) {
+record TrojanOptions(Destination server, byte[] key, boolean udp, TlsOptions tls, WebSocketOptions webSocket,
+                     GrpcOptions grpc) {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrojanOptions.class);
 
-    /** mihomo's ALPN when the entry gives none: what browsers offer over TCP, and HTTP/1.1 under a WebSocket. */
+    /**
+     * mihomo's ALPN when the entry gives none: what browsers offer over TCP, and HTTP/1.1 under a WebSocket.
+     * gRPC needs HTTP/2 whatever the entry says.
+     */
     static final List<String> TCP_ALPN = List.of("h2", "http/1.1");
     static final List<String> WEBSOCKET_ALPN = List.of("http/1.1");
+    static final List<String> GRPC_ALPN = List.of("h2");
 
     static TrojanOptions from(OutboundOptions options) throws OptionException {
         String server = options.requireString("server").trim();
         Destination destination = options.server();
         byte[] key = key(options.requireString("password"));
-        boolean ws = webSocket(options);
+        String network = network(options);
+        boolean ws = network.equals("ws");
+        boolean grpc = network.equals("grpc");
         refuseUnsupported(options);
         String literal = server.startsWith("[") && server.endsWith("]") ? server.substring(1, server.length() - 1) : server;
         TlsOptions tls = TlsOptions.from(options, literal);
-        if (!options.has("alpn")) {
-            tls = new TlsOptions(tls.serverName(), tls.skipCertVerify(), ws ? WEBSOCKET_ALPN : TCP_ALPN, tls.fingerprint());
+        if (grpc || !options.has("alpn")) {
+            tls = new TlsOptions(tls.serverName(), tls.skipCertVerify(),
+                    grpc ? GRPC_ALPN : ws ? WEBSOCKET_ALPN : TCP_ALPN, tls.fingerprint());
         }
         if (!ws && options.has("ws-opts")) {
             LOG.warn("{}: 'ws-opts' is ignored without 'network: ws'", options);
         }
+        if (!grpc && options.has("grpc-opts")) {
+            LOG.warn("{}: 'grpc-opts' is ignored without 'network: grpc'", options);
+        }
         return new TrojanOptions(destination, key, options.bool("udp", false), tls,
-                ws ? WebSocketOptions.from(options) : null);
+                ws ? WebSocketOptions.from(options) : null, grpc ? GrpcOptions.from(options) : null);
     }
 
     /** The name the WebSocket request's {@code Host} names: the TLS server name, as mihomo sends it. */
@@ -56,18 +69,14 @@ record TrojanOptions(Destination server, byte[] key, boolean udp, TlsOptions tls
         return tls.serverName();
     }
 
-    private static boolean webSocket(OutboundOptions options) throws OptionException {
+    private static String network(OutboundOptions options) throws OptionException {
         String network = options.string("network", "tcp").trim().toLowerCase(Locale.ROOT);
-        switch (network) {
-            case "", "tcp", "origin":
-                return false;
-            case "ws":
-                return true;
-            case "grpc":
-                throw new OptionException("network", "'network: grpc' is not supported by the trojan type (tcp and ws are)");
-            default:
-                throw new OptionException("network", "'network' must be tcp or ws for the trojan type, got " + network);
-        }
+        return switch (network) {
+            case "", "tcp", "origin" -> "tcp";
+            case "ws", "grpc" -> network;
+            default -> throw new OptionException("network", "'network' must be tcp, ws or grpc for the trojan type,"
+                    + " got " + network);
+        };
     }
 
     /** Keys that change what goes on the wire: accepting and ignoring them would connect differently than asked. */

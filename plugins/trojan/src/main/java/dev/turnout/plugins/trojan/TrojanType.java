@@ -9,9 +9,10 @@ import org.pf4j.Extension;
 
 /**
  * Type {@code trojan}: the Trojan protocol (trojan-gfw's) over TLS, optionally over a WebSocket
- * ({@code network: ws}), with UDP over the same stream when {@code udp: true}. Options are Clash's:
+ * ({@code network: ws}) or a gRPC call ({@code network: grpc}), with UDP over the same stream when
+ * {@code udp: true}. Options are Clash's:
  * {@code server}, {@code port}, {@code password}, {@code sni}, {@code skip-cert-verify}, {@code alpn},
- * {@code fingerprint}, {@code udp}, {@code network}, {@code ws-opts}.
+ * {@code fingerprint}, {@code udp}, {@code network}, {@code ws-opts}, {@code grpc-opts}.
  */
 @Extension
 public final class TrojanType implements OutboundType {

@@ -58,9 +58,21 @@ class TrojanOptionsTest {
     }
 
     @Test
+    void grpcTakesItsServiceNameAndAsksTlsForHttp2WhateverAlpnSays() throws Exception {
+        TrojanOptions o = parse("network", "grpc", "grpc-opts", Map.of("grpc-service-name", "tj.Gun"),
+                "alpn", List.of("http/1.1"));
+        assertEquals("/tj.Gun/Tun", o.grpc().path());
+        assertEquals(List.of("h2"), o.tls().alpn());
+        assertNull(o.webSocket());
+        assertEquals("GunService", parse("network", "grpc").grpc().serviceName(), "V2Ray's default service");
+        assertNull(parse().grpc());
+        assertRejects(() -> parse("network", "grpc", "grpc-opts", Map.of("grpc-service-name", "a b")), "grpc-opts",
+                "without spaces");
+    }
+
+    @Test
     void refusesWhatItCannotDo() {
-        assertRejects(() -> parse("network", "grpc"), "network", "'network: grpc' is not supported");
-        assertRejects(() -> parse("network", "h2"), "network", "must be tcp or ws");
+        assertRejects(() -> parse("network", "h2"), "network", "must be tcp, ws or grpc");
         assertRejects(() -> parse("tls", false), "tls", "always uses TLS");
         assertRejects(() -> parse("reality-opts", Map.of("public-key", "k")), "reality-opts", "not supported");
         assertRejects(() -> parse("ss-opts", Map.of("enabled", true)), "ss-opts", "not supported");

@@ -14,7 +14,7 @@ import java.net.SocketTimeoutException;
 
 /**
  * Opens a connection to the server through the host's dialer and puts the transport's layers on it (TLS,
- * then WebSocket), all within one deadline, so a server that is down, slow or silent fails the flow promptly.
+ * then WebSocket or a gRPC call), all within one deadline, so a server that is down, slow or silent fails the flow promptly.
  * The channel it completes with has auto-read off: nothing is read before the protocol's handler is in place
  * (the relay turns it on).
  *
@@ -68,12 +68,19 @@ public final class TransportDialer {
     public Future<Channel> open(EventLoop loop) {
         Future<Channel> dial = context.dialer().openStream(Metadata.internal(Network.TCP, server), loop);
         String[] stage = {"the connection"};
-        // The dialer hands it over with auto-read off; the TLS and WebSocket layers read what they need.
+        // The dialer hands it over with auto-read off; the TLS, WebSocket and gRPC layers read what they need.
+        // With gRPC the channel handed on is the call's stream, not the connection.
         Future<Channel> layered = dial;
         if (transport.tls() != null) {
             layered = Steps.then(loop, layered, c -> {
                 stage[0] = "the TLS handshake";
                 return context.tls(c, transport.tls());
+            });
+        }
+        if (transport.grpc() != null) {
+            layered = Steps.then(loop, layered, c -> {
+                stage[0] = "the gRPC call";
+                return context.grpc(c, transport.grpc(), transport.grpcAuthority());
             });
         }
         if (transport.webSocket() != null) {

@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.turnout.api.testing.TestOptions;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Clash's network and tls keys for vmess and vless: tcp or ws, each with or without tls; others refused by name. */
+/** Clash's network and tls keys for vmess and vless: tcp, ws or grpc, each with or without tls; others refused by name. */
 class TransportTest {
 
     @Test
@@ -36,13 +37,35 @@ class TransportTest {
     }
 
     @Test
-    void clashsOtherNetworksAreRefusedByNameAndUnknownOnesAsNotTcpOrWs() {
-        for (String n : new String[] {"http", "h2", "grpc", "quic", "kcp", "httpupgrade", "splithttp", "xhttp"}) {
+    void grpcAsMihomoDialsIt() throws Exception {
+        // TLS must agree on HTTP/2 whatever alpn says; the authority is servername, else the server's host:port.
+        Transport t = Transport.from(TestOptions.of("vless", "server", "s.example", "port", 8443, "network", "grpc",
+                "tls", true, "alpn", List.of("http/1.1"), "grpc-opts", Map.of("grpc-service-name", "a.B")), "s.example");
+        assertEquals("/a.B/Tun", t.grpc().path());
+        assertEquals(List.of("h2"), t.tls().alpn());
+        assertEquals("s.example:8443", t.grpcAuthority());
+        assertEquals("grpc+tls", t.describe());
+        Transport named = Transport.from(TestOptions.of("vmess", "server", "192.0.2.1", "port", 443, "network", "grpc",
+                "tls", true, "servername", "front.example"), "192.0.2.1");
+        assertEquals("front.example", named.grpcAuthority());
+        assertEquals("front.example", named.tls().serverName());
+        assertEquals("/GunService/Tun", named.grpc().path(), "V2Ray's default service");
+        Transport clear = Transport.from(TestOptions.of("vless", "server", "2001:db8::1", "port", 80, "network",
+                "grpc"), "2001:db8::1");
+        assertNull(clear.tls());
+        assertEquals("[2001:db8::1]:80", clear.grpcAuthority());
+        assertEquals("grpc", clear.describe());
+        assertNull(Transport.from(TestOptions.of("vless", "network", "ws"), "s").grpc());
+    }
+
+    @Test
+    void clashsOtherNetworksAreRefusedByNameAndUnknownOnesAsNotTcpWsOrGrpc() {
+        for (String n : new String[] {"http", "h2", "quic", "kcp", "httpupgrade", "splithttp", "xhttp"}) {
             assertRejects(() -> Transport.from(TestOptions.of("vmess", "network", n), "s"), "network",
                     "'network: " + n + "' is not supported by the vmess plugin");
         }
         assertRejects(() -> Transport.from(TestOptions.of("vless", "network", "udp"), "s"), "network",
-                "must be tcp or ws, got udp");
+                "must be tcp, ws or grpc, got udp");
     }
 
     @Test

@@ -1,8 +1,11 @@
 package dev.turnout.plugins.v2ray.testing;
 
 import dev.turnout.api.testing.DaemonProcess;
+import dev.turnout.api.testing.GunServer;
 import dev.turnout.api.testing.Required;
 import dev.turnout.api.testing.TestCertificates;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,13 +24,21 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * {@code ws}, {@code tcp+tls}, {@code ws+tls}; TLS with a test CA for the name {@code v2ray.test}), all for one
  * random uuid (or the one given): started before the class's tests, stopped after them. Register as a static
  * {@code @RegisterExtension} field.
+ *
+ * <p>{@code grpc} and {@code grpc+tls} put a gRPC server (grpc-java, {@link GunServer}) in front of a tcp inbound,
+ * carrying each gun call to it: Debian's v2ray 4.34 predates V2Ray's gRPC transport, and a gun inbound of V2Ray or
+ * Xray does the same between its gRPC server and the protocol.
  */
 public final class V2rayFixture implements BeforeAllCallback, AfterAllCallback {
+
+    /** The service the gRPC servers answer, as a subscription's {@code grpc-service-name} names it. */
+    public static final String GRPC_SERVICE = "v2ray.Gun";
 
     private final String protocol;
     private final List<String> transports;
     private final String uuid;
     private final List<V2rayServer.Inbound> inbounds = new ArrayList<>();
+    private final Map<String, GunServer> gunServers = new LinkedHashMap<>();
     private Path dir;
     private TestCertificates certificates;
     private DaemonProcess daemon;
@@ -55,16 +66,24 @@ public final class V2rayFixture implements BeforeAllCallback, AfterAllCallback {
         List<V2rayServer.Inbound> wanted = new ArrayList<>();
         for (String transport : transports) {
             boolean ws = transport.startsWith("ws");
-            boolean tls = transport.endsWith("+tls");
+            boolean tls = transport.endsWith("+tls") && !transport.startsWith("grpc");
             wanted.add(new V2rayServer.Inbound(protocol, uuid, ws ? "ws" : "tcp",
                     ws ? "/" + protocol + (tls ? "-tls" : "") : null, tls ? certificates : null));
         }
         daemon = V2rayServer.start(dir, wanted, inbounds);
+        for (String transport : transports) {
+            if (transport.startsWith("grpc")) {
+                gunServers.put(transport, GunServer.carrying(GRPC_SERVICE,
+                        transport.endsWith("+tls") ? certificates : null,
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), inbound(transport).port())));
+            }
+        }
     }
 
     @Override
     public void afterAll(ExtensionContext context) throws Exception {
         try {
+            gunServers.values().forEach(GunServer::close);
             if (daemon != null) {
                 daemon.close();
             }
@@ -89,6 +108,11 @@ public final class V2rayFixture implements BeforeAllCallback, AfterAllCallback {
         return daemon;
     }
 
+    /** The gRPC server in front of the inbound of a {@code grpc} transport (the calls it saw). */
+    public GunServer gunServer(String transport) {
+        return gunServers.get(transport);
+    }
+
     public V2rayServer.Inbound inbound(String transport) {
         return inbounds.get(transports.indexOf(transport));
     }
@@ -99,15 +123,20 @@ public final class V2rayFixture implements BeforeAllCallback, AfterAllCallback {
      */
     public Map<String, Object> options(String transport, String uuid) {
         V2rayServer.Inbound in = inbound(transport);
+        GunServer grpc = gunServers.get(transport);
         Map<String, Object> o = new LinkedHashMap<>();
-        o.put("port", in.port());
+        o.put("port", grpc != null ? grpc.port() : in.port());
         o.put("uuid", uuid);
         o.put("udp", true);
         if (in.network().equals("ws")) {
             o.put("network", "ws");
             o.put("ws-opts", Map.of("path", in.wsPath()));
         }
-        if (in.tls() != null) {
+        if (grpc != null) {
+            o.put("network", "grpc");
+            o.put("grpc-opts", Map.of("grpc-service-name", GRPC_SERVICE));
+        }
+        if (in.tls() != null || (grpc != null && transport.endsWith("+tls"))) {
             o.put("tls", true);
             o.put("servername", "v2ray.test");
             o.put("fingerprint", certificates.fingerprintHex());
