@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The vmess and vless plugins end to end: the packaged Turnout (plugins loaded from its plugins/ folder) in a
  * client namespace, a real v2ray in the server namespace with vmess and vless inbounds over tcp and ws+tls (a
  * test CA trusted through SSL_CERT_FILE), and over gRPC with TLS (a grpc-java server in front of the tcp inbounds,
- * as a V2Ray or Xray gun inbound is: Debian's v2ray predates gRPC), curl through the mixed port (names sent to
+ * as a V2Ray or Xray gun inbound is: Debian's v2ray predates gRPC) and h2, curl through the mixed port (names sent to
  * v2ray, which resolves them) and, with no proxy settings, through the TUN; UDP through the TUN.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -43,7 +43,7 @@ class VmessIT {
     static final Map<String, String> VIA = Map.of(
             "vmess-tcp", "203.0.113.10", "vmess-wstls", "203.0.113.11",
             "vless-tcp", "203.0.113.12", "vless-wstls", "203.0.113.13",
-            "vmess-grpc", "203.0.113.14", "vless-grpc", "203.0.113.15");
+            "vmess-grpc", "203.0.113.14", "vless-grpc", "203.0.113.15", "vmess-h2", "203.0.113.16");
     /** The gRPC servers' service name, as a subscription's grpc-opts gives it. */
     static final String GUN = "turnout.Gun";
 
@@ -82,7 +82,8 @@ class VmessIT {
                 new V2rayServer.Inbound("vmess", UUID_TEXT, "tcp", null, null, 10086),
                 new V2rayServer.Inbound("vmess", UUID_TEXT, "ws", "/vm", certificates, 10443),
                 new V2rayServer.Inbound("vless", UUID_TEXT, "tcp", null, null, 10087),
-                new V2rayServer.Inbound("vless", UUID_TEXT, "ws", "/vl", certificates, 10444)),
+                new V2rayServer.Inbound("vless", UUID_TEXT, "ws", "/vl", certificates, 10444),
+                new V2rayServer.Inbound("vmess", UUID_TEXT, "http", "/vh2", certificates, 10447)),
                 access, dir.resolve("v2ray-error.log"), List.of("203.0.113.0/24"), List.of("web.test")));
         server.spawn(dir.resolve("v2ray.out"), V2rayServer.BINARY.toString(), "-config", v2rayConfig.toString());
         server.spawn(dir.resolve("gun-vmess.log"), Daemons.peer("gun", V2RAY, "10445", GUN,
@@ -93,6 +94,7 @@ class VmessIT {
         server.awaitTcpPort(10444, Duration.ofSeconds(20));
         server.awaitTcpPort(10445, Duration.ofSeconds(20));
         server.awaitTcpPort(10446, Duration.ofSeconds(20));
+        server.awaitTcpPort(10447, Duration.ofSeconds(20));
         Path config = dir.resolve("config.yaml");
         String tls = ", tls: true, servername: v2ray.test, network: ws";
         String grpc = ", tls: true, servername: v2ray.test, network: grpc, grpc-opts: {grpc-service-name: " + GUN + "}";
@@ -118,6 +120,10 @@ class VmessIT {
                         + ", alterId: 0, cipher: auto, udp: true" + grpc + "}",
                 "  - {name: vless-grpc, type: vless, server: " + V2RAY + ", port: 10446, uuid: " + UUID_TEXT
                         + ", udp: true" + grpc + "}",
+                // h2 is always over TLS in mihomo: no tls: true needed.
+                "  - {name: vmess-h2, type: vmess, server: " + V2RAY + ", port: 10447, uuid: " + UUID_TEXT
+                        + ", alterId: 0, cipher: aes-128-gcm, network: h2, servername: v2ray.test,"
+                        + " h2-opts: {host: [" + V2rayServer.H2_HOST + "], path: /vh2}}",
                 "rules:",
                 "  - DOMAIN,web.test,vmess-tcp",
                 "  - IP-CIDR," + VIA.get("vmess-tcp") + "/32,vmess-tcp",
@@ -126,6 +132,7 @@ class VmessIT {
                 "  - IP-CIDR," + VIA.get("vless-wstls") + "/32,vless-wstls",
                 "  - IP-CIDR," + VIA.get("vmess-grpc") + "/32,vmess-grpc",
                 "  - IP-CIDR," + VIA.get("vless-grpc") + "/32,vless-grpc",
+                "  - IP-CIDR," + VIA.get("vmess-h2") + "/32,vmess-h2",
                 "  - MATCH,REJECT",
                 ""));
         client.spawn(dir.resolve("turnout.log"), "env", "SSL_CERT_FILE=" + certificates.caCertificate(),
@@ -153,7 +160,7 @@ class VmessIT {
     }
 
     @ParameterizedTest
-    @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls", "vmess-grpc", "vless-grpc"})
+    @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls", "vmess-grpc", "vless-grpc", "vmess-h2"})
     void curlThroughTheMixedPortReachesTheServerThroughV2ray(String proxy) throws Exception {
         String url = "http://" + VIA.get(proxy) + ":" + HTTP + "/mixed-" + proxy;
         Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10",
@@ -165,7 +172,7 @@ class VmessIT {
     }
 
     @ParameterizedTest
-    @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls", "vmess-grpc", "vless-grpc"})
+    @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls", "vmess-grpc", "vless-grpc", "vmess-h2"})
     void curlWithoutProxySettingsGoesThroughTheTunAndV2ray(String proxy) throws Exception {
         Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
                 "http://" + VIA.get(proxy) + ":" + HTTP + "/tun-" + proxy);
@@ -185,10 +192,11 @@ class VmessIT {
 
     /**
      * An application that ends its side right after its request (a FIN, as {@code nc -N} or an HTTP/1.0 script
-     * does) still gets the whole answer: over gRPC the FIN becomes the call's END_STREAM, not a cancel.
+     * does) still gets the whole answer: over gRPC and h2 the FIN becomes the request's END_STREAM, not a
+     * cancel.
      */
     @ParameterizedTest
-    @CsvSource({"vless-tcp", "vmess-grpc", "vless-grpc"})
+    @CsvSource({"vless-tcp", "vmess-grpc", "vless-grpc", "vmess-h2"})
     void anAnswerAfterTheApplicationsFinArrivesWholeThroughTheTun(String proxy) throws Exception {
         Netns.Result r = client.run(Duration.ofSeconds(30), Daemons.peer("half-closed-get", VIA.get(proxy),
                 Integer.toString(HTTP), "0"));

@@ -47,4 +47,19 @@ public interface OutboundContext {
         return channel.eventLoop().newFailedFuture(
                 new UnsupportedOperationException("this host has no gRPC transport"));
     }
+
+    /**
+     * Sends V2Ray's HTTP/2 transport request ({@code network: h2}: a PUT to the options' path, its
+     * {@code :authority} one of their hosts) on a connected TLS {@code channel} (its ALPN offered {@code h2}) and
+     * completes with the request's stream channel: writes go out in the request's body, reads deliver the answer's
+     * body; closing it closes the connection too. The request is sent without waiting for the answer; an answer
+     * other than 200 closes the stream. On failure the connection is closed.
+     *
+     * <p>A default for hosts that predate it: the connection is closed and the result fails.
+     */
+    default Future<Channel> h2(Channel channel, H2Options options) {
+        channel.close();
+        return channel.eventLoop().newFailedFuture(
+                new UnsupportedOperationException("this host has no h2 transport"));
+    }
 }

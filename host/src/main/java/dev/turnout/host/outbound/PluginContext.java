@@ -2,11 +2,13 @@ package dev.turnout.host.outbound;
 
 import dev.turnout.api.Dialer;
 import dev.turnout.api.GrpcOptions;
+import dev.turnout.api.H2Options;
 import dev.turnout.api.OutboundContext;
 import dev.turnout.api.Resolver;
 import dev.turnout.api.TlsOptions;
 import dev.turnout.api.WebSocketOptions;
 import dev.turnout.host.dial.layer.GrpcLayer;
+import dev.turnout.host.dial.layer.H2Layer;
 import dev.turnout.host.dial.layer.TlsLayer;
 import dev.turnout.host.dial.layer.WebSocketLayer;
 import io.netty.channel.Channel;
@@ -14,7 +16,7 @@ import io.netty.util.concurrent.Future;
 
 /**
  * What the host hands a plugin building an outbound. Public so that plugin modules' tests can build their
- * outbounds exactly as the host does, TLS, WebSocket and gRPC included.
+ * outbounds exactly as the host does, TLS, WebSocket, gRPC and h2 included.
  */
 public record PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer, WebSocketLayer webSocketLayer)
         implements OutboundContext {
@@ -24,8 +26,9 @@ public record PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer,
         return new PluginContext(dialer, resolver, TlsLayer.fromEnvironment(), new WebSocketLayer());
     }
 
-    /** Holds nothing between calls, so one serves every context. */
+    /** They hold nothing between calls, so one of each serves every context. */
     private static final GrpcLayer GRPC = new GrpcLayer();
+    private static final H2Layer H2 = new H2Layer();
 
     @Override
     public Future<Channel> tls(Channel channel, TlsOptions options) {
@@ -40,5 +43,10 @@ public record PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer,
     @Override
     public Future<Channel> grpc(Channel channel, GrpcOptions options, String authority) {
         return GRPC.start(channel, options, authority);
+    }
+
+    @Override
+    public Future<Channel> h2(Channel channel, H2Options options) {
+        return H2.start(channel, options);
     }
 }

@@ -90,6 +90,6 @@ final class GunMessages extends ByteToMessageDecoder {
     }
 
     private CorruptedFrameException broken(String what) {
-        return new CorruptedFrameException("gRPC at " + call + ": " + what);
+        return new CorruptedFrameException(call + ": " + what);
     }
 }

@@ -14,7 +14,7 @@ import java.net.SocketTimeoutException;
 
 /**
  * Opens a connection to the server through the host's dialer and puts the transport's layers on it (TLS,
- * then WebSocket or a gRPC call), all within one deadline, so a server that is down, slow or silent fails the flow promptly.
+ * then WebSocket, a gRPC call or an HTTP/2 request), all within one deadline, so a server that is down, slow or silent fails the flow promptly.
  * The channel it completes with has auto-read off: nothing is read before the protocol's handler is in place
  * (the relay turns it on).
  *
@@ -68,8 +68,8 @@ public final class TransportDialer {
     public Future<Channel> open(EventLoop loop) {
         Future<Channel> dial = context.dialer().openStream(Metadata.internal(Network.TCP, server), loop);
         String[] stage = {"the connection"};
-        // The dialer hands it over with auto-read off; the TLS, WebSocket and gRPC layers read what they need.
-        // With gRPC the channel handed on is the call's stream, not the connection.
+        // The dialer hands it over with auto-read off; the TLS, WebSocket and HTTP/2 layers read what they need.
+        // With gRPC and h2 the channel handed on is the request's stream, not the connection.
         Future<Channel> layered = dial;
         if (transport.tls() != null) {
             layered = Steps.then(loop, layered, c -> {
@@ -81,6 +81,12 @@ public final class TransportDialer {
             layered = Steps.then(loop, layered, c -> {
                 stage[0] = "the gRPC call";
                 return context.grpc(c, transport.grpc(), transport.grpcAuthority());
+            });
+        }
+        if (transport.h2() != null) {
+            layered = Steps.then(loop, layered, c -> {
+                stage[0] = "the HTTP/2 request";
+                return context.h2(c, transport.h2());
             });
         }
         if (transport.webSocket() != null) {

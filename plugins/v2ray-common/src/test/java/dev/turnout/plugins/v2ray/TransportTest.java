@@ -59,13 +59,29 @@ class TransportTest {
     }
 
     @Test
-    void clashsOtherNetworksAreRefusedByNameAndUnknownOnesAsNotTcpWsOrGrpc() {
-        for (String n : new String[] {"http", "h2", "quic", "kcp", "httpupgrade", "splithttp", "xhttp"}) {
+    void h2AsMihomoDialsItAlwaysOverTls() throws Exception {
+        Transport t = Transport.from(TestOptions.of("vmess", "network", "h2", "h2-opts",
+                Map.of("host", List.of("a.example", "b.example"), "path", "/up")), "s.example");
+        assertEquals(List.of("a.example", "b.example"), t.h2().hosts());
+        assertEquals("/up", t.h2().path());
+        assertEquals("s.example", t.tls().serverName(), "TLS without tls: true, as mihomo");
+        assertEquals(List.of("h2"), t.tls().alpn());
+        assertEquals("h2+tls", t.describe());
+        Transport bare = Transport.from(TestOptions.of("vless", "network", "h2"), "s");
+        assertEquals(List.of("www.example.com"), bare.h2().hosts(), "mihomo's host when none is given");
+        assertEquals("/", bare.h2().path());
+        assertRejects(() -> Transport.from(TestOptions.of("vless", "network", "h2", "h2-opts", Map.of("path", "x")),
+                "s"), "h2-opts", "starting with '/'");
+    }
+
+    @Test
+    void clashsOtherNetworksAreRefusedByNameAndUnknownOnesAsNotTcpWsGrpcOrH2() {
+        for (String n : new String[] {"http", "quic", "kcp", "httpupgrade", "splithttp", "xhttp"}) {
             assertRejects(() -> Transport.from(TestOptions.of("vmess", "network", n), "s"), "network",
                     "'network: " + n + "' is not supported by the vmess plugin");
         }
         assertRejects(() -> Transport.from(TestOptions.of("vless", "network", "udp"), "s"), "network",
-                "must be tcp, ws or grpc, got udp");
+                "must be tcp, ws, grpc or h2, got udp");
     }
 
     @Test

@@ -12,7 +12,7 @@ import dev.turnout.plugins.v2ray.Uuids;
  *
  * @param server where the VLESS server is
  * @param uuid the user's id, sent in every request
- * @param transport tcp, ws or grpc, with or without TLS
+ * @param transport tcp, ws or grpc, with or without TLS, or h2
  * @param udp whether UDP flows may be sent
  * @param timeoutMillis how long reaching the server (and its TLS and WebSocket handshakes) may take
  */

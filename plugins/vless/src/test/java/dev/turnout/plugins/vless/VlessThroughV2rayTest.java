@@ -28,7 +28,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The vless outbound against a real v2ray 4.34 on 127.0.0.1 (tcp, ws and ws+tls inbounds, and a gRPC server in
+ * The vless outbound against a real v2ray 4.34 on 127.0.0.1 (tcp, ws, ws+tls and h2 inbounds, and a gRPC server in
  * front of a tcp one), built on the host's own plugin context (its TLS, WebSocket and gRPC layers).
  */
 class VlessThroughV2rayTest {
@@ -37,7 +37,7 @@ class VlessThroughV2rayTest {
     static final OneEventLoop loop = new OneEventLoop();
     @RegisterExtension
     static final V2rayFixture v2ray = new V2rayFixture("vless", "tcp", "ws", "tcp+tls", "ws+tls", "grpc",
-            "grpc+tls");
+            "grpc+tls", "h2+tls");
     /** Xray's custom id {@code turnout-user} as Python's {@code uuid.uuid5(UUID(int=0), "turnout-user")} gives it. */
     @RegisterExtension
     static final V2rayFixture customIdUser = V2rayFixture.forUser("98b060c5-c92a-5d58-b004-dab035528def", "vless", "tcp");
@@ -55,20 +55,20 @@ class VlessThroughV2rayTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tcp", "ws", "tcp+tls", "ws+tls", "grpc", "grpc+tls"})
+    @ValueSource(strings = {"tcp", "ws", "tcp+tls", "ws+tls", "grpc", "grpc+tls", "h2+tls"})
     void echoesThroughV2rayAndSendsTheDestinationsName(String transport) throws Exception {
         V2rayChecks.echoesAndSendsTheName(vless(transport, v2ray.uuid()), loop.get(), v2ray.daemon(),
                 "through v2ray vless " + transport);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tcp", "ws+tls", "grpc+tls"})
+    @ValueSource(strings = {"tcp", "ws+tls", "grpc+tls", "h2+tls"})
     void sixtyFourMebibytesArriveWhole(String transport) throws Exception {
         V2rayChecks.downloadArrivesWhole(vless(transport, v2ray.uuid()), loop.get(), 64, ENDS);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tcp", "ws+tls", "grpc+tls"})
+    @ValueSource(strings = {"tcp", "ws+tls", "grpc+tls", "h2+tls"})
     void udpDatagramsComeBackFromTheEchoServer(String transport) throws Exception {
         V2rayChecks.datagramsComeBack(vless(transport, v2ray.uuid()), loop.get());
     }

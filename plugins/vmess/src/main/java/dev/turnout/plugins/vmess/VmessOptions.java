@@ -14,7 +14,7 @@ import dev.turnout.plugins.v2ray.Uuids;
  * @param cmdKey the key the request header is sealed with, derived from the uuid (the uuid itself is not kept)
  * @param security how body chunks are sealed
  * @param globalPadding random padding after each chunk (v2ray's client default for AEAD ciphers)
- * @param transport tcp, ws or grpc, with or without TLS
+ * @param transport tcp, ws or grpc, with or without TLS, or h2
  * @param udp whether UDP flows may be sent
  * @param timeoutMillis how long reaching the server (and its TLS and WebSocket handshakes) may take
  */

@@ -57,7 +57,6 @@ class VmessOptionsTest {
     @Test
     void unsupportedChoicesAreRefusedByKey() {
         assertRejects(() -> parse("alterId", 64), "alterId", "legacy");
-        assertRejects(() -> parse("network", "h2"), "network", "not supported");
         assertRejects(() -> parse("network", "http"), "network", "not supported");
         assertRejects(() -> parse("cipher", "aes-256-cfb"), "cipher", "must be");
         assertRejects(() -> parse("uuid", " "), "uuid", "empty");

@@ -32,8 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The vmess outbound against a real v2ray 4.34 on 127.0.0.1 (tcp, ws and ws+tls inbounds, and a gRPC server in
- * front of a tcp one), reaching local servers through it, built on the host's own plugin context (its TLS,
+ * The vmess outbound against a real v2ray 4.34 on 127.0.0.1 (tcp, ws, ws+tls and h2 inbounds, and a gRPC server
+ * in front of a tcp one), reaching local servers through it, built on the host's own plugin context (its TLS,
  * WebSocket and gRPC layers).
  */
 class VmessThroughV2rayTest {
@@ -41,13 +41,14 @@ class VmessThroughV2rayTest {
     @RegisterExtension
     static final OneEventLoop loop = new OneEventLoop();
     @RegisterExtension
-    static final V2rayFixture v2ray = new V2rayFixture("vmess", "tcp", "ws", "ws+tls", "grpc+tls");
+    static final V2rayFixture v2ray = new V2rayFixture("vmess", "tcp", "ws", "ws+tls", "grpc+tls", "h2+tls");
     /** Xray's custom id {@code turnout-user} as Python's {@code uuid.uuid5(UUID(int=0), "turnout-user")} gives it. */
     @RegisterExtension
     static final V2rayFixture customIdUser = V2rayFixture.forUser("98b060c5-c92a-5d58-b004-dab035528def", "vmess", "tcp");
     private static final Set<String> ENDS = Set.of("end");
 
-    /** Options for the inbound of that transport ({@code tcp}, {@code ws}, {@code ws+tls}, {@code grpc+tls}). */
+    /** Options for the inbound of that transport ({@code tcp}, {@code ws}, {@code ws+tls}, {@code grpc+tls},
+     * {@code h2+tls}). */
     static Map<String, Object> options(String transport, String cipher, String uuid) {
         return options(v2ray, transport, cipher, uuid);
     }
@@ -67,7 +68,7 @@ class VmessThroughV2rayTest {
 
     static Stream<Arguments> transportsAndCiphers() {
         List<Arguments> all = new ArrayList<>();
-        for (String t : List.of("tcp", "ws", "ws+tls", "grpc+tls")) {
+        for (String t : List.of("tcp", "ws", "ws+tls", "grpc+tls", "h2+tls")) {
             for (String c : List.of("aes-128-gcm", "chacha20-poly1305", "none", "auto")) {
                 all.add(Arguments.of(t, c));
             }
@@ -91,7 +92,7 @@ class VmessThroughV2rayTest {
 
     static Stream<Arguments> bulkCases() {
         return Stream.of(Arguments.of("tcp", "aes-128-gcm"), Arguments.of("ws+tls", "chacha20-poly1305"),
-                Arguments.of("grpc+tls", "aes-128-gcm"));
+                Arguments.of("grpc+tls", "aes-128-gcm"), Arguments.of("h2+tls", "chacha20-poly1305"));
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * random uuid (or the one given): started before the class's tests, stopped after them. Register as a static
  * {@code @RegisterExtension} field.
  *
- * <p>{@code grpc} and {@code grpc+tls} put a gRPC server (grpc-java, {@link GunServer}) in front of a tcp inbound,
+ * <p>{@code h2+tls} is V2Ray's HTTP/2 transport ({@code network: h2}). {@code grpc} and {@code grpc+tls} put a gRPC server (grpc-java, {@link GunServer}) in front of a tcp inbound,
  * carrying each gun call to it: Debian's v2ray 4.34 predates V2Ray's gRPC transport, and a gun inbound of V2Ray or
  * Xray does the same between its gRPC server and the protocol.
  */
@@ -66,9 +66,11 @@ public final class V2rayFixture implements BeforeAllCallback, AfterAllCallback {
         List<V2rayServer.Inbound> wanted = new ArrayList<>();
         for (String transport : transports) {
             boolean ws = transport.startsWith("ws");
+            boolean h2 = transport.startsWith("h2");
             boolean tls = transport.endsWith("+tls") && !transport.startsWith("grpc");
-            wanted.add(new V2rayServer.Inbound(protocol, uuid, ws ? "ws" : "tcp",
-                    ws ? "/" + protocol + (tls ? "-tls" : "") : null, tls ? certificates : null));
+            wanted.add(new V2rayServer.Inbound(protocol, uuid, ws ? "ws" : h2 ? "http" : "tcp",
+                    ws ? "/" + protocol + (tls ? "-tls" : "") : h2 ? "/h2-" + protocol : null,
+                    tls ? certificates : null));
         }
         daemon = V2rayServer.start(dir, wanted, inbounds);
         for (String transport : transports) {
@@ -131,6 +133,10 @@ public final class V2rayFixture implements BeforeAllCallback, AfterAllCallback {
         if (in.network().equals("ws")) {
             o.put("network", "ws");
             o.put("ws-opts", Map.of("path", in.wsPath()));
+        }
+        if (in.network().equals("http")) {
+            o.put("network", "h2");
+            o.put("h2-opts", Map.of("host", List.of(V2rayServer.H2_HOST), "path", in.wsPath()));
         }
         if (grpc != null) {
             o.put("network", "grpc");

@@ -23,10 +23,14 @@ public final class V2rayServer {
      * One inbound.
      *
      * @param protocol {@code vmess} or {@code vless}
-     * @param network {@code tcp} or {@code ws}
+     * @param network {@code tcp}, {@code ws} or {@code http} (V2Ray's HTTP/2, with TLS; {@code wsPath} is its path
+     *     and {@link #H2_HOST} its host)
      * @param tls the certificate to serve, or {@code null} for none
      * @param port filled in by {@link #start}
      */
+    /** The host an {@code http} (HTTP/2) inbound serves. */
+    public static final String H2_HOST = "h2.v2ray.test";
+
     public record Inbound(String protocol, String uuid, String network, String wsPath, TestCertificates tls, int port) {
 
         public Inbound(String protocol, String uuid, String network, String wsPath, TestCertificates tls) {
@@ -45,6 +49,11 @@ public final class V2rayServer {
             StringBuilder stream = new StringBuilder("{\"network\":\"" + network + "\"");
             if ("ws".equals(network)) {
                 stream.append(",\"wsSettings\":{\"path\":\"").append(wsPath).append("\"}");
+            }
+            if ("http".equals(network)) {
+                // V2Ray's HTTP/2 transport: it answers only requests for this host and path (404 otherwise).
+                stream.append(",\"httpSettings\":{\"host\":[\"").append(H2_HOST).append("\"],\"path\":\"")
+                        .append(wsPath).append("\"}");
             }
             if (tls != null) {
                 stream.append(",\"security\":\"tls\",\"tlsSettings\":{\"certificates\":[{\"certificateFile\":\"")
