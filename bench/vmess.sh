@@ -6,7 +6,8 @@
 # new connection since the server closes them) and the proxy's CPU seconds per GiB downloaded (utime+stime of
 # its process around the downloads). Runs interleave t and c; medians of RUNS; ratios are t / c.
 # Everything runs on loopback inside a network namespace of this script's own, removed on exit.
-# Usage (root, after `mvn -q -DskipTests package`): bench/vmess.sh [SIZE_MB] [RUNS] [CIPHER] [REQUESTS]
+# NETWORK=h2 puts V2Ray's HTTP/2 transport (TLS, a self-signed certificate both skip checking) under vmess.
+# Usage (root, after `mvn -q -DskipTests package`): [NETWORK=tcp|h2] bench/vmess.sh [SIZE_MB] [RUNS] [CIPHER] [REQUESTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -14,6 +15,7 @@ size_mb=${1:-512}
 runs=${2:-3}
 cipher=${3:-aes-128-gcm}
 requests=${4:-300}
+network=${NETWORK:-tcp}
 dist=dist/target/turnout
 clash_gz=../shared/peers/clash-linux-amd64-v1.18.0.gz
 mmdb=$(ls "${TURNOUT_GEO_DIR:-$HOME/.cache/turnout-geo}"/Country-*.mmdb 2>/dev/null | head -1 || true)
@@ -38,13 +40,27 @@ inns() { ip netns exec "$ns" "$@"; }
 uuid=$(cat /proc/sys/kernel/random/uuid)
 inns java bench/BulkServer.java 8080 $((size_mb * 1024 * 1024)) >"$work/bulk.log" 2>&1 &
 inns java bench/BulkServer.java 8081 100 >"$work/small.log" 2>&1 &
+stream='{"network":"tcp"}'
+transport=
+case "$network" in
+  tcp) ;;
+  h2)
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=h2.bench.test -addext subjectAltName=DNS:h2.bench.test \
+      -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1
+    stream='{"network":"http","security":"tls","httpSettings":{"host":["h2.bench.test"],"path":"/h2"},
+      "tlsSettings":{"certificates":[{"certificateFile":"'"$work/cert.pem"'","keyFile":"'"$work/key.pem"'"}]}}'
+    # Clash 1.18 refuses h2 without tls: true (mihomo and Turnout take h2 as TLS anyway).
+    transport=", network: h2, tls: true, servername: h2.bench.test, skip-cert-verify: true, h2-opts: {host: [h2.bench.test], path: /h2}" ;;
+  *) echo "bench/vmess.sh: NETWORK is tcp or h2" >&2; exit 1 ;;
+esac
 cat >"$work/v2ray.json" <<CONF
 {"log":{"loglevel":"warning"},
- "inbounds":[{"listen":"127.0.0.1","port":10086,"protocol":"vmess","settings":{"clients":[{"id":"$uuid","alterId":0}]}}],
+ "inbounds":[{"listen":"127.0.0.1","port":10086,"protocol":"vmess","settings":{"clients":[{"id":"$uuid","alterId":0}]},
+   "streamSettings":$stream}],
  "outbounds":[{"protocol":"freedom"}]}
 CONF
 inns v2ray -config "$work/v2ray.json" >"$work/v2ray.log" 2>&1 &
-proxy="{name: v, type: vmess, server: 127.0.0.1, port: 10086, uuid: $uuid, alterId: 0, cipher: $cipher}"
+proxy="{name: v, type: vmess, server: 127.0.0.1, port: 10086, uuid: $uuid, alterId: 0, cipher: $cipher$transport}"
 printf 'mixed-port: 7890\nlog-level: warning\nproxies:\n  - %s\nrules:\n  - MATCH,v\n' "$proxy" >"$work/config.yaml"
 mkdir -p "$work/clash"
 cp "$mmdb" "$work/clash/Country.mmdb"
@@ -68,7 +84,7 @@ setup_rate() {
   awk -v n="$requests" -v s="$start" -v e="$end" 'BEGIN {printf "%.1f", n / (e - s)}'
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-declare -a ts cs tr cr tcpu ccpu
+declare -a ts cs tr cr tcpu ccpu tsc csc
 for port in 7890 7891; do   # warm-up (JIT), and a check that both work
   speed $port >/dev/null || { echo "port $port failed; logs:" >&2; cat "$work/turnout.log" "$work/clash.log" >&2; exit 1; }
 done
@@ -83,16 +99,19 @@ for i in $(seq 1 "$runs"); do
   tcpu+=("$(awk -v a="$after" -v b="$before" -v hz="$hz" -v mb="$size_mb" 'BEGIN {printf "%.2f", (a - b) / hz / (mb / 1024)}')")
   before=$(cpu $clash_pid); cs+=("$(speed 7891)"); after=$(cpu $clash_pid)
   ccpu+=("$(awk -v a="$after" -v b="$before" -v hz="$hz" -v mb="$size_mb" 'BEGIN {printf "%.2f", (a - b) / hz / (mb / 1024)}')")
-  tr+=("$(setup_rate 7890)")
-  cr+=("$(setup_rate 7891)")
+  before=$(cpu $turnout_pid); tr+=("$(setup_rate 7890)"); after=$(cpu $turnout_pid)
+  tsc+=("$(awk -v a="$after" -v b="$before" -v hz="$hz" -v n="$requests" 'BEGIN {printf "%.0f", (a - b) / hz / n * 1e6}')")
+  before=$(cpu $clash_pid); cr+=("$(setup_rate 7891)"); after=$(cpu $clash_pid)
+  csc+=("$(awk -v a="$after" -v b="$before" -v hz="$hz" -v n="$requests" 'BEGIN {printf "%.0f", (a - b) / hz / n * 1e6}')")
 done
 mib() { awk -v v="$1" 'BEGIN {printf "%.0f", v / 1048576}'; }
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN {printf "%.2f", x / y}'; }
 mts=$(median "${ts[@]}"); mcs=$(median "${cs[@]}"); mtr=$(median "${tr[@]}"); mcr=$(median "${cr[@]}")
-mtc=$(median "${tcpu[@]}"); mcc=$(median "${ccpu[@]}")
-echo "vmess over tcp, cipher $cipher, to v2ray $(v2ray -version | head -1 | awk '{print $2}'); medians of $runs interleaved runs:"
+mtc=$(median "${tcpu[@]}"); mcc=$(median "${ccpu[@]}"); mtsc=$(median "${tsc[@]}"); mcsc=$(median "${csc[@]}")
+echo "vmess over $network, cipher $cipher, to v2ray $(v2ray -version | head -1 | awk '{print $2}'); medians of $runs interleaved runs:"
 echo "                      Turnout   Clash 1.18   Turnout/Clash"
 printf '  download MiB/s      %7s   %10s   %s\n' "$(mib "$mts")" "$(mib "$mcs")" "$(ratio "$mts" "$mcs")"
 printf '  setups/s            %7s   %10s   %s\n' "$mtr" "$mcr" "$(ratio "$mtr" "$mcr")"
 printf '  CPU s/GiB           %7s   %10s   %s\n' "$mtc" "$mcc" "$(ratio "$mtc" "$mcc")"
+printf '  CPU us/setup        %7s   %10s   %s\n' "$mtsc" "$mcsc" "$(ratio "$mtsc" "$mcsc")"
 echo "  (each download ${size_mb} MiB; each setup run $requests requests of 100 bytes, one connection each)"
