@@ -3,15 +3,21 @@ package dev.turnout.plugins.trojan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.testing.LocalTcpServer;
+import dev.turnout.api.testing.UdpEchoServer;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /** Exchanges through an outbound, checked end to end: an echo round, and 64 MiB each way through a {@link BulkServer}. */
 final class Transfers {
@@ -36,6 +42,25 @@ final class Transfers {
             return probe.await(text.length(), 5000).head();
         } finally {
             channel.close().sync();
+        }
+    }
+
+    /** Sends {@code text} in one datagram to a UDP echo server and returns its reply within 5 s (null if none). */
+    static String datagramEcho(Outbound outbound, EventLoop loop, String text) throws Exception {
+        try (UdpEchoServer echo = new UdpEchoServer()) {
+            BlockingQueue<String> replies = new ArrayBlockingQueue<>(4);
+            Destination to = Destination.ofAddress(InetAddress.getLoopbackAddress(), echo.port());
+            Future<DatagramSession> opened = outbound.openDatagram(Trojans.udp(to), loop, (sender, payload) -> {
+                replies.add(payload.toString(StandardCharsets.US_ASCII));
+                payload.release();
+            }).await();
+            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
+            try {
+                opened.getNow().send(to, Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII));
+                return replies.poll(5, TimeUnit.SECONDS);
+            } finally {
+                opened.getNow().close();
+            }
         }
     }
 

@@ -3,7 +3,6 @@ package dev.turnout.plugins.trojan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.testing.DaemonProcess;
@@ -12,18 +11,13 @@ import dev.turnout.api.testing.LocalTcpServer;
 import dev.turnout.api.testing.OneEventLoop;
 import dev.turnout.api.testing.Required;
 import dev.turnout.api.testing.TestCertificates;
-import dev.turnout.api.testing.UdpEchoServer;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,22 +78,7 @@ class TrojanOverGrpcTest {
 
     @Test
     void carriesDatagramsThroughAGunCall() throws Exception {
-        try (UdpEchoServer echo = new UdpEchoServer()) {
-            BlockingQueue<String> replies = new ArrayBlockingQueue<>(4);
-            Destination to = Destination.ofAddress(InetAddress.getLoopbackAddress(), echo.port());
-            Future<DatagramSession> opened = overGrpc(SERVICE).openDatagram(Trojans.udp(to), loop.get(),
-                    (sender, payload) -> {
-                        replies.add(payload.toString(StandardCharsets.US_ASCII));
-                        payload.release();
-                    }).await();
-            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
-            try {
-                opened.getNow().send(to, Unpooled.copiedBuffer("over grpc", StandardCharsets.US_ASCII));
-                assertEquals("echo:over grpc", replies.poll(5, TimeUnit.SECONDS));
-            } finally {
-                opened.getNow().close();
-            }
-        }
+        assertEquals("echo:over grpc", Transfers.datagramEcho(overGrpc(SERVICE), loop.get(), "over grpc"));
     }
 
     @Test

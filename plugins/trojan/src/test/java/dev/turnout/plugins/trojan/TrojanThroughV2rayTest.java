@@ -1,11 +1,9 @@
 package dev.turnout.plugins.trojan;
 
-import dev.turnout.api.testing.UdpEchoServer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.testing.DaemonProcess;
@@ -13,16 +11,10 @@ import dev.turnout.api.testing.LocalTcpServer;
 import dev.turnout.api.testing.OneEventLoop;
 import dev.turnout.api.testing.Required;
 import dev.turnout.api.testing.TestCertificates;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
-import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,21 +76,7 @@ class TrojanThroughV2rayTest {
 
     @Test
     void carriesDatagramsOverAWebSocket() throws Exception {
-        try (UdpEchoServer echo = new UdpEchoServer()) {
-            BlockingQueue<String> replies = new ArrayBlockingQueue<>(4);
-            Destination to = Destination.ofAddress(InetAddress.getLoopbackAddress(), echo.port());
-            Future<DatagramSession> opened = webSocket(PATH).openDatagram(Trojans.udp(to), loop.get(), (sender, payload) -> {
-                replies.add(payload.toString(StandardCharsets.US_ASCII));
-                payload.release();
-            }).await();
-            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
-            try {
-                opened.getNow().send(to, Unpooled.copiedBuffer("over ws", StandardCharsets.US_ASCII));
-                assertEquals("echo:over ws", replies.poll(5, TimeUnit.SECONDS));
-            } finally {
-                opened.getNow().close();
-            }
-        }
+        assertEquals("echo:over ws", Transfers.datagramEcho(webSocket(PATH), loop.get(), "over ws"));
     }
 
     @Test
