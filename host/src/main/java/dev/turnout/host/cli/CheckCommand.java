@@ -11,11 +11,13 @@ import dev.turnout.host.route.RoutingCompiler;
 import dev.turnout.host.runtime.ConfigCheck;
 import dev.turnout.host.runtime.Logging;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code turnout check}: validates a config as {@code run} would (plugins, outbounds, groups, rules,
@@ -31,8 +33,19 @@ final class CheckCommand implements Callable<Integer> {
     @Mixin
     PluginOptions plugins;
 
+    /** {@code turnout check FILE}, as people type it; the same as {@code -f FILE}. */
+    @Parameters(arity = "0..1", paramLabel = "FILE", description = "The config to check (the same as -f FILE).")
+    Path file;
+
     @Override
     public Integer call() {
+        if (file != null) {
+            if (config.file != null && !config.file.equals(file)) {
+                System.err.println("turnout: check takes one config: " + config.file + " (-f) or " + file + ", not both");
+                return 2;
+            }
+            config.file = file;
+        }
         PrintStream out = System.out;
         Config c;
         try {

@@ -58,6 +58,26 @@ class MainOptionsTest {
     }
 
     @Test
+    void checkTakesTheConfigAsItsArgumentTooButOnlyOnce() throws Exception {
+        Path bad = Files.writeString(dir.resolve("positional.yaml"), "mixed-port: [\n");
+        Path other = Files.writeString(dir.resolve("other.yaml"), "mixed-port: 7890\n");
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            assertEquals(2, Main.execute("check", bad.toString(), "-p", plugins.toString()));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("positional.yaml:2:1: invalid YAML"), err.toString(StandardCharsets.UTF_8));
+            err.reset();
+            assertEquals(2, Main.execute("check", "-f", other.toString(), bad.toString(), "-p", plugins.toString()));
+            assertTrue(err.toString(StandardCharsets.UTF_8).contains("check takes one config"),
+                    err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(saved);
+        }
+    }
+
+    @Test
     void minusVPrintsTheVersion() {
         PrintStream saved = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
