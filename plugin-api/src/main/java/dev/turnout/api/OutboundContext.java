@@ -38,7 +38,9 @@ public interface OutboundContext {
      * reads deliver the messages' payload as plain {@code ByteBuf}s; closing it closes the connection too.
      * {@code authority} is the request's {@code :authority}. The request is sent without waiting for the server's
      * answer; a server that refuses the call (a status other than 200, a gRPC error) closes the stream. On failure
-     * the connection is closed.
+     * the connection is closed. Call it on the channel's event loop as the layer below completes (in its future's
+     * listener, as {@link Steps#then} does): an HTTP/2 server speaks first, and what the channel reads before the
+     * call's codec is in place is lost.
      *
      * <p>A default for hosts that predate it: the connection is closed and the result fails.
      */
@@ -53,7 +55,7 @@ public interface OutboundContext {
      * {@code :authority} one of their hosts) on a connected TLS {@code channel} (its ALPN offered {@code h2}) and
      * completes with the request's stream channel: writes go out in the request's body, reads deliver the answer's
      * body; closing it closes the connection too. The request is sent without waiting for the answer; an answer
-     * other than 200 closes the stream. On failure the connection is closed.
+     * other than 200 closes the stream. On failure the connection is closed. Call it as {@link #grpc} says.
      *
      * <p>A default for hosts that predate it: the connection is closed and the result fails.
      */
