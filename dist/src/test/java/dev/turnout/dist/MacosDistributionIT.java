@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The tarball runs on both Intel and Apple silicon Macs: lib/ holds Netty's kqueue transport classes and its native
- * library for each (loaded only on macOS; Linux keeps epoll). What a Mac must still confirm is in docs/macos.md.
+ * library for each (loaded only on macOS; Linux keeps epoll), and BoringSSL's for TLS to servers. What a Mac must still confirm is in docs/macos.md.
  */
 class MacosDistributionIT {
 
@@ -34,6 +34,18 @@ class MacosDistributionIT {
             try (ZipFile zip = new ZipFile(natives.get(0).toFile())) {
                 assertNotNull(zip.getEntry("META-INF/native/libnetty_transport_native_kqueue_" + arch + ".jnilib"),
                         "the " + arch + " native library in " + natives.get(0));
+            }
+        }
+    }
+
+    @Test
+    void libHoldsBoringSslForIntelAndAppleSilicon() throws Exception {
+        for (String arch : List.of("x86_64", "aarch_64")) {
+            List<Path> natives = jars("netty-tcnative-boringssl-static-*-osx-" + arch + ".jar");
+            assertEquals(1, natives.size(), arch);
+            try (ZipFile zip = new ZipFile(natives.get(0).toFile())) {
+                assertNotNull(zip.getEntry("META-INF/native/libnetty_tcnative_osx_" + arch + ".jnilib"),
+                        "the " + arch + " BoringSSL library in " + natives.get(0));
             }
         }
     }

@@ -145,6 +145,8 @@ class TrojanIT {
         assertTrue(r.stdout().startsWith("hello /mixed from "), r.stdout());
         assertTrue(MixedPortIT.read(trojanLog).contains("requested connection to target.test:" + HTTP), log());
         assertTrue(log().contains("using tj"), log());
+        // The packaged Turnout speaks TLS through BoringSSL (netty-tcnative), not the JDK's fallback.
+        assertTrue(log().contains("TLS to servers: BoringSSL"), log());
     }
 
     @Test

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -31,6 +32,8 @@ final class EchoServer implements AutoCloseable {
     private final Channel server;
     /** The upgrade requests a WebSocket server saw, for checking what the client sent. */
     final List<FullHttpRequest> upgrades = new CopyOnWriteArrayList<>();
+    /** The SNI of each TLS client in order, {@code "null"} for one that sent none. */
+    List<String> serverNames = List.of();
 
     private EchoServer(Consumer<SocketChannel> pipeline) throws InterruptedException {
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -43,9 +46,15 @@ final class EchoServer implements AutoCloseable {
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)).sync().channel();
     }
 
-    /** Echoes bytes behind TLS with {@code context}. */
+    /** Echoes bytes behind TLS with {@code context}, noting the name each client asked for ({@link #serverNames}). */
     static EchoServer tls(SslContext context) throws InterruptedException {
-        return new EchoServer(ch -> ch.pipeline().addLast(context.newHandler(ch.alloc()), new Echo()));
+        List<String> names = new CopyOnWriteArrayList<>();
+        EchoServer s = new EchoServer(ch -> ch.pipeline().addLast(new SniHandler(name -> {
+            names.add(String.valueOf(name));
+            return context;
+        }), new Echo()));
+        s.serverNames = names;
+        return s;
     }
 
     /** Echoes the payload of binary frames on a WebSocket at {@code path}. */
