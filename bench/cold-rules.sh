@@ -22,8 +22,7 @@ sets=$(cd .. && pwd)/shared/rulesets/loyalsoldier-clash-rules
 work=$(mktemp -d)
 ns=tcold-$$
 cleanup() {
-  for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-  del_netns "$ns"
+  kill_netns "$ns"
   rm -rf "$work"
 }
 trap cleanup EXIT

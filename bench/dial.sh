@@ -26,8 +26,7 @@ N=${N:-5}
 work=$(mktemp -d)
 ns=tdial-$$
 cleanup() {
-  for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-  del_netns "$ns"
+  kill_netns "$ns"
   rm -rf "$work"
 }
 trap cleanup EXIT

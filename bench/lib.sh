@@ -49,6 +49,14 @@ del_netns() {
   return 0
 }
 
+# kill_netns NS: kills every process left in network namespace NS (SIGKILL: a bench's cleanup, not a shutdown being
+# measured), then deletes it as del_netns does.
+kill_netns() {
+  local p
+  for p in $(ip netns pids "$1" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+  del_netns "$1"
+}
+
 # wait_port NS PORT: returns once something listens on TCP PORT in namespace NS (at most 30 s); else says so
 # (prefixed with the calling script's name) and exits.
 wait_port() {
@@ -88,12 +96,8 @@ cleanup_client_server() {
   exec 3>&- 2>/dev/null
   for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null; done
   sleep 0.5
-  for ns in "$C" "$V"; do
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-  done
-  sleep 0.2
-  del_netns "$C"
-  del_netns "$V"
+  kill_netns "$C"
+  kill_netns "$V"
   [[ -n "${KEEP:-}" ]] && echo "kept $WORK" || rm -rf "$WORK"
 }
 

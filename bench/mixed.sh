@@ -19,8 +19,7 @@ command -v danted >/dev/null || [ -x /usr/sbin/danted ] || { echo "bench/mixed.s
 ns=tbench-$$
 work=$(mktemp -d)
 cleanup() {
-  for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-  del_netns "$ns"
+  kill_netns "$ns"
   rm -rf "/etc/netns/$ns"; [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT

@@ -99,11 +99,7 @@ cleanup() {
   set +e
   for p in "${PIDS[@]:-}"; do [[ -n "$p" ]] && kill "$p" 2>/dev/null; done
   sleep 0.5
-  for ns in "$T" "$H" "$K" "$V"; do
-    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-  done
-  sleep 0.2
-  for ns in "$T" "$H" "$K" "$V"; do del_netns "$ns"; done
+  for ns in "$T" "$H" "$K" "$V"; do kill_netns "$ns"; done
   [[ -n "${KEEP:-}" ]] && echo "kept $WORK" || rm -rf "$WORK"
 }
 trap cleanup EXIT

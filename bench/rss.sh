@@ -27,8 +27,7 @@ trials=${TRIALS:-3}
 work=$(mktemp -d)
 ns=trss-$$
 cleanup() {
-  for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-  ip netns del "$ns" 2>/dev/null || true
+  kill_netns "$ns"
   rm -rf "$work"
 }
 trap cleanup EXIT

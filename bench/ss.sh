@@ -33,8 +33,7 @@ command -v gcc >/dev/null || need "needs gcc for bench/setup.c"
 ns=s13-ss-bench-$$
 work=$(mktemp -d /tmp/s13-ss-bench.XXXXXX)
 cleanup() {
-  for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-  del_netns "$ns"
+  kill_netns "$ns"
   rm -rf "/etc/netns/$ns"; [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT

@@ -29,8 +29,7 @@ fi
 ns=s13-trojan-bench-$$
 work=$(mktemp -d)
 cleanup() {
-  for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-  del_netns "$ns"
+  kill_netns "$ns"
   rm -rf "/etc/netns/$ns"; [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT

@@ -28,8 +28,7 @@ command -v v2ray >/dev/null || { echo "bench/vmess.sh: needs v2ray (apt-get inst
 ns=tbench-vmess-$$
 work=$(mktemp -d)
 cleanup() {
-  for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-  del_netns "$ns"
+  kill_netns "$ns"
   [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
