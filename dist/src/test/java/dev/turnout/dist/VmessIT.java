@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The vmess and vless plugins end to end: the packaged Turnout (plugins loaded from its plugins/ folder) in a
  * client namespace, a real v2ray in the server namespace with vmess and vless inbounds over tcp and ws+tls (a
  * test CA trusted through SSL_CERT_FILE), and over gRPC with TLS (a grpc-java server in front of the tcp inbounds,
- * as a V2Ray or Xray gun inbound is: Debian's v2ray predates gRPC) and h2, curl through the mixed port (names sent to
+ * as a V2Ray or Xray gun inbound is: Debian's v2ray predates gRPC), h2, and tcp in V2Ray's HTTP/1.1 header
+ * ({@code network: http}), curl through the mixed port (names sent to
  * v2ray, which resolves them) and, with no proxy settings, through the TUN; UDP through the TUN.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -43,7 +44,8 @@ class VmessIT {
     static final Map<String, String> VIA = Map.of(
             "vmess-tcp", "203.0.113.10", "vmess-wstls", "203.0.113.11",
             "vless-tcp", "203.0.113.12", "vless-wstls", "203.0.113.13",
-            "vmess-grpc", "203.0.113.14", "vless-grpc", "203.0.113.15", "vmess-h2", "203.0.113.16");
+            "vmess-grpc", "203.0.113.14", "vless-grpc", "203.0.113.15", "vmess-h2", "203.0.113.16",
+            "vless-http", "203.0.113.17");
     /** The gRPC servers' service name, as a subscription's grpc-opts gives it. */
     static final String GUN = "turnout.Gun";
 
@@ -83,7 +85,8 @@ class VmessIT {
                 new V2rayServer.Inbound("vmess", UUID_TEXT, "ws", "/vm", certificates, 10443),
                 new V2rayServer.Inbound("vless", UUID_TEXT, "tcp", null, null, 10087),
                 new V2rayServer.Inbound("vless", UUID_TEXT, "ws", "/vl", certificates, 10444),
-                new V2rayServer.Inbound("vmess", UUID_TEXT, "http", "/vh2", certificates, 10447)),
+                new V2rayServer.Inbound("vmess", UUID_TEXT, "http", "/vh2", certificates, 10447),
+                new V2rayServer.Inbound("vless", UUID_TEXT, V2rayServer.TCP_HTTP, "/vhttp", null, 10448)),
                 access, dir.resolve("v2ray-error.log"), List.of("203.0.113.0/24"), List.of("web.test")));
         server.spawn(dir.resolve("v2ray.out"), V2rayServer.BINARY.toString(), "-config", v2rayConfig.toString());
         server.spawn(dir.resolve("gun-vmess.log"), Daemons.peer("gun", V2RAY, "10445", GUN,
@@ -95,6 +98,7 @@ class VmessIT {
         server.awaitTcpPort(10445, Duration.ofSeconds(20));
         server.awaitTcpPort(10446, Duration.ofSeconds(20));
         server.awaitTcpPort(10447, Duration.ofSeconds(20));
+        server.awaitTcpPort(10448, Duration.ofSeconds(20));
         Path config = dir.resolve("config.yaml");
         String tls = ", tls: true, servername: v2ray.test, network: ws";
         String grpc = ", tls: true, servername: v2ray.test, network: grpc, grpc-opts: {grpc-service-name: " + GUN + "}";
@@ -124,6 +128,8 @@ class VmessIT {
                 "  - {name: vmess-h2, type: vmess, server: " + V2RAY + ", port: 10447, uuid: " + UUID_TEXT
                         + ", alterId: 0, cipher: aes-128-gcm, network: h2, servername: v2ray.test,"
                         + " h2-opts: {host: [" + V2rayServer.H2_HOST + "], path: /vh2}}",
+                "  - {name: vless-http, type: vless, server: " + V2RAY + ", port: 10448, uuid: " + UUID_TEXT
+                        + ", network: http, http-opts: {path: [/vhttp], headers: {Host: [cdn.example]}}}",
                 "rules:",
                 "  - DOMAIN,web.test,vmess-tcp",
                 "  - IP-CIDR," + VIA.get("vmess-tcp") + "/32,vmess-tcp",
@@ -133,6 +139,7 @@ class VmessIT {
                 "  - IP-CIDR," + VIA.get("vmess-grpc") + "/32,vmess-grpc",
                 "  - IP-CIDR," + VIA.get("vless-grpc") + "/32,vless-grpc",
                 "  - IP-CIDR," + VIA.get("vmess-h2") + "/32,vmess-h2",
+                "  - IP-CIDR," + VIA.get("vless-http") + "/32,vless-http",
                 "  - MATCH,REJECT",
                 ""));
         client.spawn(dir.resolve("turnout.log"), "env", "SSL_CERT_FILE=" + certificates.caCertificate(),
@@ -160,7 +167,8 @@ class VmessIT {
     }
 
     @ParameterizedTest
-    @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls", "vmess-grpc", "vless-grpc", "vmess-h2"})
+    @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls", "vmess-grpc", "vless-grpc", "vmess-h2",
+            "vless-http"})
     void curlThroughTheMixedPortReachesTheServerThroughV2ray(String proxy) throws Exception {
         String url = "http://" + VIA.get(proxy) + ":" + HTTP + "/mixed-" + proxy;
         Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10",
@@ -172,7 +180,8 @@ class VmessIT {
     }
 
     @ParameterizedTest
-    @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls", "vmess-grpc", "vless-grpc", "vmess-h2"})
+    @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls", "vmess-grpc", "vless-grpc", "vmess-h2",
+            "vless-http"})
     void curlWithoutProxySettingsGoesThroughTheTunAndV2ray(String proxy) throws Exception {
         Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
                 "http://" + VIA.get(proxy) + ":" + HTTP + "/tun-" + proxy);
@@ -196,7 +205,7 @@ class VmessIT {
      * cancel.
      */
     @ParameterizedTest
-    @CsvSource({"vless-tcp", "vmess-grpc", "vless-grpc", "vmess-h2"})
+    @CsvSource({"vless-tcp", "vmess-grpc", "vless-grpc", "vmess-h2", "vless-http"})
     void anAnswerAfterTheApplicationsFinArrivesWholeThroughTheTun(String proxy) throws Exception {
         Netns.Result r = client.run(Duration.ofSeconds(30), Daemons.peer("half-closed-get", VIA.get(proxy),
                 Integer.toString(HTTP), "0"));

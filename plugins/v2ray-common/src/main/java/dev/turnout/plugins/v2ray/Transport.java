@@ -6,35 +6,38 @@ import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.TlsOptions;
 import dev.turnout.api.WebSocketOptions;
+import dev.turnout.plugins.v2ray.http.HttpDisguise;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * How a V2Ray-family outbound reaches its server: {@code network: tcp}, {@code ws} or {@code grpc}, each with or
- * without {@code tls: true}, or {@code h2} (always over TLS, as in mihomo). Clash's other networks are refused by
- * name rather than silently sent as tcp.
+ * How a V2Ray-family outbound reaches its server: {@code network: tcp}, {@code http} (tcp in an HTTP/1.1
+ * disguise), {@code ws} or {@code grpc}, each with or without {@code tls: true}, or {@code h2} (always over TLS, as
+ * in mihomo). Clash's other networks are refused by name rather than silently sent as tcp.
  *
  * @param tls the TLS layer's options, or {@code null} without TLS
  * @param webSocket the WebSocket layer's options, or {@code null}
  * @param grpc the gRPC call's options, or {@code null}
  * @param grpcAuthority the gRPC request's {@code :authority}, or {@code null} without gRPC
  * @param h2 the HTTP/2 request's options, or {@code null}
+ * @param http the HTTP/1.1 disguise's options, or {@code null}
  */
 public record Transport(TlsOptions tls, WebSocketOptions webSocket, GrpcOptions grpc, String grpcAuthority,
-                        H2Options h2) {
+                        H2Options h2, HttpDisguise http) {
 
     public Transport(TlsOptions tls, WebSocketOptions webSocket) {
-        this(tls, webSocket, null, null, null);
+        this(tls, webSocket, null, null, null, null);
     }
 
     public static Transport from(OutboundOptions options, String serverName) throws OptionException {
         String network = options.string("network", "tcp").trim().toLowerCase(Locale.ROOT);
         switch (network) {
-            case "tcp", "", "ws", "grpc", "h2" -> { }
-            case "http", "quic", "kcp", "httpupgrade", "splithttp", "xhttp" -> throw new OptionException(
+            case "tcp", "", "http", "ws", "grpc", "h2" -> { }
+            case "quic", "kcp", "httpupgrade", "splithttp", "xhttp" -> throw new OptionException(
                     "network", "'network: " + network + "' is not supported by the " + options.type()
-                    + " plugin (tcp, ws, grpc and h2 are)");
-            default -> throw new OptionException("network", "'network' must be tcp, ws, grpc or h2, got " + network);
+                    + " plugin (tcp, http, ws, grpc and h2 are)");
+            default -> throw new OptionException("network", "'network' must be tcp, http, ws, grpc or h2, got "
+                    + network);
         }
         if (options.has("reality-opts")) {
             throw new OptionException("reality-opts", "'reality-opts' (REALITY) is not supported by the "
@@ -43,7 +46,11 @@ public record Transport(TlsOptions tls, WebSocketOptions webSocket, GrpcOptions 
         boolean h2 = network.equals("h2");
         TlsOptions tls = h2 || options.bool("tls", false) ? TlsOptions.from(options, serverName) : null;
         if (h2) {
-            return new Transport(http2Only(tls), null, null, null, H2Options.from(options));
+            return new Transport(http2Only(tls), null, null, null, H2Options.from(options), null);
+        }
+        if (network.equals("http")) {
+            return new Transport(tls, null, null, null, null,
+                    HttpDisguise.from(options, options.requireString("server").trim()));
         }
         if (!network.equals("grpc")) {
             return new Transport(tls, network.equals("ws") ? WebSocketOptions.from(options) : null);
@@ -52,7 +59,8 @@ public record Transport(TlsOptions tls, WebSocketOptions webSocket, GrpcOptions 
         // the server's host:port.
         String servername = options.string("servername", "");
         String authority = servername.isEmpty() ? hostPort(options) : servername;
-        return new Transport(tls == null ? null : http2Only(tls), null, GrpcOptions.from(options), authority, null);
+        return new Transport(tls == null ? null : http2Only(tls), null, GrpcOptions.from(options), authority, null,
+                null);
     }
 
     private static TlsOptions http2Only(TlsOptions tls) {
@@ -66,9 +74,9 @@ public record Transport(TlsOptions tls, WebSocketOptions webSocket, GrpcOptions 
         return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
 
-    /** For messages: {@code tcp}, {@code ws+tls}, {@code grpc+tls}, {@code h2+tls} ... */
+    /** For messages: {@code tcp}, {@code http}, {@code ws+tls}, {@code grpc+tls}, {@code h2+tls} ... */
     public String describe() {
-        return (grpc != null ? "grpc" : h2 != null ? "h2" : webSocket != null ? "ws" : "tcp")
+        return (grpc != null ? "grpc" : h2 != null ? "h2" : webSocket != null ? "ws" : http != null ? "http" : "tcp")
                 + (tls == null ? "" : "+tls");
     }
 }

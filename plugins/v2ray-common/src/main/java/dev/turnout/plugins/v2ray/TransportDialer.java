@@ -6,6 +6,8 @@ import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.OutboundContext;
 import dev.turnout.api.Steps;
+import dev.turnout.plugins.v2ray.http.RequestHead;
+import dev.turnout.plugins.v2ray.http.ResponseHead;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -14,7 +16,7 @@ import java.net.SocketTimeoutException;
 
 /**
  * Opens a connection to the server through the host's dialer and puts the transport's layers on it (TLS,
- * then WebSocket, a gRPC call or an HTTP/2 request), all within one deadline, so a server that is down, slow or silent fails the flow promptly.
+ * then WebSocket, a gRPC call, an HTTP/2 request or the HTTP/1.1 disguise), all within one deadline, so a server that is down, slow or silent fails the flow promptly.
  * The channel it completes with has auto-read off: nothing is read before the protocol's handler is in place
  * (the relay turns it on).
  *
@@ -87,6 +89,14 @@ public final class TransportDialer {
             layered = Steps.then(loop, layered, c -> {
                 stage[0] = "the HTTP/2 request";
                 return context.h2(c, transport.h2());
+            });
+        }
+        if (transport.http() != null) {
+            layered = Steps.then(loop, layered, c -> {
+                // Nothing to wait for: the head goes out with the protocol's request, the answer's is taken off it.
+                c.pipeline().addLast("v2ray-http-request", new RequestHead(transport.http()));
+                c.pipeline().addLast("v2ray-http-response", new ResponseHead(label));
+                return loop.newSucceededFuture(c);
             });
         }
         if (transport.webSocket() != null) {

@@ -75,13 +75,37 @@ class TransportTest {
     }
 
     @Test
-    void clashsOtherNetworksAreRefusedByNameAndUnknownOnesAsNotTcpWsGrpcOrH2() {
-        for (String n : new String[] {"http", "quic", "kcp", "httpupgrade", "splithttp", "xhttp"}) {
+    void httpIsTcpInAnHttpDisguiseWithMihomosDefaults() throws Exception {
+        Transport t = Transport.from(TestOptions.of("vmess", "server", "s.example", "network", "http", "http-opts",
+                Map.of("method", "POST", "path", List.of("/a", "/b"), "headers",
+                        Map.of("host", List.of("h.example"), "x-one", "1"))), "s.example");
+        assertEquals("POST", t.http().method());
+        assertEquals(List.of("/a", "/b"), t.http().paths());
+        assertEquals(Map.of("Host", List.of("h.example"), "X-One", List.of("1")), t.http().headers(),
+                "names in Go's canonical form, a single value as a list of one");
+        assertEquals("http", t.describe());
+        Transport bare = Transport.from(TestOptions.of("vless", "server", "s.example", "network", "http", "tls", true),
+                "s.example");
+        assertEquals("GET", bare.http().method());
+        assertEquals(List.of("/"), bare.http().paths());
+        assertEquals("s.example", bare.http().serverHost());
+        assertEquals("http+tls", bare.describe());
+        assertRejects(() -> Transport.from(TestOptions.of("vmess", "server", "s", "network", "http", "http-opts",
+                Map.of("path", List.of("nope"))), "s"), "http-opts", "starting with '/'");
+        assertRejects(() -> Transport.from(TestOptions.of("vmess", "server", "s", "network", "http", "http-opts",
+                Map.of("headers", Map.of("X-A", "1\r\nX-B: 2"))), "s"), "http-opts", "line break");
+        assertRejects(() -> Transport.from(TestOptions.of("vmess", "server", "s", "network", "http", "http-opts",
+                Map.of("method", "GE T")), "s"), "http-opts", "HTTP method");
+    }
+
+    @Test
+    void clashsOtherNetworksAreRefusedByNameAndUnknownOnesAsNotTcpHttpWsGrpcOrH2() {
+        for (String n : new String[] {"quic", "kcp", "httpupgrade", "splithttp", "xhttp"}) {
             assertRejects(() -> Transport.from(TestOptions.of("vmess", "network", n), "s"), "network",
                     "'network: " + n + "' is not supported by the vmess plugin");
         }
         assertRejects(() -> Transport.from(TestOptions.of("vless", "network", "udp"), "s"), "network",
-                "must be tcp, ws, grpc or h2, got udp");
+                "must be tcp, http, ws, grpc or h2, got udp");
     }
 
     @Test

@@ -34,7 +34,7 @@ class VlessOptionsTest {
     @Test
     void flowAndOtherUnsupportedKeysAreRefusedByKey() {
         assertRejects(() -> parse("flow", "xtls-rprx-vision"), "flow", "not supported");
-        assertRejects(() -> parse("network", "http"), "network", "not supported");
+        assertRejects(() -> parse("network", "quic"), "network", "not supported");
         assertRejects(() -> parse("encryption", "aes"), "encryption", "none");
         assertRejects(() -> parse("uuid", ""), "uuid", "uuid");
     }

@@ -37,7 +37,7 @@ class VlessThroughV2rayTest {
     static final OneEventLoop loop = new OneEventLoop();
     @RegisterExtension
     static final V2rayFixture v2ray = new V2rayFixture("vless", "tcp", "ws", "tcp+tls", "ws+tls", "grpc",
-            "grpc+tls", "h2+tls");
+            "grpc+tls", "h2+tls", "http", "http+tls");
     /** Xray's custom id {@code turnout-user} as Python's {@code uuid.uuid5(UUID(int=0), "turnout-user")} gives it. */
     @RegisterExtension
     static final V2rayFixture customIdUser = V2rayFixture.forUser("98b060c5-c92a-5d58-b004-dab035528def", "vless", "tcp");
@@ -55,7 +55,7 @@ class VlessThroughV2rayTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tcp", "ws", "tcp+tls", "ws+tls", "grpc", "grpc+tls", "h2+tls"})
+    @ValueSource(strings = {"tcp", "ws", "tcp+tls", "ws+tls", "grpc", "grpc+tls", "h2+tls", "http", "http+tls"})
     void echoesThroughV2rayAndSendsTheDestinationsName(String transport) throws Exception {
         V2rayChecks.echoesAndSendsTheName(vless(transport, v2ray.uuid()), loop.get(), v2ray.daemon(),
                 "through v2ray vless " + transport);
@@ -68,7 +68,7 @@ class VlessThroughV2rayTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tcp", "ws+tls", "grpc+tls", "h2+tls"})
+    @ValueSource(strings = {"tcp", "ws+tls", "grpc+tls", "h2+tls", "http"})
     void udpDatagramsComeBackFromTheEchoServer(String transport) throws Exception {
         V2rayChecks.datagramsComeBack(vless(transport, v2ray.uuid()), loop.get());
     }
@@ -78,7 +78,7 @@ class VlessThroughV2rayTest {
      * close frame, for an error, so over ws an answer after the client's half-close is lost (seen here).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"tcp", "tcp+tls"})
+    @ValueSource(strings = {"tcp", "tcp+tls", "http+tls"})
     void anAnswerThatComesAfterTheClientsHalfCloseStillArrives(String transport) throws Exception {
         V2rayChecks.answerAfterTheHalfCloseArrives(vless(transport, v2ray.uuid()), loop.get(), ENDS);
     }

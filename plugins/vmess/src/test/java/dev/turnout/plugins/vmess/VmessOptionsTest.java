@@ -57,7 +57,7 @@ class VmessOptionsTest {
     @Test
     void unsupportedChoicesAreRefusedByKey() {
         assertRejects(() -> parse("alterId", 64), "alterId", "legacy");
-        assertRejects(() -> parse("network", "http"), "network", "not supported");
+        assertRejects(() -> parse("network", "kcp"), "network", "not supported");
         assertRejects(() -> parse("cipher", "aes-256-cfb"), "cipher", "must be");
         assertRejects(() -> parse("uuid", " "), "uuid", "empty");
         assertRejects(() -> parse("packet-encoding", "xudp"), "packet-encoding", "not supported");

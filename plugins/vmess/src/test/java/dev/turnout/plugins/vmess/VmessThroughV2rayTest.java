@@ -41,14 +41,15 @@ class VmessThroughV2rayTest {
     @RegisterExtension
     static final OneEventLoop loop = new OneEventLoop();
     @RegisterExtension
-    static final V2rayFixture v2ray = new V2rayFixture("vmess", "tcp", "ws", "ws+tls", "grpc+tls", "h2+tls");
+    static final V2rayFixture v2ray = new V2rayFixture("vmess", "tcp", "ws", "ws+tls", "grpc+tls", "h2+tls", "http",
+            "http+tls");
     /** Xray's custom id {@code turnout-user} as Python's {@code uuid.uuid5(UUID(int=0), "turnout-user")} gives it. */
     @RegisterExtension
     static final V2rayFixture customIdUser = V2rayFixture.forUser("98b060c5-c92a-5d58-b004-dab035528def", "vmess", "tcp");
     private static final Set<String> ENDS = Set.of("end");
 
     /** Options for the inbound of that transport ({@code tcp}, {@code ws}, {@code ws+tls}, {@code grpc+tls},
-     * {@code h2+tls}). */
+     * {@code h2+tls}, {@code http}, {@code http+tls}). */
     static Map<String, Object> options(String transport, String cipher, String uuid) {
         return options(v2ray, transport, cipher, uuid);
     }
@@ -68,7 +69,7 @@ class VmessThroughV2rayTest {
 
     static Stream<Arguments> transportsAndCiphers() {
         List<Arguments> all = new ArrayList<>();
-        for (String t : List.of("tcp", "ws", "ws+tls", "grpc+tls", "h2+tls")) {
+        for (String t : List.of("tcp", "ws", "ws+tls", "grpc+tls", "h2+tls", "http", "http+tls")) {
             for (String c : List.of("aes-128-gcm", "chacha20-poly1305", "none", "auto")) {
                 all.add(Arguments.of(t, c));
             }
@@ -92,7 +93,8 @@ class VmessThroughV2rayTest {
 
     static Stream<Arguments> bulkCases() {
         return Stream.of(Arguments.of("tcp", "aes-128-gcm"), Arguments.of("ws+tls", "chacha20-poly1305"),
-                Arguments.of("grpc+tls", "aes-128-gcm"), Arguments.of("h2+tls", "chacha20-poly1305"));
+                Arguments.of("grpc+tls", "aes-128-gcm"), Arguments.of("h2+tls", "chacha20-poly1305"),
+                Arguments.of("http", "aes-128-gcm"));
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -102,7 +104,7 @@ class VmessThroughV2rayTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"tcp", "ws", "ws+tls"})
+    @ValueSource(strings = {"tcp", "ws", "ws+tls", "http"})
     void anAnswerThatComesAfterTheClientsHalfCloseStillArrives(String transport) throws Exception {
         V2rayChecks.answerAfterTheHalfCloseArrives(vmess(options(transport, "aes-128-gcm", v2ray.uuid())), loop.get(), ENDS);
     }
@@ -124,6 +126,21 @@ class VmessThroughV2rayTest {
             assertEquals("failed", outcome.how(), () -> "ended by " + outcome);
             assertTrue(outcome.cause().getMessage().contains("without answering"), outcome.cause().getMessage());
             assertEquals(0, outcome.bytes());
+        }
+    }
+
+    @Test
+    void aDisguisePathTheServerDoesNotServeEndsTheFlowNamingItsAnswer() throws Exception {
+        Map<String, Object> o = options("http", "aes-128-gcm", v2ray.uuid());
+        o.put("http-opts", Map.of("path", List.of("/not-served")));
+        try (LocalTcpServer echo = LocalTcpServer.echo()) {
+            Future<Channel> opened = vmess(o)
+                    .openStream(Metadata.internal(Network.TCP, Destination.of(echo.address())), loop.get()).await();
+            assertTrue(opened.isSuccess(), () -> "open failed: " + opened.cause());
+            StreamEnd.Outcome outcome = StreamEnd.attach(opened.getNow(), "hello".getBytes()).await(20);
+            assertEquals("failed", outcome.how(), () -> "ended by " + outcome);
+            assertTrue(outcome.cause().getMessage().contains("answered 'HTTP/1.1 404 Not Found' and closed"),
+                    outcome.cause().getMessage());
         }
     }
 }

@@ -25,11 +25,15 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * random uuid (or the one given): started before the class's tests, stopped after them. Register as a static
  * {@code @RegisterExtension} field.
  *
- * <p>{@code h2+tls} is V2Ray's HTTP/2 transport ({@code network: h2}). {@code grpc} and {@code grpc+tls} put a gRPC server (grpc-java, {@link GunServer}) in front of a tcp inbound,
+ * <p>{@code h2+tls} is V2Ray's HTTP/2 transport ({@code network: h2}); {@code http} and {@code http+tls} its tcp
+ * transport with the HTTP/1.1 header ({@code network: http}). {@code grpc} and {@code grpc+tls} put a gRPC server (grpc-java, {@link GunServer}) in front of a tcp inbound,
  * carrying each gun call to it: Debian's v2ray 4.34 predates V2Ray's gRPC transport, and a gun inbound of V2Ray or
  * Xray does the same between its gRPC server and the protocol.
  */
 public final class V2rayFixture implements BeforeAllCallback, AfterAllCallback {
+
+    /** The request path of the {@code http} (tcp in V2Ray's HTTP/1.1 header) inbounds. */
+    public static final String HTTP_PATH = "/disguise";
 
     /** The service the gRPC servers answer, as a subscription's {@code grpc-service-name} names it. */
     public static final String GRPC_SERVICE = "v2ray.Gun";
@@ -67,9 +71,12 @@ public final class V2rayFixture implements BeforeAllCallback, AfterAllCallback {
         for (String transport : transports) {
             boolean ws = transport.startsWith("ws");
             boolean h2 = transport.startsWith("h2");
+            boolean http = transport.startsWith("http");
             boolean tls = transport.endsWith("+tls") && !transport.startsWith("grpc");
-            wanted.add(new V2rayServer.Inbound(protocol, uuid, ws ? "ws" : h2 ? "http" : "tcp",
-                    ws ? "/" + protocol + (tls ? "-tls" : "") : h2 ? "/h2-" + protocol : null,
+            wanted.add(new V2rayServer.Inbound(protocol, uuid,
+                    ws ? "ws" : h2 ? "http" : http ? V2rayServer.TCP_HTTP : "tcp",
+                    ws ? "/" + protocol + (tls ? "-tls" : "") : h2 ? "/h2-" + protocol
+                            : http ? HTTP_PATH : null,
                     tls ? certificates : null));
         }
         daemon = V2rayServer.start(dir, wanted, inbounds);
@@ -137,6 +144,10 @@ public final class V2rayFixture implements BeforeAllCallback, AfterAllCallback {
         if (in.network().equals("http")) {
             o.put("network", "h2");
             o.put("h2-opts", Map.of("host", List.of(V2rayServer.H2_HOST), "path", in.wsPath()));
+        }
+        if (in.network().equals(V2rayServer.TCP_HTTP)) {
+            o.put("network", "http");
+            o.put("http-opts", Map.of("path", List.of(in.wsPath()), "headers", Map.of("Host", List.of("www.example.com"))));
         }
         if (grpc != null) {
             o.put("network", "grpc");

@@ -23,11 +23,14 @@ public final class V2rayServer {
      * One inbound.
      *
      * @param protocol {@code vmess} or {@code vless}
-     * @param network {@code tcp}, {@code ws} or {@code http} (V2Ray's HTTP/2, with TLS; {@code wsPath} is its path
-     *     and {@link #H2_HOST} its host)
+     * @param network {@code tcp}, {@code ws}, {@code http} (V2Ray's HTTP/2, with TLS; {@code wsPath} is its path
+     *     and {@link #H2_HOST} its host) or {@link #TCP_HTTP} (its path in {@code wsPath})
      * @param tls the certificate to serve, or {@code null} for none
      * @param port filled in by {@link #start}
      */
+    /** The network of a tcp inbound in V2Ray's HTTP/1.1 header disguise. */
+    public static final String TCP_HTTP = "tcp+http-header";
+
     /** The host an {@code http} (HTTP/2) inbound serves. */
     public static final String H2_HOST = "h2.v2ray.test";
 
@@ -46,7 +49,13 @@ public final class V2rayServer {
             String client = "vmess".equals(protocol)
                     ? "{\"clients\":[{\"id\":\"" + uuid + "\",\"alterId\":0}]}"
                     : "{\"clients\":[{\"id\":\"" + uuid + "\"}],\"decryption\":\"none\"}";
-            StringBuilder stream = new StringBuilder("{\"network\":\"" + network + "\"");
+            StringBuilder stream = new StringBuilder("{\"network\":\"" + (TCP_HTTP.equals(network) ? "tcp" : network)
+                    + "\"");
+            if (TCP_HTTP.equals(network)) {
+                // tcp in V2Ray's HTTP/1.1 header ("network: http" in Clash); wsPath is the request's path.
+                stream.append(",\"tcpSettings\":{\"header\":{\"type\":\"http\",\"request\":{\"path\":[\"")
+                        .append(wsPath).append("\"]}}}");
+            }
             if ("ws".equals(network)) {
                 stream.append(",\"wsSettings\":{\"path\":\"").append(wsPath).append("\"}");
             }
