@@ -25,28 +25,27 @@ class MacosDistributionIT {
         }
     }
 
-    @Test
-    void libHoldsTheKqueueTransportForIntelAndAppleSilicon() throws Exception {
-        assertEquals(1, jars("netty-transport-classes-kqueue-*.jar").size(), "kqueue classes");
+    /** One jar per Mac architecture, {@code jar} and {@code library} with {@code ARCH} for it, holding that library. */
+    private static void assertOneNativeJarPerArch(String jar, String library) throws Exception {
         for (String arch : List.of("x86_64", "aarch_64")) {
-            List<Path> natives = jars("netty-transport-native-kqueue-*-osx-" + arch + ".jar");
+            List<Path> natives = jars(jar.replace("ARCH", arch));
             assertEquals(1, natives.size(), arch);
             try (ZipFile zip = new ZipFile(natives.get(0).toFile())) {
-                assertNotNull(zip.getEntry("META-INF/native/libnetty_transport_native_kqueue_" + arch + ".jnilib"),
+                assertNotNull(zip.getEntry("META-INF/native/" + library.replace("ARCH", arch)),
                         "the " + arch + " native library in " + natives.get(0));
             }
         }
     }
 
     @Test
+    void libHoldsTheKqueueTransportForIntelAndAppleSilicon() throws Exception {
+        assertEquals(1, jars("netty-transport-classes-kqueue-*.jar").size(), "kqueue classes");
+        assertOneNativeJarPerArch("netty-transport-native-kqueue-*-osx-ARCH.jar",
+                "libnetty_transport_native_kqueue_ARCH.jnilib");
+    }
+
+    @Test
     void libHoldsBoringSslForIntelAndAppleSilicon() throws Exception {
-        for (String arch : List.of("x86_64", "aarch_64")) {
-            List<Path> natives = jars("netty-tcnative-boringssl-static-*-osx-" + arch + ".jar");
-            assertEquals(1, natives.size(), arch);
-            try (ZipFile zip = new ZipFile(natives.get(0).toFile())) {
-                assertNotNull(zip.getEntry("META-INF/native/libnetty_tcnative_osx_" + arch + ".jnilib"),
-                        "the " + arch + " BoringSSL library in " + natives.get(0));
-            }
-        }
+        assertOneNativeJarPerArch("netty-tcnative-boringssl-static-*-osx-ARCH.jar", "libnetty_tcnative_osx_ARCH.jnilib");
     }
 }
