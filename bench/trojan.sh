@@ -4,14 +4,16 @@
 # through SSL_CERT_FILE and send SNI trojan.test. Measured, interleaved (Turnout, then Clash, each trial):
 #   single-stream download and upload (curl through the SOCKS5 side, MiB/s), connection setup (sequential SOCKS5
 #   CONNECT + GET + read to close, bench/trojan_peer.py, per second), and each proxy's CPU (user + system, from
-#   /proc) per GiB moved in the transfers. Printed: medians of TRIALS and Turnout's ratio to Clash.
-# Usage (root, after `mvn -q -DskipTests package`): bench/trojan.sh [SIZE_MB] [TRIALS] [SETUP_N]
+#   /proc) per GiB moved in the transfers, and each one's RSS holding HOLD (500) idle flows open through it at once.
+#   Printed: medians of TRIALS and Turnout's ratio to Clash.
+# Usage (root, after `mvn -q -DskipTests package`): [HOLD=N] bench/trojan.sh [SIZE_MB] [TRIALS] [SETUP_N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 size_mb=${1:-512}
 trials=${2:-3}
 setup_n=${3:-300}
+hold_n=${HOLD:-500}
 dist=dist/target/turnout
 peers_dir=${PEERS_DIR:-../shared/peers}
 clash=${PEERS_CACHE:-$HOME/.cache/turnout-peers}/clash-v1.18.0
@@ -85,6 +87,19 @@ up() { inns curl -sS -o "$work/up.out" --max-time 300 -w '%{speed_upload}' -H 'E
   --socks5-hostname "127.0.0.1:${PORT[$1]}" http://bulk.bench:8082/; }
 whole() { [ "$(cat "$work/up.out")" = "$bytes" ] || { echo "upload through $1 arrived short: $(cat "$work/up.out")" >&2; exit 1; }; }
 setup() { inns python3 bench/trojan_peer.py setup "${PORT[$1]}" bulk.bench 8081 "$2"; }
+# VmRSS in MB of proxy $1 while hold_n idle flows through it are open (5 s after the last opened).
+held_rss() {
+  local fifo=$work/hold.in line
+  rm -f "$fifo"; mkfifo "$fifo"
+  inns python3 bench/trojan_peer.py hold "${PORT[$1]}" bulk.bench 8081 "$hold_n" <"$fifo" >"$work/hold.out" 2>&1 &
+  exec 4>"$fifo"
+  for _ in $(seq 1 240); do grep -q '^held' "$work/hold.out" && break; sleep 0.5; done
+  grep -q '^held' "$work/hold.out" || { echo "holding $hold_n flows through $1 failed: $(cat "$work/hold.out")" >&2; exit 1; }
+  sleep 5
+  awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/${PID[$1]}/status"
+  exec 4>&-
+  wait $! 2>/dev/null; sleep 2
+}
 
 declare -A R
 add() { R[$1]="${R[$1]:-} $2"; }
@@ -97,6 +112,7 @@ for t in $(seq 1 "$trials"); do
     c0=$(cpu "$who"); add "down-$who" "$(down "$who")"; add "up-$who" "$(up "$who")"; c1=$(cpu "$who"); whole "$who"
     add "cpu-$who" "$(awk -v d=$((c1 - c0)) -v t="$tick" -v b="$bytes" 'BEGIN {printf "%.3f", d / t / (2 * b / 1073741824)}')"
     add "setup-$who" "$(setup "$who" "$setup_n")"
+    add "rss-$who" "$(held_rss "$who")"
   done
 done
 median() { printf '%s\n' $1 | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
@@ -111,3 +127,4 @@ row "download MiB/s" down 1048576
 row "upload MiB/s" up 1048576
 row "setup conn/s" setup 1
 row "CPU s/GiB" cpu 1
+row "RSS MB, $hold_n held" rss 1

@@ -5,6 +5,9 @@
   setup PROXY_PORT HOST PORT N
                          N sequential SOCKS5 CONNECTs through 127.0.0.1:PROXY_PORT to HOST:PORT (by name), each
                          sending a GET and reading to close; prints connections per second
+  hold PROXY_PORT HOST PORT N
+                         N SOCKS5 CONNECTs through 127.0.0.1:PROXY_PORT to HOST:PORT, all held open and idle; prints
+                         "held N" once they are, and keeps them until its standard input closes (at most 120 s)
 """
 import socket
 import struct
@@ -70,8 +73,32 @@ def setup(proxy_port, host, port, n):
     print("%.1f" % (n / (time.monotonic() - start)))
 
 
+def hold(proxy_port, host, port, n):
+    name = host.encode()
+    request = b"\x05\x01\x00" + b"\x05\x01\x00\x03" + bytes([len(name)]) + name + struct.pack(">H", port)
+    held = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", proxy_port), timeout=10)
+        s.sendall(request)
+        replies = b""
+        while len(replies) < 2 + 10:
+            chunk = s.recv(64)
+            if not chunk:
+                raise SystemExit("the proxy closed during the handshake")
+            replies += chunk
+        if replies[3] != 0:
+            raise SystemExit("the proxy refused the CONNECT: %r" % replies)
+        held.append(s)
+    print("held %d" % len(held), flush=True)
+    done = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+    done.wait(120)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "sink":
         sink(int(sys.argv[2]))
+    elif sys.argv[1] == "hold":
+        hold(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     else:
         setup(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
