@@ -50,22 +50,34 @@ def drain(conn):
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(answer), answer))
 
 
-def setup(proxy_port, host, port, n):
+def connect_request(host, port):
     name = host.encode()
-    request = b"\x05\x01\x00" + b"\x05\x01\x00\x03" + bytes([len(name)]) + name + struct.pack(">H", port)
-    get = b"GET / HTTP/1.0\r\nHost: " + name + b"\r\n\r\n"
+    return b"\x05\x01\x00" + b"\x05\x01\x00\x03" + bytes([len(name)]) + name + struct.pack(">H", port)
+
+
+def socks_connect(proxy_port, request, timeout=None):
+    """A connection through the proxy to the request's destination, the proxy's replies read."""
+    s = socket.create_connection(("127.0.0.1", proxy_port), timeout=timeout)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    # Greeting and CONNECT in one write, as curl does not but fast clients do: both proxies take it.
+    s.sendall(request)
+    replies = b""
+    while len(replies) < 2 + 10:
+        chunk = s.recv(64)
+        if not chunk:
+            raise SystemExit("the proxy closed during the handshake")
+        replies += chunk
+    if replies[3] != 0:
+        raise SystemExit("the proxy refused the CONNECT: %r" % replies)
+    return s
+
+
+def setup(proxy_port, host, port, n):
+    request = connect_request(host, port)
+    get = b"GET / HTTP/1.0\r\nHost: " + host.encode() + b"\r\n\r\n"
     start = time.monotonic()
     for _ in range(n):
-        s = socket.create_connection(("127.0.0.1", proxy_port))
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        # Greeting and CONNECT in one write, as curl does not but fast clients do: both proxies take it.
-        s.sendall(request)
-        replies = b""
-        while len(replies) < 2 + 10:
-            chunk = s.recv(64)
-            if not chunk:
-                raise SystemExit("the proxy closed during the handshake")
-            replies += chunk
+        s = socks_connect(proxy_port, request)
         s.sendall(get)
         while s.recv(65536):
             pass
@@ -74,21 +86,8 @@ def setup(proxy_port, host, port, n):
 
 
 def hold(proxy_port, host, port, n):
-    name = host.encode()
-    request = b"\x05\x01\x00" + b"\x05\x01\x00\x03" + bytes([len(name)]) + name + struct.pack(">H", port)
-    held = []
-    for _ in range(n):
-        s = socket.create_connection(("127.0.0.1", proxy_port), timeout=10)
-        s.sendall(request)
-        replies = b""
-        while len(replies) < 2 + 10:
-            chunk = s.recv(64)
-            if not chunk:
-                raise SystemExit("the proxy closed during the handshake")
-            replies += chunk
-        if replies[3] != 0:
-            raise SystemExit("the proxy refused the CONNECT: %r" % replies)
-        held.append(s)
+    request = connect_request(host, port)
+    held = [socks_connect(proxy_port, request, timeout=10) for _ in range(n)]
     print("held %d" % len(held), flush=True)
     done = threading.Event()
     threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
