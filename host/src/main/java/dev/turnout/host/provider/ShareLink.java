@@ -276,10 +276,34 @@ public final class ShareLink {
         }
     }
 
-    /** {@code type=ws|grpc|h2|tcp} with host, path and serviceName, in mihomo's network and *-opts keys. */
+    /**
+     * {@code type=ws|grpc|h2|tcp} with host, path and serviceName, in mihomo's network and *-opts keys;
+     * {@code headerType=http} is tcp in V2Ray's HTTP/1.1 disguise, with {@code method} as well.
+     */
     private static void transport(Map<String, String> q, Map<String, Object> o) {
+        if ("http".equalsIgnoreCase(q.get("headerType"))) {
+            httpDisguise(q.get("host"), q.get("path"), q.get("method"), o);
+            return;
+        }
         String network = q.getOrDefault("type", "tcp").toLowerCase(Locale.ROOT);
         network(network, q.get("host"), q.getOrDefault("path", q.get("serviceName")), o);
+    }
+
+    /**
+     * {@code network: http} as mihomo's converter writes it: the path (default {@code /}) and the host as the
+     * {@code Host} header, each a list of one. Read as plain tcp, such a node never reaches its server.
+     */
+    private static void httpDisguise(String host, String path, String method, Map<String, Object> o) {
+        o.put("network", "http");
+        Map<String, Object> http = new LinkedHashMap<>();
+        http.put("path", List.of(path == null || path.isEmpty() ? "/" : path));
+        if (method != null && !method.isEmpty()) {
+            http.put("method", method);
+        }
+        if (host != null && !host.isEmpty()) {
+            http.put("headers", Map.of("Host", List.of(host)));
+        }
+        o.put("http-opts", http);
     }
 
     private static void network(String network, String host, String path, Map<String, Object> o) {
@@ -359,8 +383,13 @@ public final class ShareLink {
         if (j.path("skip-cert-verify").asBoolean(false) || j.path("allowInsecure").asBoolean(false)) {
             o.put("skip-cert-verify", true);
         }
-        network(j.path("net").asText("tcp").toLowerCase(Locale.ROOT), j.path("host").asText(""),
-                j.path("path").asText(""), o);
+        String net = j.path("net").asText("tcp").toLowerCase(Locale.ROOT);
+        if ((net.equals("tcp") || net.isEmpty()) && "http".equalsIgnoreCase(j.path("type").asText(""))) {
+            // v2rayN's header type on tcp: the HTTP/1.1 disguise.
+            httpDisguise(j.path("host").asText(""), j.path("path").asText(""), null, o);
+        } else {
+            network(net, j.path("host").asText(""), j.path("path").asText(""), o);
+        }
         String name = j.path("ps").asText("");
         if (name.isEmpty()) {
             name = o.get("server") + ":" + port;

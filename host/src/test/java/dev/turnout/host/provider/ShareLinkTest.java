@@ -116,6 +116,28 @@ class ShareLinkTest {
     }
 
     @Test
+    void tcpWithTheHttpHeaderTypeIsTheHttpDisguiseInVmessJsonAndVlessLinks() throws Exception {
+        String json = "{\"v\":\"2\",\"ps\":\"obfs\",\"add\":\"203.0.113.9\",\"port\":80,\"id\":"
+                + "\"b831381d-6324-4d53-ad4f-8cda48b30811\",\"aid\":0,\"net\":\"tcp\",\"type\":\"http\","
+                + "\"host\":\"cdn.example.com\",\"path\":\"/video\"}";
+        ShareLink.Node vmess = ShareLink.parse("vmess://" + b64(json));
+        assertEquals("http", vmess.options().get("network"));
+        assertEquals(Map.of("path", List.of("/video"), "headers", Map.of("Host", List.of("cdn.example.com"))),
+                vmess.options().get("http-opts"));
+        String plainJson = json.replace("\"type\":\"http\"", "\"type\":\"none\"");
+        assertEquals(null, ShareLink.parse("vmess://" + b64(plainJson)).options().get("network"), "tcp without the header");
+
+        ShareLink.Node vless = ShareLink.parse("vless://b831381d-6324-4d53-ad4f-8cda48b30811@203.0.113.10:80"
+                + "?encryption=none&type=tcp&headerType=http&host=cdn.example.com&method=POST#obfs");
+        assertEquals("http", vless.options().get("network"));
+        assertEquals(Map.of("path", List.of("/"), "method", "POST", "headers", Map.of("Host", List.of("cdn.example.com"))),
+                vless.options().get("http-opts"));
+        ShareLink.Node h2 = ShareLink.parse("vless://b831381d-6324-4d53-ad4f-8cda48b30811@203.0.113.10:443"
+                + "?security=tls&type=http&path=/h#h2");
+        assertEquals("h2", h2.options().get("network"), "type=http alone is V2Ray's HTTP/2 transport, as in mihomo");
+    }
+
+    @Test
     void vlessRealityWithFlow() throws Exception {
         ShareLink.Node n = ShareLink.parse("vless://b831381d-6324-4d53-ad4f-8cda48b30811@203.0.113.10:443?encryption=none"
                 + "&security=reality&sni=www.example.com&fp=chrome&pbk=Z84J2IelR9ch3k8VtlVhhs5ycBUlXA7wHBWcBrjqnAw"
