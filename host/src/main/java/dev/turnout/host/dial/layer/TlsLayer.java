@@ -74,7 +74,7 @@ public final class TlsLayer {
                 log.info("TLS to servers: {} (netty-tcnative)", OpenSsl.versionString());
                 return SslProvider.OPENSSL;
             }
-            log.info("TLS to servers: the JDK's ({} did not load: {})", "BoringSSL", OpenSsl.unavailabilityCause());
+            log.info("TLS to servers: the JDK's (BoringSSL did not load: {})", OpenSsl.unavailabilityCause());
             return SslProvider.JDK;
         }
     }

@@ -67,10 +67,13 @@ public record Transport(TlsOptions tls, WebSocketOptions webSocket, GrpcOptions 
         return new TlsOptions(tls.serverName(), tls.skipCertVerify(), List.of("h2"), tls.fingerprint());
     }
 
-    /** The server as written, joined with its port as Go's {@code net.JoinHostPort} does. */
+    /** The server as written, joined with its port. */
     private static String hostPort(OutboundOptions options) throws OptionException {
-        String host = options.requireString("server").trim();
-        int port = options.server().port();
+        return joinHostPort(options.requireString("server").trim(), options.server().port());
+    }
+
+    /** {@code host:port} as Go's {@code net.JoinHostPort} writes it: an IPv6 address in brackets (once). */
+    public static String joinHostPort(String host, int port) {
         return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
 

@@ -3,6 +3,8 @@ package dev.turnout.plugins.v2ray.http;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -10,19 +12,19 @@ import java.util.TreeMap;
 /**
  * {@code network: http} from Clash's {@code http-opts}: V2Ray's tcp "http" header, an HTTP/1.1 request line and
  * headers before the first bytes a connection sends and a response head before the first it receives, the flow
- * raw after them. Plain data; {@link HttpDisguiseHandler} writes and strips them.
+ * raw after them. Plain data; {@link RequestHead} writes the one and {@link ResponseHead} strips the other.
  *
  * @param method the request's method
  * @param paths the paths one is chosen from at random per connection
  * @param headers header names in canonical form (as Go writes them) to the values one is chosen from per
- *     connection; {@code Host} among them overrides the server's name
+ *     connection, kept in name order (Go writes them so); {@code Host} among them overrides the server's name
  * @param serverHost the server as written, the {@code Host} when the headers name none
  */
 public record HttpDisguise(String method, List<String> paths, Map<String, List<String>> headers, String serverHost) {
 
     public HttpDisguise {
         paths = List.copyOf(paths);
-        headers = Map.copyOf(headers);
+        headers = Collections.unmodifiableSortedMap(new TreeMap<>(headers));
         if (paths.isEmpty()) {
             throw new IllegalArgumentException("an http disguise needs a path");
         }
@@ -42,7 +44,7 @@ public record HttpDisguise(String method, List<String> paths, Map<String, List<S
                         + " without spaces, got " + p);
             }
         }
-        Map<String, List<String>> headers = new TreeMap<>();
+        Map<String, List<String>> headers = new LinkedHashMap<>();
         Object given = opts.get("headers");
         if (given != null && !(given instanceof Map<?, ?>)) {
             throw new OptionException("http-opts", "'http-opts.headers' must be a map of names to lists of values");

@@ -1,5 +1,6 @@
 package dev.turnout.plugins.v2ray.http;
 
+import dev.turnout.plugins.v2ray.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -45,14 +46,14 @@ public final class RequestHead extends ChannelOutboundHandlerAdapter {
         String host = pick(headers.getOrDefault("Host", List.of(disguise.serverHost())));
         StringBuilder out = new StringBuilder(256)
                 .append(disguise.method()).append(' ').append(pick(disguise.paths())).append(" HTTP/1.1\r\n")
-                .append("Host: ").append(host.indexOf(':') >= 0 ? "[" + host + "]" : host).append(":80\r\n")
+                .append("Host: ").append(Transport.joinHostPort(host, 80)).append("\r\n")
                 .append("User-Agent: ").append(pick(headers.getOrDefault("User-Agent", List.of(GO_USER_AGENT))))
                 .append("\r\nContent-Length: ").append(length).append("\r\n");
-        // Go writes the remaining headers sorted by name.
-        headers.keySet().stream().sorted().forEach(name -> {
+        // The remaining headers, in the name order HttpDisguise keeps (Go's).
+        headers.forEach((name, values) -> {
             if (!name.equals("Host") && !name.equals("User-Agent") && !name.equals("Content-Length")
                     && !name.equals("Transfer-Encoding") && !name.equals("Trailer")) {
-                out.append(name).append(": ").append(pick(headers.get(name)).trim()).append("\r\n");
+                out.append(name).append(": ").append(pick(values).trim()).append("\r\n");
             }
         });
         return out.append("\r\n").toString();
