@@ -7,7 +7,12 @@
 # its process around the downloads). Runs interleave t and c; medians of RUNS; ratios are t / c.
 # Everything runs on loopback inside a network namespace of this script's own, removed on exit.
 # NETWORK=h2 puts V2Ray's HTTP/2 transport (TLS, a self-signed certificate both skip checking) under vmess.
-# Usage (root, after `mvn -q -DskipTests package`): [NETWORK=tcp|h2] bench/vmess.sh [SIZE_MB] [RUNS] [CIPHER] [REQUESTS]
+# NETWORK=grpc puts the gun transport (gRPC over TLS) under it: v2ray 4.34 has none, so the tests' grpc-java gun
+# server (dist's Peers gun) carries each call to v2ray's tcp inbound, as a V2Ray gun inbound would.
+# Before the runs each proxy sets up REQUESTS connections untimed: Turnout's JIT compiles its setup path over the
+# first thousands (in a run of 3,000 grpc setups the C1 and C2 compiler threads took as much CPU as the event
+# loops), which a proxy running for hours has long done.
+# Usage (root, after `mvn -q -DskipTests install`): [NETWORK=tcp|h2|grpc] bench/vmess.sh [SIZE_MB] [RUNS] [CIPHER] [REQUESTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -16,7 +21,7 @@ runs=${2:-3}
 cipher=${3:-aes-128-gcm}
 requests=${4:-300}
 network=${NETWORK:-tcp}
-dist=dist/target/turnout
+dist=${DIST:-dist/target/turnout}   # DIST: another build's layout, to compare builds run by run
 clash_gz=../shared/peers/clash-linux-amd64-v1.18.0.gz
 mmdb=$(ls "${TURNOUT_GEO_DIR:-$HOME/.cache/turnout-geo}"/Country-*.mmdb 2>/dev/null | head -1 || true)
 [ "$(id -u)" -eq 0 ] || { echo "bench/vmess.sh: needs root (network namespace)" >&2; exit 1; }
@@ -41,6 +46,7 @@ inns java bench/BulkServer.java 8080 $((size_mb * 1024 * 1024)) >"$work/bulk.log
 inns java bench/BulkServer.java 8081 100 >"$work/small.log" 2>&1 &
 stream='{"network":"tcp"}'
 transport=
+server_port=10086
 case "$network" in
   tcp) ;;
   h2)
@@ -50,7 +56,16 @@ case "$network" in
       "tlsSettings":{"certificates":[{"certificateFile":"'"$work/cert.pem"'","keyFile":"'"$work/key.pem"'"}]}}'
     # Clash 1.18 refuses h2 without tls: true (mihomo and Turnout take h2 as TLS anyway).
     transport=", network: h2, tls: true, servername: h2.bench.test, skip-cert-verify: true, h2-opts: {host: [h2.bench.test], path: /h2}" ;;
-  *) echo "bench/vmess.sh: NETWORK is tcp or h2" >&2; exit 1 ;;
+  grpc)
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=grpc.bench.test -addext subjectAltName=DNS:grpc.bench.test \
+      -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1
+    mvn -q -o dependency:build-classpath -pl dist -Dmdep.outputFile="$work/cp.txt" >/dev/null
+    [ -d dist/target/test-classes ] || mvn -q -o -pl dist test-compile >/dev/null
+    inns java -cp "dist/target/test-classes:$(cat "$work/cp.txt")" dev.turnout.dist.testing.Peers gun 127.0.0.1 10087 \
+      GunService "$work/cert.pem" "$work/key.pem" 127.0.0.1 10086 >"$work/gun.log" 2>&1 &
+    server_port=10087
+    transport=", network: grpc, tls: true, servername: grpc.bench.test, skip-cert-verify: true, grpc-opts: {grpc-service-name: GunService}" ;;
+  *) echo "bench/vmess.sh: NETWORK is tcp, h2 or grpc" >&2; exit 1 ;;
 esac
 cat >"$work/v2ray.json" <<CONF
 {"log":{"loglevel":"warning"},
@@ -59,7 +74,7 @@ cat >"$work/v2ray.json" <<CONF
  "outbounds":[{"protocol":"freedom"}]}
 CONF
 inns v2ray -config "$work/v2ray.json" >"$work/v2ray.log" 2>&1 &
-proxy="{name: v, type: vmess, server: 127.0.0.1, port: 10086, uuid: $uuid, alterId: 0, cipher: $cipher$transport}"
+proxy="{name: v, type: vmess, server: 127.0.0.1, port: $server_port, uuid: $uuid, alterId: 0, cipher: $cipher$transport}"
 printf 'mixed-port: 7890\nlog-level: warning\nproxies:\n  - %s\nrules:\n  - MATCH,v\n' "$proxy" >"$work/config.yaml"
 mkdir -p "$work/clash"
 cp "$mmdb" "$work/clash/Country.mmdb"
@@ -70,7 +85,7 @@ ip netns exec "$ns" "$dist/bin/turnout" run -c "$work/config.yaml" >"$work/turno
 turnout_pid=$!
 ip netns exec "$ns" "$work/clash-bin" -d "$work/clash" >"$work/clash.log" 2>&1 &
 clash_pid=$!
-wait_port "$ns" 8080; wait_port "$ns" 8081; wait_port "$ns" 10086; wait_port "$ns" 7890; wait_port "$ns" 7891
+wait_port "$ns" 8080; wait_port "$ns" 8081; wait_port "$ns" 10086; wait_port "$ns" "$server_port"; wait_port "$ns" 7890; wait_port "$ns" 7891
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
@@ -90,6 +105,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[
 declare -a ts cs tr cr tcpu ccpu tsc csc
 for port in 7890 7891; do   # warm-up (JIT), and a check that both work
   speed $port >/dev/null || { echo "port $port failed; logs:" >&2; cat "$work/turnout.log" "$work/clash.log" >&2; exit 1; }
+  setup_rate $port "$work/warm-up-failed" >/dev/null
 done
 if [ -n "${TIMING:-}" ]; then
   for port in 7890 7891; do
