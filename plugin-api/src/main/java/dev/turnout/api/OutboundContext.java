@@ -1,7 +1,9 @@
 package dev.turnout.api;
 
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
+import java.util.function.Function;
 
 /** What the host gives an outbound when it builds one. */
 public interface OutboundContext {
@@ -48,6 +50,18 @@ public interface OutboundContext {
         channel.close();
         return channel.eventLoop().newFailedFuture(
                 new UnsupportedOperationException("this host has no gRPC transport"));
+    }
+
+    /**
+     * gRPC calls ({@link #grpc}'s) to one server whose connections are kept and shared: {@code connect} opens a
+     * connection on the loop it is given, TLS included (its ALPN offering {@code h2}), bounded by its own deadline,
+     * and is called only when no open connection on that loop can take another call. Build it once per outbound.
+     *
+     * <p>A default for hosts that predate it: every call gets a connection of its own.
+     */
+    default GrpcCalls grpcCalls(GrpcOptions options, String authority,
+                                Function<EventLoop, Future<Channel>> connect) {
+        return loop -> Steps.then(loop, connect.apply(loop), channel -> grpc(channel, options, authority));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.turnout.host.outbound;
 
 import dev.turnout.api.Dialer;
+import dev.turnout.api.GrpcCalls;
 import dev.turnout.api.GrpcOptions;
 import dev.turnout.api.H2Options;
 import dev.turnout.api.OutboundContext;
@@ -12,7 +13,9 @@ import dev.turnout.host.dial.layer.H2Layer;
 import dev.turnout.host.dial.layer.TlsLayer;
 import dev.turnout.host.dial.layer.WebSocketLayer;
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
+import java.util.function.Function;
 
 /**
  * What the host hands a plugin building an outbound. Public so that plugin modules' tests can build their
@@ -43,6 +46,11 @@ public record PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer,
     @Override
     public Future<Channel> grpc(Channel channel, GrpcOptions options, String authority) {
         return GRPC.start(channel, options, authority);
+    }
+
+    @Override
+    public GrpcCalls grpcCalls(GrpcOptions options, String authority, Function<EventLoop, Future<Channel>> connect) {
+        return GRPC.calls(options, authority, connect);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.turnout.api.testing;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -25,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -84,6 +86,8 @@ public final class GunServer implements AutoCloseable {
     private final Server server;
     /** Every call's request, in arrival order. */
     public final List<Call> calls = new CopyOnWriteArrayList<>();
+    /** The client address of every call, in the same order: calls on one connection share one. */
+    public final List<SocketAddress> callers = new CopyOnWriteArrayList<>();
 
     private GunServer(String serviceName, Path certificate, Path privateKey, InetSocketAddress upstream,
                       InetSocketAddress listen) throws IOException {
@@ -101,6 +105,7 @@ public final class GunServer implements AutoCloseable {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                                ServerCallHandler<Q, R> next) {
+                callers.add(call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
                 calls.add(new Call(call.getAuthority(), "/" + call.getMethodDescriptor().getFullMethodName(),
                         headers.get(USER_AGENT)));
                 return next.startCall(call, headers);

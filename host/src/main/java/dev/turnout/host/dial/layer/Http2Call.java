@@ -24,9 +24,9 @@ import java.io.IOException;
 import java.util.function.Consumer;
 
 /**
- * One HTTP/2 request whose bodies carry a flow, on a connection of its own (TLS that agreed on {@code h2}, or in
- * clear): the transports gRPC and h2 are this with their own request and framing. The connection lives and dies
- * with its one stream. (mihomo shares a connection among a node's gRPC calls.)
+ * One HTTP/2 request whose bodies carry a flow, on a connection of its own ({@link #open}) or on one that carries
+ * several ({@link #start}, then {@link #call} for each; {@link GrpcConnections}), over TLS that agreed on
+ * {@code h2} or in clear: the transports gRPC and h2 are this with their own request and framing.
  *
  * <p>Start it on the connection's event loop when the layer below completes (as {@code Steps.then} does): the
  * server speaks first (its SETTINGS), and bytes read before the HTTP/2 codec is in place would be lost.
@@ -36,11 +36,14 @@ final class Http2Call {
     /**
      * The windows Go's HTTP/2 client opens, which mihomo's transports use: with HTTP/2's default 64 KiB a stream
      * could carry 64 KiB per round trip, 5 Mbit/s to a server 100 ms away. The stream's window bounds what the
-     * server may send ahead of the relay; the connection carries one stream.
+     * server may send ahead of the relay (a flow's, since each stream is one); the connection's is shared by its
+     * streams, as in Go.
      */
     private static final int STREAM_WINDOW = 4 << 20;
     private static final int CONNECTION_WINDOW = 1 << 30;
     private static final int DEFAULT_WINDOW = 65_535;
+    /** The codec's name in a connection's pipeline. */
+    static final String CODEC = "turnout-h2";
 
     private Http2Call() {
     }
@@ -55,28 +58,61 @@ final class Http2Call {
     }
 
     /**
-     * Sends {@code request} (its body left open) on a new stream of {@code connection} and completes with the
-     * stream's channel, auto-read off, {@code streamPipeline} having put its handlers in place; failures are told
-     * as {@code what} ({@code gRPC at host/Svc/Tun}).
+     * Sends {@code request} (its body left open) on a new stream of {@code connection}, a connection of its own,
+     * and completes with the stream's channel, auto-read off, {@code streamPipeline} having put its handlers in
+     * place; failures are told as {@code what} ({@code gRPC at host/Svc/Tun}). The connection closes with the stream.
      */
     static Future<Channel> open(Channel connection, Http2Headers request, Consumer<Channel> streamPipeline,
                                 String what) {
-        Promise<Channel> promise = connection.eventLoop().newPromise();
+        try {
+            start(connection, what);
+        } catch (IOException e) {
+            return connection.eventLoop().newFailedFuture(e);
+        }
+        connection.pipeline().addLast("turnout-h2-errors", new CloseOnError());
+        Future<Channel> call = call(connection, request, streamPipeline, what);
+        call.addListener(opened -> {
+            if (opened.isSuccess()) {
+                call.getNow().closeFuture().addListener(closed -> connection.close());
+            } else {
+                connection.close();
+            }
+        });
+        return call;
+    }
+
+    /**
+     * Makes {@code connection} an HTTP/2 client connection (the codec, and the windows below) and turns its reading
+     * on: streams' reading stays theirs. The caller adds what handles the connection's own frames and errors after
+     * it. Fails, the connection closed, when its TLS agreed on another protocol than {@code h2}.
+     */
+    static void start(Channel connection, String what) throws IOException {
         SslHandler tls = connection.pipeline().get(SslHandler.class);
         if (tls != null && !"h2".equals(tls.applicationProtocol())) {
             connection.close();
-            return promise.setFailure(new IOException(what + ": the server did not agree to HTTP/2 in the TLS"
-                    + " handshake (ALPN: " + (tls.applicationProtocol() == null ? "none"
-                    : tls.applicationProtocol()) + ")"));
+            throw new IOException(what + ": the server did not agree to HTTP/2 in the TLS handshake (ALPN: "
+                    + (tls.applicationProtocol() == null ? "none" : tls.applicationProtocol()) + ")");
         }
         Http2FrameCodec codec = Http2FrameCodecBuilder.forClient()
                 .initialSettings(Http2Settings.defaultSettings().initialWindowSize(STREAM_WINDOW).pushEnabled(false))
                 .build();
-        connection.pipeline().addLast("turnout-h2", codec);
+        connection.pipeline().addLast(CODEC, codec);
         connection.pipeline().addLast("turnout-h2-streams", new Http2MultiplexHandler(new RefusePushedStreams()));
-        connection.pipeline().addLast("turnout-h2-errors", new CloseOnError());
         // No stream: the connection's own window.
         connection.write(new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW - DEFAULT_WINDOW));
+        // The stream's own reading is the relay's to turn on; the connection's frames (settings, window updates,
+        // the stream's data into its queue) must always be read.
+        connection.config().setAutoRead(true);
+        connection.read();
+    }
+
+    /**
+     * Sends {@code request} on a new stream of a {@link #start started} {@code connection} and completes with the
+     * stream's channel as {@link #open} does; a failure leaves the connection as it is.
+     */
+    static Future<Channel> call(Channel connection, Http2Headers request, Consumer<Channel> streamPipeline,
+                                String what) {
+        Promise<Channel> promise = connection.eventLoop().newPromise();
         new Http2StreamChannelBootstrap(connection)
                 .option(ChannelOption.AUTO_READ, false)
                 .handler(new ChannelInitializer<Http2StreamChannel>() {
@@ -88,25 +124,20 @@ final class Http2Call {
                 .open()
                 .addListener((Future<Http2StreamChannel> opened) -> {
                     if (!opened.isSuccess()) {
-                        connection.close();
                         promise.tryFailure(new IOException(what + ": " + opened.cause(), opened.cause()));
                         return;
                     }
                     Http2StreamChannel stream = opened.getNow();
-                    stream.closeFuture().addListener(closed -> connection.close());
                     stream.writeAndFlush(new DefaultHttp2HeadersFrame(request, false)).addListener(sent -> {
                         if (sent.isSuccess()) {
                             promise.trySuccess(stream);
-                        } else if (promise.tryFailure(new IOException(what + ": the request was not sent: "
-                                + sent.cause(), sent.cause()))) {
-                            connection.close();
+                        } else {
+                            stream.close();
+                            promise.tryFailure(new IOException(what + ": the request was not sent: "
+                                    + sent.cause(), sent.cause()));
                         }
                     });
                 });
-        // The stream's own reading is the relay's to turn on; the connection's frames (settings, window updates,
-        // the stream's data into its queue) must always be read.
-        connection.config().setAutoRead(true);
-        connection.read();
         return promise;
     }
 

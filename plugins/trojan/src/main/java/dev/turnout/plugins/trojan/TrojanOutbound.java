@@ -48,6 +48,11 @@ final class TrojanOutbound implements Outbound {
     }
 
     @Override
+    public void close() {
+        connector.close();
+    }
+
+    @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
         return open(TrojanRequest.CONNECT, flow.destination(), loop);
     }

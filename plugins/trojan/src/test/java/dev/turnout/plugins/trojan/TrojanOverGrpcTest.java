@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.testing.DaemonProcess;
 import dev.turnout.api.testing.GunServer;
@@ -13,10 +15,14 @@ import dev.turnout.api.testing.Required;
 import dev.turnout.api.testing.TestCertificates;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,6 +80,24 @@ class TrojanOverGrpcTest {
             assertEquals(new GunServer.Call("trojan.test", "/" + SERVICE + "/Tun", "grpc-go/1.36.0"),
                     grpc.calls.get(grpc.calls.size() - 1));
         }
+    }
+
+    @Test
+    void flowsThroughOneNodeShareOneConnectionUntilTheOutboundCloses() throws Exception {
+        Outbound node = overGrpc(SERVICE);
+        int before = grpc.callers.size();
+        try (LocalTcpServer echo = LocalTcpServer.echo()) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals("flow " + i, Transfers.echo(node, Destination.of(echo.address()), loop.get(), "flow " + i));
+            }
+        }
+        List<SocketAddress> callers = grpc.callers.subList(before, grpc.callers.size());
+        assertEquals(3, callers.size(), () -> "calls: " + callers);
+        assertEquals(1, new HashSet<>(callers).size(), () -> "one connection, calls came from " + callers);
+        node.close();
+        Future<Channel> refused = node.openStream(Metadata.internal(Network.TCP, Destination.ofHost("localhost", 9)),
+                loop.get()).await();
+        assertTrue(refused.cause().getMessage().endsWith("the outbound was closed"), refused.cause().toString());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.turnout.plugins.v2ray;
 
 import dev.turnout.api.DatagramSession;
+import dev.turnout.api.GrpcCalls;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
@@ -16,14 +17,16 @@ import java.net.SocketTimeoutException;
 
 /**
  * Opens a connection to the server through the host's dialer and puts the transport's layers on it (TLS,
- * then WebSocket, a gRPC call, an HTTP/2 request or the HTTP/1.1 disguise), all within one deadline, so a server that is down, slow or silent fails the flow promptly.
+ * then WebSocket, a gRPC call, an HTTP/2 request or the HTTP/1.1 disguise), all within one deadline, so a server
+ * that is down, slow or silent fails the flow promptly. gRPC calls share connections ({@link GrpcCalls}): close it
+ * with the outbound.
  * The channel it completes with has auto-read off: nothing is read before the protocol's handler is in place
  * (the relay turns it on).
  *
  * <p>VMess and VLESS both start a connection the same way, with one request naming a command and a destination
  * and no round trip: {@link #openStream} and {@link #openDatagram} do that with the protocol's {@link Requests}.
  */
-public final class TransportDialer {
+public final class TransportDialer implements AutoCloseable {
 
     /** The request commands VMess and VLESS share. */
     public static final byte COMMAND_TCP = 1;
@@ -53,6 +56,7 @@ public final class TransportDialer {
     private final OutboundContext context;
     private final long timeoutMillis;
     private final String label;
+    private final GrpcCalls grpcCalls;
 
     /**
      * @param label how to name the server in messages, e.g. {@code vmess server 192.0.2.1:443}
@@ -64,27 +68,21 @@ public final class TransportDialer {
         this.context = context;
         this.timeoutMillis = timeoutMillis;
         this.label = label;
+        // gRPC calls share connections, as in Clash: most flows start without a handshake.
+        this.grpcCalls = transport.grpc() == null ? null
+                : context.grpcCalls(transport.grpc(), transport.grpcAuthority(), this::connectWithin);
     }
 
     /** Connects; cancelling the result, or its failure, closes whatever was opened. */
     public Future<Channel> open(EventLoop loop) {
-        Future<Channel> dial = context.dialer().openStream(Metadata.internal(Network.TCP, server), loop);
+        if (grpcCalls != null) {
+            // A call on a connection already open, or on one dialled for it under the same deadline, whose failure
+            // names its stage.
+            return Steps.within(loop, grpcCalls.open(loop), timeoutMillis, () -> timeout("the gRPC call"));
+        }
         String[] stage = {"the connection"};
-        // The dialer hands it over with auto-read off; the TLS, WebSocket and HTTP/2 layers read what they need.
-        // With gRPC and h2 the channel handed on is the request's stream, not the connection.
-        Future<Channel> layered = dial;
-        if (transport.tls() != null) {
-            layered = Steps.then(loop, layered, c -> {
-                stage[0] = "the TLS handshake";
-                return context.tls(c, transport.tls());
-            });
-        }
-        if (transport.grpc() != null) {
-            layered = Steps.then(loop, layered, c -> {
-                stage[0] = "the gRPC call";
-                return context.grpc(c, transport.grpc(), transport.grpcAuthority());
-            });
-        }
+        // With h2 the channel handed on is the request's stream, not the connection.
+        Future<Channel> layered = connect(loop, stage);
         if (transport.h2() != null) {
             layered = Steps.then(loop, layered, c -> {
                 stage[0] = "the HTTP/2 request";
@@ -105,8 +103,36 @@ public final class TransportDialer {
                 return context.webSocket(c, transport.webSocket(), server.hostOrAddress());
             });
         }
-        return Steps.within(loop, layered, timeoutMillis, () -> new SocketTimeoutException(label
-                + " did not complete " + stage[0] + " within " + timeoutMillis + " ms"));
+        return Steps.within(loop, layered, timeoutMillis, () -> timeout(stage[0]));
+    }
+
+    /** The connection and its TLS; the dialer hands it over with auto-read off, and the layers read what they need. */
+    private Future<Channel> connect(EventLoop loop, String[] stage) {
+        Future<Channel> dialled = context.dialer().openStream(Metadata.internal(Network.TCP, server), loop);
+        if (transport.tls() == null) {
+            return dialled;
+        }
+        return Steps.then(loop, dialled, c -> {
+            stage[0] = "the TLS handshake";
+            return context.tls(c, transport.tls());
+        });
+    }
+
+    private Future<Channel> connectWithin(EventLoop loop) {
+        String[] stage = {"the connection"};
+        return Steps.within(loop, connect(loop, stage), timeoutMillis, () -> timeout(stage[0]));
+    }
+
+    private SocketTimeoutException timeout(String stage) {
+        return new SocketTimeoutException(label + " did not complete " + stage + " within " + timeoutMillis + " ms");
+    }
+
+    /** Closes the connections kept for later gRPC calls. */
+    @Override
+    public void close() {
+        if (grpcCalls != null) {
+            grpcCalls.close();
+        }
     }
 
     /** A connection carrying {@code command} to {@code destination}, its codec in place, auto-read off. */

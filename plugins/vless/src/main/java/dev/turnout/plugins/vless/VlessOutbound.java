@@ -46,6 +46,11 @@ final class VlessOutbound implements Outbound {
     }
 
     @Override
+    public void close() {
+        transport.close();
+    }
+
+    @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
         return transport.openStream(flow.destination(), loop, this::request);
     }

@@ -61,6 +61,12 @@ class VlessThroughV2rayTest {
                 "through v2ray vless " + transport);
     }
 
+    /** In clear, as mihomo allows: the connection is HTTP/2 without TLS. */
+    @Test
+    void flowsThroughAGrpcNodeShareOneConnectionUntilTheOutboundCloses() throws Exception {
+        V2rayChecks.callsShareOneConnection(vless("grpc", v2ray.uuid()), loop.get(), v2ray.gunServer("grpc"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"tcp", "ws+tls", "grpc+tls", "h2+tls"})
     void sixtyFourMebibytesArriveWhole(String transport) throws Exception {

@@ -110,6 +110,11 @@ class VmessThroughV2rayTest {
     }
 
     @Test
+    void flowsThroughAGrpcNodeShareOneConnectionUntilTheOutboundCloses() throws Exception {
+        V2rayChecks.callsShareOneConnection(vmess(options("grpc+tls", "aes-128-gcm", v2ray.uuid())), loop.get(), v2ray.gunServer("grpc+tls"));
+    }
+
+    @Test
     void xraysCustomIdTextReachesTheUserWhoseUuidItMapsTo() throws Exception {
         V2rayChecks.echoesAndSendsTheName(vmess(options(customIdUser, "tcp", "aes-128-gcm", "turnout-user")), loop.get(),
                 customIdUser.daemon(), "vmess with the custom id");

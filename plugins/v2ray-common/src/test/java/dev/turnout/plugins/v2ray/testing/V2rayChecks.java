@@ -11,6 +11,7 @@ import dev.turnout.api.Network;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.testing.ChannelProbe;
 import dev.turnout.api.testing.DaemonProcess;
+import dev.turnout.api.testing.GunServer;
 import dev.turnout.api.testing.LocalTcpServer;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -20,8 +21,12 @@ import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -137,5 +142,37 @@ public final class V2rayChecks {
             assertEquals(9, outcome.bytes());
             channel.close().sync();
         }
+    }
+
+    /**
+     * Flows through a gRPC node, side by side and then one after another, come to the server on one connection, a
+     * call each, with a UDP session among them; once the outbound is closed it opens nothing more.
+     */
+    public static void callsShareOneConnection(Outbound outbound, EventLoop loop, GunServer server) throws Exception {
+        int before = server.callers.size();
+        try (LocalTcpServer echo = LocalTcpServer.echo()) {
+            Destination target = Destination.ofHost("localhost", echo.port());
+            List<Channel> sideBySide = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                sideBySide.add(open(outbound, target, loop));
+            }
+            for (int i = 0; i < sideBySide.size(); i++) {
+                assertEquals("side by side " + i, ChannelProbe.exchange(sideBySide.get(i), "side by side " + i));
+            }
+            for (Channel c : sideBySide) {
+                c.close().sync();
+            }
+            datagramsComeBack(outbound, loop);
+            Channel after = open(outbound, target, loop);
+            assertEquals("after", ChannelProbe.exchange(after, "after"));
+            after.close().sync();
+        }
+        List<SocketAddress> callers = server.callers.subList(before, server.callers.size());
+        assertEquals(5, callers.size(), () -> "calls: " + callers);
+        assertEquals(1, new HashSet<>(callers).size(), () -> "one connection, calls came from " + callers);
+        outbound.close();
+        Future<Channel> refused = outbound.openStream(Metadata.internal(Network.TCP,
+                Destination.ofHost("localhost", 9)), loop).await();
+        assertTrue(refused.cause().getMessage().endsWith("the outbound was closed"), refused.cause().toString());
     }
 }
