@@ -35,6 +35,21 @@ public final class FlowTable {
         return flow;
     }
 
+    /** The id the last flow opened got: flows opened later have larger ones. */
+    public long lastId() {
+        return ids.get();
+    }
+
+    /** Whether a flow whose id is {@code id} or less is still open. */
+    public boolean anyOpenUpTo(long id) {
+        for (Long open : flows.keySet()) {
+            if (open <= id) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Forgets a flow that has ended. Idempotent. */
     public void remove(Flow flow) {
         if (flow.markClosed() && flows.remove(flow.id()) != null) {

@@ -23,6 +23,7 @@ import dev.turnout.host.tun.TunInbound;
 import dev.turnout.host.tun.TunOptions;
 import java.io.IOException;
 import dev.turnout.host.outbound.GroupSupervisor;
+import dev.turnout.host.outbound.OutboundRetirement;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.outbound.ProxyGroup;
 import dev.turnout.host.outbound.ProxySockets;
@@ -70,6 +71,7 @@ public final class Turnout implements AutoCloseable {
     /** Flows beyond this are refused: memory stays bounded whatever the clients do. */
     public static final int MAX_FLOWS = 65_536;
     static final int IDLE_SECONDS = 600;
+    private static final int RETIREMENT_CHECK_SECONDS = 5;
     static final int CONNECT_TIMEOUT_MILLIS = 10_000;
 
     private final PluginHost plugins;
@@ -81,6 +83,8 @@ public final class Turnout implements AutoCloseable {
     private final Router router;
     private final DefaultTunnel tunnel;
     private final GroupSupervisor groups;
+    /** Outbounds a reload replaced, closed once their flows have ended. */
+    private final OutboundRetirement retirement;
     private final TunOptions tunOptions;
     private final DnsService dns;
     private final List<AutoCloseable> inbounds = new ArrayList<>();
@@ -166,6 +170,9 @@ public final class Turnout implements AutoCloseable {
                     Platform.current().socketOwners(), ProcessLookup.Mode.parse(config.findProcessMode())));
             this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking,
                     new FlowTimeouts(Duration.ofSeconds(IDLE_SECONDS), config.tcpHalfCloseTimeout()), shortage);
+            this.retirement = new OutboundRetirement(tunnel.flows());
+            workers.next().scheduleWithFixedDelay(retirement::check, RETIREMENT_CHECK_SECONDS,
+                    RETIREMENT_CHECK_SECONDS, TimeUnit.SECONDS);
             if (dnsService != null && dnsService.pool4() != null) {
                 tunnel.useFakeIps(new PoolFakeIps(dnsService));
             }
@@ -319,6 +326,7 @@ public final class Turnout implements AutoCloseable {
         carrySelections(previous, compiled.routing());
         groups.adopt(compiled.routing().outbounds());
         router.swap(compiled.routing());
+        retirement.retire(previous.outbounds(), compiled.routing().outbounds());
         tunnel.useSniffer(Sniffer.of(checked.settings().sniffer()));
         if (dns != null) {
             dns.useMatchers(compiled.routing().dnsMatchers());
@@ -483,6 +491,7 @@ public final class Turnout implements AutoCloseable {
         }
         groups.close();
         tunnel.flows().closeAll();
+        retirement.close();
         router.current().outbounds().close();
         if (dns != null) {
             dns.close(); // saves the fake-IP mappings

@@ -1,0 +1,74 @@
+package dev.turnout.host.outbound;
+
+import dev.turnout.api.Outbound;
+import dev.turnout.host.flow.FlowTable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Closes the outbounds a reload replaced once the last flow that may use them has ended, as {@link Outbound} promises
+ * plugins: a gRPC node's shared connections, for one, would otherwise stay open until idle. A flow decided on the old
+ * routing is in the flow table from its decision on, so "every flow opened before the swap has ended" is the moment.
+ * Outbounds the new routing still holds (the same instance) are left alone. {@link #check} runs every few seconds.
+ */
+public final class OutboundRetirement implements AutoCloseable {
+
+    private record Retired(List<Outbound> outbounds, long lastFlow) {
+    }
+
+    private final FlowTable flows;
+    private final List<Retired> pending = new ArrayList<>();
+
+    public OutboundRetirement(FlowTable flows) {
+        this.flows = flows;
+    }
+
+    /** {@code previous} was swapped for {@code next} just now. */
+    public synchronized void retire(Outbounds previous, Outbounds next) {
+        Set<Outbound> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        kept.addAll(next.all().values());
+        List<Outbound> replaced = previous.all().values().stream().filter(o -> !kept.contains(o)).toList();
+        if (!replaced.isEmpty()) {
+            pending.add(new Retired(replaced, flows.lastId()));
+        }
+    }
+
+    /** Closes what no open flow can use any more; returns how many outbounds were closed. */
+    public synchronized int check() {
+        int closed = 0;
+        for (var it = pending.iterator(); it.hasNext(); ) {
+            Retired r = it.next();
+            if (!flows.anyOpenUpTo(r.lastFlow())) {
+                it.remove();
+                closed += closeAll(r.outbounds());
+            }
+        }
+        return closed;
+    }
+
+    /** How many outbounds wait for their flows to end. */
+    public synchronized int waiting() {
+        return pending.stream().mapToInt(r -> r.outbounds().size()).sum();
+    }
+
+    /** At shutdown: everything still waiting. */
+    @Override
+    public synchronized void close() {
+        pending.forEach(r -> closeAll(r.outbounds()));
+        pending.clear();
+    }
+
+    private static int closeAll(List<Outbound> outbounds) {
+        for (Outbound o : outbounds) {
+            try {
+                o.close();
+            } catch (RuntimeException e) {
+                // closing one must not keep the others open
+            }
+        }
+        return outbounds.size();
+    }
+}
