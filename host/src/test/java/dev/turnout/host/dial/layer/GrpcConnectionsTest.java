@@ -102,6 +102,13 @@ class GrpcConnectionsTest {
         return opened.getNow();
     }
 
+    /** One call's whole life: opened, an echo through it, closed. */
+    private static void echoOnANewCall(GrpcConnections calls, String text) throws Exception {
+        Channel call = open(calls);
+        assertEquals(text, ChannelProbe.exchange(call, text));
+        call.close().sync();
+    }
+
     private static int connectionsNow(GrpcConnections calls) throws Exception {
         return loop.get().submit(() -> calls.connections(loop.get())).get(5, TimeUnit.SECONDS);
     }
@@ -116,9 +123,7 @@ class GrpcConnectionsTest {
         int before = server.callers.size();
         try (GrpcConnections calls = calls(connector, new GrpcConnections.Timing(LONG, LONG, LONG))) {
             for (int i = 0; i < 3; i++) {
-                Channel call = open(calls);
-                assertEquals("one after another " + i, ChannelProbe.exchange(call, "one after another " + i));
-                call.close().sync();
+                echoOnANewCall(calls, "one after another " + i);
             }
             List<Channel> open = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -181,10 +186,8 @@ class GrpcConnectionsTest {
             assertEquals("before", ChannelProbe.exchange(first, "before"));
             connector.connections.get(0).close().sync();
             assertTrue(first.closeFuture().await(5_000), "the call ends with its connection");
-            Channel second = open(calls);
-            assertEquals("after", ChannelProbe.exchange(second, "after"));
+            echoOnANewCall(calls, "after");
             assertEquals(2, connector.dials.get());
-            second.close().sync();
         }
     }
 
@@ -199,10 +202,8 @@ class GrpcConnectionsTest {
             call.close().sync();
             assertTrue(connector.connections.get(0).closeFuture().await(5_000), "closed once idle");
             assertEquals(0, connectionsNow(calls));
-            Channel next = open(calls);
-            assertEquals("dialled again", ChannelProbe.exchange(next, "dialled again"));
+            echoOnANewCall(calls, "dialled again");
             assertEquals(2, connector.dials.get());
-            next.close().sync();
         }
     }
 
@@ -226,9 +227,7 @@ class GrpcConnectionsTest {
         Connector connector = new Connector(server.port());
         try (GrpcConnections calls = calls(connector, new GrpcConnections.Timing(LONG, Duration.ZERO, LONG))) {
             for (int i = 0; i < 3; i++) {
-                Channel call = open(calls);
-                assertEquals("pinged " + i, ChannelProbe.exchange(call, "pinged " + i));
-                call.close().sync();
+                echoOnANewCall(calls, "pinged " + i);
             }
             assertEquals(1, connector.dials.get());
         }
@@ -240,9 +239,7 @@ class GrpcConnectionsTest {
             Connector connector = new Connector(freezer.port());
             try (GrpcConnections calls = calls(connector,
                     new GrpcConnections.Timing(LONG, Duration.ZERO, Duration.ofMillis(300)))) {
-                Channel first = open(calls);
-                assertEquals("before", ChannelProbe.exchange(first, "before"));
-                first.close().sync();
+                echoOnANewCall(calls, "before");
                 // What a connection looks like after the laptop slept: it takes bytes and answers nothing.
                 freezer.freezeWhatIsOpen();
                 long start = System.nanoTime();
