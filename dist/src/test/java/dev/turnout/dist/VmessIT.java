@@ -1,6 +1,7 @@
 package dev.turnout.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.testing.Required;
@@ -13,9 +14,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -143,7 +148,8 @@ class VmessIT {
                 "  - MATCH,REJECT",
                 ""));
         client.spawn(dir.resolve("turnout.log"), "env", "SSL_CERT_FILE=" + certificates.caCertificate(),
-                dist.resolve("bin/turnout").toString(), "run", "-c", config.toString());
+                dist.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
+                "--pid-file", dir.resolve("turnout.pid").toString());
         client.awaitTcpPort(7890, Duration.ofSeconds(30));
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!routes().contains("128.0.0.0/1 dev tvm0") && System.nanoTime() < deadline) {
@@ -220,5 +226,57 @@ class VmessIT {
         assertEquals(0, r.exitCode(), r.stderr() + log());
         assertTrue(r.stdout().startsWith("hello /by-name from "), r.stdout());
         assertTrue(MixedPortIT.read(access).contains("tcp:web.test:" + HTTP), () -> MixedPortIT.read(access));
+    }
+
+    /**
+     * Flows through a gRPC node are calls on the connections Turnout keeps, one per event loop, not one connection
+     * each; a reload gives new flows new connections and closes the old ones once their flows are done.
+     */
+    @org.junit.jupiter.api.Test
+    void flowsThroughAGrpcNodeShareConnectionsAndAReloadReplacesThem() throws Exception {
+        // Turnout's worker loops, where the mixed port's flows run (the TUN's lanes are loops of their own, with
+        // connections of their own from the tests above).
+        int loops = Math.max(2, Runtime.getRuntime().availableProcessors());
+        Set<String> earlier = grpcConnections();
+        for (int i = 0; i < loops + 4; i++) {
+            curlThroughTheMixedPort("vmess-grpc", "/shared-" + i);
+        }
+        Set<String> before = grpcConnections();
+        Set<String> added = new HashSet<>(before);
+        added.removeAll(earlier);
+        assertFalse(before.isEmpty());
+        assertTrue(added.size() <= loops, () -> (loops + 4) + " flows opened " + added.size() + " connections: "
+                + added + log());
+        long reloads = log().lines().filter(l -> l.contains("reloaded ")).count();
+        client.run(Duration.ofSeconds(10), "kill", "-HUP", Files.readString(dir.resolve("turnout.pid")).trim());
+        Set<String> left = before;
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline && (!left.isEmpty()
+                || log().lines().filter(l -> l.contains("reloaded ")).count() == reloads)) {
+            Thread.sleep(200);
+            left = new HashSet<>(grpcConnections());
+            left.retainAll(before);
+        }
+        Set<String> lingering = left;
+        assertTrue(lingering.isEmpty(), () -> "the replaced outbound's connections stay open: " + lingering + log());
+        curlThroughTheMixedPort("vmess-grpc", "/after-reload");
+        Set<String> after = grpcConnections();
+        assertFalse(after.isEmpty());
+        assertTrue(Collections.disjoint(before, after), () -> before + " " + after);
+    }
+
+    private void curlThroughTheMixedPort(String proxy, String path) throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10",
+                "--proxy", "socks5h://127.0.0.1:7890", "http://" + VIA.get(proxy) + ":" + HTTP + path);
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertTrue(r.stdout().startsWith("hello " + path + " from "), r.stdout());
+    }
+
+    /** Turnout's end (address:port) of each established connection to vmess-grpc's gun server. */
+    private Set<String> grpcConnections() throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(5), "ss", "-Htn", "state", "established",
+                "dst", V2RAY + ":10445");
+        return r.stdout().lines().map(l -> l.trim().split("\\s+")).filter(f -> f.length >= 4).map(f -> f[2])
+                .collect(Collectors.toSet());
     }
 }

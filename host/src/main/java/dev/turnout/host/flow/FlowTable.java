@@ -50,6 +50,16 @@ public final class FlowTable {
         return false;
     }
 
+    /** Whether a flow whose id is {@code id} or less and that went to or through {@code outbound} is still open. */
+    public boolean anyOpenUpTo(long id, String outbound) {
+        for (Flow f : flows.values()) {
+            if (f.id() <= id && (outbound.equals(f.outbound()) || outbound.equals(f.target()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Forgets a flow that has ended. Idempotent. */
     public void remove(Flow flow) {
         if (flow.markClosed() && flows.remove(flow.id()) != null) {

@@ -182,7 +182,29 @@ public final class OutboundFactory {
             new Outbounds(built).close();
             throw ConfigException.of(errors);
         }
-        return new Outbounds(all, resolved.groups(), warnings, running);
+        return new Outbounds(all, resolved.groups(), warnings, running, carriers(config, providers, resolved.groups()));
+    }
+
+    /**
+     * The outbounds others connect through: every {@code dialer-proxy} and every relay's hops. A flow's record names
+     * only where it went, so these are closed after a reload only when no earlier flow is open at all.
+     */
+    private static Set<String> carriers(Config config, Map<String, ProviderContent> providers, List<GroupEntry> groups) {
+        Set<String> carriers = new HashSet<>();
+        List<ProxyEntry> entries = new ArrayList<>(config.proxies());
+        providers.values().forEach(pc -> entries.addAll(pc.nodes()));
+        for (ProxyEntry e : entries) {
+            try {
+                String via = dialerProxy(e);
+                if (via != null) {
+                    carriers.add(via);
+                }
+            } catch (ConfigException refused) {
+                // refused above
+            }
+        }
+        groups.stream().filter(g -> g.type().equals("relay")).forEach(g -> carriers.addAll(g.members()));
+        return carriers;
     }
 
     private static boolean taken(String name, Map<String, Outbound> built, Set<String> failed, Set<String> groupNames) {

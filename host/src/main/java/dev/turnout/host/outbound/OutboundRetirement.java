@@ -11,12 +11,14 @@ import java.util.Set;
 /**
  * Closes the outbounds a reload replaced once the last flow that may use them has ended, as {@link Outbound} promises
  * plugins: a gRPC node's shared connections, for one, would otherwise stay open until idle. A flow decided on the old
- * routing is in the flow table from its decision on, so "every flow opened before the swap has ended" is the moment.
- * Outbounds the new routing still holds (the same instance) are left alone. {@link #check} runs every few seconds.
+ * routing is in the flow table from its decision on, naming its group and where it went; an old outbound is done when
+ * no flow from before the swap names it. One that others connect through ({@link Outbounds#carriers}) is done only
+ * when no flow from before the swap is open at all, since a flow names only the first of its hops. Outbounds the new
+ * routing still holds (the same instance) are left alone. {@link #check} runs every few seconds.
  */
 public final class OutboundRetirement implements AutoCloseable {
 
-    private record Retired(List<Outbound> outbounds, long lastFlow) {
+    private record Retired(List<Outbound> outbounds, Set<String> carriers, long lastFlow) {
     }
 
     private final FlowTable flows;
@@ -32,7 +34,7 @@ public final class OutboundRetirement implements AutoCloseable {
         kept.addAll(next.all().values());
         List<Outbound> replaced = previous.all().values().stream().filter(o -> !kept.contains(o)).toList();
         if (!replaced.isEmpty()) {
-            pending.add(new Retired(replaced, flows.lastId()));
+            pending.add(new Retired(new ArrayList<>(replaced), previous.carriers(), flows.lastId()));
         }
     }
 
@@ -42,9 +44,14 @@ public final class OutboundRetirement implements AutoCloseable {
         for (var it = pending.iterator(); it.hasNext(); ) {
             Retired r = it.next();
             if (!flows.anyOpenUpTo(r.lastFlow())) {
-                it.remove();
                 closed += closeAll(r.outbounds());
+                it.remove();
+                continue;
             }
+            List<Outbound> done = r.outbounds().stream().filter(o -> !r.carriers().contains(o.name())
+                    && !flows.anyOpenUpTo(r.lastFlow(), o.name())).toList();
+            closed += closeAll(done);
+            r.outbounds().removeAll(done);
         }
         return closed;
     }

@@ -16,6 +16,7 @@ public final class Outbounds implements AutoCloseable {
     private final List<GroupEntry> groups;
     private final List<String> warnings;
     private final Map<String, ProxyProvider> providers;
+    private final Set<String> carriers;
 
     Outbounds(Map<String, Outbound> byName) {
         this(byName, List.of(), List.of(), Map.of());
@@ -27,10 +28,21 @@ public final class Outbounds implements AutoCloseable {
 
     Outbounds(Map<String, Outbound> byName, List<GroupEntry> groups, List<String> warnings,
               Map<String, ProxyProvider> providers) {
+        this(byName, groups, warnings, providers, Set.of());
+    }
+
+    Outbounds(Map<String, Outbound> byName, List<GroupEntry> groups, List<String> warnings,
+              Map<String, ProxyProvider> providers, Set<String> carriers) {
+        this.carriers = Set.copyOf(carriers);
         this.byName = Collections.unmodifiableMap(new LinkedHashMap<>(byName));
         this.groups = List.copyOf(groups);
         this.warnings = List.copyOf(warnings);
         this.providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
+    }
+
+    /** The names of the outbounds others connect through ({@code dialer-proxy}, relay hops). */
+    public Set<String> carriers() {
+        return carriers;
     }
 
     /** The proxy providers, by name in the config's order, with the nodes that became outbounds. */

@@ -29,6 +29,7 @@ import io.netty.util.concurrent.Future;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -316,5 +317,16 @@ class GroupKeysTest {
                 + "  - {name: b, type: socks5, server: 192.0.2.2, port: 1, dialer-proxy: a, routing-mark: 7}\n");
         assertTrue(o.warnings().stream().anyMatch(w -> w.contains("of 'b' are not applied: it connects through its "
                 + "dialer-proxy 'a'")), o.warnings().toString());
+    }
+
+    @Test
+    void theOutboundsOthersConnectThroughAreKnownAsCarriers() throws Exception {
+        Outbounds o = build("proxies:\n  - {name: a, type: socks5, server: 192.0.2.1, port: 1}\n"
+                + "  - {name: b, type: socks5, server: 192.0.2.2, port: 1, dialer-proxy: a}\n"
+                + "  - {name: c, type: socks5, server: 192.0.2.3, port: 1}\n"
+                + "  - {name: d, type: socks5, server: 192.0.2.4, port: 1}\n"
+                + "proxy-groups:\n  - {name: chain, type: relay, proxies: [c, d]}\n"
+                + "  - {name: pick, type: select, proxies: [b, d]}\n");
+        assertEquals(Set.of("a", "c", "d"), o.carriers());
     }
 }

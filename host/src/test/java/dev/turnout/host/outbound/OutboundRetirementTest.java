@@ -15,7 +15,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class OutboundRetirementTest {
@@ -64,11 +66,15 @@ class OutboundRetirementTest {
     private final OutboundRetirement retirement = new OutboundRetirement(flows);
 
     private static Outbounds of(Outbound... outbounds) {
+        return carrying(Set.of(), outbounds);
+    }
+
+    private static Outbounds carrying(Set<String> carriers, Outbound... outbounds) {
         Map<String, Outbound> all = new LinkedHashMap<>();
         for (Outbound o : outbounds) {
             all.put(o.name(), o);
         }
-        return new Outbounds(all);
+        return new Outbounds(all, List.of(), List.of(), Map.of(), carriers);
     }
 
     private Flow open(String outbound) {
@@ -90,6 +96,37 @@ class OutboundRetirementTest {
         assertTrue(flows.anyOpenUpTo(after.id()));
         assertEquals(0, retirement.check());
         assertEquals(1, old.closes, "closed once");
+    }
+
+    @Test
+    void aLongFlowElsewhereDoesNotKeepAReplacedOutboundOpenButOneThroughAGroupDoes() {
+        Closable node = new Closable("node");
+        Closable other = new Closable("other");
+        Flow ssh = open("DIRECT");
+        Flow viaGroup = flows.open(Metadata.internal(Network.TCP, Destination.ofHost("example.test", 443)), "MATCH",
+                "auto", "other");
+        retirement.retire(of(node, other), of(new Closable("node"), new Closable("other")));
+        assertEquals(1, retirement.check());
+        assertEquals(1, node.closes, "no flow from before the reload went through it");
+        assertEquals(0, other.closes, "a flow through its group still may");
+        flows.remove(viaGroup);
+        assertEquals(1, retirement.check());
+        assertEquals(1, other.closes);
+        assertTrue(flows.anyOpenUpTo(ssh.id()));
+        assertEquals(0, retirement.waiting());
+    }
+
+    @Test
+    void anOutboundOthersConnectThroughWaitsForEveryEarlierFlow() {
+        Closable hop = new Closable("hop");
+        Flow chained = open("node");
+        retirement.retire(carrying(Set.of("hop"), hop, new Closable("node")),
+                of(new Closable("hop"), new Closable("node")));
+        assertEquals(0, retirement.check(), "node, which the open flow names, waits; so does its hop");
+        assertEquals(0, hop.closes);
+        flows.remove(chained);
+        assertEquals(2, retirement.check());
+        assertEquals(1, hop.closes);
     }
 
     @Test
