@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.testing.Required;
+import dev.turnout.dist.testing.CurlExits;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
@@ -223,17 +224,11 @@ class TunIT {
         long start = System.nanoTime();
         Netns.Result r = curl("http://" + REJECTED + ":" + HTTP + "/");
         long millis = (System.nanoTime() - start) / 1_000_000;
-        // A reset, as for a refused DIRECT dial below: 7, 55 or 56 by when curl meets it; a hang is 28, an end 52.
-        assertTrue(resetSeen(r), "curl exit " + r.exitCode() + ": " + r.stderr() + log());
+        // A reset, as for a refused DIRECT dial below.
+        assertTrue(CurlExits.reset(r), "curl exit " + r.exitCode() + ": " + r.stderr() + log());
         assertTrue(millis < 3000, "took " + millis + " ms: " + r.stderr());
         assertTrue(MixedPortIT.awaitLog(dir.resolve("turnout.log"),
                 "--> " + REJECTED + ":" + HTTP + " match IP-CIDR," + REJECTED + "/32 using REJECT"), this::log);
-    }
-
-    /** curl's exit for a connection reset, wherever in the exchange it met it. */
-    private static boolean resetSeen(Netns.Result r) {
-        return r.exitCode() == 7 || r.exitCode() == 56
-                || r.exitCode() == 55 && r.stderr().contains("Connection reset by peer");
     }
 
     @Test
@@ -242,10 +237,8 @@ class TunIT {
         long start = System.nanoTime();
         Netns.Result r = curl("http://" + REMOTE + ":9/"); // nothing listens on port 9 in the server namespace
         long millis = (System.nanoTime() - start) / 1_000_000;
-        // The reset comes within milliseconds: curl meets it while finishing its connect (7, "couldn't connect"),
-        // while sending its request (55, "send failure: connection reset") or after (56, "connection reset"),
-        // depending on scheduling. Left hanging, it is 28.
-        assertTrue(resetSeen(r), "curl exit " + r.exitCode() + ": " + r.stderr() + log());
+        // The reset comes within milliseconds; where in the exchange curl meets it depends on scheduling.
+        assertTrue(CurlExits.reset(r), "curl exit " + r.exitCode() + ": " + r.stderr() + log());
         assertTrue(millis < 3000, "took " + millis + " ms");
     }
 
