@@ -2,7 +2,9 @@ package dev.turnout.host.flow;
 
 import dev.turnout.api.Metadata;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,24 +42,19 @@ public final class FlowTable {
         return ids.get();
     }
 
-    /** Whether a flow whose id is {@code id} or less is still open. */
-    public boolean anyOpenUpTo(long id) {
-        for (Long open : flows.keySet()) {
-            if (open <= id) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Whether a flow whose id is {@code id} or less and that went to or through {@code outbound} is still open. */
-    public boolean anyOpenUpTo(long id, String outbound) {
+    /**
+     * The outbounds and groups the open flows whose id is {@code id} or less went to or through; empty when none of
+     * those flows is open (every flow names where it went).
+     */
+    public Set<String> namedUpTo(long id) {
+        Set<String> named = new HashSet<>();
         for (Flow f : flows.values()) {
-            if (f.id() <= id && (outbound.equals(f.outbound()) || outbound.equals(f.target()))) {
-                return true;
+            if (f.id() <= id) {
+                named.add(f.outbound());
+                named.add(f.target());
             }
         }
-        return false;
+        return named;
     }
 
     /** Forgets a flow that has ended. Idempotent. */

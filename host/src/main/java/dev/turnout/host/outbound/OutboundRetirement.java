@@ -43,13 +43,15 @@ public final class OutboundRetirement implements AutoCloseable {
         int closed = 0;
         for (var it = pending.iterator(); it.hasNext(); ) {
             Retired r = it.next();
-            if (!flows.anyOpenUpTo(r.lastFlow())) {
+            // One pass over the flow table per reload waited on, not one per outbound.
+            Set<String> named = flows.namedUpTo(r.lastFlow());
+            if (named.isEmpty()) {
                 closed += closeAll(r.outbounds());
                 it.remove();
                 continue;
             }
-            List<Outbound> done = r.outbounds().stream().filter(o -> !r.carriers().contains(o.name())
-                    && !flows.anyOpenUpTo(r.lastFlow(), o.name())).toList();
+            List<Outbound> done = r.outbounds().stream()
+                    .filter(o -> !r.carriers().contains(o.name()) && !named.contains(o.name())).toList();
             closed += closeAll(done);
             r.outbounds().removeAll(done);
         }

@@ -93,7 +93,7 @@ class OutboundRetirementTest {
         flows.remove(before);
         assertEquals(1, retirement.check());
         assertEquals(1, old.closes, "flows opened after the reload use the new one");
-        assertTrue(flows.anyOpenUpTo(after.id()));
+        assertFalse(flows.namedUpTo(after.id()).isEmpty());
         assertEquals(0, retirement.check());
         assertEquals(1, old.closes, "closed once");
     }
@@ -112,7 +112,7 @@ class OutboundRetirementTest {
         flows.remove(viaGroup);
         assertEquals(1, retirement.check());
         assertEquals(1, other.closes);
-        assertTrue(flows.anyOpenUpTo(ssh.id()));
+        assertFalse(flows.namedUpTo(ssh.id()).isEmpty());
         assertEquals(0, retirement.waiting());
     }
 
@@ -149,6 +149,6 @@ class OutboundRetirementTest {
         retirement.close();
         assertEquals(1, old.closes);
         assertEquals(0, retirement.waiting());
-        assertFalse(flows.anyOpenUpTo(0));
+        assertTrue(flows.namedUpTo(0).isEmpty());
     }
 }

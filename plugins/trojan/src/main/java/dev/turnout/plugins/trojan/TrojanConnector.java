@@ -13,8 +13,9 @@ import java.io.IOException;
 
 /**
  * Reaches the Trojan server through the outbound's dialer and puts the host's layers on the connection: TLS,
- * then the WebSocket when {@code network: ws}; with {@code network: grpc}, a call on a connection it may share. Each layer has its own deadline in the host; a caller that
- * cancels the result closes the connection.
+ * then the WebSocket when {@code network: ws}; with {@code network: grpc}, a call on a connection it may share.
+ * Each layer has its own deadline in the host; a caller that cancels the result closes the connection (with gRPC,
+ * the call).
  */
 final class TrojanConnector {
 

@@ -76,8 +76,8 @@ public final class TransportDialer implements AutoCloseable {
     /** Connects; cancelling the result, or its failure, closes whatever was opened. */
     public Future<Channel> open(EventLoop loop) {
         if (grpcCalls != null) {
-            // A call on a connection already open, or on one dialled for it under the same deadline, whose failure
-            // names its stage.
+            // A call on a connection already open or dialled for it; the dial has a deadline of its own
+            // (connectWithin), and its failure names its stage.
             return Steps.within(loop, grpcCalls.open(loop), timeoutMillis, () -> timeout("the gRPC call"));
         }
         String[] stage = {"the connection"};
