@@ -65,10 +65,7 @@ EOF
 # The launcher's own defaults unless TURNOUT_JAVA_OPTS says otherwise; NMT=1 adds tracking to whichever.
 JOPTS=${TURNOUT_JAVA_OPTS:-}
 if [[ -n ${NMT:-} ]]; then
-  if [[ -z $JOPTS ]]; then
-    JOPTS=$(sed -n 's/.*TURNOUT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$DIST/bin/turnout")
-    JOPTS=${JOPTS//\$trim/-XX:TrimNativeHeapInterval=2000}
-  fi
+  [[ -n $JOPTS ]] || JOPTS=$(launcher_java_opts "$DIST")
   JOPTS="$JOPTS -XX:NativeMemoryTracking=summary"
 fi
 ip netns exec "$C" env ${JOPTS:+TURNOUT_JAVA_OPTS="$JOPTS"} "$DIST/bin/turnout" run -c "$WORK/config.yaml" \

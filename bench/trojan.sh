@@ -6,7 +6,12 @@
 #   CONNECT + GET + read to close, bench/trojan_peer.py, per second), and each proxy's CPU (user + system, from
 #   /proc) per GiB moved in the transfers, and each one's RSS holding HOLD (500) idle flows open through it at once.
 #   Printed: medians of TRIALS and Turnout's ratio to Clash.
-# Usage (root, after `mvn -q -DskipTests package`): [HOLD=N] bench/trojan.sh [SIZE_MB] [TRIALS] [SETUP_N]
+#   NMT=1 starts Turnout with native memory tracking and keeps, per trial, what holds its memory while the flows are
+#   held (jcmd's VM.native_memory summary and GC.heap_info, /proc's smaps_rollup) in nmt-T.txt, and /proc's smaps in
+#   nmt-T.smaps, under the work folder
+#   (nmt-0.txt: holding them before any transfer),
+#   whose path is printed at the end (the folder is kept).
+# Usage (root, after `mvn -q -DskipTests package`): [HOLD=N] [NMT=1] bench/trojan.sh [SIZE_MB] [TRIALS] [SETUP_N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -71,6 +76,7 @@ rules:
 CONF
 mkdir -p "$work/clash"; cp "$geo" "$work/clash/Country.mmdb"
 sed 's/^mixed-port: 7890/mixed-port: 7891/' "$work/config.yaml" >"$work/clash/config.yaml"
+[ -z "${NMT:-}" ] || { KEEP=1; export TURNOUT_JAVA_OPTS="${TURNOUT_JAVA_OPTS:-$(launcher_java_opts "$dist")} -XX:NativeMemoryTracking=summary"; }
 SSL_CERT_FILE=$work/ca.pem inns "$dist/bin/turnout" run -c "$work/config.yaml" >"$work/turnout.log" 2>&1 &
 SSL_CERT_FILE=$work/ca.pem inns "$clash" -d "$work/clash" >"$work/clash.log" 2>&1 &
 for p in 8080 8081 8082 8443 7890 7891; do wait_port "$ns" "$p"; done
@@ -96,6 +102,11 @@ held_rss() {
   for _ in $(seq 1 240); do grep -q '^held' "$work/hold.out" && break; sleep 0.5; done
   grep -q '^held' "$work/hold.out" || { echo "holding $hold_n flows through $1 failed: $(cat "$work/hold.out")" >&2; exit 1; }
   sleep 5
+  if [ -n "${NMT:-}" ] && [ "$1" = turnout ]; then
+    { jcmd "${PID[$1]}" VM.native_memory summary; jcmd "${PID[$1]}" GC.heap_info; cat "/proc/${PID[$1]}/smaps_rollup"
+    } >"$work/nmt-$t.txt" 2>&1
+    cp "/proc/${PID[$1]}/smaps" "$work/nmt-$t.smaps"
+  fi
   awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/${PID[$1]}/status"
   exec 4>&-
   wait $! 2>/dev/null; sleep 2
@@ -103,6 +114,8 @@ held_rss() {
 
 declare -A R
 add() { R[$1]="${R[$1]:-} $2"; }
+# With NMT, the same breakdown once before any transfer (nmt-0.txt), to set against the trials'.
+[ -z "${NMT:-}" ] || { t=0; echo "RSS MB, $hold_n held before any transfer: $(held_rss turnout)"; }
 for who in turnout clash; do   # warm-up: JIT, TLS session state, page cache
   down "$who" >/dev/null || { echo "$who failed; its log:" >&2; cat "$work/$who.log" >&2; exit 1; }
   setup "$who" 100 >/dev/null
@@ -128,3 +141,4 @@ row "upload MiB/s" up 1048576
 row "setup conn/s" setup 1
 row "CPU s/GiB" cpu 1
 row "RSS MB, $hold_n held" rss 1
+[ -z "${NMT:-}" ] || echo "memory breakdowns: $work/nmt-*.txt"
