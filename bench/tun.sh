@@ -16,7 +16,8 @@
 #   connection setup rate: sequential connect + GET + read-to-close (bench/setup.c, or bench/TunBench.java
 #   without gcc), paths a b, Turnout's CPU time per connection in (b), and with the C peers (e): the same
 #   client through the least a user-space relay can do (bench/setup.c relay: accept on the client's loopback,
-#   connect to 192.0.2.2, copy; no TUN), a floor for what any proxy adds to a connection on this machine;
+#   connect to 192.0.2.2, copy; no TUN) and its CPU per connection, a floor for what any proxy adds to a connection
+#   on this machine;
 #   with PHASES including "relay" (not by default; needs gcc): iperf3 through a C relay on the client's loopback
 #   to 192.0.2.2 (bench/relay.c), (f) copying through a buffer, (g) with splice(2): what any relay costs here,
 #   and what splice would give a relay;
@@ -184,7 +185,7 @@ bulk() {
 setup() { # host [port] -> connections/s
   { ip netns exec "$C" "${SETUP_CLIENT[@]}" "$1" "${2:-8080}" "$SETUP_N" 30 || true; } | awk '{print $2} END {if (!NR) print "nan"}'
 }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$JPID/stat"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/${1:-$JPID}/stat"; }
 TICK=$(getconf CLK_TCK)
 setup_b() { # [path] -> "rate cpu-us-per-connection" through the TUN (path b, or c: -> SOCKS5 -> dante)
   local t0 rate t1
@@ -193,7 +194,7 @@ setup_b() { # [path] -> "rate cpu-us-per-connection" through the TUN (path b, or
 }
 if on setup && (( ${#SETUP_RELAY[@]} )); then
   ip netns exec "$C" "${SETUP_RELAY[@]}" >"$WORK/setup-relay.log" 2>&1 &
-  PIDS+=($!)
+  PIDS+=($!); EPID=$!   # ip netns exec execs the relay: the same process, whose threads' CPU its stat sums
   wait_port "$C" 9999
 fi
 
@@ -229,7 +230,10 @@ for t in $(seq 1 "$TRIALS"); do
     read -r rate cpu < <(setup_b)
     add setup-b "$rate"; add cpu-b "$cpu"
     if [[ -n ${SETUP_SOCKS:-} ]]; then read -r rate cpu < <(setup_b c); add setup-c "$rate"; add cpu-c "$cpu"; fi
-    (( ${#SETUP_RELAY[@]} )) && add setup-e "$(setup 127.0.0.1 9999)"
+    if (( ${#SETUP_RELAY[@]} )); then
+      t0=$(cpu_ticks "$EPID"); add setup-e "$(setup 127.0.0.1 9999)"; t1=$(cpu_ticks "$EPID")
+      add cpu-e "$(( (t1 - t0) * 1000000 / TICK / SETUP_N ))"
+    fi
   fi
 done
 RSS_IDLE=$(rss_mb)
@@ -294,7 +298,8 @@ if "setup-a" in R:
     print(f"connection setup, sequential connect+GET+close, ${SETUP_N} per run, ${SETUP_KIND}, connections/s, median of {trials}")
     print(f"  (a) direct {sa:8.0f}   (b) TUN -> DIRECT {sb:8.0f}   b/a {ratio(sb, sa)}   runs {raw('setup-a')} | {raw('setup-b')}")
     if "setup-e" in R:
-        print(f"  (e) C relay on loopback, no TUN {se:8.0f}   e/a {ratio(se, sa)}   b/e {ratio(sb, se)}   runs {raw('setup-e')}")
+        print(f"  (e) C relay on loopback, no TUN {se:8.0f}   e/a {ratio(se, sa)}   b/e {ratio(sb, se)}   runs {raw('setup-e')};"
+              f" its CPU per connection {med('cpu-e'):.0f} us   runs {raw('cpu-e')}")
     if "cpu-b" in R:
         print(f"  Turnout CPU (user + system) per connection in (b): {med('cpu-b'):.0f} us   runs {raw('cpu-b')}")
     if "setup-c" in R:
