@@ -11,7 +11,7 @@
 # Bounded: the holder stops after HOLD_SECS; every process runs in the two namespaces made here and all are killed,
 # both namespaces deleted, on exit, whatever happens. Only 192.0.2.0/24 and 198.51.100.0/24 are used.
 #
-# Usage: sudo bench/idle-flows.sh    env: FLOWS (10000), HOLD_SECS (120), NMT=1, HISTO=1 (a class histogram), TURNOUT_DIST, TURNOUT_JAVA_OPTS,
+# Usage: sudo bench/idle-flows.sh    env: FLOWS (10000), HOLD_SECS (120), NMT=1, HISTO=1 (a class histogram, its HISTO_LINES (29) largest classes), TURNOUT_DIST, TURNOUT_JAVA_OPTS,
 #        KEEP=1 (keep files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -110,7 +110,11 @@ if [[ -n ${NMT:-} ]]; then
   jcmd "$JPID" GC.heap_info >"$WORK/heap.txt" 2>&1 || true
 fi
 # HISTO=1: the live objects on Turnout's heap (a full collection first), to see what each flow keeps.
-[[ -n ${HISTO:-} ]] && jcmd "$JPID" GC.class_histogram 2>/dev/null | sed -n 1,32p >"$WORK/histo.txt"
+if [[ -n ${HISTO:-} ]]; then
+  jcmd "$JPID" GC.class_histogram >"$WORK/histo-all.txt" 2>/dev/null || true
+  sed -n "1,$(( ${HISTO_LINES:-29} + 3 ))p" "$WORK/histo-all.txt" >"$WORK/histo.txt"
+  LIVE=$(awk '$1 == "Total" {print $3}' "$WORK/histo-all.txt")
+fi
 release
 echo
 echo "Turnout RSS: $(( RSS0 / 1024 )) MB before; $(( RSS1 / 1024 )) MB holding $HELD idle TCP flows (server sees $EST" \
@@ -137,4 +141,4 @@ if [[ -n ${NMT:-} ]]; then
     | sed -E 's/^-? */    /; s/\(reserved=[0-9]+KB, /(/' || true
   grep -E "used|total" "$WORK/heap.txt" | sed 's/^/  heap: /' || true
 fi
-[[ -n ${HISTO:-} ]] && { echo "  live objects, largest first:"; sed 's/^/  /' "$WORK/histo.txt"; }
+[[ -n ${HISTO:-} ]] && { echo "  live heap holding them: ${LIVE:-?} bytes ($(( ${LIVE:-0} / (HELD > 0 ? HELD : 1) )) per flow, the rest included); live objects, largest first:"; sed 's/^/  /' "$WORK/histo.txt"; }

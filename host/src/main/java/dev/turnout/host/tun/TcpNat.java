@@ -33,6 +33,11 @@ final class TcpNat {
     private final byte[] dscp;
     /** Told of each entry just before it is freed (its addresses still readable), or null. */
     private IntConsumer onRemove;
+    /** The source address {@link #source} made last, and what it was made of. */
+    private InetAddress lastSource;
+    private int lastSourceFamily;
+    private long lastSourceHi;
+    private long lastSourceLo;
 
     /**
      * @param portBase the first NAT port; ports run {@code [portBase, portBase + capacity)}
@@ -149,9 +154,23 @@ final class TcpNat {
         return freed;
     }
 
-    /** The application's address of an entry (the original source). */
+    /**
+     * The application's address of an entry (the original source). The address part is shared with the entry
+     * before when both came from the same address, as nearly every flow through a TUN does (from the TUN's own
+     * address): each flow's metadata holds its source for as long as the flow lives, and 10,000 idle flows would
+     * otherwise hold 10,000 copies of one address.
+     */
     InetSocketAddress source(int slot) {
-        return new InetSocketAddress(address(index.family(slot), index.srcHi(slot), index.srcLo(slot)), index.srcPort(slot));
+        int family = index.family(slot);
+        long hi = index.srcHi(slot);
+        long lo = index.srcLo(slot);
+        if (lastSource == null || family != lastSourceFamily || hi != lastSourceHi || lo != lastSourceLo) {
+            lastSource = address(family, hi, lo);
+            lastSourceFamily = family;
+            lastSourceHi = hi;
+            lastSourceLo = lo;
+        }
+        return new InetSocketAddress(lastSource, index.srcPort(slot));
     }
 
     /** The original destination of an entry. */

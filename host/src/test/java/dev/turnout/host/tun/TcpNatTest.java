@@ -2,8 +2,11 @@ package dev.turnout.host.tun;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetSocketAddress;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -22,6 +25,26 @@ class TcpNatTest {
             assertEquals(slot, nat.slotOfPort(nat.port(slot)));
         }
         assertEquals(1000, nat.size());
+    }
+
+    @Test
+    void flowsFromOneAddressShareItsAddressAndKeepTheirOwnPorts() {
+        TcpNat nat = new TcpNat(8, 1024, 30_000, 10_000);
+        int a = nat.open(4, 0, 0xC6120001L, 40000, 0, 0xCB007101L, 80, 0);
+        int b = nat.open(4, 0, 0xC6120001L, 40001, 0, 0xCB007102L, 443, 0);
+        int c = nat.open(4, 0, 0xC6120002L, 40002, 0, 0xCB007102L, 443, 0);
+        int d = nat.open(6, 0x20010DB800000000L, 1, 40003, 0x20010DB800000000L, 2, 443, 0);
+        InetSocketAddress sa = nat.source(a);
+        InetSocketAddress sb = nat.source(b);
+        assertEquals(new InetSocketAddress("198.18.0.1", 40000), sa);
+        assertEquals(new InetSocketAddress("198.18.0.1", 40001), sb);
+        assertSame(sa.getAddress(), sb.getAddress(), "one address object for one source address");
+        InetSocketAddress sc = nat.source(c);
+        assertEquals(new InetSocketAddress("198.18.0.2", 40002), sc);
+        assertNotSame(sb.getAddress(), sc.getAddress());
+        assertEquals(new InetSocketAddress("2001:db8::1", 40003), nat.source(d));
+        assertEquals(new InetSocketAddress("198.18.0.1", 40000), nat.source(a), "back to the first address");
+        assertEquals(new InetSocketAddress("203.0.113.2", 443), nat.destination(c));
     }
 
     @Test
