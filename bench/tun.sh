@@ -20,7 +20,8 @@
 #   on this machine;
 #   with PHASES including "relay" (not by default; needs gcc): iperf3 through a C relay on the client's loopback
 #   to 192.0.2.2 (bench/relay.c), (f) copying through a buffer, (g) with splice(2): what any relay costs here,
-#   and what splice would give a relay;
+#   and what splice would give a relay; and (k) the copying relay reaching path (c)'s target through dante, as
+#   Turnout's SOCKS5 plugin does: path (c) without its TUN and without Java;
 #   Turnout's VmRSS with FLOWS (10,000) idle TCP flows held through the TUN (path b); Turnout needs two
 #   descriptors per flow, so where the open-files hard limit cannot be raised the count is lowered to fit
 #   and the script says so.
@@ -154,11 +155,13 @@ PHASES=" ${PHASES:-iperf bulk setup hold} "
 on() { [[ $PHASES == *" $1 "* ]]; }
 if on relay; then
   if command -v gcc >/dev/null && gcc -O2 -pthread -o "$WORK/relay" bench/relay.c; then
-    for m in "9997 copy" "9996 splice"; do
+    # (f) copying, (g) splicing, both to the server's iperf3; (k) copying to path (c)'s target through dante.
+    for m in "9997 192.0.2.2 copy" "9996 192.0.2.2 splice" "9995 ${HOST[c]} copy 192.0.2.2 1080"; do
       # shellcheck disable=SC2086
-      ip netns exec "$C" "$WORK/relay" ${m% *} 192.0.2.2 5201 ${m#* } >>"$WORK/relay.log" 2>&1 &
+      set -- $m
+      ip netns exec "$C" "$WORK/relay" "$1" "$2" 5201 "${@:3}" >>"$WORK/relay.log" 2>&1 &
       PIDS+=($!)
-      wait_port "$C" "${m% *}"
+      wait_port "$C" "$1"
     done
   else
     echo "tun.sh: the relay phase needs gcc; skipped" >&2
@@ -222,6 +225,8 @@ for t in $(seq 1 "$TRIALS"); do
     add "iperf-${k%%:*}-f" "$(iperf 127.0.0.1 -p 9997 ${k#*:})"
     # shellcheck disable=SC2086
     add "iperf-${k%%:*}-g" "$(iperf 127.0.0.1 -p 9996 ${k#*:})"
+    # shellcheck disable=SC2086
+    add "iperf-${k%%:*}-k" "$(iperf 127.0.0.1 -p 9995 ${k#*:})"
   done
   on bulk && for p in a b c; do add "bulk-$p" "$(bulk "http://${HOST[$p]}:8081/")"; done
   on bulk && add "bulk-d" "$(bulk "http://${HOST[c]}:8081/" --socks5 192.0.2.2:1080 --noproxy "")"
@@ -283,6 +288,11 @@ if any(k.endswith("-f") for k in R):
     for n in [n for n in ["up1", "up4", "down1", "down4"] if "iperf-" + n + "-f" in R]:
         a, b, f, g = (med(f"iperf-{n}-{p}") for p in "abfg")
         print(f"{n:<7} {f:9.2f} {ratio(f,a)} {g:11.2f} {ratio(g,a)} {ratio(g,f)} {ratio(b,f)}   {raw('iperf-'+n+'-f')} | {raw('iperf-'+n+'-g')}")
+    print("(k) the copying C relay speaking SOCKS5 to dante (path (c) without its TUN and without Java), Gbit/s")
+    print(f"{'case':<7} {'(k) socks':>9} {'k/a':>5} {'c/k':>5}   runs k")
+    for n in [n for n in ["up1", "up4", "down1", "down4"] if "iperf-" + n + "-k" in R]:
+        a, c, k = (med(f"iperf-{n}-{p}") for p in "ack")
+        print(f"{n:<7} {k:9.2f} {ratio(k,a)} {ratio(c,k)}   {raw('iperf-'+n+'-k')}")
 if "bulk-a" in R:
     print()
     print(f"bulk HTTP download (curl, ${BULK_MB} MiB from BulkServer), Gbit/s, median of {trials}")
