@@ -101,14 +101,15 @@ cleanup_client_server() {
   [[ -n "${KEEP:-}" ]] && echo "kept $WORK" || rm -rf "$WORK"
 }
 
-# java_in NS: the pid of the first java process in namespace NS (empty when there is none).
-# The JVM flags the launcher of layout $1 uses when TURNOUT_JAVA_OPTS is unset (to add to them, e.g. for NMT).
+# launcher_java_opts DIST: the JVM flags the launcher of layout DIST uses when TURNOUT_JAVA_OPTS is unset (to add to
+# them, e.g. for NMT).
 launcher_java_opts() {
   local opts
   opts=$(sed -n 's/.*TURNOUT_JAVA_OPTS:-\([^}]*\)}.*/\1/p' "$1/bin/turnout")
   printf '%s\n' "${opts//\$trim/-XX:TrimNativeHeapInterval=2000}"
 }
 
+# java_in NS: the pid of the first java process in namespace NS (empty when there is none).
 java_in() {
   local p
   for p in $(ip netns pids "$1" 2>/dev/null); do

@@ -6,11 +6,10 @@
 #   CONNECT + GET + read to close, bench/trojan_peer.py, per second), and each proxy's CPU (user + system, from
 #   /proc) per GiB moved in the transfers, and each one's RSS holding HOLD (500) idle flows open through it at once.
 #   Printed: medians of TRIALS and Turnout's ratio to Clash.
-#   NMT=1 starts Turnout with native memory tracking and keeps, per trial, what holds its memory while the flows are
-#   held (jcmd's VM.native_memory summary and GC.heap_info, /proc's smaps_rollup) in nmt-T.txt, and /proc's smaps in
-#   nmt-T.smaps, under the work folder
-#   (nmt-0.txt: holding them before any transfer),
-#   whose path is printed at the end (the folder is kept).
+#   NMT=1 starts Turnout with native memory tracking and keeps, per trial T, what holds its memory while the flows
+#   are held (jcmd's VM.native_memory summary and GC.heap_info, /proc's smaps_rollup) in nmt-T.txt and /proc's smaps
+#   in nmt-T.smaps (T = 0: holding them before any transfer), in the work folder, which is then kept and whose path
+#   is printed at the end.
 # Usage (root, after `mvn -q -DskipTests package`): [HOLD=N] [NMT=1] bench/trojan.sh [SIZE_MB] [TRIALS] [SETUP_N]
 set -euo pipefail
 cd "$(dirname "$0")/.."

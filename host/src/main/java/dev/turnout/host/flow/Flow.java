@@ -9,9 +9,9 @@ import java.lang.invoke.VarHandle;
  * Byte counters are written by the flow's event loop and read by anyone.
  *
  * <p>The counters and the closed mark are fields changed through {@link VarHandle}s rather than a {@code LongAdder}
- * or an {@code AtomicBoolean} each: those are three more objects per flow (72 bytes more than the fields), and a flow table holding
- * 10,000 idle flows pays for every one (bench/idle-flows.sh). Writes are atomic all the same: a UDP session's
- * upload can be counted from more than one thread.
+ * or an {@code AtomicBoolean} each: those are three more objects per flow (72 bytes more than the fields), and a
+ * flow table holding 10,000 idle flows pays for every one (bench/idle-flows.sh). Writes are atomic all the same:
+ * a UDP session's upload can be counted from more than one thread.
  */
 public final class Flow {
 
