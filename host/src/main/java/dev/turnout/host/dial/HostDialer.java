@@ -12,6 +12,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
@@ -189,7 +190,9 @@ public final class HostDialer implements Dialer {
                     return ch;
                 })
                 .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                // The timeout is this dialer's (below): Netty's stays referenced by the channel, cancelled, for the
+                // channel's whole life (64 bytes a flow).
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
                 // Nagle is off already (Netty's socket channels set TCP_NODELAY when made): no second setsockopt.
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
@@ -208,6 +211,15 @@ public final class HostDialer implements Dialer {
                     }
                 });
         ChannelFuture cf = b.connect(target);
+        if (!cf.isDone()) {
+            ScheduledFuture<?> timeout = loop.schedule(() -> {
+                if (promise.tryFailure(new ConnectTimeoutException(
+                        "connection timed out after " + connectTimeoutMillis + " ms: " + target))) {
+                    cf.channel().close();
+                }
+            }, connectTimeoutMillis, TimeUnit.MILLISECONDS);
+            cf.addListener(f -> timeout.cancel(false));
+        }
         cf.addListener(f -> {
             if (f.isSuccess()) {
                 if (!promise.trySuccess(cf.channel())) {

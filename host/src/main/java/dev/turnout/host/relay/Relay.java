@@ -7,7 +7,6 @@ import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -23,10 +22,7 @@ import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Moves bytes between an application's channel and its outbound's, on one event loop, with back-pressure
@@ -74,9 +70,6 @@ public final class Relay {
      */
     private static final int HELD_TO_THE_ITERATIONS_END = 16 * 1024;
 
-    /** The application channel's timer: the idle timeout, replaced by the half-closed one when a direction ends. */
-    private static final String TIMER = "idle";
-
     private Relay() {
     }
 
@@ -100,10 +93,9 @@ public final class Relay {
         readsGrowToBulk(outbound);
         application.config().setWriteBufferWaterMark(WRITES);
         outbound.config().setWriteBufferWaterMark(WRITES);
-        // On the application's channel only: what the outbound reads is written there, so it sees both directions.
-        application.pipeline().addLast(TIMER, new IdleStateHandler(0, 0, timeouts.idle().toNanos(), TimeUnit.NANOSECONDS));
-        application.pipeline().addLast("relay", new Side(outbound, flow, true, timeouts));
-        outbound.pipeline().addLast("relay", new Side(application, flow, false, timeouts));
+        FlowTimer timer = FlowTimer.start(application, outbound, timeouts);
+        application.pipeline().addLast("relay", new Side(outbound, flow, true, timer));
+        outbound.pipeline().addLast("relay", new Side(application, flow, false, timer));
         Runnable once = new Runnable() {
             private int closed;
 
@@ -203,7 +195,7 @@ public final class Relay {
     }
 
     /** The bytes written to {@code channel} that its socket has not yet taken (flushed or not). */
-    private static long unwritten(Channel channel) {
+    static long unwritten(Channel channel) {
         ChannelOutboundBuffer pending = channel.unsafe().outboundBuffer();
         return pending == null ? 0 : pending.totalPendingWriteBytes();
     }
@@ -217,82 +209,28 @@ public final class Relay {
         }
     }
 
-    /**
-     * The timer of a flow with one direction ended: with nothing read from or written to the application for
-     * this long, both sides are reset. A reset, not a FIN: whatever was still to come is lost, and a FIN would
-     * tell the application that it had it all; it also frees both sockets at once, with no FIN-WAIT left.
-     * An application that has not yet taken what the server sent (Turnout holds some of it) is reading slowly,
-     * not abandoned by the server, and so is a server slow to take an upload: the flow then waits out the idle
-     * timeout, as one with both directions open would (a client descheduled for longer than this timeout lost the
-     * end of a download before). What only the kernel's buffers still hold is not seen: a server that has sent its
-     * last bytes and keeps the connection open, to a client that pauses, still meets this timeout.
-     */
-    private static final class HalfClosedTimeout extends IdleStateHandler {
-        private final Channel outbound;
-        private final long timeoutNanos;
-        private final long idleNanos;
-        /** How long the application's channel has been idle, as of this event (they come once a timeout). */
-        private long idleForNanos;
-        /** What both channels held unwritten at the last event. */
-        private long pendingBefore;
-
-        HalfClosedTimeout(FlowTimeouts timeouts, Channel outbound) {
-            super(0, 0, timeouts.halfClosed().toNanos(), TimeUnit.NANOSECONDS);
-            this.outbound = outbound;
-            this.timeoutNanos = timeouts.halfClosed().toNanos();
-            this.idleNanos = timeouts.idle().toNanos();
-        }
-
-        @Override
-        protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
-            idleForNanos = evt.isFirst() ? timeoutNanos : idleForNanos + timeoutNanos;
-            long pending = unwritten(ctx.channel()) + unwritten(outbound);
-            // Held now, or held before and written since: a side that was slow is taking it (it may have emptied
-            // Turnout's buffer a moment ago, before the application's channel could read again).
-            boolean moving = pending > 0 || pending != pendingBefore;
-            pendingBefore = pending;
-            if (moving && idleForNanos < idleNanos) {
-                return;
-            }
-            resetAndClose(ctx.channel());
-            resetAndClose(outbound);
-        }
-    }
-
     /** One direction: what this channel reads goes to {@code peer}. */
     private static final class Side extends ChannelInboundHandlerAdapter {
         private final Channel peer;
         private final Flow flow;
         private final boolean upload;
-        private final FlowTimeouts timeouts;
+        private final FlowTimer timer;
 
         private final Runnable flushPeer;
         private boolean flushPending;
         /** Bytes read since the last flush to the peer. */
         private long unflushed;
 
-        Side(Channel peer, Flow flow, boolean upload, FlowTimeouts timeouts) {
+        Side(Channel peer, Flow flow, boolean upload, FlowTimer timer) {
             this.peer = peer;
             this.flow = flow;
             this.upload = upload;
-            this.timeouts = timeouts;
+            this.timer = timer;
             this.flushPeer = () -> {
                 flushPending = false;
                 unflushed = 0;
                 peer.flush();
             };
-        }
-
-        /** One direction has ended: from now on the flow ends after the shorter, half-closed timeout. */
-        private void shortenTimer(ChannelHandlerContext ctx) {
-            Channel application = upload ? ctx.channel() : peer;
-            Channel outbound = upload ? peer : ctx.channel();
-            ChannelHandler timer = application.pipeline().get(TIMER);
-            // A half-closed timeout at least as long as the idle one changes nothing: there is no second timer then.
-            boolean shorter = timeouts.halfClosed().compareTo(timeouts.idle()) < 0;
-            if (shorter && application.isActive() && timer != null && !(timer instanceof HalfClosedTimeout)) {
-                application.pipeline().replace(TIMER, TIMER, new HalfClosedTimeout(timeouts, outbound));
-            }
         }
 
         @Override
@@ -314,6 +252,7 @@ public final class Relay {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            timer.moved();
             // A small read is flushed at the end of this loop iteration, not now: a FIN that came with these bytes
             // is read later in the same iteration (Netty reads the data, then handles the hang-up), and the peer's
             // FIN can then leave in the same segment as the last bytes (see endsWithTheLastBytes). A large one
@@ -341,7 +280,7 @@ public final class Relay {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
-                shortenTimer(ctx);
+                timer.oneDirectionEnded();
                 // Only the first direction to end arrives here: once this side has shut the peer's output, the
                 // peer no longer allows half-closure, and its own end reaches channelInactive as a close.
                 if (peer instanceof DuplexChannel d && peer.isActive()) {
@@ -377,11 +316,6 @@ public final class Relay {
                 } else {
                     closeOnFlush(peer);
                 }
-                return;
-            }
-            if (evt instanceof IdleStateEvent) {
-                ctx.close();
-                peer.close();
                 return;
             }
             ctx.fireUserEventTriggered(evt);

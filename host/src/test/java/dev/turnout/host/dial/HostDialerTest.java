@@ -126,6 +126,33 @@ class HostDialerTest {
     }
 
     @Test
+    void anAddressThatNeverAnswersFailsAtTheConnectTimeoutNamingItAndItsSocketIsClosed() throws Exception {
+        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
+        java.util.List<Socket> fillers = new java.util.ArrayList<>();
+        try (ServerSocket silent = unanswering("127.0.0.3", fillers);
+             SystemResolver resolver = new SystemResolver(Map.of(
+                     "silent.test", java.util.List.of(InetAddress.getByName("127.0.0.3"))))) {
+            java.util.List<Channel> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+            HostDialer dialer = new HostDialer(() -> channel -> made.add(channel), resolver, 500);
+            long start = System.nanoTime();
+            Future<Channel> never = dial(dialer, "silent.test", silent.getLocalPort(), loops);
+            assertTrue(never.await(10, TimeUnit.SECONDS), "the dial ended");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(never.cause() instanceof io.netty.channel.ConnectTimeoutException, String.valueOf(never.cause()));
+            assertEquals("connection timed out after 500 ms: /127.0.0.3:" + silent.getLocalPort(),
+                    never.cause().getMessage());
+            assertTrue(millis >= 450 && millis < 5_000, "failed after " + millis + " ms, with a 500 ms timeout");
+            assertEquals(1, made.size(), "one socket was made");
+            assertTrue(made.get(0).closeFuture().await(5, TimeUnit.SECONDS), "and closed: no SYN goes on being retried");
+        } finally {
+            for (Socket f : fillers) {
+                f.close();
+            }
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aNameWhoseFirstAddressRefusesIsReachedAtTheNextAndOneWhoseFirstIsSilentWithoutWaitingForTheTimeout()
             throws Exception {
         EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");

@@ -256,6 +256,40 @@ class RelayTest {
     }
 
     @Test
+    void anOpenFlowWithNothingMovingIsEndedBothWaysAfterTheIdleTimeout() throws Exception {
+        idleSeconds = 1;
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            upstream.setSoTimeout(10_000);
+            client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
+            assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), upstream.getInputStream().readNBytes(3));
+            long start = System.nanoTime();
+            assertEquals(-1, client.getInputStream().read(), "the client reads the end of the idle flow");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis >= 500 && millis < 5_000, "ended " + millis + " ms later, with a 1 s idle timeout");
+            assertEquals(-1, upstream.getInputStream().read(), "so does the server");
+            assertTrue(ended.await(10, TimeUnit.SECONDS), "the flow is over");
+        }
+    }
+
+    @Test
+    void aFlowWhereOnlyTheServerSpeaksOutlivesTheIdleTimeout() throws Exception {
+        idleSeconds = 1;
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            client.getOutputStream().write('?');
+            assertEquals('?', upstream.getInputStream().read());
+            // Three idle timeouts in all, never more than a fifth of one without a byte, all of them downloaded.
+            for (int i = 0; i < 15; i++) {
+                upstream.getOutputStream().write(i);
+                assertEquals(i, client.getInputStream().read(), "byte " + i + " arrives");
+                Thread.sleep(200);
+            }
+            assertEquals(1, ended.getCount(), "the flow is still open");
+            client.getOutputStream().write('!');
+            assertEquals('!', upstream.getInputStream().read(), "and still relays");
+        }
+    }
+
+    @Test
     void aFlowTheClientEndedIsResetWhenTheServerSendsNothingForTheHalfClosedTimeout() throws Exception {
         halfClosed = Duration.ofMillis(500);
         try (Socket client = connectClient(); Socket upstream = server.accept()) {
