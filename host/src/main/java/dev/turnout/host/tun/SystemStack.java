@@ -483,9 +483,8 @@ final class SystemStack {
                 }
             }
         });
-        InetSocketAddress dst = nat.destination(slot);
-        return new Metadata(Network.TCP, Destination.ofAddress(dst.getAddress(), dst.getPort()), nat.source(slot),
-                inboundName, null, TUN_TYPE, TUN_NAME, 0, null, null, -1, nat.dscp(slot));
+        return new Metadata(Network.TCP, Destination.ofAddress(nat.destinationAddress(slot), nat.destinationPort(slot)),
+                nat.source(slot), inboundName, null, TUN_TYPE, TUN_NAME, 0, null, null, -1, nat.dscp(slot));
     }
 
     // ---------------------------------------------------------------- UDP

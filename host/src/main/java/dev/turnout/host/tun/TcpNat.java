@@ -33,11 +33,8 @@ final class TcpNat {
     private final byte[] dscp;
     /** Told of each entry just before it is freed (its addresses still readable), or null. */
     private IntConsumer onRemove;
-    /** The source address {@link #source} made last, and what it was made of. */
-    private InetAddress lastSource;
-    private int lastSourceFamily;
-    private long lastSourceHi;
-    private long lastSourceLo;
+    private final LastAddress sources = new LastAddress();
+    private final LastAddress destinations = new LastAddress();
 
     /**
      * @param portBase the first NAT port; ports run {@code [portBase, portBase + capacity)}
@@ -155,27 +152,26 @@ final class TcpNat {
     }
 
     /**
-     * The application's address of an entry (the original source). The address part is shared with the entry
+     * The application's address of an entry (the original source). Its address part is shared with the entry
      * before when both came from the same address, as nearly every flow through a TUN does (from the TUN's own
      * address): each flow's metadata holds its source for as long as the flow lives, and 10,000 idle flows would
      * otherwise hold 10,000 copies of one address.
      */
     InetSocketAddress source(int slot) {
-        int family = index.family(slot);
-        long hi = index.srcHi(slot);
-        long lo = index.srcLo(slot);
-        if (lastSource == null || family != lastSourceFamily || hi != lastSourceHi || lo != lastSourceLo) {
-            lastSource = address(family, hi, lo);
-            lastSourceFamily = family;
-            lastSourceHi = hi;
-            lastSourceLo = lo;
-        }
-        return new InetSocketAddress(lastSource, index.srcPort(slot));
+        return new InetSocketAddress(sources.of(index.family(slot), index.srcHi(slot), index.srcLo(slot)),
+                index.srcPort(slot));
     }
 
-    /** The original destination of an entry. */
-    InetSocketAddress destination(int slot) {
-        return new InetSocketAddress(address(index.family(slot), index.dstHi(slot), index.dstLo(slot)), index.dstPort(slot));
+    /**
+     * The original destination's address of an entry, shared with the entry before when that went to the same
+     * address: an application opens its connections to a server (or a fake address, one per name) in bursts.
+     */
+    InetAddress destinationAddress(int slot) {
+        return destinations.of(index.family(slot), index.dstHi(slot), index.dstLo(slot));
+    }
+
+    int destinationPort(int slot) {
+        return index.dstPort(slot);
     }
 
     static InetAddress address(int family, long hi, long lo) {
@@ -198,6 +194,24 @@ final class TcpNat {
             return InetAddress.getByAddress(b);
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The address made last, and what it was made of: made again only for another address. */
+    private static final class LastAddress {
+        private InetAddress address;
+        private int family;
+        private long hi;
+        private long lo;
+
+        InetAddress of(int family, long hi, long lo) {
+            if (address == null || family != this.family || hi != this.hi || lo != this.lo) {
+                address = address(family, hi, lo);
+                this.family = family;
+                this.hi = hi;
+                this.lo = lo;
+            }
+            return address;
         }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashSet;
 import java.util.Set;
@@ -44,7 +45,24 @@ class TcpNatTest {
         assertNotSame(sb.getAddress(), sc.getAddress());
         assertEquals(new InetSocketAddress("2001:db8::1", 40003), nat.source(d));
         assertEquals(new InetSocketAddress("198.18.0.1", 40000), nat.source(a), "back to the first address");
-        assertEquals(new InetSocketAddress("203.0.113.2", 443), nat.destination(c));
+    }
+
+    @Test
+    void flowsToOneAddressShareItAndKeepTheirOwnPorts() throws Exception {
+        TcpNat nat = new TcpNat(8, 1024, 30_000, 10_000);
+        int a = nat.open(4, 0, 0xC6120001L, 40000, 0, 0xCB007102L, 443, 0);
+        int b = nat.open(4, 0, 0xC6120001L, 40001, 0, 0xCB007102L, 80, 0);
+        int c = nat.open(4, 0, 0xC6120001L, 40002, 0, 0xCB007103L, 443, 0);
+        int d = nat.open(6, 0x20010DB800000000L, 1, 40003, 0x20010DB800000000L, 0xCB007102L, 443, 0);
+        InetAddress da = nat.destinationAddress(a);
+        assertEquals(InetAddress.getByName("203.0.113.2"), da);
+        assertEquals(443, nat.destinationPort(a));
+        assertSame(da, nat.destinationAddress(b), "one address object for one destination address");
+        assertEquals(80, nat.destinationPort(b));
+        assertEquals(InetAddress.getByName("203.0.113.3"), nat.destinationAddress(c));
+        assertEquals(InetAddress.getByName("2001:db8::cb00:7102"), nat.destinationAddress(d),
+                "the same low half in another family is another address");
+        assertEquals(InetAddress.getByName("203.0.113.2"), nat.destinationAddress(a), "back to the first address");
     }
 
     @Test
