@@ -46,6 +46,8 @@ public final class Peers {
             case "pipeline" -> pipeline(Integer.parseInt(args[1]), java.util.Arrays.copyOfRange(args, 2, args.length));
             case "udp-echo" -> udpEcho(Integer.parseInt(args[1]), args.length > 2 ? args[2] : null);
             case "silent" -> silent(Integer.parseInt(args[1]));
+            case "unanswering" -> unanswering(Integer.parseInt(args[1]));
+            case "connect-then-reset" -> connectThenReset(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]));
             case "reset" -> reset(Integer.parseInt(args[1]));
             case "ends" -> ends(Integer.parseInt(args[1]));
             case "send-then-reset" -> sendThenReset(args[1], Integer.parseInt(args[2]));
@@ -352,6 +354,25 @@ public final class Peers {
     }
 
     /**
+     * Listens on 127.0.0.1:{@code port} and never accepts, with its accept queue filled by two connections of its
+     * own: the kernel then drops every further SYN, so a connection to it stays in SYN-SENT until its client gives
+     * up. Prints "ready" once the queue is full.
+     */
+    static void unanswering(int port) throws IOException, InterruptedException {
+        List<Socket> queued = new ArrayList<>();
+        try (ServerSocket server = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            for (int i = 0; i < 2; i++) {
+                Socket s = new Socket();
+                s.connect(server.getLocalSocketAddress(), 2000);
+                queued.add(s);
+            }
+            System.out.println("ready");
+            System.out.flush();
+            Thread.sleep(Long.MAX_VALUE);
+        }
+    }
+
+    /**
      * Answers each request head with the start of an answer that promises more, then resets the connection
      * (SO_LINGER 0): a server failing mid-answer.
      */
@@ -650,6 +671,40 @@ public final class Peers {
             s.close();
         }
         System.out.println("abandoned " + count);
+    }
+
+    /**
+     * Asks the SOCKS5 proxy at {@code proxyPort} to CONNECT to {@code host} (an IPv4 literal or a name) and
+     * {@code port}, reads the method choice, waits a second without the CONNECT's reply and leaves with a reset:
+     * an application that gives up while the proxy is still connecting for it. A FIN would not say that (the
+     * application may only have ended its request). Prints "reset".
+     */
+    static void connectThenReset(int proxyPort, String host, int port) throws IOException, InterruptedException {
+        byte[] name = host.getBytes(StandardCharsets.US_ASCII);
+        boolean literal = host.matches("\\d+\\.\\d+\\.\\d+\\.\\d+");
+        java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
+        request.writeBytes(new byte[] {5, 1, 0, 5, 1, 0});
+        if (literal) {
+            request.write(1);
+            request.writeBytes(InetAddress.getByName(host).getAddress());
+        } else {
+            request.write(3);
+            request.write(name.length);
+            request.writeBytes(name);
+        }
+        request.write(port >> 8);
+        request.write(port);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort)) {
+            s.setSoTimeout(5_000);
+            s.getOutputStream().write(request.toByteArray());
+            byte[] choice = s.getInputStream().readNBytes(2);
+            if (choice.length != 2 || choice[1] != 0) {
+                throw new IOException("the proxy refused the greeting");
+            }
+            Thread.sleep(1_000);
+            s.setSoLinger(true, 0);
+        }
+        System.out.println("reset");
     }
 
     /**

@@ -87,7 +87,14 @@ public final class HostDialer implements Dialer {
         Promise<Channel> promise = loop.newPromise();
         Destination d = flow.destination();
         if (d.hasAddress()) {
-            connect(new InetSocketAddress(d.address(), d.port()), loop, promise);
+            Channel attempt = connect(new InetSocketAddress(d.address(), d.port()), loop, promise);
+            // Cancelled when the application left while this connected: the attempt goes too, rather than waiting
+            // in SYN-SENT for its answer or its timeout (Attempts does the same for a name's addresses).
+            promise.addListener(p -> {
+                if (p.isCancelled()) {
+                    attempt.close();
+                }
+            });
             return promise;
         }
         resolver.resolveAll(d.host(), loop).addListener(f -> {

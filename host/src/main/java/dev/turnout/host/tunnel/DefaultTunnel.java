@@ -17,6 +17,7 @@ import dev.turnout.host.sniff.Sniffer;
 import dev.turnout.rules.Decision;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -120,13 +121,16 @@ public final class DefaultTunnel implements Tunnel {
                 return;
             }
             Future<Channel> opening = out.openStream(dialed, loop);
-            // The application may leave while we dial; do not keep its outbound then.
-            inbound.closeFuture().addListener(cf -> {
+            // The application may leave while we dial; do not keep its outbound then. Taken off once dialled: left
+            // on, it would hold the dial's promise for as long as the flow lives.
+            ChannelFutureListener leaving = cf -> {
                 if (!opening.isDone()) {
                     opening.cancel(false);
                 }
-            });
+            };
+            inbound.closeFuture().addListener(leaving);
             opening.addListener(of -> {
+                inbound.closeFuture().removeListener(leaving);
                 if (!of.isSuccess()) {
                     flows.remove(record);
                     unpin.run();

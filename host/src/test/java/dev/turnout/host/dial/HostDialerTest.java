@@ -153,6 +153,35 @@ class HostDialerTest {
     }
 
     @Test
+    void aDialCancelledWhileConnectingClosesItsSocketAtOnceByAddressOrByName() throws Exception {
+        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
+        java.util.List<Socket> fillers = new java.util.ArrayList<>();
+        try (ServerSocket silent = unanswering("127.0.0.3", fillers);
+             SystemResolver resolver = new SystemResolver(Map.of(
+                     "silent.test", java.util.List.of(InetAddress.getByName("127.0.0.3"))))) {
+            for (Destination to : java.util.List.of(Destination.ofAddress(InetAddress.getByName("127.0.0.3"),
+                    silent.getLocalPort()), Destination.ofHost("silent.test", silent.getLocalPort()))) {
+                java.util.List<Channel> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+                HostDialer dialer = new HostDialer(() -> channel -> made.add(channel), resolver, 10_000);
+                Future<Channel> dial = dialer.openStream(Metadata.internal(Network.TCP, to), loops.next());
+                for (int i = 0; i < 100 && made.isEmpty(); i++) {
+                    Thread.sleep(20);
+                }
+                assertEquals(1, made.size(), "connecting to " + to);
+                // What the tunnel does when the application leaves meanwhile.
+                assertTrue(dial.cancel(false));
+                assertTrue(made.get(0).closeFuture().await(2, TimeUnit.SECONDS),
+                        "the socket connecting to " + to + " is closed, not left for the 10 s timeout");
+            }
+        } finally {
+            for (Socket f : fillers) {
+                f.close();
+            }
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aNameWhoseFirstAddressRefusesIsReachedAtTheNextAndOneWhoseFirstIsSilentWithoutWaitingForTheTimeout()
             throws Exception {
         EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
