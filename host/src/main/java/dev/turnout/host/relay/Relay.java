@@ -96,18 +96,18 @@ public final class Relay {
         FlowTimer timer = FlowTimer.start(application, outbound, timeouts);
         application.pipeline().addLast("relay", new Side(outbound, flow, true, timer));
         outbound.pipeline().addLast("relay", new Side(application, flow, false, timer));
-        Runnable once = new Runnable() {
+        ChannelFutureListener bothClosed = new ChannelFutureListener() {
             private int closed;
 
             @Override
-            public void run() {
+            public void operationComplete(ChannelFuture f) {
                 if (++closed == 2) {
                     onEnd.run();
                 }
             }
         };
-        application.closeFuture().addListener(f -> once.run());
-        outbound.closeFuture().addListener(f -> once.run());
+        application.closeFuture().addListener(bothClosed);
+        outbound.closeFuture().addListener(bothClosed);
         flow.onClose(() -> {
             resetAndClose(application);
             outbound.close();
