@@ -125,26 +125,29 @@ class HostDialerTest {
         return dialer.openStream(Metadata.internal(Network.TCP, Destination.ofHost(host, port)), loops.next());
     }
 
-    @Test
-    void anAddressThatNeverAnswersFailsAtTheConnectTimeoutNamingItAndItsSocketIsClosed() throws Exception {
-        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
-        java.util.List<Socket> fillers = new java.util.ArrayList<>();
-        try (ServerSocket silent = unanswering("127.0.0.3", fillers);
-             SystemResolver resolver = new SystemResolver(Map.of(
-                     "silent.test", java.util.List.of(InetAddress.getByName("127.0.0.3"))))) {
-            java.util.List<Channel> made = new java.util.concurrent.CopyOnWriteArrayList<>();
-            HostDialer dialer = new HostDialer(() -> channel -> made.add(channel), resolver, 500);
-            long start = System.nanoTime();
-            Future<Channel> never = dial(dialer, "silent.test", silent.getLocalPort(), loops);
-            assertTrue(never.await(10, TimeUnit.SECONDS), "the dial ended");
-            long millis = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(never.cause() instanceof io.netty.channel.ConnectTimeoutException, String.valueOf(never.cause()));
-            assertEquals("connection timed out after 500 ms: /127.0.0.3:" + silent.getLocalPort(),
-                    never.cause().getMessage());
-            assertTrue(millis >= 450 && millis < 5_000, "failed after " + millis + " ms, with a 500 ms timeout");
-            assertEquals(1, made.size(), "one socket was made");
-            assertTrue(made.get(0).closeFuture().await(5, TimeUnit.SECONDS), "and closed: no SYN goes on being retried");
-        } finally {
+    /**
+     * A listener on 127.0.0.3 that never answers ({@link #unanswering}), the name silent.test for it, and a loop to
+     * dial from; closing it closes them all.
+     */
+    private static final class Unanswered implements AutoCloseable {
+        final EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
+        final java.util.List<Socket> fillers = new java.util.ArrayList<>();
+        final ServerSocket listener;
+        final SystemResolver resolver;
+
+        Unanswered() throws Exception {
+            listener = unanswering("127.0.0.3", fillers);
+            resolver = new SystemResolver(Map.of("silent.test", java.util.List.of(InetAddress.getByName("127.0.0.3"))));
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        @Override
+        public void close() throws Exception {
+            resolver.close();
+            listener.close();
             for (Socket f : fillers) {
                 f.close();
             }
@@ -153,17 +156,30 @@ class HostDialerTest {
     }
 
     @Test
+    void anAddressThatNeverAnswersFailsAtTheConnectTimeoutNamingItAndItsSocketIsClosed() throws Exception {
+        try (Unanswered silent = new Unanswered()) {
+            java.util.List<Channel> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+            HostDialer dialer = new HostDialer(() -> channel -> made.add(channel), silent.resolver, 500);
+            long start = System.nanoTime();
+            Future<Channel> never = dial(dialer, "silent.test", silent.port(), silent.loops);
+            assertTrue(never.await(10, TimeUnit.SECONDS), "the dial ended");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(never.cause() instanceof io.netty.channel.ConnectTimeoutException, String.valueOf(never.cause()));
+            assertEquals("connection timed out after 500 ms: /127.0.0.3:" + silent.port(), never.cause().getMessage());
+            assertTrue(millis >= 450 && millis < 5_000, "failed after " + millis + " ms, with a 500 ms timeout");
+            assertEquals(1, made.size(), "one socket was made");
+            assertTrue(made.get(0).closeFuture().await(5, TimeUnit.SECONDS), "and closed: no SYN goes on being retried");
+        }
+    }
+
+    @Test
     void aDialCancelledWhileConnectingClosesItsSocketAtOnceByAddressOrByName() throws Exception {
-        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
-        java.util.List<Socket> fillers = new java.util.ArrayList<>();
-        try (ServerSocket silent = unanswering("127.0.0.3", fillers);
-             SystemResolver resolver = new SystemResolver(Map.of(
-                     "silent.test", java.util.List.of(InetAddress.getByName("127.0.0.3"))))) {
+        try (Unanswered silent = new Unanswered()) {
             for (Destination to : java.util.List.of(Destination.ofAddress(InetAddress.getByName("127.0.0.3"),
-                    silent.getLocalPort()), Destination.ofHost("silent.test", silent.getLocalPort()))) {
+                    silent.port()), Destination.ofHost("silent.test", silent.port()))) {
                 java.util.List<Channel> made = new java.util.concurrent.CopyOnWriteArrayList<>();
-                HostDialer dialer = new HostDialer(() -> channel -> made.add(channel), resolver, 10_000);
-                Future<Channel> dial = dialer.openStream(Metadata.internal(Network.TCP, to), loops.next());
+                HostDialer dialer = new HostDialer(() -> channel -> made.add(channel), silent.resolver, 10_000);
+                Future<Channel> dial = dialer.openStream(Metadata.internal(Network.TCP, to), silent.loops.next());
                 for (int i = 0; i < 100 && made.isEmpty(); i++) {
                     Thread.sleep(20);
                 }
@@ -173,11 +189,6 @@ class HostDialerTest {
                 assertTrue(made.get(0).closeFuture().await(2, TimeUnit.SECONDS),
                         "the socket connecting to " + to + " is closed, not left for the 10 s timeout");
             }
-        } finally {
-            for (Socket f : fillers) {
-                f.close();
-            }
-            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 
