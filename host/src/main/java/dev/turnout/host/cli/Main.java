@@ -54,6 +54,19 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         // download (async-profiler). Pooled, four TUN -> DIRECT download streams moved 2-24% more in six alternated
         // bench/tun.sh pairs, single streams about the same; the pool keeps its chunks (RSS after bulk ~20 MB more).
         defaultProperty("io.netty.allocator.lowMemory", "false");
+        // Netty's channel ids carry a machine id it takes from a network interface's hardware address; where there is
+        // none (a container, a network namespace with only loopback) it logs a warning at every start and uses random
+        // bytes. Turnout never compares channel ids across machines: random bytes from the start, without the scan
+        // of the interfaces or the warning.
+        if (System.getProperty("io.netty.machineId") == null) {
+            byte[] id = new byte[8];
+            java.util.concurrent.ThreadLocalRandom.current().nextBytes(id);
+            StringBuilder hex = new StringBuilder(23);
+            for (byte b : id) {
+                hex.append(hex.length() == 0 ? "" : ":").append(String.format("%02x", b & 0xFF));
+            }
+            System.setProperty("io.netty.machineId", hex.toString());
+        }
     }
 
     private static void defaultProperty(String name, String value) {

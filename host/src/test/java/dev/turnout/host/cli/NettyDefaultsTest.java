@@ -1,6 +1,7 @@
 package dev.turnout.host.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -26,17 +27,44 @@ class NettyDefaultsTest {
         assertEquals(0, heldAfterRelease("-Dio.netty.allocator.lowMemory=true"));
     }
 
+    @Test
+    void nettyTakesTurnoutsMachineIdAndLooksForNoHardwareAddress() throws Exception {
+        String out = probe(ChannelIdProbeMain.class);
+        String machineId = value(out, "machineId ");
+        assertTrue(machineId.matches("([0-9a-f]{2}:){7}[0-9a-f]{2}"), machineId);
+        assertTrue(value(out, "channelId ").startsWith(machineId.replace(":", "") + "-"),
+                "Netty's channel ids carry the machine id set: " + out);
+        assertFalse(out.contains("hardware address"), "no warning of a missing hardware address: " + out);
+    }
+
+    @Test
+    void aUsersOwnMachineIdIsKept() throws Exception {
+        String out = probe(ChannelIdProbeMain.class, "-Dio.netty.machineId=02:00:00:00:00:01");
+        assertEquals("02:00:00:00:00:01", value(out, "machineId "));
+        assertTrue(value(out, "channelId ").startsWith("020000000001-"), out);
+    }
+
     private static long heldAfterRelease(String... jvmFlags) throws IOException, InterruptedException {
+        return Long.parseLong(value(probe(BulkBufferProbeMain.class, jvmFlags), "held "));
+    }
+
+    /** What the line of {@code out} that starts with {@code key} says after it. */
+    private static String value(String out, String key) {
+        return out.lines().filter(l -> l.startsWith(key)).findFirst()
+                .orElseThrow(() -> new AssertionError(out)).substring(key.length());
+    }
+
+    /** Runs {@code main} in a JVM of its own (Netty reads its settings once per JVM), with the launcher's heap limit. */
+    private static String probe(Class<?> main, String... jvmFlags) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m"));
         cmd.addAll(List.of(jvmFlags));
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BulkBufferProbeMain.class.getName()));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "probe did not finish in 60 s");
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, p.exitValue(), out);
-            String line = out.lines().filter(l -> l.startsWith("held ")).findFirst().orElseThrow(() -> new AssertionError(out));
-            return Long.parseLong(line.substring("held ".length()));
+            return out;
         } finally {
             p.destroyForcibly();
         }
