@@ -522,17 +522,7 @@ public final class Peers {
             int relayPort = ((reply[8] & 0xff) << 8) | (reply[9] & 0xff);
             ByteArrayOutputStream datagram = new ByteArrayOutputStream();
             datagram.write(new byte[] {0, 0, 0});
-            byte[] ip = literal(host);
-            if (ip != null) {
-                datagram.write(1);
-                datagram.write(ip);
-            } else {
-                datagram.write(3);
-                datagram.write(host.length());
-                datagram.write(host.getBytes(StandardCharsets.US_ASCII));
-            }
-            datagram.write(port >> 8);
-            datagram.write(port & 0xff);
+            writeSocksAddress(datagram, host, port);
             datagram.write(message.getBytes(StandardCharsets.UTF_8));
             DatagramPacket p = exchange(udp, datagram.toByteArray(), new InetSocketAddress(relay, relayPort));
             if (p == null) {
@@ -580,6 +570,22 @@ public final class Peers {
             }
         }
         return null;
+    }
+
+    /** A SOCKS5 address as requests and UDP headers carry it: an IPv4 literal (ATYP 1) or a name (3), then the port. */
+    private static void writeSocksAddress(ByteArrayOutputStream out, String host, int port) {
+        byte[] ip = literal(host);
+        if (ip != null) {
+            out.write(1);
+            out.writeBytes(ip);
+        } else {
+            byte[] name = host.getBytes(StandardCharsets.US_ASCII);
+            out.write(3);
+            out.write(name.length);
+            out.writeBytes(name);
+        }
+        out.write(port >> 8);
+        out.write(port & 0xff);
     }
 
     private static byte[] literal(String host) {
@@ -680,20 +686,9 @@ public final class Peers {
      * application may only have ended its request). Prints "reset".
      */
     static void connectThenReset(int proxyPort, String host, int port) throws IOException, InterruptedException {
-        byte[] name = host.getBytes(StandardCharsets.US_ASCII);
-        boolean literal = host.matches("\\d+\\.\\d+\\.\\d+\\.\\d+");
-        java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream request = new ByteArrayOutputStream();
         request.writeBytes(new byte[] {5, 1, 0, 5, 1, 0});
-        if (literal) {
-            request.write(1);
-            request.writeBytes(InetAddress.getByName(host).getAddress());
-        } else {
-            request.write(3);
-            request.write(name.length);
-            request.writeBytes(name);
-        }
-        request.write(port >> 8);
-        request.write(port);
+        writeSocksAddress(request, host, port);
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort)) {
             s.setSoTimeout(5_000);
             s.getOutputStream().write(request.toByteArray());

@@ -58,15 +58,9 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
         // none (a container, a network namespace with only loopback) it logs a warning at every start and uses random
         // bytes. Turnout never compares channel ids across machines: random bytes from the start, without the scan
         // of the interfaces or the warning.
-        if (System.getProperty("io.netty.machineId") == null) {
-            byte[] id = new byte[8];
-            java.util.concurrent.ThreadLocalRandom.current().nextBytes(id);
-            StringBuilder hex = new StringBuilder(23);
-            for (byte b : id) {
-                hex.append(hex.length() == 0 ? "" : ":").append(String.format("%02x", b & 0xFF));
-            }
-            System.setProperty("io.netty.machineId", hex.toString());
-        }
+        byte[] machineId = new byte[8];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(machineId);
+        defaultProperty("io.netty.machineId", java.util.HexFormat.ofDelimiter(":").formatHex(machineId));
     }
 
     private static void defaultProperty(String name, String value) {

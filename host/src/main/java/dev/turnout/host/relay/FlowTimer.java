@@ -36,8 +36,6 @@ final class FlowTimer implements Runnable {
     private long pendingBefore;
     private boolean halfClosed;
     private ScheduledFuture<?> next;
-    /** When {@link #next} runs, by {@link #ticker}. */
-    private long nextAt;
 
     private FlowTimer(Channel application, Channel outbound, FlowTimeouts timeouts) {
         this.application = application;
@@ -72,7 +70,7 @@ final class FlowTimer implements Runnable {
         }
         halfClosed = true;
         lastMoved = ticker.nanoTime();
-        if (nextAt - lastMoved > halfClosedNanos) {
+        if (next == null || next.getDelay(TimeUnit.NANOSECONDS) > halfClosedNanos) {
             stop();
             runIn(halfClosedNanos);
         }
@@ -113,7 +111,6 @@ final class FlowTimer implements Runnable {
     }
 
     private void runIn(long nanos) {
-        nextAt = ticker.nanoTime() + nanos;
         next = application.eventLoop().schedule(this, nanos, TimeUnit.NANOSECONDS);
     }
 
