@@ -15,7 +15,8 @@ import java.nio.file.Path;
  * {@code --log-net-log} keeps Chromium's own record of its network work. When the first URL (always one that
  * should load) fails, the script prints that record's events, one {@code NETLOG} line each, after the result lines:
  * a rare stall in CI ended in ERR_EMPTY_RESPONSE 10 s after Turnout routed the page's one connection, and only the
- * browser can say whether it had written its request by then.
+ * browser could say that it had written its request by then (the request had been taken by a closed DNS socket's
+ * read loop; see {@code DatagramReadsEndAtClose} in the host).
  */
 final class PagesByNameScript {
 

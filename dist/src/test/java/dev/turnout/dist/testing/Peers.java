@@ -62,6 +62,8 @@ public final class Peers {
                     Integer.parseInt(args[3]));
             case "dscp-get" -> System.exit(dscpGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4]));
             case "half-closed-get" -> halfClosedGet(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]));
+            case "beside-failing-names" -> System.exit(besideFailingNames(args[1], Integer.parseInt(args[2]),
+                    Integer.parseInt(args[3]), Integer.parseInt(args[4]), args[5]));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -746,5 +748,59 @@ public final class Peers {
             }
         }
         System.out.println("served " + served + " of " + count);
+    }
+    /**
+     * Mode "beside-failing-names": {@code rounds} times, one request to {@code host:port} (written the moment the
+     * connection opens, as a browser does) and, at once beside it, {@code failing} connections to names under
+     * {@code suffix} that have no address (each sends a few bytes and is reset). Prints {@code ANSWERED n} and, at
+     * the first request left unanswered, {@code LOST round ...}, then stops (each loss costs the server's 10 s).
+     */
+    static int besideFailingNames(String host, int port, int rounds, int failing, String suffix) throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(failing + 1);
+        try {
+            InetAddress web = InetAddress.getByName(host);
+            for (int round = 0; round < rounds; round++) {
+                int r = round;
+                List<java.util.concurrent.Future<String>> all = new ArrayList<>();
+                for (int k = 0; k < failing; k++) {
+                    int n = k;
+                    all.add(pool.submit(() -> {
+                        try (Socket s = new Socket()) {
+                            s.connect(new InetSocketAddress(InetAddress.getByName("nx" + r + "-" + n + "." + suffix), 443), 5000);
+                            s.setSoTimeout(5000);
+                            s.getOutputStream().write(new byte[300]);
+                            s.getInputStream().read();
+                        } catch (IOException expected) {
+                            // refused, reset or no address: what a name without an address gets
+                        }
+                        return null;
+                    }));
+                }
+                java.util.concurrent.Future<String> request = pool.submit(() -> {
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress(web, port), 5000);
+                        s.setSoTimeout(15_000);
+                        s.getOutputStream().write(("GET /round" + r + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                        return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                    } catch (IOException e) {
+                        return e.toString();
+                    }
+                });
+                for (java.util.concurrent.Future<String> f : all) {
+                    f.get(20, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                String answer = request.get(20, java.util.concurrent.TimeUnit.SECONDS);
+                if (!answer.contains("hello /round" + r + " ")) {
+                    System.out.println("ANSWERED " + r);
+                    System.out.println("LOST round " + r + ": " + (answer.isEmpty() ? "no answer, the connection closed" : answer.lines().findFirst().orElse("")));
+                    return 1;
+                }
+            }
+            System.out.println("ANSWERED " + rounds);
+            return 0;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }

@@ -245,10 +245,7 @@ public final class HostDialer implements Dialer {
         SocketBinder current = binder.get();
         Bootstrap b = new Bootstrap()
                 .group(loop)
-                .channelFactory(() -> {
-                    DatagramChannel ch = Transport.newDatagramChannel();
-                    return ch;
-                })
+                .channelFactory(Transport::newDatagramChannel)
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelRegistered(ChannelHandlerContext ctx) {

@@ -73,16 +73,18 @@ public final class Transport {
         return newSocketChannel();
     }
 
+    /**
+     * A UDP socket whose read loop ends when it is closed (see {@link DatagramReadsEndAtClose}); bootstraps take it
+     * through {@code channelFactory(Transport::newDatagramChannel)}.
+     */
     public static DatagramChannel newDatagramChannel() {
-        return EPOLL ? new EpollDatagramChannel() : KQUEUE ? new KQueueDatagramChannel() : new NioDatagramChannel();
+        DatagramChannel ch = EPOLL ? new EpollDatagramChannel() : KQUEUE ? new KQueueDatagramChannel() : new NioDatagramChannel();
+        DatagramReadsEndAtClose.install(ch);
+        return ch;
     }
 
     public static Class<? extends ServerSocketChannel> serverChannelType() {
         return EPOLL ? EpollServerSocketChannel.class : KQUEUE ? KQueueServerSocketChannel.class : NioServerSocketChannel.class;
-    }
-
-    public static Class<? extends DatagramChannel> datagramChannelType() {
-        return EPOLL ? EpollDatagramChannel.class : KQUEUE ? KQueueDatagramChannel.class : NioDatagramChannel.class;
     }
 
     /**

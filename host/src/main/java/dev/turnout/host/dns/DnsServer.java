@@ -77,7 +77,7 @@ public final class DnsServer implements AutoCloseable {
     }
 
     private void bind() throws IOException, InterruptedException {
-        Bootstrap udpBootstrap = new Bootstrap().group(group).channel(Transport.datagramChannelType())
+        Bootstrap udpBootstrap = new Bootstrap().group(group).channelFactory(Transport::newDatagramChannel)
                 .handler(new UdpHandler());
         if (Transport.isEpoll()) {
             // recvmmsg: up to 16 queries per system call. Queries never need more than 4 KiB (a larger

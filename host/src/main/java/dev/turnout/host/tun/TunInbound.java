@@ -67,8 +67,8 @@ public final class TunInbound implements AutoCloseable {
      * Whether established TCP flows are rewritten by the kernel ({@link KernelNat}) where it can: on unless
      * {@code -Dturnout.tun.kernel-nat=false}, the escape hatch should a kernel or a firewall disagree with it. It
      * was opt-in for one session while a browser-test stall (Chromium's first page empty after the server's 10 s
-     * read timeout) was unexplained; the stall shows with it off too, so it does not decide the default. The stall
-     * itself is still open: the test web server's log now says whether any request byte arrived.
+     * read timeout) was unexplained; the stall was not the kernel's: a closed DNS socket's read loop took the new
+     * connection's request when the connection got the socket's descriptor number ({@code DatagramReadsEndAtClose}).
      */
     static final boolean KERNEL_NAT = !"false".equals(System.getProperty("turnout.tun.kernel-nat"));
 

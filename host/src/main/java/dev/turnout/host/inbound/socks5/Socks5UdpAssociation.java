@@ -56,7 +56,7 @@ final class Socks5UdpAssociation {
     private void bind(ChannelHandlerContext ctx, InetAddress bindAddress) {
         Bootstrap b = new Bootstrap()
                 .group(control.eventLoop())
-                .channel(Transport.datagramChannelType())
+                .channelFactory(Transport::newDatagramChannel)
                 .handler(new SimpleChannelInboundHandler<DatagramPacket>(DatagramPacket.class) {
                     @Override
                     protected void channelRead0(ChannelHandlerContext c, DatagramPacket packet) {
