@@ -497,8 +497,11 @@ public final class TunInbound implements AutoCloseable {
                 log.debug("tun loop already stopped: {}", e.toString());
             }
         }
-        closeQuietly(device);
+        // The lanes' threads stop before the queues' descriptors close: a lane still running (a UDP answer arriving,
+        // a read under way) would read or write a closed descriptor's number, which another thread may have just
+        // been given for a socket of its own (see DatagramReadsEndAtClose for what that did elsewhere).
         packetGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        closeQuietly(device);
     }
 
     private static void closeQuietly(TunDevice device) {

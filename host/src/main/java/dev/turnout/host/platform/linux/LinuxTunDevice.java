@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -335,7 +336,11 @@ final class LinuxTunDevice implements TunDevice {
             IoRegistration reg = registration;
             if (reg != null) {
                 registration = null;
-                reg.cancel();
+                try {
+                    reg.cancel();
+                } catch (RejectedExecutionException stopped) {
+                    // Its loop has stopped (TunInbound stops the lanes first): the epoll instance went with it.
+                }
             }
             if (fd.isOpen()) {
                 fd.close();
