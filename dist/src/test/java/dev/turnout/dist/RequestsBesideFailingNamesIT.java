@@ -30,10 +30,11 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RequestsBesideFailingNamesIT {
 
-    static final String DESKTOP = "192.0.2.1";
-    static final String ROUTER = "192.0.2.2";
-    static final String REMOTE = "198.51.100.2";
-    static final int HTTP = 8080;
+    // The home network of DesktopIT: a desktop, its router (DNS) and a web server behind it.
+    static final String DESKTOP = DesktopIT.DESKTOP;
+    static final String ROUTER = DesktopIT.ROUTER;
+    static final String REMOTE = DesktopIT.REMOTE;
+    static final int HTTP = DesktopIT.HTTP;
     static final int ROUNDS = 300;
     static final int FAILING = 8;
 
