@@ -6,6 +6,7 @@
 #   (h) hev-socks5-tunnel TUN -> dante                        -> 203.0.113.10
 #   (r) Clash 1.18 redir-port (iptables REDIRECT) -> DIRECT   -> 198.51.100.2
 #   (s) Clash 1.18 redir-port -> SOCKS5 -> dante              -> 203.0.113.10
+#   (k) C relays on Turnout's client's loopback -> SOCKS5 -> dante  -> 203.0.113.10 (no TUN, no Java: a floor)
 #   (d) setup only, with (c), (h) or (s): bench/setup.c speaking SOCKS5 to dante itself, no proxy between (a ceiling)
 # Each tool has a client namespace of its own (two TUNs and an iptables REDIRECT cannot share one), joined to one
 # server namespace by its own veth: Turnout 192.0.2.0/26, hev 192.0.2.64/26, Clash 192.0.2.128/26. The server
@@ -17,15 +18,20 @@
 # medians of TRIALS, each path's ratio to (a), Turnout's ratio to each peer, the CPU per connection of the proxy's
 # own process on every proxied path (Turnout in (b) and (c), hev in (h), Clash in (r) and (s); dante's is not
 # counted: it is the same server for (c), (h) and (s)), Turnout's lane split in each iperf run of (b) and (c) (the
-# busiest TUN lane's share of the lanes' CPU: the kernel's hash may put all streams on one lane), and Turnout's RSS, after start (mixed port only, the built-in default config, measured first) and after the runs.
+# busiest TUN lane's share of the lanes' CPU: the kernel's hash may put all streams on one lane), the whole machine's
+# CPU per connection and busy share in every setup run (whether a path was bound by CPU), and Turnout's RSS, after start (mixed port only, the built-in default config, measured first) and after the runs.
 # The peers come from ../shared/peers (its README): Clash's gzip is unpacked and hev's source built with make into
 # PEERS_CACHE (~/.cache/turnout-peers, outside the repository); a missing one is skipped with a message.
 # Needs root and the packaged Turnout (mvn -q -DskipTests package, or TURNOUT_DIST). Installs iperf3, dante-server,
 # iptables, gcc, make, curl and iproute2 with apt-get when missing. Only the ranges above and 198.18.0.0/15 are used;
 # every process runs in the namespaces made here and all are removed on exit, whatever happens.
 #
+# (k) is what the least user-space relay adds to (d): bench/relay.c (copying, a thread per direction) under iperf3,
+# bench/setup.c's relay (one connection at a time) under the setup client, each asking dante for the target as
+# Turnout's SOCKS5 plugin does. A TUN -> SOCKS5 path pays that and its TUN; a target above (k) is beyond any relay here.
+#
 # Usage: sudo bench/peers.sh     env: SECS (5), TRIALS (3), SETUP_N (3000), SETUP_WARM (15000), PATHS (subset of
-#        "a b c h r s"), CASES (subset of "up1 up4 down1 down4"), PEERS_DIR (../shared/peers), KEEP=1 (keep files)
+#        "a b c h k r s"), CASES (subset of "up1 up4 down1 down4"), PEERS_DIR (../shared/peers), KEEP=1 (keep files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -52,7 +58,7 @@ fi
 cds_fit "$DIST"
 ulimit -n 65536 2>/dev/null || true
 
-PATHS=" ${PATHS:-a b c h r s} "
+PATHS=" ${PATHS:-a b c h k r s} "
 has_path() { [[ $PATHS == *" $1 "* ]]; }
 drop_paths() { local p; for p in "$@"; do PATHS=${PATHS/ $p / }; done; }
 
@@ -125,6 +131,7 @@ done
 ip netns exec "$V" sysctl -qw net.ipv4.ip_local_port_range="10000 65000"
 
 gcc -O2 -pthread -o "$WORK/setup" bench/setup.c
+gcc -O2 -pthread -o "$WORK/relay" bench/relay.c
 
 spawn() { local ns=$1 log=$2; shift 2; ip netns exec "$ns" "$@" >"$WORK/$log" 2>&1 & PIDS+=($!); }
 spawn "$V" iperf3.log iperf3 -s
@@ -238,17 +245,25 @@ EOF
   wait_port "$K" 7892
 fi
 
-# path -> "namespace target"
-declare -A NS=([a]=$T [b]=$T [c]=$T [h]=$H [r]=$K [s]=$K)
-declare -A HOST=([a]=192.0.2.2 [b]=198.51.100.2 [c]=203.0.113.10 [h]=203.0.113.10 [r]=198.51.100.2 [s]=203.0.113.10)
+if has_path k; then
+  spawn "$T" relay-iperf.log "$WORK/relay" 9995 203.0.113.10 5201 copy 192.0.2.2 1080
+  spawn "$T" relay-setup.log "$WORK/setup" relay 9994 203.0.113.10 8080 192.0.2.2 1080
+  wait_port "$T" 9995; wait_port "$T" 9994
+fi
+
+# path -> "namespace target"; (k)'s relays listen on the client's loopback, one port for iperf3 and one for setup
+declare -A NS=([a]=$T [b]=$T [c]=$T [h]=$H [k]=$T [r]=$K [s]=$K)
+declare -A HOST=([a]=192.0.2.2 [b]=198.51.100.2 [c]=203.0.113.10 [h]=203.0.113.10 [k]=127.0.0.1 [r]=198.51.100.2
+                 [s]=203.0.113.10)
+declare -A IPERF_PORT=([k]=9995) SETUP_PORT=([k]=9994)
 declare -A R
 add() { R[$1]="${R[$1]:-} $2"; }
 iperf() { # path extra-flags... -> Gbit/s
   local p=$1; shift
-  iperf_in "${NS[$p]}" "${HOST[$p]}" "$SECS" "$@"
+  iperf_in "${NS[$p]}" "${HOST[$p]}" "$SECS" ${IPERF_PORT[$p]:+-p "${IPERF_PORT[$p]}"} "$@"
 }
 setup() { # path [n] -> connections/s; path d: setup.c itself speaking SOCKS5 to dante (Turnout's veth, no TUN)
-  local target=("${HOST[$1]:-}" 8080)
+  local target=("${HOST[$1]:-}" "${SETUP_PORT[$1]:-8080}")
   [[ $1 == d ]] && target=(192.0.2.2 1080)
   { ip netns exec "${NS[$1]}" "$WORK/setup" client "${target[@]}" "${2:-$SETUP_N}" 30 \
       ${SOCKS_TARGET[$1]:-} || true; } | awk '{print $2} END {if (!NR) print "nan"}'
@@ -259,6 +274,25 @@ NS[d]=$T
 declare -A SOCKS_TARGET=([d]="203.0.113.10 8080")
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICK=$(getconf CLK_TCK)
+# The whole machine's busy and total ticks (all processes and the kernel; steal counts as neither): with them each
+# setup run also gives the machine's CPU per connection and how busy its cores were, which says whether a path was
+# bound by CPU (every core busy) and so what a cheaper relay could still gain against this dante.
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8}' /proc/stat; }
+NCPU=$(grep -c '^cpu[0-9]' /proc/stat)
+# setup_measured PATH [PID]: one setup run of PATH, adding its rate, the machine's CPU per connection and busy share,
+# and with PID that process's CPU per connection.
+setup_measured() {
+  local p=$1 pid=${2:-} t0=0 t1=0 m0 m1 rate
+  read -r -a m0 < <(machine_ticks)
+  [[ -n $pid ]] && t0=$(cpu_ticks "$pid")
+  rate=$(setup "$p")
+  [[ -n $pid ]] && t1=$(cpu_ticks "$pid")
+  read -r -a m1 < <(machine_ticks)
+  add "setup-$p" "$rate"
+  [[ -n $pid ]] && add "cpu-$p" "$(( (t1 - t0) * 1000000 / TICK / SETUP_N ))"
+  add "mcpu-$p" "$(( (m1[0] - m0[0]) * 1000000 / TICK / SETUP_N ))"
+  add "busy-$p" "$(awk -v b=$(( m1[0] - m0[0] )) -v t=$(( m1[1] - m0[1] )) 'BEGIN {printf "%.2f", (t > 0 ? b / t : 0)}')"
+}
 
 echo "paths:${PATHS% }; warming up (JIT, caches) ..."
 for p in $PATHS; do iperf "$p" >/dev/null; done
@@ -274,7 +308,7 @@ for k in "up1:" "up4:-P 4" "down1:-R" "down4:-R -P 4"; do
 done
 # One trial: every iperf case on every path, then each path's setup rate; kept when $1 is "keep".
 trial() {
-  local keep=$1 k p v t0 t1 rate
+  local keep=$1 k p v
   for k in "${CASES_LIST[@]}"; do
     for p in $PATHS; do
       [[ $p == [bc] ]] && l0=$(lane_ticks "$JPID")
@@ -286,20 +320,11 @@ trial() {
       fi
     done
   done
-  for p in $PATHS; do
-    if [[ -n ${PROC[$p]:-} ]]; then
-      t0=$(cpu_ticks "${PROC[$p]}"); rate=$(setup "$p"); t1=$(cpu_ticks "${PROC[$p]}")
-      v=$(( (t1 - t0) * 1000000 / TICK / SETUP_N ))
-      if [[ $keep == keep ]]; then add "setup-$p" "$rate"; add "cpu-$p" "$v"; fi
-    else
-      v=$(setup "$p")
-      if [[ $keep == keep ]]; then add "setup-$p" "$v"; fi
-    fi
+  local ps=$PATHS
+  has_socks_ceiling && ps="$ps d"
+  for p in $ps; do
+    if [[ $keep == keep ]]; then setup_measured "$p" "${PROC[$p]:-}"; else setup "$p" >/dev/null; fi
   done
-  if has_socks_ceiling; then
-    v=$(setup d)
-    if [[ $keep == keep ]]; then add "setup-d" "$v"; fi
-  fi
 }
 # A first trial, not kept (iperf 2 s): Turnout's JIT has then compiled the relay for bulk and for setup traffic
 # alike. Without it the first kept setup run recompiled what the bulk runs had specialised (PrintCompilation:
@@ -320,7 +345,7 @@ secs, trials, setup_n, rss_start, rss_after, paths = sys.argv[1:7]
 paths = paths.split()
 R = {$(for k in "${!R[@]}"; do printf '"%s": "%s",' "$k" "${R[$k]}"; done)}
 NAMES = {"a": "direct over the veth", "b": "Turnout TUN -> DIRECT", "c": "Turnout TUN -> SOCKS5 -> dante",
-         "h": "hev-socks5-tunnel TUN -> dante", "r": "Clash 1.18 redir -> DIRECT", "s": "Clash 1.18 redir -> SOCKS5 -> dante"}
+         "h": "hev-socks5-tunnel TUN -> dante", "k": "C relays -> SOCKS5 -> dante (no TUN)", "r": "Clash 1.18 redir -> DIRECT", "s": "Clash 1.18 redir -> SOCKS5 -> dante"}
 COLS = [c for c in ["up1", "up4", "down1", "down4", "setup"] if any(k.startswith(c + "-") for k in R)]
 def med(k):
     v = sorted(float(x) for x in R.get(k, "").split() if x != "nan")
@@ -343,13 +368,21 @@ for p in paths:
     print(f"| ({p}) {NAMES[p]} | " + " | ".join(cell(c, p) for c in COLS) + " |")
 print()
 print("Turnout against the peers (ratios of medians, > 1 means Turnout does more):")
-for mine, peer in [("b", "r"), ("c", "h"), ("c", "s")]:
+for mine, peer in [("b", "r"), ("c", "h"), ("c", "s"), ("c", "k")]:
     if mine in paths and peer in paths:
         print(f"  ({mine}) / ({peer}): " + "  ".join(f"{c} {ratio(med(f'{c}-{mine}'), med(f'{c}-{peer}'))}" for c in COLS))
+for peer in ["h", "s"]:
+    if "k" in paths and peer in paths:
+        print(f"  the floor, (k) / ({peer}): " + "  ".join(f"{c} {ratio(med(f'{c}-k'), med(f'{c}-{peer}'))}" for c in COLS)
+              + f"  (a TUN -> SOCKS5 path above (k) beats no relay here; the targets ask (c) for 2.0 and 1.2 of (h), 1.2 of (s))")
 if "setup-d" in R:
     d = med("setup-d")
     print(f"  SOCKS5 setup ceiling, (d) setup.c speaking SOCKS5 to dante itself (no TUN, nothing in between): {d:,.0f}/s;"
-          " against it: " + "  ".join(f"({p}) {ratio(med(f'setup-{p}'), d)}" for p in "chs" if p in paths))
+          " against it: " + "  ".join(f"({p}) {ratio(med(f'setup-{p}'), d)}" for p in "chks" if p in paths))
+mc = [p for p in paths + ["d"] if f"mcpu-{p}" in R]
+if mc:
+    print(f"  the whole machine ($NCPU cores) in the setup runs: CPU per connection, us, all processes and the kernel (share of"
+          " the cores busy): " + "  ".join(f"({p}) {med(f'mcpu-{p}'):.0f} ({med(f'busy-{p}'):.2f})" for p in mc))
 print()
 print("runs: " + "; ".join(f"{k} {'/'.join(R[k].split())}" for k in sorted(R) if not k.startswith("split-")))
 splits = [k for k in sorted(R) if k.startswith("split-") and R[k].replace("nan", "").split()]

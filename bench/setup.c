@@ -4,9 +4,13 @@
  *   setup client HOST PORT COUNT SECS NAME NAMEPORT  the same through the SOCKS5 proxy at HOST:PORT (no auth), each
  *                                    connection a CONNECT to NAME:NAMEPORT, sent as a name (bench/ss.sh), or as an
  *                                    address when NAME is an IPv4 literal (bench/peers.sh)
- *   setup relay PORT HOST HOSTPORT   the least a user-space TCP relay can do: accept on 127.0.0.1:PORT, connect
+ *   setup relay PORT HOST HOSTPORT [SOCKSHOST SOCKSPORT]
+ *                                    the least a user-space TCP relay can do: accept on 127.0.0.1:PORT, connect
  *                                    to HOST:HOSTPORT, copy both ways with half-close, one connection at a time
- *                                    (enough for the sequential client). A floor for any proxy's setup cost.
+ *                                    (enough for the sequential client). A floor for any proxy's setup cost. With
+ *                                    SOCKSHOST SOCKSPORT, each connection reaches HOST:HOSTPORT through that SOCKS5
+ *                                    server (greeting and CONNECT each awaiting its answer, as Turnout's plugin
+ *                                    does): the floor of a TUN -> SOCKS5 path's, less its TUN (bench/peers.sh).
  * Bounded: the client stops after COUNT connections or SECS seconds, whichever comes first. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -127,7 +131,7 @@ static int client(const char *host, int port, long count, int secs, const char *
     return 0;
 }
 
-static int relay(int port, const char *host, int hostPort) {
+static int relay(int port, const char *host, int hostPort, const char *socksHost, int socksPort) {
     struct sockaddr_in l, t;
     memset(&l, 0, sizeof l);
     memset(&t, 0, sizeof t);
@@ -135,9 +139,9 @@ static int relay(int port, const char *host, int hostPort) {
     l.sin_port = htons(port);
     l.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     t.sin_family = AF_INET;
-    t.sin_port = htons(hostPort);
-    if (inet_pton(AF_INET, host, &t.sin_addr) != 1) {
-        fprintf(stderr, "not an IPv4 address: %s\n", host);
+    t.sin_port = htons(socksHost ? socksPort : hostPort);
+    if (inet_pton(AF_INET, socksHost ? socksHost : host, &t.sin_addr) != 1) {
+        fprintf(stderr, "not an IPv4 address: %s\n", socksHost ? socksHost : host);
         return 2;
     }
     signal(SIGPIPE, SIG_IGN); /* a client gone mid-copy ends its connection, not the relay */
@@ -154,7 +158,7 @@ static int relay(int port, const char *host, int hostPort) {
         int b = socket(AF_INET, SOCK_STREAM, 0);
         setsockopt(a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         setsockopt(b, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (connect(b, (struct sockaddr *) &t, sizeof t) == 0) {
+        if (connect(b, (struct sockaddr *) &t, sizeof t) == 0 && (!socksHost || socks_connect(b, host, hostPort) == 0)) {
             struct pollfd p[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
             int open = 2;
             /* Bounded: a side silent for 5 s ends the connection. */
@@ -199,11 +203,13 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (argc == 5 && strcmp(argv[1], "relay") == 0)
-        return relay(atoi(argv[2]), argv[3], atoi(argv[4]));
+        return relay(atoi(argv[2]), argv[3], atoi(argv[4]), NULL, 0);
+    if (argc == 7 && strcmp(argv[1], "relay") == 0)
+        return relay(atoi(argv[2]), argv[3], atoi(argv[4]), argv[5], atoi(argv[6]));
     if (argc == 6 && strcmp(argv[1], "client") == 0)
         return client(argv[2], atoi(argv[3]), atol(argv[4]), atoi(argv[5]), NULL, 0);
     if (argc == 8 && strcmp(argv[1], "client") == 0)
         return client(argv[2], atoi(argv[3]), atol(argv[4]), atoi(argv[5]), argv[6], atoi(argv[7]));
-    fprintf(stderr, "usage: setup serve PORT | setup client HOST PORT COUNT SECONDS [NAME NAMEPORT] | setup relay PORT HOST HOSTPORT\n");
+    fprintf(stderr, "usage: setup serve PORT | setup client HOST PORT COUNT SECONDS [NAME NAMEPORT] | setup relay PORT HOST HOSTPORT [SOCKSHOST SOCKSPORT]\n");
     return 2;
 }
