@@ -21,10 +21,12 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.PromiseNotifier;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
@@ -61,9 +63,24 @@ public final class DelayProbe {
         return measure(via, url, timeoutMillis, StatusRanges.ANY, loop);
     }
 
-    /** As above; a response whose status {@code expected} does not accept is a failure (expected-status). */
+    /**
+     * As above; a response whose status {@code expected} does not accept is a failure (expected-status). Asked from
+     * another thread (the controller's, for a dashboard's delay test), the probe moves to {@code loop} first: an
+     * outbound builds its chain of steps (dial, TLS, HTTP/2, handshake) as it is asked, and a step attached from
+     * another thread once the step before has completed runs later, off the read that completed it; an HTTP/2 server
+     * speaks first, and its SETTINGS would be passed on before the codec was there to take them.
+     */
     public static Future<Integer> measure(Dialer via, String url, int timeoutMillis, StatusRanges expected,
                                           EventLoop loop) {
+        if (!loop.inEventLoop()) {
+            Promise<Integer> moved = loop.newPromise();
+            try {
+                loop.execute(() -> PromiseNotifier.cascade(measure(via, url, timeoutMillis, expected, loop), moved));
+            } catch (RejectedExecutionException e) {
+                moved.tryFailure(e);
+            }
+            return moved;
+        }
         Promise<Integer> result = loop.newPromise();
         URI uri;
         try {

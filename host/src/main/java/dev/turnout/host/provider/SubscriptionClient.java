@@ -103,7 +103,10 @@ public final class SubscriptionClient {
                 + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         int limit = (int) Math.min(Integer.MAX_VALUE - 1, maxBytes);
         Promise<FullResult> result = loop.newPromise();
-        Future<Channel> opening = via.openStream(Metadata.internal(Network.TCP, destination), loop);
+        // Asked on the loop, not from this blocking thread: see DelayProbe.measure (a step of the outbound's chain
+        // attached late could miss an HTTP/2 server's first frames).
+        Future<Channel> opening = loop.submit(() -> via.openStream(Metadata.internal(Network.TCP, destination), loop))
+                .sync().getNow();
         opening.addListener(f -> {
             if (!f.isSuccess()) {
                 result.tryFailure(f.cause());

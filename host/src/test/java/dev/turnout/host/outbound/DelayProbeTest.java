@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Dialer;
+import dev.turnout.api.Metadata;
 import dev.turnout.host.dial.HostDialer;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.SystemResolver;
 import dev.turnout.host.dial.Transport;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
@@ -20,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
@@ -135,6 +141,32 @@ class DelayProbeTest {
         assertTrue(f.await(15, TimeUnit.SECONDS));
         assertTrue(supervisor.book().alive("up"), () -> "probe failed: " + f.cause());
         assertEquals(f.getNow(), supervisor.book().lastDelay("up"));
+    }
+
+    @Test
+    void asksItsOutboundFromItsOwnLoopWhicheverThreadAsksForTheProbe() throws Exception {
+        // An outbound builds its chain of steps as it is asked: asked from another thread (the controller's, for a
+        // dashboard's delay test), a step attached once the one before had completed would run late, and an HTTP/2
+        // transport would miss the server's first frames.
+        int port = server("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
+        EventLoop loop = loops.next();
+        List<Boolean> onLoop = new CopyOnWriteArrayList<>();
+        Dialer watched = new Dialer() {
+            @Override
+            public Future<Channel> openStream(Metadata flow, EventLoop on) {
+                onLoop.add(on == loop && loop.inEventLoop());
+                return dialer.openStream(flow, on);
+            }
+
+            @Override
+            public Future<DatagramSession> openDatagram(Metadata flow, EventLoop on, DatagramSession.Receiver r) {
+                return dialer.openDatagram(flow, on, r);
+            }
+        };
+        Future<Integer> f = DelayProbe.measure(watched, "http://127.0.0.1:" + port + "/generate_204", 5000, loop);
+        assertTrue(f.await(10, TimeUnit.SECONDS));
+        assertTrue(f.isSuccess(), () -> String.valueOf(f.cause()));
+        assertEquals(List.of(true), onLoop);
     }
 
     @Test
