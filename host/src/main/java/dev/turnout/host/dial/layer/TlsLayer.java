@@ -3,7 +3,7 @@ package dev.turnout.host.dial.layer;
 import dev.turnout.api.TlsOptions;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
@@ -12,12 +12,14 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
+import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -120,23 +122,78 @@ public final class TlsLayer {
     }
 
     /**
-     * How the TLS connection ends. A server's close_notify closes it: nothing can follow, and servers that then
-     * wait for the client's close_notify before closing the socket (trojan-gfw does) would otherwise hold the
-     * flow open until its idle timeout, the application never told that the answer ended. And a handshake
-     * error stops here: the handshake's future reports it to the caller, and passed on it would reach the
-     * pipeline's tail, which logs a warning with a stack trace for every refused certificate.
+     * How the TLS connection ends, and what it says before the layer above listens.
+     *
+     * <p>A server's close_notify closes it: nothing can follow, and servers that then wait for the client's
+     * close_notify before closing the socket (trojan-gfw does) would otherwise hold the flow open until its idle
+     * timeout, the application never told that the answer ended. A handshake error stops here: the handshake's
+     * future reports it to the caller, and passed on it would reach the pipeline's tail, which logs a warning with a
+     * stack trace for every refused certificate.
+     *
+     * <p>What TLS decrypts before the layer above first asks to read is kept for it: {@link SslHandler} reads on its
+     * own until the handshake is done and it has passed something on, so a server that speaks first (HTTP/2's
+     * SETTINGS, a banner) would otherwise be passed to whoever is after this at that moment, perhaps nobody, when the
+     * layer above is put in place later than the handshake's own listener (from another thread, say). The first
+     * read that comes from above hands it over; a close_notify that came meanwhile closes only after that.
      */
-    private static final class TlsEnds extends ChannelInboundHandlerAdapter {
+    private static final class TlsEnds extends ChannelDuplexHandler {
         private final SslHandler ssl;
+        private boolean asked;
+        private ArrayDeque<Object> early;
+        private boolean closeWhenHandedOver;
 
         TlsEnds(SslHandler ssl) {
             this.ssl = ssl;
         }
 
         @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            // A channel reading on its own (auto-read) asks nobody: what is after this takes what comes, as before.
+            if (asked || ctx.channel().config().isAutoRead()) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            if (early == null) {
+                early = new ArrayDeque<>(2);
+            }
+            early.add(msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (early == null) {
+                ctx.fireChannelReadComplete();
+            }
+        }
+
+        @Override
+        public void read(ChannelHandlerContext ctx) {
+            if (!asked) {
+                asked = true;
+                ArrayDeque<Object> held = early;
+                early = null;
+                if (held != null) {
+                    for (Object m; (m = held.poll()) != null; ) {
+                        ctx.fireChannelRead(m);
+                    }
+                    ctx.fireChannelReadComplete();
+                }
+                if (closeWhenHandedOver) {
+                    ctx.close();
+                    return;
+                }
+            }
+            ctx.read();
+        }
+
+        @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof SslCloseCompletionEvent close && close.isSuccess()) {
-                ctx.close();
+                if (early != null) {
+                    closeWhenHandedOver = true;
+                } else {
+                    ctx.close();
+                }
             }
             ctx.fireUserEventTriggered(evt);
         }
@@ -147,6 +204,15 @@ public final class TlsLayer {
                 ctx.fireExceptionCaught(cause);
             } else {
                 ctx.close();
+            }
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            ArrayDeque<Object> held = early;
+            early = null;
+            if (held != null) {
+                held.forEach(ReferenceCountUtil::release);
             }
         }
     }

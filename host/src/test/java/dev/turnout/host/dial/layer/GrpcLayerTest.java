@@ -128,6 +128,24 @@ class GrpcLayerTest {
     }
 
     @Test
+    void aCallStartedWellAfterTheHandshakeStillHearsTheServersSettings() throws Exception {
+        // As a step chained late would start it (from another thread, a plugin's own way): by then TLS has read and
+        // decrypted the server's SETTINGS on its own, and the TLS layer must keep them for the HTTP/2 codec.
+        Channel connection = connect(overTls);
+        Future<Channel> secured = loop.get().submit(() -> new TlsLayer(certs.caCertificate().toString())
+                .start(connection, new TlsOptions("grpc.test", false, List.of("h2"), null))).sync().getNow();
+        assertTrue(secured.await(15_000), "the handshake neither finished nor failed in 15 s");
+        assertTrue(secured.isSuccess(), () -> "the handshake failed: " + secured.cause());
+        Thread.sleep(300);
+        Future<Channel> ready = loop.get().submit(() -> new GrpcLayer()
+                .start(connection, new GrpcOptions("svc.Tunnel"), "grpc.test:443")).sync().getNow();
+        assertTrue(ready.await(15_000), "the call neither opened nor failed in 15 s");
+        assertTrue(ready.isSuccess(), () -> "the call failed: " + ready.cause());
+        assertEquals("said late", ChannelProbe.exchange(ready.getNow(), "said late"));
+        ready.getNow().close();
+    }
+
+    @Test
     void worksInClearWithoutTlsAsMihomoDoes() throws Exception {
         Future<Channel> ready = call(inClear, List.of(), GrpcOptions.DEFAULT_SERVICE_NAME);
         assertTrue(ready.isSuccess(), () -> "the call failed: " + ready.cause());

@@ -109,8 +109,8 @@ class TlsLayerEndsTest {
         Channel dialed = new PlainDialer().openStream(Metadata.internal(Network.TCP,
                 Destination.ofAddress(InetAddress.getLoopbackAddress(), port)), loop.get()).sync().getNow();
         // The server speaks at once, so its "bye" and close_notify can arrive in the read that finishes the
-        // handshake. The reader is therefore attached as a relay attaches: in the handshake's own listener, on
-        // the event loop, before that read goes on (attached later from this thread, it could miss both).
+        // handshake. The reader is attached as a relay attaches: in the handshake's own listener, on the event
+        // loop, before that read goes on (a reader that comes later is the next test's).
         ChannelProbe probe = new ChannelProbe();
         Future<Channel> secured = loop.get().submit(() -> new TlsLayer(null)
                 .start(dialed, new TlsOptions("close.test", true, List.of(), null))
@@ -125,6 +125,24 @@ class TlsLayerEndsTest {
         assertEquals("bye", probe.await(3, 5000));
         assertTrue(channel.closeFuture().await(5, TimeUnit.SECONDS),
                 "the client ends the connection once the server's close_notify came");
+    }
+
+    @Test
+    void whatTheServerSaidBeforeTheLayerAboveWasThereWaitsForItsFirstRead() throws Exception {
+        // Here the reader comes once the handshake is done and TLS has had time to read the server's "bye" and
+        // close_notify on its own, as a step chained from another thread would come: both must wait for it.
+        Future<Channel> secured = secure(new TlsOptions("close.test", true, List.of(), null));
+        assertTrue(secured.isSuccess(), () -> "handshake failed: " + secured.cause());
+        Channel channel = secured.getNow();
+        Thread.sleep(300);
+        assertTrue(channel.isOpen(), "the close_notify closed the connection before what came with it was taken");
+        ChannelProbe probe = new ChannelProbe();
+        loop.get().submit(() -> {
+            channel.pipeline().addLast(probe);
+            channel.config().setAutoRead(true);
+        }).sync();
+        assertEquals("bye", probe.await(3, 5000));
+        assertTrue(channel.closeFuture().await(5, TimeUnit.SECONDS), "then the close_notify ends the connection");
     }
 
     @Test
