@@ -15,6 +15,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.PromiseNotifier;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
@@ -24,6 +25,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
@@ -83,6 +85,18 @@ public final class TlsLayer {
 
     /** See {@link dev.turnout.api.OutboundContext#tls}. */
     public Future<Channel> start(Channel channel, TlsOptions options) {
+        if (!channel.eventLoop().inEventLoop()) {
+            // Its handlers go in together, on the loop: added from another thread, SslHandler could start the
+            // handshake and pass on what the server says first before the handler that keeps it (TlsEnds) was there.
+            Promise<Channel> moved = channel.eventLoop().newPromise();
+            try {
+                channel.eventLoop().execute(() -> PromiseNotifier.cascade(start(channel, options), moved));
+            } catch (RejectedExecutionException e) {
+                channel.close();
+                moved.tryFailure(e);
+            }
+            return moved;
+        }
         Promise<Channel> promise = channel.eventLoop().newPromise();
         SslHandler handler;
         try {

@@ -24,6 +24,8 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,6 +83,34 @@ class TlsLayerTest {
         assertTrue(ready.isSuccess(), () -> "handshake failed: " + ready.cause());
         assertEquals("hello through TLS", ChannelProbe.exchange(ready.getNow(), "hello through TLS"));
         assertEquals("proxy.test", server.serverNames.get(server.serverNames.size() - 1), "the SNI the server saw");
+        ready.getNow().close();
+    }
+
+    @Test
+    void startedFromAnotherThreadItsHandlersGoInTogetherOnTheLoop() throws Exception {
+        // Added from this thread one at a time, SslHandler could handshake and pass on what the server says first
+        // before the handler that keeps it was in place. The loop is held busy, so nothing it runs can have happened.
+        Metadata flow = Metadata.internal(Network.TCP,
+                Destination.ofAddress(InetAddress.getLoopbackAddress(), server.port()));
+        Channel ch = new PlainDialer().openStream(flow, loop.get()).sync().getNow();
+        CountDownLatch release = new CountDownLatch(1);
+        loop.get().execute(() -> {
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Future<Channel> ready;
+        try {
+            ready = new TlsLayer(certs.caCertificate().toString()).start(ch, options("proxy.test", false, null));
+            assertEquals(null, ch.pipeline().get(SslHandler.class), "TLS went into the pipeline from the test's thread");
+        } finally {
+            release.countDown();
+        }
+        assertTrue(ready.await(15_000), "the handshake neither finished nor failed in 15 s");
+        assertTrue(ready.isSuccess(), () -> "handshake failed: " + ready.cause());
+        assertEquals("after a move", ChannelProbe.exchange(ready.getNow(), "after a move"));
         ready.getNow().close();
     }
 
