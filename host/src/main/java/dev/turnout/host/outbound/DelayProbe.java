@@ -65,10 +65,10 @@ public final class DelayProbe {
 
     /**
      * As above; a response whose status {@code expected} does not accept is a failure (expected-status). Asked from
-     * another thread (the controller's, for a dashboard's delay test), the probe moves to {@code loop} first: an
-     * outbound builds its chain of steps (dial, TLS, HTTP/2, handshake) as it is asked, and a step attached from
-     * another thread once the step before has completed runs later, off the read that completed it; an HTTP/2 server
-     * speaks first, and its SETTINGS would be passed on before the codec was there to take them.
+     * another thread (the controller's, for a dashboard's delay test), the probe moves to {@code loop} first, so the
+     * outbound builds its chain of steps (dial, TLS, HTTP/2, handshake) on the loop its channels live on, as a flow's
+     * is built. A second guard: a step attached late, off the read that completed the one before, no longer loses an
+     * HTTP/2 server's first frames, since the TLS layer keeps them for the layer above ({@code TlsLayer}).
      */
     public static Future<Integer> measure(Dialer via, String url, int timeoutMillis, StatusRanges expected,
                                           EventLoop loop) {

@@ -103,8 +103,8 @@ public final class SubscriptionClient {
                 + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         int limit = (int) Math.min(Integer.MAX_VALUE - 1, maxBytes);
         Promise<FullResult> result = loop.newPromise();
-        // Asked on the loop, not from this blocking thread: see DelayProbe.measure (a step of the outbound's chain
-        // attached late could miss an HTTP/2 server's first frames).
+        // Asked on the loop, not from this blocking thread, so the outbound's chain is built where its channels
+        // live, as DelayProbe.measure does.
         Future<Channel> opening = loop.submit(() -> via.openStream(Metadata.internal(Network.TCP, destination), loop))
                 .sync().getNow();
         opening.addListener(f -> {

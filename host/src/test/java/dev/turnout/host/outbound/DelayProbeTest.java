@@ -145,9 +145,8 @@ class DelayProbeTest {
 
     @Test
     void asksItsOutboundFromItsOwnLoopWhicheverThreadAsksForTheProbe() throws Exception {
-        // An outbound builds its chain of steps as it is asked: asked from another thread (the controller's, for a
-        // dashboard's delay test), a step attached once the one before had completed would run late, and an HTTP/2
-        // transport would miss the server's first frames.
+        // An outbound builds its chain of steps as it is asked: asked from the controller's thread (a dashboard's
+        // delay test), the probe still has it built on the loop its channels live on.
         int port = server("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
         EventLoop loop = loops.next();
         List<Boolean> onLoop = new CopyOnWriteArrayList<>();

@@ -73,10 +73,8 @@ class GrpcLayerTest {
             throws InterruptedException {
         Channel connection = connect(server);
         GrpcOptions options = new GrpcOptions(serviceName);
-        // On the loop, straight from the handshake's completion, as TransportDialer chains them: the server's
-        // SETTINGS may come in the read that ends the handshake, and a chain built from this thread could find the
-        // handshake done and start HTTP/2 only after SslHandler had passed them on to nobody (1 call in 80 failed so
-        // under load: the codec's first frame was not SETTINGS, and it closed the connection).
+        // On the loop, straight from the handshake's completion, as TransportDialer chains them (a call started
+        // later is aCallStartedWellAfterTheHandshakeStillHearsTheServersSettings's case).
         Future<Channel> ready = loop.get().submit(() -> server == overTls
                 ? Steps.then(loop.get(), new TlsLayer(certs.caCertificate().toString())
                         .start(connection, new TlsOptions("grpc.test", false, alpn, null)),
