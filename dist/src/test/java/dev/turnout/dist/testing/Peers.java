@@ -62,6 +62,8 @@ public final class Peers {
                     Integer.parseInt(args[3]));
             case "dscp-get" -> System.exit(dscpGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), args[4]));
             case "half-closed-get" -> halfClosedGet(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]));
+            case "proxied-gets" -> System.exit(proxiedGets(Integer.parseInt(args[1]), Integer.parseInt(args[2]),
+                    Integer.parseInt(args[3])));
             case "beside-failing-names" -> System.exit(besideFailingNames(args[1], Integer.parseInt(args[2]),
                     Integer.parseInt(args[3]), Integer.parseInt(args[4]), args[5]));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
@@ -749,6 +751,36 @@ public final class Peers {
         }
         System.out.println("served " + served + " of " + count);
     }
+    /**
+     * {@code count} requests one after another, each on a new connection, through the HTTP proxy on 127.0.0.1:
+     * {@code proxyPort} to the web server on 127.0.0.1:{@code webPort}; stops at the first that is not answered
+     * within 5 s. Prints {@code ANSWERED n} (and what went wrong); exits 0 when every request was answered.
+     */
+    static int proxiedGets(int proxyPort, int webPort, int count) {
+        int answered = 0;
+        try {
+            for (; answered < count; answered++) {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress("127.0.0.1", proxyPort), 5_000);
+                    s.setSoTimeout(5_000);
+                    s.getOutputStream().write(("GET http://127.0.0.1:" + webPort + "/n" + answered
+                            + " HTTP/1.1\r\nHost: 127.0.0.1:" + webPort + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                    String got = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                    if (!got.startsWith("HTTP/1.1 200") || !got.contains("hello /n" + answered + " ")) {
+                        System.out.println("ANSWERED " + answered + ", then: " + got.lines().findFirst().orElse("nothing"));
+                        return 1;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            System.out.println("ANSWERED " + answered + ", then: " + e);
+            return 1;
+        }
+        System.out.println("ANSWERED " + answered);
+        return 0;
+    }
+
     /**
      * Mode "beside-failing-names": {@code rounds} times, one request to {@code host:port} (written the moment the
      * connection opens, as a browser does) and, at once beside it, {@code failing} connections to names under

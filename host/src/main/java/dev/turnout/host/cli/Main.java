@@ -1,5 +1,6 @@
 package dev.turnout.host.cli;
 
+import dev.turnout.host.runtime.Logging;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,7 +38,9 @@ public final class Main implements java.util.concurrent.Callable<Integer> {
 
     public static void main(String[] args) {
         applyNettyDefaults();
-        System.exit(args.length == 0 || args.length == 1 && args[0].equals("run") ? plainRun() : execute(args));
+        int status = args.length == 0 || args.length == 1 && args[0].equals("run") ? plainRun() : execute(args);
+        Logging.awaitWritten();
+        System.exit(status);
     }
 
     /**

@@ -193,6 +193,7 @@ final class RunCommand implements Callable<Integer> {
                 }
                 stop.run();
                 log.info("restarting: {}", argv);
+                Logging.awaitWritten();
                 String why = SelfExec.exec(argv);
                 log.error("restart failed ({}); exiting", why);
                 System.exit(1);

@@ -1,5 +1,6 @@
 package dev.turnout.host.cli;
 
+import dev.turnout.host.runtime.Logging;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +77,7 @@ final class StopAnyTime {
         try {
             stop.run();
         } finally {
+            Logging.awaitWritten();
             stopped.countDown();
         }
     }

@@ -4,9 +4,6 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
-import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
@@ -14,8 +11,8 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  * commands such as {@code turnout match}), PF4J silent (Turnout reports plugin failures in one line each; PF4J's own
  * traces appear at log-level debug, see {@link Logging}), Netty from warnings up. A logback.xml would load logback's
  * XML configurator and a JAXP parser, about 450 classes and 4 MB of a start's resident memory, for these few lines.
- * The line is {@link LineLayout}'s, for the same reason. A {@code logback-test.xml} on the class path or
- * {@code -Dlogback.configurationFile} still takes over.
+ * The line is {@link LineLayout}'s, for the same reason; {@link ConsoleWriter} writes it from a thread of its own.
+ * A {@code logback-test.xml} on the class path or {@code -Dlogback.configurationFile} still takes over.
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_NORMAL_PRIORITY)
 public final class ConsoleLogConfigurator extends ContextAwareBase implements Configurator {
@@ -29,21 +26,15 @@ public final class ConsoleLogConfigurator extends ContextAwareBase implements Co
         LineLayout layout = new LineLayout();
         layout.setContext(context);
         layout.start();
-        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
-        encoder.setContext(context);
-        encoder.setLayout(layout);
-        encoder.start();
-        ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
-        stderr.setContext(context);
-        stderr.setName("STDERR");
-        stderr.setTarget("System.err");
-        stderr.setEncoder(encoder);
-        stderr.start();
+        ConsoleWriter writer = new ConsoleWriter(layout, () -> System.err, ConsoleWriter.PATIENCE);
+        writer.setContext(context);
+        writer.setName(ConsoleWriter.NAME);
+        writer.start();
         context.getLogger("org.pf4j").setLevel(Level.OFF);
         context.getLogger("io.netty").setLevel(Level.WARN);
         ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.INFO);
-        root.addAppender(stderr);
+        root.addAppender(writer);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 }

@@ -26,6 +26,18 @@ public final class Logging {
     }
 
     /**
+     * Waits (at most {@link ConsoleWriter#PATIENCE}) until the lines the event loops have logged so far are on
+     * standard error: before the process ends or replaces itself, which the writer's daemon thread would not see.
+     */
+    public static void awaitWritten() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context
+                && context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender(ConsoleWriter.NAME)
+                        instanceof ConsoleWriter writer) {
+            writer.awaitWritten();
+        }
+    }
+
+    /**
      * PF4J logs each plugin it cannot load with a stack trace, and is chatty at info about its own mechanics;
      * Turnout reports every plugin failure itself in one line, so PF4J is heard only at debug (its warnings
      * and errors, traces included).
