@@ -1,7 +1,9 @@
 package dev.turnout.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
@@ -35,26 +37,10 @@ class StandardErrorNobodyReadsIT {
         Path dir = ScratchDir.create("tstderr");
         Netns ns = Netns.create("tstderr");
         try {
-            ns.spawn(dir.resolve("web.log"), Daemons.peer("http", Integer.toString(WEB)));
-            Path config = dir.resolve("config.yaml");
-            Files.writeString(config, "mixed-port: " + MIXED + "\nlog-level: info\nrules:\n  - MATCH,DIRECT\n");
-            // Standard output and error into a pipe that nothing reads until the file "go" appears (then cat
-            // copies it to output.log); not Java's own process pipe, which Java closes under its reader at exit.
-            Files.writeString(dir.resolve("run.sh"), String.join("\n",
-                    "cd \"$1\" && mkfifo pipe",
-                    "\"$2\" run -c config.yaml >pipe 2>&1 &",
-                    "echo $! > turnout.pid",
-                    "exec 3<pipe",
-                    "for _ in $(seq 1 6000); do [ -e go ] && break; sleep 0.1; done",
-                    "exec cat <&3 >output.log", ""));
-            Process reader = ns.spawn(dir.resolve("run.log"), "sh", dir.resolve("run.sh").toString(), dir.toString(),
-                    Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString());
-            ns.awaitTcpPort(WEB, Duration.ofSeconds(30));
-            ns.awaitTcpPort(MIXED, Duration.ofSeconds(60));
-
-            Netns.Result gets = ns.run(Duration.ofMinutes(3),
-                    Daemons.peer("proxied-gets", Integer.toString(MIXED), Integer.toString(WEB), Integer.toString(REQUESTS)));
-            assertEquals(0, gets.exitCode(), "requests through Turnout: " + gets.stdout() + gets.stderr());
+            Files.writeString(dir.resolve("config.yaml"),
+                    "mixed-port: " + MIXED + "\nlog-level: info\nrules:\n  - MATCH,DIRECT\n");
+            Process reader = startWithStandardErrorUnread(ns, dir);
+            assertAllAnswered(ns, REQUESTS);
 
             // Now read: what Turnout still holds comes out, then how many lines it could not keep.
             Files.writeString(dir.resolve("go"), "");
@@ -64,8 +50,7 @@ class StandardErrorNobodyReadsIT {
                     && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-            long pid = Long.parseLong(Files.readString(dir.resolve("turnout.pid")).trim());
-            ProcessHandle java = ProcessHandle.of(pid).orElseThrow();
+            ProcessHandle java = turnout(dir);
             java.destroy(); // SIGTERM
             java.onExit().get(30, TimeUnit.SECONDS);
             assertTrue(reader.waitFor(30, TimeUnit.SECONDS), "the pipe's reader ended");
@@ -86,5 +71,95 @@ class StandardErrorNobodyReadsIT {
             ns.close(); // and every process in it
             ScratchDir.delete(dir);
         }
+    }
+
+    /**
+     * The stop logs too ("stopping", what each TUN queue did, the routes removed), from the shutdown hook: with
+     * standard error full, its first line used to wait for ever, and the routes, the DNS settings and the state
+     * file stayed until something killed Turnout.
+     */
+    @Test
+    void aStopWhileStandardErrorTakesNothingStillGivesBackTheRoutes() throws Exception {
+        Netns.assumeUsable();
+        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: no /dev/net/tun");
+        Path dir = ScratchDir.create("tstderrtun");
+        Netns ns = Netns.create("tstderrtun");
+        try {
+            Path state = dir.resolve("routes.state");
+            Files.writeString(dir.resolve("config.yaml"), String.join("\n",
+                    "mixed-port: " + MIXED,
+                    "log-level: info",
+                    "tun:",
+                    "  enable: true",
+                    "  stack: system",
+                    "  device: tstderr0",
+                    "  auto-route: true",
+                    "  state-file: " + state,
+                    "rules:",
+                    "  - MATCH,DIRECT",
+                    ""));
+            startWithStandardErrorUnread(ns, dir);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!routes(ns).contains("128.0.0.0/1 dev tstderr0") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(routes(ns).contains("128.0.0.0/1 dev tstderr0"), routes(ns));
+            assertTrue(Files.exists(state));
+            // About 200 KB of routing lines: more than the pipe and the lines Turnout keeps together. Whether they
+            // are all answered is the other test's business: here they only fill standard error.
+            requests(ns, 2_000);
+
+            ProcessHandle java = turnout(dir);
+            java.destroy(); // SIGTERM
+            try {
+                java.onExit().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("Turnout did not stop within 30 s of SIGTERM with standard error full", e);
+            }
+            assertFalse(routes(ns).contains("tstderr0"), routes(ns));
+            assertFalse(Files.exists(state), "state file left behind");
+        } finally {
+            ns.close(); // and every process in it, the pipe's reader included
+            ScratchDir.delete(dir);
+        }
+    }
+
+    /**
+     * Starts the packaged Turnout on {@code dir}/config.yaml in {@code ns} beside a web server, its standard output
+     * and error into a pipe that nothing reads until the file "go" appears in {@code dir} (then cat copies it to
+     * output.log); not Java's own process pipe, which Java closes under its reader when the process exits.
+     */
+    private static Process startWithStandardErrorUnread(Netns ns, Path dir) throws Exception {
+        ns.spawn(dir.resolve("web.log"), Daemons.peer("http", Integer.toString(WEB)));
+        Files.writeString(dir.resolve("run.sh"), String.join("\n",
+                "cd \"$1\" && mkfifo pipe",
+                "\"$2\" run -c config.yaml >pipe 2>&1 &",
+                "echo $! > turnout.pid",
+                "exec 3<pipe",
+                "for _ in $(seq 1 6000); do [ -e go ] && break; sleep 0.1; done",
+                "exec cat <&3 >output.log", ""));
+        Process reader = ns.spawn(dir.resolve("run.log"), "sh", dir.resolve("run.sh").toString(), dir.toString(),
+                Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString());
+        ns.awaitTcpPort(WEB, Duration.ofSeconds(30));
+        ns.awaitTcpPort(MIXED, Duration.ofSeconds(60));
+        return reader;
+    }
+
+    private static void assertAllAnswered(Netns ns, int count) throws Exception {
+        Netns.Result gets = requests(ns, count);
+        assertEquals(0, gets.exitCode(), "requests through Turnout: " + gets.stdout() + gets.stderr());
+    }
+
+    private static Netns.Result requests(Netns ns, int count) throws Exception {
+        return ns.run(Duration.ofMinutes(3), Daemons.peer("proxied-gets", Integer.toString(MIXED),
+                Integer.toString(WEB), Integer.toString(count)));
+    }
+
+    private static ProcessHandle turnout(Path dir) throws Exception {
+        return ProcessHandle.of(Long.parseLong(Files.readString(dir.resolve("turnout.pid")).trim())).orElseThrow();
+    }
+
+    private static String routes(Netns ns) throws Exception {
+        return ns.run(Duration.ofSeconds(5), "ip", "route", "show").stdout();
     }
 }

@@ -49,7 +49,7 @@ final class ConsoleWriter extends UnsynchronizedAppenderBase<ILoggingEvent> {
      * them never have to wake it (a wake-up per line, a futex call and a context switch, cost more CPU than the
      * write it saved). Lines a thread waits for, and the first line after a quiet spell, wake it at once.
      */
-    static final Duration GATHER = Duration.ofMillis(20);
+    static final Duration GATHER = Duration.ofMillis(5);
 
     /** Queued where lines went missing: the writer says there how many. */
     private static final Object DROPPED = new Object();
