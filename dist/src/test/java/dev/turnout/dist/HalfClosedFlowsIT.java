@@ -121,7 +121,7 @@ class HalfClosedFlowsIT {
         assertEquals("hello /again from 127.0.0.1\n", served.stdout());
         assertTrue(await(Duration.ofSeconds(30), () -> ns.tcpOn("close-wait", MIXED), n -> n == 0),
                 "CLOSE-WAIT on the mixed port: " + ns.tcpOn("close-wait", MIXED));
-        String log = Files.readString(turnoutLog);
+        String log = MixedPortIT.read(turnoutLog);
         log.lines().filter(l -> l.contains("descriptors")).forEach(System.out::println);
         List<String> shortage = log.lines().filter(l -> l.contains("out of file descriptors")).toList();
         assertEquals(1, shortage.size(), "one line for the shortage:\n" + tail(log));

@@ -200,7 +200,7 @@ class HttpProxyRequestsIT {
     }
 
     private void assertRouted(String destination, int times) throws IOException {
-        String log = Files.readString(turnoutLog);
+        String log = MixedPortIT.read(turnoutLog);
         Matcher m = Pattern.compile("\\[TCP\\] 127\\.0\\.0\\.1:\\d+ --> " + Pattern.quote(destination) + " match ").matcher(log);
         int n = 0;
         while (m.find()) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Logs;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
 import java.io.IOException;
@@ -11,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -297,7 +297,7 @@ class MixedPortIT {
     /** Waits (bounded, 5 s) until {@code log} contains {@code needle}: log lines may land after the reply. */
     static boolean awaitLog(Path log, String needle) throws InterruptedException {
         for (int i = 0; i < 50; i++) {
-            if (readNow(log).contains(needle)) {
+            if (Logs.readNow(log).contains(needle)) {
                 return true;
             }
             Thread.sleep(100);
@@ -305,37 +305,8 @@ class MixedPortIT {
         return false;
     }
 
-    /**
-     * {@code file} once nothing has been added to it for 100 ms (at most 3 s): Turnout writes its log from a thread
-     * of its own, a few milliseconds after the line was logged, so a line logged before the client saw the
-     * answer may still be on its way when the client is done.
-     */
+    /** {@code file} once Turnout has written what it logged so far ({@link Logs#read}). */
     static String read(Path file) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-        try {
-            long size = Files.exists(file) ? Files.size(file) : -1;
-            long quietSince = System.nanoTime();
-            while (System.nanoTime() - quietSince < TimeUnit.MILLISECONDS.toNanos(100) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-                long now = Files.exists(file) ? Files.size(file) : -1;
-                if (now != size) {
-                    size = now;
-                    quietSince = System.nanoTime();
-                }
-            }
-        } catch (IOException e) {
-            // read it as it is
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return readNow(file);
-    }
-
-    static String readNow(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file) : "(no " + file + ")";
-        } catch (IOException e) {
-            return "(unreadable " + file + ": " + e + ")";
-        }
+        return Logs.read(file);
     }
 }

@@ -1,5 +1,6 @@
 package dev.turnout.dist.controller;
 
+import dev.turnout.dist.testing.Logs;
 import dev.turnout.dist.testing.Netns;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,12 +47,9 @@ public final class Launched implements AutoCloseable {
         return l;
     }
 
+    /** The log, once Turnout has written what it logged so far ({@link Logs#read}). */
     public String log() {
-        try {
-            return Files.exists(log) ? Files.readString(log) : "(no log)";
-        } catch (IOException e) {
-            return "(unreadable log: " + e + ")";
-        }
+        return Logs.read(log);
     }
 
     /** Stops Turnout politely (SIGTERM: shutdown hooks run), forcibly after 10 s. */
