@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -415,6 +416,12 @@ public final class TunInbound implements AutoCloseable {
             sum += stack == null ? 0 : count.applyAsLong(stack);
         }
         return sum;
+    }
+
+    /** Runs {@code work} with lane {@code index}'s queue on that lane's loop, as the lane's own work runs. */
+    io.netty.util.concurrent.Future<?> onLane(int index, Consumer<TunQueue> work) {
+        Lane lane = lanes.get(index);
+        return lane.loop.submit(() -> work.accept(lane.queue));
     }
 
     /** How many lanes (queues, each with its loop) the device is served by. */

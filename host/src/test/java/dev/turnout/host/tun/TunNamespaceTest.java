@@ -105,6 +105,26 @@ class TunNamespaceTest {
     }
 
     /**
+     * A stop stops the lanes before it closes the device: a lane still at work (a UDP answer to write, a read under
+     * way) once the stop has begun still has its queue, not a closed descriptor whose number another thread may
+     * have been given for a socket of its own.
+     */
+    @Test
+    void aLaneStillAtWorkWhenTheStopBeginsStillHasItsQueue(@TempDir Path dir) throws Exception {
+        try (NetnsLab lab = new NetnsLab()) {
+            lab.up();
+            NetnsLab.Child tun = lab.java(lab.client, TunTestMain.class.getName(), "run", lab.clientIf,
+                    dir.resolve("routes.state").toString(), "tt" + lab.suffix, TUN4, TUN6);
+            tun.await("READY", 30);
+            tun.send("stop-while-busy");
+            String read = tun.await("LANE-READ", 20);
+            assertTrue(read.matches("LANE-READ \\d+"), "the lane's read of its queue after the stop began: " + read);
+            tun.await("STOPPED", 20);
+            assertTrue(tun.process.waitFor(20, TimeUnit.SECONDS));
+        }
+    }
+
+    /**
      * With several queues, each flow's packets reach the lane that owns the flow without being handed over by
      * another lane: the device's eBPF steering sends them there. Without it the kernel's own hash picks the queue
      * of a new flow's first packet, and about half of the flows would start with a hand-off.

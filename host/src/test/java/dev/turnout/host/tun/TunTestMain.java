@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * Runs a TUN inbound with {@link DirectTestTunnel} in whatever network namespace it is started in (tests start
- * it with {@code ip netns exec}), driven by lines on stdin: {@code stats}, {@code stop}.
+ * it with {@code ip netns exec}), driven by lines on stdin: {@code stats}, {@code stop}, {@code stop-while-busy} (a
+ * stop while the first lane is at work, which then reads its queue and says what it got).
  *
  * <p>Arguments: {@code run <physical-if> <state-file> <tun-name> <inet4> <inet6> [mtu]}, or
  * {@code cleanup <state-file>}.
@@ -54,11 +55,41 @@ public final class TunTestMain {
                 System.out.flush();
             } else if (line.equals("stop")) {
                 break;
+            } else if (line.equals("stop-while-busy")) {
+                // The first lane is busy while the stop begins, then has one more piece of work queued behind the
+                // stop's own task on that lane (as a UDP answer arriving then would be), which reads the queue.
+                java.util.concurrent.CountDownLatch working = new java.util.concurrent.CountDownLatch(1);
+                tun.onLane(0, first -> {
+                    working.countDown();
+                    pause(1000);
+                    tun.onLane(0, queue -> {
+                        pause(500);
+                        java.nio.ByteBuffer packet = java.nio.ByteBuffer.allocateDirect(65_536 + 10);
+                        try {
+                            int n = queue.read(io.netty.util.internal.PlatformDependent.directBufferAddress(packet),
+                                    packet.capacity());
+                            System.out.println("LANE-READ " + n);
+                        } catch (Exception e) {
+                            System.out.println("LANE-READ failed: " + e);
+                        }
+                        System.out.flush();
+                    });
+                });
+                working.await();
+                break;
             }
         }
         tun.close();
         System.out.println("STOPPED");
         System.out.flush();
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** {@code o} with checksum and segmentation offload on or off (the config's {@code gso}). */
