@@ -29,7 +29,8 @@ import java.util.function.Supplier;
  * terminal paused with Ctrl-S, a pipe into a pager nobody scrolls, a busy journald. Written from the flow's own
  * loop, the line stopped the loop once a 64 KiB pipe nobody read was full: about the 620th request through the
  * mixed port hung, and every request after it; with a TUN, the whole machine's network. The loop's share of the
- * line (TUN -> DIRECT setup at info, async-profiler): 13 us a connection before, 6 now, plus 5 on this thread.
+ * line (TUN -> DIRECT setup at info, async-profiler, 3,000 connections): 13 us a connection before, 6-8 now, plus
+ * 5-10 on this thread; setup rate and CPU per connection the same within the benchmark's spread.
  *
  * <p>A line from an event loop is queued, never waited for; while the queue is full (standard error has not taken
  * {@value #CAPACITY} lines) such lines are dropped and counted, and the count is written as a line of its own as
