@@ -63,7 +63,8 @@ class ConsoleWriterTest {
         Matcher dropped = Pattern.compile("(\\d+) log lines dropped: standard error did not take them")
                 .matcher(written.get(kept));
         assertTrue(dropped.matches(), written.get(kept));
-        assertEquals(lines, kept + Integer.parseInt(dropped.group(1)), "every line written or counted: " + kept + " kept, " + written.subList(kept - 2, Math.min(kept + 2, written.size())));
+        assertEquals(lines, kept + Integer.parseInt(dropped.group(1)), "every line written or counted: " + kept
+                + " kept, then " + written.subList(kept, Math.min(kept + 2, written.size())));
         assertEquals(List.of("after"), written.subList(kept + 1, written.size()));
         assertEquals("WARN", out.levels().get(kept));
     }
