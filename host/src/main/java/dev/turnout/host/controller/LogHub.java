@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AppenderBase;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -12,9 +12,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fans log events out to the controller's {@code /logs} subscribers. Appending never blocks: each
- * subscriber decides itself whether it can take a line (and drops it when its client is slow).
+ * subscriber decides itself whether it can take a line (and drops it when its client is slow). Not logback's
+ * synchronized {@code AppenderBase}: every flow's routing line comes here from the flow's own loop, and with a
+ * dashboard's log page open each line is formatted here; the subscribers' list and sinks are safe to share, so the
+ * loops need not take one lock in turn for it.
  */
-final class LogHub extends AppenderBase<ILoggingEvent> {
+final class LogHub extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
     /** One {@code /logs} client: what it wants to see and where lines go. */
     record Subscriber(int minLevel, Consumer<String> sink) {

@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +29,40 @@ class LogHubTest {
         }
         assertEquals(List.of("{\"type\":\"info\",\"payload\":\"Probe hello 🚀\"}", "{\"type\":\"error\",\"payload\":\"Probe broken\"}"), infos);
         assertEquals(List.of("{\"type\":\"error\",\"payload\":\"Probe broken\"}"), errors);
+    }
+
+    /** Every flow's line comes from the flow's own loop: one loop inside the hub must not hold up another. */
+    @Test
+    void aLineFromOneThreadDoesNotWaitForAnotherThreadsLineToBeFannedOut() throws Exception {
+        LogHub hub = new LogHub();
+        assertTrue(hub.install(), "tests run with logback");
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> got = new CopyOnWriteArrayList<>();
+        Thread first = new Thread(() -> LoggerFactory.getLogger("dev.turnout.test.Probe").info("first"));
+        try {
+            hub.subscribe(LogHub.severity("info"), line -> {
+                if (line.contains("first")) {
+                    inside.countDown();
+                    try {
+                        release.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                got.add(line);
+            });
+            first.start();
+            assertTrue(inside.await(10, TimeUnit.SECONDS));
+            CompletableFuture<Void> second = CompletableFuture.runAsync(
+                    () -> LoggerFactory.getLogger("dev.turnout.test.Probe").info("second"));
+            second.get(5, TimeUnit.SECONDS); // with one lock for both, this waits for the first line's sink
+            assertEquals(List.of("{\"type\":\"info\",\"payload\":\"Probe second\"}"), got);
+        } finally {
+            release.countDown();
+            first.join(10_000);
+            hub.uninstall();
+        }
     }
 
     @Test
