@@ -62,36 +62,19 @@ if have npm && [ ! -d "$pw_dir/node_modules/playwright-core" ]; then
   mkdir -p "$pw_dir" && (cd "$pw_dir" && npm install --silent --no-audit --no-fund playwright-core@1 >/dev/null 2>&1) \
     || echo "test-deps: npm install playwright-core failed" >&2
 fi
-# A real GeoIP2-Country database for the GEOIP tests, built from public data (the GeoLite2 country CSVs of the npm
-# package @ip-location-db/geolite2-country, pinned) with MaxMind's own writer (Debian libmaxmind-db-writer-perl)
-# and ../shared/tools/geoip2-country-mmdb.pl, as ../shared/peers/README.md describes; cached outside the repository.
-geo_dir="${TURNOUT_GEO_DIR:-$HOME/.cache/turnout-geo}"
-geo_version=2.3.2026061719
-geo_db="$geo_dir/Country-$geo_version.mmdb"
-geo_tool="$(cd "$(dirname "$0")/.." && pwd)/../shared/tools/geoip2-country-mmdb.pl"
-# The tests also write tiny databases with the same writer.
+# A real GeoIP2-Country database for the GEOIP tests (.ci/country-mmdb.sh builds it once, outside the repository);
+# the tests also write tiny databases with the same writer (perl's MaxMind::DB::Writer).
 perl_writer() { perl -MMaxMind::DB::Writer::Tree -e 1 >/dev/null 2>&1; }
 if ! perl_writer && [ "$(id -u)" -eq 0 ]; then
   echo "test-deps: installing libmaxmind-db-writer-perl" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libmaxmind-db-writer-perl \
     >/dev/null 2>&1 || echo "test-deps: apt-get install libmaxmind-db-writer-perl failed" >&2
 fi
-if [ ! -s "$geo_db" ] && [ -f "$geo_tool" ]; then
-  if have npm && perl_writer; then
-    echo "test-deps: building $geo_db" >&2
-    geo_tmp=$(mktemp -d)
-    (cd "$geo_tmp" && npm pack --silent "@ip-location-db/geolite2-country@$geo_version" >/dev/null \
-      && tar xzf ip-location-db-geolite2-country-*.tgz \
-      && perl "$geo_tool" package/geolite2-country-ipv4.csv package/geolite2-country-ipv6.csv Country.mmdb \
-      && mkdir -p "$geo_dir" && mv Country.mmdb "$geo_db.part" && mv "$geo_db.part" "$geo_db") \
-      || echo "test-deps: building the test Country.mmdb failed" >&2
-    rm -rf "$geo_tmp"
-  fi
-fi
+geo_db=$("$(dirname "$0")/country-mmdb.sh") || geo_db=""
 # What is still missing now is what the tests will skip for (or, under CI, fail for).
 problems=()
 perl_writer || problems+=("perl's MaxMind::DB::Writer (package libmaxmind-db-writer-perl)")
-[ -s "$geo_db" ] || problems+=("$geo_db (the GEOIP tests' country database: needs npm, libmaxmind-db-writer-perl and $geo_tool)")
+[ -n "$geo_db" ] || problems+=("the GEOIP tests' country database (.ci/country-mmdb.sh said why above)")
 for t in $(missing); do problems+=("${t%%:*} (package ${t#*:})"); done
 [ -d "$pw_dir/node_modules/playwright-core" ] || problems+=("playwright-core (npm, in $pw_dir)")
 [ "$(id -u)" -eq 0 ] || problems+=("root (the end-to-end tests need network namespaces and TUN)")

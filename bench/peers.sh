@@ -22,7 +22,8 @@
 # CPU per connection and busy share in every setup run (whether a path was bound by CPU), and Turnout's RSS, after start (mixed port only, the built-in default config, measured first) and after the runs.
 # The peers come from ../shared/peers (its README): Clash's gzip is unpacked and hev's source built with make into
 # PEERS_CACHE (~/.cache/turnout-peers, outside the repository); a missing one is skipped with a message.
-# Needs root and the packaged Turnout (mvn -q -DskipTests package, or TURNOUT_DIST). Installs iperf3, dante-server,
+# Needs root and the packaged Turnout (mvn -q -DskipTests package, or TURNOUT_DIST). Builds Clash's Country.mmdb once
+# (.ci/country-mmdb.sh: npm and libmaxmind-db-writer-perl). Installs iperf3, dante-server,
 # iptables, gcc, make, curl and iproute2 with apt-get when missing. Only the ranges above and 198.18.0.0/15 are used;
 # every process runs in the namespaces made here and all are removed on exit, whatever happens.
 #
@@ -90,10 +91,11 @@ if has_path h && [[ ! -x $HEV ]]; then
     echo "peers.sh: $PEERS_DIR/hev-socks5-tunnel-2.15.0-src.tar.gz is missing: skipping (h)" >&2; drop_paths h
   fi
 fi
-# Clash 1.18 will not start without a GeoIP2-shaped Country.mmdb (see ../shared/peers/README.md); the tests' one.
-GEO=$(ls "${TURNOUT_GEO_DIR:-$HOME/.cache/turnout-geo}"/Country-*.mmdb 2>/dev/null | tail -1 || true)
-if { has_path r || has_path s; } && [[ -z $GEO ]]; then
-  echo "peers.sh: no Country.mmdb for Clash (run .ci/test-deps.sh once to build it): skipping (r, s)" >&2; drop_paths r s
+# Clash 1.18 will not start without a GeoIP2-shaped Country.mmdb (see ../shared/peers/README.md): the tests' one,
+# built once (a few seconds) when this machine has none yet.
+GEO=""
+if has_path r || has_path s; then
+  GEO=$(.ci/country-mmdb.sh) || { echo "peers.sh: no Country.mmdb for Clash (said why above): skipping (r, s)" >&2; drop_paths r s; }
 fi
 
 S=$(printf '%04x' $((RANDOM % 65536)))

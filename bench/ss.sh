@@ -8,7 +8,7 @@
 #             and over the setup runs, microseconds per connection
 # Medians of TRIALS; ratios are Turnout / Clash (for CPU, lower is better). Everything runs on loopback inside a
 # network namespace of this script's own, removed on exit. Clash comes from ../shared/peers (see its README); it
-# needs a GeoIP2-shaped Country.mmdb, taken from .ci/test-deps.sh's cache.
+# needs a GeoIP2-shaped Country.mmdb, built once by .ci/country-mmdb.sh.
 # Usage (root, after `mvn -q -DskipTests package`): bench/ss.sh
 #   env: SIZE_MB (512), TRIALS (3), SETUP_N (2000 connections per setup run), KEEP=1 (keep the work folder)
 set -euo pipefail
@@ -20,7 +20,7 @@ setup_n=${SETUP_N:-2000}
 dist=dist/target/turnout
 peers=../shared/peers
 clash_gz=$peers/clash-linux-amd64-v1.18.0.gz
-mmdb=$(ls "${TURNOUT_GEO_DIR:-$HOME/.cache/turnout-geo}"/Country-*.mmdb 2>/dev/null | head -1 || true)
+mmdb=$(.ci/country-mmdb.sh) || mmdb=""
 need() { echo "bench/ss.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || need "needs root (network namespace)"
 [ -x "$dist/bin/turnout" ] || need "build first: mvn -q -DskipTests package"
@@ -28,7 +28,7 @@ need() { echo "bench/ss.sh: $*" >&2; exit 1; }
 command -v ss-server >/dev/null || need "needs ss-server (apt-get install shadowsocks-libev)"
 command -v gcc >/dev/null || need "needs gcc for bench/setup.c"
 [ -f "$clash_gz" ] || need "no Clash at $clash_gz (see $peers/README.md)"
-[ -n "$mmdb" ] || need "no Country.mmdb for Clash: run .ci/test-deps.sh (it builds one) or see $peers/README.md"
+[ -n "$mmdb" ] || need "no Country.mmdb for Clash (.ci/country-mmdb.sh said why above; see $peers/README.md)"
 
 ns=s13-ss-bench-$$
 work=$(mktemp -d /tmp/s13-ss-bench.XXXXXX)

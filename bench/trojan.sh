@@ -21,7 +21,7 @@ hold_n=${HOLD:-500}
 dist=dist/target/turnout
 peers_dir=${PEERS_DIR:-../shared/peers}
 clash=${PEERS_CACHE:-$HOME/.cache/turnout-peers}/clash-v1.18.0
-geo=$(ls "${TURNOUT_GEO_DIR:-$HOME/.cache/turnout-geo}"/Country-*.mmdb 2>/dev/null | head -1 || true)
+geo=$(.ci/country-mmdb.sh) || geo=""
 [ "$(id -u)" -eq 0 ] || { echo "bench/trojan.sh: needs root (network namespace)" >&2; exit 1; }
 [ -x "$dist/bin/turnout" ] || { echo "bench/trojan.sh: build first: mvn -q -DskipTests package" >&2; exit 1; }
 command -v trojan >/dev/null || { echo "bench/trojan.sh: needs trojan (apt-get install trojan)" >&2; exit 1; }
@@ -30,7 +30,7 @@ if [ ! -x "$clash" ]; then
   mkdir -p "$(dirname "$clash")"
   gunzip -c "$peers_dir/clash-linux-amd64-v1.18.0.gz" >"$clash.part" && chmod +x "$clash.part" && mv "$clash.part" "$clash"
 fi
-[ -n "$geo" ] || { echo "bench/trojan.sh: Clash needs a Country.mmdb: run .ci/test-deps.sh once" >&2; exit 1; }
+[ -n "$geo" ] || { echo "bench/trojan.sh: Clash needs a Country.mmdb (.ci/country-mmdb.sh said why above)" >&2; exit 1; }
 
 ns=s13-trojan-bench-$$
 work=$(mktemp -d)

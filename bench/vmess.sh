@@ -23,12 +23,12 @@ requests=${4:-300}
 network=${NETWORK:-tcp}
 dist=${DIST:-dist/target/turnout}   # DIST: another build's layout, to compare builds run by run
 clash_gz=../shared/peers/clash-linux-amd64-v1.18.0.gz
-mmdb=$(ls "${TURNOUT_GEO_DIR:-$HOME/.cache/turnout-geo}"/Country-*.mmdb 2>/dev/null | head -1 || true)
+mmdb=$(.ci/country-mmdb.sh) || mmdb=""
 [ "$(id -u)" -eq 0 ] || { echo "bench/vmess.sh: needs root (network namespace)" >&2; exit 1; }
 [ -x "$dist/bin/turnout" ] || { echo "bench/vmess.sh: build first: mvn -q -DskipTests package" >&2; exit 1; }
 command -v v2ray >/dev/null || { echo "bench/vmess.sh: needs v2ray (apt-get install v2ray)" >&2; exit 1; }
 [ -f "$clash_gz" ] || { echo "bench/vmess.sh: Clash 1.18 not found at $clash_gz" >&2; exit 1; }
-[ -n "$mmdb" ] || { echo "bench/vmess.sh: Clash needs a Country.mmdb (run .ci/test-deps.sh)" >&2; exit 1; }
+[ -n "$mmdb" ] || { echo "bench/vmess.sh: Clash needs a Country.mmdb (.ci/country-mmdb.sh said why above)" >&2; exit 1; }
 
 ns=tbench-vmess-$$
 work=$(mktemp -d)
