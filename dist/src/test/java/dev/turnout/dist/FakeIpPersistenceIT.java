@@ -41,6 +41,7 @@ class FakeIpPersistenceIT {
     static final String REMOTE = "198.51.100.2";
     static final String DNS = "198.51.100.53";
     static final String TUN_SUBNET = "198.18.0.0/30";
+    static final String CONTROLLER = "127.0.0.1:9090";
 
     Path dir;
     Path dist;
@@ -71,6 +72,7 @@ class FakeIpPersistenceIT {
                 "--host-record=first.example.test," + REMOTE, "--host-record=broken.example.test," + REMOTE));
         for (int i = 0; i < 5; i++) {
             dnsmasq.add("--host-record=kept" + i + ".example.test," + REMOTE);
+            dnsmasq.add("--host-record=stalled" + i + ".example.test," + REMOTE);
         }
         server.spawn(dir.resolve("dnsmasq.log"), dnsmasq.toArray(String[]::new));
         server.awaitTcpPort(8080, Duration.ofSeconds(20));
@@ -79,6 +81,7 @@ class FakeIpPersistenceIT {
         // No inet4-address and no fake-ip-range: the defaults are what this test is about.
         Files.writeString(config, String.join("\n",
                 "log-level: info",
+                "external-controller: " + CONTROLLER,
                 "tun:",
                 "  enable: true",
                 "  device: tfpers0",
@@ -186,5 +189,62 @@ class FakeIpPersistenceIT {
         String repaired = dig("broken.example.test");
         assertFalse(inTunSubnet(repaired), repaired + " is in the TUN's " + TUN_SUBNET);
         assertConnects("broken.example.test", repaired, "/repaired");
+    }
+
+    /**
+     * The disk stops taking the fake-IP journal, as a file system frozen for a backup snapshot does (here the next
+     * journal is a FIFO nobody reads, and the controller's flush switches to it). The journal was written on the
+     * lane that answered the query, under the lock every new TUN flow takes: every flow stopped, to plain
+     * addresses too. Now names still resolve and connect, and what was mapped meanwhile survives a stop.
+     */
+    @Test
+    @Order(4)
+    void aDiskThatStopsTakingTheFakeIpJournalStopsNoFlowAndLosesNoMapping() throws Exception {
+        long current;
+        try (var files = Files.list(dir)) {
+            current = files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("turnout-fakeip.cache.journal."))
+                    .mapToLong(n -> Long.parseLong(n.substring(n.lastIndexOf('.') + 1))).max().orElseThrow();
+        }
+        Path fifo = dir.resolve("turnout-fakeip.cache.journal." + (current + 1));
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor(), "mkfifo");
+        Thread reader = null;
+        try {
+            Netns.Result flush = client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
+                    "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "http://" + CONTROLLER + "/cache/fakeip/flush");
+            assertEquals("204", flush.stdout(), flush.stderr() + log());
+            List<String> stalled = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String name = "stalled" + i + ".example.test";
+                stalled.add(dig(name));
+                assertConnects(name, stalled.get(i), "/stalled" + i);
+            }
+            Netns.Result plain = client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
+                    "http://" + REMOTE + ":8080/plain");
+            assertEquals(0, plain.exitCode(), plain.stderr() + log());
+
+            reader = new Thread(() -> {
+                try (var in = Files.newInputStream(fifo)) {
+                    in.transferTo(java.io.OutputStream.nullOutputStream());
+                } catch (IOException e) {
+                    // the stop closed it
+                }
+            }, "fifo-reader");
+            reader.start();
+            stopTurnout();
+            startTurnout();
+            for (int i = 0; i < 5; i++) {
+                assertEquals(stalled.get(i), dig("stalled" + i + ".example.test"), "stalled" + i + ".example.test");
+            }
+        } finally {
+            if (reader == null) {
+                // Whatever failed, the journal's thread must not stay blocked opening the FIFO.
+                try (var unblock = java.nio.channels.FileChannel.open(fifo, java.nio.file.StandardOpenOption.READ,
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    stopTurnout();
+                }
+            } else {
+                reader.join(10_000);
+            }
+        }
     }
 }

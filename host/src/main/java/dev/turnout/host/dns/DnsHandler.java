@@ -12,12 +12,16 @@ import io.netty.handler.codec.dns.DnsRecord;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.handler.codec.dns.DnsSection;
+import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +51,8 @@ public final class DnsHandler {
 
     static final int FAKE_TTL = 1;
     static final int HOSTS_TTL = 10;
+    /** How long an answer naming a new mapping waits for its journal record, at most. */
+    static final Duration JOURNAL_PATIENCE = Duration.ofMillis(250);
     private static final int EDNS_SIZE = 1232;
     private static final DnsRecordType SVCB = DnsRecordType.valueOf(64);
     private static final DnsRecordType HTTPS = DnsRecordType.valueOf(65);
@@ -58,6 +64,7 @@ public final class DnsHandler {
     private final FakeIpFilter filter;
     private final HostsTable hosts;
     private final UpstreamResolver upstream;
+    private final FakeIpStore store;
 
     private final LongAdder fakeAnswers = new LongAdder();
     private final LongAdder forwarded = new LongAdder();
@@ -74,6 +81,16 @@ public final class DnsHandler {
      */
     public DnsHandler(DnsOptions options, FakeIpPool pool4, FakeIpPool pool6, FakeIpFilter filter,
             HostsTable hosts, UpstreamResolver upstream) {
+        this(options, pool4, pool6, filter, hosts, upstream, null);
+    }
+
+    /**
+     * As above, with the store that journals the pools' new mappings ({@code null}: none): an answer that names
+     * a new mapping goes out once its record is written, or after {@link #JOURNAL_PATIENCE} at most.
+     */
+    public DnsHandler(DnsOptions options, FakeIpPool pool4, FakeIpPool pool6, FakeIpFilter filter,
+            HostsTable hosts, UpstreamResolver upstream, FakeIpStore store) {
+        this.store = store;
         this.mode = options.enhancedMode();
         this.ipv6 = options.ipv6();
         this.pool4 = pool4;
@@ -165,7 +182,7 @@ public final class DnsHandler {
                 return executor.newSucceededFuture(encode(r, DnsResponseCode.NOERROR, false, null, null));
             }
             if (mode == EnhancedMode.FAKE_IP && DnsNames.isFakeable(name) && filter.allowsFake(name)) {
-                return executor.newSucceededFuture(fake(r, a ? pool4 : pool6, name));
+                return afterJournaled(fake(r, a ? pool4 : pool6, name), executor);
             }
         } else if ((type.equals(HTTPS) || type.equals(SVCB)) && mode == EnhancedMode.FAKE_IP
                 && DnsNames.isFakeable(name) && filter.allowsFake(name)) {
@@ -180,6 +197,28 @@ public final class DnsHandler {
             }
         }
         return forward(r, question.name(), type, executor);
+    }
+
+    /**
+     * {@code answer}, once every mapping made so far is in the journal: so that a kill right after the client has
+     * its address loses nothing. Bounded, because the disk may not take the record (a frozen file system): the
+     * answer then goes out anyway, and no answer waits again until the disk has taken a write.
+     */
+    private Future<ByteBuf> afterJournaled(ByteBuf answer, EventExecutor executor) {
+        if (store == null || !(executor instanceof EventLoop loop)) {
+            return executor.newSucceededFuture(answer);
+        }
+        Promise<ByteBuf> p = executor.newPromise();
+        if (!store.afterJournaled(() -> p.trySuccess(answer))) {
+            return executor.newSucceededFuture(answer);
+        }
+        ScheduledFuture<?> late = loop.schedule(() -> {
+            if (p.trySuccess(answer)) {
+                store.journalLate();
+            }
+        }, JOURNAL_PATIENCE.toNanos(), TimeUnit.NANOSECONDS);
+        p.addListener(f -> late.cancel(false));
+        return p;
     }
 
     private ByteBuf fake(Request r, FakeIpPool pool, String name) {

@@ -98,7 +98,7 @@ public final class DnsService implements AutoCloseable {
                 outbound[i].useMatchers(matchers);
             }
         }
-        DnsHandler handler = new DnsHandler(options, pool4, pool6, filter, hosts, upstream);
+        DnsHandler handler = new DnsHandler(options, pool4, pool6, filter, hosts, upstream, store);
         DnsServer server = null;
         if (options.enable() && options.listen() != null) {
             try {

@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -45,10 +46,11 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * <p>Every mapping a query makes (a recycled address included: the record replaces the address's old name)
- * is appended to {@code <snapshot>.journal.<generation>} as one line, {@code 198.18.0.5 other.example}, in
- * one {@code write} before the answer goes out. There is no fsync per record: the record is in the OS page
- * cache once {@code write} returns, which survives a kill of the JVM (kill -9, a crash), and an fsync would
- * cost a disk flush per new name on the DNS path. A power loss may lose the records since the last
+ * is appended to {@code <snapshot>.journal.<generation>} as one line, {@code 198.18.0.5 other.example}, by the
+ * {@link JournalWriter}'s thread, never by the thread that made the mapping; the answer waits for it (see
+ * {@link #afterJournaled}). There is no fsync per record: the record is in the OS page cache once {@code write}
+ * returns, which survives a kill of the JVM (kill -9, a crash), and an fsync would cost a disk flush per new
+ * name. A power loss may lose the records since the last
  * compaction; that is out of scope. A last line without its newline is a record torn by the kill: it is
  * ignored with a warning.
  *
@@ -56,8 +58,8 @@ import org.slf4j.LoggerFactory;
  * the older journals; at start the snapshot is read and the journals of that generation and later replayed in
  * order. So a crash at any point of a compaction loses nothing and replays nothing twice. Compaction runs at
  * start (after replay), at a clean stop (which leaves no journal) and, on a thread of its own, when the
- * journal grows past a bound; cutting the journal holds the pools' locks only to copy the mappings and open
- * the next journal, the snapshot is written outside them.
+ * journal grows past a bound; cutting the journal holds the pools' locks only to copy the mappings and queue
+ * the switch to the next journal, the snapshot and the journals are written outside them.
  */
 public final class FakeIpStore implements AutoCloseable {
 
@@ -66,6 +68,9 @@ public final class FakeIpStore implements AutoCloseable {
     private static final String JOURNAL_MAGIC = "turnout-fake-ip-journal 1";
     /** About 60,000 records of a typical name; compaction then writes a snapshot of the same order of size. */
     static final long DEFAULT_JOURNAL_LIMIT = 4L << 20;
+    /** How long a stop waits for queued records before it writes the snapshot that holds them anyway. */
+    static final Duration WRITER_PATIENCE = Duration.ofSeconds(2);
+    private static final int WRITE_SLICE = 64 * 1024;
 
     private final Path file;
     private final List<FakeIpPool> pools;
@@ -77,10 +82,14 @@ public final class FakeIpStore implements AutoCloseable {
     private boolean journaling;
     private FileChannel journal;
     private long generation;
+    /** The generation of the open journal: behind {@link #generation} while the switch to the next is queued. */
+    private long journalGeneration = -1;
     private long journalBytes;
     private boolean compacting;
     private boolean writeFailureLogged;
     private ExecutorService compactor;
+    /** Set by {@link #open} while journaling; the pools queue their records to it. */
+    private volatile JournalWriter writer;
 
     public FakeIpStore(Path file, List<FakeIpPool> pools) {
         this(file, pools, DEFAULT_JOURNAL_LIMIT);
@@ -113,16 +122,22 @@ public final class FakeIpStore implements AutoCloseable {
         synchronized (journalLock) {
             journaling = true;
         }
+        writer = new JournalWriter(new JournalSink(), "turnout-fake-ip-journal");
         try {
             compact();
         } catch (IOException | RuntimeException e) {
             LOG.warn("fake-ip cache {}: cannot write it, mappings will not survive a restart: {}", file, e.toString());
             synchronized (journalLock) {
                 journaling = false;
+            }
+            stopWriter();
+            synchronized (journalLock) {
                 closeJournal();
             }
             return restored;
         }
+        // The first journal is open before the first answer (bounded: a stuck disk only costs persistence).
+        writer.awaitWritten(WRITER_PATIENCE);
         synchronized (journalLock) {
             compactor = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "turnout-fake-ip-compact");
@@ -355,33 +370,114 @@ public final class FakeIpStore implements AutoCloseable {
         return null;
     }
 
-    /** Journals one new mapping; called under {@code pool}'s lock, on the DNS answer path. */
+    /** Queues the record of one new mapping; called under {@code pool}'s lock, so it never waits for the disk. */
     private void append(FakeIpPool pool, int slot, String name) {
-        byte[] record = (pool.addressOf(slot).getHostAddress() + ' ' + name + '\n').getBytes(StandardCharsets.UTF_8);
-        ExecutorService compactNow = null;
-        synchronized (journalLock) {
-            if (journal == null) {
-                return;
+        JournalWriter w = writer;
+        if (w != null) {
+            w.record((pool.addressOf(slot).getHostAddress() + ' ' + name + '\n').getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * Runs {@code then} once every mapping made so far is in the journal (on the journal's thread), so that an
+     * answer naming a new mapping can wait until a kill would no longer lose it.
+     *
+     * @return false, with {@code then} never run, when nothing waits to be written, when nothing is journaled,
+     *     or while the disk is known to be stuck ({@link #journalLate})
+     */
+    public boolean afterJournaled(Runnable then) {
+        JournalWriter w = writer;
+        return w != null && w.afterWritten(then);
+    }
+
+    /** Somebody waited for the journal in vain: nobody waits again until the disk takes the next write. */
+    public void journalLate() {
+        JournalWriter w = writer;
+        if (w != null) {
+            w.waitedInVain();
+        }
+    }
+
+    /** True once every mapping made so far is written to the journal, within {@code patience} (for tests). */
+    boolean journalWritten(Duration patience) {
+        JournalWriter w = writer;
+        return w == null || w.awaitWritten(patience);
+    }
+
+    /** What the journal's thread does, each under {@code journalLock}. */
+    private final class JournalSink implements JournalWriter.Sink {
+        @Override
+        public void write(List<byte[]> records) {
+            int length = 0;
+            for (byte[] r : records) {
+                length += r.length;
             }
-            try {
-                writeFully(journal, record);
-                journalBytes += record.length;
-            } catch (IOException e) {
-                if (!writeFailureLogged) {
-                    writeFailureLogged = true;
-                    LOG.warn("fake-ip journal of {}: write failed, new mappings may not survive a crash: {}", file,
-                            e.toString());
+            ByteBuffer all = ByteBuffer.allocate(length);
+            for (byte[] r : records) {
+                all.put(r);
+            }
+            ExecutorService compactNow = null;
+            synchronized (journalLock) {
+                if (journal == null) {
+                    return;
+                }
+                try {
+                    // In slices: the JDK copies a heap buffer into a direct one as large, which the thread keeps.
+                    for (int at = 0; at < length; at += WRITE_SLICE) {
+                        ByteBuffer slice = ByteBuffer.wrap(all.array(), at, Math.min(WRITE_SLICE, length - at));
+                        while (slice.hasRemaining()) {
+                            journal.write(slice);
+                        }
+                    }
+                    journalBytes += length;
+                } catch (IOException e) {
+                    if (!writeFailureLogged) {
+                        writeFailureLogged = true;
+                        LOG.warn("fake-ip journal of {}: write failed, new mappings may not survive a crash: {}",
+                                file, e.toString());
+                    }
+                }
+                if (journalBytes > journalLimit && !compacting && compactor != null
+                        && journalGeneration == generation) {
+                    compacting = true;
+                    compactNow = compactor;
                 }
             }
-            if (journalBytes > journalLimit && !compacting && compactor != null) {
-                compacting = true;
-                compactNow = compactor;
+            if (compactNow != null) {
+                // Never rejected: close() takes the executor away (under journalLock) before shutting it down.
+                compactNow.execute(FakeIpStore.this::compactWhileOverLimit);
             }
         }
-        if (compactNow != null) {
-            // Not on the DNS path: the snapshot's fsync takes milliseconds. Never rejected: close() takes the
-            // executor away (under journalLock) before shutting it down.
-            compactNow.execute(this::compactWhileOverLimit);
+
+        @Override
+        public void rotate(long next) {
+            synchronized (journalLock) {
+                try {
+                    startJournal(next);
+                } catch (IOException e) {
+                    LOG.warn("fake-ip journal of {}: cannot start {}, new mappings may not survive a crash: {}", file,
+                            journalFile(next), e.toString());
+                }
+            }
+        }
+    }
+
+    /** Under journalLock: closes the current journal and, while journaling, opens journal {@code next}. */
+    private void startJournal(long next) throws IOException {
+        closeJournal();
+        if (journaling) {
+            journal = openJournal(next);
+            journalGeneration = next;
+        }
+    }
+
+    /** Writes what the pools queued, for a bounded time, and ends the journal's thread. */
+    private void stopWriter() {
+        JournalWriter w = writer;
+        writer = null;
+        if (w != null && !w.stop(WRITER_PATIENCE)) {
+            LOG.warn("fake-ip journal of {}: the disk took nothing for {} s; going on without it", file,
+                    WRITER_PATIENCE.toSeconds());
         }
     }
 
@@ -398,7 +494,8 @@ public final class FakeIpStore implements AutoCloseable {
             while (true) {
                 compact();
                 synchronized (journalLock) {
-                    if (journalBytes <= journalLimit || compactor == null) {
+                    // A switch still queued behind records the disk has not taken: the next journal starts empty.
+                    if (journalBytes <= journalLimit || compactor == null || journalGeneration != generation) {
                         return;
                     }
                 }
@@ -439,19 +536,23 @@ public final class FakeIpStore implements AutoCloseable {
             p.mappingLock().lock();
         }
         try {
+            for (FakeIpPool p : pools) {
+                mappings.add(p.snapshot());
+            }
+            JournalWriter w = writer;
             synchronized (journalLock) {
-                for (FakeIpPool p : pools) {
-                    mappings.add(p.snapshot());
-                }
                 next = ++generation;
-                closeJournal();
-                if (journaling) {
+                if (w == null) {
                     try {
-                        journal = openJournal(next);
+                        startJournal(next);
                     } catch (IOException e) {
                         openFailed = e;
                     }
                 }
+            }
+            if (w != null) {
+                // Behind every record of a mapping in the copy, ahead of every record of one that is not.
+                w.rotate(next);
             }
         } finally {
             for (int i = pools.size() - 1; i >= 0; i--) {
@@ -477,6 +578,7 @@ public final class FakeIpStore implements AutoCloseable {
             }
             journal = null;
         }
+        journalGeneration = -1;
         journalBytes = 0;
     }
 
@@ -576,6 +678,7 @@ public final class FakeIpStore implements AutoCloseable {
         synchronized (journalLock) {
             journaling = false;
         }
+        stopWriter();
         try {
             compact();
         } catch (IOException | RuntimeException e) {

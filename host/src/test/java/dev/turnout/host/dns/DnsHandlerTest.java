@@ -16,14 +16,18 @@ import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponse;
 import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.handler.codec.dns.DnsSection;
+import io.netty.channel.DefaultEventLoop;
 import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The handler against a real dnsmasq upstream. */
 class DnsHandlerTest {
@@ -31,10 +35,16 @@ class DnsHandlerTest {
     @RegisterExtension
     static final DnsmasqUpstream upstream = new DnsmasqUpstream("dns-test");
 
-    record Setup(DnsHandler handler, FakeIpPool pool4, FakeIpPool pool6) {
+    record Setup(DnsHandler handler, FakeIpPool pool4, FakeIpPool pool6, FakeIpStore store) {
     }
 
     static Setup setup(boolean ipv6, String range6, Map<String, List<InetAddress>> hosts) throws Exception {
+        return setup(ipv6, range6, hosts, null);
+    }
+
+    /** With {@code store} (when not null) journaling {@code pool4}, opened. */
+    static Setup setup(boolean ipv6, String range6, Map<String, List<InetAddress>> hosts, Path store)
+            throws Exception {
         DnsOptions o = new DnsOptions(true, null, EnhancedMode.FAKE_IP, null,
                 range6 == null ? null : Cidr.parse(range6), List.of("+.example.test", "*.lan"),
                 List.of(new Nameserver(Nameserver.Protocol.UDP, upstream.address())), null, null, ipv6, hosts);
@@ -44,7 +54,13 @@ class DnsHandlerTest {
         HostsTable h = new HostsTable(o.hosts());
         UpstreamResolver up = new UpstreamResolver(o.upstreams(), h, ipv6, upstream.group(), SocketBinder.NONE,
                 UpstreamResolver.Settings.defaults());
-        return new Setup(new DnsHandler(o, pool4, pool6, new FakeIpFilter(o.fakeIpFilter()), h, up), pool4, pool6);
+        FakeIpStore journal = null;
+        if (store != null) {
+            journal = new FakeIpStore(store, List.of(pool4));
+            journal.open();
+        }
+        return new Setup(new DnsHandler(o, pool4, pool6, new FakeIpFilter(o.fakeIpFilter()), h, up, journal), pool4,
+                pool6, journal);
     }
 
     static DnsResponse ask(DnsHandler h, int id, String name, DnsRecordType type) throws Exception {
@@ -69,6 +85,55 @@ class DnsHandlerTest {
             return DnsTestMessages.addresses(r);
         } finally {
             r.release();
+        }
+    }
+
+    /**
+     * An answer that names a new mapping leaves once its journal record is written, so a kill right after it loses
+     * nothing; but it does not wait for a disk that takes nothing ({@link JournalOnAFifo}) longer than the
+     * patience, and once one answer has waited in vain none waits until the disk takes a write again.
+     */
+    @Test
+    void anAnswerNamingANewMappingWaitsForItsJournalRecordButNotForADiskThatTakesNothing(@TempDir Path dir)
+            throws Exception {
+        Setup s = setup(false, null, Map.of(), dir.resolve("fake-ip.cache"));
+        DefaultEventLoop loop = new DefaultEventLoop();
+        try {
+            Future<ByteBuf> first = ask(s.handler(), loop, "first.journal.test");
+            assertTrue(first.await(10, TimeUnit.SECONDS));
+            first.getNow().release();
+
+            try (JournalOnAFifo disk = new JournalOnAFifo(s.store(), dir)) {
+                long start = System.nanoTime();
+                Future<ByteBuf> waited = ask(s.handler(), loop, "second.journal.test");
+                assertTrue(waited.await(10, TimeUnit.SECONDS), "answered although the disk takes nothing");
+                long took = System.nanoTime() - start;
+                assertTrue(took >= DnsHandler.JOURNAL_PATIENCE.toNanos(), "waited " + took / 1_000_000 + " ms");
+                assertNotNull(waited.getNow(), "an answer, not a drop");
+                waited.getNow().release();
+
+                Future<ByteBuf> next = ask(s.handler(), loop, "third.journal.test");
+                assertTrue(next.isDone(), "known stuck: the next answer does not wait at all");
+                next.getNow().release();
+
+                disk.read();
+                assertTrue(s.store().journalWritten(Duration.ofSeconds(10)));
+                Future<ByteBuf> after = ask(s.handler(), loop, "fourth.journal.test");
+                assertTrue(after.await(10, TimeUnit.SECONDS), "answered once the disk takes writes again");
+                after.getNow().release();
+            }
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A query for {@code name}'s A record, answered as the TUN's hijack asks: on {@code loop}. */
+    private static Future<ByteBuf> ask(DnsHandler h, DefaultEventLoop loop, String name) throws Exception {
+        ByteBuf q = Unpooled.wrappedBuffer(DnsTestMessages.query(7, name, DnsRecordType.A));
+        try {
+            return loop.submit(() -> h.handle(q, true, loop)).get(10, TimeUnit.SECONDS);
+        } finally {
+            q.release();
         }
     }
 
@@ -134,7 +199,7 @@ class DnsHandlerTest {
         UpstreamResolver up = new UpstreamResolver(o.upstreams(), HostsTable.empty(), ipv6, upstream.group(),
                 SocketBinder.NONE, UpstreamResolver.Settings.defaults());
         return new Setup(new DnsHandler(o, pool4, null, new FakeIpFilter(o.fakeIpFilter()), HostsTable.empty(),
-                up), pool4, null);
+                up), pool4, null, null);
     }
 
     @Test

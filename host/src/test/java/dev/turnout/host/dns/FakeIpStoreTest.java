@@ -5,14 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -122,10 +127,12 @@ class FakeIpStoreTest {
     }
 
     /**
-     * A store that was never closed is what kill -9 leaves: the snapshot plus the journal. Only its compaction
-     * thread must be done, as a kill would have stopped it, before another store reads the files.
+     * A store that was never closed is what kill -9 leaves: the snapshot plus the journal. Its journal must have
+     * taken the records, as the answers naming the mappings waited for that, and its compaction thread must be
+     * done, as a kill would have stopped it, before another store reads the files.
      */
     private static void killed(FakeIpStore store) throws InterruptedException {
+        assertTrue(store.journalWritten(Duration.ofSeconds(10)), "the journal took every record");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (store.compacting() && System.nanoTime() < deadline) {
             Thread.sleep(10);
@@ -244,7 +251,8 @@ class FakeIpStoreTest {
         for (int i = 0; i < 200; i++) {
             given.add(p.assign("name" + i + ".example.test"));
         }
-        // Compaction runs on its own thread; wait (bounded) until it has caught up.
+        // The journal and the compaction have threads of their own; wait (bounded) until both have caught up.
+        assertTrue(store.journalWritten(Duration.ofSeconds(10)), "the journal took every record");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (journalBytes() > 2000 && System.nanoTime() < deadline) {
             Thread.sleep(20);
@@ -258,6 +266,45 @@ class FakeIpStoreTest {
         for (int i = 0; i < 200; i++) {
             assertEquals("name" + i + ".example.test", again.nameOf(given.get(i)));
         }
+    }
+
+    /**
+     * The disk stops taking the journal ({@link JournalOnAFifo}). Mapping new names and pinning the address of an old
+     * one (what every new TUN flow does, on its lane) must not wait for it: they did, under the pool's lock, and
+     * every lane stopped with them. Nothing is lost once the disk takes writes again.
+     */
+    @Test
+    void aJournalTheDiskDoesNotTakeStopsNeitherNewMappingsNorFlowsPinningOldOnes() throws Exception {
+        Path file = dir.resolve("fake-ip.cache");
+        FakeIpPool p = pool();
+        FakeIpStore store = new FakeIpStore(file, List.of(p), 100);
+        store.open();
+        InetAddress old = p.assign("old.example.test");
+        assertTrue(store.journalWritten(Duration.ofSeconds(10)));
+        ExecutorService lanes = Executors.newFixedThreadPool(2);
+        try (JournalOnAFifo disk = new JournalOnAFifo(store, dir)) {
+            Future<?> mapping = lanes.submit(() -> {
+                for (int i = 0; i < 300; i++) {
+                    p.assign("new" + i + ".example.test");
+                }
+            });
+            mapping.get(10, TimeUnit.SECONDS);
+            Future<String> pinning = lanes.submit(() -> {
+                String name = p.acquire(old);
+                p.release(old);
+                return name;
+            });
+            assertEquals("old.example.test", pinning.get(10, TimeUnit.SECONDS), "a flow pinned its address");
+            assertFalse(store.journalWritten(Duration.ofMillis(200)), "the journal is stuck on the FIFO");
+
+            disk.read();
+            assertTrue(store.journalWritten(Duration.ofSeconds(10)), "the journal goes on once the FIFO is read");
+        } finally {
+            lanes.shutdownNow();
+        }
+        FakeIpPool again = pool();
+        assertEquals(301, new FakeIpStore(file, List.of(again)).load(), "nothing lost");
+        assertEquals("old.example.test", again.nameOf(old));
     }
 
     private long journalBytes() throws Exception {
