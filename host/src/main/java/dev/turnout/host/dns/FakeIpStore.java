@@ -118,6 +118,7 @@ public final class FakeIpStore implements AutoCloseable {
      * @return how many names have an address after the restore
      */
     public synchronized int open() {
+        removeTornSnapshots();
         int restored = load();
         synchronized (journalLock) {
             journaling = true;
@@ -291,6 +292,32 @@ public final class FakeIpStore implements AutoCloseable {
     }
 
     /** The journals beside the snapshot, by generation. */
+    /**
+     * Deletes snapshots a kill cut short: written as {@code <file>NNN.tmp} and renamed when complete, so one a
+     * process did not finish (a SIGKILL during a stop stuck on a frozen disk, a power loss) stays behind, one more
+     * at every such kill. Only this instance writes them: it holds its config's instance lock.
+     */
+    private void removeTornSnapshots() {
+        Path dir = file.toAbsolutePath().getParent();
+        String name = file.getFileName().toString();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> isTornSnapshot(name, p))) {
+            for (Path p : ds) {
+                Files.deleteIfExists(p);
+                LOG.info("fake-ip cache {}: removed {}, a snapshot a kill cut short", file, p.getFileName());
+            }
+        } catch (NoSuchFileException e) {
+            // No directory yet: nothing saved.
+        } catch (IOException e) {
+            LOG.warn("fake-ip cache {}: cannot remove snapshots a kill cut short: {}", file, e.toString());
+        }
+    }
+
+    private static boolean isTornSnapshot(String name, Path p) {
+        String f = p.getFileName().toString();
+        return f.length() > name.length() + 4 && f.startsWith(name) && f.endsWith(".tmp")
+                && f.substring(name.length(), f.length() - 4).chars().allMatch(Character::isDigit);
+    }
+
     private TreeMap<Long, Path> journals() {
         TreeMap<Long, Path> out = new TreeMap<>();
         Path dir = file.toAbsolutePath().getParent();

@@ -307,6 +307,31 @@ class FakeIpStoreTest {
         assertEquals("old.example.test", again.nameOf(old));
     }
 
+    @Test
+    void aSnapshotAKillCutShortIsRemovedAtStartAndNothingElseIs() throws Exception {
+        Path file = dir.resolve("fake-ip.cache");
+        FakeIpPool p = pool();
+        InetAddress a = p.assign("a.test");
+        new FakeIpStore(file, List.of(p)).save();
+        // What createTempFile named the snapshot being written when the kill came, and files that are not that.
+        Path torn = dir.resolve("fake-ip.cache8171627281918.tmp");
+        Files.writeString(torn, "turnout-fake-ip 1\njournal 3\npool 198.18.0.1/16\n198.18.0.9 half");
+        List<Path> others = List.of(dir.resolve("fake-ip.cache.tmp"), dir.resolve("fake-ip.cache12.tmp.keep"),
+                dir.resolve("other.cache12.tmp"), dir.resolve("fake-ip.cacheX12.tmp"));
+        for (Path o : others) {
+            Files.writeString(o, "not ours");
+        }
+        FakeIpPool again = pool();
+        FakeIpStore store = new FakeIpStore(file, List.of(again));
+        assertEquals(1, store.open());
+        store.close();
+        assertFalse(Files.exists(torn), "the torn snapshot is gone");
+        for (Path o : others) {
+            assertTrue(Files.exists(o), o + " is not one of ours");
+        }
+        assertEquals("a.test", again.nameOf(a));
+    }
+
     private long journalBytes() throws Exception {
         long total = 0;
         try (var files = Files.list(dir)) {
