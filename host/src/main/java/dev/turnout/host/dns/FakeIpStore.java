@@ -291,7 +291,6 @@ public final class FakeIpStore implements AutoCloseable {
         }
     }
 
-    /** The journals beside the snapshot, by generation. */
     /**
      * Deletes snapshots a kill cut short: written as {@code <file>NNN.tmp} and renamed when complete, so one a
      * process did not finish (a SIGKILL during a stop stuck on a frozen disk, a power loss) stays behind, one more
@@ -318,6 +317,7 @@ public final class FakeIpStore implements AutoCloseable {
                 && f.substring(name.length(), f.length() - 4).chars().allMatch(Character::isDigit);
     }
 
+    /** The journals beside the snapshot, by generation. */
     private TreeMap<Long, Path> journals() {
         TreeMap<Long, Path> out = new TreeMap<>();
         Path dir = file.toAbsolutePath().getParent();
@@ -439,9 +439,11 @@ public final class FakeIpStore implements AutoCloseable {
             for (byte[] r : records) {
                 length += r.length;
             }
-            ByteBuffer all = ByteBuffer.allocate(length);
+            byte[] all = new byte[length];
+            int at = 0;
             for (byte[] r : records) {
-                all.put(r);
+                System.arraycopy(r, 0, all, at, r.length);
+                at += r.length;
             }
             ExecutorService compactNow = null;
             synchronized (journalLock) {
@@ -449,13 +451,7 @@ public final class FakeIpStore implements AutoCloseable {
                     return;
                 }
                 try {
-                    // In slices: the JDK copies a heap buffer into a direct one as large, which the thread keeps.
-                    for (int at = 0; at < length; at += WRITE_SLICE) {
-                        ByteBuffer slice = ByteBuffer.wrap(all.array(), at, Math.min(WRITE_SLICE, length - at));
-                        while (slice.hasRemaining()) {
-                            journal.write(slice);
-                        }
-                    }
+                    writeFully(journal, all);
                     journalBytes += length;
                 } catch (IOException e) {
                     if (!writeFailureLogged) {
@@ -629,10 +625,13 @@ public final class FakeIpStore implements AutoCloseable {
         return ch;
     }
 
+    /** In slices: the JDK copies a heap buffer into a direct one as large, which the writing thread then keeps. */
     private static void writeFully(FileChannel ch, byte[] bytes) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        while (b.hasRemaining()) {
-            ch.write(b);
+        for (int at = 0; at < bytes.length; at += WRITE_SLICE) {
+            ByteBuffer b = ByteBuffer.wrap(bytes, at, Math.min(WRITE_SLICE, bytes.length - at));
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
         }
     }
 
