@@ -228,11 +228,8 @@ class ControllerIT {
         assertEquals(EMOJI, g.get("name"));
         assertEquals("DIRECT", g.get("now"));
         assertEquals(List.of("G", "DIRECT"), g.get("all"));
-        java.util.Properties saved = new java.util.Properties();
-        try (var in = Files.newBufferedReader(dir.resolve(".turnout-selections"), StandardCharsets.UTF_8)) {
-            saved.load(in);
-        }
-        assertEquals("DIRECT", saved.getProperty(EMOJI));
+        // The file is written by a thread of its own after the answer: wait for it, bounded.
+        assertEquals("DIRECT", savedChoice(EMOJI, "DIRECT", Duration.ofSeconds(5)));
         assertEquals(204, api.call("PUT", EMOJI_PATH, "{\"name\":\"G\"}").status());
     }
 
@@ -471,6 +468,23 @@ class ControllerIT {
             assertEquals(403, other.call("GET", "/ui/%2e%2e/outside.txt", null, "--path-as-is").status());
             assertEquals(200, other.get("/version").status(), "no secret configured: the API is open on loopback");
         }
+    }
+
+    /** What the selections file says for {@code group} once it says {@code expected}, or at the deadline. */
+    private String savedChoice(String group, String expected, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String saved = null;
+        while (System.nanoTime() < deadline && !expected.equals(saved)) {
+            Thread.sleep(50);
+            java.util.Properties p = new java.util.Properties();
+            try (var in = Files.newBufferedReader(dir.resolve(".turnout-selections"), StandardCharsets.UTF_8)) {
+                p.load(in);
+            } catch (java.nio.file.NoSuchFileException e) {
+                continue;
+            }
+            saved = p.getProperty(group);
+        }
+        return saved;
     }
 
     private Map<String, Object> awaitConnection(String host, Duration timeout) throws Exception {

@@ -264,9 +264,12 @@ public final class GroupSupervisor implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
-        schedules.forEach(s -> s.cancel(false));
-        schedules.clear();
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            schedules.forEach(s -> s.cancel(false));
+            schedules.clear();
+        }
+        selections.close();
     }
 }

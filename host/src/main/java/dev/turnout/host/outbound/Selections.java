@@ -2,12 +2,19 @@ package dev.turnout.host.outbound;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +22,11 @@ import org.slf4j.LoggerFactory;
  * The members users chose in {@code select} groups, kept in a small file so the choice survives a restart.
  * Written to a temporary file and renamed over the old one: a crash never leaves half a file. A missing or
  * unreadable file means no choices, never an error.
+ *
+ * <p>The file is written on a thread of its own, never by the caller: a choice comes from the controller's event
+ * loop, and a disk that stops taking writes (a frozen file system, a stalled network share) would otherwise stop
+ * the controller answering anything at all. Choices made while a write is under way are written together by the
+ * next one, so the file always ends with the last choice.
  */
 public final class Selections {
 
@@ -23,17 +35,35 @@ public final class Selections {
     /** The file's name, beside the config. */
     public static final String FILE_NAME = ".turnout-selections";
     static final int MAX_ENTRIES = 1024;
+    /** How long a stop waits for the last choice to reach the file. */
+    static final Duration STOP_PATIENCE = Duration.ofSeconds(2);
+    private static final String TEMP_SUFFIX = ".tmp";
+    /** What {@link Files#createTempFile} names ours: the prefix, digits, the suffix. */
+    private static final Pattern TORN = Pattern.compile(Pattern.quote(FILE_NAME) + "\\d+" + Pattern.quote(TEMP_SUFFIX));
 
     private final Path file;
     private final Map<String, String> choices = new LinkedHashMap<>();
+    private final Executor writer;
+    private boolean writeQueued;
 
-    private Selections(Path file) {
+    private Selections(Path file, Executor writer) {
         this.file = file;
+        this.writer = writer;
     }
 
     /** Choices kept in {@code file} ({@code null}: kept in memory only). */
     public static Selections at(Path file) {
-        Selections s = new Selections(file);
+        return at(file, file == null ? null : Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "turnout-selections-writer");
+            t.setDaemon(true);
+            return t;
+        }));
+    }
+
+    /** Choices kept in {@code file}, written by {@code writer}. */
+    static Selections at(Path file, Executor writer) {
+        Selections s = new Selections(file, writer);
+        s.removeTornCopies();
         s.read();
         return s;
     }
@@ -56,25 +86,55 @@ public final class Selections {
         p.stringPropertyNames().stream().sorted().limit(MAX_ENTRIES).forEach(k -> choices.put(k, p.getProperty(k)));
     }
 
+    /** Temporary copies a kill cut short before their rename: one more at every such kill otherwise. */
+    private void removeTornCopies() {
+        Path dir = file == null ? null : file.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            return;
+        }
+        try (DirectoryStream<Path> torn = Files.newDirectoryStream(dir,
+                p -> TORN.matcher(p.getFileName().toString()).matches())) {
+            for (Path p : torn) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            log.debug("cannot remove torn selections copies in {}: {}", dir, e.toString());
+        }
+    }
+
     public synchronized String choiceFor(String group) {
         return choices.get(group);
     }
 
-    /** Records a choice and writes the file; a write failure is logged, the choice still holds in memory. */
-    public synchronized void remember(String group, String member) {
-        if (member.equals(choices.get(group)) || (!choices.containsKey(group) && choices.size() >= MAX_ENTRIES)) {
-            return;
+    /**
+     * Records a choice, which holds at once, and queues a write of the file; a write failure is logged, the choice
+     * still holds in memory.
+     */
+    public void remember(String group, String member) {
+        synchronized (this) {
+            if (member.equals(choices.get(group))
+                    || (!choices.containsKey(group) && choices.size() >= MAX_ENTRIES)) {
+                return;
+            }
+            choices.put(group, member);
+            if (file == null || writeQueued) {
+                return;
+            }
+            writeQueued = true;
         }
-        choices.put(group, member);
-        if (file == null) {
-            return;
-        }
+        writer.execute(this::write);
+    }
+
+    private void write() {
         Properties p = new Properties();
-        p.putAll(choices);
+        synchronized (this) {
+            writeQueued = false;
+            p.putAll(choices);
+        }
         try {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, FILE_NAME, ".tmp");
+            Path tmp = Files.createTempFile(dir, FILE_NAME, TEMP_SUFFIX);
             try {
                 try (var out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
                     p.store(out, "Turnout: members chosen in select groups");
@@ -85,6 +145,22 @@ public final class Selections {
             }
         } catch (IOException e) {
             log.warn("cannot save selections to {}: {}", file, e.getMessage());
+        }
+    }
+
+    /** Waits at most {@link #STOP_PATIENCE} for the queued write, then stops the writer. */
+    public void close() {
+        if (!(writer instanceof ExecutorService service)) {
+            return;
+        }
+        service.shutdown();
+        try {
+            if (!service.awaitTermination(STOP_PATIENCE.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("the last group choice did not reach {} within {} s (the disk takes no writes):"
+                        + " it keeps the one before", file, STOP_PATIENCE.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
