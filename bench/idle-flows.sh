@@ -11,8 +11,12 @@
 # Bounded: the holder stops after HOLD_SECS; every process runs in the two namespaces made here and all are killed,
 # both namespaces deleted, on exit, whatever happens. Only 192.0.2.0/24 and 198.51.100.0/24 are used.
 #
+# DASHBOARD=1: a dashboard open on those flows (yacd, metacubexd and zashboard keep the controller's /connections
+# WebSocket open, one list a second): while the flows are held, three one-shot GET /connections (time and size), then
+# DASH_SECS of the WebSocket: messages, Turnout's CPU and its RSS at the end and at most.
+#
 # Usage: sudo bench/idle-flows.sh    env: FLOWS (10000), HOLD_SECS (120), NMT=1, HISTO=1 (a class histogram, its HISTO_LINES (29) largest classes), TURNOUT_DIST, TURNOUT_JAVA_OPTS,
-#        KEEP=1 (keep files)
+#        DASHBOARD=1, DASH_SECS (30), KEEP=1 (keep files)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -62,6 +66,7 @@ tun:
 rules:
   - MATCH,DIRECT
 EOF
+[[ -n ${DASHBOARD:-} ]] && echo "external-controller: 127.0.0.1:9090" >>"$WORK/config.yaml"
 # The launcher's own defaults unless TURNOUT_JAVA_OPTS says otherwise; NMT=1 adds tracking to whichever.
 JOPTS=${TURNOUT_JAVA_OPTS:-}
 if [[ -n ${NMT:-} ]]; then
@@ -88,6 +93,61 @@ hold() { # COUNT -> runs a holder until its stdin (fd 3) closes; waits for HELD
 }
 release() { exec 3>&-; wait "$HPID" 2>/dev/null || true; }
 established() { ip netns exec "$V" ss -Htn state established "sport = :9000" | wc -l; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$JPID/stat"; }
+# dashboard: what a dashboard's connection list costs Turnout while it holds the flows (DASHBOARD=1).
+dashboard() {
+  local i t0 t1 peak=0 rss ws
+  for i in 1 2 3; do
+    ip netns exec "$C" curl -s -o /dev/null -m 30 -w "%{time_total} %{size_download}\n" \
+      http://127.0.0.1:9090/connections >>"$WORK/dash-get.txt" || echo "? ?" >>"$WORK/dash-get.txt"
+  done
+  t0=$(cpu_ticks)
+  ip netns exec "$C" timeout $(( ${DASH_SECS:-30} + 10 )) python3 - "${DASH_SECS:-30}" >"$WORK/dash-ws.txt" 2>&1 <<'PY' &
+import base64, os, socket, struct, sys, time
+secs = float(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", 9090), timeout=10)
+key = base64.b64encode(os.urandom(16)).decode()
+s.sendall(("GET /connections?interval=1000 HTTP/1.1\r\nHost: 127.0.0.1:9090\r\nUpgrade: websocket\r\n"
+           "Connection: Upgrade\r\nSec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+buf = b""
+while b"\r\n\r\n" not in buf:
+    buf += s.recv(4096)
+head, buf = buf.split(b"\r\n\r\n", 1)
+assert b" 101 " in head.split(b"\r\n")[0], head
+def need(n):
+    global buf
+    while len(buf) < n:
+        chunk = s.recv(1 << 20)
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    out, buf = buf[:n], buf[n:]
+    return out
+end, messages, size = time.time() + secs, 0, 0
+while time.time() < end:
+    b0, b1 = need(2)
+    n = b1 & 0x7f
+    if n == 126:
+        n = struct.unpack(">H", need(2))[0]
+    elif n == 127:
+        n = struct.unpack(">Q", need(8))[0]
+    need(n)
+    size += n
+    if b0 & 0x80:
+        messages += 1
+print(messages, size)
+PY
+  ws=$!
+  for i in $(seq 1 $(( ${DASH_SECS:-30} + 10 ))); do
+    kill -0 "$ws" 2>/dev/null || break
+    rss=$(rss_kb); (( rss > peak )) && peak=$rss; echo $(( rss / 1024 )) >>"$WORK/dash-rss.txt"
+    sleep 1
+  done
+  wait "$ws" || true
+  t1=$(cpu_ticks)
+  DASH_CPU_MS=$(( (t1 - t0) * 1000 / $(getconf CLK_TCK) ))
+  DASH_RSS=$(rss_kb); DASH_PEAK=$peak
+}
 hold 300; release
 for _ in $(seq 1 50); do (( $(established) == 0 )) && break; sleep 0.2; done
 sleep 3
@@ -105,6 +165,7 @@ EST=$(established)
 RSS1=$(rss_kb)
 THREADS=$(awk '/Threads/ {print $2}' "/proc/$JPID/status")
 FDS=$(ls "/proc/$JPID/fd" | wc -l)
+if [[ -n ${DASHBOARD:-} ]]; then dashboard; fi
 if [[ -n ${NMT:-} ]]; then
   jcmd "$JPID" VM.native_memory summary >"$WORK/nmt.txt" 2>&1 || true
   jcmd "$JPID" GC.heap_info >"$WORK/heap.txt" 2>&1 || true
@@ -140,5 +201,14 @@ if [[ -n ${NMT:-} ]]; then
   grep -E "^-? *(Java Heap|Class|Thread|Code|GC|Internal|Other|Symbol|Native Memory Tracking|Arena|Metaspace|Total)" "$WORK/nmt.txt" \
     | sed -E 's/^-? */    /; s/\(reserved=[0-9]+KB, /(/' || true
   grep -E "used|total" "$WORK/heap.txt" | sed 's/^/  heap: /' || true
+fi
+if [[ -n ${DASHBOARD:-} ]]; then
+  read -r WS_MSGS WS_BYTES _ <"$WORK/dash-ws.txt" || true
+  echo "  a dashboard's connection list (external-controller 127.0.0.1:9090):"
+  echo "    GET /connections, s and bytes: $(tr '\n' ';' <"$WORK/dash-get.txt")"
+  echo "    WebSocket /connections?interval=1000 for ${DASH_SECS:-30} s: ${WS_MSGS:-?} lists, ${WS_BYTES:-?} bytes;" \
+       "Turnout's CPU meanwhile ${DASH_CPU_MS} ms ($(( DASH_CPU_MS / ${DASH_SECS:-30} )) ms a second);" \
+       "RSS $(( DASH_RSS / 1024 )) MB at the end, $(( DASH_PEAK / 1024 )) MB at most"
+  echo "    RSS each second, MB: $(tr '\n' ' ' <"$WORK/dash-rss.txt")"
 fi
 [[ -n ${HISTO:-} ]] && { echo "  live heap holding them: ${LIVE:-?} bytes ($(( ${LIVE:-0} / (HELD > 0 ? HELD : 1) )) per flow, the rest included); live objects, largest first:"; sed 's/^/  /' "$WORK/histo.txt"; }

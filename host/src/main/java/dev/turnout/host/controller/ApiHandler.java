@@ -73,6 +73,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             Responses.json(ctx, keepAlive, HttpResponseStatus.OK, body);
         }
 
+        void json(Json.Document body) {
+            Responses.json(ctx, keepAlive, HttpResponseStatus.OK, body);
+        }
+
         void error(HttpResponseStatus status, String message) {
             Responses.error(ctx, keepAlive, status, message);
         }
@@ -575,8 +579,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         }
                     }
                     long every = interval;
-                    upgrade(call, ch -> controller.streams().periodic(ch, true, every,
-                            () -> Json.write(ClashViews.connections(t.flows(), t.router().current().outbounds()))));
+                    upgrade(call, ch -> controller.streams().periodic(ch, every,
+                            () -> ClashViews.connections(t.flows(), t.router().current().outbounds())));
                 } else {
                     call.json(ClashViews.connections(t.flows(), t.router().current().outbounds()));
                 }

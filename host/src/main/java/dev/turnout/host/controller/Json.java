@@ -1,5 +1,6 @@
 package dev.turnout.host.controller;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -7,6 +8,11 @@ import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
@@ -66,6 +72,35 @@ public final class Json {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("cannot write " + value.getClass() + " as JSON", e);
         }
+    }
+
+    /** A document written piece by piece, so that what it lists never has to be held whole. */
+    @FunctionalInterface
+    interface Document {
+        void writeTo(JsonGenerator out) throws IOException;
+
+        /** About how many bytes it takes: a buffer grown by doubling instead leaves its smaller sizes pooled. */
+        default int expectedBytes() {
+            return 256;
+        }
+    }
+
+    /**
+     * {@code document} as UTF-8 in a buffer from {@code alloc}: no String and no byte array on the way, so a large
+     * answer (the connection list with thousands of flows) leaves little behind on the heap.
+     */
+    static ByteBuf write(ByteBufAllocator alloc, Document document) {
+        ByteBuf buf = alloc.buffer(document.expectedBytes());
+        try (JsonGenerator out = MAPPER.createGenerator((java.io.OutputStream) new ByteBufOutputStream(buf))) {
+            document.writeTo(out);
+        } catch (IOException e) {
+            buf.release();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException | Error e) {
+            buf.release();
+            throw e;
+        }
+        return buf;
     }
 
     /** Parses one JSON value that must fill {@code text} (whitespace aside). */

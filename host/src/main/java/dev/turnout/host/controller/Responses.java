@@ -56,6 +56,15 @@ final class Responses {
         bytes(ctx, keepAlive, status, Json.write(body).getBytes(StandardCharsets.UTF_8), JSON_TYPE);
     }
 
+    /** A document written straight into the answer's buffer (see {@link Json#write(io.netty.buffer.ByteBufAllocator, Json.Document)}). */
+    static void json(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, Json.Document body) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Json.write(ctx.alloc(), body));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON_TYPE);
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        cors(ctx.channel(), r.headers());
+        send(ctx, r, keepAlive);
+    }
+
     static void error(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String message) {
         json(ctx, keepAlive, status, Map.of("message", message));
     }

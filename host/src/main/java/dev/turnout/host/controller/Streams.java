@@ -97,11 +97,16 @@ final class Streams implements AutoCloseable {
         ch.closeFuture().addListener(f -> trafficSinks.remove(sink));
     }
 
-    /** Sends {@code snapshot} now and every {@code intervalMillis} until the channel closes. */
-    void periodic(Channel ch, boolean webSocket, long intervalMillis, Supplier<String> snapshot) {
-        Consumer<String> sink = sink(ch, webSocket);
-        ScheduledFuture<?> task = ch.eventLoop().scheduleAtFixedRate(() -> sink.accept(snapshot.get()), 0,
-                intervalMillis, TimeUnit.MILLISECONDS);
+    /**
+     * Sends {@code snapshot} over the WebSocket {@code ch} now and every {@code intervalMillis} until it closes;
+     * written straight into the frame's buffer, and not at all while the client has yet to take the one before.
+     */
+    void periodic(Channel ch, long intervalMillis, Supplier<Json.Document> snapshot) {
+        ScheduledFuture<?> task = ch.eventLoop().scheduleAtFixedRate(() -> {
+            if (ch.isActive() && ch.isWritable()) {
+                ch.writeAndFlush(new TextWebSocketFrame(Json.write(ch.alloc(), snapshot.get())));
+            }
+        }, 0, intervalMillis, TimeUnit.MILLISECONDS);
         ch.closeFuture().addListener(f -> task.cancel(false));
     }
 

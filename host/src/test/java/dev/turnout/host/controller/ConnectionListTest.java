@@ -1,0 +1,83 @@
+package dev.turnout.host.controller;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.host.flow.Flow;
+import dev.turnout.host.flow.FlowTable;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConnectionListTest {
+
+    @Test
+    void theListWrittenFlowByFlowHasClashsFieldsInClashsOrder() throws Exception {
+        FlowTable flows = new FlowTable(8);
+        Flow named = flows.open(new Metadata(Network.TCP, Destination.ofHost("example.test", 443),
+                new InetSocketAddress("192.0.2.1", 40000), "tun", null), "MATCH", "DIRECT", "DIRECT");
+        named.countUpload(100);
+        named.countDownload(1000);
+        flows.open(new Metadata(Network.UDP, Destination.of(new InetSocketAddress(InetAddress.getByName("198.51.100.7"), 53)),
+                null, "socks-in", null), "MATCH", "DIRECT", "DIRECT");
+
+        Map<String, Object> list = read(ClashViews.connections(flows, null));
+
+        assertEquals(List.of("downloadTotal", "uploadTotal", "connections"), new ArrayList<>(list.keySet()));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> all = (List<Map<String, Object>>) list.get("connections");
+        assertEquals(2, all.size());
+        Map<String, Object> c = all.stream().filter(m -> m.get("id").equals(Long.toString(named.id()))).findFirst()
+                .orElseThrow();
+        assertEquals(List.of("id", "metadata", "upload", "download", "start", "chains", "rule", "rulePayload"),
+                new ArrayList<>(c.keySet()));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> meta = (Map<String, Object>) c.get("metadata");
+        assertEquals(List.of("network", "type", "sourceIP", "destinationIP", "sourcePort", "destinationPort", "host",
+                "dnsMode", "processPath", "specialProxy"), new ArrayList<>(meta.keySet()));
+        assertEquals(Map.of("network", "tcp", "type", "Tun", "sourceIP", "192.0.2.1", "destinationIP", "",
+                "sourcePort", "40000", "destinationPort", "443", "host", "example.test", "dnsMode", "normal",
+                "processPath", "", "specialProxy", ""), meta);
+        assertEquals(100, ((Number) c.get("upload")).intValue());
+        assertEquals(1000, ((Number) c.get("download")).intValue());
+        assertEquals(List.of("DIRECT"), c.get("chains"));
+        assertEquals("Match", c.get("rule"));
+        assertEquals("", c.get("rulePayload"));
+
+        Map<String, Object> udp = all.stream().filter(m -> m != c).findFirst().orElseThrow();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> udpMeta = (Map<String, Object>) udp.get("metadata");
+        assertEquals("udp", udpMeta.get("network"));
+        assertEquals("Socks5", udpMeta.get("type"));
+        assertEquals("", udpMeta.get("sourceIP"));
+        assertEquals("198.51.100.7", udpMeta.get("destinationIP"));
+        assertEquals("53", udpMeta.get("destinationPort"));
+    }
+
+    @Test
+    void anEmptyTableIsClashsEmptyList() throws Exception {
+        ByteBuf buf = Json.write(UnpooledByteBufAllocator.DEFAULT, ClashViews.connections(new FlowTable(1), null));
+        try {
+            assertEquals("{\"downloadTotal\":0,\"uploadTotal\":0,\"connections\":[]}", buf.toString(StandardCharsets.UTF_8));
+        } finally {
+            buf.release();
+        }
+    }
+
+    private static Map<String, Object> read(Json.Document document) throws Exception {
+        ByteBuf buf = Json.write(UnpooledByteBufAllocator.DEFAULT, document);
+        try {
+            return Json.parseObject(buf.toString(StandardCharsets.UTF_8));
+        } finally {
+            buf.release();
+        }
+    }
+}
