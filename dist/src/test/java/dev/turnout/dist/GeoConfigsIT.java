@@ -1,6 +1,7 @@
 package dev.turnout.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -175,6 +177,46 @@ class GeoConfigsIT {
         }
         assertEquals(List.of(CN_ONLY_BY_GEOIP + "\tREJECT\tGEOIP,CN", "10.1.2.3\tDIRECT\tGEOIP,LAN"),
                 match(config, CN_ONLY_BY_GEOIP + "\n10.1.2.3\n"));
+    }
+
+    /**
+     * Ctrl-C or a SIGTERM while the first start downloads the country database (minutes on a slow link) ends the
+     * run at once: before, the stop waited for the start (30 s at most, then the JVM exited around the download,
+     * leaving its partial file), or for the download to fail, and then printed that failure as a config error.
+     */
+    @Test
+    void aStopWhileTheStartDownloadsEndsTheRunAtOnceAndLeavesNoPartialFile() throws Exception {
+        Required.nothingMissing(Netns.unavailableReason());
+        Path folder = Files.createDirectories(home.resolve("turnout"));
+        Path config = folder.resolve("config.yaml");
+        Files.writeString(config, String.join("\n", "mixed-port: 7893",
+                "geox-url: {mmdb: 'http://127.0.0.1:8082/Country.mmdb'}",
+                "rules:", "  - GEOIP,CN,DIRECT", "  - MATCH,DIRECT", ""));
+        try (Netns ns = Netns.create("tgeos")) {
+            // 1 KiB every 100 ms: 60 s for the whole "database".
+            ns.spawn(home.resolve("drip.log"), Daemons.peer("drip", "8082", "600", "100"));
+            ns.awaitTcpPort(8082, Duration.ofSeconds(20));
+            Path log = home.resolve("turnout.log");
+            Process p = ns.spawn(log, DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
+                    "--pid-file", home.resolve("pid").toString());
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!MixedPortIT.read(log).contains("downloading Country.mmdb") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(MixedPortIT.read(log).contains("downloading Country.mmdb"), MixedPortIT.read(log));
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "still running 10 s after SIGTERM:\n" + MixedPortIT.read(log));
+            String text = MixedPortIT.read(log);
+            assertEquals(0, p.exitValue(), text);
+            assertTrue(text.contains("stopping before anything was opened"), text);
+            assertFalse(text.contains("failed"), text);
+            assertEquals(List.of(), ns.instanceLocks(), text);
+            try (var files = Files.list(folder)) {
+                assertEquals(List.of("config.yaml"), files.map(f -> f.getFileName().toString()).toList(),
+                        "left in the config's folder");
+            }
+            assertFalse(Files.exists(home.resolve("pid")));
+        }
     }
 
     @Test

@@ -116,7 +116,13 @@ final class RunCommand implements Callable<Integer> {
         host.plugins().forEach(p -> log.info("plugin {} {} provides {}", p.id(), p.version(), p.outboundTypes()));
         Turnout turnout;
         try {
-            turnout = Turnout.start(initial, host);
+            turnout = Turnout.prepare(initial, host);
+            if (!stopping.opening()) {
+                turnout.close(); // a stop came while it prepared: it has ended the run, nothing may open now
+                host.close();
+                return 0;
+            }
+            turnout.open();
         } catch (ConfigException e) {
             System.err.println("turnout: " + e.getMessage());
             host.close();

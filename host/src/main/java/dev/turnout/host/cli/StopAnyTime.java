@@ -4,6 +4,9 @@ import dev.turnout.host.runtime.Logging;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -11,16 +14,23 @@ import sun.misc.SignalHandler;
  * The one shutdown hook of {@code turnout run}, registered before the instance lock is taken, so that a SIGTERM
  * or Ctrl-C at any moment gives back what this run took. Registered only once Turnout was up, a stop during the
  * start (plugins, rule providers, the TUN: about a second) let the JVM exit around it: the lock files stayed in
- * /run/turnout, and so would a DNS policy rule that only a stop removes. A stop that comes while Turnout starts
- * waits for the start to end, then takes down whatever it set up.
+ * /run/turnout, and so would a DNS policy rule that only a stop removes. A stop that comes while Turnout opens its
+ * inbounds (ports, the TUN and its routes) waits for that to end, then takes down whatever it set up. A stop that
+ * comes before (while rule providers or geo databases download, which can take minutes on a slow link) ends the
+ * run at once: nothing on the machine has changed yet but the lock, which it gives back.
  */
 final class StopAnyTime {
+
+    private static final Logger log = LoggerFactory.getLogger(StopAnyTime.class);
 
     /** How long a stop waits for a start in progress (rule providers may still be downloading) before it goes on. */
     static final Duration START_WAIT = Duration.ofSeconds(30);
 
+    private enum Phase { PREPARING, OPENING, STOPPED_EARLY }
+
     private final CountDownLatch settled = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.PREPARING);
     private volatile Runnable stop;
 
     private StopAnyTime(Runnable early) {
@@ -52,6 +62,14 @@ final class StopAnyTime {
         }
     }
 
+    /**
+     * The start is about to open inbounds: from now on a stop waits for it. False when a stop came first: the run
+     * is over, and must open nothing.
+     */
+    boolean opening() {
+        return phase.compareAndSet(Phase.PREPARING, Phase.OPENING);
+    }
+
     /** Turnout is up: a stop from now on runs {@code stop}, which must be safe to run twice. */
     void running(Runnable stop) {
         this.stop = stop;
@@ -69,6 +87,16 @@ final class StopAnyTime {
     }
 
     private void onShutdown() {
+        if (phase.compareAndSet(Phase.PREPARING, Phase.STOPPED_EARLY)) {
+            try {
+                log.info("stopping before anything was opened (the start was still preparing)");
+                stop.run();
+            } finally {
+                Logging.awaitWritten();
+                stopped.countDown();
+            }
+            return;
+        }
         try {
             settled.await(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {

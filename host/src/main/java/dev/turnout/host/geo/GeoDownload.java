@@ -48,6 +48,9 @@ final class GeoDownload {
         Path parent = path.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempFile(parent, name, ".part");
+        // A stop during the start's download ends the run without unwinding this thread (StopAnyTime): the JVM
+        // removes the partial file as it exits, as the finally below would.
+        tmp.toFile().deleteOnExit();
         long started = System.nanoTime();
         try {
             int status = http.getResponseCode();

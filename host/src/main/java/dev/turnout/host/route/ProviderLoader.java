@@ -154,6 +154,7 @@ public final class ProviderLoader {
         Path parent = path.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempFile(parent, path.getFileName().toString(), ".part");
+        tmp.toFile().deleteOnExit(); // as GeoDownload's: a stop during the start's download leaves no partial file
         try {
             HttpResponse<Path> response = client.send(request, HttpResponse.BodyHandlers.ofFile(tmp));
             if (response.statusCode() / 100 != 2) {

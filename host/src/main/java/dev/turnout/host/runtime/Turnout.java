@@ -206,8 +206,12 @@ public final class Turnout implements AutoCloseable {
         return out;
     }
 
-    /** Builds everything and opens the inbounds; on any failure nothing stays open. */
-    public static Turnout start(Config config, PluginHost plugins) throws ConfigException, InterruptedException {
+    /**
+     * Builds everything (rule providers and geo databases fetched, the routing compiled) and opens no inbound:
+     * until {@link #open()} nothing on the machine has changed but the DNS listener's socket and the fake-IP
+     * cache, which a kill leaves consistent.
+     */
+    public static Turnout prepare(Config config, PluginHost plugins) throws ConfigException, InterruptedException {
         // Read before anything opens, so that a bad setting fails the start with its line and column.
         Settings settings;
         try {
@@ -216,17 +220,20 @@ public final class Turnout implements AutoCloseable {
             ConfigCheck.offline(config, plugins); // fails as well, listing the routing's problems beside these
             throw e;
         }
-        Turnout t = new Turnout(config, settings, plugins);
+        return new Turnout(config, settings, plugins);
+    }
+
+    /** Opens the inbounds: ports, the TUN and its routes; on any failure nothing stays open. */
+    public void open() throws ConfigException, InterruptedException {
         try {
-            t.openInbounds();
+            openInbounds();
         } catch (RuntimeException | InterruptedException | ConfigException e) {
-            t.close();
+            close();
             throw e;
         } catch (IOException e) {
-            t.close();
+            close();
             throw new IllegalStateException("cannot start the TUN: " + e.getMessage(), e);
         }
-        return t;
     }
 
     /** A port another program holds: the setting that asked for it, where it was written, and the kernel's reason. */
