@@ -1,6 +1,7 @@
 package dev.turnout.host.dns;
 
 import dev.turnout.host.config.ConfigLoader;
+import dev.turnout.host.files.TornCopies;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -297,24 +298,13 @@ public final class FakeIpStore implements AutoCloseable {
      * at every such kill. Only this instance writes them: it holds its config's instance lock.
      */
     private void removeTornSnapshots() {
-        Path dir = file.toAbsolutePath().getParent();
-        String name = file.getFileName().toString();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> isTornSnapshot(name, p))) {
-            for (Path p : ds) {
-                Files.deleteIfExists(p);
-                LOG.info("fake-ip cache {}: removed {}, a snapshot a kill cut short", file, p.getFileName());
+        try {
+            for (String torn : TornCopies.remove(file, ".tmp", Duration.ZERO)) {
+                LOG.info("fake-ip cache {}: removed {}, a snapshot a kill cut short", file, torn);
             }
-        } catch (NoSuchFileException e) {
-            // No directory yet: nothing saved.
         } catch (IOException e) {
             LOG.warn("fake-ip cache {}: cannot remove snapshots a kill cut short: {}", file, e.toString());
         }
-    }
-
-    private static boolean isTornSnapshot(String name, Path p) {
-        String f = p.getFileName().toString();
-        return f.length() > name.length() + 4 && f.startsWith(name) && f.endsWith(".tmp")
-                && f.substring(name.length(), f.length() - 4).chars().allMatch(Character::isDigit);
     }
 
     /** The journals beside the snapshot, by generation. */

@@ -1,5 +1,6 @@
 package dev.turnout.host.geo;
 
+import dev.turnout.host.files.TornCopies;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -47,6 +48,7 @@ final class GeoDownload {
         http.setRequestProperty("User-Agent", "Turnout");
         Path parent = path.toAbsolutePath().getParent();
         Files.createDirectories(parent);
+        TornCopies.remove(path, ".part", TornCopies.ABANDONED_DOWNLOAD); // a killed run's, which no finally removed
         Path tmp = Files.createTempFile(parent, name, ".part");
         // A stop during the start's download ends the run without unwinding this thread (StopAnyTime): the JVM
         // removes the partial file as it exits, as the finally below would.

@@ -1,8 +1,8 @@
 package dev.turnout.host.outbound;
 
+import dev.turnout.host.files.TornCopies;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,7 +14,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +37,6 @@ public final class Selections {
     /** How long a stop waits for the last choice to reach the file. */
     static final Duration STOP_PATIENCE = Duration.ofSeconds(2);
     private static final String TEMP_SUFFIX = ".tmp";
-    /** What {@link Files#createTempFile} names ours: the prefix, digits, the suffix. */
-    private static final Pattern TORN = Pattern.compile(Pattern.quote(FILE_NAME) + "\\d+" + Pattern.quote(TEMP_SUFFIX));
 
     private final Path file;
     private final Map<String, String> choices = new LinkedHashMap<>();
@@ -88,17 +85,13 @@ public final class Selections {
 
     /** Temporary copies a kill cut short before their rename: one more at every such kill otherwise. */
     private void removeTornCopies() {
-        Path dir = file == null ? null : file.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
+        if (file == null) {
             return;
         }
-        try (DirectoryStream<Path> torn = Files.newDirectoryStream(dir,
-                p -> TORN.matcher(p.getFileName().toString()).matches())) {
-            for (Path p : torn) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            TornCopies.remove(file, TEMP_SUFFIX, Duration.ZERO);
         } catch (IOException e) {
-            log.debug("cannot remove torn selections copies in {}: {}", dir, e.toString());
+            log.debug("cannot remove torn selections copies beside {}: {}", file, e.toString());
         }
     }
 

@@ -4,6 +4,7 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.config.ProviderEntry;
+import dev.turnout.host.files.TornCopies;
 import dev.turnout.rules.ProviderFormat;
 import dev.turnout.rules.ProviderSource;
 import java.io.IOException;
@@ -153,6 +154,7 @@ public final class ProviderLoader {
                 .header("User-Agent", "Turnout").GET().build();
         Path parent = path.toAbsolutePath().getParent();
         Files.createDirectories(parent);
+        TornCopies.remove(path, ".part", TornCopies.ABANDONED_DOWNLOAD); // a killed run's, which no finally removed
         Path tmp = Files.createTempFile(parent, path.getFileName().toString(), ".part");
         tmp.toFile().deleteOnExit(); // as GeoDownload's: a stop during the start's download leaves no partial file
         try {

@@ -92,6 +92,18 @@ class GeoDownloadTest {
     }
 
     @Test
+    void aPartialFileAKilledRunLeftIsRemovedByTheNextDownloadButOneBeingWrittenIsNot() throws Exception {
+        GeoFiles.mmdb(served.resolve("Country.mmdb"), "GeoIP2-Country",
+                Map.of("198.51.100.0/24", "{ country => { iso_code => 'CN' } }"));
+        Path killed = Files.writeString(home.resolve("Country.mmdb8834512066720151234.part"), "half a database");
+        Files.setLastModifiedTime(killed, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(dev.turnout.host.files.TornCopies.ABANDONED_DOWNLOAD).minusSeconds(60)));
+        Path writing = Files.writeString(home.resolve("Country.mmdb1204.part"), "another run's, in progress");
+        GeoFiles.compile(running(base), "GEOIP,CN,PROXY");
+        assertEquals(List.of("Country.mmdb", "Country.mmdb1204.part"), homeFiles());
+    }
+
+    @Test
     void geositeAndAsnAreDownloadedToo() throws Exception {
         Files.write(served.resolve("geosite.dat"), GeoFiles.geosite(Map.of("cn", List.of(new GeoFiles.Domain(2, "cn")))));
         GeoFiles.mmdb(served.resolve("GeoLite2-ASN.mmdb"), "GeoLite2-ASN",
