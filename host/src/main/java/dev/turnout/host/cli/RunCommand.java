@@ -64,6 +64,7 @@ final class RunCommand implements Callable<Integer> {
             // Before anything opens: a second instance must not touch the ports, TUN or state file of the running one.
             try {
                 instance = InstanceLock.acquire(Locations.lockDir(), Locations.networkNamespace(), claims, self);
+                stopping.preparing();
             } catch (InstanceLock.HeldElsewhere e) {
                 System.err.println("turnout: " + e.getMessage());
                 return 1;

@@ -26,11 +26,16 @@ final class StopAnyTime {
     /** How long a stop waits for a start in progress (rule providers may still be downloading) before it goes on. */
     static final Duration START_WAIT = Duration.ofSeconds(30);
 
-    private enum Phase { PREPARING, OPENING, STOPPED_EARLY }
+    /**
+     * LOCKING: taking the instance lock (a stop waits for the start, as once inbounds open); PREPARING: between
+     * {@link #preparing} and {@link #opening} (a stop ends the run at once); OPENING: inbounds opening; SETTLED: the
+     * start is over, up or failed; STOPPED_EARLY: a stop ended the run while it prepared.
+     */
+    private enum Phase { LOCKING, PREPARING, OPENING, SETTLED, STOPPED_EARLY }
 
     private final CountDownLatch settled = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.PREPARING);
+    private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.LOCKING);
     private volatile Runnable stop;
 
     private StopAnyTime(Runnable early) {
@@ -62,6 +67,11 @@ final class StopAnyTime {
         }
     }
 
+    /** The instance lock is held and {@code early} gives it back: until {@link #opening}, a stop ends the run at once. */
+    void preparing() {
+        phase.compareAndSet(Phase.LOCKING, Phase.PREPARING);
+    }
+
     /**
      * The start is about to open inbounds: from now on a stop waits for it. False when a stop came first: the run
      * is over, and must open nothing.
@@ -73,11 +83,12 @@ final class StopAnyTime {
     /** Turnout is up: a stop from now on runs {@code stop}, which must be safe to run twice. */
     void running(Runnable stop) {
         this.stop = stop;
-        settled.countDown();
+        settled();
     }
 
     /** The start is over, whether it succeeded or not: a stop waiting for it goes on. */
     void settled() {
+        phase.updateAndGet(p -> p == Phase.STOPPED_EARLY ? p : Phase.SETTLED);
         settled.countDown();
     }
 
