@@ -38,7 +38,8 @@ final class StopAnyTime {
     private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.LOCKING);
     private volatile Runnable stop;
 
-    private StopAnyTime(Runnable early) {
+    /** Not installed: {@link #onShutdown} is what a stop runs (package-private for tests). */
+    StopAnyTime(Runnable early) {
         this.stop = early;
     }
 
@@ -97,7 +98,7 @@ final class StopAnyTime {
         stopped.await();
     }
 
-    private void onShutdown() {
+    void onShutdown() {
         if (phase.compareAndSet(Phase.PREPARING, Phase.STOPPED_EARLY)) {
             try {
                 log.info("stopping before anything was opened (the start was still preparing)");
