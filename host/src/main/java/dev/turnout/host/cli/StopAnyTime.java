@@ -100,19 +100,13 @@ final class StopAnyTime {
 
     void onShutdown() {
         if (phase.compareAndSet(Phase.PREPARING, Phase.STOPPED_EARLY)) {
+            log.info("stopping before anything was opened (the start was still preparing)");
+        } else {
             try {
-                log.info("stopping before anything was opened (the start was still preparing)");
-                stop.run();
-            } finally {
-                Logging.awaitWritten();
-                stopped.countDown();
+                settled.await(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            return;
-        }
-        try {
-            settled.await(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         try {
             stop.run();

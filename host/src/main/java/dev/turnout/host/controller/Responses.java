@@ -1,5 +1,6 @@
 package dev.turnout.host.controller;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -58,11 +59,7 @@ final class Responses {
 
     /** A document written straight into the answer's buffer (see {@link Json#write(io.netty.buffer.ByteBufAllocator, Json.Document)}). */
     static void json(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, Json.Document body) {
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Json.write(ctx.alloc(), body));
-        r.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON_TYPE);
-        r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        cors(ctx.channel(), r.headers());
-        send(ctx, r, keepAlive);
+        content(ctx, keepAlive, status, Json.write(ctx.alloc(), body), JSON_TYPE);
     }
 
     static void error(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String message) {
@@ -76,9 +73,14 @@ final class Responses {
     }
 
     static void bytes(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, byte[] body, String type) {
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
+        content(ctx, keepAlive, status, Unpooled.wrappedBuffer(body), type);
+    }
+
+    private static void content(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, ByteBuf body,
+                                String type) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
-        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        r.headers().set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
         r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         cors(ctx.channel(), r.headers());
         send(ctx, r, keepAlive);
