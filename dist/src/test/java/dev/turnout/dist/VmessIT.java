@@ -50,7 +50,7 @@ class VmessIT {
             "vmess-tcp", "203.0.113.10", "vmess-wstls", "203.0.113.11",
             "vless-tcp", "203.0.113.12", "vless-wstls", "203.0.113.13",
             "vmess-grpc", "203.0.113.14", "vless-grpc", "203.0.113.15", "vmess-h2", "203.0.113.16",
-            "vless-http", "203.0.113.17");
+            "vless-http", "203.0.113.17", "vless-http-elsewhere", "203.0.113.18");
     /** The gRPC servers' service name, as a subscription's grpc-opts gives it. */
     static final String GUN = "turnout.Gun";
 
@@ -135,6 +135,9 @@ class VmessIT {
                         + " h2-opts: {host: [" + V2rayServer.H2_HOST + "], path: /vh2}}",
                 "  - {name: vless-http, type: vless, server: " + V2RAY + ", port: 10448, uuid: " + UUID_TEXT
                         + ", network: http, http-opts: {path: [/vhttp], headers: {Host: [cdn.example]}}}",
+                // A path the server does not serve: V2Ray answers 404.
+                "  - {name: vless-http-elsewhere, type: vless, server: " + V2RAY + ", port: 10448, uuid: " + UUID_TEXT
+                        + ", network: http, http-opts: {path: [/elsewhere]}}",
                 "rules:",
                 "  - DOMAIN,web.test,vmess-tcp",
                 "  - IP-CIDR," + VIA.get("vmess-tcp") + "/32,vmess-tcp",
@@ -145,6 +148,7 @@ class VmessIT {
                 "  - IP-CIDR," + VIA.get("vless-grpc") + "/32,vless-grpc",
                 "  - IP-CIDR," + VIA.get("vmess-h2") + "/32,vmess-h2",
                 "  - IP-CIDR," + VIA.get("vless-http") + "/32,vless-http",
+                "  - IP-CIDR," + VIA.get("vless-http-elsewhere") + "/32,vless-http-elsewhere",
                 "  - MATCH,REJECT",
                 ""));
         client.spawn(dir.resolve("turnout.log"), "env", "SSL_CERT_FILE=" + certificates.caCertificate(),
@@ -194,6 +198,27 @@ class VmessIT {
         assertEquals(0, r.exitCode(), r.stderr() + log());
         assertTrue(r.stdout().startsWith("hello /tun-" + proxy + " from "), r.stdout());
         assertTrue(log().contains("[TCP] 198.18.0.1:"), log());
+    }
+
+    /**
+     * A node whose http-opts path the server does not serve fails its flows with the server's 404 named, through the
+     * TUN (where the relay's half-closure made the end look like a wrong uuid) and through the mixed port alike.
+     */
+    @ParameterizedTest
+    @CsvSource({"--noproxy", "--proxy"})
+    void aPathTheServerDoesNotServeIsNamedInTheLogNotTakenForAWrongUuid(String how) throws Exception {
+        String refusal = "VLESS server " + V2RAY + ":10448 answered 'HTTP/1.1 404 Not Found' and closed";
+        long before = log().lines().filter(l -> l.contains(refusal)).count();
+        String url = "http://" + VIA.get("vless-http-elsewhere") + ":" + HTTP + "/refused" + how;
+        Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10", how,
+                how.equals("--proxy") ? "socks5h://127.0.0.1:7890" : "*", url);
+        assertTrue(r.exitCode() != 0, () -> "curl got an answer through a refused path: " + r.stdout());
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (log().lines().filter(l -> l.contains(refusal)).count() == before && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(log().lines().filter(l -> l.contains(refusal)).count() > before, this::log);
+        assertFalse(log().lines().anyMatch(l -> l.contains("10448") && l.contains("wrong uuid")), this::log);
     }
 
     @ParameterizedTest

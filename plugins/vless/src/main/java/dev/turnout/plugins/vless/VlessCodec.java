@@ -1,5 +1,6 @@
 package dev.turnout.plugins.vless;
 
+import dev.turnout.plugins.v2ray.http.DisguiseRefused;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -88,7 +89,7 @@ final class VlessCodec extends ByteToMessageCodec<ByteBuf> {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof ChannelInputShutdownEvent && !headerRead) {
+        if (evt instanceof ChannelInputShutdownEvent && !headerRead && !failed) {
             fail(ctx, new IOException(noAnswer()));
             return;
         }
@@ -97,7 +98,9 @@ final class VlessCodec extends ByteToMessageCodec<ByteBuf> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        if (!headerRead && !closing) {
+        // Not after a failure: its own close ends here too, and would be reported again as a server that never
+        // answered.
+        if (!headerRead && !closing && !failed) {
             fail(ctx, new IOException(noAnswer()));
         }
         super.channelInactive(ctx);
@@ -106,7 +109,8 @@ final class VlessCodec extends ByteToMessageCodec<ByteBuf> {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable reported = cause;
-        if (!headerRead && cause instanceof IOException && !(cause.getCause() instanceof IOException)) {
+        if (!headerRead && cause instanceof IOException && !(cause.getCause() instanceof IOException)
+                && !(cause instanceof DisguiseRefused)) {
             reported = new IOException(noAnswer() + " (" + cause.getMessage() + ")", cause);
         }
         fail(ctx, reported);

@@ -1,5 +1,6 @@
 package dev.turnout.plugins.vmess;
 
+import dev.turnout.plugins.v2ray.http.DisguiseRefused;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -234,7 +235,7 @@ final class VmessCodec extends ByteToMessageCodec<ByteBuf> {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable reported = cause;
-        if (state == State.HEADER_LENGTH && !(cause instanceof DecoderException)) {
+        if (state == State.HEADER_LENGTH && !(cause instanceof DecoderException) && !(cause instanceof DisguiseRefused)) {
             // v2ray resets the connection of an unknown user: say what that usually means.
             reported = new IOException(noAnswer("reset the connection (" + cause.getMessage() + ")"), cause);
         }

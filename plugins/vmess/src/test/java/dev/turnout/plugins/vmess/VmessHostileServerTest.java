@@ -14,13 +14,22 @@ import dev.turnout.api.testing.TestOptions;
 import dev.turnout.plugins.v2ray.testing.StreamEnd;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** A "VMess server" that answers garbage or nothing: the flow fails with a clear error, the process goes on. */
 class VmessHostileServerTest {
@@ -29,7 +38,19 @@ class VmessHostileServerTest {
     static final OneEventLoop loop = new OneEventLoop();
 
     private static StreamEnd.Outcome flowAgainst(LocalTcpServer server) throws Exception {
-        Map<String, Object> options = Map.of("uuid", UUID.randomUUID().toString(), "cipher", "aes-128-gcm");
+        return flowAgainst(server, Map.of(), false);
+    }
+
+    /**
+     * @param extra options beside the uuid and cipher
+     * @param asTheRelay whether the connection is set up as the host's relay sets it (half-closure on: the server's
+     *     end arrives as an input shutdown, not as the channel going inactive)
+     */
+    private static StreamEnd.Outcome flowAgainst(LocalTcpServer server, Map<String, Object> extra, boolean asTheRelay)
+            throws Exception {
+        Map<String, Object> options = new HashMap<>(extra);
+        options.put("uuid", UUID.randomUUID().toString());
+        options.put("cipher", "aes-128-gcm");
         Future<Channel> opened = new VmessType().create(TestOptions.loopbackServer("v", "vmess", server.port(), options),
                 new TestContext(new PlainDialer())).openStream(
                         Metadata.internal(Network.TCP, Destination.ofHost("example.org", 80)), loop.get()).await();
@@ -37,6 +58,7 @@ class VmessHostileServerTest {
         Channel channel = opened.getNow();
         StreamEnd end = new StreamEnd();
         channel.eventLoop().submit(() -> {
+            channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, asTheRelay);
             channel.pipeline().addLast(end);
             channel.config().setAutoRead(true);
             channel.read();
@@ -63,6 +85,56 @@ class VmessHostileServerTest {
                     () -> String.valueOf(outcome.cause()));
             assertEquals(0, outcome.bytes());
         }
+    }
+
+    /**
+     * V2Ray answers a disguise path it does not serve with 404 and closes; with the flow's first bytes still unread in
+     * its socket (they came after its read of the head) the close is a reset. Either way, and whether the end arrives
+     * as the channel going inactive or (as the relay sets the connection up) as an input shutdown, the 404 is named.
+     */
+    @ParameterizedTest(name = "reset {0}, as the relay {1}")
+    @CsvSource({"false,false", "false,true", "true,false", "true,true"})
+    void aRefusedDisguisePathIsNamedHoweverTheServerEndsTheConnection(boolean reset, boolean asTheRelay)
+            throws Exception {
+        try (LocalTcpServer server = LocalTcpServer.serving(socket -> {
+            InputStream in = socket.getInputStream();
+            byte[] head = readHead(in);
+            assertTrue(new String(head, StandardCharsets.ISO_8859_1).startsWith("GET /not-served "));
+            socket.getOutputStream().write("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            if (reset) {
+                // The flow's bytes left unread when the socket closes: the kernel sends a reset, not an end. Once
+                // the client's writes are in (the request header, then the 100 bytes' chunk: 200 bytes at least),
+                // as when V2Ray is the server: a write after the reset would close the connection before its read
+                // of the 404, and then nothing can name the refusal.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (in.available() < 200 && System.nanoTime() < deadline) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+                }
+                socket.setSoLinger(true, 0);
+            } else {
+                socket.shutdownOutput();
+                in.readAllBytes();
+            }
+        })) {
+            StreamEnd.Outcome outcome = flowAgainst(server,
+                    Map.of("network", "http", "http-opts", Map.of("path", List.of("/not-served"))), asTheRelay);
+            assertEquals("failed", outcome.how(), () -> "ended by " + outcome);
+            assertTrue(outcome.cause().getMessage().startsWith("VMess server 127.0.0.1:" + server.port()
+                    + " answered 'HTTP/1.1 404 Not Found' and closed"), outcome.cause().getMessage());
+        }
+    }
+
+    private static byte[] readHead(InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream();
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        for (int b; matched < 4 && head.size() < 8192 && (b = in.read()) >= 0; ) {
+            head.write(b);
+            matched = b == end[matched] ? matched + 1 : b == '\r' ? 1 : 0;
+        }
+        return head.toByteArray();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.turnout.plugins.v2ray.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -89,10 +90,36 @@ public final class ResponseHead extends ByteToMessageDecoder {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (refusal != null && !failed) {
             failed = true;
-            ctx.fireExceptionCaught(new IOException(server + " answered '" + refusal + "' and closed (does http-opts'"
-                    + " path match the server's?)"));
+            ctx.fireExceptionCaught(new DisguiseRefused(server, refusal, null));
         }
         super.channelInactive(ctx);
+    }
+
+    /** With half-closure on (as the relay sets a connection up) the server's end arrives as an input shutdown. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof ChannelInputShutdownEvent && refusal != null && !failed) {
+            failed = true;
+            // Not passed on: the protocol's codec would take the end for a server that never answered.
+            ctx.fireExceptionCaught(new DisguiseRefused(server, refusal, null));
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    /**
+     * A server that closes while the rest of the request is still unread in its socket resets the connection instead
+     * (V2Ray does when the request's body arrives between its read of the head and its close): the refusal it sent
+     * first is still the reason.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        if (refusal != null && !failed && cause instanceof IOException) {
+            failed = true;
+            ctx.fireExceptionCaught(new DisguiseRefused(server, refusal, cause));
+            return;
+        }
+        super.exceptionCaught(ctx, cause);
     }
 
     private static int lineEnd(ByteBuf in, int from) {
