@@ -201,23 +201,26 @@ class VmessIT {
     }
 
     /**
-     * A node whose http-opts path the server does not serve fails its flows with the server's 404 named, through the
-     * TUN (where the relay's half-closure made the end look like a wrong uuid) and through the mixed port alike.
+     * A node whose http-opts path the server does not serve fails its flows with the server's refusal named, through
+     * the TUN (where the relay's half-closure made the end look like a wrong uuid) and through the mixed port alike.
      */
     @ParameterizedTest
     @CsvSource({"--noproxy", "--proxy"})
     void aPathTheServerDoesNotServeIsNamedInTheLogNotTakenForAWrongUuid(String how) throws Exception {
-        String refusal = "VLESS server " + V2RAY + ":10448 answered 'HTTP/1.1 404 Not Found' and closed";
+        // V2Ray 4.34's VLESS inbound answers 404 at once, or (when it reads the request a second time after the
+        // mismatch: "firstLen = 0" in its log) only at the client's end, with 400: either is the server's answer.
+        String refusal = "VLESS server " + V2RAY + ":10448 answered 'HTTP/1.1 40";
         long before = log().lines().filter(l -> l.contains(refusal)).count();
         String url = "http://" + VIA.get("vless-http-elsewhere") + ":" + HTTP + "/refused" + how;
-        Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10", how,
+        Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "5", how,
                 how.equals("--proxy") ? "socks5h://127.0.0.1:7890" : "*", url);
         assertTrue(r.exitCode() != 0, () -> "curl got an answer through a refused path: " + r.stdout());
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (log().lines().filter(l -> l.contains(refusal)).count() == before && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        assertTrue(log().lines().filter(l -> l.contains(refusal)).count() > before, this::log);
+        assertTrue(log().lines().filter(l -> l.contains(refusal)).count() > before,
+                () -> log() + "\nv2ray's error log:\n" + MixedPortIT.read(dir.resolve("v2ray-error.log")));
         assertFalse(log().lines().anyMatch(l -> l.contains("10448") && l.contains("wrong uuid")), this::log);
     }
 
