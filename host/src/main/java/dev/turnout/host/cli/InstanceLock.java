@@ -1,19 +1,18 @@
 package dev.turnout.host.cli;
 
+import dev.turnout.host.files.HeldFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -41,14 +40,10 @@ final class InstanceLock {
     private static final String CONFIG_PREFIX = "config-";
     private static final int READ_ATTEMPTS = 20;
     private static final long READ_PAUSE_MILLIS = 25;
-    private static final int LOCK_ATTEMPTS = 5;
 
-    /** A lock file this process holds, and the channel whose lock it is. */
-    private record Held(Path file, FileChannel channel) { }
+    private final List<HeldFile> held;
 
-    private final List<Held> held;
-
-    private InstanceLock(List<Held> held) {
+    private InstanceLock(List<HeldFile> held) {
         this.held = held;
     }
 
@@ -122,61 +117,23 @@ final class InstanceLock {
     static InstanceLock acquire(Path dir, String namespace, List<Claim> claims, Holder self)
             throws IOException, HeldElsewhere {
         Files.createDirectories(dir);
-        List<Held> taken = new ArrayList<>();
+        List<HeldFile> taken = new ArrayList<>();
         InstanceLock lock = new InstanceLock(taken);
         try {
             for (Claim claim : claims) {
                 Path file = file(dir, namespace, claim);
-                FileChannel channel = lockedFile(file, claim);
-                taken.add(new Held(file, channel));
-                write(channel, self);
+                Optional<HeldFile> locked = HeldFile.tryHold(file);
+                if (locked.isEmpty()) {
+                    throw new HeldElsewhere(read(file), claim);
+                }
+                taken.add(locked.get());
+                write(locked.get().channel(), self);
             }
         } catch (IOException | HeldElsewhere | RuntimeException e) {
             lock.release();
             throw e;
         }
         return lock;
-    }
-
-    /**
-     * Opens and locks {@code file}. A holder deletes its files as it stops (while still holding the lock), so a
-     * lock won on a file that has meanwhile left the folder is worth nothing: the folder may hold a new file of that
-     * name already. Then it tries again with whatever the name now stands for.
-     */
-    private static FileChannel lockedFile(Path file, Claim claim) throws IOException, HeldElsewhere {
-        for (int attempt = 1; ; attempt++) {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
-            Object opened = fileKey(file);
-            if (!tryLock(channel)) {
-                channel.close();
-                throw new HeldElsewhere(read(file), claim);
-            }
-            if (opened != null && opened.equals(fileKey(file))) {
-                return channel;
-            }
-            channel.close();
-            if (attempt >= LOCK_ATTEMPTS) {
-                throw new IOException(file + " keeps being replaced while it is locked; is another Turnout starting?");
-            }
-        }
-    }
-
-    /** The file's identity (device and inode), or {@code null} when there is no file by that name. */
-    private static Object fileKey(Path file) throws IOException {
-        try {
-            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
-        } catch (NoSuchFileException e) {
-            return null;
-        }
-    }
-
-    private static boolean tryLock(FileChannel channel) throws IOException {
-        try {
-            return channel.tryLock() != null;
-        } catch (OverlappingFileLockException e) {
-            return false; // this very process holds it already
-        }
     }
 
     private static void write(FileChannel channel, Holder self) throws IOException {
@@ -259,22 +216,10 @@ final class InstanceLock {
 
     /**
      * Lets the locks go and removes their files, for a run that stops or gives up before serving; nothing of this
-     * instance is left in the folder. A file is deleted while still locked, so no other instance can have won it
-     * in between (see {@link #lockedFile}). A process that is killed leaves its files; the next one reuses them.
+     * instance is left in the folder. A process that is killed leaves its files; the next one reuses them.
      */
     void release() {
-        for (Held h : held) {
-            try {
-                Files.deleteIfExists(h.file());
-            } catch (IOException e) {
-                // left behind: harmless, the next instance locks and reuses it
-            }
-            try {
-                h.channel().close(); // closing drops the lock
-            } catch (IOException e) {
-                // the descriptor is gone either way, and the lock with it
-            }
-        }
+        held.forEach(HeldFile::close);
         held.clear();
     }
 }

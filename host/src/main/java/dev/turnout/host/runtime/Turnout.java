@@ -10,6 +10,8 @@ import dev.turnout.host.dial.Transport;
 import dev.turnout.host.flow.FlowTable;
 import dev.turnout.host.inbound.mixed.MixedInbound;
 import dev.turnout.api.Resolver;
+import dev.turnout.host.files.StateFolder;
+import dev.turnout.host.dns.EnhancedMode;
 import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.DnsService;
@@ -87,6 +89,8 @@ public final class Turnout implements AutoCloseable {
     private final OutboundRetirement retirement;
     private final TunOptions tunOptions;
     private final DnsService dns;
+    /** The config's folder, where the fake-IP cache and the groups' choices persist while this instance holds it. */
+    private final StateFolder state;
     private final List<AutoCloseable> inbounds = new ArrayList<>();
     private final DescriptorShortage shortage = new DescriptorShortage();
     private final AtomicReference<SocketBinder> binder = new AtomicReference<>(SocketBinder.NONE);
@@ -116,13 +120,20 @@ public final class Turnout implements AutoCloseable {
         this.boss = Transport.newGroup(1, "turnout-accept");
         this.workers = Transport.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), "turnout-io");
         DnsService dnsService = null;
+        this.state = StateFolder.claim(config.baseDir(), "pid " + ProcessHandle.current().pid() + ", config "
+                + config.name());
+        boolean fakeIp = settings.dns() != null && settings.dns().enhancedMode() == EnhancedMode.FAKE_IP;
+        if (!state.owned() && (fakeIp || !config.groups().isEmpty())) {
+            log.warn("{}: fake-IP mappings and group choices are kept in memory only, not across restarts: {} (a config"
+                    + " in a folder of its own keeps them)", state.folder(), state.refusal());
+        }
         try {
             this.tunOptions = settings.tun();
             DnsOptions dnsOptions = settings.dns();
             if (dnsOptions != null) {
                 try {
                     dnsService = DnsService.start(dnsOptions, excludedBy(tunOptions),
-                            config.baseDir().resolve(FAKE_IP_CACHE), workers, channel -> binder.get().bind(channel),
+                            state.file(FAKE_IP_CACHE), workers, channel -> binder.get().bind(channel),
                             UpstreamResolver.Settings.defaults());
                 } catch (IOException e) {
                     throw cannotListen(config.dns().originOf("listen"), "dns.listen", dnsOptions.listen(), e);
@@ -142,7 +153,7 @@ public final class Turnout implements AutoCloseable {
                     compiled.routing().outbounds().names().size(), millisSince(compiling));
             compiled.notes().forEach(n -> log.warn("{}", n));
             this.lastNotes = Set.copyOf(compiled.notes());
-            this.groups = new GroupSupervisor(workers, Selections.at(config.baseDir().resolve(Selections.FILE_NAME)));
+            this.groups = new GroupSupervisor(workers, Selections.at(state.file(Selections.FILE_NAME)));
             groups.adopt(compiled.routing().outbounds());
             if (dnsService != null) {
                 dnsService.useMatchers(compiled.routing().dnsMatchers());
@@ -181,6 +192,7 @@ public final class Turnout implements AutoCloseable {
             if (dnsService != null) {
                 dnsService.close();
             }
+            state.close();
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             resolver.close();
@@ -503,6 +515,7 @@ public final class Turnout implements AutoCloseable {
         if (dns != null) {
             dns.close(); // saves the fake-IP mappings
         }
+        state.close(); // after the last writes of the state it guards
         // Bounded, so that a stuck loop can never keep a stopping Turnout (and its routes) alive.
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
