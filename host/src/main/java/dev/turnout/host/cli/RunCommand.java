@@ -1,5 +1,6 @@
 package dev.turnout.host.cli;
 
+import dev.turnout.host.files.StateFolder;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.controller.Controller;
@@ -39,6 +40,8 @@ final class RunCommand implements Callable<Integer> {
 
     /** Held from before anything opens until the process ends; static so nothing can collect it. */
     private static volatile InstanceLock instance;
+    /** The config's folder, for the fake-IP cache and the groups' choices; given back with the instance lock. */
+    private static volatile StateFolder state;
 
     @Override
     public Integer call() throws Exception {
@@ -55,6 +58,9 @@ final class RunCommand implements Callable<Integer> {
         }
         // Before the lock, so that a stop while this run takes it waits and gives back what it took.
         StopAnyTime stopping = StopAnyTime.install(() -> {
+            if (state != null) {
+                state.close();
+            }
             if (instance != null) {
                 instance.release();
             }
@@ -64,6 +70,7 @@ final class RunCommand implements Callable<Integer> {
             // Before anything opens: a second instance must not touch the ports, TUN or state file of the running one.
             try {
                 instance = InstanceLock.acquire(Locations.lockDir(), Locations.networkNamespace(), claims, self);
+                state = StateFolder.claim(initial.baseDir(), "pid " + self.pid() + ", config " + self.config());
                 stopping.preparing();
             } catch (InstanceLock.HeldElsewhere e) {
                 System.err.println("turnout: " + e.getMessage());
@@ -74,6 +81,7 @@ final class RunCommand implements Callable<Integer> {
             }
             int code = serve(initial, stopping, hup);
             if (code != 0) {
+                state.close();
                 instance.release();
             }
             return code;
@@ -117,7 +125,7 @@ final class RunCommand implements Callable<Integer> {
         host.plugins().forEach(p -> log.info("plugin {} {} provides {}", p.id(), p.version(), p.outboundTypes()));
         Turnout turnout;
         try {
-            turnout = Turnout.prepare(initial, host);
+            turnout = Turnout.prepare(initial, host, state);
             if (!stopping.opening()) {
                 turnout.close(); // a stop came while it prepared: it has ended the run, nothing may open now
                 host.close();
@@ -166,6 +174,7 @@ final class RunCommand implements Callable<Integer> {
             turnout.close();
             host.close();
             deleteQuietly(pid);
+            state.close(); // after the last writes of the state it guards
             instance.release(); // last: until everything above is closed, a second instance must still be refused
         };
         if (controller != null) {

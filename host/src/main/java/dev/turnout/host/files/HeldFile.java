@@ -24,6 +24,7 @@ public final class HeldFile implements AutoCloseable {
 
     private final Path file;
     private final FileChannel channel;
+    private boolean closed;
 
     private HeldFile(Path file, FileChannel channel) {
         this.file = file;
@@ -86,10 +87,14 @@ public final class HeldFile implements AutoCloseable {
     /**
      * Removes the file and lets the lock go. The file is deleted while still locked, so no other process can have
      * won it in between (see {@link #tryHold}); one that is left behind (deletion refused) is harmless: the next
-     * holder locks and reuses it.
+     * holder locks and reuses it. Only the first call acts: after it, the name may be another holder's file.
      */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {

@@ -89,7 +89,7 @@ public final class Turnout implements AutoCloseable {
     private final OutboundRetirement retirement;
     private final TunOptions tunOptions;
     private final DnsService dns;
-    /** The config's folder, where the fake-IP cache and the groups' choices persist while this instance holds it. */
+    /** The config's folder, where the fake-IP cache and the groups' choices persist if this instance holds it. */
     private final StateFolder state;
     private final List<AutoCloseable> inbounds = new ArrayList<>();
     private final DescriptorShortage shortage = new DescriptorShortage();
@@ -103,8 +103,10 @@ public final class Turnout implements AutoCloseable {
     /** The notes of the last load, so that a reload repeats none of them. */
     private volatile Set<String> lastNotes = Set.of();
 
-    private Turnout(Config config, Settings settings, PluginHost plugins) throws ConfigException, InterruptedException {
+    private Turnout(Config config, Settings settings, PluginHost plugins, StateFolder state)
+            throws ConfigException, InterruptedException {
         this.config = config;
+        this.state = state;
         this.settings = settings;
         this.plugins = plugins;
         this.resolver = new SystemResolver(settings.hosts());
@@ -120,8 +122,6 @@ public final class Turnout implements AutoCloseable {
         this.boss = Transport.newGroup(1, "turnout-accept");
         this.workers = Transport.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), "turnout-io");
         DnsService dnsService = null;
-        this.state = StateFolder.claim(config.baseDir(), "pid " + ProcessHandle.current().pid() + ", config "
-                + config.name());
         boolean fakeIp = settings.dns() != null && settings.dns().enhancedMode() == EnhancedMode.FAKE_IP;
         if (!state.owned() && (fakeIp || !config.groups().isEmpty())) {
             log.warn("{}: fake-IP mappings and group choices are kept in memory only, not across restarts: {} (a config"
@@ -192,7 +192,6 @@ public final class Turnout implements AutoCloseable {
             if (dnsService != null) {
                 dnsService.close();
             }
-            state.close();
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             resolver.close();
@@ -222,8 +221,12 @@ public final class Turnout implements AutoCloseable {
      * Builds everything (rule providers and geo databases fetched, the routing compiled) and opens no inbound:
      * until {@link #open()} nothing on the machine has changed but the DNS listener's socket and the fake-IP
      * cache, which a kill leaves consistent.
+     *
+     * @param state the config's folder, held by this instance or not (then its state is kept in memory); the caller
+     *     gives it back once {@link #close()} has written the last of it
      */
-    public static Turnout prepare(Config config, PluginHost plugins) throws ConfigException, InterruptedException {
+    public static Turnout prepare(Config config, PluginHost plugins, StateFolder state)
+            throws ConfigException, InterruptedException {
         // Read before anything opens, so that a bad setting fails the start with its line and column.
         Settings settings;
         try {
@@ -232,7 +235,7 @@ public final class Turnout implements AutoCloseable {
             ConfigCheck.offline(config, plugins); // fails as well, listing the routing's problems beside these
             throw e;
         }
-        return new Turnout(config, settings, plugins);
+        return new Turnout(config, settings, plugins, state);
     }
 
     /** Opens the inbounds: ports, the TUN and its routes; on any failure nothing stays open. */
@@ -515,7 +518,6 @@ public final class Turnout implements AutoCloseable {
         if (dns != null) {
             dns.close(); // saves the fake-IP mappings
         }
-        state.close(); // after the last writes of the state it guards
         // Bounded, so that a stuck loop can never keep a stopping Turnout (and its routes) alive.
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);

@@ -41,6 +41,20 @@ class StateFolderTest {
     }
 
     @Test
+    void lettingGoTwiceLeavesTheNextHoldersLockAlone() throws Exception {
+        StateFolder first = StateFolder.claim(folder, "pid 11, config a.yaml");
+        first.close();
+        try (StateFolder next = StateFolder.claim(folder, "pid 12, config b.yaml")) {
+            first.close(); // as a stop and an early stop both may
+            assertTrue(Files.exists(folder.resolve(StateFolder.LOCK_NAME)), "the next holder's lock file is still there");
+            try (StateFolder third = StateFolder.claim(folder, "pid 13, config c.yaml")) {
+                assertFalse(third.owned());
+                assertEquals("another Turnout keeps its own there (pid 12, config b.yaml)", third.refusal());
+            }
+        }
+    }
+
+    @Test
     void aFolderWhereNoLockCanBeTakenIsNotKeptInAndSaysWhy() {
         try (StateFolder missing = StateFolder.claim(folder.resolve("gone"), "pid 11, config a.yaml")) {
             assertFalse(missing.owned());
