@@ -7,16 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnout.plugins.v2ray.testing.InboundEvents;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -127,26 +125,11 @@ class HttpDisguiseHandlersTest {
         odd.finishAndReleaseAll();
     }
 
-    /** What reaches the protocol's codec behind the ResponseHead: exceptions and user events, in order. */
-    private static final class Behind extends ChannelInboundHandlerAdapter {
-        final List<Object> seen = new ArrayList<>();
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            seen.add(cause);
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            seen.add(evt);
-        }
-    }
-
     @Test
     void aRefusalIsNamedOnceWhenTheEndComesAsAnInputShutdownOrAReset() {
         IOException reset = new IOException("Connection reset");
         for (Object end : List.of(ChannelInputShutdownEvent.INSTANCE, reset)) {
-            Behind behind = new Behind();
+            InboundEvents behind = new InboundEvents();
             EmbeddedChannel ch = new EmbeddedChannel(new ResponseHead("vmess server s:1"), behind);
             ch.writeInbound(ascii("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n"));
             if (end == reset) {
@@ -167,13 +150,13 @@ class HttpDisguiseHandlersTest {
     @Test
     void aResetBeforeAnyAnswerAndAnEndAfterAnAcceptedOnePassUnchanged() {
         IOException reset = new IOException("Connection reset");
-        Behind before = new Behind();
+        InboundEvents before = new InboundEvents();
         EmbeddedChannel early = new EmbeddedChannel(new ResponseHead("s"), before);
         early.pipeline().fireExceptionCaught(reset);
         assertEquals(List.of(reset), before.seen);
         early.finishAndReleaseAll();
 
-        Behind after = new Behind();
+        InboundEvents after = new InboundEvents();
         EmbeddedChannel carried = new EmbeddedChannel(new ResponseHead("s"), after);
         carried.writeInbound(ascii("HTTP/1.1 200 OK\r\n\r\n"));
         carried.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
