@@ -40,20 +40,24 @@ class SharedConfigFolderIT {
         dir = ScratchDir.create("tshared");
         ns = Netns.create("tshr");
         for (String name : List.of("a", "b")) {
-            int n = name.equals("a") ? 1 : 2;
-            Files.writeString(dir.resolve(name + ".yaml"), String.join("\n",
-                    "mixed-port: " + n + "7890",
-                    "log-level: info",
-                    "dns:",
-                    "  enable: true",
-                    "  listen: 127.0.0.1:" + n + "5353",
-                    "  enhanced-mode: fake-ip",
-                    "  fake-ip-range: 198.18.0.1/16",
-                    "  nameserver: [127.0.0.1:9]",
-                    "rules:",
-                    "  - MATCH,DIRECT",
-                    ""));
+            writeFakeIpConfig(dir.resolve(name + ".yaml"), name.equals("a") ? 1 : 2);
         }
+    }
+
+    /** A mixed port on n7890 and fake-IP DNS on 127.0.0.1:n5353, from 198.18.0.1/16. */
+    private static void writeFakeIpConfig(Path file, int n) throws IOException {
+        Files.writeString(file, String.join("\n",
+                "mixed-port: " + n + "7890",
+                "log-level: info",
+                "dns:",
+                "  enable: true",
+                "  listen: 127.0.0.1:" + n + "5353",
+                "  enhanced-mode: fake-ip",
+                "  fake-ip-range: 198.18.0.1/16",
+                "  nameserver: [127.0.0.1:9]",
+                "rules:",
+                "  - MATCH,DIRECT",
+                ""));
     }
 
     @AfterAll
@@ -63,9 +67,13 @@ class SharedConfigFolderIT {
     }
 
     private Process turnout(String name, int run) throws IOException, InterruptedException {
-        Process p = ns.spawn(dir.resolve(name + "-" + run + ".log"), dist.resolve("bin/turnout").toString(), "run",
-                "-c", dir.resolve(name + ".yaml").toString());
-        ns.awaitTcpPort(name.equals("a") ? 17890 : 27890, Duration.ofSeconds(30));
+        return turnout(dir, name, run, name.equals("a") ? 17890 : 27890);
+    }
+
+    private Process turnout(Path folder, String name, int run, int port) throws IOException, InterruptedException {
+        Process p = ns.spawn(folder.resolve(name + "-" + run + ".log"), dist.resolve("bin/turnout").toString(), "run",
+                "-c", folder.resolve(name + ".yaml").toString());
+        ns.awaitTcpPort(port, Duration.ofSeconds(30));
         return p;
     }
 
@@ -118,5 +126,26 @@ class SharedConfigFolderIT {
         } finally {
             stop(again);
         }
+    }
+
+    /** One that keeps nothing between runs (no fake-IP DNS, no groups) takes no lock: the next one keeps its own. */
+    @Test
+    void anInstanceThatKeepsNothingLeavesTheFolderToOneThatDoes() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("plain-first"));
+        Files.writeString(folder.resolve("plain.yaml"), "mixed-port: 37890\nrules:\n  - MATCH,DIRECT\n");
+        writeFakeIpConfig(folder.resolve("fake.yaml"), 4);
+        Process plain = turnout(folder, "plain", 1, 37890);
+        Process fake = turnout(folder, "fake", 1, 47890);
+        try {
+            String address = dig(45353, "kept.test", "A");
+            assertTrue(address.startsWith("198.18."), address);
+            assertFalse(MixedPortIT.read(folder.resolve("fake-1.log")).contains("kept in memory only"),
+                    () -> MixedPortIT.read(folder.resolve("fake-1.log")));
+        } finally {
+            stop(fake);
+            stop(plain);
+        }
+        assertTrue(Files.size(folder.resolve("turnout-fakeip.cache")) > 0, "the fake-IP instance kept its mappings");
+        assertFalse(Files.exists(folder.resolve(".turnout-state.lock")));
     }
 }

@@ -70,7 +70,9 @@ final class RunCommand implements Callable<Integer> {
             // Before anything opens: a second instance must not touch the ports, TUN or state file of the running one.
             try {
                 instance = InstanceLock.acquire(Locations.lockDir(), Locations.networkNamespace(), claims, self);
-                state = StateFolder.claim(initial.baseDir(), "pid " + self.pid() + ", config " + self.config());
+                state = Turnout.keepsState(initial)
+                        ? StateFolder.claim(initial.baseDir(), "pid " + self.pid() + ", config " + self.config())
+                        : StateFolder.unclaimed(initial.baseDir());
                 stopping.preparing();
             } catch (InstanceLock.HeldElsewhere e) {
                 System.err.println("turnout: " + e.getMessage());

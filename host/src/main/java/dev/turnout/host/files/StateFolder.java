@@ -45,6 +45,11 @@ public final class StateFolder implements AutoCloseable {
         }
     }
 
+    /** The folder of an instance that keeps nothing there: it takes no lock and names no reason. */
+    public static StateFolder unclaimed(Path folder) {
+        return new StateFolder(folder, null, null);
+    }
+
     /** Who holds {@code lock}, as it wrote itself down; it may not have yet. */
     private static String holder(Path lock) {
         try {
@@ -65,7 +70,7 @@ public final class StateFolder implements AutoCloseable {
         return held == null ? null : folder.resolve(name);
     }
 
-    /** Why this instance does not keep its state in the folder; {@code null} when it does. */
+    /** Why this instance does not keep its state in the folder; {@code null} when it does, or did not claim it. */
     public String refusal() {
         return refusal;
     }

@@ -257,6 +257,24 @@ public final class Turnout implements AutoCloseable {
                 + address.getPort() + ": " + e.getMessage(), e);
     }
 
+    /**
+     * Whether a run on {@code config} keeps anything in its folder between runs: fake-IP mappings (fake-IP DNS) or
+     * group choices (proxy groups). One that keeps nothing does not claim the folder, so it never keeps another
+     * instance there from keeping its own. A {@code dns:} section that does not validate counts as keeping: the start
+     * then refuses the config anyway.
+     */
+    public static boolean keepsState(Config config) {
+        if (!config.groups().isEmpty()) {
+            return true;
+        }
+        try {
+            DnsOptions dns = DnsSettings.from(config);
+            return dns != null && dns.enhancedMode() == EnhancedMode.FAKE_IP;
+        } catch (ConfigException e) {
+            return true;
+        }
+    }
+
     /** Whether a run on {@code config} opens the TUN (and, with auto-route, owns the namespace's routes). */
     public static boolean tunEnabled(Config config) throws ConfigException {
         return TunSettings.from(config) != null;
