@@ -295,9 +295,8 @@ public final class FakeIpStore implements AutoCloseable {
     /**
      * Deletes snapshots a kill cut short: written as {@code <file>NNN.tmp} and renamed when complete, so one a
      * process did not finish (a SIGKILL during a stop stuck on a frozen disk, a power loss) stays behind, one more
-     * at every such kill. Removed at once: a Turnout writes them only while it runs, on the config it holds the
-     * instance lock for (a second Turnout on another config in the same folder would share the cache, which
-     * nothing guards against yet).
+     * at every such kill. Removed at once: a Turnout writes them only while it runs, and only the one that holds the
+     * folder's state lock ({@code StateFolder}) keeps its cache there.
      */
     private void removeTornSnapshots() {
         try {

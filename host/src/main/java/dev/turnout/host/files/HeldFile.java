@@ -75,10 +75,6 @@ public final class HeldFile implements AutoCloseable {
         }
     }
 
-    public Path file() {
-        return file;
-    }
-
     /** The locked file's channel, to write who holds it; never closed by anyone but {@link #close}. */
     public FileChannel channel() {
         return channel;

@@ -122,8 +122,8 @@ public final class Turnout implements AutoCloseable {
         this.boss = Transport.newGroup(1, "turnout-accept");
         this.workers = Transport.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), "turnout-io");
         DnsService dnsService = null;
-        boolean fakeIp = settings.dns() != null && settings.dns().enhancedMode() == EnhancedMode.FAKE_IP;
-        if (!state.owned() && (fakeIp || !config.groups().isEmpty())) {
+        // A refusal only where the folder was claimed: where this run keeps something (keepsState) and cannot.
+        if (state.refusal() != null) {
             log.warn("{}: fake-IP mappings and group choices are kept in memory only, not across restarts: {} (a config"
                     + " in a folder of its own keeps them)", state.folder(), state.refusal());
         }

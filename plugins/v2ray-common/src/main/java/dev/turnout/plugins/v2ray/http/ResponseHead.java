@@ -88,23 +88,17 @@ public final class ResponseHead extends ByteToMessageDecoder {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        if (refusal != null && !failed) {
-            failed = true;
-            ctx.fireExceptionCaught(new DisguiseRefused(server, refusal, null));
-        }
+        nameRefusal(ctx, null);
         super.channelInactive(ctx);
     }
 
     /** With half-closure on (as the relay sets a connection up) the server's end arrives as an input shutdown. */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof ChannelInputShutdownEvent && refusal != null && !failed) {
-            failed = true;
-            // Not passed on: the protocol's codec would take the end for a server that never answered.
-            ctx.fireExceptionCaught(new DisguiseRefused(server, refusal, null));
-            return;
+        // Not passed on once named: the protocol's codec would take the end for a server that never answered.
+        if (!(evt instanceof ChannelInputShutdownEvent && nameRefusal(ctx, null))) {
+            super.userEventTriggered(ctx, evt);
         }
-        super.userEventTriggered(ctx, evt);
     }
 
     /**
@@ -114,12 +108,19 @@ public final class ResponseHead extends ByteToMessageDecoder {
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
-        if (refusal != null && !failed && cause instanceof IOException) {
-            failed = true;
-            ctx.fireExceptionCaught(new DisguiseRefused(server, refusal, cause));
-            return;
+        if (!(cause instanceof IOException && nameRefusal(ctx, cause))) {
+            super.exceptionCaught(ctx, cause);
         }
-        super.exceptionCaught(ctx, cause);
+    }
+
+    /** Fails the connection with the refusal the server answered, once; false when there is none to name. */
+    private boolean nameRefusal(ChannelHandlerContext ctx, Throwable cause) {
+        if (refusal == null || failed) {
+            return false;
+        }
+        failed = true;
+        ctx.fireExceptionCaught(new DisguiseRefused(server, refusal, cause));
+        return true;
     }
 
     private static int lineEnd(ByteBuf in, int from) {
