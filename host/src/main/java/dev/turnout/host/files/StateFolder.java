@@ -38,7 +38,12 @@ public final class StateFolder implements AutoCloseable {
             if (held.isEmpty()) {
                 return new StateFolder(folder, null, "another Turnout keeps its own there (" + holder(lock) + ")");
             }
-            held.get().channel().truncate(0).write(ByteBuffer.wrap(self.getBytes(StandardCharsets.UTF_8)));
+            try {
+                held.get().channel().truncate(0).write(ByteBuffer.wrap(self.getBytes(StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                held.get().close(); // not kept: so not held either (a full disk)
+                throw e;
+            }
             return new StateFolder(folder, held.get(), null);
         } catch (IOException e) {
             return new StateFolder(folder, null, "no lock can be taken there (" + e.getMessage() + ")");
