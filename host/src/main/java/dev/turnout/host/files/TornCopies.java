@@ -23,6 +23,7 @@ public final class TornCopies {
      * (another instance's, on a config in the same folder) is written at least once per read timeout, 30 s.
      */
     public static final Duration ABANDONED_DOWNLOAD = Duration.ofMinutes(10);
+    private static final String PART = ".part";
 
     private TornCopies() {
     }
@@ -50,6 +51,21 @@ public final class TornCopies {
             // No folder yet: nothing written.
         }
         return removed;
+    }
+
+    /**
+     * A new partial file for a download of {@code target}, beside it (its folder created), to be renamed over it when
+     * complete and deleted by the caller when not. Partial files a killed run left (no finally removed them) go first;
+     * this one is also removed as the JVM exits, since a stop during the start's download ends the run without
+     * unwinding the downloading thread (StopAnyTime).
+     */
+    public static Path partialDownload(Path target) throws IOException {
+        Path parent = target.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        remove(target, PART, ABANDONED_DOWNLOAD);
+        Path partial = Files.createTempFile(parent, target.getFileName().toString(), PART);
+        partial.toFile().deleteOnExit();
+        return partial;
     }
 
     static boolean isCopy(String name, String suffix, Path p) {

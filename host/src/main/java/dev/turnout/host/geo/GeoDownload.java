@@ -46,13 +46,7 @@ final class GeoDownload {
         http.setReadTimeout(READ_TIMEOUT_MILLIS);
         http.setInstanceFollowRedirects(true);
         http.setRequestProperty("User-Agent", "Turnout");
-        Path parent = path.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        TornCopies.remove(path, ".part", TornCopies.ABANDONED_DOWNLOAD); // a killed run's, which no finally removed
-        Path tmp = Files.createTempFile(parent, name, ".part");
-        // A stop during the start's download ends the run without unwinding this thread (StopAnyTime): the JVM
-        // removes the partial file as it exits, as the finally below would.
-        tmp.toFile().deleteOnExit();
+        Path tmp = TornCopies.partialDownload(path);
         long started = System.nanoTime();
         try {
             int status = http.getResponseCode();

@@ -152,11 +152,7 @@ public final class ProviderLoader {
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
                 .header("User-Agent", "Turnout").GET().build();
-        Path parent = path.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        TornCopies.remove(path, ".part", TornCopies.ABANDONED_DOWNLOAD); // a killed run's, which no finally removed
-        Path tmp = Files.createTempFile(parent, path.getFileName().toString(), ".part");
-        tmp.toFile().deleteOnExit(); // as GeoDownload's: a stop during the start's download leaves no partial file
+        Path tmp = TornCopies.partialDownload(path);
         try {
             HttpResponse<Path> response = client.send(request, HttpResponse.BodyHandlers.ofFile(tmp));
             if (response.statusCode() / 100 != 2) {
