@@ -1,5 +1,6 @@
 package dev.turnout.api.testing;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -54,6 +55,21 @@ public final class LocalTcpServer implements AutoCloseable {
      * Writes {@code bytes} one at a time, each flushed on its own after a short pause, so the reader sees the
      * message in pieces, as from a slow or odd server.
      */
+    /**
+     * Reads an HTTP head byte by byte up to and including its blank line (at most 8 KiB), leaving whatever follows
+     * it unread in the socket, as a server that looks only at the head does.
+     */
+    public static String readHttpHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        for (int b; matched < 4 && head.size() < 8192 && (b = in.read()) >= 0; ) {
+            head.write(b);
+            matched = b == end[matched] ? matched + 1 : b == '\r' ? 1 : 0;
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
     public static void writeInPieces(Socket socket, byte[] bytes) throws IOException {
         socket.setTcpNoDelay(true);
         OutputStream out = socket.getOutputStream();

@@ -16,9 +16,7 @@ import dev.turnout.api.testing.TestContext;
 import dev.turnout.api.testing.TestOptions;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.SocketTimeoutException;
@@ -47,21 +45,10 @@ class HttpConnectFailureTest {
     private static final Metadata TO_EXAMPLE = Metadata.internal(Network.TCP, Destination.ofHost("example.test", 443));
 
     /** Reads a request head up to its blank line. */
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        byte[] end = {'\r', '\n', '\r', '\n'};
-        for (int b; matched < 4 && (b = in.read()) >= 0; ) {
-            head.write(b);
-            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
-        }
-        return head.toString(StandardCharsets.ISO_8859_1);
-    }
-
     /** A proxy that reads the CONNECT head, records it, and answers {@code answer} in one write. */
     private static LocalTcpServer proxyAnswering(String answer, List<String> heads) throws IOException {
         return LocalTcpServer.serving(s -> {
-            heads.add(readHead(s.getInputStream()));
+            heads.add(LocalTcpServer.readHttpHead(s.getInputStream()));
             s.getOutputStream().write(answer.getBytes(StandardCharsets.ISO_8859_1));
             s.getOutputStream().flush();
             s.getInputStream().read();
@@ -170,7 +157,7 @@ class HttpConnectFailureTest {
 
     @Test
     void failsWhenTheProxyClosesBeforeAnswering() throws Exception {
-        try (LocalTcpServer proxy = LocalTcpServer.serving(s -> readHead(s.getInputStream()))) {
+        try (LocalTcpServer proxy = LocalTcpServer.serving(s -> LocalTcpServer.readHttpHead(s.getInputStream()))) {
             Future<Channel> opened = http(proxy.port(), Map.of()).openStream(TO_EXAMPLE, loop.get());
             assertTrue(opened.await(5, TimeUnit.SECONDS));
             assertTrue(opened.cause().getMessage().contains("closed the connection"), opened.cause().getMessage());
