@@ -101,8 +101,7 @@ final class RunCommand implements Callable<Integer> {
         if (tunClaimed(config)) {
             claims.add(InstanceLock.Claim.TUN);
         }
-        new TreeSet<>(List.of(config.mixedPort(), config.socksPort(), config.httpPort())).stream()
-                .filter(p -> p > 0).forEach(p -> claims.add(InstanceLock.Claim.port(p)));
+        new TreeSet<>(config.listenPorts().values()).forEach(p -> claims.add(InstanceLock.Claim.port(p)));
         claims.add(InstanceLock.Claim.config(self.config()));
         return claims;
     }

@@ -5,6 +5,7 @@ import dev.turnout.rules.Origin;
 import dev.turnout.rules.RuleLine;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -67,6 +68,22 @@ public record Config(
     /** Where the value of a top-level key was written; the file alone when the key is absent. */
     public Origin originOf(String key) {
         return origins.getOrDefault(key, new Origin(displayName(), 0, 0));
+    }
+
+    /**
+     * The proxy ports a run opens, each once, by the key that asks for it first ({@code mixed-port},
+     * {@code socks-port}, {@code port}): each is a mixed SOCKS5 and HTTP listener.
+     */
+    public Map<String, Integer> listenPorts() {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        String[] keys = {"mixed-port", "socks-port", "port"};
+        int[] values = {mixedPort, socksPort, httpPort};
+        for (int k = 0; k < keys.length; k++) {
+            if (values[k] > 0 && !ports.containsValue(values[k])) {
+                ports.put(keys[k], values[k]);
+            }
+        }
+        return ports;
     }
 
     /** How the config is named in messages: its path, "(built-in default)" or "(controller payload)". */

@@ -287,19 +287,20 @@ public final class Turnout implements AutoCloseable {
 
     private void openInbounds() throws InterruptedException, ConfigException, IOException {
         InetAddress bind = settings.bindAddress();
-        int[] ports = {config.mixedPort(), config.socksPort(), config.httpPort()};
-        String[] keys = {"mixed-port", "socks-port", "port"};
-        String[] names = {MixedInbound.DEFAULT_NAME, "DEFAULT-SOCKS", "DEFAULT-HTTP"}; // mihomo's, for IN-NAME
-        for (int k = 0; k < ports.length; k++) {
-            int port = ports[k];
-            if (port > 0 && inbounds.stream().noneMatch(i -> i instanceof MixedInbound m && m.localAddress().getPort() == port)) {
+        // mihomo's listener names, which IN-NAME rules match
+        Map<String, String> names = Map.of("mixed-port", MixedInbound.DEFAULT_NAME, "socks-port", "DEFAULT-SOCKS",
+                "port", "DEFAULT-HTTP");
+        for (Map.Entry<String, Integer> listen : config.listenPorts().entrySet()) {
+            String key = listen.getKey();
+            int port = listen.getValue();
+            if (inbounds.stream().noneMatch(i -> i instanceof MixedInbound m && m.localAddress().getPort() == port)) {
                 InetSocketAddress address = new InetSocketAddress(bind, port);
                 MixedInbound m;
                 try {
-                    m = MixedInbound.bind(address, boss, workers, tunnel, shortage, names[k],
+                    m = MixedInbound.bind(address, boss, workers, tunnel, shortage, names.get(key),
                             () -> this.config.authentication());
                 } catch (IOException e) {
-                    throw cannotListen(config.originOf(keys[k]), keys[k], address, e);
+                    throw cannotListen(config.originOf(key), key, address, e);
                 }
                 inbounds.add(m);
                 if (mixed == null) {
