@@ -136,18 +136,6 @@ final class CheckCommand implements Callable<Integer> {
 
     /** The ports as run opens them (each a mixed SOCKS5 and HTTP listener), where, and the TUN. */
     static String inbounds(Config c) {
-        StringBuilder line = new StringBuilder();
-        c.listenPorts().forEach((key, port) -> line.append(line.isEmpty() ? "" : ", ").append(key).append(' ').append(port));
-        if (line.isEmpty()) {
-            line.append("no proxy port");
-        } else {
-            // 0.0.0.0 is what allow-lan makes of '*': Java's dual-stack socket then listens on IPv6 too, as Clash does.
-            line.append(" on ").append("0.0.0.0".equals(c.bindAddress()) ? "every address (IPv4 and IPv6)"
-                    : c.bindAddress());
-        }
-        if (c.tun().present()) {
-            line.append(", tun: ").append(c.tun().values().getOrDefault("enable", false));
-        }
-        return line.toString();
+        return c.listening() + (c.tun().present() ? ", tun: " + c.tun().values().getOrDefault("enable", false) : "");
     }
 }

@@ -18,7 +18,9 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -41,10 +43,16 @@ final class InstanceLock {
     private static final int READ_ATTEMPTS = 20;
     private static final long READ_PAUSE_MILLIS = 25;
 
-    private final List<HeldFile> held;
+    /** By claim key, in the order taken. */
+    private final Map<String, HeldFile> held = new LinkedHashMap<>();
+    private final Path dir;
+    private final String namespace;
+    private final Holder self;
 
-    private InstanceLock(List<HeldFile> held) {
-        this.held = held;
+    private InstanceLock(Path dir, String namespace, Holder self) {
+        this.dir = dir;
+        this.namespace = namespace;
+        this.self = self;
     }
 
     /**
@@ -117,23 +125,47 @@ final class InstanceLock {
     static InstanceLock acquire(Path dir, String namespace, List<Claim> claims, Holder self)
             throws IOException, HeldElsewhere {
         Files.createDirectories(dir);
-        List<HeldFile> taken = new ArrayList<>();
-        InstanceLock lock = new InstanceLock(taken);
+        InstanceLock lock = new InstanceLock(dir, namespace, self);
         try {
             for (Claim claim : claims) {
-                Path file = file(dir, namespace, claim);
-                Optional<HeldFile> locked = HeldFile.tryHold(file);
-                if (locked.isEmpty()) {
-                    throw new HeldElsewhere(read(file), claim);
-                }
-                taken.add(locked.get());
-                write(locked.get().channel(), self);
+                lock.claim(claim);
             }
         } catch (IOException | HeldElsewhere | RuntimeException e) {
             lock.release();
             throw e;
         }
         return lock;
+    }
+
+    /**
+     * Takes {@code claim} as well (a port the running instance opens), or fails naming the live instance that holds
+     * it. One this lock holds already is left as it is: taking its file again would open a second descriptor, and
+     * closing that one would drop the lock.
+     */
+    synchronized void claim(Claim claim) throws IOException, HeldElsewhere {
+        if (held.containsKey(claim.key())) {
+            return;
+        }
+        Path file = file(dir, namespace, claim);
+        Optional<HeldFile> locked = HeldFile.tryHold(file);
+        if (locked.isEmpty()) {
+            throw new HeldElsewhere(read(file), claim);
+        }
+        held.put(claim.key(), locked.get());
+        try {
+            write(locked.get().channel(), self);
+        } catch (IOException | RuntimeException e) {
+            held.remove(claim.key()).close();
+            throw e;
+        }
+    }
+
+    /** Lets {@code claim} go (a port the running instance closed), its file removed; the others stay held. */
+    synchronized void giveBack(Claim claim) {
+        HeldFile file = held.remove(claim.key());
+        if (file != null) {
+            file.close();
+        }
     }
 
     private static void write(FileChannel channel, Holder self) throws IOException {
@@ -218,8 +250,8 @@ final class InstanceLock {
      * Lets the locks go and removes their files, for a run that stops or gives up before serving; nothing of this
      * instance is left in the folder. A process that is killed leaves its files; the next one reuses them.
      */
-    void release() {
-        held.forEach(HeldFile::close);
+    synchronized void release() {
+        held.values().forEach(HeldFile::close);
         held.clear();
     }
 }

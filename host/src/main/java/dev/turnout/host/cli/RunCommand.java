@@ -8,6 +8,7 @@ import dev.turnout.host.controller.Restarter;
 import dev.turnout.host.plugin.PluginHost;
 import dev.turnout.host.runtime.Logging;
 import dev.turnout.host.runtime.Reloader;
+import dev.turnout.host.runtime.PortClaims;
 import dev.turnout.host.runtime.Turnout;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -92,6 +93,25 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** A port a dashboard moves the proxy to is this instance's, as the ports it started with are. */
+    private static PortClaims portClaims() {
+        return new PortClaims() {
+            @Override
+            public void claim(int port) throws IOException {
+                try {
+                    instance.claim(InstanceLock.Claim.port(port));
+                } catch (InstanceLock.HeldElsewhere e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public void giveBack(int port) {
+                instance.giveBack(InstanceLock.Claim.port(port));
+            }
+        };
+    }
+
     /**
      * What only one Turnout in a network namespace may have: its config, the TUN when enabled (the routes are
      * the namespace's), and its ports. Two instances on other configs and ports may share a namespace.
@@ -127,6 +147,7 @@ final class RunCommand implements Callable<Integer> {
         Turnout turnout;
         try {
             turnout = Turnout.prepare(initial, host, state);
+            turnout.claimPortsWith(portClaims());
             if (!stopping.opening()) {
                 turnout.close(); // a stop came while it prepared: it has ended the run, nothing may open now
                 host.close();

@@ -18,6 +18,7 @@ import java.util.Map;
  * @param baseDir where relative paths (rule providers, caches) resolve
  * @param mixedPort 0 when no mixed port is wanted
  * @param bindAddress the address inbounds listen on: loopback unless {@code allow-lan: true}
+ * @param bindAsWritten {@code bind-address} as written ({@code *} when absent), which {@code allow-lan: true} uses
  * @param hosts {@code hosts:} entries, name to addresses as written
  * @param tcpHalfCloseTimeout how long a TCP flow with one direction ended may sit with nothing moving
  * @param tcpConcurrent mihomo's {@code tcp-concurrent}: a name's addresses are all dialled at once
@@ -39,6 +40,7 @@ public record Config(
         int httpPort,
         boolean allowLan,
         String bindAddress,
+        String bindAsWritten,
         String mode,
         String logLevel,
         List<ProxyEntry> proxies,
@@ -84,6 +86,34 @@ public record Config(
             }
         }
         return ports;
+    }
+
+    /** Where proxy ports listen for {@code allow-lan} and {@code bind-address} as written: loopback unless allowed. */
+    public static String listenAddress(boolean allowLan, String bindAsWritten) {
+        return !allowLan ? "127.0.0.1" : ("*".equals(bindAsWritten) ? "0.0.0.0" : bindAsWritten);
+    }
+
+    /** The proxy ports and where they listen, as the log and {@code turnout check} say it. */
+    public String listening() {
+        StringBuilder line = new StringBuilder();
+        listenPorts().forEach((key, port) -> line.append(line.isEmpty() ? "" : ", ").append(key).append(' ').append(port));
+        if (line.isEmpty()) {
+            return "no proxy port";
+        }
+        // 0.0.0.0 is what allow-lan makes of '*': Java's dual-stack socket then listens on IPv6 too, as Clash does.
+        return line.append(" on ").append("0.0.0.0".equals(bindAddress) ? "every address (IPv4 and IPv6)" : bindAddress)
+                .toString();
+    }
+
+    /**
+     * This config with its proxy ports elsewhere, as Clash's {@code PATCH /configs} moves them (0: no such port).
+     */
+    public Config listeningOn(int mixedPort, int socksPort, int httpPort, boolean allowLan, String bindAsWritten) {
+        String bindAddress = listenAddress(allowLan, bindAsWritten);
+        return new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bindAsWritten,
+                mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer, interfaceName,
+                routingMark, externalController, externalUi, secret, externalControllerCors, tcpHalfCloseTimeout,
+                tcpConcurrent, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication);
     }
 
     /** How the config is named in messages: its path, "(built-in default)" or "(controller payload)". */

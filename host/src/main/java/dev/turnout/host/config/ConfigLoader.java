@@ -399,7 +399,7 @@ public final class ConfigLoader {
             int httpPort = attempt(() -> port(keys, "port", 0), 0);
             boolean allowLan = attempt(() -> bool(keys, "allow-lan", false), false);
             String bind = attempt(() -> string(keys, "bind-address", "*"), "*");
-            String bindAddress = !allowLan ? "127.0.0.1" : ("*".equals(bind) ? "0.0.0.0" : bind);
+            String bindAddress = Config.listenAddress(allowLan, bind);
             String mode = attempt(() -> oneOf(keys, "mode", "rule", List.of("rule", "global", "direct")), "rule");
             String logLevel = attempt(() -> oneOf(keys, "log-level", "info",
                     List.of("debug", "info", "warning", "error", "silent")), "info");
@@ -419,7 +419,7 @@ public final class ConfigLoader {
             noteIgnoredTunKeys(tun);
             Section sniffer = attempt(() -> section(keys.get("sniffer")), Section.ABSENT);
             noteSnifferKeys(sniffer);
-            Config config = new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, mode,
+            Config config = new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bind, mode,
                     logLevel, List.copyOf(proxies), List.copyOf(groups), List.copyOf(rules), providers, hosts,
                     dns,
                     tun,

@@ -279,21 +279,39 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         }
         Turnout t = controller.turnout();
-        if (mode != null) {
-            // Serialised with Turnout.reload, which holds the same lock while it swaps.
-            synchronized (t) {
-                Routing now = t.router().current();
-                if (!now.mode().equals(mode)) {
-                    t.router().swap(now.withMode(mode));
-                    log.info("mode set to {} by the controller", mode);
+        Config running = t.config();
+        Config listening;
+        try {
+            listening = PatchedListeners.apply(running, body);
+            PatchedListeners.refuseTheRest(body, ClashViews.configs(running, t.router().current().mode(),
+                    controller.logLevel()));
+        } catch (IllegalArgumentException e) {
+            call.error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
+            return;
+        }
+        String newMode = mode;
+        String newLevel = level;
+        // Ports first: the one change here that can fail, and then nothing changes.
+        onWorker(call, "the controller's change of the proxy ports failed, nothing changed", () -> {
+            if (listening != running) {
+                t.listenAs(listening);
+                log.info("proxy ports moved by the controller: {}", listening.listening());
+            }
+            if (newMode != null) {
+                // Serialised with Turnout.reload, which holds the same lock while it swaps.
+                synchronized (t) {
+                    Routing now = t.router().current();
+                    if (!now.mode().equals(newMode)) {
+                        t.router().swap(now.withMode(newMode));
+                        log.info("mode set to {} by the controller", newMode);
+                    }
                 }
             }
-        }
-        if (level != null) {
-            Logging.apply(level);
-            controller.logLevel(level);
-        }
-        call.noContent();
+            if (newLevel != null) {
+                Logging.apply(newLevel);
+                controller.logLevel(newLevel);
+            }
+        });
     }
 
     private void putConfigs(Call call) {
@@ -326,7 +344,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         }
         Path checked = file;
-        onWorker(call, () -> {
+        onWorker(call, RELOAD_FAILED, () -> {
             if (payload != null) {
                 Config current = t.config();
                 controller.reloader().reloadFrom(
@@ -352,7 +370,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         void run() throws ConfigException, IOException, InterruptedException;
     }
 
-    private void onWorker(Call call, Work work) {
+    private static final String RELOAD_FAILED = "reload asked for by the controller failed, keeping the running config";
+
+    /** Runs {@code work} off the controller's loop; {@code failed} begins the warning a config error logs. */
+    private void onWorker(Call call, String failed, Work work) {
         Channel ch = call.ctx.channel();
         boolean keepAlive = call.keepAlive;
         try {
@@ -362,7 +383,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 try {
                     work.run();
                 } catch (ConfigException e) {
-                    log.warn("reload asked for by the controller failed, keeping the running config: {}", e.getMessage());
+                    log.warn("{}: {}", failed, e.getMessage());
                     status = HttpResponseStatus.BAD_REQUEST;
                     message = e.getMessage();
                 } catch (IOException e) {
@@ -765,7 +786,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             call.noContent();
         } else {
             // The cache file is rewritten: slow work, off the event loop.
-            onWorker(call, () -> log.info("fake-IP cache flushed by the controller: {} mappings dropped", dns.flushFakeIp()));
+            onWorker(call, RELOAD_FAILED, () -> log.info("fake-IP cache flushed by the controller: {} mappings dropped", dns.flushFakeIp()));
         }
     }
 
@@ -797,7 +818,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (call.method.equals(HttpMethod.GET)) {
             call.json(ClashViews.ruleProvider(provider));
         } else if (call.method.equals(HttpMethod.PUT)) {
-            onWorker(call, () -> {
+            onWorker(call, RELOAD_FAILED, () -> {
                 if ("http".equals(provider.type())) {
                     dev.turnout.host.route.ProviderLoader.download(provider.url(), provider.path());
                 }
@@ -834,7 +855,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 call.json(ClashViews.proxyProvider(provider, outbounds, t.groups().book()));
             } else if (call.method.equals(HttpMethod.PUT)) {
                 var entry = provider.content().entry();
-                onWorker(call, () -> {
+                onWorker(call, RELOAD_FAILED, () -> {
                     if (entry.http()) {
                         try (var fetch = dev.turnout.host.provider.ProviderFetch.over(outbounds)) {
                             dev.turnout.host.provider.ProxyProviders.refresh(entry, fetch);

@@ -67,7 +67,8 @@ public record Settings(TunOptions tun, DnsOptions dns, InetAddress bindAddress, 
         }
     }
 
-    private static InetAddress bindAddress(Config config) throws ConfigException {
+    /** Where the proxy ports listen: {@code bind-address} as {@code allow-lan} has it. */
+    static InetAddress bindAddress(Config config) throws ConfigException {
         try {
             return InetAddress.getByName(config.bindAddress());
         } catch (UnknownHostException e) {

@@ -99,7 +99,8 @@ public final class Turnout implements AutoCloseable {
     private volatile Config config;
     /** The settings Turnout started with: a reload does not change them. */
     private final Settings settings;
-    private MixedInbound mixed;
+    /** mixed-port, socks-port and port, which a dashboard may move while Turnout runs. */
+    private final ProxyPorts ports;
     /** The notes of the last load, so that a reload repeats none of them. */
     private volatile Set<String> lastNotes = Set.of();
 
@@ -182,6 +183,7 @@ public final class Turnout implements AutoCloseable {
             this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking,
                     new FlowTimeouts(Duration.ofSeconds(IDLE_SECONDS), config.tcpHalfCloseTimeout()), shortage);
             this.retirement = new OutboundRetirement(tunnel.flows());
+            this.ports = new ProxyPorts(boss, workers, tunnel, shortage, () -> this.config.authentication());
             workers.next().scheduleWithFixedDelay(retirement::check, RETIREMENT_CHECK_SECONDS,
                     RETIREMENT_CHECK_SECONDS, TimeUnit.SECONDS);
             if (dnsService != null && dnsService.pool4() != null) {
@@ -286,35 +288,7 @@ public final class Turnout implements AutoCloseable {
     }
 
     private void openInbounds() throws InterruptedException, ConfigException, IOException {
-        InetAddress bind = settings.bindAddress();
-        // mihomo's listener names, which IN-NAME rules match
-        Map<String, String> names = Map.of("mixed-port", MixedInbound.DEFAULT_NAME, "socks-port", "DEFAULT-SOCKS",
-                "port", "DEFAULT-HTTP");
-        for (Map.Entry<String, Integer> listen : config.listenPorts().entrySet()) {
-            String key = listen.getKey();
-            int port = listen.getValue();
-            if (inbounds.stream().noneMatch(i -> i instanceof MixedInbound m && m.localAddress().getPort() == port)) {
-                InetSocketAddress address = new InetSocketAddress(bind, port);
-                MixedInbound m;
-                try {
-                    m = MixedInbound.bind(address, boss, workers, tunnel, shortage, names.get(key),
-                            () -> this.config.authentication());
-                } catch (IOException e) {
-                    throw cannotListen(config.originOf(key), key, address, e);
-                }
-                inbounds.add(m);
-                if (mixed == null) {
-                    mixed = m;
-                }
-                Authentication auth = config.authentication();
-                log.info("mixed proxy (SOCKS5 and HTTP) listening on {}{}{}", m.localAddress(), auth.users().isEmpty() ? ""
-                        : ", asking for a user and password (" + auth.users().size() + " users) except from ["
-                                + auth.notAsked() + "]", auth.lanAllowed().isEmpty() && auth.lanDisallowed().isEmpty()
-                        ? "" : "; LAN clients served only from " + (auth.lanAllowed().isEmpty() ? "anywhere"
-                        : auth.lanAllowed()) + (auth.lanDisallowed().isEmpty() ? "" : ", never from "
-                        + auth.lanDisallowed()));
-            }
-        }
+        ports.listenAs(config);
         if (tunOptions != null) {
             Platform platform = Platform.current();
             DnsHijack hijack = dns == null ? null : (query, loop) -> {
@@ -353,6 +327,12 @@ public final class Turnout implements AutoCloseable {
         ConfigCheck.Checked checked = ConfigCheck.check(next, compiler, true);
         RoutingCompiler.Compiled compiled = checked.compiled();
         long compileMillis = millisSince(compiling);
+        try {
+            ports.listenAs(next); // the last step that can fail: a port another program holds changes nothing
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConfigException(next.originOf("mixed-port"), "interrupted while opening the proxy ports");
+        }
         // A provider refreshed every few minutes reloads as often: what was said at the last load is not repeated.
         Set<String> said = lastNotes;
         compiled.notes().forEach(n -> {
@@ -424,17 +404,11 @@ public final class Turnout implements AutoCloseable {
     }
 
     /**
-     * What a reload leaves as it was: the listeners, the TUN, DNS, hosts and the controller are set up once,
-     * at the start. Said plainly, so that nobody takes "reloaded" to mean the new port is open.
+     * What a reload leaves as it was: the TUN, DNS, hosts and the controller are set up once, at the start. Said
+     * plainly, so that nobody takes "reloaded" to mean they changed. (The proxy ports move: {@link #listenAs}.)
      */
     static List<String> changesNeedingRestart(Config running, Config next) {
         List<String> out = new ArrayList<>();
-        port(out, "mixed-port", running.mixedPort(), next.mixedPort());
-        port(out, "socks-port", running.socksPort(), next.socksPort());
-        port(out, "port", running.httpPort(), next.httpPort());
-        if (!running.bindAddress().equals(next.bindAddress())) {
-            out.add("the listen address (allow-lan, bind-address: still " + running.bindAddress() + ")");
-        }
         changed(out, "tun", running.tun().values(), next.tun().values());
         changed(out, "dns", running.dns().values(), next.dns().values());
         changed(out, "hosts", running.hosts(), next.hosts());
@@ -446,12 +420,6 @@ public final class Turnout implements AutoCloseable {
         changed(out, "secret", running.secret(), next.secret());
         changed(out, "external-ui", running.externalUi(), next.externalUi());
         return out;
-    }
-
-    private static void port(List<String> out, String key, int running, int next) {
-        if (running != next) {
-            out.add(key + " " + (next == 0 ? "off" : next) + " (still " + (running == 0 ? "off" : running) + ")");
-        }
     }
 
     private static void changed(List<String> out, String key, Object running, Object next) {
@@ -503,9 +471,24 @@ public final class Turnout implements AutoCloseable {
         return workers;
     }
 
-    /** The mixed port's address, or {@code null} when none is open. */
+    /** The first proxy port's address, or {@code null} when none is open. */
     public InetSocketAddress mixedAddress() {
-        return mixed == null ? null : mixed.localAddress();
+        return ports.firstAddress();
+    }
+
+    /**
+     * Moves the proxy ports to where {@code next} has them ({@code allow-lan}, {@code bind-address} and the ports,
+     * as a dashboard's {@code PATCH /configs} asks); clients connected through a port that closes go on. On failure
+     * nothing changes and the error says which port could not be opened, and why.
+     */
+    public synchronized void listenAs(Config next) throws ConfigException, InterruptedException {
+        ports.listenAs(next);
+        this.config = next;
+    }
+
+    /** Has the instance lock claim each port Turnout opens while running, and give back each it closes. */
+    public void claimPortsWith(PortClaims claims) {
+        ports.claimWith(claims);
     }
 
     /** Sets how Turnout's own sockets are bound to the physical interface (the TUN mode does this). */
@@ -523,6 +506,7 @@ public final class Turnout implements AutoCloseable {
 
     @Override
     public void close() {
+        ports.close();
         for (AutoCloseable c : inbounds) {
             try {
                 c.close();

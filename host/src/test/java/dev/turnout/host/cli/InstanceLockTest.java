@@ -116,6 +116,28 @@ class InstanceLockTest {
     }
 
     @Test
+    void aPortClaimedWhileRunningIsRefusedWhereAnotherHoldsItAndGivenBackAlone() throws Exception {
+        Process other = holder(dir.resolve("other.yaml"), 7890);
+        InstanceLock lock = acquire(NS, dir.resolve("mine.yaml"), 7891);
+        try {
+            InstanceLock.HeldElsewhere e = assertThrows(InstanceLock.HeldElsewhere.class,
+                    () -> lock.claim(InstanceLock.Claim.port(7890)));
+            assertEquals(other.pid(), e.holder().pid());
+            lock.claim(InstanceLock.Claim.port(7892));
+            // Claimed again, one already held stays held: another process still cannot take it.
+            lock.claim(InstanceLock.Claim.port(7891));
+            assertThrows(IOException.class, () -> holder(dir.resolve("third.yaml"), 7891).destroyForcibly());
+            lock.giveBack(InstanceLock.Claim.port(7891));
+            assertTrue(Files.notExists(InstanceLock.file(dir, NS, InstanceLock.Claim.port(7891))));
+            assertTrue(Files.exists(InstanceLock.file(dir, NS, InstanceLock.Claim.port(7892))));
+            holder(dir.resolve("third.yaml"), 7891).destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        } finally {
+            lock.release();
+            other.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void noFilesMeanNoHolder() throws Exception {
         assertEquals(Optional.empty(), InstanceLock.holder(dir, NS, InstanceLock.Claim.TUN));
         assertEquals(List.of(), InstanceLock.running(dir.resolve("absent"), NS));

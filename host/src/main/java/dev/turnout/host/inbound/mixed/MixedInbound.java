@@ -109,6 +109,11 @@ public final class MixedInbound implements AutoCloseable {
         return connections.size();
     }
 
+    /** Stops taking clients; those connected go on until {@link #close()}. */
+    public void stopListening() {
+        server.close().syncUninterruptibly();
+    }
+
     @Override
     public void close() {
         server.close().syncUninterruptibly();

@@ -1,0 +1,94 @@
+package dev.turnout.host.controller;
+
+import dev.turnout.host.config.Config;
+import io.netty.util.NetUtil;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What Clash's {@code PATCH /configs} may change beside the mode and the log level: the proxy ports and where they
+ * listen (yacd's and metacubexd's port fields and Allow LAN switch). Anything else a dashboard asks to change is
+ * refused by name rather than answered 204 and ignored: a TUN switch that silently does nothing is worse than an
+ * error the dashboard shows.
+ */
+final class PatchedListeners {
+
+    private static final List<String> PORTS = List.of("mixed-port", "socks-port", "port");
+    private static final Set<String> APPLIED = Set.of("mode", "log-level", "allow-lan", "bind-address", "mixed-port",
+            "socks-port", "port");
+
+    private PatchedListeners() {
+    }
+
+    /**
+     * {@code running} with the ports, {@code allow-lan} and {@code bind-address} of {@code body}; {@code running}
+     * itself when they change nothing.
+     *
+     * @throws IllegalArgumentException saying which value is not one
+     */
+    static Config apply(Config running, Map<String, Object> body) {
+        int[] ports = {running.mixedPort(), running.socksPort(), running.httpPort()};
+        for (int k = 0; k < PORTS.size(); k++) {
+            Object value = body.get(PORTS.get(k));
+            if (value != null) {
+                ports[k] = port(PORTS.get(k), value);
+            }
+        }
+        boolean allowLan = running.allowLan();
+        if (body.get("allow-lan") != null) {
+            if (!(body.get("allow-lan") instanceof Boolean lan)) {
+                throw new IllegalArgumentException("Body invalid: allow-lan must be true or false");
+            }
+            allowLan = lan;
+        }
+        String bind = running.bindAsWritten();
+        if (body.get("bind-address") != null) {
+            bind = String.valueOf(body.get("bind-address")).trim();
+            // An address, never a name: a web request must not make Turnout look names up.
+            if (!bind.equals("*") && !NetUtil.isValidIpV4Address(bind) && !NetUtil.isValidIpV6Address(bind)) {
+                throw new IllegalArgumentException("Body invalid: bind-address must be * or an IP address");
+            }
+        }
+        if (ports[0] == running.mixedPort() && ports[1] == running.socksPort() && ports[2] == running.httpPort()
+                && allowLan == running.allowLan() && bind.equals(running.bindAsWritten())) {
+            return running;
+        }
+        return running.listeningOn(ports[0], ports[1], ports[2], allowLan, bind);
+    }
+
+    /**
+     * Refuses, naming them, the keys of {@code body} Turnout does not change while running and whose value differs
+     * from what {@code GET /configs} answers ({@code view}); a dashboard sending back what it read is fine.
+     */
+    static void refuseTheRest(Map<String, Object> body, Map<String, Object> view) {
+        List<String> refused = new ArrayList<>();
+        body.forEach((key, value) -> {
+            if (!APPLIED.contains(key) && !same(value, view.get(key))) {
+                refused.add(key);
+            }
+        });
+        if (!refused.isEmpty()) {
+            throw new IllegalArgumentException("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, "
+                    + "socks-port and port while running, not " + String.join(", ", refused)
+                    + ": edit the config and restart Turnout (POST /restart)");
+        }
+    }
+
+    private static boolean same(Object asked, Object answered) {
+        if (asked instanceof Number a && answered instanceof Number b) {
+            return a.doubleValue() == b.doubleValue();
+        }
+        return Objects.equals(asked, answered);
+    }
+
+    private static int port(String key, Object value) {
+        if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+                && n.doubleValue() >= 0 && n.doubleValue() <= 65535) {
+            return n.intValue();
+        }
+        throw new IllegalArgumentException("Body invalid: " + key + " must be a port number, 0 for none");
+    }
+}
