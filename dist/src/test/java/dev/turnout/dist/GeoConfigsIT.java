@@ -259,6 +259,51 @@ class GeoConfigsIT {
     }
 
     @Test
+    void aDashboardsGeoUpdateDownloadsTheDatabasesInUseAndReloadsAndNamesAFailedOne() throws Exception {
+        Required.nothingMissing(Netns.unavailableReason());
+        Required.nothingMissing(Daemons.missing("curl"));
+        Path served = Files.createDirectories(home.resolve("served"));
+        Files.copy(CountryDatabase.required(), served.resolve("Country.mmdb"));
+        Path folder = Files.createDirectories(home.resolve("turnout"));
+        Files.copy(CountryDatabase.required(), folder.resolve("Country.mmdb"));
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(Duration.ofHours(1)));
+        Files.setLastModifiedTime(folder.resolve("Country.mmdb"), old);
+        Path config = folder.resolve("config.yaml");
+        Files.writeString(config, String.join("\n", "mixed-port: 7894", "external-controller: 127.0.0.1:9094",
+                "geox-url: {mmdb: 'http://127.0.0.1:8081/Country.mmdb'}", "rules:", "  - GEOIP,CN,REJECT",
+                "  - MATCH,DIRECT", ""));
+        Path log = home.resolve("turnout.log");
+        try (Netns ns = Netns.create("tgeop")) {
+            ns.spawn(home.resolve("http.log"), Daemons.peer("http", "8080"));
+            ns.spawn(home.resolve("files.log"), Daemons.peer("files", "8081", served.toString()));
+            ns.awaitTcpPort(8081, Duration.ofSeconds(20));
+            ns.spawn(log, DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString());
+            ns.awaitTcpPort(9094, Duration.ofSeconds(60));
+            ns.awaitTcpPort(8080, Duration.ofSeconds(20));
+            dev.turnout.dist.controller.Api api = new dev.turnout.dist.controller.Api(ns, 9094, null);
+            dev.turnout.dist.controller.Api.Response updated = api.call("POST", "/configs/geo", "");
+            assertEquals(204, updated.status(), updated + MixedPortIT.read(log));
+            String text = MixedPortIT.read(log);
+            assertTrue(text.contains("downloaded Country.mmdb ("), text);
+            assertTrue(text.contains("reloaded " + config), text);
+            assertTrue(Files.getLastModifiedTime(folder.resolve("Country.mmdb")).compareTo(old) > 0);
+
+            // A download that is no database: named in the answer, the one in use kept, flows routed as before.
+            Files.writeString(served.resolve("Country.mmdb"), "<html>rate limited</html>");
+            long size = Files.size(folder.resolve("Country.mmdb"));
+            dev.turnout.dist.controller.Api.Response failed = api.call("POST", "/configs/geo", "");
+            assertEquals(503, failed.status(), failed.toString());
+            assertTrue(failed.body().contains("Country.mmdb could not be downloaded from http://127.0.0.1:8081/"
+                    + "Country.mmdb ("), failed.body());
+            assertEquals(size, Files.size(folder.resolve("Country.mmdb")));
+            Netns.Result r = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10", "--proxy",
+                    "http://127.0.0.1:7894", "http://127.0.0.1:8080/after");
+            assertEquals("hello /after from 127.0.0.1\n", r.stdout(), r.stderr() + MixedPortIT.read(log));
+        }
+    }
+
+    @Test
     void acl4ssrsFullTemplateWithItsGeoIpLineChecksRunsAndDecidesByCountry() throws Exception {
         Path config = acl4ssr();
         checkAccepts(config, "1");

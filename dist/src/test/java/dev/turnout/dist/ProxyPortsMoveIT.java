@@ -143,6 +143,41 @@ class ProxyPortsMoveIT {
         }
     }
 
+    @Test
+    void portsADashboardMovedStayWhereItPutThemWhenAProviderRefreshReloads() throws Exception {
+        Netns.assumeUsable("curl");
+        Path served = Files.createDirectories(dir.resolve("served"));
+        Files.writeString(served.resolve("blocked.yaml"), "payload:\n  - '+.blocked.test'\n");
+        Path config = write("config.yaml", "mixed-port: 7890|external-controller: 127.0.0.1:" + CONTROLLER
+                + "|log-level: info|rule-providers:|  blocked: {type: http, behavior: domain, url: "
+                + "'http://127.0.0.1:8081/blocked.yaml', path: ./blocked.yaml, interval: 1}|rules:"
+                + "|  - RULE-SET,blocked,REJECT|  - MATCH,DIRECT");
+        Path log = dir.resolve("turnout.log");
+        try (Netns ns = Netns.create("tportkeep")) {
+            ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+            ns.spawn(dir.resolve("files.log"), Daemons.peer("files", "8081", served.toString()));
+            ns.awaitTcpPort(8081, Duration.ofSeconds(20));
+            ns.spawn(log, TURNOUT, "run", "-c", config.toString());
+            ns.awaitTcpPort(CONTROLLER, Duration.ofSeconds(30));
+            ns.awaitTcpPort(8080, Duration.ofSeconds(20));
+            Api api = new Api(ns, CONTROLLER, null);
+            assertEquals(204, api.call("PATCH", "/configs", "{\"mixed-port\":7891}").status());
+            int before = reloads(log);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (reloads(log) < before + 2 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(reloads(log) >= before + 2, "no provider refresh reloaded: " + MixedPortIT.read(log));
+            assertEquals(0, get(ns, "http://127.0.0.1:7891", "/kept").exitCode(), MixedPortIT.read(log));
+            assertEquals(7, get(ns, "http://127.0.0.1:7890", "/back").exitCode(), "a refresh moved the port back");
+            assertEquals(7891, ((Number) api.get("/configs").object().get("mixed-port")).intValue());
+        }
+    }
+
+    private static int reloads(Path log) {
+        return MixedPortIT.read(log).split("INFO  Turnout reloaded ", -1).length - 1;
+    }
+
     /** A GET of the web server through {@code proxy}; curl exits 7 when nothing listens there. */
     private static Netns.Result get(Netns ns, String proxy, String path) throws Exception {
         return ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "5", "--proxy", proxy, "http://127.0.0.1:8080" + path);

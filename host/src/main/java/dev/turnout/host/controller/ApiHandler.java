@@ -2,6 +2,7 @@ package dev.turnout.host.controller;
 
 import dev.turnout.api.Outbound;
 import dev.turnout.host.config.Config;
+import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.config.ProviderEntry;
@@ -165,11 +166,15 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
             case "configs" -> {
-                if (p.size() != 1) {
+                if (p.size() == 2 && p.get(1).equals("geo")) {
+                    if (only(call, HttpMethod.POST)) {
+                        updateGeo(call);
+                    }
+                } else if (p.size() != 1) {
                     notFound(call);
                 } else if (m.equals(HttpMethod.GET)) {
                     Turnout t = controller.turnout();
-                    call.json(ClashViews.configs(t.config(), t.router().current().mode(), controller.logLevel()));
+                    call.json(ClashViews.configs(t.config(), t.router().current().mode(), controller.logLevel(), t.tun()));
                 } else if (m.equals(HttpMethod.PATCH)) {
                     patchConfigs(call);
                 } else if (m.equals(HttpMethod.PUT)) {
@@ -284,7 +289,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         try {
             listening = PatchedListeners.apply(running, body);
             PatchedListeners.refuseTheRest(body, ClashViews.configs(running, t.router().current().mode(),
-                    controller.logLevel()));
+                    controller.logLevel(), t.tun()));
         } catch (IllegalArgumentException e) {
             call.error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
             return;
@@ -310,6 +315,29 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             if (newLevel != null) {
                 Logging.apply(newLevel);
                 controller.logLevel(newLevel);
+            }
+        });
+    }
+
+    /**
+     * mihomo's {@code POST /configs/geo} (the dashboards' "update GEO databases"): downloads afresh, from
+     * {@code geox-url}, each geo database the home folder holds (those the rules use), as {@code geo-auto-update}
+     * does, and reloads the routing with them; 204, or 503 naming each that could not be downloaded (kept as it was).
+     */
+    private void updateGeo(Call call) {
+        Turnout t = controller.turnout();
+        onWorker(call, RELOAD_FAILED, () -> {
+            Config now = t.config();
+            List<String> problems = new ArrayList<>();
+            int replaced = HomeGeoData.refresh(now.geo(), now.baseDir(), log::info, problems::add);
+            problems.forEach(log::warn);
+            if (replaced > 0) {
+                t.reload(now);
+            } else if (problems.isEmpty()) {
+                log.info("geo databases: none in {} to update (no rule uses one)", now.baseDir());
+            }
+            if (!problems.isEmpty()) {
+                throw new IOException(String.join("; ", problems));
             }
         });
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Outbound;
 import dev.turnout.host.config.Config;
+import dev.turnout.host.runtime.Turnout;
 import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.flow.Flow;
 import dev.turnout.host.flow.FlowTable;
@@ -167,6 +168,14 @@ final class ClashViews {
     }
 
     static Map<String, Object> configs(Config c, String mode, String logLevel) {
+        return configs(c, mode, logLevel, null);
+    }
+
+    /**
+     * Clash's {@code GET /configs}, with mihomo's {@code tun} (its switch in metacubexd and zashboard reads
+     * {@code tun.enable}): the TUN as it runs, or {@code {"enable": false}}.
+     */
+    static Map<String, Object> configs(Config c, String mode, String logLevel, Turnout.TunView tun) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("port", c.httpPort());
         m.put("socks-port", c.socksPort());
@@ -180,6 +189,17 @@ final class ClashViews {
         m.put("mode", mode);
         m.put("log-level", logLevel);
         m.put("ipv6", false);
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("enable", tun != null);
+        if (tun != null) {
+            t.put("device", tun.device());
+            t.put("stack", "system"); // the one Turnout runs, whatever the config asked (the log says so)
+            t.put("dns-hijack", tun.options().dnsHijack());
+            t.put("auto-route", tun.options().autoRoute());
+            t.put("auto-detect-interface", tun.options().autoDetectInterface());
+            t.put("mtu", tun.options().mtu());
+        }
+        m.put("tun", t);
         return m;
     }
 

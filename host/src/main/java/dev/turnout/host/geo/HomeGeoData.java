@@ -171,7 +171,7 @@ public final class HomeGeoData implements GeoData {
                         f[0].endsWith(".mmdb") ? HomeGeoData::checkMmdb : HomeGeoData::checkDat, progress);
                 replaced++;
             } catch (IOException | RuntimeException e) {
-                problems.accept("geo-auto-update: " + f[0] + " could not be downloaded from " + f[1] + " ("
+                problems.accept("geo update: " + f[0] + " could not be downloaded from " + f[1] + " ("
                         + e.getMessage() + "); keeping the one in " + home);
             }
         }

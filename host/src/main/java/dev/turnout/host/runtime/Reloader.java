@@ -32,6 +32,8 @@ public final class Reloader implements AutoCloseable {
     private final Turnout turnout;
     private final ConfigSource source;
     private final AtomicBoolean pending = new AtomicBoolean();
+    /** Whether the reload pending is only a refresh: no {@link #request()} came since the last one started. */
+    private final AtomicBoolean refreshOnly = new AtomicBoolean(true);
     private final ExecutorService executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(1), r -> {
                 Thread t = new Thread(r, "turnout-reload");
@@ -67,7 +69,7 @@ public final class Reloader implements AutoCloseable {
         timer.scheduleWithFixedDelay(() -> {
             Config now = turnout.config();
             if (HomeGeoData.refresh(now.geo(), now.baseDir(), log::info, log::warn) > 0) {
-                request();
+                refresh();
             }
         }, first, geo.updateIntervalHours() * 3600L, TimeUnit.SECONDS);
         log.info("geo databases refresh every {} h (next in {} s)", geo.updateIntervalHours(), first);
@@ -82,7 +84,7 @@ public final class Reloader implements AutoCloseable {
                 .filter(p -> "http".equals(p.type()) && p.intervalSeconds() > 0)
                 .mapToLong(p -> p.intervalSeconds()).min().orElse(0);
         if (seconds > 0) {
-            timer.scheduleWithFixedDelay(this::request, seconds, seconds, TimeUnit.SECONDS);
+            timer.scheduleWithFixedDelay(this::refresh, seconds, seconds, TimeUnit.SECONDS);
             log.info("http rule providers refresh every {} s", seconds);
         }
         scheduleProxyProviderRefresh(config);
@@ -100,7 +102,7 @@ public final class Reloader implements AutoCloseable {
                 timer.scheduleWithFixedDelay(() -> {
                     ProxyProviderEntry now = turnout.config().proxyProviders().get(name);
                     if (now != null && ProxyProviders.due(now)) {
-                        request();
+                        refresh();
                     }
                 }, p.intervalSeconds(), Math.max(1, Math.min(p.intervalSeconds(), 60)), TimeUnit.SECONDS);
                 log.info("proxy provider '{}' refreshes every {} s", name, p.intervalSeconds());
@@ -110,6 +112,19 @@ public final class Reloader implements AutoCloseable {
 
     /** Asks for a reload soon; never blocks, safe from a signal handler. */
     public void request() {
+        refreshOnly.set(false);
+        schedule();
+    }
+
+    /**
+     * Asks for a reload soon that leaves the proxy ports as they run: a provider's or the geo data's refresh is not
+     * the user's reload, so ports a dashboard moved ({@code PATCH /configs}) stay where it put them, as in mihomo.
+     */
+    private void refresh() {
+        schedule();
+    }
+
+    private void schedule() {
         if (pending.compareAndSet(false, true)) {
             executor.execute(this::reloadPending);
         }
@@ -117,8 +132,13 @@ public final class Reloader implements AutoCloseable {
 
     private void reloadPending() {
         pending.set(false);
+        boolean refresh = refreshOnly.getAndSet(true);
         try {
-            reloadNow();
+            if (refresh) {
+                reloadFrom(() -> keepingPorts(source.read()));
+            } else {
+                reloadNow();
+            }
         } catch (ConfigException e) {
             log.error("reload failed, keeping the running config: {}", e.getMessage());
         }
@@ -150,6 +170,13 @@ public final class Reloader implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             throw new ConfigException(new Origin(turnout.config().displayName(), 0, 0), "cannot load it: " + e, e);
         }
+    }
+
+    /** {@code next} with the proxy ports as they run now. */
+    private Config keepingPorts(Config next) {
+        Config running = turnout.config();
+        return next.listeningOn(running.mixedPort(), running.socksPort(), running.httpPort(), running.allowLan(),
+                running.bindAsWritten());
     }
 
     @Override

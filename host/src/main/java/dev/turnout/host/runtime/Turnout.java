@@ -99,6 +99,8 @@ public final class Turnout implements AutoCloseable {
     private volatile Config config;
     /** The settings Turnout started with: a reload does not change them. */
     private final Settings settings;
+    /** The TUN once it is up; {@code null} without one. */
+    private volatile TunView tunView;
     /** mixed-port, socks-port and port, which a dashboard may move while Turnout runs. */
     private final ProxyPorts ports;
     /** The notes of the last load, so that a reload repeats none of them. */
@@ -301,6 +303,7 @@ public final class Turnout implements AutoCloseable {
             Tunnel tunFlows = dns == null ? tunnel : TcpDnsHijack.wrap(tunnel, dns.handler(), tunOptions.dnsHijack());
             TunInbound tun = TunInbound.start(tunOptions, tunFlows, platform, hijack, shortage);
             inbounds.add(0, tun);
+            tunView = new TunView(tun.deviceName(), tun.options());
             // Every socket Turnout opens for itself leaves through the physical interface, never the TUN.
             useSocketBinder(channel -> {
                 String physical = tun.outboundInterface();
@@ -469,6 +472,15 @@ public final class Turnout implements AutoCloseable {
 
     public EventLoopGroup workers() {
         return workers;
+    }
+
+    /** The TUN as it runs, for the controller: its options and device name; {@code null} when none is up. */
+    public TunView tun() {
+        return tunView;
+    }
+
+    /** A TUN that is up: the device the kernel gave it and the options it runs with. */
+    public record TunView(String device, TunOptions options) {
     }
 
     /** The first proxy port's address, or {@code null} when none is open. */

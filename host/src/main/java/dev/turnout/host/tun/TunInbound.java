@@ -369,6 +369,11 @@ public final class TunInbound implements AutoCloseable {
         }
     }
 
+    /** The options it runs with: the configured ones, the MTU settled (the platform's when none was named). */
+    public TunOptions options() {
+        return options;
+    }
+
     /** The device's name, e.g. {@code turnout0}. */
     public String deviceName() {
         return device.name();

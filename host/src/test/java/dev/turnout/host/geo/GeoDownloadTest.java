@@ -153,7 +153,7 @@ class GeoDownloadTest {
         assertEquals(0, HomeGeoData.refresh(GeoFiles.options(false, base), home, lines::add, problems::add));
         assertEquals("CN", MmdbDatabase.open(home.resolve("Country.mmdb")).country(InetAddress.getByName("198.51.100.1")));
         assertEquals(1, problems.size(), problems.toString());
-        assertTrue(problems.get(0).startsWith("geo-auto-update: Country.mmdb could not be downloaded from " + base
+        assertTrue(problems.get(0).startsWith("geo update: Country.mmdb could not be downloaded from " + base
                 + "/Country.mmdb (what it sent is not a MaxMind database"), problems.get(0));
         assertEquals(List.of("Country.mmdb"), homeFiles());
     }
