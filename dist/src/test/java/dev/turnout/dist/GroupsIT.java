@@ -234,6 +234,41 @@ class GroupsIT {
         assertEquals("middle", now("pick"), turnout.log());
     }
 
+    @Test
+    @Order(6)
+    void aUrlTestMemberPinnedFromTheDashboardCarriesFlowsAcrossARestartUntilUnpinned() throws Exception {
+        assertTrue(awaitNow("auto", "near", Duration.ofSeconds(20)), () -> nowQuietly("auto"));
+        // metacubexd and zashboard pin a url-test member by clicking it: mihomo's PUT on the group.
+        assertEquals(204, api.call("PUT", "/proxies/auto", "{\"name\":\"far\"}").status());
+        Map<String, Object> auto = api.get("/proxies/auto").object();
+        assertEquals("far", auto.get("now"), auto.toString());
+        assertEquals("far", auto.get("fixed"), auto.toString());
+        Path farLog = dir.resolve("dante-far/danted.log");
+        String request = "address: target.test." + TARGET;
+        int before = MixedPortIT.read(farLog).split(java.util.regex.Pattern.quote(request), -1).length;
+        Netns.Result r = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20", "--socks5-hostname",
+                "127.0.0.1:" + MIXED, "http://target.test:" + TARGET + "/pinned");
+        assertEquals(0, r.exitCode(), r.stderr());
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (MixedPortIT.read(farLog).split(java.util.regex.Pattern.quote(request), -1).length == before
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(MixedPortIT.read(farLog).split(java.util.regex.Pattern.quote(request), -1).length > before,
+                "the pinned far upstream did not carry the flow");
+
+        turnout.close();
+        turnout = Launched.start(ns, config, dir.resolve("turnout-3.log"), CONTROLLER);
+        assertEquals("far", api.get("/proxies/auto").object().get("fixed"), turnout.log());
+        assertEquals("far", now("auto"), turnout.log());
+
+        assertEquals(400, api.call("PUT", "/proxies/auto", "{\"name\":\"nobody\"}").status());
+        assertEquals(400, api.call("DELETE", "/proxies/pick", "").status(), "a select group has nothing to unpin");
+        assertEquals(204, api.call("DELETE", "/proxies/auto", "").status());
+        assertEquals("", api.get("/proxies/auto").object().get("fixed"));
+        assertTrue(awaitNow("auto", "near", Duration.ofSeconds(20)), () -> nowQuietly("auto"));
+    }
+
     private String nowQuietly(String group) {
         try {
             return now(group) + " " + api.get("/proxies");

@@ -473,9 +473,28 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             call.json(ClashViews.proxy(o, t.groups().book()));
         } else if (call.method.equals(HttpMethod.PUT)) {
             select(call, o);
+        } else if (call.method.equals(HttpMethod.DELETE)) {
+            unfix(call, o);
         } else {
             methodNotAllowed(call);
         }
+    }
+
+    /** mihomo's {@code DELETE /proxies/NAME}: a url-test or fallback group chooses by its checks again. */
+    private void unfix(Call call, Outbound o) {
+        if (!(o instanceof ProxyGroup group) || !group.fixable()) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid");
+            return;
+        }
+        Turnout t = controller.turnout();
+        synchronized (t) {
+            if (t.router().current().outbounds().get(group.name()) instanceof ProxyGroup live) {
+                live.unfix();
+            }
+        }
+        t.groups().selections().remember(group.name(), "");
+        log.info("group {} chooses by its checks again", group.name());
+        call.noContent();
     }
 
     private void select(Call call, Outbound o) {
@@ -490,20 +509,23 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: expected {\"name\": MEMBER}");
             return;
         }
-        if (!(o instanceof ProxyGroup group) || !group.selectable()) {
+        // select groups choose; url-test and fallback are pinned, as mihomo's SelectAble groups are.
+        if (!(o instanceof ProxyGroup group) || !(group.selectable() || group.fixable())) {
             call.error(HttpResponseStatus.BAD_REQUEST, "Must be a Selector");
             return;
         }
         Turnout t = controller.turnout();
         synchronized (t) {
             // A reload may have replaced the group since it was looked up: select in the current one.
-            if (!(t.router().current().outbounds().get(group.name()) instanceof ProxyGroup live) || !live.select(chosen)) {
+            if (!(t.router().current().outbounds().get(group.name()) instanceof ProxyGroup live)
+                    || !(live.selectable() ? live.select(chosen) : live.fix(chosen))) {
                 call.error(HttpResponseStatus.BAD_REQUEST, "Selector update error: proxy not exist");
                 return;
             }
         }
         t.groups().selections().remember(group.name(), chosen);
-        log.info("group {} now uses {}", group.name(), chosen);
+        log.info(group.selectable() ? "group {} now uses {}" : "group {} pinned to {} (DELETE /proxies/{} unpins)",
+                group.name(), chosen, group.name());
         call.noContent();
     }
 

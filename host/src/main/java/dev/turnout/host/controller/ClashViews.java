@@ -51,6 +51,9 @@ final class ClashViews {
         if (o instanceof ProxyGroup g && !"load-balance".equals(g.type()) && !g.relay()) {
             m.put("now", g.now());
         }
+        if (o instanceof ProxyGroup g && g.fixable()) {
+            m.put("fixed", g.fixed()); // mihomo's: the pinned member, which dashboards mark
+        }
         if (o instanceof ProxyGroup g) {
             // mihomo's groups carry these two for dashboards (hidden groups are not listed)
             m.put("hidden", g.options().hidden());

@@ -82,6 +82,10 @@ public final class GroupSupervisor implements AutoCloseable {
                 }
                 continue;
             }
+            String pinned = selections.choiceFor(g.name());
+            if (group.fixable() && pinned != null && !pinned.isEmpty() && !group.fix(pinned)) {
+                log.info("saved pin '{}' for group '{}' is no longer a member", pinned, g.name());
+            }
             if (!group.automatic()) {
                 continue;
             }

@@ -39,6 +39,8 @@ public final class ProxyGroup implements Outbound {
     private final List<String> members;
     private final Map<String, Outbound> all;
     private final AtomicReference<String> current;
+    /** The member a user pinned in a url-test or fallback group (mihomo's "fixed"); {@code null} when none. */
+    private final AtomicReference<String> fixed = new AtomicReference<>();
     private final GroupOptions options;
     private final RelayChains chains;
     private final FailedDials failures;
@@ -87,9 +89,39 @@ public final class ProxyGroup implements Outbound {
         return !"select".equals(type) && !relay();
     }
 
-    /** Whether a user may choose its member ({@code PUT /proxies/NAME}): select groups only, as in mihomo. */
+    /**
+     * Whether a user chooses its member ({@code PUT /proxies/NAME}): select groups; url-test and fallback groups are
+     * pinned instead ({@link #fix}).
+     */
     public boolean selectable() {
         return "select".equals(type);
+    }
+
+    /**
+     * Whether a user may pin a member ({@code PUT /proxies/NAME}; {@code DELETE} unpins), as in mihomo: url-test
+     * uses the pinned member while its checks pass, fallback until one fails (then the pin is dropped).
+     */
+    public boolean fixable() {
+        return "url-test".equals(type) || "fallback".equals(type);
+    }
+
+    /** Pins {@code member}; false when the group cannot be pinned or it is not a member. */
+    public boolean fix(String member) {
+        if (!fixable() || !members.contains(member)) {
+            return false;
+        }
+        fixed.set(member);
+        return true;
+    }
+
+    public void unfix() {
+        fixed.set(null);
+    }
+
+    /** The pinned member, {@code ""} when none (mihomo's {@code fixed}). */
+    public String fixed() {
+        String pinned = fixed.get();
+        return pinned == null ? "" : pinned;
     }
 
     public boolean relay() {
@@ -126,6 +158,15 @@ public final class ProxyGroup implements Outbound {
      */
     public String now() {
         HealthBook b = book;
+        String pinned = fixed.get();
+        if (pinned != null) {
+            if (b == null || b.alive(pinned)) {
+                return pinned;
+            }
+            if ("fallback".equals(type)) {
+                fixed.compareAndSet(pinned, null); // as mihomo's fallback: a pinned member that fails is let go
+            }
+        }
         if (b == null) {
             return current.get();
         }

@@ -18,7 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The members users chose in {@code select} groups, kept in a small file so the choice survives a restart.
+ * The members users chose in {@code select} groups, and pinned in url-test and fallback groups ({@code ""} once
+ * unpinned), kept in a small file so the choice survives a restart.
  * Written to a temporary file and renamed over the old one: a crash never leaves half a file. A missing or
  * unreadable file means no choices, never an error.
  *
@@ -130,7 +131,7 @@ public final class Selections {
             Path tmp = Files.createTempFile(dir, FILE_NAME, TEMP_SUFFIX);
             try {
                 try (var out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                    p.store(out, "Turnout: members chosen in select groups");
+                    p.store(out, "Turnout: members chosen in select groups, pinned in url-test and fallback groups");
                 }
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {

@@ -1,6 +1,7 @@
 package dev.turnout.host.outbound;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -85,6 +86,40 @@ class ProxyGroupTest {
         assertEquals("b", g.leaf().name());
         book.record("a", 10);
         assertEquals("a", g.now());
+    }
+
+    @Test
+    void aPinnedUrlTestMemberIsUsedWhileItsChecksPassAndAgainWhenTheyPassAgain() {
+        ProxyGroup g = group("auto", "url-test", "a", "b", "c");
+        book.record("a", 300);
+        book.record("b", 100);
+        g.reevaluate();
+        assertTrue(g.fix("a"));
+        assertEquals("a", g.now(), "pinned, though slower");
+        assertEquals("a", g.leaf().name());
+        book.record("a", 0);
+        assertEquals("b", g.now(), "a pinned member that is down is not used");
+        assertEquals("a", g.fixed(), "but stays pinned");
+        book.record("a", 250);
+        assertEquals("a", g.now());
+        g.unfix();
+        assertEquals("b", g.now());
+        assertEquals("", g.fixed());
+        assertFalse(g.fix("nobody"));
+    }
+
+    @Test
+    void aPinnedFallbackMemberIsLetGoOnceItFails() {
+        ProxyGroup g = group("fb", "fallback", "a", "b", "c");
+        assertTrue(g.fix("c"));
+        assertEquals("c", g.now());
+        book.record("c", 0);
+        assertEquals("a", g.now());
+        assertEquals("", g.fixed(), "as mihomo's fallback: the pin goes with the failure");
+        book.record("c", 10);
+        assertEquals("a", g.now());
+        assertFalse(group("lb", "load-balance", "a", "b").fix("a"), "load-balance cannot be pinned");
+        assertFalse(group("sel", "select", "a", "b").fix("a"), "select groups choose, not pin");
     }
 
     @Test
