@@ -381,6 +381,9 @@ class ControllerIT {
     void logsStreamOverWebSocketAndAsChunkedLines() throws Exception {
         Process watcher = ns.spawn(dir.resolve("ws-logs.out"), ControllerPeers.command("ws",
                 "ws://127.0.0.1:" + CONTROLLER + "/logs?level=info&token=" + SECRET, "1", "20"));
+        // Clash Verge Rev asks for mihomo's structured lines.
+        Process structured = ns.spawn(dir.resolve("ws-structured.out"), ControllerPeers.command("ws",
+                "ws://127.0.0.1:" + CONTROLLER + "/logs?level=info&format=structured&token=" + SECRET, "1", "20"));
         Path chunkedOut = dir.resolve("chunked-logs.out");
         Process chunked = ns.spawn(chunkedOut, "curl", "-sS", "-N", "--max-time", "20", "-H", "Authorization: Bearer " + SECRET,
                 "http://127.0.0.1:" + CONTROLLER + "/logs?level=warning");
@@ -392,8 +395,13 @@ class ControllerIT {
             ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "5", "--socks5-hostname", "127.0.0.1:" + MIXED,
                     "http://logged.test:" + HTTP + "/");
             api.call("PUT", "/configs", Json.write(Map.of("payload", configText("MATCH,NO-SUCH-OUTBOUND"))));
-        } while (!(watcher.waitFor(200, TimeUnit.MILLISECONDS) && MixedPortIT.read(chunkedOut).contains(warning))
-                && System.nanoTime() < deadline);
+        } while (!(watcher.waitFor(200, TimeUnit.MILLISECONDS) && structured.waitFor(1, TimeUnit.MILLISECONDS)
+                && MixedPortIT.read(chunkedOut).contains(warning)) && System.nanoTime() < deadline);
+        assertTrue(structured.waitFor(1, TimeUnit.SECONDS), "no structured log line over the WebSocket");
+        String structuredLine = Files.readString(dir.resolve("ws-structured.out")).trim().lines().findFirst().orElse("{}");
+        Map<String, Object> fields = Json.parseObject(structuredLine);
+        assertEquals(List.of("time", "level", "message", "fields"), List.copyOf(fields.keySet()), structuredLine);
+        assertTrue(List.of("info", "warn", "error").contains(fields.get("level")), structuredLine);
         assertTrue(watcher.waitFor(1, TimeUnit.SECONDS), "no log line over the WebSocket");
         String wsLine = Files.readString(dir.resolve("ws-logs.out")).trim();
         Map<String, Object> entry = Json.parseObject(wsLine.lines().findFirst().orElse("{}"));

@@ -703,7 +703,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         java.util.function.Consumer<Channel> start = ch -> {
-            LogHub.Subscriber s = controller.logs().subscribe(level, Streams.sink(ch, call.webSocket()));
+            LogHub.Subscriber s = controller.logs().subscribe(level, "structured".equals(call.param("format")),
+                    Streams.sink(ch, call.webSocket()));
             ch.closeFuture().addListener(f -> controller.logs().unsubscribe(s));
         };
         if (call.webSocket()) {

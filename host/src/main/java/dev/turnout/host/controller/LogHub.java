@@ -5,6 +5,10 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -19,9 +23,14 @@ import org.slf4j.LoggerFactory;
  */
 final class LogHub extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
-    /** One {@code /logs} client: what it wants to see and where lines go. */
-    record Subscriber(int minLevel, Consumer<String> sink) {
+    /**
+     * One {@code /logs} client: what it wants to see and where lines go; {@code structured} is mihomo's
+     * {@code format=structured} ({@code {"time","level","message","fields"}}, which Clash Verge Rev reads).
+     */
+    record Subscriber(int minLevel, boolean structured, Consumer<String> sink) {
     }
+
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
     private final CopyOnWriteArrayList<Subscriber> subscribers = new CopyOnWriteArrayList<>();
 
@@ -72,7 +81,11 @@ final class LogHub extends UnsynchronizedAppenderBase<ILoggingEvent> {
     }
 
     Subscriber subscribe(int minLevel, Consumer<String> sink) {
-        Subscriber s = new Subscriber(minLevel, sink);
+        return subscribe(minLevel, false, sink);
+    }
+
+    Subscriber subscribe(int minLevel, boolean structured, Consumer<String> sink) {
+        Subscriber s = new Subscriber(minLevel, structured, sink);
         subscribers.add(s);
         return s;
     }
@@ -95,8 +108,20 @@ final class LogHub extends UnsynchronizedAppenderBase<ILoggingEvent> {
         String payload = event.getLoggerName().substring(event.getLoggerName().lastIndexOf('.') + 1) + " "
                 + event.getFormattedMessage();
         String line = null;
+        String structured = null;
         for (Subscriber s : subscribers) {
-            if (sev >= s.minLevel()) {
+            if (sev < s.minLevel()) {
+                continue;
+            }
+            if (s.structured()) {
+                if (structured == null) {
+                    String time = LocalTime.ofInstant(Instant.ofEpochMilli(event.getTimeStamp()), ZoneId.systemDefault())
+                            .format(CLOCK);
+                    structured = "{\"time\":\"" + time + "\",\"level\":\"" + ("warning".equals(type) ? "warn" : type)
+                            + "\",\"message\":" + Json.write(payload) + ",\"fields\":[]}";
+                }
+                s.sink().accept(structured);
+            } else {
                 if (line == null) {
                     line = "{\"type\":\"" + type + "\",\"payload\":" + Json.write(payload) + "}";
                 }

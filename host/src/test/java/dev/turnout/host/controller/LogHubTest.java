@@ -66,6 +66,25 @@ class LogHubTest {
     }
 
     @Test
+    void mihomosStructuredFormatCarriesTimeLevelAndMessage() {
+        LogHub hub = new LogHub();
+        assertTrue(hub.install(), "tests run with logback");
+        List<String> structured = new CopyOnWriteArrayList<>();
+        List<String> plain = new CopyOnWriteArrayList<>();
+        try {
+            hub.subscribe(LogHub.severity("info"), true, structured::add);
+            hub.subscribe(LogHub.severity("info"), false, plain::add);
+            LoggerFactory.getLogger("dev.turnout.test.Probe").warn("careful \"{}\"", "x");
+        } finally {
+            hub.uninstall();
+        }
+        assertEquals(1, structured.size(), structured.toString());
+        assertTrue(structured.get(0).matches("\\{\"time\":\"\\d\\d:\\d\\d:\\d\\d\",\"level\":\"warn\","
+                + "\"message\":\"Probe careful \\\\\"x\\\\\"\",\"fields\":\\[]}"), structured.get(0));
+        assertEquals(List.of("{\"type\":\"warning\",\"payload\":\"Probe careful \\\"x\\\"\"}"), plain);
+    }
+
+    @Test
     void knowsClashLevelNames() {
         assertEquals(0, LogHub.severity("debug"));
         assertEquals(2, LogHub.severity("warning"));
