@@ -292,7 +292,8 @@ class GeoConfigsIT {
             // A download that is no database: named in the answer, the one in use kept, flows routed as before.
             Files.writeString(served.resolve("Country.mmdb"), "<html>rate limited</html>");
             long size = Files.size(folder.resolve("Country.mmdb"));
-            dev.turnout.dist.controller.Api.Response failed = api.call("POST", "/configs/geo", "");
+            // mihomo's other address for it (/upgrade/geo) does the same.
+            dev.turnout.dist.controller.Api.Response failed = api.call("POST", "/upgrade/geo", "");
             assertEquals(503, failed.status(), failed.toString());
             assertTrue(failed.body().contains("Country.mmdb could not be downloaded from http://127.0.0.1:8081/"
                     + "Country.mmdb ("), failed.body());

@@ -283,6 +283,11 @@ class ProxyProvidersIT {
         assertTrue(((Number) one.object().get("delay")).intValue() > 0, one.toString());
         assertEquals(204, api.get("/providers/proxies/yaml-sub/healthcheck").status());
         assertEquals(404, api.get("/providers/proxies/nope").status());
+        // mihomo's one node of a provider, as /proxies shows it.
+        Map<String, Object> node = api.get("/providers/proxies/yaml-sub/Y-dante-a").object();
+        assertEquals("Y-dante-a", node.get("name"), node.toString());
+        assertEquals(api.get("/proxies/Y-dante-a").object().get("type"), node.get("type"));
+        assertEquals(404, api.get("/providers/proxies/yaml-sub/not-a-node").status());
         // PUT downloads now, whatever the interval (an hour for b64-sub).
         Object before = api.get("/providers/proxies/b64-sub").object().get("updatedAt");
         Thread.sleep(1100);

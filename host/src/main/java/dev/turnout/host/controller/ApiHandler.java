@@ -229,6 +229,17 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     notFound(call);
                 }
             }
+            case "upgrade" -> {
+                // mihomo's other address for the geo update; Turnout does not replace its own files (core, UI)
+                if (p.size() == 2 && p.get(1).equals("geo")) {
+                    if (only(call, HttpMethod.POST)) {
+                        updateGeo(call);
+                    }
+                } else {
+                    call.error(HttpResponseStatus.NOT_FOUND, "Turnout does not upgrade itself from the controller;"
+                            + " install a new release");
+                }
+            }
             case "cache" -> cache(call);
             case "providers" -> providers(call);
             case "group" -> group(call);
@@ -896,9 +907,17 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         var provider = outbounds.providers().get(p.get(2));
-        if (provider == null || p.size() > 5 || (p.size() == 4 && !p.get(3).equals("healthcheck"))
+        if (provider == null || p.size() > 5
+                || (p.size() == 4 && !p.get(3).equals("healthcheck") && !provider.nodes().contains(p.get(3)))
                 || (p.size() == 5 && (!p.get(4).equals("healthcheck") || !provider.nodes().contains(p.get(3))))) {
             notFound(call);
+            return;
+        }
+        if (p.size() == 4 && !p.get(3).equals("healthcheck")) {
+            // mihomo's /providers/proxies/NAME/PROXY: the node as /proxies/PROXY shows it
+            if (only(call, HttpMethod.GET)) {
+                call.json(ClashViews.proxy(outbounds.get(p.get(3)), t.groups().book()));
+            }
             return;
         }
         if (p.size() == 3) {
