@@ -224,16 +224,9 @@ class ConfigRefusalIT {
         int chunks = 200;
         try (Netns ns = Netns.create("tbigreload")) {
             ns.hosts(Map.of("probe.test", "127.0.0.1", "stream.test", "127.0.0.1"));
-            ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
-            ns.spawn(dir.resolve("drip.log"), Daemons.peer("drip", "8081", Integer.toString(chunks), "50"));
-            ns.spawn(log, TURNOUT, "run", "-c", config.toString(), "--pid-file", pid.toString());
-            ns.awaitTcpPort(7890, Duration.ofSeconds(30));
-            ns.awaitTcpPort(8080, Duration.ofSeconds(20));
-            ns.awaitTcpPort(8081, Duration.ofSeconds(20));
-            Path body = dir.resolve("stream.bin");
-            Process stream = ns.spawn(dir.resolve("stream.log"), "curl", "-sS", "--max-time", "120", "-o", body.toString(),
+            Process stream = ReloadIT.streamThroughTurnout(ns, dir, log, config, pid, chunks, 50,
                     "--socks5-hostname", "127.0.0.1:7890", "http://stream.test:8081/");
-            ReloadIT.awaitFirstBytes(body, stream);
+            Path body = dir.resolve("stream.bin");
             Files.move(big, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             Netns.Result reload = ns.run(Duration.ofSeconds(30), TURNOUT, "reload", "--pid-file", pid.toString());
             assertEquals(0, reload.exitCode(), reload.stderr());

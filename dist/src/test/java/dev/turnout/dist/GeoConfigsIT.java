@@ -219,17 +219,26 @@ class GeoConfigsIT {
         }
     }
 
-    @Test
-    void geoAutoUpdateFetchesADatabaseOlderThanItsIntervalAndReloadsWhileServing() throws Exception {
+    /**
+     * A country database served for download in {@code served/} and held, {@code age} old, in the config's folder
+     * {@code turnout/}; returns the held copy's time. Skips without namespaces or curl.
+     */
+    private java.nio.file.attribute.FileTime heldAndServed(Duration age) throws Exception {
         Required.nothingMissing(Netns.unavailableReason());
         Required.nothingMissing(Daemons.missing("curl"));
-        Path served = Files.createDirectories(home.resolve("served"));
-        Files.copy(CountryDatabase.required(), served.resolve("Country.mmdb"));
-        Path folder = Files.createDirectories(home.resolve("turnout"));
-        Files.copy(CountryDatabase.required(), folder.resolve("Country.mmdb"));
-        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(
-                java.time.Instant.now().minus(Duration.ofHours(30)));
-        Files.setLastModifiedTime(folder.resolve("Country.mmdb"), old);
+        Files.copy(CountryDatabase.required(), Files.createDirectories(home.resolve("served")).resolve("Country.mmdb"));
+        Path held = Files.createDirectories(home.resolve("turnout")).resolve("Country.mmdb");
+        Files.copy(CountryDatabase.required(), held);
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(age));
+        Files.setLastModifiedTime(held, old);
+        return old;
+    }
+
+    @Test
+    void geoAutoUpdateFetchesADatabaseOlderThanItsIntervalAndReloadsWhileServing() throws Exception {
+        java.nio.file.attribute.FileTime old = heldAndServed(Duration.ofHours(30));
+        Path served = home.resolve("served");
+        Path folder = home.resolve("turnout");
         Path config = folder.resolve("config.yaml");
         Files.writeString(config, String.join("\n", "mixed-port: 7893",
                 "geox-url: {mmdb: 'http://127.0.0.1:8081/Country.mmdb'}", "geo-auto-update: true",
@@ -260,15 +269,9 @@ class GeoConfigsIT {
 
     @Test
     void aDashboardsGeoUpdateDownloadsTheDatabasesInUseAndReloadsAndNamesAFailedOne() throws Exception {
-        Required.nothingMissing(Netns.unavailableReason());
-        Required.nothingMissing(Daemons.missing("curl"));
-        Path served = Files.createDirectories(home.resolve("served"));
-        Files.copy(CountryDatabase.required(), served.resolve("Country.mmdb"));
-        Path folder = Files.createDirectories(home.resolve("turnout"));
-        Files.copy(CountryDatabase.required(), folder.resolve("Country.mmdb"));
-        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(
-                java.time.Instant.now().minus(Duration.ofHours(1)));
-        Files.setLastModifiedTime(folder.resolve("Country.mmdb"), old);
+        java.nio.file.attribute.FileTime old = heldAndServed(Duration.ofHours(1));
+        Path served = home.resolve("served");
+        Path folder = home.resolve("turnout");
         Path config = folder.resolve("config.yaml");
         Files.writeString(config, String.join("\n", "mixed-port: 7894", "external-controller: 127.0.0.1:9094",
                 "geox-url: {mmdb: 'http://127.0.0.1:8081/Country.mmdb'}", "rules:", "  - GEOIP,CN,REJECT",

@@ -43,16 +43,9 @@ class ProxyPortsMoveIT {
         Path log = dir.resolve("turnout.log");
         Path pid = dir.resolve("turnout.pid");
         try (Netns ns = Netns.create("tportmove")) {
-            ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
-            ns.spawn(dir.resolve("drip.log"), Daemons.peer("drip", "8081", "200", "25"));
-            ns.spawn(log, TURNOUT, "run", "-c", config.toString(), "--pid-file", pid.toString());
-            ns.awaitTcpPort(7890, Duration.ofSeconds(30));
-            ns.awaitTcpPort(8080, Duration.ofSeconds(20));
-            ns.awaitTcpPort(8081, Duration.ofSeconds(20));
-            Path body = dir.resolve("stream.bin");
-            Process stream = ns.spawn(dir.resolve("stream.log"), "curl", "-sS", "--max-time", "60", "-o", body.toString(),
+            Process stream = ReloadIT.streamThroughTurnout(ns, dir, log, config, pid, 200, 25,
                     "--proxy", "http://127.0.0.1:7890", "http://127.0.0.1:8081/");
-            ReloadIT.awaitFirstBytes(body, stream);
+            Path body = dir.resolve("stream.bin");
 
             write("config.yaml", "mixed-port: 7891|log-level: info|rules:|  - MATCH,DIRECT");
             Netns.Result reload = ns.run(Duration.ofSeconds(30), TURNOUT, "reload", "--pid-file", pid.toString());

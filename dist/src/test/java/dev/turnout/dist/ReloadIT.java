@@ -47,16 +47,9 @@ class ReloadIT {
         Files.writeString(config, config(false));
         try (Netns ns = Netns.create("treload")) {
             ns.hosts(Map.of("probe.test", "127.0.0.1", "stream.test", "127.0.0.1"));
-            ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
-            ns.spawn(dir.resolve("drip.log"), Daemons.peer("drip", "8081", Integer.toString(CHUNKS), "50"));
-            ns.spawn(log, DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString(), "--pid-file", pid.toString());
-            ns.awaitTcpPort(7890, Duration.ofSeconds(30));
-            ns.awaitTcpPort(8080, Duration.ofSeconds(20));
-            ns.awaitTcpPort(8081, Duration.ofSeconds(20));
-            Path body = dir.resolve("stream.bin");
-            Process stream = ns.spawn(dir.resolve("stream.log"), "curl", "-sS", "--max-time", "120", "-o", body.toString(),
+            Process stream = streamThroughTurnout(ns, dir, log, config, pid, CHUNKS, 50,
                     "--socks5-hostname", "127.0.0.1:7890", "http://stream.test:8081/");
-            awaitFirstBytes(body, stream);
+            Path body = dir.resolve("stream.bin");
             for (int i = 1; i <= 100; i++) {
                 boolean reject = i % 2 == 1;
                 Files.writeString(config, config(reject));
@@ -268,7 +261,29 @@ class ReloadIT {
         throw new AssertionError("failed reload " + count + " not logged:\n" + MixedPortIT.read(log));
     }
 
-    /** The reloads must start while the stream is flowing: waits (bounded) until its first bytes have arrived. */
+    /**
+     * Starts a web server (8080), a slow download (8081: {@code chunks} KiB, one every {@code intervalMillis}) and the
+     * packaged Turnout on {@code config} (listening on 7890, {@code pid} its pid file, {@code log} its output), then a
+     * curl that fetches the download into {@code dir/stream.bin} with {@code proxyAndUrl}; returns the curl once its first
+     * bytes have arrived, so that what the test does next happens while the stream is flowing.
+     */
+    static Process streamThroughTurnout(Netns ns, Path dir, Path log, Path config, Path pid, int chunks, int intervalMillis,
+                                        String... proxyAndUrl) throws IOException, InterruptedException {
+        ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+        ns.spawn(dir.resolve("drip.log"), Daemons.peer("drip", "8081", Integer.toString(chunks),
+                Integer.toString(intervalMillis)));
+        ns.spawn(log, DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString(), "--pid-file", pid.toString());
+        ns.awaitTcpPort(7890, Duration.ofSeconds(30));
+        ns.awaitTcpPort(8080, Duration.ofSeconds(20));
+        ns.awaitTcpPort(8081, Duration.ofSeconds(20));
+        Path body = dir.resolve("stream.bin");
+        List<String> curl = new java.util.ArrayList<>(List.of("curl", "-sS", "--max-time", "120", "-o", body.toString()));
+        curl.addAll(List.of(proxyAndUrl));
+        Process stream = ns.spawn(dir.resolve("stream.log"), curl.toArray(String[]::new));
+        awaitFirstBytes(body, stream);
+        return stream;
+    }
+
     /** Waits until {@code stream} (a curl writing to {@code body}, logging beside it) has received its first bytes. */
     static void awaitFirstBytes(Path body, Process stream) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
