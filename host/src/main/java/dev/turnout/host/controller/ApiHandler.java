@@ -310,8 +310,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         // Ports first: the one change here that can fail, and then nothing changes.
         onWorker(call, "the controller's change of the proxy ports failed, nothing changed", () -> {
             if (listening != running) {
-                t.listenAs(listening);
-                log.info("proxy ports moved by the controller: {}", listening.listening());
+                t.listenAs(now -> PatchedListeners.apply(now, body));
+                log.info("proxy ports moved by the controller: {}", t.config().listening());
             }
             if (newMode != null) {
                 // Serialised with Turnout.reload, which holds the same lock while it swaps.

@@ -135,7 +135,7 @@ public final class Reloader implements AutoCloseable {
         boolean refresh = refreshOnly.getAndSet(true);
         try {
             if (refresh) {
-                reloadFrom(() -> keepingPorts(source.read()));
+                load(source, true);
             } else {
                 reloadNow();
             }
@@ -158,10 +158,19 @@ public final class Reloader implements AutoCloseable {
      * a payload), with the same guard as {@link #reloadNow}.
      */
     public synchronized void reloadFrom(ConfigSource from) throws ConfigException {
+        load(from, false);
+    }
+
+    /** @param keepingPorts a refresh: the proxy ports stay as they run ({@link Turnout#refresh}) */
+    private synchronized void load(ConfigSource from, boolean keepingPorts) throws ConfigException {
         try {
             Config next = from.read();
             next.warnings().forEach(w -> log.warn("{}", w));
-            turnout.reload(next);
+            if (keepingPorts) {
+                turnout.refresh(next);
+            } else {
+                turnout.reload(next);
+            }
         } catch (ConfigException e) {
             throw e;
         } catch (OutOfMemoryError e) {
@@ -170,13 +179,6 @@ public final class Reloader implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             throw new ConfigException(new Origin(turnout.config().displayName(), 0, 0), "cannot load it: " + e, e);
         }
-    }
-
-    /** {@code next} with the proxy ports as they run now. */
-    private Config keepingPorts(Config next) {
-        Config running = turnout.config();
-        return next.listeningOn(running.mixedPort(), running.socksPort(), running.httpPort(), running.allowLan(),
-                running.bindAsWritten());
     }
 
     @Override

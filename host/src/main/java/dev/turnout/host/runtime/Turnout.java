@@ -55,6 +55,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -489,13 +490,27 @@ public final class Turnout implements AutoCloseable {
     }
 
     /**
-     * Moves the proxy ports to where {@code next} has them ({@code allow-lan}, {@code bind-address} and the ports,
-     * as a dashboard's {@code PATCH /configs} asks); clients connected through a port that closes go on. On failure
-     * nothing changes and the error says which port could not be opened, and why.
+     * Moves the proxy ports ({@code allow-lan}, {@code bind-address} and the ports) to where {@code change} puts them
+     * in the running config, as a dashboard's {@code PATCH /configs} asks; clients connected through a port that
+     * closes go on. On failure nothing changes and the error says which port could not be opened, and why.
      */
-    public synchronized void listenAs(Config next) throws ConfigException, InterruptedException {
-        ports.listenAs(next);
-        this.config = next;
+    public synchronized void listenAs(UnaryOperator<Config> change) throws ConfigException, InterruptedException {
+        // Applied to the config of the moment, under the lock reloads hold: a reload just before must not be undone.
+        Config next = change.apply(config);
+        if (next != config) {
+            ports.listenAs(next);
+            this.config = next;
+        }
+    }
+
+    /**
+     * A reload that leaves the proxy ports as they run: a provider's or the geo data's scheduled refresh is not the
+     * user's reload, so ports a dashboard moved stay where it put them, as in mihomo.
+     */
+    public synchronized void refresh(Config next) throws ConfigException {
+        Config running = config;
+        reload(next.listeningOn(running.mixedPort(), running.socksPort(), running.httpPort(), running.allowLan(),
+                running.bindAsWritten()));
     }
 
     /** Has the instance lock claim each port Turnout opens while running, and give back each it closes. */
