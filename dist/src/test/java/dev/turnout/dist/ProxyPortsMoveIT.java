@@ -118,7 +118,7 @@ class ProxyPortsMoveIT {
             // A port another program holds: 400 naming it, and nothing changed.
             Api.Response held = api.call("PATCH", "/configs", "{\"mixed-port\":8080}");
             assertEquals(400, held.status(), held.toString());
-            assertTrue(held.body().contains("mixed-port cannot listen on 0.0.0.0:8080: "), held.body());
+            assertTrue(held.body().contains("\"PATCH /configs: mixed-port cannot listen on 0.0.0.0:8080: "), held.body());
             assertEquals(0, get(ns, "http://" + LAN + ":7891", "/kept").exitCode(), MixedPortIT.read(log));
 
             // metacubexd's TUN switch: refused by name, not 204 and nothing. Values sent back as read are fine.

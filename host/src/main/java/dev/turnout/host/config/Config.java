@@ -107,9 +107,20 @@ public record Config(
 
     /**
      * This config with its proxy ports elsewhere, as Clash's {@code PATCH /configs} moves them (0: no such port).
+     *
+     * @param from where the new values come from, for messages about them; {@code null} keeps the config's origins
      */
-    public Config listeningOn(int mixedPort, int socksPort, int httpPort, boolean allowLan, String bindAsWritten) {
+    public Config listeningOn(int mixedPort, int socksPort, int httpPort, boolean allowLan, String bindAsWritten,
+                              Origin from) {
         String bindAddress = listenAddress(allowLan, bindAsWritten);
+        Map<String, Origin> origins = this.origins;
+        if (from != null) {
+            origins = new LinkedHashMap<>(this.origins);
+            for (String key : List.of("mixed-port", "socks-port", "port", "allow-lan", "bind-address")) {
+                origins.put(key, from);
+            }
+            origins = java.util.Collections.unmodifiableMap(origins);
+        }
         return new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bindAsWritten,
                 mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer, interfaceName,
                 routingMark, externalController, externalUi, secret, externalControllerCors, tcpHalfCloseTimeout,

@@ -1,6 +1,7 @@
 package dev.turnout.host.controller;
 
 import dev.turnout.host.config.Config;
+import dev.turnout.rules.Origin;
 import io.netty.util.NetUtil;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,9 @@ final class PatchedListeners {
     private static final List<String> PORTS = List.of("mixed-port", "socks-port", "port");
     private static final Set<String> APPLIED = Set.of("mode", "log-level", "allow-lan", "bind-address", "mixed-port",
             "socks-port", "port");
+
+    /** How messages name the values a dashboard sent. */
+    private static final Origin FROM = new Origin("PATCH /configs", 0, 0);
 
     private PatchedListeners() {
     }
@@ -56,7 +60,7 @@ final class PatchedListeners {
                 && allowLan == running.allowLan() && bind.equals(running.bindAsWritten())) {
             return running;
         }
-        return running.listeningOn(ports[0], ports[1], ports[2], allowLan, bind);
+        return running.listeningOn(ports[0], ports[1], ports[2], allowLan, bind, FROM);
     }
 
     /**

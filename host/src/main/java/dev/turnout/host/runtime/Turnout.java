@@ -510,7 +510,7 @@ public final class Turnout implements AutoCloseable {
     public synchronized void refresh(Config next) throws ConfigException {
         Config running = config;
         reload(next.listeningOn(running.mixedPort(), running.socksPort(), running.httpPort(), running.allowLan(),
-                running.bindAsWritten()));
+                running.bindAsWritten(), null));
     }
 
     /** Has the instance lock claim each port Turnout opens while running, and give back each it closes. */
