@@ -1,14 +1,12 @@
 package dev.turnout.host.runtime;
 
 import dev.turnout.host.config.Config;
-import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.dial.HostDialer;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.SystemResolver;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.flow.FlowTable;
-import dev.turnout.host.inbound.mixed.MixedInbound;
 import dev.turnout.api.Resolver;
 import dev.turnout.host.files.StateFolder;
 import dev.turnout.host.dns.EnhancedMode;
@@ -42,7 +40,6 @@ import dev.turnout.host.tunnel.DefaultTunnel;
 import dev.turnout.rules.NameResolver;
 import dev.turnout.rules.Origin;
 import io.netty.channel.EventLoopGroup;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -55,8 +52,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
