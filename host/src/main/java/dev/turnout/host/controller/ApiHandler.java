@@ -305,29 +305,38 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             call.error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
             return;
         }
+        if (listening == running) {
+            // A mode or log level alone, at once: never behind a reload or a download on the worker.
+            apply(t, mode, level);
+            call.noContent();
+            return;
+        }
         String newMode = mode;
         String newLevel = level;
-        // Ports first: the one change here that can fail, and then nothing changes.
+        // Ports first, off the controller's loop: the one change here that can fail, and then nothing changes.
         onWorker(call, "the controller's change of the proxy ports failed, nothing changed", () -> {
-            if (listening != running) {
-                t.listenAs(now -> PatchedListeners.apply(now, body));
-                log.info("proxy ports moved by the controller: {}", t.config().listening());
-            }
-            if (newMode != null) {
-                // Serialised with Turnout.reload, which holds the same lock while it swaps.
-                synchronized (t) {
-                    Routing now = t.router().current();
-                    if (!now.mode().equals(newMode)) {
-                        t.router().swap(now.withMode(newMode));
-                        log.info("mode set to {} by the controller", newMode);
-                    }
+            t.listenAs(now -> PatchedListeners.apply(now, body));
+            log.info("proxy ports moved by the controller: {}", t.config().listening());
+            apply(t, newMode, newLevel);
+        });
+    }
+
+    /** The mode and the log level a PATCH asks for; {@code null} leaves one as it is. */
+    private void apply(Turnout t, String mode, String level) {
+        if (mode != null) {
+            // Serialised with Turnout.reload, which holds the same lock while it swaps.
+            synchronized (t) {
+                Routing now = t.router().current();
+                if (!now.mode().equals(mode)) {
+                    t.router().swap(now.withMode(mode));
+                    log.info("mode set to {} by the controller", mode);
                 }
             }
-            if (newLevel != null) {
-                Logging.apply(newLevel);
-                controller.logLevel(newLevel);
-            }
-        });
+        }
+        if (level != null) {
+            Logging.apply(level);
+            controller.logLevel(level);
+        }
     }
 
     /**
