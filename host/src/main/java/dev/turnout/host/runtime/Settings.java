@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What {@code run} reads from a config besides its routing: the TUN, DNS, the listen address, {@code hosts:}
- * and the controller. {@code check} reads it through here too, so that it refuses exactly what {@code run}
+ * What {@code run} reads from a config besides its routing: the TUN, DNS, {@code hosts:} and the controller (and
+ * whether {@code bind-address} is an address). {@code check} reads it through here too, so that it refuses exactly what {@code run}
  * refuses; each part is read even when another failed, and every failure is reported at once.
  *
  * @param tun {@code null} when the TUN is off
@@ -28,7 +28,7 @@ import java.util.Map;
  * @param externalUi {@code null} when none is set
  * @param sniffer {@code null} when the sniffer is off
  */
-public record Settings(TunOptions tun, DnsOptions dns, InetAddress bindAddress, Map<String, List<InetAddress>> hosts,
+public record Settings(TunOptions tun, DnsOptions dns, Map<String, List<InetAddress>> hosts,
                        InetSocketAddress controller, Path externalUi, SniffOptions sniffer) {
 
     /** A part of the settings, read on its own. */
@@ -42,7 +42,8 @@ public record Settings(TunOptions tun, DnsOptions dns, InetAddress bindAddress, 
         TunOptions tun = attempt(() -> TunSettings.from(config), errors);
         DnsOptions dns = attempt(() -> DnsSettings.from(config), errors);
         SniffOptions sniffer = attempt(() -> SnifferSettings.from(config), errors);
-        InetAddress bind = attempt(() -> bindAddress(config), errors);
+        // Checked here with the rest, so that a bad one is listed beside them; the proxy ports resolve it as they open.
+        attempt(() -> bindAddress(config), errors);
         Map<String, List<InetAddress>> hosts = attempt(() -> hosts(config), errors);
         InetSocketAddress controller = attempt(() -> controller(config), errors);
         Path ui = attempt(() -> {
@@ -55,7 +56,7 @@ public record Settings(TunOptions tun, DnsOptions dns, InetAddress bindAddress, 
         if (!errors.isEmpty()) {
             throw ConfigException.of(errors);
         }
-        return new Settings(tun, dns, bind, hosts, controller, ui, sniffer);
+        return new Settings(tun, dns, hosts, controller, ui, sniffer);
     }
 
     private static <T> T attempt(Part<T> part, List<ConfigException> errors) {
