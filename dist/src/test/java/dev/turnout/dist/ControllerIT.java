@@ -129,9 +129,13 @@ class ControllerIT {
     @Test
     @Order(1)
     void answersInClash118Shapes() throws Exception {
-        // mihomo's configs also carry the TUN (its dashboards' switch reads tun.enable); this run has none.
+        // mihomo's configs also carry the TUN (its dashboards' switch reads tun.enable); this run has none. And whom
+        // the ports serve and do not ask, as mihomo shows them by default.
         Map<String, Object> configs = new LinkedHashMap<>(api.get("/configs").object());
         assertEquals(Map.of("enable", false), configs.remove("tun"));
+        assertEquals(List.of("0.0.0.0/0", "::/0"), configs.remove("lan-allowed-ips"));
+        assertEquals(List.of(), configs.remove("lan-disallowed-ips"));
+        assertEquals(List.of("127.0.0.0/8", "::1/128"), configs.remove("skip-auth-prefixes"));
         assertEquals(recordedJson("configs.json"), configs);
         assertEquals(recordedJson("rules.json"), api.get("/rules").json());
         assertEquals(recordedJson("proxies_G.json"), withoutMihomoGroupKeys(api.get("/proxies/G").json()));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -131,6 +133,47 @@ class ProxyAuthenticationIT {
         assertEquals(0, r.exitCode(), r.stderr());
         assertTrue(r.stdout().contains("\"authentication\":[\"bob:******\",\"alice:******\"]"), r.stdout());
         assertTrue(!r.stdout().contains("s3cret") && !r.stdout().contains("other"), r.stdout());
+    }
+
+    /**
+     * mihomo's {@code PATCH /configs} keys for whom the ports serve and ask (GUI clients' "LAN allowed IPs" fields):
+     * each list replaces the running one at once, for the next connection; an empty allowed list serves no LAN
+     * client, as in mihomo. Put back as the config has it at the end, whatever failed.
+     */
+    @Test
+    void aDashboardChangesWhichLanClientsAreServedAndWhichAreAsked() throws Exception {
+        host.awaitTcpPort(9090, Duration.ofSeconds(20));
+        Api api = new Api(host, 9090, null);
+        String proxy = "http://" + HOST + ":7890";
+        Map<String, Object> before = api.get("/configs").object();
+        assertEquals(List.of("192.0.2.0/24"), before.get("lan-allowed-ips"), before::toString);
+        assertEquals(List.of(GUEST + "/32"), before.get("lan-disallowed-ips"));
+        assertEquals(List.of("127.0.0.0/8", "::1/128"), before.get("skip-auth-prefixes"));
+        try {
+            Api.Response lanAsksNot = api.call("PATCH", "/configs", "{\"skip-auth-prefixes\":[\"" + LAN + "\"]}");
+            assertEquals(204, lanAsksNot.status(), lanAsksNot.toString());
+            assertEquals(List.of(LAN + "/32"), api.get("/configs").object().get("skip-auth-prefixes"));
+            assertEquals("200", curl(lan, "--interface", LAN, "-x", proxy).stdout(), () -> "not asked now: " + log());
+            assertEquals("407", curl(host, "-x", "http://127.0.0.1:7890").stdout(), "this machine is asked now");
+
+            Api.Response shut = api.call("PATCH", "/configs", "{\"lan-allowed-ips\":[]}");
+            assertEquals(204, shut.status(), shut.toString());
+            Netns.Result refused = curl(lan, "--interface", LAN, "-x", proxy, "--proxy-user", USER + ":" + PASSWORD);
+            assertNotEquals(0, refused.exitCode(), () -> "an empty allowed list served " + LAN + ": " + refused.stdout());
+            assertTrue(log().contains("no LAN client served (lan-allowed-ips is empty)"), this::log);
+
+            Api.Response bad = api.call("PATCH", "/configs", "{\"lan-allowed-ips\":[\"192.0.2.0/24\",\"lan\"]}");
+            assertEquals(400, bad.status(), bad.toString());
+            assertTrue(bad.body().contains("lan-allowed-ips: \\\"lan\\\" is not a prefix"), bad.body());
+            assertEquals(List.of(), api.get("/configs").object().get("lan-allowed-ips"), "a refused PATCH changes nothing");
+        } finally {
+            Api.Response back = api.call("PATCH", "/configs", "{\"lan-allowed-ips\":[\"192.0.2.0/24\"],"
+                    + "\"lan-disallowed-ips\":[\"" + GUEST + "/32\"],\"skip-auth-prefixes\":[\"127.0.0.0/8\",\"::1/128\"]}");
+            assertEquals(204, back.status(), back.toString());
+        }
+        assertEquals("200", curl(lan, "--interface", LAN, "-x", proxy, "--proxy-user", USER + ":" + PASSWORD).stdout(),
+                this::log);
+        assertEquals("407", curl(lan, "--interface", LAN, "-x", proxy).stdout(), "asked again");
     }
 
     @Test

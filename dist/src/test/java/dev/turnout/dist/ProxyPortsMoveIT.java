@@ -100,7 +100,7 @@ class ProxyPortsMoveIT {
             assertEquals("hello /lan from 127.0.0.1\n", lan.stdout());
             assertEquals(0, get(ns, "socks5h://" + LAN + ":7892", "/socks").exitCode(), MixedPortIT.read(log));
             assertEquals(7, get(ns, "http://127.0.0.1:7890", "/old").exitCode(), "7890 still takes clients");
-            assertTrue(MixedPortIT.read(log).contains("proxy ports moved by the controller: mixed-port 7891, socks-port "
+            assertTrue(MixedPortIT.read(log).contains("proxy ports set by the controller: mixed-port 7891, socks-port "
                     + "7892 on every address (IPv4 and IPv6)"), MixedPortIT.read(log));
 
             // The moved ports are this instance's: a second Turnout on one of them is refused naming this one; the

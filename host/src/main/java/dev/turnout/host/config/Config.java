@@ -106,17 +106,19 @@ public record Config(
     }
 
     /**
-     * This config with its proxy ports elsewhere, as Clash's {@code PATCH /configs} moves them (0: no such port).
+     * This config with its proxy ports elsewhere and serving whom {@code authentication} says, as Clash's
+     * {@code PATCH /configs} changes them (0: no such port).
      *
      * @param from where the new values come from, for messages about them; {@code null} keeps the config's origins
      */
     public Config listeningOn(int mixedPort, int socksPort, int httpPort, boolean allowLan, String bindAsWritten,
-                              Origin from) {
+                              Authentication authentication, Origin from) {
         String bindAddress = listenAddress(allowLan, bindAsWritten);
         Map<String, Origin> origins = this.origins;
         if (from != null) {
             origins = new LinkedHashMap<>(this.origins);
-            for (String key : List.of("mixed-port", "socks-port", "port", "allow-lan", "bind-address")) {
+            for (String key : List.of("mixed-port", "socks-port", "port", "allow-lan", "bind-address",
+                    "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips")) {
                 origins.put(key, from);
             }
             origins = java.util.Collections.unmodifiableMap(origins);

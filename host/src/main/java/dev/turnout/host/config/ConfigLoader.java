@@ -348,8 +348,10 @@ public final class ConfigLoader {
             }
             List<Cidr> prefixes = skip == null || isNull(skip.getValueNode()) ? Authentication.LOOPBACK
                     : prefixes(skip, "skip-auth-prefixes");
-            return Authentication.of(entries, prefixes).withLan(prefixes(keys.get("lan-allowed-ips"), "lan-allowed-ips"),
-                    prefixes(keys.get("lan-disallowed-ips"), "lan-disallowed-ips"));
+            // Absent, every client is served; written empty, none from the LAN (mihomo's reading of both).
+            NodeTuple allowed = keys.get("lan-allowed-ips");
+            return Authentication.of(entries, prefixes).withLan(allowed == null ? Authentication.EVERYWHERE
+                    : prefixes(allowed, "lan-allowed-ips"), prefixes(keys.get("lan-disallowed-ips"), "lan-disallowed-ips"));
         }
 
         /** A list of client prefixes ({@code 192.168.0.0/16}; a lone address is one host); empty when absent. */
@@ -361,7 +363,7 @@ public final class ConfigLoader {
             for (Node n : sequence(tuple.getValueNode(), "'" + key + "' (a list of prefixes)").getValue()) {
                 String text = scalar(n, "a prefix such as 192.168.0.0/16");
                 try {
-                    out.add(Cidr.parse(text.contains("/") ? text : text + (text.contains(":") ? "/128" : "/32")));
+                    out.add(Cidr.parseHostOrRange(text));
                 } catch (IllegalArgumentException e) {
                     throw new ConfigException(at(n), key + ": '" + text + "' is not a prefix such as 192.168.0.0/16: "
                             + e.getMessage());

@@ -316,7 +316,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         // Ports first, off the controller's loop: the one change here that can fail, and then nothing changes.
         onWorker(call, "the controller's change of the proxy ports failed, nothing changed", () -> {
             t.listenAs(now -> PatchedListeners.apply(now, body));
-            log.info("proxy ports moved by the controller: {}", t.config().listening());
+            Config now = t.config();
+            log.info("proxy ports set by the controller: {}{}", now.listening(),
+                    now.authentication().servesEveryone() ? "" : "; " + now.authentication().lanServed());
             apply(t, newMode, newLevel);
         });
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Outbound;
 import dev.turnout.host.config.Config;
+import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.runtime.Turnout;
 import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.flow.Flow;
@@ -189,6 +190,10 @@ final class ClashViews {
         m.put("bind-address", c.bindAddress());
         // Clash lists user:password here; the passwords stay out of every answer.
         m.put("authentication", c.authentication().users().keySet().stream().map(u -> u + ":******").toList());
+        // mihomo's: whom the ports do not ask and which LAN clients they serve.
+        m.put("skip-auth-prefixes", Authentication.texts(c.authentication().skipPrefixes()));
+        m.put("lan-allowed-ips", Authentication.texts(c.authentication().lanAllowed()));
+        m.put("lan-disallowed-ips", Authentication.texts(c.authentication().lanDisallowed()));
         m.put("mode", mode);
         m.put("log-level", logLevel);
         m.put("ipv6", false);

@@ -1,6 +1,8 @@
 package dev.turnout.host.controller;
 
 import dev.turnout.host.config.Config;
+import dev.turnout.host.dns.Cidr;
+import dev.turnout.host.inbound.Authentication;
 import dev.turnout.rules.Origin;
 import io.netty.util.NetUtil;
 import java.util.ArrayList;
@@ -10,8 +12,10 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What Clash's {@code PATCH /configs} may change beside the mode and the log level: the proxy ports and where they
- * listen (yacd's and metacubexd's port fields and Allow LAN switch). Anything else a dashboard asks to change is
+ * What Clash's {@code PATCH /configs} may change beside the mode and the log level: the proxy ports, where they
+ * listen (yacd's and metacubexd's port fields and Allow LAN switch) and which clients they serve and ask for a
+ * password (mihomo's {@code lan-allowed-ips}, {@code lan-disallowed-ips}, {@code skip-auth-prefixes}, each a list
+ * replacing the running one). Anything else a dashboard asks to change is
  * refused by name rather than answered 204 and ignored: a TUN switch that silently does nothing is worse than an
  * error the dashboard shows.
  */
@@ -19,7 +23,7 @@ final class PatchedListeners {
 
     private static final List<String> PORTS = List.of("mixed-port", "socks-port", "port");
     private static final Set<String> APPLIED = Set.of("mode", "log-level", "allow-lan", "bind-address", "mixed-port",
-            "socks-port", "port");
+            "socks-port", "port", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips");
 
     /** How messages name the values a dashboard sent. */
     private static final Origin FROM = new Origin("PATCH /configs", 0, 0);
@@ -28,8 +32,8 @@ final class PatchedListeners {
     }
 
     /**
-     * {@code running} with the ports, {@code allow-lan} and {@code bind-address} of {@code body}; {@code running}
-     * itself when they change nothing.
+     * {@code running} with the ports, {@code allow-lan}, {@code bind-address} and client lists of {@code body};
+     * {@code running} itself when they change nothing.
      *
      * @throws IllegalArgumentException saying which value is not one
      */
@@ -56,11 +60,38 @@ final class PatchedListeners {
                 throw new IllegalArgumentException("Body invalid: bind-address must be * or an IP address");
             }
         }
+        Authentication serving = running.authentication();
+        Authentication auth = serving.withSkipPrefixes(prefixes(body, "skip-auth-prefixes", serving.skipPrefixes()))
+                .withLan(prefixes(body, "lan-allowed-ips", serving.lanAllowed()),
+                        prefixes(body, "lan-disallowed-ips", serving.lanDisallowed()));
         if (ports[0] == running.mixedPort() && ports[1] == running.socksPort() && ports[2] == running.httpPort()
-                && allowLan == running.allowLan() && bind.equals(running.bindAsWritten())) {
+                && allowLan == running.allowLan() && bind.equals(running.bindAsWritten()) && auth.equals(serving)) {
             return running;
         }
-        return running.listeningOn(ports[0], ports[1], ports[2], allowLan, bind, FROM);
+        return running.listeningOn(ports[0], ports[1], ports[2], allowLan, bind, auth, FROM);
+    }
+
+    /** The list of prefixes {@code body} gives for {@code key} ({@code 192.168.0.0/16}, a lone address is one host). */
+    private static List<Cidr> prefixes(Map<String, Object> body, String key, List<Cidr> running) {
+        Object value = body.get(key);
+        if (value == null) {
+            return running;
+        }
+        if (!(value instanceof List<?> items)) {
+            throw new IllegalArgumentException("Body invalid: " + key + " must be a list of prefixes such as "
+                    + "192.168.0.0/16");
+        }
+        List<Cidr> out = new ArrayList<>(items.size());
+        for (Object item : items) {
+            String text = item instanceof String t ? t.trim() : "";
+            try {
+                out.add(Cidr.parseHostOrRange(text));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Body invalid: " + key + ": " + Json.write(item)
+                        + " is not a prefix such as 192.168.0.0/16", e);
+            }
+        }
+        return out;
     }
 
     /**
@@ -76,7 +107,8 @@ final class PatchedListeners {
         });
         if (!refused.isEmpty()) {
             throw new IllegalArgumentException("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, "
-                    + "socks-port and port while running, not " + String.join(", ", refused)
+                    + "socks-port, port, skip-auth-prefixes, lan-allowed-ips and lan-disallowed-ips while running, not "
+                    + String.join(", ", refused)
                     + ": edit the config and restart Turnout (POST /restart)");
         }
     }

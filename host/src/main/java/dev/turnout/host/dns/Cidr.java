@@ -33,6 +33,11 @@ public record Cidr(InetAddress address, int prefix) {
         }
     }
 
+    /** A range, or a lone address as the range of that one host ({@code 10.0.0.1} is {@code 10.0.0.1/32}). */
+    public static Cidr parseHostOrRange(String text) {
+        return parse(text == null || text.contains("/") ? text : text + (text.contains(":") ? "/128" : "/32"));
+    }
+
     public boolean isIpv4() {
         return address instanceof Inet4Address;
     }

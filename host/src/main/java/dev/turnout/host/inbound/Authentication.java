@@ -16,20 +16,24 @@ import java.util.Map;
  * (the clients they serve at all). Without {@code skip-auth-prefixes} this machine's own clients (127.0.0.0/8, ::1)
  * are not asked, so the applications and system proxy settings on it keep working once a password guards the LAN;
  * and they are always served, whatever the LAN lists say (mihomo would refuse them too when the allowed list leaves
- * them out).
+ * them out). As in mihomo, an empty allowed list serves no LAN client: a user who empties it to shut the LAN out
+ * must not find it open to everyone.
  *
  * @param users        user name to password; empty when nobody is asked
  * @param skipPrefixes clients from these addresses are not asked
- * @param lanAllowed   {@code lan-allowed-ips}: only clients from these are served; empty for every client
+ * @param lanAllowed   {@code lan-allowed-ips}: only clients from these are served ({@link #EVERYWHERE} when not
+ *                     written, as in mihomo; empty for none)
  * @param lanDisallowed {@code lan-disallowed-ips}: clients from these are not served
  */
 public record Authentication(Map<String, String> users, List<Cidr> skipPrefixes, List<Cidr> lanAllowed,
         List<Cidr> lanDisallowed) {
 
-    /** Nobody is asked, every client served. */
-    public static final Authentication NONE = new Authentication(Map.of(), List.of());
     /** Who is not asked when {@code skip-auth-prefixes} is not written. */
     public static final List<Cidr> LOOPBACK = List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
+    /** Who is served when {@code lan-allowed-ips} is not written: every client, mihomo's default. */
+    public static final List<Cidr> EVERYWHERE = List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"));
+    /** Nobody is asked, every client served (after {@link #EVERYWHERE}, which it needs when initialised). */
+    public static final Authentication NONE = new Authentication(Map.of(), List.of());
 
     public Authentication {
         users = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(users));
@@ -40,22 +44,44 @@ public record Authentication(Map<String, String> users, List<Cidr> skipPrefixes,
 
     /** Users and who is not asked; every client served. */
     public Authentication(Map<String, String> users, List<Cidr> skipPrefixes) {
-        this(users, skipPrefixes, List.of(), List.of());
+        this(users, skipPrefixes, EVERYWHERE, List.of());
     }
 
-    /** The same users, serving only the clients {@code allowed} (empty: all) names and {@code disallowed} does not. */
+    /** The same users, serving only the clients {@code allowed} names (empty: none) and {@code disallowed} does not. */
     public Authentication withLan(List<Cidr> allowed, List<Cidr> disallowed) {
         return new Authentication(users, skipPrefixes, allowed, disallowed);
+    }
+
+    /** The same users and LAN lists, asking every client but those from {@code skip}. */
+    public Authentication withSkipPrefixes(List<Cidr> skip) {
+        return new Authentication(users, skip, lanAllowed, lanDisallowed);
     }
 
     /** Whether a client at {@code client} is served at all: this machine's own always are. */
     public boolean admits(InetSocketAddress client) {
         InetAddress a = client == null ? null : client.getAddress();
-        if (a == null || a.isLoopbackAddress() || lanAllowed.isEmpty() && lanDisallowed.isEmpty()) {
+        if (a == null || a.isLoopbackAddress()) {
             return true;
         }
-        return (lanAllowed.isEmpty() || lanAllowed.stream().anyMatch(c -> c.contains(a)))
-                && lanDisallowed.stream().noneMatch(c -> c.contains(a));
+        return lanAllowed.stream().anyMatch(c -> c.contains(a)) && lanDisallowed.stream().noneMatch(c -> c.contains(a));
+    }
+
+    /** Whether the LAN lists serve every client, as when neither is written. */
+    public boolean servesEveryone() {
+        return lanAllowed.equals(EVERYWHERE) && lanDisallowed.isEmpty();
+    }
+
+    /**
+     * Which LAN clients are served, for the log: nothing when every one is, else {@code LAN clients served only from
+     * [192.168.0.0/16], never from [192.168.9.9/32]} or {@code no LAN client served (lan-allowed-ips is empty)}.
+     */
+    public String lanServed() {
+        if (servesEveryone()) {
+            return "";
+        }
+        String never = lanDisallowed.isEmpty() ? "" : ", never from " + texts(lanDisallowed);
+        return lanAllowed.isEmpty() ? "no LAN client served (lan-allowed-ips is empty)"
+                : "LAN clients served only from " + texts(lanAllowed) + never;
     }
 
     /**
@@ -128,14 +154,19 @@ public record Authentication(Map<String, String> users, List<Cidr> skipPrefixes,
 
     /** The prefixes not asked, for messages: {@code 127.0.0.0/8, ::1/128}. */
     public String notAsked() {
-        return String.join(", ", skipPrefixes.stream()
-                .map(c -> io.netty.util.NetUtil.toAddressString(c.address()) + "/" + c.prefix()).toList());
+        return String.join(", ", texts(skipPrefixes));
+    }
+
+    /** Prefixes as Clash writes them: {@code 192.168.0.0/16}, {@code fd00::/8}. */
+    public static List<String> texts(List<Cidr> prefixes) {
+        return prefixes.stream().map(c -> io.netty.util.NetUtil.toAddressString(c.address()) + "/" + c.prefix())
+                .toList();
     }
 
     @Override
     public String toString() {
         return "Authentication[" + users.size() + " users, not asked: " + notAsked()
-                + (lanAllowed.isEmpty() && lanDisallowed.isEmpty() ? "" : ", LAN allowed " + lanAllowed
-                        + " disallowed " + lanDisallowed) + "]"; // never the passwords
+                + (servesEveryone() ? "" : ", LAN allowed " + lanAllowed + " disallowed " + lanDisallowed)
+                + "]"; // never the passwords
     }
 }

@@ -143,10 +143,7 @@ final class ProxyPorts implements AutoCloseable {
         Authentication auth = authentication.get();
         log.info("mixed proxy (SOCKS5 and HTTP) listening on {}{}{}", m.localAddress(), auth.users().isEmpty() ? ""
                 : ", asking for a user and password (" + auth.users().size() + " users) except from ["
-                        + auth.notAsked() + "]", auth.lanAllowed().isEmpty() && auth.lanDisallowed().isEmpty()
-                ? "" : "; LAN clients served only from " + (auth.lanAllowed().isEmpty() ? "anywhere"
-                : auth.lanAllowed()) + (auth.lanDisallowed().isEmpty() ? "" : ", never from "
-                + auth.lanDisallowed()));
+                        + auth.notAsked() + "]", auth.servesEveryone() ? "" : "; " + auth.lanServed());
     }
 
     /** Closes every port and every client connection through them, those of ports closed before included. */

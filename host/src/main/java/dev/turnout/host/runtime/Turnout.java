@@ -14,6 +14,7 @@ import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.DnsService;
 import dev.turnout.host.dns.UpstreamResolver;
+import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
@@ -502,12 +503,14 @@ public final class Turnout implements AutoCloseable {
 
     /**
      * A reload that leaves the proxy ports as they run: a provider's or the geo data's scheduled refresh is not the
-     * user's reload, so ports a dashboard moved stay where it put them, as in mihomo.
+     * user's reload, so ports and client lists a dashboard changed stay as it left them, as in mihomo.
      */
     public synchronized void refresh(Config next) throws ConfigException {
         Config running = config;
+        Authentication serving = running.authentication();
         reload(next.listeningOn(running.mixedPort(), running.socksPort(), running.httpPort(), running.allowLan(),
-                running.bindAsWritten(), null));
+                running.bindAsWritten(), next.authentication().withSkipPrefixes(serving.skipPrefixes())
+                        .withLan(serving.lanAllowed(), serving.lanDisallowed()), null));
     }
 
     /** Has the instance lock claim each port Turnout opens while running, and give back each it closes. */

@@ -1,9 +1,11 @@
 package dev.turnout.host.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnout.host.inbound.Authentication;
 import dev.turnout.rules.Behavior;
 import dev.turnout.rules.ProviderFormat;
 import java.nio.file.Path;
@@ -62,6 +64,11 @@ class ConfigLoaderTest {
         assertEquals("[192.168.0.0/16, fd00:0:0:0:0:0:0:0/8]", lan.authentication().lanAllowed().toString());
         assertEquals("[192.168.9.9/32]", lan.authentication().lanDisallowed().toString());
         assertEquals(List.of(), lan.warnings(), "read, not noted as ignored");
+        assertEquals(Authentication.EVERYWHERE, c.authentication().lanAllowed(), "not written: every client");
+        Authentication none = parse("allow-lan: true\nlan-allowed-ips: []\n").authentication();
+        assertEquals(List.of(), none.lanAllowed());
+        assertFalse(none.admits(new java.net.InetSocketAddress("192.168.1.2", 5000)),
+                "written empty: no LAN client, as in mihomo (not every client)");
         ConfigException badLan = assertThrows(ConfigException.class, () -> parse("lan-disallowed-ips: [guests]\n"));
         assertTrue(badLan.getMessage().startsWith("t.yaml:1:22: lan-disallowed-ips: 'guests' is not a prefix"),
                 badLan.getMessage());

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigLoader;
+import dev.turnout.host.inbound.Authentication;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +34,30 @@ class PatchedListenersTest {
     }
 
     @Test
+    void clientListsReplaceTheRunningOnesAndKeepTheUsers() throws Exception {
+        Config running = parse("allow-lan: true|authentication: ['a:b']|lan-disallowed-ips: [192.0.2.9]");
+        Config patched = PatchedListeners.apply(running, Map.of("lan-allowed-ips", List.of("192.0.2.0/24", "2001:db8::1"),
+                "skip-auth-prefixes", List.of()));
+        assertEquals(List.of("192.0.2.0/24", "2001:db8::1/128"), Authentication.texts(patched.authentication().lanAllowed()));
+        assertEquals(List.of("192.0.2.9/32"), Authentication.texts(patched.authentication().lanDisallowed()), "not sent: kept");
+        assertEquals(List.of(), patched.authentication().skipPrefixes(), "everyone asked");
+        assertEquals(Map.of("a", "b"), patched.authentication().users());
+        assertEquals("PATCH /configs", patched.originOf("lan-allowed-ips").toString());
+        Map<String, Object> view = ClashViews.configs(patched, "rule", "info");
+        assertEquals(List.of("192.0.2.0/24", "2001:db8::1/128"), view.get("lan-allowed-ips"));
+        assertEquals(List.of(), view.get("skip-auth-prefixes"));
+        assertSame(patched, PatchedListeners.apply(patched, Map.of("lan-allowed-ips", view.get("lan-allowed-ips"),
+                "lan-disallowed-ips", view.get("lan-disallowed-ips"))), "what GET /configs shows changes nothing");
+        Map<String, Object> fresh = ClashViews.configs(parse("mixed-port: 7890"), "rule", "info");
+        assertEquals(List.of("0.0.0.0/0", "::/0"), fresh.get("lan-allowed-ips"), "mihomo's default: every client");
+        assertEquals(List.of("127.0.0.0/8", "::1/128"), fresh.get("skip-auth-prefixes"));
+        for (Map<String, Object> bad : new Map[] {Map.of("lan-allowed-ips", "192.0.2.0/24"),
+                Map.of("lan-disallowed-ips", List.of("guests")), Map.of("skip-auth-prefixes", List.of(24))}) {
+            assertThrows(IllegalArgumentException.class, () -> PatchedListeners.apply(running, bad), bad.toString());
+        }
+    }
+
+    @Test
     void valuesThatChangeNothingGiveTheRunningConfigBack() throws Exception {
         Config running = parse("mixed-port: 7890");
         assertSame(running, PatchedListeners.apply(running, Map.of("mixed-port", 7890, "allow-lan", false, "mode", "rule")));
@@ -53,8 +79,9 @@ class PatchedListenersTest {
         PatchedListeners.refuseTheRest(Map.of("ipv6", false, "redir-port", 0, "tproxy-port", 0.0, "mode", "global"), view);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PatchedListeners.refuseTheRest(
                 Map.of("tun", Map.of("enable", true)), view));
-        assertEquals("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, socks-port and port while "
-                + "running, not tun: edit the config and restart Turnout (POST /restart)", e.getMessage());
+        assertEquals("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, socks-port, port, "
+                + "skip-auth-prefixes, lan-allowed-ips and lan-disallowed-ips while running, not tun: edit the config "
+                + "and restart Turnout (POST /restart)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PatchedListeners.refuseTheRest(Map.of("ipv6", true), view));
         assertThrows(IllegalArgumentException.class, () -> PatchedListeners.refuseTheRest(Map.of("redir-port", 7892), view));
     }

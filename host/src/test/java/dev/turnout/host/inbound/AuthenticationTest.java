@@ -43,8 +43,14 @@ class AuthenticationTest {
         assertFalse(only.admits(other), "not allowed");
         assertTrue(only.admits(new InetSocketAddress("127.0.0.1", 5000)), "this machine");
         assertTrue(only.admits(new InetSocketAddress("::1", 5000)), "this machine");
-        assertTrue(auth.withLan(List.of(), List.of(dev.turnout.host.dns.Cidr.parse("192.168.9.0/24"))).admits(other),
-                "only a disallowed list: everyone else");
+        assertTrue(auth.withLan(Authentication.EVERYWHERE, List.of(dev.turnout.host.dns.Cidr.parse("192.168.9.0/24")))
+                .admits(other), "only a disallowed list: everyone else");
+        Authentication shut = auth.withLan(List.of(), List.of());
+        assertFalse(shut.admits(other), "an empty allowed list: no LAN client, as in mihomo");
+        assertTrue(shut.admits(new InetSocketAddress("127.0.0.1", 5000)), "this machine still");
+        assertEquals("no LAN client served (lan-allowed-ips is empty)", shut.lanServed());
+        assertEquals("LAN clients served only from [192.168.0.0/16], never from [192.168.9.0/24]", only.lanServed());
+        assertEquals("", auth.lanServed(), "everyone: nothing to say");
         assertEquals(only.users(), auth.users());
     }
 
