@@ -10,6 +10,7 @@ import dev.turnout.dist.testing.Netns;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -137,7 +138,7 @@ class ProxyPortsMoveIT {
     }
 
     @Test
-    void portsADashboardMovedStayWhereItPutThemWhenAProviderRefreshReloads() throws Exception {
+    void portsAndClientListsADashboardChangedStayWhenAProviderRefreshReloads() throws Exception {
         Netns.assumeUsable("curl");
         Path served = Files.createDirectories(dir.resolve("served"));
         Files.writeString(served.resolve("blocked.yaml"), "payload:\n  - '+.blocked.test'\n");
@@ -154,7 +155,8 @@ class ProxyPortsMoveIT {
             ns.awaitTcpPort(CONTROLLER, Duration.ofSeconds(30));
             ns.awaitTcpPort(8080, Duration.ofSeconds(20));
             Api api = new Api(ns, CONTROLLER, null);
-            assertEquals(204, api.call("PATCH", "/configs", "{\"mixed-port\":7891}").status());
+            assertEquals(204, api.call("PATCH", "/configs", "{\"mixed-port\":7891,"
+                    + "\"lan-disallowed-ips\":[\"192.0.2.0/24\"]}").status());
             int before = reloads(log);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (reloads(log) < before + 2 && System.nanoTime() < deadline) {
@@ -163,7 +165,9 @@ class ProxyPortsMoveIT {
             assertTrue(reloads(log) >= before + 2, "no provider refresh reloaded: " + MixedPortIT.read(log));
             assertEquals(0, get(ns, "http://127.0.0.1:7891", "/kept").exitCode(), MixedPortIT.read(log));
             assertEquals(7, get(ns, "http://127.0.0.1:7890", "/back").exitCode(), "a refresh moved the port back");
-            assertEquals(7891, ((Number) api.get("/configs").object().get("mixed-port")).intValue());
+            Map<String, Object> view = api.get("/configs").object();
+            assertEquals(7891, ((Number) view.get("mixed-port")).intValue());
+            assertEquals(List.of("192.0.2.0/24"), view.get("lan-disallowed-ips"), "a refresh put the LAN lists back");
         }
     }
 
