@@ -6,6 +6,8 @@ import dev.turnout.api.OutboundOptions;
 import dev.turnout.plugins.v2ray.IgnoredKeys;
 import dev.turnout.plugins.v2ray.Transport;
 import dev.turnout.plugins.v2ray.Uuids;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@code vmess} entry's options, checked.
@@ -23,16 +25,25 @@ record VmessOptions(Destination server, byte[] cmdKey, VmessSecurity security, b
 
     static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
 
+    private static final Logger log = LoggerFactory.getLogger(VmessOptions.class);
+
     static VmessOptions from(OutboundOptions options) throws OptionException {
         IgnoredKeys.warn(options);
         String server = options.requireString("server").trim();
         Destination destination = options.server();
         byte[] uuid = Uuids.require(options);
         int alterId = options.integer("alterId", options.integer("alter-id", 0));
-        if (alterId != 0) {
+        if (alterId < 0) {
             throw new OptionException(options.has("alterId") ? "alterId" : "alter-id", "'alterId: " + alterId
-                    + "' (the legacy MD5 header) is not supported; use alterId: 0 (the AEAD header, which current"
-                    + " servers require)");
+                    + "' must be 0 or more");
+        }
+        if (alterId > 0) {
+            // Subscriptions still carry the alterId their servers were set up with years ago. Those servers take the
+            // AEAD header whatever their alterId (V2Ray since 4.24, every Xray), and since 2022 refuse the MD5 one
+            // by default, so AEAD is what reaches them; refusing the node would lose the whole subscription.
+            log.warn("{}: 'alterId: {}' asks for VMess's legacy MD5 header; Turnout sends the AEAD header, which "
+                    + "servers accept whatever their alterId (V2Ray 4.24 and later, Xray) and most require since 2022",
+                    options, alterId);
         }
         VmessSecurity security = VmessSecurity.from(options.string("cipher", "auto"), System.getProperty("os.arch", ""));
         if (options.bool("authenticated-length", false)) {

@@ -8,8 +8,8 @@ import dev.turnout.api.OutboundType;
 import org.pf4j.Extension;
 
 /**
- * Type {@code vmess}: V2Ray's VMess with the AEAD header ({@code alterId: 0}), over tcp, ws or grpc, with or
- * without TLS, or h2; UDP as VMess UDP streams. Options are Clash's: {@code server}, {@code port}, {@code uuid},
+ * Type {@code vmess}: V2Ray's VMess with the AEAD header (also for an {@code alterId} above 0, which servers take
+ * the same way), over tcp, ws or grpc, with or without TLS, or h2; UDP as VMess UDP streams. Options are Clash's: {@code server}, {@code port}, {@code uuid},
  * {@code alterId}, {@code cipher}, {@code udp}, {@code network}, {@code ws-opts}, {@code grpc-opts},
  * {@code h2-opts}, {@code tls}, {@code servername}, {@code skip-cert-verify}, {@code alpn}, {@code fingerprint},
  * {@code global-padding}; plus {@code timeout} for connecting.

@@ -1,6 +1,7 @@
 package dev.turnout.plugins.vmess;
 
 import static dev.turnout.api.testing.TestOptions.assertRejects;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -40,6 +41,13 @@ class VmessOptionsTest {
     }
 
     @Test
+    void anAlterIdAboveZeroIsTakenAndTheAeadHeaderSent() throws Exception {
+        // The header is the same whatever the alterId: the command key of the uuid, nothing derived from the alterId.
+        assertArrayEquals(parse().cmdKey(), parse("alterId", 64).cmdKey());
+        assertArrayEquals(parse().cmdKey(), parse("alter-id", 2).cmdKey());
+    }
+
+    @Test
     void defaultsArePlainTcpAutoCipherWithoutUdp() throws Exception {
         VmessOptions o = parse();
         assertNull(o.transport().tls());
@@ -56,7 +64,7 @@ class VmessOptionsTest {
 
     @Test
     void unsupportedChoicesAreRefusedByKey() {
-        assertRejects(() -> parse("alterId", 64), "alterId", "legacy");
+        assertRejects(() -> parse("alterId", -1), "alterId", "0 or more");
         assertRejects(() -> parse("network", "kcp"), "network", "not supported");
         assertRejects(() -> parse("cipher", "aes-256-cfb"), "cipher", "must be");
         assertRejects(() -> parse("uuid", " "), "uuid", "empty");

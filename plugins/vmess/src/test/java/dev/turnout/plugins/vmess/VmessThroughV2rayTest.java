@@ -46,6 +46,9 @@ class VmessThroughV2rayTest {
     /** Xray's custom id {@code turnout-user} as Python's {@code uuid.uuid5(UUID(int=0), "turnout-user")} gives it. */
     @RegisterExtension
     static final V2rayFixture customIdUser = V2rayFixture.forUser("98b060c5-c92a-5d58-b004-dab035528def", "vmess", "tcp");
+    /** A server set up before VMess's AEAD header, its user with alterId 64, as old subscriptions still name it. */
+    @RegisterExtension
+    static final V2rayFixture alterIdServer = V2rayFixture.withAlterId(64, "tcp", "ws");
     private static final Set<String> ENDS = Set.of("end");
 
     /** Options for the inbound of that transport ({@code tcp}, {@code ws}, {@code ws+tls}, {@code grpc+tls},
@@ -118,6 +121,14 @@ class VmessThroughV2rayTest {
     void xraysCustomIdTextReachesTheUserWhoseUuidItMapsTo() throws Exception {
         V2rayChecks.echoesAndSendsTheName(vmess(options(customIdUser, "tcp", "aes-128-gcm", "turnout-user")), loop.get(),
                 customIdUser.daemon(), "vmess with the custom id");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tcp", "ws"})
+    void aNodeWithTheAlterIdOfItsServerReachesItWithTheAeadHeader(String transport) throws Exception {
+        Map<String, Object> o = options(alterIdServer, transport, "auto", alterIdServer.uuid());
+        o.put("alterId", 64);
+        V2rayChecks.echoesAndSendsTheName(vmess(o), loop.get(), alterIdServer.daemon(), "vmess with alterId 64");
     }
 
     @Test

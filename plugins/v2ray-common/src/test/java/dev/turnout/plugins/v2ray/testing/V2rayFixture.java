@@ -41,6 +41,7 @@ public final class V2rayFixture implements BeforeAllCallback, AfterAllCallback {
     private final String protocol;
     private final List<String> transports;
     private final String uuid;
+    private final int alterId;
     private final List<V2rayServer.Inbound> inbounds = new ArrayList<>();
     private final Map<String, GunServer> gunServers = new LinkedHashMap<>();
     private Path dir;
@@ -48,18 +49,24 @@ public final class V2rayFixture implements BeforeAllCallback, AfterAllCallback {
     private DaemonProcess daemon;
 
     public V2rayFixture(String protocol, String... transports) {
-        this(UUID.randomUUID().toString(), protocol, transports);
+        this(UUID.randomUUID().toString(), 0, protocol, transports);
     }
 
-    private V2rayFixture(String uuid, String protocol, String... transports) {
+    private V2rayFixture(String uuid, int alterId, String protocol, String... transports) {
         this.uuid = uuid;
+        this.alterId = alterId;
         this.protocol = protocol;
         this.transports = List.of(transports);
     }
 
     /** The same, for the user with that uuid (in v2ray's 8-4-4-4-12 form) in place of a random one. */
     public static V2rayFixture forUser(String uuid, String protocol, String... transports) {
-        return new V2rayFixture(uuid, protocol, transports);
+        return new V2rayFixture(uuid, 0, protocol, transports);
+    }
+
+    /** The same, for a vmess user with that alterId, as a server set up before VMess's AEAD header has it. */
+    public static V2rayFixture withAlterId(int alterId, String... transports) {
+        return new V2rayFixture(UUID.randomUUID().toString(), alterId, "vmess", transports);
     }
 
     @Override
@@ -77,7 +84,7 @@ public final class V2rayFixture implements BeforeAllCallback, AfterAllCallback {
                     ws ? "ws" : h2 ? "http" : http ? V2rayServer.TCP_HTTP : "tcp",
                     ws ? "/" + protocol + (tls ? "-tls" : "") : h2 ? "/h2-" + protocol
                             : http ? HTTP_PATH : null,
-                    tls ? certificates : null));
+                    tls ? certificates : null, 0, alterId));
         }
         daemon = V2rayServer.start(dir, wanted, inbounds);
         for (String transport : transports) {

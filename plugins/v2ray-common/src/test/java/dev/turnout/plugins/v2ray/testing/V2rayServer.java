@@ -27,6 +27,7 @@ public final class V2rayServer {
      *     and {@link #H2_HOST} its host) or {@link #TCP_HTTP} (its path in {@code wsPath})
      * @param tls the certificate to serve, or {@code null} for none
      * @param port filled in by {@link #start}
+     * @param alterId a vmess user's alterId, as servers set up before 2020 have it (0 for AEAD only)
      */
     /** The network of a tcp inbound in V2Ray's HTTP/1.1 header disguise. */
     public static final String TCP_HTTP = "tcp+http-header";
@@ -34,7 +35,12 @@ public final class V2rayServer {
     /** The host an {@code http} (HTTP/2) inbound serves. */
     public static final String H2_HOST = "h2.v2ray.test";
 
-    public record Inbound(String protocol, String uuid, String network, String wsPath, TestCertificates tls, int port) {
+    public record Inbound(String protocol, String uuid, String network, String wsPath, TestCertificates tls, int port,
+                          int alterId) {
+
+        public Inbound(String protocol, String uuid, String network, String wsPath, TestCertificates tls, int port) {
+            this(protocol, uuid, network, wsPath, tls, port, 0);
+        }
 
         public Inbound(String protocol, String uuid, String network, String wsPath, TestCertificates tls) {
             this(protocol, uuid, network, wsPath, tls, 0);
@@ -42,12 +48,12 @@ public final class V2rayServer {
 
         /** The same inbound on {@code newPort}. */
         public Inbound on(int newPort) {
-            return new Inbound(protocol, uuid, network, wsPath, tls, newPort);
+            return new Inbound(protocol, uuid, network, wsPath, tls, newPort, alterId);
         }
 
         String json(String listen) {
             String client = "vmess".equals(protocol)
-                    ? "{\"clients\":[{\"id\":\"" + uuid + "\",\"alterId\":0}]}"
+                    ? "{\"clients\":[{\"id\":\"" + uuid + "\",\"alterId\":" + alterId + "}]}"
                     : "{\"clients\":[{\"id\":\"" + uuid + "\"}],\"decryption\":\"none\"}";
             StringBuilder stream = new StringBuilder("{\"network\":\"" + (TCP_HTTP.equals(network) ? "tcp" : network)
                     + "\"");
