@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * mihomo's rules about who sent a flow, on the mixed port of the packaged Turnout: PROCESS-NAME, PROCESS-PATH
- * and UID found from the client's socket by sock_diag and /proc (curl itself, a copy of curl under another
+ * mihomo's rules about who sent a flow, on the mixed port of the packaged Turnout: PROCESS-NAME, PROCESS-PATH,
+ * their -REGEX forms and UID found from the client's socket by sock_diag and /proc (curl itself, a copy of curl under another
  * name, curl run as nobody), and IN-PORT, IN-NAME and IN-TYPE from the listener the flow came in on. Each rule
  * is scoped to its own name with AND, and REJECTs, so a match shows as a refused request (403 from the HTTP
  * proxy, a refused CONNECT or SOCKS5 request) and no match as the server's answer.
@@ -55,7 +55,7 @@ class ProcessAndInboundRulesIT {
         ns = Netns.create("tident");
         ns.hosts(Map.of("name.test", "127.0.0.1", "path.test", "127.0.0.1", "uid.test", "127.0.0.1",
                 "port.test", "127.0.0.1", "inname.test", "127.0.0.1", "type.test", "127.0.0.1",
-                "plain.test", "127.0.0.1"));
+                "plain.test", "127.0.0.1", "regex.test", "127.0.0.1"));
         ns.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         ns.awaitTcpPort(HTTP, Duration.ofSeconds(20));
         Path config = dir.resolve("config.yaml");
@@ -67,6 +67,8 @@ class ProcessAndInboundRulesIT {
                 "  - AND,((DOMAIN,uid.test),(UID," + NOBODY + ")),REJECT",
                 "  - AND,((DOMAIN,path.test),(PROCESS-PATH," + curl + ")),REJECT",
                 "  - AND,((DOMAIN,name.test),(PROCESS-NAME,curl)),REJECT",
+                "  - AND,((DOMAIN,regex.test),(PROCESS-NAME-REGEX,^FETCH(er|ing)$)),REJECT",
+                "  - AND,((DOMAIN,regex.test),(PROCESS-PATH-REGEX,/usr/bin/cu.l$)),REJECT",
                 "  - AND,((DOMAIN,port.test),(IN-PORT," + SOCKS + ")),REJECT",
                 "  - AND,((DOMAIN,inname.test),(IN-NAME,DEFAULT-SOCKS)),REJECT",
                 "  - AND,((DOMAIN,type.test),(IN-TYPE,HTTPS/SOCKS)),REJECT",
@@ -112,6 +114,20 @@ class ProcessAndInboundRulesIT {
         assertTrue(log().contains("match AND,((DOMAIN,name.test),(PROCESS-NAME,curl)) using REJECT"), log());
         Netns.Result byCopy = viaHttp(renamedCurl, "name.test");
         assertEquals("200", byCopy.stdout(), byCopy.stderr() + log());
+    }
+
+    @Test
+    void processRegexesMatchTheNameAndThePathAsFound() throws Exception {
+        Netns.Result byCopy = viaHttp(renamedCurl, "regex.test");
+        assertEquals("403", byCopy.stdout(), byCopy.stderr() + log());
+        assertTrue(log().contains("match AND,((DOMAIN,regex.test),(PROCESS-NAME-REGEX,^FETCH(er|ing)$)) using REJECT"),
+                log());
+        Netns.Result byCurl = viaHttp(curl, "regex.test");
+        assertEquals("403", byCurl.stdout(), byCurl.stderr() + log());
+        assertTrue(log().contains("match AND,((DOMAIN,regex.test),(PROCESS-PATH-REGEX,/usr/bin/cu.l$)) using REJECT"),
+                log());
+        Netns.Result plain = viaHttp(curl, "plain.test");
+        assertEquals("200", plain.stdout(), plain.stderr() + log());
     }
 
     @Test

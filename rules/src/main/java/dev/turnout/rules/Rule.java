@@ -117,6 +117,13 @@ sealed interface Rule {
     /** {@code PROCESS-PATH}, compared ignoring case as mihomo does; never matches an unknown process. */
     record ProcessPath(String path) implements Rule { }
 
+    /**
+     * {@code PROCESS-NAME-REGEX} ({@code path} false) and {@code PROCESS-PATH-REGEX}: the pattern is found somewhere
+     * in the process's name or executable, ignoring case; never matches an unknown process. mihomo compiles these
+     * with regexp2 (.NET syntax, backtracking), which Java's regex follows more closely than RE2 does.
+     */
+    record ProcessRegex(java.util.regex.Pattern pattern, boolean path) implements Rule { }
+
     /** {@code UID}: inclusive ranges of user ids as pairs {@code [from0, to0, ...]}. */
     record Uid(long[] ranges) implements Rule { }
 

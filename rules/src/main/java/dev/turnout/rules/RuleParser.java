@@ -5,6 +5,7 @@ import com.google.re2j.PatternSyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -17,6 +18,10 @@ final class RuleParser {
     /** A {@code rules:} line: the rule, its target and the text {@link Decision#rule()} reports. */
     record Parsed(Rule rule, String target, String written) {
     }
+
+    /** Types whose value is a regex, which may hold commas ({1,3}): the target is the line's last field. */
+    private static final Set<String> REGEX_TYPES = Set.of("DOMAIN-REGEX", "PROCESS-NAME-REGEX",
+            "PROCESS-PATH-REGEX");
 
     private RuleParser() {
     }
@@ -38,7 +43,7 @@ final class RuleParser {
         if (fields.size() < 3) {
             throw new RuleException(line.origin(), "malformed rule: expected TYPE,VALUE,TARGET but got '" + text + "'");
         }
-        if (type.equals("DOMAIN-REGEX") && fields.size() > 3) {
+        if (REGEX_TYPES.contains(type) && fields.size() > 3) {
             // mihomo's parseRules: a regex may hold commas ({1,3}); the target is the last field.
             int last = fields.size() - 1;
             fields = List.of(fields.get(0), new int[] {fields.get(1)[0], fields.get(last - 1)[1]}, fields.get(last));
@@ -149,6 +154,8 @@ final class RuleParser {
             case "IN-NAME":
             case "IN-USER":
             case "PROCESS-PATH":
+            case "PROCESS-NAME-REGEX":
+            case "PROCESS-PATH-REGEX":
             case "UID":
             case "DSCP":
                 return SenderRules.parse(type, value, origin);

@@ -1,5 +1,6 @@
 package dev.turnout.rules;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -17,18 +18,22 @@ final class SenderIndex {
     private Map<String, Integer> inNames;
     private Map<String, Integer> inUsers;
     private Map<String, Integer> processPaths;
+    /** PROCESS-NAME-REGEX and PROCESS-PATH-REGEX, in rule order: the first that matches is the lowest. */
+    private List<Rule.ProcessRegex> processRegexes;
+    private List<Integer> processRegexIdx;
     private RangeTable uids;
     private RangeTable dscps;
 
     static boolean handles(Rule rule) {
         return rule instanceof Rule.InPort || rule instanceof Rule.InType || rule instanceof Rule.InName
                 || rule instanceof Rule.InUser || rule instanceof Rule.ProcessPath || rule instanceof Rule.Uid
-                || rule instanceof Rule.Dscp;
+                || rule instanceof Rule.Dscp || rule instanceof Rule.ProcessRegex;
     }
 
     /** Whether matching this rule needs the owning process looked up (mihomo's ShouldFindProcess). */
     static boolean needsProcess(Rule rule, Map<String, ProviderParser.Parsed> providers) {
-        if (rule instanceof Rule.Process || rule instanceof Rule.ProcessPath || rule instanceof Rule.Uid) {
+        if (rule instanceof Rule.Process || rule instanceof Rule.ProcessPath || rule instanceof Rule.Uid
+                || rule instanceof Rule.ProcessRegex) {
             return true;
         }
         if (rule instanceof Rule.SetRef s) {
@@ -54,6 +59,11 @@ final class SenderIndex {
             inUsers = put(inUsers, r.users(), i);
         } else if (rule instanceof Rule.ProcessPath r) {
             processPaths = put(processPaths, List.of(r.path()), i);
+        } else if (rule instanceof Rule.ProcessRegex r) {
+            processRegexes = processRegexes == null ? new ArrayList<>() : processRegexes;
+            processRegexIdx = processRegexIdx == null ? new ArrayList<>() : processRegexIdx;
+            processRegexes.add(r);
+            processRegexIdx.add(i);
         } else if (rule instanceof Rule.Uid r) {
             uids = uids == null ? new RangeTable() : uids;
             uids.add(r.ranges(), i);
@@ -98,6 +108,9 @@ final class SenderIndex {
         if (processPaths != null && s.processPath() != null) {
             best = Math.min(best, get(processPaths, s.processPath().toLowerCase(Locale.ROOT)));
         }
+        if (processRegexes != null) {
+            best = Math.min(best, firstRegex(q.process(), s.processPath()));
+        }
         if (uids != null) {
             best = Math.min(best, uids.lookup(s.uid()));
         }
@@ -105,6 +118,18 @@ final class SenderIndex {
             best = Math.min(best, dscps.lookup(s.dscp()));
         }
         return best;
+    }
+
+    /** The index of the first process regex found in the name or path it looks at; rules were added in order. */
+    private int firstRegex(String name, String path) {
+        for (int k = 0; k < processRegexes.size(); k++) {
+            Rule.ProcessRegex r = processRegexes.get(k);
+            String subject = r.path() ? path : name;
+            if (subject != null && r.pattern().matcher(subject).find()) {
+                return processRegexIdx.get(k);
+            }
+        }
+        return Index.NONE;
     }
 
     private static int get(Map<String, Integer> map, String key) {

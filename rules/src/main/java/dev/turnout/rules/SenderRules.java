@@ -4,11 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Parses the payloads of mihomo's rules about who sent a flow and how it came in: {@code IN-TYPE},
- * {@code IN-NAME}, {@code IN-USER}, {@code PROCESS-PATH}, {@code UID} and {@code DSCP} (mihomo's
- * rules/common/in_*.go, uid.go, dscp.go). Lists are separated by {@code /}, as in mihomo.
+ * {@code IN-NAME}, {@code IN-USER}, {@code PROCESS-PATH}, {@code PROCESS-NAME-REGEX}, {@code PROCESS-PATH-REGEX},
+ * {@code UID} and {@code DSCP} (mihomo's rules/common/in_*.go, process.go, uid.go, dscp.go). Lists are separated
+ * by {@code /}, as in mihomo.
  */
 final class SenderRules {
 
@@ -47,6 +50,14 @@ final class SenderRules {
                 return new Rule.InUser(List.of(value.split("/", -1)));
             case "PROCESS-PATH":
                 return new Rule.ProcessPath(value.toLowerCase(Locale.ROOT));
+            case "PROCESS-NAME-REGEX":
+            case "PROCESS-PATH-REGEX":
+                try {
+                    return new Rule.ProcessRegex(Pattern.compile(value, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE),
+                            type.equals("PROCESS-PATH-REGEX"));
+                } catch (PatternSyntaxException e) {
+                    throw new RuleException(origin, "bad regex '" + value + "' in " + type + ": " + e.getDescription());
+                }
             case "UID":
                 return new Rule.Uid(ranges(value, 0xFFFFFFFFL, "UID", origin));
             case "DSCP":

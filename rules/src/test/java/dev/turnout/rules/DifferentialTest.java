@@ -237,7 +237,9 @@ class DifferentialTest {
 
     /** mihomo's rules about who sent the flow and how it came in: IN-*, PROCESS-PATH, UID, DSCP. */
     private static String senderRule(Random rnd) {
-        return switch (rnd.nextInt(7)) {
+        return switch (rnd.nextInt(9)) {
+            case 7 -> "PROCESS-NAME-REGEX," + new String[] {"^cur", "(?i)CURL$", "a|c", "fr.c", "ar{2}"}[rnd.nextInt(5)];
+            case 8 -> "PROCESS-PATH-REGEX," + new String[] {"^/usr/", "bin/c", "FRPC$", "/opt/.+"}[rnd.nextInt(4)];
             case 0 -> "IN-PORT," + ports(rnd);
             case 1 -> "IN-TYPE," + IN_TYPES[rnd.nextInt(IN_TYPES.length)];
             case 2 -> "IN-NAME," + IN_NAMES[rnd.nextInt(IN_NAMES.length)]
@@ -267,7 +269,8 @@ class DifferentialTest {
 
     /**
      * A {@code rules:} (or {@code sub-rules:}) line: a rule and a target, or a SUB-RULE naming one of the first
-     * {@code lists} lists. DOMAIN-REGEX takes no option: mihomo reads its last field as the target.
+     * {@code lists} lists. DOMAIN-REGEX and the PROCESS-*-REGEX take no option: mihomo reads their last field as
+     * the target.
      */
     private static String line(Random rnd, Map<String, ProviderSource> providers, Map<String, List<RuleLine>> subs,
                                int lists) {
@@ -276,7 +279,8 @@ class DifferentialTest {
             return "SUB-RULE,(" + condition + "),s" + rnd.nextInt(lists);
         }
         String rule = randomRule(rnd, providers, 0);
-        return rule + "," + target(rnd) + (rule.startsWith("DOMAIN-REGEX,") ? "" : options(rnd));
+        return rule + "," + target(rnd) + (rule.startsWith("DOMAIN-REGEX,") || rule.startsWith("PROCESS-NAME-REGEX,")
+                || rule.startsWith("PROCESS-PATH-REGEX,") ? "" : options(rnd));
     }
 
     /** Up to three lists; list k may name only lists after it, so there are no cycles. */

@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** mihomo's IN-PORT, IN-TYPE, IN-NAME, IN-USER, PROCESS-PATH, UID and DSCP: parsing and matching. */
+/**
+ * mihomo's IN-PORT, IN-TYPE, IN-NAME, IN-USER, PROCESS-PATH, PROCESS-NAME-REGEX, PROCESS-PATH-REGEX, UID and DSCP:
+ * parsing and matching.
+ */
 class InboundProcessAndDscpRulesTest {
 
     private static Query with(Sender sender) {
@@ -45,6 +48,27 @@ class InboundProcessAndDscpRulesTest {
         assertEquals(-1, index(s, new Sender(0, null, null, null, null, 2000, -1)));
         assertEquals(2, index(s, new Sender(0, null, null, null, null, 0, -1)), "root is a known user id");
         assertEquals(-1, index(s, Sender.UNKNOWN));
+    }
+
+    @Test
+    void processRegexesAreFoundInTheNameOrThePathIgnoringCase() throws Exception {
+        RuleSet s = Rules.compile("PROCESS-NAME-REGEX,^steam(webhelper)?$,PROXY", "PROCESS-PATH-REGEX,^/opt/.+/bin/,GROUP",
+                "PROCESS-NAME-REGEX,[a-z]{3,4}d$,PROXY");
+        assertEquals(0, s.decide(named("SteamWebHelper", null), d -> java.util.List.of()).index(), "ignoring case");
+        assertEquals(-1, s.decide(named("steam-cli", null), d -> java.util.List.of()).index(), "anchored by the pattern");
+        assertEquals(1, s.decide(named("tool", "/opt/Tool/bin/tool"), d -> java.util.List.of()).index());
+        assertEquals(2, s.decide(named("sshd", "/usr/sbin/sshd"), d -> java.util.List.of()).index(),
+                "a regex with a comma in it, as mihomo reads the line");
+        assertEquals(2, s.decide(named("x-sshd", null), d -> java.util.List.of()).index(), "found anywhere");
+        assertEquals(-1, s.decide(named(null, null), d -> java.util.List.of()).index(), "an unknown process");
+        assertTrue(s.mayNeedProcess());
+        RuleException bad = assertThrows(RuleException.class, () -> Rules.compile("PROCESS-PATH-REGEX,(unclosed,PROXY"));
+        assertTrue(bad.getMessage().contains("bad regex '(unclosed' in PROCESS-PATH-REGEX"), bad.getMessage());
+    }
+
+    private static Query named(String process, String path) {
+        return new Query(Network.TCP, "example.org", null, 443, null, 0, process,
+                new Sender(0, null, null, null, path, -1, -1));
     }
 
     @Test

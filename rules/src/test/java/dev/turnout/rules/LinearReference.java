@@ -202,6 +202,10 @@ final class LinearReference {
         if (rule instanceof Rule.ProcessPath r) {
             return s.processPath() != null && s.processPath().equalsIgnoreCase(r.path());
         }
+        if (rule instanceof Rule.ProcessRegex r) {
+            String subject = r.path() ? s.processPath() : q.process();
+            return subject != null && r.pattern().matcher(subject).find();
+        }
         if (rule instanceof Rule.Uid r) {
             return s.uid() >= 0 && within(r.ranges(), s.uid());
         }

@@ -32,6 +32,8 @@ record RuleView(String type, String payload, String proxy) {
             Map.entry("IN-PORT", "InPort"),
             Map.entry("PROCESS-NAME", "Process"),
             Map.entry("PROCESS-PATH", "ProcessPath"),
+            Map.entry("PROCESS-NAME-REGEX", "ProcessNameRegex"),
+            Map.entry("PROCESS-PATH-REGEX", "ProcessPathRegex"),
             Map.entry("RULE-SET", "RuleSet"),
             Map.entry("IPSET", "IPSet"),
             Map.entry("NETWORK", "Network"),
