@@ -29,6 +29,10 @@ final class ConfigOptions {
     @Option(names = "-ext-ctl", paramLabel = "ADDR", description = "Override external-controller (HOST:PORT).")
     String externalController;
 
+    @Option(names = "-ext-ctl-unix", paramLabel = "PATH", description = "Override external-controller-unix (a Unix "
+            + "socket for the controller, asking no secret: only the user who started Turnout may use it).")
+    String externalControllerUnix;
+
     @Option(names = "-ext-ui", paramLabel = "DIR", description = "Override external-ui.")
     String externalUi;
 
@@ -49,7 +53,7 @@ final class ConfigOptions {
 
     /** The controller keys the command line overrides, for {@link Controller#startFor}. */
     Controller.Overrides overrides() {
-        return new Controller.Overrides(externalController, externalUi, secret);
+        return new Controller.Overrides(externalController, externalControllerUnix, externalUi, secret);
     }
 
     private HomeConfig.Found resolve() {

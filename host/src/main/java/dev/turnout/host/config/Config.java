@@ -30,6 +30,8 @@ import java.util.Map;
  * @param subRules mihomo's {@code sub-rules:}: named rule lists that {@code SUB-RULE} lines walk
  * @param proxyProviders {@code proxy-providers:}, by name, in the order written
  * @param authentication {@code authentication} and {@code skip-auth-prefixes}: whom the proxy ports ask for a user
+ * @param externalControllerUnix {@code external-controller-unix}: a Unix socket path for the controller (relative to
+ *     the home folder), or {@code null}
  */
 public record Config(
         Path file,
@@ -54,6 +56,7 @@ public record Config(
         String interfaceName,
         int routingMark,
         String externalController,
+        String externalControllerUnix,
         String externalUi,
         String secret,
         ControllerCors externalControllerCors,
@@ -125,7 +128,7 @@ public record Config(
         }
         return new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bindAsWritten,
                 mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer, interfaceName,
-                routingMark, externalController, externalUi, secret, externalControllerCors, tcpHalfCloseTimeout,
+                routingMark, externalController, externalControllerUnix, externalUi, secret, externalControllerCors, tcpHalfCloseTimeout,
                 tcpConcurrent, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication);
     }
 

@@ -57,7 +57,8 @@ public final class ConfigLoader {
     private static final Set<String> TOP_LEVEL_KEYS = Set.of(
             "port", "socks-port", "mixed-port", "allow-lan", "bind-address", "mode", "log-level", "ipv6",
             "proxies", "proxy-groups", "rules", "rule-providers", "hosts", "dns", "tun", "sniffer", "interface-name",
-            "routing-mark", "external-controller", "external-ui", "secret", "proxy-providers",
+            "routing-mark", "external-controller", "external-controller-unix", "external-ui", "secret",
+            "proxy-providers",
             "external-controller-cors", "tcp-half-close-timeout", "find-process-mode",
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
             "sub-rules", "authentication", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips",
@@ -429,6 +430,7 @@ public final class ConfigLoader {
                     attempt(() -> string(keys, "interface-name", null), null),
                     attempt(() -> integer(keys, "routing-mark", 0), 0),
                     attempt(() -> string(keys, "external-controller", null), null),
+                    attempt(() -> string(keys, "external-controller-unix", null), null),
                     attempt(() -> string(keys, "external-ui", null), null),
                     attempt(() -> string(keys, "secret", null), null),
                     attempt(() -> controllerCors(keys.get("external-controller-cors")), ControllerCors.UNSET),

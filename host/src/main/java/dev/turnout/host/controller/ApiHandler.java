@@ -48,9 +48,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     static final int MAX_DELAY_TIMEOUT_MILLIS = 30_000;
 
     private final Controller controller;
+    /** A connection through the Unix socket: its file's permissions guard it, so no secret is asked (as mihomo). */
+    private final boolean local;
 
-    ApiHandler(Controller controller) {
+    ApiHandler(Controller controller, boolean local) {
         this.controller = controller;
+        this.local = local;
     }
 
     /** What one request needs while it is answered. */
@@ -138,7 +141,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private boolean authorized(Call call) {
         Secret secret = controller.secret();
-        if (secret == null) {
+        if (secret == null || local) {
             return true;
         }
         // Browsers cannot set headers on WebSockets, so Clash accepts ?token= there, and only there.

@@ -11,10 +11,10 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,6 +58,9 @@ public final class Controller implements AutoCloseable {
     private volatile String logLevel;
     private volatile Restarter restarter;
     private final List<Channel> servers = new ArrayList<>();
+    /** {@code external-controller-unix}, once bound; the file is removed at close. */
+    private Channel unixServer;
+    private Path unixSocket;
 
     private Controller(Turnout turnout, Reloader reloader, String secret, Path externalUi, BrowserGuard guard) {
         this.turnout = turnout;
@@ -80,7 +83,8 @@ public final class Controller implements AutoCloseable {
      * What the command line's {@code -ext-ctl}, {@code -ext-ui} and {@code -secret} put in place of the config's
      * keys ({@code null}: as the config says). Applied where the controller starts, so reloads keep them.
      */
-    public record Overrides(String externalController, String externalUi, String secret) {
+    public record Overrides(String externalController, String externalControllerUnix, String externalUi,
+                            String secret) {
     }
 
     /**
@@ -91,12 +95,16 @@ public final class Controller implements AutoCloseable {
     public static Controller startFor(Turnout turnout, Reloader reloader, Overrides overrides) throws InterruptedException {
         Config c = turnout.config();
         String listen = overrides.externalController() != null ? overrides.externalController() : c.externalController();
-        if (listen == null || listen.isBlank()) {
+        String unix = overrides.externalControllerUnix() != null ? overrides.externalControllerUnix()
+                : c.externalControllerUnix();
+        boolean tcp = listen != null && !listen.isBlank();
+        if (!tcp && (unix == null || unix.isBlank())) {
             return null;
         }
         String secret = overrides.secret() != null ? overrides.secret() : c.secret();
         Path ui = uiFolder(c.baseDir(), overrides.externalUi() != null ? overrides.externalUi() : c.externalUi());
-        return start(turnout, reloader, listen, secret, ui, c.externalControllerCors());
+        Path socket = unix == null || unix.isBlank() ? null : ControllerSocket.resolve(c.baseDir(), unix);
+        return start(turnout, reloader, tcp ? listen : null, socket, secret, ui, c.externalControllerCors());
     }
 
     /** The {@code external-ui} folder, or {@code null}; throws when it is named but is not a folder. */
@@ -143,7 +151,16 @@ public final class Controller implements AutoCloseable {
     /** Binds the controller where {@code listen} ({@code HOST:PORT}) says; see {@link #listen}. */
     public static Controller start(Turnout turnout, Reloader reloader, String listen, String secret, Path externalUi,
                                    ControllerCors cors) throws InterruptedException {
-        Listen where = listen(listen, secret);
+        return start(turnout, reloader, listen, null, secret, externalUi, cors);
+    }
+
+    /**
+     * Binds the controller where {@code listen} ({@code HOST:PORT}, or {@code null} for none) says and on the Unix
+     * socket {@code socket} ({@code null} for none), which asks for no secret, as mihomo's does.
+     */
+    public static Controller start(Turnout turnout, Reloader reloader, String listen, Path socket, String secret,
+                                   Path externalUi, ControllerCors cors) throws InterruptedException {
+        Listen where = listen == null ? new Listen(null, List.of(), null) : listen(listen, secret);
         if (where.warning() != null) {
             log.warn("{}", where.warning());
         }
@@ -151,7 +168,11 @@ public final class Controller implements AutoCloseable {
         Controller c = new Controller(turnout, reloader, secret, externalUi,
                 new BrowserGuard(loopback, Secret.of(secret) != null, cors));
         try {
+            c.logs.install();
             c.bind(where.addresses());
+            if (socket != null) {
+                c.bindUnix(socket);
+            }
         } catch (RuntimeException | InterruptedException e) {
             c.close();
             throw e;
@@ -159,28 +180,51 @@ public final class Controller implements AutoCloseable {
         return c;
     }
 
+    /** A controller connection's pipeline; {@code local} ones (the Unix socket) are not asked for the secret. */
+    private ChannelInitializer<Channel> connection(boolean local) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                if (connections.incrementAndGet() > MAX_CONNECTIONS) {
+                    connections.decrementAndGet();
+                    ch.close();
+                    return;
+                }
+                ch.closeFuture().addListener(f -> connections.decrementAndGet());
+                ch.pipeline().addLast("timeout", new ReadTimeoutHandler(REQUEST_TIMEOUT_SECONDS));
+                ch.pipeline().addLast("http", new HttpServerCodec(4096, 16 * 1024, 8192));
+                ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES));
+                ch.pipeline().addLast("api", new ApiHandler(Controller.this, local));
+            }
+        };
+    }
+
+    private void bindUnix(Path path) throws InterruptedException {
+        ControllerSocket.prepare(path);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(loop)
+                .channel(Transport.serverDomainChannelType())
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
+                .childHandler(connection(true));
+        try {
+            unixServer = Transport.bind(b, Transport.domainAddress(path));
+            unixSocket = path;
+            String who = ControllerSocket.restrict(path, System.getenv());
+            log.info("controller (Clash API) listening on unix socket {}: only {} may use it, without the secret,"
+                    + " as mihomo's", path, who);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("external-controller-unix cannot listen on " + path + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
     private void bind(List<InetSocketAddress> addresses) throws InterruptedException {
-        logs.install();
         ServerBootstrap b = new ServerBootstrap()
                 .group(loop)
                 .channel(Transport.serverChannelType())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        if (connections.incrementAndGet() > MAX_CONNECTIONS) {
-                            connections.decrementAndGet();
-                            ch.close();
-                            return;
-                        }
-                        ch.closeFuture().addListener(f -> connections.decrementAndGet());
-                        ch.pipeline().addLast("timeout", new ReadTimeoutHandler(REQUEST_TIMEOUT_SECONDS));
-                        ch.pipeline().addLast("http", new HttpServerCodec(4096, 16 * 1024, 8192));
-                        ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES));
-                        ch.pipeline().addLast("api", new ApiHandler(Controller.this));
-                    }
-                });
+                .childHandler(connection(false));
         for (InetSocketAddress asked : addresses) {
             // A second address (loopback's [::1] beside 127.0.0.1) takes the port the first was given.
             InetSocketAddress address = servers.isEmpty() || asked.getPort() != 0 ? asked
@@ -262,6 +306,12 @@ public final class Controller implements AutoCloseable {
         logs.uninstall();
         streams.close();
         servers.forEach(s -> s.close().syncUninterruptibly());
+        if (unixServer != null) {
+            unixServer.close().syncUninterruptibly();
+        }
+        if (unixSocket != null) {
+            ControllerSocket.remove(unixSocket);
+        }
         work.shutdownNow();
         loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

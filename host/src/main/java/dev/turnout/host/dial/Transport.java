@@ -6,13 +6,16 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.kqueue.KQueue;
 import io.netty.channel.kqueue.KQueueDatagramChannel;
 import io.netty.channel.kqueue.KQueueIoHandler;
+import io.netty.channel.kqueue.KQueueServerDomainSocketChannel;
 import io.netty.channel.kqueue.KQueueServerSocketChannel;
 import io.netty.channel.kqueue.KQueueSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -21,10 +24,14 @@ import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
 
 /**
  * Netty's native epoll transport where it loads (Linux), kqueue where that loads (macOS, Intel and Apple silicon:
@@ -85,6 +92,17 @@ public final class Transport {
 
     public static Class<? extends ServerSocketChannel> serverChannelType() {
         return EPOLL ? EpollServerSocketChannel.class : KQUEUE ? KQueueServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** A listening Unix domain socket of this transport, for {@link #domainAddress}. */
+    public static Class<? extends ServerChannel> serverDomainChannelType() {
+        return EPOLL ? EpollServerDomainSocketChannel.class : KQUEUE ? KQueueServerDomainSocketChannel.class
+                : NioServerDomainSocketChannel.class;
+    }
+
+    /** {@code path} as the address a {@link #serverDomainChannelType} channel binds to. */
+    public static SocketAddress domainAddress(Path path) {
+        return EPOLL || KQUEUE ? new DomainSocketAddress(path.toString()) : UnixDomainSocketAddress.of(path);
     }
 
     /**

@@ -419,6 +419,7 @@ public final class Turnout implements AutoCloseable {
         changed(out, "find-process-mode", running.findProcessMode(), next.findProcessMode());
         changed(out, "routing-mark", running.routingMark(), next.routingMark());
         changed(out, "external-controller", running.externalController(), next.externalController());
+        changed(out, "external-controller-unix", running.externalControllerUnix(), next.externalControllerUnix());
         changed(out, "secret", running.secret(), next.secret());
         changed(out, "external-ui", running.externalUi(), next.externalUi());
         return out;

@@ -1,0 +1,87 @@
+package dev.turnout.host.controller;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+
+/**
+ * The file of mihomo's {@code external-controller-unix} (Clash Verge Rev talks to its core there). Requests on it
+ * are not asked for the secret, as in mihomo, so the file itself is the guard: mihomo makes it {@code 0666}, which
+ * lets every local user steer the machine's traffic; Turnout makes it {@code 0600}, owned by whoever started
+ * Turnout: the user behind {@code sudo} when run through it, so that their own GUI still reaches a Turnout running
+ * as root for the TUN.
+ */
+final class ControllerSocket {
+
+    /** {@code S_IFMT} and {@code S_IFSOCK} of stat(2). */
+    private static final int TYPE_MASK = 0170000;
+    private static final int SOCKET = 0140000;
+
+    private ControllerSocket() {
+    }
+
+    /** Where {@code asked} is: relative paths under the home folder, as mihomo resolves them. */
+    static Path resolve(Path home, String asked) {
+        return home.resolve(asked.trim()).toAbsolutePath().normalize();
+    }
+
+    /**
+     * Makes {@code path} free to bind: its folder created, a socket left behind by an earlier run (killed before it
+     * could remove it) removed. Anything else there is not Turnout's to delete.
+     *
+     * @throws IllegalArgumentException when the path holds something other than a socket, or the folder cannot be made
+     */
+    static void prepare(Path path) {
+        try {
+            Files.createDirectories(path.getParent());
+            Object mode;
+            try {
+                mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                return;
+            }
+            if (((Integer) mode & TYPE_MASK) != SOCKET) { // a symbolic link too: its own type, not followed
+                throw new IllegalArgumentException("external-controller-unix: " + path + " exists and is not a socket;"
+                        + " remove it or name another path");
+            }
+            Files.delete(path);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("external-controller-unix " + path + ": " + e, e);
+        }
+    }
+
+    /**
+     * Gives the bound socket to its user alone (see the class comment); {@code env} is the process environment.
+     *
+     * @return who may use it, for the log
+     */
+    static String restrict(Path path, Map<String, String> env) throws IOException {
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        String uid = env.get("SUDO_UID");
+        String gid = env.get("SUDO_GID");
+        if ("root".equals(System.getProperty("user.name")) && uid != null && uid.matches("\\d{1,10}")) {
+            Files.setAttribute(path, "unix:uid", Integer.parseUnsignedInt(uid), LinkOption.NOFOLLOW_LINKS);
+            if (gid != null && gid.matches("\\d{1,10}")) {
+                Files.setAttribute(path, "unix:gid", Integer.parseUnsignedInt(gid), LinkOption.NOFOLLOW_LINKS);
+            }
+            return "user " + env.getOrDefault("SUDO_USER", uid) + " (who ran sudo)";
+        }
+        return "user " + System.getProperty("user.name");
+    }
+
+    /** Removes the socket at close, if it is still one: nothing of Turnout's is left behind. */
+    static void remove(Path path) {
+        try {
+            Object mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            if (((Integer) mode & TYPE_MASK) == SOCKET) {
+                Files.delete(path);
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            // Gone already, or not ours to judge: nothing to do.
+        }
+    }
+}
