@@ -485,6 +485,56 @@ class ControllerIT {
         }
     }
 
+    /**
+     * A config written for mihomo names a dashboard folder that is not there yet, with {@code external-ui-url}
+     * (mihomo downloads it; Turnout refused to start): it is downloaded at start, and {@code POST /upgrade/ui} (the
+     * dashboards' "update UI") fetches it again; a download that fails leaves the one there.
+     */
+    @Test
+    void aMissingExternalUiIsDownloadedAtStartAndAgainOnUpgradeUi() throws Exception {
+        Path served = Files.createDirectories(dir.resolve("served-ui"));
+        Files.write(served.resolve("ui.zip"), uiZip("<title>v1</title>"));
+        Path cfg = dir.resolve("ui-download.yaml");
+        Files.writeString(cfg, String.join("\n", "mixed-port: 7993", "external-controller: 127.0.0.1:9093",
+                "external-ui: downloaded-ui", "external-ui-url: http://127.0.0.1:8093/ui.zip", "rules:",
+                "  - MATCH,DIRECT", ""));
+        ns.spawn(dir.resolve("files-ui.log"), Daemons.peer("files", "8093", served.toString()));
+        ns.awaitTcpPort(8093, Duration.ofSeconds(20));
+        try (Launched second = Launched.start(ns, cfg, dir.resolve("turnout-ui-download.log"), 9093)) {
+            Api other = new Api(ns, 9093, null);
+            Api.Response index = other.get("/ui/");
+            for (int i = 0; i < 100 && index.status() != 200; i++) { // the download runs beside the start
+                Thread.sleep(100);
+                index = other.get("/ui/");
+            }
+            assertEquals("<title>v1</title>", index.body(), second::log);
+            assertEquals("<title>v1</title>", Files.readString(dir.resolve("downloaded-ui/index.html")));
+
+            Files.write(served.resolve("ui.zip"), uiZip("<title>v2</title>"));
+            Api.Response upgraded = other.call("POST", "/upgrade/ui", null);
+            assertEquals(200, upgraded.status(), upgraded::toString);
+            assertEquals(Map.of("status", "ok"), upgraded.object());
+            assertEquals("<title>v2</title>", other.get("/ui/").body());
+
+            Files.writeString(served.resolve("ui.zip"), "<html>rate limited</html>");
+            Api.Response failed = other.call("POST", "/upgrade/ui", null);
+            assertEquals(500, failed.status(), failed::toString);
+            assertTrue(failed.body().contains("not a zip archive"), failed.body());
+            assertEquals("<title>v2</title>", other.get("/ui/").body(), "the dashboard there stays");
+        }
+    }
+
+    /** A dashboard as GitHub's branch archives come: one top folder. */
+    private static byte[] uiZip(String index) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(bytes)) {
+            z.putNextEntry(new java.util.zip.ZipEntry("metacubexd-gh-pages/index.html"));
+            z.write(index.getBytes(StandardCharsets.UTF_8));
+            z.closeEntry();
+        }
+        return bytes.toByteArray();
+    }
+
     /** What the selections file says for {@code group} once it says {@code expected}, or at the deadline. */
     private String savedChoice(String group, String expected, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -107,12 +107,16 @@ final class CheckCommand implements Callable<Integer> {
                 System.err.println("turnout: -ext-ctl: " + e.getMessage());
                 return 2;
             }
-            if (!c.warnings().isEmpty() || !compiled.notes().isEmpty() || controller != null) {
+            String ui = Controller.uiNote(c, config.overrides().externalUi());
+            if (!c.warnings().isEmpty() || !compiled.notes().isEmpty() || controller != null || ui != null) {
                 out.println("warnings:");
                 c.warnings().forEach(w -> out.println("  " + w));
                 compiled.notes().forEach(n -> out.println("  " + n));
                 if (controller != null) {
                     out.println("  " + controller);
+                }
+                if (ui != null) {
+                    out.println("  " + ui);
                 }
             }
             compiled.routing().outbounds().close();

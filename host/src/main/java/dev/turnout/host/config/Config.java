@@ -32,6 +32,8 @@ import java.util.Map;
  * @param authentication {@code authentication} and {@code skip-auth-prefixes}: whom the proxy ports ask for a user
  * @param externalControllerUnix {@code external-controller-unix}: a Unix socket path for the controller (relative to
  *     the home folder), or {@code null}
+ * @param externalUiName {@code external-ui-name}: the dashboard's folder within {@code external-ui}, or {@code null}
+ * @param externalUiUrl {@code external-ui-url}: where a missing dashboard is downloaded from, or {@code null}
  */
 public record Config(
         Path file,
@@ -58,6 +60,8 @@ public record Config(
         String externalController,
         String externalControllerUnix,
         String externalUi,
+        String externalUiName,
+        String externalUiUrl,
         String secret,
         ControllerCors externalControllerCors,
         Duration tcpHalfCloseTimeout,
@@ -128,7 +132,7 @@ public record Config(
         }
         return new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bindAsWritten,
                 mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer, interfaceName,
-                routingMark, externalController, externalControllerUnix, externalUi, secret, externalControllerCors, tcpHalfCloseTimeout,
+                routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl, secret, externalControllerCors, tcpHalfCloseTimeout,
                 tcpConcurrent, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication);
     }
 

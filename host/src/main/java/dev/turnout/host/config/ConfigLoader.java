@@ -57,7 +57,8 @@ public final class ConfigLoader {
     private static final Set<String> TOP_LEVEL_KEYS = Set.of(
             "port", "socks-port", "mixed-port", "allow-lan", "bind-address", "mode", "log-level", "ipv6",
             "proxies", "proxy-groups", "rules", "rule-providers", "hosts", "dns", "tun", "sniffer", "interface-name",
-            "routing-mark", "external-controller", "external-controller-unix", "external-ui", "secret",
+            "routing-mark", "external-controller", "external-controller-unix", "external-ui", "external-ui-name",
+            "external-ui-url", "secret",
             "proxy-providers",
             "external-controller-cors", "tcp-half-close-timeout", "find-process-mode",
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
@@ -432,6 +433,8 @@ public final class ConfigLoader {
                     attempt(() -> string(keys, "external-controller", null), null),
                     attempt(() -> string(keys, "external-controller-unix", null), null),
                     attempt(() -> string(keys, "external-ui", null), null),
+                    attempt(() -> string(keys, "external-ui-name", null), null),
+                    attempt(() -> string(keys, "external-ui-url", null), null),
                     attempt(() -> string(keys, "secret", null), null),
                     attempt(() -> controllerCors(keys.get("external-controller-cors")), ControllerCors.UNSET),
                     attempt(() -> duration(keys, "tcp-half-close-timeout", TCP_HALF_CLOSE_TIMEOUT), TCP_HALF_CLOSE_TIMEOUT),

@@ -233,10 +233,15 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
             case "upgrade" -> {
-                // mihomo's other address for the geo update; Turnout does not replace its own files (core, UI)
+                // mihomo's other address for the geo update, and its dashboard download; Turnout does not replace
+                // its own program (the core).
                 if (p.size() == 2 && p.get(1).equals("geo")) {
                     if (only(call, HttpMethod.POST)) {
                         updateGeo(call);
+                    }
+                } else if (p.size() == 2 && p.get(1).equals("ui")) {
+                    if (only(call, HttpMethod.POST)) {
+                        updateUi(call);
                     }
                 } else {
                     call.error(HttpResponseStatus.NOT_FOUND, "Turnout does not upgrade itself from the controller;"
@@ -365,6 +370,38 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 throw new IOException(String.join("; ", problems));
             }
         });
+    }
+
+    /**
+     * mihomo's {@code POST /upgrade/ui}: the dashboard downloaded again from {@code external-ui-url} over what
+     * {@code /ui/} serves; {@code {"status":"ok"}}, or 500 naming what failed (the folder as it was).
+     */
+    private void updateUi(Call call) {
+        ExternalUi ui = controller.externalUi();
+        if (ui == null) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "no external-ui in the config: /ui/ serves Turnout's own page");
+            return;
+        }
+        Channel ch = call.ctx.channel();
+        boolean keepAlive = call.keepAlive;
+        try {
+            controller.work().execute(() -> {
+                String failed = controller.downloadUi(ui, "POST /upgrade/ui");
+                ch.eventLoop().execute(() -> {
+                    ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
+                    if (ctx == null) {
+                        return; // the client went away meanwhile
+                    }
+                    if (failed == null) {
+                        Responses.json(ctx, keepAlive, HttpResponseStatus.OK, Map.of("status", "ok"));
+                    } else {
+                        Responses.error(ctx, keepAlive, HttpResponseStatus.INTERNAL_SERVER_ERROR, failed);
+                    }
+                });
+            });
+        } catch (RejectedExecutionException e) {
+            call.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy: too many reloads queued");
+        }
     }
 
     private void putConfigs(Call call) {

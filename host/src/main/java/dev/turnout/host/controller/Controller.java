@@ -58,6 +58,8 @@ public final class Controller implements AutoCloseable {
     private volatile String logLevel;
     private volatile Restarter restarter;
     private final List<Channel> servers = new ArrayList<>();
+    /** The dashboard folder {@code /ui/} serves, or {@code null} for Turnout's own page. */
+    private volatile ExternalUi externalUi;
     /** {@code external-controller-unix}, once bound; the file is removed at close. */
     private Channel unixServer;
     private Path unixSocket;
@@ -102,25 +104,63 @@ public final class Controller implements AutoCloseable {
             return null;
         }
         String secret = overrides.secret() != null ? overrides.secret() : c.secret();
-        Path ui = uiFolder(c.baseDir(), overrides.externalUi() != null ? overrides.externalUi() : c.externalUi());
+        ExternalUi ui = checked(ExternalUi.of(c, overrides.externalUi() != null ? overrides.externalUi() : c.externalUi()));
         Path socket = unix == null || unix.isBlank() ? null : ControllerSocket.resolve(c.baseDir(), unix);
-        return start(turnout, reloader, tcp ? listen : null, socket, secret, ui, c.externalControllerCors());
-    }
-
-    /** The {@code external-ui} folder, or {@code null}; throws when it is named but is not a folder. */
-    public static Path uiFolder(Config c) {
-        return uiFolder(c.baseDir(), c.externalUi());
-    }
-
-    private static Path uiFolder(Path baseDir, String externalUi) {
-        if (externalUi == null || externalUi.isBlank()) {
-            return null;
+        Controller started = start(turnout, reloader, tcp ? listen : null, socket, secret,
+                ui == null ? null : ui.folder(), c.externalControllerCors());
+        started.externalUi = ui;
+        if (ui != null && ui.missing()) {
+            started.work.execute(() -> started.downloadUi(ui, "external-ui " + ui.folder() + " is missing or empty"));
         }
-        Path ui = baseDir.resolve(externalUi).toAbsolutePath().normalize();
-        if (!Files.isDirectory(ui)) {
-            throw new IllegalArgumentException("external-ui '" + externalUi + "': " + ui + " is not a folder");
+        return started;
+    }
+
+    /**
+     * The dashboard folder the config names ({@code external-ui}, {@code external-ui-name}), or {@code null}; one
+     * that is missing is downloaded at start, as mihomo does.
+     *
+     * @throws IllegalArgumentException when something other than a folder is there
+     */
+    public static Path uiFolder(Config c) {
+        ExternalUi ui = checked(ExternalUi.of(c, c.externalUi()));
+        return ui == null ? null : ui.folder();
+    }
+
+    /** What run will do about the dashboard folder, for {@code turnout check}; {@code null} when it is there. */
+    public static String uiNote(Config c, String externalUiOverride) {
+        ExternalUi ui = ExternalUi.of(c, externalUiOverride != null ? externalUiOverride : c.externalUi());
+        return ui == null || !ui.missing() ? null
+                : "external-ui " + ui.folder() + " is missing or empty; run will download the dashboard from " + ui.url();
+    }
+
+    private static ExternalUi checked(ExternalUi ui) {
+        if (ui != null && Files.exists(ui.folder()) && !Files.isDirectory(ui.folder())) {
+            throw new IllegalArgumentException("external-ui: " + ui.folder() + " is not a folder");
         }
         return ui;
+    }
+
+    /**
+     * Fetches the dashboard into its folder; a failure leaves what was there and says so.
+     *
+     * @return {@code null}, or what went wrong
+     */
+    String downloadUi(ExternalUi ui, String why) {
+        try {
+            log.info("{}: downloading the dashboard from {}", why, ui.url());
+            ui.download(log::info);
+            return null;
+        } catch (IOException | RuntimeException e) {
+            log.warn("the dashboard could not be downloaded from {} ({}); /ui/ serves what {} holds (POST /upgrade/ui"
+                    + " tries again)", ui.url(), e.getMessage(), ui.folder());
+            return "the dashboard could not be downloaded from " + ui.url() + ": " + e.getMessage();
+        }
+    }
+
+    /** The dashboard the config named at start, with the URL of the config running now; {@code null} for none. */
+    ExternalUi externalUi() {
+        ExternalUi ui = externalUi;
+        return ui == null ? null : new ExternalUi(ui.folder(), ExternalUi.urlOf(turnout.config()), ui.home());
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.turnout.host.geo;
 
 import dev.turnout.host.config.GeoOptions;
+import dev.turnout.host.files.Download;
 import dev.turnout.rules.AsnLookup;
 import dev.turnout.rules.CountryLookup;
 import dev.turnout.rules.GeoData;
@@ -126,7 +127,7 @@ public final class HomeGeoData implements GeoData {
      * The database's path once it is there (downloaded now if it may be); null when it is missing and may not be
      * downloaded, after a note saying what run will do.
      */
-    private Path present(String name, String url, GeoDownload.Check check) throws GeoDataException {
+    private Path present(String name, String url, Download.Check check) throws GeoDataException {
         Path file = home.resolve(name);
         if (Files.exists(file)) {
             return file;
@@ -140,7 +141,7 @@ public final class HomeGeoData implements GeoData {
             return null;
         }
         try {
-            GeoDownload.fetch(url, file, GeoDownload.MAX_BYTES, check, progress);
+            Download.fetch(url, file, Download.MAX_BYTES, check, progress);
             return file;
         } catch (IOException | RuntimeException e) {
             throw new GeoDataException(name + " is not in " + home + " and downloading it from " + url + " failed ("
@@ -167,7 +168,7 @@ public final class HomeGeoData implements GeoData {
                 continue;
             }
             try {
-                GeoDownload.fetch(f[1], file, GeoDownload.MAX_BYTES,
+                Download.fetch(f[1], file, Download.MAX_BYTES,
                         f[0].endsWith(".mmdb") ? HomeGeoData::checkMmdb : HomeGeoData::checkDat, progress);
                 replaced++;
             } catch (IOException | RuntimeException e) {
@@ -215,7 +216,7 @@ public final class HomeGeoData implements GeoData {
 
     private static V2rayDat dat(Path file) throws GeoDataException {
         try {
-            return V2rayDat.open(file, GeoDownload.MAX_BYTES);
+            return V2rayDat.open(file, Download.MAX_BYTES);
         } catch (IOException e) {
             throw new GeoDataException(e.getMessage());
         }
@@ -230,7 +231,7 @@ public final class HomeGeoData implements GeoData {
     }
 
     private static void checkDat(Path file) throws IOException {
-        if (V2rayDat.open(file, GeoDownload.MAX_BYTES).size() == 0) {
+        if (V2rayDat.open(file, Download.MAX_BYTES).size() == 0) {
             throw new IOException("what it sent holds no geo data entries");
         }
     }

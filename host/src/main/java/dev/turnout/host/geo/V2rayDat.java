@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import dev.turnout.host.config.ConfigLoader;
+import dev.turnout.host.files.Download;
 import dev.turnout.rules.GeoSiteDomain;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -53,8 +54,8 @@ final class V2rayDat {
     static V2rayDat open(Path file, long maxBytes) throws IOException {
         long size = Files.size(file);
         if (size > maxBytes) {
-            throw new IOException(file + " is " + GeoDownload.bytes(size) + ", more than the "
-                    + GeoDownload.bytes(maxBytes) + " allowed");
+            throw new IOException(file + " is " + Download.bytes(size) + ", more than the "
+                    + Download.bytes(maxBytes) + " allowed");
         }
         CodedInputStream in = CodedInputStream.newInstance(ConfigLoader.readFile(file));
         in.enableAliasing(true);

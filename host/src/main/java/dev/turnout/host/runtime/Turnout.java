@@ -422,6 +422,7 @@ public final class Turnout implements AutoCloseable {
         changed(out, "external-controller-unix", running.externalControllerUnix(), next.externalControllerUnix());
         changed(out, "secret", running.secret(), next.secret());
         changed(out, "external-ui", running.externalUi(), next.externalUi());
+        changed(out, "external-ui-name", running.externalUiName(), next.externalUiName());
         return out;
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.turnout.host.files.Download;
 import dev.turnout.rules.RuleException;
 import dev.turnout.rules.RuleSet;
 import java.io.IOException;
@@ -161,11 +162,11 @@ class GeoDownloadTest {
     @Test
     void aDownloadLargerThanAllowedIsRefusedBeforeItIsKept() throws Exception {
         Files.write(served.resolve("big.dat"), new byte[100_000]);
-        IOException e = assertThrows(IOException.class, () -> GeoDownload.fetch(base + "/big.dat",
+        IOException e = assertThrows(IOException.class, () -> Download.fetch(base + "/big.dat",
                 home.resolve("GeoSite.dat"), 50_000, f -> { }, lines::add));
         assertEquals(base + "/big.dat is 100,000 bytes, more than the 50,000 bytes allowed", e.getMessage());
         Files.write(served.resolve("big.chunked"), new byte[100_000]);
-        IOException chunked = assertThrows(IOException.class, () -> GeoDownload.fetch(base + "/big.chunked",
+        IOException chunked = assertThrows(IOException.class, () -> Download.fetch(base + "/big.chunked",
                 home.resolve("GeoSite.dat"), 50_000, f -> { }, lines::add));
         assertEquals(base + "/big.chunked sent more than the 50,000 bytes allowed", chunked.getMessage());
         assertEquals(List.of(), homeFiles());

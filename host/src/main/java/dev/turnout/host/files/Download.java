@@ -1,6 +1,5 @@
-package dev.turnout.host.geo;
+package dev.turnout.host.files;
 
-import dev.turnout.host.files.TornCopies;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,14 +13,15 @@ import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
- * Downloads a geo database: to a temporary file beside its place, checked, then renamed over it, so that a reader
- * never sees half a file and a failed download leaves nothing behind. Bounded in size and in time without progress;
+ * Downloads a file Turnout keeps in its home folder (a geo database, a dashboard's archive): to a temporary file
+ * beside its place, checked, then renamed over it, so that a reader never sees half a file and a failed download
+ * leaves nothing behind. Bounded in size and in time without progress;
  * says what it does in progress lines (start, every few seconds, end).
  */
-final class GeoDownload {
+public final class Download {
 
     /** The largest database accepted: the full GeoSite.dat and GeoIP.dat are about 10 and 20 MB. */
-    static final long MAX_BYTES = 128L * 1024 * 1024;
+    public static final long MAX_BYTES = 128L * 1024 * 1024;
     static final int CONNECT_TIMEOUT_MILLIS = 10_000;
     /** A read that waits longer than this for a single byte fails the download. */
     static final int READ_TIMEOUT_MILLIS = 30_000;
@@ -29,14 +29,14 @@ final class GeoDownload {
 
     /** What makes a downloaded file acceptable (it opens as the database it should be). */
     @FunctionalInterface
-    interface Check {
+    public interface Check {
         void accept(Path file) throws IOException;
     }
 
-    private GeoDownload() {
+    private Download() {
     }
 
-    static void fetch(String url, Path path, long maxBytes, Check check, Consumer<String> progress) throws IOException {
+    public static void fetch(String url, Path path, long maxBytes, Check check, Consumer<String> progress) throws IOException {
         String name = path.getFileName().toString();
         URLConnection c = URI.create(url).toURL().openConnection();
         if (!(c instanceof HttpURLConnection http)) {
@@ -88,7 +88,7 @@ final class GeoDownload {
         }
     }
 
-    static String bytes(long n) {
+    public static String bytes(long n) {
         return String.format(Locale.ROOT, "%,d bytes", n);
     }
 
