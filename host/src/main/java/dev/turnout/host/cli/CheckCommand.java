@@ -140,6 +140,11 @@ final class CheckCommand implements Callable<Integer> {
 
     /** The ports as run opens them (each a mixed SOCKS5 and HTTP listener), where, and the TUN. */
     static String inbounds(Config c) {
-        return c.listening() + (c.tun().present() ? ", tun: " + c.tun().values().getOrDefault("enable", false) : "");
+        StringBuilder line = new StringBuilder(c.listening());
+        for (var l : c.listeners()) {
+            line.append(", listener ").append(l.name()).append(" (").append(l.type()).append(") ").append(l.port())
+                    .append(" on ").append(l.address()).append(l.proxy() == null ? "" : " -> " + l.proxy());
+        }
+        return line + (c.tun().present() ? ", tun: " + c.tun().values().getOrDefault("enable", false) : "");
     }
 }

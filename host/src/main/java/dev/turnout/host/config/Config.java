@@ -34,6 +34,7 @@ import java.util.Map;
  *     the home folder), or {@code null}
  * @param externalUiName {@code external-ui-name}: the dashboard's folder within {@code external-ui}, or {@code null}
  * @param externalUiUrl {@code external-ui-url}: where a missing dashboard is downloaded from, or {@code null}
+ * @param listeners mihomo's {@code listeners:} that Turnout opens
  */
 public record Config(
         Path file,
@@ -72,7 +73,8 @@ public record Config(
         GeoOptions geo,
         Map<String, List<RuleLine>> subRules,
         Map<String, ProxyProviderEntry> proxyProviders,
-        Authentication authentication) {
+        Authentication authentication,
+        List<ListenerEntry> listeners) {
 
     /** Where the value of a top-level key was written; the file alone when the key is absent. */
     public Origin originOf(String key) {
@@ -133,7 +135,7 @@ public record Config(
         return new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bindAsWritten,
                 mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer, interfaceName,
                 routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl, secret, externalControllerCors, tcpHalfCloseTimeout,
-                tcpConcurrent, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication);
+                tcpConcurrent, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication, listeners);
     }
 
     /** How the config is named in messages: its path, "(built-in default)" or "(controller payload)". */

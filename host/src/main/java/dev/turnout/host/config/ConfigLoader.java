@@ -63,7 +63,7 @@ public final class ConfigLoader {
             "external-controller-cors", "tcp-half-close-timeout", "find-process-mode",
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
             "sub-rules", "authentication", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips",
-            "tcp-concurrent");
+            "tcp-concurrent", "listeners");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -71,12 +71,17 @@ public final class ConfigLoader {
      */
     public static final Duration TCP_HALF_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
+    /** mihomo's listener types Turnout opens, all with its mixed inbound. */
+    private static final Set<String> LISTENER_TYPES = Set.of("mixed", "socks", "http");
+    /** The keys of such a listener Turnout reads ({@code udp}: its mixed inbound always relays SOCKS5 UDP). */
+    private static final Set<String> LISTENER_KEYS = Set.of("name", "type", "port", "listen", "users", "proxy", "udp");
+
     /** Clash keys Turnout accepts and does not act on; mentioned once, not as unknown. */
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
             "redir-port", "tproxy-port", "profile", "experimental", "unified-delay",
             "global-client-fingerprint", "keep-alive-interval",
             "ebpf", "global-ua",
-            "external-controller-tls", "tls", "listeners",
+            "external-controller-tls", "tls",
             "clash-for-android", "cfw-bypass", "cfw-latency-timeout", "cfw-latency-url");
 
     /** The {@code dns:} keys Turnout acts on (runtime's {@code DnsSettings} reads them). */
@@ -423,6 +428,8 @@ public final class ConfigLoader {
             noteIgnoredTunKeys(tun);
             Section sniffer = attempt(() -> section(keys.get("sniffer")), Section.ABSENT);
             noteSnifferKeys(sniffer);
+            // Before the warnings are copied into the config: a listener not opened is one of them.
+            List<ListenerEntry> listeners = attempt(() -> listeners(keys.get("listeners")), List.of());
             Config config = new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bind, mode,
                     logLevel, List.copyOf(proxies), List.copyOf(groups), List.copyOf(rules), providers, hosts,
                     dns,
@@ -442,7 +449,8 @@ public final class ConfigLoader {
                     List.copyOf(warnings), Map.copyOf(origins),
                     attempt(() -> oneOf(keys, "find-process-mode", "strict", List.of("always", "strict", "off")),
                             "strict"),
-                    geo, subRules, proxyProviders, attempt(() -> authentication(keys), Authentication.NONE));
+                    geo, subRules, proxyProviders, attempt(() -> authentication(keys), Authentication.NONE),
+                    listeners);
             if (!errors.isEmpty()) {
                 throw ConfigException.of(errors).withPartial(config);
             }
@@ -561,6 +569,84 @@ public final class ConfigLoader {
                 }
             }
             return new ProxyEntry(new OutboundOptions(proxyName, type, values), at(m), Map.copyOf(origins));
+        }
+
+        /** mihomo's {@code listeners:}: those of the types Turnout opens; any other is named in a warning. */
+        private List<ListenerEntry> listeners(NodeTuple tuple) throws ConfigException {
+            List<ListenerEntry> out = new ArrayList<>();
+            if (tuple == null || isNull(tuple.getValueNode())) {
+                return out;
+            }
+            for (Node item : sequence(tuple.getValueNode(), "'listeners' (a list of inbounds)").getValue()) {
+                ListenerEntry l = attempt(() -> listener(item), null);
+                if (l == null) {
+                    continue;
+                }
+                if (out.stream().anyMatch(o -> o.name().equals(l.name()))) {
+                    errors.add(new ConfigException(l.origin(), "a second listener named '" + l.name() + "'"));
+                } else {
+                    out.add(l);
+                }
+            }
+            return List.copyOf(out);
+        }
+
+        /** One listener, or {@code null} (after a warning) for one Turnout does not open. */
+        private ListenerEntry listener(Node item) throws ConfigException {
+            MappingNode m = mapping(item, "a listener: a mapping with name, type, port");
+            Map<String, NodeTuple> kv = entries(m);
+            String name = requiredString(kv, "name", m);
+            String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
+            if (!LISTENER_TYPES.contains(type)) {
+                warnings.add(at(kv.get("type").getValueNode()) + ": listener '" + name + "' of type " + type
+                        + " is not opened: Turnout's listeners are mixed, socks and http");
+                return null;
+            }
+            if (kv.containsKey("rule")) {
+                warnings.add(at(kv.get("rule").getKeyNode()) + ": listener '" + name + "' is not opened: its 'rule' "
+                        + "(a sub-rules list for its flows) is not supported; 'proxy' or IN-NAME rules are");
+                return null;
+            }
+            for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
+                if (!LISTENER_KEYS.contains(e.getKey())) {
+                    warnings.add(at(e.getValue().getKeyNode()) + ": unknown key '" + e.getKey() + "' in listener '"
+                            + name + "'; ignored");
+                }
+            }
+            NodeTuple portTuple = kv.get("port");
+            if (portTuple == null) {
+                throw new ConfigException(at(m), "listener '" + name + "' has no 'port'");
+            }
+            int port = integer(kv, "port", 0);
+            if (port < 1 || port > 65535) {
+                throw new ConfigException(at(portTuple.getValueNode()), "listener '" + name + "': port " + port
+                        + " is not between 1 and 65535");
+            }
+            String listen = string(kv, "listen", null);
+            if (listen != null && !listen.trim().equals("*") && !io.netty.util.NetUtil.isValidIpV4Address(listen.trim())
+                    && !io.netty.util.NetUtil.isValidIpV6Address(listen.trim())) {
+                throw new ConfigException(at(kv.get("listen").getValueNode()), "listener '" + name + "': listen '"
+                        + listen + "' is not an IP address");
+            }
+            if (listen != null) {
+                listen = listen.trim().equals("*") ? "0.0.0.0" : listen.trim();
+            }
+            List<String> users = null;
+            NodeTuple usersTuple = kv.get("users");
+            if (usersTuple != null) {
+                users = new ArrayList<>();
+                if (!isNull(usersTuple.getValueNode())) {
+                    for (Node u : sequence(usersTuple.getValueNode(), "'users' of listener '" + name
+                            + "' (a list of username and password)").getValue()) {
+                        Map<String, NodeTuple> up = entries(mapping(u, "a user: username and password"));
+                        users.add(requiredString(up, "username", u) + ":" + requiredString(up, "password", u));
+                    }
+                }
+                users = List.copyOf(users);
+            }
+            NodeTuple proxy = kv.get("proxy");
+            return new ListenerEntry(name, type, port, listen, users, string(kv, "proxy", null), at(m),
+                    proxy == null ? at(m) : at(proxy.getValueNode()));
         }
 
         private List<GroupEntry> groups(NodeTuple tuple) throws ConfigException {

@@ -62,9 +62,19 @@ public final class Router {
         return current.getAndSet(next);
     }
 
+    /**
+     * The decision for a flow through a listener with a {@code proxy}, or {@code null}: that outbound whatever the
+     * rules and the mode say, as mihomo's listener does; the connection's rule says which listener decided.
+     */
+    private static Decision listenerProxy(Routing routing, Metadata flow) {
+        String name = flow.inboundName();
+        String proxy = name == null ? null : routing.listenerProxies().get(name);
+        return proxy == null ? null : new Decision(proxy, "LISTENER," + name, -1);
+    }
+
     /** Whether deciding for {@code flow} under {@code routing} may block on name resolution. */
     public boolean mayBlock(Routing routing, Metadata flow) {
-        return "rule".equals(routing.mode()) && routing.rules().mayResolve()
+        return "rule".equals(routing.mode()) && listenerProxy(routing, flow) == null && routing.rules().mayResolve()
                 && flow.destination().hasHost() && !flow.destination().hasAddress()
                 && hosts.addressOf(flow.destination().host()) == null;
     }
@@ -75,7 +85,7 @@ public final class Router {
      * instead. Most flows under rules with a PROCESS-NAME far down are decided here, on the event loop.
      */
     public Decided decideWithoutLookup(Routing routing, Metadata flow) {
-        if (!"rule".equals(routing.mode())) {
+        if (!"rule".equals(routing.mode()) || listenerProxy(routing, flow) != null) {
             return route(routing, flow);
         }
         RuleSet rules = routing.rules();
@@ -95,6 +105,10 @@ public final class Router {
      * rules before that one never do), which is where mihomo looks it up too.
      */
     public Decided route(Routing routing, Metadata flow) {
+        Decision fixed = listenerProxy(routing, flow);
+        if (fixed != null) {
+            return new Decided(fixed, flow);
+        }
         switch (routing.mode()) {
             case "direct":
                 return new Decided(DIRECT_MODE, flow);

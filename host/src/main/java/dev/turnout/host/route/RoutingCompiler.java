@@ -2,6 +2,7 @@ package dev.turnout.host.route;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ListenerEntry;
 import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.outbound.Outbounds;
@@ -10,7 +11,10 @@ import dev.turnout.host.provider.ProxyProviders;
 import dev.turnout.rules.RuleException;
 import dev.turnout.rules.RuleSet;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns a config into a {@link Routing}: outbounds first (rules may only name what exists), then the rules
@@ -54,8 +58,17 @@ public final class RoutingCompiler {
             HomeGeoData geo = new HomeGeoData(config.geo(), config.baseDir(), fetchProviders, geoNotes::add, log::info);
             List<String> dnsNotes = new ArrayList<>();
             CompiledDnsMatchers dnsMatchers = CompiledDnsMatchers.compile(config, providers.sources(), geo, errors, dnsNotes);
-            RuleSet rules = RuleSet.compile(config.rules(), providers.sources(),
-                    built != null ? built.names() : OutboundFactory.targetNames(config), config.subRules(), geo);
+            Set<String> targets = built != null ? built.names() : OutboundFactory.targetNames(config);
+            Map<String, String> listenerProxies = new LinkedHashMap<>();
+            for (ListenerEntry l : config.listeners()) {
+                if (l.proxy() != null && !targets.contains(l.proxy())) {
+                    errors.add(new ConfigException(l.proxyOrigin(), "listener '" + l.name() + "': proxy '" + l.proxy()
+                            + "' is neither an outbound nor a group"));
+                } else if (l.proxy() != null) {
+                    listenerProxies.put(l.name(), l.proxy());
+                }
+            }
+            RuleSet rules = RuleSet.compile(config.rules(), providers.sources(), targets, config.subRules(), geo);
             if (errors.isEmpty()) {
                 List<String> notes = new ArrayList<>(proxyProviders.notes());
                 notes.addAll(providers.notes());
@@ -68,7 +81,7 @@ public final class RoutingCompiler {
                 notes.addAll(SenderNotes.of(config, rules));
                 notes.addAll(dnsNotes);
                 // The rules and the DNS's sets read one GeoSite.dat: what it says about itself is said once.
-                return new Compiled(new Routing(rules, built, config.mode(), dnsMatchers),
+                return new Compiled(new Routing(rules, built, config.mode(), dnsMatchers, listenerProxies),
                         List.copyOf(new java.util.LinkedHashSet<>(notes)));
             }
         } catch (RuleException e) {

@@ -2,6 +2,7 @@ package dev.turnout.host.runtime;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ListenerEntry;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.mixed.MixedInbound;
 import dev.turnout.host.platform.DescriptorShortage;
@@ -44,6 +45,8 @@ final class ProxyPorts implements AutoCloseable {
     /** Listeners closed while running, whose clients go on until the stop. */
     private final List<MixedInbound> closed = new ArrayList<>();
     private InetAddress address;
+    /** mihomo's {@code listeners:}, opened at the start. */
+    private final List<MixedInbound> listeners = new ArrayList<>();
 
     ProxyPorts(EventLoopGroup boss, EventLoopGroup workers, Tunnel tunnel, DescriptorShortage shortage,
                Supplier<Authentication> authentication) {
@@ -147,11 +150,60 @@ final class ProxyPorts implements AutoCloseable {
     }
 
     /** Closes every port and every client connection through them, those of ports closed before included. */
+    /**
+     * Opens mihomo's {@code listeners:}, each on its own address and port with its own name; with {@code users},
+     * those are asked in place of {@code authentication} (the LAN lists and who is not asked still apply). All or
+     * none: on failure those opened are closed and the error names the listener.
+     */
+    synchronized void openListeners(List<ListenerEntry> wanted) throws ConfigException, InterruptedException {
+        Map<ListenerEntry, MixedInbound> opened = new LinkedHashMap<>();
+        try {
+            for (ListenerEntry l : wanted) {
+                opened.put(l, openListener(l));
+            }
+        } catch (ConfigException | InterruptedException | RuntimeException e) {
+            opened.forEach((l, m) -> {
+                m.close();
+                claims.giveBack(l.port());
+            });
+            throw e;
+        }
+        listeners.addAll(opened.values());
+    }
+
+    private MixedInbound openListener(ListenerEntry l) throws ConfigException, InterruptedException {
+        Supplier<Authentication> access = l.users() == null ? authentication : () -> {
+            Authentication global = authentication.get();
+            return Authentication.of(l.users(), global.skipPrefixes()).withLan(global.lanAllowed(), global.lanDisallowed());
+        };
+        String where = "listener '" + l.name() + "' cannot listen on " + l.address() + ":" + l.port() + ": ";
+        try {
+            claims.claim(l.port());
+        } catch (IOException e) {
+            throw new ConfigException(l.origin(), where + e.getMessage(), e);
+        }
+        try {
+            // An IP literal (the config checked it): no name is looked up.
+            InetSocketAddress at = new InetSocketAddress(InetAddress.getByName(l.address()), l.port());
+            MixedInbound m = MixedInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access);
+            log.info("listener '{}' ({}) listening on {}{}{}", l.name(), l.type(), m.localAddress(),
+                    l.proxy() == null ? "" : ", every flow through " + l.proxy(),
+                    l.listen() == null ? " (no 'listen' written: loopback only, where mihomo's default is every"
+                            + " address)" : "");
+            return m;
+        } catch (IOException e) {
+            claims.giveBack(l.port());
+            throw new ConfigException(l.origin(), where + e.getMessage(), e);
+        }
+    }
+
     @Override
     public synchronized void close() {
         open.values().forEach(MixedInbound::close);
         closed.forEach(MixedInbound::close);
+        listeners.forEach(MixedInbound::close);
         open.clear();
         closed.clear();
+        listeners.clear();
     }
 }

@@ -2,6 +2,7 @@ package dev.turnout.host.runtime;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ListenerEntry;
 import dev.turnout.host.dial.HostDialer;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.SystemResolver;
@@ -290,6 +291,7 @@ public final class Turnout implements AutoCloseable {
 
     private void openInbounds() throws InterruptedException, ConfigException, IOException {
         ports.listenAs(config);
+        ports.openListeners(config.listeners());
         if (tunOptions != null) {
             Platform platform = Platform.current();
             DnsHijack hijack = dns == null ? null : (query, loop) -> {
@@ -418,6 +420,9 @@ public final class Turnout implements AutoCloseable {
         changed(out, "tcp-concurrent", running.tcpConcurrent(), next.tcpConcurrent());
         changed(out, "find-process-mode", running.findProcessMode(), next.findProcessMode());
         changed(out, "routing-mark", running.routingMark(), next.routingMark());
+        // Their sockets and users are set at the start; their proxy goes with the routing, so a reload applies it.
+        changed(out, "listeners", running.listeners().stream().map(ListenerEntry::socket).toList(),
+                next.listeners().stream().map(ListenerEntry::socket).toList());
         changed(out, "external-controller", running.externalController(), next.externalController());
         changed(out, "external-controller-unix", running.externalControllerUnix(), next.externalControllerUnix());
         changed(out, "secret", running.secret(), next.secret());

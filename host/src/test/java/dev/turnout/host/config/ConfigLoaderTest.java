@@ -45,6 +45,36 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void listenersOfTheTypesTurnoutOpensAreReadAndTheOthersNamed() throws Exception {
+        Config c = parse("listeners:\n"
+                + "  - {name: a, type: mixed, port: 7891, proxy: JP}\n"
+                + "  - {name: b, type: SOCKS, port: 7892, listen: '*', users: [{username: u, password: 'p:w'}]}\n"
+                + "  - {name: c, type: http, port: 7893, users: [], udp: false}\n"
+                + "  - {name: d, type: tproxy, port: 7894}\n"
+                + "  - {name: e, type: mixed, port: 7895, rule: sub}\n");
+        assertEquals(List.of("a", "b", "c"), c.listeners().stream().map(ListenerEntry::name).toList());
+        ListenerEntry a = c.listeners().get(0);
+        assertEquals("127.0.0.1", a.address(), "no listen: loopback, unlike mihomo's every address");
+        assertEquals(null, a.users(), "no users: authentication's");
+        assertEquals("JP", a.proxy());
+        assertEquals("t.yaml:2:47", a.proxyOrigin().toString());
+        ListenerEntry b = c.listeners().get(1);
+        assertEquals("socks", b.type());
+        assertEquals("0.0.0.0", b.address());
+        assertEquals(List.of("u:p:w"), b.users());
+        assertEquals(List.of(), c.listeners().get(2).users(), "users: [] asks nobody");
+        assertEquals(2, c.warnings().size(), c.warnings()::toString);
+        assertTrue(c.warnings().get(0).contains("listener 'd' of type tproxy is not opened"), c.warnings()::toString);
+        assertTrue(c.warnings().get(1).contains("listener 'e' is not opened: its 'rule'"), c.warnings()::toString);
+        for (String bad : new String[] {"listeners: [{name: a, type: mixed}]", "listeners: [{name: a, type: mixed, port: 0}]",
+            "listeners: [{name: a, type: mixed, port: 1, listen: lan.example}]",
+            "listeners: [{name: a, type: mixed, port: 1}, {name: a, type: http, port: 2}]"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> parse(bad + "\n"), bad);
+            assertTrue(e.getMessage().startsWith("t.yaml:1:"), e.getMessage());
+        }
+    }
+
+    @Test
     void authenticationNamesItsUsersAndWhoIsNotAsked() throws Exception {
         Config c = parse("mixed-port: 7890\nallow-lan: true\nauthentication:\n  - 'user:pa:ss'\n");
         assertEquals(java.util.Map.of("user", "pa:ss"), c.authentication().users(), "the first colon separates");

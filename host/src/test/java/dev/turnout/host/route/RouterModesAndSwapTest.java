@@ -64,6 +64,25 @@ class RouterModesAndSwapTest {
     }
 
     @Test
+    void aListenersProxyDecidesItsFlowsInEveryModeWithoutRulesOrLookups() throws Exception {
+        for (String mode : List.of("rule", "global", "direct")) {
+            Routing plain = routing(mode, "IP-CIDR,127.0.0.0/8,DIRECT", "MATCH,DIRECT");
+            Routing listening = new Routing(plain.rules(), null, mode, CompiledDnsMatchers.empty(),
+                    Map.of("jp-in", "PROXY"));
+            Router r = router(listening);
+            Metadata through = to(Destination.ofHost("b.example", 443)).withInbound("SOCKS5", "jp-in", 7893, null);
+            assertEquals("PROXY", r.decide(listening, through).target(), mode);
+            assertEquals("LISTENER,jp-in", r.decideWithoutLookup(listening, through).decision().rule(), mode);
+            assertFalse(r.mayBlock(listening, through), mode + ": nothing to resolve");
+            Metadata other = to(Destination.ofHost("b.example", 443)).withInbound("SOCKS5", "DEFAULT-MIXED", 7890, null);
+            assertEquals(mode.equals("global") ? "GLOBAL" : "DIRECT", r.decide(listening, other).target(), mode);
+            assertEquals(mode, listening.withMode(mode).mode());
+            assertEquals(Map.of("jp-in", "PROXY"), listening.withMode("direct").listenerProxies(), "kept by a mode switch");
+        }
+        assertEquals(List.of("b.example"), lookedUp, "only the other flow, in rule mode, had its name looked up");
+    }
+
+    @Test
     void ruleModeResolvesANameOnlyForAnIpRuleAndOnlyOnce() throws Exception {
         Routing rules = routing("rule", "DOMAIN,a.example,DIRECT", "IP-CIDR,127.0.0.0/8,PROXY", "MATCH,DIRECT");
         Router r = router(rules);
