@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * mihomo's {@code listeners:} on the packaged Turnout (it ignored them, so a config's extra ports never opened):
  * each opens with its name (what IN-NAME rules match), its users, its {@code proxy} for every flow through it
- * whatever the rules say, on loopback unless {@code listen} says otherwise; types Turnout does not open are named.
+ * whatever the rules say or its {@code rule} (a sub-rules list in place of the rules), on loopback unless
+ * {@code listen} says otherwise; types Turnout does not open are named.
  */
 class ListenersIT {
 
@@ -59,6 +60,8 @@ class ListenersIT {
                 "  - {name: named-in, type: socks, port: 7892, listen: 0.0.0.0}",
                 "  - {name: users-in, type: http, port: 7893, users: [{username: alice, password: s3cret}]}",
                 "  - {name: vmess-in, type: vmess, port: 7894}",
+                "  - {name: strict-in, type: mixed, port: 7895, rule: strict}",
+                "sub-rules:", "  strict:", "    - IP-CIDR,127.0.0.1/32,REJECT",
                 "rules:", "  - IN-NAME,named-in,REJECT", "  - MATCH,DIRECT", "");
     }
 
@@ -89,6 +92,8 @@ class ListenersIT {
         assertNotEquals(0, named.exitCode(), "IN-NAME,named-in,REJECT: " + named.stdout());
         assertTrue(log().contains("match IN-NAME,named-in using REJECT"), log());
         // From an address that skip-auth-prefixes (loopback by default, as in mihomo) does not spare.
+        assertEquals("403", get("-x", "http://127.0.0.1:7895").stdout(), "its own sub-rules list, not the rules");
+        assertTrue(log().contains("match IP-CIDR,127.0.0.1/32 using REJECT"), log());
         assertEquals("407", get("--interface", LAN, "-x", "http://127.0.0.1:7893").stdout(), "its own users are asked");
         assertEquals("200", get("--interface", LAN, "-x", "http://127.0.0.1:7893", "--proxy-user", "alice:s3cret")
                 .stdout(), this::log);

@@ -45,6 +45,8 @@ public final class RuleSet {
      */
     private final String[] subNameOf;
     private final Decision[][] subDecisions;
+    /** Each sub-rules list's rule's decision when a listener's {@code rule} walks the list alone; empty without lists. */
+    private final Decision[] listDecisions;
 
     private RuleSet(List<RuleLine> lines, String[] targets, String[] written, Index index, List<String> warnings,
                     Map<String, Integer> countByType, Rule[] rules, SubRules subs, GeoData geoData) {
@@ -74,6 +76,13 @@ public final class RuleSet {
                     }
                 }
                 subDecisions[i] = d;
+            }
+        }
+        this.listDecisions = new Decision[subs.total()];
+        for (String name : subs.names()) {
+            SubRules.SubList l = subs.list(name);
+            for (int j = 0; j < l.rules().size(); j++) {
+                listDecisions[l.offset() + j] = new Decision(l.targets()[j], l.written()[j], -1);
             }
         }
     }
@@ -261,6 +270,34 @@ public final class RuleSet {
             best = Math.min(best, index.logicals(query, domain, resolved, resolveAt, best));
         }
         return decision(best, query, domain, resolved);
+    }
+
+    /** Whether {@code sub-rules:} has a list of that name. */
+    public boolean hasSubRules(String name) {
+        return subs.names().contains(name);
+    }
+
+    /**
+     * mihomo's listener with a {@code rule}: the first match within the sub-rules list {@code list} alone (nested
+     * SUB-RULEs followed), {@link Decision#NO_MATCH} when nothing there matches; the main rules are not read. A
+     * flow with only a name is looked up once first when some list holds an IP rule that would need it: the rule
+     * that matches first is the same as with mihomo's lookup on reaching that rule, at the cost of a lookup a rule
+     * before it might have spared.
+     *
+     * @throws IllegalArgumentException when there is no such list ({@link #hasSubRules})
+     */
+    public Decision decideIn(String list, Query query, NameResolver resolver) {
+        if (!hasSubRules(list)) {
+            throw new IllegalArgumentException("no sub-rules list '" + list + "'");
+        }
+        String domain = normalize(query.domain());
+        InetAddress ip = query.destination();
+        if (ip == null && domain != null && subs.mayResolve()) {
+            List<InetAddress> addresses = resolver.resolve(domain);
+            ip = addresses == null || addresses.isEmpty() ? null : addresses.get(0);
+        }
+        int k = subs.decide(list, query, domain, ip);
+        return k < 0 ? Decision.NO_MATCH : listDecisions[k];
     }
 
     /** @param ip the address rule {@code i} was matched against, for a SUB-RULE's list */

@@ -156,6 +156,11 @@ final class SubRules {
         return lists.get(name).index();
     }
 
+    /** Whether some list holds an IP rule that resolves a name (a listener's list may then need the address). */
+    boolean mayResolve() {
+        return lists.values().stream().anyMatch(l -> l.index().resolveAt() != Index.NONE);
+    }
+
     /** The number of rules in all lists. */
     int total() {
         return total;

@@ -56,6 +56,28 @@ class SubRuleTest {
     }
 
     @Test
+    void aListenersListDecidesAloneAndLooksANameUpOnlyWhereAListHasAnIpRule() throws Exception {
+        RuleSet s = documented();
+        List<String> asked = new ArrayList<>();
+        NameResolver resolver = name -> {
+            asked.add(name);
+            return List.of(addr("8.8.8.8"));
+        };
+        Query example = new Query(Network.TCP, "example.com", null, 443, null, 0, null);
+        assertEquals(new Decision("PROXY", "DOMAIN-SUFFIX,example.com", 0), s.decide(example, resolver));
+        assertEquals(Decision.NO_MATCH, s.decideIn("sub-rule-name1", example, resolver),
+                "the main rules are not read: nothing in the list matches");
+        Query google = new Query(Network.TCP, "google.com", null, 443, null, 0, null);
+        assertEquals(new Decision("ss1", "DOMAIN,google.com", -1), s.decideIn("sub-rule-name1", google, resolver));
+        Query resolved = new Query(Network.TCP, "dns.google", null, 53, null, 0, null);
+        assertEquals(new Decision("ss1", "IP-CIDR,8.8.8.8/32", -1), s.decideIn("sub-rule-name2", resolved, resolver),
+                "TCP, though the main rules send only UDP to this list");
+        assertEquals(List.of("example.com", "google.com", "dns.google"), asked, "a list holds an IP rule");
+        assertTrue(s.hasSubRules("sub-rule-name2"));
+        assertThrows(IllegalArgumentException.class, () -> s.decideIn("nope", google, resolver));
+    }
+
+    @Test
     void nestedListsDecideAndAnEmptyNestedMatchGoesOnInTheOuterList() throws Exception {
         Map<String, List<RuleLine>> subs = new LinkedHashMap<>();
         subs.put("outer", list(100, "SUB-RULE,(DST-PORT,443),inner", "DOMAIN-SUFFIX,example.org,PROXY",

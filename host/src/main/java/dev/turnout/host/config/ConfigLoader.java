@@ -74,7 +74,8 @@ public final class ConfigLoader {
     /** mihomo's listener types Turnout opens, all with its mixed inbound. */
     private static final Set<String> LISTENER_TYPES = Set.of("mixed", "socks", "http");
     /** The keys of such a listener Turnout reads ({@code udp}: its mixed inbound always relays SOCKS5 UDP). */
-    private static final Set<String> LISTENER_KEYS = Set.of("name", "type", "port", "listen", "users", "proxy", "udp");
+    private static final Set<String> LISTENER_KEYS = Set.of("name", "type", "port", "listen", "users", "proxy", "rule",
+            "udp");
 
     /** Clash keys Turnout accepts and does not act on; mentioned once, not as unknown. */
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
@@ -602,11 +603,6 @@ public final class ConfigLoader {
                         + " is not opened: Turnout's listeners are mixed, socks and http");
                 return null;
             }
-            if (kv.containsKey("rule")) {
-                warnings.add(at(kv.get("rule").getKeyNode()) + ": listener '" + name + "' is not opened: its 'rule' "
-                        + "(a sub-rules list for its flows) is not supported; 'proxy' or IN-NAME rules are");
-                return null;
-            }
             for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
                 if (!LISTENER_KEYS.contains(e.getKey())) {
                     warnings.add(at(e.getValue().getKeyNode()) + ": unknown key '" + e.getKey() + "' in listener '"
@@ -645,8 +641,8 @@ public final class ConfigLoader {
                 users = List.copyOf(users);
             }
             NodeTuple proxy = kv.get("proxy");
-            return new ListenerEntry(name, type, port, listen, users, string(kv, "proxy", null), at(m),
-                    proxy == null ? at(m) : at(proxy.getValueNode()));
+            return new ListenerEntry(name, type, port, listen, users, string(kv, "proxy", null), string(kv, "rule", null),
+                    at(m), proxy == null ? at(m) : at(proxy.getValueNode()));
         }
 
         private List<GroupEntry> groups(NodeTuple tuple) throws ConfigException {

@@ -6,17 +6,18 @@ import java.util.List;
 /**
  * One of mihomo's {@code listeners:} that Turnout opens: a {@code mixed}, {@code socks} or {@code http} port of its
  * own, with its own name (what {@code IN-NAME} rules match), address, users and, with {@code proxy}, one outbound
- * for every flow through it whatever the rules say. Each is served by Turnout's mixed inbound, which tells SOCKS
+ * for every flow through it whatever the rules say, or with {@code rule}, a sub-rules list of its own. Each is served by Turnout's mixed inbound, which tells SOCKS
  * from HTTP by the first byte.
  *
  * @param listen the address as written; {@code null} when not written (then loopback, see {@link #address})
  * @param users {@code user:password} entries in place of {@code authentication}; {@code null} to follow it, empty to
  *     ask nobody
  * @param proxy the outbound or group every flow takes, or {@code null} for the rules
+ * @param rule the {@code sub-rules:} list its flows are matched against in place of {@code rules:}, or {@code null}
  * @param origin where the entry is written; {@code proxyOrigin} where its {@code proxy} is
  */
 public record ListenerEntry(String name, String type, int port, String listen, List<String> users, String proxy,
-                            Origin origin, Origin proxyOrigin) {
+                            String rule, Origin origin, Origin proxyOrigin) {
 
     /**
      * Where it listens: as written, else 127.0.0.1. mihomo's default is every address; Turnout keeps proxy ports

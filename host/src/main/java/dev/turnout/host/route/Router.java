@@ -72,8 +72,17 @@ public final class Router {
         return proxy == null ? null : new Decision(proxy, "LISTENER," + name, -1);
     }
 
-    /** Whether deciding for {@code flow} under {@code routing} may block on name resolution. */
+    /** The sub-rules list of the listener {@code flow} came through, or {@code null}. */
+    private static String listenerRules(Routing routing, Metadata flow) {
+        String name = flow.inboundName();
+        return name == null ? null : routing.listenerRules().get(name);
+    }
+
+    /** Whether deciding for {@code flow} under {@code routing} may block on name resolution or a process lookup. */
     public boolean mayBlock(Routing routing, Metadata flow) {
+        if ("rule".equals(routing.mode()) && listenerProxy(routing, flow) == null && listenerRules(routing, flow) != null) {
+            return true;
+        }
         return "rule".equals(routing.mode()) && listenerProxy(routing, flow) == null && routing.rules().mayResolve()
                 && flow.destination().hasHost() && !flow.destination().hasAddress()
                 && hosts.addressOf(flow.destination().host()) == null;
@@ -85,7 +94,7 @@ public final class Router {
      * instead. Most flows under rules with a PROCESS-NAME far down are decided here, on the event loop.
      */
     public Decided decideWithoutLookup(Routing routing, Metadata flow) {
-        if (!"rule".equals(routing.mode()) || listenerProxy(routing, flow) != null) {
+        if (!"rule".equals(routing.mode()) || listenerProxy(routing, flow) != null || listenerRules(routing, flow) != null) {
             return route(routing, flow);
         }
         RuleSet rules = routing.rules();
@@ -119,6 +128,12 @@ public final class Router {
                 break;
         }
         RuleSet rules = routing.rules();
+        String list = listenerRules(routing, flow);
+        if (list != null) {
+            // Its own list, which may look at the process anywhere: found first (unless find-process-mode is off).
+            Metadata found = processes.mayLook(true) ? processes.resolve(flow) : flow;
+            return new Decided(rules.decideIn(list, ruleQuery(found), resolver), found);
+        }
         if (processes.always()) {
             Metadata found = processes.resolve(flow);
             return new Decided(rules.decide(ruleQuery(found), resolver), found);

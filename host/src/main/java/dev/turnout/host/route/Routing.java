@@ -13,21 +13,24 @@ import java.util.Map;
  *                rules from the same databases and providers
  * @param listenerProxies by listener name, the outbound every flow through that listener takes ({@code proxy} of
  *                mihomo's {@code listeners:}), whatever the rules and the mode
+ * @param listenerRules by listener name, the {@code sub-rules:} list its flows are matched against in rule mode
+ *                ({@code rule} of mihomo's {@code listeners:})
  */
 public record Routing(RuleSet rules, Outbounds outbounds, String mode, CompiledDnsMatchers dnsMatchers,
-                      Map<String, String> listenerProxies) {
+                      Map<String, String> listenerProxies, Map<String, String> listenerRules) {
 
     public Routing {
         listenerProxies = Map.copyOf(listenerProxies);
+        listenerRules = Map.copyOf(listenerRules);
     }
 
     /** Without DNS sets and listeners. */
     public Routing(RuleSet rules, Outbounds outbounds, String mode) {
-        this(rules, outbounds, mode, CompiledDnsMatchers.empty(), Map.of());
+        this(rules, outbounds, mode, CompiledDnsMatchers.empty(), Map.of(), Map.of());
     }
 
     /** The same routing in another {@code mode}. */
     public Routing withMode(String next) {
-        return new Routing(rules, outbounds, next, dnsMatchers, listenerProxies);
+        return new Routing(rules, outbounds, next, dnsMatchers, listenerProxies, listenerRules);
     }
 }

@@ -69,6 +69,16 @@ public final class RoutingCompiler {
                 }
             }
             RuleSet rules = RuleSet.compile(config.rules(), providers.sources(), targets, config.subRules(), geo);
+            Map<String, String> listenerRules = new LinkedHashMap<>();
+            List<String> listenerNotes = new ArrayList<>();
+            for (ListenerEntry l : config.listeners()) {
+                if (l.rule() != null && rules.hasSubRules(l.rule())) {
+                    listenerRules.put(l.name(), l.rule());
+                } else if (l.rule() != null) {
+                    listenerNotes.add(l.origin() + ": listener '" + l.name() + "': 'sub-rules:' has no list '"
+                            + l.rule() + "', so its flows follow the rules, as in mihomo");
+                }
+            }
             if (errors.isEmpty()) {
                 List<String> notes = new ArrayList<>(proxyProviders.notes());
                 notes.addAll(providers.notes());
@@ -80,8 +90,9 @@ public final class RoutingCompiler {
                         .forEach(notes::add);
                 notes.addAll(SenderNotes.of(config, rules));
                 notes.addAll(dnsNotes);
+                notes.addAll(listenerNotes);
                 // The rules and the DNS's sets read one GeoSite.dat: what it says about itself is said once.
-                return new Compiled(new Routing(rules, built, config.mode(), dnsMatchers, listenerProxies),
+                return new Compiled(new Routing(rules, built, config.mode(), dnsMatchers, listenerProxies, listenerRules),
                         List.copyOf(new java.util.LinkedHashSet<>(notes)));
             }
         } catch (RuleException e) {

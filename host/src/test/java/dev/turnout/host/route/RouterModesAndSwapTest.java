@@ -68,7 +68,7 @@ class RouterModesAndSwapTest {
         for (String mode : List.of("rule", "global", "direct")) {
             Routing plain = routing(mode, "IP-CIDR,127.0.0.0/8,DIRECT", "MATCH,DIRECT");
             Routing listening = new Routing(plain.rules(), null, mode, CompiledDnsMatchers.empty(),
-                    Map.of("jp-in", "PROXY"));
+                    Map.of("jp-in", "PROXY"), Map.of());
             Router r = router(listening);
             Metadata through = to(Destination.ofHost("b.example", 443)).withInbound("SOCKS5", "jp-in", 7893, null);
             assertEquals("PROXY", r.decide(listening, through).target(), mode);
@@ -80,6 +80,25 @@ class RouterModesAndSwapTest {
             assertEquals(Map.of("jp-in", "PROXY"), listening.withMode("direct").listenerProxies(), "kept by a mode switch");
         }
         assertEquals(List.of("b.example"), lookedUp, "only the other flow, in rule mode, had its name looked up");
+    }
+
+    @Test
+    void aListenersSubRulesDecideItsFlowsInRuleModeOnly() throws Exception {
+        List<RuleLine> main = List.of(new RuleLine("MATCH,DIRECT", new Origin("config.yaml", 1, 3)));
+        Map<String, List<RuleLine>> subs = Map.of("jp", List.of(new RuleLine("DOMAIN-SUFFIX,example,PROXY",
+                new Origin("config.yaml", 5, 5))));
+        RuleSet rules = RuleSet.compile(main, Map.of(), Set.of("PROXY"), subs);
+        Routing listening = new Routing(rules, null, "rule", CompiledDnsMatchers.empty(), Map.of(), Map.of("jp-in", "jp"));
+        Router r = router(listening);
+        Metadata through = to(Destination.ofHost("a.example", 443)).withInbound("HTTP", "jp-in", 7893, null);
+        assertTrue(r.mayBlock(listening, through), "decided where it may look up");
+        assertEquals(new dev.turnout.rules.Decision("PROXY", "DOMAIN-SUFFIX,example", -1), r.decide(listening, through));
+        Metadata elsewhere = to(Destination.ofHost("a.other", 443)).withInbound("HTTP", "jp-in", 7893, null);
+        assertEquals("DIRECT", r.decide(listening, elsewhere).target(), "nothing in its list: DIRECT, not the MATCH rule");
+        assertEquals("MATCH", r.decide(listening, elsewhere).rule());
+        Metadata other = to(Destination.ofHost("a.example", 443)).withInbound("HTTP", "DEFAULT-MIXED", 7890, null);
+        assertEquals("MATCH", r.decide(listening, other).rule(), "the other inbounds: the rules");
+        assertEquals("GLOBAL", r.decide(listening.withMode("global"), through).target(), "global mode: GLOBAL");
     }
 
     @Test
