@@ -80,11 +80,13 @@ public final class Router {
 
     /** Whether deciding for {@code flow} under {@code routing} may block on name resolution or a process lookup. */
     public boolean mayBlock(Routing routing, Metadata flow) {
-        if ("rule".equals(routing.mode()) && listenerProxy(routing, flow) == null && listenerRules(routing, flow) != null) {
-            return true;
+        if (!"rule".equals(routing.mode()) || listenerProxy(routing, flow) != null) {
+            return false;
         }
-        return "rule".equals(routing.mode()) && listenerProxy(routing, flow) == null && routing.rules().mayResolve()
-                && flow.destination().hasHost() && !flow.destination().hasAddress()
+        if (listenerRules(routing, flow) != null) {
+            return true; // its list may look the name or the process up anywhere
+        }
+        return routing.rules().mayResolve() && flow.destination().hasHost() && !flow.destination().hasAddress()
                 && hosts.addressOf(flow.destination().host()) == null;
     }
 

@@ -149,7 +149,6 @@ final class ProxyPorts implements AutoCloseable {
                         + auth.notAsked() + "]", auth.servesEveryone() ? "" : "; " + auth.lanServed());
     }
 
-    /** Closes every port and every client connection through them, those of ports closed before included. */
     /**
      * Opens mihomo's {@code listeners:}, each on its own address and port with its own name; with {@code users},
      * those are asked in place of {@code authentication} (the LAN lists and who is not asked still apply). All or
@@ -187,7 +186,8 @@ final class ProxyPorts implements AutoCloseable {
             InetSocketAddress at = new InetSocketAddress(InetAddress.getByName(l.address()), l.port());
             MixedInbound m = MixedInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access);
             log.info("listener '{}' ({}) listening on {}{}{}", l.name(), l.type(), m.localAddress(),
-                    l.proxy() == null ? "" : ", every flow through " + l.proxy(),
+                    l.proxy() != null ? ", every flow through " + l.proxy()
+                            : l.rule() != null ? ", its flows matched against sub-rules '" + l.rule() + "'" : "",
                     l.listen() == null ? " (no 'listen' written: loopback only, where mihomo's default is every"
                             + " address)" : "");
             return m;
@@ -197,6 +197,7 @@ final class ProxyPorts implements AutoCloseable {
         }
     }
 
+    /** Closes every port and every client connection through them, those of ports closed before included. */
     @Override
     public synchronized void close() {
         open.values().forEach(MixedInbound::close);
