@@ -136,6 +136,9 @@ class ControllerIT {
         assertEquals(List.of("0.0.0.0/0", "::/0"), configs.remove("lan-allowed-ips"));
         assertEquals(List.of(), configs.remove("lan-disallowed-ips"));
         assertEquals(List.of("127.0.0.0/8", "::1/128"), configs.remove("skip-auth-prefixes"));
+        assertEquals("https://github.com/MetaCubeX/metacubexd/archive/refs/heads/gh-pages.zip",
+                configs.remove("external-ui-url"), "mihomo's default");
+        assertEquals("", configs.remove("external-ui-name"));
         assertEquals(recordedJson("configs.json"), configs);
         assertEquals(recordedJson("rules.json"), api.get("/rules").json());
         assertEquals(recordedJson("proxies_G.json"), withoutMihomoGroupKeys(api.get("/proxies/G").json()));
@@ -516,11 +519,20 @@ class ControllerIT {
             assertEquals(Map.of("status", "ok"), upgraded.object());
             assertEquals("<title>v2</title>", other.get("/ui/").body());
 
-            Files.writeString(served.resolve("ui.zip"), "<html>rate limited</html>");
+            // zashboard's "upgrade": its own release's URL PATCHed, then POST /upgrade/ui.
+            Files.write(served.resolve("zash.zip"), uiZip("<title>zash</title>"));
+            Api.Response url = other.call("PATCH", "/configs", "{\"external-ui-url\":\"http://127.0.0.1:8093/zash.zip\"}");
+            assertEquals(204, url.status(), url::toString);
+            assertEquals("http://127.0.0.1:8093/zash.zip", other.get("/configs").object().get("external-ui-url"));
+            assertEquals(200, other.call("POST", "/upgrade/ui", null).status());
+            assertEquals("<title>zash</title>", other.get("/ui/").body());
+            assertEquals(400, other.call("PATCH", "/configs", "{\"external-ui-url\":\"file:///etc/passwd\"}").status());
+
+            Files.writeString(served.resolve("zash.zip"), "<html>rate limited</html>");
             Api.Response failed = other.call("POST", "/upgrade/ui", null);
             assertEquals(500, failed.status(), failed::toString);
             assertTrue(failed.body().contains("not a zip archive"), failed.body());
-            assertEquals("<title>v2</title>", other.get("/ui/").body(), "the dashboard there stays");
+            assertEquals("<title>zash</title>", other.get("/ui/").body(), "the dashboard there stays");
         }
     }
 

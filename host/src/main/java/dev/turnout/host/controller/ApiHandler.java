@@ -176,8 +176,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 } else if (p.size() != 1) {
                     notFound(call);
                 } else if (m.equals(HttpMethod.GET)) {
-                    Turnout t = controller.turnout();
-                    call.json(ClashViews.configs(t.config(), t.router().current().mode(), controller.logLevel(), t.tun()));
+                    call.json(controller.configsView());
                 } else if (m.equals(HttpMethod.PATCH)) {
                     patchConfigs(call);
                 } else if (m.equals(HttpMethod.PUT)) {
@@ -305,13 +304,17 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         Turnout t = controller.turnout();
         Config running = t.config();
         Config listening;
+        String uiUrl;
         try {
+            uiUrl = PatchedListeners.uiUrl(body);
             listening = PatchedListeners.apply(running, body);
-            PatchedListeners.refuseTheRest(body, ClashViews.configs(running, t.router().current().mode(),
-                    controller.logLevel(), t.tun()));
+            PatchedListeners.refuseTheRest(body, controller.configsView());
         } catch (IllegalArgumentException e) {
             call.error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
             return;
+        }
+        if (uiUrl != null) {
+            controller.uiUrl(uiUrl); // for the next POST /upgrade/ui, until the next start
         }
         if (listening == running) {
             // A mode or log level alone, at once: never behind a reload or a download on the worker.

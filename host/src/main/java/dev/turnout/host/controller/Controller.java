@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -60,6 +61,8 @@ public final class Controller implements AutoCloseable {
     private final List<Channel> servers = new ArrayList<>();
     /** The dashboard folder {@code /ui/} serves, or {@code null} for Turnout's own page. */
     private volatile ExternalUi externalUi;
+    /** {@code external-ui-url} as a dashboard PATCHed it (zashboard, before its update), or {@code null}. */
+    private volatile String patchedUiUrl;
     /** {@code external-controller-unix}, once bound; the file is removed at close. */
     private Channel unixServer;
     private Path unixSocket;
@@ -157,10 +160,33 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    /** The dashboard the config named at start, with the URL of the config running now; {@code null} for none. */
+    /**
+     * The dashboard the config named at start, with the URL a dashboard last PATCHed or else the running config's;
+     * {@code null} for none.
+     */
     ExternalUi externalUi() {
         ExternalUi ui = externalUi;
-        return ui == null ? null : new ExternalUi(ui.folder(), ExternalUi.urlOf(turnout.config()), ui.home());
+        return ui == null ? null : new ExternalUi(ui.folder(), uiUrl(), ui.home());
+    }
+
+    /** {@code external-ui-url} as {@code GET /configs} shows it: a dashboard's PATCH, else the config's. */
+    String uiUrl() {
+        String patched = patchedUiUrl;
+        return patched != null ? patched : ExternalUi.urlOf(turnout.config());
+    }
+
+    void uiUrl(String url) {
+        this.patchedUiUrl = url;
+        log.info("external-ui-url set by the controller to {}", url);
+    }
+
+    /** Clash's {@code GET /configs} as it stands, with mihomo's dashboard keys. */
+    Map<String, Object> configsView() {
+        Map<String, Object> view = ClashViews.configs(turnout.config(), turnout.router().current().mode(), logLevel,
+                turnout.tun());
+        view.put("external-ui-url", uiUrl());
+        view.put("external-ui-name", turnout.config().externalUiName() == null ? "" : turnout.config().externalUiName());
+        return view;
     }
 
     /**

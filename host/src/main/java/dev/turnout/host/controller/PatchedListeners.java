@@ -23,7 +23,7 @@ final class PatchedListeners {
 
     private static final List<String> PORTS = List.of("mixed-port", "socks-port", "port");
     private static final Set<String> APPLIED = Set.of("mode", "log-level", "allow-lan", "bind-address", "mixed-port",
-            "socks-port", "port", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips");
+            "socks-port", "port", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips", "external-ui-url");
 
     /** How messages name the values a dashboard sent. */
     private static final Origin FROM = new Origin("PATCH /configs", 0, 0);
@@ -107,8 +107,8 @@ final class PatchedListeners {
         });
         if (!refused.isEmpty()) {
             throw new IllegalArgumentException("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, "
-                    + "socks-port, port, skip-auth-prefixes, lan-allowed-ips and lan-disallowed-ips while running, not "
-                    + String.join(", ", refused)
+                    + "socks-port, port, skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips and external-ui-url "
+                    + "while running, not " + String.join(", ", refused)
                     + ": edit the config and restart Turnout (POST /restart)");
         }
     }
@@ -122,6 +122,24 @@ final class PatchedListeners {
             return a.entrySet().stream().allMatch(e -> same(e.getValue(), b.get(e.getKey())));
         }
         return Objects.equals(asked, answered);
+    }
+
+    /**
+     * The {@code external-ui-url} of {@code body} (zashboard sets its own release before {@code POST /upgrade/ui}),
+     * or {@code null} when it names none.
+     *
+     * @throws IllegalArgumentException when it is not an http or https URL
+     */
+    static String uiUrl(Map<String, Object> body) {
+        Object value = body.get("external-ui-url");
+        if (value == null) {
+            return null;
+        }
+        String url = value instanceof String s ? s.trim() : "";
+        if (!url.regionMatches(true, 0, "https://", 0, 8) && !url.regionMatches(true, 0, "http://", 0, 7)) {
+            throw new IllegalArgumentException("Body invalid: external-ui-url must be an http:// or https:// URL");
+        }
+        return url;
     }
 
     private static int port(String key, Object value) {

@@ -58,6 +58,16 @@ class PatchedListenersTest {
     }
 
     @Test
+    void anExternalUiUrlIsAnHttpUrlOrRefused() {
+        assertEquals("https://x.test/dist.zip", PatchedListeners.uiUrl(Map.of("external-ui-url", " https://x.test/dist.zip ")));
+        assertEquals(null, PatchedListeners.uiUrl(Map.of("mode", "rule")));
+        for (Object bad : new Object[] {"file:///etc/passwd", "ftp://x.test/a.zip", 5, ""}) {
+            assertThrows(IllegalArgumentException.class, () -> PatchedListeners.uiUrl(Map.of("external-ui-url", bad)),
+                    String.valueOf(bad));
+        }
+    }
+
+    @Test
     void valuesThatChangeNothingGiveTheRunningConfigBack() throws Exception {
         Config running = parse("mixed-port: 7890");
         assertSame(running, PatchedListeners.apply(running, Map.of("mixed-port", 7890, "allow-lan", false, "mode", "rule")));
@@ -80,8 +90,8 @@ class PatchedListenersTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PatchedListeners.refuseTheRest(
                 Map.of("tun", Map.of("enable", true)), view));
         assertEquals("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, socks-port, port, "
-                + "skip-auth-prefixes, lan-allowed-ips and lan-disallowed-ips while running, not tun: edit the config "
-                + "and restart Turnout (POST /restart)", e.getMessage());
+                + "skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips and external-ui-url while running, not tun: "
+                + "edit the config and restart Turnout (POST /restart)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PatchedListeners.refuseTheRest(Map.of("ipv6", true), view));
         assertThrows(IllegalArgumentException.class, () -> PatchedListeners.refuseTheRest(Map.of("redir-port", 7892), view));
     }
