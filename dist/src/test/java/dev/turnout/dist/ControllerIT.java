@@ -139,6 +139,10 @@ class ControllerIT {
         assertEquals("https://github.com/MetaCubeX/metacubexd/archive/refs/heads/gh-pages.zip",
                 configs.remove("external-ui-url"), "mihomo's default");
         assertEquals("", configs.remove("external-ui-name"));
+        for (String key : List.of("interface-name", "routing-mark", "tcp-concurrent", "find-process-mode", "sniffing",
+                "geodata-mode", "geo-auto-update", "geo-update-interval", "geox-url")) {
+            assertTrue(configs.remove(key) != null, key);
+        }
         assertEquals(recordedJson("configs.json"), configs);
         assertEquals(recordedJson("rules.json"), api.get("/rules").json());
         assertEquals(recordedJson("proxies_G.json"), withoutMihomoGroupKeys(api.get("/proxies/G").json()));

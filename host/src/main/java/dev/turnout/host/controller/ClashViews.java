@@ -197,6 +197,17 @@ final class ClashViews {
         m.put("mode", mode);
         m.put("log-level", logLevel);
         m.put("ipv6", false);
+        // mihomo's, as the config runs them: dashboards show these, and may send them back as they read them.
+        m.put("interface-name", c.interfaceName() == null ? "" : c.interfaceName());
+        m.put("routing-mark", c.routingMark());
+        m.put("tcp-concurrent", c.tcpConcurrent());
+        m.put("find-process-mode", c.findProcessMode());
+        m.put("sniffing", Boolean.TRUE.equals(c.sniffer().values().get("enable")));
+        m.put("geodata-mode", c.geo().geodataMode());
+        m.put("geo-auto-update", c.geo().autoUpdate());
+        m.put("geo-update-interval", c.geo().updateIntervalHours());
+        m.put("geox-url", Map.of("geoip", c.geo().geoIpUrl(), "mmdb", c.geo().mmdbUrl(), "asn", c.geo().asnUrl(),
+                "geosite", c.geo().geoSiteUrl()));
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("enable", tun != null);
         if (tun != null) {

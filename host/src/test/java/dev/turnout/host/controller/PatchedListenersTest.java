@@ -3,6 +3,7 @@ package dev.turnout.host.controller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigLoader;
@@ -55,6 +56,23 @@ class PatchedListenersTest {
                 Map.of("lan-disallowed-ips", List.of("guests")), Map.of("skip-auth-prefixes", List.of(24))}) {
             assertThrows(IllegalArgumentException.class, () -> PatchedListeners.apply(running, bad), bad.toString());
         }
+    }
+
+    @Test
+    void mihomosGeneralKeysShowTheConfigAndGoBackAsRead() throws Exception {
+        Map<String, Object> view = ClashViews.configs(parse("tcp-concurrent: true|find-process-mode: off|"
+                + "sniffer: {enable: true}|interface-name: eth1|geo-auto-update: true"), "rule", "info");
+        assertEquals(true, view.get("tcp-concurrent"));
+        assertEquals("off", view.get("find-process-mode"));
+        assertEquals(true, view.get("sniffing"));
+        assertEquals("eth1", view.get("interface-name"));
+        assertEquals(true, view.get("geo-auto-update"));
+        PatchedListeners.refuseTheRest(Map.of("tcp-concurrent", true, "sniffing", true, "interface-name", "eth1",
+                "geo-update-interval", view.get("geo-update-interval"), "geox-url", view.get("geox-url")), view);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PatchedListeners.refuseTheRest(Map.of("tcp-concurrent", false, "sniffing", false), view));
+        assertTrue(e.getMessage().contains("not tcp-concurrent, sniffing") || e.getMessage().contains("not sniffing, tcp-concurrent"),
+                e.getMessage());
     }
 
     @Test
