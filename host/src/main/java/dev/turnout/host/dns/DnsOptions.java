@@ -162,6 +162,22 @@ public record DnsOptions(
         return key.trim().toLowerCase(java.util.Locale.ROOT).startsWith("geoip:");
     }
 
+    /** The outbounds and groups nameservers send their queries through ({@code #PROXY}), in the order written. */
+    public java.util.Set<String> outboundsNamed() {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        List<List<Nameserver>> lists = new java.util.ArrayList<>(List.of(nameserver, fallback, defaultNameserver,
+                outbound.proxyServer(), outbound.direct()));
+        lists.addAll(nameserverPolicy.values());
+        for (List<Nameserver> list : lists) {
+            for (Nameserver ns : list == null ? List.<Nameserver>of() : list) {
+                if (ns.via() != null) {
+                    out.add(ns.via());
+                }
+            }
+        }
+        return out;
+    }
+
     /** Upstream servers in the order they are tried: {@code nameserver}, then {@code fallback}. */
     public List<Nameserver> upstreams() {
         List<Nameserver> all = new java.util.ArrayList<>(nameserver);
@@ -189,7 +205,8 @@ public record DnsOptions(
 
     /** The first of {@code servers} known by host name, or {@code null}. */
     private static Nameserver firstByName(List<Nameserver> servers) {
-        return servers.stream().filter(Nameserver::needsLookup).findFirst().orElse(null);
+        // One reached through an outbound has its name looked up at the far end.
+        return servers.stream().filter(ns -> ns.needsLookup() && ns.via() == null).findFirst().orElse(null);
     }
 
     /**

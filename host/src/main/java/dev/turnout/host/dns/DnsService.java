@@ -119,6 +119,16 @@ public final class DnsService implements AutoCloseable {
         return new DnsService(pool4, pool6, store, upstream, handler, server, matchers, outbound[0], outbound[1]);
     }
 
+    /** How nameservers that name an outbound ({@code #PROXY}) reach it; every resolver here gets it. */
+    public void sendThrough(Through through) {
+        upstream.sendThrough(through);
+        for (UpstreamResolver r : new UpstreamResolver[] {forProxyServers, forDirect}) {
+            if (r != null) {
+                r.sendThrough(through);
+            }
+        }
+    }
+
     /**
      * The servers of {@code proxy-server-nameserver} and of {@code direct-nameserver}, each {@code null} when not
      * written. As in mihomo, proxy servers' names follow {@code nameserver-policy}; DIRECT's only when

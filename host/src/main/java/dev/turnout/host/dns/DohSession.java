@@ -47,9 +47,8 @@ final class DohSession extends TlsSession {
     private static final int MAX_BODY = 65_535;
 
     /** See {@link TlsSession#TlsSession}; {@code server} is an {@code https://} nameserver. */
-    DohSession(Nameserver server, TlsLayer tls, ChannelFactory<Channel> sockets,
-            Function<EventLoop, Future<InetSocketAddress>> endpoint, int connectTimeoutMillis) {
-        super(server, tls, sockets, endpoint, connectTimeoutMillis);
+    DohSession(Nameserver server, TlsLayer tls, Function<EventLoop, Future<Channel>> stream) {
+        super(server, tls, stream);
     }
 
     @Override

@@ -28,9 +28,8 @@ import java.util.function.Function;
 final class DotSession extends TlsSession {
 
     /** See {@link TlsSession#TlsSession}; {@code server} is a {@code tls://} nameserver. */
-    DotSession(Nameserver server, TlsLayer tls, ChannelFactory<Channel> sockets,
-            Function<EventLoop, Future<InetSocketAddress>> endpoint, int connectTimeoutMillis) {
-        super(server, tls, sockets, endpoint, connectTimeoutMillis);
+    DotSession(Nameserver server, TlsLayer tls, Function<EventLoop, Future<Channel>> stream) {
+        super(server, tls, stream);
     }
 
     @Override

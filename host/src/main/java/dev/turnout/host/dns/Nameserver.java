@@ -23,9 +23,11 @@ import java.util.TreeSet;
  *                 {@link Protocol#RCODE}, the answer's name ({@code success}, {@code name_error}, ...)
  * @param path     the DoH request's path and query ({@code /dns-query} unless given); {@code null} for others
  * @param skipCertVerify mihomo's {@code #skip-cert-verify=true}: a DoT or DoH server's certificate is not checked
+ * @param via      mihomo's {@code #NAME}: the outbound or group queries go through (UDP servers are then asked over
+ *                 TCP, the stream a proxy carries), or {@code null} to go direct from the physical interface
  */
 public record Nameserver(Protocol protocol, InetSocketAddress address, String host, String path,
-        boolean skipCertVerify) {
+        boolean skipCertVerify, String via) {
 
     /**
      * How queries reach the server. UDP falls back to TCP when an answer comes back truncated; TLS is RFC 7858's
@@ -62,9 +64,17 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
         if (skipCertVerify && protocol != Protocol.TLS && protocol != Protocol.HTTPS) {
             throw new IllegalArgumentException("skip-cert-verify belongs to DNS over TLS or HTTPS");
         }
+        if (via != null && (protocol == Protocol.SYSTEM || protocol == Protocol.RCODE)) {
+            throw new IllegalArgumentException("only a server's queries can go through an outbound");
+        }
         if (host == null) {
             host = address.isUnresolved() ? address.getHostString() : NetUtil.toAddressString(address.getAddress());
         }
+    }
+
+    /** Direct. */
+    public Nameserver(Protocol protocol, InetSocketAddress address, String host, String path, boolean skipCertVerify) {
+        this(protocol, address, host, path, skipCertVerify, null);
     }
 
     /** A plain UDP or TCP server at an address. */
@@ -100,9 +110,11 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
             throw new IllegalArgumentException("empty nameserver");
         }
         boolean skipCertVerify = false;
+        String via = null;
         int hash = s.indexOf('#');
         if (hash >= 0) {
             skipCertVerify = skipsCertVerify(s, s.substring(hash + 1));
+            via = via(s.substring(hash + 1));
             s = s.substring(0, hash);
         }
         if (s.equalsIgnoreCase("system") || s.equalsIgnoreCase("system://")) {
@@ -171,7 +183,7 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
         }
         InetAddress address = IpLiteral.parse(host);
         if (address != null) {
-            return new Nameserver(protocol, new InetSocketAddress(address, port), null, path, skipCertVerify);
+            return new Nameserver(protocol, new InetSocketAddress(address, port), null, path, skipCertVerify, via);
         }
         if (protocol != Protocol.TLS && protocol != Protocol.HTTPS) {
             throw new IllegalArgumentException("nameserver '" + text + "': '" + host
@@ -181,7 +193,7 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
             throw new IllegalArgumentException("nameserver '" + text + "': '" + host + "' is not a host name");
         }
         return new Nameserver(protocol, InetSocketAddress.createUnresolved(host.toLowerCase(Locale.ROOT), port),
-                host.toLowerCase(Locale.ROOT), path, skipCertVerify);
+                host.toLowerCase(Locale.ROOT), path, skipCertVerify, via);
     }
 
     /**
@@ -205,13 +217,28 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
                 skip = value.equals("true");
                 continue;
             }
-            if (eq < 0) {
-                throw new IllegalArgumentException("nameserver '" + text + "': sending queries through '" + o
-                        + "' is not supported yet (Turnout's DNS goes DIRECT, from the physical interface)");
+            if (eq < 0 && key.equals("rules")) {
+                throw new IllegalArgumentException("nameserver '" + text + "': '#RULES' (queries routed by the rules)"
+                        + " is not supported yet; name the outbound or group, as '#PROXY'");
+            }
+            if (eq < 0 && !o.isEmpty()) {
+                continue; // an outbound's name: via()
             }
             throw unsupported(text, "the option '" + o + "'");
         }
         return skip;
+    }
+
+    /** The outbound named among mihomo's options after {@code #} (anything but DIRECT and key=value), or null. */
+    private static String via(String options) {
+        String name = null;
+        for (String option : options.split("&")) {
+            String o = option.trim();
+            if (!o.isEmpty() && o.indexOf('=') < 0 && !o.equalsIgnoreCase("direct") && !o.equalsIgnoreCase("rules")) {
+                name = o;
+            }
+        }
+        return name;
     }
 
     private static int parsePort(String text, String port) {
@@ -240,7 +267,8 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
             return "rcode://" + host;
         }
         String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+        String options = (via == null ? "" : via) + (skipCertVerify ? (via == null ? "" : "&") + "skip-cert-verify=true" : "");
         return protocol.name().toLowerCase(Locale.ROOT) + "://" + h + ":" + address.getPort()
-                + (path == null ? "" : path) + (skipCertVerify ? "#skip-cert-verify=true" : "");
+                + (path == null ? "" : path) + (options.isEmpty() ? "" : "#" + options);
     }
 }

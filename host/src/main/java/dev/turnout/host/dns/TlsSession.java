@@ -33,25 +33,47 @@ abstract class TlsSession implements AutoCloseable {
 
     protected final Nameserver server;
     private final TlsLayer tls;
-    private final ChannelFactory<Channel> sockets;
-    private final Function<EventLoop, Future<InetSocketAddress>> endpoint;
-    private final int connectTimeoutMillis;
+    private final Function<EventLoop, Future<Channel>> stream;
     private Future<Channel> connection;
     private volatile boolean closed;
 
     /**
-     * @param server   a {@code tls://} or {@code https://} nameserver
-     * @param tls      the upstream TLS (trust store, {@code SSL_CERT_FILE})
-     * @param sockets  new TCP sockets already bound to the physical interface
-     * @param endpoint where the server is now (its address, or its name looked up)
+     * @param server a {@code tls://} or {@code https://} nameserver
+     * @param tls    the upstream TLS (trust store, {@code SSL_CERT_FILE})
+     * @param stream a new TCP stream to the server, on that loop: direct from the physical interface, or through
+     *               the outbound the nameserver names
      */
-    TlsSession(Nameserver server, TlsLayer tls, ChannelFactory<Channel> sockets,
-            Function<EventLoop, Future<InetSocketAddress>> endpoint, int connectTimeoutMillis) {
+    TlsSession(Nameserver server, TlsLayer tls, Function<EventLoop, Future<Channel>> stream) {
         this.server = server;
         this.tls = tls;
-        this.sockets = sockets;
-        this.endpoint = endpoint;
-        this.connectTimeoutMillis = connectTimeoutMillis;
+        this.stream = stream;
+    }
+
+    /**
+     * A stream direct to {@code endpoint} (where the server is now: its address, or its name looked up) on a new
+     * socket from {@code sockets}, already bound to the physical interface.
+     */
+    static Future<Channel> direct(EventLoop loop, ChannelFactory<Channel> sockets, Future<InetSocketAddress> endpoint,
+                                  int connectTimeoutMillis) {
+        Promise<Channel> open = loop.newPromise();
+        endpoint.addListener((Future<InetSocketAddress> where) -> {
+            if (!where.isSuccess()) {
+                open.tryFailure(where.cause());
+                return;
+            }
+            new Bootstrap().group(loop).channelFactory(sockets)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .handler(new ChannelInboundHandlerAdapter()).connect(where.getNow())
+                    .addListener((ChannelFuture f) -> {
+                        if (f.isSuccess()) {
+                            open.trySuccess(f.channel());
+                        } else {
+                            open.tryFailure(f.cause());
+                        }
+                    });
+        });
+        return open;
     }
 
     /** The protocols offered in ALPN. */
@@ -109,39 +131,30 @@ abstract class TlsSession implements AutoCloseable {
 
     private Future<Channel> open(EventLoop loop) {
         Promise<Channel> ready = loop.newPromise();
-        endpoint.apply(loop).addListener((Future<InetSocketAddress> where) -> {
-            if (!where.isSuccess()) {
-                ready.tryFailure(where.cause());
+        stream.apply(loop).addListener((Future<Channel> f) -> {
+            if (!f.isSuccess()) {
+                ready.tryFailure(f.cause());
                 return;
             }
-            ChannelFuture connect = new Bootstrap().group(loop).channelFactory(sockets)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .handler(new ChannelInboundHandlerAdapter()).connect(where.getNow());
-            connect.addListener((ChannelFuture f) -> {
-                if (!f.isSuccess()) {
-                    ready.tryFailure(f.cause());
-                    return;
-                }
-                tls.start(f.channel(), new TlsOptions(server.host(), server.skipCertVerify(), alpn(), null))
-                        .addListener((Future<Channel> t) -> {
-                            if (!t.isSuccess()) {
-                                ready.tryFailure(t.cause());
-                                return;
-                            }
-                            Channel ch = t.getNow();
-                            ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_SECONDS) {
-                                @Override
-                                protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
-                                    ctx.close();
-                                }
-                            });
-                            speak(ch, ready);
-                            if (closed) {
-                                ch.close();
+            tls.start(f.getNow(), new TlsOptions(server.host(), server.skipCertVerify(), alpn(), null))
+                    .addListener((Future<Channel> t) -> {
+                        if (!t.isSuccess()) {
+                            f.getNow().close();
+                            ready.tryFailure(t.cause());
+                            return;
+                        }
+                        Channel ch = t.getNow();
+                        ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_SECONDS) {
+                            @Override
+                            protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+                                ctx.close();
                             }
                         });
-            });
+                        speak(ch, ready);
+                        if (closed) {
+                            ch.close();
+                        }
+                    });
         });
         return ready;
     }

@@ -77,6 +77,8 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     /** Which servers are asked; replaced whole by {@link #retarget}. */
     private volatile Plan plan;
     private volatile DnsMatchers matchers = DnsMatchers.NONE;
+    /** Where {@code #PROXY} nameservers' queries go; none until the outbounds exist. */
+    private volatile Through through = Through.NONE;
     private final Predicate<InetAddress> own;
     private final TlsLayer tls;
     private final Map<Nameserver, TlsSession> sessions = new ConcurrentHashMap<>();
@@ -228,6 +230,9 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         int longest = servers.policy().values().stream().mapToInt(List::size).max().orElse(0);
         UpstreamResolver bootstrap = servers.bootstrap().isEmpty() ? null : new UpstreamResolver(
                 Servers.of(servers.bootstrap()), hosts, ipv6, group, binder, tls, own, settings);
+        if (bootstrap != null) {
+            bootstrap.through = through;
+        }
         return new Plan(servers, policy, longest, bootstrap,
                 servers.any(Nameserver.SYSTEM) ? SystemNameservers.of(own) : null);
     }
@@ -527,6 +532,9 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      * tls:// and https://; an rcode:// answer is made up.
      */
     private Future<UpstreamReply> exchange(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
+        if (ns.via() != null && ns.protocol() == Nameserver.Protocol.UDP) {
+            return tcp(ns, loop, name, type); // a proxy carries streams: the same server over TCP
+        }
         switch (ns.protocol()) {
             case TCP -> {
                 return tcp(ns, loop, name, type);
@@ -586,6 +594,29 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         } catch (RuntimeException e) {
             return loop.newFailedFuture(e);
         }
+        if (ns.via() != null) {
+            Promise<UpstreamReply> p = attempt.promise();
+            Future<Channel> opened = through.open(ns.via(), ns.address(), loop);
+            p.addListener(done -> opened.cancel(false));
+            opened.addListener((Future<Channel> f) -> {
+                if (!f.isSuccess()) {
+                    q.release();
+                    p.tryFailure(f.cause());
+                    return;
+                }
+                Channel ch = f.getNow();
+                closeWhenDone(p, ch);
+                // After the outbound's own handlers, as a relay adds its own: what is written here is the payload.
+                ch.pipeline().addLast(new TcpDnsQueryEncoder(), new LengthFieldBasedFrameDecoder(65535 + 2, 0, 2, 0, 2),
+                        new TcpReplyHandler(attempt));
+                ch.writeAndFlush(q).addListener((ChannelFuture w) -> {
+                    if (!w.isSuccess()) {
+                        p.tryFailure(w.cause());
+                    }
+                });
+            });
+            return p;
+        }
         Bootstrap b = new Bootstrap().group(loop).channelFactory(() -> bound(Transport.newSocketChannel()))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -620,10 +651,8 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             q.release();
         }
         TlsSession session = sessions.computeIfAbsent(ns, server -> server.protocol() == Nameserver.Protocol.HTTPS
-                ? new DohSession(server, tls, () -> bound(Transport.newSocketChannel()), l -> endpoint(server, l),
-                        (int) timeoutMillis)
-                : new DotSession(server, tls, () -> bound(Transport.newSocketChannel()), l -> endpoint(server, l),
-                        (int) timeoutMillis));
+                ? new DohSession(server, tls, l -> stream(server, l))
+                : new DotSession(server, tls, l -> stream(server, l)));
         Future<ByteBuf> body = session.exchange(wire, attempt.id(), loop);
         p.addListener(done -> body.cancel(false));
         body.addListener((Future<ByteBuf> f) -> {
@@ -643,6 +672,26 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     }
 
     /** Where {@code ns} listens: its address, or its host name looked up through {@code default-nameserver}. */
+    /**
+     * A TCP stream to {@code ns}: through the outbound it names (a name is then looked up at the far end, not
+     * here), else direct from the physical interface.
+     */
+    private Future<Channel> stream(Nameserver ns, EventLoop loop) {
+        if (ns.via() != null) {
+            return through.open(ns.via(), ns.address(), loop);
+        }
+        return TlsSession.direct(loop, () -> bound(Transport.newSocketChannel()), endpoint(ns, loop), (int) timeoutMillis);
+    }
+
+    /** How queries to nameservers that name an outbound ({@code #PROXY}) go through it; set once the outbounds exist. */
+    public void sendThrough(Through through) {
+        this.through = through;
+        UpstreamResolver bootstrap = plan.bootstrap();
+        if (bootstrap != null) {
+            bootstrap.sendThrough(through);
+        }
+    }
+
     private Future<InetSocketAddress> endpoint(Nameserver ns, EventLoop loop) {
         if (!ns.needsLookup()) {
             return loop.newSucceededFuture(ns.address());

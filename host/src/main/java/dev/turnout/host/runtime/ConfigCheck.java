@@ -39,6 +39,13 @@ public final class ConfigCheck {
         } catch (ConfigException e) {
             errors.add(e);
         }
+        if (settings != null && compiled != null) {
+            try {
+                dnsOutbounds(config, settings, compiled.routing());
+            } catch (ConfigException e) {
+                errors.add(e);
+            }
+        }
         if (!errors.isEmpty()) {
             if (compiled != null) {
                 compiled.routing().outbounds().close();
@@ -46,6 +53,20 @@ public final class ConfigCheck {
             throw ConfigException.of(errors);
         }
         return new Checked(settings, compiled);
+    }
+
+    /** Refuses a nameserver's {@code #NAME} that is neither an outbound nor a group of {@code routing}. */
+    static void dnsOutbounds(Config config, Settings settings, dev.turnout.host.route.Routing routing)
+            throws ConfigException {
+        if (settings.dns() == null) {
+            return;
+        }
+        for (String name : settings.dns().outboundsNamed()) {
+            if (!routing.outbounds().names().contains(name)) {
+                throw new ConfigException(config.originOf("dns"), "dns: a nameserver sends its queries through '"
+                        + name + "', which is neither an outbound nor a group");
+            }
+        }
     }
 
     /**

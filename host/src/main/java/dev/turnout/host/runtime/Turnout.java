@@ -152,6 +152,12 @@ public final class Turnout implements AutoCloseable {
                     upstream ? dnsService.forDirect() : null, upstream ? dnsService.forProxyServers() : null));
             long compiling = System.nanoTime();
             RoutingCompiler.Compiled compiled = compiler.compile(config, true);
+            try {
+                ConfigCheck.dnsOutbounds(config, settings, compiled.routing());
+            } catch (ConfigException e) {
+                compiled.routing().outbounds().close();
+                throw e;
+            }
             log.info("routing: {} rules, {} outbounds and groups, compiled in {} ms", compiled.routing().rules().size(),
                     compiled.routing().outbounds().names().size(), millisSince(compiling));
             compiled.notes().forEach(n -> log.warn("{}", n));
@@ -182,6 +188,23 @@ public final class Turnout implements AutoCloseable {
             }
             this.router = new Router(compiled.routing(), forRules, ruleHosts, new ProcessLookup(
                     Platform.current().socketOwners(), ProcessLookup.Mode.parse(config.findProcessMode())));
+            if (dnsService != null) {
+                // #PROXY after a nameserver: the outbound of the routing at the time of the query, as a flow's.
+                dnsService.sendThrough((name, server, loop) -> {
+                    dev.turnout.api.Outbound via = router.current().outbounds().get(name);
+                    if (via == null) {
+                        return loop.newFailedFuture(new IOException("no outbound '" + name
+                                + "' to send DNS queries through"));
+                    }
+                    // A relay asks for each read; the resolver's handlers just read what comes.
+                    return via.openStream(dev.turnout.api.Metadata.internal(dev.turnout.api.Network.TCP,
+                            dev.turnout.api.Destination.of(server)), loop).addListener(f -> {
+                                if (f.isSuccess()) {
+                                    ((io.netty.channel.Channel) f.getNow()).config().setAutoRead(true);
+                                }
+                            });
+                });
+            }
             this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking,
                     new FlowTimeouts(Duration.ofSeconds(IDLE_SECONDS), config.tcpHalfCloseTimeout()), shortage);
             this.retirement = new OutboundRetirement(tunnel.flows());

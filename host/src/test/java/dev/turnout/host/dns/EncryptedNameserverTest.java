@@ -61,6 +61,44 @@ class EncryptedNameserverTest {
                 new UpstreamResolver.Settings(timeout, 1, cacheEntries, 1232));
     }
 
+    /**
+     * {@code #P} after a server: its streams come from {@link Through}, here one that plays the far end of a proxy
+     * (it looks the name {@code dns.test} up itself, as a proxy server would) and records what it was asked. No
+     * server here can be reached otherwise: the resolver has no default-nameserver to look {@code dns.test} up.
+     */
+    @Test
+    void serversNamingAnOutboundAreReachedThroughItUdpOnesOverTcp() throws Exception {
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Through farEnd = (outbound, server, loop) -> {
+            asked.add(outbound + " " + server.getHostString() + ":" + server.getPort());
+            io.netty.util.concurrent.Promise<io.netty.channel.Channel> open = loop.newPromise();
+            new io.netty.bootstrap.Bootstrap().group(loop).channelFactory(() -> Transport.newSocketChannel())
+                    .handler(new io.netty.channel.ChannelInboundHandlerAdapter())
+                    .option(io.netty.channel.ChannelOption.AUTO_READ, false)
+                    .connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), server.getPort()))
+                    .addListener((io.netty.channel.ChannelFuture f) -> {
+                        if (f.isSuccess()) {
+                            f.channel().config().setAutoRead(true);
+                            open.trySuccess(f.channel());
+                        } else {
+                            open.tryFailure(f.cause());
+                        }
+                    });
+            return open;
+        };
+        for (String server : List.of("tls://dns.test:" + unbound.tlsPort + "#P", "https://dns.test:" + unbound.httpsPort
+                + "/dns-query#P", "127.0.0.1:" + unbound.plainPort + "#P")) {
+            try (UpstreamResolver r = resolver(new UpstreamResolver.Servers(List.of(Nameserver.parse(server)), Map.of(),
+                    List.of()), true, Duration.ofSeconds(2), 64)) {
+                assertThrows(UnknownHostException.class, () -> r.lookup("a.test"), server + ": nothing to go through yet");
+                r.sendThrough(farEnd);
+                assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"), server + "\n" + unbound.log());
+            }
+        }
+        assertEquals(List.of("P dns.test:" + unbound.tlsPort, "P dns.test:" + unbound.httpsPort,
+                "P 127.0.0.1:" + unbound.plainPort), asked.stream().distinct().toList());
+    }
+
     @Test
     void dnsOverTlsAnswersFromATrustedServer() throws Exception {
         try (UpstreamResolver r = resolver("tls://127.0.0.1:" + unbound.tlsPort, true)) {

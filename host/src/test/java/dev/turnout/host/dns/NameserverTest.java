@@ -63,11 +63,24 @@ class NameserverTest {
 
     @Test
     void rejectsWhatItCannotSpeakAsNotSupportedYet() {
-        for (String s : new String[] {"quic://1.1.1.1", "h3://dns.google/dns-query", "dhcp://en0", "8.8.8.8#PROXY",
+        for (String s : new String[] {"quic://1.1.1.1", "h3://dns.google/dns-query", "dhcp://en0", "8.8.8.8#RULES",
                 "https://dns.alidns.com/dns-query#h3=true"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Nameserver.parse(s));
             assertTrue(e.getMessage().contains("not supported yet"), e.getMessage());
         }
+    }
+
+    @Test
+    void anOutboundAfterTheHashCarriesTheQueries() {
+        Nameserver udp = Nameserver.parse("8.8.8.8#PROXY");
+        assertEquals("PROXY", udp.via());
+        assertEquals("udp://8.8.8.8:53#PROXY", udp.toString());
+        Nameserver doh = Nameserver.parse("https://dns.google/dns-query#🇯🇵 JP&skip-cert-verify=true");
+        assertEquals("🇯🇵 JP", doh.via(), "a group's name as written, emoji and space included");
+        assertTrue(doh.skipCertVerify());
+        assertEquals(null, Nameserver.parse("tls://1.1.1.1#DIRECT").via(), "DIRECT is the default");
+        assertEquals(List.of(doh), DnsOptions.lookedUpBy(List.of(doh), "nameserver"),
+                "a name reached through a proxy is looked up at its far end, not by default-nameserver");
     }
 
     @Test

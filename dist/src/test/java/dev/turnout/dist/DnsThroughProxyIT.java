@@ -1,0 +1,97 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchDir;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * mihomo's {@code #PROXY} after a nameserver (Turnout refused the config): the queries go through that outbound or
+ * group. The nameserver (dnsmasq) is in a namespace the client's has no route to; only the SOCKS5 server (dante)
+ * beside it reaches it, so an answer can only have come through the proxy.
+ */
+class DnsThroughProxyIT {
+
+    static final String CLIENT = "198.51.100.1";
+    static final String SERVER = "198.51.100.2";
+    /** The nameserver's address, on the server namespace's loopback: no route leads there from the client's. */
+    static final String NAMESERVER = "203.0.113.53";
+
+    Path dir;
+    Netns client;
+    Netns server;
+    Path log;
+
+    @BeforeEach
+    void start() throws Exception {
+        Netns.assumeUsable("danted", "dnsmasq", "dig");
+        dir = ScratchDir.create("tdnsvia");
+        client = Netns.create("tdnsviac");
+        server = Netns.create("tdnsvias");
+        client.link("veth0", List.of(CLIENT + "/24"), server, "veth0", List.of(SERVER + "/24"));
+        server.address("lo", NAMESERVER + "/32");
+        server.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C", "/dev/null",
+                "--listen-address=" + NAMESERVER, "--bind-interfaces", "--port=53", "--pid-file=", "--log-queries",
+                "--host-record=web.test,203.0.113.7");
+        Daemons.dante(server, dir, SERVER, 1080, dir.resolve("dante.log"));
+        log = dir.resolve("turnout.log");
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        Netns.closeAll(client, server);
+        ScratchDir.delete(dir);
+    }
+
+    private Process turnout(String nameserver) throws IOException {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n", "mixed-port: 7890",
+                "proxies:", "  - {name: s5, type: socks5, server: " + SERVER + ", port: 1080}",
+                "proxy-groups:", "  - {name: PROXY, type: select, proxies: [s5]}",
+                "dns:", "  enable: true", "  listen: 127.0.0.1:1053", "  nameserver: ['" + nameserver + "']",
+                "rules:", "  - MATCH,DIRECT", ""));
+        return client.spawn(log, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(), "run",
+                "-c", config.toString());
+    }
+
+    private Netns.Result dig(String name) throws IOException, InterruptedException {
+        return client.run(Duration.ofSeconds(20), "dig", "+short", "+time=5", "+tries=1", "@127.0.0.1", "-p", "1053",
+                name);
+    }
+
+    @Test
+    void queriesToANameserverNamingAGroupGoThroughItsProxy() throws Exception {
+        Netns.Result direct = client.run(Duration.ofSeconds(20), "dig", "+short", "+time=2", "+tries=1", "@" + NAMESERVER,
+                "web.test");
+        assertNotEquals("203.0.113.7", direct.stdout().trim(), "the client reaches the nameserver without the proxy");
+        turnout(NAMESERVER + "#PROXY");
+        client.awaitTcpPort(7890, Duration.ofSeconds(30));
+        Netns.Result answer = dig("web.test");
+        assertEquals("203.0.113.7", answer.stdout().trim(), () -> answer.stderr() + MixedPortIT.read(log));
+        String dante = MixedPortIT.read(dir.resolve("dante.log"));
+        assertTrue(dante.contains(NAMESERVER + ".53"), "dante carried no connection to the nameserver:\n" + dante);
+        assertTrue(MixedPortIT.read(dir.resolve("dnsmasq.log")).contains("query[A] web.test from " + SERVER),
+                MixedPortIT.read(dir.resolve("dnsmasq.log")));
+    }
+
+    @Test
+    void aNameserverNamingNoOutboundStopsTheStartSayingSo() throws Exception {
+        Process t = turnout("tcp://" + NAMESERVER + "#JP");
+        assertTrue(t.waitFor(60, TimeUnit.SECONDS), "Turnout ran with a nameserver naming no outbound");
+        assertNotEquals(0, t.exitValue());
+        assertTrue(MixedPortIT.read(log).contains("dns: a nameserver sends its queries through 'JP', which is neither an "
+                + "outbound nor a group"), MixedPortIT.read(log));
+    }
+}
