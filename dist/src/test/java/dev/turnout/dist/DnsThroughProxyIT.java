@@ -55,13 +55,13 @@ class DnsThroughProxyIT {
         ScratchDir.delete(dir);
     }
 
-    private Process turnout(String nameserver) throws IOException {
+    private Process turnout(String nameserver, String... moreDns) throws IOException {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n", "mixed-port: 7890",
                 "proxies:", "  - {name: s5, type: socks5, server: " + SERVER + ", port: 1080}",
                 "proxy-groups:", "  - {name: PROXY, type: select, proxies: [s5]}",
                 "dns:", "  enable: true", "  listen: 127.0.0.1:1053", "  nameserver: ['" + nameserver + "']",
-                "rules:", "  - MATCH,DIRECT", ""));
+                String.join("\n", moreDns), "rules:", "  - MATCH,DIRECT", ""));
         return client.spawn(log, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(), "run",
                 "-c", config.toString());
     }
@@ -93,5 +93,12 @@ class DnsThroughProxyIT {
         assertNotEquals(0, t.exitValue());
         assertTrue(MixedPortIT.read(log).contains("dns: a nameserver sends its queries through 'JP', which is neither an "
                 + "outbound nor a group"), MixedPortIT.read(log));
+
+        Files.writeString(log, "");
+        Process loop = turnout(NAMESERVER + "#PROXY", "  proxy-server-nameserver: ['" + NAMESERVER + "#PROXY']");
+        assertTrue(loop.waitFor(60, TimeUnit.SECONDS), "Turnout ran looking proxies' names up through a proxy");
+        assertNotEquals(0, loop.exitValue());
+        assertTrue(MixedPortIT.read(log).contains("looks up the proxies' own server names, so its queries cannot go "
+                + "through a proxy"), MixedPortIT.read(log));
     }
 }

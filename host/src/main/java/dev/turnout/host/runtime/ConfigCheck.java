@@ -61,6 +61,13 @@ public final class ConfigCheck {
         if (settings.dns() == null) {
             return;
         }
+        for (var ns : settings.dns().outbound().proxyServer()) {
+            if (ns.via() != null) {
+                // The proxy would need its own server's name, which only these servers look up: a loop.
+                throw new ConfigException(config.originOf("dns"), "dns: proxy-server-nameserver '" + ns + "' looks up "
+                        + "the proxies' own server names, so its queries cannot go through a proxy");
+            }
+        }
         for (String name : settings.dns().outboundsNamed()) {
             if (!routing.outbounds().names().contains(name)) {
                 throw new ConfigException(config.originOf("dns"), "dns: a nameserver sends its queries through '"
