@@ -671,7 +671,6 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         return p;
     }
 
-    /** Where {@code ns} listens: its address, or its host name looked up through {@code default-nameserver}. */
     /**
      * A TCP stream to {@code ns}: through the outbound it names (a name is then looked up at the far end, not
      * here), else direct from the physical interface.
@@ -692,6 +691,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         }
     }
 
+    /** Where {@code ns} listens: its address, or its host name looked up through {@code default-nameserver}. */
     private Future<InetSocketAddress> endpoint(Nameserver ns, EventLoop loop) {
         if (!ns.needsLookup()) {
             return loop.newSucceededFuture(ns.address());
