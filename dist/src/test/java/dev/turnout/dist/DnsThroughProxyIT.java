@@ -56,12 +56,16 @@ class DnsThroughProxyIT {
     }
 
     private Process turnout(String nameserver, String... moreDns) throws IOException {
+        return turnout(nameserver, List.of("  - MATCH,DIRECT"), moreDns);
+    }
+
+    private Process turnout(String nameserver, List<String> rules, String... moreDns) throws IOException {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n", "mixed-port: 7890",
                 "proxies:", "  - {name: s5, type: socks5, server: " + SERVER + ", port: 1080}",
                 "proxy-groups:", "  - {name: PROXY, type: select, proxies: [s5]}",
                 "dns:", "  enable: true", "  listen: 127.0.0.1:1053", "  nameserver: ['" + nameserver + "']",
-                String.join("\n", moreDns), "rules:", "  - MATCH,DIRECT", ""));
+                String.join("\n", moreDns), "rules:", String.join("\n", rules), ""));
         return client.spawn(log, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(), "run",
                 "-c", config.toString());
     }
@@ -86,6 +90,25 @@ class DnsThroughProxyIT {
                 MixedPortIT.read(dir.resolve("dnsmasq.log")));
     }
 
+    /** mihomo's respect-rules: each server without a '#' of its own goes where the rules send a connection to it. */
+    @Test
+    void withRespectRulesTheRulesChooseTheWayToTheNameserver() throws Exception {
+        Process direct = turnout(NAMESERVER, List.of("  - MATCH,DIRECT"), "  respect-rules: true",
+                "  proxy-server-nameserver: ['" + SERVER + "']");
+        client.awaitTcpPort(7890, Duration.ofSeconds(30));
+        assertNotEquals("203.0.113.7", dig("web.test").stdout().trim(), "the rules sent it DIRECT, where no route leads");
+        direct.destroy();
+        assertTrue(direct.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(!MixedPortIT.read(dir.resolve("dante.log")).contains(NAMESERVER + ".53"), "through the proxy");
+
+        turnout(NAMESERVER, List.of("  - IP-CIDR," + NAMESERVER + "/32,PROXY", "  - MATCH,DIRECT"),
+                "  respect-rules: true", "  proxy-server-nameserver: ['" + SERVER + "']");
+        client.awaitTcpPort(7890, Duration.ofSeconds(30));
+        Netns.Result answer = dig("web.test");
+        assertEquals("203.0.113.7", answer.stdout().trim(), () -> answer.stderr() + MixedPortIT.read(log));
+        assertTrue(MixedPortIT.read(dir.resolve("dante.log")).contains(NAMESERVER + ".53"), "not through the proxy");
+    }
+
     @Test
     void aNameserverNamingNoOutboundStopsTheStartSayingSo() throws Exception {
         Process t = turnout("tcp://" + NAMESERVER + "#JP");
@@ -100,5 +123,11 @@ class DnsThroughProxyIT {
         assertNotEquals(0, loop.exitValue());
         assertTrue(MixedPortIT.read(log).contains("looks up the proxies' own server names, so its queries cannot go "
                 + "through a proxy"), MixedPortIT.read(log));
+
+        Files.writeString(log, "");
+        Process respect = turnout(NAMESERVER, "  respect-rules: true");
+        assertTrue(respect.waitFor(60, TimeUnit.SECONDS), "Turnout ran with respect-rules and no proxy-server-nameserver");
+        assertNotEquals(0, respect.exitValue());
+        assertTrue(MixedPortIT.read(log).contains("respect-rules needs proxy-server-nameserver"), MixedPortIT.read(log));
     }
 }

@@ -206,7 +206,8 @@ public record DnsOptions(
     /** The first of {@code servers} known by host name, or {@code null}. */
     private static Nameserver firstByName(List<Nameserver> servers) {
         // One reached through an outbound has its name looked up at the far end.
-        return servers.stream().filter(ns -> ns.needsLookup() && ns.via() == null).findFirst().orElse(null);
+        return servers.stream().filter(ns -> ns.needsLookup() && (ns.via() == null || ns.via().equals(Nameserver.RULES)))
+                .findFirst().orElse(null);
     }
 
     /**

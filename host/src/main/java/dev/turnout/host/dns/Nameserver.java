@@ -45,6 +45,9 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
             "not_implemented", DnsResponseCode.NOTIMP,
             "refused", DnsResponseCode.REFUSED);
 
+    /** mihomo's {@code #RULES}: the queries go where the rules send a connection to the server. */
+    public static final String RULES = "RULES";
+
     /** The machine's own nameservers, read from {@code resolv.conf} when a query needs them. */
     public static final Nameserver SYSTEM = new Nameserver(Protocol.SYSTEM, null, "system", null, false);
 
@@ -114,7 +117,7 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
         int hash = s.indexOf('#');
         if (hash >= 0) {
             skipCertVerify = skipsCertVerify(s, s.substring(hash + 1));
-            via = via(s.substring(hash + 1));
+            via = viaOption(s.substring(hash + 1));
             s = s.substring(0, hash);
         }
         if (s.equalsIgnoreCase("system") || s.equalsIgnoreCase("system://")) {
@@ -217,10 +220,6 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
                 skip = value.equals("true");
                 continue;
             }
-            if (eq < 0 && key.equals("rules")) {
-                throw new IllegalArgumentException("nameserver '" + text + "': '#RULES' (queries routed by the rules)"
-                        + " is not supported yet; name the outbound or group, as '#PROXY'");
-            }
             if (eq < 0 && !o.isEmpty()) {
                 continue; // an outbound's name: via()
             }
@@ -229,16 +228,24 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
         return skip;
     }
 
-    /** The outbound named among mihomo's options after {@code #} (anything but DIRECT and key=value), or null. */
-    private static String via(String options) {
+    /**
+     * The outbound named among mihomo's options after {@code #} (anything but DIRECT and key=value; {@link #RULES}
+     * for the rules' choice), or null.
+     */
+    private static String viaOption(String options) {
         String name = null;
         for (String option : options.split("&")) {
             String o = option.trim();
-            if (!o.isEmpty() && o.indexOf('=') < 0 && !o.equalsIgnoreCase("direct") && !o.equalsIgnoreCase("rules")) {
-                name = o;
+            if (!o.isEmpty() && o.indexOf('=') < 0 && !o.equalsIgnoreCase("direct")) {
+                name = o.equalsIgnoreCase(RULES) ? RULES : o;
             }
         }
         return name;
+    }
+
+    /** This server with its queries going where {@code outbound} says (respect-rules gives {@link #RULES}). */
+    public Nameserver through(String outbound) {
+        return new Nameserver(protocol, address, host, path, skipCertVerify, outbound);
     }
 
     private static int parsePort(String text, String port) {

@@ -676,8 +676,27 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      * here), else direct from the physical interface.
      */
     private Future<Channel> stream(Nameserver ns, EventLoop loop) {
-        if (ns.via() != null) {
+        if (ns.via() != null && (!ns.via().equals(Nameserver.RULES) || !ns.needsLookup())) {
             return through.open(ns.via(), ns.address(), loop);
+        }
+        if (ns.via() != null) {
+            // By the rules, a server known by name is looked up here first: were the rules to send it DIRECT, the
+            // direct dial would look it up through the very resolver that is waiting for it.
+            Promise<Channel> open = loop.newPromise();
+            endpoint(ns, loop).addListener((Future<InetSocketAddress> where) -> {
+                if (!where.isSuccess()) {
+                    open.tryFailure(where.cause());
+                    return;
+                }
+                through.open(ns.via(), where.getNow(), loop).addListener((Future<Channel> f) -> {
+                    if (f.isSuccess()) {
+                        open.trySuccess(f.getNow());
+                    } else {
+                        open.tryFailure(f.cause());
+                    }
+                });
+            });
+            return open;
         }
         return TlsSession.direct(loop, () -> bound(Transport.newSocketChannel()), endpoint(ns, loop), (int) timeoutMillis);
     }

@@ -72,6 +72,22 @@ public final class Router {
         return proxy == null ? null : new Decision(proxy, "LISTENER," + name, -1);
     }
 
+    /**
+     * The decision for one of Turnout's own connections (a nameserver's, for {@code #RULES} and
+     * {@code respect-rules}): the mode, then the rules without ever looking a name up, since looking it up may be
+     * what the connection is for; IP rules then match only a destination given by address.
+     */
+    public Decision decideOwn(Routing routing, Metadata own) {
+        switch (routing.mode()) {
+            case "direct":
+                return DIRECT_MODE;
+            case "global":
+                return GLOBAL;
+            default:
+                return routing.rules().decide(ruleQuery(own), NameResolver.NONE);
+        }
+    }
+
     /** The sub-rules list of the listener {@code flow} came through, or {@code null}. */
     private static String listenerRules(Routing routing, Metadata flow) {
         String name = flow.inboundName();

@@ -69,7 +69,7 @@ public final class ConfigCheck {
             }
         }
         for (String name : settings.dns().outboundsNamed()) {
-            if (!routing.outbounds().names().contains(name)) {
+            if (!name.equals(dev.turnout.host.dns.Nameserver.RULES) && !routing.outbounds().names().contains(name)) {
                 throw new ConfigException(config.originOf("dns"), "dns: a nameserver sends its queries through '"
                         + name + "', which is neither an outbound nor a group");
             }

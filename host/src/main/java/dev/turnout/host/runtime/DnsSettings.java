@@ -5,6 +5,7 @@ import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.Section;
 import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
+import dev.turnout.host.dns.Nameserver;
 import dev.turnout.host.dns.EnhancedMode;
 import dev.turnout.host.dns.FakeIpFilter;
 import dev.turnout.host.dns.OutboundNameservers;
@@ -72,13 +73,31 @@ final class DnsSettings {
                 hosts.put(e.getKey(), addresses);
             }
         }
+        // mihomo's respect-rules: the servers of nameserver and fallback that name no outbound go where the rules
+        // send a connection to them; the proxies' own names then need servers that do not, as mihomo requires.
+        Boolean respect = keys.read("respect-rules", () -> {
+            boolean on = d.bool("respect-rules", false);
+            if (on && (proxyServer == null || proxyServer.isEmpty())) {
+                throw new IllegalArgumentException("respect-rules needs proxy-server-nameserver (as in mihomo): the "
+                        + "proxies' own server names cannot be looked up through the rules that send to them");
+            }
+            return on;
+        });
         keys.throwProblems();
+        List<Nameserver> asked = Boolean.TRUE.equals(respect) ? byRules(nameservers) : nameservers;
+        List<Nameserver> fallbackAsked = Boolean.TRUE.equals(respect) ? byRules(fallback) : fallback;
         try {
-            return new DnsOptions(true, listen, mode, range, range6, fakeIpFilter, nameservers,
-                    fallback, defaults, policy, d.bool("ipv6", false), hosts, Boolean.TRUE.equals(whitelist),
+            return new DnsOptions(true, listen, mode, range, range6, fakeIpFilter, asked,
+                    fallbackAsked, defaults, policy, d.bool("ipv6", false), hosts, Boolean.TRUE.equals(whitelist),
                     new OutboundNameservers(proxyServer, direct, Boolean.TRUE.equals(directFollows)));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(d.origin(), "dns: " + e.getMessage());
         }
+    }
+
+    /** The servers with {@code #RULES} where they name no outbound of their own (respect-rules). */
+    private static List<Nameserver> byRules(List<Nameserver> servers) {
+        return servers.stream().map(ns -> ns.via() == null && ns.isServer() ? ns.through(Nameserver.RULES) : ns)
+                .toList();
     }
 }

@@ -7,6 +7,7 @@ import dev.turnout.host.dial.HostDialer;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.SystemResolver;
 import dev.turnout.host.dial.Transport;
+import dev.turnout.host.dns.Nameserver;
 import dev.turnout.host.flow.FlowTable;
 import dev.turnout.api.Resolver;
 import dev.turnout.host.files.StateFolder;
@@ -191,14 +192,18 @@ public final class Turnout implements AutoCloseable {
             if (dnsService != null) {
                 // #PROXY after a nameserver: the outbound of the routing at the time of the query, as a flow's.
                 dnsService.sendThrough((name, server, loop) -> {
-                    dev.turnout.api.Outbound via = router.current().outbounds().get(name);
+                    Routing now = router.current();
+                    dev.turnout.api.Destination to = dev.turnout.api.Destination.of(server);
+                    String outbound = !name.equals(Nameserver.RULES) ? name : router.decideOwn(now,
+                            dev.turnout.api.Metadata.internal(dev.turnout.api.Network.TCP, to)).target();
+                    dev.turnout.api.Outbound via = now.outbounds().get(outbound);
                     if (via == null) {
-                        return loop.newFailedFuture(new IOException("no outbound '" + name
+                        return loop.newFailedFuture(new IOException("no outbound '" + outbound
                                 + "' to send DNS queries through"));
                     }
                     // A relay asks for each read; the resolver's handlers just read what comes.
-                    return via.openStream(dev.turnout.api.Metadata.internal(dev.turnout.api.Network.TCP,
-                            dev.turnout.api.Destination.of(server)), loop).addListener(f -> {
+                    return via.openStream(dev.turnout.api.Metadata.internal(dev.turnout.api.Network.TCP, to), loop)
+                            .addListener(f -> {
                                 if (f.isSuccess()) {
                                     ((io.netty.channel.Channel) f.getNow()).config().setAutoRead(true);
                                 }

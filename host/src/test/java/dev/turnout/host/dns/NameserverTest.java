@@ -63,7 +63,7 @@ class NameserverTest {
 
     @Test
     void rejectsWhatItCannotSpeakAsNotSupportedYet() {
-        for (String s : new String[] {"quic://1.1.1.1", "h3://dns.google/dns-query", "dhcp://en0", "8.8.8.8#RULES",
+        for (String s : new String[] {"quic://1.1.1.1", "h3://dns.google/dns-query", "dhcp://en0", "8.8.8.8#ecs=1.2.3.0/24",
                 "https://dns.alidns.com/dns-query#h3=true"}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Nameserver.parse(s));
             assertTrue(e.getMessage().contains("not supported yet"), e.getMessage());
@@ -79,6 +79,8 @@ class NameserverTest {
         assertEquals("🇯🇵 JP", doh.via(), "a group's name as written, emoji and space included");
         assertTrue(doh.skipCertVerify());
         assertEquals(null, Nameserver.parse("tls://1.1.1.1#DIRECT").via(), "DIRECT is the default");
+        assertEquals(Nameserver.RULES, Nameserver.parse("8.8.8.8#rules").via(), "the rules' choice");
+        assertEquals(Nameserver.RULES, Nameserver.parse("8.8.8.8").through(Nameserver.RULES).via(), "respect-rules");
         assertEquals(List.of(doh), DnsOptions.lookedUpBy(List.of(doh), "nameserver"),
                 "a name reached through a proxy is looked up at its far end, not by default-nameserver");
     }
