@@ -9,6 +9,10 @@ import dev.turnout.host.dial.SystemResolver;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.dns.Nameserver;
 import dev.turnout.host.flow.FlowTable;
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.api.Outbound;
 import dev.turnout.api.Resolver;
 import dev.turnout.host.files.StateFolder;
 import dev.turnout.host.dns.EnhancedMode;
@@ -42,7 +46,10 @@ import dev.turnout.host.sniff.Sniffer;
 import dev.turnout.host.tunnel.DefaultTunnel;
 import dev.turnout.rules.NameResolver;
 import dev.turnout.rules.Origin;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -191,24 +198,7 @@ public final class Turnout implements AutoCloseable {
                     Platform.current().socketOwners(), ProcessLookup.Mode.parse(config.findProcessMode())));
             if (dnsService != null) {
                 // #PROXY after a nameserver: the outbound of the routing at the time of the query, as a flow's.
-                dnsService.sendThrough((name, server, loop) -> {
-                    Routing now = router.current();
-                    dev.turnout.api.Destination to = dev.turnout.api.Destination.of(server);
-                    String outbound = !name.equals(Nameserver.RULES) ? name : router.decideOwn(now,
-                            dev.turnout.api.Metadata.internal(dev.turnout.api.Network.TCP, to)).target();
-                    dev.turnout.api.Outbound via = now.outbounds().get(outbound);
-                    if (via == null) {
-                        return loop.newFailedFuture(new IOException("no outbound '" + outbound
-                                + "' to send DNS queries through"));
-                    }
-                    // A relay asks for each read; the resolver's handlers just read what comes.
-                    return via.openStream(dev.turnout.api.Metadata.internal(dev.turnout.api.Network.TCP, to), loop)
-                            .addListener(f -> {
-                                if (f.isSuccess()) {
-                                    ((io.netty.channel.Channel) f.getNow()).config().setAutoRead(true);
-                                }
-                            });
-                });
+                dnsService.sendThrough(this::nameserverStream);
             }
             this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking,
                     new FlowTimeouts(Duration.ofSeconds(IDLE_SECONDS), config.tcpHalfCloseTimeout()), shortage);
@@ -305,6 +295,27 @@ public final class Turnout implements AutoCloseable {
         } catch (ConfigException e) {
             return true;
         }
+    }
+
+    /**
+     * A stream to a nameserver through the outbound its {@code #NAME} names, or where the rules send it for
+     * {@code #RULES}, in the routing of the moment, as a flow's would be.
+     */
+    private Future<Channel> nameserverStream(String name, InetSocketAddress server, EventLoop loop) {
+        Routing now = router.current();
+        Destination to = Destination.of(server);
+        String outbound = !name.equals(Nameserver.RULES) ? name
+                : router.decideOwn(now, Metadata.internal(Network.TCP, to)).target();
+        Outbound via = now.outbounds().get(outbound);
+        if (via == null) {
+            return loop.newFailedFuture(new IOException("no outbound '" + outbound + "' to send DNS queries through"));
+        }
+        // A relay asks for each read; the resolver's handlers just read what comes.
+        return via.openStream(Metadata.internal(Network.TCP, to), loop).addListener(f -> {
+            if (f.isSuccess()) {
+                ((Channel) f.getNow()).config().setAutoRead(true);
+            }
+        });
     }
 
     /** Whether a run on {@code config} opens the TUN (and, with auto-route, owns the namespace's routes). */
