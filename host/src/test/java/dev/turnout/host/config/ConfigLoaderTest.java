@@ -114,9 +114,8 @@ class ConfigLoaderTest {
                 + "  nameserver-policy: {'+.corp.example': 192.0.2.99}\n"
                 + "  fallback-filter: {geoip: true, geoip-code: CN}\n  fake-ip-filter-mode: whitelist\n"
                 + "  respect-rules: true\n  prefer-h3: true\n");
-        assertEquals(List.of("t.yaml:9:18: dns: 'respect-rules' is not supported by Turnout; ignored",
-                "t.yaml:10:14: dns: 'prefer-h3' is not supported by Turnout; ignored"), c.warnings(),
-                "the servers, the policy and the filters are read");
+        assertEquals(List.of("t.yaml:10:14: dns: 'prefer-h3' is not supported by Turnout; ignored"), c.warnings(),
+                "the servers, the policy, the filters and respect-rules are read");
     }
 
     @Test
