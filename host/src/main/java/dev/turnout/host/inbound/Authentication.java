@@ -52,6 +52,11 @@ public record Authentication(Map<String, String> users, List<Cidr> skipPrefixes,
         return new Authentication(users, skipPrefixes, allowed, disallowed);
     }
 
+    /** These users, asked of and serving the clients {@code from} says: its skip-auth-prefixes and LAN lists. */
+    public Authentication withClientListsOf(Authentication from) {
+        return new Authentication(users, from.skipPrefixes, from.lanAllowed, from.lanDisallowed);
+    }
+
     /** The same users and LAN lists, asking every client but those from {@code skip}. */
     public Authentication withSkipPrefixes(List<Cidr> skip) {
         return new Authentication(users, skip, lanAllowed, lanDisallowed);

@@ -171,10 +171,10 @@ final class ProxyPorts implements AutoCloseable {
     }
 
     private MixedInbound openListener(ListenerEntry l) throws ConfigException, InterruptedException {
-        Supplier<Authentication> access = l.users() == null ? authentication : () -> {
-            Authentication global = authentication.get();
-            return Authentication.of(l.users(), global.skipPrefixes()).withLan(global.lanAllowed(), global.lanDisallowed());
-        };
+        // Its own users, read once; whom they are asked of and which clients are served follow the running config.
+        Authentication own = l.users() == null ? null : Authentication.of(l.users(), List.of());
+        Supplier<Authentication> access = own == null ? authentication
+                : () -> own.withClientListsOf(authentication.get());
         String where = "listener '" + l.name() + "' cannot listen on " + l.address() + ":" + l.port() + ": ";
         try {
             claims.claim(l.port());

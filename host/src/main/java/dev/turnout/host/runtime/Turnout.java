@@ -20,7 +20,6 @@ import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.DnsService;
 import dev.turnout.host.dns.UpstreamResolver;
-import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
@@ -553,10 +552,8 @@ public final class Turnout implements AutoCloseable {
      */
     public synchronized void refresh(Config next) throws ConfigException {
         Config running = config;
-        Authentication serving = running.authentication();
         reload(next.listeningOn(running.mixedPort(), running.socksPort(), running.httpPort(), running.allowLan(),
-                running.bindAsWritten(), next.authentication().withSkipPrefixes(serving.skipPrefixes())
-                        .withLan(serving.lanAllowed(), serving.lanDisallowed()), null));
+                running.bindAsWritten(), next.authentication().withClientListsOf(running.authentication()), null));
     }
 
     /** Has the instance lock claim each port Turnout opens while running, and give back each it closes. */
