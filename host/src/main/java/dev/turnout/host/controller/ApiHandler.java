@@ -34,6 +34,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -390,11 +391,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         try {
             controller.work().execute(() -> {
                 String failed = controller.downloadUi(ui, "POST /upgrade/ui");
-                ch.eventLoop().execute(() -> {
-                    ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
-                    if (ctx == null) {
-                        return; // the client went away meanwhile
-                    }
+                answerOnLoop(ch, ctx -> {
                     if (failed == null) {
                         Responses.json(ctx, keepAlive, HttpResponseStatus.OK, Map.of("status", "ok"));
                     } else {
@@ -493,11 +490,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
                 HttpResponseStatus s = status;
                 String msg = message;
-                ch.eventLoop().execute(() -> {
-                    ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
-                    if (ctx == null) {
-                        return;
-                    }
+                answerOnLoop(ch, ctx -> {
                     if (msg == null) {
                         Responses.noContent(ctx, keepAlive);
                     } else {
@@ -508,6 +501,16 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (RejectedExecutionException e) {
             call.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy: too many reloads queued");
         }
+    }
+
+    /** Answers on {@code ch}'s loop once work elsewhere is done; nothing when the client went away meanwhile. */
+    private void answerOnLoop(Channel ch, Consumer<ChannelHandlerContext> answer) {
+        ch.eventLoop().execute(() -> {
+            ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
+            if (ctx != null) {
+                answer.accept(ctx);
+            }
+        });
     }
 
     // ---- /proxies
