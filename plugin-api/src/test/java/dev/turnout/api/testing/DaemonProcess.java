@@ -79,7 +79,7 @@ public final class DaemonProcess implements AutoCloseable {
                 .start();
         DaemonProcess d = new DaemonProcess(name, p, log, port);
         try {
-            d.awaitListening();
+            d.awaitListening(port);
         } catch (IOException | RuntimeException e) {
             d.close();
             throw e;
@@ -87,19 +87,23 @@ public final class DaemonProcess implements AutoCloseable {
         return d;
     }
 
-    private void awaitListening() throws IOException, InterruptedException {
+    /**
+     * Returns once it accepts connections on 127.0.0.1:{@code otherPort} too (at most about 5 s): a daemon with
+     * several listeners may open them one after another.
+     */
+    public void awaitListening(int otherPort) throws IOException, InterruptedException {
         for (int i = 0; i < 100; i++) {
             if (!process.isAlive()) {
                 throw new IOException(name + " exited with " + process.exitValue() + ": " + log());
             }
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), otherPort), 200);
                 return;
             } catch (IOException e) {
                 Thread.sleep(50);
             }
         }
-        throw new IOException(name + " did not listen on port " + port + " within 5 s: " + log());
+        throw new IOException(name + " did not listen on port " + otherPort + " within 5 s: " + log());
     }
 
     /** The port it listens on, on 127.0.0.1. */

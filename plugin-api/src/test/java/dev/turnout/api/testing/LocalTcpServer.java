@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -155,6 +156,27 @@ public final class LocalTcpServer implements AutoCloseable {
         listener.close();
         for (Socket s : accepted) {
             s.close();
+        }
+    }
+
+    /**
+     * {@code count} different ports on 127.0.0.1 with nothing listening: each held until all are chosen, since a
+     * port just released may be the kernel's next pick.
+     */
+    public static List<Integer> closedPorts(int count) throws IOException {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            List<Integer> ports = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                held.add(s);
+                ports.add(s.getLocalPort());
+            }
+            return ports;
+        } finally {
+            for (ServerSocket s : held) {
+                s.close();
+            }
         }
     }
 

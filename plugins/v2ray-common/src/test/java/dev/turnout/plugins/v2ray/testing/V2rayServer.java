@@ -117,22 +117,46 @@ public final class V2rayServer {
 
     /**
      * Starts v2ray on 127.0.0.1 with {@code inbounds} (their ports chosen here), letting only loopback
-     * destinations out, and returns once the first listens; {@code withPorts} gets the inbounds with their
-     * ports, in order.
+     * destinations out, and returns once every inbound listens; {@code withPorts} gets the inbounds with their
+     * ports, in order. The ports are free when chosen but v2ray binds them a moment later, when another socket may
+     * have taken one: then v2ray stops, and it is started again on new ports (three tries).
      */
     public static DaemonProcess start(Path dir, List<Inbound> inbounds, List<Inbound> withPorts)
             throws IOException, InterruptedException {
-        List<Inbound> placed = new ArrayList<>();
-        for (Inbound in : inbounds) {
-            placed.add(in.on(LocalTcpServer.closedPort()));
+        IOException failure = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            List<Integer> ports = LocalTcpServer.closedPorts(inbounds.size());
+            List<Inbound> placed = new ArrayList<>();
+            for (int i = 0; i < inbounds.size(); i++) {
+                placed.add(inbounds.get(i).on(ports.get(i)));
+            }
+            try {
+                DaemonProcess v2ray = startOn(dir, placed);
+                withPorts.addAll(placed);
+                return v2ray;
+            } catch (IOException e) {
+                failure = e;
+            }
         }
-        withPorts.addAll(placed);
+        throw failure;
+    }
+
+    private static DaemonProcess startOn(Path dir, List<Inbound> placed) throws IOException, InterruptedException {
         Path access = dir.resolve("v2ray-access.log");
         Path config = dir.resolve("v2ray.json");
         Files.writeString(config, config("127.0.0.1", placed, access, dir.resolve("v2ray-error.log"),
                 List.of("127.0.0.0/8"), List.of("localhost")));
         Files.writeString(access, "");
-        return DaemonProcess.start("v2ray", List.of(BINARY.toString(), "-config", config.toString()), dir, access,
-                placed.get(0).port());
+        DaemonProcess v2ray = DaemonProcess.start("v2ray", List.of(BINARY.toString(), "-config", config.toString()),
+                dir, access, placed.get(0).port());
+        try {
+            for (Inbound in : placed) {
+                v2ray.awaitListening(in.port());
+            }
+        } catch (IOException | RuntimeException e) {
+            v2ray.close();
+            throw e;
+        }
+        return v2ray;
     }
 }
