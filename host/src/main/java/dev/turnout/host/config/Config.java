@@ -22,6 +22,8 @@ import java.util.Map;
  * @param hosts {@code hosts:} entries, name to addresses as written
  * @param tcpHalfCloseTimeout how long a TCP flow with one direction ended may sit with nothing moving
  * @param tcpConcurrent mihomo's {@code tcp-concurrent}: a name's addresses are all dialled at once
+ * @param ipv6 the top-level {@code ipv6} (mihomo's default: true): when false, names are looked up for IPv4
+ *     addresses only, the DNS server answers no AAAA and the TUN has no IPv6 address
  * @param warnings unknown keys and the like: reported, never fatal
  * @param origins where the value of each top-level key was written, for the parts that check it later
  * @param findProcessMode mihomo's {@code find-process-mode}: {@code always}, {@code strict} (its default) or
@@ -67,6 +69,7 @@ public record Config(
         ControllerCors externalControllerCors,
         Duration tcpHalfCloseTimeout,
         boolean tcpConcurrent,
+        boolean ipv6,
         List<String> warnings,
         Map<String, Origin> origins,
         String findProcessMode,
@@ -135,7 +138,17 @@ public record Config(
         return new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bindAsWritten,
                 mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer, interfaceName,
                 routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl, secret, externalControllerCors, tcpHalfCloseTimeout,
-                tcpConcurrent, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication, listeners);
+                tcpConcurrent, ipv6, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
+                listeners);
+    }
+
+    /** This config with {@code ipv6} as a dashboard's {@code PATCH /configs} sets it. */
+    public Config withIpv6(boolean ipv6) {
+        return ipv6 == this.ipv6 ? this : new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan,
+                bindAddress, bindAsWritten, mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer,
+                interfaceName, routingMark, externalController, externalControllerUnix, externalUi, externalUiName,
+                externalUiUrl, secret, externalControllerCors, tcpHalfCloseTimeout, tcpConcurrent, ipv6, warnings,
+                origins, findProcessMode, geo, subRules, proxyProviders, authentication, listeners);
     }
 
     /** How the config is named in messages: its path, "(built-in default)" or "(controller payload)". */

@@ -428,6 +428,8 @@ public final class ConfigLoader {
             noteIgnoredTunKeys(tun);
             Section sniffer = attempt(() -> section(keys.get("sniffer")), Section.ABSENT);
             noteSnifferKeys(sniffer);
+            boolean ipv6 = attempt(() -> bool(keys, "ipv6", true), true);
+            noteIpv6Off(ipv6, dns, tun);
             // Before the warnings are copied into the config: a listener not opened is one of them.
             List<ListenerEntry> listeners = attempt(() -> listeners(keys.get("listeners")), List.of());
             Config config = new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bind, mode,
@@ -446,6 +448,7 @@ public final class ConfigLoader {
                     attempt(() -> controllerCors(keys.get("external-controller-cors")), ControllerCors.UNSET),
                     attempt(() -> duration(keys, "tcp-half-close-timeout", TCP_HALF_CLOSE_TIMEOUT), TCP_HALF_CLOSE_TIMEOUT),
                     attempt(() -> bool(keys, "tcp-concurrent", false), false),
+                    ipv6,
                     List.copyOf(warnings), Map.copyOf(origins),
                     attempt(() -> oneOf(keys, "find-process-mode", "strict", List.of("always", "strict", "off")),
                             "strict"),
@@ -1185,6 +1188,24 @@ public final class ConfigLoader {
                     continue;
                 }
                 warnings.add(dns.originOf(key) + ": dns: '" + key + "' is not supported by Turnout; ignored");
+            }
+        }
+
+        /**
+         * Notes what the top-level {@code ipv6: false} turns off although the config asks for it, as mihomo turns it
+         * off without a word: the DNS server's AAAA answers ({@code dns.ipv6}) and the TUN's IPv6 address.
+         */
+        private void noteIpv6Off(boolean ipv6, Section dns, Section tun) {
+            if (ipv6) {
+                return;
+            }
+            if (Boolean.TRUE.equals(dns.values().get("ipv6"))) {
+                warnings.add(dns.originOf("ipv6") + ": dns: 'ipv6: true' has no effect while the top-level 'ipv6' is"
+                        + " false: AAAA queries get empty answers");
+            }
+            if (tun.values().get("inet6-address") != null) {
+                warnings.add(tun.originOf("inet6-address") + ": tun: 'inet6-address' is not given to the TUN while the"
+                        + " top-level 'ipv6' is false");
             }
         }
 

@@ -306,8 +306,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         Config running = t.config();
         Config listening;
         String uiUrl;
+        Boolean ipv6;
         try {
             uiUrl = PatchedListeners.uiUrl(body);
+            ipv6 = PatchedListeners.ipv6(body);
             listening = PatchedListeners.apply(running, body);
             PatchedListeners.refuseTheRest(body, controller.configsView());
         } catch (IllegalArgumentException e) {
@@ -318,25 +320,31 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             controller.uiUrl(uiUrl); // for the next POST /upgrade/ui, until the next start
         }
         if (listening == running) {
-            // A mode or log level alone, at once: never behind a reload or a download on the worker.
-            apply(t, mode, level);
+            // A mode, log level or ipv6 alone, at once: never behind a reload or a download on the worker.
+            apply(t, mode, level, ipv6);
             call.noContent();
             return;
         }
         String newMode = mode;
         String newLevel = level;
+        Boolean newIpv6 = ipv6;
         // Ports first, off the controller's loop: the one change here that can fail, and then nothing changes.
         onWorker(call, "the controller's change of the proxy ports failed, nothing changed", () -> {
             t.listenAs(now -> PatchedListeners.apply(now, body));
             Config now = t.config();
             log.info("proxy ports set by the controller: {}{}", now.listening(),
                     now.authentication().servesEveryone() ? "" : "; " + now.authentication().lanServed());
-            apply(t, newMode, newLevel);
+            apply(t, newMode, newLevel, newIpv6);
         });
     }
 
-    /** The mode and the log level a PATCH asks for; {@code null} leaves one as it is. */
-    private void apply(Turnout t, String mode, String level) {
+    /** The mode, the log level and ipv6 a PATCH asks for; {@code null} leaves one as it is. */
+    private void apply(Turnout t, String mode, String level, Boolean ipv6) {
+        if (ipv6 != null && ipv6 != t.config().ipv6()) {
+            t.useIpv6(ipv6);
+            log.info("ipv6 set to {} by the controller: names now lead to {}", ipv6,
+                    ipv6 ? "IPv6 addresses too" : "IPv4 addresses only");
+        }
         if (mode != null) {
             // Serialised with Turnout.reload, which holds the same lock while it swaps.
             synchronized (t) {

@@ -196,7 +196,8 @@ final class ClashViews {
         m.put("lan-disallowed-ips", Authentication.texts(c.authentication().lanDisallowed()));
         m.put("mode", mode);
         m.put("log-level", logLevel);
-        m.put("ipv6", false);
+        // mihomo's answer: whether names lead to IPv6 addresses (its resolver's switch), not the DNS server's AAAA.
+        m.put("ipv6", c.ipv6());
         // mihomo's, as the config runs them: dashboards show these, and may send them back as they read them.
         m.put("interface-name", c.interfaceName() == null ? "" : c.interfaceName());
         m.put("routing-mark", c.routingMark());

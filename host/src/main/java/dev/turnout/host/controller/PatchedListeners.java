@@ -23,7 +23,7 @@ final class PatchedListeners {
 
     private static final List<String> PORTS = List.of("mixed-port", "socks-port", "port");
     private static final Set<String> APPLIED = Set.of("mode", "log-level", "allow-lan", "bind-address", "mixed-port",
-            "socks-port", "port", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips", "external-ui-url");
+            "socks-port", "port", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips", "external-ui-url", "ipv6");
 
     /** How messages name the values a dashboard sent. */
     private static final Origin FROM = new Origin("PATCH /configs", 0, 0);
@@ -107,8 +107,8 @@ final class PatchedListeners {
         });
         if (!refused.isEmpty()) {
             throw new IllegalArgumentException("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, "
-                    + "socks-port, port, skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips and external-ui-url "
-                    + "while running, not " + String.join(", ", refused)
+                    + "socks-port, port, skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url "
+                    + "and ipv6 while running, not " + String.join(", ", refused)
                     + ": edit the config and restart Turnout (POST /restart)");
         }
     }
@@ -140,6 +140,18 @@ final class PatchedListeners {
             throw new IllegalArgumentException("Body invalid: external-ui-url must be an http:// or https:// URL");
         }
         return url;
+    }
+
+    /** The {@code ipv6} of {@code body} (metacubexd's IPv6 switch), or {@code null} when it names none. */
+    static Boolean ipv6(Map<String, Object> body) {
+        Object value = body.get("ipv6");
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof Boolean on)) {
+            throw new IllegalArgumentException("Body invalid: ipv6 must be true or false");
+        }
+        return on;
     }
 
     private static int port(String key, Object value) {

@@ -88,7 +88,7 @@ final class DnsSettings {
         List<Nameserver> fallbackAsked = Boolean.TRUE.equals(respect) ? byRules(fallback) : fallback;
         try {
             return new DnsOptions(true, listen, mode, range, range6, fakeIpFilter, asked,
-                    fallbackAsked, defaults, policy, d.bool("ipv6", false), hosts, Boolean.TRUE.equals(whitelist),
+                    fallbackAsked, defaults, policy, d.bool("ipv6", false) && config.ipv6(), hosts, Boolean.TRUE.equals(whitelist),
                     new OutboundNameservers(proxyServer, direct, Boolean.TRUE.equals(directFollows)));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(d.origin(), "dns: " + e.getMessage());

@@ -28,7 +28,9 @@ final class TunSettings {
         String device = keys.read("device", () -> t.string("device", null));
         Integer mtu = keys.read("mtu", () -> TunOptions.checkMtu(t.integer("mtu", 0)));
         IpPrefix inet4 = keys.read("inet4-address", () -> inet4(t));
-        IpPrefix inet6 = keys.read("inet6-address", () -> prefix(t, "inet6-address"));
+        IpPrefix written6 = keys.read("inet6-address", () -> prefix(t, "inet6-address"));
+        // As mihomo's: the top-level ipv6: false leaves the TUN without an IPv6 address (the loader notes it).
+        IpPrefix inet6 = config.ipv6() ? written6 : null;
         Boolean autoRoute = keys.read("auto-route", () -> t.bool("auto-route", false));
         Boolean autoDetect = keys.read("auto-detect-interface", () -> t.bool("auto-detect-interface", false));
         List<String> hijack = keys.read("dns-hijack", () -> hijack(t));

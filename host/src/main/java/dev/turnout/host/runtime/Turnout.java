@@ -5,6 +5,7 @@ import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ListenerEntry;
 import dev.turnout.host.dial.HostDialer;
 import dev.turnout.host.dial.SocketBinder;
+import dev.turnout.host.dial.Ipv6Gate;
 import dev.turnout.host.dial.SystemResolver;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.dns.Nameserver;
@@ -62,6 +63,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -151,12 +153,15 @@ public final class Turnout implements AutoCloseable {
             }
             this.dns = dnsService;
             boolean upstream = dnsService != null && !dnsService.upstream().servers().isEmpty();
-            Resolver names = upstream ? dnsService.upstream() : resolver;
+            // The top-level ipv6 of the moment (a dashboard may switch it): whether names lead to IPv6 addresses.
+            BooleanSupplier ipv6 = () -> this.config.ipv6();
+            Resolver names = Ipv6Gate.over(upstream ? dnsService.upstream() : resolver, ipv6);
             // mihomo's tcp-concurrent: every address of a name at once, not one more every 250 ms.
             HostDialer hostDialer = new HostDialer(binder::get, names, CONNECT_TIMEOUT_MILLIS,
                     config.tcpConcurrent() ? 0 : HostDialer.ATTEMPT_DELAY_MILLIS);
             this.compiler = new RoutingCompiler(new OutboundFactory(plugins.outboundTypes(), hostDialer, names,
-                    upstream ? dnsService.forDirect() : null, upstream ? dnsService.forProxyServers() : null));
+                    upstream ? Ipv6Gate.over(dnsService.forDirect(), ipv6) : null,
+                    upstream ? Ipv6Gate.over(dnsService.forProxyServers(), ipv6) : null));
             long compiling = System.nanoTime();
             RoutingCompiler.Compiled compiled = compiler.compile(config, true);
             try {
@@ -553,7 +558,16 @@ public final class Turnout implements AutoCloseable {
     public synchronized void refresh(Config next) throws ConfigException {
         Config running = config;
         reload(next.listeningOn(running.mixedPort(), running.socksPort(), running.httpPort(), running.allowLan(),
-                running.bindAsWritten(), next.authentication().withClientListsOf(running.authentication()), null));
+                running.bindAsWritten(), next.authentication().withClientListsOf(running.authentication()), null)
+                .withIpv6(running.ipv6()));
+    }
+
+    /**
+     * Sets the top-level {@code ipv6} as a dashboard's {@code PATCH /configs} does in mihomo: names looked up from
+     * now on lead to IPv4 addresses alone when false. The DNS server's AAAA answers and the TUN stay as they started.
+     */
+    public synchronized void useIpv6(boolean on) {
+        this.config = config.withIpv6(on);
     }
 
     /** Has the instance lock claim each port Turnout opens while running, and give back each it closes. */

@@ -104,13 +104,30 @@ class PatchedListenersTest {
     @Test
     void keysTurnoutDoesNotChangeAreRefusedByNameUnlessSentBackAsRead() throws Exception {
         Map<String, Object> view = ClashViews.configs(parse("mixed-port: 7890"), "rule", "info");
-        PatchedListeners.refuseTheRest(Map.of("ipv6", false, "redir-port", 0, "tproxy-port", 0.0, "mode", "global"), view);
+        PatchedListeners.refuseTheRest(Map.of("ipv6", false, "redir-port", 0, "tproxy-port", 0.0, "mode", "global",
+                "routing-mark", 0), view);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PatchedListeners.refuseTheRest(
                 Map.of("tun", Map.of("enable", true)), view));
         assertEquals("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, socks-port, port, "
-                + "skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips and external-ui-url while running, not tun: "
-                + "edit the config and restart Turnout (POST /restart)", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> PatchedListeners.refuseTheRest(Map.of("ipv6", true), view));
+                + "skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url and ipv6 while running, "
+                + "not tun: edit the config and restart Turnout (POST /restart)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PatchedListeners.refuseTheRest(Map.of("redir-port", 7892), view));
+    }
+
+    /** metacubexd's IPv6 switch: the top-level ipv6 as the config runs it, and a PATCH that sets it. */
+    @Test
+    void ipv6ShowsTheTopLevelKeyWhichIsOnUnlessTheConfigSaysOtherwise() throws Exception {
+        assertEquals(true, ClashViews.configs(parse("mixed-port: 7890"), "rule", "info").get("ipv6"),
+                "mihomo's default");
+        Config off = parse("mixed-port: 7890|ipv6: false");
+        assertEquals(false, ClashViews.configs(off, "rule", "info").get("ipv6"));
+        assertEquals(true, ClashViews.configs(off.withIpv6(true), "rule", "info").get("ipv6"));
+        PatchedListeners.refuseTheRest(Map.of("ipv6", true), ClashViews.configs(off, "rule", "info"));
+        assertEquals(Boolean.FALSE, PatchedListeners.ipv6(Map.of("ipv6", false)));
+        assertEquals(null, PatchedListeners.ipv6(Map.of("mode", "rule")));
+        for (Object bad : new Object[] {"false", 0, List.of()}) {
+            assertThrows(IllegalArgumentException.class, () -> PatchedListeners.ipv6(Map.of("ipv6", bad)),
+                    String.valueOf(bad));
+        }
     }
 }

@@ -227,4 +227,27 @@ class SettingsTest {
                 Turnout.changesNeedingRestart(running, parse(
                         "mixed-port: 7891|socks-port: 1080|tun: {enable: true}|external-controller: 127.0.0.1:9090")));
     }
+
+    /** mihomo's top-level ipv6 (on unless written false) gates dns.ipv6 and the TUN's IPv6 address, and says so. */
+    @Test
+    void theTopLevelIpv6OffTurnsOffAaaaAnswersAndTheTunsIpv6Address() throws Exception {
+        String sections = "|dns:|  enable: true|  ipv6: true|  nameserver: [192.0.2.53]"
+                + "|tun:|  enable: true|  inet6-address: 2001:db8::1/126";
+        Config on = parse("mixed-port: 7890" + sections);
+        assertTrue(on.ipv6());
+        assertTrue(Settings.of(on).dns().ipv6());
+        assertEquals("2001:db8::1/126", Settings.of(on).tun().inet6Address().toString());
+        assertEquals(List.of(), on.warnings());
+        Config off = parse("ipv6: false" + sections);
+        assertFalse(off.ipv6());
+        assertFalse(Settings.of(off).dns().ipv6());
+        assertNull(Settings.of(off).tun().inet6Address());
+        assertEquals(List.of("t.yaml:4:9: dns: 'ipv6: true' has no effect while the top-level 'ipv6' is false: AAAA"
+                + " queries get empty answers", "t.yaml:8:18: tun: 'inet6-address' is not given to the TUN while the"
+                + " top-level 'ipv6' is false"), off.warnings());
+        assertFalse(Settings.of(parse("ipv6: true|dns:|  enable: true|  nameserver: [192.0.2.53]")).dns().ipv6(),
+                "dns.ipv6 is off unless written, as in mihomo");
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("ipv6: maybe"));
+        assertEquals("t.yaml:1:7: 'ipv6' must be true or false, got 'maybe'", e.getMessage());
+    }
 }
