@@ -34,6 +34,8 @@ record ExternalUi(Path folder, String url, Path home) {
     /** Bounds on an archive's content: dashboards unpack to a few MB in a few hundred files. */
     static final int MAX_ENTRIES = 20_000;
     static final long MAX_UNPACKED_BYTES = 256L * 1024 * 1024;
+    /** What a download keeps beside the folder while it runs: the archive, the unpacked tree, the old dashboard. */
+    private static final String LEFT_PREFIX = ".turnout-ui-";
 
     /**
      * The dashboard {@code c} names, with {@code externalUi} in place of its {@code external-ui} (the command
@@ -81,8 +83,9 @@ record ExternalUi(Path folder, String url, Path home) {
             throw new IOException("external-ui " + folder + " is not a folder");
         }
         Files.createDirectories(home);
-        Path archive = home.resolve(".turnout-ui-download.zip");
-        Path unpacked = Files.createTempDirectory(home, ".turnout-ui-");
+        tidyAfterAStoppedDownload();
+        Path archive = home.resolve(LEFT_PREFIX + "download.zip");
+        Path unpacked = Files.createTempDirectory(home, LEFT_PREFIX);
         try {
             Download.fetch(url, archive, Download.MAX_BYTES, ExternalUi::checkZip, progress);
             Path root = unpack(archive, unpacked);
@@ -91,6 +94,28 @@ record ExternalUi(Path folder, String url, Path home) {
         } finally {
             Files.deleteIfExists(archive);
             deleteTree(unpacked);
+        }
+    }
+
+    /**
+     * What a download stopped half way (Turnout killed, the machine off) left in the home folder: the dashboard it
+     * had moved aside goes back when the folder is missing, the rest goes. Downloads run one at a time on one
+     * instance per home folder, so none of it is another's.
+     */
+    private void tidyAfterAStoppedDownload() throws IOException {
+        List<Path> left;
+        try (Stream<Path> entries = Files.list(home)) {
+            left = entries.filter(p -> p.getFileName().toString().startsWith(LEFT_PREFIX)).sorted().toList();
+        }
+        for (Path p : left) {
+            boolean movedAside = p.getFileName().toString().startsWith(LEFT_PREFIX + "old-")
+                    && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+            if (movedAside && !Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(folder.getParent());
+                Files.move(p, folder);
+            } else {
+                deleteTree(p);
+            }
         }
     }
 
@@ -160,7 +185,7 @@ record ExternalUi(Path folder, String url, Path home) {
     private void replaceFolder(Path root) throws IOException {
         Path old = null;
         if (Files.exists(folder, LinkOption.NOFOLLOW_LINKS)) {
-            old = Files.createTempDirectory(home, ".turnout-ui-old-");
+            old = Files.createTempDirectory(home, LEFT_PREFIX + "old-");
             Files.delete(old);
             Files.move(folder, old);
         }

@@ -144,6 +144,30 @@ class ExternalUiTest {
         assertTrue(tgz.getMessage().contains("give external-ui-url a .zip"), tgz.getMessage());
     }
 
+    /** What a download killed half way leaves: the next one (at the next start) puts the old dashboard back first. */
+    @Test
+    void theNextDownloadTidiesWhatAStoppedOneLeftAndPutsTheDashboardItMovedAsideBack() throws Exception {
+        ExternalUi ui = new ExternalUi(home.resolve("ui"), url(), home);
+        Files.createDirectories(home.resolve(".turnout-ui-old-123"));
+        Files.writeString(home.resolve(".turnout-ui-old-123/index.html"), "moved aside");
+        Files.createDirectories(home.resolve(".turnout-ui-456/metacubexd-gh-pages"));
+        Files.writeString(home.resolve(".turnout-ui-456/metacubexd-gh-pages/index.html"), "half unpacked");
+        Files.writeString(home.resolve(".turnout-ui-download.zip"), "PK half");
+        Files.writeString(home.resolve("keep.txt"), "not Turnout's");
+        assertTrue(ui.missing());
+        served = null; // the server is down this time
+        assertThrows(IOException.class, () -> ui.download(progress::add));
+        assertEquals("moved aside", Files.readString(home.resolve("ui/index.html")));
+        assertEquals(List.of(), leftovers());
+        assertEquals("not Turnout's", Files.readString(home.resolve("keep.txt")));
+
+        Files.createDirectories(home.resolve(".turnout-ui-old-789"));
+        served = zip(entries("index.html", "new"));
+        ui.download(progress::add);
+        assertEquals("new", Files.readString(home.resolve("ui/index.html")), "a folder there: the aside one just goes");
+        assertEquals(List.of(), leftovers());
+    }
+
     @Test
     void anArchiveUnpackingBeyondTheLimitIsRefused() throws Exception {
         // One entry of zeros that compresses to almost nothing: the count is of what is written, not what is claimed.
