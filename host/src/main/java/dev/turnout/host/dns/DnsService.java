@@ -33,10 +33,14 @@ public final class DnsService implements AutoCloseable {
     /** {@code proxy-server-nameserver} and {@code direct-nameserver}, or {@code null} for {@link #upstream}. */
     private final UpstreamResolver forProxyServers;
     private final UpstreamResolver forDirect;
+    private final EventLoopGroup group;
+    /** The loopback server of dns outbounds' streams, once one has asked for it. */
+    private DnsServer forOutbounds;
 
     private DnsService(FakeIpPool pool4, FakeIpPool pool6, FakeIpStore store, UpstreamResolver upstream,
             DnsHandler handler, DnsServer server, MatchersView matchers, UpstreamResolver forProxyServers,
-            UpstreamResolver forDirect) {
+            UpstreamResolver forDirect, EventLoopGroup group) {
+        this.group = group;
         this.pool4 = pool4;
         this.pool6 = pool6;
         this.store = store;
@@ -116,7 +120,8 @@ public final class DnsService implements AutoCloseable {
                 throw e;
             }
         }
-        return new DnsService(pool4, pool6, store, upstream, handler, server, matchers, outbound[0], outbound[1]);
+        return new DnsService(pool4, pool6, store, upstream, handler, server, matchers, outbound[0], outbound[1],
+                group);
     }
 
     /** How nameservers that name an outbound ({@code #PROXY}) reach it; every resolver here gets it. */
@@ -261,6 +266,18 @@ public final class DnsService implements AutoCloseable {
     }
 
     /**
+     * Where dns outbounds carry the DNS-over-TCP streams routed to them: a server on a loopback port answering with
+     * this handler, started at the first call (blocking: never on an event loop) and closed with the service.
+     */
+    public synchronized InetSocketAddress tcpForOutbounds() throws IOException, InterruptedException {
+        if (forOutbounds == null) {
+            forOutbounds = new DnsServer(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), handler, group)
+                    .start();
+        }
+        return forOutbounds.tcpAddress();
+    }
+
+    /**
      * Forgets every fake-IP mapping no open flow holds ({@code POST /cache/fakeip/flush}) and saves what is left
      * to the cache file, so a restart does not bring them back.
      *
@@ -278,6 +295,11 @@ public final class DnsService implements AutoCloseable {
     public void close() {
         if (server != null) {
             server.close();
+        }
+        synchronized (this) {
+            if (forOutbounds != null) {
+                forOutbounds.close();
+            }
         }
         if (store != null) {
             store.close();

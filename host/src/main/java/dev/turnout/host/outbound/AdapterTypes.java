@@ -25,6 +25,7 @@ public final class AdapterTypes {
             case "vmess" -> "Vmess";
             case "trojan" -> "Trojan";
             case "snell" -> "Snell";
+            case "dns" -> "Dns";
             default -> null;
         };
     }

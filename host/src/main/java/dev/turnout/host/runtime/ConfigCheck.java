@@ -1,6 +1,7 @@
 package dev.turnout.host.runtime;
 
 import dev.turnout.host.config.Config;
+import dev.turnout.host.dns.DnsOutboundType;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.dial.HostDialer;
 import dev.turnout.host.dial.SocketBinder;
@@ -109,7 +110,8 @@ public final class ConfigCheck {
     public static Checked offline(Config config, PluginHost plugins) throws ConfigException {
         try (SystemResolver resolver = new SystemResolver(Map.of())) {
             HostDialer dialer = new HostDialer(() -> SocketBinder.NONE, resolver, 1000);
-            return check(config, new RoutingCompiler(new OutboundFactory(plugins.outboundTypes(), dialer, resolver)), false);
+            return check(config, new RoutingCompiler(new OutboundFactory(
+                    DnsOutboundType.beside(plugins.outboundTypes(), null), dialer, resolver)), false);
         }
     }
 }

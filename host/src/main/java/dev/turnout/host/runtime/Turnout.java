@@ -20,6 +20,7 @@ import dev.turnout.host.dns.EnhancedMode;
 import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.DnsService;
+import dev.turnout.host.dns.DnsOutboundType;
 import dev.turnout.host.dns.UpstreamResolver;
 import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.platform.IpPrefix;
@@ -159,7 +160,8 @@ public final class Turnout implements AutoCloseable {
             // mihomo's tcp-concurrent: every address of a name at once, not one more every 250 ms.
             HostDialer hostDialer = new HostDialer(binder::get, names, CONNECT_TIMEOUT_MILLIS,
                     config.tcpConcurrent() ? 0 : HostDialer.ATTEMPT_DELAY_MILLIS);
-            this.compiler = new RoutingCompiler(new OutboundFactory(plugins.outboundTypes(), hostDialer, names,
+            this.compiler = new RoutingCompiler(new OutboundFactory(
+                    DnsOutboundType.beside(plugins.outboundTypes(), dnsService), hostDialer, names,
                     upstream ? Ipv6Gate.over(dnsService.forDirect(), ipv6) : null,
                     upstream ? Ipv6Gate.over(dnsService.forProxyServers(), ipv6) : null));
             long compiling = System.nanoTime();
