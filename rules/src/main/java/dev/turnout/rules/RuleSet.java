@@ -68,23 +68,25 @@ public final class RuleSet {
         for (int i = 0; anySub && i < rules.length; i++) {
             if (rules[i] instanceof Rule.SubRule sr) {
                 subNameOf[i] = sr.name();
-                Decision[] d = new Decision[subs.total()];
-                for (String name : subs.names()) {
-                    SubRules.SubList l = subs.list(name);
-                    for (int j = 0; j < l.rules().size(); j++) {
-                        d[l.offset() + j] = new Decision(l.targets()[j], l.written()[j], i);
-                    }
-                }
-                subDecisions[i] = d;
+                subDecisions[i] = listDecisions(subs, i);
             }
         }
-        this.listDecisions = new Decision[subs.total()];
+        this.listDecisions = listDecisions(subs, -1);
+    }
+
+    /**
+     * Each sub-rules list's rule's decision, by {@link SubRules#decide}'s number, as made by rule {@code index} of
+     * the rules (a SUB-RULE line; -1 for a listener's {@code rule}, which no line of the rules made).
+     */
+    private static Decision[] listDecisions(SubRules subs, int index) {
+        Decision[] d = new Decision[subs.total()];
         for (String name : subs.names()) {
             SubRules.SubList l = subs.list(name);
             for (int j = 0; j < l.rules().size(); j++) {
-                listDecisions[l.offset() + j] = new Decision(l.targets()[j], l.written()[j], -1);
+                d[l.offset() + j] = new Decision(l.targets()[j], l.written()[j], index);
             }
         }
+        return d;
     }
 
     /**

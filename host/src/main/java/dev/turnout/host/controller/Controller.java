@@ -137,8 +137,8 @@ public final class Controller implements AutoCloseable {
     }
 
     private static ExternalUi checked(ExternalUi ui) {
-        if (ui != null && Files.exists(ui.folder()) && !Files.isDirectory(ui.folder())) {
-            throw new IllegalArgumentException("external-ui: " + ui.folder() + " is not a folder");
+        if (ui != null && ui.notAFolder() != null) {
+            throw new IllegalArgumentException(ui.notAFolder());
         }
         return ui;
     }

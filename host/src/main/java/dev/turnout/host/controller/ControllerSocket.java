@@ -38,15 +38,13 @@ final class ControllerSocket {
     static void prepare(Path path) {
         try {
             Files.createDirectories(path.getParent());
-            Object mode;
             try {
-                mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+                if (!isSocket(path)) { // a symbolic link too: its own type, not followed
+                    throw new IllegalArgumentException("external-controller-unix: " + path + " exists and is not a"
+                            + " socket; remove it or name another path");
+                }
             } catch (NoSuchFileException e) {
                 return;
-            }
-            if (((Integer) mode & TYPE_MASK) != SOCKET) { // a symbolic link too: its own type, not followed
-                throw new IllegalArgumentException("external-controller-unix: " + path + " exists and is not a socket;"
-                        + " remove it or name another path");
             }
             Files.delete(path);
         } catch (IOException e) {
@@ -76,12 +74,17 @@ final class ControllerSocket {
     /** Removes the socket at close, if it is still one: nothing of Turnout's is left behind. */
     static void remove(Path path) {
         try {
-            Object mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-            if (((Integer) mode & TYPE_MASK) == SOCKET) {
+            if (isSocket(path)) {
                 Files.delete(path);
             }
         } catch (IOException | UnsupportedOperationException e) {
             // Gone already, or not ours to judge: nothing to do.
         }
+    }
+
+    /** Whether {@code path} itself (a link not followed) is a socket; {@link NoSuchFileException} when absent. */
+    private static boolean isSocket(Path path) throws IOException {
+        Object mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        return ((Integer) mode & TYPE_MASK) == SOCKET;
     }
 }

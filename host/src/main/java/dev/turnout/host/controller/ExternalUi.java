@@ -70,6 +70,11 @@ record ExternalUi(Path folder, String url, Path home) {
         }
     }
 
+    /** What is wrong when something other than a folder is at the folder's path; {@code null} when nothing is. */
+    String notAFolder() {
+        return Files.exists(folder) && !Files.isDirectory(folder) ? "external-ui " + folder + " is not a folder" : null;
+    }
+
     /**
      * Downloads the zip and puts its content in the folder, replacing what was there; on failure the folder is as
      * it was and nothing is left beside it.
@@ -79,8 +84,8 @@ record ExternalUi(Path folder, String url, Path home) {
             throw new IOException("external-ui " + folder + " is a symbolic link: Turnout replaces only a folder of"
                     + " its own, not what a link points to");
         }
-        if (Files.exists(folder) && !Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException("external-ui " + folder + " is not a folder");
+        if (notAFolder() != null) {
+            throw new IOException(notAFolder());
         }
         Files.createDirectories(home);
         tidyAfterAStoppedDownload();

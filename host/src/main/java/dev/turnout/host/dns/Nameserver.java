@@ -116,8 +116,9 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
         String via = null;
         int hash = s.indexOf('#');
         if (hash >= 0) {
-            skipCertVerify = skipsCertVerify(s, s.substring(hash + 1));
-            via = viaOption(s.substring(hash + 1));
+            Options options = Options.read(s, s.substring(hash + 1));
+            skipCertVerify = options.skipCertVerify();
+            via = options.via();
             s = s.substring(0, hash);
         }
         if (s.equalsIgnoreCase("system") || s.equalsIgnoreCase("system://")) {
@@ -200,47 +201,37 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
     }
 
     /**
-     * Reads mihomo's options after {@code #}, separated by {@code &}: {@code DIRECT} (Turnout's DNS always goes
-     * direct, from the physical interface), {@code h3=false}, and {@code skip-cert-verify}, whose value it returns.
+     * mihomo's options after {@code #}, separated by {@code &}: {@code DIRECT} (Turnout's DNS goes direct, from the
+     * physical interface, unless told otherwise), {@code h3=false}, {@code skip-cert-verify}, and the name of an
+     * outbound or group to send the queries through ({@link #RULES} for the rules' choice).
+     *
+     * @param via the outbound named (the last, when several are), or null
      */
-    private static boolean skipsCertVerify(String text, String options) {
-        boolean skip = false;
-        for (String option : options.split("&")) {
-            String o = option.trim();
-            int eq = o.indexOf('=');
-            String key = (eq < 0 ? o : o.substring(0, eq)).trim().toLowerCase(Locale.ROOT);
-            String value = eq < 0 ? "" : o.substring(eq + 1).trim().toLowerCase(Locale.ROOT);
-            if (eq < 0 && key.equals("direct")) {
-                continue;
-            }
-            if (key.equals("h3") && value.equals("false")) {
-                continue;
-            }
-            if (key.equals("skip-cert-verify") && (value.equals("true") || value.equals("false"))) {
-                skip = value.equals("true");
-                continue;
-            }
-            if (eq < 0 && !o.isEmpty()) {
-                continue; // an outbound's name: via()
-            }
-            throw unsupported(text, "the option '" + o + "'");
-        }
-        return skip;
-    }
+    private record Options(boolean skipCertVerify, String via) {
 
-    /**
-     * The outbound named among mihomo's options after {@code #} (anything but DIRECT and key=value; {@link #RULES}
-     * for the rules' choice), or null.
-     */
-    private static String viaOption(String options) {
-        String name = null;
-        for (String option : options.split("&")) {
-            String o = option.trim();
-            if (!o.isEmpty() && o.indexOf('=') < 0 && !o.equalsIgnoreCase("direct")) {
-                name = o.equalsIgnoreCase(RULES) ? RULES : o;
+        static Options read(String text, String options) {
+            boolean skip = false;
+            String via = null;
+            for (String option : options.split("&")) {
+                String o = option.trim();
+                int eq = o.indexOf('=');
+                String key = (eq < 0 ? o : o.substring(0, eq)).trim().toLowerCase(Locale.ROOT);
+                String value = eq < 0 ? "" : o.substring(eq + 1).trim().toLowerCase(Locale.ROOT);
+                if (eq < 0 && key.equals("direct") || key.equals("h3") && value.equals("false")) {
+                    continue;
+                }
+                if (key.equals("skip-cert-verify") && (value.equals("true") || value.equals("false"))) {
+                    skip = value.equals("true");
+                    continue;
+                }
+                if (eq < 0 && !o.isEmpty()) {
+                    via = o.equalsIgnoreCase(RULES) ? RULES : o;
+                    continue;
+                }
+                throw unsupported(text, "the option '" + o + "'");
             }
+            return new Options(skip, via);
         }
-        return name;
     }
 
     /** This server with its queries going where {@code outbound} says (respect-rules gives {@link #RULES}). */
