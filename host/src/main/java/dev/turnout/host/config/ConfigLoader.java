@@ -88,7 +88,7 @@ public final class ConfigLoader {
     private static final Set<String> DNS_KEYS = Set.of("enable", "listen", "enhanced-mode", "fake-ip-range",
             "fake-ip-range6", "fake-ip-filter", "fake-ip-filter-mode", "nameserver", "fallback", "default-nameserver",
             "ipv6", "nameserver-policy", "fallback-filter", "proxy-server-nameserver", "direct-nameserver",
-            "direct-nameserver-follow-policy", "respect-rules");
+            "direct-nameserver-follow-policy", "respect-rules", "use-system-hosts");
     /** The {@code sniffer:} keys Turnout reads (runtime's {@code SnifferSettings}). */
     private static final Set<String> SNIFFER_KEYS = Set.of("enable", "sniff", "sniffing", "ports",
             "override-destination", "parse-pure-ip", "force-dns-mapping", "force-domain", "skip-domain",

@@ -27,6 +27,8 @@ import java.util.Map;
  * @param fakeIpWhitelist   mihomo's {@code fake-ip-filter-mode: whitelist}: only the names the filter lists get fake
  *                          addresses
  * @param outbound          {@code proxy-server-nameserver} and {@code direct-nameserver}
+ * @param systemHosts       the system's hosts file, asked after {@code hosts} (mihomo's {@code dns.use-system-hosts},
+ *                          on by default); {@code null} for none
  */
 public record DnsOptions(
         boolean enable,
@@ -42,7 +44,8 @@ public record DnsOptions(
         boolean ipv6,
         Map<String, List<InetAddress>> hosts,
         boolean fakeIpWhitelist,
-        OutboundNameservers outbound) {
+        OutboundNameservers outbound,
+        java.nio.file.Path systemHosts) {
 
     public static final String DEFAULT_FAKE_IP_RANGE = "198.18.0.1/16";
 
@@ -73,6 +76,15 @@ public record DnsOptions(
         }
         hosts = java.util.Collections.unmodifiableMap(h);
         outbound = outbound == null ? OutboundNameservers.NONE : outbound;
+    }
+
+    /** The options without the system's hosts file. */
+    public DnsOptions(boolean enable, InetSocketAddress listen, EnhancedMode enhancedMode, Cidr fakeIpRange,
+            Cidr fakeIpRange6, List<String> fakeIpFilter, List<Nameserver> nameserver, List<Nameserver> fallback,
+            List<Nameserver> defaultNameserver, Map<String, List<Nameserver>> nameserverPolicy, boolean ipv6,
+            Map<String, List<InetAddress>> hosts, boolean fakeIpWhitelist, OutboundNameservers outbound) {
+        this(enable, listen, enhancedMode, fakeIpRange, fakeIpRange6, fakeIpFilter, nameserver, fallback,
+                defaultNameserver, nameserverPolicy, ipv6, hosts, fakeIpWhitelist, outbound, null);
     }
 
     /** The options without servers of their own for Turnout's outbound connections. */

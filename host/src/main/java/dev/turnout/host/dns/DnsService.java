@@ -34,13 +34,16 @@ public final class DnsService implements AutoCloseable {
     private final UpstreamResolver forProxyServers;
     private final UpstreamResolver forDirect;
     private final EventLoopGroup group;
+    /** The system's hosts file after {@code hosts:} ({@code dns.use-system-hosts}), or {@code null}. */
+    private final SystemHosts systemHosts;
     /** The loopback server of dns outbounds' streams, once one has asked for it. */
     private DnsServer forOutbounds;
 
     private DnsService(FakeIpPool pool4, FakeIpPool pool6, FakeIpStore store, UpstreamResolver upstream,
             DnsHandler handler, DnsServer server, MatchersView matchers, UpstreamResolver forProxyServers,
-            UpstreamResolver forDirect, EventLoopGroup group) {
+            UpstreamResolver forDirect, EventLoopGroup group, SystemHosts systemHosts) {
         this.group = group;
+        this.systemHosts = systemHosts;
         this.pool4 = pool4;
         this.pool6 = pool6;
         this.store = store;
@@ -68,7 +71,8 @@ public final class DnsService implements AutoCloseable {
     public static DnsService start(DnsOptions options, Collection<Cidr> excluded, Path cacheFile,
             EventLoopGroup group, SocketBinder binder, UpstreamResolver.Settings settings)
             throws IOException, InterruptedException {
-        HostsTable hosts = new HostsTable(options.hosts());
+        SystemHosts system = options.systemHosts() == null ? null : new SystemHosts(options.systemHosts());
+        HostsTable hosts = new HostsTable(options.hosts(), system);
         MatchersView matchers = new MatchersView();
         FakeIpFilter filter = new FakeIpFilter(options.fakeIpFilter(), options.fakeIpWhitelist(), matchers);
         FakeIpPool pool4 = null;
@@ -121,7 +125,7 @@ public final class DnsService implements AutoCloseable {
             }
         }
         return new DnsService(pool4, pool6, store, upstream, handler, server, matchers, outbound[0], outbound[1],
-                group);
+                group, system);
     }
 
     /** How nameservers that name an outbound ({@code #PROXY}) reach it; every resolver here gets it. */
@@ -254,6 +258,11 @@ public final class DnsService implements AutoCloseable {
 
     public UpstreamResolver upstream() {
         return upstream;
+    }
+
+    /** The system's hosts file the DNS answers from after {@code hosts:}, or {@code null} when it does not. */
+    public SystemHosts systemHosts() {
+        return systemHosts;
     }
 
     public DnsHandler handler() {

@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * Clash's {@code hosts:}: fixed addresses for names, with the same wildcard patterns as the fake-IP filter
- * ({@code *.x}, {@code +.x}, {@code .x}). Consulted before any fake or upstream answer.
+ * ({@code *.x}, {@code +.x}, {@code .x}), then, with mihomo's {@code dns.use-system-hosts}, the system's hosts
+ * file. Consulted before any fake or upstream answer.
  */
 public final class HostsTable {
 
@@ -20,8 +21,16 @@ public final class HostsTable {
     private static final HostsTable EMPTY = new HostsTable(Map.of());
 
     private final DomainTrie<Entry> trie = new DomainTrie<>();
+    /** The system's hosts file after the config's entries, or {@code null}. */
+    private final SystemHosts system;
 
     public HostsTable(Map<String, List<InetAddress>> hosts) {
+        this(hosts, null);
+    }
+
+    /** @param system the system's hosts file, asked for names the config's entries do not cover; {@code null}: none */
+    public HostsTable(Map<String, List<InetAddress>> hosts, SystemHosts system) {
+        this.system = system;
         hosts.forEach((pattern, addresses) -> {
             List<InetAddress> v4 = new ArrayList<>();
             List<InetAddress> v6 = new ArrayList<>();
@@ -41,16 +50,18 @@ public final class HostsTable {
     }
 
     public boolean isEmpty() {
-        return trie.size() == 0;
+        return trie.size() == 0 && system == null;
     }
 
     /** All addresses configured for {@code name}, or an empty list when it has no entry. */
     public List<InetAddress> lookup(String name) {
-        Entry e = trie.match(name);
+        Entry e = entry(DomainTrie.normalize(name));
         return e == null ? List.of() : e.all();
     }
 
+    /** {@code name}'s entry (lower case, no trailing dot), or {@code null}. */
     Entry entry(String name) {
-        return trie.size() == 0 ? null : trie.match(name);
+        Entry written = trie.size() == 0 ? null : trie.match(name);
+        return written != null || system == null ? written : system.entry(name);
     }
 }

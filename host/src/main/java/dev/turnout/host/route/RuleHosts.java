@@ -1,6 +1,7 @@
 package dev.turnout.host.route;
 
 import dev.turnout.host.dns.HostsTable;
+import dev.turnout.host.dns.SystemHosts;
 import dev.turnout.rules.Query;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
@@ -29,10 +30,18 @@ public final class RuleHosts {
 
     /** From parsed {@code hosts:} entries (pattern to addresses). */
     public static RuleHosts of(Map<String, List<InetAddress>> hosts) {
+        return of(hosts, null);
+    }
+
+    /**
+     * From parsed {@code hosts:} entries, then the system's hosts file ({@code null}: none), as mihomo's rules see
+     * them with {@code dns.use-system-hosts}.
+     */
+    public static RuleHosts of(Map<String, List<InetAddress>> hosts, SystemHosts system) {
         Map<String, List<InetAddress>> all = new LinkedHashMap<>();
         all.put("localhost", List.of(literal("127.0.0.1")));
         all.putAll(hosts);
-        return new RuleHosts(new HostsTable(all));
+        return new RuleHosts(new HostsTable(all, system));
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.turnout.host.dns.Nameserver;
 import dev.turnout.host.dns.EnhancedMode;
 import dev.turnout.host.dns.FakeIpFilter;
 import dev.turnout.host.dns.OutboundNameservers;
+import dev.turnout.host.dns.SystemHosts;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,13 +84,15 @@ final class DnsSettings {
             }
             return on;
         });
+        Boolean systemHosts = keys.read("use-system-hosts", () -> d.bool("use-system-hosts", true));
         keys.throwProblems();
         List<Nameserver> asked = Boolean.TRUE.equals(respect) ? byRules(nameservers) : nameservers;
         List<Nameserver> fallbackAsked = Boolean.TRUE.equals(respect) ? byRules(fallback) : fallback;
         try {
             return new DnsOptions(true, listen, mode, range, range6, fakeIpFilter, asked,
                     fallbackAsked, defaults, policy, d.bool("ipv6", false) && config.ipv6(), hosts, Boolean.TRUE.equals(whitelist),
-                    new OutboundNameservers(proxyServer, direct, Boolean.TRUE.equals(directFollows)));
+                    new OutboundNameservers(proxyServer, direct, Boolean.TRUE.equals(directFollows)),
+                    Boolean.FALSE.equals(systemHosts) ? null : SystemHosts.FILE);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(d.origin(), "dns: " + e.getMessage());
         }

@@ -196,7 +196,7 @@ public final class Turnout implements AutoCloseable {
             };
             RuleHosts ruleHosts;
             try {
-                ruleHosts = RuleHosts.of(settings.hosts());
+                ruleHosts = RuleHosts.of(settings.hosts(), dnsService == null ? null : dnsService.systemHosts());
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(config.originOf("hosts"), "hosts: " + e.getMessage());
             }

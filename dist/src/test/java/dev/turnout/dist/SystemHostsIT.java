@@ -1,0 +1,93 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchDir;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * mihomo's {@code dns.use-system-hosts} (on by default) on the packaged Turnout: with its DNS on, a name in the
+ * system's hosts file kept its address nowhere in Turnout (its DNS and its own lookups asked the nameservers, so a
+ * NAS or a development name written in {@code /etc/hosts} failed through the proxy port). Here the namespace's
+ * hosts file ({@code ip netns exec} puts it over {@code /etc/hosts}) names the web server, and the only nameserver
+ * is an address nobody serves.
+ */
+class SystemHostsIT {
+
+    Path dir;
+    Netns ns;
+    Path log;
+
+    @BeforeEach
+    void start() throws Exception {
+        Netns.assumeUsable("curl", "dig");
+        dir = ScratchDir.create("tsyshosts");
+        ns = Netns.create("tsyshosts");
+        ns.hosts(Map.of("nas.test", "127.0.0.1"));
+        ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+        ns.awaitTcpPort(8080, Duration.ofSeconds(20));
+        log = dir.resolve("turnout.log");
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        if (ns != null) {
+            ns.close();
+        }
+        ScratchDir.delete(dir);
+    }
+
+    private Process turnout(String dnsExtra) throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n", "mixed-port: 7890", "log-level: info", "dns:", "  enable: true",
+                "  listen: 127.0.0.1:1053", "  nameserver: [203.0.113.53]", dnsExtra, "rules:", "  - MATCH,DIRECT", ""));
+        Files.deleteIfExists(log);
+        Process p = ns.spawn(log, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(), "run",
+                "-c", config.toString());
+        ns.awaitTcpPort(7890, Duration.ofSeconds(30));
+        return p;
+    }
+
+    private Netns.Result dig(String name) throws Exception {
+        return ns.run(Duration.ofSeconds(20), "dig", "+short", "+time=2", "+tries=1", "-p", "1053", "@127.0.0.1", name);
+    }
+
+    private Netns.Result get(String name) throws Exception {
+        return ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10", "-o", "/dev/null", "-w",
+                "%{http_code}", "-x", "http://127.0.0.1:7890", "http://" + name + ":8080/x");
+    }
+
+    @Test
+    void namesInTheSystemsHostsFileKeepTheirAddressesUnlessTheConfigSaysOtherwise() throws Exception {
+        Process first = turnout("");
+        assertEquals("127.0.0.1", dig("nas.test").stdout().trim(), () -> MixedPortIT.read(log));
+        assertEquals("200", get("nas.test").stdout(), () -> MixedPortIT.read(log));
+
+        // An edit is read again (checked every 5 s), as Go's resolver in mihomo does.
+        ns.hosts(Map.of("nas.test", "127.0.0.1", "dev.test", "127.0.0.1"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        String added = "";
+        while (System.nanoTime() < deadline && !(added = dig("dev.test").stdout().trim()).equals("127.0.0.1")) {
+            Thread.sleep(500);
+        }
+        assertEquals("127.0.0.1", added, "the name added to the file");
+        first.destroy();
+        assertTrue(first.waitFor(20, TimeUnit.SECONDS));
+
+        turnout("  use-system-hosts: false");
+        assertEquals("", dig("nas.test").stdout().trim(), "the nameserver alone, which nobody serves");
+        assertNotEquals("200", get("nas.test").stdout(), () -> MixedPortIT.read(log));
+    }
+}
