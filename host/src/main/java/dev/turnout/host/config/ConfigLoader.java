@@ -3,6 +3,7 @@ package dev.turnout.host.config;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
+import dev.turnout.host.dial.TcpKeepAlive;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.rules.Behavior;
 import dev.turnout.rules.Origin;
@@ -62,7 +63,7 @@ public final class ConfigLoader {
             "external-controller-cors", "tcp-half-close-timeout", "find-process-mode",
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
             "sub-rules", "authentication", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips",
-            "tcp-concurrent", "listeners");
+            "tcp-concurrent", "listeners", "keep-alive-idle", "keep-alive-interval", "disable-keep-alive");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -79,7 +80,7 @@ public final class ConfigLoader {
     /** Clash keys Turnout accepts and does not act on; mentioned once, not as unknown. */
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
             "redir-port", "tproxy-port", "profile", "experimental", "unified-delay",
-            "global-client-fingerprint", "keep-alive-interval",
+            "global-client-fingerprint",
             "ebpf", "global-ua",
             "external-controller-tls", "tls",
             "clash-for-android", "cfw-bypass", "cfw-latency-timeout", "cfw-latency-url");
@@ -448,6 +449,7 @@ public final class ConfigLoader {
                     attempt(() -> controllerCors(keys.get("external-controller-cors")), ControllerCors.UNSET),
                     attempt(() -> duration(keys, "tcp-half-close-timeout", TCP_HALF_CLOSE_TIMEOUT), TCP_HALF_CLOSE_TIMEOUT),
                     attempt(() -> bool(keys, "tcp-concurrent", false), false),
+                    attempt(() -> keepAlive(keys), TcpKeepAlive.DEFAULT),
                     ipv6,
                     List.copyOf(warnings), Map.copyOf(origins),
                     attempt(() -> oneOf(keys, "find-process-mode", "strict", List.of("always", "strict", "off")),
@@ -1189,6 +1191,22 @@ public final class ConfigLoader {
                 }
                 warnings.add(dns.originOf(key) + ": dns: '" + key + "' is not supported by Turnout; ignored");
             }
+        }
+
+        /** mihomo's keepalive keys, in seconds; 0 or absent: Go's default, as in mihomo. */
+        private TcpKeepAlive keepAlive(Map<String, NodeTuple> keys) throws ConfigException {
+            int idle = integer(keys, "keep-alive-idle", 0);
+            int interval = integer(keys, "keep-alive-interval", 0);
+            for (String key : List.of("keep-alive-idle", "keep-alive-interval")) {
+                int v = key.equals("keep-alive-idle") ? idle : interval;
+                if (v < 0 || v > 86_400) {
+                    throw new ConfigException(at(keys.get(key).getValueNode()), "'" + key
+                            + "' must be seconds between 1 and 86400 (0 for the default, 15)");
+                }
+            }
+            TcpKeepAlive d = TcpKeepAlive.DEFAULT;
+            return new TcpKeepAlive(!bool(keys, "disable-keep-alive", false), idle == 0 ? d.idleSeconds() : idle,
+                    interval == 0 ? d.intervalSeconds() : interval);
         }
 
         /**

@@ -202,6 +202,9 @@ final class ClashViews {
         m.put("interface-name", c.interfaceName() == null ? "" : c.interfaceName());
         m.put("routing-mark", c.routingMark());
         m.put("tcp-concurrent", c.tcpConcurrent());
+        m.put("keep-alive-idle", c.keepAlive().idleSeconds());
+        m.put("keep-alive-interval", c.keepAlive().intervalSeconds());
+        m.put("disable-keep-alive", !c.keepAlive().enabled());
         m.put("find-process-mode", c.findProcessMode());
         m.put("sniffing", Boolean.TRUE.equals(c.sniffer().values().get("enable")));
         m.put("geodata-mode", c.geo().geodataMode());

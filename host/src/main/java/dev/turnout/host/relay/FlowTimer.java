@@ -29,6 +29,9 @@ final class FlowTimer implements Runnable {
     private final Ticker ticker;
     private final long idleNanos;
     private final long halfClosedNanos;
+    /** {@link #idleNanos} when there is no idle timeout: nothing runs until a direction ends. */
+    private static final long NONE = Long.MAX_VALUE;
+    static final long SLOW_READER_NANOS = TimeUnit.SECONDS.toNanos(600);
 
     /** When a side last read, by {@link #ticker}. */
     private long lastMoved;
@@ -41,7 +44,7 @@ final class FlowTimer implements Runnable {
         this.application = application;
         this.outbound = outbound;
         this.ticker = application.eventLoop().ticker();
-        this.idleNanos = timeouts.idle().toNanos();
+        this.idleNanos = timeouts.idle() == null ? NONE : timeouts.idle().toNanos();
         this.halfClosedNanos = timeouts.halfClosed().toNanos();
         this.lastMoved = ticker.nanoTime();
     }
@@ -49,7 +52,9 @@ final class FlowTimer implements Runnable {
     /** Starts the idle timeout of the flow between {@code application} and {@code outbound}; it stops when {@code application} closes. */
     static FlowTimer start(Channel application, Channel outbound, FlowTimeouts timeouts) {
         FlowTimer timer = new FlowTimer(application, outbound, timeouts);
-        timer.runIn(timer.idleNanos);
+        if (timer.idleNanos != NONE) {
+            timer.runIn(timer.idleNanos);
+        }
         // Cancelled rather than left to run: a pending task would keep a closed flow's two channels for the idle timeout.
         application.closeFuture().addListener(f -> timer.stop());
         return timer;
@@ -101,13 +106,21 @@ final class FlowTimer implements Runnable {
         }
         if (still < halfClosedNanos) {
             runIn(halfClosedNanos - still);
-        } else if (pending > 0 && still < idleNanos) {
+        } else if (pending > 0 && still < slowReaderNanos()) {
             // A side has yet to take what Turnout holds for it: a slow reader waits out the idle timeout.
-            runIn(Math.min(halfClosedNanos, idleNanos - still));
+            runIn(Math.min(halfClosedNanos, slowReaderNanos() - still));
         } else {
             Relay.resetAndClose(application);
             Relay.resetAndClose(outbound);
         }
+    }
+
+    /**
+     * How long a half-closed flow waits for a side that has yet to take what Turnout holds: the idle timeout, or
+     * without one {@link #SLOW_READER_NANOS}, so that a reader that never reads cannot hold the flow for ever.
+     */
+    private long slowReaderNanos() {
+        return idleNanos == NONE ? SLOW_READER_NANOS : idleNanos;
     }
 
     private void runIn(long nanos) {

@@ -3,6 +3,7 @@ package dev.turnout.host.runtime;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ListenerEntry;
+import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.mixed.MixedInbound;
 import dev.turnout.host.platform.DescriptorShortage;
@@ -39,6 +40,8 @@ final class ProxyPorts implements AutoCloseable {
     private final Tunnel tunnel;
     private final DescriptorShortage shortage;
     private final Supplier<Authentication> authentication;
+    /** Applied to each client's socket: TCP keepalive. */
+    private final SocketBinder clients;
     private volatile PortClaims claims = PortClaims.NONE;
     /** Listening now, by port, all on {@link #address}. */
     private final Map<Integer, MixedInbound> open = new LinkedHashMap<>();
@@ -49,7 +52,8 @@ final class ProxyPorts implements AutoCloseable {
     private final List<MixedInbound> listeners = new ArrayList<>();
 
     ProxyPorts(EventLoopGroup boss, EventLoopGroup workers, Tunnel tunnel, DescriptorShortage shortage,
-               Supplier<Authentication> authentication) {
+               Supplier<Authentication> authentication, SocketBinder clients) {
+        this.clients = clients;
         this.boss = boss;
         this.workers = workers;
         this.tunnel = tunnel;
@@ -90,7 +94,8 @@ final class ProxyPorts implements AutoCloseable {
                         InetAddress was = address;
                         undo.push(() -> reopen(port, was, key));
                     }
-                    opened.put(port, MixedInbound.bind(at, boss, workers, tunnel, shortage, NAMES.get(key), authentication));
+                    opened.put(port, MixedInbound.bind(at, boss, workers, tunnel, shortage, NAMES.get(key), authentication,
+                            clients));
                 } catch (IOException e) {
                     throw new ConfigException(next.originOf(key), key + " cannot listen on " + at.getAddress().getHostAddress()
                             + ":" + port + ": " + e.getMessage(), e);
@@ -130,7 +135,7 @@ final class ProxyPorts implements AutoCloseable {
     private void reopen(int port, InetAddress was, String key) {
         try {
             MixedInbound back = MixedInbound.bind(new InetSocketAddress(was, port), boss, workers, tunnel, shortage,
-                    NAMES.get(key), authentication);
+                    NAMES.get(key), authentication, clients);
             closed.add(open.put(port, back));
         } catch (IOException | InterruptedException e) {
             if (e instanceof InterruptedException) {
@@ -184,7 +189,7 @@ final class ProxyPorts implements AutoCloseable {
         try {
             // An IP literal (the config checked it): no name is looked up.
             InetSocketAddress at = new InetSocketAddress(InetAddress.getByName(l.address()), l.port());
-            MixedInbound m = MixedInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access);
+            MixedInbound m = MixedInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients);
             log.info("listener '{}' ({}) listening on {}{}{}", l.name(), l.type(), m.localAddress(),
                     l.proxy() != null ? ", every flow through " + l.proxy()
                             : l.rule() != null ? ", its flows matched against sub-rules '" + l.rule() + "'" : "",

@@ -6,6 +6,7 @@ import dev.turnout.host.config.ListenerEntry;
 import dev.turnout.host.dial.HostDialer;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.Ipv6Gate;
+import dev.turnout.host.dial.TcpKeepAlive;
 import dev.turnout.host.dial.SystemResolver;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.dns.Nameserver;
@@ -130,7 +131,12 @@ public final class Turnout implements AutoCloseable {
             mark = 0;
         }
         ProxySockets own = new ProxySockets(settings.tun() == null ? config.interfaceName() : null, mark);
-        this.topLevel = own.any() ? own.binder() : SocketBinder.NONE;
+        // TCP keepalive on every connection Turnout makes, as mihomo's dialer sets it (UDP sockets are left alone).
+        TcpKeepAlive keepAlive = config.keepAlive();
+        this.topLevel = !own.any() ? keepAlive : channel -> {
+            own.binder().bind(channel);
+            keepAlive.bind(channel);
+        };
         binder.set(topLevel);
         this.boss = Transport.newGroup(1, "turnout-accept");
         this.workers = Transport.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), "turnout-io");
@@ -207,9 +213,9 @@ public final class Turnout implements AutoCloseable {
                 dnsService.sendThrough(this::nameserverStream);
             }
             this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking,
-                    new FlowTimeouts(Duration.ofSeconds(IDLE_SECONDS), config.tcpHalfCloseTimeout()), shortage);
+                    flowTimeouts(config), shortage);
             this.retirement = new OutboundRetirement(tunnel.flows());
-            this.ports = new ProxyPorts(boss, workers, tunnel, shortage, () -> this.config.authentication());
+            this.ports = new ProxyPorts(boss, workers, tunnel, shortage, () -> this.config.authentication(), keepAlive);
             workers.next().scheduleWithFixedDelay(retirement::check, RETIREMENT_CHECK_SECONDS,
                     RETIREMENT_CHECK_SECONDS, TimeUnit.SECONDS);
             if (dnsService != null && dnsService.pool4() != null) {
@@ -447,6 +453,17 @@ public final class Turnout implements AutoCloseable {
         return true;
     }
 
+    /**
+     * With keepalive on (mihomo's default) a flow with both directions open lasts until an end closes it or is found
+     * gone, as in Clash and sing-box, so a quiet SSH session or a push service's connection is not cut; with
+     * {@code disable-keep-alive: true}, such a flow quiet for {@value #IDLE_SECONDS} s is ended, since nothing else
+     * would find an end that vanished.
+     */
+    static FlowTimeouts flowTimeouts(Config config) {
+        return config.keepAlive().enabled() ? FlowTimeouts.halfClosedOnly(config.tcpHalfCloseTimeout())
+                : new FlowTimeouts(Duration.ofSeconds(IDLE_SECONDS), config.tcpHalfCloseTimeout());
+    }
+
     /** Milliseconds since a {@link System#nanoTime()} reading: what the start and reload lines report. */
     private static long millisSince(long nanoTime) {
         return (System.nanoTime() - nanoTime) / 1_000_000;
@@ -463,6 +480,7 @@ public final class Turnout implements AutoCloseable {
         changed(out, "hosts", running.hosts(), next.hosts());
         changed(out, "interface-name", running.interfaceName(), next.interfaceName());
         changed(out, "tcp-concurrent", running.tcpConcurrent(), next.tcpConcurrent());
+        changed(out, "keep-alive-idle, keep-alive-interval, disable-keep-alive", running.keepAlive(), next.keepAlive());
         changed(out, "find-process-mode", running.findProcessMode(), next.findProcessMode());
         changed(out, "routing-mark", running.routingMark(), next.routingMark());
         // Their sockets and users are set at the start; their proxy goes with the routing, so a reload applies it.

@@ -26,5 +26,7 @@ class FlowTimeoutsTest {
     void aZeroOrNegativeHalfClosedTimeoutIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> new FlowTimeouts(ONE, Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> new FlowTimeouts(ONE, ONE.negated()));
+        assertThrows(IllegalArgumentException.class, () -> FlowTimeouts.halfClosedOnly(Duration.ZERO));
+        assertDoesNotThrow(() -> FlowTimeouts.halfClosedOnly(ONE));
     }
 }

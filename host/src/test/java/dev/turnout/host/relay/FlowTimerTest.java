@@ -149,4 +149,43 @@ class FlowTimerTest {
         after(300);
         assertEnded("600 s from the start, as an idle flow");
     }
+
+    /** Clash's and sing-box's way, with TCP keepalive finding an end that is gone: no idle timeout. */
+    @Test
+    void withoutAnIdleTimeoutAnIdleFlowLastsAndNothingIsScheduledUntilADirectionEnds() throws Exception {
+        FlowTimeouts keepalive = FlowTimeouts.halfClosedOnly(Duration.ofSeconds(30));
+        FlowTimer timer = FlowTimer.start(application, outbound, keepalive);
+        after(24 * 3600);
+        assertOpen("a day with nothing moving and both directions open");
+        timer.oneDirectionEnded();
+        after(29);
+        assertOpen("29 s after a FIN");
+        after(1);
+        assertEnded("30 s after a FIN with nothing moving");
+
+        Loop loop = new Loop();
+        try {
+            Channel app = new LocalChannel();
+            loop.register(app).sync();
+            FlowTimer.start(app, new EmbeddedChannel(), keepalive);
+            assertFalse(loop.submit(loop::anythingScheduled).get(5, TimeUnit.SECONDS),
+                    "no task per idle flow when there is no idle timeout");
+            app.close().sync();
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void withoutAnIdleTimeoutAHalfClosedFlowStillWaitsForASlowReaderOnlySoLong() {
+        FlowTimer timer = FlowTimer.start(application, outbound, FlowTimeouts.halfClosedOnly(Duration.ofSeconds(30)));
+        timer.oneDirectionEnded();
+        application.write(Unpooled.wrappedBuffer(new byte[100]));
+        for (int i = 0; i < 19; i++) {
+            after(30);
+        }
+        assertOpen("570 s while the application has yet to take 100 bytes");
+        after(60);
+        assertEnded("600 s: a reader that never reads does not hold the flow for ever");
+    }
 }

@@ -34,7 +34,7 @@ class ProxyPortsTest {
                 throw new UnsupportedOperationException("no flows in this test");
             });
     private final ProxyPorts ports = new ProxyPorts(boss, workers, nowhere, new DescriptorShortage(),
-            () -> Authentication.NONE);
+            () -> Authentication.NONE, dev.turnout.host.dial.TcpKeepAlive.DEFAULT);
     private final List<String> asked = new CopyOnWriteArrayList<>();
 
     @AfterEach

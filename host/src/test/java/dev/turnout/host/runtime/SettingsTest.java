@@ -250,4 +250,24 @@ class SettingsTest {
         ConfigException e = assertThrows(ConfigException.class, () -> parse("ipv6: maybe"));
         assertEquals("t.yaml:1:7: 'ipv6' must be true or false, got 'maybe'", e.getMessage());
     }
+
+    /** mihomo's keepalive keys: Go's defaults, and without keepalive the idle timeout flows had before. */
+    @Test
+    void keepaliveIsOnWithGosDefaultsAndFlowsThenHaveNoIdleTimeout() throws Exception {
+        Config plain = parse("mixed-port: 7890");
+        assertEquals(new dev.turnout.host.dial.TcpKeepAlive(true, 15, 15), plain.keepAlive());
+        assertNull(Turnout.flowTimeouts(plain).idle(), "no idle timeout: keepalive finds an end that is gone");
+        assertEquals(java.time.Duration.ofSeconds(30), Turnout.flowTimeouts(plain).halfClosed());
+        Config tuned = parse("keep-alive-idle: 600|keep-alive-interval: 0");
+        assertEquals(new dev.turnout.host.dial.TcpKeepAlive(true, 600, 15), tuned.keepAlive());
+        assertEquals(List.of(), tuned.warnings());
+        Config off = parse("disable-keep-alive: true");
+        assertFalse(off.keepAlive().enabled());
+        assertEquals(java.time.Duration.ofSeconds(600), Turnout.flowTimeouts(off).idle());
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("keep-alive-idle: -5"));
+        assertEquals("t.yaml:1:18: 'keep-alive-idle' must be seconds between 1 and 86400 (0 for the default, 15)",
+                e.getMessage());
+        assertEquals(List.of("keep-alive-idle, keep-alive-interval, disable-keep-alive"),
+                Turnout.changesNeedingRestart(plain, tuned));
+    }
 }

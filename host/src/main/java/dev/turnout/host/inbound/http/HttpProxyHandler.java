@@ -65,6 +65,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     private static final String CODEC = "http-codec";
     private static final String IDLE = "http-idle";
+    /** How long a client's proxy connection may sit quiet between plain HTTP requests when flows have no idle timeout. */
+    static final java.time.Duration KEPT_ALIVE_IDLE = java.time.Duration.ofSeconds(600);
 
     /**
      * Strict: a bare LF ends no line (an answer of 400 at once, not a wait for CRLF), and a request with two
@@ -347,7 +349,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             ex.route = route;
             route.flow().onClose(ch::close);
             if (ch.pipeline().get(IDLE) == null) {
-                ch.pipeline().addBefore(CODEC, IDLE, new IdleStateHandler(0, 0, route.timeouts().idle().toMillis(), TimeUnit.MILLISECONDS));
+                // A client's kept-alive proxy connection between plain requests is no flow kept open by its ends:
+                // it ends when quiet, whether or not flows have an idle timeout.
+                ch.pipeline().addBefore(CODEC, IDLE, new IdleStateHandler(0, 0,
+                        route.timeouts().idleOr(KEPT_ALIVE_IDLE).toMillis(), TimeUnit.MILLISECONDS));
             }
             OriginConnection kept = origin;
             if (kept != null && kept.serves(target, route.outbound())) {

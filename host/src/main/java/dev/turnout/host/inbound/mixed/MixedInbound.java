@@ -1,5 +1,6 @@
 package dev.turnout.host.inbound.mixed;
 
+import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.HandshakeDeadline;
@@ -42,29 +43,31 @@ public final class MixedInbound implements AutoCloseable {
     public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
                                     Tunnel tunnel, DescriptorShortage shortage) throws IOException, InterruptedException {
         return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, DEFAULT_NAME,
-                () -> Authentication.NONE);
+                () -> Authentication.NONE, SocketBinder.NONE);
     }
 
     /**
      * A listener named as mihomo names it: {@code DEFAULT-MIXED}, {@code DEFAULT-SOCKS} or {@code DEFAULT-HTTP}.
      *
      * @param authentication whom to ask for a user, read as each client connects (a reload changes it)
+     * @param clients applied to each client's socket before anything is read (TCP keepalive)
      */
     public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
                                     Tunnel tunnel, DescriptorShortage shortage, String name,
-                                    Supplier<Authentication> authentication)
+                                    Supplier<Authentication> authentication, SocketBinder clients)
             throws IOException, InterruptedException {
-        return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, name, authentication);
+        return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, name, authentication, clients);
     }
 
     static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers, Tunnel tunnel,
                              DescriptorShortage shortage, long handshakeMillis) throws IOException, InterruptedException {
-        return bind(address, boss, workers, tunnel, shortage, handshakeMillis, DEFAULT_NAME, () -> Authentication.NONE);
+        return bind(address, boss, workers, tunnel, shortage, handshakeMillis, DEFAULT_NAME, () -> Authentication.NONE,
+                SocketBinder.NONE);
     }
 
     private static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
                                      Tunnel tunnel, DescriptorShortage shortage, long handshakeMillis, String name,
-                                     Supplier<Authentication> authentication)
+                                     Supplier<Authentication> authentication, SocketBinder clients)
             throws IOException, InterruptedException {
         ChannelGroup connections = new DefaultChannelGroup("mixed", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = new ServerBootstrap()
@@ -81,6 +84,12 @@ public final class MixedInbound implements AutoCloseable {
                         if (!access.admits((InetSocketAddress) ch.remoteAddress())) {
                             // lan-allowed-ips / lan-disallowed-ips: closed before a byte is read, as mihomo does.
                             ch.close();
+                            return;
+                        }
+                        try {
+                            clients.bind(ch);
+                        } catch (Exception e) {
+                            ch.close(); // an option the socket refuses: not served, rather than served without it
                             return;
                         }
                         connections.add(ch);

@@ -1,0 +1,93 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchDir;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * TCP keepalive as mihomo sets it (Go's defaults: first probe after 15 s quiet, then every 15 s) on the packaged
+ * Turnout's connection to a server and on a client's connection to its proxy port, as the kernel shows them
+ * ({@code ss -o}: {@code timer:(keepalive,...)}); before, neither had it, and a flow quiet for 600 s was ended
+ * instead, cutting quiet SSH sessions and push services' connections that Clash keeps. {@code
+ * disable-keep-alive: true} leaves them without.
+ */
+class KeepAliveIT {
+
+    Path dir;
+    Netns ns;
+    Path log;
+
+    @BeforeEach
+    void start() throws Exception {
+        Netns.assumeUsable("curl", "ss");
+        dir = ScratchDir.create("tkeep");
+        ns = Netns.create("tkeep");
+        ns.spawn(dir.resolve("silent.log"), Daemons.peer("silent", "8090"));
+        ns.awaitTcpPort(8090, Duration.ofSeconds(20));
+        log = dir.resolve("turnout.log");
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        if (ns != null) {
+            ns.close();
+        }
+        ScratchDir.delete(dir);
+    }
+
+    /** The kernel's view of the held flow's two sockets of Turnout's: to the server, and from the client. */
+    private String socketsWhileAFlowIsHeld(String extra) throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n", "mixed-port: 7890", "log-level: info", extra, "rules:",
+                "  - MATCH,DIRECT", ""));
+        Files.deleteIfExists(log);
+        Process turnout = ns.spawn(log, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(),
+                "run", "-c", config.toString());
+        ns.awaitTcpPort(7890, Duration.ofSeconds(30));
+        // Connected and quiet: the server never answers.
+        Process held = ns.spawn(dir.resolve("curl.log"), "curl", "-sS", "--max-time", "20", "-x",
+                "http://127.0.0.1:7890", "http://127.0.0.1:8090/quiet");
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            String out = "";
+            while (System.nanoTime() < deadline) {
+                out = ns.run(Duration.ofSeconds(5), "ss", "-Htno", "state", "established",
+                        "( dport = :8090 or sport = :7890 )").stdout();
+                if (out.lines().count() >= 2) {
+                    return out;
+                }
+                Thread.sleep(200);
+            }
+            return out;
+        } finally {
+            held.destroy();
+            held.waitFor(10, TimeUnit.SECONDS);
+            turnout.destroy();
+            turnout.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void turnoutsConnectionToTheServerAndTheClientsToItsPortHaveKeepaliveUnlessDisabled() throws Exception {
+        String on = socketsWhileAFlowIsHeld("");
+        String toServer = on.lines().filter(l -> l.contains(":8090")).findFirst().orElse("");
+        String fromClient = on.lines().filter(l -> !l.contains(":8090")).findFirst().orElse("");
+        assertTrue(toServer.contains("timer:(keepalive,"), () -> "to the server: " + on + MixedPortIT.read(log));
+        assertTrue(fromClient.contains("timer:(keepalive,"), () -> "from the client: " + on);
+
+        String off = socketsWhileAFlowIsHeld("disable-keep-alive: true");
+        assertTrue(off.lines().count() >= 2, off);
+        assertFalse(off.contains("keepalive"), off);
+    }
+}
