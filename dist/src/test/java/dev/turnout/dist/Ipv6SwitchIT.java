@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.dist.controller.Api;
+import dev.turnout.dist.controller.Launched;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
@@ -66,10 +67,12 @@ class Ipv6SwitchIT {
     @Test
     void theTopLevelIpv6DecidesWhetherNamesLeadToIpv6AddressesAndADashboardSwitchesIt() throws Exception {
         Files.writeString(config, configWith(""));
-        Process turnout = ns.spawn(log, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(),
-                "run", "-c", config.toString());
-        ns.awaitTcpPort(9090, Duration.ofSeconds(30));
-        Api api = new Api(ns, 9090, null);
+        try (Launched turnout = Launched.start(ns, config, log, 9090)) {
+            switchesAndReloads(turnout, new Api(ns, 9090, null));
+        }
+    }
+
+    private void switchesAndReloads(Launched turnout, Api api) throws Exception {
 
         assertEquals(true, api.get("/configs").object().get("ipv6"), "mihomo's default");
         assertEquals("hello /x from 0:0:0:0:0:0:0:1\n", get("dual.test").stdout(), this::log);

@@ -3,6 +3,7 @@ package dev.turnout.dist;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnout.dist.controller.Launched;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
@@ -52,29 +53,26 @@ class KeepAliveIT {
         Files.writeString(config, String.join("\n", "mixed-port: 7890", "log-level: info", extra, "rules:",
                 "  - MATCH,DIRECT", ""));
         Files.deleteIfExists(log);
-        Process turnout = ns.spawn(log, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(),
-                "run", "-c", config.toString());
-        ns.awaitTcpPort(7890, Duration.ofSeconds(30));
-        // Connected and quiet: the server never answers.
-        Process held = ns.spawn(dir.resolve("curl.log"), "curl", "-sS", "--max-time", "20", "-x",
-                "http://127.0.0.1:7890", "http://127.0.0.1:8090/quiet");
-        try {
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            String out = "";
-            while (System.nanoTime() < deadline) {
-                out = ns.run(Duration.ofSeconds(5), "ss", "-Htno", "state", "established",
-                        "( dport = :8090 or sport = :7890 )").stdout();
-                if (out.lines().count() >= 2) {
-                    return out;
+        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+            // Connected and quiet: the server never answers.
+            Process held = ns.spawn(dir.resolve("curl.log"), "curl", "-sS", "--max-time", "20", "-x",
+                    "http://127.0.0.1:7890", "http://127.0.0.1:8090/quiet");
+            try {
+                long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+                String out = "";
+                while (System.nanoTime() < deadline) {
+                    out = ns.run(Duration.ofSeconds(5), "ss", "-Htno", "state", "established",
+                            "( dport = :8090 or sport = :7890 )").stdout();
+                    if (out.lines().count() >= 2) {
+                        return out;
+                    }
+                    Thread.sleep(200);
                 }
-                Thread.sleep(200);
+                return out;
+            } finally {
+                held.destroy();
+                held.waitFor(10, TimeUnit.SECONDS);
             }
-            return out;
-        } finally {
-            held.destroy();
-            held.waitFor(10, TimeUnit.SECONDS);
-            turnout.destroy();
-            turnout.waitFor(20, TimeUnit.SECONDS);
         }
     }
 

@@ -2,8 +2,8 @@ package dev.turnout.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnout.dist.controller.Launched;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,15 +48,12 @@ class SystemHostsIT {
         ScratchDir.delete(dir);
     }
 
-    private Process turnout(String dnsExtra) throws Exception {
+    private Launched turnout(String dnsExtra) throws Exception {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n", "mixed-port: 7890", "log-level: info", "dns:", "  enable: true",
                 "  listen: 127.0.0.1:1053", "  nameserver: [203.0.113.53]", dnsExtra, "rules:", "  - MATCH,DIRECT", ""));
         Files.deleteIfExists(log);
-        Process p = ns.spawn(log, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(), "run",
-                "-c", config.toString());
-        ns.awaitTcpPort(7890, Duration.ofSeconds(30));
-        return p;
+        return Launched.start(ns, config, log, 7890);
     }
 
     private Netns.Result dig(String name) throws Exception {
@@ -71,23 +67,22 @@ class SystemHostsIT {
 
     @Test
     void namesInTheSystemsHostsFileKeepTheirAddressesUnlessTheConfigSaysOtherwise() throws Exception {
-        Process first = turnout("");
-        assertEquals("127.0.0.1", dig("nas.test").stdout().trim(), () -> MixedPortIT.read(log));
-        assertEquals("200", get("nas.test").stdout(), () -> MixedPortIT.read(log));
+        try (Launched turnout = turnout("")) {
+            assertEquals("127.0.0.1", dig("nas.test").stdout().trim(), turnout::log);
+            assertEquals("200", get("nas.test").stdout(), turnout::log);
 
-        // An edit is read again (checked every 5 s), as Go's resolver in mihomo does.
-        ns.hosts(Map.of("nas.test", "127.0.0.1", "dev.test", "127.0.0.1"));
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        String added = "";
-        while (System.nanoTime() < deadline && !(added = dig("dev.test").stdout().trim()).equals("127.0.0.1")) {
-            Thread.sleep(500);
+            // An edit is read again (checked every 5 s), as Go's resolver in mihomo does.
+            ns.hosts(Map.of("nas.test", "127.0.0.1", "dev.test", "127.0.0.1"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            String added = "";
+            while (System.nanoTime() < deadline && !(added = dig("dev.test").stdout().trim()).equals("127.0.0.1")) {
+                Thread.sleep(500);
+            }
+            assertEquals("127.0.0.1", added, "the name added to the file");
         }
-        assertEquals("127.0.0.1", added, "the name added to the file");
-        first.destroy();
-        assertTrue(first.waitFor(20, TimeUnit.SECONDS));
-
-        turnout("  use-system-hosts: false");
-        assertEquals("", dig("nas.test").stdout().trim(), "the nameserver alone, which nobody serves");
-        assertNotEquals("200", get("nas.test").stdout(), () -> MixedPortIT.read(log));
+        try (Launched without = turnout("  use-system-hosts: false")) {
+            assertEquals("", dig("nas.test").stdout().trim(), "the nameserver alone, which nobody serves");
+            assertNotEquals("200", get("nas.test").stdout(), without::log);
+        }
     }
 }

@@ -47,6 +47,11 @@ public final class Launched implements AutoCloseable {
         return l;
     }
 
+    /** Turnout's process id, for signals ({@code kill -HUP}: reload). */
+    public long pid() {
+        return process.pid();
+    }
+
     /** The log, once Turnout has written what it logged so far ({@link Logs#read}). */
     public String log() {
         return Logs.read(log);
