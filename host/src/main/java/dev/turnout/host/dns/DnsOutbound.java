@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -58,8 +59,9 @@ final class DnsOutbound implements Outbound {
         }
         Promise<Channel> opened = loop.newPromise();
         // To loopback, unbound: Turnout's own server, never the physical interface or the TUN.
+        // Reads as the host dialer's channels do: when the relay asks, so that a slow client holds the server back.
         ChannelFuture connect = new Bootstrap().group(loop).channelFactory(() -> Transport.newSocketChannel())
-                .handler(new ChannelInboundHandlerAdapter()).connect(tcp);
+                .option(ChannelOption.AUTO_READ, false).handler(new ChannelInboundHandlerAdapter()).connect(tcp);
         connect.addListener(f -> {
             if (f.isSuccess()) {
                 opened.trySuccess(connect.channel());
