@@ -141,7 +141,7 @@ class ControllerIT {
         assertEquals("", configs.remove("external-ui-name"));
         // The top-level ipv6 this config leaves out: on by mihomo's default, where Clash 1.18's was off.
         assertEquals(true, configs.put("ipv6", false), "mihomo's default");
-        for (String key : List.of("interface-name", "routing-mark", "tcp-concurrent", "keep-alive-idle",
+        for (String key : List.of("interface-name", "routing-mark", "tcp-concurrent", "unified-delay", "keep-alive-idle",
                 "keep-alive-interval", "disable-keep-alive", "find-process-mode", "sniffing",
                 "geodata-mode", "geo-auto-update", "geo-update-interval", "geox-url")) {
             assertTrue(configs.remove(key) != null, key);

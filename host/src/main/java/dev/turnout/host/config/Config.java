@@ -23,6 +23,7 @@ import java.util.Map;
  * @param hosts {@code hosts:} entries, name to addresses as written
  * @param tcpHalfCloseTimeout how long a TCP flow with one direction ended may sit with nothing moving
  * @param tcpConcurrent mihomo's {@code tcp-concurrent}: a name's addresses are all dialled at once
+ * @param unifiedDelay mihomo's {@code unified-delay}: delay tests time a second request on the same connection
  * @param keepAlive mihomo's {@code keep-alive-idle}, {@code keep-alive-interval} and {@code disable-keep-alive}
  * @param ipv6 the top-level {@code ipv6} (mihomo's default: true): when false, names are looked up for IPv4
  *     addresses only, the DNS server answers no AAAA and the TUN has no IPv6 address
@@ -71,6 +72,7 @@ public record Config(
         ControllerCors externalControllerCors,
         Duration tcpHalfCloseTimeout,
         boolean tcpConcurrent,
+        boolean unifiedDelay,
         TcpKeepAlive keepAlive,
         boolean ipv6,
         List<String> warnings,
@@ -141,7 +143,7 @@ public record Config(
         return new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bindAsWritten,
                 mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer, interfaceName,
                 routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl, secret, externalControllerCors, tcpHalfCloseTimeout,
-                tcpConcurrent, keepAlive, ipv6, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
+                tcpConcurrent, unifiedDelay, keepAlive, ipv6, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
                 listeners);
     }
 
@@ -150,7 +152,7 @@ public record Config(
         return ipv6 == this.ipv6 ? this : new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan,
                 bindAddress, bindAsWritten, mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer,
                 interfaceName, routingMark, externalController, externalControllerUnix, externalUi, externalUiName,
-                externalUiUrl, secret, externalControllerCors, tcpHalfCloseTimeout, tcpConcurrent, keepAlive, ipv6, warnings,
+                externalUiUrl, secret, externalControllerCors, tcpHalfCloseTimeout, tcpConcurrent, unifiedDelay, keepAlive, ipv6, warnings,
                 origins, findProcessMode, geo, subRules, proxyProviders, authentication, listeners);
     }
 

@@ -63,7 +63,8 @@ public final class ConfigLoader {
             "external-controller-cors", "tcp-half-close-timeout", "find-process-mode",
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
             "sub-rules", "authentication", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips",
-            "tcp-concurrent", "listeners", "keep-alive-idle", "keep-alive-interval", "disable-keep-alive");
+            "tcp-concurrent", "listeners", "keep-alive-idle", "keep-alive-interval", "disable-keep-alive",
+            "unified-delay");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -79,7 +80,7 @@ public final class ConfigLoader {
 
     /** Clash keys Turnout accepts and does not act on; mentioned once, not as unknown. */
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
-            "redir-port", "tproxy-port", "profile", "experimental", "unified-delay",
+            "redir-port", "tproxy-port", "profile", "experimental",
             "global-client-fingerprint",
             "ebpf", "global-ua",
             "external-controller-tls", "tls",
@@ -449,6 +450,7 @@ public final class ConfigLoader {
                     attempt(() -> controllerCors(keys.get("external-controller-cors")), ControllerCors.UNSET),
                     attempt(() -> duration(keys, "tcp-half-close-timeout", TCP_HALF_CLOSE_TIMEOUT), TCP_HALF_CLOSE_TIMEOUT),
                     attempt(() -> bool(keys, "tcp-concurrent", false), false),
+                    attempt(() -> bool(keys, "unified-delay", false), false),
                     attempt(() -> keepAlive(keys), TcpKeepAlive.DEFAULT),
                     ipv6,
                     List.copyOf(warnings), Map.copyOf(origins),

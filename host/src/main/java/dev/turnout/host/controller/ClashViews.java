@@ -202,6 +202,7 @@ final class ClashViews {
         m.put("interface-name", c.interfaceName() == null ? "" : c.interfaceName());
         m.put("routing-mark", c.routingMark());
         m.put("tcp-concurrent", c.tcpConcurrent());
+        m.put("unified-delay", c.unifiedDelay());
         m.put("keep-alive-idle", c.keepAlive().idleSeconds());
         m.put("keep-alive-interval", c.keepAlive().intervalSeconds());
         m.put("disable-keep-alive", !c.keepAlive().enabled());

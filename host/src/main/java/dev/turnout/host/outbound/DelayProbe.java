@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.NetUtil;
@@ -33,7 +34,8 @@ import javax.net.ssl.SSLException;
 
 /**
  * Clash's delay test: opens a stream through an outbound to the URL's host and times an HTTP GET of the
- * URL up to the response's status line. Always bounded by a timeout; leaves nothing open.
+ * URL up to the response's status line (with {@code unified-delay}, a second GET on the same connection). Always
+ * bounded by a timeout; leaves nothing open.
  */
 public final class DelayProbe {
 
@@ -72,10 +74,22 @@ public final class DelayProbe {
      */
     public static Future<Integer> measure(Dialer via, String url, int timeoutMillis, StatusRanges expected,
                                           EventLoop loop) {
+        return measure(via, url, timeoutMillis, expected, false, loop);
+    }
+
+    /**
+     * As above; with mihomo's {@code unified-delay}, the URL is asked twice on one connection and only the second
+     * answer is timed, so the delay leaves out the connection's setup (the proxy's handshake, TLS) and the server's
+     * first-request work. A server that closes after the first answer gets that one timed from the start, as mihomo
+     * does.
+     */
+    public static Future<Integer> measure(Dialer via, String url, int timeoutMillis, StatusRanges expected,
+                                          boolean unified, EventLoop loop) {
         if (!loop.inEventLoop()) {
             Promise<Integer> moved = loop.newPromise();
             try {
-                loop.execute(() -> PromiseNotifier.cascade(measure(via, url, timeoutMillis, expected, loop), moved));
+                loop.execute(() -> PromiseNotifier.cascade(measure(via, url, timeoutMillis, expected, unified, loop),
+                        moved));
             } catch (RejectedExecutionException e) {
                 moved.tryFailure(e);
             }
@@ -142,23 +156,51 @@ public final class DelayProbe {
                 return;
             }
             ch.pipeline().addLast(new HttpClientCodec());
+            String hostHeader = uri.getPort() > 0 ? uri.getHost() + ":" + uri.getPort() : uri.getHost();
             ch.pipeline().addLast(new SimpleChannelInboundHandler<HttpObject>() {
+                /** When the request being answered was sent, for the delay. */
+                private long sent = start;
+                /** Whether the answer being read is the first of two (unified-delay). */
+                private boolean first = unified;
+                /** The first answer's delay and status, kept for a server that closes before the second. */
+                private int firstMillis;
+                private int firstStatus;
+
                 @Override
                 protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
                     if (msg instanceof HttpResponse response) {
-                        int millis = (int) Math.max(1, (System.nanoTime() - start) / 1_000_000);
-                        int status = response.status().code();
-                        if (expected.accepts(status)) {
-                            result.trySuccess(millis);
-                        } else {
-                            result.tryFailure(new IOException("status " + status + " is not the expected " + expected));
+                        int millis = (int) Math.max(1, (System.nanoTime() - sent) / 1_000_000);
+                        if (first) {
+                            firstMillis = millis;
+                            firstStatus = response.status().code();
+                            return; // the second request goes once this answer has been read whole
                         }
-                        ctx.close();
+                        finish(ctx, millis, response.status().code());
+                    } else if (first && msg instanceof LastHttpContent) {
+                        first = false;
+                        sent = System.nanoTime();
+                        ctx.writeAndFlush(request(target, hostHeader, false)).addListener(w -> {
+                            if (!w.isSuccess()) {
+                                finish(ctx, firstMillis, firstStatus);
+                            }
+                        });
                     }
+                }
+
+                private void finish(ChannelHandlerContext ctx, int millis, int status) {
+                    if (expected.accepts(status)) {
+                        result.trySuccess(millis);
+                    } else {
+                        result.tryFailure(new IOException("status " + status + " is not the expected " + expected));
+                    }
+                    ctx.close();
                 }
 
                 @Override
                 public void channelInactive(ChannelHandlerContext ctx) {
+                    if (firstStatus != 0) {
+                        finish(ctx, firstMillis, firstStatus); // closed after the first answer: that one counts
+                    }
                     result.tryFailure(new IOException("closed before the response"));
                 }
 
@@ -168,13 +210,7 @@ public final class DelayProbe {
                     ctx.close();
                 }
             });
-            DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target);
-            String hostHeader = uri.getPort() > 0 ? uri.getHost() + ":" + uri.getPort() : uri.getHost();
-            request.headers().set(HttpHeaderNames.HOST, hostHeader)
-                    .set(HttpHeaderNames.USER_AGENT, "Turnout")
-                    .set(HttpHeaderNames.CONNECTION, "close")
-                    .set(HttpHeaderNames.CONTENT_LENGTH, 0);
-            ch.writeAndFlush(request).addListener(w -> {
+            ch.writeAndFlush(request(target, hostHeader, unified)).addListener(w -> {
                 if (!w.isSuccess()) {
                     result.tryFailure(w.cause());
                 }
@@ -187,6 +223,16 @@ public final class DelayProbe {
             }
         });
         return result;
+    }
+
+    /** A GET of {@code target}, the connection kept for another when {@code keepAlive}. */
+    private static DefaultFullHttpRequest request(String target, String host, boolean keepAlive) {
+        DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target);
+        request.headers().set(HttpHeaderNames.HOST, host)
+                .set(HttpHeaderNames.USER_AGENT, "Turnout")
+                .set(HttpHeaderNames.CONNECTION, keepAlive ? "keep-alive" : "close")
+                .set(HttpHeaderNames.CONTENT_LENGTH, 0);
+        return request;
     }
 
     private static SslContext tls() throws SSLException {

@@ -40,10 +40,17 @@ public final class GroupSupervisor implements AutoCloseable {
     private volatile boolean closed;
     /** Nodes whose provider checks them ({@code health-check: {enable: true}}): groups' own rounds leave them out. */
     private volatile Set<String> providerChecked = Set.of();
+    /** mihomo's {@code unified-delay}, as the running config has it. */
+    private volatile boolean unifiedDelay;
 
     public GroupSupervisor(EventLoopGroup loops, Selections selections) {
         this.loops = loops;
         this.selections = selections;
+    }
+
+    /** Times delay tests from now on as mihomo's {@code unified-delay} says ({@link DelayProbe}). */
+    public void useUnifiedDelay(boolean unified) {
+        this.unifiedDelay = unified;
     }
 
     public HealthBook book() {
@@ -244,7 +251,7 @@ public final class GroupSupervisor implements AutoCloseable {
         }
         Future<Integer> f;
         try {
-            f = DelayProbe.measure(outbound, url, timeoutMillis, expected, loop);
+            f = DelayProbe.measure(outbound, url, timeoutMillis, expected, unifiedDelay, loop);
         } catch (RuntimeException e) {
             f = loop.newFailedFuture(e);
         }

@@ -183,6 +183,7 @@ public final class Turnout implements AutoCloseable {
             compiled.notes().forEach(n -> log.warn("{}", n));
             this.lastNotes = Set.copyOf(compiled.notes());
             this.groups = new GroupSupervisor(workers, Selections.at(state.file(Selections.FILE_NAME)));
+            groups.useUnifiedDelay(config.unifiedDelay());
             groups.adopt(compiled.routing().outbounds());
             if (dnsService != null) {
                 dnsService.useMatchers(compiled.routing().dnsMatchers());
@@ -400,6 +401,7 @@ public final class Turnout implements AutoCloseable {
         lastNotes = Set.copyOf(compiled.notes());
         Routing previous = router.current();
         carrySelections(previous, compiled.routing());
+        groups.useUnifiedDelay(next.unifiedDelay());
         groups.adopt(compiled.routing().outbounds());
         router.swap(compiled.routing());
         retirement.retire(previous.outbounds(), compiled.routing().outbounds());

@@ -84,6 +84,73 @@ class DelayProbeTest {
         return server.getLocalPort();
     }
 
+    /**
+     * Keeps each connection for further requests, answering the first on each {@code firstMillis} late and the rest at
+     * once, unless {@code closeAfterFirst}; {@code requests} gets the number of requests each connection carried.
+     */
+    private int slowFirstServer(long firstMillis, boolean closeAfterFirst, List<Integer> requests) throws IOException {
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        open.add(server);
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (Socket s = server.accept()) {
+                    int n = 0;
+                    java.io.BufferedReader in = new java.io.BufferedReader(
+                            new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+                    for (String line = in.readLine(); line != null && n < 5; line = in.readLine()) {
+                        if (!line.isEmpty()) {
+                            continue; // the request's head, up to its blank line
+                        }
+                        if (n++ == 0) {
+                            Thread.sleep(firstMillis);
+                        }
+                        s.getOutputStream().write(("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n"
+                                + (closeAfterFirst ? "Connection: close\r\n" : "") + "\r\n")
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                        s.getOutputStream().flush();
+                        if (closeAfterFirst) {
+                            break;
+                        }
+                    }
+                    requests.add(n);
+                } catch (IOException | InterruptedException e) {
+                    return;
+                }
+            }
+        }, "probe-test-slow-first");
+        t.setDaemon(true);
+        t.start();
+        return server.getLocalPort();
+    }
+
+    /** mihomo's unified-delay: a second request on the connection is what is timed, not the first's setup. */
+    @Test
+    void withUnifiedDelayTheSecondAnswerOnTheConnectionIsTimed() throws Exception {
+        List<Integer> requests = new CopyOnWriteArrayList<>();
+        String url = "http://127.0.0.1:" + slowFirstServer(1500, false, requests) + "/generate_204";
+        var any = dev.turnout.host.config.StatusRanges.ANY;
+        Future<Integer> plain = DelayProbe.measure(dialer, url, 10_000, any, false, loops.next());
+        assertTrue(plain.await(15, TimeUnit.SECONDS));
+        assertTrue(plain.isSuccess(), () -> String.valueOf(plain.cause()));
+        assertTrue(plain.getNow() >= 1500, "the first answer, 1.5 s late: " + plain.getNow());
+        Future<Integer> unified = DelayProbe.measure(dialer, url, 10_000, any, true, loops.next());
+        assertTrue(unified.await(15, TimeUnit.SECONDS));
+        assertTrue(unified.isSuccess(), () -> String.valueOf(unified.cause()));
+        assertTrue(unified.getNow() < 1500, "the second answer, at once: " + unified.getNow());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (requests.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(List.of(1, 2), requests, "one request, then two on one connection");
+
+        List<Integer> closing = new CopyOnWriteArrayList<>();
+        String closes = "http://127.0.0.1:" + slowFirstServer(300, true, closing) + "/generate_204";
+        Future<Integer> fallback = DelayProbe.measure(dialer, closes, 10_000, any, true, loops.next());
+        assertTrue(fallback.await(15, TimeUnit.SECONDS));
+        assertTrue(fallback.isSuccess(), () -> String.valueOf(fallback.cause()));
+        assertTrue(fallback.getNow() >= 300, "a server that closes after the first: that one, timed from the start");
+    }
+
     @Test
     void measuresAnAnsweringServer() throws Exception {
         int port = server("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
