@@ -23,6 +23,7 @@ import java.util.Map;
  * @param hosts {@code hosts:} entries, name to addresses as written
  * @param tcpHalfCloseTimeout how long a TCP flow with one direction ended may sit with nothing moving
  * @param tcpConcurrent mihomo's {@code tcp-concurrent}: a name's addresses are all dialled at once
+ * @param profile mihomo's {@code profile:}: whether selections and fake-IP mappings are kept across restarts
  * @param unifiedDelay mihomo's {@code unified-delay}: delay tests time a second request on the same connection
  * @param keepAlive mihomo's {@code keep-alive-idle}, {@code keep-alive-interval} and {@code disable-keep-alive}
  * @param ipv6 the top-level {@code ipv6} (mihomo's default: true): when false, names are looked up for IPv4
@@ -72,6 +73,7 @@ public record Config(
         ControllerCors externalControllerCors,
         Duration tcpHalfCloseTimeout,
         boolean tcpConcurrent,
+        Profile profile,
         boolean unifiedDelay,
         TcpKeepAlive keepAlive,
         boolean ipv6,
@@ -143,7 +145,7 @@ public record Config(
         return new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bindAsWritten,
                 mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer, interfaceName,
                 routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl, secret, externalControllerCors, tcpHalfCloseTimeout,
-                tcpConcurrent, unifiedDelay, keepAlive, ipv6, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
+                tcpConcurrent, profile, unifiedDelay, keepAlive, ipv6, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
                 listeners);
     }
 
@@ -152,7 +154,7 @@ public record Config(
         return ipv6 == this.ipv6 ? this : new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan,
                 bindAddress, bindAsWritten, mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer,
                 interfaceName, routingMark, externalController, externalControllerUnix, externalUi, externalUiName,
-                externalUiUrl, secret, externalControllerCors, tcpHalfCloseTimeout, tcpConcurrent, unifiedDelay, keepAlive, ipv6, warnings,
+                externalUiUrl, secret, externalControllerCors, tcpHalfCloseTimeout, tcpConcurrent, profile, unifiedDelay, keepAlive, ipv6, warnings,
                 origins, findProcessMode, geo, subRules, proxyProviders, authentication, listeners);
     }
 

@@ -64,7 +64,7 @@ public final class ConfigLoader {
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
             "sub-rules", "authentication", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips",
             "tcp-concurrent", "listeners", "keep-alive-idle", "keep-alive-interval", "disable-keep-alive",
-            "unified-delay");
+            "unified-delay", "profile");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -80,7 +80,7 @@ public final class ConfigLoader {
 
     /** Clash keys Turnout accepts and does not act on; mentioned once, not as unknown. */
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
-            "redir-port", "tproxy-port", "profile", "experimental",
+            "redir-port", "tproxy-port", "experimental",
             "global-client-fingerprint",
             "ebpf", "global-ua",
             "external-controller-tls", "tls",
@@ -450,6 +450,7 @@ public final class ConfigLoader {
                     attempt(() -> controllerCors(keys.get("external-controller-cors")), ControllerCors.UNSET),
                     attempt(() -> duration(keys, "tcp-half-close-timeout", TCP_HALF_CLOSE_TIMEOUT), TCP_HALF_CLOSE_TIMEOUT),
                     attempt(() -> bool(keys, "tcp-concurrent", false), false),
+                    attempt(() -> profile(keys.get("profile")), Profile.DEFAULT),
                     attempt(() -> bool(keys, "unified-delay", false), false),
                     attempt(() -> keepAlive(keys), TcpKeepAlive.DEFAULT),
                     ipv6,
@@ -1193,6 +1194,17 @@ public final class ConfigLoader {
                 }
                 warnings.add(dns.originOf(key) + ": dns: '" + key + "' is not supported by Turnout; ignored");
             }
+        }
+
+        /** mihomo's {@code profile:} ({@code store-selected}, {@code store-fake-ip}); other keys are noted. */
+        private Profile profile(NodeTuple tuple) throws ConfigException {
+            Section p = section(tuple);
+            for (String key : p.values().keySet()) {
+                if (!key.equals("store-selected") && !key.equals("store-fake-ip")) {
+                    warnings.add(p.originOf(key) + ": profile: unknown key '" + key + "'; ignored");
+                }
+            }
+            return new Profile(p.bool("store-selected", true), p.bool("store-fake-ip", true));
         }
 
         /** mihomo's keepalive keys, in seconds; 0 or absent: Go's default, as in mihomo. */

@@ -152,7 +152,8 @@ public final class Turnout implements AutoCloseable {
             if (dnsOptions != null) {
                 try {
                     dnsService = DnsService.start(dnsOptions, excludedBy(tunOptions),
-                            state.file(FAKE_IP_CACHE), workers, channel -> binder.get().bind(channel),
+                            config.profile().storeFakeIp() ? state.file(FAKE_IP_CACHE) : null, workers,
+                            channel -> binder.get().bind(channel),
                             UpstreamResolver.Settings.defaults());
                 } catch (IOException e) {
                     throw cannotListen(config.dns().originOf("listen"), "dns.listen", dnsOptions.listen(), e);
@@ -182,7 +183,8 @@ public final class Turnout implements AutoCloseable {
                     compiled.routing().outbounds().names().size(), millisSince(compiling));
             compiled.notes().forEach(n -> log.warn("{}", n));
             this.lastNotes = Set.copyOf(compiled.notes());
-            this.groups = new GroupSupervisor(workers, Selections.at(state.file(Selections.FILE_NAME)));
+            this.groups = new GroupSupervisor(workers, Selections.at(
+                    config.profile().storeSelected() ? state.file(Selections.FILE_NAME) : null));
             groups.useUnifiedDelay(config.unifiedDelay());
             groups.adopt(compiled.routing().outbounds());
             if (dnsService != null) {
@@ -482,6 +484,7 @@ public final class Turnout implements AutoCloseable {
         changed(out, "hosts", running.hosts(), next.hosts());
         changed(out, "interface-name", running.interfaceName(), next.interfaceName());
         changed(out, "tcp-concurrent", running.tcpConcurrent(), next.tcpConcurrent());
+        changed(out, "profile", running.profile(), next.profile());
         changed(out, "keep-alive-idle, keep-alive-interval, disable-keep-alive", running.keepAlive(), next.keepAlive());
         changed(out, "find-process-mode", running.findProcessMode(), next.findProcessMode());
         changed(out, "routing-mark", running.routingMark(), next.routingMark());

@@ -120,9 +120,9 @@ class ConfigLoaderTest {
 
     @Test
     void unknownKeysAreWarningsWithTheirPosition() throws Exception {
-        Config c = parse("mixed-port: 1\nfancy-feature: yes\nprofile: {store-selected: true}\n");
+        Config c = parse("mixed-port: 1\nfancy-feature: yes\nexperimental: {quic-go-disable-gso: true}\n");
         assertEquals(List.of("t.yaml:2:1: unknown key 'fancy-feature'; ignored",
-                "t.yaml:3:1: 'profile' is not supported by Turnout; ignored"), c.warnings());
+                "t.yaml:3:1: 'experimental' is not supported by Turnout; ignored"), c.warnings());
     }
 
     @Test

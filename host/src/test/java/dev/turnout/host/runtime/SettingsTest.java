@@ -270,4 +270,17 @@ class SettingsTest {
         assertEquals(List.of("keep-alive-idle, keep-alive-interval, disable-keep-alive"),
                 Turnout.changesNeedingRestart(plain, tuned));
     }
+
+    /** mihomo's profile: selections kept unless store-selected is false; fake-IP mappings kept unless written false. */
+    @Test
+    void theProfileSaysWhatARunKeepsAndNotesWhatItDoesNotKnow() throws Exception {
+        assertEquals(dev.turnout.host.config.Profile.DEFAULT, parse("mixed-port: 7890").profile());
+        Config off = parse("profile:|  store-selected: false|  store-fake-ip: false|  tracing: true");
+        assertEquals(new dev.turnout.host.config.Profile(false, false), off.profile());
+        assertEquals(List.of("t.yaml:4:12: profile: unknown key 'tracing'; ignored"), off.warnings());
+        assertEquals(List.of(), parse("profile: {store-selected: true, store-fake-ip: true}").warnings());
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("profile:|  store-selected: maybe"));
+        assertEquals("t.yaml:2:19: 'store-selected' must be true or false, got maybe", e.getMessage());
+        assertEquals(List.of("profile"), Turnout.changesNeedingRestart(parse("mixed-port: 7890"), off));
+    }
 }
