@@ -82,7 +82,7 @@ public final class ConfigLoader {
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
             "redir-port", "tproxy-port", "experimental",
             "global-client-fingerprint",
-            "ebpf", "global-ua",
+            "ebpf", "global-ua", "geodata-loader", "etag-support",
             "external-controller-tls", "tls",
             "clash-for-android", "cfw-bypass", "cfw-latency-timeout", "cfw-latency-url");
 
