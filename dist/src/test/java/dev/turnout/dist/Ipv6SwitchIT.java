@@ -8,14 +8,14 @@ import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.controller.Launched;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
-import dev.turnout.dist.testing.ScratchDir;
+import dev.turnout.dist.testing.ScratchNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * mihomo's top-level {@code ipv6} on the packaged Turnout (read as always off before: {@code GET /configs} said
@@ -25,6 +25,9 @@ import org.junit.jupiter.api.Test;
  */
 class Ipv6SwitchIT {
 
+    @RegisterExtension
+    final ScratchNamespace scratch = new ScratchNamespace("tipv6", "curl");
+
     Path dir;
     Netns ns;
     Path config;
@@ -32,21 +35,12 @@ class Ipv6SwitchIT {
 
     @BeforeEach
     void start() throws Exception {
-        Netns.assumeUsable("curl");
-        dir = ScratchDir.create("tipv6");
-        ns = Netns.create("tipv6");
+        dir = scratch.dir();
+        ns = scratch.ns();
         ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
         ns.awaitTcpPort(8080, Duration.ofSeconds(20));
         config = dir.resolve("config.yaml");
         log = dir.resolve("turnout.log");
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        if (ns != null) {
-            ns.close();
-        }
-        ScratchDir.delete(dir);
     }
 
     private String configWith(String ipv6) {

@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.turnout.dist.controller.Launched;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
-import dev.turnout.dist.testing.ScratchDir;
-import java.io.IOException;
+import dev.turnout.dist.testing.ScratchNamespace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * TCP keepalive as mihomo sets it (Go's defaults: first probe after 15 s quiet, then every 15 s) on the packaged
@@ -25,26 +24,20 @@ import org.junit.jupiter.api.Test;
  */
 class KeepAliveIT {
 
+    @RegisterExtension
+    final ScratchNamespace scratch = new ScratchNamespace("tkeep", "curl", "ss");
+
     Path dir;
     Netns ns;
     Path log;
 
     @BeforeEach
     void start() throws Exception {
-        Netns.assumeUsable("curl", "ss");
-        dir = ScratchDir.create("tkeep");
-        ns = Netns.create("tkeep");
+        dir = scratch.dir();
+        ns = scratch.ns();
         ns.spawn(dir.resolve("silent.log"), Daemons.peer("silent", "8090"));
         ns.awaitTcpPort(8090, Duration.ofSeconds(20));
         log = dir.resolve("turnout.log");
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        if (ns != null) {
-            ns.close();
-        }
-        ScratchDir.delete(dir);
     }
 
     /** The kernel's view of the held flow's two sockets of Turnout's: to the server, and from the client. */

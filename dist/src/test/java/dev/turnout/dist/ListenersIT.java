@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
-import dev.turnout.dist.testing.ScratchDir;
+import dev.turnout.dist.testing.ScratchNamespace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +15,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * mihomo's {@code listeners:} on the packaged Turnout (it ignored them, so a config's extra ports never opened):
@@ -29,6 +29,9 @@ class ListenersIT {
 
     static final String LAN = "192.0.2.10";
 
+    @RegisterExtension
+    final ScratchNamespace scratch = new ScratchNamespace("tlisten", "curl");
+
     Path dir;
     Netns ns;
     Path config;
@@ -36,22 +39,13 @@ class ListenersIT {
 
     @BeforeEach
     void start() throws Exception {
-        Netns.assumeUsable("curl");
-        dir = ScratchDir.create("tlisten");
-        ns = Netns.create("tlisten");
+        dir = scratch.dir();
+        ns = scratch.ns();
         ns.address("lo", LAN + "/32");
         ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
         ns.awaitTcpPort(8080, Duration.ofSeconds(20));
         config = dir.resolve("config.yaml");
         log = dir.resolve("turnout.log");
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        if (ns != null) {
-            ns.close();
-        }
-        ScratchDir.delete(dir);
     }
 
     private String blockedInProxy(String proxy) {

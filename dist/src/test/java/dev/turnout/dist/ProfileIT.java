@@ -7,14 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.controller.Launched;
 import dev.turnout.dist.testing.Netns;
-import dev.turnout.dist.testing.ScratchDir;
-import java.io.IOException;
+import dev.turnout.dist.testing.ScratchNamespace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * mihomo's {@code profile:} on the packaged Turnout (ignored with a warning before: choices and fake-IP mappings were
@@ -23,22 +22,16 @@ import org.junit.jupiter.api.Test;
  */
 class ProfileIT {
 
+    @RegisterExtension
+    final ScratchNamespace scratch = new ScratchNamespace("tprofile", "dig");
+
     Path dir;
     Netns ns;
 
     @BeforeEach
     void start() throws Exception {
-        Netns.assumeUsable("dig");
-        dir = ScratchDir.create("tprofile");
-        ns = Netns.create("tprofile");
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        if (ns != null) {
-            ns.close();
-        }
-        ScratchDir.delete(dir);
+        dir = scratch.dir();
+        ns = scratch.ns();
     }
 
     /** Two runs: the first picks REJECT in G and asks for a name's address; what the second sees of both. */

@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import dev.turnout.dist.controller.Launched;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
-import dev.turnout.dist.testing.ScratchDir;
-import java.io.IOException;
+import dev.turnout.dist.testing.ScratchNamespace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * mihomo's {@code dns.use-system-hosts} (on by default) on the packaged Turnout: with its DNS on, a name in the
@@ -25,27 +24,21 @@ import org.junit.jupiter.api.Test;
  */
 class SystemHostsIT {
 
+    @RegisterExtension
+    final ScratchNamespace scratch = new ScratchNamespace("tsyshosts", "curl", "dig");
+
     Path dir;
     Netns ns;
     Path log;
 
     @BeforeEach
     void start() throws Exception {
-        Netns.assumeUsable("curl", "dig");
-        dir = ScratchDir.create("tsyshosts");
-        ns = Netns.create("tsyshosts");
+        dir = scratch.dir();
+        ns = scratch.ns();
         ns.hosts(Map.of("nas.test", "127.0.0.1"));
         ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
         ns.awaitTcpPort(8080, Duration.ofSeconds(20));
         log = dir.resolve("turnout.log");
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        if (ns != null) {
-            ns.close();
-        }
-        ScratchDir.delete(dir);
     }
 
     private Launched turnout(String dnsExtra) throws Exception {

@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.controller.Launched;
 import dev.turnout.dist.testing.Netns;
-import dev.turnout.dist.testing.ScratchDir;
-import java.io.IOException;
+import dev.turnout.dist.testing.ScratchNamespace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * mihomo's {@code unified-delay} (Clash Verge Rev turns it on) on the packaged Turnout, through the dashboards' delay
@@ -40,25 +39,19 @@ class UnifiedDelayIT {
             "http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()",
             "");
 
+    @RegisterExtension
+    final ScratchNamespace scratch = new ScratchNamespace("tunified", "curl", "python3");
+
     Path dir;
     Netns ns;
 
     @BeforeEach
     void start() throws Exception {
-        Netns.assumeUsable("curl", "python3");
-        dir = ScratchDir.create("tunified");
-        ns = Netns.create("tunified");
+        dir = scratch.dir();
+        ns = scratch.ns();
         Files.writeString(dir.resolve("slow_first.py"), SLOW_FIRST);
         ns.spawn(dir.resolve("web.log"), "python3", dir.resolve("slow_first.py").toString(), "8096");
         ns.awaitTcpPort(8096, Duration.ofSeconds(20));
-    }
-
-    @AfterEach
-    void stop() throws IOException {
-        if (ns != null) {
-            ns.close();
-        }
-        ScratchDir.delete(dir);
     }
 
     /** DIRECT's delay as a dashboard asks for it, under a config with {@code unified} as written. */
