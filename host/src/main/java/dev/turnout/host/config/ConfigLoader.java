@@ -432,6 +432,7 @@ public final class ConfigLoader {
             noteSnifferKeys(sniffer);
             boolean ipv6 = attempt(() -> bool(keys, "ipv6", true), true);
             noteIpv6Off(ipv6, dns, tun);
+            noteDnsOutboundsWithoutDns(proxies, dns);
             // Before the warnings are copied into the config: a listener not opened is one of them.
             List<ListenerEntry> listeners = attempt(() -> listeners(keys.get("listeners")), List.of());
             Config config = new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bind, mode,
@@ -1221,6 +1222,19 @@ public final class ConfigLoader {
             TcpKeepAlive d = TcpKeepAlive.DEFAULT;
             return new TcpKeepAlive(!bool(keys, "disable-keep-alive", false), idle == 0 ? d.idleSeconds() : idle,
                     interval == 0 ? d.intervalSeconds() : interval);
+        }
+
+        /** Notes each {@code type: dns} outbound of a config whose DNS is off: its flows would fail, one by one. */
+        private void noteDnsOutboundsWithoutDns(List<ProxyEntry> proxies, Section dns) {
+            if (Boolean.TRUE.equals(dns.values().get("enable"))) {
+                return;
+            }
+            for (ProxyEntry p : proxies) {
+                if ("dns".equals(p.type())) {
+                    warnings.add(p.originOf("type") + ": '" + p.name() + "' answers with Turnout's DNS, which this"
+                            + " config does not enable (dns: enable: true): the flows sent to it fail");
+                }
+            }
         }
 
         /**

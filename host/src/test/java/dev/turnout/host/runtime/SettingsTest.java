@@ -283,4 +283,13 @@ class SettingsTest {
         assertEquals("t.yaml:2:19: 'store-selected' must be true or false, got maybe", e.getMessage());
         assertEquals(List.of("profile"), Turnout.changesNeedingRestart(parse("mixed-port: 7890"), off));
     }
+
+    @Test
+    void aDnsOutboundWithoutTurnoutsDnsIsNotedWhereItsTypeIsWritten() throws Exception {
+        assertEquals(List.of("t.yaml:2:27: 'dns-out' answers with Turnout's DNS, which this config does not enable"
+                + " (dns: enable: true): the flows sent to it fail"),
+                parse("proxies:|  - {name: dns-out, type: dns}").warnings());
+        assertEquals(List.of(), parse("proxies:|  - {name: dns-out, type: dns}|dns:|  enable: true|"
+                + "  nameserver: [192.0.2.53]").warnings());
+    }
 }
