@@ -170,13 +170,15 @@ public final class DelayProbe {
                 protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
                     if (msg instanceof HttpResponse response) {
                         int millis = (int) Math.max(1, (System.nanoTime() - sent) / 1_000_000);
-                        if (first) {
-                            firstMillis = millis;
-                            firstStatus = response.status().code();
-                            return; // the second request goes once this answer has been read whole
+                        if (!first) {
+                            finish(ctx, millis, response.status().code());
+                            return;
                         }
-                        finish(ctx, millis, response.status().code());
-                    } else if (first && msg instanceof LastHttpContent) {
+                        firstMillis = millis;
+                        firstStatus = response.status().code();
+                        // The second request goes once this answer has been read whole (perhaps in this message).
+                    }
+                    if (first && msg instanceof LastHttpContent) {
                         first = false;
                         sent = System.nanoTime();
                         ctx.writeAndFlush(request(target, hostHeader, false)).addListener(w -> {
