@@ -1210,18 +1210,20 @@ public final class ConfigLoader {
 
         /** mihomo's keepalive keys, in seconds; 0 or absent: Go's default, as in mihomo. */
         private TcpKeepAlive keepAlive(Map<String, NodeTuple> keys) throws ConfigException {
-            int idle = integer(keys, "keep-alive-idle", 0);
-            int interval = integer(keys, "keep-alive-interval", 0);
-            for (String key : List.of("keep-alive-idle", "keep-alive-interval")) {
-                int v = key.equals("keep-alive-idle") ? idle : interval;
-                if (v < 0 || v > 86_400) {
-                    throw new ConfigException(at(keys.get(key).getValueNode()), "'" + key
-                            + "' must be seconds between 1 and 86400 (0 for the default, 15)");
-                }
-            }
             TcpKeepAlive d = TcpKeepAlive.DEFAULT;
-            return new TcpKeepAlive(!bool(keys, "disable-keep-alive", false), idle == 0 ? d.idleSeconds() : idle,
-                    interval == 0 ? d.intervalSeconds() : interval);
+            return new TcpKeepAlive(!bool(keys, "disable-keep-alive", false),
+                    keepAliveSeconds(keys, "keep-alive-idle", d.idleSeconds()),
+                    keepAliveSeconds(keys, "keep-alive-interval", d.intervalSeconds()));
+        }
+
+        /** One of the keepalive times: seconds from 1 to a day, {@code fallback} for 0 or absent. */
+        private int keepAliveSeconds(Map<String, NodeTuple> keys, String key, int fallback) throws ConfigException {
+            int v = integer(keys, key, 0);
+            if (v < 0 || v > 86_400) {
+                throw new ConfigException(at(keys.get(key).getValueNode()), "'" + key
+                        + "' must be seconds between 1 and 86400 (0 for the default, 15)");
+            }
+            return v == 0 ? fallback : v;
         }
 
         /** Notes each {@code type: dns} outbound of a config whose DNS is off: its flows would fail, one by one. */

@@ -137,8 +137,9 @@ public final class Controller implements AutoCloseable {
     }
 
     private static ExternalUi checked(ExternalUi ui) {
-        if (ui != null && ui.notAFolder() != null) {
-            throw new IllegalArgumentException(ui.notAFolder());
+        String wrong = ui == null ? null : ui.notAFolder();
+        if (wrong != null) {
+            throw new IllegalArgumentException(wrong);
         }
         return ui;
     }

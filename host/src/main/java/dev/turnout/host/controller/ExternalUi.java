@@ -84,8 +84,9 @@ record ExternalUi(Path folder, String url, Path home) {
             throw new IOException("external-ui " + folder + " is a symbolic link: Turnout replaces only a folder of"
                     + " its own, not what a link points to");
         }
-        if (notAFolder() != null) {
-            throw new IOException(notAFolder());
+        String wrong = notAFolder();
+        if (wrong != null) {
+            throw new IOException(wrong);
         }
         Files.createDirectories(home);
         tidyAfterAStoppedDownload();

@@ -73,13 +73,7 @@ public final class HostDialer implements Dialer {
      * outbound's own {@code interface-name} over the TUN's physical interface).
      */
     public HostDialer with(SocketBinder extra) {
-        return new HostDialer(() -> {
-            SocketBinder base = binder.get();
-            return channel -> {
-                base.bind(channel);
-                extra.bind(channel);
-            };
-        }, resolver, connectTimeoutMillis, attemptDelayMillis);
+        return new HostDialer(() -> binder.get().andThen(extra), resolver, connectTimeoutMillis, attemptDelayMillis);
     }
 
     @Override

@@ -15,4 +15,18 @@ public interface SocketBinder {
     /** For when there is no TUN: nothing to avoid. */
     SocketBinder NONE = channel -> {
     };
+
+    /** This binder, then {@code next} on the same socket, so {@code next}'s choices win where both set one. */
+    default SocketBinder andThen(SocketBinder next) {
+        if (next == NONE) {
+            return this;
+        }
+        if (this == NONE) {
+            return next;
+        }
+        return channel -> {
+            bind(channel);
+            next.bind(channel);
+        };
+    }
 }

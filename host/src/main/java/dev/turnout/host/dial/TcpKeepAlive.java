@@ -52,10 +52,4 @@ public record TcpKeepAlive(boolean enabled, int idleSeconds, int intervalSeconds
         }
         // kqueue (macOS): the system's own times, which Netty's kqueue channels do not set.
     }
-
-    /** For the log and {@code GET /configs}: {@code 15 s, then every 15 s} or {@code off}. */
-    @Override
-    public String toString() {
-        return enabled ? "first probe after " + idleSeconds + " s idle, then every " + intervalSeconds + " s" : "off";
-    }
 }

@@ -16,6 +16,20 @@ public final class HostsTable {
 
     /** One name's addresses, split by family once so answering needs no filtering. */
     record Entry(List<InetAddress> all, List<InetAddress> v4, List<InetAddress> v6) {
+
+        /** {@code addresses} as written, and split by family. */
+        static Entry of(List<InetAddress> addresses) {
+            List<InetAddress> v4 = new ArrayList<>();
+            List<InetAddress> v6 = new ArrayList<>();
+            for (InetAddress a : addresses) {
+                if (a instanceof Inet4Address) {
+                    v4.add(a);
+                } else if (a instanceof Inet6Address) {
+                    v6.add(a);
+                }
+            }
+            return new Entry(List.copyOf(addresses), List.copyOf(v4), List.copyOf(v6));
+        }
     }
 
     private static final HostsTable EMPTY = new HostsTable(Map.of());
@@ -31,18 +45,7 @@ public final class HostsTable {
     /** @param system the system's hosts file, asked for names the config's entries do not cover; {@code null}: none */
     public HostsTable(Map<String, List<InetAddress>> hosts, SystemHosts system) {
         this.system = system;
-        hosts.forEach((pattern, addresses) -> {
-            List<InetAddress> v4 = new ArrayList<>();
-            List<InetAddress> v6 = new ArrayList<>();
-            for (InetAddress a : addresses) {
-                if (a instanceof Inet4Address) {
-                    v4.add(a);
-                } else if (a instanceof Inet6Address) {
-                    v6.add(a);
-                }
-            }
-            trie.insert(pattern, new Entry(List.copyOf(addresses), List.copyOf(v4), List.copyOf(v6)));
-        });
+        hosts.forEach((pattern, addresses) -> trie.insert(pattern, Entry.of(addresses)));
     }
 
     public static HostsTable empty() {

@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -133,13 +132,7 @@ public final class SystemHosts {
         // Ad-blocking files give most names the same one address: one entry serves them all.
         Map<List<InetAddress>, HostsTable.Entry> shared = new HashMap<>();
         Map<String, HostsTable.Entry> names = new HashMap<>(byName.size() * 2);
-        byName.forEach((name, addresses) -> names.put(name, shared.computeIfAbsent(addresses, SystemHosts::entryOf)));
+        byName.forEach((name, addresses) -> names.put(name, shared.computeIfAbsent(addresses, HostsTable.Entry::of)));
         return Map.copyOf(names);
-    }
-
-    private static HostsTable.Entry entryOf(List<InetAddress> addresses) {
-        List<InetAddress> v4 = addresses.stream().filter(a -> a instanceof Inet4Address).toList();
-        List<InetAddress> v6 = addresses.stream().filter(a -> !(a instanceof Inet4Address)).toList();
-        return new HostsTable.Entry(List.copyOf(addresses), v4, v6);
     }
 }

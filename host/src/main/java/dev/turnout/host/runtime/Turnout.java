@@ -133,10 +133,7 @@ public final class Turnout implements AutoCloseable {
         ProxySockets own = new ProxySockets(settings.tun() == null ? config.interfaceName() : null, mark);
         // TCP keepalive on every connection Turnout makes, as mihomo's dialer sets it (UDP sockets are left alone).
         TcpKeepAlive keepAlive = config.keepAlive();
-        this.topLevel = !own.any() ? keepAlive : channel -> {
-            own.binder().bind(channel);
-            keepAlive.bind(channel);
-        };
+        this.topLevel = (own.any() ? own.binder() : SocketBinder.NONE).andThen(keepAlive);
         binder.set(topLevel);
         this.boss = Transport.newGroup(1, "turnout-accept");
         this.workers = Transport.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), "turnout-io");
@@ -607,10 +604,7 @@ public final class Turnout implements AutoCloseable {
     }
 
     public void useSocketBinder(SocketBinder socketBinder) {
-        binder.set(topLevel == SocketBinder.NONE ? socketBinder : channel -> {
-            socketBinder.bind(channel);
-            topLevel.bind(channel);
-        });
+        binder.set(socketBinder.andThen(topLevel));
     }
 
     @Override
