@@ -31,8 +31,10 @@ final class TunSettings {
         IpPrefix written6 = keys.read("inet6-address", () -> prefix(t, "inet6-address"));
         // As mihomo's: the top-level ipv6: false leaves the TUN without an IPv6 address (the loader notes it).
         IpPrefix inet6 = config.ipv6() ? written6 : null;
-        Boolean autoRoute = keys.read("auto-route", () -> t.bool("auto-route", false));
-        Boolean autoDetect = keys.read("auto-detect-interface", () -> t.bool("auto-detect-interface", false));
+        // mihomo's defaults (its RawTun): a bare 'tun: {enable: true}' captures everything, leaves through the
+        // interface of the default route and answers DNS sent anywhere, as it does there.
+        Boolean autoRoute = keys.read("auto-route", () -> t.bool("auto-route", true));
+        Boolean autoDetect = keys.read("auto-detect-interface", () -> t.bool("auto-detect-interface", true));
         List<String> hijack = keys.read("dns-hijack", () -> hijack(t));
         java.nio.file.Path stateFile = keys.read("state-file", () -> stateFile(t));
         Boolean gso = keys.read("gso", () -> t.bool("gso", true));
@@ -129,8 +131,11 @@ final class TunSettings {
         return path == null ? null : java.nio.file.Path.of(path);
     }
 
+    /** mihomo's default when the key is absent: DNS to any address; {@code dns-hijack: []} hijacks none. */
+    static final List<String> DEFAULT_DNS_HIJACK = List.of("0.0.0.0:53");
+
     private static List<String> hijack(Section t) throws ConfigException {
-        List<String> targets = t.strings("dns-hijack");
+        List<String> targets = t.values().containsKey("dns-hijack") ? t.strings("dns-hijack") : DEFAULT_DNS_HIJACK;
         HijackTargets.udp(targets); // checks every entry
         return targets;
     }

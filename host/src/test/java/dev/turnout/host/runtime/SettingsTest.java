@@ -151,6 +151,19 @@ class SettingsTest {
     }
 
     @Test
+    void aBareTunCapturesEverythingAndHijacksDnsAsMihomosDefaultsHaveIt() throws Exception {
+        var bare = Settings.of(parse("tun:|  enable: true")).tun();
+        assertTrue(bare.autoRoute());
+        assertTrue(bare.autoDetectInterface());
+        assertEquals(List.of("0.0.0.0:53"), bare.dnsHijack());
+        var written = Settings.of(parse("tun:|  enable: true|  auto-route: false|  auto-detect-interface: false"
+                + "|  dns-hijack: []")).tun();
+        assertFalse(written.autoRoute());
+        assertFalse(written.autoDetectInterface());
+        assertEquals(List.of(), written.dnsHijack());
+    }
+
+    @Test
     void routeAddressesAreReadInMihomosSpellingsAndKeysTurnoutIgnoresAreNoted() throws Exception {
         Config c = parse("tun:|  enable: true|  auto-route: true|  route-exclude-address: [192.168.0.0/16, 'fd00::/8']"
                 + "|  inet4-route-exclude-address: [10.0.0.1]|  route-address: [198.51.100.0/24]|  udp-timeout: 300"
