@@ -6,9 +6,9 @@ import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.controller.Controller;
 import dev.turnout.host.controller.Restarter;
 import dev.turnout.host.plugin.PluginHost;
+import dev.turnout.host.runtime.InstanceClaims;
 import dev.turnout.host.runtime.Logging;
 import dev.turnout.host.runtime.Reloader;
-import dev.turnout.host.runtime.PortClaims;
 import dev.turnout.host.runtime.Turnout;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -93,21 +93,38 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** A port a dashboard moves the proxy to is this instance's, as the ports it started with are. */
-    private static PortClaims portClaims() {
-        return new PortClaims() {
+    /**
+     * A port a dashboard moves the proxy to, or a TUN it switches on, is this instance's, as the ports and the TUN it
+     * started with are.
+     */
+    private static InstanceClaims instanceClaims() {
+        return new InstanceClaims() {
             @Override
-            public void claim(int port) throws IOException {
-                try {
-                    instance.claim(InstanceLock.Claim.port(port));
-                } catch (InstanceLock.HeldElsewhere e) {
-                    throw new IOException(e.getMessage(), e);
-                }
+            public void claimPort(int port) throws IOException {
+                claim(InstanceLock.Claim.port(port));
             }
 
             @Override
-            public void giveBack(int port) {
+            public void giveBackPort(int port) {
                 instance.giveBack(InstanceLock.Claim.port(port));
+            }
+
+            @Override
+            public void claimTun() throws IOException {
+                claim(InstanceLock.Claim.TUN);
+            }
+
+            @Override
+            public void giveBackTun() {
+                instance.giveBack(InstanceLock.Claim.TUN);
+            }
+
+            private void claim(InstanceLock.Claim claim) throws IOException {
+                try {
+                    instance.claim(claim);
+                } catch (InstanceLock.HeldElsewhere e) {
+                    throw new IOException(e.getMessage(), e);
+                }
             }
         };
     }
@@ -147,7 +164,7 @@ final class RunCommand implements Callable<Integer> {
         Turnout turnout;
         try {
             turnout = Turnout.prepare(initial, host, state);
-            turnout.claimPortsWith(portClaims());
+            turnout.claimWith(instanceClaims());
             if (!stopping.opening()) {
                 turnout.close(); // a stop came while it prepared: it has ended the run, nothing may open now
                 host.close();

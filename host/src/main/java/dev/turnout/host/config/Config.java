@@ -151,11 +151,21 @@ public record Config(
 
     /** This config with {@code ipv6} as a dashboard's {@code PATCH /configs} sets it. */
     public Config withIpv6(boolean ipv6) {
-        return ipv6 == this.ipv6 ? this : new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan,
-                bindAddress, bindAsWritten, mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer,
-                interfaceName, routingMark, externalController, externalControllerUnix, externalUi, externalUiName,
-                externalUiUrl, secret, externalControllerCors, tcpHalfCloseTimeout, tcpConcurrent, profile, unifiedDelay, keepAlive, ipv6, warnings,
-                origins, findProcessMode, geo, subRules, proxyProviders, authentication, listeners);
+        return ipv6 == this.ipv6 ? this : with(tun, ipv6);
+    }
+
+    /** This config with {@code tun} in place of its {@code tun:} section (a dashboard's TUN switch, a refresh). */
+    public Config withTun(Section tun) {
+        return tun.equals(this.tun) ? this : with(tun, ipv6);
+    }
+
+    /** The running settings a dashboard changes, in one copy of every other field. */
+    private Config with(Section tun, boolean ipv6) {
+        return new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bindAsWritten,
+                mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer, interfaceName, routingMark,
+                externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl, secret,
+                externalControllerCors, tcpHalfCloseTimeout, tcpConcurrent, profile, unifiedDelay, keepAlive, ipv6,
+                warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication, listeners);
     }
 
     /** How the config is named in messages: its path, "(built-in default)" or "(controller payload)". */

@@ -16,6 +16,16 @@ public record Section(Map<String, Object> values, Map<String, Origin> keyOrigins
         return !values.isEmpty();
     }
 
+    /** This section with {@code key} set to {@code value}, written at {@code from} (a dashboard's change). */
+    public Section with(String key, Object value, Origin from) {
+        Map<String, Object> v = new java.util.LinkedHashMap<>(values);
+        v.put(key, value);
+        Map<String, Origin> o = new java.util.LinkedHashMap<>(keyOrigins);
+        o.put(key, from);
+        return new Section(java.util.Collections.unmodifiableMap(v), java.util.Collections.unmodifiableMap(o),
+                present() ? origin : from);
+    }
+
     public Origin originOf(String key) {
         return keyOrigins.getOrDefault(key, origin);
     }

@@ -307,9 +307,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         Config listening;
         String uiUrl;
         Boolean ipv6;
+        Boolean tun;
         try {
             uiUrl = PatchedListeners.uiUrl(body);
             ipv6 = PatchedListeners.ipv6(body);
+            tun = PatchedListeners.tunEnable(body);
             listening = PatchedListeners.apply(running, body);
             PatchedListeners.refuseTheRest(body, controller.configsView());
         } catch (IllegalArgumentException e) {
@@ -319,7 +321,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (uiUrl != null) {
             controller.uiUrl(uiUrl); // for the next POST /upgrade/ui, until the next start
         }
-        if (listening == running) {
+        boolean switchTun = tun != null && tun != (t.tun() != null);
+        if (listening == running && !switchTun) {
             // A mode, log level or ipv6 alone, at once: never behind a reload or a download on the worker.
             apply(t, mode, level, ipv6);
             call.noContent();
@@ -328,12 +331,18 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         String newMode = mode;
         String newLevel = level;
         Boolean newIpv6 = ipv6;
-        // Ports first, off the controller's loop: the one change here that can fail, and then nothing changes.
-        onWorker(call, "the controller's change of the proxy ports failed, nothing changed", () -> {
-            t.listenAs(now -> PatchedListeners.apply(now, body));
-            Config now = t.config();
-            log.info("proxy ports set by the controller: {}{}", now.listening(),
-                    now.authentication().servesEveryone() ? "" : "; " + now.authentication().lanServed());
+        // The TUN and the ports first, off the controller's loop: the changes here that can fail, and then the rest
+        // is left as it was.
+        onWorker(call, "the controller's change of the TUN or the proxy ports failed", () -> {
+            if (switchTun) {
+                t.useTun(tun);
+            }
+            if (listening != running) {
+                t.listenAs(now -> PatchedListeners.apply(now, body));
+                Config now = t.config();
+                log.info("proxy ports set by the controller: {}{}", now.listening(),
+                        now.authentication().servesEveryone() ? "" : "; " + now.authentication().lanServed());
+            }
             apply(t, newMode, newLevel, newIpv6);
         });
     }

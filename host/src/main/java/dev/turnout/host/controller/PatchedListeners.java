@@ -15,7 +15,7 @@ import java.util.Set;
  * What Clash's {@code PATCH /configs} may change beside the mode and the log level: the proxy ports, where they
  * listen (yacd's and metacubexd's port fields and Allow LAN switch) and which clients they serve and ask for a
  * password (mihomo's {@code lan-allowed-ips}, {@code lan-disallowed-ips}, {@code skip-auth-prefixes}, each a list
- * replacing the running one). Anything else a dashboard asks to change is
+ * replacing the running one), and the TUN switch ({@code tun.enable}). Anything else a dashboard asks to change is
  * refused by name rather than answered 204 and ignored: a TUN switch that silently does nothing is worse than an
  * error the dashboard shows.
  */
@@ -23,7 +23,7 @@ final class PatchedListeners {
 
     private static final List<String> PORTS = List.of("mixed-port", "socks-port", "port");
     private static final Set<String> APPLIED = Set.of("mode", "log-level", "allow-lan", "bind-address", "mixed-port",
-            "socks-port", "port", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips", "external-ui-url", "ipv6");
+            "socks-port", "port", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips", "external-ui-url", "ipv6", "tun");
 
     /** How messages name the values a dashboard sent. */
     private static final Origin FROM = new Origin("PATCH /configs", 0, 0);
@@ -105,10 +105,17 @@ final class PatchedListeners {
                 refused.add(key);
             }
         });
+        if (body.get("tun") instanceof Map<?, ?> tun && view.get("tun") instanceof Map<?, ?> running) {
+            tun.forEach((key, value) -> {
+                if (!"enable".equals(key) && !same(value, running.get(key))) {
+                    refused.add("tun." + key);
+                }
+            });
+        }
         if (!refused.isEmpty()) {
             throw new IllegalArgumentException("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, "
-                    + "socks-port, port, skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url "
-                    + "and ipv6 while running, not " + String.join(", ", refused)
+                    + "socks-port, port, skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url, "
+                    + "ipv6 and tun.enable while running, not " + String.join(", ", refused)
                     + ": edit the config and restart Turnout (POST /restart)");
         }
     }
@@ -152,6 +159,25 @@ final class PatchedListeners {
             throw new IllegalArgumentException("Body invalid: ipv6 must be true or false");
         }
         return on;
+    }
+
+    /**
+     * The {@code tun.enable} of {@code body} (the TUN switch of metacubexd and zashboard), or {@code null} when it
+     * names none.
+     */
+    static Boolean tunEnable(Map<String, Object> body) {
+        Object tun = body.get("tun");
+        if (tun == null) {
+            return null;
+        }
+        if (!(tun instanceof Map<?, ?> section)) {
+            throw new IllegalArgumentException("Body invalid: tun must be an object such as {\"enable\": true}");
+        }
+        Object enable = section.get("enable");
+        if (enable != null && !(enable instanceof Boolean)) {
+            throw new IllegalArgumentException("Body invalid: tun.enable must be true or false");
+        }
+        return (Boolean) enable;
     }
 
     private static int port(String key, Object value) {

@@ -42,7 +42,7 @@ final class ProxyPorts implements AutoCloseable {
     private final Supplier<Authentication> authentication;
     /** Applied to each client's socket: TCP keepalive. */
     private final SocketBinder clients;
-    private volatile PortClaims claims = PortClaims.NONE;
+    private volatile InstanceClaims claims = InstanceClaims.NONE;
     /** Listening now, by port, all on {@link #address}. */
     private final Map<Integer, MixedInbound> open = new LinkedHashMap<>();
     /** Listeners closed while running, whose clients go on until the stop. */
@@ -61,8 +61,8 @@ final class ProxyPorts implements AutoCloseable {
         this.authentication = authentication;
     }
 
-    void claimWith(PortClaims portClaims) {
-        this.claims = portClaims;
+    void claimWith(InstanceClaims instanceClaims) {
+        this.claims = instanceClaims;
     }
 
     /**
@@ -86,8 +86,8 @@ final class ProxyPorts implements AutoCloseable {
                 InetSocketAddress at = new InetSocketAddress(to, port);
                 try {
                     if (now == null) {
-                        claims.claim(port);
-                        undo.push(() -> claims.giveBack(port));
+                        claims.claimPort(port);
+                        undo.push(() -> claims.giveBackPort(port));
                     } else {
                         // The same port on another address: the old listener must let it go first.
                         now.stopListening();
@@ -112,7 +112,7 @@ final class ProxyPorts implements AutoCloseable {
             MixedInbound old = open.remove(port);
             old.stopListening();
             closed.add(old);
-            claims.giveBack(port);
+            claims.giveBackPort(port);
             int going = old.openConnections();
             log.info("port {} closed{}", port, going == 0 ? "" : going == 1 ? "; the connection through it goes on"
                     : "; the " + going + " connections through it go on");
@@ -142,7 +142,7 @@ final class ProxyPorts implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             closed.add(open.remove(port));
-            claims.giveBack(port);
+            claims.giveBackPort(port);
             log.warn("port {} could not listen on {} again: {}", port, was.getHostAddress(), e.getMessage());
         }
     }
@@ -168,7 +168,7 @@ final class ProxyPorts implements AutoCloseable {
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             opened.forEach((l, m) -> {
                 m.close();
-                claims.giveBack(l.port());
+                claims.giveBackPort(l.port());
             });
             throw e;
         }
@@ -182,7 +182,7 @@ final class ProxyPorts implements AutoCloseable {
                 : () -> own.withClientListsOf(authentication.get());
         String where = "listener '" + l.name() + "' cannot listen on " + l.address() + ":" + l.port() + ": ";
         try {
-            claims.claim(l.port());
+            claims.claimPort(l.port());
         } catch (IOException e) {
             throw new ConfigException(l.origin(), where + e.getMessage(), e);
         }
@@ -197,7 +197,7 @@ final class ProxyPorts implements AutoCloseable {
                             + " address)" : "");
             return m;
         } catch (IOException e) {
-            claims.giveBack(l.port());
+            claims.giveBackPort(l.port());
             throw new ConfigException(l.origin(), where + e.getMessage(), e);
         }
     }

@@ -19,10 +19,23 @@ final class TunSettings {
      * line and column.
      */
     static TunOptions from(Config config) throws ConfigException {
-        Section t = config.tun();
-        if (!t.bool("enable", false)) {
-            return null;
+        return config.tun().bool("enable", false) ? read(config) : null;
+    }
+
+    /**
+     * The options a TUN opened on {@code config} runs with, whether or not {@code enable} is on now (a dashboard may
+     * switch it on later); {@code null} when the section does not validate.
+     */
+    static TunOptions wouldBe(Config config) {
+        try {
+            return read(config);
+        } catch (ConfigException e) {
+            return null; // switching it on is refused with the problems, so it needs nothing set aside now
         }
+    }
+
+    private static TunOptions read(Config config) throws ConfigException {
+        Section t = config.tun();
         SectionKeys keys = new SectionKeys(t, "tun");
         String stack = keys.read("stack", () -> t.string("stack", "system"));
         String device = keys.read("device", () -> t.string("device", null));

@@ -21,6 +21,7 @@ import dev.turnout.host.dns.EnhancedMode;
 import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.DnsService;
+import dev.turnout.host.dns.FakeIpPool;
 import dev.turnout.host.dns.DnsOutboundType;
 import dev.turnout.host.dns.UpstreamResolver;
 import dev.turnout.host.platform.DescriptorShortage;
@@ -98,15 +99,21 @@ public final class Turnout implements AutoCloseable {
     private final GroupSupervisor groups;
     /** Outbounds a reload replaced, closed once their flows have ended. */
     private final OutboundRetirement retirement;
-    private final TunOptions tunOptions;
     private final DnsService dns;
     /** The config's folder, where the fake-IP cache and the groups' choices persist if this instance holds it. */
     private final StateFolder state;
-    private final List<AutoCloseable> inbounds = new ArrayList<>();
     private final DescriptorShortage shortage = new DescriptorShortage();
     private final AtomicReference<SocketBinder> binder = new AtomicReference<>(SocketBinder.NONE);
-    /** The top-level interface-name (without a TUN, which uses it as its way out) and routing-mark. */
-    private final SocketBinder topLevel;
+    /** How Turnout's own sockets are bound without a TUN: the top-level interface-name and routing-mark, keepalive. */
+    private final SocketBinder withoutTun;
+    /** The same beside a TUN, which binds them to its way out first (interface-name, else the detected one). */
+    private final SocketBinder besideTun;
+    /** The TUN while it is up (a dashboard or a reload may switch it on and off) and the options it opened with. */
+    private TunInbound tunInbound; // guarded by this
+    private TunOptions tunOptions; // guarded by this
+    /** The TUN subnets the fake-IP pools were started around: a TUN opened later must not sit inside a pool. */
+    private final List<Cidr> fakeIpsAvoid;
+    private volatile InstanceClaims claims = InstanceClaims.NONE;
     private volatile Config config;
     /** The settings Turnout started with: a reload does not change them. */
     private final Settings settings;
@@ -130,11 +137,11 @@ public final class Turnout implements AutoCloseable {
             log.warn("{}: 'routing-mark' is not applied: {}", config.originOf("routing-mark"), ProxySockets.markUnsupported());
             mark = 0;
         }
-        ProxySockets own = new ProxySockets(settings.tun() == null ? config.interfaceName() : null, mark);
         // TCP keepalive on every connection Turnout makes, as mihomo's dialer sets it (UDP sockets are left alone).
         TcpKeepAlive keepAlive = config.keepAlive();
-        this.topLevel = (own.any() ? own.binder() : SocketBinder.NONE).andThen(keepAlive);
-        binder.set(topLevel);
+        this.withoutTun = bound(new ProxySockets(config.interfaceName(), mark)).andThen(keepAlive);
+        this.besideTun = bound(new ProxySockets(null, mark)).andThen(keepAlive);
+        binder.set(withoutTun);
         this.boss = Transport.newGroup(1, "turnout-accept");
         this.workers = Transport.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), "turnout-io");
         DnsService dnsService = null;
@@ -143,12 +150,13 @@ public final class Turnout implements AutoCloseable {
             log.warn("{}: fake-IP mappings and group choices are kept in memory only, not across restarts: {} (a config"
                     + " in a folder of its own keeps them)", state.folder(), state.refusal());
         }
+        // The subnets of the TUN the config would open, whether on now or switched on later by a dashboard.
+        this.fakeIpsAvoid = excludedBy(settings.tun() != null ? settings.tun() : TunSettings.wouldBe(config));
         try {
-            this.tunOptions = settings.tun();
             DnsOptions dnsOptions = settings.dns();
             if (dnsOptions != null) {
                 try {
-                    dnsService = DnsService.start(dnsOptions, excludedBy(tunOptions),
+                    dnsService = DnsService.start(dnsOptions, fakeIpsAvoid,
                             config.profile().storeFakeIp() ? state.file(FAKE_IP_CACHE) : null, workers,
                             channel -> binder.get().bind(channel),
                             UpstreamResolver.Settings.defaults());
@@ -238,6 +246,10 @@ public final class Turnout implements AutoCloseable {
      * handed out as fake addresses. The kernel owns the subnet (its network and broadcast addresses are
      * unreachable: "Network is unreachable" for 198.18.0.3 of 198.18.0.1/30), so no name may map into it.
      */
+    private static SocketBinder bound(ProxySockets sockets) {
+        return sockets.any() ? sockets.binder() : SocketBinder.NONE;
+    }
+
     private static List<Cidr> excludedBy(TunOptions tun) {
         List<Cidr> out = new ArrayList<>();
         if (tun != null) {
@@ -343,32 +355,143 @@ public final class Turnout implements AutoCloseable {
     private void openInbounds() throws InterruptedException, ConfigException, IOException {
         ports.listenAs(config);
         ports.openListeners(config.listeners());
-        if (tunOptions != null) {
-            Platform platform = Platform.current();
-            DnsHijack hijack = dns == null ? null : (query, loop) -> {
-                try {
-                    return dns.handler().handle(query, true, loop);
-                } finally {
-                    query.release();
+        if (settings.tun() != null) {
+            synchronized (this) {
+                openTun(settings.tun());
+            }
+        }
+    }
+
+    /** Opens the TUN (claimed for this instance first) and binds Turnout's own sockets to its way out. */
+    private void openTun(TunOptions options) throws IOException {
+        claims.claimTun();
+        Platform platform = Platform.current();
+        DnsHijack hijack = dns == null ? null : (query, loop) -> {
+            try {
+                return dns.handler().handle(query, true, loop);
+            } finally {
+                query.release();
+            }
+        };
+        Tunnel tunFlows = dns == null ? tunnel : TcpDnsHijack.wrap(tunnel, dns.handler(), options.dnsHijack());
+        TunInbound tun;
+        try {
+            tun = TunInbound.start(options, tunFlows, platform, hijack, shortage);
+        } catch (IOException | RuntimeException e) {
+            claims.giveBackTun();
+            throw e;
+        }
+        tunInbound = tun;
+        tunOptions = options;
+        tunView = new TunView(tun.deviceName(), tun.options());
+        // Every socket Turnout opens for itself leaves through the physical interface, never the TUN.
+        SocketBinder throughPhysical = channel -> {
+            String physical = tun.outboundInterface();
+            if (physical != null) {
+                platform.bindToInterface(channel, physical);
+            } else if (tun.capturesOwnSockets()) {
+                // Unbound, this socket would follow the split routes into the TUN, come back as a new flow and
+                // be dialled again, until descriptors run out: fail the flow instead until a route returns.
+                throw new java.io.IOException("no default route (no physical interface to leave through)");
+            }
+        };
+        binder.set(throughPhysical.andThen(besideTun));
+        log.info("TUN {} up{}; own connections leave through {}", tun.deviceName(),
+                options.autoRoute() ? ", capturing all traffic" : "", tun.outboundInterface());
+    }
+
+    /**
+     * Takes the TUN down, if up: routes and the system's DNS given back, its flows ended (their loops stop with it),
+     * Turnout's own sockets bound as without one, the claim given back.
+     */
+    private void closeTun() {
+        TunInbound tun = tunInbound;
+        if (tun == null) {
+            return;
+        }
+        tunInbound = null;
+        tunOptions = null;
+        tunView = null;
+        binder.set(withoutTun);
+        tun.close();
+        claims.giveBackTun();
+        log.info("TUN {} down: traffic takes the machine's own routes again", tun.deviceName());
+    }
+
+    /**
+     * Switches the TUN on or off as a dashboard's {@code PATCH /configs {"tun": {"enable": ...}}} asks (metacubexd's
+     * and zashboard's TUN switch, ClashX's Enhanced Mode), with the rest of the config's {@code tun:} section (mihomo's
+     * defaults where it says nothing). A reload takes the file's {@code enable} again, as mihomo's does.
+     *
+     * @throws ConfigException when the section does not validate; {@link IOException} when the TUN cannot open (no
+     *     privilege, another instance runs one): either way nothing changed
+     */
+    public synchronized void useTun(boolean enable) throws ConfigException, IOException {
+        Config next = config.withTun(config.tun().with("enable", enable, DASHBOARD));
+        switchTun(TunSettings.from(next), next);
+        this.config = next;
+    }
+
+    /** How messages name values a dashboard set. */
+    private static final Origin DASHBOARD = new Origin("PATCH /configs", 0, 0);
+
+    /**
+     * Puts the TUN in the state {@code next} asks for ({@code null}: down), reopening it when its options changed;
+     * when the new one cannot open, the one that ran is opened again and the error thrown.
+     */
+    private void switchTun(TunOptions next, Config nextConfig) throws ConfigException, IOException {
+        TunOptions running = tunOptions;
+        if (java.util.Objects.equals(running, next)) {
+            return;
+        }
+        if (next != null) {
+            outsideFakeIps(next, nextConfig);
+        }
+        closeTun();
+        if (next == null) {
+            return;
+        }
+        try {
+            openTun(next);
+        } catch (IOException | RuntimeException e) {
+            log.warn("the TUN cannot open: {}", e.getMessage());
+            restoreTun(running);
+            throw e;
+        }
+    }
+
+    /** Puts back the TUN as it ran before a change that failed; a failure here is logged, the first one thrown. */
+    private void restoreTun(TunOptions running) {
+        if (java.util.Objects.equals(running, tunOptions)) {
+            return;
+        }
+        closeTun();
+        if (running != null) {
+            try {
+                openTun(running);
+            } catch (IOException | RuntimeException e) {
+                log.warn("the TUN as it ran could not be opened again: {}", e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Refuses a TUN whose subnet lies in a fake-IP range the pools were started without setting it aside (its address
+     * changed since the start): names could be given its addresses.
+     */
+    private void outsideFakeIps(TunOptions options, Config next) throws ConfigException {
+        if (dns == null) {
+            return;
+        }
+        for (Cidr subnet : excludedBy(options)) {
+            for (FakeIpPool pool : new FakeIpPool[] {dns.pool4(), dns.pool6()}) {
+                if (pool != null && !fakeIpsAvoid.contains(subnet) && (pool.range().contains(subnet.network())
+                        || subnet.contains(pool.range().network()))) {
+                    throw new ConfigException(next.tun().originOf(subnet.isIpv4() ? "inet4-address" : "inet6-address"),
+                            "tun: " + subnet + " is inside fake-ip-range " + pool.range() + ", which Turnout started "
+                                    + "without setting it aside: restart Turnout for this TUN address");
                 }
-            };
-            Tunnel tunFlows = dns == null ? tunnel : TcpDnsHijack.wrap(tunnel, dns.handler(), tunOptions.dnsHijack());
-            TunInbound tun = TunInbound.start(tunOptions, tunFlows, platform, hijack, shortage);
-            inbounds.add(0, tun);
-            tunView = new TunView(tun.deviceName(), tun.options());
-            // Every socket Turnout opens for itself leaves through the physical interface, never the TUN.
-            useSocketBinder(channel -> {
-                String physical = tun.outboundInterface();
-                if (physical != null) {
-                    platform.bindToInterface(channel, physical);
-                } else if (tun.capturesOwnSockets()) {
-                    // Unbound, this socket would follow the split routes into the TUN, come back as a new flow and
-                    // be dialled again, until descriptors run out: fail the flow instead until a route returns.
-                    throw new java.io.IOException("no default route (no physical interface to leave through)");
-                }
-            });
-            log.info("TUN {} up{}; own connections leave through {}", tun.deviceName(),
-                    tunOptions.autoRoute() ? ", capturing all traffic" : "", tun.outboundInterface());
+            }
         }
     }
 
@@ -382,11 +505,21 @@ public final class Turnout implements AutoCloseable {
         ConfigCheck.Checked checked = ConfigCheck.check(next, compiler, true);
         RoutingCompiler.Compiled compiled = checked.compiled();
         long compileMillis = millisSince(compiling);
+        TunOptions tunBefore = tunOptions;
+        try {
+            switchTun(checked.settings().tun(), next); // as mihomo's reload: on, off, or reopened with new options
+        } catch (IOException e) {
+            throw new ConfigException(next.tun().origin(), "tun: cannot open the TUN: " + e.getMessage(), e);
+        }
         try {
             ports.listenAs(next); // the last step that can fail: a port another program holds changes nothing
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            restoreTun(tunBefore);
             throw new ConfigException(next.originOf("mixed-port"), "interrupted while opening the proxy ports");
+        } catch (ConfigException e) {
+            restoreTun(tunBefore);
+            throw e;
         }
         // A provider refreshed every few minutes reloads as often: what was said at the last load is not repeated.
         Set<String> said = lastNotes;
@@ -471,12 +604,11 @@ public final class Turnout implements AutoCloseable {
     }
 
     /**
-     * What a reload leaves as it was: the TUN, DNS, hosts and the controller are set up once, at the start. Said
-     * plainly, so that nobody takes "reloaded" to mean they changed. (The proxy ports move: {@link #listenAs}.)
+     * What a reload leaves as it was: DNS, hosts and the controller are set up once, at the start. Said plainly, so
+     * that nobody takes "reloaded" to mean they changed. (The proxy ports move, {@link #listenAs}; the TUN switches.)
      */
     static List<String> changesNeedingRestart(Config running, Config next) {
         List<String> out = new ArrayList<>();
-        changed(out, "tun", running.tun().values(), next.tun().values());
         changed(out, "dns", running.dns().values(), next.dns().values());
         changed(out, "hosts", running.hosts(), next.hosts());
         changed(out, "interface-name", running.interfaceName(), next.interfaceName());
@@ -574,14 +706,15 @@ public final class Turnout implements AutoCloseable {
     }
 
     /**
-     * A reload that leaves the proxy ports as they run: a provider's or the geo data's scheduled refresh is not the
-     * user's reload, so ports and client lists a dashboard changed stay as it left them, as in mihomo.
+     * A reload that leaves the proxy ports and the TUN as they run: a provider's or the geo data's scheduled refresh is
+     * not the user's reload, so ports, client lists, ipv6 and a TUN a dashboard changed stay as it left them, as in
+     * mihomo.
      */
     public synchronized void refresh(Config next) throws ConfigException {
         Config running = config;
         reload(next.listeningOn(running.mixedPort(), running.socksPort(), running.httpPort(), running.allowLan(),
                 running.bindAsWritten(), next.authentication().withClientListsOf(running.authentication()), null)
-                .withIpv6(running.ipv6()));
+                .withIpv6(running.ipv6()).withTun(running.tun()));
     }
 
     /**
@@ -592,30 +725,28 @@ public final class Turnout implements AutoCloseable {
         this.config = config.withIpv6(on);
     }
 
-    /** Has the instance lock claim each port Turnout opens while running, and give back each it closes. */
-    public void claimPortsWith(PortClaims claims) {
+    /** Has the instance lock claim each port and the TUN Turnout opens while running, and give back each it closes. */
+    public void claimWith(InstanceClaims claims) {
+        this.claims = claims;
         ports.claimWith(claims);
     }
 
-    /** Sets how Turnout's own sockets are bound to the physical interface (the TUN mode does this). */
     /** The DNS service of the {@code dns:} section, or {@code null} when it has none. */
     public DnsService dns() {
         return dns;
     }
 
-    public void useSocketBinder(SocketBinder socketBinder) {
-        binder.set(socketBinder.andThen(topLevel));
-    }
-
     @Override
     public void close() {
         ports.close();
-        for (AutoCloseable c : inbounds) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                log.debug("closing inbound", e);
-            }
+        TunInbound tun;
+        synchronized (this) {
+            tun = tunInbound; // the claim stays: the instance lock goes once everything is closed
+            tunInbound = null;
+            tunView = null;
+        }
+        if (tun != null) {
+            tun.close();
         }
         groups.close();
         tunnel.flows().closeAll();

@@ -106,11 +106,12 @@ class PatchedListenersTest {
         Map<String, Object> view = ClashViews.configs(parse("mixed-port: 7890"), "rule", "info");
         PatchedListeners.refuseTheRest(Map.of("ipv6", false, "redir-port", 0, "tproxy-port", 0.0, "mode", "global",
                 "routing-mark", 0), view);
+        PatchedListeners.refuseTheRest(Map.of("tun", Map.of("enable", true)), view);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PatchedListeners.refuseTheRest(
-                Map.of("tun", Map.of("enable", true)), view));
+                Map.of("tun", Map.of("enable", true, "stack", "gvisor"), "sniffing", true), view));
         assertEquals("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, socks-port, port, "
-                + "skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url and ipv6 while running, "
-                + "not tun: edit the config and restart Turnout (POST /restart)", e.getMessage());
+                + "skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url, ipv6 and tun.enable while "
+                + "running, not sniffing, tun.stack: edit the config and restart Turnout (POST /restart)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PatchedListeners.refuseTheRest(Map.of("redir-port", 7892), view));
     }
 
@@ -129,5 +130,19 @@ class PatchedListenersTest {
             assertThrows(IllegalArgumentException.class, () -> PatchedListeners.ipv6(Map.of("ipv6", bad)),
                     String.valueOf(bad));
         }
+    }
+
+    /** The TUN switch of metacubexd and zashboard: {"tun": {"enable": ...}}, anything else there a clear 400. */
+    @Test
+    void theTunSwitchIsReadFromTunEnable() {
+        assertEquals(Boolean.TRUE, PatchedListeners.tunEnable(Map.of("tun", Map.of("enable", true))));
+        assertEquals(Boolean.FALSE, PatchedListeners.tunEnable(Map.of("tun", Map.of("enable", false))));
+        assertEquals(null, PatchedListeners.tunEnable(Map.of("mode", "rule")));
+        assertEquals(null, PatchedListeners.tunEnable(Map.of("tun", Map.of())));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> PatchedListeners.tunEnable(Map.of("tun", true)));
+        assertEquals("Body invalid: tun must be an object such as {\"enable\": true}", e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> PatchedListeners.tunEnable(Map.of("tun", Map.of("enable", "on"))));
     }
 }

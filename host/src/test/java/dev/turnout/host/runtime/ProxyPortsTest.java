@@ -64,9 +64,9 @@ class ProxyPortsTest {
     }
 
     private void claimRecording(String refused) {
-        ports.claimWith(new PortClaims() {
+        ports.claimWith(new InstanceClaims() {
             @Override
-            public void claim(int port) throws IOException {
+            public void claimPort(int port) throws IOException {
                 if (Integer.toString(port).equals(refused)) {
                     throw new IOException("turnout is already running in this network namespace: pid 1");
                 }
@@ -74,8 +74,18 @@ class ProxyPortsTest {
             }
 
             @Override
-            public void giveBack(int port) {
+            public void giveBackPort(int port) {
                 asked.add("give back " + port);
+            }
+
+            @Override
+            public void claimTun() {
+                asked.add("claim the TUN");
+            }
+
+            @Override
+            public void giveBackTun() {
+                asked.add("give back the TUN");
             }
         });
     }

@@ -233,10 +233,10 @@ class SettingsTest {
     }
 
     @Test
-    void aReloadNamesWhatItCannotChangeButMovesTheProxyPorts() throws Exception {
+    void aReloadNamesWhatItCannotChangeButMovesTheProxyPortsAndSwitchesTheTun() throws Exception {
         Config running = parse("mixed-port: 7890");
         assertEquals(List.of(), Turnout.changesNeedingRestart(running, parse("mixed-port: 7890|rules: [MATCH,REJECT]")));
-        assertEquals(List.of("tun", "external-controller"),
+        assertEquals(List.of("external-controller"),
                 Turnout.changesNeedingRestart(running, parse(
                         "mixed-port: 7891|socks-port: 1080|tun: {enable: true}|external-controller: 127.0.0.1:9090")));
     }

@@ -1,0 +1,203 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.testing.Required;
+import dev.turnout.dist.controller.Api;
+import dev.turnout.dist.controller.Launched;
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchDir;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The TUN switched while Turnout runs, as metacubexd's and zashboard's TUN switch ({@code PATCH /configs
+ * {"tun": {"enable": ...}}}) and a reload of an edited file do it under mihomo (Turnout refused the first, and a
+ * reload said "restart Turnout for tun"). The packaged Turnout starts with the TUN off in a client namespace whose
+ * resolver is an address nobody serves; switched on, with mihomo's defaults for what the section leaves out
+ * (auto-route, dns-hijack of any :53), a name resolves to a fake address and its web server answers through the TUN;
+ * switched off, the routes, the device and the flows through it are gone and the TUN's instance lock is given back.
+ */
+class TunSwitchIT {
+
+    static final String CLIENT = "192.0.2.1";
+    static final String SERVER = "192.0.2.2";
+    static final String REMOTE = "198.51.100.2";
+    static final String DNS = "198.51.100.53";
+    /** The client's resolver: nobody serves DNS here, so only a hijacking TUN answers what is sent to it. */
+    static final String NOBODY = "203.0.113.53";
+    static final String DEVICE = "tswitch0";
+
+    Path dir;
+    Netns client;
+    Netns server;
+    Path config;
+    Path log;
+
+    @BeforeEach
+    void start() throws Exception {
+        Netns.assumeUsable("curl", "dnsmasq");
+        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
+        dir = ScratchDir.create("ttunsw");
+        client = Netns.create("ttunswc");
+        server = Netns.create("ttunsws");
+        client.link("veth0", List.of(CLIENT + "/24"), server, "veth0", List.of(SERVER + "/24"));
+        server.address("veth0", REMOTE + "/32");
+        server.address("veth0", DNS + "/32");
+        client.defaultRoute(SERVER);
+        client.resolver(NOBODY);
+        server.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+        server.spawn(dir.resolve("silent.log"), Daemons.peer("silent", "8081"));
+        server.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C",
+                "/dev/null", "--listen-address=" + DNS, "--bind-interfaces", "--port=53", "--pid-file=",
+                "--host-record=web.example.test," + REMOTE, "--local=/example.test/");
+        server.awaitTcpPort(8080, Duration.ofSeconds(20));
+        server.awaitTcpPort(8081, Duration.ofSeconds(20));
+        config = dir.resolve("config.yaml");
+        log = dir.resolve("turnout.log");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        Netns.closeAll(client, server);
+        ScratchDir.delete(dir);
+    }
+
+    /** A config whose {@code tun:} says only whether it is on, its device and where its routes are recorded. */
+    private String configWith(boolean tun, int mixedPort, int controller, String device) {
+        return String.join("\n", "mixed-port: " + mixedPort, "log-level: info",
+                "external-controller: 127.0.0.1:" + controller, "tun:", "  enable: " + tun, "  device: " + device,
+                "  state-file: " + dir.resolve(device + ".state"), "dns:", "  enable: true",
+                "  enhanced-mode: fake-ip", "  fake-ip-range: 198.18.0.1/16", "  nameserver: [" + DNS + "]",
+                "rules:", "  - MATCH,DIRECT", "");
+    }
+
+    private Netns.Result web() throws Exception {
+        return client.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "5", "http://web.example.test:8080/x");
+    }
+
+    private String routes() {
+        try {
+            return client.run(Duration.ofSeconds(10), "ip", "route", "show").stdout();
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new IllegalStateException("ip route show: " + e, e);
+        }
+    }
+
+    private boolean tunLockHeld() throws Exception {
+        return client.instanceLocks().stream().anyMatch(f -> f.getFileName().toString().endsWith("-tun.lock"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> tunView(Api api) throws Exception {
+        return (Map<String, Object>) api.get("/configs").object().get("tun");
+    }
+
+    private static void await(BooleanSupplier done, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+    }
+
+    private String log() {
+        return MixedPortIT.read(log);
+    }
+
+    @Test
+    void aDashboardSwitchesTheTunOnAndOffAndAReloadTakesTheFilesSwitch() throws Exception {
+        Files.writeString(config, configWith(false, 7890, 9090, DEVICE));
+        try (Launched turnout = Launched.start(client, config, log, 9090)) {
+            Api api = new Api(client, 9090, null);
+            assertEquals(Map.of("enable", false), tunView(api));
+            assertFalse(routes().contains(DEVICE), this::log);
+            assertNotEquals(0, web().exitCode(), "no TUN: the name cannot be resolved, nobody serves DNS");
+            assertFalse(tunLockHeld(), "the TUN is not this instance's while it is off");
+
+            Api.Response on = api.call("PATCH", "/configs", "{\"tun\":{\"enable\":true}}");
+            assertEquals(204, on.status(), () -> on + log());
+            Map<String, Object> up = tunView(api);
+            assertEquals(true, up.get("enable"), up::toString);
+            assertEquals(DEVICE, up.get("device"));
+            assertEquals(true, up.get("auto-route"), "mihomo's default");
+            assertEquals(List.of("0.0.0.0:53"), up.get("dns-hijack"), "mihomo's default");
+            assertTrue(routes().contains("0.0.0.0/1 dev " + DEVICE), this::log);
+            assertTrue(routes().contains("128.0.0.0/1 dev " + DEVICE), this::log);
+            assertTrue(tunLockHeld(), "the TUN switched on is claimed for this instance");
+            Netns.Result through = web();
+            assertEquals("hello /x from " + CLIENT + "\n", through.stdout(), () -> through.stderr() + log());
+            assertTrue(log().matches("(?s).*\\[TCP\\] 198\\.18\\.0\\.\\d+:\\d+ --> web\\.example\\.test:8080 .*"
+                    + "using DIRECT.*"), this::log);
+
+            // A flow held open through the TUN (the server never answers) ends when the TUN is switched off.
+            Process held = client.spawn(dir.resolve("held.log"), "curl", "-sS", "--max-time", "60",
+                    "http://" + REMOTE + ":8081/");
+            await(() -> log().contains("--> " + REMOTE + ":8081"), Duration.ofSeconds(10));
+            assertTrue(log().contains("--> " + REMOTE + ":8081"), this::log);
+            assertTrue(held.isAlive());
+
+            Api.Response off = api.call("PATCH", "/configs", "{\"tun\":{\"enable\":false}}");
+            assertEquals(204, off.status(), () -> off + log());
+            assertEquals(Map.of("enable", false), tunView(api));
+            assertFalse(routes().contains(DEVICE), this::routes);
+            assertNotEquals(0, client.run(Duration.ofSeconds(10), "ip", "link", "show", DEVICE).exitCode(),
+                    "the device is gone");
+            assertTrue(log().contains("TUN " + DEVICE + " down"), this::log);
+            assertFalse(tunLockHeld(), "the TUN's claim is given back");
+            held.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertFalse(held.isAlive(), "the flow through the TUN ended with it, not at curl's 60 s");
+            assertNotEquals(0, web().exitCode(), "off again: DNS is the machine's own once more");
+
+            Api.Response bad = api.call("PATCH", "/configs", "{\"tun\":{\"enable\":\"yes\"}}");
+            assertEquals(400, bad.status(), bad.toString());
+            assertTrue(bad.body().contains("tun.enable must be true or false"), bad.body());
+
+            // A reload takes the file's switch, as mihomo's does: on, then off again.
+            Files.writeString(config, configWith(true, 7890, 9090, DEVICE));
+            assertEquals(0, client.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(turnout.pid()))
+                    .exitCode());
+            await(() -> log().lines().filter(l -> l.contains("Turnout reloaded")).count() >= 1, Duration.ofSeconds(20));
+            assertEquals(true, tunView(api).get("enable"), this::log);
+            assertEquals("hello /x from " + CLIENT + "\n", web().stdout(), this::log);
+            Files.writeString(config, configWith(false, 7890, 9090, DEVICE));
+            assertEquals(0, client.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(turnout.pid()))
+                    .exitCode());
+            await(() -> log().lines().filter(l -> l.contains("Turnout reloaded")).count() >= 2, Duration.ofSeconds(20));
+            assertEquals(Map.of("enable", false), tunView(api), this::log);
+            assertFalse(routes().contains(DEVICE), this::routes);
+            assertFalse(log().contains("restart Turnout for"), this::log);
+        }
+    }
+
+    /** One TUN per network namespace: a second instance's switch is refused, naming the one that runs it. */
+    @Test
+    void aSecondInstancesSwitchIsRefusedWhileAnotherRunsTheTun() throws Exception {
+        Files.writeString(config, configWith(true, 7890, 9090, DEVICE));
+        Path second = dir.resolve("second");
+        Files.createDirectories(second);
+        Path secondConfig = second.resolve("config.yaml");
+        Files.writeString(secondConfig, configWith(false, 7891, 9091, "tswitch1"));
+        Path secondLog = dir.resolve("second.log");
+        try (Launched first = Launched.start(client, config, log, 9090);
+             Launched other = Launched.start(client, secondConfig, secondLog, 9091)) {
+            Api api = new Api(client, 9091, null);
+            Api.Response refused = api.call("PATCH", "/configs", "{\"tun\":{\"enable\":true}}");
+            assertEquals(503, refused.status(), refused::toString);
+            assertTrue(refused.body().contains("pid " + first.pid()), refused::body);
+            assertEquals(Map.of("enable", false), tunView(api));
+            assertFalse(routes().contains("tswitch1"), this::routes);
+            assertEquals("hello /x from " + CLIENT + "\n", web().stdout(), "the first one's TUN runs on");
+        }
+    }
+}
