@@ -82,6 +82,8 @@ final class LinuxTunDevice implements TunDevice {
         if (queueCount > 1) {
             try {
                 name = attach(want, (short) (base | LibC.IFF_MULTI_QUEUE), opened);
+            } catch (NoTunAccess e) {
+                throw e; // one queue would be refused the same way: the warning below would only mislead
             } catch (IOException e) {
                 log.warn("tun {}: no multi-queue device ({}); one queue", want, e.getMessage());
                 name = attach(want, base, opened);
@@ -115,6 +117,13 @@ final class LinuxTunDevice implements TunDevice {
         }
     }
 
+    /** {@code /dev/net/tun} itself refused: no queue of any kind can be opened. */
+    private static final class NoTunAccess extends IOException {
+        NoTunAccess(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** Opens {@code /dev/net/tun} and attaches it to device {@code want} with {@code flags}; returns the name. */
     private static String attach(String want, short flags, List<Queue> opened) throws IOException {
         byte[] nameBytes = want.getBytes(StandardCharsets.US_ASCII);
@@ -122,7 +131,7 @@ final class LinuxTunDevice implements TunDevice {
         try {
             fd = LibC.open("/dev/net/tun", LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
         } catch (LastErrorException e) {
-            throw new IOException("cannot open /dev/net/tun (errno " + e.getErrorCode() + "); root or CAP_NET_ADMIN needed", e);
+            throw new NoTunAccess("cannot open /dev/net/tun (errno " + e.getErrorCode() + "); root or CAP_NET_ADMIN needed", e);
         }
         try {
             byte[] ifreq = new byte[LibC.IFREQ_SIZE];
