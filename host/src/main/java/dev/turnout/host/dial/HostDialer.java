@@ -201,7 +201,7 @@ public final class HostDialer implements Dialer {
                         // Here, not in Bootstrap.option(): a failure must fail the connect, not be logged. A throw
                         // from here would only reach exceptionCaught while the connect went ahead unbound.
                         try {
-                            current.bind(ctx.channel());
+                            current.bind(ctx.channel(), target.getAddress());
                         } catch (Exception e) {
                             promise.tryFailure(e);
                             ctx.channel().close();

@@ -1,6 +1,9 @@
 package dev.turnout.host.dial;
 
 import io.netty.channel.Channel;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.function.Supplier;
 
 /**
  * Applies the platform's "leave through this interface" option to a socket Turnout opens for itself, so it
@@ -11,6 +14,14 @@ import io.netty.channel.Channel;
 public interface SocketBinder {
 
     void bind(Channel channel) throws Exception;
+
+    /**
+     * Binds a socket that will connect to {@code destination} ({@code null}: not known yet); as {@link #bind(Channel)}
+     * unless the binder leaves some destinations alone ({@link #skippingLocalDestinations}).
+     */
+    default void bind(Channel channel, InetAddress destination) throws Exception {
+        bind(channel);
+    }
 
     /** For when there is no TUN: nothing to avoid. */
     SocketBinder NONE = channel -> {
@@ -24,9 +35,64 @@ public interface SocketBinder {
         if (this == NONE) {
             return next;
         }
-        return channel -> {
-            bind(channel);
-            next.bind(channel);
+        SocketBinder first = this;
+        return new SocketBinder() {
+            @Override
+            public void bind(Channel channel) throws Exception {
+                first.bind(channel);
+                next.bind(channel);
+            }
+
+            @Override
+            public void bind(Channel channel, InetAddress destination) throws Exception {
+                first.bind(channel, destination);
+                next.bind(channel, destination);
+            }
+        };
+    }
+
+    /**
+     * {@code binding} (an interface to leave through) for sockets to global addresses only, as mihomo's dialer binds:
+     * a loopback, link-local or multicast destination is reached without it. Bound to the physical interface, a
+     * connection to 127.0.0.1 goes nowhere (measured: it times out), and a TUN's "no default route" refusal has no
+     * reason to stop one that never leaves the machine.
+     */
+    static SocketBinder skippingLocalDestinations(SocketBinder binding) {
+        return new SocketBinder() {
+            @Override
+            public void bind(Channel channel) throws Exception {
+                binding.bind(channel);
+            }
+
+            @Override
+            public void bind(Channel channel, InetAddress destination) throws Exception {
+                if (destination == null || isGlobal(destination)) {
+                    binding.bind(channel, destination);
+                }
+            }
+        };
+    }
+
+    /** Whether {@code address} is reached through an interface out of the machine (Go's IsGlobalUnicast). */
+    static boolean isGlobal(InetAddress address) {
+        return !(address.isLoopbackAddress() || address.isLinkLocalAddress() || address.isAnyLocalAddress()
+                || address.isMulticastAddress() || address instanceof Inet4Address
+                && address.getAddress()[0] == (byte) 255 && address.getAddress()[3] == (byte) 255
+                && address.getAddress()[1] == (byte) 255 && address.getAddress()[2] == (byte) 255);
+    }
+
+    /** The binder {@code current} gives at each socket (the TUN switched on or off meanwhile), both ways of binding. */
+    static SocketBinder current(Supplier<SocketBinder> current) {
+        return new SocketBinder() {
+            @Override
+            public void bind(Channel channel) throws Exception {
+                current.get().bind(channel);
+            }
+
+            @Override
+            public void bind(Channel channel, InetAddress destination) throws Exception {
+                current.get().bind(channel, destination);
+            }
         };
     }
 }

@@ -574,7 +574,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         } catch (RuntimeException e) {
             return loop.newFailedFuture(e);
         }
-        Bootstrap b = new Bootstrap().group(loop).channelFactory(() -> bound(Transport.newDatagramChannel()))
+        Bootstrap b = new Bootstrap().group(loop).channelFactory(() -> bound(Transport.newDatagramChannel(), ns.address().getAddress()))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -617,7 +617,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             });
             return p;
         }
-        Bootstrap b = new Bootstrap().group(loop).channelFactory(() -> bound(Transport.newSocketChannel()))
+        Bootstrap b = new Bootstrap().group(loop).channelFactory(() -> bound(Transport.newSocketChannel(), ns.address().getAddress()))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<Channel>() {
@@ -698,7 +698,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             });
             return open;
         }
-        return TlsSession.direct(loop, () -> bound(Transport.newSocketChannel()), endpoint(ns, loop), (int) timeoutMillis);
+        return TlsSession.direct(loop, () -> bound(Transport.newSocketChannel(), ns.address().getAddress()), endpoint(ns, loop), (int) timeoutMillis);
     }
 
     /** How queries to nameservers that name an outbound ({@code #PROXY}) go through it; set once the outbounds exist. */
@@ -769,10 +769,13 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         });
     }
 
-    /** Applies the binder in the channel factory, where a failure fails the bind/connect (fail closed). */
-    private <C extends Channel> C bound(C ch) {
+    /**
+     * Applies the binder in the channel factory, where a failure fails the bind/connect (fail closed); {@code to}, the
+     * server's address when known, lets a server on this machine (127.0.0.1) be reached unbound.
+     */
+    private <C extends Channel> C bound(C ch, java.net.InetAddress to) {
         try {
-            binder.bind(ch);
+            binder.bind(ch, to);
             return ch;
         } catch (Exception e) {
             ch.unsafe().closeForcibly();

@@ -33,26 +33,25 @@ public record ProxySockets(String interfaceName, int routingMark) {
     public SocketBinder binder() {
         String ifName = interfaceName;
         int mark = routingMark;
-        return channel -> {
-            if (ifName != null) {
-                Platform.current().bindToInterface(channel, ifName);
-            }
-            if (mark != 0) {
-                if (!(channel instanceof UnixChannel)) {
-                    throw new IOException("SO_MARK needs a native epoll channel, not " + channel.getClass().getSimpleName());
-                }
-                ByteBuffer value = ByteBuffer.allocateDirect(Integer.BYTES).order(ByteOrder.nativeOrder());
-                value.putInt(0, mark);
-                boolean set;
-                try {
-                    set = channel.config().setOption(SO_MARK, value);
-                } catch (RuntimeException e) {
-                    throw new IOException("SO_MARK " + mark + " failed: " + e.getMessage(), e);
-                }
-                if (!set) {
-                    throw new IOException("SO_MARK not supported by " + channel.getClass().getSimpleName());
-                }
-            }
-        };
+        SocketBinder leaving = ifName == null ? SocketBinder.NONE
+                : SocketBinder.skippingLocalDestinations(channel -> Platform.current().bindToInterface(channel, ifName));
+        return leaving.andThen(mark == 0 ? SocketBinder.NONE : channel -> mark(channel, mark));
+    }
+
+    private static void mark(io.netty.channel.Channel channel, int mark) throws IOException {
+        if (!(channel instanceof UnixChannel)) {
+            throw new IOException("SO_MARK needs a native epoll channel, not " + channel.getClass().getSimpleName());
+        }
+        ByteBuffer value = ByteBuffer.allocateDirect(Integer.BYTES).order(ByteOrder.nativeOrder());
+        value.putInt(0, mark);
+        boolean set;
+        try {
+            set = channel.config().setOption(SO_MARK, value);
+        } catch (RuntimeException e) {
+            throw new IOException("SO_MARK " + mark + " failed: " + e.getMessage(), e);
+        }
+        if (!set) {
+            throw new IOException("SO_MARK not supported by " + channel.getClass().getSimpleName());
+        }
     }
 }

@@ -158,7 +158,7 @@ public final class Turnout implements AutoCloseable {
                 try {
                     dnsService = DnsService.start(dnsOptions, fakeIpsAvoid,
                             config.profile().storeFakeIp() ? state.file(FAKE_IP_CACHE) : null, workers,
-                            channel -> binder.get().bind(channel),
+                            SocketBinder.current(binder::get),
                             UpstreamResolver.Settings.defaults());
                 } catch (IOException e) {
                     throw cannotListen(config.dns().originOf("listen"), "dns.listen", dnsOptions.listen(), e);
@@ -395,7 +395,7 @@ public final class Turnout implements AutoCloseable {
                 throw new java.io.IOException("no default route (no physical interface to leave through)");
             }
         };
-        binder.set(throughPhysical.andThen(besideTun));
+        binder.set(SocketBinder.skippingLocalDestinations(throughPhysical).andThen(besideTun));
         log.info("TUN {} up{}; own connections leave through {}", tun.deviceName(),
                 options.autoRoute() ? ", capturing all traffic" : "", tun.outboundInterface());
     }

@@ -1,6 +1,7 @@
 package dev.turnout.host.dial;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.Destination;
@@ -244,6 +245,45 @@ class HostDialerTest {
                 f.close();
             }
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * As mihomo's dialer binds: the physical interface (the TUN's way out, interface-name) is for connections that
+     * leave the machine. Bound to it, one to 127.0.0.1 times out; and a TUN's "no default route" refusal has no
+     * reason to stop it.
+     */
+    @Test
+    void aConnectionToThisMachineIsMadeWithoutTheInterfaceBinding() throws Exception {
+        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
+        SocketBinder noRoute = channel -> {
+            throw new java.io.IOException("no default route (no physical interface to leave through)");
+        };
+        java.util.List<String> marked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        SocketBinder mark = channel -> marked.add("keepalive");
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+             SystemResolver resolver = new SystemResolver(Map.of("local.test",
+                     java.util.List.of(InetAddress.getByName("127.0.0.1"))))) {
+            HostDialer skipping = new HostDialer(() -> SocketBinder.skippingLocalDestinations(noRoute).andThen(mark),
+                    resolver, 2000);
+            Future<Channel> local = dial(skipping, "local.test", server.getLocalPort(), loops);
+            assertTrue(local.await(5, TimeUnit.SECONDS) && local.isSuccess(), () -> String.valueOf(local.cause()));
+            local.getNow().close();
+            assertEquals(java.util.List.of("keepalive"), marked, "the binders after it still apply");
+
+            Future<Channel> bound = dial(new HostDialer(() -> noRoute, resolver, 2000), "local.test",
+                    server.getLocalPort(), loops);
+            assertTrue(bound.await(5, TimeUnit.SECONDS));
+            assertEquals("no default route (no physical interface to leave through)", bound.cause().getMessage());
+        } finally {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+        for (String global : new String[] {"192.0.2.1", "198.18.0.1", "10.0.0.1", "2001:db8::1"}) {
+            assertTrue(SocketBinder.isGlobal(InetAddress.getByName(global)), global);
+        }
+        for (String local : new String[] {"127.0.0.1", "::1", "169.254.1.1", "fe80::1", "0.0.0.0", "224.0.0.1",
+                "255.255.255.255"}) {
+            assertFalse(SocketBinder.isGlobal(InetAddress.getByName(local)), local);
         }
     }
 }

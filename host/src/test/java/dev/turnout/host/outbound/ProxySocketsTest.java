@@ -1,6 +1,6 @@
 package dev.turnout.host.outbound;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -43,9 +43,20 @@ class ProxySocketsTest {
             assertTrue(out.contains("fwmark:0x2a17"), out);
             marked.getNow().close();
 
-            Future<Channel> elsewhere = host.with(new ProxySockets("nosuch-if0", 0).binder()).openStream(flow, loops.next());
-            assertTrue(elsewhere.await(5, TimeUnit.SECONDS));
-            assertFalse(elsewhere.isSuccess(), "bound to an interface that does not exist: the connection fails");
+            // As mihomo's dialer: a connection to this machine is made without the interface, whatever it names.
+            Future<Channel> local = host.with(new ProxySockets("nosuch-if0", 0).binder()).openStream(flow, loops.next());
+            assertTrue(local.await(5, TimeUnit.SECONDS) && local.isSuccess(), () -> String.valueOf(local.cause()));
+            local.getNow().close();
+            // One that leaves the machine is bound; to an interface that does not exist, that fails before any
+            // connect (the socket is never connected: nothing is sent to 192.0.2.1).
+            Channel unconnected = Transport.newSocketChannel(true);
+            loops.next().register(unconnected).syncUninterruptibly();
+            try {
+                assertThrows(Exception.class, () -> new ProxySockets("nosuch-if0", 0).binder()
+                        .bind(unconnected, InetAddress.getByName("192.0.2.1")));
+            } finally {
+                unconnected.close().syncUninterruptibly();
+            }
         } finally {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         }
