@@ -95,6 +95,14 @@ class TunSwitchIT {
         }
     }
 
+    private int establishedToSilent() {
+        try {
+            return server.establishedOn(8081);
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new IllegalStateException("ss: " + e, e);
+        }
+    }
+
     private boolean tunLockHeld() throws Exception {
         return client.instanceLocks().stream().anyMatch(f -> f.getFileName().toString().endsWith("-tun.lock"));
     }
@@ -157,6 +165,7 @@ class TunSwitchIT {
             assertFalse(tunLockHeld(), "the TUN's claim is given back");
             held.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
             assertFalse(held.isAlive(), "the flow through the TUN ended with it, not at curl's 60 s");
+            assertTrue(log().contains("tun " + DEVICE + ": the connection through it ended"), this::log);
             assertNotEquals(0, web().exitCode(), "off again: DNS is the machine's own once more");
 
             Api.Response bad = api.call("PATCH", "/configs", "{\"tun\":{\"enable\":\"yes\"}}");
@@ -170,10 +179,20 @@ class TunSwitchIT {
             await(() -> log().lines().filter(l -> l.contains("Turnout reloaded")).count() >= 1, Duration.ofSeconds(20));
             assertEquals(true, tunView(api).get("enable"), this::log);
             assertEquals("hello /x from " + CLIENT + "\n", web().stdout(), this::log);
-            Files.writeString(config, configWith(false, 7890, 9090, DEVICE));
+            // A reload that leaves the tun: section as it is leaves the TUN and the flows through it alone.
+            Process kept = client.spawn(dir.resolve("kept.log"), "curl", "-sS", "--max-time", "60",
+                    "http://" + REMOTE + ":8081/kept");
+            await(() -> establishedToSilent() > 0, Duration.ofSeconds(10));
+            assertEquals(1, establishedToSilent(), this::log);
             assertEquals(0, client.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(turnout.pid()))
                     .exitCode());
             await(() -> log().lines().filter(l -> l.contains("Turnout reloaded")).count() >= 2, Duration.ofSeconds(20));
+            assertEquals(2, log().lines().filter(l -> l.contains("TUN " + DEVICE + " up")).count(), this::log);
+            assertTrue(kept.isAlive(), "the flow through the TUN outlived a reload that did not change it");
+            Files.writeString(config, configWith(false, 7890, 9090, DEVICE));
+            assertEquals(0, client.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(turnout.pid()))
+                    .exitCode());
+            await(() -> log().lines().filter(l -> l.contains("Turnout reloaded")).count() >= 3, Duration.ofSeconds(20));
             assertEquals(Map.of("enable", false), tunView(api), this::log);
             assertFalse(routes().contains(DEVICE), this::routes);
             assertFalse(log().contains("restart Turnout for"), this::log);

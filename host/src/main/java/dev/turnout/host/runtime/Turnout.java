@@ -413,9 +413,34 @@ public final class Turnout implements AutoCloseable {
         tunOptions = null;
         tunView = null;
         binder.set(withoutTun);
+        endFlowsThrough(tun);
         tun.close();
         claims.giveBackTun();
         log.info("TUN {} down: traffic takes the machine's own routes again", tun.deviceName());
+    }
+
+    /**
+     * Ends the applications' connections through {@code tun} while it still carries their end's FIN: once the device
+     * is gone they would hear nothing and hang until their own timeouts. Bounded: a second at most.
+     */
+    private void endFlowsThrough(TunInbound tun) {
+        List<dev.turnout.host.flow.Flow> through = tunnel.flows().snapshot().stream()
+                .filter(f -> TunInbound.INBOUND_TYPE.equals(f.metadata().inboundType())).toList();
+        if (through.isEmpty()) {
+            return;
+        }
+        through.forEach(f -> tunnel.flows().close(f.id()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        try {
+            while (through.stream().anyMatch(f -> !f.isClosed()) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            Thread.sleep(100); // for the FINs to cross the device's queue
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("tun {}: {} through it ended", tun.deviceName(),
+                through.size() == 1 ? "the connection" : "the " + through.size() + " connections");
     }
 
     /**
@@ -746,6 +771,7 @@ public final class Turnout implements AutoCloseable {
             tunView = null;
         }
         if (tun != null) {
+            endFlowsThrough(tun);
             tun.close();
         }
         groups.close();

@@ -56,6 +56,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class TunInbound implements AutoCloseable {
 
+    /** The inbound type of the flows it hands the tunnel, as mihomo names it. */
+    public static final String INBOUND_TYPE = SystemStack.TUN_TYPE;
+
     private static final Logger log = LoggerFactory.getLogger(TunInbound.class);
     private static final int READ_BUDGET = 256;
     private static final Duration INTERFACE_POLL = Duration.ofSeconds(3);
