@@ -61,7 +61,8 @@ public final class DnsHandler {
     private final boolean ipv6;
     private final FakeIpPool pool4;
     private final FakeIpPool pool6;
-    private final FakeIpFilter filter;
+    /** Replaced when a reload changes {@code fake-ip-filter}: read once per query. */
+    private volatile FakeIpFilter filter;
     private final HostsTable hosts;
     private final UpstreamResolver upstream;
     private final FakeIpStore store;
@@ -101,6 +102,11 @@ public final class DnsHandler {
         if (mode == EnhancedMode.FAKE_IP && pool4 == null) {
             throw new IllegalArgumentException("fake-ip mode needs an IPv4 pool");
         }
+    }
+
+    /** Which names get real answers from the next query on (a reload changed {@code fake-ip-filter}). */
+    public void useFilter(FakeIpFilter next) {
+        this.filter = next;
     }
 
     /**

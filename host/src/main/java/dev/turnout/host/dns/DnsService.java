@@ -204,6 +204,14 @@ public final class DnsService implements AutoCloseable {
     }
 
     /**
+     * Has {@code next}'s {@code fake-ip-filter} and {@code fake-ip-filter-mode} decide, from the next query on, which
+     * names get real answers (a reload changed them); names mapped already keep their fake addresses.
+     */
+    public void useFakeIpFilter(DnsOptions next) {
+        handler.useFilter(new FakeIpFilter(next.fakeIpFilter(), next.fakeIpWhitelist(), matchers));
+    }
+
+    /**
      * Where {@code fake-ip-filter}'s and {@code nameserver-policy}'s {@code geosite:} and {@code rule-set:} entries
      * and {@code fallback-filter} are looked up from now on (compiled with the rules; until the first are given, no
      * set matches and every answer is trusted).

@@ -588,9 +588,12 @@ public final class Turnout implements AutoCloseable {
             "nameserver-policy", "fallback-filter", "proxy-server-nameserver", "direct-nameserver",
             "direct-nameserver-follow-policy");
 
+    /** The {@code dns:} keys that say which names get real answers in place of fake ones; a reload applies them. */
+    static final Set<String> DNS_FILTER_KEYS = Set.of("fake-ip-filter", "fake-ip-filter-mode");
+
     /**
-     * Points the running DNS at {@code next}'s servers when only they changed (a Clash dashboard or Verge switching
-     * nameservers reloads the config); otherwise leaves it for a restart.
+     * Points the running DNS at {@code next}'s servers and fake-ip-filter when only they changed (a Clash dashboard or
+     * Clash Verge's DNS settings reload the config); otherwise leaves it for a restart.
      *
      * @return whether the change was applied
      */
@@ -600,15 +603,28 @@ public final class Turnout implements AutoCloseable {
         }
         Map<String, Object> before = new java.util.HashMap<>(running.dns().values());
         Map<String, Object> after = new java.util.HashMap<>(next.dns().values());
+        boolean filterChanged = !DNS_FILTER_KEYS.stream().allMatch(k -> java.util.Objects.equals(before.get(k),
+                after.get(k)));
+        before.keySet().removeAll(DNS_FILTER_KEYS);
+        after.keySet().removeAll(DNS_FILTER_KEYS);
+        boolean serversChanged = !before.equals(after);
         before.keySet().removeAll(DNS_SERVER_KEYS);
         after.keySet().removeAll(DNS_SERVER_KEYS);
         UpstreamResolver.Servers servers = UpstreamResolver.Servers.of(nextDns);
-        if (!before.equals(after) || servers.all().isEmpty() || !dns.retargetOutbound(nextDns)) {
+        if (!before.equals(after) || servers.all().isEmpty()
+                || serversChanged && !dns.retargetOutbound(nextDns)) {
             return false;
         }
-        dns.upstream().retarget(servers);
-        log.info("dns: now asking {}{}", servers.all(), servers.policy().isEmpty() ? ""
-                : " (and " + servers.policy().size() + " nameserver-policy patterns)");
+        if (serversChanged) {
+            dns.upstream().retarget(servers);
+            log.info("dns: now asking {}{}", servers.all(), servers.policy().isEmpty() ? ""
+                    : " (and " + servers.policy().size() + " nameserver-policy patterns)");
+        }
+        if (filterChanged) {
+            dns.useFakeIpFilter(nextDns);
+            log.info("dns: fake-ip-filter now {} entries ({}); names mapped already keep their fake addresses",
+                    nextDns.fakeIpFilter().size(), nextDns.fakeIpWhitelist() ? "whitelist" : "blacklist");
+        }
         return true;
     }
 

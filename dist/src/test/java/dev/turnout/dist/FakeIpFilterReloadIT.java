@@ -1,0 +1,87 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.dist.controller.Launched;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchNamespace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A reload that changes {@code fake-ip-filter} or {@code fake-ip-filter-mode} (what a user edits when an application
+ * breaks on a fake address, in the file or in Clash Verge's DNS settings) applies at once, as mihomo's reload does;
+ * before, the log said "reload did not apply dns: restart Turnout for it" and every name kept getting fake addresses.
+ */
+class FakeIpFilterReloadIT {
+
+    static final String REAL = "198.51.100.2";
+
+    @RegisterExtension
+    final ScratchNamespace scratch = new ScratchNamespace("tfilter", "dig", "dnsmasq");
+
+    Netns ns;
+    Path config;
+    Path log;
+
+    @BeforeEach
+    void start() throws Exception {
+        ns = scratch.ns();
+        Path dir = scratch.dir();
+        ns.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C", "/dev/null",
+                "--listen-address=127.0.0.1", "--bind-interfaces", "--port=5353", "--pid-file=",
+                "--host-record=web.example.test," + REAL, "--host-record=mail.example.test," + REAL,
+                "--local=/example.test/");
+        config = dir.resolve("config.yaml");
+        log = dir.resolve("turnout.log");
+    }
+
+    private String configWith(String... filter) {
+        return String.join("\n", "mixed-port: 7890", "log-level: info", "external-controller: 127.0.0.1:9090",
+                "dns:", "  enable: true", "  listen: 127.0.0.1:1053", "  enhanced-mode: fake-ip",
+                "  fake-ip-range: 198.18.0.1/16", "  nameserver: ['127.0.0.1:5353']", String.join("\n", filter),
+                "rules:", "  - MATCH,DIRECT", "");
+    }
+
+    private String answer(String name) throws Exception {
+        return ns.run(Duration.ofSeconds(10), "dig", "+short", "+time=2", "+tries=2", "-p", "1053", "@127.0.0.1",
+                name, "A").stdout().trim();
+    }
+
+    private void reload(Launched turnout, long count) throws Exception {
+        assertEquals(0, ns.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(turnout.pid())).exitCode());
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (MixedPortIT.read(log).lines().filter(l -> l.contains("Turnout reloaded")).count() < count
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void aReloadThatChangesTheFakeIpFilterAppliesItAtOnce() throws Exception {
+        Files.writeString(config, configWith());
+        try (Launched turnout = Launched.start(ns, config, log, 9090)) {
+            String fake = answer("web.example.test");
+            assertTrue(fake.startsWith("198.18."), () -> fake + "\n" + MixedPortIT.read(log));
+
+            Files.writeString(config, configWith("  fake-ip-filter: ['+.example.test']"));
+            reload(turnout, 1);
+            assertEquals(REAL, answer("mail.example.test"), () -> MixedPortIT.read(log));
+            assertTrue(MixedPortIT.read(log).contains("dns: fake-ip-filter now 1 entries (blacklist)"),
+                    () -> MixedPortIT.read(log));
+
+            Files.writeString(config, configWith("  fake-ip-filter-mode: whitelist",
+                    "  fake-ip-filter: ['web.example.test']"));
+            reload(turnout, 2);
+            assertTrue(answer("web.example.test").startsWith("198.18."), () -> MixedPortIT.read(log));
+            assertEquals(REAL, answer("mail.example.test"), "whitelist: only the names listed get fake addresses");
+            assertFalse(MixedPortIT.read(log).contains("reload did not apply"), () -> MixedPortIT.read(log));
+        }
+    }
+}
