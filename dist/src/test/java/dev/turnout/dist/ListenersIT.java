@@ -134,4 +134,67 @@ class ListenersIT {
         assertEquals(0, ns.run(Duration.ofSeconds(10), "ss", "-Htln", "sport = :7890").stdout().length(),
                 "the mixed port opened before is closed again");
     }
+
+    /**
+     * As mihomo's reload: listeners added to the file open, those removed close (a download through one goes on),
+     * one whose port or users changed opens anew; a listener that cannot open fails the reload and every listener
+     * stays as it was (before, a reload said "restart Turnout for listeners" and changed none).
+     */
+    @Test
+    void aReloadOpensClosesAndMovesListenersAsTheFileSays() throws Exception {
+        ns.spawn(dir.resolve("drip.log"), Daemons.peer("drip", "8081", "20", "200"));
+        ns.awaitTcpPort(8081, Duration.ofSeconds(20));
+        Files.writeString(config, listenersConfig("  - {name: a-in, type: mixed, port: 7891}",
+                "  - {name: b-in, type: mixed, port: 7892}"));
+        Process turnout = ns.spawn(log, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(),
+                "run", "-c", config.toString());
+        ns.awaitTcpPort(7892, Duration.ofSeconds(30));
+        // 20 KiB over 4 s through a-in, which the reload closes meanwhile.
+        Path download = dir.resolve("download.out");
+        Process going = ns.spawn(dir.resolve("download.log"), "curl", "-sS", "--max-time", "30", "-o",
+                download.toString(), "-w", "%{http_code} %{size_download}", "-x", "http://127.0.0.1:7891",
+                "http://127.0.0.1:8081/drip");
+        Thread.sleep(1000);
+        assertTrue(going.isAlive(), "the download is under way");
+
+        Files.writeString(config, listenersConfig("  - {name: b-in, type: mixed, port: 7893}",
+                "  - {name: c-in, type: mixed, port: 7894, users: [{username: alice, password: s3cret}]}"));
+        hup(turnout);
+        awaitLog("Turnout reloaded");
+        assertEquals("200", get("-x", "http://127.0.0.1:7893").stdout(), this::log);
+        assertEquals("407", get("--interface", LAN, "-x", "http://127.0.0.1:7894").stdout(), this::log);
+        String listening = ns.run(Duration.ofSeconds(5), "ss", "-Htln").stdout();
+        assertFalse(listening.contains(":7891 ") || listening.contains(":7892 "), listening);
+        assertTrue(log().contains("listener 'a-in' on port 7891 closed"), this::log);
+        assertFalse(log().contains("restart Turnout for"), this::log);
+        assertTrue(going.waitFor(20, TimeUnit.SECONDS));
+        assertEquals("200 20480", MixedPortIT.read(dir.resolve("download.log")).trim(),
+                "the download through the closed listener went on to its end");
+
+        // A port another program holds: the reload fails, naming it, and nothing moves.
+        ns.spawn(dir.resolve("holder.log"), Daemons.peer("http", "7895"));
+        ns.awaitTcpPort(7895, Duration.ofSeconds(20));
+        Files.writeString(config, listenersConfig("  - {name: d-in, type: mixed, port: 7895}"));
+        hup(turnout);
+        awaitLog("listener 'd-in' cannot listen on 127.0.0.1:7895");
+        assertTrue(log().contains("listener 'd-in' cannot listen on 127.0.0.1:7895"), this::log);
+        assertEquals("200", get("-x", "http://127.0.0.1:7893").stdout(), "b-in listens as before: " + log());
+        assertEquals("407", get("--interface", LAN, "-x", "http://127.0.0.1:7894").stdout(), this::log);
+    }
+
+    private String listenersConfig(String... listeners) {
+        return String.join("\n", "mixed-port: 7890", "log-level: info", "listeners:", String.join("\n", listeners),
+                "rules:", "  - MATCH,DIRECT", "");
+    }
+
+    private void hup(Process turnout) throws Exception {
+        assertEquals(0, ns.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(turnout.pid())).exitCode());
+    }
+
+    private void awaitLog(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!log().contains(text) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+    }
 }

@@ -48,8 +48,12 @@ final class ProxyPorts implements AutoCloseable {
     /** Listeners closed while running, whose clients go on until the stop. */
     private final List<MixedInbound> closed = new ArrayList<>();
     private InetAddress address;
-    /** mihomo's {@code listeners:}, opened at the start. */
-    private final List<MixedInbound> listeners = new ArrayList<>();
+    /** mihomo's {@code listeners:} listening now, by {@link ListenerEntry#socket()}. */
+    private final Map<List<Object>, Listening> listeners = new LinkedHashMap<>();
+
+    /** A listener of {@code listeners:} and the entry it was opened for. */
+    private record Listening(ListenerEntry entry, MixedInbound inbound) {
+    }
 
     ProxyPorts(EventLoopGroup boss, EventLoopGroup workers, Tunnel tunnel, DescriptorShortage shortage,
                Supplier<Authentication> authentication, SocketBinder clients) {
@@ -160,29 +164,79 @@ final class ProxyPorts implements AutoCloseable {
      * none: on failure those opened are closed and the error names the listener.
      */
     synchronized void openListeners(List<ListenerEntry> wanted) throws ConfigException, InterruptedException {
+        relisten(wanted);
+    }
+
+    /**
+     * Listens on {@code wanted} as mihomo's reload does: a listener whose socket (name, type, port, address, users) is
+     * unchanged goes on, the others stop listening (their clients go on) and the new ones open. All or none: when
+     * one cannot open, those opened close, those stopped listen again, and the error names the listener.
+     */
+    synchronized void relisten(List<ListenerEntry> wanted) throws ConfigException, InterruptedException {
+        Map<List<Object>, ListenerEntry> asked = new LinkedHashMap<>();
+        wanted.forEach(l -> asked.put(l.socket(), l));
+        List<Listening> gone = listeners.entrySet().stream().filter(e -> !asked.containsKey(e.getKey()))
+                .map(Map.Entry::getValue).toList();
+        List<ListenerEntry> fresh = asked.values().stream().filter(l -> !listeners.containsKey(l.socket())).toList();
+        if (gone.isEmpty() && fresh.isEmpty()) {
+            return;
+        }
+        // Ports a stopped listener still holds claimed, which a new one on the same port takes over.
+        java.util.Set<Integer> held = new java.util.HashSet<>();
+        gone.forEach(g -> held.add(g.entry().port()));
+        gone.forEach(g -> g.inbound().stopListening());
         Map<ListenerEntry, MixedInbound> opened = new LinkedHashMap<>();
         try {
-            for (ListenerEntry l : wanted) {
-                opened.put(l, openListener(l));
+            for (ListenerEntry l : fresh) {
+                opened.put(l, openListener(l, !held.contains(l.port())));
             }
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             opened.forEach((l, m) -> {
                 m.close();
-                claims.giveBackPort(l.port());
+                if (!held.contains(l.port())) {
+                    claims.giveBackPort(l.port());
+                }
             });
+            gone.forEach(this::listenAgain);
             throw e;
         }
-        listeners.addAll(opened.values());
+        for (Listening g : gone) {
+            listeners.remove(g.entry().socket());
+            closed.add(g.inbound()); // its clients go on until they end or Turnout stops
+            log.info("listener '{}' on port {} closed", g.entry().name(), g.entry().port());
+        }
+        opened.forEach((l, m) -> listeners.put(l.socket(), new Listening(l, m)));
+        java.util.Set<Integer> inUse = new java.util.HashSet<>(open.keySet());
+        listeners.values().forEach(l -> inUse.add(l.entry().port()));
+        held.stream().filter(port -> !inUse.contains(port)).forEach(claims::giveBackPort);
     }
 
-    private MixedInbound openListener(ListenerEntry l) throws ConfigException, InterruptedException {
+    /** Opens again a listener a failed reload stopped; its clients from before go on. */
+    private void listenAgain(Listening stopped) {
+        closed.add(stopped.inbound());
+        ListenerEntry l = stopped.entry();
+        try {
+            listeners.put(l.socket(), new Listening(l, openListener(l, false)));
+        } catch (ConfigException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            listeners.remove(l.socket());
+            claims.giveBackPort(l.port());
+            log.warn("{}", e.getMessage());
+        }
+    }
+
+    private MixedInbound openListener(ListenerEntry l, boolean claim) throws ConfigException, InterruptedException {
         // Its own users, read once; whom they are asked of and which clients are served follow the running config.
         Authentication own = l.users() == null ? null : Authentication.of(l.users(), List.of());
         Supplier<Authentication> access = own == null ? authentication
                 : () -> own.withClientListsOf(authentication.get());
         String where = "listener '" + l.name() + "' cannot listen on " + l.address() + ":" + l.port() + ": ";
         try {
-            claims.claimPort(l.port());
+            if (claim) {
+                claims.claimPort(l.port());
+            }
         } catch (IOException e) {
             throw new ConfigException(l.origin(), where + e.getMessage(), e);
         }
@@ -197,7 +251,9 @@ final class ProxyPorts implements AutoCloseable {
                             + " address)" : "");
             return m;
         } catch (IOException e) {
-            claims.giveBackPort(l.port());
+            if (claim) {
+                claims.giveBackPort(l.port());
+            }
             throw new ConfigException(l.origin(), where + e.getMessage(), e);
         }
     }
@@ -207,7 +263,7 @@ final class ProxyPorts implements AutoCloseable {
     public synchronized void close() {
         open.values().forEach(MixedInbound::close);
         closed.forEach(MixedInbound::close);
-        listeners.forEach(MixedInbound::close);
+        listeners.values().forEach(l -> l.inbound().close());
         open.clear();
         closed.clear();
         listeners.clear();

@@ -2,7 +2,6 @@ package dev.turnout.host.runtime;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
-import dev.turnout.host.config.ListenerEntry;
 import dev.turnout.host.dial.HostDialer;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.Ipv6Gate;
@@ -536,8 +535,15 @@ public final class Turnout implements AutoCloseable {
         } catch (IOException e) {
             throw new ConfigException(next.tun().origin(), "tun: cannot open the TUN: " + e.getMessage(), e);
         }
+        Config running = this.config;
         try {
-            ports.listenAs(next); // the last step that can fail: a port another program holds changes nothing
+            ports.listenAs(next); // the last steps that can fail: a port another program holds changes nothing
+            try {
+                ports.relisten(next.listeners());
+            } catch (ConfigException | InterruptedException e) {
+                ports.listenAs(running);
+                throw e;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             restoreTun(tunBefore);
@@ -566,7 +572,6 @@ public final class Turnout implements AutoCloseable {
         if (dns != null) {
             dns.useMatchers(compiled.routing().dnsMatchers());
         }
-        Config running = this.config;
         this.config = next;
         log.info("reloaded {}: {} rules, {} outbounds and groups, compiled in {} ms", next.displayName(),
                 compiled.routing().rules().size(), compiled.routing().outbounds().names().size(), compileMillis);
@@ -646,7 +651,8 @@ public final class Turnout implements AutoCloseable {
 
     /**
      * What a reload leaves as it was: DNS, hosts and the controller are set up once, at the start. Said plainly, so
-     * that nobody takes "reloaded" to mean they changed. (The proxy ports move, {@link #listenAs}; the TUN switches.)
+     * that nobody takes "reloaded" to mean they changed. (The proxy ports and listeners move, {@link #listenAs}; the
+     * TUN switches.)
      */
     static List<String> changesNeedingRestart(Config running, Config next) {
         List<String> out = new ArrayList<>();
@@ -658,9 +664,6 @@ public final class Turnout implements AutoCloseable {
         changed(out, "keep-alive-idle, keep-alive-interval, disable-keep-alive", running.keepAlive(), next.keepAlive());
         changed(out, "find-process-mode", running.findProcessMode(), next.findProcessMode());
         changed(out, "routing-mark", running.routingMark(), next.routingMark());
-        // Their sockets and users are set at the start; their proxy goes with the routing, so a reload applies it.
-        changed(out, "listeners", running.listeners().stream().map(ListenerEntry::socket).toList(),
-                next.listeners().stream().map(ListenerEntry::socket).toList());
         changed(out, "external-controller", running.externalController(), next.externalController());
         changed(out, "external-controller-unix", running.externalControllerUnix(), next.externalControllerUnix());
         changed(out, "secret", running.secret(), next.secret());
