@@ -219,4 +219,26 @@ class TunSwitchIT {
             assertEquals("hello /x from " + CLIENT + "\n", web().stdout(), "the first one's TUN runs on");
         }
     }
+
+    /**
+     * With the TUN up and its way out detected (mihomo's default), Turnout's own connection to a service on this
+     * machine is made without binding it to the physical interface, as mihomo's dialer does: bound, a DIRECT flow to
+     * 127.0.0.1 through the mixed port timed out.
+     */
+    @Test
+    void aServiceOnThisMachineIsReachedThroughTheMixedPortWhileTheTunIsUp() throws Exception {
+        client.spawn(dir.resolve("local-http.log"), Daemons.peer("http", "8090"));
+        client.awaitTcpPort(8090, Duration.ofSeconds(20));
+        // Written out, as Clash Verge writes them (and mihomo's defaults).
+        Files.writeString(config, configWith(true, 7890, 9090, DEVICE).replace("  device: ",
+                "  auto-route: true\n  auto-detect-interface: true\n  device: "));
+        try (Launched turnout = Launched.start(client, config, log, 9090)) {
+            assertTrue(routes().contains("0.0.0.0/1 dev " + DEVICE), this::log);
+            Netns.Result local = client.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "8", "-x",
+                    "http://127.0.0.1:7890", "http://127.0.0.1:8090/local");
+            assertEquals("hello /local from 127.0.0.1\n", local.stdout(), () -> local.stderr() + log());
+            assertEquals("hello /x from " + CLIENT + "\n", web().stdout(), "leaving the machine, through the TUN's "
+                    + "way out: " + log());
+        }
+    }
 }
