@@ -47,9 +47,8 @@ class DnsOutboundIT {
         client.defaultRoute(SERVER);
         client.resolver(NOBODY);
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
-        server.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C",
-                "/dev/null", "--listen-address=" + DNS, "--bind-interfaces", "--port=53", "--log-queries",
-                "--pid-file=", "--host-record=web.example.test," + REMOTE, "--local=/example.test/");
+        Daemons.dnsmasq(server, dir.resolve("dnsmasq.log"), DNS, 53, "--host-record=web.example.test," + REMOTE,
+                "--local=/example.test/");
         server.awaitTcpPort(8080, Duration.ofSeconds(20));
     }
 

@@ -42,9 +42,7 @@ class DnsThroughProxyIT {
         server = Netns.create("tdnsvias");
         client.link("veth0", List.of(CLIENT + "/24"), server, "veth0", List.of(SERVER + "/24"));
         server.address("lo", NAMESERVER + "/32");
-        server.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C", "/dev/null",
-                "--listen-address=" + NAMESERVER, "--bind-interfaces", "--port=53", "--pid-file=", "--log-queries",
-                "--host-record=web.test,203.0.113.7");
+        Daemons.dnsmasq(server, dir.resolve("dnsmasq.log"), NAMESERVER, 53, "--host-record=web.test,203.0.113.7");
         Daemons.dante(server, dir, SERVER, 1080, dir.resolve("dante.log"));
         log = dir.resolve("turnout.log");
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.dist.controller.Launched;
+import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchNamespace;
 import java.nio.file.Files;
@@ -34,10 +35,8 @@ class FakeIpFilterReloadIT {
     void start() throws Exception {
         ns = scratch.ns();
         Path dir = scratch.dir();
-        ns.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C", "/dev/null",
-                "--listen-address=127.0.0.1", "--bind-interfaces", "--port=5353", "--pid-file=",
-                "--host-record=web.example.test," + REAL, "--host-record=mail.example.test," + REAL,
-                "--local=/example.test/");
+        Daemons.dnsmasq(ns, dir.resolve("dnsmasq.log"), "127.0.0.1", 5353, "--host-record=web.example.test," + REAL,
+                "--host-record=mail.example.test," + REAL, "--local=/example.test/");
         config = dir.resolve("config.yaml");
         log = dir.resolve("turnout.log");
     }

@@ -54,9 +54,7 @@ class HostsBeforeRulesIT {
         ns.resolver(DNS);
         ns.hosts(java.util.Map.of());
         dnsLog = dir.resolve("dnsmasq.log");
-        ns.spawn(dnsLog, "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C", "/dev/null",
-                "--listen-address=" + DNS, "--bind-interfaces", "--port=53", "--log-queries", "--pid-file=",
-                "--host-record=other.test," + WEB);
+        Daemons.dnsmasq(ns, dnsLog, DNS, 53, "--host-record=other.test," + WEB);
         ns.spawn(dir.resolve("target.log"), Daemons.peer("http", Integer.toString(TARGET)));
         ns.awaitTcpPort(TARGET, Duration.ofSeconds(20));
         awaitDns();

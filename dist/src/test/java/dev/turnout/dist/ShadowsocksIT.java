@@ -71,9 +71,7 @@ class ShadowsocksIT {
         server.hosts(Map.of("aes-128-gcm.ss.test", TARGETS[0], "aes-256-gcm.ss.test", TARGETS[1],
                 "chacha20-ietf-poly1305.ss.test", TARGETS[2], "obfs.ss.test", TARGETS[0], "ws.ss.test", TARGETS[1]));
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
-        server.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C", "/dev/null",
-                "--listen-address=" + DNS, "--bind-interfaces", "--port=53", "--log-queries", "--pid-file=",
-                "--host-record=through-ss.test,203.0.113.99");
+        Daemons.dnsmasq(server, dir.resolve("dnsmasq.log"), DNS, 53, "--host-record=through-ss.test,203.0.113.99");
         for (int i = 0; i < CIPHERS.length; i++) {
             server.spawn(ssLog(i), "ss-server", "-s", REMOTE, "-p", Integer.toString(FIRST_SS_PORT + i), "-k", PASSWORD,
                     "-m", CIPHERS[i], "-u", "-v");

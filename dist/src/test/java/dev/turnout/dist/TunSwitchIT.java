@@ -59,9 +59,8 @@ class TunSwitchIT {
         client.resolver(NOBODY);
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
         server.spawn(dir.resolve("silent.log"), Daemons.peer("silent", "8081"));
-        server.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C",
-                "/dev/null", "--listen-address=" + DNS, "--bind-interfaces", "--port=53", "--pid-file=",
-                "--host-record=web.example.test," + REMOTE, "--local=/example.test/");
+        Daemons.dnsmasq(server, dir.resolve("dnsmasq.log"), DNS, 53, "--host-record=web.example.test," + REMOTE,
+                "--local=/example.test/");
         server.awaitTcpPort(8080, Duration.ofSeconds(20));
         server.awaitTcpPort(8081, Duration.ofSeconds(20));
         config = dir.resolve("config.yaml");

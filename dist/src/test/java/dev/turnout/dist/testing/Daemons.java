@@ -81,6 +81,19 @@ public final class Daemons {
         return p;
     }
 
+    /**
+     * A dnsmasq serving DNS on {@code address}:{@code port} in {@code ns}, from nothing but {@code answers}
+     * ({@code --host-record=web.test,192.0.2.2}, {@code --local=/test/}, ...): no resolv.conf, no hosts file, no other
+     * config; every query logged to {@code log}.
+     */
+    public static Process dnsmasq(Netns ns, Path log, String address, int port, String... answers) throws IOException {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("dnsmasq", "--no-daemon", "--no-resolv",
+                "--no-hosts", "-C", "/dev/null", "--listen-address=" + address, "--bind-interfaces", "--port=" + port,
+                "--log-queries", "--pid-file="));
+        cmd.addAll(java.util.List.of(answers));
+        return ns.spawn(log, cmd.toArray(String[]::new));
+    }
+
     public static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
