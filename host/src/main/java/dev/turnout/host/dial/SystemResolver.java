@@ -26,6 +26,11 @@ public final class SystemResolver implements Resolver, AutoCloseable {
         return t;
     });
 
+    /** Looks {@code hosts} up from now on (a reload changed {@code hosts:}). */
+    public void useHosts(Map<String, List<InetAddress>> hosts) {
+        this.hosts.useHosts(hosts);
+    }
+
     public SystemResolver(Map<String, List<InetAddress>> hosts) {
         this.hosts = new HostsTable(hosts);
     }

@@ -104,6 +104,11 @@ public final class DnsHandler {
         }
     }
 
+    /** Answers {@code hosts} from the next query on, for this handler and the resolvers sharing its table. */
+    public void useHosts(java.util.Map<String, List<InetAddress>> hosts) {
+        this.hosts.useHosts(hosts);
+    }
+
     /** Which names get real answers from the next query on (a reload changed {@code fake-ip-filter}). */
     public void useFilter(FakeIpFilter next) {
         this.filter = next;

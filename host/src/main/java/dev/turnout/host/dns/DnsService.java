@@ -204,6 +204,14 @@ public final class DnsService implements AutoCloseable {
     }
 
     /**
+     * Answers {@code next}'s {@code hosts:} (what {@code use-hosts} leaves of it) from the next query on, in the DNS's
+     * answers and its own lookups alike (a reload changed them); the system's hosts file stays after them.
+     */
+    public void useHosts(DnsOptions next) {
+        handler.useHosts(next.hosts());
+    }
+
+    /**
      * Has {@code next}'s {@code fake-ip-filter} and {@code fake-ip-filter-mode} decide, from the next query on, which
      * names get real answers (a reload changed them); names mapped already keep their fake addresses.
      */

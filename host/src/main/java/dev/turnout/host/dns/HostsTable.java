@@ -34,7 +34,8 @@ public final class HostsTable {
 
     private static final HostsTable EMPTY = new HostsTable(Map.of());
 
-    private final DomainTrie<Entry> trie = new DomainTrie<>();
+    /** The config's entries; replaced whole when a reload changes {@code hosts:}. */
+    private volatile DomainTrie<Entry> trie;
     /** The system's hosts file after the config's entries, or {@code null}. */
     private final SystemHosts system;
 
@@ -45,7 +46,26 @@ public final class HostsTable {
     /** @param system the system's hosts file, asked for names the config's entries do not cover; {@code null}: none */
     public HostsTable(Map<String, List<InetAddress>> hosts, SystemHosts system) {
         this.system = system;
+        this.trie = trieOf(hosts);
+    }
+
+    private static DomainTrie<Entry> trieOf(Map<String, List<InetAddress>> hosts) {
+        DomainTrie<Entry> trie = new DomainTrie<>();
         hosts.forEach((pattern, addresses) -> trie.insert(pattern, Entry.of(addresses)));
+        return trie;
+    }
+
+    /**
+     * Answers from {@code hosts} from now on, in place of the entries it was made with (a reload changed
+     * {@code hosts:}); the system's hosts file stays after them.
+     *
+     * @throws IllegalArgumentException for a pattern the table cannot hold, and then nothing changed
+     */
+    public void useHosts(Map<String, List<InetAddress>> hosts) {
+        if (this == EMPTY) {
+            throw new IllegalStateException("the shared empty table never changes");
+        }
+        this.trie = trieOf(hosts);
     }
 
     public static HostsTable empty() {
@@ -64,7 +84,8 @@ public final class HostsTable {
 
     /** {@code name}'s entry (lower case, no trailing dot), or {@code null}. */
     Entry entry(String name) {
-        Entry written = trie.size() == 0 ? null : trie.match(name);
+        DomainTrie<Entry> config = trie;
+        Entry written = config.size() == 0 ? null : config.match(name);
         return written != null || system == null ? written : system.entry(name);
     }
 }

@@ -38,10 +38,22 @@ public final class RuleHosts {
      * them with {@code dns.use-system-hosts}.
      */
     public static RuleHosts of(Map<String, List<InetAddress>> hosts, SystemHosts system) {
+        return new RuleHosts(new HostsTable(withLocalhost(hosts), system));
+    }
+
+    /** The rules see {@code hosts} from now on (a reload changed {@code hosts:}); a new instance, never DEFAULT. */
+    public void useHosts(Map<String, List<InetAddress>> hosts) {
+        if (this == DEFAULT) {
+            throw new IllegalStateException("the shared default never changes");
+        }
+        table.useHosts(withLocalhost(hosts));
+    }
+
+    private static Map<String, List<InetAddress>> withLocalhost(Map<String, List<InetAddress>> hosts) {
         Map<String, List<InetAddress>> all = new LinkedHashMap<>();
         all.put("localhost", List.of(literal("127.0.0.1")));
         all.putAll(hosts);
-        return new RuleHosts(new HostsTable(all, system));
+        return all;
     }
 
     /**

@@ -99,6 +99,8 @@ public final class Turnout implements AutoCloseable {
     /** Outbounds a reload replaced, closed once their flows have ended. */
     private final OutboundRetirement retirement;
     private final DnsService dns;
+    /** {@code hosts:} as the rules see them (and the system's hosts file), replaced in place by a reload. */
+    private final RuleHosts ruleHosts;
     /** The config's folder, where the fake-IP cache and the groups' choices persist if this instance holds it. */
     private final StateFolder state;
     private final DescriptorShortage shortage = new DescriptorShortage();
@@ -207,7 +209,6 @@ public final class Turnout implements AutoCloseable {
                     return List.of();
                 }
             };
-            RuleHosts ruleHosts;
             try {
                 ruleHosts = RuleHosts.of(settings.hosts(), dnsService == null ? null : dnsService.systemHosts());
             } catch (IllegalArgumentException e) {
@@ -572,6 +573,9 @@ public final class Turnout implements AutoCloseable {
         if (dns != null) {
             dns.useMatchers(compiled.routing().dnsMatchers());
         }
+        if (!running.hosts().equals(next.hosts())) {
+            useHosts(checked.settings());
+        }
         this.config = next;
         log.info("reloaded {}: {} rules, {} outbounds and groups, compiled in {} ms", next.displayName(),
                 compiled.routing().rules().size(), compiled.routing().outbounds().names().size(), compileMillis);
@@ -583,6 +587,19 @@ public final class Turnout implements AutoCloseable {
             log.warn("reload did not apply {}: restart Turnout for {}", String.join(", ", unapplied),
                     unapplied.size() == 1 ? "it" : "them");
         }
+    }
+
+    /**
+     * Has the rules, Turnout's own lookups and the DNS's answers use {@code next}'s {@code hosts:} from now on, as
+     * mihomo's reload does. Flows open keep the addresses they were given.
+     */
+    private void useHosts(Settings next) {
+        ruleHosts.useHosts(next.hosts());
+        resolver.useHosts(next.hosts());
+        if (dns != null && next.dns() != null) {
+            dns.useHosts(next.dns());
+        }
+        log.info("hosts: {} entries now", next.hosts().size());
     }
 
     /**
@@ -650,14 +667,13 @@ public final class Turnout implements AutoCloseable {
     }
 
     /**
-     * What a reload leaves as it was: DNS, hosts and the controller are set up once, at the start. Said plainly, so
+     * What a reload leaves as it was: DNS and the controller are set up once, at the start. Said plainly, so
      * that nobody takes "reloaded" to mean they changed. (The proxy ports and listeners move, {@link #listenAs}; the
      * TUN switches.)
      */
     static List<String> changesNeedingRestart(Config running, Config next) {
         List<String> out = new ArrayList<>();
         changed(out, "dns", running.dns().values(), next.dns().values());
-        changed(out, "hosts", running.hosts(), next.hosts());
         changed(out, "interface-name", running.interfaceName(), next.interfaceName());
         changed(out, "tcp-concurrent", running.tcpConcurrent(), next.tcpConcurrent());
         changed(out, "profile", running.profile(), next.profile());

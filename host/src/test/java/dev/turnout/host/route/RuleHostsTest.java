@@ -83,4 +83,20 @@ class RuleHostsTest {
         RuleHosts own = RuleHosts.parse(Map.of("localhost", List.of("192.0.2.1")));
         assertEquals(InetAddress.getByName("192.0.2.1"), own.addressOf("localhost"), "hosts: overrides localhost");
     }
+
+    /** A reload's hosts replace the old ones in place: the router keeps its table, localhost stays 127.0.0.1. */
+    @Test
+    void newHostsReplaceTheOldOnesInPlace() throws Exception {
+        RuleSet rules = rules("IP-CIDR,203.0.113.0/24,PROXY,no-resolve", "IP-CIDR,127.0.0.0/8,REJECT,no-resolve",
+                "MATCH,DIRECT");
+        RuleHosts hosts = RuleHosts.of(Map.of("api.test", List.of(InetAddress.getByName("203.0.113.5"))));
+        Router r = new Router(new Routing(rules, null, "rule"), recording, hosts);
+        assertEquals("PROXY", r.decide(r.current(), to("api.test")).target());
+        hosts.useHosts(Map.of("new.test", List.of(InetAddress.getByName("203.0.113.9"))));
+        assertEquals("DIRECT", r.decide(r.current(), to("api.test")).target(), "its entry is gone");
+        assertEquals("PROXY", r.decide(r.current(), to("new.test")).target());
+        assertEquals("REJECT", r.decide(r.current(), to("localhost")).target(), "localhost, as mihomo has it");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> RuleHosts.DEFAULT.useHosts(Map.of()));
+    }
 }
