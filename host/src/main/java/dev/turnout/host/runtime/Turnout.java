@@ -674,6 +674,11 @@ public final class Turnout implements AutoCloseable {
     static List<String> changesNeedingRestart(Config running, Config next) {
         List<String> out = new ArrayList<>();
         changed(out, "dns", running.dns().values(), next.dns().values());
+        // ipv6 applies to lookups at once (useIpv6); the DNS server's AAAA answers keep what it started with.
+        if (running.ipv6() != next.ipv6() && Boolean.TRUE.equals(next.dns().values().get("enable"))
+                && Boolean.TRUE.equals(next.dns().values().get("ipv6"))) {
+            out.add("ipv6 (for the DNS server's AAAA answers)");
+        }
         changed(out, "interface-name", running.interfaceName(), next.interfaceName());
         changed(out, "tcp-concurrent", running.tcpConcurrent(), next.tcpConcurrent());
         changed(out, "profile", running.profile(), next.profile());
