@@ -62,9 +62,7 @@ class DesktopIT {
         desktop.defaultRoute(ROUTER6);
         desktop.resolver(ROUTER);
         router.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
-        router.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C", "/dev/null",
-                "--listen-address=" + ROUTER, "--bind-interfaces", "--port=53", "--log-queries", "--pid-file=",
-                "--host-record=web.example.test," + REMOTE, "--host-record=blocked.example.test," + REMOTE,
+        Daemons.dnsmasq(router, dir.resolve("dnsmasq.log"), ROUTER, 53, "--host-record=web.example.test," + REMOTE, "--host-record=blocked.example.test," + REMOTE,
                 // A home router's resolver answers what it has no record of (Chromium's HTTPS-record lookups, which
                 // Turnout forwards): NXDOMAIN or NODATA, never REFUSED, which resolvers retry; Chromium then held its
                 // first request so long that the server's 10 s read timeout closed the connection (1 run in 10).
@@ -200,9 +198,8 @@ class DesktopIT {
     @Test
     void aLocalStubResolverLikeSystemdResolvedStillGivesFakeAddresses() throws Exception {
         Path pw = playwright();
-        Process stub = desktop.spawn(dir.resolve("stub.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts",
-                "-C", "/dev/null", "--listen-address=127.0.0.53", "--bind-interfaces", "--port=53", "--log-queries",
-                "--pid-file=", "--cache-size=0", "--server=" + ROUTER);
+        Process stub = Daemons.dnsmasq(desktop, dir.resolve("stub.log"), "127.0.0.53", 53, "--cache-size=0",
+                "--server=" + ROUTER);
         try {
             desktop.resolver("127.0.0.53");
             desktop.awaitTcpPort(53, Duration.ofSeconds(20));

@@ -103,11 +103,7 @@ class DnsSetsIT {
 
     private void dnsmasq(String name, String address, String... answers) throws Exception {
         Path log = dir.resolve(name + ".log");
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("dnsmasq", "--no-daemon",
-                "--no-resolv", "--no-hosts", "-C", "/dev/null", "--listen-address=" + address, "--bind-interfaces",
-                "--port=53", "--log-queries", "--pid-file="));
-        cmd.addAll(java.util.List.of(answers));
-        ns.spawn(log, cmd.toArray(String[]::new));
+        Daemons.dnsmasq(ns, log, address, 53, answers);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline && !MixedPortIT.read(log).contains("started")) {
             Thread.sleep(100);

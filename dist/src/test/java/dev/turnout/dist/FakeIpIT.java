@@ -65,9 +65,7 @@ class FakeIpIT {
         // The proxies resolve the names Turnout sends them from their own hosts file.
         server.hosts(Map.of("socks.example.test", REMOTE, "http.example.test", REMOTE));
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
-        server.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C", "/dev/null",
-                "--listen-address=" + DNS, "--bind-interfaces", "--port=53", "--log-queries", "--pid-file=",
-                "--host-record=direct.example.test," + REMOTE, "--host-record=filtered.example.test,203.0.113.77",
+        Daemons.dnsmasq(server, dir.resolve("dnsmasq.log"), DNS, 53, "--host-record=direct.example.test," + REMOTE, "--host-record=filtered.example.test,203.0.113.77",
                 "--host-record=socks.example.test,203.0.113.99",
                 // Names it has no record of (the browser's HTTPS-record lookups) get NXDOMAIN or NODATA, not the
                 // REFUSED of a dnsmasq with no upstream, which resolvers retry (see DesktopIT).

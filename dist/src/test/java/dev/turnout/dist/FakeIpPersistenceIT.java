@@ -67,14 +67,13 @@ class FakeIpPersistenceIT {
         client.defaultRoute(SERVER);
         client.resolver("203.0.113.53");
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
-        List<String> dnsmasq = new ArrayList<>(List.of("dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C",
-                "/dev/null", "--listen-address=" + DNS, "--bind-interfaces", "--port=53", "--pid-file=",
-                "--host-record=first.example.test," + REMOTE, "--host-record=broken.example.test," + REMOTE));
+        List<String> dnsmasq = new ArrayList<>(List.of("--host-record=first.example.test," + REMOTE,
+                "--host-record=broken.example.test," + REMOTE));
         for (int i = 0; i < 5; i++) {
             dnsmasq.add("--host-record=kept" + i + ".example.test," + REMOTE);
             dnsmasq.add("--host-record=stalled" + i + ".example.test," + REMOTE);
         }
-        server.spawn(dir.resolve("dnsmasq.log"), dnsmasq.toArray(String[]::new));
+        Daemons.dnsmasq(server, dir.resolve("dnsmasq.log"), DNS, 53, dnsmasq.toArray(String[]::new));
         server.awaitTcpPort(8080, Duration.ofSeconds(20));
         stateFile = dir.resolve("routes.state");
         config = dir.resolve("config.yaml");

@@ -56,9 +56,8 @@ class RequestsBesideFailingNamesIT {
         desktop.defaultRoute(ROUTER);
         desktop.resolver(ROUTER);
         router.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
-        router.spawn(dir.resolve("dnsmasq.log"), "dnsmasq", "--no-daemon", "--no-resolv", "--no-hosts", "-C", "/dev/null",
-                "--listen-address=" + ROUTER, "--bind-interfaces", "--port=53", "--pid-file=",
-                "--host-record=web.example.test," + REMOTE, "--local=/example.test/");
+        Daemons.dnsmasq(router, dir.resolve("dnsmasq.log"), ROUTER, 53, "--host-record=web.example.test," + REMOTE,
+                "--local=/example.test/");
         router.awaitTcpPort(HTTP, Duration.ofSeconds(20));
         router.awaitTcpPort(53, Duration.ofSeconds(20));
         Path config = dir.resolve("config.yaml");
