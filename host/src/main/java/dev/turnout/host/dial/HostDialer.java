@@ -38,7 +38,8 @@ public final class HostDialer implements Dialer {
     private final Resolver resolver;
     private final int connectTimeoutMillis;
     /** How long an attempt may go unanswered before the next address is tried too; 0 tries all at once. */
-    private final int attemptDelayMillis;
+    /** Read at each dial: a reload may switch {@code tcp-concurrent}. */
+    private final java.util.function.IntSupplier attemptDelayMillis;
 
     /** RFC 8305's recommended Connection Attempt Delay. */
     public static final int ATTEMPT_DELAY_MILLIS = 250;
@@ -53,6 +54,12 @@ public final class HostDialer implements Dialer {
 
     /** @param attemptDelayMillis 0 for mihomo's {@code tcp-concurrent}: every address of a name at once */
     public HostDialer(Supplier<SocketBinder> binder, Resolver resolver, int connectTimeoutMillis, int attemptDelayMillis) {
+        this(binder, resolver, connectTimeoutMillis, () -> attemptDelayMillis);
+    }
+
+    /** @param attemptDelayMillis asked at each dial: 0 for mihomo's {@code tcp-concurrent} */
+    public HostDialer(Supplier<SocketBinder> binder, Resolver resolver, int connectTimeoutMillis,
+                      java.util.function.IntSupplier attemptDelayMillis) {
         this.binder = binder;
         this.resolver = resolver;
         this.connectTimeoutMillis = connectTimeoutMillis;
@@ -170,10 +177,11 @@ public final class HostDialer implements Dialer {
                 }
             });
             if (next < targets.size() && !promise.isDone()) {
-                if (attemptDelayMillis == 0) {
+                int delay = attemptDelayMillis.getAsInt();
+                if (delay == 0) {
                     launch();
                 } else {
-                    timer = loop.schedule(this::launch, attemptDelayMillis, TimeUnit.MILLISECONDS);
+                    timer = loop.schedule(this::launch, delay, TimeUnit.MILLISECONDS);
                 }
             }
         }

@@ -33,7 +33,8 @@ public final class ProcessLookup {
     private static final Logger log = LoggerFactory.getLogger(ProcessLookup.class);
 
     private final SocketOwners owners;
-    private final Mode mode;
+    /** mihomo's {@code find-process-mode}; a reload may change it. */
+    private volatile Mode mode;
     private volatile boolean unsupportedReported;
 
     public ProcessLookup(SocketOwners owners, Mode mode) {
@@ -43,6 +44,14 @@ public final class ProcessLookup {
 
     public Mode mode() {
         return mode;
+    }
+
+    /** Looks as {@code next} says from the next flow on (a reload changed {@code find-process-mode}). */
+    public void useMode(Mode next) {
+        if (this == OFF) {
+            throw new IllegalStateException("the shared OFF lookup never changes");
+        }
+        this.mode = next;
     }
 
     /** Whether a flow under rules that {@code needProcess} gets looked up at all. */

@@ -40,8 +40,9 @@ final class ProxyPorts implements AutoCloseable {
     private final Tunnel tunnel;
     private final DescriptorShortage shortage;
     private final Supplier<Authentication> authentication;
-    /** Applied to each client's socket: TCP keepalive. */
-    private final SocketBinder clients;
+    /** Applied to each client's socket: TCP keepalive, as the config of the moment sets it. */
+    private volatile SocketBinder clientSockets;
+    private final SocketBinder clients = SocketBinder.current(() -> clientSockets);
     private volatile InstanceClaims claims = InstanceClaims.NONE;
     /** Listening now, by port, all on {@link #address}. */
     private final Map<Integer, MixedInbound> open = new LinkedHashMap<>();
@@ -57,12 +58,17 @@ final class ProxyPorts implements AutoCloseable {
 
     ProxyPorts(EventLoopGroup boss, EventLoopGroup workers, Tunnel tunnel, DescriptorShortage shortage,
                Supplier<Authentication> authentication, SocketBinder clients) {
-        this.clients = clients;
+        this.clientSockets = clients;
         this.boss = boss;
         this.workers = workers;
         this.tunnel = tunnel;
         this.shortage = shortage;
         this.authentication = authentication;
+    }
+
+    /** Applies {@code next} to each client connecting from now on, on every port (a reload changed keepalive). */
+    void useClientSockets(SocketBinder next) {
+        this.clientSockets = next;
     }
 
     void claimWith(InstanceClaims instanceClaims) {

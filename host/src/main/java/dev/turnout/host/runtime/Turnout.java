@@ -106,9 +106,13 @@ public final class Turnout implements AutoCloseable {
     private final DescriptorShortage shortage = new DescriptorShortage();
     private final AtomicReference<SocketBinder> binder = new AtomicReference<>(SocketBinder.NONE);
     /** How Turnout's own sockets are bound without a TUN: the top-level interface-name and routing-mark, keepalive. */
-    private final SocketBinder withoutTun;
+    private volatile SocketBinder withoutTun;
     /** The same beside a TUN, which binds them to its way out first (interface-name, else the detected one). */
-    private final SocketBinder besideTun;
+    private volatile SocketBinder besideTun;
+    /** The TUN's binding of Turnout's own sockets to its way out, while it is up. */
+    private volatile SocketBinder tunBinding;
+    /** mihomo's find-process-mode, which a reload may change. */
+    private final ProcessLookup processes;
     /** The TUN while it is up (a dashboard or a reload may switch it on and off) and the options it opened with. */
     private TunInbound tunInbound; // guarded by this
     private TunOptions tunOptions; // guarded by this
@@ -132,17 +136,8 @@ public final class Turnout implements AutoCloseable {
         this.settings = settings;
         this.plugins = plugins;
         this.resolver = new SystemResolver(settings.hosts());
-        // As mihomo's: every socket Turnout opens for itself leaves through interface-name with routing-mark.
-        int mark = config.routingMark();
-        if (mark != 0 && ProxySockets.markUnsupported() != null) {
-            log.warn("{}: 'routing-mark' is not applied: {}", config.originOf("routing-mark"), ProxySockets.markUnsupported());
-            mark = 0;
-        }
-        // TCP keepalive on every connection Turnout makes, as mihomo's dialer sets it (UDP sockets are left alone).
+        useOwnSockets(config);
         TcpKeepAlive keepAlive = config.keepAlive();
-        this.withoutTun = bound(new ProxySockets(config.interfaceName(), mark)).andThen(keepAlive);
-        this.besideTun = bound(new ProxySockets(null, mark)).andThen(keepAlive);
-        binder.set(withoutTun);
         this.boss = Transport.newGroup(1, "turnout-accept");
         this.workers = Transport.newGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), "turnout-io");
         DnsService dnsService = null;
@@ -172,7 +167,7 @@ public final class Turnout implements AutoCloseable {
             Resolver names = Ipv6Gate.over(upstream ? dnsService.upstream() : resolver, ipv6);
             // mihomo's tcp-concurrent: every address of a name at once, not one more every 250 ms.
             HostDialer hostDialer = new HostDialer(binder::get, names, CONNECT_TIMEOUT_MILLIS,
-                    config.tcpConcurrent() ? 0 : HostDialer.ATTEMPT_DELAY_MILLIS);
+                    () -> this.config.tcpConcurrent() ? 0 : HostDialer.ATTEMPT_DELAY_MILLIS);
             this.compiler = new RoutingCompiler(new OutboundFactory(
                     DnsOutboundType.beside(plugins.outboundTypes(), dnsService), hostDialer, names,
                     upstream ? Ipv6Gate.over(dnsService.forDirect(), ipv6) : null,
@@ -214,8 +209,9 @@ public final class Turnout implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(config.originOf("hosts"), "hosts: " + e.getMessage());
             }
-            this.router = new Router(compiled.routing(), forRules, ruleHosts, new ProcessLookup(
-                    Platform.current().socketOwners(), ProcessLookup.Mode.parse(config.findProcessMode())));
+            this.processes = new ProcessLookup(Platform.current().socketOwners(),
+                    ProcessLookup.Mode.parse(config.findProcessMode()));
+            this.router = new Router(compiled.routing(), forRules, ruleHosts, processes);
             if (dnsService != null) {
                 // #PROXY after a nameserver: the outbound of the routing at the time of the query, as a flow's.
                 dnsService.sendThrough(this::nameserverStream);
@@ -246,6 +242,25 @@ public final class Turnout implements AutoCloseable {
      * handed out as fake addresses. The kernel owns the subnet (its network and broadcast addresses are
      * unreachable: "Network is unreachable" for 198.18.0.3 of 198.18.0.1/30), so no name may map into it.
      */
+    /**
+     * Binds Turnout's own sockets as {@code c} says, from the next one on, as mihomo's dialer does: through
+     * {@code interface-name} with {@code routing-mark} (noted when the platform cannot set it), TCP keepalive on every
+     * connection (UDP sockets are left alone); with the TUN up, through its way out first.
+     */
+    private void useOwnSockets(Config c) {
+        int mark = c.routingMark();
+        if (mark != 0 && ProxySockets.markUnsupported() != null) {
+            log.warn("{}: 'routing-mark' is not applied: {}", c.originOf("routing-mark"),
+                    ProxySockets.markUnsupported());
+            mark = 0;
+        }
+        TcpKeepAlive keepAlive = c.keepAlive();
+        this.withoutTun = bound(new ProxySockets(c.interfaceName(), mark)).andThen(keepAlive);
+        this.besideTun = bound(new ProxySockets(null, mark)).andThen(keepAlive);
+        SocketBinder tun = tunBinding;
+        binder.set(tun == null ? withoutTun : tun.andThen(besideTun));
+    }
+
     private static SocketBinder bound(ProxySockets sockets) {
         return sockets.any() ? sockets.binder() : SocketBinder.NONE;
     }
@@ -395,7 +410,8 @@ public final class Turnout implements AutoCloseable {
                 throw new java.io.IOException("no default route (no physical interface to leave through)");
             }
         };
-        binder.set(SocketBinder.skippingLocalDestinations(throughPhysical).andThen(besideTun));
+        tunBinding = SocketBinder.skippingLocalDestinations(throughPhysical);
+        binder.set(tunBinding.andThen(besideTun));
         log.info("TUN {} up{}; own connections leave through {}", tun.deviceName(),
                 options.autoRoute() ? ", capturing all traffic" : "", tun.outboundInterface());
     }
@@ -412,6 +428,7 @@ public final class Turnout implements AutoCloseable {
         tunInbound = null;
         tunOptions = null;
         tunView = null;
+        tunBinding = null;
         binder.set(withoutTun);
         endFlowsThrough(tun);
         tun.close();
@@ -576,6 +593,7 @@ public final class Turnout implements AutoCloseable {
         if (!running.hosts().equals(next.hosts())) {
             useHosts(checked.settings());
         }
+        useGeneral(running, next);
         this.config = next;
         log.info("reloaded {}: {} rules, {} outbounds and groups, compiled in {} ms", next.displayName(),
                 compiled.routing().rules().size(), compiled.routing().outbounds().names().size(), compileMillis);
@@ -586,6 +604,27 @@ public final class Turnout implements AutoCloseable {
         if (!unapplied.isEmpty()) {
             log.warn("reload did not apply {}: restart Turnout for {}", String.join(", ", unapplied),
                     unapplied.size() == 1 ? "it" : "them");
+        }
+    }
+
+    /**
+     * The top-level settings mihomo's reload applies to what comes next ({@code updateGeneral}): how Turnout's own
+     * sockets leave ({@code interface-name}, {@code routing-mark}), keepalive (and with it the flows' idle timeout),
+     * {@code tcp-concurrent} (read at each dial) and {@code find-process-mode}. Open connections keep theirs.
+     */
+    private void useGeneral(Config running, Config next) {
+        if (!java.util.Objects.equals(running.interfaceName(), next.interfaceName())
+                || running.routingMark() != next.routingMark() || !running.keepAlive().equals(next.keepAlive())) {
+            useOwnSockets(next);
+            ports.useClientSockets(next.keepAlive());
+            tunnel.useTimeouts(flowTimeouts(next));
+            TcpKeepAlive keepAlive = next.keepAlive();
+            log.info("own connections from now on: interface-name {}, routing-mark {}, keepalive {}",
+                    next.interfaceName() == null ? "none" : next.interfaceName(), next.routingMark(),
+                    keepAlive.enabled() ? keepAlive.idleSeconds() + "/" + keepAlive.intervalSeconds() + " s" : "off");
+        }
+        if (!java.util.Objects.equals(running.findProcessMode(), next.findProcessMode())) {
+            processes.useMode(ProcessLookup.Mode.parse(next.findProcessMode()));
         }
     }
 
@@ -679,12 +718,7 @@ public final class Turnout implements AutoCloseable {
                 && Boolean.TRUE.equals(next.dns().values().get("ipv6"))) {
             out.add("ipv6 (for the DNS server's AAAA answers)");
         }
-        changed(out, "interface-name", running.interfaceName(), next.interfaceName());
-        changed(out, "tcp-concurrent", running.tcpConcurrent(), next.tcpConcurrent());
         changed(out, "profile", running.profile(), next.profile());
-        changed(out, "keep-alive-idle, keep-alive-interval, disable-keep-alive", running.keepAlive(), next.keepAlive());
-        changed(out, "find-process-mode", running.findProcessMode(), next.findProcessMode());
-        changed(out, "routing-mark", running.routingMark(), next.routingMark());
         changed(out, "external-controller", running.externalController(), next.externalController());
         changed(out, "external-controller-unix", running.externalControllerUnix(), next.externalControllerUnix());
         changed(out, "secret", running.secret(), next.secret());

@@ -40,7 +40,8 @@ public final class DefaultTunnel implements Tunnel {
     private final Router router;
     private final FlowTable flows;
     private final Executor blockingExecutor;
-    private final FlowTimeouts timeouts;
+    /** For flows opened from now on; a reload that switches keepalive changes it. */
+    private volatile FlowTimeouts timeouts;
     private final DescriptorShortage shortage;
     private volatile FakeIps fakeIps = FakeIps.NONE;
     private volatile Sniffer sniffer = Sniffer.OFF;
@@ -57,6 +58,11 @@ public final class DefaultTunnel implements Tunnel {
     /** Restores names behind fake-IP destinations from now on. */
     public void useFakeIps(FakeIps lookup) {
         this.fakeIps = lookup;
+    }
+
+    /** Times new flows out as {@code next} says (a reload switched keepalive); open flows keep theirs. */
+    public void useTimeouts(FlowTimeouts next) {
+        this.timeouts = next;
     }
 
     /** Looks at new TUN flows' first bytes for their names, as {@code sniffer} says, from now on. */

@@ -284,8 +284,9 @@ class SettingsTest {
         ConfigException e = assertThrows(ConfigException.class, () -> parse("keep-alive-idle: -5"));
         assertEquals("t.yaml:1:18: 'keep-alive-idle' must be seconds between 1 and 86400 (0 for the default, 15)",
                 e.getMessage());
-        assertEquals(List.of("keep-alive-idle, keep-alive-interval, disable-keep-alive"),
-                Turnout.changesNeedingRestart(plain, tuned));
+        assertEquals(List.of(), Turnout.changesNeedingRestart(plain, tuned), "a reload applies keepalive");
+        assertEquals(List.of(), Turnout.changesNeedingRestart(plain, parse("interface-name: eth1|routing-mark: 6666"
+                + "|tcp-concurrent: true|find-process-mode: always")), "and the rest of mihomo's updateGeneral");
     }
 
     /** mihomo's profile: selections kept unless store-selected is false; fake-IP mappings kept unless written false. */
