@@ -547,28 +547,24 @@ public final class Turnout implements AutoCloseable {
         ConfigCheck.Checked checked = ConfigCheck.check(next, compiler, true);
         RoutingCompiler.Compiled compiled = checked.compiled();
         long compileMillis = millisSince(compiling);
-        TunOptions tunBefore = tunOptions;
-        try {
-            switchTun(checked.settings().tun(), next); // as mihomo's reload: on, off, or reopened with new options
-        } catch (IOException e) {
-            throw new ConfigException(next.tun().origin(), "tun: cannot open the TUN: " + e.getMessage(), e);
-        }
         Config running = this.config;
+        // The steps that can fail, the TUN last (its flows end when it reopens): a port another program holds, a
+        // listener that cannot open, a TUN that cannot, and nothing changed.
         try {
-            ports.listenAs(next); // the last steps that can fail: a port another program holds changes nothing
+            ports.listenAs(next);
             try {
                 ports.relisten(next.listeners());
-            } catch (ConfigException | InterruptedException e) {
+                switchTun(checked.settings().tun(), next); // as mihomo's: on, off, or reopened with new options
+            } catch (ConfigException | InterruptedException | IOException e) {
+                ports.relisten(running.listeners());
                 ports.listenAs(running);
                 throw e;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            restoreTun(tunBefore);
             throw new ConfigException(next.originOf("mixed-port"), "interrupted while opening the proxy ports");
-        } catch (ConfigException e) {
-            restoreTun(tunBefore);
-            throw e;
+        } catch (IOException e) {
+            throw new ConfigException(next.tun().origin(), "tun: cannot open the TUN: " + e.getMessage(), e);
         }
         // A provider refreshed every few minutes reloads as often: what was said at the last load is not repeated.
         Set<String> said = lastNotes;
