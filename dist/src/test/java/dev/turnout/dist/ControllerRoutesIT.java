@@ -66,7 +66,8 @@ class ControllerRoutesIT {
 
     /** dnsmasq on 127.0.0.1:5353 with a 300 s TTL, so Turnout's resolver caches what it answers. */
     private Process upstream(String changing) throws Exception {
-        return Daemons.dnsmasq(ns, dir.resolve("dnsmasq.log"), "127.0.0.1", UPSTREAM, "--local-ttl=300", "--local=/test/", "--host-record=a.test,192.0.2.10", "--host-record=changing.test," + changing,
+        return Daemons.dnsmasq(ns, dir.resolve("dnsmasq.log"), "127.0.0.1", UPSTREAM, "--local-ttl=300",
+                "--local=/test/", "--host-record=a.test,192.0.2.10", "--host-record=changing.test," + changing,
                 "--host-record=blocked.test,127.0.0.1");
     }
 

@@ -62,7 +62,8 @@ class DesktopIT {
         desktop.defaultRoute(ROUTER6);
         desktop.resolver(ROUTER);
         router.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
-        Daemons.dnsmasq(router, dir.resolve("dnsmasq.log"), ROUTER, 53, "--host-record=web.example.test," + REMOTE, "--host-record=blocked.example.test," + REMOTE,
+        Daemons.dnsmasq(router, dir.resolve("dnsmasq.log"), ROUTER, 53, "--host-record=web.example.test," + REMOTE,
+                "--host-record=blocked.example.test," + REMOTE,
                 // A home router's resolver answers what it has no record of (Chromium's HTTPS-record lookups, which
                 // Turnout forwards): NXDOMAIN or NODATA, never REFUSED, which resolvers retry; Chromium then held its
                 // first request so long that the server's 10 s read timeout closed the connection (1 run in 10).

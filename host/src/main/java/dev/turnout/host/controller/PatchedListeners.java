@@ -16,14 +16,15 @@ import java.util.Set;
  * listen (yacd's and metacubexd's port fields and Allow LAN switch) and which clients they serve and ask for a
  * password (mihomo's {@code lan-allowed-ips}, {@code lan-disallowed-ips}, {@code skip-auth-prefixes}, each a list
  * replacing the running one), and the TUN switch ({@code tun.enable}). Anything else a dashboard asks to change is
- * refused by name rather than answered 204 and ignored: a TUN switch that silently does nothing is worse than an
- * error the dashboard shows.
+ * refused by name rather than answered 204 and ignored: a switch that silently does nothing is worse than an error
+ * the dashboard shows.
  */
 final class PatchedListeners {
 
     private static final List<String> PORTS = List.of("mixed-port", "socks-port", "port");
     private static final Set<String> APPLIED = Set.of("mode", "log-level", "allow-lan", "bind-address", "mixed-port",
-            "socks-port", "port", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips", "external-ui-url", "ipv6", "tun");
+            "socks-port", "port", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips", "external-ui-url", "ipv6",
+            "tun");
 
     /** How messages name the values a dashboard sent. */
     private static final Origin FROM = new Origin("PATCH /configs", 0, 0);
