@@ -4,17 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnout.api.testing.Required;
-import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
-import dev.turnout.dist.testing.ScratchDir;
+import dev.turnout.dist.testing.WebBehindRouter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * mihomo's {@code type: dns} outbound on the packaged Turnout (a config with one was refused: unknown outbound
@@ -23,39 +21,20 @@ import org.junit.jupiter.api.Test;
  */
 class DnsOutboundIT {
 
-    static final String CLIENT = "192.0.2.1";
-    static final String SERVER = "192.0.2.2";
-    static final String REMOTE = "198.51.100.2";
-    static final String DNS = "198.51.100.53";
-    /** Nobody serves DNS here: only dns-out can answer what is sent to it. */
-    static final String NOBODY = "203.0.113.53";
+    static final String CLIENT = WebBehindRouter.CLIENT;
+    static final String NOBODY = WebBehindRouter.NOBODY;
+    static final String DNS = WebBehindRouter.DNS;
+
+    @RegisterExtension
+    final WebBehindRouter net = new WebBehindRouter("tdnsout", "dig");
 
     Path dir;
     Netns client;
-    Netns server;
 
     @BeforeEach
-    void start() throws Exception {
-        Netns.assumeUsable("curl", "dnsmasq", "dig");
-        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
-        dir = ScratchDir.create("tdnsout");
-        client = Netns.create("tdnsoc");
-        server = Netns.create("tdnsos");
-        client.link("veth0", List.of(CLIENT + "/24"), server, "veth0", List.of(SERVER + "/24"));
-        server.address("veth0", REMOTE + "/32");
-        server.address("veth0", DNS + "/32");
-        client.defaultRoute(SERVER);
-        client.resolver(NOBODY);
-        server.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
-        Daemons.dnsmasq(server, dir.resolve("dnsmasq.log"), DNS, 53, "--host-record=web.example.test," + REMOTE,
-                "--local=/example.test/");
-        server.awaitTcpPort(8080, Duration.ofSeconds(20));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        Netns.closeAll(client, server);
-        ScratchDir.delete(dir);
+    void start() {
+        dir = net.dir();
+        client = net.client();
     }
 
     private Netns.Result dig(String... args) throws Exception {

@@ -60,15 +60,6 @@ class HostsReloadIT {
                 "%{http_code}", "-x", "http://127.0.0.1:7890", "http://" + name + ":8080/x").stdout();
     }
 
-    private void reload(Launched turnout, long count) throws Exception {
-        assertEquals(0, ns.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(turnout.pid())).exitCode());
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (log().lines().filter(l -> l.contains("Turnout reloaded")).count() < count
-                && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-    }
-
     private String log() {
         return MixedPortIT.read(log);
     }
@@ -81,7 +72,7 @@ class HostsReloadIT {
             assertEquals("200", get("app.test"), this::log);
 
             Files.writeString(config, configWith(true, "  app.test: 127.0.0.2", "  new.test: 127.0.0.1"));
-            reload(turnout, 1);
+            assertTrue(turnout.reload(), this::log);
             assertEquals("127.0.0.2", answer("app.test"), this::log);
             assertEquals("127.0.0.1", answer("new.test"), this::log);
             assertEquals("403", get("app.test"), "the rules see the new address: " + log());
@@ -100,7 +91,7 @@ class HostsReloadIT {
             assertNotEquals("200", get("new.test"), "no such name yet");
 
             Files.writeString(config, configWith(false, "  new.test: 127.0.0.1"));
-            reload(turnout, 1);
+            assertTrue(turnout.reload(), this::log);
             assertEquals("200", get("new.test"), this::log);
             assertNotEquals("200", get("app.test"), "its entry is gone: " + log());
         }

@@ -101,11 +101,7 @@ class KeepAliveIT {
             assertFalse(off.contains("keepalive"), off);
 
             writeConfig("keep-alive-idle: 30");
-            assertTrue(ns.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(turnout.pid())).exitCode() == 0);
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (!MixedPortIT.read(log).contains("Turnout reloaded") && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
+            assertTrue(turnout.reload(), () -> MixedPortIT.read(log));
             String on = heldSockets();
             // The first flow's socket to the server may linger, half-closed by a server that never answers.
             java.util.Set<String> before = off.lines().map(KeepAliveIT::addresses)

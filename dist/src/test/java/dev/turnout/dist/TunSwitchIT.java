@@ -5,21 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnout.api.testing.Required;
 import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.controller.Launched;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
-import dev.turnout.dist.testing.ScratchDir;
+import dev.turnout.dist.testing.WebBehindRouter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The TUN switched while Turnout runs, as metacubexd's and zashboard's TUN switch ({@code PATCH /configs
@@ -31,13 +30,13 @@ import org.junit.jupiter.api.Test;
  */
 class TunSwitchIT {
 
-    static final String CLIENT = "192.0.2.1";
-    static final String SERVER = "192.0.2.2";
-    static final String REMOTE = "198.51.100.2";
-    static final String DNS = "198.51.100.53";
-    /** The client's resolver: nobody serves DNS here, so only a hijacking TUN answers what is sent to it. */
-    static final String NOBODY = "203.0.113.53";
+    static final String CLIENT = WebBehindRouter.CLIENT;
+    static final String REMOTE = WebBehindRouter.REMOTE;
+    static final String DNS = WebBehindRouter.DNS;
     static final String DEVICE = "tswitch0";
+
+    @RegisterExtension
+    final WebBehindRouter net = new WebBehindRouter("ttunsw");
 
     Path dir;
     Netns client;
@@ -47,30 +46,13 @@ class TunSwitchIT {
 
     @BeforeEach
     void start() throws Exception {
-        Netns.assumeUsable("curl", "dnsmasq");
-        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
-        dir = ScratchDir.create("ttunsw");
-        client = Netns.create("ttunswc");
-        server = Netns.create("ttunsws");
-        client.link("veth0", List.of(CLIENT + "/24"), server, "veth0", List.of(SERVER + "/24"));
-        server.address("veth0", REMOTE + "/32");
-        server.address("veth0", DNS + "/32");
-        client.defaultRoute(SERVER);
-        client.resolver(NOBODY);
-        server.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+        dir = net.dir();
+        client = net.client();
+        server = net.server();
         server.spawn(dir.resolve("silent.log"), Daemons.peer("silent", "8081"));
-        Daemons.dnsmasq(server, dir.resolve("dnsmasq.log"), DNS, 53, "--host-record=web.example.test," + REMOTE,
-                "--local=/example.test/");
-        server.awaitTcpPort(8080, Duration.ofSeconds(20));
         server.awaitTcpPort(8081, Duration.ofSeconds(20));
         config = dir.resolve("config.yaml");
         log = dir.resolve("turnout.log");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        Netns.closeAll(client, server);
-        ScratchDir.delete(dir);
     }
 
     /** A config whose {@code tun:} says only whether it is on, its device and where its routes are recorded. */
@@ -173,9 +155,7 @@ class TunSwitchIT {
 
             // A reload takes the file's switch, as mihomo's does: on, then off again.
             Files.writeString(config, configWith(true, 7890, 9090, DEVICE));
-            assertEquals(0, client.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(turnout.pid()))
-                    .exitCode());
-            await(() -> log().lines().filter(l -> l.contains("Turnout reloaded")).count() >= 1, Duration.ofSeconds(20));
+            assertTrue(turnout.reload(), this::log);
             assertEquals(true, tunView(api).get("enable"), this::log);
             assertEquals("hello /x from " + CLIENT + "\n", web().stdout(), this::log);
             // A reload that leaves the tun: section as it is leaves the TUN and the flows through it alone.
@@ -183,15 +163,11 @@ class TunSwitchIT {
                     "http://" + REMOTE + ":8081/kept");
             await(() -> establishedToSilent() > 0, Duration.ofSeconds(10));
             assertEquals(1, establishedToSilent(), this::log);
-            assertEquals(0, client.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(turnout.pid()))
-                    .exitCode());
-            await(() -> log().lines().filter(l -> l.contains("Turnout reloaded")).count() >= 2, Duration.ofSeconds(20));
+            assertTrue(turnout.reload(), this::log);
             assertEquals(2, log().lines().filter(l -> l.contains("TUN " + DEVICE + " up")).count(), this::log);
             assertTrue(kept.isAlive(), "the flow through the TUN outlived a reload that did not change it");
             Files.writeString(config, configWith(false, 7890, 9090, DEVICE));
-            assertEquals(0, client.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(turnout.pid()))
-                    .exitCode());
-            await(() -> log().lines().filter(l -> l.contains("Turnout reloaded")).count() >= 3, Duration.ofSeconds(20));
+            assertTrue(turnout.reload(), this::log);
             assertEquals(Map.of("enable", false), tunView(api), this::log);
             assertFalse(routes().contains(DEVICE), this::routes);
             assertFalse(log().contains("restart Turnout for"), this::log);

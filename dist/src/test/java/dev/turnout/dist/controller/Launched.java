@@ -52,6 +52,27 @@ public final class Launched implements AutoCloseable {
         return process.pid();
     }
 
+    /**
+     * Sends SIGHUP (a reload, as {@code systemctl reload} does) and waits, at most 20 s, until the log has one more
+     * {@code reloaded} line than before; false when it did not come (a reload that fails logs why instead).
+     */
+    public boolean reload() throws IOException, InterruptedException {
+        long before = reloads();
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -HUP " + pid() + " failed");
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (reloads() == before && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        return reloads() > before;
+    }
+
+    private long reloads() {
+        return log().lines().filter(l -> l.contains("Turnout reloaded")).count();
+    }
+
     /** The log, once Turnout has written what it logged so far ({@link Logs#read}). */
     public String log() {
         return Logs.read(log);
