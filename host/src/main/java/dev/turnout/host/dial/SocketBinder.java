@@ -75,10 +75,15 @@ public interface SocketBinder {
 
     /** Whether {@code address} is reached through an interface out of the machine (Go's IsGlobalUnicast). */
     static boolean isGlobal(InetAddress address) {
-        return !(address.isLoopbackAddress() || address.isLinkLocalAddress() || address.isAnyLocalAddress()
-                || address.isMulticastAddress() || address instanceof Inet4Address
-                && address.getAddress()[0] == (byte) 255 && address.getAddress()[3] == (byte) 255
-                && address.getAddress()[1] == (byte) 255 && address.getAddress()[2] == (byte) 255);
+        if (address.isLoopbackAddress() || address.isLinkLocalAddress() || address.isAnyLocalAddress()
+                || address.isMulticastAddress()) {
+            return false;
+        }
+        if (!(address instanceof Inet4Address)) {
+            return true;
+        }
+        byte[] a = address.getAddress(); // a copy: read once, and only here (each connection Turnout makes asks)
+        return (a[0] & a[1] & a[2] & a[3]) != (byte) 255; // 255.255.255.255, the limited broadcast
     }
 
     /** The binder {@code current} gives at each socket (the TUN switched on or off meanwhile), both ways of binding. */

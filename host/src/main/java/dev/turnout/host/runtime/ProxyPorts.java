@@ -165,16 +165,9 @@ final class ProxyPorts implements AutoCloseable {
     }
 
     /**
-     * Opens mihomo's {@code listeners:}, each on its own address and port with its own name; with {@code users},
-     * those are asked in place of {@code authentication} (the LAN lists and who is not asked still apply). All or
-     * none: on failure those opened are closed and the error names the listener.
-     */
-    synchronized void openListeners(List<ListenerEntry> wanted) throws ConfigException, InterruptedException {
-        relisten(wanted);
-    }
-
-    /**
-     * Listens on {@code wanted} as mihomo's reload does: a listener whose socket (name, type, port, address, users) is
+     * Listens on mihomo's {@code listeners:}, each on its own address and port with its own name; with {@code users},
+     * those are asked in place of {@code authentication} (the LAN lists and who is not asked still apply). At the
+     * start all open; on a reload, as mihomo's does, a listener whose socket (name, type, port, address, users) is
      * unchanged goes on, the others stop listening (their clients go on) and the new ones open. All or none: when
      * one cannot open, those opened close, those stopped listen again, and the error names the listener.
      */

@@ -369,7 +369,7 @@ public final class Turnout implements AutoCloseable {
 
     private void openInbounds() throws InterruptedException, ConfigException, IOException {
         ports.listenAs(config);
-        ports.openListeners(config.listeners());
+        ports.relisten(config.listeners());
         if (settings.tun() != null) {
             synchronized (this) {
                 openTun(settings.tun());
