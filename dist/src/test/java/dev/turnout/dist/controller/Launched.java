@@ -54,16 +54,18 @@ public final class Launched implements AutoCloseable {
 
     /**
      * Sends SIGHUP (a reload, as {@code systemctl reload} does) and waits, at most 20 s, until the log has one more
-     * {@code reloaded} line than before; false when it did not come (a reload that fails logs why instead).
+     * {@code reloaded} or {@code reload failed} line than before; false unless it was {@code reloaded} (a reload that
+     * fails logs why).
      */
     public boolean reload() throws IOException, InterruptedException {
         long before = reloads();
+        long failedBefore = failures();
         Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid())).redirectErrorStream(true).start();
         if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             throw new IOException("kill -HUP " + pid() + " failed");
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (reloads() == before && System.nanoTime() < deadline) {
+        while (reloads() == before && failures() == failedBefore && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
         return reloads() > before;
@@ -71,6 +73,10 @@ public final class Launched implements AutoCloseable {
 
     private long reloads() {
         return log().lines().filter(l -> l.contains("Turnout reloaded")).count();
+    }
+
+    private long failures() {
+        return log().lines().filter(l -> l.contains("reload failed")).count();
     }
 
     /** The log, once Turnout has written what it logged so far ({@link Logs#read}). */

@@ -58,7 +58,8 @@ public final class DnsHandler {
     private static final DnsRecordType HTTPS = DnsRecordType.valueOf(65);
 
     private final EnhancedMode mode;
-    private final boolean ipv6;
+    /** Whether AAAA questions get answers; a reload may change it. */
+    private volatile boolean ipv6;
     private final FakeIpPool pool4;
     private final FakeIpPool pool6;
     /** Replaced when a reload changes {@code fake-ip-filter}: read once per query. */
@@ -107,6 +108,16 @@ public final class DnsHandler {
     /** Answers {@code hosts} from the next query on, for this handler and the resolvers sharing its table. */
     public void useHosts(java.util.Map<String, List<InetAddress>> hosts) {
         this.hosts.useHosts(hosts);
+    }
+
+    /** Asks {@code system} after the config's hosts from the next query on ({@code null}: no hosts file). */
+    public void useSystemHosts(SystemHosts system) {
+        this.hosts.useSystemHosts(system);
+    }
+
+    /** Whether AAAA questions get answers from the next query on (a reload changed {@code dns.ipv6} or {@code ipv6}). */
+    public void useIpv6(boolean on) {
+        this.ipv6 = on;
     }
 
     /** Which names get real answers from the next query on (a reload changed {@code fake-ip-filter}). */

@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The DNS parts built from {@link DnsOptions} and owned together: fake-IP pools (with their cache file),
@@ -28,21 +30,26 @@ public final class DnsService implements AutoCloseable {
     private final FakeIpStore store;
     private final UpstreamResolver upstream;
     private final DnsHandler handler;
-    private final DnsServer server;
+    /** The {@code dns.listen} server, or {@code null}; a reload may move it. */
+    private DnsServer server; // guarded by this
+    /** Where {@code dns.listen} asks to listen now, for {@link #ownAddress}; {@code null} for nowhere. */
+    private final AtomicReference<InetSocketAddress> listen;
     private final MatchersView matchers;
     /** {@code proxy-server-nameserver} and {@code direct-nameserver}, or {@code null} for {@link #upstream}. */
     private final UpstreamResolver forProxyServers;
     private final UpstreamResolver forDirect;
     private final EventLoopGroup group;
     /** The system's hosts file after {@code hosts:} ({@code dns.use-system-hosts}), or {@code null}. */
-    private final SystemHosts systemHosts;
+    private volatile SystemHosts systemHosts;
     /** The loopback server of dns outbounds' streams, once one has asked for it. */
     private DnsServer forOutbounds;
 
     private DnsService(FakeIpPool pool4, FakeIpPool pool6, FakeIpStore store, UpstreamResolver upstream,
-            DnsHandler handler, DnsServer server, MatchersView matchers, UpstreamResolver forProxyServers,
-            UpstreamResolver forDirect, EventLoopGroup group, SystemHosts systemHosts) {
+            DnsHandler handler, DnsServer server, AtomicReference<InetSocketAddress> listen, MatchersView matchers,
+            UpstreamResolver forProxyServers, UpstreamResolver forDirect, EventLoopGroup group,
+            SystemHosts systemHosts) {
         this.group = group;
+        this.listen = listen;
         this.systemHosts = systemHosts;
         this.pool4 = pool4;
         this.pool6 = pool6;
@@ -94,7 +101,8 @@ public final class DnsService implements AutoCloseable {
             }
         }
         TlsLayer tls = TlsLayer.fromEnvironment();
-        Predicate<InetAddress> own = ownAddress(options, excluded);
+        AtomicReference<InetSocketAddress> listen = new AtomicReference<>(options.enable() ? options.listen() : null);
+        Predicate<InetAddress> own = ownAddress(options, excluded, listen::get);
         UpstreamResolver upstream = new UpstreamResolver(UpstreamResolver.Servers.of(options), hosts, options.ipv6(),
                 group, binder, tls, own, settings);
         upstream.useMatchers(matchers);
@@ -108,9 +116,9 @@ public final class DnsService implements AutoCloseable {
         }
         DnsHandler handler = new DnsHandler(options, pool4, pool6, filter, hosts, upstream, store);
         DnsServer server = null;
-        if (options.enable() && options.listen() != null) {
+        if (listen.get() != null) {
             try {
-                server = new DnsServer(options.listen(), handler, group).start();
+                server = new DnsServer(listen.get(), handler, group).start();
             } catch (IOException | RuntimeException | InterruptedException e) {
                 if (store != null) {
                     store.close();
@@ -124,8 +132,8 @@ public final class DnsService implements AutoCloseable {
                 throw e;
             }
         }
-        return new DnsService(pool4, pool6, store, upstream, handler, server, matchers, outbound[0], outbound[1],
-                group, system);
+        return new DnsService(pool4, pool6, store, upstream, handler, server, listen, matchers, outbound[0],
+                outbound[1], group, system);
     }
 
     /** How nameservers that name an outbound ({@code #PROXY}) reach it; every resolver here gets it. */
@@ -212,6 +220,37 @@ public final class DnsService implements AutoCloseable {
     }
 
     /**
+     * Answers from the system's hosts file after {@code hosts:} from the next query on, or not, as {@code next}'s
+     * {@code use-system-hosts} says (a reload changed it).
+     *
+     * @return the hosts file now asked, {@code null} for none
+     */
+    public SystemHosts useSystemHosts(DnsOptions next) {
+        SystemHosts now = systemHosts;
+        if (next.systemHosts() == null) {
+            now = null;
+        } else if (now == null || !now.file().equals(next.systemHosts())) {
+            now = new SystemHosts(next.systemHosts());
+        }
+        systemHosts = now;
+        handler.useSystemHosts(now);
+        return now;
+    }
+
+    /**
+     * Whether AAAA questions are answered and Turnout's own lookups ask for AAAA, from the next on (a reload changed
+     * {@code dns.ipv6} or the top-level {@code ipv6}).
+     */
+    public void useIpv6(boolean on) {
+        handler.useIpv6(on);
+        for (UpstreamResolver r : new UpstreamResolver[] {upstream, forProxyServers, forDirect}) {
+            if (r != null) {
+                r.useIpv6(on);
+            }
+        }
+    }
+
+    /**
      * Has {@code next}'s {@code fake-ip-filter} and {@code fake-ip-filter-mode} decide, from the next query on, which
      * names get real answers (a reload changed them); names mapped already keep their fake addresses.
      */
@@ -232,14 +271,17 @@ public final class DnsService implements AutoCloseable {
      * Whether an address is Turnout's own DNS (a fake range, the TUN's addresses, or where {@code dns.listen} takes
      * port 53), so that the {@code system} nameserver never sends Turnout's queries back to Turnout.
      */
-    static Predicate<InetAddress> ownAddress(DnsOptions options, Collection<Cidr> excluded) {
-        InetSocketAddress listen = options.listen();
-        return a -> options.fakeIpRange().contains(a)
-                || options.fakeIpRange6() != null && options.fakeIpRange6().contains(a)
-                || excluded.stream().anyMatch(c -> c.contains(a))
-                || listen != null && listen.getPort() == 53
-                        && (listen.getAddress().isAnyLocalAddress() ? a.isLoopbackAddress() || isLocal(a)
-                                : listen.getAddress().equals(a));
+    static Predicate<InetAddress> ownAddress(DnsOptions options, Collection<Cidr> excluded,
+            Supplier<InetSocketAddress> listening) {
+        return a -> {
+            InetSocketAddress listen = listening.get();
+            return options.fakeIpRange().contains(a)
+                    || options.fakeIpRange6() != null && options.fakeIpRange6().contains(a)
+                    || excluded.stream().anyMatch(c -> c.contains(a))
+                    || listen != null && listen.getPort() == 53
+                            && (listen.getAddress().isAnyLocalAddress() ? a.isLoopbackAddress() || isLocal(a)
+                                    : listen.getAddress().equals(a));
+        };
     }
 
     private static boolean isLocal(InetAddress a) {
@@ -286,8 +328,42 @@ public final class DnsService implements AutoCloseable {
     }
 
     /** The listening server, or {@code null} when {@code dns.listen} is unset or DNS is disabled. */
-    public DnsServer server() {
+    public synchronized DnsServer server() {
         return server;
+    }
+
+    /**
+     * Listens on {@code next} from now on ({@code null}: nowhere), as mihomo's reload recreates its server when
+     * {@code dns.listen} changed; queries on their way through the old server are answered. On a new port the new
+     * server opens before the old one closes; on the old port (another address) the old one must close first, and
+     * is opened again if the new one cannot be.
+     *
+     * @throws IOException when {@code next} cannot be bound; the server that ran then still runs
+     */
+    public synchronized void listenOn(InetSocketAddress next) throws IOException, InterruptedException {
+        DnsServer old = server;
+        InetSocketAddress was = listen.get();
+        if (java.util.Objects.equals(was, next)) {
+            return;
+        }
+        boolean samePort = old != null && next != null && was.getPort() == next.getPort() && next.getPort() != 0;
+        if (samePort) {
+            old.close();
+        }
+        DnsServer opened;
+        try {
+            opened = next == null ? null : new DnsServer(next, handler, group).start();
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            if (samePort) {
+                server = new DnsServer(was, handler, group).start();
+            }
+            throw e;
+        }
+        server = opened;
+        listen.set(next);
+        if (old != null && !samePort) {
+            old.close();
+        }
     }
 
     /**
@@ -318,10 +394,10 @@ public final class DnsService implements AutoCloseable {
 
     @Override
     public void close() {
-        if (server != null) {
-            server.close();
-        }
         synchronized (this) {
+            if (server != null) {
+                server.close();
+            }
             if (forOutbounds != null) {
                 forOutbounds.close();
             }

@@ -36,8 +36,8 @@ public final class HostsTable {
 
     /** The config's entries; replaced whole when a reload changes {@code hosts:}. */
     private volatile DomainTrie<Entry> trie;
-    /** The system's hosts file after the config's entries, or {@code null}. */
-    private final SystemHosts system;
+    /** The system's hosts file after the config's entries, or {@code null}; a reload may switch it. */
+    private volatile SystemHosts system;
 
     public HostsTable(Map<String, List<InetAddress>> hosts) {
         this(hosts, null);
@@ -68,6 +68,17 @@ public final class HostsTable {
         this.trie = trieOf(hosts);
     }
 
+    /**
+     * Asks {@code next} after the config's entries from now on ({@code null}: no hosts file), as a reload that changed
+     * {@code dns.use-system-hosts} does.
+     */
+    public void useSystemHosts(SystemHosts next) {
+        if (this == EMPTY) {
+            throw new IllegalStateException("the shared empty table never changes");
+        }
+        this.system = next;
+    }
+
     public static HostsTable empty() {
         return EMPTY;
     }
@@ -86,6 +97,7 @@ public final class HostsTable {
     Entry entry(String name) {
         DomainTrie<Entry> config = trie;
         Entry written = config.size() == 0 ? null : config.match(name);
-        return written != null || system == null ? written : system.entry(name);
+        SystemHosts file = system;
+        return written != null || file == null ? written : file.entry(name);
     }
 }

@@ -57,6 +57,11 @@ public final class SystemHosts {
         refresh(now);
     }
 
+    /** The file read. */
+    public Path file() {
+        return file;
+    }
+
     /** The addresses the file gives {@code name} (lower case, no trailing dot), or {@code null} when none. */
     HostsTable.Entry entry(String name) {
         long now = System.nanoTime() / 1_000_000;

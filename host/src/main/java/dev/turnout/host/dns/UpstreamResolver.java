@@ -83,7 +83,8 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     private final TlsLayer tls;
     private final Map<Nameserver, TlsSession> sessions = new ConcurrentHashMap<>();
     private final HostsTable hosts;
-    private final boolean ipv6;
+    /** Whether {@link #resolveAll} asks for AAAA too; a reload may change it. */
+    private volatile boolean ipv6;
     private final EventLoopGroup group;
     private final SocketBinder binder;
     private final Settings settings;
@@ -255,6 +256,15 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         });
         if (old.bootstrap() != null) {
             old.bootstrap().close();
+        }
+    }
+
+    /** Whether {@link #resolveAll} asks for AAAA too, from the next lookup on (a reload changed {@code dns.ipv6}). */
+    public void useIpv6(boolean on) {
+        this.ipv6 = on;
+        UpstreamResolver bootstrap = plan.bootstrap();
+        if (bootstrap != null) {
+            bootstrap.useIpv6(on);
         }
     }
 

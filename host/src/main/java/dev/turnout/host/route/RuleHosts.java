@@ -49,6 +49,14 @@ public final class RuleHosts {
         table.useHosts(withLocalhost(hosts));
     }
 
+    /** The rules see {@code system} after {@code hosts:} from now on ({@code null}: no hosts file). */
+    public void useSystemHosts(SystemHosts system) {
+        if (this == DEFAULT) {
+            throw new IllegalStateException("the shared default never changes");
+        }
+        table.useSystemHosts(system);
+    }
+
     private static Map<String, List<InetAddress>> withLocalhost(Map<String, List<InetAddress>> hosts) {
         Map<String, List<InetAddress>> all = new LinkedHashMap<>();
         all.put("localhost", List.of(literal("127.0.0.1")));

@@ -56,9 +56,10 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -99,6 +100,8 @@ public final class Turnout implements AutoCloseable {
     /** Outbounds a reload replaced, closed once their flows have ended. */
     private final OutboundRetirement retirement;
     private final DnsService dns;
+    /** The {@code dns:} options of the config last loaded ({@code null}: off), which the next reload is told from. */
+    private volatile DnsOptions dnsOptions;
     /** {@code hosts:} as the rules see them (and the system's hosts file), replaced in place by a reload. */
     private final RuleHosts ruleHosts;
     /** The config's folder, where the fake-IP cache and the groups' choices persist if this instance holds it. */
@@ -161,6 +164,7 @@ public final class Turnout implements AutoCloseable {
                 }
             }
             this.dns = dnsService;
+            this.dnsOptions = settings.dns();
             boolean upstream = dnsService != null && !dnsService.upstream().servers().isEmpty();
             // The top-level ipv6 of the moment (a dashboard may switch it): whether names lead to IPv6 addresses.
             BooleanSupplier ipv6 = () -> this.config.ipv6();
@@ -548,23 +552,33 @@ public final class Turnout implements AutoCloseable {
         RoutingCompiler.Compiled compiled = checked.compiled();
         long compileMillis = millisSince(compiling);
         Config running = this.config;
+        DnsOptions runningDns = dnsOptions;
+        DnsOptions nextDns = checked.settings().dns();
+        DnsChange dnsChange = DnsChange.between(running, runningDns, next, nextDns);
         // The steps that can fail, the TUN last (its flows end when it reopens): a port another program holds, a
-        // listener that cannot open, a TUN that cannot, and nothing changed.
+        // listener or a DNS listener that cannot open, a TUN that cannot, and nothing changed.
+        Deque<Undo> undo = new ArrayDeque<>();
         try {
             ports.listenAs(next);
-            try {
-                ports.relisten(next.listeners());
-                switchTun(checked.settings().tun(), next); // as mihomo's: on, off, or reopened with new options
-            } catch (ConfigException | InterruptedException | IOException e) {
-                ports.relisten(running.listeners());
-                ports.listenAs(running);
-                throw e;
+            undo.push(() -> ports.listenAs(running));
+            ports.relisten(next.listeners());
+            undo.push(() -> ports.relisten(running.listeners()));
+            if (dnsChange.listen()) {
+                listenDnsOn(next, nextDns);
+                undo.push(() -> dns.listenOn(runningDns.listen()));
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConfigException(next.originOf("mixed-port"), "interrupted while opening the proxy ports");
-        } catch (IOException e) {
-            throw new ConfigException(next.tun().origin(), "tun: cannot open the TUN: " + e.getMessage(), e);
+            switchTun(checked.settings().tun(), next); // as mihomo's: on, off, or reopened with new options
+        } catch (ConfigException | InterruptedException | IOException | RuntimeException e) {
+            undo.forEach(Undo::runLogged);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                throw new ConfigException(next.originOf("mixed-port"), "interrupted while opening the proxy ports");
+            } else if (e instanceof IOException) {
+                throw new ConfigException(next.tun().origin(), "tun: cannot open the TUN: " + e.getMessage(), e);
+            } else if (e instanceof ConfigException c) {
+                throw c;
+            }
+            throw (RuntimeException) e;
         }
         // A provider refreshed every few minutes reloads as often: what was said at the last load is not repeated.
         Set<String> said = lastNotes;
@@ -594,13 +608,36 @@ public final class Turnout implements AutoCloseable {
         log.info("reloaded {}: {} rules, {} outbounds and groups, compiled in {} ms", next.displayName(),
                 compiled.routing().rules().size(), compiled.routing().outbounds().names().size(), compileMillis);
         List<String> unapplied = new ArrayList<>(changesNeedingRestart(running, next));
-        if (unapplied.contains("dns") && retargetDns(running, next, checked.settings().dns())) {
-            unapplied.remove("dns");
-        }
+        unapplied.addAll(useDns(dnsChange, nextDns));
+        dnsOptions = nextDns; // as asked: what did not apply is said once, as for the other keys
         if (!unapplied.isEmpty()) {
             log.warn("reload did not apply {}: restart Turnout for {}", String.join(", ", unapplied),
                     unapplied.size() == 1 ? "it" : "them");
         }
+    }
+
+    /** One step of a reload put back when a later one fails. */
+    private interface Undo {
+        void run() throws Exception;
+
+        default void runLogged() {
+            try {
+                run();
+            } catch (Exception e) {
+                log.warn("a failed reload could not put back what it had changed: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** Moves the DNS server to {@code nextDns}' {@code listen}, or fails naming it. */
+    private void listenDnsOn(Config next, DnsOptions nextDns) throws ConfigException, InterruptedException {
+        try {
+            dns.listenOn(nextDns.listen());
+        } catch (IOException e) {
+            throw cannotListen(next.dns().originOf("listen"), "dns.listen", nextDns.listen(), e);
+        }
+        log.info("dns: {}", nextDns.listen() == null ? "the server no longer listens"
+                : "the server now listens on " + nextDns.listen());
     }
 
     /**
@@ -638,51 +675,43 @@ public final class Turnout implements AutoCloseable {
     }
 
     /**
-     * The {@code dns:} keys a reload applies: which servers are asked, and when {@code fallback} is (its filter is
-     * compiled with the rules). The rest (ports, fake ranges) need a restart.
-     */
-    static final Set<String> DNS_SERVER_KEYS = Set.of("nameserver", "fallback", "default-nameserver",
-            "nameserver-policy", "fallback-filter", "proxy-server-nameserver", "direct-nameserver",
-            "direct-nameserver-follow-policy");
-
-    /** The {@code dns:} keys that say which names get real answers in place of fake ones; a reload applies them. */
-    static final Set<String> DNS_FILTER_KEYS = Set.of("fake-ip-filter", "fake-ip-filter-mode");
-
-    /**
-     * Points the running DNS at {@code next}'s servers and fake-ip-filter when only they changed (a Clash dashboard or
-     * Clash Verge's DNS settings reload the config); otherwise leaves it for a restart.
+     * Applies what {@code change} says of the {@code dns:} section but its listener (moved among the steps that can
+     * fail), as mihomo's reload does: the servers asked, the fake-ip-filter, AAAA answers, the system's hosts file.
      *
-     * @return whether the change was applied
+     * @return the keys changed that still need a restart
      */
-    private boolean retargetDns(Config running, Config next, DnsOptions nextDns) {
-        if (dns == null || nextDns == null || dns.upstream().servers().isEmpty()) {
-            return false; // no running DNS to point elsewhere, or one that was off: a restart sets it up
+    private List<String> useDns(DnsChange change, DnsOptions nextDns) {
+        List<String> restart = new ArrayList<>(change.restart());
+        if (dns == null || nextDns == null) {
+            return restart; // no running DNS to change, or one switched off: a restart sets it up
         }
-        Map<String, Object> before = new java.util.HashMap<>(running.dns().values());
-        Map<String, Object> after = new java.util.HashMap<>(next.dns().values());
-        boolean filterChanged = !DNS_FILTER_KEYS.stream().allMatch(k -> java.util.Objects.equals(before.get(k),
-                after.get(k)));
-        before.keySet().removeAll(DNS_FILTER_KEYS);
-        after.keySet().removeAll(DNS_FILTER_KEYS);
-        boolean serversChanged = !before.equals(after);
-        before.keySet().removeAll(DNS_SERVER_KEYS);
-        after.keySet().removeAll(DNS_SERVER_KEYS);
-        UpstreamResolver.Servers servers = UpstreamResolver.Servers.of(nextDns);
-        if (!before.equals(after) || servers.all().isEmpty()
-                || serversChanged && !dns.retargetOutbound(nextDns)) {
-            return false;
+        if (change.servers()) {
+            UpstreamResolver.Servers servers = UpstreamResolver.Servers.of(nextDns);
+            if (dns.upstream().servers().isEmpty() || servers.all().isEmpty()) {
+                restart.add("dns.nameserver"); // Turnout's own lookups use the system's resolver or the DNS's
+            } else {
+                dns.upstream().retarget(servers);
+                log.info("dns: now asking {}{}", servers.all(), servers.policy().isEmpty() ? ""
+                        : " (and " + servers.policy().size() + " nameserver-policy patterns)");
+                if (!dns.retargetOutbound(nextDns)) {
+                    restart.add("dns.proxy-server-nameserver or dns.direct-nameserver (added or removed)");
+                }
+            }
         }
-        if (serversChanged) {
-            dns.upstream().retarget(servers);
-            log.info("dns: now asking {}{}", servers.all(), servers.policy().isEmpty() ? ""
-                    : " (and " + servers.policy().size() + " nameserver-policy patterns)");
-        }
-        if (filterChanged) {
+        if (change.filter()) {
             dns.useFakeIpFilter(nextDns);
             log.info("dns: fake-ip-filter now {} entries ({}); names mapped already keep their fake addresses",
                     nextDns.fakeIpFilter().size(), nextDns.fakeIpWhitelist() ? "whitelist" : "blacklist");
         }
-        return true;
+        if (change.ipv6()) {
+            dns.useIpv6(nextDns.ipv6());
+            log.info("dns: AAAA questions {}", nextDns.ipv6() ? "answered" : "answered with no address");
+        }
+        if (change.systemHosts()) {
+            ruleHosts.useSystemHosts(dns.useSystemHosts(nextDns));
+            log.info("dns: the system's hosts file {}", nextDns.systemHosts() == null ? "no longer asked" : "asked");
+        }
+        return restart;
     }
 
     /**
@@ -702,18 +731,12 @@ public final class Turnout implements AutoCloseable {
     }
 
     /**
-     * What a reload leaves as it was: DNS and the controller are set up once, at the start. Said plainly, so
-     * that nobody takes "reloaded" to mean they changed. (The proxy ports and listeners move, {@link #listenAs}; the
-     * TUN switches.)
+     * What a reload leaves as it was: the controller is set up once, at the start. Said plainly, so that nobody takes
+     * "reloaded" to mean it changed. (The proxy ports and listeners move, {@link #listenAs}; the TUN switches; the
+     * {@code dns:} section is {@link DnsChange}'s.)
      */
     static List<String> changesNeedingRestart(Config running, Config next) {
-        List<String> out = new ArrayList<>();
-        changed(out, "dns", running.dns().values(), next.dns().values());
-        // ipv6 applies to lookups at once (useIpv6); the DNS server's AAAA answers keep what it started with.
-        if (running.ipv6() != next.ipv6() && Boolean.TRUE.equals(next.dns().values().get("enable"))
-                && Boolean.TRUE.equals(next.dns().values().get("ipv6"))) {
-            out.add("ipv6 (for the DNS server's AAAA answers)");
-        }
+        List<String> out = new ArrayList<>(); // dns: DnsChange
         changed(out, "profile", running.profile(), next.profile());
         changed(out, "external-controller", running.externalController(), next.externalController());
         changed(out, "external-controller-unix", running.externalControllerUnix(), next.externalControllerUnix());

@@ -164,4 +164,45 @@ class DnsServerTest {
             r.release();
         }
     }
+
+    @Test
+    void aReloadMovesTheListenerToAnotherAddressOfItsPortAndAFailedMoveLeavesItWhereItWas() throws Exception {
+        int port;
+        try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+        try (DnsService dns = service(null, loopback);
+                java.net.DatagramSocket held = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            // The wildcard address cannot be bound beside the loopback one on the same port: the old one goes first.
+            dns.listenOn(new InetSocketAddress(port));
+            assertEquals(port, dns.server().udpAddress().getPort());
+            assertTrue(dns.server().udpAddress().getAddress().isAnyLocalAddress());
+            assertNotNull(answerA(loopback, 6), "answered on the new wildcard listener");
+
+            InetSocketAddress taken = new InetSocketAddress(InetAddress.getLoopbackAddress(), held.getLocalPort());
+            org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> dns.listenOn(taken));
+            assertTrue(dns.server().udpAddress().getAddress().isAnyLocalAddress(), "still where it was");
+            assertNotNull(answerA(loopback, 7), "still answered after the failed move");
+
+            dns.listenOn(null);
+            assertEquals(null, dns.server());
+            try (java.net.DatagramSocket rebind = new java.net.DatagramSocket(loopback)) {
+                assertEquals(port, rebind.getLocalPort(), "the port is free once nothing listens");
+            }
+        }
+    }
+
+    private static InetAddress answerA(InetSocketAddress server, int id) throws Exception {
+        DnsResponse r = DnsTestMessages.udpExchange(server, DnsTestMessages.query(id, "moved.example.com",
+                DnsRecordType.A), 2000);
+        if (r == null) {
+            return null;
+        }
+        try {
+            return DnsTestMessages.addresses(r).get(0);
+        } finally {
+            r.release();
+        }
+    }
 }

@@ -53,15 +53,21 @@ class SystemNameserversTest {
     }
 
     @Test
-    void ownAddressesIncludeTheDnsListenerOnPort53() {
+    void ownAddressesIncludeTheDnsListenerOnPort53WhereverAReloadMovesIt() {
         DnsOptions options = new DnsOptions(true, DnsOptions.parseListen("127.0.0.1:53"), EnhancedMode.FAKE_IP, null,
                 null, null, null, null, null, false, null);
-        var own = DnsService.ownAddress(options, List.of(Cidr.parse("10.0.0.0/30")));
+        var listen = new java.util.concurrent.atomic.AtomicReference<>(options.listen());
+        var own = DnsService.ownAddress(options, List.of(Cidr.parse("10.0.0.0/30")), listen::get);
         assertEquals(true, own.test(ip("127.0.0.1")));
         assertEquals(true, own.test(ip("198.18.0.2")));
         assertEquals(true, own.test(ip("10.0.0.1")));
         assertEquals(false, own.test(ip("127.0.0.53")));
         assertEquals(false, own.test(ip("192.0.2.53")));
+        listen.set(DnsOptions.parseListen("127.0.0.53:53"));
+        assertEquals(false, own.test(ip("127.0.0.1")), "the listener moved away from it");
+        assertEquals(true, own.test(ip("127.0.0.53")));
+        listen.set(DnsOptions.parseListen("127.0.0.53:1053"));
+        assertEquals(false, own.test(ip("127.0.0.53")), "not port 53: a system nameserver there is another program");
     }
 
     private static InetAddress ip(String s) {

@@ -236,10 +236,8 @@ class SettingsTest {
     void aReloadNamesWhatItCannotChangeButMovesTheProxyPortsAndSwitchesTheTun() throws Exception {
         Config running = parse("mixed-port: 7890");
         assertEquals(List.of(), Turnout.changesNeedingRestart(running, parse("mixed-port: 7890|rules: [MATCH,REJECT]")));
-        assertEquals(List.of("ipv6 (for the DNS server's AAAA answers)"), Turnout.changesNeedingRestart(
-                parse("dns: {enable: true, ipv6: true}"), parse("ipv6: false|dns: {enable: true, ipv6: true}")));
-        assertEquals(List.of(), Turnout.changesNeedingRestart(parse("mixed-port: 7890"),
-                parse("mixed-port: 7890|ipv6: false")), "no DNS answering AAAA: lookups follow at once");
+        assertEquals(List.of(), Turnout.changesNeedingRestart(parse("dns: {enable: true, ipv6: true}"),
+                parse("ipv6: false|dns: {enable: true, ipv6: true}")), "the dns: section is DnsChange's");
         assertEquals(List.of("external-controller"),
                 Turnout.changesNeedingRestart(running, parse(
                         "mixed-port: 7891|socks-port: 1080|tun: {enable: true}|external-controller: 127.0.0.1:9090")));

@@ -1,0 +1,102 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.dist.controller.Launched;
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchNamespace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A reload that rewrites the {@code dns:} section, as Clash Verge's DNS override does (it swaps the whole section and
+ * asks for a reload), applies what mihomo's reload applies: the listener, the servers, AAAA answers, the system's
+ * hosts file; a key that still needs a restart is named alone and keeps none of the others from applying. Before,
+ * any change beyond the servers and the filter left the whole section as it ran ("reload did not apply dns").
+ */
+class DnsReloadIT {
+
+    static final String FIRST = "198.51.100.2";
+    static final String SECOND = "198.51.100.3";
+
+    @RegisterExtension
+    final ScratchNamespace scratch = new ScratchNamespace("tdnsrel", "dig", "dnsmasq");
+
+    Netns ns;
+    Path config;
+    Path log;
+
+    @BeforeEach
+    void start() throws Exception {
+        ns = scratch.ns();
+        Path dir = scratch.dir();
+        ns.hosts(Map.of("nas.test", "192.0.2.7"));
+        Daemons.dnsmasq(ns, dir.resolve("first.log"), "127.0.0.1", 5353, "--host-record=web.example.test," + FIRST
+                + ",2001:db8::2", "--local=/example.test/");
+        Daemons.dnsmasq(ns, dir.resolve("second.log"), "127.0.0.1", 5354, "--host-record=web.example.test," + SECOND
+                + ",2001:db8::3", "--local=/example.test/");
+        ns.awaitTcpPort(5353, Duration.ofSeconds(20));
+        ns.awaitTcpPort(5354, Duration.ofSeconds(20));
+        config = dir.resolve("config.yaml");
+        log = dir.resolve("turnout.log");
+    }
+
+    private void write(String... dns) throws Exception {
+        Files.writeString(config, String.join("\n", "mixed-port: 7890", "log-level: info", "dns:",
+                String.join("\n", dns), "rules:", "  - MATCH,DIRECT", ""));
+    }
+
+    private String dig(int port, String name, String type) throws Exception {
+        return ns.run(Duration.ofSeconds(10), "dig", "+short", "+time=1", "+tries=1", "-p", Integer.toString(port),
+                "@127.0.0.1", name, type).stdout().trim();
+    }
+
+    @Test
+    void aDnsSectionRewrittenWholeAppliesAllButTheKeyNeedingARestart() throws Exception {
+        write("  enable: true", "  listen: 127.0.0.1:1053", "  enhanced-mode: redir-host",
+                "  nameserver: ['127.0.0.1:5353']");
+        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+            assertEquals(FIRST, dig(1053, "web.example.test", "A"), turnout::log);
+            assertEquals("", dig(1053, "web.example.test", "AAAA"), "dns.ipv6 is off by default");
+            assertEquals("192.0.2.7", dig(1053, "nas.test", "A"), "use-system-hosts is on by default");
+
+            write("  enable: true", "  listen: 127.0.0.1:1054", "  enhanced-mode: fake-ip",
+                    "  nameserver: ['127.0.0.1:5354']", "  ipv6: true", "  use-system-hosts: false",
+                    "  prefer-h3: false", "  cache-algorithm: arc");
+            assertTrue(turnout.reload(), turnout::log);
+            assertEquals(SECOND, dig(1054, "web.example.test", "A"), turnout::log);
+            assertEquals("2001:db8::3", dig(1054, "web.example.test", "AAAA"), turnout::log);
+            assertFalse(dig(1054, "nas.test", "A").contains("192.0.2.7"), "the hosts file is no longer asked");
+            assertTrue(dig(1053, "web.example.test", "A").contains("connection refused"),
+                    "nothing listens on the old port");
+            String text = turnout.log();
+            assertTrue(text.contains("reload did not apply dns.enhanced-mode: restart Turnout for it"), text);
+            assertEquals(1, text.lines().filter(l -> l.contains("reload did not apply")).count(), text);
+            assertTrue(text.contains("dns: the server now listens on /127.0.0.1:1054"), text);
+        }
+    }
+
+    @Test
+    void aDnsListenerThatCannotOpenFailsTheReloadAndChangesNothing() throws Exception {
+        write("  enable: true", "  listen: 127.0.0.1:1053", "  enhanced-mode: redir-host",
+                "  nameserver: ['127.0.0.1:5353']");
+        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+            assertEquals(FIRST, dig(1053, "web.example.test", "A"), turnout::log);
+            write("  enable: true", "  listen: 127.0.0.1:5354", "  enhanced-mode: redir-host",
+                    "  nameserver: ['127.0.0.1:5354']", "  ipv6: true");
+            assertFalse(turnout.reload(), "the second dnsmasq holds 5354");
+            String text = turnout.log();
+            assertTrue(text.contains("dns.listen cannot listen on 127.0.0.1:5354"), text);
+            assertEquals(FIRST, dig(1053, "web.example.test", "A"), "the servers asked stay as they were");
+            assertEquals("", dig(1053, "web.example.test", "AAAA"), "and so do AAAA answers");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.turnout.host.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DnsChangeTest {
+
+    private static final String BASE = "dns:|  enable: true|  listen: 127.0.0.1:1053|  enhanced-mode: fake-ip"
+            + "|  nameserver: [192.0.2.53]";
+
+    private static DnsChange between(String running, String next) throws ConfigException {
+        Config r = SettingsTest.parse(running);
+        Config n = SettingsTest.parse(next);
+        return DnsChange.between(r, DnsSettings.from(r), n, DnsSettings.from(n));
+    }
+
+    @Test
+    void anUnchangedSectionChangesNothing() throws Exception {
+        assertEquals(DnsChange.NONE, between(BASE, BASE));
+        assertEquals(DnsChange.NONE, between("mixed-port: 7890", "mixed-port: 7891|dns: {enable: false}"));
+    }
+
+    @Test
+    void clashVergesDnsOverrideAppliesWhatItCanAndNamesOnlyTheKeysThatNeedARestart() throws Exception {
+        // Its override swaps the whole section: servers, listener, AAAA, hosts file, keys Turnout does not act on,
+        // and here the mode as well.
+        DnsChange c = between(BASE, "dns:|  enable: true|  listen: 0.0.0.0:1054|  enhanced-mode: redir-host"
+                + "|  nameserver: [192.0.2.54]|  ipv6: true|  use-system-hosts: false|  prefer-h3: true"
+                + "|  cache-algorithm: arc|  fake-ip-filter: ['+.lan']");
+        assertTrue(c.servers());
+        assertTrue(c.filter());
+        assertTrue(c.listen());
+        assertTrue(c.ipv6());
+        assertTrue(c.systemHosts());
+        assertEquals(List.of("dns.enhanced-mode"), c.restart());
+    }
+
+    @Test
+    void keysTurnoutDoesNotActOnAskForNothing() throws Exception {
+        assertEquals(DnsChange.NONE, between(BASE, BASE + "|  prefer-h3: true|  cache-algorithm: arc|  use-hosts: true"));
+    }
+
+    @Test
+    void theFakeRangesNeedARestartOnlyWhereTheyAreUsed() throws Exception {
+        assertEquals(List.of("dns.fake-ip-range", "dns.fake-ip-range6"), between(BASE,
+                BASE + "|  fake-ip-range: 198.18.0.1/24|  fake-ip-range6: 'fdfe:dcba:9876::1/112'").restart());
+        String normal = BASE.replace("fake-ip", "normal");
+        assertEquals(List.of(), between(normal, normal + "|  fake-ip-range: 198.18.0.1/24").restart());
+    }
+
+    @Test
+    void switchingTheDnsOnOrOffNeedsARestart() throws Exception {
+        assertEquals(List.of("dns.enable"), between("mixed-port: 7890", BASE).restart());
+        assertEquals(List.of("dns.enable"), between(BASE, BASE.replace("enable: true", "enable: false")).restart());
+    }
+
+    @Test
+    void theTopLevelIpv6TurnsAaaaAnswersOffAsDnsIpv6Does() throws Exception {
+        DnsChange c = between(BASE + "|  ipv6: true", "ipv6: false|" + BASE + "|  ipv6: true");
+        assertTrue(c.ipv6());
+        assertFalse(c.servers());
+        assertEquals(List.of(), c.restart());
+    }
+}
