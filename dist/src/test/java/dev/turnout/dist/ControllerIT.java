@@ -128,11 +128,16 @@ class ControllerIT {
 
     @Test
     @Order(1)
+    @SuppressWarnings("unchecked")
     void answersInClash118Shapes() throws Exception {
-        // mihomo's configs also carry the TUN (its dashboards' switch reads tun.enable); this run has none. And whom
-        // the ports serve and do not ask, as mihomo shows them by default.
+        // mihomo's configs also carry the TUN (its dashboards' switch reads tun.enable): this run has none, so it shows
+        // what switching it on would open (mihomo's defaults). And whom the ports serve and do not ask, as mihomo
+        // shows them by default.
         Map<String, Object> configs = new LinkedHashMap<>(api.get("/configs").object());
-        assertEquals(Map.of("enable", false), configs.remove("tun"));
+        Map<String, Object> tun = new LinkedHashMap<>((Map<String, Object>) configs.remove("tun"));
+        assertTrue(tun.remove("mtu") instanceof Number, tun::toString);
+        assertEquals(Map.of("enable", false, "device", "", "stack", "system", "dns-hijack", List.of("0.0.0.0:53"),
+                "auto-route", true, "auto-detect-interface", true), tun);
         assertEquals(List.of("0.0.0.0/0", "::/0"), configs.remove("lan-allowed-ips"));
         assertEquals(List.of(), configs.remove("lan-disallowed-ips"));
         assertEquals(List.of("127.0.0.0/8", "::1/128"), configs.remove("skip-auth-prefixes"));

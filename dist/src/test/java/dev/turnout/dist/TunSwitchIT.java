@@ -93,6 +93,14 @@ class TunSwitchIT {
         return (Map<String, Object>) api.get("/configs").object().get("tun");
     }
 
+    /** mihomo's view of a TUN switched off: the switch, beside what switching it on would open. */
+    private static void assertOff(Map<String, Object> view, String device) {
+        assertEquals(false, view.get("enable"), view::toString);
+        assertEquals(device, view.get("device"), view::toString);
+        assertEquals("system", view.get("stack"), view::toString);
+        assertEquals(true, view.get("auto-route"), view::toString);
+    }
+
     private static void await(BooleanSupplier done, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!done.getAsBoolean() && System.nanoTime() < deadline) {
@@ -109,12 +117,17 @@ class TunSwitchIT {
         Files.writeString(config, configWith(false, 7890, 9090, DEVICE));
         try (Launched turnout = Launched.start(client, config, log, 9090)) {
             Api api = new Api(client, 9090, null);
-            assertEquals(Map.of("enable", false), tunView(api));
+            Map<String, Object> before = tunView(api);
+            assertOff(before, DEVICE);
+            assertEquals(List.of("0.0.0.0:53"), before.get("dns-hijack"), "mihomo's default, shown while off too");
             assertFalse(routes().contains(DEVICE), this::log);
             assertNotEquals(0, web().exitCode(), "no TUN: the name cannot be resolved, nobody serves DNS");
             assertFalse(tunLockHeld(), "the TUN is not this instance's while it is off");
 
-            Api.Response on = api.call("PATCH", "/configs", "{\"tun\":{\"enable\":true}}");
+            // As a dashboard sends it: the options it read, the switch turned.
+            Api.Response on = api.call("PATCH", "/configs", "{\"tun\":{\"enable\":true,\"device\":\"" + DEVICE
+                    + "\",\"stack\":\"system\",\"auto-route\":true,\"auto-detect-interface\":true,"
+                    + "\"dns-hijack\":[\"0.0.0.0:53\"]}}");
             assertEquals(204, on.status(), () -> on + log());
             Map<String, Object> up = tunView(api);
             assertEquals(true, up.get("enable"), up::toString);
@@ -138,7 +151,7 @@ class TunSwitchIT {
 
             Api.Response off = api.call("PATCH", "/configs", "{\"tun\":{\"enable\":false}}");
             assertEquals(204, off.status(), () -> off + log());
-            assertEquals(Map.of("enable", false), tunView(api));
+            assertOff(tunView(api), DEVICE);
             assertFalse(routes().contains(DEVICE), this::routes);
             assertNotEquals(0, client.run(Duration.ofSeconds(10), "ip", "link", "show", DEVICE).exitCode(),
                     "the device is gone");
@@ -168,7 +181,7 @@ class TunSwitchIT {
             assertTrue(kept.isAlive(), "the flow through the TUN outlived a reload that did not change it");
             Files.writeString(config, configWith(false, 7890, 9090, DEVICE));
             assertTrue(turnout.reload(), this::log);
-            assertEquals(Map.of("enable", false), tunView(api), this::log);
+            assertOff(tunView(api), DEVICE);
             assertFalse(routes().contains(DEVICE), this::routes);
             assertFalse(log().contains("restart Turnout for"), this::log);
         }
@@ -189,7 +202,7 @@ class TunSwitchIT {
             Api.Response refused = api.call("PATCH", "/configs", "{\"tun\":{\"enable\":true}}");
             assertEquals(503, refused.status(), refused::toString);
             assertTrue(refused.body().contains("pid " + first.pid()), refused::body);
-            assertEquals(Map.of("enable", false), tunView(api));
+            assertOff(tunView(api), "tswitch1");
             assertFalse(routes().contains("tswitch1"), this::routes);
             assertEquals("hello /x from " + CLIENT + "\n", web().stdout(), "the first one's TUN runs on");
         }

@@ -6,6 +6,7 @@ import dev.turnout.api.Outbound;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.runtime.Turnout;
+import dev.turnout.host.tun.TunOptions;
 import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.flow.Flow;
 import dev.turnout.host.flow.FlowTable;
@@ -172,14 +173,19 @@ final class ClashViews {
     }
 
     static Map<String, Object> configs(Config c, String mode, String logLevel) {
-        return configs(c, mode, logLevel, null);
+        return configs(c, mode, logLevel, null, null);
     }
 
     /**
      * Clash's {@code GET /configs}, with mihomo's {@code tun} (its switch in metacubexd and zashboard reads
-     * {@code tun.enable}): the TUN as it runs, or {@code {"enable": false}}.
+     * {@code tun.enable}): the TUN as it runs, or, while it is off, what the config's section would open, as mihomo
+     * shows it either way (a dashboard shows and sends back these options beside its switch).
+     *
+     * @param tun     the TUN that runs, or {@code null}
+     * @param section the options of the config's {@code tun:} section, or {@code null} when it does not validate
      */
-    static Map<String, Object> configs(Config c, String mode, String logLevel, Turnout.TunView tun) {
+    static Map<String, Object> configs(Config c, String mode, String logLevel, Turnout.TunView tun,
+            TunOptions section) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("port", c.httpPort());
         m.put("socks-port", c.socksPort());
@@ -215,13 +221,14 @@ final class ClashViews {
                 "geosite", c.geo().geoSiteUrl()));
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("enable", tun != null);
-        if (tun != null) {
-            t.put("device", tun.device());
+        TunOptions o = tun != null ? tun.options() : section;
+        if (o != null) {
+            t.put("device", tun != null ? tun.device() : o.device() == null ? "" : o.device());
             t.put("stack", "system"); // the one Turnout runs, whatever the config asked (the log says so)
-            t.put("dns-hijack", tun.options().dnsHijack());
-            t.put("auto-route", tun.options().autoRoute());
-            t.put("auto-detect-interface", tun.options().autoDetectInterface());
-            t.put("mtu", tun.options().mtu());
+            t.put("dns-hijack", o.dnsHijack());
+            t.put("auto-route", o.autoRoute());
+            t.put("auto-detect-interface", o.autoDetectInterface());
+            t.put("mtu", o.mtu());
         }
         m.put("tun", t);
         return m;

@@ -184,7 +184,7 @@ public final class Controller implements AutoCloseable {
     /** Clash's {@code GET /configs} as it stands, with mihomo's dashboard keys. */
     Map<String, Object> configsView() {
         Map<String, Object> view = ClashViews.configs(turnout.config(), turnout.router().current().mode(), logLevel,
-                turnout.tun());
+                turnout.tun(), Turnout.tunSectionOf(turnout.config()));
         view.put("external-ui-url", uiUrl());
         view.put("external-ui-name", turnout.config().externalUiName() == null ? "" : turnout.config().externalUiName());
         return view;

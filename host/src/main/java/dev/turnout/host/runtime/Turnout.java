@@ -800,6 +800,14 @@ public final class Turnout implements AutoCloseable {
         return tunView;
     }
 
+    /**
+     * The options of {@code config}'s {@code tun:} section, on or off: what switching it on would open. {@code null}
+     * when the section does not validate.
+     */
+    public static TunOptions tunSectionOf(Config config) {
+        return TunSettings.wouldBe(config);
+    }
+
     /** A TUN that is up: the device the kernel gave it and the options it runs with. */
     public record TunView(String device, TunOptions options) {
     }

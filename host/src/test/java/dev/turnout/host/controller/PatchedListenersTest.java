@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.inbound.Authentication;
+import dev.turnout.host.runtime.Turnout;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -113,6 +114,21 @@ class PatchedListenersTest {
                 + "skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url, ipv6 and tun.enable while "
                 + "running, not sniffing, tun.stack: edit the config and restart Turnout (POST /restart)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PatchedListeners.refuseTheRest(Map.of("redir-port", 7892), view));
+    }
+
+    /** mihomo shows the TUN's options with its switch off too; a dashboard may send them back when it turns it on. */
+    @Test
+    void theTunSectionsOptionsShowWhileItIsOffAndMayBeSentBackWithTheSwitch() throws Exception {
+        Config c = parse("tun: {enable: false, device: tswitch0, mtu: 1500, dns-hijack: ['any:53']}");
+        Map<String, Object> view = ClashViews.configs(c, "rule", "info", null, Turnout.tunSectionOf(c));
+        assertEquals(Map.of("enable", false, "device", "tswitch0", "stack", "system", "dns-hijack", List.of("any:53"),
+                "auto-route", true, "auto-detect-interface", true, "mtu", 1500), view.get("tun"));
+        PatchedListeners.refuseTheRest(Map.of("tun", Map.of("enable", true, "stack", "system", "device", "tswitch0",
+                "mtu", 1500, "auto-route", true)), view);
+        Config bare = parse("mixed-port: 7890");
+        Map<String, Object> none = ClashViews.configs(bare, "rule", "info", null, Turnout.tunSectionOf(bare));
+        assertEquals("", ((Map<?, ?>) none.get("tun")).get("device"), "no device written: the kernel names it");
+        assertEquals(List.of("0.0.0.0:53"), ((Map<?, ?>) none.get("tun")).get("dns-hijack"), "mihomo's default");
     }
 
     /** metacubexd's IPv6 switch: the top-level ipv6 as the config runs it, and a PATCH that sets it. */
