@@ -3,7 +3,7 @@ package dev.turnout.host.cli;
 import dev.turnout.host.files.StateFolder;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
-import dev.turnout.host.controller.Controller;
+import dev.turnout.host.controller.ControllerSlot;
 import dev.turnout.host.controller.Restarter;
 import dev.turnout.host.plugin.PluginHost;
 import dev.turnout.host.runtime.InstanceClaims;
@@ -185,9 +185,10 @@ final class RunCommand implements Callable<Integer> {
         Path pid = pidFile != null ? pidFile : Locations.defaultPidFile();
         writePid(pid);
         Reloader reloader = new Reloader(turnout, config::load);
-        Controller controller;
+        ControllerSlot controller;
         try {
-            controller = Controller.startFor(turnout, reloader, config.overrides());
+            controller = ControllerSlot.start(turnout, reloader, config.overrides());
+            turnout.controlledBy(controller);
         } catch (IllegalArgumentException e) {
             System.err.println("turnout: " + e.getMessage());
             reloader.close();
@@ -206,9 +207,7 @@ final class RunCommand implements Callable<Integer> {
                 return; // a restart stopped everything already
             }
             log.info("stopping");
-            if (controller != null) {
-                controller.close();
-            }
+            controller.close();
             reloader.close();
             turnout.close();
             host.close();
@@ -216,9 +215,7 @@ final class RunCommand implements Callable<Integer> {
             state.close(); // after the last writes of the state it guards
             instance.release(); // last: until everything above is closed, a second instance must still be refused
         };
-        if (controller != null) {
-            controller.restartWith(restarter(stop));
-        }
+        controller.restartWith(restarter(stop));
         stopping.running(stop);
         log.info("Turnout {} running on {}", Version.current(), initial.displayName());
         stopping.awaitStop();

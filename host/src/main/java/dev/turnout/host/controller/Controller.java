@@ -11,6 +11,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
@@ -47,9 +49,15 @@ public final class Controller implements AutoCloseable {
 
     private final Turnout turnout;
     private final Reloader reloader;
-    private final Secret secret;
-    private final StaticFiles ui;
-    private final BrowserGuard guard;
+    /** The controller's keys as it runs them; a reload may change them ({@link #reconfigure}). */
+    private volatile Secret secret;
+    private volatile StaticFiles ui;
+    private volatile BrowserGuard guard;
+    /** What the keys were read from, to tell what a reload changed: the secret, the addresses asked. */
+    private String secretText; // guarded by this
+    private List<InetSocketAddress> listening = List.of(); // guarded by this
+    /** The connections over TCP, which a new secret or address ends; the Unix socket's ask for no secret. */
+    private final ChannelGroup tcpClients;
     private final SafePaths safePaths;
     private final EventLoopGroup loop;
     private final ExecutorService work;
@@ -71,6 +79,7 @@ public final class Controller implements AutoCloseable {
         this.turnout = turnout;
         this.reloader = reloader;
         this.secret = Secret.of(secret);
+        this.secretText = secret;
         this.guard = guard;
         this.safePaths = new SafePaths(turnout.config(), System.getenv("SAFE_PATHS"));
         this.ui = new StaticFiles(externalUi);
@@ -82,6 +91,7 @@ public final class Controller implements AutoCloseable {
             return t;
         });
         this.streams = new Streams(turnout.flows(), loop.next());
+        this.tcpClients = new DefaultChannelGroup("controller-clients", loop.next());
     }
 
     /**
@@ -98,24 +108,123 @@ public final class Controller implements AutoCloseable {
      * @throws IllegalArgumentException when the address is unusable
      */
     public static Controller startFor(Turnout turnout, Reloader reloader, Overrides overrides) throws InterruptedException {
-        Config c = turnout.config();
-        String listen = overrides.externalController() != null ? overrides.externalController() : c.externalController();
-        String unix = overrides.externalControllerUnix() != null ? overrides.externalControllerUnix()
-                : c.externalControllerUnix();
-        boolean tcp = listen != null && !listen.isBlank();
-        if (!tcp && (unix == null || unix.isBlank())) {
+        return startFor(turnout.config(), turnout, reloader, overrides);
+    }
+
+    /** As {@link #startFor(Turnout, Reloader, Overrides)}, with {@code c}'s keys (a reload's, before it applies). */
+    public static Controller startFor(Config c, Turnout turnout, Reloader reloader, Overrides overrides)
+            throws InterruptedException {
+        Keys keys = Keys.of(c, overrides);
+        if (keys.none()) {
             return null;
         }
-        String secret = overrides.secret() != null ? overrides.secret() : c.secret();
-        ExternalUi ui = checked(ExternalUi.of(c, overrides.externalUi() != null ? overrides.externalUi() : c.externalUi()));
-        Path socket = unix == null || unix.isBlank() ? null : ControllerSocket.resolve(c.baseDir(), unix);
-        Controller started = start(turnout, reloader, tcp ? listen : null, socket, secret,
-                ui == null ? null : ui.folder(), c.externalControllerCors());
-        started.externalUi = ui;
-        if (ui != null && ui.missing()) {
-            started.work.execute(() -> started.downloadUi(ui, "external-ui " + ui.folder() + " is missing or empty"));
-        }
+        Controller started = start(turnout, reloader, keys.listen(), keys.socket(), keys.secret(),
+                keys.ui() == null ? null : keys.ui().folder(), keys.cors());
+        started.useUi(keys.ui());
         return started;
+    }
+
+    /**
+     * The controller keys of a config after the command line's: where it listens (TCP, {@code null} for nowhere),
+     * its Unix socket, secret, dashboard folder and CORS.
+     */
+    private record Keys(String listen, Path socket, String secret, ExternalUi ui, ControllerCors cors) {
+
+        /** @throws IllegalArgumentException when the dashboard folder is something other than a folder */
+        static Keys of(Config c, Overrides overrides) {
+            String listen = overrides.externalController() != null ? overrides.externalController()
+                    : c.externalController();
+            String unix = overrides.externalControllerUnix() != null ? overrides.externalControllerUnix()
+                    : c.externalControllerUnix();
+            String secret = overrides.secret() != null ? overrides.secret() : c.secret();
+            ExternalUi ui = checked(ExternalUi.of(c, overrides.externalUi() != null ? overrides.externalUi()
+                    : c.externalUi()));
+            return new Keys(listen == null || listen.isBlank() ? null : listen,
+                    unix == null || unix.isBlank() ? null : ControllerSocket.resolve(c.baseDir(), unix), secret, ui,
+                    c.externalControllerCors());
+        }
+
+        boolean none() {
+            return listen == null && socket == null;
+        }
+    }
+
+    /** Serves {@code next} at {@code /ui/} ({@code null}: Turnout's own page), downloading it when it is missing. */
+    private void useUi(ExternalUi next) {
+        this.ui = new StaticFiles(next == null ? null : next.folder());
+        this.externalUi = next;
+        if (next != null && next.missing()) {
+            work.execute(() -> downloadUi(next, "external-ui " + next.folder() + " is missing or empty"));
+        }
+    }
+
+    /**
+     * Takes {@code c}'s controller keys (after the command line's), as mihomo's reload recreates its controller:
+     * the address and the Unix socket move (the new ones open before the old ones close, or right after them on
+     * the same port), the secret, CORS and the dashboard folder change. A new secret or address ends the
+     * connections made before it, once the answer on their way has gone (a dashboard's stream opened with the
+     * old secret must not outlive it).
+     *
+     * @return false when {@code c} asks for no controller at all: the caller closes this one
+     * @throws IllegalArgumentException when an address cannot be bound or the folder is not one; nothing changed
+     */
+    public synchronized boolean reconfigure(Config c, Overrides overrides) throws InterruptedException {
+        Keys keys = Keys.of(c, overrides);
+        if (keys.none()) {
+            return false;
+        }
+        Listen where = keys.listen() == null ? new Listen(null, List.of(), null) : listen(keys.listen(), keys.secret());
+        boolean moved = !where.addresses().equals(listening);
+        boolean socketMoved = !java.util.Objects.equals(keys.socket(), unixSocket);
+        boolean newSecret = !java.util.Objects.equals(keys.secret(), secretText);
+        if (moved) {
+            if (where.warning() != null) {
+                log.warn("{}", where.warning());
+            }
+            rebind(where.addresses(), Secret.of(keys.secret()) != null);
+        }
+        if (socketMoved) {
+            try {
+                moveUnix(keys.socket());
+            } catch (RuntimeException | InterruptedException e) {
+                if (moved) {
+                    rebind(listening, secret != null); // put back the addresses taken above
+                }
+                throw e;
+            }
+        }
+        if (moved) {
+            listening = where.addresses();
+        }
+        boolean loopback = where.addresses().stream().allMatch(ControllerAddress::isLoopback);
+        this.secret = Secret.of(keys.secret());
+        this.secretText = keys.secret();
+        this.guard = new BrowserGuard(loopback, secret != null, keys.cors());
+        if (!java.util.Objects.equals(keys.ui(), externalUi)) {
+            useUi(keys.ui());
+        }
+        if (newSecret || moved) {
+            endLater(new ArrayList<>(tcpClients), newSecret ? "the secret changed" : "the controller moved");
+            log.info("controller: {}{}", newSecret ? "a new secret" : "moved", moved ? " (listening on "
+                    + hostPorts(servers) + ")" : "");
+        }
+        return true;
+    }
+
+    /** Closes {@code clients} in a second: the answer to the request that asked for the change gets out first. */
+    private void endLater(List<Channel> clients, String why) {
+        if (clients.isEmpty()) {
+            return;
+        }
+        loop.next().schedule(() -> {
+            log.info("controller: {} connection(s) made before {} closed", clients.size(), why);
+            clients.forEach(Channel::close);
+        }, 1, TimeUnit.SECONDS);
+    }
+
+    private static String hostPorts(List<Channel> channels) {
+        return channels.stream().map(ch -> hostPort((InetSocketAddress) ch.localAddress()))
+                .collect(Collectors.joining(", "));
     }
 
     /**
@@ -236,7 +345,10 @@ public final class Controller implements AutoCloseable {
                 new BrowserGuard(loopback, Secret.of(secret) != null, cors));
         try {
             c.logs.install();
-            c.bind(where.addresses());
+            synchronized (c) {
+                c.bind(where.addresses(), Secret.of(secret) != null);
+                c.listening = where.addresses();
+            }
             if (socket != null) {
                 c.bindUnix(socket);
             }
@@ -258,6 +370,9 @@ public final class Controller implements AutoCloseable {
                     return;
                 }
                 ch.closeFuture().addListener(f -> connections.decrementAndGet());
+                if (!local) {
+                    tcpClients.add(ch);
+                }
                 ch.pipeline().addLast("timeout", new ReadTimeoutHandler(REQUEST_TIMEOUT_SECONDS));
                 ch.pipeline().addLast("http", new HttpServerCodec(4096, 16 * 1024, 8192));
                 ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES));
@@ -285,7 +400,58 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    private void bind(List<InetSocketAddress> addresses) throws InterruptedException {
+    /**
+     * Listens on {@code next} in place of the addresses now listened on: the new ones open before the old ones
+     * close, or, where a port stays, right after them; when the new ones cannot open, the old ones listen again.
+     */
+    private void rebind(List<InetSocketAddress> next, boolean withSecret) throws InterruptedException {
+        List<Channel> old = new ArrayList<>(servers);
+        boolean samePort = next.stream().anyMatch(a -> a.getPort() != 0
+                && listening.stream().anyMatch(o -> o.getPort() == a.getPort()));
+        if (samePort) {
+            old.forEach(ch -> ch.close().syncUninterruptibly());
+        }
+        servers.clear();
+        try {
+            bind(next, withSecret);
+        } catch (RuntimeException | InterruptedException e) {
+            servers.forEach(ch -> ch.close().syncUninterruptibly());
+            servers.clear();
+            if (samePort) {
+                bind(listening, secret != null);
+            } else {
+                servers.addAll(old);
+            }
+            throw e;
+        }
+        if (!samePort) {
+            old.forEach(ch -> ch.close().syncUninterruptibly());
+        }
+    }
+
+    /** Moves the Unix socket to {@code next} ({@code null}: none); when it cannot be bound, the old one stays. */
+    private void moveUnix(Path next) throws InterruptedException {
+        Channel oldServer = unixServer;
+        Path oldPath = unixSocket;
+        unixServer = null;
+        unixSocket = null;
+        if (next != null) {
+            try {
+                bindUnix(next);
+            } catch (RuntimeException | InterruptedException e) {
+                unixServer = oldServer;
+                unixSocket = oldPath;
+                throw e;
+            }
+        }
+        if (oldServer != null) {
+            oldServer.close().syncUninterruptibly();
+            ControllerSocket.remove(oldPath);
+        }
+    }
+
+    /** @param withSecret whether the log says a secret is required there */
+    private void bind(List<InetSocketAddress> addresses, boolean withSecret) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(loop)
                 .channel(Transport.serverChannelType())
@@ -307,11 +473,11 @@ public final class Controller implements AutoCloseable {
                 continue;
             }
             log.info("controller (Clash API) listening on {}{}", servers.get(servers.size() - 1).localAddress(),
-                    secret == null ? "" : ", secret required");
+                    withSecret ? ", secret required" : "");
         }
     }
 
-    public InetSocketAddress localAddress() {
+    public synchronized InetSocketAddress localAddress() {
         return (InetSocketAddress) servers.get(0).localAddress();
     }
 
@@ -372,12 +538,14 @@ public final class Controller implements AutoCloseable {
     public void close() {
         logs.uninstall();
         streams.close();
-        servers.forEach(s -> s.close().syncUninterruptibly());
-        if (unixServer != null) {
-            unixServer.close().syncUninterruptibly();
-        }
-        if (unixSocket != null) {
-            ControllerSocket.remove(unixSocket);
+        synchronized (this) {
+            servers.forEach(s -> s.close().syncUninterruptibly());
+            if (unixServer != null) {
+                unixServer.close().syncUninterruptibly();
+            }
+            if (unixSocket != null) {
+                ControllerSocket.remove(unixSocket);
+            }
         }
         work.shutdownNow();
         loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

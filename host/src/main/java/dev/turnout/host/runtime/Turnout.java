@@ -129,6 +129,8 @@ public final class Turnout implements AutoCloseable {
     private volatile TunView tunView;
     /** mixed-port, socks-port and port, which a dashboard may move while Turnout runs. */
     private final ProxyPorts ports;
+    /** Where a reload's controller keys go; {@code null} for nowhere. */
+    private volatile ControllerHook controllerHook;
     /** The notes of the last load, so that a reload repeats none of them. */
     private volatile Set<String> lastNotes = Set.of();
 
@@ -557,8 +559,14 @@ public final class Turnout implements AutoCloseable {
         DnsChange dnsChange = DnsChange.between(running, runningDns, next, nextDns);
         // The steps that can fail, the TUN last (its flows end when it reopens): a port another program holds, a
         // listener or a DNS listener that cannot open, a TUN that cannot, and nothing changed.
+        List<String> controllerChanges = controllerChanges(running, next);
+        ControllerHook controller = controllerHook;
         Deque<Undo> undo = new ArrayDeque<>();
         try {
+            if (controller != null && !controllerChanges.isEmpty()) {
+                controller.use(next);
+                undo.push(() -> controller.use(running));
+            }
             ports.listenAs(next);
             undo.push(() -> ports.listenAs(running));
             ports.relisten(next.listeners());
@@ -608,12 +616,29 @@ public final class Turnout implements AutoCloseable {
         log.info("reloaded {}: {} rules, {} outbounds and groups, compiled in {} ms", next.displayName(),
                 compiled.routing().rules().size(), compiled.routing().outbounds().names().size(), compileMillis);
         List<String> unapplied = new ArrayList<>(changesNeedingRestart(running, next));
+        if (controller == null) {
+            unapplied.addAll(controllerChanges);
+        }
         unapplied.addAll(useDns(dnsChange, nextDns));
         dnsOptions = nextDns; // as asked: what did not apply is said once, as for the other keys
         if (!unapplied.isEmpty()) {
             log.warn("reload did not apply {}: restart Turnout for {}", String.join(", ", unapplied),
                     unapplied.size() == 1 ? "it" : "them");
         }
+    }
+
+    /**
+     * The controller as a reload sees it: the command that starts Turnout owns it, and may start, move or stop it
+     * as the config's controller keys say.
+     */
+    public interface ControllerHook {
+        /** Takes {@code config}'s controller keys; throws when they cannot be taken, and then nothing changed. */
+        void use(Config config) throws ConfigException, InterruptedException;
+    }
+
+    /** Has reloads hand the controller keys to {@code hook} (without one, a reload says they need a restart). */
+    public void controlledBy(ControllerHook hook) {
+        this.controllerHook = hook;
     }
 
     /** One step of a reload put back when a later one fails. */
@@ -730,19 +755,22 @@ public final class Turnout implements AutoCloseable {
         return (System.nanoTime() - nanoTime) / 1_000_000;
     }
 
-    /**
-     * What a reload leaves as it was: the controller is set up once, at the start. Said plainly, so that nobody takes
-     * "reloaded" to mean it changed. (The proxy ports and listeners move, {@link #listenAs}; the TUN switches; the
-     * {@code dns:} section is {@link DnsChange}'s.)
-     */
+    /** What a reload leaves as it was, said plainly, so that nobody takes "reloaded" to mean it changed. */
     static List<String> changesNeedingRestart(Config running, Config next) {
-        List<String> out = new ArrayList<>(); // dns: DnsChange
+        List<String> out = new ArrayList<>(); // dns: DnsChange; the controller: controllerChanges
         changed(out, "profile", running.profile(), next.profile());
+        return out;
+    }
+
+    /** The controller keys that differ between {@code running} and {@code next}. */
+    static List<String> controllerChanges(Config running, Config next) {
+        List<String> out = new ArrayList<>();
         changed(out, "external-controller", running.externalController(), next.externalController());
         changed(out, "external-controller-unix", running.externalControllerUnix(), next.externalControllerUnix());
         changed(out, "secret", running.secret(), next.secret());
         changed(out, "external-ui", running.externalUi(), next.externalUi());
         changed(out, "external-ui-name", running.externalUiName(), next.externalUiName());
+        changed(out, "external-controller-cors", running.externalControllerCors(), next.externalControllerCors());
         return out;
     }
 

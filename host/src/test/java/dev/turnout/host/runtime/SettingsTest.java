@@ -238,9 +238,12 @@ class SettingsTest {
         assertEquals(List.of(), Turnout.changesNeedingRestart(running, parse("mixed-port: 7890|rules: [MATCH,REJECT]")));
         assertEquals(List.of(), Turnout.changesNeedingRestart(parse("dns: {enable: true, ipv6: true}"),
                 parse("ipv6: false|dns: {enable: true, ipv6: true}")), "the dns: section is DnsChange's");
-        assertEquals(List.of("external-controller"),
-                Turnout.changesNeedingRestart(running, parse(
-                        "mixed-port: 7891|socks-port: 1080|tun: {enable: true}|external-controller: 127.0.0.1:9090")));
+        Config moved = parse("mixed-port: 7891|socks-port: 1080|tun: {enable: true}|external-controller: 127.0.0.1:9090");
+        assertEquals(List.of(), Turnout.changesNeedingRestart(running, moved));
+        assertEquals(List.of("external-controller"), Turnout.controllerChanges(running, moved),
+                "the controller's own: its hook takes them, or else a restart does");
+        assertEquals(List.of("secret", "external-controller-cors"), Turnout.controllerChanges(running,
+                parse("mixed-port: 7890|secret: s|external-controller-cors: {allow-origins: ['https://d.example']}")));
     }
 
     /** mihomo's top-level ipv6 (on unless written false) gates dns.ipv6 and the TUN's IPv6 address, and says so. */

@@ -1,0 +1,103 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.dist.controller.Api;
+import dev.turnout.dist.controller.Launched;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchNamespace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A reload takes the controller's keys as mihomo's reload does (it recreates its controller): a new secret holds at
+ * once and ends what the old one opened, the controller moves to a new address, starts where none ran and closes
+ * where the config asks for none. Before, the log said "reload did not apply secret: restart Turnout for it", and a
+ * secret rotated because it leaked kept working, streams opened with it included, until a restart.
+ */
+class ControllerReloadIT {
+
+    @RegisterExtension
+    final ScratchNamespace scratch = new ScratchNamespace("tctlrel", "curl");
+
+    Netns ns;
+    Path config;
+    Path log;
+
+    @BeforeEach
+    void start() throws Exception {
+        ns = scratch.ns();
+        config = scratch.dir().resolve("config.yaml");
+        log = scratch.dir().resolve("turnout.log");
+    }
+
+    private void write(String... controller) throws Exception {
+        Files.writeString(config, String.join("\n", "mixed-port: 7890", "log-level: info", String.join("\n", controller),
+                "rules:", "  - MATCH,DIRECT", ""));
+    }
+
+    @Test
+    void aNewSecretHoldsAtOnceAndEndsTheStreamsTheOldOneOpened() throws Exception {
+        write("external-controller: 127.0.0.1:9090", "secret: old-secret");
+        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+            Api old = new Api(ns, 9090, "old-secret");
+            assertEquals(200, old.get("/version").status(), turnout::log);
+            Process stream = ns.spawn(scratch.dir().resolve("traffic.log"), "curl", "-sS", "-N", "--max-time", "60",
+                    "-H", "Authorization: Bearer old-secret", "http://127.0.0.1:9090/traffic");
+            Thread.sleep(1500);
+            assertTrue(stream.isAlive(), "the stream runs");
+
+            write("external-controller: 127.0.0.1:9090", "secret: new-secret");
+            assertTrue(turnout.reload(), turnout::log);
+            assertEquals(401, old.get("/version").status(), "the old secret no longer opens the API");
+            assertEquals(200, old.withSecret("new-secret").get("/version").status(), turnout::log);
+            assertTrue(stream.waitFor(10, TimeUnit.SECONDS), "the stream opened with the old secret ended");
+            assertFalse(turnout.log().contains("reload did not apply"), turnout::log);
+        }
+    }
+
+    @Test
+    void theControllerMovesStartsAndClosesAsTheFileSays() throws Exception {
+        write("external-controller: 127.0.0.1:9090");
+        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+            write("external-controller: 127.0.0.1:9091");
+            assertTrue(turnout.reload(), turnout::log);
+            assertEquals(200, new Api(ns, 9091, null).get("/version").status(), turnout::log);
+            assertFalse(reachable(9090), "the old address is closed");
+
+            // A reload can close it, and a later one start it again.
+            write("");
+            assertTrue(turnout.reload(), turnout::log);
+            Thread.sleep(1500);
+            assertFalse(reachable(9091), turnout::log);
+            write("external-controller: 127.0.0.1:9092");
+            assertTrue(turnout.reload(), turnout::log);
+            assertEquals(200, new Api(ns, 9092, null).get("/version").status(), turnout::log);
+            assertFalse(turnout.log().contains("reload did not apply"), turnout::log);
+        }
+    }
+
+    @Test
+    void anAddressAnotherProgramHoldsFailsTheReloadAndTheControllerStaysAsItWas() throws Exception {
+        write("external-controller: 127.0.0.1:9090", "secret: kept");
+        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+            // The mixed port is another listener on this machine: the controller cannot take it.
+            write("external-controller: 127.0.0.1:7890", "secret: other");
+            assertFalse(turnout.reload(), turnout::log);
+            assertTrue(turnout.log().contains("external-controller cannot listen on"), turnout::log);
+            assertEquals(200, new Api(ns, 9090, "kept").get("/version").status(), "the old one answers as before");
+        }
+    }
+
+    private boolean reachable(int port) throws Exception {
+        return ns.run(Duration.ofSeconds(10), "curl", "-sS", "--max-time", "3", "-o", "/dev/null",
+                "http://127.0.0.1:" + port + "/version").exitCode() == 0;
+    }
+}
