@@ -124,9 +124,9 @@ class ProxyPortsMoveIT {
 
             // What Turnout does not change while running is refused by name, not 204 and nothing (the TUN switch
             // itself is TunSwitchIT's). Values sent back as read are fine.
-            Api.Response tun = api.call("PATCH", "/configs", "{\"tun\":{\"stack\":\"gvisor\"}}");
-            assertEquals(400, tun.status(), tun.toString());
-            assertTrue(tun.body().contains("not tun.stack: edit the config and restart Turnout"), tun.body());
+            Api.Response tproxy = api.call("PATCH", "/configs", "{\"tproxy-port\":7893}");
+            assertEquals(400, tproxy.status(), tproxy.toString());
+            assertTrue(tproxy.body().contains("not tproxy-port: edit the config and restart Turnout"), tproxy.body());
             assertEquals(400, api.call("PATCH", "/configs", "{\"bind-address\":\"lan.example\"}").status());
             assertEquals(204, api.call("PATCH", "/configs", "{\"ipv6\":false,\"redir-port\":0,\"mode\":\"global\"}").status());
             assertEquals("global", api.get("/configs").object().get("mode"));

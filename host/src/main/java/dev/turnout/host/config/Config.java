@@ -151,21 +151,43 @@ public record Config(
 
     /** This config with {@code ipv6} as a dashboard's {@code PATCH /configs} sets it. */
     public Config withIpv6(boolean ipv6) {
-        return ipv6 == this.ipv6 ? this : with(tun, ipv6);
+        return ipv6 == this.ipv6 ? this : with(new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent,
+                unifiedDelay));
     }
 
     /** This config with {@code tun} in place of its {@code tun:} section (a dashboard's TUN switch, a refresh). */
     public Config withTun(Section tun) {
-        return tun.equals(this.tun) ? this : with(tun, ipv6);
+        return tun.equals(this.tun) ? this : with(patchable().withTun(tun));
     }
 
-    /** The running settings a dashboard changes, in one copy of every other field. */
-    private Config with(Section tun, boolean ipv6) {
+    /**
+     * The settings a dashboard's {@code PATCH /configs} may change while Turnout runs, beside the proxy ports
+     * ({@link #listeningOn}): mihomo's {@code tun}, {@code ipv6}, {@code sniffing} (the {@code sniffer:} section's
+     * {@code enable}), {@code interface-name}, {@code tcp-concurrent} and {@code unified-delay}.
+     */
+    public record Patchable(Section tun, boolean ipv6, Section sniffer, String interfaceName, boolean tcpConcurrent,
+                            boolean unifiedDelay) {
+
+        public Patchable withTun(Section next) {
+            return new Patchable(next, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay);
+        }
+    }
+
+    public Patchable patchable() {
+        return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay);
+    }
+
+    /** This config with {@code p}'s settings in place of its own, in one copy of every other field. */
+    public Config with(Patchable p) {
+        if (p.equals(patchable())) {
+            return this;
+        }
         return new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bindAsWritten,
-                mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer, interfaceName, routingMark,
-                externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl, secret,
-                externalControllerCors, tcpHalfCloseTimeout, tcpConcurrent, profile, unifiedDelay, keepAlive, ipv6,
-                warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication, listeners);
+                mode, logLevel, proxies, groups, rules, providers, hosts, dns, p.tun(), p.sniffer(), p.interfaceName(),
+                routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl,
+                secret, externalControllerCors, tcpHalfCloseTimeout, p.tcpConcurrent(), profile, p.unifiedDelay(),
+                keepAlive, p.ipv6(), warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
+                listeners);
     }
 
     /** How the config is named in messages: its path, "(built-in default)" or "(controller payload)". */

@@ -304,16 +304,19 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         Turnout t = controller.turnout();
         Config running = t.config();
+        Map<String, Object> view = controller.configsView();
         Config listening;
         String uiUrl;
         Boolean ipv6;
-        Boolean tun;
+        Map<String, Object> tun;
+        boolean general;
         try {
-            uiUrl = PatchedListeners.uiUrl(body);
-            ipv6 = PatchedListeners.ipv6(body);
-            tun = PatchedListeners.tunEnable(body);
-            listening = PatchedListeners.apply(running, body);
-            PatchedListeners.refuseTheRest(body, controller.configsView());
+            uiUrl = ConfigPatch.uiUrl(body);
+            ipv6 = ConfigPatch.ipv6(body);
+            tun = ConfigPatch.tun(body);
+            general = !ConfigPatch.general(running.patchable(), body).equals(running.patchable());
+            listening = ConfigPatch.apply(running, body);
+            ConfigPatch.refuseTheRest(body, view);
         } catch (IllegalArgumentException e) {
             call.error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
             return;
@@ -321,9 +324,16 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (uiUrl != null) {
             controller.uiUrl(uiUrl); // for the next POST /upgrade/ui, until the next start
         }
-        boolean switchTun = tun != null && tun != (t.tun() != null);
-        if (listening == running && !switchTun) {
-            // A mode, log level or ipv6 alone, at once: never behind a reload or a download on the worker.
+        boolean changesTun = tun != null && ConfigPatch.changesTun(tun, view.get("tun"));
+        if (listening == running && !changesTun) {
+            // A mode, log level, ipv6 or the settings beside them alone, at once: never behind a reload or a download
+            // on the worker.
+            try {
+                usePatched(t, body, general);
+            } catch (ConfigException e) {
+                call.error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
+                return;
+            }
             apply(t, mode, level, ipv6);
             call.noContent();
             return;
@@ -331,20 +341,33 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         String newMode = mode;
         String newLevel = level;
         Boolean newIpv6 = ipv6;
-        // The TUN and the ports first, off the controller's loop: the changes here that can fail, and then the rest
-        // is left as it was.
+        // The settings, the TUN and the ports first, off the controller's loop: the changes here that can fail, and
+        // then the rest is left as it was.
         onWorker(call, "the controller's change of the TUN or the proxy ports failed", () -> {
-            if (switchTun) {
+            usePatched(t, body, general);
+            if (changesTun) {
                 t.useTun(tun);
+                log.info("tun set by the controller: {}", tun);
             }
             if (listening != running) {
-                t.listenAs(now -> PatchedListeners.apply(now, body));
+                t.listenAs(now -> ConfigPatch.apply(now, body));
                 Config now = t.config();
                 log.info("proxy ports set by the controller: {}{}", now.listening(),
                         now.authentication().servesEveryone() ? "" : "; " + now.authentication().lanServed());
             }
             apply(t, newMode, newLevel, newIpv6);
         });
+    }
+
+    /** interface-name, tcp-concurrent, sniffing and unified-delay as {@code body} sets them, when it changes one. */
+    private static void usePatched(Turnout t, Map<String, Object> body, boolean changes) throws ConfigException {
+        if (changes) {
+            t.usePatched(p -> ConfigPatch.general(p, body));
+            Config.Patchable now = t.config().patchable();
+            log.info("set by the controller: interface-name {}, tcp-concurrent {}, sniffing {}, unified-delay {}",
+                    now.interfaceName() == null ? "none" : now.interfaceName(), now.tcpConcurrent(),
+                    Boolean.TRUE.equals(now.sniffer().values().get("enable")), now.unifiedDelay());
+        }
     }
 
     /** The mode, the log level and ipv6 a PATCH asks for; {@code null} leaves one as it is. */

@@ -2,6 +2,7 @@ package dev.turnout.host.runtime;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.Section;
 import dev.turnout.host.dial.HostDialer;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.Ipv6Gate;
@@ -44,6 +45,7 @@ import dev.turnout.host.route.RuleHosts;
 import dev.turnout.host.route.Router;
 import dev.turnout.host.route.Routing;
 import dev.turnout.host.route.RoutingCompiler;
+import dev.turnout.host.sniff.SniffOptions;
 import dev.turnout.host.sniff.Sniffer;
 import dev.turnout.host.tunnel.DefaultTunnel;
 import dev.turnout.rules.NameResolver;
@@ -60,6 +62,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -467,16 +470,38 @@ public final class Turnout implements AutoCloseable {
     }
 
     /**
-     * Switches the TUN on or off as a dashboard's {@code PATCH /configs {"tun": {"enable": ...}}} asks (metacubexd's
-     * and zashboard's TUN switch, ClashX's Enhanced Mode), with the rest of the config's {@code tun:} section (mihomo's
-     * defaults where it says nothing). A reload takes the file's {@code enable} again, as mihomo's does.
+     * Sets the TUN's keys as a dashboard's {@code PATCH /configs {"tun": {...}}} asks, as mihomo's does: its switch
+     * (metacubexd's and zashboard's TUN switch, ClashX's Enhanced Mode) and options such as {@code device}; the TUN
+     * opens, closes, or opens again with the options changed, with the rest of the config's {@code tun:} section
+     * (mihomo's defaults where it says nothing). A reload takes the file's again, as mihomo's does.
      *
      * @throws ConfigException when the section does not validate; {@link IOException} when the TUN cannot open (no
      *     privilege, another instance runs one): either way nothing changed
      */
-    public synchronized void useTun(boolean enable) throws ConfigException, IOException {
-        Config next = config.withTun(config.tun().with("enable", enable, DASHBOARD));
+    public synchronized void useTun(Map<String, Object> changes) throws ConfigException, IOException {
+        Section tun = config.tun();
+        for (Map.Entry<String, Object> e : changes.entrySet()) {
+            tun = tun.with(e.getKey(), e.getValue(), DASHBOARD);
+        }
+        Config next = config.withTun(tun);
         switchTun(TunSettings.from(next), next);
+        this.config = next;
+    }
+
+    /**
+     * Takes what a dashboard's {@code PATCH /configs} sets beside the ports and the TUN, as mihomo's does:
+     * {@code interface-name} and {@code tcp-concurrent} for the connections that follow, {@code sniffing} for the
+     * flows that follow, {@code unified-delay} for the next delay tests. A reload takes the file's again.
+     *
+     * @throws ConfigException when the {@code sniffer:} section does not validate with the change; nothing changed
+     */
+    public synchronized void usePatched(UnaryOperator<Config.Patchable> change) throws ConfigException {
+        Config running = config;
+        Config next = running.with(change.apply(running.patchable()));
+        SniffOptions sniffing = SnifferSettings.from(next);
+        useGeneral(running, next);
+        groups.useUnifiedDelay(next.unifiedDelay());
+        tunnel.useSniffer(Sniffer.of(sniffing));
         this.config = next;
     }
 
@@ -868,7 +893,7 @@ public final class Turnout implements AutoCloseable {
         Config running = config;
         reload(next.listeningOn(running.mixedPort(), running.socksPort(), running.httpPort(), running.allowLan(),
                 running.bindAsWritten(), next.authentication().withClientListsOf(running.authentication()), null)
-                .withIpv6(running.ipv6()).withTun(running.tun()));
+                .with(running.patchable()));
     }
 
     /**

@@ -12,24 +12,33 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What Clash's {@code PATCH /configs} may change beside the mode and the log level: the proxy ports, where they
- * listen (yacd's and metacubexd's port fields and Allow LAN switch) and which clients they serve and ask for a
- * password (mihomo's {@code lan-allowed-ips}, {@code lan-disallowed-ips}, {@code skip-auth-prefixes}, each a list
- * replacing the running one), and the TUN switch ({@code tun.enable}). Anything else a dashboard asks to change is
- * refused by name rather than answered 204 and ignored: a switch that silently does nothing is worse than an error
- * the dashboard shows.
+ * What Clash's {@code PATCH /configs} may change beside the mode and the log level, read from its body: the proxy
+ * ports, where they listen (yacd's and metacubexd's port fields and Allow LAN switch) and which clients they serve
+ * and ask for a password (mihomo's {@code lan-allowed-ips}, {@code lan-disallowed-ips}, {@code skip-auth-prefixes},
+ * each a list replacing the running one), the TUN (its switch and options, as mihomo's {@code tun}), and mihomo's
+ * {@code ipv6}, {@code interface-name}, {@code tcp-concurrent}, {@code sniffing} and {@code unified-delay} (metacubexd's
+ * Core Config card). Anything else a dashboard asks to change is refused by name rather than answered 204 and
+ * ignored: a switch that silently does nothing is worse than an error the dashboard shows.
  */
-final class PatchedListeners {
+final class ConfigPatch {
 
     private static final List<String> PORTS = List.of("mixed-port", "socks-port", "port");
     private static final Set<String> APPLIED = Set.of("mode", "log-level", "allow-lan", "bind-address", "mixed-port",
             "socks-port", "port", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips", "external-ui-url", "ipv6",
-            "tun");
+            "tun", "interface-name", "tcp-concurrent", "sniffing", "unified-delay");
+    /**
+     * The {@code tun} keys a PATCH sets, as mihomo's does ({@code stack} only as the one Turnout runs); never
+     * {@code state-file}, a path Turnout writes to.
+     */
+    private static final Set<String> TUN_APPLIED = Set.of("enable", "stack", "device", "mtu", "dns-hijack",
+            "auto-route", "auto-detect-interface", "inet4-address", "inet6-address", "strict-route", "gso",
+            "udp-timeout", "route-address", "inet4-route-address", "inet6-route-address", "route-exclude-address",
+            "inet4-route-exclude-address", "inet6-route-exclude-address");
 
     /** How messages name the values a dashboard sent. */
     private static final Origin FROM = new Origin("PATCH /configs", 0, 0);
 
-    private PatchedListeners() {
+    private ConfigPatch() {
     }
 
     /**
@@ -108,7 +117,7 @@ final class PatchedListeners {
         });
         if (body.get("tun") instanceof Map<?, ?> tun && view.get("tun") instanceof Map<?, ?> running) {
             tun.forEach((key, value) -> {
-                if (!"enable".equals(key) && !same(value, running.get(key))) {
+                if (!TUN_APPLIED.contains(String.valueOf(key)) && !same(value, running.get(key))) {
                     refused.add("tun." + key);
                 }
             });
@@ -116,9 +125,15 @@ final class PatchedListeners {
         if (!refused.isEmpty()) {
             throw new IllegalArgumentException("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, "
                     + "socks-port, port, skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url, "
-                    + "ipv6 and tun.enable while running, not " + String.join(", ", refused)
-                    + ": edit the config and restart Turnout (POST /restart)");
+                    + "ipv6, interface-name, tcp-concurrent, sniffing, unified-delay and tun while running, not "
+                    + String.join(", ", refused) + ": edit the config and restart Turnout (POST /restart)");
         }
+    }
+
+    /** Whether {@code changes} (of {@link #tun}) would change the TUN {@code GET /configs} shows ({@code view}). */
+    static boolean changesTun(Map<String, Object> changes, Object view) {
+        Map<?, ?> shown = view instanceof Map<?, ?> m ? m : Map.of();
+        return changes.entrySet().stream().anyMatch(e -> !same(e.getValue(), shown.get(e.getKey())));
     }
 
     /** Whether {@code asked} is what {@code answered} says; an object may name only some of its keys. */
@@ -152,21 +167,16 @@ final class PatchedListeners {
 
     /** The {@code ipv6} of {@code body} (metacubexd's IPv6 switch), or {@code null} when it names none. */
     static Boolean ipv6(Map<String, Object> body) {
-        Object value = body.get("ipv6");
-        if (value == null) {
-            return null;
-        }
-        if (!(value instanceof Boolean on)) {
-            throw new IllegalArgumentException("Body invalid: ipv6 must be true or false");
-        }
-        return on;
+        return body.get("ipv6") == null ? null : flag(body, "ipv6", false);
     }
 
     /**
-     * The {@code tun.enable} of {@code body} (the TUN switch of metacubexd and zashboard), or {@code null} when it
-     * names none.
+     * The {@code tun} keys of {@code body} (metacubexd's and zashboard's TUN switch, metacubexd's device field), or
+     * {@code null} when it names none; their values are checked as the config's are when the TUN reads them.
+     *
+     * @throws IllegalArgumentException for a switch that is not true or false, or a stack Turnout does not run
      */
-    static Boolean tunEnable(Map<String, Object> body) {
+    static Map<String, Object> tun(Map<String, Object> body) {
         Object tun = body.get("tun");
         if (tun == null) {
             return null;
@@ -174,11 +184,58 @@ final class PatchedListeners {
         if (!(tun instanceof Map<?, ?> section)) {
             throw new IllegalArgumentException("Body invalid: tun must be an object such as {\"enable\": true}");
         }
-        Object enable = section.get("enable");
-        if (enable != null && !(enable instanceof Boolean)) {
+        if (section.get("enable") != null && !(section.get("enable") instanceof Boolean)) {
             throw new IllegalArgumentException("Body invalid: tun.enable must be true or false");
         }
-        return (Boolean) enable;
+        Object stack = section.get("stack");
+        if (stack != null && !"system".equalsIgnoreCase(String.valueOf(stack))) {
+            throw new IllegalArgumentException("tun.stack " + stack + ": Turnout runs the system stack (the kernel's "
+                    + "TCP, as mihomo's system stack), whatever the config asks");
+        }
+        Map<String, Object> changes = new java.util.LinkedHashMap<>();
+        section.forEach((key, value) -> {
+            if (TUN_APPLIED.contains(String.valueOf(key)) && !"stack".equals(key)) {
+                changes.put(String.valueOf(key), value);
+            }
+        });
+        return changes.isEmpty() ? null : changes;
+    }
+
+    /**
+     * {@code running} with the {@code interface-name}, {@code tcp-concurrent}, {@code unified-delay} and
+     * {@code sniffing} of {@code body}; {@code running} itself when it names none of them.
+     *
+     * @throws IllegalArgumentException saying which value is not one
+     */
+    static Config.Patchable general(Config.Patchable running, Map<String, Object> body) {
+        String interfaceName = running.interfaceName();
+        if (body.get("interface-name") != null) {
+            if (!(body.get("interface-name") instanceof String name) || name.length() > 15 || name.contains("/")) {
+                throw new IllegalArgumentException("Body invalid: interface-name must be an interface's name, \"\" "
+                        + "for none");
+            }
+            interfaceName = name.isBlank() ? null : name.trim();
+        }
+        boolean tcpConcurrent = flag(body, "tcp-concurrent", running.tcpConcurrent());
+        boolean unifiedDelay = flag(body, "unified-delay", running.unifiedDelay());
+        dev.turnout.host.config.Section sniffer = running.sniffer();
+        Boolean sniffing = body.get("sniffing") == null ? null : flag(body, "sniffing", false);
+        if (sniffing != null && sniffing != Boolean.TRUE.equals(sniffer.values().get("enable"))) {
+            sniffer = sniffer.with("enable", sniffing, FROM);
+        }
+        return new Config.Patchable(running.tun(), running.ipv6(), sniffer, interfaceName, tcpConcurrent,
+                unifiedDelay);
+    }
+
+    private static boolean flag(Map<String, Object> body, String key, boolean fallback) {
+        Object value = body.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        if (!(value instanceof Boolean on)) {
+            throw new IllegalArgumentException("Body invalid: " + key + " must be true or false");
+        }
+        return on;
     }
 
     private static int port(String key, Object value) {

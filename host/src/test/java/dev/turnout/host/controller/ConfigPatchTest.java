@@ -15,7 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** What a dashboard's {@code PATCH /configs} may change of the proxy ports, and what it is told otherwise. */
-class PatchedListenersTest {
+class ConfigPatchTest {
 
     private static Config parse(String yaml) throws Exception {
         return ConfigLoader.parse(yaml.replace("|", "\n"), "t.yaml", Path.of("t.yaml"), Path.of("/base"));
@@ -25,11 +25,11 @@ class PatchedListenersTest {
     void allowLanUsesTheBindAddressAsWrittenAndPortsMove() throws Exception {
         Config running = parse("mixed-port: 7890|bind-address: 192.0.2.7");
         assertEquals("127.0.0.1", running.bindAddress(), "allow-lan is off");
-        Config lan = PatchedListeners.apply(running, Map.of("allow-lan", true, "socks-port", 7891));
+        Config lan = ConfigPatch.apply(running, Map.of("allow-lan", true, "socks-port", 7891));
         assertEquals("192.0.2.7", lan.bindAddress());
         assertEquals(7891, lan.socksPort());
         assertEquals(7890, lan.mixedPort());
-        Config everywhere = PatchedListeners.apply(lan, Map.of("bind-address", "*", "mixed-port", 0));
+        Config everywhere = ConfigPatch.apply(lan, Map.of("bind-address", "*", "mixed-port", 0));
         assertEquals("0.0.0.0", everywhere.bindAddress());
         assertEquals(0, everywhere.mixedPort());
         assertEquals("socks-port 7891 on every address (IPv4 and IPv6)", everywhere.listening());
@@ -38,7 +38,7 @@ class PatchedListenersTest {
     @Test
     void clientListsReplaceTheRunningOnesAndKeepTheUsers() throws Exception {
         Config running = parse("allow-lan: true|authentication: ['a:b']|lan-disallowed-ips: [192.0.2.9]");
-        Config patched = PatchedListeners.apply(running, Map.of("lan-allowed-ips", List.of("192.0.2.0/24", "2001:db8::1"),
+        Config patched = ConfigPatch.apply(running, Map.of("lan-allowed-ips", List.of("192.0.2.0/24", "2001:db8::1"),
                 "skip-auth-prefixes", List.of()));
         assertEquals(List.of("192.0.2.0/24", "2001:db8::1/128"), Authentication.texts(patched.authentication().lanAllowed()));
         assertEquals(List.of("192.0.2.9/32"), Authentication.texts(patched.authentication().lanDisallowed()), "not sent: kept");
@@ -48,14 +48,14 @@ class PatchedListenersTest {
         Map<String, Object> view = ClashViews.configs(patched, "rule", "info");
         assertEquals(List.of("192.0.2.0/24", "2001:db8::1/128"), view.get("lan-allowed-ips"));
         assertEquals(List.of(), view.get("skip-auth-prefixes"));
-        assertSame(patched, PatchedListeners.apply(patched, Map.of("lan-allowed-ips", view.get("lan-allowed-ips"),
+        assertSame(patched, ConfigPatch.apply(patched, Map.of("lan-allowed-ips", view.get("lan-allowed-ips"),
                 "lan-disallowed-ips", view.get("lan-disallowed-ips"))), "what GET /configs shows changes nothing");
         Map<String, Object> fresh = ClashViews.configs(parse("mixed-port: 7890"), "rule", "info");
         assertEquals(List.of("0.0.0.0/0", "::/0"), fresh.get("lan-allowed-ips"), "mihomo's default: every client");
         assertEquals(List.of("127.0.0.0/8", "::1/128"), fresh.get("skip-auth-prefixes"));
         for (Map<String, Object> bad : new Map[] {Map.of("lan-allowed-ips", "192.0.2.0/24"),
                 Map.of("lan-disallowed-ips", List.of("guests")), Map.of("skip-auth-prefixes", List.of(24))}) {
-            assertThrows(IllegalArgumentException.class, () -> PatchedListeners.apply(running, bad), bad.toString());
+            assertThrows(IllegalArgumentException.class, () -> ConfigPatch.apply(running, bad), bad.toString());
         }
     }
 
@@ -68,20 +68,21 @@ class PatchedListenersTest {
         assertEquals(true, view.get("sniffing"));
         assertEquals("eth1", view.get("interface-name"));
         assertEquals(true, view.get("geo-auto-update"));
-        PatchedListeners.refuseTheRest(Map.of("tcp-concurrent", true, "sniffing", true, "interface-name", "eth1",
+        ConfigPatch.refuseTheRest(Map.of("tcp-concurrent", true, "sniffing", true, "interface-name", "eth1",
                 "geo-update-interval", view.get("geo-update-interval"), "geox-url", view.get("geox-url")), view);
+        ConfigPatch.refuseTheRest(Map.of("tcp-concurrent", false, "sniffing", false), view); // mihomo's PATCH sets them
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> PatchedListeners.refuseTheRest(Map.of("tcp-concurrent", false, "sniffing", false), view));
-        assertTrue(e.getMessage().contains("not tcp-concurrent, sniffing") || e.getMessage().contains("not sniffing, tcp-concurrent"),
-                e.getMessage());
+                () -> ConfigPatch.refuseTheRest(Map.of("find-process-mode", "always", "geo-auto-update", false), view));
+        assertTrue(e.getMessage().contains("not find-process-mode, geo-auto-update")
+                || e.getMessage().contains("not geo-auto-update, find-process-mode"), e.getMessage());
     }
 
     @Test
     void anExternalUiUrlIsAnHttpUrlOrRefused() {
-        assertEquals("https://x.test/dist.zip", PatchedListeners.uiUrl(Map.of("external-ui-url", " https://x.test/dist.zip ")));
-        assertEquals(null, PatchedListeners.uiUrl(Map.of("mode", "rule")));
+        assertEquals("https://x.test/dist.zip", ConfigPatch.uiUrl(Map.of("external-ui-url", " https://x.test/dist.zip ")));
+        assertEquals(null, ConfigPatch.uiUrl(Map.of("mode", "rule")));
         for (Object bad : new Object[] {"file:///etc/passwd", "ftp://x.test/a.zip", 5, ""}) {
-            assertThrows(IllegalArgumentException.class, () -> PatchedListeners.uiUrl(Map.of("external-ui-url", bad)),
+            assertThrows(IllegalArgumentException.class, () -> ConfigPatch.uiUrl(Map.of("external-ui-url", bad)),
                     String.valueOf(bad));
         }
     }
@@ -89,7 +90,7 @@ class PatchedListenersTest {
     @Test
     void valuesThatChangeNothingGiveTheRunningConfigBack() throws Exception {
         Config running = parse("mixed-port: 7890");
-        assertSame(running, PatchedListeners.apply(running, Map.of("mixed-port", 7890, "allow-lan", false, "mode", "rule")));
+        assertSame(running, ConfigPatch.apply(running, Map.of("mixed-port", 7890, "allow-lan", false, "mode", "rule")));
     }
 
     @Test
@@ -98,22 +99,24 @@ class PatchedListenersTest {
         for (Map<String, Object> bad : new Map[] {Map.of("mixed-port", 70000), Map.of("port", -1),
                 Map.of("socks-port", 1.5), Map.of("mixed-port", "7891"), Map.of("allow-lan", "yes"),
                 Map.of("bind-address", "lan.example")}) {
-            assertThrows(IllegalArgumentException.class, () -> PatchedListeners.apply(running, bad), bad.toString());
+            assertThrows(IllegalArgumentException.class, () -> ConfigPatch.apply(running, bad), bad.toString());
         }
     }
 
     @Test
     void keysTurnoutDoesNotChangeAreRefusedByNameUnlessSentBackAsRead() throws Exception {
         Map<String, Object> view = ClashViews.configs(parse("mixed-port: 7890"), "rule", "info");
-        PatchedListeners.refuseTheRest(Map.of("ipv6", false, "redir-port", 0, "tproxy-port", 0.0, "mode", "global",
+        ConfigPatch.refuseTheRest(Map.of("ipv6", false, "redir-port", 0, "tproxy-port", 0.0, "mode", "global",
                 "routing-mark", 0), view);
-        PatchedListeners.refuseTheRest(Map.of("tun", Map.of("enable", true)), view);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PatchedListeners.refuseTheRest(
-                Map.of("tun", Map.of("enable", true, "stack", "gvisor"), "sniffing", true), view));
+        ConfigPatch.refuseTheRest(Map.of("tun", Map.of("enable", true, "device", "t1", "mtu", 1500), "sniffing", true,
+                "interface-name", "eth1", "tcp-concurrent", true, "unified-delay", true), view);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigPatch.refuseTheRest(
+                Map.of("tun", Map.of("enable", true, "state-file", "/etc/passwd"), "tproxy-port", 7893), view));
         assertEquals("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, socks-port, port, "
-                + "skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url, ipv6 and tun.enable while "
-                + "running, not sniffing, tun.stack: edit the config and restart Turnout (POST /restart)", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> PatchedListeners.refuseTheRest(Map.of("redir-port", 7892), view));
+                + "skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url, ipv6, interface-name, "
+                + "tcp-concurrent, sniffing, unified-delay and tun while running, not tproxy-port, tun.state-file: edit "
+                + "the config and restart Turnout (POST /restart)", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ConfigPatch.refuseTheRest(Map.of("redir-port", 7892), view));
     }
 
     /** mihomo shows the TUN's options with its switch off too; a dashboard may send them back when it turns it on. */
@@ -123,7 +126,7 @@ class PatchedListenersTest {
         Map<String, Object> view = ClashViews.configs(c, "rule", "info", null, Turnout.tunSectionOf(c));
         assertEquals(Map.of("enable", false, "device", "tswitch0", "stack", "system", "dns-hijack", List.of("any:53"),
                 "auto-route", true, "auto-detect-interface", true, "mtu", 1500), view.get("tun"));
-        PatchedListeners.refuseTheRest(Map.of("tun", Map.of("enable", true, "stack", "system", "device", "tswitch0",
+        ConfigPatch.refuseTheRest(Map.of("tun", Map.of("enable", true, "stack", "system", "device", "tswitch0",
                 "mtu", 1500, "auto-route", true)), view);
         Config bare = parse("mixed-port: 7890");
         Map<String, Object> none = ClashViews.configs(bare, "rule", "info", null, Turnout.tunSectionOf(bare));
@@ -139,26 +142,59 @@ class PatchedListenersTest {
         Config off = parse("mixed-port: 7890|ipv6: false");
         assertEquals(false, ClashViews.configs(off, "rule", "info").get("ipv6"));
         assertEquals(true, ClashViews.configs(off.withIpv6(true), "rule", "info").get("ipv6"));
-        PatchedListeners.refuseTheRest(Map.of("ipv6", true), ClashViews.configs(off, "rule", "info"));
-        assertEquals(Boolean.FALSE, PatchedListeners.ipv6(Map.of("ipv6", false)));
-        assertEquals(null, PatchedListeners.ipv6(Map.of("mode", "rule")));
+        ConfigPatch.refuseTheRest(Map.of("ipv6", true), ClashViews.configs(off, "rule", "info"));
+        assertEquals(Boolean.FALSE, ConfigPatch.ipv6(Map.of("ipv6", false)));
+        assertEquals(null, ConfigPatch.ipv6(Map.of("mode", "rule")));
         for (Object bad : new Object[] {"false", 0, List.of()}) {
-            assertThrows(IllegalArgumentException.class, () -> PatchedListeners.ipv6(Map.of("ipv6", bad)),
+            assertThrows(IllegalArgumentException.class, () -> ConfigPatch.ipv6(Map.of("ipv6", bad)),
                     String.valueOf(bad));
         }
     }
 
-    /** The TUN switch of metacubexd and zashboard: {"tun": {"enable": ...}}, anything else there a clear 400. */
+    /**
+     * The TUN keys a PATCH sets, as mihomo's: metacubexd's and zashboard's switch ({"tun": {"enable": ...}}),
+     * metacubexd's device field and stack list (the system stack only); anything else there a clear 400.
+     */
     @Test
-    void theTunSwitchIsReadFromTunEnable() {
-        assertEquals(Boolean.TRUE, PatchedListeners.tunEnable(Map.of("tun", Map.of("enable", true))));
-        assertEquals(Boolean.FALSE, PatchedListeners.tunEnable(Map.of("tun", Map.of("enable", false))));
-        assertEquals(null, PatchedListeners.tunEnable(Map.of("mode", "rule")));
-        assertEquals(null, PatchedListeners.tunEnable(Map.of("tun", Map.of())));
+    void theTunsKeysAreReadAndOnlyTheSystemStackIsTaken() {
+        assertEquals(Map.of("enable", true), ConfigPatch.tun(Map.of("tun", Map.of("enable", true))));
+        assertEquals(Map.of("device", "utun9"), ConfigPatch.tun(Map.of("tun", Map.of("device", "utun9",
+                "stack", "System"))), "metacubexd spells the stack as it lists it");
+        assertEquals(null, ConfigPatch.tun(Map.of("mode", "rule")));
+        assertEquals(null, ConfigPatch.tun(Map.of("tun", Map.of())));
+        assertEquals(null, ConfigPatch.tun(Map.of("tun", Map.of("state-file", "/etc/passwd"))),
+                "never a path Turnout writes to (refuseTheRest names it)");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> PatchedListeners.tunEnable(Map.of("tun", true)));
+                () -> ConfigPatch.tun(Map.of("tun", true)));
         assertEquals("Body invalid: tun must be an object such as {\"enable\": true}", e.getMessage());
-        assertThrows(IllegalArgumentException.class,
-                () -> PatchedListeners.tunEnable(Map.of("tun", Map.of("enable", "on"))));
+        assertThrows(IllegalArgumentException.class, () -> ConfigPatch.tun(Map.of("tun", Map.of("enable", "on"))));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ConfigPatch.tun(Map.of("tun", Map.of("stack", "gVisor"))));
+        assertTrue(e.getMessage().startsWith("tun.stack gVisor: Turnout runs the system stack"), e.getMessage());
+        assertTrue(ConfigPatch.changesTun(Map.of("device", "utun9"), Map.of("enable", false, "device", "")));
+        assertEquals(false, ConfigPatch.changesTun(Map.of("enable", true), Map.of("enable", true, "device", "t0")));
+    }
+
+    /** metacubexd's Core Config card: interface-name and unified-delay; mihomo's tcp-concurrent and sniffing. */
+    @Test
+    void theSettingsBesideThePortsAreReadAndCheckedLikeTheConfigs() throws Exception {
+        Config.Patchable running = parse("mixed-port: 7890|sniffer: {enable: false, sniff: {TLS: {ports: [443]}}}")
+                .patchable();
+        assertSame(running.interfaceName(), ConfigPatch.general(running, Map.of("mode", "rule")).interfaceName());
+        assertEquals(running, ConfigPatch.general(running, Map.of("mode", "rule")));
+        Config.Patchable p = ConfigPatch.general(running, Map.of("interface-name", "eth1", "tcp-concurrent", true,
+                "unified-delay", true, "sniffing", true));
+        assertEquals("eth1", p.interfaceName());
+        assertEquals(true, p.tcpConcurrent());
+        assertEquals(true, p.unifiedDelay());
+        assertEquals(true, p.sniffer().values().get("enable"));
+        assertEquals(Map.of("ports", List.of(443)), ((Map<?, ?>) p.sniffer().values().get("sniff")).get("TLS"),
+                "the rest of the section stays");
+        assertEquals(null, ConfigPatch.general(p, Map.of("interface-name", "")).interfaceName(), "\"\": none");
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of("interface-name", 3),
+                Map.of("interface-name", "a-name-far-too-long"), Map.of("interface-name", "../x"),
+                Map.of("tcp-concurrent", "yes"), Map.of("unified-delay", 1), Map.of("sniffing", "on"))) {
+            assertThrows(IllegalArgumentException.class, () -> ConfigPatch.general(running, bad), bad.toString());
+        }
     }
 }
