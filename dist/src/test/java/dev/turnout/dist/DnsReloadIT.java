@@ -19,8 +19,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A reload that rewrites the {@code dns:} section, as Clash Verge's DNS override does (it swaps the whole section and
  * asks for a reload), applies what mihomo's reload applies: the listener, the servers, AAAA answers, the system's
- * hosts file; a key that still needs a restart is named alone and keeps none of the others from applying. Before,
- * any change beyond the servers and the filter left the whole section as it ran ("reload did not apply dns").
+ * hosts file, the mode; a key that still needs a restart is named alone and keeps none of the others from applying.
+ * Before, any change beyond the servers and the filter left the whole section as it ran ("reload did not apply dns").
  */
 class DnsReloadIT {
 
@@ -28,7 +28,7 @@ class DnsReloadIT {
     static final String SECOND = "198.51.100.3";
 
     @RegisterExtension
-    final ScratchNamespace scratch = new ScratchNamespace("tdnsrel", "dig", "dnsmasq");
+    final ScratchNamespace scratch = new ScratchNamespace("tdnsrel", "dig", "dnsmasq", "curl");
 
     Netns ns;
     Path config;
@@ -68,9 +68,9 @@ class DnsReloadIT {
             assertEquals("", dig(1053, "web.example.test", "AAAA"), "dns.ipv6 is off by default");
             assertEquals("192.0.2.7", dig(1053, "nas.test", "A"), "use-system-hosts is on by default");
 
-            write("  enable: true", "  listen: 127.0.0.1:1054", "  enhanced-mode: fake-ip",
+            write("  enable: true", "  listen: 127.0.0.1:1054", "  enhanced-mode: redir-host",
                     "  nameserver: ['127.0.0.1:5354']", "  ipv6: true", "  use-system-hosts: false",
-                    "  prefer-h3: false", "  cache-algorithm: arc");
+                    "  prefer-h3: false", "  cache-algorithm: arc", "  proxy-server-nameserver: ['127.0.0.1:5354']");
             assertTrue(turnout.reload(), turnout::log);
             assertEquals(SECOND, dig(1054, "web.example.test", "A"), turnout::log);
             assertEquals("2001:db8::3", dig(1054, "web.example.test", "AAAA"), turnout::log);
@@ -78,10 +78,48 @@ class DnsReloadIT {
             assertTrue(dig(1053, "web.example.test", "A").contains("connection refused"),
                     "nothing listens on the old port");
             String text = turnout.log();
-            assertTrue(text.contains("reload did not apply dns.enhanced-mode: restart Turnout for it"), text);
+            assertTrue(text.contains("reload did not apply dns.proxy-server-nameserver or dns.direct-nameserver (added "
+                    + "or removed): restart Turnout for it"), text);
             assertEquals(1, text.lines().filter(l -> l.contains("reload did not apply")).count(), text);
             assertTrue(text.contains("dns: the server now listens on /127.0.0.1:1054"), text);
         }
+    }
+
+    /**
+     * Clash Verge's and metacubexd's enhanced-mode choice: into fake-ip mode the names get fake addresses that lead
+     * back to them through the proxy port; out of it the names get real ones again, and the fake addresses already
+     * given out still lead to their names.
+     */
+    @Test
+    void aReloadSwitchesTheModeAndTheFakeAddressesGivenOutStillWork() throws Exception {
+        ns.address("lo", FIRST + "/32");
+        ns.spawn(scratch.dir().resolve("http.log"), Daemons.peer("http", "8080"));
+        ns.awaitTcpPort(8080, Duration.ofSeconds(20));
+        write("  enable: true", "  listen: 127.0.0.1:1053", "  enhanced-mode: redir-host",
+                "  nameserver: ['127.0.0.1:5353']");
+        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+            assertEquals(FIRST, dig(1053, "web.example.test", "A"), turnout::log);
+            write("  enable: true", "  listen: 127.0.0.1:1053", "  enhanced-mode: fake-ip",
+                    "  nameserver: ['127.0.0.1:5353']");
+            assertTrue(turnout.reload(), turnout::log);
+            String fake = dig(1053, "web.example.test", "A");
+            assertTrue(fake.startsWith("198.18."), () -> fake + "\n" + turnout.log());
+            assertEquals("200", get(fake), turnout::log);
+            assertTrue(turnout.log().contains("dns: enhanced-mode now fake-ip (fake-ip-range 198.18.0.1/16)"),
+                    turnout::log);
+
+            write("  enable: true", "  listen: 127.0.0.1:1053", "  enhanced-mode: redir-host",
+                    "  nameserver: ['127.0.0.1:5353']");
+            assertTrue(turnout.reload(), turnout::log);
+            assertEquals(FIRST, dig(1053, "web.example.test", "A"), turnout::log);
+            assertEquals("200", get(fake), "the fake address given out still leads to its name");
+            assertFalse(turnout.log().contains("reload did not apply"), turnout::log);
+        }
+    }
+
+    private String get(String address) throws Exception {
+        return ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10", "-o", "/dev/null", "-w",
+                "%{http_code}", "-x", "http://127.0.0.1:7890", "http://" + address + ":8080/x").stdout().trim();
     }
 
     @Test

@@ -57,16 +57,17 @@ public final class DnsHandler {
     private static final DnsRecordType SVCB = DnsRecordType.valueOf(64);
     private static final DnsRecordType HTTPS = DnsRecordType.valueOf(65);
 
-    private final EnhancedMode mode;
+    /** A reload may change the mode; the pools once made stay (set before the mode that needs them). */
+    private volatile EnhancedMode mode;
     /** Whether AAAA questions get answers; a reload may change it. */
     private volatile boolean ipv6;
-    private final FakeIpPool pool4;
-    private final FakeIpPool pool6;
+    private volatile FakeIpPool pool4;
+    private volatile FakeIpPool pool6;
     /** Replaced when a reload changes {@code fake-ip-filter}: read once per query. */
     private volatile FakeIpFilter filter;
     private final HostsTable hosts;
     private final UpstreamResolver upstream;
-    private final FakeIpStore store;
+    private volatile FakeIpStore store;
 
     private final LongAdder fakeAnswers = new LongAdder();
     private final LongAdder forwarded = new LongAdder();
@@ -108,6 +109,21 @@ public final class DnsHandler {
     /** Answers {@code hosts} from the next query on, for this handler and the resolvers sharing its table. */
     public void useHosts(java.util.Map<String, List<InetAddress>> hosts) {
         this.hosts.useHosts(hosts);
+    }
+
+    /** The pools fake-ip mode hands addresses from, made when a reload first switched to it. */
+    void usePools(FakeIpPool pool4, FakeIpPool pool6, FakeIpStore store) {
+        this.store = store;
+        this.pool6 = pool6;
+        this.pool4 = pool4;
+    }
+
+    /** Answers in {@code next} mode from the next query on (a reload changed {@code enhanced-mode}). */
+    void useMode(EnhancedMode next) {
+        if (next == EnhancedMode.FAKE_IP && pool4 == null) {
+            throw new IllegalStateException("fake-ip mode needs an IPv4 pool");
+        }
+        this.mode = next;
     }
 
     /** Asks {@code system} after the config's hosts from the next query on ({@code null}: no hosts file). */

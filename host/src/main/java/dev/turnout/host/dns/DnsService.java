@@ -25,9 +25,11 @@ public final class DnsService implements AutoCloseable {
     /** Pool size bound for IPv6 fake ranges (memory: about 20 bytes per slot plus the names). */
     public static final int MAX_V6_SLOTS = 1 << 16;
 
-    private final FakeIpPool pool4;
-    private final FakeIpPool pool6;
-    private final FakeIpStore store;
+    /** The fake-IP pools and their cache, once fake-ip mode has run; kept when a reload leaves the mode. */
+    private volatile FakePools fakes;
+    /** What new pools set aside, and where they persist ({@code null}: in memory). */
+    private final Collection<Cidr> excluded;
+    private final Path cacheFile;
     private final UpstreamResolver upstream;
     private final DnsHandler handler;
     /** The {@code dns.listen} server, or {@code null}; a reload may move it. */
@@ -44,16 +46,37 @@ public final class DnsService implements AutoCloseable {
     /** The loopback server of dns outbounds' streams, once one has asked for it. */
     private DnsServer forOutbounds;
 
-    private DnsService(FakeIpPool pool4, FakeIpPool pool6, FakeIpStore store, UpstreamResolver upstream,
+    /** Fake-IP pools of both families and the store that keeps them ({@code null} when in memory only). */
+    private record FakePools(FakeIpPool v4, FakeIpPool v6, FakeIpStore store) {
+
+        static FakePools open(DnsOptions options, Collection<Cidr> excluded, Path cacheFile) {
+            FakeIpPool v4 = new FakeIpPool(options.fakeIpRange(), excluded, Integer.MAX_VALUE);
+            FakeIpPool v6 = options.fakeIpRange6() == null ? null
+                    : new FakeIpPool(options.fakeIpRange6(), excluded, MAX_V6_SLOTS);
+            FakeIpStore store = null;
+            if (cacheFile != null) {
+                List<FakeIpPool> pools = new ArrayList<>();
+                pools.add(v4);
+                if (v6 != null) {
+                    pools.add(v6);
+                }
+                store = new FakeIpStore(cacheFile, pools);
+                store.open();
+            }
+            return new FakePools(v4, v6, store);
+        }
+    }
+
+    private DnsService(FakePools fakes, Collection<Cidr> excluded, Path cacheFile, UpstreamResolver upstream,
             DnsHandler handler, DnsServer server, AtomicReference<InetSocketAddress> listen, MatchersView matchers,
             UpstreamResolver forProxyServers, UpstreamResolver forDirect, EventLoopGroup group,
             SystemHosts systemHosts) {
         this.group = group;
         this.listen = listen;
         this.systemHosts = systemHosts;
-        this.pool4 = pool4;
-        this.pool6 = pool6;
-        this.store = store;
+        this.fakes = fakes;
+        this.excluded = excluded;
+        this.cacheFile = cacheFile;
         this.upstream = upstream;
         this.handler = handler;
         this.server = server;
@@ -82,24 +105,11 @@ public final class DnsService implements AutoCloseable {
         HostsTable hosts = new HostsTable(options.hosts(), system);
         MatchersView matchers = new MatchersView();
         FakeIpFilter filter = new FakeIpFilter(options.fakeIpFilter(), options.fakeIpWhitelist(), matchers);
-        FakeIpPool pool4 = null;
-        FakeIpPool pool6 = null;
-        FakeIpStore store = null;
-        if (options.enhancedMode() == EnhancedMode.FAKE_IP) {
-            pool4 = new FakeIpPool(options.fakeIpRange(), excluded, Integer.MAX_VALUE);
-            if (options.fakeIpRange6() != null) {
-                pool6 = new FakeIpPool(options.fakeIpRange6(), excluded, MAX_V6_SLOTS);
-            }
-            if (cacheFile != null) {
-                List<FakeIpPool> pools = new ArrayList<>();
-                pools.add(pool4);
-                if (pool6 != null) {
-                    pools.add(pool6);
-                }
-                store = new FakeIpStore(cacheFile, pools);
-                store.open();
-            }
-        }
+        FakePools fakes = options.enhancedMode() == EnhancedMode.FAKE_IP
+                ? FakePools.open(options, excluded, cacheFile) : null;
+        FakeIpPool pool4 = fakes == null ? null : fakes.v4();
+        FakeIpPool pool6 = fakes == null ? null : fakes.v6();
+        FakeIpStore store = fakes == null ? null : fakes.store();
         TlsLayer tls = TlsLayer.fromEnvironment();
         AtomicReference<InetSocketAddress> listen = new AtomicReference<>(options.enable() ? options.listen() : null);
         Predicate<InetAddress> own = ownAddress(options, excluded, listen::get);
@@ -132,7 +142,8 @@ public final class DnsService implements AutoCloseable {
                 throw e;
             }
         }
-        return new DnsService(pool4, pool6, store, upstream, handler, server, listen, matchers, outbound[0],
+        return new DnsService(fakes, List.copyOf(excluded), cacheFile, upstream, handler, server, listen, matchers,
+                outbound[0],
                 outbound[1], group, system);
     }
 
@@ -292,26 +303,62 @@ public final class DnsService implements AutoCloseable {
         }
     }
 
-    /** IPv4 fake pool; {@code null} unless fake-ip mode. Reverse lookups and flow pins go here. */
+    /**
+     * IPv4 fake pool; {@code null} until fake-ip mode has run (a reload that leaves the mode keeps it, so the flows
+     * to addresses given out still find their names). Reverse lookups and flow pins go here.
+     */
     public FakeIpPool pool4() {
-        return pool4;
+        FakePools f = fakes;
+        return f == null ? null : f.v4();
     }
 
     /** IPv6 fake pool; {@code null} without {@code fake-ip-range6}. */
     public FakeIpPool pool6() {
-        return pool6;
+        FakePools f = fakes;
+        return f == null ? null : f.v6();
     }
 
     /** The name behind a fake address of either family, or {@code null}. */
     public String fakeName(InetAddress address) {
-        FakeIpPool p = address.getAddress().length == 4 ? pool4 : pool6;
+        FakeIpPool p = address.getAddress().length == 4 ? pool4() : pool6();
         return p == null ? null : p.nameOf(address);
     }
 
     /** True when {@code address} lies in a fake range (so a flow to it without a mapping must be refused). */
     public boolean isFake(InetAddress address) {
-        FakeIpPool p = address.getAddress().length == 4 ? pool4 : pool6;
+        FakeIpPool p = address.getAddress().length == 4 ? pool4() : pool6();
         return p != null && p.inRange(address);
+    }
+
+    /**
+     * Answers in {@code next}'s {@code enhanced-mode} from the next query on, as mihomo's reload does: into fake-ip
+     * mode with pools made now (or those of an earlier fake-ip time, whose mappings hold), out of it with the pools
+     * kept, so that the flows to fake addresses already given out still find their names.
+     *
+     * @return the keys that need a restart: a fake range other than the pools' (the mode then stays as it is)
+     */
+    public synchronized List<String> useMode(DnsOptions next) {
+        FakePools f = fakes;
+        if (next.enhancedMode() == EnhancedMode.FAKE_IP) {
+            if (f == null) {
+                f = FakePools.open(next, excluded, cacheFile);
+                fakes = f;
+                handler.usePools(f.v4(), f.v6(), f.store());
+            } else {
+                List<String> restart = new ArrayList<>();
+                if (!f.v4().range().equals(next.fakeIpRange())) {
+                    restart.add("dns.fake-ip-range");
+                }
+                if (!java.util.Objects.equals(f.v6() == null ? null : f.v6().range(), next.fakeIpRange6())) {
+                    restart.add("dns.fake-ip-range6");
+                }
+                if (!restart.isEmpty()) {
+                    return restart;
+                }
+            }
+        }
+        handler.useMode(next.enhancedMode());
+        return List.of();
     }
 
     public UpstreamResolver upstream() {
@@ -385,9 +432,13 @@ public final class DnsService implements AutoCloseable {
      * @return how many mappings were dropped
      */
     public int flushFakeIp() throws java.io.IOException {
-        int dropped = (pool4 == null ? 0 : pool4.flush()) + (pool6 == null ? 0 : pool6.flush());
-        if (store != null) {
-            store.save();
+        FakePools f = fakes;
+        if (f == null) {
+            return 0;
+        }
+        int dropped = f.v4().flush() + (f.v6() == null ? 0 : f.v6().flush());
+        if (f.store() != null) {
+            f.store().save();
         }
         return dropped;
     }
@@ -402,8 +453,9 @@ public final class DnsService implements AutoCloseable {
                 forOutbounds.close();
             }
         }
-        if (store != null) {
-            store.close();
+        FakePools f = fakes;
+        if (f != null && f.store() != null) {
+            f.store().close();
         }
         upstream.close();
         for (UpstreamResolver r : new UpstreamResolver[] {forProxyServers, forDirect}) {

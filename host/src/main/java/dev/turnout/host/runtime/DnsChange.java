@@ -3,7 +3,6 @@ package dev.turnout.host.runtime;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.EnhancedMode;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,12 +20,13 @@ import java.util.Set;
  * @param listen      where the DNS server listens
  * @param ipv6        whether AAAA questions are answered ({@code dns.ipv6} and the top-level {@code ipv6})
  * @param systemHosts whether the system's hosts file is asked ({@code use-system-hosts})
+ * @param mode        {@code enhanced-mode}, or in fake-ip mode the fake ranges (which the pools decide on)
  * @param restart     the keys changed that need a restart, as {@code dns.KEY}
  */
-record DnsChange(boolean servers, boolean filter, boolean listen, boolean ipv6, boolean systemHosts,
+record DnsChange(boolean servers, boolean filter, boolean listen, boolean ipv6, boolean systemHosts, boolean mode,
         List<String> restart) {
 
-    static final DnsChange NONE = new DnsChange(false, false, false, false, false, List.of());
+    static final DnsChange NONE = new DnsChange(false, false, false, false, false, false, List.of());
 
     /** The keys that say which servers are asked, and when {@code fallback} is (its filter is compiled with the rules). */
     static final Set<String> SERVER_KEYS = Set.of("nameserver", "fallback", "default-nameserver",
@@ -49,24 +49,18 @@ record DnsChange(boolean servers, boolean filter, boolean listen, boolean ipv6, 
             return NONE;
         }
         if (runningDns == null || nextDns == null) {
-            return new DnsChange(false, false, false, false, false, List.of("dns.enable"));
+            return new DnsChange(false, false, false, false, false, false, List.of("dns.enable"));
         }
-        List<String> restart = new ArrayList<>();
-        if (runningDns.enhancedMode() != nextDns.enhancedMode()) {
-            restart.add("dns.enhanced-mode");
-        } else if (nextDns.enhancedMode() == EnhancedMode.FAKE_IP) { // the ranges mean nothing in the other modes
-            if (!runningDns.fakeIpRange().equals(nextDns.fakeIpRange())) {
-                restart.add("dns.fake-ip-range");
-            }
-            if (!Objects.equals(runningDns.fakeIpRange6(), nextDns.fakeIpRange6())) {
-                restart.add("dns.fake-ip-range6");
-            }
-        }
+        // The ranges mean nothing in the other modes.
+        boolean mode = runningDns.enhancedMode() != nextDns.enhancedMode()
+                || nextDns.enhancedMode() == EnhancedMode.FAKE_IP
+                        && (!runningDns.fakeIpRange().equals(nextDns.fakeIpRange())
+                                || !Objects.equals(runningDns.fakeIpRange6(), nextDns.fakeIpRange6()));
         Map<String, Object> before = running.dns().values();
         Map<String, Object> after = next.dns().values();
         return new DnsChange(changed(SERVER_KEYS, before, after), changed(FILTER_KEYS, before, after),
                 !Objects.equals(runningDns.listen(), nextDns.listen()), runningDns.ipv6() != nextDns.ipv6(),
-                !Objects.equals(runningDns.systemHosts(), nextDns.systemHosts()), restart);
+                !Objects.equals(runningDns.systemHosts(), nextDns.systemHosts()), mode, List.of());
     }
 
     private static boolean changed(Set<String> keys, Map<String, Object> before, Map<String, Object> after) {

@@ -231,7 +231,7 @@ public final class Turnout implements AutoCloseable {
             this.ports = new ProxyPorts(boss, workers, tunnel, shortage, () -> this.config.authentication(), keepAlive);
             workers.next().scheduleWithFixedDelay(retirement::check, RETIREMENT_CHECK_SECONDS,
                     RETIREMENT_CHECK_SECONDS, TimeUnit.SECONDS);
-            if (dnsService != null && dnsService.pool4() != null) {
+            if (dnsService != null) { // pools or none: a reload may switch to fake-ip mode
                 tunnel.useFakeIps(new PoolFakeIps(dnsService));
             }
             tunnel.useSniffer(Sniffer.of(settings.sniffer()));
@@ -756,6 +756,20 @@ public final class Turnout implements AutoCloseable {
         if (change.ipv6()) {
             dns.useIpv6(nextDns.ipv6());
             log.info("dns: AAAA questions {}", nextDns.ipv6() ? "answered" : "answered with no address");
+        }
+        if (change.mode()) {
+            List<String> kept = dns.useMode(nextDns);
+            restart.addAll(kept);
+            if (kept.isEmpty()) {
+                boolean fake = nextDns.enhancedMode() == EnhancedMode.FAKE_IP;
+                log.info("dns: enhanced-mode now {}{}", nextDns.enhancedMode().clashName(),
+                        fake ? " (fake-ip-range " + dns.pool4().range() + ")"
+                                : dns.pool4() == null ? "" : "; the fake addresses given out still lead to their names");
+                if (fake && config.profile().storeFakeIp() && state.file(FAKE_IP_CACHE) == null) {
+                    log.info("dns: the fake-IP mappings are kept in memory only, not across restarts: Turnout started "
+                            + "without fake-ip mode and keeps nothing in {}", state.folder());
+                }
+            }
         }
         if (change.systemHosts()) {
             ruleHosts.useSystemHosts(dns.useSystemHosts(nextDns));

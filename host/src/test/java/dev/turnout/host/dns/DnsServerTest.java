@@ -205,4 +205,45 @@ class DnsServerTest {
             r.release();
         }
     }
+
+    private DnsOptions options(EnhancedMode mode, String range) {
+        return new DnsOptions(true, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), mode,
+                range == null ? null : Cidr.parse(range), null, List.of(),
+                List.of(new Nameserver(Nameserver.Protocol.UDP, upstream.address())), null, null, false, null);
+    }
+
+    @Test
+    void aReloadSwitchesTheModeAndTheFakeAddressesGivenOutKeepTheirNames() throws Exception {
+        try (DnsService dns = DnsService.start(options(EnhancedMode.NORMAL, null), List.of(), dir.resolve("fake.cache"),
+                upstream.group(), SocketBinder.NONE, UpstreamResolver.Settings.defaults())) {
+            InetSocketAddress server = dns.server().udpAddress();
+            assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), answerA(server, "www.example.test", 11));
+            assertEquals(null, dns.pool4(), "no pools in normal mode");
+
+            assertEquals(List.of(), dns.useMode(options(EnhancedMode.FAKE_IP, "198.18.0.1/16")));
+            InetAddress fake = answerA(server, "www.example.test", 12);
+            assertTrue(dns.isFake(fake), String.valueOf(fake));
+            assertTrue(Files.exists(dir.resolve("fake.cache")), "the new pools persist where the start's would have");
+
+            assertEquals(List.of(), dns.useMode(options(EnhancedMode.REDIR_HOST, "198.18.0.1/16")));
+            assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), answerA(server, "www.example.test", 13));
+            assertEquals("www.example.test", dns.fakeName(fake), "a flow to the address given out still finds it");
+
+            assertEquals(List.of("dns.fake-ip-range"), dns.useMode(options(EnhancedMode.FAKE_IP, "198.19.0.1/16")),
+                    "the pools' range holds until a restart");
+            assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), answerA(server, "www.example.test", 14),
+                    "and the mode stays as it was");
+            assertEquals(List.of(), dns.useMode(options(EnhancedMode.FAKE_IP, "198.18.0.1/16")));
+            assertEquals(fake, answerA(server, "www.example.test", 15), "back in fake-ip mode, the same address");
+        }
+    }
+
+    private static InetAddress answerA(InetSocketAddress server, String name, int id) throws Exception {
+        DnsResponse r = DnsTestMessages.udpExchange(server, DnsTestMessages.query(id, name, DnsRecordType.A), 2000);
+        try {
+            return DnsTestMessages.addresses(r).get(0);
+        } finally {
+            r.release();
+        }
+    }
 }
