@@ -61,16 +61,17 @@ class DnsReloadIT {
 
     @Test
     void aDnsSectionRewrittenWholeAppliesAllButTheKeyNeedingARestart() throws Exception {
-        write("  enable: true", "  listen: 127.0.0.1:1053", "  enhanced-mode: redir-host",
-                "  nameserver: ['127.0.0.1:5353']");
+        write("  enable: true", "  listen: 127.0.0.1:1053", "  enhanced-mode: fake-ip", "  fake-ip-range: 198.18.0.1/16",
+                "  fake-ip-filter: ['web.example.test']", "  nameserver: ['127.0.0.1:5353']");
         try (Launched turnout = Launched.start(ns, config, log, 7890)) {
             assertEquals(FIRST, dig(1053, "web.example.test", "A"), turnout::log);
             assertEquals("", dig(1053, "web.example.test", "AAAA"), "dns.ipv6 is off by default");
             assertEquals("192.0.2.7", dig(1053, "nas.test", "A"), "use-system-hosts is on by default");
 
-            write("  enable: true", "  listen: 127.0.0.1:1054", "  enhanced-mode: redir-host",
-                    "  nameserver: ['127.0.0.1:5354']", "  ipv6: true", "  use-system-hosts: false",
-                    "  prefer-h3: false", "  cache-algorithm: arc", "  proxy-server-nameserver: ['127.0.0.1:5354']");
+            write("  enable: true", "  listen: 127.0.0.1:1054", "  enhanced-mode: fake-ip", "  fake-ip-range: 198.19.0.1/16",
+                    "  fake-ip-filter: ['web.example.test']", "  nameserver: ['127.0.0.1:5354']", "  ipv6: true",
+                    "  use-system-hosts: false", "  prefer-h3: false", "  cache-algorithm: arc",
+                    "  proxy-server-nameserver: ['127.0.0.1:5354']");
             assertTrue(turnout.reload(), turnout::log);
             assertEquals(SECOND, dig(1054, "web.example.test", "A"), turnout::log);
             assertEquals("2001:db8::3", dig(1054, "web.example.test", "AAAA"), turnout::log);
@@ -78,8 +79,7 @@ class DnsReloadIT {
             assertTrue(dig(1053, "web.example.test", "A").contains("connection refused"),
                     "nothing listens on the old port");
             String text = turnout.log();
-            assertTrue(text.contains("reload did not apply dns.proxy-server-nameserver or dns.direct-nameserver (added "
-                    + "or removed): restart Turnout for it"), text);
+            assertTrue(text.contains("reload did not apply dns.fake-ip-range: restart Turnout for it"), text);
             assertEquals(1, text.lines().filter(l -> l.contains("reload did not apply")).count(), text);
             assertTrue(text.contains("dns: the server now listens on /127.0.0.1:1054"), text);
         }

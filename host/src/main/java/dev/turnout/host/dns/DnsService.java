@@ -1,8 +1,11 @@
 package dev.turnout.host.dns;
 
+import dev.turnout.api.Resolver;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.layer.TlsLayer;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -37,9 +40,16 @@ public final class DnsService implements AutoCloseable {
     /** Where {@code dns.listen} asks to listen now, for {@link #ownAddress}; {@code null} for nowhere. */
     private final AtomicReference<InetSocketAddress> listen;
     private final MatchersView matchers;
-    /** {@code proxy-server-nameserver} and {@code direct-nameserver}, or {@code null} for {@link #upstream}. */
-    private final UpstreamResolver forProxyServers;
-    private final UpstreamResolver forDirect;
+    /**
+     * {@code proxy-server-nameserver} and {@code direct-nameserver}, or {@code null} for {@link #upstream}; a reload
+     * may add or remove them ({@link #retargetOutbound}).
+     */
+    private volatile UpstreamResolver forProxyServers;
+    private volatile UpstreamResolver forDirect;
+    /** Makes the resolvers a reload adds, as the start made its own; asked with the AAAA switch of the moment. */
+    private final ResolverMaker resolvers;
+    private volatile boolean ipv6;
+    private volatile Through through = Through.NONE;
     private final EventLoopGroup group;
     /** The system's hosts file after {@code hosts:} ({@code dns.use-system-hosts}), or {@code null}. */
     private volatile SystemHosts systemHosts;
@@ -69,8 +79,10 @@ public final class DnsService implements AutoCloseable {
 
     private DnsService(FakePools fakes, Collection<Cidr> excluded, Path cacheFile, UpstreamResolver upstream,
             DnsHandler handler, DnsServer server, AtomicReference<InetSocketAddress> listen, MatchersView matchers,
-            UpstreamResolver forProxyServers, UpstreamResolver forDirect, EventLoopGroup group,
-            SystemHosts systemHosts) {
+            UpstreamResolver forProxyServers, UpstreamResolver forDirect, ResolverMaker resolvers, boolean ipv6,
+            EventLoopGroup group, SystemHosts systemHosts) {
+        this.resolvers = resolvers;
+        this.ipv6 = ipv6;
         this.group = group;
         this.listen = listen;
         this.systemHosts = systemHosts;
@@ -113,15 +125,17 @@ public final class DnsService implements AutoCloseable {
         TlsLayer tls = TlsLayer.fromEnvironment();
         AtomicReference<InetSocketAddress> listen = new AtomicReference<>(options.enable() ? options.listen() : null);
         Predicate<InetAddress> own = ownAddress(options, excluded, listen::get);
-        UpstreamResolver upstream = new UpstreamResolver(UpstreamResolver.Servers.of(options), hosts, options.ipv6(),
-                group, binder, tls, own, settings);
-        upstream.useMatchers(matchers);
+        ResolverMaker resolvers = (servers, ipv6) -> {
+            UpstreamResolver r = new UpstreamResolver(servers, hosts, ipv6, group, binder, tls, own, settings);
+            r.useMatchers(matchers);
+            return r;
+        };
+        UpstreamResolver upstream = resolvers.make(UpstreamResolver.Servers.of(options), options.ipv6());
         UpstreamResolver[] outbound = new UpstreamResolver[2];
         UpstreamResolver.Servers[] servers = outboundServers(options);
         for (int i = 0; i < 2; i++) {
             if (servers[i] != null) {
-                outbound[i] = new UpstreamResolver(servers[i], hosts, options.ipv6(), group, binder, tls, own, settings);
-                outbound[i].useMatchers(matchers);
+                outbound[i] = resolvers.make(servers[i], options.ipv6());
             }
         }
         DnsHandler handler = new DnsHandler(options, pool4, pool6, filter, hosts, upstream, store);
@@ -143,12 +157,17 @@ public final class DnsService implements AutoCloseable {
             }
         }
         return new DnsService(fakes, List.copyOf(excluded), cacheFile, upstream, handler, server, listen, matchers,
-                outbound[0],
-                outbound[1], group, system);
+                outbound[0], outbound[1], resolvers, options.ipv6(), group, system);
+    }
+
+    /** An upstream resolver for these servers, made as the start makes them. */
+    private interface ResolverMaker {
+        UpstreamResolver make(UpstreamResolver.Servers servers, boolean ipv6);
     }
 
     /** How nameservers that name an outbound ({@code #PROXY}) reach it; every resolver here gets it. */
     public void sendThrough(Through through) {
+        this.through = through;
         upstream.sendThrough(through);
         for (UpstreamResolver r : new UpstreamResolver[] {forProxyServers, forDirect}) {
             if (r != null) {
@@ -173,33 +192,64 @@ public final class DnsService implements AutoCloseable {
 
     /** What looks up the names of proxy servers: {@code proxy-server-nameserver}, else {@link #upstream}. */
     public UpstreamResolver forProxyServers() {
-        return forProxyServers != null ? forProxyServers : upstream;
+        UpstreamResolver r = forProxyServers;
+        return r != null ? r : upstream;
     }
 
     /** What looks up the names DIRECT connects to: {@code direct-nameserver}, else {@link #upstream}. */
     public UpstreamResolver forDirect() {
-        return forDirect != null ? forDirect : upstream;
+        UpstreamResolver r = forDirect;
+        return r != null ? r : upstream;
+    }
+
+    /** {@link #forProxyServers()} as it is at each lookup, for what is made once (the outbounds' factory). */
+    public Resolver proxyServerNames() {
+        return new Current(this::forProxyServers);
+    }
+
+    /** {@link #forDirect()} as it is at each lookup. */
+    public Resolver directNames() {
+        return new Current(this::forDirect);
+    }
+
+    /** A resolver that asks the one a reload left in place, at each lookup. */
+    private record Current(Supplier<UpstreamResolver> now) implements Resolver {
+        @Override
+        public Future<InetAddress> resolve(String host, EventLoop loop) {
+            return now.get().resolve(host, loop);
+        }
+
+        @Override
+        public Future<List<InetAddress>> resolveAll(String host, EventLoop loop) {
+            return now.get().resolveAll(host, loop);
+        }
     }
 
     /**
-     * Points the resolvers of {@code proxy-server-nameserver} and {@code direct-nameserver} at {@code next}'s servers.
-     *
-     * @return false when {@code next} adds or drops one of them, which needs a restart
+     * Points the resolvers of {@code proxy-server-nameserver} and {@code direct-nameserver} at {@code next}'s servers:
+     * one {@code next} adds is made, one it drops is closed (its names go to {@link #upstream} again), as mihomo's
+     * reload builds them anew.
      */
-    public boolean retargetOutbound(DnsOptions next) {
+    public synchronized void retargetOutbound(DnsOptions next) {
         UpstreamResolver.Servers[] servers = outboundServers(next);
-        UpstreamResolver[] running = {forProxyServers, forDirect};
-        for (int i = 0; i < 2; i++) {
-            if ((servers[i] == null) != (running[i] == null)) {
-                return false;
+        forProxyServers = retargeted(forProxyServers, servers[0]);
+        forDirect = retargeted(forDirect, servers[1]);
+    }
+
+    private UpstreamResolver retargeted(UpstreamResolver running, UpstreamResolver.Servers servers) {
+        if (servers == null) {
+            if (running != null) {
+                running.close(); // lookups on their way finish or fail; the next ones go to upstream
             }
+            return null;
         }
-        for (int i = 0; i < 2; i++) {
-            if (running[i] != null) {
-                running[i].retarget(servers[i]);
-            }
+        if (running == null) {
+            UpstreamResolver made = resolvers.make(servers, ipv6);
+            made.sendThrough(through);
+            return made;
         }
-        return true;
+        running.retarget(servers);
+        return running;
     }
 
     /** What the filters and the policy ask, replaced when the rules are compiled again. */
@@ -253,6 +303,7 @@ public final class DnsService implements AutoCloseable {
      * {@code dns.ipv6} or the top-level {@code ipv6}).
      */
     public void useIpv6(boolean on) {
+        this.ipv6 = on;
         handler.useIpv6(on);
         for (UpstreamResolver r : new UpstreamResolver[] {upstream, forProxyServers, forDirect}) {
             if (r != null) {

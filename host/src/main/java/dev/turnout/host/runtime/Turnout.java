@@ -179,8 +179,8 @@ public final class Turnout implements AutoCloseable {
                     () -> this.config.tcpConcurrent() ? 0 : HostDialer.ATTEMPT_DELAY_MILLIS);
             this.compiler = new RoutingCompiler(new OutboundFactory(
                     DnsOutboundType.beside(plugins.outboundTypes(), dnsService), hostDialer, names,
-                    upstream ? Ipv6Gate.over(dnsService.forDirect(), ipv6) : null,
-                    upstream ? Ipv6Gate.over(dnsService.forProxyServers(), ipv6) : null));
+                    upstream ? Ipv6Gate.over(dnsService.directNames(), ipv6) : null,
+                    upstream ? Ipv6Gate.over(dnsService.proxyServerNames(), ipv6) : null));
             long compiling = System.nanoTime();
             RoutingCompiler.Compiled compiled = compiler.compile(config, true);
             try {
@@ -741,11 +741,9 @@ public final class Turnout implements AutoCloseable {
                 restart.add("dns.nameserver"); // Turnout's own lookups use the system's resolver or the DNS's
             } else {
                 dns.upstream().retarget(servers);
+                dns.retargetOutbound(nextDns);
                 log.info("dns: now asking {}{}", servers.all(), servers.policy().isEmpty() ? ""
                         : " (and " + servers.policy().size() + " nameserver-policy patterns)");
-                if (!dns.retargetOutbound(nextDns)) {
-                    restart.add("dns.proxy-server-nameserver or dns.direct-nameserver (added or removed)");
-                }
             }
         }
         if (change.filter()) {

@@ -2,6 +2,8 @@ package dev.turnout.host.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.testing.Required;
@@ -19,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -244,6 +247,26 @@ class DnsServerTest {
             return DnsTestMessages.addresses(r).get(0);
         } finally {
             r.release();
+        }
+    }
+
+    @Test
+    void aReloadAddsAndDropsTheResolverOfProxyServersNames() throws Exception {
+        try (DnsService dns = service(null)) {
+            assertSame(dns.upstream(), dns.forProxyServers(), "none written: the nameservers look them up");
+            DnsOptions with = new DnsOptions(true, null, EnhancedMode.FAKE_IP, null, null, List.of(),
+                    List.of(new Nameserver(Nameserver.Protocol.UDP, upstream.address())), null, null, Map.of(), false,
+                    null, false, new OutboundNameservers(List.of(new Nameserver(Nameserver.Protocol.UDP,
+                    upstream.address())), List.of(), false));
+            dns.retargetOutbound(with);
+            UpstreamResolver added = dns.forProxyServers();
+            assertNotSame(dns.upstream(), added);
+            assertSame(dns.upstream(), dns.forDirect());
+            InetAddress looked = dns.proxyServerNames().resolve("www.example.test", upstream.group().next())
+                    .get(5, TimeUnit.SECONDS);
+            assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), looked);
+            dns.retargetOutbound(options(EnhancedMode.FAKE_IP, null));
+            assertSame(dns.upstream(), dns.forProxyServers(), "dropped again");
         }
     }
 }
