@@ -63,6 +63,21 @@ class ControllerReloadIT {
         }
     }
 
+    /** A dashboard's or Clash Verge's {@code PUT /configs} that changes the secret gets its answer before the change. */
+    @Test
+    void aPutConfigsThatChangesTheSecretIsAnsweredAndTheNewSecretHolds() throws Exception {
+        write("external-controller: 127.0.0.1:9090", "secret: old-secret");
+        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+            write("external-controller: 127.0.0.1:9090", "secret: new-secret");
+            // Asked over a connection the new secret ends: the old connections close only after the reload's answer.
+            Api.Response put = new Api(ns, 9090, "old-secret").call("PUT", "/configs?force=true",
+                    "{\"path\":\"" + config + "\"}");
+            assertEquals(204, put.status(), () -> put + turnout.log());
+            assertEquals(401, new Api(ns, 9090, "old-secret").get("/version").status());
+            assertEquals(200, new Api(ns, 9090, "new-secret").get("/version").status(), turnout::log);
+        }
+    }
+
     @Test
     void theControllerMovesStartsAndClosesAsTheFileSays() throws Exception {
         write("external-controller: 127.0.0.1:9090");

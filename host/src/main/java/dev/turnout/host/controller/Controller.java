@@ -58,6 +58,8 @@ public final class Controller implements AutoCloseable {
     private List<InetSocketAddress> listening = List.of(); // guarded by this
     /** The connections over TCP, which a new secret or address ends; the Unix socket's ask for no secret. */
     private final ChannelGroup tcpClients;
+    /** Those made before the last reconfiguration changed the secret or the address, closed once the reload is done. */
+    private List<Channel> outdated = List.of(); // guarded by this
     private final SafePaths safePaths;
     private final EventLoopGroup loop;
     private final ExecutorService work;
@@ -162,8 +164,8 @@ public final class Controller implements AutoCloseable {
      * Takes {@code c}'s controller keys (after the command line's), as mihomo's reload recreates its controller:
      * the address and the Unix socket move (the new ones open before the old ones close, or right after them on
      * the same port), the secret, CORS and the dashboard folder change. A new secret or address ends the
-     * connections made before it, once the answer on their way has gone (a dashboard's stream opened with the
-     * old secret must not outlive it).
+     * connections made before it at {@link #endOutdated} (a dashboard's stream opened with the old secret must not
+     * outlive it).
      *
      * @return false when {@code c} asks for no controller at all: the caller closes this one
      * @throws IllegalArgumentException when an address cannot be bound or the folder is not one; nothing changed
@@ -203,21 +205,26 @@ public final class Controller implements AutoCloseable {
         if (!java.util.Objects.equals(keys.ui(), externalUi)) {
             useUi(keys.ui());
         }
+        outdated = newSecret || moved ? new ArrayList<>(tcpClients) : List.of();
         if (newSecret || moved) {
-            endLater(new ArrayList<>(tcpClients), newSecret ? "the secret changed" : "the controller moved");
             log.info("controller: {}{}", newSecret ? "a new secret" : "moved", moved ? " (listening on "
                     + hostPorts(servers) + ")" : "");
         }
         return true;
     }
 
-    /** Closes {@code clients} in a second: the answer to the request that asked for the change gets out first. */
-    private void endLater(List<Channel> clients, String why) {
+    /**
+     * Closes, a second from now, the connections made before the secret or the address last changed: the reload that
+     * changed them is done, and the answer to a {@code PUT /configs} that asked for it gets out first.
+     */
+    public synchronized void endOutdated() {
+        List<Channel> clients = outdated;
+        outdated = List.of();
         if (clients.isEmpty()) {
             return;
         }
         loop.next().schedule(() -> {
-            log.info("controller: {} connection(s) made before {} closed", clients.size(), why);
+            log.info("controller: {} connection(s) made before the change closed", clients.size());
             clients.forEach(Channel::close);
         }, 1, TimeUnit.SECONDS);
     }

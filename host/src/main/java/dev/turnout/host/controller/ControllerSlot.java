@@ -63,6 +63,13 @@ public final class ControllerSlot implements Turnout.ControllerHook, AutoCloseab
         }
     }
 
+    @Override
+    public synchronized void settled() {
+        if (controller != null) {
+            controller.endOutdated();
+        }
+    }
+
     /**
      * Closes {@code gone} on a thread of its own once the request that may have asked for it ({@code PUT /configs}
      * runs on the controller's worker) has been answered: closing stops that worker.

@@ -646,6 +646,9 @@ public final class Turnout implements AutoCloseable {
         }
         unapplied.addAll(useDns(dnsChange, nextDns));
         dnsOptions = nextDns; // as asked: what did not apply is said once, as for the other keys
+        if (controller != null && !controllerChanges.isEmpty()) {
+            controller.settled();
+        }
         if (!unapplied.isEmpty()) {
             log.warn("reload did not apply {}: restart Turnout for {}", String.join(", ", unapplied),
                     unapplied.size() == 1 ? "it" : "them");
@@ -659,6 +662,9 @@ public final class Turnout implements AutoCloseable {
     public interface ControllerHook {
         /** Takes {@code config}'s controller keys; throws when they cannot be taken, and then nothing changed. */
         void use(Config config) throws ConfigException, InterruptedException;
+
+        /** The reload that called {@link #use} is done: what the old keys allowed may end now. */
+        void settled();
     }
 
     /** Has reloads hand the controller keys to {@code hook} (without one, a reload says they need a restart). */
