@@ -95,9 +95,11 @@ class CoreConfigPatchIT {
             assertEquals(204, api.call("PATCH", "/configs", "{\"tun\":{\"enable\":true}}").status(), t::log);
             assertEquals(0, link("tcard1"), t::log);
 
-            assertEquals(204, api.call("PATCH", "/configs", "{\"tun\":{\"device\":\"tcard2\",\"stack\":\"System\"}}")
-                    .status(), t::log);
+            assertEquals(204, api.call("PATCH", "/configs",
+                    "{\"tun\":{\"device\":\"tcard2\",\"stack\":\"System\",\"mtu\":1400}}").status(), t::log);
             assertEquals(0, link("tcard2"), t::log);
+            assertTrue(ns.run(Duration.ofSeconds(10), "ip", "link", "show", "tcard2").stdout().contains("mtu 1400"),
+                    "the JSON number is the config's mtu");
             assertNotEquals(0, link("tcard1"), "reopened under its new name");
             assertEquals(Map.of("enable", true, "device", "tcard2"), subset(configs().get("tun"), "enable", "device"));
 
