@@ -28,25 +28,21 @@ class ControllerReloadIT {
     final ScratchNamespace scratch = new ScratchNamespace("tctlrel", "curl");
 
     Netns ns;
-    Path config;
-    Path log;
 
     @BeforeEach
     void start() throws Exception {
         ns = scratch.ns();
-        config = scratch.dir().resolve("config.yaml");
-        log = scratch.dir().resolve("turnout.log");
     }
 
     private void write(String... controller) throws Exception {
-        Files.writeString(config, String.join("\n", "mixed-port: 7890", "log-level: info", String.join("\n", controller),
-                "rules:", "  - MATCH,DIRECT", ""));
+        Files.writeString(scratch.config(), String.join("\n", "mixed-port: 7890", "log-level: info",
+                String.join("\n", controller), "rules:", "  - MATCH,DIRECT", ""));
     }
 
     @Test
     void aNewSecretHoldsAtOnceAndEndsTheStreamsTheOldOneOpened() throws Exception {
         write("external-controller: 127.0.0.1:9090", "secret: old-secret");
-        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 7890)) {
             Api old = new Api(ns, 9090, "old-secret");
             assertEquals(200, old.get("/version").status(), turnout::log);
             Process stream = ns.spawn(scratch.dir().resolve("traffic.log"), "curl", "-sS", "-N", "--max-time", "60",
@@ -63,15 +59,15 @@ class ControllerReloadIT {
         }
     }
 
-    /** A dashboard's or Clash Verge's {@code PUT /configs} that changes the secret gets its answer before the change. */
+    /** A dashboard's or Clash Verge's {@code PUT /configs} that changes the secret is answered before the change. */
     @Test
     void aPutConfigsThatChangesTheSecretIsAnsweredAndTheNewSecretHolds() throws Exception {
         write("external-controller: 127.0.0.1:9090", "secret: old-secret");
-        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 7890)) {
             write("external-controller: 127.0.0.1:9090", "secret: new-secret");
             // Asked over a connection the new secret ends: the old connections close only after the reload's answer.
             Api.Response put = new Api(ns, 9090, "old-secret").call("PUT", "/configs?force=true",
-                    "{\"path\":\"" + config + "\"}");
+                    "{\"path\":\"" + scratch.config() + "\"}");
             assertEquals(204, put.status(), () -> put + turnout.log());
             assertEquals(401, new Api(ns, 9090, "old-secret").get("/version").status());
             assertEquals(200, new Api(ns, 9090, "new-secret").get("/version").status(), turnout::log);
@@ -81,7 +77,7 @@ class ControllerReloadIT {
     @Test
     void theControllerMovesStartsAndClosesAsTheFileSays() throws Exception {
         write("external-controller: 127.0.0.1:9090");
-        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 7890)) {
             write("external-controller: 127.0.0.1:9091");
             assertTrue(turnout.reload(), turnout::log);
             assertEquals(200, new Api(ns, 9091, null).get("/version").status(), turnout::log);
@@ -102,7 +98,7 @@ class ControllerReloadIT {
     @Test
     void anAddressAnotherProgramHoldsFailsTheReloadAndTheControllerStaysAsItWas() throws Exception {
         write("external-controller: 127.0.0.1:9090", "secret: kept");
-        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 7890)) {
             // The mixed port is another listener on this machine: the controller cannot take it.
             write("external-controller: 127.0.0.1:7890", "secret: other");
             assertFalse(turnout.reload(), turnout::log);

@@ -31,8 +31,6 @@ class DnsReloadIT {
     final ScratchNamespace scratch = new ScratchNamespace("tdnsrel", "dig", "dnsmasq", "curl");
 
     Netns ns;
-    Path config;
-    Path log;
 
     @BeforeEach
     void start() throws Exception {
@@ -45,12 +43,10 @@ class DnsReloadIT {
                 + ",2001:db8::3", "--local=/example.test/");
         ns.awaitTcpPort(5353, Duration.ofSeconds(20));
         ns.awaitTcpPort(5354, Duration.ofSeconds(20));
-        config = dir.resolve("config.yaml");
-        log = dir.resolve("turnout.log");
     }
 
     private void write(String... dns) throws Exception {
-        Files.writeString(config, String.join("\n", "mixed-port: 7890", "log-level: info", "dns:",
+        Files.writeString(scratch.config(), String.join("\n", "mixed-port: 7890", "log-level: info", "dns:",
                 String.join("\n", dns), "rules:", "  - MATCH,DIRECT", ""));
     }
 
@@ -61,17 +57,18 @@ class DnsReloadIT {
 
     @Test
     void aDnsSectionRewrittenWholeAppliesAllButTheKeyNeedingARestart() throws Exception {
-        write("  enable: true", "  listen: 127.0.0.1:1053", "  enhanced-mode: fake-ip", "  fake-ip-range: 198.18.0.1/16",
-                "  fake-ip-filter: ['web.example.test']", "  nameserver: ['127.0.0.1:5353']");
-        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+        write("  enable: true", "  listen: 127.0.0.1:1053", "  enhanced-mode: fake-ip",
+                "  fake-ip-range: 198.18.0.1/16", "  fake-ip-filter: ['web.example.test']",
+                "  nameserver: ['127.0.0.1:5353']");
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 7890)) {
             assertEquals(FIRST, dig(1053, "web.example.test", "A"), turnout::log);
             assertEquals("", dig(1053, "web.example.test", "AAAA"), "dns.ipv6 is off by default");
             assertEquals("192.0.2.7", dig(1053, "nas.test", "A"), "use-system-hosts is on by default");
 
-            write("  enable: true", "  listen: 127.0.0.1:1054", "  enhanced-mode: fake-ip", "  fake-ip-range: 198.19.0.1/16",
-                    "  fake-ip-filter: ['web.example.test']", "  nameserver: ['127.0.0.1:5354']", "  ipv6: true",
-                    "  use-system-hosts: false", "  prefer-h3: false", "  cache-algorithm: arc",
-                    "  proxy-server-nameserver: ['127.0.0.1:5354']");
+            write("  enable: true", "  listen: 127.0.0.1:1054", "  enhanced-mode: fake-ip",
+                    "  fake-ip-range: 198.19.0.1/16", "  fake-ip-filter: ['web.example.test']",
+                    "  nameserver: ['127.0.0.1:5354']", "  ipv6: true", "  use-system-hosts: false",
+                    "  prefer-h3: false", "  cache-algorithm: arc", "  proxy-server-nameserver: ['127.0.0.1:5354']");
             assertTrue(turnout.reload(), turnout::log);
             assertEquals(SECOND, dig(1054, "web.example.test", "A"), turnout::log);
             assertEquals("2001:db8::3", dig(1054, "web.example.test", "AAAA"), turnout::log);
@@ -97,7 +94,7 @@ class DnsReloadIT {
         ns.awaitTcpPort(8080, Duration.ofSeconds(20));
         write("  enable: true", "  listen: 127.0.0.1:1053", "  enhanced-mode: redir-host",
                 "  nameserver: ['127.0.0.1:5353']");
-        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 7890)) {
             assertEquals(FIRST, dig(1053, "web.example.test", "A"), turnout::log);
             write("  enable: true", "  listen: 127.0.0.1:1053", "  enhanced-mode: fake-ip",
                     "  nameserver: ['127.0.0.1:5353']");
@@ -126,7 +123,7 @@ class DnsReloadIT {
     void aDnsListenerThatCannotOpenFailsTheReloadAndChangesNothing() throws Exception {
         write("  enable: true", "  listen: 127.0.0.1:1053", "  enhanced-mode: redir-host",
                 "  nameserver: ['127.0.0.1:5353']");
-        try (Launched turnout = Launched.start(ns, config, log, 7890)) {
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 7890)) {
             assertEquals(FIRST, dig(1053, "web.example.test", "A"), turnout::log);
             write("  enable: true", "  listen: 127.0.0.1:5354", "  enhanced-mode: redir-host",
                     "  nameserver: ['127.0.0.1:5354']", "  ipv6: true");

@@ -55,4 +55,14 @@ public final class ScratchNamespace implements BeforeEachCallback, AfterEachCall
     public Path dir() {
         return dir;
     }
+
+    /** Where the test writes Turnout's config: {@code config.yaml} in the folder. */
+    public Path config() {
+        return dir.resolve("config.yaml");
+    }
+
+    /** Where Turnout's output goes: {@code turnout.log} in the folder. */
+    public Path log() {
+        return dir.resolve("turnout.log");
+    }
 }

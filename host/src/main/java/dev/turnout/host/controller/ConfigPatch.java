@@ -16,9 +16,9 @@ import java.util.Set;
  * ports, where they listen (yacd's and metacubexd's port fields and Allow LAN switch) and which clients they serve
  * and ask for a password (mihomo's {@code lan-allowed-ips}, {@code lan-disallowed-ips}, {@code skip-auth-prefixes},
  * each a list replacing the running one), the TUN (its switch and options, as mihomo's {@code tun}), and mihomo's
- * {@code ipv6}, {@code interface-name}, {@code tcp-concurrent}, {@code sniffing} and {@code unified-delay} (metacubexd's
- * Core Config card). Anything else a dashboard asks to change is refused by name rather than answered 204 and
- * ignored: a switch that silently does nothing is worse than an error the dashboard shows.
+ * {@code ipv6}, {@code interface-name}, {@code tcp-concurrent}, {@code sniffing} and {@code unified-delay}
+ * (metacubexd's Core Config card). Anything else a dashboard asks to change is refused by name rather than answered
+ * 204 and ignored: a switch that silently does nothing is worse than an error the dashboard shows.
  */
 final class ConfigPatch {
 

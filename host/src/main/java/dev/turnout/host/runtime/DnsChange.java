@@ -28,7 +28,7 @@ record DnsChange(boolean servers, boolean filter, boolean listen, boolean ipv6, 
 
     static final DnsChange NONE = new DnsChange(false, false, false, false, false, false, List.of());
 
-    /** The keys that say which servers are asked, and when {@code fallback} is (its filter is compiled with the rules). */
+    /** The keys that say which servers are asked, and when {@code fallback} is (its filter comes with the rules). */
     static final Set<String> SERVER_KEYS = Set.of("nameserver", "fallback", "default-nameserver",
             "nameserver-policy", "fallback-filter", "proxy-server-nameserver", "direct-nameserver",
             "direct-nameserver-follow-policy", "respect-rules");

@@ -766,9 +766,9 @@ public final class Turnout implements AutoCloseable {
             restart.addAll(kept);
             if (kept.isEmpty()) {
                 boolean fake = nextDns.enhancedMode() == EnhancedMode.FAKE_IP;
-                log.info("dns: enhanced-mode now {}{}", nextDns.enhancedMode().clashName(),
-                        fake ? " (fake-ip-range " + dns.pool4().range() + ")"
-                                : dns.pool4() == null ? "" : "; the fake addresses given out still lead to their names");
+                String pools = fake ? " (fake-ip-range " + dns.pool4().range() + ")"
+                        : dns.pool4() == null ? "" : "; the fake addresses given out still lead to their names";
+                log.info("dns: enhanced-mode now {}{}", nextDns.enhancedMode().clashName(), pools);
                 if (fake && config.profile().storeFakeIp() && state.file(FAKE_IP_CACHE) == null) {
                     log.info("dns: the fake-IP mappings are kept in memory only, not across restarts: Turnout started "
                             + "without fake-ip mode and keeps nothing in {}", state.folder());
