@@ -1,6 +1,7 @@
 package dev.turnout.host.controller;
 
 import dev.turnout.host.config.Config;
+import dev.turnout.host.config.Section;
 import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.rules.Origin;
@@ -218,7 +219,7 @@ final class ConfigPatch {
         }
         boolean tcpConcurrent = flag(body, "tcp-concurrent", running.tcpConcurrent());
         boolean unifiedDelay = flag(body, "unified-delay", running.unifiedDelay());
-        dev.turnout.host.config.Section sniffer = running.sniffer();
+        Section sniffer = running.sniffer();
         Boolean sniffing = body.get("sniffing") == null ? null : flag(body, "sniffing", false);
         if (sniffing != null && sniffing != Boolean.TRUE.equals(sniffer.values().get("enable"))) {
             sniffer = sniffer.with("enable", sniffing, FROM);

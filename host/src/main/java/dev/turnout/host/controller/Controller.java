@@ -299,10 +299,13 @@ public final class Controller implements AutoCloseable {
 
     /** Clash's {@code GET /configs} as it stands, with mihomo's dashboard keys. */
     Map<String, Object> configsView() {
-        Map<String, Object> view = ClashViews.configs(turnout.config(), turnout.router().current().mode(), logLevel,
-                turnout.tun(), Turnout.tunSectionOf(turnout.config()));
+        Config c = turnout.config();
+        Turnout.TunView tun = turnout.tun();
+        // The section is read only while the TUN is off: a running one shows its own options.
+        Map<String, Object> view = ClashViews.configs(c, turnout.router().current().mode(), logLevel, tun,
+                tun == null ? Turnout.tunSectionOf(c) : null);
         view.put("external-ui-url", uiUrl());
-        view.put("external-ui-name", turnout.config().externalUiName() == null ? "" : turnout.config().externalUiName());
+        view.put("external-ui-name", c.externalUiName() == null ? "" : c.externalUiName());
         return view;
     }
 

@@ -3,7 +3,6 @@ package dev.turnout.host.runtime;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.EnhancedMode;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -21,12 +20,13 @@ import java.util.Set;
  * @param ipv6        whether AAAA questions are answered ({@code dns.ipv6} and the top-level {@code ipv6})
  * @param systemHosts whether the system's hosts file is asked ({@code use-system-hosts})
  * @param mode        {@code enhanced-mode}, or in fake-ip mode the fake ranges (which the pools decide on)
- * @param restart     the keys changed that need a restart, as {@code dns.KEY}
+ * @param switched    {@code dns.enable}: the DNS switched on or off, which needs a restart (nothing else is told)
  */
 record DnsChange(boolean servers, boolean filter, boolean listen, boolean ipv6, boolean systemHosts, boolean mode,
-        List<String> restart) {
+        boolean switched) {
 
-    static final DnsChange NONE = new DnsChange(false, false, false, false, false, false, List.of());
+    static final DnsChange NONE = new DnsChange(false, false, false, false, false, false, false);
+    static final DnsChange SWITCHED = new DnsChange(false, false, false, false, false, false, true);
 
     /** The keys that say which servers are asked, and when {@code fallback} is (its filter comes with the rules). */
     static final Set<String> SERVER_KEYS = Set.of("nameserver", "fallback", "default-nameserver",
@@ -35,10 +35,6 @@ record DnsChange(boolean servers, boolean filter, boolean listen, boolean ipv6, 
 
     /** The keys that say which names get real answers in place of fake ones. */
     static final Set<String> FILTER_KEYS = Set.of("fake-ip-filter", "fake-ip-filter-mode");
-
-    DnsChange {
-        restart = List.copyOf(restart);
-    }
 
     /**
      * @param runningDns the options the DNS runs with, {@code null} when it is off
@@ -49,7 +45,7 @@ record DnsChange(boolean servers, boolean filter, boolean listen, boolean ipv6, 
             return NONE;
         }
         if (runningDns == null || nextDns == null) {
-            return new DnsChange(false, false, false, false, false, false, List.of("dns.enable"));
+            return SWITCHED;
         }
         // The ranges mean nothing in the other modes.
         boolean mode = runningDns.enhancedMode() != nextDns.enhancedMode()
@@ -60,7 +56,7 @@ record DnsChange(boolean servers, boolean filter, boolean listen, boolean ipv6, 
         Map<String, Object> after = next.dns().values();
         return new DnsChange(changed(SERVER_KEYS, before, after), changed(FILTER_KEYS, before, after),
                 !Objects.equals(runningDns.listen(), nextDns.listen()), runningDns.ipv6() != nextDns.ipv6(),
-                !Objects.equals(runningDns.systemHosts(), nextDns.systemHosts()), mode, List.of());
+                !Objects.equals(runningDns.systemHosts(), nextDns.systemHosts()), mode, false);
     }
 
     private static boolean changed(Set<String> keys, Map<String, Object> before, Map<String, Object> after) {

@@ -582,8 +582,8 @@ public final class Turnout implements AutoCloseable {
         DnsOptions runningDns = dnsOptions;
         DnsOptions nextDns = checked.settings().dns();
         DnsChange dnsChange = DnsChange.between(running, runningDns, next, nextDns);
-        // The steps that can fail, the TUN last (its flows end when it reopens): a port another program holds, a
-        // listener or a DNS listener that cannot open, a TUN that cannot, and nothing changed.
+        // The steps that can fail, the TUN last (its flows end when it reopens): a controller address, a port or a
+        // listener another program holds, a DNS listener that cannot open, a TUN that cannot, and nothing changed.
         List<String> controllerChanges = controllerChanges(running, next);
         ControllerHook controller = controllerHook;
         Deque<Undo> undo = new ArrayDeque<>();
@@ -737,7 +737,10 @@ public final class Turnout implements AutoCloseable {
      * @return the keys changed that still need a restart
      */
     private List<String> useDns(DnsChange change, DnsOptions nextDns) {
-        List<String> restart = new ArrayList<>(change.restart());
+        List<String> restart = new ArrayList<>();
+        if (change.switched()) {
+            restart.add("dns.enable");
+        }
         if (dns == null || nextDns == null) {
             return restart; // no running DNS to change, or one switched off: a restart sets it up
         }
