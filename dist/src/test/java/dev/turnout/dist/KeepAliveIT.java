@@ -10,7 +10,10 @@ import dev.turnout.dist.testing.ScratchNamespace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,7 +48,7 @@ class KeepAliveIT {
         Path config = writeConfig(extra);
         Files.deleteIfExists(log);
         try (Launched turnout = Launched.start(ns, config, log, 7890)) {
-            return heldSockets();
+            return heldSockets(Set.of());
         }
     }
 
@@ -56,8 +59,12 @@ class KeepAliveIT {
         return config;
     }
 
-    /** The same, of the running Turnout, for one flow held from now on. */
-    private String heldSockets() throws Exception {
+    /**
+     * The same, of the running Turnout, for one flow held from now on: once two sockets other than {@code earlier}'s
+     * (addresses as {@link #addresses} gives them) are established, so that a socket left from an earlier flow does
+     * not stand in for one of this flow's not yet connected.
+     */
+    private String heldSockets(Set<String> earlier) throws Exception {
         // Connected and quiet: the server never answers.
         Process held = ns.spawn(dir.resolve("curl.log"), "curl", "-sS", "--max-time", "20", "-x",
                 "http://127.0.0.1:7890", "http://127.0.0.1:8090/quiet");
@@ -67,7 +74,7 @@ class KeepAliveIT {
             while (System.nanoTime() < deadline) {
                 out = ns.run(Duration.ofSeconds(5), "ss", "-Htno", "state", "established",
                         "( dport = :8090 or sport = :7890 )").stdout();
-                if (out.lines().count() >= 2) {
+                if (out.lines().filter(l -> !earlier.contains(addresses(l))).count() >= 2) {
                     return out;
                 }
                 Thread.sleep(200);
@@ -90,17 +97,17 @@ class KeepAliveIT {
     void aReloadSwitchesKeepaliveForTheConnectionsThatFollow() throws Exception {
         Path config = writeConfig("disable-keep-alive: true");
         try (Launched turnout = Launched.start(ns, config, log, 7890)) {
-            String off = heldSockets();
+            String off = heldSockets(Set.of());
             assertTrue(off.lines().count() >= 2, off);
             assertFalse(off.contains("keepalive"), off);
 
             writeConfig("keep-alive-idle: 30");
             assertTrue(turnout.reload(), () -> MixedPortIT.read(log));
-            String on = heldSockets();
             // The first flow's socket to the server may linger, half-closed by a server that never answers.
-            java.util.Set<String> before = off.lines().map(KeepAliveIT::addresses)
-                    .collect(java.util.stream.Collectors.toSet());
-            java.util.List<String> fresh = on.lines().filter(l -> !before.contains(addresses(l))).toList();
+            Set<String> before = off.lines().map(KeepAliveIT::addresses)
+                    .collect(Collectors.toSet());
+            String on = heldSockets(before);
+            List<String> fresh = on.lines().filter(l -> !before.contains(addresses(l))).toList();
             assertTrue(fresh.size() >= 2 && fresh.stream().allMatch(l -> l.contains("timer:(keepalive,")),
                     () -> "before:\n" + off + "after:\n" + on + MixedPortIT.read(log));
             assertTrue(MixedPortIT.read(log).contains("keepalive 30/15 s"), () -> MixedPortIT.read(log));
