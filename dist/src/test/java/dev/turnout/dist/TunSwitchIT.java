@@ -187,6 +187,56 @@ class TunSwitchIT {
         }
     }
 
+    /**
+     * Clash Verge Rev's TUN switch on a profile without {@code dns:}: it writes {@code dns: {enable: true,
+     * enhanced-mode: fake-ip, ...}} beside {@code tun.enable: true} into its runtime config ({@code enhance/tun.rs})
+     * and asks for a reload, and leaves the profile's (none) when switched off. Before, the DNS stayed off ("reload did
+     * not apply dns.enable") and the TUN opened without one: the client's resolver went unanswered.
+     */
+    @Test
+    void clashVergesTunSwitchBringsTheDnsWithTheTun() throws Exception {
+        writeVerges(false, false);
+        try (Launched turnout = Launched.start(client, config, log, 7890)) {
+            assertNotEquals(0, web().exitCode(), "nobody answers the client's resolver");
+
+            writeVerges(true, true);
+            assertTrue(turnout.reload(), this::log);
+            Netns.Result on = web();
+            assertEquals("hello /x from " + CLIENT + "\n", on.stdout(), () -> on.stderr() + log());
+            assertTrue(log().matches("(?s).*\\[TCP\\] 198\\.18\\.0\\.\\d+:\\d+ --> web\\.example\\.test:8080 .*"
+                    + "using DIRECT.*"), "the flow came with its name: " + log());
+
+            // The DNS switched off while the TUN stays on: it opens again, without the hijack.
+            writeVerges(true, false);
+            assertTrue(turnout.reload(), this::log);
+            assertTrue(routes().contains("0.0.0.0/1 dev " + DEVICE), this::log);
+            assertNotEquals(0, web().exitCode(), "DNS goes to the client's resolver again");
+            Netns.Result byAddress = client.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "5",
+                    "http://" + REMOTE + ":8080/x");
+            assertEquals("hello /x from " + CLIENT + "\n", byAddress.stdout(), () -> byAddress.stderr() + log());
+
+            writeVerges(true, true);
+            assertTrue(turnout.reload(), this::log);
+            assertEquals(0, web().exitCode(), this::log);
+
+            writeVerges(false, false);
+            assertTrue(turnout.reload(), this::log);
+            assertFalse(routes().contains(DEVICE), this::routes);
+            assertNotEquals(0, web().exitCode(), this::log);
+            assertFalse(log().contains("restart Turnout for"), this::log);
+            assertEquals(3, log().lines().filter(l -> l.contains("TUN " + DEVICE + " down")).count(),
+                    "down as the DNS switched off, on again, and with the TUN switch: " + log());
+        }
+    }
+
+    /** Clash Verge's runtime config of a profile without {@code dns:}, with its TUN switch on or off. */
+    private void writeVerges(boolean tun, boolean dns) throws Exception {
+        Files.writeString(config, String.join("\n", "mixed-port: 7890", "log-level: info", "tun:", "  enable: " + tun,
+                "  device: " + DEVICE, "  state-file: " + dir.resolve(DEVICE + ".state"),
+                dns ? "dns:\n  enable: true\n  ipv6: false\n  enhanced-mode: fake-ip\n  fake-ip-range: 198.18.0.1/16\n"
+                        + "  nameserver: [" + DNS + "]" : "", "rules:", "  - MATCH,DIRECT", ""));
+    }
+
     /** One TUN per network namespace: a second instance's switch is refused, naming the one that runs it. */
     @Test
     void aSecondInstancesSwitchIsRefusedWhileAnotherRunsTheTun() throws Exception {

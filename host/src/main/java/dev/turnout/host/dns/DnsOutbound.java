@@ -27,7 +27,7 @@ import java.net.InetSocketAddress;
 final class DnsOutbound implements Outbound {
 
     private final String name;
-    /** {@code null} when the config's DNS is off: every flow then fails, saying so. */
+    /** {@code null} without a DNS ({@code turnout check}); while it is off every flow fails, saying so. */
     private final DnsService dns;
     private final InetSocketAddress tcp;
 
@@ -54,7 +54,7 @@ final class DnsOutbound implements Outbound {
 
     @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
-        if (dns == null) {
+        if (!answering()) {
             return loop.newFailedFuture(off());
         }
         Promise<Channel> opened = loop.newPromise();
@@ -74,7 +74,11 @@ final class DnsOutbound implements Outbound {
 
     @Override
     public Future<DatagramSession> openDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver receiver) {
-        return dns == null ? loop.newFailedFuture(off()) : loop.newSucceededFuture(new Answers(loop, receiver));
+        return !answering() ? loop.newFailedFuture(off()) : loop.newSucceededFuture(new Answers(loop, receiver));
+    }
+
+    private boolean answering() {
+        return dns != null && dns.on();
     }
 
     private IOException off() {

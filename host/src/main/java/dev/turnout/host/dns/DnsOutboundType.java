@@ -18,7 +18,7 @@ public final class DnsOutboundType implements OutboundType {
 
     public static final String TYPE = "dns";
 
-    /** {@code null} when the config's DNS is off (and for {@code turnout check}, which starts none). */
+    /** {@code null} for {@code turnout check}, which starts no DNS. */
     private final DnsService dns;
 
     private DnsOutboundType(DnsService dns) {

@@ -22,6 +22,10 @@ import java.util.function.Supplier;
  * The DNS parts built from {@link DnsOptions} and owned together: fake-IP pools (with their cache file),
  * the upstream resolver, the handler the TUN's DNS hijack calls, and the {@code dns.listen} server.
  * Closing it stops the server and saves the pools.
+ *
+ * <p>It exists while {@code dns.enable} is off too, switched off ({@link #on()}), so that a reload can switch it on
+ * as mihomo's does: what was wired to it at the start (the outbounds' lookups, the rules', the TUN's hijack) then
+ * follows the switch.
  */
 public final class DnsService implements AutoCloseable {
 
@@ -49,6 +53,8 @@ public final class DnsService implements AutoCloseable {
     /** Makes the resolvers a reload adds, as the start made its own; asked with the AAAA switch of the moment. */
     private final ResolverMaker resolvers;
     private volatile boolean ipv6;
+    /** {@code dns.enable}: while off, Turnout's own lookups ask the system and nothing is answered from here. */
+    private volatile boolean on;
     private volatile Through through = Through.NONE;
     private final EventLoopGroup group;
     /** The system's hosts file after {@code hosts:} ({@code dns.use-system-hosts}), or {@code null}. */
@@ -80,7 +86,7 @@ public final class DnsService implements AutoCloseable {
     private DnsService(FakePools fakes, Collection<Cidr> excluded, Path cacheFile, UpstreamResolver upstream,
             DnsHandler handler, DnsServer server, AtomicReference<InetSocketAddress> listen, MatchersView matchers,
             UpstreamResolver forProxyServers, UpstreamResolver forDirect, ResolverMaker resolvers, boolean ipv6,
-            EventLoopGroup group, SystemHosts systemHosts) {
+            EventLoopGroup group, SystemHosts systemHosts, boolean on) {
         this.resolvers = resolvers;
         this.ipv6 = ipv6;
         this.group = group;
@@ -95,12 +101,14 @@ public final class DnsService implements AutoCloseable {
         this.matchers = matchers;
         this.forProxyServers = forProxyServers;
         this.forDirect = forDirect;
+        this.on = on;
     }
 
     /**
      * Builds and starts everything.
      *
-     * @param options   the parsed {@code dns:} and {@code hosts:} sections
+     * @param options   the parsed {@code dns:} and {@code hosts:} sections ({@link DnsOptions#defaults()}: switched
+     *                  off, for a reload to switch on)
      * @param excluded  prefixes none of whose addresses the pools hand out (the TUN's subnets, e.g.
      *                  198.18.0.0/30, and its NAT peer)
      * @param cacheFile where fake-IP mappings persist (with a journal beside it); {@code null} for none
@@ -157,7 +165,7 @@ public final class DnsService implements AutoCloseable {
             }
         }
         return new DnsService(fakes, List.copyOf(excluded), cacheFile, upstream, handler, server, listen, matchers,
-                outbound[0], outbound[1], resolvers, options.ipv6(), group, system);
+                outbound[0], outbound[1], resolvers, options.ipv6(), group, system, options.enable());
     }
 
     /** An upstream resolver for these servers, made as the start makes them. */
@@ -202,18 +210,34 @@ public final class DnsService implements AutoCloseable {
         return r != null ? r : upstream;
     }
 
-    /** {@link #forProxyServers()} as it is at each lookup, for what is made once (the outbounds' factory). */
-    public Resolver proxyServerNames() {
-        return new Current(this::forProxyServers);
+    /**
+     * Whether Turnout's own lookups go to the servers here: while on and with servers to ask (a DNS without
+     * {@code nameserver} leaves them to the system's resolver).
+     */
+    public boolean answersOwnLookups() {
+        return on && upstream.hasServers();
     }
 
-    /** {@link #forDirect()} as it is at each lookup. */
-    public Resolver directNames() {
-        return new Current(this::forDirect);
+    /**
+     * What looks up the names Turnout connects to, as it is at each lookup, for what is made once (the dialer):
+     * {@link #upstream} while {@link #answersOwnLookups}, else {@code otherwise}.
+     */
+    public Resolver names(Resolver otherwise) {
+        return new Current(() -> answersOwnLookups() ? upstream : otherwise);
+    }
+
+    /** {@link #forProxyServers()} while {@link #answersOwnLookups}, else {@code otherwise}, at each lookup. */
+    public Resolver proxyServerNames(Resolver otherwise) {
+        return new Current(() -> answersOwnLookups() ? forProxyServers() : otherwise);
+    }
+
+    /** {@link #forDirect()} while {@link #answersOwnLookups}, else {@code otherwise}, at each lookup. */
+    public Resolver directNames(Resolver otherwise) {
+        return new Current(() -> answersOwnLookups() ? forDirect() : otherwise);
     }
 
     /** A resolver that asks the one a reload left in place, at each lookup. */
-    private record Current(Supplier<UpstreamResolver> now) implements Resolver {
+    private record Current(Supplier<Resolver> now) implements Resolver {
         @Override
         public Future<InetAddress> resolve(String host, EventLoop loop) {
             return now.get().resolve(host, loop);
@@ -414,6 +438,20 @@ public final class DnsService implements AutoCloseable {
 
     public UpstreamResolver upstream() {
         return upstream;
+    }
+
+    /** {@code dns.enable} as it is now. */
+    public boolean on() {
+        return on;
+    }
+
+    /**
+     * Switches the DNS on or off for what asks {@link #on()} from now on (a reload changed {@code dns.enable}); the
+     * listener moves with {@link #listenOn}, the other parts with their own calls. Off, the pools stay, so that the
+     * fake addresses given out still lead to their names.
+     */
+    public void switchOn(boolean on) {
+        this.on = on;
     }
 
     /** The system's hosts file the DNS answers from after {@code hosts:}, or {@code null} when it does not. */

@@ -269,6 +269,12 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     }
 
     /** Every server asked for names no policy entry matches: {@code nameserver}, then {@code fallback}. */
+    /** Whether any server is asked (without, the DNS answers only from its hosts and fake pools). */
+    public boolean hasServers() {
+        Servers s = plan.servers();
+        return !s.nameservers().isEmpty() || !s.fallback().isEmpty();
+    }
+
     public List<Nameserver> servers() {
         return plan.servers().all();
     }

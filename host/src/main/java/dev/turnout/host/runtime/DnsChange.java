@@ -20,13 +20,12 @@ import java.util.Set;
  * @param ipv6        whether AAAA questions are answered ({@code dns.ipv6} and the top-level {@code ipv6})
  * @param systemHosts whether the system's hosts file is asked ({@code use-system-hosts})
  * @param mode        {@code enhanced-mode}, or in fake-ip mode the fake ranges (which the pools decide on)
- * @param switched    {@code dns.enable}: the DNS switched on or off, which needs a restart (nothing else is told)
+ * @param switched    {@code dns.enable}: the DNS switched on (every part told) or off (the listener told)
  */
 record DnsChange(boolean servers, boolean filter, boolean listen, boolean ipv6, boolean systemHosts, boolean mode,
         boolean switched) {
 
     static final DnsChange NONE = new DnsChange(false, false, false, false, false, false, false);
-    static final DnsChange SWITCHED = new DnsChange(false, false, false, false, false, false, true);
 
     /** The keys that say which servers are asked, and when {@code fallback} is (its filter comes with the rules). */
     static final Set<String> SERVER_KEYS = Set.of("nameserver", "fallback", "default-nameserver",
@@ -44,8 +43,11 @@ record DnsChange(boolean servers, boolean filter, boolean listen, boolean ipv6, 
         if (runningDns == null && nextDns == null) {
             return NONE;
         }
-        if (runningDns == null || nextDns == null) {
-            return SWITCHED;
+        if (runningDns == null) { // switched on: every part as the section says
+            return new DnsChange(true, true, nextDns.listen() != null, true, true, true, true);
+        }
+        if (nextDns == null) { // switched off: the listener closes, the rest no longer answers
+            return new DnsChange(false, false, runningDns.listen() != null, false, false, false, true);
         }
         // The ranges mean nothing in the other modes.
         boolean mode = runningDns.enhancedMode() != nextDns.enhancedMode()

@@ -3,7 +3,7 @@ package dev.turnout.host.runtime;
 import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
-import dev.turnout.host.dns.DnsHandler;
+import dev.turnout.host.dns.DnsService;
 import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tun.HijackTargets;
 import dev.turnout.host.tunnel.StreamReadiness;
@@ -27,23 +27,23 @@ import java.util.List;
 final class TcpDnsHijack implements Tunnel {
 
     private final Tunnel next;
-    private final DnsHandler dns;
+    private final DnsService dns;
     private final HijackTargets targets;
 
-    private TcpDnsHijack(Tunnel next, DnsHandler dns, HijackTargets targets) {
+    private TcpDnsHijack(Tunnel next, DnsService dns, HijackTargets targets) {
         this.next = next;
         this.dns = dns;
         this.targets = targets;
     }
 
     /** {@code next} itself when no entry of {@code dnsHijack} applies to TCP. */
-    static Tunnel wrap(Tunnel next, DnsHandler dns, List<String> dnsHijack) {
+    static Tunnel wrap(Tunnel next, DnsService dns, List<String> dnsHijack) {
         HijackTargets targets = HijackTargets.tcp(dnsHijack);
         return targets.isEmpty() ? next : new TcpDnsHijack(next, dns, targets);
     }
 
     private boolean hijacks(Metadata flow) {
-        if (!"tun".equals(flow.inbound())) {
+        if (!"tun".equals(flow.inbound()) || !dns.on()) {
             return false;
         }
         Destination d = flow.destination();
@@ -63,7 +63,7 @@ final class TcpDnsHijack implements Tunnel {
                     @Override
                     protected void channelRead0(ChannelHandlerContext ctx, ByteBuf query) {
                         // The handler reads the query before it returns; the answer may come later.
-                        dns.handle(query, false, ctx.executor()).addListener(f -> {
+                        dns.handler().handle(query, false, ctx.executor()).addListener(f -> {
                             Object answer = f.getNow();
                             if (f.isSuccess() && answer instanceof ByteBuf buf) {
                                 ctx.writeAndFlush(buf);

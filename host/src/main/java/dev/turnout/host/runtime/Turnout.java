@@ -157,30 +157,28 @@ public final class Turnout implements AutoCloseable {
         // The subnets of the TUN the config would open, whether on now or switched on later by a dashboard.
         this.fakeIpsAvoid = excludedBy(settings.tun() != null ? settings.tun() : TunSettings.wouldBe(config));
         try {
-            DnsOptions dnsOptions = settings.dns();
-            if (dnsOptions != null) {
-                try {
-                    dnsService = DnsService.start(dnsOptions, fakeIpsAvoid,
-                            config.profile().storeFakeIp() ? state.file(FAKE_IP_CACHE) : null, workers,
-                            SocketBinder.current(binder::get),
-                            UpstreamResolver.Settings.defaults());
-                } catch (IOException e) {
-                    throw cannotListen(config.dns().originOf("listen"), "dns.listen", dnsOptions.listen(), e);
-                }
+            // Started switched off when dns.enable is: a reload may switch it on (Clash Verge does, with its TUN).
+            DnsOptions dnsOptions = settings.dns() != null ? settings.dns() : DnsOptions.defaults();
+            try {
+                dnsService = DnsService.start(dnsOptions, fakeIpsAvoid,
+                        config.profile().storeFakeIp() ? state.file(FAKE_IP_CACHE) : null, workers,
+                        SocketBinder.current(binder::get),
+                        UpstreamResolver.Settings.defaults());
+            } catch (IOException e) {
+                throw cannotListen(config.dns().originOf("listen"), "dns.listen", dnsOptions.listen(), e);
             }
             this.dns = dnsService;
             this.dnsOptions = settings.dns();
-            boolean upstream = dnsService != null && !dnsService.upstream().servers().isEmpty();
             // The top-level ipv6 of the moment (a dashboard may switch it): whether names lead to IPv6 addresses.
             BooleanSupplier ipv6 = () -> this.config.ipv6();
-            Resolver names = Ipv6Gate.over(upstream ? dnsService.upstream() : resolver, ipv6);
+            Resolver names = Ipv6Gate.over(dnsService.names(resolver), ipv6);
             // mihomo's tcp-concurrent: every address of a name at once, not one more every 250 ms.
             HostDialer hostDialer = new HostDialer(binder::get, names, CONNECT_TIMEOUT_MILLIS,
                     () -> this.config.tcpConcurrent() ? 0 : HostDialer.ATTEMPT_DELAY_MILLIS);
             this.compiler = new RoutingCompiler(new OutboundFactory(
                     DnsOutboundType.beside(plugins.outboundTypes(), dnsService), hostDialer, names,
-                    upstream ? Ipv6Gate.over(dnsService.directNames(), ipv6) : null,
-                    upstream ? Ipv6Gate.over(dnsService.proxyServerNames(), ipv6) : null));
+                    Ipv6Gate.over(dnsService.directNames(resolver), ipv6),
+                    Ipv6Gate.over(dnsService.proxyServerNames(resolver), ipv6)));
             long compiling = System.nanoTime();
             RoutingCompiler.Compiled compiled = compiler.compile(config, true);
             try {
@@ -197,9 +195,7 @@ public final class Turnout implements AutoCloseable {
                     config.profile().storeSelected() ? state.file(Selections.FILE_NAME) : null));
             groups.useUnifiedDelay(config.unifiedDelay());
             groups.adopt(compiled.routing().outbounds());
-            if (dnsService != null) {
-                dnsService.useMatchers(compiled.routing().dnsMatchers());
-            }
+            dnsService.useMatchers(compiled.routing().dnsMatchers());
             this.blocking = new ThreadPoolExecutor(1, 16, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(4096), r -> {
                 Thread t = new Thread(r, "turnout-decide");
                 t.setDaemon(true);
@@ -208,32 +204,28 @@ public final class Turnout implements AutoCloseable {
             DnsService d = dnsService;
             NameResolver forRules = domain -> {
                 try {
-                    return List.of(upstream ? d.upstream().lookup(domain) : resolver.lookup(domain));
+                    return List.of(d.answersOwnLookups() ? d.upstream().lookup(domain) : resolver.lookup(domain));
                 } catch (UnknownHostException e) {
                     return List.of();
                 }
             };
             try {
-                ruleHosts = RuleHosts.of(settings.hosts(), dnsService == null ? null : dnsService.systemHosts());
+                ruleHosts = RuleHosts.of(settings.hosts(), dnsService.systemHosts());
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(config.originOf("hosts"), "hosts: " + e.getMessage());
             }
             this.processes = new ProcessLookup(Platform.current().socketOwners(),
                     ProcessLookup.Mode.parse(config.findProcessMode()));
             this.router = new Router(compiled.routing(), forRules, ruleHosts, processes);
-            if (dnsService != null) {
-                // #PROXY after a nameserver: the outbound of the routing at the time of the query, as a flow's.
-                dnsService.sendThrough(this::nameserverStream);
-            }
+            // #PROXY after a nameserver: the outbound of the routing at the time of the query, as a flow's.
+            dnsService.sendThrough(this::nameserverStream);
             this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking,
                     flowTimeouts(config), shortage);
             this.retirement = new OutboundRetirement(tunnel.flows());
             this.ports = new ProxyPorts(boss, workers, tunnel, shortage, () -> this.config.authentication(), keepAlive);
             workers.next().scheduleWithFixedDelay(retirement::check, RETIREMENT_CHECK_SECONDS,
                     RETIREMENT_CHECK_SECONDS, TimeUnit.SECONDS);
-            if (dnsService != null) { // pools or none: a reload may switch to fake-ip mode
-                tunnel.useFakeIps(new PoolFakeIps(dnsService));
-            }
+            tunnel.useFakeIps(new PoolFakeIps(dnsService)); // pools or none: a reload may switch to fake-ip mode
             tunnel.useSniffer(Sniffer.of(settings.sniffer()));
         } catch (ConfigException | RuntimeException | InterruptedException e) {
             if (dnsService != null) {
@@ -390,14 +382,16 @@ public final class Turnout implements AutoCloseable {
     private void openTun(TunOptions options) throws IOException {
         claims.claimTun();
         Platform platform = Platform.current();
-        DnsHijack hijack = dns == null ? null : (query, loop) -> {
+        // With the DNS off at the opening, DNS is routed as any UDP and the system's resolver is left alone; a reload
+        // that switches it opens the TUN again. The checks at each query cover a reload that failed between the two.
+        DnsHijack hijack = !dns.on() ? null : (query, loop) -> {
             try {
-                return dns.handler().handle(query, true, loop);
+                return dns.on() ? dns.handler().handle(query, true, loop) : null;
             } finally {
                 query.release();
             }
         };
-        Tunnel tunFlows = dns == null ? tunnel : TcpDnsHijack.wrap(tunnel, dns.handler(), options.dnsHijack());
+        Tunnel tunFlows = !dns.on() ? tunnel : TcpDnsHijack.wrap(tunnel, dns, options.dnsHijack());
         TunInbound tun;
         try {
             tun = TunInbound.start(options, tunFlows, platform, hijack, shortage);
@@ -484,7 +478,7 @@ public final class Turnout implements AutoCloseable {
             tun = tun.with(e.getKey(), e.getValue(), DASHBOARD);
         }
         Config next = config.withTun(tun);
-        switchTun(TunSettings.from(next), next);
+        switchTun(TunSettings.from(next), next, false);
         this.config = next;
     }
 
@@ -512,9 +506,11 @@ public final class Turnout implements AutoCloseable {
      * Puts the TUN in the state {@code next} asks for ({@code null}: down), reopening it when its options changed;
      * when the new one cannot open, the one that ran is opened again and the error thrown.
      */
-    private void switchTun(TunOptions next, Config nextConfig) throws ConfigException, IOException {
+    private void switchTun(TunOptions next, Config nextConfig, boolean dnsSwitched)
+            throws ConfigException, IOException {
         TunOptions running = tunOptions;
-        if (java.util.Objects.equals(running, next)) {
+        // The DNS switched: the hijack and the system's resolver follow it only as the TUN opens.
+        if (java.util.Objects.equals(running, next) && !(dnsSwitched && running != null)) {
             return;
         }
         if (next != null) {
@@ -553,9 +549,6 @@ public final class Turnout implements AutoCloseable {
      * changed since the start): names could be given its addresses.
      */
     private void outsideFakeIps(TunOptions options, Config next) throws ConfigException {
-        if (dns == null) {
-            return;
-        }
         for (Cidr subnet : excludedBy(options)) {
             for (FakeIpPool pool : new FakeIpPool[] {dns.pool4(), dns.pool6()}) {
                 if (pool != null && !fakeIpsAvoid.contains(subnet) && (pool.range().contains(subnet.network())
@@ -587,6 +580,7 @@ public final class Turnout implements AutoCloseable {
         List<String> controllerChanges = controllerChanges(running, next);
         ControllerHook controller = controllerHook;
         Deque<Undo> undo = new ArrayDeque<>();
+        List<String> dnsUnapplied = null; // the DNS switched on: applied before the TUN step
         try {
             if (controller != null && !controllerChanges.isEmpty()) {
                 controller.use(next);
@@ -596,11 +590,19 @@ public final class Turnout implements AutoCloseable {
             undo.push(() -> ports.listenAs(running));
             ports.relisten(next.listeners());
             undo.push(() -> ports.relisten(running.listeners()));
-            if (dnsChange.listen()) {
-                listenDnsOn(next, nextDns);
-                undo.push(() -> dns.listenOn(runningDns.listen()));
+            if (dnsChange.switched() && nextDns != null) {
+                // While it is still off, so that neither the listener nor the TUN's hijack answers half set.
+                dnsUnapplied = useDns(dnsChange, nextDns);
             }
-            switchTun(checked.settings().tun(), next); // as mihomo's: on, off, or reopened with new options
+            if (dnsChange.listen() && nextDns != null) {
+                listenDnsOn(next, nextDns);
+                undo.push(() -> dns.listenOn(runningDns == null ? null : runningDns.listen()));
+            }
+            if (dnsChange.switched()) {
+                dns.switchOn(nextDns != null); // before the TUN step: its hijack follows the switch as it opens
+                undo.push(() -> dns.switchOn(runningDns != null));
+            }
+            switchTun(checked.settings().tun(), next, dnsChange.switched()); // on, off, or reopened, as mihomo's
         } catch (ConfigException | InterruptedException | IOException | RuntimeException e) {
             undo.forEach(Undo::runLogged);
             if (e instanceof InterruptedException) {
@@ -630,9 +632,7 @@ public final class Turnout implements AutoCloseable {
         router.swap(compiled.routing());
         retirement.retire(previous.outbounds(), compiled.routing().outbounds());
         tunnel.useSniffer(Sniffer.of(checked.settings().sniffer()));
-        if (dns != null) {
-            dns.useMatchers(compiled.routing().dnsMatchers());
-        }
+        dns.useMatchers(compiled.routing().dnsMatchers());
         if (!running.hosts().equals(next.hosts())) {
             useHosts(checked.settings());
         }
@@ -644,7 +644,7 @@ public final class Turnout implements AutoCloseable {
         if (controller == null) {
             unapplied.addAll(controllerChanges);
         }
-        unapplied.addAll(useDns(dnsChange, nextDns));
+        unapplied.addAll(dnsUnapplied != null ? dnsUnapplied : useDns(dnsChange, nextDns));
         dnsOptions = nextDns; // as asked: what did not apply is said once, as for the other keys
         if (controller != null && !controllerChanges.isEmpty()) {
             controller.settled();
@@ -683,6 +683,21 @@ public final class Turnout implements AutoCloseable {
                 log.warn("a failed reload could not put back what it had changed: {}", e.getMessage());
             }
         }
+    }
+
+    /**
+     * What is left of switching the DNS off once the reload succeeded (it no longer answers since the TUN step): its
+     * listener closed, the rules without the system's hosts file, as at a start without it. The pools stay, so that
+     * the fake addresses given out still lead to their names.
+     */
+    private void switchDnsOff() {
+        try {
+            dns.listenOn(null);
+        } catch (IOException | InterruptedException e) { // closing binds nothing
+            throw new IllegalStateException(e);
+        }
+        ruleHosts.useSystemHosts(null);
+        log.info("dns: off (dns.enable switched by the reload): Turnout's own lookups ask the system's resolver");
     }
 
     /** Moves the DNS server to {@code nextDns}' {@code listen}, or fails naming it. */
@@ -724,7 +739,7 @@ public final class Turnout implements AutoCloseable {
     private void useHosts(Settings next) {
         ruleHosts.useHosts(next.hosts());
         resolver.useHosts(next.hosts());
-        if (dns != null && next.dns() != null) {
+        if (next.dns() != null) {
             dns.useHosts(next.dns());
         }
         log.info("hosts: {} entries now", next.hosts().size());
@@ -737,23 +752,24 @@ public final class Turnout implements AutoCloseable {
      * @return the keys changed that still need a restart
      */
     private List<String> useDns(DnsChange change, DnsOptions nextDns) {
+        if (nextDns == null) {
+            if (change.switched()) {
+                switchDnsOff();
+            }
+            return List.of();
+        }
         List<String> restart = new ArrayList<>();
         if (change.switched()) {
-            restart.add("dns.enable");
-        }
-        if (dns == null || nextDns == null) {
-            return restart; // no running DNS to change, or one switched off: a restart sets it up
+            log.info("dns: on (dns.enable switched by the reload)");
+            dns.useHosts(nextDns); // hosts: changed while off were not handed to it
         }
         if (change.servers()) {
+            // Turnout's own lookups follow: the system's resolver without servers, the DNS's with
             UpstreamResolver.Servers servers = UpstreamResolver.Servers.of(nextDns);
-            if (dns.upstream().servers().isEmpty() || servers.all().isEmpty()) {
-                restart.add("dns.nameserver"); // Turnout's own lookups use the system's resolver or the DNS's
-            } else {
-                dns.upstream().retarget(servers);
-                dns.retargetOutbound(nextDns);
-                log.info("dns: now asking {}{}", servers.all(), servers.policy().isEmpty() ? ""
-                        : " (and " + servers.policy().size() + " nameserver-policy patterns)");
-            }
+            dns.upstream().retarget(servers);
+            dns.retargetOutbound(nextDns);
+            log.info("dns: now asking {}{}", servers.all(), servers.policy().isEmpty() ? ""
+                    : " (and " + servers.policy().size() + " nameserver-policy patterns)");
         }
         if (change.filter()) {
             dns.useFakeIpFilter(nextDns);
@@ -931,9 +947,9 @@ public final class Turnout implements AutoCloseable {
         ports.claimWith(claims);
     }
 
-    /** The DNS service of the {@code dns:} section, or {@code null} when it has none. */
+    /** The DNS service of the {@code dns:} section, or {@code null} while {@code dns.enable} is off. */
     public DnsService dns() {
-        return dns;
+        return dns.on() ? dns : null;
     }
 
     @Override
@@ -953,9 +969,7 @@ public final class Turnout implements AutoCloseable {
         tunnel.flows().closeAll();
         retirement.close();
         router.current().outbounds().close();
-        if (dns != null) {
-            dns.close(); // saves the fake-IP mappings
-        }
+        dns.close(); // saves the fake-IP mappings
         // Bounded, so that a stuck loop can never keep a stopping Turnout (and its routes) alive.
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);

@@ -1,8 +1,10 @@
 package dev.turnout.host.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -262,11 +264,41 @@ class DnsServerTest {
             UpstreamResolver added = dns.forProxyServers();
             assertNotSame(dns.upstream(), added);
             assertSame(dns.upstream(), dns.forDirect());
-            InetAddress looked = dns.proxyServerNames().resolve("www.example.test", upstream.group().next())
+            InetAddress looked = dns.proxyServerNames(null).resolve("www.example.test", upstream.group().next())
                     .get(5, TimeUnit.SECONDS);
             assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), looked);
             dns.retargetOutbound(options(EnhancedMode.FAKE_IP, null));
             assertSame(dns.upstream(), dns.forProxyServers(), "dropped again");
+        }
+    }
+
+    /**
+     * Started off, as Turnout starts it when {@code dns.enable} is not true: Turnout's own lookups go to the system's
+     * resolver until a reload switches it on with servers, and back there when it switches off.
+     */
+    @Test
+    void ownLookupsFollowTheSwitch() throws Exception {
+        InetAddress system = InetAddress.getByName("192.0.2.99");
+        dev.turnout.api.Resolver otherwise = (host, loop) -> loop.newSucceededFuture(system);
+        try (DnsService dns = DnsService.start(DnsOptions.defaults(), List.of(), null, upstream.group(),
+                SocketBinder.NONE, UpstreamResolver.Settings.defaults())) {
+            dev.turnout.api.Resolver names = dns.names(otherwise);
+            dev.turnout.api.Resolver direct = dns.directNames(otherwise);
+            assertFalse(dns.on());
+            assertNull(dns.server(), "off: nothing listens");
+            assertEquals(system, names.resolve("www.example.test", upstream.group().next()).get(5, TimeUnit.SECONDS));
+
+            DnsOptions on = options(EnhancedMode.FAKE_IP, null);
+            dns.upstream().retarget(UpstreamResolver.Servers.of(on));
+            assertEquals(system, names.resolve("www.example.test", upstream.group().next()).get(5, TimeUnit.SECONDS),
+                    "servers alone do not switch it on");
+            dns.switchOn(true);
+            InetAddress example = InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS);
+            assertEquals(example, names.resolve("www.example.test", upstream.group().next()).get(5, TimeUnit.SECONDS));
+            assertEquals(example, direct.resolve("www.example.test", upstream.group().next()).get(5, TimeUnit.SECONDS));
+
+            dns.switchOn(false);
+            assertEquals(system, direct.resolve("www.example.test", upstream.group().next()).get(5, TimeUnit.SECONDS));
         }
     }
 }
