@@ -64,7 +64,7 @@ public final class ConfigLoader {
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
             "sub-rules", "authentication", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips",
             "tcp-concurrent", "listeners", "keep-alive-idle", "keep-alive-interval", "disable-keep-alive",
-            "unified-delay", "profile");
+            "unified-delay", "profile", "tunnels");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -72,11 +72,16 @@ public final class ConfigLoader {
      */
     public static final Duration TCP_HALF_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
-    /** mihomo's listener types Turnout opens, all with its mixed inbound. */
-    private static final Set<String> LISTENER_TYPES = Set.of("mixed", "socks", "http");
+    /** mihomo's listener types Turnout opens: the proxy types with its mixed inbound, and tunnels. */
+    private static final Set<String> LISTENER_TYPES = Set.of("mixed", "socks", "http", ListenerEntry.TUNNEL);
     /** The keys of such a listener Turnout reads ({@code udp}: its mixed inbound always relays SOCKS5 UDP). */
     private static final Set<String> LISTENER_KEYS = Set.of("name", "type", "port", "listen", "users", "proxy", "rule",
             "udp");
+    /** The keys of a tunnel listener Turnout reads. */
+    private static final Set<String> TUNNEL_LISTENER_KEYS = Set.of("name", "type", "port", "listen", "proxy", "rule",
+            "network", "target");
+    /** The keys of a {@code tunnels:} entry written as a mapping. */
+    private static final Set<String> TUNNEL_KEYS = Set.of("network", "address", "target", "proxy");
 
     /** Clash keys Turnout accepts and does not act on; mentioned once, not as unknown. */
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
@@ -434,7 +439,8 @@ public final class ConfigLoader {
             noteIpv6Off(ipv6, dns, tun);
             noteDnsOutboundsWithoutDns(proxies, dns);
             // Before the warnings are copied into the config: a listener not opened is one of them.
-            List<ListenerEntry> listeners = attempt(() -> listeners(keys.get("listeners")), List.of());
+            List<ListenerEntry> listeners = attempt(() -> listeners(keys.get("listeners"), keys.get("tunnels")),
+                    List.of());
             Config config = new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bind, mode,
                     logLevel, List.copyOf(proxies), List.copyOf(groups), List.copyOf(rules), providers, hosts,
                     dns,
@@ -580,24 +586,141 @@ public final class ConfigLoader {
             return new ProxyEntry(new OutboundOptions(proxyName, type, values), at(m), Map.copyOf(origins));
         }
 
-        /** mihomo's {@code listeners:}: those of the types Turnout opens; any other is named in a warning. */
-        private List<ListenerEntry> listeners(NodeTuple tuple) throws ConfigException {
+        /**
+         * mihomo's {@code listeners:}: those of the types Turnout opens (any other is named in a warning), then its
+         * {@code tunnels:}, each a listener of type tunnel named {@code tunnel:} and its address.
+         */
+        private List<ListenerEntry> listeners(NodeTuple tuple, NodeTuple tunnels) throws ConfigException {
             List<ListenerEntry> out = new ArrayList<>();
-            if (tuple == null || isNull(tuple.getValueNode())) {
-                return out;
-            }
-            for (Node item : sequence(tuple.getValueNode(), "'listeners' (a list of inbounds)").getValue()) {
-                ListenerEntry l = attempt(() -> listener(item), null);
-                if (l == null) {
-                    continue;
+            if (tuple != null && !isNull(tuple.getValueNode())) {
+                for (Node item : sequence(tuple.getValueNode(), "'listeners' (a list of inbounds)").getValue()) {
+                    add(out, attempt(() -> listener(item), null));
                 }
-                if (out.stream().anyMatch(o -> o.name().equals(l.name()))) {
-                    errors.add(new ConfigException(l.origin(), "a second listener named '" + l.name() + "'"));
-                } else {
-                    out.add(l);
+            }
+            if (tunnels != null && !isNull(tunnels.getValueNode())) {
+                for (Node item : sequence(tunnels.getValueNode(), "'tunnels' (a list of tunnels)").getValue()) {
+                    add(out, attempt(() -> tunnel(item), null));
                 }
             }
             return List.copyOf(out);
+        }
+
+        private void add(List<ListenerEntry> out, ListenerEntry l) {
+            if (l == null) {
+                return;
+            }
+            if (out.stream().anyMatch(o -> o.name().equals(l.name()))) {
+                errors.add(new ConfigException(l.origin(), "a second listener named '" + l.name() + "'"));
+            } else {
+                out.add(l);
+            }
+        }
+
+        /**
+         * One entry of {@code tunnels:}, as mihomo reads it: {@code tcp/udp,127.0.0.1:6553,114.114.114.114:53,proxy}
+         * (the proxy optional), or a mapping of {@code network}, {@code address}, {@code target} and {@code proxy}.
+         * Without a proxy its flows follow the rules.
+         */
+        private ListenerEntry tunnel(Node item) throws ConfigException {
+            String networks;
+            String address;
+            String target;
+            String proxy;
+            Node proxyNode = item;
+            if (item instanceof ScalarNode s) {
+                String[] parts = s.getValue().split(",", -1);
+                if (parts.length != 3 && parts.length != 4) {
+                    throw new ConfigException(at(item), "tunnel '" + s.getValue() + "' is not network,address,target"
+                            + " or network,address,target,proxy (tcp/udp,127.0.0.1:6553,192.0.2.53:53,PROXY)");
+                }
+                networks = parts[0].trim();
+                address = parts[1].trim();
+                target = parts[2].trim();
+                proxy = parts.length == 4 && !parts[3].isBlank() ? parts[3].trim() : null;
+            } else {
+                MappingNode m = mapping(item, "a tunnel: network,address,target[,proxy] or a mapping of them");
+                Map<String, NodeTuple> kv = entries(m);
+                for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
+                    if (!TUNNEL_KEYS.contains(e.getKey())) {
+                        warnings.add(at(e.getValue().getKeyNode()) + ": unknown key '" + e.getKey()
+                                + "' in a tunnel; ignored");
+                    }
+                }
+                networks = networks(kv, m);
+                address = requiredString(kv, "address", m);
+                target = requiredString(kv, "target", m);
+                proxy = string(kv, "proxy", null);
+                if (kv.containsKey("proxy")) {
+                    proxyNode = kv.get("proxy").getValueNode();
+                }
+            }
+            TunnelTarget to = tunnelTarget(networks, target, item);
+            int colon = address.lastIndexOf(':');
+            String host = colon < 0 ? "" : address.substring(0, colon).trim();
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port;
+            try {
+                if (colon < 0) {
+                    throw new IllegalArgumentException("tunnel address '" + address + "' is not address:port");
+                }
+                port = TunnelTarget.port(address.substring(colon + 1).trim(), address);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(at(item), e.getMessage());
+            }
+            String listen = listenAddress(host, "tunnel address '" + address + "'", item);
+            return new ListenerEntry("tunnel:" + address, ListenerEntry.TUNNEL, port, listen, null, proxy, null,
+                    at(item), at(proxyNode), to);
+        }
+
+        /** A tunnel's {@code network}: a list of {@code tcp} and {@code udp}, or one written as mihomo's line does. */
+        private String networks(Map<String, NodeTuple> kv, Node owner) throws ConfigException {
+            NodeTuple t = kv.get("network");
+            if (t == null || isNull(t.getValueNode())) {
+                throw new ConfigException(at(owner), "missing 'network' (tcp, udp or both: network: [tcp, udp])");
+            }
+            if (t.getValueNode() instanceof ScalarNode s) {
+                return s.getValue();
+            }
+            List<String> out = new ArrayList<>();
+            for (Node n : sequence(t.getValueNode(), "'network': a list of tcp and udp").getValue()) {
+                out.add(scalar(n, "tcp or udp"));
+            }
+            return String.join("/", out);
+        }
+
+        private TunnelTarget tunnelTarget(String networks, String target, Node at) throws ConfigException {
+            boolean tcp = false;
+            boolean udp = false;
+            for (String n : networks.split("/")) {
+                switch (n.trim().toLowerCase(Locale.ROOT)) {
+                    case "tcp" -> tcp = true;
+                    case "udp" -> udp = true;
+                    default -> throw new ConfigException(at(at), "tunnel network '" + n.trim()
+                            + "' is neither tcp nor udp");
+                }
+            }
+            try {
+                return TunnelTarget.parse(tcp, udp, target);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(at(at), e.getMessage());
+            }
+        }
+
+        /** An address to listen on as written: an IP address, {@code *} for every one; {@code null} when empty. */
+        private String listenAddress(String written, String what, Node at) throws ConfigException {
+            String w = written == null ? "" : written.trim();
+            if (w.isEmpty()) {
+                return null;
+            }
+            if (w.equals("*")) {
+                return "0.0.0.0";
+            }
+            if (!io.netty.util.NetUtil.isValidIpV4Address(w) && !io.netty.util.NetUtil.isValidIpV6Address(w)) {
+                throw new ConfigException(at(at), what + ": '" + w + "' is not an IP address");
+            }
+            return w;
         }
 
         /** One listener, or {@code null} (after a warning) for one Turnout does not open. */
@@ -608,11 +731,12 @@ public final class ConfigLoader {
             String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
             if (!LISTENER_TYPES.contains(type)) {
                 warnings.add(at(kv.get("type").getValueNode()) + ": listener '" + name + "' of type " + type
-                        + " is not opened: Turnout's listeners are mixed, socks and http");
+                        + " is not opened: Turnout's listeners are mixed, socks, http and tunnel");
                 return null;
             }
+            boolean tunnel = type.equals(ListenerEntry.TUNNEL);
             for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
-                if (!LISTENER_KEYS.contains(e.getKey())) {
+                if (!(tunnel ? TUNNEL_LISTENER_KEYS : LISTENER_KEYS).contains(e.getKey())) {
                     warnings.add(at(e.getValue().getKeyNode()) + ": unknown key '" + e.getKey() + "' in listener '"
                             + name + "'; ignored");
                 }
@@ -649,8 +773,9 @@ public final class ConfigLoader {
                 users = List.copyOf(users);
             }
             NodeTuple proxy = kv.get("proxy");
+            TunnelTarget to = tunnel ? tunnelTarget(networks(kv, m), requiredString(kv, "target", m), m) : null;
             return new ListenerEntry(name, type, port, listen, users, string(kv, "proxy", null), string(kv, "rule", null),
-                    at(m), proxy == null ? at(m) : at(proxy.getValueNode()));
+                    at(m), proxy == null ? at(m) : at(proxy.getValueNode()), to);
         }
 
         private List<GroupEntry> groups(NodeTuple tuple) throws ConfigException {

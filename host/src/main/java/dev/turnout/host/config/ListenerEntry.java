@@ -6,8 +6,9 @@ import java.util.List;
 /**
  * One of mihomo's {@code listeners:} that Turnout opens: a {@code mixed}, {@code socks} or {@code http} port of its
  * own, with its own name (what {@code IN-NAME} rules match), address, users and, with {@code proxy}, one outbound
- * for every flow through it whatever the rules say, or with {@code rule}, a sub-rules list of its own. Each is served by Turnout's mixed inbound, which tells SOCKS
- * from HTTP by the first byte.
+ * for every flow through it whatever the rules say, or with {@code rule}, a sub-rules list of its own. Each is served
+ * by Turnout's mixed inbound, which tells SOCKS from HTTP by the first byte. A {@code tunnel} (a listener of that type,
+ * or an entry of the top-level {@code tunnels:}) sends everything arriving on its port to one {@code tunnel} target.
  *
  * @param listen the address as written; {@code null} when not written (then loopback, see {@link #address})
  * @param users {@code user:password} entries in place of {@code authentication}; {@code null} to follow it, empty to
@@ -15,9 +16,19 @@ import java.util.List;
  * @param proxy the outbound or group every flow takes, or {@code null} for the rules
  * @param rule the {@code sub-rules:} list its flows are matched against in place of {@code rules:}, or {@code null}
  * @param origin where the entry is written; {@code proxyOrigin} where its {@code proxy} is
+ * @param tunnel a tunnel's networks and target; {@code null} for the other types
  */
 public record ListenerEntry(String name, String type, int port, String listen, List<String> users, String proxy,
-                            String rule, Origin origin, Origin proxyOrigin) {
+                            String rule, Origin origin, Origin proxyOrigin, TunnelTarget tunnel) {
+
+    /** mihomo's type of a listener that forwards its port to one target. */
+    public static final String TUNNEL = "tunnel";
+
+    /** A mixed, socks or http listener. */
+    public ListenerEntry(String name, String type, int port, String listen, List<String> users, String proxy,
+            String rule, Origin origin, Origin proxyOrigin) {
+        this(name, type, port, listen, users, proxy, rule, origin, proxyOrigin, null);
+    }
 
     /**
      * Where it listens: as written, else 127.0.0.1. mihomo's default is every address; Turnout keeps proxy ports
@@ -29,6 +40,6 @@ public record ListenerEntry(String name, String type, int port, String listen, L
 
     /** What its open socket is made of (all but the proxy), for telling whether a reload changed it. */
     public List<Object> socket() {
-        return java.util.Arrays.asList(name, type, port, address(), users);
+        return java.util.Arrays.asList(name, type, port, address(), users, tunnel);
     }
 }

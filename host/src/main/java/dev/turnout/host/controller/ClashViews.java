@@ -326,6 +326,9 @@ final class ClashViews {
         if (i.contains("http")) {
             return "HTTP";
         }
+        if (i.equals("tunnel")) {
+            return "Tunnel";
+        }
         if (i.contains("tun")) {
             return "Tun";
         }

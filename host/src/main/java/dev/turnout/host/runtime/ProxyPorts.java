@@ -5,7 +5,9 @@ import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ListenerEntry;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.inbound.Authentication;
+import dev.turnout.host.inbound.PortInbound;
 import dev.turnout.host.inbound.mixed.MixedInbound;
+import dev.turnout.host.inbound.tunnel.TunnelInbound;
 import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.channel.EventLoopGroup;
@@ -47,13 +49,13 @@ final class ProxyPorts implements AutoCloseable {
     /** Listening now, by port, all on {@link #address}. */
     private final Map<Integer, MixedInbound> open = new LinkedHashMap<>();
     /** Listeners closed while running, whose clients go on until the stop. */
-    private final List<MixedInbound> closed = new ArrayList<>();
+    private final List<PortInbound> closed = new ArrayList<>();
     private InetAddress address;
     /** mihomo's {@code listeners:} listening now, by {@link ListenerEntry#socket()}. */
     private final Map<List<Object>, Listening> listeners = new LinkedHashMap<>();
 
     /** A listener of {@code listeners:} and the entry it was opened for. */
-    private record Listening(ListenerEntry entry, MixedInbound inbound) {
+    private record Listening(ListenerEntry entry, PortInbound inbound) {
     }
 
     ProxyPorts(EventLoopGroup boss, EventLoopGroup workers, Tunnel tunnel, DescriptorShortage shortage,
@@ -184,7 +186,7 @@ final class ProxyPorts implements AutoCloseable {
         java.util.Set<Integer> held = new java.util.HashSet<>();
         gone.forEach(g -> held.add(g.entry().port()));
         gone.forEach(g -> g.inbound().stopListening());
-        Map<ListenerEntry, MixedInbound> opened = new LinkedHashMap<>();
+        Map<ListenerEntry, PortInbound> opened = new LinkedHashMap<>();
         try {
             for (ListenerEntry l : fresh) {
                 opened.put(l, openListener(l, !held.contains(l.port())));
@@ -226,7 +228,7 @@ final class ProxyPorts implements AutoCloseable {
         }
     }
 
-    private MixedInbound openListener(ListenerEntry l, boolean claim) throws ConfigException, InterruptedException {
+    private PortInbound openListener(ListenerEntry l, boolean claim) throws ConfigException, InterruptedException {
         // Its own users, read once; whom they are asked of and which clients are served follow the running config.
         Authentication own = l.users() == null ? null : Authentication.of(l.users(), List.of());
         Supplier<Authentication> access = own == null ? authentication
@@ -242,8 +244,11 @@ final class ProxyPorts implements AutoCloseable {
         try {
             // An IP literal (the config checked it): no name is looked up.
             InetSocketAddress at = new InetSocketAddress(InetAddress.getByName(l.address()), l.port());
-            MixedInbound m = MixedInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients);
-            log.info("listener '{}' ({}) listening on {}{}{}", l.name(), l.type(), m.localAddress(),
+            PortInbound m = l.tunnel() != null
+                    ? TunnelInbound.bind(at, l.tunnel(), boss, workers, tunnel, shortage, l.name(), access, clients)
+                    : MixedInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients);
+            log.info("listener '{}' ({}) listening on {}{}{}{}", l.name(), l.type(), m.localAddress(),
+                    l.tunnel() == null ? "" : " (" + l.tunnel().networks() + ") to " + l.tunnel(),
                     l.proxy() != null ? ", every flow through " + l.proxy()
                             : l.rule() != null ? ", its flows matched against sub-rules '" + l.rule() + "'" : "",
                     l.listen() == null ? " (no 'listen' written: loopback only, where mihomo's default is every"
@@ -261,7 +266,7 @@ final class ProxyPorts implements AutoCloseable {
     @Override
     public synchronized void close() {
         open.values().forEach(MixedInbound::close);
-        closed.forEach(MixedInbound::close);
+        closed.forEach(PortInbound::close);
         listeners.values().forEach(l -> l.inbound().close());
         open.clear();
         closed.clear();

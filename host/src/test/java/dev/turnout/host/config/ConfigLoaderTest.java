@@ -74,6 +74,50 @@ class ConfigLoaderTest {
         }
     }
 
+    /** mihomo's {@code tunnels:} in both of its forms, and listeners of type tunnel, as its documented config has them. */
+    @Test
+    void tunnelsAreListenersToOneTarget() throws Exception {
+        Config c = parse("listeners:\n"
+                + "  - {name: t, type: tunnel, port: 10816, listen: 0.0.0.0, network: [tcp, udp], target: 'target.com:443'}\n"
+                + "tunnels:\n"
+                + "  - tcp/udp,127.0.0.1:6553,192.0.2.53:53,proxy\n"
+                + "  - tcp,127.0.0.1:6666,rds.mysql.com:3306\n"
+                + "  - network: [udp]\n"
+                + "    address: ':7777'\n"
+                + "    target: '[2001:db8::1]:53'\n"
+                + "    proxy: vpn\n");
+        assertEquals(List.of("t", "tunnel:127.0.0.1:6553", "tunnel:127.0.0.1:6666", "tunnel::7777"),
+                c.listeners().stream().map(ListenerEntry::name).toList());
+        ListenerEntry t = c.listeners().get(0);
+        assertEquals(new TunnelTarget(true, true, "target.com", 443), t.tunnel());
+        assertEquals("0.0.0.0", t.address());
+        ListenerEntry dns = c.listeners().get(1);
+        assertEquals(ListenerEntry.TUNNEL, dns.type());
+        assertEquals(6553, dns.port());
+        assertEquals("127.0.0.1", dns.address());
+        assertEquals("proxy", dns.proxy());
+        assertEquals("192.0.2.53:53", dns.tunnel().toString());
+        assertEquals("tcp/udp", dns.tunnel().networks());
+        assertEquals(null, c.listeners().get(2).proxy(), "no proxy: the rules decide");
+        ListenerEntry six = c.listeners().get(3);
+        assertEquals(new TunnelTarget(false, true, "2001:db8::1", 53), six.tunnel());
+        assertEquals("127.0.0.1", six.address(), "no address written: loopback, unlike mihomo's every address");
+        assertEquals("t.yaml:9:12", six.proxyOrigin().toString());
+        assertEquals(List.of(), c.warnings());
+        String[][] bad = {
+            {"tunnels: ['tcp,127.0.0.1:6553']", "t.yaml:1:11: tunnel 'tcp,127.0.0.1:6553' is not network,address,target"},
+            {"tunnels: ['sctp,127.0.0.1:6553,192.0.2.53:53']", "tunnel network 'sctp' is neither tcp nor udp"},
+            {"tunnels: ['tcp,127.0.0.1:6553,target.com']", "tunnel target 'target.com' is not host:port"},
+            {"tunnels: ['tcp,127.0.0.1:70000,192.0.2.53:53']", "port 70000 is not between 1 and 65535"},
+            {"tunnels: ['tcp,lan.example:6553,192.0.2.53:53']", "'lan.example' is not an IP address"},
+            {"tunnels: [{address: '127.0.0.1:1', target: 'a:1'}]", "missing 'network'"},
+            {"listeners: [{name: t, type: tunnel, port: 1, network: [tcp]}]", "missing 'target'"}};
+        for (String[] b : bad) {
+            ConfigException e = assertThrows(ConfigException.class, () -> parse(b[0] + "\n"), b[0]);
+            assertTrue(e.getMessage().startsWith("t.yaml:1:") && e.getMessage().contains(b[1]), e.getMessage());
+        }
+    }
+
     @Test
     void authenticationNamesItsUsersAndWhoIsNotAsked() throws Exception {
         Config c = parse("mixed-port: 7890\nallow-lan: true\nauthentication:\n  - 'user:pa:ss'\n");

@@ -63,6 +63,14 @@ class ConnectionListTest {
     }
 
     @Test
+    void eachInboundHasMihomosTypeName() {
+        assertEquals("Tunnel", ClashViews.inboundType("tunnel"), "mihomo's tunnels, not its TUN");
+        assertEquals("Tun", ClashViews.inboundType("tun"));
+        assertEquals("Socks5", ClashViews.inboundType("socks5"));
+        assertEquals("HTTP", ClashViews.inboundType("http"));
+    }
+
+    @Test
     void anEmptyTableIsClashsEmptyList() throws Exception {
         ByteBuf buf = Json.write(UnpooledByteBufAllocator.DEFAULT, ClashViews.connections(new FlowTable(1), null));
         try {

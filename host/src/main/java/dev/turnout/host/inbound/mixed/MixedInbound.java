@@ -5,6 +5,7 @@ import dev.turnout.host.dial.Transport;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.inbound.InboundSupport;
+import dev.turnout.host.inbound.PortInbound;
 import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tunnel.Tunnel;
@@ -24,7 +25,7 @@ import java.util.function.Supplier;
  * One port that speaks SOCKS5 and HTTP proxy, told apart by the first byte. This is how Turnout is used
  * without root: applications point their proxy setting at it.
  */
-public final class MixedInbound implements AutoCloseable {
+public final class MixedInbound implements PortInbound {
 
     /** A client that has not finished its handshake (or an HTTP request head) by then is dropped. */
     static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
@@ -104,6 +105,7 @@ public final class MixedInbound implements AutoCloseable {
         return new MixedInbound(server, connections);
     }
 
+    @Override
     public InetSocketAddress localAddress() {
         return (InetSocketAddress) server.localAddress();
     }
@@ -118,7 +120,7 @@ public final class MixedInbound implements AutoCloseable {
         return connections.size();
     }
 
-    /** Stops taking clients; those connected go on until {@link #close()}. */
+    @Override
     public void stopListening() {
         server.close().syncUninterruptibly();
     }

@@ -1,0 +1,269 @@
+package dev.turnout.host.inbound.tunnel;
+
+import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Destination;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Network;
+import dev.turnout.host.config.TunnelTarget;
+import dev.turnout.host.dial.SocketBinder;
+import dev.turnout.host.dial.Transport;
+import dev.turnout.host.inbound.Authentication;
+import dev.turnout.host.inbound.PortInbound;
+import dev.turnout.host.platform.DescriptorShortage;
+import dev.turnout.host.relay.Relay;
+import dev.turnout.host.tunnel.StreamReadiness;
+import dev.turnout.host.tunnel.Tunnel;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * mihomo's tunnel: a port whose every TCP connection and every UDP sender's datagrams go to one fixed target, through
+ * the tunnel's proxy or where the rules send them ({@code tunnels: [tcp/udp,127.0.0.1:6553,192.0.2.53:53,PROXY]}).
+ * No handshake: what a client sends is the target's from the first byte.
+ */
+public final class TunnelInbound implements PortInbound {
+
+    /** mihomo's inbound type of a tunnel's flows, what {@code IN-TYPE} rules match. */
+    public static final String TYPE = "TUNNEL";
+    /** A UDP sender quiet this long loses its flow; its next datagram opens a new one. */
+    static final long UDP_IDLE_MILLIS = 60_000;
+    /** Bounds what senders can make one tunnel hold. */
+    static final int MAX_UDP_SENDERS = 1024;
+
+    private final Channel tcp;
+    private final Channel udp;
+    private final ChannelGroup connections;
+
+    private TunnelInbound(Channel tcp, Channel udp, ChannelGroup connections) {
+        this.tcp = tcp;
+        this.udp = udp;
+        this.connections = connections;
+    }
+
+    /**
+     * Listens on {@code address} for the target's networks: both or neither.
+     *
+     * @param name           the flows' inbound name (a listener's, or {@code tunnel:} and the address)
+     * @param authentication who may connect ({@code lan-allowed-ips}, {@code lan-disallowed-ips}), read per client
+     * @param clients        applied to each TCP client's socket (keepalive)
+     * @throws IOException when a port cannot be bound; nothing stays open then
+     */
+    public static TunnelInbound bind(InetSocketAddress address, TunnelTarget target, EventLoopGroup boss,
+            EventLoopGroup workers, Tunnel tunnel, DescriptorShortage shortage, String name,
+            Supplier<Authentication> authentication, SocketBinder clients) throws IOException, InterruptedException {
+        Destination to = destination(target);
+        ChannelGroup connections = new DefaultChannelGroup("tunnel", GlobalEventExecutor.INSTANCE);
+        Channel tcp = null;
+        Channel udp = null;
+        try {
+            if (target.tcp()) {
+                tcp = Transport.bind(new ServerBootstrap()
+                        .group(boss, workers)
+                        .channel(Transport.serverChannelType())
+                        .option(ChannelOption.SO_BACKLOG, 1024)
+                        .option(ChannelOption.SO_REUSEADDR, true)
+                        .handler(shortage.acceptGuard())
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childOption(ChannelOption.AUTO_READ, false)
+                        .childHandler(new ChannelInitializer<>() {
+                            @Override
+                            protected void initChannel(Channel ch) {
+                                InetSocketAddress client = (InetSocketAddress) ch.remoteAddress();
+                                if (!authentication.get().admits(client)) {
+                                    ch.close(); // lan-allowed-ips / lan-disallowed-ips, as for every port
+                                    return;
+                                }
+                                try {
+                                    clients.bind(ch);
+                                } catch (Exception e) {
+                                    ch.close();
+                                    return;
+                                }
+                                connections.add(ch);
+                                Relay.readsGrowToBulk(ch);
+                                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void channelActive(ChannelHandlerContext ctx) {
+                                        ctx.pipeline().remove(this);
+                                        tunnel.routeStream(ch, flow(Network.TCP, to, client, name, ch), StreamReadiness.SILENT);
+                                    }
+                                });
+                            }
+                        }), address);
+            }
+            if (target.udp()) {
+                InetSocketAddress at = tcp == null ? address : (InetSocketAddress) tcp.localAddress();
+                Senders senders = new Senders(tunnel, to, name, authentication);
+                udp = Transport.bind(new Bootstrap()
+                        .group(workers.next())
+                        .channelFactory(Transport::newDatagramChannel)
+                        .handler(senders), at);
+                senders.sweepEvery(udp);
+            }
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            if (tcp != null) {
+                tcp.close().syncUninterruptibly();
+            }
+            throw e;
+        }
+        return new TunnelInbound(tcp, udp, connections);
+    }
+
+    private static Destination destination(TunnelTarget target) {
+        InetAddress literal = NetUtil.isValidIpV4Address(target.host()) || NetUtil.isValidIpV6Address(target.host())
+                ? NetUtil.createInetAddressFromIpAddressString(target.host()) : null;
+        return literal != null ? Destination.ofAddress(literal, target.port())
+                : Destination.ofHost(target.host(), target.port());
+    }
+
+    private static Metadata flow(Network network, Destination to, InetSocketAddress client, String name, Channel ch) {
+        int port = ch.localAddress() instanceof InetSocketAddress local ? local.getPort() : 0;
+        return new Metadata(network, to, client, "tunnel", null, TYPE, name, port, null, null, -1, -1);
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) (tcp != null ? tcp : udp).localAddress();
+    }
+
+    /** Stops taking TCP clients (those connected go on); UDP ends at once, its senders' flows with it. */
+    @Override
+    public void stopListening() {
+        if (tcp != null) {
+            tcp.close().syncUninterruptibly();
+        }
+        if (udp != null) {
+            udp.close().syncUninterruptibly();
+        }
+    }
+
+    @Override
+    public void close() {
+        stopListening();
+        connections.close();
+    }
+
+    /** Each UDP sender's flow to the target, on the socket's loop; a quiet one is closed. */
+    private static final class Senders extends SimpleChannelInboundHandler<DatagramPacket> {
+
+        private final Tunnel tunnel;
+        private final Destination to;
+        private final String name;
+        private final Supplier<Authentication> authentication;
+        private final Map<InetSocketAddress, Sender> senders = new HashMap<>();
+        private ScheduledFuture<?> sweep;
+
+        Senders(Tunnel tunnel, Destination to, String name, Supplier<Authentication> authentication) {
+            super(DatagramPacket.class);
+            this.tunnel = tunnel;
+            this.to = to;
+            this.name = name;
+            this.authentication = authentication;
+        }
+
+        /** One sender: its flow (opening, open, or ended by the flow table) and when it last sent. */
+        private static final class Sender {
+            final Future<DatagramSession> session;
+            long lastUsed = System.nanoTime();
+
+            Sender(Future<DatagramSession> session) {
+                this.session = session;
+            }
+
+            boolean ended() {
+                return session.isDone() && (!session.isSuccess() || !session.getNow().isOpen());
+            }
+
+            void close() {
+                session.addListener(f -> {
+                    if (f.isSuccess()) {
+                        ((DatagramSession) f.getNow()).close();
+                    }
+                });
+            }
+        }
+
+        void sweepEvery(Channel udp) {
+            sweep = udp.eventLoop().scheduleAtFixedRate(() -> {
+                long now = System.nanoTime();
+                for (Iterator<Sender> i = senders.values().iterator(); i.hasNext(); ) {
+                    Sender s = i.next();
+                    if (s.ended() || now - s.lastUsed > TimeUnit.MILLISECONDS.toNanos(UDP_IDLE_MILLIS)) {
+                        s.close();
+                        i.remove();
+                    }
+                }
+            }, 10, 10, TimeUnit.SECONDS);
+            udp.closeFuture().addListener(f -> {
+                sweep.cancel(false);
+                senders.values().forEach(Sender::close);
+                senders.clear();
+            });
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+            InetSocketAddress from = packet.sender();
+            Sender s = senders.get(from);
+            if (s == null || s.ended()) {
+                if (s != null) {
+                    senders.remove(from);
+                } else if (senders.size() >= MAX_UDP_SENDERS || !authentication.get().admits(from)) {
+                    return;
+                }
+                Channel udp = ctx.channel();
+                s = new Sender(tunnel.routeDatagram(flow(Network.UDP, to, from, name, udp), udp.eventLoop(),
+                        (source, payload) -> toSender(udp, from, payload)));
+                senders.put(from, s);
+            }
+            s.lastUsed = System.nanoTime();
+            ByteBuf payload = packet.content().retain();
+            Future<DatagramSession> session = s.session;
+            if (session.isDone()) {
+                send(session, payload);
+            } else {
+                session.addListener(f -> send(session, payload));
+            }
+        }
+
+        private void send(Future<DatagramSession> session, ByteBuf payload) {
+            if (!session.isSuccess() || !session.getNow().isOpen()) {
+                payload.release();
+                return;
+            }
+            session.getNow().send(to, payload);
+        }
+
+        /** A reply, from whichever address the target's side sent it: the sender hears it from the tunnel's port. */
+        private static void toSender(Channel udp, InetSocketAddress sender, ByteBuf payload) {
+            if (!udp.isActive()) {
+                payload.release();
+                return;
+            }
+            udp.writeAndFlush(new DatagramPacket(payload, sender), udp.voidPromise());
+        }
+    }
+}
