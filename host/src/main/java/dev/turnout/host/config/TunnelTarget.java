@@ -35,7 +35,8 @@ public record TunnelTarget(boolean tcp, boolean udp, String host, int port) {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
             if (!NetUtil.isValidIpV6Address(host)) {
-                throw new IllegalArgumentException("tunnel target '" + target + "': " + host + " is not an IPv6 address");
+                throw new IllegalArgumentException("tunnel target '" + target + "': " + host
+                        + " is not an IPv6 address");
             }
         } else if (host.contains(":") || host.isBlank()) {
             throw new IllegalArgumentException("tunnel target '" + target + "' is not host:port (an IPv6 address goes "

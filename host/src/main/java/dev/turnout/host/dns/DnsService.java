@@ -33,7 +33,7 @@ public final class DnsService implements AutoCloseable {
     public static final int MAX_V6_SLOTS = 1 << 16;
 
     /** The fake-IP pools and their cache, once fake-ip mode has run; kept when a reload leaves the mode. */
-    private volatile FakePools fakes;
+    private final AtomicReference<FakePools> fakes;
     /** What new pools set aside, and where they persist ({@code null}: in memory). */
     private final Collection<Cidr> excluded;
     private final Path cacheFile;
@@ -83,10 +83,10 @@ public final class DnsService implements AutoCloseable {
         }
     }
 
-    private DnsService(FakePools fakes, Collection<Cidr> excluded, Path cacheFile, UpstreamResolver upstream,
-            DnsHandler handler, DnsServer server, AtomicReference<InetSocketAddress> listen, MatchersView matchers,
-            UpstreamResolver forProxyServers, UpstreamResolver forDirect, ResolverMaker resolvers, boolean ipv6,
-            EventLoopGroup group, SystemHosts systemHosts, boolean on) {
+    private DnsService(AtomicReference<FakePools> fakes, Collection<Cidr> excluded, Path cacheFile,
+            UpstreamResolver upstream, DnsHandler handler, DnsServer server, AtomicReference<InetSocketAddress> listen,
+            MatchersView matchers, UpstreamResolver forProxyServers, UpstreamResolver forDirect,
+            ResolverMaker resolvers, boolean ipv6, EventLoopGroup group, SystemHosts systemHosts, boolean on) {
         this.resolvers = resolvers;
         this.ipv6 = ipv6;
         this.group = group;
@@ -125,14 +125,15 @@ public final class DnsService implements AutoCloseable {
         HostsTable hosts = new HostsTable(options.hosts(), system);
         MatchersView matchers = new MatchersView();
         FakeIpFilter filter = new FakeIpFilter(options.fakeIpFilter(), options.fakeIpWhitelist(), matchers);
-        FakePools fakes = options.enhancedMode() == EnhancedMode.FAKE_IP
-                ? FakePools.open(options, excluded, cacheFile) : null;
+        AtomicReference<FakePools> pools = new AtomicReference<>(options.enhancedMode() == EnhancedMode.FAKE_IP
+                ? FakePools.open(options, excluded, cacheFile) : null);
+        FakePools fakes = pools.get();
         FakeIpPool pool4 = fakes == null ? null : fakes.v4();
         FakeIpPool pool6 = fakes == null ? null : fakes.v6();
         FakeIpStore store = fakes == null ? null : fakes.store();
         TlsLayer tls = TlsLayer.fromEnvironment();
         AtomicReference<InetSocketAddress> listen = new AtomicReference<>(options.enable() ? options.listen() : null);
-        Predicate<InetAddress> own = ownAddress(options, excluded, listen::get);
+        Predicate<InetAddress> own = ownAddress(() -> fakeRanges(pools.get(), options), excluded, listen::get);
         ResolverMaker resolvers = (servers, ipv6) -> {
             UpstreamResolver r = new UpstreamResolver(servers, hosts, ipv6, group, binder, tls, own, settings);
             r.useMatchers(matchers);
@@ -164,7 +165,7 @@ public final class DnsService implements AutoCloseable {
                 throw e;
             }
         }
-        return new DnsService(fakes, List.copyOf(excluded), cacheFile, upstream, handler, server, listen, matchers,
+        return new DnsService(pools, List.copyOf(excluded), cacheFile, upstream, handler, server, listen, matchers,
                 outbound[0], outbound[1], resolvers, options.ipv6(), group, system, options.enable());
     }
 
@@ -354,15 +355,34 @@ public final class DnsService implements AutoCloseable {
     }
 
     /**
+     * The fake ranges: the pools' once fake-ip mode has run (a DNS started off or in another mode made them at a
+     * reload, with that config's ranges), else the start's.
+     */
+    private static List<Cidr> fakeRanges(FakePools pools, DnsOptions start) {
+        List<Cidr> out = new ArrayList<>(2);
+        if (pools != null) {
+            out.add(pools.v4().range());
+            if (pools.v6() != null) {
+                out.add(pools.v6().range());
+            }
+        } else {
+            out.add(start.fakeIpRange());
+            if (start.fakeIpRange6() != null) {
+                out.add(start.fakeIpRange6());
+            }
+        }
+        return out;
+    }
+
+    /**
      * Whether an address is Turnout's own DNS (a fake range, the TUN's addresses, or where {@code dns.listen} takes
      * port 53), so that the {@code system} nameserver never sends Turnout's queries back to Turnout.
      */
-    static Predicate<InetAddress> ownAddress(DnsOptions options, Collection<Cidr> excluded,
+    static Predicate<InetAddress> ownAddress(Supplier<List<Cidr>> fakeRanges, Collection<Cidr> excluded,
             Supplier<InetSocketAddress> listening) {
         return a -> {
             InetSocketAddress listen = listening.get();
-            return options.fakeIpRange().contains(a)
-                    || options.fakeIpRange6() != null && options.fakeIpRange6().contains(a)
+            return fakeRanges.get().stream().anyMatch(c -> c.contains(a))
                     || excluded.stream().anyMatch(c -> c.contains(a))
                     || listen != null && listen.getPort() == 53
                             && (listen.getAddress().isAnyLocalAddress() ? a.isLoopbackAddress() || isLocal(a)
@@ -383,13 +403,13 @@ public final class DnsService implements AutoCloseable {
      * to addresses given out still find their names). Reverse lookups and flow pins go here.
      */
     public FakeIpPool pool4() {
-        FakePools f = fakes;
+        FakePools f = fakes.get();
         return f == null ? null : f.v4();
     }
 
     /** IPv6 fake pool; {@code null} without {@code fake-ip-range6}. */
     public FakeIpPool pool6() {
-        FakePools f = fakes;
+        FakePools f = fakes.get();
         return f == null ? null : f.v6();
     }
 
@@ -413,11 +433,11 @@ public final class DnsService implements AutoCloseable {
      * @return the keys that need a restart: a fake range other than the pools' (the mode then stays as it is)
      */
     public synchronized List<String> useMode(DnsOptions next) {
-        FakePools f = fakes;
+        FakePools f = fakes.get();
         if (next.enhancedMode() == EnhancedMode.FAKE_IP) {
             if (f == null) {
                 f = FakePools.open(next, excluded, cacheFile);
-                fakes = f;
+                fakes.set(f);
                 handler.usePools(f.v4(), f.v6(), f.store());
             } else {
                 List<String> restart = new ArrayList<>();
@@ -521,7 +541,7 @@ public final class DnsService implements AutoCloseable {
      * @return how many mappings were dropped
      */
     public int flushFakeIp() throws java.io.IOException {
-        FakePools f = fakes;
+        FakePools f = fakes.get();
         if (f == null) {
             return 0;
         }
@@ -542,7 +562,7 @@ public final class DnsService implements AutoCloseable {
                 forOutbounds.close();
             }
         }
-        FakePools f = fakes;
+        FakePools f = fakes.get();
         if (f != null && f.store() != null) {
             f.store().close();
         }

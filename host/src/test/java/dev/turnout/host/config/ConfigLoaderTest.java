@@ -74,11 +74,12 @@ class ConfigLoaderTest {
         }
     }
 
-    /** mihomo's {@code tunnels:} in both of its forms, and listeners of type tunnel, as its documented config has them. */
+    /** mihomo's {@code tunnels:} in both of its forms, and listeners of type tunnel, as its documented config has. */
     @Test
     void tunnelsAreListenersToOneTarget() throws Exception {
         Config c = parse("listeners:\n"
-                + "  - {name: t, type: tunnel, port: 10816, listen: 0.0.0.0, network: [tcp, udp], target: 'target.com:443'}\n"
+                + "  - {name: t, type: tunnel, port: 10816, listen: 0.0.0.0, network: [tcp, udp],"
+                + " target: 'target.com:443'}\n"
                 + "tunnels:\n"
                 + "  - tcp/udp,127.0.0.1:6553,192.0.2.53:53,proxy\n"
                 + "  - tcp,127.0.0.1:6666,rds.mysql.com:3306\n"
@@ -105,7 +106,8 @@ class ConfigLoaderTest {
         assertEquals("t.yaml:9:12", six.proxyOrigin().toString());
         assertEquals(List.of(), c.warnings());
         String[][] bad = {
-            {"tunnels: ['tcp,127.0.0.1:6553']", "t.yaml:1:11: tunnel 'tcp,127.0.0.1:6553' is not network,address,target"},
+            {"tunnels: ['tcp,127.0.0.1:6553']",
+                "t.yaml:1:11: tunnel 'tcp,127.0.0.1:6553' is not network,address,target"},
             {"tunnels: ['sctp,127.0.0.1:6553,192.0.2.53:53']", "tunnel network 'sctp' is neither tcp nor udp"},
             {"tunnels: ['tcp,127.0.0.1:6553,target.com']", "tunnel target 'target.com' is not host:port"},
             {"tunnels: ['tcp,127.0.0.1:70000,192.0.2.53:53']", "port 70000 is not between 1 and 65535"},

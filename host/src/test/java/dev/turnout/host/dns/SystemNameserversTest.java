@@ -57,7 +57,8 @@ class SystemNameserversTest {
         DnsOptions options = new DnsOptions(true, DnsOptions.parseListen("127.0.0.1:53"), EnhancedMode.FAKE_IP, null,
                 null, null, null, null, null, false, null);
         var listen = new java.util.concurrent.atomic.AtomicReference<>(options.listen());
-        var own = DnsService.ownAddress(options, List.of(Cidr.parse("10.0.0.0/30")), listen::get);
+        var ranges = new java.util.concurrent.atomic.AtomicReference<>(List.of(options.fakeIpRange()));
+        var own = DnsService.ownAddress(ranges::get, List.of(Cidr.parse("10.0.0.0/30")), listen::get);
         assertEquals(true, own.test(ip("127.0.0.1")));
         assertEquals(true, own.test(ip("198.18.0.2")));
         assertEquals(true, own.test(ip("10.0.0.1")));
@@ -68,6 +69,9 @@ class SystemNameserversTest {
         assertEquals(true, own.test(ip("127.0.0.53")));
         listen.set(DnsOptions.parseListen("127.0.0.53:1053"));
         assertEquals(false, own.test(ip("127.0.0.53")), "not port 53: a system nameserver there is another program");
+        ranges.set(List.of(Cidr.parse("28.0.0.1/8")));
+        assertEquals(true, own.test(ip("28.0.0.9")), "the range of pools a reload made");
+        assertEquals(false, own.test(ip("198.18.0.9")));
     }
 
     private static InetAddress ip(String s) {

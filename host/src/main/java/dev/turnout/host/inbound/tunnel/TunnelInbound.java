@@ -108,7 +108,8 @@ public final class TunnelInbound implements PortInbound {
                                     @Override
                                     public void channelActive(ChannelHandlerContext ctx) {
                                         ctx.pipeline().remove(this);
-                                        tunnel.routeStream(ch, flow(Network.TCP, to, client, name, ch), StreamReadiness.SILENT);
+                                        tunnel.routeStream(ch, flow(Network.TCP, to, client, name, ch),
+                                                StreamReadiness.SILENT);
                                     }
                                 });
                             }
