@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.controller.Launched;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
@@ -11,6 +12,7 @@ import dev.turnout.dist.testing.ScratchNamespace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,6 +134,52 @@ class DnsReloadIT {
             assertTrue(text.contains("dns.listen cannot listen on 127.0.0.1:5354"), text);
             assertEquals(FIRST, dig(1053, "web.example.test", "A"), "the servers asked stay as they were");
             assertEquals("", dig(1053, "web.example.test", "AAAA"), "and so do AAAA answers");
+        }
+    }
+
+    /**
+     * metacubexd's DNS card: it shows {@code GET /configs}' {@code dns} and sends the mode, the servers, the fake range
+     * and use-hosts back with {@code PATCH /configs}, which applies them as a reload would until the next reload reads
+     * the file. Before, the card showed empty fields (no {@code dns} in the answer) and its save was a 400.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aDashboardsDnsCardChangesTheModeAndTheServersUntilTheNextReload() throws Exception {
+        Files.writeString(scratch.config(), String.join("\n", "mixed-port: 7890", "log-level: info",
+                "external-controller: 127.0.0.1:9090", "dns:", "  enable: true", "  listen: 127.0.0.1:1053",
+                "  enhanced-mode: fake-ip", "  nameserver: ['127.0.0.1:5353']", "rules:", "  - MATCH,DIRECT", ""));
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9090)) {
+            Api api = new Api(ns, 9090, null);
+            Map<String, Object> shown = (Map<String, Object>) api.get("/configs").object().get("dns");
+            assertEquals("fake-ip", shown.get("enhanced-mode"), shown::toString);
+            assertEquals(List.of("127.0.0.1:5353"), shown.get("nameserver"), shown::toString);
+            assertEquals("198.18.0.1/16", shown.get("fake-ip-range"), shown::toString);
+            assertTrue(dig(1053, "web.example.test", "A").startsWith("198.18."), turnout::log);
+
+            Api.Response saved = api.call("PATCH", "/configs", "{\"dns\":{\"enhanced-mode\":\"redir-host\","
+                    + "\"nameserver\":[\"127.0.0.1:5354\"],\"fallback\":[],\"fake-ip-range\":\"198.18.0.1/16\","
+                    + "\"use-hosts\":true}}");
+            assertEquals(204, saved.status(), () -> saved + turnout.log());
+            assertEquals(SECOND, dig(1053, "web.example.test", "A"), turnout::log);
+            shown = (Map<String, Object>) api.get("/configs").object().get("dns");
+            assertEquals("redir-host", shown.get("enhanced-mode"), shown::toString);
+            assertEquals(List.of("127.0.0.1:5354"), shown.get("nameserver"), shown::toString);
+
+            for (String refused : new String[] {"{\"dns\":{\"nameserver\":[]}}",
+                "{\"dns\":{\"enhanced-mode\":\"fake-ip\",\"fake-ip-range\":\"198.19.0.1/16\"}}",
+                "{\"dns\":{\"listen\":\"127.0.0.1:1054\"}}"}) {
+                Api.Response r = api.call("PATCH", "/configs", refused);
+                assertEquals(400, r.status(), () -> refused + ": " + r);
+            }
+            String reasons = turnout.log() + api.call("PATCH", "/configs", "{\"dns\":{\"enhanced-mode\":\"fake-ip\","
+                    + "\"fake-ip-range\":\"198.19.0.1/16\"}}").body();
+            assertTrue(reasons.contains("Turnout takes another fake range at a restart"), reasons);
+            assertEquals(SECOND, dig(1053, "web.example.test", "A"), "nothing changed");
+
+            assertTrue(turnout.reload(), turnout::log);
+            assertTrue(dig(1053, "web.example.test", "A").startsWith("198.18."), "the file's again: " + turnout.log());
+            shown = (Map<String, Object>) api.get("/configs").object().get("dns");
+            assertEquals(List.of("127.0.0.1:5353"), shown.get("nameserver"), shown::toString);
         }
     }
 }

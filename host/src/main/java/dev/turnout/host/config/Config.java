@@ -152,7 +152,7 @@ public record Config(
     /** This config with {@code ipv6} as a dashboard's {@code PATCH /configs} sets it. */
     public Config withIpv6(boolean ipv6) {
         return ipv6 == this.ipv6 ? this : with(new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent,
-                unifiedDelay));
+                unifiedDelay, dns));
     }
 
     /** This config with {@code tun} in place of its {@code tun:} section (a dashboard's TUN switch, a refresh). */
@@ -160,21 +160,31 @@ public record Config(
         return tun.equals(this.tun) ? this : with(patchable().withTun(tun));
     }
 
+    /** This config with {@code dns} in place of its {@code dns:} section (metacubexd's DNS card). */
+    public Config withDns(Section dns) {
+        return dns.equals(this.dns) ? this : with(patchable().withDns(dns));
+    }
+
     /**
      * The settings a dashboard's {@code PATCH /configs} may change while Turnout runs, beside the proxy ports
      * ({@link #listeningOn}): mihomo's {@code tun}, {@code ipv6}, {@code sniffing} (the {@code sniffer:} section's
-     * {@code enable}), {@code interface-name}, {@code tcp-concurrent} and {@code unified-delay}.
+     * {@code enable}), {@code interface-name}, {@code tcp-concurrent}, {@code unified-delay}, and the {@code dns:}
+     * section's servers and mode.
      */
     public record Patchable(Section tun, boolean ipv6, Section sniffer, String interfaceName, boolean tcpConcurrent,
-                            boolean unifiedDelay) {
+                            boolean unifiedDelay, Section dns) {
 
         public Patchable withTun(Section next) {
-            return new Patchable(next, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay);
+            return new Patchable(next, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns);
+        }
+
+        public Patchable withDns(Section next) {
+            return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, next);
         }
     }
 
     public Patchable patchable() {
-        return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay);
+        return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns);
     }
 
     /** This config with {@code p}'s settings in place of its own, in one copy of every other field. */
@@ -183,7 +193,7 @@ public record Config(
             return this;
         }
         return new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bindAsWritten,
-                mode, logLevel, proxies, groups, rules, providers, hosts, dns, p.tun(), p.sniffer(), p.interfaceName(),
+                mode, logLevel, proxies, groups, rules, providers, hosts, p.dns(), p.tun(), p.sniffer(), p.interfaceName(),
                 routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl,
                 secret, externalControllerCors, tcpHalfCloseTimeout, p.tcpConcurrent(), profile, p.unifiedDelay(),
                 keepAlive, p.ipv6(), warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,

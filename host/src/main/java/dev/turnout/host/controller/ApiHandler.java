@@ -309,11 +309,13 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         String uiUrl;
         Boolean ipv6;
         Map<String, Object> tun;
+        Map<String, Object> dns;
         boolean general;
         try {
             uiUrl = ConfigPatch.uiUrl(body);
             ipv6 = ConfigPatch.ipv6(body);
             tun = ConfigPatch.tun(body);
+            dns = ConfigPatch.dns(body);
             general = !ConfigPatch.general(running.patchable(), body).equals(running.patchable());
             listening = ConfigPatch.apply(running, body);
             ConfigPatch.refuseTheRest(body, view);
@@ -324,8 +326,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (uiUrl != null) {
             controller.uiUrl(uiUrl); // for the next POST /upgrade/ui, until the next start
         }
-        boolean changesTun = tun != null && ConfigPatch.changesTun(tun, view.get("tun"));
-        if (listening == running && !changesTun) {
+        boolean changesTun = tun != null && ConfigPatch.changesSection(tun, view.get("tun"));
+        boolean changesDns = dns != null && ConfigPatch.changesSection(dns, view.get("dns"));
+        if (listening == running && !changesTun && !changesDns) {
             // A mode, log level, ipv6 or the settings beside them alone, at once: never behind a reload or a download
             // on the worker.
             try {
@@ -341,10 +344,14 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         String newMode = mode;
         String newLevel = level;
         Boolean newIpv6 = ipv6;
-        // The settings, the TUN and the ports first, off the controller's loop: the changes here that can fail, and
-        // then the rest is left as it was.
-        onWorker(call, "the controller's change of the TUN or the proxy ports failed", () -> {
+        // The settings, the DNS, the TUN and the ports first, off the controller's loop: the changes here that can
+        // fail, and then the rest is left as it was.
+        onWorker(call, "the controller's change of the DNS, the TUN or the proxy ports failed", () -> {
             usePatched(t, body, general);
+            if (changesDns) {
+                t.useDns(dns);
+                log.info("dns set by the controller: {}", dns);
+            }
             if (changesTun) {
                 t.useTun(tun);
                 log.info("tun set by the controller: {}", tun);

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Outbound;
 import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.Section;
+import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.runtime.Turnout;
 import dev.turnout.host.tun.TunOptions;
@@ -231,7 +234,30 @@ final class ClashViews {
             t.put("mtu", o.mtu());
         }
         m.put("tun", t);
+        m.put("dns", dnsView(c.dns()));
         return m;
+    }
+
+    /**
+     * The {@code dns:} section as it runs, for metacubexd's DNS card, which shows and sends back the mode, the
+     * servers, the fake range and {@code use-hosts} (always true here: Turnout's DNS answers {@code hosts:}). A value
+     * that does not read as its type is left out (a DNS that is off was not checked).
+     */
+    static Map<String, Object> dnsView(Section dns) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        try {
+            d.put("enable", dns.bool("enable", false));
+            d.put("listen", dns.string("listen", ""));
+            d.put("ipv6", dns.bool("ipv6", false));
+            d.put("enhanced-mode", dns.string("enhanced-mode", "normal").toLowerCase(Locale.ROOT));
+            d.put("fake-ip-range", dns.string("fake-ip-range", DnsOptions.DEFAULT_FAKE_IP_RANGE));
+            d.put("nameserver", dns.strings("nameserver"));
+            d.put("fallback", dns.strings("fallback"));
+            d.put("use-hosts", true);
+        } catch (ConfigException e) {
+            // the keys read so far
+        }
+        return d;
     }
 
     /**

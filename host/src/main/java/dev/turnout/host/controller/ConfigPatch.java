@@ -26,7 +26,7 @@ final class ConfigPatch {
     private static final List<String> PORTS = List.of("mixed-port", "socks-port", "port");
     private static final Set<String> APPLIED = Set.of("mode", "log-level", "allow-lan", "bind-address", "mixed-port",
             "socks-port", "port", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips", "external-ui-url", "ipv6",
-            "tun", "interface-name", "tcp-concurrent", "sniffing", "unified-delay");
+            "tun", "interface-name", "tcp-concurrent", "sniffing", "unified-delay", "dns");
     /**
      * The {@code tun} keys a PATCH sets, as mihomo's does ({@code stack} only as the one Turnout runs); never
      * {@code state-file}, a path Turnout writes to.
@@ -35,6 +35,15 @@ final class ConfigPatch {
             "auto-route", "auto-detect-interface", "inet4-address", "inet6-address", "strict-route", "gso",
             "udp-timeout", "route-address", "inet4-route-address", "inet6-route-address", "route-exclude-address",
             "inet4-route-exclude-address", "inet6-route-exclude-address");
+
+    /**
+     * The {@code dns} keys a PATCH sets (metacubexd's DNS card sends the mode, the servers, the fake range and
+     * {@code use-hosts}): those a reload applies without opening anything. Never {@code enable} or {@code listen}.
+     */
+    private static final Set<String> DNS_APPLIED = Set.of("enhanced-mode", "nameserver", "fallback", "fake-ip-range",
+            "fake-ip-range6", "ipv6", "fake-ip-filter", "fake-ip-filter-mode", "default-nameserver", "nameserver-policy",
+            "proxy-server-nameserver", "direct-nameserver", "direct-nameserver-follow-policy", "use-system-hosts",
+            "respect-rules", "use-hosts");
 
     /** How messages name the values a dashboard sent. */
     private static final Origin FROM = new Origin("PATCH /configs", 0, 0);
@@ -123,16 +132,27 @@ final class ConfigPatch {
                 }
             });
         }
+        if (body.get("dns") instanceof Map<?, ?> dns && view.get("dns") instanceof Map<?, ?> running) {
+            dns.forEach((key, value) -> {
+                if (!DNS_APPLIED.contains(String.valueOf(key)) && !same(value, running.get(key))) {
+                    refused.add("dns." + key);
+                }
+            });
+        }
         if (!refused.isEmpty()) {
             throw new IllegalArgumentException("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, "
                     + "socks-port, port, skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url, "
-                    + "ipv6, interface-name, tcp-concurrent, sniffing, unified-delay and tun while running, not "
+                    + "ipv6, interface-name, tcp-concurrent, sniffing, unified-delay, tun and dns (but its enable and "
+                    + "listen) while running, not "
                     + String.join(", ", refused) + ": edit the config and restart Turnout (POST /restart)");
         }
     }
 
-    /** Whether {@code changes} (of {@link #tun}) would change the TUN {@code GET /configs} shows ({@code view}). */
-    static boolean changesTun(Map<String, Object> changes, Object view) {
+    /**
+     * Whether {@code changes} (of {@link #tun} or {@link #dns}) would change the section {@code GET /configs} shows
+     * ({@code view}).
+     */
+    static boolean changesSection(Map<String, Object> changes, Object view) {
         Map<?, ?> shown = view instanceof Map<?, ?> m ? m : Map.of();
         return changes.entrySet().stream().anyMatch(e -> !same(e.getValue(), shown.get(e.getKey())));
     }
@@ -203,6 +223,39 @@ final class ConfigPatch {
     }
 
     /**
+     * The {@code dns} keys of {@code body} (metacubexd's DNS card), or {@code null} when it names none; an empty
+     * {@code fake-ip-range} is the default one. Their values are checked as a reload checks the file's.
+     *
+     * @throws IllegalArgumentException for an empty {@code nameserver} (mihomo refuses a DNS without one) or
+     *     {@code use-hosts: false} (Turnout's DNS answers {@code hosts:} always)
+     */
+    static Map<String, Object> dns(Map<String, Object> body) {
+        Object dns = body.get("dns");
+        if (dns == null) {
+            return null;
+        }
+        if (!(dns instanceof Map<?, ?> section)) {
+            throw new IllegalArgumentException("Body invalid: dns must be an object such as {\"enhanced-mode\": "
+                    + "\"fake-ip\"}");
+        }
+        if (section.get("nameserver") instanceof List<?> servers && servers.isEmpty()) {
+            throw new IllegalArgumentException("dns.nameserver: the DNS needs at least one nameserver, as mihomo's does");
+        }
+        if (Boolean.FALSE.equals(section.get("use-hosts"))) {
+            throw new IllegalArgumentException("dns.use-hosts false: Turnout's DNS answers from hosts: always");
+        }
+        Map<String, Object> changes = new java.util.LinkedHashMap<>();
+        section.forEach((key, value) -> {
+            String k = String.valueOf(key);
+            if (DNS_APPLIED.contains(k) && !k.equals("use-hosts")) {
+                boolean unwritten = k.startsWith("fake-ip-range") && "".equals(value);
+                changes.put(k, unwritten ? null : value);
+            }
+        });
+        return changes.isEmpty() ? null : changes;
+    }
+
+    /**
      * {@code running} with the {@code interface-name}, {@code tcp-concurrent}, {@code unified-delay} and
      * {@code sniffing} of {@code body}; {@code running} itself when it names none of them.
      *
@@ -225,7 +278,7 @@ final class ConfigPatch {
             sniffer = sniffer.with("enable", sniffing, FROM);
         }
         return new Config.Patchable(running.tun(), running.ipv6(), sniffer, interfaceName, tcpConcurrent,
-                unifiedDelay);
+                unifiedDelay, running.dns());
     }
 
     private static boolean flag(Map<String, Object> body, String key, boolean fallback) {

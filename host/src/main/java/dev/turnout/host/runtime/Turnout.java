@@ -483,6 +483,36 @@ public final class Turnout implements AutoCloseable {
     }
 
     /**
+     * Sets {@code dns:} keys as a dashboard's {@code PATCH /configs {"dns": {...}}} asks (metacubexd's DNS card: the
+     * mode, the servers, the fake range), applied as a reload applies them, until the next reload reads the file.
+     *
+     * @throws ConfigException when the section does not validate with them, the DNS is off, or the fake range is
+     *     not the one the fake addresses given out are in: nothing changed then
+     */
+    public synchronized void useDns(Map<String, Object> changes) throws ConfigException {
+        if (dnsOptions == null) {
+            throw new ConfigException(config.dns().originOf("enable"), "dns: the DNS is off (dns.enable): switch it on "
+                    + "in the config and reload");
+        }
+        Section section = config.dns();
+        for (Map.Entry<String, Object> e : changes.entrySet()) {
+            section = section.with(e.getKey(), e.getValue(), DASHBOARD);
+        }
+        Config next = config.withDns(section);
+        DnsOptions nextDns = DnsSettings.from(next);
+        for (FakeIpPool pool : new FakeIpPool[] {dns.pool4(), dns.pool6()}) {
+            Cidr asked = pool == null ? null : pool.range().isIpv4() ? nextDns.fakeIpRange() : nextDns.fakeIpRange6();
+            if (pool != null && nextDns.enhancedMode() == EnhancedMode.FAKE_IP && !pool.range().equals(asked)) {
+                throw new ConfigException(DASHBOARD, "dns: the fake addresses given out are in " + pool.range()
+                        + "; Turnout takes another fake range at a restart");
+            }
+        }
+        applyDns(DnsChange.between(config, dnsOptions, next, nextDns), nextDns); // the range, checked, needs none
+        dnsOptions = nextDns;
+        this.config = next;
+    }
+
+    /**
      * Takes what a dashboard's {@code PATCH /configs} sets beside the ports and the TUN, as mihomo's does:
      * {@code interface-name} and {@code tcp-concurrent} for the connections that follow, {@code sniffing} for the
      * flows that follow, {@code unified-delay} for the next delay tests. A reload takes the file's again.
@@ -592,7 +622,7 @@ public final class Turnout implements AutoCloseable {
             undo.push(() -> ports.relisten(running.listeners()));
             if (dnsChange.switched() && nextDns != null) {
                 // While it is still off, so that neither the listener nor the TUN's hijack answers half set.
-                dnsUnapplied = useDns(dnsChange, nextDns);
+                dnsUnapplied = applyDns(dnsChange, nextDns);
             }
             if (dnsChange.listen() && nextDns != null) {
                 listenDnsOn(next, nextDns);
@@ -644,7 +674,7 @@ public final class Turnout implements AutoCloseable {
         if (controller == null) {
             unapplied.addAll(controllerChanges);
         }
-        unapplied.addAll(dnsUnapplied != null ? dnsUnapplied : useDns(dnsChange, nextDns));
+        unapplied.addAll(dnsUnapplied != null ? dnsUnapplied : applyDns(dnsChange, nextDns));
         dnsOptions = nextDns; // as asked: what did not apply is said once, as for the other keys
         if (controller != null && !controllerChanges.isEmpty()) {
             controller.settled();
@@ -751,7 +781,7 @@ public final class Turnout implements AutoCloseable {
      *
      * @return the keys changed that still need a restart
      */
-    private List<String> useDns(DnsChange change, DnsOptions nextDns) {
+    private List<String> applyDns(DnsChange change, DnsOptions nextDns) {
         if (nextDns == null) {
             if (change.switched()) {
                 switchDnsOff();

@@ -114,8 +114,8 @@ class ConfigPatchTest {
                 Map.of("tun", Map.of("enable", true, "state-file", "/etc/passwd"), "tproxy-port", 7893), view));
         assertEquals("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, socks-port, port, "
                 + "skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url, ipv6, interface-name, "
-                + "tcp-concurrent, sniffing, unified-delay and tun while running, not tproxy-port, tun.state-file: edit "
-                + "the config and restart Turnout (POST /restart)", e.getMessage());
+                + "tcp-concurrent, sniffing, unified-delay, tun and dns (but its enable and listen) while running, "
+                + "not tproxy-port, tun.state-file: edit the config and restart Turnout (POST /restart)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ConfigPatch.refuseTheRest(Map.of("redir-port", 7892), view));
     }
 
@@ -171,8 +171,8 @@ class ConfigPatchTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> ConfigPatch.tun(Map.of("tun", Map.of("stack", "gVisor"))));
         assertTrue(e.getMessage().startsWith("tun.stack gVisor: Turnout runs the system stack"), e.getMessage());
-        assertTrue(ConfigPatch.changesTun(Map.of("device", "utun9"), Map.of("enable", false, "device", "")));
-        assertEquals(false, ConfigPatch.changesTun(Map.of("enable", true), Map.of("enable", true, "device", "t0")));
+        assertTrue(ConfigPatch.changesSection(Map.of("device", "utun9"), Map.of("enable", false, "device", "")));
+        assertEquals(false, ConfigPatch.changesSection(Map.of("enable", true), Map.of("enable", true, "device", "t0")));
     }
 
     /** metacubexd's Core Config card: interface-name and unified-delay; mihomo's tcp-concurrent and sniffing. */
@@ -196,5 +196,47 @@ class ConfigPatchTest {
                 Map.of("tcp-concurrent", "yes"), Map.of("unified-delay", 1), Map.of("sniffing", "on"))) {
             assertThrows(IllegalArgumentException.class, () -> ConfigPatch.general(running, bad), bad.toString());
         }
+    }
+
+    /**
+     * metacubexd's DNS card: GET shows the section's mode, servers, range and use-hosts, and a PATCH sends them back
+     * changed; a DNS without servers, use-hosts off, and the listener or the switch are refused by name.
+     */
+    @Test
+    void theDnsCardsKeysAreShownReadAndTheRestRefused() throws Exception {
+        Config c = parse("dns:|  enable: true|  listen: 127.0.0.1:1053|  enhanced-mode: fake-ip"
+                + "|  nameserver: [192.0.2.53]");
+        Map<String, Object> view = ClashViews.configs(c, "rule", "info");
+        Map<String, Object> dns = new java.util.LinkedHashMap<>();
+        dns.put("enable", true);
+        dns.put("listen", "127.0.0.1:1053");
+        dns.put("ipv6", false);
+        dns.put("enhanced-mode", "fake-ip");
+        dns.put("fake-ip-range", "198.18.0.1/16");
+        dns.put("nameserver", List.of("192.0.2.53"));
+        dns.put("fallback", List.of());
+        dns.put("use-hosts", true);
+        assertEquals(dns, view.get("dns"));
+
+        Map<String, Object> card = Map.of("dns", Map.of("enhanced-mode", "redir-host", "nameserver",
+                List.of("192.0.2.54"), "fallback", List.of(), "fake-ip-range", "", "use-hosts", true));
+        Map<String, Object> changes = new java.util.LinkedHashMap<>();
+        changes.put("enhanced-mode", "redir-host");
+        changes.put("nameserver", List.of("192.0.2.54"));
+        changes.put("fallback", List.of());
+        changes.put("fake-ip-range", null);
+        assertEquals(changes, ConfigPatch.dns(card), "an empty range: the default; use-hosts: what it does anyway");
+        ConfigPatch.refuseTheRest(card, view);
+        assertTrue(ConfigPatch.changesSection(ConfigPatch.dns(card), view.get("dns")));
+        assertEquals(null, ConfigPatch.dns(Map.of("mode", "rule")));
+
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of("dns", "fake-ip"),
+                Map.of("dns", Map.of("nameserver", List.of())), Map.of("dns", Map.of("use-hosts", false)))) {
+            assertThrows(IllegalArgumentException.class, () -> ConfigPatch.dns(bad), bad.toString());
+        }
+        ConfigPatch.refuseTheRest(Map.of("dns", Map.of("enable", true, "listen", "127.0.0.1:1053")), view);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigPatch.refuseTheRest(
+                Map.of("dns", Map.of("enable", false, "listen", "0.0.0.0:53")), view));
+        assertTrue(e.getMessage().contains("dns.enable") && e.getMessage().contains("dns.listen"), e.getMessage());
     }
 }
