@@ -3,10 +3,15 @@ package dev.turnout.host.inbound;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
+import dev.turnout.host.dial.Transport;
+import dev.turnout.host.platform.DescriptorShortage;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 
@@ -21,6 +26,20 @@ public final class InboundSupport {
     public static final AttributeKey<String> INBOUND_USER = AttributeKey.valueOf("turnout.inbound-user");
 
     private InboundSupport() {
+    }
+
+    /**
+     * A listening port's bootstrap as every inbound's: a deep backlog, accepts held back while descriptors run short,
+     * no Nagle delay on the clients' connections; the caller adds its child handler.
+     */
+    public static ServerBootstrap listening(EventLoopGroup boss, EventLoopGroup workers, DescriptorShortage shortage) {
+        return new ServerBootstrap()
+                .group(boss, workers)
+                .channel(Transport.serverChannelType())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(shortage.acceptGuard())
+                .childOption(ChannelOption.TCP_NODELAY, true);
     }
 
     /**

@@ -12,7 +12,6 @@ import dev.turnout.host.tunnel.Tunnel;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -71,13 +70,7 @@ public final class MixedInbound implements PortInbound {
                                      Supplier<Authentication> authentication, SocketBinder clients)
             throws IOException, InterruptedException {
         ChannelGroup connections = new DefaultChannelGroup("mixed", GlobalEventExecutor.INSTANCE);
-        ServerBootstrap b = new ServerBootstrap()
-                .group(boss, workers)
-                .channel(Transport.serverChannelType())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(shortage.acceptGuard())
-                .childOption(ChannelOption.TCP_NODELAY, true)
+        ServerBootstrap b = InboundSupport.listening(boss, workers, shortage)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {

@@ -8,13 +8,13 @@ import dev.turnout.host.config.TunnelTarget;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.inbound.Authentication;
+import dev.turnout.host.inbound.InboundSupport;
 import dev.turnout.host.inbound.PortInbound;
 import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tunnel.StreamReadiness;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -80,13 +80,7 @@ public final class TunnelInbound implements PortInbound {
         Channel udp = null;
         try {
             if (target.tcp()) {
-                tcp = Transport.bind(new ServerBootstrap()
-                        .group(boss, workers)
-                        .channel(Transport.serverChannelType())
-                        .option(ChannelOption.SO_BACKLOG, 1024)
-                        .option(ChannelOption.SO_REUSEADDR, true)
-                        .handler(shortage.acceptGuard())
-                        .childOption(ChannelOption.TCP_NODELAY, true)
+                tcp = Transport.bind(InboundSupport.listening(boss, workers, shortage)
                         .childOption(ChannelOption.AUTO_READ, false)
                         .childHandler(new ChannelInitializer<>() {
                             @Override
