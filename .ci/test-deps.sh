@@ -30,6 +30,7 @@ tools+=(trojan:trojan v2ray:v2ray)
 tools+=(stunnel4:stunnel4) # TLS in front of dante and tinyproxy (UpstreamTlsIT)
 tools+=(unbound:unbound) # DNS over TLS and over HTTPS (HTTP/2) upstream (EncryptedNameserverTest, EncryptedDnsIT)
 tools+=(python3:python3) # small test servers and clients (ControllerUnixSocketIT connects as another user with it)
+tools+=(iptables:iptables) # a REDIRECT in a test's own network namespace, for redir-port (RedirPortIT)
 missing() {
   local out=() t
   for t in "${tools[@]}"; do have "${t%%:*}" || out+=("$t"); done

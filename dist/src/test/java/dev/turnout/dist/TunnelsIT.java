@@ -83,9 +83,14 @@ class TunnelsIT {
                     "dante was asked for the target by name");
 
             // A reload closes the tunnel it no longer has and opens the new one, as mihomo's PatchTunnel does.
-            write("  - tcp/udp,127.0.0.1:6553,127.0.0.1:5353", "  - udp,127.0.0.1:6554,127.0.0.1:5353");
+            write("  - tcp/udp,127.0.0.1:6553,127.0.0.1:5353", "  - udp,127.0.0.1:6554,127.0.0.1:5353",
+                    "  - tcp,127.0.0.1:6555,127.0.0.1:6555");
             assertTrue(turnout.reload(), turnout::log);
             assertNotEquals(0, curl(6666).exitCode(), "the tunnel is gone: " + turnout.log());
+            // A tunnel to its own port: each connection would make another, until descriptors ran out.
+            assertNotEquals(0, curl(6555).exitCode(), turnout::log);
+            assertTrue(turnout.log().contains("the tunnel's target is its own port"), turnout::log);
+            assertFalse(turnout.log().contains("--> 127.0.0.1:6555"), "never routed: " + turnout.log());
             assertEquals(WEB, dig(6554).stdout().trim(), turnout::log);
             assertEquals(WEB, dig(6553).stdout().trim(), "the tunnel kept goes on");
 

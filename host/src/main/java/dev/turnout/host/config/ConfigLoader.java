@@ -64,7 +64,7 @@ public final class ConfigLoader {
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
             "sub-rules", "authentication", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips",
             "tcp-concurrent", "listeners", "keep-alive-idle", "keep-alive-interval", "disable-keep-alive",
-            "unified-delay", "profile", "tunnels");
+            "unified-delay", "profile", "tunnels", "redir-port");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -73,10 +73,13 @@ public final class ConfigLoader {
     public static final Duration TCP_HALF_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     /** mihomo's listener types Turnout opens: the proxy types with its mixed inbound, and tunnels. */
-    private static final Set<String> LISTENER_TYPES = Set.of("mixed", "socks", "http", ListenerEntry.TUNNEL);
+    private static final Set<String> LISTENER_TYPES = Set.of("mixed", "socks", "http", ListenerEntry.TUNNEL,
+            ListenerEntry.REDIR);
     /** The keys of such a listener Turnout reads ({@code udp}: its mixed inbound always relays SOCKS5 UDP). */
     private static final Set<String> LISTENER_KEYS = Set.of("name", "type", "port", "listen", "users", "proxy", "rule",
             "udp");
+    /** The keys of a redir listener Turnout reads. */
+    private static final Set<String> REDIR_LISTENER_KEYS = Set.of("name", "type", "port", "listen", "proxy", "rule");
     /** The keys of a tunnel listener Turnout reads. */
     private static final Set<String> TUNNEL_LISTENER_KEYS = Set.of("name", "type", "port", "listen", "proxy", "rule",
             "network", "target");
@@ -85,7 +88,7 @@ public final class ConfigLoader {
 
     /** Clash keys Turnout accepts and does not act on; mentioned once, not as unknown. */
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
-            "redir-port", "tproxy-port", "experimental",
+            "tproxy-port", "experimental",
             "global-client-fingerprint",
             "ebpf", "global-ua", "geodata-loader", "etag-support",
             "external-controller-tls", "tls",
@@ -439,8 +442,8 @@ public final class ConfigLoader {
             noteIpv6Off(ipv6, dns, tun);
             noteDnsOutboundsWithoutDns(proxies, dns);
             // Before the warnings are copied into the config: a listener not opened is one of them.
-            List<ListenerEntry> listeners = attempt(() -> listeners(keys.get("listeners"), keys.get("tunnels")),
-                    List.of());
+            List<ListenerEntry> listeners = attempt(() -> listeners(keys.get("listeners"), keys.get("tunnels"),
+                    keys.get("redir-port"), allowLan ? bindAddress : null), List.of());
             Config config = new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bind, mode,
                     logLevel, List.copyOf(proxies), List.copyOf(groups), List.copyOf(rules), providers, hosts,
                     dns,
@@ -590,8 +593,17 @@ public final class ConfigLoader {
          * mihomo's {@code listeners:}: those of the types Turnout opens (any other is named in a warning), then its
          * {@code tunnels:}, each a listener of type tunnel named {@code tunnel:} and its address.
          */
-        private List<ListenerEntry> listeners(NodeTuple tuple, NodeTuple tunnels) throws ConfigException {
+        private List<ListenerEntry> listeners(NodeTuple tuple, NodeTuple tunnels, NodeTuple redir, String lan)
+                throws ConfigException {
             List<ListenerEntry> out = new ArrayList<>();
+            if (redir != null && !isNull(redir.getValueNode())) {
+                // mihomo's redir-port: a listener of its own, on the proxy ports' address when allow-lan is on
+                int port = port(Map.of("redir-port", redir), "redir-port", 0);
+                if (port != 0) {
+                    out.add(new ListenerEntry(ListenerEntry.DEFAULT_REDIR, ListenerEntry.REDIR, port, lan, null, null,
+                            null, at(redir.getKeyNode()), at(redir.getKeyNode())));
+                }
+            }
             if (tuple != null && !isNull(tuple.getValueNode())) {
                 for (Node item : sequence(tuple.getValueNode(), "'listeners' (a list of inbounds)").getValue()) {
                     add(out, attempt(() -> listener(item), null));
@@ -735,8 +747,10 @@ public final class ConfigLoader {
                 return null;
             }
             boolean tunnel = type.equals(ListenerEntry.TUNNEL);
+            Set<String> known = tunnel ? TUNNEL_LISTENER_KEYS : type.equals(ListenerEntry.REDIR) ? REDIR_LISTENER_KEYS
+                    : LISTENER_KEYS;
             for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
-                if (!(tunnel ? TUNNEL_LISTENER_KEYS : LISTENER_KEYS).contains(e.getKey())) {
+                if (!known.contains(e.getKey())) {
                     warnings.add(at(e.getValue().getKeyNode()) + ": unknown key '" + e.getKey() + "' in listener '"
                             + name + "'; ignored");
                 }

@@ -23,6 +23,10 @@ public record ListenerEntry(String name, String type, int port, String listen, L
 
     /** mihomo's type of a listener that forwards its port to one target. */
     public static final String TUNNEL = "tunnel";
+    /** mihomo's type of a listener taking connections the firewall redirected ({@code redir-port}). */
+    public static final String REDIR = "redir";
+    /** mihomo's name for the listener its top-level {@code redir-port} opens. */
+    public static final String DEFAULT_REDIR = "DEFAULT-REDIR";
 
     /** A mixed, socks or http listener. */
     public ListenerEntry(String name, String type, int port, String listen, List<String> users, String proxy,

@@ -150,6 +150,16 @@ public interface Platform {
     void bindToInterface(int socketFd, boolean ipv6, String ifName) throws IOException;
 
     /**
+     * Where a connection the firewall redirected to Turnout's port was going ({@code iptables -j REDIRECT}, mihomo's
+     * {@code redir-port}): Linux's {@code SO_ORIGINAL_DST}.
+     *
+     * @throws IOException when the connection was not redirected, or the platform cannot tell
+     */
+    default java.net.InetSocketAddress originalDestination(Channel accepted) throws IOException {
+        throw new IOException("redir-port needs Linux's SO_ORIGINAL_DST; " + name() + " has none here");
+    }
+
+    /**
      * A new event loop group whose loops can watch a {@link TunDevice} ({@link TunDevice#watchReadable})
      * and also serve Netty channels of the native transport (epoll on Linux, kqueue on macOS).
      */

@@ -7,6 +7,7 @@ import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.PortInbound;
 import dev.turnout.host.inbound.mixed.MixedInbound;
+import dev.turnout.host.inbound.redir.RedirInbound;
 import dev.turnout.host.inbound.tunnel.TunnelInbound;
 import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.tunnel.Tunnel;
@@ -246,13 +247,15 @@ final class ProxyPorts implements AutoCloseable {
             InetSocketAddress at = new InetSocketAddress(InetAddress.getByName(l.address()), l.port());
             PortInbound m = l.tunnel() != null
                     ? TunnelInbound.bind(at, l.tunnel(), boss, workers, tunnel, shortage, l.name(), access, clients)
-                    : MixedInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients);
+                    : l.type().equals(ListenerEntry.REDIR)
+                            ? RedirInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients)
+                            : MixedInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients);
             log.info("listener '{}' ({}) listening on {}{}{}{}", l.name(), l.type(), m.localAddress(),
                     l.tunnel() == null ? "" : " (" + l.tunnel().networks() + ") to " + l.tunnel(),
                     l.proxy() != null ? ", every flow through " + l.proxy()
                             : l.rule() != null ? ", its flows matched against sub-rules '" + l.rule() + "'" : "",
-                    l.listen() == null ? " (no 'listen' written: loopback only, where mihomo's default is every"
-                            + " address)" : "");
+                    l.listen() == null && !l.name().equals(ListenerEntry.DEFAULT_REDIR) ? " (no 'listen' written: "
+                            + "loopback only, where mihomo's default is every address)" : "");
             return m;
         } catch (IOException e) {
             if (claim) {

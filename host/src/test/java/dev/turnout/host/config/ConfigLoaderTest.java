@@ -120,6 +120,22 @@ class ConfigLoaderTest {
         }
     }
 
+    /** mihomo's redir-port is a listener named as mihomo names it; {@code type: redir} listeners are read too. */
+    @Test
+    void theRedirPortIsAListenerOfItsOwn() throws Exception {
+        Config c = parse("redir-port: 7892\nlisteners: [{name: r, type: redir, port: 7893, proxy: JP}]\n");
+        assertEquals(List.of(ListenerEntry.DEFAULT_REDIR, "r"), c.listeners().stream().map(ListenerEntry::name).toList());
+        ListenerEntry redir = c.listeners().get(0);
+        assertEquals(ListenerEntry.REDIR, redir.type());
+        assertEquals(7892, redir.port());
+        assertEquals("127.0.0.1", redir.address(), "the proxy ports' address: loopback without allow-lan");
+        assertEquals("0.0.0.0", parse("redir-port: 7892\nallow-lan: true\n").listeners().get(0).address());
+        assertEquals(List.of(), parse("redir-port: 0\n").listeners());
+        assertEquals(List.of(), c.warnings());
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("redir-port: 70000\n"));
+        assertTrue(e.getMessage().startsWith("t.yaml:1:13: 'redir-port' must be a port"), e.getMessage());
+    }
+
     @Test
     void authenticationNamesItsUsersAndWhoIsNotAsked() throws Exception {
         Config c = parse("mixed-port: 7890\nallow-lan: true\nauthentication:\n  - 'user:pa:ss'\n");

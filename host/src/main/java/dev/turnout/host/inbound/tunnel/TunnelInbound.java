@@ -10,16 +10,13 @@ import dev.turnout.host.dial.Transport;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.InboundSupport;
 import dev.turnout.host.inbound.PortInbound;
+import dev.turnout.host.inbound.RoutedAtOnce;
 import dev.turnout.host.platform.DescriptorShortage;
-import dev.turnout.host.relay.Relay;
-import dev.turnout.host.tunnel.StreamReadiness;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -82,32 +79,8 @@ public final class TunnelInbound implements PortInbound {
             if (target.tcp()) {
                 tcp = Transport.bind(InboundSupport.listening(boss, workers, shortage)
                         .childOption(ChannelOption.AUTO_READ, false)
-                        .childHandler(new ChannelInitializer<>() {
-                            @Override
-                            protected void initChannel(Channel ch) {
-                                InetSocketAddress client = (InetSocketAddress) ch.remoteAddress();
-                                if (!authentication.get().admits(client)) {
-                                    ch.close(); // lan-allowed-ips / lan-disallowed-ips, as for every port
-                                    return;
-                                }
-                                try {
-                                    clients.bind(ch);
-                                } catch (Exception e) {
-                                    ch.close();
-                                    return;
-                                }
-                                connections.add(ch);
-                                Relay.readsGrowToBulk(ch);
-                                ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                                    @Override
-                                    public void channelActive(ChannelHandlerContext ctx) {
-                                        ctx.pipeline().remove(this);
-                                        tunnel.routeStream(ch, flow(Network.TCP, to, client, name, ch),
-                                                StreamReadiness.SILENT);
-                                    }
-                                });
-                            }
-                        }), address);
+                        .childHandler(new RoutedAtOnce(tunnel, authentication, clients, connections,
+                                ch -> notItself(to, ch), "tunnel", TYPE, name)), address);
             }
             if (target.udp()) {
                 InetSocketAddress at = tcp == null ? address : (InetSocketAddress) tcp.localAddress();
@@ -125,6 +98,14 @@ public final class TunnelInbound implements PortInbound {
             throw e;
         }
         return new TunnelInbound(tcp, udp, connections);
+    }
+
+    /** {@code to}, unless it is the port the client reached: forwarded there, each connection would make another. */
+    private static Destination notItself(Destination to, Channel accepted) throws IOException {
+        if (to.hasAddress() && new InetSocketAddress(to.address(), to.port()).equals(accepted.localAddress())) {
+            throw new IOException("the tunnel's target is its own port: nowhere to send it");
+        }
+        return to;
     }
 
     private static Destination destination(TunnelTarget target) {

@@ -57,6 +57,11 @@ public final class LinuxPlatform implements Platform {
 
     private static final RawUnixChannelOption SO_BINDTODEVICE =
             new RawUnixChannelOption("SO_BINDTODEVICE", LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE, LibC.IFNAMSIZ);
+    /** netfilter's {@code SO_ORIGINAL_DST} (linux/netfilter_ipv4.h): a {@code struct sockaddr_in}. */
+    private static final RawUnixChannelOption SO_ORIGINAL_DST = new RawUnixChannelOption("SO_ORIGINAL_DST", 0, 80, 16);
+    /** {@code IP6T_SO_ORIGINAL_DST} at {@code SOL_IPV6}: a {@code struct sockaddr_in6}. */
+    private static final RawUnixChannelOption IP6T_SO_ORIGINAL_DST =
+            new RawUnixChannelOption("IP6T_SO_ORIGINAL_DST", 41, 80, 28);
 
     @Override
     public String name() {
@@ -229,6 +234,26 @@ public final class LinuxPlatform implements Platform {
         if (!set) {
             throw new IOException("SO_BINDTODEVICE not supported by " + channel.getClass().getSimpleName());
         }
+    }
+
+    @Override
+    public java.net.InetSocketAddress originalDestination(Channel accepted) throws IOException {
+        if (!(accepted instanceof UnixChannel)) {
+            throw new IOException("redir-port needs Netty's native epoll channels for SO_ORIGINAL_DST");
+        }
+        boolean v6 = ((java.net.InetSocketAddress) accepted.localAddress()).getAddress() instanceof java.net.Inet6Address
+                && !((java.net.Inet6Address) ((java.net.InetSocketAddress) accepted.localAddress()).getAddress())
+                        .isIPv4CompatibleAddress();
+        ByteBuffer raw;
+        try {
+            raw = accepted.config().getOption(v6 ? IP6T_SO_ORIGINAL_DST : SO_ORIGINAL_DST);
+        } catch (RuntimeException e) {
+            throw new IOException("not a redirected connection (SO_ORIGINAL_DST: " + e.getMessage() + ")", e);
+        }
+        if (raw == null) {
+            throw new IOException("SO_ORIGINAL_DST not supported by " + accepted.getClass().getSimpleName());
+        }
+        return OriginalDestination.decode(raw);
     }
 
     @Override
