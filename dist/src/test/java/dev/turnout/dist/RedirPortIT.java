@@ -19,7 +19,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * connections an {@code iptables ... -j REDIRECT} sends to the port go where they were going, through the rules.
  * Before, Turnout said "'redir-port' is not supported by Turnout; ignored" and nothing listened. Here in a namespace
  * of the test's own: curl's connections to a web server are redirected to Turnout, and Turnout's own, marked with
- * {@code routing-mark} as a mihomo user marks them, are not.
+ * {@code routing-mark} as a mihomo user marks them, are not; the sniffer names them as it names the TUN's.
  */
 class RedirPortIT {
 
@@ -41,8 +41,9 @@ class RedirPortIT {
                 WEB, "--dport", "8080", "-m", "mark", "!", "--mark", "6666", "-j", "REDIRECT", "--to-ports", "7892");
         assertEquals(0, nat.exitCode(), nat::toString);
         Files.writeString(scratch.config(), String.join("\n", "mixed-port: 7890", "redir-port: 7892",
-                "routing-mark: 6666", "log-level: info", "external-controller: 127.0.0.1:9090", "rules:",
-                "  - IN-TYPE,REDIR,DIRECT", "  - MATCH,REJECT", ""));
+                "routing-mark: 6666", "log-level: info", "external-controller: 127.0.0.1:9090",
+                "sniffer: {enable: true, sniff: {HTTP: {ports: [8080], override-destination: false}}}", "rules:",
+                "  - DOMAIN,web.example.test,DIRECT", "  - IN-TYPE,REDIR,DIRECT", "  - MATCH,REJECT", ""));
         try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9090)) {
             Netns.Result web = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10", "--interface",
                     CLIENT, "http://" + WEB + ":8080/x");
@@ -50,6 +51,12 @@ class RedirPortIT {
             assertTrue(turnout.log().contains("[TCP] " + CLIENT + ":"), turnout::log);
             assertTrue(turnout.log().matches("(?s).*\\[TCP\\] 192\\.0\\.2\\.1:\\d+ --> 198\\.51\\.100\\.2:8080 match "
                     + "IN-TYPE,REDIR using DIRECT.*"), "its inbound type is mihomo's REDIR: " + turnout.log());
+            // As mihomo sniffs them: the name the client sent makes domain rules apply to a redirected flow.
+            Netns.Result named = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10", "--interface",
+                    CLIENT, "-H", "Host: web.example.test", "http://" + WEB + ":8080/named");
+            assertTrue(named.stdout().startsWith("hello /named from "), () -> named + turnout.log());
+            assertTrue(turnout.log().contains("--> web.example.test:8080 match DOMAIN,web.example.test using DIRECT"),
+                    turnout::log);
             assertEquals(7892, ((Number) new Api(ns, 9090, null).get("/configs").object().get("redir-port"))
                     .intValue());
 

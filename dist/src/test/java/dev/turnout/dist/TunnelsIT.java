@@ -67,7 +67,8 @@ class TunnelsIT {
         write("  - tcp/udp,127.0.0.1:6553,127.0.0.1:5353",
                 "  - network: [tcp]", "    address: 127.0.0.1:6666", "    target: web.example.test:8080",
                 "    proxy: dante");
-        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 7890)) {
+        // The tunnels open after the mixed port, in the order written: 6666's TCP port is the last.
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 6666)) {
             assertEquals(WEB, dig(6553).stdout().trim(), turnout::log);
             assertEquals(WEB, dig(6553, "+tcp").stdout().trim(), turnout::log);
             Netns.Result web = curl(6666);

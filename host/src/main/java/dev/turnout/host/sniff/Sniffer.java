@@ -51,6 +51,12 @@ public final class Sniffer {
     }
 
     /**
+     * The inbounds whose clients send their first bytes at once, as mihomo sniffs them: the TUN, redir-port and
+     * tunnels. A SOCKS or HTTP proxy client waits for the proxy's reply, which Turnout gives once it has connected.
+     */
+    private static final java.util.Set<String> WITHOUT_HANDSHAKE = java.util.Set.of("tun", "redir", "tunnel");
+
+    /**
      * The flow to route, decided: {@code forRules} carries the name found (with the address the application
      * chose); {@code toDial} is what the outbound is asked for: the same, or the address alone when the sniffer's
      * {@code override-destination} is off.
@@ -66,7 +72,7 @@ public final class Sniffer {
      * turned back into a name (the same flow when it had none).
      */
     public boolean wants(Metadata restored, Metadata original) {
-        if (options == null || restored.network() != Network.TCP || !"tun".equals(restored.inbound())) {
+        if (options == null || restored.network() != Network.TCP || !WITHOUT_HANDSHAKE.contains(restored.inbound())) {
             return false;
         }
         Destination d = original.destination();
