@@ -72,7 +72,7 @@ public final class ConfigLoader {
      */
     public static final Duration TCP_HALF_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
-    /** mihomo's listener types Turnout opens: the proxy types with its mixed inbound, and tunnels. */
+    /** mihomo's listener types Turnout opens: the proxy types with its mixed inbound, tunnels, and redir (Linux). */
     private static final Set<String> LISTENER_TYPES = Set.of("mixed", "socks", "http", ListenerEntry.TUNNEL,
             ListenerEntry.REDIR);
     /** The keys of such a listener Turnout reads ({@code udp}: its mixed inbound always relays SOCKS5 UDP). */
@@ -590,8 +590,9 @@ public final class ConfigLoader {
         }
 
         /**
-         * mihomo's {@code listeners:}: those of the types Turnout opens (any other is named in a warning), then its
-         * {@code tunnels:}, each a listener of type tunnel named {@code tunnel:} and its address.
+         * mihomo's {@code redir-port} (a listener named {@code DEFAULT-REDIR}), its {@code listeners:} of the types
+         * Turnout opens (any other is named in a warning), then its {@code tunnels:}, each a listener of type tunnel
+         * named {@code tunnel:} and its address.
          */
         private List<ListenerEntry> listeners(NodeTuple tuple, NodeTuple tunnels, NodeTuple redir, String lan)
                 throws ConfigException {
@@ -681,7 +682,7 @@ public final class ConfigLoader {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(at(item), e.getMessage());
             }
-            String listen = listenAddress(host, "tunnel address '" + address + "'", item);
+            String listen = listenAddress(host, "tunnel '" + address + "': address", item);
             return new ListenerEntry("tunnel:" + address, ListenerEntry.TUNNEL, port, listen, null, proxy, null,
                     at(item), at(proxyNode), to);
         }
@@ -720,7 +721,10 @@ public final class ConfigLoader {
             }
         }
 
-        /** An address to listen on as written: an IP address, {@code *} for every one; {@code null} when empty. */
+        /**
+         * An address to listen on as written: an IP address, {@code *} for every one; {@code null} when not written
+         * (then loopback, where mihomo listens on every address).
+         */
         private String listenAddress(String written, String what, Node at) throws ConfigException {
             String w = written == null ? "" : written.trim();
             if (w.isEmpty()) {
@@ -730,7 +734,7 @@ public final class ConfigLoader {
                 return "0.0.0.0";
             }
             if (!io.netty.util.NetUtil.isValidIpV4Address(w) && !io.netty.util.NetUtil.isValidIpV6Address(w)) {
-                throw new ConfigException(at(at), what + ": '" + w + "' is not an IP address");
+                throw new ConfigException(at(at), what + " '" + w + "' is not an IP address");
             }
             return w;
         }
@@ -743,7 +747,7 @@ public final class ConfigLoader {
             String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
             if (!LISTENER_TYPES.contains(type)) {
                 warnings.add(at(kv.get("type").getValueNode()) + ": listener '" + name + "' of type " + type
-                        + " is not opened: Turnout's listeners are mixed, socks, http and tunnel");
+                        + " is not opened: Turnout's listeners are mixed, socks, http, tunnel and redir");
                 return null;
             }
             boolean tunnel = type.equals(ListenerEntry.TUNNEL);
@@ -764,15 +768,8 @@ public final class ConfigLoader {
                 throw new ConfigException(at(portTuple.getValueNode()), "listener '" + name + "': port " + port
                         + " is not between 1 and 65535");
             }
-            String listen = string(kv, "listen", null);
-            if (listen != null && !listen.trim().equals("*") && !io.netty.util.NetUtil.isValidIpV4Address(listen.trim())
-                    && !io.netty.util.NetUtil.isValidIpV6Address(listen.trim())) {
-                throw new ConfigException(at(kv.get("listen").getValueNode()), "listener '" + name + "': listen '"
-                        + listen + "' is not an IP address");
-            }
-            if (listen != null) {
-                listen = listen.trim().equals("*") ? "0.0.0.0" : listen.trim();
-            }
+            String listen = listenAddress(string(kv, "listen", null), "listener '" + name + "': listen",
+                    kv.containsKey("listen") ? kv.get("listen").getValueNode() : m);
             List<String> users = null;
             NodeTuple usersTuple = kv.get("users");
             if (usersTuple != null) {

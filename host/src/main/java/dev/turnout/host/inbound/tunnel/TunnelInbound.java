@@ -72,6 +72,12 @@ public final class TunnelInbound implements PortInbound {
             EventLoopGroup workers, Tunnel tunnel, DescriptorShortage shortage, String name,
             Supplier<Authentication> authentication, SocketBinder clients) throws IOException, InterruptedException {
         Destination to = destination(target);
+        if (to.hasAddress() && to.port() == address.getPort() && (to.address().equals(address.getAddress())
+                || address.getAddress().isAnyLocalAddress() && to.address().isLoopbackAddress())) {
+            // Each connection or datagram would come back as another. A target that is the port only through
+            // another of the machine's addresses is refused per connection (notItself).
+            throw new IOException("the tunnel's target " + target + " is its own port");
+        }
         ChannelGroup connections = new DefaultChannelGroup("tunnel", GlobalEventExecutor.INSTANCE);
         Channel tcp = null;
         Channel udp = null;
