@@ -193,7 +193,8 @@ public record Config(
             return this;
         }
         return new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bindAsWritten,
-                mode, logLevel, proxies, groups, rules, providers, hosts, p.dns(), p.tun(), p.sniffer(), p.interfaceName(),
+                mode, logLevel, proxies, groups, rules, providers, hosts, p.dns(), p.tun(), p.sniffer(),
+                p.interfaceName(),
                 routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl,
                 secret, externalControllerCors, tcpHalfCloseTimeout, p.tcpConcurrent(), profile, p.unifiedDelay(),
                 keepAlive, p.ipv6(), warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,

@@ -18,8 +18,9 @@ import java.util.Set;
  * and ask for a password (mihomo's {@code lan-allowed-ips}, {@code lan-disallowed-ips}, {@code skip-auth-prefixes},
  * each a list replacing the running one), the TUN (its switch and options, as mihomo's {@code tun}), and mihomo's
  * {@code ipv6}, {@code interface-name}, {@code tcp-concurrent}, {@code sniffing} and {@code unified-delay}
- * (metacubexd's Core Config card). Anything else a dashboard asks to change is refused by name rather than answered
- * 204 and ignored: a switch that silently does nothing is worse than an error the dashboard shows.
+ * (metacubexd's Core Config card), and the {@code dns:} section's mode and servers (its DNS card). Anything else a
+ * dashboard asks to change is refused by name rather than answered 204 and ignored: a switch that silently does
+ * nothing is worse than an error the dashboard shows.
  */
 final class ConfigPatch {
 
@@ -41,8 +42,8 @@ final class ConfigPatch {
      * {@code use-hosts}): those a reload applies without opening anything. Never {@code enable} or {@code listen}.
      */
     private static final Set<String> DNS_APPLIED = Set.of("enhanced-mode", "nameserver", "fallback", "fake-ip-range",
-            "fake-ip-range6", "ipv6", "fake-ip-filter", "fake-ip-filter-mode", "default-nameserver", "nameserver-policy",
-            "proxy-server-nameserver", "direct-nameserver", "direct-nameserver-follow-policy", "use-system-hosts",
+            "fake-ip-range6", "ipv6", "fake-ip-filter", "fake-ip-filter-mode", "default-nameserver",
+            "nameserver-policy", "proxy-server-nameserver", "direct-nameserver", "direct-nameserver-follow-policy", "use-system-hosts",
             "respect-rules", "use-hosts");
 
     /** How messages name the values a dashboard sent. */
@@ -239,7 +240,8 @@ final class ConfigPatch {
                     + "\"fake-ip\"}");
         }
         if (section.get("nameserver") instanceof List<?> servers && servers.isEmpty()) {
-            throw new IllegalArgumentException("dns.nameserver: the DNS needs at least one nameserver, as mihomo's does");
+            throw new IllegalArgumentException("dns.nameserver: the DNS needs at least one nameserver, as mihomo's "
+                    + "does");
         }
         if (Boolean.FALSE.equals(section.get("use-hosts"))) {
             throw new IllegalArgumentException("dns.use-hosts false: Turnout's DNS answers from hosts: always");

@@ -156,7 +156,12 @@ public interface Platform {
      * @throws IOException when the connection was not redirected, or the platform cannot tell
      */
     default java.net.InetSocketAddress originalDestination(Channel accepted) throws IOException {
-        throw new IOException("redir-port needs Linux's SO_ORIGINAL_DST; " + name() + " has none here");
+        throw new IOException(redirectUnsupported());
+    }
+
+    /** Why {@link #originalDestination} cannot tell here, or {@code null} when it can. */
+    default String redirectUnsupported() {
+        return "redir-port needs Linux's SO_ORIGINAL_DST; " + name() + " has none";
     }
 
     /**

@@ -47,6 +47,9 @@ public final class RedirInbound implements PortInbound {
             Tunnel tunnel, DescriptorShortage shortage, String name, Supplier<Authentication> authentication,
             SocketBinder clients) throws IOException, InterruptedException {
         Platform platform = Platform.current();
+        if (platform.redirectUnsupported() != null) {
+            throw new IOException(platform.redirectUnsupported());
+        }
         ChannelGroup connections = new DefaultChannelGroup("redir", GlobalEventExecutor.INSTANCE);
         Channel server = Transport.bind(InboundSupport.listening(boss, workers, shortage)
                 .childOption(ChannelOption.AUTO_READ, false)

@@ -237,6 +237,11 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
+    public String redirectUnsupported() {
+        return null;
+    }
+
+    @Override
     public java.net.InetSocketAddress originalDestination(Channel accepted) throws IOException {
         if (!(accepted instanceof UnixChannel)) {
             throw new IOException("redir-port needs Netty's native epoll channels for SO_ORIGINAL_DST");
