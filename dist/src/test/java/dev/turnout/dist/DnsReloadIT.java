@@ -145,9 +145,17 @@ class DnsReloadIT {
     @Test
     @SuppressWarnings("unchecked")
     void aDashboardsDnsCardChangesTheModeAndTheServersUntilTheNextReload() throws Exception {
+        // A rule provider fetched every second: its refreshes reload the config as a subscription's do.
+        Path served = Files.createDirectories(scratch.dir().resolve("served"));
+        Files.writeString(served.resolve("blocked.yaml"), "payload:\n  - '+.blocked.test'\n");
+        ns.spawn(scratch.dir().resolve("files.log"), Daemons.peer("files", "8081", served.toString()));
+        ns.awaitTcpPort(8081, Duration.ofSeconds(20));
         Files.writeString(scratch.config(), String.join("\n", "mixed-port: 7890", "log-level: info",
                 "external-controller: 127.0.0.1:9090", "dns:", "  enable: true", "  listen: 127.0.0.1:1053",
-                "  enhanced-mode: fake-ip", "  nameserver: ['127.0.0.1:5353']", "rules:", "  - MATCH,DIRECT", ""));
+                "  enhanced-mode: fake-ip", "  nameserver: ['127.0.0.1:5353']", "rule-providers:",
+                "  blocked: {type: http, behavior: domain, url: 'http://127.0.0.1:8081/blocked.yaml', "
+                        + "path: ./blocked.yaml, interval: 1}",
+                "rules:", "  - RULE-SET,blocked,REJECT", "  - MATCH,DIRECT", ""));
         try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9090)) {
             Api api = new Api(ns, 9090, null);
             Map<String, Object> shown = (Map<String, Object>) api.get("/configs").object().get("dns");
@@ -176,10 +184,28 @@ class DnsReloadIT {
             assertTrue(reasons.contains("Turnout takes another fake range at a restart"), reasons);
             assertEquals(SECOND, dig(1053, "web.example.test", "A"), "nothing changed");
 
+            // A scheduled refresh keeps what the card set, as it keeps the ports a dashboard moved.
+            int before = reloads(turnout.log());
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (reloads(turnout.log()) < before + 2 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(reloads(turnout.log()) >= before + 2, "no provider refresh reloaded: " + turnout.log());
+            assertEquals(SECOND, dig(1053, "web.example.test", "A"), turnout::log);
+
+            // The user's reload reads the file's dns: again (a refresh's "reloaded" line may come first: waited for).
             assertTrue(turnout.reload(), turnout::log);
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!dig(1053, "web.example.test", "A").startsWith("198.18.") && System.nanoTime() < until) {
+                Thread.sleep(200);
+            }
             assertTrue(dig(1053, "web.example.test", "A").startsWith("198.18."), "the file's again: " + turnout.log());
             shown = (Map<String, Object>) api.get("/configs").object().get("dns");
             assertEquals(List.of("127.0.0.1:5353"), shown.get("nameserver"), shown::toString);
         }
+    }
+
+    private static int reloads(String log) {
+        return log.split("INFO  Turnout reloaded ", -1).length - 1;
     }
 }
