@@ -60,6 +60,20 @@ class RedirPortIT {
             assertEquals(7892, ((Number) new Api(ns, 9090, null).get("/configs").object().get("redir-port"))
                     .intValue());
 
+            // yacd's and metacubexd's Redir Port field: moved as the proxy ports are; a port another listener holds is
+            // refused and nothing changes; a reload reads the file's again.
+            Api api = new Api(ns, 9090, null);
+            assertEquals(204, api.call("PATCH", "/configs", "{\"redir-port\":7893}").status(), turnout::log);
+            assertEquals(7893, ((Number) api.get("/configs").object().get("redir-port")).intValue());
+            assertEquals(1, ns.tcpOn("listening", 7893), turnout::log);
+            assertEquals(0, ns.tcpOn("listening", 7892), "moved, not added");
+            Api.Response held = api.call("PATCH", "/configs", "{\"redir-port\":7890}");
+            assertEquals(400, held.status(), held::toString);
+            assertEquals(1, ns.tcpOn("listening", 7893), turnout::log);
+            assertTrue(turnout.reload(), turnout::log);
+            assertEquals(7892, ((Number) api.get("/configs").object().get("redir-port")).intValue());
+            assertEquals(1, ns.tcpOn("listening", 7892), turnout::log);
+
             // A connection made to the port itself was not redirected: there is nowhere to send it.
             Netns.Result direct = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "5",
                     "http://127.0.0.1:7892/x");

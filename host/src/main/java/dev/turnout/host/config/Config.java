@@ -151,8 +151,7 @@ public record Config(
 
     /** This config with {@code ipv6} as a dashboard's {@code PATCH /configs} sets it. */
     public Config withIpv6(boolean ipv6) {
-        return ipv6 == this.ipv6 ? this : with(new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent,
-                unifiedDelay, dns));
+        return ipv6 == this.ipv6 ? this : with(patchable().withIpv6(ipv6));
     }
 
     /** This config with {@code tun} in place of its {@code tun:} section (a dashboard's TUN switch, a refresh). */
@@ -169,22 +168,59 @@ public record Config(
      * The settings a dashboard's {@code PATCH /configs} may change while Turnout runs, beside the proxy ports
      * ({@link #listeningOn}): mihomo's {@code tun}, {@code ipv6}, {@code sniffing} (the {@code sniffer:} section's
      * {@code enable}), {@code interface-name}, {@code tcp-concurrent}, {@code unified-delay}, and the {@code dns:}
-     * section's servers and mode.
+     * section's servers and mode, and {@code redir-port} (0: none).
      */
     public record Patchable(Section tun, boolean ipv6, Section sniffer, String interfaceName, boolean tcpConcurrent,
-                            boolean unifiedDelay, Section dns) {
+                            boolean unifiedDelay, Section dns, int redirPort) {
 
         public Patchable withTun(Section next) {
-            return new Patchable(next, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns);
+            return new Patchable(next, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, redirPort);
         }
 
         public Patchable withDns(Section next) {
-            return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, next);
+            return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, next, redirPort);
+        }
+
+        public Patchable withIpv6(boolean next) {
+            return new Patchable(tun, next, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, redirPort);
+        }
+
+        public Patchable withRedirPort(int next) {
+            return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, next);
         }
     }
 
     public Patchable patchable() {
-        return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns);
+        return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, redirPort());
+    }
+
+    /** mihomo's {@code redir-port}: the port of the listener it opens, 0 for none. */
+    public int redirPort() {
+        return listeners.stream().filter(l -> l.name().equals(ListenerEntry.DEFAULT_REDIR))
+                .mapToInt(ListenerEntry::port).findFirst().orElse(0);
+    }
+
+    /**
+     * {@code listeners} with the {@code redir-port} listener on {@code port} (0: without it), where the proxy ports
+     * listen when it is new.
+     */
+    private List<ListenerEntry> withRedirPort(int port, Origin from) {
+        List<ListenerEntry> out = new java.util.ArrayList<>();
+        ListenerEntry written = null;
+        for (ListenerEntry l : listeners) {
+            if (l.name().equals(ListenerEntry.DEFAULT_REDIR)) {
+                written = l;
+            } else {
+                out.add(l);
+            }
+        }
+        if (port != 0) {
+            out.add(0, written != null ? new ListenerEntry(written.name(), written.type(), port, written.listen(),
+                    null, null, null, written.origin(), written.proxyOrigin())
+                    : new ListenerEntry(ListenerEntry.DEFAULT_REDIR, ListenerEntry.REDIR, port,
+                            allowLan ? bindAddress : null, null, null, null, from, from));
+        }
+        return List.copyOf(out);
     }
 
     /** This config with {@code p}'s settings in place of its own, in one copy of every other field. */
@@ -198,8 +234,11 @@ public record Config(
                 routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl,
                 secret, externalControllerCors, tcpHalfCloseTimeout, p.tcpConcurrent(), profile, p.unifiedDelay(),
                 keepAlive, p.ipv6(), warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
-                listeners);
+                p.redirPort() == redirPort() ? listeners : withRedirPort(p.redirPort(), PATCHED));
     }
+
+    /** Where a dashboard's change is said to be written. */
+    private static final Origin PATCHED = new Origin("PATCH /configs", 0, 0);
 
     /** How the config is named in messages: its path, "(built-in default)" or "(controller payload)". */
     public String displayName() {

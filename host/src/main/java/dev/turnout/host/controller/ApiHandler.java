@@ -328,7 +328,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         boolean changesTun = tun != null && ConfigPatch.changesSection(tun, view.get("tun"));
         boolean changesDns = dns != null && ConfigPatch.changesSection(dns, view.get("dns"));
-        if (listening == running && !changesTun && !changesDns) {
+        // A port to bind: off the controller's loop, as the proxy ports' moves are.
+        boolean movesRedir = general
+                && ConfigPatch.general(running.patchable(), body).redirPort() != running.redirPort();
+        if (listening == running && !changesTun && !changesDns && !movesRedir) {
             // A mode, log level, ipv6 or the settings beside them alone, at once: never behind a reload or a download
             // on the worker.
             try {
@@ -371,9 +374,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (changes) {
             t.usePatched(p -> ConfigPatch.general(p, body));
             Config.Patchable now = t.config().patchable();
-            log.info("set by the controller: interface-name {}, tcp-concurrent {}, sniffing {}, unified-delay {}",
-                    now.interfaceName() == null ? "none" : now.interfaceName(), now.tcpConcurrent(),
-                    Boolean.TRUE.equals(now.sniffer().values().get("enable")), now.unifiedDelay());
+            log.info("set by the controller: interface-name {}, tcp-concurrent {}, sniffing {}, unified-delay {}, "
+                    + "redir-port {}", now.interfaceName() == null ? "none" : now.interfaceName(), now.tcpConcurrent(),
+                    Boolean.TRUE.equals(now.sniffer().values().get("enable")), now.unifiedDelay(), now.redirPort());
         }
     }
 

@@ -5,7 +5,6 @@ import dev.turnout.api.Metadata;
 import dev.turnout.api.Outbound;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
-import dev.turnout.host.config.ListenerEntry;
 import dev.turnout.host.config.Section;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.inbound.Authentication;
@@ -193,8 +192,7 @@ final class ClashViews {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("port", c.httpPort());
         m.put("socks-port", c.socksPort());
-        m.put("redir-port", c.listeners().stream().filter(l -> l.name().equals(ListenerEntry.DEFAULT_REDIR))
-                .mapToInt(ListenerEntry::port).findFirst().orElse(0));
+        m.put("redir-port", c.redirPort());
         m.put("tproxy-port", 0);
         m.put("mixed-port", c.mixedPort());
         m.put("allow-lan", c.allowLan());

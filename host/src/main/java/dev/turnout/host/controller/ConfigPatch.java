@@ -27,7 +27,7 @@ final class ConfigPatch {
     private static final List<String> PORTS = List.of("mixed-port", "socks-port", "port");
     private static final Set<String> APPLIED = Set.of("mode", "log-level", "allow-lan", "bind-address", "mixed-port",
             "socks-port", "port", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips", "external-ui-url", "ipv6",
-            "tun", "interface-name", "tcp-concurrent", "sniffing", "unified-delay", "dns");
+            "tun", "interface-name", "tcp-concurrent", "sniffing", "unified-delay", "dns", "redir-port");
     /**
      * The {@code tun} keys a PATCH sets, as mihomo's does ({@code stack} only as the one Turnout runs); never
      * {@code state-file}, a path Turnout writes to.
@@ -142,9 +142,9 @@ final class ConfigPatch {
         }
         if (!refused.isEmpty()) {
             throw new IllegalArgumentException("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, "
-                    + "socks-port, port, skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url, "
-                    + "ipv6, interface-name, tcp-concurrent, sniffing, unified-delay, tun and dns (but its enable and "
-                    + "listen) while running, not "
+                    + "socks-port, port, redir-port, skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, "
+                    + "external-ui-url, ipv6, interface-name, tcp-concurrent, sniffing, unified-delay, tun and dns (but "
+                    + "its enable and listen) while running, not "
                     + String.join(", ", refused) + ": edit the config and restart Turnout (POST /restart)");
         }
     }
@@ -258,8 +258,8 @@ final class ConfigPatch {
     }
 
     /**
-     * {@code running} with the {@code interface-name}, {@code tcp-concurrent}, {@code unified-delay} and
-     * {@code sniffing} of {@code body}; {@code running} itself when it names none of them.
+     * {@code running} with the {@code interface-name}, {@code tcp-concurrent}, {@code unified-delay},
+     * {@code sniffing} and {@code redir-port} of {@code body}; {@code running} itself when it names none of them.
      *
      * @throws IllegalArgumentException saying which value is not one
      */
@@ -279,8 +279,10 @@ final class ConfigPatch {
         if (sniffing != null && sniffing != Boolean.TRUE.equals(sniffer.values().get("enable"))) {
             sniffer = sniffer.with("enable", sniffing, FROM);
         }
+        int redirPort = body.get("redir-port") == null ? running.redirPort()
+                : port("redir-port", body.get("redir-port"));
         return new Config.Patchable(running.tun(), running.ipv6(), sniffer, interfaceName, tcpConcurrent,
-                unifiedDelay, running.dns());
+                unifiedDelay, running.dns(), redirPort);
     }
 
     private static boolean flag(Map<String, Object> body, String key, boolean fallback) {

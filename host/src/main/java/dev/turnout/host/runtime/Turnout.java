@@ -523,6 +523,14 @@ public final class Turnout implements AutoCloseable {
         Config running = config;
         Config next = running.with(change.apply(running.patchable()));
         SniffOptions sniffing = SnifferSettings.from(next);
+        if (!next.listeners().equals(running.listeners())) { // redir-port: the one step that can fail, first
+            try {
+                ports.relisten(next.listeners());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ConfigException(DASHBOARD, "interrupted while moving redir-port");
+            }
+        }
         useGeneral(running, next);
         groups.useUnifiedDelay(next.unifiedDelay());
         tunnel.useSniffer(Sniffer.of(sniffing));

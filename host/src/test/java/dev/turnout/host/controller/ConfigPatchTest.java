@@ -113,10 +113,11 @@ class ConfigPatchTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigPatch.refuseTheRest(
                 Map.of("tun", Map.of("enable", true, "state-file", "/etc/passwd"), "tproxy-port", 7893), view));
         assertEquals("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, socks-port, port, "
-                + "skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url, ipv6, interface-name, "
-                + "tcp-concurrent, sniffing, unified-delay, tun and dns (but its enable and listen) while running, "
-                + "not tproxy-port, tun.state-file: edit the config and restart Turnout (POST /restart)", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ConfigPatch.refuseTheRest(Map.of("redir-port", 7892), view));
+                + "redir-port, skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url, ipv6, "
+                + "interface-name, tcp-concurrent, sniffing, unified-delay, tun and dns (but its enable and listen) "
+                + "while running, not tproxy-port, tun.state-file: edit the config and restart Turnout (POST /restart)",
+                e.getMessage());
+        ConfigPatch.refuseTheRest(Map.of("redir-port", 7892), view); // yacd's and metacubexd's Redir Port field
     }
 
     /** mihomo shows the TUN's options with its switch off too; a dashboard may send them back when it turns it on. */
@@ -191,9 +192,17 @@ class ConfigPatchTest {
         assertEquals(Map.of("ports", List.of(443)), ((Map<?, ?>) p.sniffer().values().get("sniff")).get("TLS"),
                 "the rest of the section stays");
         assertEquals(null, ConfigPatch.general(p, Map.of("interface-name", "")).interfaceName(), "\"\": none");
+        assertEquals(7892, ConfigPatch.general(running, Map.of("redir-port", 7892)).redirPort());
+        Config withRedir = parse("mixed-port: 7890|redir-port: 7892");
+        Config moved = withRedir.with(ConfigPatch.general(withRedir.patchable(), Map.of("redir-port", 7893)));
+        assertEquals(7893, moved.redirPort());
+        assertEquals(1, moved.listeners().size(), "moved, not added");
+        assertEquals(0, withRedir.with(ConfigPatch.general(withRedir.patchable(), Map.of("redir-port", 0)))
+                .listeners().size(), "0: none");
         for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of("interface-name", 3),
                 Map.of("interface-name", "a-name-far-too-long"), Map.of("interface-name", "../x"),
-                Map.of("tcp-concurrent", "yes"), Map.of("unified-delay", 1), Map.of("sniffing", "on"))) {
+                Map.of("tcp-concurrent", "yes"), Map.of("unified-delay", 1), Map.of("sniffing", "on"),
+                Map.of("redir-port", 70000))) {
             assertThrows(IllegalArgumentException.class, () -> ConfigPatch.general(running, bad), bad.toString());
         }
     }
