@@ -144,9 +144,17 @@ public record Config(
         }
         return new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bindAsWritten,
                 mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer, interfaceName,
-                routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl, secret, externalControllerCors, tcpHalfCloseTimeout,
-                tcpConcurrent, profile, unifiedDelay, keepAlive, ipv6, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
-                listeners);
+                routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl,
+                secret, externalControllerCors, tcpHalfCloseTimeout, tcpConcurrent, profile, unifiedDelay, keepAlive,
+                ipv6, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
+                redirListeningOn(allowLan ? bindAddress : null));
+    }
+
+    /** {@code listeners} with the {@code redir-port} one where the proxy ports listen ({@code null}: loopback). */
+    private List<ListenerEntry> redirListeningOn(String address) {
+        return listeners.stream().map(l -> !l.name().equals(ListenerEntry.DEFAULT_REDIR)
+                || java.util.Objects.equals(l.listen(), address) ? l : new ListenerEntry(l.name(), l.type(), l.port(),
+                        address, null, null, null, l.origin(), l.proxyOrigin())).toList();
     }
 
     /** This config with {@code ipv6} as a dashboard's {@code PATCH /configs} sets it. */

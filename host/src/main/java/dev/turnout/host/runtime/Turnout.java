@@ -954,7 +954,15 @@ public final class Turnout implements AutoCloseable {
         // Applied to the config of the moment, under the lock reloads hold: a reload just before must not be undone.
         Config next = change.apply(config);
         if (next != config) {
+            Config running = config;
             ports.listenAs(next);
+            try {
+                ports.relisten(next.listeners()); // redir-port listens where the proxy ports do
+            } catch (ConfigException | InterruptedException | RuntimeException e) {
+                Undo back = () -> ports.listenAs(running);
+                back.runLogged();
+                throw e;
+            }
             this.config = next;
         }
     }

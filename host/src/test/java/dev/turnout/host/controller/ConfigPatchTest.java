@@ -199,6 +199,10 @@ class ConfigPatchTest {
         assertEquals(1, moved.listeners().size(), "moved, not added");
         assertEquals(0, withRedir.with(ConfigPatch.general(withRedir.patchable(), Map.of("redir-port", 0)))
                 .listeners().size(), "0: none");
+        assertEquals("0.0.0.0", ConfigPatch.apply(withRedir, Map.of("allow-lan", true)).listeners().get(0).address(),
+                "the Allow LAN switch moves it with the proxy ports");
+        assertEquals("127.0.0.1", ConfigPatch.apply(ConfigPatch.apply(withRedir, Map.of("allow-lan", true)),
+                Map.of("allow-lan", false)).listeners().get(0).address());
         for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of("interface-name", 3),
                 Map.of("interface-name", "a-name-far-too-long"), Map.of("interface-name", "../x"),
                 Map.of("tcp-concurrent", "yes"), Map.of("unified-delay", 1), Map.of("sniffing", "on"),
