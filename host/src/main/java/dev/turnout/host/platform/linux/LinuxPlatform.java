@@ -247,7 +247,8 @@ public final class LinuxPlatform implements Platform {
             throw new IOException("redir-port needs Netty's native epoll channels for SO_ORIGINAL_DST");
         }
         // An IPv4 client of a dual-stack socket has a mapped address, which Java gives as IPv4: SOL_IP's option.
-        boolean v6 = ((java.net.InetSocketAddress) accepted.localAddress()).getAddress() instanceof java.net.Inet6Address;
+        boolean v6 = ((java.net.InetSocketAddress) accepted.localAddress()).getAddress()
+                instanceof java.net.Inet6Address;
         ByteBuffer raw;
         try {
             raw = accepted.config().getOption(v6 ? IP6T_SO_ORIGINAL_DST : SO_ORIGINAL_DST);
