@@ -153,8 +153,7 @@ public record Config(
     /** {@code listeners} with the {@code redir-port} one where the proxy ports listen ({@code null}: loopback). */
     private List<ListenerEntry> redirListeningOn(String address) {
         return listeners.stream().map(l -> !l.name().equals(ListenerEntry.DEFAULT_REDIR)
-                || java.util.Objects.equals(l.listen(), address) ? l : new ListenerEntry(l.name(), l.type(), l.port(),
-                        address, null, null, null, l.origin(), l.proxyOrigin())).toList();
+                || java.util.Objects.equals(l.listen(), address) ? l : l.movedTo(l.port(), address)).toList();
     }
 
     /** This config with {@code ipv6} as a dashboard's {@code PATCH /configs} sets it. */
@@ -223,8 +222,7 @@ public record Config(
             }
         }
         if (port != 0) {
-            out.add(0, written != null ? new ListenerEntry(written.name(), written.type(), port, written.listen(),
-                    null, null, null, written.origin(), written.proxyOrigin())
+            out.add(0, written != null ? written.movedTo(port, written.listen())
                     : new ListenerEntry(ListenerEntry.DEFAULT_REDIR, ListenerEntry.REDIR, port,
                             allowLan ? bindAddress : null, null, null, null, from, from));
         }

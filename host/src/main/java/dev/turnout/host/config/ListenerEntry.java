@@ -42,6 +42,11 @@ public record ListenerEntry(String name, String type, int port, String listen, L
         return listen == null ? "127.0.0.1" : listen;
     }
 
+    /** The same listener on {@code newPort}, at {@code newListen} ({@code null}: loopback). */
+    public ListenerEntry movedTo(int newPort, String newListen) {
+        return new ListenerEntry(name, type, newPort, newListen, users, proxy, rule, origin, proxyOrigin, tunnel);
+    }
+
     /** What its open socket is made of (all but the proxy), for telling whether a reload changed it. */
     public List<Object> socket() {
         return java.util.Arrays.asList(name, type, port, address(), users, tunnel);

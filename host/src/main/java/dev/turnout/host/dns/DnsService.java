@@ -433,27 +433,36 @@ public final class DnsService implements AutoCloseable {
      * @return the keys that need a restart: a fake range other than the pools' (the mode then stays as it is)
      */
     public synchronized List<String> useMode(DnsOptions next) {
-        FakePools f = fakes.get();
-        if (next.enhancedMode() == EnhancedMode.FAKE_IP) {
-            if (f == null) {
-                f = FakePools.open(next, excluded, cacheFile);
-                fakes.set(f);
-                handler.usePools(f.v4(), f.v6(), f.store());
-            } else {
-                List<String> restart = new ArrayList<>();
-                if (!f.v4().range().equals(next.fakeIpRange())) {
-                    restart.add("dns.fake-ip-range");
-                }
-                if (!java.util.Objects.equals(f.v6() == null ? null : f.v6().range(), next.fakeIpRange6())) {
-                    restart.add("dns.fake-ip-range6");
-                }
-                if (!restart.isEmpty()) {
-                    return restart;
-                }
-            }
+        List<String> restart = rangesNeedingRestart(next);
+        if (!restart.isEmpty()) {
+            return restart;
+        }
+        if (next.enhancedMode() == EnhancedMode.FAKE_IP && fakes.get() == null) {
+            FakePools f = FakePools.open(next, excluded, cacheFile);
+            fakes.set(f);
+            handler.usePools(f.v4(), f.v6(), f.store());
         }
         handler.useMode(next.enhancedMode());
         return List.of();
+    }
+
+    /**
+     * The keys of {@code next}'s fake ranges that only a restart changes: in fake-ip mode, a range other than the
+     * pools' once they exist (the fake addresses given out are in theirs). Empty when {@link #useMode} can take it.
+     */
+    public List<String> rangesNeedingRestart(DnsOptions next) {
+        FakePools f = fakes.get();
+        if (next.enhancedMode() != EnhancedMode.FAKE_IP || f == null) {
+            return List.of();
+        }
+        List<String> restart = new ArrayList<>();
+        if (!f.v4().range().equals(next.fakeIpRange())) {
+            restart.add("dns.fake-ip-range");
+        }
+        if (!java.util.Objects.equals(f.v6() == null ? null : f.v6().range(), next.fakeIpRange6())) {
+            restart.add("dns.fake-ip-range6");
+        }
+        return restart;
     }
 
     public UpstreamResolver upstream() {

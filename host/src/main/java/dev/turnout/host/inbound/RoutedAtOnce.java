@@ -78,8 +78,8 @@ public final class RoutedAtOnce extends ChannelInitializer<Channel> {
         connections.add(ch);
         Relay.readsGrowToBulk(ch);
         Relay.holdEarlyInput(ch); // for the sniffer, and a FIN sent before the outbound is connected
-        int port = ((InetSocketAddress) ch.localAddress()).getPort();
-        Metadata flow = new Metadata(Network.TCP, to, client, inbound, null, type, name, port, null, null, -1, -1);
+        ch.attr(InboundSupport.INBOUND_NAME).set(name);
+        Metadata flow = InboundSupport.flow(Network.TCP, to, client, inbound, ch, type);
         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
             @Override
             public void channelActive(ChannelHandlerContext ctx) {

@@ -500,14 +500,13 @@ public final class Turnout implements AutoCloseable {
         }
         Config next = config.withDns(section);
         DnsOptions nextDns = DnsSettings.from(next);
-        for (FakeIpPool pool : new FakeIpPool[] {dns.pool4(), dns.pool6()}) {
-            Cidr asked = pool == null ? null : pool.range().isIpv4() ? nextDns.fakeIpRange() : nextDns.fakeIpRange6();
-            if (pool != null && nextDns.enhancedMode() == EnhancedMode.FAKE_IP && !pool.range().equals(asked)) {
-                throw new ConfigException(DASHBOARD, "dns: the fake addresses given out are in " + pool.range()
-                        + "; Turnout takes another fake range at a restart");
-            }
+        List<String> restart = dns.rangesNeedingRestart(nextDns);
+        if (!restart.isEmpty()) {
+            throw new ConfigException(DASHBOARD, String.join(", ", restart) + ": the fake addresses given out are in "
+                    + dns.pool4().range() + (dns.pool6() == null ? "" : " and " + dns.pool6().range())
+                    + "; Turnout takes another fake range at a restart");
         }
-        applyDns(DnsChange.between(config, dnsOptions, next, nextDns), nextDns); // the range, checked, needs none
+        applyDns(DnsChange.between(config, dnsOptions, next, nextDns), nextDns); // the ranges, checked, need none
         dnsOptions = nextDns;
         this.config = next;
     }

@@ -2,7 +2,6 @@ package dev.turnout.host.inbound.tunnel;
 
 import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
-import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.host.config.TunnelTarget;
 import dev.turnout.host.dial.SocketBinder;
@@ -90,10 +89,11 @@ public final class TunnelInbound implements PortInbound {
             }
             if (target.udp()) {
                 InetSocketAddress at = tcp == null ? address : (InetSocketAddress) tcp.localAddress();
-                Senders senders = new Senders(tunnel, to, name, authentication);
+                Senders senders = new Senders(tunnel, to, authentication);
                 udp = Transport.bind(new Bootstrap()
                         .group(workers.next())
                         .channelFactory(Transport::newDatagramChannel)
+                        .attr(InboundSupport.INBOUND_NAME, name)
                         .handler(senders), at);
                 senders.sweepEvery(udp);
             }
@@ -119,11 +119,6 @@ public final class TunnelInbound implements PortInbound {
                 ? NetUtil.createInetAddressFromIpAddressString(target.host()) : null;
         return literal != null ? Destination.ofAddress(literal, target.port())
                 : Destination.ofHost(target.host(), target.port());
-    }
-
-    private static Metadata flow(Network network, Destination to, InetSocketAddress client, String name, Channel ch) {
-        int port = ch.localAddress() instanceof InetSocketAddress local ? local.getPort() : 0;
-        return new Metadata(network, to, client, "tunnel", null, TYPE, name, port, null, null, -1, -1);
     }
 
     @Override
@@ -153,16 +148,14 @@ public final class TunnelInbound implements PortInbound {
 
         private final Tunnel tunnel;
         private final Destination to;
-        private final String name;
         private final Supplier<Authentication> authentication;
         private final Map<InetSocketAddress, Sender> senders = new HashMap<>();
         private ScheduledFuture<?> sweep;
 
-        Senders(Tunnel tunnel, Destination to, String name, Supplier<Authentication> authentication) {
+        Senders(Tunnel tunnel, Destination to, Supplier<Authentication> authentication) {
             super(DatagramPacket.class);
             this.tunnel = tunnel;
             this.to = to;
-            this.name = name;
             this.authentication = authentication;
         }
 
@@ -217,7 +210,8 @@ public final class TunnelInbound implements PortInbound {
                     return;
                 }
                 Channel udp = ctx.channel();
-                s = new Sender(tunnel.routeDatagram(flow(Network.UDP, to, from, name, udp), udp.eventLoop(),
+                s = new Sender(tunnel.routeDatagram(InboundSupport.flow(Network.UDP, to, from, "tunnel", udp, TYPE),
+                        udp.eventLoop(),
                         (source, payload) -> toSender(udp, from, payload)));
                 senders.put(from, s);
             }
