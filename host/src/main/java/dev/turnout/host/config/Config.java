@@ -147,12 +147,15 @@ public record Config(
                 routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl,
                 secret, externalControllerCors, tcpHalfCloseTimeout, tcpConcurrent, profile, unifiedDelay, keepAlive,
                 ipv6, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
-                redirListeningOn(allowLan ? bindAddress : null));
+                portListenersOn(allowLan ? bindAddress : null));
     }
 
-    /** {@code listeners} with the {@code redir-port} one where the proxy ports listen ({@code null}: loopback). */
-    private List<ListenerEntry> redirListeningOn(String address) {
-        return listeners.stream().map(l -> !l.name().equals(ListenerEntry.DEFAULT_REDIR)
+    /**
+     * {@code listeners} with those of {@code redir-port} and {@code tproxy-port} where the proxy ports listen
+     * ({@code null}: loopback).
+     */
+    private List<ListenerEntry> portListenersOn(String address) {
+        return listeners.stream().map(l -> !l.followsProxyPorts()
                 || java.util.Objects.equals(l.listen(), address) ? l : l.movedTo(l.port(), address)).toList();
     }
 
@@ -175,47 +178,66 @@ public record Config(
      * The settings a dashboard's {@code PATCH /configs} may change while Turnout runs, beside the proxy ports
      * ({@link #listeningOn}): mihomo's {@code tun}, {@code ipv6}, {@code sniffing} (the {@code sniffer:} section's
      * {@code enable}), {@code interface-name}, {@code tcp-concurrent}, {@code unified-delay}, and the {@code dns:}
-     * section's servers and mode, and {@code redir-port} (0: none).
+     * section's servers and mode, {@code redir-port} and {@code tproxy-port} (0: none).
      */
     public record Patchable(Section tun, boolean ipv6, Section sniffer, String interfaceName, boolean tcpConcurrent,
-                            boolean unifiedDelay, Section dns, int redirPort) {
+                            boolean unifiedDelay, Section dns, int redirPort, int tproxyPort) {
 
         public Patchable withTun(Section next) {
-            return new Patchable(next, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, redirPort);
+            return new Patchable(next, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, redirPort,
+                    tproxyPort);
         }
 
         public Patchable withDns(Section next) {
-            return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, next, redirPort);
+            return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, next, redirPort,
+                    tproxyPort);
         }
 
         public Patchable withIpv6(boolean next) {
-            return new Patchable(tun, next, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, redirPort);
+            return new Patchable(tun, next, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, redirPort,
+                    tproxyPort);
         }
 
         public Patchable withRedirPort(int next) {
-            return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, next);
+            return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, next,
+                    tproxyPort);
         }
     }
 
     public Patchable patchable() {
-        return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, redirPort());
+        return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, redirPort(),
+                tproxyPort());
     }
 
     /** mihomo's {@code redir-port}: the port of the listener it opens, 0 for none. */
     public int redirPort() {
-        return listeners.stream().filter(l -> l.name().equals(ListenerEntry.DEFAULT_REDIR))
-                .mapToInt(ListenerEntry::port).findFirst().orElse(0);
+        return portOf(ListenerEntry.DEFAULT_REDIR);
+    }
+
+    /** mihomo's {@code tproxy-port}: the port of the listener it opens, 0 for none. */
+    public int tproxyPort() {
+        return portOf(ListenerEntry.DEFAULT_TPROXY);
+    }
+
+    private int portOf(String listener) {
+        return listeners.stream().filter(l -> l.name().equals(listener)).mapToInt(ListenerEntry::port).findFirst()
+                .orElse(0);
     }
 
     /**
-     * {@code listeners} with the {@code redir-port} listener on {@code port} (0: without it), where the proxy ports
-     * listen when it is new.
+     * {@code listeners} with the listener {@code name} of {@code type} on {@code port} (0: without it), where the
+     * proxy ports listen when it is new.
      */
-    private List<ListenerEntry> withRedirPort(int port, Origin from) {
+    private List<ListenerEntry> withPortListener(List<ListenerEntry> listeners, String name, String type, int port,
+            Origin from) {
+        if (listeners.stream().filter(l -> l.name().equals(name)).mapToInt(ListenerEntry::port).findFirst().orElse(0)
+                == port) {
+            return listeners;
+        }
         List<ListenerEntry> out = new java.util.ArrayList<>();
         ListenerEntry written = null;
         for (ListenerEntry l : listeners) {
-            if (l.name().equals(ListenerEntry.DEFAULT_REDIR)) {
+            if (l.name().equals(name)) {
                 written = l;
             } else {
                 out.add(l);
@@ -223,8 +245,7 @@ public record Config(
         }
         if (port != 0) {
             out.add(0, written != null ? written.movedTo(port, written.listen())
-                    : new ListenerEntry(ListenerEntry.DEFAULT_REDIR, ListenerEntry.REDIR, port,
-                            allowLan ? bindAddress : null, null, null, null, from, from));
+                    : new ListenerEntry(name, type, port, allowLan ? bindAddress : null, null, null, null, from, from));
         }
         return List.copyOf(out);
     }
@@ -240,7 +261,9 @@ public record Config(
                 routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl,
                 secret, externalControllerCors, tcpHalfCloseTimeout, p.tcpConcurrent(), profile, p.unifiedDelay(),
                 keepAlive, p.ipv6(), warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
-                p.redirPort() == redirPort() ? listeners : withRedirPort(p.redirPort(), PATCHED));
+                withPortListener(withPortListener(listeners, ListenerEntry.DEFAULT_REDIR, ListenerEntry.REDIR,
+                        p.redirPort(), PATCHED), ListenerEntry.DEFAULT_TPROXY, ListenerEntry.TPROXY, p.tproxyPort(),
+                        PATCHED));
     }
 
     /** Where a dashboard's change is said to be written. */

@@ -64,7 +64,7 @@ public final class ConfigLoader {
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
             "sub-rules", "authentication", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips",
             "tcp-concurrent", "listeners", "keep-alive-idle", "keep-alive-interval", "disable-keep-alive",
-            "unified-delay", "profile", "tunnels", "redir-port");
+            "unified-delay", "profile", "tunnels", "redir-port", "tproxy-port");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -72,14 +72,20 @@ public final class ConfigLoader {
      */
     public static final Duration TCP_HALF_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
-    /** mihomo's listener types Turnout opens: the proxy types with its mixed inbound, tunnels, and redir (Linux). */
+    /**
+     * mihomo's listener types Turnout opens: the proxy types with its mixed inbound, tunnels, and redir and tproxy
+     * (Linux).
+     */
     private static final Set<String> LISTENER_TYPES = Set.of("mixed", "socks", "http", ListenerEntry.TUNNEL,
-            ListenerEntry.REDIR);
+            ListenerEntry.REDIR, ListenerEntry.TPROXY);
     /** The keys of such a listener Turnout reads ({@code udp}: its mixed inbound always relays SOCKS5 UDP). */
     private static final Set<String> LISTENER_KEYS = Set.of("name", "type", "port", "listen", "users", "proxy", "rule",
             "udp");
     /** The keys of a redir listener Turnout reads. */
     private static final Set<String> REDIR_LISTENER_KEYS = Set.of("name", "type", "port", "listen", "proxy", "rule");
+    /** The keys of a tproxy listener Turnout reads ({@code udp}: it always takes UDP too). */
+    private static final Set<String> TPROXY_LISTENER_KEYS = Set.of("name", "type", "port", "listen", "proxy", "rule",
+            "udp");
     /** The keys of a tunnel listener Turnout reads. */
     private static final Set<String> TUNNEL_LISTENER_KEYS = Set.of("name", "type", "port", "listen", "proxy", "rule",
             "network", "target");
@@ -88,7 +94,7 @@ public final class ConfigLoader {
 
     /** Clash keys Turnout accepts and does not act on; mentioned once, not as unknown. */
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
-            "tproxy-port", "experimental",
+            "experimental",
             "global-client-fingerprint",
             "ebpf", "global-ua", "geodata-loader", "etag-support",
             "external-controller-tls", "tls",
@@ -443,7 +449,7 @@ public final class ConfigLoader {
             noteDnsOutboundsWithoutDns(proxies, dns);
             // Before the warnings are copied into the config: a listener not opened is one of them.
             List<ListenerEntry> listeners = attempt(() -> listeners(keys.get("listeners"), keys.get("tunnels"),
-                    keys.get("redir-port"), allowLan ? bindAddress : null), List.of());
+                    keys.get("redir-port"), keys.get("tproxy-port"), allowLan ? bindAddress : null), List.of());
             Config config = new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bind, mode,
                     logLevel, List.copyOf(proxies), List.copyOf(groups), List.copyOf(rules), providers, hosts,
                     dns,
@@ -590,21 +596,15 @@ public final class ConfigLoader {
         }
 
         /**
-         * mihomo's {@code redir-port} (a listener named {@code DEFAULT-REDIR}), its {@code listeners:} of the types
-         * Turnout opens (any other is named in a warning), then its {@code tunnels:}, each a listener of type tunnel
-         * named {@code tunnel:} and its address.
+         * mihomo's {@code redir-port} and {@code tproxy-port} (listeners named {@code DEFAULT-REDIR} and
+         * {@code DEFAULT-TPROXY}), its {@code listeners:} of the types Turnout opens (any other is named in a
+         * warning), then its {@code tunnels:}, each a listener of type tunnel named {@code tunnel:} and its address.
          */
-        private List<ListenerEntry> listeners(NodeTuple tuple, NodeTuple tunnels, NodeTuple redir, String lan)
-                throws ConfigException {
+        private List<ListenerEntry> listeners(NodeTuple tuple, NodeTuple tunnels, NodeTuple redir, NodeTuple tproxy,
+                String lan) throws ConfigException {
             List<ListenerEntry> out = new ArrayList<>();
-            if (redir != null && !isNull(redir.getValueNode())) {
-                // mihomo's redir-port: a listener of its own, on the proxy ports' address when allow-lan is on
-                int port = port(Map.of("redir-port", redir), "redir-port", 0);
-                if (port != 0) {
-                    out.add(new ListenerEntry(ListenerEntry.DEFAULT_REDIR, ListenerEntry.REDIR, port, lan, null, null,
-                            null, at(redir.getKeyNode()), at(redir.getKeyNode())));
-                }
-            }
+            add(out, portListener(redir, "redir-port", ListenerEntry.DEFAULT_REDIR, ListenerEntry.REDIR, lan));
+            add(out, portListener(tproxy, "tproxy-port", ListenerEntry.DEFAULT_TPROXY, ListenerEntry.TPROXY, lan));
             if (tuple != null && !isNull(tuple.getValueNode())) {
                 for (Node item : sequence(tuple.getValueNode(), "'listeners' (a list of inbounds)").getValue()) {
                     add(out, attempt(() -> listener(item), null));
@@ -739,6 +739,20 @@ public final class ConfigLoader {
             return w;
         }
 
+        /**
+         * A top-level port of mihomo's that opens a listener of its own ({@code redir-port}), on the proxy ports'
+         * address when allow-lan is on; {@code null} when not written or 0.
+         */
+        private ListenerEntry portListener(NodeTuple tuple, String key, String name, String type, String lan)
+                throws ConfigException {
+            if (tuple == null || isNull(tuple.getValueNode())) {
+                return null;
+            }
+            int port = port(Map.of(key, tuple), key, 0);
+            return port == 0 ? null : new ListenerEntry(name, type, port, lan, null, null, null, at(tuple.getKeyNode()),
+                    at(tuple.getKeyNode()));
+        }
+
         /** One listener, or {@code null} (after a warning) for one Turnout does not open. */
         private ListenerEntry listener(Node item) throws ConfigException {
             MappingNode m = mapping(item, "a listener: a mapping with name, type, port");
@@ -747,12 +761,12 @@ public final class ConfigLoader {
             String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
             if (!LISTENER_TYPES.contains(type)) {
                 warnings.add(at(kv.get("type").getValueNode()) + ": listener '" + name + "' of type " + type
-                        + " is not opened: Turnout's listeners are mixed, socks, http, tunnel and redir");
+                        + " is not opened: Turnout's listeners are mixed, socks, http, tunnel, redir and tproxy");
                 return null;
             }
             boolean tunnel = type.equals(ListenerEntry.TUNNEL);
             Set<String> known = tunnel ? TUNNEL_LISTENER_KEYS : type.equals(ListenerEntry.REDIR) ? REDIR_LISTENER_KEYS
-                    : LISTENER_KEYS;
+                    : type.equals(ListenerEntry.TPROXY) ? TPROXY_LISTENER_KEYS : LISTENER_KEYS;
             for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
                 if (!known.contains(e.getKey())) {
                     warnings.add(at(e.getValue().getKeyNode()) + ": unknown key '" + e.getKey() + "' in listener '"

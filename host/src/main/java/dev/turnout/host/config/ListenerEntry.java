@@ -27,6 +27,10 @@ public record ListenerEntry(String name, String type, int port, String listen, L
     public static final String REDIR = "redir";
     /** mihomo's name for the listener its top-level {@code redir-port} opens. */
     public static final String DEFAULT_REDIR = "DEFAULT-REDIR";
+    /** mihomo's type of a listener taking what the firewall's TPROXY target sends it ({@code tproxy-port}). */
+    public static final String TPROXY = "tproxy";
+    /** mihomo's name for the listener its top-level {@code tproxy-port} opens. */
+    public static final String DEFAULT_TPROXY = "DEFAULT-TPROXY";
 
     /** A mixed, socks or http listener. */
     public ListenerEntry(String name, String type, int port, String listen, List<String> users, String proxy,
@@ -40,6 +44,14 @@ public record ListenerEntry(String name, String type, int port, String listen, L
      */
     public String address() {
         return listen == null ? "127.0.0.1" : listen;
+    }
+
+    /**
+     * Whether it is the listener of a top-level port ({@code redir-port}, {@code tproxy-port}): it listens where the
+     * proxy ports do, and moves with them.
+     */
+    public boolean followsProxyPorts() {
+        return name.equals(DEFAULT_REDIR) || name.equals(DEFAULT_TPROXY);
     }
 
     /** The same listener on {@code newPort}, at {@code newListen} ({@code null}: loopback). */

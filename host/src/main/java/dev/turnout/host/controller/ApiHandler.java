@@ -329,9 +329,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean changesTun = tun != null && ConfigPatch.changesSection(tun, view.get("tun"));
         boolean changesDns = dns != null && ConfigPatch.changesSection(dns, view.get("dns"));
         // A port to bind: off the controller's loop, as the proxy ports' moves are.
-        boolean movesRedir = general
-                && ConfigPatch.general(running.patchable(), body).redirPort() != running.redirPort();
-        if (listening == running && !changesTun && !changesDns && !movesRedir) {
+        Config.Patchable patched = general ? ConfigPatch.general(running.patchable(), body) : null;
+        boolean movesPortListener = patched != null
+                && (patched.redirPort() != running.redirPort() || patched.tproxyPort() != running.tproxyPort());
+        if (listening == running && !changesTun && !changesDns && !movesPortListener) {
             // A mode, log level, ipv6 or the settings beside them alone, at once: never behind a reload or a download
             // on the worker.
             try {
@@ -375,8 +376,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             t.usePatched(p -> ConfigPatch.general(p, body));
             Config.Patchable now = t.config().patchable();
             log.info("set by the controller: interface-name {}, tcp-concurrent {}, sniffing {}, unified-delay {}, "
-                    + "redir-port {}", now.interfaceName() == null ? "none" : now.interfaceName(), now.tcpConcurrent(),
-                    Boolean.TRUE.equals(now.sniffer().values().get("enable")), now.unifiedDelay(), now.redirPort());
+                    + "redir-port {}, tproxy-port {}", now.interfaceName() == null ? "none" : now.interfaceName(),
+                    now.tcpConcurrent(), Boolean.TRUE.equals(now.sniffer().values().get("enable")),
+                    now.unifiedDelay(), now.redirPort(), now.tproxyPort());
         }
     }
 

@@ -193,7 +193,7 @@ final class ClashViews {
         m.put("port", c.httpPort());
         m.put("socks-port", c.socksPort());
         m.put("redir-port", c.redirPort());
-        m.put("tproxy-port", 0);
+        m.put("tproxy-port", c.tproxyPort());
         m.put("mixed-port", c.mixedPort());
         m.put("allow-lan", c.allowLan());
         m.put("bind-address", c.bindAddress());

@@ -27,7 +27,8 @@ final class ConfigPatch {
     private static final List<String> PORTS = List.of("mixed-port", "socks-port", "port");
     private static final Set<String> APPLIED = Set.of("mode", "log-level", "allow-lan", "bind-address", "mixed-port",
             "socks-port", "port", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips", "external-ui-url", "ipv6",
-            "tun", "interface-name", "tcp-concurrent", "sniffing", "unified-delay", "dns", "redir-port");
+            "tun", "interface-name", "tcp-concurrent", "sniffing", "unified-delay", "dns", "redir-port",
+            "tproxy-port");
     /**
      * The {@code tun} keys a PATCH sets, as mihomo's does ({@code stack} only as the one Turnout runs); never
      * {@code state-file}, a path Turnout writes to.
@@ -142,7 +143,8 @@ final class ConfigPatch {
         }
         if (!refused.isEmpty()) {
             throw new IllegalArgumentException("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, "
-                    + "socks-port, port, redir-port, skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, "
+                    + "socks-port, port, redir-port, tproxy-port, skip-auth-prefixes, lan-allowed-ips, "
+                    + "lan-disallowed-ips, "
                     + "external-ui-url, ipv6, interface-name, tcp-concurrent, sniffing, unified-delay, tun and dns (but "
                     + "its enable and listen) while running, not "
                     + String.join(", ", refused) + ": edit the config and restart Turnout (POST /restart)");
@@ -259,7 +261,8 @@ final class ConfigPatch {
 
     /**
      * {@code running} with the {@code interface-name}, {@code tcp-concurrent}, {@code unified-delay},
-     * {@code sniffing} and {@code redir-port} of {@code body}; {@code running} itself when it names none of them.
+     * {@code sniffing}, {@code redir-port} and {@code tproxy-port} of {@code body}; {@code running} itself when it
+     * names none of them.
      *
      * @throws IllegalArgumentException saying which value is not one
      */
@@ -281,8 +284,10 @@ final class ConfigPatch {
         }
         int redirPort = body.get("redir-port") == null ? running.redirPort()
                 : port("redir-port", body.get("redir-port"));
+        int tproxyPort = body.get("tproxy-port") == null ? running.tproxyPort()
+                : port("tproxy-port", body.get("tproxy-port"));
         return new Config.Patchable(running.tun(), running.ipv6(), sniffer, interfaceName, tcpConcurrent,
-                unifiedDelay, running.dns(), redirPort);
+                unifiedDelay, running.dns(), redirPort, tproxyPort);
     }
 
     private static boolean flag(Map<String, Object> body, String key, boolean fallback) {

@@ -90,6 +90,25 @@ public final class Transport {
         return ch;
     }
 
+    /**
+     * A UDP socket of one address family where the transport is native ({@code AF_INET} for {@code ipv4}), as
+     * {@link #newDatagramChannel()} otherwise: a socket whose options are set per family (a transparent one).
+     */
+    public static DatagramChannel newDatagramChannel(boolean ipv4) {
+        SocketProtocolFamily family = ipv4 ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
+        DatagramChannel ch = EPOLL ? new EpollDatagramChannel(family) : KQUEUE ? new KQueueDatagramChannel(family)
+                : new NioDatagramChannel();
+        DatagramReadsEndAtClose.install(ch);
+        return ch;
+    }
+
+    /** A listening TCP socket of one address family where the transport is native, as for datagrams above. */
+    public static ServerSocketChannel newServerChannel(boolean ipv4) {
+        SocketProtocolFamily family = ipv4 ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
+        return EPOLL ? new EpollServerSocketChannel(family) : KQUEUE ? new KQueueServerSocketChannel()
+                : new NioServerSocketChannel();
+    }
+
     public static Class<? extends ServerSocketChannel> serverChannelType() {
         return EPOLL ? EpollServerSocketChannel.class : KQUEUE ? KQueueServerSocketChannel.class : NioServerSocketChannel.class;
     }

@@ -33,9 +33,16 @@ public final class InboundSupport {
      * no Nagle delay on the clients' connections; the caller adds its child handler.
      */
     public static ServerBootstrap listening(EventLoopGroup boss, EventLoopGroup workers, DescriptorShortage shortage) {
+        return listening(boss, workers, shortage, new io.netty.channel.ReflectiveChannelFactory<>(
+                Transport.serverChannelType()));
+    }
+
+    /** The same with listening sockets {@code sockets} makes. */
+    public static ServerBootstrap listening(EventLoopGroup boss, EventLoopGroup workers, DescriptorShortage shortage,
+            io.netty.channel.ChannelFactory<? extends io.netty.channel.ServerChannel> sockets) {
         return new ServerBootstrap()
                 .group(boss, workers)
-                .channel(Transport.serverChannelType())
+                .channelFactory(sockets)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .handler(shortage.acceptGuard())

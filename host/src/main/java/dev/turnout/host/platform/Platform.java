@@ -165,6 +165,25 @@ public interface Platform {
     }
 
     /**
+     * Makes {@code channel}, not yet bound, transparent (Linux's {@code IP_TRANSPARENT}, for mihomo's
+     * {@code tproxy-port}): it may be bound to, accept connections for, and send datagrams from addresses that are
+     * not this machine's, as the firewall's {@code TPROXY} target hands them over. With {@code destinations}, a
+     * datagram socket is also told each datagram's original destination ({@code IP_RECVORIGDSTADDR}), which Netty
+     * gives as the packet's recipient. Called from a {@code channelFactory}, as {@link #bindToInterface}.
+     *
+     * @param ipv6 whether the socket is an IPv6 one (which also takes IPv4 unless bound to an IPv4 address)
+     * @throws IOException when the platform has no such sockets, or the kernel refuses (not root)
+     */
+    default void makeTransparent(Channel channel, boolean ipv6, boolean destinations) throws IOException {
+        throw new IOException(transparentUnsupported());
+    }
+
+    /** Why {@link #makeTransparent} cannot here, or {@code null} when it can. */
+    default String transparentUnsupported() {
+        return "tproxy-port needs Linux's TPROXY (IP_TRANSPARENT); " + name() + " has none";
+    }
+
+    /**
      * A new event loop group whose loops can watch a {@link TunDevice} ({@link TunDevice#watchReadable})
      * and also serve Netty channels of the native transport (epoll on Linux, kqueue on macOS).
      */

@@ -8,6 +8,7 @@ import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.PortInbound;
 import dev.turnout.host.inbound.mixed.MixedInbound;
 import dev.turnout.host.inbound.redir.RedirInbound;
+import dev.turnout.host.inbound.tproxy.TproxyInbound;
 import dev.turnout.host.inbound.tunnel.TunnelInbound;
 import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.tunnel.Tunnel;
@@ -249,12 +250,14 @@ final class ProxyPorts implements AutoCloseable {
                     ? TunnelInbound.bind(at, l.tunnel(), boss, workers, tunnel, shortage, l.name(), access, clients)
                     : l.type().equals(ListenerEntry.REDIR)
                             ? RedirInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients)
+                    : l.type().equals(ListenerEntry.TPROXY)
+                            ? TproxyInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients)
                             : MixedInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients);
             log.info("listener '{}' ({}) listening on {}{}{}{}", l.name(), l.type(), m.localAddress(),
                     l.tunnel() == null ? "" : " (" + l.tunnel().networks() + ") to " + l.tunnel(),
                     l.proxy() != null ? ", every flow through " + l.proxy()
                             : l.rule() != null ? ", its flows matched against sub-rules '" + l.rule() + "'" : "",
-                    l.listen() == null && !l.name().equals(ListenerEntry.DEFAULT_REDIR) ? " (no 'listen' written: "
+                    l.listen() == null && !l.followsProxyPorts() ? " (no 'listen' written: "
                             + "loopback only, where mihomo's default is every address)" : "");
             return m;
         } catch (IOException e) {

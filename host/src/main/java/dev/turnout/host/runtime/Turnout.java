@@ -522,12 +522,12 @@ public final class Turnout implements AutoCloseable {
         Config running = config;
         Config next = running.with(change.apply(running.patchable()));
         SniffOptions sniffing = SnifferSettings.from(next);
-        if (!next.listeners().equals(running.listeners())) { // redir-port: the one step that can fail, first
+        if (!next.listeners().equals(running.listeners())) { // redir-, tproxy-port: the one step that can fail, first
             try {
                 ports.relisten(next.listeners());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ConfigException(DASHBOARD, "interrupted while moving redir-port");
+                throw new ConfigException(DASHBOARD, "interrupted while moving redir-port or tproxy-port");
             }
         }
         useGeneral(running, next);
@@ -956,7 +956,7 @@ public final class Turnout implements AutoCloseable {
             Config running = config;
             ports.listenAs(next);
             try {
-                ports.relisten(next.listeners()); // redir-port listens where the proxy ports do
+                ports.relisten(next.listeners()); // redir-port and tproxy-port listen where the proxy ports do
             } catch (ConfigException | InterruptedException | RuntimeException e) {
                 Undo back = () -> ports.listenAs(running);
                 back.runLogged();

@@ -51,10 +51,10 @@ public final class Sniffer {
     }
 
     /**
-     * The inbounds whose clients send their first bytes at once, as mihomo sniffs them: the TUN, redir-port and
-     * tunnels. A SOCKS or HTTP proxy client waits for the proxy's reply, which Turnout gives once it has connected.
+     * The inbounds whose clients send their first bytes at once, as mihomo sniffs them: the TUN, redir-port,
+     * tproxy-port and tunnels. A SOCKS or HTTP proxy client waits for the proxy's reply, which Turnout gives once it has connected.
      */
-    private static final java.util.Set<String> WITHOUT_HANDSHAKE = java.util.Set.of("tun", "redir", "tunnel");
+    private static final java.util.Set<String> WITHOUT_HANDSHAKE = java.util.Set.of("tun", "redir", "tproxy", "tunnel");
 
     /**
      * The flow to route, decided: {@code forRules} carries the name found (with the address the application

@@ -22,6 +22,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
@@ -390,9 +391,13 @@ public final class DefaultTunnel implements Tunnel {
     private static void log(Metadata flow, Decision d, Outbound leaf) {
         if (routeLog.isInfoEnabled()) {
             String using = d.target().equals(leaf.name()) ? d.target() : d.target() + "[" + leaf.name() + "]";
+            // Addresses as mihomo writes them: IPv6 compressed and bracketed ([2001:db8::1]:443).
+            Destination to = flow.destination();
             routeLog.info("[{}] {} --> {} match {} using {}", flow.network(),
-                    flow.source() == null ? "-" : flow.source().getAddress().getHostAddress() + ":" + flow.source().getPort(),
-                    flow.destination(), d.rule(), using);
+                    flow.source() == null ? "-" : io.netty.util.NetUtil.toSocketAddressString(flow.source()),
+                    to.host() != null || to.address() == null ? to
+                            : io.netty.util.NetUtil.toSocketAddressString(new InetSocketAddress(to.address(), to.port())),
+                    d.rule(), using);
         }
     }
 

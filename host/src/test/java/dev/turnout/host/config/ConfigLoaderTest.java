@@ -50,7 +50,7 @@ class ConfigLoaderTest {
                 + "  - {name: a, type: mixed, port: 7891, proxy: JP}\n"
                 + "  - {name: b, type: SOCKS, port: 7892, listen: '*', users: [{username: u, password: 'p:w'}]}\n"
                 + "  - {name: c, type: http, port: 7893, users: [], udp: false}\n"
-                + "  - {name: d, type: tproxy, port: 7894}\n"
+                + "  - {name: d, type: vmess, port: 7894}\n"
                 + "  - {name: e, type: mixed, port: 7895, rule: sub}\n");
         assertEquals(List.of("a", "b", "c", "e"), c.listeners().stream().map(ListenerEntry::name).toList());
         assertEquals("sub", c.listeners().get(3).rule());
@@ -65,7 +65,7 @@ class ConfigLoaderTest {
         assertEquals(List.of("u:p:w"), b.users());
         assertEquals(List.of(), c.listeners().get(2).users(), "users: [] asks nobody");
         assertEquals(1, c.warnings().size(), c.warnings()::toString);
-        assertTrue(c.warnings().get(0).contains("listener 'd' of type tproxy is not opened"), c.warnings()::toString);
+        assertTrue(c.warnings().get(0).contains("listener 'd' of type vmess is not opened"), c.warnings()::toString);
         for (String bad : new String[] {"listeners: [{name: a, type: mixed}]", "listeners: [{name: a, type: mixed, port: 0}]",
             "listeners: [{name: a, type: mixed, port: 1, listen: lan.example}]",
             "listeners: [{name: a, type: mixed, port: 1}, {name: a, type: http, port: 2}]"}) {
@@ -134,6 +134,26 @@ class ConfigLoaderTest {
         assertEquals(List.of(), c.warnings());
         ConfigException e = assertThrows(ConfigException.class, () -> parse("redir-port: 70000\n"));
         assertTrue(e.getMessage().startsWith("t.yaml:1:13: 'redir-port' must be a port"), e.getMessage());
+    }
+
+    /** mihomo's tproxy-port, likewise: a listener named DEFAULT-TPROXY where the proxy ports listen. */
+    @Test
+    void theTproxyPortIsAListenerOfItsOwn() throws Exception {
+        Config c = parse("redir-port: 7892\ntproxy-port: 7896\nallow-lan: true\n"
+                + "listeners: [{name: t, type: tproxy, port: 7897, udp: true, rule: lan}]\n");
+        assertEquals(List.of(ListenerEntry.DEFAULT_REDIR, ListenerEntry.DEFAULT_TPROXY, "t"),
+                c.listeners().stream().map(ListenerEntry::name).toList());
+        ListenerEntry tproxy = c.listeners().get(1);
+        assertEquals(ListenerEntry.TPROXY, tproxy.type());
+        assertEquals(7896, c.tproxyPort());
+        assertEquals("0.0.0.0", tproxy.address(), "the proxy ports' address");
+        assertTrue(tproxy.followsProxyPorts());
+        assertEquals(ListenerEntry.TPROXY, c.listeners().get(2).type());
+        assertEquals("127.0.0.1", c.listeners().get(2).address(), "a listener of its own: loopback unless written");
+        assertTrue(!c.listeners().get(2).followsProxyPorts());
+        assertEquals(List.of(), c.warnings(), "tproxy-port is no longer ignored, and a tproxy listener's udp is read");
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("tproxy-port: -1\n"));
+        assertTrue(e.getMessage().startsWith("t.yaml:1:14: 'tproxy-port' must be a port"), e.getMessage());
     }
 
     @Test

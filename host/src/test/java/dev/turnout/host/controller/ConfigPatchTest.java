@@ -111,13 +111,14 @@ class ConfigPatchTest {
         ConfigPatch.refuseTheRest(Map.of("tun", Map.of("enable", true, "device", "t1", "mtu", 1500), "sniffing", true,
                 "interface-name", "eth1", "tcp-concurrent", true, "unified-delay", true), view);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigPatch.refuseTheRest(
-                Map.of("tun", Map.of("enable", true, "state-file", "/etc/passwd"), "tproxy-port", 7893), view));
+                Map.of("tun", Map.of("enable", true, "state-file", "/etc/passwd"), "routing-mark", 7893), view));
         assertEquals("Turnout changes mode, log-level, allow-lan, bind-address, mixed-port, socks-port, port, "
-                + "redir-port, skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url, ipv6, "
-                + "interface-name, tcp-concurrent, sniffing, unified-delay, tun and dns (but its enable and listen) "
-                + "while running, not tproxy-port, tun.state-file: edit the config and restart Turnout (POST /restart)",
-                e.getMessage());
+                + "redir-port, tproxy-port, skip-auth-prefixes, lan-allowed-ips, lan-disallowed-ips, external-ui-url, "
+                + "ipv6, interface-name, tcp-concurrent, sniffing, unified-delay, tun and dns (but its enable and "
+                + "listen) while running, not routing-mark, tun.state-file: edit the config and restart Turnout (POST "
+                + "/restart)", e.getMessage());
         ConfigPatch.refuseTheRest(Map.of("redir-port", 7892), view); // yacd's and metacubexd's Redir Port field
+        ConfigPatch.refuseTheRest(Map.of("tproxy-port", 7893), view); // and metacubexd's TProxy Port field
     }
 
     /** mihomo shows the TUN's options with its switch off too; a dashboard may send them back when it turns it on. */
@@ -203,10 +204,19 @@ class ConfigPatchTest {
                 "the Allow LAN switch moves it with the proxy ports");
         assertEquals("127.0.0.1", ConfigPatch.apply(ConfigPatch.apply(withRedir, Map.of("allow-lan", true)),
                 Map.of("allow-lan", false)).listeners().get(0).address());
+        Config withBoth = parse("mixed-port: 7890|redir-port: 7892|tproxy-port: 7896");
+        Config tproxyMoved = withBoth.with(ConfigPatch.general(withBoth.patchable(), Map.of("tproxy-port", 7897)));
+        assertEquals(7897, tproxyMoved.tproxyPort());
+        assertEquals(7892, tproxyMoved.redirPort(), "the other stays");
+        assertEquals(2, tproxyMoved.listeners().size(), "moved, not added");
+        assertEquals(List.of(7896), parse("mixed-port: 7890").with(ConfigPatch.general(running,
+                Map.of("tproxy-port", 7896))).listeners().stream().map(l -> l.port()).toList(), "opened by a PATCH");
+        assertEquals("0.0.0.0", ConfigPatch.apply(withBoth, Map.of("allow-lan", true)).listeners().get(1).address(),
+                "the Allow LAN switch moves both");
         for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of("interface-name", 3),
                 Map.of("interface-name", "a-name-far-too-long"), Map.of("interface-name", "../x"),
                 Map.of("tcp-concurrent", "yes"), Map.of("unified-delay", 1), Map.of("sniffing", "on"),
-                Map.of("redir-port", 70000))) {
+                Map.of("redir-port", 70000), Map.of("tproxy-port", "7896"))) {
             assertThrows(IllegalArgumentException.class, () -> ConfigPatch.general(running, bad), bad.toString());
         }
     }

@@ -59,6 +59,12 @@ public final class LinuxPlatform implements Platform {
             new RawUnixChannelOption("SO_BINDTODEVICE", LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE, LibC.IFNAMSIZ);
     /** netfilter's {@code SO_ORIGINAL_DST} (linux/netfilter_ipv4.h): a {@code struct sockaddr_in}. */
     private static final RawUnixChannelOption SO_ORIGINAL_DST = new RawUnixChannelOption("SO_ORIGINAL_DST", 0, 80, 16);
+    /** linux/in6.h's {@code IPV6_TRANSPARENT} at {@code SOL_IPV6}. */
+    private static final io.netty.channel.unix.IntegerUnixChannelOption IPV6_TRANSPARENT =
+            new io.netty.channel.unix.IntegerUnixChannelOption("IPV6_TRANSPARENT", 41, 75);
+    /** linux/in6.h's {@code IPV6_RECVORIGDSTADDR} at {@code SOL_IPV6}. */
+    private static final io.netty.channel.unix.IntegerUnixChannelOption IPV6_RECVORIGDSTADDR =
+            new io.netty.channel.unix.IntegerUnixChannelOption("IPV6_RECVORIGDSTADDR", 41, 74);
     /** {@code IP6T_SO_ORIGINAL_DST} at {@code SOL_IPV6}: a {@code struct sockaddr_in6}. */
     private static final RawUnixChannelOption IP6T_SO_ORIGINAL_DST =
             new RawUnixChannelOption("IP6T_SO_ORIGINAL_DST", 41, 80, 28);
@@ -239,6 +245,36 @@ public final class LinuxPlatform implements Platform {
     @Override
     public String redirectUnsupported() {
         return null;
+    }
+
+    @Override
+    public String transparentUnsupported() {
+        return Epoll.isAvailable() ? null : "tproxy-port needs Netty's native epoll transport, which did not load";
+    }
+
+    @Override
+    public void makeTransparent(Channel channel, boolean ipv6, boolean destinations) throws IOException {
+        if (!(channel instanceof UnixChannel)) {
+            throw new IOException("tproxy-port needs Netty's native epoll channels for IP_TRANSPARENT");
+        }
+        // Netty sets SOL_IP's options; an IPv6 socket takes IPv6's as well for its IPv6 clients.
+        boolean dualStack = ipv6;
+        try {
+            channel.config().setOption(io.netty.channel.epoll.EpollChannelOption.IP_TRANSPARENT, true);
+            if (dualStack) {
+                channel.config().setOption(IPV6_TRANSPARENT, 1);
+            }
+            if (destinations) {
+                channel.config().setOption(io.netty.channel.epoll.EpollChannelOption.IP_RECVORIGDSTADDR, true);
+                if (dualStack) {
+                    channel.config().setOption(IPV6_RECVORIGDSTADDR, 1);
+                }
+            }
+        } catch (RuntimeException e) {
+            // EPERM without CAP_NET_ADMIN
+            throw new IOException("IP_TRANSPARENT refused (" + e.getMessage() + "): tproxy-port needs root or "
+                    + "CAP_NET_ADMIN", e);
+        }
     }
 
     @Override
