@@ -79,6 +79,12 @@ class RedirPortIT {
                     "http://127.0.0.1:7892/x");
             assertNotEquals(0, direct.exitCode(), direct::toString);
             assertTrue(turnout.log().contains("DEFAULT-REDIR from /127.0.0.1:"), turnout::log);
+            // A client trying again and again: said once, then a line a minute with the count.
+            Netns.Result again = ns.run(Duration.ofSeconds(60), "sh", "-c", "for i in $(seq 20); do curl -s "
+                    + "--max-time 2 http://127.0.0.1:7892/x; done; true");
+            assertEquals(0, again.exitCode(), again::toString);
+            assertEquals(1, turnout.log().lines().filter(l -> l.contains("DEFAULT-REDIR from /127.0.0.1:")).count(),
+                    turnout::log);
         }
     }
 }

@@ -40,6 +40,7 @@ public final class RoutedAtOnce extends ChannelInitializer<Channel> {
     private final String inbound;
     private final String type;
     private final String name;
+    private final Refusals refusals;
 
     /**
      * @param authentication who may connect ({@code lan-allowed-ips}, {@code lan-disallowed-ips}), read per client
@@ -57,6 +58,7 @@ public final class RoutedAtOnce extends ChannelInitializer<Channel> {
         this.inbound = inbound;
         this.type = type;
         this.name = name;
+        this.refusals = new Refusals(name);
     }
 
     @Override
@@ -71,7 +73,7 @@ public final class RoutedAtOnce extends ChannelInitializer<Channel> {
             clients.bind(ch);
             to = destination.of(ch);
         } catch (Exception e) {
-            log.warn("{} from {} not served: {}", name, client, e.getMessage());
+            refusals.refused(log, client, e.getMessage());
             ch.close();
             return;
         }

@@ -77,7 +77,7 @@ public final class TproxyInbound implements PortInbound {
                     .childHandler(new RoutedAtOnce(tunnel, authentication, clients, connections,
                             ch -> interceptedTo((InetSocketAddress) ch.localAddress(), address.getPort()), "tproxy",
                             TYPE, name)), address);
-            TransparentDatagrams datagrams = new TransparentDatagrams(tunnel, authentication,
+            TransparentDatagrams datagrams = new TransparentDatagrams(name, tunnel, authentication,
                     to -> interceptedTo(to, address.getPort()), replyIpv4 -> {
                         DatagramChannel ch = Transport.newDatagramChannel(replyIpv4);
                         transparent(platform, ch, replyIpv4, false);

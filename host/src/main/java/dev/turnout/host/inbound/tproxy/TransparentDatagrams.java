@@ -5,6 +5,7 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Network;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.InboundSupport;
+import dev.turnout.host.inbound.Refusals;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -95,21 +96,21 @@ final class TransparentDatagrams extends SimpleChannelInboundHandler<DatagramPac
     private final Function<Boolean, DatagramChannel> transparentSockets;
     private final Map<Key, ClientFlow> flows = new HashMap<>();
     private final Map<InetSocketAddress, ReplySocket> replySockets = new HashMap<>();
+    private final Refusals refusals;
     private ScheduledFuture<?> sweep;
-    private long refused;
-    private long lastRefusal;
 
     /**
      * @param destinationOf      the destination of a datagram with this original destination
      * @param transparentSockets a new, unbound transparent UDP socket, of IPv4 or not
      */
-    TransparentDatagrams(Tunnel tunnel, Supplier<Authentication> authentication, DestinationOf destinationOf,
-            Function<Boolean, DatagramChannel> transparentSockets) {
+    TransparentDatagrams(String name, Tunnel tunnel, Supplier<Authentication> authentication,
+            DestinationOf destinationOf, Function<Boolean, DatagramChannel> transparentSockets) {
         super(DatagramPacket.class);
         this.tunnel = tunnel;
         this.authentication = authentication;
         this.destinationOf = destinationOf;
         this.transparentSockets = transparentSockets;
+        this.refusals = new Refusals(name);
     }
 
     void sweepEvery(Channel udp) {
@@ -176,13 +177,7 @@ final class TransparentDatagrams extends SimpleChannelInboundHandler<DatagramPac
             }
             to = destinationOf.of(key.destination());
         } catch (IOException e) {
-            long now = System.nanoTime();
-            if (refused++ == 0 || now - lastRefusal > TimeUnit.MINUTES.toNanos(1)) {
-                // A client sending again and again would fill the log: a line a minute, with the count.
-                log.warn("{} from {} not served: {} ({} datagram(s) refused so far)",
-                        udp.attr(InboundSupport.INBOUND_NAME).get(), key.client(), e.getMessage(), refused);
-                lastRefusal = now;
-            }
+            refusals.refused(log, key.client(), e.getMessage());
             return null;
         }
         EventLoop loop = udp.eventLoop();
