@@ -5,6 +5,7 @@ import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.socket.ServerSocketChannel;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -175,6 +176,18 @@ public interface Platform {
      * @throws IOException when the platform has no such sockets, or the kernel refuses (not root)
      */
     default void makeTransparent(Channel channel, boolean ipv6, boolean destinations) throws IOException {
+        throw new IOException(transparentUnsupported());
+    }
+
+    /**
+     * Opens a transparent IPv6-only UDP socket on {@code address} and hands each datagram, with its original
+     * destination, to {@code receiver} from a thread of its own until closed. Netty gives an IPv4 datagram's original
+     * destination ({@code IP_RECVORIGDSTADDR}) but not an IPv6 one's ({@code IPV6_ORIGDSTADDR}): this reads it.
+     *
+     * @throws IOException when the socket cannot be made, made transparent or bound
+     */
+    default AutoCloseable readTransparentIpv6(InetSocketAddress address, TransparentReceiver receiver)
+            throws IOException {
         throw new IOException(transparentUnsupported());
     }
 

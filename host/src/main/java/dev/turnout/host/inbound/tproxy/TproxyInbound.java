@@ -37,21 +37,29 @@ import java.util.function.Supplier;
  */
 public final class TproxyInbound implements PortInbound {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TproxyInbound.class);
+
     /** mihomo's inbound type of its flows, what {@code IN-TYPE} rules match. */
     public static final String TYPE = "TPROXY";
 
     private final Channel tcp;
-    private final Channel udp;
+    private final Channel udp4;
+    private final AutoCloseable udp6;
+    private final TransparentDatagrams datagrams;
     private final ChannelGroup connections;
 
-    private TproxyInbound(Channel tcp, Channel udp, ChannelGroup connections) {
+    private TproxyInbound(Channel tcp, Channel udp4, AutoCloseable udp6, TransparentDatagrams datagrams,
+            ChannelGroup connections) {
         this.tcp = tcp;
-        this.udp = udp;
+        this.udp4 = udp4;
+        this.udp6 = udp6;
+        this.datagrams = datagrams;
         this.connections = connections;
     }
 
     /**
-     * Listens on {@code address} for TCP and UDP, as mihomo's tproxy-port does.
+     * Listens on {@code address} for TCP and UDP, as mihomo's tproxy-port does: an IPv6 address for IPv6, and
+     * {@code ::} for both.
      *
      * @param authentication who may connect ({@code lan-allowed-ips}, {@code lan-disallowed-ips}), read per client
      * @param clients        applied to each TCP client's socket (keepalive)
@@ -67,39 +75,57 @@ public final class TproxyInbound implements PortInbound {
         boolean ipv4 = address.getAddress() instanceof Inet4Address;
         ChannelGroup connections = new DefaultChannelGroup("tproxy", GlobalEventExecutor.INSTANCE);
         Channel tcp = null;
+        Channel udp4 = null;
+        TransparentDatagrams datagrams = null;
         try {
             tcp = Transport.bind(InboundSupport.listening(boss, workers, shortage, () -> {
                         ServerSocketChannel ch = Transport.newServerChannel(ipv4);
                         transparent(platform, ch, ipv4, false);
                         return ch;
                     })
+                    .attr(InboundSupport.INBOUND_NAME, name) // for the UDP flows, which come in through no channel
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childHandler(new RoutedAtOnce(tunnel, authentication, clients, connections,
                             ch -> interceptedTo((InetSocketAddress) ch.localAddress(), address.getPort()), "tproxy",
                             TYPE, name)), address);
-            TransparentDatagrams datagrams = new TransparentDatagrams(name, tunnel, authentication,
-                    to -> interceptedTo(to, address.getPort()), replyIpv4 -> {
+            int port = ((InetSocketAddress) tcp.localAddress()).getPort();
+            datagrams = new TransparentDatagrams(workers.next(), tcp, name, tunnel, authentication,
+                    to -> interceptedTo(to, port), replyIpv4 -> {
                         DatagramChannel ch = Transport.newDatagramChannel(replyIpv4);
                         transparent(platform, ch, replyIpv4, false);
                         return ch;
                     });
-            Channel udp = Transport.bind(new Bootstrap()
-                    .group(workers.next())
-                    .channelFactory(() -> {
-                        DatagramChannel ch = Transport.newDatagramChannel(ipv4);
-                        transparent(platform, ch, ipv4, true);
-                        return ch;
-                    })
-                    .attr(InboundSupport.INBOUND_NAME, name)
-                    .handler(datagrams), tcp.localAddress());
-            datagrams.sweepEvery(udp);
-            return new TproxyInbound(tcp, udp, connections);
+            if (ipv4 || address.getAddress().isAnyLocalAddress()) {
+                // Netty reads IPv4's original destinations; :: takes IPv4 on an IPv4 socket of its own.
+                udp4 = Transport.bind(new Bootstrap()
+                        .group(datagrams.loop())
+                        .channelFactory(() -> {
+                            DatagramChannel ch = Transport.newDatagramChannel(true);
+                            transparent(platform, ch, true, true);
+                            return ch;
+                        })
+                        .handler(datagrams.reader()), ipv4 ? tcp.localAddress() : new InetSocketAddress(port));
+            }
+            AutoCloseable udp6 = ipv4 ? null : platform.readTransparentIpv6(
+                    new InetSocketAddress(address.getAddress(), port), datagrams::fromThread);
+            return new TproxyInbound(tcp, udp4, udp6, datagrams, connections);
         } catch (UncheckedIOException e) {
-            close(tcp);
+            closeAll(tcp, udp4, datagrams);
             throw e.getCause(); // from a channel factory: a socket the kernel would not make transparent
         } catch (IOException | RuntimeException | InterruptedException e) {
-            close(tcp);
+            closeAll(tcp, udp4, datagrams);
             throw e;
+        }
+    }
+
+    private static void closeAll(Channel tcp, Channel udp4, TransparentDatagrams datagrams) {
+        for (Channel ch : new Channel[] {tcp, udp4}) {
+            if (ch != null) {
+                ch.close().syncUninterruptibly();
+            }
+        }
+        if (datagrams != null) {
+            datagrams.close();
         }
     }
 
@@ -109,12 +135,6 @@ public final class TproxyInbound implements PortInbound {
         } catch (IOException e) {
             ch.unsafe().closeForcibly();
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void close(Channel ch) {
-        if (ch != null) {
-            ch.close().syncUninterruptibly();
         }
     }
 
@@ -147,7 +167,17 @@ public final class TproxyInbound implements PortInbound {
     @Override
     public void stopListening() {
         tcp.close().syncUninterruptibly();
-        udp.close().syncUninterruptibly();
+        if (udp4 != null) {
+            udp4.close().syncUninterruptibly();
+        }
+        if (udp6 != null) {
+            try {
+                udp6.close();
+            } catch (Exception e) {
+                log.debug("closing the IPv6 datagram reader: {}", e.toString());
+            }
+        }
+        datagrams.close();
     }
 
     @Override

@@ -9,8 +9,10 @@ import dev.turnout.host.inbound.Refusals;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -22,10 +24,13 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -33,9 +38,10 @@ import java.util.function.Supplier;
  * The UDP side of the tproxy port: each client's datagrams to one destination (the original destination the
  * transparent socket is told with each) are one flow, routed by the rules as a TUN flow is. Replies go back from the
  * address and port the client sent to, as the client expects: from a transparent socket bound there, one per such
- * address, shared by the clients of that destination. Everything here runs on the listening socket's loop.
+ * address, shared by the clients of that destination. Everything here runs on one loop: datagrams come from the
+ * transparent socket Netty reads (IPv4, on that loop: {@link #reader}) and from {@link #fromThread} (IPv6).
  */
-final class TransparentDatagrams extends SimpleChannelInboundHandler<DatagramPacket> {
+final class TransparentDatagrams {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TransparentDatagrams.class);
 
@@ -90,6 +96,11 @@ final class TransparentDatagrams extends SimpleChannelInboundHandler<DatagramPac
         }
     }
 
+    /** How many IPv6 datagrams may wait for the loop; more are dropped, as a full socket buffer would. */
+    static final int MAX_WAITING = 1024;
+
+    private final EventLoop loop;
+    private final Channel port;
     private final Tunnel tunnel;
     private final Supplier<Authentication> authentication;
     private final DestinationOf destinationOf;
@@ -97,68 +108,113 @@ final class TransparentDatagrams extends SimpleChannelInboundHandler<DatagramPac
     private final Map<Key, ClientFlow> flows = new HashMap<>();
     private final Map<InetSocketAddress, ReplySocket> replySockets = new HashMap<>();
     private final Refusals refusals;
-    private ScheduledFuture<?> sweep;
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final ScheduledFuture<?> sweep;
 
     /**
+     * @param loop               where everything runs
+     * @param port               the port's listening channel, whose name and port the flows carry
      * @param destinationOf      the destination of a datagram with this original destination
      * @param transparentSockets a new, unbound transparent UDP socket, of IPv4 or not
      */
-    TransparentDatagrams(String name, Tunnel tunnel, Supplier<Authentication> authentication,
-            DestinationOf destinationOf, Function<Boolean, DatagramChannel> transparentSockets) {
-        super(DatagramPacket.class);
+    TransparentDatagrams(EventLoop loop, Channel port, String name, Tunnel tunnel,
+            Supplier<Authentication> authentication, DestinationOf destinationOf,
+            Function<Boolean, DatagramChannel> transparentSockets) {
+        this.loop = loop;
+        this.port = port;
         this.tunnel = tunnel;
         this.authentication = authentication;
         this.destinationOf = destinationOf;
         this.transparentSockets = transparentSockets;
         this.refusals = new Refusals(name);
+        this.sweep = loop.scheduleAtFixedRate(this::sweep, 10, 10, TimeUnit.SECONDS);
     }
 
-    void sweepEvery(Channel udp) {
-        sweep = udp.eventLoop().scheduleAtFixedRate(() -> {
-            long idle = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS);
-            for (Iterator<ClientFlow> i = flows.values().iterator(); i.hasNext(); ) {
-                ClientFlow f = i.next();
-                if (f.ended() || f.lastUsed - idle < 0) {
-                    f.close();
-                    i.remove();
-                }
-            }
-            for (Iterator<ReplySocket> i = replySockets.values().iterator(); i.hasNext(); ) {
-                ReplySocket r = i.next();
-                if (r.lastUsed - idle < 0) {
-                    r.bound.channel().close();
-                    i.remove();
-                }
-            }
-        }, 10, 10, TimeUnit.SECONDS);
-        udp.closeFuture().addListener(f -> {
-            sweep.cancel(false);
-            flows.values().forEach(ClientFlow::close);
-            flows.clear();
-            replySockets.values().forEach(r -> r.bound.channel().close());
-            replySockets.clear();
-        });
+    EventLoop loop() {
+        return loop;
     }
 
-    @Override
-    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-        InetSocketAddress client = packet.sender();
-        Key key = new Key(client, packet.recipient());
+    /** The handler of the transparent socket Netty reads, whose packets carry their original destination. */
+    ChannelHandler reader() {
+        return new SimpleChannelInboundHandler<DatagramPacket>(DatagramPacket.class) {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+                receive(packet.sender(), packet.recipient(), packet.content().retain());
+            }
+        };
+    }
+
+    /** Takes a datagram read on another thread: copied, and handed to the loop. */
+    void fromThread(InetSocketAddress client, InetSocketAddress to, ByteBuffer payload) {
+        if (waiting.incrementAndGet() > MAX_WAITING) {
+            waiting.decrementAndGet();
+            return;
+        }
+        ByteBuf copy = PooledByteBufAllocator.DEFAULT.directBuffer(payload.remaining());
+        copy.writeBytes(payload);
+        try {
+            loop.execute(() -> {
+                waiting.decrementAndGet();
+                receive(client, to, copy);
+            });
+        } catch (RejectedExecutionException e) {
+            waiting.decrementAndGet();
+            copy.release(); // the loop is shutting down with Turnout
+        }
+    }
+
+    private void sweep() {
+        long idle = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS);
+        for (Iterator<ClientFlow> i = flows.values().iterator(); i.hasNext(); ) {
+            ClientFlow f = i.next();
+            if (f.ended() || f.lastUsed - idle < 0) {
+                f.close();
+                i.remove();
+            }
+        }
+        for (Iterator<ReplySocket> i = replySockets.values().iterator(); i.hasNext(); ) {
+            ReplySocket r = i.next();
+            if (r.lastUsed - idle < 0) {
+                r.bound.channel().close();
+                i.remove();
+            }
+        }
+    }
+
+    /** Ends every flow and closes the reply sockets (on the loop). */
+    void close() {
+        sweep.cancel(false);
+        try {
+            loop.execute(() -> {
+                flows.values().forEach(ClientFlow::close);
+                flows.clear();
+                replySockets.values().forEach(r -> r.bound.channel().close());
+                replySockets.clear();
+            });
+        } catch (RejectedExecutionException e) {
+            // Turnout is stopping: its loops end, and their channels with them
+        }
+    }
+
+    /** One datagram from {@code client} to {@code recipient}, its original destination; on the loop. */
+    private void receive(InetSocketAddress client, InetSocketAddress recipient, ByteBuf payload) {
+        Key key = new Key(client, recipient);
         ClientFlow flow = flows.get(key);
         if (flow == null || flow.ended()) {
             if (flow != null) {
                 flows.remove(key);
             } else if (flows.size() >= MAX_FLOWS || !authentication.get().admits(client)) {
+                payload.release();
                 return;
             }
-            flow = open(ctx.channel(), key);
+            flow = open(key);
             if (flow == null) {
+                payload.release();
                 return;
             }
             flows.put(key, flow);
         }
         flow.lastUsed = System.nanoTime();
-        ByteBuf payload = packet.content().retain();
         ClientFlow f = flow;
         if (f.session.isDone()) {
             send(f, payload);
@@ -167,22 +223,16 @@ final class TransparentDatagrams extends SimpleChannelInboundHandler<DatagramPac
         }
     }
 
-    private ClientFlow open(Channel udp, Key key) {
+    private ClientFlow open(Key key) {
         Destination to;
         try {
-            if (key.destination().getAddress().isAnyLocalAddress()) {
-                // The socket's own address: the kernel's IPV6_ORIGDSTADDR, which Netty does not read.
-                throw new IOException("the original destination of an IPv6 datagram is not read: IPv6 UDP through "
-                        + "tproxy-port is not supported yet (leave it out of ip6tables' TPROXY rule)");
-            }
             to = destinationOf.of(key.destination());
         } catch (IOException e) {
             refusals.refused(log, key.client(), e.getMessage());
             return null;
         }
-        EventLoop loop = udp.eventLoop();
-        return new ClientFlow(tunnel.routeDatagram(InboundSupport.flow(Network.UDP, to, key.client(), "tproxy", udp,
-                TproxyInbound.TYPE), loop, (source, payload) -> reply(loop, key, payload)), to);
+        return new ClientFlow(tunnel.routeDatagram(InboundSupport.flow(Network.UDP, to, key.client(), "tproxy", port,
+                TproxyInbound.TYPE), loop, (source, payload) -> reply(key, payload)), to);
     }
 
     private static void send(ClientFlow flow, ByteBuf payload) {
@@ -197,7 +247,7 @@ final class TransparentDatagrams extends SimpleChannelInboundHandler<DatagramPac
      * A reply, from whichever address the far side sent it: the client hears it from the address it sent to, as
      * through the TUN.
      */
-    private void reply(EventLoop loop, Key key, ByteBuf payload) {
+    private void reply(Key key, ByteBuf payload) {
         ReplySocket socket = replySockets.get(key.destination());
         if (socket == null) {
             if (replySockets.size() >= MAX_FLOWS) {

@@ -5,9 +5,10 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 
 /**
- * The few libc calls the TUN device and the socket-owner lookup ({@link SockDiag}) need, through JNA direct mapping ({@code Native.register}): each call is
- * a plain JNI call with no reflection or argument boxing. Only the set-up path uses them; packets are read and
- * written through Netty's native {@code FileDescriptor}.
+ * The few libc calls the TUN device, the socket-owner lookup ({@link SockDiag}) and the tproxy port's IPv6 datagrams
+ * ({@link TransparentIpv6Reader}) need, through JNA direct mapping ({@code Native.register}): each call is a plain JNI
+ * call with no reflection or argument boxing. Apart from that reader's {@code recvmsg}, only the set-up path uses
+ * them; the TUN's packets are read and written through Netty's native {@code FileDescriptor}.
  */
 final class LibC {
 
@@ -76,4 +77,19 @@ final class LibC {
     static native NativeLong send(int fd, byte[] buf, NativeLong length, int flags) throws LastErrorException;
 
     static native NativeLong recv(int fd, byte[] buf, NativeLong length, int flags) throws LastErrorException;
+
+    static final int AF_INET6 = 10;
+    static final int SOL_IPV6 = 41;
+    static final int SO_REUSEADDR = 2;
+    static final int IPV6_V6ONLY = 26;
+    static final int IPV6_RECVORIGDSTADDR = 74;
+    static final int IPV6_ORIGDSTADDR = 74;
+    static final int IPV6_TRANSPARENT = 75;
+    static final int EINTR = 4;
+    static final int EAGAIN = 11;
+
+    static native int bind(int fd, byte[] address, int length) throws LastErrorException;
+
+    /** {@code msg} points at a {@code struct msghdr}. */
+    static native NativeLong recvmsg(int fd, com.sun.jna.Pointer msg, int flags) throws LastErrorException;
 }

@@ -271,10 +271,16 @@ public final class LinuxPlatform implements Platform {
                 }
             }
         } catch (RuntimeException e) {
-            // EPERM without CAP_NET_ADMIN
-            throw new IOException("IP_TRANSPARENT refused (" + e.getMessage() + "): tproxy-port needs root or "
-                    + "CAP_NET_ADMIN", e);
+            String why = String.valueOf(e.getMessage());
+            throw new IOException("IP_TRANSPARENT refused (" + why + ")" + (why.contains("not permitted")
+                    ? ": tproxy-port needs root or CAP_NET_ADMIN" : ""), e);
         }
+    }
+
+    @Override
+    public AutoCloseable readTransparentIpv6(java.net.InetSocketAddress address,
+            dev.turnout.host.platform.TransparentReceiver receiver) throws IOException {
+        return TransparentIpv6Reader.open(address, receiver);
     }
 
     @Override
