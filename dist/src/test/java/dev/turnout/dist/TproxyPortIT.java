@@ -208,6 +208,36 @@ class TproxyPortIT {
         }
     }
 
+    /**
+     * A router's usual set-up (OpenClash's "fake-ip + tproxy"): the LAN's resolver is Turnout's fake-IP DNS, and the
+     * connections to the fake addresses it gave come to the tproxy port, which routes them by their names.
+     */
+    @Test
+    void aRoutersFakeIpDnsGivesTheInterceptedFlowsTheirNames() throws Exception {
+        client.resolver(ROUTER);
+        for (String protocol : List.of("tcp", "udp")) {
+            // The router's own services (its DNS) are not handed over, as every tproxy script leaves them out.
+            Netns.Result r = router.run(Duration.ofSeconds(10), "iptables", "-t", "mangle", "-I", "PREROUTING",
+                    "-i", "veth0", "-p", protocol, "-d", ROUTER, "-j", "RETURN");
+            assertEquals(0, r.exitCode(), r::toString);
+        }
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n", "mixed-port: 7890", "tproxy-port: 7896", "allow-lan: true",
+                "log-level: info", "dns:", "  enable: true", "  listen: 0.0.0.0:53", "  enhanced-mode: fake-ip",
+                "  fake-ip-range: 198.18.0.1/16", "  nameserver: [" + DNS + "]", "rules:",
+                "  - DOMAIN,web.example.test,DIRECT", "  - MATCH,REJECT", ""));
+        try (Launched turnout = Launched.start(router, config, dir.resolve("turnout.log"), 7896)) {
+            Netns.Result fake = client.run(Duration.ofSeconds(20), "dig", "+short", "+time=3", "+tries=1",
+                    "web.example.test");
+            assertTrue(fake.stdout().strip().startsWith("198.18."), () -> fake + turnout.log());
+            Netns.Result web = client.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10",
+                    "http://web.example.test:8080/fake");
+            assertTrue(web.stdout().startsWith("hello /fake from "), () -> web + turnout.log());
+            assertTrue(turnout.log().matches("(?s).*\\[TCP\\] 192\\.0\\.2\\.1:\\d+ --> web\\.example\\.test:8080 match "
+                    + "DOMAIN,web\\.example\\.test using DIRECT.*"), turnout::log);
+        }
+    }
+
     private boolean udpListening(int port) throws Exception {
         Netns.Result ss = router.run(Duration.ofSeconds(10), "ss", "-Hunl", "sport = :" + port);
         return !ss.stdout().isBlank();
