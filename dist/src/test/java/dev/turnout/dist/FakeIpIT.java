@@ -63,13 +63,16 @@ class FakeIpIT {
         // The client's system resolver points at an address nobody serves: only the TUN's hijack answers.
         client.resolver("203.0.113.53");
         // The proxies resolve the names Turnout sends them from their own hosts file.
-        server.hosts(Map.of("socks.example.test", REMOTE, "http.example.test", REMOTE));
+        server.hosts(Map.of("socks.example.test", REMOTE, "http.example.test", REMOTE, "udp-socks.example.test", DNS));
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
         Daemons.dnsmasq(server, dir.resolve("dnsmasq.log"), DNS, 53, "--host-record=direct.example.test," + REMOTE, "--host-record=filtered.example.test,203.0.113.77",
-                "--host-record=socks.example.test,203.0.113.99",
+                "--host-record=socks.example.test,203.0.113.99", "--host-record=udp.example.test," + DNS,
                 // Names it has no record of (the browser's HTTPS-record lookups) get NXDOMAIN or NODATA, not the
                 // REFUSED of a dnsmasq with no upstream, which resolvers retry (see DesktopIT).
                 "--local=/example.test/");
+        // A UDP service by name: a second dnsmasq, on another port (the TUN answers port 53 itself).
+        Daemons.dnsmasq(server, dir.resolve("dnsmasq5353.log"), DNS, 5353,
+                "--host-record=other.example.test,198.51.100.99", "--local=/example.test/");
         danteLog = dir.resolve("danted.log");
         tinyproxyLog = dir.resolve("tinyproxy.log");
         Daemons.dante(server, dir, REMOTE, 1080, danteLog);
@@ -92,10 +95,11 @@ class FakeIpIT {
                 "  fake-ip-filter: ['filtered.example.test']",
                 "  nameserver: [" + DNS + "]",
                 "proxies:",
-                "  - {name: dante, type: socks5, server: " + REMOTE + ", port: 1080}",
+                "  - {name: dante, type: socks5, server: " + REMOTE + ", port: 1080, udp: true}",
                 "  - {name: tiny, type: http, server: " + REMOTE + ", port: 3128}",
                 "rules:",
                 "  - DOMAIN,socks.example.test,dante",
+                "  - DOMAIN,udp-socks.example.test,dante",
                 "  - DOMAIN,http.example.test,tiny",
                 "  - DOMAIN-SUFFIX,reject.example.test,REJECT",
                 "  - MATCH,DIRECT",
@@ -222,6 +226,24 @@ class FakeIpIT {
                 + "\n--- dante, but for its debug lines:\n" + withoutDebugLines(danteLog) + "\n--- the web server:\n"
                 + MixedPortIT.read(dir.resolve("http.log")));
         assertTrue(log().contains("--> socks.example.test:8080 match DOMAIN,socks.example.test using dante"), log());
+    }
+
+    /**
+     * An application's UDP to the fake address of a name reaches the name (it went to the fake address, which leads
+     * nowhere, before: the flow was routed by the name and its datagrams were not), DIRECT and through dante.
+     */
+    @Test
+    @Order(5)
+    void udpToAFakeAddressReachesTheNameItStandsFor() throws Exception {
+        for (String name : List.of("udp.example.test", "udp-socks.example.test")) {
+            Netns.Result r = client.run(Duration.ofSeconds(20), "dig", "+short", "+time=3", "+tries=1", "-p", "5353",
+                    "@" + name, "other.example.test");
+            assertEquals("198.51.100.99", r.stdout().trim(), () -> name + ": " + r + log());
+        }
+        assertTrue(log().matches("(?s).*\\[UDP\\] [0-9.]+:\\d+ --> udp\\.example\\.test:5353 match MATCH using DIRECT.*"),
+                this::log);
+        assertTrue(log().contains("--> udp-socks.example.test:5353 match DOMAIN,udp-socks.example.test using dante"),
+                this::log);
     }
 
     @Test

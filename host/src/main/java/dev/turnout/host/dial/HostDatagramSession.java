@@ -18,6 +18,11 @@ final class HostDatagramSession implements DatagramSession {
     private final DatagramChannel channel;
     private final Resolver resolver;
     private final Receiver receiver;
+    /** The last name looked up, with its address and port; one value, so a reader never sees two halves. */
+    private volatile Resolved resolved;
+
+    private record Resolved(String host, InetSocketAddress to) {
+    }
 
     HostDatagramSession(DatagramChannel channel, Resolver resolver, Receiver receiver) {
         this.channel = channel;
@@ -45,14 +50,21 @@ final class HostDatagramSession implements DatagramSession {
                     channel.voidPromise());
             return;
         }
+        Resolved known = resolved;
+        if (known != null && destination.host().equals(known.host()) && known.to().getPort() == destination.port()) {
+            // The name's address, looked up for the session's first datagram: not again for every one (a QUIC
+            // download is thousands a second), as mihomo's UDP session resolves once.
+            channel.writeAndFlush(new DatagramPacket(payload, known.to()), channel.voidPromise());
+            return;
+        }
         resolver.resolve(destination.host(), channel.eventLoop()).addListener(f -> {
             if (!f.isSuccess() || !channel.isActive()) {
                 payload.release();
                 return;
             }
-            InetAddress address = (InetAddress) f.getNow();
-            channel.writeAndFlush(new DatagramPacket(payload, new InetSocketAddress(address, destination.port())),
-                    channel.voidPromise());
+            InetSocketAddress to = new InetSocketAddress((InetAddress) f.getNow(), destination.port());
+            resolved = new Resolved(destination.host(), to);
+            channel.writeAndFlush(new DatagramPacket(payload, to), channel.voidPromise());
         });
     }
 

@@ -299,7 +299,8 @@ public final class DefaultTunnel implements Tunnel {
                     promise.tryFailure(of.cause());
                     return;
                 }
-                DatagramSession session = new CountingSession((DatagramSession) of.getNow(), record, flows, unpin);
+                DatagramSession session = new CountingSession((DatagramSession) of.getNow(), record, flows, unpin,
+                        original.destination(), decided.destination());
                 record.onClose(session::close);
                 if (!promise.trySuccess(session)) {
                     session.close();
@@ -401,25 +402,34 @@ public final class DefaultTunnel implements Tunnel {
         }
     }
 
-    /** Counts what the application sends, and takes the flow out of the table when the session ends. */
+    /**
+     * Counts what the application sends, takes the flow out of the table when the session ends, and sends what the
+     * application addresses to the flow's destination as it was written to where the flow was routed: a fake
+     * address's datagrams to the name it stands for (they went to the fake address, which leads nowhere).
+     */
     private static final class CountingSession implements DatagramSession {
         private final DatagramSession inner;
         private final Flow flow;
         private final FlowTable table;
         private final Runnable unpin;
+        private final Destination asWritten;
+        private final Destination routed;
         private boolean closed;
 
-        CountingSession(DatagramSession inner, Flow flow, FlowTable table, Runnable unpin) {
+        CountingSession(DatagramSession inner, Flow flow, FlowTable table, Runnable unpin, Destination asWritten,
+                Destination routed) {
             this.inner = inner;
             this.flow = flow;
             this.table = table;
             this.unpin = unpin;
+            this.asWritten = asWritten;
+            this.routed = routed;
         }
 
         @Override
         public void send(Destination destination, ByteBuf payload) {
             flow.countUpload(payload.readableBytes());
-            inner.send(destination, payload);
+            inner.send(destination.equals(asWritten) ? routed : destination, payload);
         }
 
         @Override
