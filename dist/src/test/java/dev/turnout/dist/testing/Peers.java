@@ -45,6 +45,7 @@ public final class Peers {
             case "upgrade" -> upgrade(Integer.parseInt(args[1]), args[2]);
             case "pipeline" -> pipeline(Integer.parseInt(args[1]), java.util.Arrays.copyOfRange(args, 2, args.length));
             case "udp-echo" -> udpEcho(Integer.parseInt(args[1]), args.length > 2 ? args[2] : null);
+            case "udp-log" -> udpLog(args[1], Integer.parseInt(args[2]), java.nio.file.Path.of(args[3]));
             case "silent" -> silent(Integer.parseInt(args[1]));
             case "unanswering" -> unanswering(Integer.parseInt(args[1]));
             case "connect-then-reset" -> connectThenReset(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]));
@@ -308,6 +309,27 @@ public final class Peers {
                 DatagramPacket p = new DatagramPacket(buf, buf.length);
                 socket.receive(p);
                 socket.send(new DatagramPacket(p.getData(), p.getOffset(), p.getLength(), p.getSocketAddress()));
+            }
+        }
+    }
+
+    /**
+     * Writes a line for each datagram {@code address:port} receives to {@code log}: the sender, the length and the
+     * first 8 bytes in hex; answers nothing.
+     */
+    static void udpLog(String address, int port, java.nio.file.Path log) throws IOException {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(address), port))) {
+            System.out.println("listening " + port);
+            byte[] buf = new byte[65535];
+            while (true) {
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                socket.receive(p);
+                StringBuilder line = new StringBuilder(p.getSocketAddress() + " " + p.getLength() + " ");
+                for (int i = 0; i < Math.min(8, p.getLength()); i++) {
+                    line.append(String.format("%02x", buf[p.getOffset() + i]));
+                }
+                java.nio.file.Files.writeString(log, line + "\n", java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.APPEND);
             }
         }
     }

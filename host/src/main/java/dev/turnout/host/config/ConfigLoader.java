@@ -1429,22 +1429,13 @@ public final class ConfigLoader {
             }
         }
 
-        /** Notes the {@code sniffer:} keys and sniffers Turnout does not act on: QUIC, and keys it does not know. */
+        /** Notes the {@code sniffer:} keys Turnout does not know. */
         private void noteSnifferKeys(Section sniffer) {
             for (Map.Entry<String, Object> e : sniffer.values().entrySet()) {
                 String key = e.getKey();
                 if (!SNIFFER_KEYS.contains(key)) {
                     warnings.add(sniffer.originOf(key) + ": sniffer: unknown key '" + key + "'; ignored");
                 }
-            }
-            Object sniff = sniffer.values().get("sniff");
-            List<?> sniffing = sniffer.values().get("sniffing") instanceof List<?> l ? l : List.of();
-            boolean quic = sniff instanceof Map<?, ?> m && m.keySet().stream()
-                    .anyMatch(k -> "QUIC".equalsIgnoreCase(String.valueOf(k)))
-                    || sniffing.stream().anyMatch(k -> "QUIC".equalsIgnoreCase(String.valueOf(k)));
-            if (quic && Boolean.TRUE.equals(sniffer.values().get("enable"))) {
-                warnings.add(sniffer.originOf(sniff != null ? "sniff" : "sniffing") + ": sniffer: QUIC is not sniffed"
-                        + " by Turnout (TLS and HTTP are); UDP flows keep the name their fake address stands for");
             }
         }
 

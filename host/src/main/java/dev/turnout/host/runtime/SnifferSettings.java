@@ -70,10 +70,11 @@ final class SnifferSettings {
         keys.throwProblems();
         SniffOptions.Protocol tls = byName[PROTOCOLS.indexOf("TLS")];
         SniffOptions.Protocol http = byName[PROTOCOLS.indexOf("HTTP")];
-        if (tls == null && http == null) {
+        SniffOptions.Protocol quic = byName[PROTOCOLS.indexOf("QUIC")];
+        if (tls == null && http == null && quic == null) {
             return null;
         }
-        return new SniffOptions(tls, http, pureIp, force, skip, skipSource, skipDestination);
+        return new SniffOptions(tls, http, quic, pureIp, force, skip, skipSource, skipDestination);
     }
 
     private static int protocol(Section s, String key, String name) throws ConfigException {

@@ -11,11 +11,12 @@ import java.util.List;
  *
  * @param tls the TLS sniffer, {@code null} when off
  * @param http the HTTP sniffer, {@code null} when off
+ * @param quic the QUIC sniffer (UDP flows), {@code null} when off
  * @param parsePureIp sniff flows that arrive without a name (to an address, not a fake one)
  * @param forceDomain sniff flows whose fake-IP name matches, too; values unused
  * @param skipDomain names found that are not used; values unused
  */
-public record SniffOptions(Protocol tls, Protocol http, boolean parsePureIp, DomainTrie<Boolean> forceDomain,
+public record SniffOptions(Protocol tls, Protocol http, Protocol quic, boolean parsePureIp, DomainTrie<Boolean> forceDomain,
                            DomainTrie<Boolean> skipDomain, List<IpPrefix> skipSource, List<IpPrefix> skipDestination) {
 
     /**

@@ -14,10 +14,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * mihomo's sniffer: for a TUN flow that arrives without a name (an application that resolved it itself, over DoH
- * or a hard-coded address), waits for the application's first bytes and takes the name from its TLS ClientHello
- * or HTTP {@code Host}, so that domain rules see it. Only TUN flows: a SOCKS5 or HTTP proxy client sends nothing
- * before the proxy has answered, which Turnout does once it has dialled.
+ * mihomo's sniffer: for a flow that arrives without a name (an application that resolved it itself, over DoH or a
+ * hard-coded address), waits for the application's first bytes and takes the name from its TLS ClientHello or HTTP
+ * {@code Host}, or, for UDP, from the ClientHello of its QUIC Initial packets, so that domain rules see it. TCP only
+ * from inbounds without a handshake: a SOCKS5 or HTTP proxy client sends nothing before the proxy has answered,
+ * which Turnout does once it has dialled.
  */
 public final class Sniffer {
 
@@ -107,22 +108,93 @@ public final class Sniffer {
         boolean forced = forced(restored);
         found.addListener(f -> {
             SniffHandler.Found name = (SniffHandler.Found) f.getNow();
-            if (name == null || options.skipDomain().size() > 0 && options.skipDomain().match(name.host()) != null) {
-                if (name == null && !forced) {
-                    failed(key);
-                }
-                sniffed.setSuccess(Sniffed.unchanged(restored));
-                return;
-            }
-            succeeded(key);
-            // The address the application chose stays (a fake one was already turned into a name: none then).
-            Metadata named = restored.withDestination(
-                    new Destination(name.host(), restored.destination().address(), port));
-            sniffed.setSuccess(new Sniffed(named, name.by().overrideDestination() ? named : restored));
+            sniffed.setSuccess(named(restored, name == null ? null : name.host(), name == null ? null : name.by(),
+                    key, forced));
         });
         inbound.pipeline().addFirst(SniffHandler.NAME, new SniffHandler(tls, http, waitMillis, found));
         inbound.read();
         return sniffed;
+    }
+
+    /** The flow to route once sniffing found {@code host} ({@code null}: nothing) with protocol {@code by}. */
+    private Sniffed named(Metadata restored, String host, SniffOptions.Protocol by, InetSocketAddress key,
+            boolean forced) {
+        if (host == null || options.skipDomain().size() > 0 && options.skipDomain().match(host) != null) {
+            if (host == null && !forced) {
+                failed(key);
+            }
+            return Sniffed.unchanged(restored);
+        }
+        succeeded(key);
+        // The address the application chose stays (a fake one was already turned into a name: none then).
+        Metadata named = restored.withDestination(
+                new Destination(host, restored.destination().address(), key.getPort()));
+        return new Sniffed(named, by.overrideDestination() ? named : restored);
+    }
+
+    /**
+     * Whether UDP {@code restored} waits for its first datagrams (a QUIC ClientHello), on the terms {@link #wants}
+     * puts to TCP flows; any inbound, as mihomo's: a UDP client sends at once, whatever its proxy protocol.
+     */
+    public boolean wantsDatagrams(Metadata restored, Metadata original) {
+        if (options == null || options.quic() == null || restored.network() != Network.UDP) {
+            return false;
+        }
+        Destination d = original.destination();
+        if (d.address() == null || !options.quic().ports().get(d.port()) || inAny(options.skipDestination(), d.address())
+                || restored.source() != null && inAny(options.skipSource(), restored.source().getAddress())) {
+            return false;
+        }
+        if (forced(restored)) {
+            return true;
+        }
+        return restored == original && options.parsePureIp() && !restored.destination().hasHost()
+                && !failingOften(new InetSocketAddress(d.address(), d.port()));
+    }
+
+    /** How long a flow waits for what names it. */
+    public long waitMillis() {
+        return waitMillis;
+    }
+
+    /** A reader of one UDP flow's first datagrams, for a flow {@link #wantsDatagrams} said yes to. */
+    public DatagramSniff datagramSniff(Metadata restored, Metadata original) {
+        Destination d = original.destination();
+        return new DatagramSniff(restored, new InetSocketAddress(d.address(), d.port()), forced(restored));
+    }
+
+    /** Reads a UDP flow's first datagrams for the name its QUIC ClientHello carries; one flow, one thread. */
+    public final class DatagramSniff {
+        private final QuicClientHello hello = new QuicClientHello();
+        private final Metadata restored;
+        private final InetSocketAddress key;
+        private final boolean forced;
+        private Sniffed sniffed;
+
+        private DatagramSniff(Metadata restored, InetSocketAddress key, boolean forced) {
+            this.restored = restored;
+            this.key = key;
+            this.forced = forced;
+        }
+
+        /** Reads one datagram without consuming it; true once the flow is decided ({@link #sniffed}). */
+        public boolean offer(io.netty.buffer.ByteBuf datagram) {
+            if (sniffed == null) {
+                SniffResult r = hello.offer(datagram);
+                if (r.decided()) {
+                    sniffed = named(restored, r.host(), options.quic(), key, forced);
+                }
+            }
+            return sniffed != null;
+        }
+
+        /** The flow to route: named, or as it came when nothing named it in time. */
+        public Sniffed sniffed() {
+            if (sniffed == null) {
+                sniffed = named(restored, null, options.quic(), key, forced);
+            }
+            return sniffed;
+        }
     }
 
     private static boolean inAny(List<IpPrefix> prefixes, InetAddress address) {

@@ -71,15 +71,18 @@ final class TlsClientHello {
                 }
             }
             if (available < length) {
-                return need >= 0 && have >= need ? parse(message, need) : SniffResult.MORE;
+                return need >= 0 && have >= need ? clientHello(message, need) : SniffResult.MORE;
             }
             at += 5 + length;
         }
-        return parse(message, need);
+        return clientHello(message, need);
     }
 
-    /** The {@code host_name} in a complete ClientHello message (header included), or NONE. */
-    private static SniffResult parse(byte[] m, int length) {
+    /**
+     * The {@code host_name} in a complete ClientHello handshake message (header included), or NONE: from TLS
+     * records, or from QUIC's CRYPTO frames ({@link QuicClientHello}).
+     */
+    static SniffResult clientHello(byte[] m, int length) {
         try {
             int p = 4 + 2 + 32; // header, legacy_version, random
             p += 1 + u8(m, p, length); // legacy_session_id

@@ -251,27 +251,42 @@ public final class DefaultTunnel implements Tunnel {
 
     @Override
     public Future<DatagramSession> routeDatagram(Metadata original, EventLoop loop, DatagramSession.Receiver toApplication) {
-        Promise<DatagramSession> promise = loop.newPromise();
         FakeIps fakes = fakeIps;
         Metadata flow = fakes.restore(original);
         if (flow == null) {
             routeLog.warn("[UDP] {} --> {} refused: a fake address with no name behind it", original.source(),
                     original.destination());
-            return promise.setFailure(new RejectedException("fake address without a mapping"));
+            return loop.newFailedFuture(new RejectedException("fake address without a mapping"));
         }
         Runnable unpin = flow == original ? () -> { } : () -> fakes.release(original);
+        Sniffer sniffing = sniffer;
+        if (sniffing.wantsDatagrams(flow, original)) {
+            // Routed once its first datagrams have named it (QUIC): the session takes them meanwhile.
+            return loop.newSucceededFuture(new SniffingDatagramSession(loop, sniffing.datagramSniff(flow, original),
+                    sniffing.waitMillis(), sniffed -> openDatagram(sniffed, original, loop, toApplication, unpin),
+                    unpin));
+        }
+        return openDatagram(new Sniffer.Sniffed(flow, flow), original, loop, toApplication, unpin);
+    }
+
+    private Future<DatagramSession> openDatagram(Sniffer.Sniffed flow, Metadata original, EventLoop loop,
+            DatagramSession.Receiver toApplication, Runnable unpin) {
+        Promise<DatagramSession> promise = loop.newPromise();
         promise.addListener(p -> {
             if (!p.isSuccess()) {
                 unpin.run();
             }
         });
-        decide(flow, loop).addListener(f -> {
+        decide(flow.forRules(), loop).addListener(f -> {
             if (!f.isSuccess()) {
                 promise.tryFailure(f.cause());
                 return;
             }
             Routed routed = (Routed) f.getNow();
             Metadata decided = routed.flow();
+            // A name the sniffer found only for the rules: the outbound is asked for what the application asked.
+            Metadata dialed = flow.toDial() == flow.forRules() ? decided
+                    : decided.withDestination(flow.toDial().destination());
             Outbound out;
             try {
                 out = leaf(routed.outbound(), decided);
@@ -293,14 +308,14 @@ public final class DefaultTunnel implements Tunnel {
                 record.countDownload(payload.readableBytes());
                 toApplication.receive(sender, payload);
             };
-            out.openDatagram(decided, loop, counting).addListener(of -> {
+            out.openDatagram(dialed, loop, counting).addListener(of -> {
                 if (!of.isSuccess()) {
                     flows.remove(record);
                     promise.tryFailure(of.cause());
                     return;
                 }
                 DatagramSession session = new CountingSession((DatagramSession) of.getNow(), record, flows, unpin,
-                        original.destination(), decided.destination());
+                        original.destination(), dialed.destination());
                 record.onClose(session::close);
                 if (!promise.trySuccess(session)) {
                     session.close();

@@ -184,7 +184,7 @@ class SettingsTest {
 
     @Test
     void theSnifferIsReadWithMihomosDefaultsAndItsMistakesArePlaced() throws Exception {
-        // Clash Verge Rev's profile: per-protocol ports, HTTP overriding, QUIC (not sniffed by Turnout: noted).
+        // Clash Verge Rev's profile: per-protocol ports, HTTP overriding, QUIC.
         Config c = parse("sniffer:|  enable: true|  sniff:|    HTTP: {ports: [80, 8080-8880], override-destination: true}"
                 + "|    tls: {ports: [443, 8443]}|    QUIC: {ports: [443]}|  skip-domain: ['Mijia Cloud', '+.push.apple.com']"
                 + "|  override-destination: false|  skip-dst-address: [192.0.2.0/24]");
@@ -195,8 +195,11 @@ class SettingsTest {
         assertTrue(sniffer.parsePureIp(), "mihomo's default");
         assertTrue(sniffer.skipDomain().match("api.push.apple.com") != null);
         assertEquals("[192.0.2.0/24]", sniffer.skipDestination().toString());
-        assertEquals(List.of("t.yaml:4:5: sniffer: QUIC is not sniffed by Turnout (TLS and HTTP are); UDP flows keep"
-                + " the name their fake address stands for"), c.warnings());
+        assertTrue(sniffer.quic().ports().get(443) && !sniffer.quic().ports().get(8443));
+        assertFalse(sniffer.quic().overrideDestination(), "the section's applies");
+        assertEquals(List.of(), c.warnings(), "QUIC is sniffed");
+        assertTrue(Settings.of(parse("sniffer:|  enable: true|  sniff: {QUIC: {ports: [443]}}")).sniffer() != null,
+                "QUIC alone is a sniffer");
         // The older form: names and one port list.
         var older = Settings.of(parse("sniffer:|  enable: true|  sniffing: [tls]|  ports: [443, '8443']")).sniffer();
         assertNull(older.http());

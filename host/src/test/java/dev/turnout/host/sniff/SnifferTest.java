@@ -60,7 +60,8 @@ class SnifferTest {
     /** TLS on 443 (overriding), HTTP on 80 (for the rules only), skipping {@code skipped.test} and 198.51.100.0/24. */
     private static Sniffer sniffer() {
         return new Sniffer(new SniffOptions(new SniffOptions.Protocol(ports(443), true),
-                new SniffOptions.Protocol(ports(80), false), true, trie("+.forced.test"), trie("skipped.test"),
+                new SniffOptions.Protocol(ports(80), false), new SniffOptions.Protocol(ports(443), true), true,
+                trie("+.forced.test"), trie("skipped.test"),
                 List.of(), List.of(IpPrefix.parse("198.51.100.0/24"))), 1000);
     }
 
