@@ -71,6 +71,7 @@ public record Config(
         String externalUiUrl,
         String secret,
         ControllerCors externalControllerCors,
+        ControllerTls externalControllerTls,
         Duration tcpHalfCloseTimeout,
         boolean tcpConcurrent,
         Profile profile,
@@ -145,7 +146,8 @@ public record Config(
         return new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bindAsWritten,
                 mode, logLevel, proxies, groups, rules, providers, hosts, dns, tun, sniffer, interfaceName,
                 routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl,
-                secret, externalControllerCors, tcpHalfCloseTimeout, tcpConcurrent, profile, unifiedDelay, keepAlive,
+                secret, externalControllerCors, externalControllerTls, tcpHalfCloseTimeout, tcpConcurrent, profile,
+                unifiedDelay, keepAlive,
                 ipv6, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
                 portListenersOn(allowLan ? bindAddress : null));
     }
@@ -259,7 +261,8 @@ public record Config(
                 mode, logLevel, proxies, groups, rules, providers, hosts, p.dns(), p.tun(), p.sniffer(),
                 p.interfaceName(),
                 routingMark, externalController, externalControllerUnix, externalUi, externalUiName, externalUiUrl,
-                secret, externalControllerCors, tcpHalfCloseTimeout, p.tcpConcurrent(), profile, p.unifiedDelay(),
+                secret, externalControllerCors, externalControllerTls, tcpHalfCloseTimeout, p.tcpConcurrent(), profile,
+                p.unifiedDelay(),
                 keepAlive, p.ipv6(), warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
                 withPortListener(withPortListener(listeners, ListenerEntry.DEFAULT_REDIR, ListenerEntry.REDIR,
                         p.redirPort(), PATCHED), ListenerEntry.DEFAULT_TPROXY, ListenerEntry.TPROXY, p.tproxyPort(),

@@ -64,7 +64,7 @@ public final class ConfigLoader {
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
             "sub-rules", "authentication", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips",
             "tcp-concurrent", "listeners", "keep-alive-idle", "keep-alive-interval", "disable-keep-alive",
-            "unified-delay", "profile", "tunnels", "redir-port", "tproxy-port");
+            "unified-delay", "profile", "tunnels", "redir-port", "tproxy-port", "external-controller-tls", "tls");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -97,7 +97,6 @@ public final class ConfigLoader {
             "experimental",
             "global-client-fingerprint",
             "ebpf", "global-ua", "geodata-loader", "etag-support",
-            "external-controller-tls", "tls",
             "clash-for-android", "cfw-bypass", "cfw-latency-timeout", "cfw-latency-url");
 
     /** The {@code dns:} keys Turnout acts on (runtime's {@code DnsSettings} reads them). */
@@ -464,6 +463,7 @@ public final class ConfigLoader {
                     attempt(() -> string(keys, "external-ui-url", null), null),
                     attempt(() -> string(keys, "secret", null), null),
                     attempt(() -> controllerCors(keys.get("external-controller-cors")), ControllerCors.UNSET),
+                    attempt(() -> controllerTls(keys.get("external-controller-tls"), keys.get("tls"), baseDir), null),
                     attempt(() -> duration(keys, "tcp-half-close-timeout", TCP_HALF_CLOSE_TIMEOUT), TCP_HALF_CLOSE_TIMEOUT),
                     attempt(() -> bool(keys, "tcp-concurrent", false), false),
                     attempt(() -> profile(keys.get("profile")), Profile.DEFAULT),
@@ -1437,6 +1437,48 @@ public final class ConfigLoader {
                     warnings.add(sniffer.originOf(key) + ": sniffer: unknown key '" + key + "'; ignored");
                 }
             }
+        }
+
+        /**
+         * mihomo's {@code external-controller-tls}, with {@code tls:}'s certificate and private key (inline PEM, or
+         * files: relative to the home folder, and inside it or SAFE_PATHS, as mihomo reads them); {@code null} when
+         * not written.
+         */
+        private ControllerTls controllerTls(NodeTuple listen, NodeTuple tls, Path baseDir) throws ConfigException {
+            String address = listen == null || isNull(listen.getValueNode()) ? null
+                    : scalar(listen.getValueNode(), "HOST:PORT").trim();
+            Map<String, NodeTuple> kv = tls == null || isNull(tls.getValueNode()) ? Map.of()
+                    : entries(mapping(tls.getValueNode(), "'tls' (a mapping with certificate and private-key)"));
+            for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
+                if (!e.getKey().equals("certificate") && !e.getKey().equals("private-key")) {
+                    warnings.add(at(e.getValue().getKeyNode()) + ": tls: '" + e.getKey() + "' is not supported by "
+                            + "Turnout; ignored");
+                }
+            }
+            if (address == null || address.isEmpty()) {
+                return null;
+            }
+            Origin origin = at(listen.getKeyNode());
+            String certificate = string(kv, "certificate", null);
+            String key = string(kv, "private-key", null);
+            if (certificate == null || certificate.isBlank() || key == null || key.isBlank()) {
+                throw new ConfigException(origin, "external-controller-tls needs 'tls:' with 'certificate' and "
+                        + "'private-key' (PEM, or the paths of PEM files)");
+            }
+            return new ControllerTls(address, pemOrPath(kv.get("certificate"), certificate, baseDir),
+                    pemOrPath(kv.get("private-key"), key, baseDir), origin);
+        }
+
+        private String pemOrPath(NodeTuple at, String value, Path baseDir) throws ConfigException {
+            if (ControllerTls.inline(value)) {
+                return value;
+            }
+            Path path = baseDir.resolve(value.trim()).toAbsolutePath().normalize();
+            String refused = outsideSafePaths(path, baseDir);
+            if (refused != null) {
+                throw new ConfigException(at(at.getValueNode()), "tls: " + refused);
+            }
+            return path.toString();
         }
 
         /** The {@code nameserver-policy} entries Turnout leaves out: mihomo's geoip: keys. */

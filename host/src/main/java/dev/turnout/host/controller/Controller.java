@@ -2,6 +2,7 @@ package dev.turnout.host.controller;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ControllerCors;
+import dev.turnout.host.config.ControllerTls;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.runtime.Reloader;
 import dev.turnout.host.runtime.Turnout;
@@ -55,7 +56,6 @@ public final class Controller implements AutoCloseable {
     private volatile BrowserGuard guard;
     /** What the keys were read from, to tell what a reload changed: the secret, the addresses asked. */
     private String secretText; // guarded by this
-    private List<InetSocketAddress> listening = List.of(); // guarded by this
     /** The connections over TCP, which a new secret or address ends; the Unix socket's ask for no secret. */
     private final ChannelGroup tcpClients;
     /** Those made before the last reconfiguration changed the secret or the address, closed once the reload is done. */
@@ -68,7 +68,11 @@ public final class Controller implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private volatile String logLevel;
     private volatile Restarter restarter;
-    private final List<Channel> servers = new ArrayList<>();
+    /** {@code external-controller}'s sockets, and {@code external-controller-tls}'s. Guarded by this. */
+    private final ControllerServers plain;
+    private final ControllerServers secure;
+    /** The TLS keys the secure sockets run with, to tell what a reload changed. Guarded by this. */
+    private ControllerTls tlsKeys;
     /** The dashboard folder {@code /ui/} serves, or {@code null} for Turnout's own page. */
     private volatile ExternalUi externalUi;
     /** {@code external-ui-url} as a dashboard PATCHed it (zashboard, before its update), or {@code null}. */
@@ -94,6 +98,8 @@ public final class Controller implements AutoCloseable {
         });
         this.streams = new Streams(turnout.flows(), loop.next());
         this.tcpClients = new DefaultChannelGroup("controller-clients", loop.next());
+        this.plain = new ControllerServers("external-controller", loop, tls -> connection(false, tls));
+        this.secure = new ControllerServers("external-controller-tls", loop, tls -> connection(false, tls));
     }
 
     /**
@@ -122,6 +128,14 @@ public final class Controller implements AutoCloseable {
         }
         Controller started = start(turnout, reloader, keys.listen(), keys.socket(), keys.secret(),
                 keys.ui() == null ? null : keys.ui().folder(), keys.cors());
+        try {
+            synchronized (started) {
+                started.useTls(keys.tls(), keys.secret());
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            started.close();
+            throw e;
+        }
         started.useUi(keys.ui());
         return started;
     }
@@ -130,7 +144,8 @@ public final class Controller implements AutoCloseable {
      * The controller keys of a config after the command line's: where it listens (TCP, {@code null} for nowhere),
      * its Unix socket, secret, dashboard folder and CORS.
      */
-    private record Keys(String listen, Path socket, String secret, ExternalUi ui, ControllerCors cors) {
+    private record Keys(String listen, Path socket, String secret, ExternalUi ui, ControllerCors cors,
+                        ControllerTls tls) {
 
         /** @throws IllegalArgumentException when the dashboard folder is something other than a folder */
         static Keys of(Config c, Overrides overrides) {
@@ -143,11 +158,11 @@ public final class Controller implements AutoCloseable {
                     : c.externalUi()));
             return new Keys(listen == null || listen.isBlank() ? null : listen,
                     unix == null || unix.isBlank() ? null : ControllerSocket.resolve(c.baseDir(), unix), secret, ui,
-                    c.externalControllerCors());
+                    c.externalControllerCors(), c.externalControllerTls());
         }
 
         boolean none() {
-            return listen == null && socket == null;
+            return listen == null && socket == null && tls == null;
         }
     }
 
@@ -176,27 +191,37 @@ public final class Controller implements AutoCloseable {
             return false;
         }
         Listen where = keys.listen() == null ? new Listen(null, List.of(), null) : listen(keys.listen(), keys.secret());
-        boolean moved = !where.addresses().equals(listening);
+        List<InetSocketAddress> before = plain.listening();
+        boolean moved = !where.addresses().equals(before);
         boolean socketMoved = !java.util.Objects.equals(keys.socket(), unixSocket);
         boolean newSecret = !java.util.Objects.equals(keys.secret(), secretText);
-        if (moved) {
-            if (where.warning() != null) {
-                log.warn("{}", where.warning());
-            }
-            rebind(where.addresses(), Secret.of(keys.secret()) != null);
-        }
-        if (socketMoved) {
-            try {
-                moveUnix(keys.socket());
-            } catch (RuntimeException | InterruptedException e) {
-                if (moved) {
-                    rebind(listening, secret != null); // put back the addresses taken above
+        ControllerTls tlsBefore = tlsKeys;
+        List<InetSocketAddress> tlsListening = secure.listening();
+        io.netty.handler.ssl.SslContext tlsContext = secure.tls();
+        boolean tlsChanged = useTls(keys.tls(), keys.secret()); // first: a certificate that does not load fails here
+        try {
+            if (moved) {
+                if (where.warning() != null) {
+                    log.warn("{}", where.warning());
                 }
-                throw e;
+                plain.rebind(where.addresses(), Secret.of(keys.secret()) != null, null);
             }
-        }
-        if (moved) {
-            listening = where.addresses();
+            if (socketMoved) {
+                try {
+                    moveUnix(keys.socket());
+                } catch (RuntimeException | InterruptedException e) {
+                    if (moved) {
+                        plain.rebind(before, secret != null, null); // put back the addresses taken above
+                    }
+                    throw e;
+                }
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            if (tlsChanged) {
+                secure.rebind(tlsListening, secret != null, tlsContext);
+                tlsKeys = tlsBefore;
+            }
+            throw e;
         }
         boolean loopback = where.addresses().stream().allMatch(ControllerAddress::isLoopback);
         this.secret = Secret.of(keys.secret());
@@ -205,11 +230,35 @@ public final class Controller implements AutoCloseable {
         if (!java.util.Objects.equals(keys.ui(), externalUi)) {
             useUi(keys.ui());
         }
-        outdated = newSecret || moved ? new ArrayList<>(tcpClients) : List.of();
-        if (newSecret || moved) {
-            log.info("controller: {}{}", newSecret ? "a new secret" : "moved", moved ? " (listening on "
-                    + hostPorts(servers) + ")" : "");
+        outdated = newSecret || moved || tlsChanged ? new ArrayList<>(tcpClients) : List.of();
+        if (newSecret || moved || tlsChanged) {
+            log.info("controller: {}{}", newSecret ? "a new secret" : "moved", moved || tlsChanged ? " (listening on "
+                    + plain.hostPorts() + (secure.isEmpty() ? "" : ", HTTPS on " + secure.hostPorts()) + ")" : "");
         }
+        return true;
+    }
+
+    /**
+     * Listens for HTTPS as {@code next} says ({@code null}: not at all), when it changed: the certificate is read
+     * again, then the sockets move.
+     *
+     * @return whether anything changed
+     * @throws IllegalArgumentException when the certificate cannot be read or the address bound; nothing changed
+     */
+    private boolean useTls(ControllerTls next, String secretText) throws InterruptedException {
+        if (java.util.Objects.equals(next, tlsKeys)) {
+            return false;
+        }
+        if (next == null) {
+            secure.rebind(List.of(), false, null);
+        } else {
+            Listen where = listen(next.listen(), secretText);
+            if (where.warning() != null) {
+                log.warn("{}", where.warning().replace("external-controller ", "external-controller-tls "));
+            }
+            secure.rebind(where.addresses(), Secret.of(secretText) != null, ControllerCertificate.sslContext(next));
+        }
+        tlsKeys = next;
         return true;
     }
 
@@ -227,11 +276,6 @@ public final class Controller implements AutoCloseable {
             log.info("controller: {} connection(s) made before the change closed", clients.size());
             clients.forEach(Channel::close);
         }, 1, TimeUnit.SECONDS);
-    }
-
-    private static String hostPorts(List<Channel> channels) {
-        return channels.stream().map(ch -> hostPort((InetSocketAddress) ch.localAddress()))
-                .collect(Collectors.joining(", "));
     }
 
     /**
@@ -356,8 +400,7 @@ public final class Controller implements AutoCloseable {
         try {
             c.logs.install();
             synchronized (c) {
-                c.bind(where.addresses(), Secret.of(secret) != null);
-                c.listening = where.addresses();
+                c.plain.rebind(where.addresses(), Secret.of(secret) != null, null);
             }
             if (socket != null) {
                 c.bindUnix(socket);
@@ -369,8 +412,11 @@ public final class Controller implements AutoCloseable {
         return c;
     }
 
-    /** A controller connection's pipeline; {@code local} ones (the Unix socket) are not asked for the secret. */
-    private ChannelInitializer<Channel> connection(boolean local) {
+    /**
+     * A controller connection's pipeline, behind TLS with {@code tls} ({@code null}: plain); {@code local} ones (the
+     * Unix socket) are not asked for the secret.
+     */
+    private ChannelInitializer<Channel> connection(boolean local, io.netty.handler.ssl.SslContext tls) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -384,6 +430,9 @@ public final class Controller implements AutoCloseable {
                     tcpClients.add(ch);
                 }
                 ch.pipeline().addLast("timeout", new ReadTimeoutHandler(REQUEST_TIMEOUT_SECONDS));
+                if (tls != null) {
+                    ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                }
                 ch.pipeline().addLast("http", new HttpServerCodec(4096, 16 * 1024, 8192));
                 ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES));
                 ch.pipeline().addLast("api", new ApiHandler(Controller.this, local));
@@ -397,7 +446,7 @@ public final class Controller implements AutoCloseable {
                 .group(loop)
                 .channel(Transport.serverDomainChannelType())
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
-                .childHandler(connection(true));
+                .childHandler(connection(true, null));
         try {
             unixServer = Transport.bind(b, Transport.domainAddress(path));
             unixSocket = path;
@@ -407,35 +456,6 @@ public final class Controller implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException("external-controller-unix cannot listen on " + path + ": "
                     + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Listens on {@code next} in place of the addresses now listened on: the new ones open before the old ones
-     * close, or, where a port stays, right after them; when the new ones cannot open, the old ones listen again.
-     */
-    private void rebind(List<InetSocketAddress> next, boolean withSecret) throws InterruptedException {
-        List<Channel> old = new ArrayList<>(servers);
-        boolean samePort = next.stream().anyMatch(a -> a.getPort() != 0
-                && listening.stream().anyMatch(o -> o.getPort() == a.getPort()));
-        if (samePort) {
-            old.forEach(ch -> ch.close().syncUninterruptibly());
-        }
-        servers.clear();
-        try {
-            bind(next, withSecret);
-        } catch (RuntimeException | InterruptedException e) {
-            servers.forEach(ch -> ch.close().syncUninterruptibly());
-            servers.clear();
-            if (samePort) {
-                bind(listening, secret != null);
-            } else {
-                servers.addAll(old);
-            }
-            throw e;
-        }
-        if (!samePort) {
-            old.forEach(ch -> ch.close().syncUninterruptibly());
         }
     }
 
@@ -460,35 +480,13 @@ public final class Controller implements AutoCloseable {
         }
     }
 
-    /** @param withSecret whether the log says a secret is required there */
-    private void bind(List<InetSocketAddress> addresses, boolean withSecret) throws InterruptedException {
-        ServerBootstrap b = new ServerBootstrap()
-                .group(loop)
-                .channel(Transport.serverChannelType())
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
-                .childHandler(connection(false));
-        for (InetSocketAddress asked : addresses) {
-            // A second address (loopback's [::1] beside 127.0.0.1) takes the port the first was given.
-            InetSocketAddress address = servers.isEmpty() || asked.getPort() != 0 ? asked
-                    : new InetSocketAddress(asked.getAddress(), localAddress().getPort());
-            try {
-                servers.add(b.bind(address).sync().channel());
-            } catch (Exception e) {
-                if (servers.isEmpty()) {
-                    throw new IllegalArgumentException("external-controller cannot listen on " + address + ": " + e.getMessage(), e);
-                }
-                // [::1] where IPv6 is off: 127.0.0.1 already answers.
-                log.warn("controller cannot also listen on {}: {}", address, e.getMessage());
-                continue;
-            }
-            log.info("controller (Clash API) listening on {}{}", servers.get(servers.size() - 1).localAddress(),
-                    withSecret ? ", secret required" : "");
-        }
+    public synchronized InetSocketAddress localAddress() {
+        return plain.localAddress();
     }
 
-    public synchronized InetSocketAddress localAddress() {
-        return (InetSocketAddress) servers.get(0).localAddress();
+    /** Where HTTPS is served ({@code external-controller-tls}), or {@code null}. */
+    public synchronized InetSocketAddress tlsAddress() {
+        return secure.isEmpty() ? null : secure.localAddress();
     }
 
     Turnout turnout() {
@@ -549,7 +547,8 @@ public final class Controller implements AutoCloseable {
         logs.uninstall();
         streams.close();
         synchronized (this) {
-            servers.forEach(s -> s.close().syncUninterruptibly());
+            plain.close();
+            secure.close();
             if (unixServer != null) {
                 unixServer.close().syncUninterruptibly();
             }

@@ -37,8 +37,18 @@ public final class ControllerSlot implements Turnout.ControllerHook, AutoCloseab
     public static ControllerSlot start(Turnout turnout, Reloader reloader, Controller.Overrides overrides)
             throws InterruptedException {
         ControllerSlot slot = new ControllerSlot(turnout, reloader, overrides);
-        slot.controller = Controller.startFor(turnout, reloader, overrides);
+        try {
+            slot.controller = Controller.startFor(turnout, reloader, overrides);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(whereWritten(turnout.config(), e) + ": " + e.getMessage(), e);
+        }
         return slot;
+    }
+
+    /** The key a controller failure is about, where the config writes it. */
+    private static dev.turnout.rules.Origin whereWritten(Config c, IllegalArgumentException e) {
+        return c.originOf(String.valueOf(e.getMessage()).startsWith("external-controller-tls")
+                ? "external-controller-tls" : "external-controller");
     }
 
     @Override
@@ -59,7 +69,7 @@ public final class ControllerSlot implements Turnout.ControllerHook, AutoCloseab
                 closeOutside(gone);
             }
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(next.originOf("external-controller"), e.getMessage(), e);
+            throw new ConfigException(whereWritten(next, e), e.getMessage(), e);
         }
     }
 

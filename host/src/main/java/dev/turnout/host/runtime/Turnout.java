@@ -870,6 +870,7 @@ public final class Turnout implements AutoCloseable {
         changed(out, "external-ui", running.externalUi(), next.externalUi());
         changed(out, "external-ui-name", running.externalUiName(), next.externalUiName());
         changed(out, "external-controller-cors", running.externalControllerCors(), next.externalControllerCors());
+        changed(out, "external-controller-tls", running.externalControllerTls(), next.externalControllerTls());
         return out;
     }
 

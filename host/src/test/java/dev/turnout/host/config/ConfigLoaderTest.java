@@ -136,6 +136,33 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().startsWith("t.yaml:1:13: 'redir-port' must be a port"), e.getMessage());
     }
 
+    /** mihomo's external-controller-tls: its tls: certificate and key, inline or as files of the home folder. */
+    @Test
+    void theControllersTlsIsItsAddressWithTheCertificateAndKey() throws Exception {
+        Config files = parse("external-controller-tls: 127.0.0.1:9443\ntls: {certificate: pki/c.pem, "
+                + "private-key: /base/pki/k.pem, ech-key: x}\n");
+        ControllerTls tls = files.externalControllerTls();
+        assertEquals("127.0.0.1:9443", tls.listen());
+        assertEquals("/base/pki/c.pem", tls.certificate(), "relative to the home folder");
+        assertEquals("/base/pki/k.pem", tls.privateKey());
+        assertEquals("t.yaml:1:1", tls.origin().toString());
+        assertEquals(List.of("t.yaml:2:61: tls: 'ech-key' is not supported by Turnout; ignored"), files.warnings());
+        String pem = "-----BEGIN CERTIFICATE-----\n    MIIB\n    -----END CERTIFICATE-----";
+        Config inline = parse("external-controller-tls: 127.0.0.1:9443\ntls:\n  certificate: |\n    " + pem
+                + "\n  private-key: |\n    -----BEGIN PRIVATE KEY-----\n    MIIE\n    -----END PRIVATE KEY-----\n");
+        assertTrue(inline.externalControllerTls().certificate().startsWith("-----BEGIN CERTIFICATE-----\nMIIB\n"));
+        assertEquals(null, parse("tls: {certificate: a.pem, private-key: b.pem}\n").externalControllerTls(),
+                "tls: alone opens nothing");
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> parse("external-controller-tls: 127.0.0.1:9443\n"));
+        assertTrue(missing.getMessage().startsWith("t.yaml:1:1: external-controller-tls needs 'tls:' with "
+                + "'certificate' and 'private-key'"), missing.getMessage());
+        ConfigException outside = assertThrows(ConfigException.class, () -> parse(
+                "external-controller-tls: 127.0.0.1:9443\ntls: {certificate: ../etc/c.pem, private-key: k.pem}\n"));
+        assertTrue(outside.getMessage().startsWith("t.yaml:2:20: tls: path /etc/c.pem is outside the home folder"),
+                outside.getMessage());
+    }
+
     /** mihomo's tproxy-port, likewise: a listener named DEFAULT-TPROXY where the proxy ports listen. */
     @Test
     void theTproxyPortIsAListenerOfItsOwn() throws Exception {

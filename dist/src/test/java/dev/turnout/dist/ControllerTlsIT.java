@@ -1,0 +1,107 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.testing.TestCertificates;
+import dev.turnout.dist.controller.Launched;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchNamespace;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * mihomo's {@code external-controller-tls} with the {@code tls:} section's certificate, as routers running Clash
+ * expose their dashboard: the same API over HTTPS, with the same secret. Before, Turnout said
+ * "'external-controller-tls' is not supported by Turnout; ignored", and nothing listened there.
+ */
+class ControllerTlsIT {
+
+    @RegisterExtension
+    final ScratchNamespace scratch = new ScratchNamespace("tctls", "curl", "openssl");
+
+    @Test
+    void theApiIsServedOverHttpsWithTheSameSecretAndMovesWithReloads() throws Exception {
+        Netns ns = scratch.ns();
+        Path dir = scratch.dir();
+        TestCertificates certs = TestCertificates.issue(dir.resolve("pki"), "127.0.0.1");
+        Files.writeString(scratch.config(), config(9443, "  certificate: pki/server.pem",
+                "  private-key: pki/server.key"));
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9443)) {
+            Netns.Result version = https(ns, certs, 9443, "s3cret", "/version");
+            assertTrue(version.stdout().contains("\"version\":\"turnout-"), () -> version + turnout.log());
+            Netns.Result noSecret = https(ns, certs, 9443, null, "/version");
+            assertTrue(noSecret.stdout().endsWith("401"), () -> noSecret + turnout.log());
+            Netns.Result plain = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "5", "-H",
+                    "Authorization: Bearer s3cret", "http://127.0.0.1:9090/version");
+            assertTrue(plain.stdout().contains("turnout-"), plain::toString);
+
+            // The certificate written inline, and another port: a reload moves it.
+            String pem = Files.readString(certs.certificate());
+            String key = Files.readString(certs.privateKey());
+            Files.writeString(scratch.config(), config(9444, "  certificate: |", indent(pem), "  private-key: |",
+                    indent(key)));
+            assertTrue(turnout.reload(), turnout::log);
+            assertTrue(https(ns, certs, 9444, "s3cret", "/version").stdout().contains("turnout-"), turnout::log);
+            assertEquals(0, ns.tcpOn("listening", 9443), turnout::log);
+
+            // A key that is not one fails the reload, and HTTPS goes on as it was.
+            Files.writeString(scratch.config(), config(9445, "  certificate: pki/server.pem",
+                    "  private-key: pki/server.pem"));
+            assertFalse(turnout.reload(), turnout::log);
+            assertTrue(turnout.log().contains("external-controller-tls: the certificate and key of 'tls:' cannot be "
+                    + "used"), turnout::log);
+            assertTrue(https(ns, certs, 9444, "s3cret", "/version").stdout().contains("turnout-"), turnout::log);
+            assertEquals(0, ns.tcpOn("listening", 9445), turnout::log);
+        }
+
+        // At start, a key that is not one stops it, saying where the key is written.
+        Files.writeString(scratch.config(), config(9443, "  certificate: pki/server.pem",
+                "  private-key: pki/server.pem"));
+        Netns.Result start = ns.run(Duration.ofSeconds(60), Path.of(System.getProperty("turnout.dist"))
+                .resolve("bin/turnout").toString(), "run", "-c", scratch.config().toString());
+        assertEquals(2, start.exitCode(), start::toString);
+        assertTrue(start.stderr().contains("turnout: " + scratch.config() + ":5:26: external-controller-tls: the "
+                + "certificate and key of 'tls:' cannot be used"), start::toString);
+
+        // A certificate outside the home folder is refused, as mihomo refuses it.
+        Files.writeString(scratch.config(), config(9443, "  certificate: /etc/ssl/certs/../private/x.pem",
+                "  private-key: pki/server.key"));
+        Netns.Result check = ns.run(Duration.ofSeconds(60), Path.of(System.getProperty("turnout.dist"))
+                .resolve("bin/turnout").toString(), "check", "-c", scratch.config().toString());
+        assertNotEquals(0, check.exitCode(), check::toString);
+        assertTrue((check.stdout() + check.stderr()).contains("tls: path /etc/ssl/private/x.pem is outside the home "
+                + "folder"), check::toString);
+    }
+
+    private static String config(int tlsPort, String... tls) {
+        List<String> lines = new java.util.ArrayList<>(List.of("mixed-port: 7890", "log-level: info",
+                "secret: s3cret", "external-controller: 127.0.0.1:9090",
+                "external-controller-tls: 127.0.0.1:" + tlsPort, "tls:"));
+        lines.addAll(List.of(tls));
+        lines.add("");
+        return String.join("\n", lines);
+    }
+
+    private static String indent(String pem) {
+        return pem.strip().lines().map(l -> "    " + l).collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    /** curl over HTTPS, trusting the test's authority alone; prints the body and the status. */
+    private static Netns.Result https(Netns ns, TestCertificates certs, int port, String secret, String path)
+            throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("curl", "-sS", "--max-time", "5", "--cacert",
+                certs.caCertificate().toString(), "-w", "%{http_code}"));
+        if (secret != null) {
+            cmd.addAll(List.of("-H", "Authorization: Bearer " + secret));
+        }
+        cmd.add("https://127.0.0.1:" + port + path);
+        return ns.run(Duration.ofSeconds(20), cmd.toArray(String[]::new));
+    }
+}
