@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ControllerTlsIT {
 
     @RegisterExtension
-    final ScratchNamespace scratch = new ScratchNamespace("tctls", "curl", "openssl");
+    final ScratchNamespace scratch = new ScratchNamespace("tctls", "curl", "openssl", "dig");
 
     @Test
     void theApiIsServedOverHttpsWithTheSameSecretAndMovesWithReloads() throws Exception {
@@ -78,6 +78,62 @@ class ControllerTlsIT {
         assertNotEquals(0, check.exitCode(), check::toString);
         assertTrue((check.stdout() + check.stderr()).contains("tls: path /etc/ssl/private/x.pem is outside the home "
                 + "folder"), check::toString);
+    }
+
+    /**
+     * mihomo's {@code external-doh-server}: DNS over HTTPS on the controller's ports, answered by Turnout's DNS and
+     * asking no secret (a DNS client has none to send): dig over HTTPS (HTTP/2, POST and GET), curl over plain HTTP.
+     */
+    @Test
+    void theControllerAnswersDnsOverHttpsAtItsDohPath() throws Exception {
+        Netns ns = scratch.ns();
+        TestCertificates.issue(scratch.dir().resolve("pki"), "127.0.0.1");
+        Files.writeString(scratch.config(), config(9443, "  certificate: pki/server.pem",
+                "  private-key: pki/server.key").replace("log-level: info", String.join("\n", "log-level: info",
+                "external-doh-server: /dns-query", "hosts: {'doh.example.test': 192.0.2.80}", "dns:", "  enable: true",
+                "  enhanced-mode: fake-ip", "  fake-ip-range: 198.18.0.1/16", "  nameserver: [127.0.0.1:5353]")));
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9443)) {
+            for (List<String> how : List.of(List.of("+https=/dns-query", "-p", "9443"),
+                    List.of("+https-get=/dns-query", "-p", "9443"))) {
+                List<String> cmd = new java.util.ArrayList<>(List.of("dig", "+short", "+time=5", "+tries=1"));
+                cmd.addAll(how);
+                cmd.addAll(List.of("@127.0.0.1", "www.example.test"));
+                Netns.Result fake = ns.run(Duration.ofSeconds(20), cmd.toArray(String[]::new));
+                assertTrue(fake.stdout().strip().startsWith("198.18."), () -> how + ": " + fake + turnout.log());
+            }
+            Netns.Result hosts = ns.run(Duration.ofSeconds(20), "dig", "+short", "+time=5", "+tries=1",
+                    "+https=/dns-query", "-p", "9443", "@127.0.0.1", "doh.example.test");
+            assertEquals("192.0.2.80", hosts.stdout().strip(), () -> hosts + turnout.log());
+            // Over plain HTTP/1.1 (the controller's own port), a POST as RFC 8484 writes it, with curl.
+            java.nio.file.Path query = scratch.dir().resolve("query.bin");
+            Files.write(query, aQuery("www.example.test"));
+            java.nio.file.Path answer = scratch.dir().resolve("answer.bin");
+            Netns.Result plain = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "5", "-o",
+                    answer.toString(), "-w", "%{http_code} %{content_type}", "-H",
+                    "Content-Type: application/dns-message", "--data-binary", "@" + query,
+                    "http://127.0.0.1:9090/dns-query");
+            assertEquals("200 application/dns-message", plain.stdout(), plain::toString);
+            byte[] a = Files.readAllBytes(answer);
+            assertEquals(0x12, a[0] & 0xff, "the query's id");
+            assertEquals(1, a[7] & 0xff, "one answer");
+            assertEquals(198, a[a.length - 4] & 0xff, "a fake address");
+            assertEquals(18, a[a.length - 3] & 0xff, "a fake address");
+            Netns.Result elsewhere = ns.run(Duration.ofSeconds(20), "curl", "-sS", "-o", "/dev/null", "-w",
+                    "%{http_code}", "http://127.0.0.1:9090/version");
+            assertEquals("401", elsewhere.stdout(), "the rest of the API still asks for the secret");
+        }
+    }
+
+    /** A DNS query for the A records of {@code name}, id 0x1234, recursion desired. */
+    private static byte[] aQuery(String name) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(new byte[] {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0});
+        for (String label : name.split("\\.")) {
+            out.write(label.length());
+            out.writeBytes(label.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        out.writeBytes(new byte[] {0, 0, 1, 0, 1});
+        return out.toByteArray();
     }
 
     private static String config(int tlsPort, String... tls) {

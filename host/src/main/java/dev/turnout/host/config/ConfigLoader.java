@@ -64,7 +64,8 @@ public final class ConfigLoader {
             "geodata-mode", "geox-url", "geo-auto-update", "geo-update-interval",
             "sub-rules", "authentication", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips",
             "tcp-concurrent", "listeners", "keep-alive-idle", "keep-alive-interval", "disable-keep-alive",
-            "unified-delay", "profile", "tunnels", "redir-port", "tproxy-port", "external-controller-tls", "tls");
+            "unified-delay", "profile", "tunnels", "redir-port", "tproxy-port", "external-controller-tls", "tls",
+            "external-doh-server");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -464,6 +465,7 @@ public final class ConfigLoader {
                     attempt(() -> string(keys, "secret", null), null),
                     attempt(() -> controllerCors(keys.get("external-controller-cors")), ControllerCors.UNSET),
                     attempt(() -> controllerTls(keys.get("external-controller-tls"), keys.get("tls"), baseDir), null),
+                    attempt(() -> dohPath(keys.get("external-doh-server")), null),
                     attempt(() -> duration(keys, "tcp-half-close-timeout", TCP_HALF_CLOSE_TIMEOUT), TCP_HALF_CLOSE_TIMEOUT),
                     attempt(() -> bool(keys, "tcp-concurrent", false), false),
                     attempt(() -> profile(keys.get("profile")), Profile.DEFAULT),
@@ -1467,6 +1469,23 @@ public final class ConfigLoader {
             }
             return new ControllerTls(address, pemOrPath(kv.get("certificate"), certificate, baseDir),
                     pemOrPath(kv.get("private-key"), key, baseDir), origin);
+        }
+
+        /** mihomo's {@code external-doh-server}: the controller's path that answers DNS over HTTPS; {@code null}. */
+        private String dohPath(NodeTuple tuple) throws ConfigException {
+            if (tuple == null || isNull(tuple.getValueNode())) {
+                return null;
+            }
+            String path = scalar(tuple.getValueNode(), "a path such as /dns-query").trim();
+            if (path.isEmpty()) {
+                return null;
+            }
+            if (!path.startsWith("/") || path.equals("/") || path.startsWith("/ui/") || path.equals("/ui")
+                    || path.contains("?") || path.contains("#")) {
+                throw new ConfigException(at(tuple.getValueNode()), "external-doh-server '" + path + "' is not a path "
+                        + "of its own such as /dns-query");
+            }
+            return path;
         }
 
         private String pemOrPath(NodeTuple at, String value, Path baseDir) throws ConfigException {

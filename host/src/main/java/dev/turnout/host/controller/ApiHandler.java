@@ -129,6 +129,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 serveUi(call, qs.rawPath());
                 return;
             }
+            String doh = controller.dohPath();
+            if (doh != null && qs.rawPath().equals(doh)) {
+                // As mihomo's: no secret, which a DNS client cannot send.
+                dnsOverHttps(call);
+                return;
+            }
             if (!authorized(call)) {
                 call.error(HttpResponseStatus.UNAUTHORIZED, "Unauthorized");
                 return;
@@ -900,6 +906,52 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             new Thread(restarter::restart, "turnout-restart").start();
         });
         Responses.json(call.ctx, false, HttpResponseStatus.OK, Map.of("status", "ok"));
+    }
+
+    /**
+     * RFC 8484: a DNS message in {@code ?dns=} (base64url) or a POST's {@code application/dns-message} body, answered
+     * by Turnout's DNS as it answers its listener.
+     */
+    private void dnsOverHttps(Call call) {
+        var dns = controller.turnout().dns();
+        if (dns == null) {
+            call.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "DNS section is disabled");
+            return;
+        }
+        io.netty.buffer.ByteBuf query;
+        if (call.method.equals(HttpMethod.GET) && call.param("dns") != null) {
+            try {
+                query = io.netty.buffer.Unpooled.wrappedBuffer(java.util.Base64.getUrlDecoder().decode(
+                        call.param("dns")));
+            } catch (IllegalArgumentException e) {
+                call.error(HttpResponseStatus.BAD_REQUEST, "dns: not base64url");
+                return;
+            }
+        } else if (call.method.equals(HttpMethod.POST) && "application/dns-message".equalsIgnoreCase(
+                call.request.headers().get(HttpHeaderNames.CONTENT_TYPE))) {
+            query = call.request.content();
+        } else {
+            call.error(HttpResponseStatus.BAD_REQUEST, "a DNS message in ?dns= (GET) or an application/dns-message "
+                    + "body (POST)");
+            return;
+        }
+        Channel ch = call.ctx.channel();
+        boolean keepAlive = call.keepAlive;
+        dns.handler().handle(query, false, ch.eventLoop()).addListener(f -> {
+            ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
+            io.netty.buffer.ByteBuf answer = f.isSuccess() ? (io.netty.buffer.ByteBuf) f.getNow() : null;
+            if (ctx == null) {
+                io.netty.util.ReferenceCountUtil.release(answer);
+                return;
+            }
+            if (answer == null) {
+                Responses.error(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, "not a DNS query");
+                return;
+            }
+            byte[] bytes = io.netty.buffer.ByteBufUtil.getBytes(answer);
+            answer.release();
+            Responses.bytes(ctx, keepAlive, HttpResponseStatus.OK, bytes, "application/dns-message");
+        });
     }
 
     private void dnsQuery(Call call) {

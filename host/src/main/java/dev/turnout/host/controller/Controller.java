@@ -14,7 +14,13 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
 import java.io.IOException;
@@ -75,6 +81,8 @@ public final class Controller implements AutoCloseable {
     private ControllerTls tlsKeys;
     /** The dashboard folder {@code /ui/} serves, or {@code null} for Turnout's own page. */
     private volatile ExternalUi externalUi;
+    /** {@code external-doh-server}: the path that answers DNS over HTTPS, asking no secret; {@code null}: none. */
+    private volatile String dohPath;
     /** {@code external-ui-url} as a dashboard PATCHed it (zashboard, before its update), or {@code null}. */
     private volatile String patchedUiUrl;
     /** {@code external-controller-unix}, once bound; the file is removed at close. */
@@ -128,6 +136,7 @@ public final class Controller implements AutoCloseable {
         }
         Controller started = start(turnout, reloader, keys.listen(), keys.socket(), keys.secret(),
                 keys.ui() == null ? null : keys.ui().folder(), keys.cors());
+        started.dohPath = keys.doh();
         try {
             synchronized (started) {
                 started.useTls(keys.tls(), keys.secret());
@@ -145,7 +154,7 @@ public final class Controller implements AutoCloseable {
      * its Unix socket, secret, dashboard folder and CORS.
      */
     private record Keys(String listen, Path socket, String secret, ExternalUi ui, ControllerCors cors,
-                        ControllerTls tls) {
+                        ControllerTls tls, String doh) {
 
         /** @throws IllegalArgumentException when the dashboard folder is something other than a folder */
         static Keys of(Config c, Overrides overrides) {
@@ -158,7 +167,7 @@ public final class Controller implements AutoCloseable {
                     : c.externalUi()));
             return new Keys(listen == null || listen.isBlank() ? null : listen,
                     unix == null || unix.isBlank() ? null : ControllerSocket.resolve(c.baseDir(), unix), secret, ui,
-                    c.externalControllerCors(), c.externalControllerTls());
+                    c.externalControllerCors(), c.externalControllerTls(), c.externalDohServer());
         }
 
         boolean none() {
@@ -227,6 +236,7 @@ public final class Controller implements AutoCloseable {
         this.secret = Secret.of(keys.secret());
         this.secretText = keys.secret();
         this.guard = new BrowserGuard(loopback, secret != null, keys.cors());
+        this.dohPath = keys.doh();
         if (!java.util.Objects.equals(keys.ui(), externalUi)) {
             useUi(keys.ui());
         }
@@ -430,14 +440,38 @@ public final class Controller implements AutoCloseable {
                     tcpClients.add(ch);
                 }
                 ch.pipeline().addLast("timeout", new ReadTimeoutHandler(REQUEST_TIMEOUT_SECONDS));
-                if (tls != null) {
-                    ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                if (tls == null) {
+                    http1(ch, local);
+                    return;
                 }
-                ch.pipeline().addLast("http", new HttpServerCodec(4096, 16 * 1024, 8192));
-                ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES));
-                ch.pipeline().addLast("api", new ApiHandler(Controller.this, local));
+                ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                // HTTP/2 where the client offers it (DNS over HTTPS clients require it), else HTTP/1.1.
+                ch.pipeline().addLast("alpn", new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+                    @Override
+                    protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                        if (!ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                            http1(ctx.channel(), false);
+                            return;
+                        }
+                        ctx.pipeline().addLast("h2", Http2FrameCodecBuilder.forServer().build());
+                        ctx.pipeline().addLast("streams", new Http2MultiplexHandler(new ChannelInitializer<Channel>() {
+                            @Override
+                            protected void initChannel(Channel stream) {
+                                stream.pipeline().addLast("http", new Http2StreamFrameToHttpObjectCodec(true));
+                                stream.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES));
+                                stream.pipeline().addLast("api", new ApiHandler(Controller.this, false));
+                            }
+                        }));
+                    }
+                });
             }
         };
+    }
+
+    private void http1(Channel ch, boolean local) {
+        ch.pipeline().addLast("http", new HttpServerCodec(4096, 16 * 1024, 8192));
+        ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES));
+        ch.pipeline().addLast("api", new ApiHandler(Controller.this, local));
     }
 
     private void bindUnix(Path path) throws InterruptedException {
@@ -491,6 +525,10 @@ public final class Controller implements AutoCloseable {
 
     Turnout turnout() {
         return turnout;
+    }
+
+    String dohPath() {
+        return dohPath;
     }
 
     Reloader reloader() {

@@ -1,6 +1,8 @@
 package dev.turnout.host.controller;
 
 import dev.turnout.host.config.ControllerTls;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.ByteArrayInputStream;
@@ -20,7 +22,12 @@ final class ControllerCertificate {
     static SslContext sslContext(ControllerTls tls) {
         try (InputStream chain = open(tls.certificate(), "tls.certificate");
              InputStream key = open(tls.privateKey(), "tls.private-key")) {
-            return SslContextBuilder.forServer(chain, key).build();
+            return SslContextBuilder.forServer(chain, key)
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
+                    .build();
         } catch (IOException | RuntimeException e) {
             String why = e.getMessage() != null ? e.getMessage() : e.toString();
             Throwable cause = e.getCause();

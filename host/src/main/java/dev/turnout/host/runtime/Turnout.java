@@ -871,6 +871,7 @@ public final class Turnout implements AutoCloseable {
         changed(out, "external-ui-name", running.externalUiName(), next.externalUiName());
         changed(out, "external-controller-cors", running.externalControllerCors(), next.externalControllerCors());
         changed(out, "external-controller-tls", running.externalControllerTls(), next.externalControllerTls());
+        changed(out, "external-doh-server", running.externalDohServer(), next.externalDohServer());
         return out;
     }
 
