@@ -73,11 +73,14 @@ public final class Sniffer {
      * turned back into a name (the same flow when it had none).
      */
     public boolean wants(Metadata restored, Metadata original) {
-        if (options == null || restored.network() != Network.TCP || !WITHOUT_HANDSHAKE.contains(restored.inbound())) {
-            return false;
-        }
+        return options != null && restored.network() == Network.TCP && WITHOUT_HANDSHAKE.contains(restored.inbound())
+                && sniffable(restored, original, options.sniffsPort(original.destination().port()));
+    }
+
+    /** Whether a flow to a port sniffed ({@code portSniffed}) is sniffed: not skipped, and nameless or forced. */
+    private boolean sniffable(Metadata restored, Metadata original, boolean portSniffed) {
         Destination d = original.destination();
-        if (d.address() == null || !options.sniffsPort(d.port()) || inAny(options.skipDestination(), d.address())
+        if (d.address() == null || !portSniffed || inAny(options.skipDestination(), d.address())
                 || restored.source() != null && inAny(options.skipSource(), restored.source().getAddress())) {
             return false;
         }
@@ -137,19 +140,8 @@ public final class Sniffer {
      * puts to TCP flows; any inbound, as mihomo's: a UDP client sends at once, whatever its proxy protocol.
      */
     public boolean wantsDatagrams(Metadata restored, Metadata original) {
-        if (options == null || options.quic() == null || restored.network() != Network.UDP) {
-            return false;
-        }
-        Destination d = original.destination();
-        if (d.address() == null || !options.quic().ports().get(d.port()) || inAny(options.skipDestination(), d.address())
-                || restored.source() != null && inAny(options.skipSource(), restored.source().getAddress())) {
-            return false;
-        }
-        if (forced(restored)) {
-            return true;
-        }
-        return restored == original && options.parsePureIp() && !restored.destination().hasHost()
-                && !failingOften(new InetSocketAddress(d.address(), d.port()));
+        return options != null && options.quic() != null && restored.network() == Network.UDP
+                && sniffable(restored, original, options.quic().ports().get(original.destination().port()));
     }
 
     /** How long a flow waits for what names it. */

@@ -1,9 +1,9 @@
 package dev.turnout.host.inbound.tproxy;
 
-import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Network;
 import dev.turnout.host.inbound.Authentication;
+import dev.turnout.host.inbound.DatagramFlow;
 import dev.turnout.host.inbound.InboundSupport;
 import dev.turnout.host.inbound.Refusals;
 import dev.turnout.host.tunnel.Tunnel;
@@ -19,7 +19,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -62,28 +61,8 @@ final class TransparentDatagrams {
     private record Key(InetSocketAddress client, InetSocketAddress destination) {
     }
 
-    /** One client's flow to one destination: opening, open, or ended by the flow table; and when it last sent. */
-    private static final class ClientFlow {
-        final Future<DatagramSession> session;
-        final Destination destination;
-        long lastUsed = System.nanoTime();
-
-        ClientFlow(Future<DatagramSession> session, Destination destination) {
-            this.session = session;
-            this.destination = destination;
-        }
-
-        boolean ended() {
-            return session.isDone() && (!session.isSuccess() || !session.getNow().isOpen());
-        }
-
-        void close() {
-            session.addListener(f -> {
-                if (f.isSuccess()) {
-                    ((DatagramSession) f.getNow()).close();
-                }
-            });
-        }
+    /** One client's flow to one destination, and the destination its datagrams are sent to. */
+    private record ClientFlow(DatagramFlow datagrams, Destination destination) {
     }
 
     /** A transparent socket bound to an address clients send to, replying from it; and when it last sent. */
@@ -166,8 +145,8 @@ final class TransparentDatagrams {
     private void sweep() {
         long idle = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS);
         for (Iterator<ClientFlow> i = flows.values().iterator(); i.hasNext(); ) {
-            ClientFlow f = i.next();
-            if (f.ended() || f.lastUsed - idle < 0) {
+            DatagramFlow f = i.next().datagrams();
+            if (f.ended() || f.quietSince(idle)) {
                 f.close();
                 i.remove();
             }
@@ -186,7 +165,7 @@ final class TransparentDatagrams {
         sweep.cancel(false);
         try {
             loop.execute(() -> {
-                flows.values().forEach(ClientFlow::close);
+                flows.values().forEach(f -> f.datagrams().close());
                 flows.clear();
                 replySockets.values().forEach(r -> r.bound.channel().close());
                 replySockets.clear();
@@ -200,7 +179,7 @@ final class TransparentDatagrams {
     private void receive(InetSocketAddress client, InetSocketAddress recipient, ByteBuf payload) {
         Key key = new Key(client, recipient);
         ClientFlow flow = flows.get(key);
-        if (flow == null || flow.ended()) {
+        if (flow == null || flow.datagrams().ended()) {
             if (flow != null) {
                 flows.remove(key);
             } else if (flows.size() >= MAX_FLOWS || !authentication.get().admits(client)) {
@@ -214,13 +193,7 @@ final class TransparentDatagrams {
             }
             flows.put(key, flow);
         }
-        flow.lastUsed = System.nanoTime();
-        ClientFlow f = flow;
-        if (f.session.isDone()) {
-            send(f, payload);
-        } else {
-            f.session.addListener(done -> send(f, payload));
-        }
+        flow.datagrams().send(flow.destination(), payload);
     }
 
     private ClientFlow open(Key key) {
@@ -231,16 +204,8 @@ final class TransparentDatagrams {
             refusals.refused(log, key.client(), e.getMessage());
             return null;
         }
-        return new ClientFlow(tunnel.routeDatagram(InboundSupport.flow(Network.UDP, to, key.client(), "tproxy", port,
-                TproxyInbound.TYPE), loop, (source, payload) -> reply(key, payload)), to);
-    }
-
-    private static void send(ClientFlow flow, ByteBuf payload) {
-        if (!flow.session.isSuccess() || !flow.session.getNow().isOpen()) {
-            payload.release();
-            return;
-        }
-        flow.session.getNow().send(flow.destination, payload);
+        return new ClientFlow(new DatagramFlow(tunnel.routeDatagram(InboundSupport.flow(Network.UDP, to, key.client(),
+                "tproxy", port, TproxyInbound.TYPE), loop, (source, payload) -> reply(key, payload))), to);
     }
 
     /**

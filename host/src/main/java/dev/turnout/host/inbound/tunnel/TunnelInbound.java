@@ -1,12 +1,12 @@
 package dev.turnout.host.inbound.tunnel;
 
-import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Network;
 import dev.turnout.host.config.TunnelTarget;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.inbound.Authentication;
+import dev.turnout.host.inbound.DatagramFlow;
 import dev.turnout.host.inbound.InboundSupport;
 import dev.turnout.host.inbound.PortInbound;
 import dev.turnout.host.inbound.RoutedAtOnce;
@@ -23,7 +23,6 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.NetUtil;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -149,7 +148,7 @@ public final class TunnelInbound implements PortInbound {
         private final Tunnel tunnel;
         private final Destination to;
         private final Supplier<Authentication> authentication;
-        private final Map<InetSocketAddress, Sender> senders = new HashMap<>();
+        private final Map<InetSocketAddress, DatagramFlow> senders = new HashMap<>();
         private ScheduledFuture<?> sweep;
 
         Senders(Tunnel tunnel, Destination to, Supplier<Authentication> authentication) {
@@ -159,34 +158,12 @@ public final class TunnelInbound implements PortInbound {
             this.authentication = authentication;
         }
 
-        /** One sender: its flow (opening, open, or ended by the flow table) and when it last sent. */
-        private static final class Sender {
-            final Future<DatagramSession> session;
-            long lastUsed = System.nanoTime();
-
-            Sender(Future<DatagramSession> session) {
-                this.session = session;
-            }
-
-            boolean ended() {
-                return session.isDone() && (!session.isSuccess() || !session.getNow().isOpen());
-            }
-
-            void close() {
-                session.addListener(f -> {
-                    if (f.isSuccess()) {
-                        ((DatagramSession) f.getNow()).close();
-                    }
-                });
-            }
-        }
-
         void sweepEvery(Channel udp) {
             sweep = udp.eventLoop().scheduleAtFixedRate(() -> {
-                long now = System.nanoTime();
-                for (Iterator<Sender> i = senders.values().iterator(); i.hasNext(); ) {
-                    Sender s = i.next();
-                    if (s.ended() || now - s.lastUsed > TimeUnit.MILLISECONDS.toNanos(UDP_IDLE_MILLIS)) {
+                long idle = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(UDP_IDLE_MILLIS);
+                for (Iterator<DatagramFlow> i = senders.values().iterator(); i.hasNext(); ) {
+                    DatagramFlow s = i.next();
+                    if (s.ended() || s.quietSince(idle)) {
                         s.close();
                         i.remove();
                     }
@@ -194,7 +171,7 @@ public final class TunnelInbound implements PortInbound {
             }, 10, 10, TimeUnit.SECONDS);
             udp.closeFuture().addListener(f -> {
                 sweep.cancel(false);
-                senders.values().forEach(Sender::close);
+                senders.values().forEach(DatagramFlow::close);
                 senders.clear();
             });
         }
@@ -202,7 +179,7 @@ public final class TunnelInbound implements PortInbound {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
             InetSocketAddress from = packet.sender();
-            Sender s = senders.get(from);
+            DatagramFlow s = senders.get(from);
             if (s == null || s.ended()) {
                 if (s != null) {
                     senders.remove(from);
@@ -210,27 +187,11 @@ public final class TunnelInbound implements PortInbound {
                     return;
                 }
                 Channel udp = ctx.channel();
-                s = new Sender(tunnel.routeDatagram(InboundSupport.flow(Network.UDP, to, from, "tunnel", udp, TYPE),
-                        udp.eventLoop(),
-                        (source, payload) -> toSender(udp, from, payload)));
+                s = new DatagramFlow(tunnel.routeDatagram(InboundSupport.flow(Network.UDP, to, from, "tunnel", udp,
+                        TYPE), udp.eventLoop(), (source, payload) -> toSender(udp, from, payload)));
                 senders.put(from, s);
             }
-            s.lastUsed = System.nanoTime();
-            ByteBuf payload = packet.content().retain();
-            Future<DatagramSession> session = s.session;
-            if (session.isDone()) {
-                send(session, payload);
-            } else {
-                session.addListener(f -> send(session, payload));
-            }
-        }
-
-        private void send(Future<DatagramSession> session, ByteBuf payload) {
-            if (!session.isSuccess() || !session.getNow().isOpen()) {
-                payload.release();
-                return;
-            }
-            session.getNow().send(to, payload);
+            s.send(to, packet.content().retain());
         }
 
         /** A reply, from whichever address the target's side sent it: the sender hears it from the tunnel's port. */
