@@ -213,6 +213,15 @@ final class TransparentDatagrams {
      * through the TUN.
      */
     private void reply(Key key, ByteBuf payload) {
+        if (!loop.inEventLoop()) {
+            // An outbound whose replies come on a loop of its own: the reply sockets are this loop's.
+            try {
+                loop.execute(() -> reply(key, payload));
+            } catch (RejectedExecutionException e) {
+                payload.release();
+            }
+            return;
+        }
         ReplySocket socket = replySockets.get(key.destination());
         if (socket == null) {
             if (replySockets.size() >= MAX_FLOWS) {
