@@ -100,6 +100,9 @@ public final class ConfigLoader {
             "ebpf", "global-ua", "geodata-loader", "etag-support",
             "clash-for-android", "cfw-bypass", "cfw-latency-timeout", "cfw-latency-url");
 
+    /** The {@code dns:} keys that list nameservers. */
+    private static final Set<String> SERVER_LISTS = Set.of("nameserver", "fallback", "default-nameserver",
+            "proxy-server-nameserver", "direct-nameserver");
     /** The {@code dns:} keys Turnout acts on (runtime's {@code DnsSettings} reads them). */
     private static final Set<String> DNS_KEYS = Set.of("enable", "listen", "enhanced-mode", "fake-ip-range",
             "fake-ip-range6", "fake-ip-filter", "fake-ip-filter-mode", "nameserver", "fallback", "default-nameserver",
@@ -1341,11 +1344,39 @@ public final class ConfigLoader {
                 boolean asksNothing = asksNothing(v);
                 if (key.equals("nameserver-policy") && v instanceof Map<?, ?> policy) {
                     notePolicyEntriesLeftOut(dns, policy);
+                    policy.values().forEach(servers -> noteServersLeftOut(dns, key, servers));
+                }
+                if (SERVER_LISTS.contains(key)) {
+                    noteServersLeftOut(dns, key, v);
                 }
                 if (DNS_KEYS.contains(key) || asksNothing || quiet != null && (quiet.isEmpty() || quiet.contains(v))) {
                     continue;
                 }
                 warnings.add(dns.originOf(key) + ": dns: '" + key + "' is not supported by Turnout; ignored");
+            }
+        }
+
+        /**
+         * The servers of a {@code dns:} list that Turnout leaves out (DoQ, DHCP: the others answer; a list of only
+         * those is refused when the DNS settings are read) or asks otherwise ({@code #h3=true}: over HTTP/2).
+         */
+        private void noteServersLeftOut(Section dns, String key, Object servers) {
+            List<?> texts = servers instanceof List<?> l ? l : servers instanceof String one
+                    ? List.of(one.split(",")) : List.of();
+            for (Object t : texts) {
+                String text = String.valueOf(t).trim();
+                try {
+                    dev.turnout.host.dns.Nameserver.parse(text);
+                    if (dev.turnout.host.dns.Nameserver.asksForHttp3(text)) {
+                        warnings.add(dns.originOf(key) + ": dns: " + key + " '" + text + "': HTTP/3 is not supported "
+                                + "yet; asked over HTTP/2");
+                    }
+                } catch (dev.turnout.host.dns.Nameserver.Unsupported e) {
+                    warnings.add(dns.originOf(key) + ": dns: " + key + " '" + text + "': " + e.reason()
+                            + "; left out, the others answer");
+                } catch (IllegalArgumentException e) {
+                    // reported as an error when the DNS settings are read
+                }
             }
         }
 

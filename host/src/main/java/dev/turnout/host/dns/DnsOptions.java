@@ -133,7 +133,7 @@ public record DnsOptions(
         DomainTrie<Boolean> check = new DomainTrie<>();
         for (Map.Entry<String, Object> e : policy.entrySet()) {
             List<String> texts = policyValues(e.getValue());
-            List<Nameserver> servers = texts.stream().map(Nameserver::parse).toList();
+            List<Nameserver> servers = parseNameservers(texts);
             if (servers.isEmpty()) {
                 throw new IllegalArgumentException("nameserver-policy '" + e.getKey() + "' names no nameserver");
             }
@@ -197,9 +197,28 @@ public record DnsOptions(
         return List.copyOf(all);
     }
 
-    /** Parses a list of nameserver strings; see {@link Nameserver#parse(String)}. */
+    /**
+     * Parses a list of nameserver strings; see {@link Nameserver#parse(String)}. Servers of a kind Turnout does not
+     * speak yet (DoQ, DHCP) are left out while others remain (the config loader notes them); a list of only such
+     * servers is refused with the first one's reason.
+     */
     public static List<Nameserver> parseNameservers(List<String> texts) {
-        return texts == null ? List.of() : texts.stream().map(Nameserver::parse).toList();
+        if (texts == null) {
+            return List.of();
+        }
+        List<Nameserver> out = new java.util.ArrayList<>();
+        Nameserver.Unsupported first = null;
+        for (String text : texts) {
+            try {
+                out.add(Nameserver.parse(text));
+            } catch (Nameserver.Unsupported e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (out.isEmpty() && first != null) {
+            throw first;
+        }
+        return List.copyOf(out);
     }
 
     /**

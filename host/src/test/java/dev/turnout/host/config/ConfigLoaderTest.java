@@ -136,6 +136,22 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().startsWith("t.yaml:1:13: 'redir-port' must be a port"), e.getMessage());
     }
 
+    /** mihomo configs list DoQ and HTTP/3 servers beside others: they are noted, and the others answer. */
+    @Test
+    void dnsServersTurnoutDoesNotSpeakAreNotedNotFatal() throws Exception {
+        Config c = parse("dns:\n  enable: true\n  nameserver: [quic://dns.adguard.com, 'https://dns.alidns.com/"
+                + "dns-query#h3=true', tls://192.0.2.53]\n  fallback: [dhcp://system, 192.0.2.54]\n"
+                + "  nameserver-policy: {'+.corp.test': [quic://192.0.2.9, 192.0.2.10]}\n");
+        assertEquals(List.of("t.yaml:3:15: dns: nameserver 'quic://dns.adguard.com': DNS over QUIC is not supported "
+                        + "yet; left out, the others answer",
+                "t.yaml:3:15: dns: nameserver 'https://dns.alidns.com/dns-query#h3=true': HTTP/3 is not supported yet;"
+                        + " asked over HTTP/2",
+                "t.yaml:4:13: dns: fallback 'dhcp://system': DHCP nameservers is not supported yet; left out, the "
+                        + "others answer",
+                "t.yaml:5:22: dns: nameserver-policy 'quic://192.0.2.9': DNS over QUIC is not supported yet; left out,"
+                        + " the others answer"), c.warnings());
+    }
+
     /** mihomo's external-controller-tls: its tls: certificate and key, inline or as files of the home folder. */
     @Test
     void theControllersTlsIsItsAddressWithTheCertificateAndKey() throws Exception {

@@ -1,6 +1,7 @@
 package dev.turnout.host.dns;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,11 +64,26 @@ class NameserverTest {
 
     @Test
     void rejectsWhatItCannotSpeakAsNotSupportedYet() {
-        for (String s : new String[] {"quic://1.1.1.1", "h3://dns.google/dns-query", "dhcp://en0", "8.8.8.8#ecs=1.2.3.0/24",
-                "https://dns.alidns.com/dns-query#h3=true"}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Nameserver.parse(s));
+        for (String s : new String[] {"quic://1.1.1.1", "h3://dns.google/dns-query", "dhcp://en0", "8.8.8.8#ecs=1.2.3.0/24"}) {
+            IllegalArgumentException e = assertThrows(Nameserver.Unsupported.class, () -> Nameserver.parse(s));
             assertTrue(e.getMessage().contains("not supported yet"), e.getMessage());
         }
+        Nameserver h3 = Nameserver.parse("https://dns.alidns.com/dns-query#h3=true");
+        assertEquals("https://dns.alidns.com:443/dns-query", h3.toString(), "asked over HTTP/2, which it serves too");
+        assertTrue(Nameserver.asksForHttp3("https://dns.alidns.com/dns-query#h3=true"));
+        assertFalse(Nameserver.asksForHttp3("https://dns.alidns.com/dns-query#h3=false"));
+    }
+
+    /** A list keeps the servers Turnout speaks, leaving the others out; one of only those is refused. */
+    @Test
+    void aListLeavesOutWhatItCannotSpeakWhileOthersRemain() {
+        assertEquals(List.of(Nameserver.parse("tls://192.0.2.53")), DnsOptions.parseNameservers(List.of(
+                "quic://192.0.2.53", "tls://192.0.2.53", "dhcp://system")));
+        Nameserver.Unsupported only = assertThrows(Nameserver.Unsupported.class,
+                () -> DnsOptions.parseNameservers(List.of("quic://192.0.2.53", "dhcp://system")));
+        assertEquals("nameserver 'quic://192.0.2.53': DNS over QUIC is not supported yet", only.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> DnsOptions.parseNameservers(List.of("tls://192.0.2.53",
+                "nonsense://x")), "a server written wrong is still an error");
     }
 
     @Test
