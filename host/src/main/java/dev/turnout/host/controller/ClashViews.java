@@ -355,6 +355,9 @@ final class ClashViews {
         if (i.equals("tunnel")) {
             return "Tunnel";
         }
+        if (i.equals("tproxy")) {
+            return "TProxy"; // mihomo's spelling
+        }
         if (i.contains("tun")) {
             return "Tun";
         }

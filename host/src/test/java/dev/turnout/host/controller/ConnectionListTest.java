@@ -66,6 +66,8 @@ class ConnectionListTest {
     void eachInboundHasMihomosTypeName() {
         assertEquals("Tunnel", ClashViews.inboundType("tunnel"), "mihomo's tunnels, not its TUN");
         assertEquals("Tun", ClashViews.inboundType("tun"));
+        assertEquals("TProxy", ClashViews.inboundType("tproxy"), "mihomo's spelling");
+        assertEquals("Redir", ClashViews.inboundType("redir"));
         assertEquals("Socks5", ClashViews.inboundType("socks5"));
         assertEquals("HTTP", ClashViews.inboundType("http"));
     }
