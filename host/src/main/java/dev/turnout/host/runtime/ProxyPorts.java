@@ -259,6 +259,11 @@ final class ProxyPorts implements AutoCloseable {
                             : l.rule() != null ? ", its flows matched against sub-rules '" + l.rule() + "'" : "",
                     l.listen() == null && !l.followsProxyPorts() ? " (no 'listen' written: "
                             + "loopback only, where mihomo's default is every address)" : "");
+            if (l.type().equals(ListenerEntry.TPROXY) && at.getAddress().isLoopbackAddress()) {
+                // TPROXY hands packets to the port on the address they came in on unless told --on-ip.
+                log.warn("listener '{}' (tproxy) listens on loopback only (allow-lan is off): the firewall's TPROXY "
+                        + "rule must say --on-ip {} for it to get anything", l.name(), at.getAddress().getHostAddress());
+            }
             return m;
         } catch (IOException e) {
             if (claim) {
