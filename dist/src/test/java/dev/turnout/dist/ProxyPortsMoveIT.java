@@ -124,9 +124,9 @@ class ProxyPortsMoveIT {
 
             // What Turnout does not change while running is refused by name, not 204 and nothing (the TUN switch
             // itself is TunSwitchIT's). Values sent back as read are fine.
-            Api.Response tproxy = api.call("PATCH", "/configs", "{\"tproxy-port\":7893}");
-            assertEquals(400, tproxy.status(), tproxy.toString());
-            assertTrue(tproxy.body().contains("not tproxy-port: edit the config and restart Turnout"), tproxy.body());
+            Api.Response mark = api.call("PATCH", "/configs", "{\"routing-mark\":7893}");
+            assertEquals(400, mark.status(), mark.toString());
+            assertTrue(mark.body().contains("not routing-mark: edit the config and restart Turnout"), mark.body());
             assertEquals(400, api.call("PATCH", "/configs", "{\"bind-address\":\"lan.example\"}").status());
             assertEquals(204, api.call("PATCH", "/configs", "{\"ipv6\":false,\"redir-port\":0,\"mode\":\"global\"}").status());
             assertEquals("global", api.get("/configs").object().get("mode"));
