@@ -1,6 +1,7 @@
 package dev.turnout.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,10 +41,14 @@ class RedirPortIT {
         Netns.Result nat = ns.run(Duration.ofSeconds(10), "iptables", "-t", "nat", "-A", "OUTPUT", "-p", "tcp", "-d",
                 WEB, "--dport", "8080", "-m", "mark", "!", "--mark", "6666", "-j", "REDIRECT", "--to-ports", "7892");
         assertEquals(0, nat.exitCode(), nat::toString);
+        Files.writeString(scratch.dir().resolve("skipped.txt"), "skipped.example.test\n");
         Files.writeString(scratch.config(), String.join("\n", "mixed-port: 7890", "redir-port: 7892",
                 "routing-mark: 6666", "log-level: info", "external-controller: 127.0.0.1:9090",
-                "sniffer: {enable: true, sniff: {HTTP: {ports: [8080], override-destination: false}}}", "rules:",
-                "  - DOMAIN,web.example.test,DIRECT", "  - IN-TYPE,REDIR,DIRECT", "  - MATCH,REJECT", ""));
+                "rule-providers: {skipped: {type: file, behavior: domain, format: text, path: ./skipped.txt}}",
+                "sniffer: {enable: true, sniff: {HTTP: {ports: [8080], override-destination: false}}, "
+                        + "skip-domain: ['rule-set:skipped']}", "rules:",
+                "  - DOMAIN,web.example.test,DIRECT", "  - DOMAIN,skipped.example.test,REJECT", "  - IN-TYPE,REDIR,DIRECT",
+                "  - MATCH,REJECT", ""));
         try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9090)) {
             Netns.Result web = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10", "--interface",
                     CLIENT, "http://" + WEB + ":8080/x");
@@ -57,6 +62,12 @@ class RedirPortIT {
             assertTrue(named.stdout().startsWith("hello /named from "), () -> named + turnout.log());
             assertTrue(turnout.log().contains("--> web.example.test:8080 match DOMAIN,web.example.test using DIRECT"),
                     turnout::log);
+            // A name skip-domain's rule set lists is not used: the flow goes by its address (a rule for the name would
+            // have refused it).
+            Netns.Result skipped = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10", "--interface",
+                    CLIENT, "-H", "Host: skipped.example.test", "http://" + WEB + ":8080/skipped");
+            assertTrue(skipped.stdout().startsWith("hello /skipped from "), () -> skipped + turnout.log());
+            assertFalse(turnout.log().contains("--> skipped.example.test"), turnout::log);
             assertEquals(7892, ((Number) new Api(ns, 9090, null).get("/configs").object().get("redir-port"))
                     .intValue());
 

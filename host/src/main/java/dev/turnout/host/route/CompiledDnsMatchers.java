@@ -76,23 +76,34 @@ public final class CompiledDnsMatchers implements DnsMatchers {
     static CompiledDnsMatchers compile(Config config, Map<String, ProviderSource> providers, GeoData geo,
             List<ConfigException> errors, List<String> notes) {
         Section dns = config.dns();
-        if (!Boolean.TRUE.equals(dns.values().get("enable"))) {
+        Section sniffer = config.sniffer();
+        boolean dnsOn = Boolean.TRUE.equals(dns.values().get("enable"));
+        boolean snifferOn = Boolean.TRUE.equals(sniffer.values().get("enable"));
+        if (!dnsOn && !snifferOn) {
             return EMPTY;
         }
         Map<String, String> keyToEntry = new LinkedHashMap<>();
         Map<String, String> keyToSetting = new LinkedHashMap<>();
-        if (dns.values().get("fake-ip-filter") instanceof List<?> entries) {
+        if (dnsOn && dns.values().get("fake-ip-filter") instanceof List<?> entries) {
             entries.forEach(e -> collect(String.valueOf(e), "fake-ip-filter", keyToEntry, keyToSetting));
         }
-        if (dns.values().get("nameserver-policy") instanceof Map<?, ?> policy) {
+        if (dnsOn && dns.values().get("nameserver-policy") instanceof Map<?, ?> policy) {
             policy.keySet().forEach(k -> collect(String.valueOf(k), "nameserver-policy", keyToEntry, keyToSetting));
+        }
+        // The sniffer's force-domain and skip-domain take the same entries (SNIFFER marks their settings).
+        for (String setting : List.of("force-domain", "skip-domain")) {
+            if (snifferOn && sniffer.values().get(setting) instanceof List<?> entries) {
+                entries.forEach(e -> collect(String.valueOf(e), SNIFFER + setting, keyToEntry, keyToSetting));
+            }
         }
         Map<String, RuleSet> sets = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : keyToEntry.entrySet()) {
             String key = e.getKey();
             String setting = keyToSetting.get(key);
-            Origin at = dns.originOf(setting);
-            String about = "dns: " + setting + " '" + e.getValue() + "': ";
+            boolean ofSniffer = setting.startsWith(SNIFFER);
+            Origin at = ofSniffer ? sniffer.originOf(setting.substring(SNIFFER.length())) : dns.originOf(setting);
+            String about = (ofSniffer ? "sniffer: " + setting.substring(SNIFFER.length()) : "dns: " + setting) + " '"
+                    + e.getValue() + "': ";
             try {
                 sets.put(key, compileOne(key, providers, geo, at, about, notes));
             } catch (ConfigException problem) {
@@ -101,9 +112,12 @@ public final class CompiledDnsMatchers implements DnsMatchers {
                 problem.problems().forEach(p -> errors.add(new ConfigException(at, about + RoutingCompiler.stripOrigin(p))));
             }
         }
-        FallbackFilter filter = FallbackFilter.compile(dns, geo, errors, notes);
+        FallbackFilter filter = dnsOn ? FallbackFilter.compile(dns, geo, errors, notes) : null;
         return sets.isEmpty() && filter == null ? EMPTY : new CompiledDnsMatchers(sets, filter);
     }
+
+    /** Marks a setting of the {@code sniffer:} section among the {@code dns:} ones. */
+    private static final String SNIFFER = "sniffer:";
 
     private static void collect(String entry, String setting, Map<String, String> keyToEntry,
             Map<String, String> keyToSetting) {

@@ -3,6 +3,7 @@ package dev.turnout.host.runtime;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.Section;
+import dev.turnout.host.dns.DnsMatchers;
 import dev.turnout.host.dns.DomainTrie;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.sniff.SniffOptions;
@@ -65,6 +66,8 @@ final class SnifferSettings {
         }
         DomainTrie<Boolean> force = keys.read("force-domain", () -> domains(s, "force-domain"));
         DomainTrie<Boolean> skip = keys.read("skip-domain", () -> domains(s, "skip-domain"));
+        List<String> forceSets = keys.read("force-domain", () -> sets(s, "force-domain"));
+        List<String> skipSets = keys.read("skip-domain", () -> sets(s, "skip-domain"));
         List<IpPrefix> skipSource = keys.read("skip-src-address", () -> TunSettings.prefixes(s, "skip-src-address"));
         List<IpPrefix> skipDestination = keys.read("skip-dst-address", () -> TunSettings.prefixes(s, "skip-dst-address"));
         keys.throwProblems();
@@ -74,7 +77,8 @@ final class SnifferSettings {
         if (tls == null && http == null && quic == null) {
             return null;
         }
-        return new SniffOptions(tls, http, quic, pureIp, force, skip, skipSource, skipDestination);
+        return new SniffOptions(tls, http, quic, pureIp, force, skip, forceSets == null ? List.of() : forceSets,
+                skipSets == null ? List.of() : skipSets, skipSource, skipDestination);
     }
 
     private static int protocol(Section s, String key, String name) throws ConfigException {
@@ -111,9 +115,8 @@ final class SnifferSettings {
     private static DomainTrie<Boolean> domains(Section s, String key) throws ConfigException {
         DomainTrie<Boolean> trie = new DomainTrie<>();
         for (String pattern : s.strings(key)) {
-            if (pattern.regionMatches(true, 0, "rule-set:", 0, 9) || pattern.regionMatches(true, 0, "geosite:", 0, 8)) {
-                throw new ConfigException(s.originOf(key), "sniffer: " + key + " '" + pattern + "': rule-set: and"
-                        + " geosite: entries are not supported here yet; list the names");
+            if (!setKeys(s, key, pattern).isEmpty()) {
+                continue; // geosite: and rule-set: entries: the rules' compiled sets answer them
             }
             try {
                 trie.insert(pattern, Boolean.TRUE);
@@ -122,5 +125,26 @@ final class SnifferSettings {
             }
         }
         return trie;
+    }
+
+    /** The {@code geosite:} and {@code rule-set:} entries of {@code key}, as the sets' keys. */
+    private static List<String> sets(Section s, String key) throws ConfigException {
+        List<String> out = new java.util.ArrayList<>();
+        for (String entry : s.strings(key)) {
+            try {
+                out.addAll(setKeys(s, key, entry));
+            } catch (ConfigException malformed) {
+                // domains() reports it
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<String> setKeys(Section s, String key, String entry) throws ConfigException {
+        try {
+            return DnsMatchers.keysOf(entry);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(s.originOf(key), "sniffer: " + key + " '" + entry + "': " + e.getMessage());
+        }
     }
 }

@@ -226,7 +226,7 @@ public final class Turnout implements AutoCloseable {
             workers.next().scheduleWithFixedDelay(retirement::check, RETIREMENT_CHECK_SECONDS,
                     RETIREMENT_CHECK_SECONDS, TimeUnit.SECONDS);
             tunnel.useFakeIps(new PoolFakeIps(dnsService)); // pools or none: a reload may switch to fake-ip mode
-            tunnel.useSniffer(Sniffer.of(settings.sniffer()));
+            tunnel.useSniffer(Sniffer.of(settings.sniffer(), () -> router.current().dnsMatchers()));
         } catch (ConfigException | RuntimeException | InterruptedException e) {
             if (dnsService != null) {
                 dnsService.close();
@@ -532,7 +532,7 @@ public final class Turnout implements AutoCloseable {
         }
         useGeneral(running, next);
         groups.useUnifiedDelay(next.unifiedDelay());
-        tunnel.useSniffer(Sniffer.of(sniffing));
+        tunnel.useSniffer(Sniffer.of(sniffing, () -> router.current().dnsMatchers()));
         this.config = next;
     }
 
@@ -668,7 +668,7 @@ public final class Turnout implements AutoCloseable {
         groups.adopt(compiled.routing().outbounds());
         router.swap(compiled.routing());
         retirement.retire(previous.outbounds(), compiled.routing().outbounds());
-        tunnel.useSniffer(Sniffer.of(checked.settings().sniffer()));
+        tunnel.useSniffer(Sniffer.of(checked.settings().sniffer(), () -> router.current().dnsMatchers()));
         dns.useMatchers(compiled.routing().dnsMatchers());
         if (!running.hosts().equals(next.hosts())) {
             useHosts(checked.settings());

@@ -15,9 +15,12 @@ import java.util.List;
  * @param parsePureIp sniff flows that arrive without a name (to an address, not a fake one)
  * @param forceDomain sniff flows whose fake-IP name matches, too; values unused
  * @param skipDomain names found that are not used; values unused
+ * @param forceSets {@code force-domain}'s {@code geosite:} and {@code rule-set:} entries, as the rules' sets' keys
+ * @param skipSets the same of {@code skip-domain}
  */
 public record SniffOptions(Protocol tls, Protocol http, Protocol quic, boolean parsePureIp, DomainTrie<Boolean> forceDomain,
-                           DomainTrie<Boolean> skipDomain, List<IpPrefix> skipSource, List<IpPrefix> skipDestination) {
+                           DomainTrie<Boolean> skipDomain, List<String> forceSets, List<String> skipSets,
+                           List<IpPrefix> skipSource, List<IpPrefix> skipDestination) {
 
     /**
      * One protocol's sniffer.
@@ -30,6 +33,8 @@ public record SniffOptions(Protocol tls, Protocol http, Protocol quic, boolean p
     }
 
     public SniffOptions {
+        forceSets = List.copyOf(forceSets);
+        skipSets = List.copyOf(skipSets);
         skipSource = List.copyOf(skipSource);
         skipDestination = List.copyOf(skipDestination);
     }

@@ -3,6 +3,7 @@ package dev.turnout.host.sniff;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
+import dev.turnout.host.dns.DnsMatchers;
 import dev.turnout.host.platform.IpPrefix;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
@@ -33,6 +34,8 @@ public final class Sniffer {
 
     private final SniffOptions options;
     private final long waitMillis;
+    /** The rules' compiled sets of the moment, for force-domain's and skip-domain's set entries. */
+    private final java.util.function.Supplier<? extends DnsMatchers> sets;
     /** Destinations whose flows gave no name: how many times, since when. Guarded by itself. */
     private final Map<InetSocketAddress, long[]> failures = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -42,13 +45,22 @@ public final class Sniffer {
     };
 
     Sniffer(SniffOptions options, long waitMillis) {
-        this.options = options;
-        this.waitMillis = waitMillis;
+        this(options, waitMillis, () -> DnsMatchers.NONE);
     }
 
-    /** The sniffer {@code options} describe, or {@link #OFF} for none. */
-    public static Sniffer of(SniffOptions options) {
-        return options == null ? OFF : new Sniffer(options, WAIT_MILLIS);
+    Sniffer(SniffOptions options, long waitMillis, java.util.function.Supplier<? extends DnsMatchers> sets) {
+        this.options = options;
+        this.waitMillis = waitMillis;
+        this.sets = sets;
+    }
+
+    /**
+     * The sniffer {@code options} describe, or {@link #OFF} for none.
+     *
+     * @param sets the rules' compiled sets of the moment ({@code geosite:}, {@code rule-set:} entries)
+     */
+    public static Sniffer of(SniffOptions options, java.util.function.Supplier<? extends DnsMatchers> sets) {
+        return options == null ? OFF : new Sniffer(options, WAIT_MILLIS, sets);
     }
 
     /**
@@ -93,7 +105,25 @@ public final class Sniffer {
 
     private boolean forced(Metadata flow) {
         String host = flow.destination().host();
-        return host != null && options.forceDomain().size() > 0 && options.forceDomain().match(host) != null;
+        return host != null && listed(host, options.forceDomain(), options.forceSets());
+    }
+
+    /** Whether {@code host} is one of {@code names} or in one of the rules' {@code sets}. */
+    private boolean listed(String host, dev.turnout.host.dns.DomainTrie<Boolean> names, List<String> setKeys) {
+        if (names.size() > 0 && names.match(host) != null) {
+            return true;
+        }
+        if (setKeys.isEmpty()) {
+            return false;
+        }
+        DnsMatchers now = sets.get();
+        String normalized = dev.turnout.host.dns.DomainTrie.normalize(host);
+        for (String key : setKeys) {
+            if (now.contains(key, normalized)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -122,7 +152,7 @@ public final class Sniffer {
     /** The flow to route once sniffing found {@code host} ({@code null}: nothing) with protocol {@code by}. */
     private Sniffed named(Metadata restored, String host, SniffOptions.Protocol by, InetSocketAddress key,
             boolean forced) {
-        if (host == null || options.skipDomain().size() > 0 && options.skipDomain().match(host) != null) {
+        if (host == null || listed(host, options.skipDomain(), options.skipSets())) {
             if (host == null && !forced) {
                 failed(key);
             }

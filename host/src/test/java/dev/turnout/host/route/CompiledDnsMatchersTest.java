@@ -60,6 +60,32 @@ class CompiledDnsMatchersTest {
                 .compile(config, false);
     }
 
+    /** The sniffer's force-domain and skip-domain take the same entries, with the DNS off too. */
+    @Test
+    void theSniffersSetEntriesAreCompiledToo() throws Exception {
+        String yaml = String.join("\n",
+                "rule-providers:",
+                "  corp: {type: file, behavior: domain, format: text, path: ./corp.txt}",
+                "sniffer:",
+                "  enable: true",
+                "  sniff: {TLS: {ports: [443]}}",
+                "  force-domain: ['rule-set:corp']",
+                "  skip-domain: ['geosite:private', 'rule-set:nope']",
+                "rules:",
+                "  - MATCH,DIRECT",
+                "");
+        Config config = ConfigLoader.parse(yaml, "c.yaml", dir.resolve("c.yaml"), dir);
+        ConfigException e = assertThrows(ConfigException.class, () -> new RoutingCompiler(new OutboundFactory(
+                HostDirect.types(), null, (dev.turnout.api.Resolver) null)).compile(config, false));
+        assertTrue(e.getMessage().contains("c.yaml:7:16: sniffer: skip-domain 'rule-set:nope': "), e.getMessage());
+        Config fixed = ConfigLoader.parse(yaml.replace(", 'rule-set:nope'", ""), "c.yaml", dir.resolve("c.yaml"), dir);
+        CompiledDnsMatchers sets = new RoutingCompiler(new OutboundFactory(HostDirect.types(), null,
+                (dev.turnout.api.Resolver) null)).compile(fixed, false).routing().dnsMatchers();
+        assertEquals(Set.of("rule-set:corp", "geosite:private"), sets.keys());
+        assertTrue(sets.contains("rule-set:corp", "git.corp.example"));
+        assertTrue(sets.contains("geosite:private", "printer.lan"));
+    }
+
     @Test
     void aNameIsInASetExactlyWhenItsRuleWouldMatchIt() throws Exception {
         RoutingCompiler.Compiled c = compile(String.join("\n",

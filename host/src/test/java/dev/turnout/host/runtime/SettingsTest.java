@@ -205,12 +205,16 @@ class SettingsTest {
         assertNull(older.http());
         assertTrue(older.tls().ports().get(8443) && older.tls().overrideDestination());
         assertNull(Settings.of(parse("sniffer:|  enable: false|  sniff: {TLS: {ports: [443]}}")).sniffer());
+        var sets = Settings.of(parse("sniffer:|  enable: true|  sniff: {TLS: {ports: [443]}}"
+                + "|  force-domain: ['rule-set:corp', '+.a.test']|  skip-domain: ['geosite:cn,private']")).sniffer();
+        assertEquals(List.of("rule-set:corp"), sets.forceSets(), "asked of the rules' sets");
+        assertTrue(sets.forceDomain().match("x.a.test") != null);
+        assertEquals(List.of("geosite:cn", "geosite:private"), sets.skipSets());
         ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(parse(
-                "sniffer:|  enable: true|  sniff: {SSH: {ports: [22]}}|  force-domain: ['rule-set:x']"
+                "sniffer:|  enable: true|  sniff: {SSH: {ports: [22]}}|  force-domain: ['geosite:']"
                         + "|  skip-src-address: [lan]")));
         assertEquals(List.of("t.yaml:3:10: sniffer: there is no sniffer 'SSH' (TLS, HTTP and QUIC are)",
-                "t.yaml:4:17: sniffer: force-domain 'rule-set:x': rule-set: and geosite: entries are not supported"
-                        + " here yet; list the names",
+                "t.yaml:4:17: sniffer: force-domain 'geosite:': 'geosite:' names no geosite list (write geosite:NAME)",
                 "t.yaml:5:21: 'skip-src-address' entries must be prefixes such as 192.168.0.0/16 or fd00::/8, got"
                         + " 'lan'"), e.problems().stream().map(Throwable::getMessage).toList());
         ConfigException ports = assertThrows(ConfigException.class, () -> Settings.of(parse(

@@ -61,8 +61,10 @@ class SnifferTest {
     private static Sniffer sniffer() {
         return new Sniffer(new SniffOptions(new SniffOptions.Protocol(ports(443), true),
                 new SniffOptions.Protocol(ports(80), false), new SniffOptions.Protocol(ports(443), true), true,
-                trie("+.forced.test"), trie("skipped.test"),
-                List.of(), List.of(IpPrefix.parse("198.51.100.0/24"))), 1000);
+                trie("+.forced.test"), trie("skipped.test"), List.of("geosite:forced"), List.of("rule-set:skipped"),
+                List.of(), List.of(IpPrefix.parse("198.51.100.0/24"))), 1000,
+                () -> (key, name) -> key.equals("geosite:forced") && name.equals("in.geosite.test")
+                        || key.equals("rule-set:skipped") && name.equals("in.rule-set.test"));
     }
 
     private static Metadata tun(InetAddress to, int port) {
@@ -119,6 +121,10 @@ class SnifferTest {
         Future<Sniffer.Sniffed> a = sniffer().sniff(skipped, flow, flow);
         skipped.writeInbound(Unpooled.wrappedBuffer(TlsClientHelloTest.clientHello("skipped.test")));
         assertSame(flow, a.getNow().forRules());
+        EmbeddedChannel inSet = new EmbeddedChannel(new Held());
+        Future<Sniffer.Sniffed> set = sniffer().sniff(inSet, flow, flow);
+        inSet.writeInbound(Unpooled.wrappedBuffer(TlsClientHelloTest.clientHello("in.rule-set.test")));
+        assertSame(flow, set.getNow().forRules(), "skip-domain's rule-set: entry, asked of the rules' sets");
 
         Held held = new Held();
         EmbeddedChannel silent = new EmbeddedChannel(held);
@@ -151,6 +157,8 @@ class SnifferTest {
         Metadata fake = tun(address("198.18.0.9"), 443);
         assertFalse(s.wants(fake.withDestination(Destination.ofHost("a.test", 443)), fake), "a fake-IP name");
         assertTrue(s.wants(fake.withDestination(Destination.ofHost("x.forced.test", 443)), fake), "force-domain");
+        assertTrue(s.wants(fake.withDestination(Destination.ofHost("in.geosite.test", 443)), fake),
+                "force-domain's geosite: entry, asked of the rules' sets");
         assertFalse(Sniffer.OFF.wants(tls, tls));
     }
 
