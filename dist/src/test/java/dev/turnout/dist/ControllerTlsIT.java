@@ -87,9 +87,11 @@ class ControllerTlsIT {
     @Test
     void theControllerAnswersDnsOverHttpsAtItsDohPath() throws Exception {
         Netns ns = scratch.ns();
-        TestCertificates.issue(scratch.dir().resolve("pki"), "127.0.0.1");
+        ns.address("lo", "192.0.2.1/32"); // the router's LAN address, where HTTPS is open with the secret
+        TestCertificates certs = TestCertificates.issue(scratch.dir().resolve("pki"), "192.0.2.1");
         Files.writeString(scratch.config(), config(9443, "  certificate: pki/server.pem",
-                "  private-key: pki/server.key").replace("log-level: info", String.join("\n", "log-level: info",
+                "  private-key: pki/server.key").replace("127.0.0.1:9443", "192.0.2.1:9443")
+                .replace("log-level: info", String.join("\n", "log-level: info",
                 "external-doh-server: /dns-query", "hosts: {'doh.example.test': 192.0.2.80}", "dns:", "  enable: true",
                 "  enhanced-mode: fake-ip", "  fake-ip-range: 198.18.0.1/16", "  nameserver: [127.0.0.1:5353]")));
         try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9443)) {
@@ -97,13 +99,19 @@ class ControllerTlsIT {
                     List.of("+https-get=/dns-query", "-p", "9443"))) {
                 List<String> cmd = new java.util.ArrayList<>(List.of("dig", "+short", "+time=5", "+tries=1"));
                 cmd.addAll(how);
-                cmd.addAll(List.of("@127.0.0.1", "www.example.test"));
+                cmd.addAll(List.of("@192.0.2.1", "www.example.test"));
                 Netns.Result fake = ns.run(Duration.ofSeconds(20), cmd.toArray(String[]::new));
                 assertTrue(fake.stdout().strip().startsWith("198.18."), () -> how + ": " + fake + turnout.log());
             }
             Netns.Result hosts = ns.run(Duration.ofSeconds(20), "dig", "+short", "+time=5", "+tries=1",
-                    "+https=/dns-query", "-p", "9443", "@127.0.0.1", "doh.example.test");
+                    "+https=/dns-query", "-p", "9443", "@192.0.2.1", "doh.example.test");
             assertEquals("192.0.2.80", hosts.stdout().strip(), () -> hosts + turnout.log());
+            // The API itself over HTTPS at the LAN address, though the plain port is on loopback: not refused as a
+            // request to a loopback-only controller under another name.
+            Netns.Result lan = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "5", "--cacert",
+                    certs.caCertificate().toString(), "-H", "Authorization: Bearer s3cret", "-w", " %{http_code}",
+                    "https://192.0.2.1:9443/version");
+            assertTrue(lan.stdout().endsWith(" 200") && lan.stdout().contains("turnout-"), () -> lan + turnout.log());
             // Over plain HTTP/1.1 (the controller's own port), a POST as RFC 8484 writes it, with curl.
             java.nio.file.Path query = scratch.dir().resolve("query.bin");
             Files.write(query, aQuery("www.example.test"));

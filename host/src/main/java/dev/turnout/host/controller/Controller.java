@@ -140,6 +140,7 @@ public final class Controller implements AutoCloseable {
         try {
             synchronized (started) {
                 started.useTls(keys.tls(), keys.secret());
+                started.guard = started.guardFor(keys.cors());
             }
         } catch (RuntimeException | InterruptedException e) {
             started.close();
@@ -232,10 +233,9 @@ public final class Controller implements AutoCloseable {
             }
             throw e;
         }
-        boolean loopback = where.addresses().stream().allMatch(ControllerAddress::isLoopback);
         this.secret = Secret.of(keys.secret());
         this.secretText = keys.secret();
-        this.guard = new BrowserGuard(loopback, secret != null, keys.cors());
+        this.guard = guardFor(keys.cors());
         this.dohPath = keys.doh();
         if (!java.util.Objects.equals(keys.ui(), externalUi)) {
             useUi(keys.ui());
@@ -246,6 +246,16 @@ public final class Controller implements AutoCloseable {
                     + plain.hostPorts() + (secure.isEmpty() ? "" : ", HTTPS on " + secure.hostPorts()) + ")" : "");
         }
         return true;
+    }
+
+    /**
+     * What browsers are refused, for the sockets now listened on: the loopback-only {@code Host} check holds when
+     * the plain and the HTTPS sockets are all on loopback.
+     */
+    private BrowserGuard guardFor(ControllerCors cors) {
+        boolean loopback = plain.listening().stream().allMatch(ControllerAddress::isLoopback)
+                && secure.listening().stream().allMatch(ControllerAddress::isLoopback);
+        return new BrowserGuard(loopback, secret != null, cors);
     }
 
     /**
