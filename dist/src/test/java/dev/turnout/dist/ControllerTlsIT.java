@@ -51,13 +51,25 @@ class ControllerTlsIT {
             assertTrue(https(ns, certs, 9444, "s3cret", "/version").stdout().contains("turnout-"), turnout::log);
             assertEquals(0, ns.tcpOn("listening", 9443), turnout::log);
 
+            // A certificate renewed in place (a router's ACME client renews it so) is read again at the next reload,
+            // though the config says the same.
+            Files.writeString(scratch.config(), config(9444, "  certificate: pki/server.pem",
+                    "  private-key: pki/server.key"));
+            assertTrue(turnout.reload(), turnout::log);
+            TestCertificates renewed = TestCertificates.issue(dir.resolve("pki"), "127.0.0.1");
+            assertNotEquals(0, https(ns, renewed, 9444, "s3cret", "/version").exitCode(),
+                    "the old certificate, which the new authority did not sign");
+            assertTrue(turnout.reload(), turnout::log);
+            Netns.Result afterRenewal = https(ns, renewed, 9444, "s3cret", "/version");
+            assertTrue(afterRenewal.stdout().contains("turnout-"), () -> afterRenewal + turnout.log());
+
             // A key that is not one fails the reload, and HTTPS goes on as it was.
             Files.writeString(scratch.config(), config(9445, "  certificate: pki/server.pem",
                     "  private-key: pki/server.pem"));
             assertFalse(turnout.reload(), turnout::log);
             assertTrue(turnout.log().contains("external-controller-tls: the certificate and key of 'tls:' cannot be "
                     + "used"), turnout::log);
-            assertTrue(https(ns, certs, 9444, "s3cret", "/version").stdout().contains("turnout-"), turnout::log);
+            assertTrue(https(ns, renewed, 9444, "s3cret", "/version").stdout().contains("turnout-"), turnout::log);
             assertEquals(0, ns.tcpOn("listening", 9445), turnout::log);
         }
 

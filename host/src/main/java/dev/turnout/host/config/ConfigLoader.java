@@ -1498,8 +1498,9 @@ public final class ConfigLoader {
                 throw new ConfigException(origin, "external-controller-tls needs 'tls:' with 'certificate' and "
                         + "'private-key' (PEM, or the paths of PEM files)");
             }
-            return new ControllerTls(address, pemOrPath(kv.get("certificate"), certificate, baseDir),
-                    pemOrPath(kv.get("private-key"), key, baseDir), origin);
+            String chain = pemOrPath(kv.get("certificate"), certificate, baseDir);
+            String privateKey = pemOrPath(kv.get("private-key"), key, baseDir);
+            return new ControllerTls(address, chain, privateKey, origin, ControllerTls.stamp(chain, privateKey));
         }
 
         /** mihomo's {@code external-doh-server}: the controller's path that answers DNS over HTTPS; {@code null}. */
