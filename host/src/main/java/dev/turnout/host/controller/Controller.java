@@ -272,9 +272,9 @@ public final class Controller implements AutoCloseable {
         if (next == null) {
             secure.rebind(List.of(), false, null);
         } else {
-            Listen where = listen(next.listen(), secretText);
+            Listen where = listen("external-controller-tls", next.listen(), secretText);
             if (where.warning() != null) {
-                log.warn("{}", where.warning().replace("external-controller ", "external-controller-tls "));
+                log.warn("{}", where.warning());
             }
             secure.rebind(where.addresses(), Secret.of(secretText) != null, ControllerCertificate.sslContext(next));
         }
@@ -383,12 +383,17 @@ public final class Controller implements AutoCloseable {
 
     /** Reads {@code external-controller} with the secret; throws when it is not HOST:PORT. */
     public static Listen listen(String asked, String secret) {
+        return listen("external-controller", asked, secret);
+    }
+
+    /** The same for the address {@code key} gives ({@code external-controller-tls}). */
+    static Listen listen(String key, String asked, String secret) {
         InetSocketAddress address = ControllerAddress.parse(asked);
         if (ControllerAddress.isLoopback(address) || Secret.of(secret) != null) {
             return new Listen(asked, List.of(address), null);
         }
         List<InetSocketAddress> loopback = ControllerAddress.loopbackFor(address);
-        return new Listen(asked, loopback, "external-controller " + asked + " would be reachable from other machines "
+        return new Listen(asked, loopback, key + " " + asked + " would be reachable from other machines "
                 + "without a 'secret', so the controller listens on " + loopback.stream().map(Controller::hostPort)
                 .collect(Collectors.joining(" and ")) + " only; set a 'secret' to listen on " + asked);
     }

@@ -32,6 +32,20 @@ public interface DnsMatchers {
         return false;
     }
 
+    /** Whether {@code name} (any case, with or without the trailing dot) is in one of the sets {@code keys}. */
+    default boolean containsAny(java.util.List<String> keys, String name) {
+        if (keys.isEmpty()) {
+            return false;
+        }
+        String normalized = DomainTrie.normalize(name);
+        for (String key : keys) {
+            if (contains(key, normalized)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** No sets and no filter: every name is outside every set, every answer trusted. */
     DnsMatchers NONE = (key, name) -> false;
 

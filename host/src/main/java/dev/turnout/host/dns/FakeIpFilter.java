@@ -79,19 +79,7 @@ public final class FakeIpFilter {
 
     /** True when {@code name} (with or without the trailing dot) is listed: by a pattern or in a set. */
     public boolean matches(String name) {
-        if (trie.size() != 0 && trie.match(name) != null) {
-            return true;
-        }
-        if (setKeys.isEmpty()) {
-            return false;
-        }
-        String normalized = DomainTrie.normalize(name);
-        for (String key : setKeys) {
-            if (sets.contains(key, normalized)) {
-                return true;
-            }
-        }
-        return false;
+        return trie.size() != 0 && trie.match(name) != null || sets.containsAny(setKeys, name);
     }
 
     /** True when {@code name} may get a fake address: it is not listed, or (whitelist) it is. */

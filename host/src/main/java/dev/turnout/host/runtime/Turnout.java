@@ -226,7 +226,7 @@ public final class Turnout implements AutoCloseable {
             workers.next().scheduleWithFixedDelay(retirement::check, RETIREMENT_CHECK_SECONDS,
                     RETIREMENT_CHECK_SECONDS, TimeUnit.SECONDS);
             tunnel.useFakeIps(new PoolFakeIps(dnsService)); // pools or none: a reload may switch to fake-ip mode
-            tunnel.useSniffer(Sniffer.of(settings.sniffer(), () -> router.current().dnsMatchers()));
+            tunnel.useSniffer(sniffer(settings.sniffer()));
         } catch (ConfigException | RuntimeException | InterruptedException e) {
             if (dnsService != null) {
                 dnsService.close();
@@ -532,7 +532,7 @@ public final class Turnout implements AutoCloseable {
         }
         useGeneral(running, next);
         groups.useUnifiedDelay(next.unifiedDelay());
-        tunnel.useSniffer(Sniffer.of(sniffing, () -> router.current().dnsMatchers()));
+        tunnel.useSniffer(sniffer(sniffing));
         this.config = next;
     }
 
@@ -668,7 +668,7 @@ public final class Turnout implements AutoCloseable {
         groups.adopt(compiled.routing().outbounds());
         router.swap(compiled.routing());
         retirement.retire(previous.outbounds(), compiled.routing().outbounds());
-        tunnel.useSniffer(Sniffer.of(checked.settings().sniffer(), () -> router.current().dnsMatchers()));
+        tunnel.useSniffer(sniffer(checked.settings().sniffer()));
         dns.useMatchers(compiled.routing().dnsMatchers());
         if (!running.hosts().equals(next.hosts())) {
             useHosts(checked.settings());
@@ -852,6 +852,11 @@ public final class Turnout implements AutoCloseable {
     /** Milliseconds since a {@link System#nanoTime()} reading: what the start and reload lines report. */
     private static long millisSince(long nanoTime) {
         return (System.nanoTime() - nanoTime) / 1_000_000;
+    }
+
+    /** The sniffer {@code options} describe, its set entries asked of the rules of the moment. */
+    private Sniffer sniffer(dev.turnout.host.sniff.SniffOptions options) {
+        return Sniffer.of(options, () -> router.current().dnsMatchers());
     }
 
     /** What a reload leaves as it was, said plainly, so that nobody takes "reloaded" to mean it changed. */
