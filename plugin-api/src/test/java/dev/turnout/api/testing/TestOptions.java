@@ -1,11 +1,13 @@
 package dev.turnout.api.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
+import dev.turnout.api.UnsupportedOptionException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,6 +43,18 @@ public final class TestOptions {
      */
     public static void assertRejects(Executable parse, String key, String fragment) {
         OptionException e = assertThrows(OptionException.class, parse);
+        assertEquals(key, e.key());
+        assertTrue(e.getMessage().contains(fragment), e.getMessage());
+        assertFalse(e instanceof UnsupportedOptionException, () -> "a mistake in the entry, not a feature left out: "
+                + e.getMessage());
+    }
+
+    /**
+     * Asserts that {@code parse} finds its entry asking for something the plugin does not implement, for the sake of
+     * {@code key}, saying {@code fragment}: the host leaves such an entry out rather than refusing the config.
+     */
+    public static void assertNotImplemented(Executable parse, String key, String fragment) {
+        UnsupportedOptionException e = assertThrows(UnsupportedOptionException.class, parse);
         assertEquals(key, e.key());
         assertTrue(e.getMessage().contains(fragment), e.getMessage());
     }

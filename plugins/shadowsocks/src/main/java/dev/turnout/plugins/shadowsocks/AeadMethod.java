@@ -9,11 +9,12 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
 
 /**
- * The AEAD ciphers of SIP004, each with the JDK cipher that implements it. Key and salt have the same size;
- * nonces are 12 bytes and tags 16, for all three.
+ * The AEAD ciphers of SIP004 the JDK implements. Key and salt have the same size; nonces are 12 bytes and tags 16,
+ * for all four.
  */
 enum AeadMethod {
     AES_128_GCM("aes-128-gcm", 16, "AES/GCM/NoPadding", "AES"),
+    AES_192_GCM("aes-192-gcm", 24, "AES/GCM/NoPadding", "AES"),
     AES_256_GCM("aes-256-gcm", 32, "AES/GCM/NoPadding", "AES"),
     CHACHA20_IETF_POLY1305("chacha20-ietf-poly1305", 32, "ChaCha20-Poly1305", "ChaCha20");
 

@@ -2,6 +2,7 @@ package dev.turnout.plugins.shadowsocks;
 
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
+import dev.turnout.api.UnsupportedOptionException;
 
 /** What an {@code ss} entry's {@code plugin} wraps the TCP stream in: simple-obfs or v2ray-plugin. */
 sealed interface StreamPlugin permits ObfsOptions, V2rayPluginOptions {
@@ -15,8 +16,10 @@ sealed interface StreamPlugin permits ObfsOptions, V2rayPluginOptions {
         return switch (plugin) {
             case "obfs", "obfs-local", "simple-obfs" -> ObfsOptions.from(options);
             case "v2ray-plugin" -> V2rayPluginOptions.from(options);
+            case "shadow-tls", "restls", "kcptun", "gost-plugin" -> throw new UnsupportedOptionException("plugin",
+                    "'plugin: " + plugin + "' is not implemented by the ss type (obfs and v2ray-plugin are)");
             default -> throw new OptionException("plugin", "'plugin: " + plugin + "' is not supported by the ss type"
-                    + " (obfs and v2ray-plugin are; shadow-tls, restls and kcptun are not implemented)");
+                    + " (obfs and v2ray-plugin are; shadow-tls, restls, kcptun and gost-plugin are not implemented)");
         };
     }
 }

@@ -3,6 +3,7 @@ package dev.turnout.plugins.shadowsocks;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.TlsOptions;
+import dev.turnout.api.UnsupportedOptionException;
 import dev.turnout.api.WebSocketOptions;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +35,7 @@ record V2rayPluginOptions(boolean tls, String host, WebSocketOptions webSocket, 
         for (String key : List.of("v2ray-http-upgrade", "fingerprint")) {
             Object v = opts.get(key);
             if (v != null && !Boolean.FALSE.equals(v) && !String.valueOf(v).isBlank()) {
-                throw new OptionException("plugin-opts", "v2ray-plugin '" + key + "' is not supported yet");
+                throw new UnsupportedOptionException("plugin-opts", "v2ray-plugin '" + key + "' is not implemented");
             }
         }
         Object host = opts.get("host");

@@ -1,5 +1,6 @@
 package dev.turnout.plugins.shadowsocks;
 
+import static dev.turnout.api.testing.TestOptions.assertNotImplemented;
 import static dev.turnout.api.testing.TestOptions.assertRejects;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -51,14 +52,26 @@ class ShadowsocksOptionsTest {
 
     @Test
     void unknownCipherListsTheSupportedOnes() {
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", "aes-256-cfb"))), "cipher",
-                "unknown cipher 'aes-256-cfb' for type ss; supported: aes-128-gcm, aes-256-gcm, chacha20-ietf-poly1305");
+        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", "aes-256-gmc"))), "cipher",
+                "unknown cipher 'aes-256-gmc' for type ss; supported: aes-128-gcm, aes-192-gcm, aes-256-gcm,"
+                        + " chacha20-ietf-poly1305");
     }
 
     @Test
-    void shadowsocks2022IsRefusedAsNotSupported() {
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", "2022-blake3-aes-128-gcm"))),
-                "cipher", "(Shadowsocks 2022) is not supported");
+    void aes192GcmTakesA24ByteKey() throws Exception {
+        ShadowsocksOptions o = ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", "AES-192-GCM")));
+        assertEquals(AeadMethod.AES_192_GCM, o.method());
+        assertEquals(24, o.masterKey().length);
+    }
+
+    @Test
+    void ciphersMihomoTakesAndThisPluginDoesNotImplementAreNotMistakes() {
+        assertNotImplemented(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", "2022-blake3-aes-128-gcm"))),
+                "cipher", "(Shadowsocks 2022) is not implemented");
+        for (String streamOrX : new String[] {"aes-256-cfb", "rc4-md5", "chacha20-ietf", "xchacha20-ietf-poly1305"}) {
+            assertNotImplemented(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", streamOrX))),
+                    "cipher", "cipher '" + streamOrX + "' is not implemented; supported: aes-128-gcm");
+        }
     }
 
     @Test
@@ -74,8 +87,12 @@ class ShadowsocksOptionsTest {
                 "obfs needs 'mode: http' or 'mode: tls' in plugin-opts, got none");
         assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obfs", "plugin-opts",
                 java.util.Map.of("mode", "websocket")))), "plugin-opts", "got 'websocket'");
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "kcptun"))), "plugin",
-                "'plugin: kcptun' is not supported by the ss type (obfs and v2ray-plugin are;");
+        assertNotImplemented(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "kcptun"))), "plugin",
+                "'plugin: kcptun' is not implemented by the ss type (obfs and v2ray-plugin are)");
+        assertNotImplemented(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "shadow-tls"))), "plugin",
+                "'plugin: shadow-tls' is not implemented");
+        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obsf"))), "plugin",
+                "'plugin: obsf' is not supported by the ss type (obfs and v2ray-plugin are;");
     }
 
     @Test

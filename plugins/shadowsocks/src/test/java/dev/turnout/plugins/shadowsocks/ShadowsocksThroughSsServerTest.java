@@ -66,7 +66,7 @@ class ShadowsocksThroughSsServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"aes-128-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
+    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
     void echoesThroughTheServerSendingTheName(String cipher) throws Exception {
         try (DaemonProcess server = SsServer.start(dir, cipher); LocalTcpServer echo = LocalTcpServer.echo()) {
             Channel channel = open(ss(server, cipher), Destination.ofHost("localhost", echo.port()));
@@ -79,7 +79,7 @@ class ShadowsocksThroughSsServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"aes-128-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
+    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
     void keepsWhatTheDestinationSaysFirst(String cipher) throws Exception {
         try (DaemonProcess server = SsServer.start(dir, cipher); LocalTcpServer greeter = LocalTcpServer.greeting("220 ready\r\n")) {
             Channel channel = open(ss(server, cipher), Destination.of(greeter.address()));
@@ -89,7 +89,7 @@ class ShadowsocksThroughSsServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"aes-128-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
+    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
     void carriesDatagramsThroughTheServersUdpRelay(String cipher) throws Exception {
         try (DaemonProcess server = SsServer.start(dir, cipher)) {
             UdpEchoRound.assertEchoes(ss(server, cipher, "udp", true), loop.get(), () -> "ss-server:\n" + server.log());
@@ -97,7 +97,7 @@ class ShadowsocksThroughSsServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"aes-128-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
+    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
     void wrongPasswordEndsTheFlowPromptly(String cipher) throws Exception {
         try (DaemonProcess server = SsServer.start(dir, cipher); LocalTcpServer echo = LocalTcpServer.echo()) {
             Outbound wrong = ss(server, cipher, "password", "not-" + SsServer.PASSWORD, "timeout", "1500ms");
@@ -118,7 +118,7 @@ class ShadowsocksThroughSsServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"aes-128-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
+    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
     void downloadsSixtyFourMebibytesWhole(String cipher) throws Exception {
         String expected = BulkData.expectedDigest() + " " + BulkData.SIZE;
         try (DaemonProcess server = SsServer.start(dir, cipher); LocalTcpServer source = BulkData.source()) {
@@ -131,7 +131,7 @@ class ShadowsocksThroughSsServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"aes-128-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
+    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
     void uploadsSixtyFourMebibytesWhole(String cipher) throws Exception {
         String expected = BulkData.expectedDigest();
         try (DaemonProcess server = SsServer.start(dir, cipher); LocalTcpServer sink = BulkData.sink()) {

@@ -5,6 +5,7 @@ import dev.turnout.api.GrpcOptions;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.TlsOptions;
+import dev.turnout.api.UnsupportedOptionException;
 import dev.turnout.api.WebSocketOptions;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -88,12 +89,13 @@ record TrojanOptions(Destination server, byte[] key, boolean udp, TlsOptions tls
             Map<String, Object> block = options.map(key);
             if (Boolean.TRUE.equals(block.get("enabled")) || "true".equals(block.get("enabled"))
                     || key.equals("reality-opts") && !block.isEmpty()) {
-                throw new OptionException(key, "'" + key + "' is not supported by the trojan type");
+                throw new UnsupportedOptionException(key, "'" + key + "' is not implemented by the trojan type");
             }
         }
         for (String key : List.of("certificate", "private-key")) {
             if (options.has(key)) {
-                throw new OptionException(key, "'" + key + "' (a client certificate) is not supported by the trojan type");
+                throw new UnsupportedOptionException(key, "'" + key + "' (a client certificate) is not implemented by the trojan"
+                        + " type");
             }
         }
         if (options.has("client-fingerprint")) {

@@ -5,6 +5,7 @@ import dev.turnout.api.H2Options;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.TlsOptions;
+import dev.turnout.api.UnsupportedOptionException;
 import dev.turnout.api.WebSocketOptions;
 import dev.turnout.plugins.v2ray.http.HttpDisguise;
 import java.util.List;
@@ -33,14 +34,14 @@ public record Transport(TlsOptions tls, WebSocketOptions webSocket, GrpcOptions 
         String network = options.string("network", "tcp").trim().toLowerCase(Locale.ROOT);
         switch (network) {
             case "tcp", "", "http", "ws", "grpc", "h2" -> { }
-            case "quic", "kcp", "httpupgrade", "splithttp", "xhttp" -> throw new OptionException(
-                    "network", "'network: " + network + "' is not supported by the " + options.type()
+            case "quic", "kcp", "httpupgrade", "splithttp", "xhttp" -> throw new UnsupportedOptionException(
+                    "network", "'network: " + network + "' is not implemented by the " + options.type()
                     + " plugin (tcp, http, ws, grpc and h2 are)");
             default -> throw new OptionException("network", "'network' must be tcp, http, ws, grpc or h2, got "
                     + network);
         }
         if (options.has("reality-opts")) {
-            throw new OptionException("reality-opts", "'reality-opts' (REALITY) is not supported by the "
+            throw new UnsupportedOptionException("reality-opts", "'reality-opts' (REALITY) is not implemented by the "
                     + options.type() + " plugin");
         }
         boolean h2 = network.equals("h2");

@@ -3,6 +3,7 @@ package dev.turnout.plugins.vless;
 import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
+import dev.turnout.api.UnsupportedOptionException;
 import dev.turnout.plugins.v2ray.IgnoredKeys;
 import dev.turnout.plugins.v2ray.Transport;
 import dev.turnout.plugins.v2ray.Uuids;
@@ -27,8 +28,8 @@ record VlessOptions(Destination server, byte[] uuid, Transport transport, boolea
         byte[] uuid = Uuids.require(options);
         String flow = options.string("flow", "");
         if (!flow.isEmpty()) {
-            throw new OptionException("flow", "'flow: " + flow + "' (XTLS) is not supported by the vless plugin; remove"
-                    + " it to use plain VLESS");
+            throw new UnsupportedOptionException("flow", "'flow: " + flow + "' (XTLS) is not implemented by the vless"
+                    + " plugin");
         }
         String encryption = options.string("encryption", "none");
         if (!encryption.isEmpty() && !"none".equals(encryption)) {
@@ -36,8 +37,8 @@ record VlessOptions(Destination server, byte[] uuid, Transport transport, boolea
         }
         String packetEncoding = options.string("packet-encoding", "");
         if (!packetEncoding.isEmpty() || options.bool("xudp", false) || options.bool("packet-addr", false)) {
-            throw new OptionException(packetEncoding.isEmpty() ? (options.has("xudp") ? "xudp" : "packet-addr")
-                    : "packet-encoding", "packet encodings (xudp, packetaddr) are not supported by the vless plugin;"
+            throw new UnsupportedOptionException(
+                    packetEncoding.isEmpty() ? (options.has("xudp") ? "xudp" : "packet-addr") : "packet-encoding", "packet encodings (xudp, packetaddr) are not implemented by the vless plugin;"
                     + " UDP goes as plain VLESS UDP, one stream per destination");
         }
         return new VlessOptions(destination, uuid, Transport.from(options, server),

@@ -3,6 +3,7 @@ package dev.turnout.plugins.vmess;
 import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
+import dev.turnout.api.UnsupportedOptionException;
 import dev.turnout.plugins.v2ray.IgnoredKeys;
 import dev.turnout.plugins.v2ray.Transport;
 import dev.turnout.plugins.v2ray.Uuids;
@@ -47,13 +48,13 @@ record VmessOptions(Destination server, byte[] cmdKey, VmessSecurity security, b
         }
         VmessSecurity security = VmessSecurity.from(options.string("cipher", "auto"), System.getProperty("os.arch", ""));
         if (options.bool("authenticated-length", false)) {
-            throw new OptionException("authenticated-length", "'authenticated-length' is not supported by the vmess"
-                    + " plugin");
+            throw new UnsupportedOptionException("authenticated-length", "'authenticated-length' is not implemented by"
+                    + " the vmess plugin");
         }
         String packetEncoding = options.string("packet-encoding", "");
         if (!packetEncoding.isEmpty() || options.bool("xudp", false) || options.bool("packet-addr", false)) {
-            throw new OptionException(packetEncoding.isEmpty() ? (options.has("xudp") ? "xudp" : "packet-addr")
-                    : "packet-encoding", "packet encodings (xudp, packetaddr) are not supported by the vmess plugin;"
+            throw new UnsupportedOptionException(
+                    packetEncoding.isEmpty() ? (options.has("xudp") ? "xudp" : "packet-addr") : "packet-encoding", "packet encodings (xudp, packetaddr) are not implemented by the vmess plugin;"
                     + " UDP goes as plain VMess UDP, one stream per destination");
         }
         boolean padding = options.bool("global-padding", security != VmessSecurity.NONE);

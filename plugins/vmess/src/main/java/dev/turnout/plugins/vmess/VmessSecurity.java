@@ -1,6 +1,7 @@
 package dev.turnout.plugins.vmess;
 
 import dev.turnout.api.OptionException;
+import dev.turnout.api.UnsupportedOptionException;
 import java.util.Locale;
 
 /** How VMess body chunks are sealed ({@code cipher}), with the numbers v2ray's request header carries. */
@@ -28,8 +29,8 @@ enum VmessSecurity {
             case "aes-128-gcm" -> AES_128_GCM;
             case "chacha20-poly1305" -> CHACHA20_POLY1305;
             case "none" -> NONE;
-            case "zero" -> throw new OptionException("cipher", "'cipher: zero' is not supported (it turns off chunking;"
-                    + " use none)");
+            case "zero" -> throw new UnsupportedOptionException("cipher", "'cipher: zero' is not implemented (it turns"
+                    + " off chunking; none is the nearest)");
             default -> throw new OptionException("cipher", "'cipher' must be auto, aes-128-gcm, chacha20-poly1305 or"
                     + " none, got " + cipher);
         };
