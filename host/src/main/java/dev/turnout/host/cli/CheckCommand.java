@@ -6,6 +6,7 @@ import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.GroupEntry;
 import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.controller.Controller;
+import dev.turnout.host.outbound.LeftOutProxy;
 import dev.turnout.host.plugin.PluginHost;
 import dev.turnout.host.route.RoutingCompiler;
 import dev.turnout.host.runtime.ConfigCheck;
@@ -75,12 +76,13 @@ final class CheckCommand implements Callable<Integer> {
             proxyProviders.values().forEach(p -> nodes.addAll(p.nodes()));
             for (Outbound o : compiled.routing().outbounds().all().values()) {
                 if (groups.stream().noneMatch(g -> g.name().equals(o.name())) && !nodes.contains(o.name())) {
-                    out.printf("  %-24s %s%n", o.name(), o.type());
+                    out.printf("  %-24s %s%s%n", o.name(), o.type(), o instanceof LeftOutProxy ? "   (left out)" : "");
                 }
             }
             out.println("groups (" + groups.size() + "):");
             for (GroupEntry g : groups) {
-                out.printf("  %-24s %-12s %s%n", g.name(), g.type(), String.join(", ", g.members()));
+                out.printf("  %-24s %-12s %s%n", g.name(), g.type(), g.members().isEmpty() ? "(none: its flows are refused)"
+                        : String.join(", ", g.members()));
             }
             out.println("rules (" + compiled.routing().rules().size() + " inline):");
             compiled.routing().rules().countByType().forEach((type, n) -> out.printf("  %-24s %d%n", type, n));

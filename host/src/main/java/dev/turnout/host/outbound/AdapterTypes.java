@@ -1,9 +1,17 @@
 package dev.turnout.host.outbound;
 
 import java.util.Locale;
+import java.util.Set;
 
 /** mihomo's names for outbound and group types ({@code C.AdapterType.String()}), as dashboards and exclude-type spell them. */
 public final class AdapterTypes {
+
+    /**
+     * mihomo's proxy types none of Turnout's plugins implements. An entry of one is left out, not a mistake in the
+     * config; a type that is neither mihomo's nor a plugin's is (a misspelling, most likely).
+     */
+    static final Set<String> ELSEWHERE = Set.of("ssr", "snell", "hysteria", "hysteria2", "tuic", "wireguard", "ssh",
+            "mieru", "anytls");
 
     private AdapterTypes() {
     }
@@ -25,6 +33,14 @@ public final class AdapterTypes {
             case "vmess" -> "Vmess";
             case "trojan" -> "Trojan";
             case "snell" -> "Snell";
+            case "vless" -> "Vless";
+            case "hysteria" -> "Hysteria";
+            case "hysteria2" -> "Hysteria2";
+            case "tuic" -> "Tuic";
+            case "wireguard" -> "WireGuard";
+            case "ssh" -> "Ssh";
+            case "mieru" -> "Mieru";
+            case "anytls" -> "AnyTLS";
             case "dns" -> "Dns";
             default -> null;
         };

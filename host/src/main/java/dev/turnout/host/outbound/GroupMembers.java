@@ -27,9 +27,11 @@ import java.util.Set;
  *   <li>then the nodes of the proxy providers it {@code use}s, in the order listed, and with
  *       {@code include-all-providers} those of every provider, in the config's order; only nodes some
  *       {@code filter} pattern matches, when there is a filter;</li>
+ *   <li>proxies that were left out (see {@link LeftOutProxy}) are not members; a relay one of whose hops was left
+ *       out has no members;</li>
  *   <li>a group left with nothing goes DIRECT (mihomo's COMPATIBLE), unless it was to get its members from
- *       proxy providers that have no nodes now (not fetched yet): it stays empty and flows routed to it are
- *       refused, rather than sent DIRECT unbeknown to the user;</li>
+ *       proxy providers that have no nodes now (not fetched yet) or had only proxies that were left out: it stays
+ *       empty and flows routed to it are refused, rather than sent DIRECT unbeknown to the user;</li>
  *   <li>{@code GLOBAL}, unless the config has a group of that name, is a select group of DIRECT, REJECT,
  *       every proxy and every group, in the config's order.</li>
  * </ul>
@@ -62,14 +64,16 @@ final class GroupMembers {
     }
 
     static Resolved resolve(Config config) {
-        return resolve(config, Map.of(), Map.of());
+        return resolve(config, Map.of(), Map.of(), Set.of());
     }
 
     /**
      * @param providers the running providers with the nodes that became outbounds
      * @param nodeTypes each such node's type
+     * @param leftOut   the {@code proxies:} entries that were left out
      */
-    static Resolved resolve(Config config, Map<String, ProxyProvider> providers, Map<String, String> nodeTypes) {
+    static Resolved resolve(Config config, Map<String, ProxyProvider> providers, Map<String, String> nodeTypes,
+                            Set<String> leftOut) {
         List<String> warnings = new ArrayList<>();
         Map<String, String> types = new HashMap<>();
         types.put("DIRECT", "direct");
@@ -77,7 +81,9 @@ final class GroupMembers {
         List<String> allProxies = new ArrayList<>();
         for (ProxyEntry p : config.proxies()) {
             types.putIfAbsent(p.name(), p.type());
-            allProxies.add(p.name());
+            if (!leftOut.contains(p.name())) {
+                allProxies.add(p.name());
+            }
         }
         allProxies.sort(GO_ORDER);
         for (GroupEntry g : config.groups()) {
@@ -86,11 +92,11 @@ final class GroupMembers {
         nodeTypes.forEach(types::putIfAbsent);
         List<GroupEntry> out = new ArrayList<>();
         for (GroupEntry g : config.groups()) {
-            out.add(g.withMembers(members(g, allProxies, types, providers, warnings)));
+            out.add(g.withMembers(members(g, allProxies, types, providers, leftOut, warnings)));
         }
         if (!types.containsKey(GLOBAL)) {
             List<String> all = new ArrayList<>(List.of("DIRECT", "REJECT"));
-            config.proxies().forEach(p -> all.add(p.name()));
+            config.proxies().stream().filter(p -> !leftOut.contains(p.name())).forEach(p -> all.add(p.name()));
             config.groups().forEach(g -> all.add(g.name()));
             out.add(new GroupEntry(GLOBAL, "select", List.copyOf(new LinkedHashSet<>(all)), null, 0, 150,
                     new Origin(config.displayName(), 0, 0), GroupOptions.DEFAULT));
@@ -99,9 +105,17 @@ final class GroupMembers {
     }
 
     private static List<String> members(GroupEntry g, List<String> allProxies, Map<String, String> types,
-                                        Map<String, ProxyProvider> providers, List<String> warnings) {
+                                        Map<String, ProxyProvider> providers, Set<String> leftOut,
+                                        List<String> warnings) {
         GroupOptions o = g.options();
         Set<String> members = new LinkedHashSet<>(g.members());
+        List<String> gone = members.stream().filter(leftOut::contains).toList();
+        if (!gone.isEmpty() && g.type().equals("relay")) {
+            warnings.add(g.origin() + ": relay '" + g.name() + "' has no way through: its hop" + (gone.size() == 1 ? " "
+                    : "s ") + quoted(gone) + " left out; flows routed to it are refused");
+            return List.of();
+        }
+        members.removeAll(gone);
         if (o.includeAllProxies()) {
             for (String p : allProxies) {
                 if (o.filter() == null || o.filter().matches(p)) {
@@ -128,6 +142,11 @@ final class GroupMembers {
             members.removeIf(o.excludeFilter()::matches);
         }
         if (members.isEmpty()) {
+            if (!gone.isEmpty()) {
+                warnings.add(g.origin() + ": group '" + g.name() + "' has no members: " + quoted(gone) + (gone.size() == 1
+                        ? " was" : " were") + " left out; flows routed to it are refused");
+                return List.of();
+            }
             if (!used.isEmpty()) {
                 warnings.add(g.origin() + ": group '" + g.name() + "' has no members: its proxy providers ("
                         + String.join(", ", used) + ") have no nodes now; flows routed to it are refused");
@@ -138,6 +157,10 @@ final class GroupMembers {
             return List.of("DIRECT");
         }
         return List.copyOf(members);
+    }
+
+    private static String quoted(List<String> names) {
+        return "'" + String.join("', '", names) + "'";
     }
 
     /** Whether {@code type} (Turnout's, such as socks5 or url-test) is one exclude-type names, in mihomo's spelling or ours. */

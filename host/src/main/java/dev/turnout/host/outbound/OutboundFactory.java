@@ -7,6 +7,7 @@ import dev.turnout.api.OutboundContext;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.OutboundType;
 import dev.turnout.api.Resolver;
+import dev.turnout.api.UnsupportedOptionException;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.GroupEntry;
@@ -82,10 +83,12 @@ public final class OutboundFactory {
     }
 
     /**
-     * Builds every outbound and group; when any fails, each failure is reported and nothing stays open. The
-     * providers' nodes are built by the same plugins after the {@code proxies:}; a node that cannot be built
-     * (a type no plugin provides, options its plugin refuses, a name taken) is left out and counted in one
-     * warning per provider, never fatal.
+     * Builds every outbound and group; when any fails, each failure is reported and nothing stays open. A
+     * {@code proxies:} entry that asks for what Turnout does not implement (a type of mihomo's no plugin provides,
+     * an option its plugin throws {@link UnsupportedOptionException} for, a {@code dialer-proxy} so left out) is
+     * left out with a warning and stood in for by a {@link LeftOutProxy}. The providers' nodes are built by the same
+     * plugins after the {@code proxies:}; a node that cannot be built (a type no plugin provides, options its plugin
+     * refuses, a name taken) is left out and counted in one warning per provider, never fatal.
      */
     public Outbounds build(Config config, Map<String, ProviderContent> providers) throws ConfigException {
         List<String> warnings = new ArrayList<>();
@@ -96,6 +99,7 @@ public final class OutboundFactory {
         List<ConfigException> errors = new ArrayList<>();
         // A proxy that failed still counts as a name, so that its one error is not repeated by whatever names it.
         Set<String> failed = new HashSet<>();
+        Map<String, LeftOutProxy> leftOut = new LinkedHashMap<>();
         Map<String, ProxyEntry> pending = new LinkedHashMap<>();
         for (ProxyEntry p : config.proxies()) {
             pending.put(p.name(), p);
@@ -113,14 +117,25 @@ public final class OutboundFactory {
                         if (pending.containsKey(via)) {
                             continue;
                         }
-                        if (!failed.contains(via)) {
+                        if (leftOut.containsKey(via)) {
+                            leaveOut(p, p.originOf("dialer-proxy"), "its dialer-proxy '" + via + "' was left out",
+                                    leftOut, warnings);
+                        } else if (!failed.contains(via)) {
                             throw new ConfigException(p.originOf("dialer-proxy"), "'dialer-proxy' names '" + via
                                     + "', which is not an outbound" + (groupNames.contains(via) ? " (groups cannot be dialers)" : ""));
+                        } else {
+                            failed.add(p.name());
                         }
-                        failed.add(p.name());
+                    } else if (!types.containsKey(p.type()) && AdapterTypes.ELSEWHERE.contains(p.type())) {
+                        leaveOut(p, p.originOf("type"), "type '" + p.type() + "' (mihomo's " + AdapterTypes.mihomoName(
+                                p.type()) + ") is not implemented by Turnout", leftOut, warnings);
                     } else {
-                        built.put(p.name(), create(p, via == null ? ownSockets(p, warnings) : built.get(via)));
-                        if (via != null && sockets(p).any()) {
+                        Outbound o = createOrLeaveOut(p, via == null ? ownSockets(p, warnings) : built.get(via), leftOut,
+                                warnings);
+                        if (o != null) {
+                            built.put(p.name(), o);
+                        }
+                        if (o != null && via != null && sockets(p).any()) {
                             warnings.add(p.originOf(p.options().has("interface-name") ? "interface-name" : "routing-mark")
                                     + ": 'interface-name' and 'routing-mark' of '" + p.name() + "' are not applied: it "
                                     + "connects through its dialer-proxy '" + via + "'");
@@ -148,10 +163,11 @@ public final class OutboundFactory {
             running.put(p.name(), p);
             pc.nodes().stream().filter(n -> p.nodes().contains(n.name())).forEach(n -> nodeTypes.put(n.name(), n.type()));
         }
-        GroupMembers.Resolved resolved = GroupMembers.resolve(config, running, nodeTypes);
+        GroupMembers.Resolved resolved = GroupMembers.resolve(config, running, nodeTypes, leftOut.keySet());
         warnings.addAll(0, resolved.warnings());
         // Groups look their members up lazily in the finished map, so groups may name groups.
         Map<String, Outbound> all = new LinkedHashMap<>(built);
+        all.putAll(leftOut);
         Map<String, ProxyEntry> entries = new HashMap<>();
         config.proxies().forEach(p -> entries.putIfAbsent(p.name(), p));
         for (GroupEntry g : resolved.groups()) {
@@ -245,7 +261,8 @@ public final class OutboundFactory {
                 built.put(n.name(), create(n, dialer));
                 names.add(n.name());
             } catch (ConfigException e) {
-                skipped.merge("refused by its plugin", 1, Integer::sum);
+                skipped.merge(e.getCause() instanceof UnsupportedOptionException ? "asking for what their plugin does"
+                        + " not implement" : "refused by its plugin", 1, Integer::sum);
                 firstRefusal = firstRefusal == null ? e.getMessage() : firstRefusal;
             }
         }
@@ -340,6 +357,27 @@ public final class OutboundFactory {
         }
     }
 
+    /** {@code p} built, or {@code null} when its plugin does not implement what it asks for: then it is left out. */
+    private Outbound createOrLeaveOut(ProxyEntry p, Dialer dialer, Map<String, LeftOutProxy> leftOut,
+                                      List<String> warnings) throws ConfigException {
+        try {
+            return create(p, dialer);
+        } catch (ConfigException e) {
+            if (!(e.getCause() instanceof UnsupportedOptionException unsupported)) {
+                throw e;
+            }
+            leaveOut(p, e.origin(), unsupported.getMessage(), leftOut, warnings);
+            return null;
+        }
+    }
+
+    private static void leaveOut(ProxyEntry p, dev.turnout.rules.Origin at, String reason,
+                                 Map<String, LeftOutProxy> leftOut, List<String> warnings) {
+        leftOut.put(p.name(), new LeftOutProxy(p.name(), p.type(), reason));
+        warnings.add(at + ": '" + p.name() + "' is left out: " + reason + "; its groups go on without it, and flows"
+                + " routed to it by name are refused");
+    }
+
     private Outbound create(ProxyEntry p, Dialer dialer) throws ConfigException {
         OutboundType t = types.get(p.type());
         if (t == null) {
@@ -349,7 +387,8 @@ public final class OutboundFactory {
         try {
             return t.create(p.options(), context(forType(dialer, p.type())));
         } catch (OptionException e) {
-            throw new ConfigException(p.originOf(e.key()), e.getMessage());
+            // The cause says whether it is a mistake or a feature not implemented (see createOrLeaveOut).
+            throw new ConfigException(p.originOf(e.key()), e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new ConfigException(p.origin(), "plugin for type '" + p.type() + "' failed to build '" + p.name()
                     + "': " + e);

@@ -269,8 +269,15 @@ public final class ProxyGroup implements Outbound {
         return chains;
     }
 
-    /** The outbound a relay's flow leaves through: DIRECT with no hops, the hop itself with one, else the chain. */
+    /**
+     * The outbound a relay's flow leaves through: DIRECT with no hops (its members all DIRECT), the hop itself with
+     * one, else the chain. A relay with no members at all (its providers have no nodes, a hop was left out) has no
+     * way through and refuses: DIRECT would send the flow past the proxies the user chained.
+     */
     private Outbound relayExit(Metadata flow) {
+        if (members.isEmpty()) {
+            throw new IllegalStateException("relay '" + name + "' has no members");
+        }
         List<Outbound> hops = hops(flow);
         if (hops.isEmpty()) {
             return all.get("DIRECT");

@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,6 +96,19 @@ public final class DefaultTunnel implements Tunnel {
         }
     }
 
+    /**
+     * What {@code open} returns, or its exception as a failed future: an outbound that throws rather than failing its
+     * future (a relay with no way through, a plugin's bug) would otherwise leave the flow open in the table, its
+     * application waiting, and the exception to a listener's log.
+     */
+    private static <T> Future<T> opened(Supplier<Future<T>> open, EventLoop loop) {
+        try {
+            return open.get();
+        } catch (RuntimeException e) {
+            return loop.newFailedFuture(e);
+        }
+    }
+
     private void routeStream(Channel inbound, Sniffer.Sniffed flow, StreamReadiness readiness, Runnable unpin) {
         EventLoop loop = inbound.eventLoop();
         decide(flow.forRules(), loop).addListener(f -> {
@@ -127,7 +141,7 @@ public final class DefaultTunnel implements Tunnel {
                 fail(inbound, readiness, new IOException("flow table full (" + flows.capacity() + " flows)"));
                 return;
             }
-            Future<Channel> opening = out.openStream(dialed, loop);
+            Future<Channel> opening = opened(() -> out.openStream(dialed, loop), loop);
             // The application may leave while we dial; do not keep its outbound then. Taken off once dialled: left
             // on, it would hold the dial's promise for as long as the flow lives.
             ChannelFutureListener leaving = cf -> {
@@ -225,7 +239,7 @@ public final class DefaultTunnel implements Tunnel {
 
         @Override
         public Future<Channel> open() {
-            Future<Channel> opening = out.openStream(metadata, inbound.eventLoop());
+            Future<Channel> opening = opened(() -> out.openStream(metadata, inbound.eventLoop()), inbound.eventLoop());
             opening.addListener(f -> {
                 if (!f.isSuccess()) {
                     warnUnlessRejected(inbound, f.cause());
@@ -308,7 +322,7 @@ public final class DefaultTunnel implements Tunnel {
                 record.countDownload(payload.readableBytes());
                 toApplication.receive(sender, payload);
             };
-            out.openDatagram(dialed, loop, counting).addListener(of -> {
+            opened(() -> out.openDatagram(dialed, loop, counting), loop).addListener(of -> {
                 if (!of.isSuccess()) {
                     flows.remove(record);
                     promise.tryFailure(of.cause());
