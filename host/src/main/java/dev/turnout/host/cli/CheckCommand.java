@@ -96,9 +96,10 @@ final class CheckCommand implements Callable<Integer> {
             out.println("proxy providers (" + proxyProviders.size() + "):");
             for (var p : proxyProviders.values()) {
                 var entry = p.content().entry();
-                String state = entry.payload() != null ? p.nodes().size() + " nodes in the config"
+                String count = p.nodes().size() + (p.nodes().size() == 1 ? " node" : " nodes");
+                String state = entry.payload() != null ? count + " in the config"
                         : p.content().updatedAt() == null ? "not fetched yet (" + entry.url() + ")"
-                        : p.nodes().size() + " nodes from " + entry.path() + " ("
+                        : count + " from " + entry.path() + " ("
                                 + dev.turnout.host.provider.ProxyProviders.describeAge(entry.path()) + ")";
                 out.printf("  %-24s %-6s %s%n", p.name(), entry.type(), state);
             }

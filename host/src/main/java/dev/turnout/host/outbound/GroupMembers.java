@@ -144,7 +144,8 @@ final class GroupMembers {
         if (members.isEmpty()) {
             if (!gone.isEmpty()) {
                 warnings.add(g.origin() + ": group '" + g.name() + "' has no members: " + quoted(gone) + (gone.size() == 1
-                        ? " was" : " were") + " left out; flows routed to it are refused");
+                        ? " was" : " were") + " left out" + (used.isEmpty() ? "" : " and its proxy providers ("
+                        + String.join(", ", used) + ") have no nodes now") + "; flows routed to it are refused");
                 return List.of();
             }
             if (!used.isEmpty()) {

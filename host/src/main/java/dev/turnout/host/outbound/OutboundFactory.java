@@ -159,7 +159,7 @@ public final class OutboundFactory {
         Map<String, ProxyProvider> running = new LinkedHashMap<>();
         Map<String, String> nodeTypes = new HashMap<>();
         for (ProviderContent pc : providers.values()) {
-            ProxyProvider p = buildNodes(pc, built, failed, groupNames, warnings);
+            ProxyProvider p = buildNodes(pc, built, failed, groupNames, leftOut.keySet(), warnings);
             running.put(p.name(), p);
             pc.nodes().stream().filter(n -> p.nodes().contains(n.name())).forEach(n -> nodeTypes.put(n.name(), n.type()));
         }
@@ -230,17 +230,17 @@ public final class OutboundFactory {
 
     /** Builds one provider's nodes into {@code built}; what is left out is counted in one warning. */
     private ProxyProvider buildNodes(ProviderContent pc, Map<String, Outbound> built, Set<String> failed,
-                                     Set<String> groupNames, List<String> warnings) {
+                                     Set<String> groupNames, Set<String> leftOut, List<String> warnings) {
         Map<String, Integer> skipped = new java.util.TreeMap<>(pc.skipped());
         List<String> names = new ArrayList<>();
         String firstRefusal = null;
         int renamed = 0;
         for (ProxyEntry node : pc.nodes()) {
             ProxyEntry n = node;
-            if (taken(n.name(), built, failed, groupNames)) {
+            if (taken(n.name(), built, failed, groupNames) || leftOut.contains(n.name())) {
                 // Two subscriptions of one vendor often share node names: the later one's get their provider's name.
                 String other = n.name() + " (" + pc.name() + ")";
-                if (taken(other, built, failed, groupNames)) {
+                if (taken(other, built, failed, groupNames) || leftOut.contains(other)) {
                     skipped.merge("a name another proxy or group has", 1, Integer::sum);
                     continue;
                 }
@@ -253,6 +253,10 @@ public final class OutboundFactory {
             }
             try {
                 String via = dialerProxy(n);
+                if (via != null && leftOut.contains(via)) {
+                    skipped.merge("dialing through '" + via + "', which was left out", 1, Integer::sum);
+                    continue;
+                }
                 Dialer dialer = via == null ? ownSockets(n, warnings) : built.get(via);
                 if (via != null && dialer == null) {
                     throw new ConfigException(n.originOf("dialer-proxy"), "'dialer-proxy' names '" + via

@@ -137,6 +137,30 @@ class LeftOutProxiesTest {
     }
 
     @Test
+    void providerNodesDialingThroughALeftOutEntryAreSkippedSayingSo() throws Exception {
+        var c = GroupKeysTest.parse(String.join("\n", PROXIES,
+                "proxy-providers:",
+                "  sub:",
+                "    type: inline",
+                "    override: {dialer-proxy: hy2}",
+                "    payload:",
+                "      - {name: n1, type: socks5, server: 192.0.2.5, port: 1080}",
+                "      - {name: hy2, type: socks5, server: 192.0.2.6, port: 1080}",
+                "proxy-groups:",
+                "  - {name: G, type: select, use: [sub], proxies: [hy2]}"));
+        List<ConfigException> errors = new java.util.ArrayList<>();
+        var loaded = dev.turnout.host.provider.ProxyProviders.load(c, null, errors);
+        assertEquals(List.of(), errors);
+        Map<String, OutboundType> types = Map.of("direct", plain("direct"), "reject", plain("reject"), "socks5", socks5());
+        Outbounds o = new OutboundFactory(types, null, (Resolver) null).build(c, loaded.providers());
+        assertEquals(List.of(), ((ProxyGroup) o.get("G")).members());
+        assertTrue(o.warnings().contains("t.yaml:8:5: proxy provider 'sub': 2 nodes skipped (2 dialing through 'hy2',"
+                + " which was left out); 1 renamed 'NAME (sub)', their names being taken; 0 in use"), o.warnings().toString());
+        assertTrue(o.warnings().contains("t.yaml:14:5: group 'G' has no members: 'hy2' was left out and its proxy"
+                + " providers (sub) have no nodes now; flows routed to it are refused"), o.warnings().toString());
+    }
+
+    @Test
     void aMistakeInAnEntryAndAnUnknownTypeStillStopTheConfig() {
         ConfigException e = assertThrows(ConfigException.class, () -> build("proxies:",
                 "  - {name: a, type: socks5, server: 192.0.2.1, port: 0}",
