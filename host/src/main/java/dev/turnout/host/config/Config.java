@@ -200,11 +200,6 @@ public record Config(
             return new Patchable(tun, next, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, redirPort,
                     tproxyPort);
         }
-
-        public Patchable withRedirPort(int next) {
-            return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, next,
-                    tproxyPort);
-        }
     }
 
     public Patchable patchable() {
@@ -214,15 +209,15 @@ public record Config(
 
     /** mihomo's {@code redir-port}: the port of the listener it opens, 0 for none. */
     public int redirPort() {
-        return portOf(ListenerEntry.DEFAULT_REDIR);
+        return portOf(listeners, ListenerEntry.DEFAULT_REDIR);
     }
 
     /** mihomo's {@code tproxy-port}: the port of the listener it opens, 0 for none. */
     public int tproxyPort() {
-        return portOf(ListenerEntry.DEFAULT_TPROXY);
+        return portOf(listeners, ListenerEntry.DEFAULT_TPROXY);
     }
 
-    private int portOf(String listener) {
+    private static int portOf(List<ListenerEntry> listeners, String listener) {
         return listeners.stream().filter(l -> l.name().equals(listener)).mapToInt(ListenerEntry::port).findFirst()
                 .orElse(0);
     }
@@ -233,8 +228,7 @@ public record Config(
      */
     private List<ListenerEntry> withPortListener(List<ListenerEntry> listeners, String name, String type, int port,
             Origin from) {
-        if (listeners.stream().filter(l -> l.name().equals(name)).mapToInt(ListenerEntry::port).findFirst().orElse(0)
-                == port) {
+        if (portOf(listeners, name) == port) {
             return listeners;
         }
         List<ListenerEntry> out = new java.util.ArrayList<>();
