@@ -10,10 +10,11 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Parses GEOIP, GEOSITE and IP-ASN payloads, and before compiling turns those rules into what the index already
- * knows: {@code GEOIP,LAN}, geodata-mode countries and GEOSITE lists become rule sets of their own (CIDRs, or
- * domains, keywords and one RE2 alternation) under names no config can spell, and mmdb countries and ASNs get
- * their database, wrapped so that a decision looks an address up once however many rules ask.
+ * Parses GEOIP, SRC-GEOIP, GEOSITE, IP-ASN and SRC-IP-ASN payloads, and before compiling turns those rules into
+ * what the index already knows: {@code GEOIP,LAN}, geodata-mode countries and GEOSITE lists become rule sets of their
+ * own (CIDRs, source CIDRs for SRC-GEOIP, or domains, keywords and one RE2 alternation) under names no config can
+ * spell, and mmdb countries and ASNs get their database, wrapped so that a decision looks an address up once however
+ * many rules ask.
  */
 final class GeoRules {
 
@@ -52,15 +53,24 @@ final class GeoRules {
     // ---------------------------------------------------------------- parsing payloads
 
     static Rule geoIp(String value, boolean noResolve, Origin origin) throws RuleException {
+        return new Rule.GeoIp(countryCode("GEOIP", value, origin), noResolve, null);
+    }
+
+    /** mihomo's {@code SRC-GEOIP}: a source address is never resolved, so {@code no-resolve} means nothing there. */
+    static Rule srcGeoIp(String value, Origin origin) throws RuleException {
+        return new Rule.SrcGeoIp(countryCode("SRC-GEOIP", value, origin), null);
+    }
+
+    private static String countryCode(String type, String value, Origin origin) throws RuleException {
         String code = value.trim().toUpperCase(Locale.ROOT);
         if (code.startsWith("!")) {
-            throw new RuleException(origin, "a negated GEOIP ('" + value + "') is not supported; write NOT,((GEOIP,"
-                    + code.substring(1) + "))");
+            throw new RuleException(origin, "a negated " + type + " ('" + value + "') is not supported; write NOT,(("
+                    + type + "," + code.substring(1) + "))");
         }
         if (code.isEmpty() || !code.chars().allMatch(c -> c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
-            throw new RuleException(origin, "bad GEOIP country '" + value + "': expected a code such as CN or LAN");
+            throw new RuleException(origin, "bad " + type + " country '" + value + "': expected a code such as CN or LAN");
         }
-        return new Rule.GeoIp(code, noResolve, null);
+        return code;
     }
 
     static Rule geoSite(String value, Origin origin) throws RuleException {
@@ -76,12 +86,20 @@ final class GeoRules {
     }
 
     static Rule asn(String value, boolean noResolve, Origin origin) throws RuleException {
+        return new Rule.Asn(asNumber("IP-ASN", value, origin), noResolve, null);
+    }
+
+    static Rule srcAsn(String value, Origin origin) throws RuleException {
+        return new Rule.SrcAsn(asNumber("SRC-IP-ASN", value, origin), null);
+    }
+
+    private static long asNumber(String type, String value, Origin origin) throws RuleException {
         String v = value.trim();
         if (v.isEmpty() || v.length() > 10 || !v.chars().allMatch(c -> c >= '0' && c <= '9')
                 || Long.parseLong(v) > 0xffffffffL) {
-            throw new RuleException(origin, "bad IP-ASN '" + value + "': expected an AS number such as 13335");
+            throw new RuleException(origin, "bad " + type + " '" + value + "': expected an AS number such as 13335");
         }
-        return new Rule.Asn(Long.parseLong(v), noResolve, null);
+        return Long.parseLong(v);
     }
 
     private static String list(String code) {
@@ -130,11 +148,18 @@ final class GeoRules {
         if (rule instanceof Rule.GeoIp g && g.lookup() == null) {
             return country(g, origin);
         }
+        if (rule instanceof Rule.SrcGeoIp g && g.lookup() == null) {
+            return sourceCountry(g, origin);
+        }
+        if (rule instanceof Rule.SrcAsn a && a.lookup() == null) {
+            AsnLookup db = asns(origin, "SRC-IP-ASN," + a.number());
+            return db == null ? rule : new Rule.SrcAsn(a.number(), db);
+        }
         if (rule instanceof Rule.GeoSite s) {
             return site(s, origin);
         }
         if (rule instanceof Rule.Asn a && a.lookup() == null) {
-            AsnLookup db = asns(origin, a);
+            AsnLookup db = asns(origin, "IP-ASN," + a.number());
             return db == null ? rule : new Rule.Asn(a.number(), a.noResolve(), db);
         }
         if (rule instanceof Rule.SubRule s) {
@@ -155,8 +180,22 @@ final class GeoRules {
     }
 
     private Rule country(Rule.GeoIp g, Origin origin) {
-        if (g.country().equals("LAN")) {
-            return ranges("GEOIP,LAN", LAN, g.noResolve());
+        Rule r = country("GEOIP", g.country(), false, g.noResolve(), origin);
+        return r != null ? r : g;
+    }
+
+    private Rule sourceCountry(Rule.SrcGeoIp g, Origin origin) {
+        Rule r = country("SRC-GEOIP", g.country(), true, true, origin);
+        return r != null ? r : g;
+    }
+
+    /**
+     * {@code type,country} as the index takes it: a set of CIDRs (LAN; every country in geodata mode), of source
+     * addresses with {@code source}, or the rule with its database; {@code null} when the database failed.
+     */
+    private Rule country(String type, String country, boolean source, boolean noResolve, Origin origin) {
+        if (country.equals("LAN")) {
+            return ranges(type + ",LAN", LAN, source, noResolve);
         }
         if (!countriesAsked) {
             countriesAsked = true;
@@ -167,37 +206,37 @@ final class GeoRules {
                 }
             } catch (GeoDataException e) {
                 failedCountries = true;
-                errors.add(new RuleException(origin, "GEOIP," + g.country() + ": " + e.getMessage()));
-                return g;
+                errors.add(new RuleException(origin, type + "," + country + ": " + e.getMessage()));
+                return null;
             }
         }
         if (failedCountries) {
-            return g;
+            return null;
         }
         if (countries != null) {
-            return new Rule.GeoIp(g.country(), g.noResolve(), countries);
+            return source ? new Rule.SrcGeoIp(country, countries) : new Rule.GeoIp(country, noResolve, countries);
         }
         try {
-            List<String> cidrs = geo.countryRanges(g.country());
+            List<String> cidrs = geo.countryRanges(country);
             if (cidrs == null) {
-                errors.add(new RuleException(origin, "GEOIP," + g.country() + ": the country database has no '"
-                        + g.country() + "'"));
-                return g;
+                errors.add(new RuleException(origin, type + "," + country + ": the country database has no '"
+                        + country + "'"));
+                return null;
             }
-            return ranges("GEOIP," + g.country(), cidrs, g.noResolve());
+            return ranges(type + "," + country, cidrs, source, noResolve);
         } catch (GeoDataException e) {
             failedCountries = true;
-            errors.add(new RuleException(origin, "GEOIP," + g.country() + ": " + e.getMessage()));
-            return g;
+            errors.add(new RuleException(origin, type + "," + country + ": " + e.getMessage()));
+            return null;
         }
     }
 
-    private Rule ranges(String name, List<String> cidrs, boolean noResolve) {
+    private Rule ranges(String name, List<String> cidrs, boolean source, boolean noResolve) {
         String key = SYNTHETIC + name;
         if (!sets.containsKey(key)) {
             List<Rule> entries = new ArrayList<>(cidrs.size());
             for (String c : cidrs) {
-                entries.add(new Rule.Cidr(Addresses.parseCidr(c), false, false));
+                entries.add(new Rule.Cidr(Addresses.parseCidr(c), source, false));
             }
             Origin where = new Origin(name, 0, 0);
             sets.put(key, new ProviderParser.Parsed(name, Behavior.IPCIDR, entries,
@@ -206,14 +245,14 @@ final class GeoRules {
         return new Rule.SetRef(key, noResolve);
     }
 
-    private AsnLookup asns(Origin origin, Rule.Asn a) {
+    private AsnLookup asns(Origin origin, String rule) {
         if (!asnsAsked) {
             asnsAsked = true;
             try {
                 asns = new OneAsnLookupPerAddress(geo.asns());
             } catch (GeoDataException e) {
                 failedAsns = true;
-                errors.add(new RuleException(origin, "IP-ASN," + a.number() + ": " + e.getMessage()));
+                errors.add(new RuleException(origin, rule + ": " + e.getMessage()));
             }
         }
         return failedAsns ? null : asns;

@@ -56,6 +56,13 @@ final class Index {
     private LongIntMap preAsns;
     private LongIntMap postAsns;
     private int lowestAsn = NONE;
+    // SRC-GEOIP and SRC-IP-ASN: a source address is never resolved, so there is no before and after resolveAt.
+    private CountryLookup srcCountryLookup;
+    private Map<String, Integer> srcCountries;
+    private int lowestSrcCountry = NONE;
+    private AsnLookup srcAsnLookup;
+    private LongIntMap srcAsns;
+    private int lowestSrcAsn = NONE;
     private com.google.re2j.Pattern[] siteRegexes = new com.google.re2j.Pattern[0];
     private int[] siteRegexIdx = new int[0];
     private final int resolveAt;
@@ -244,6 +251,10 @@ final class Index {
                 addCountry(r, i);
             } else if (rule instanceof Rule.Asn r) {
                 addAsn(r, i);
+            } else if (rule instanceof Rule.SrcGeoIp r) {
+                addSourceCountry(r, i);
+            } else if (rule instanceof Rule.SrcAsn r) {
+                addSourceAsn(r, i);
             } else if (rule instanceof Rule.SiteRegex r) {
                 siteRegexes.add(r.pattern());
                 siteRegexIdx.add(i);
@@ -368,6 +379,29 @@ final class Index {
             x.lowestAsn = Math.min(x.lowestAsn, i);
         }
 
+        private void addSourceCountry(Rule.SrcGeoIp r, int i) {
+            if (r.lookup() == null) {
+                throw new IllegalStateException("SRC-GEOIP," + r.country() + " was not given its database");
+            }
+            x.srcCountryLookup = r.lookup();
+            x.srcCountries = x.srcCountries == null ? new HashMap<>() : x.srcCountries;
+            x.srcCountries.merge(r.country(), i, Math::min);
+            x.lowestSrcCountry = Math.min(x.lowestSrcCountry, i);
+        }
+
+        private void addSourceAsn(Rule.SrcAsn r, int i) {
+            if (r.lookup() == null) {
+                throw new IllegalStateException("SRC-IP-ASN," + r.number() + " was not given its database");
+            }
+            x.srcAsnLookup = r.lookup();
+            x.srcAsns = x.srcAsns == null ? new LongIntMap() : x.srcAsns;
+            int old = x.srcAsns.get(r.number());
+            if (old < 0 || i < old) {
+                x.srcAsns.put(r.number(), i);
+            }
+            x.lowestSrcAsn = Math.min(x.lowestSrcAsn, i);
+        }
+
         /** As {@link #addCidr}: destination suffixes split at {@link #resolveAt}, source ones apart. */
         private void addSuffix(Rule.IpSuffix r, int i) {
             if (r.source()) {
@@ -460,6 +494,14 @@ final class Index {
         }
         if (srcSuffixes != null && q.source() != null) {
             best = Math.min(best, srcSuffixes.lookup(q.source()));
+        }
+        if (srcCountryLookup != null && lowestSrcCountry < best && q.source() != null) {
+            String country = srcCountryLookup.country(q.source());
+            best = country == null ? best : Math.min(best, first(srcCountries, country));
+        }
+        if (srcAsnLookup != null && lowestSrcAsn < best && q.source() != null) {
+            long asn = srcAsnLookup.asn(q.source());
+            best = asn <= 0 ? best : Math.min(best, first(srcAsns, asn));
         }
         if (domain != null) {
             if (domains != null) {

@@ -85,6 +85,15 @@ sealed interface Rule {
     /** {@code IP-ASN}: the autonomous system number; {@code lookup} is given before compiling. */
     record Asn(long number, boolean noResolve, AsnLookup lookup) implements Rule { }
 
+    /**
+     * {@code SRC-GEOIP}: the country of the flow's source address, as {@link GeoIp} (LAN, and every country in
+     * geodata mode, become sets of source CIDRs before compiling).
+     */
+    record SrcGeoIp(String country, CountryLookup lookup) implements Rule { }
+
+    /** {@code SRC-IP-ASN}: the autonomous system of the flow's source address. */
+    record SrcAsn(long number, AsnLookup lookup) implements Rule { }
+
     /** A geosite.dat list's regular expressions, as one RE2 alternation: found somewhere in the domain. */
     record SiteRegex(com.google.re2j.Pattern pattern) implements Rule { }
 

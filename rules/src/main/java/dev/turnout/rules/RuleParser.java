@@ -165,6 +165,10 @@ final class RuleParser {
                 return GeoRules.geoSite(value, origin);
             case "IP-ASN":
                 return GeoRules.asn(value, noResolve, origin);
+            case "SRC-GEOIP":
+                return GeoRules.srcGeoIp(value, origin);
+            case "SRC-IP-ASN":
+                return GeoRules.srcAsn(value, origin);
             case "AND":
             case "OR":
             case "NOT":

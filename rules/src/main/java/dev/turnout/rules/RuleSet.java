@@ -17,7 +17,7 @@ import java.util.TreeMap;
  *
  * <p>Choices where Clash implementations differ or cannot be followed:
  * <ul>
- *   <li>In {@code rules:} an unsupported type (URL-REGEX, SRC-GEOIP, ...) is an error; inside a
+ *   <li>In {@code rules:} an unsupported type (URL-REGEX, ...) is an error; inside a
  *       classical provider it is skipped with a warning, because lists like ACL4SSR's mix in types for other
  *       clients and dropping one entry is safer than refusing the whole list.</li>
  *   <li>{@code IP-CIDR} and {@code IP-CIDR6} both accept either family, as in Clash.</li>

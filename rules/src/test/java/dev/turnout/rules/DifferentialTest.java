@@ -214,10 +214,12 @@ class DifferentialTest {
             case 10 -> "PROCESS-NAME," + PROCS[rnd.nextInt(PROCS.length)];
             case 11 -> providers.isEmpty() ? "NETWORK,tcp"
                     : "RULE-SET," + new ArrayList<>(providers.keySet()).get(rnd.nextInt(providers.size()));
-            case 15 -> "GEOIP," + new String[] {"CN", "us", "LAN", "JP"}[rnd.nextInt(4)]
+            case 15 -> rnd.nextInt(3) == 0 ? "SRC-GEOIP," + new String[] {"CN", "us", "LAN", "JP"}[rnd.nextInt(4)]
+                    : "GEOIP," + new String[] {"CN", "us", "LAN", "JP"}[rnd.nextInt(4)]
                     + (depth > 0 && rnd.nextBoolean() ? ",no-resolve" : "");
             case 16 -> "GEOSITE," + new String[] {"a", "A", "a@cn", "b", "a@ads", "b@cn@ads"}[rnd.nextInt(6)];
-            case 17 -> "IP-ASN," + (1 + rnd.nextInt(3)) + (depth > 0 && rnd.nextBoolean() ? ",no-resolve" : "");
+            case 17 -> rnd.nextInt(3) == 0 ? "SRC-IP-ASN," + (1 + rnd.nextInt(3))
+                    : "IP-ASN," + (1 + rnd.nextInt(3)) + (depth > 0 && rnd.nextBoolean() ? ",no-resolve" : "");
             default -> {
                 String op = new String[] {"AND", "OR", "NOT"}[rnd.nextInt(3)];
                 int n = op.equals("NOT") ? 1 : 1 + rnd.nextInt(3);

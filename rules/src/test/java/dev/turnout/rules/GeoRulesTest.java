@@ -153,4 +153,45 @@ class GeoRulesTest {
         InetAddress cn = addr("1.0.1.9");
         assertEquals(0, s.decide(domain("z.org"), d -> List.of(cn)).index());
     }
+
+    /** A flow from {@code source} to {@code destination}, both addresses. */
+    private static Query from(String source, String destination) {
+        return new Query(Network.TCP, null, addr(destination), 443, addr(source), 50000, null);
+    }
+
+    @Test
+    void srcGeoIpMatchesTheCountryOfTheSourceNeverTheDestinationAndResolvesNothing() throws Exception {
+        for (boolean geodata : new boolean[] {false, true}) {
+            FakeGeo geo = new FakeGeo(geodata);
+            RuleSet s = compile(geo, "SRC-GEOIP,cn,PROXY", "SRC-GEOIP,LAN,DIRECT", "GEOIP,CN,GROUP", "MATCH,REJECT");
+            assertEquals("PROXY SRC-GEOIP,cn", target(s, from("1.0.1.9", "8.8.8.8"), NameResolver.NONE), "geodata " + geodata);
+            assertEquals("DIRECT SRC-GEOIP,LAN", target(s, from("192.168.1.20", "8.8.8.8"), NameResolver.NONE));
+            assertEquals("GROUP GEOIP,CN", target(s, from("8.8.8.9", "1.0.1.1"), NameResolver.NONE),
+                    "a destination in CN is not a source in CN");
+            assertEquals("REJECT MATCH", target(s, from("203.0.113.5", "8.8.8.8"), NameResolver.NONE));
+            NameResolver never = d -> {
+                throw new AssertionError("resolved " + d);
+            };
+            RuleSet sourceOnly = compile(geo, "SRC-GEOIP,CN,PROXY", "MATCH,GROUP");
+            assertEquals(1, sourceOnly.decide(domain("www.example.cn"), never).index(), "no source: no match");
+            assertTrue(!sourceOnly.mayResolve(), "a source rule never makes Clash resolve the destination");
+        }
+    }
+
+    @Test
+    void srcIpAsnMatchesTheAutonomousSystemOfTheSource() throws Exception {
+        FakeGeo geo = new FakeGeo(false);
+        RuleSet s = compile(geo, "SRC-IP-ASN,2,PROXY", "IP-ASN,2,GROUP", "MATCH,DIRECT");
+        assertEquals("PROXY SRC-IP-ASN,2", target(s, from("198.51.100.6", "198.51.100.4"), NameResolver.NONE));
+        assertEquals("GROUP IP-ASN,2", target(s, from("198.51.100.5", "198.51.100.2"), NameResolver.NONE));
+        assertEquals("DIRECT MATCH", target(s, from("198.51.100.5", "198.51.100.5"), NameResolver.NONE));
+    }
+
+    @Test
+    void srcGeoIpAndSrcIpAsnPayloadsAreCheckedAsTheirDestinationTwins() {
+        RuleException country = assertThrows(RuleException.class, () -> compile(new FakeGeo(false), "SRC-GEOIP,c n,PROXY"));
+        assertTrue(country.getMessage().contains("bad SRC-GEOIP country 'c n'"), country.getMessage());
+        RuleException asn = assertThrows(RuleException.class, () -> compile(new FakeGeo(false), "SRC-IP-ASN,AS13335,PROXY"));
+        assertTrue(asn.getMessage().contains("bad SRC-IP-ASN 'AS13335': expected an AS number"), asn.getMessage());
+    }
 }

@@ -226,6 +226,12 @@ final class LinearReference {
         if (rule instanceof Rule.Asn r) {
             return ip != null && unchecked(() -> geo.asns().asn(ip)) == r.number();
         }
+        if (rule instanceof Rule.SrcGeoIp r) {
+            return q.source() != null && inCountry(r.country(), q.source());
+        }
+        if (rule instanceof Rule.SrcAsn r) {
+            return q.source() != null && unchecked(() -> geo.asns().asn(q.source())) == r.number();
+        }
         if (rule instanceof Rule.GeoSite r) {
             return domain != null && onSite(r.code(), domain);
         }

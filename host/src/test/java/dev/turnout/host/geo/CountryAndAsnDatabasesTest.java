@@ -91,6 +91,30 @@ class CountryAndAsnDatabasesTest {
         assertEquals("DIRECT MATCH", decide(s, "192.0.2.1"));
     }
 
+    /** A flow from {@code source} to 192.0.2.1, which no database here places. */
+    private static String decideFrom(RuleSet s, String source) throws Exception {
+        Decision d = s.decide(new Query(Network.TCP, null, InetAddress.getByName("192.0.2.1"), 443,
+                InetAddress.getByName(source), 50000, null), NameResolver.NONE);
+        return d.target() + " " + d.rule();
+    }
+
+    @Test
+    void srcGeoIpAndSrcIpAsnAskTheSameDatabasesAboutTheSource() throws Exception {
+        GeoFiles.mmdb(home.resolve("Country.mmdb"), "GeoIP2-Country", Map.of(
+                "198.51.100.0/24", "{ country => { iso_code => 'JP' } }",
+                "2001:db8::/32", "{ country => { iso_code => 'DE' } }"));
+        GeoFiles.mmdb(home.resolve("GeoLite2-ASN.mmdb"), "GeoLite2-ASN", Map.of(
+                "203.0.113.0/24", "{ autonomous_system_number => 64500 }"));
+        RuleSet s = GeoFiles.compile(offline(), "SRC-GEOIP,jp,PROXY", "SRC-IP-ASN,64500,DIRECT", "SRC-GEOIP,LAN,REJECT",
+                "GEOIP,DE,DIRECT");
+        assertEquals("PROXY SRC-GEOIP,jp", decideFrom(s, "198.51.100.9"));
+        assertEquals("PROXY SRC-GEOIP,jp", decideFrom(s, "::ffff:198.51.100.9"));
+        assertEquals("DIRECT SRC-IP-ASN,64500", decideFrom(s, "203.0.113.4"));
+        assertEquals("REJECT SRC-GEOIP,LAN", decideFrom(s, "10.0.0.3"));
+        assertEquals("DIRECT MATCH", decideFrom(s, "2001:db8::7"), "a source in DE is not a destination in DE");
+        assertEquals(List.of(), notes);
+    }
+
     @Test
     void aFileThatIsNotAMaxMindDatabaseIsNamed() throws Exception {
         Files.writeString(home.resolve("Country.mmdb"), "<html>not found</html>");
