@@ -255,6 +255,8 @@ final class Index {
                 addSourceCountry(r, i);
             } else if (rule instanceof Rule.SrcAsn r) {
                 addSourceAsn(r, i);
+            } else if (rule instanceof Rule.Disabled) {
+                return; // in no table: the rules after it are found as if it were not there
             } else if (rule instanceof Rule.SiteRegex r) {
                 siteRegexes.add(r.pattern());
                 siteRegexIdx.add(i);

@@ -94,6 +94,9 @@ sealed interface Rule {
     /** {@code SRC-IP-ASN}: the autonomous system of the flow's source address. */
     record SrcAsn(long number, AsnLookup lookup) implements Rule { }
 
+    /** A rule switched off (mihomo's {@code PATCH /rules/disable}): it keeps its place in the list and matches nothing. */
+    record Disabled(Rule rule) implements Rule { }
+
     /** A geosite.dat list's regular expressions, as one RE2 alternation: found somewhere in the domain. */
     record SiteRegex(com.google.re2j.Pattern pattern) implements Rule { }
 

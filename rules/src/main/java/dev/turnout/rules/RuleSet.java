@@ -39,6 +39,8 @@ public final class RuleSet {
     private final List<String> warnings;
     private final Map<String, Integer> countByType;
     private final SubRules subs;
+    /** The indexes of the rules switched off. */
+    private final Set<Integer> disabled;
     /**
      * For a SUB-RULE line, the list it names and the decision of each rule of every list, by
      * {@link SubRules#decide}'s number; both null when there is no SUB-RULE, so other configs pay nothing.
@@ -49,8 +51,10 @@ public final class RuleSet {
     private final Decision[] listDecisions;
 
     private RuleSet(List<RuleLine> lines, String[] targets, String[] written, Index index, List<String> warnings,
-                    Map<String, Integer> countByType, Rule[] rules, SubRules subs, GeoData geoData) {
+                    Map<String, Integer> countByType, Rule[] rules, SubRules subs, GeoData geoData,
+                    Set<Integer> disabled) {
         this.geoData = geoData;
+        this.disabled = disabled;
         this.lines = lines;
         this.targets = targets;
         this.written = written;
@@ -127,6 +131,16 @@ public final class RuleSet {
      */
     public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets,
                                   Map<String, List<RuleLine>> subRules, GeoData geoData) throws RuleException {
+        return compile(rules, providers, targets, subRules, geoData, Set.of());
+    }
+
+    /**
+     * As {@link #compile(List, Map, Set, Map, GeoData)}, with the rules at the indexes {@code disabled} switched off
+     * (mihomo's {@code PATCH /rules/disable}): each is still read and checked, keeps its index, and matches nothing.
+     */
+    public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets,
+                                  Map<String, List<RuleLine>> subRules, GeoData geoData, Set<Integer> disabled)
+            throws RuleException {
         List<String> warnings = new ArrayList<>();
         GeoRules geo = new GeoRules(geoData, warnings::add);
         // Every rule and provider is checked, so that one run names all that is wrong.
@@ -166,13 +180,15 @@ public final class RuleSet {
                 errors.add(e);
                 continue;
             }
-            if (p.rule() instanceof Rule.Match && matchAt < 0) {
+            boolean off = disabled.contains(i);
+            if (p.rule() instanceof Rule.Match && matchAt < 0 && !off) {
                 matchAt = i;
             } else if (matchAt >= 0 && i == matchAt + 1) {
                 warnings.add(line.origin() + ": rules after MATCH (" + rules.get(matchAt).origin()
                         + ") are never reached");
             }
-            compiled.add(geo.resolve(p.rule(), line.origin()));
+            Rule resolved = geo.resolve(p.rule(), line.origin());
+            compiled.add(off ? new Rule.Disabled(resolved) : resolved);
             errors.addAll(geo.takeErrors());
             targetOf[i] = p.target();
             writtenOf[i] = p.written();
@@ -204,7 +220,8 @@ public final class RuleSet {
         }
         Index index = Index.build(compiled, parsed, subs);
         return new RuleSet(List.copyOf(rules), targetOf, writtenOf, index, Collections.unmodifiableList(warnings),
-                Collections.unmodifiableMap(new LinkedHashMap<>(counts)), compiled.toArray(Rule[]::new), subs, geoData);
+                Collections.unmodifiableMap(new LinkedHashMap<>(counts)), compiled.toArray(Rule[]::new), subs, geoData,
+                Set.copyOf(disabled));
     }
 
     static void checkTarget(String target, Set<String> targets, Origin origin) throws RuleException {
@@ -329,6 +346,7 @@ public final class RuleSet {
         Rule[] rules = new Rule[lines.size()];
         for (int i = 0; i < rules.length; i++) {
             rules[i] = geo.resolve(RuleParser.parseLine(lines.get(i), w -> { }).rule(), lines.get(i).origin());
+            rules[i] = disabled.contains(i) ? new Rule.Disabled(rules[i]) : rules[i];
         }
         // The sub-rule lists were resolved when compiled; their GEOSITE and GEOIP sets go by the same names.
         for (String name : subs.names()) {
@@ -399,5 +417,10 @@ public final class RuleSet {
     /** The rule lines this set was compiled from. */
     public List<RuleLine> lines() {
         return lines;
+    }
+
+    /** The indexes of the rules switched off ({@code disabled} of {@link #compile}). */
+    public Set<Integer> disabled() {
+        return disabled;
     }
 }

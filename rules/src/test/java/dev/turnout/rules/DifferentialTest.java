@@ -57,6 +57,7 @@ class DifferentialTest {
         int resolvedSomething = 0;
         int viaSubRules = 0;
         int explained = 0;
+        int disabledRules = 0;
         for (; lists < maxLists && System.nanoTime() < deadline; lists++) {
             Map<String, ProviderSource> textual = new LinkedHashMap<>();
             Map<String, ProviderSource> providers = randomProviders(rnd, textual);
@@ -69,14 +70,24 @@ class DifferentialTest {
             if (rnd.nextInt(4) == 0) {
                 lines.add(new RuleLine("MATCH,PROXY", new Origin("config.yaml", n + 1, 5)));
             }
+            // Some lists with rules switched off (PATCH /rules/disable): mihomo skips them as if they were not there.
+            Set<Integer> disabled = new java.util.HashSet<>();
+            boolean switchSomeOff = rnd.nextInt(3) == 0;
+            for (int i = 0; switchSomeOff && i < lines.size(); i++) {
+                if (rnd.nextInt(3) == 0) {
+                    disabled.add(i);
+                }
+            }
+            disabledRules += disabled.size();
             RuleSet set;
             LinearReference ref;
             FakeGeo geo = new FakeGeo(rnd.nextInt(3) == 0);
             Explanation explanation;
             try {
-                set = RuleSet.compile(lines, providers, TARGETS, subs, geo);
+                set = RuleSet.compile(lines, providers, TARGETS, subs, geo, disabled);
                 explanation = set.explanation(providers);
                 ref = new LinearReference(lines, textual, subs, geo); // mrs providers: the reference reads their text
+                ref.disable(disabled);
             } catch (RuleException e) {
                 throw new AssertionError("seed " + seed + ": generated rules must compile: " + e.getMessage(), e);
             }
@@ -133,6 +144,7 @@ class DifferentialTest {
                 + " matched (" + viaSubRules + " through sub-rules), " + resolvedSomething + " resolutions, "
                 + explained + " explained");
         assertTrue(viaSubRules > 0, "generator never decided through a SUB-RULE");
+        assertTrue(disabledRules > 0, "generator never switched a rule off");
         assertTrue(lists >= Math.min(200, maxLists), "too few lists in the time budget: " + lists);
         assertTrue(matchedSomething > queries / 10, "generator too weak: only " + matchedSomething + " matches");
         assertTrue(resolvedSomething > 0, "generator never exercised resolution");

@@ -70,6 +70,13 @@ final class LinearReference {
         return null;
     }
 
+    /** Switches the rules at {@code indexes} off: they match nothing and make nothing resolve. */
+    void disable(java.util.Set<Integer> indexes) {
+        for (int i : indexes) {
+            rules.set(i, new Rule.Disabled(rules.get(i)));
+        }
+    }
+
     /** The address the rule at {@code index} was matched against in the last {@link #decide}. */
     InetAddress lastAddress() {
         return lastAddress;
@@ -141,6 +148,9 @@ final class LinearReference {
     }
 
     private boolean matches(Rule rule, Query q, String domain, InetAddress ip) {
+        if (rule instanceof Rule.Disabled) {
+            return false;
+        }
         if (rule instanceof Rule.Exact r) {
             return domain != null && domain.equals(r.domain());
         }
