@@ -41,6 +41,8 @@ import java.util.Map;
  * @param externalUiName {@code external-ui-name}: the dashboard's folder within {@code external-ui}, or {@code null}
  * @param externalUiUrl {@code external-ui-url}: where a missing dashboard is downloaded from, or {@code null}
  * @param listeners mihomo's {@code listeners:} that Turnout opens
+ * @param disabledRules the rules a dashboard switched off ({@code PATCH /rules/disable}), by index, each with its text:
+ *     one is off while the rule at its index reads the same (a file edited meanwhile does not switch another off)
  */
 public record Config(
         Path file,
@@ -86,7 +88,8 @@ public record Config(
         Map<String, List<RuleLine>> subRules,
         Map<String, ProxyProviderEntry> proxyProviders,
         Authentication authentication,
-        List<ListenerEntry> listeners) {
+        List<ListenerEntry> listeners,
+        Map<Integer, String> disabledRules) {
 
     /** Where the value of a top-level key was written; the file alone when the key is absent. */
     public Origin originOf(String key) {
@@ -150,7 +153,7 @@ public record Config(
                 secret, externalControllerCors, externalControllerTls, externalDohServer, tcpHalfCloseTimeout, tcpConcurrent, profile,
                 unifiedDelay, keepAlive,
                 ipv6, warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
-                portListenersOn(allowLan ? bindAddress : null));
+                portListenersOn(allowLan ? bindAddress : null), disabledRules);
     }
 
     /**
@@ -181,30 +184,52 @@ public record Config(
      * The settings a dashboard's {@code PATCH /configs} may change while Turnout runs, beside the proxy ports
      * ({@link #listeningOn}): mihomo's {@code tun}, {@code ipv6}, {@code sniffing} (the {@code sniffer:} section's
      * {@code enable}), {@code interface-name}, {@code tcp-concurrent}, {@code unified-delay}, and the {@code dns:}
-     * section's servers and mode, {@code redir-port} and {@code tproxy-port} (0: none).
+     * section's servers and mode, {@code redir-port} and {@code tproxy-port} (0: none); and the rules switched off
+     * ({@code PATCH /rules/disable}).
      */
     public record Patchable(Section tun, boolean ipv6, Section sniffer, String interfaceName, boolean tcpConcurrent,
-                            boolean unifiedDelay, Section dns, int redirPort, int tproxyPort) {
+                            boolean unifiedDelay, Section dns, int redirPort, int tproxyPort,
+                            Map<Integer, String> disabledRules) {
+
+        public Patchable {
+            disabledRules = Map.copyOf(disabledRules);
+        }
 
         public Patchable withTun(Section next) {
             return new Patchable(next, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, redirPort,
-                    tproxyPort);
+                    tproxyPort, disabledRules);
         }
 
         public Patchable withDns(Section next) {
             return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, next, redirPort,
-                    tproxyPort);
+                    tproxyPort, disabledRules);
         }
 
         public Patchable withIpv6(boolean next) {
             return new Patchable(tun, next, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, redirPort,
-                    tproxyPort);
+                    tproxyPort, disabledRules);
+        }
+
+        public Patchable withDisabledRules(Map<Integer, String> next) {
+            return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, redirPort,
+                    tproxyPort, next);
         }
     }
 
     public Patchable patchable() {
         return new Patchable(tun, ipv6, sniffer, interfaceName, tcpConcurrent, unifiedDelay, dns, redirPort(),
-                tproxyPort());
+                tproxyPort(), disabledRules);
+    }
+
+    /** The indexes of the rules switched off now: those of {@link #disabledRules} whose rule still reads the same. */
+    public java.util.Set<Integer> disabledRuleIndexes() {
+        java.util.Set<Integer> out = new java.util.TreeSet<>();
+        disabledRules.forEach((i, text) -> {
+            if (i >= 0 && i < rules.size() && rules.get(i).text().equals(text)) {
+                out.add(i);
+            }
+        });
+        return out;
     }
 
     /** mihomo's {@code redir-port}: the port of the listener it opens, 0 for none. */
@@ -261,7 +286,7 @@ public record Config(
                 keepAlive, p.ipv6(), warnings, origins, findProcessMode, geo, subRules, proxyProviders, authentication,
                 withPortListener(withPortListener(listeners, ListenerEntry.DEFAULT_REDIR, ListenerEntry.REDIR,
                         p.redirPort(), PATCHED), ListenerEntry.DEFAULT_TPROXY, ListenerEntry.TPROXY, p.tproxyPort(),
-                        PATCHED));
+                        PATCHED), p.disabledRules());
     }
 
     /** Where a dashboard's change is said to be written. */

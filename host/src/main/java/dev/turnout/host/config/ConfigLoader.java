@@ -479,7 +479,7 @@ public final class ConfigLoader {
                     attempt(() -> oneOf(keys, "find-process-mode", "strict", List.of("always", "strict", "off")),
                             "strict"),
                     geo, subRules, proxyProviders, attempt(() -> authentication(keys), Authentication.NONE),
-                    listeners);
+                    listeners, Map.of());
             if (!errors.isEmpty()) {
                 throw ConfigException.of(errors).withPartial(config);
             }

@@ -195,8 +195,14 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "proxies" -> proxies(call);
             case "rules" -> {
                 if (p.size() == 1 && only(call, HttpMethod.GET)) {
-                    call.json(ClashViews.rules(controller.turnout().config().rules()));
-                } else if (p.size() != 1) {
+                    Routing routing = controller.turnout().router().current();
+                    call.json(ClashViews.rules(routing.rules().lines(), routing.rules().disabled(),
+                            routing.stats().entries()));
+                } else if (p.size() == 2 && p.get(1).equals("disable")) {
+                    if (only(call, HttpMethod.PATCH)) {
+                        switchRules(call);
+                    }
+                } else {
                     notFound(call);
                 }
             }
@@ -374,6 +380,28 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             apply(t, newMode, newLevel, newIpv6);
         });
+    }
+
+    /**
+     * mihomo's {@code PATCH /rules/disable}: {@code {"3": true, "5": false}} switches rule 3 off and rule 5 on again
+     * (zashboard's and Clash Party's rule switches), off the controller's loop since the routing is compiled anew;
+     * 204, or 400 for a body that is not such a map or names no rule, and then nothing changed.
+     */
+    private void switchRules(Call call) {
+        Map<Integer, Boolean> off = new java.util.LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, Object> e : Json.parseObject(call.body()).entrySet()) {
+                if (!(e.getValue() instanceof Boolean b)) {
+                    throw new Json.JsonException("the value for rule " + e.getKey() + " must be true or false");
+                }
+                off.put(Integer.parseInt(e.getKey().trim()), b);
+            }
+        } catch (Json.JsonException | NumberFormatException e) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: " + (e instanceof NumberFormatException
+                    ? "keys must be rule indexes (0, 1, ...)" : e.getMessage()));
+            return;
+        }
+        onWorker(call, "switching rules on or off failed", () -> controller.turnout().switchRules(off));
     }
 
     /** interface-name, tcp-concurrent, sniffing and unified-delay as {@code body} sets them, when it changes one. */

@@ -5,20 +5,21 @@ import dev.turnout.api.Metadata;
 import dev.turnout.api.Outbound;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.config.Section;
 import dev.turnout.host.dns.DnsOptions;
-import dev.turnout.host.inbound.Authentication;
-import dev.turnout.host.runtime.Turnout;
-import dev.turnout.host.tun.TunOptions;
-import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.flow.Flow;
 import dev.turnout.host.flow.FlowTable;
+import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.outbound.AdapterTypes;
 import dev.turnout.host.outbound.HealthBook;
 import dev.turnout.host.outbound.Outbounds;
 import dev.turnout.host.outbound.ProxyGroup;
 import dev.turnout.host.provider.ProxyProvider;
 import dev.turnout.host.provider.SubscriptionInfo;
+import dev.turnout.host.route.RuleStats;
+import dev.turnout.host.runtime.Turnout;
+import dev.turnout.host.tun.TunOptions;
 import dev.turnout.rules.RuleLine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -162,17 +163,38 @@ final class ClashViews {
         return m;
     }
 
-    static Map<String, Object> rules(List<RuleLine> lines) {
+    /**
+     * {@code GET /rules} as mihomo 1.19.19 answers it: each rule's type, payload and target as Clash 1.18 gave them,
+     * its {@code index} (what {@code PATCH /rules/disable} names), {@code size} (-1: Turnout does not count a rule's
+     * entries here; {@code /providers/rules} does) and {@code extra}: whether it is switched off, and how often and
+     * when last it decided a flow ({@code hit}) or was passed over for a later rule or none ({@code miss}).
+     */
+    static Map<String, Object> rules(List<RuleLine> lines, java.util.Set<Integer> disabled, List<RuleStats.Entry> stats) {
         List<Map<String, Object>> out = new ArrayList<>(lines.size());
-        for (RuleLine line : lines) {
-            RuleView v = RuleView.ofLine(line.text());
+        for (int i = 0; i < lines.size(); i++) {
+            RuleView v = RuleView.ofLine(lines.get(i).text());
             Map<String, Object> m = new LinkedHashMap<>();
+            m.put("index", i);
             m.put("type", v.type());
             m.put("payload", v.payload());
             m.put("proxy", v.proxy());
+            m.put("size", -1);
+            RuleStats.Entry e = i < stats.size() ? stats.get(i) : new RuleStats.Entry(0, 0, 0, 0);
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("disabled", disabled.contains(i));
+            extra.put("hitCount", e.hitCount());
+            extra.put("hitAt", goTime(e.hitAt()));
+            extra.put("missCount", e.missCount());
+            extra.put("missAt", goTime(e.missAt()));
+            m.put("extra", extra);
             out.add(m);
         }
         return Map.of("rules", out);
+    }
+
+    /** A time as Go's JSON writes a time.Time: never is its zero time, which dashboards know. */
+    private static String goTime(long epochMillis) {
+        return epochMillis == 0 ? "0001-01-01T00:00:00Z" : Instant.ofEpochMilli(epochMillis).toString();
     }
 
     static Map<String, Object> configs(Config c, String mode, String logLevel) {

@@ -287,7 +287,7 @@ final class ConfigPatch {
         int tproxyPort = body.get("tproxy-port") == null ? running.tproxyPort()
                 : port("tproxy-port", body.get("tproxy-port"));
         return new Config.Patchable(running.tun(), running.ipv6(), sniffer, interfaceName, tcpConcurrent,
-                unifiedDelay, running.dns(), redirPort, tproxyPort);
+                unifiedDelay, running.dns(), redirPort, tproxyPort, running.disabledRules());
     }
 
     private static boolean flag(Map<String, Object> body, String key, boolean fallback) {

@@ -94,6 +94,12 @@ public final class Router {
         return name == null ? null : routing.listenerRules().get(name);
     }
 
+    /** Whether {@code flow}'s decision under {@code routing} is the rules' (rule mode, no listener deciding). */
+    public static boolean byRules(Routing routing, Metadata flow) {
+        return "rule".equals(routing.mode()) && listenerProxy(routing, flow) == null
+                && listenerRules(routing, flow) == null;
+    }
+
     /** Whether deciding for {@code flow} under {@code routing} may block on name resolution or a process lookup. */
     public boolean mayBlock(Routing routing, Metadata flow) {
         if (!"rule".equals(routing.mode()) || listenerProxy(routing, flow) != null) {

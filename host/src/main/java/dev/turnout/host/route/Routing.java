@@ -15,13 +15,20 @@ import java.util.Map;
  *                mihomo's {@code listeners:}), whatever the rules and the mode
  * @param listenerRules by listener name, the {@code sub-rules:} list its flows are matched against in rule mode
  *                ({@code rule} of mihomo's {@code listeners:})
+ * @param stats   how the rules decided flows
  */
 public record Routing(RuleSet rules, Outbounds outbounds, String mode, CompiledDnsMatchers dnsMatchers,
-                      Map<String, String> listenerProxies, Map<String, String> listenerRules) {
+                      Map<String, String> listenerProxies, Map<String, String> listenerRules, RuleStats stats) {
 
     public Routing {
         listenerProxies = Map.copyOf(listenerProxies);
         listenerRules = Map.copyOf(listenerRules);
+    }
+
+    /** With counts of its own. */
+    public Routing(RuleSet rules, Outbounds outbounds, String mode, CompiledDnsMatchers dnsMatchers,
+                   Map<String, String> listenerProxies, Map<String, String> listenerRules) {
+        this(rules, outbounds, mode, dnsMatchers, listenerProxies, listenerRules, new RuleStats(rules.size()));
     }
 
     /** Without DNS sets and listeners. */
@@ -31,6 +38,16 @@ public record Routing(RuleSet rules, Outbounds outbounds, String mode, CompiledD
 
     /** The same routing in another {@code mode}. */
     public Routing withMode(String next) {
-        return new Routing(rules, outbounds, next, dnsMatchers, listenerProxies, listenerRules);
+        return new Routing(rules, outbounds, next, dnsMatchers, listenerProxies, listenerRules, stats);
+    }
+
+    /**
+     * This routing keeping {@code previous}'s counts when its rules read as they did there (a provider's refresh, a
+     * rule switched off or on); with its own otherwise.
+     */
+    public Routing countingOn(Routing previous) {
+        return previous.rules().lines().equals(rules.lines()) && previous.stats().size() == rules.size()
+                ? new Routing(rules, outbounds, mode, dnsMatchers, listenerProxies, listenerRules, previous.stats())
+                : this;
     }
 }

@@ -68,7 +68,8 @@ public final class RoutingCompiler {
                     listenerProxies.put(l.name(), l.proxy());
                 }
             }
-            RuleSet rules = RuleSet.compile(config.rules(), providers.sources(), targets, config.subRules(), geo);
+            RuleSet rules = RuleSet.compile(config.rules(), providers.sources(), targets, config.subRules(), geo,
+                    config.disabledRuleIndexes());
             Map<String, String> listenerRules = new LinkedHashMap<>();
             List<String> listenerNotes = new ArrayList<>();
             for (ListenerEntry l : config.listeners()) {

@@ -50,6 +50,7 @@ import dev.turnout.host.sniff.Sniffer;
 import dev.turnout.host.tunnel.DefaultTunnel;
 import dev.turnout.rules.NameResolver;
 import dev.turnout.rules.Origin;
+import dev.turnout.rules.RuleLine;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -540,6 +541,38 @@ public final class Turnout implements AutoCloseable {
     private static final Origin DASHBOARD = new Origin("PATCH /configs", 0, 0);
 
     /**
+     * mihomo's {@code PATCH /rules/disable}: the rules at the indexes {@code off} maps to true are switched off, those
+     * it maps to false on again, and the routing is compiled with them, its counts kept. They stay so across a
+     * provider's refresh and a dashboard's changes, until the config is loaded anew (a reload, {@code PUT /configs}),
+     * as in mihomo, whose rules are made anew then.
+     *
+     * @throws ConfigException naming an index no rule has; then nothing changed
+     */
+    public synchronized void switchRules(Map<Integer, Boolean> off) throws ConfigException {
+        Config running = config;
+        List<RuleLine> rules = running.rules();
+        Map<Integer, String> next = new java.util.TreeMap<>();
+        running.disabledRuleIndexes().forEach(i -> next.put(i, rules.get(i).text()));
+        for (Map.Entry<Integer, Boolean> e : off.entrySet()) {
+            int i = e.getKey();
+            if (i < 0 || i >= rules.size()) {
+                throw new ConfigException(new Origin("PATCH /rules/disable", 0, 0), "there is no rule " + i + " (the"
+                        + " rules are numbered from 0 to " + (rules.size() - 1) + ")");
+            }
+            if (e.getValue()) {
+                next.put(i, rules.get(i).text());
+            } else {
+                next.remove(i);
+            }
+        }
+        if (next.keySet().equals(running.disabledRuleIndexes())) {
+            return;
+        }
+        reload(running.with(running.patchable().withDisabledRules(next)));
+        log.info("rules switched off by the controller: {}", next.isEmpty() ? "none" : next.keySet());
+    }
+
+    /**
      * Puts the TUN in the state {@code next} asks for ({@code null}: down), reopening it when its options changed;
      * when the new one cannot open, the one that ran is opened again and the error thrown.
      */
@@ -663,10 +696,11 @@ public final class Turnout implements AutoCloseable {
         });
         lastNotes = Set.copyOf(compiled.notes());
         Routing previous = router.current();
-        carrySelections(previous, compiled.routing());
+        Routing routing = compiled.routing().countingOn(previous);
+        carrySelections(previous, routing);
         groups.useUnifiedDelay(next.unifiedDelay());
-        groups.adopt(compiled.routing().outbounds());
-        router.swap(compiled.routing());
+        groups.adopt(routing.outbounds());
+        router.swap(routing);
         retirement.retire(previous.outbounds(), compiled.routing().outbounds());
         tunnel.useSniffer(sniffer(checked.settings().sniffer()));
         dns.useMatchers(compiled.routing().dnsMatchers());

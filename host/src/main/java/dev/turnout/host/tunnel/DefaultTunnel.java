@@ -374,11 +374,15 @@ public final class DefaultTunnel implements Tunnel {
         return routed(routing, router.route(routing, flow));
     }
 
+    /** The decision taken for good: counted for the rule that made it, when the rules made it. */
     private static Routed routed(Routing routing, Router.Decided decided) {
         Decision d = decided.decision();
         Outbound out = routing.outbounds().get(d.target());
         if (out == null) {
             throw new IllegalStateException("rule " + d.rule() + " names unknown outbound " + d.target());
+        }
+        if (d.index() >= 0 || d == Decision.NO_MATCH && Router.byRules(routing, decided.flow())) {
+            routing.stats().decided(d.index());
         }
         return new Routed(d, out, decided.flow());
     }

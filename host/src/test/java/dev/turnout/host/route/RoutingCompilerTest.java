@@ -168,6 +168,33 @@ class RoutingCompilerTest {
     }
 
     @Test
+    void aRuleSwitchedOffIsPassedOverWhileItReadsAsItDidWhenSwitchedOff() throws Exception {
+        Config running = config(GOOD);
+        Config off = running.with(running.patchable().withDisabledRules(Map.of(1, "DOMAIN,blocked.example,REJECT")));
+        assertEquals(java.util.Set.of(1), off.disabledRuleIndexes());
+        Router router = new Router(compiler().compile(off, false).routing(), NameResolver.NONE, RuleHosts.DEFAULT);
+        assertEquals("hk", target(router, "blocked.example"), "rule 1 off: MATCH decides");
+        assertEquals(java.util.Set.of(1), router.current().rules().disabled());
+        // The file edited meanwhile: another rule stands at index 1 now, and it is not switched off.
+        Config edited = config(GOOD.replace("DOMAIN,blocked.example,REJECT", "DOMAIN,other.example,REJECT"))
+                .with(off.patchable());
+        assertEquals(java.util.Set.of(), edited.disabledRuleIndexes());
+        Router after = new Router(compiler().compile(edited, false).routing(), NameResolver.NONE, RuleHosts.DEFAULT);
+        assertEquals("REJECT", target(after, "other.example"));
+    }
+
+    @Test
+    void theRulesCountsGoOnAcrossARoutingWithTheSameRulesOnly() throws Exception {
+        Routing first = compiler().compile(config(GOOD), false).routing();
+        first.stats().decided(1);
+        first.stats().decided(-1);
+        assertSame(first.stats(), compiler().compile(config(GOOD), false).routing().countingOn(first).stats());
+        Routing other = compiler().compile(config(GOOD.replace("MATCH,hk", "MATCH,DIRECT")), false).routing();
+        assertTrue(other.countingOn(first).stats() != first.stats(), "other rules: counts of their own");
+        assertEquals(0, other.countingOn(first).stats().entries().get(1).hitCount());
+    }
+
+    @Test
     void theModeComesFromTheConfig() throws Exception {
         Routing global = compiler().compile(config(GOOD.replace("mode: rule", "mode: global")), false).routing();
         assertEquals("global", global.mode());
