@@ -142,15 +142,16 @@ final class GroupMembers {
             members.removeIf(o.excludeFilter()::matches);
         }
         if (members.isEmpty()) {
+            List<String> why = new ArrayList<>(2);
             if (!gone.isEmpty()) {
-                warnings.add(g.origin() + ": group '" + g.name() + "' has no members: " + quoted(gone) + (gone.size() == 1
-                        ? " was" : " were") + " left out" + (used.isEmpty() ? "" : " and its proxy providers ("
-                        + String.join(", ", used) + ") have no nodes now") + "; flows routed to it are refused");
-                return List.of();
+                why.add(quoted(gone) + (gone.size() == 1 ? " was" : " were") + " left out");
             }
             if (!used.isEmpty()) {
-                warnings.add(g.origin() + ": group '" + g.name() + "' has no members: its proxy providers ("
-                        + String.join(", ", used) + ") have no nodes now; flows routed to it are refused");
+                why.add("its proxy providers (" + String.join(", ", used) + ") have no nodes now");
+            }
+            if (!why.isEmpty()) {
+                warnings.add(g.origin() + ": group '" + g.name() + "' has no members: " + String.join(" and ", why)
+                        + "; flows routed to it are refused");
                 return List.of();
             }
             warnings.add(g.origin() + ": group '" + g.name() + "' has no members left after include-all and its "
