@@ -190,7 +190,7 @@ class ControllerIT {
         for (Object o : (List<Object>) ((Map<String, Object>) rules).get("rules")) {
             Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) o);
             assertEquals(i++, ((Number) copy.remove("index")).intValue(), copy::toString);
-            assertEquals(-1, ((Number) copy.remove("size")).intValue(), copy::toString);
+            assertTrue(((Number) copy.remove("size")).intValue() >= -1, copy::toString);
             Map<String, Object> extra = (Map<String, Object>) copy.remove("extra");
             assertEquals(java.util.Set.of("disabled", "hitCount", "hitAt", "missCount", "missAt"), extra.keySet());
             out.add(copy);

@@ -41,9 +41,12 @@ class RuleSwitchesIT {
         Files.writeString(config, String.join("\n",
                 "mixed-port: " + MIXED,
                 "external-controller: 127.0.0.1:" + CONTROLLER,
+                "rule-providers:",
+                "  two: {type: inline, behavior: domain, payload: [a.example, b.example]}",
                 "rules:",
                 "  - DOMAIN,blocked.test,REJECT",
                 "  - DOMAIN-SUFFIX,test,DIRECT",
+                "  - RULE-SET,two,REJECT",
                 "  - MATCH,REJECT",
                 ""));
         try (Launched turnout = Launched.start(ns, config, dir.resolve("turnout.log"), CONTROLLER)) {
@@ -51,9 +54,11 @@ class RuleSwitchesIT {
             assertEquals("403", status(ns, "blocked.test"), turnout.log());
             assertEquals("200", status(ns, "other.test"));
             List<Map<String, Object>> rules = rules(api);
-            assertEquals(List.of(0, 1, 2), rules.stream().map(r -> ((Number) r.get("index")).intValue()).toList());
-            assertEquals(List.of(1L, 1L, 0L), counts(rules, "hitCount"));
-            assertEquals(List.of(1L, 0L, 0L), counts(rules, "missCount"), "other.test passed rule 0 over");
+            assertEquals(List.of(0, 1, 2, 3), rules.stream().map(r -> ((Number) r.get("index")).intValue()).toList());
+            assertEquals(List.of(-1, -1, 2, -1), rules.stream().map(r -> ((Number) r.get("size")).intValue()).toList(),
+                    "a RULE-SET's size is its provider's entries");
+            assertEquals(List.of(1L, 1L, 0L, 0L), counts(rules, "hitCount"));
+            assertEquals(List.of(1L, 0L, 0L, 0L), counts(rules, "missCount"), "other.test passed rule 0 over");
             assertTrue(!extra(rules.get(0)).get("hitAt").equals("0001-01-01T00:00:00Z"), rules.toString());
             assertEquals("0001-01-01T00:00:00Z", extra(rules.get(2)).get("hitAt"), "never: Go's zero time");
 
@@ -63,13 +68,13 @@ class RuleSwitchesIT {
             assertTrue(turnout.log().contains("--> blocked.test:8080 match DOMAIN-SUFFIX,test using DIRECT"),
                     turnout.log());
             rules = rules(api);
-            assertEquals(List.of(true, false, false), rules.stream().map(r -> extra(r).get("disabled")).toList());
-            assertEquals(List.of(1L, 2L, 0L), counts(rules, "hitCount"), "the counts go on across the switch");
+            assertEquals(List.of(true, false, false, false), rules.stream().map(r -> extra(r).get("disabled")).toList());
+            assertEquals(List.of(1L, 2L, 0L, 0L), counts(rules, "hitCount"), "the counts go on across the switch");
 
-            assertEquals(400, api.call("PATCH", "/rules/disable", "{\"3\": true}").status(), "no rule 3");
+            assertEquals(400, api.call("PATCH", "/rules/disable", "{\"4\": true}").status(), "no rule 4");
             assertEquals(400, api.call("PATCH", "/rules/disable", "{\"first\": true}").status());
             assertEquals(400, api.call("PATCH", "/rules/disable", "{\"1\": \"yes\"}").status());
-            assertEquals(List.of(true, false, false),
+            assertEquals(List.of(true, false, false, false),
                     rules(api).stream().map(r -> extra(r).get("disabled")).toList(), "a refused PATCH changes nothing");
 
             assertEquals(204, api.call("PATCH", "/rules/disable", "{\"0\": false}").status());
@@ -78,7 +83,8 @@ class RuleSwitchesIT {
             assertEquals(204, api.call("PATCH", "/rules/disable", "{\"0\": true}").status());
             assertTrue(turnout.reload(), turnout.log());
             assertEquals("403", status(ns, "blocked.test"), "a reload reads the file: every rule on again, as in mihomo");
-            assertEquals(List.of(false, false, false), rules(api).stream().map(r -> extra(r).get("disabled")).toList());
+            assertEquals(List.of(false, false, false, false),
+                    rules(api).stream().map(r -> extra(r).get("disabled")).toList());
         }
     }
 

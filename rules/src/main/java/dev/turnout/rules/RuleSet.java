@@ -41,6 +41,8 @@ public final class RuleSet {
     private final SubRules subs;
     /** The indexes of the rules switched off. */
     private final Set<Integer> disabled;
+    /** Per rule, the entries of the set it stands for (RULE-SET, GEOSITE, GEOIP read as ranges); -1 for the others. */
+    private final int[] sizes;
     /**
      * For a SUB-RULE line, the list it names and the decision of each rule of every list, by
      * {@link SubRules#decide}'s number; both null when there is no SUB-RULE, so other configs pay nothing.
@@ -52,9 +54,10 @@ public final class RuleSet {
 
     private RuleSet(List<RuleLine> lines, String[] targets, String[] written, Index index, List<String> warnings,
                     Map<String, Integer> countByType, Rule[] rules, SubRules subs, GeoData geoData,
-                    Set<Integer> disabled) {
+                    Set<Integer> disabled, int[] sizes) {
         this.geoData = geoData;
         this.disabled = disabled;
+        this.sizes = sizes;
         this.lines = lines;
         this.targets = targets;
         this.written = written;
@@ -219,9 +222,14 @@ public final class RuleSet {
             }
         }
         Index index = Index.build(compiled, parsed, subs);
+        int[] sizes = new int[compiled.size()];
+        for (int i = 0; i < sizes.length; i++) {
+            Rule rule = compiled.get(i) instanceof Rule.Disabled d ? d.rule() : compiled.get(i);
+            sizes[i] = rule instanceof Rule.SetRef ref ? parsed.get(ref.provider()).entries().size() : -1;
+        }
         return new RuleSet(List.copyOf(rules), targetOf, writtenOf, index, Collections.unmodifiableList(warnings),
                 Collections.unmodifiableMap(new LinkedHashMap<>(counts)), compiled.toArray(Rule[]::new), subs, geoData,
-                Set.copyOf(disabled));
+                Set.copyOf(disabled), sizes);
     }
 
     static void checkTarget(String target, Set<String> targets, Origin origin) throws RuleException {
@@ -417,6 +425,14 @@ public final class RuleSet {
     /** The rule lines this set was compiled from. */
     public List<RuleLine> lines() {
         return lines;
+    }
+
+    /**
+     * How many entries the set rule {@code index} stands for has (a RULE-SET's provider, a GEOSITE list, a GEOIP
+     * country read as ranges or LAN), as mihomo's {@code /rules} gives them; -1 for any other rule.
+     */
+    public int entries(int index) {
+        return sizes[index];
     }
 
     /** The indexes of the rules switched off ({@code disabled} of {@link #compile}). */

@@ -25,6 +25,16 @@ class ProvidersTest {
             """;
 
     @Test
+    void aSetRuleSaysHowManyEntriesItStandsForAndOtherRulesSayMinusOne() throws Exception {
+        RuleSet s = compile(Map.of("d", yaml("d", Behavior.DOMAIN, DOMAINS)), "DOMAIN,a.test,PROXY", "RULE-SET,d,PROXY",
+                "GEOIP,LAN,DIRECT", "MATCH,GROUP");
+        assertEquals(-1, s.entries(0));
+        assertEquals(5, s.entries(1), "the provider's five entries");
+        assertEquals(GeoRules.LAN.size(), s.entries(2), "LAN's ranges");
+        assertEquals(-1, s.entries(3));
+    }
+
+    @Test
     void domainProviderSyntax() throws Exception {
         RuleSet s = compile(Map.of("d", yaml("d", Behavior.DOMAIN, DOMAINS)), "RULE-SET,d,PROXY");
         String[] hits = {"exact.com", "plus.com", "x.y.plus.com", "a.dot.com", "a.b.dot.com", "x.star.com",

@@ -196,8 +196,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "rules" -> {
                 if (p.size() == 1 && only(call, HttpMethod.GET)) {
                     Routing routing = controller.turnout().router().current();
-                    call.json(ClashViews.rules(routing.rules().lines(), routing.rules().disabled(),
-                            routing.stats().entries()));
+                    call.json(ClashViews.rules(routing.rules(), routing.stats().entries()));
                 } else if (p.size() == 2 && p.get(1).equals("disable")) {
                     if (only(call, HttpMethod.PATCH)) {
                         switchRules(call);

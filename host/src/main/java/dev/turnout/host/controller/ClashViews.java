@@ -21,6 +21,7 @@ import dev.turnout.host.route.RuleStats;
 import dev.turnout.host.runtime.Turnout;
 import dev.turnout.host.tun.TunOptions;
 import dev.turnout.rules.RuleLine;
+import dev.turnout.rules.RuleSet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -165,11 +166,12 @@ final class ClashViews {
 
     /**
      * {@code GET /rules} as mihomo 1.19.19 answers it: each rule's type, payload and target as Clash 1.18 gave them,
-     * its {@code index} (what {@code PATCH /rules/disable} names), {@code size} (-1: Turnout does not count a rule's
-     * entries here; {@code /providers/rules} does) and {@code extra}: whether it is switched off, and how often and
+     * its {@code index} (what {@code PATCH /rules/disable} names), {@code size} (the entries of the set a RULE-SET,
+     * GEOSITE or ranges-read GEOIP stands for, as compiled; -1 for other rules) and {@code extra}: whether it is switched off, and how often and
      * when last it decided a flow ({@code hit}) or was passed over for a later rule or none ({@code miss}).
      */
-    static Map<String, Object> rules(List<RuleLine> lines, java.util.Set<Integer> disabled, List<RuleStats.Entry> stats) {
+    static Map<String, Object> rules(RuleSet rules, List<RuleStats.Entry> stats) {
+        List<RuleLine> lines = rules.lines();
         List<Map<String, Object>> out = new ArrayList<>(lines.size());
         for (int i = 0; i < lines.size(); i++) {
             RuleView v = RuleView.ofLine(lines.get(i).text());
@@ -178,10 +180,10 @@ final class ClashViews {
             m.put("type", v.type());
             m.put("payload", v.payload());
             m.put("proxy", v.proxy());
-            m.put("size", -1);
+            m.put("size", rules.entries(i));
             RuleStats.Entry e = i < stats.size() ? stats.get(i) : new RuleStats.Entry(0, 0, 0, 0);
             Map<String, Object> extra = new LinkedHashMap<>();
-            extra.put("disabled", disabled.contains(i));
+            extra.put("disabled", rules.disabled().contains(i));
             extra.put("hitCount", e.hitCount());
             extra.put("hitAt", goTime(e.hitAt()));
             extra.put("missCount", e.missCount());
