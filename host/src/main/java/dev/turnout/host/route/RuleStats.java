@@ -1,6 +1,5 @@
 package dev.turnout.host.route;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -9,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * did, and how many were decided after it (by a later rule, or by none) and when last. Only flows the rules decide
  * count (rule mode, not a listener's {@code proxy} or {@code rule}). Each flow is one count, taken where its decision
  * is final; misses are worked out from the counts of the rules after, when asked, so deciding costs one counter.
- * A reload that leaves the rules as they were keeps the counts, as a rule kept by mihomo keeps its own.
+ * A reload that leaves the rules as they were keeps the counts (mihomo's start again at every reload, its rules being
+ * made anew).
  */
 public final class RuleStats {
 
@@ -50,6 +50,6 @@ public final class RuleStats {
             laterCount += hits.get(i);
             laterAt = Math.max(laterAt, lastAt.get(i));
         }
-        return new ArrayList<>(List.of(out));
+        return List.of(out);
     }
 }
