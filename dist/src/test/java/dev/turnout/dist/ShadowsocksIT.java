@@ -35,9 +35,9 @@ class ShadowsocksIT {
     static final String SERVER = "192.0.2.2";
     /** Where the ss-servers listen: reached through the TUN's routes, so only binding to veth0 avoids a loop. */
     static final String REMOTE = "198.51.100.2";
-    static final String[] CIPHERS = {"aes-128-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"};
+    static final String[] CIPHERS = {"aes-128-gcm", "aes-256-gcm", "chacha20-ietf-poly1305", "aes-192-gcm"};
     /** One destination address per cipher, routed to that cipher's server by an IP-CIDR rule. */
-    static final String[] TARGETS = {"203.0.113.11", "203.0.113.12", "203.0.113.13"};
+    static final String[] TARGETS = {"203.0.113.11", "203.0.113.12", "203.0.113.13", "203.0.113.14"};
     static final String DNS = "203.0.113.53";
     static final int HTTP = 8080;
     static final int MIXED = 7890;
@@ -69,7 +69,8 @@ class ShadowsocksIT {
         client.defaultRoute(SERVER);
         // ss-server resolves the names Turnout sends from the server namespace's own hosts file.
         server.hosts(Map.of("aes-128-gcm.ss.test", TARGETS[0], "aes-256-gcm.ss.test", TARGETS[1],
-                "chacha20-ietf-poly1305.ss.test", TARGETS[2], "obfs.ss.test", TARGETS[0], "ws.ss.test", TARGETS[1]));
+                "chacha20-ietf-poly1305.ss.test", TARGETS[2], "aes-192-gcm.ss.test", TARGETS[3], "obfs.ss.test", TARGETS[0],
+                "ws.ss.test", TARGETS[1]));
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         Daemons.dnsmasq(server, dir.resolve("dnsmasq.log"), DNS, 53, "--host-record=through-ss.test,203.0.113.99");
         for (int i = 0; i < CIPHERS.length; i++) {
