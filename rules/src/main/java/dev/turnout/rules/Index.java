@@ -374,10 +374,7 @@ final class Index {
             } else {
                 side = x.postAsns = x.postAsns == null ? new LongIntMap() : x.postAsns;
             }
-            int old = side.get(r.number());
-            if (old < 0 || i < old) {
-                side.put(r.number(), i);
-            }
+            keepLowest(side, r.number(), i);
             x.lowestAsn = Math.min(x.lowestAsn, i);
         }
 
@@ -397,11 +394,16 @@ final class Index {
             }
             x.srcAsnLookup = r.lookup();
             x.srcAsns = x.srcAsns == null ? new LongIntMap() : x.srcAsns;
-            int old = x.srcAsns.get(r.number());
-            if (old < 0 || i < old) {
-                x.srcAsns.put(r.number(), i);
-            }
+            keepLowest(x.srcAsns, r.number(), i);
             x.lowestSrcAsn = Math.min(x.lowestSrcAsn, i);
+        }
+
+        /** The first rule naming AS {@code number} decides for it: {@code i} unless an earlier one is there. */
+        private static void keepLowest(LongIntMap byNumber, long number, int i) {
+            int old = byNumber.get(number);
+            if (old < 0 || i < old) {
+                byNumber.put(number, i);
+            }
         }
 
         /** As {@link #addCidr}: destination suffixes split at {@link #resolveAt}, source ones apart. */

@@ -181,7 +181,7 @@ final class ClashViews {
             m.put("payload", v.payload());
             m.put("proxy", v.proxy());
             m.put("size", rules.entries(i));
-            RuleStats.Entry e = i < stats.size() ? stats.get(i) : new RuleStats.Entry(0, 0, 0, 0);
+            RuleStats.Entry e = stats.get(i);
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("disabled", rules.disabled().contains(i));
             extra.put("hitCount", e.hitCount());

@@ -1,6 +1,5 @@
 package dev.turnout.host.dns;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -15,8 +14,7 @@ public final class FakeIpFilter {
 
     private static final FakeIpFilter EMPTY = new FakeIpFilter(List.of());
 
-    private final DomainTrie<Boolean> trie = new DomainTrie<>();
-    private final List<String> setKeys = new ArrayList<>();
+    private final NameList names;
     private final boolean whitelist;
     private final DnsMatchers sets;
 
@@ -34,17 +32,10 @@ public final class FakeIpFilter {
     public FakeIpFilter(List<String> entries, boolean whitelist, DnsMatchers sets) {
         this.whitelist = whitelist;
         this.sets = sets;
-        for (String p : entries) {
-            try {
-                List<String> keys = DnsMatchers.keysOf(p);
-                if (!keys.isEmpty()) {
-                    setKeys.addAll(keys);
-                } else {
-                    trie.insert(p, Boolean.TRUE);
-                }
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("fake-ip-filter entry '" + p + "': " + e.getMessage(), e);
-            }
+        try {
+            this.names = NameList.of(entries);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("fake-ip-filter entry " + e.getMessage(), e);
         }
     }
 
@@ -79,7 +70,7 @@ public final class FakeIpFilter {
 
     /** True when {@code name} (with or without the trailing dot) is listed: by a pattern or in a set. */
     public boolean matches(String name) {
-        return trie.size() != 0 && trie.match(name) != null || sets.containsAny(setKeys, name);
+        return names.contains(name, sets);
     }
 
     /** True when {@code name} may get a fake address: it is not listed, or (whitelist) it is. */

@@ -223,8 +223,9 @@ public final class OutboundFactory {
         return carriers;
     }
 
-    private static boolean taken(String name, Map<String, Outbound> built, Set<String> failed, Set<String> groupNames) {
-        return built.containsKey(name) || failed.contains(name) || groupNames.contains(name)
+    private static boolean taken(String name, Map<String, Outbound> built, Set<String> failed, Set<String> groupNames,
+                                 Set<String> leftOut) {
+        return built.containsKey(name) || failed.contains(name) || groupNames.contains(name) || leftOut.contains(name)
                 || BUILT_IN.contains(name);
     }
 
@@ -237,10 +238,10 @@ public final class OutboundFactory {
         int renamed = 0;
         for (ProxyEntry node : pc.nodes()) {
             ProxyEntry n = node;
-            if (taken(n.name(), built, failed, groupNames) || leftOut.contains(n.name())) {
+            if (taken(n.name(), built, failed, groupNames, leftOut)) {
                 // Two subscriptions of one vendor often share node names: the later one's get their provider's name.
                 String other = n.name() + " (" + pc.name() + ")";
-                if (taken(other, built, failed, groupNames) || leftOut.contains(other)) {
+                if (taken(other, built, failed, groupNames, leftOut)) {
                     skipped.merge("a name another proxy or group has", 1, Integer::sum);
                     continue;
                 }

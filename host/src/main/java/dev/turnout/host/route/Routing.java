@@ -46,7 +46,7 @@ public record Routing(RuleSet rules, Outbounds outbounds, String mode, CompiledD
      * rule switched off or on); with its own otherwise.
      */
     public Routing countingOn(Routing previous) {
-        return previous.rules().lines().equals(rules.lines()) && previous.stats().size() == rules.size()
+        return previous.rules().lines().equals(rules.lines())
                 ? new Routing(rules, outbounds, mode, dnsMatchers, listenerProxies, listenerRules, previous.stats())
                 : this;
     }

@@ -3,8 +3,7 @@ package dev.turnout.host.runtime;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.Section;
-import dev.turnout.host.dns.DnsMatchers;
-import dev.turnout.host.dns.DomainTrie;
+import dev.turnout.host.dns.NameList;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.sniff.SniffOptions;
 import java.util.BitSet;
@@ -64,10 +63,8 @@ final class SnifferSettings {
                 return null;
             });
         }
-        DomainTrie<Boolean> force = keys.read("force-domain", () -> domains(s, "force-domain"));
-        DomainTrie<Boolean> skip = keys.read("skip-domain", () -> domains(s, "skip-domain"));
-        List<String> forceSets = keys.read("force-domain", () -> sets(s, "force-domain"));
-        List<String> skipSets = keys.read("skip-domain", () -> sets(s, "skip-domain"));
+        NameList force = keys.read("force-domain", () -> names(s, "force-domain"));
+        NameList skip = keys.read("skip-domain", () -> names(s, "skip-domain"));
         List<IpPrefix> skipSource = keys.read("skip-src-address", () -> TunSettings.prefixes(s, "skip-src-address"));
         List<IpPrefix> skipDestination = keys.read("skip-dst-address", () -> TunSettings.prefixes(s, "skip-dst-address"));
         keys.throwProblems();
@@ -77,8 +74,7 @@ final class SnifferSettings {
         if (tls == null && http == null && quic == null) {
             return null;
         }
-        return new SniffOptions(tls, http, quic, pureIp, force, skip, forceSets == null ? List.of() : forceSets,
-                skipSets == null ? List.of() : skipSets, skipSource, skipDestination);
+        return new SniffOptions(tls, http, quic, pureIp, force, skip, skipSource, skipDestination);
     }
 
     private static int protocol(Section s, String key, String name) throws ConfigException {
@@ -112,39 +108,12 @@ final class SnifferSettings {
         return ports;
     }
 
-    private static DomainTrie<Boolean> domains(Section s, String key) throws ConfigException {
-        DomainTrie<Boolean> trie = new DomainTrie<>();
-        for (String pattern : s.strings(key)) {
-            if (!setKeys(s, key, pattern).isEmpty()) {
-                continue; // geosite: and rule-set: entries: the rules' compiled sets answer them
-            }
-            try {
-                trie.insert(pattern, Boolean.TRUE);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(s.originOf(key), "sniffer: " + key + ": " + e.getMessage());
-            }
-        }
-        return trie;
-    }
-
-    /** The {@code geosite:} and {@code rule-set:} entries of {@code key}, as the sets' keys. */
-    private static List<String> sets(Section s, String key) throws ConfigException {
-        List<String> out = new java.util.ArrayList<>();
-        for (String entry : s.strings(key)) {
-            try {
-                out.addAll(setKeys(s, key, entry));
-            } catch (ConfigException malformed) {
-                // domains() reports it
-            }
-        }
-        return List.copyOf(out);
-    }
-
-    private static List<String> setKeys(Section s, String key, String entry) throws ConfigException {
+    /** {@code key}'s names and {@code geosite:}/{@code rule-set:} entries (the rules' compiled sets answer those). */
+    private static NameList names(Section s, String key) throws ConfigException {
         try {
-            return DnsMatchers.keysOf(entry);
+            return NameList.of(s.strings(key));
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(s.originOf(key), "sniffer: " + key + " '" + entry + "': " + e.getMessage());
+            throw new ConfigException(s.originOf(key), "sniffer: " + key + " " + e.getMessage());
         }
     }
 }

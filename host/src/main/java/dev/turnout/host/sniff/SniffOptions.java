@@ -1,6 +1,6 @@
 package dev.turnout.host.sniff;
 
-import dev.turnout.host.dns.DomainTrie;
+import dev.turnout.host.dns.NameList;
 import dev.turnout.host.platform.IpPrefix;
 import java.util.BitSet;
 import java.util.List;
@@ -13,14 +13,11 @@ import java.util.List;
  * @param http the HTTP sniffer, {@code null} when off
  * @param quic the QUIC sniffer (UDP flows), {@code null} when off
  * @param parsePureIp sniff flows that arrive without a name (to an address, not a fake one)
- * @param forceDomain sniff flows whose fake-IP name matches, too; values unused
- * @param skipDomain names found that are not used; values unused
- * @param forceSets {@code force-domain}'s {@code geosite:} and {@code rule-set:} entries, as the rules' sets' keys
- * @param skipSets the same of {@code skip-domain}
+ * @param forceDomain sniff flows whose fake-IP name is listed, too
+ * @param skipDomain names found that are not used
  */
-public record SniffOptions(Protocol tls, Protocol http, Protocol quic, boolean parsePureIp, DomainTrie<Boolean> forceDomain,
-                           DomainTrie<Boolean> skipDomain, List<String> forceSets, List<String> skipSets,
-                           List<IpPrefix> skipSource, List<IpPrefix> skipDestination) {
+public record SniffOptions(Protocol tls, Protocol http, Protocol quic, boolean parsePureIp, NameList forceDomain,
+                           NameList skipDomain, List<IpPrefix> skipSource, List<IpPrefix> skipDestination) {
 
     /**
      * One protocol's sniffer.
@@ -33,8 +30,6 @@ public record SniffOptions(Protocol tls, Protocol http, Protocol quic, boolean p
     }
 
     public SniffOptions {
-        forceSets = List.copyOf(forceSets);
-        skipSets = List.copyOf(skipSets);
         skipSource = List.copyOf(skipSource);
         skipDestination = List.copyOf(skipDestination);
     }

@@ -105,13 +105,7 @@ public final class Sniffer {
 
     private boolean forced(Metadata flow) {
         String host = flow.destination().host();
-        return host != null && listed(host, options.forceDomain(), options.forceSets());
-    }
-
-    /** Whether {@code host} is one of {@code names} or in one of the rules' {@code sets}. */
-    private boolean listed(String host, dev.turnout.host.dns.DomainTrie<Boolean> names, List<String> setKeys) {
-        return names.size() > 0 && names.match(host) != null
-                || !setKeys.isEmpty() && sets.get().containsAny(setKeys, host);
+        return host != null && options.forceDomain().contains(host, sets.get());
     }
 
     /**
@@ -140,7 +134,7 @@ public final class Sniffer {
     /** The flow to route once sniffing found {@code host} ({@code null}: nothing) with protocol {@code by}. */
     private Sniffed named(Metadata restored, String host, SniffOptions.Protocol by, InetSocketAddress key,
             boolean forced) {
-        if (host == null || listed(host, options.skipDomain(), options.skipSets())) {
+        if (host == null || options.skipDomain().contains(host, sets.get())) {
             if (host == null && !forced) {
                 failed(key);
             }

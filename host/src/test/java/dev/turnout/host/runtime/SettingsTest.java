@@ -193,7 +193,7 @@ class SettingsTest {
         assertTrue(sniffer.http().overrideDestination(), "its own override-destination wins");
         assertFalse(sniffer.tls().overrideDestination(), "the section's applies");
         assertTrue(sniffer.parsePureIp(), "mihomo's default");
-        assertTrue(sniffer.skipDomain().match("api.push.apple.com") != null);
+        assertTrue(sniffer.skipDomain().patterns().match("api.push.apple.com") != null);
         assertEquals("[192.0.2.0/24]", sniffer.skipDestination().toString());
         assertTrue(sniffer.quic().ports().get(443) && !sniffer.quic().ports().get(8443));
         assertFalse(sniffer.quic().overrideDestination(), "the section's applies");
@@ -207,9 +207,9 @@ class SettingsTest {
         assertNull(Settings.of(parse("sniffer:|  enable: false|  sniff: {TLS: {ports: [443]}}")).sniffer());
         var sets = Settings.of(parse("sniffer:|  enable: true|  sniff: {TLS: {ports: [443]}}"
                 + "|  force-domain: ['rule-set:corp', '+.a.test']|  skip-domain: ['geosite:cn,private']")).sniffer();
-        assertEquals(List.of("rule-set:corp"), sets.forceSets(), "asked of the rules' sets");
-        assertTrue(sets.forceDomain().match("x.a.test") != null);
-        assertEquals(List.of("geosite:cn", "geosite:private"), sets.skipSets());
+        assertEquals(List.of("rule-set:corp"), sets.forceDomain().setKeys(), "asked of the rules' sets");
+        assertTrue(sets.forceDomain().patterns().match("x.a.test") != null);
+        assertEquals(List.of("geosite:cn", "geosite:private"), sets.skipDomain().setKeys());
         ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(parse(
                 "sniffer:|  enable: true|  sniff: {SSH: {ports: [22]}}|  force-domain: ['geosite:']"
                         + "|  skip-src-address: [lan]")));

@@ -11,6 +11,7 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.host.dns.DomainTrie;
+import dev.turnout.host.dns.NameList;
 import dev.turnout.host.platform.IpPrefix;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -61,7 +62,8 @@ class SnifferTest {
     private static Sniffer sniffer() {
         return new Sniffer(new SniffOptions(new SniffOptions.Protocol(ports(443), true),
                 new SniffOptions.Protocol(ports(80), false), new SniffOptions.Protocol(ports(443), true), true,
-                trie("+.forced.test"), trie("skipped.test"), List.of("geosite:forced"), List.of("rule-set:skipped"),
+                new NameList(trie("+.forced.test"), List.of("geosite:forced")),
+                new NameList(trie("skipped.test"), List.of("rule-set:skipped")),
                 List.of(), List.of(IpPrefix.parse("198.51.100.0/24"))), 1000,
                 () -> (key, name) -> key.equals("geosite:forced") && name.equals("in.geosite.test")
                         || key.equals("rule-set:skipped") && name.equals("in.rule-set.test"));
