@@ -107,8 +107,8 @@ class SharedConfigFolderIT {
             assertTrue(mine.containsValue(dig(25353, name, "A")), () -> mine + "\n" + log("b", 1));
         }
         assertFalse(log("a", 1).contains("kept in memory only"), () -> log("a", 1));
-        assertTrue(log("b", 1).contains(dir + ": fake-IP mappings and group choices are kept in memory only, not"
-                + " across restarts: another Turnout keeps its own there (pid " + a.pid() + ", config "
+        assertTrue(log("b", 1).contains(dir + ": fake-IP mappings, group choices and dashboards' settings are kept in"
+                + " memory only, not across restarts: another Turnout keeps its own there (pid " + a.pid() + ", config "
                 + dir.resolve("a.yaml")), () -> log("b", 1));
         stop(a);
         stop(b);

@@ -3,6 +3,7 @@ package dev.turnout.host.cli;
 import dev.turnout.host.files.StateFolder;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.controller.Controller;
 import dev.turnout.host.controller.ControllerSlot;
 import dev.turnout.host.controller.Restarter;
 import dev.turnout.host.plugin.PluginHost;
@@ -71,7 +72,7 @@ final class RunCommand implements Callable<Integer> {
             // Before anything opens: a second instance must not touch the ports, TUN or state file of the running one.
             try {
                 instance = InstanceLock.acquire(Locations.lockDir(), Locations.networkNamespace(), claims, self);
-                state = Turnout.keepsState(initial)
+                state = Turnout.keepsState(initial) || Controller.askedFor(initial, config.overrides())
                         ? StateFolder.claim(initial.baseDir(), "pid " + self.pid() + ", config " + self.config())
                         : StateFolder.unclaimed(initial.baseDir());
                 stopping.preparing();

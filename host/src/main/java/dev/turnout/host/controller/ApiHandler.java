@@ -6,6 +6,7 @@ import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.config.ProviderEntry;
+import dev.turnout.host.files.DashboardStorage;
 import dev.turnout.host.outbound.GroupSettings;
 import dev.turnout.host.outbound.ProxyGroup;
 import dev.turnout.host.route.Routing;
@@ -262,7 +263,40 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "cache" -> cache(call);
             case "providers" -> providers(call);
             case "group" -> group(call);
+            case "storage" -> storage(call);
             default -> notFound(call);
+        }
+    }
+
+    /**
+     * mihomo's {@code /storage/KEY}: a JSON document a dashboard keeps here ({@link DashboardStorage}). GET gives it,
+     * or {@code null} when there is none; PUT keeps the body, which must be JSON; DELETE forgets it.
+     */
+    private void storage(Call call) {
+        if (call.path.size() != 2) {
+            notFound(call);
+            return;
+        }
+        DashboardStorage storage = controller.turnout().dashboardStorage();
+        String key = call.path.get(1);
+        if (call.method.equals(HttpMethod.GET) || call.method.equals(HttpMethod.HEAD)) {
+            String json = storage.get(key);
+            call.json(out -> out.writeRawValue(json == null ? "null" : json));
+        } else if (call.method.equals(HttpMethod.PUT)) {
+            String body = call.body();
+            try {
+                Json.parse(body);
+                storage.put(key, body.strip());
+            } catch (Json.JsonException | IllegalArgumentException e) {
+                call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: " + e.getMessage());
+                return;
+            }
+            call.noContent();
+        } else if (call.method.equals(HttpMethod.DELETE)) {
+            storage.delete(key);
+            call.noContent();
+        } else {
+            methodNotAllowed(call);
         }
     }
 

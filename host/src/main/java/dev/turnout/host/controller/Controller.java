@@ -119,6 +119,15 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
+     * Whether {@code c}, with the command line's {@code overrides}, asks for a controller: then dashboards may keep
+     * their settings here ({@code /storage}), which outlive the run.
+     */
+    public static boolean askedFor(Config c, Overrides overrides) {
+        return Keys.listenOf(c, overrides) != null || Keys.unixOf(c, overrides) != null
+                || c.externalControllerTls() != null;
+    }
+
+    /**
      * Starts the controller the config asks for, or returns {@code null} when it asks for none.
      *
      * @throws IllegalArgumentException when the address is unusable
@@ -159,16 +168,28 @@ public final class Controller implements AutoCloseable {
 
         /** @throws IllegalArgumentException when the dashboard folder is something other than a folder */
         static Keys of(Config c, Overrides overrides) {
-            String listen = overrides.externalController() != null ? overrides.externalController()
-                    : c.externalController();
-            String unix = overrides.externalControllerUnix() != null ? overrides.externalControllerUnix()
-                    : c.externalControllerUnix();
+            String unix = unixOf(c, overrides);
             String secret = overrides.secret() != null ? overrides.secret() : c.secret();
             ExternalUi ui = checked(ExternalUi.of(c, overrides.externalUi() != null ? overrides.externalUi()
                     : c.externalUi()));
-            return new Keys(listen == null || listen.isBlank() ? null : listen,
-                    unix == null || unix.isBlank() ? null : ControllerSocket.resolve(c.baseDir(), unix), secret, ui,
-                    c.externalControllerCors(), c.externalControllerTls(), c.externalDohServer());
+            return new Keys(listenOf(c, overrides), unix == null ? null : ControllerSocket.resolve(c.baseDir(), unix),
+                    secret, ui, c.externalControllerCors(), c.externalControllerTls(), c.externalDohServer());
+        }
+
+        /** The TCP address to listen on, the command line's first; {@code null} for none. */
+        static String listenOf(Config c, Overrides overrides) {
+            return given(overrides.externalController() != null ? overrides.externalController()
+                    : c.externalController());
+        }
+
+        /** The Unix socket's path as written, the command line's first; {@code null} for none. */
+        static String unixOf(Config c, Overrides overrides) {
+            return given(overrides.externalControllerUnix() != null ? overrides.externalControllerUnix()
+                    : c.externalControllerUnix());
+        }
+
+        private static String given(String value) {
+            return value == null || value.isBlank() ? null : value;
         }
 
         boolean none() {

@@ -8,9 +8,10 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The folder where a Turnout keeps what outlives a run (the fake-IP cache, the groups' choices): its config's. Two
- * instances on two configs in one folder would write the same files, and a restart could then give one instance's
- * addresses the other's names, so one instance at a time keeps its state there: the first, by a lock on
+ * The folder where a Turnout keeps what outlives a run (the fake-IP cache, the groups' choices, dashboards'
+ * settings): its config's. Two instances on two configs in one folder would write the same files, and a restart could
+ * then give one instance's addresses the other's names, so one instance at a time keeps its state there: the first,
+ * by a lock on
  * {@value #LOCK_NAME}. Another runs with its state in memory only, as mihomo does when its cache file is locked.
  */
 public final class StateFolder implements AutoCloseable {

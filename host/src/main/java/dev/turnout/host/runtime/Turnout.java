@@ -16,6 +16,7 @@ import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.Resolver;
+import dev.turnout.host.files.DashboardStorage;
 import dev.turnout.host.files.StateFolder;
 import dev.turnout.host.dns.EnhancedMode;
 import dev.turnout.host.dns.Cidr;
@@ -101,6 +102,7 @@ public final class Turnout implements AutoCloseable {
     private final Router router;
     private final DefaultTunnel tunnel;
     private final GroupSupervisor groups;
+    private final DashboardStorage dashboardStorage;
     /** Outbounds a reload replaced, closed once their flows have ended. */
     private final OutboundRetirement retirement;
     private final DnsService dns;
@@ -152,8 +154,8 @@ public final class Turnout implements AutoCloseable {
         DnsService dnsService = null;
         // A refusal only where the folder was claimed: where this run keeps something (keepsState) and cannot.
         if (state.refusal() != null) {
-            log.warn("{}: fake-IP mappings and group choices are kept in memory only, not across restarts: {} (a config"
-                    + " in a folder of its own keeps them)", state.folder(), state.refusal());
+            log.warn("{}: fake-IP mappings, group choices and dashboards' settings are kept in memory only, not across"
+                    + " restarts: {} (a config in a folder of its own keeps them)", state.folder(), state.refusal());
         }
         // The subnets of the TUN the config would open, whether on now or switched on later by a dashboard.
         this.fakeIpsAvoid = excludedBy(settings.tun() != null ? settings.tun() : TunSettings.wouldBe(config));
@@ -194,6 +196,7 @@ public final class Turnout implements AutoCloseable {
             this.lastNotes = Set.copyOf(compiled.notes());
             this.groups = new GroupSupervisor(workers, Selections.at(
                     config.profile().storeSelected() ? state.file(Selections.FILE_NAME) : null));
+            this.dashboardStorage = DashboardStorage.at(state.file(DashboardStorage.FILE_NAME));
             groups.useUnifiedDelay(config.unifiedDelay());
             groups.adopt(compiled.routing().outbounds());
             dnsService.useMatchers(compiled.routing().dnsMatchers());
@@ -322,7 +325,8 @@ public final class Turnout implements AutoCloseable {
 
     /**
      * Whether a run on {@code config} keeps anything in its folder between runs: fake-IP mappings (fake-IP DNS) or
-     * group choices (proxy groups). One that keeps nothing does not claim the folder, so it never keeps another
+     * group choices (proxy groups); dashboards' settings, with a controller, are the caller's to add
+     * ({@code Controller.askedFor}). One that keeps nothing does not claim the folder, so it never keeps another
      * instance there from keeping its own. A {@code dns:} section that does not validate counts as keeping: the start
      * then refuses the config anyway.
      */
@@ -951,6 +955,11 @@ public final class Turnout implements AutoCloseable {
     }
 
     /** Health checks and saved choices of the groups. */
+    /** What dashboards keep here ({@code /storage}). */
+    public DashboardStorage dashboardStorage() {
+        return dashboardStorage;
+    }
+
     public GroupSupervisor groups() {
         return groups;
     }
@@ -1052,6 +1061,7 @@ public final class Turnout implements AutoCloseable {
             tun.close();
         }
         groups.close();
+        dashboardStorage.close();
         tunnel.flows().closeAll();
         retirement.close();
         router.current().outbounds().close();
