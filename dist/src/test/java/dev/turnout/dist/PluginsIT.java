@@ -43,8 +43,8 @@ class PluginsIT {
             assertEquals(Set.of(), Set.copyOf(host.failures()), "failures: " + host.failures());
             Set<String> ids = host.plugins().stream().map(LoadedPlugin::id).collect(Collectors.toCollection(TreeSet::new));
             assertEquals(new TreeSet<>(Set.of("direct", "socks5", "http-connect", "reject", "shadowsocks", "trojan", "vmess",
-                    "vless")), ids);
-            assertEquals(Set.of("direct", "socks5", "http", "reject", "ss", "trojan", "vmess", "vless"),
+                    "vless", "ssh")), ids);
+            assertEquals(Set.of("direct", "socks5", "http", "reject", "ss", "trojan", "vmess", "vless", "ssh"),
                     host.outboundTypes().keySet());
             for (OutboundType type : host.outboundTypes().values()) {
                 // The implementation comes from the plugin's own loader, the interface from the host's.
@@ -56,7 +56,7 @@ class PluginsIT {
 
     @Test
     void pluginsAreNotOnTheTestClassPath() {
-        assertTrue(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).noneMatch(l -> l.matches(".*turnout-plugin-(direct|socks5|http-connect|reject|shadowsocks|trojan|vmess|vless)-[0-9].*")),
+        assertTrue(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).noneMatch(l -> l.matches(".*turnout-plugin-(direct|socks5|http-connect|reject|shadowsocks|trojan|vmess|vless|ssh)-[0-9].*")),
                 "a plugin jar on the class path would prove nothing");
         for (String cls : new String[] {"dev.turnout.plugins.socks5.Socks5Plugin", "dev.turnout.plugins.direct.DirectPlugin"}) {
             boolean found;
@@ -121,6 +121,14 @@ class PluginsIT {
         manifest.getMainAttributes().putValue("Plugin-Version", "1.0.0");
         manifest.getMainAttributes().putValue("Plugin-Class", "dev.example.Missing");
         new JarOutputStream(Files.newOutputStream(classless), manifest).close();
+        // A library dropped here by mistake: classes, no manifest. It stopped the start with PF4J's
+        // NullPointerException until session 52 (found when the ssh plugin's first build lost its manifest).
+        Path library = plugins.resolve("some-library.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(library))) {
+            out.putNextEntry(new java.util.zip.ZipEntry("dev/example/Helper.class"));
+            out.write(new byte[] {(byte) 0xCA, (byte) 0xFE, (byte) 0xBA, (byte) 0xBE});
+            out.closeEntry();
+        }
 
         Netns.Result listing = runLauncher("plugins", "--plugins", plugins.toString());
         assertEquals(0, listing.exitCode(), listing.stdout() + listing.stderr());
@@ -128,6 +136,8 @@ class PluginsIT {
         expected.put(corrupt, "not a jar: the file is damaged or not a zip archive (zip END header not found)");
         expected.put(empty, "the file is empty, not a jar");
         expected.put(classless, "the jar contains no classes");
+        expected.put(library, "it has no manifest (META-INF/MANIFEST.MF), so it is no plugin; a plugin's manifest"
+                + " names its Plugin-Id, Plugin-Version and Plugin-Class");
         expected.put(reject, "plugin id 'reject' is also the id of " + rejectCopy + "; none of them is loaded: keep one");
         expected.put(rejectCopy, "plugin id 'reject' is also the id of " + reject + "; none of them is loaded: keep one");
         expected.put(pinned, "outbound type 'pinned' is also provided by " + twin + "; none of them is loaded: keep one");

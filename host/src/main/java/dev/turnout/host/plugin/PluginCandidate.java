@@ -58,6 +58,12 @@ record PluginCandidate(Path path, String id, String problem) {
             if (jar.stream().noneMatch(e -> e.getName().endsWith(".class"))) {
                 return "the jar contains no classes";
             }
+            // A library copied here by mistake, most likely; PF4J's manifest reader fails on it with a
+            // NullPointerException, which stopped the start.
+            if (jar.getManifest() == null && jar.getEntry("plugin.properties") == null) {
+                return "it has no manifest (META-INF/MANIFEST.MF), so it is no plugin; a plugin's manifest names its"
+                        + " Plugin-Id, Plugin-Version and Plugin-Class";
+            }
             return null;
         } catch (IOException e) {
             return "not a jar: the file is damaged or not a zip archive (" + e.getMessage() + ")";
@@ -85,8 +91,9 @@ record PluginCandidate(Path path, String id, String problem) {
                         return d;
                     }
                 }
-            } catch (PluginRuntimeException e) {
-                // Not this kind of descriptor; the next finder may know it.
+            } catch (PluginRuntimeException | IllegalArgumentException | NullPointerException e) {
+                // Not this kind of descriptor (PF4J's readers fail with these on what they cannot read); the next
+                // finder may know it.
             }
         }
         return null;
