@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs, when missing, the real servers and tools Turnout's tests start: dante-server (SOCKS5), tinyproxy
+# Installs, when missing, the real servers and tools Turnout's tests start: dante-server (SOCKS5), openssh-server, tinyproxy
 # (HTTP CONNECT), dnsmasq and unbound (upstream DNS, plain and encrypted), iperf3, curl, dig, iproute2; chromium and playwright-core for the
 # browser test; systemd-analyze (the service unit test); a GeoIP2-Country database for the GEOIP tests. Run by
 # `mvn verify` before any test; does nothing
@@ -31,6 +31,7 @@ tools+=(stunnel4:stunnel4) # TLS in front of dante and tinyproxy (UpstreamTlsIT)
 tools+=(unbound:unbound) # DNS over TLS and over HTTPS (HTTP/2) upstream (EncryptedNameserverTest, EncryptedDnsIT)
 tools+=(python3:python3) # small test servers and clients (ControllerUnixSocketIT connects as another user with it)
 tools+=(iptables:iptables) # a REDIRECT in a test's own network namespace, for redir-port (RedirPortIT)
+tools+=(sshd:openssh-server ssh-keygen:openssh-client) # the ssh plugin's server (its tests, SshIT)
 missing() {
   local out=() t
   for t in "${tools[@]}"; do have "${t%%:*}" || out+=("$t"); done
@@ -55,9 +56,11 @@ for svc in danted tinyproxy dnsmasq unbound; do
   if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
 done
 if command -v systemctl >/dev/null 2>&1; then systemctl stop shadowsocks-libev >/dev/null 2>&1 || true; fi
-for svc in trojan v2ray; do
+for svc in trojan v2ray ssh; do
   if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
 done
+# sshd's privilege separation folder, which its service would make at start: the tests start sshd themselves.
+if have sshd && [ "$(id -u)" -eq 0 ] && [ ! -d /run/sshd ]; then mkdir -p -m 0755 /run/sshd; fi
 # playwright-core for the browser test, in a cache folder of its own (never the repository).
 pw_dir="${TURNOUT_PW_DIR:-$HOME/.cache/turnout-playwright}"
 if have npm && [ ! -d "$pw_dir/node_modules/playwright-core" ]; then

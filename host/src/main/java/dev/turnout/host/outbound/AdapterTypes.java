@@ -10,7 +10,7 @@ public final class AdapterTypes {
      * mihomo's proxy types none of Turnout's plugins implements. An entry of one is left out, not a mistake in the
      * config; a type that is neither mihomo's nor a plugin's is (a misspelling, most likely).
      */
-    static final Set<String> ELSEWHERE = Set.of("ssr", "snell", "hysteria", "hysteria2", "tuic", "wireguard", "ssh",
+    static final Set<String> ELSEWHERE = Set.of("ssr", "snell", "hysteria", "hysteria2", "tuic", "wireguard",
             "mieru", "anytls");
 
     private AdapterTypes() {

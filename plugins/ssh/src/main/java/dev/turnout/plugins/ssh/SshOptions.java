@@ -1,0 +1,147 @@
+package dev.turnout.plugins.ssh;
+
+import dev.turnout.api.Destination;
+import dev.turnout.api.OptionException;
+import dev.turnout.api.OutboundOptions;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.sshd.common.NamedResource;
+import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
+import org.apache.sshd.common.config.keys.FilePasswordProvider;
+import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
+import org.apache.sshd.common.signature.BuiltinSignatures;
+import org.apache.sshd.common.util.security.SecurityUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@code ssh} entry's options, mihomo's, checked and read: the keys are parsed here, so that a key that cannot
+ * be used stops the config at its line rather than failing every flow.
+ *
+ * @param server where the SSH server is
+ * @param username whom to log in as
+ * @param password the password ({@code password} or keyboard-interactive authentication), or {@code null}
+ * @param keys the key pairs of {@code private-key} (public-key authentication); none when it is not given
+ * @param hostKeys the server keys accepted ({@code host-key}, authorized_keys lines); none: any key, as in mihomo
+ * @param hostKeyAlgorithms the host key algorithms offered ({@code host-key-algorithms}); empty: the library's
+ */
+record SshOptions(Destination server, String username, String password, List<KeyPair> keys, List<PublicKey> hostKeys,
+                  List<BuiltinSignatures> hostKeyAlgorithms) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SshOptions.class);
+
+    static SshOptions from(OutboundOptions options) throws OptionException {
+        Destination server = options.server();
+        String username = options.requireString("username");
+        String password = options.string("password", null);
+        if (password != null && password.isEmpty()) {
+            password = null;
+        }
+        List<KeyPair> keys = keys(options);
+        if (password == null && keys.isEmpty()) {
+            throw new OptionException("password", "an ssh entry needs 'password' or 'private-key' to log in with");
+        }
+        List<PublicKey> hostKeys = hostKeys(options);
+        if (hostKeys.isEmpty()) {
+            LOG.warn("{}: no 'host-key': the server's key is not checked (as in mihomo), so whoever is on the way to {}"
+                    + " can pose as it; write the server's key (a line of ssh-keyscan's output without the host) in"
+                    + " 'host-key'", options, server);
+        }
+        return new SshOptions(server, username, password, List.copyOf(keys), hostKeys, hostKeyAlgorithms(options));
+    }
+
+    /**
+     * {@code private-key}: the key itself (PEM or OpenSSH's format, as mihomo tells them apart: by "PRIVATE KEY" in
+     * the text) or the path of its file, decrypted with {@code private-key-passphrase} when it is encrypted.
+     */
+    private static List<KeyPair> keys(OutboundOptions options) throws OptionException {
+        String key = options.string("private-key", null);
+        if (key == null || key.isBlank()) {
+            return List.of();
+        }
+        String passphrase = options.string("private-key-passphrase", null);
+        byte[] text;
+        String source;
+        if (key.contains("PRIVATE KEY")) {
+            text = key.getBytes(StandardCharsets.UTF_8);
+            source = "the key written in 'private-key'";
+        } else {
+            Path file = Path.of(key.trim());
+            if (!file.isAbsolute()) {
+                throw new OptionException("private-key", "'private-key' must be the key itself or an absolute path;"
+                        + " got " + key.trim());
+            }
+            try {
+                text = Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new OptionException("private-key", "cannot read 'private-key' " + file + ": " + e);
+            }
+            source = file.toString();
+        }
+        FilePasswordProvider passwords = passphrase == null || passphrase.isEmpty() ? FilePasswordProvider.EMPTY
+                : FilePasswordProvider.of(passphrase);
+        try {
+            Iterable<KeyPair> pairs = SecurityUtils.loadKeyPairIdentities(null, NamedResource.ofName(source),
+                    new ByteArrayInputStream(text), passwords);
+            List<KeyPair> out = new ArrayList<>();
+            if (pairs != null) {
+                pairs.forEach(out::add);
+            }
+            if (out.isEmpty()) {
+                throw new OptionException("private-key", "no private key found in " + source);
+            }
+            return out;
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            throw new OptionException("private-key", "cannot read the private key in " + source
+                    + (passphrase == null ? " (encrypted keys need 'private-key-passphrase')" : "") + ": " + e);
+        }
+    }
+
+    /** {@code host-key}: authorized_keys lines ({@code ssh-ed25519 AAAA... comment}), any of which the server may show. */
+    private static List<PublicKey> hostKeys(OutboundOptions options) throws OptionException {
+        List<PublicKey> out = new ArrayList<>();
+        for (String line : options.stringList("host-key")) {
+            try {
+                AuthorizedKeyEntry entry = AuthorizedKeyEntry.parseAuthorizedKeyEntry(line.trim());
+                PublicKey key = entry == null ? null : entry.resolvePublicKey(null, PublicKeyEntryResolver.FAILING);
+                if (key == null) {
+                    throw new IllegalArgumentException("no key in it");
+                }
+                out.add(key);
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                throw new OptionException("host-key", "'host-key' entry '" + line + "' is not a public key"
+                        + " (ssh-ed25519 AAAA...): " + e.getMessage());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<BuiltinSignatures> hostKeyAlgorithms(OutboundOptions options) throws OptionException {
+        List<BuiltinSignatures> out = new ArrayList<>();
+        for (String name : options.stringList("host-key-algorithms")) {
+            BuiltinSignatures s = BuiltinSignatures.fromFactoryName(name.trim());
+            if (s == null || !s.isSupported()) {
+                throw new OptionException("host-key-algorithms", "host key algorithm '" + name
+                        + "' is not one Turnout's SSH client has; it has "
+                        + String.join(", ", NamedResource.getNameList(BuiltinSignatures.VALUES.stream()
+                        .filter(BuiltinSignatures::isSupported).toList())));
+            }
+            out.add(s);
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public String toString() {
+        // The password and the keys are credentials: never shown.
+        return "ssh " + username + "@" + server;
+    }
+}

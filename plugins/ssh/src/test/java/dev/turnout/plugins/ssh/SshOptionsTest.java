@@ -1,0 +1,106 @@
+package dev.turnout.plugins.ssh;
+
+import static dev.turnout.api.testing.TestOptions.assertRejects;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.turnout.api.testing.TestOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
+import java.util.List;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.signature.BuiltinSignatures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** An {@code ssh} entry's keys as mihomo reads them, checked where they are written. */
+class SshOptionsTest {
+
+    @TempDir
+    Path dir;
+
+    private static SshOptions parse(Object... keyValues) throws Exception {
+        Object[] all = new Object[keyValues.length + 4];
+        System.arraycopy(new Object[] {"server", "vps.example", "port", 22}, 0, all, 0, 4);
+        System.arraycopy(keyValues, 0, all, 4, keyValues.length);
+        return SshOptions.from(TestOptions.of("ssh", all));
+    }
+
+    private static String pkcs8(KeyPair pair) {
+        return "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes())
+                .encodeToString(pair.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+    }
+
+    private static KeyPair rsa() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        return g.generateKeyPair();
+    }
+
+    @Test
+    void aPasswordEntryIsTakenAndNeverShown() throws Exception {
+        SshOptions o = parse("username", "root", "password", "hunter2");
+        assertEquals("root", o.username());
+        assertEquals("hunter2", o.password());
+        assertEquals(List.of(), o.keys());
+        assertEquals(List.of(), o.hostKeys(), "no host-key: any key, as in mihomo");
+        assertFalse(o.toString().contains("hunter2"), o.toString());
+        assertEquals("vps.example:22", o.server().toString());
+    }
+
+    @Test
+    void aUserAndAWayToLogInAreRequired() {
+        assertRejects(() -> parse("password", "x"), "username", "'username' is required");
+        assertRejects(() -> parse("username", "root"), "password", "needs 'password' or 'private-key'");
+        assertRejects(() -> parse("username", "root", "password", ""), "password", "needs 'password' or 'private-key'");
+    }
+
+    @Test
+    void aKeyIsReadFromTheEntryOrFromAnAbsolutePath() throws Exception {
+        KeyPair pair = rsa();
+        SshOptions inline = parse("username", "root", "private-key", pkcs8(pair));
+        assertEquals(1, inline.keys().size());
+        assertEquals(true, KeyUtils.compareKeys(pair.getPublic(), inline.keys().get(0).getPublic()));
+        assertNull(inline.password());
+
+        Path file = Files.writeString(dir.resolve("id_rsa"), pkcs8(pair));
+        SshOptions fromFile = parse("username", "root", "private-key", file.toString());
+        assertEquals(true, KeyUtils.compareKeys(pair.getPublic(), fromFile.keys().get(0).getPublic()));
+    }
+
+    @Test
+    void aKeyThatCannotBeUsedStopsTheEntryAtItsKey() {
+        assertRejects(() -> parse("username", "root", "private-key", "keys/id_rsa"), "private-key",
+                "the key itself or an absolute path");
+        assertRejects(() -> parse("username", "root", "private-key", dir.resolve("missing").toString()), "private-key",
+                "cannot read 'private-key'");
+        assertRejects(() -> parse("username", "root", "private-key",
+                "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"), "private-key",
+                "cannot read the private key in the key written in 'private-key'");
+    }
+
+    @Test
+    void hostKeysAreAuthorizedKeysLines() throws Exception {
+        KeyPair pair = rsa();
+        String line = PublicKeyEntry.toString(pair.getPublic()) + " root@vps";
+        SshOptions o = parse("username", "root", "password", "x", "host-key", List.of(line));
+        assertEquals(1, o.hostKeys().size());
+        assertEquals(true, KeyUtils.compareKeys(pair.getPublic(), o.hostKeys().get(0)));
+        assertRejects(() -> parse("username", "root", "password", "x", "host-key", List.of("ssh-ed25519 !!!")),
+                "host-key", "is not a public key");
+    }
+
+    @Test
+    void hostKeyAlgorithmsAreTheClientsOwn() throws Exception {
+        SshOptions o = parse("username", "root", "password", "x", "host-key-algorithms",
+                List.of("rsa-sha2-512", "ssh-ed25519"));
+        assertEquals(List.of(BuiltinSignatures.rsaSHA512, BuiltinSignatures.ed25519), o.hostKeyAlgorithms());
+        assertRejects(() -> parse("username", "root", "password", "x", "host-key-algorithms", List.of("ssh-dss2")),
+                "host-key-algorithms", "'ssh-dss2' is not one Turnout's SSH client has; it has ");
+    }
+}
