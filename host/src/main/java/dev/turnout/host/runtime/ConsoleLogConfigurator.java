@@ -32,6 +32,9 @@ public final class ConsoleLogConfigurator extends ContextAwareBase implements Co
         writer.start();
         context.getLogger("org.pf4j").setLevel(Level.OFF);
         context.getLogger("io.netty").setLevel(Level.WARN);
+        // The ssh plugin's library (Apache MINA SSHD) tells of each session's steps at INFO and of each failure at
+        // WARN; the plugin says why a flow failed in the flow's own line, once.
+        context.getLogger("org.apache.sshd").setLevel(Level.ERROR);
         ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.INFO);
         root.addAppender(writer);
