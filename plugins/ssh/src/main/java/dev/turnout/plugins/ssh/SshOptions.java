@@ -13,6 +13,7 @@ import java.security.KeyPair;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
 import org.apache.sshd.common.config.keys.FilePasswordProvider;
@@ -38,7 +39,17 @@ record SshOptions(Destination server, String username, String password, List<Key
 
     private static final Logger LOG = LoggerFactory.getLogger(SshOptions.class);
 
+    /** Keys as mihomo's own documented config spells them, which mihomo itself does not read. */
+    private static final Map<String, String> MISSPELT = Map.of("privateKey", "private-key",
+            "privateKeyPassphrase", "private-key-passphrase", "hostKey", "host-key",
+            "hostKeyAlgorithms", "host-key-algorithms");
+
     static SshOptions from(OutboundOptions options) throws OptionException {
+        for (Map.Entry<String, String> m : MISSPELT.entrySet()) {
+            if (options.has(m.getKey())) {
+                LOG.warn("{}: '{}' has no effect, as in mihomo, which reads '{}'", options, m.getKey(), m.getValue());
+            }
+        }
         Destination server = options.server();
         String username = options.requireString("username");
         String password = options.string("password", null);
