@@ -120,20 +120,7 @@ class ShadowsocksIT {
         client.spawn(dir.resolve("turnout.log"), dist.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
                 "--pid-file", dir.resolve("pid").toString());
         client.awaitTcpPort(MIXED, Duration.ofSeconds(30));
-        awaitSplitRoutes();
-    }
-
-    private void awaitSplitRoutes() throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        String routes = "";
-        while (System.nanoTime() < deadline) {
-            routes = client.run(Duration.ofSeconds(5), "ip", "route", "show").stdout();
-            if (routes.contains("128.0.0.0/1 dev s13ss0")) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new IOException("no split routes through the TUN:\n" + routes + log());
+        client.awaitSplitRoutes("s13ss0", this::log);
     }
 
     @AfterAll

@@ -114,7 +114,7 @@ class SshIT {
         client.spawn(dir.resolve("turnout.log"), dist.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
                 "--pid-file", dir.resolve("pid").toString());
         client.awaitTcpPort(MIXED, Duration.ofSeconds(30));
-        awaitSplitRoutes();
+        client.awaitSplitRoutes("s52ssh0", this::log);
     }
 
     private static void keygen(Path file) throws IOException, InterruptedException {
@@ -130,19 +130,6 @@ class SshIT {
         } catch (IOException e) {
             return e.toString().getBytes(StandardCharsets.UTF_8);
         }
-    }
-
-    private void awaitSplitRoutes() throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        String routes = "";
-        while (System.nanoTime() < deadline) {
-            routes = client.run(Duration.ofSeconds(5), "ip", "route", "show").stdout();
-            if (routes.contains("128.0.0.0/1 dev s52ssh0")) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new IOException("no split routes through the TUN:\n" + routes + log());
     }
 
     @AfterAll

@@ -109,11 +109,7 @@ class TrojanIT {
         client.spawn(dir.resolve("turnout.log"), "env", "SSL_CERT_FILE=" + certs.caCertificate(),
                 dist.resolve("bin/turnout").toString(), "run", "-c", config.toString());
         client.awaitTcpPort(7890, Duration.ofSeconds(30));
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!routes().contains("128.0.0.0/1 dev s13tj0") && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertTrue(routes().contains("128.0.0.0/1 dev s13tj0"), () -> "no split routes through the TUN:\n" + log());
+        client.awaitSplitRoutes("s13tj0", this::log);
     }
 
     @AfterAll
@@ -122,10 +118,6 @@ class TrojanIT {
         if (dir != null) {
             ScratchDir.delete(dir);
         }
-    }
-
-    private String routes() throws IOException, InterruptedException {
-        return client.run(Duration.ofSeconds(5), "ip", "route", "show").stdout();
     }
 
     private String log() {

@@ -98,11 +98,7 @@ class TunQueuesIT {
         client.spawn(dir.resolve("turnout.log"), dist.resolve("bin/turnout").toString(), "run", "-c",
                 config.toString(), "--pid-file", dir.resolve("pid").toString());
         client.awaitTcpPort(7890, Duration.ofSeconds(30));
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!routes().contains("128.0.0.0/1 dev tmq0") && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertTrue(routes().contains("128.0.0.0/1 dev tmq0"), () -> "no split routes through the TUN" + log());
+        client.awaitSplitRoutes("tmq0", this::log);
     }
 
     @AfterAll
@@ -165,10 +161,6 @@ class TunQueuesIT {
             }
         }
         return ticks;
-    }
-
-    private String routes() throws IOException, InterruptedException {
-        return client.run(Duration.ofSeconds(5), "ip", "route", "show").stdout();
     }
 
     private String log() {

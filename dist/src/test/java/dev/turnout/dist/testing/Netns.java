@@ -164,6 +164,24 @@ public final class Netns implements AutoCloseable {
         throw new IOException("nothing listens on port " + port + " in " + name + " after " + timeout);
     }
 
+    /**
+     * Waits, at most 10 s, until the TUN {@code device}'s split routes are in the namespace's table (Turnout installs
+     * them after its ports listen); the routes seen and {@code log} say why when they never come.
+     */
+    public void awaitSplitRoutes(String device, java.util.function.Supplier<String> log)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String routes = "";
+        while (System.nanoTime() < deadline) {
+            routes = run(Duration.ofSeconds(5), "ip", "route", "show").stdout();
+            if (routes.contains("128.0.0.0/1 dev " + device)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException("no split routes through the TUN " + device + ":\n" + routes + log.get());
+    }
+
     /** Established TCP connections whose local port is {@code port}, counted by the kernel. */
     public int establishedOn(int port) throws IOException, InterruptedException {
         return tcpOn("established", port);
