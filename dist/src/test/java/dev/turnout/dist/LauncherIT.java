@@ -31,7 +31,7 @@ class LauncherIT {
             assertTrue(Files.isRegularFile(DIST.resolve(f)), f);
         }
         try (var s = Files.list(DIST.resolve("plugins"))) {
-            assertEquals(8, s.filter(p -> p.toString().endsWith(".jar")).count());
+            assertEquals(9, s.filter(p -> p.toString().endsWith(".jar")).count());
         }
         try (var s = Files.list(DIST.getParent())) {
             assertTrue(s.anyMatch(p -> p.getFileName().toString().matches("turnout-.*\\.tar\\.gz")), "tarball");

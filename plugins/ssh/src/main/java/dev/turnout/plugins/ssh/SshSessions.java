@@ -45,11 +45,12 @@ final class SshSessions {
     /** From dialling to logged in: a flow waits no longer. */
     static final Duration LOGIN_TIMEOUT = Duration.ofSeconds(15);
     /**
-     * A session with nothing to send asks the server whether it is there this often (OpenSSH's keepalive request),
-     * and is closed after three go unanswered: a NAT forgetting it, or a server gone, ends it instead of leaving
-     * the next flows to wait on it.
+     * A session asks the server whether it is there this often, as OpenSSH's client does with ServerAliveInterval
+     * (the same request, {@value #KEEPALIVE}), and is ended when three go unanswered: a NAT that forgot it, or a
+     * server gone, ends it instead of leaving the next flows to wait on it.
      */
     static final Duration HEARTBEAT = Duration.ofSeconds(30);
+    static final String KEEPALIVE = "keepalive@openssh.com";
 
     private final SshOptions options;
     private final String label;
@@ -58,6 +59,11 @@ final class SshSessions {
     private volatile String keyRefused;
 
     SshSessions(SshOptions options, Dialer dialer, String label) {
+        this(options, dialer, label, HEARTBEAT);
+    }
+
+    /** With the keepalive every {@code heartbeat}: tests wait less. */
+    SshSessions(SshOptions options, Dialer dialer, String label, Duration heartbeat) {
         this.options = options;
         this.label = label;
         // The builder's defaults (ciphers, key exchanges, MACs, signatures: SSHD's, as OpenSSH's client offers them),
@@ -74,7 +80,8 @@ final class SshSessions {
         // The relay's flows may be quiet for hours (an idle SSH or IMAP connection through it): the session must not
         // end for quiet alone, only when the server stops answering.
         CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
-        CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, HEARTBEAT);
+        CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, heartbeat);
+        CoreModuleProperties.HEARTBEAT_REQUEST.set(client, KEEPALIVE);
         CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, 3);
     }
 

@@ -260,6 +260,101 @@ class SshThroughSshdServerTest {
         }
     }
 
+    /**
+     * A laptop that slept, a NAT that forgot the connection: the server stops answering while the connection stays
+     * up. The session's keepalives go unanswered, it is ended, its flow with it, and the next flow logs in anew.
+     */
+    @Test
+    void aSessionTheServerStopsAnsweringIsEndedAndTheNextFlowLogsInAgain() throws Exception {
+        try (PausableRelay relay = new PausableRelay(server.getPort()); LocalTcpServer echo = LocalTcpServer.echo()) {
+            SshOptions options = SshOptions.from(TestOptions.loopbackServer("s", "ssh", relay.port(),
+                    Map.of("username", USER, "password", PASSWORD)));
+            SshSessions ssh = new SshSessions(options, new PlainDialer(), "ssh 's'", java.time.Duration.ofMillis(300));
+            try {
+                int before = sessions.get();
+                Destination target = Destination.ofAddress(InetAddress.getLoopbackAddress(), echo.port());
+                Channel first = ssh.open(LOOP.get(), target).get(20, TimeUnit.SECONDS);
+                assertEquals("before", ChannelProbe.exchange(first, "before"));
+                relay.pause();
+                // Three keepalives unanswered, 300 ms apart: the session ends at the fourth, and the flow with it.
+                assertTrue(first.closeFuture().await(10, TimeUnit.SECONDS), "the flow outlived its dead session");
+                relay.resume();
+                Channel second = ssh.open(LOOP.get(), target).get(20, TimeUnit.SECONDS);
+                assertEquals("after", ChannelProbe.exchange(second, "after"));
+                assertEquals(2, sessions.get() - before, "the second flow logged in anew");
+                second.close();
+            } finally {
+                ssh.close();
+            }
+        }
+    }
+
+    /** Relays TCP to a port on 127.0.0.1, and can hold everything it reads until resumed. */
+    static final class PausableRelay implements AutoCloseable {
+        private final java.net.ServerSocket listener = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final List<java.net.Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile boolean paused;
+
+        PausableRelay(int targetPort) throws java.io.IOException {
+            Thread accept = new Thread(() -> {
+                try {
+                    while (!listener.isClosed()) {
+                        java.net.Socket in = listener.accept();
+                        java.net.Socket out = new java.net.Socket(InetAddress.getLoopbackAddress(), targetPort);
+                        sockets.add(in);
+                        sockets.add(out);
+                        copy(in, out);
+                        copy(out, in);
+                    }
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+            }, "pausable-relay");
+            accept.setDaemon(true);
+            accept.start();
+        }
+
+        private void copy(java.net.Socket from, java.net.Socket to) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[16384];
+                try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        for (int waited = 0; paused && waited < 600; waited++) { // at most 60 s held
+                            Thread.sleep(100);
+                        }
+                        out.write(buf, 0, n);
+                        out.flush();
+                    }
+                } catch (java.io.IOException | InterruptedException e) {
+                    // one side closed
+                }
+            }, "pausable-relay-copy");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        void pause() {
+            paused = true;
+        }
+
+        void resume() {
+            paused = false;
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            paused = false;
+            listener.close();
+            for (java.net.Socket s : sockets) {
+                s.close();
+            }
+        }
+    }
+
     static java.security.MessageDigest sha256() {
         try {
             return java.security.MessageDigest.getInstance("SHA-256");
