@@ -54,10 +54,11 @@ class SshOptionsTest {
     }
 
     @Test
-    void aUserAndAWayToLogInAreRequired() {
+    void aUserIsRequiredAndNeitherPasswordNorKeyIsTakenAsMihomoTakesIt() throws Exception {
         assertRejects(() -> parse("password", "x"), "username", "'username' is required");
-        assertRejects(() -> parse("username", "root"), "password", "needs 'password' or 'private-key'");
-        assertRejects(() -> parse("username", "root", "password", ""), "password", "needs 'password' or 'private-key'");
+        SshOptions none = parse("username", "root", "password", "");
+        assertNull(none.password());
+        assertEquals(List.of(), none.keys());
     }
 
     @Test
