@@ -102,6 +102,7 @@ final class DialedIoService extends AbstractCloseable implements IoServiceFactor
             Channel channel = (Channel) f.getNow();
             if (isClosing() || connected.isCanceled()) {
                 channel.close();
+                connected.setException(new IOException("the ssh outbound was closed while connecting"));
                 return;
             }
             DialedIoSession session = new DialedIoSession(this, handler, channel, ids.incrementAndGet());

@@ -13,8 +13,11 @@ import java.net.SocketAddress;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.sshd.client.ClientBuilder;
@@ -74,15 +77,31 @@ final class SshSessions {
         // Nothing from the machine's ~/.ssh: the entry's own keys, known hosts and names only.
         client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
         client.setKeyIdentityProvider(KeyIdentityProvider.EMPTY_KEYS_PROVIDER);
-        if (!options.hostKeyAlgorithms().isEmpty()) {
-            client.setSignatureFactories(List.<NamedFactory<Signature>>copyOf(options.hostKeyAlgorithms()));
-        }
+        List<NamedFactory<Signature>> offered = options.hostKeyAlgorithms().isEmpty() ? client.getSignatureFactories()
+                : List.<NamedFactory<Signature>>copyOf(options.hostKeyAlgorithms());
+        client.setSignatureFactories(pinnedFirst(offered, options.hostKeys()));
         // The relay's flows may be quiet for hours (an idle SSH or IMAP connection through it): the session must not
         // end for quiet alone, only when the server stops answering.
         CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
         CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, heartbeat);
         CoreModuleProperties.HEARTBEAT_REQUEST.set(client, KEEPALIVE);
         CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, 3);
+    }
+
+    /**
+     * The host key algorithms to offer, those of the pinned keys first, as OpenSSH's client puts those it knows a key
+     * for first: the server shows its key of the first algorithm both have, and a VPS has several (ECDSA, ed25519,
+     * RSA); offered in SSHD's order, an ECDSA key would come where only the ed25519 one is pinned, and be refused.
+     */
+    static List<NamedFactory<Signature>> pinnedFirst(List<NamedFactory<Signature>> offered, List<PublicKey> pinned) {
+        Set<String> known = new HashSet<>();
+        for (PublicKey key : pinned) {
+            known.addAll(KeyUtils.getAllEquivalentKeyTypes(KeyUtils.getKeyType(key)));
+        }
+        List<NamedFactory<Signature>> out = new ArrayList<>(offered.size());
+        offered.stream().filter(f -> known.contains(f.getName())).forEach(out::add);
+        offered.stream().filter(f -> !known.contains(f.getName())).forEach(out::add);
+        return out;
     }
 
     private boolean acceptsServerKey(ClientSession session, SocketAddress address, PublicKey key) {

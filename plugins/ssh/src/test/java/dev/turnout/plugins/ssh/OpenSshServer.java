@@ -47,8 +47,9 @@ final class OpenSshServer {
         return file;
     }
 
-    /** Starts sshd with {@code hostKey} and the public keys in {@code authorized}, and returns once it listens. */
-    static DaemonProcess start(Path dir, Path hostKey, List<Path> authorized) throws IOException, InterruptedException {
+    /** Starts sshd with {@code hostKeys} and the public keys in {@code authorized}, and returns once it listens. */
+    static DaemonProcess start(Path dir, List<Path> hostKeys, List<Path> authorized)
+            throws IOException, InterruptedException {
         StringBuilder keys = new StringBuilder();
         for (Path pub : authorized) {
             keys.append(Files.readString(pub, StandardCharsets.UTF_8).strip()).append('\n');
@@ -58,7 +59,7 @@ final class OpenSshServer {
         Path config = Files.writeString(dir.resolve("sshd_config"), String.join("\n",
                 "ListenAddress 127.0.0.1",
                 "Port " + port,
-                "HostKey " + hostKey,
+                hostKeys.stream().map(k -> "HostKey " + k).collect(java.util.stream.Collectors.joining("\n")),
                 "AuthorizedKeysFile " + authorizedKeys,
                 "PidFile none",
                 "UsePAM no",
