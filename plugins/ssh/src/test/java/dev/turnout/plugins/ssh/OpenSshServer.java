@@ -69,7 +69,7 @@ final class OpenSshServer {
                 "PubkeyAuthentication yes",
                 "PermitRootLogin prohibit-password",
                 "AllowTcpForwarding yes",
-                "LogLevel VERBOSE",
+                "LogLevel DEBUG",
                 ""));
         return DaemonProcess.start("sshd", List.of(SSHD.toString(), "-D", "-e", "-f", config.toString()), dir,
                 dir.resolve("sshd.out"), port);
