@@ -42,6 +42,7 @@ class SshIT {
     static final int FILES = 8081;
     static final int MIXED = 7890;
     static final int SSHD = 2222;
+    static final int CONTROLLER = 9090;
 
     Path dir;
     Path dist;
@@ -90,6 +91,7 @@ class SshIT {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n",
                 "mixed-port: " + MIXED,
+                "external-controller: 127.0.0.1:" + CONTROLLER,
                 "log-level: info",
                 "tun:",
                 "  enable: true",
@@ -194,6 +196,18 @@ class SshIT {
         // One session per event loop that carried flows, however many flows: not one login per flow.
         assertTrue(flows >= 6 && logins >= 1 && logins * 2 <= flows,
                 logins + " logins for " + flows + " flows:\n" + sshdLog() + log());
+    }
+
+    /** A dashboard's latency test of the node: the test URL fetched through the SSH server, as mihomo does. */
+    @Test
+    void aDashboardsDelayTestGoesThroughTheServer() throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20",
+                "http://127.0.0.1:" + CONTROLLER + "/proxies/vps/delay?timeout=5000&url="
+                        + "http%3A%2F%2Fweb.ssh.test%3A" + HTTP + "%2Fdelay");
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertTrue(r.stdout().matches("\\{\"delay\":[1-9][0-9]*\\}\\s*"), r.stdout() + "\n" + log());
+        assertTrue(MixedPortIT.read(dir.resolve("http.log")).contains("/delay"),
+                "the page server saw no /delay request:\n" + MixedPortIT.read(dir.resolve("http.log")));
     }
 
     private static String sha256(byte[] bytes) throws Exception {
