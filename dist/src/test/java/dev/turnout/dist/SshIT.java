@@ -198,6 +198,38 @@ class SshIT {
                 logins + " logins for " + flows + " flows:\n" + sshdLog() + log());
     }
 
+    /**
+     * A reload (SIGHUP) builds the ssh outbound anew; a download through the old one's session goes on to its end,
+     * and the next flow logs in with the new one.
+     */
+    @Test
+    void aReloadLeavesAFlowThroughTheServerWhole() throws Exception {
+        Path got = dir.resolve("reload.got");
+        Path curlLog = dir.resolve("reload-curl.log");
+        // 32 MB at 10 MB/s: about three seconds, the reload in the middle.
+        Process slow = client.spawn(curlLog, "curl", "-sS", "--max-time", "40", "--limit-rate", "10M",
+                "--socks5-hostname", "127.0.0.1:" + MIXED, "-o", got.toString(),
+                "http://files.ssh.test:" + FILES + "/bulk.bin");
+        Thread.sleep(1000);
+        long reloadsBefore = log().lines().filter(l -> l.contains("Turnout reloaded")).count();
+        String pid = Files.readString(dir.resolve("pid"), StandardCharsets.UTF_8).strip();
+        Process hup = new ProcessBuilder("kill", "-HUP", pid).redirectErrorStream(true).start();
+        assertTrue(hup.waitFor(10, TimeUnit.SECONDS) && hup.exitValue() == 0, "kill -HUP " + pid + " failed");
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (log().lines().filter(l -> l.contains("Turnout reloaded")).count() == reloadsBefore
+                && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(log().lines().filter(l -> l.contains("Turnout reloaded")).count() > reloadsBefore, log());
+        assertTrue(slow.isAlive(), "the download was over before the reload: " + MixedPortIT.read(curlLog));
+        assertTrue(slow.waitFor(40, TimeUnit.SECONDS), "the download never ended");
+        assertEquals(0, slow.exitValue(), MixedPortIT.read(curlLog) + log());
+        assertEquals(sha256(bulk), sha256(Files.readAllBytes(got)), "the download across the reload");
+        Netns.Result after = curl("--socks5-hostname", "127.0.0.1:" + MIXED, "http://web.ssh.test:" + HTTP + "/after");
+        assertEquals(0, after.exitCode(), after.stderr() + log());
+        assertTrue(after.stdout().startsWith("hello /after"), after.stdout());
+    }
+
     /** A dashboard's latency test of the node: the test URL fetched through the SSH server, as mihomo does. */
     @Test
     void aDashboardsDelayTestGoesThroughTheServer() throws Exception {
