@@ -59,6 +59,8 @@ if command -v systemctl >/dev/null 2>&1; then systemctl stop shadowsocks-libev >
 for svc in trojan v2ray ssh; do
   if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
 done
+# Without systemd, openssh-server's install may have started sshd through its init script: stopped the same way.
+if [ -x /etc/init.d/ssh ] && ! command -v systemctl >/dev/null 2>&1; then /etc/init.d/ssh stop >/dev/null 2>&1 || true; fi
 # sshd's privilege separation folder, which its service would make at start: the tests start sshd themselves.
 if have sshd && [ "$(id -u)" -eq 0 ] && [ ! -d /run/sshd ]; then mkdir -p -m 0755 /run/sshd; fi
 # playwright-core for the browser test, in a cache folder of its own (never the repository).
