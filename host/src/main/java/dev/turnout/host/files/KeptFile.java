@@ -101,9 +101,14 @@ public final class KeptFile {
             writeQueued = false;
         }
         String text = contents.get();
+        Path dir = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            // The config's folder was removed (or a test's, which a write after its end made anew and left behind):
+            // making it again would leave a folder nobody asked for.
+            log.warn("cannot save {} to {}: its folder is gone", what, file);
+            return;
+        }
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, file.getFileName().toString(), TEMP_SUFFIX);
             try {
                 Files.writeString(tmp, text, StandardCharsets.UTF_8);

@@ -1,6 +1,7 @@
 package dev.turnout.host.files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,5 +84,16 @@ class DashboardStorageTest {
         storage.put("zashboard", "{\"b\":2}");
         storage.close();
         assertEquals("{\"b\":2}", DashboardStorage.at(file).get("zashboard"));
+    }
+
+    @Test
+    void aWriteAfterTheFolderWasRemovedDoesNotMakeItAgain() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("config-folder"));
+        DashboardStorage storage = DashboardStorage.at(folder.resolve(DashboardStorage.FILE_NAME));
+        Files.delete(folder);
+        storage.put("zashboard", "{}");
+        storage.close();
+        assertFalse(Files.exists(folder), "the removed folder was made again");
+        assertEquals("{}", storage.get("zashboard"), "kept in memory still");
     }
 }
