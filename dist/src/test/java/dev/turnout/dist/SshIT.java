@@ -3,6 +3,7 @@ package dev.turnout.dist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnout.api.testing.OpenSsh;
 import dev.turnout.api.testing.Required;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
@@ -59,8 +60,8 @@ class SshIT {
         user = System.getProperty("user.name");
         dist = Path.of(System.getProperty("turnout.dist"));
         dir = ScratchDir.create("s52-ssh-it");
-        keygen(dir.resolve("host_ed25519"));
-        keygen(dir.resolve("id_ed25519"));
+        OpenSsh.keygen(dir.resolve("host_ed25519"), "ed25519", "");
+        OpenSsh.keygen(dir.resolve("id_ed25519"), "ed25519", "");
         Files.copy(dir.resolve("id_ed25519.pub"), dir.resolve("authorized_keys"));
         Path files = Files.createDirectories(dir.resolve("files"));
         bulk = new byte[32 << 20];
@@ -77,11 +78,8 @@ class SshIT {
         server.hosts(Map.of("web.ssh.test", TARGET, "files.ssh.test", "127.0.0.1"));
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         server.spawn(dir.resolve("files.log"), Daemons.peer("files", Integer.toString(FILES), files.toString()));
-        Path sshdConfig = Files.writeString(dir.resolve("sshd_config"), String.join("\n",
-                "ListenAddress " + REMOTE, "Port " + SSHD, "HostKey " + dir.resolve("host_ed25519"),
-                "AuthorizedKeysFile " + dir.resolve("authorized_keys"), "PidFile none", "UsePAM no", "StrictModes no",
-                "PasswordAuthentication no", "KbdInteractiveAuthentication no", "PermitRootLogin prohibit-password",
-                "AllowTcpForwarding yes", "LogLevel VERBOSE", ""));
+        Path sshdConfig = Files.writeString(dir.resolve("sshd_config"), OpenSsh.sshdConfig(REMOTE, SSHD,
+                List.of(dir.resolve("host_ed25519")), dir.resolve("authorized_keys")));
         server.spawn(dir.resolve("sshd.log"), "/usr/sbin/sshd", "-D", "-e", "-f", sshdConfig.toString());
         server.awaitTcpPort(SSHD, Duration.ofSeconds(20));
         server.awaitTcpPort(HTTP, Duration.ofSeconds(20));
@@ -117,21 +115,6 @@ class SshIT {
                 "--pid-file", dir.resolve("pid").toString());
         client.awaitTcpPort(MIXED, Duration.ofSeconds(30));
         client.awaitSplitRoutes("s52ssh0", this::log);
-    }
-
-    private static void keygen(Path file) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "s52", "-f", file.toString())
-                .redirectErrorStream(true).start();
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0,
-                () -> "ssh-keygen failed: " + new String(readAll(p), StandardCharsets.UTF_8));
-    }
-
-    private static byte[] readAll(Process p) {
-        try {
-            return p.getInputStream().readAllBytes();
-        } catch (IOException e) {
-            return e.toString().getBytes(StandardCharsets.UTF_8);
-        }
     }
 
     @AfterAll

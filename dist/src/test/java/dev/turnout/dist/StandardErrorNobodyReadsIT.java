@@ -99,11 +99,7 @@ class StandardErrorNobodyReadsIT {
                     "  - MATCH,DIRECT",
                     ""));
             startWithStandardErrorUnread(ns, dir);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!routes(ns).contains("128.0.0.0/1 dev tstderr0") && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
-            assertTrue(routes(ns).contains("128.0.0.0/1 dev tstderr0"), routes(ns));
+            ns.awaitSplitRoutes("tstderr0", () -> "");
             assertTrue(Files.exists(state));
             // About 200 KB of routing lines: more than the pipe and the lines Turnout keeps together. Whether they
             // are all answered is the other test's business: here they only fill standard error.

@@ -59,7 +59,10 @@ public final class DashboardStorage {
             if (!(Json.MAPPER.readTree(text) instanceof ObjectNode saved)) {
                 throw new IllegalArgumentException("not a JSON object");
             }
-            saved.fields().forEachRemaining(e -> store(e.getKey(), e.getValue().toString()));
+            saved.fields().forEachRemaining(e -> {
+                String json = e.getValue().toString();
+                store(e.getKey(), json, sizeOf(e.getKey(), json));
+            });
         } catch (JsonProcessingException | IllegalArgumentException e) {
             log.warn("ignoring unreadable dashboard storage file {}: {}", kept.file(), e.getMessage());
         }
@@ -83,7 +86,7 @@ public final class DashboardStorage {
                     + MAX_BYTES + " are kept");
         }
         synchronized (this) {
-            store(key, json);
+            store(key, json, size);
         }
         changed();
     }
@@ -100,13 +103,14 @@ public final class DashboardStorage {
         changed();
     }
 
-    private void store(String key, String json) {
+    /** Keeps {@code json}, of {@code size} bytes with its key, as the newest document. */
+    private void store(String key, String json, long size) {
         String before = documents.remove(key);
         if (before != null) {
             bytes -= sizeOf(key, before);
         }
         documents.put(key, json);
-        bytes += sizeOf(key, json);
+        bytes += size;
         for (Iterator<Map.Entry<String, String>> oldest = documents.entrySet().iterator();
              bytes > MAX_BYTES && oldest.hasNext(); ) {
             Map.Entry<String, String> e = oldest.next();

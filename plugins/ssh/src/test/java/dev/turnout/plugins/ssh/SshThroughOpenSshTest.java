@@ -12,6 +12,7 @@ import dev.turnout.api.testing.ChannelProbe;
 import dev.turnout.api.testing.DaemonProcess;
 import dev.turnout.api.testing.LocalTcpServer;
 import dev.turnout.api.testing.OneEventLoop;
+import dev.turnout.api.testing.OpenSsh;
 import dev.turnout.api.testing.PlainDialer;
 import dev.turnout.api.testing.TestContext;
 import dev.turnout.api.testing.TestOptions;
@@ -53,11 +54,11 @@ class SshThroughOpenSshTest {
     static void start() throws Exception {
         OpenSshServer.require();
         // Two host keys, as a VPS has: SSHD's client would ask for the ECDSA one first, though only ed25519 is pinned.
-        Path ecdsaHostKey = OpenSshServer.keygen(dir.resolve("host_ecdsa"), "ecdsa", "");
-        Path hostKey = OpenSshServer.keygen(dir.resolve("host_ed25519"), "ed25519", "");
-        ed25519 = OpenSshServer.keygen(dir.resolve("id_ed25519"), "ed25519", "");
-        rsa = OpenSshServer.keygen(dir.resolve("id_rsa"), "rsa", "pass phrase", "-b", "3072", "-m", "PEM");
-        stranger = OpenSshServer.keygen(dir.resolve("id_stranger"), "ed25519", "");
+        Path ecdsaHostKey = OpenSsh.keygen(dir.resolve("host_ecdsa"), "ecdsa", "");
+        Path hostKey = OpenSsh.keygen(dir.resolve("host_ed25519"), "ed25519", "");
+        ed25519 = OpenSsh.keygen(dir.resolve("id_ed25519"), "ed25519", "");
+        rsa = OpenSsh.keygen(dir.resolve("id_rsa"), "rsa", "pass phrase", "-b", "3072", "-m", "PEM");
+        stranger = OpenSsh.keygen(dir.resolve("id_stranger"), "ed25519", "");
         sshd = OpenSshServer.start(dir, List.of(ecdsaHostKey, hostKey), List.of(dir.resolve("id_ed25519.pub"), dir.resolve("id_rsa.pub")));
         hostKeyLine = Files.readString(dir.resolve("host_ed25519.pub"), StandardCharsets.UTF_8).strip();
     }
