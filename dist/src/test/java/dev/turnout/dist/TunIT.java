@@ -77,12 +77,14 @@ class TunIT {
         client.defaultRoute(SERVER);
         client.defaultRoute(SERVER6);
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
-        server.spawn(dir.resolve("echo.log"), Daemons.peer("udp-echo", Integer.toString(ECHO)));
+        // Bound to the address it is asked on: the TUN's NAT, full cone, shows a reply's true source, and a socket on
+        // the wildcard address would answer from 192.0.2.2, the route back's.
+        server.spawn(dir.resolve("echo.log"), Daemons.peer("udp-echo", Integer.toString(ECHO), REMOTE));
         server.spawn(dir.resolve("bulk.log"), Daemons.peer("bulk", "8090", Integer.toString(64 * 1024)));
         server.spawn(dir.resolve("reset.log"), Daemons.peer("reset", Integer.toString(RESETS)));
         server.spawn(dir.resolve("ends.log"), Daemons.peer("ends", Integer.toString(ENDS)));
         server.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));
-        // A server with several addresses must answer UDP from the one it was asked on, or proxies drop the reply.
+        // The same holds through a proxy, whose UDP relay reports the reply's source.
         server.spawn(dir.resolve("echo2.log"), Daemons.peer("udp-echo", Integer.toString(ECHO + 1), VIA_SOCKS));
         danteLog = dir.resolve("danted.log");
         tinyproxyLog = dir.resolve("tinyproxy.log");

@@ -119,11 +119,12 @@ public final class ConfigLoader {
             "inet4-route-exclude-address", "inet6-route-exclude-address");
     /**
      * mihomo {@code tun:} keys that change nothing Turnout does (it installs no policy-routing table or rule, its
-     * offload takes what the kernel gives), or nothing at their value here: not mentioned.
+     * offload takes what the kernel gives, its UDP is endpoint-independent whatever mihomo's gVisor-only switch
+     * says), or nothing at their value here: not mentioned.
      */
     private static final Map<String, Set<Object>> QUIET_TUN_KEYS = Map.of("gso-max-size", Set.of(),
             "iproute2-table-index", Set.of(), "iproute2-rule-index", Set.of(), "file-descriptor", Set.of(0),
-            "endpoint-independent-nat", Set.of(Boolean.FALSE), "auto-redirect", Set.of(Boolean.FALSE));
+            "endpoint-independent-nat", Set.of(), "auto-redirect", Set.of(Boolean.FALSE));
 
     /**
      * mihomo {@code dns:} keys that change nothing Turnout does (a cache's algorithm, a wait it does not make; hosts

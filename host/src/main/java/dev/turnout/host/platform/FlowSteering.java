@@ -8,8 +8,9 @@ import java.nio.ByteBuffer;
  * be asked to apply it too ({@link TunDevice#steer}) and send each packet straight to its owner's queue.
  *
  * <p>A packet from a lane's listener to the NAT peer ({@code A:P_i -> B:n}, TCP) belongs to lane {@code i}; any
- * other TCP or UDP packet of a family the TUN has an address for belongs to the lane {@link #flowLane} picks from
- * its addresses and ports; the rest (ICMP, fragments after the first, IPv6 with extension headers before TCP or
+ * other TCP packet of a family the TUN has an address for belongs to the lane {@link #flowLane} picks from its
+ * addresses and ports, and a UDP packet to the lane {@link #datagramLane} picks from its source alone (an
+ * application's socket is one NAT mapping whatever it sends to, so all its datagrams meet on one lane); the rest (ICMP, fragments after the first, IPv6 with extension headers before TCP or
  * UDP) belongs to no lane in particular ({@link #ANY}): whichever lane reads it processes it.
  *
  * <p>Addresses are IPv4 as an unsigned int, IPv6 as two longs (the first and last 8 bytes, big-endian); IPv4
@@ -72,6 +73,14 @@ public record FlowSteering(int lanes, boolean has4, int a4, int b4, int[] listen
         return (int) (((h >>> 32) * lanes) >>> 32);
     }
 
+    /**
+     * The lane owning the UDP datagrams sent from {@code S:s}, to wherever they go: {@link #flowLane} with the
+     * destination zero.
+     */
+    public int datagramLane(long sHi, long sLo, int sPort) {
+        return flowLane(sHi, sLo, sPort, 0, 0, 0);
+    }
+
     /** The multipliers of {@link #flowLane}. */
     public static final long M1 = 0x9E3779B97F4A7C15L;
     public static final long M2 = 0xBF58476D1CE4E5B9L;
@@ -97,7 +106,11 @@ public record FlowSteering(int lanes, boolean has4, int a4, int b4, int[] listen
             int sport = packet.getShort(l4) & 0xFFFF;
             int dport = packet.getShort(l4 + 2) & 0xFFFF;
             int owner = proto == 6 && src == a4 && dst == b4 ? listenerLane(4, sport) : ANY;
-            return owner != ANY ? owner : flowLane(0, src & 0xFFFFFFFFL, sport, 0, dst & 0xFFFFFFFFL, dport);
+            if (owner != ANY) {
+                return owner;
+            }
+            return proto == 17 ? datagramLane(0, src & 0xFFFFFFFFL, sport)
+                    : flowLane(0, src & 0xFFFFFFFFL, sport, 0, dst & 0xFFFFFFFFL, dport);
         }
         if (version == 6 && has6 && packet.limit() >= 44) {
             int proto = packet.get(6) & 0xFF;
@@ -112,7 +125,10 @@ public record FlowSteering(int lanes, boolean has4, int a4, int b4, int[] listen
             int dport = packet.getShort(42) & 0xFFFF;
             boolean fromListener = proto == 6 && sHi == a6Hi && sLo == a6Lo && dHi == b6Hi && dLo == b6Lo;
             int owner = fromListener ? listenerLane(6, sport) : ANY;
-            return owner != ANY ? owner : flowLane(sHi, sLo, sport, dHi, dLo, dport);
+            if (owner != ANY) {
+                return owner;
+            }
+            return proto == 17 ? datagramLane(sHi, sLo, sport) : flowLane(sHi, sLo, sport, dHi, dLo, dport);
         }
         return ANY;
     }

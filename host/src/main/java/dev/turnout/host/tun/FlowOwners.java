@@ -66,6 +66,11 @@ final class FlowOwners {
         return steering.flowLane(sHi, sLo, sPort, dHi, dLo, dPort);
     }
 
+    /** The lane owning every UDP datagram the application sends from {@code S:s}. */
+    int datagramLane(long sHi, long sLo, int sPort) {
+        return steering.datagramLane(sHi, sLo, sPort);
+    }
+
     /**
      * Copies the frame {@code frame[0, length)} (device header and packet) to lane {@code lane}'s loop, which
      * processes it as if read from its own queue. Dropped when that loop has stopped.

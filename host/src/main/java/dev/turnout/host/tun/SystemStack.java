@@ -32,9 +32,13 @@ import org.slf4j.LoggerFactory;
  *   <li>TCP: rewrites it in place for the kernel to terminate (application {@code S:s -> D:d} becomes
  *       {@code B:n -> A:P}, the listener's {@code A:P -> B:n} becomes {@code D:d -> S:s}), checksums updated
  *       incrementally (RFC 1624), and writes it back;</li>
- *   <li>UDP: hands the payload to a datagram session per 5-tuple opened through the tunnel, and builds IP
- *       packets from the replies (their source is the original destination, so a connected UDP socket
- *       accepts them); DNS queries matching dns-hijack go to the {@link DnsHijack} hook;</li>
+ *   <li>UDP: hands the payload to a datagram session per application socket (source address and port) opened
+ *       through the tunnel and routed by its first datagram, as mihomo's tunnel does, and sends each datagram
+ *       to its own destination; replies become IP packets from whoever sent them (the tunnel gives a name's
+ *       reply the fake address the application used). That is a full-cone NAT, endpoint-independent mapping
+ *       and filtering (RFC 4787): one outbound port per socket, which a STUN server and every peer see alike,
+ *       and which a peer the application never wrote to may reach, as games and WebRTC need. DNS queries
+ *       matching dns-hijack go to the {@link DnsHijack} hook;</li>
  *   <li>ICMP/ICMPv6 echo requests to the TUN's own subnet are answered here (so {@code ping} of the TUN
  *       peer address works as a liveness check); all other ICMP is dropped: an echo to the internet cannot
  *       be relayed by a proxy and a fake reply would lie about reachability;</li>
@@ -509,15 +513,16 @@ final class SystemStack {
             }
         }
         if (owners != null) {
-            int owner = owners.flowLane(sHi, sLo, sport, dHi, dLo, dport);
+            int owner = owners.datagramLane(sHi, sLo, sport);
             if (owner != lane) {
                 return handOff(owner);
             }
         }
-        int slot = udpIndex.find(fam, sHi, sLo, sport, dHi, dLo, dport);
+        // One entry per application socket: the destination is not part of the key (see the class comment).
+        int slot = udpIndex.find(fam, sHi, sLo, sport, 0, 0, 0);
         UdpFlow flow;
         if (slot < 0) {
-            slot = udpIndex.insert(fam, sHi, sLo, sport, dHi, dLo, dport);
+            slot = udpIndex.insert(fam, sHi, sLo, sport, 0, 0, 0);
             if (slot < 0) {
                 return DropReason.UDP_TABLE_FULL;
             }
@@ -525,7 +530,7 @@ final class SystemStack {
             flow.dscp = packet.dscp();
             udpFlows[slot] = flow;
             flow.lastSeen = now;
-            DropReason r = flow.enqueue(payloadCopy());
+            DropReason r = flow.enqueue(flow.destination, payloadCopy());
             openUdp(flow);
             return r;
         }
@@ -534,14 +539,15 @@ final class SystemStack {
         if (flow.failed) {
             return DropReason.UDP_FLOW_FAILED;
         }
+        Destination to = flow.destinationOf(dHi, dLo, dport);
         if (flow.session == null) {
-            return flow.enqueue(payloadCopy());
+            return flow.enqueue(to, payloadCopy());
         }
         if (!flow.session.isOpen()) {
             removeUdp(flow);
             return DropReason.UDP_FLOW_FAILED;
         }
-        flow.session.send(flow.destination, payloadCopy());
+        flow.session.send(to, payloadCopy());
         return null;
     }
 
@@ -576,9 +582,9 @@ final class SystemStack {
                 return;
             }
             flow.session = session;
-            ByteBuf p;
+            Pending p;
             while ((p = flow.pending.poll()) != null) {
-                session.send(flow.destination, p);
+                session.send(p.to(), p.payload());
             }
         });
     }
@@ -686,7 +692,14 @@ final class SystemStack {
         }
     }
 
-    /** One UDP 5-tuple: its session through the tunnel, and what to send once that is open. */
+    /** A datagram waiting for its socket's session to open. */
+    private record Pending(Destination to, ByteBuf payload) {
+    }
+
+    /**
+     * One application socket's UDP: its session through the tunnel (routed for its first destination), and what
+     * to send once that is open.
+     */
     private final class UdpFlow implements DatagramSession.Receiver {
         final int slot;
         final int family;
@@ -696,8 +709,9 @@ final class SystemStack {
         final long dHi;
         final long dLo;
         final int dport;
+        /** The first datagram's destination, which the session was routed for. */
         final Destination destination;
-        final ArrayDeque<ByteBuf> pending = new ArrayDeque<>(2);
+        final ArrayDeque<Pending> pending = new ArrayDeque<>(2);
         final int queueLimit;
         DatagramSession session;
         /** The DSCP of the flow's first datagram. */
@@ -705,6 +719,15 @@ final class SystemStack {
         boolean failed;
         boolean removed;
         long lastSeen;
+        /** The last destination other than the first, kept so that a stream of datagrams there allocates nothing. */
+        long otherHi;
+        long otherLo;
+        int otherPort = -1;
+        Destination other;
+        /** The last reply's sender, as IP header fields. */
+        InetSocketAddress replyFrom;
+        long replyHi;
+        long replyLo;
 
         UdpFlow(int slot, int family, long sHi, long sLo, int sport, long dHi, long dLo, int dport, int queueLimit) {
             this.slot = slot;
@@ -723,12 +746,25 @@ final class SystemStack {
             return new InetSocketAddress(TcpNat.address(family, sHi, sLo), sport);
         }
 
-        DropReason enqueue(ByteBuf payload) {
+        Destination destinationOf(long hi, long lo, int port) {
+            if (port == dport && lo == dLo && hi == dHi) {
+                return destination;
+            }
+            if (port != otherPort || lo != otherLo || hi != otherHi) {
+                otherHi = hi;
+                otherLo = lo;
+                otherPort = port;
+                other = Destination.ofAddress(TcpNat.address(family, hi, lo), port);
+            }
+            return other;
+        }
+
+        DropReason enqueue(Destination to, ByteBuf payload) {
             if (pending.size() >= queueLimit) {
                 payload.release();
                 return DropReason.UDP_QUEUE_FULL;
             }
-            pending.add(payload);
+            pending.add(new Pending(to, payload));
             return null;
         }
 
@@ -738,9 +774,9 @@ final class SystemStack {
         }
 
         void releasePending() {
-            ByteBuf p;
+            Pending p;
             while ((p = pending.poll()) != null) {
-                p.release();
+                p.payload().release();
             }
         }
 
@@ -749,12 +785,37 @@ final class SystemStack {
             try {
                 if (!removed && !closed) {
                     lastSeen = System.nanoTime() / 1_000_000;
-                    // The reply's source is the address the application sent to (see the class comment).
-                    writeUdp(family, dHi, dLo, dport, sHi, sLo, sport, payload);
+                    if (replyFrom(sender)) {
+                        writeUdp(family, replyHi, replyLo, sender.getPort(), sHi, sLo, sport, payload);
+                    } else {
+                        // A sender that cannot be an IP source here (a name, the other family): the reply is the
+                        // first destination's, as far as the application can tell.
+                        writeUdp(family, dHi, dLo, dport, sHi, sLo, sport, payload);
+                    }
                 }
             } finally {
                 payload.release();
             }
+        }
+
+        /** Whether {@code sender} can be the reply's source; its address is then in {@code replyHi/replyLo}. */
+        private boolean replyFrom(InetSocketAddress sender) {
+            if (sender == null || sender.isUnresolved()) {
+                return false;
+            }
+            if (sender.equals(replyFrom)) {
+                return true;
+            }
+            InetAddress a = sender.getAddress();
+            if ((family == 4) != (a instanceof Inet4Address)) {
+                return false;
+            }
+            byte[] raw = a.getAddress();
+            ByteBuffer b = ByteBuffer.wrap(raw);
+            replyHi = family == 4 ? 0 : b.getLong(0);
+            replyLo = family == 4 ? b.getInt(0) & 0xFFFFFFFFL : b.getLong(8);
+            replyFrom = sender;
+            return true;
         }
     }
 

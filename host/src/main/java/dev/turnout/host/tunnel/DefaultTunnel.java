@@ -277,14 +277,14 @@ public final class DefaultTunnel implements Tunnel {
         if (sniffing.wantsDatagrams(flow, original)) {
             // Routed once its first datagrams have named it (QUIC): the session takes them meanwhile.
             return loop.newSucceededFuture(new SniffingDatagramSession(loop, sniffing.datagramSniff(flow, original),
-                    sniffing.waitMillis(), sniffed -> openDatagram(sniffed, original, loop, toApplication, unpin),
-                    unpin));
+                    sniffing.waitMillis(), sniffed -> openDatagram(sniffed, original, fakes, loop, toApplication,
+                            unpin), unpin));
         }
-        return openDatagram(new Sniffer.Sniffed(flow, flow), original, loop, toApplication, unpin);
+        return openDatagram(new Sniffer.Sniffed(flow, flow), original, fakes, loop, toApplication, unpin);
     }
 
-    private Future<DatagramSession> openDatagram(Sniffer.Sniffed flow, Metadata original, EventLoop loop,
-            DatagramSession.Receiver toApplication, Runnable unpin) {
+    private Future<DatagramSession> openDatagram(Sniffer.Sniffed flow, Metadata original, FakeIps fakes,
+            EventLoop loop, DatagramSession.Receiver toApplication, Runnable unpin) {
         Promise<DatagramSession> promise = loop.newPromise();
         promise.addListener(p -> {
             if (!p.isSuccess()) {
@@ -318,9 +318,10 @@ public final class DefaultTunnel implements Tunnel {
                 promise.tryFailure(new IOException("flow table full (" + flows.capacity() + " flows)"));
                 return;
             }
+            DatagramAddresses addresses = new DatagramAddresses(fakes, original, dialed.destination());
             DatagramSession.Receiver counting = (sender, payload) -> {
                 record.countDownload(payload.readableBytes());
-                toApplication.receive(sender, payload);
+                toApplication.receive(addresses.toApplication(sender), payload);
             };
             opened(() -> out.openDatagram(dialed, loop, counting), loop).addListener(of -> {
                 if (!of.isSuccess()) {
@@ -329,7 +330,7 @@ public final class DefaultTunnel implements Tunnel {
                     return;
                 }
                 DatagramSession session = new CountingSession((DatagramSession) of.getNow(), record, flows, unpin,
-                        original.destination(), dialed.destination());
+                        addresses, loop);
                 record.onClose(session::close);
                 if (!promise.trySuccess(session)) {
                     session.close();
@@ -445,24 +446,29 @@ public final class DefaultTunnel implements Tunnel {
         private final Flow flow;
         private final FlowTable table;
         private final Runnable unpin;
-        private final Destination asWritten;
-        private final Destination routed;
-        private boolean closed;
+        private final DatagramAddresses addresses;
+        private final EventLoop loop;
+        private volatile boolean closed;
 
-        CountingSession(DatagramSession inner, Flow flow, FlowTable table, Runnable unpin, Destination asWritten,
-                Destination routed) {
+        CountingSession(DatagramSession inner, Flow flow, FlowTable table, Runnable unpin,
+                DatagramAddresses addresses, EventLoop loop) {
             this.inner = inner;
             this.flow = flow;
             this.table = table;
             this.unpin = unpin;
-            this.asWritten = asWritten;
-            this.routed = routed;
+            this.addresses = addresses;
+            this.loop = loop;
         }
 
         @Override
         public void send(Destination destination, ByteBuf payload) {
+            Destination to = closed ? null : addresses.toOutbound(destination);
+            if (to == null) {
+                payload.release(); // a fake address that names nothing, or one too many: never a wrong place
+                return;
+            }
             flow.countUpload(payload.readableBytes());
-            inner.send(destination.equals(asWritten) ? routed : destination, payload);
+            inner.send(to, payload);
         }
 
         @Override
@@ -477,6 +483,16 @@ public final class DefaultTunnel implements Tunnel {
             if (!closed) {
                 closed = true;
                 unpin.run();
+                // The addresses are the loop's (a flow closed from the controller's thread gets here too).
+                if (loop.inEventLoop()) {
+                    addresses.release();
+                } else {
+                    try {
+                        loop.execute(addresses::release);
+                    } catch (RejectedExecutionException e) {
+                        // Turnout is stopping: the fake-IP pools go with it.
+                    }
+                }
             }
         }
     }

@@ -167,7 +167,7 @@ class SettingsTest {
     void routeAddressesAreReadInMihomosSpellingsAndKeysTurnoutIgnoresAreNoted() throws Exception {
         Config c = parse("tun:|  enable: true|  auto-route: true|  route-exclude-address: [192.168.0.0/16, 'fd00::/8']"
                 + "|  inet4-route-exclude-address: [10.0.0.1]|  route-address: [198.51.100.0/24]|  udp-timeout: 300"
-                + "|  exclude-uid: [1000]|  include-interface: [eth1]|  endpoint-independent-nat: false"
+                + "|  exclude-uid: [1000]|  include-interface: [eth1]|  endpoint-independent-nat: true"
                 + "|  iproute2-table-index: 2022|  auto-redirect: true");
         var tun = Settings.of(c).tun();
         assertEquals("[192.168.0.0/16, fd00::/8, 10.0.0.1/32]", tun.routeExcludeAddress().toString());

@@ -6,13 +6,14 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
  * The "internet" of the namespace tests: an HTTP server on port {@code args[0]} that answers with the peer's
- * address ({@code peer=192.0.2.1}) or, for {@code /bytes/N}, with N zero bytes, and a UDP echo server on port {@code args[1]}, both on all addresses.
+ * address ({@code peer=192.0.2.1}) or, for {@code /bytes/N}, with N zero bytes, and a UDP echo server on port {@code args[1]}, both on all addresses (the echo on each one apart).
  */
 public final class NetnsServers {
 
@@ -22,21 +23,31 @@ public final class NetnsServers {
     public static void main(String[] args) throws Exception {
         ServerSocket http = new ServerSocket();
         http.bind(new InetSocketAddress(InetAddress.getByName("::"), Integer.parseInt(args[0])), 256);
-        DatagramSocket echo = new DatagramSocket(new InetSocketAddress(InetAddress.getByName("::"), Integer.parseInt(args[1])));
-        Thread udp = new Thread(() -> {
-            byte[] buf = new byte[65536];
-            while (true) {
-                try {
-                    DatagramPacket p = new DatagramPacket(buf, buf.length);
-                    echo.receive(p);
-                    echo.send(new DatagramPacket(p.getData(), p.getLength(), p.getSocketAddress()));
-                } catch (Exception e) {
-                    return;
+        // One echo socket per address, so that each reply leaves from the address it was sent to: a socket on the
+        // wildcard address answers from whichever address the route back picks, and the TUN's NAT, full cone, shows
+        // the application that address, as the network itself would.
+        for (NetworkInterface nic : java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            for (InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+                if (a.isLinkLocalAddress()) {
+                    continue;
                 }
+                DatagramSocket echo = new DatagramSocket(new InetSocketAddress(a, Integer.parseInt(args[1])));
+                Thread udp = new Thread(() -> {
+                    byte[] buf = new byte[65536];
+                    while (true) {
+                        try {
+                            DatagramPacket p = new DatagramPacket(buf, buf.length);
+                            echo.receive(p);
+                            echo.send(new DatagramPacket(p.getData(), p.getLength(), p.getSocketAddress()));
+                        } catch (Exception e) {
+                            return;
+                        }
+                    }
+                }, "udp-echo " + a.getHostAddress());
+                udp.setDaemon(true);
+                udp.start();
             }
-        }, "udp-echo");
-        udp.setDaemon(true);
-        udp.start();
+        }
         System.out.println("READY");
         System.out.flush();
         while (true) {

@@ -35,7 +35,8 @@ import dev.turnout.host.platform.FlowSteering;
  * <p>A socket-filter program: the packet is read with the classic {@code LD_ABS}/{@code LD_IND} loads (offsets
  * from the IP header, which is where a TUN packet starts; big-endian fields come back as numbers; a read past the
  * end ends the program with 0), so no bounds checks are written out. Registers: r6 the context (the loads need it
- * there), r7 the hash, r8 a scratch or the IPv4 header length, r9 the protocol, then both ports; the loads
+ * there), r7 the hash, r8 a scratch or the IPv4 header length, r9 the protocol, then both ports (the source
+ * port alone for UDP, whose protocol byte is read again where the hash leaves the destination out); the loads
  * overwrite r0-r5.
  */
 final class SteeringProgram {
@@ -77,13 +78,16 @@ final class SteeringProgram {
             c.alu(MOV | X, R8, R0, 0);
             listenerCheck(4, s.listenPorts4(), new int[] {12, 16}, new int[] {s.a4(), s.b4()}, true);
             ports(true);
+            datagramsKeepTheSourcePort(9, "ports4");
             // h = sHi * M1 + sLo with sHi = 0
             c.load(W, 12);
             c.alu(MOV | X, R7, R0, 0);
             mix(29, FlowSteering.M2);
             mix(31, FlowSteering.M3);
-            c.load(W, 16);
-            c.alu(ADD | X, R7, R0, 0);
+            unlessDatagram(9, "dst4", () -> {
+                c.load(W, 16);
+                c.alu(ADD | X, R7, R0, 0);
+            });
             mix(29, FlowSteering.M1);
             c.alu(ADD | X, R7, R9, 0);
             c.jump(JMP, JA, 0, 0, FINISH);
@@ -103,16 +107,21 @@ final class SteeringProgram {
             }
             listenerCheck(6, s.listenPorts6(), words, want, false);
             ports(false);
+            datagramsKeepTheSourcePort(6, "ports6");
             long64(R7, 8);
             c.alu(MUL | X, R7, c.loadConstant(R8, FlowSteering.M1), 0);
             long64(R8, 16);
             c.alu(ADD | X, R7, R8, 0);
             mix(29, FlowSteering.M2);
-            long64(R8, 24);
-            c.alu(ADD | X, R7, R8, 0);
+            unlessDatagram(6, "dstHi6", () -> {
+                long64(R8, 24);
+                c.alu(ADD | X, R7, R8, 0);
+            });
             mix(31, FlowSteering.M3);
-            long64(R8, 32);
-            c.alu(ADD | X, R7, R8, 0);
+            unlessDatagram(6, "dstLo6", () -> {
+                long64(R8, 32);
+                c.alu(ADD | X, R7, R8, 0);
+            });
             mix(29, FlowSteering.M1);
             c.alu(ADD | X, R7, R9, 0);
         } else {
@@ -206,6 +215,26 @@ final class SteeringProgram {
             c.load(H, 42);
         }
         c.alu(OR | X, R9, R0, 0);
+    }
+
+    /**
+     * For UDP (the protocol byte at {@code protocolOffset}), r9 keeps the source port alone:
+     * {@link FlowSteering#datagramLane} hashes no destination.
+     */
+    private void datagramsKeepTheSourcePort(int protocolOffset, String label) {
+        c.load(B, protocolOffset);
+        c.jump(JMP, JNE | K, R0, 17, label);
+        c.alu(RSH | K, R9, 0, 16);
+        c.alu(LSH | K, R9, 0, 16);
+        c.label(label);
+    }
+
+    /** {@code code}, skipped for UDP (the destination's part of the hash, which a datagram's lane leaves out). */
+    private void unlessDatagram(int protocolOffset, String label, Runnable code) {
+        c.load(B, protocolOffset);
+        c.jump(JMP, JEQ | K, R0, 17, label);
+        code.run();
+        c.label(label);
     }
 
     /** h = (h ^ (h >>> shift)) * multiplier; r8 is overwritten. */
