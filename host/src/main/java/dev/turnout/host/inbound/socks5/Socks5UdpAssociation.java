@@ -22,23 +22,24 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
- * One UDP ASSOCIATE: a UDP socket on the proxy's address that takes the client's SOCKS5-wrapped datagrams,
- * routes each destination as its own flow, and wraps the replies. It lives as long as the client's TCP
- * connection, as RFC 1928 says.
+ * One UDP ASSOCIATE: a UDP socket on the proxy's address that takes the client's SOCKS5-wrapped datagrams, sends
+ * them through one session, routed by the first datagram (as mihomo routes an association) and taking each to its
+ * own destination, and wraps the replies with whoever sent them. One session is one outbound port for every
+ * destination, as through the TUN (a full-cone NAT). It lives as long as the client's TCP connection, as RFC 1928
+ * says.
  */
 final class Socks5UdpAssociation {
 
-    /** Bounds what one client can make us hold. */
-    private static final int MAX_DESTINATIONS = 512;
+    /** Bounds what one client can make us hold while its session opens. */
+    private static final int MAX_WAITING = 64;
 
     private final Channel control;
     private final Tunnel tunnel;
     private final InetAddress clientAddress;
-    private final Map<Destination, Future<DatagramSession>> sessions = new HashMap<>();
+    private Future<DatagramSession> session;
+    private int waiting;
     private Channel udp;
     private InetSocketAddress clientUdp;
 
@@ -109,21 +110,20 @@ final class Socks5UdpAssociation {
             return; // malformed or fragmented: RFC 1928 lets us drop it
         }
         Destination destination = header.destination();
-        Future<DatagramSession> session = sessions.get(destination);
         if (session == null) {
-            if (sessions.size() >= MAX_DESTINATIONS) {
-                return;
-            }
             Metadata flow = InboundSupport.flow(Network.UDP, destination, sender, "socks5", control, "SOCKS5");
             session = tunnel.routeDatagram(flow, control.eventLoop(), this::toClient);
-            sessions.put(destination, session);
         }
-        ByteBuf payload = content.retainedSlice();
         if (session.isDone()) {
-            send(session, destination, payload);
-        } else {
+            send(session, destination, content.retainedSlice());
+        } else if (waiting < MAX_WAITING) {
+            waiting++;
+            ByteBuf payload = content.retainedSlice();
             Future<DatagramSession> pending = session;
-            session.addListener(f -> send(pending, destination, payload));
+            session.addListener(f -> {
+                waiting--;
+                send(pending, destination, payload);
+            });
         }
     }
 
@@ -146,18 +146,16 @@ final class Socks5UdpAssociation {
     }
 
     private void close() {
-        for (Future<DatagramSession> f : sessions.values()) {
-            if (f.isSuccess()) {
-                f.getNow().close();
-            } else {
-                f.addListener(done -> {
-                    if (done.isSuccess()) {
-                        ((DatagramSession) done.getNow()).close();
-                    }
-                });
-            }
+        Future<DatagramSession> f = session;
+        if (f != null && f.isSuccess()) {
+            f.getNow().close();
+        } else if (f != null) {
+            f.addListener(done -> {
+                if (done.isSuccess()) {
+                    ((DatagramSession) done.getNow()).close();
+                }
+            });
         }
-        sessions.clear();
         if (udp != null) {
             udp.close();
         }
