@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs, when missing, the real servers and tools Turnout's tests start: dante-server (SOCKS5), openssh-server, tinyproxy
+# Installs, when missing, the real servers and tools Turnout's tests start: dante-server (SOCKS5), openssh-server, coturn (STUN), tinyproxy
 # (HTTP CONNECT), dnsmasq and unbound (upstream DNS, plain and encrypted), iperf3, curl, dig, iproute2; chromium and playwright-core for the
 # browser test; systemd-analyze (the service unit test); a GeoIP2-Country database for the GEOIP tests. Run by
 # `mvn verify` before any test; does nothing
@@ -32,6 +32,7 @@ tools+=(unbound:unbound) # DNS over TLS and over HTTPS (HTTP/2) upstream (Encryp
 tools+=(python3:python3) # small test servers and clients (ControllerUnixSocketIT connects as another user with it)
 tools+=(iptables:iptables) # a REDIRECT in a test's own network namespace, for redir-port (RedirPortIT)
 tools+=(sshd:openssh-server ssh-keygen:openssh-client) # the ssh plugin's server (its tests, SshIT)
+tools+=(turnserver:coturn turnutils_natdiscovery:coturn) # a STUN server and RFC 5780's NAT discovery (FullConeNatIT)
 missing() {
   local out=() t
   for t in "${tools[@]}"; do have "${t%%:*}" || out+=("$t"); done
@@ -56,7 +57,7 @@ for svc in danted tinyproxy dnsmasq unbound; do
   if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
 done
 if command -v systemctl >/dev/null 2>&1; then systemctl stop shadowsocks-libev >/dev/null 2>&1 || true; fi
-for svc in trojan v2ray ssh; do
+for svc in trojan v2ray ssh coturn; do
   if command -v systemctl >/dev/null 2>&1; then systemctl stop "$svc" >/dev/null 2>&1 || true; fi
 done
 # Without systemd, openssh-server's install may have started sshd through its init script: stopped the same way.

@@ -1,0 +1,334 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.testing.Required;
+import dev.turnout.dist.testing.Daemons;
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchDir;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The TUN's UDP is a full-cone NAT, as mihomo's is: an application socket has one outbound port whatever it writes
+ * to (endpoint-independent mapping), and a peer it never wrote to may reach it there, heard from the peer's own
+ * address (endpoint-independent filtering). Games and WebRTC learn their public port from a STUN server and give
+ * it to peers; before, each destination of a socket had its own DIRECT socket, so the port the STUN server saw
+ * was not the one peers could reach, and a stranger's datagram reached the application disguised as the first
+ * destination's.
+ *
+ * <p>Checked with coturn's RFC 5780 NAT behaviour discovery ({@code turnutils_natdiscovery} against
+ * {@code turnserver} on two addresses, by address and by a name the fake-IP DNS answered), and with a small
+ * application of one socket talking to peers by address and by name, DIRECT and through dante.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FullConeNatIT {
+
+    static final String CLIENT = "192.0.2.1";
+    static final String SERVER = "192.0.2.2";
+    /** coturn's primary and alternate addresses, and the peers' two; all inside the TUN's captured range. */
+    static final String A = "198.51.100.2";
+    static final String B = "198.51.100.3";
+    /** A peer the application never writes to first. */
+    static final String STRANGER = "198.51.100.4";
+    static final String DNS = "198.51.100.53";
+    static final String DANTE = "198.51.100.9";
+    static final int MIXED = 7890;
+
+    Path dir;
+    Path dist;
+    Netns client;
+    Netns server;
+
+    @BeforeAll
+    void start() throws Exception {
+        Netns.assumeUsable("turnserver", "turnutils_natdiscovery", "dnsmasq", "danted", "python3");
+        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
+        dist = Path.of(System.getProperty("turnout.dist"));
+        dir = ScratchDir.create("s53-cone");
+        client = Netns.create("s53conec");
+        server = Netns.create("s53cones");
+        client.link("veth0", List.of(CLIENT + "/24"), server, "veth0", List.of(SERVER + "/24"));
+        for (String a : List.of(A, B, STRANGER, DNS, DANTE)) {
+            server.address("veth0", a + "/32");
+        }
+        client.defaultRoute(SERVER);
+        // Only the TUN's DNS hijack answers the client's lookups (with fake addresses).
+        client.resolver("203.0.113.53");
+        // dante resolves the names Turnout sends it from its namespace's hosts file.
+        server.hosts(java.util.Map.of("b.nat.test", B));
+        Daemons.dnsmasq(server, dir.resolve("dnsmasq.log"), DNS, 53, "--host-record=stun.nat.test," + A,
+                "--host-record=b.nat.test," + B, "--local=/nat.test/");
+        server.spawn(dir.resolve("turnserver.log"), "turnserver", "-n", "--no-cli", "--stun-only", "--no-tls",
+                "--no-dtls", "-L", A, "-L", B, "--listening-port", "3478", "--alt-listening-port", "3479",
+                "--simple-log", "-l", "stdout", "--pidfile", dir.resolve("turnserver.pid").toString());
+        Path peers = Files.writeString(dir.resolve("peers.py"), PEERS);
+        server.spawn(dir.resolve("peers.log"), "python3", peers.toString(), A + ":4000", B + ":4000", A + ":4001",
+                B + ":4001", STRANGER + ":5000");
+        Daemons.dante(server, dir, DANTE, 1080, dir.resolve("danted.log"));
+        Files.writeString(dir.resolve("app.py"), APP);
+        Files.writeString(dir.resolve("socks-app.py"), SOCKS_APP);
+        Path config = Files.writeString(dir.resolve("config.yaml"), String.join("\n",
+                "log-level: info",
+                "mixed-port: " + MIXED,
+                "tun:",
+                "  enable: true",
+                "  device: s53cone0",
+                "  auto-route: true",
+                "  auto-detect-interface: true",
+                "  dns-hijack: [any:53]",
+                "dns:",
+                "  enable: true",
+                "  enhanced-mode: fake-ip",
+                "  fake-ip-range: 198.18.0.1/16",
+                "  nameserver: [" + DNS + "]",
+                "proxies:",
+                "  - {name: dante, type: socks5, server: " + DANTE + ", port: 1080, udp: true}",
+                "rules:",
+                "  - DST-PORT,4001,dante",
+                "  - MATCH,DIRECT",
+                ""));
+        client.spawn(dir.resolve("turnout.log"), dist.resolve("bin/turnout").toString(), "run", "-c",
+                config.toString());
+        client.awaitTcpPort(MIXED, Duration.ofSeconds(30));
+        client.awaitSplitRoutes("s53cone0", this::log);
+        awaitPeers();
+    }
+
+    private void awaitPeers() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline && !(MixedPortIT.read(dir.resolve("peers.log")).contains("listening")
+                && MixedPortIT.read(dir.resolve("turnserver.log")).contains("3479"))) {
+            Thread.sleep(100);
+        }
+        assertTrue(MixedPortIT.read(dir.resolve("peers.log")).contains("listening"), () -> MixedPortIT.read(dir.resolve("peers.log")));
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        Netns.closeAll(client, server);
+        ScratchDir.delete(dir);
+    }
+
+    private String log() {
+        return MixedPortIT.read(dir.resolve("turnout.log"));
+    }
+
+    private String natDiscovery(String stunServer) throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(60), "turnutils_natdiscovery", "-m", "-f", stunServer);
+        return r.stdout() + r.stderr();
+    }
+
+    @Test
+    void stunFindsEndpointIndependentMappingAndFiltering() throws Exception {
+        String out = natDiscovery(A);
+        assertTrue(out.contains("NAT with Endpoint Independent Mapping!"), out + log());
+        assertTrue(out.contains("NAT with Endpoint Independent Filtering!"), out + log());
+    }
+
+    @Test
+    void aStunServerByNameSeesTheSameBehaviour() throws Exception {
+        // Its name resolves to a fake address: the session sends the name, and the replies from the name's
+        // address are the fake address's, while those from the alternate address (OTHER-ADDRESS, never written
+        // to before the filtering test) are heard from where they come.
+        String out = natDiscovery("stun.nat.test");
+        assertTrue(out.contains("NAT with Endpoint Independent Mapping!"), out + log());
+        assertTrue(out.contains("NAT with Endpoint Independent Filtering!"), out + log());
+        assertTrue(log().contains("stun.nat.test:3478 match MATCH using DIRECT"), log());
+    }
+
+    @Test
+    void oneSocketHasOnePortForEveryPeerAndHearsAStranger() throws Exception {
+        App app = app("4000");
+        // The same outbound port, by address and by name; the name's reply comes from the fake address written.
+        assertEquals(app.port("A"), app.port("NAME"), app.out);
+        assertTrue(app.from("NAME").startsWith("198.18."), app.out);
+        assertEquals(A + ":4000", app.from("A"), app.out);
+        // A peer it never wrote to reaches it, heard from the peer's own address, and its answer goes out the
+        // same port.
+        assertEquals("hello from a stranger", app.text("POKE"), app.out);
+        assertEquals(STRANGER + ":5000", app.from("POKE"), app.out);
+        assertEquals(app.port("A"), app.port("STRANGER"), app.out);
+        // One socket, one route line: the first datagram's, which routed the socket (as mihomo's tunnel does).
+        String source = CLIENT_SOURCE.matcher(log()).results().map(m -> m.group(1))
+                .filter(s -> log().contains(s + " --> " + A + ":4000")).findFirst().orElse("none");
+        assertEquals(1, log().lines().filter(l -> l.contains("[UDP] " + source + " -->")).count(), log());
+    }
+
+    @Test
+    void throughASocks5ServerTheSocketIsStillOneAssociation() throws Exception {
+        App app = app("4001");
+        assertTrue(MixedPortIT.read(dir.resolve("danted.log")).contains("udp"), () -> MixedPortIT.read(dir.resolve("danted.log")));
+        assertTrue(log().contains(A + ":4001 match DST-PORT,4001 using dante"), log());
+        // Both peers see dante's one port: the socket's datagrams to both went through one association.
+        assertEquals(app.port("A"), app.port("NAME"), app.out);
+        assertTrue(app.from("NAME").startsWith("198.18."), app.out);
+    }
+
+    @Test
+    void aSocks5ClientsAssociationIsOnePortToo() throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(60), "python3", dir.resolve("socks-app.py").toString(),
+                Integer.toString(MIXED), A, "b.nat.test", STRANGER);
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + log());
+        App app = new App(r.stdout());
+        // One association, one session: both peers see one port, by address and by name (sent as a name).
+        assertEquals(app.port("A"), app.port("NAME"), app.out);
+        assertEquals(A + ":4000", app.from("A"), app.out);
+        assertEquals(B + ":4000", app.from("NAME"), app.out);
+        assertEquals("hello from a stranger", app.text("POKE"), app.out);
+        assertEquals(STRANGER + ":5000", app.from("POKE"), app.out);
+        assertTrue(log().contains("[UDP] 127.0.0.1:"), log());
+    }
+
+    private static final Pattern CLIENT_SOURCE = Pattern.compile("\\[UDP\\] (\\S+) --> ");
+
+    private App app(String port) throws Exception {
+        Netns.Result r = client.run(Duration.ofSeconds(60), "python3", dir.resolve("app.py").toString(), port,
+                "b.nat.test", A, STRANGER);
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + log());
+        return new App(r.stdout());
+    }
+
+    /** The application's lines: {@code KEY <from address:port> <text>}. */
+    private record App(String out) {
+        Matcher line(String key) {
+            Matcher m = Pattern.compile("^" + key + " (\\S+) (.*)$", Pattern.MULTILINE).matcher(out);
+            assertTrue(m.find(), key + " in:\n" + out);
+            return m;
+        }
+
+        String from(String key) {
+            return line(key).group(1);
+        }
+
+        String text(String key) {
+            return line(key).group(2);
+        }
+
+        /** The port the peer saw the datagram come from ({@code seen ADDRESS:PORT}). */
+        String port(String key) {
+            Matcher m = Pattern.compile("seen \\S+:(\\d+)").matcher(text(key));
+            assertTrue(m.find(), key + ": " + text(key));
+            return m.group(1);
+        }
+    }
+
+    /**
+     * The peers: each address:port given answers {@code seen ADDRESS:PORT} (where the datagram came from); a
+     * {@code poke} makes the last one (the stranger) write to the poker's address first.
+     */
+    private static final String PEERS = String.join("\n",
+            "import select, socket, sys",
+            "socks = []",
+            "for spec in sys.argv[1:]:",
+            "    a, p = spec.rsplit(':', 1)",
+            "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+            "    s.bind((a, int(p)))",
+            "    socks.append(s)",
+            "print('listening', flush=True)",
+            "stranger = socks[-1]",
+            "for _ in range(100000):",
+            "    ready, _, _ = select.select(socks, [], [], 600)",
+            "    if not ready:",
+            "        break",
+            "    for s in ready:",
+            "        data, addr = s.recvfrom(2048)",
+            "        if data == b'poke':",
+            "            stranger.sendto(b'hello from a stranger', addr)",
+            "        else:",
+            "            s.sendto(('seen %s:%d' % addr).encode(), addr)",
+            "");
+
+    /**
+     * The application: one UDP socket writes to peer A by address, to a name's (fake) address, pokes A so that
+     * the stranger writes first, then answers the stranger. Prints {@code KEY from text} for each reply.
+     */
+    private static final String APP = String.join("\n",
+            "import socket, sys",
+            "port, name, a, stranger = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]",
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+            "def drain():",
+            "    s.settimeout(0.3)",
+            "    try:",
+            "        while True:",
+            "            s.recvfrom(2048)",
+            "    except socket.timeout:",
+            "        pass",
+            "def ask(key, msg, to):",
+            "    drain()",
+            "    s.settimeout(2)",
+            "    for _ in range(5):",
+            "        s.sendto(msg, to)",
+            "        try:",
+            "            data, src = s.recvfrom(2048)",
+            "            print('%s %s:%d %s' % (key, src[0], src[1], data.decode()), flush=True)",
+            "            return",
+            "        except socket.timeout:",
+            "            pass",
+            "    print('%s none nothing' % key, flush=True)",
+            "ask('A', b'hi', (a, port))",
+            "ask('NAME', b'hi', (socket.gethostbyname(name), port))",
+            "if port == 4000:",
+            "    ask('POKE', b'poke', (a, port))",
+            "    ask('STRANGER', b'hi', (stranger, 5000))",
+            "");
+
+    /**
+     * The same through the mixed port's UDP ASSOCIATE (RFC 1928): by address, by name (the name itself in the
+     * request), and the stranger's datagram, each printed with the address the reply's header names.
+     */
+    private static final String SOCKS_APP = String.join("\n",
+            "import socket, struct, sys",
+            "mixed, a, name, stranger = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]",
+            "c = socket.create_connection(('127.0.0.1', mixed), timeout=5)",
+            "c.sendall(b'\\x05\\x01\\x00')",
+            "assert c.recv(2) == b'\\x05\\x00'",
+            "c.sendall(b'\\x05\\x03\\x00\\x01' + bytes(6))",
+            "r = c.recv(10)",
+            "assert r[1] == 0, r",
+            "relay = (socket.inet_ntoa(r[4:8]), struct.unpack('>H', r[8:10])[0])",
+            "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+            "u.bind(('127.0.0.1', 0))",
+            "def wrap(host, port):",
+            "    try:",
+            "        return b'\\x00\\x00\\x00\\x01' + socket.inet_aton(host) + struct.pack('>H', port)",
+            "    except OSError:",
+            "        return b'\\x00\\x00\\x00\\x03' + bytes([len(host)]) + host.encode() + struct.pack('>H', port)",
+            "def drain():",
+            "    u.settimeout(0.3)",
+            "    try:",
+            "        while True:",
+            "            u.recvfrom(2048)",
+            "    except socket.timeout:",
+            "        pass",
+            "def ask(key, msg, host, port):",
+            "    drain()",
+            "    u.settimeout(2)",
+            "    for _ in range(5):",
+            "        u.sendto(wrap(host, port) + msg, relay)",
+            "        try:",
+            "            d, _ = u.recvfrom(2048)",
+            "        except socket.timeout:",
+            "            continue",
+            "        if d[3] != 1:",
+            "            print('%s atyp%d %s' % (key, d[3], d), flush=True)",
+            "            return",
+            "        src = (socket.inet_ntoa(d[4:8]), struct.unpack('>H', d[8:10])[0])",
+            "        print('%s %s:%d %s' % (key, src[0], src[1], d[10:].decode()), flush=True)",
+            "        return",
+            "    print('%s none nothing' % key, flush=True)",
+            "ask('A', b'hi', a, 4000)",
+            "ask('NAME', b'hi', name, 4000)",
+            "ask('POKE', b'poke', a, 4000)",
+            "");
+}
