@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.testing.Required;
+import dev.turnout.dist.testing.ConeProbe;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
@@ -12,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,12 +72,12 @@ class FullConeNatIT {
         server.spawn(dir.resolve("turnserver.log"), "turnserver", "-n", "--no-cli", "--stun-only", "--no-tls",
                 "--no-dtls", "-L", A, "-L", B, "--listening-port", "3478", "--alt-listening-port", "3479",
                 "--simple-log", "-l", "stdout", "--pidfile", dir.resolve("turnserver.pid").toString());
-        Path peers = Files.writeString(dir.resolve("peers.py"), PEERS);
+        Path peers = Files.writeString(dir.resolve("peers.py"), ConeProbe.PEERS_PY);
         server.spawn(dir.resolve("peers.log"), "python3", peers.toString(), A + ":4000", B + ":4000", A + ":4001",
                 B + ":4001", STRANGER + ":5000");
         Daemons.dante(server, dir, DANTE, 1080, dir.resolve("danted.log"));
-        Files.writeString(dir.resolve("app.py"), APP);
-        Files.writeString(dir.resolve("socks-app.py"), SOCKS_APP);
+        Files.writeString(dir.resolve("app.py"), ConeProbe.APP_PY);
+        Files.writeString(dir.resolve("socks-app.py"), ConeProbe.SOCKS_APP_PY);
         Path config = Files.writeString(dir.resolve("config.yaml"), String.join("\n",
                 "log-level: info",
                 "mixed-port: " + MIXED,
@@ -149,16 +149,16 @@ class FullConeNatIT {
 
     @Test
     void oneSocketHasOnePortForEveryPeerAndHearsAStranger() throws Exception {
-        App app = app("4000");
+        ConeProbe.Replies app = app("4000");
         // The same outbound port, by address and by name; the name's reply comes from the fake address written.
-        assertEquals(app.port("A"), app.port("NAME"), app.out);
-        assertTrue(app.from("NAME").startsWith("198.18."), app.out);
-        assertEquals(A + ":4000", app.from("A"), app.out);
+        assertEquals(app.port("A"), app.port("NAME"), app.out());
+        assertTrue(app.from("NAME").startsWith("198.18."), app.out());
+        assertEquals(A + ":4000", app.from("A"), app.out());
         // A peer it never wrote to reaches it, heard from the peer's own address, and its answer goes out the
         // same port.
-        assertEquals("hello from a stranger", app.text("POKE"), app.out);
-        assertEquals(STRANGER + ":5000", app.from("POKE"), app.out);
-        assertEquals(app.port("A"), app.port("STRANGER"), app.out);
+        assertEquals("hello from a stranger", app.text("POKE"), app.out());
+        assertEquals(STRANGER + ":5000", app.from("POKE"), app.out());
+        assertEquals(app.port("A"), app.port("STRANGER"), app.out());
         // One socket, one route line: the first datagram's, which routed the socket (as mihomo's tunnel does).
         String source = CLIENT_SOURCE.matcher(log()).results().map(m -> m.group(1))
                 .filter(s -> log().contains(s + " --> " + A + ":4000")).findFirst().orElse("none");
@@ -167,12 +167,12 @@ class FullConeNatIT {
 
     @Test
     void throughASocks5ServerTheSocketIsStillOneAssociation() throws Exception {
-        App app = app("4001");
+        ConeProbe.Replies app = app("4001");
         assertTrue(MixedPortIT.read(dir.resolve("danted.log")).contains("udp"), () -> MixedPortIT.read(dir.resolve("danted.log")));
         assertTrue(log().contains(A + ":4001 match DST-PORT,4001 using dante"), log());
         // Both peers see dante's one port: the socket's datagrams to both went through one association.
-        assertEquals(app.port("A"), app.port("NAME"), app.out);
-        assertTrue(app.from("NAME").startsWith("198.18."), app.out);
+        assertEquals(app.port("A"), app.port("NAME"), app.out());
+        assertTrue(app.from("NAME").startsWith("198.18."), app.out());
     }
 
     @Test
@@ -180,155 +180,22 @@ class FullConeNatIT {
         Netns.Result r = client.run(Duration.ofSeconds(60), "python3", dir.resolve("socks-app.py").toString(),
                 Integer.toString(MIXED), A, "b.nat.test", STRANGER);
         assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + log());
-        App app = new App(r.stdout());
+        ConeProbe.Replies app = new ConeProbe.Replies(r.stdout());
         // One association, one session: both peers see one port, by address and by name (sent as a name).
-        assertEquals(app.port("A"), app.port("NAME"), app.out);
-        assertEquals(A + ":4000", app.from("A"), app.out);
-        assertEquals(B + ":4000", app.from("NAME"), app.out);
-        assertEquals("hello from a stranger", app.text("POKE"), app.out);
-        assertEquals(STRANGER + ":5000", app.from("POKE"), app.out);
+        assertEquals(app.port("A"), app.port("NAME"), app.out());
+        assertEquals(A + ":4000", app.from("A"), app.out());
+        assertEquals(B + ":4000", app.from("NAME"), app.out());
+        assertEquals("hello from a stranger", app.text("POKE"), app.out());
+        assertEquals(STRANGER + ":5000", app.from("POKE"), app.out());
         assertTrue(log().contains("[UDP] 127.0.0.1:"), log());
     }
 
     private static final Pattern CLIENT_SOURCE = Pattern.compile("\\[UDP\\] (\\S+) --> ");
 
-    private App app(String port) throws Exception {
+    private ConeProbe.Replies app(String port) throws Exception {
         Netns.Result r = client.run(Duration.ofSeconds(60), "python3", dir.resolve("app.py").toString(), port,
                 "b.nat.test", A, STRANGER);
         assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + log());
-        return new App(r.stdout());
+        return new ConeProbe.Replies(r.stdout());
     }
-
-    /** The application's lines: {@code KEY <from address:port> <text>}. */
-    private record App(String out) {
-        Matcher line(String key) {
-            Matcher m = Pattern.compile("^" + key + " (\\S+) (.*)$", Pattern.MULTILINE).matcher(out);
-            assertTrue(m.find(), key + " in:\n" + out);
-            return m;
-        }
-
-        String from(String key) {
-            return line(key).group(1);
-        }
-
-        String text(String key) {
-            return line(key).group(2);
-        }
-
-        /** The port the peer saw the datagram come from ({@code seen ADDRESS:PORT}). */
-        String port(String key) {
-            Matcher m = Pattern.compile("seen \\S+:(\\d+)").matcher(text(key));
-            assertTrue(m.find(), key + ": " + text(key));
-            return m.group(1);
-        }
-    }
-
-    /**
-     * The peers: each address:port given answers {@code seen ADDRESS:PORT} (where the datagram came from); a
-     * {@code poke} makes the last one (the stranger) write to the poker's address first.
-     */
-    private static final String PEERS = String.join("\n",
-            "import select, socket, sys",
-            "socks = []",
-            "for spec in sys.argv[1:]:",
-            "    a, p = spec.rsplit(':', 1)",
-            "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
-            "    s.bind((a, int(p)))",
-            "    socks.append(s)",
-            "print('listening', flush=True)",
-            "stranger = socks[-1]",
-            "for _ in range(100000):",
-            "    ready, _, _ = select.select(socks, [], [], 600)",
-            "    if not ready:",
-            "        break",
-            "    for s in ready:",
-            "        data, addr = s.recvfrom(2048)",
-            "        if data == b'poke':",
-            "            stranger.sendto(b'hello from a stranger', addr)",
-            "        else:",
-            "            s.sendto(('seen %s:%d' % addr).encode(), addr)",
-            "");
-
-    /**
-     * The application: one UDP socket writes to peer A by address, to a name's (fake) address, pokes A so that
-     * the stranger writes first, then answers the stranger. Prints {@code KEY from text} for each reply.
-     */
-    private static final String APP = String.join("\n",
-            "import socket, sys",
-            "port, name, a, stranger = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]",
-            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
-            "def drain():",
-            "    s.settimeout(0.3)",
-            "    try:",
-            "        while True:",
-            "            s.recvfrom(2048)",
-            "    except socket.timeout:",
-            "        pass",
-            "def ask(key, msg, to):",
-            "    drain()",
-            "    s.settimeout(2)",
-            "    for _ in range(5):",
-            "        s.sendto(msg, to)",
-            "        try:",
-            "            data, src = s.recvfrom(2048)",
-            "            print('%s %s:%d %s' % (key, src[0], src[1], data.decode()), flush=True)",
-            "            return",
-            "        except socket.timeout:",
-            "            pass",
-            "    print('%s none nothing' % key, flush=True)",
-            "ask('A', b'hi', (a, port))",
-            "ask('NAME', b'hi', (socket.gethostbyname(name), port))",
-            "if port == 4000:",
-            "    ask('POKE', b'poke', (a, port))",
-            "    ask('STRANGER', b'hi', (stranger, 5000))",
-            "");
-
-    /**
-     * The same through the mixed port's UDP ASSOCIATE (RFC 1928): by address, by name (the name itself in the
-     * request), and the stranger's datagram, each printed with the address the reply's header names.
-     */
-    private static final String SOCKS_APP = String.join("\n",
-            "import socket, struct, sys",
-            "mixed, a, name, stranger = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]",
-            "c = socket.create_connection(('127.0.0.1', mixed), timeout=5)",
-            "c.sendall(b'\\x05\\x01\\x00')",
-            "assert c.recv(2) == b'\\x05\\x00'",
-            "c.sendall(b'\\x05\\x03\\x00\\x01' + bytes(6))",
-            "r = c.recv(10)",
-            "assert r[1] == 0, r",
-            "relay = (socket.inet_ntoa(r[4:8]), struct.unpack('>H', r[8:10])[0])",
-            "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
-            "u.bind(('127.0.0.1', 0))",
-            "def wrap(host, port):",
-            "    try:",
-            "        return b'\\x00\\x00\\x00\\x01' + socket.inet_aton(host) + struct.pack('>H', port)",
-            "    except OSError:",
-            "        return b'\\x00\\x00\\x00\\x03' + bytes([len(host)]) + host.encode() + struct.pack('>H', port)",
-            "def drain():",
-            "    u.settimeout(0.3)",
-            "    try:",
-            "        while True:",
-            "            u.recvfrom(2048)",
-            "    except socket.timeout:",
-            "        pass",
-            "def ask(key, msg, host, port):",
-            "    drain()",
-            "    u.settimeout(2)",
-            "    for _ in range(5):",
-            "        u.sendto(wrap(host, port) + msg, relay)",
-            "        try:",
-            "            d, _ = u.recvfrom(2048)",
-            "        except socket.timeout:",
-            "            continue",
-            "        if d[3] != 1:",
-            "            print('%s atyp%d %s' % (key, d[3], d), flush=True)",
-            "            return",
-            "        src = (socket.inet_ntoa(d[4:8]), struct.unpack('>H', d[8:10])[0])",
-            "        print('%s %s:%d %s' % (key, src[0], src[1], d[10:].decode()), flush=True)",
-            "        return",
-            "    print('%s none nothing' % key, flush=True)",
-            "ask('A', b'hi', a, 4000)",
-            "ask('NAME', b'hi', name, 4000)",
-            "ask('POKE', b'poke', a, 4000)",
-            "");
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.controller.Launched;
+import dev.turnout.dist.testing.ConeProbe;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
@@ -46,7 +47,7 @@ class TproxyPortIT {
 
     @BeforeEach
     void network() throws Exception {
-        Netns.assumeUsable("curl", "dig", "dnsmasq", "iptables");
+        Netns.assumeUsable("curl", "dig", "dnsmasq", "iptables", "python3");
         dir = ScratchDir.create("ttproxy");
         client = Netns.create("ttpc");
         router = Netns.create("ttpr");
@@ -235,6 +236,45 @@ class TproxyPortIT {
             assertTrue(web.stdout().startsWith("hello /fake from "), () -> web + turnout.log());
             assertTrue(turnout.log().matches("(?s).*\\[TCP\\] 192\\.0\\.2\\.1:\\d+ --> web\\.example\\.test:8080 match "
                     + "DOMAIN,web\\.example\\.test using DIRECT.*"), turnout::log);
+        }
+    }
+
+    /**
+     * A LAN client's UDP socket is one flow whatever it writes to, as mihomo's tproxy makes it (a full-cone NAT): the
+     * peers see one port of the router's, and a peer the client never wrote to reaches it there, heard from its own
+     * address (the router replies from a transparent socket bound there).
+     */
+    @Test
+    void aClientSocketHasOnePortForEveryPeerAndHearsAStranger() throws Exception {
+        String b = "198.51.100.3";
+        String stranger = "198.51.100.4";
+        for (String a : List.of(b, stranger)) {
+            server.address("veth1", a + "/32");
+        }
+        client.hosts(java.util.Map.of("b.nat.test", b));
+        server.spawn(dir.resolve("peers.log"), "python3", Files.writeString(dir.resolve("peers.py"),
+                ConeProbe.PEERS_PY).toString(), WEB + ":4000", b + ":4000", stranger + ":5000");
+        Path app = Files.writeString(dir.resolve("app.py"), ConeProbe.APP_PY);
+        for (int i = 0; i < 200 && !MixedPortIT.read(dir.resolve("peers.log")).contains("listening"); i++) {
+            Thread.sleep(100);
+        }
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n", "mixed-port: 7890", "tproxy-port: 7896", "allow-lan: true",
+                "log-level: info", "external-controller: 127.0.0.1:9090", "rules:", "  - MATCH,DIRECT", ""));
+        try (Launched turnout = Launched.start(router, config, dir.resolve("turnout.log"), 9090)) {
+            Netns.Result r = client.run(Duration.ofSeconds(60), "python3", app.toString(), "4000", "b.nat.test", WEB,
+                    stranger);
+            assertEquals(0, r.exitCode(), () -> r + turnout.log());
+            ConeProbe.Replies replies = new ConeProbe.Replies(r.stdout());
+            assertEquals(WEB + ":4000", replies.from("A"), () -> r + turnout.log());
+            assertEquals(b + ":4000", replies.from("NAME"), replies.out());
+            assertEquals(replies.port("A"), replies.port("NAME"), replies.out());
+            assertTrue(replies.text("A").startsWith("seen " + ROUTER_UP + ":"), replies.out());
+            assertEquals("hello from a stranger", replies.text("POKE"), replies.out());
+            assertEquals(stranger + ":5000", replies.from("POKE"), replies.out());
+            assertEquals(replies.port("A"), replies.port("STRANGER"), replies.out());
+            assertEquals(1, turnout.log().lines().filter(l -> l.contains("[UDP] " + CLIENT + ":")).count(),
+                    turnout::log);
         }
     }
 

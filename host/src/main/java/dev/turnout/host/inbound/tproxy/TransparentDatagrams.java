@@ -34,11 +34,13 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The UDP side of the tproxy port: each client's datagrams to one destination (the original destination the
- * transparent socket is told with each) are one flow, routed by the rules as a TUN flow is. Replies go back from the
- * address and port the client sent to, as the client expects: from a transparent socket bound there, one per such
- * address, shared by the clients of that destination. Everything here runs on one loop: datagrams come from the
- * transparent socket Netty reads (IPv4, on that loop: {@link #reader}) and from {@link #fromThread} (IPv6).
+ * The UDP side of the tproxy port: each client socket's datagrams (wherever they go: the original destination the
+ * transparent socket is told with each) are one flow, routed by the rules by its first datagram and sending each
+ * datagram to its own destination, as a TUN flow is (a full-cone NAT, as mihomo's tproxy). Replies go back from
+ * whoever sent them, as the client expects: from a transparent socket bound to that address, one per such address,
+ * shared by the clients it answers; a reply from a name's address comes from the address the client wrote to.
+ * Everything here runs on one loop: datagrams come from the transparent socket Netty reads (IPv4, on that loop:
+ * {@link #reader}) and from {@link #fromThread} (IPv6).
  */
 final class TransparentDatagrams {
 
@@ -58,11 +60,21 @@ final class TransparentDatagrams {
         Destination of(InetSocketAddress originalDestination) throws IOException;
     }
 
-    private record Key(InetSocketAddress client, InetSocketAddress destination) {
-    }
+    /**
+     * One client socket's flow, the original destination of its first datagram, and the last original destination
+     * with where its datagrams go (so that a stream of datagrams there works nothing out again).
+     */
+    private static final class ClientFlow {
+        DatagramFlow datagrams;
+        final InetSocketAddress first;
+        InetSocketAddress lastRecipient;
+        Destination lastTo;
 
-    /** One client's flow to one destination, and the destination its datagrams are sent to. */
-    private record ClientFlow(DatagramFlow datagrams, Destination destination) {
+        ClientFlow(InetSocketAddress first, Destination to) {
+            this.first = first;
+            this.lastRecipient = first;
+            this.lastTo = to;
+        }
     }
 
     /** A transparent socket bound to an address clients send to, replying from it; and when it last sent. */
@@ -84,7 +96,7 @@ final class TransparentDatagrams {
     private final Supplier<Authentication> authentication;
     private final DestinationOf destinationOf;
     private final Function<Boolean, DatagramChannel> transparentSockets;
-    private final Map<Key, ClientFlow> flows = new HashMap<>();
+    private final Map<InetSocketAddress, ClientFlow> flows = new HashMap<>();
     private final Map<InetSocketAddress, ReplySocket> replySockets = new HashMap<>();
     private final Refusals refusals;
     private final AtomicInteger waiting = new AtomicInteger();
@@ -145,7 +157,7 @@ final class TransparentDatagrams {
     private void sweep() {
         long idle = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS);
         for (Iterator<ClientFlow> i = flows.values().iterator(); i.hasNext(); ) {
-            DatagramFlow f = i.next().datagrams();
+            DatagramFlow f = i.next().datagrams;
             if (f.ended() || f.quietSince(idle)) {
                 f.close();
                 i.remove();
@@ -165,7 +177,7 @@ final class TransparentDatagrams {
         sweep.cancel(false);
         try {
             loop.execute(() -> {
-                flows.values().forEach(f -> f.datagrams().close());
+                flows.values().forEach(f -> f.datagrams.close());
                 flows.clear();
                 replySockets.values().forEach(r -> r.bound.channel().close());
                 replySockets.clear();
@@ -177,52 +189,67 @@ final class TransparentDatagrams {
 
     /** One datagram from {@code client} to {@code recipient}, its original destination; on the loop. */
     private void receive(InetSocketAddress client, InetSocketAddress recipient, ByteBuf payload) {
-        Key key = new Key(client, recipient);
-        ClientFlow flow = flows.get(key);
-        if (flow == null || flow.datagrams().ended()) {
+        ClientFlow flow = flows.get(client);
+        if (flow == null || flow.datagrams.ended()) {
             if (flow != null) {
-                flows.remove(key);
+                flows.remove(client);
             } else if (flows.size() >= MAX_FLOWS || !authentication.get().admits(client)) {
                 payload.release();
                 return;
             }
-            flow = open(key);
+            flow = open(client, recipient);
             if (flow == null) {
                 payload.release();
                 return;
             }
-            flows.put(key, flow);
+            flows.put(client, flow);
         }
-        flow.datagrams().send(flow.destination(), payload);
+        if (!recipient.equals(flow.lastRecipient)) {
+            try {
+                flow.lastTo = destinationOf.of(recipient);
+            } catch (IOException e) {
+                refusals.refused(log, client, e.getMessage());
+                payload.release();
+                return;
+            }
+            flow.lastRecipient = recipient;
+        }
+        flow.datagrams.send(flow.lastTo, payload);
     }
 
-    private ClientFlow open(Key key) {
+    private ClientFlow open(InetSocketAddress client, InetSocketAddress recipient) {
         Destination to;
         try {
-            to = destinationOf.of(key.destination());
+            to = destinationOf.of(recipient);
         } catch (IOException e) {
-            refusals.refused(log, key.client(), e.getMessage());
+            refusals.refused(log, client, e.getMessage());
             return null;
         }
-        return new ClientFlow(new DatagramFlow(tunnel.routeDatagram(InboundSupport.flow(Network.UDP, to, key.client(),
-                "tproxy", port, TproxyInbound.TYPE), loop, (source, payload) -> reply(key, payload))), to);
+        ClientFlow flow = new ClientFlow(recipient, to);
+        flow.datagrams = new DatagramFlow(tunnel.routeDatagram(InboundSupport.flow(Network.UDP, to, client,
+                "tproxy", port, TproxyInbound.TYPE), loop, (source, payload) -> reply(client, flow, source, payload)));
+        return flow;
     }
 
     /**
-     * A reply, from whichever address the far side sent it: the client hears it from the address it sent to, as
-     * through the TUN.
+     * A reply, heard by the client from whoever sent it (the tunnel gives a name's reply the address the client
+     * wrote to); from the first destination when the sender is no address of the client's family (an outbound that
+     * names it by name).
      */
-    private void reply(Key key, ByteBuf payload) {
+    private void reply(InetSocketAddress client, ClientFlow flow, InetSocketAddress source, ByteBuf payload) {
         if (!loop.inEventLoop()) {
             // An outbound whose replies come on a loop of its own: the reply sockets are this loop's.
             try {
-                loop.execute(() -> reply(key, payload));
+                loop.execute(() -> reply(client, flow, source, payload));
             } catch (RejectedExecutionException e) {
                 payload.release();
             }
             return;
         }
-        ReplySocket socket = replySockets.get(key.destination());
+        InetSocketAddress from = source != null && !source.isUnresolved()
+                && (source.getAddress() instanceof Inet4Address) == (flow.first.getAddress() instanceof Inet4Address)
+                ? source : flow.first;
+        ReplySocket socket = replySockets.get(from);
         if (socket == null) {
             if (replySockets.size() >= MAX_FLOWS) {
                 payload.release();
@@ -230,24 +257,23 @@ final class TransparentDatagrams {
             }
             socket = new ReplySocket(new Bootstrap()
                     .group(loop)
-                    .channelFactory(() -> transparentSockets.apply(key.destination().getAddress()
-                            instanceof Inet4Address))
+                    .channelFactory(() -> transparentSockets.apply(from.getAddress() instanceof Inet4Address))
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .handler(new io.netty.channel.ChannelInboundHandlerAdapter())
-                    .bind(key.destination()));
-            replySockets.put(key.destination(), socket);
+                    .bind(from));
+            replySockets.put(from, socket);
             socket.bound.addListener(f -> {
                 if (!f.isSuccess()) {
-                    log.warn("tproxy: cannot reply from {}: {}", key.destination(), f.cause().toString());
+                    log.warn("tproxy: cannot reply from {}: {}", from, f.cause().toString());
                 }
             });
         }
         socket.lastUsed = System.nanoTime();
         ChannelFuture bound = socket.bound;
         if (bound.isDone()) {
-            write(bound, key.client(), payload);
+            write(bound, client, payload);
         } else {
-            bound.addListener(f -> write(bound, key.client(), payload));
+            bound.addListener(f -> write(bound, client, payload));
         }
     }
 
