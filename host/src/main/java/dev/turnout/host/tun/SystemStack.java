@@ -521,6 +521,13 @@ final class SystemStack {
         // One entry per application socket: the destination is not part of the key (see the class comment).
         int slot = udpIndex.find(fam, sHi, sLo, sport, 0, 0, 0);
         UdpFlow flow;
+        if (slot >= 0 && udpFlows[slot].failed && !udpFlows[slot].isFirst(dHi, dLo, dport)) {
+            // A socket whose first destination was refused (a REJECT rule, a fake address from before a restart)
+            // is routed again by a datagram elsewhere, as mihomo forgets a session whose dial failed; datagrams to
+            // the refused destination alone go on being dropped.
+            removeUdp(udpFlows[slot]);
+            slot = -1;
+        }
         if (slot < 0) {
             slot = udpIndex.insert(fam, sHi, sLo, sport, 0, 0, 0);
             if (slot < 0) {
@@ -746,8 +753,12 @@ final class SystemStack {
             return new InetSocketAddress(TcpNat.address(family, sHi, sLo), sport);
         }
 
+        boolean isFirst(long hi, long lo, int port) {
+            return port == dport && lo == dLo && hi == dHi;
+        }
+
         Destination destinationOf(long hi, long lo, int port) {
-            if (port == dport && lo == dLo && hi == dHi) {
+            if (isFirst(hi, lo, port)) {
                 return destination;
             }
             if (port != otherPort || lo != otherLo || hi != otherHi) {

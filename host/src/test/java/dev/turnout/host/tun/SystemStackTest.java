@@ -228,7 +228,7 @@ class SystemStackTest {
         InetAddress server = ip("198.51.100.7");
         assertEquals(null, inject(TestPackets.udp(A4, 5000, server, 9999, "ping".getBytes(StandardCharsets.US_ASCII))));
         inject(TestPackets.udp(A4, 5000, server, 9999, "again".getBytes(StandardCharsets.US_ASCII)));
-        assertEquals(1, tunnel.datagramFlows.size(), "one session per 5-tuple");
+        assertEquals(1, tunnel.datagramFlows.size(), "one session per socket");
         Metadata meta = tunnel.datagramFlows.get(0);
         assertEquals(new InetSocketAddress(A4, 5000), meta.source());
         assertEquals(Destination.ofAddress(server, 9999), meta.destination());
@@ -257,6 +257,58 @@ class SystemStackTest {
         assertEquals(A6, TestPackets.addr(reply6, 24, 16), "the reply goes back to the application's IPv6 address");
         assertEquals(new InetSocketAddress(A6, 5001), tunnel.datagramFlows.get(1).source());
         assertTrue(TestPackets.checksumsValid(reply6));
+    }
+
+    @Test
+    void aSocketIsOneSessionWhateverItWritesToAndHearsAnyoneFromWhereTheyAre() throws Exception {
+        InetAddress first = ip("198.51.100.7");
+        InetAddress second = ip("203.0.113.8");
+        inject(TestPackets.udp(A4, 5000, first, 3478, "stun".getBytes(StandardCharsets.US_ASCII)));
+        inject(TestPackets.udp(A4, 5000, second, 40000, "peer".getBytes(StandardCharsets.US_ASCII)));
+        inject(TestPackets.udp(A4, 5000, first, 3478, "again".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(1, tunnel.datagramFlows.size(), "one session, routed for the first datagram");
+        assertEquals(Destination.ofAddress(first, 3478), tunnel.datagramFlows.get(0).destination());
+        assertEquals(List.of(Destination.ofAddress(first, 3478), Destination.ofAddress(second, 40000),
+                Destination.ofAddress(first, 3478)), tunnel.sentTo, "each datagram to its own destination");
+
+        InetAddress stranger = ip("192.0.2.77");
+        byte[] fromStranger = onLoop(() -> {
+            written.clear();
+            tunnel.receivers.get(0).receive(new InetSocketAddress(stranger, 1234), Unpooled.copiedBuffer("hi", StandardCharsets.US_ASCII));
+            return written.get(0);
+        });
+        assertEquals(stranger, TestPackets.addr(fromStranger, 12, 4), "from the stranger's own address");
+        assertEquals(1234, TestPackets.u16(fromStranger, 20));
+        assertEquals(A4, TestPackets.addr(fromStranger, 16, 4));
+        assertEquals(5000, TestPackets.u16(fromStranger, 22));
+        assertTrue(TestPackets.checksumsValid(fromStranger));
+
+        // A sender that is no address of the application's family (an outbound naming it by name): the first
+        // destination's, as far as the application can tell.
+        byte[] byName = onLoop(() -> {
+            written.clear();
+            tunnel.receivers.get(0).receive(InetSocketAddress.createUnresolved("peer.test", 40000), Unpooled.copiedBuffer("n", StandardCharsets.US_ASCII));
+            tunnel.receivers.get(0).receive(new InetSocketAddress(ip("2001:db8::5"), 40000), Unpooled.copiedBuffer("6", StandardCharsets.US_ASCII));
+            return written;
+        }).stream().findFirst().orElseThrow();
+        assertEquals(first, TestPackets.addr(byName, 12, 4));
+        assertEquals(3478, TestPackets.u16(byName, 20));
+        assertEquals(2, written.size());
+        assertEquals(first, TestPackets.addr(written.get(1), 12, 4));
+    }
+
+    @Test
+    void aRefusedSocketIsRoutedAgainByADatagramElsewhere() throws Exception {
+        failUdp = true;
+        inject(TestPackets.udp(A4, 5000, ip("198.51.100.7"), 9999, new byte[3]));
+        inject(TestPackets.udp(A4, 5000, ip("198.51.100.7"), 9999, new byte[3]));
+        assertEquals(1, onLoop(stack::stats).drops(DropReason.UDP_FLOW_FAILED), "the refused destination: dropped");
+        failUdp = false;
+        inject(TestPackets.udp(A4, 5000, ip("203.0.113.8"), 443, "x".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(1, tunnel.datagramFlows.size());
+        assertEquals(Destination.ofAddress(ip("203.0.113.8"), 443), tunnel.datagramFlows.get(0).destination());
+        assertEquals(List.of("x"), tunnel.sent);
+        assertEquals(1, onLoop(stack::stats).udpFlows());
     }
 
     @Test
@@ -508,6 +560,7 @@ class SystemStackTest {
         final List<Metadata> datagramFlows = new ArrayList<>();
         final List<DatagramSession.Receiver> receivers = new ArrayList<>();
         final List<String> sent = new ArrayList<>();
+        final List<Destination> sentTo = new ArrayList<>();
         int closedSessions;
 
         @Override
@@ -534,6 +587,7 @@ class SystemStackTest {
                 public void send(Destination destination, ByteBuf payload) {
                     if (sent.size() < 100) {
                         sent.add(payload.toString(StandardCharsets.US_ASCII));
+                        sentTo.add(destination);
                     }
                     payload.release();
                 }
