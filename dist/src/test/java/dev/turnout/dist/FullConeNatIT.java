@@ -105,10 +105,11 @@ class FullConeNatIT {
         awaitPeers();
     }
 
-    private void awaitPeers() throws InterruptedException {
+    /** Until the peers and coturn's alternate port listen (at most 20 s). */
+    private void awaitPeers() throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline && !(MixedPortIT.read(dir.resolve("peers.log")).contains("listening")
-                && MixedPortIT.read(dir.resolve("turnserver.log")).contains("3479"))) {
+                && !server.run(Duration.ofSeconds(5), "ss", "-Hunl", "sport = :3479").stdout().isBlank())) {
             Thread.sleep(100);
         }
         assertTrue(MixedPortIT.read(dir.resolve("peers.log")).contains("listening"), () -> MixedPortIT.read(dir.resolve("peers.log")));
