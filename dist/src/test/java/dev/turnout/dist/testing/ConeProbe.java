@@ -67,7 +67,10 @@ public final class ConeProbe {
 
     /**
      * The application: one UDP socket writes to peer A by address, to a name's (fake) address, pokes A so that
-     * the stranger writes first, then answers the stranger. Prints {@code KEY from text} for each reply.
+     * the stranger writes first, then answers the stranger. Prints {@code KEY from text} for each reply, and its
+     * socket's address ({@code LOCAL address:port socket}). Arguments:
+     * port, name, A's address, the stranger's address, and optionally a port of A's the rules refuse, written to
+     * first ({@code REFUSED}, asked once).
      */
     public static final String APP_PY = String.join("\n",
             "import socket, sys",
@@ -80,10 +83,10 @@ public final class ConeProbe {
             "            s.recvfrom(2048)",
             "    except socket.timeout:",
             "        pass",
-            "def ask(key, msg, to):",
+            "def ask(key, msg, to, tries=5):",
             "    drain()",
             "    s.settimeout(2)",
-            "    for _ in range(5):",
+            "    for _ in range(tries):",
             "        s.sendto(msg, to)",
             "        try:",
             "            data, src = s.recvfrom(2048)",
@@ -92,7 +95,10 @@ public final class ConeProbe {
             "        except socket.timeout:",
             "            pass",
             "    print('%s none nothing' % key, flush=True)",
+            "if len(sys.argv) > 5:",
+            "    ask('REFUSED', b'hi', (a, int(sys.argv[5])), 1)",
             "ask('A', b'hi', (a, port))",
+            "print('LOCAL %s:%d socket' % s.getsockname(), flush=True)",
             "ask('NAME', b'hi', (socket.gethostbyname(name), port))",
             "if port == 4000:",
             "    ask('POKE', b'poke', (a, port))",
@@ -101,7 +107,8 @@ public final class ConeProbe {
 
     /**
      * The same through the mixed port's UDP ASSOCIATE (RFC 1928): by address, by name (the name itself in the
-     * request), and the stranger's datagram, each printed with the address the reply's header names.
+     * request), and the stranger's datagram, each printed with the address the reply's header names. Arguments:
+     * the mixed port, A's address, the name, the stranger's address, and optionally a refused port as above.
      */
     public static final String SOCKS_APP_PY = String.join("\n",
             "import socket, struct, sys",
@@ -127,10 +134,10 @@ public final class ConeProbe {
             "            u.recvfrom(2048)",
             "    except socket.timeout:",
             "        pass",
-            "def ask(key, msg, host, port):",
+            "def ask(key, msg, host, port, tries=5):",
             "    drain()",
             "    u.settimeout(2)",
-            "    for _ in range(5):",
+            "    for _ in range(tries):",
             "        u.sendto(wrap(host, port) + msg, relay)",
             "        try:",
             "            d, _ = u.recvfrom(2048)",
@@ -143,6 +150,8 @@ public final class ConeProbe {
             "        print('%s %s:%d %s' % (key, src[0], src[1], d[10:].decode()), flush=True)",
             "        return",
             "    print('%s none nothing' % key, flush=True)",
+            "if len(sys.argv) > 5:",
+            "    ask('REFUSED', b'hi', a, int(sys.argv[5]), 1)",
             "ask('A', b'hi', a, 4000)",
             "ask('NAME', b'hi', name, 4000)",
             "ask('POKE', b'poke', a, 4000)",

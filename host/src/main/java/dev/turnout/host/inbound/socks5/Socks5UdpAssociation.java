@@ -39,6 +39,8 @@ final class Socks5UdpAssociation {
     private final Tunnel tunnel;
     private final InetAddress clientAddress;
     private Future<DatagramSession> session;
+    /** The destination the session was routed for. */
+    private Destination first;
     private int waiting;
     private Channel udp;
     private InetSocketAddress clientUdp;
@@ -110,7 +112,13 @@ final class Socks5UdpAssociation {
             return; // malformed or fragmented: RFC 1928 lets us drop it
         }
         Destination destination = header.destination();
+        if (session != null && session.isDone() && !session.isSuccess() && !destination.equals(first)) {
+            // Its first destination was refused: a datagram elsewhere routes the association again, as through
+            // the TUN.
+            session = null;
+        }
         if (session == null) {
+            first = destination;
             Metadata flow = InboundSupport.flow(Network.UDP, destination, sender, "socks5", control, "SOCKS5");
             session = tunnel.routeDatagram(flow, control.eventLoop(), this::toClient);
         }
