@@ -252,12 +252,8 @@ class TproxyPortIT {
             server.address("veth1", a + "/32");
         }
         client.hosts(java.util.Map.of("b.nat.test", b));
-        server.spawn(dir.resolve("peers.log"), "python3", Files.writeString(dir.resolve("peers.py"),
-                ConeProbe.PEERS_PY).toString(), WEB + ":4000", b + ":4000", stranger + ":5000");
+        ConeProbe.startPeers(server, dir, WEB + ":4000", b + ":4000", stranger + ":5000");
         Path app = Files.writeString(dir.resolve("app.py"), ConeProbe.APP_PY);
-        for (int i = 0; i < 200 && !MixedPortIT.read(dir.resolve("peers.log")).contains("listening"); i++) {
-            Thread.sleep(100);
-        }
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n", "mixed-port: 7890", "tproxy-port: 7896", "allow-lan: true",
                 "log-level: info", "external-controller: 127.0.0.1:9090", "rules:", "  - MATCH,DIRECT", ""));

@@ -2,6 +2,12 @@ package dev.turnout.dist.testing;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,6 +19,34 @@ import java.util.regex.Pattern;
 public final class ConeProbe {
 
     private ConeProbe() {
+    }
+
+    /**
+     * Starts {@link #PEERS_PY} in {@code ns} on {@code bindings} ({@code address:port}, the stranger last), its
+     * script and log in {@code dir}, and waits (at most 20 s) until it listens.
+     */
+    public static void startPeers(Netns ns, Path dir, String... bindings) throws IOException, InterruptedException {
+        Path log = dir.resolve("peers.log");
+        List<String> command = new ArrayList<>(List.of("python3",
+                Files.writeString(dir.resolve("peers.py"), PEERS_PY).toString()));
+        command.addAll(List.of(bindings));
+        ns.spawn(log, command.toArray(String[]::new));
+        for (int i = 0; i < 200 && !listening(log); i++) {
+            Thread.sleep(100);
+        }
+        assertTrue(listening(log), () -> "the peers do not listen: " + read(log));
+    }
+
+    private static boolean listening(Path log) {
+        return read(log).contains("listening");
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return e.toString();
+        }
     }
 
     /** The application's lines: {@code KEY <from address:port> <text>}. */
