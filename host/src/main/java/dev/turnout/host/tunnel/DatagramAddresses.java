@@ -80,6 +80,7 @@ final class DatagramAddresses {
             return null;
         }
         names.put(to, restored);
+        lastSender = null; // a sender shown as itself before may now be this name's
         return restored.destination();
     }
 

@@ -110,6 +110,14 @@ class DatagramAddressesTest {
     }
 
     @Test
+    void aSenderHeardBeforeItsNameWasWrittenToIsTheNamesAfter() {
+        InetSocketAddress peer = from("203.0.113.6", 9000);
+        assertSame(peer, addresses.toApplication(peer), "a stranger, before");
+        addresses.toOutbound(to("198.18.0.6", 9000));
+        assertEquals(from("198.18.0.6", 9000), addresses.toApplication(from("203.0.113.6", 9000)));
+    }
+
+    @Test
     void anOutboundThatReportsTheNameAsked() {
         addresses.toOutbound(to("198.18.0.6", 9000));
         assertEquals(from("198.18.0.5", 3478),
