@@ -298,6 +298,23 @@ class SystemStackTest {
     }
 
     @Test
+    void anIpv6SocketHearsAStrangerFromItsOwnAddress() throws Exception {
+        InetAddress first = ip("2001:db8:3::9");
+        inject(TestPackets.udp(A6, 5002, first, 3478, "stun".getBytes(StandardCharsets.US_ASCII)));
+        InetAddress stranger = ip("2001:db8:77::1");
+        byte[] reply = onLoop(() -> {
+            written.clear();
+            tunnel.receivers.get(0).receive(new InetSocketAddress(stranger, 4444), Unpooled.copiedBuffer("hi", StandardCharsets.US_ASCII));
+            return written.get(0);
+        });
+        assertEquals(stranger, TestPackets.addr(reply, 8, 16));
+        assertEquals(4444, TestPackets.u16(reply, 40));
+        assertEquals(A6, TestPackets.addr(reply, 24, 16));
+        assertEquals(5002, TestPackets.u16(reply, 42));
+        assertTrue(TestPackets.checksumsValid(reply));
+    }
+
+    @Test
     void aRefusedSocketIsRoutedAgainByADatagramElsewhere() throws Exception {
         failUdp = true;
         inject(TestPackets.udp(A4, 5000, ip("198.51.100.7"), 9999, new byte[3]));
