@@ -100,16 +100,7 @@ class FullConeNatIT {
                 config.toString());
         client.awaitTcpPort(MIXED, Duration.ofSeconds(30));
         client.awaitSplitRoutes("s53cone0", this::log);
-        awaitCoturn();
-    }
-
-    /** Until coturn's alternate port listens (at most 20 s). */
-    private void awaitCoturn() throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline
-                && server.run(Duration.ofSeconds(5), "ss", "-Hunl", "sport = :3479").stdout().isBlank()) {
-            Thread.sleep(100);
-        }
+        server.awaitUdpPort(3479, Duration.ofSeconds(20)); // coturn's alternate port, the last it opens
     }
 
     @AfterAll

@@ -153,15 +153,25 @@ public final class Netns implements AutoCloseable {
 
     /** Waits, bounded, until something listens on TCP {@code port} inside the namespace. */
     public void awaitTcpPort(int port, Duration timeout) throws IOException, InterruptedException {
+        awaitPort("-Htln", "port", port, timeout);
+    }
+
+    /** Waits, bounded, until a socket is bound to UDP {@code port} inside the namespace. */
+    public void awaitUdpPort(int port, Duration timeout) throws IOException, InterruptedException {
+        awaitPort("-Huln", "UDP port", port, timeout);
+    }
+
+    private void awaitPort(String ssFlags, String what, int port, Duration timeout)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            Result r = run(Duration.ofSeconds(5), "ss", "-Htln", "sport = :" + port);
+            Result r = run(Duration.ofSeconds(5), "ss", ssFlags, "sport = :" + port);
             if (r.exitCode() == 0 && !r.stdout().isBlank()) {
                 return;
             }
             Thread.sleep(100);
         }
-        throw new IOException("nothing listens on port " + port + " in " + name + " after " + timeout);
+        throw new IOException("nothing listens on " + what + " " + port + " in " + name + " after " + timeout);
     }
 
     /**

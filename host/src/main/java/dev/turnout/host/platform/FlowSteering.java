@@ -10,8 +10,9 @@ import java.nio.ByteBuffer;
  * <p>A packet from a lane's listener to the NAT peer ({@code A:P_i -> B:n}, TCP) belongs to lane {@code i}; any
  * other TCP packet of a family the TUN has an address for belongs to the lane {@link #flowLane} picks from its
  * addresses and ports, and a UDP packet to the lane {@link #datagramLane} picks from its source alone (an
- * application's socket is one NAT mapping whatever it sends to, so all its datagrams meet on one lane); the rest (ICMP, fragments after the first, IPv6 with extension headers before TCP or
- * UDP) belongs to no lane in particular ({@link #ANY}): whichever lane reads it processes it.
+ * application's socket is one NAT mapping whatever it sends to, so all its datagrams meet on one lane); the rest
+ * (ICMP, fragments after the first, IPv6 with extension headers before TCP or UDP) belongs to no lane in particular
+ * ({@link #ANY}): whichever lane reads it processes it.
  *
  * <p>Addresses are IPv4 as an unsigned int, IPv6 as two longs (the first and last 8 bytes, big-endian); IPv4
  * flows hash with a zero high half and the address as the low half.

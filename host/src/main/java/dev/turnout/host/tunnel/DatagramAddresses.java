@@ -32,8 +32,8 @@ final class DatagramAddresses {
     private final Destination written;
     private final Destination routed;
     private final InetSocketAddress writtenAddress;
-    /** Fake destinations after the first, with the flow their name was pinned for. */
-    private final Map<Destination, Metadata> names = new LinkedHashMap<>();
+    /** Fake destinations after the first, each with its name (pinned for {@code flow} with that destination). */
+    private final Map<Destination, Destination> names = new LinkedHashMap<>();
     /** Destinations after the first that were written by their real address. */
     private final Set<Destination> byAddress = new HashSet<>();
     private InetSocketAddress lastSender;
@@ -48,7 +48,7 @@ final class DatagramAddresses {
         this.flow = flow;
         this.written = flow.destination();
         this.routed = routed;
-        this.writtenAddress = written.hasAddress() ? new InetSocketAddress(written.address(), written.port()) : null;
+        this.writtenAddress = written.hasAddress() ? socketAddress(written) : null;
     }
 
     /** Where a datagram the application wrote to {@code to} goes; {@code null}: nowhere (a fake address that names nothing). */
@@ -56,9 +56,9 @@ final class DatagramAddresses {
         if (to.equals(written)) {
             return routed;
         }
-        Metadata named = names.get(to);
+        Destination named = names.get(to);
         if (named != null) {
-            return named.destination();
+            return named;
         }
         if (!to.hasAddress() || byAddress.contains(to)) {
             return to;
@@ -79,7 +79,7 @@ final class DatagramAddresses {
             fakes.release(asked);
             return null;
         }
-        names.put(to, restored);
+        names.put(to, restored.destination());
         lastSender = null; // a sender shown as itself before may now be this name's
         return restored.destination();
     }
@@ -104,9 +104,9 @@ final class DatagramAddresses {
             if (sameName(routed, sender) && writtenAddress != null) {
                 return writtenAddress;
             }
-            for (Map.Entry<Destination, Metadata> e : names.entrySet()) {
-                if (sameName(e.getValue().destination(), sender)) {
-                    return new InetSocketAddress(e.getKey().address(), e.getKey().port());
+            for (Map.Entry<Destination, Destination> e : names.entrySet()) {
+                if (sameName(e.getValue(), sender)) {
+                    return socketAddress(e.getKey());
                 }
             }
             return sender;
@@ -118,12 +118,16 @@ final class DatagramAddresses {
         if (!routed.hasAddress() && routed.port() == sender.getPort() && writtenAddress != null) {
             return writtenAddress;
         }
-        for (Map.Entry<Destination, Metadata> e : names.entrySet()) {
-            if (e.getValue().destination().port() == sender.getPort()) {
-                return new InetSocketAddress(e.getKey().address(), e.getKey().port());
+        for (Map.Entry<Destination, Destination> e : names.entrySet()) {
+            if (e.getValue().port() == sender.getPort()) {
+                return socketAddress(e.getKey());
             }
         }
         return sender;
+    }
+
+    private static InetSocketAddress socketAddress(Destination byAddress) {
+        return new InetSocketAddress(byAddress.address(), byAddress.port());
     }
 
     private static boolean sameName(Destination d, InetSocketAddress sender) {
