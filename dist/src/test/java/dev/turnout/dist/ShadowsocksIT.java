@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The {@code ss} plugin end to end: the packaged Turnout, with the plugin loaded from its jar in plugins/, reaches a
- * server namespace through real shadowsocks-libev servers, one per AEAD cipher, from the mixed port (names sent for
+ * server namespace through real shadowsocks-libev servers, one per cipher of a few, from the mixed port (names sent for
  * ss-server to resolve) and from the TUN (TCP, and a DNS query over UDP); and through two more with a plugin:
  * simple-obfs's obfs-server in TLS mode ({@code plugin: obfs}) and v2ray-plugin's WebSocket
  * ({@code plugin: v2ray-plugin}). The servers sit inside the captured range, as in TunIT, so a loop would show.
@@ -35,9 +35,12 @@ class ShadowsocksIT {
     static final String SERVER = "192.0.2.2";
     /** Where the ss-servers listen: reached through the TUN's routes, so only binding to veth0 avoids a loop. */
     static final String REMOTE = "198.51.100.2";
-    static final String[] CIPHERS = {"aes-128-gcm", "aes-256-gcm", "chacha20-ietf-poly1305", "aes-192-gcm"};
+    /** The AEAD ciphers, XChaCha20's (BouncyCastle's ChaCha core, shaded into the plugin) and a stream cipher. */
+    static final String[] CIPHERS = {"aes-128-gcm", "aes-256-gcm", "chacha20-ietf-poly1305", "aes-192-gcm",
+        "xchacha20-ietf-poly1305", "aes-256-cfb"};
     /** One destination address per cipher, routed to that cipher's server by an IP-CIDR rule. */
-    static final String[] TARGETS = {"203.0.113.11", "203.0.113.12", "203.0.113.13", "203.0.113.14"};
+    static final String[] TARGETS = {"203.0.113.11", "203.0.113.12", "203.0.113.13", "203.0.113.14", "203.0.113.15",
+        "203.0.113.16"};
     static final String DNS = "203.0.113.53";
     static final int HTTP = 8080;
     static final int MIXED = 7890;
@@ -69,8 +72,8 @@ class ShadowsocksIT {
         client.defaultRoute(SERVER);
         // ss-server resolves the names Turnout sends from the server namespace's own hosts file.
         server.hosts(Map.of("aes-128-gcm.ss.test", TARGETS[0], "aes-256-gcm.ss.test", TARGETS[1],
-                "chacha20-ietf-poly1305.ss.test", TARGETS[2], "aes-192-gcm.ss.test", TARGETS[3], "obfs.ss.test", TARGETS[0],
-                "ws.ss.test", TARGETS[1]));
+                "chacha20-ietf-poly1305.ss.test", TARGETS[2], "aes-192-gcm.ss.test", TARGETS[3], "xchacha20-ietf-poly1305.ss.test",
+                TARGETS[4], "aes-256-cfb.ss.test", TARGETS[5], "obfs.ss.test", TARGETS[0], "ws.ss.test", TARGETS[1]));
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         Daemons.dnsmasq(server, dir.resolve("dnsmasq.log"), DNS, 53, "--host-record=through-ss.test,203.0.113.99");
         for (int i = 0; i < CIPHERS.length; i++) {
@@ -108,8 +111,12 @@ class ShadowsocksIT {
         lines.add("rules:");
         lines.add("  - DOMAIN-SUFFIX,obfs.ss.test,ss-obfs");
         lines.add("  - DOMAIN-SUFFIX,ws.ss.test,ss-ws");
+        // Every name rule before the first address rule: a name the mixed port gets would otherwise be looked up
+        // for the address rules above its own, through a resolver these namespaces do not have (9 s a name).
         for (int i = 0; i < CIPHERS.length; i++) {
             lines.add("  - DOMAIN-SUFFIX," + CIPHERS[i] + ".ss.test,ss-" + CIPHERS[i]);
+        }
+        for (int i = 0; i < CIPHERS.length; i++) {
             lines.add("  - IP-CIDR," + TARGETS[i] + "/32,ss-" + CIPHERS[i]);
         }
         lines.add("  - IP-CIDR," + DNS + "/32,ss-chacha20-ietf-poly1305");

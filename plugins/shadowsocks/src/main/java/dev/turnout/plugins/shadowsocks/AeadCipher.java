@@ -6,21 +6,23 @@ import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * One direction's AEAD state: the JDK cipher, the current subkey and the nonce, a 12-byte little-endian counter
- * that starts at zero for each subkey and counts every seal or open (SIP004). Not thread-safe: each belongs to
- * one channel or datagram session and is used on its event loop.
+ * One direction's AEAD state: the JDK cipher, the current subkey and the nonce, a little-endian counter (12 bytes,
+ * XChaCha20's 24) that starts at zero for each subkey and counts every seal or open (SIP004). Not thread-safe: each
+ * belongs to one channel or datagram session and is used on its event loop.
  */
 final class AeadCipher {
 
     private final AeadMethod method;
     private final int mode;
     private final Cipher cipher;
-    private final byte[] nonce = new byte[AeadMethod.NONCE_SIZE];
+    private final byte[] nonce;
+    private byte[] subkey;
     private SecretKeySpec key;
 
     private AeadCipher(AeadMethod method, int mode) {
         this.method = method;
         this.mode = mode;
+        this.nonce = new byte[method.nonceSize()];
         try {
             this.cipher = Cipher.getInstance(method.transformation());
         } catch (GeneralSecurityException e) {
@@ -38,6 +40,7 @@ final class AeadCipher {
 
     /** Starts over with {@code subkey} and a zero nonce: a new salt, or a new datagram. */
     void rekey(byte[] subkey) {
+        this.subkey = subkey;
         key = new SecretKeySpec(subkey, method.keyAlgorithm());
         Arrays.fill(nonce, (byte) 0);
     }
@@ -62,7 +65,12 @@ final class AeadCipher {
     }
 
     private int run(byte[] in, int offset, int length, byte[] out, int outOffset) throws GeneralSecurityException {
-        cipher.init(mode, key, method.parameters(nonce));
+        if (method.extended()) {
+            cipher.init(mode, new SecretKeySpec(XChaCha20.subkey(subkey, nonce), method.keyAlgorithm()),
+                    method.parameters(XChaCha20.innerNonce(nonce)));
+        } else {
+            cipher.init(mode, key, method.parameters(nonce));
+        }
         int n = cipher.doFinal(in, offset, length, out, outOffset);
         for (int i = 0; i < nonce.length && ++nonce[i] == 0; i++) {
             // carry into the next byte

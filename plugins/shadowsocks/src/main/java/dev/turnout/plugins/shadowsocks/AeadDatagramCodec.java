@@ -14,10 +14,8 @@ import java.security.SecureRandom;
  * salt's subkey and a zero nonce. One codec per datagram session, used on its event loop: the scratch arrays are
  * reused, so a datagram costs its output buffer and the JDK's key setup for its salt.
  */
-final class AeadDatagramCodec {
+final class AeadDatagramCodec implements DatagramCodec {
 
-    /** The largest UDP payload over IPv4. */
-    private static final int MAX_DATAGRAM = 65_507;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final AeadMethod method;
@@ -36,11 +34,8 @@ final class AeadDatagramCodec {
         this.salt = new byte[method.saltSize()];
     }
 
-    /**
-     * The packet to send to the server for {@code payload} to {@code destination}, or {@code null} when it cannot
-     * be sent (a name too long, too big for one datagram). Leaves {@code payload} to the caller.
-     */
-    ByteBuf seal(Destination destination, ByteBuf payload, ByteBufAllocator alloc) {
+    @Override
+    public ByteBuf seal(Destination destination, ByteBuf payload, ByteBufAllocator alloc) {
         int addressLength = SocksAddress.encodedLength(destination);
         int plainLength = addressLength + payload.readableBytes();
         int packetLength = method.saltSize() + plainLength + AeadMethod.TAG_SIZE;
@@ -64,12 +59,8 @@ final class AeadDatagramCodec {
         }
     }
 
-    /**
-     * The payload of a packet from the server, with its reader index past the address, which goes to {@code from};
-     * {@code null} for a packet to drop (too short, failing authentication, a malformed address). Leaves
-     * {@code packet} to the caller.
-     */
-    ByteBuf open(ByteBuf packet, ByteBufAllocator alloc, InetSocketAddress[] from) {
+    @Override
+    public ByteBuf open(ByteBuf packet, ByteBufAllocator alloc, InetSocketAddress[] from) {
         int sealedLength = packet.readableBytes() - method.saltSize();
         if (sealedLength < AeadMethod.TAG_SIZE || packet.readableBytes() > MAX_DATAGRAM) {
             return null;

@@ -1,24 +1,21 @@
 package dev.turnout.plugins.shadowsocks;
 
+import io.netty.channel.ChannelHandler;
 import java.security.spec.AlgorithmParameterSpec;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.Optional;
-import java.util.stream.Collectors;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
 
 /**
- * The AEAD ciphers of SIP004 the JDK implements. Key and salt have the same size; nonces are 12 bytes and tags 16,
- * for all four.
+ * The AEAD ciphers of SIP004. Key and salt have the same size and tags are 16 bytes for all; nonces are 12 bytes,
+ * 24 for XChaCha20, which the JDK runs as ChaCha20-Poly1305 with a subkey per nonce ({@link XChaCha20}).
  */
-enum AeadMethod {
+enum AeadMethod implements ShadowsocksCipher {
     AES_128_GCM("aes-128-gcm", 16, "AES/GCM/NoPadding", "AES"),
     AES_192_GCM("aes-192-gcm", 24, "AES/GCM/NoPadding", "AES"),
     AES_256_GCM("aes-256-gcm", 32, "AES/GCM/NoPadding", "AES"),
-    CHACHA20_IETF_POLY1305("chacha20-ietf-poly1305", 32, "ChaCha20-Poly1305", "ChaCha20");
+    CHACHA20_IETF_POLY1305("chacha20-ietf-poly1305", 32, "ChaCha20-Poly1305", "ChaCha20"),
+    XCHACHA20_IETF_POLY1305("xchacha20-ietf-poly1305", 32, "ChaCha20-Poly1305", "ChaCha20");
 
-    static final int NONCE_SIZE = 12;
     static final int TAG_SIZE = 16;
 
     private final String cipherName;
@@ -33,27 +30,42 @@ enum AeadMethod {
         this.keyAlgorithm = keyAlgorithm;
     }
 
-    /** The method named as in a config's {@code cipher:}, case aside. */
-    static Optional<AeadMethod> named(String name) {
-        String n = name.trim().toLowerCase(Locale.ROOT);
-        return Arrays.stream(values()).filter(m -> m.cipherName.equals(n)).findFirst();
-    }
-
-    /** The names a config may use, for an error message. */
-    static String supportedNames() {
-        return Arrays.stream(values()).map(m -> m.cipherName).collect(Collectors.joining(", "));
-    }
-
-    String cipherName() {
+    @Override
+    public String cipherName() {
         return cipherName;
     }
 
-    int keySize() {
+    @Override
+    public int keySize() {
         return keySize;
+    }
+
+    @Override
+    public ChannelHandler decoder(byte[] masterKey, String label) {
+        return new AeadStreamDecoder(this, masterKey, label);
+    }
+
+    @Override
+    public ChannelHandler encoder(byte[] masterKey) {
+        return new AeadStreamEncoder(this, masterKey);
+    }
+
+    @Override
+    public DatagramCodec datagramCodec(byte[] masterKey) {
+        return new AeadDatagramCodec(this, masterKey);
     }
 
     int saltSize() {
         return keySize;
+    }
+
+    int nonceSize() {
+        return extended() ? XChaCha20.NONCE_SIZE : 12;
+    }
+
+    /** Whether the nonce is XChaCha20's: the key the JDK gets is derived from it for each seal or open. */
+    boolean extended() {
+        return this == XCHACHA20_IETF_POLY1305;
     }
 
     String transformation() {
@@ -64,8 +76,9 @@ enum AeadMethod {
         return keyAlgorithm;
     }
 
-    /** The JCE parameters for one seal or open with {@code nonce}; the JDK copies the array. */
+    /** The JCE parameters for one seal or open with a 12-byte {@code nonce}; the JDK copies the array. */
     AlgorithmParameterSpec parameters(byte[] nonce) {
-        return this == CHACHA20_IETF_POLY1305 ? new IvParameterSpec(nonce) : new GCMParameterSpec(TAG_SIZE * 8, nonce);
+        return this == AES_128_GCM || this == AES_192_GCM || this == AES_256_GCM
+                ? new GCMParameterSpec(TAG_SIZE * 8, nonce) : new IvParameterSpec(nonce);
     }
 }

@@ -20,7 +20,7 @@ final class ShadowsocksDatagramSession implements DatagramSession {
 
     private final Destination server;
     private final EventLoop loop;
-    private final AeadDatagramCodec codec;
+    private final DatagramCodec codec;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
     private volatile DatagramSession socket;
     /** Set at once by {@link #close()}, from any thread. */
@@ -29,7 +29,7 @@ final class ShadowsocksDatagramSession implements DatagramSession {
     private ShadowsocksDatagramSession(ShadowsocksOptions options, EventLoop loop) {
         this.server = options.server();
         this.loop = loop;
-        this.codec = new AeadDatagramCodec(options.method(), options.masterKey());
+        this.codec = options.method().datagramCodec(options.masterKey());
     }
 
     static Future<DatagramSession> open(ShadowsocksOptions options, Dialer dialer, EventLoop loop,

@@ -6,28 +6,38 @@ import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.UnsupportedOptionException;
 import java.util.Locale;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An {@code ss} entry's options, checked. The password is kept only as the master key derived from it, and
  * {@link #toString()} leaves the key out.
  *
  * @param server where the Shadowsocks server is, as a name or an address literal; its UDP relay is on the same port
- * @param method the AEAD cipher
+ * @param method the cipher, AEAD or stream
  * @param masterKey the key EVP_BytesToKey derives from the password
  * @param udp whether UDP flows may be sent through the server
  * @param timeoutMillis how long connecting may take, and how long the server may stay silent after the first
  *     request bytes (a server that cannot decrypt what it gets stays silent rather than closing)
  * @param plugin simple-obfs or v2ray-plugin around the TCP stream ({@code plugin:}), or {@code null}
  */
-record ShadowsocksOptions(Destination server, AeadMethod method, byte[] masterKey, boolean udp, long timeoutMillis,
+record ShadowsocksOptions(Destination server, ShadowsocksCipher method, byte[] masterKey, boolean udp, long timeoutMillis,
                           StreamPlugin plugin) {
 
     static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
 
+    private static final Logger LOG = LoggerFactory.getLogger(ShadowsocksOptions.class);
+
     static ShadowsocksOptions from(OutboundOptions options) throws OptionException {
         Destination destination = options.server();
         StreamPlugin plugin = StreamPlugin.from(options);
-        AeadMethod method = method(options.requireString("cipher"));
+        ShadowsocksCipher method = method(options.requireString("cipher"));
+        if (method instanceof StreamMethod) {
+            // mihomo takes them without a word; servers that still run them are old, and the user should know.
+            LOG.warn("{}: cipher '{}' is a stream cipher, without integrity: whoever is on the way to the server can "
+                    + "alter what the flows carry unseen; an AEAD cipher (aes-128-gcm, chacha20-ietf-poly1305) does not "
+                    + "allow that", options, method.cipherName());
+        }
         String password = options.requireString("password");
         return new ShadowsocksOptions(destination, method,
                 ShadowsocksKeys.masterKey(password, method.keySize()), options.bool("udp", false),
@@ -35,25 +45,24 @@ record ShadowsocksOptions(Destination server, AeadMethod method, byte[] masterKe
     }
 
     /**
-     * Ciphers mihomo takes that this plugin does not implement: the stream ciphers (no integrity, long deprecated),
-     * XChaCha20 (not in the JDK) and the 2022 edition.
+     * Ciphers mihomo or shadowsocks-libev take that this plugin does not implement: the stream ciphers no server
+     * packaged here runs (XChaCha20 and DJB's ChaCha20; libev has the latter, mihomo does not), no cipher at all, and
+     * the 2022 edition (below).
      */
-    private static final Set<String> NOT_IMPLEMENTED = Set.of("xchacha20-ietf-poly1305", "aes-128-ctr", "aes-192-ctr",
-            "aes-256-ctr", "aes-128-cfb", "aes-192-cfb", "aes-256-cfb", "rc4-md5", "chacha20-ietf", "xchacha20",
-            "chacha20", "none", "dummy");
+    private static final Set<String> NOT_IMPLEMENTED = Set.of("xchacha20", "chacha20", "none", "dummy");
 
-    private static AeadMethod method(String cipher) throws OptionException {
+    private static ShadowsocksCipher method(String cipher) throws OptionException {
         String name = cipher.trim().toLowerCase(Locale.ROOT);
         if (name.startsWith("2022-blake3-")) {
             throw new UnsupportedOptionException("cipher", "cipher '" + cipher + "' (Shadowsocks 2022) is not "
-                    + "implemented; supported: " + AeadMethod.supportedNames());
+                    + "implemented; supported: " + ShadowsocksCipher.supportedNames());
         }
         if (NOT_IMPLEMENTED.contains(name)) {
             throw new UnsupportedOptionException("cipher", "cipher '" + cipher + "' is not implemented; supported: "
-                    + AeadMethod.supportedNames());
+                    + ShadowsocksCipher.supportedNames());
         }
-        return AeadMethod.named(cipher).orElseThrow(() -> new OptionException("cipher",
-                "unknown cipher '" + cipher + "' for type ss; supported: " + AeadMethod.supportedNames()));
+        return ShadowsocksCipher.named(cipher).orElseThrow(() -> new OptionException("cipher",
+                "unknown cipher '" + cipher + "' for type ss; supported: " + ShadowsocksCipher.supportedNames()));
     }
 
     @Override

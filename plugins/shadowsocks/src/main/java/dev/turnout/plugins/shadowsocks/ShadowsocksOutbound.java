@@ -18,7 +18,7 @@ import java.net.SocketTimeoutException;
 
 /**
  * A Shadowsocks server as an outbound. A stream is a connection to the server (inside simple-obfs's disguise or
- * v2ray-plugin's WebSocket when the entry has a {@code plugin}) with the AEAD codec left in its pipeline and the
+ * v2ray-plugin's WebSocket when the entry has a {@code plugin}) with the cipher's codec left in its pipeline and the
  * destination's address sent at once as the first chunk (so a destination that speaks first is reached without
  * waiting for the application); a datagram session is a UDP socket to the server's port.
  */
@@ -72,8 +72,8 @@ final class ShadowsocksOutbound implements Outbound {
                 channel.pipeline().addLast("mux-decoder", new MuxCoolDecoder(label));
                 channel.pipeline().addLast("mux-encoder", new MuxCoolEncoder());
             }
-            channel.pipeline().addLast("ss-decoder", new AeadStreamDecoder(options.method(), options.masterKey(), label));
-            channel.pipeline().addLast("ss-encoder", new AeadStreamEncoder(options.method(), options.masterKey()));
+            channel.pipeline().addLast("ss-decoder", options.method().decoder(options.masterKey(), label));
+            channel.pipeline().addLast("ss-encoder", options.method().encoder(options.masterKey()));
             ByteBuf address = channel.alloc().buffer(addressLength);
             SocksAddress.write(target, address);
             channel.writeAndFlush(address).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.testing.TestOptions;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ShadowsocksOptionsTest {
@@ -68,10 +69,24 @@ class ShadowsocksOptionsTest {
     void ciphersMihomoTakesAndThisPluginDoesNotImplementAreNotMistakes() {
         assertNotImplemented(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", "2022-blake3-aes-128-gcm"))),
                 "cipher", "(Shadowsocks 2022) is not implemented");
-        for (String streamOrX : new String[] {"aes-256-cfb", "rc4-md5", "chacha20-ietf", "xchacha20-ietf-poly1305"}) {
-            assertNotImplemented(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", streamOrX))),
-                    "cipher", "cipher '" + streamOrX + "' is not implemented; supported: aes-128-gcm");
+        for (String cipher : new String[] {"xchacha20", "chacha20", "none"}) {
+            assertNotImplemented(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", cipher))),
+                    "cipher", "cipher '" + cipher + "' is not implemented; supported: aes-128-gcm");
         }
+    }
+
+    @Test
+    void streamCiphersAndXChaChaAreTakenEachWithItsKeySize() throws Exception {
+        Map<String, Integer> keySizes = Map.of("aes-128-ctr", 16, "aes-192-ctr", 24, "aes-256-ctr", 32, "aes-128-cfb", 16,
+                "aes-192-cfb", 24, "aes-256-cfb", 32, "rc4-md5", 16, "chacha20-ietf", 32, "xchacha20-ietf-poly1305", 32);
+        for (Map.Entry<String, Integer> e : keySizes.entrySet()) {
+            ShadowsocksOptions o = ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", e.getKey().toUpperCase())));
+            assertEquals(e.getKey(), o.method().cipherName());
+            assertEquals(e.getValue(), o.masterKey().length, e.getKey());
+        }
+        assertEquals(AeadMethod.XCHACHA20_IETF_POLY1305, ShadowsocksOptions.from(TestOptions.of("ss",
+                with("cipher", "xchacha20-ietf-poly1305"))).method());
+        assertEquals(StreamMethod.RC4_MD5, ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", "rc4-md5"))).method());
     }
 
     @Test

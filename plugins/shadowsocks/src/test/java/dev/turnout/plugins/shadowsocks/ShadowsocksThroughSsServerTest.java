@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The ss outbound against a real shadowsocks-libev server on 127.0.0.1, for each AEAD cipher. */
+/** The ss outbound against a real shadowsocks-libev server on 127.0.0.1, for each cipher both implement. */
 class ShadowsocksThroughSsServerTest {
 
     @RegisterExtension
@@ -66,7 +66,8 @@ class ShadowsocksThroughSsServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
+    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305", "xchacha20-ietf-poly1305",
+            "aes-128-ctr", "aes-192-ctr", "aes-256-ctr", "aes-128-cfb", "aes-192-cfb", "aes-256-cfb", "rc4-md5", "chacha20-ietf"})
     void echoesThroughTheServerSendingTheName(String cipher) throws Exception {
         try (DaemonProcess server = SsServer.start(dir, cipher); LocalTcpServer echo = LocalTcpServer.echo()) {
             Channel channel = open(ss(server, cipher), Destination.ofHost("localhost", echo.port()));
@@ -79,7 +80,8 @@ class ShadowsocksThroughSsServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
+    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305", "xchacha20-ietf-poly1305",
+            "aes-128-ctr", "aes-192-ctr", "aes-256-ctr", "aes-128-cfb", "aes-192-cfb", "aes-256-cfb", "rc4-md5", "chacha20-ietf"})
     void keepsWhatTheDestinationSaysFirst(String cipher) throws Exception {
         try (DaemonProcess server = SsServer.start(dir, cipher); LocalTcpServer greeter = LocalTcpServer.greeting("220 ready\r\n")) {
             Channel channel = open(ss(server, cipher), Destination.of(greeter.address()));
@@ -89,15 +91,20 @@ class ShadowsocksThroughSsServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
+    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305", "xchacha20-ietf-poly1305",
+            "aes-128-ctr", "aes-192-ctr", "aes-256-ctr", "aes-128-cfb", "aes-192-cfb", "aes-256-cfb", "rc4-md5", "chacha20-ietf"})
     void carriesDatagramsThroughTheServersUdpRelay(String cipher) throws Exception {
         try (DaemonProcess server = SsServer.start(dir, cipher)) {
             UdpEchoRound.assertEchoes(ss(server, cipher, "udp", true), loop.get(), () -> "ss-server:\n" + server.log());
         }
     }
 
+    /**
+     * AEAD ciphers only: with a stream cipher ss-server decrypts a wrong key's address to random bytes and, now and
+     * then, connects to whatever they name, which a test outside a network namespace may not make it do.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
+    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305", "xchacha20-ietf-poly1305"})
     void wrongPasswordEndsTheFlowPromptly(String cipher) throws Exception {
         try (DaemonProcess server = SsServer.start(dir, cipher); LocalTcpServer echo = LocalTcpServer.echo()) {
             Outbound wrong = ss(server, cipher, "password", "not-" + SsServer.PASSWORD, "timeout", "1500ms");
@@ -118,7 +125,8 @@ class ShadowsocksThroughSsServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
+    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305", "xchacha20-ietf-poly1305",
+            "aes-128-ctr", "aes-256-cfb", "rc4-md5", "chacha20-ietf"})
     void downloadsSixtyFourMebibytesWhole(String cipher) throws Exception {
         String expected = BulkData.expectedDigest() + " " + BulkData.SIZE;
         try (DaemonProcess server = SsServer.start(dir, cipher); LocalTcpServer source = BulkData.source()) {
@@ -131,7 +139,8 @@ class ShadowsocksThroughSsServerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305"})
+    @ValueSource(strings = {"aes-128-gcm", "aes-192-gcm", "aes-256-gcm", "chacha20-ietf-poly1305", "xchacha20-ietf-poly1305",
+            "aes-128-ctr", "aes-256-cfb", "rc4-md5", "chacha20-ietf"})
     void uploadsSixtyFourMebibytesWhole(String cipher) throws Exception {
         String expected = BulkData.expectedDigest();
         try (DaemonProcess server = SsServer.start(dir, cipher); LocalTcpServer sink = BulkData.sink()) {

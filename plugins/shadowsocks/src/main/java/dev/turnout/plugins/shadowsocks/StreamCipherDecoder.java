@@ -1,0 +1,94 @@
+package dev.turnout.plugins.shadowsocks;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decrypts what a Shadowsocks server sends with a stream cipher: its IV, then every byte as it comes, each read one
+ * buffer. Nothing can be checked (the cipher has no tag): a wrong password gives bytes that mean nothing, which the
+ * server, not this side, is the first to see. A stream that ends inside the IV fails the flow.
+ */
+final class StreamCipherDecoder extends ByteToMessageDecoder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamCipherDecoder.class);
+    private static final int SCRATCH = 16 * 1024;
+
+    private final StreamMethod method;
+    private final byte[] masterKey;
+    private final String label;
+    private StreamMethod.Crypter crypter;
+    private byte[] scratch;
+    private boolean failed;
+
+    /** @param label names the outbound and its server in messages */
+    StreamCipherDecoder(StreamMethod method, byte[] masterKey, String label) {
+        this.method = method;
+        this.masterKey = masterKey;
+        this.label = label;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (crypter == null) {
+            if (in.readableBytes() < method.ivSize()) {
+                return;
+            }
+            byte[] iv = new byte[method.ivSize()];
+            in.readBytes(iv);
+            crypter = method.crypter(masterKey, iv, false);
+        }
+        int n = in.readableBytes();
+        if (n == 0) {
+            return;
+        }
+        ByteBuf plain = ctx.alloc().heapBuffer(n);
+        if (in.hasArray()) {
+            crypter.process(in.array(), in.arrayOffset() + in.readerIndex(), n, plain.array(), plain.arrayOffset());
+        } else {
+            if (scratch == null) {
+                scratch = new byte[SCRATCH];
+            }
+            for (int done = 0; done < n; ) {
+                int part = Math.min(SCRATCH, n - done);
+                in.getBytes(in.readerIndex() + done, scratch, 0, part);
+                crypter.process(scratch, 0, part, plain.array(), plain.arrayOffset() + done);
+                done += part;
+            }
+        }
+        plain.writerIndex(n);
+        in.skipBytes(n);
+        out.add(plain);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            failIfCutShort(ctx);
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        failIfCutShort(ctx);
+        super.channelInactive(ctx);
+    }
+
+    /** The server's stream ended with part of an IV: reported before the end is passed on. */
+    private void failIfCutShort(ChannelHandlerContext ctx) {
+        int held = internalBuffer().readableBytes();
+        if (failed || crypter != null || held == 0) {
+            return;
+        }
+        failed = true;
+        String message = label + ": the server ended the stream inside its IV (" + held + " bytes of it arrived); "
+                + "ending the flow";
+        LOG.warn(message);
+        ctx.fireExceptionCaught(new ShadowsocksProtocolException(message));
+    }
+}
