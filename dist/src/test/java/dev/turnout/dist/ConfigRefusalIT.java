@@ -244,6 +244,7 @@ class ConfigRefusalIT {
             Netns.Result other = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "5",
                     "--socks5-hostname", "127.0.0.1:7890", "http://stream.test:8080/other");
             assertEquals(0, other.exitCode(), other.stderr() + MixedPortIT.read(log));
+            ReloadIT.hurry(dir);
             assertTrue(stream.waitFor(90, TimeUnit.SECONDS), "the download did not finish");
             assertEquals(0, stream.exitValue(), MixedPortIT.read(dir.resolve("stream.log")));
             assertEquals(chunks * 1024L, Files.size(body), "the download lost bytes");

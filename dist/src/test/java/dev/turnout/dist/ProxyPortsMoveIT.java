@@ -68,6 +68,7 @@ class ProxyPortsMoveIT {
             Netns.Result still = get(ns, "http://127.0.0.1:7891", "/still");
             assertEquals(0, still.exitCode(), "the failed reload changed the port or the rules: " + still.stderr());
 
+            ReloadIT.hurry(dir);
             assertTrue(stream.waitFor(60, TimeUnit.SECONDS), "the download did not finish");
             assertEquals(0, stream.exitValue(), MixedPortIT.read(dir.resolve("stream.log")));
             assertEquals(200 * 1024L, Files.size(body), "the download through the closed port lost bytes");

@@ -71,6 +71,7 @@ class ReloadIT {
                 }
             }
             assertTrue(stream.isAlive() || stream.exitValue() == 0, "the stream died during the reloads");
+            hurry(dir);
             // The start and every reload say what they built and how long it took (bench/cold-rules.sh reads it).
             String said = MixedPortIT.read(log);
             assertTrue(java.util.regex.Pattern.compile("INFO  Turnout routing: \\d+ rules, \\d+ outbounds and groups, "
@@ -271,7 +272,7 @@ class ReloadIT {
                                         String... proxyAndUrl) throws IOException, InterruptedException {
         ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
         ns.spawn(dir.resolve("drip.log"), Daemons.peer("drip", "8081", Integer.toString(chunks),
-                Integer.toString(intervalMillis)));
+                Integer.toString(intervalMillis), dir.resolve("drip.hurry").toString()));
         ns.spawn(log, DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString(), "--pid-file", pid.toString());
         ns.awaitTcpPort(7890, Duration.ofSeconds(30));
         ns.awaitTcpPort(8080, Duration.ofSeconds(20));
@@ -282,6 +283,11 @@ class ReloadIT {
         Process stream = ns.spawn(dir.resolve("stream.log"), curl.toArray(String[]::new));
         awaitFirstBytes(body, stream);
         return stream;
+    }
+
+    /** Has the stream {@link #streamThroughTurnout} started send the rest of its bytes at once. */
+    static void hurry(Path dir) throws IOException {
+        Files.writeString(dir.resolve("drip.hurry"), "");
     }
 
     /** Waits until {@code stream} (a curl writing to {@code body}, logging beside it) has received its first bytes. */

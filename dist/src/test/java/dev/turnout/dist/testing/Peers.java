@@ -12,6 +12,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -52,8 +54,9 @@ public final class Peers {
             case "reset" -> reset(Integer.parseInt(args[1]));
             case "ends" -> ends(Integer.parseInt(args[1]));
             case "send-then-reset" -> sendThenReset(args[1], Integer.parseInt(args[2]));
-            case "bulk" -> drip(Integer.parseInt(args[1]), Integer.parseInt(args[2]), 0);
-            case "drip" -> drip(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            case "bulk" -> drip(Integer.parseInt(args[1]), Integer.parseInt(args[2]), 0, null);
+            case "drip" -> drip(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+                    args.length > 4 ? Path.of(args[4]) : null);
             case "socks5-udp" -> System.exit(socks5Udp(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]), args[4]));
             case "udp-send" -> System.exit(udpSend(args[1], Integer.parseInt(args[2]), args[3]));
             case "probe" -> probe(Integer.parseInt(args[1]), args[2]);
@@ -338,7 +341,11 @@ public final class Peers {
      * HTTP server whose every answer is {@code chunks} KiB sent one KiB every {@code intervalMillis}: a long
      * stream; with an interval of 0, as fast as the socket takes them (mode "bulk").
      */
-    static void drip(int port, int chunks, int intervalMillis) throws IOException {
+    /**
+     * Serves {@code chunks} KiB, one every {@code intervalMillis}; once {@code hurry} exists (when given), the rest
+     * at once, so a test that needed the stream alive through its checks does not wait out the whole drip.
+     */
+    static void drip(int port, int chunks, int intervalMillis, Path hurry) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try (ServerSocket server = listen(port, 64)) {
             while (true) {
@@ -352,7 +359,7 @@ public final class Peers {
                         byte[] kib = new byte[1024];
                         for (int i = 0; i < chunks; i++) {
                             out.write(kib);
-                            if (intervalMillis > 0) {
+                            if (intervalMillis > 0 && (hurry == null || !Files.exists(hurry))) {
                                 out.flush();
                                 Thread.sleep(intervalMillis);
                             }
