@@ -1,5 +1,6 @@
 package dev.turnout.plugins.v2ray;
 
+import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
 import java.util.List;
 import org.slf4j.Logger;
@@ -16,6 +17,26 @@ public final class IgnoredKeys {
     private static final List<String> KEYS = List.of("client-fingerprint", "tfo", "mptcp", "smux", "ip-version");
 
     private IgnoredKeys() {
+    }
+
+    /**
+     * XUDP and packetaddr (mihomo's {@code packet-encoding}, {@code xudp}, {@code packet-addr}) carry a flow's
+     * datagrams to every destination in one stream. Not implemented; UDP goes as plain VMess or VLESS UDP, which
+     * Xray and V2Ray servers take as well, one stream per destination (so a peer sees another port for each). Said
+     * once per entry, and only when the entry carries UDP at all: without {@code udp: true} the key changes nothing.
+     */
+    public static void warnPacketEncoding(OutboundOptions options, boolean udp, String protocol)
+            throws OptionException {
+        String asked = options.string("packet-encoding", "");
+        if (asked.isEmpty() && options.bool("xudp", false)) {
+            asked = "xudp";
+        } else if (asked.isEmpty() && options.bool("packet-addr", false)) {
+            asked = "packetaddr";
+        }
+        if (udp && !asked.isEmpty()) {
+            log.warn("{}: packet encoding '{}' is not implemented by the {} plugin: UDP goes as plain {} UDP, one "
+                    + "stream per destination, which servers take as well", options, asked, options.type(), protocol);
+        }
     }
 
     public static void warn(OutboundOptions options) {

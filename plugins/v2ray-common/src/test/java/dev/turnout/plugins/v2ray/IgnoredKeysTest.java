@@ -14,12 +14,26 @@ import org.slf4j.LoggerFactory;
 class IgnoredKeysTest {
 
     private static List<String> warnings(Object... keyValues) {
+        return logged(() -> IgnoredKeys.warn(TestOptions.of("vless", keyValues)));
+    }
+
+    private static List<String> packetEncodingWarnings(boolean udp, Object... keyValues) {
+        return logged(() -> IgnoredKeys.warnPacketEncoding(TestOptions.of("vmess", keyValues), udp, "VMess"));
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    private static List<String> logged(Step run) {
         Logger logger = (Logger) LoggerFactory.getLogger(IgnoredKeys.class);
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);
         try {
-            IgnoredKeys.warn(TestOptions.of("vless", keyValues));
+            run.run();
+        } catch (Exception e) {
+            throw new AssertionError(e);
         } finally {
             logger.detachAppender(appender);
         }
@@ -41,5 +55,18 @@ class IgnoredKeysTest {
     @Test
     void anEntryWithoutThemWarnsOfNothing() {
         assertEquals(List.of(), warnings("udp", true, "network", "ws"));
+    }
+
+    @Test
+    void aPacketEncodingIsNamedWithWhatUdpDoesInsteadAndOnlyWhenTheEntryCarriesUdp() {
+        String plain = ": UDP goes as plain VMess UDP, one stream per destination, which servers take as well";
+        assertEquals(List.of("vmess 'p': packet encoding 'xudp' is not implemented by the vmess plugin" + plain),
+                packetEncodingWarnings(true, "packet-encoding", "xudp"));
+        assertEquals(List.of("vmess 'p': packet encoding 'xudp' is not implemented by the vmess plugin" + plain),
+                packetEncodingWarnings(true, "xudp", true));
+        assertEquals(List.of("vmess 'p': packet encoding 'packetaddr' is not implemented by the vmess plugin" + plain),
+                packetEncodingWarnings(true, "packet-addr", true));
+        assertEquals(List.of(), packetEncodingWarnings(false, "packet-encoding", "xudp"), "no UDP, nothing changes");
+        assertEquals(List.of(), packetEncodingWarnings(true, "xudp", false));
     }
 }

@@ -35,12 +35,7 @@ record VlessOptions(Destination server, byte[] uuid, Transport transport, boolea
         if (!encryption.isEmpty() && !"none".equals(encryption)) {
             throw new OptionException("encryption", "'encryption' must be none for VLESS, got " + encryption);
         }
-        String packetEncoding = options.string("packet-encoding", "");
-        if (!packetEncoding.isEmpty() || options.bool("xudp", false) || options.bool("packet-addr", false)) {
-            throw new UnsupportedOptionException(
-                    packetEncoding.isEmpty() ? (options.has("xudp") ? "xudp" : "packet-addr") : "packet-encoding", "packet encodings (xudp, packetaddr) are not implemented by the vless plugin;"
-                    + " UDP goes as plain VLESS UDP, one stream per destination");
-        }
+        IgnoredKeys.warnPacketEncoding(options, options.bool("udp", false), "VLESS");
         return new VlessOptions(destination, uuid, Transport.from(options, server),
                 options.bool("udp", false), options.millis("timeout", DEFAULT_TIMEOUT_MILLIS));
     }

@@ -4,6 +4,7 @@ import static dev.turnout.api.testing.TestOptions.assertNotImplemented;
 import static dev.turnout.api.testing.TestOptions.assertRejects;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.OptionException;
 import dev.turnout.api.testing.TestOptions;
@@ -41,9 +42,10 @@ class VlessOptionsTest {
     }
 
     @Test
-    void packetEncodingsAreRefusedByTheKeyThatAskedForThem() {
-        assertNotImplemented(() -> parse("packet-encoding", "xudp"), "packet-encoding", "not implemented");
-        assertNotImplemented(() -> parse("xudp", true), "xudp", "not implemented");
-        assertNotImplemented(() -> parse("packet-addr", true), "packet-addr", "not implemented");
+    void anEntryAskingForAPacketEncodingIsTakenWithPlainUdp() throws Exception {
+        // Subscriptions write xudp for Xray's servers, which take plain VLESS UDP too: the node is kept.
+        assertTrue(parse("packet-encoding", "xudp", "udp", true).udp());
+        assertTrue(parse("xudp", true, "udp", true).udp());
+        assertTrue(parse("packet-addr", true, "udp", true).udp());
     }
 }

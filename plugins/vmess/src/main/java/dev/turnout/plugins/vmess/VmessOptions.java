@@ -51,12 +51,7 @@ record VmessOptions(Destination server, byte[] cmdKey, VmessSecurity security, b
             throw new UnsupportedOptionException("authenticated-length", "'authenticated-length' is not implemented by"
                     + " the vmess plugin");
         }
-        String packetEncoding = options.string("packet-encoding", "");
-        if (!packetEncoding.isEmpty() || options.bool("xudp", false) || options.bool("packet-addr", false)) {
-            throw new UnsupportedOptionException(
-                    packetEncoding.isEmpty() ? (options.has("xudp") ? "xudp" : "packet-addr") : "packet-encoding", "packet encodings (xudp, packetaddr) are not implemented by the vmess plugin;"
-                    + " UDP goes as plain VMess UDP, one stream per destination");
-        }
+        IgnoredKeys.warnPacketEncoding(options, options.bool("udp", false), "VMess");
         boolean padding = options.bool("global-padding", security != VmessSecurity.NONE);
         if (padding && security == VmessSecurity.NONE) {
             throw new OptionException("global-padding", "'global-padding' needs an AEAD cipher (not none)");
