@@ -50,9 +50,13 @@ class LeftOutProxiesIT {
                         + " reality-opts: {public-key: k, short-id: ab}}",
                 "  - {name: SG 01 ss2022, type: ss, server: 192.0.2.13, port: 8388, cipher: 2022-blake3-aes-128-gcm,"
                         + " password: 'AAAAAAAAAAAAAAAAAAAAAA=='}",
+                "  - {name: DE 01 upgrade, type: vless, server: 192.0.2.14, port: 80,"
+                        + " uuid: 00000000-0000-0000-0000-000000000001, network: ws,"
+                        + " ws-opts: {path: /up, v2ray-http-upgrade: true}}",
                 "  - {name: s5, type: socks5, server: 127.0.0.1, port: 1080}",
                 "proxy-groups:",
-                "  - {name: PROXY, type: select, proxies: ['" + HY2 + "', JP 01 tuic, US 01 reality, SG 01 ss2022, s5]}",
+                "  - {name: PROXY, type: select, proxies: ['" + HY2 + "', JP 01 tuic, US 01 reality, SG 01 ss2022,"
+                        + " DE 01 upgrade, s5]}",
                 "  - {name: AUTO, type: url-test, proxies: ['" + HY2 + "', JP 01 tuic],"
                         + " url: 'http://127.0.0.1:" + WEB + "/generate_204', interval: 300}",
                 "  - {name: CHAIN, type: relay, proxies: [s5, JP 01 tuic]}",
@@ -80,6 +84,7 @@ class LeftOutProxiesIT {
                 config + ":5:30: 'JP 01 tuic' is left out: type 'tuic' (mihomo's Tuic) is not implemented by Turnout",
                 "'US 01 reality' is left out: 'flow: xtls-rprx-vision' (XTLS) is not implemented by the vless plugin",
                 "'SG 01 ss2022' is left out: cipher '2022-blake3-aes-128-gcm' (Shadowsocks 2022) is not implemented",
+                "'DE 01 upgrade' is left out: 'ws-opts.v2ray-http-upgrade' (V2Ray's HTTPUpgrade transport) is not implemented",
                 "group 'AUTO' has no members: '" + HY2 + "', 'JP 01 tuic' were left out; flows routed to it are refused",
                 "relay 'CHAIN' has no way through: its hop 'JP 01 tuic' left out; flows routed to it are refused",
                 "  SG 01 ss2022             ss   (left out)",

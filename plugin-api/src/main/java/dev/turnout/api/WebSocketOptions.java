@@ -22,6 +22,14 @@ public record WebSocketOptions(String path, Map<String, String> headers) {
     /** Reads {@code ws-opts: {path, headers}} from an entry; a missing block means path {@code /}. */
     public static WebSocketOptions from(OutboundOptions options) throws OptionException {
         Map<String, Object> ws = options.map("ws-opts");
+        for (String key : new String[] {"v2ray-http-upgrade", "v2ray-http-upgrade-fast-open"}) {
+            Object v = ws.get(key);
+            if (v != null && !Boolean.FALSE.equals(v) && !"false".equals(String.valueOf(v).trim())) {
+                // Its server wants raw bytes after the upgrade, not WebSocket frames: refused, never spoken wrongly.
+                throw new UnsupportedOptionException("ws-opts", "'ws-opts." + key + "' (V2Ray's HTTPUpgrade "
+                        + "transport) is not implemented");
+            }
+        }
         Object path = ws.getOrDefault("path", "/");
         if (!(path instanceof String p) || !p.startsWith("/")) {
             throw new OptionException("ws-opts", "'ws-opts.path' must be a path starting with '/', got " + path);

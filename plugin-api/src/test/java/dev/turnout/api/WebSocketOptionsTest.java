@@ -1,0 +1,27 @@
+package dev.turnout.api;
+
+import static dev.turnout.api.testing.TestOptions.assertNotImplemented;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.turnout.api.testing.TestOptions;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class WebSocketOptionsTest {
+
+    @Test
+    void pathAndHeadersAreRead() throws Exception {
+        WebSocketOptions ws = WebSocketOptions.from(TestOptions.of("vmess", "ws-opts",
+                Map.of("path", "/ray?ed=2048", "headers", Map.of("Host", "cdn.example"), "v2ray-http-upgrade", false)));
+        assertEquals("/ray?ed=2048", ws.path());
+        assertEquals(Map.of("Host", "cdn.example"), ws.headers());
+    }
+
+    @Test
+    void httpUpgradeIsRefusedRatherThanSpokenAsAWebSocket() {
+        assertNotImplemented(() -> WebSocketOptions.from(TestOptions.of("vless", "ws-opts",
+                Map.of("path", "/up", "v2ray-http-upgrade", true))), "ws-opts", "HTTPUpgrade transport) is not implemented");
+        assertNotImplemented(() -> WebSocketOptions.from(TestOptions.of("vless", "ws-opts",
+                Map.of("v2ray-http-upgrade-fast-open", "true"))), "ws-opts", "v2ray-http-upgrade-fast-open");
+    }
+}
