@@ -2,8 +2,6 @@ package dev.turnout.plugins.shadowsocks;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
 import java.security.GeneralSecurityException;
 import java.util.List;
@@ -19,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * the exception goes down the pipeline first (the relay then resets both sides, so the application does not take
  * a cut-off answer for a whole one), then the channel is closed.
  */
-final class AeadStreamDecoder extends ByteToMessageDecoder {
+final class AeadStreamDecoder extends ServerStreamDecoder {
 
     private static final Logger LOG = LoggerFactory.getLogger(AeadStreamDecoder.class);
 
@@ -120,25 +118,12 @@ final class AeadStreamDecoder extends ByteToMessageDecoder {
         return new ShadowsocksProtocolException(message);
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof ChannelInputShutdownEvent) {
-            failIfCutShort(ctx);
-        }
-        super.userEventTriggered(ctx, evt);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        failIfCutShort(ctx);
-        super.channelInactive(ctx);
-    }
-
     /**
      * The server's stream ended: every whole chunk has been decoded on its read already, so anything still held,
      * or a length without its payload, is a chunk cut short. Reported before the end is passed on.
      */
-    private void failIfCutShort(ChannelHandlerContext ctx) {
+    @Override
+    void streamEnded(ChannelHandlerContext ctx) {
         if (state == State.FAILED) {
             return;
         }

@@ -2,8 +2,6 @@ package dev.turnout.plugins.shadowsocks;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * buffer. Nothing can be checked (the cipher has no tag): a wrong password gives bytes that mean nothing, which the
  * server, not this side, is the first to see. A stream that ends inside the IV fails the flow.
  */
-final class StreamCipherDecoder extends ByteToMessageDecoder {
+final class StreamCipherDecoder extends ServerStreamDecoder {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamCipherDecoder.class);
     private static final int SCRATCH = 16 * 1024;
@@ -65,22 +63,9 @@ final class StreamCipherDecoder extends ByteToMessageDecoder {
         out.add(plain);
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof ChannelInputShutdownEvent) {
-            failIfCutShort(ctx);
-        }
-        super.userEventTriggered(ctx, evt);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        failIfCutShort(ctx);
-        super.channelInactive(ctx);
-    }
-
     /** The server's stream ended with part of an IV: reported before the end is passed on. */
-    private void failIfCutShort(ChannelHandlerContext ctx) {
+    @Override
+    void streamEnded(ChannelHandlerContext ctx) {
         int held = internalBuffer().readableBytes();
         if (failed || crypter != null || held == 0) {
             return;
