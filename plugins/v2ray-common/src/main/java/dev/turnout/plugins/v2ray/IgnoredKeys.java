@@ -21,8 +21,9 @@ public final class IgnoredKeys {
 
     /**
      * XUDP and packetaddr (mihomo's {@code packet-encoding}, {@code xudp}, {@code packet-addr}) carry a flow's
-     * datagrams to every destination in one stream. Not implemented; UDP goes as plain VMess or VLESS UDP, which
-     * Xray and V2Ray servers take as well, one stream per destination (so a peer sees another port for each). Said
+     * datagrams to every destination in one stream. Not implemented; UDP goes as plain VMess or VLESS UDP, one
+     * stream per destination (so a peer sees another port for each), which V2Ray's servers take (VmessIT) and
+     * Xray's document. Said
      * once per entry, and only when the entry carries UDP at all: without {@code udp: true} the key changes nothing.
      */
     public static void warnPacketEncoding(OutboundOptions options, boolean udp, String protocol)
@@ -34,8 +35,8 @@ public final class IgnoredKeys {
             asked = "packetaddr";
         }
         if (udp && !asked.isEmpty()) {
-            log.warn("{}: packet encoding '{}' is not implemented by the {} plugin: UDP goes as plain {} UDP, one "
-                    + "stream per destination, which servers take as well", options, asked, options.type(), protocol);
+            log.warn("{}: packet encoding '{}' is not implemented by the {} plugin: UDP goes as plain {} UDP instead, "
+                    + "one stream per destination", options, asked, options.type(), protocol);
         }
     }
 

@@ -59,7 +59,7 @@ class IgnoredKeysTest {
 
     @Test
     void aPacketEncodingIsNamedWithWhatUdpDoesInsteadAndOnlyWhenTheEntryCarriesUdp() {
-        String plain = ": UDP goes as plain VMess UDP, one stream per destination, which servers take as well";
+        String plain = ": UDP goes as plain VMess UDP instead, one stream per destination";
         assertEquals(List.of("vmess 'p': packet encoding 'xudp' is not implemented by the vmess plugin" + plain),
                 packetEncodingWarnings(true, "packet-encoding", "xudp"));
         assertEquals(List.of("vmess 'p': packet encoding 'xudp' is not implemented by the vmess plugin" + plain),
