@@ -1,6 +1,5 @@
 package dev.turnout.plugins.shadowsocks;
 
-import dev.turnout.api.SocksAddress;
 import dev.turnout.api.Destination;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -36,15 +35,12 @@ final class AeadDatagramCodec implements DatagramCodec {
 
     @Override
     public ByteBuf seal(Destination destination, ByteBuf payload, ByteBufAllocator alloc) {
-        int addressLength = SocksAddress.encodedLength(destination);
-        int plainLength = addressLength + payload.readableBytes();
-        int packetLength = method.saltSize() + plainLength + AeadMethod.TAG_SIZE;
-        if (addressLength < 0 || packetLength > MAX_DATAGRAM) {
+        int plainLength = DatagramCodec.plaintext(destination, payload, method.saltSize() + AeadMethod.TAG_SIZE,
+                scratchBuffer);
+        if (plainLength < 0) {
             return null;
         }
-        scratchBuffer.clear();
-        SocksAddress.write(destination, scratchBuffer);
-        scratchBuffer.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+        int packetLength = method.saltSize() + plainLength + AeadMethod.TAG_SIZE;
         RANDOM.nextBytes(salt);
         sealer.rekey(ShadowsocksKeys.subkey(masterKey, salt, 0, salt.length));
         ByteBuf packet = alloc.heapBuffer(packetLength);
@@ -76,11 +72,6 @@ final class AeadDatagramCodec implements DatagramCodec {
             plain.release();
             return null;
         }
-        from[0] = SocksAddress.readSender(plain);
-        if (from[0] == null) {
-            plain.release();
-            return null;
-        }
-        return plain;
+        return DatagramCodec.afterSender(plain, from);
     }
 }

@@ -1,6 +1,7 @@
 package dev.turnout.plugins.shadowsocks;
 
 import dev.turnout.api.Destination;
+import dev.turnout.api.SocksAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.InetSocketAddress;
@@ -23,4 +24,34 @@ interface DatagramCodec {
      * {@code packet} to the caller.
      */
     ByteBuf open(ByteBuf packet, ByteBufAllocator alloc, InetSocketAddress[] from);
+
+    /**
+     * Writes {@code destination}'s address and then {@code payload} into {@code plain}, cleared first, and returns
+     * their length; -1, writing nothing, when the name is too long or they and {@code overhead} more bytes would not
+     * fit one datagram.
+     */
+    static int plaintext(Destination destination, ByteBuf payload, int overhead, ByteBuf plain) {
+        int addressLength = SocksAddress.encodedLength(destination);
+        int length = addressLength + payload.readableBytes();
+        if (addressLength < 0 || length + overhead > MAX_DATAGRAM) {
+            return -1;
+        }
+        plain.clear();
+        SocksAddress.write(destination, plain);
+        plain.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+        return length;
+    }
+
+    /**
+     * {@code plain} with its reader index past the sender's address, which goes to {@code from}; {@code null}, with
+     * {@code plain} released, when that address is malformed.
+     */
+    static ByteBuf afterSender(ByteBuf plain, InetSocketAddress[] from) {
+        from[0] = SocksAddress.readSender(plain);
+        if (from[0] == null) {
+            plain.release();
+            return null;
+        }
+        return plain;
+    }
 }

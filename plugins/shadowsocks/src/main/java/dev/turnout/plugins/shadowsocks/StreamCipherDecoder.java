@@ -14,13 +14,12 @@ import org.slf4j.LoggerFactory;
 final class StreamCipherDecoder extends ServerStreamDecoder {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamCipherDecoder.class);
-    private static final int SCRATCH = 16 * 1024;
 
     private final StreamMethod method;
     private final byte[] masterKey;
     private final String label;
+    private final byte[] scratch = new byte[StreamMethod.SCRATCH];
     private StreamMethod.Crypter crypter;
-    private byte[] scratch;
     private boolean failed;
 
     /** @param label names the outbound and its server in messages */
@@ -45,19 +44,7 @@ final class StreamCipherDecoder extends ServerStreamDecoder {
             return;
         }
         ByteBuf plain = ctx.alloc().heapBuffer(n);
-        if (in.hasArray()) {
-            crypter.process(in.array(), in.arrayOffset() + in.readerIndex(), n, plain.array(), plain.arrayOffset());
-        } else {
-            if (scratch == null) {
-                scratch = new byte[SCRATCH];
-            }
-            for (int done = 0; done < n; ) {
-                int part = Math.min(SCRATCH, n - done);
-                in.getBytes(in.readerIndex() + done, scratch, 0, part);
-                crypter.process(scratch, 0, part, plain.array(), plain.arrayOffset() + done);
-                done += part;
-            }
-        }
+        crypter.process(in, n, plain.array(), plain.arrayOffset(), scratch);
         plain.writerIndex(n);
         in.skipBytes(n);
         out.add(plain);

@@ -9,12 +9,11 @@ import java.security.SecureRandom;
 final class StreamCipherEncoder extends MessageToByteEncoder<ByteBuf> {
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final int SCRATCH = 16 * 1024;
 
     private final StreamMethod method;
     private final byte[] masterKey;
+    private final byte[] scratch = new byte[StreamMethod.SCRATCH];
     private StreamMethod.Crypter crypter;
-    private byte[] scratch;
 
     StreamCipherEncoder(StreamMethod method, byte[] masterKey) {
         super(ByteBuf.class, false);
@@ -40,20 +39,7 @@ final class StreamCipherEncoder extends MessageToByteEncoder<ByteBuf> {
         }
         int n = msg.readableBytes();
         out.ensureWritable(n);
-        int at = out.arrayOffset() + out.writerIndex();
-        if (msg.hasArray()) {
-            crypter.process(msg.array(), msg.arrayOffset() + msg.readerIndex(), n, out.array(), at);
-        } else {
-            if (scratch == null) {
-                scratch = new byte[SCRATCH];
-            }
-            for (int done = 0; done < n; ) {
-                int part = Math.min(SCRATCH, n - done);
-                msg.getBytes(msg.readerIndex() + done, scratch, 0, part);
-                crypter.process(scratch, 0, part, out.array(), at + done);
-                done += part;
-            }
-        }
+        crypter.process(msg, n, out.array(), out.arrayOffset() + out.writerIndex(), scratch);
         out.writerIndex(out.writerIndex() + n);
         msg.skipBytes(n);
     }

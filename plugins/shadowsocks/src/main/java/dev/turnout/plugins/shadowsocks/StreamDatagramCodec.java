@@ -1,7 +1,6 @@
 package dev.turnout.plugins.shadowsocks;
 
 import dev.turnout.api.Destination;
-import dev.turnout.api.SocksAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -31,14 +30,10 @@ final class StreamDatagramCodec implements DatagramCodec {
 
     @Override
     public ByteBuf seal(Destination destination, ByteBuf payload, ByteBufAllocator alloc) {
-        int addressLength = SocksAddress.encodedLength(destination);
-        int plainLength = addressLength + payload.readableBytes();
-        if (addressLength < 0 || method.ivSize() + plainLength > MAX_DATAGRAM) {
+        int plainLength = DatagramCodec.plaintext(destination, payload, iv.length, scratchBuffer);
+        if (plainLength < 0) {
             return null;
         }
-        scratchBuffer.clear();
-        SocksAddress.write(destination, scratchBuffer);
-        scratchBuffer.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
         RANDOM.nextBytes(iv);
         ByteBuf packet = alloc.heapBuffer(iv.length + plainLength);
         packet.writeBytes(iv);
@@ -59,11 +54,6 @@ final class StreamDatagramCodec implements DatagramCodec {
         ByteBuf plain = alloc.heapBuffer(length);
         method.crypter(masterKey, iv, false).process(scratch, 0, length, plain.array(), plain.arrayOffset());
         plain.writerIndex(length);
-        from[0] = SocksAddress.readSender(plain);
-        if (from[0] == null) {
-            plain.release();
-            return null;
-        }
-        return plain;
+        return DatagramCodec.afterSender(plain, from);
     }
 }

@@ -1,5 +1,6 @@
 package dev.turnout.plugins.shadowsocks;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import java.security.GeneralSecurityException;
 import java.security.Key;
@@ -38,7 +39,27 @@ enum StreamMethod implements ShadowsocksCipher {
     @FunctionalInterface
     interface Crypter {
         void process(byte[] in, int offset, int length, byte[] out, int outOffset);
+
+        /**
+         * Turns {@code length} bytes from {@code in}'s reader index (which stays) into {@code out}; a buffer that is
+         * not on the heap is copied through {@code scratch} a part at a time.
+         */
+        default void process(ByteBuf in, int length, byte[] out, int outOffset, byte[] scratch) {
+            if (in.hasArray()) {
+                process(in.array(), in.arrayOffset() + in.readerIndex(), length, out, outOffset);
+                return;
+            }
+            for (int done = 0; done < length; ) {
+                int part = Math.min(scratch.length, length - done);
+                in.getBytes(in.readerIndex() + done, scratch, 0, part);
+                process(scratch, 0, part, out, outOffset + done);
+                done += part;
+            }
+        }
     }
+
+    /** Scratch space for {@link Crypter#process(ByteBuf, int, byte[], int, byte[])}, per stream and direction. */
+    static final int SCRATCH = 16 * 1024;
 
     private final String cipherName;
     private final int keySize;
