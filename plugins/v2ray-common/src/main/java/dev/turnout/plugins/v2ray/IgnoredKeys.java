@@ -23,18 +23,17 @@ public final class IgnoredKeys {
      * XUDP and packetaddr (mihomo's {@code packet-encoding}, {@code xudp}, {@code packet-addr}) carry a flow's
      * datagrams to every destination in one stream. Not implemented; UDP goes as plain VMess or VLESS UDP, one
      * stream per destination (so a peer sees another port for each), which V2Ray's servers take (VmessIT) and
-     * Xray's document. Said
-     * once per entry, and only when the entry carries UDP at all: without {@code udp: true} the key changes nothing.
+     * Xray's document. Said once per entry, and only when the entry carries UDP at all: without {@code udp: true}
+     * the key changes nothing.
      */
-    public static void warnPacketEncoding(OutboundOptions options, boolean udp, String protocol)
-            throws OptionException {
+    public static void warnPacketEncoding(OutboundOptions options, String protocol) throws OptionException {
         String asked = options.string("packet-encoding", "");
         if (asked.isEmpty() && options.bool("xudp", false)) {
             asked = "xudp";
         } else if (asked.isEmpty() && options.bool("packet-addr", false)) {
             asked = "packetaddr";
         }
-        if (udp && !asked.isEmpty()) {
+        if (!asked.isEmpty() && options.bool("udp", false)) {
             log.warn("{}: packet encoding '{}' is not implemented by the {} plugin: UDP goes as plain {} UDP instead, "
                     + "one stream per destination", options, asked, options.type(), protocol);
         }

@@ -18,7 +18,10 @@ class IgnoredKeysTest {
     }
 
     private static List<String> packetEncodingWarnings(boolean udp, Object... keyValues) {
-        return logged(() -> IgnoredKeys.warnPacketEncoding(TestOptions.of("vmess", keyValues), udp, "VMess"));
+        Object[] withUdp = java.util.Arrays.copyOf(keyValues, keyValues.length + 2);
+        withUdp[keyValues.length] = "udp";
+        withUdp[keyValues.length + 1] = udp;
+        return logged(() -> IgnoredKeys.warnPacketEncoding(TestOptions.of("vmess", withUdp), "VMess"));
     }
 
     private interface Step {

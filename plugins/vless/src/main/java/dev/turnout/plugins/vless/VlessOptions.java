@@ -35,7 +35,7 @@ record VlessOptions(Destination server, byte[] uuid, Transport transport, boolea
         if (!encryption.isEmpty() && !"none".equals(encryption)) {
             throw new OptionException("encryption", "'encryption' must be none for VLESS, got " + encryption);
         }
-        IgnoredKeys.warnPacketEncoding(options, options.bool("udp", false), "VLESS");
+        IgnoredKeys.warnPacketEncoding(options, "VLESS");
         return new VlessOptions(destination, uuid, Transport.from(options, server),
                 options.bool("udp", false), options.millis("timeout", DEFAULT_TIMEOUT_MILLIS));
     }

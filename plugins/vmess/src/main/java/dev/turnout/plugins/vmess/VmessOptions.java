@@ -51,7 +51,7 @@ record VmessOptions(Destination server, byte[] cmdKey, VmessSecurity security, b
             throw new UnsupportedOptionException("authenticated-length", "'authenticated-length' is not implemented by"
                     + " the vmess plugin");
         }
-        IgnoredKeys.warnPacketEncoding(options, options.bool("udp", false), "VMess");
+        IgnoredKeys.warnPacketEncoding(options, "VMess");
         boolean padding = options.bool("global-padding", security != VmessSecurity.NONE);
         if (padding && security == VmessSecurity.NONE) {
             throw new OptionException("global-padding", "'global-padding' needs an AEAD cipher (not none)");
