@@ -122,8 +122,7 @@ for ns in "$T" "$H" "$K"; do
   c=$(( i * 64 + 1 )); s=$(( i * 64 + 2 ))
   CLIENT_ADDR[$ns]=192.0.2.$c; SERVER_ADDR[$ns]=192.0.2.$s
   ip netns add "$ns"; ip -n "$ns" link set lo up
-  ip link add "pc$S$i" type veth peer name "ps$S$i"
-  ip link set "pc$S$i" netns "$ns"; ip link set "ps$S$i" netns "$V"
+  ip -n "$ns" link add "pc$S$i" type veth peer name "ps$S$i" netns "$V"   # never in the root namespace
   ip -n "$ns" addr add "192.0.2.$c/26" dev "pc$S$i"; ip -n "$V" addr add "192.0.2.$s/26" dev "ps$S$i"
   ip -n "$ns" link set "pc$S$i" up; ip -n "$V" link set "ps$S$i" up
   ip -n "$ns" route add default via "192.0.2.$s"

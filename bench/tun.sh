@@ -76,8 +76,8 @@ trap cleanup_client_server EXIT
 trap 'exit 130' INT TERM
 
 ip netns add "$C"; ip netns add "$V"
-ip link add "$CI" type veth peer name "$VI"
-ip link set "$CI" netns "$C"; ip link set "$VI" netns "$V"
+# Made inside the namespaces: the root namespace never has either end.
+ip -n "$C" link add "$CI" type veth peer name "$VI" netns "$V"
 ip -n "$C" link set lo up; ip -n "$V" link set lo up
 ip -n "$C" addr add 192.0.2.1/24 dev "$CI"; ip -n "$V" addr add 192.0.2.2/24 dev "$VI"
 ip -n "$V" addr add 198.51.100.2/32 dev "$VI"

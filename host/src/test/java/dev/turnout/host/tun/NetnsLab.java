@@ -51,9 +51,9 @@ final class NetnsLab implements AutoCloseable {
     void up() throws IOException, InterruptedException {
         sh("ip", "netns", "add", client);
         sh("ip", "netns", "add", server);
-        sh("ip", "link", "add", clientIf, "type", "veth", "peer", "name", serverIf);
-        sh("ip", "link", "set", clientIf, "netns", client);
-        sh("ip", "link", "set", serverIf, "netns", server);
+        // Made inside the client namespace with its peer end put straight into the server's: the root namespace
+        // never has either end, not even for a moment.
+        sh("ip", "-n", client, "link", "add", clientIf, "type", "veth", "peer", "name", serverIf, "netns", server);
         in(client, "ip", "link", "set", "lo", "up");
         in(client, "ip", "addr", "add", "192.0.2.1/24", "dev", clientIf);
         in(client, "ip", "-6", "addr", "add", "2001:db8:1::1/64", "dev", clientIf, "nodad");
