@@ -98,7 +98,12 @@ public final class ConfigLoader {
             "experimental",
             "global-client-fingerprint",
             "ebpf", "global-ua", "geodata-loader", "etag-support",
-            "clash-for-android", "cfw-bypass", "cfw-latency-timeout", "cfw-latency-url");
+            "clash-for-android");
+    /**
+     * The prefix of Clash for Windows' own top-level keys ({@code cfw-bypass}, {@code cfw-latency-url},
+     * {@code cfw-conn-break-strategy}, ...): its window reads them, no core does. ACL4SSR's configs carry several.
+     */
+    private static final String CLASH_FOR_WINDOWS_PREFIX = "cfw-";
 
     /** The {@code dns:} keys that list nameservers. */
     private static final Set<String> SERVER_LISTS = Set.of("nameserver", "fallback", "default-nameserver",
@@ -420,6 +425,8 @@ public final class ConfigLoader {
                     Origin o = at(e.getValue().getKeyNode());
                     warnings.add(IGNORED_CLASH_KEYS.contains(key)
                             ? o + ": '" + key + "' is not supported by Turnout; ignored"
+                            : key.startsWith(CLASH_FOR_WINDOWS_PREFIX)
+                            ? o + ": '" + key + "' is a setting of Clash for Windows' window, not of its core; ignored"
                             : o + ": unknown key '" + key + "'; ignored");
                 }
             }

@@ -251,6 +251,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void clashForWindowsKeysAreNamedAsItsOwnNotUnknown() throws Exception {
+        Config c = parse("mixed-port: 1\ncfw-bypass: [localhost]\ncfw-conn-break-strategy: {proxy: none}\n"
+                + "cfw-latency-url: http://cp.cloudflare.com/generate_204\ncfwx: 1\n");
+        assertEquals(List.of(
+                "t.yaml:2:1: 'cfw-bypass' is a setting of Clash for Windows' window, not of its core; ignored",
+                "t.yaml:3:1: 'cfw-conn-break-strategy' is a setting of Clash for Windows' window, not of its core;"
+                        + " ignored",
+                "t.yaml:4:1: 'cfw-latency-url' is a setting of Clash for Windows' window, not of its core; ignored",
+                "t.yaml:5:1: unknown key 'cfwx'; ignored"), c.warnings());
+    }
+
+    @Test
     void geoKeysAreMihomosWithItsDefaults() throws Exception {
         GeoOptions d = parse("mixed-port: 1\n").geo();
         assertEquals(false, d.geodataMode());
