@@ -3,6 +3,8 @@ package dev.turnout.api;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.function.Function;
 
 /** What the host gives an outbound when it builds one. */
@@ -77,5 +79,15 @@ public interface OutboundContext {
         channel.close();
         return channel.eventLoop().newFailedFuture(
                 new UnsupportedOperationException("this host has no h2 transport"));
+    }
+
+    /**
+     * The folder a relative path in an entry's options is read from, as mihomo reads one from its home folder:
+     * Turnout's home folder ({@code -d}, else the config's folder), absolute.
+     *
+     * <p>A default for hosts that predate it: empty, and relative paths cannot be read.
+     */
+    default Optional<Path> homeFolder() {
+        return Optional.empty();
     }
 }

@@ -17,6 +17,7 @@ import dev.turnout.host.dial.layer.TlsLayer;
 import dev.turnout.host.dial.layer.WebSocketLayer;
 import dev.turnout.host.provider.ProviderContent;
 import dev.turnout.host.provider.ProxyProvider;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,6 +26,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -130,8 +132,8 @@ public final class OutboundFactory {
                         leaveOut(p, p.originOf("type"), "type '" + p.type() + "' (mihomo's " + AdapterTypes.mihomoName(
                                 p.type()) + ") is not implemented by Turnout", leftOut, warnings);
                     } else {
-                        Outbound o = createOrLeaveOut(p, via == null ? ownSockets(p, warnings) : built.get(via), leftOut,
-                                warnings);
+                        Outbound o = createOrLeaveOut(p, via == null ? ownSockets(p, warnings) : built.get(via),
+                                config.baseDir(), leftOut, warnings);
                         if (o != null) {
                             built.put(p.name(), o);
                         }
@@ -159,7 +161,7 @@ public final class OutboundFactory {
         Map<String, ProxyProvider> running = new LinkedHashMap<>();
         Map<String, String> nodeTypes = new HashMap<>();
         for (ProviderContent pc : providers.values()) {
-            ProxyProvider p = buildNodes(pc, built, failed, groupNames, leftOut.keySet(), warnings);
+            ProxyProvider p = buildNodes(pc, config.baseDir(), built, failed, groupNames, leftOut.keySet(), warnings);
             running.put(p.name(), p);
             pc.nodes().stream().filter(n -> p.nodes().contains(n.name())).forEach(n -> nodeTypes.put(n.name(), n.type()));
         }
@@ -230,7 +232,7 @@ public final class OutboundFactory {
     }
 
     /** Builds one provider's nodes into {@code built}; what is left out is counted in one warning. */
-    private ProxyProvider buildNodes(ProviderContent pc, Map<String, Outbound> built, Set<String> failed,
+    private ProxyProvider buildNodes(ProviderContent pc, Path home, Map<String, Outbound> built, Set<String> failed,
                                      Set<String> groupNames, Set<String> leftOut, List<String> warnings) {
         Map<String, Integer> skipped = new java.util.TreeMap<>(pc.skipped());
         List<String> names = new ArrayList<>();
@@ -263,7 +265,7 @@ public final class OutboundFactory {
                     throw new ConfigException(n.originOf("dialer-proxy"), "'dialer-proxy' names '" + via
                             + "', which is not an outbound");
                 }
-                built.put(n.name(), create(n, dialer));
+                built.put(n.name(), create(n, dialer, home));
                 names.add(n.name());
             } catch (ConfigException e) {
                 skipped.merge(e.getCause() instanceof UnsupportedOptionException ? "asking for what their plugin does"
@@ -340,12 +342,13 @@ public final class OutboundFactory {
                         "relay hop '" + name + "' is neither a proxy nor DIRECT/REJECT");
             }
             try {
-                return t.create(new OutboundOptions(name, name.toLowerCase(Locale.ROOT), Map.of()), context(via));
+                return t.create(new OutboundOptions(name, name.toLowerCase(Locale.ROOT), Map.of()),
+                        context(via, config.baseDir()));
             } catch (OptionException e) {
                 throw new IllegalStateException(e);
             }
         }
-        return create(entry, via);
+        return create(entry, via, config.baseDir());
     }
 
     private Outbound builtIn(String name, String type, Config config) throws ConfigException {
@@ -356,17 +359,18 @@ public final class OutboundFactory {
                             + "); is the plugins folder in place?");
         }
         try {
-            return t.create(new OutboundOptions(name, type, Map.of()), context(forType(hostDialer, type)));
+            return t.create(new OutboundOptions(name, type, Map.of()),
+                    context(forType(hostDialer, type), config.baseDir()));
         } catch (OptionException e) {
             throw new IllegalStateException("plugin '" + type + "' refused its built-in outbound: " + e.getMessage(), e);
         }
     }
 
     /** {@code p} built, or {@code null} when its plugin does not implement what it asks for: then it is left out. */
-    private Outbound createOrLeaveOut(ProxyEntry p, Dialer dialer, Map<String, LeftOutProxy> leftOut,
+    private Outbound createOrLeaveOut(ProxyEntry p, Dialer dialer, Path home, Map<String, LeftOutProxy> leftOut,
                                       List<String> warnings) throws ConfigException {
         try {
-            return create(p, dialer);
+            return create(p, dialer, home);
         } catch (ConfigException e) {
             if (!(e.getCause() instanceof UnsupportedOptionException unsupported)) {
                 throw e;
@@ -383,14 +387,14 @@ public final class OutboundFactory {
                 + " routed to it by name are refused");
     }
 
-    private Outbound create(ProxyEntry p, Dialer dialer) throws ConfigException {
+    private Outbound create(ProxyEntry p, Dialer dialer, Path home) throws ConfigException {
         OutboundType t = types.get(p.type());
         if (t == null) {
             throw new ConfigException(p.originOf("type"), "unknown outbound type '" + p.type() + "' for '"
                     + p.name() + "'; available types: " + available());
         }
         try {
-            return t.create(p.options(), context(forType(dialer, p.type())));
+            return t.create(p.options(), context(forType(dialer, p.type()), home));
         } catch (OptionException e) {
             // The cause says whether it is a mistake or a feature not implemented (see createOrLeaveOut).
             throw new ConfigException(p.originOf(e.key()), e.getMessage(), e);
@@ -405,8 +409,9 @@ public final class OutboundFactory {
         return types.isEmpty() ? "none" : String.join(", ", new TreeSet<>(types.keySet()));
     }
 
-    private OutboundContext context(Dialer dialer) {
-        return new PluginContext(dialer, resolver, tlsLayer, webSocketLayer);
+    /** {@code home}: the config's home folder, where a relative path in an entry's options is read from. */
+    private OutboundContext context(Dialer dialer, Path home) {
+        return new PluginContext(dialer, resolver, tlsLayer, webSocketLayer, Optional.of(home));
     }
 
     private static void checkGroupCycles(List<GroupEntry> groups) throws ConfigException {

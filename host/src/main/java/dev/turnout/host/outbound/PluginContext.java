@@ -15,14 +15,25 @@ import dev.turnout.host.dial.layer.WebSocketLayer;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * What the host hands a plugin building an outbound. Public so that plugin modules' tests can build their
  * outbounds exactly as the host does, TLS, WebSocket, gRPC and h2 included.
  */
-public record PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer, WebSocketLayer webSocketLayer)
-        implements OutboundContext {
+public record PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer, WebSocketLayer webSocketLayer,
+                            Optional<Path> homeFolder) implements OutboundContext {
+
+    public PluginContext {
+        homeFolder = homeFolder.map(f -> f.toAbsolutePath().normalize());
+    }
+
+    /** A context with no home folder (relative paths cannot be read), as in the plugins' own tests. */
+    public PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer, WebSocketLayer webSocketLayer) {
+        this(dialer, resolver, tlsLayer, webSocketLayer, Optional.empty());
+    }
 
     /** A context with the host's TLS (JDK trust store plus {@code SSL_CERT_FILE}) and WebSocket layers. */
     public static PluginContext of(Dialer dialer, Resolver resolver) {

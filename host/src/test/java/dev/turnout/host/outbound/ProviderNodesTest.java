@@ -12,9 +12,12 @@ import dev.turnout.api.Resolver;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.provider.ProxyProviders;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** Proxy providers' nodes, built by the plugins, in the groups that use them. */
@@ -96,5 +99,27 @@ class ProviderNodesTest {
         Outbounds o = build(yaml);
         assertEquals(List.of(), ((ProxyGroup) o.get("G")).members());
         assertTrue(o.warnings().stream().anyMatch(w -> w.contains("group 'G' has no members")), o.warnings().toString());
+    }
+
+    @Test
+    void everyEntryAndNodeIsBuiltWithTheHomeFolderForItsRelativePaths() throws Exception {
+        Map<String, Optional<Path>> homes = new TreeMap<>();
+        OutboundType socks5 = new OutboundType() {
+            public String type() {
+                return "socks5";
+            }
+
+            public Outbound create(OutboundOptions options, OutboundContext context) {
+                homes.put(options.name(), context.homeFolder());
+                return new GroupKeysTest.Fake(options.name(), "socks5", context.dialer(), false);
+            }
+        };
+        Config c = GroupKeysTest.parse("proxies:\n  - {name: own, type: socks5, server: 192.0.2.9, port: 1080}\n"
+                + PROVIDER);
+        var loaded = ProxyProviders.load(c, null, new ArrayList<>());
+        new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"), "socks5", socks5,
+                "http", type("http")), null, (Resolver) null).build(c, loaded.providers());
+        Optional<Path> base = Optional.of(Path.of("/base"));
+        assertEquals(Map.of("own", base, "[sub] HK 01", base), homes);
     }
 }
