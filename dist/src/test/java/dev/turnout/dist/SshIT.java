@@ -27,9 +27,10 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The {@code ssh} plugin end to end, as mihomo's users write it for their own VPS: the packaged Turnout, the plugin
- * loaded from its jar, reaches a server namespace through OpenSSH's sshd (a key file, the server's key pinned) from
- * the mixed port, names sent for the server to resolve, and from the TUN; sshd sits inside the captured range, as
- * in TunIT, so a loop would show. Before this plugin, such an entry was left out and its flows refused.
+ * loaded from its jar, reaches a server namespace through OpenSSH's sshd (a key file named relative to the home
+ * folder, the server's key pinned) from the mixed port, names sent for the server to resolve, and from the TUN; sshd
+ * sits inside the captured range, as in TunIT, so a loop would show. Before this plugin, such an entry was left out
+ * and its flows refused.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SshIT {
@@ -103,7 +104,7 @@ class SshIT {
                 "    server: " + REMOTE,
                 "    port: " + SSHD,
                 "    username: " + user,
-                "    private-key: " + dir.resolve("id_ed25519"),
+                "    private-key: id_ed25519", // relative: read from the home folder (the config's), as in mihomo
                 "    host-key:",
                 "      - \"" + hostKey + "\"",
                 "rules:",

@@ -14,6 +14,7 @@ import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
 import org.apache.sshd.common.config.keys.FilePasswordProvider;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * @param username whom to log in as
  * @param password the password ({@code password} or keyboard-interactive authentication), or {@code null}
  * @param keys the key pairs of {@code private-key} (public-key authentication); none when it is not given. As in
- *     mihomo (whose issue #1423 asks for more), a path must be absolute: {@code ~} and relative paths are refused
+ *     mihomo, a relative path is read from the home folder and {@code ~} is not expanded (mihomo's issue #1423)
  * @param hostKeys the server keys accepted ({@code host-key}, authorized_keys lines); none: any key, as in mihomo
  * @param hostKeyAlgorithms the host key algorithms offered ({@code host-key-algorithms}); empty: the library's
  */
@@ -45,7 +46,8 @@ record SshOptions(Destination server, String username, String password, List<Key
             "privateKeyPassphrase", "private-key-passphrase", "hostKey", "host-key",
             "hostKeyAlgorithms", "host-key-algorithms");
 
-    static SshOptions from(OutboundOptions options) throws OptionException {
+    /** {@code home}: where a relative {@code private-key} path is read from; empty: such a path is refused. */
+    static SshOptions from(OutboundOptions options, Optional<Path> home) throws OptionException {
         for (Map.Entry<String, String> m : MISSPELT.entrySet()) {
             if (options.has(m.getKey())) {
                 LOG.warn("{}: '{}' has no effect, as in mihomo, which reads '{}'", options, m.getKey(), m.getValue());
@@ -57,7 +59,7 @@ record SshOptions(Destination server, String username, String password, List<Key
         if (password != null && password.isEmpty()) {
             password = null;
         }
-        List<KeyPair> keys = keys(options);
+        List<KeyPair> keys = keys(options, home);
         if (password == null && keys.isEmpty()) {
             // mihomo takes such an entry too (Go's client then asks for "none" authentication).
             LOG.warn("{}: neither 'password' nor 'private-key': only a server that lets anyone in will take it", options);
@@ -75,7 +77,7 @@ record SshOptions(Destination server, String username, String password, List<Key
      * {@code private-key}: the key itself (PEM or OpenSSH's format, as mihomo tells them apart: by "PRIVATE KEY" in
      * the text) or the path of its file, decrypted with {@code private-key-passphrase} when it is encrypted.
      */
-    private static List<KeyPair> keys(OutboundOptions options) throws OptionException {
+    private static List<KeyPair> keys(OutboundOptions options, Optional<Path> home) throws OptionException {
         String key = options.string("private-key", null);
         if (key == null || key.isBlank()) {
             return List.of();
@@ -87,15 +89,21 @@ record SshOptions(Destination server, String username, String password, List<Key
             text = key.getBytes(StandardCharsets.UTF_8);
             source = "the key written in 'private-key'";
         } else {
-            Path file = Path.of(key.trim());
+            String written = key.trim();
+            Path file = Path.of(written);
             if (!file.isAbsolute()) {
-                throw new OptionException("private-key", "'private-key' must be the key itself or an absolute path;"
-                        + " got " + key.trim());
+                if (home.isEmpty()) {
+                    throw new OptionException("private-key", "'private-key' must be the key itself or an absolute path"
+                            + " (this host gives no home folder to read a relative one from); got " + written);
+                }
+                file = home.get().resolve(file);
             }
             try {
                 text = Files.readAllBytes(file);
             } catch (IOException e) {
-                throw new OptionException("private-key", "cannot read 'private-key' " + file + ": " + e);
+                throw new OptionException("private-key", "cannot read 'private-key' " + file + ": " + e
+                        + (written.startsWith("~") ? " ('~' is not expanded, as in mihomo: write the absolute path)"
+                        : ""));
             }
             source = file.toString();
         }

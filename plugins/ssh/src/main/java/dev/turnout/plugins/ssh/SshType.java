@@ -10,9 +10,9 @@ import org.pf4j.Extension;
 /**
  * Type {@code ssh}: TCP flows through an SSH server's port forwarding ({@code direct-tcpip} channels, what
  * {@code ssh -W} and {@code ssh -L} use), as mihomo's. Options are mihomo's: {@code server}, {@code port},
- * {@code username}, {@code password}, {@code private-key} (the key, or an absolute path of its file),
- * {@code private-key-passphrase}, {@code host-key} (the server keys accepted; none: any, as in mihomo, with a
- * warning) and {@code host-key-algorithms}. No UDP, as in mihomo: SSH forwards TCP only.
+ * {@code username}, {@code password}, {@code private-key} (the key, or its file's path, a relative one in the home
+ * folder), {@code private-key-passphrase}, {@code host-key} (the server keys accepted; none: any, as in mihomo, with
+ * a warning) and {@code host-key-algorithms}. No UDP, as in mihomo: SSH forwards TCP only.
  */
 @Extension
 public final class SshType implements OutboundType {
@@ -24,6 +24,6 @@ public final class SshType implements OutboundType {
 
     @Override
     public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-        return new SshOutbound(options.name(), SshOptions.from(options), context);
+        return new SshOutbound(options.name(), SshOptions.from(options, context.homeFolder()), context);
     }
 }

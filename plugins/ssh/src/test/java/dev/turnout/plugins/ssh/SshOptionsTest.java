@@ -12,6 +12,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.signature.BuiltinSignatures;
@@ -25,10 +26,14 @@ class SshOptionsTest {
     Path dir;
 
     private static SshOptions parse(Object... keyValues) throws Exception {
+        return parseIn(Optional.empty(), keyValues);
+    }
+
+    private static SshOptions parseIn(Optional<Path> home, Object... keyValues) throws Exception {
         Object[] all = new Object[keyValues.length + 4];
         System.arraycopy(new Object[] {"server", "vps.example", "port", 22}, 0, all, 0, 4);
         System.arraycopy(keyValues, 0, all, 4, keyValues.length);
-        return SshOptions.from(TestOptions.of("ssh", all));
+        return SshOptions.from(TestOptions.of("ssh", all), home);
     }
 
     private static String pkcs8(KeyPair pair) {
@@ -75,9 +80,22 @@ class SshOptionsTest {
     }
 
     @Test
+    void aRelativeKeyPathIsReadFromTheHomeFolderAsMihomoReadsIt() throws Exception {
+        KeyPair pair = rsa();
+        Files.createDirectories(dir.resolve("keys"));
+        Files.writeString(dir.resolve("keys/id_rsa"), pkcs8(pair));
+        SshOptions o = parseIn(Optional.of(dir), "username", "root", "private-key", "keys/id_rsa");
+        assertEquals(true, KeyUtils.compareKeys(pair.getPublic(), o.keys().get(0).getPublic()));
+        assertRejects(() -> parseIn(Optional.of(dir), "username", "root", "private-key", "~/.ssh/id_rsa"),
+                "private-key", "cannot read 'private-key' " + dir.resolve("~/.ssh/id_rsa"));
+        assertRejects(() -> parseIn(Optional.of(dir), "username", "root", "private-key", "~/.ssh/id_rsa"),
+                "private-key", "'~' is not expanded, as in mihomo: write the absolute path");
+    }
+
+    @Test
     void aKeyThatCannotBeUsedStopsTheEntryAtItsKey() {
         assertRejects(() -> parse("username", "root", "private-key", "keys/id_rsa"), "private-key",
-                "the key itself or an absolute path");
+                "the key itself or an absolute path (this host gives no home folder");
         assertRejects(() -> parse("username", "root", "private-key", dir.resolve("missing").toString()), "private-key",
                 "cannot read 'private-key'");
         assertRejects(() -> parse("username", "root", "private-key",
