@@ -298,8 +298,9 @@ setup_measured() {
 echo "paths:${PATHS% }; warming up (JIT, caches) ..."
 for p in $PATHS; do iperf "$p" >/dev/null; done
 setup b "$SETUP_WARM" >/dev/null
-# Path c's own code (the SOCKS5 plugin's handshake) needs as many as b's: after a third of them its setup ran 5%
-# slower at 13% more CPU per connection than after 20,000 (bench/tun.sh with SETUP_SOCKS=1, three rounds each).
+# Path c's own code (the SOCKS5 plugin's handshake) needs as many as b's: after a third of them its setup ran about
+# 5% slower at 14% more CPU per connection than after 20,000 (bench/tun.sh with SETUP_SOCKS=1 and c warmed first,
+# three rounds each).
 has_path c && setup c "$SETUP_WARM" >/dev/null
 for p in $PATHS; do [[ $p == [bc] ]] || setup "$p" 1000 >/dev/null; done
 has_socks_ceiling() { has_path c || has_path h || has_path s; }

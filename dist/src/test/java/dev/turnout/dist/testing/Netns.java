@@ -59,7 +59,7 @@ public final class Netns implements AutoCloseable {
      * ranges, and in a namespace routed to another each waited out that resolver's timeouts before failing (20 s
      * for a name's A and AAAA here; 2 s with this one).
      */
-    public static final String UNSERVED_RESOLVER = "203.0.113.254";
+    private static final String UNSERVED_RESOLVER = "203.0.113.254";
 
     public static Netns create(String prefix) throws IOException, InterruptedException {
         String name = prefix + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
