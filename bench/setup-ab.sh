@@ -26,7 +26,8 @@ for r in $(seq 1 "$ROUNDS"); do
   for arg in "$@"; do
     name=${arg%%=*}; dist=$(cd "${arg#*=}" && pwd)
     echo "round $r/$ROUNDS: $name ..."
-    TURNOUT_DIST=$dist PHASES=setup TRIALS=1 SETUP_N=${SETUP_N:-3000} SETUP_WARM=${SETUP_WARM:-15000} \
+    # SETUP_WARM, when set, reaches tun.sh through the environment; unset, tun.sh's own default applies.
+    TURNOUT_DIST=$dist PHASES=setup TRIALS=1 SETUP_N=${SETUP_N:-3000} \
       bash bench/tun.sh >"$LOGS/$name.$r.log" 2>&1 || echo "setup-ab.sh: tun.sh failed for $name (round $r)" >&2
   done
 done

@@ -35,12 +35,12 @@ final class AeadDatagramCodec implements DatagramCodec {
 
     @Override
     public ByteBuf seal(Destination destination, ByteBuf payload, ByteBufAllocator alloc) {
-        int plainLength = DatagramCodec.plaintext(destination, payload, method.saltSize() + AeadMethod.TAG_SIZE,
-                scratchBuffer);
+        int overhead = method.saltSize() + AeadMethod.TAG_SIZE;
+        int plainLength = DatagramCodec.plaintext(destination, payload, overhead, scratchBuffer);
         if (plainLength < 0) {
             return null;
         }
-        int packetLength = method.saltSize() + plainLength + AeadMethod.TAG_SIZE;
+        int packetLength = plainLength + overhead;
         RANDOM.nextBytes(salt);
         sealer.rekey(ShadowsocksKeys.subkey(masterKey, salt, 0, salt.length));
         ByteBuf packet = alloc.heapBuffer(packetLength);

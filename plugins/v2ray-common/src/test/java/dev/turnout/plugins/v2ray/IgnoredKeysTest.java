@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.turnout.api.testing.TestOptions;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -18,7 +19,7 @@ class IgnoredKeysTest {
     }
 
     private static List<String> packetEncodingWarnings(boolean udp, Object... keyValues) {
-        Object[] withUdp = java.util.Arrays.copyOf(keyValues, keyValues.length + 2);
+        Object[] withUdp = Arrays.copyOf(keyValues, keyValues.length + 2);
         withUdp[keyValues.length] = "udp";
         withUdp[keyValues.length + 1] = udp;
         return logged(() -> IgnoredKeys.warnPacketEncoding(TestOptions.of("vmess", withUdp), "VMess"));
