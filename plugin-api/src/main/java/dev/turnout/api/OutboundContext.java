@@ -3,6 +3,9 @@ package dev.turnout.api;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Function;
@@ -89,5 +92,30 @@ public interface OutboundContext {
      */
     default Optional<Path> homeFolder() {
         return Optional.empty();
+    }
+
+    /**
+     * The bytes of a file that an entry's option names ({@code private-key: id_ed25519}); a relative path is read
+     * from {@link #homeFolder()}. Read it through this rather than on its own: the host decides which files an entry
+     * may name. An entry the user wrote may name any; a node from a subscription ({@code proxy-providers}) only files
+     * inside the home folder or a folder of {@code SAFE_PATHS}, as mihomo confines a provider's own file, so that a
+     * download cannot make Turnout (often root) read a file of the machine and send what it holds (an SSH key's
+     * public half is enough to name its owner). Refused with an {@link java.nio.file.AccessDeniedException} whose
+     * reason says so.
+     *
+     * <p>A default for hosts that predate it: the file is read with no check, a relative path only when there is a
+     * home folder.
+     */
+    default byte[] readFile(String path) throws IOException {
+        Path file = Path.of(path);
+        if (!file.isAbsolute()) {
+            Optional<Path> home = homeFolder();
+            if (home.isEmpty()) {
+                throw new FileSystemException(path, null, "a relative path, and this host gives no home folder to"
+                        + " read it from");
+            }
+            file = home.get().resolve(file);
+        }
+        return Files.readAllBytes(file);
     }
 }

@@ -7,6 +7,7 @@ import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.files.DashboardStorage;
+import dev.turnout.host.files.SafePaths;
 import dev.turnout.host.outbound.GroupSettings;
 import dev.turnout.host.outbound.ProxyGroup;
 import dev.turnout.host.route.Routing;

@@ -4,6 +4,7 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ControllerCors;
 import dev.turnout.host.config.ControllerTls;
 import dev.turnout.host.dial.Transport;
+import dev.turnout.host.files.SafePaths;
 import dev.turnout.host.runtime.Reloader;
 import dev.turnout.host.runtime.Turnout;
 import io.netty.bootstrap.ServerBootstrap;
@@ -95,7 +96,7 @@ public final class Controller implements AutoCloseable {
         this.secret = Secret.of(secret);
         this.secretText = secret;
         this.guard = guard;
-        this.safePaths = new SafePaths(turnout.config(), System.getenv("SAFE_PATHS"));
+        this.safePaths = new SafePaths(configFolders(turnout.config()), "the config's folder", System.getenv("SAFE_PATHS"));
         this.ui = new StaticFiles(externalUi);
         this.logLevel = turnout.config().logLevel();
         this.loop = Transport.newGroup(1, "turnout-controller");
@@ -577,6 +578,20 @@ public final class Controller implements AutoCloseable {
 
     BrowserGuard guard() {
         return guard;
+    }
+
+    /**
+     * Where {@code PUT /configs {"path": ...}} may read a config from: the running config's folder and Turnout's base
+     * folder ({@code -d}). The running config's stay the allowed ones, so that a config loaded from elsewhere does not
+     * widen them.
+     */
+    static List<Path> configFolders(Config running) {
+        List<Path> out = new ArrayList<>();
+        if (running.file() != null && running.file().toAbsolutePath().getParent() != null) {
+            out.add(running.file().toAbsolutePath().getParent());
+        }
+        out.add(running.baseDir());
+        return out;
     }
 
     SafePaths safePaths() {

@@ -133,7 +133,7 @@ public final class OutboundFactory {
                                 p.type()) + ") is not implemented by Turnout", leftOut, warnings);
                     } else {
                         Outbound o = createOrLeaveOut(p, via == null ? ownSockets(p, warnings) : built.get(via),
-                                config.baseDir(), leftOut, warnings);
+                                EntryFiles.written(config.baseDir()), leftOut, warnings);
                         if (o != null) {
                             built.put(p.name(), o);
                         }
@@ -234,6 +234,9 @@ public final class OutboundFactory {
     /** Builds one provider's nodes into {@code built}; what is left out is counted in one warning. */
     private ProxyProvider buildNodes(ProviderContent pc, Path home, Map<String, Outbound> built, Set<String> failed,
                                      Set<String> groupNames, Set<String> leftOut, List<String> warnings) {
+        // An inline provider's payload is the user's own writing; a download is not, nor what a file provider holds
+        // (often a subscription saved by another tool).
+        EntryFiles files = pc.entry().type().equals("inline") ? EntryFiles.written(home) : EntryFiles.subscribed(home);
         Map<String, Integer> skipped = new java.util.TreeMap<>(pc.skipped());
         List<String> names = new ArrayList<>();
         String firstRefusal = null;
@@ -265,7 +268,7 @@ public final class OutboundFactory {
                     throw new ConfigException(n.originOf("dialer-proxy"), "'dialer-proxy' names '" + via
                             + "', which is not an outbound");
                 }
-                built.put(n.name(), create(n, dialer, home));
+                built.put(n.name(), create(n, dialer, files));
                 names.add(n.name());
             } catch (ConfigException e) {
                 skipped.merge(e.getCause() instanceof UnsupportedOptionException ? "asking for what their plugin does"
@@ -343,12 +346,12 @@ public final class OutboundFactory {
             }
             try {
                 return t.create(new OutboundOptions(name, name.toLowerCase(Locale.ROOT), Map.of()),
-                        context(via, config.baseDir()));
+                        context(via, EntryFiles.written(config.baseDir())));
             } catch (OptionException e) {
                 throw new IllegalStateException(e);
             }
         }
-        return create(entry, via, config.baseDir());
+        return create(entry, via, EntryFiles.written(config.baseDir()));
     }
 
     private Outbound builtIn(String name, String type, Config config) throws ConfigException {
@@ -360,17 +363,17 @@ public final class OutboundFactory {
         }
         try {
             return t.create(new OutboundOptions(name, type, Map.of()),
-                    context(forType(hostDialer, type), config.baseDir()));
+                    context(forType(hostDialer, type), EntryFiles.written(config.baseDir())));
         } catch (OptionException e) {
             throw new IllegalStateException("plugin '" + type + "' refused its built-in outbound: " + e.getMessage(), e);
         }
     }
 
     /** {@code p} built, or {@code null} when its plugin does not implement what it asks for: then it is left out. */
-    private Outbound createOrLeaveOut(ProxyEntry p, Dialer dialer, Path home, Map<String, LeftOutProxy> leftOut,
+    private Outbound createOrLeaveOut(ProxyEntry p, Dialer dialer, EntryFiles files, Map<String, LeftOutProxy> leftOut,
                                       List<String> warnings) throws ConfigException {
         try {
-            return create(p, dialer, home);
+            return create(p, dialer, files);
         } catch (ConfigException e) {
             if (!(e.getCause() instanceof UnsupportedOptionException unsupported)) {
                 throw e;
@@ -387,14 +390,14 @@ public final class OutboundFactory {
                 + " routed to it by name are refused");
     }
 
-    private Outbound create(ProxyEntry p, Dialer dialer, Path home) throws ConfigException {
+    private Outbound create(ProxyEntry p, Dialer dialer, EntryFiles files) throws ConfigException {
         OutboundType t = types.get(p.type());
         if (t == null) {
             throw new ConfigException(p.originOf("type"), "unknown outbound type '" + p.type() + "' for '"
                     + p.name() + "'; available types: " + available());
         }
         try {
-            return t.create(p.options(), context(forType(dialer, p.type()), home));
+            return t.create(p.options(), context(forType(dialer, p.type()), files));
         } catch (OptionException e) {
             // The cause says whether it is a mistake or a feature not implemented (see createOrLeaveOut).
             throw new ConfigException(p.originOf(e.key()), e.getMessage(), e);
@@ -409,9 +412,9 @@ public final class OutboundFactory {
         return types.isEmpty() ? "none" : String.join(", ", new TreeSet<>(types.keySet()));
     }
 
-    /** {@code home}: the config's home folder, where a relative path in an entry's options is read from. */
-    private OutboundContext context(Dialer dialer, Path home) {
-        return new PluginContext(dialer, resolver, tlsLayer, webSocketLayer, Optional.of(home));
+    /** {@code files}: which files the entry's options may name, and where a relative one is read from. */
+    private OutboundContext context(Dialer dialer, EntryFiles files) {
+        return new PluginContext(dialer, resolver, tlsLayer, webSocketLayer, Optional.of(files));
     }
 
     private static void checkGroupCycles(List<GroupEntry> groups) throws ConfigException {

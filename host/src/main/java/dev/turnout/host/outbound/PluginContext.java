@@ -15,6 +15,7 @@ import dev.turnout.host.dial.layer.WebSocketLayer;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.function.Function;
@@ -24,11 +25,7 @@ import java.util.function.Function;
  * outbounds exactly as the host does, TLS, WebSocket, gRPC and h2 included.
  */
 public record PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer, WebSocketLayer webSocketLayer,
-                            Optional<Path> homeFolder) implements OutboundContext {
-
-    public PluginContext {
-        homeFolder = homeFolder.map(f -> f.toAbsolutePath().normalize());
-    }
+                            Optional<EntryFiles> files) implements OutboundContext {
 
     /** A context with no home folder (relative paths cannot be read), as in the plugins' own tests. */
     public PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer, WebSocketLayer webSocketLayer) {
@@ -43,6 +40,16 @@ public record PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer,
     /** They hold nothing between calls, so one of each serves every context. */
     private static final GrpcLayer GRPC = new GrpcLayer();
     private static final H2Layer H2 = new H2Layer();
+
+    @Override
+    public Optional<Path> homeFolder() {
+        return files.map(EntryFiles::home);
+    }
+
+    @Override
+    public byte[] readFile(String path) throws IOException {
+        return files.isPresent() ? files.get().read(path) : OutboundContext.super.readFile(path);
+    }
 
     @Override
     public Future<Channel> tls(Channel channel, TlsOptions options) {

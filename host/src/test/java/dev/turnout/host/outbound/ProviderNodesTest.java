@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnout.api.OptionException;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.OutboundContext;
 import dev.turnout.api.OutboundOptions;
@@ -11,7 +12,11 @@ import dev.turnout.api.OutboundType;
 import dev.turnout.api.Resolver;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.provider.ProxyProviders;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Proxy providers' nodes, built by the plugins, in the groups that use them. */
 class ProviderNodesTest {
@@ -121,5 +127,63 @@ class ProviderNodesTest {
                 "http", type("http")), null, (Resolver) null).build(c, loaded.providers());
         Optional<Path> base = Optional.of(Path.of("/base"));
         assertEquals(Map.of("own", base, "[sub] HK 01", base), homes);
+    }
+
+    /**
+     * A subscription's node may name files only inside the home folder (or SAFE_PATHS): Turnout, often root, would
+     * otherwise read any file for it, and send its server what an SSH key is. The user's own entries, an inline
+     * provider's included, may name any file.
+     */
+    @Test
+    void aSubscriptionsNodeReadsFilesOnlyInsideTheHomeFolder(@TempDir Path dir) throws Exception {
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Path outside = Files.writeString(dir.resolve("id_ed25519"), "the user's own key");
+        Files.writeString(home.resolve("inside"), "a key the user put here");
+        Files.createSymbolicLink(home.resolve("link"), outside);
+        Files.writeString(home.resolve("sub.yaml"), String.join("\n",
+                "proxies:",
+                "  - {name: abs, type: socks5, server: 192.0.2.1, port: 1080, key: " + outside + "}",
+                "  - {name: dots, type: socks5, server: 192.0.2.2, port: 1080, key: ../id_ed25519}",
+                "  - {name: link, type: socks5, server: 192.0.2.3, port: 1080, key: link}",
+                "  - {name: in, type: socks5, server: 192.0.2.4, port: 1080, key: inside}", ""));
+        Map<String, String> read = new TreeMap<>();
+        OutboundType socks5 = new OutboundType() {
+            public String type() {
+                return "socks5";
+            }
+
+            public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
+                String key = options.string("key", null);
+                try {
+                    read.put(options.name(), new String(context.readFile(key), StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    read.put(options.name(), e.getClass().getSimpleName() + ": " + e.getMessage());
+                }
+                return new GroupKeysTest.Fake(options.name(), "socks5", context.dialer(), false);
+            }
+        };
+        Config c = ConfigLoader.parse(String.join("\n",
+                "proxies:",
+                "  - {name: own, type: socks5, server: 192.0.2.9, port: 1080, key: " + outside + "}",
+                "proxy-providers:",
+                "  sub: {type: file, path: sub.yaml}",
+                "  mine:",
+                "    type: inline",
+                "    payload: [{name: inline, type: socks5, server: 192.0.2.8, port: 1080, key: ../id_ed25519}]",
+                ""), "t.yaml", home.resolve("t.yaml"), home);
+        List<ConfigException> errors = new ArrayList<>();
+        var loaded = ProxyProviders.load(c, null, errors);
+        assertEquals(List.of(), errors);
+        new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"), "socks5", socks5,
+                "http", type("http")), null, (Resolver) null).build(c, loaded.providers());
+
+        assertEquals("the user's own key", read.get("own"));
+        assertEquals("the user's own key", read.get("inline"));
+        assertEquals("a key the user put here", read.get("in"));
+        for (String node : List.of("abs", "dots", "link")) {
+            assertTrue(read.get(node).startsWith("AccessDeniedException: "), node + ": " + read.get(node));
+            assertTrue(read.get(node).contains("is outside the home folder and SAFE_PATHS (" + home + ")"), node + ": " + read.get(node));
+        }
+        assertEquals(6, read.size(), read.toString());
     }
 }

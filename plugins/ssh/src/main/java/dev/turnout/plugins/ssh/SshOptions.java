@@ -2,19 +2,17 @@ package dev.turnout.plugins.ssh;
 
 import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
+import dev.turnout.api.OutboundContext;
 import dev.turnout.api.OutboundOptions;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.sshd.common.NamedResource;
 import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
 import org.apache.sshd.common.config.keys.FilePasswordProvider;
@@ -46,8 +44,13 @@ record SshOptions(Destination server, String username, String password, List<Key
             "privateKeyPassphrase", "private-key-passphrase", "hostKey", "host-key",
             "hostKeyAlgorithms", "host-key-algorithms");
 
-    /** {@code home}: where a relative {@code private-key} path is read from; empty: such a path is refused. */
-    static SshOptions from(OutboundOptions options, Optional<Path> home) throws OptionException {
+    /** Reads the file a {@code private-key} path names: the host's {@link OutboundContext#readFile}. */
+    @FunctionalInterface
+    interface KeyFiles {
+        byte[] read(String path) throws IOException;
+    }
+
+    static SshOptions from(OutboundOptions options, KeyFiles files) throws OptionException {
         for (Map.Entry<String, String> m : MISSPELT.entrySet()) {
             if (options.has(m.getKey())) {
                 LOG.warn("{}: '{}' has no effect, as in mihomo, which reads '{}'", options, m.getKey(), m.getValue());
@@ -59,7 +62,7 @@ record SshOptions(Destination server, String username, String password, List<Key
         if (password != null && password.isEmpty()) {
             password = null;
         }
-        List<KeyPair> keys = keys(options, home);
+        List<KeyPair> keys = keys(options, files);
         if (password == null && keys.isEmpty()) {
             // mihomo takes such an entry too (Go's client then asks for "none" authentication).
             LOG.warn("{}: neither 'password' nor 'private-key': only a server that lets anyone in will take it", options);
@@ -77,7 +80,7 @@ record SshOptions(Destination server, String username, String password, List<Key
      * {@code private-key}: the key itself (PEM or OpenSSH's format, as mihomo tells them apart: by "PRIVATE KEY" in
      * the text) or the path of its file, decrypted with {@code private-key-passphrase} when it is encrypted.
      */
-    private static List<KeyPair> keys(OutboundOptions options, Optional<Path> home) throws OptionException {
+    private static List<KeyPair> keys(OutboundOptions options, KeyFiles files) throws OptionException {
         String key = options.string("private-key", null);
         if (key == null || key.isBlank()) {
             return List.of();
@@ -90,22 +93,14 @@ record SshOptions(Destination server, String username, String password, List<Key
             source = "the key written in 'private-key'";
         } else {
             String written = key.trim();
-            Path file = Path.of(written);
-            if (!file.isAbsolute()) {
-                if (home.isEmpty()) {
-                    throw new OptionException("private-key", "'private-key' must be the key itself or an absolute path"
-                            + " (this host gives no home folder to read a relative one from); got " + written);
-                }
-                file = home.get().resolve(file);
-            }
             try {
-                text = Files.readAllBytes(file);
+                text = files.read(written);
             } catch (IOException e) {
-                throw new OptionException("private-key", "cannot read 'private-key' " + file + ": " + e
+                throw new OptionException("private-key", "cannot read 'private-key' " + written + ": " + e
                         + (written.startsWith("~") ? " ('~' is not expanded, as in mihomo: write the absolute path)"
                         : ""));
             }
-            source = file.toString();
+            source = written;
         }
         FilePasswordProvider passwords = passphrase == null || passphrase.isEmpty() ? FilePasswordProvider.EMPTY
                 : FilePasswordProvider.of(passphrase);

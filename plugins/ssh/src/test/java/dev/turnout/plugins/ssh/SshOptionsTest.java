@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.turnout.api.testing.TestOptions;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.util.Base64;
 import java.util.List;
-import java.util.Optional;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.signature.BuiltinSignatures;
@@ -25,15 +25,16 @@ class SshOptionsTest {
     @TempDir
     Path dir;
 
-    private static SshOptions parse(Object... keyValues) throws Exception {
-        return parseIn(Optional.empty(), keyValues);
+    /** Reads key files as a host with {@link #dir} as its home folder would (the host's own rules are its tests'). */
+    private SshOptions parse(Object... keyValues) throws Exception {
+        return parseWith(path -> Files.readAllBytes(dir.resolve(path)), keyValues);
     }
 
-    private static SshOptions parseIn(Optional<Path> home, Object... keyValues) throws Exception {
+    private static SshOptions parseWith(SshOptions.KeyFiles files, Object... keyValues) throws Exception {
         Object[] all = new Object[keyValues.length + 4];
         System.arraycopy(new Object[] {"server", "vps.example", "port", 22}, 0, all, 0, 4);
         System.arraycopy(keyValues, 0, all, 4, keyValues.length);
-        return SshOptions.from(TestOptions.of("ssh", all), home);
+        return SshOptions.from(TestOptions.of("ssh", all), files);
     }
 
     private static String pkcs8(KeyPair pair) {
@@ -80,22 +81,28 @@ class SshOptionsTest {
     }
 
     @Test
-    void aRelativeKeyPathIsReadFromTheHomeFolderAsMihomoReadsIt() throws Exception {
+    void aKeyPathGoesToTheHostAsWrittenAndItsRefusalIsTheEntrys() throws Exception {
         KeyPair pair = rsa();
         Files.createDirectories(dir.resolve("keys"));
         Files.writeString(dir.resolve("keys/id_rsa"), pkcs8(pair));
-        SshOptions o = parseIn(Optional.of(dir), "username", "root", "private-key", "keys/id_rsa");
+        SshOptions o = parse("username", "root", "private-key", "keys/id_rsa");
         assertEquals(true, KeyUtils.compareKeys(pair.getPublic(), o.keys().get(0).getPublic()));
-        assertRejects(() -> parseIn(Optional.of(dir), "username", "root", "private-key", "~/.ssh/id_rsa"),
-                "private-key", "cannot read 'private-key' " + dir.resolve("~/.ssh/id_rsa"));
-        assertRejects(() -> parseIn(Optional.of(dir), "username", "root", "private-key", "~/.ssh/id_rsa"),
+        assertRejects(() -> parse("username", "root", "private-key", "~/.ssh/id_rsa"),
+                "private-key", "cannot read 'private-key' ~/.ssh/id_rsa");
+        assertRejects(() -> parse("username", "root", "private-key", "~/.ssh/id_rsa"),
                 "private-key", "'~' is not expanded, as in mihomo: write the absolute path");
+        List<String> asked = new java.util.ArrayList<>();
+        assertRejects(() -> parseWith(path -> {
+            asked.add(path);
+            throw new AccessDeniedException(path, null, "outside the home folder");
+        }, "username", "root", "private-key", " /root/.ssh/id_ed25519 "), "private-key",
+                "cannot read 'private-key' /root/.ssh/id_ed25519: java.nio.file.AccessDeniedException:"
+                        + " /root/.ssh/id_ed25519: outside the home folder");
+        assertEquals(List.of("/root/.ssh/id_ed25519"), asked);
     }
 
     @Test
     void aKeyThatCannotBeUsedStopsTheEntryAtItsKey() {
-        assertRejects(() -> parse("username", "root", "private-key", "keys/id_rsa"), "private-key",
-                "the key itself or an absolute path (this host gives no home folder");
         assertRejects(() -> parse("username", "root", "private-key", dir.resolve("missing").toString()), "private-key",
                 "cannot read 'private-key'");
         assertRejects(() -> parse("username", "root", "private-key",

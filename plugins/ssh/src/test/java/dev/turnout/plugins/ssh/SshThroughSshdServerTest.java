@@ -268,7 +268,9 @@ class SshThroughSshdServerTest {
     void aSessionTheServerStopsAnsweringIsEndedAndTheNextFlowLogsInAgain() throws Exception {
         try (PausableRelay relay = new PausableRelay(server.getPort()); LocalTcpServer echo = LocalTcpServer.echo()) {
             SshOptions options = SshOptions.from(TestOptions.loopbackServer("s", "ssh", relay.port(),
-                    Map.of("username", USER, "password", PASSWORD)), java.util.Optional.empty());
+                    Map.of("username", USER, "password", PASSWORD)), path -> {
+                        throw new java.nio.file.NoSuchFileException(path);
+                    });
             SshSessions ssh = new SshSessions(options, new PlainDialer(), "ssh 's'", java.time.Duration.ofMillis(300));
             try {
                 int before = sessions.get();

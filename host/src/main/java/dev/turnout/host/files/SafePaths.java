@@ -1,38 +1,37 @@
-package dev.turnout.host.controller;
+package dev.turnout.host.files;
 
-import dev.turnout.host.config.Config;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * Where {@code PUT /configs {"path": ...}} may read a config from: the running config's folder, Turnout's
- * base folder ({@code -d}), and the folders in {@code SAFE_PATHS} (mihomo's variable, colon-separated).
- * Turnout often runs as root, and without this the API could read any file on the machine.
+ * The folders a file named by someone other than the machine's user may be read from: the ones Turnout is given
+ * (its home folder, the config's folder), and those in {@code SAFE_PATHS} (mihomo's variable, colon-separated).
+ * Turnout often runs as root; without this, a config sent to the controller or a subscription's node could read
+ * any file on the machine.
  */
-final class SafePaths {
+public final class SafePaths {
 
     /** The path is outside every allowed folder; the message names none of the file's content. */
-    static final class Refused extends Exception {
+    public static final class Refused extends Exception {
         Refused(String message) {
             super(message);
         }
     }
 
     private final Set<Path> roots;
+    private final String named;
 
     /**
-     * {@code running}: the config Turnout started with; its folders stay the allowed ones, so that a config
-     * loaded from {@code SAFE_PATHS} does not widen them. {@code safePaths}: {@code SAFE_PATHS}, or {@code null}.
+     * {@code folders}: the allowed folders, said in messages as {@code named} ("the config's folder"); {@code
+     * safePaths}: the value of {@code SAFE_PATHS}, or {@code null}. Relative entries of it are ignored.
      */
-    SafePaths(Config running, String safePaths) {
+    public SafePaths(Collection<Path> folders, String named, String safePaths) {
         Set<Path> out = new LinkedHashSet<>();
-        if (running.file() != null && running.file().toAbsolutePath().getParent() != null) {
-            out.add(running.file().toAbsolutePath().normalize().getParent());
-        }
-        out.add(running.baseDir().toAbsolutePath().normalize());
+        folders.forEach(f -> out.add(f.toAbsolutePath().normalize()));
         if (safePaths != null) {
             for (String s : safePaths.split(File.pathSeparator)) {
                 if (!s.isBlank() && Path.of(s.trim()).isAbsolute()) {
@@ -43,13 +42,14 @@ final class SafePaths {
         // "/" as a config's folder (a config in /, or -d / from a service's working folder) would allow everything.
         out.removeIf(r -> r.getParent() == null);
         this.roots = Set.copyOf(out);
+        this.named = named;
     }
 
     /**
      * The real path of {@code requested} (symlinks and {@code ..} resolved) when it lies inside an allowed
-     * folder; the file is then loaded from there, not from the name given.
+     * folder; the file is then read from there, not from the name given.
      */
-    Path check(Path requested) throws Refused, IOException {
+    public Path check(Path requested) throws Refused, IOException {
         Path asked = requested.toAbsolutePath().normalize();
         // The name first, so that nothing outside is even looked at: no answer says whether it exists.
         if (roots.stream().noneMatch(asked::startsWith)) {
@@ -69,7 +69,7 @@ final class SafePaths {
     }
 
     private Refused refused(Path requested) {
-        return new Refused("path " + requested + " is outside the config's folder and SAFE_PATHS ("
+        return new Refused("path " + requested + " is outside " + named + " and SAFE_PATHS ("
                 + String.join(", ", roots.stream().map(Path::toString).sorted().toList()) + ")");
     }
 }

@@ -1,14 +1,13 @@
-package dev.turnout.host.controller;
+package dev.turnout.host.files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.turnout.host.config.Config;
-import dev.turnout.host.config.ConfigLoader;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,17 +16,16 @@ class SafePathsTest {
     @TempDir
     Path dir;
 
-    private Config running() throws Exception {
+    private SafePaths home(String safePathsVariable) throws Exception {
         Path home = Files.createDirectories(dir.resolve("home"));
-        Path file = Files.writeString(home.resolve("config.yaml"), "mixed-port: 7890\n");
-        return ConfigLoader.load(file, null);
+        Files.writeString(home.resolve("config.yaml"), "mixed-port: 7890\n");
+        return new SafePaths(List.of(home), "the config's folder", safePathsVariable);
     }
 
     @Test
     void filesInTheConfigsFolderAreAllowedByTheirRealPath() throws Exception {
-        Config c = running();
+        SafePaths safe = home(null);
         Path other = Files.writeString(dir.resolve("home/other.yaml"), "mixed-port: 7891\n");
-        SafePaths safe = new SafePaths(c, null);
         assertEquals(other.toRealPath(), safe.check(other));
         assertEquals(other.toRealPath(), safe.check(dir.resolve("home/sub/../other.yaml")));
         assertThrows(NoSuchFileException.class, () -> safe.check(dir.resolve("home/missing.yaml")));
@@ -35,10 +33,9 @@ class SafePathsTest {
 
     @Test
     void dotDotAndSymlinksOutOfTheFolderAreRefused() throws Exception {
-        Config c = running();
+        SafePaths safe = home(null);
         Path outside = Files.writeString(dir.resolve("outside.yaml"), "secret: hunter2\n");
         Files.createSymbolicLink(dir.resolve("home/link.yaml"), outside);
-        SafePaths safe = new SafePaths(c, null);
         SafePaths.Refused e = assertThrows(SafePaths.Refused.class, () -> safe.check(dir.resolve("home/../outside.yaml")));
         assertTrue(e.getMessage().startsWith("path " + dir.resolve("home/../outside.yaml") + " is outside the config's folder"),
                 e.getMessage());
@@ -50,10 +47,15 @@ class SafePathsTest {
 
     @Test
     void safePathsAddsFoldersLikeMihomo() throws Exception {
-        Config c = running();
         Path shared = Files.createDirectories(dir.resolve("shared"));
         Path file = Files.writeString(shared.resolve("c.yaml"), "mixed-port: 7891\n");
-        assertThrows(SafePaths.Refused.class, () -> new SafePaths(c, null).check(file));
-        assertEquals(file.toRealPath(), new SafePaths(c, "/nonexistent:" + shared + ":relative/ignored").check(file));
+        assertThrows(SafePaths.Refused.class, () -> home(null).check(file));
+        assertEquals(file.toRealPath(), home("/nonexistent:" + shared + ":relative/ignored").check(file));
+    }
+
+    @Test
+    void theRootFolderAllowsNothing() throws Exception {
+        SafePaths safe = new SafePaths(List.of(Path.of("/")), "the home folder", "/");
+        assertThrows(SafePaths.Refused.class, () -> safe.check(Path.of("/etc/hostname")));
     }
 }
