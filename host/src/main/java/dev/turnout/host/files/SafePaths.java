@@ -17,8 +17,16 @@ public final class SafePaths {
 
     /** The path is outside every allowed folder; the message names none of the file's content. */
     public static final class Refused extends Exception {
-        Refused(String message) {
-            super(message);
+        private final String where;
+
+        Refused(Path requested, String where) {
+            super("path " + requested + " is " + where);
+            this.where = where;
+        }
+
+        /** Where the path is, without it: "outside ... and SAFE_PATHS (...)". */
+        public String where() {
+            return where;
         }
     }
 
@@ -69,7 +77,7 @@ public final class SafePaths {
     }
 
     private Refused refused(Path requested) {
-        return new Refused("path " + requested + " is outside " + named + " and SAFE_PATHS ("
+        return new Refused(requested, "outside " + named + " and SAFE_PATHS ("
                 + String.join(", ", roots.stream().map(Path::toString).sorted().toList()) + ")");
     }
 }

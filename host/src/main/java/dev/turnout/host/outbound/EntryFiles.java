@@ -53,7 +53,7 @@ public record EntryFiles(Path home, Optional<SafePaths> confinedTo) {
             try {
                 file = confinedTo.get().check(file);
             } catch (SafePaths.Refused e) {
-                throw new AccessDeniedException(written, null, e.getMessage() + "; a subscription's node may name"
+                throw new AccessDeniedException(file.toString(), null, e.where() + "; a subscription's node may name"
                         + " files only there (SKIP_SAFE_PATH_CHECK=1 lifts this, as it lifts mihomo's check)");
             }
         }
