@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.jna.Pointer;
 import dev.turnout.api.DatagramSession;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
@@ -91,19 +92,27 @@ class SystemStackTest {
         assertEquals(natPort, TestPackets.u16(inject(ack), 20), "the same flow keeps its NAT port");
     }
 
-    /** A stack behind a device with offloads on: each frame starts with a 10-byte virtio_net_hdr. */
+    /**
+     * A stack behind a device with offloads on: each frame starts with a 10-byte virtio_net_hdr, which the device
+     * reads from the bytes before the packet (as {@code TunInbound}'s sink hands them to it).
+     */
     private SystemStack offloadedStack(List<byte[]> frames) {
         return new SystemStack(
                 SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), P4, IpPrefix.parse("2001:db8:ff::1/126"), P6),
                 new SystemStack.Limits(9000, 1000, 1024, 100, 60_000, 4), VnetHeader.LENGTH, tunnel, loop,
                 (buffer, address, length) -> {
                     byte[] copy = new byte[VnetHeader.LENGTH + length];
+                    new Pointer(address - VnetHeader.LENGTH).read(0, copy, 0, VnetHeader.LENGTH);
                     ByteBuffer source = buffer.duplicate().clear();
                     source.get(0, copy, VnetHeader.LENGTH, length);
                     frames.add(copy);
+                    frameAddresses.add(address - VnetHeader.LENGTH);
                     return true;
                 }, null, HijackTargets.udp(List.of()), "tun");
     }
+
+    /** Where each frame {@link #offloadedStack} handed to the device began. */
+    private final List<Long> frameAddresses = new ArrayList<>();
 
     private byte[] injectFrame(SystemStack s, byte[] header, byte[] packet) throws Exception {
         return onLoop(() -> {
@@ -184,6 +193,43 @@ class SystemStackTest {
         byte[] out = throughOffload(s, frames, tsoHeader(4, 60, 1428, 40), burst);
         assertEquals(B6, TestPackets.addr(out, 8, 16));
         assertFinishable(out);
+    }
+
+    /**
+     * A UDP reply behind an offload header leaves its checksum to the kernel: the header says where it is, the field
+     * holds the pseudo-header's sum, and finished as the kernel would, it verifies. The header is plain again
+     * after it, for the engine's other replies built in the same buffer.
+     */
+    @Test
+    void aUdpReplyBehindAnOffloadHeaderLeavesItsChecksumToTheKernel() throws Exception {
+        List<byte[]> frames = new ArrayList<>();
+        SystemStack s = offloadedStack(frames);
+        byte[] payload = new byte[1401];
+        new Random(11).nextBytes(payload);
+        for (InetAddress[] ends : new InetAddress[][] {{A4, ip("198.51.100.7")}, {A6, ip("2001:db8:3::9")}}) {
+            int before = tunnel.receivers.size();
+            injectFrame(s, new byte[VnetHeader.LENGTH], TestPackets.udp(ends[0], 5000, ends[1], 443, new byte[1]));
+            assertEquals(before + 1, tunnel.receivers.size());
+            byte[] frame = onLoop(() -> {
+                tunnel.receivers.get(before).receive(new InetSocketAddress(ends[1], 443), Unpooled.wrappedBuffer(payload));
+                return frames.get(frames.size() - 1);
+            });
+            int l4 = ends[0] == A4 ? 20 : 40;
+            ByteBuffer header = ByteBuffer.wrap(frame, 0, VnetHeader.LENGTH).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            assertEquals(VnetHeader.F_NEEDS_CSUM, header.get(0), "flags");
+            assertEquals(0, header.get(1), "no segmentation");
+            assertEquals(l4, header.getShort(6), "csum_start: the UDP header");
+            assertEquals(6, header.getShort(8), "csum_offset: UDP's checksum");
+            byte[] reply = packetOf(frame);
+            assertEquals(ends[1], TestPackets.addr(reply, ends[0] == A4 ? 12 : 8, ends[0] == A4 ? 4 : 16));
+            assertArrayEquals(payload, java.util.Arrays.copyOfRange(reply, l4 + 8, reply.length));
+            assertTrue(!TestPackets.checksumsValid(reply), "partial: the kernel finishes it");
+            TestPackets.finishPartialChecksum(reply, 6);
+            assertTrue(TestPackets.checksumsValid(reply), "finished as the kernel would, the checksum verifies");
+            byte[] after = new byte[VnetHeader.LENGTH];
+            new Pointer(frameAddresses.get(frameAddresses.size() - 1)).read(0, after, 0, VnetHeader.LENGTH);
+            assertArrayEquals(new byte[VnetHeader.LENGTH], after, "the output header is plain again");
+        }
     }
 
     @Test
