@@ -9,6 +9,7 @@ import dev.turnout.api.Network;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -129,8 +130,14 @@ final class SystemStack {
     private final ByteBuffer inFrame;
     private final ByteBuffer in;
     private final long inAddress;
-    /** The output frame: a header (all zero but while {@link #writeUdp} writes), then {@link #out}. */
-    private final ByteBuffer outFrame;
+    /** Where replies to the applications' UDP are built (see {@link #writeUdp}). */
+    private final UdpReplies replies;
+    private final Runnable flushTask = () -> {
+        flushQueued = false;
+        flushReplies();
+    };
+    private boolean flushQueued;
+    /** The output buffer for the engine's other packets (refusals); its device header is all zero. */
     private final ByteBuffer out;
     private final long outAddress;
     private final IpPacket packet;
@@ -147,6 +154,7 @@ final class SystemStack {
     private long bytesIn;
     private long packetsOut;
     private long bytesOut;
+    private long writesOut;
     private long tcpAccepted;
     private long handedOff;
     /** The frame being processed: its length, for a hand-off to another lane. */
@@ -186,8 +194,8 @@ final class SystemStack {
         this.inFrame = ByteBuffer.allocateDirect(vnetHeader + BUFFER_SIZE);
         this.in = inFrame.slice(vnetHeader, BUFFER_SIZE);
         this.inAddress = Pointer.nativeValue(Native.getDirectBufferPointer(in));
-        this.outFrame = ByteBuffer.allocateDirect(vnetHeader + BUFFER_SIZE);
-        this.out = outFrame.slice(vnetHeader, BUFFER_SIZE);
+        this.out = ByteBuffer.allocateDirect(vnetHeader + BUFFER_SIZE).slice(vnetHeader, BUFFER_SIZE);
+        this.replies = new UdpReplies(vnetHeader);
         this.outAddress = Pointer.nativeValue(Native.getDirectBufferPointer(out));
         this.packet = new IpPacket(in);
         this.ad = addressing;
@@ -657,61 +665,73 @@ final class SystemStack {
         return true;
     }
 
-    /** Builds a UDP packet around {@code payload} in the output buffer and writes it (does not release). */
+    /**
+     * Writes a UDP reply around {@code payload} (does not release it): at once, or, where the device takes offload
+     * headers, at the end of the loop's turn with the replies that followed it from the same sender to the same
+     * socket, as one packet the kernel cuts ({@link UdpReplies}).
+     */
     private void writeUdp(int fam, long sHi, long sLo, int sport, long dHi, long dLo, int dport, ByteBuf payload) {
         int len = payload.readableBytes();
-        int ipHeader = fam == 4 ? 20 : 40;
-        int total = ipHeader + 8 + len;
-        if (total > limits.mtu()) {
+        if ((fam == 4 ? 20 : 40) + 8 + len > limits.mtu()) {
             drops[DropReason.TOO_BIG.ordinal()]++;
             return;
         }
-        ByteBuffer o = out;
-        int udpLen = 8 + len;
-        if (fam == 4) {
-            o.putInt(0, 0x4500_0000 | total);
-            o.putInt(4, (ipId++ & 0xFFFF) << 16);
-            o.putInt(8, 64 << 24 | IpPacket.UDP << 16);
-            o.putInt(12, (int) sLo);
-            o.putInt(16, (int) dLo);
-            o.putShort(10, (short) Checksum.finish(Checksum.sum(o, 0, 20, 0)));
-        } else {
-            o.putInt(0, 0x6000_0000);
-            o.putInt(4, udpLen << 16 | IpPacket.UDP << 8 | 64);
-            o.putLong(8, sHi);
-            o.putLong(16, sLo);
-            o.putLong(24, dHi);
-            o.putLong(32, dLo);
+        UdpReplies r = replies;
+        if (r.joins(fam, sHi, sLo, sport, dHi, dLo, dport, len)) {
+            r.append(payload);
+            return;
         }
-        o.putShort(ipHeader, (short) sport);
-        o.putShort(ipHeader + 2, (short) dport);
-        o.putShort(ipHeader + 4, (short) udpLen);
-        o.putShort(ipHeader + 6, (short) 0);
-        o.limit(ipHeader + udpLen).position(ipHeader + 8);
-        payload.getBytes(payload.readerIndex(), o);
-        o.clear();
-        long pseudo = fam == 4
-                ? Checksum.pseudo4((int) sLo, (int) dLo, IpPacket.UDP, udpLen)
-                : Checksum.pseudo6(o, 8, 24, IpPacket.UDP, udpLen);
-        DropReason r;
-        if (vnetHeader > 0) {
-            // The kernel sums the datagram: summing it here took 13% of a lane's CPU on downloads (async-profiler,
-            // 1 Gbit/s of 1,400-byte datagrams). A packet delivered on this machine is taken as the kernel takes its
-            // own (loopback's are partial too); one routed on gets its sum where it leaves.
-            o.putShort(ipHeader + 6, (short) Checksum.fold(pseudo));
-            VnetHeader.partialChecksum(outFrame, ipHeader, 6);
+        flushReplies();
+        r.start(fam, sHi, sLo, sport, dHi, dLo, dport, payload, ipId++);
+        if (!r.gathering()) {
+            flushReplies();
+        } else if (!flushQueued) {
+            flushQueued = true;
             try {
-                r = writeBack(o, outAddress, total);
-            } finally {
-                VnetHeader.clear(outFrame); // the engine's other replies carry a full checksum
+                loop.execute(flushTask);
+            } catch (RejectedExecutionException e) {
+                flushQueued = false;
+                flushReplies();
             }
-        } else {
-            int sum = Checksum.finish(Checksum.sum(o, ipHeader, udpLen, pseudo));
-            o.putShort(ipHeader + 6, (short) (sum == 0 ? 0xFFFF : sum));
-            r = writeBack(o, outAddress, total);
         }
-        if (r != null) {
-            drops[r.ordinal()]++;
+    }
+
+    /** Writes the replies gathered so far (see {@link #writeUdp}). */
+    private void flushReplies() {
+        UdpReplies r = replies;
+        if (r.isEmpty()) {
+            return;
+        }
+        int n = r.count();
+        int length = r.finish();
+        DropReason failed = writeBack(r.buffer(), r.address(), length);
+        if (failed == null) {
+            packetsOut += n - 1; // the kernel cut it into n
+            ipId += n - 1;
+            bytesOut += (long) (n - 1) * (r.family() == 4 ? 28 : 48);
+            r.clear();
+            return;
+        }
+        if (n == 1) {
+            drops[failed.ordinal()]++;
+            r.clear();
+            return;
+        }
+        // Linux before 6.2 takes no UDP segmentation from a TUN device (EINVAL): one packet per reply from now on.
+        log.info("tun: this kernel does not cut UDP packets written to the device (Linux 6.2 and later do); UDP replies"
+                + " are written one by one");
+        r.stopGathering();
+        byte[][] payloads = r.payloads();
+        int fam = r.family();
+        long sHi = r.sHi();
+        long sLo = r.sLo();
+        int sport = r.sport();
+        long dHi = r.dHi();
+        long dLo = r.dLo();
+        int dport = r.dport();
+        r.clear();
+        for (byte[] p : payloads) {
+            writeUdp(fam, sHi, sLo, sport, dHi, dLo, dport, Unpooled.wrappedBuffer(p));
         }
     }
 
@@ -957,6 +977,7 @@ final class SystemStack {
             return DropReason.WRITE_FAILED;
         }
         packetsOut++;
+        writesOut++;
         bytesOut += length;
         return null;
     }
@@ -974,6 +995,7 @@ final class SystemStack {
 
     /** Closes every UDP session and drops their queues. */
     void close() {
+        flushReplies();
         closed = true;
         for (UdpFlow f : udpFlows) {
             if (f != null) {
@@ -987,7 +1009,7 @@ final class SystemStack {
         for (DropReason r : DropReason.values()) {
             d.put(r, drops[r.ordinal()]);
         }
-        return new TunStats(packetsIn, bytesIn, packetsOut, bytesOut, tcpAccepted, nat.size(), udpIndex.size(),
+        return new TunStats(packetsIn, bytesIn, packetsOut, bytesOut, writesOut, tcpAccepted, nat.size(), udpIndex.size(),
                 dnsHijacked, d);
     }
 }

@@ -34,6 +34,16 @@ final class VnetHeader {
         frame.putShort(8, Short.reverseBytes((short) checksumOffset));
     }
 
+    /**
+     * Makes the frame's header (already {@link #partialChecksum}) also say "cut this packet into segments of {@code
+     * size} payload bytes, each behind the first {@code headers} bytes" (gso_type, hdr_len and gso_size).
+     */
+    static void segments(ByteBuffer frame, int gsoType, int headers, int size) {
+        frame.put(1, (byte) gsoType);
+        frame.putShort(2, Short.reverseBytes((short) headers));
+        frame.putShort(4, Short.reverseBytes((short) size));
+    }
+
     /** Makes the frame's header say "a plain packet with a complete checksum". */
     static void clear(ByteBuffer frame) {
         frame.putLong(0, 0);

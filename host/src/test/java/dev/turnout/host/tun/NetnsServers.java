@@ -38,6 +38,16 @@ public final class NetnsServers {
                         try {
                             DatagramPacket p = new DatagramPacket(buf, buf.length);
                             echo.receive(p);
+                            String text = new String(p.getData(), 0, p.getLength(), java.nio.charset.StandardCharsets.UTF_8);
+                            if (text.startsWith("burst ")) {
+                                // "burst N SIZE": N datagrams of SIZE bytes at once, each telling its place.
+                                String[] f = text.split(" ");
+                                for (int i = 0; i < Integer.parseInt(f[1]); i++) {
+                                    byte[] d = UdpProbe.burstDatagram(i, Integer.parseInt(f[2]));
+                                    echo.send(new DatagramPacket(d, d.length, p.getSocketAddress()));
+                                }
+                                continue;
+                            }
                             echo.send(new DatagramPacket(p.getData(), p.getLength(), p.getSocketAddress()));
                         } catch (Exception e) {
                             return;

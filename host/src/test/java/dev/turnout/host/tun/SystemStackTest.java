@@ -198,7 +198,7 @@ class SystemStackTest {
     /**
      * A UDP reply behind an offload header leaves its checksum to the kernel: the header says where it is, the field
      * holds the pseudo-header's sum, and finished as the kernel would, it verifies. The header is plain again
-     * after it, for the engine's other replies built in the same buffer.
+     * after it, for the next packet built in the same buffer.
      */
     @Test
     void aUdpReplyBehindAnOffloadHeaderLeavesItsChecksumToTheKernel() throws Exception {
@@ -207,17 +207,16 @@ class SystemStackTest {
         byte[] payload = new byte[1401];
         new Random(11).nextBytes(payload);
         for (InetAddress[] ends : new InetAddress[][] {{A4, ip("198.51.100.7")}, {A6, ip("2001:db8:3::9")}}) {
-            int before = tunnel.receivers.size();
-            injectFrame(s, new byte[VnetHeader.LENGTH], TestPackets.udp(ends[0], 5000, ends[1], 443, new byte[1]));
-            assertEquals(before + 1, tunnel.receivers.size());
-            byte[] frame = onLoop(() -> {
-                tunnel.receivers.get(before).receive(new InetSocketAddress(ends[1], 443), Unpooled.wrappedBuffer(payload));
-                return frames.get(frames.size() - 1);
+            DatagramSession.Receiver receiver = udpFlow(s, ends[0], 5000, ends[1], 443);
+            onLoop(() -> {
+                receiver.receive(new InetSocketAddress(ends[1], 443), Unpooled.wrappedBuffer(payload));
+                return null;
             });
+            byte[] frame = onLoop(() -> frames.get(frames.size() - 1)); // written at the end of the loop's turn
             int l4 = ends[0] == A4 ? 20 : 40;
             ByteBuffer header = ByteBuffer.wrap(frame, 0, VnetHeader.LENGTH).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             assertEquals(VnetHeader.F_NEEDS_CSUM, header.get(0), "flags");
-            assertEquals(0, header.get(1), "no segmentation");
+            assertEquals(0, header.get(1), "a single datagram: nothing to cut");
             assertEquals(l4, header.getShort(6), "csum_start: the UDP header");
             assertEquals(6, header.getShort(8), "csum_offset: UDP's checksum");
             byte[] reply = packetOf(frame);
@@ -228,8 +227,165 @@ class SystemStackTest {
             assertTrue(TestPackets.checksumsValid(reply), "finished as the kernel would, the checksum verifies");
             byte[] after = new byte[VnetHeader.LENGTH];
             new Pointer(frameAddresses.get(frameAddresses.size() - 1)).read(0, after, 0, VnetHeader.LENGTH);
-            assertArrayEquals(new byte[VnetHeader.LENGTH], after, "the output header is plain again");
+            assertArrayEquals(new byte[VnetHeader.LENGTH], after, "the header is plain again");
         }
+    }
+
+    /**
+     * The replies of one sender to one socket within a turn of the loop leave as one packet that the kernel cuts:
+     * cut as Linux's UDP segmentation does, every datagram arrives whole, in order, with a checksum that verifies.
+     * Another sender, a datagram larger than the first, one after a shorter one, or the 65th starts another packet.
+     */
+    @Test
+    void aTurnsRepliesFromOneSenderLeaveAsOnePacketTheKernelCuts() throws Exception {
+        List<byte[]> frames = new ArrayList<>();
+        SystemStack s = offloadedStack(frames);
+        Random random = new Random(5);
+        for (InetAddress[] ends : new InetAddress[][] {{A4, ip("198.51.100.7")}, {A6, ip("2001:db8:3::9")}}) {
+            frames.clear();
+            InetSocketAddress server = new InetSocketAddress(ends[1], 443);
+            InetSocketAddress other = new InetSocketAddress(ends[1], 444);
+            DatagramSession.Receiver receiver = udpFlow(s, ends[0], 5000, ends[1], 443);
+            List<byte[]> sent = new ArrayList<>();
+            List<InetSocketAddress> from = new ArrayList<>();
+            // Three of 1,200 and a shorter last of 700; another sender's 900; 1,000, then 1,300 (larger: a packet of
+            // its own), which the first 100 joins and ends (shorter); the other 69 of 100: 64, then 5.
+            int[] sizes = {1200, 1200, 1200, 700, 900, 1000, 1300};
+            for (int i = 0; i < sizes.length; i++) {
+                sent.add(new byte[sizes[i]]);
+                from.add(i == 4 ? other : server);
+            }
+            for (int i = 0; i < 70; i++) {
+                sent.add(new byte[100]);
+                from.add(server);
+            }
+            sent.forEach(random::nextBytes);
+            onLoop(() -> {
+                for (int i = 0; i < sent.size(); i++) {
+                    receiver.receive(from.get(i), Unpooled.wrappedBuffer(sent.get(i)));
+                }
+                return null;
+            });
+            onLoop(() -> null);
+            List<Integer> perFrame = new ArrayList<>();
+            List<byte[]> arrived = new ArrayList<>();
+            List<Integer> ports = new ArrayList<>();
+            for (byte[] frame : frames) {
+                List<byte[]> cut = cutAsTheKernelWould(frame);
+                perFrame.add(cut.size());
+                for (byte[] datagram : cut) {
+                    assertTrue(TestPackets.checksumsValid(datagram), "each datagram's checksum verifies");
+                    int l4 = ends[0] == A4 ? 20 : 40;
+                    ports.add(TestPackets.u16(datagram, l4));
+                    assertEquals(5000, TestPackets.u16(datagram, l4 + 2));
+                    arrived.add(java.util.Arrays.copyOfRange(datagram, l4 + 8, datagram.length));
+                }
+            }
+            assertEquals(List.of(4, 1, 1, 2, 64, 5), perFrame);
+            assertEquals(sent.size(), arrived.size());
+            for (int i = 0; i < sent.size(); i++) {
+                assertArrayEquals(sent.get(i), arrived.get(i), "datagram " + i);
+                assertEquals(from.get(i).getPort(), ports.get(i), "datagram " + i + "'s sender");
+            }
+        }
+    }
+
+    /** Before Linux 6.2 the device refuses a packet to cut: its replies go one by one, and every later one too. */
+    @Test
+    void repliesGoOneByOneWhereTheKernelRefusesToCut() throws Exception {
+        List<byte[]> frames = new ArrayList<>();
+        SystemStack s = new SystemStack(
+                SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), P4, null, 0),
+                new SystemStack.Limits(9000, 1000, 1024, 100, 60_000, 4), VnetHeader.LENGTH, tunnel, loop,
+                (buffer, address, length) -> {
+                    byte[] header = new byte[VnetHeader.LENGTH];
+                    new Pointer(address - VnetHeader.LENGTH).read(0, header, 0, VnetHeader.LENGTH);
+                    if (header[1] != 0) {
+                        return false; // EINVAL, as Linux 6.1 answers
+                    }
+                    byte[] copy = new byte[VnetHeader.LENGTH + length];
+                    System.arraycopy(header, 0, copy, 0, VnetHeader.LENGTH);
+                    buffer.duplicate().clear().get(0, copy, VnetHeader.LENGTH, length);
+                    frames.add(copy);
+                    return true;
+                }, null, HijackTargets.udp(List.of()), "tun");
+        InetAddress server = ip("198.51.100.7");
+        DatagramSession.Receiver receiver = udpFlow(s, A4, 5000, server, 443);
+        for (int turn = 0; turn < 2; turn++) {
+            onLoop(() -> {
+                for (int i = 0; i < 3; i++) {
+                    receiver.receive(new InetSocketAddress(server, 443), Unpooled.wrappedBuffer(new byte[] {(byte) i}));
+                }
+                return null;
+            });
+            onLoop(() -> null);
+        }
+        assertEquals(6, frames.size(), "each reply its own packet, this turn and the next");
+        for (int i = 0; i < 6; i++) {
+            byte[] datagram = packetOf(frames.get(i));
+            assertEquals(0, frames.get(i)[1], "nothing to cut");
+            assertEquals(i % 3, datagram[28]);
+            TestPackets.finishPartialChecksum(datagram, 6);
+            assertTrue(TestPackets.checksumsValid(datagram));
+        }
+        assertEquals(6, s.stats().packetsOut());
+    }
+
+    /** Opens a UDP flow from the application's {@code src:sport} to {@code dst:dport}; returns where replies go. */
+    private DatagramSession.Receiver udpFlow(SystemStack s, InetAddress src, int sport, InetAddress dst, int dport)
+            throws Exception {
+        int before = tunnel.receivers.size();
+        injectFrame(s, new byte[VnetHeader.LENGTH], TestPackets.udp(src, sport, dst, dport, new byte[1]));
+        assertEquals(before + 1, tunnel.receivers.size());
+        return tunnel.receivers.get(before);
+    }
+
+    /**
+     * The datagrams the kernel makes of a frame the engine wrote: as is when its header asks for no cut; otherwise
+     * cut as Linux's {@code __udp_gso_segment} does (each its share of the payload behind the headers, its own
+     * lengths, the pseudo-header's sum moved from the whole length to its own), then each checksum finished.
+     */
+    private static List<byte[]> cutAsTheKernelWould(byte[] frame) {
+        ByteBuffer header = ByteBuffer.wrap(frame, 0, VnetHeader.LENGTH).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        byte[] whole = packetOf(frame);
+        boolean v4 = (whole[0] >> 4) == 4;
+        int l4 = v4 ? 20 : 40;
+        assertEquals(VnetHeader.F_NEEDS_CSUM, header.get(0));
+        assertEquals(l4, header.getShort(6));
+        assertEquals(6, header.getShort(8));
+        if (header.get(1) == 0) {
+            TestPackets.finishPartialChecksum(whole, 6);
+            return List.of(whole);
+        }
+        assertEquals(UdpReplies.GSO_UDP_L4, header.get(1));
+        assertEquals(l4 + 8, header.getShort(2), "hdr_len: the IP and UDP headers");
+        int size = header.getShort(4);
+        int partial = TestPackets.u16(whole, l4 + 6);
+        int wholeUdpLength = TestPackets.u16(whole, l4 + 4);
+        List<byte[]> out = new ArrayList<>();
+        for (int at = l4 + 8; at < whole.length; at += size) {
+            int n = Math.min(size, whole.length - at);
+            byte[] d = new byte[l4 + 8 + n];
+            System.arraycopy(whole, 0, d, 0, l4 + 8);
+            System.arraycopy(whole, at, d, l4 + 8, n);
+            if (v4) {
+                TestPackets.put16(d, 2, d.length);
+                TestPackets.put16(d, 10, 0);
+                TestPackets.put16(d, 10, TestPackets.naiveChecksum(d, 0, 20, 0));
+            } else {
+                TestPackets.put16(d, 4, 8 + n);
+            }
+            TestPackets.put16(d, l4 + 4, 8 + n);
+            TestPackets.put16(d, l4 + 6, onesAdd(onesAdd(partial, ~wholeUdpLength & 0xFFFF), 8 + n));
+            TestPackets.finishPartialChecksum(d, 6);
+            out.add(d);
+        }
+        return out;
+    }
+
+    private static int onesAdd(int a, int b) {
+        int s = a + b;
+        return (s & 0xFFFF) + (s >> 16);
     }
 
     @Test

@@ -40,6 +40,11 @@ final class TestPackets {
         return ByteBuffer.wrap(p).getShort(off) & 0xFFFF;
     }
 
+    /** Writes {@code value} as an unsigned 16-bit big-endian number at {@code off}. */
+    static void put16(byte[] p, int off, int value) {
+        ByteBuffer.wrap(p).putShort(off, (short) value);
+    }
+
     /** The address in the {@code len} bytes at {@code off}. */
     static InetAddress addr(byte[] p, int off, int len) throws UnknownHostException {
         return InetAddress.getByAddress(Arrays.copyOfRange(p, off, off + len));
