@@ -95,6 +95,19 @@ public interface OutboundContext {
     }
 
     /**
+     * Tells the user something about the entry's options that does not stop it (a key with no effect here, a cipher
+     * without integrity): {@code key} is the option it is about ({@code null}: the entry as a whole), {@code message}
+     * says what, without naming the entry. The host says where the entry is written, and folds the same message of
+     * many entries (a subscription's nodes) into one line, where logging each would bury the rest.
+     *
+     * <p>A default for hosts that predate it: logged through {@link System.Logger}, without the entry's name.
+     */
+    default void warn(String key, String message) {
+        System.getLogger(OutboundContext.class.getName()).log(System.Logger.Level.WARNING,
+                key == null ? message : "'" + key + "': " + message);
+    }
+
+    /**
      * The bytes of a file that an entry's option names ({@code private-key: id_ed25519}); a relative path is read
      * from {@link #homeFolder()}. Read it through this rather than on its own: the host decides which files an entry
      * may name. An entry the user wrote may name any; a node from a subscription ({@code proxy-providers}) only files

@@ -29,12 +29,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds a config's outbounds through the plugins' {@link OutboundType}s, then its groups. DIRECT and
  * REJECT are built by the {@code direct} and {@code reject} plugins like any other outbound.
  */
 public final class OutboundFactory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OutboundFactory.class);
 
     /** Outbounds every config has without listing them, each built by the plugin type of its name in lower case. */
     private static final List<String> BUILT_IN = List.of("DIRECT", "REJECT");
@@ -94,6 +99,7 @@ public final class OutboundFactory {
      */
     public Outbounds build(Config config, Map<String, ProviderContent> providers) throws ConfigException {
         List<String> warnings = new ArrayList<>();
+        EntryWarnings said = new EntryWarnings();
         Map<String, Outbound> built = new LinkedHashMap<>();
         for (String name : BUILT_IN) {
             built.put(name, builtIn(name, name.toLowerCase(Locale.ROOT), config));
@@ -132,10 +138,12 @@ public final class OutboundFactory {
                         leaveOut(p, p.originOf("type"), "type '" + p.type() + "' (mihomo's " + AdapterTypes.mihomoName(
                                 p.type()) + ") is not implemented by Turnout", leftOut, warnings);
                     } else {
+                        EntryWarnings.Entry saidOfIt = said.of(null, p);
                         Outbound o = createOrLeaveOut(p, via == null ? ownSockets(p, warnings) : built.get(via),
-                                EntryFiles.written(config.baseDir()), leftOut, warnings);
+                                EntryFiles.written(config.baseDir()), saidOfIt, leftOut, warnings);
                         if (o != null) {
                             built.put(p.name(), o);
+                            saidOfIt.built();
                         }
                         if (o != null && via != null && sockets(p).any()) {
                             warnings.add(p.originOf(p.options().has("interface-name") ? "interface-name" : "routing-mark")
@@ -161,10 +169,12 @@ public final class OutboundFactory {
         Map<String, ProxyProvider> running = new LinkedHashMap<>();
         Map<String, String> nodeTypes = new HashMap<>();
         for (ProviderContent pc : providers.values()) {
-            ProxyProvider p = buildNodes(pc, config.baseDir(), built, failed, groupNames, leftOut.keySet(), warnings);
+            ProxyProvider p = buildNodes(pc, config.baseDir(), built, failed, groupNames, leftOut.keySet(), said,
+                    warnings);
             running.put(p.name(), p);
             pc.nodes().stream().filter(n -> p.nodes().contains(n.name())).forEach(n -> nodeTypes.put(n.name(), n.type()));
         }
+        warnings.addAll(said.lines());
         GroupMembers.Resolved resolved = GroupMembers.resolve(config, running, nodeTypes, leftOut.keySet());
         warnings.addAll(0, resolved.warnings());
         // Groups look their members up lazily in the finished map, so groups may name groups.
@@ -233,7 +243,8 @@ public final class OutboundFactory {
 
     /** Builds one provider's nodes into {@code built}; what is left out is counted in one warning. */
     private ProxyProvider buildNodes(ProviderContent pc, Path home, Map<String, Outbound> built, Set<String> failed,
-                                     Set<String> groupNames, Set<String> leftOut, List<String> warnings) {
+                                     Set<String> groupNames, Set<String> leftOut, EntryWarnings said,
+                                     List<String> warnings) {
         // An inline provider's payload is the user's own writing; a download is not, nor what a file provider holds
         // (often a subscription saved by another tool).
         EntryFiles files = pc.entry().type().equals("inline") ? EntryFiles.written(home) : EntryFiles.subscribed(home);
@@ -268,7 +279,9 @@ public final class OutboundFactory {
                     throw new ConfigException(n.originOf("dialer-proxy"), "'dialer-proxy' names '" + via
                             + "', which is not an outbound");
                 }
-                built.put(n.name(), create(n, dialer, files));
+                EntryWarnings.Entry saidOfIt = said.of(pc.name(), n);
+                built.put(n.name(), create(n, dialer, files, saidOfIt));
+                saidOfIt.built();
                 names.add(n.name());
             } catch (ConfigException e) {
                 skipped.merge(e.getCause() instanceof UnsupportedOptionException ? "asking for what their plugin does"
@@ -346,12 +359,12 @@ public final class OutboundFactory {
             }
             try {
                 return t.create(new OutboundOptions(name, name.toLowerCase(Locale.ROOT), Map.of()),
-                        context(via, EntryFiles.written(config.baseDir())));
+                        context(via, EntryFiles.written(config.baseDir()), logged(name)));
             } catch (OptionException e) {
                 throw new IllegalStateException(e);
             }
         }
-        return create(entry, via, EntryFiles.written(config.baseDir()));
+        return create(entry, via, EntryFiles.written(config.baseDir()), logged(name));
     }
 
     private Outbound builtIn(String name, String type, Config config) throws ConfigException {
@@ -363,17 +376,17 @@ public final class OutboundFactory {
         }
         try {
             return t.create(new OutboundOptions(name, type, Map.of()),
-                    context(forType(hostDialer, type), EntryFiles.written(config.baseDir())));
+                    context(forType(hostDialer, type), EntryFiles.written(config.baseDir()), logged(name)));
         } catch (OptionException e) {
             throw new IllegalStateException("plugin '" + type + "' refused its built-in outbound: " + e.getMessage(), e);
         }
     }
 
     /** {@code p} built, or {@code null} when its plugin does not implement what it asks for: then it is left out. */
-    private Outbound createOrLeaveOut(ProxyEntry p, Dialer dialer, EntryFiles files, Map<String, LeftOutProxy> leftOut,
-                                      List<String> warnings) throws ConfigException {
+    private Outbound createOrLeaveOut(ProxyEntry p, Dialer dialer, EntryFiles files, BiConsumer<String, String> said,
+                                      Map<String, LeftOutProxy> leftOut, List<String> warnings) throws ConfigException {
         try {
-            return create(p, dialer, files);
+            return create(p, dialer, files, said);
         } catch (ConfigException e) {
             if (!(e.getCause() instanceof UnsupportedOptionException unsupported)) {
                 throw e;
@@ -390,14 +403,15 @@ public final class OutboundFactory {
                 + " routed to it by name are refused");
     }
 
-    private Outbound create(ProxyEntry p, Dialer dialer, EntryFiles files) throws ConfigException {
+    private Outbound create(ProxyEntry p, Dialer dialer, EntryFiles files, BiConsumer<String, String> said)
+            throws ConfigException {
         OutboundType t = types.get(p.type());
         if (t == null) {
             throw new ConfigException(p.originOf("type"), "unknown outbound type '" + p.type() + "' for '"
                     + p.name() + "'; available types: " + available());
         }
         try {
-            return t.create(p.options(), context(forType(dialer, p.type()), files));
+            return t.create(p.options(), context(forType(dialer, p.type()), files, said));
         } catch (OptionException e) {
             // The cause says whether it is a mistake or a feature not implemented (see createOrLeaveOut).
             throw new ConfigException(p.originOf(e.key()), e.getMessage(), e);
@@ -412,9 +426,17 @@ public final class OutboundFactory {
         return types.isEmpty() ? "none" : String.join(", ", new TreeSet<>(types.keySet()));
     }
 
-    /** {@code files}: which files the entry's options may name, and where a relative one is read from. */
-    private OutboundContext context(Dialer dialer, EntryFiles files) {
-        return new PluginContext(dialer, resolver, tlsLayer, webSocketLayer, Optional.of(files));
+    /**
+     * {@code files}: which files the entry's options may name, and where a relative one is read from; {@code said}:
+     * where its plugin's warnings go.
+     */
+    private OutboundContext context(Dialer dialer, EntryFiles files, BiConsumer<String, String> said) {
+        return new PluginContext(dialer, resolver, tlsLayer, webSocketLayer, Optional.of(files), said);
+    }
+
+    /** For an outbound built outside a whole config's build (a relay's hop, a built-in): its warnings are logged. */
+    private static BiConsumer<String, String> logged(String name) {
+        return (key, message) -> LOG.warn("'{}': {}", name, message);
     }
 
     private static void checkGroupCycles(List<GroupEntry> groups) throws ConfigException {

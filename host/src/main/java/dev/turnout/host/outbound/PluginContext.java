@@ -18,18 +18,32 @@ import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the host hands a plugin building an outbound. Public so that plugin modules' tests can build their
  * outbounds exactly as the host does, TLS, WebSocket, gRPC and h2 included.
  */
 public record PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer, WebSocketLayer webSocketLayer,
-                            Optional<EntryFiles> files) implements OutboundContext {
+                            Optional<EntryFiles> files, BiConsumer<String, String> warnings) implements OutboundContext {
 
-    /** A context with no home folder (relative paths cannot be read), as in the plugins' own tests. */
+    /**
+     * A context with no home folder (relative paths cannot be read) whose warnings are logged, as in the plugins'
+     * own tests.
+     */
     public PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer, WebSocketLayer webSocketLayer) {
-        this(dialer, resolver, tlsLayer, webSocketLayer, Optional.empty());
+        this(dialer, resolver, tlsLayer, webSocketLayer, Optional.empty(),
+                (key, message) -> LOG.warn("{}", key == null ? message : "'" + key + "': " + message));
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(PluginContext.class);
+
+    @Override
+    public void warn(String key, String message) {
+        warnings.accept(key, message);
     }
 
     /** A context with the host's TLS (JDK trust store plus {@code SSL_CERT_FILE}) and WebSocket layers. */

@@ -186,4 +186,56 @@ class ProviderNodesTest {
         }
         assertEquals(6, read.size(), read.toString());
     }
+
+    /**
+     * What a plugin says of its entries is one line per message and source, where the first entry that drew it is
+     * written: a subscription of many nodes that all carry a key with no effect gives one line, not one per node.
+     * A node left out counts only in the line that says so.
+     */
+    @Test
+    void aPluginsWarningsAboutManyNodesAreOneLineWhereTheFirstIsWritten() throws Exception {
+        OutboundType socks5 = new OutboundType() {
+            public String type() {
+                return "socks5";
+            }
+
+            public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
+                if (options.has("tfo")) {
+                    context.warn("tfo", "'tfo' has no effect");
+                }
+                if (options.has("smux")) {
+                    context.warn("smux", "'smux' has no effect");
+                }
+                if (options.has("refuse")) {
+                    throw new OptionException("refuse", "refused");
+                }
+                return new GroupKeysTest.Fake(options.name(), "socks5", context.dialer(), false);
+            }
+        };
+        Config c = GroupKeysTest.parse(String.join("\n",
+                "proxies:",
+                "  - {name: a, type: socks5, server: 192.0.2.1, port: 1080, tfo: true}",
+                "  - {name: b, type: socks5, server: 192.0.2.2, port: 1080, tfo: true}",
+                "proxy-providers:",
+                "  sub:",
+                "    type: inline",
+                "    payload:",
+                "      - {name: n1, type: socks5, server: 192.0.2.3, port: 1080, tfo: true, smux: {}}",
+                "      - {name: n2, type: socks5, server: 192.0.2.4, port: 1080, tfo: true}",
+                "      - {name: n3, type: socks5, server: 192.0.2.5, port: 1080, tfo: true}",
+                "      - {name: n4, type: socks5, server: 192.0.2.6, port: 1080}",
+                "      - {name: n5, type: socks5, server: 192.0.2.7, port: 1080, tfo: true, refuse: true}",
+                "proxy-groups:",
+                "  - {name: G, type: select, use: [sub]}",
+                ""));
+        var loaded = ProxyProviders.load(c, null, new ArrayList<>());
+        Outbounds o = new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"), "socks5", socks5,
+                "http", type("http")), null, (Resolver) null).build(c, loaded.providers());
+        List<String> said = o.warnings().stream().filter(w -> w.contains("has no effect")).toList();
+        assertEquals(3, said.size(), o.warnings().toString());
+        assertTrue(said.get(0).matches("t\\.yaml:2:\\d+: 'a' and 1 more entry: 'tfo' has no effect"), said.get(0));
+        assertTrue(said.get(1).matches("t\\.yaml:8:\\d+: 'n1' and 2 more nodes of proxy provider 'sub': 'tfo' has no"
+                + " effect"), said.get(1));
+        assertTrue(said.get(2).matches("t\\.yaml:8:\\d+: 'n1': 'smux' has no effect"), said.get(2));
+    }
 }

@@ -11,6 +11,7 @@ import dev.turnout.api.UnsupportedOptionException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.function.Executable;
 
 /** A proxy entry of a config, written in a test: the options a plugin's parser or type is given. */
@@ -20,6 +21,9 @@ public final class TestOptions {
     }
 
     /** An entry named "p" of {@code type} with the given keys and values, alternating: {@code "port", 1080}. */
+    /** Where a test that is not about an entry's warnings sends them ({@code OutboundContext.warn}'s stand-in). */
+    public static final BiConsumer<String, String> WARNINGS_IGNORED = (key, message) -> { };
+
     public static OutboundOptions of(String type, Object... keyValues) {
         Map<String, Object> values = new HashMap<>();
         for (int i = 0; i < keyValues.length; i += 2) {

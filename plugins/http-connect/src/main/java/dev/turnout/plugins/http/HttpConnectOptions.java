@@ -4,10 +4,9 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.TlsOptions;
+import java.util.function.BiConsumer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An {@code http} entry's options, checked.
@@ -21,13 +20,13 @@ record HttpConnectOptions(Destination server, String authorization, long timeout
 
     static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
 
-    private static final Logger LOG = LoggerFactory.getLogger(HttpConnectOptions.class);
 
-    static HttpConnectOptions from(OutboundOptions options) throws OptionException {
+    /** {@code warnings}: where what does not stop the entry is said (the host's {@code OutboundContext.warn}). */
+    static HttpConnectOptions from(OutboundOptions options, BiConsumer<String, String> warnings) throws OptionException {
         Destination destination = options.server();
         if (options.has("headers")) {
             // The plugin API offers no map accessor yet; say so rather than drop the headers silently.
-            LOG.warn("{}: 'headers' is not supported yet and is ignored", options);
+            warnings.accept("headers", "'headers' is not supported yet and is ignored");
         }
         TlsOptions tls = options.bool("tls", false) ? TlsOptions.from(options, destination.hostOrAddress()) : null;
         return new HttpConnectOptions(destination, authorization(options),

@@ -23,6 +23,6 @@ public final class HttpConnectType implements OutboundType {
 
     @Override
     public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-        return new HttpConnectOutbound(options.name(), HttpConnectOptions.from(options), context);
+        return new HttpConnectOutbound(options.name(), HttpConnectOptions.from(options, context::warn), context);
     }
 }

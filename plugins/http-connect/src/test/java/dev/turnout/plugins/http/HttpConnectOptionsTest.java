@@ -1,5 +1,6 @@
 package dev.turnout.plugins.http;
 
+import static dev.turnout.api.testing.TestOptions.WARNINGS_IGNORED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class HttpConnectOptionsTest {
 
     private static HttpConnectOptions parse(Object... keyValues) throws OptionException {
-        return HttpConnectOptions.from(TestOptions.of("http", keyValues));
+        return HttpConnectOptions.from(TestOptions.of("http", keyValues), WARNINGS_IGNORED);
     }
 
     private static void assertRejects(String key, String fragment, Object... keyValues) {

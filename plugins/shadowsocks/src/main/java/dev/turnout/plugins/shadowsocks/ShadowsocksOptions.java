@@ -4,10 +4,9 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.UnsupportedOptionException;
+import java.util.function.BiConsumer;
 import java.util.Locale;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An {@code ss} entry's options, checked. The password is kept only as the master key derived from it, and
@@ -26,17 +25,17 @@ record ShadowsocksOptions(Destination server, ShadowsocksCipher method, byte[] m
 
     static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
 
-    private static final Logger LOG = LoggerFactory.getLogger(ShadowsocksOptions.class);
 
-    static ShadowsocksOptions from(OutboundOptions options) throws OptionException {
+    /** {@code warnings}: where what does not stop the entry is said (the host's {@code OutboundContext.warn}). */
+    static ShadowsocksOptions from(OutboundOptions options, BiConsumer<String, String> warnings) throws OptionException {
         Destination destination = options.server();
         StreamPlugin plugin = StreamPlugin.from(options);
         ShadowsocksCipher method = method(options.requireString("cipher"));
         if (method instanceof StreamMethod) {
             // mihomo takes them without a word; servers that still run them are old, and the user should know.
-            LOG.warn("{}: cipher '{}' is a stream cipher, without integrity: whoever is on the way to the server can "
-                    + "alter what the flows carry unseen; an AEAD cipher (aes-128-gcm, chacha20-ietf-poly1305) does not "
-                    + "allow that", options, method.cipherName());
+            warnings.accept("cipher", "cipher '" + method.cipherName() + "' is a stream cipher, without integrity:"
+                    + " whoever is on the way to the server can alter what the flows carry unseen; an AEAD cipher"
+                    + " (aes-128-gcm, chacha20-ietf-poly1305) does not allow that");
         }
         String password = options.requireString("password");
         return new ShadowsocksOptions(destination, method,

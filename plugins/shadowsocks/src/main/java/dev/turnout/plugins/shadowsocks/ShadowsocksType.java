@@ -25,6 +25,6 @@ public final class ShadowsocksType implements OutboundType {
 
     @Override
     public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-        return new ShadowsocksOutbound(options.name(), ShadowsocksOptions.from(options), context);
+        return new ShadowsocksOutbound(options.name(), ShadowsocksOptions.from(options, context::warn), context);
     }
 }

@@ -4,6 +4,7 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundContext;
 import dev.turnout.api.OutboundOptions;
+import java.util.function.BiConsumer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +20,6 @@ import org.apache.sshd.common.config.keys.FilePasswordProvider;
 import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 import org.apache.sshd.common.signature.BuiltinSignatures;
 import org.apache.sshd.common.util.security.SecurityUtils;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * An {@code ssh} entry's options, mihomo's, checked and read: the keys are parsed here, so that a key that cannot
@@ -37,7 +36,6 @@ import org.slf4j.LoggerFactory;
 record SshOptions(Destination server, String username, String password, List<KeyPair> keys, List<PublicKey> hostKeys,
                   List<BuiltinSignatures> hostKeyAlgorithms) {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SshOptions.class);
 
     /** Keys as mihomo's own documented config spells them, which mihomo itself does not read. */
     private static final Map<String, String> MISSPELT = Map.of("privateKey", "private-key",
@@ -50,10 +48,13 @@ record SshOptions(Destination server, String username, String password, List<Key
         byte[] read(String path) throws IOException;
     }
 
-    static SshOptions from(OutboundOptions options, KeyFiles files) throws OptionException {
+    /** {@code warnings}: where what does not stop the entry is said (the host's {@code OutboundContext.warn}). */
+    static SshOptions from(OutboundOptions options, KeyFiles files, BiConsumer<String, String> warnings)
+            throws OptionException {
         for (Map.Entry<String, String> m : MISSPELT.entrySet()) {
             if (options.has(m.getKey())) {
-                LOG.warn("{}: '{}' has no effect, as in mihomo, which reads '{}'", options, m.getKey(), m.getValue());
+                warnings.accept(m.getKey(), "'" + m.getKey() + "' has no effect, as in mihomo, which reads '"
+                        + m.getValue() + "'");
             }
         }
         Destination server = options.server();
@@ -65,13 +66,13 @@ record SshOptions(Destination server, String username, String password, List<Key
         List<KeyPair> keys = keys(options, files);
         if (password == null && keys.isEmpty()) {
             // mihomo takes such an entry too (Go's client then asks for "none" authentication).
-            LOG.warn("{}: neither 'password' nor 'private-key': only a server that lets anyone in will take it", options);
+            warnings.accept(null, "neither 'password' nor 'private-key': only a server that lets anyone in will take it");
         }
         List<PublicKey> hostKeys = hostKeys(options);
         if (hostKeys.isEmpty()) {
-            LOG.warn("{}: no 'host-key': the server's key is not checked (as in mihomo), so whoever is on the way to {}"
-                    + " can pose as it; write the server's key (a line of ssh-keyscan's output without the host) in"
-                    + " 'host-key'", options, server);
+            warnings.accept(null, "no 'host-key': the server's key is not checked (as in mihomo), so whoever is on the"
+                    + " way to the server can pose as it; write the server's key (a line of ssh-keyscan's output"
+                    + " without the host) in 'host-key'");
         }
         return new SshOptions(server, username, password, List.copyOf(keys), hostKeys, hostKeyAlgorithms(options));
     }

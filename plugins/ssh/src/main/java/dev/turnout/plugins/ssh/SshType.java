@@ -24,6 +24,6 @@ public final class SshType implements OutboundType {
 
     @Override
     public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-        return new SshOutbound(options.name(), SshOptions.from(options, context::readFile), context);
+        return new SshOutbound(options.name(), SshOptions.from(options, context::readFile, context::warn), context);
     }
 }

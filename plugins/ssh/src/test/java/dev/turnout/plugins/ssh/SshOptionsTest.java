@@ -1,11 +1,13 @@
 package dev.turnout.plugins.ssh;
 
+import static dev.turnout.api.testing.TestOptions.WARNINGS_IGNORED;
 import static dev.turnout.api.testing.TestOptions.assertRejects;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.turnout.api.testing.TestOptions;
+import java.util.ArrayList;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +36,7 @@ class SshOptionsTest {
         Object[] all = new Object[keyValues.length + 4];
         System.arraycopy(new Object[] {"server", "vps.example", "port", 22}, 0, all, 0, 4);
         System.arraycopy(keyValues, 0, all, 4, keyValues.length);
-        return SshOptions.from(TestOptions.of("ssh", all), files);
+        return SshOptions.from(TestOptions.of("ssh", all), files, WARNINGS_IGNORED);
     }
 
     private static String pkcs8(KeyPair pair) {
@@ -128,5 +130,17 @@ class SshOptionsTest {
         assertEquals(List.of(BuiltinSignatures.rsaSHA512, BuiltinSignatures.ed25519), o.hostKeyAlgorithms());
         assertRejects(() -> parse("username", "root", "password", "x", "host-key-algorithms", List.of("ssh-dss2")),
                 "host-key-algorithms", "'ssh-dss2' is not one Turnout's SSH client has; it has ");
+    }
+
+    @Test
+    void anEntryWithoutHostKeyOrCredentialsIsTakenWithWhatThatMeansSaid() throws Exception {
+        List<String> said = new ArrayList<>();
+        SshOptions.from(TestOptions.of("ssh", "server", "vps.example", "port", 22, "username", "root", "privateKey",
+                "x"), path -> new byte[0], (key, message) -> said.add(key + ": " + message));
+        assertEquals(List.of("privateKey: 'privateKey' has no effect, as in mihomo, which reads 'private-key'",
+                "null: neither 'password' nor 'private-key': only a server that lets anyone in will take it",
+                "null: no 'host-key': the server's key is not checked (as in mihomo), so whoever is on the way to the"
+                        + " server can pose as it; write the server's key (a line of ssh-keyscan's output without the"
+                        + " host) in 'host-key'"), said);
     }
 }

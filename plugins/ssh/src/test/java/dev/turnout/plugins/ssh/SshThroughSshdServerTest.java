@@ -1,5 +1,6 @@
 package dev.turnout.plugins.ssh;
 
+import static dev.turnout.api.testing.TestOptions.WARNINGS_IGNORED;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -270,7 +271,7 @@ class SshThroughSshdServerTest {
             SshOptions options = SshOptions.from(TestOptions.loopbackServer("s", "ssh", relay.port(),
                     Map.of("username", USER, "password", PASSWORD)), path -> {
                         throw new java.nio.file.NoSuchFileException(path);
-                    });
+                    }, WARNINGS_IGNORED);
             SshSessions ssh = new SshSessions(options, new PlainDialer(), "ssh 's'", java.time.Duration.ofMillis(300));
             try {
                 int before = sessions.get();

@@ -7,6 +7,7 @@ import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.TlsOptions;
 import dev.turnout.api.UnsupportedOptionException;
 import dev.turnout.api.WebSocketOptions;
+import java.util.function.BiConsumer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -14,8 +15,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@code trojan} entry's options, checked.
@@ -31,7 +30,6 @@ import org.slf4j.LoggerFactory;
 record TrojanOptions(Destination server, byte[] key, boolean udp, TlsOptions tls, WebSocketOptions webSocket,
                      GrpcOptions grpc) {
 
-    private static final Logger LOG = LoggerFactory.getLogger(TrojanOptions.class);
 
     /**
      * mihomo's ALPN when the entry gives none: what browsers offer over TCP, and HTTP/1.1 under a WebSocket.
@@ -41,14 +39,15 @@ record TrojanOptions(Destination server, byte[] key, boolean udp, TlsOptions tls
     static final List<String> WEBSOCKET_ALPN = List.of("http/1.1");
     static final List<String> GRPC_ALPN = List.of("h2");
 
-    static TrojanOptions from(OutboundOptions options) throws OptionException {
+    /** {@code warnings}: where what does not stop the entry is said (the host's {@code OutboundContext.warn}). */
+    static TrojanOptions from(OutboundOptions options, BiConsumer<String, String> warnings) throws OptionException {
         String server = options.requireString("server").trim();
         Destination destination = options.server();
         byte[] key = key(options.requireString("password"));
         String network = network(options);
         boolean ws = network.equals("ws");
         boolean grpc = network.equals("grpc");
-        refuseUnsupported(options);
+        refuseUnsupported(options, warnings);
         String literal = server.startsWith("[") && server.endsWith("]") ? server.substring(1, server.length() - 1) : server;
         TlsOptions tls = TlsOptions.from(options, literal);
         if (grpc || !options.has("alpn")) {
@@ -56,10 +55,10 @@ record TrojanOptions(Destination server, byte[] key, boolean udp, TlsOptions tls
                     grpc ? GRPC_ALPN : ws ? WEBSOCKET_ALPN : TCP_ALPN, tls.fingerprint());
         }
         if (!ws && options.has("ws-opts")) {
-            LOG.warn("{}: 'ws-opts' is ignored without 'network: ws'", options);
+            warnings.accept("ws-opts", "'ws-opts' is ignored without 'network: ws'");
         }
         if (!grpc && options.has("grpc-opts")) {
-            LOG.warn("{}: 'grpc-opts' is ignored without 'network: grpc'", options);
+            warnings.accept("grpc-opts", "'grpc-opts' is ignored without 'network: grpc'");
         }
         return new TrojanOptions(destination, key, options.bool("udp", false), tls,
                 ws ? WebSocketOptions.from(options) : null, grpc ? GrpcOptions.from(options) : null);
@@ -81,7 +80,8 @@ record TrojanOptions(Destination server, byte[] key, boolean udp, TlsOptions tls
     }
 
     /** Keys that change what goes on the wire: accepting and ignoring them would connect differently than asked. */
-    private static void refuseUnsupported(OutboundOptions options) throws OptionException {
+    private static void refuseUnsupported(OutboundOptions options, BiConsumer<String, String> warnings)
+            throws OptionException {
         if (!options.bool("tls", true)) {
             throw new OptionException("tls", "the trojan type always uses TLS; 'tls: false' is not supported");
         }
@@ -99,7 +99,8 @@ record TrojanOptions(Destination server, byte[] key, boolean udp, TlsOptions tls
             }
         }
         if (options.has("client-fingerprint")) {
-            LOG.warn("{}: 'client-fingerprint' is ignored: Turnout sends the JDK's own TLS ClientHello", options);
+            warnings.accept("client-fingerprint", "'client-fingerprint' is ignored: Turnout sends the JDK's own TLS"
+                    + " ClientHello");
         }
     }
 

@@ -24,6 +24,6 @@ public final class TrojanType implements OutboundType {
 
     @Override
     public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-        return new TrojanOutbound(options.name(), TrojanOptions.from(options), context);
+        return new TrojanOutbound(options.name(), TrojanOptions.from(options, context::warn), context);
     }
 }

@@ -1,5 +1,6 @@
 package dev.turnout.plugins.trojan;
 
+import static dev.turnout.api.testing.TestOptions.WARNINGS_IGNORED;
 import static dev.turnout.api.testing.TestOptions.assertNotImplemented;
 import static dev.turnout.api.testing.TestOptions.assertRejects;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.testing.TestOptions;
+import java.util.ArrayList;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +22,7 @@ class TrojanOptionsTest {
         Object[] all = new Object[keyValues.length + 6];
         System.arraycopy(new Object[] {"server", "trojan.example", "port", 443, "password", "secret"}, 0, all, 0, 6);
         System.arraycopy(keyValues, 0, all, 6, keyValues.length);
-        return TrojanOptions.from(TestOptions.of("trojan", all));
+        return TrojanOptions.from(TestOptions.of("trojan", all), WARNINGS_IGNORED);
     }
 
     @Test
@@ -53,7 +55,7 @@ class TrojanOptionsTest {
 
     @Test
     void anIpServerIsAnAddress() throws Exception {
-        TrojanOptions o = TrojanOptions.from(TestOptions.of("trojan", "server", "[2001:db8::1]", "port", 443, "password", "p"));
+        TrojanOptions o = TrojanOptions.from(TestOptions.of("trojan", "server", "[2001:db8::1]", "port", 443, "password", "p"), WARNINGS_IGNORED);
         assertTrue(o.server().hasAddress());
         assertEquals("2001:db8::1", o.tls().serverName(), "the literal without brackets, checked against the certificate's IP");
     }
@@ -80,7 +82,7 @@ class TrojanOptionsTest {
         assertNotImplemented(() -> parse("certificate", "c.pem"), "certificate", "not implemented");
         assertRejects(() -> parse("network", "ws", "ws-opts", Map.of("path", "no-slash")), "ws-opts", "starting with '/'");
         assertRejects(() -> parse("fingerprint", "abc"), "fingerprint", "SHA-256");
-        assertRejects(() -> TrojanOptions.from(TestOptions.of("trojan", "server", "s", "port", 443)), "password", "required");
+        assertRejects(() -> TrojanOptions.from(TestOptions.of("trojan", "server", "s", "port", 443), WARNINGS_IGNORED), "password", "required");
         assertRejects(() -> parse("server", "a b"), "server", "neither a host name");
     }
 
@@ -98,5 +100,15 @@ class TrojanOptionsTest {
         assertFalse(shown.contains("secret"), shown);
         assertFalse(shown.contains(new String(o.key(), StandardCharsets.US_ASCII)), shown);
         assertFalse(new TrojanOutbound("n", o, null).toString().contains("secret"));
+    }
+
+    @Test
+    void keysThatDoNothingHereAreSaidOnceEach() throws Exception {
+        List<String> said = new ArrayList<>();
+        TrojanOptions.from(TestOptions.of("trojan", "server", "trojan.example", "port", 443, "password", "secret",
+                "client-fingerprint", "chrome", "ws-opts", java.util.Map.of("path", "/x")),
+                (key, message) -> said.add(key + ": " + message));
+        assertEquals(List.of("client-fingerprint: 'client-fingerprint' is ignored: Turnout sends the JDK's own TLS"
+                + " ClientHello", "ws-opts: 'ws-opts' is ignored without 'network: ws'"), said);
     }
 }

@@ -1,5 +1,6 @@
 package dev.turnout.plugins.trojan;
 
+import static dev.turnout.api.testing.TestOptions.WARNINGS_IGNORED;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -21,7 +22,7 @@ class TrojanRequestTest {
     private static final String KEY = "636f080709f287ec5c5ea79442fc4bb914924cd5c6ca8ff84e3410c4";
 
     private static byte[] request(String password, byte command, Destination target) throws Exception {
-        byte[] key = TrojanOptions.from(TestOptions.of("trojan", "server", "t.test", "port", 443, "password", password)).key();
+        byte[] key = TrojanOptions.from(TestOptions.of("trojan", "server", "t.test", "port", 443, "password", password), WARNINGS_IGNORED).key();
         ByteBuf buf = TrojanRequest.encode(key, command, target, UnpooledByteBufAllocator.DEFAULT);
         try {
             return ByteBufUtil.getBytes(buf);

@@ -1,5 +1,6 @@
 package dev.turnout.plugins.vless;
 
+import java.util.function.BiConsumer;
 import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
@@ -21,8 +22,9 @@ record VlessOptions(Destination server, byte[] uuid, Transport transport, boolea
 
     static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
 
-    static VlessOptions from(OutboundOptions options) throws OptionException {
-        IgnoredKeys.warn(options);
+    /** {@code warnings}: where what does not stop the entry is said (the host's {@code OutboundContext.warn}). */
+    static VlessOptions from(OutboundOptions options, BiConsumer<String, String> warnings) throws OptionException {
+        IgnoredKeys.warn(options, warnings);
         String server = options.requireString("server").trim();
         Destination destination = options.server();
         byte[] uuid = Uuids.require(options);
@@ -35,7 +37,7 @@ record VlessOptions(Destination server, byte[] uuid, Transport transport, boolea
         if (!encryption.isEmpty() && !"none".equals(encryption)) {
             throw new OptionException("encryption", "'encryption' must be none for VLESS, got " + encryption);
         }
-        IgnoredKeys.warnPacketEncoding(options, "VLESS");
+        IgnoredKeys.warnPacketEncoding(options, "VLESS", warnings);
         return new VlessOptions(destination, uuid, Transport.from(options, server),
                 options.bool("udp", false), options.millis("timeout", DEFAULT_TIMEOUT_MILLIS));
     }

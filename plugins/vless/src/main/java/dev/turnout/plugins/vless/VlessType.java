@@ -24,6 +24,6 @@ public final class VlessType implements OutboundType {
 
     @Override
     public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-        return new VlessOutbound(options.name(), VlessOptions.from(options), context);
+        return new VlessOutbound(options.name(), VlessOptions.from(options, context::warn), context);
     }
 }

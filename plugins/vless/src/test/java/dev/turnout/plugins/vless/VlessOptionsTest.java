@@ -1,5 +1,6 @@
 package dev.turnout.plugins.vless;
 
+import static dev.turnout.api.testing.TestOptions.WARNINGS_IGNORED;
 import static dev.turnout.api.testing.TestOptions.assertNotImplemented;
 import static dev.turnout.api.testing.TestOptions.assertRejects;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,7 +23,7 @@ class VlessOptionsTest {
         all[4] = "uuid";
         all[5] = "b831381d-6324-4d53-ad4f-8cda48b30811";
         System.arraycopy(keyValues, 0, all, 6, keyValues.length);
-        return VlessOptions.from(TestOptions.of("vless", all));
+        return VlessOptions.from(TestOptions.of("vless", all), WARNINGS_IGNORED);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.turnout.plugins.vmess;
 
+import java.util.function.BiConsumer;
 import dev.turnout.api.Destination;
 import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
@@ -7,8 +8,6 @@ import dev.turnout.api.UnsupportedOptionException;
 import dev.turnout.plugins.v2ray.IgnoredKeys;
 import dev.turnout.plugins.v2ray.Transport;
 import dev.turnout.plugins.v2ray.Uuids;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A {@code vmess} entry's options, checked.
@@ -26,10 +25,10 @@ record VmessOptions(Destination server, byte[] cmdKey, VmessSecurity security, b
 
     static final long DEFAULT_TIMEOUT_MILLIS = 10_000;
 
-    private static final Logger log = LoggerFactory.getLogger(VmessOptions.class);
 
-    static VmessOptions from(OutboundOptions options) throws OptionException {
-        IgnoredKeys.warn(options);
+    /** {@code warnings}: where what does not stop the entry is said (the host's {@code OutboundContext.warn}). */
+    static VmessOptions from(OutboundOptions options, BiConsumer<String, String> warnings) throws OptionException {
+        IgnoredKeys.warn(options, warnings);
         String server = options.requireString("server").trim();
         Destination destination = options.server();
         byte[] uuid = Uuids.require(options);
@@ -42,16 +41,16 @@ record VmessOptions(Destination server, byte[] cmdKey, VmessSecurity security, b
             // Subscriptions still carry the alterId their servers were set up with years ago. Those servers take the
             // AEAD header whatever their alterId (V2Ray since 4.24, every Xray), and since 2022 refuse the MD5 one
             // by default, so AEAD is what reaches them; refusing the node would lose the whole subscription.
-            log.warn("{}: 'alterId: {}' asks for VMess's legacy MD5 header; Turnout sends the AEAD header, which "
-                    + "servers accept whatever their alterId (V2Ray 4.24 and later, Xray) and most require since 2022",
-                    options, alterId);
+            warnings.accept(options.has("alterId") ? "alterId" : "alter-id", "'alterId: " + alterId + "' asks for"
+                    + " VMess's legacy MD5 header; Turnout sends the AEAD header, which servers accept whatever their"
+                    + " alterId (V2Ray 4.24 and later, Xray) and most require since 2022");
         }
         VmessSecurity security = VmessSecurity.from(options.string("cipher", "auto"), System.getProperty("os.arch", ""));
         if (options.bool("authenticated-length", false)) {
             throw new UnsupportedOptionException("authenticated-length", "'authenticated-length' is not implemented by"
                     + " the vmess plugin");
         }
-        IgnoredKeys.warnPacketEncoding(options, "VMess");
+        IgnoredKeys.warnPacketEncoding(options, "VMess", warnings);
         boolean padding = options.bool("global-padding", security != VmessSecurity.NONE);
         if (padding && security == VmessSecurity.NONE) {
             throw new OptionException("global-padding", "'global-padding' needs an AEAD cipher (not none)");

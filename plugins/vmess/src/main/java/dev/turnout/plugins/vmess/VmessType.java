@@ -24,6 +24,6 @@ public final class VmessType implements OutboundType {
 
     @Override
     public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-        return new VmessOutbound(options.name(), VmessOptions.from(options), context);
+        return new VmessOutbound(options.name(), VmessOptions.from(options, context::warn), context);
     }
 }

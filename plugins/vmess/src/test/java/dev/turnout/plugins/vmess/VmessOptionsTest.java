@@ -1,5 +1,6 @@
 package dev.turnout.plugins.vmess;
 
+import static dev.turnout.api.testing.TestOptions.WARNINGS_IGNORED;
 import static dev.turnout.api.testing.TestOptions.assertNotImplemented;
 import static dev.turnout.api.testing.TestOptions.assertRejects;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -11,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.OptionException;
 import dev.turnout.api.testing.TestOptions;
+import java.util.List;
+import java.util.ArrayList;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +30,7 @@ class VmessOptionsTest {
         all[4] = "uuid";
         all[5] = UUID;
         System.arraycopy(keyValues, 0, all, 6, keyValues.length);
-        return VmessOptions.from(TestOptions.of("vmess", all));
+        return VmessOptions.from(TestOptions.of("vmess", all), WARNINGS_IGNORED);
     }
 
     @Test
@@ -46,6 +49,15 @@ class VmessOptionsTest {
         // The header is the same whatever the alterId: the command key of the uuid, nothing derived from the alterId.
         assertArrayEquals(parse().cmdKey(), parse("alterId", 64).cmdKey());
         assertArrayEquals(parse().cmdKey(), parse("alter-id", 2).cmdKey());
+        List<String> said = new ArrayList<>();
+        VmessOptions.from(TestOptions.of("vmess", "server", "192.0.2.1", "port", 443, "uuid", UUID, "alterId", 64),
+                (key, message) -> said.add(key + ": " + message));
+        assertEquals(1, said.size(), said::toString);
+        assertTrue(said.get(0).startsWith("alterId: 'alterId: 64' asks for VMess's legacy MD5 header; Turnout sends the"
+                + " AEAD header"), said::toString);
+        VmessOptions.from(TestOptions.of("vmess", "server", "192.0.2.1", "port", 443, "uuid", UUID, "alterId", 0),
+                (key, message) -> said.add(key + ": " + message));
+        assertEquals(1, said.size(), "alterId 0 is the AEAD header: nothing to say");
     }
 
     @Test
