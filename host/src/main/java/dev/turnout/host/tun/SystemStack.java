@@ -24,6 +24,7 @@ import java.util.ArrayDeque;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,7 @@ import org.slf4j.LoggerFactory;
 final class SystemStack {
 
     private static final Logger log = LoggerFactory.getLogger(SystemStack.class);
+    private static final AtomicBoolean TOLD_NO_UDP_CUT = new AtomicBoolean();
 
     /** The addresses of the system stack: A (the TUN's, where the listeners are) and B (the NAT source). */
     record Addressing(int a4, int b4, int prefix4, int listenPort4,
@@ -718,8 +720,10 @@ final class SystemStack {
             return;
         }
         // Linux before 6.2 takes no UDP segmentation from a TUN device (EINVAL): one packet per reply from now on.
-        log.info("tun: this kernel does not cut UDP packets written to the device (Linux 6.2 and later do); UDP replies"
-                + " are written one by one");
+        if (TOLD_NO_UDP_CUT.compareAndSet(false, true)) { // every lane finds it out; the log says it once
+            log.info("tun: this kernel does not cut UDP packets written to the device (Linux 6.2 and later do); UDP"
+                    + " replies are written one by one");
+        }
         r.stopGathering();
         byte[][] payloads = r.payloads();
         int fam = r.family();
