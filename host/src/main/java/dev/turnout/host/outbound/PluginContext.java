@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public record PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer, WebSocketLayer webSocketLayer,
                             Optional<EntryFiles> files, BiConsumer<String, String> warnings) implements OutboundContext {
 
+    private static final Logger LOG = LoggerFactory.getLogger(PluginContext.class);
+
     /**
      * A context with no home folder (relative paths cannot be read) whose warnings are logged, as in the plugins'
      * own tests.
@@ -38,8 +40,6 @@ public record PluginContext(Dialer dialer, Resolver resolver, TlsLayer tlsLayer,
         this(dialer, resolver, tlsLayer, webSocketLayer, Optional.empty(),
                 (key, message) -> LOG.warn("{}", key == null ? message : "'" + key + "': " + message));
     }
-
-    private static final Logger LOG = LoggerFactory.getLogger(PluginContext.class);
 
     @Override
     public void warn(String key, String message) {
