@@ -11,6 +11,7 @@ import dev.turnout.dist.testing.Netns;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,9 +99,13 @@ class LauncherIT {
         try (Netns ns = Netns.create("tdef")) {
             ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
             Path log = dir.resolve("turnout.log");
-            // Exactly what the README says: the launcher with no arguments.
-            ns.spawn(log, DIST.resolve("bin/turnout").toString());
+            Path startedIn = Files.createDirectories(dir.resolve("started-in"));
+            // Exactly what the README says: the launcher with no arguments (from a folder of the test's own).
+            ns.spawn(log, "env", "--chdir=" + startedIn, DIST.resolve("bin/turnout").toString());
             ns.awaitTcpPort(7890, Duration.ofSeconds(30));
+            try (var left = Files.list(startedIn)) {
+                assertEquals(List.of(), left.toList(), "the folder it was started from is not Turnout's to write in");
+            }
             ns.awaitTcpPort(8080, Duration.ofSeconds(20));
             Netns.Result listeners = ns.run(Duration.ofSeconds(5), "ss", "-Htln", "sport = :7890");
             // Loopback only (the kernel may show it v4-mapped on a dual-stack socket).

@@ -46,6 +46,15 @@ final class ConfigOptions {
         return resolve().file();
     }
 
+    /**
+     * Whether the config has a folder of its own: a file's, or {@code -d}'s. The built-in default with neither has
+     * only the folder Turnout was started from, which is not Turnout's to write in.
+     */
+    boolean hasHome() {
+        HomeConfig.Found f = resolve();
+        return f.file() != null || f.home() != null;
+    }
+
     Config load() throws ConfigException {
         HomeConfig.Found f = resolve();
         return f.file() == null ? ConfigLoader.builtIn(f.home()) : ConfigLoader.load(f.file(), f.home());
