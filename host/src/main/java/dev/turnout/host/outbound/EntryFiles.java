@@ -29,17 +29,12 @@ public record EntryFiles(Path home, Optional<SafePaths> confinedTo) {
 
     /**
      * For a provider's node (a download, or a file that often holds one): files inside the home folder or {@code
-     * SAFE_PATHS} only, unless {@code skipCheck} ({@code SKIP_SAFE_PATH_CHECK=1}, which lifts mihomo's check of
-     * providers' own files too).
+     * SAFE_PATHS} only, unless {@code SKIP_SAFE_PATH_CHECK=1} (which lifts mihomo's check of providers' own files
+     * too); both read from this process's environment.
      */
-    public static EntryFiles subscribed(Path home, String safePaths, boolean skipCheck) {
-        return new EntryFiles(home, skipCheck ? Optional.empty()
-                : Optional.of(new SafePaths(List.of(home), "the home folder", safePaths)));
-    }
-
-    /** The same, from this process's {@code SAFE_PATHS} and {@code SKIP_SAFE_PATH_CHECK}. */
     public static EntryFiles subscribed(Path home) {
-        return subscribed(home, System.getenv("SAFE_PATHS"), "1".equals(System.getenv("SKIP_SAFE_PATH_CHECK")));
+        return new EntryFiles(home, "1".equals(System.getenv("SKIP_SAFE_PATH_CHECK")) ? Optional.empty()
+                : Optional.of(new SafePaths(List.of(home), "the home folder", System.getenv("SAFE_PATHS"))));
     }
 
     public byte[] read(String written) throws IOException {

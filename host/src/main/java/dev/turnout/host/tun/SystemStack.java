@@ -9,7 +9,6 @@ import dev.turnout.api.Network;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -710,7 +709,7 @@ final class SystemStack {
         if (failed == null) {
             packetsOut += n - 1; // the kernel cut it into n
             ipId += n - 1;
-            bytesOut += (long) (n - 1) * (r.family() == 4 ? 28 : 48);
+            bytesOut += (long) (n - 1) * r.headerLength();
             r.clear();
             return;
         }
@@ -725,18 +724,7 @@ final class SystemStack {
                     + " replies are written one by one");
         }
         r.stopGathering();
-        byte[][] payloads = r.payloads();
-        int fam = r.family();
-        long sHi = r.sHi();
-        long sLo = r.sLo();
-        int sport = r.sport();
-        long dHi = r.dHi();
-        long dLo = r.dLo();
-        int dport = r.dport();
-        r.clear();
-        for (byte[] p : payloads) {
-            writeUdp(fam, sHi, sLo, sport, dHi, dLo, dport, Unpooled.wrappedBuffer(p));
-        }
+        r.takeApart(this::writeUdp);
     }
 
     /** A datagram waiting for its socket's session to open. */
@@ -1013,7 +1001,7 @@ final class SystemStack {
         for (DropReason r : DropReason.values()) {
             d.put(r, drops[r.ordinal()]);
         }
-        return new TunStats(packetsIn, bytesIn, packetsOut, bytesOut, writesOut, tcpAccepted, nat.size(), udpIndex.size(),
-                dnsHijacked, d);
+        return new TunStats(packetsIn, bytesIn, packetsOut, bytesOut, writesOut, tcpAccepted, nat.size(),
+                udpIndex.size(), dnsHijacked, d);
     }
 }

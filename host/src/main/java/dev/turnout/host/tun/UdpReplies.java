@@ -3,6 +3,7 @@ package dev.turnout.host.tun;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 
 /**
@@ -163,45 +164,34 @@ final class UdpReplies {
         return packet;
     }
 
-    /** The payloads of the packet's replies, in order, each its own array (for writing them one by one). */
-    byte[][] payloads() {
-        byte[][] out = new byte[count][];
+    /** The IP and UDP headers' length of the packet being built: what each datagram the kernel cuts repeats. */
+    int headerLength() {
+        return ipHeader + 8;
+    }
+
+    /** How {@link #takeApart} hands on each reply: the engine's {@code writeUdp}. */
+    @FunctionalInterface
+    interface ReplyWriter {
+        void write(int family, long sHi, long sLo, int sport, long dHi, long dLo, int dport, ByteBuf payload);
+    }
+
+    /**
+     * Empties it and hands its replies to {@code writer} one by one, in order, each payload copied out first (for
+     * when the kernel refused them together). The addresses are this packet's fields: the writer's {@link #start}
+     * sets them again to the same values.
+     */
+    void takeApart(ReplyWriter writer) {
+        byte[][] payloads = new byte[count][];
         for (int i = 0, at = ipHeader + 8; i < count; i++) {
             int length = i < count - 1 ? segment : bytes - segment * (count - 1);
-            out[i] = new byte[length];
-            packet.get(at, out[i]);
+            payloads[i] = new byte[length];
+            packet.get(at, payloads[i]);
             at += length;
         }
-        return out;
-    }
-
-    /** The addresses and ports of the packet being built, as {@link #start} took them. */
-    int family() {
-        return family;
-    }
-
-    long sHi() {
-        return sHi;
-    }
-
-    long sLo() {
-        return sLo;
-    }
-
-    int sport() {
-        return sport;
-    }
-
-    long dHi() {
-        return dHi;
-    }
-
-    long dLo() {
-        return dLo;
-    }
-
-    int dport() {
-        return dport;
+        clear();
+        for (byte[] p : payloads) {
+            writer.write(family, sHi, sLo, sport, dHi, dLo, dport, Unpooled.wrappedBuffer(p));
+        }
     }
 
     /** Empties it for the next packet; its offload header says "plain" again. */
