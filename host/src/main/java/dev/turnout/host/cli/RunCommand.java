@@ -74,7 +74,8 @@ final class RunCommand implements Callable<Integer> {
                 instance = InstanceLock.acquire(Locations.lockDir(), Locations.networkNamespace(), claims, self);
                 // The built-in default without -d keeps its state in memory: the folder it was started from (a
                 // checkout, the user's home) is not Turnout's, and a lock file left there would be litter.
-                state = config.hasHome() && (Turnout.keepsState(initial) || Controller.askedFor(initial, config.overrides()))
+                state = config.hasHome()
+                        && (Turnout.keepsState(initial) || Controller.askedFor(initial, config.overrides()))
                         ? StateFolder.claim(initial.baseDir(), "pid " + self.pid() + ", config " + self.config())
                         : StateFolder.unclaimed(initial.baseDir());
                 stopping.preparing();

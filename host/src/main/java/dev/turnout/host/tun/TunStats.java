@@ -32,8 +32,8 @@ public record TunStats(long packetsIn, long bytesIn, long packetsOut, long bytes
         d.putAll(drops);
         o.drops.forEach((r, v) -> d.merge(r, v, Long::sum));
         return new TunStats(packetsIn + o.packetsIn, bytesIn + o.bytesIn, packetsOut + o.packetsOut,
-                bytesOut + o.bytesOut, writesOut + o.writesOut, tcpAccepted + o.tcpAccepted, tcpFlows + o.tcpFlows, udpFlows + o.udpFlows,
-                dnsHijacked + o.dnsHijacked, d);
+                bytesOut + o.bytesOut, writesOut + o.writesOut, tcpAccepted + o.tcpAccepted, tcpFlows + o.tcpFlows,
+                udpFlows + o.udpFlows, dnsHijacked + o.dnsHijacked, d);
     }
 
     public long totalDrops() {

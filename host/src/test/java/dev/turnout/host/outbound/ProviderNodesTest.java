@@ -234,8 +234,8 @@ class ProviderNodesTest {
         List<String> said = o.warnings().stream().filter(w -> w.contains("has no effect")).toList();
         assertEquals(3, said.size(), o.warnings().toString());
         assertTrue(said.get(0).matches("t\\.yaml:2:\\d+: 'a' and 1 more entry: 'tfo' has no effect"), said.get(0));
-        assertTrue(said.get(1).matches("t\\.yaml:8:\\d+: 'n1' and 2 more nodes of proxy provider 'sub': 'tfo' has no"
-                + " effect"), said.get(1));
+        assertTrue(said.get(1).matches("t\\.yaml:8:\\d+: 'n1' and 2 more nodes of proxy provider 'sub': 'tfo' has"
+                + " no effect"), said.get(1));
         assertTrue(said.get(2).matches("t\\.yaml:8:\\d+: 'n1': 'smux' has no effect"), said.get(2));
     }
 }

@@ -49,7 +49,8 @@ public final class TunTestMain {
             if (line.equals("stats")) {
                 TunStats s = tun.stats();
                 System.out.println("STATS tcpAccepted=" + s.tcpAccepted() + " tcpFlows=" + s.tcpFlows() + " udpFlows="
-                        + s.udpFlows() + " packetsIn=" + s.packetsIn() + " packetsOut=" + s.packetsOut() + " writesOut=" + s.writesOut()
+                        + s.udpFlows() + " packetsIn=" + s.packetsIn() + " packetsOut=" + s.packetsOut()
+                        + " writesOut=" + s.writesOut()
                         + " drops=" + s.drops() + " lanes=" + tun.laneCount() + " handedOff=" + tun.handedOff()
                         + " kernelFlows=" + tun.kernelFlows());
                 System.out.flush();

@@ -7,13 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnout.api.OptionException;
 import dev.turnout.api.testing.TestOptions;
-import java.util.List;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ShadowsocksOptionsTest {
+
+    /** An {@code ss} entry of these keys, read as the plugin reads it; its warnings are not this test's subject. */
+    private static ShadowsocksOptions parse(Object... keyValues) throws OptionException {
+        return ShadowsocksOptions.from(TestOptions.of("ss", keyValues), WARNINGS_IGNORED);
+    }
 
     private static Object[] with(Object... extra) {
         Object[] base = {"server", "ss.example", "port", 8388, "cipher", "aes-128-gcm", "password", "s3cret-pw"};
@@ -26,54 +32,54 @@ class ShadowsocksOptionsTest {
 
     @Test
     void readsClashsKeys() throws Exception {
-        ShadowsocksOptions o = ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", "CHACHA20-IETF-POLY1305", "udp", true)), WARNINGS_IGNORED);
+        ShadowsocksOptions o = parse(with("cipher", "CHACHA20-IETF-POLY1305", "udp", true));
         assertEquals("ss.example:8388", o.server().toString());
         assertEquals(AeadMethod.CHACHA20_IETF_POLY1305, o.method());
         assertEquals(32, o.masterKey().length);
         assertTrue(o.udp());
         assertEquals(ShadowsocksOptions.DEFAULT_TIMEOUT_MILLIS, o.timeoutMillis());
-        assertFalse(ShadowsocksOptions.from(TestOptions.of("ss", with("udp", false)), WARNINGS_IGNORED).udp());
-        assertEquals(2000, ShadowsocksOptions.from(TestOptions.of("ss", with("timeout", "2s")), WARNINGS_IGNORED).timeoutMillis());
+        assertFalse(parse(with("udp", false)).udp());
+        assertEquals(2000, parse(with("timeout", "2s")).timeoutMillis());
     }
 
     @Test
     void neverShowsThePassword() throws Exception {
-        ShadowsocksOptions o = ShadowsocksOptions.from(TestOptions.of("ss", with()), WARNINGS_IGNORED);
+        ShadowsocksOptions o = parse(with());
         assertFalse(o.toString().contains("s3cret"), o.toString());
     }
 
     @Test
     void requiresServerPortCipherAndPassword() {
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", "port", 1, "cipher", "aes-128-gcm", "password", "x"), WARNINGS_IGNORED),
+        assertRejects(() -> parse("port", 1, "cipher", "aes-128-gcm", "password", "x"),
                 "server", "required");
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", "server", "h", "cipher", "aes-128-gcm", "password", "x"), WARNINGS_IGNORED),
+        assertRejects(() -> parse("server", "h", "cipher", "aes-128-gcm", "password", "x"),
                 "port", "required");
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", "server", "h", "port", 1, "password", "x"), WARNINGS_IGNORED),
+        assertRejects(() -> parse("server", "h", "port", 1, "password", "x"),
                 "cipher", "required");
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", "server", "h", "port", 1, "cipher", "aes-128-gcm"), WARNINGS_IGNORED),
+        assertRejects(() -> parse("server", "h", "port", 1, "cipher", "aes-128-gcm"),
                 "password", "required");
     }
 
     @Test
     void unknownCipherListsTheSupportedOnes() {
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", "aes-256-gmc")), WARNINGS_IGNORED), "cipher",
+        assertRejects(() -> parse(with("cipher", "aes-256-gmc")), "cipher",
                 "unknown cipher 'aes-256-gmc' for type ss; supported: aes-128-gcm, aes-192-gcm, aes-256-gcm,"
                         + " chacha20-ietf-poly1305");
     }
 
     @Test
     void aes192GcmTakesA24ByteKey() throws Exception {
-        ShadowsocksOptions o = ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", "AES-192-GCM")), WARNINGS_IGNORED);
+        ShadowsocksOptions o = parse(with("cipher", "AES-192-GCM"));
         assertEquals(AeadMethod.AES_192_GCM, o.method());
         assertEquals(24, o.masterKey().length);
     }
 
     @Test
     void ciphersMihomoTakesAndThisPluginDoesNotImplementAreNotMistakes() {
-        assertNotImplemented(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", "2022-blake3-aes-128-gcm")), WARNINGS_IGNORED),
+        assertNotImplemented(() -> parse(with("cipher", "2022-blake3-aes-128-gcm")),
                 "cipher", "(Shadowsocks 2022) is not implemented");
         for (String cipher : new String[] {"xchacha20", "chacha20", "none"}) {
-            assertNotImplemented(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", cipher)), WARNINGS_IGNORED),
+            assertNotImplemented(() -> parse(with("cipher", cipher)),
                     "cipher", "cipher '" + cipher + "' is not implemented; supported: aes-128-gcm");
         }
     }
@@ -83,15 +89,12 @@ class ShadowsocksOptionsTest {
         Map<String, Integer> keySizes = Map.of("aes-128-ctr", 16, "aes-192-ctr", 24, "aes-256-ctr", 32, "aes-128-cfb", 16,
                 "aes-192-cfb", 24, "aes-256-cfb", 32, "rc4-md5", 16, "chacha20-ietf", 32, "xchacha20-ietf-poly1305", 32);
         for (Map.Entry<String, Integer> e : keySizes.entrySet()) {
-            ShadowsocksOptions o = ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", e.getKey().toUpperCase())),
-                    WARNINGS_IGNORED);
+            ShadowsocksOptions o = parse(with("cipher", e.getKey().toUpperCase()));
             assertEquals(e.getKey(), o.method().cipherName());
             assertEquals(e.getValue(), o.masterKey().length, e.getKey());
         }
-        assertEquals(AeadMethod.XCHACHA20_IETF_POLY1305, ShadowsocksOptions.from(TestOptions.of("ss",
-                with("cipher", "xchacha20-ietf-poly1305")), WARNINGS_IGNORED).method());
-        assertEquals(StreamMethod.RC4_MD5, ShadowsocksOptions.from(TestOptions.of("ss", with("cipher", "rc4-md5")),
-                WARNINGS_IGNORED).method());
+        assertEquals(AeadMethod.XCHACHA20_IETF_POLY1305, parse(with("cipher", "xchacha20-ietf-poly1305")).method());
+        assertEquals(StreamMethod.RC4_MD5, parse(with("cipher", "rc4-md5")).method());
     }
 
     @Test
@@ -108,47 +111,47 @@ class ShadowsocksOptionsTest {
 
     @Test
     void obfsIsReadWithItsModeAndHostAndOtherPluginsAreRefused() throws Exception {
-        ShadowsocksOptions tls = ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obfs", "plugin-opts",
-                java.util.Map.of("mode", "tls", "host", "cdn.example"))), WARNINGS_IGNORED);
+        ShadowsocksOptions tls = parse(with("plugin", "obfs", "plugin-opts",
+                java.util.Map.of("mode", "tls", "host", "cdn.example")));
         assertEquals(new ObfsOptions(true, "cdn.example"), tls.plugin());
-        ShadowsocksOptions http = ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obfs", "plugin-opts",
-                java.util.Map.of("mode", "http"))), WARNINGS_IGNORED);
+        ShadowsocksOptions http = parse(with("plugin", "obfs", "plugin-opts",
+                java.util.Map.of("mode", "http")));
         assertEquals(new ObfsOptions(false, "bing.com"), http.plugin(), "mihomo's default host");
-        assertEquals(null, ShadowsocksOptions.from(TestOptions.of("ss", with()), WARNINGS_IGNORED).plugin());
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obfs")), WARNINGS_IGNORED), "plugin-opts",
+        assertEquals(null, parse(with()).plugin());
+        assertRejects(() -> parse(with("plugin", "obfs")), "plugin-opts",
                 "obfs needs 'mode: http' or 'mode: tls' in plugin-opts, got none");
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obfs", "plugin-opts",
-                java.util.Map.of("mode", "websocket"))), WARNINGS_IGNORED), "plugin-opts", "got 'websocket'");
-        assertNotImplemented(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "kcptun")), WARNINGS_IGNORED), "plugin",
+        assertRejects(() -> parse(with("plugin", "obfs", "plugin-opts",
+                java.util.Map.of("mode", "websocket"))), "plugin-opts", "got 'websocket'");
+        assertNotImplemented(() -> parse(with("plugin", "kcptun")), "plugin",
                 "'plugin: kcptun' is not implemented by the ss type (obfs and v2ray-plugin are)");
-        assertNotImplemented(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "shadow-tls")), WARNINGS_IGNORED), "plugin",
+        assertNotImplemented(() -> parse(with("plugin", "shadow-tls")), "plugin",
                 "'plugin: shadow-tls' is not implemented");
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "obsf")), WARNINGS_IGNORED), "plugin",
+        assertRejects(() -> parse(with("plugin", "obsf")), "plugin",
                 "'plugin: obsf' is not supported by the ss type (obfs and v2ray-plugin are;");
     }
 
     @Test
     void v2rayPluginIsReadWithMihomosDefaults() throws Exception {
-        ShadowsocksOptions plain = ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "v2ray-plugin")), WARNINGS_IGNORED);
+        ShadowsocksOptions plain = parse(with("plugin", "v2ray-plugin"));
         V2rayPluginOptions v = (V2rayPluginOptions) plain.plugin();
         assertEquals("bing.com", v.host());
         assertEquals("/", v.webSocket().path());
         assertEquals(true, v.mux(), "mihomo's default, as v2ray-plugin's client");
         assertEquals(false, v.tls());
-        V2rayPluginOptions tls = (V2rayPluginOptions) ShadowsocksOptions.from(TestOptions.of("ss", with("plugin",
+        V2rayPluginOptions tls = (V2rayPluginOptions) parse(with("plugin",
                 "v2ray-plugin", "plugin-opts", java.util.Map.of("mode", "websocket", "tls", true, "host", "cdn.example",
                         "path", "/ray", "mux", false, "skip-cert-verify", true,
-                        "headers", java.util.Map.of("Host", "front.example")))), WARNINGS_IGNORED).plugin();
+                        "headers", java.util.Map.of("Host", "front.example")))).plugin();
         assertEquals("front.example", tls.tlsOptions().serverName(), "a Host header names the TLS server too");
         assertEquals(java.util.List.of("http/1.1"), tls.tlsOptions().alpn());
         assertEquals("v2ray-plugin wss://cdn.example/ray", tls.toString());
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("plugin", "v2ray-plugin", "plugin-opts",
-                java.util.Map.of("mode", "quic"))), WARNINGS_IGNORED), "plugin-opts", "v2ray-plugin 'mode: quic' is not supported");
+        assertRejects(() -> parse(with("plugin", "v2ray-plugin", "plugin-opts",
+                java.util.Map.of("mode", "quic"))), "plugin-opts", "v2ray-plugin 'mode: quic' is not supported");
     }
 
     @Test
     void serverMustBeANameOrAnAddress() throws Exception {
-        assertRejects(() -> ShadowsocksOptions.from(TestOptions.of("ss", with("server", "a b")), WARNINGS_IGNORED), "server", "neither");
-        assertTrue(ShadowsocksOptions.from(TestOptions.of("ss", with("server", "[2001:db8::1]")), WARNINGS_IGNORED).server().hasAddress());
+        assertRejects(() -> parse(with("server", "a b")), "server", "neither");
+        assertTrue(parse(with("server", "[2001:db8::1]")).server().hasAddress());
     }
 }
