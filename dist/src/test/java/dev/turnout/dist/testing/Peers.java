@@ -70,6 +70,7 @@ public final class Peers {
                     Integer.parseInt(args[3])));
             case "beside-failing-names" -> System.exit(besideFailingNames(args[1], Integer.parseInt(args[2]),
                     Integer.parseInt(args[3]), Integer.parseInt(args[4]), args[5]));
+            case "churn" -> Churn.run(args);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
