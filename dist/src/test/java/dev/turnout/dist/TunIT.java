@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -242,6 +243,12 @@ class TunIT {
         // The reset comes within milliseconds; where in the exchange curl meets it depends on scheduling.
         assertTrue(CurlExits.reset(r), "curl exit " + r.exitCode() + ": " + r.stderr() + log());
         assertTrue(millis < 3000, "took " + millis + " ms");
+        // In plain words, as mihomo's, not the syscall's ("finishConnect(..) failed with error(-111): Connection
+        // refused: /198.51.100.2:9"), nor with Java's slash before the addresses.
+        assertTrue(MixedPortIT.awaitLog(dir.resolve("turnout.log"), "failed: connection refused: " + REMOTE + ":9"),
+                this::log);
+        assertTrue(log().lines().anyMatch(l -> l.matches(".*WARN +route flow from \\d+\\.\\d+\\.\\d+\\.\\d+:\\d+ "
+                + "failed: connection refused: " + Pattern.quote(REMOTE) + ":9")), this::log);
     }
 
     @Test

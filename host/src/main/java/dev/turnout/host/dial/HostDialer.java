@@ -18,14 +18,20 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.ConnectException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The host's own way out: plain sockets, bound to the physical interface by a {@link SocketBinder} when a
@@ -172,7 +178,7 @@ public final class HostDialer implements Dialer {
                     }
                     launch();
                 } else if (connecting.isEmpty()) {
-                    promise.tryFailure(targets.size() == 1 ? f.cause() : new java.net.ConnectException(
+                    promise.tryFailure(targets.size() == 1 ? f.cause() : new ConnectException(
                             "no address of " + host + " answered: " + String.join(", ", failures)));
                 }
             });
@@ -223,7 +229,8 @@ public final class HostDialer implements Dialer {
         if (!cf.isDone()) {
             ScheduledFuture<?> timeout = loop.schedule(() -> {
                 if (promise.tryFailure(new ConnectTimeoutException(
-                        "connection timed out after " + connectTimeoutMillis + " ms: " + target))) {
+                        "connection timed out after " + connectTimeoutMillis + " ms: "
+                                + NetUtil.toSocketAddressString(target)))) {
                     cf.channel().close();
                 }
             }, connectTimeoutMillis, TimeUnit.MILLISECONDS);
@@ -235,10 +242,37 @@ public final class HostDialer implements Dialer {
                     cf.channel().close();
                 }
             } else {
-                promise.tryFailure(f.cause());
+                promise.tryFailure(plainly(f.cause(), target));
             }
         });
         return cf.channel();
+    }
+
+    /** Netty's native transport's "finishConnect(..) failed with error(-111): Connection refused: /198.51.100.2:80". */
+    private static final Pattern NATIVE_FAILURE =
+            Pattern.compile("\\w+\\(\\.\\.\\) failed with error\\(-?\\d+\\): ([^:]+)(: .*)?");
+
+    /**
+     * A failed connect as the log and an HTTP client's 502 say it, "connection refused: 198.51.100.2:80" (mihomo's
+     * "connect: connection refused"), not in the words of the syscall Netty made. The exception's kind stays, so what
+     * maps kinds to SOCKS5 replies answers as before.
+     */
+    static Throwable plainly(Throwable cause, InetSocketAddress target) {
+        Matcher syscall = cause.getMessage() == null ? null : NATIVE_FAILURE.matcher(cause.getMessage());
+        if (syscall == null || !syscall.matches()) {
+            return cause;
+        }
+        String what = syscall.group(1);
+        String text = Character.toLowerCase(what.charAt(0)) + what.substring(1) + ": "
+                + NetUtil.toSocketAddressString(target);
+        SocketException plain = cause instanceof NoRouteToHostException ? new NoRouteToHostException(text)
+                : cause instanceof ConnectException ? new ConnectException(text)
+                : cause instanceof SocketException ? new SocketException(text) : null;
+        if (plain == null) {
+            return cause;
+        }
+        plain.initCause(cause);
+        return plain;
     }
 
     @Override

@@ -23,6 +23,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
@@ -81,7 +82,7 @@ public final class DefaultTunnel implements Tunnel {
         FakeIps fakes = fakeIps;
         Metadata flow = fakes.restore(original);
         if (flow == null) {
-            routeLog.warn("[TCP] {} --> {} refused: a fake address with no name behind it", original.source(),
+            routeLog.warn("[TCP] {} --> {} refused: a fake address with no name behind it", address(original.source()),
                     original.destination());
             fail(inbound, readiness, new RejectedException("fake address without a mapping"));
             return;
@@ -181,7 +182,7 @@ public final class DefaultTunnel implements Tunnel {
         FakeIps fakes = fakeIps;
         Metadata flow = fakes.restore(original);
         if (flow == null) {
-            routeLog.warn("[TCP] {} --> {} refused: a fake address with no name behind it", original.source(),
+            routeLog.warn("[TCP] {} --> {} refused: a fake address with no name behind it", address(original.source()),
                     original.destination());
             return promise.setFailure(new RejectedException("fake address without a mapping"));
         }
@@ -268,7 +269,7 @@ public final class DefaultTunnel implements Tunnel {
         FakeIps fakes = fakeIps;
         Metadata flow = fakes.restore(original);
         if (flow == null) {
-            routeLog.warn("[UDP] {} --> {} refused: a fake address with no name behind it", original.source(),
+            routeLog.warn("[UDP] {} --> {} refused: a fake address with no name behind it", address(original.source()),
                     original.destination());
             return loop.newFailedFuture(new RejectedException("fake address without a mapping"));
         }
@@ -400,7 +401,9 @@ public final class DefaultTunnel implements Tunnel {
         if (DescriptorShortage.isShortage(cause)) {
             shortage.report(cause); // one line for the whole shortage, not one per flow
         } else if (!(cause instanceof RejectedException)) {
-            routeLog.warn("flow from {} failed: {}", inbound.remoteAddress(), describe(cause));
+            SocketAddress from = inbound.remoteAddress();
+            routeLog.warn("flow from {} failed: {}", from instanceof InetSocketAddress a ? address(a) : from,
+                    describe(cause));
         }
     }
 
@@ -426,14 +429,18 @@ public final class DefaultTunnel implements Tunnel {
     private static void log(Metadata flow, Decision d, Outbound leaf) {
         if (routeLog.isInfoEnabled()) {
             String using = d.target().equals(leaf.name()) ? d.target() : d.target() + "[" + leaf.name() + "]";
-            // Addresses as mihomo writes them: IPv6 compressed and bracketed ([2001:db8::1]:443).
             Destination to = flow.destination();
             routeLog.info("[{}] {} --> {} match {} using {}", flow.network(),
-                    flow.source() == null ? "-" : io.netty.util.NetUtil.toSocketAddressString(flow.source()),
+                    address(flow.source()),
                     to.host() != null || to.address() == null ? to
-                            : io.netty.util.NetUtil.toSocketAddressString(new InetSocketAddress(to.address(), to.port())),
+                            : address(new InetSocketAddress(to.address(), to.port())),
                     d.rule(), using);
         }
+    }
+
+    /** An address as mihomo writes it: no leading slash, IPv6 compressed and bracketed ([2001:db8::1]:443). */
+    private static String address(InetSocketAddress a) {
+        return a == null ? "-" : io.netty.util.NetUtil.toSocketAddressString(a);
     }
 
     /**

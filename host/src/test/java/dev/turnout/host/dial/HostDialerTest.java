@@ -166,11 +166,42 @@ class HostDialerTest {
             assertTrue(never.await(10, TimeUnit.SECONDS), "the dial ended");
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(never.cause() instanceof io.netty.channel.ConnectTimeoutException, String.valueOf(never.cause()));
-            assertEquals("connection timed out after 500 ms: /127.0.0.3:" + silent.port(), never.cause().getMessage());
+            assertEquals("connection timed out after 500 ms: 127.0.0.3:" + silent.port(), never.cause().getMessage());
             assertTrue(millis >= 450 && millis < 5_000, "failed after " + millis + " ms, with a 500 ms timeout");
             assertEquals(1, made.size(), "one socket was made");
             assertTrue(made.get(0).closeFuture().await(5, TimeUnit.SECONDS), "and closed: no SYN goes on being retried");
         }
+    }
+
+    @Test
+    void aRefusedConnectSaysSoInPlainWordsNamingTheAddressAndStaysAConnectException() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            closed = s.getLocalPort();
+        }
+        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
+        try {
+            HostDialer dialer = new HostDialer(() -> SocketBinder.NONE, new SystemResolver(Map.of()), 2000);
+            Future<Channel> refused = dialer.openStream(Metadata.internal(Network.TCP,
+                    Destination.ofAddress(InetAddress.getByName("127.0.0.1"), closed)), loops.next());
+            assertTrue(refused.await(10, TimeUnit.SECONDS), "the dial ended");
+            // Netty's own words were "finishConnect(..) failed with error(-111): Connection refused: /127.0.0.1:N".
+            assertEquals("connection refused: 127.0.0.1:" + closed, refused.cause().getMessage());
+            assertTrue(refused.cause() instanceof java.net.ConnectException, refused.cause().getClass().getName());
+        } finally {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void nettysWordsForAnUnreachableNetworkBecomePlainOnesOfTheSameKind() {
+        java.net.InetSocketAddress to = new java.net.InetSocketAddress("2001:db8::1", 443);
+        Throwable plain = HostDialer.plainly(new java.net.NoRouteToHostException(
+                "finishConnect(..) failed with error(-113): No route to host: /[2001:db8::1]:443"), to);
+        assertEquals("no route to host: [2001:db8::1]:443", plain.getMessage());
+        assertTrue(plain instanceof java.net.NoRouteToHostException, plain.getClass().getName());
+        java.io.IOException other = new java.io.IOException("the server said no");
+        assertTrue(HostDialer.plainly(other, to) == other, "what is not Netty's syscall wording stays as it was");
     }
 
     @Test
