@@ -302,6 +302,20 @@ class TunIT {
 
     @Test
     @Order(7)
+    void aDirectDialToAnIpv6AddressNobodyRoutesResetsTheApplicationAtOnceAndSaysWhy() throws Exception {
+        long start = System.nanoTime();
+        // The server namespace has no route to it and forwards nothing: its kernel answers "unreachable".
+        Netns.Result r = curl("http://[2001:db8:100::99]:" + HTTP + "/");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(CurlExits.reset(r), "curl exit " + r.exitCode() + ": " + r.stderr() + log());
+        assertTrue(millis < 3000, "took " + millis + " ms");
+        // Netty gives this failure no words ("null: /[2001:db8:100:0:0:0:0:99]:8080").
+        assertTrue(MixedPortIT.awaitLog(dir.resolve("turnout.log"),
+                "failed: no route to host: [2001:db8:100::99]:" + HTTP), this::log);
+    }
+
+    @Test
+    @Order(7)
     void ipv6TcpViaDirect() throws Exception {
         Netns.Result r = curl("http://[" + REMOTE6 + "]:" + HTTP + "/v6");
         assertEquals(0, r.exitCode(), r.stderr() + log());

@@ -258,11 +258,18 @@ public final class HostDialer implements Dialer {
      * maps kinds to SOCKS5 replies answers as before.
      */
     static Throwable plainly(Throwable cause, InetSocketAddress target) {
-        Matcher syscall = cause.getMessage() == null ? null : NATIVE_FAILURE.matcher(cause.getMessage());
-        if (syscall == null || !syscall.matches()) {
+        String message = cause.getMessage();
+        Matcher syscall = message == null ? null : NATIVE_FAILURE.matcher(message);
+        String what;
+        if (syscall != null && syscall.matches()) {
+            what = syscall.group(1);
+        } else if (cause instanceof NoRouteToHostException && (message == null || message.startsWith("null"))) {
+            // Netty says EHOSTUNREACH and ENETUNREACH (a LAN host that is off, no IPv6 route) with no words at all:
+            // "null: /192.168.1.50:80".
+            what = "no route to host";
+        } else {
             return cause;
         }
-        String what = syscall.group(1);
         String text = Character.toLowerCase(what.charAt(0)) + what.substring(1) + ": "
                 + NetUtil.toSocketAddressString(target);
         SocketException plain = cause instanceof NoRouteToHostException ? new NoRouteToHostException(text)
