@@ -37,6 +37,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 
 /**
@@ -179,7 +180,7 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
         if (cause instanceof RejectedException) {
             return Socks5CommandStatus.FORBIDDEN;
         }
-        if (cause instanceof UnknownHostException) {
+        if (cause instanceof UnknownHostException || cause instanceof NoRouteToHostException) {
             return Socks5CommandStatus.HOST_UNREACHABLE;
         }
         if (cause instanceof ConnectException) {
