@@ -23,9 +23,10 @@ import org.junit.jupiter.api.TestInstance;
  * What a desktop's traffic leaves behind in a Turnout that runs for days: the packaged Turnout in TUN mode with
  * fake-IP DNS takes over a client namespace whose applications make flows of every kind at once (names fetched
  * directly and through a SOCKS5 proxy, rejected names, refused ports, servers that never answer, applications that
- * leave or reset, an address nobody answers, a fake address with no name, UDP exchanges), and once they have ended
- * and the timeouts passed, Turnout holds what it held before: as many descriptors and threads, no flow in
- * {@code /connections}. Each kind was checked alone elsewhere; a leak where they meet would grow here by hundreds.
+ * leave or reset, an address nobody answers, a fake address with no name, UDP exchanges; some of them over IPv6),
+ * and once they have ended and the timeouts passed, Turnout holds what it held before: as many descriptors and
+ * threads, no flow in {@code /connections}. Each kind was checked alone elsewhere; a leak where they meet would grow
+ * here by hundreds.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TunChurnIT {
@@ -33,6 +34,9 @@ class TunChurnIT {
     static final String SERVER = "192.0.2.2";
     static final String REMOTE = "198.51.100.2";
     static final String NOBODY = "203.0.113.99";
+    static final String SERVER6 = "2001:db8::2";
+    /** The server as the client reaches it over IPv6 through its default route, so through the TUN. */
+    static final String REMOTE6 = "2001:db8:100::2";
     static final int HTTP = 8080;
     static final int REFUSING = 8099;
     static final int SILENT = 8093;
@@ -53,9 +57,12 @@ class TunChurnIT {
         dir = ScratchDir.create("tchurn");
         client = Netns.create("tchurnc");
         server = Netns.create("tchurns");
-        client.link("veth0", List.of("192.0.2.1/24"), server, "veth0", List.of(SERVER + "/24"));
+        client.link("veth0", List.of("192.0.2.1/24", "2001:db8::1/64"), server, "veth0",
+                List.of(SERVER + "/24", SERVER6 + "/64"));
         server.address("veth0", REMOTE + "/32");
+        server.address("veth0", REMOTE6 + "/128");
         client.defaultRoute(SERVER);
+        client.defaultRoute(SERVER6);
         // The applications look names up as any does, through the system resolver; Turnout's TUN takes the query.
         client.resolver("198.51.100.53");
         // dante resolves the names it is asked for itself, from the server namespace's resolver.
@@ -64,6 +71,7 @@ class TunChurnIT {
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         server.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));
         server.spawn(dir.resolve("echo.log"), Daemons.peer("udp-echo", Integer.toString(ECHO), REMOTE));
+        server.spawn(dir.resolve("echo6.log"), Daemons.peer("udp-echo", Integer.toString(ECHO), REMOTE6));
         Daemons.dante(server, dir, SERVER, 1080, dir.resolve("danted.log"));
         server.awaitTcpPort(HTTP, Duration.ofSeconds(20));
         server.awaitTcpPort(SILENT, Duration.ofSeconds(20));
@@ -78,6 +86,7 @@ class TunChurnIT {
                 "  enable: true",
                 "  stack: system",
                 "  device: tchurn0",
+                "  inet6-address: 2001:db8:ff::1/126",
                 "  auto-route: true",
                 "  auto-detect-interface: true",
                 "  dns-hijack: [any:53]",
@@ -124,7 +133,8 @@ class TunChurnIT {
         String seen = churn(ROUNDS);
         System.out.println(seen);
         for (String kind : List.of("name", "proxied-name", "rejected-name", "refused", "unanswered",
-                "reset-by-application", "nobody-there", "fake-address-without-name", "udp")) {
+                "reset-by-application", "nobody-there", "fake-address-without-name", "udp", "address6", "refused6",
+                "udp6")) {
             assertEquals(ROUNDS, ok(seen, kind), () -> kind + ": each round should see what that kind sees\n" + seen);
         }
         int during = descriptors();
@@ -134,16 +144,18 @@ class TunChurnIT {
         // Within: the 10 s connect timeout of the address nobody answers, then the 2 s half-close and 3 s UDP ones.
         awaitSettled(Duration.ofSeconds(40));
         assertEquals("[]", connections(), "no flow left in /connections");
-        assertTrue(descriptors() <= descriptorsBefore + 4, () -> "Turnout holds " + descriptorsOrError() + " descriptors, "
-                + descriptorsBefore + " before the churn:\n" + openFiles());
-        assertTrue(threads() <= threadsBefore + 2, () -> "Turnout runs " + threadsOrError() + " threads, "
-                + threadsBefore + " before the churn");
+        int descriptorsAfter = descriptors();
+        assertTrue(descriptorsAfter <= descriptorsBefore + 4, () -> "Turnout holds " + descriptorsAfter
+                + " descriptors, " + descriptorsBefore + " before the churn:\n" + openFiles());
+        int threadsAfter = threads();
+        assertTrue(threadsAfter <= threadsBefore + 2, "Turnout runs " + threadsAfter + " threads, " + threadsBefore
+                + " before the churn");
     }
 
     private String churn(int rounds) throws IOException, InterruptedException {
         Netns.Result r = client.run(Duration.ofMinutes(6), Daemons.peer("churn", Integer.toString(rounds), "8",
                 ".churn.test", ".via.churn.test", ".no.churn.test", REMOTE, Integer.toString(HTTP),
-                Integer.toString(REFUSING), Integer.toString(SILENT), Integer.toString(ECHO), NOBODY));
+                Integer.toString(REFUSING), Integer.toString(SILENT), Integer.toString(ECHO), NOBODY, REMOTE6));
         assertEquals(0, r.exitCode(), () -> r.stdout() + r.stderr() + log());
         return r.stdout();
     }
@@ -184,22 +196,6 @@ class TunChurnIT {
     private int threads() throws IOException {
         try (var tasks = Files.list(Path.of("/proc/" + turnoutPid + "/task"))) {
             return (int) tasks.count();
-        }
-    }
-
-    private String descriptorsOrError() {
-        try {
-            return Integer.toString(descriptors());
-        } catch (IOException e) {
-            return e.toString();
-        }
-    }
-
-    private String threadsOrError() {
-        try {
-            return Integer.toString(threads());
-        } catch (IOException e) {
-            return e.toString();
         }
     }
 

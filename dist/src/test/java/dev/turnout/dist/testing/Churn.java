@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Arguments: rounds, threads, the name suffix fetched directly, the one fetched through a proxy, the one
  * rejected, the server's address, its HTTP port, a refusing port, a silent port, its UDP echo port, an address
- * nobody answers.
+ * nobody answers; optionally the server's IPv6 address, which adds fetches, refusals and UDP exchanges over IPv6.
  */
 final class Churn {
 
@@ -38,6 +38,7 @@ final class Churn {
     private final int silent;
     private final int echo;
     private final String hole;
+    private final String server6;
     private final Map<String, AtomicInteger> ok = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> tried = new ConcurrentHashMap<>();
 
@@ -51,6 +52,7 @@ final class Churn {
         silent = Integer.parseInt(args[9]);
         echo = Integer.parseInt(args[10]);
         hole = args[11];
+        server6 = args.length > 12 ? args[12] : null;
     }
 
     static void run(String[] args) throws InterruptedException {
@@ -77,6 +79,11 @@ final class Churn {
         kinds.put("fake-address-without-name", i -> !answered(fetch(new InetSocketAddress(
                 "198.18.255." + (1 + i % 250), http))));
         kinds.put("udp", i -> exchange(new InetSocketAddress(server, echo)));
+        if (server6 != null) {
+            kinds.put("address6", i -> answered(fetch(new InetSocketAddress(server6, http))));
+            kinds.put("refused6", i -> !answered(fetch(new InetSocketAddress(server6, refusing))));
+            kinds.put("udp6", i -> exchange(new InetSocketAddress(server6, echo)));
+        }
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         for (int i = 0; i < rounds; i++) {
             int round = i;
