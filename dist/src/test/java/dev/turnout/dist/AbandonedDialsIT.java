@@ -1,6 +1,7 @@
 package dev.turnout.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.dist.testing.Daemons;
@@ -27,6 +28,7 @@ class AbandonedDialsIT {
 
     static final int MIXED = 7890;
     static final int UNANSWERING = 8097;
+    static final int CONTROLLER = 9097;
 
     Path dir;
     Netns ns;
@@ -42,6 +44,7 @@ class AbandonedDialsIT {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n",
                 "mixed-port: " + MIXED,
+                "external-controller: 127.0.0.1:" + CONTROLLER,
                 "hosts:",
                 "  unanswering.test: 127.0.0.1",
                 "rules:",
@@ -71,6 +74,23 @@ class AbandonedDialsIT {
         assertTheAttemptEndsWithTheApplication("unanswering.test");
     }
 
+    @Test
+    void aDashboardsCloseAllEndsAFlowStillBeingDialledAndItsAttempt() throws Exception {
+        // curl waits up to 20 s for the SOCKS5 reply; the dial would go on for Turnout's 10 s connect timeout.
+        Process curl = ns.spawn(dir.resolve("curl.log"), "curl", "-sS", "--max-time", "20", "--socks5-hostname",
+                "127.0.0.1:" + MIXED, "http://unanswering.test:" + UNANSWERING + "/");
+        assertTrue(await(Duration.ofSeconds(5), n -> n == 1), "Turnout is connecting for curl: " + synSent()
+                + " connection(s) in SYN-SENT");
+        Netns.Result closed = ns.run(Duration.ofSeconds(10), "curl", "-sS", "-X", "DELETE", "-o", "/dev/null", "-w",
+                "%{http_code}", "http://127.0.0.1:" + CONTROLLER + "/connections");
+        assertEquals("204", closed.stdout(), closed.stderr());
+        long asked = System.nanoTime();
+        assertTrue(curl.waitFor(3, java.util.concurrent.TimeUnit.SECONDS), "curl's flow ended within 3 s: "
+                + Files.readString(dir.resolve("curl.log")));
+        assertTrue(await(Duration.ofSeconds(3), n -> n == 0), synSent() + " connection(s) still in SYN-SENT "
+                + (System.nanoTime() - asked) / 1_000_000 + " ms after the flows were closed");
+    }
+
     /**
      * A SOCKS5 CONNECT to {@code host} through the mixed port, left with a reset a second later; Turnout's
      * connection attempt must end within 3 s of that.
@@ -85,6 +105,9 @@ class AbandonedDialsIT {
         long left = System.nanoTime();
         assertTrue(await(Duration.ofSeconds(3), n -> n == 0), synSent() + " connection(s) still in SYN-SENT "
                 + (System.nanoTime() - left) / 1_000_000 + " ms after the application left");
+        // The application's leaving is no failure of Turnout's: no warning (it was "failed: LeanCancellationException").
+        String log = MixedPortIT.read(dir.resolve("turnout.log"));
+        assertFalse(log.contains(" failed: "), log);
     }
 
     private int synSent() throws IOException, InterruptedException {

@@ -142,6 +142,9 @@ public final class DefaultTunnel implements Tunnel {
                 fail(inbound, readiness, new IOException("flow table full (" + flows.capacity() + " flows)"));
                 return;
             }
+            // Closed from outside while dialled (a dashboard's "close all"): the application goes, and its dial with
+            // it (`leaving`). Relay.start closes both ends instead once there are two.
+            record.onClose(() -> Relay.resetAndClose(inbound));
             Future<Channel> opening = opened(() -> out.openStream(dialed, loop), loop);
             // The application may leave while we dial; do not keep its outbound then. Taken off once dialled: left
             // on, it would hold the dial's promise for as long as the flow lives.
@@ -156,6 +159,9 @@ public final class DefaultTunnel implements Tunnel {
                 if (!of.isSuccess()) {
                     flows.remove(record);
                     unpin.run();
+                    if (leftWhileDialled(of, inbound)) {
+                        return;
+                    }
                     fail(inbound, readiness, of.cause());
                     return;
                 }
@@ -242,7 +248,7 @@ public final class DefaultTunnel implements Tunnel {
         public Future<Channel> open() {
             Future<Channel> opening = opened(() -> out.openStream(metadata, inbound.eventLoop()), inbound.eventLoop());
             opening.addListener(f -> {
-                if (!f.isSuccess()) {
+                if (!f.isSuccess() && !leftWhileDialled(f, inbound)) {
                     warnUnlessRejected(inbound, f.cause());
                 }
             });
@@ -395,6 +401,15 @@ public final class DefaultTunnel implements Tunnel {
      */
     private static Outbound leaf(Outbound out, Metadata flow) {
         return out instanceof ProxyGroup g ? g.exit(flow) : out;
+    }
+
+    /**
+     * A dial cancelled because its application went, or because its flow was closed (a dashboard's "close all")
+     * while it was dialled: nothing failed, and nobody is left to tell (it was logged "failed:
+     * LeanCancellationException").
+     */
+    private static boolean leftWhileDialled(Future<?> dial, Channel inbound) {
+        return dial.isCancelled() && !inbound.isActive();
     }
 
     private void warnUnlessRejected(Channel inbound, Throwable cause) {
