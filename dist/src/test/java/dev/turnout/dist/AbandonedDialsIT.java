@@ -105,7 +105,8 @@ class AbandonedDialsIT {
         long left = System.nanoTime();
         assertTrue(await(Duration.ofSeconds(3), n -> n == 0), synSent() + " connection(s) still in SYN-SENT "
                 + (System.nanoTime() - left) / 1_000_000 + " ms after the application left");
-        // The application's leaving is no failure of Turnout's: no warning (it was "failed: LeanCancellationException").
+        // The application's leaving is no failure of Turnout's: no warning (it was "failed:
+        // LeanCancellationException").
         String log = MixedPortIT.read(dir.resolve("turnout.log"));
         assertFalse(log.contains(" failed: "), log);
     }

@@ -16,9 +16,9 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import io.netty.util.NetUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.ConnectException;
 import java.net.Inet4Address;
@@ -39,6 +39,10 @@ import java.util.regex.Pattern;
  * unless the user chains it over another outbound.
  */
 public final class HostDialer implements Dialer {
+
+    /** Netty's native transport's "finishConnect(..) failed with error(-111): Connection refused: /198.51.100.2:80". */
+    private static final Pattern NATIVE_FAILURE =
+            Pattern.compile("\\w+\\(\\.\\.\\) failed with error\\(-?\\d+\\): ([^:]+)(: .*)?");
 
     private final Supplier<SocketBinder> binder;
     private final Resolver resolver;
@@ -247,10 +251,6 @@ public final class HostDialer implements Dialer {
         });
         return cf.channel();
     }
-
-    /** Netty's native transport's "finishConnect(..) failed with error(-111): Connection refused: /198.51.100.2:80". */
-    private static final Pattern NATIVE_FAILURE =
-            Pattern.compile("\\w+\\(\\.\\.\\) failed with error\\(-?\\d+\\): ([^:]+)(: .*)?");
 
     /**
      * A failed connect as the log and an HTTP client's 502 say it, "connection refused: 198.51.100.2:80" (mihomo's
