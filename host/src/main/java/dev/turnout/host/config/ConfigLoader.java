@@ -1470,12 +1470,35 @@ public final class ConfigLoader {
             }
         }
 
-        /** Notes the {@code sniffer:} keys Turnout does not know. */
+        /**
+         * Notes the {@code sniffer:} keys Turnout does not know, and in each {@code sniff:} entry the keys other than
+         * {@code ports} and {@code override-destination}: {@code port: [80]} or an entry indented one level too deep
+         * would otherwise leave that protocol sniffing nothing, unsaid (mihomo says nothing either).
+         */
         private void noteSnifferKeys(Section sniffer) {
             for (Map.Entry<String, Object> e : sniffer.values().entrySet()) {
                 String key = e.getKey();
                 if (!SNIFFER_KEYS.contains(key)) {
                     warnings.add(sniffer.originOf(key) + ": sniffer: unknown key '" + key + "'; ignored");
+                }
+            }
+            if (!(sniffer.values().get("sniff") instanceof Map<?, ?> sniff)) {
+                return;
+            }
+            for (Map.Entry<?, ?> protocol : sniff.entrySet()) {
+                if (!(protocol.getValue() instanceof Map<?, ?> entry)) {
+                    continue; // SnifferSettings refuses it
+                }
+                for (Object key : entry.keySet()) {
+                    if (!"ports".equals(key) && !"override-destination".equals(key)) {
+                        warnings.add(sniffer.originOf("sniff") + ": sniffer: sniff." + protocol.getKey()
+                                + ": unknown key '" + key + "'; ignored (an entry has 'ports' and"
+                                + " 'override-destination')");
+                    }
+                }
+                if (!entry.containsKey("ports")) {
+                    warnings.add(sniffer.originOf("sniff") + ": sniffer: sniff." + protocol.getKey()
+                            + " has no 'ports': it sniffs nothing");
                 }
             }
         }

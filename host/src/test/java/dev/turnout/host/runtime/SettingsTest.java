@@ -198,6 +198,14 @@ class SettingsTest {
         assertTrue(sniffer.quic().ports().get(443) && !sniffer.quic().ports().get(8443));
         assertFalse(sniffer.quic().overrideDestination(), "the section's applies");
         assertEquals(List.of(), c.warnings(), "QUIC is sniffed");
+        // A typo, or TLS indented under HTTP: said, not left sniffing nothing.
+        assertEquals(List.of("t.yaml:4:5: sniffer: sniff.HTTP: unknown key 'port'; ignored (an entry has 'ports' and"
+                        + " 'override-destination')",
+                        "t.yaml:4:5: sniffer: sniff.HTTP has no 'ports': it sniffs nothing",
+                        "t.yaml:4:5: sniffer: sniff.TLS: unknown key 'TLS'; ignored (an entry has 'ports' and"
+                        + " 'override-destination')"),
+                parse("sniffer:|  enable: true|  sniff:|    HTTP: {port: [80]}"
+                        + "|    TLS: {ports: [443], TLS: {ports: [8443]}}").warnings());
         assertTrue(Settings.of(parse("sniffer:|  enable: true|  sniff: {QUIC: {ports: [443]}}")).sniffer() != null,
                 "QUIC alone is a sniffer");
         // The older form: names and one port list.
