@@ -9,7 +9,8 @@
 # as asked. With POKES a few fetches and UDP exchanges fail (1-4 of 4,800): the ones "close all" ended mid-way.
 #
 # Usage: sudo bench/churn.sh    env: ROUNDS (300 per worker), KINDS (the workers, default all), RELOADS, POKES,
-#        DRAIN (at most 120 s), SNIFF=1 (mihomo's sniffer on the HTTP ports used), FAKE_RANGE (198.18.0.1/16), TURNOUT_DIST, LOG_LEVEL (warning), KEEP=1 (keep the files).
+#        DRAIN (at most 120 s), SNIFF=1 (mihomo's sniffer on the HTTP ports used), FAKE_RANGE (198.18.0.1/16),
+#        TURNOUT_DIST, LOG_LEVEL (warning), KEEP=1 (keep the files).
 # Only 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32 and 198.18.0.0/15 are used; namespaces, processes
 # and /etc/netns/<server> go on exit, whatever happens. At most 15 minutes of workload.
 set -uo pipefail
