@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.netty.handler.timeout.ReadTimeoutException;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -582,10 +583,21 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static final String RELOAD_FAILED = "reload asked for by the controller failed, keeping the running config";
 
+    /**
+     * Set on a connection while work elsewhere owes it an answer: a reload that ends the connections made before it
+     * (a new secret) closes such a one only once it has its answer ({@link Controller#endOutdated}), however long
+     * the answer took. A fixed second was too short under load once: Clash Verge's {@code PUT /configs} got no answer.
+     */
+    static final AttributeKey<Boolean> ANSWER_OWED = AttributeKey.valueOf("turnout.controller.answer-owed");
+    /** Set by {@link Controller#endOutdated} on a connection that was owed an answer: closed once it has it. */
+    static final AttributeKey<Boolean> CLOSE_AFTER_ANSWER =
+            AttributeKey.valueOf("turnout.controller.close-after-answer");
+
     /** Runs {@code work} off the controller's loop; {@code failed} begins the warning a config error logs. */
     private void onWorker(Call call, String failed, Work work) {
         Channel ch = call.ctx.channel();
         boolean keepAlive = call.keepAlive;
+        ch.attr(ANSWER_OWED).set(Boolean.TRUE);
         try {
             controller.work().execute(() -> {
                 HttpResponseStatus status = HttpResponseStatus.NO_CONTENT;
@@ -619,6 +631,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 });
             });
         } catch (RejectedExecutionException e) {
+            ch.attr(ANSWER_OWED).set(null);
             call.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy: too many reloads queued");
         }
     }
@@ -626,9 +639,15 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** Answers on {@code ch}'s loop once work elsewhere is done; nothing when the client went away meanwhile. */
     private void answerOnLoop(Channel ch, Consumer<ChannelHandlerContext> answer) {
         ch.eventLoop().execute(() -> {
+            ch.attr(ANSWER_OWED).set(null);
             ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
             if (ctx != null) {
                 answer.accept(ctx);
+            }
+            if (ch.attr(CLOSE_AFTER_ANSWER).getAndSet(null) != null) {
+                // Writes leave in order: once this empty one is flushed, so is the answer.
+                ch.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
             }
         });
     }

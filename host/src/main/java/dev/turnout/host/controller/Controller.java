@@ -316,7 +316,15 @@ public final class Controller implements AutoCloseable {
         }
         loop.next().schedule(() -> {
             log.info("controller: {} connection(s) made before the change closed", clients.size());
-            clients.forEach(Channel::close);
+            for (Channel c : clients) {
+                c.eventLoop().execute(() -> {
+                    if (c.attr(ApiHandler.ANSWER_OWED).get() != null) {
+                        c.attr(ApiHandler.CLOSE_AFTER_ANSWER).set(Boolean.TRUE); // the PUT /configs that asked for it
+                    } else {
+                        c.close();
+                    }
+                });
+            }
         }, 1, TimeUnit.SECONDS);
     }
 
