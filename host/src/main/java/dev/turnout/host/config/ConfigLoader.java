@@ -117,6 +117,8 @@ public final class ConfigLoader {
     private static final Set<String> SNIFFER_KEYS = Set.of("enable", "sniff", "sniffing", "ports",
             "override-destination", "parse-pure-ip", "force-dns-mapping", "force-domain", "skip-domain",
             "skip-src-address", "skip-dst-address");
+    /** The keys of a {@code sniffer: sniff:} entry Turnout reads (runtime's {@code SnifferSettings}). */
+    private static final Set<String> SNIFF_ENTRY_KEYS = Set.of("ports", "override-destination");
     /** The {@code tun:} keys Turnout reads (its own {@code state-file} among them). */
     private static final Set<String> TUN_KEYS = Set.of("enable", "stack", "device", "mtu", "inet4-address",
             "inet6-address", "auto-route", "auto-detect-interface", "dns-hijack", "state-file", "gso", "strict-route",
@@ -1490,7 +1492,7 @@ public final class ConfigLoader {
                     continue; // SnifferSettings refuses it
                 }
                 for (Object key : entry.keySet()) {
-                    if (!"ports".equals(key) && !"override-destination".equals(key)) {
+                    if (!SNIFF_ENTRY_KEYS.contains(key)) {
                         warnings.add(sniffer.originOf("sniff") + ": sniffer: sniff." + protocol.getKey()
                                 + ": unknown key '" + key + "'; ignored (an entry has 'ports' and"
                                 + " 'override-destination')");
