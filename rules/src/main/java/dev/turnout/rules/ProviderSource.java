@@ -55,6 +55,14 @@ public record ProviderSource(String name, Behavior behavior, ProviderFormat form
         return content == null ? binary : content.getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Reads this source as the rules would and says how many entries it holds; throws where it is not a rule set of
+     * its format and behavior. What a host checks a download with before it takes the place of the last good copy.
+     */
+    public int entries() throws RuleException {
+        return ProviderParser.parse(this, warning -> { }).entries().size();
+    }
+
     /** A {@code format: mrs} provider: mihomo's binary rule set, as read from {@code file}. */
     public static ProviderSource mrs(String name, Behavior behavior, byte[] bytes, String file, Origin declaredAt) {
         return new ProviderSource(name, behavior, ProviderFormat.MRS, "", file, declaredAt, null, bytes);

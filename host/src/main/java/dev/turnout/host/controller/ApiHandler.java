@@ -1124,7 +1124,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } else if (call.method.equals(HttpMethod.PUT)) {
             onWorker(call, RELOAD_FAILED, () -> {
                 if ("http".equals(provider.type())) {
-                    dev.turnout.host.route.ProviderLoader.download(provider.url(), provider.path());
+                    dev.turnout.host.route.ProviderLoader.download(provider);
                 }
                 t.reload(t.config());
             });

@@ -7,6 +7,7 @@ import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.files.TornCopies;
 import dev.turnout.rules.ProviderFormat;
 import dev.turnout.rules.ProviderSource;
+import dev.turnout.rules.RuleException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -79,7 +81,7 @@ public final class ProviderLoader {
         if (p.type().equals("http")) {
             if (fetch && isStale(path, p.intervalSeconds())) {
                 try {
-                    download(p.url(), path);
+                    download(p);
                 } catch (IOException e) {
                     notes.add(p.origin() + ": provider '" + p.name() + "' could not be fetched from " + p.url()
                             + " (" + e.getMessage() + ")" + (Files.exists(path) ? "; using the cached copy" : ""));
@@ -104,18 +106,20 @@ public final class ProviderLoader {
                 throw new ConfigException(p.origin(), "provider '" + p.name() + "': " + ConfigLoader.tooLarge(
                         path + " (with the providers before it)", readSoFar + size, MAX_TOTAL_BYTES));
             }
-            if (p.format() == ProviderFormat.MRS) {
-                sources.put(p.name(), ProviderSource.mrs(p.name(), p.behavior(), ConfigLoader.readFile(path),
-                        path.toString(), p.origin()));
-                return size;
-            }
-            byte[] utf8 = ConfigLoader.readFile(path);
-            ConfigLoader.requireUtf8(utf8, path.toString());
-            sources.put(p.name(), ProviderSource.utf8(p.name(), p.behavior(), p.format(), utf8, path.toString(), p.origin()));
+            sources.put(p.name(), source(p, ConfigLoader.readFile(path), path.toString()));
             return size;
         } catch (IOException e) {
             throw new ConfigException(p.origin(), "provider '" + p.name() + "': cannot read " + path + ": " + e);
         }
+    }
+
+    /** {@code bytes} read from {@code file} (or downloaded from it) as the rules take them. */
+    private static ProviderSource source(ProviderEntry p, byte[] bytes, String file) throws ConfigException {
+        if (p.format() == ProviderFormat.MRS) {
+            return ProviderSource.mrs(p.name(), p.behavior(), bytes, file, p.origin());
+        }
+        ConfigLoader.requireUtf8(bytes, file);
+        return ProviderSource.utf8(p.name(), p.behavior(), p.format(), bytes, file, p.origin());
     }
 
     private static boolean isStale(Path path, int intervalSeconds) {
@@ -144,10 +148,15 @@ public final class ProviderLoader {
     static final long MAX_BYTES = MAX_TOTAL_BYTES;
 
     /**
-     * Downloads to a temporary file beside {@code path}, then renames: a reader never sees half a file, and a
-     * failed download keeps the previous copy.
+     * Downloads {@code p}'s URL to a temporary file beside its path, then renames: a reader never sees half a file,
+     * and a failed download keeps the previous copy. What came must be a rule set of the provider's format with a
+     * rule in it, as mihomo reads a download before it saves it: a captive portal's page, an error page sent with
+     * 200 or an empty answer would otherwise take the last good copy's place, and every start and reload after
+     * would refuse the config until the copy's interval had passed.
      */
-    public static void download(String url, Path path) throws IOException, InterruptedException {
+    public static void download(ProviderEntry p) throws IOException, InterruptedException {
+        String url = p.url();
+        Path path = p.path();
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
@@ -161,9 +170,24 @@ public final class ProviderLoader {
             if (Files.size(tmp) > MAX_BYTES) {
                 throw new IOException(url + " is larger than " + MAX_BYTES + " bytes");
             }
+            requireRules(p, Files.readAllBytes(tmp));
             Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static void requireRules(ProviderEntry p, byte[] bytes) throws IOException {
+        int entries;
+        try {
+            entries = source(p, bytes, p.url()).entries();
+        } catch (ConfigException | RuleException e) {
+            throw new IOException("refused: not a rule set of format " + p.format().name().toLowerCase(Locale.ROOT)
+                    + ": " + e.getMessage());
+        }
+        if (entries == 0) {
+            throw new IOException("refused: " + (bytes.length == 0 ? "an empty answer" : "no rule of behavior "
+                    + p.behavior().name().toLowerCase(Locale.ROOT) + " in " + bytes.length + " bytes"));
         }
     }
 }

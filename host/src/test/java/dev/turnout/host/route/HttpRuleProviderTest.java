@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An http rule provider, against a real HTTP server on loopback: downloaded when its copy is missing or older than
  * its interval (and only when fetching is allowed), the cached copy used when the server fails, and a download
- * that is too large refused with the previous copy kept.
+ * that is too large, or is not a rule set at all, refused with the previous copy kept.
  */
 class HttpRuleProviderTest {
 
@@ -137,9 +137,52 @@ class HttpRuleProviderTest {
     }
 
     @Test
+    void aCaptivePortalsPageIsRefusedAndTheLastGoodCopyKept() throws Exception {
+        body = ("<!DOCTYPE html>\n<html><head><title>Hotel Wi-Fi</title></head>\n"
+                + "<body>Please log in</body></html>\n").getBytes(StandardCharsets.US_ASCII);
+        Files.createDirectories(copy().getParent());
+        Files.writeString(copy(), "cached.example\n");
+        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(7200)));
+        ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), true);
+        assertEquals(1, requests.get());
+        assertEquals("cached.example\n", content(loaded));
+        assertEquals("cached.example\n", Files.readString(copy()), "the next start reads the last good copy");
+        assertTrue(loaded.notes().get(0).matches("c\\.yaml:2:6: provider 'a' could not be fetched from http://\\S+ "
+                + "\\(refused: not a rule set of format text: http://\\S+:1:1: bad domain entry '<!DOCTYPE html>'\\); "
+                + "using the cached copy"), loaded.notes().get(0));
+        try (var files = Files.list(copy().getParent())) {
+            assertEquals(List.of(copy()), files.toList(), "no partial download left beside the copy");
+        }
+    }
+
+    @Test
+    void anEmptyAnswerIsRefusedAndTheLastGoodCopyKept() throws Exception {
+        body = new byte[0];
+        Files.createDirectories(copy().getParent());
+        Files.writeString(copy(), "cached.example\n");
+        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(7200)));
+        ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), true);
+        assertEquals("cached.example\n", content(loaded));
+        assertTrue(loaded.notes().get(0).endsWith("(refused: an empty answer); using the cached copy"),
+                loaded.notes().get(0));
+    }
+
+    @Test
+    void anAnswerWithNoRuleInItIsRefusedEvenWithNoCopyToKeep() throws Exception {
+        body = "# nothing here yet\n".getBytes(StandardCharsets.US_ASCII);
+        ProviderLoader.Loaded loaded = ProviderLoader.load(config(0), true);
+        assertEquals("", content(loaded));
+        assertTrue(Files.notExists(copy()), "not saved: the next start asks again");
+        assertTrue(loaded.notes().get(0).endsWith("(refused: no rule of behavior domain in 19 bytes)"),
+                loaded.notes().get(0));
+    }
+
+    @Test
     void aDownloadOfExactlyTheLimitIsKept() throws Exception {
         body = new byte[(int) ProviderLoader.MAX_BYTES];
         java.util.Arrays.fill(body, (byte) '#');
+        byte[] rule = "kept.example\n".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(rule, 0, body, 0, rule.length); // a rule, then one long comment up to the limit
         ProviderLoader.load(config(0), true);
         assertEquals(ProviderLoader.MAX_BYTES, Files.size(copy()));
     }
