@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ import java.util.function.Consumer;
 /**
  * Downloads a file Turnout keeps in its home folder (a geo database, a dashboard's archive): to a temporary file
  * beside its place, checked, then renamed over it, so that a reader never sees half a file and a failed download
- * leaves nothing behind. Bounded in size and in time without progress;
+ * leaves nothing behind. Bounded in size and in time without progress; follows a few redirects;
  * says what it does in progress lines (start, every few seconds, end).
  */
 public final class Download {
@@ -26,6 +27,7 @@ public final class Download {
     /** A read that waits longer than this for a single byte fails the download. */
     static final int READ_TIMEOUT_MILLIS = 30_000;
     private static final long PROGRESS_EVERY_NANOS = 2_000_000_000L;
+    static final int MAX_REDIRECTS = 5;
 
     /** What makes a downloaded file acceptable (it opens as the database it should be). */
     @FunctionalInterface
@@ -38,18 +40,29 @@ public final class Download {
 
     public static void fetch(String url, Path path, long maxBytes, Check check, Consumer<String> progress) throws IOException {
         String name = path.getFileName().toString();
-        URLConnection c = URI.create(url).toURL().openConnection();
-        if (!(c instanceof HttpURLConnection http)) {
-            throw new IOException("not an http(s) URL: " + url);
-        }
-        http.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
-        http.setReadTimeout(READ_TIMEOUT_MILLIS);
-        http.setInstanceFollowRedirects(true);
-        http.setRequestProperty("User-Agent", "Turnout");
-        Path tmp = TornCopies.partialDownload(path);
         long started = System.nanoTime();
+        HttpURLConnection http = open(url);
+        Path tmp = TornCopies.partialDownload(path);
         try {
             int status = http.getResponseCode();
+            for (int hop = 0; status / 100 == 3 && http.getHeaderField("Location") != null; hop++) {
+                if (hop == MAX_REDIRECTS) {
+                    throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + url);
+                }
+                String location = http.getHeaderField("Location");
+                URI next;
+                try {
+                    next = http.getURL().toURI().resolve(location);
+                } catch (URISyntaxException | IllegalArgumentException e) {
+                    throw new IOException(http.getURL() + " redirects to '" + location + "', which is not a URL");
+                }
+                if (http.getURL().getProtocol().equals("https") && !"https".equals(next.getScheme())) {
+                    throw new IOException(http.getURL() + " redirects to " + next + ", which is not https");
+                }
+                http.disconnect();
+                http = open(next.toString());
+                status = http.getResponseCode();
+            }
             if (status / 100 != 2) {
                 throw new IOException("HTTP " + status + " from " + url);
             }
@@ -86,6 +99,28 @@ public final class Download {
             http.disconnect();
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * A request for {@code url} that does not follow redirects itself: {@link HttpURLConnection} follows none from
+     * http to https (a rule provider's {@code http://} URL often moved there), so {@link #fetch} follows them, as
+     * the JDK's HttpClient does, never from https to anything else.
+     */
+    private static HttpURLConnection open(String url) throws IOException {
+        URLConnection c;
+        try {
+            c = URI.create(url).toURL().openConnection();
+        } catch (IllegalArgumentException e) {
+            throw new IOException("not a URL: " + url);
+        }
+        if (!(c instanceof HttpURLConnection http)) {
+            throw new IOException("not an http(s) URL: " + url);
+        }
+        http.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+        http.setReadTimeout(READ_TIMEOUT_MILLIS);
+        http.setInstanceFollowRedirects(false);
+        http.setRequestProperty("User-Agent", "Turnout");
+        return http;
     }
 
     public static String bytes(long n) {

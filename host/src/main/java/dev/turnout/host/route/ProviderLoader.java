@@ -4,24 +4,20 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.config.ProviderEntry;
-import dev.turnout.host.files.TornCopies;
+import dev.turnout.host.files.Download;
 import dev.turnout.rules.ProviderFormat;
 import dev.turnout.rules.ProviderSource;
 import dev.turnout.rules.RuleException;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the contents of a config's rule providers: a file provider from its path; an http provider from its
@@ -30,6 +26,8 @@ import java.util.Map;
  * empty and a note says so.
  */
 public final class ProviderLoader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProviderLoader.class);
 
     /** What loading found: the contents, and notes for the user (not fetched, empty, stale). */
     public record Loaded(Map<String, ProviderSource> sources, List<String> notes) {
@@ -85,9 +83,6 @@ public final class ProviderLoader {
                 } catch (IOException e) {
                     notes.add(p.origin() + ": provider '" + p.name() + "' could not be fetched from " + p.url()
                             + " (" + e.getMessage() + ")" + (Files.exists(path) ? "; using the cached copy" : ""));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new ConfigException(p.origin(), "interrupted while fetching provider '" + p.name() + "'");
                 }
             }
             if (!Files.exists(path)) {
@@ -148,33 +143,14 @@ public final class ProviderLoader {
     static final long MAX_BYTES = MAX_TOTAL_BYTES;
 
     /**
-     * Downloads {@code p}'s URL to a temporary file beside its path, then renames: a reader never sees half a file,
-     * and a failed download keeps the previous copy. What came must be a rule set of the provider's format with a
-     * rule in it, as mihomo reads a download before it saves it: a captive portal's page, an error page sent with
-     * 200 or an empty answer would otherwise take the last good copy's place, and every start and reload after
-     * would refuse the config until the copy's interval had passed.
+     * Downloads {@code p}'s URL over its cached copy ({@link Download}: bounded in size and time, renamed into place
+     * whole). What came must be a rule set of the provider's format with a rule in it, as mihomo reads a download
+     * before it saves it: a captive portal's page, an error page sent with 200 or an empty answer would otherwise
+     * take the last good copy's place, and every start and reload after would refuse the config until the copy's
+     * interval had passed.
      */
-    public static void download(ProviderEntry p) throws IOException, InterruptedException {
-        String url = p.url();
-        Path path = p.path();
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-                .header("User-Agent", "Turnout").GET().build();
-        Path tmp = TornCopies.partialDownload(path);
-        try {
-            HttpResponse<Path> response = client.send(request, HttpResponse.BodyHandlers.ofFile(tmp));
-            if (response.statusCode() / 100 != 2) {
-                throw new IOException("HTTP " + response.statusCode() + " from " + url);
-            }
-            if (Files.size(tmp) > MAX_BYTES) {
-                throw new IOException(url + " is larger than " + MAX_BYTES + " bytes");
-            }
-            requireRules(p, Files.readAllBytes(tmp));
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+    public static void download(ProviderEntry p) throws IOException {
+        Download.fetch(p.url(), p.path(), MAX_BYTES, file -> requireRules(p, Files.readAllBytes(file)), LOG::info);
     }
 
     private static void requireRules(ProviderEntry p, byte[] bytes) throws IOException {

@@ -32,6 +32,7 @@ class HttpRuleProviderTest {
     private HttpServer server;
     private final AtomicInteger requests = new AtomicInteger();
     private volatile int status = 200;
+    private volatile boolean endless;
     private volatile byte[] body = "served.example\n".getBytes(StandardCharsets.US_ASCII);
 
     @BeforeEach
@@ -39,6 +40,23 @@ class HttpRuleProviderTest {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
         server.createContext("/set.txt", exchange -> {
             requests.incrementAndGet();
+            if (endless) {
+                // No length and, unbounded, no end: 64 MiB at most, or until the client hangs up.
+                exchange.sendResponseHeaders(200, 0);
+                byte[] line = "endless.example\n".getBytes(StandardCharsets.US_ASCII);
+                byte[] chunk = new byte[line.length * 4096];
+                for (int i = 0; i < chunk.length; i += line.length) {
+                    System.arraycopy(line, 0, chunk, i, line.length);
+                }
+                try (var out = exchange.getResponseBody()) {
+                    for (int sent = 0; sent < 64 << 20; sent += chunk.length) {
+                        out.write(chunk);
+                    }
+                } catch (java.io.IOException hungUp) {
+                    // what a client that stopped at its limit does
+                }
+                return;
+            }
             byte[] b = status == 200 ? body : new byte[0];
             exchange.sendResponseHeaders(status, b.length == 0 ? -1 : b.length);
             try (var out = exchange.getResponseBody()) {
@@ -129,8 +147,23 @@ class HttpRuleProviderTest {
         Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(7200)));
         ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), true);
         assertEquals("cached.example\n", content(loaded));
-        assertTrue(loaded.notes().get(0).contains("is larger than 8388608 bytes); using the cached copy"),
-                loaded.notes().get(0));
+        assertTrue(loaded.notes().get(0).contains("/set.txt is 8,388,609 bytes, more than the 8,388,608 bytes allowed); "
+                + "using the cached copy"), loaded.notes().get(0));
+        try (var files = Files.list(copy().getParent())) {
+            assertEquals(List.of(copy()), files.toList(), "no partial download left beside the copy");
+        }
+    }
+
+    @Test
+    void anAnswerThatDoesNotEndIsCutAtTheLimitAndTheCopyKept() throws Exception {
+        endless = true;
+        Files.createDirectories(copy().getParent());
+        Files.writeString(copy(), "cached.example\n");
+        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(7200)));
+        ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), true);
+        assertEquals("cached.example\n", content(loaded));
+        assertTrue(loaded.notes().get(0).contains("/set.txt sent more than the 8,388,608 bytes allowed); "
+                + "using the cached copy"), loaded.notes().get(0));
         try (var files = Files.list(copy().getParent())) {
             assertEquals(List.of(copy()), files.toList(), "no partial download left beside the copy");
         }

@@ -1,0 +1,93 @@
+package dev.turnout.host.files;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Redirects, which {@link Download} follows itself (a local HTTP server sends them). */
+class DownloadTest {
+
+    @TempDir
+    Path dir;
+
+    private HttpServer server;
+    private String base;
+    private final List<String> lines = new ArrayList<>();
+
+    @BeforeEach
+    void serve() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        // /hop/N answers a redirect to /hop/N-1 (relative), /hop/0 the file; /bad a Location that is not a URL.
+        server.createContext("/hop/", exchange -> {
+            int n = Integer.parseInt(exchange.getRequestURI().getPath().substring("/hop/".length()));
+            if (n > 0) {
+                exchange.getResponseHeaders().add("Location", Integer.toString(n - 1));
+                exchange.sendResponseHeaders(n % 2 == 0 ? 302 : 301, -1);
+                exchange.close();
+                return;
+            }
+            byte[] body = "arrived\n".getBytes(StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.createContext("/bad", exchange -> {
+            exchange.getResponseHeaders().add("Location", "http://[nowhere");
+            exchange.sendResponseHeaders(302, -1);
+            exchange.close();
+        });
+        server.start();
+        base = "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private List<String> files() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void redirectsAreFollowedUpToFive() throws Exception {
+        Path file = dir.resolve("set.yaml");
+        Download.fetch(base + "/hop/5", file, 1024, f -> { }, lines::add);
+        assertEquals("arrived\n", Files.readString(file));
+        assertEquals("downloading set.yaml from " + base + "/hop/5 (0.0 MB)", lines.get(0));
+    }
+
+    @Test
+    void aSixthRedirectIsRefusedAndNothingIsLeftBehind() throws Exception {
+        IOException e = assertThrows(IOException.class, () -> Download.fetch(base + "/hop/6", dir.resolve("set.yaml"),
+                1024, f -> { }, lines::add));
+        assertEquals("more than 5 redirects from " + base + "/hop/6", e.getMessage());
+        assertEquals(List.of(), files());
+    }
+
+    @Test
+    void aRedirectToWhatIsNotAUrlIsNamed() throws Exception {
+        IOException e = assertThrows(IOException.class, () -> Download.fetch(base + "/bad", dir.resolve("set.yaml"),
+                1024, f -> { }, lines::add));
+        assertEquals(base + "/bad redirects to 'http://[nowhere', which is not a URL", e.getMessage());
+        assertEquals(List.of(), files());
+    }
+}
