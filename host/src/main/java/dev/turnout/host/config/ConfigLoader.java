@@ -23,6 +23,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -404,6 +405,15 @@ public final class ConfigLoader {
                 }
             }
             return out;
+        }
+
+        /** {@code text}, written at {@code node}, resolved against {@code baseDir}. */
+        private Path path(Path baseDir, String text, Node node) throws ConfigException {
+            try {
+                return baseDir.resolve(text).normalize();
+            } catch (InvalidPathException e) {
+                throw new ConfigException(at(node), "'" + text.replace("\0", "\\0") + "' is not a path: " + e.getReason());
+            }
         }
 
         /** The part's result, or {@code fallback} once its error is recorded. */
@@ -1053,7 +1063,7 @@ public final class ConfigLoader {
                 }
                 pathText = "./ruleset/" + providerName + (format == ProviderFormat.MRS ? ".mrs" : ".yaml");
             }
-            Path path = baseDir.resolve(pathText).normalize();
+            Path path = path(baseDir, pathText, kv.containsKey("path") ? kv.get("path").getValueNode() : m);
             // Only a download writes to the path; a local set is read where the user keeps it.
             String refused = type.equals("http") ? outsideSafePaths(path, baseDir) : null;
             if (refused != null) {
@@ -1136,7 +1146,7 @@ public final class ConfigLoader {
                     }
                     pathText = "./proxies/" + md5(url); // mihomo's C.Path.GetPathByHash("proxies", url)
                 }
-                path = baseDir.resolve(pathText).normalize();
+                path = path(baseDir, pathText, kv.containsKey("path") ? kv.get("path").getValueNode() : m);
                 String refused = outsideSafePaths(path, baseDir);
                 if (refused != null) {
                     throw new ConfigException(kv.containsKey("path") ? at(kv.get("path").getValueNode()) : at(m),
@@ -1557,7 +1567,7 @@ public final class ConfigLoader {
             if (ControllerTls.inline(value)) {
                 return value;
             }
-            Path path = baseDir.resolve(value.trim()).toAbsolutePath().normalize();
+            Path path = path(baseDir, value.trim(), at.getValueNode()).toAbsolutePath().normalize();
             String refused = outsideSafePaths(path, baseDir);
             if (refused != null) {
                 throw new ConfigException(at(at.getValueNode()), "tls: " + refused);

@@ -447,6 +447,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aPathWithANulCharacterIsAProblemAtItsPlaceNotACrash() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(String.join("\n",
+                "rule-providers:",
+                "  r: {type: file, behavior: domain, path: \"r\\u0000.yaml\"}",
+                "proxy-providers:",
+                "  p: {type: file, path: \"p\\0.yaml\"}",
+                "rules: ['RULE-SET,r,DIRECT', 'MATCH,DIRECT']",
+                "")));
+        assertEquals(List.of(
+                "t.yaml:2:43: 'r\\0.yaml' is not a path: Nul character not allowed",
+                "t.yaml:4:25: 'p\\0.yaml' is not a path: Nul character not allowed"),
+                e.problems().stream().map(Throwable::getMessage).toList());
+    }
+
+    @Test
     void everyProblemIsReportedInOneExceptionEachWithItsPosition() {
         ConfigException e = assertThrows(ConfigException.class, () -> parse(String.join("\n",
                 "mixed-port: seventy",
