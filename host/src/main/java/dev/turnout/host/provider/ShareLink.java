@@ -74,7 +74,8 @@ public final class ShareLink {
                 case "vless" -> vless(link);
                 default -> throw new Unreadable(scheme, "no share-link reader for " + scheme + "://");
             };
-        } catch (URISyntaxException | IllegalArgumentException | NullPointerException e) {
+        } catch (URISyntaxException | IllegalArgumentException | NullPointerException | IndexOutOfBoundsException e) {
+            // A subscription is anyone's text: a line no reader expected skips that node, it never stops a start.
             throw new Unreadable(scheme, "malformed " + scheme + ":// link: " + e.getMessage());
         }
     }
@@ -100,6 +101,9 @@ public final class ShareLink {
             rest = base64(body) + query;
         }
         int at = rest.lastIndexOf('@');
+        if (at < 0) {
+            throw new Unreadable("ss", "ss:// link has no method:password@host:port");
+        }
         String userinfo = rest.substring(0, at);
         URI uri = new URI("ss://x@" + rest.substring(at + 1));
         String method;

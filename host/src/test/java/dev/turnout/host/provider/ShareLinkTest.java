@@ -162,4 +162,54 @@ class ShareLinkTest {
         assertThrows(ShareLink.Unreadable.class, () -> ShareLink.parse("vmess://not-base64-json!"));
         assertThrows(ShareLink.Unreadable.class, () -> ShareLink.parse("trojan://pw@no-port.example.com#x"));
     }
+
+    @Test
+    void anSsLinkWithNoAtSignIsUnreadableNotACrash() {
+        // A '#' inside the base64 cuts the link there; what is left decodes to "aes-256-", with no '@' in it.
+        ShareLink.Unreadable e = assertThrows(ShareLink.Unreadable.class,
+                () -> ShareLink.parse("ss://YWVzLTI1Ni1#nY206cGFzc3dvcmQ@192.0.2.10:8388#one"));
+        assertEquals("ss:// link has no method:password@host:port", e.getMessage());
+    }
+
+    /** A subscription is anyone's text: every link cut short, with a character gone or one added, parses or is unreadable. */
+    @Test
+    void everyLinkCutOrManglesIsReadOrUnreadableAndNothingElse() {
+        List<String> links = List.of(
+                "ss://YWVzLTI1Ni1nY206cGFzc3dvcmQ@192.0.2.1:8388/?plugin=obfs-local%3Bobfs%3Dhttp%3Bobfs-host%3Dexample.com#SS",
+                "ss://" + b64("chacha20-ietf-poly1305:p@ss:w0rd@198.51.100.7:8443") + "#HK%2001",
+                "ss://2022-blake3-aes-128-gcm:YctPZ6U7xPPcU%2Bgp3u%2BOBQ%3D%3D@192.0.2.2:443#2022",
+                "socks://" + b64("user:pass") + "@192.0.2.3:1080#office",
+                "https://user:pass@192.0.2.4:443#h",
+                "trojan://password@192.0.2.13:443?sni=example.com&type=ws&path=%2Fws#trojan%20ws",
+                "vless://b0dd64e3-9c27-418c-a1af-c10a2c18d855@192.0.2.14:443?encryption=none&security=reality"
+                        + "&sni=example.com&fp=chrome&pbk=Z84J2IelR9ch3k8VtlVhhs5ycBUlXA7wHBWcBrjqnAw&sid=6b"
+                        + "&type=grpc&serviceName=g&flow=xtls-rprx-vision#v",
+                "vmess://" + b64("{\"v\":\"2\",\"ps\":\"one\",\"add\":\"192.0.2.12\",\"port\":\"443\","
+                        + "\"id\":\"b0dd64e3-9c27-418c-a1af-c10a2c18d855\",\"aid\":\"0\",\"net\":\"ws\","
+                        + "\"type\":\"none\",\"host\":\"example.com\",\"path\":\"/ws\",\"tls\":\"tls\"}"));
+        String junk = "@#:/?%&=[]\"{}";
+        int tried = 0;
+        for (String link : links) {
+            for (int i = 0; i <= link.length(); i++) {
+                List<String> variants = new java.util.ArrayList<>(List.of(link.substring(0, i)));
+                if (i < link.length()) {
+                    variants.add(link.substring(0, i) + link.substring(i + 1));
+                }
+                for (char c : junk.toCharArray()) {
+                    variants.add(link.substring(0, i) + c + link.substring(i));
+                }
+                for (String v : variants) {
+                    tried++;
+                    try {
+                        ShareLink.parse(v);
+                    } catch (ShareLink.Unreadable fine) {
+                        // what a line no reader can take must be
+                    } catch (RuntimeException e) {
+                        throw new AssertionError(v + " threw " + e, e);
+                    }
+                }
+            }
+        }
+        assertEquals(true, tried > 10_000, tried + " variants");
+    }
 }
