@@ -11,7 +11,8 @@ import java.util.Objects;
  * proxies should send the {@code host} upstream so the name is resolved at the far end; a direct dialer
  * uses {@code address} when present and resolves {@code host} otherwise.
  *
- * @param host domain name without a trailing dot, or {@code null} when only the address is known
+ * @param host domain name without a trailing dot and without control characters, or {@code null} when only the
+ *     address is known
  * @param address the IP address, or {@code null} when only the name is known
  * @param port 0 to 65535
  */
@@ -72,6 +73,14 @@ public record Destination(String host, InetAddress address, int port) {
         String h = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
         if (h.isEmpty()) {
             throw new IllegalArgumentException("empty host");
+        }
+        for (int i = 0; i < h.length(); i++) {
+            // A name comes from whoever connects (a SOCKS5 request's bytes): one with a line break or a terminal's
+            // escape in it would write lines of its own into the routing log, and no resolver takes it anyway.
+            if (Character.isISOControl(h.charAt(i))) {
+                throw new IllegalArgumentException("a control character (U+" + String.format("%04X", (int) h.charAt(i))
+                        + ") in host '" + h.replaceAll("\\p{Cntrl}", "?") + "'");
+            }
         }
         return h.toLowerCase(java.util.Locale.ROOT);
     }

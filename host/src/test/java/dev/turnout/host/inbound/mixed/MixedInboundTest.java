@@ -186,6 +186,26 @@ class MixedInboundTest {
         assertEquals(List.of(), tunnel.routed);
     }
 
+    @Test
+    void aNameWithALineBreakIsRefusedByEveryProtocolAndNeverRouted() throws Exception {
+        byte[] name = "a\r\n2026-12-06T13:25:11.736 INFO  route [TCP] forged".getBytes(StandardCharsets.US_ASCII);
+        try (Socket s = connect()) {
+            s.getOutputStream().write(new byte[] {5, 1, 0});
+            assertArrayEquals(new byte[] {5, 0}, s.getInputStream().readNBytes(2));
+            ByteArrayOutputStream request = new ByteArrayOutputStream();
+            request.write(new byte[] {5, 1, 0, 3, (byte) name.length});
+            request.write(name);
+            request.write(new byte[] {0, 80});
+            s.getOutputStream().write(request.toByteArray());
+            assertArrayEquals(new byte[] {5, 8}, s.getInputStream().readNBytes(2), "address type not supported");
+        }
+        String connect = exchange("CONNECT a\u001b[2Jb.test:443 HTTP/1.1\r\nHost: a\u001b[2Jb.test:443\r\n\r\n");
+        assertTrue(connect.startsWith("HTTP/1.1 400 "), connect);
+        String get = exchange("GET http://a\u001bb.test/ HTTP/1.1\r\nHost: a\u001bb.test\r\n\r\n");
+        assertTrue(get.startsWith("HTTP/1.1 400 "), get);
+        assertEquals(List.of(), tunnel.routed);
+    }
+
     /** Refuses every flow as REJECT would, and records the destinations it was asked for. */
     private static final class RefusingTunnel implements Tunnel {
         final List<String> routed = new CopyOnWriteArrayList<>();
