@@ -230,6 +230,11 @@ public final class ProxyProviders {
                 continue;
             }
             String renamed = o.rename(name);
+            if (renamed.chars().anyMatch(Character::isISOControl)) {
+                // A subscription is anyone's text; such a name would write lines of its own into the routing log.
+                skipped.merge("a name with a control character", 1, Integer::sum);
+                continue;
+            }
             if (!names.add(renamed)) {
                 skipped.merge("a name used twice", 1, Integer::sum);
                 continue;

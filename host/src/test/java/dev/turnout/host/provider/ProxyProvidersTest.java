@@ -100,4 +100,16 @@ class ProxyProvidersTest {
         assertNull(l.providers().get("sub").updatedAt());
         assertTrue(l.notes().get(0).contains("not fetched yet"), l.notes().toString());
     }
+
+    @Test
+    void aNodeWhoseNameHasALineBreakIsSkippedAndCounted() throws Exception {
+        List<ConfigException> errors = new ArrayList<>();
+        ProxyProviders.Loaded l = ProxyProviders.load(config(""), (p, max) -> body(GOOD
+                + "  - {name: \"b\\n2026-12-06T13:25:11.736 INFO  route [TCP] forged\", type: socks5, server: 192.0.2.2, port: 1080}\n"
+                + "  - {name: \"c\\u001b[2J\", type: socks5, server: 192.0.2.3, port: 1080}\n", null), errors);
+        ProviderContent sub = l.providers().get("sub");
+        assertEquals(List.of(), errors);
+        assertEquals(List.of("a"), sub.nodes().stream().map(n -> n.name()).toList());
+        assertEquals(java.util.Map.of("a name with a control character", 2), sub.skipped());
+    }
 }
