@@ -243,6 +243,16 @@ class ControllerIT {
     }
 
     @Test
+    void aMalformedPercentEncodingGets400NotAClosedConnection() throws Exception {
+        for (String path : new String[] {"/proxies/%ZZ", "/proxies/G%2", "/proxies/G/delay?timeout=100&url=%ZZ"}) {
+            Api.Response r = api.get(path);
+            assertEquals(400, r.status(), () -> path + ": " + r);
+            assertTrue(String.valueOf(r.object().get("message")).startsWith("malformed percent-encoding in the path or "
+                    + "the query: "), r::toString);
+        }
+    }
+
+    @Test
     void badBodiesGet400() throws Exception {
         assertEquals(400, api.call("PUT", "/proxies/G", "{bad").status());
         assertEquals(400, api.call("PUT", "/proxies/G", "{\"name\": 7}").status());

@@ -103,12 +103,21 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         QueryStringDecoder qs = new QueryStringDecoder(request.uri());
         List<String> path = new ArrayList<>();
-        for (String raw : qs.rawPath().split("/")) {
-            if (!raw.isEmpty()) {
-                path.add(URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
+        Map<String, List<String>> parameters;
+        try {
+            for (String raw : qs.rawPath().split("/")) {
+                if (!raw.isEmpty()) {
+                    path.add(URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
+                }
             }
+            parameters = qs.parameters();
+        } catch (IllegalArgumentException e) {
+            // "%ZZ" or a cut "%2": the connection was closed with no answer at all.
+            Responses.error(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, "malformed percent-encoding in the path "
+                    + "or the query: " + e.getMessage());
+            return;
         }
-        Call call = new Call(ctx, request, request.method(), path, qs.parameters(), keepAlive);
+        Call call = new Call(ctx, request, request.method(), path, parameters, keepAlive);
         BrowserGuard guard = controller.guard();
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
         // Read by Responses for every answer on this connection until the next request sets it again.
