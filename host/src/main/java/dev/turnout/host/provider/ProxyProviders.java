@@ -6,6 +6,7 @@ import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.config.ProxyEntry;
 import dev.turnout.host.config.ProxyProviderEntry;
+import dev.turnout.host.files.AtOnce;
 import dev.turnout.host.outbound.AdapterTypes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,18 +17,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Reads a config's proxy providers: inline from the config, file from its path, http from the copy cached at
@@ -40,7 +36,7 @@ public final class ProxyProviders {
     /** The largest subscription kept when the provider sets no smaller {@code size-limit}: what a config may be. */
     public static final long MAX_BYTES = ConfigLoader.MAX_CONFIG_BYTES;
 
-    /** Downloads at start that run at once; more wait for a free slot. */
+    /** Downloads that run at once; more wait for a free slot. */
     static final int MAX_PARALLEL_DOWNLOADS = 16;
 
     /** Downloads a provider's URL (through its {@code proxy:}), at most {@code maxBytes}. */
@@ -80,10 +76,18 @@ public final class ProxyProviders {
      * @param errors where a provider that cannot be read at all (a missing file) puts its problem; it stands in empty
      */
     public static Loaded load(Config config, Downloader downloader, List<ConfigException> errors) {
+        return load(config, downloader, true, errors);
+    }
+
+    /**
+     * As {@link #load(Config, Downloader, List)}; without {@code staleToo} only copies that are missing are
+     * downloaded (a start: the stale ones are used as they are and refreshed right after, as mihomo does).
+     */
+    public static Loaded load(Config config, Downloader downloader, boolean staleToo, List<ConfigException> errors) {
         Map<String, ProviderContent> out = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         Map<String, Exception> failed = downloader == null ? Map.of()
-                : downloadDue(config.proxyProviders().values(), downloader);
+                : downloadDue(config.proxyProviders().values(), downloader, staleToo);
         for (ProxyProviderEntry p : config.proxyProviders().values()) {
             try {
                 out.put(p.name(), read(p, downloader != null, failed.get(p.name()), notes));
@@ -96,43 +100,16 @@ public final class ProxyProviders {
     }
 
     /**
-     * Downloads every due http provider at once, so that unreachable subscriptions cost one timeout at start, not
-     * one each (as mihomo starts its providers); returns, by provider name, what went wrong for those that failed.
+     * Downloads the http providers whose copy is missing (and, with {@code staleToo}, older than its interval) at
+     * once; returns, by provider name, what went wrong for those that failed.
      */
-    private static Map<String, Exception> downloadDue(Collection<ProxyProviderEntry> providers, Downloader downloader) {
-        List<ProxyProviderEntry> due = providers.stream().filter(ProxyProviders::due).toList();
-        if (due.isEmpty()) {
-            return Map.of();
-        }
-        Map<String, Exception> failed = new ConcurrentHashMap<>();
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(due.size(), MAX_PARALLEL_DOWNLOADS), r -> {
-            Thread t = new Thread(r, "turnout-provider-download-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<?>> downloads = new ArrayList<>();
-            for (ProxyProviderEntry p : due) {
-                downloads.add(pool.submit(() -> {
-                    try {
-                        refresh(p, downloader);
-                    } catch (Exception e) {
-                        failed.put(p.name(), e);
-                    }
-                }));
-            }
-            for (Future<?> f : downloads) {
-                f.get();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            due.forEach(p -> failed.putIfAbsent(p.name(), e));
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause()); // the task catches everything
-        } finally {
-            pool.shutdownNow();
-        }
+    private static Map<String, Exception> downloadDue(Collection<ProxyProviderEntry> providers, Downloader downloader,
+                                                      boolean staleToo) {
+        List<ProxyProviderEntry> due = providers.stream()
+                .filter(p -> staleToo ? due(p) : p.http() && !Files.exists(p.path())).toList();
+        Map<String, Exception> failed = new HashMap<>();
+        AtOnce.each(due, MAX_PARALLEL_DOWNLOADS, "turnout-provider-download", p -> refresh(p, downloader))
+                .forEach((p, e) -> failed.put(p.name(), e));
         return failed;
     }
 

@@ -4,6 +4,7 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.config.ProviderEntry;
+import dev.turnout.host.files.AtOnce;
 import dev.turnout.host.files.Download;
 import dev.turnout.rules.ProviderFormat;
 import dev.turnout.rules.ProviderSource;
@@ -41,7 +42,7 @@ public final class ProviderLoader {
      */
     public static Loaded load(Config config, boolean fetch) throws ConfigException {
         List<ConfigException> errors = new ArrayList<>();
-        Loaded loaded = load(config, fetch, errors);
+        Loaded loaded = load(config, fetch ? Downloads.STALE_TOO : Downloads.NONE, errors);
         if (!errors.isEmpty()) {
             throw ConfigException.of(errors);
         }
@@ -51,14 +52,21 @@ public final class ProviderLoader {
     /**
      * As {@link #load(Config, boolean)}, but a provider that cannot be read adds its problem to {@code errors} and
      * stands in empty, so that the rules can still be checked in the same run (a missing file must not hide them).
+     * The copies to download are downloaded at once, before any is read.
      */
-    public static Loaded load(Config config, boolean fetch, List<ConfigException> errors) {
+    public static Loaded load(Config config, Downloads downloads, List<ConfigException> errors) {
+        List<ProviderEntry> due = config.providers().values().stream()
+                .filter(p -> "http".equals(p.type()) && p.payload() == null && (downloads == Downloads.STALE_TOO
+                        ? isStale(p.path(), p.intervalSeconds()) : downloads == Downloads.MISSING && !Files.exists(p.path())))
+                .toList();
+        Map<ProviderEntry, Exception> failed = AtOnce.each(due, MAX_PARALLEL_DOWNLOADS, "turnout-rule-provider-download",
+                ProviderLoader::download);
         Map<String, ProviderSource> sources = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         long total = 0;
         for (ProviderEntry p : config.providers().values()) {
             try {
-                total += read(p, fetch, total, sources, notes);
+                total += read(p, downloads != Downloads.NONE, failed.get(p), total, sources, notes);
             } catch (ConfigException e) {
                 errors.add(e);
                 sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), ProviderFormat.TEXT, "",
@@ -68,22 +76,25 @@ public final class ProviderLoader {
         return new Loaded(sources, notes);
     }
 
-    /** Reads one provider into {@code sources}; returns the bytes it read. */
-    private static long read(ProviderEntry p, boolean fetch, long readSoFar, Map<String, ProviderSource> sources,
-                             List<String> notes) throws ConfigException {
+    /**
+     * Reads one provider into {@code sources}; returns the bytes it read.
+     *
+     * @param downloadFailure what went wrong when its copy was downloaded just now, if it was and it did
+     */
+    private static long read(ProviderEntry p, boolean fetch, Exception downloadFailure, long readSoFar,
+                             Map<String, ProviderSource> sources, List<String> notes) throws ConfigException {
         Path path = p.path();
         if (p.payload() != null) {
             sources.put(p.name(), ProviderSource.inline(p.name(), p.behavior(), p.payload(), p.origin()));
             return 0;
         }
         if (p.type().equals("http")) {
-            if (fetch && isStale(path, p.intervalSeconds())) {
-                try {
-                    download(p);
-                } catch (IOException e) {
-                    notes.add(p.origin() + ": provider '" + p.name() + "' could not be fetched from " + p.url()
-                            + " (" + e.getMessage() + ")" + (Files.exists(path) ? "; using the cached copy" : ""));
-                }
+            if (downloadFailure instanceof InterruptedException) {
+                throw new ConfigException(p.origin(), "interrupted while fetching provider '" + p.name() + "'");
+            }
+            if (downloadFailure != null) {
+                notes.add(p.origin() + ": provider '" + p.name() + "' could not be fetched from " + p.url()
+                        + " (" + downloadFailure.getMessage() + ")" + (Files.exists(path) ? "; using the cached copy" : ""));
             }
             if (!Files.exists(path)) {
                 if (!fetch) {
@@ -117,7 +128,18 @@ public final class ProviderLoader {
         return ProviderSource.utf8(p.name(), p.behavior(), p.format(), bytes, file, p.origin());
     }
 
-    private static boolean isStale(Path path, int intervalSeconds) {
+    /** Seconds until {@code p}'s copy is older than its interval: 0 or less when it is already, or missing. */
+    public static long secondsUntilStale(ProviderEntry p) {
+        try {
+            long age = (System.currentTimeMillis() - Files.getLastModifiedTime(p.path()).toMillis()) / 1000;
+            return p.intervalSeconds() - age;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Whether an http provider's copy is missing or older than its interval: a reload downloads it. */
+    static boolean isStale(Path path, int intervalSeconds) {
         try {
             if (!Files.exists(path)) {
                 return true;
@@ -138,6 +160,9 @@ public final class ProviderLoader {
      * rules built beside the running ones, fits the launcher's 512 MiB heap: 8 MiB is some 440,000 domains.
      */
     public static final long MAX_TOTAL_BYTES = 8L * 1024 * 1024;
+
+    /** Downloads that run at once; more wait for a free slot. */
+    static final int MAX_PARALLEL_DOWNLOADS = 16;
 
     /** A download larger than this is refused rather than kept. */
     static final long MAX_BYTES = MAX_TOTAL_BYTES;

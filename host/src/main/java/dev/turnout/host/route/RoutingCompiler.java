@@ -38,13 +38,14 @@ public final class RoutingCompiler {
      * Outbounds, providers and rules are each checked even when another part failed, so that one run reports
      * every problem; the rules are then checked against the names the outbounds would have.
      */
-    public Compiled compile(Config config, boolean fetchProviders) throws ConfigException {
+    public Compiled compile(Config config, Downloads downloads) throws ConfigException {
+        boolean fetchProviders = downloads != Downloads.NONE;
         List<ConfigException> errors = new ArrayList<>();
         Outbounds built = null;
         ProxyProviders.Loaded proxyProviders;
         // Downloads only when asked (turnout check never downloads) and only those that are due.
         try (ProviderFetch fetch = fetchProviders ? ProviderFetch.compiling(outbounds, config) : null) {
-            proxyProviders = ProxyProviders.load(config, fetch, errors);
+            proxyProviders = ProxyProviders.load(config, fetch, downloads == Downloads.STALE_TOO, errors);
         }
         try {
             built = outbounds.build(config, proxyProviders.providers());
@@ -53,7 +54,7 @@ public final class RoutingCompiler {
         }
         try {
             // A provider that cannot be read is a problem, and stands in empty so the rules are checked too.
-            ProviderLoader.Loaded providers = ProviderLoader.load(config, fetchProviders, errors);
+            ProviderLoader.Loaded providers = ProviderLoader.load(config, downloads, errors);
             List<String> geoNotes = new ArrayList<>();
             HomeGeoData geo = new HomeGeoData(config.geo(), config.baseDir(), fetchProviders, geoNotes::add, log::info);
             List<String> dnsNotes = new ArrayList<>();

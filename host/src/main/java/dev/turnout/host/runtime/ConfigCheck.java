@@ -36,7 +36,7 @@ public final class ConfigCheck {
         }
         RoutingCompiler.Compiled compiled = null;
         try {
-            compiled = compiler.compile(config, fetchProviders);
+            compiled = compiler.compile(config, fetchProviders ? dev.turnout.host.route.Downloads.STALE_TOO : dev.turnout.host.route.Downloads.NONE);
         } catch (ConfigException e) {
             errors.add(e);
         }

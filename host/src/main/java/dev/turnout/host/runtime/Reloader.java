@@ -3,10 +3,13 @@ package dev.turnout.host.runtime;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.GeoOptions;
+import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.config.ProxyProviderEntry;
-import dev.turnout.host.provider.ProxyProviders;
 import dev.turnout.host.geo.HomeGeoData;
+import dev.turnout.host.provider.ProxyProviders;
+import dev.turnout.host.route.ProviderLoader;
 import dev.turnout.rules.Origin;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -77,15 +80,17 @@ public final class Reloader implements AutoCloseable {
 
     /**
      * http rule providers are refreshed every {@code interval}: a reload then downloads the copies that have
-     * grown older than their interval (and re-reads the config file with them).
+     * grown older than their interval (and re-reads the config file with them). The first comes when the oldest
+     * copy reaches its interval: at once for one the start found stale, which it used as it was.
      */
     private void scheduleProviderRefresh(Config config) {
-        long seconds = config.providers().values().stream()
-                .filter(p -> "http".equals(p.type()) && p.intervalSeconds() > 0)
-                .mapToLong(p -> p.intervalSeconds()).min().orElse(0);
+        List<ProviderEntry> http = config.providers().values().stream()
+                .filter(p -> "http".equals(p.type()) && p.intervalSeconds() > 0).toList();
+        long seconds = http.stream().mapToLong(ProviderEntry::intervalSeconds).min().orElse(0);
         if (seconds > 0) {
-            timer.scheduleWithFixedDelay(this::refresh, seconds, seconds, TimeUnit.SECONDS);
-            log.info("http rule providers refresh every {} s", seconds);
+            long first = Math.max(1, http.stream().mapToLong(ProviderLoader::secondsUntilStale).min().orElse(seconds));
+            timer.scheduleWithFixedDelay(this::refresh, first, seconds, TimeUnit.SECONDS);
+            log.info("http rule providers refresh every {} s (next in {} s)", seconds, first);
         }
         scheduleProxyProviderRefresh(config);
     }
@@ -104,7 +109,7 @@ public final class Reloader implements AutoCloseable {
                     if (now != null && ProxyProviders.due(now)) {
                         refresh();
                     }
-                }, p.intervalSeconds(), Math.max(1, Math.min(p.intervalSeconds(), 60)), TimeUnit.SECONDS);
+                }, 1, Math.max(1, Math.min(p.intervalSeconds(), 60)), TimeUnit.SECONDS); // at once if the start found it stale
                 log.info("proxy provider '{}' refreshes every {} s", name, p.intervalSeconds());
             }
         }

@@ -57,7 +57,7 @@ class CompiledDnsMatchersTest {
                 "");
         Config config = ConfigLoader.parse(yaml, "c.yaml", dir.resolve("c.yaml"), dir);
         return new RoutingCompiler(new OutboundFactory(HostDirect.types(), null, (dev.turnout.api.Resolver) null))
-                .compile(config, false);
+                .compile(config, Downloads.NONE);
     }
 
     /** The sniffer's force-domain and skip-domain take the same entries, with the DNS off too. */
@@ -76,11 +76,11 @@ class CompiledDnsMatchersTest {
                 "");
         Config config = ConfigLoader.parse(yaml, "c.yaml", dir.resolve("c.yaml"), dir);
         ConfigException e = assertThrows(ConfigException.class, () -> new RoutingCompiler(new OutboundFactory(
-                HostDirect.types(), null, (dev.turnout.api.Resolver) null)).compile(config, false));
+                HostDirect.types(), null, (dev.turnout.api.Resolver) null)).compile(config, Downloads.NONE));
         assertTrue(e.getMessage().contains("c.yaml:7:16: sniffer: skip-domain 'rule-set:nope': "), e.getMessage());
         Config fixed = ConfigLoader.parse(yaml.replace(", 'rule-set:nope'", ""), "c.yaml", dir.resolve("c.yaml"), dir);
         CompiledDnsMatchers sets = new RoutingCompiler(new OutboundFactory(HostDirect.types(), null,
-                (dev.turnout.api.Resolver) null)).compile(fixed, false).routing().dnsMatchers();
+                (dev.turnout.api.Resolver) null)).compile(fixed, Downloads.NONE).routing().dnsMatchers();
         assertEquals(Set.of("rule-set:corp", "geosite:private"), sets.keys());
         assertTrue(sets.contains("rule-set:corp", "git.corp.example"));
         assertTrue(sets.contains("geosite:private", "printer.lan"));
@@ -173,7 +173,7 @@ class CompiledDnsMatchersTest {
                 + "dns: {enable: false, fake-ip-filter: ['rule-set:corp', 'geosite:nosuch']}\nrules:\n  - MATCH,DIRECT\n";
         Config config = ConfigLoader.parse(yaml, "c.yaml", dir.resolve("c.yaml"), dir);
         RoutingCompiler.Compiled c = new RoutingCompiler(new OutboundFactory(HostDirect.types(), null,
-                (dev.turnout.api.Resolver) null)).compile(config, false);
+                (dev.turnout.api.Resolver) null)).compile(config, Downloads.NONE);
         assertTrue(c.routing().dnsMatchers().keys().isEmpty());
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -113,6 +114,66 @@ class HttpRuleProviderTest {
         Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(3700)));
         assertEquals("served.example\n", content(ProviderLoader.load(config(3600), true)));
         assertEquals(1, requests.get(), "an hour and more is past the interval");
+    }
+
+    @Test
+    void aStartDownloadsOnlyWhatIsMissingAndUsesAStaleCopyAsItIs() throws Exception {
+        Files.createDirectories(copy().getParent());
+        Files.writeString(copy(), "cached.example\n");
+        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(7200)));
+        List<ConfigException> errors = new java.util.ArrayList<>();
+        ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), Downloads.MISSING, errors);
+        assertEquals("cached.example\n", content(loaded));
+        assertEquals(0, requests.get(), "the reload right after the start refreshes it");
+        assertEquals(List.of(), loaded.notes());
+        assertTrue(ProviderLoader.secondsUntilStale(config(60).providers().get("a")) <= 0);
+        Files.delete(copy());
+        assertEquals("served.example\n", content(ProviderLoader.load(config(60), Downloads.MISSING, errors)));
+        assertEquals(1, requests.get());
+        assertTrue(ProviderLoader.secondsUntilStale(config(60).providers().get("a")) > 50);
+        assertEquals(List.of(), errors);
+    }
+
+    @Test
+    void copiesToDownloadAreDownloadedAtOnceNotOneAfterAnother() throws Exception {
+        // Each answer waits (5 s at most) until three requests are in; one after another, only one would be.
+        java.util.concurrent.CountDownLatch allIn = new java.util.concurrent.CountDownLatch(3);
+        java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        HttpServer slow = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        slow.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
+        slow.createContext("/", exchange -> {
+            most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            allIn.countDown();
+            try {
+                allIn.await(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] b = (exchange.getRequestURI().getPath().substring(1) + ".example\n").getBytes(StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, b.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(b);
+            }
+            inFlight.decrementAndGet();
+        });
+        slow.start();
+        try {
+            String base = "http://127.0.0.1:" + slow.getAddress().getPort() + "/";
+            StringBuilder yaml = new StringBuilder("rule-providers:\n");
+            for (String n : List.of("x", "y", "z")) {
+                yaml.append("  ").append(n).append(": {type: http, behavior: domain, format: text, url: '").append(base)
+                        .append(n).append("', path: ./sets/").append(n).append(".txt}\n");
+            }
+            yaml.append("rules: [RULE-SET,x,DIRECT, RULE-SET,y,DIRECT, RULE-SET,z,DIRECT]\n");
+            Config c = ConfigLoader.parse(yaml.toString(), "c.yaml", dir.resolve("c.yaml"), dir);
+            ProviderLoader.Loaded loaded = ProviderLoader.load(c, true);
+            assertEquals(3, most.get(), "requests in flight together");
+            assertEquals("z.example\n", loaded.sources().get("z").content());
+        } finally {
+            slow.stop(0);
+            ((java.util.concurrent.ExecutorService) slow.getExecutor()).shutdownNow();
+        }
     }
 
     @Test

@@ -103,7 +103,7 @@ class RoutingCompilerTest {
 
     @Test
     void theRulesReachTheOutboundsTheConfigNames() throws Exception {
-        RoutingCompiler.Compiled c = compiler().compile(config(GOOD), false);
+        RoutingCompiler.Compiled c = compiler().compile(config(GOOD), Downloads.NONE);
         Router router = new Router(c.routing(), NameResolver.NONE, RuleHosts.DEFAULT);
         assertEquals("Proxy", target(router, "www.video.example"));
         assertEquals("REJECT", target(router, "blocked.example"));
@@ -116,7 +116,7 @@ class RoutingCompilerTest {
     @Test
     void aConfigThatFailsLeavesTheRoutingInUseAsItWasReportsEveryProblemAndClosesWhatItBuilt() throws Exception {
         RoutingCompiler compiler = compiler();
-        Routing running = compiler.compile(config(GOOD), false).routing();
+        Routing running = compiler.compile(config(GOOD), Downloads.NONE).routing();
         Router router = new Router(running, NameResolver.NONE, RuleHosts.DEFAULT);
         assertEquals(1, open.get());
         String broken = String.join("\n",
@@ -128,7 +128,7 @@ class RoutingCompilerTest {
                 "  - DOMAIN-SUFFIX,video.example,Nowhere",
                 "  - MATCH,DIRECT",
                 "");
-        ConfigException e = assertThrows(ConfigException.class, () -> compiler.compile(config(broken), false));
+        ConfigException e = assertThrows(ConfigException.class, () -> compiler.compile(config(broken), Downloads.NONE));
         List<String> problems = e.problems().stream().map(Throwable::getMessage).toList();
         assertEquals(2, problems.size(), problems::toString);
         assertEquals("c.yaml:4:23: unknown outbound type 'nosuchtype' for 'odd'; available types: counted, direct,"
@@ -150,7 +150,7 @@ class RoutingCompilerTest {
                 "  - DOMAIN-SUFFIX,video.example",
                 "  - MATCH,hk",
                 "");
-        ConfigException e = assertThrows(ConfigException.class, () -> compiler().compile(config(badRule), false));
+        ConfigException e = assertThrows(ConfigException.class, () -> compiler().compile(config(badRule), Downloads.NONE));
         assertTrue(e.getMessage().startsWith("c.yaml:4:5: "), e.getMessage());
         assertEquals(0, open.get());
     }
@@ -163,7 +163,7 @@ class RoutingCompilerTest {
                 "rules:",
                 "  - MATCH,DIRECT",
                 "");
-        ConfigException e = assertThrows(ConfigException.class, () -> compiler().compile(config(badProxy), false));
+        ConfigException e = assertThrows(ConfigException.class, () -> compiler().compile(config(badProxy), Downloads.NONE));
         assertTrue(e.getMessage().startsWith("c.yaml:2:23: unknown outbound type 'nosuchtype'"), e.getMessage());
     }
 
@@ -172,31 +172,31 @@ class RoutingCompilerTest {
         Config running = config(GOOD);
         Config off = running.with(running.patchable().withDisabledRules(Map.of(1, "DOMAIN,blocked.example,REJECT")));
         assertEquals(java.util.Set.of(1), off.disabledRuleIndexes());
-        Router router = new Router(compiler().compile(off, false).routing(), NameResolver.NONE, RuleHosts.DEFAULT);
+        Router router = new Router(compiler().compile(off, Downloads.NONE).routing(), NameResolver.NONE, RuleHosts.DEFAULT);
         assertEquals("hk", target(router, "blocked.example"), "rule 1 off: MATCH decides");
         assertEquals(java.util.Set.of(1), router.current().rules().disabled());
         // The file edited meanwhile: another rule stands at index 1 now, and it is not switched off.
         Config edited = config(GOOD.replace("DOMAIN,blocked.example,REJECT", "DOMAIN,other.example,REJECT"))
                 .with(off.patchable());
         assertEquals(java.util.Set.of(), edited.disabledRuleIndexes());
-        Router after = new Router(compiler().compile(edited, false).routing(), NameResolver.NONE, RuleHosts.DEFAULT);
+        Router after = new Router(compiler().compile(edited, Downloads.NONE).routing(), NameResolver.NONE, RuleHosts.DEFAULT);
         assertEquals("REJECT", target(after, "other.example"));
     }
 
     @Test
     void theRulesCountsGoOnAcrossARoutingWithTheSameRulesOnly() throws Exception {
-        Routing first = compiler().compile(config(GOOD), false).routing();
+        Routing first = compiler().compile(config(GOOD), Downloads.NONE).routing();
         first.stats().decided(1);
         first.stats().decided(-1);
-        assertSame(first.stats(), compiler().compile(config(GOOD), false).routing().countingOn(first).stats());
-        Routing other = compiler().compile(config(GOOD.replace("MATCH,hk", "MATCH,DIRECT")), false).routing();
+        assertSame(first.stats(), compiler().compile(config(GOOD), Downloads.NONE).routing().countingOn(first).stats());
+        Routing other = compiler().compile(config(GOOD.replace("MATCH,hk", "MATCH,DIRECT")), Downloads.NONE).routing();
         assertTrue(other.countingOn(first).stats() != first.stats(), "other rules: counts of their own");
         assertEquals(0, other.countingOn(first).stats().entries().get(1).hitCount());
     }
 
     @Test
     void theModeComesFromTheConfig() throws Exception {
-        Routing global = compiler().compile(config(GOOD.replace("mode: rule", "mode: global")), false).routing();
+        Routing global = compiler().compile(config(GOOD.replace("mode: rule", "mode: global")), Downloads.NONE).routing();
         assertEquals("global", global.mode());
         assertEquals("GLOBAL", target(new Router(global, NameResolver.NONE, RuleHosts.DEFAULT), "www.video.example"));
     }

@@ -1,0 +1,15 @@
+package dev.turnout.host.route;
+
+/** What compiling the routing may download: providers' copies and the geo databases rules read. */
+public enum Downloads {
+    /** Nothing: {@code turnout check}. */
+    NONE,
+    /**
+     * Only what has no copy yet: a start. It must not wait on a server for a copy it has (three unreachable rule
+     * sets held the proxy ports shut for 30 s); the copies older than their interval are refreshed right after it,
+     * by a reload, as mihomo refreshes them after its start.
+     */
+    MISSING,
+    /** Also the copies older than their interval: a reload. */
+    STALE_TOO
+}
