@@ -83,6 +83,13 @@ class HttpRuleProviderTest {
         return dir.resolve("sets/a.txt");
     }
 
+    /** A copy of "cached.example" as an earlier download left it {@code secondsOld} ago. */
+    private void cachedCopy(long secondsOld) throws java.io.IOException {
+        Files.createDirectories(copy().getParent());
+        Files.writeString(copy(), "cached.example\n");
+        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(secondsOld)));
+    }
+
     private static String content(ProviderLoader.Loaded loaded) {
         return loaded.sources().get("a").content();
     }
@@ -118,9 +125,7 @@ class HttpRuleProviderTest {
 
     @Test
     void aStartDownloadsOnlyWhatIsMissingAndUsesAStaleCopyAsItIs() throws Exception {
-        Files.createDirectories(copy().getParent());
-        Files.writeString(copy(), "cached.example\n");
-        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(7200)));
+        cachedCopy(7200);
         List<ConfigException> errors = new java.util.ArrayList<>();
         ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), Downloads.MISSING, errors);
         assertEquals("cached.example\n", content(loaded));
@@ -178,9 +183,7 @@ class HttpRuleProviderTest {
 
     @Test
     void anIntervalOfZeroNeverDownloadsAgainOnceThereIsACopy() throws Exception {
-        Files.createDirectories(copy().getParent());
-        Files.writeString(copy(), "cached.example\n");
-        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(365L * 86400)));
+        cachedCopy(365L * 86400);
         assertEquals("cached.example\n", content(ProviderLoader.load(config(0), true)));
         assertEquals(0, requests.get());
     }
@@ -188,9 +191,7 @@ class HttpRuleProviderTest {
     @Test
     void aServerErrorKeepsTheCachedCopyAndSaysSo() throws Exception {
         status = 404;
-        Files.createDirectories(copy().getParent());
-        Files.writeString(copy(), "cached.example\n");
-        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(7200)));
+        cachedCopy(7200);
         ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), true);
         assertEquals("cached.example\n", content(loaded));
         assertEquals(1, requests.get());
@@ -203,9 +204,7 @@ class HttpRuleProviderTest {
     void aDownloadLargerThanTheLimitIsRefusedAndThePreviousCopyKept() throws Exception {
         body = new byte[(int) ProviderLoader.MAX_BYTES + 1];
         java.util.Arrays.fill(body, (byte) 'a');
-        Files.createDirectories(copy().getParent());
-        Files.writeString(copy(), "cached.example\n");
-        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(7200)));
+        cachedCopy(7200);
         ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), true);
         assertEquals("cached.example\n", content(loaded));
         assertTrue(loaded.notes().get(0).contains("/set.txt is 8,388,609 bytes, more than the 8,388,608 bytes allowed); "
@@ -218,9 +217,7 @@ class HttpRuleProviderTest {
     @Test
     void anAnswerThatDoesNotEndIsCutAtTheLimitAndTheCopyKept() throws Exception {
         endless = true;
-        Files.createDirectories(copy().getParent());
-        Files.writeString(copy(), "cached.example\n");
-        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(7200)));
+        cachedCopy(7200);
         ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), true);
         assertEquals("cached.example\n", content(loaded));
         assertTrue(loaded.notes().get(0).contains("/set.txt sent more than the 8,388,608 bytes allowed); "
@@ -234,9 +231,7 @@ class HttpRuleProviderTest {
     void aCaptivePortalsPageIsRefusedAndTheLastGoodCopyKept() throws Exception {
         body = ("<!DOCTYPE html>\n<html><head><title>Hotel Wi-Fi</title></head>\n"
                 + "<body>Please log in</body></html>\n").getBytes(StandardCharsets.US_ASCII);
-        Files.createDirectories(copy().getParent());
-        Files.writeString(copy(), "cached.example\n");
-        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(7200)));
+        cachedCopy(7200);
         ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), true);
         assertEquals(1, requests.get());
         assertEquals("cached.example\n", content(loaded));
@@ -252,9 +247,7 @@ class HttpRuleProviderTest {
     @Test
     void anEmptyAnswerIsRefusedAndTheLastGoodCopyKept() throws Exception {
         body = new byte[0];
-        Files.createDirectories(copy().getParent());
-        Files.writeString(copy(), "cached.example\n");
-        Files.setLastModifiedTime(copy(), FileTime.from(Instant.now().minusSeconds(7200)));
+        cachedCopy(7200);
         ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), true);
         assertEquals("cached.example\n", content(loaded));
         assertTrue(loaded.notes().get(0).endsWith("(refused: an empty answer); using the cached copy"),
