@@ -57,7 +57,7 @@ public final class ProviderLoader {
     public static Loaded load(Config config, Downloads downloads, List<ConfigException> errors) {
         List<ProviderEntry> due = config.providers().values().stream()
                 .filter(p -> "http".equals(p.type()) && p.payload() == null && (downloads == Downloads.STALE_TOO
-                        ? isStale(p.path(), p.intervalSeconds()) : downloads == Downloads.MISSING && !Files.exists(p.path())))
+                        ? isStale(p) : downloads == Downloads.MISSING && !Files.exists(p.path())))
                 .toList();
         Map<ProviderEntry, Exception> failed = AtOnce.each(due, MAX_PARALLEL_DOWNLOADS, "turnout-rule-provider-download",
                 ProviderLoader::download);
@@ -139,19 +139,8 @@ public final class ProviderLoader {
     }
 
     /** Whether an http provider's copy is missing or older than its interval: a reload downloads it. */
-    static boolean isStale(Path path, int intervalSeconds) {
-        try {
-            if (!Files.exists(path)) {
-                return true;
-            }
-            if (intervalSeconds <= 0) {
-                return false;
-            }
-            long age = System.currentTimeMillis() - Files.getLastModifiedTime(path).toMillis();
-            return age > intervalSeconds * 1000L;
-        } catch (IOException e) {
-            return true;
-        }
+    private static boolean isStale(ProviderEntry p) {
+        return !Files.exists(p.path()) || p.intervalSeconds() > 0 && secondsUntilStale(p) < 0;
     }
 
     /**
