@@ -52,7 +52,7 @@ class ConfigErrorsIT {
         ConfigException e = assertThrows(ConfigException.class, () -> {
             Config c = ConfigLoader.load(file, dir);
             new RoutingCompiler(new OutboundFactory(DnsOutboundType.beside(plugins.outboundTypes(), null),
-                    new HostDialer(() -> SocketBinder.NONE, resolver, 1000), resolver)).compile(c, dev.turnout.host.route.Downloads.NONE);
+                    new HostDialer(() -> SocketBinder.NONE, resolver, 1000), resolver)).compile(c, dev.turnout.host.files.Downloads.NONE);
         });
         return e.getMessage().replace(file.toString(), "c.yaml");
     }

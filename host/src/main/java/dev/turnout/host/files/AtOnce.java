@@ -41,13 +41,13 @@ public final class AtOnce {
             return t;
         });
         try {
-            List<Future<?>> running = items.stream().map(item -> pool.submit(() -> {
+            List<Future<?>> running = items.stream().<Future<?>>map(item -> pool.submit(() -> {
                 try {
                     task.run(item);
                 } catch (Exception e) {
                     failed.put(item, e);
                 }
-            })).<Future<?>>map(f -> f).toList();
+            })).toList();
             for (Future<?> f : running) {
                 f.get();
             }

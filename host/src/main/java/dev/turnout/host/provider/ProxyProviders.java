@@ -7,6 +7,7 @@ import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.config.ProxyEntry;
 import dev.turnout.host.config.ProxyProviderEntry;
 import dev.turnout.host.files.AtOnce;
+import dev.turnout.host.files.Downloads;
 import dev.turnout.host.outbound.AdapterTypes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,18 +77,15 @@ public final class ProxyProviders {
      * @param errors where a provider that cannot be read at all (a missing file) puts its problem; it stands in empty
      */
     public static Loaded load(Config config, Downloader downloader, List<ConfigException> errors) {
-        return load(config, downloader, true, errors);
+        return load(config, downloader, Downloads.STALE_TOO, errors);
     }
 
-    /**
-     * As {@link #load(Config, Downloader, List)}; without {@code staleToo} only copies that are missing are
-     * downloaded (a start: the stale ones are used as they are and refreshed right after, as mihomo does).
-     */
-    public static Loaded load(Config config, Downloader downloader, boolean staleToo, List<ConfigException> errors) {
+    /** As {@link #load(Config, Downloader, List)}, downloading what {@code downloads} says (a start: missing copies). */
+    public static Loaded load(Config config, Downloader downloader, Downloads downloads, List<ConfigException> errors) {
         Map<String, ProviderContent> out = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         Map<String, Exception> failed = downloader == null ? Map.of()
-                : downloadDue(config.proxyProviders().values(), downloader, staleToo);
+                : downloadDue(config.proxyProviders().values(), downloader, downloads);
         for (ProxyProviderEntry p : config.proxyProviders().values()) {
             try {
                 out.put(p.name(), read(p, downloader != null, failed.get(p.name()), notes));
@@ -100,13 +98,13 @@ public final class ProxyProviders {
     }
 
     /**
-     * Downloads the http providers whose copy is missing (and, with {@code staleToo}, older than its interval) at
-     * once; returns, by provider name, what went wrong for those that failed.
+     * Downloads the http providers whose copy {@code downloads} asks for at once; returns, by provider name, what
+     * went wrong for those that failed.
      */
     private static Map<String, Exception> downloadDue(Collection<ProxyProviderEntry> providers, Downloader downloader,
-                                                      boolean staleToo) {
+                                                      Downloads downloads) {
         List<ProxyProviderEntry> due = providers.stream()
-                .filter(p -> staleToo ? due(p) : p.http() && !Files.exists(p.path())).toList();
+                .filter(p -> p.http() && downloads.fetches(p.path(), due(p))).toList();
         Map<String, Exception> failed = new HashMap<>();
         AtOnce.each(due, MAX_PARALLEL_DOWNLOADS, "turnout-provider-download", p -> refresh(p, downloader))
                 .forEach((p, e) -> failed.put(p.name(), e));

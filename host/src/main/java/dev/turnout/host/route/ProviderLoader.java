@@ -6,6 +6,7 @@ import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.files.AtOnce;
 import dev.turnout.host.files.Download;
+import dev.turnout.host.files.Downloads;
 import dev.turnout.rules.ProviderFormat;
 import dev.turnout.rules.ProviderSource;
 import dev.turnout.rules.RuleException;
@@ -56,9 +57,7 @@ public final class ProviderLoader {
      */
     public static Loaded load(Config config, Downloads downloads, List<ConfigException> errors) {
         List<ProviderEntry> due = config.providers().values().stream()
-                .filter(p -> "http".equals(p.type()) && p.payload() == null && (downloads == Downloads.STALE_TOO
-                        ? isStale(p) : downloads == Downloads.MISSING && !Files.exists(p.path())))
-                .toList();
+                .filter(p -> "http".equals(p.type()) && downloads.fetches(p.path(), isStale(p))).toList();
         Map<ProviderEntry, Exception> failed = AtOnce.each(due, MAX_PARALLEL_DOWNLOADS, "turnout-rule-provider-download",
                 ProviderLoader::download);
         Map<String, ProviderSource> sources = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package dev.turnout.host.route;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ListenerEntry;
+import dev.turnout.host.files.Downloads;
 import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.outbound.Outbounds;
@@ -45,7 +46,7 @@ public final class RoutingCompiler {
         ProxyProviders.Loaded proxyProviders;
         // Downloads only when asked (turnout check never downloads) and only those that are due.
         try (ProviderFetch fetch = fetchProviders ? ProviderFetch.compiling(outbounds, config) : null) {
-            proxyProviders = ProxyProviders.load(config, fetch, downloads == Downloads.STALE_TOO, errors);
+            proxyProviders = ProxyProviders.load(config, fetch, downloads, errors);
         }
         try {
             built = outbounds.build(config, proxyProviders.providers());

@@ -36,7 +36,7 @@ public final class ConfigCheck {
         }
         RoutingCompiler.Compiled compiled = null;
         try {
-            compiled = compiler.compile(config, fetchProviders ? dev.turnout.host.route.Downloads.STALE_TOO : dev.turnout.host.route.Downloads.NONE);
+            compiled = compiler.compile(config, fetchProviders ? dev.turnout.host.files.Downloads.STALE_TOO : dev.turnout.host.files.Downloads.NONE);
         } catch (ConfigException e) {
             errors.add(e);
         }

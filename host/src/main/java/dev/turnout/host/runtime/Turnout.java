@@ -183,7 +183,7 @@ public final class Turnout implements AutoCloseable {
                     Ipv6Gate.over(dnsService.directNames(resolver), ipv6),
                     Ipv6Gate.over(dnsService.proxyServerNames(resolver), ipv6)));
             long compiling = System.nanoTime();
-            RoutingCompiler.Compiled compiled = compiler.compile(config, dev.turnout.host.route.Downloads.MISSING);
+            RoutingCompiler.Compiled compiled = compiler.compile(config, dev.turnout.host.files.Downloads.MISSING);
             try {
                 ConfigCheck.dnsOutbounds(config, settings, compiled.routing());
             } catch (ConfigException e) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
+import dev.turnout.host.files.Downloads;
 import dev.turnout.host.geo.GeoFiles;
 import dev.turnout.host.outbound.HostDirect;
 import dev.turnout.host.outbound.OutboundFactory;

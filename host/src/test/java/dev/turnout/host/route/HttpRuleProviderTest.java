@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
+import dev.turnout.host.files.Downloads;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

@@ -15,6 +15,7 @@ import dev.turnout.api.OutboundType;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
+import dev.turnout.host.files.Downloads;
 import dev.turnout.host.outbound.HostDirect;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.rules.NameResolver;

@@ -1,4 +1,7 @@
-package dev.turnout.host.route;
+package dev.turnout.host.files;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /** What compiling the routing may download: providers' copies and the geo databases rules read. */
 public enum Downloads {
@@ -11,5 +14,10 @@ public enum Downloads {
      */
     MISSING,
     /** Also the copies older than their interval: a reload. */
-    STALE_TOO
+    STALE_TOO;
+
+    /** Whether the copy at {@code copy}, {@code stale} or not (missing counts as stale), is downloaded now. */
+    public boolean fetches(Path copy, boolean stale) {
+        return this == STALE_TOO ? stale : this == MISSING && !Files.exists(copy);
+    }
 }
