@@ -88,7 +88,7 @@ public final class ProxyProviders {
                 : downloadDue(config.proxyProviders().values(), downloader, downloads);
         for (ProxyProviderEntry p : config.proxyProviders().values()) {
             try {
-                out.put(p.name(), read(p, downloader != null, failed.get(p.name()), notes));
+                out.put(p.name(), read(p, downloader, failed.get(p.name()), notes));
             } catch (ConfigException e) {
                 errors.add(e);
                 out.put(p.name(), new ProviderContent(p, List.of(), Map.of(), null, null));
@@ -111,7 +111,8 @@ public final class ProxyProviders {
         return failed;
     }
 
-    private static ProviderContent read(ProxyProviderEntry p, boolean downloads, Exception downloadFailure,
+    /** @param downloader null when nothing may be downloaded ({@code turnout check}) */
+    private static ProviderContent read(ProxyProviderEntry p, Downloader downloader, Exception downloadFailure,
                                         List<String> notes) throws ConfigException {
         String what = "proxy provider '" + p.name() + "'";
         if (p.payload() != null) {
@@ -129,7 +130,7 @@ public final class ProxyProviders {
                         + describeAge(path) : "; it has no nodes until a download succeeds"));
             }
             if (!Files.exists(path)) {
-                if (!downloads) {
+                if (downloader == null) {
                     notes.add(p.origin() + ": " + what + " not fetched yet (" + p.url() + "); no cached copy at " + path);
                 }
                 return new ProviderContent(p, List.of(), Map.of(), null, null);
@@ -137,7 +138,18 @@ public final class ProxyProviders {
         } else if (!Files.exists(path)) {
             throw new ConfigException(p.origin(), what + ": file " + path + " does not exist");
         }
-        Subscription.Parsed parsed = parse(read(path, p), path.toString());
+        Subscription.Parsed parsed;
+        try {
+            parsed = parse(read(path, p), path.toString());
+        } catch (ConfigException broken) {
+            if (!p.http()) {
+                throw broken;
+            }
+            parsed = readAgain(p, broken, downloader, downloadFailure, notes);
+            if (parsed == null) {
+                return new ProviderContent(p, List.of(), Map.of(), null, null);
+            }
+        }
         Map<String, Integer> skipped = new TreeMap<>(parsed.skipped());
         Instant updated;
         try {
@@ -146,6 +158,34 @@ public final class ProxyProviders {
             updated = null;
         }
         return new ProviderContent(p, select(p, parsed.nodes(), skipped), skipped, updated, readInfo(p));
+    }
+
+    /**
+     * An http provider's copy that no longer reads (Turnout reads a download before it saves it, so the copy was
+     * broken since: by hand, or by another program): downloaded again now, as mihomo does, unless that already
+     * failed or may not happen; otherwise the provider has no nodes and a note says why, and Turnout still starts,
+     * as mihomo does. Null when there is no list.
+     */
+    private static Subscription.Parsed readAgain(ProxyProviderEntry p, ConfigException broken, Downloader downloader,
+                                                 Exception downloadFailure, List<String> notes) throws ConfigException {
+        String lost = p.origin() + ": proxy provider '" + p.name() + "': its cached copy cannot be read ("
+                + broken.getMessage() + ")";
+        if (downloader == null) {
+            notes.add(lost + "; run downloads it again");
+            return null;
+        }
+        if (downloadFailure == null) {
+            try {
+                return refresh(p, downloader);
+            } catch (InterruptedException e) {
+                throw new ConfigException(p.origin(), "interrupted while fetching proxy provider '" + p.name() + "'");
+            } catch (IOException | ConfigException e) {
+                downloadFailure = e;
+            }
+        }
+        notes.add(lost + ", and downloading it again failed (" + downloadFailure.getMessage()
+                + "): it has no nodes until a download succeeds");
+        return null;
     }
 
     /**

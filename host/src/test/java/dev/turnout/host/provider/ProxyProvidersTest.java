@@ -112,4 +112,39 @@ class ProxyProvidersTest {
         assertEquals(List.of("a"), sub.nodes().stream().map(n -> n.name()).toList());
         assertEquals(java.util.Map.of("a name with a control character", 2), sub.skipped());
     }
+
+    @Test
+    void aCachedCopyBrokenOnDiskIsDownloadedAgainAndWithoutOneTheStartGoesOnWithNoNodes() throws Exception {
+        Config c = config("");
+        Path cached = c.proxyProviders().get("sub").path();
+        Files.createDirectories(cached.getParent());
+        String broken = "proxies:\n  - {name: a, type: socks5\n";
+        Files.writeString(cached, broken);
+        List<ConfigException> errors = new ArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
+        ProxyProviders.Loaded again = ProxyProviders.load(c, (p, max) -> {
+            calls.incrementAndGet();
+            return body(GOOD, null);
+        }, errors);
+        assertEquals(List.of(), errors);
+        assertEquals(1, calls.get());
+        assertEquals(List.of("a"), again.providers().get("sub").nodes().stream().map(n -> n.name()).toList());
+        assertEquals(GOOD, Files.readString(cached), "the copy is whole again");
+
+        Files.writeString(cached, broken);
+        ProxyProviders.Loaded offline = ProxyProviders.load(c, (p, max) -> {
+            throw new java.io.IOException("offline");
+        }, errors);
+        assertEquals(List.of(), errors, "a start goes on");
+        assertEquals(List.of(), offline.providers().get("sub").nodes());
+        assertEquals(1, offline.notes().size(), offline.notes().toString());
+        assertTrue(offline.notes().get(0).matches("c\\.yaml:3:5: proxy provider 'sub': its cached copy cannot be read \\(.*"
+                + "\\), and downloading it again failed \\(offline\\): it has no nodes until a download succeeds"),
+                offline.notes().get(0));
+
+        ProxyProviders.Loaded checked = ProxyProviders.load(c, null, errors);
+        assertEquals(List.of(), errors);
+        assertTrue(checked.notes().get(0).endsWith("; run downloads it again"), checked.notes().get(0));
+        assertEquals(broken, Files.readString(cached), "turnout check downloads nothing");
+    }
 }
