@@ -8,6 +8,7 @@ import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.controller.Controller;
 import dev.turnout.host.outbound.LeftOutProxy;
 import dev.turnout.host.plugin.PluginHost;
+import dev.turnout.host.route.ProviderLoader;
 import dev.turnout.host.route.RoutingCompiler;
 import dev.turnout.host.runtime.ConfigCheck;
 import dev.turnout.host.runtime.Logging;
@@ -89,8 +90,9 @@ final class CheckCommand implements Callable<Integer> {
             out.println("rule providers (" + c.providers().size() + "):");
             for (ProviderEntry p : c.providers().values()) {
                 String state = p.payload() != null ? p.payload().size() + " entries in the config"
-                        : Files.exists(p.path()) ? "loaded from " + p.path()
-                        : "not fetched" + (p.url() != null ? " (" + p.url() + ")" : "");
+                        : !Files.exists(p.path()) ? "not fetched" + (p.url() != null ? " (" + p.url() + ")" : "")
+                        : !"http".equals(p.type()) || ProviderLoader.copyReads(p) ? "loaded from " + p.path()
+                        : "its copy at " + p.path() + " cannot be read: run downloads it again";
                 out.printf("  %-24s %-6s %-9s %s%n", p.name(), p.type(), p.behavior().name().toLowerCase(), state);
             }
             out.println("proxy providers (" + proxyProviders.size() + "):");
@@ -98,7 +100,8 @@ final class CheckCommand implements Callable<Integer> {
                 var entry = p.content().entry();
                 String count = p.nodes().size() + (p.nodes().size() == 1 ? " node" : " nodes");
                 String state = entry.payload() != null ? count + " in the config"
-                        : p.content().updatedAt() == null ? "not fetched yet (" + entry.url() + ")"
+                        : p.content().updatedAt() == null ? (Files.exists(entry.path()) ? "its copy at " + entry.path()
+                                + " cannot be read: run downloads it again" : "not fetched yet (" + entry.url() + ")")
                         : count + " from " + entry.path() + " ("
                                 + dev.turnout.host.provider.ProxyProviders.describeAge(entry.path()) + ")";
                 out.printf("  %-24s %-6s %s%n", p.name(), entry.type(), state);

@@ -56,14 +56,37 @@ public final class ProviderLoader {
      * The copies to download are downloaded at once, before any is read.
      */
     public static Loaded load(Config config, Downloads downloads, List<ConfigException> errors) {
+        return load(config, downloads, errors, Map.of());
+    }
+
+    /**
+     * As {@link #load(Config, Downloads, List)}, with the http providers whose cached copy {@link #brokenCopies} found
+     * broken: each is downloaded again now (unless nothing may be), and stands in empty with a note when that fails,
+     * as mihomo starts with such a provider empty rather than not at all.
+     *
+     * @param broken provider name to what is wrong with its copy
+     */
+    public static Loaded load(Config config, Downloads downloads, List<ConfigException> errors,
+                              Map<String, String> broken) {
         List<ProviderEntry> due = config.providers().values().stream()
-                .filter(p -> "http".equals(p.type()) && downloads.fetches(p.path(), isStale(p))).toList();
+                .filter(p -> "http".equals(p.type()) && (downloads.fetches(p.path(), isStale(p))
+                        || downloads != Downloads.NONE && broken.containsKey(p.name()))).toList();
         Map<ProviderEntry, Exception> failed = AtOnce.each(due, MAX_PARALLEL_DOWNLOADS, "turnout-rule-provider-download",
                 ProviderLoader::download);
         Map<String, ProviderSource> sources = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         long total = 0;
         for (ProviderEntry p : config.providers().values()) {
+            String problem = broken.get(p.name());
+            if (problem != null && (downloads == Downloads.NONE || failed.containsKey(p))) {
+                String lost = p.origin() + ": provider '" + p.name() + "': its cached copy cannot be read (" + problem + ")";
+                notes.add(downloads == Downloads.NONE ? lost + "; run downloads it again" : lost
+                        + ", and downloading it again failed (" + failed.get(p).getMessage()
+                        + "): it is empty until a download succeeds");
+                sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), "", String.valueOf(p.path()),
+                        p.origin()));
+                continue;
+            }
             try {
                 total += read(p, downloads != Downloads.NONE, failed.get(p), total, sources, notes);
             } catch (ConfigException e) {
@@ -127,6 +150,35 @@ public final class ProviderLoader {
         return ProviderSource.utf8(p.name(), p.behavior(), p.format(), bytes, file, p.origin());
     }
 
+    /**
+     * The http providers whose cached copy one of {@code problems} lies in and which no longer reads as a rule set of
+     * its format (Turnout reads a download before it saves it, so such a copy was broken since: by hand, or by another
+     * program), each with the first such problem. A problem of another kind in a good copy (a GEOIP entry without
+     * its database) is not the copy's fault: downloading it again would not help.
+     */
+    public static Map<String, String> brokenCopies(Config config, List<ConfigException> problems) {
+        Map<String, String> broken = new LinkedHashMap<>();
+        for (ConfigException problem : problems) {
+            for (ProviderEntry p : config.providers().values()) {
+                if ("http".equals(p.type()) && p.payload() == null && !broken.containsKey(p.name())
+                        && p.path().toString().equals(problem.origin().file()) && !copyReads(p)) {
+                    broken.put(p.name(), problem.getMessage());
+                }
+            }
+        }
+        return broken;
+    }
+
+    /** Whether {@code p}'s copy on disk reads as a rule set of its format (empty or not). */
+    public static boolean copyReads(ProviderEntry p) {
+        try {
+            source(p, Files.readAllBytes(p.path()), p.path().toString()).entries();
+            return true;
+        } catch (IOException | ConfigException | RuleException e) {
+            return false;
+        }
+    }
+
     /** Seconds until {@code p}'s copy is older than its interval: 0 or less when it is already, or missing. */
     public static long secondsUntilStale(ProviderEntry p) {
         try {
@@ -154,6 +206,7 @@ public final class ProviderLoader {
 
     /** A download larger than this is refused rather than kept. */
     static final long MAX_BYTES = MAX_TOTAL_BYTES;
+
 
     /**
      * Downloads {@code p}'s URL over its cached copy ({@link Download}: bounded in size and time, renamed into place

@@ -54,8 +54,44 @@ public final class RoutingCompiler {
             errors.add(e);
         }
         try {
+            List<ConfigException> ruleErrors = new ArrayList<>();
+            Compiled compiled = compileRules(config, downloads, built, proxyProviders, Map.of(), ruleErrors);
+            Map<String, String> broken = ProviderLoader.brokenCopies(config, ruleErrors);
+            if (!broken.isEmpty()) {
+                // Once more with those copies downloaded again, or empty: the first run's problems were theirs.
+                ruleErrors.clear();
+                compiled = compileRules(config, downloads, built, proxyProviders, broken, ruleErrors);
+            }
+            errors.addAll(ruleErrors);
+            if (errors.isEmpty()) {
+                return compiled;
+            }
+        } catch (RuntimeException | Error e) {
+            if (built != null) {
+                built.close();
+            }
+            throw e;
+        }
+        if (built != null) {
+            built.close();
+        }
+        throw ConfigException.of(errors);
+    }
+
+    /**
+     * The rules and what they read (rule providers, geo databases, the DNS's sets) over {@code built}: the routing
+     * when neither they nor anything before them had a problem, else null with their problems added to
+     * {@code errors}.
+     *
+     * @param broken http rule providers whose cached copy is broken, to download again (see {@link ProviderLoader})
+     */
+    private Compiled compileRules(Config config, Downloads downloads, Outbounds built,
+                                  ProxyProviders.Loaded proxyProviders, Map<String, String> broken,
+                                  List<ConfigException> errors) {
+        boolean fetchProviders = downloads != Downloads.NONE;
+        try {
             // A provider that cannot be read is a problem, and stands in empty so the rules are checked too.
-            ProviderLoader.Loaded providers = ProviderLoader.load(config, downloads, errors);
+            ProviderLoader.Loaded providers = ProviderLoader.load(config, downloads, errors, broken);
             List<String> geoNotes = new ArrayList<>();
             HomeGeoData geo = new HomeGeoData(config.geo(), config.baseDir(), fetchProviders, geoNotes::add, log::info);
             List<String> dnsNotes = new ArrayList<>();
@@ -82,7 +118,7 @@ public final class RoutingCompiler {
                             + l.rule() + "', so its flows follow the rules, as in mihomo");
                 }
             }
-            if (errors.isEmpty()) {
+            if (errors.isEmpty() && built != null) {
                 List<String> notes = new ArrayList<>(proxyProviders.notes());
                 notes.addAll(providers.notes());
                 notes.addAll(geoNotes);
@@ -100,16 +136,8 @@ public final class RoutingCompiler {
             }
         } catch (RuleException e) {
             e.problems().forEach(p -> errors.add(new ConfigException(p.origin(), stripOrigin(p))));
-        } catch (RuntimeException | Error e) {
-            if (built != null) {
-                built.close();
-            }
-            throw e;
         }
-        if (built != null) {
-            built.close();
-        }
-        throw ConfigException.of(errors);
+        return null;
     }
 
     static String stripOrigin(RuleException e) {

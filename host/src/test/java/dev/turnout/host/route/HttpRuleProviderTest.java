@@ -76,7 +76,7 @@ class HttpRuleProviderTest {
     private Config config(int interval) throws Exception {
         String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/set.txt";
         return ConfigLoader.parse("rule-providers:\n  a: {type: http, behavior: domain, format: text, url: '" + url
-                + "', path: ./sets/a.txt, interval: " + interval + "}\nrules: [RULE-SET,a,DIRECT]\n",
+                + "', path: ./sets/a.txt, interval: " + interval + "}\nrules: ['RULE-SET,a,DIRECT']\n",
                 "c.yaml", dir.resolve("c.yaml"), dir);
     }
 
@@ -171,7 +171,7 @@ class HttpRuleProviderTest {
                 yaml.append("  ").append(n).append(": {type: http, behavior: domain, format: text, url: '").append(base)
                         .append(n).append("', path: ./sets/").append(n).append(".txt}\n");
             }
-            yaml.append("rules: [RULE-SET,x,DIRECT, RULE-SET,y,DIRECT, RULE-SET,z,DIRECT]\n");
+            yaml.append("rules: ['RULE-SET,x,DIRECT', 'RULE-SET,y,DIRECT', 'RULE-SET,z,DIRECT']\n");
             Config c = ConfigLoader.parse(yaml.toString(), "c.yaml", dir.resolve("c.yaml"), dir);
             ProviderLoader.Loaded loaded = ProviderLoader.load(c, true);
             assertEquals(3, most.get(), "requests in flight together");
@@ -273,5 +273,67 @@ class HttpRuleProviderTest {
         System.arraycopy(rule, 0, body, 0, rule.length); // a rule, then one long comment up to the limit
         ProviderLoader.load(config(0), true);
         assertEquals(ProviderLoader.MAX_BYTES, Files.size(copy()));
+    }
+
+    private static RoutingCompiler.Compiled compile(Config c, Downloads downloads) throws ConfigException {
+        return new RoutingCompiler(new dev.turnout.host.outbound.OutboundFactory(
+                dev.turnout.host.outbound.HostDirect.types(), null, (dev.turnout.api.Resolver) null)).compile(c, downloads);
+    }
+
+    /** A copy broken on disk (by hand, or by another program), too young for its interval to download it again. */
+    private void brokenCopy() throws java.io.IOException {
+        Files.createDirectories(copy().getParent());
+        Files.writeString(copy(), "cached.example\n<!DOCTYPE html>\n");
+    }
+
+    @Test
+    void aCopyBrokenOnDiskIsDownloadedAgainAtStartInsteadOfStoppingIt() throws Exception {
+        brokenCopy();
+        RoutingCompiler.Compiled compiled = compile(config(86400), Downloads.MISSING);
+        assertEquals(1, requests.get());
+        assertEquals("served.example\n", Files.readString(copy()));
+        assertEquals(1, compiled.routing().rules().entries(0), "the rule set as served: one domain");
+        assertEquals(List.of(), compiled.notes().stream().filter(n -> n.contains("'a'")).toList());
+        compiled.routing().outbounds().close();
+    }
+
+    @Test
+    void aCopyBrokenOnDiskWithItsServerDownLeavesTheProviderEmptyAndTheStartGoesOn() throws Exception {
+        status = 503;
+        brokenCopy();
+        RoutingCompiler.Compiled compiled = compile(config(86400), Downloads.MISSING);
+        assertEquals(1, requests.get());
+        String note = compiled.notes().stream().filter(n -> n.contains("'a'")).findFirst().orElseThrow();
+        assertTrue(note.matches("c\\.yaml:2:6: provider 'a': its cached copy cannot be read \\(\\S+a\\.txt:2:1: bad "
+                + "domain entry '<!DOCTYPE html>'\\), and downloading it again failed \\(HTTP 503 from \\S+\\): it is empty "
+                + "until a download succeeds"), note);
+        assertEquals("cached.example\n<!DOCTYPE html>\n", Files.readString(copy()), "nothing better to put in its place");
+        compiled.routing().outbounds().close();
+    }
+
+    @Test
+    void checkSaysABrokenCopyWillBeDownloadedAgainAndDownloadsNothing() throws Exception {
+        brokenCopy();
+        RoutingCompiler.Compiled compiled = compile(config(86400), Downloads.NONE);
+        assertEquals(0, requests.get());
+        assertTrue(compiled.notes().stream().anyMatch(n -> n.endsWith("bad domain entry '<!DOCTYPE html>'); run downloads it again")),
+                compiled.notes().toString());
+        compiled.routing().outbounds().close();
+    }
+
+    @Test
+    void aGoodCopyWithAProblemOfAnotherKindIsNotDownloadedAgain() throws Exception {
+        Files.createDirectories(copy().getParent());
+        Files.writeString(copy(), "cached.example\n");
+        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/set.txt";
+        // A classical set with a GEOIP line and no country database to read it: the copy is fine, the setup is not.
+        Config c = ConfigLoader.parse("geodata-mode: false\ngeo-auto-update: false\nrule-providers:\n  a: {type: http, "
+                + "behavior: classical, format: text, url: '" + url + "', path: ./sets/a.txt, interval: 86400}\n"
+                + "rules: ['RULE-SET,a,DIRECT']\n", "c.yaml", dir.resolve("c.yaml"), dir);
+        Files.writeString(copy(), "DOMAIN,cached.example\nGEOIP,CN\n");
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> compile(c, Downloads.MISSING));
+        assertEquals(0, requests.get(), e.getMessage());
+        assertTrue(e.getMessage().contains("a.txt:2:"), e.getMessage());
     }
 }
