@@ -10,13 +10,20 @@ import java.net.URLConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
  * Downloads a file Turnout keeps in its home folder (a geo database, a dashboard's archive): to a temporary file
  * beside its place, checked, then renamed over it, so that a reader never sees half a file and a failed download
- * leaves nothing behind. Bounded in size and in time without progress; follows a few redirects;
+ * leaves nothing behind. Bounded in size, in time without progress and in time overall; follows a few redirects;
  * says what it does in progress lines (start, every few seconds, end).
  */
 public final class Download {
@@ -28,6 +35,11 @@ public final class Download {
     static final int READ_TIMEOUT_MILLIS = 30_000;
     private static final long PROGRESS_EVERY_NANOS = 2_000_000_000L;
     static final int MAX_REDIRECTS = 5;
+    /**
+     * How long a large file (a geo database, a dashboard) may take in all: 128 MB at 2 Mbit/s. Without a limit, a
+     * server that sends a byte every 29 s (under the read timeout) would hold a download, and a start, for good.
+     */
+    public static final Duration LARGE_FILE_TIME = Duration.ofMinutes(10);
 
     /** What makes a downloaded file acceptable (it opens as the database it should be). */
     @FunctionalInterface
@@ -39,9 +51,30 @@ public final class Download {
     }
 
     public static void fetch(String url, Path path, long maxBytes, Check check, Consumer<String> progress) throws IOException {
+        fetch(url, path, maxBytes, LARGE_FILE_TIME, check, progress);
+    }
+
+    /**
+     * As {@link #fetch(String, Path, long, Check, Consumer)}, failing once {@code time} has passed: while the answer's
+     * headers are awaited the connection is cut then; while its body is read, at the next byte or read timeout.
+     */
+    public static void fetch(String url, Path path, long maxBytes, Duration time, Check check, Consumer<String> progress)
+            throws IOException {
         String name = path.getFileName().toString();
         long started = System.nanoTime();
+        long deadline = started + time.toNanos();
         HttpURLConnection http = open(url);
+        // The headers: cut from outside at the deadline. Not the body: a disconnect while it is read makes the
+        // stream end early as if complete, so the loop below looks at the clock instead.
+        AtomicReference<HttpURLConnection> awaitingHeaders = new AtomicReference<>(http);
+        AtomicBoolean cutOff = new AtomicBoolean();
+        ScheduledFuture<?> cut = Watchdog.SCHEDULER.schedule(() -> {
+            HttpURLConnection c = awaitingHeaders.getAndSet(null);
+            if (c != null) {
+                cutOff.set(true);
+                c.disconnect();
+            }
+        }, time.toNanos(), TimeUnit.NANOSECONDS);
         Path tmp = TornCopies.partialDownload(path);
         try {
             int status = http.getResponseCode();
@@ -61,7 +94,13 @@ public final class Download {
                 }
                 http.disconnect();
                 http = open(next.toString());
+                if (awaitingHeaders.getAndSet(http) == null) {
+                    throw tooLong(url, time);
+                }
                 status = http.getResponseCode();
+            }
+            if (awaitingHeaders.getAndSet(null) == null) {
+                throw tooLong(url, time);
             }
             if (status / 100 != 2) {
                 throw new IOException("HTTP " + status + " from " + url);
@@ -76,6 +115,9 @@ public final class Download {
             try (InputStream in = http.getInputStream(); OutputStream out = Files.newOutputStream(tmp)) {
                 byte[] buf = new byte[64 * 1024];
                 for (int n; (n = in.read(buf)) >= 0; ) {
+                    if (System.nanoTime() - deadline > 0) {
+                        throw tooLong(url, time);
+                    }
                     total += n;
                     if (total > maxBytes) {
                         throw new IOException(url + " sent more than the " + bytes(maxBytes) + " allowed");
@@ -95,10 +137,29 @@ public final class Download {
             Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             progress.accept(String.format(Locale.ROOT, "downloaded %s (%s) in %.1f s", name, mb(total),
                     (System.nanoTime() - started) / 1e9));
+        } catch (IOException e) {
+            if (cutOff.get()) {
+                throw tooLong(url, time);
+            }
+            throw e;
         } finally {
+            cut.cancel(false);
             http.disconnect();
             Files.deleteIfExists(tmp);
         }
+    }
+
+    private static IOException tooLong(String url, Duration time) {
+        return new IOException(url + " took longer than the " + time.toSeconds() + " s allowed");
+    }
+
+    /** One daemon thread for every download's deadline: it only cuts connections, never reads or writes. */
+    private static final class Watchdog {
+        static final ScheduledExecutorService SCHEDULER = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "turnout-download-deadline");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**

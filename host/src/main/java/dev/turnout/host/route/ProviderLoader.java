@@ -207,6 +207,11 @@ public final class ProviderLoader {
     /** A download larger than this is refused rather than kept. */
     static final long MAX_BYTES = MAX_TOTAL_BYTES;
 
+    /**
+     * A download that takes longer than this fails (and the copy, if any, is kept): mihomo gives a provider's
+     * download 20 s; this allows 8 MiB, the most a set may be, at about 1 Mbit/s.
+     */
+    static final java.time.Duration MAX_TIME = java.time.Duration.ofSeconds(60);
 
     /**
      * Downloads {@code p}'s URL over its cached copy ({@link Download}: bounded in size and time, renamed into place
@@ -216,7 +221,7 @@ public final class ProviderLoader {
      * interval had passed.
      */
     public static void download(ProviderEntry p) throws IOException {
-        Download.fetch(p.url(), p.path(), MAX_BYTES, file -> requireRules(p, Files.readAllBytes(file)), LOG::info);
+        Download.fetch(p.url(), p.path(), MAX_BYTES, MAX_TIME, file -> requireRules(p, Files.readAllBytes(file)), LOG::info);
     }
 
     private static void requireRules(ProviderEntry p, byte[] bytes) throws IOException {

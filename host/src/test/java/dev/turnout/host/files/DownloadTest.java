@@ -2,6 +2,7 @@ package dev.turnout.host.files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Redirects, which {@link Download} follows itself (a local HTTP server sends them). */
+/** Redirects, which {@link Download} follows itself (a local HTTP server sends them), and its time limit. */
 class DownloadTest {
 
     @TempDir
@@ -89,5 +90,52 @@ class DownloadTest {
                 1024, f -> { }, lines::add));
         assertEquals(base + "/bad redirects to 'http://[nowhere', which is not a URL", e.getMessage());
         assertEquals(List.of(), files());
+    }
+
+    /**
+     * A server that answers {@code start}, then drips {@code drip} every 200 ms (well under the read timeout) for
+     * 20 s at most; the download must give up at its time limit, with nothing left behind.
+     */
+    private void dripped(String start, String drip) throws Exception {
+        try (java.net.ServerSocket slow = new java.net.ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (java.net.Socket s = slow.accept(); OutputStream out = s.getOutputStream()) {
+                    out.write(start.getBytes(StandardCharsets.US_ASCII));
+                    for (int i = 0; i < 100; i++) {
+                        out.flush();
+                        Thread.sleep(200);
+                        out.write(drip.getBytes(StandardCharsets.US_ASCII));
+                    }
+                } catch (IOException | InterruptedException hungUp) {
+                    // the client gave up: what this test wants
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            long t0 = System.nanoTime();
+            String url = "http://127.0.0.1:" + slow.getLocalPort() + "/set.yaml";
+            IOException e = assertThrows(IOException.class, () -> Download.fetch(url, dir.resolve("set.yaml"), 1 << 20,
+                    java.time.Duration.ofSeconds(1), f -> { }, lines::add));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(url + " took longer than the 1 s allowed", e.getMessage());
+            assertTrue(ms >= 1000 && ms < 5000, ms + " ms");
+            assertEquals(List.of(), files());
+            server.interrupt();
+        }
+    }
+
+    @Test
+    void headersSentAByteAtATimeAreCutAtTheTimeLimit() throws Exception {
+        dripped("HTTP/1.1 200 OK\r\n", "X: y\r\n");
+    }
+
+    @Test
+    void aBodySentAByteAtATimeIsCutAtTheTimeLimit() throws Exception {
+        dripped("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n", "a");
+    }
+
+    @Test
+    void aBodyWithoutLengthSentAByteAtATimeIsCutAtTheTimeLimit() throws Exception {
+        dripped("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", "a");
     }
 }
