@@ -1,6 +1,7 @@
 package dev.turnout.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -185,6 +186,74 @@ class PluginsIT {
                     "127.0.0.1:7891", "http://anything.pinned.test:1234/x");
             assertEquals(0, r.exitCode(), r.stderr() + MixedPortIT.read(dir.resolve("turnout.log")));
             assertEquals("hello /x from 127.0.0.1\n", r.stdout());
+        }
+    }
+
+    /**
+     * A third party's plugin with bugs (its dial returns no future, throws an error for a class its jar lacks,
+     * recurses without end, or hands back a connection on another event loop): before, each left its flow in the
+     * table and its application waiting for good, with Netty's stack trace in the log. Now each flow is refused at
+     * once with a line naming the outbound, and nothing stays open.
+     */
+    @Test
+    void aFaultyPluginsFlowsEndAtOnceNamingItAndLeaveNothingOpen() throws Exception {
+        Required.nothingMissing(Netns.unavailableReason());
+        Required.nothingMissing(Daemons.missing("curl"));
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
+            for (Path jar : jars) {
+                Files.copy(jar, plugins.resolve(jar.getFileName()));
+            }
+        }
+        Files.copy(ExamplePlugin.build(dir, "/faulty-plugin", "faulty", "dev.turnout.faulty.FaultyPlugin"),
+                plugins.resolve("faulty-1.0.0.jar"));
+        Map<String, String> faults = new LinkedHashMap<>();
+        faults.put("no-future", "returned no future");
+        faults.put("missing-class", "threw java.lang.NoClassDefFoundError: com/example/LibraryNotShipped");
+        faults.put("endless-recursion", "threw java.lang.StackOverflowError");
+        faults.put("other-loop", "gave a connection that is not on the event loop it was asked to use");
+        StringBuilder yaml = new StringBuilder("mixed-port: 7891\nexternal-controller: 127.0.0.1:9091\n"
+                + "hosts: {'+.test': 127.0.0.1}\nproxies:\n");
+        faults.keySet().forEach(f -> yaml.append("  - {name: ").append(f).append(", type: faulty, fault: ").append(f)
+                .append("}\n"));
+        yaml.append("  - {name: fine, type: faulty, fault: none}\nrules:\n");
+        faults.keySet().forEach(f -> yaml.append("  - DOMAIN-SUFFIX,").append(f).append(".test,").append(f).append("\n"));
+        yaml.append("  - DOMAIN-SUFFIX,fine.test,fine\n  - MATCH,REJECT\n");
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, yaml);
+        Path log = dir.resolve("turnout.log");
+        try (Netns ns = Netns.create("tfaulty")) {
+            ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+            ns.spawn(log, DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
+                    "--plugins", plugins.toString(), "--pid-file", dir.resolve("pid").toString());
+            ns.awaitTcpPort(7891, Duration.ofSeconds(30));
+            ns.awaitTcpPort(9091, Duration.ofSeconds(30));
+            ns.awaitTcpPort(8080, Duration.ofSeconds(20));
+            for (String fault : faults.keySet()) {
+                for (String proxy : List.of("--socks5-hostname", "--proxy")) {
+                    long t0 = System.nanoTime();
+                    Netns.Result r = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20", "-o", "/dev/null",
+                            "-w", "%{http_code}", proxy, (proxy.equals("--proxy") ? "http://" : "") + "127.0.0.1:7891",
+                            "http://x." + fault + ".test:8080/");
+                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                    assertTrue(ms < 10_000, fault + " " + proxy + ": refused at once, not after curl gave up: " + ms + " ms");
+                    if (proxy.equals("--proxy")) {
+                        assertEquals("502", r.stdout(), fault + ": " + r.stderr());
+                    } else {
+                        assertEquals(97, r.exitCode(), fault + ": SOCKS5 refused the request: " + r.stderr());
+                    }
+                }
+            }
+            String text = MixedPortIT.read(log);
+            faults.forEach((fault, what) -> assertTrue(text.contains("failed: outbound '" + fault + "' (type faulty) "
+                    + what), fault + " named in the log:\n" + text));
+            assertFalse(text.contains("DefaultPromise"), "no listener's stack trace:\n" + text);
+            Netns.Result fine = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10", "--socks5-hostname",
+                    "127.0.0.1:7891", "http://x.fine.test:8080/ok");
+            assertEquals("hello /ok from 127.0.0.1\n", fine.stdout(), fine.stderr());
+            Netns.Result open = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10",
+                    "http://127.0.0.1:9091/connections");
+            assertTrue(open.stdout().contains("\"connections\":[]"), "no flow left open: " + open.stdout());
         }
     }
 

@@ -29,8 +29,20 @@ public final class ExamplePlugin {
 
     /** The same plugin under another id: what a second copy, renamed by hand, would look like. */
     public static Path build(Path workDir, String pluginId) throws IOException, URISyntaxException {
-        Path sources = Path.of(ExamplePlugin.class.getResource("/example-plugin").toURI());
-        Path classes = Files.createDirectories(workDir.resolve("example-classes"));
+        return build(workDir, "/example-plugin", pluginId, "dev.turnout.example.PinnedPlugin");
+    }
+
+    /**
+     * A plugin from the sources under test resource {@code sources}, with id {@code pluginId} and plugin class
+     * {@code pluginClass}, as a jar in {@code workDir}.
+     */
+    public static Path build(Path workDir, String sources, String pluginId, String pluginClass)
+            throws IOException, URISyntaxException {
+        return build(workDir, Path.of(ExamplePlugin.class.getResource(sources).toURI()), pluginId, pluginClass);
+    }
+
+    private static Path build(Path workDir, Path sources, String pluginId, String pluginClass) throws IOException {
+        Path classes = Files.createDirectories(workDir.resolve(pluginId + "-classes"));
         List<String> files;
         try (Stream<Path> s = Files.walk(sources)) {
             files = s.filter(p -> p.toString().endsWith(".java")).map(Path::toString).toList();
@@ -40,14 +52,14 @@ public final class ExamplePlugin {
                 "-cp", System.getProperty("java.class.path")), files.stream()).toArray(String[]::new);
         int code = javac.run(null, null, System.err, args);
         if (code != 0) {
-            throw new IOException("the example plugin did not compile");
+            throw new IOException("the plugin " + pluginId + " did not compile");
         }
         Manifest manifest = new Manifest();
         Attributes a = manifest.getMainAttributes();
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
         a.putValue("Plugin-Id", pluginId);
         a.putValue("Plugin-Version", "1.0.0");
-        a.putValue("Plugin-Class", "dev.turnout.example.PinnedPlugin");
+        a.putValue("Plugin-Class", pluginClass);
         a.putValue("Plugin-Provider", "Example Corp");
         Path jar = workDir.resolve(pluginId + "-1.0.0.jar");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest);

@@ -1,0 +1,177 @@
+package dev.turnout.host.tunnel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Outbound;
+import io.netty.channel.Channel;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A plugin's dial that breaks the contract ends, naming the outbound, instead of leaving its flow open: each case
+ * here was seen from outside with such a plugin dropped into plugins/ (the flows stayed in /connections, their
+ * applications waited, the exceptions went to Netty's listener log).
+ */
+class GuardedDialTest {
+
+    private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final EventLoop loop;
+    private final EventLoop otherLoop;
+
+    GuardedDialTest() {
+        Iterator<io.netty.util.concurrent.EventExecutor> loops = group.iterator();
+        loop = (EventLoop) loops.next();
+        otherLoop = (EventLoop) loops.next();
+    }
+
+    @AfterEach
+    void stop() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** An outbound named "faulty" whose openStream does what {@code open} does. */
+    private static Outbound faulty(BiFunction<Metadata, EventLoop, Future<Channel>> open) {
+        return new Outbound() {
+            public String name() {
+                return "faulty";
+            }
+
+            public String type() {
+                return "evil";
+            }
+
+            public boolean supportsUdp() {
+                return true;
+            }
+
+            public Future<Channel> openStream(Metadata flow, EventLoop on) {
+                return open.apply(flow, on);
+            }
+
+            public Future<DatagramSession> openDatagram(Metadata flow, EventLoop on, DatagramSession.Receiver r) {
+                return null;
+            }
+        };
+    }
+
+    private Future<Channel> dial(Outbound out, long deadlineMillis) {
+        return GuardedDial.guard(out, loop, deadlineMillis, () -> out.openStream(null, loop),
+                c -> c.isRegistered() && c.eventLoop() == loop ? null : "gave a connection on another loop", Channel::close);
+    }
+
+    private static Throwable failure(Future<?> f) {
+        assertTrue(f.awaitUninterruptibly(5, TimeUnit.SECONDS), "ended");
+        assertFalse(f.isSuccess());
+        return f.cause();
+    }
+
+    private Channel registeredOn(EventLoop on) {
+        NioSocketChannel c = new NioSocketChannel();
+        on.register(c).syncUninterruptibly();
+        return c;
+    }
+
+    @Test
+    void noFutureAtAllFailsTheDialNamingTheOutbound() {
+        Throwable e = failure(dial(faulty((f, l) -> null), 30_000));
+        assertEquals("outbound 'faulty' (type evil) returned no future", e.getMessage());
+    }
+
+    @Test
+    void anErrorThrownByThePluginFailsTheDial() {
+        Throwable e = failure(dial(faulty((f, l) -> {
+            throw new NoClassDefFoundError("evil/Missing");
+        }), 30_000));
+        assertEquals("outbound 'faulty' (type evil) threw java.lang.NoClassDefFoundError: evil/Missing", e.getMessage());
+        assertInstanceOf(NoClassDefFoundError.class, e.getCause());
+    }
+
+    @Test
+    void anExceptionThrownByThePluginIsTheDialsFailure() {
+        IllegalArgumentException thrown = new IllegalArgumentException("no way through");
+        assertSame(thrown, failure(dial(faulty((f, l) -> {
+            throw thrown;
+        }), 30_000)));
+    }
+
+    @Test
+    void aDialThatNeverEndsFailsAtTheDeadlineAndIsCancelled() {
+        AtomicReference<Promise<Channel>> inner = new AtomicReference<>();
+        Future<Channel> d = dial(faulty((f, l) -> {
+            inner.set(l.newPromise());
+            return inner.get();
+        }), 200);
+        long t0 = System.nanoTime();
+        Throwable e = failure(d);
+        assertInstanceOf(ConnectTimeoutException.class, e);
+        assertEquals("outbound 'faulty' did not connect within 0 s", e.getMessage());
+        assertTrue(System.nanoTime() - t0 >= 150_000_000L, "not before the deadline");
+        assertTrue(inner.get().isCancelled(), "the plugin is told to stop");
+    }
+
+    @Test
+    void aConnectionOnAnotherLoopIsClosedAndTheDialFails() {
+        Channel elsewhere = registeredOn(otherLoop);
+        Throwable e = failure(dial(faulty((f, l) -> otherLoop.newSucceededFuture(elsewhere)), 30_000));
+        assertEquals("outbound 'faulty' (type evil) gave a connection on another loop", e.getMessage());
+        assertTrue(elsewhere.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS), "closed, not left open");
+    }
+
+    @Test
+    void aConnectionDeliveredAfterTheDeadlineIsClosed() throws Exception {
+        AtomicReference<Promise<Channel>> inner = new AtomicReference<>();
+        Future<Channel> d = dial(faulty((f, l) -> {
+            Promise<Channel> p = l.newPromise();
+            p.setUncancellable(); // a plugin that cannot stop its dial
+            inner.set(p);
+            return p;
+        }), 100);
+        assertInstanceOf(ConnectTimeoutException.class, failure(d));
+        Channel late = registeredOn(loop);
+        inner.get().trySuccess(late);
+        assertTrue(late.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS), "nobody would ever close it");
+    }
+
+    @Test
+    void cancellingTheDialCancelsThePlugins() {
+        AtomicReference<Promise<Channel>> inner = new AtomicReference<>();
+        Future<Channel> d = dial(faulty((f, l) -> {
+            inner.set(l.newPromise());
+            return inner.get();
+        }), 30_000);
+        assertTrue(d.cancel(false));
+        assertTrue(inner.get().awaitUninterruptibly(5, TimeUnit.SECONDS));
+        assertTrue(inner.get().isCancelled(), "the application left: the plugin's dial goes too");
+    }
+
+    @Test
+    void aGoodConnectionOnTheRightLoopIsDelivered() {
+        Channel c = registeredOn(loop);
+        Future<Channel> d = dial(faulty((f, l) -> {
+            Promise<Channel> p = l.newPromise();
+            l.schedule(() -> p.setSuccess(c), 50, TimeUnit.MILLISECONDS);
+            return p;
+        }), 30_000);
+        assertTrue(d.awaitUninterruptibly(5, TimeUnit.SECONDS));
+        assertSame(c, d.getNow());
+        assertTrue(c.isOpen());
+        c.close().syncUninterruptibly();
+    }
+}
