@@ -26,6 +26,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +97,19 @@ public final class DefaultTunnel implements Tunnel {
         }
     }
 
+    /**
+     * What {@code open} returns, or its exception as a failed future: an outbound that throws rather than failing its
+     * future (a relay with no way through, a plugin's bug) would otherwise leave the flow open in the table, its
+     * application waiting, and the exception to a listener's log.
+     */
+    private static <T> Future<T> opened(Supplier<Future<T>> open, EventLoop loop) {
+        try {
+            return open.get();
+        } catch (RuntimeException e) {
+            return loop.newFailedFuture(e);
+        }
+    }
+
     private void routeStream(Channel inbound, Sniffer.Sniffed flow, StreamReadiness readiness, Runnable unpin) {
         EventLoop loop = inbound.eventLoop();
         decide(flow.forRules(), loop).addListener(f -> {
@@ -131,7 +145,7 @@ public final class DefaultTunnel implements Tunnel {
             // Closed from outside while dialled (a dashboard's "close all"): the application goes, and its dial with
             // it (`leaving`). Relay.start closes both ends instead once there are two.
             record.onClose(() -> Relay.resetAndClose(inbound));
-            Future<Channel> opening = GuardedDial.stream(out, dialed, loop);
+            Future<Channel> opening = opened(() -> out.openStream(dialed, loop), loop);
             // The application may leave while we dial; do not keep its outbound then. Taken off once dialled: left
             // on, it would hold the dial's promise for as long as the flow lives.
             ChannelFutureListener leaving = cf -> {
@@ -232,7 +246,7 @@ public final class DefaultTunnel implements Tunnel {
 
         @Override
         public Future<Channel> open() {
-            Future<Channel> opening = GuardedDial.stream(out, metadata, inbound.eventLoop());
+            Future<Channel> opening = opened(() -> out.openStream(metadata, inbound.eventLoop()), inbound.eventLoop());
             opening.addListener(f -> {
                 if (!f.isSuccess() && !leftWhileDialled(f, inbound)) {
                     warnUnlessRejected(inbound, f.cause());
@@ -316,7 +330,7 @@ public final class DefaultTunnel implements Tunnel {
                 record.countDownload(payload.readableBytes());
                 toApplication.receive(addresses.toApplication(sender), payload);
             };
-            GuardedDial.datagram(out, dialed, loop, counting).addListener(of -> {
+            opened(() -> out.openDatagram(dialed, loop, counting), loop).addListener(of -> {
                 if (!of.isSuccess()) {
                     flows.remove(record);
                     promise.tryFailure(of.cause());

@@ -235,7 +235,7 @@ class GroupKeysTest {
         assertTrue(o.get("u").supportsUdp());
         Future<DatagramSession> f = o.get("g").openDatagram(flow(Network.UDP), loop, (d, p) -> { });
         assertTrue(f.cause().getMessage().contains("disable-udp"), f.cause().toString());
-        assertTrue(((Fake) o.get("hk-2")).opened.isEmpty());
+        assertTrue(fake(o.get("hk-2")).opened.isEmpty());
     }
 
     @Test
@@ -249,6 +249,11 @@ class GroupKeysTest {
         assertTrue(exit.openDatagram(flow(Network.UDP), loop, (d, p) -> { }).cause().getMessage()
                 .contains("group 'g' (disable-udp)"));
         assertSame(o.get("hk-2"), ((ProxyGroup) o.get("plain")).exit(flow(Network.UDP)), "nothing asked: the leaf itself");
+    }
+
+    /** The plugin's outbound behind the host's guard. */
+    private static Fake fake(Outbound o) {
+        return (Fake) GuardedOutbound.unwrapped(o);
     }
 
     private static Metadata flow(Network network) {
@@ -266,25 +271,25 @@ class GroupKeysTest {
         assertFalse(chain.automatic());
         chain.openStream(flow(Network.TCP), loop);
         // The flow is opened by jp-1 rebuilt over us-1 rebuilt over hk-2 as configured.
-        Fake configuredLast = (Fake) o.get("jp-1 direct");
+        Fake configuredLast = fake(o.get("jp-1 direct"));
         assertTrue(configuredLast.opened.isEmpty(), "the configured jp-1 dials the host, not the chain");
-        Fake last = (Fake) ((RelayChainsAccess) () -> chain).last(flow(Network.TCP));
+        Fake last = fake(((RelayChainsAccess) () -> chain).last(flow(Network.TCP)));
         assertEquals("jp-1 direct", last.name);
         assertEquals(1, last.opened.size());
-        Fake middle = assertInstanceOf(Fake.class, last.dialer);
+        Fake middle = fake((Outbound) last.dialer);
         assertEquals("us-1", middle.name);
         assertSame(o.get("hk-2"), middle.dialer, "the first hop is the configured outbound");
-        assertSame(HOST, ((Fake) o.get("hk-2")).dialer);
+        assertSame(HOST, fake(o.get("hk-2")).dialer);
         // Following the select group's choice builds (once) a chain through the new member.
         assertTrue(((ProxyGroup) o.get("pick")).select("hk-1"));
-        Fake viaHk = (Fake) ((RelayChainsAccess) () -> chain).last(flow(Network.TCP));
-        assertEquals("hk-1", ((Fake) viaHk.dialer).name);
-        assertSame(viaHk, ((RelayChainsAccess) () -> chain).last(flow(Network.TCP)), "chains are kept");
+        Fake viaHk = fake(((RelayChainsAccess) () -> chain).last(flow(Network.TCP)));
+        assertEquals("hk-1", fake((Outbound) viaHk.dialer).name);
+        assertSame(viaHk, fake(((RelayChainsAccess) () -> chain).last(flow(Network.TCP))), "chains are kept");
         // UDP across a chain is refused; a relay of one hop (DIRECT skipped) is that hop.
         assertFalse(chain.supportsUdp());
         assertTrue(chain.openDatagram(flow(Network.UDP), loop, (d, p) -> { }).cause().getMessage().contains("relay"));
         o.get("one").openStream(flow(Network.TCP), loop);
-        assertEquals(1, ((Fake) o.get("hk-2")).opened.size());
+        assertEquals(1, fake(o.get("hk-2")).opened.size());
         assertTrue(o.get("one").supportsUdp());
     }
 

@@ -1,4 +1,4 @@
-package dev.turnout.host.tunnel;
+package dev.turnout.host.outbound;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,13 +29,13 @@ import org.junit.jupiter.api.Test;
  * here was seen from outside with such a plugin dropped into plugins/ (the flows stayed in /connections, their
  * applications waited, the exceptions went to Netty's listener log).
  */
-class GuardedDialTest {
+class GuardedOutboundTest {
 
     private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private final EventLoop loop;
     private final EventLoop otherLoop;
 
-    GuardedDialTest() {
+    GuardedOutboundTest() {
         Iterator<io.netty.util.concurrent.EventExecutor> loops = group.iterator();
         loop = (EventLoop) loops.next();
         otherLoop = (EventLoop) loops.next();
@@ -72,7 +72,7 @@ class GuardedDialTest {
     }
 
     private Future<Channel> dial(Outbound out, long deadlineMillis) {
-        return GuardedDial.guard(out, loop, deadlineMillis, () -> out.openStream(null, loop),
+        return GuardedOutbound.guard(out, loop, deadlineMillis, () -> out.openStream(null, loop),
                 c -> c.isRegistered() && c.eventLoop() == loop ? null : "gave a connection on another loop", Channel::close);
     }
 
@@ -173,5 +173,41 @@ class GuardedDialTest {
         assertSame(c, d.getNow());
         assertTrue(c.isOpen());
         c.close().syncUninterruptibly();
+    }
+
+    @Test
+    void aPluginsOutboundIsWrappedOnceAndItsCloseNeverThrows() {
+        Outbound throwing = new Outbound() {
+            public String name() {
+                return "faulty";
+            }
+
+            public String type() {
+                return "evil";
+            }
+
+            public boolean supportsUdp() {
+                return false;
+            }
+
+            public Future<Channel> openStream(Metadata flow, EventLoop on) {
+                return null;
+            }
+
+            public Future<DatagramSession> openDatagram(Metadata flow, EventLoop on, DatagramSession.Receiver r) {
+                return null;
+            }
+
+            @Override
+            public void close() {
+                throw new NoClassDefFoundError("evil/Missing");
+            }
+        };
+        Outbound guarded = GuardedOutbound.of(throwing);
+        assertSame(guarded, GuardedOutbound.of(guarded));
+        assertEquals("faulty", guarded.name());
+        guarded.close(); // a reload closing the old outbounds goes on to the next one
+        Throwable e = failure(guarded.openDatagram(null, loop, (from, payload) -> { }));
+        assertEquals("outbound 'faulty' (type evil) returned no future", e.getMessage());
     }
 }

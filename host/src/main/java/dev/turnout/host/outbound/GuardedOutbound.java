@@ -1,0 +1,159 @@
+package dev.turnout.host.outbound;
+
+import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Metadata;
+import dev.turnout.api.Outbound;
+import io.netty.channel.Channel;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A plugin's outbound as the host can rely on it, whatever the plugin does. One that throws (an exception, or an
+ * error such as a class its jar lacks), returns no future, never completes it, or hands back a connection on another
+ * event loop than asked would otherwise leave the flow in the table and its application waiting for good, with the
+ * exception in a listener's log: each of these was seen from outside with such a plugin in plugins/. Here each ends
+ * the dial with a message naming the outbound, and what the plugin delivers after the dial ended is closed. Every
+ * outbound a plugin builds is wrapped so, once, where it is built; groups, chains and delay tests see it wrapped.
+ */
+final class GuardedOutbound implements Outbound {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GuardedOutbound.class);
+
+    /**
+     * How long an outbound may take to deliver a stream or session: longer than any dial of the bundled outbounds
+     * needs (10 s to connect, 10 s for a TLS or WebSocket handshake); mihomo gives a whole dial 5 s.
+     */
+    static final long DEADLINE_MILLIS = 30_000;
+
+    private final Outbound plugin;
+    private final String name;
+    private final String type;
+    private final boolean udp;
+
+    private GuardedOutbound(Outbound plugin) {
+        this.plugin = plugin;
+        this.name = plugin.name();
+        this.type = plugin.type();
+        this.udp = plugin.supportsUdp();
+    }
+
+    /** {@code built} as the host uses it; null stays null. */
+    static Outbound of(Outbound built) {
+        return built == null || built instanceof GuardedOutbound ? built : new GuardedOutbound(built);
+    }
+
+    /** The plugin's own outbound behind {@code o}, or {@code o} when it is not guarded: for tests. */
+    static Outbound unwrapped(Outbound o) {
+        return o instanceof GuardedOutbound g ? g.plugin : o;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String type() {
+        return type;
+    }
+
+    @Override
+    public boolean supportsUdp() {
+        return udp;
+    }
+
+    @Override
+    public Future<Channel> openStream(Metadata flow, EventLoop loop) {
+        return guard(this, loop, DEADLINE_MILLIS, () -> plugin.openStream(flow, loop),
+                c -> c.isRegistered() && c.eventLoop() == loop ? null
+                        : "gave a connection that is not on the event loop it was asked to use",
+                Channel::close);
+    }
+
+    @Override
+    public Future<DatagramSession> openDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver receiver) {
+        return guard(this, loop, DEADLINE_MILLIS, () -> plugin.openDatagram(flow, loop, receiver), s -> null,
+                DatagramSession::close);
+    }
+
+    @Override
+    public void close() {
+        try {
+            plugin.close();
+        } catch (RuntimeException | LinkageError | StackOverflowError e) {
+            LOG.warn("outbound '{}' (type {}) failed to close: {}", name, type, e.toString());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return plugin.toString();
+    }
+
+    /**
+     * @param wrong   what is wrong with what the outbound delivered, or null when nothing is
+     * @param discard closes what was delivered and will not be used
+     */
+    static <T> Future<T> guard(Outbound out, EventLoop loop, long deadlineMillis, Supplier<Future<T>> open,
+                               Function<T, String> wrong, Consumer<T> discard) {
+        Future<T> inner;
+        try {
+            inner = open.get();
+        } catch (RuntimeException e) {
+            return loop.newFailedFuture(e);
+        } catch (LinkageError | StackOverflowError e) {
+            return loop.newFailedFuture(new Fault(out, "threw " + e, e));
+        }
+        if (inner == null) {
+            return loop.newFailedFuture(new Fault(out, "returned no future", null));
+        }
+        if (inner.isDone() && !inner.isSuccess()) {
+            return inner; // refused or failed at once (REJECT, a dead group): nothing to watch
+        }
+        Promise<T> dialled = loop.newPromise();
+        ScheduledFuture<?> late = loop.schedule(() -> {
+            if (dialled.tryFailure(new ConnectTimeoutException("outbound '" + out.name() + "' did not connect within "
+                    + deadlineMillis / 1000 + " s"))) {
+                inner.cancel(false);
+            }
+        }, deadlineMillis, TimeUnit.MILLISECONDS);
+        dialled.addListener(d -> {
+            late.cancel(false);
+            if (d.isCancelled()) {
+                inner.cancel(false); // the application left, or its flow was closed
+            }
+        });
+        inner.addListener(f -> {
+            if (!f.isSuccess()) {
+                dialled.tryFailure(f.cause());
+                return;
+            }
+            @SuppressWarnings("unchecked")
+            T value = (T) f.getNow();
+            String problem = value == null ? "delivered nothing" : wrong.apply(value);
+            if (problem != null) {
+                dialled.tryFailure(new Fault(out, problem, null));
+            }
+            if (value != null && (problem != null || !dialled.trySuccess(value))) {
+                discard.accept(value);
+            }
+        });
+        return dialled;
+    }
+
+    /** An outbound broke its contract: a plugin's bug, named so the user knows whose. */
+    static final class Fault extends IllegalStateException {
+        Fault(Outbound out, String what, Throwable cause) {
+            super("outbound '" + out.name() + "' (type " + out.type() + ") " + what, cause);
+        }
+    }
+}
