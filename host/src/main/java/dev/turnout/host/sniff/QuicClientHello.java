@@ -30,8 +30,13 @@ final class QuicClientHello {
     private static final int FRAME_ACK_ECN = 0x03;
     private static final int FRAME_CRYPTO = 0x06;
 
-    private final byte[] crypto = new byte[MAX_CRYPTO];
-    private final BitSet received = new BitSet(MAX_CRYPTO);
+    /**
+     * The CRYPTO stream, made at the first CRYPTO frame of a packet that decrypted: a flow that sends anything else
+     * (most UDP to port 443 that is not QUIC) costs nothing here, where 18 KB a flow made a spray of tiny datagrams
+     * to many addresses hold 20 KB of heap each (7,000 flows: 144 MB, measured from outside).
+     */
+    private byte[] crypto;
+    private BitSet received;
     private byte[] connectionId;
     private int version;
 
@@ -53,7 +58,7 @@ final class QuicClientHello {
             // Before the first Initial: not QUIC. After it: another packet of the handshake, which tells nothing.
             return connectionId == null ? SniffResult.NONE : SniffResult.MORE;
         }
-        int have = received.nextClearBit(0);
+        int have = received == null ? 0 : received.nextClearBit(0);
         if (have < 4) {
             return SniffResult.MORE;
         }
@@ -65,6 +70,11 @@ final class QuicClientHello {
             return SniffResult.NONE;
         }
         return have < length ? SniffResult.MORE : TlsClientHello.clientHello(crypto, length);
+    }
+
+    /** Whether a CRYPTO stream was made: for tests. */
+    boolean holdsStream() {
+        return crypto != null;
     }
 
     /** Takes the first packet of {@code d} if it is an Initial: its CRYPTO frames into the stream. */
@@ -164,8 +174,12 @@ final class QuicClientHello {
             long offset = v[0];
             p = varint(f, p, v);
             int length = (int) v[0];
-            if (offset + length > MAX_CRYPTO || p + length > f.length) {
+            if (offset + length > MAX_CRYPTO || length < 0 || p + length > f.length) {
                 return;
+            }
+            if (crypto == null) {
+                crypto = new byte[MAX_CRYPTO];
+                received = new BitSet(MAX_CRYPTO);
             }
             System.arraycopy(f, p, crypto, (int) offset, length);
             received.set((int) offset, (int) offset + length);

@@ -27,7 +27,8 @@ final class SniffingDatagramSession implements DatagramSession {
     }
 
     private final EventLoop loop;
-    private final Sniffer.DatagramSniff sniff;
+    /** Until the flow is routed: a reader holds some 18 KB, which a flow must not keep for its life. */
+    private Sniffer.DatagramSniff sniff;
     private final long waitMillis;
     private final Function<Sniffer.Sniffed, Future<DatagramSession>> open;
     private final Runnable unpin;
@@ -87,7 +88,9 @@ final class SniffingDatagramSession implements DatagramSession {
         if (deadline != null) {
             deadline.cancel(false);
         }
-        open.apply(sniff.sniffed()).addListener(f -> {
+        Sniffer.Sniffed sniffed = sniff.sniffed();
+        sniff = null;
+        open.apply(sniffed).addListener(f -> {
             if (!f.isSuccess()) {
                 failed = true;
                 releaseHeld();
