@@ -79,7 +79,17 @@ public final class SystemResolver implements Resolver, AutoCloseable {
         if (!fixed.isEmpty()) {
             return fixed;
         }
-        List<InetAddress> all = new java.util.ArrayList<>(List.of(InetAddress.getAllByName(host)));
+        List<InetAddress> all;
+        try {
+            all = new java.util.ArrayList<>(List.of(InetAddress.getAllByName(host)));
+        } catch (UnknownHostException e) {
+            if (e.getMessage() == null || e.getMessage().equals(host)) {
+                // The JDK's answer from its cache of failed lookups (10 s) is the bare name: a log line "failed:
+                // x.example" says nothing, where the first lookup said why.
+                throw new UnknownHostException(host + ": the system's resolver found no address");
+            }
+            throw e;
+        }
         all.sort(java.util.Comparator.comparing(a -> !(a instanceof java.net.Inet4Address)));
         return List.copyOf(all);
     }
