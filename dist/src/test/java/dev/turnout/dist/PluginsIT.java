@@ -257,6 +257,50 @@ class PluginsIT {
         }
     }
 
+    /**
+     * What a faulty plugin builds, and what it calls its types, is checked where it is loaded: an outbound that is
+     * nothing, or that names itself otherwise than the config does, is a problem at the proxy's line; a type named
+     * what no config could write fails the plugin in one line. An error a plugin throws while building (a class its
+     * jar lacks) is a problem at the line too: before, turnout check ended on its stack trace, exit 1.
+     */
+    @Test
+    void whatAFaultyPluginBuildsAndNamesIsRefusedInPlainWords() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
+            for (Path jar : jars) {
+                Files.copy(jar, plugins.resolve(jar.getFileName()));
+            }
+        }
+        Files.copy(ExamplePlugin.build(dir, "/faulty-plugin", "faulty", "dev.turnout.faulty.FaultyPlugin"),
+                plugins.resolve("faulty-1.0.0.jar"));
+        Path misnamed = Files.copy(ExamplePlugin.build(dir, "/misnamed-plugin", "misnamed",
+                "dev.turnout.misnamed.MisnamedPlugin"), plugins.resolve("misnamed-1.0.0.jar"));
+        Netns.Result listing = runLauncher("plugins", "--plugins", plugins.toString());
+        assertTrue(listing.stdout().contains("  FAILED " + misnamed + ": its outbound type "
+                + "dev.turnout.misnamed.MisnamedPlugin$MisnamedType gives the name 'My Proxy' (a type is lower case "
+                + "letters, digits, '.', '_' and '-', at most 32)\n"), listing.stdout());
+        assertTrue(listing.stdout().contains("types: faulty"), listing.stdout());
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n",
+                "mixed-port: 7891",
+                "proxies:",
+                "  - {name: nothing, type: faulty, fault: builds-nothing}",
+                "  - {name: renamed, type: faulty, fault: another-name}",
+                "  - {name: lacking, type: faulty, fault: missing-class-at-build}",
+                "rules:",
+                "  - MATCH,DIRECT",
+                ""));
+        Netns.Result check = runLauncher("check", "-c", config.toString(), "--plugins", plugins.toString());
+        assertEquals(2, check.exitCode(), check.stdout() + check.stderr());
+        assertTrue(check.stderr().contains(config + ":3:5: plugin for type 'faulty' failed to build 'nothing': it built "
+                + "nothing (null)"), check.stderr());
+        assertTrue(check.stderr().contains(config + ":4:5: plugin for type 'faulty' failed to build 'renamed': it built "
+                + "an outbound named 'someone-else'"), check.stderr());
+        assertTrue(check.stderr().contains(config + ":5:5: plugin for type 'faulty' failed to build 'lacking': "
+                + "java.lang.NoClassDefFoundError: com/example/LibraryNotShipped"), check.stderr());
+        assertFalse(check.stderr().contains("\tat "), "no stack trace: " + check.stderr());
+    }
+
     static Netns.Result runLauncher(String... args) throws Exception {
         return runLauncher(Map.of(), args);
     }

@@ -16,8 +16,9 @@ import org.pf4j.Extension;
 import org.pf4j.Plugin;
 
 /**
- * A plugin with the bugs a third party's could have, one per {@code fault}: its dial returns no future, throws an
- * error (a class its jar lacks), recurses without end, or delivers a connection on another event loop than asked.
+ * A plugin with the bugs a third party's could have, one per {@code fault}: it builds nothing, an outbound of another
+ * name, or throws an error for a class its jar lacks; or its dial returns no future, throws an error (a class its jar lacks), recurses without end, or
+ * delivers a connection on another event loop than asked.
  * Any other fault dials through the host as a good plugin would.
  */
 public class FaultyPlugin extends Plugin {
@@ -31,7 +32,14 @@ public class FaultyPlugin extends Plugin {
 
         @Override
         public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-            return new Faulty(options.name(), options.requireString("fault"), context.dialer());
+            String fault = options.requireString("fault");
+            if (fault.equals("builds-nothing")) {
+                return null;
+            }
+            if (fault.equals("missing-class-at-build")) {
+                throw new NoClassDefFoundError("com/example/LibraryNotShipped");
+            }
+            return new Faulty(fault.equals("another-name") ? "someone-else" : options.name(), fault, context.dialer());
         }
     }
 

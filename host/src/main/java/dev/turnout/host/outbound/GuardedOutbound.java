@@ -46,9 +46,25 @@ final class GuardedOutbound implements Outbound {
         this.udp = plugin.supportsUdp();
     }
 
-    /** {@code built} as the host uses it; null stays null. */
-    static Outbound of(Outbound built) {
-        return built == null || built instanceof GuardedOutbound ? built : new GuardedOutbound(built);
+    /**
+     * What a plugin's type built for the entry named {@code name}, as the host uses it.
+     *
+     * @throws Refused when it built nothing, or an outbound of another name (the rules, groups and logs would know it
+     *                 by one name and the plugin by another)
+     */
+    static Outbound of(String name, Outbound built) {
+        if (built instanceof GuardedOutbound) {
+            return built;
+        }
+        if (built == null) {
+            throw new Refused("it built nothing (null)");
+        }
+        Outbound guarded = new GuardedOutbound(built);
+        if (!name.equals(guarded.name())) {
+            guarded.close();
+            throw new Refused("it built an outbound named '" + guarded.name() + "'");
+        }
+        return guarded;
     }
 
     /** The plugin's own outbound behind {@code o}, or {@code o} when it is not guarded: for tests. */
@@ -148,6 +164,13 @@ final class GuardedOutbound implements Outbound {
             }
         });
         return dialled;
+    }
+
+    /** What a plugin built cannot be used. */
+    static final class Refused extends IllegalStateException {
+        Refused(String why) {
+            super(why);
+        }
     }
 
     /** An outbound broke its contract: a plugin's bug, named so the user knows whose. */

@@ -358,8 +358,8 @@ public final class OutboundFactory {
                         "relay hop '" + name + "' is neither a proxy nor DIRECT/REJECT");
             }
             try {
-                return GuardedOutbound.of(t.create(new OutboundOptions(name, name.toLowerCase(Locale.ROOT), Map.of()),
-                        context(via, EntryFiles.written(config.baseDir()), logged(name))));
+                return GuardedOutbound.of(name, t.create(new OutboundOptions(name, name.toLowerCase(Locale.ROOT),
+                        Map.of()), context(via, EntryFiles.written(config.baseDir()), logged(name))));
             } catch (OptionException e) {
                 throw new IllegalStateException(e);
             }
@@ -375,7 +375,7 @@ public final class OutboundFactory {
                             + "); is the plugins folder in place?");
         }
         try {
-            return GuardedOutbound.of(t.create(new OutboundOptions(name, type, Map.of()),
+            return GuardedOutbound.of(name, t.create(new OutboundOptions(name, type, Map.of()),
                     context(forType(hostDialer, type), EntryFiles.written(config.baseDir()), logged(name))));
         } catch (OptionException e) {
             throw new IllegalStateException("plugin '" + type + "' refused its built-in outbound: " + e.getMessage(), e);
@@ -411,14 +411,14 @@ public final class OutboundFactory {
                     + p.name() + "'; available types: " + available());
         }
         try {
-            return GuardedOutbound.of(t.create(p.options(), context(forType(dialer, p.type()), files, said)));
+            return GuardedOutbound.of(p.name(), t.create(p.options(), context(forType(dialer, p.type()), files, said)));
         } catch (OptionException e) {
             // The cause says whether it is a mistake or a feature not implemented (see createOrLeaveOut).
             throw new ConfigException(p.originOf(e.key()), e.getMessage(), e);
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
             // An error too: a class the plugin's jar lacks must not end Turnout, nor a reload's thread.
             throw new ConfigException(p.origin(), "plugin for type '" + p.type() + "' failed to build '" + p.name()
-                    + "': " + e);
+                    + "': " + (e instanceof GuardedOutbound.Refused ? e.getMessage() : e));
         }
     }
 

@@ -83,9 +83,15 @@ public final class PluginHost implements AutoCloseable {
         return host;
     }
 
-    /** A plugin PF4J started, with the outbound types it offers, before duplicates are weeded out. */
-    private record Started(PluginWrapper wrapper, Path path, List<OutboundType> types) {
+    /**
+     * A plugin PF4J started, with the outbound types it offers by name (each asked once: a plugin's answer is not
+     * trusted to stay the same), before duplicates are weeded out.
+     */
+    private record Started(PluginWrapper wrapper, Path path, Map<String, OutboundType> types) {
     }
+
+    /** What {@link OutboundType#type()} may return: the API asks for lower case; a config's {@code type:} value. */
+    private static final java.util.regex.Pattern TYPE_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,31}");
 
     private void loadAll(Path folder) {
         if (!Files.isDirectory(folder)) {
@@ -109,10 +115,10 @@ public final class PluginHost implements AutoCloseable {
         }
         for (Started s : withoutDuplicateTypes(started)) {
             List<String> provided = new ArrayList<>();
-            for (OutboundType type : s.types()) {
-                types.put(type.type(), type);
-                provided.add(type.type());
-            }
+            s.types().forEach((name, type) -> {
+                types.put(name, type);
+                provided.add(name);
+            });
             loaded.add(new LoadedPlugin(s.wrapper().getPluginId(), s.wrapper().getDescriptor().getVersion(), s.path(),
                     List.copyOf(provided)));
         }
@@ -178,13 +184,36 @@ public final class PluginHost implements AutoCloseable {
             unload(id);
             return null;
         }
+        Map<String, OutboundType> named = new LinkedHashMap<>();
         try {
-            return new Started(wrapper, path, List.copyOf(manager.getExtensions(OutboundType.class, id)));
+            for (OutboundType t : manager.getExtensions(OutboundType.class, id)) {
+                String name;
+                try {
+                    name = t.type();
+                } catch (RuntimeException | LinkageError e) {
+                    failures.add(new PluginFailure(path, "its outbound type " + t.getClass().getName()
+                            + " threw " + e + " when asked for its name"));
+                    unload(id);
+                    return null;
+                }
+                String wrong = name == null ? "no name (null)" : !TYPE_NAME.matcher(name).matches()
+                        ? "the name '" + name.replaceAll("\\p{Cntrl}", "?") + "' (a type is lower case letters, digits, "
+                                + "'.', '_' and '-', at most 32)"
+                        : named.containsKey(name) ? "the name '" + name + "', which another of its types has too" : null;
+                if (wrong != null) {
+                    failures.add(new PluginFailure(path, "its outbound type " + t.getClass().getName() + " gives "
+                            + wrong));
+                    unload(id);
+                    return null;
+                }
+                named.put(name, t);
+            }
         } catch (RuntimeException | LinkageError e) {
             fail(path, e);
             unload(id);
             return null;
         }
+        return new Started(wrapper, path, named);
     }
 
     /**
@@ -194,17 +223,17 @@ public final class PluginHost implements AutoCloseable {
     private List<Started> withoutDuplicateTypes(List<Started> started) {
         Map<String, List<Path>> providers = new LinkedHashMap<>();
         for (Started s : started) {
-            for (OutboundType t : s.types()) {
-                providers.computeIfAbsent(t.type(), k -> new ArrayList<>()).add(s.path());
+            for (String type : s.types().keySet()) {
+                providers.computeIfAbsent(type, k -> new ArrayList<>()).add(s.path());
             }
         }
         List<Started> kept = new ArrayList<>();
         for (Started s : started) {
             String clash = null;
-            for (OutboundType t : s.types()) {
-                List<Path> same = providers.get(t.type());
+            for (String type : s.types().keySet()) {
+                List<Path> same = providers.get(type);
                 if (same.size() > 1 && clash == null) {
-                    clash = "outbound type '" + t.type() + "' is also provided by " + others(same, s.path())
+                    clash = "outbound type '" + type + "' is also provided by " + others(same, s.path())
                             + "; none of them is loaded: keep one";
                 }
             }

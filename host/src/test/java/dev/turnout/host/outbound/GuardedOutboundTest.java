@@ -203,11 +203,21 @@ class GuardedOutboundTest {
                 throw new NoClassDefFoundError("evil/Missing");
             }
         };
-        Outbound guarded = GuardedOutbound.of(throwing);
-        assertSame(guarded, GuardedOutbound.of(guarded));
+        Outbound guarded = GuardedOutbound.of("faulty", throwing);
+        assertSame(guarded, GuardedOutbound.of("faulty", guarded));
         assertEquals("faulty", guarded.name());
         guarded.close(); // a reload closing the old outbounds goes on to the next one
         Throwable e = failure(guarded.openDatagram(null, loop, (from, payload) -> { }));
         assertEquals("outbound 'faulty' (type evil) returned no future", e.getMessage());
+    }
+
+    @Test
+    void nothingBuiltOrAnOutboundOfAnotherNameIsRefused() {
+        assertEquals("it built nothing (null)",
+                org.junit.jupiter.api.Assertions.assertThrows(GuardedOutbound.Refused.class,
+                        () -> GuardedOutbound.of("x", null)).getMessage());
+        assertEquals("it built an outbound named 'faulty'",
+                org.junit.jupiter.api.Assertions.assertThrows(GuardedOutbound.Refused.class,
+                        () -> GuardedOutbound.of("x", faulty((f, l) -> null))).getMessage());
     }
 }
