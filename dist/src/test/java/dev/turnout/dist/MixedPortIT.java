@@ -1,6 +1,7 @@
 package dev.turnout.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.dist.testing.Daemons;
@@ -72,6 +73,7 @@ class MixedPortIT {
                 "  - {name: dante, type: socks5, server: 127.0.0.1, port: " + DANTE + ", udp: true}",
                 "  - {name: tiny, type: http, server: 127.0.0.1, port: " + TINYPROXY + "}",
                 "  - {name: dead-socks, type: socks5, server: 127.0.0.1, port: 1}",
+                "  - {name: dead-socks-udp, type: socks5, server: 127.0.0.1, port: 1, udp: true}",
                 "  - {name: hanging-socks, type: socks5, server: 127.0.0.1, port: " + HANGING_PROXY + "}",
                 "rules:",
                 "  - DOMAIN-SUFFIX,via-socks.test,dante",
@@ -80,6 +82,7 @@ class MixedPortIT {
                 "  - DOMAIN,down.test,dead-socks",
                 "  - DOMAIN,hang.test,hanging-socks",
                 "  - DOMAIN,udp-socks.test,dante",
+                "  - DOMAIN,udp-down.test,dead-socks-udp",
                 "  - MATCH,DIRECT",
                 ""));
         turnoutLog = dir.resolve("turnout.log");
@@ -195,6 +198,26 @@ class MixedPortIT {
         assertEquals(0, r.exitCode(), r.stdout() + r.stderr() + "\n" + read(turnoutLog));
         assertEquals("echo: ping-dante", r.stdout().trim());
         assertTrue(awaitLog(danteLog, "udp"), () -> "dante's log shows no UDP relay:\n" + read(danteLog));
+    }
+
+    /**
+     * A UDP flow whose proxy is down is said once in the log, as a TCP flow's failure is: it was silent (the user saw
+     * the route line and nothing after), though the client sends five datagrams.
+     */
+    @Test
+    void aUdpFlowWhoseProxyIsDownIsSaidOnce() throws Exception {
+        Netns.Result r = ns.run(Duration.ofSeconds(30), Daemons.peer("socks5-udp", Integer.toString(MIXED),
+                "udp-down.test", Integer.toString(ECHO), "ping-down"));
+        assertEquals("no echo", r.stdout().trim(), r.stderr());
+        String routed = " --> udp-down.test:" + ECHO + " match DOMAIN,udp-down.test using dead-socks-udp";
+        assertTrue(awaitLog(turnoutLog, routed), () -> read(turnoutLog));
+        String text = read(turnoutLog);
+        Matcher from = Pattern.compile("\\[UDP\\] (\\S+)" + Pattern.quote(routed)).matcher(text);
+        assertTrue(from.find(), text);
+        String failed = "flow from " + from.group(1) + " failed: ";
+        assertTrue(awaitLog(turnoutLog, failed), () -> read(turnoutLog));
+        assertEquals(1, read(turnoutLog).split(Pattern.quote(failed), -1).length - 1, () -> read(turnoutLog));
+        assertFalse(from.find(), "routed once: " + text);
     }
 
     @Test

@@ -333,6 +333,10 @@ public final class DefaultTunnel implements Tunnel {
             opened(() -> out.openDatagram(dialed, loop, counting), loop).addListener(of -> {
                 if (!of.isSuccess()) {
                     flows.remove(record);
+                    // Said once a flow, as for TCP: a failed UDP flow drops what it is sent, it is not routed again.
+                    if (!of.isCancelled()) {
+                        warnUnlessRejected(decided.source(), of.cause());
+                    }
                     promise.tryFailure(of.cause());
                     return;
                 }
@@ -413,12 +417,15 @@ public final class DefaultTunnel implements Tunnel {
     }
 
     private void warnUnlessRejected(Channel inbound, Throwable cause) {
+        warnUnlessRejected(inbound.remoteAddress(), cause);
+    }
+
+    private void warnUnlessRejected(SocketAddress from, Throwable cause) {
         if (DescriptorShortage.isShortage(cause)) {
             shortage.report(cause); // one line for the whole shortage, not one per flow
         } else if (!(cause instanceof RejectedException)) {
-            SocketAddress from = inbound.remoteAddress();
-            routeLog.warn("flow from {} failed: {}", from instanceof InetSocketAddress a ? address(a) : from,
-                    describe(cause));
+            routeLog.warn("flow from {} failed: {}", from instanceof InetSocketAddress a ? address(a)
+                    : from == null ? "-" : from, describe(cause));
         }
     }
 
