@@ -73,19 +73,12 @@ class PluginsIT {
 
     @Test
     void aDroppedInPluginIsPickedUpAndABrokenOneIsReportedWithItsPath() throws Exception {
-        Path plugins = Files.createDirectories(dir.resolve("plugins"));
-        int packaged = 0;
-        try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
-            for (Path jar : jars) {
-                Files.copy(jar, plugins.resolve(jar.getFileName()));
-                packaged++;
-            }
-        }
+        Path plugins = packagedPlugins();
         Files.copy(ExamplePlugin.build(dir), plugins.resolve("example-pinned-1.0.0.jar"));
         Files.writeString(plugins.resolve("broken.jar"), "this is not a jar");
         try (PluginHost host = PluginHost.load(plugins)) {
             assertTrue(host.outboundTypes().containsKey("pinned"), host.outboundTypes().keySet().toString());
-            assertEquals(packaged + 1, host.plugins().size(), host.plugins().toString());
+            assertEquals(jarsIn(DIST.resolve("plugins")) + 1, host.plugins().size(), host.plugins().toString());
             assertEquals(1, host.failures().size(), host.failures().toString());
             assertEquals(plugins.resolve("broken.jar"), host.failures().get(0).path());
         }
@@ -98,14 +91,7 @@ class PluginsIT {
 
     @Test
     void eachBadJarIsOnePlainLineAndDuplicatesAreRefusedNamingBoth() throws Exception {
-        Path plugins = Files.createDirectories(dir.resolve("plugins"));
-        int packaged = 0;
-        try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
-            for (Path jar : jars) {
-                Files.copy(jar, plugins.resolve(jar.getFileName()));
-                packaged++;
-            }
-        }
+        Path plugins = packagedPlugins();
         Path reject;
         try (Stream<Path> s = Files.list(plugins)) {
             reject = s.filter(p -> p.getFileName().toString().startsWith("turnout-plugin-reject")).findFirst().orElseThrow();
@@ -158,14 +144,7 @@ class PluginsIT {
         String why = Netns.unavailableReason();
         Required.nothingMissing(why);
         Required.nothingMissing(Daemons.missing("curl"));
-        Path plugins = Files.createDirectories(dir.resolve("plugins"));
-        int packaged = 0;
-        try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
-            for (Path jar : jars) {
-                Files.copy(jar, plugins.resolve(jar.getFileName()));
-                packaged++;
-            }
-        }
+        Path plugins = packagedPlugins();
         Files.copy(ExamplePlugin.build(dir), plugins.resolve("example-pinned-1.0.0.jar"));
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n",
@@ -199,12 +178,7 @@ class PluginsIT {
     void aFaultyPluginsFlowsEndAtOnceNamingItAndLeaveNothingOpen() throws Exception {
         Required.nothingMissing(Netns.unavailableReason());
         Required.nothingMissing(Daemons.missing("curl"));
-        Path plugins = Files.createDirectories(dir.resolve("plugins"));
-        try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
-            for (Path jar : jars) {
-                Files.copy(jar, plugins.resolve(jar.getFileName()));
-            }
-        }
+        Path plugins = packagedPlugins();
         Files.copy(ExamplePlugin.build(dir, "/faulty-plugin", "faulty", "dev.turnout.faulty.FaultyPlugin"),
                 plugins.resolve("faulty-1.0.0.jar"));
         Map<String, String> faults = new LinkedHashMap<>();
@@ -265,12 +239,7 @@ class PluginsIT {
      */
     @Test
     void whatAFaultyPluginBuildsAndNamesIsRefusedInPlainWords() throws Exception {
-        Path plugins = Files.createDirectories(dir.resolve("plugins"));
-        try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
-            for (Path jar : jars) {
-                Files.copy(jar, plugins.resolve(jar.getFileName()));
-            }
-        }
+        Path plugins = packagedPlugins();
         Files.copy(ExamplePlugin.build(dir, "/faulty-plugin", "faulty", "dev.turnout.faulty.FaultyPlugin"),
                 plugins.resolve("faulty-1.0.0.jar"));
         Path misnamed = Files.copy(ExamplePlugin.build(dir, "/misnamed-plugin", "misnamed",
@@ -299,6 +268,23 @@ class PluginsIT {
         assertTrue(check.stderr().contains(config + ":5:5: plugin for type 'faulty' failed to build 'lacking': "
                 + "java.lang.NoClassDefFoundError: com/example/LibraryNotShipped"), check.stderr());
         assertFalse(check.stderr().contains("\tat "), "no stack trace: " + check.stderr());
+    }
+
+    /** A plugins folder in the test's folder holding copies of the packaged plugins, as a user's would. */
+    private Path packagedPlugins() throws java.io.IOException {
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
+            for (Path jar : jars) {
+                Files.copy(jar, plugins.resolve(jar.getFileName()));
+            }
+        }
+        return plugins;
+    }
+
+    private static long jarsIn(Path folder) throws java.io.IOException {
+        try (Stream<Path> s = Files.list(folder)) {
+            return s.filter(p -> p.toString().endsWith(".jar")).count();
+        }
     }
 
     static Netns.Result runLauncher(String... args) throws Exception {

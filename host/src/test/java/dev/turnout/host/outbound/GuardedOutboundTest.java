@@ -48,6 +48,11 @@ class GuardedOutboundTest {
 
     /** An outbound named "faulty" whose openStream does what {@code open} does. */
     private static Outbound faulty(BiFunction<Metadata, EventLoop, Future<Channel>> open) {
+        return faulty(open, () -> { });
+    }
+
+    /** As {@link #faulty(BiFunction)}, closing with {@code close}; its openDatagram returns no future. */
+    private static Outbound faulty(BiFunction<Metadata, EventLoop, Future<Channel>> open, Runnable close) {
         return new Outbound() {
             public String name() {
                 return "faulty";
@@ -67,6 +72,11 @@ class GuardedOutboundTest {
 
             public Future<DatagramSession> openDatagram(Metadata flow, EventLoop on, DatagramSession.Receiver r) {
                 return null;
+            }
+
+            @Override
+            public void close() {
+                close.run();
             }
         };
     }
@@ -177,32 +187,9 @@ class GuardedOutboundTest {
 
     @Test
     void aPluginsOutboundIsWrappedOnceAndItsCloseNeverThrows() {
-        Outbound throwing = new Outbound() {
-            public String name() {
-                return "faulty";
-            }
-
-            public String type() {
-                return "evil";
-            }
-
-            public boolean supportsUdp() {
-                return false;
-            }
-
-            public Future<Channel> openStream(Metadata flow, EventLoop on) {
-                return null;
-            }
-
-            public Future<DatagramSession> openDatagram(Metadata flow, EventLoop on, DatagramSession.Receiver r) {
-                return null;
-            }
-
-            @Override
-            public void close() {
-                throw new NoClassDefFoundError("evil/Missing");
-            }
-        };
+        Outbound throwing = faulty((f, l) -> null, () -> {
+            throw new NoClassDefFoundError("evil/Missing");
+        });
         Outbound guarded = GuardedOutbound.of("faulty", throwing);
         assertSame(guarded, GuardedOutbound.of("faulty", guarded));
         assertEquals("faulty", guarded.name());
