@@ -80,7 +80,7 @@ final class ProviderParser {
 
     private static void warnIfEmpty(ProviderSource source, List<Rule> entries, Consumer<String> warnings) {
         if (entries.isEmpty()) {
-            warnings.accept(source.file() + ": provider '" + source.name() + "' is empty");
+            warnings.accept(RuleSet.emptyProviderNote(source));
         }
     }
 

@@ -109,6 +109,11 @@ public final class RuleSet {
         return compile(rules, providers, targets, Map.of(), GeoData.NONE);
     }
 
+    /** What {@link #warnings()} says of a provider with no entry (which the host may have said why already). */
+    public static String emptyProviderNote(ProviderSource provider) {
+        return provider.file() + ": provider '" + provider.name() + "' is empty";
+    }
+
     /** What {@link #warnings()} says of a provider no rule uses (which the host may know another use of). */
     public static String unusedProviderNote(ProviderSource provider) {
         return provider.declaredAt() + ": provider '" + provider.name() + "' is not used by any rule";

@@ -14,10 +14,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +33,11 @@ public final class ProviderLoader {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProviderLoader.class);
 
-    /** What loading found: the contents, and notes for the user (not fetched, empty, stale). */
-    public record Loaded(Map<String, ProviderSource> sources, List<String> notes) {
+    /**
+     * What loading found: the contents, notes for the user (not fetched, empty, stale), and the providers that stand
+     * in empty for a reason a note already gives (no copy, a copy that cannot be read).
+     */
+    public record Loaded(Map<String, ProviderSource> sources, List<String> notes, Set<String> emptyAsSaid) {
     }
 
     private ProviderLoader() {
@@ -75,6 +80,7 @@ public final class ProviderLoader {
                 ProviderLoader::download);
         Map<String, ProviderSource> sources = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
+        Set<String> emptyAsSaid = new HashSet<>();
         long total = 0;
         for (ProviderEntry p : config.providers().values()) {
             String problem = broken.get(p.name());
@@ -85,17 +91,18 @@ public final class ProviderLoader {
                         + "): it is empty until a download succeeds");
                 sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), "", String.valueOf(p.path()),
                         p.origin()));
+                emptyAsSaid.add(p.name());
                 continue;
             }
             try {
-                total += read(p, downloads != Downloads.NONE, failed.get(p), total, sources, notes);
+                total += read(p, downloads != Downloads.NONE, failed.get(p), total, sources, notes, emptyAsSaid);
             } catch (ConfigException e) {
                 errors.add(e);
                 sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), ProviderFormat.TEXT, "",
                         String.valueOf(p.path()), p.origin()));
             }
         }
-        return new Loaded(sources, notes);
+        return new Loaded(sources, notes, Set.copyOf(emptyAsSaid));
     }
 
     /**
@@ -104,7 +111,8 @@ public final class ProviderLoader {
      * @param downloadFailure what went wrong when its copy was downloaded just now, if it was and it did
      */
     private static long read(ProviderEntry p, boolean fetch, Exception downloadFailure, long readSoFar,
-                             Map<String, ProviderSource> sources, List<String> notes) throws ConfigException {
+                             Map<String, ProviderSource> sources, List<String> notes, Set<String> emptyAsSaid)
+            throws ConfigException {
         Path path = p.path();
         if (p.payload() != null) {
             sources.put(p.name(), ProviderSource.inline(p.name(), p.behavior(), p.payload(), p.origin()));
@@ -123,6 +131,9 @@ public final class ProviderLoader {
                     notes.add(p.origin() + ": provider '" + p.name() + "' not fetched (" + p.url() + "); no cached copy at " + path);
                 }
                 sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), "", path.toString(), p.origin()));
+                if (!fetch || downloadFailure != null) {
+                    emptyAsSaid.add(p.name());
+                }
                 return 0;
             }
         } else if (!Files.exists(path)) {

@@ -124,8 +124,11 @@ public final class RoutingCompiler {
                 notes.addAll(geoNotes);
                 notes.addAll(built.warnings());
                 // A provider only the DNS's filter or policy names is used, though by no rule.
+                // One whose emptiness a note of the loader's explains is not said to be empty once more.
                 rules.warnings().stream().filter(w -> !dnsMatchers.providers().stream()
                         .anyMatch(name -> w.equals(RuleSet.unusedProviderNote(providers.sources().get(name)))))
+                        .filter(w -> providers.emptyAsSaid().stream()
+                                .noneMatch(name -> w.equals(RuleSet.emptyProviderNote(providers.sources().get(name)))))
                         .forEach(notes::add);
                 notes.addAll(SenderNotes.of(config, rules));
                 notes.addAll(dnsNotes);

@@ -308,6 +308,8 @@ class HttpRuleProviderTest {
                 + "domain entry '<!DOCTYPE html>'\\), and downloading it again failed \\(HTTP 503 from \\S+\\): it is empty "
                 + "until a download succeeds"), note);
         assertEquals("cached.example\n<!DOCTYPE html>\n", Files.readString(copy()), "nothing better to put in its place");
+        assertEquals(List.of(note), compiled.notes().stream().filter(n -> n.contains("'a'")).toList(),
+                "said once: not also 'provider 'a' is empty'");
         compiled.routing().outbounds().close();
     }
 
@@ -318,7 +320,21 @@ class HttpRuleProviderTest {
         assertEquals(0, requests.get());
         assertTrue(compiled.notes().stream().anyMatch(n -> n.endsWith("bad domain entry '<!DOCTYPE html>'); run downloads it again")),
                 compiled.notes().toString());
+        assertEquals(1, compiled.notes().stream().filter(n -> n.contains("'a'")).count(), compiled.notes().toString());
         compiled.routing().outbounds().close();
+    }
+
+    @Test
+    void aProviderWithNoCopyIsSaidEmptyOnceWhyNotTwice() throws Exception {
+        status = 404;
+        RoutingCompiler.Compiled started = compile(config(0), Downloads.MISSING);
+        List<String> aboutA = started.notes().stream().filter(n -> n.contains("'a'")).toList();
+        assertEquals(1, aboutA.size(), started.notes().toString());
+        assertTrue(aboutA.get(0).contains("could not be fetched"), aboutA.get(0));
+        started.routing().outbounds().close();
+        RoutingCompiler.Compiled checked = compile(config(0), Downloads.NONE);
+        assertEquals(1, checked.notes().stream().filter(n -> n.contains("'a'")).count(), checked.notes().toString());
+        checked.routing().outbounds().close();
     }
 
     @Test
