@@ -42,7 +42,7 @@ class ControllerReloadIT {
     @Test
     void aNewSecretHoldsAtOnceAndEndsTheStreamsTheOldOneOpened() throws Exception {
         write("external-controller: 127.0.0.1:9090", "secret: old-secret");
-        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 7890)) {
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9090)) {
             Api old = new Api(ns, 9090, "old-secret");
             assertEquals(200, old.get("/version").status(), turnout::log);
             Process stream = ns.spawn(scratch.dir().resolve("traffic.log"), "curl", "-sS", "-N", "--max-time", "60",
@@ -63,7 +63,7 @@ class ControllerReloadIT {
     @Test
     void aPutConfigsThatChangesTheSecretIsAnsweredAndTheNewSecretHolds() throws Exception {
         write("external-controller: 127.0.0.1:9090", "secret: old-secret");
-        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 7890)) {
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9090)) {
             write("external-controller: 127.0.0.1:9090", "secret: new-secret");
             // Asked over a connection the new secret ends: the old connections close only after the reload's answer.
             Api.Response put = new Api(ns, 9090, "old-secret").call("PUT", "/configs?force=true",
@@ -77,7 +77,7 @@ class ControllerReloadIT {
     @Test
     void theControllerMovesStartsAndClosesAsTheFileSays() throws Exception {
         write("external-controller: 127.0.0.1:9090");
-        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 7890)) {
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9090)) {
             write("external-controller: 127.0.0.1:9091");
             assertTrue(turnout.reload(), turnout::log);
             assertEquals(200, new Api(ns, 9091, null).get("/version").status(), turnout::log);
@@ -98,7 +98,7 @@ class ControllerReloadIT {
     @Test
     void anAddressAnotherProgramHoldsFailsTheReloadAndTheControllerStaysAsItWas() throws Exception {
         write("external-controller: 127.0.0.1:9090", "secret: kept");
-        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 7890)) {
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9090)) {
             // The mixed port is another listener on this machine: the controller cannot take it.
             write("external-controller: 127.0.0.1:7890", "secret: other");
             assertFalse(turnout.reload(), turnout::log);
