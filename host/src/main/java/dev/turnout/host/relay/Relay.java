@@ -169,7 +169,8 @@ public final class Relay {
         if (channel instanceof UnixChannel unix && unix.fd() instanceof Socket socket && channel.eventLoop().inEventLoop()) {
             try {
                 socket.shutdown(false, true);
-            } catch (IOException e) {
+            } catch (IOException | java.nio.channels.NotYetConnectedException e) {
+                // ENOTCONN, which Netty throws unchecked: the application reset while the loop had not yet read it.
                 return channel.newFailedFuture(e);
             }
             channel.pipeline().fireUserEventTriggered(ChannelOutputShutdownEvent.INSTANCE);

@@ -31,6 +31,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -235,6 +236,46 @@ class RelayTest {
     void aResetFromTheClientReachesTheServerAsAResetNotAnEnd() throws Exception {
         try (Socket client = connectClient(); Socket upstream = server.accept()) {
             assertAResetTravels(client, upstream, client, upstream);
+        }
+    }
+
+    /**
+     * The server ends, then the client resets, while the loop is busy: the relay then shuts down the
+     * output of a socket the kernel has already reset (ENOTCONN, which Netty throws unchecked). Seen from outside
+     * with a SOCKS5 server that sent junk and hung up: the exception went to Netty's listener log with its stack
+     * trace, and the flow stayed open until its timer.
+     */
+    @Test
+    void aServersEndThatMeetsTheClientsResetEndsTheFlowWithNothingThrown() throws Exception {
+        ch.qos.logback.classic.Logger promises = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                io.netty.util.concurrent.DefaultPromise.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> thrown =
+                new ch.qos.logback.core.read.ListAppender<>();
+        thrown.start();
+        promises.addAppender(thrown);
+        try (Socket client = connectClient(); Socket upstream = server.accept()) {
+            client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
+            assertArrayEquals("GET".getBytes(StandardCharsets.US_ASCII), upstream.getInputStream().readNBytes(3));
+            Channel application = applicationSide.get(5, TimeUnit.SECONDS);
+            CountDownLatch busy = new CountDownLatch(1);
+            application.eventLoop().execute(() -> {
+                busy.countDown();
+                try {
+                    Thread.sleep(300); // both happen now, and are read in one go after
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            assertTrue(busy.await(5, TimeUnit.SECONDS));
+            upstream.shutdownOutput();
+            Thread.sleep(20);
+            client.setSoLinger(true, 0);
+            client.close();
+            assertTrue(ended.await(3, TimeUnit.SECONDS), "the flow is over at once, not at its timer");
+            assertEquals(List.of(), thrown.list.stream().map(e -> e.getFormattedMessage() + ": "
+                    + e.getThrowableProxy().getClassName()).toList(), "nothing thrown into Netty's listener log");
+        } finally {
+            promises.detachAppender(thrown);
         }
     }
 
