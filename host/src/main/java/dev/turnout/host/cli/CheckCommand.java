@@ -8,7 +8,6 @@ import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.controller.Controller;
 import dev.turnout.host.outbound.LeftOutProxy;
 import dev.turnout.host.plugin.PluginHost;
-import dev.turnout.host.route.ProviderLoader;
 import dev.turnout.host.route.RoutingCompiler;
 import dev.turnout.host.runtime.ConfigCheck;
 import dev.turnout.host.runtime.Logging;
@@ -91,7 +90,7 @@ final class CheckCommand implements Callable<Integer> {
             for (ProviderEntry p : c.providers().values()) {
                 String state = p.payload() != null ? p.payload().size() + " entries in the config"
                         : !Files.exists(p.path()) ? "not fetched" + (p.url() != null ? " (" + p.url() + ")" : "")
-                        : !"http".equals(p.type()) || ProviderLoader.copyReads(p) ? "loaded from " + p.path()
+                        : !compiled.unreadableCopies().contains(p.name()) ? "loaded from " + p.path()
                         : "its copy at " + p.path() + " cannot be read: run downloads it again";
                 out.printf("  %-24s %-6s %-9s %s%n", p.name(), p.type(), p.behavior().name().toLowerCase(), state);
             }

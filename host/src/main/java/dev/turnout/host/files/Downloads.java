@@ -16,6 +16,20 @@ public enum Downloads {
     /** Also the copies older than their interval: a reload. */
     STALE_TOO;
 
+    /**
+     * What is said of a provider's cached copy that no longer reads (Turnout reads a download before it saves it, so
+     * it was broken since: by hand, or by another program), which stands in empty meanwhile.
+     *
+     * @param provider        where and which: {@code c.yaml:4:8: proxy provider 'sub'}
+     * @param downloadFailure why downloading it again just now failed; null when nothing was downloaded (check)
+     * @param meanwhile       what the provider is until a download succeeds: {@code it is empty}, {@code it has no nodes}
+     */
+    public static String unreadableCopy(String provider, String problem, Exception downloadFailure, String meanwhile) {
+        String lost = provider + ": its cached copy cannot be read (" + problem + ")";
+        return downloadFailure == null ? lost + "; run downloads it again" : lost + ", and downloading it again failed ("
+                + downloadFailure.getMessage() + "): " + meanwhile + " until a download succeeds";
+    }
+
     /** Whether the copy at {@code copy}, {@code stale} or not (missing counts as stale), is downloaded now. */
     public boolean fetches(Path copy, boolean stale) {
         return this == STALE_TOO ? stale : this == MISSING && !Files.exists(copy);

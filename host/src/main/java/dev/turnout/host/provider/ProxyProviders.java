@@ -168,10 +168,9 @@ public final class ProxyProviders {
      */
     private static Subscription.Parsed readAgain(ProxyProviderEntry p, ConfigException broken, Downloader downloader,
                                                  Exception downloadFailure, List<String> notes) throws ConfigException {
-        String lost = p.origin() + ": proxy provider '" + p.name() + "': its cached copy cannot be read ("
-                + broken.getMessage() + ")";
+        String provider = p.origin() + ": proxy provider '" + p.name() + "'";
         if (downloader == null) {
-            notes.add(lost + "; run downloads it again");
+            notes.add(Downloads.unreadableCopy(provider, broken.getMessage(), null, "it has no nodes"));
             return null;
         }
         if (downloadFailure == null) {
@@ -183,8 +182,7 @@ public final class ProxyProviders {
                 downloadFailure = e;
             }
         }
-        notes.add(lost + ", and downloading it again failed (" + downloadFailure.getMessage()
-                + "): it has no nodes until a download succeeds");
+        notes.add(Downloads.unreadableCopy(provider, broken.getMessage(), downloadFailure, "it has no nodes"));
         return null;
     }
 

@@ -85,10 +85,8 @@ public final class ProviderLoader {
         for (ProviderEntry p : config.providers().values()) {
             String problem = broken.get(p.name());
             if (problem != null && (downloads == Downloads.NONE || failed.containsKey(p))) {
-                String lost = p.origin() + ": provider '" + p.name() + "': its cached copy cannot be read (" + problem + ")";
-                notes.add(downloads == Downloads.NONE ? lost + "; run downloads it again" : lost
-                        + ", and downloading it again failed (" + failed.get(p).getMessage()
-                        + "): it is empty until a download succeeds");
+                notes.add(Downloads.unreadableCopy(p.origin() + ": provider '" + p.name() + "'", problem, failed.get(p),
+                        "it is empty"));
                 sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), "", String.valueOf(p.path()),
                         p.origin()));
                 emptyAsSaid.add(p.name());
@@ -181,7 +179,7 @@ public final class ProviderLoader {
     }
 
     /** Whether {@code p}'s copy on disk reads as a rule set of its format (empty or not). */
-    public static boolean copyReads(ProviderEntry p) {
+    private static boolean copyReads(ProviderEntry p) {
         try {
             source(p, Files.readAllBytes(p.path()), p.path().toString()).entries();
             return true;

@@ -25,8 +25,11 @@ public final class RoutingCompiler {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RoutingCompiler.class);
 
-    /** A compiled routing and what the user should read about it. */
-    public record Compiled(Routing routing, List<String> notes) {
+    /**
+     * A compiled routing, what the user should read about it, and the http rule providers whose cached copy could
+     * not be read (they stand in empty; {@code turnout check} lists them so).
+     */
+    public record Compiled(Routing routing, List<String> notes, Set<String> unreadableCopies) {
     }
 
     private final OutboundFactory outbounds;
@@ -135,7 +138,7 @@ public final class RoutingCompiler {
                 notes.addAll(listenerNotes);
                 // The rules and the DNS's sets read one GeoSite.dat: what it says about itself is said once.
                 return new Compiled(new Routing(rules, built, config.mode(), dnsMatchers, listenerProxies, listenerRules),
-                        List.copyOf(new java.util.LinkedHashSet<>(notes)));
+                        List.copyOf(new java.util.LinkedHashSet<>(notes)), Set.copyOf(broken.keySet()));
             }
         } catch (RuleException e) {
             e.problems().forEach(p -> errors.add(new ConfigException(p.origin(), stripOrigin(p))));

@@ -6,6 +6,7 @@ import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.dial.HostDialer;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.SystemResolver;
+import dev.turnout.host.files.Downloads;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.plugin.PluginHost;
 import dev.turnout.host.route.RoutingCompiler;
@@ -36,7 +37,7 @@ public final class ConfigCheck {
         }
         RoutingCompiler.Compiled compiled = null;
         try {
-            compiled = compiler.compile(config, fetchProviders ? dev.turnout.host.files.Downloads.STALE_TOO : dev.turnout.host.files.Downloads.NONE);
+            compiled = compiler.compile(config, fetchProviders ? Downloads.STALE_TOO : Downloads.NONE);
         } catch (ConfigException e) {
             errors.add(e);
         }

@@ -17,6 +17,7 @@ import dev.turnout.api.Network;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.Resolver;
 import dev.turnout.host.files.DashboardStorage;
+import dev.turnout.host.files.Downloads;
 import dev.turnout.host.files.StateFolder;
 import dev.turnout.host.dns.EnhancedMode;
 import dev.turnout.host.dns.Cidr;
@@ -183,7 +184,7 @@ public final class Turnout implements AutoCloseable {
                     Ipv6Gate.over(dnsService.directNames(resolver), ipv6),
                     Ipv6Gate.over(dnsService.proxyServerNames(resolver), ipv6)));
             long compiling = System.nanoTime();
-            RoutingCompiler.Compiled compiled = compiler.compile(config, dev.turnout.host.files.Downloads.MISSING);
+            RoutingCompiler.Compiled compiled = compiler.compile(config, Downloads.MISSING);
             try {
                 ConfigCheck.dnsOutbounds(config, settings, compiled.routing());
             } catch (ConfigException e) {
