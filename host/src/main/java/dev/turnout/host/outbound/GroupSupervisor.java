@@ -96,6 +96,9 @@ public final class GroupSupervisor implements AutoCloseable {
             if (!group.automatic()) {
                 continue;
             }
+            // A url-test group starts at its first member; what the book kept across the reload may already say
+            // that member is down or slower, and the group's first round takes a while to say it again.
+            group.reevaluate();
             EventLoop loop = loops.next();
             AtomicBoolean inRound = new AtomicBoolean();
             Runnable round = () -> {

@@ -107,6 +107,31 @@ class GroupCheckingTest {
     }
 
     @Test
+    void aUrlTestGroupOfAReloadedConfigStartsAtTheMemberTheKeptResultsFavour() throws Exception {
+        GroupSupervisor supervisor = new GroupSupervisor(loops, Selections.at(null));
+        // What the running config's checks found: the first member down, the second up. The reload keeps the book.
+        supervisor.book().record("down", 0);
+        supervisor.book().record("up", 40);
+        Counted down = new Counted();
+        Counted up = new Counted();
+        Map<String, Outbound> all = new LinkedHashMap<>();
+        all.put("down", down);
+        all.put("up", up);
+        ProxyGroup g = new ProxyGroup("auto", "url-test", List.of("down", "up"), all, options(false, 0), null);
+        all.put("auto", g);
+        // No interval: no round runs, so only the kept results can move the group.
+        var entry = new dev.turnout.host.config.GroupEntry("auto", "url-test", List.of("down", "up"),
+                "http://probe.test/", 0, 150, new dev.turnout.rules.Origin("t.yaml", 1, 1), options(false, 0));
+        try {
+            supervisor.adopt(new Outbounds(all, List.of(entry), List.of()));
+            assertEquals("up", g.now(), "flows after the reload go where the last round said");
+            assertEquals(0, down.opens.get() + up.opens.get(), "nothing was checked to decide it");
+        } finally {
+            supervisor.close();
+        }
+    }
+
+    @Test
     void maxFailedTimesFailuresInARowCheckTheGroupAtOnce() throws Exception {
         Counted member = new Counted();
         GroupSupervisor supervisor = new GroupSupervisor(loops, Selections.at(null));
