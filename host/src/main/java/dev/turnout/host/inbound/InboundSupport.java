@@ -86,10 +86,17 @@ public final class InboundSupport {
      * worth a debug line; these are the client's doing, not Turnout's.
      */
     public static void closeOnError(ChannelHandlerContext ctx, Throwable cause) {
-        if (log.isDebugEnabled() && !(cause instanceof io.netty.handler.timeout.ReadTimeoutException)) {
-            log.debug("client {} failed during its handshake: {}", ctx.channel().remoteAddress(), cause.toString());
+        if (!(cause instanceof io.netty.handler.timeout.ReadTimeoutException)) {
+            sayHandshakeFailed(ctx, cause);
         }
         ctx.close();
+    }
+
+    /** At debug: a client's request refused before it was routed leaves no route line to say why. */
+    public static void sayHandshakeFailed(ChannelHandlerContext ctx, Throwable cause) {
+        if (log.isDebugEnabled()) {
+            log.debug("client {} failed during its handshake: {}", ctx.channel().remoteAddress(), cause.toString());
+        }
     }
 
     public static void release(CompositeByteBuf held) {

@@ -85,6 +85,8 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof Socks5Message m && isFailure(m.decoderResult())) {
             ReferenceCountUtil.release(msg);
+            // Netty's decoder refuses a name IDN cannot read (an empty label: ".example.com", "a..b").
+            InboundSupport.sayHandshakeFailed(ctx, m.decoderResult().cause());
             // Say why before closing: no usable method for a bad greeting, "address type not supported" for an
             // ATYP RFC 1928 does not define, a general failure for any other bad request.
             Object reply = msg instanceof Socks5InitialRequest

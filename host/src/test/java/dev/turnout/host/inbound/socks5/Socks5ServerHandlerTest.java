@@ -1,14 +1,32 @@
 package dev.turnout.host.inbound.socks5;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.turnout.api.RejectedException;
+import dev.turnout.host.inbound.Authentication;
+import dev.turnout.host.inbound.InboundSupport;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
+import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
 import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class Socks5ServerHandlerTest {
 
@@ -23,5 +41,46 @@ class Socks5ServerHandlerTest {
         assertEquals(Socks5CommandStatus.CONNECTION_REFUSED,
                 Socks5ServerHandler.statusFor(new ConnectException("connection refused: 192.0.2.9:80")));
         assertEquals(Socks5CommandStatus.FAILURE, Socks5ServerHandler.statusFor(new IOException("anything else")));
+    }
+
+    @Test
+    void aNameIdnCannotReadIsRefusedWithAGeneralFailureAndSaidAtDebug() {
+        Logger logger = (Logger) LoggerFactory.getLogger(InboundSupport.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        Level before = logger.getLevel();
+        logger.setLevel(Level.DEBUG);
+        logger.addAppender(logged);
+        EmbeddedChannel ch = new EmbeddedChannel() {
+            @Override
+            protected SocketAddress remoteAddress0() {
+                return new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000);
+            }
+        };
+        try {
+            // Never routed, so no tunnel is needed: the name fails in Netty's decoder.
+            ch.pipeline().addLast("socks5-encoder", Socks5ServerEncoder.DEFAULT);
+            ch.pipeline().addLast("socks5-decoder", new Socks5InitialRequestDecoder());
+            ch.pipeline().addLast("socks5", new Socks5ServerHandler(null, null, Authentication.NONE));
+            ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {5, 1, 0}));
+            ByteBuf method = ch.readOutbound();
+            assertEquals(0, method.getByte(1), "no authentication");
+            method.release();
+            byte[] name = ".example.com".getBytes(StandardCharsets.US_ASCII);
+            ByteBuf connect = Unpooled.buffer().writeBytes(new byte[] {5, 1, 0, 3, (byte) name.length})
+                    .writeBytes(name).writeShort(443);
+            ch.writeInbound(connect);
+            ByteBuf reply = ch.readOutbound();
+            assertEquals(Socks5CommandStatus.FAILURE.byteValue(), reply.getByte(1));
+            reply.release();
+            assertFalse(ch.isOpen(), "closed after the reply");
+            assertTrue(logged.list.stream().map(ILoggingEvent::getFormattedMessage)
+                            .anyMatch(m -> m.contains("failed during its handshake") && m.contains("label")),
+                    "said why: " + logged.list);
+        } finally {
+            ch.finishAndReleaseAll();
+            logger.detachAppender(logged);
+            logger.setLevel(before);
+        }
     }
 }
