@@ -1,5 +1,6 @@
 package dev.turnout.host.cli;
 
+import dev.turnout.host.files.FileProblems;
 import dev.turnout.host.files.StateFolder;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
@@ -83,7 +84,8 @@ final class RunCommand implements Callable<Integer> {
                 System.err.println("turnout: " + e.getMessage());
                 return 1;
             } catch (IOException e) {
-                System.err.println("turnout: cannot take the instance lock in " + Locations.lockDir() + ": " + e.getMessage());
+                System.err.println("turnout: cannot take the instance lock in " + Locations.lockDir() + ": "
+                        + FileProblems.why(e));
                 return 1;
             }
             int code = serve(initial, stopping, hup);
@@ -262,7 +264,7 @@ final class RunCommand implements Callable<Integer> {
             Files.createDirectories(pid.toAbsolutePath().getParent());
             Files.writeString(pid, ProcessHandle.current().pid() + "\n");
         } catch (IOException e) {
-            log.warn("cannot write pid file {}: {}", pid, e.getMessage());
+            log.warn("cannot write pid file {}: {}", pid, FileProblems.why(e, pid));
         }
     }
 

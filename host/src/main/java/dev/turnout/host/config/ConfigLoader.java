@@ -4,6 +4,7 @@ import dev.turnout.api.OutboundOptions;
 import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dial.TcpKeepAlive;
+import dev.turnout.host.files.FileProblems;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.rules.Behavior;
 import dev.turnout.rules.Origin;
@@ -183,7 +184,7 @@ public final class ConfigLoader {
             }
             return bytes;
         } catch (IOException e) {
-            throw new ConfigException(whole, "cannot read config: " + e);
+            throw new ConfigException(whole, "cannot read config: " + FileProblems.why(e));
         }
     }
 

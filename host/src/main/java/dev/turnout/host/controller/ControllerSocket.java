@@ -1,5 +1,6 @@
 package dev.turnout.host.controller;
 
+import dev.turnout.host.files.FileProblems;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -48,7 +49,7 @@ final class ControllerSocket {
             }
             Files.delete(path);
         } catch (IOException e) {
-            throw new IllegalArgumentException("external-controller-unix " + path + ": " + e, e);
+            throw new IllegalArgumentException("external-controller-unix " + path + ": " + FileProblems.why(e, path), e);
         }
     }
 

@@ -64,7 +64,7 @@ public final class DashboardStorage {
                 store(e.getKey(), json, sizeOf(e.getKey(), json));
             });
         } catch (JsonProcessingException | IllegalArgumentException e) {
-            log.warn("ignoring unreadable dashboard storage file {}: {}", kept.file(), e.getMessage());
+            log.warn("ignoring unreadable dashboard storage file {}: {}", kept.file(), FileProblems.why(e));
         }
     }
 

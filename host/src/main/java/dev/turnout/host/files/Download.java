@@ -75,7 +75,13 @@ public final class Download {
                 c.disconnect();
             }
         }, time.toNanos(), TimeUnit.NANOSECONDS);
-        Path tmp = TornCopies.partialDownload(path);
+        Path tmp;
+        try {
+            tmp = TornCopies.partialDownload(path);
+        } catch (IOException e) {
+            cut.cancel(false);
+            throw FileProblems.cannotSave(e);
+        }
         try {
             int status = http.getResponseCode();
             for (int hop = 0; status / 100 == 3 && http.getHeaderField("Location") != null; hop++) {
@@ -141,7 +147,7 @@ public final class Download {
             if (cutOff.get()) {
                 throw tooLong(url, time);
             }
-            throw e;
+            throw e instanceof java.nio.file.FileSystemException ? FileProblems.cannotSave(e) : e;
         } finally {
             cut.cancel(false);
             http.disconnect();

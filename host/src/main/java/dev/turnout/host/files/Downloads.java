@@ -27,7 +27,7 @@ public enum Downloads {
     public static String unreadableCopy(String provider, String problem, Exception downloadFailure, String meanwhile) {
         String lost = provider + ": its cached copy cannot be read (" + problem + ")";
         return downloadFailure == null ? lost + "; run downloads it again" : lost + ", and downloading it again failed ("
-                + downloadFailure.getMessage() + "): " + meanwhile + " until a download succeeds";
+                + FileProblems.why(downloadFailure) + "): " + meanwhile + " until a download succeeds";
     }
 
     /** Whether the copy at {@code copy}, {@code stale} or not (missing counts as stale), is downloaded now. */

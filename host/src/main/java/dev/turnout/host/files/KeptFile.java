@@ -80,7 +80,7 @@ public final class KeptFile {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            log.warn("ignoring unreadable {} file {}: {}", what, file, e.getMessage());
+            log.warn("ignoring unreadable {} file {}: {}", what, file, FileProblems.why(e));
             return null;
         }
     }
@@ -117,7 +117,7 @@ public final class KeptFile {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
-            log.warn("cannot save {} to {}: {}", what, file, e.getMessage());
+            log.warn("cannot save {} to {}: {}", what, file, FileProblems.why(e));
         }
     }
 

@@ -47,7 +47,7 @@ public final class StateFolder implements AutoCloseable {
             }
             return new StateFolder(folder, held.get(), null);
         } catch (IOException e) {
-            return new StateFolder(folder, null, "no lock can be taken there (" + e.getMessage() + ")");
+            return new StateFolder(folder, null, "no lock can be taken there (" + FileProblems.why(e) + ")");
         }
     }
 

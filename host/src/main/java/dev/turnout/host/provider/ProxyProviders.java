@@ -8,6 +8,7 @@ import dev.turnout.host.config.ProxyEntry;
 import dev.turnout.host.config.ProxyProviderEntry;
 import dev.turnout.host.files.AtOnce;
 import dev.turnout.host.files.Downloads;
+import dev.turnout.host.files.FileProblems;
 import dev.turnout.host.outbound.AdapterTypes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -126,7 +127,7 @@ public final class ProxyProviders {
             }
             if (downloadFailure != null) {
                 notes.add(p.origin() + ": " + what + " could not be updated from " + p.url() + ": "
-                        + downloadFailure.getMessage() + (Files.exists(path) ? "; using the cached copy, "
+                        + FileProblems.why(downloadFailure) + (Files.exists(path) ? "; using the cached copy, "
                         + describeAge(path) : "; it has no nodes until a download succeeds"));
             }
             if (!Files.exists(path)) {
@@ -222,7 +223,7 @@ public final class ProxyProviders {
             }
             return ConfigLoader.decode(ConfigLoader.readFile(path), path.toString());
         } catch (IOException e) {
-            throw new ConfigException(p.origin(), "proxy provider '" + p.name() + "': cannot read " + path + ": " + e);
+            throw new ConfigException(p.origin(), "proxy provider '" + p.name() + "': cannot read " + path + ": " + FileProblems.why(e));
         }
     }
 

@@ -7,6 +7,7 @@ import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.files.AtOnce;
 import dev.turnout.host.files.Download;
 import dev.turnout.host.files.Downloads;
+import dev.turnout.host.files.FileProblems;
 import dev.turnout.rules.ProviderFormat;
 import dev.turnout.rules.ProviderSource;
 import dev.turnout.rules.RuleException;
@@ -122,7 +123,7 @@ public final class ProviderLoader {
             }
             if (downloadFailure != null) {
                 notes.add(p.origin() + ": provider '" + p.name() + "' could not be fetched from " + p.url()
-                        + " (" + downloadFailure.getMessage() + ")" + (Files.exists(path) ? "; using the cached copy" : ""));
+                        + " (" + FileProblems.why(downloadFailure) + ")" + (Files.exists(path) ? "; using the cached copy" : ""));
             }
             if (!Files.exists(path)) {
                 if (!fetch) {
@@ -146,7 +147,7 @@ public final class ProviderLoader {
             sources.put(p.name(), source(p, ConfigLoader.readFile(path), path.toString()));
             return size;
         } catch (IOException e) {
-            throw new ConfigException(p.origin(), "provider '" + p.name() + "': cannot read " + path + ": " + e);
+            throw new ConfigException(p.origin(), "provider '" + p.name() + "': cannot read " + path + ": " + FileProblems.why(e));
         }
     }
 

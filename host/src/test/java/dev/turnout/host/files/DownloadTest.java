@@ -92,6 +92,29 @@ class DownloadTest {
         assertEquals(List.of(), files());
     }
 
+    @Test
+    void aFolderThatCannotBeMadeIsSaidAsTheReasonNotAsABarePath() throws Exception {
+        Files.writeString(dir.resolve("blocker"), "a file where the folder should be");
+        Path file = dir.resolve("blocker").resolve("set.yaml");
+        IOException e = assertThrows(IOException.class, () -> Download.fetch(base + "/hop/0", file, 1024, f -> { },
+                lines::add));
+        assertEquals("cannot save it: " + dir.resolve("blocker") + ": already exists", e.getMessage());
+        assertEquals(List.of(), lines, "nothing was downloaded");
+    }
+
+    @Test
+    void aCopyThatCannotBeReplacedIsSaidWithTheReason() throws Exception {
+        Path file = dir.resolve("set.yaml");
+        Files.createDirectories(file);
+        Files.writeString(file.resolve("inside"), "a folder, not empty, where the copy goes");
+        IOException e = assertThrows(IOException.class, () -> Download.fetch(base + "/hop/0", file, 1024, f -> { },
+                lines::add));
+        // The system gives this one's reason itself: what changes is that it is said as keeping, not fetching.
+        assertTrue(e.getMessage().startsWith("cannot save it: ") && e.getMessage().endsWith(file + ": Is a directory"),
+                e.getMessage());
+        assertEquals(List.of("set.yaml"), files(), "no partial copy left");
+    }
+
     /**
      * A server that answers {@code start}, then drips {@code drip} every 200 ms (well under the read timeout) for
      * 20 s at most; the download must give up at its time limit, with nothing left behind.

@@ -1,0 +1,68 @@
+package dev.turnout.host.files;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+
+/**
+ * What went wrong with a file, said in a line a user can act on. The JDK gives the operating system's reason as the
+ * exception's type: an {@link AccessDeniedException}'s message is the bare path ("/etc/turnout"), which Turnout
+ * printed as the reason ("could not be fetched (/etc/turnout)").
+ */
+public final class FileProblems {
+
+    private FileProblems() {
+    }
+
+    /** {@code /etc/turnout: permission denied}; any other failure's own message, or its type when it has none. */
+    public static String why(Throwable e) {
+        return why(e, null);
+    }
+
+    /** As {@link #why(Throwable)}, without the path when it is {@code named}, which the line already names. */
+    public static String why(Throwable e, Path named) {
+        if (e instanceof FileSystemException f) {
+            String where = f.getFile() == null || named != null && f.getFile().equals(named.toString())
+                    && f.getOtherFile() == null ? "" : f.getOtherFile() == null ? f.getFile() + ": "
+                    : f.getFile() + " -> " + f.getOtherFile() + ": ";
+            return where + (f.getReason() != null ? f.getReason() : reasonOf(f));
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /**
+     * A failure to keep what was downloaded (a folder that cannot be made or written), told apart from the
+     * download's own failures, which never come as a {@link FileSystemException}.
+     */
+    public static IOException cannotSave(Throwable e) {
+        return new IOException("cannot save it: " + why(e), e);
+    }
+
+    private static String reasonOf(FileSystemException f) {
+        if (f instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (f instanceof NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (f instanceof NotDirectoryException) {
+            return "not a directory";
+        }
+        if (f instanceof FileAlreadyExistsException) {
+            return "already exists";
+        }
+        if (f instanceof DirectoryNotEmptyException) {
+            return "directory not empty";
+        }
+        if (f instanceof FileSystemLoopException) {
+            return "a loop of links";
+        }
+        return f.getClass().getSimpleName();
+    }
+}
