@@ -49,10 +49,12 @@ class HttpProxyRequestsIT {
         Path dist = Path.of(System.getProperty("turnout.dist"));
         dir = ScratchDir.create("thttp");
         ns = Netns.create("thttp");
-        ns.hosts(Map.of("one.test", "127.0.0.1", "two.test", "127.0.0.1", "ka.rejected.test", "127.0.0.1",
-                "pl.rejected.test", "127.0.0.1", "one-pl.test", "127.0.0.1", "two-pl.test", "127.0.0.1",
-                "one-body.test", "127.0.0.1", "two-body.test", "127.0.0.1", "one-close.test", "127.0.0.1",
-                "closes-kept.test", "127.0.0.1"));
+        ns.hosts(Map.ofEntries(Map.entry("one.test", "127.0.0.1"), Map.entry("two.test", "127.0.0.1"),
+                Map.entry("ka.rejected.test", "127.0.0.1"), Map.entry("pl.rejected.test", "127.0.0.1"),
+                Map.entry("one-pl.test", "127.0.0.1"), Map.entry("two-pl.test", "127.0.0.1"),
+                Map.entry("one-body.test", "127.0.0.1"), Map.entry("two-body.test", "127.0.0.1"),
+                Map.entry("one-close.test", "127.0.0.1"), Map.entry("closes-kept.test", "127.0.0.1"),
+                Map.entry("one-host.test", "127.0.0.1")));
         oneLog = dir.resolve("one.log");
         twoLog = dir.resolve("two.log");
         ns.spawn(oneLog, Daemons.peer("http-keepalive", "one", Integer.toString(ONE)));
@@ -107,6 +109,16 @@ class HttpProxyRequestsIT {
         assertRoutedOnceEach("one.test:" + ONE, "ka.rejected.test:" + ONE, "two.test:" + TWO);
         assertServerSaw(oneLog, "/ka-1", "/ka-2");
         assertServerSaw(twoLog, "/ka-3", "/ka-2");
+    }
+
+    @Test
+    void aHostHeaderThatDisagreesWithTheUriIsReplacedByTheUris() throws Exception {
+        // Routed by the URI's host (DIRECT); the server, which answers by Host, must not be told the rejected name.
+        Netns.Result r = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20",
+                "--proxy", "http://127.0.0.1:" + MIXED, "-H", "Host: ka.rejected.test:" + ONE,
+                "http://one-host.test:" + ONE + "/host-1");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals("one answers /host-1 for host one-host.test:" + ONE, r.stdout().strip());
     }
 
     @Test

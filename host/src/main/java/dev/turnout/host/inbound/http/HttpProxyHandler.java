@@ -24,6 +24,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
@@ -31,6 +32,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -49,6 +51,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -81,6 +84,20 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 .setStrictLineParsing(true)
                 .setUseRfc9112TransferEncoding(true)
                 .setAllowDuplicateContentLengths(false);
+    }
+
+    /**
+     * RFC 9112 3.2.2: the URI's authority replaces whatever Host was sent. The request is routed by the URI; a
+     * server told another name (a CDN serves by Host) would answer for a site the rules never saw. A new Host goes
+     * first, as user agents send it, spelled as they spell it (Netty's constant is lower case).
+     */
+    static void hostFromTheUri(HttpHeaders headers, String host) {
+        if (headers.getAll(HttpHeaderNames.HOST).equals(List.of(host))) {
+            return;
+        }
+        headers.remove(HttpHeaderNames.HOST);
+        HttpHeaders rest = new DefaultHttpHeaders().add(headers);
+        headers.clear().add("Host", host).add(rest);
     }
 
     /**
@@ -322,9 +339,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         exchange = ex;
         HopByHop.strip(request, upgrading);
         request.setUri(target.originForm());
-        if (!request.headers().contains(HttpHeaderNames.HOST)) {
-            request.headers().set(HttpHeaderNames.HOST, target.hostHeader());
-        }
+        hostFromTheUri(request.headers(), target.hostHeader());
         ex.request = request;
         Channel ch = ctx.channel();
         Metadata flow = InboundSupport.flow(Network.TCP, target.destination(), (InetSocketAddress) ch.remoteAddress(),

@@ -8,9 +8,10 @@ import java.util.Locale;
 
 /**
  * Where a request to an HTTP proxy goes: a CONNECT's {@code host:port}, or the authority of a plain request's
- * absolute URI, with the origin-form target the destination server is sent instead.
+ * absolute URI, with the origin-form target and the Host the destination server is sent instead: the URI's
+ * authority as the client wrote it, without user information (RFC 9112 3.2.2).
  */
-record ProxyTarget(Destination destination, String originForm) {
+record ProxyTarget(Destination destination, String originForm, String hostHeader) {
 
     /** Thrown with the status to answer. */
     static final class BadRequest extends Exception {
@@ -24,7 +25,7 @@ record ProxyTarget(Destination destination, String originForm) {
 
     /** A CONNECT's target: {@code host:port}. */
     static ProxyTarget connect(String authority) throws BadRequest {
-        return new ProxyTarget(authority(authority, -1), null);
+        return new ProxyTarget(authority(authority, -1), null, null);
     }
 
     /** A plain request's absolute {@code http://} URI. */
@@ -51,15 +52,7 @@ record ProxyTarget(Destination destination, String originForm) {
         if (at >= 0) {
             authority = authority.substring(at + 1);
         }
-        return new ProxyTarget(authority(authority, 80), path);
-    }
-
-    /** The Host header for a request that has none: the port only when it is not 80. */
-    String hostHeader() {
-        String host = destination.hasHost() ? destination.host()
-                : destination.address() instanceof java.net.Inet6Address a
-                ? "[" + io.netty.util.NetUtil.toAddressString(a) + "]" : destination.address().getHostAddress();
-        return destination.port() == 80 ? host : host + ":" + destination.port();
+        return new ProxyTarget(authority(authority, 80), path, authority);
     }
 
     /** {@code host:port}, {@code [v6]:port}, or {@code host} with {@code defaultPort}. */

@@ -31,10 +31,13 @@ class ProxyTargetTest {
     }
 
     @Test
-    void hostHeaderLeavesOutPort80AndBracketsIpv6() throws Exception {
+    void theHostHeaderIsTheUrisAuthorityAsWrittenWithoutUserInformation() throws Exception {
         assertEquals("a.test", ProxyTarget.absolute("http://a.test").hostHeader());
         assertEquals("/", ProxyTarget.absolute("http://a.test").originForm());
         assertEquals("[2001:db8::1]:81", ProxyTarget.absolute("http://[2001:db8::1]:81/").hostHeader());
+        // Routed as a.test and 192.0.2.1, but the server is told what the client asked for.
+        assertEquals("A.Test.:80", ProxyTarget.absolute("http://u:p@A.Test.:80/x").hostHeader());
+        assertEquals("[::ffff:192.0.2.1]:8080", ProxyTarget.absolute("http://[::ffff:192.0.2.1]:8080/").hostHeader());
     }
 
     @Test
