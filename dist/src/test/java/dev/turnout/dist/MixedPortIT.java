@@ -117,6 +117,23 @@ class MixedPortIT {
     }
 
     @Test
+    void socks4aAndSocks4ClientsAreServedAsClashServesThem() throws Exception {
+        // 4a: the name goes to Turnout, which routes it by its rules; 4: curl resolves it and sends the address.
+        Netns.Result named = curl("--socks4a", "127.0.0.1:" + MIXED, "http://direct.test:" + HTTP + "/socks4a");
+        assertEquals(0, named.exitCode(), named.stderr());
+        assertEquals("hello /socks4a from 127.0.0.1\n", named.stdout());
+        Netns.Result addressed = curl("--socks4", "127.0.0.1:" + MIXED, "http://direct.test:" + HTTP + "/socks4");
+        assertEquals(0, addressed.exitCode(), addressed.stderr());
+        assertEquals("hello /socks4 from 127.0.0.1\n", addressed.stdout());
+        // Refused by the rules: SOCKS4's one refusal (0x5B), which curl reports as "request rejected".
+        // (Port 8091: a line no other case writes.)
+        Netns.Result refused = curl("--socks4a", "127.0.0.1:" + MIXED, "http://rejected.test:8091/");
+        assertEquals(97, refused.exitCode(), refused.stderr());
+        assertTrue(awaitLog(turnoutLog, "--> rejected.test:8091 match DOMAIN-SUFFIX,rejected.test using REJECT"),
+                () -> read(turnoutLog));
+    }
+
+    @Test
     void aBulkDownloadFlowsThroughWithBackPressure() throws Exception {
         ns.awaitTcpPort(BULK, Duration.ofSeconds(20));
         // 64 MiB: far beyond every buffer, so the relay must pause and resume reading many times.

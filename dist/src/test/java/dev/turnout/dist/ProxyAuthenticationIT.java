@@ -118,9 +118,21 @@ class ProxyAuthenticationIT {
     }
 
     @Test
+    void socks4ClientsOnTheLanAreRefusedSinceTheyCannotSayAPassword() throws Exception {
+        // SOCKS4 sends a user id and no password: only a user whose password is empty could be let in, and there
+        // is none here; a client naming a real user is refused as well.
+        for (String user : new String[] {"", USER, "bob"}) {
+            Netns.Result r = curl(lan, "-x", "socks4a://" + (user.isEmpty() ? "" : user + "@") + HOST + ":7890");
+            assertNotEquals(0, r.exitCode(), "SOCKS4 as '" + user + "'");
+            assertTrue(r.stderr().contains("rejected") || r.stderr().contains("(97)"), r.stderr());
+        }
+    }
+
+    @Test
     void thisMachinesOwnClientsAreNotAsked() throws Exception {
         assertEquals("200", curl(host, "-x", "http://127.0.0.1:7890").stdout(), this::log);
         assertEquals("200", curl(host, "-x", "socks5h://127.0.0.1:7890").stdout(), this::log);
+        assertEquals("200", curl(host, "-x", "socks4a://127.0.0.1:7890").stdout(), this::log);
         assertTrue(log().contains("asking for a user and password (2 users) except from [127.0.0.0/8, ::1/128]"),
                 this::log);
     }

@@ -371,7 +371,7 @@ final class ClashViews {
     static String inboundType(String inbound) {
         String i = inbound.toLowerCase(Locale.ROOT);
         if (i.contains("socks")) {
-            return "Socks5";
+            return i.contains("socks4") ? "Socks4" : "Socks5";
         }
         if (i.contains("http")) {
             return "HTTP";

@@ -2,17 +2,20 @@ package dev.turnout.host.inbound.mixed;
 
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.http.HttpProxyHandler;
+import dev.turnout.host.inbound.socks4.Socks4ServerHandler;
 import dev.turnout.host.inbound.socks5.Socks5ServerHandler;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.socksx.v4.Socks4ServerDecoder;
+import io.netty.handler.codec.socksx.v4.Socks4ServerEncoder;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5ServerEncoder;
 import java.net.InetAddress;
 import java.util.List;
 
-/** Looks at the first byte and installs the SOCKS5 or the HTTP proxy pipeline, then steps aside. */
+/** Looks at the first byte and installs the SOCKS5, SOCKS4 or HTTP proxy pipeline, then steps aside. */
 final class ProtocolDetector extends ByteToMessageDecoder {
 
     private static final byte SOCKS5 = 0x05;
@@ -40,10 +43,9 @@ final class ProtocolDetector extends ByteToMessageDecoder {
             ctx.pipeline().addAfter("socks5-decoder", "socks5", new Socks5ServerHandler(tunnel, bindAddress,
                     authentication));
         } else if (first == SOCKS4) {
-            // SOCKS4 cannot carry names and nobody should need it; refuse plainly.
-            in.skipBytes(in.readableBytes());
-            ctx.close();
-            return;
+            ctx.pipeline().addAfter(ctx.name(), "socks4-encoder", Socks4ServerEncoder.INSTANCE);
+            ctx.pipeline().addAfter("socks4-encoder", "socks4-decoder", new Socks4ServerDecoder());
+            ctx.pipeline().addAfter("socks4-decoder", "socks4", new Socks4ServerHandler(tunnel, authentication));
         } else {
             HttpProxyHandler.install(ctx.pipeline(), ctx.name(), tunnel, authentication);
         }
