@@ -9,6 +9,8 @@ import java.nio.file.FileSystemLoopException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * What went wrong with a file, said in a line a user can act on. The JDK gives the operating system's reason as the
@@ -44,25 +46,22 @@ public final class FileProblems {
         return new IOException("cannot save it: " + why(e), e);
     }
 
+    /** The reasons the JDK gives as types: the first that fits, more particular types first. */
+    private static final Map<Class<? extends FileSystemException>, String> REASONS = reasons();
+
+    private static Map<Class<? extends FileSystemException>, String> reasons() {
+        Map<Class<? extends FileSystemException>, String> m = new LinkedHashMap<>();
+        m.put(AccessDeniedException.class, "permission denied");
+        m.put(NoSuchFileException.class, "no such file or directory");
+        m.put(NotDirectoryException.class, "not a directory");
+        m.put(FileAlreadyExistsException.class, "already exists");
+        m.put(DirectoryNotEmptyException.class, "directory not empty");
+        m.put(FileSystemLoopException.class, "a loop of links");
+        return m;
+    }
+
     private static String reasonOf(FileSystemException f) {
-        if (f instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (f instanceof NoSuchFileException) {
-            return "no such file or directory";
-        }
-        if (f instanceof NotDirectoryException) {
-            return "not a directory";
-        }
-        if (f instanceof FileAlreadyExistsException) {
-            return "already exists";
-        }
-        if (f instanceof DirectoryNotEmptyException) {
-            return "directory not empty";
-        }
-        if (f instanceof FileSystemLoopException) {
-            return "a loop of links";
-        }
-        return f.getClass().getSimpleName();
+        return REASONS.entrySet().stream().filter(e -> e.getKey().isInstance(f)).map(Map.Entry::getValue).findFirst()
+                .orElse(f.getClass().getSimpleName());
     }
 }

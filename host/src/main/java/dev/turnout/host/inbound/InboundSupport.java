@@ -5,6 +5,7 @@ import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.platform.DescriptorShortage;
+import dev.turnout.host.relay.Relay;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -59,6 +60,18 @@ public final class InboundSupport {
         int port = ch.localAddress() instanceof InetSocketAddress local ? local.getPort() : 0;
         return new Metadata(network, destination, source, inbound, null, type, ch.attr(INBOUND_NAME).get(), port,
                 ch.attr(INBOUND_USER).get(), null, -1, -1);
+    }
+
+    /**
+     * A SOCKS request is being routed: the handshake is over, reading stops until the reply, and what the client
+     * sends early goes to the destination as bytes ({@link #hold}), not to the protocol's decoder.
+     */
+    public static void beginRouting(ChannelHandlerContext ctx, String decoder) {
+        Channel ch = ctx.channel();
+        ch.config().setAutoRead(false);
+        ctx.pipeline().remove(decoder);
+        HandshakeDeadline.remove(ch);
+        Relay.holdEarlyInput(ch);
     }
 
     /** Adds {@code msg} to {@code held} (creating it), or releases it if it is not bytes. */

@@ -4,9 +4,7 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.host.inbound.Authentication;
-import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.inbound.InboundSupport;
-import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tunnel.StreamReadiness;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.buffer.CompositeByteBuf;
@@ -70,10 +68,7 @@ public final class Socks4ServerHandler extends ChannelInboundHandlerAdapter {
             ch.attr(InboundSupport.INBOUND_USER).set(request.userId());
         }
         routing = true;
-        ch.config().setAutoRead(false);
-        ctx.pipeline().remove("socks4-decoder");
-        HandshakeDeadline.remove(ch);
-        Relay.holdEarlyInput(ch);
+        InboundSupport.beginRouting(ctx, "socks4-decoder");
         Metadata flow = InboundSupport.flow(Network.TCP, destination, client, "socks4", ch, "SOCKS4");
         tunnel.routeStream(ch, flow, new Readiness(ctx));
     }

@@ -7,7 +7,6 @@ import dev.turnout.api.RejectedException;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.inbound.InboundSupport;
-import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tunnel.StreamReadiness;
 import dev.turnout.host.tunnel.Tunnel;
 import io.netty.buffer.CompositeByteBuf;
@@ -144,10 +143,7 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             routing = true;
-            ch.config().setAutoRead(false);
-            ctx.pipeline().remove("socks5-decoder");
-            HandshakeDeadline.remove(ch);
-            Relay.holdEarlyInput(ch);
+            InboundSupport.beginRouting(ctx, "socks5-decoder");
             Metadata flow = InboundSupport.flow(Network.TCP, destination, (InetSocketAddress) ch.remoteAddress(),
                     "socks5", ch, "SOCKS5");
             tunnel.routeStream(ch, flow, new Readiness(ctx));
