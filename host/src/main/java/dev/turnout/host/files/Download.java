@@ -7,6 +7,7 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLConnection;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -147,7 +148,7 @@ public final class Download {
             if (cutOff.get()) {
                 throw tooLong(url, time);
             }
-            throw e instanceof java.nio.file.FileSystemException ? FileProblems.cannotSave(e) : e;
+            throw e instanceof FileSystemException ? FileProblems.cannotSave(e) : e;
         } finally {
             cut.cancel(false);
             http.disconnect();

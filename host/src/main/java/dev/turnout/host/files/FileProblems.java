@@ -19,6 +19,20 @@ import java.util.Map;
  */
 public final class FileProblems {
 
+    /** The reasons the JDK gives only as the exception's type. */
+    private static final Map<Class<? extends FileSystemException>, String> REASONS = reasons();
+
+    private static Map<Class<? extends FileSystemException>, String> reasons() {
+        Map<Class<? extends FileSystemException>, String> m = new LinkedHashMap<>();
+        m.put(AccessDeniedException.class, "permission denied");
+        m.put(NoSuchFileException.class, "no such file or directory");
+        m.put(NotDirectoryException.class, "not a directory");
+        m.put(FileAlreadyExistsException.class, "already exists");
+        m.put(DirectoryNotEmptyException.class, "directory not empty");
+        m.put(FileSystemLoopException.class, "a loop of links");
+        return m;
+    }
+
     private FileProblems() {
     }
 
@@ -44,20 +58,6 @@ public final class FileProblems {
      */
     public static IOException cannotSave(Throwable e) {
         return new IOException("cannot save it: " + why(e), e);
-    }
-
-    /** The reasons the JDK gives as types: the first that fits, more particular types first. */
-    private static final Map<Class<? extends FileSystemException>, String> REASONS = reasons();
-
-    private static Map<Class<? extends FileSystemException>, String> reasons() {
-        Map<Class<? extends FileSystemException>, String> m = new LinkedHashMap<>();
-        m.put(AccessDeniedException.class, "permission denied");
-        m.put(NoSuchFileException.class, "no such file or directory");
-        m.put(NotDirectoryException.class, "not a directory");
-        m.put(FileAlreadyExistsException.class, "already exists");
-        m.put(DirectoryNotEmptyException.class, "directory not empty");
-        m.put(FileSystemLoopException.class, "a loop of links");
-        return m;
     }
 
     private static String reasonOf(FileSystemException f) {
