@@ -58,6 +58,8 @@ public final class Peers {
             case "drip" -> drip(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
                     args.length > 4 ? Path.of(args[4]) : null);
             case "socks5-udp" -> System.exit(socks5Udp(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]), args[4]));
+            case "socks5-udp-connected" -> System.exit(socks5UdpConnected(args[1], args[2], Integer.parseInt(args[3]),
+                    args[4], Integer.parseInt(args[5]), args[6]));
             case "udp-send" -> System.exit(udpSend(args[1], Integer.parseInt(args[2]), args[3]));
             case "probe" -> probe(Integer.parseInt(args[1]), args[2]);
             case "abandon" -> abandon(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
@@ -568,6 +570,40 @@ public final class Peers {
             int headerLength = atyp == 1 ? 10 : atyp == 4 ? 22 : 7 + (buf[4] & 0xff);
             System.out.println("echo: " + new String(buf, headerLength, p.getLength() - headerLength, StandardCharsets.UTF_8));
             return 0;
+        }
+    }
+
+    /**
+     * As {@link #socks5Udp}, from address {@code from} to the proxy at {@code proxy}, with the UDP socket connected to
+     * the proxy's address at the relay's port, as many clients connect theirs: it takes answers from there only.
+     */
+    static int socks5UdpConnected(String from, String proxy, int proxyPort, String host, int port, String message)
+            throws IOException {
+        InetAddress local = InetAddress.getByName(from);
+        try (Socket control = new Socket(InetAddress.getByName(proxy), proxyPort, local, 0);
+             DatagramSocket udp = new DatagramSocket(0, local)) {
+            control.setSoTimeout(5000);
+            OutputStream out = control.getOutputStream();
+            InputStream in = control.getInputStream();
+            out.write(new byte[] {5, 1, 0});
+            in.readNBytes(2);
+            out.write(new byte[] {5, 3, 0, 1, 0, 0, 0, 0, 0, 0});
+            byte[] head = in.readNBytes(4);
+            byte[] rest = in.readNBytes(head.length == 4 && head[3] == 4 ? 18 : 6);
+            if (head.length != 4 || head[1] != 0 || rest.length < 6) {
+                System.out.println("associate refused");
+                return 1;
+            }
+            int relayPort = ((rest[rest.length - 2] & 0xff) << 8) | (rest[rest.length - 1] & 0xff);
+            udp.connect(new InetSocketAddress(proxy, relayPort));
+            ByteArrayOutputStream datagram = new ByteArrayOutputStream();
+            datagram.write(new byte[] {0, 0, 0});
+            writeSocksAddress(datagram, host, port);
+            datagram.write(message.getBytes(StandardCharsets.UTF_8));
+            DatagramPacket p = exchange(udp, datagram.toByteArray(), new InetSocketAddress(proxy, relayPort));
+            System.out.println(p == null ? "no echo" : "echo: " + new String(p.getData(), 10, p.getLength() - 10,
+                    StandardCharsets.UTF_8));
+            return p == null ? 1 : 0;
         }
     }
 

@@ -56,6 +56,17 @@ final class Socks5UdpAssociation {
         association.bind(ctx, bindAddress);
     }
 
+    /**
+     * Where the relay listens: on a port bound to every address, the one the client reached the control
+     * connection on. Bound to every address, the relay's answers left from whichever address the kernel chose
+     * for the client (another of the machine's addresses, an IPv6 temporary one), and a client whose socket is
+     * connected to the address it was given drops them.
+     */
+    static InetAddress relayAddress(InetAddress bindAddress, Channel control) {
+        return bindAddress.isAnyLocalAddress() && control.localAddress() instanceof InetSocketAddress reached
+                ? reached.getAddress() : bindAddress;
+    }
+
     private void bind(ChannelHandlerContext ctx, InetAddress bindAddress) {
         Bootstrap b = new Bootstrap()
                 .group(control.eventLoop())
@@ -66,7 +77,7 @@ final class Socks5UdpAssociation {
                         fromClient(packet);
                     }
                 });
-        b.bind(new InetSocketAddress(bindAddress, 0)).addListener((ChannelFutureListener) f -> {
+        b.bind(new InetSocketAddress(relayAddress(bindAddress, control), 0)).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 ctx.writeAndFlush(new DefaultSocks5CommandResponse(Socks5CommandStatus.FAILURE,
                         Socks5AddressType.IPv4, "0.0.0.0", 0)).addListener(ChannelFutureListener.CLOSE);
