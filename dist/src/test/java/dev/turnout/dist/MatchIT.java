@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnout.api.testing.Required;
+import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.rules.Acl4ssr;
 import dev.turnout.rules.RuleLine;
@@ -46,6 +47,28 @@ class MatchIT {
             assertEquals(0, r.exitCode(), r.stderr());
         }
         return Files.readAllLines(out, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aNameAnIpRuleMustResolveIsLookedUpWithTheConfigsNameserversAsRunDoes() throws Exception {
+        Required.nothingMissing(Netns.unavailableReason());
+        Path config = dir.resolve("dns.yaml");
+        Files.writeString(config, String.join("\n", "dns:", "  enable: true", "  nameserver: [127.0.0.1:5353]",
+                "rules:", "  - IP-CIDR,203.0.113.0/24,DIRECT", "  - MATCH,REJECT", ""));
+        try (Netns ns = Netns.create("tmatchdns")) {
+            // The system's resolver answers a fake address, as a running Turnout with fake-IP DNS would.
+            ns.resolver("127.0.0.53");
+            Daemons.dnsmasq(ns, dir.resolve("stub.log"), "127.0.0.53", 53, "--address=/cn-name.test/198.18.0.9");
+            Daemons.dnsmasq(ns, dir.resolve("dnsmasq.log"), "127.0.0.1", 5353, "--address=/cn-name.test/203.0.113.7");
+            ns.awaitUdpPort(53, Duration.ofSeconds(20));
+            ns.awaitUdpPort(5353, Duration.ofSeconds(20));
+            Path in = dir.resolve("names.txt");
+            Files.writeString(in, "cn-name.test 443\n");
+            Netns.Result r = ns.run(Duration.ofSeconds(120), "bash", "-c", "\"$0\" match -c \"$1\" < \"$2\"",
+                    DIST.resolve("bin/turnout").toString(), config.toString(), in.toString());
+            assertEquals(0, r.exitCode(), r.stderr());
+            assertEquals("cn-name.test 443\tDIRECT\tIP-CIDR,203.0.113.0/24", r.stdout().strip(), r.stderr());
+        }
     }
 
     @Test

@@ -2,10 +2,16 @@ package dev.turnout.host.cli;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.dial.SocketBinder;
+import dev.turnout.host.dial.Transport;
+import dev.turnout.host.dns.DnsOptions;
+import dev.turnout.host.dns.DnsService;
+import dev.turnout.host.dns.UpstreamResolver;
 import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.host.outbound.OutboundFactory;
 import dev.turnout.host.route.ProviderLoader;
 import dev.turnout.host.route.RuleHosts;
+import dev.turnout.host.runtime.DnsSettings;
 import dev.turnout.rules.Decision;
 import dev.turnout.rules.Explanation;
 import dev.turnout.rules.NameResolver;
@@ -13,6 +19,7 @@ import dev.turnout.rules.Network;
 import dev.turnout.rules.Query;
 import dev.turnout.rules.RuleException;
 import dev.turnout.rules.RuleSet;
+import io.netty.channel.EventLoopGroup;
 import io.netty.util.NetUtil;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -25,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -64,7 +72,20 @@ final class MatchCommand implements Callable<Integer> {
         }
         // Clash's order: a name in hosts: has its address before the first rule, so it is never looked up.
         RuleHosts hosts = RuleHosts.parse(c.hosts());
-        NameResolver resolver = MatchCommand::system;
+        NameLookups lookups;
+        try {
+            lookups = NameLookups.asRunWould(c);
+        } catch (ConfigException e) {
+            System.err.println("turnout: " + e.getMessage());
+            return 2;
+        }
+        try (lookups) {
+            return answer(rules, hosts, lookups.resolver(), explanation);
+        }
+    }
+
+    private int answer(RuleSet rules, RuleHosts hosts, NameResolver resolver, Explanation explanation)
+            throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
         String line;
@@ -143,6 +164,61 @@ final class MatchCommand implements Callable<Integer> {
             domain = domain.substring(0, domain.length() - 1);
         }
         return new Query(network, domain, null, port, null, 0, null);
+    }
+
+    /**
+     * Names an IP rule must resolve are looked up as {@code run} looks them up: with the config's nameservers when its
+     * DNS is on, else the system's resolver. The system's may be a running Turnout answering fake addresses, on
+     * which GEOIP and IP-CIDR rules would decide otherwise than they do for the flow.
+     */
+    private static final class NameLookups implements AutoCloseable {
+        private final EventLoopGroup group;
+        private final DnsService dns;
+
+        private NameLookups(EventLoopGroup group, DnsService dns) {
+            this.group = group;
+            this.dns = dns;
+        }
+
+        static NameLookups asRunWould(Config c) throws ConfigException, IOException {
+            DnsOptions options = DnsSettings.from(c);
+            if (options == null || options.nameserver().isEmpty()) {
+                return new NameLookups(null, null);
+            }
+            EventLoopGroup group = Transport.newGroup(1, "turnout-match-dns");
+            try {
+                return new NameLookups(group, DnsService.start(options.lookupsOnly(), List.of(), null, group,
+                        SocketBinder.NONE, UpstreamResolver.Settings.defaults()));
+            } catch (IOException | RuntimeException e) {
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                throw e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                throw new IOException("interrupted", e);
+            }
+        }
+
+        NameResolver resolver() {
+            if (dns == null || !dns.answersOwnLookups()) {
+                return MatchCommand::system;
+            }
+            return domain -> {
+                try {
+                    return List.of(dns.upstream().lookup(domain));
+                } catch (UnknownHostException e) {
+                    return List.of();
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            if (dns != null) {
+                dns.close();
+                group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
+        }
     }
 
     private static List<InetAddress> system(String domain) {

@@ -78,6 +78,15 @@ public record DnsOptions(
         outbound = outbound == null ? OutboundNameservers.NONE : outbound;
     }
 
+    /**
+     * The same servers, hosts and policies without a listener or fake addresses: for a command that looks names up
+     * as a running Turnout would, beside it.
+     */
+    public DnsOptions lookupsOnly() {
+        return new DnsOptions(enable, null, EnhancedMode.NORMAL, fakeIpRange, fakeIpRange6, fakeIpFilter, nameserver,
+                fallback, defaultNameserver, nameserverPolicy, ipv6, hosts, fakeIpWhitelist, outbound, systemHosts);
+    }
+
     /** The options without the system's hosts file. */
     public DnsOptions(boolean enable, InetSocketAddress listen, EnhancedMode enhancedMode, Cidr fakeIpRange,
             Cidr fakeIpRange6, List<String> fakeIpFilter, List<Nameserver> nameserver, List<Nameserver> fallback,

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Reads Clash's {@code dns:} section and {@code hosts:} into {@link DnsOptions}, pointing errors at their key. */
-final class DnsSettings {
+public final class DnsSettings {
 
     private DnsSettings() {
     }
@@ -25,7 +25,7 @@ final class DnsSettings {
      * The options, or {@code null} when {@code dns.enable} is not true. Every key that is wrong is reported, each at
      * its own line and column, so that one run of {@code turnout check} shows them all.
      */
-    static DnsOptions from(Config config) throws ConfigException {
+    public static DnsOptions from(Config config) throws ConfigException {
         Section d = config.dns();
         if (!d.bool("enable", false)) {
             return null;
