@@ -200,16 +200,7 @@ final class MatchCommand implements Callable<Integer> {
         }
 
         NameResolver resolver() {
-            if (dns == null || !dns.answersOwnLookups()) {
-                return MatchCommand::system;
-            }
-            return domain -> {
-                try {
-                    return List.of(dns.upstream().lookup(domain));
-                } catch (UnknownHostException e) {
-                    return List.of();
-                }
-            };
+            return dns == null ? MatchCommand::system : dns.forRules(MatchCommand::system);
         }
 
         @Override

@@ -3,12 +3,14 @@ package dev.turnout.host.dns;
 import dev.turnout.api.Resolver;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.layer.TlsLayer;
+import dev.turnout.rules.NameResolver;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -225,6 +227,24 @@ public final class DnsService implements AutoCloseable {
      */
     public Resolver names(Resolver otherwise) {
         return new Current(() -> answersOwnLookups() ? upstream : otherwise);
+    }
+
+    /**
+     * How rules that need an address (GEOIP, IP-CIDR) look a name up: with {@link #upstream} while
+     * {@link #answersOwnLookups}, else with {@code otherwise}, at each lookup; a name that does not resolve has none.
+     * {@code run} and {@code turnout match} both ask here, so that they decide alike.
+     */
+    public NameResolver forRules(NameResolver otherwise) {
+        return domain -> {
+            if (!answersOwnLookups()) {
+                return otherwise.resolve(domain);
+            }
+            try {
+                return List.of(upstream.lookup(domain));
+            } catch (UnknownHostException e) {
+                return List.of();
+            }
+        };
     }
 
     /** {@link #forProxyServers()} while {@link #answersOwnLookups}, else {@code otherwise}, at each lookup. */

@@ -65,6 +65,12 @@ public final class Download {
         long started = System.nanoTime();
         long deadline = started + time.toNanos();
         HttpURLConnection http = open(url);
+        Path tmp;
+        try {
+            tmp = TornCopies.partialDownload(path);
+        } catch (IOException e) {
+            throw FileProblems.cannotSave(e);
+        }
         // The headers: cut from outside at the deadline. Not the body: a disconnect while it is read makes the
         // stream end early as if complete, so the loop below looks at the clock instead.
         AtomicReference<HttpURLConnection> awaitingHeaders = new AtomicReference<>(http);
@@ -76,13 +82,6 @@ public final class Download {
                 c.disconnect();
             }
         }, time.toNanos(), TimeUnit.NANOSECONDS);
-        Path tmp;
-        try {
-            tmp = TornCopies.partialDownload(path);
-        } catch (IOException e) {
-            cut.cancel(false);
-            throw FileProblems.cannotSave(e);
-        }
         try {
             int status = http.getResponseCode();
             for (int hop = 0; status / 100 == 3 && http.getHeaderField("Location") != null; hop++) {

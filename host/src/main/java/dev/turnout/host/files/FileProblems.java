@@ -43,13 +43,17 @@ public final class FileProblems {
 
     /** As {@link #why(Throwable)}, without the path when it is {@code named}, which the line already names. */
     public static String why(Throwable e, Path named) {
-        if (e instanceof FileSystemException f) {
-            String where = f.getFile() == null || named != null && f.getFile().equals(named.toString())
-                    && f.getOtherFile() == null ? "" : f.getOtherFile() == null ? f.getFile() + ": "
-                    : f.getFile() + " -> " + f.getOtherFile() + ": ";
-            return where + (f.getReason() != null ? f.getReason() : reasonOf(f));
+        if (!(e instanceof FileSystemException f)) {
+            return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        String reason = f.getReason() != null ? f.getReason() : reasonOf(f);
+        if (f.getFile() == null) {
+            return reason;
+        }
+        if (f.getOtherFile() != null) {
+            return f.getFile() + " -> " + f.getOtherFile() + ": " + reason;
+        }
+        return named != null && f.getFile().equals(named.toString()) ? reason : f.getFile() + ": " + reason;
     }
 
     /**

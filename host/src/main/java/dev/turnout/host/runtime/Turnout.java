@@ -206,14 +206,13 @@ public final class Turnout implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            DnsService d = dnsService;
-            NameResolver forRules = domain -> {
+            NameResolver forRules = dnsService.forRules(domain -> {
                 try {
-                    return List.of(d.answersOwnLookups() ? d.upstream().lookup(domain) : resolver.lookup(domain));
+                    return List.of(resolver.lookup(domain));
                 } catch (UnknownHostException e) {
                     return List.of();
                 }
-            };
+            });
             try {
                 ruleHosts = RuleHosts.of(settings.hosts(), dnsService.systemHosts());
             } catch (IllegalArgumentException e) {

@@ -59,12 +59,13 @@ public final class Socks4ServerHandler extends ChannelInboundHandlerAdapter {
         Channel ch = ctx.channel();
         InetSocketAddress client = (InetSocketAddress) ch.remoteAddress();
         Destination destination = destinationOf(request);
+        boolean asked = authentication.asks(client);
         if (request.type() != Socks4CommandType.CONNECT || destination == null
-                || authentication.asks(client) && !authentication.accepts(request.userId(), "")) {
+                || asked && !authentication.accepts(request.userId(), "")) {
             refuse(ctx);
             return;
         }
-        if (authentication.asks(client)) {
+        if (asked) {
             ch.attr(InboundSupport.INBOUND_USER).set(request.userId());
         }
         routing = true;
