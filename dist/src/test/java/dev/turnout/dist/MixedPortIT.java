@@ -83,6 +83,8 @@ class MixedPortIT {
                 "  - DOMAIN,hang.test,hanging-socks",
                 "  - DOMAIN,udp-socks.test,dante",
                 "  - DOMAIN,udp-down.test,dead-socks-udp",
+                "  - IP-CIDR,203.0.113.0/24,REJECT,no-resolve",
+                "  - IP-CIDR6,2001:db8::/32,REJECT,no-resolve",
                 "  - MATCH,DIRECT",
                 ""));
         turnoutLog = dir.resolve("turnout.log");
@@ -271,6 +273,27 @@ class MixedPortIT {
         assertTrue(closed >= 0 && closed < 2000, "closed after " + closed + " ms");
         // Its ATYP is 9, which RFC 1928 does not define: reply 8, address type not supported.
         assertEquals("050005080001000000000000", m.group(1), "greeting accepted, then an address-type-not-supported reply");
+    }
+
+    @Test
+    void anAddressASocks5ClientSendsAsANameMeetsTheIpRules() throws Exception {
+        // Clash 1.18 routes these by IP-CIDR too; Turnout took them for names and sent them to MATCH (DIRECT).
+        Matcher v4 = probe("socks-name=203.0.113.5:8101");
+        assertEquals("05000502", v4.group(1).substring(0, 8), "REJECT's 'not allowed'");
+        Matcher v6 = probe("socks-name=[2001:db8::5]:8102");
+        assertEquals("05000502", v6.group(1).substring(0, 8), "REJECT's 'not allowed'");
+        assertTrue(awaitLog(turnoutLog, "--> 203.0.113.5:8101 match IP-CIDR,203.0.113.0/24 using REJECT"),
+                () -> read(turnoutLog));
+        assertTrue(awaitLog(turnoutLog, "--> [2001:db8::5]:8102 match IP-CIDR6,2001:db8::/32 using REJECT"),
+                () -> read(turnoutLog));
+        // The JDK reads each of these as 203.0.113.5, and DIRECT dialled it with no IP rule seeing it. No resolver
+        // Clash uses reads them so: refused as a name no flow may go to (address type not supported, 8).
+        for (String ambiguous : new String[] {"3405803781:8103", "0203.0.113.5:8104", "203.0.29957:8105"}) {
+            Matcher m = probe("socks-name=" + ambiguous);
+            assertEquals("05000508", m.group(1).substring(0, 8), ambiguous);
+        }
+        assertFalse(read(turnoutLog).contains(":8103 match") || read(turnoutLog).contains(":8104 match")
+                || read(turnoutLog).contains(":8105 match"), () -> read(turnoutLog));
     }
 
     @Test

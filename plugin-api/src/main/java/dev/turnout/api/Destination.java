@@ -12,7 +12,8 @@ import java.util.Objects;
  * uses {@code address} when present and resolves {@code host} otherwise.
  *
  * @param host domain name without a trailing dot and without control characters, or {@code null} when only the
- *     address is known
+ *     address is known; an address written as a name ({@code 203.0.113.5}, {@code [2001:db8::1]}) is taken as the
+ *     address, and a name that ends in a number without being one is refused
  * @param address the IP address, or {@code null} when only the name is known
  * @param port 0 to 65535
  */
@@ -27,6 +28,12 @@ public record Destination(String host, InetAddress address, int port) {
         }
         if (host != null) {
             host = normalizeHost(host);
+            InetAddress spelled = AddressLiteral.parse(host);
+            if (spelled != null) {
+                // An address sent as a name is the address: the rules match it and a dialer connects to it.
+                address = address != null ? address : spelled;
+                host = null;
+            }
         }
     }
 

@@ -1,8 +1,5 @@
 package dev.turnout.api;
 
-import io.netty.util.NetUtil;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -81,19 +78,15 @@ public final class OutboundOptions {
     public Destination server() throws OptionException {
         String server = requireString("server").trim();
         int port = requirePort("port");
-        String literal = server.startsWith("[") && server.endsWith("]") ? server.substring(1, server.length() - 1) : server;
-        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(literal);
-        if (bytes != null) {
-            try {
-                return Destination.ofAddress(InetAddress.getByAddress(bytes), port);
-            } catch (UnknownHostException e) {
-                throw new IllegalStateException("a parsed literal has a valid length", e);
+        try {
+            Destination destination = Destination.ofHost(server, port);
+            if (!destination.hasHost() || server.chars().noneMatch(c -> c <= ' ' || c == '/' || c == '[' || c == ']')) {
+                return destination;
             }
+        } catch (IllegalArgumentException e) {
+            // said below, as a name with a space is
         }
-        if (server.isEmpty() || server.chars().anyMatch(c -> c <= ' ' || c == '/' || c == '[' || c == ']')) {
-            throw new OptionException("server", "'server' is neither a host name nor an IP address: " + server);
-        }
-        return Destination.ofHost(server, port);
+        throw new OptionException("server", "'server' is neither a host name nor an IP address: " + server);
     }
 
     public int port(String key, int fallback) throws OptionException {

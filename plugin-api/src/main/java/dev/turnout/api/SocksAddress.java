@@ -71,7 +71,11 @@ public final class SocksAddress {
         if (type == DOMAIN) {
             int n = in.readUnsignedByte();
             String name = in.readCharSequence(n, StandardCharsets.US_ASCII).toString();
-            return Destination.ofHost(name, in.readUnsignedShort());
+            try {
+                return Destination.ofHost(name, in.readUnsignedShort());
+            } catch (IllegalArgumentException e) {
+                throw new ProtocolException(e.getMessage());
+            }
         }
         byte[] address = new byte[type == IPV4 ? 4 : 16];
         in.readBytes(address);

@@ -28,7 +28,8 @@ class OutboundOptionsServerTest {
 
     @Test
     void whatIsNeitherANameNorAnAddressIsRefusedAtTheServerKey() {
-        for (String bad : new String[] {"a b.test", "host/path", "[proxy.test]", "[2001:db8::7"}) {
+        for (String bad : new String[] {"a b.test", "host/path", "[proxy.test]", "[2001:db8::7", "3405803781",
+                "010.0.0.1"}) {
             OptionException e = assertThrows(OptionException.class, () -> server(bad, 1080), bad);
             assertEquals("server", e.key(), bad);
         }

@@ -674,6 +674,23 @@ public final class Peers {
         return out;
     }
 
+    /** A greeting without authentication and a CONNECT naming {@code hostPort} ("name:port") as a domain (ATYP 3). */
+    private static byte[] socksConnectByName(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        byte[] name = hostPort.substring(0, colon).getBytes(StandardCharsets.ISO_8859_1);
+        int port = Integer.parseInt(hostPort.substring(colon + 1));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {5, 1, 0, 5, 1, 0, 3, (byte) name.length});
+        out.writeBytes(name);
+        out.write(port >> 8);
+        out.write(port);
+        return out.toByteArray();
+    }
+
+    private static byte[] throwUnknown(String kind) {
+        throw new IllegalArgumentException(kind);
+    }
+
     /**
      * Sends {@code kind}'s bad input and prints {@code reply=HEX closed_ms=N}: what came back and how long the
      * proxy took to close (-1 if it had not closed after 20 s).
@@ -688,7 +705,8 @@ public final class Peers {
             case "http-huge-head" -> ("GET http://a.test/ HTTP/1.1\r\nX: " + "a".repeat(40_000)).getBytes(StandardCharsets.ISO_8859_1);
             case "silent" -> new byte[0];
             case "http-1.0-then-fin" -> "GET http://127.0.0.1:8080/early HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
-            default -> throw new IllegalArgumentException(kind);
+            default -> kind.startsWith("socks-name=") ? socksConnectByName(kind.substring("socks-name=".length()))
+                    : throwUnknown(kind);
         };
         long start = System.nanoTime();
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort)) {

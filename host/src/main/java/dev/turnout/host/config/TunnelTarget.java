@@ -1,5 +1,6 @@
 package dev.turnout.host.config;
 
+import dev.turnout.api.Destination;
 import io.netty.util.NetUtil;
 import java.util.Locale;
 
@@ -42,7 +43,13 @@ public record TunnelTarget(boolean tcp, boolean udp, String host, int port) {
             throw new IllegalArgumentException("tunnel target '" + target + "' is not host:port (an IPv6 address goes "
                     + "in brackets: [2001:db8::1]:53)");
         }
-        return new TunnelTarget(tcp, udp, host.toLowerCase(Locale.ROOT), port(t.substring(colon + 1), target));
+        int port = port(t.substring(colon + 1), target);
+        try {
+            Destination.ofHost(host, port);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tunnel target '" + target + "': " + e.getMessage());
+        }
+        return new TunnelTarget(tcp, udp, host.toLowerCase(Locale.ROOT), port);
     }
 
     static int port(String text, String whole) {

@@ -19,13 +19,11 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.PromiseNotifier;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -107,11 +105,9 @@ public final class DelayProbe {
         String host = uri.getHost();
         String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
         Destination destination;
-        byte[] literal = NetUtil.createByteArrayFromIpAddressString(bare);
         try {
-            destination = literal != null ? Destination.ofAddress(InetAddress.getByAddress(literal), port)
-                    : Destination.ofHost(bare, port);
-        } catch (IOException e) {
+            destination = Destination.ofHost(host, port);
+        } catch (IllegalArgumentException e) {
             return result.setFailure(e);
         }
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();

@@ -20,11 +20,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -96,9 +94,12 @@ public final class SubscriptionClient {
         int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
         String host = uri.getHost();
         String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-        byte[] literal = NetUtil.createByteArrayFromIpAddressString(bare);
-        Destination destination = literal != null ? Destination.ofAddress(InetAddress.getByAddress(literal), port)
-                : Destination.ofHost(bare, port);
+        Destination destination;
+        try {
+            destination = Destination.ofHost(host, port);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("not a URL's host: " + e.getMessage());
+        }
         String target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
                 + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         int limit = (int) Math.min(Integer.MAX_VALUE - 1, maxBytes);

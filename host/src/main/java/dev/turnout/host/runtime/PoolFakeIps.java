@@ -27,7 +27,12 @@ final class PoolFakeIps implements FakeIps {
             return null;
         }
         // Only the name goes on: DIRECT resolves it for real, proxies are asked for the name.
-        return flow.withDestination(Destination.ofHost(name, flow.destination().port()));
+        try {
+            return flow.withDestination(Destination.ofHost(name, flow.destination().port()));
+        } catch (IllegalArgumentException e) {
+            // A name no flow may go to ("3405803781"): as if the fake address were unknown.
+            return null;
+        }
     }
 
     @Override

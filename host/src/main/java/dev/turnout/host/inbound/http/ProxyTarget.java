@@ -1,10 +1,8 @@
 package dev.turnout.host.inbound.http;
 
 import dev.turnout.api.Destination;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.Locale;
 
 /**
  * Where a request to an HTTP proxy goes: a CONNECT's {@code host:port}, or the authority of a plain request's
@@ -84,12 +82,8 @@ record ProxyTarget(Destination destination, String originForm, String hostHeader
             throw new BadRequest(400, "authority needs a host and a port");
         }
         try {
-            if (io.netty.util.NetUtil.isValidIpV4Address(host) || io.netty.util.NetUtil.isValidIpV6Address(host)) {
-                return Destination.ofAddress(InetAddress.getByAddress(
-                        io.netty.util.NetUtil.createByteArrayFromIpAddressString(host)), port);
-            }
-            return Destination.ofHost(host.toLowerCase(Locale.ROOT), port);
-        } catch (java.net.UnknownHostException | IllegalArgumentException e) {
+            return Destination.ofHost(host, port);
+        } catch (IllegalArgumentException e) {
             throw new BadRequest(400, "bad host");
         }
     }

@@ -16,11 +16,8 @@ import io.netty.handler.codec.socksx.v4.DefaultSocks4CommandResponse;
 import io.netty.handler.codec.socksx.v4.Socks4CommandRequest;
 import io.netty.handler.codec.socksx.v4.Socks4CommandStatus;
 import io.netty.handler.codec.socksx.v4.Socks4CommandType;
-import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 
 /**
  * SOCKS4 and SOCKS4a CONNECT, which Clash's and mihomo's mixed and SOCKS ports take beside SOCKS5: an IPv4
@@ -81,10 +78,8 @@ public final class Socks4ServerHandler extends ChannelInboundHandlerAdapter {
             return null;
         }
         try {
-            byte[] raw = NetUtil.createByteArrayFromIpAddressString(to);
-            return raw != null && raw.length == 4 ? Destination.ofAddress(InetAddress.getByAddress(raw), request.dstPort())
-                    : raw == null ? Destination.ofHost(to, request.dstPort()) : null;
-        } catch (UnknownHostException | IllegalArgumentException e) {
+            return Destination.ofHost(to, request.dstPort());
+        } catch (IllegalArgumentException e) {
             return null;
         }
     }

@@ -136,7 +136,14 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
 
     private void command(ChannelHandlerContext ctx, Socks5CommandRequest request) {
         Channel ch = ctx.channel();
-        Destination destination = destinationOf(request);
+        Destination destination;
+        try {
+            destination = destinationOf(request);
+        } catch (IllegalArgumentException e) {
+            // A name with a control character, or one that ends in a number without being an address.
+            InboundSupport.sayHandshakeFailed(ctx, e);
+            destination = null;
+        }
         if (request.type() == Socks5CommandType.CONNECT) {
             if (destination == null) {
                 replyAndClose(ctx, Socks5CommandStatus.ADDRESS_UNSUPPORTED);
@@ -157,6 +164,11 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Where {@code request} goes ({@code null}: nowhere it can name); a name that spells an address is the address.
+     *
+     * @throws IllegalArgumentException for a name no flow may go to, saying why
+     */
     private static Destination destinationOf(Socks5CommandRequest request) {
         try {
             if (request.dstAddrType() == Socks5AddressType.DOMAIN) {
@@ -164,7 +176,7 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
             }
             byte[] raw = NetUtil.createByteArrayFromIpAddressString(request.dstAddr());
             return raw == null ? null : Destination.ofAddress(InetAddress.getByAddress(raw), request.dstPort());
-        } catch (UnknownHostException | IllegalArgumentException e) {
+        } catch (UnknownHostException e) {
             return null;
         }
     }

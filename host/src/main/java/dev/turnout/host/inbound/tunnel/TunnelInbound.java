@@ -22,11 +22,9 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.DatagramPacket;
-import io.netty.util.NetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -114,10 +112,7 @@ public final class TunnelInbound implements PortInbound {
     }
 
     private static Destination destination(TunnelTarget target) {
-        InetAddress literal = NetUtil.isValidIpV4Address(target.host()) || NetUtil.isValidIpV6Address(target.host())
-                ? NetUtil.createInetAddressFromIpAddressString(target.host()) : null;
-        return literal != null ? Destination.ofAddress(literal, target.port())
-                : Destination.ofHost(target.host(), target.port());
+        return Destination.ofHost(target.host(), target.port());
     }
 
     @Override

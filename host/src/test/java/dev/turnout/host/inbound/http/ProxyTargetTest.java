@@ -46,9 +46,18 @@ class ProxyTargetTest {
             ProxyTarget.BadRequest e = assertThrows(ProxyTarget.BadRequest.class, () -> ProxyTarget.absolute(uri), uri);
             assertEquals(400, e.status, uri);
         }
-        for (String authority : new String[] {"a.test", "a.test:99999", "[2001:db8::1"}) {
+        for (String authority : new String[] {"a.test", "a.test:99999", "[2001:db8::1", "3405803781:80",
+                "0203.0.113.5:80"}) {
             ProxyTarget.BadRequest e = assertThrows(ProxyTarget.BadRequest.class, () -> ProxyTarget.connect(authority), authority);
             assertEquals(400, e.status, authority);
         }
+    }
+
+    @Test
+    void anAddressWrittenAsANameIsTheAddress() throws Exception {
+        assertFalse(ProxyTarget.connect("203.0.113.5:443").destination().hasHost());
+        assertEquals("203.0.113.5:80", ProxyTarget.absolute("http://203.0.113.5/").destination().toString());
+        assertEquals(400, assertThrows(ProxyTarget.BadRequest.class,
+                () -> ProxyTarget.absolute("http://3405803781/")).status, "the JDK would dial 203.0.113.5");
     }
 }
