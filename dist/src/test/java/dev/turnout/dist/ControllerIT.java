@@ -391,7 +391,10 @@ class ControllerIT {
                     "http://127.0.0.1:" + MIXED, "--proxytunnel", "http://all" + i + ".test:" + SILENT + "/"));
         }
         for (int i = 0; i < 3; i++) {
-            awaitConnection("all" + i + ".test", Duration.ofSeconds(15));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> meta = (Map<String, Object>) awaitConnection("all" + i + ".test", Duration.ofSeconds(15))
+                    .get("metadata");
+            assertEquals("HTTPS", meta.get("type"), "a CONNECT, as mihomo lists it (IN-TYPE,HTTPS matches it)");
         }
         assertEquals(204, api.call("DELETE", "/connections", null).status());
         for (Process p : curls) {

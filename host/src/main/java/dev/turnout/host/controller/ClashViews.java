@@ -319,7 +319,7 @@ final class ClashViews {
         out.writeStringField("id", Long.toString(f.id()));
         out.writeObjectFieldStart("metadata");
         out.writeStringField("network", md.network().name().toLowerCase(Locale.ROOT));
-        out.writeStringField("type", inboundType(md.inbound()));
+        out.writeStringField("type", inboundType(md.inbound(), md.inboundType()));
         out.writeStringField("sourceIP", md.source() == null ? "" : md.source().getAddress().getHostAddress());
         out.writeStringField("destinationIP",
                 md.destination().hasAddress() ? md.destination().address().getHostAddress() : "");
@@ -368,7 +368,11 @@ final class ClashViews {
         return List.of(f.outbound(), f.target());
     }
 
-    static String inboundType(String inbound) {
+    /** mihomo's name for where a flow came in; {@code type} is its inbound type, HTTPS for a CONNECT. */
+    static String inboundType(String inbound, String type) {
+        if ("HTTPS".equals(type)) {
+            return "HTTPS"; // mihomo's name for a CONNECT (Clash 1.18 said "HTTP Connect"), as IN-TYPE,HTTPS matches
+        }
         String i = inbound.toLowerCase(Locale.ROOT);
         if (i.contains("socks")) {
             return i.contains("socks4") ? "Socks4" : "Socks5";

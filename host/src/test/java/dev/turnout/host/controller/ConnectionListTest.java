@@ -64,12 +64,13 @@ class ConnectionListTest {
 
     @Test
     void eachInboundHasMihomosTypeName() {
-        assertEquals("Tunnel", ClashViews.inboundType("tunnel"), "mihomo's tunnels, not its TUN");
-        assertEquals("Tun", ClashViews.inboundType("tun"));
-        assertEquals("TProxy", ClashViews.inboundType("tproxy"), "mihomo's spelling");
-        assertEquals("Redir", ClashViews.inboundType("redir"));
-        assertEquals("Socks5", ClashViews.inboundType("socks5"));
-        assertEquals("HTTP", ClashViews.inboundType("http"));
+        assertEquals("Tunnel", ClashViews.inboundType("tunnel", null), "mihomo's tunnels, not its TUN");
+        assertEquals("Tun", ClashViews.inboundType("tun", null));
+        assertEquals("TProxy", ClashViews.inboundType("tproxy", null), "mihomo's spelling");
+        assertEquals("Redir", ClashViews.inboundType("redir", null));
+        assertEquals("Socks5", ClashViews.inboundType("socks5", null));
+        assertEquals("HTTP", ClashViews.inboundType("http", "HTTP"));
+        assertEquals("HTTPS", ClashViews.inboundType("http", "HTTPS"), "a CONNECT, as mihomo lists it");
     }
 
     @Test
