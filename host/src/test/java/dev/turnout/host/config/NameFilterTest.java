@@ -62,4 +62,19 @@ class NameFilterTest {
         assertEquals("5$1", new NameReplacement(Pattern.compile("USD"), "$$1").apply("5USD"));
         assertEquals("a b c", new NameReplacement(Pattern.compile("_"), " ").apply("a_b_c"), "every match");
     }
+
+    @Test
+    void replacementsReadTheTargetAsRegexp2sNetSubstitutionsWhereJavasDiffer() {
+        // Java throws on ${1} ("starts with digit character"): the provider's load failed on a valid mihomo config.
+        assertEquals("HK2x", new NameReplacement(Pattern.compile("(HK)"), "${1}2x").apply("HK"));
+        assertEquals("[HK 01]", new NameReplacement(Pattern.compile("HK \\d+"), "[$&]").apply("HK 01"));
+        assertEquals("a<a|c>c", new NameReplacement(Pattern.compile("b"), "<$`|$'>").apply("abc"));
+        assertEquals("a-abc-c", new NameReplacement(Pattern.compile("b"), "-$_-").apply("abc"));
+        assertEquals("x2", new NameReplacement(Pattern.compile("(a)(\\d)"), "x$+").apply("a2"));
+        // Java reads $10 as group 1 and a zero; .NET as group 10, and as written when there is none.
+        assertEquals("$10", new NameReplacement(Pattern.compile("(a)"), "$10").apply("a"));
+        assertEquals("${nope}${2", new NameReplacement(Pattern.compile("(a)"), "${nope}${2").apply("a"));
+        assertEquals("ab", new NameReplacement(Pattern.compile("(x)?b"), "a$1b").apply("b"), "an unmatched group");
+        assertEquals("-a-", new NameReplacement(Pattern.compile("x*"), "-").apply("a"), "empty matches as Java finds them");
+    }
 }

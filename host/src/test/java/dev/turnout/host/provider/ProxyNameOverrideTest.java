@@ -45,6 +45,15 @@ class ProxyNameOverrideTest {
     }
 
     @Test
+    void aGroupWrittenInBracesBeforeADigitIsTheGroup() throws Exception {
+        // mihomo's way to put a digit after group 1; Java's replaceAll threw on it and the provider was not loaded.
+        Config c = config(String.join("\n",
+                "      proxy-name:",
+                "        - {pattern: '^(IPLC|US)\\W', target: '${1}1 '}"));
+        assertEquals(List.of("IPLC1 HK-2倍", "US1 01 $"), names(c));
+    }
+
+    @Test
     void replacementsRunInOrderOnNamesTheFilterChoseThenThePrefixAndSuffix() throws Exception {
         Config c = config(String.join("\n",
                 "      additional-prefix: 'P:'",
