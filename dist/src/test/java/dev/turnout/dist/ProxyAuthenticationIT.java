@@ -9,6 +9,8 @@ import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.Netns;
 import dev.turnout.dist.testing.ScratchDir;
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +38,9 @@ class ProxyAuthenticationIT {
     /** A password with a colon, which only the first colon of the entry separates from the user. */
     static final String USER = "alice";
     static final String PASSWORD = "s3cret:x";
+    /** A user and password beyond ASCII, as a config in Chinese or Russian has them. */
+    static final String WIDE_USER = "льв";
+    static final String WIDE_PASSWORD = "пароль密码";
 
     Path dir;
     Netns host;
@@ -62,6 +67,7 @@ class ProxyAuthenticationIT {
                 "authentication:",
                 "  - 'bob:other'",
                 "  - '" + USER + ":" + PASSWORD + "'",
+                "  - '" + WIDE_USER + ":" + WIDE_PASSWORD + "'",
                 "rules:",
                 "  - IN-USER,bob,REJECT",
                 "  - MATCH,DIRECT",
@@ -118,6 +124,21 @@ class ProxyAuthenticationIT {
     }
 
     @Test
+    void aUserAndPasswordBeyondAsciiAreTakenOverSocks5AsOverHttp() throws Exception {
+        // Sent as UTF-8 bytes by curl (from the proxy URL's percent-encoding, so that the test's own arguments stay
+        // ASCII whatever the machine's locale), as Clash 1.18 takes them. SOCKS5 refused them before.
+        String user = URLEncoder.encode(WIDE_USER, StandardCharsets.UTF_8);
+        String right = URLEncoder.encode(WIDE_PASSWORD, StandardCharsets.UTF_8);
+        String wrong = URLEncoder.encode(WIDE_PASSWORD.replace('密', '秘'), StandardCharsets.UTF_8);
+        Netns.Result socks = curl(lan, "-x", "socks5h://" + user + ":" + right + "@" + HOST + ":7890");
+        assertEquals("200", socks.stdout(), () -> socks.stderr() + log());
+        assertEquals("200", curl(lan, "-x", "http://" + user + ":" + right + "@" + HOST + ":7890").stdout(), this::log);
+        assertNotEquals(0, curl(lan, "-x", "socks5h://" + user + ":" + wrong + "@" + HOST + ":7890").exitCode(),
+                "a password that differs in one character");
+        assertEquals("407", curl(lan, "-x", "http://" + user + ":" + wrong + "@" + HOST + ":7890").stdout());
+    }
+
+    @Test
     void socks4ClientsOnTheLanAreRefusedSinceTheyCannotSayAPassword() throws Exception {
         // SOCKS4 sends a user id and no password: only a user whose password is empty could be let in, and there
         // is none here; a client naming a real user is refused as well.
@@ -133,7 +154,7 @@ class ProxyAuthenticationIT {
         assertEquals("200", curl(host, "-x", "http://127.0.0.1:7890").stdout(), this::log);
         assertEquals("200", curl(host, "-x", "socks5h://127.0.0.1:7890").stdout(), this::log);
         assertEquals("200", curl(host, "-x", "socks4a://127.0.0.1:7890").stdout(), this::log);
-        assertTrue(log().contains("asking for a user and password (2 users) except from [127.0.0.0/8, ::1/128]"),
+        assertTrue(log().contains("asking for a user and password (3 users) except from [127.0.0.0/8, ::1/128]"),
                 this::log);
     }
 
@@ -143,8 +164,10 @@ class ProxyAuthenticationIT {
         Netns.Result r = host.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10",
                 "http://127.0.0.1:9090/configs");
         assertEquals(0, r.exitCode(), r.stderr());
-        assertTrue(r.stdout().contains("\"authentication\":[\"bob:******\",\"alice:******\"]"), r.stdout());
-        assertTrue(!r.stdout().contains("s3cret") && !r.stdout().contains("other"), r.stdout());
+        assertTrue(r.stdout().contains("\"authentication\":[\"bob:******\",\"alice:******\",\"" + WIDE_USER + ":******\"]"),
+                r.stdout());
+        assertTrue(!r.stdout().contains("s3cret") && !r.stdout().contains("other") && !r.stdout().contains(WIDE_PASSWORD),
+                r.stdout());
     }
 
     /**

@@ -29,7 +29,6 @@ import io.netty.handler.codec.socksx.v5.Socks5CommandType;
 import io.netty.handler.codec.socksx.v5.Socks5InitialRequest;
 import io.netty.handler.codec.socksx.v5.Socks5Message;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequest;
-import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthRequestDecoder;
 import io.netty.handler.codec.socksx.v5.Socks5PasswordAuthStatus;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
@@ -107,7 +106,7 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             ctx.pipeline().replace("socks5-decoder", "socks5-decoder", method == Socks5AuthMethod.PASSWORD
-                    ? new Socks5PasswordAuthRequestDecoder() : new Socks5CommandRequestDecoder(ADDRESSES));
+                    ? new Socks5LoginDecoder() : new Socks5CommandRequestDecoder(ADDRESSES));
             ctx.writeAndFlush(new DefaultSocks5InitialResponse(method));
             return;
         }
