@@ -64,7 +64,7 @@ class ConfigErrorsIT {
         "port out of range ~ mixed-port: 70000 ~ c.yaml:1:13: 'mixed-port' must be a port from 0 to 65535, got 70000",
         "proxies not a list ~ proxies: {a: 1} ~ c.yaml:1:10: expected 'proxies' (a list of outbounds), got a mapping",
         "proxy without type ~ proxies:|  - {name: a, server: x, port: 1} ~ c.yaml:2:5: missing 'type'",
-        "unknown type ~ proxies:|  - {name: a, type: hystria2, server: x, port: 1} ~ c.yaml:2:21: unknown outbound type 'hystria2' for 'a'; available types: direct, dns, http, reject, socks5, ss, ssh, trojan, vless, vmess",
+        "unknown type ~ proxies:|  - {name: a, type: hystria2, server: x, port: 1} ~ c.yaml:2:21: unknown outbound type 'hystria2' for 'a'; available types: direct, dns, http, reject, reject-drop, socks5, ss, ssh, trojan, vless, vmess",
         "socks5 without server ~ proxies:|  - {name: a, type: socks5, port: 1} ~ c.yaml:2:5: 'server' is required for type socks5",
         "socks5 bad port ~ proxies:|  - {name: a, type: socks5, server: x, port: 99999} ~ c.yaml:2:46: 'port' must be a port from 1 to 65535, got 99999",
         "duplicate names ~ proxies:|  - {name: a, type: reject}|  - {name: a, type: reject} ~ c.yaml:3:12: the name 'a' is used twice",

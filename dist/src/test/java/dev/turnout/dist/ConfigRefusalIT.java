@@ -163,7 +163,7 @@ class ConfigRefusalIT {
                 "  " + c + ":2:7: 'mode' must be rule, global or direct, got 'sideways'",
                 "  " + c + ":4:36: 'inet4-address' must be an address with a prefix such as 198.18.0.1/30, got 'notanip'",
                 "  " + c + ":3:22: external-controller '0.0.0.0:abc' has no valid port",
-                "  " + c + ":6:21: unknown outbound type 'hystria2' for 'v'; available types: direct, dns, http, reject, socks5, ss, ssh, trojan, vless, vmess",
+                "  " + c + ":6:21: unknown outbound type 'hystria2' for 'v'; available types: direct, dns, http, reject, reject-drop, socks5, ss, ssh, trojan, vless, vmess",
                 "  " + c + ":7:54: 'port' must be a port from 1 to 65535, got 99999",
                 "  " + c + ":9:5: unsupported rule type 'URL-REGEX'",
                 "  " + c + ":10:5: unknown target 'NOPE': no proxy, group, DIRECT or REJECT has that name",

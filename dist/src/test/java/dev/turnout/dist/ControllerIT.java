@@ -177,6 +177,10 @@ class ControllerIT {
         assertEquals(List.of("DIRECT", "REJECT", "s5", "h1", "G", EMOJI), global.get("all"));
         global.put("all", clashGlobal.get("all"));
         assertEquals(clashGlobal, global);
+        // mihomo's REJECT-DROP, which Clash 1.18 lacks: listed under mihomo's type name, and not in GLOBAL.
+        @SuppressWarnings("unchecked")
+        Map<String, Object> drop = (Map<String, Object>) ours.get("REJECT-DROP");
+        assertEquals("RejectDrop", drop.get("type"), ours::toString);
     }
 
     /**

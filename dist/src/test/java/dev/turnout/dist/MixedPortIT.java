@@ -83,6 +83,7 @@ class MixedPortIT {
                 "  - DOMAIN,hang.test,hanging-socks",
                 "  - DOMAIN,udp-socks.test,dante",
                 "  - DOMAIN,udp-down.test,dead-socks-udp",
+                "  - DOMAIN-SUFFIX,dropped.test,REJECT-DROP",
                 "  - IP-CIDR,203.0.113.0/24,REJECT,no-resolve",
                 "  - IP-CIDR6,2001:db8::/32,REJECT,no-resolve",
                 "  - MATCH,DIRECT",
@@ -273,6 +274,20 @@ class MixedPortIT {
         assertTrue(closed >= 0 && closed < 2000, "closed after " + closed + " ms");
         // Its ATYP is 9, which RFC 1928 does not define: reply 8, address type not supported.
         assertEquals("050005080001000000000000", m.group(1), "greeting accepted, then an address-type-not-supported reply");
+    }
+
+    @Test
+    void rejectDropHoldsTheClientUnansweredWhereRejectAnswersAtOnce() throws Exception {
+        // mihomo's REJECT-DROP: the config loads (it said "unknown target" before) and a client hears nothing, over
+        // SOCKS5 and HTTP alike, until it gives up itself (curl's 28: its own time limit).
+        for (String[] proxy : new String[][] {{"--socks5-hostname", "127.0.0.1:" + MIXED},
+                {"--proxy", "http://127.0.0.1:" + MIXED}}) {
+            Netns.Result r = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "3", proxy[0], proxy[1],
+                    "http://dropped.test:" + HTTP + "/");
+            assertEquals(28, r.exitCode(), () -> proxy[0] + ": " + r.stderr());
+        }
+        assertTrue(awaitLog(turnoutLog, "--> dropped.test:" + HTTP
+                + " match DOMAIN-SUFFIX,dropped.test using REJECT-DROP"), () -> read(turnoutLog));
     }
 
     @Test

@@ -27,7 +27,7 @@ import java.util.TreeMap;
  */
 public final class RuleSet {
 
-    private static final Set<String> BUILT_IN_TARGETS = Set.of("DIRECT", "REJECT");
+    private static final Set<String> BUILT_IN_TARGETS = Set.of("DIRECT", "REJECT", "REJECT-DROP");
 
     private final List<RuleLine> lines;
     /** Kept (a handle, not the data) so that {@link #explanation} can read the same databases again. */

@@ -26,6 +26,7 @@ public final class AdapterTypes {
             case "relay" -> "Relay";
             case "direct" -> "Direct";
             case "reject" -> "Reject";
+            case "reject-drop" -> "RejectDrop";
             case "socks5" -> "Socks5";
             case "http" -> "Http";
             case "ss" -> "Shadowsocks";

@@ -78,6 +78,7 @@ final class GroupMembers {
         Map<String, String> types = new HashMap<>();
         types.put("DIRECT", "direct");
         types.put("REJECT", "reject");
+        types.put("REJECT-DROP", "reject-drop");
         List<String> allProxies = new ArrayList<>();
         for (ProxyEntry p : config.proxies()) {
             types.putIfAbsent(p.name(), p.type());

@@ -41,8 +41,11 @@ public final class OutboundFactory {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboundFactory.class);
 
-    /** Outbounds every config has without listing them, each built by the plugin type of its name in lower case. */
-    private static final List<String> BUILT_IN = List.of("DIRECT", "REJECT");
+    /**
+     * Outbounds every config has without listing them, each built by the plugin type of its name in lower case:
+     * mihomo's, but for PASS and COMPATIBLE.
+     */
+    private static final List<String> BUILT_IN = List.of("DIRECT", "REJECT", "REJECT-DROP");
 
     private final Map<String, OutboundType> types;
     private final Dialer hostDialer;
@@ -81,7 +84,7 @@ public final class OutboundFactory {
         if (!(dialer instanceof HostDialer host)) {
             return dialer;
         }
-        return host.resolvingWith(type.equals("direct") ? directNames : type.equals("reject") ? null : proxyServerNames);
+        return host.resolvingWith(type.equals("direct") ? directNames : type.startsWith("reject") ? null : proxyServerNames);
     }
 
     /** Builds every outbound and group, with no proxy provider nodes (see {@link #build(Config, Map)}). */

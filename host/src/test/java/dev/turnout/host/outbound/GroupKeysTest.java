@@ -110,7 +110,7 @@ class GroupKeysTest {
     }
 
     static Outbounds build(String yaml) throws ConfigException {
-        Map<String, OutboundType> types = Map.of("direct", type("direct"), "reject", type("reject"),
+        Map<String, OutboundType> types = Map.of("direct", type("direct"), "reject", type("reject"), "reject-drop", type("reject-drop"),
                 "socks5", type("socks5"), "http", type("http"));
         return new OutboundFactory(types, HOST, (Resolver) null).build(parse(yaml));
     }

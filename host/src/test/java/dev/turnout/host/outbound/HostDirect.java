@@ -22,11 +22,18 @@ public final class HostDirect {
     private HostDirect() {
     }
 
-    /** The two built-in types an {@link OutboundFactory} needs: this {@code direct} and a {@code reject} that refuses. */
+    /**
+     * The built-in types an {@link OutboundFactory} needs: this {@code direct}, and a {@code reject} and a
+     * {@code reject-drop} that refuse at once.
+     */
     public static Map<String, OutboundType> types() {
-        return Map.of("direct", type(), "reject", new OutboundType() {
+        return Map.of("direct", type(), "reject", refusing("reject"), "reject-drop", refusing("reject-drop"));
+    }
+
+    private static OutboundType refusing(String typeName) {
+        return new OutboundType() {
             public String type() {
-                return "reject";
+                return typeName;
             }
 
             public Outbound create(OutboundOptions options, OutboundContext context) {
@@ -36,7 +43,7 @@ public final class HostDirect {
                     }
 
                     public String type() {
-                        return "reject";
+                        return typeName;
                     }
 
                     public boolean supportsUdp() {
@@ -53,7 +60,7 @@ public final class HostDirect {
                     }
                 };
             }
-        });
+        };
     }
 
     public static OutboundType type() {

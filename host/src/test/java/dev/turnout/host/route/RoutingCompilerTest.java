@@ -133,7 +133,7 @@ class RoutingCompilerTest {
         List<String> problems = e.problems().stream().map(Throwable::getMessage).toList();
         assertEquals(2, problems.size(), problems::toString);
         assertEquals("c.yaml:4:23: unknown outbound type 'nosuchtype' for 'odd'; available types: counted, direct,"
-                + " reject", problems.get(0));
+                + " reject, reject-drop", problems.get(0));
         assertEquals("c.yaml:6:5: unknown target 'Nowhere': no proxy, group, DIRECT or REJECT has that name",
                 problems.get(1));
         assertEquals(1, open.get(), "the two outbounds the failed config built are closed; the running one is not");

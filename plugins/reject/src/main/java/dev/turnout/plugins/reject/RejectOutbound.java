@@ -7,18 +7,29 @@ import dev.turnout.api.RejectedException;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Refuses every stream and datagram session with a {@link RejectedException}, before any socket is opened,
- * so the inbound can answer the application at once (reset, SOCKS5 "not allowed", HTTP 403).
+ * Refuses every stream and datagram session with a {@link RejectedException}, before any socket is opened: REJECT at
+ * once, so the inbound can answer the application (reset, SOCKS5 "not allowed", HTTP 403); mihomo's REJECT-DROP
+ * only after holding the stream unanswered for a while, as a firewall that drops would (an application whose
+ * requests are refused at once may retry in a loop; one that hears nothing waits). Datagrams go nowhere either way:
+ * neither answers UDP.
  */
 final class RejectOutbound implements Outbound {
 
     private final String name;
+    private final String type;
+    private final long holdMillis;
 
-    RejectOutbound(String name) {
+    /** @param holdMillis how long a stream waits for its refusal, 0 for none */
+    RejectOutbound(String name, String type, long holdMillis) {
         this.name = Objects.requireNonNull(name, "name");
+        this.type = Objects.requireNonNull(type, "type");
+        this.holdMillis = holdMillis;
     }
 
     @Override
@@ -28,7 +39,7 @@ final class RejectOutbound implements Outbound {
 
     @Override
     public String type() {
-        return "reject";
+        return type;
     }
 
     /** True: UDP flows routed here must reach this outbound to be refused by it, not fall elsewhere. */
@@ -39,7 +50,15 @@ final class RejectOutbound implements Outbound {
 
     @Override
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
-        return loop.newFailedFuture(refusal(flow));
+        if (holdMillis <= 0) {
+            return loop.newFailedFuture(refusal(flow));
+        }
+        Promise<Channel> held = loop.newPromise();
+        ScheduledFuture<?> refusing = loop.schedule(() -> held.tryFailure(refusal(flow)), holdMillis,
+                TimeUnit.MILLISECONDS);
+        // The application may leave first: its dial is cancelled, and the timer goes with it.
+        held.addListener(f -> refusing.cancel(false));
+        return held;
     }
 
     @Override
@@ -54,6 +73,6 @@ final class RejectOutbound implements Outbound {
 
     @Override
     public String toString() {
-        return "reject '" + name + "'";
+        return type + " '" + name + "'";
     }
 }

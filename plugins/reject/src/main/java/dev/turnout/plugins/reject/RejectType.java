@@ -18,6 +18,6 @@ public final class RejectType implements OutboundType {
 
     @Override
     public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-        return new RejectOutbound(options.name());
+        return new RejectOutbound(options.name(), type(), 0);
     }
 }

@@ -1,6 +1,7 @@
 package dev.turnout.plugins.reject;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,5 +87,38 @@ class RejectOutboundTest {
     @Test
     void takesUdpSoThatUdpFlowsRoutedHereAreRefusedHereNotElsewhere() throws Exception {
         assertTrue(reject().supportsUdp());
+    }
+
+    @Test
+    void rejectDropHoldsAStreamUnansweredThenRefusesIt() throws Exception {
+        assertEquals("reject-drop", new RejectDropType().create(new OutboundOptions("REJECT-DROP", "reject-drop",
+                Map.of()), UNTOUCHABLE).type());
+        // Held 25 s in use (RejectDropType.HOLD_MILLIS); a shorter hold here, the same code.
+        Outbound drop = new RejectOutbound("REJECT-DROP", "reject-drop", 1_500);
+        Metadata flow = Metadata.internal(Network.TCP, Destination.ofHost("ads.example", 443));
+        Future<Channel> opened = drop.openStream(flow, loop.get());
+        assertFalse(opened.await(1, TimeUnit.SECONDS), "nothing is said while it holds");
+        assertTrue(opened.await(10, TimeUnit.SECONDS));
+        assertInstanceOf(RejectedException.class, opened.cause());
+    }
+
+    @Test
+    void aRejectDropStreamWhoseApplicationLeftIsNotRefusedLater() throws Exception {
+        Outbound drop = new RejectDropType().create(new OutboundOptions("REJECT-DROP", "reject-drop", Map.of()),
+                UNTOUCHABLE);
+        Future<Channel> opened = drop.openStream(Metadata.internal(Network.TCP, Destination.ofHost("a.example", 80)),
+                loop.get());
+        assertTrue(opened.cancel(false), "the host cancels the dial of an application that left");
+        assertTrue(opened.isCancelled());
+    }
+
+    @Test
+    void rejectDropSendsDatagramsNowhereAtOnce() throws Exception {
+        Outbound drop = new RejectDropType().create(new OutboundOptions("REJECT-DROP", "reject-drop", Map.of()),
+                UNTOUCHABLE);
+        Future<DatagramSession> opened = drop.openDatagram(Metadata.internal(Network.UDP,
+                Destination.ofHost("quic.example", 443)), loop.get(), (sender, payload) -> payload.release());
+        assertTrue(opened.isDone());
+        assertInstanceOf(RejectedException.class, opened.cause());
     }
 }

@@ -11,11 +11,13 @@ class RejectPluginTest {
     @Test
     void indexesTheOutboundTypeForPf4j() throws Exception {
         ExtensionIndex.assertIndexed(RejectType.class);
+        ExtensionIndex.assertIndexed(RejectDropType.class);
     }
 
     @Test
     void typeCanBeBuiltTheWayPf4jBuildsExtensions() throws Exception {
         ExtensionIndex.assertBuildableByPf4j(RejectType.class);
+        ExtensionIndex.assertBuildableByPf4j(RejectDropType.class);
         assertTrue(new RejectPlugin() instanceof org.pf4j.Plugin);
     }
 }
