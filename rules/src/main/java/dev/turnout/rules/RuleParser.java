@@ -156,6 +156,8 @@ final class RuleParser {
             case "PROCESS-PATH":
             case "PROCESS-NAME-REGEX":
             case "PROCESS-PATH-REGEX":
+            case "PROCESS-NAME-WILDCARD":
+            case "PROCESS-PATH-WILDCARD":
             case "UID":
             case "DSCP":
                 return SenderRules.parse(type, value, origin);

@@ -58,6 +58,9 @@ final class SenderRules {
                 } catch (PatternSyntaxException e) {
                     throw new RuleException(origin, "bad regex '" + value + "' in " + type + ": " + e.getDescription());
                 }
+            case "PROCESS-NAME-WILDCARD":
+            case "PROCESS-PATH-WILDCARD":
+                return new Rule.ProcessRegex(wildcard(value), type.equals("PROCESS-PATH-WILDCARD"));
             case "UID":
                 return new Rule.Uid(ranges(value, 0xFFFFFFFFL, "UID", origin));
             case "DSCP":
@@ -65,6 +68,33 @@ final class SenderRules {
             default:
                 return null;
         }
+    }
+
+    /**
+     * mihomo's PROCESS-NAME-WILDCARD and PROCESS-PATH-WILDCARD: the whole name or path against a glob where {@code *}
+     * is any run of characters and {@code ?} one, as in DOMAIN-WILDCARD; in any case, as PROCESS-NAME and
+     * PROCESS-PATH compare. Written as the anchored pattern the regex rules already match by.
+     */
+    static Pattern wildcard(String glob) {
+        StringBuilder regex = new StringBuilder(glob.length() + 8).append('^');
+        StringBuilder literal = new StringBuilder();
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
+            if (c == '*' || c == '?') {
+                if (literal.length() > 0) {
+                    regex.append(Pattern.quote(literal.toString()));
+                    literal.setLength(0);
+                }
+                regex.append(c == '*' ? ".*" : ".");
+            } else {
+                literal.append(c);
+            }
+        }
+        if (literal.length() > 0) {
+            regex.append(Pattern.quote(literal.toString()));
+        }
+        return Pattern.compile(regex.append('$').toString(),
+                Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.DOTALL);
     }
 
     /**

@@ -66,6 +66,22 @@ class InboundProcessAndDscpRulesTest {
         assertTrue(bad.getMessage().contains("bad regex '(unclosed' in PROCESS-PATH-REGEX"), bad.getMessage());
     }
 
+    @Test
+    void processWildcardsMatchTheWholeNameOrPathIgnoringCase() throws Exception {
+        // mihomo's PROCESS-NAME-WILDCARD and PROCESS-PATH-WILDCARD (refused as unknown types before), as real
+        // configs write them: "PROCESS-NAME-WILDCARD,*torrent*,REJECT".
+        RuleSet s = Rules.compile("PROCESS-NAME-WILDCARD,*torrent*,PROXY", "PROCESS-PATH-WILDCARD,/opt/*/bin/tool?,GROUP",
+                "PROCESS-NAME-WILDCARD,com.example.app,PROXY");
+        assertEquals(0, s.decide(named("qBittorrent", null), d -> java.util.List.of()).index(), "ignoring case");
+        assertEquals(1, s.decide(named("x", "/opt/A/b/bin/tool2"), d -> java.util.List.of()).index(), "* spans slashes");
+        assertEquals(-1, s.decide(named("x", "/opt/a/bin/tool"), d -> java.util.List.of()).index(), "? is one character");
+        assertEquals(-1, s.decide(named("x", "/opt/a/bin/tool22"), d -> java.util.List.of()).index(), "the whole path");
+        assertEquals(2, s.decide(named("com.example.app", null), d -> java.util.List.of()).index());
+        assertEquals(-1, s.decide(named("comXexampleXapp", null), d -> java.util.List.of()).index(), "a dot is a dot");
+        assertEquals(-1, s.decide(named(null, null), d -> java.util.List.of()).index(), "an unknown process");
+        assertTrue(s.mayNeedProcess());
+    }
+
     private static Query named(String process, String path) {
         return new Query(Network.TCP, "example.org", null, 443, null, 0, process,
                 new Sender(0, null, null, null, path, -1, -1));
