@@ -52,6 +52,22 @@ class LauncherIT {
     }
 
     @Test
+    void theLauncherRunsThroughSymlinksAsWhenInstalledOnThePath() throws Exception {
+        // ln -s /opt/turnout/bin/turnout /usr/local/bin/turnout: the launcher looked for lib/ beside the link and
+        // Java said "Could not find or load main class dev.turnout.host.cli.Main". A relative link to a link too.
+        Path bin = Files.createDirectories(dir.resolve("usr/local/bin"));
+        Path absolute = Files.createSymbolicLink(dir.resolve("turnout-link"), DIST.resolve("bin/turnout"));
+        Path relative = Files.createSymbolicLink(bin.resolve("turnout"), bin.relativize(absolute));
+        for (Path link : new Path[] {absolute, relative}) {
+            Process p = new ProcessBuilder(link.toString(), "--version").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), link.toString());
+            assertEquals(0, p.exitValue(), () -> link + ": " + out);
+            assertTrue(out.startsWith("turnout "), out);
+        }
+    }
+
+    @Test
     void theShippedExampleConfigChecksClean() throws Exception {
         Netns.Result r = PluginsIT.runLauncher("check", "-c", DIST.resolve("config.yaml").toString());
         assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
