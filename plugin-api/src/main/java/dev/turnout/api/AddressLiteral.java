@@ -64,20 +64,11 @@ final class AddressLiteral {
 
     /** Four decimal parts of 0 to 255, none with a leading zero (which some readers take for octal). */
     private static boolean isDottedDecimal(String h) {
-        String[] parts = h.split("\\.", -1);
-        if (parts.length != 4) {
+        if (!NetUtil.isValidIpV4Address(h)) {
             return false;
         }
-        for (String p : parts) {
-            if (p.isEmpty() || p.length() > 3 || (p.length() > 1 && p.charAt(0) == '0')) {
-                return false;
-            }
-            for (int i = 0; i < p.length(); i++) {
-                if (p.charAt(i) < '0' || p.charAt(i) > '9') {
-                    return false;
-                }
-            }
-            if (Integer.parseInt(p) > 255) {
+        for (int i = 0; i + 1 < h.length(); i++) {
+            if (h.charAt(i) == '0' && (i == 0 || h.charAt(i - 1) == '.') && h.charAt(i + 1) != '.') {
                 return false;
             }
         }

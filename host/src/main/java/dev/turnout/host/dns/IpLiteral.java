@@ -28,7 +28,7 @@ final class IpLiteral {
                     return null;
                 }
             }
-        } else if (!isDottedQuad(s)) {
+        } else if (!io.netty.util.NetUtil.isValidIpV4Address(s)) {
             return null;
         }
         try {
@@ -36,26 +36,5 @@ final class IpLiteral {
         } catch (UnknownHostException | RuntimeException e) {
             return null;
         }
-    }
-
-    private static boolean isDottedQuad(String s) {
-        String[] parts = s.split("\\.", -1);
-        if (parts.length != 4) {
-            return false;
-        }
-        for (String p : parts) {
-            if (p.isEmpty() || p.length() > 3) {
-                return false;
-            }
-            for (int i = 0; i < p.length(); i++) {
-                if (p.charAt(i) < '0' || p.charAt(i) > '9') {
-                    return false;
-                }
-            }
-            if (Integer.parseInt(p) > 255) {
-                return false;
-            }
-        }
-        return true;
     }
 }
