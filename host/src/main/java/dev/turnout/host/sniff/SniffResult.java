@@ -40,8 +40,17 @@ record SniffResult(State state, String host) {
             }
             letter |= c > '9';
         }
-        // All digits and dots is an IPv4 literal (or nonsense); IPv6 literals were refused at ':'.
-        return letter && !name.startsWith(".") && !name.contains("..") ? found(name.toLowerCase(java.util.Locale.ROOT))
-                : NONE;
+        // All digits and dots is an IPv4 literal (or nonsense); IPv6 literals were refused at ':'. A name that ends in
+        // a number (0xcb.0.113.5, a.123) is no flow's destination (Destination refuses it): the address stays.
+        return letter && !name.startsWith(".") && !name.contains("..") && isDestination(name)
+                ? found(name.toLowerCase(java.util.Locale.ROOT)) : NONE;
+    }
+
+    private static boolean isDestination(String name) {
+        try {
+            return dev.turnout.api.Destination.ofHost(name, 0).hasHost();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 }

@@ -38,6 +38,9 @@ class HttpRequestHeadTest {
         assertEquals(SniffResult.NONE, read("GET / HTTP/1.1\r\nHost: 203.0.113.5:80\r\n\r\n"));
         assertEquals(SniffResult.NONE, read("GET / HTTP/1.1\r\nHost: [2001:db8::1]:80\r\n\r\n"));
         assertEquals(SniffResult.NONE, read("GET / HTTP/1.1\r\nHost: a b.test\r\n\r\n"));
+        // Names that end in a number: no flow may go there, and routing by one threw out of the sniffer's listener.
+        assertEquals(SniffResult.NONE, read("GET / HTTP/1.1\r\nHost: 0xcb.0.113.5\r\n\r\n"));
+        assertEquals(SniffResult.NONE, read("GET / HTTP/1.1\r\nHost: example.123\r\n\r\n"));
     }
 
     @Test
