@@ -1,6 +1,7 @@
 package dev.turnout.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.turnout.api.testing.Required;
@@ -68,6 +69,25 @@ class MatchIT {
                     DIST.resolve("bin/turnout").toString(), config.toString(), in.toString());
             assertEquals(0, r.exitCode(), r.stderr());
             assertEquals("cn-name.test 443\tDIRECT\tIP-CIDR,203.0.113.0/24", r.stdout().strip(), r.stderr());
+        }
+    }
+
+    @Test
+    void anAddressWrittenAsANameIsMatchedAsTheAddressAndANameRunRefusesIsSaidSo() throws Exception {
+        Required.nothingMissing(Netns.unavailableReason());
+        Path config = dir.resolve("ip.yaml");
+        Files.writeString(config, String.join("\n", "rules:", "  - IP-CIDR,203.0.113.0/24,REJECT,no-resolve",
+                "  - MATCH,DIRECT", ""));
+        Path in = dir.resolve("lines.txt");
+        Files.writeString(in, "[2001:db8::1] 443\n203.0.113.5 80\n3405803781 80\n");
+        try (Netns ns = Netns.create("tmatchip")) {
+            Netns.Result r = ns.run(Duration.ofSeconds(120), "bash", "-c", "\"$0\" match -c \"$1\" < \"$2\"",
+                    DIST.resolve("bin/turnout").toString(), config.toString(), in.toString());
+            // As run decides: the literal meets the IP rule; the number is refused (match said DIRECT for it).
+            assertEquals(1, r.exitCode(), r.stdout() + r.stderr());
+            assertEquals(List.of("[2001:db8::1] 443\tDIRECT\tMATCH", "203.0.113.5 80\tREJECT\tIP-CIDR,203.0.113.0/24"),
+                    r.stdout().lines().toList(), r.stderr());
+            assertTrue(r.stderr().contains("'3405803781' ends in a number but is not an IPv4 address"), r.stderr());
         }
     }
 

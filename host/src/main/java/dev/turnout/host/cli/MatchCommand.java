@@ -1,5 +1,6 @@
 package dev.turnout.host.cli;
 
+import dev.turnout.api.Destination;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.dial.SocketBinder;
@@ -20,7 +21,6 @@ import dev.turnout.rules.Query;
 import dev.turnout.rules.RuleException;
 import dev.turnout.rules.RuleSet;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.NetUtil;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -91,7 +91,14 @@ final class MatchCommand implements Callable<Integer> {
         String line;
         int bad = 0;
         while ((line = in.readLine()) != null) {
-            Query q = parse(line);
+            Query q;
+            try {
+                q = parse(line);
+            } catch (IllegalArgumentException e) {
+                System.err.println("turnout: " + e.getMessage() + ": run refuses a flow to it");
+                bad++;
+                continue;
+            }
             if (q == null) {
                 if (!line.isBlank()) {
                     System.err.println("turnout: cannot read '" + line + "'; expected HOST-OR-IP [PORT [tcp|udp]]");
@@ -123,6 +130,11 @@ final class MatchCommand implements Callable<Integer> {
         return bad == 0 ? 0 : 1;
     }
 
+    /**
+     * A line's query, or {@code null} when it is not {@code HOST-OR-IP [PORT [tcp|udp]]}.
+     *
+     * @throws IllegalArgumentException for a host no flow may go to, saying why
+     */
     static Query parse(String line) {
         String[] parts = line.trim().split("\\s+");
         if (parts.length == 0 || parts[0].isEmpty() || parts.length > 3) {
@@ -150,20 +162,11 @@ final class MatchCommand implements Callable<Integer> {
                 }
             }
         }
-        String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        byte[] ip = NetUtil.createByteArrayFromIpAddressString(literal);
-        try {
-            if (ip != null) {
-                return new Query(network, null, InetAddress.getByAddress(ip), port, null, 0, null);
-            }
-        } catch (UnknownHostException e) {
-            return null;
-        }
-        String domain = host.toLowerCase(Locale.ROOT);
-        if (domain.endsWith(".")) {
-            domain = domain.substring(0, domain.length() - 1);
-        }
-        return new Query(network, domain, null, port, null, 0, null);
+        // As run reads a flow's destination: an address written as a name is the address, and a name no flow may go
+        // to is refused (the exception says why).
+        Destination to = Destination.ofHost(host, port);
+        return to.hasAddress() ? new Query(network, null, to.address(), port, null, 0, null)
+                : new Query(network, to.host(), null, port, null, 0, null);
     }
 
     /**
