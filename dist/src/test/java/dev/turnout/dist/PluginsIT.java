@@ -45,7 +45,7 @@ class PluginsIT {
             Set<String> ids = host.plugins().stream().map(LoadedPlugin::id).collect(Collectors.toCollection(TreeSet::new));
             assertEquals(new TreeSet<>(Set.of("direct", "socks5", "http-connect", "reject", "shadowsocks", "trojan", "vmess",
                     "vless", "ssh")), ids);
-            assertEquals(Set.of("direct", "socks5", "http", "reject", "ss", "trojan", "vmess", "vless", "ssh"),
+            assertEquals(Set.of("direct", "socks5", "http", "reject", "reject-drop", "ss", "trojan", "vmess", "vless", "ssh"),
                     host.outboundTypes().keySet());
             for (OutboundType type : host.outboundTypes().values()) {
                 // The implementation comes from the plugin's own loader, the interface from the host's.
