@@ -84,7 +84,8 @@ public final class OutboundFactory {
         if (!(dialer instanceof HostDialer host)) {
             return dialer;
         }
-        return host.resolvingWith(type.equals("direct") ? directNames : type.startsWith("reject") ? null : proxyServerNames);
+        return host.resolvingWith(type.equals("direct") ? directNames
+                : type.startsWith("reject") ? null : proxyServerNames);
     }
 
     /** Builds every outbound and group, with no proxy provider nodes (see {@link #build(Config, Map)}). */
