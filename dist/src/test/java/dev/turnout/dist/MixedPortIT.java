@@ -84,6 +84,7 @@ class MixedPortIT {
                 "  - DOMAIN,udp-socks.test,dante",
                 "  - DOMAIN,udp-down.test,dead-socks-udp",
                 "  - DOMAIN-SUFFIX,dropped.test,REJECT-DROP",
+                "  - DOMAIN,xn--fsqu00a.test,REJECT",
                 "  - IP-CIDR,203.0.113.0/24,REJECT,no-resolve",
                 "  - IP-CIDR6,2001:db8::/32,REJECT,no-resolve",
                 "  - MATCH,DIRECT",
@@ -288,6 +289,16 @@ class MixedPortIT {
         }
         assertTrue(awaitLog(turnoutLog, "--> dropped.test:" + HTTP
                 + " match DOMAIN-SUFFIX,dropped.test using REJECT-DROP"), () -> read(turnoutLog));
+    }
+
+    @Test
+    void aSocks5NameBeyondAsciiIsRoutedInPunycodeAsRuleSetsWriteIt() throws Exception {
+        // 例子.test sent as its UTF-8 bytes: Netty read them as ASCII, IDN refused the result, and the client got a
+        // general failure; now the name is xn--fsqu00a.test, which the rule names.
+        Matcher m = probe("socks-name=%E4%BE%8B%E5%AD%90.test:8106");
+        assertEquals("05000502", m.group(1).substring(0, 8), "REJECT's 'not allowed'");
+        assertTrue(awaitLog(turnoutLog, "--> xn--fsqu00a.test:8106 match DOMAIN,xn--fsqu00a.test using REJECT"),
+                () -> read(turnoutLog));
     }
 
     @Test

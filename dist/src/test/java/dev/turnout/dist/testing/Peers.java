@@ -674,10 +674,14 @@ public final class Peers {
         return out;
     }
 
-    /** A greeting without authentication and a CONNECT naming {@code hostPort} ("name:port") as a domain (ATYP 3). */
+    /**
+     * A greeting without authentication and a CONNECT naming {@code hostPort} ("name:port") as a domain (ATYP 3), the
+     * name percent-decoded to UTF-8 bytes (so that arguments stay ASCII whatever the machine's locale).
+     */
     private static byte[] socksConnectByName(String hostPort) {
         int colon = hostPort.lastIndexOf(':');
-        byte[] name = hostPort.substring(0, colon).getBytes(StandardCharsets.ISO_8859_1);
+        byte[] name = java.net.URLDecoder.decode(hostPort.substring(0, colon), StandardCharsets.UTF_8)
+                .getBytes(StandardCharsets.UTF_8);
         int port = Integer.parseInt(hostPort.substring(colon + 1));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {5, 1, 0, 5, 1, 0, 3, (byte) name.length});

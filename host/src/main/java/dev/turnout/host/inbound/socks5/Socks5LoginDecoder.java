@@ -6,10 +6,6 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5PasswordAuthRequest;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -48,22 +44,13 @@ final class Socks5LoginDecoder extends ByteToMessageDecoder {
             if (version != 1) {
                 throw new DecoderException("unsupported subnegotiation version: " + version + " (expected: 1)");
             }
-            login = new DefaultSocks5PasswordAuthRequest(utf8(in, start + 2, userLength),
-                    utf8(in, start + 3 + userLength, passwordLength));
+            login = new DefaultSocks5PasswordAuthRequest(
+                    Socks5Text.utf8(in.nioBuffer(start + 2, userLength), "a username or password"),
+                    Socks5Text.utf8(in.nioBuffer(start + 3 + userLength, passwordLength), "a username or password"));
         } catch (DecoderException e) {
             login = new DefaultSocks5PasswordAuthRequest("", "");
             login.setDecoderResult(DecoderResult.failure(e));
         }
         out.add(login);
-    }
-
-    private static String utf8(ByteBuf in, int index, int length) {
-        ByteBuffer bytes = in.nioBuffer(index, length);
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(bytes).toString();
-        } catch (CharacterCodingException e) {
-            throw new DecoderException("a username or password that is not UTF-8", e);
-        }
     }
 }

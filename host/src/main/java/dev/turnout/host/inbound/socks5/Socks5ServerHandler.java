@@ -46,10 +46,19 @@ import java.net.UnknownHostException;
  */
 public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
 
-    /** Netty's address decoder, except that an unknown ATYP fails with its own exception, to reply 0x08. */
-    private static final Socks5AddressDecoder ADDRESSES = (type, in) -> {
-        if (!type.equals(Socks5AddressType.IPv4) && !type.equals(Socks5AddressType.DOMAIN)
-                && !type.equals(Socks5AddressType.IPv6)) {
+    /**
+     * Netty's address decoder, except that an unknown ATYP fails with its own exception, to reply 0x08, and that a
+     * name is read as UTF-8, not ASCII: a client that sends a name beyond ASCII as it is, not in punycode, gets it
+     * turned into punycode by the request (IDN), the form resolvers and rule sets use. Clash 1.18 takes such a name
+     * as its bytes; Netty's reading made it fail IDN and the request was refused.
+     */
+    static final Socks5AddressDecoder ADDRESSES = (type, in) -> {
+        if (type.equals(Socks5AddressType.DOMAIN)) {
+            byte[] name = new byte[in.readUnsignedByte()];
+            in.readBytes(name);
+            return Socks5Text.utf8(java.nio.ByteBuffer.wrap(name), "a name");
+        }
+        if (!type.equals(Socks5AddressType.IPv4) && !type.equals(Socks5AddressType.IPv6)) {
             throw new UnknownAddressType(type);
         }
         return Socks5AddressDecoder.DEFAULT.decodeAddress(type, in);

@@ -45,6 +45,15 @@ class Socks5ServerHandlerTest {
 
     @Test
     void aNameIdnCannotReadIsRefusedWithAGeneralFailureAndSaidAtDebug() {
+        assertRefusedAndSaid(".example.com".getBytes(StandardCharsets.US_ASCII), "label");
+    }
+
+    @Test
+    void aNameThatIsNotUtf8IsRefusedWithAGeneralFailureAndSaidAtDebug() {
+        assertRefusedAndSaid(new byte[] {(byte) 0xff, (byte) 0xfe, '.', 't', 'e', 's', 't'}, "not UTF-8");
+    }
+
+    private static void assertRefusedAndSaid(byte[] name, String why) {
         Logger logger = (Logger) LoggerFactory.getLogger(InboundSupport.class);
         ListAppender<ILoggingEvent> logged = new ListAppender<>();
         logged.start();
@@ -58,7 +67,7 @@ class Socks5ServerHandlerTest {
             }
         };
         try {
-            // Never routed, so no tunnel is needed: the name fails in Netty's decoder.
+            // Never routed, so no tunnel is needed: the name fails in the decoder.
             ch.pipeline().addLast("socks5-encoder", Socks5ServerEncoder.DEFAULT);
             ch.pipeline().addLast("socks5-decoder", new Socks5InitialRequestDecoder());
             ch.pipeline().addLast("socks5", new Socks5ServerHandler(null, null, Authentication.NONE));
@@ -66,7 +75,6 @@ class Socks5ServerHandlerTest {
             ByteBuf method = ch.readOutbound();
             assertEquals(0, method.getByte(1), "no authentication");
             method.release();
-            byte[] name = ".example.com".getBytes(StandardCharsets.US_ASCII);
             ByteBuf connect = Unpooled.buffer().writeBytes(new byte[] {5, 1, 0, 3, (byte) name.length})
                     .writeBytes(name).writeShort(443);
             ch.writeInbound(connect);
@@ -75,12 +83,24 @@ class Socks5ServerHandlerTest {
             reply.release();
             assertFalse(ch.isOpen(), "closed after the reply");
             assertTrue(logged.list.stream().map(ILoggingEvent::getFormattedMessage)
-                            .anyMatch(m -> m.contains("failed during its handshake") && m.contains("label")),
+                            .anyMatch(m -> m.contains("failed during its handshake") && m.contains(why)),
                     "said why: " + logged.list);
         } finally {
             ch.finishAndReleaseAll();
             logger.detachAppender(logged);
             logger.setLevel(before);
         }
+    }
+
+    @Test
+    void aNameBeyondAsciiIsReadAsUtf8AndGoesOnInPunycode() {
+        EmbeddedChannel ch = new EmbeddedChannel(new io.netty.handler.codec.socksx.v5.Socks5CommandRequestDecoder(
+                Socks5ServerHandler.ADDRESSES));
+        byte[] name = "例子.test".getBytes(StandardCharsets.UTF_8);
+        ch.writeInbound(Unpooled.buffer().writeBytes(new byte[] {5, 1, 0, 3, (byte) name.length}).writeBytes(name)
+                .writeShort(443));
+        io.netty.handler.codec.socksx.v5.Socks5CommandRequest r = ch.readInbound();
+        assertEquals("xn--fsqu00a.test", r.dstAddr(), "as rule sets and resolvers write it");
+        ch.finishAndReleaseAll();
     }
 }
