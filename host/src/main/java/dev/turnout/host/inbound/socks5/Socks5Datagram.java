@@ -1,13 +1,13 @@
 package dev.turnout.host.inbound.socks5;
 
 import dev.turnout.api.Destination;
+import dev.turnout.api.SocksAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 
 /** The header RFC 1928 puts before each UDP datagram: RSV(2) FRAG(1) ATYP(1) DST.ADDR DST.PORT. */
 final class Socks5Datagram {
@@ -53,7 +53,13 @@ final class Socks5Datagram {
                     if (len == 0 || in.readableBytes() < len + 2) {
                         return null;
                     }
-                    String host = in.readCharSequence(len, StandardCharsets.US_ASCII).toString();
+                    // UTF-8 and then punycode, as a CONNECT's name is read (Socks5ServerHandler.ADDRESSES).
+                    String host = SocksAddress.asciiName(
+                            Socks5Text.utf8(in.nioBuffer(in.readerIndex(), len), "a name"));
+                    in.skipBytes(len);
+                    if (host.isEmpty()) {
+                        return null;
+                    }
                     d = Destination.ofHost(host, in.readUnsignedShort());
                 }
                 default -> {
@@ -61,7 +67,7 @@ final class Socks5Datagram {
                 }
             }
             return new Header(d);
-        } catch (UnknownHostException | IllegalArgumentException e) {
+        } catch (UnknownHostException | IllegalArgumentException | io.netty.handler.codec.DecoderException e) {
             return null;
         }
     }

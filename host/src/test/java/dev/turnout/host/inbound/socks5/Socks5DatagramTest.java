@@ -24,6 +24,18 @@ class Socks5DatagramTest {
     }
 
     @Test
+    void aNameBeyondAsciiIsReadAsUtf8AndGoesOnInPunycodeAndOtherBytesAreDropped() {
+        byte[] name = "例子.test".getBytes(StandardCharsets.UTF_8);
+        ByteBuf in = Unpooled.buffer().writeBytes(new byte[] {0, 0, 0, 3, (byte) name.length}).writeBytes(name)
+                .writeShort(53);
+        assertEquals("xn--fsqu00a.test", Socks5Datagram.decode(in).destination().host(), "as a CONNECT's name");
+        in.release();
+        ByteBuf bad = Unpooled.buffer().writeBytes(new byte[] {0, 0, 0, 3, 2, (byte) 0xff, (byte) 0xfe}).writeShort(53);
+        assertNull(Socks5Datagram.decode(bad), "bytes that are not UTF-8");
+        bad.release();
+    }
+
+    @Test
     void encodedHeaderOfAnIpv6SenderDecodesBack() throws Exception {
         InetSocketAddress from = new InetSocketAddress(InetAddress.getByName("2001:db8::7"), 4242);
         ByteBuf header = Socks5Datagram.encodeHeader(ByteBufAllocator.DEFAULT, from);
