@@ -106,8 +106,8 @@ public final class Explanation {
 
     /** Why a rule that is not a SUB-RULE did not match, in words a user can check. */
     private String why(Rule rule, Query q, String domain, InetAddress ip, boolean resolvedYet) {
-        if (rule instanceof Rule.Disabled) {
-            return "switched off (PATCH /rules/disable)";
+        if (rule instanceof Rule.Disabled d) {
+            return d.why();
         }
         String name = domain == null ? "the flow has no domain" : null;
         String addr = ip == null ? null : ip.getHostAddress();

@@ -94,8 +94,17 @@ sealed interface Rule {
     /** {@code SRC-IP-ASN}: the autonomous system of the flow's source address. */
     record SrcAsn(long number, AsnLookup lookup) implements Rule { }
 
-    /** A rule switched off (mihomo's {@code PATCH /rules/disable}): it keeps its place in the list and matches nothing. */
-    record Disabled(Rule rule) implements Rule { }
+    /**
+     * A rule that keeps its place in the list and matches nothing: switched off (mihomo's {@code PATCH
+     * /rules/disable}), or one whose target is mihomo's {@code PASS} (matching goes on to the next rule).
+     *
+     * @param why what {@code turnout match --explain} says of it
+     */
+    record Disabled(Rule rule, String why) implements Rule {
+
+        static final String SWITCHED_OFF = "switched off (PATCH /rules/disable)";
+        static final String PASSED = "its target is PASS: matching goes on to the next rule, as in mihomo";
+    }
 
     /** A geosite.dat list's regular expressions, as one RE2 alternation: found somewhere in the domain. */
     record SiteRegex(com.google.re2j.Pattern pattern) implements Rule { }

@@ -28,6 +28,8 @@ import java.util.TreeMap;
 public final class RuleSet {
 
     private static final Set<String> BUILT_IN_TARGETS = Set.of("DIRECT", "REJECT", "REJECT-DROP");
+    /** mihomo's target that is no outbound: a rule naming it lets the flow go on to the next rule. */
+    private static final String PASS = "PASS";
 
     private final List<RuleLine> lines;
     /** Kept (a handle, not the data) so that {@link #explanation} can read the same databases again. */
@@ -180,7 +182,7 @@ public final class RuleSet {
                                 + "'" + (subRules.isEmpty() ? ": the config has no 'sub-rules:'"
                                 : ": 'sub-rules:' has " + subRules.keySet()));
                     }
-                } else {
+                } else if (!p.target().equals(PASS)) {
                     checkTarget(p.target(), targets, line.origin());
                 }
                 checkProviders(p.rule(), providers.keySet(), line.origin(), used);
@@ -188,7 +190,7 @@ public final class RuleSet {
                 errors.add(e);
                 continue;
             }
-            boolean off = disabled.contains(i);
+            boolean off = disabled.contains(i) || p.target().equals(PASS);
             if (p.rule() instanceof Rule.Match && matchAt < 0 && !off) {
                 matchAt = i;
             } else if (matchAt >= 0 && i == matchAt + 1) {
@@ -196,7 +198,7 @@ public final class RuleSet {
                         + ") are never reached");
             }
             Rule resolved = geo.resolve(p.rule(), line.origin());
-            compiled.add(off ? new Rule.Disabled(resolved) : resolved);
+            compiled.add(offOrPassed(resolved, disabled.contains(i), p.target()));
             errors.addAll(geo.takeErrors());
             targetOf[i] = p.target();
             writtenOf[i] = p.written();
@@ -237,7 +239,20 @@ public final class RuleSet {
                 Set.copyOf(disabled), sizes);
     }
 
+    /**
+     * {@code rule} as it is matched: switched off, or a PASS rule, which matches nothing either, since a flow it would
+     * match goes on to the next rule. mihomo also passes when a group's choice is PASS; a group cannot hold PASS here.
+     */
+    private static Rule offOrPassed(Rule rule, boolean off, String target) {
+        return off ? new Rule.Disabled(rule, Rule.Disabled.SWITCHED_OFF)
+                : PASS.equals(target) ? new Rule.Disabled(rule, Rule.Disabled.PASSED) : rule;
+    }
+
     static void checkTarget(String target, Set<String> targets, Origin origin) throws RuleException {
+        if (target.equals(PASS)) {
+            throw new RuleException(origin, "PASS is taken in 'rules:' only: in a sub-rules list it is not implemented"
+                    + " (mihomo goes on after the SUB-RULE)");
+        }
         if (!BUILT_IN_TARGETS.contains(target) && !targets.contains(target)) {
             throw new RuleException(origin, "unknown target '" + target
                     + "': no proxy, group, DIRECT or REJECT has that name");
@@ -359,7 +374,7 @@ public final class RuleSet {
         Rule[] rules = new Rule[lines.size()];
         for (int i = 0; i < rules.length; i++) {
             rules[i] = geo.resolve(RuleParser.parseLine(lines.get(i), w -> { }).rule(), lines.get(i).origin());
-            rules[i] = disabled.contains(i) ? new Rule.Disabled(rules[i]) : rules[i];
+            rules[i] = offOrPassed(rules[i], disabled.contains(i), targets[i]);
         }
         // The sub-rule lists were resolved when compiled; their GEOSITE and GEOIP sets go by the same names.
         for (String name : subs.names()) {

@@ -4,6 +4,7 @@ import static dev.turnout.rules.Rules.addr;
 import static dev.turnout.rules.Rules.compile;
 import static dev.turnout.rules.Rules.lines;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -26,6 +27,25 @@ class ExplanationTest {
     private static List<String> render(List<Explanation.Step> steps) {
         return steps.stream().map(s -> "  ".repeat(s.depth()) + (s.rule() == null ? "" : s.rule() + ": ")
                 + (s.matched() ? "MATCH " : "") + s.why()).toList();
+    }
+
+    @Test
+    void aPassRuleLetsTheFlowGoOnToTheNextRuleAndSaysSo() throws Exception {
+        // mihomo's PASS target (a config with one was refused: "unknown target 'PASS'").
+        RuleSet s = compile("DOMAIN-SUFFIX,example.org,PASS", "MATCH,PASS", "DOMAIN,www.example.org,PROXY",
+                "MATCH,DIRECT");
+        Query q = new Query(Network.TCP, "www.example.org", null, 443, null, 0, null);
+        assertEquals(2, s.decide(q, NameResolver.NONE).index());
+        assertEquals("DIRECT", s.decide(new Query(Network.TCP, "other.test", null, 443, null, 0, null),
+                NameResolver.NONE).target(), "a MATCH,PASS passes too");
+        assertTrue(s.warnings().stream().noneMatch(w -> w.contains("never reached")), s.warnings()::toString);
+        assertEquals(List.of(
+                "DOMAIN-SUFFIX,example.org,PASS: its target is PASS: matching goes on to the next rule, as in mihomo",
+                "MATCH,PASS: its target is PASS: matching goes on to the next rule, as in mihomo",
+                "DOMAIN,www.example.org,PROXY: MATCH matches"), render(s.explanation(Map.of()).walk(q, NameResolver.NONE)));
+        RuleException inSubRules = assertThrows(RuleException.class, () -> RuleSet.compile(lines(
+                "SUB-RULE,(NETWORK,TCP),tcp"), Map.of(), Set.of("PROXY"), Map.of("tcp", lines("MATCH,PASS"))));
+        assertTrue(inSubRules.getMessage().contains("PASS is taken in 'rules:' only"), inSubRules.getMessage());
     }
 
     @Test

@@ -73,7 +73,7 @@ final class LinearReference {
     /** Switches the rules at {@code indexes} off: they match nothing and make nothing resolve. */
     void disable(java.util.Set<Integer> indexes) {
         for (int i : indexes) {
-            rules.set(i, new Rule.Disabled(rules.get(i)));
+            rules.set(i, new Rule.Disabled(rules.get(i), Rule.Disabled.SWITCHED_OFF));
         }
     }
 

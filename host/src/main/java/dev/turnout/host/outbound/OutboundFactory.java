@@ -189,8 +189,10 @@ public final class OutboundFactory {
         for (GroupEntry g : resolved.groups()) {
             for (String member : g.members()) {
                 if (!built.containsKey(member) && !failed.contains(member) && !groupNames.contains(member)) {
-                    errors.add(new ConfigException(g.origin(), "group '" + g.name() + "' names '" + member
-                            + "', which is neither an outbound nor a group"));
+                    errors.add(new ConfigException(g.origin(), "group '" + g.name() + "' names '" + member + "', "
+                            + (member.equals("PASS") || member.equals("COMPATIBLE")
+                            ? "mihomo's, which Turnout does not implement as a group member"
+                            : "which is neither an outbound nor a group")));
                 }
             }
             RelayChains chains = null;

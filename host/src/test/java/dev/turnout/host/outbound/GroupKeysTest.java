@@ -110,9 +110,17 @@ class GroupKeysTest {
     }
 
     static Outbounds build(String yaml) throws ConfigException {
-        Map<String, OutboundType> types = Map.of("direct", type("direct"), "reject", type("reject"), "reject-drop", type("reject-drop"),
-                "socks5", type("socks5"), "http", type("http"));
+        Map<String, OutboundType> types = Map.of("direct", type("direct"), "reject", type("reject"),
+                "reject-drop", type("reject-drop"), "socks5", type("socks5"), "http", type("http"));
         return new OutboundFactory(types, HOST, (Resolver) null).build(parse(yaml));
+    }
+
+    @Test
+    void passAsAGroupMemberIsSaidToBeMihomosAndNotImplemented() {
+        ConfigException e = assertThrows(ConfigException.class, () -> build(String.join("\n",
+                "proxy-groups:", "  - {name: Ads, type: select, proxies: [PASS, REJECT-DROP, REJECT]}", "")));
+        assertTrue(e.getMessage().contains("group 'Ads' names 'PASS', mihomo's, which Turnout does not implement as a"
+                + " group member"), e.getMessage());
     }
 
     private static GroupEntry group(Outbounds o, String name) {

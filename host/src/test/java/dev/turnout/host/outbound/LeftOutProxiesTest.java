@@ -62,7 +62,8 @@ class LeftOutProxiesTest {
     }
 
     private static Outbounds build(String... lines) throws ConfigException {
-        Map<String, OutboundType> types = Map.of("direct", plain("direct"), "reject", plain("reject"), "reject-drop", plain("reject-drop"), "socks5", socks5());
+        Map<String, OutboundType> types = Map.of("direct", plain("direct"), "reject", plain("reject"),
+                "reject-drop", plain("reject-drop"), "socks5", socks5());
         return new OutboundFactory(types, null, (Resolver) null).build(GroupKeysTest.parse(String.join("\n", lines)));
     }
 
@@ -151,7 +152,8 @@ class LeftOutProxiesTest {
         List<ConfigException> errors = new java.util.ArrayList<>();
         var loaded = dev.turnout.host.provider.ProxyProviders.load(c, null, errors);
         assertEquals(List.of(), errors);
-        Map<String, OutboundType> types = Map.of("direct", plain("direct"), "reject", plain("reject"), "reject-drop", plain("reject-drop"), "socks5", socks5());
+        Map<String, OutboundType> types = Map.of("direct", plain("direct"), "reject", plain("reject"),
+                "reject-drop", plain("reject-drop"), "socks5", socks5());
         Outbounds o = new OutboundFactory(types, null, (Resolver) null).build(c, loaded.providers());
         assertEquals(List.of(), ((ProxyGroup) o.get("G")).members());
         assertTrue(o.warnings().contains("t.yaml:8:5: proxy provider 'sub': 2 nodes skipped (2 dialing through 'hy2',"
@@ -166,7 +168,8 @@ class LeftOutProxiesTest {
                 "  - {name: a, type: socks5, server: 192.0.2.1, port: 0}",
                 "  - {name: b, type: hystria2, server: 192.0.2.1, port: 443}"));
         assertEquals(List.of("t.yaml:2:54: 'port' must be a port from 1 to 65535, got 0",
-                "t.yaml:3:21: unknown outbound type 'hystria2' for 'b'; available types: direct, reject, reject-drop, socks5"),
+                "t.yaml:3:21: unknown outbound type 'hystria2' for 'b'; available types: direct, reject, reject-drop,"
+                        + " socks5"),
                 e.problems().stream().map(Throwable::getMessage).toList());
     }
 }

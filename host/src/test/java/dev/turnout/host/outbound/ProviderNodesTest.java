@@ -46,7 +46,8 @@ class ProviderNodesTest {
         List<ConfigException> errors = new ArrayList<>();
         var loaded = ProxyProviders.load(c, null, errors);
         assertEquals(List.of(), errors);
-        Map<String, OutboundType> types = Map.of("direct", type("direct"), "reject", type("reject"), "reject-drop", type("reject-drop"),
+        Map<String, OutboundType> types = Map.of("direct", type("direct"), "reject", type("reject"),
+                "reject-drop", type("reject-drop"),
                 "socks5", type("socks5"), "http", type("http"));
         return new OutboundFactory(types, null, (Resolver) null).build(c, loaded.providers());
     }
@@ -123,7 +124,8 @@ class ProviderNodesTest {
         Config c = GroupKeysTest.parse("proxies:\n  - {name: own, type: socks5, server: 192.0.2.9, port: 1080}\n"
                 + PROVIDER);
         var loaded = ProxyProviders.load(c, null, new ArrayList<>());
-        new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"), "reject-drop", type("reject-drop"), "socks5", socks5,
+        new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"),
+                "reject-drop", type("reject-drop"), "socks5", socks5,
                 "http", type("http")), null, (Resolver) null).build(c, loaded.providers());
         Optional<Path> base = Optional.of(Path.of("/base"));
         assertEquals(Map.of("own", base, "[sub] HK 01", base), homes);
@@ -174,7 +176,8 @@ class ProviderNodesTest {
         List<ConfigException> errors = new ArrayList<>();
         var loaded = ProxyProviders.load(c, null, errors);
         assertEquals(List.of(), errors);
-        new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"), "reject-drop", type("reject-drop"), "socks5", socks5,
+        new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"),
+                "reject-drop", type("reject-drop"), "socks5", socks5,
                 "http", type("http")), null, (Resolver) null).build(c, loaded.providers());
 
         assertEquals("the user's own key", read.get("own"));
@@ -229,7 +232,8 @@ class ProviderNodesTest {
                 "  - {name: G, type: select, use: [sub]}",
                 ""));
         var loaded = ProxyProviders.load(c, null, new ArrayList<>());
-        Outbounds o = new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"), "reject-drop", type("reject-drop"), "socks5", socks5,
+        Outbounds o = new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"),
+                "reject-drop", type("reject-drop"), "socks5", socks5,
                 "http", type("http")), null, (Resolver) null).build(c, loaded.providers());
         List<String> said = o.warnings().stream().filter(w -> w.contains("has no effect")).toList();
         assertEquals(3, said.size(), o.warnings().toString());
