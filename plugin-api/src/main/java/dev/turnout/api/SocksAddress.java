@@ -1,7 +1,6 @@
 package dev.turnout.api;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.util.NetUtil;
 import java.net.IDN;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -28,10 +27,7 @@ public final class SocksAddress {
     /** Bytes {@link #write} produces for {@code d}, or -1 when its name cannot be sent (empty or over 255 bytes). */
     public static int encodedLength(Destination d) {
         if (d.hasHost()) {
-            byte[] literal = NetUtil.createByteArrayFromIpAddressString(d.host());
-            if (literal != null) {
-                return 1 + literal.length + 2;
-            }
+            // Never an address literal: Destination takes one as the address.
             int n = asciiName(d.host()).length();
             return n == 0 || n > 255 ? -1 : 1 + 1 + n + 2;
         }
@@ -40,18 +36,13 @@ public final class SocksAddress {
 
     /** Writes ATYP, address and port; the caller has checked {@link #encodedLength}. */
     public static void write(Destination d, ByteBuf out) {
-        byte[] address;
         if (d.hasHost()) {
-            address = NetUtil.createByteArrayFromIpAddressString(d.host());
-            if (address == null) {
-                byte[] name = asciiName(d.host()).getBytes(StandardCharsets.US_ASCII);
-                out.writeByte(DOMAIN).writeByte(name.length).writeBytes(name);
-                out.writeShort(d.port());
-                return;
-            }
-        } else {
-            address = d.address().getAddress();
+            byte[] name = asciiName(d.host()).getBytes(StandardCharsets.US_ASCII);
+            out.writeByte(DOMAIN).writeByte(name.length).writeBytes(name);
+            out.writeShort(d.port());
+            return;
         }
+        byte[] address = d.address().getAddress();
         out.writeByte(address.length == 4 ? IPV4 : IPV6).writeBytes(address);
         out.writeShort(d.port());
     }

@@ -3,7 +3,6 @@ package dev.turnout.plugins.v2ray;
 import dev.turnout.api.Destination;
 import dev.turnout.api.SocksAddress;
 import io.netty.buffer.ByteBuf;
-import io.netty.util.NetUtil;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -28,7 +27,8 @@ public final class V2rayAddress {
      * @throws IllegalArgumentException for a name that does not fit (empty or over 255 bytes)
      */
     public static byte[] encode(Destination d) {
-        byte[] address = d.hasHost() ? NetUtil.createByteArrayFromIpAddressString(d.host()) : d.address().getAddress();
+        // A host is never an address literal (Destination takes one as the address): it goes as a name.
+        byte[] address = d.hasHost() ? null : d.address().getAddress();
         byte[] out;
         if (address != null) {
             out = new byte[3 + address.length];
