@@ -57,7 +57,8 @@ class GroupsIT {
     void start() throws Exception {
         Netns.assumeUsable("danted", "curl");
         ns = Netns.create("tgrp");
-        ns.hosts(Map.of("target.test", "127.0.0.1", "hold.test", "127.0.0.1", "nest.test", "127.0.0.1"));
+        ns.hosts(Map.of("target.test", "127.0.0.1", "hold.test", "127.0.0.1", "nest.test", "127.0.0.1", "ad.test",
+                "127.0.0.1"));
         ns.spawn(dir.resolve("health.log"), Daemons.peer("http", Integer.toString(HEALTH)));
         ns.spawn(dir.resolve("target.log"), Daemons.peer("http", Integer.toString(TARGET)));
         ns.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));
@@ -85,10 +86,15 @@ class GroupsIT {
                 "  - {name: auto, type: url-test, proxies: [far, middle, near], url: '" + url + "', interval: 2, tolerance: 50, lazy: false}",
                 "  - {name: fb, type: fallback, proxies: [primary, near], url: '" + url + "', interval: 1, lazy: false}",
                 "  - {name: pick, type: select, proxies: [near, middle, auto]}",
+                "  - {name: ads, type: select, proxies: [block, bypass]}",
+                "  - {name: block, type: select, proxies: [REJECT], hidden: true}",
+                "  - {name: bypass, type: select, proxies: [PASS], hidden: true}",
                 "rules:",
                 "  - DOMAIN,target.test,auto",
                 "  - DOMAIN,hold.test,fb",
                 "  - DOMAIN,nest.test,pick",
+                "  - DOMAIN,ad.test,ads",
+                "  - DOMAIN,ad.test,near",
                 "  - MATCH,DIRECT",
                 ""));
         turnout = Launched.start(ns, config, dir.resolve("turnout.log"), CONTROLLER);
@@ -267,6 +273,36 @@ class GroupsIT {
         assertEquals(204, api.call("DELETE", "/proxies/auto", "").status());
         assertEquals("", api.get("/proxies/auto").object().get("fixed"));
         assertTrue(awaitNow("auto", "near", Duration.ofSeconds(20)), () -> nowQuietly("auto"));
+    }
+
+    @Test
+    @Order(7)
+    void aGroupWhoseChoiceIsPassLetsItsFlowsGoOnToTheNextRuleAsInMihomo() throws Exception {
+        // DustinWin's mihomo templates switch ad blocking off by choosing a group of PASS; such a config was refused.
+        Netns.Result blocked = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20", "--socks5-hostname",
+                "127.0.0.1:" + MIXED, "http://ad.test:" + TARGET + "/blocked");
+        assertTrue(blocked.exitCode() != 0, blocked.stdout());
+        assertTrue(awaitTurnoutLog("--> ad.test:" + TARGET + " match DOMAIN,ad.test using ads[REJECT]"), turnout::log);
+        assertEquals(204, api.call("PUT", "/proxies/ads", "{\"name\":\"bypass\"}").status());
+        Netns.Result passed = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20", "--socks5-hostname",
+                "127.0.0.1:" + MIXED, "http://ad.test:" + TARGET + "/passed");
+        assertEquals(0, passed.exitCode(), passed.stderr());
+        assertTrue(passed.stdout().startsWith("hello /passed"), passed.stdout());
+        assertTrue(awaitTurnoutLog("--> ad.test:" + TARGET + " match DOMAIN,ad.test using near"), turnout::log);
+        assertTrue(awaitLog(dir.resolve("dante-near/danted.log"), "address: ad.test." + TARGET),
+                "near carried the flow the next rule sent it");
+        Map<String, Object> pass = api.get("/proxies/PASS").object();
+        assertEquals("Pass", pass.get("type"), pass.toString());
+    }
+
+    private boolean awaitTurnoutLog(String needle) throws InterruptedException {
+        for (int i = 0; i < 50; i++) {
+            if (turnout.log().contains(needle)) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return false;
     }
 
     private String nowQuietly(String group) {

@@ -50,7 +50,7 @@ sealed interface Cond {
     }
 
     /** A SUB-RULE: it holds when its condition does and its sub-rule list has a match for the same facts. */
-    record Sub(Cond condition, Index list) implements Cond {
+    record Sub(Cond condition, Parts list) implements Cond {
         @Override
         public boolean test(Query query, String domain, InetAddress ip) {
             return condition.test(query, domain, ip) && list.firstMatch(query, domain, ip) != Index.NONE;

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
  * "Why did this go to PROXY?": walks the rules in list order as Clash does, resolving the name on reaching the
@@ -20,7 +21,8 @@ public final class Explanation {
      * @param depth 0 for {@code rules:}, 1 and more inside {@code sub-rules:} lists
      * @param rule the rule as written with its target, or null for a note (the resolution)
      * @param origin where the rule was written, or null for a note
-     * @param matched whether this rule matched: the last step that matched at depth 0 decides
+     * @param matched whether this rule matched: the last step that matched at depth 0 decides, unless a note
+     *     after it says its target passed (mihomo's PASS)
      * @param why what was compared, in words
      */
     public record Step(int depth, String rule, Origin origin, boolean matched, String why) {
@@ -28,18 +30,23 @@ public final class Explanation {
 
     private final Rule[] rules;
     private final List<RuleLine> lines;
+    private final String[] targets;
+    private final Parts parts;
     private final Map<String, ProviderParser.Parsed> providers;
     private final SubRules subs;
     private final int resolveAt;
     private final Map<Rule, Index> single = new ConcurrentHashMap<>();
 
-    Explanation(Rule[] rules, List<RuleLine> lines, Map<String, ProviderParser.Parsed> providers, SubRules subs,
-                int resolveAt) {
+    /** @param parts the compiled rules, for where a name is looked up and which rules may pass */
+    Explanation(Rule[] rules, List<RuleLine> lines, String[] targets, Parts parts,
+                Map<String, ProviderParser.Parsed> providers, SubRules subs) {
         this.rules = rules;
         this.lines = lines;
+        this.targets = targets;
+        this.parts = parts;
         this.providers = providers;
         this.subs = subs;
-        this.resolveAt = resolveAt;
+        this.resolveAt = parts.resolveAt();
     }
 
     /**
@@ -47,6 +54,11 @@ public final class Explanation {
      * {@link RuleSet#decide} would; its last step is {@link RuleSet#decide}'s answer.
      */
     public List<Step> walk(Query q, NameResolver resolver) {
+        return walk(q, resolver, RuleSet.NONE_PASS);
+    }
+
+    /** As {@link #walk(Query, NameResolver)}, with {@link RuleSet#decide(Query, NameResolver, Predicate)}'s check. */
+    public List<Step> walk(Query q, NameResolver resolver, Predicate<String> passes) {
         String domain = RuleSet.normalize(q.domain());
         List<Step> steps = new ArrayList<>();
         InetAddress ip = q.destination();
@@ -60,43 +72,54 @@ public final class Explanation {
                                 + " (this rule is the first that needs an address)"));
             }
             boolean resolvedYet = i >= resolveAt;
-            if (test(rules[i], lines.get(i), 0, q, domain, ip, resolvedYet, steps)) {
+            String target = test(rules[i], targets[i], lines.get(i), 0, q, domain, ip, resolvedYet, steps);
+            if (target == null) {
+                continue;
+            }
+            if (!parts.passable(i) || !(RuleSet.PASS.equals(target) || passes.test(target))) {
                 return steps;
             }
+            steps.add(new Step(0, null, null, false, (RuleSet.PASS.equals(target) ? "PASS"
+                    : "'" + target + "' chooses PASS now") + ": going on to the next rule, as mihomo does"));
         }
         steps.add(new Step(0, null, null, false, "no rule matched: DIRECT"));
         return steps;
     }
 
-    /** Tests one rule and records it; a SUB-RULE whose condition holds walks its list one level deeper. */
-    private boolean test(Rule rule, RuleLine line, int depth, Query q, String domain, InetAddress ip,
-                         boolean resolvedYet, List<Step> steps) {
+    /**
+     * Tests one rule and records it; a SUB-RULE whose condition holds walks its list one level deeper. Returns the
+     * target of the rule that decided (inside the list, for a SUB-RULE), {@code null} when it did not match.
+     */
+    private String test(Rule rule, String target, RuleLine line, int depth, Query q, String domain, InetAddress ip,
+                        boolean resolvedYet, List<Step> steps) {
         if (rule instanceof Rule.SubRule s) {
             if (!holds(s.condition(), q, domain, ip)) {
                 steps.add(new Step(depth, line.text(), line.origin(), false, "condition does not hold: "
                         + why(s.condition(), q, domain, ip, resolvedYet)));
-                return false;
+                return null;
             }
             steps.add(new Step(depth, line.text(), line.origin(), false, "condition holds: walking sub-rules '"
                     + s.name() + "'"));
             SubRules.SubList list = subs.list(s.name());
             for (int j = 0; j < list.rules().size(); j++) {
-                if (test(list.rules().get(j), list.lines().get(j), depth + 1, q, domain, ip, resolvedYet, steps)) {
+                String decided = test(list.rules().get(j), list.targets()[j], list.lines().get(j), depth + 1, q,
+                        domain, ip, resolvedYet, steps);
+                if (decided != null) {
                     steps.add(new Step(depth, line.text(), line.origin(), true, "sub-rules '" + s.name()
                             + "' decided"));
-                    return true;
+                    return decided;
                 }
             }
             steps.add(new Step(depth, line.text(), line.origin(), false, "nothing in sub-rules '" + s.name()
                     + "' matched: going on after it"));
-            return false;
+            return null;
         }
         if (holds(rule, q, domain, ip)) {
             steps.add(new Step(depth, line.text(), line.origin(), true, "matches"));
-            return true;
+            return target;
         }
         steps.add(new Step(depth, line.text(), line.origin(), false, why(rule, q, domain, ip, resolvedYet)));
-        return false;
+        return null;
     }
 
     private boolean holds(Rule rule, Query q, String domain, InetAddress ip) {

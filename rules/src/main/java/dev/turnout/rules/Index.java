@@ -261,7 +261,7 @@ final class Index {
                 siteRegexes.add(r.pattern());
                 siteRegexIdx.add(i);
             } else if (rule instanceof Rule.SubRule r) {
-                logicals.add(new Cond.Sub(cond(r.condition()), subs.index(r.name())));
+                logicals.add(new Cond.Sub(cond(r.condition()), subs.parts(r.name())));
                 logicalIdx.add(i);
             } else {
                 throw new IllegalStateException("unknown rule " + rule);

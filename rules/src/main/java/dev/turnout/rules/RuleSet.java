@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * A compiled, immutable rule list: {@link #decide} answers Clash's first match in list order from per-kind
@@ -29,7 +30,7 @@ public final class RuleSet {
 
     private static final Set<String> BUILT_IN_TARGETS = Set.of("DIRECT", "REJECT", "REJECT-DROP");
     /** mihomo's target that is no outbound: a rule naming it lets the flow go on to the next rule. */
-    private static final String PASS = "PASS";
+    static final String PASS = "PASS";
 
     private final List<RuleLine> lines;
     /** Kept (a handle, not the data) so that {@link #explanation} can read the same databases again. */
@@ -37,7 +38,8 @@ public final class RuleSet {
     private final String[] targets;
     private final String[] written;
     private final Decision[] decisions;
-    private final Index index;
+    private final Parts parts;
+    private final boolean mayPass;
     private final List<String> warnings;
     private final Map<String, Integer> countByType;
     private final SubRules subs;
@@ -54,7 +56,7 @@ public final class RuleSet {
     /** Each sub-rules list's rule's decision when a listener's {@code rule} walks the list alone; empty without lists. */
     private final Decision[] listDecisions;
 
-    private RuleSet(List<RuleLine> lines, String[] targets, String[] written, Index index, List<String> warnings,
+    private RuleSet(List<RuleLine> lines, String[] targets, String[] written, Parts parts, List<String> warnings,
                     Map<String, Integer> countByType, Rule[] rules, SubRules subs, GeoData geoData,
                     Set<Integer> disabled, int[] sizes) {
         this.geoData = geoData;
@@ -67,7 +69,8 @@ public final class RuleSet {
         for (int i = 0; i < targets.length; i++) {
             decisions[i] = new Decision(targets[i], written[i], i); // immutable: shared, so decide() never allocates
         }
-        this.index = index;
+        this.parts = parts;
+        this.mayPass = parts.mayPass() || subs.names().stream().anyMatch(subs::mayPass);
         this.warnings = warnings;
         this.countByType = countByType;
         this.subs = subs;
@@ -151,6 +154,20 @@ public final class RuleSet {
     public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets,
                                   Map<String, List<RuleLine>> subRules, GeoData geoData, Set<Integer> disabled)
             throws RuleException {
+        return compile(rules, providers, targets, subRules, geoData, disabled, Set.of());
+    }
+
+    /**
+     * As {@link #compile(List, Map, Set, Map, GeoData, Set)}, knowing which targets may turn out to be mihomo's PASS
+     * when a flow comes ({@code passing}: groups that hold PASS, directly or through other groups). A flow a rule
+     * naming one of them decides goes on to the next rule when {@link #decide(Query, NameResolver, Predicate)}'s
+     * check says the group's choice is PASS, as in mihomo; a SUB-RULE does when the rule its list decides by does.
+     * PASS itself may be a target anywhere: a rule of {@code rules:} naming it matches nothing, one in a sub-rules
+     * list lets the flow go on after the SUB-RULE.
+     */
+    public static RuleSet compile(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets,
+                                  Map<String, List<RuleLine>> subRules, GeoData geoData, Set<Integer> disabled,
+                                  Set<String> passing) throws RuleException {
         List<String> warnings = new ArrayList<>();
         GeoRules geo = new GeoRules(geoData, warnings::add);
         // Every rule and provider is checked, so that one run names all that is wrong.
@@ -165,10 +182,11 @@ public final class RuleSet {
             errors.addAll(geo.takeErrors());
         }
         Set<String> used = new java.util.HashSet<>();
-        SubRules subs = SubRules.compile(subRules, targets, parsed, used, warnings::add, errors, geo);
+        SubRules subs = SubRules.compile(subRules, targets, passing, parsed, used, warnings::add, errors, geo);
         List<Rule> compiled = new ArrayList<>(rules.size());
         String[] targetOf = new String[rules.size()];
         String[] writtenOf = new String[rules.size()];
+        boolean[] passable = new boolean[rules.size()];
         Map<String, Integer> counts = new TreeMap<>();
         int matchAt = -1;
         for (int i = 0; i < rules.size(); i++) {
@@ -182,7 +200,7 @@ public final class RuleSet {
                                 + "'" + (subRules.isEmpty() ? ": the config has no 'sub-rules:'"
                                 : ": 'sub-rules:' has " + subRules.keySet()));
                     }
-                } else if (!p.target().equals(PASS)) {
+                } else {
                     checkTarget(p.target(), targets, line.origin());
                 }
                 checkProviders(p.rule(), providers.keySet(), line.origin(), used);
@@ -191,7 +209,9 @@ public final class RuleSet {
                 continue;
             }
             boolean off = disabled.contains(i) || p.target().equals(PASS);
-            if (p.rule() instanceof Rule.Match && matchAt < 0 && !off) {
+            passable[i] = !off && (p.rule() instanceof Rule.SubRule s ? subs != SubRules.NONE && subs.mayPass(s.name())
+                    : passing.contains(p.target()));
+            if (p.rule() instanceof Rule.Match && matchAt < 0 && !off && !passable[i]) {
                 matchAt = i;
             } else if (matchAt >= 0 && i == matchAt + 1) {
                 warnings.add(line.origin() + ": rules after MATCH (" + rules.get(matchAt).origin()
@@ -228,20 +248,20 @@ public final class RuleSet {
                 warnings.add("sub-rule '" + name + "' is not used by any SUB-RULE");
             }
         }
-        Index index = Index.build(compiled, parsed, subs);
+        Parts parts = Parts.build(compiled, passable, parsed, subs);
         int[] sizes = new int[compiled.size()];
         for (int i = 0; i < sizes.length; i++) {
             Rule rule = compiled.get(i) instanceof Rule.Disabled d ? d.rule() : compiled.get(i);
             sizes[i] = rule instanceof Rule.SetRef ref ? parsed.get(ref.provider()).entries().size() : -1;
         }
-        return new RuleSet(List.copyOf(rules), targetOf, writtenOf, index, Collections.unmodifiableList(warnings),
+        return new RuleSet(List.copyOf(rules), targetOf, writtenOf, parts, Collections.unmodifiableList(warnings),
                 Collections.unmodifiableMap(new LinkedHashMap<>(counts)), compiled.toArray(Rule[]::new), subs, geoData,
                 Set.copyOf(disabled), sizes);
     }
 
     /**
      * {@code rule} as it is matched: switched off, or a PASS rule, which matches nothing either, since a flow it would
-     * match goes on to the next rule. mihomo also passes when a group's choice is PASS; a group cannot hold PASS here.
+     * match goes on to the next rule. (A rule naming a group that may choose PASS is cut at instead: {@link Parts}.)
      */
     private static Rule offOrPassed(Rule rule, boolean off, String target) {
         return off ? new Rule.Disabled(rule, Rule.Disabled.SWITCHED_OFF)
@@ -249,11 +269,7 @@ public final class RuleSet {
     }
 
     static void checkTarget(String target, Set<String> targets, Origin origin) throws RuleException {
-        if (target.equals(PASS)) {
-            throw new RuleException(origin, "PASS is taken in 'rules:' only: in a sub-rules list it is not implemented"
-                    + " (mihomo goes on after the SUB-RULE)");
-        }
-        if (!BUILT_IN_TARGETS.contains(target) && !targets.contains(target)) {
+        if (!target.equals(PASS) && !BUILT_IN_TARGETS.contains(target) && !targets.contains(target)) {
             throw new RuleException(origin, "unknown target '" + target
                     + "': no proxy, group, DIRECT or REJECT has that name");
         }
@@ -288,35 +304,74 @@ public final class RuleSet {
      * only thing that could still match before the best rule found without it.
      */
     public Decision decide(Query query, NameResolver resolver) {
+        return decide(query, resolver, NONE_PASS);
+    }
+
+    /**
+     * As {@link #decide(Query, NameResolver)}, in mihomo's way with PASS: when the rule that matched names a target
+     * compiled as {@code passing} and {@code passes} says it leads to PASS now (a group's choice), or names PASS
+     * within a sub-rules list, matching goes on with the rules after it; a name looked up on the way is not looked up
+     * again, and every IP rule after the lookup sees its address, as in mihomo. {@code passes} is asked only then.
+     */
+    public Decision decide(Query query, NameResolver resolver, Predicate<String> passes) {
         String domain = normalize(query.domain());
-        InetAddress destination = query.destination();
-        int best = index.withoutDestination(query, domain);
-        if (destination != null) {
-            best = Math.min(best, index.destination(destination));
-            if (index.hasLogicals()) {
-                best = Math.min(best, index.logicals(query, domain, destination, 0, best));
+        InetAddress ip = query.destination();
+        // Whether the address IP rules see is known: the flow's own, or what the one lookup gave (maybe none).
+        boolean settled = ip != null;
+        for (int p = 0; p < parts.count(); p++) {
+            Index index = parts.index(p);
+            int best;
+            if (settled) {
+                best = index.firstMatch(query, domain, ip);
+            } else {
+                best = index.withoutDestination(query, domain);
+                int resolveAt = index.resolveAt();
+                if (index.hasLogicals()) {
+                    best = Math.min(best, index.logicals(query, domain, null, 0, Math.min(best, resolveAt)));
+                }
+                if (best > resolveAt) {
+                    settled = true;
+                    if (domain != null) {
+                        List<InetAddress> addresses = resolver.resolve(domain);
+                        if (addresses != null && !addresses.isEmpty()) {
+                            ip = addresses.get(0);
+                            best = Math.min(best, index.resolved(ip));
+                        }
+                    }
+                    if (index.hasLogicals()) {
+                        best = Math.min(best, index.logicals(query, domain, ip, resolveAt, best));
+                    }
+                }
             }
-            return decision(best, query, domain, destination);
-        }
-        int resolveAt = index.resolveAt();
-        if (index.hasLogicals()) {
-            best = Math.min(best, index.logicals(query, domain, null, 0, Math.min(best, resolveAt)));
-        }
-        if (best <= resolveAt) {
-            return decision(best, query, domain, null);
-        }
-        InetAddress resolved = null;
-        if (domain != null) {
-            List<InetAddress> addresses = resolver.resolve(domain);
-            if (addresses != null && !addresses.isEmpty()) {
-                resolved = addresses.get(0);
-                best = Math.min(best, index.resolved(resolved));
+            if (best == Index.NONE) {
+                continue;
+            }
+            int rule = parts.start(p) + best;
+            Decision d = decision(rule, query, domain, ip);
+            if (!parts.passable(rule) || !passesOn(d.target(), passes)) {
+                return d;
+            }
+            if (!settled && best >= index.resolveAt()) {
+                // The rule that passed is the one that makes mihomo look the name up, on reaching it: the rules
+                // after it see the address, though this one matched without it.
+                settled = true;
+                List<InetAddress> addresses = domain == null ? null : resolver.resolve(domain);
+                ip = addresses == null || addresses.isEmpty() ? null : addresses.get(0);
             }
         }
-        if (index.hasLogicals()) {
-            best = Math.min(best, index.logicals(query, domain, resolved, resolveAt, best));
-        }
-        return decision(best, query, domain, resolved);
+        return Decision.NO_MATCH;
+    }
+
+    /** A check of targets that never passes: a caller that knows nothing of groups. PASS itself still passes. */
+    public static final Predicate<String> NONE_PASS = target -> false;
+
+    private static boolean passesOn(String target, Predicate<String> passes) {
+        return PASS.equals(target) || passes.test(target);
+    }
+
+    /** Whether some rule may let its flows go on to the next rule when a group's choice is PASS (see compile). */
+    public boolean mayPass() {
+        return mayPass;
     }
 
     /** Whether {@code sub-rules:} has a list of that name. */
@@ -334,6 +389,11 @@ public final class RuleSet {
      * @throws IllegalArgumentException when there is no such list ({@link #hasSubRules})
      */
     public Decision decideIn(String list, Query query, NameResolver resolver) {
+        return decideIn(list, query, resolver, NONE_PASS);
+    }
+
+    /** As {@link #decideIn(String, Query, NameResolver)}, going on past a PASS as the main rules do. */
+    public Decision decideIn(String list, Query query, NameResolver resolver, Predicate<String> passes) {
         if (!hasSubRules(list)) {
             throw new IllegalArgumentException("no sub-rules list '" + list + "'");
         }
@@ -343,7 +403,7 @@ public final class RuleSet {
             List<InetAddress> addresses = resolver.resolve(domain);
             ip = addresses == null || addresses.isEmpty() ? null : addresses.get(0);
         }
-        int k = subs.decide(list, query, domain, ip);
+        int k = subs.decideAsRules(list, query, domain, ip, target -> passesOn(target, passes));
         return k < 0 ? Decision.NO_MATCH : listDecisions[k];
     }
 
@@ -383,7 +443,7 @@ public final class RuleSet {
             }
         }
         parsed.putAll(geo.sets());
-        return new Explanation(rules, lines, parsed, subs, index.resolveAt());
+        return new Explanation(rules, lines, targets, parts, parsed, subs);
     }
 
     /** Lower case without a trailing dot; allocates only when the host passed something else. */
@@ -409,12 +469,12 @@ public final class RuleSet {
 
     /** True when some IP rule without no-resolve exists, so {@link #decide} may call the resolver. */
     public boolean mayResolve() {
-        return index.resolveAt() != Index.NONE;
+        return parts.resolveAt() != Index.NONE;
     }
 
     /** True when some rule looks at the owning process (PROCESS-NAME, PROCESS-PATH, UID, also nested). */
     public boolean mayNeedProcess() {
-        return index.processAt() != Index.NONE;
+        return parts.processAt() != Index.NONE;
     }
 
     /**
@@ -423,7 +483,7 @@ public final class RuleSet {
      * up on reaching such a rule, the same thing).
      */
     public boolean needsProcess(Decision decided) {
-        int at = index.processAt();
+        int at = parts.processAt();
         return at != Index.NONE && (decided.index() < 0 || decided.index() >= at);
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The compiled {@code sub-rules:} lists that SUB-RULE lines name (mihomo). Each list has its own index; its rules
@@ -24,22 +25,28 @@ final class SubRules {
      * @param offset the number of the list's first rule among all lists' rules
      */
     record SubList(String name, List<RuleLine> lines, List<Rule> rules, String[] targets, String[] written,
-                   int offset, Index index) {
+                   int offset, Parts parts) {
     }
 
     private final Map<String, SubList> lists;
     private final int total;
+    /** Each rule's target, by {@link #decide}'s number. */
+    private final String[] targetOf;
 
     private SubRules(Map<String, SubList> lists, int total) {
         this.lists = lists;
         this.total = total;
+        this.targetOf = new String[total];
+        for (SubList l : lists.values()) {
+            System.arraycopy(l.targets(), 0, targetOf, l.offset(), l.targets().length);
+        }
     }
 
     /**
      * Parses, checks and compiles every list. Problems (bad lines, unknown targets or lists, cycles) go to
      * {@code errors}, so that one run names them all; the result is then only good for more checking.
      */
-    static SubRules compile(Map<String, List<RuleLine>> raw, Set<String> targets,
+    static SubRules compile(Map<String, List<RuleLine>> raw, Set<String> targets, Set<String> passing,
                             Map<String, ProviderParser.Parsed> providers, Set<String> usedProviders,
                             Consumer<String> warnings, List<RuleException> errors, GeoRules geo) {
         if (raw.isEmpty()) {
@@ -84,28 +91,33 @@ final class SubRules {
         SubRules subs = new SubRules(built, 0);
         int[] offset = {0};
         for (String name : parsed.keySet()) {
-            build(name, parsed, kept, providers, subs, built, offset);
+            build(name, parsed, kept, providers, passing, subs, built, offset);
         }
         return new SubRules(Map.copyOf(built), offset[0]);
     }
 
     private static void build(String name, Map<String, List<RuleParser.Parsed>> parsed,
                               Map<String, List<RuleLine>> kept, Map<String, ProviderParser.Parsed> providers,
-                              SubRules subs, Map<String, SubList> built, int[] offset) {
+                              Set<String> passing, SubRules subs, Map<String, SubList> built, int[] offset) {
         if (built.containsKey(name)) {
             return;
         }
         List<RuleParser.Parsed> list = parsed.get(name);
         for (RuleParser.Parsed p : list) {
             if (p.rule() instanceof Rule.SubRule s) {
-                build(s.name(), parsed, kept, providers, subs, built, offset);
+                build(s.name(), parsed, kept, providers, passing, subs, built, offset);
             }
         }
         List<Rule> rules = list.stream().map(RuleParser.Parsed::rule).toList();
         String[] targets = list.stream().map(RuleParser.Parsed::target).toArray(String[]::new);
         String[] written = list.stream().map(RuleParser.Parsed::written).toArray(String[]::new);
+        boolean[] passable = new boolean[rules.size()];
+        for (int j = 0; j < passable.length; j++) {
+            passable[j] = rules.get(j) instanceof Rule.SubRule s ? built.get(s.name()).parts().mayPass()
+                    : RuleSet.PASS.equals(targets[j]) || passing.contains(targets[j]);
+        }
         built.put(name, new SubList(name, kept.get(name), rules, targets, written, offset[0],
-                Index.build(rules, providers, subs)));
+                Parts.build(rules, passable, providers, subs)));
         offset[0] += rules.size();
     }
 
@@ -152,13 +164,18 @@ final class SubRules {
         return l == null ? List.of() : l.rules();
     }
 
-    Index index(String name) {
-        return lists.get(name).index();
+    Parts parts(String name) {
+        return lists.get(name).parts();
+    }
+
+    /** Whether a flow decided in list {@code name} (or a list it walks) may pass (mihomo's PASS). */
+    boolean mayPass(String name) {
+        return lists.get(name).parts().mayPass();
     }
 
     /** Whether some list holds an IP rule that resolves a name (a listener's list may then need the address). */
     boolean mayResolve() {
-        return lists.values().stream().anyMatch(l -> l.index().resolveAt() != Index.NONE);
+        return lists.values().stream().anyMatch(l -> l.parts().resolveAt() != Index.NONE);
     }
 
     /** The number of rules in all lists. */
@@ -173,7 +190,7 @@ final class SubRules {
     int decide(String name, Query q, String domain, InetAddress ip) {
         while (true) {
             SubList l = lists.get(name);
-            int j = l.index().firstMatch(q, domain, ip);
+            int j = l.parts().firstMatch(q, domain, ip);
             if (j == Index.NONE) {
                 return -1;
             }
@@ -183,5 +200,27 @@ final class SubRules {
                 return l.offset() + j;
             }
         }
+    }
+
+    /**
+     * As {@link #decide}, for a listener whose {@code rule} makes list {@code name} its whole rule list (mihomo's
+     * getRules): a rule whose target {@code passes} (a nested SUB-RULE's decision included) lets the flow go on to
+     * the next rule of this list, as the main rules do.
+     */
+    int decideAsRules(String name, Query q, String domain, InetAddress ip, Predicate<String> passes) {
+        SubList l = lists.get(name);
+        Parts parts = l.parts();
+        for (int p = 0; p < parts.count(); p++) {
+            int j = parts.index(p).firstMatch(q, domain, ip);
+            if (j == Index.NONE) {
+                continue;
+            }
+            j += parts.start(p);
+            int k = l.rules().get(j) instanceof Rule.SubRule s ? decide(s.name(), q, domain, ip) : l.offset() + j;
+            if (!parts.passable(j) || !passes.test(targetOf[k])) {
+                return k;
+            }
+        }
+        return -1;
     }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -58,6 +59,7 @@ class DifferentialTest {
         int viaSubRules = 0;
         int explained = 0;
         int disabledRules = 0;
+        int passedSomething = 0;
         for (; lists < maxLists && System.nanoTime() < deadline; lists++) {
             Map<String, ProviderSource> textual = new LinkedHashMap<>();
             Map<String, ProviderSource> providers = randomProviders(rnd, textual);
@@ -83,8 +85,11 @@ class DifferentialTest {
             LinearReference ref;
             FakeGeo geo = new FakeGeo(rnd.nextInt(3) == 0);
             Explanation explanation;
+            // G2 is a group that may choose PASS (mihomo: the flow goes on to the next rule); in some lists it does.
+            boolean g2Passes = rnd.nextBoolean();
+            Predicate<String> passes = target -> g2Passes && target.equals("G2");
             try {
-                set = RuleSet.compile(lines, providers, TARGETS, subs, geo, disabled);
+                set = RuleSet.compile(lines, providers, TARGETS, subs, geo, disabled, Set.of("G2"));
                 explanation = set.explanation(providers);
                 ref = new LinearReference(lines, textual, subs, geo); // mrs providers: the reference reads their text
                 ref.disable(disabled);
@@ -99,10 +104,12 @@ class DifferentialTest {
                     indexCalls[0]++;
                     return answers.computeIfAbsent(d, x -> resolve(x));
                 };
+                int withoutPassing = ref.decide(q, this::resolve);
                 int before = ref.resolverCalls();
-                int expected = ref.decide(q, this::resolve);
+                int expected = ref.decide(q, this::resolve, passes);
+                passedSomething += expected != withoutPassing ? 1 : 0;
                 int refCalls = ref.resolverCalls() - before;
-                Decision got = set.decide(q, counting);
+                Decision got = set.decide(q, counting, passes);
                 if (got.index() != expected) {
                     fail("seed " + seed + " list " + lists + ": " + q + " -> index " + got.index() + " but linear "
                             + expected + "\nrules:\n" + String.join("\n", lines.stream().map(RuleLine::text).toList())
@@ -127,7 +134,7 @@ class DifferentialTest {
                 if (k % 4 == 0) {
                     explained++;
                     List<Explanation.Step> steps = explanation.walk(q, d -> answers.computeIfAbsent(d,
-                            x -> resolve(x)));
+                            x -> resolve(x)), passes);
                     Explanation.Step last = steps.get(steps.size() - 1);
                     if (expected < 0) {
                         assertTrue(last.rule() == null && !last.matched(), "seed " + seed + ": explain found a match "
@@ -142,9 +149,10 @@ class DifferentialTest {
         }
         System.out.println("DifferentialTest: " + lists + " lists, " + queries + " queries, " + matchedSomething
                 + " matched (" + viaSubRules + " through sub-rules), " + resolvedSomething + " resolutions, "
-                + explained + " explained");
+                + explained + " explained, " + passedSomething + " decided otherwise for a PASS");
         assertTrue(viaSubRules > 0, "generator never decided through a SUB-RULE");
         assertTrue(disabledRules > 0, "generator never switched a rule off");
+        assertTrue(passedSomething > 0, "generator never decided otherwise for a PASS");
         assertTrue(lists >= Math.min(200, maxLists), "too few lists in the time budget: " + lists);
         assertTrue(matchedSomething > queries / 10, "generator too weak: only " + matchedSomething + " matches");
         assertTrue(resolvedSomething > 0, "generator never exercised resolution");
@@ -306,6 +314,9 @@ class DifferentialTest {
             int n = 1 + rnd.nextInt(6);
             for (int i = 0; i < n; i++) {
                 String text = line(rnd, providers, subs, 0);
+                if (rnd.nextInt(8) == 0) {
+                    text = text.replaceFirst(",(PROXY|DIRECT|REJECT|G1|G2)(,no-resolve)?$", ",PASS$2");
+                }
                 if (k + 1 < count && rnd.nextInt(4) == 0) {
                     text = "SUB-RULE,(" + randomRule(rnd, providers, 1) + "),s" + (k + 1 + rnd.nextInt(count - k - 1));
                 }

@@ -4,7 +4,6 @@ import static dev.turnout.rules.Rules.addr;
 import static dev.turnout.rules.Rules.compile;
 import static dev.turnout.rules.Rules.lines;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -43,9 +42,6 @@ class ExplanationTest {
                 "DOMAIN-SUFFIX,example.org,PASS: its target is PASS: matching goes on to the next rule, as in mihomo",
                 "MATCH,PASS: its target is PASS: matching goes on to the next rule, as in mihomo",
                 "DOMAIN,www.example.org,PROXY: MATCH matches"), render(s.explanation(Map.of()).walk(q, NameResolver.NONE)));
-        RuleException inSubRules = assertThrows(RuleException.class, () -> RuleSet.compile(lines(
-                "SUB-RULE,(NETWORK,TCP),tcp"), Map.of(), Set.of("PROXY"), Map.of("tcp", lines("MATCH,PASS"))));
-        assertTrue(inSubRules.getMessage().contains("PASS is taken in 'rules:' only"), inSubRules.getMessage());
     }
 
     @Test

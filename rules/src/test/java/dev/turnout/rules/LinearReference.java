@@ -16,8 +16,10 @@ import java.util.regex.Pattern;
 final class LinearReference {
 
     private final List<Rule> rules = new ArrayList<>();
+    private final List<String> targets = new ArrayList<>();
     private final Map<String, ProviderParser.Parsed> providers = new HashMap<>();
     private final Map<String, List<Rule>> subRules = new HashMap<>();
+    private final Map<String, List<String>> subTargets = new HashMap<>();
     private int resolverCalls;
     private final GeoData geo;
 
@@ -37,14 +39,21 @@ final class LinearReference {
             providers.put(e.getKey(), ProviderParser.parse(e.getValue(), w -> { }));
         }
         for (RuleLine line : lines) {
-            rules.add(RuleParser.parseLine(line, w -> { }).rule());
+            RuleParser.Parsed p = RuleParser.parseLine(line, w -> { });
+            // mihomo goes on past a rule of rules: whose target is PASS; RuleSet compiles it as matching nothing.
+            rules.add(p.target().equals("PASS") ? new Rule.Disabled(p.rule(), Rule.Disabled.PASSED) : p.rule());
+            targets.add(p.target());
         }
         for (var e : subs.entrySet()) {
             List<Rule> list = new ArrayList<>();
+            List<String> listTargets = new ArrayList<>();
             for (RuleLine line : e.getValue()) {
-                list.add(RuleParser.parseLine(line, w -> { }).rule());
+                RuleParser.Parsed p = RuleParser.parseLine(line, w -> { });
+                list.add(p.rule());
+                listTargets.add(p.target());
             }
             subRules.put(e.getKey(), list);
+            subTargets.put(e.getKey(), listTargets);
         }
     }
 
@@ -90,6 +99,14 @@ final class LinearReference {
 
     /** The index of the first matching rule, or -1. */
     int decide(Query q, NameResolver resolver) {
+        return decide(q, resolver, target -> false);
+    }
+
+    /**
+     * The index of the first matching rule whose target does not pass (mihomo's tunnel: PASS, or whatever
+     * {@code passes} says leads to PASS now; for a SUB-RULE, the target of the rule its list decides by), or -1.
+     */
+    int decide(Query q, NameResolver resolver, java.util.function.Predicate<String> passes) {
         String domain = q.domain();
         if (domain != null) {
             domain = domain.toLowerCase(Locale.ROOT);
@@ -108,6 +125,14 @@ final class LinearReference {
                 ip = got.isEmpty() ? null : got.get(0);
             }
             if (matches(rule, q, domain, ip)) {
+                String target = targets.get(i);
+                if (rule instanceof Rule.SubRule sub) {
+                    String[] at = subDecision(sub.name(), q, domain, ip).split("#");
+                    target = subTargets.get(at[0]).get(Integer.parseInt(at[1]));
+                }
+                if (target.equals("PASS") || passes.test(target)) {
+                    continue;
+                }
                 lastAddress = ip;
                 return i;
             }

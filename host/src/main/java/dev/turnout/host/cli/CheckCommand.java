@@ -68,7 +68,7 @@ final class CheckCommand implements Callable<Integer> {
             }
             out.println("config: " + c.displayName());
             out.println("inbounds: " + inbounds(c));
-            out.println("outbounds (" + c.proxies().size() + " + DIRECT, REJECT, REJECT-DROP):");
+            out.println("outbounds (" + c.proxies().size() + " + DIRECT, REJECT, REJECT-DROP, PASS):");
             // The groups as built: include-all and filters applied, GLOBAL included.
             List<GroupEntry> groups = compiled.routing().outbounds().groups();
             var proxyProviders = compiled.routing().outbounds().providers();

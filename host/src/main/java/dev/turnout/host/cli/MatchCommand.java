@@ -29,10 +29,14 @@ import java.io.OutputStreamWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -62,7 +66,8 @@ final class MatchCommand implements Callable<Integer> {
             ProviderLoader.Loaded providers = ProviderLoader.load(c, true);
             providers.notes().forEach(n -> System.err.println("turnout: " + n));
             rules = RuleSet.compile(c.rules(), providers.sources(), OutboundFactory.targetNames(c), c.subRules(), new HomeGeoData(
-                    c.geo(), c.baseDir(), true, n -> System.err.println("turnout: " + n), p -> System.err.println("turnout: " + p)));
+                    c.geo(), c.baseDir(), true, n -> System.err.println("turnout: " + n), p -> System.err.println("turnout: " + p)),
+                    Set.of(), OutboundFactory.passingNames(c));
             if (explain) {
                 explanation = rules.explanation(providers.sources());
             }
@@ -80,12 +85,32 @@ final class MatchCommand implements Callable<Integer> {
             return 2;
         }
         try (lookups) {
-            return answer(rules, hosts, lookups.resolver(), explanation);
+            return answer(rules, hosts, lookups.resolver(), explanation, firstMembersPass(c));
         }
     }
 
-    private int answer(RuleSet rules, RuleHosts hosts, NameResolver resolver, Explanation explanation)
-            throws IOException {
+    /**
+     * Whether a target leads to PASS with every group at its first member: match runs no group, and that is where a
+     * fresh start has a select group (and url-test and fallback groups until their first check).
+     */
+    private static Predicate<String> firstMembersPass(Config c) {
+        Map<String, String> first = new HashMap<>();
+        c.groups().stream().filter(g -> !g.members().isEmpty() && !g.type().equals("relay"))
+                .forEach(g -> first.put(g.name(), g.members().get(0)));
+        return target -> {
+            String t = target;
+            for (int depth = 0; t != null && depth < 32; depth++) {
+                if (t.equals("PASS")) {
+                    return true;
+                }
+                t = first.get(t);
+            }
+            return false;
+        };
+    }
+
+    private int answer(RuleSet rules, RuleHosts hosts, NameResolver resolver, Explanation explanation,
+                       Predicate<String> passes) throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
         String line;
@@ -108,7 +133,7 @@ final class MatchCommand implements Callable<Integer> {
             }
             // With --explain both walks must see the same answer: DNS may rotate addresses between two asks.
             NameResolver asked = explain ? remembering(resolver) : resolver;
-            Decision d = rules.decide(hosts.apply(q), asked);
+            Decision d = rules.decide(hosts.apply(q), asked, passes);
             out.write(line);
             out.write('\t');
             out.write(d.target());
@@ -116,7 +141,7 @@ final class MatchCommand implements Callable<Integer> {
             out.write(d.rule());
             out.write('\n');
             if (explain) {
-                for (Explanation.Step step : explanation.walk(q, asked)) {
+                for (Explanation.Step step : explanation.walk(q, asked, passes)) {
                     out.write("  ".repeat(step.depth() + 1));
                     if (step.rule() != null) {
                         out.write(step.origin() + "  " + step.rule() + "  ");

@@ -27,6 +27,7 @@ public final class AdapterTypes {
             case "direct" -> "Direct";
             case "reject" -> "Reject";
             case "reject-drop" -> "RejectDrop";
+            case "pass" -> "Pass";
             case "socks5" -> "Socks5";
             case "http" -> "Http";
             case "ss" -> "Shadowsocks";

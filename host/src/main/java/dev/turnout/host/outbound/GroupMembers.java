@@ -79,6 +79,7 @@ final class GroupMembers {
         types.put("DIRECT", "direct");
         types.put("REJECT", "reject");
         types.put("REJECT-DROP", "reject-drop");
+        types.put("PASS", "pass");
         List<String> allProxies = new ArrayList<>();
         for (ProxyEntry p : config.proxies()) {
             types.putIfAbsent(p.name(), p.type());

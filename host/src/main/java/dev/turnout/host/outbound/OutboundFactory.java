@@ -43,7 +43,7 @@ public final class OutboundFactory {
 
     /**
      * Outbounds every config has without listing them, each built by the plugin type of its name in lower case:
-     * mihomo's, but for PASS and COMPATIBLE.
+     * mihomo's, but for COMPATIBLE and PASS (the host's own: {@link PassOutbound}).
      */
     private static final List<String> BUILT_IN = List.of("DIRECT", "REJECT", "REJECT-DROP");
 
@@ -108,6 +108,7 @@ public final class OutboundFactory {
         for (String name : BUILT_IN) {
             built.put(name, builtIn(name, name.toLowerCase(Locale.ROOT), config));
         }
+        built.put(PassOutbound.NAME, new PassOutbound(built.get("REJECT")));
         List<ConfigException> errors = new ArrayList<>();
         // A proxy that failed still counts as a name, so that its one error is not repeated by whatever names it.
         Set<String> failed = new HashSet<>();
@@ -190,7 +191,7 @@ public final class OutboundFactory {
             for (String member : g.members()) {
                 if (!built.containsKey(member) && !failed.contains(member) && !groupNames.contains(member)) {
                     errors.add(new ConfigException(g.origin(), "group '" + g.name() + "' names '" + member + "', "
-                            + (member.equals("PASS") || member.equals("COMPATIBLE")
+                            + (member.equals("COMPATIBLE")
                             ? "mihomo's, which Turnout does not implement as a group member"
                             : "which is neither an outbound nor a group")));
                 }
@@ -244,7 +245,7 @@ public final class OutboundFactory {
     private static boolean taken(String name, Map<String, Outbound> built, Set<String> failed, Set<String> groupNames,
                                  Set<String> leftOut) {
         return built.containsKey(name) || failed.contains(name) || groupNames.contains(name) || leftOut.contains(name)
-                || BUILT_IN.contains(name);
+                || BUILT_IN.contains(name) || name.equals(PassOutbound.NAME);
     }
 
     /** Builds one provider's nodes into {@code built}; what is left out is counted in one warning. */
@@ -318,6 +319,14 @@ public final class OutboundFactory {
         config.groups().forEach(g -> names.add(g.name()));
         names.add(GroupMembers.GLOBAL);
         return names;
+    }
+
+    /**
+     * The groups that may lead a flow to PASS, known without building anything ({@code turnout match}, or the
+     * rules checked when the outbounds failed): as {@link Outbounds#passing}, from the groups as written.
+     */
+    public static Set<String> passingNames(Config config) {
+        return PassOutbound.passingGroups(config.groups());
     }
 
     private static String dialerProxy(ProxyEntry p) throws ConfigException {

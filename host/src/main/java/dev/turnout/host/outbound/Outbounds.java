@@ -1,5 +1,6 @@
 package dev.turnout.host.outbound;
 
+import dev.turnout.api.Metadata;
 import dev.turnout.api.Outbound;
 import dev.turnout.host.config.GroupEntry;
 import dev.turnout.host.provider.ProxyProvider;
@@ -17,6 +18,7 @@ public final class Outbounds implements AutoCloseable {
     private final List<String> warnings;
     private final Map<String, ProxyProvider> providers;
     private final Set<String> carriers;
+    private final Set<String> passing;
 
     Outbounds(Map<String, Outbound> byName) {
         this(byName, List.of(), List.of(), Map.of());
@@ -38,6 +40,28 @@ public final class Outbounds implements AutoCloseable {
         this.groups = List.copyOf(groups);
         this.warnings = List.copyOf(warnings);
         this.providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
+        this.passing = PassOutbound.passingGroups(this.groups);
+    }
+
+    /** The groups that may lead a flow to mihomo's PASS (they hold it, or a group that may): rules naming them may pass. */
+    public Set<String> passing() {
+        return passing;
+    }
+
+    /**
+     * Whether {@code target} leads {@code flow} to PASS now: PASS itself, or a group whose choice for the flow
+     * (followed through the groups it holds) is PASS. Then the flow goes on to the next rule, as in mihomo.
+     */
+    public boolean passes(String target, Metadata flow) {
+        Outbound o = byName.get(target);
+        if (o instanceof ProxyGroup g && !g.relay()) {
+            try {
+                o = g.leaf(flow);
+            } catch (IllegalStateException noMember) {
+                return false; // the dial then says why
+            }
+        }
+        return o instanceof PassOutbound;
     }
 
     /** The names of the outbounds others connect through ({@code dialer-proxy}, relay hops). */

@@ -84,7 +84,7 @@ public final class Router {
             case "global":
                 return GLOBAL;
             default:
-                return routing.rules().decide(ruleQuery(own), NameResolver.NONE);
+                return decideByRules(routing, ruleQuery(own), NameResolver.NONE, own);
         }
     }
 
@@ -123,7 +123,7 @@ public final class Router {
         }
         RuleSet rules = routing.rules();
         boolean mayLook = flow.source() != null && processes.mayLook(rules.mayNeedProcess());
-        Decision d = rules.decide(ruleQuery(flow), resolver);
+        Decision d = decideByRules(routing, ruleQuery(flow), resolver, flow);
         return new Decided(d, flow, mayLook && (processes.always() || rules.needsProcess(d)));
     }
 
@@ -156,24 +156,35 @@ public final class Router {
         if (list != null) {
             // Its own list, which may look at the process anywhere: found first (unless find-process-mode is off).
             Metadata found = processes.mayLook(true) ? processes.resolve(flow) : flow;
-            return new Decided(rules.decideIn(list, ruleQuery(found), resolver), found);
+            return new Decided(rules.decideIn(list, ruleQuery(found), resolver,
+                    target -> routing.outbounds().passes(target, found)), found);
         }
         if (processes.always()) {
             Metadata found = processes.resolve(flow);
-            return new Decided(rules.decide(ruleQuery(found), resolver), found);
+            return new Decided(decideByRules(routing, ruleQuery(found), resolver, found), found);
         }
         if (!processes.mayLook(rules.mayNeedProcess())) {
-            return new Decided(rules.decide(ruleQuery(flow), resolver), flow);
+            return new Decided(decideByRules(routing, ruleQuery(flow), resolver, flow), flow);
         }
         NameResolver once = onlyOnce(resolver);
-        Decision d = rules.decide(ruleQuery(flow), once);
+        Decision d = decideByRules(routing, ruleQuery(flow), once, flow);
         if (rules.needsProcess(d)) {
             Metadata found = processes.resolve(flow);
             if (found != flow) {
-                return new Decided(rules.decide(ruleQuery(found), once), found);
+                return new Decided(decideByRules(routing, ruleQuery(found), once, found), found);
             }
         }
         return new Decided(d, flow);
+    }
+
+    /**
+     * The rules' decision for {@code flow}; where a rule names a group whose choice for the flow is PASS, matching
+     * goes on with the next rule, as in mihomo.
+     */
+    private static Decision decideByRules(Routing routing, Query query, NameResolver resolver, Metadata flow) {
+        RuleSet rules = routing.rules();
+        return rules.mayPass() ? rules.decide(query, resolver, target -> routing.outbounds().passes(target, flow))
+                : rules.decide(query, resolver);
     }
 
     /** Deciding twice must not ask DNS twice. */

@@ -116,11 +116,32 @@ class GroupKeysTest {
     }
 
     @Test
-    void passAsAGroupMemberIsSaidToBeMihomosAndNotImplemented() {
+    void passIsAMemberGroupsMayHoldThatLeadsTheirFlowsOnButNeverInGlobal() throws Exception {
+        // DustinWin's mihomo templates: an ad group choosing between blocking and letting later rules decide.
+        Outbounds o = build(String.join("\n",
+                "proxy-groups:",
+                "  - {name: Ads, type: select, proxies: [Block, Bypass]}",
+                "  - {name: Block, type: select, proxies: [REJECT], hidden: true}",
+                "  - {name: Bypass, type: select, proxies: [PASS], hidden: true}",
+                "  - {name: Chain, type: relay, proxies: [DIRECT]}", ""));
+        assertEquals(Set.of("Ads", "Bypass", "GLOBAL"), o.passing(), "GLOBAL holds every group, so it may pass too");
+        Metadata flow = Metadata.internal(Network.TCP, Destination.ofHost("ads.example", 443));
+        assertFalse(o.passes("Ads", flow), "Block is chosen");
+        assertTrue(o.passes("Bypass", flow));
+        assertTrue(((ProxyGroup) o.get("Ads")).select("Bypass"));
+        assertTrue(o.passes("Ads", flow), "Bypass is chosen now");
+        assertTrue(o.passes("PASS", flow));
+        assertFalse(o.passes("DIRECT", flow));
+        assertFalse(o.passes("Chain", flow));
+        assertFalse(group(o, "GLOBAL").members().contains("PASS"), "mihomo leaves PASS out of GLOBAL");
+        assertEquals("pass", o.get("PASS").type());
         ConfigException e = assertThrows(ConfigException.class, () -> build(String.join("\n",
-                "proxy-groups:", "  - {name: Ads, type: select, proxies: [PASS, REJECT-DROP, REJECT]}", "")));
-        assertTrue(e.getMessage().contains("group 'Ads' names 'PASS', mihomo's, which Turnout does not implement as a"
-                + " group member"), e.getMessage());
+                "proxy-groups:", "  - {name: Ads, type: select, proxies: [COMPATIBLE, REJECT]}", "")));
+        assertTrue(e.getMessage().contains("group 'Ads' names 'COMPATIBLE', mihomo's, which Turnout does not implement"
+                + " as a group member"), e.getMessage());
+        ConfigException named = assertThrows(ConfigException.class, () -> build(String.join("\n",
+                "proxies:", "  - {name: PASS, type: socks5, server: 192.0.2.1, port: 1}", "")));
+        assertTrue(named.getMessage().contains("the name 'PASS' is used twice"), named.getMessage());
     }
 
     private static GroupEntry group(Outbounds o, String name) {

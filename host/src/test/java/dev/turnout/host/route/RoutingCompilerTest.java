@@ -115,6 +115,36 @@ class RoutingCompilerTest {
     }
 
     @Test
+    void aRuleNamingAGroupWhoseChoiceIsPassLetsTheFlowGoOnToTheNextRuleAsInMihomo() throws Exception {
+        // DustinWin's mihomo templates; such a config was refused ("names 'PASS' ... not implemented").
+        RoutingCompiler.Compiled c = compiler().compile(config(String.join("\n",
+                "mode: rule",
+                "proxies:",
+                "  - {name: hk, type: counted}",
+                "proxy-groups:",
+                "  - {name: Ads, type: select, proxies: [Block, Bypass]}",
+                "  - {name: Block, type: select, proxies: [REJECT], hidden: true}",
+                "  - {name: Bypass, type: select, proxies: [PASS], hidden: true}",
+                "rules:",
+                "  - DOMAIN-SUFFIX,ads.example,Ads",
+                "  - DOMAIN-SUFFIX,example,hk",
+                "  - MATCH,Ads",
+                "  - MATCH,DIRECT",
+                "")), Downloads.NONE);
+        assertTrue(c.routing().rules().warnings().stream().noneMatch(w -> w.contains("never reached")),
+                "a MATCH naming a group that may pass does not end the rules: " + c.routing().rules().warnings());
+        Router router = new Router(c.routing(), NameResolver.NONE, RuleHosts.DEFAULT);
+        assertEquals("Ads", target(router, "x.ads.example"), "Block is chosen: the group decides");
+        assertEquals("Ads", target(router, "other.test"));
+        assertTrue(((dev.turnout.host.outbound.ProxyGroup) c.routing().outbounds().get("Ads")).select("Bypass"));
+        assertEquals("hk", target(router, "x.ads.example"), "Bypass leads to PASS: the next rule decides");
+        Metadata other = Metadata.internal(Network.TCP, Destination.ofHost("other.test", 443));
+        Router.Decided d = router.route(router.current(), other);
+        assertEquals("DIRECT", d.decision().target(), "past MATCH,Ads to MATCH,DIRECT");
+        assertEquals(3, d.decision().index());
+    }
+
+    @Test
     void aConfigThatFailsLeavesTheRoutingInUseAsItWasReportsEveryProblemAndClosesWhatItBuilt() throws Exception {
         RoutingCompiler compiler = compiler();
         Routing running = compiler.compile(config(GOOD), Downloads.NONE).routing();

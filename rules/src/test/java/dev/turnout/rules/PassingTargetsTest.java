@@ -1,0 +1,97 @@
+package dev.turnout.rules;
+
+import static dev.turnout.rules.Rules.addr;
+import static dev.turnout.rules.Rules.domain;
+import static dev.turnout.rules.Rules.lines;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/**
+ * mihomo's PASS reached through a group: a rule naming a group whose choice is PASS lets the flow go on to the next
+ * rule (DifferentialTest checks the main rules against a linear walk; these are the cases it does not reach).
+ */
+class PassingTargetsTest {
+
+    private static final Set<String> TARGETS = Set.of("PROXY", "Ads", "Other");
+    private static final Predicate<String> ADS_PASS = "Ads"::equals;
+
+    @Test
+    void aListenersListGoesOnWithinItselfPastAGroupThatPasses() throws Exception {
+        RuleSet s = RuleSet.compile(lines("MATCH,DIRECT"), Map.of(), TARGETS, Map.of("lan", lines(
+                "DOMAIN-SUFFIX,ads.example,Ads", "DOMAIN-SUFFIX,example,PROXY", "MATCH,Other")),
+                GeoData.NONE, Set.of(), Set.of("Ads"));
+        assertEquals("PROXY", s.decideIn("lan", domain("x.ads.example"), NameResolver.NONE, ADS_PASS).target());
+        assertEquals("Ads", s.decideIn("lan", domain("x.ads.example"), NameResolver.NONE, t -> false).target());
+        assertEquals("Other", s.decideIn("lan", domain("x.test"), NameResolver.NONE, ADS_PASS).target());
+        assertTrue(s.mayPass());
+    }
+
+    @Test
+    void passInASubRulesListGoesOnAfterTheSubRuleAsMihomosMatchSubRulesLetsIt() throws Exception {
+        RuleSet s = RuleSet.compile(lines("SUB-RULE,(NETWORK,TCP),tcp", "DOMAIN-SUFFIX,example,PROXY", "MATCH,DIRECT"),
+                Map.of(), TARGETS, Map.of("tcp", lines("DOMAIN,skip.example,PASS", "MATCH,Other")));
+        assertEquals(new Decision("PROXY", "DOMAIN-SUFFIX,example", 1), s.decide(domain("skip.example"),
+                NameResolver.NONE));
+        assertEquals("Other", s.decide(domain("x.example"), NameResolver.NONE).target());
+        // A listener's list is its whole rule list: PASS goes on within it.
+        assertEquals(new Decision("Other", "MATCH", -1), s.decideIn("tcp", domain("skip.example"), NameResolver.NONE));
+    }
+
+    @Test
+    void aNameLookedUpBeforeAPassIsNotLookedUpAgainAndLaterIpRulesSeeItsAddress() throws Exception {
+        // mihomo sets the flow's address at the first IP rule that needs it; every rule after sees it, no-resolve too.
+        RuleSet s = RuleSet.compile(lines("IP-CIDR,192.0.2.0/24,Ads", "IP-CIDR,192.0.2.0/24,PROXY,no-resolve",
+                "MATCH,DIRECT"), Map.of(), TARGETS, Map.of(), GeoData.NONE, Set.of(), Set.of("Ads"));
+        List<String> asked = new ArrayList<>();
+        NameResolver resolver = name -> {
+            asked.add(name);
+            return List.<InetAddress>of(addr("192.0.2.5"));
+        };
+        assertEquals("PROXY", s.decide(domain("a.example"), resolver, ADS_PASS).target());
+        assertEquals(List.of("a.example"), asked);
+        assertEquals("Ads", s.decide(domain("a.example"), resolver, t -> false).target());
+        // The rule that looks the name up may match without the address (NETWORK here) and pass: the look-up was
+        // made on reaching it all the same (DifferentialTest found this, seed 55805911450564).
+        RuleSet set = RuleSet.compile(lines("RULE-SET,p,Ads", "IP-CIDR,192.0.2.0/24,PROXY,no-resolve", "MATCH,DIRECT"),
+                Map.of("p", Rules.text("p", Behavior.CLASSICAL, "NETWORK,TCP\nIP-CIDR,198.51.100.0/24\n")), TARGETS,
+                Map.of(), GeoData.NONE, Set.of(), Set.of("Ads"));
+        asked.clear();
+        assertEquals("PROXY", set.decide(domain("a.example"), resolver, ADS_PASS).target());
+        assertEquals(List.of("a.example"), asked);
+    }
+
+    @Test
+    void aMatchNamingAGroupThatMayPassLeavesTheRulesAfterItReachable() throws Exception {
+        RuleSet passing = RuleSet.compile(lines("MATCH,Ads", "DOMAIN,a.example,PROXY"), Map.of(), TARGETS, Map.of(),
+                GeoData.NONE, Set.of(), Set.of("Ads"));
+        assertTrue(passing.warnings().stream().noneMatch(w -> w.contains("never reached")), passing.warnings()::toString);
+        assertEquals("PROXY", passing.decide(domain("a.example"), NameResolver.NONE, ADS_PASS).target());
+        assertEquals(Decision.NO_MATCH, passing.decide(domain("b.example"), NameResolver.NONE, ADS_PASS));
+        RuleSet plain = RuleSet.compile(lines("MATCH,Ads", "DOMAIN,a.example,PROXY"), Map.of(), TARGETS);
+        assertTrue(plain.warnings().stream().anyMatch(w -> w.contains("never reached")), plain.warnings()::toString);
+        assertFalse(plain.mayPass());
+        assertEquals("Ads", plain.decide(domain("a.example"), NameResolver.NONE, ADS_PASS).target(),
+                "a group not compiled as one that may pass is never asked");
+    }
+
+    @Test
+    void theExplanationSaysWhichGroupPassed() throws Exception {
+        RuleSet s = RuleSet.compile(lines("DOMAIN-SUFFIX,example,Ads", "DOMAIN,a.example,PROXY"), Map.of(), TARGETS,
+                Map.of(), GeoData.NONE, Set.of(), Set.of("Ads"));
+        List<String> said = s.explanation(Map.of()).walk(domain("a.example"), NameResolver.NONE, ADS_PASS).stream()
+                .map(step -> (step.rule() == null ? "" : step.rule() + ": ") + (step.matched() ? "MATCH " : "")
+                        + step.why()).toList();
+        assertEquals(List.of("DOMAIN-SUFFIX,example,Ads: MATCH matches",
+                "'Ads' chooses PASS now: going on to the next rule, as mihomo does",
+                "DOMAIN,a.example,PROXY: MATCH matches"), said);
+    }
+}
