@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Clash's {@code dns:} section plus {@code hosts:}, as plain data; the config loader maps YAML onto it and
@@ -245,9 +246,14 @@ public record DnsOptions(
 
     /** The first of {@code servers} known by host name, or {@code null}. */
     private static Nameserver firstByName(List<Nameserver> servers) {
+        return firstByName(servers, name -> false);
+    }
+
+    /** The first of {@code servers} known by a host name that is not {@code known}, or {@code null}. */
+    private static Nameserver firstByName(List<Nameserver> servers, Predicate<String> known) {
         // One reached through an outbound has its name looked up at the far end.
-        return servers.stream().filter(ns -> ns.needsLookup() && (ns.via() == null || ns.via().equals(Nameserver.RULES)))
-                .findFirst().orElse(null);
+        return servers.stream().filter(ns -> ns.needsLookup() && (ns.via() == null || ns.via().equals(Nameserver.RULES))
+                        && !known.test(ns.host())).findFirst().orElse(null);
     }
 
     /**
@@ -271,13 +277,15 @@ public record DnsOptions(
     /**
      * Refuses a server known by host name when there is no {@code default-nameserver} to look it up (called only
      * then, when {@code nameserver} and {@code fallback} name no server by address either): Turnout does not pick
-     * public resolvers for the user.
+     * public resolvers for the user. A name {@code known} without a lookup ({@code hosts:}, as mihomo reads it first)
+     * needs none.
      */
-    public static List<Nameserver> lookedUpBy(List<Nameserver> servers, String key) {
-        Nameserver named = servers == null ? null : firstByName(servers);
+    public static List<Nameserver> lookedUpBy(List<Nameserver> servers, String key, Predicate<String> known) {
+        Nameserver named = servers == null ? null : firstByName(servers, known);
         if (named != null) {
             throw new IllegalArgumentException(key + " '" + named + "' is known by host name (" + named.host()
-                    + "): list servers by IP address under default-nameserver (or under nameserver) to look it up");
+                    + "): list servers by IP address under default-nameserver (or under nameserver) to look it up, or"
+                    + " give its address in hosts:");
         }
         return servers;
     }

@@ -726,10 +726,18 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         }
     }
 
-    /** Where {@code ns} listens: its address, or its host name looked up through {@code default-nameserver}. */
+    /**
+     * Where {@code ns} listens: its address, its host name's entry in {@code hosts:} (read first, as mihomo reads it
+     * before any server), or its host name looked up through {@code default-nameserver}.
+     */
     private Future<InetSocketAddress> endpoint(Nameserver ns, EventLoop loop) {
         if (!ns.needsLookup()) {
             return loop.newSucceededFuture(ns.address());
+        }
+        HostsTable.Entry fixed = hosts.entry(DomainTrie.normalize(ns.host()));
+        if (fixed != null && !fixed.all().isEmpty()) {
+            InetAddress first = fixed.v4().isEmpty() ? fixed.all().get(0) : fixed.v4().get(0);
+            return loop.newSucceededFuture(new InetSocketAddress(first, ns.address().getPort()));
         }
         UpstreamResolver bootstrap = plan.bootstrap();
         if (bootstrap == null) {

@@ -8,12 +8,14 @@ import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.Nameserver;
 import dev.turnout.host.dns.EnhancedMode;
 import dev.turnout.host.dns.FakeIpFilter;
+import dev.turnout.host.dns.HostsTable;
 import dev.turnout.host.dns.OutboundNameservers;
 import dev.turnout.host.dns.SystemHosts;
 import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /** Reads Clash's {@code dns:} section and {@code hosts:} into {@link DnsOptions}, pointing errors at their key. */
 public final class DnsSettings {
@@ -51,27 +53,30 @@ public final class DnsSettings {
         var fakeIpFilter = keys.read("fake-ip-filter", () -> FakeIpFilter.checked(d.strings("fake-ip-filter")));
         Boolean whitelist = keys.read("fake-ip-filter-mode",
                 () -> FakeIpFilter.isWhitelist(d.string("fake-ip-filter-mode", "blacklist")));
-        if (defaults != null && defaults.isEmpty() && nameservers != null && fallback != null) {
-            // As Clash and mihomo would with their built-in public resolvers, but with the user's own: the servers
-            // of nameserver and fallback that are addresses.
-            defaults = DnsOptions.addressedOf(nameservers, fallback);
-        }
-        if (defaults != null && defaults.isEmpty()) {
-            keys.read("nameserver", () -> DnsOptions.lookedUpBy(nameservers, "nameserver"));
-            keys.read("fallback", () -> DnsOptions.lookedUpBy(fallback, "fallback"));
-            keys.read("proxy-server-nameserver", () -> DnsOptions.lookedUpBy(proxyServer, "proxy-server-nameserver"));
-            keys.read("direct-nameserver", () -> DnsOptions.lookedUpBy(direct, "direct-nameserver"));
-            if (policy != null) {
-                policy.values().forEach(servers -> keys.read("nameserver-policy",
-                        () -> DnsOptions.lookedUpBy(servers, "nameserver-policy")));
-            }
-        }
         Map<String, List<InetAddress>> hosts = new LinkedHashMap<>();
         for (var e : config.hosts().entrySet()) {
             List<InetAddress> addresses = keys.read("hosts",
                     () -> DnsOptions.parseHostAddresses(e.getKey(), e.getValue()));
             if (addresses != null) {
                 hosts.put(e.getKey(), addresses);
+            }
+        }
+        // As in mihomo, a server's name in hosts: is never looked up (the table answers it): no server is needed for it.
+        HostsTable written = new HostsTable(hosts);
+        Predicate<String> known = name -> !written.lookup(name).isEmpty();
+        if (defaults != null && defaults.isEmpty() && nameservers != null && fallback != null) {
+            // As Clash and mihomo would with their built-in public resolvers, but with the user's own: the servers
+            // of nameserver and fallback that are addresses.
+            defaults = DnsOptions.addressedOf(nameservers, fallback);
+        }
+        if (defaults != null && defaults.isEmpty()) {
+            keys.read("nameserver", () -> DnsOptions.lookedUpBy(nameservers, "nameserver", known));
+            keys.read("fallback", () -> DnsOptions.lookedUpBy(fallback, "fallback", known));
+            keys.read("proxy-server-nameserver", () -> DnsOptions.lookedUpBy(proxyServer, "proxy-server-nameserver", known));
+            keys.read("direct-nameserver", () -> DnsOptions.lookedUpBy(direct, "direct-nameserver", known));
+            if (policy != null) {
+                policy.values().forEach(servers -> keys.read("nameserver-policy",
+                        () -> DnsOptions.lookedUpBy(servers, "nameserver-policy", known)));
             }
         }
         // mihomo's respect-rules: the servers of nameserver and fallback that name no outbound go where the rules

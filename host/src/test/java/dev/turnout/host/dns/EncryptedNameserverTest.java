@@ -240,6 +240,22 @@ class EncryptedNameserverTest {
         }
     }
 
+    /** DustinWin's mihomo configs give their DoH servers' addresses in hosts: and no default-nameserver. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"tls", "https"})
+    void aServerKnownByANameInHostsIsReachedAtThatAddressWithoutADefaultNameserver(String scheme) throws Exception {
+        String server = scheme.equals("tls") ? "tls://DNS.test:" + unbound.tlsPort
+                : "https://dns.test:" + unbound.httpsPort + "/dns-query";
+        HostsTable hosts = new HostsTable(Map.of("dns.test", List.of(InetAddress.getByName("2001:db8::53"),
+                InetAddress.getLoopbackAddress())));
+        try (UpstreamResolver r = new UpstreamResolver(UpstreamResolver.Servers.of(List.of(Nameserver.parse(server))),
+                hosts, false, group, SocketBinder.NONE, new TlsLayer(unbound.certificates.caCertificate().toString()),
+                a -> false, new UpstreamResolver.Settings(Duration.ofSeconds(2), 1, 64, 1232))) {
+            assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"), "its IPv4 address first: "
+                    + unbound.log());
+        }
+    }
+
     /** Established TCP connections from this machine to 127.0.0.1:{@code port}, as {@code ss} lists them. */
     private static int establishedTo(int port) throws IOException, InterruptedException {
         return (int) connectionsTo(port).lines().filter(l -> !l.isBlank()).count();

@@ -97,7 +97,7 @@ class NameserverTest {
         assertEquals(null, Nameserver.parse("tls://1.1.1.1#DIRECT").via(), "DIRECT is the default");
         assertEquals(Nameserver.RULES, Nameserver.parse("8.8.8.8#rules").via(), "the rules' choice");
         assertEquals(Nameserver.RULES, Nameserver.parse("8.8.8.8").through(Nameserver.RULES).via(), "respect-rules");
-        assertEquals(List.of(doh), DnsOptions.lookedUpBy(List.of(doh), "nameserver"),
+        assertEquals(List.of(doh), DnsOptions.lookedUpBy(List.of(doh), "nameserver", name -> false),
                 "a name reached through a proxy is looked up at its far end, not by default-nameserver");
     }
 

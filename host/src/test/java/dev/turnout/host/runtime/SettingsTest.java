@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
+import dev.turnout.host.dns.Nameserver;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -27,13 +28,28 @@ class SettingsTest {
         "tun address ~ tun:|  enable: true|  inet4-address: notanip ~ t.yaml:3:18: 'inet4-address' must be an address with a prefix such as 198.18.0.1/30, got 'notanip'",
         "controller without port ~ external-controller: abc ~ t.yaml:1:22: external-controller 'abc' needs HOST:PORT, e.g. 127.0.0.1:9090",
         "hosts ~ hosts:|  a.test: not-an-ip ~ t.yaml:2:3: hosts: 'a.test' maps to 'not-an-ip', which is not an IP address",
-        "DoH by name and nothing by address ~ dns:|  enable: true|  nameserver: ['https://doh.pub/dns-query'] ~ t.yaml:3:15: dns: nameserver 'https://doh.pub:443/dns-query' is known by host name (doh.pub): list servers by IP address under default-nameserver (or under nameserver) to look it up",
+        "DoH by name and nothing by address ~ dns:|  enable: true|  nameserver: ['https://doh.pub/dns-query'] ~ t.yaml:3:15: dns: nameserver 'https://doh.pub:443/dns-query' is known by host name (doh.pub): list servers by IP address under default-nameserver (or under nameserver) to look it up, or give its address in hosts:",
         "default-nameserver by name ~ dns:|  enable: true|  default-nameserver: ['tls://dns.google']|  nameserver: [8.8.8.8] ~ t.yaml:3:23: dns: default-nameserver 'tls://dns.google:853' is known by host name (dns.google), but default-nameserver is what looks such names up: give its address",
     })
     void whatRunRefusesIsRefusedWithItsPosition(String name, String yaml, String expected) throws Exception {
         Config c = parse(yaml);
         ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(c));
         assertEquals(expected, e.getMessage());
+    }
+
+    @Test
+    void aServerWhoseNameHostsGivesAnAddressNeedsNoDefaultNameserverAsInMihomo() throws Exception {
+        // DustinWin's mihomo configs (a config of theirs was refused): hosts: has the DoH servers, nothing else does.
+        Config c = parse("hosts:|  dns.alidns.com: [192.0.2.5, 2001:db8::5]|  '+.pub': 192.0.2.6|dns:|  enable: true"
+                + "|  nameserver: ['https://dns.alidns.com/dns-query', 'https://doh.pub/dns-query']"
+                + "|  nameserver-policy: {'rule-set:ads': [rcode://success]}");
+        assertEquals(List.of("dns.alidns.com", "doh.pub"), Settings.of(c).dns().nameserver().stream()
+                .map(Nameserver::host).toList());
+        ConfigException other = assertThrows(ConfigException.class, () -> Settings.of(parse(
+                "hosts:|  dns.alidns.com: 192.0.2.5|dns:|  enable: true|  nameserver: ['https://dns.alidns.com/dns-query',"
+                        + " 'tls://dns.google']")));
+        assertTrue(other.getMessage().contains("'tls://dns.google:853' is known by host name (dns.google)"),
+                other.getMessage());
     }
 
     @Test
@@ -56,7 +72,7 @@ class SettingsTest {
                 "dns:|  enable: true|  nameserver: ['tls://dns.example']|  nameserver-policy: {'+.a.example': 'https://doh.example/q'}")));
         assertEquals("t.yaml:4:22: dns: nameserver-policy 'https://doh.example:443/q' is known by host name"
                 + " (doh.example): list servers by IP address under default-nameserver (or under nameserver) to look it"
-                + " up", e.problems().get(1).getMessage(), e.getMessage());
+                + " up, or give its address in hosts:", e.problems().get(1).getMessage(), e.getMessage());
         ConfigException empty = assertThrows(ConfigException.class, () -> Settings.of(parse(
                 "dns:|  enable: true|  nameserver: [192.0.2.53]|  nameserver-policy: {'rule-set:': 192.0.2.1}")));
         assertEquals("t.yaml:4:22: dns: nameserver-policy 'rule-set:' names no rule-set (write rule-set:NAME)",
