@@ -99,4 +99,34 @@ class MatchExplainIT {
                 r.stdout().lines().limit(12).toList());
         assertTrue(r.stdout().contains("    " + c + ":23:7  DST-PORT,443,PROXY  matches"), r.stdout());
     }
+
+    @Test
+    void theWalkSeesWhatTheAnswerSawHostsAddressesAndGroupsOnPass() throws Exception {
+        // The walk was given the query without hosts:' address: it ended at MATCH under an answer of REJECT.
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n",
+                "hosts:",
+                "  a.test: 192.0.2.5",
+                "proxy-groups:",
+                "  - {name: ads, type: select, proxies: [bypass, block]}",
+                "  - {name: bypass, type: select, proxies: [PASS]}",
+                "  - {name: block, type: select, proxies: [REJECT]}",
+                "rules:",
+                "  - IP-CIDR,192.0.2.0/24,REJECT,no-resolve",
+                "  - DOMAIN-SUFFIX,ads.test,ads",
+                "  - MATCH,DIRECT",
+                ""), StandardCharsets.UTF_8);
+        Netns.Result r = turnout(config, "a.test 80\nx.ads.test 443\n", "match", "--explain");
+        assertEquals(0, r.exitCode(), r.stderr());
+        String c = config.toString();
+        assertEquals(List.of(
+                "a.test 80\tREJECT\tIP-CIDR,192.0.2.0/24",
+                "  " + c + ":8:5  IP-CIDR,192.0.2.0/24,REJECT,no-resolve  matches",
+                "x.ads.test 443\tDIRECT\tMATCH",
+                "  " + c + ":8:5  IP-CIDR,192.0.2.0/24,REJECT,no-resolve  no address, and no-resolve: the name is not"
+                        + " resolved for it",
+                "  " + c + ":9:5  DOMAIN-SUFFIX,ads.test,ads  matches",
+                "  'ads' chooses PASS now: going on to the next rule, as mihomo does",
+                "  " + c + ":10:5  MATCH,DIRECT  matches"), r.stdout().lines().toList());
+    }
 }

@@ -133,7 +133,8 @@ final class MatchCommand implements Callable<Integer> {
             }
             // With --explain both walks must see the same answer: DNS may rotate addresses between two asks.
             NameResolver asked = explain ? remembering(resolver) : resolver;
-            Decision d = rules.decide(hosts.apply(q), asked, passes);
+            Query seen = hosts.apply(q);
+            Decision d = rules.decide(seen, asked, passes);
             out.write(line);
             out.write('\t');
             out.write(d.target());
@@ -141,7 +142,7 @@ final class MatchCommand implements Callable<Integer> {
             out.write(d.rule());
             out.write('\n');
             if (explain) {
-                for (Explanation.Step step : explanation.walk(q, asked, passes)) {
+                for (Explanation.Step step : explanation.walk(seen, asked, passes)) {
                     out.write("  ".repeat(step.depth() + 1));
                     if (step.rule() != null) {
                         out.write(step.origin() + "  " + step.rule() + "  ");
