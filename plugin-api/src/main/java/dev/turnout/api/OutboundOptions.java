@@ -105,6 +105,9 @@ public final class OutboundOptions {
         if (value instanceof Integer || value instanceof Long) {
             return ((Number) value).intValue();
         }
+        if (value instanceof Double d && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE) {
+            return d.intValue(); // mihomo's weak decoding truncates a float
+        }
         if (value instanceof String s) {
             try {
                 return Integer.parseInt(s.trim());
@@ -122,6 +125,9 @@ public final class OutboundOptions {
         }
         if (value instanceof Boolean b) {
             return b;
+        }
+        if (value instanceof Integer || value instanceof Long) {
+            return ((Number) value).longValue() != 0; // mihomo's weak decoding: udp: 1
         }
         if ("true".equals(value) || "false".equals(value)) {
             return Boolean.parseBoolean((String) value);

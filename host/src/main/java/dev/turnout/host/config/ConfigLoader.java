@@ -803,7 +803,7 @@ public final class ConfigLoader {
             if (portTuple == null) {
                 throw new ConfigException(at(m), "listener '" + name + "' has no 'port'");
             }
-            int port = integer(kv, "port", 0);
+            int port = entryInteger(kv, "port", 0);
             if (port < 1 || port > 65535) {
                 throw new ConfigException(at(portTuple.getValueNode()), "listener '" + name + "': port " + port
                         + " is not between 1 and 65535");
@@ -862,8 +862,8 @@ public final class ConfigLoader {
                     && !options.includeAllProviders()) {
                 throw new ConfigException(at(m), "group '" + groupName + "' has no 'proxies'");
             }
-            int interval = integer(kv, "interval", 300);
-            int tolerance = integer(kv, "tolerance", 150);
+            int interval = entryInteger(kv, "interval", 300);
+            int tolerance = entryInteger(kv, "tolerance", 150);
             String url = string(kv, "url", null);
             if (!type.equals("select") && !type.equals("relay") && url == null) {
                 url = "http://www.gstatic.com/generate_204";
@@ -888,9 +888,9 @@ public final class ConfigLoader {
         private GroupOptions groupOptions(Map<String, NodeTuple> kv, String groupName, String type)
                 throws ConfigException {
             String group = "group '" + groupName + "'";
-            boolean includeAll = bool(kv, "include-all", false);
-            boolean allProxies = includeAll || bool(kv, "include-all-proxies", false);
-            boolean allProviders = includeAll || bool(kv, "include-all-providers", false);
+            boolean includeAll = entryBool(kv, "include-all", false);
+            boolean allProxies = includeAll || entryBool(kv, "include-all-proxies", false);
+            boolean allProviders = includeAll || entryBool(kv, "include-all-providers", false);
             List<String> use = names(kv, "use", "'use' of " + group + " (a list of proxy providers)", "a provider name");
             NameFilter filter = filter(kv, "filter", true);
             if (filter != null && !allProxies && use.isEmpty() && !allProviders) {
@@ -917,16 +917,16 @@ public final class ConfigLoader {
                 throw new ConfigException(at(kv.get("expected-status").getValueNode()), "'expected-status' of " + group
                         + ": " + e.getMessage() + " (expected such as 204, 200/302 or 200-299)");
             }
-            int timeout = integer(kv, "timeout", 0);
+            int timeout = entryInteger(kv, "timeout", 0);
             if (timeout < 0) {
                 throw new ConfigException(at(kv.get("timeout").getValueNode()), "'timeout' must be milliseconds, got " + timeout);
             }
-            int maxFailed = integer(kv, "max-failed-times", GroupOptions.DEFAULT_MAX_FAILED_TIMES);
+            int maxFailed = entryInteger(kv, "max-failed-times", GroupOptions.DEFAULT_MAX_FAILED_TIMES);
             if (maxFailed <= 0) {
                 maxFailed = GroupOptions.DEFAULT_MAX_FAILED_TIMES; // mihomo: 0 means the default
             }
             String interfaceName = string(kv, "interface-name", null);
-            int routingMark = integer(kv, "routing-mark", 0);
+            int routingMark = entryInteger(kv, "routing-mark", 0);
             if (interfaceName != null || routingMark != 0) {
                 NodeTuple t = interfaceName != null ? kv.get("interface-name") : kv.get("routing-mark");
                 warnings.add(at(t.getKeyNode()) + ": 'interface-name' and 'routing-mark' on " + group + " are not "
@@ -944,8 +944,8 @@ public final class ConfigLoader {
                 excludeTypes.clear();
             }
             return new GroupOptions(allProxies, allProviders, List.copyOf(use), filter, excludeFilter,
-                    List.copyOf(excludeTypes), bool(kv, "hidden", false), icon, bool(kv, "lazy", true),
-                    bool(kv, "disable-udp", false), expected, timeout, maxFailed, interfaceName, routingMark);
+                    List.copyOf(excludeTypes), entryBool(kv, "hidden", false), icon, entryBool(kv, "lazy", true),
+                    entryBool(kv, "disable-udp", false), expected, timeout, maxFailed, interfaceName, routingMark);
         }
 
         private NameFilter filter(Map<String, NodeTuple> kv, String key, boolean backtickSeparated)
@@ -1071,7 +1071,7 @@ public final class ConfigLoader {
                 throw new ConfigException(kv.containsKey("path") ? at(kv.get("path").getValueNode()) : at(m),
                         "rule provider '" + providerName + "': " + refused);
             }
-            return new ProviderEntry(providerName, type, behavior, format, path, url, integer(kv, "interval", 0), at(m));
+            return new ProviderEntry(providerName, type, behavior, format, path, url, entryInteger(kv, "interval", 0), at(m));
         }
 
         /** Every key of a {@code proxy-providers:} entry Turnout reads (mihomo's). */
@@ -1154,8 +1154,8 @@ public final class ConfigLoader {
                             what + ": " + refused);
                 }
             }
-            int interval = integer(kv, "interval", 0);
-            long sizeLimit = integer(kv, "size-limit", 0);
+            int interval = entryInteger(kv, "interval", 0);
+            long sizeLimit = entryInteger(kv, "size-limit", 0);
             if (interval < 0 || sizeLimit < 0) {
                 throw new ConfigException(at(kv.get(interval < 0 ? "interval" : "size-limit").getValueNode()),
                         "'" + (interval < 0 ? "interval" : "size-limit") + "' of " + what + " must not be negative");
@@ -1211,15 +1211,15 @@ public final class ConfigLoader {
                 throw new ConfigException(at(kv.get("expected-status").getValueNode()), "'expected-status' of " + what
                         + ": " + e.getMessage() + " (expected such as 204, 200/302 or 200-299)");
             }
-            int interval = integer(kv, "interval", 0);
-            int timeout = integer(kv, "timeout", 5000);
+            int interval = entryInteger(kv, "interval", 0);
+            int timeout = entryInteger(kv, "timeout", 5000);
             if (interval < 0 || timeout <= 0) {
                 throw new ConfigException(at(kv.get(interval < 0 ? "interval" : "timeout").getValueNode()),
                         "'" + (interval < 0 ? "interval" : "timeout") + "' of the health-check of " + what
                                 + " must be positive");
             }
-            return new ProxyProviderEntry.HealthCheck(bool(kv, "enable", false), url, interval, timeout,
-                    bool(kv, "lazy", true), expected);
+            return new ProxyProviderEntry.HealthCheck(entryBool(kv, "enable", false), url, interval, timeout,
+                    entryBool(kv, "lazy", true), expected);
         }
 
         private ProxyProviderEntry.NodeOverride override(NodeTuple tuple, String what) throws ConfigException {
@@ -1694,6 +1694,44 @@ public final class ConfigLoader {
             }
             throw new ConfigException(at(t.getValueNode()), "'" + key + "' must be a whole number, got "
                     + describe(t.getValueNode()));
+        }
+
+        /**
+         * A whole number in a group, provider, health check or listener: mihomo decodes those entries weakly (its
+         * structure package's WeaklyTypedInput, where the top-level keys go through YAML's strict types), so
+         * {@code interval: "300"}, as configs built from JSON write it, is 300 there too, and so is 300.0.
+         */
+        private int entryInteger(Map<String, NodeTuple> kv, String key, int fallback) throws ConfigException {
+            NodeTuple t = kv.get(key);
+            if (t != null && t.getValueNode() instanceof ScalarNode s && !isNull(s)) {
+                try {
+                    if (Tag.STR.equals(s.getTag())) {
+                        return Integer.decode(s.getValue()); // Go's ParseInt(s, 0, ...): 0x and a leading 0 too
+                    }
+                    if (Tag.FLOAT.equals(s.getTag())) {
+                        double d = Double.parseDouble(s.getValue());
+                        if (d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE) {
+                            return (int) d; // truncated, as Go converts it
+                        }
+                    }
+                } catch (NumberFormatException e) {
+                    // below
+                }
+            }
+            return integer(kv, key, fallback);
+        }
+
+        /** A true or false in the same entries: mihomo's weak decoding also takes a number, 0 being false. */
+        private boolean entryBool(Map<String, NodeTuple> kv, String key, boolean fallback) throws ConfigException {
+            NodeTuple t = kv.get(key);
+            if (t != null && t.getValueNode() instanceof ScalarNode s && Tag.INT.equals(s.getTag())) {
+                try {
+                    return Long.parseLong(s.getValue()) != 0;
+                } catch (NumberFormatException e) {
+                    // below
+                }
+            }
+            return bool(kv, key, fallback);
         }
 
         /** A positive duration: whole seconds as in mihomo's {@code keep-alive-idle}, or with a unit: 500ms, 2s, 1m. */

@@ -347,6 +347,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void numbersWrittenAsTextInGroupsProvidersAndListenersAreNumbersAsMihomoDecodesThem() throws Exception {
+        // Configs built from JSON quote their numbers ("interval": "300"); mihomo's weak decoding of these entries
+        // takes them, and such a config was refused here ("'interval' must be a whole number, got '300'").
+        Config c = parse("proxy-providers:\n  sub: {type: http, url: 'http://192.0.2.80/u', path: p, interval: '86400',"
+                + " health-check: {enable: 1, url: 'http://192.0.2.80/204', interval: '600', timeout: 5000.0}}\n"
+                + "proxy-groups:\n  - {name: G, type: fallback, use: [sub], interval: '300', tolerance: '0x32',"
+                + " lazy: 0}\n"
+                + "listeners:\n  - {name: in, type: mixed, port: '7893'}\n");
+        GroupEntry g = c.groups().get(0);
+        assertEquals(300, g.intervalSeconds());
+        assertEquals(50, g.toleranceMillis(), "Go's ParseInt with base 0 reads 0x");
+        assertFalse(g.options().lazy());
+        ProxyProviderEntry sub = c.proxyProviders().get("sub");
+        assertEquals(86400, sub.intervalSeconds());
+        assertEquals(new ProxyProviderEntry.HealthCheck(true, "http://192.0.2.80/204", 600, 5000, true,
+                StatusRanges.ANY), sub.healthCheck());
+        assertEquals(7893, c.listeners().get(0).port());
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(
+                "proxy-groups:\n  - {name: G, type: select, proxies: [DIRECT], interval: 'often'}\n"));
+        assertEquals("t.yaml:2:58: 'interval' must be a whole number, got 'often'", e.getMessage());
+        ConfigException top = assertThrows(ConfigException.class, () -> parse("mixed-port: '7890'\n"));
+        assertTrue(top.getMessage().contains("mixed-port"), "a top-level key is read strictly, as mihomo's YAML types are: "
+                + top.getMessage());
+    }
+
+    @Test
     void tunAndDnsSectionsKeepValuesAndPositionsForTheirOwners() throws Exception {
         Config c = parse("tun:\n  enable: true\n  mtu: 9000\n  dns-hijack: [any:53]\n");
         assertTrue(c.tun().bool("enable", false));
