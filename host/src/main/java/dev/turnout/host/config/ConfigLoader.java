@@ -319,12 +319,19 @@ public final class ConfigLoader {
     private static Node compose(String text, String name) throws ConfigException {
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
-        options.setMaxAliasesForCollections(50);
+        // Configs that share settings through anchors alias far more than SnakeYAML's default of 50 (mihomo's library
+        // has no such count); what the aliases expand to is bounded by MergeKeys instead.
+        options.setMaxAliasesForCollections(Integer.MAX_VALUE);
         options.setCodePointLimit((int) MAX_CONFIG_BYTES);
         try (StringReader in = new StringReader(text)) {
             Node node = new Yaml(options).compose(in);
             if (node == null) {
                 throw new ConfigException(new Origin(name, 1, 1), "the config is empty; expected a mapping of keys");
+            }
+            try {
+                MergeKeys.apply(node, options);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(new Origin(name, 1, 1), "invalid YAML: " + e.getMessage());
             }
             return node;
         } catch (MarkedYAMLException e) {

@@ -373,6 +373,41 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void mergeKeysShareSettingsAsMihomosYamlLibraryAppliesThem() throws Exception {
+        // Configs keep shared group and provider settings under anchors; every entry merging one was 'missing type'.
+        StringBuilder yaml = new StringBuilder(String.join("\n",
+                "anchors:",
+                "  d: &d {type: http, behavior: domain, format: text, interval: 86400}",
+                "  s: &select {type: select, proxies: [DIRECT, REJECT]}",
+                "  t: &test {url: 'http://192.0.2.80/204', interval: 300}",
+                "rule-providers:",
+                "  x: { <<: *d, url: 'http://192.0.2.1/x.txt', interval: 600 }",
+                "proxy-groups:",
+                "  - {name: P, << : *select}",
+                "  - name: Q",
+                "    <<: [*test, *select]",
+                "    proxies: [REJECT]",
+                ""));
+        for (int i = 0; i < 60; i++) { // SnakeYAML refuses a 51st alias by default; mihomo counts none
+            yaml.append("  - {name: G").append(i).append(", <<: *select}\n");
+        }
+        Config c = parse(yaml.toString());
+        assertEquals(600, c.providers().get("x").intervalSeconds(), "the mapping's own key wins");
+        assertEquals(Behavior.DOMAIN, c.providers().get("x").behavior());
+        GroupEntry p = c.groups().get(0);
+        assertEquals("select", p.type());
+        assertEquals(List.of("DIRECT", "REJECT"), p.members());
+        GroupEntry q = c.groups().get(1);
+        assertEquals(List.of("REJECT"), q.members());
+        assertEquals(300, q.intervalSeconds());
+        assertEquals(62, c.groups().size());
+        ConfigException notAMapping = assertThrows(ConfigException.class, () -> parse(
+                "a: &a [x]\nproxy-groups:\n  - {name: P, <<: *a}\n"));
+        assertEquals("t.yaml:1:8: invalid YAML: expected a mapping for merging, but found scalar",
+                notAMapping.getMessage(), "SnakeYAML names the anchored value");
+    }
+
+    @Test
     void tunAndDnsSectionsKeepValuesAndPositionsForTheirOwners() throws Exception {
         Config c = parse("tun:\n  enable: true\n  mtu: 9000\n  dns-hijack: [any:53]\n");
         assertTrue(c.tun().bool("enable", false));
