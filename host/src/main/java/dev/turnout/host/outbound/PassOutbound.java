@@ -8,6 +8,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
@@ -41,7 +42,7 @@ final class PassOutbound implements Outbound {
         for (GroupEntry g : groups) {
             if (!g.type().equals("relay")) {
                 for (String m : g.members()) {
-                    holders.computeIfAbsent(m, k -> new java.util.ArrayList<>()).add(g.name());
+                    holders.computeIfAbsent(m, k -> new ArrayList<>()).add(g.name());
                 }
             }
         }

@@ -62,8 +62,7 @@ public final class DnsSettings {
             }
         }
         // As in mihomo, a server's name in hosts: is never looked up (the table answers it): no server is needed for it.
-        HostsTable written = new HostsTable(hosts);
-        Predicate<String> known = name -> !written.lookup(name).isEmpty();
+        Predicate<String> known = knownIn(hosts);
         if (defaults != null && defaults.isEmpty() && nameservers != null && fallback != null) {
             // As Clash and mihomo would with their built-in public resolvers, but with the user's own: the servers
             // of nameserver and fallback that are addresses.
@@ -100,6 +99,16 @@ public final class DnsSettings {
                     Boolean.FALSE.equals(systemHosts) ? null : SystemHosts.FILE);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(d.origin(), "dns: " + e.getMessage());
+        }
+    }
+
+    /** Whether hosts: gives a name its addresses; a pattern the table cannot hold is reported with the options. */
+    private static Predicate<String> knownIn(Map<String, List<InetAddress>> hosts) {
+        try {
+            HostsTable written = new HostsTable(hosts);
+            return name -> !written.lookup(name).isEmpty();
+        } catch (IllegalArgumentException unreadable) {
+            return name -> false;
         }
     }
 

@@ -50,6 +50,9 @@ class SettingsTest {
                         + " 'tls://dns.google']")));
         assertTrue(other.getMessage().contains("'tls://dns.google:853' is known by host name (dns.google)"),
                 other.getMessage());
+        ConfigException badPattern = assertThrows(ConfigException.class, () -> Settings.of(parse(
+                "hosts:|  'a..test': 192.0.2.5|dns:|  enable: true|  nameserver: ['https://dns.alidns.com/dns-query']")));
+        assertTrue(badPattern.getMessage().contains("empty label in domain pattern 'a..test'"), badPattern.getMessage());
     }
 
     @Test
