@@ -31,6 +31,8 @@ public final class RuleSet {
     private static final Set<String> BUILT_IN_TARGETS = Set.of("DIRECT", "REJECT", "REJECT-DROP");
     /** mihomo's target that is no outbound: a rule naming it lets the flow go on to the next rule. */
     static final String PASS = "PASS";
+    /** A check of targets that never passes: a caller that knows nothing of groups. PASS itself still passes. */
+    public static final Predicate<String> NONE_PASS = target -> false;
 
     private final List<RuleLine> lines;
     /** Kept (a handle, not the data) so that {@link #explanation} can read the same databases again. */
@@ -405,9 +407,6 @@ public final class RuleSet {
         }
         return Decision.NO_MATCH;
     }
-
-    /** A check of targets that never passes: a caller that knows nothing of groups. PASS itself still passes. */
-    public static final Predicate<String> NONE_PASS = target -> false;
 
     private static boolean passesOn(String target, Predicate<String> passes) {
         return PASS.equals(target) || passes.test(target);
