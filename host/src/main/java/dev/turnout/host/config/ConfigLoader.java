@@ -380,6 +380,9 @@ public final class ConfigLoader {
             List<String> entries = new ArrayList<>();
             if (users != null && !isNull(users.getValueNode())) {
                 for (Node n : sequence(users.getValueNode(), "'authentication' (a list of user:password)").getValue()) {
+                    if (isNull(n)) {
+                        continue; // '- ~', as templates write "no users": mihomo skips it too
+                    }
                     String entry = scalar(n, "user:password");
                     try {
                         Authentication.userEnd(entry);
@@ -404,6 +407,9 @@ public final class ConfigLoader {
                 return out;
             }
             for (Node n : sequence(tuple.getValueNode(), "'" + key + "' (a list of prefixes)").getValue()) {
+                if (isNull(n)) {
+                    continue; // '- ~': mihomo reads an empty prefix that matches nothing
+                }
                 String text = scalar(n, "a prefix such as 192.168.0.0/16");
                 try {
                     out.add(Cidr.parseHostOrRange(text));

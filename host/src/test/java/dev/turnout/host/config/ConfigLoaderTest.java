@@ -224,6 +224,13 @@ class ConfigLoaderTest {
         assertEquals(List.of(), none.lanAllowed());
         assertFalse(none.admits(new java.net.InetSocketAddress("192.168.1.2", 5000)),
                 "written empty: no LAN client, as in mihomo (not every client)");
+        // refined-fish's mihomo template writes '- ~' under each for "none"; mihomo skips such an entry.
+        Authentication tilde = parse("allow-lan: true\nauthentication:\n  - ~\nskip-auth-prefixes:\n  - ~\n"
+                + "lan-disallowed-ips:\n  - ~\n").authentication();
+        assertEquals(java.util.Map.of(), tilde.users());
+        assertEquals(List.of(), tilde.skipPrefixes());
+        assertEquals(List.of(), tilde.lanDisallowed());
+        assertTrue(tilde.admits(new java.net.InetSocketAddress("192.168.1.2", 5000)));
         ConfigException badLan = assertThrows(ConfigException.class, () -> parse("lan-disallowed-ips: [guests]\n"));
         assertTrue(badLan.getMessage().startsWith("t.yaml:1:22: lan-disallowed-ips: 'guests' is not a prefix"),
                 badLan.getMessage());
