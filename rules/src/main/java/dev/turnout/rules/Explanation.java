@@ -64,8 +64,7 @@ public final class Explanation {
         InetAddress ip = q.destination();
         for (int i = 0; i < rules.length; i++) {
             if (i == resolveAt && ip == null && domain != null) {
-                List<InetAddress> got = resolver.resolve(domain);
-                ip = got == null || got.isEmpty() ? null : got.get(0);
+                ip = RuleSet.firstAddress(resolver, domain);
                 steps.add(new Step(0, null, null, false, ip == null
                         ? "resolving " + domain + " (this rule is the first that needs an address): no address"
                         : "resolved " + domain + " to " + ip.getHostAddress()
@@ -76,7 +75,7 @@ public final class Explanation {
             if (target == null) {
                 continue;
             }
-            if (!parts.passable(i) || !(RuleSet.PASS.equals(target) || passes.test(target))) {
+            if (!parts.passable(i) || !RuleSet.passesOn(target, passes)) {
                 return steps;
             }
             steps.add(new Step(0, null, null, false, (RuleSet.PASS.equals(target) ? "PASS"

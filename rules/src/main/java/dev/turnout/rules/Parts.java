@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 
 /**
  * A rule list cut after each rule whose flows may pass on to the next rule (mihomo's PASS: a target that is PASS, or
@@ -16,11 +17,16 @@ final class Parts {
     private final Index[] indexes;
     private final int[] starts;
     private final boolean[] passable;
+    // Asked for every flow (RuleSet.mayResolve, needsProcess): worked out once.
+    private final int resolveAt;
+    private final int processAt;
 
     private Parts(Index[] indexes, int[] starts, boolean[] passable) {
         this.indexes = indexes;
         this.starts = starts;
         this.passable = passable;
+        this.resolveAt = firstOfAnyPart(Index::resolveAt);
+        this.processAt = firstOfAnyPart(Index::processAt);
     }
 
     /** @param passable per rule, whether a flow it decides may go on to the next rule */
@@ -82,19 +88,20 @@ final class Parts {
 
     /** The first rule that makes a name be looked up ({@link Index#resolveAt}), as a list position, or NONE. */
     int resolveAt() {
-        for (int p = 0; p < indexes.length; p++) {
-            if (indexes[p].resolveAt() != Index.NONE) {
-                return starts[p] + indexes[p].resolveAt();
-            }
-        }
-        return Index.NONE;
+        return resolveAt;
     }
 
     /** The first rule that looks at the owning process ({@link Index#processAt}), as a list position, or NONE. */
     int processAt() {
+        return processAt;
+    }
+
+    /** The first part's answer that is not NONE, as a list position; NONE when no part has one. */
+    private int firstOfAnyPart(ToIntFunction<Index> at) {
         for (int p = 0; p < indexes.length; p++) {
-            if (indexes[p].processAt() != Index.NONE) {
-                return starts[p] + indexes[p].processAt();
+            int i = at.applyAsInt(indexes[p]);
+            if (i != Index.NONE) {
+                return starts[p] + i;
             }
         }
         return Index.NONE;

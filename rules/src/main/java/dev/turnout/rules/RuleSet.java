@@ -336,13 +336,9 @@ public final class RuleSet {
         if (best <= resolveAt) {
             return decision(best, query, domain, null);
         }
-        InetAddress resolved = null;
-        if (domain != null) {
-            List<InetAddress> addresses = resolver.resolve(domain);
-            if (addresses != null && !addresses.isEmpty()) {
-                resolved = addresses.get(0);
-                best = Math.min(best, index.resolved(resolved));
-            }
+        InetAddress resolved = firstAddress(resolver, domain);
+        if (resolved != null) {
+            best = Math.min(best, index.resolved(resolved));
         }
         if (index.hasLogicals()) {
             best = Math.min(best, index.logicals(query, domain, resolved, resolveAt, best));
@@ -377,12 +373,9 @@ public final class RuleSet {
                 }
                 if (best > resolveAt) {
                     settled = true;
-                    if (domain != null) {
-                        List<InetAddress> addresses = resolver.resolve(domain);
-                        if (addresses != null && !addresses.isEmpty()) {
-                            ip = addresses.get(0);
-                            best = Math.min(best, index.resolved(ip));
-                        }
+                    ip = firstAddress(resolver, domain);
+                    if (ip != null) {
+                        best = Math.min(best, index.resolved(ip));
                     }
                     if (index.hasLogicals()) {
                         best = Math.min(best, index.logicals(query, domain, ip, resolveAt, best));
@@ -401,15 +394,21 @@ public final class RuleSet {
                 // The rule that passed is the one that makes mihomo look the name up, on reaching it: the rules
                 // after it see the address, though this one matched without it.
                 settled = true;
-                List<InetAddress> addresses = domain == null ? null : resolver.resolve(domain);
-                ip = addresses == null || addresses.isEmpty() ? null : addresses.get(0);
+                ip = firstAddress(resolver, domain);
             }
         }
         return Decision.NO_MATCH;
     }
 
-    private static boolean passesOn(String target, Predicate<String> passes) {
+    /** Whether a flow decided for {@code target} goes on to the next rule: PASS itself, or what {@code passes} says. */
+    static boolean passesOn(String target, Predicate<String> passes) {
         return PASS.equals(target) || passes.test(target);
+    }
+
+    /** The address rules see for {@code domain} once it is looked up (the first answer), or null without one. */
+    static InetAddress firstAddress(NameResolver resolver, String domain) {
+        List<InetAddress> addresses = domain == null ? null : resolver.resolve(domain);
+        return addresses == null || addresses.isEmpty() ? null : addresses.get(0);
     }
 
     /** Whether some rule may let its flows go on to the next rule when a group's choice is PASS (see compile). */
@@ -443,8 +442,7 @@ public final class RuleSet {
         String domain = normalize(query.domain());
         InetAddress ip = query.destination();
         if (ip == null && domain != null && subs.mayResolve()) {
-            List<InetAddress> addresses = resolver.resolve(domain);
-            ip = addresses == null || addresses.isEmpty() ? null : addresses.get(0);
+            ip = firstAddress(resolver, domain);
         }
         int k = subs.decideAsRules(list, query, domain, ip, target -> passesOn(target, passes));
         return k < 0 ? Decision.NO_MATCH : listDecisions[k];

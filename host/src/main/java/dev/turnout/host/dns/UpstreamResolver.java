@@ -377,11 +377,9 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         if (literal != null) {
             return loop.newSucceededFuture(List.of(literal));
         }
-        HostsTable.Entry fixed = hosts.entry(host);
-        if (fixed != null && !fixed.all().isEmpty()) {
-            List<InetAddress> ordered = new ArrayList<>(fixed.v4());
-            ordered.addAll(fixed.v6());
-            return loop.newSucceededFuture(List.copyOf(ordered));
+        List<InetAddress> fixed = fromHosts(host);
+        if (fixed != null) {
+            return loop.newSucceededFuture(fixed);
         }
         Promise<List<InetAddress>> p = loop.newPromise();
         Future<UpstreamReply> a = query(host, DnsRecordType.A);
@@ -394,6 +392,17 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             }
         });
         return p;
+    }
+
+    /** {@code host}'s addresses in {@code hosts:}, IPv4 first, or {@code null} when it has none there. */
+    private List<InetAddress> fromHosts(String host) {
+        HostsTable.Entry fixed = hosts.entry(host);
+        if (fixed == null || fixed.all().isEmpty()) {
+            return null;
+        }
+        List<InetAddress> ordered = new ArrayList<>(fixed.v4());
+        ordered.addAll(fixed.v6());
+        return List.copyOf(ordered);
     }
 
     private static void complete(Promise<List<InetAddress>> p, String host, Future<UpstreamReply> a,
@@ -734,10 +743,9 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         if (!ns.needsLookup()) {
             return loop.newSucceededFuture(ns.address());
         }
-        HostsTable.Entry fixed = hosts.entry(DomainTrie.normalize(ns.host()));
-        if (fixed != null && !fixed.all().isEmpty()) {
-            InetAddress first = fixed.v4().isEmpty() ? fixed.all().get(0) : fixed.v4().get(0);
-            return loop.newSucceededFuture(new InetSocketAddress(first, ns.address().getPort()));
+        List<InetAddress> fixed = fromHosts(DomainTrie.normalize(ns.host()));
+        if (fixed != null) {
+            return loop.newSucceededFuture(new InetSocketAddress(fixed.get(0), ns.address().getPort()));
         }
         UpstreamResolver bootstrap = plan.bootstrap();
         if (bootstrap == null) {
