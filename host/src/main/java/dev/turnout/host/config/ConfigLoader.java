@@ -1611,6 +1611,11 @@ public final class ConfigLoader {
                 String key = scalar(t.getKeyNode(), "a key");
                 values.put(key, value(t.getValueNode()));
                 origins.put(key, at(t.getValueNode()));
+                if (t.getValueNode() instanceof SequenceNode items) {
+                    for (int i = 0; i < items.getValue().size(); i++) {
+                        origins.put(Section.itemKey(key, i), at(items.getValue().get(i)));
+                    }
+                }
             }
             return new Section(values, origins, at(m));
         }

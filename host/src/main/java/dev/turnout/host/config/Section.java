@@ -21,6 +21,7 @@ public record Section(Map<String, Object> values, Map<String, Origin> keyOrigins
         Map<String, Object> v = new java.util.LinkedHashMap<>(values);
         v.put(key, value);
         Map<String, Origin> o = new java.util.LinkedHashMap<>(keyOrigins);
+        o.keySet().removeIf(k -> k.startsWith(key + "[")); // the items written before are gone
         o.put(key, from);
         return new Section(java.util.Collections.unmodifiableMap(v), java.util.Collections.unmodifiableMap(o),
                 present() ? origin : from);
@@ -28,6 +29,17 @@ public record Section(Map<String, Object> values, Map<String, Origin> keyOrigins
 
     public Origin originOf(String key) {
         return keyOrigins.getOrDefault(key, origin);
+    }
+
+    /** Where item {@code index} of the list {@code key} was written (the key's place when not known). */
+    public Origin originOf(String key, int index) {
+        Origin at = keyOrigins.get(itemKey(key, index));
+        return at != null ? at : originOf(key);
+    }
+
+    /** How {@link #keyOrigins} names a list's item. */
+    static String itemKey(String key, int index) {
+        return key + "[" + index + "]";
     }
 
     public boolean bool(String key, boolean fallback) throws ConfigException {

@@ -32,6 +32,14 @@ public interface DnsMatchers {
         return false;
     }
 
+    /**
+     * mihomo's {@code fake-ip-filter-mode: rule}: whether the first of the filter's rules that matches {@code name}
+     * (any case, with or without the trailing dot) says {@code real-ip}; false when none does or there are none.
+     */
+    default boolean realIpByRules(String name) {
+        return false;
+    }
+
     /** Whether {@code name} (any case, with or without the trailing dot) is in one of the sets {@code keys}. */
     default boolean containsAny(java.util.List<String> keys, String name) {
         if (keys.isEmpty()) {

@@ -25,8 +25,7 @@ import java.util.function.Predicate;
  *                          the order written (see {@link #parsePolicy})
  * @param ipv6              {@code dns.ipv6}: AAAA queries get (fake or real) IPv6 answers only when true
  * @param hosts             {@code hosts:} name pattern to addresses
- * @param fakeIpWhitelist   mihomo's {@code fake-ip-filter-mode: whitelist}: only the names the filter lists get fake
- *                          addresses
+ * @param fakeIpFilterMode  mihomo's {@code fake-ip-filter-mode}: what the filter's entries are and say
  * @param outbound          {@code proxy-server-nameserver} and {@code direct-nameserver}
  * @param systemHosts       the system's hosts file, asked after {@code hosts} (mihomo's {@code dns.use-system-hosts},
  *                          on by default); {@code null} for none
@@ -44,7 +43,7 @@ public record DnsOptions(
         Map<String, List<Nameserver>> nameserverPolicy,
         boolean ipv6,
         Map<String, List<InetAddress>> hosts,
-        boolean fakeIpWhitelist,
+        FakeIpFilter.Mode fakeIpFilterMode,
         OutboundNameservers outbound,
         java.nio.file.Path systemHosts) {
 
@@ -77,6 +76,7 @@ public record DnsOptions(
         }
         hosts = java.util.Collections.unmodifiableMap(h);
         outbound = outbound == null ? OutboundNameservers.NONE : outbound;
+        fakeIpFilterMode = fakeIpFilterMode == null ? FakeIpFilter.Mode.BLACKLIST : fakeIpFilterMode;
     }
 
     /**
@@ -85,7 +85,7 @@ public record DnsOptions(
      */
     public DnsOptions lookupsOnly() {
         return new DnsOptions(enable, null, EnhancedMode.NORMAL, fakeIpRange, fakeIpRange6, fakeIpFilter, nameserver,
-                fallback, defaultNameserver, nameserverPolicy, ipv6, hosts, fakeIpWhitelist, outbound, systemHosts);
+                fallback, defaultNameserver, nameserverPolicy, ipv6, hosts, fakeIpFilterMode, outbound, systemHosts);
     }
 
     /** The options without the system's hosts file. */
@@ -94,7 +94,8 @@ public record DnsOptions(
             List<Nameserver> defaultNameserver, Map<String, List<Nameserver>> nameserverPolicy, boolean ipv6,
             Map<String, List<InetAddress>> hosts, boolean fakeIpWhitelist, OutboundNameservers outbound) {
         this(enable, listen, enhancedMode, fakeIpRange, fakeIpRange6, fakeIpFilter, nameserver, fallback,
-                defaultNameserver, nameserverPolicy, ipv6, hosts, fakeIpWhitelist, outbound, null);
+                defaultNameserver, nameserverPolicy, ipv6, hosts, fakeIpWhitelist ? FakeIpFilter.Mode.WHITELIST
+                : FakeIpFilter.Mode.BLACKLIST, outbound, null);
     }
 
     /** The options without servers of their own for Turnout's outbound connections. */

@@ -126,7 +126,7 @@ public final class DnsService implements AutoCloseable {
         SystemHosts system = options.systemHosts() == null ? null : new SystemHosts(options.systemHosts());
         HostsTable hosts = new HostsTable(options.hosts(), system);
         MatchersView matchers = new MatchersView();
-        FakeIpFilter filter = new FakeIpFilter(options.fakeIpFilter(), options.fakeIpWhitelist(), matchers);
+        FakeIpFilter filter = new FakeIpFilter(options.fakeIpFilter(), options.fakeIpFilterMode(), matchers);
         AtomicReference<FakePools> pools = new AtomicReference<>(options.enhancedMode() == EnhancedMode.FAKE_IP
                 ? FakePools.open(options, excluded, cacheFile) : null);
         FakePools fakes = pools.get();
@@ -315,6 +315,11 @@ public final class DnsService implements AutoCloseable {
         public boolean fallbackOnly(String name) {
             return current.fallbackOnly(name);
         }
+
+        @Override
+        public boolean realIpByRules(String name) {
+            return current.realIpByRules(name);
+        }
     }
 
     /**
@@ -362,7 +367,7 @@ public final class DnsService implements AutoCloseable {
      * names get real answers (a reload changed them); names mapped already keep their fake addresses.
      */
     public void useFakeIpFilter(DnsOptions next) {
-        handler.useFilter(new FakeIpFilter(next.fakeIpFilter(), next.fakeIpWhitelist(), matchers));
+        handler.useFilter(new FakeIpFilter(next.fakeIpFilter(), next.fakeIpFilterMode(), matchers));
     }
 
     /**

@@ -4,15 +4,19 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.Section;
 import dev.turnout.host.dns.DnsMatchers;
+import dev.turnout.host.dns.DomainTrie;
+import dev.turnout.host.dns.FakeIpFilter;
 import dev.turnout.rules.Behavior;
 import dev.turnout.rules.GeoData;
 import dev.turnout.rules.NameResolver;
+import dev.turnout.rules.NameRules;
 import dev.turnout.rules.Origin;
 import dev.turnout.rules.ProviderSource;
 import dev.turnout.rules.Query;
 import dev.turnout.rules.RuleException;
 import dev.turnout.rules.RuleLine;
 import dev.turnout.rules.RuleSet;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,17 +28,25 @@ import java.util.Set;
  * and rule providers, so a name is in a set exactly when that rule would match a flow to it, and a provider's refresh
  * or a reload replaces the sets with the rules. As in mihomo, only a provider's domain rules can match: the DNS knows
  * a name, not an address, a port or a network, so the query asked has none of them (rules on them never match it).
+ * With {@code fake-ip-filter-mode: rule}, the filter's own rules are compiled here too, over the same databases and
+ * providers.
  */
 public final class CompiledDnsMatchers implements DnsMatchers {
 
-    private static final CompiledDnsMatchers EMPTY = new CompiledDnsMatchers(Map.of(), null);
+    private static final CompiledDnsMatchers EMPTY = new CompiledDnsMatchers(Map.of(), null, null);
+
+    /** What a {@code fake-ip-filter} rule may end with. */
+    private static final Set<String> FILTER_ACTIONS = Set.of("fake-ip", "real-ip");
 
     private final Map<String, RuleSet> sets;
     private final FallbackFilter fallbackFilter;
+    /** {@code fake-ip-filter-mode: rule}'s rules; null in the other modes. */
+    private final NameRules filterRules;
 
-    private CompiledDnsMatchers(Map<String, RuleSet> sets, FallbackFilter fallbackFilter) {
+    private CompiledDnsMatchers(Map<String, RuleSet> sets, FallbackFilter fallbackFilter, NameRules filterRules) {
         this.sets = Map.copyOf(sets);
         this.fallbackFilter = fallbackFilter;
+        this.filterRules = filterRules;
     }
 
     public static CompiledDnsMatchers empty() {
@@ -58,6 +70,11 @@ public final class CompiledDnsMatchers implements DnsMatchers {
         return fallbackFilter != null && fallbackFilter.fallbackOnly(name);
     }
 
+    @Override
+    public boolean realIpByRules(String name) {
+        return filterRules != null && "real-ip".equals(filterRules.actionFor(DomainTrie.normalize(name)));
+    }
+
     /** The keys held ({@code geosite:cn}, {@code rule-set:corp}). */
     public Set<String> keys() {
         return sets.keySet();
@@ -65,7 +82,12 @@ public final class CompiledDnsMatchers implements DnsMatchers {
 
     /** The rule providers the sets read. */
     List<String> providers() {
-        return sets.keySet().stream().filter(k -> k.startsWith(DnsMatchers.RULE_SET)).map(CompiledDnsMatchers::name).toList();
+        List<String> named = new ArrayList<>(sets.keySet().stream().filter(k -> k.startsWith(DnsMatchers.RULE_SET))
+                .map(CompiledDnsMatchers::name).toList());
+        if (filterRules != null) {
+            named.addAll(filterRules.providers());
+        }
+        return named;
     }
 
     /**
@@ -84,7 +106,8 @@ public final class CompiledDnsMatchers implements DnsMatchers {
         }
         Map<String, String> keyToEntry = new LinkedHashMap<>();
         Map<String, String> keyToSetting = new LinkedHashMap<>();
-        if (dnsOn && dns.values().get("fake-ip-filter") instanceof List<?> entries) {
+        boolean filterRuled = dnsOn && isRuleMode(dns);
+        if (dnsOn && !filterRuled && dns.values().get("fake-ip-filter") instanceof List<?> entries) {
             entries.forEach(e -> collect(String.valueOf(e), "fake-ip-filter", keyToEntry, keyToSetting));
         }
         if (dnsOn && dns.values().get("nameserver-policy") instanceof Map<?, ?> policy) {
@@ -113,7 +136,39 @@ public final class CompiledDnsMatchers implements DnsMatchers {
             }
         }
         FallbackFilter filter = dnsOn ? FallbackFilter.compile(dns, geo, errors, notes) : null;
-        return sets.isEmpty() && filter == null ? EMPTY : new CompiledDnsMatchers(sets, filter);
+        NameRules filterRules = filterRuled ? compileFilterRules(dns, providers, geo, errors, notes) : null;
+        return sets.isEmpty() && filter == null && filterRules == null ? EMPTY
+                : new CompiledDnsMatchers(sets, filter, filterRules);
+    }
+
+    private static boolean isRuleMode(Section dns) {
+        try {
+            return FakeIpFilter.Mode.parse(dns.string("fake-ip-filter-mode", "blacklist")) == FakeIpFilter.Mode.RULE;
+        } catch (ConfigException | IllegalArgumentException unreadable) {
+            return false; // the dns settings report it, at the same key
+        }
+    }
+
+    /** {@code fake-ip-filter-mode: rule}'s rules, each problem reported at its entry; null when there are problems. */
+    private static NameRules compileFilterRules(Section dns, Map<String, ProviderSource> providers, GeoData geo,
+            List<ConfigException> errors, List<String> notes) {
+        if (!(dns.values().get("fake-ip-filter") instanceof List<?> entries)) {
+            return null; // none, or not a list (the dns settings report that)
+        }
+        List<RuleLine> lines = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            lines.add(new RuleLine(String.valueOf(entries.get(i)), dns.originOf("fake-ip-filter", i)));
+        }
+        String about = "dns: fake-ip-filter (fake-ip-filter-mode: rule): ";
+        try {
+            NameRules rules = NameRules.compile(lines, FILTER_ACTIONS, providers, geo);
+            rules.warnings().forEach(w -> notes.add(w + " (dns: fake-ip-filter)"));
+            return rules;
+        } catch (RuleException problem) {
+            problem.problems().forEach(p -> errors.add(new ConfigException(p.origin(), about
+                    + RoutingCompiler.stripOrigin(p))));
+            return null;
+        }
     }
 
     /** Marks a setting of the {@code sniffer:} section among the {@code dns:} ones. */

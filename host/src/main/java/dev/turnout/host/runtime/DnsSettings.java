@@ -50,9 +50,11 @@ public final class DnsSettings {
         var direct = keys.read("direct-nameserver", () -> DnsOptions.parseNameservers(d.strings("direct-nameserver")));
         Boolean directFollows = keys.read("direct-nameserver-follow-policy",
                 () -> d.bool("direct-nameserver-follow-policy", false));
-        var fakeIpFilter = keys.read("fake-ip-filter", () -> FakeIpFilter.checked(d.strings("fake-ip-filter")));
-        Boolean whitelist = keys.read("fake-ip-filter-mode",
-                () -> FakeIpFilter.isWhitelist(d.string("fake-ip-filter-mode", "blacklist")));
+        FakeIpFilter.Mode filterMode = keys.read("fake-ip-filter-mode",
+                () -> FakeIpFilter.Mode.parse(d.string("fake-ip-filter-mode", "blacklist")));
+        // In rule mode the entries are rules, compiled (and checked) with the rules: they may name rule providers.
+        var fakeIpFilter = keys.read("fake-ip-filter", () -> filterMode == FakeIpFilter.Mode.RULE
+                ? d.strings("fake-ip-filter") : FakeIpFilter.checked(d.strings("fake-ip-filter")));
         Map<String, List<InetAddress>> hosts = new LinkedHashMap<>();
         for (var e : config.hosts().entrySet()) {
             List<InetAddress> addresses = keys.read("hosts",
@@ -94,7 +96,7 @@ public final class DnsSettings {
         List<Nameserver> fallbackAsked = Boolean.TRUE.equals(respect) ? byRules(fallback) : fallback;
         try {
             return new DnsOptions(true, listen, mode, range, range6, fakeIpFilter, asked,
-                    fallbackAsked, defaults, policy, d.bool("ipv6", false) && config.ipv6(), hosts, Boolean.TRUE.equals(whitelist),
+                    fallbackAsked, defaults, policy, d.bool("ipv6", false) && config.ipv6(), hosts, filterMode,
                     new OutboundNameservers(proxyServer, direct, Boolean.TRUE.equals(directFollows)),
                     Boolean.FALSE.equals(systemHosts) ? null : SystemHosts.FILE);
         } catch (IllegalArgumentException e) {

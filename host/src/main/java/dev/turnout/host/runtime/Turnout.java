@@ -849,7 +849,7 @@ public final class Turnout implements AutoCloseable {
         if (change.filter()) {
             dns.useFakeIpFilter(nextDns);
             log.info("dns: fake-ip-filter now {} entries ({}); names mapped already keep their fake addresses",
-                    nextDns.fakeIpFilter().size(), nextDns.fakeIpWhitelist() ? "whitelist" : "blacklist");
+                    nextDns.fakeIpFilter().size(), nextDns.fakeIpFilterMode());
         }
         if (change.ipv6()) {
             dns.useIpv6(nextDns.ipv6());

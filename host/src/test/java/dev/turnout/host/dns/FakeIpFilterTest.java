@@ -66,18 +66,46 @@ class FakeIpFilterTest {
     void setEntriesAreAskedOfTheSetsAndWhitelistModeTurnsTheFilterAround() {
         DnsMatchers sets = (key, name) -> key.equals("geosite:private") && name.endsWith(".home.arpa")
                 || key.equals("rule-set:Corp") && name.equals("git.corp.test");
-        FakeIpFilter f = new FakeIpFilter(List.of("geosite:PRIVATE,cn", "rule-set:Corp", "+.local"), false, sets);
+        FakeIpFilter f = new FakeIpFilter(List.of("geosite:PRIVATE,cn", "rule-set:Corp", "+.local"), FakeIpFilter.Mode.BLACKLIST, sets);
         assertTrue(f.matches("NAS.Home.Arpa."), "asked in lower case without the dot");
         assertTrue(f.matches("git.corp.test"));
         assertTrue(f.matches("printer.local"));
         assertFalse(f.matches("www.example.test"));
         assertFalse(f.allowsFake("git.corp.test"));
         assertTrue(f.allowsFake("www.example.test"));
-        FakeIpFilter whitelist = new FakeIpFilter(List.of("rule-set:Corp", "+.local"), true, sets);
+        FakeIpFilter whitelist = new FakeIpFilter(List.of("rule-set:Corp", "+.local"), FakeIpFilter.Mode.WHITELIST, sets);
         assertTrue(whitelist.allowsFake("git.corp.test"), "whitelist: only the names listed get fake addresses");
         assertTrue(whitelist.allowsFake("printer.local"));
         assertFalse(whitelist.allowsFake("www.example.test"));
         assertFalse(new FakeIpFilter(List.of("rule-set:Corp")).matches("git.corp.test"), "no sets given: none match");
+    }
+
+    @Test
+    void ruleModeAsksTheCompiledRulesAndGivesAFakeAddressWhenTheyDoNotSayRealIp() {
+        DnsMatchers rules = new DnsMatchers() {
+            @Override
+            public boolean contains(String key, String name) {
+                throw new AssertionError("rule mode has no set entries: asked " + key);
+            }
+
+            @Override
+            public boolean realIpByRules(String name) {
+                return name.equals("nas.home.arpa");
+            }
+        };
+        FakeIpFilter f = new FakeIpFilter(List.of("DOMAIN-SUFFIX,home.arpa,real-ip", "MATCH,fake-ip"),
+                FakeIpFilter.Mode.RULE, rules);
+        assertFalse(f.allowsFake("nas.home.arpa"));
+        assertTrue(f.allowsFake("www.example.test"));
+        assertFalse(f.matches("nas.home.arpa"), "its entries are not patterns");
+    }
+
+    @Test
+    void theModeIsReadInAnyCaseAndAnotherIsRefused() {
+        assertEquals(FakeIpFilter.Mode.RULE, FakeIpFilter.Mode.parse("Rule"));
+        assertEquals(FakeIpFilter.Mode.WHITELIST, FakeIpFilter.Mode.parse("WHITELIST"));
+        assertEquals("fake-ip-filter-mode must be blacklist, whitelist or rule, got 'rules'",
+                assertThrows(IllegalArgumentException.class, () -> FakeIpFilter.Mode.parse("rules")).getMessage());
     }
 
     @Test

@@ -132,6 +132,56 @@ class CompiledDnsMatchersTest {
     }
 
     @Test
+    void ruleModesFilterIsTheFirstOfItsRulesThatMatchesTheNameOverTheSameDatabasesAndProviders() throws Exception {
+        RoutingCompiler.Compiled c = compile(String.join("\n",
+                "  fake-ip-filter-mode: rule",
+                "  fake-ip-filter:",
+                "    - DOMAIN,fake.corp.example,fake-ip",
+                "    - RULE-SET,corp,real-ip",
+                "    - RULE-SET,mixed,Real-IP",
+                "    - GEOSITE,private,real-ip",
+                "    - DOMAIN-KEYWORD,stun,real-ip",
+                "    - MATCH,fake-ip"),
+                "  - MATCH,DIRECT");
+        CompiledDnsMatchers m = c.routing().dnsMatchers();
+        assertTrue(m.realIpByRules("git.corp.example"));
+        assertFalse(m.realIpByRules("fake.corp.example"), "an earlier rule says fake-ip");
+        assertTrue(m.realIpByRules("A.Mixed.Example."), "any case, with the trailing dot");
+        assertTrue(m.realIpByRules("printer.lan"));
+        assertTrue(m.realIpByRules("stun.l.example"));
+        assertFalse(m.realIpByRules("www.example.org"), "MATCH,fake-ip");
+        assertTrue(m.keys().isEmpty(), "rule mode's entries are not set entries");
+        assertEquals(List.of("c.yaml:4:8: provider 'ips' is not used by any rule"),
+                c.notes().stream().filter(n -> n.contains("not used by any rule")).toList(),
+                "the filter's rules use corp and mixed");
+        assertFalse(compile("  fake-ip-filter: ['+.lan']", "  - MATCH,DIRECT").routing().dnsMatchers()
+                .realIpByRules("printer.lan"), "blacklist mode has no rules");
+    }
+
+    @Test
+    void ruleModesMistakesAreEachReportedAtTheirEntry() {
+        ConfigException e = assertThrows(ConfigException.class, () -> compile(String.join("\n",
+                "  fake-ip-filter-mode: rule",
+                "  fake-ip-filter:",
+                "    - '+.lan'",
+                "    - RULE-SET,ips,real-ip",
+                "    - GEOSITE,nosuch,real-ip",
+                "    - IP-CIDR,192.0.2.0/24,real-ip",
+                "    - DOMAIN,a.example,PROXY"),
+                "  - MATCH,DIRECT"));
+        List<String> problems = e.problems().stream().map(Throwable::getMessage).toList();
+        String about = "dns: fake-ip-filter (fake-ip-filter-mode: rule): ";
+        assertEquals(5, problems.size(), String.join("\n", problems));
+        assertTrue(problems.get(0).startsWith("c.yaml:11:7: " + about + "malformed rule"), problems.get(0));
+        assertTrue(problems.get(1).startsWith("c.yaml:12:7: " + about + "rule provider 'ips' has behavior ipcidr"),
+                problems.get(1));
+        assertEquals("c.yaml:13:7: " + about + "GEOSITE,nosuch: GeoSite.dat has no list 'nosuch'", problems.get(2));
+        assertTrue(problems.get(3).startsWith("c.yaml:14:7: " + about + "only rules on the name"), problems.get(3));
+        assertEquals("c.yaml:15:7: " + about + "'PROXY' is not an action here: write fake-ip or real-ip",
+                problems.get(4));
+    }
+
+    @Test
     void fallbackFilterDistrustsAddressesAbroadAndInItsRangesAndSendsItsNamesToFallbackAlone() throws Exception {
         GeoFiles.mmdb(dir.resolve("Country.mmdb"), "GeoIP2-Country", Map.of(
                 "192.0.2.0/25", "{ country => { iso_code => 'CN' } }",

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.dns.FakeIpFilter;
 import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.dns.Nameserver;
 import java.nio.file.Path;
@@ -96,7 +97,7 @@ class SettingsTest {
         Config c = parse("dns:|  enable: true|  enhanced-mode: fake-ip|  nameserver: [192.0.2.53]"
                 + "|  fake-ip-filter: ['*.lan', 'geosite:private', 'rule-set:fakeip', '+.local']");
         assertEquals(List.of("*.lan", "geosite:private", "rule-set:fakeip", "+.local"), Settings.of(c).dns().fakeIpFilter());
-        assertFalse(Settings.of(c).dns().fakeIpWhitelist());
+        assertEquals(FakeIpFilter.Mode.BLACKLIST, Settings.of(c).dns().fakeIpFilterMode());
         assertEquals(List.of(), c.warnings());
         ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(parse(
                 "dns:|  enable: true|  nameserver: [192.0.2.53]|  fake-ip-filter: ['a..lan']")));
@@ -106,11 +107,17 @@ class SettingsTest {
                 "dns:|  enable: true|  nameserver: [192.0.2.53]|  fake-ip-filter: ['geosite:cn,']")));
         assertEquals("t.yaml:4:19: dns: fake-ip-filter entry 'geosite:cn,': 'geosite:cn,' names no geosite list"
                 + " (write geosite:NAME)", e.getMessage());
-        assertTrue(Settings.of(parse("dns:|  enable: true|  nameserver: [192.0.2.53]|  fake-ip-filter-mode: whitelist"))
-                .dns().fakeIpWhitelist());
+        assertEquals(FakeIpFilter.Mode.WHITELIST, Settings.of(parse(
+                "dns:|  enable: true|  nameserver: [192.0.2.53]|  fake-ip-filter-mode: whitelist")).dns().fakeIpFilterMode());
         e = assertThrows(ConfigException.class, () -> Settings.of(parse(
-                "dns:|  enable: true|  nameserver: [192.0.2.53]|  fake-ip-filter-mode: rule")));
-        assertEquals("t.yaml:4:24: dns: fake-ip-filter-mode must be blacklist or whitelist, got 'rule'", e.getMessage());
+                "dns:|  enable: true|  nameserver: [192.0.2.53]|  fake-ip-filter-mode: rules")));
+        assertEquals("t.yaml:4:24: dns: fake-ip-filter-mode must be blacklist, whitelist or rule, got 'rules'",
+                e.getMessage());
+        // Rule mode's entries are rules, read with the rules (RoutingCompiler), not patterns.
+        Config ruled = parse("dns:|  enable: true|  nameserver: [192.0.2.53]|  fake-ip-filter-mode: rule"
+                + "|  fake-ip-filter: ['GEOSITE,private,real-ip', 'MATCH,fake-ip']");
+        assertEquals(FakeIpFilter.Mode.RULE, Settings.of(ruled).dns().fakeIpFilterMode());
+        assertEquals(List.of("GEOSITE,private,real-ip", "MATCH,fake-ip"), Settings.of(ruled).dns().fakeIpFilter());
     }
 
     @Test
