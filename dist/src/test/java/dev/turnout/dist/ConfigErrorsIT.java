@@ -68,7 +68,7 @@ class ConfigErrorsIT {
         "socks5 without server ~ proxies:|  - {name: a, type: socks5, port: 1} ~ c.yaml:2:5: 'server' is required for type socks5",
         "socks5 bad port ~ proxies:|  - {name: a, type: socks5, server: x, port: 99999} ~ c.yaml:2:46: 'port' must be a port from 1 to 65535, got 99999",
         "duplicate names ~ proxies:|  - {name: a, type: reject}|  - {name: a, type: reject} ~ c.yaml:3:12: the name 'a' is used twice",
-        "bad group type ~ proxy-groups:|  - {name: g, type: smart, proxies: [DIRECT]} ~ c.yaml:2:21: unknown group type 'smart'; expected one of select, url-test, fallback, load-balance, relay",
+        "bad group type ~ proxy-groups:|  - {name: g, type: smart, proxies: [DIRECT]} ~ c.yaml:2:21: group 'g': unknown group type 'smart'; expected one of select, url-test, fallback, load-balance, relay (smart is a mihomo fork's; mihomo itself refuses it too)",
         "group names unknown member ~ proxy-groups:|  - {name: g, type: select, proxies: [nope]} ~ c.yaml:2:5: group 'g' names 'nope', which is neither an outbound nor a group",
         "duplicate key ~ mixed-port: 1|mixed-port: 2 ~ c.yaml:2:1: duplicate key 'mixed-port' (first written at line 1)",
         "bad log level ~ log-level: loud ~ c.yaml:1:12: 'log-level' must be debug, info, warning, error or silent, got 'loud'",

@@ -141,6 +141,30 @@ class ConfigRefusalIT {
     }
 
     @Test
+    void aRefusedGroupIsReportedOnceNotAgainByEveryGroupAndRuleThatNamesIt() throws Exception {
+        // refined-fish/clash_rule_fish's template: seven groups of a fork's type 'smart', named by 86 groups and rules.
+        Path config = write("c.yaml", String.join("|",
+                "mixed-port: 7890",
+                "template: &smart {type: smart, include-all: true}",
+                "proxy-groups:",
+                "  - {name: HK, <<: *smart}",
+                "  - {name: AI, type: select, proxies: [HK, DIRECT]}",
+                "  - {name: Media, type: select, proxies: [HK, nope]}",
+                "rules:",
+                "  - DOMAIN,a.test,HK",
+                "  - MATCH,AI"));
+        Netns.Result check = PluginsIT.runLauncher("check", "-c", config.toString());
+        assertEquals(2, check.exitCode(), check.stdout() + check.stderr());
+        String c = config.toString();
+        assertEquals(String.join("\n",
+                "turnout: 2 problems in the config:",
+                "  " + c + ":2:25: group 'HK': unknown group type 'smart'; expected one of select, url-test, fallback,"
+                        + " load-balance, relay (smart is a mihomo fork's; mihomo itself refuses it too)",
+                "  " + c + ":6:5: group 'Media' names 'nope', which is neither an outbound nor a group",
+                ""), check.stderr());
+    }
+
+    @Test
     void oneCheckListsEveryProblemAndRunListsTheSame() throws Exception {
         // 'mode' is refused while the YAML is read, the others only when the config is built: one run lists both.
         Path config = write("c.yaml", String.join("|",

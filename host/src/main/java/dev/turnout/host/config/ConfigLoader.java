@@ -849,9 +849,29 @@ public final class ConfigLoader {
             }
             for (Node item : attempt(() -> sequence(tuple.getValueNode(), "'proxy-groups' (a list of groups)").getValue(),
                     List.<Node>of())) {
-                attempt(() -> out.add(group(item)), false);
+                if (!attempt(() -> out.add(group(item)), false)) {
+                    standIn(item).ifPresent(out::add);
+                }
             }
             return out;
+        }
+
+        /**
+         * A group that refuses every flow, in place of a refused one whose name can be read: the config is refused
+         * anyway, and {@code turnout check} then reports what else is wrong without once more every group and rule
+         * that names it ("names 'X', which is neither an outbound nor a group"), which its own problem explains.
+         */
+        private java.util.Optional<GroupEntry> standIn(Node item) {
+            if (item instanceof MappingNode m) {
+                for (NodeTuple t : m.getValue()) {
+                    if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("name")
+                            && t.getValueNode() instanceof ScalarNode v && !v.getValue().isBlank()) {
+                        return java.util.Optional.of(new GroupEntry(v.getValue(), "select", List.of("REJECT"), null, 0, 0,
+                                at(m)));
+                    }
+                }
+            }
+            return java.util.Optional.empty();
         }
 
         private GroupEntry group(Node item) throws ConfigException {
@@ -860,8 +880,10 @@ public final class ConfigLoader {
             String groupName = requiredString(kv, "name", m);
             String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
             if (!GROUP_TYPES.contains(type)) {
-                throw new ConfigException(at(kv.get("type").getValueNode()), "unknown group type '" + type
-                        + "'; expected one of select, url-test, fallback, load-balance, relay");
+                // Named: groups written from one anchor (<<: *template) all point at the anchor's line.
+                throw new ConfigException(at(kv.get("type").getValueNode()), "group '" + groupName + "': unknown group "
+                        + "type '" + type + "'; expected one of select, url-test, fallback, load-balance, relay"
+                        + (type.equals("smart") ? " (smart is a mihomo fork's; mihomo itself refuses it too)" : ""));
             }
             for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
                 if (!GROUP_KEYS.contains(e.getKey())) {

@@ -547,7 +547,8 @@ class ConfigLoaderTest {
                 "t.yaml:1:13: 'mixed-port' must be a whole number, got 'seventy'",
                 "t.yaml:2:7: 'mode' must be rule, global or direct, got 'sideways'",
                 "t.yaml:4:5: missing 'type'",
-                "t.yaml:7:21: unknown group type 'smart'; expected one of select, url-test, fallback, load-balance, relay",
+                "t.yaml:7:21: group 'g': unknown group type 'smart'; expected one of select, url-test, fallback,"
+                        + " load-balance, relay (smart is a mihomo fork's; mihomo itself refuses it too)",
                 "t.yaml:9:5: expected a rule line such as DOMAIN-SUFFIX,example.com,PROXY, got a mapping"),
                 e.problems().stream().map(Throwable::getMessage).toList());
         assertTrue(e.getMessage().startsWith("5 problems in the config:\n  t.yaml:1:13: "), e.getMessage());
