@@ -128,5 +128,14 @@ class MatchExplainIT {
                 "  " + c + ":9:5  DOMAIN-SUFFIX,ads.test,ads  matches",
                 "  'ads' chooses PASS now: going on to the next rule, as mihomo does",
                 "  " + c + ":10:5  MATCH,DIRECT  matches"), r.stdout().lines().toList());
+
+        // A run keeps a dashboard's choice beside the config and starts the group there: match does too.
+        Files.writeString(dir.resolve(".turnout-selections"), "ads=block\n", StandardCharsets.UTF_8);
+        Netns.Result chosen = turnout(config, "x.ads.test 443\n", "match");
+        assertEquals(0, chosen.exitCode(), chosen.stderr());
+        assertEquals("x.ads.test 443\tads\tDOMAIN-SUFFIX,ads.test\n", chosen.stdout());
+        Files.writeString(config, Files.readString(config) + "profile: {store-selected: false}\n");
+        assertEquals("x.ads.test 443\tDIRECT\tMATCH\n", turnout(config, "x.ads.test 443\n", "match").stdout(),
+                "a run that keeps no choices starts at the first member");
     }
 }

@@ -10,6 +10,7 @@ import dev.turnout.host.dns.DnsService;
 import dev.turnout.host.dns.UpstreamResolver;
 import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.host.outbound.OutboundFactory;
+import dev.turnout.host.outbound.Selections;
 import dev.turnout.host.route.ProviderLoader;
 import dev.turnout.host.route.RuleHosts;
 import dev.turnout.host.runtime.DnsSettings;
@@ -85,25 +86,33 @@ final class MatchCommand implements Callable<Integer> {
             return 2;
         }
         try (lookups) {
-            return answer(rules, hosts, lookups.resolver(), explanation, firstMembersPass(c));
+            return answer(rules, hosts, lookups.resolver(), explanation, startingMembersPass(c));
         }
     }
 
     /**
-     * Whether a target leads to PASS with every group at its first member: match runs no group, and that is where a
-     * fresh start has a select group (and url-test and fallback groups until their first check).
+     * Whether a target leads to PASS with every group where a run on this config starts it: match runs no group. A
+     * select group starts at the member kept for it ({@code profile.store-selected}, what a dashboard chose last), a
+     * url-test or fallback group at the member pinned for it, and otherwise at its first member (until its first
+     * check).
      */
-    private static Predicate<String> firstMembersPass(Config c) {
-        Map<String, String> first = new HashMap<>();
+    private static Predicate<String> startingMembersPass(Config c) {
+        Map<String, String> kept = c.profile().storeSelected()
+                ? Selections.readOnly(c.baseDir().resolve(Selections.FILE_NAME)) : Map.of();
+        Map<String, String> start = new HashMap<>();
         c.groups().stream().filter(g -> !g.members().isEmpty() && !g.type().equals("relay"))
-                .forEach(g -> first.put(g.name(), g.members().get(0)));
+                .forEach(g -> {
+                    String choice = kept.get(g.name()); // "" for a url-test or fallback group a user unpinned
+                    boolean held = choice != null && g.members().contains(choice) && !g.type().equals("load-balance");
+                    start.put(g.name(), held ? choice : g.members().get(0));
+                });
         return target -> {
             String t = target;
             for (int depth = 0; t != null && depth < 32; depth++) {
                 if (t.equals("PASS")) {
                     return true;
                 }
-                t = first.get(t);
+                t = start.get(t);
             }
             return false;
         };

@@ -54,17 +54,35 @@ public final class Selections {
 
     private void read() {
         String text = kept == null ? null : kept.read();
-        if (text == null) {
-            return;
+        if (text != null) {
+            choices.putAll(parse(text, kept.file()));
         }
+    }
+
+    /**
+     * The choices kept in {@code file}, read once and never written: what a run on that config starts with, for a
+     * command beside it ({@code turnout match}). Empty when there is no file or it cannot be read.
+     */
+    public static Map<String, String> readOnly(Path file) {
+        try {
+            return java.nio.file.Files.isRegularFile(file) ? parse(java.nio.file.Files.readString(file), file) : Map.of();
+        } catch (IOException e) {
+            log.warn("ignoring unreadable selections file {}: {}", file, e.getMessage());
+            return Map.of();
+        }
+    }
+
+    private static Map<String, String> parse(String text, Path file) {
         Properties p = new Properties();
         try {
             p.load(new StringReader(text));
         } catch (IOException | IllegalArgumentException e) {
-            log.warn("ignoring unreadable selections file {}: {}", kept.file(), e.getMessage());
-            return;
+            log.warn("ignoring unreadable selections file {}: {}", file, e.getMessage());
+            return Map.of();
         }
-        p.stringPropertyNames().stream().sorted().limit(MAX_ENTRIES).forEach(k -> choices.put(k, p.getProperty(k)));
+        Map<String, String> read = new LinkedHashMap<>();
+        p.stringPropertyNames().stream().sorted().limit(MAX_ENTRIES).forEach(k -> read.put(k, p.getProperty(k)));
+        return read;
     }
 
     public synchronized String choiceFor(String group) {
