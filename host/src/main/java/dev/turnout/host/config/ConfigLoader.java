@@ -849,29 +849,38 @@ public final class ConfigLoader {
             }
             for (Node item : attempt(() -> sequence(tuple.getValueNode(), "'proxy-groups' (a list of groups)").getValue(),
                     List.<Node>of())) {
-                if (!attempt(() -> out.add(group(item)), false)) {
-                    standIn(item).ifPresent(out::add);
+                try {
+                    out.add(group(item));
+                } catch (ConfigException refused) {
+                    String name = nameOf(item);
+                    for (ConfigException e : refused.problems()) {
+                        // Named: groups written from one anchor (<<: *template) all point at the anchor's line.
+                        errors.add(name == null || e.getMessage().contains("'" + name + "'") ? e
+                                : new ConfigException(e.origin(), "group '" + name + "': "
+                                + e.getMessage().substring(e.origin().toString().length() + 2)));
+                    }
+                    if (name != null) {
+                        // A group that refuses every flow in its place: the config is refused anyway, and turnout
+                        // check then says what else is wrong without saying once more of every group and rule naming
+                        // it that it "names 'X', which is neither an outbound nor a group".
+                        out.add(new GroupEntry(name, "select", List.of("REJECT"), null, 0, 0, at(item)));
+                    }
                 }
             }
             return out;
         }
 
-        /**
-         * A group that refuses every flow, in place of a refused one whose name can be read: the config is refused
-         * anyway, and {@code turnout check} then reports what else is wrong without once more every group and rule
-         * that names it ("names 'X', which is neither an outbound nor a group"), which its own problem explains.
-         */
-        private java.util.Optional<GroupEntry> standIn(Node item) {
+        /** A group entry's name, or null when it has none that can be read. */
+        private static String nameOf(Node item) {
             if (item instanceof MappingNode m) {
                 for (NodeTuple t : m.getValue()) {
                     if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals("name")
                             && t.getValueNode() instanceof ScalarNode v && !v.getValue().isBlank()) {
-                        return java.util.Optional.of(new GroupEntry(v.getValue(), "select", List.of("REJECT"), null, 0, 0,
-                                at(m)));
+                        return v.getValue();
                     }
                 }
             }
-            return java.util.Optional.empty();
+            return null;
         }
 
         private GroupEntry group(Node item) throws ConfigException {
@@ -880,9 +889,8 @@ public final class ConfigLoader {
             String groupName = requiredString(kv, "name", m);
             String type = requiredString(kv, "type", m).toLowerCase(Locale.ROOT);
             if (!GROUP_TYPES.contains(type)) {
-                // Named: groups written from one anchor (<<: *template) all point at the anchor's line.
-                throw new ConfigException(at(kv.get("type").getValueNode()), "group '" + groupName + "': unknown group "
-                        + "type '" + type + "'; expected one of select, url-test, fallback, load-balance, relay"
+                throw new ConfigException(at(kv.get("type").getValueNode()), "unknown group type '" + type
+                        + "'; expected one of select, url-test, fallback, load-balance, relay"
                         + (type.equals("smart") ? " (smart is a mihomo fork's; mihomo itself refuses it too)" : ""));
             }
             for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {

@@ -373,7 +373,7 @@ class ConfigLoaderTest {
         assertEquals(7893, c.listeners().get(0).port());
         ConfigException e = assertThrows(ConfigException.class, () -> parse(
                 "proxy-groups:\n  - {name: G, type: select, proxies: [DIRECT], interval: 'often'}\n"));
-        assertEquals("t.yaml:2:58: 'interval' must be a whole number, got 'often'", e.getMessage());
+        assertEquals("t.yaml:2:58: group 'G': 'interval' must be a whole number, got 'often'", e.getMessage());
         ConfigException top = assertThrows(ConfigException.class, () -> parse("mixed-port: '7890'\n"));
         assertTrue(top.getMessage().contains("mixed-port"), "a top-level key is read strictly, as mihomo's YAML types are: "
                 + top.getMessage());

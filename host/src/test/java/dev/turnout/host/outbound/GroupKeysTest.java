@@ -228,7 +228,7 @@ class GroupKeysTest {
                 + "  - {name: a, type: select, include-all: true, filter: '(unclosed'}\n"
                 + "  - {name: b, type: url-test, proxies: [hk-1], expected-status: '200-x'}\n"));
         assertEquals(List.of(
-                "t.yaml:7:56: 'filter': '(unclosed' is not a regular expression: missing closing )",
+                "t.yaml:7:56: group 'a': 'filter': '(unclosed' is not a regular expression: missing closing )",
                 "t.yaml:8:65: 'expected-status' of group 'b': '200-x' is not a status or a range such as 200-299 "
                         + "(expected such as 204, 200/302 or 200-299)"),
                 e.problems().stream().map(Throwable::getMessage).toList());
