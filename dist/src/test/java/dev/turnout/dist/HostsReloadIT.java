@@ -83,6 +83,31 @@ class HostsReloadIT {
         }
     }
 
+    /**
+     * mihomo's hosts: aliases (widely copied configs write 'google.cn: google.com'), which Turnout refused: a name
+     * written as another that hosts: gives addresses has those addresses, for the DNS and dialling alike; one written
+     * as a name hosts: does not give is answered for that name, after a CNAME to it, with a fake address standing for
+     * it. A name the table cannot hold is left out with a warning, as mihomo leaves it out (without one).
+     */
+    @Test
+    void aNameWrittenAsAnotherStandsForIt() throws Exception {
+        Files.writeString(config, configWith(true, "  alias.test: app.test", "  app.test: 127.0.0.1",
+                "  '+.cdn.test': far.test", "  '*default.bad.test': 127.0.0.1"));
+        try (Launched turnout = Launched.start(ns, config, log, 9090)) {
+            assertEquals("127.0.0.1", answer("alias.test"), this::log);
+            assertEquals("200", get("alias.test"), "dialled at app.test's address: " + log());
+            java.util.List<String> lines = answer("img.cdn.test").lines().toList();
+            assertEquals(2, lines.size(), () -> lines + "\n" + log());
+            assertEquals("far.test.", lines.get(0), "the CNAME comes first");
+            assertTrue(lines.get(1).startsWith("198.18."), lines::toString);
+            String ptr = ns.run(Duration.ofSeconds(10), "dig", "+short", "+time=2", "+tries=1", "-p", "1053",
+                    "@127.0.0.1", "-x", lines.get(1)).stdout().trim();
+            assertEquals("far.test.", ptr, "the fake address stands for the other name");
+            assertTrue(log().contains("hosts '*default.bad.test': ") && log().contains("left out, as mihomo leaves it"
+                    + " out"), this::log);
+        }
+    }
+
     @Test
     void withoutTurnoutsDnsTheNamesItDialsFollowTheReloadedHostsToo() throws Exception {
         Files.writeString(config, configWith(false, "  app.test: 127.0.0.1"));

@@ -1389,6 +1389,14 @@ public final class ConfigLoader {
                     } else {
                         addresses.add(scalar(v, "an IP address or a list of them"));
                     }
+                    try {
+                        new dev.turnout.host.dns.DomainTrie<Boolean>().insert(host, Boolean.TRUE);
+                    } catch (IllegalArgumentException unusable) {
+                        // mihomo leaves such a name out without a word ('*default.example': '*' is a whole label).
+                        warnings.add(at(t.getKeyNode()) + ": hosts '" + host + "': " + unusable.getMessage()
+                                + "; left out, as mihomo leaves it out");
+                        return null;
+                    }
                     return out.put(host.toLowerCase(Locale.ROOT), List.copyOf(addresses));
                 }, null);
             }

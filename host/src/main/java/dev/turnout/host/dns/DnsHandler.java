@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.dns.DefaultDnsPtrRecord;
+import io.netty.handler.codec.dns.DefaultDnsRawRecord;
 import io.netty.handler.codec.dns.DefaultDnsResponse;
 import io.netty.handler.codec.dns.DnsOpCode;
 import io.netty.handler.codec.dns.DnsQuery;
@@ -106,9 +107,12 @@ public final class DnsHandler {
         }
     }
 
-    /** Answers {@code hosts} from the next query on, for this handler and the resolvers sharing its table. */
-    public void useHosts(java.util.Map<String, List<InetAddress>> hosts) {
-        this.hosts.useHosts(hosts);
+    /**
+     * Answers {@code hosts} from the next query on, for this handler and the resolvers sharing its table, and the
+     * questions for {@code aliases} (names written as other names) for those names.
+     */
+    public void useHosts(java.util.Map<String, List<InetAddress>> hosts, java.util.Map<String, String> aliases) {
+        this.hosts.useHosts(hosts, aliases);
     }
 
     /** The pools fake-ip mode hands addresses from, made when a reload first switched to it. */
@@ -212,15 +216,22 @@ public final class DnsHandler {
         String name = DomainTrie.normalize(question.name());
         if (a || aaaa) {
             HostsTable.Entry fixed = hosts.entry(name);
-            if (fixed != null) {
+            String alias = fixed == null ? null : fixed.alias();
+            if (fixed != null && alias == null) {
                 List<InetAddress> list = a ? fixed.v4() : ipv6 ? fixed.v6() : List.of();
                 return executor.newSucceededFuture(encode(r, DnsResponseCode.NOERROR, false, list, null));
             }
             if (aaaa && !ipv6) {
-                return executor.newSucceededFuture(encode(r, DnsResponseCode.NOERROR, false, null, null));
+                return executor.newSucceededFuture(alias == null ? encode(r, DnsResponseCode.NOERROR, false, null, null)
+                        : aliased(r, alias, DnsResponseCode.NOERROR, List.of(), HOSTS_TTL));
             }
-            if (mode == EnhancedMode.FAKE_IP && DnsNames.isFakeable(name) && filter.allowsFake(name)) {
-                return afterJournaled(fake(r, a ? pool4 : pool6, name), executor);
+            String asked = alias == null ? name : alias;
+            if (mode == EnhancedMode.FAKE_IP && DnsNames.isFakeable(asked) && filter.allowsFake(asked)) {
+                return afterJournaled(fake(r, a ? pool4 : pool6, asked, alias), executor);
+            }
+            if (alias != null) {
+                // As mihomo: the question is asked for the name hosts: gives, and a CNAME to it comes first.
+                return forwardAliased(r, alias, type, executor);
             }
         } else if ((type.equals(HTTPS) || type.equals(SVCB)) && mode == EnhancedMode.FAKE_IP
                 && DnsNames.isFakeable(name) && filter.allowsFake(name)) {
@@ -259,10 +270,12 @@ public final class DnsHandler {
         return p;
     }
 
-    private ByteBuf fake(Request r, FakeIpPool pool, String name) {
+    /** A fake address for {@code name}; owned by {@code alias}, with a CNAME to it first, when that is not null. */
+    private ByteBuf fake(Request r, FakeIpPool pool, String name, String alias) {
         if (pool == null) {
             // AAAA with IPv6 on but no fake-ip-range6: an empty answer sends clients to A.
-            return encode(r, DnsResponseCode.NOERROR, false, null, null);
+            return alias == null ? encode(r, DnsResponseCode.NOERROR, false, null, null)
+                    : aliased(r, alias, DnsResponseCode.NOERROR, List.of(), HOSTS_TTL);
         }
         int slot = pool.assignSlot(name);
         if (slot < 0) {
@@ -276,9 +289,59 @@ public final class DnsHandler {
         }
         fakeAnswers.increment();
         DefaultDnsResponse resp = header(r, DnsResponseCode.NOERROR, false);
-        resp.addRecord(DnsSection.ANSWER, new AddressRecord(r.question().name(), r.question().type(), FAKE_TTL,
+        String owner = alias == null ? r.question().name() : cname(resp, r, alias);
+        resp.addRecord(DnsSection.ANSWER, new AddressRecord(owner, r.question().type(), FAKE_TTL,
                 Unpooled.wrappedBuffer(pool.bytesOf(slot))));
         return finish(r, resp);
+    }
+
+    /** Adds a CNAME from the question's name to {@code alias}; returns the name the answers that follow are owned by. */
+    private static String cname(DefaultDnsResponse resp, Request r, String alias) {
+        String owner = alias + ".";
+        resp.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(r.question().name(), DnsRecordType.CNAME,
+                DnsRecord.CLASS_IN, HOSTS_TTL, nameWire(owner)));
+        return owner;
+    }
+
+    /** A name as DNS writes it: each label after its length, then the root's zero. Names here are ASCII. */
+    static ByteBuf nameWire(String name) {
+        ByteBuf out = Unpooled.buffer(name.length() + 2);
+        for (String label : name.split("\\.")) {
+            if (!label.isEmpty()) {
+                out.writeByte(label.length());
+                out.writeCharSequence(label, java.nio.charset.StandardCharsets.US_ASCII);
+            }
+        }
+        return out.writeByte(0);
+    }
+
+    /** The question answered for {@code alias}: a CNAME to it, then what {@code addresses} has of the asked family. */
+    private ByteBuf aliased(Request r, String alias, DnsResponseCode code, List<InetAddress> addresses, long ttl) {
+        DefaultDnsResponse resp = header(r, code, false);
+        String owner = cname(resp, r, alias);
+        int length = r.question().type().equals(DnsRecordType.A) ? 4 : 16;
+        for (InetAddress address : addresses) {
+            if (address.getAddress().length == length) {
+                resp.addRecord(DnsSection.ANSWER, new AddressRecord(owner, r.question().type(), ttl,
+                        Unpooled.wrappedBuffer(address.getAddress())));
+            }
+        }
+        return finish(r, resp);
+    }
+
+    private Future<ByteBuf> forwardAliased(Request r, String alias, DnsRecordType type, EventExecutor executor) {
+        forwarded.increment();
+        Future<UpstreamReply> f = upstream.query(alias, type);
+        Promise<ByteBuf> p = executor.newPromise();
+        f.addListener(done -> {
+            ByteBuf out = f.isSuccess()
+                    ? aliased(r, alias, f.getNow().code(), f.getNow().addresses(), f.getNow().ttlSeconds())
+                    : encode(r, DnsResponseCode.SERVFAIL, false, null, null);
+            if (!p.trySuccess(out) && out != null) {
+                out.release();
+            }
+        });
+        return p;
     }
 
     private Future<ByteBuf> forward(Request r, String name, DnsRecordType type, EventExecutor executor) {

@@ -29,6 +29,8 @@ import java.util.function.Predicate;
  * @param outbound          {@code proxy-server-nameserver} and {@code direct-nameserver}
  * @param systemHosts       the system's hosts file, asked after {@code hosts} (mihomo's {@code dns.use-system-hosts},
  *                          on by default); {@code null} for none
+ * @param hostAliases       {@code hosts:} names written as another name that {@code hosts} does not give addresses
+ *                          ({@link WrittenHosts#aliases}): their questions are answered for that name
  */
 public record DnsOptions(
         boolean enable,
@@ -45,7 +47,8 @@ public record DnsOptions(
         Map<String, List<InetAddress>> hosts,
         FakeIpFilter.Mode fakeIpFilterMode,
         OutboundNameservers outbound,
-        java.nio.file.Path systemHosts) {
+        java.nio.file.Path systemHosts,
+        Map<String, String> hostAliases) {
 
     public static final String DEFAULT_FAKE_IP_RANGE = "198.18.0.1/16";
 
@@ -77,6 +80,17 @@ public record DnsOptions(
         hosts = java.util.Collections.unmodifiableMap(h);
         outbound = outbound == null ? OutboundNameservers.NONE : outbound;
         fakeIpFilterMode = fakeIpFilterMode == null ? FakeIpFilter.Mode.BLACKLIST : fakeIpFilterMode;
+        hostAliases = hostAliases == null ? Map.of() : Map.copyOf(hostAliases);
+    }
+
+    /** The options without names written as other names in {@code hosts:}. */
+    public DnsOptions(boolean enable, InetSocketAddress listen, EnhancedMode enhancedMode, Cidr fakeIpRange,
+            Cidr fakeIpRange6, List<String> fakeIpFilter, List<Nameserver> nameserver, List<Nameserver> fallback,
+            List<Nameserver> defaultNameserver, Map<String, List<Nameserver>> nameserverPolicy, boolean ipv6,
+            Map<String, List<InetAddress>> hosts, FakeIpFilter.Mode fakeIpFilterMode, OutboundNameservers outbound,
+            java.nio.file.Path systemHosts) {
+        this(enable, listen, enhancedMode, fakeIpRange, fakeIpRange6, fakeIpFilter, nameserver, fallback,
+                defaultNameserver, nameserverPolicy, ipv6, hosts, fakeIpFilterMode, outbound, systemHosts, null);
     }
 
     /**
@@ -85,7 +99,8 @@ public record DnsOptions(
      */
     public DnsOptions lookupsOnly() {
         return new DnsOptions(enable, null, EnhancedMode.NORMAL, fakeIpRange, fakeIpRange6, fakeIpFilter, nameserver,
-                fallback, defaultNameserver, nameserverPolicy, ipv6, hosts, fakeIpFilterMode, outbound, systemHosts);
+                fallback, defaultNameserver, nameserverPolicy, ipv6, hosts, fakeIpFilterMode, outbound, systemHosts,
+                hostAliases);
     }
 
     /** The options without the system's hosts file. */
@@ -321,15 +336,4 @@ public record DnsOptions(
         return new InetSocketAddress(a, port);
     }
 
-    /** Parses one {@code hosts:} value: a single address or a list of them (IP literals only). */
-    public static List<InetAddress> parseHostAddresses(String name, List<String> values) {
-        return values.stream().map(v -> {
-            InetAddress a = IpLiteral.parse(v.trim());
-            if (a == null) {
-                throw new IllegalArgumentException("hosts '" + name + "': '" + v
-                        + "' is not an IP address (aliases to other names are not supported yet)");
-            }
-            return a;
-        }).toList();
-    }
 }

@@ -124,7 +124,7 @@ public final class DnsService implements AutoCloseable {
             EventLoopGroup group, SocketBinder binder, UpstreamResolver.Settings settings)
             throws IOException, InterruptedException {
         SystemHosts system = options.systemHosts() == null ? null : new SystemHosts(options.systemHosts());
-        HostsTable hosts = new HostsTable(options.hosts(), system);
+        HostsTable hosts = new HostsTable(options.hosts(), options.hostAliases(), system);
         MatchersView matchers = new MatchersView();
         FakeIpFilter filter = new FakeIpFilter(options.fakeIpFilter(), options.fakeIpFilterMode(), matchers);
         AtomicReference<FakePools> pools = new AtomicReference<>(options.enhancedMode() == EnhancedMode.FAKE_IP
@@ -327,7 +327,7 @@ public final class DnsService implements AutoCloseable {
      * answers and its own lookups alike (a reload changed them); the system's hosts file stays after them.
      */
     public void useHosts(DnsOptions next) {
-        handler.useHosts(next.hosts());
+        handler.useHosts(next.hosts(), next.hostAliases());
     }
 
     /**

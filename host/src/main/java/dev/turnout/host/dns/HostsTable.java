@@ -14,8 +14,11 @@ import java.util.Map;
  */
 public final class HostsTable {
 
-    /** One name's addresses, split by family once so answering needs no filtering. */
-    record Entry(List<InetAddress> all, List<InetAddress> v4, List<InetAddress> v6) {
+    /**
+     * One name's addresses, split by family once so answering needs no filtering; or, for a name written as another
+     * name that has no addresses here, that name ({@code alias}; the lists are then empty).
+     */
+    record Entry(List<InetAddress> all, List<InetAddress> v4, List<InetAddress> v6, String alias) {
 
         /** {@code addresses} as written, and split by family. */
         static Entry of(List<InetAddress> addresses) {
@@ -28,13 +31,17 @@ public final class HostsTable {
                     v6.add(a);
                 }
             }
-            return new Entry(List.copyOf(addresses), List.copyOf(v4), List.copyOf(v6));
+            return new Entry(List.copyOf(addresses), List.copyOf(v4), List.copyOf(v6), null);
+        }
+
+        static Entry aliasOf(String name) {
+            return new Entry(List.of(), List.of(), List.of(), name);
         }
     }
 
     private static final HostsTable EMPTY = new HostsTable(Map.of());
 
-    /** The config's entries; replaced whole when a reload changes {@code hosts:}. */
+    /** The config's entries (names written as other names among them); replaced whole when a reload changes them. */
     private volatile DomainTrie<Entry> trie;
     /** The system's hosts file after the config's entries, or {@code null}; a reload may switch it. */
     private volatile SystemHosts system;
@@ -45,13 +52,22 @@ public final class HostsTable {
 
     /** @param system the system's hosts file, asked for names the config's entries do not cover; {@code null}: none */
     public HostsTable(Map<String, List<InetAddress>> hosts, SystemHosts system) {
-        this.system = system;
-        this.trie = trieOf(hosts);
+        this(hosts, Map.of(), system);
     }
 
-    private static DomainTrie<Entry> trieOf(Map<String, List<InetAddress>> hosts) {
+    /**
+     * @param aliases names written as other names that {@code hosts} does not give addresses ({@link WrittenHosts}):
+     *                only the DNS follows them ({@link Entry#alias})
+     */
+    public HostsTable(Map<String, List<InetAddress>> hosts, Map<String, String> aliases, SystemHosts system) {
+        this.system = system;
+        this.trie = trieOf(hosts, aliases);
+    }
+
+    private static DomainTrie<Entry> trieOf(Map<String, List<InetAddress>> hosts, Map<String, String> aliases) {
         DomainTrie<Entry> trie = new DomainTrie<>();
         hosts.forEach((pattern, addresses) -> trie.insert(pattern, Entry.of(addresses)));
+        aliases.forEach((pattern, name) -> trie.insert(pattern, Entry.aliasOf(name)));
         return trie;
     }
 
@@ -62,10 +78,15 @@ public final class HostsTable {
      * @throws IllegalArgumentException for a pattern the table cannot hold, and then nothing changed
      */
     public void useHosts(Map<String, List<InetAddress>> hosts) {
+        useHosts(hosts, Map.of());
+    }
+
+    /** As {@link #useHosts(Map)}, with the names written as other names. */
+    public void useHosts(Map<String, List<InetAddress>> hosts, Map<String, String> aliases) {
         if (this == EMPTY) {
             throw new IllegalStateException("the shared empty table never changes");
         }
-        this.trie = trieOf(hosts);
+        this.trie = trieOf(hosts, aliases);
     }
 
     /**
@@ -87,7 +108,10 @@ public final class HostsTable {
         return trie.size() == 0 && system == null;
     }
 
-    /** All addresses configured for {@code name}, or an empty list when it has no entry. */
+    /**
+     * All addresses configured for {@code name}, or an empty list when it has no entry or is written as another name
+     * without addresses here (which only the DNS's answers follow, as in mihomo).
+     */
     public List<InetAddress> lookup(String name) {
         Entry e = entry(DomainTrie.normalize(name));
         return e == null ? List.of() : e.all();

@@ -2,11 +2,11 @@ package dev.turnout.host.route;
 
 import dev.turnout.host.dns.HostsTable;
 import dev.turnout.host.dns.SystemHosts;
+import dev.turnout.host.dns.WrittenHosts;
 import dev.turnout.rules.Query;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,25 +65,12 @@ public final class RuleHosts {
     }
 
     /**
-     * From {@code hosts:} as written, for {@code turnout match}, which checks no DNS settings: values that are
-     * not IP literals (which {@code run} refuses) are left out, as are patterns the table cannot hold.
+     * From {@code hosts:} as written, for {@code turnout match}, which checks no DNS settings: entries that
+     * {@code run} refuses are left out.
      */
     public static RuleHosts parse(Map<String, List<String>> written) {
-        Map<String, List<InetAddress>> hosts = new LinkedHashMap<>();
-        written.forEach((name, values) -> {
-            List<InetAddress> addresses = new ArrayList<>();
-            for (String v : values) {
-                InetAddress a = literal(v);
-                if (a != null) {
-                    addresses.add(a);
-                }
-            }
-            if (!addresses.isEmpty()) {
-                hosts.put(name, addresses);
-            }
-        });
         try {
-            return of(hosts);
+            return of(WrittenHosts.read(written, problem -> { }).addresses());
         } catch (IllegalArgumentException e) {
             return DEFAULT;
         }

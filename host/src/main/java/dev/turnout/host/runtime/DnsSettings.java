@@ -11,8 +11,8 @@ import dev.turnout.host.dns.FakeIpFilter;
 import dev.turnout.host.dns.HostsTable;
 import dev.turnout.host.dns.OutboundNameservers;
 import dev.turnout.host.dns.SystemHosts;
+import dev.turnout.host.dns.WrittenHosts;
 import java.net.InetAddress;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -55,14 +55,9 @@ public final class DnsSettings {
         // In rule mode the entries are rules, compiled (and checked) with the rules: they may name rule providers.
         var fakeIpFilter = keys.read("fake-ip-filter", () -> filterMode == FakeIpFilter.Mode.RULE
                 ? d.strings("fake-ip-filter") : FakeIpFilter.checked(d.strings("fake-ip-filter")));
-        Map<String, List<InetAddress>> hosts = new LinkedHashMap<>();
-        for (var e : config.hosts().entrySet()) {
-            List<InetAddress> addresses = keys.read("hosts",
-                    () -> DnsOptions.parseHostAddresses(e.getKey(), e.getValue()));
-            if (addresses != null) {
-                hosts.put(e.getKey(), addresses);
-            }
-        }
+        // Its problems are reported once, with the other settings (Settings.hosts), not once more here.
+        WrittenHosts written = WrittenHosts.read(config.hosts(), problem -> { });
+        Map<String, List<InetAddress>> hosts = written.addresses();
         // As in mihomo, a server's name in hosts: is never looked up (the table answers it): no server is needed for it.
         Predicate<String> known = knownIn(hosts);
         if (defaults != null && defaults.isEmpty() && nameservers != null && fallback != null) {
@@ -98,7 +93,7 @@ public final class DnsSettings {
             return new DnsOptions(true, listen, mode, range, range6, fakeIpFilter, asked,
                     fallbackAsked, defaults, policy, d.bool("ipv6", false) && config.ipv6(), hosts, filterMode,
                     new OutboundNameservers(proxyServer, direct, Boolean.TRUE.equals(directFollows)),
-                    Boolean.FALSE.equals(systemHosts) ? null : SystemHosts.FILE);
+                    Boolean.FALSE.equals(systemHosts) ? null : SystemHosts.FILE, written.aliases());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(d.origin(), "dns: " + e.getMessage());
         }

@@ -4,16 +4,15 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.controller.Controller;
 import dev.turnout.host.dns.DnsOptions;
+import dev.turnout.host.dns.WrittenHosts;
 import dev.turnout.host.sniff.SniffOptions;
 import dev.turnout.host.tun.TunOptions;
 import dev.turnout.rules.Origin;
-import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -91,27 +90,12 @@ public record Settings(TunOptions tun, DnsOptions dns, Map<String, List<InetAddr
     }
 
     private static Map<String, List<InetAddress>> hosts(Config config) throws ConfigException {
-        Map<String, List<InetAddress>> out = new HashMap<>();
         Origin at = config.originOf("hosts");
-        for (Map.Entry<String, List<String>> e : config.hosts().entrySet()) {
-            List<InetAddress> addresses = new ArrayList<>();
-            for (String a : e.getValue()) {
-                if (!NetUtil.isValidIpV4Address(a) && !NetUtil.isValidIpV6Address(a)) {
-                    throw new ConfigException(at, "hosts: '" + e.getKey() + "' maps to '" + a + "', which is not an IP address");
-                }
-                try {
-                    addresses.add(InetAddress.getByAddress(e.getKey(), NetUtil.createByteArrayFromIpAddressString(a)));
-                } catch (UnknownHostException ex) {
-                    throw new IllegalStateException(ex);
-                }
-            }
-            out.put(e.getKey(), addresses);
+        List<ConfigException> problems = new ArrayList<>();
+        WrittenHosts written = WrittenHosts.read(config.hosts(), p -> problems.add(new ConfigException(at, p.getMessage())));
+        if (!problems.isEmpty()) {
+            throw ConfigException.of(problems);
         }
-        try {
-            new dev.turnout.host.dns.HostsTable(out); // the patterns' shape, checked once for every user of them
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(at, "hosts: " + e.getMessage());
-        }
-        return out;
+        return written.addresses();
     }
 }

@@ -45,13 +45,19 @@ class DnsHandlerTest {
     /** With {@code store} (when not null) journaling {@code pool4}, opened. */
     static Setup setup(boolean ipv6, String range6, Map<String, List<InetAddress>> hosts, Path store)
             throws Exception {
+        return setup(ipv6, range6, hosts, Map.of(), store);
+    }
+
+    /** With {@code aliases}: hosts: names written as other names. */
+    static Setup setup(boolean ipv6, String range6, Map<String, List<InetAddress>> hosts, Map<String, String> aliases,
+            Path store) throws Exception {
         DnsOptions o = new DnsOptions(true, null, EnhancedMode.FAKE_IP, null,
                 range6 == null ? null : Cidr.parse(range6), List.of("+.example.test", "*.lan"),
                 List.of(new Nameserver(Nameserver.Protocol.UDP, upstream.address())), null, null, ipv6, hosts);
         FakeIpPool pool4 = new FakeIpPool(o.fakeIpRange(), List.of(Cidr.parse("198.18.0.2/32")),
                 Integer.MAX_VALUE);
         FakeIpPool pool6 = range6 == null ? null : new FakeIpPool(o.fakeIpRange6(), List.of(), 1024);
-        HostsTable h = new HostsTable(o.hosts());
+        HostsTable h = new HostsTable(o.hosts(), aliases, null);
         UpstreamResolver up = new UpstreamResolver(o.upstreams(), h, ipv6, upstream.group(), SocketBinder.NONE,
                 UpstreamResolver.Settings.defaults());
         FakeIpStore journal = null;
@@ -255,6 +261,36 @@ class DnsHandlerTest {
         Setup s = setup(false, null, Map.of("+.fixed.test", List.of(fixed)));
         assertEquals(List.of(fixed), addresses(s.handler(), "a.fixed.test", DnsRecordType.A));
         assertEquals(0, s.pool4().mapped());
+    }
+
+    /**
+     * mihomo's hosts: alias ({@code google.cn: google.com}): the question is answered for the other name, with a
+     * CNAME to it first: a fake address stands for that name, or the upstream's answer for it when it is filtered.
+     */
+    @Test
+    void aNameWrittenAsAnotherIsAnsweredForThatNameAfterACname() throws Exception {
+        Setup s = setup(true, "fdfe:dcba:9876::1/64", Map.of(), Map.of("alias.test", "www.example.test",
+                "+.fake.test", "other.test"), null);
+        DnsResponse r = ask(s.handler(), 7, "Alias.Test", DnsRecordType.A);
+        try {
+            assertEquals(DnsResponseCode.NOERROR, r.code());
+            DnsRawRecord cname = r.recordAt(DnsSection.ANSWER, 0);
+            assertEquals(DnsRecordType.CNAME, cname.type());
+            assertEquals("alias.test.", cname.name().toLowerCase(java.util.Locale.ROOT));
+            assertEquals(Unpooled.wrappedBuffer(DnsHandler.nameWire("www.example.test.")), cname.content());
+            DnsRawRecord address = r.recordAt(DnsSection.ANSWER, 1);
+            assertEquals("www.example.test.", address.name());
+            assertEquals(List.of(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS)), DnsTestMessages.addresses(r),
+                    "the filter gives www.example.test its real address");
+        } finally {
+            r.release();
+        }
+        List<InetAddress> fake = addresses(s.handler(), "a.b.fake.test", DnsRecordType.A);
+        assertEquals(1, fake.size());
+        assertEquals("other.test", s.pool4().nameOf(fake.get(0)), "the fake address stands for the other name");
+        List<InetAddress> fake6 = addresses(s.handler(), "c.fake.test", DnsRecordType.AAAA);
+        assertEquals("other.test", s.pool6().nameOf(fake6.get(0)));
+        assertEquals(1, s.pool4().mapped(), "one name, other.test, however many names stand for it");
     }
 
     @Test
