@@ -89,7 +89,8 @@ final class CheckCommand implements Callable<Integer> {
             out.println("rule providers (" + c.providers().size() + "):");
             for (ProviderEntry p : c.providers().values()) {
                 String state = p.payload() != null ? p.payload().size() + " entries in the config"
-                        : !Files.exists(p.path()) ? "not fetched" + (p.url() != null ? " (" + p.url() + ")" : "")
+                        : !Files.exists(p.path()) ? (p.type().equals("file") ? "no file at " + p.path()
+                                : "not fetched (" + p.url() + ")")
                         : !compiled.unreadableCopies().contains(p.name()) ? "loaded from " + p.path()
                         : "its copy at " + p.path() + " cannot be read: run downloads it again";
                 out.printf("  %-24s %-6s %-9s %s%n", p.name(), p.type(), p.behavior().name().toLowerCase(), state);
@@ -100,7 +101,8 @@ final class CheckCommand implements Callable<Integer> {
                 String count = p.nodes().size() + (p.nodes().size() == 1 ? " node" : " nodes");
                 String state = entry.payload() != null ? count + " in the config"
                         : p.content().updatedAt() == null ? (Files.exists(entry.path()) ? "its copy at " + entry.path()
-                                + " cannot be read: run downloads it again" : "not fetched yet (" + entry.url() + ")")
+                                + " cannot be read: run downloads it again" : entry.type().equals("file")
+                                ? "no file at " + entry.path() : "not fetched yet (" + entry.url() + ")")
                         : count + " from " + entry.path() + " ("
                                 + dev.turnout.host.provider.ProxyProviders.describeAge(entry.path()) + ")";
                 out.printf("  %-24s %-6s %s%n", p.name(), entry.type(), state);

@@ -1096,9 +1096,9 @@ public final class ConfigLoader {
                 return new ProviderEntry(providerName, type, behavior, format, null, null, 0, at(m),
                         List.copyOf(entries));
             }
-            String url = string(kv, "url", null);
-            if (type.equals("http") && url == null) {
-                throw new ConfigException(at(m), "http provider '" + providerName + "' needs a 'url'");
+            String url = string(kv, "url", "");
+            if (type.equals("http")) {
+                noteUndownloadable(url, "rule provider '" + providerName + "'", kv, m);
             }
             String pathText = string(kv, "path", null);
             if (pathText == null) {
@@ -1115,6 +1115,18 @@ public final class ConfigLoader {
                         "rule provider '" + providerName + "': " + refused);
             }
             return new ProviderEntry(providerName, type, behavior, format, path, url, entryInteger(kv, "interval", 0), at(m));
+        }
+
+        /**
+         * Accepts an http provider's {@code url} that cannot be downloaded (none, empty, a placeholder such as
+         * 'your subscription link'), as mihomo does, with a warning: example configs ship one for the user to fill.
+         */
+        private void noteUndownloadable(String url, String what, Map<String, NodeTuple> kv, MappingNode m) {
+            if (!url.startsWith("http://") && !url.startsWith("https://")) {
+                warnings.add((kv.containsKey("url") ? at(kv.get("url").getValueNode()) : at(m)) + ": 'url' of " + what
+                        + (url.isBlank() ? " is empty" : " is not an http:// or https:// URL") + "; it cannot be"
+                        + " downloaded, and the provider is empty until it is one (or its file is there)");
+            }
         }
 
         /** Every key of a {@code proxy-providers:} entry Turnout reads (mihomo's). */
@@ -1159,14 +1171,9 @@ public final class ConfigLoader {
                 throw new ConfigException(at(kv.get("type").getValueNode()),
                         what + ": type must be http, file or inline, got '" + type + "'");
             }
-            String url = string(kv, "url", null);
-            if (type.equals("http") && (url == null || url.isBlank())) {
-                throw new ConfigException(at(m), "http " + what + " needs a 'url'");
-            }
-            if (type.equals("http") && !url.startsWith("http://") && !url.startsWith("https://")) {
-                // Accepted, as mihomo does: example configs ship a placeholder for the user's subscription link.
-                warnings.add(at(kv.get("url").getValueNode()) + ": 'url' of " + what + " is not an http:// or https:// "
-                        + "URL; it cannot be downloaded and the provider has no nodes until it is one");
+            String url = string(kv, "url", "");
+            if (type.equals("http")) {
+                noteUndownloadable(url, what, kv, m);
             }
             List<ProxyEntry> payload = null;
             Path path = null;

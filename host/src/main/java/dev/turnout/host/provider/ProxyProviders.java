@@ -137,7 +137,10 @@ public final class ProxyProviders {
                 return new ProviderContent(p, List.of(), Map.of(), null, null);
             }
         } else if (!Files.exists(path)) {
-            throw new ConfigException(p.origin(), what + ": file " + path + " does not exist");
+            // As mihomo, which logs the error and goes on: the groups using it have its nodes once it is there.
+            notes.add(p.origin() + ": " + what + ": file " + path + " does not exist; it has no nodes until it is there"
+                    + " and read again");
+            return new ProviderContent(p, List.of(), Map.of(), null, null);
         }
         Subscription.Parsed parsed;
         try {

@@ -136,7 +136,12 @@ public final class ProviderLoader {
                 return 0;
             }
         } else if (!Files.exists(path)) {
-            throw new ConfigException(p.origin(), "provider '" + p.name() + "': file " + path + " does not exist");
+            // As mihomo, which logs the error and goes on: the rules naming it match nothing until it is there.
+            notes.add(p.origin() + ": provider '" + p.name() + "': file " + path + " does not exist; its rules match"
+                    + " nothing until it is there and read again");
+            sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), "", path.toString(), p.origin()));
+            emptyAsSaid.add(p.name());
+            return 0;
         }
         try {
             long size = Files.size(path);

@@ -68,7 +68,8 @@ class ProxyProviderConfigTest {
                 "  - {name: G, type: select, use: [a, nope]}",
                 "")));
         String all = e.getMessage();
-        assertTrue(all.contains("c.yaml:2:6: http proxy provider 'a' needs a 'url'"), all);
+        assertTrue(!all.contains("'a'"), "an http provider without a url is accepted with a warning, as in mihomo: "
+                + all);
         assertTrue(all.contains("c.yaml:3:13: proxy provider 'b': type must be http, file or inline"), all);
         assertTrue(all.contains("c.yaml:4:6: file proxy provider 'c' needs a 'path'"), all);
         assertTrue(all.contains("c.yaml:7:5: group 'G' uses 'nope', which is not in 'proxy-providers'"), all);
@@ -88,6 +89,13 @@ class ProxyProviderConfigTest {
         java.io.IOException e = assertThrows(java.io.IOException.class, () -> client.get(
                 c.proxyProviders().get("CNIX").url(), Map.of(), 100, null, null));
         assertTrue(e.getMessage().contains("not a URL"), e.getMessage());
+        // AIsouler/MyClash and HenryChiao/MIHOMO_AIO ship url: '' (mihomo takes it; its download fails).
+        Config empty = parse("proxy-providers:\n  s1: {type: http, url: '', path: ./s1.yaml}\n"
+                + "rule-providers:\n  r: {type: http, behavior: domain}\n");
+        assertEquals(List.of("c.yaml:4:6: 'url' of rule provider 'r' is empty; it cannot be downloaded, and the"
+                        + " provider is empty until it is one (or its file is there)",
+                "c.yaml:2:25: 'url' of proxy provider 's1' is empty; it cannot be downloaded, and the provider is"
+                        + " empty until it is one (or its file is there)"), empty.warnings());
     }
 
     @Test

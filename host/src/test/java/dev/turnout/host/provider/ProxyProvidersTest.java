@@ -79,6 +79,21 @@ class ProxyProvidersTest {
     }
 
     @Test
+    void aFileProviderWhoseFileIsMissingHasNoNodesAndANoteAsMihomoGoesOn() throws Exception {
+        // Tangerinell/mihomo_rules_profile names ./LandNode.yaml for the user to make; mihomo logs it and starts.
+        Config c = ConfigLoader.parse("proxy-providers:\n  land: {type: file, path: ./LandNode.yaml}\n"
+                + "proxy-groups:\n  - {name: G, type: select, use: [land]}\n", "c.yaml", null, home);
+        List<ConfigException> errors = new ArrayList<>();
+        ProxyProviders.Loaded l = ProxyProviders.load(c, (p, max) -> {
+            throw new AssertionError("a file provider is never downloaded");
+        }, errors);
+        assertEquals(List.of(), errors);
+        assertEquals(List.of(), l.providers().get("land").nodes());
+        assertEquals(List.of("c.yaml:2:9: proxy provider 'land': file " + home.resolve("LandNode.yaml") + " does not"
+                + " exist; it has no nodes until it is there and read again"), l.notes());
+    }
+
+    @Test
     void offlineTheStaleCopyIsUsedWithItsAge() throws Exception {
         Config c = config("    interval: 60\n");
         var entry = c.proxyProviders().get("sub");

@@ -50,11 +50,14 @@ class ProviderLoaderTest {
     }
 
     @Test
-    void aFileProviderWhoseFileIsMissingIsAnErrorAtItsEntry(@TempDir Path dir) throws Exception {
+    void aFileProviderWhoseFileIsMissingIsEmptyWithANoteAtItsEntryAsMihomoGoesOn(@TempDir Path dir) throws Exception {
         Config c = ConfigLoader.parse("rule-providers:\n  a: {type: file, behavior: domain, format: text, path: ./a.txt}\n"
                 + "rules: [RULE-SET,a,DIRECT]\n", "c.yaml", dir.resolve("c.yaml"), dir);
-        ConfigException e = assertThrows(ConfigException.class, () -> ProviderLoader.load(c, false));
-        assertEquals("c.yaml:2:6: provider 'a': file " + dir.resolve("a.txt") + " does not exist", e.getMessage());
+        ProviderLoader.Loaded loaded = ProviderLoader.load(c, false);
+        assertEquals(List.of("c.yaml:2:6: provider 'a': file " + dir.resolve("a.txt") + " does not exist; its rules"
+                + " match nothing until it is there and read again"), loaded.notes());
+        assertEquals("", loaded.sources().get("a").content());
+        assertEquals(java.util.Set.of("a"), loaded.emptyAsSaid(), "not said to be empty once more by the rules");
     }
 
     @Test
