@@ -60,18 +60,14 @@ public final class NameRules {
                 }
                 if (p.rule() instanceof Rule.SetRef ref) {
                     ProviderSource provider = providers.get(ref.provider());
-                    if (provider == null) {
-                        throw new RuleException(line.origin(), "there is no rule provider named '" + ref.provider()
-                                + "'" + (providers.isEmpty() ? " (rule-providers: names none)"
-                                : " (rule-providers: has " + String.join(", ", providers.keySet().stream().sorted()
-                                .toList()) + ")"));
-                    }
-                    if (provider.behavior() == Behavior.IPCIDR) {
+                    if (provider != null && provider.behavior() == Behavior.IPCIDR) {
                         throw new RuleException(line.origin(), "rule provider '" + ref.provider() + "' has behavior "
                                 + "ipcidr: it lists addresses, and a name is chosen on (give a domain or classical "
                                 + "provider)");
                     }
-                    named.put(ref.provider(), provider);
+                    if (provider != null) { // the compiler reports one that does not exist, as in the rules
+                        named.put(ref.provider(), provider);
+                    }
                 }
                 spellings.add(p.target());
                 actionOf[i] = action;

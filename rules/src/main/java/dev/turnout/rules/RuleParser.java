@@ -19,6 +19,12 @@ final class RuleParser {
     record Parsed(Rule rule, String target, String written) {
     }
 
+    /** What may follow a rule's target. */
+    private static final Set<String> OPTIONS = Set.of("no-resolve", "src");
+
+    /** Logical types: their value is everything between the type and the line's last field, as in mihomo. */
+    private static final Set<String> LOGICAL_TYPES = Set.of("AND", "OR", "NOT");
+
     /** Types whose value is a regex, which may hold commas ({1,3}): the target is the line's last field. */
     private static final Set<String> REGEX_TYPES = Set.of("DOMAIN-REGEX", "PROCESS-NAME-REGEX",
             "PROCESS-PATH-REGEX");
@@ -45,8 +51,11 @@ final class RuleParser {
         }
         if (REGEX_TYPES.contains(type) && fields.size() > 3) {
             // mihomo's parseRules: a regex may hold commas ({1,3}); the target is the last field.
-            int last = fields.size() - 1;
-            fields = List.of(fields.get(0), new int[] {fields.get(1)[0], fields.get(last - 1)[1]}, fields.get(last));
+            fields = valueThrough(fields, fields.size() - 2);
+        } else if (LOGICAL_TYPES.contains(type) && fields.size() > 3) {
+            // mihomo's parseRules: a logical rule's sub-rules may stand without the parentheses around them all
+            // (AND,(DST-PORT,443),(NETWORK,UDP),REJECT): the target is the last field that is not an option.
+            fields = valueThrough(fields, lastBeforeOptions(text, fields, 2) - 1);
         }
         String target = field(text, fields, 2);
         if (target.isEmpty()) {
@@ -77,6 +86,11 @@ final class RuleParser {
         }
         if (fields.size() < 2) {
             throw new RuleException(origin, "malformed entry: expected TYPE,VALUE but got '" + text + "'");
+        }
+        if (LOGICAL_TYPES.contains(type) && fields.size() > 2) {
+            // As mihomo's payloadToRule: a logical sub-rule's value is all after its type ((A,x),(B,y) unwrapped),
+            // options after it aside.
+            fields = valueThrough(fields, lastBeforeOptions(text, fields, 1));
         }
         List<String> options = new ArrayList<>();
         for (int i = 2; i < fields.size(); i++) {
@@ -225,9 +239,12 @@ final class RuleParser {
             throw new RuleException(origin, op + " needs its sub-rules as ((TYPE,VALUE),(TYPE,VALUE)), not '"
                     + value + "'");
         }
+        // mihomo takes the parentheses around all the sub-rules when they are there, and the sub-rules alone too:
+        // ((A,x),(B,y)) and (A,x),(B,y) are the same two.
+        boolean wrapped = matching(value, 0) == value.length() - 1;
         List<Rule> children = new ArrayList<>();
-        int i = 1;
-        int end = value.length() - 1;
+        int i = wrapped ? 1 : 0;
+        int end = wrapped ? value.length() - 1 : value.length();
         while (i < end) {
             if (value.charAt(i) != '(') {
                 throw new RuleException(at(lineOrigin, offset + i), "expected '(' in " + op + " rule");
@@ -258,6 +275,22 @@ final class RuleParser {
             throw new RuleException(origin, "NOT takes exactly one sub-rule");
         }
         return new Rule.Logical(op, List.copyOf(children));
+    }
+
+    /** The index of the last field that is not an option ({@code no-resolve}), {@code floor} at least. */
+    private static int lastBeforeOptions(String text, List<int[]> fields, int floor) {
+        int last = fields.size() - 1;
+        while (last > floor && OPTIONS.contains(field(text, fields, last).toLowerCase(Locale.ROOT))) {
+            last--;
+        }
+        return last;
+    }
+
+    /** {@code fields} with fields 1 to {@code last} made one, the value. */
+    private static List<int[]> valueThrough(List<int[]> fields, int last) {
+        List<int[]> merged = new ArrayList<>(List.of(fields.get(0), new int[] {fields.get(1)[0], fields.get(last)[1]}));
+        merged.addAll(fields.subList(last + 1, fields.size()));
+        return merged;
     }
 
     private static int matching(String s, int open) {

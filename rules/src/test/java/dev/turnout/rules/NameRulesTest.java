@@ -83,8 +83,7 @@ class NameRulesTest {
         assertTrue(problems.get(1).startsWith("config.yaml:11:5: only rules on the name"), problems.get(1));
         assertTrue(problems.get(2).startsWith("config.yaml:12:5: rule provider 'addrs' has behavior ipcidr"),
                 problems.get(2));
-        assertEquals("config.yaml:13:5: there is no rule provider named 'nosuch' (rule-providers: has addrs)",
-                problems.get(3));
+        assertEquals("config.yaml:13:5: RULE-SET names unknown provider 'nosuch'", problems.get(3));
         assertTrue(problems.get(4).startsWith("config.yaml:14:5: malformed rule"), problems.get(4));
         assertTrue(problems.get(5).startsWith("config.yaml:15:5: only rules on the name"), problems.get(5));
     }

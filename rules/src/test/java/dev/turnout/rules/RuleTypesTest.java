@@ -146,6 +146,23 @@ class RuleTypesTest {
     }
 
     @Test
+    void aLogicalRulesSubRulesMayStandWithoutTheParenthesesAroundThemAllAsMihomoTakesThem() throws Exception {
+        // HenryChiao/MIHOMO_AIO writes this; mihomo takes each top-level parenthesis as a sub-rule.
+        RuleSet s = compile("AND,(AND,(DST-PORT,443),(NETWORK,UDP)),(NOT,((DOMAIN-SUFFIX,cn))),REJECT",
+                "OR,(DOMAIN,a.com),(DOMAIN,b.com),PROXY");
+        assertEquals(0, s.decide(new Query(Network.UDP, "www.example.com", null, 443, null, 0, null),
+                NameResolver.NONE).index(), "QUIC outside cn");
+        assertEquals(-1, s.decide(new Query(Network.UDP, "www.example.cn", null, 443, null, 0, null),
+                NameResolver.NONE).index());
+        assertEquals(-1, s.decide(new Query(Network.TCP, "www.example.com", null, 443, null, 0, null),
+                NameResolver.NONE).index());
+        assertEquals("REJECT", s.decide(new Query(Network.UDP, "x.test", null, 443, null, 0, null),
+                NameResolver.NONE).target());
+        assertEquals(1, s.decide(domain("b.com"), NameResolver.NONE).index());
+        assertEquals("PROXY", s.decide(domain("a.com"), NameResolver.NONE).target());
+    }
+
+    @Test
     void ipRuleResolvesTheDomainOncePerDecision() throws Exception {
         RuleSet s = compile("IP-CIDR,198.51.100.0/24,GROUP", "IP-CIDR,192.0.2.0/24,PROXY", "MATCH,DIRECT");
         assertTrue(s.mayResolve());
