@@ -76,8 +76,8 @@ final class GeoRules {
     static Rule geoSite(String value, Origin origin) throws RuleException {
         String code = value.trim().toLowerCase(Locale.ROOT);
         if (code.startsWith("!")) {
-            throw new RuleException(origin, "a negated GEOSITE ('" + value + "') is not supported; write NOT,((GEOSITE,"
-                    + code.substring(1) + "))");
+            // mihomo's geosite matcher: '!cn' matches what the list does not (nameserver-policy 'geosite:!cn' too).
+            return new Rule.Logical(Rule.Op.NOT, List.of(geoSite(code.substring(1), origin)));
         }
         if (list(code).isEmpty()) {
             throw new RuleException(origin, "GEOSITE needs a list name before '@', got '" + value + "'");

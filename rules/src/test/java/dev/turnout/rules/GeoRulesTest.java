@@ -114,6 +114,21 @@ class GeoRulesTest {
     }
 
     @Test
+    void aNegatedGeositeMatchesWhatTheListDoesNotAsMihomosMatcherDoes() throws Exception {
+        // liuran001's widely copied config: nameserver-policy 'geosite:!cn,!private'.
+        RuleSet notCn = compile(new FakeGeo(false), "GEOSITE,!a@cn,PROXY", "MATCH,GROUP");
+        for (String hit : new String[] {"a.com", "google.com", "other.test"}) {
+            assertEquals(0, notCn.decide(domain(hit), NameResolver.NONE).index(), hit);
+        }
+        for (String miss : new String[] {"ex.cn", "www.ex.cn", "ab.x"}) {
+            assertEquals(1, notCn.decide(domain(miss), NameResolver.NONE).index(), miss);
+        }
+        assertEquals("GEOSITE,!a@cn", notCn.decide(domain("a.com"), NameResolver.NONE).rule());
+        RuleException e = assertThrows(RuleException.class, () -> compile(new FakeGeo(false), "GEOSITE,!nosuch,PROXY"));
+        assertEquals("config.yaml:10:5: GEOSITE,nosuch: GeoSite.dat has no list 'nosuch'", e.getMessage());
+    }
+
+    @Test
     void aGeositeListTheFileLacksIsAnErrorAtItsRule() {
         RuleException e = assertThrows(RuleException.class, () -> compile(new FakeGeo(false), "GEOSITE,a,PROXY",
                 "GEOSITE,nosuch@cn,PROXY"));

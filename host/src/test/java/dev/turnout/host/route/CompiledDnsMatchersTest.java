@@ -132,6 +132,17 @@ class CompiledDnsMatchersTest {
     }
 
     @Test
+    void aNegatedGeositeKeyHoldsTheNamesItsListDoesNot() throws Exception {
+        CompiledDnsMatchers sets = compile("  nameserver-policy: {'geosite:!cn,!private': 192.0.2.54}", "  - MATCH,DIRECT")
+                .routing().dnsMatchers();
+        assertEquals(Set.of("geosite:!cn", "geosite:!private"), sets.keys());
+        assertTrue(sets.contains("geosite:!cn", "www.example.org"));
+        assertFalse(sets.contains("geosite:!cn", "www.cn.example"));
+        assertTrue(sets.contains("geosite:!private", "www.cn.example"));
+        assertFalse(sets.contains("geosite:!private", "printer.lan"));
+    }
+
+    @Test
     void ruleModesFilterIsTheFirstOfItsRulesThatMatchesTheNameOverTheSameDatabasesAndProviders() throws Exception {
         RoutingCompiler.Compiled c = compile(String.join("\n",
                 "  fake-ip-filter-mode: rule",
