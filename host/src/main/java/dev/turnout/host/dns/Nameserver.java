@@ -25,9 +25,11 @@ import java.util.TreeSet;
  * @param skipCertVerify mihomo's {@code #skip-cert-verify=true}: a DoT or DoH server's certificate is not checked
  * @param via      mihomo's {@code #NAME}: the outbound or group queries go through (UDP servers are then asked over
  *                 TCP, the stream a proxy carries), or {@code null} to go direct from the physical interface
+ * @param ecs      mihomo's {@code #ecs=198.51.100.0/24}: the client subnet every query to the server carries
+ *                 (RFC 7871), whatever the protocol (mihomo reads it for DoH servers only), or {@code null}
  */
 public record Nameserver(Protocol protocol, InetSocketAddress address, String host, String path,
-        boolean skipCertVerify, String via) {
+        boolean skipCertVerify, String via, ClientSubnet ecs) {
 
     /**
      * How queries reach the server. UDP falls back to TCP when an answer comes back truncated; TLS is RFC 7858's
@@ -70,9 +72,18 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
         if (via != null && (protocol == Protocol.SYSTEM || protocol == Protocol.RCODE)) {
             throw new IllegalArgumentException("only a server's queries can go through an outbound");
         }
+        if (ecs != null && (protocol == Protocol.SYSTEM || protocol == Protocol.RCODE)) {
+            throw new IllegalArgumentException("only a server's queries can carry a client subnet");
+        }
         if (host == null) {
             host = address.isUnresolved() ? address.getHostString() : NetUtil.toAddressString(address.getAddress());
         }
+    }
+
+    /** Without a client subnet. */
+    public Nameserver(Protocol protocol, InetSocketAddress address, String host, String path, boolean skipCertVerify,
+            String via) {
+        this(protocol, address, host, path, skipCertVerify, via, null);
     }
 
     /** Direct. */
@@ -103,9 +114,9 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
     /**
      * Parses Clash's syntax.
      *
-     * @throws IllegalArgumentException with a message naming the entry; DNS over QUIC and HTTP/3, DHCP and most
-     *                                  options after {@code #} (an outbound other than DIRECT, {@code ecs}, ...)
-     *                                  are rejected as not supported yet
+     * @throws IllegalArgumentException with a message naming the entry; DNS over QUIC and HTTP/3, DHCP and
+     *                                  options after {@code #} Turnout does not know are rejected as not supported
+     *                                  yet ({@link Unsupported})
      */
     public static Nameserver parse(String text) {
         String s = text == null ? "" : text.trim();
@@ -114,11 +125,13 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
         }
         boolean skipCertVerify = false;
         String via = null;
+        ClientSubnet ecs = null;
         int hash = s.indexOf('#');
         if (hash >= 0) {
             Options options = Options.read(s, s.substring(hash + 1));
             skipCertVerify = options.skipCertVerify();
             via = options.via();
+            ecs = options.ecs();
             s = s.substring(0, hash);
         }
         if (s.equalsIgnoreCase("system") || s.equalsIgnoreCase("system://")) {
@@ -187,7 +200,8 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
         }
         InetAddress address = IpLiteral.parse(host);
         if (address != null) {
-            return new Nameserver(protocol, new InetSocketAddress(address, port), null, path, skipCertVerify, via);
+            return new Nameserver(protocol, new InetSocketAddress(address, port), null, path, skipCertVerify, via,
+                    ecs);
         }
         if (protocol != Protocol.TLS && protocol != Protocol.HTTPS) {
             throw new IllegalArgumentException("nameserver '" + text + "': '" + host
@@ -197,21 +211,24 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
             throw new IllegalArgumentException("nameserver '" + text + "': '" + host + "' is not a host name");
         }
         return new Nameserver(protocol, InetSocketAddress.createUnresolved(host.toLowerCase(Locale.ROOT), port),
-                host.toLowerCase(Locale.ROOT), path, skipCertVerify, via);
+                host.toLowerCase(Locale.ROOT), path, skipCertVerify, via, ecs);
     }
 
     /**
      * mihomo's options after {@code #}, separated by {@code &}: {@code DIRECT} (Turnout's DNS goes direct, from the
-     * physical interface, unless told otherwise), {@code h3=false}, {@code skip-cert-verify}, and the name of an
-     * outbound or group to send the queries through ({@link #RULES} for the rules' choice).
+     * physical interface, unless told otherwise), {@code h3=false}, {@code skip-cert-verify}, {@code ecs} and
+     * {@code ecs-override}, and the name of an outbound or group to send the queries through ({@link #RULES} for the
+     * rules' choice).
      *
      * @param via the outbound named (the last, when several are), or null
+     * @param ecs the client subnet (the last, when several are), or null
      */
-    private record Options(boolean skipCertVerify, String via) {
+    private record Options(boolean skipCertVerify, String via, ClientSubnet ecs) {
 
         static Options read(String text, String options) {
             boolean skip = false;
             String via = null;
+            ClientSubnet ecs = null;
             for (String option : options.split("&")) {
                 String o = option.trim();
                 int eq = o.indexOf('=');
@@ -225,19 +242,34 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
                     skip = value.equals("true");
                     continue;
                 }
+                if (eq >= 0 && key.equals("ecs")) {
+                    // mihomo logs a bad value and sends no subnet; a config error says so before any query goes out.
+                    try {
+                        ecs = ClientSubnet.parse(o.substring(eq + 1));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("nameserver '" + text + "': " + e.getMessage(), e);
+                    }
+                    continue;
+                }
+                if (key.equals("ecs-override") && (value.equals("true") || value.equals("false"))) {
+                    // mihomo's override replaces a subnet already in the query, which there is when its DNS listener
+                    // passes a client's query on with the client's own. Turnout never passes a client's query on:
+                    // it asks its own (UpstreamResolver.fill), whose only subnet is this server's ecs.
+                    continue;
+                }
                 if (eq < 0 && !o.isEmpty()) {
                     via = o.equalsIgnoreCase(RULES) ? RULES : o;
                     continue;
                 }
                 throw unsupported(text, "the option '" + o + "'");
             }
-            return new Options(skip, via);
+            return new Options(skip, via, ecs);
         }
     }
 
     /** This server with its queries going where {@code outbound} says (respect-rules gives {@link #RULES}). */
     public Nameserver through(String outbound) {
-        return new Nameserver(protocol, address, host, path, skipCertVerify, outbound);
+        return new Nameserver(protocol, address, host, path, skipCertVerify, outbound, ecs);
     }
 
     private static int parsePort(String text, String port) {
@@ -291,8 +323,17 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
             return "rcode://" + host;
         }
         String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-        String options = (via == null ? "" : via) + (skipCertVerify ? (via == null ? "" : "&") + "skip-cert-verify=true" : "");
+        java.util.StringJoiner options = new java.util.StringJoiner("&", "#", "").setEmptyValue("");
+        if (via != null) {
+            options.add(via);
+        }
+        if (skipCertVerify) {
+            options.add("skip-cert-verify=true");
+        }
+        if (ecs != null) {
+            options.add("ecs=" + ecs);
+        }
         return protocol.name().toLowerCase(Locale.ROOT) + "://" + h + ":" + address.getPort()
-                + (path == null ? "" : path) + (options.isEmpty() ? "" : "#" + options);
+                + (path == null ? "" : path) + options;
     }
 }

@@ -595,7 +595,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         DatagramDnsQuery q;
         try {
             q = new DatagramDnsQuery(null, ns.address(), attempt.id());
-            fill(q, name, type);
+            fill(q, ns, name, type);
         } catch (RuntimeException e) {
             return loop.newFailedFuture(e);
         }
@@ -615,7 +615,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         DnsQuery q;
         try {
             q = new DefaultDnsQuery(attempt.id());
-            fill(q, name, type);
+            fill(q, ns, name, type);
         } catch (RuntimeException e) {
             return loop.newFailedFuture(e);
         }
@@ -667,7 +667,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         ByteBuf wire;
         DnsQuery q = new DefaultDnsQuery(attempt.id());
         try {
-            fill(q, name, type);
+            fill(q, ns, name, type);
             wire = DnsWire.encodeQuery(q);
         } catch (Exception e) {
             p.tryFailure(e);
@@ -782,10 +782,17 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         });
     }
 
-    private void fill(DnsQuery q, String name, DnsRecordType type) {
+    /**
+     * The question, and the OPT record: EDNS(0)'s UDP size, and {@code ns}'s client subnet when it has one. The query
+     * is Turnout's own, never a client's passed on, so no other subnet is ever in it.
+     */
+    private void fill(DnsQuery q, Nameserver ns, String name, DnsRecordType type) {
         q.setRecursionDesired(true);
         q.addRecord(DnsSection.QUESTION, new DefaultDnsQuestion(name, type));
-        if (settings.ednsUdpSize() > 0) {
+        if (ns.ecs() != null) {
+            // A subnet needs an OPT record even where none is advertised: 512, which changes nothing (RFC 6891 6.2.5).
+            q.addRecord(DnsSection.ADDITIONAL, ns.ecs().optRecord(Math.max(512, settings.ednsUdpSize())));
+        } else if (settings.ednsUdpSize() > 0) {
             q.addRecord(DnsSection.ADDITIONAL, new EdnsRecord(settings.ednsUdpSize()));
         }
     }

@@ -136,11 +136,15 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().startsWith("t.yaml:1:13: 'redir-port' must be a port"), e.getMessage());
     }
 
-    /** mihomo configs list DoQ and HTTP/3 servers beside others: they are noted, and the others answer. */
+    /**
+     * mihomo configs list DoQ and HTTP/3 servers beside others: they are noted, and the others answer. A server with a
+     * client subnet ({@code #ecs=}) is one Turnout speaks.
+     */
     @Test
     void dnsServersTurnoutDoesNotSpeakAreNotedNotFatal() throws Exception {
         Config c = parse("dns:\n  enable: true\n  nameserver: [quic://dns.adguard.com, 'https://dns.alidns.com/"
-                + "dns-query#h3=true', tls://192.0.2.53]\n  fallback: [dhcp://system, 192.0.2.54]\n"
+                + "dns-query#h3=true', tls://192.0.2.53, '192.0.2.56#ecs=198.51.100.0/24']\n"
+                + "  fallback: [dhcp://system, 192.0.2.54]\n"
                 + "  nameserver-policy: {'+.corp.test': [quic://192.0.2.9, 192.0.2.10]}\n");
         assertEquals(List.of("t.yaml:3:15: dns: nameserver 'quic://dns.adguard.com': DNS over QUIC is not supported "
                         + "yet; left out, the others answer",

@@ -64,7 +64,7 @@ class NameserverTest {
 
     @Test
     void rejectsWhatItCannotSpeakAsNotSupportedYet() {
-        for (String s : new String[] {"quic://1.1.1.1", "h3://dns.google/dns-query", "dhcp://en0", "8.8.8.8#ecs=1.2.3.0/24"}) {
+        for (String s : new String[] {"quic://1.1.1.1", "h3://dns.google/dns-query", "dhcp://en0", "192.0.2.53#disable-ipv6=true"}) {
             IllegalArgumentException e = assertThrows(Nameserver.Unsupported.class, () -> Nameserver.parse(s));
             assertTrue(e.getMessage().contains("not supported yet"), e.getMessage());
         }
@@ -99,6 +99,48 @@ class NameserverTest {
         assertEquals(Nameserver.RULES, Nameserver.parse("8.8.8.8").through(Nameserver.RULES).via(), "respect-rules");
         assertEquals(List.of(doh), DnsOptions.lookedUpBy(List.of(doh), "nameserver", name -> false),
                 "a name reached through a proxy is looked up at its far end, not by default-nameserver");
+    }
+
+    /** mihomo's {@code ecs} beside the other options, on every kind of server Turnout asks. */
+    @Test
+    void ecsGivesTheServerAClientSubnetBesideItsOtherOptions() {
+        Nameserver doh = Nameserver.parse("https://dns.google/dns-query#PROXY&ecs=198.51.100.7/24&ecs-override=true");
+        assertEquals("PROXY", doh.via());
+        assertEquals(ClientSubnet.parse("198.51.100.0/24"), doh.ecs());
+        assertEquals("https://dns.google:443/dns-query#PROXY&ecs=198.51.100.0/24", doh.toString());
+        Nameserver udp = Nameserver.parse("192.0.2.53#ecs=203.0.113.1/24");
+        assertEquals(Nameserver.Protocol.UDP, udp.protocol());
+        assertEquals(null, udp.via());
+        assertEquals("udp://192.0.2.53:53#ecs=203.0.113.0/24", udp.toString());
+        Nameserver dot = Nameserver.parse("tls://192.0.2.53#skip-cert-verify=true&ECS=2001:db8:abcd:12ff::1/56&DIRECT");
+        assertTrue(dot.skipCertVerify());
+        assertEquals("tls://192.0.2.53:853#skip-cert-verify=true&ecs=2001:db8:abcd:1200::/56", dot.toString());
+        assertEquals("tcp://192.0.2.53:53#ecs=198.51.100.9/32", Nameserver.parse("tcp://192.0.2.53#ecs=198.51.100.9")
+                .toString(), "a lone address is a /32, as mihomo takes it");
+        assertEquals(ClientSubnet.parse("198.51.100.0/24"), Nameserver.parse("192.0.2.53#ecs=203.0.113.0/24&ecs="
+                + "198.51.100.0/24").ecs(), "the last one written counts");
+        assertEquals(Nameserver.parse("192.0.2.53"), Nameserver.parse("192.0.2.53#ecs-override=false"),
+                "ecs-override alone changes nothing: Turnout's queries carry no subnet but the server's");
+        assertEquals(udp.ecs(), udp.through(Nameserver.RULES).ecs(), "respect-rules keeps it");
+        assertEquals(udp, Nameserver.parse(udp.toString()), "what toString writes reads back the same");
+        assertTrue(Nameserver.parse("192.0.2.53").ecs() == null);
+    }
+
+    @Test
+    void aMalformedEcsIsAMistakeInTheEntryNotSomethingLeftOut() {
+        for (String s : new String[] {"192.0.2.53#ecs=banana", "https://dns.google/dns-query#PROXY&ecs=198.51.100.0/40",
+                "tls://192.0.2.53#ecs=", "192.0.2.53#ecs=2001:db8::/129"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Nameserver.parse(s));
+            assertFalse(e instanceof Nameserver.Unsupported, s);
+            assertTrue(e.getMessage().startsWith("nameserver '" + s + "': ecs '"), e.getMessage());
+        }
+        assertEquals("nameserver '192.0.2.53#ecs=198.51.100.0/40': ecs '198.51.100.0/40': prefix /40 is longer than "
+                + "an IPv4 address (32 bits)", assertThrows(IllegalArgumentException.class,
+                        () -> Nameserver.parse("192.0.2.53#ecs=198.51.100.0/40")).getMessage());
+        assertThrows(Nameserver.Unsupported.class, () -> Nameserver.parse("192.0.2.53#ecs-override=maybe"),
+                "read as mihomo's other true/false options are");
+        assertThrows(IllegalArgumentException.class, () -> new Nameserver(Nameserver.Protocol.RCODE, null, "success",
+                null, false, null, ClientSubnet.parse("198.51.100.0/24")), "a made-up answer asks nobody");
     }
 
     @Test

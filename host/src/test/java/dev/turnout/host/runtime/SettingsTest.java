@@ -31,6 +31,8 @@ class SettingsTest {
         "hosts ~ hosts:|  a.test: not-an-ip ~ t.yaml:2:3: hosts 'a.test': 'not-an-ip' is neither an IP address nor a domain name to answer for instead",
         "DoH by name and nothing by address ~ dns:|  enable: true|  nameserver: ['https://doh.pub/dns-query'] ~ t.yaml:3:15: dns: nameserver 'https://doh.pub:443/dns-query' is known by host name (doh.pub): list servers by IP address under default-nameserver (or under nameserver) to look it up, or give its address in hosts:",
         "default-nameserver by name ~ dns:|  enable: true|  default-nameserver: ['tls://dns.google']|  nameserver: [8.8.8.8] ~ t.yaml:3:23: dns: default-nameserver 'tls://dns.google:853' is known by host name (dns.google), but default-nameserver is what looks such names up: give its address",
+        "ecs not a prefix ~ dns:|  enable: true|  nameserver: [192.0.2.53, '192.0.2.54#ecs=banana'] ~ t.yaml:3:15: dns: nameserver '192.0.2.54#ecs=banana': ecs 'banana' is not an address prefix such as 198.51.100.0/24 or 2001:db8::/56",
+        "ecs too long ~ dns:|  enable: true|  nameserver: [192.0.2.53]|  fallback: ['https://192.0.2.54/dns-query#PROXY&ecs=198.51.100.0/40'] ~ t.yaml:4:13: dns: nameserver 'https://192.0.2.54/dns-query#PROXY&ecs=198.51.100.0/40': ecs '198.51.100.0/40': prefix /40 is longer than an IPv4 address (32 bits)",
     })
     void whatRunRefusesIsRefusedWithItsPosition(String name, String yaml, String expected) throws Exception {
         Config c = parse(yaml);
@@ -134,6 +136,21 @@ class SettingsTest {
         assertEquals(List.of("udp://8.8.8.8:53", "https://doh.pub:443/dns-query", "https://dns.alidns.com:443/dns-query"),
                 dns.nameserver().stream().map(Object::toString).toList());
         assertEquals("system", dns.defaultNameserver().get(0).toString());
+    }
+
+    /** mihomo's {@code #ecs=}, in the two forms public configs write it, wherever a server may be listed. */
+    @Test
+    void aServersClientSubnetIsReadWithItsOtherOptions() throws Exception {
+        Config c = parse("dns:|  enable: true|  default-nameserver: ['192.0.2.1#ecs=198.51.100.0/24']"
+                + "|  nameserver: ['192.0.2.53#ecs=203.0.113.0/24', 'https://192.0.2.54/dns-query#PROXY&ecs=198.51.100.1/24"
+                + "&ecs-override=true']|  nameserver-policy: {'+.test': 'tls://192.0.2.55#ecs=2001:db8::/56'}");
+        var dns = Settings.of(c).dns();
+        assertEquals(List.of("udp://192.0.2.53:53#ecs=203.0.113.0/24",
+                "https://192.0.2.54:443/dns-query#PROXY&ecs=198.51.100.0/24"),
+                dns.nameserver().stream().map(Object::toString).toList());
+        assertEquals("[tls://192.0.2.55:853#ecs=2001:db8::/56]", dns.nameserverPolicy().get("+.test").toString());
+        assertEquals("198.51.100.0/24", dns.defaultNameserver().get(0).ecs().toString());
+        assertEquals(List.of(), c.warnings(), "nothing left out");
     }
 
     @Test
