@@ -45,6 +45,28 @@ final class Unbound implements AutoCloseable {
 
     /** Starts it in {@code dir}; skips the test (fails under CI) when unbound is not installed. */
     static Unbound start(Path dir) throws IOException, InterruptedException {
+        return start(dir, conf -> { });
+    }
+
+    /**
+     * One that also passes the names under {@code zone} on to {@code to} over UDP, with the EDNS Client Subnet of the
+     * query it was asked (RFC 7871; its {@code subnetcache} module), or, for a query without one, its own client's
+     * subnet (127.0.0.0/24 here). Subnets longer than /24 (IPv4) or /56 (IPv6) are cut to that, unbound's default.
+     */
+    static Unbound forwardingSubnets(Path dir, String zone, InetSocketAddress to)
+            throws IOException, InterruptedException {
+        String address = to.getAddress().getHostAddress();
+        return start(dir, conf -> {
+            conf.replaceAll(line -> line.trim().startsWith("module-config:") ? "  module-config: \"subnetcache iterator\""
+                    : line);
+            conf.addAll(List.of("  local-zone: \"" + zone + ".\" transparent", "  do-not-query-localhost: no",
+                    "  send-client-subnet: " + address, "forward-zone:", "  name: \"" + zone + ".\"",
+                    "  forward-addr: " + address + "@" + to.getPort()));
+        });
+    }
+
+    private static Unbound start(Path dir, java.util.function.Consumer<List<String>> more)
+            throws IOException, InterruptedException {
         Required.that(Files.isExecutable(BINARY), () -> "unbound is not installed (apt-get install unbound)");
         TestCertificates certs = TestCertificates.issue(dir.resolve("certs"), "dns.test", "127.0.0.1");
         int plain = Dnsmasq.freePort();
@@ -62,6 +84,7 @@ final class Unbound implements AutoCloseable {
         List<String> conf = new ArrayList<>(UnboundConf.lines(dir, certs,
                 List.of("127.0.0.1@" + plain, "127.0.0.1@" + tls, "127.0.0.1@" + https), tls, https, records));
         conf.add("  port: " + plain);
+        more.accept(conf);
         Path file = dir.resolve("unbound.conf");
         Files.write(file, conf);
         DaemonProcess p = DaemonProcess.start("unbound", List.of(BINARY.toString(), "-d", "-c", file.toString()),
