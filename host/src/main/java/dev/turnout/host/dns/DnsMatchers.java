@@ -54,11 +54,44 @@ public interface DnsMatchers {
         return false;
     }
 
+    /**
+     * Whether {@code address} is in the address set {@code key} ({@link #addressKeysOf}'s form: a rule provider's
+     * addresses, a country's); false for a set these do not hold.
+     */
+    default boolean containsAddress(String key, InetAddress address) {
+        return false;
+    }
+
     /** No sets and no filter: every name is outside every set, every answer trusted. */
     DnsMatchers NONE = (key, name) -> false;
 
     String GEOSITE = "geosite:";
     String RULE_SET = "rule-set:";
+    String GEOIP = "geoip:";
+
+    /**
+     * The address sets an entry names, each as {@code rule-set:NAME} or {@code geoip:CC} (upper case):
+     * {@code rule-set:telegram,google} is two, as mihomo reads it (parseIPCIDR); an empty list when the entry is a
+     * prefix instead.
+     *
+     * @throws IllegalArgumentException for a set entry that names no set ({@code geoip:} alone)
+     */
+    static List<String> addressKeysOf(String entry) {
+        String lower = entry.trim().toLowerCase(Locale.ROOT);
+        String prefix = lower.startsWith(GEOIP) ? GEOIP : lower.startsWith(RULE_SET) ? RULE_SET : null;
+        if (prefix == null) {
+            return List.of();
+        }
+        List<String> keys = new ArrayList<>();
+        for (String part : entry.trim().substring(prefix.length()).split(",", -1)) {
+            String name = part.trim();
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("'" + entry + "' names no set (write " + prefix + "NAME)");
+            }
+            keys.add(prefix + (prefix.equals(GEOIP) ? name.toUpperCase(Locale.ROOT) : name));
+        }
+        return List.copyOf(keys);
+    }
 
     /**
      * The sets an entry names, each as {@code geosite:NAME} or {@code rule-set:NAME}: {@code geosite:cn,private} is

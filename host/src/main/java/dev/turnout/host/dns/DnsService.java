@@ -320,6 +320,11 @@ public final class DnsService implements AutoCloseable {
         public boolean realIpByRules(String name) {
             return current.realIpByRules(name);
         }
+
+        @Override
+        public boolean containsAddress(String key, java.net.InetAddress address) {
+            return current.containsAddress(key, address);
+        }
     }
 
     /**

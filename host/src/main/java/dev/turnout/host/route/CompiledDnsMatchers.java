@@ -33,18 +33,22 @@ import java.util.Set;
  */
 public final class CompiledDnsMatchers implements DnsMatchers {
 
-    private static final CompiledDnsMatchers EMPTY = new CompiledDnsMatchers(Map.of(), null, null);
+    private static final CompiledDnsMatchers EMPTY = new CompiledDnsMatchers(Map.of(), Map.of(), null, null);
 
     /** What a {@code fake-ip-filter} rule may end with. */
     private static final Set<String> FILTER_ACTIONS = Set.of("fake-ip", "real-ip");
 
     private final Map<String, RuleSet> sets;
+    /** The sniffer's address sets ({@code rule-set:NAME}, {@code geoip:CC}), apart: they hold addresses, not names. */
+    private final Map<String, RuleSet> addressSets;
     private final FallbackFilter fallbackFilter;
     /** {@code fake-ip-filter-mode: rule}'s rules; null in the other modes. */
     private final NameRules filterRules;
 
-    private CompiledDnsMatchers(Map<String, RuleSet> sets, FallbackFilter fallbackFilter, NameRules filterRules) {
+    private CompiledDnsMatchers(Map<String, RuleSet> sets, Map<String, RuleSet> addressSets,
+            FallbackFilter fallbackFilter, NameRules filterRules) {
         this.sets = Map.copyOf(sets);
+        this.addressSets = Map.copyOf(addressSets);
         this.fallbackFilter = fallbackFilter;
         this.filterRules = filterRules;
     }
@@ -58,6 +62,13 @@ public final class CompiledDnsMatchers implements DnsMatchers {
         RuleSet set = sets.get(key);
         return set != null
                 && set.decide(new Query(null, name, null, 0, null, 0, null), NameResolver.NONE).index() >= 0;
+    }
+
+    @Override
+    public boolean containsAddress(String key, java.net.InetAddress address) {
+        RuleSet set = addressSets.get(key);
+        return set != null
+                && set.decide(new Query(null, null, address, 0, null, 0, null), NameResolver.NONE).index() >= 0;
     }
 
     @Override
@@ -80,9 +91,15 @@ public final class CompiledDnsMatchers implements DnsMatchers {
         return sets.keySet();
     }
 
+    /** The address sets' keys held ({@code rule-set:telegram-ip}, {@code geoip:CN}). */
+    public Set<String> addressKeys() {
+        return addressSets.keySet();
+    }
+
     /** The rule providers the sets read. */
     List<String> providers() {
-        List<String> named = new ArrayList<>(sets.keySet().stream().filter(k -> k.startsWith(DnsMatchers.RULE_SET))
+        List<String> named = new ArrayList<>(java.util.stream.Stream.concat(sets.keySet().stream(),
+                addressSets.keySet().stream()).filter(k -> k.startsWith(DnsMatchers.RULE_SET))
                 .map(CompiledDnsMatchers::name).toList());
         if (filterRules != null) {
             named.addAll(filterRules.providers());
@@ -135,10 +152,67 @@ public final class CompiledDnsMatchers implements DnsMatchers {
                 problem.problems().forEach(p -> errors.add(new ConfigException(at, about + RoutingCompiler.stripOrigin(p))));
             }
         }
+        Map<String, RuleSet> addressSets = new LinkedHashMap<>();
+        for (String setting : List.of("skip-src-address", "skip-dst-address")) {
+            if (snifferOn && sniffer.values().get(setting) instanceof List<?> entries) {
+                for (Object entry : entries) {
+                    compileAddressSets(String.valueOf(entry), setting, sniffer.originOf(setting), providers, geo,
+                            addressSets, errors, notes);
+                }
+            }
+        }
         FallbackFilter filter = dnsOn ? FallbackFilter.compile(dns, geo, errors, notes) : null;
         NameRules filterRules = filterRuled ? compileFilterRules(dns, providers, geo, errors, notes) : null;
-        return sets.isEmpty() && filter == null && filterRules == null ? EMPTY
-                : new CompiledDnsMatchers(sets, filter, filterRules);
+        return sets.isEmpty() && addressSets.isEmpty() && filter == null && filterRules == null ? EMPTY
+                : new CompiledDnsMatchers(sets, addressSets, filter, filterRules);
+    }
+
+    /**
+     * The address sets a sniffer entry names, as the rules {@code RULE-SET,NAME} and {@code GEOIP,CC} asked with an
+     * address alone: a provider must hold addresses (as mihomo's parseIPRuleSet wants: ipcidr, or classical, whose
+     * address rules alone can match).
+     */
+    private static void compileAddressSets(String entry, String setting, Origin at, Map<String, ProviderSource> providers,
+            GeoData geo, Map<String, RuleSet> into, List<ConfigException> errors, List<String> notes) {
+        List<String> keys;
+        try {
+            keys = DnsMatchers.addressKeysOf(entry);
+        } catch (IllegalArgumentException malformed) {
+            return; // the sniffer settings report it, at the same key
+        }
+        String about = "sniffer: " + setting + " '" + entry + "': ";
+        for (String key : keys) {
+            if (into.containsKey(key)) {
+                continue;
+            }
+            String name = name(key);
+            String rule;
+            Map<String, ProviderSource> named = Map.of();
+            if (key.startsWith(DnsMatchers.GEOIP)) {
+                rule = "GEOIP," + name + ",DIRECT,no-resolve";
+            } else {
+                ProviderSource provider = providers.get(name);
+                if (provider == null) {
+                    errors.add(new ConfigException(at, about + "there is no rule provider named '" + name + "'"));
+                    continue;
+                }
+                if (provider.behavior() == Behavior.DOMAIN) {
+                    errors.add(new ConfigException(at, about + "rule provider '" + name + "' has behavior domain: it"
+                            + " lists names, and this list holds addresses (give an ipcidr or classical provider)"));
+                    continue;
+                }
+                rule = "RULE-SET," + name + ",DIRECT,no-resolve";
+                named = Map.of(name, provider);
+            }
+            try {
+                RuleSet set = RuleSet.compile(List.of(new RuleLine(rule, at)), named, Set.of(), geo);
+                set.warnings().forEach(w -> notes.add(note(at, about, w)));
+                into.put(key, set);
+            } catch (RuleException problem) {
+                problem.problems().forEach(p -> errors.add(new ConfigException(at, about
+                        + RoutingCompiler.stripOrigin(p))));
+            }
+        }
     }
 
     private static boolean isRuleMode(Section dns) {

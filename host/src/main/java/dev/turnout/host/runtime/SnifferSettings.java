@@ -3,8 +3,8 @@ package dev.turnout.host.runtime;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.Section;
+import dev.turnout.host.dns.AddressList;
 import dev.turnout.host.dns.NameList;
-import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.sniff.SniffOptions;
 import java.util.BitSet;
 import java.util.List;
@@ -65,8 +65,8 @@ final class SnifferSettings {
         }
         NameList force = keys.read("force-domain", () -> names(s, "force-domain"));
         NameList skip = keys.read("skip-domain", () -> names(s, "skip-domain"));
-        List<IpPrefix> skipSource = keys.read("skip-src-address", () -> TunSettings.prefixes(s, "skip-src-address"));
-        List<IpPrefix> skipDestination = keys.read("skip-dst-address", () -> TunSettings.prefixes(s, "skip-dst-address"));
+        AddressList skipSource = keys.read("skip-src-address", () -> addresses(s, "skip-src-address"));
+        AddressList skipDestination = keys.read("skip-dst-address", () -> addresses(s, "skip-dst-address"));
         keys.throwProblems();
         SniffOptions.Protocol tls = byName[PROTOCOLS.indexOf("TLS")];
         SniffOptions.Protocol http = byName[PROTOCOLS.indexOf("HTTP")];
@@ -106,6 +106,15 @@ final class SnifferSettings {
             }
         }
         return ports;
+    }
+
+    /** {@code key}'s prefixes and {@code rule-set:}/{@code geoip:} entries (the rules' compiled sets answer those). */
+    private static AddressList addresses(Section s, String key) throws ConfigException {
+        try {
+            return AddressList.of(s.strings(key));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(s.originOf(key), "sniffer: " + key + " entry " + e.getMessage());
+        }
     }
 
     /** {@code key}'s names and {@code geosite:}/{@code rule-set:} entries (the rules' compiled sets answer those). */

@@ -1,9 +1,8 @@
 package dev.turnout.host.sniff;
 
+import dev.turnout.host.dns.AddressList;
 import dev.turnout.host.dns.NameList;
-import dev.turnout.host.platform.IpPrefix;
 import java.util.BitSet;
-import java.util.List;
 
 /**
  * mihomo's {@code sniffer:} section, read: which ports are sniffed for which protocol, whether the name found
@@ -15,9 +14,11 @@ import java.util.List;
  * @param parsePureIp sniff flows that arrive without a name (to an address, not a fake one)
  * @param forceDomain sniff flows whose fake-IP name is listed, too
  * @param skipDomain names found that are not used
+ * @param skipSource flows from these addresses are not sniffed
+ * @param skipDestination flows to these addresses are not sniffed
  */
 public record SniffOptions(Protocol tls, Protocol http, Protocol quic, boolean parsePureIp, NameList forceDomain,
-                           NameList skipDomain, List<IpPrefix> skipSource, List<IpPrefix> skipDestination) {
+                           NameList skipDomain, AddressList skipSource, AddressList skipDestination) {
 
     /**
      * One protocol's sniffer.
@@ -27,11 +28,6 @@ public record SniffOptions(Protocol tls, Protocol http, Protocol quic, boolean p
      *     address the application chose); otherwise the name is for the rules only
      */
     public record Protocol(BitSet ports, boolean overrideDestination) {
-    }
-
-    public SniffOptions {
-        skipSource = List.copyOf(skipSource);
-        skipDestination = List.copyOf(skipDestination);
     }
 
     boolean sniffsPort(int port) {

@@ -4,14 +4,11 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.host.dns.DnsMatchers;
-import dev.turnout.host.platform.IpPrefix;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -92,8 +89,9 @@ public final class Sniffer {
     /** Whether a flow to a port sniffed ({@code portSniffed}) is sniffed: not skipped, and nameless or forced. */
     private boolean sniffable(Metadata restored, Metadata original, boolean portSniffed) {
         Destination d = original.destination();
-        if (d.address() == null || !portSniffed || inAny(options.skipDestination(), d.address())
-                || restored.source() != null && inAny(options.skipSource(), restored.source().getAddress())) {
+        if (d.address() == null || !portSniffed || options.skipDestination().contains(d.address(), sets.get())
+                || restored.source() != null && options.skipSource().contains(restored.source().getAddress(),
+                sets.get())) {
             return false;
         }
         if (forced(restored)) {
@@ -201,14 +199,6 @@ public final class Sniffer {
         }
     }
 
-    private static boolean inAny(List<IpPrefix> prefixes, InetAddress address) {
-        for (IpPrefix p : prefixes) {
-            if (p.contains(address)) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private boolean failingOften(InetSocketAddress key) {
         synchronized (failures) {

@@ -88,6 +88,41 @@ class CompiledDnsMatchersTest {
     }
 
     @Test
+    void theSniffersAddressSetsHoldTheirProvidersAddressesAndACountrys() throws Exception {
+        GeoFiles.mmdb(dir.resolve("Country.mmdb"), "GeoIP2-Country", Map.of("198.51.100.0/24",
+                "{ country => { iso_code => 'CN' } }"));
+        String yaml = String.join("\n",
+                "rule-providers:",
+                "  ips: {type: file, behavior: ipcidr, format: text, path: ./ips.txt}",
+                "  mixed: {type: file, behavior: classical, path: ./mixed.yaml}",
+                "  corp: {type: file, behavior: domain, format: text, path: ./corp.txt}",
+                "sniffer:",
+                "  enable: true",
+                "  sniff: {TLS: {ports: [443]}}",
+                "  skip-src-address: ['rule-set:ips,mixed']",
+                "  skip-dst-address: ['geoip:cn', 203.0.113.0/24]",
+                "rules:",
+                "  - MATCH,DIRECT",
+                "");
+        Config config = ConfigLoader.parse(yaml, "c.yaml", dir.resolve("c.yaml"), dir);
+        CompiledDnsMatchers sets = new RoutingCompiler(new OutboundFactory(HostDirect.types(), null,
+                (dev.turnout.api.Resolver) null)).compile(config, Downloads.NONE).routing().dnsMatchers();
+        assertEquals(Set.of("rule-set:ips", "rule-set:mixed", "geoip:CN"), sets.addressKeys());
+        assertTrue(sets.containsAddress("rule-set:ips", address("192.0.2.77")));
+        assertFalse(sets.containsAddress("rule-set:ips", address("203.0.113.1")));
+        assertTrue(sets.containsAddress("rule-set:mixed", address("192.0.2.5")), "its IP-CIDR,192.0.2.0/24");
+        assertTrue(sets.containsAddress("geoip:CN", address("198.51.100.9")));
+        assertFalse(sets.containsAddress("geoip:CN", address("203.0.113.9")));
+        ConfigException wrong = assertThrows(ConfigException.class, () -> new RoutingCompiler(new OutboundFactory(
+                HostDirect.types(), null, (dev.turnout.api.Resolver) null)).compile(ConfigLoader.parse(
+                yaml.replace("'rule-set:ips,mixed'", "'rule-set:corp'"), "c.yaml", dir.resolve("c.yaml"), dir),
+                Downloads.NONE));
+        assertEquals("c.yaml:8:21: sniffer: skip-src-address 'rule-set:corp': rule provider 'corp' has behavior"
+                + " domain: it lists names, and this list holds addresses (give an ipcidr or classical provider)",
+                wrong.getMessage());
+    }
+
+    @Test
     void aNameIsInASetExactlyWhenItsRuleWouldMatchIt() throws Exception {
         RoutingCompiler.Compiled c = compile(String.join("\n",
                 "  fake-ip-filter: ['geosite:private,cn', '+.local']",

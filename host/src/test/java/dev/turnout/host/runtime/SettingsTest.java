@@ -240,7 +240,7 @@ class SettingsTest {
         assertFalse(sniffer.tls().overrideDestination(), "the section's applies");
         assertTrue(sniffer.parsePureIp(), "mihomo's default");
         assertTrue(sniffer.skipDomain().patterns().match("api.push.apple.com") != null);
-        assertEquals("[192.0.2.0/24]", sniffer.skipDestination().toString());
+        assertEquals("[192.0.2.0/24]", sniffer.skipDestination().prefixes().toString());
         assertTrue(sniffer.quic().ports().get(443) && !sniffer.quic().ports().get(8443));
         assertFalse(sniffer.quic().overrideDestination(), "the section's applies");
         assertEquals(List.of(), c.warnings(), "QUIC is sniffed");
@@ -262,6 +262,13 @@ class SettingsTest {
         var sets = Settings.of(parse("sniffer:|  enable: true|  sniff: {TLS: {ports: [443]}}"
                 + "|  force-domain: ['rule-set:corp', '+.a.test']|  skip-domain: ['geosite:cn,private']")).sniffer();
         assertEquals(List.of("rule-set:corp"), sets.forceDomain().setKeys(), "asked of the rules' sets");
+        // echs-top/proxy and XVSVTsama's configs: mihomo's sets of addresses (parseIPCIDR).
+        var addressSets = Settings.of(parse("sniffer:|  enable: true|  sniff: {TLS: {ports: [443]}}"
+                + "|  skip-src-address: ['rule-set:telegram_ip,google_ip', 192.0.2.1]|  skip-dst-address: ['geoip:cn']"))
+                .sniffer();
+        assertEquals(List.of("rule-set:telegram_ip", "rule-set:google_ip"), addressSets.skipSource().setKeys());
+        assertEquals("[192.0.2.1/32]", addressSets.skipSource().prefixes().toString());
+        assertEquals(List.of("geoip:CN"), addressSets.skipDestination().setKeys());
         assertTrue(sets.forceDomain().patterns().match("x.a.test") != null);
         assertEquals(List.of("geosite:cn", "geosite:private"), sets.skipDomain().setKeys());
         ConfigException e = assertThrows(ConfigException.class, () -> Settings.of(parse(
@@ -269,8 +276,9 @@ class SettingsTest {
                         + "|  skip-src-address: [lan]")));
         assertEquals(List.of("t.yaml:3:10: sniffer: there is no sniffer 'SSH' (TLS, HTTP and QUIC are)",
                 "t.yaml:4:17: sniffer: force-domain 'geosite:': 'geosite:' names no geosite list (write geosite:NAME)",
-                "t.yaml:5:21: 'skip-src-address' entries must be prefixes such as 192.168.0.0/16 or fd00::/8, got"
-                        + " 'lan'"), e.problems().stream().map(Throwable::getMessage).toList());
+                "t.yaml:5:21: sniffer: skip-src-address entry 'lan' is not a prefix such as 192.168.0.0/16 or"
+                        + " fd00::/8, nor a set such as rule-set:NAME or geoip:CN"),
+                e.problems().stream().map(Throwable::getMessage).toList());
         ConfigException ports = assertThrows(ConfigException.class, () -> Settings.of(parse(
                 "sniffer:|  enable: true|  sniff: {HTTP: {ports: [80-70]}}")));
         assertEquals("t.yaml:3:10: sniffer: '80-70' in sniff is not a port or a range such as 8080-8880",

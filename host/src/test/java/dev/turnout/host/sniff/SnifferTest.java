@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
+import dev.turnout.host.dns.AddressList;
+import dev.turnout.host.dns.DnsMatchers;
 import dev.turnout.host.dns.DomainTrie;
 import dev.turnout.host.dns.NameList;
 import dev.turnout.host.platform.IpPrefix;
@@ -64,9 +66,21 @@ class SnifferTest {
                 new SniffOptions.Protocol(ports(80), false), new SniffOptions.Protocol(ports(443), true), true,
                 new NameList(trie("+.forced.test"), List.of("geosite:forced")),
                 new NameList(trie("skipped.test"), List.of("rule-set:skipped")),
-                List.of(), List.of(IpPrefix.parse("198.51.100.0/24"))), 1000,
-                () -> (key, name) -> key.equals("geosite:forced") && name.equals("in.geosite.test")
-                        || key.equals("rule-set:skipped") && name.equals("in.rule-set.test"));
+                new AddressList(List.of(), List.of("rule-set:telegram-ip")),
+                new AddressList(List.of(IpPrefix.parse("198.51.100.0/24")), List.of("geoip:JP"))), 1000,
+                () -> new DnsMatchers() {
+                    @Override
+                    public boolean contains(String key, String name) {
+                        return key.equals("geosite:forced") && name.equals("in.geosite.test")
+                                || key.equals("rule-set:skipped") && name.equals("in.rule-set.test");
+                    }
+
+                    @Override
+                    public boolean containsAddress(String key, InetAddress address) {
+                        return key.equals("geoip:JP") && address.equals(address("203.0.113.7"))
+                                || key.equals("rule-set:telegram-ip") && address.equals(address("192.0.2.99"));
+                    }
+                });
     }
 
     private static Metadata tun(InetAddress to, int port) {
@@ -154,6 +168,11 @@ class SnifferTest {
         assertFalse(s.wants(tun(SERVER, 22), tun(SERVER, 22)), "port not sniffed");
         Metadata skippedAddress = tun(address("198.51.100.7"), 443);
         assertFalse(s.wants(skippedAddress, skippedAddress), "skip-dst-address");
+        Metadata inJapan = tun(address("203.0.113.7"), 443);
+        assertFalse(s.wants(inJapan, inJapan), "skip-dst-address's geoip: entry, asked of the rules' sets");
+        Metadata fromSet = new Metadata(Network.TCP, Destination.ofAddress(SERVER, 443),
+                new InetSocketAddress(address("192.0.2.99"), 40000), "tun", null);
+        assertFalse(s.wants(fromSet, fromSet), "skip-src-address's rule-set: entry");
         Metadata socks = new Metadata(Network.TCP, Destination.ofAddress(SERVER, 443), null, "mixed", null);
         assertFalse(s.wants(socks, socks), "a proxy client waits for the proxy's answer before it sends");
         Metadata fake = tun(address("198.18.0.9"), 443);
