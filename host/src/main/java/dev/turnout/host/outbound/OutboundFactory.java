@@ -400,6 +400,12 @@ public final class OutboundFactory {
     /** {@code p} built, or {@code null} when its plugin does not implement what it asks for: then it is left out. */
     private Outbound createOrLeaveOut(ProxyEntry p, Dialer dialer, EntryFiles files, BiConsumer<String, String> said,
                                       Map<String, LeftOutProxy> leftOut, List<String> warnings) throws ConfigException {
+        if (isPortZero(p.options().values().get("port"))) {
+            // A template's placeholder node (server 0.0.0.0, port 00000): mihomo loads it and every dial fails.
+            leaveOut(p, p.originOf("port"), "its 'port' is 0, a placeholder nothing can connect to", leftOut,
+                    warnings);
+            return null;
+        }
         try {
             return create(p, dialer, files, said);
         } catch (ConfigException e) {
@@ -409,6 +415,11 @@ public final class OutboundFactory {
             leaveOut(p, e.origin(), unsupported.getMessage(), leftOut, warnings);
             return null;
         }
+    }
+
+    private static boolean isPortZero(Object port) {
+        return port instanceof Number n ? n.longValue() == 0 && n.doubleValue() == 0
+                : port instanceof String text && !text.isBlank() && text.trim().chars().allMatch(c -> c == '0');
     }
 
     private static void leaveOut(ProxyEntry p, dev.turnout.rules.Origin at, String reason,

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class LeftOutProxiesTest {
 
-    /** A socks5 type whose entries with {@code flow:} are "not implemented", and with {@code port: 0} mistaken. */
+    /** A socks5 type whose entries with {@code flow:} are "not implemented", and with a port out of range mistaken. */
     private static OutboundType socks5() {
         return new OutboundType() {
             public String type() {
@@ -41,8 +41,9 @@ class LeftOutProxiesTest {
                 if (options.has("flow")) {
                     throw new UnsupportedOptionException("flow", "'flow' is not implemented by the socks5 plugin");
                 }
-                if (options.integer("port", 1) == 0) {
-                    throw new OptionException("port", "'port' must be a port from 1 to 65535, got 0");
+                int port = options.integer("port", 1);
+                if (port < 1 || port > 65535) {
+                    throw new OptionException("port", "'port' must be a port from 1 to 65535, got " + port);
                 }
                 return new GroupKeysTest.Fake(options.name(), "socks5", context.dialer(), true);
             }
@@ -163,11 +164,27 @@ class LeftOutProxiesTest {
     }
 
     @Test
+    void aPlaceholderNodeWithPortZeroIsLeftOutAsNothingCanConnectToIt() throws Exception {
+        // Accademia/Clash_Configuration_Template's nodes for the user to fill: server 0.0.0.0, port 00000.
+        Outbounds o = build("proxies:",
+                "  - {name: todo, type: socks5, server: 0.0.0.0, port: 00000}",
+                "  - {name: text, type: socks5, server: 0.0.0.0, port: '0'}",
+                "  - {name: s5, type: socks5, server: 192.0.2.4, port: 1080}",
+                "proxy-groups:",
+                "  - {name: G, type: select, proxies: [todo, text, s5]}");
+        assertEquals(List.of("t.yaml:2:55: 'todo' is left out: its 'port' is 0, a placeholder nothing can connect to;"
+                        + " its groups go on without it, and flows routed to it by name are refused",
+                "t.yaml:3:55: 'text' is left out: its 'port' is 0, a placeholder nothing can connect to; its groups go"
+                        + " on without it, and flows routed to it by name are refused"),
+                o.warnings().stream().filter(w -> w.contains("left out")).toList());
+    }
+
+    @Test
     void aMistakeInAnEntryAndAnUnknownTypeStillStopTheConfig() {
         ConfigException e = assertThrows(ConfigException.class, () -> build("proxies:",
-                "  - {name: a, type: socks5, server: 192.0.2.1, port: 0}",
+                "  - {name: a, type: socks5, server: 192.0.2.1, port: 99999}",
                 "  - {name: b, type: hystria2, server: 192.0.2.1, port: 443}"));
-        assertEquals(List.of("t.yaml:2:54: 'port' must be a port from 1 to 65535, got 0",
+        assertEquals(List.of("t.yaml:2:54: 'port' must be a port from 1 to 65535, got 99999",
                 "t.yaml:3:21: unknown outbound type 'hystria2' for 'b'; available types: direct, reject, reject-drop,"
                         + " socks5"),
                 e.problems().stream().map(Throwable::getMessage).toList());
