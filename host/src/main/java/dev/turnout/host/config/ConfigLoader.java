@@ -99,7 +99,7 @@ public final class ConfigLoader {
     private static final Set<String> IGNORED_CLASH_KEYS = Set.of(
             "experimental",
             "global-client-fingerprint",
-            "ebpf", "global-ua", "geodata-loader", "etag-support",
+            "ebpf", "global-ua", "geodata-loader", "etag-support", "ntp",
             "clash-for-android");
     /**
      * The prefix of Clash for Windows' own top-level keys ({@code cfw-bypass}, {@code cfw-latency-url},
@@ -447,7 +447,9 @@ public final class ConfigLoader {
             keys.forEach((key, tuple) -> origins.put(key, at(tuple.getValueNode())));
             for (Map.Entry<String, NodeTuple> e : keys.entrySet()) {
                 String key = e.getKey();
-                if (!TOP_LEVEL_KEYS.contains(key)) {
+                // A key that only holds a YAML anchor for others to merge or alias (rule-anchor: &a, FilterHK: &hk,
+                // x-fallback: &fb): templates carry dozens; mihomo reads none of them, and they are no mistake.
+                if (!TOP_LEVEL_KEYS.contains(key) && e.getValue().getValueNode().getAnchor() == null) {
                     Origin o = at(e.getValue().getKeyNode());
                     warnings.add(IGNORED_CLASH_KEYS.contains(key)
                             ? o + ": '" + key + "' is not supported by Turnout; ignored"

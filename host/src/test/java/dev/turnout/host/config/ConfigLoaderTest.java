@@ -262,6 +262,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void keysThatOnlyHoldAnAnchorForOthersAreNotWarnedAbout() throws Exception {
+        // Templates carry dozens (FilterHK: &FilterHK '...', x-fallback: &fb {...}); one warning each buried the rest.
+        Config c = parse("mixed-port: 1\nFilterHK: &hk '(?i)港|HK'\nx-select: &sel {type: select}\n"
+                + "x-plain: {type: select}\nntp: {enable: true, server: time.apple.com}\nproxy-groups:\n"
+                + "  - {name: G, <<: *sel, filter: *hk, include-all-proxies: true}\n");
+        assertEquals(List.of("t.yaml:4:1: unknown key 'x-plain'; ignored",
+                "t.yaml:5:1: 'ntp' is not supported by Turnout; ignored"), c.warnings());
+        assertEquals("select", c.groups().get(0).type());
+    }
+
+    @Test
     void clashForWindowsKeysAreNamedAsItsOwnNotUnknown() throws Exception {
         Config c = parse("mixed-port: 1\ncfw-bypass: [localhost]\ncfw-conn-break-strategy: {proxy: none}\n"
                 + "cfw-latency-url: http://cp.cloudflare.com/generate_204\ncfwx: 1\n");
