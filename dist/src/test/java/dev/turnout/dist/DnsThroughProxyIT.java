@@ -107,15 +107,31 @@ class DnsThroughProxyIT {
         assertTrue(MixedPortIT.read(dir.resolve("dante.log")).contains(NAMESERVER + ".53"), "not through the proxy");
     }
 
+    /**
+     * As mihomo: a name after '#' that is no outbound is the network interface the queries leave through
+     * (JohnsonRan/CRules: '127.0.0.1#lo' for a resolver on this machine, '#tailscale0'); Turnout refused it. One this
+     * machine does not have is said at the start, and its queries fail while the others answer.
+     */
     @Test
-    void aNameserverNamingNoOutboundStopsTheStartSayingSo() throws Exception {
-        Process t = turnout("tcp://" + NAMESERVER + "#JP");
-        assertTrue(t.waitFor(60, TimeUnit.SECONDS), "Turnout ran with a nameserver naming no outbound");
-        assertNotEquals(0, t.exitValue());
-        assertTrue(MixedPortIT.read(log).contains("dns: a nameserver sends its queries through 'JP', which is neither an "
-                + "outbound nor a group"), MixedPortIT.read(log));
+    void aNameserverNamingAnInterfaceSendsItsQueriesFromItAndOneNamingNothingHereFails() throws Exception {
+        Daemons.dnsmasq(client, dir.resolve("local.log"), "127.0.0.1", 5353, "--host-record=local.test,192.0.2.9");
+        Daemons.dnsmasq(server, dir.resolve("far.log"), SERVER, 5353, "--host-record=a.vpn.test,192.0.2.10",
+                "--host-record=a.plain.test,192.0.2.11");
+        turnout("127.0.0.1:5353#lo", "  nameserver-policy: {'+.vpn.test': '" + SERVER + ":5353#tailscale0',"
+                + " '+.plain.test': '" + SERVER + ":5353'}");
+        client.awaitTcpPort(7890, Duration.ofSeconds(30));
+        Netns.Result answer = dig("local.test");
+        assertEquals("192.0.2.9", answer.stdout().trim(), () -> answer.stderr() + MixedPortIT.read(log));
+        assertTrue(MixedPortIT.read(log).contains("dns: a nameserver sends its queries through 'tailscale0', which is"
+                + " neither an outbound, a group nor a network interface of this machine now"), MixedPortIT.read(log));
+        Netns.Result none = client.run(Duration.ofSeconds(20), "dig", "+time=5", "+tries=1", "@127.0.0.1", "-p", "1053",
+                "a.vpn.test");
+        assertTrue(none.stdout().contains("SERVFAIL"), () -> none.stdout() + MixedPortIT.read(log));
+        assertEquals("192.0.2.11", dig("a.plain.test").stdout().trim(), "the same server, without the interface");
+    }
 
-        Files.writeString(log, "");
+    @Test
+    void aProxyServerNameserverThroughAProxyOrRespectRulesWithoutOneStopTheStartSayingSo() throws Exception {
         Process loop = turnout(NAMESERVER + "#PROXY", "  proxy-server-nameserver: ['" + NAMESERVER + "#PROXY']");
         assertTrue(loop.waitFor(60, TimeUnit.SECONDS), "Turnout ran looking proxies' names up through a proxy");
         assertNotEquals(0, loop.exitValue());

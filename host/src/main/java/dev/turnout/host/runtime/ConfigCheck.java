@@ -43,7 +43,13 @@ public final class ConfigCheck {
         }
         if (settings != null && compiled != null) {
             try {
-                dnsOutbounds(config, settings, compiled.routing());
+                List<String> notes = dnsOutbounds(config, settings, compiled.routing());
+                if (!notes.isEmpty()) {
+                    List<String> all = new ArrayList<>(compiled.notes());
+                    all.addAll(notes);
+                    compiled = new RoutingCompiler.Compiled(compiled.routing(), List.copyOf(all),
+                            compiled.unreadableCopies());
+                }
             } catch (ConfigException e) {
                 errors.add(e);
             }
@@ -57,11 +63,18 @@ public final class ConfigCheck {
         return new Checked(settings, compiled);
     }
 
-    /** Refuses a nameserver's {@code #NAME} that is neither an outbound nor a group of {@code routing}. */
-    static void dnsOutbounds(Config config, Settings settings, dev.turnout.host.route.Routing routing)
+    /**
+     * Refuses a proxy-server-nameserver that goes through a proxy. A nameserver's {@code #NAME} that is neither an
+     * outbound nor a group of {@code routing} is, as in mihomo, the network interface its queries leave through
+     * ({@code 127.0.0.1#lo}, {@code 100.100.100.100#tailscale0}); one this machine does not have now is noted (a
+     * VPN's comes and goes), and its queries fail until it is there.
+     *
+     * @return the notes
+     */
+    static List<String> dnsOutbounds(Config config, Settings settings, dev.turnout.host.route.Routing routing)
             throws ConfigException {
         if (settings.dns() == null) {
-            return;
+            return List.of();
         }
         for (var ns : settings.dns().outbound().proxyServer()) {
             if (ns.via() != null) {
@@ -70,11 +83,24 @@ public final class ConfigCheck {
                         + "the proxies' own server names, so its queries cannot go through a proxy");
             }
         }
+        List<String> notes = new ArrayList<>();
         for (String name : settings.dns().outboundsNamed()) {
-            if (!name.equals(dev.turnout.host.dns.Nameserver.RULES) && !routing.outbounds().names().contains(name)) {
-                throw new ConfigException(config.originOf("dns"), "dns: a nameserver sends its queries through '"
-                        + name + "', which is neither an outbound nor a group");
+            if (!name.equals(dev.turnout.host.dns.Nameserver.RULES) && !routing.outbounds().names().contains(name)
+                    && !hasInterface(name)) {
+                notes.add(config.originOf("dns") + ": dns: a nameserver sends its queries through '" + name + "',"
+                        + " which is neither an outbound, a group nor a network interface of this machine now: they"
+                        + " fail until an interface of that name is there (as in mihomo, a name that is no outbound"
+                        + " names an interface)");
             }
+        }
+        return List.copyOf(notes);
+    }
+
+    private static boolean hasInterface(String name) {
+        try {
+            return java.net.NetworkInterface.getByName(name) != null;
+        } catch (java.net.SocketException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -185,8 +185,9 @@ public final class Turnout implements AutoCloseable {
                     Ipv6Gate.over(dnsService.proxyServerNames(resolver), ipv6)));
             long compiling = System.nanoTime();
             RoutingCompiler.Compiled compiled = compiler.compile(config, Downloads.MISSING);
+            List<String> dnsNotes;
             try {
-                ConfigCheck.dnsOutbounds(config, settings, compiled.routing());
+                dnsNotes = ConfigCheck.dnsOutbounds(config, settings, compiled.routing());
             } catch (ConfigException e) {
                 compiled.routing().outbounds().close();
                 throw e;
@@ -194,6 +195,7 @@ public final class Turnout implements AutoCloseable {
             log.info("routing: {} rules, {} outbounds and groups, compiled in {} ms", compiled.routing().rules().size(),
                     compiled.routing().outbounds().names().size(), millisSince(compiling));
             compiled.notes().forEach(n -> log.warn("{}", n));
+            dnsNotes.forEach(n -> log.warn("{}", n));
             this.lastNotes = Set.copyOf(compiled.notes());
             this.groups = new GroupSupervisor(workers, Selections.at(
                     config.profile().storeSelected() ? state.file(Selections.FILE_NAME) : null));
@@ -352,11 +354,16 @@ public final class Turnout implements AutoCloseable {
         String outbound = !name.equals(Nameserver.RULES) ? name
                 : router.decideOwn(now, Metadata.internal(Network.TCP, to)).target();
         Outbound via = now.outbounds().get(outbound);
-        if (via == null) {
+        if (via == null && name.equals(Nameserver.RULES)) {
             return loop.newFailedFuture(new IOException("no outbound '" + outbound + "' to send DNS queries through"));
         }
+        // As mihomo: a name that is no outbound is the network interface the queries leave through (127.0.0.1#lo).
+        Metadata flow = Metadata.internal(Network.TCP, to);
+        Future<Channel> opened = via != null ? via.openStream(flow, loop)
+                : new HostDialer(() -> new ProxySockets(name, 0).binder(), resolver, CONNECT_TIMEOUT_MILLIS)
+                        .openStream(flow, loop);
         // A relay asks for each read; the resolver's handlers just read what comes.
-        return via.openStream(Metadata.internal(Network.TCP, to), loop).addListener(f -> {
+        return opened.addListener(f -> {
             if (f.isSuccess()) {
                 ((Channel) f.getNow()).config().setAutoRead(true);
             }
