@@ -61,7 +61,9 @@ class DnsThroughProxyIT {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n", "mixed-port: 7890",
                 "proxies:", "  - {name: s5, type: socks5, server: " + SERVER + ", port: 1080}",
+                "  - {name: v4, type: direct, ip-version: ipv4}",
                 "proxy-groups:", "  - {name: PROXY, type: select, proxies: [s5]}",
+                "  - {name: straight, type: select, proxies: [DIRECT, v4]}",
                 "dns:", "  enable: true", "  listen: 127.0.0.1:1053", "  nameserver: ['" + nameserver + "']",
                 String.join("\n", moreDns), "rules:", String.join("\n", rules), ""));
         return client.spawn(log, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(), "run",
@@ -137,6 +139,15 @@ class DnsThroughProxyIT {
         assertNotEquals(0, loop.exitValue());
         assertTrue(MixedPortIT.read(log).contains("looks up the proxies' own server names, so its queries cannot go "
                 + "through a proxy"), MixedPortIT.read(log));
+
+        // Through a group that only goes direct (echs-top/proxy's 直接连接 of DIRECT and ip-version entries): no loop.
+        Files.writeString(log, "");
+        Daemons.dnsmasq(client, dir.resolve("local.log"), "127.0.0.1", 5353, "--host-record=local.test,192.0.2.9");
+        Process direct = turnout("127.0.0.1:5353", "  proxy-server-nameserver: ['tcp://127.0.0.1:5353#straight']");
+        client.awaitTcpPort(7890, Duration.ofSeconds(30));
+        assertTrue(direct.isAlive(), MixedPortIT.read(log));
+        direct.destroy();
+        assertTrue(direct.waitFor(30, TimeUnit.SECONDS));
 
         Files.writeString(log, "");
         Process respect = turnout(NAMESERVER, "  respect-rules: true");

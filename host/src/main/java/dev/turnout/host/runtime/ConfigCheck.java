@@ -13,6 +13,7 @@ import dev.turnout.host.route.RoutingCompiler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The one validation of a loaded config, shared by {@code check}, {@code run} and reloads: its {@link Settings}
@@ -77,7 +78,7 @@ public final class ConfigCheck {
             return List.of();
         }
         for (var ns : settings.dns().outbound().proxyServer()) {
-            if (ns.via() != null) {
+            if (ns.via() != null && !leadsDirectOnly(ns.via(), routing.outbounds())) {
                 // The proxy would need its own server's name, which only these servers look up: a loop.
                 throw new ConfigException(config.originOf("dns"), "dns: proxy-server-nameserver '" + ns + "' looks up "
                         + "the proxies' own server names, so its queries cannot go through a proxy");
@@ -94,6 +95,34 @@ public final class ConfigCheck {
             }
         }
         return List.copyOf(notes);
+    }
+
+    /**
+     * Whether every way through {@code name} (a group's members, followed) ends at an outbound that connects from
+     * this machine itself (DIRECT, or a direct-type entry such as mihomo's ip-version variants), or refuses: then
+     * looking the proxies' names up through it needs no proxy (echs-top/proxy sends its proxy-server-nameserver
+     * through a group of DIRECT and such entries).
+     */
+    private static boolean leadsDirectOnly(String name, dev.turnout.host.outbound.Outbounds outbounds) {
+        Map<String, List<String>> members = new java.util.HashMap<>();
+        outbounds.groups().forEach(g -> members.put(g.name(), g.members()));
+        java.util.Deque<String> open = new java.util.ArrayDeque<>(List.of(name));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        while (!open.isEmpty()) {
+            String next = open.pop();
+            if (!seen.add(next)) {
+                continue;
+            }
+            if (members.containsKey(next)) {
+                open.addAll(members.get(next));
+                continue;
+            }
+            dev.turnout.api.Outbound o = outbounds.get(next);
+            if (o == null || !Set.of("direct", "reject", "reject-drop", "pass").contains(o.type())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean hasInterface(String name) {
