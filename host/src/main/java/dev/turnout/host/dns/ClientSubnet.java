@@ -5,7 +5,6 @@ import io.netty.handler.codec.dns.DnsOptEcsRecord;
 import io.netty.util.NetUtil;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 
 /**
  * The client subnet a nameserver is told about (mihomo's {@code #ecs=1.1.1.0/24}): RFC 7871's EDNS Client Subnet,
@@ -24,7 +23,7 @@ public record ClientSubnet(InetAddress address, int sourcePrefixLength) {
             throw new IllegalArgumentException("prefix /" + sourcePrefixLength + " is longer than an "
                     + (bits == 32 ? "IPv4" : "IPv6") + " address (" + bits + " bits)");
         }
-        address = truncated(address, sourcePrefixLength);
+        address = new Cidr(address, sourcePrefixLength).network();
     }
 
     /**
@@ -67,19 +66,6 @@ public record ClientSubnet(InetAddress address, int sourcePrefixLength) {
      */
     DnsOptEcsRecord optRecord(int udpPayloadSize) {
         return new DefaultDnsOptEcsRecord(udpPayloadSize, sourcePrefixLength, address.getAddress());
-    }
-
-    private static InetAddress truncated(InetAddress address, int prefix) {
-        byte[] b = address.getAddress();
-        for (int i = 0; i < b.length; i++) {
-            int keep = Math.max(0, Math.min(8, prefix - i * 8));
-            b[i] &= (byte) (0xFF << (8 - keep));
-        }
-        try {
-            return InetAddress.getByAddress(b);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** As mihomo writes it: {@code 198.51.100.0/24}, {@code 2001:db8::/56}. */

@@ -77,20 +77,7 @@ public interface DnsMatchers {
      * @throws IllegalArgumentException for a set entry that names no set ({@code geoip:} alone)
      */
     static List<String> addressKeysOf(String entry) {
-        String lower = entry.trim().toLowerCase(Locale.ROOT);
-        String prefix = lower.startsWith(GEOIP) ? GEOIP : lower.startsWith(RULE_SET) ? RULE_SET : null;
-        if (prefix == null) {
-            return List.of();
-        }
-        List<String> keys = new ArrayList<>();
-        for (String part : entry.trim().substring(prefix.length()).split(",", -1)) {
-            String name = part.trim();
-            if (name.isEmpty()) {
-                throw new IllegalArgumentException("'" + entry + "' names no set (write " + prefix + "NAME)");
-            }
-            keys.add(prefix + (prefix.equals(GEOIP) ? name.toUpperCase(Locale.ROOT) : name));
-        }
-        return List.copyOf(keys);
+        return setKeys(entry, GEOIP, name -> name.toUpperCase(Locale.ROOT));
     }
 
     /**
@@ -100,8 +87,17 @@ public interface DnsMatchers {
      * @throws IllegalArgumentException for a set entry that names no set ({@code geosite:} alone)
      */
     static List<String> keysOf(String entry) {
+        // GeoSite.dat's list names are matched in lower case; rule providers' names as written.
+        return setKeys(entry, GEOSITE, name -> name.toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * The sets {@code entry} names when it starts with {@code kind} ({@code geosite:}, whose names {@code spelled}
+     * writes as the sets are keyed) or {@code rule-set:}; an empty list when it starts with neither.
+     */
+    private static List<String> setKeys(String entry, String kind, java.util.function.UnaryOperator<String> spelled) {
         String lower = entry.trim().toLowerCase(Locale.ROOT);
-        String prefix = lower.startsWith(GEOSITE) ? GEOSITE : lower.startsWith(RULE_SET) ? RULE_SET : null;
+        String prefix = lower.startsWith(kind) ? kind : lower.startsWith(RULE_SET) ? RULE_SET : null;
         if (prefix == null) {
             return List.of();
         }
@@ -112,8 +108,7 @@ public interface DnsMatchers {
                 throw new IllegalArgumentException("'" + entry + "' names no " + prefix.substring(0, prefix.length() - 1)
                         + (prefix.equals(GEOSITE) ? " list" : "") + " (write " + prefix + "NAME)");
             }
-            // GeoSite.dat's list names are matched in lower case; rule providers' names as written.
-            keys.add(prefix + (prefix.equals(GEOSITE) ? name.toLowerCase(Locale.ROOT) : name));
+            keys.add(prefix + (prefix.equals(kind) ? spelled.apply(name) : name));
         }
         return List.copyOf(keys);
     }
