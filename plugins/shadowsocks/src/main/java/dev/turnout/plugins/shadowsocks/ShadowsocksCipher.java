@@ -29,8 +29,24 @@ sealed interface ShadowsocksCipher permits AeadMethod, StreamMethod {
 
     /** The cipher named as in a config's {@code cipher:}, case aside. */
     static Optional<ShadowsocksCipher> named(String name) {
-        String n = name.trim().toLowerCase(Locale.ROOT);
+        String written = name.trim().toLowerCase(Locale.ROOT);
+        String n = fromGoShadowsocks2(written);
         return all().filter(c -> c.cipherName().equals(n)).findFirst();
+    }
+
+    /**
+     * go-shadowsocks2's names, which Clash and Clash Premium take (their configs write {@code AEAD_CHACHA20_POLY1305}),
+     * as the same ciphers' names here.
+     */
+    private static String fromGoShadowsocks2(String written) {
+        return switch (written) {
+            case "aead_aes_128_gcm" -> "aes-128-gcm";
+            case "aead_aes_192_gcm" -> "aes-192-gcm";
+            case "aead_aes_256_gcm" -> "aes-256-gcm";
+            case "aead_chacha20_poly1305" -> "chacha20-ietf-poly1305";
+            case "aead_xchacha20_poly1305" -> "xchacha20-ietf-poly1305";
+            default -> written;
+        };
     }
 
     /** The names a config may use, for an error message. */

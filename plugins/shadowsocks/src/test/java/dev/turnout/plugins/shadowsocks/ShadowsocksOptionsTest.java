@@ -43,6 +43,15 @@ class ShadowsocksOptionsTest {
     }
 
     @Test
+    void goShadowsocks2sNamesThatClashPremiumConfigsWriteAreTheSameCiphers() throws Exception {
+        // Hackl0us/SS-Rule-Snippet's Clash Premium config: cipher: AEAD_CHACHA20_POLY1305.
+        assertEquals(AeadMethod.CHACHA20_IETF_POLY1305, parse(with("cipher", "AEAD_CHACHA20_POLY1305")).method());
+        assertEquals(AeadMethod.AES_256_GCM, parse(with("cipher", "AEAD_AES_256_GCM")).method());
+        assertEquals(AeadMethod.AES_128_GCM, parse(with("cipher", "aead_aes_128_gcm")).method());
+        assertEquals(AeadMethod.XCHACHA20_IETF_POLY1305, parse(with("cipher", "AEAD_XCHACHA20_POLY1305")).method());
+    }
+
+    @Test
     void neverShowsThePassword() throws Exception {
         ShadowsocksOptions o = parse(with());
         assertFalse(o.toString().contains("s3cret"), o.toString());

@@ -83,7 +83,8 @@ record TrojanOptions(Destination server, byte[] key, boolean udp, TlsOptions tls
     private static void refuseUnsupported(OutboundOptions options, BiConsumer<String, String> warnings)
             throws OptionException {
         if (!options.bool("tls", true)) {
-            throw new OptionException("tls", "the trojan type always uses TLS; 'tls: false' is not supported");
+            // mihomo's trojan has no 'tls' key and speaks TLS whatever it says (free-node aggregators write it false).
+            warnings.accept("tls", "'tls: false' is ignored: the trojan type always uses TLS, as in mihomo");
         }
         for (String key : List.of("reality-opts", "ech-opts", "ss-opts", "smux")) {
             Map<String, Object> block = options.map(key);

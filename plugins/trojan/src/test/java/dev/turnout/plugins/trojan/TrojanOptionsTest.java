@@ -74,9 +74,19 @@ class TrojanOptionsTest {
     }
 
     @Test
+    void tlsFalseIsIgnoredWithAWarningAsMihomoSpeaksTlsWhateverItSays() throws Exception {
+        // ermaozi/get_subscribe's free-node lists write tls: false on trojan nodes; mihomo has no such key.
+        java.util.List<String> said = new java.util.ArrayList<>();
+        TrojanOptions o = TrojanOptions.from(TestOptions.of("trojan", "server", "trojan.example", "port", 443, "password",
+                "secret", "tls", false), (key, warning) -> said.add(key + ": " + warning));
+        assertEquals(java.util.List.of("tls: 'tls: false' is ignored: the trojan type always uses TLS, as in mihomo"),
+                said);
+        assertEquals("trojan.example:443", o.server().toString());
+    }
+
+    @Test
     void refusesWhatItCannotDo() {
         assertRejects(() -> parse("network", "h2"), "network", "must be tcp, ws or grpc");
-        assertRejects(() -> parse("tls", false), "tls", "always uses TLS");
         assertNotImplemented(() -> parse("reality-opts", Map.of("public-key", "k")), "reality-opts", "not implemented");
         assertNotImplemented(() -> parse("ss-opts", Map.of("enabled", true)), "ss-opts", "not implemented");
         assertNotImplemented(() -> parse("certificate", "c.pem"), "certificate", "not implemented");
