@@ -67,7 +67,9 @@ public final class ConfigLoader {
             "sub-rules", "authentication", "skip-auth-prefixes", "lan-allowed-ips", "lan-disallowed-ips",
             "tcp-concurrent", "listeners", "keep-alive-idle", "keep-alive-interval", "disable-keep-alive",
             "unified-delay", "profile", "tunnels", "redir-port", "tproxy-port", "external-controller-tls", "tls",
-            "external-doh-server");
+            "external-doh-server",
+            // mihomo's choice of GeoSite matching algorithm (succinct, mph): the same lists match the same names.
+            "geosite-matcher");
 
     /**
      * Turnout's own key: a flow whose one direction has ended (a FIN passed on) and where nothing moves for this
@@ -1200,7 +1202,9 @@ public final class ConfigLoader {
                     pathText = "./proxies/" + md5(url); // mihomo's C.Path.GetPathByHash("proxies", url)
                 }
                 path = path(baseDir, pathText, kv.containsKey("path") ? kv.get("path").getValueNode() : m);
-                String refused = outsideSafePaths(path, baseDir);
+                // Only a download writes to the path; a local file is read where the user keeps it, as a rule
+                // provider's is (mihomo checks an http provider's path alone).
+                String refused = type.equals("http") ? outsideSafePaths(path, baseDir) : null;
                 if (refused != null) {
                     throw new ConfigException(kv.containsKey("path") ? at(kv.get("path").getValueNode()) : at(m),
                             what + ": " + refused);
@@ -1643,6 +1647,14 @@ public final class ConfigLoader {
                 if (DnsOptions.isUnsupportedPolicyKey(key)) {
                     warnings.add(dns.originOf("nameserver-policy") + ": dns: nameserver-policy '" + key
                             + "': geoip: keys are not supported yet; those names are asked of 'nameserver'");
+                } else if (!key.trim().toLowerCase(Locale.ROOT).matches("(geosite|rule-set):.*")) {
+                    for (String pattern : key.split(",")) {
+                        if (DnsOptions.matchesNoName(pattern)) {
+                            warnings.add(dns.originOf("nameserver-policy") + ": dns: nameserver-policy '" + key
+                                    + "': '" + pattern.trim() + "' matches no name ('+' stands only at a pattern's"
+                                    + " start; mihomo takes it as a label no name has); left out");
+                        }
+                    }
                 }
             }
         }

@@ -178,6 +178,9 @@ public record DnsOptions(
             }
             for (String pattern : e.getKey().split(",")) {
                 String p = pattern.trim();
+                if (matchesNoName(p)) {
+                    continue; // the config loader says so
+                }
                 try {
                     check.insert(p, Boolean.TRUE);
                 } catch (IllegalArgumentException bad) {
@@ -187,6 +190,14 @@ public record DnsOptions(
             }
         }
         return out;
+    }
+
+    /**
+     * Whether a policy pattern holds a {@code +} past its start ({@code +.bilivideo.+}): mihomo takes it as a literal
+     * label, which no name has, so the pattern matches nothing; it is left out rather than refused.
+     */
+    public static boolean matchesNoName(String pattern) {
+        return pattern.trim().indexOf('+', 1) > 0;
     }
 
     /** A {@code nameserver-policy} value as a list: one server or several. */

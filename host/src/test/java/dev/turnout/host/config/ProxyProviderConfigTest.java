@@ -99,6 +99,13 @@ class ProxyProviderConfigTest {
     }
 
     @Test
+    void aFileProvidersPathMayLieAnywhereAsOnlyADownloadWritesToIt() throws Exception {
+        // Hackl0us/SS-Rule-Snippet's Clash Premium config reads path: /test.yaml; mihomo checks an http one's path only.
+        Config c = parse("proxy-providers:\n  test: {type: file, path: /test.yaml}\n");
+        assertEquals(java.nio.file.Path.of("/test.yaml"), c.proxyProviders().get("test").path());
+    }
+
+    @Test
     void keysTurnoutDoesNotReadAreWarnings() throws Exception {
         Config c = parse("proxy-providers:\n  p:\n    type: file\n    path: p.yaml\n    vehicle: x\n"
                 + "    override: {mptcp: true}\n");

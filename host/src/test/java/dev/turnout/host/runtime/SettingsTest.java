@@ -62,6 +62,17 @@ class SettingsTest {
     }
 
     @Test
+    void aPolicyPatternWithAPlusPastItsStartMatchesNoNameAndIsLeftOutSayingSo() throws Exception {
+        // aiboboxx/clashfree's subconverter output: '+.bilivideo.+'; mihomo takes the last '+' as a literal label.
+        Config c = parse("dns:|  enable: true|  nameserver: [192.0.2.53]"
+                + "|  nameserver-policy: {'+.bilivideo.+,+.bilibili.com': 192.0.2.54}");
+        assertEquals(java.util.Set.of("+.bilibili.com"), Settings.of(c).dns().nameserverPolicy().keySet());
+        assertEquals(List.of("t.yaml:4:22: dns: nameserver-policy '+.bilivideo.+,+.bilibili.com': '+.bilivideo.+'"
+                + " matches no name ('+' stands only at a pattern's start; mihomo takes it as a label no name has);"
+                + " left out"), c.warnings());
+    }
+
+    @Test
     void nameserverPolicyIsReadWithItsCommaSeparatedPatternsAndSetsInTheOrderWritten() throws Exception {
         Config c = parse("dns:|  enable: true|  nameserver: [192.0.2.53]|  nameserver-policy:"
                 + "|    'www.baidu.com,+.google.cn': [192.0.2.1, 'tls://192.0.2.2']|    'geosite:CN,private': 192.0.2.4"
