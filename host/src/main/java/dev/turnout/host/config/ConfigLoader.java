@@ -979,9 +979,11 @@ public final class ConfigLoader {
                 warnings.add(at(t.getKeyNode()) + ": 'interface-name' and 'routing-mark' on " + group + " are not "
                         + "applied (mihomo deprecates them on groups too); set them on its proxies");
             }
-            if (kv.containsKey("strategy") && !"consistent-hashing".equals(string(kv, "strategy", "consistent-hashing"))) {
-                warnings.add(at(kv.get("strategy").getKeyNode()) + ": load-balance 'strategy' of " + group + " is not "
-                        + "supported; Turnout always hashes the destination (consistent-hashing)");
+            String strategy = string(kv, "strategy", GroupOptions.CONSISTENT_HASHING).toLowerCase(Locale.ROOT);
+            if (!List.of(GroupOptions.CONSISTENT_HASHING, GroupOptions.ROUND_ROBIN, GroupOptions.STICKY_SESSIONS)
+                    .contains(strategy)) {
+                throw new ConfigException(at(kv.get("strategy").getValueNode()), "load-balance 'strategy' of " + group
+                        + " must be consistent-hashing, round-robin or sticky-sessions, got '" + strategy + "'");
             }
             if (type.equals("relay") && (filter != null || excludeFilter != null || !excludeTypes.isEmpty())) {
                 warnings.add(at(kv.get(filter != null ? "filter" : excludeFilter != null ? "exclude-filter" : "exclude-type")
@@ -992,7 +994,8 @@ public final class ConfigLoader {
             }
             return new GroupOptions(allProxies, allProviders, List.copyOf(use), filter, excludeFilter,
                     List.copyOf(excludeTypes), entryBool(kv, "hidden", false), icon, entryBool(kv, "lazy", true),
-                    entryBool(kv, "disable-udp", false), expected, timeout, maxFailed, interfaceName, routingMark);
+                    entryBool(kv, "disable-udp", false), expected, timeout, maxFailed, interfaceName, routingMark,
+                    strategy);
         }
 
         private NameFilter filter(Map<String, NodeTuple> kv, String key, boolean backtickSeparated)

@@ -21,15 +21,24 @@ import java.util.List;
  * @param maxFailedTimes failed connections (within the check timeout of each other) that trigger a check at once
  * @param interfaceName on a group mihomo passes it down to its members' sockets; Turnout warns instead
  * @param routingMark likewise
+ * @param strategy a load-balance group's way of choosing: {@code consistent-hashing} (the default),
+ *     {@code round-robin} or {@code sticky-sessions}, as mihomo's
  */
 public record GroupOptions(boolean includeAllProxies, boolean includeAllProviders, List<String> use,
                            NameFilter filter, NameFilter excludeFilter, List<String> excludeTypes, boolean hidden,
                            String icon, boolean lazy, boolean disableUdp, StatusRanges expectedStatus,
-                           int timeoutMillis, int maxFailedTimes, String interfaceName, int routingMark) {
+                           int timeoutMillis, int maxFailedTimes, String interfaceName, int routingMark,
+                           String strategy) {
+
+    /** mihomo's load-balance strategies. */
+    public static final String CONSISTENT_HASHING = "consistent-hashing";
+    public static final String ROUND_ROBIN = "round-robin";
+    public static final String STICKY_SESSIONS = "sticky-sessions";
 
     /** mihomo's defaults: lazy, 5 failures. */
     public static final int DEFAULT_MAX_FAILED_TIMES = 5;
 
     public static final GroupOptions DEFAULT = new GroupOptions(false, false, List.of(), null, null, List.of(),
-            false, null, true, false, StatusRanges.ANY, 0, DEFAULT_MAX_FAILED_TIMES, null, 0);
+            false, null, true, false, StatusRanges.ANY, 0, DEFAULT_MAX_FAILED_TIMES, null, 0, CONSISTENT_HASHING);
+
 }

@@ -20,9 +20,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code url-test}: the member with the lowest checked delay, switching only when another is faster by
  *       more than the tolerance or the current one is down;</li>
  *   <li>{@code fallback}: the first member, in order, whose last check succeeded;</li>
- *   <li>{@code load-balance}: a member chosen by hashing the flow's destination host (rendezvous hashing over
- *       the members that are up), so one destination keeps one member and losing a member moves only its
- *       share.</li>
+ *   <li>{@code load-balance}: with mihomo's {@code consistent-hashing} (the default), a member chosen by hashing
+ *       the flow's destination host (rendezvous hashing over the members that are up), so one destination keeps one
+ *       member and losing a member moves only its share; with {@code round-robin}, the next member that is up for
+ *       each connection; with {@code sticky-sessions}, a member picked at random for a source and destination and
+ *       kept for them ten minutes (at most 1,000 pairs), as mihomo's;</li>
  * </ul>
  *   <li>{@code relay}: a chain through every member in order, each dialed through the one before (see
  *       {@link RelayChains}); members that are DIRECT are skipped, as in mihomo.</li>
@@ -48,6 +50,10 @@ public final class ProxyGroup implements Outbound {
     private volatile HealthBook book;
     /** When a flow last used the group (System.nanoTime), for lazy checks; 0 before the first. */
     private volatile long lastUsed;
+    /** round-robin's next member to try. */
+    private final java.util.concurrent.atomic.AtomicInteger nextInTurn = new java.util.concurrent.atomic.AtomicInteger();
+    /** sticky-sessions' members by source and destination; {@code null} for the other strategies. */
+    private final StickyChoices sticky;
 
     ProxyGroup(String name, String type, List<String> members, Map<String, Outbound> all) {
         this(name, type, members, all, GroupOptions.DEFAULT, null);
@@ -64,6 +70,8 @@ public final class ProxyGroup implements Outbound {
         this.chains = chains;
         this.failures = new FailedDials(options.maxFailedTimes());
         this.current = new AtomicReference<>(members.isEmpty() ? null : members.get(0));
+        this.sticky = "load-balance".equals(type) && GroupOptions.STICKY_SESSIONS.equals(options.strategy())
+                ? new StickyChoices() : null;
     }
 
     @Override
@@ -228,7 +236,7 @@ public final class ProxyGroup implements Outbound {
     public Outbound leaf(Metadata flow) {
         Outbound o = this;
         for (int depth = 0; o instanceof ProxyGroup g && !g.relay() && depth < MAX_DEPTH; depth++) {
-            String member = g.memberFor(flow);
+            String member = g.memberFor(flow, false);
             o = member == null ? null : all.get(member);
             if (o == null) {
                 throw new IllegalStateException("group '" + g.name + "' has no usable member");
@@ -294,12 +302,34 @@ public final class ProxyGroup implements Outbound {
         }
     }
 
-    private String memberFor(Metadata flow) {
+    /** @param use whether the flow is dialed now (round-robin turns only then), not just looked at */
+    private String memberFor(Metadata flow, boolean use) {
         HealthBook b = book;
         if (!"load-balance".equals(type) || flow == null || b == null || members.isEmpty()) {
             return now();
         }
-        return rendezvous(flow.destination().hostOrAddress(), b);
+        String destination = flow.destination().hostOrAddress();
+        return switch (options.strategy()) {
+            case GroupOptions.ROUND_ROBIN -> inTurn(b, use);
+            case GroupOptions.STICKY_SESSIONS -> sticky.choose((flow.source() == null ? ""
+                    : flow.source().getAddress().getHostAddress()) + " " + destination, members, b);
+            default -> rendezvous(destination, b);
+        };
+    }
+
+    /** round-robin: from the member after the last one used, the first that is up (the first member when none is). */
+    private String inTurn(HealthBook b, boolean use) {
+        int start = Math.floorMod(nextInTurn.get(), members.size());
+        for (int i = 0; i < members.size(); i++) {
+            int at = (start + i) % members.size();
+            if (b.alive(members.get(at))) {
+                if (use) {
+                    nextInTurn.set(at + 1);
+                }
+                return members.get(at);
+            }
+        }
+        return members.get(0);
     }
 
     /** Highest-random-weight choice among members that are up (all of them when none is). */
@@ -368,7 +398,7 @@ public final class ProxyGroup implements Outbound {
             if (udpOffBy == null && g.options.disableUdp()) {
                 udpOffBy = g.name;
             }
-            String member = g.memberFor(flow);
+            String member = g.memberFor(flow, use);
             o = member == null ? null : all.get(member);
             if (o == null) {
                 throw new IllegalStateException("group '" + g.name + "' has no usable member");

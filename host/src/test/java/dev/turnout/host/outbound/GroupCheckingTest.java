@@ -64,7 +64,7 @@ class GroupCheckingTest {
 
     private static GroupOptions options(boolean lazy, int maxFailed) {
         return new GroupOptions(false, false, List.of(), null, null, List.of(), false, null, lazy, false,
-                StatusRanges.ANY, 0, maxFailed, null, 0);
+                StatusRanges.ANY, 0, maxFailed, null, 0, GroupOptions.CONSISTENT_HASHING);
     }
 
     private static Outbounds outbounds(Counted member, GroupOptions options) {

@@ -10,6 +10,8 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.Outbound;
+import dev.turnout.host.config.GroupOptions;
+import dev.turnout.host.config.StatusRanges;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -146,6 +148,58 @@ class ProxyGroupTest {
             }
         }
         assertEquals(0, moved, "destinations not on the lost member stay where they were");
+    }
+
+    private ProxyGroup balanced(String strategy, String... members) {
+        for (String m : members) {
+            all.putIfAbsent(m, new Leaf(m));
+        }
+        ProxyGroup g = new ProxyGroup("lb", "load-balance", List.of(members), all, new GroupOptions(false, false,
+                List.of(), null, null, List.of(), false, null, true, false, StatusRanges.ANY, 0, 5, null, 0, strategy),
+                null);
+        all.put("lb", g);
+        g.configure(new GroupSettings("http://probe.test/", 1, 50, 1000), book);
+        return g;
+    }
+
+    private static Metadata from(String source, String host) {
+        return new Metadata(Network.TCP, Destination.ofHost(host, 443),
+                new java.net.InetSocketAddress(source, 40000), "mixed", null);
+    }
+
+    @Test
+    void roundRobinGivesEachConnectionTheNextMemberThatIsUp() {
+        ProxyGroup g = balanced(GroupOptions.ROUND_ROBIN, "a", "b", "c");
+        List<String> picked = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            picked.add(g.exit(to("same.test")).name());
+        }
+        assertEquals(List.of("a", "b", "c", "a"), picked, "one destination, each connection the next member");
+        assertEquals("b", g.leaf(to("x.test")).name(), "looking does not take a turn");
+        assertEquals("b", g.leaf(to("x.test")).name());
+        book.record("b", 0);
+        assertEquals("c", g.exit(to("x.test")).name(), "a member that is down is passed over");
+        assertEquals("a", g.exit(to("x.test")).name());
+    }
+
+    @Test
+    void stickySessionsKeepASourceAndDestinationOnTheMemberPickedForThem() {
+        ProxyGroup g = balanced(GroupOptions.STICKY_SESSIONS, "a", "b", "c");
+        Map<String, Integer> spread = new HashMap<>();
+        for (int i = 0; i < 120; i++) {
+            String source = "192.0.2." + (i + 1);
+            String first = g.exit(from(source, "video.test")).name();
+            for (int j = 0; j < 3; j++) {
+                assertEquals(first, g.exit(from(source, "video.test")).name(), "the pair keeps its member");
+            }
+            spread.merge(first, 1, Integer::sum);
+        }
+        assertEquals(3, spread.size(), "sources are spread at random: " + spread);
+        String kept = g.exit(from("198.51.100.7", "video.test")).name();
+        book.record(kept, 0);
+        String moved = g.exit(from("198.51.100.7", "video.test")).name();
+        assertNotEquals(kept, moved, "a member that went down is left");
+        assertEquals(moved, g.exit(from("198.51.100.7", "video.test")).name(), "and the new one kept");
     }
 
     @Test
