@@ -58,7 +58,7 @@ class GroupsIT {
         Netns.assumeUsable("danted", "curl");
         ns = Netns.create("tgrp");
         ns.hosts(Map.of("target.test", "127.0.0.1", "hold.test", "127.0.0.1", "nest.test", "127.0.0.1", "ad.test",
-                "127.0.0.1"));
+                "127.0.0.1", "in.sub.test", "127.0.0.1"));
         ns.spawn(dir.resolve("health.log"), Daemons.peer("http", Integer.toString(HEALTH)));
         ns.spawn(dir.resolve("target.log"), Daemons.peer("http", Integer.toString(TARGET)));
         ns.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));
@@ -89,13 +89,20 @@ class GroupsIT {
                 "  - {name: ads, type: select, proxies: [block, bypass]}",
                 "  - {name: block, type: select, proxies: [REJECT], hidden: true}",
                 "  - {name: bypass, type: select, proxies: [PASS], hidden: true}",
+                "  - {name: gate, type: select, proxies: [PASS-RULE, REJECT]}",
                 "rules:",
+                "  - SUB-RULE,(DOMAIN-SUFFIX,sub.test),inner",
                 "  - DOMAIN,target.test,auto",
                 "  - DOMAIN,hold.test,fb",
                 "  - DOMAIN,nest.test,pick",
                 "  - DOMAIN,ad.test,ads",
                 "  - DOMAIN,ad.test,near",
                 "  - MATCH,DIRECT",
+                "sub-rules:",
+                "  inner:",
+                "    - DOMAIN,in.sub.test,gate",
+                "    - DOMAIN,in.sub.test,near",
+                "    - MATCH,REJECT",
                 ""));
         turnout = Launched.start(ns, config, dir.resolve("turnout.log"), CONTROLLER);
         ns.awaitTcpPort(MIXED, Duration.ofSeconds(30));
@@ -293,6 +300,23 @@ class GroupsIT {
                 "near carried the flow the next rule sent it");
         Map<String, Object> pass = api.get("/proxies/PASS").object();
         assertEquals("Pass", pass.get("type"), pass.toString());
+    }
+
+    @Test
+    @Order(8)
+    void aGroupWhoseChoiceIsPassRuleLetsItsFlowsGoOnWithinTheirSubRulesList() throws Exception {
+        // mihomo's PASS-RULE (echs-top/proxy): PASS would leave the list, and MATCH,DIRECT could not reach in.sub.test.
+        Netns.Result passed = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20", "--socks5-hostname",
+                "127.0.0.1:" + MIXED, "http://in.sub.test:" + TARGET + "/within");
+        assertEquals(0, passed.exitCode(), passed.stderr() + turnout.log());
+        assertTrue(passed.stdout().startsWith("hello /within"), passed.stdout());
+        assertTrue(awaitLog(dir.resolve("dante-near/danted.log"), "address: in.sub.test." + TARGET),
+                "near, the list's next rule, carried it");
+        assertEquals(204, api.call("PUT", "/proxies/gate", "{\"name\":\"REJECT\"}").status());
+        Netns.Result refused = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20", "--socks5-hostname",
+                "127.0.0.1:" + MIXED, "http://in.sub.test:" + TARGET + "/refused");
+        assertTrue(refused.exitCode() != 0, refused.stdout());
+        assertEquals("PassRule", api.get("/proxies/PASS-RULE").object().get("type"));
     }
 
     private boolean awaitTurnoutLog(String needle) throws InterruptedException {

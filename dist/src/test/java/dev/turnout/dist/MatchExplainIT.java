@@ -138,4 +138,38 @@ class MatchExplainIT {
         assertEquals("x.ads.test 443\tDIRECT\tMATCH\n", turnout(config, "x.ads.test 443\n", "match").stdout(),
                 "a run that keeps no choices starts at the first member");
     }
+
+    /**
+     * mihomo's PASS-RULE (echs-top/proxy, refused before): a group of [PASS-RULE, REJECT] that ends the main rules and
+     * each sub-rules list lets QUIC go on with the next rule of the list it is in; check names the built-in.
+     */
+    @Test
+    void passRuleGoesOnWithinTheSubRulesListWherePassWouldLeaveIt() throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n",
+                "proxies:",
+                "  - {name: ai-node, type: socks5, server: 192.0.2.1, port: 1080}",
+                "proxy-groups:",
+                "  - {name: QUIC, type: select, proxies: [PASS-RULE, REJECT]}",
+                "  - {name: AI, type: select, proxies: [ai-node]}",
+                "rules:",
+                "  - SUB-RULE,(DOMAIN-SUFFIX,ai.test),sub-ai",
+                "  - AND,((NETWORK,UDP),(DST-PORT,443)),QUIC",
+                "  - MATCH,DIRECT",
+                "sub-rules:",
+                "  sub-ai:",
+                "    - AND,((NETWORK,UDP),(DST-PORT,443)),QUIC",
+                "    - MATCH,AI",
+                ""), StandardCharsets.UTF_8);
+        Netns.Result r = turnout(config, "chat.ai.test 443 udp\nvideo.test 443 udp\nchat.ai.test 443 tcp\n", "match");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals(List.of("chat.ai.test 443 udp\tAI\tMATCH", "video.test 443 udp\tDIRECT\tMATCH",
+                "chat.ai.test 443 tcp\tAI\tMATCH"), r.stdout().lines().toList());
+        Files.writeString(dir.resolve(".turnout-selections"), "QUIC=REJECT\n", StandardCharsets.UTF_8);
+        assertEquals("chat.ai.test 443 udp\tQUIC\tAND,((NETWORK,UDP),(DST-PORT,443))\n",
+                turnout(config, "chat.ai.test 443 udp\n", "match").stdout(), "QUIC on REJECT decides in the list");
+        Netns.Result check = turnout(config, "", "check");
+        assertEquals(0, check.exitCode(), check.stderr());
+        assertTrue(check.stdout().contains("PASS-RULE"), check.stdout());
+    }
 }

@@ -104,6 +104,8 @@ sealed interface Rule {
 
         static final String SWITCHED_OFF = "switched off (PATCH /rules/disable)";
         static final String PASSED = "its target is PASS: matching goes on to the next rule, as in mihomo";
+        static final String PASSED_IN_LIST = "its target is PASS-RULE: matching goes on with this list's next rule,"
+                + " as in mihomo";
     }
 
     /** A geosite.dat list's regular expressions, as one RE2 alternation: found somewhere in the domain. */

@@ -31,6 +31,8 @@ public final class RuleSet {
     private static final Set<String> BUILT_IN_TARGETS = Set.of("DIRECT", "REJECT", "REJECT-DROP");
     /** mihomo's target that is no outbound: a rule naming it lets the flow go on to the next rule. */
     static final String PASS = "PASS";
+    /** mihomo's PASS-RULE (June 2026): as PASS, but within a sub-rules list it goes on with that list's next rule. */
+    static final String PASS_RULE = "PASS-RULE";
     /** A check of targets that never passes: a caller that knows nothing of groups. PASS itself still passes. */
     public static final Predicate<String> NONE_PASS = target -> false;
 
@@ -213,7 +215,7 @@ public final class RuleSet {
                 errors.add(e);
                 continue;
             }
-            boolean off = disabled.contains(i) || p.target().equals(PASS);
+            boolean off = disabled.contains(i) || p.target().equals(PASS) || p.target().equals(PASS_RULE);
             passable[i] = !off && (p.rule() instanceof Rule.SubRule s ? subs != SubRules.NONE && subs.mayPass(s.name())
                     : passing.contains(p.target()));
             if (p.rule() instanceof Rule.Match && matchAt < 0 && !off && !passable[i]) {
@@ -270,11 +272,13 @@ public final class RuleSet {
      */
     private static Rule offOrPassed(Rule rule, boolean off, String target) {
         return off ? new Rule.Disabled(rule, Rule.Disabled.SWITCHED_OFF)
-                : PASS.equals(target) ? new Rule.Disabled(rule, Rule.Disabled.PASSED) : rule;
+                : PASS.equals(target) || PASS_RULE.equals(target) ? new Rule.Disabled(rule, Rule.Disabled.PASSED)
+                : rule;
     }
 
     static void checkTarget(String target, Set<String> targets, Origin origin) throws RuleException {
-        if (!target.equals(PASS) && !BUILT_IN_TARGETS.contains(target) && !targets.contains(target)) {
+        if (!target.equals(PASS) && !target.equals(PASS_RULE) && !BUILT_IN_TARGETS.contains(target)
+                && !targets.contains(target)) {
             throw new RuleException(origin, "unknown target '" + target
                     + "': no proxy, group, DIRECT or REJECT has that name");
         }
@@ -327,14 +331,14 @@ public final class RuleSet {
             if (index.hasLogicals()) {
                 best = Math.min(best, index.logicals(query, domain, destination, 0, best));
             }
-            return decision(best, query, domain, destination);
+            return decision(best, query, domain, destination, NONE_PASS);
         }
         int resolveAt = index.resolveAt();
         if (index.hasLogicals()) {
             best = Math.min(best, index.logicals(query, domain, null, 0, Math.min(best, resolveAt)));
         }
         if (best <= resolveAt) {
-            return decision(best, query, domain, null);
+            return decision(best, query, domain, null, NONE_PASS);
         }
         InetAddress resolved = firstAddress(resolver, domain);
         if (resolved != null) {
@@ -343,7 +347,7 @@ public final class RuleSet {
         if (index.hasLogicals()) {
             best = Math.min(best, index.logicals(query, domain, resolved, resolveAt, best));
         }
-        return decision(best, query, domain, resolved);
+        return decision(best, query, domain, resolved, NONE_PASS);
     }
 
     /**
@@ -353,6 +357,15 @@ public final class RuleSet {
      * again, and every IP rule after the lookup sees its address, as in mihomo. {@code passes} is asked only then.
      */
     public Decision decide(Query query, NameResolver resolver, Predicate<String> passes) {
+        return decide(query, resolver, passes, NONE_PASS);
+    }
+
+    /**
+     * As {@link #decide(Query, NameResolver, Predicate)}, with mihomo's PASS-RULE: {@code passes} says whether a
+     * target leads to PASS or PASS-RULE now (the flow goes on to the next rule), {@code withinList} whether to
+     * PASS-RULE (within a sub-rules list, the flow goes on with that list's next rule instead of leaving it).
+     */
+    public Decision decide(Query query, NameResolver resolver, Predicate<String> passes, Predicate<String> withinList) {
         if (whole != null) {
             return decideWhole(whole, query, resolver);
         }
@@ -386,7 +399,7 @@ public final class RuleSet {
                 continue;
             }
             int rule = parts.start(p) + best;
-            Decision d = decision(rule, query, domain, ip);
+            Decision d = decision(rule, query, domain, ip, withinList);
             if (!parts.passable(rule) || !passesOn(d.target(), passes)) {
                 return d;
             }
@@ -402,7 +415,7 @@ public final class RuleSet {
 
     /** Whether a flow decided for {@code target} goes on to the next rule: PASS itself, or what {@code passes} says. */
     static boolean passesOn(String target, Predicate<String> passes) {
-        return PASS.equals(target) || passes.test(target);
+        return PASS.equals(target) || PASS_RULE.equals(target) || passes.test(target);
     }
 
     /** The address rules see for {@code domain} once it is looked up (the first answer), or null without one. */
@@ -436,6 +449,16 @@ public final class RuleSet {
 
     /** As {@link #decideIn(String, Query, NameResolver)}, going on past a PASS as the main rules do. */
     public Decision decideIn(String list, Query query, NameResolver resolver, Predicate<String> passes) {
+        return decideIn(list, query, resolver, passes, NONE_PASS);
+    }
+
+    /**
+     * As {@link #decideIn(String, Query, NameResolver, Predicate)}, with mihomo's PASS-RULE ({@code withinList}, see
+     * {@link #decide(Query, NameResolver, Predicate, Predicate)}): the listener's list goes on past it as past PASS,
+     * and a list it walks through a SUB-RULE with that list's next rule.
+     */
+    public Decision decideIn(String list, Query query, NameResolver resolver, Predicate<String> passes,
+                             Predicate<String> withinList) {
         if (!hasSubRules(list)) {
             throw new IllegalArgumentException("no sub-rules list '" + list + "'");
         }
@@ -444,18 +467,24 @@ public final class RuleSet {
         if (ip == null && domain != null && subs.mayResolve()) {
             ip = firstAddress(resolver, domain);
         }
-        int k = subs.decideAsRules(list, query, domain, ip, target -> passesOn(target, passes));
+        int k = subs.decideAsRules(list, query, domain, ip, target -> passesOn(target, passes), withinList);
         return k < 0 ? Decision.NO_MATCH : listDecisions[k];
     }
 
-    /** @param ip the address rule {@code i} was matched against, for a SUB-RULE's list */
-    private Decision decision(int i, Query query, String domain, InetAddress ip) {
+    /**
+     * @param ip the address rule {@code i} was matched against, for a SUB-RULE's list
+     * @param withinList which targets lead to PASS-RULE now, within a SUB-RULE's list
+     */
+    private Decision decision(int i, Query query, String domain, InetAddress ip, Predicate<String> withinList) {
         if (i == Index.NONE) {
             return Decision.NO_MATCH;
         }
         if (subDecisions != null && subDecisions[i] != null) {
             // The list matched (that is what made the SUB-RULE match); walk it again for the rule that decided.
-            return subDecisions[i][subs.decide(subNameOf[i], query, domain, ip)];
+            int k = subs.decide(subNameOf[i], query, domain, ip, withinList);
+            // Every rule that matched in it went on (PASS-RULE): the SUB-RULE does not match now, and matching goes
+            // on after it (it was cut at: its list may pass).
+            return k < 0 ? new Decision(PASS, lines.get(i).text(), i) : subDecisions[i][k];
         }
         return decisions[i];
     }

@@ -108,7 +108,9 @@ final class SubRules {
                 build(s.name(), parsed, kept, providers, passing, subs, built, offset);
             }
         }
-        List<Rule> rules = list.stream().map(RuleParser.Parsed::rule).toList();
+        // A rule naming PASS-RULE itself matches nothing here: its flows go on with the list's next rule.
+        List<Rule> rules = list.stream().map(p -> RuleSet.PASS_RULE.equals(p.target())
+                ? new Rule.Disabled(p.rule(), Rule.Disabled.PASSED_IN_LIST) : p.rule()).toList();
         String[] targets = list.stream().map(RuleParser.Parsed::target).toArray(String[]::new);
         String[] written = list.stream().map(RuleParser.Parsed::written).toArray(String[]::new);
         boolean[] passable = new boolean[rules.size()];
@@ -185,29 +187,11 @@ final class SubRules {
 
     /**
      * The rule that decides inside list {@code name}, following nested SUB-RULEs, as a number below
-     * {@link #total}; -1 when nothing in it matches.
+     * {@link #total}; -1 when nothing in it matches. A rule whose target {@code withinList} says leads to mihomo's
+     * PASS-RULE now (a group's choice) lets the flow go on with the list's next rule, and a nested SUB-RULE whose list
+     * decides nothing so does not match; PASS itself decides, and the flow leaves the list (the caller goes on).
      */
-    int decide(String name, Query q, String domain, InetAddress ip) {
-        while (true) {
-            SubList l = lists.get(name);
-            int j = l.parts().firstMatch(q, domain, ip);
-            if (j == Index.NONE) {
-                return -1;
-            }
-            if (l.rules().get(j) instanceof Rule.SubRule s) {
-                name = s.name();
-            } else {
-                return l.offset() + j;
-            }
-        }
-    }
-
-    /**
-     * As {@link #decide}, for a listener whose {@code rule} makes list {@code name} its whole rule list (mihomo's
-     * getRules): a rule whose target {@code passes} (a nested SUB-RULE's decision included) lets the flow go on to
-     * the next rule of this list, as the main rules do.
-     */
-    int decideAsRules(String name, Query q, String domain, InetAddress ip, Predicate<String> passes) {
+    int decide(String name, Query q, String domain, InetAddress ip, Predicate<String> withinList) {
         SubList l = lists.get(name);
         Parts parts = l.parts();
         for (int p = 0; p < parts.count(); p++) {
@@ -216,8 +200,36 @@ final class SubRules {
                 continue;
             }
             j += parts.start(p);
-            int k = l.rules().get(j) instanceof Rule.SubRule s ? decide(s.name(), q, domain, ip) : l.offset() + j;
-            if (!parts.passable(j) || !passes.test(targetOf[k])) {
+            if (l.rules().get(j) instanceof Rule.SubRule s) {
+                int k = decide(s.name(), q, domain, ip, withinList);
+                if (k >= 0) {
+                    return k;
+                }
+            } else if (!parts.passable(j) || !withinList.test(l.targets()[j])) {
+                return l.offset() + j;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * As {@link #decide}, for a listener whose {@code rule} makes list {@code name} its whole rule list (mihomo's
+     * getRules): a rule whose target {@code passes} (a nested SUB-RULE's decision included) lets the flow go on to
+     * the next rule of this list, as the main rules do.
+     */
+    int decideAsRules(String name, Query q, String domain, InetAddress ip, Predicate<String> passes,
+                      Predicate<String> withinList) {
+        SubList l = lists.get(name);
+        Parts parts = l.parts();
+        for (int p = 0; p < parts.count(); p++) {
+            int j = parts.index(p).firstMatch(q, domain, ip);
+            if (j == Index.NONE) {
+                continue;
+            }
+            j += parts.start(p);
+            int k = l.rules().get(j) instanceof Rule.SubRule s ? decide(s.name(), q, domain, ip, withinList)
+                    : l.offset() + j;
+            if (k >= 0 && (!parts.passable(j) || !passes.test(targetOf[k]))) {
                 return k;
             }
         }

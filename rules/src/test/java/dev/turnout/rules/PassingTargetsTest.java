@@ -46,6 +46,49 @@ class PassingTargetsTest {
         assertEquals(new Decision("Other", "MATCH", -1), s.decideIn("tcp", domain("skip.example"), NameResolver.NONE));
     }
 
+    /**
+     * mihomo's PASS-RULE (its PR 2873's example, echs-top/proxy's config): a group 'QUIC' of [PASS-RULE, REJECT] ends
+     * the main rules and each sub-rules list; choosing PASS-RULE lets QUIC go on with the next rule of the list it is
+     * in, where PASS would leave the list.
+     */
+    @Test
+    void passRuleGoesOnWithinItsSubRulesListWherePassLeavesIt() throws Exception {
+        Set<String> targets = Set.of("PROXY", "QUIC", "AI", "Other");
+        RuleSet s = RuleSet.compile(lines(
+                        "SUB-RULE,(DOMAIN-SUFFIX,ai.example),sub-ai",
+                        "AND,((NETWORK,UDP),(DST-PORT,443)),QUIC",
+                        "MATCH,PROXY"),
+                Map.of(), targets, Map.of("sub-ai", lines(
+                        "AND,((NETWORK,UDP),(DST-PORT,443)),QUIC",
+                        "DOMAIN,literal.ai.example,PASS-RULE",
+                        "MATCH,AI")),
+                GeoData.NONE, Set.of(), Set.of("QUIC"));
+        Query quicToAi = new Query(Network.UDP, "chat.ai.example", null, 443, null, 0, null);
+        Query quicElsewhere = new Query(Network.UDP, "video.example", null, 443, null, 0, null);
+        Predicate<String> quicPasses = "QUIC"::equals;
+        assertEquals("AI", s.decide(quicToAi, NameResolver.NONE, quicPasses, quicPasses).target(),
+                "PASS-RULE: the list's next rule");
+        assertEquals("PROXY", s.decide(quicToAi, NameResolver.NONE, quicPasses, t -> false).target(),
+                "PASS: out of the list, and the main rules' next rule after QUIC's");
+        assertEquals("QUIC", s.decide(quicToAi, NameResolver.NONE, t -> false, t -> false).target(), "QUIC on REJECT");
+        assertEquals("PROXY", s.decide(quicElsewhere, NameResolver.NONE, quicPasses, quicPasses).target());
+        assertEquals("AI", s.decide(new Query(Network.TCP, "literal.ai.example", null, 443, null, 0, null),
+                NameResolver.NONE, t -> false, t -> false).target(), "a rule naming PASS-RULE itself matches nothing");
+        // A listener's list is its whole rule list: it goes on within it either way.
+        assertEquals("AI", s.decideIn("sub-ai", quicToAi, NameResolver.NONE, quicPasses, quicPasses).target());
+    }
+
+    @Test
+    void aSubRuleWhoseListDecidesNothingBecauseOfPassRuleDoesNotMatch() throws Exception {
+        RuleSet s = RuleSet.compile(lines("SUB-RULE,(NETWORK,UDP),udp", "MATCH,PROXY"), Map.of(),
+                Set.of("PROXY", "QUIC", "Other"), Map.of("udp", lines("DST-PORT,443,QUIC")), GeoData.NONE, Set.of(),
+                Set.of("QUIC"));
+        Query quic = new Query(Network.UDP, "a.example", null, 443, null, 0, null);
+        assertEquals("PROXY", s.decide(quic, NameResolver.NONE, "QUIC"::equals, "QUIC"::equals).target(),
+                "its only match went on: the list decided nothing, and so the main rules go on");
+        assertEquals("QUIC", s.decide(quic, NameResolver.NONE, t -> false, t -> false).target());
+    }
+
     @Test
     void aNameLookedUpBeforeAPassIsNotLookedUpAgainAndLaterIpRulesSeeItsAddress() throws Exception {
         // mihomo sets the flow's address at the first IP rule that needs it; every rule after sees it, no-resolve too.

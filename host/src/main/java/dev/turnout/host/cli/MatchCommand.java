@@ -86,17 +86,18 @@ final class MatchCommand implements Callable<Integer> {
             return 2;
         }
         try (lookups) {
-            return answer(rules, hosts, lookups.resolver(), explanation, startingMembersPass(c));
+            return answer(rules, hosts, lookups.resolver(), explanation, startingMembersLeadTo(c, "PASS", "PASS-RULE"),
+                    startingMembersLeadTo(c, "PASS-RULE"));
         }
     }
 
     /**
-     * Whether a target leads to PASS with every group where a run on this config starts it: match runs no group. A
-     * select group starts at the member kept for it ({@code profile.store-selected}, what a dashboard chose last), a
-     * url-test or fallback group at the member pinned for it, and otherwise at its first member (until its first
-     * check).
+     * Whether a target leads to one of {@code ends} (PASS, PASS-RULE) with every group where a run on this config
+     * starts it: match runs no group. A select group starts at the member kept for it ({@code profile.store-selected},
+     * what a dashboard chose last), a url-test or fallback group at the member pinned for it, and otherwise at its
+     * first member (until its first check).
      */
-    private static Predicate<String> startingMembersPass(Config c) {
+    private static Predicate<String> startingMembersLeadTo(Config c, String... ends) {
         Map<String, String> kept = c.profile().storeSelected()
                 ? Selections.readOnly(c.baseDir().resolve(Selections.FILE_NAME)) : Map.of();
         Map<String, String> start = new HashMap<>();
@@ -109,7 +110,7 @@ final class MatchCommand implements Callable<Integer> {
         return target -> {
             String t = target;
             for (int depth = 0; t != null && depth < 32; depth++) {
-                if (t.equals("PASS")) {
+                if (java.util.Arrays.asList(ends).contains(t)) {
                     return true;
                 }
                 t = start.get(t);
@@ -119,7 +120,7 @@ final class MatchCommand implements Callable<Integer> {
     }
 
     private int answer(RuleSet rules, RuleHosts hosts, NameResolver resolver, Explanation explanation,
-                       Predicate<String> passes) throws IOException {
+                       Predicate<String> passes, Predicate<String> withinList) throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
         String line;
@@ -143,7 +144,7 @@ final class MatchCommand implements Callable<Integer> {
             // With --explain both walks must see the same answer: DNS may rotate addresses between two asks.
             NameResolver asked = explain ? remembering(resolver) : resolver;
             Query seen = hosts.apply(q);
-            Decision d = rules.decide(seen, asked, passes);
+            Decision d = rules.decide(seen, asked, passes, withinList);
             out.write(line);
             out.write('\t');
             out.write(d.target());

@@ -1683,7 +1683,7 @@ public final class ConfigLoader {
         }
 
         private void checkNamesUnique(List<ProxyEntry> proxies, List<GroupEntry> groups) {
-            Set<String> seen = new HashSet<>(Set.of("DIRECT", "REJECT", "REJECT-DROP", "PASS"));
+            Set<String> seen = new HashSet<>(Set.of("DIRECT", "REJECT", "REJECT-DROP", "PASS", "PASS-RULE"));
             for (ProxyEntry p : proxies) {
                 if (!seen.add(p.name())) {
                     errors.add(new ConfigException(p.originOf("name"), "the name '" + p.name() + "' is used twice"));

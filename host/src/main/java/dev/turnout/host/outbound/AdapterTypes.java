@@ -28,6 +28,7 @@ public final class AdapterTypes {
             case "reject" -> "Reject";
             case "reject-drop" -> "RejectDrop";
             case "pass" -> "Pass";
+            case "pass-rule" -> "PassRule";
             case "socks5" -> "Socks5";
             case "http" -> "Http";
             case "ss" -> "Shadowsocks";

@@ -80,6 +80,7 @@ final class GroupMembers {
         types.put("REJECT", "reject");
         types.put("REJECT-DROP", "reject-drop");
         types.put("PASS", "pass");
+        types.put("PASS-RULE", "pass-rule");
         List<String> allProxies = new ArrayList<>();
         for (ProxyEntry p : config.proxies()) {
             types.putIfAbsent(p.name(), p.type());

@@ -109,6 +109,7 @@ public final class OutboundFactory {
             built.put(name, builtIn(name, name.toLowerCase(Locale.ROOT), config));
         }
         built.put(PassOutbound.NAME, new PassOutbound(built.get("REJECT")));
+        built.put(PassOutbound.RULE_NAME, new PassOutbound(built.get("REJECT"), PassOutbound.RULE_NAME));
         List<ConfigException> errors = new ArrayList<>();
         // A proxy that failed still counts as a name, so that its one error is not repeated by whatever names it.
         Set<String> failed = new HashSet<>();
@@ -245,7 +246,7 @@ public final class OutboundFactory {
     private static boolean taken(String name, Map<String, Outbound> built, Set<String> failed, Set<String> groupNames,
                                  Set<String> leftOut) {
         return built.containsKey(name) || failed.contains(name) || groupNames.contains(name) || leftOut.contains(name)
-                || BUILT_IN.contains(name) || name.equals(PassOutbound.NAME);
+                || BUILT_IN.contains(name) || name.equals(PassOutbound.NAME) || name.equals(PassOutbound.RULE_NAME);
     }
 
     /** Builds one provider's nodes into {@code built}; what is left out is counted in one warning. */

@@ -53,15 +53,27 @@ public final class Outbounds implements AutoCloseable {
      * (followed through the groups it holds) is PASS. Then the flow goes on to the next rule, as in mihomo.
      */
     public boolean passes(String target, Metadata flow) {
+        return leafOf(target, flow) instanceof PassOutbound;
+    }
+
+    /**
+     * Whether {@code target} leads {@code flow} to mihomo's PASS-RULE now: then, within a sub-rules list, the flow goes
+     * on with that list's next rule rather than leaving the list as PASS does.
+     */
+    public boolean passesWithinList(String target, Metadata flow) {
+        return leafOf(target, flow) instanceof PassOutbound p && p.withinList();
+    }
+
+    private Outbound leafOf(String target, Metadata flow) {
         Outbound o = byName.get(target);
         if (o instanceof ProxyGroup g && !g.relay()) {
             try {
                 o = g.leaf(flow);
             } catch (IllegalStateException noMember) {
-                return false; // the dial then says why
+                return null; // the dial then says why
             }
         }
-        return o instanceof PassOutbound;
+        return o;
     }
 
     /** The names of the outbounds others connect through ({@code dialer-proxy}, relay hops). */

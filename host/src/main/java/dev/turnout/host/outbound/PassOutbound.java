@@ -21,16 +21,30 @@ import java.util.Set;
  * mihomo's {@code PASS}, a member groups may hold: a flow whose rule names a group that chooses it goes on to the
  * next rule (the rules' side of it is {@code RuleSet}'s; {@link Outbounds#passes} tells them when). It is no way
  * out: a flow that reaches it all the same (global mode, a relay's hop, a dashboard choosing it between the
- * decision and the dial) is refused as REJECT refuses, as mihomo's PASS does when dialled.
+ * decision and the dial) is refused as REJECT refuses, as mihomo's PASS does when dialled. mihomo's PASS-RULE (June
+ * 2026) is another of them: within a sub-rules list, the flow goes on with that list's next rule instead of leaving
+ * the list.
  */
 final class PassOutbound implements Outbound {
 
     static final String NAME = "PASS";
+    static final String RULE_NAME = "PASS-RULE";
 
     private final Outbound reject;
+    private final String name;
 
     PassOutbound(Outbound reject) {
+        this(reject, NAME);
+    }
+
+    PassOutbound(Outbound reject, String name) {
         this.reject = reject;
+        this.name = name;
+    }
+
+    /** Whether it is PASS-RULE, which goes on within a sub-rules list. */
+    boolean withinList() {
+        return name.equals(RULE_NAME);
     }
 
     /**
@@ -47,7 +61,7 @@ final class PassOutbound implements Outbound {
             }
         }
         Set<String> passing = new HashSet<>();
-        Deque<String> next = new ArrayDeque<>(List.of(NAME));
+        Deque<String> next = new ArrayDeque<>(List.of(NAME, RULE_NAME));
         while (!next.isEmpty()) {
             for (String holder : holders.getOrDefault(next.pop(), List.of())) {
                 if (passing.add(holder)) {
@@ -60,12 +74,12 @@ final class PassOutbound implements Outbound {
 
     @Override
     public String name() {
-        return NAME;
+        return name;
     }
 
     @Override
     public String type() {
-        return "pass";
+        return withinList() ? "pass-rule" : "pass";
     }
 
     @Override

@@ -157,7 +157,8 @@ public final class Router {
             // Its own list, which may look at the process anywhere: found first (unless find-process-mode is off).
             Metadata found = processes.mayLook(true) ? processes.resolve(flow) : flow;
             return new Decided(rules.decideIn(list, ruleQuery(found), resolver,
-                    target -> routing.outbounds().passes(target, found)), found);
+                    target -> routing.outbounds().passes(target, found),
+                    target -> routing.outbounds().passesWithinList(target, found)), found);
         }
         if (processes.always()) {
             Metadata found = processes.resolve(flow);
@@ -178,13 +179,13 @@ public final class Router {
     }
 
     /**
-     * The rules' decision for {@code flow}; where a rule names a group whose choice for the flow is PASS, matching
-     * goes on with the next rule, as in mihomo.
+     * The rules' decision for {@code flow}; where a rule names a group whose choice for the flow is PASS or PASS-RULE,
+     * matching goes on with the next rule (PASS-RULE: within a sub-rules list, that list's), as in mihomo.
      */
     private static Decision decideByRules(Routing routing, Query query, NameResolver resolver, Metadata flow) {
         RuleSet rules = routing.rules();
-        return rules.mayPass() ? rules.decide(query, resolver, target -> routing.outbounds().passes(target, flow))
-                : rules.decide(query, resolver);
+        return rules.mayPass() ? rules.decide(query, resolver, target -> routing.outbounds().passes(target, flow),
+                target -> routing.outbounds().passesWithinList(target, flow)) : rules.decide(query, resolver);
     }
 
     /** Deciding twice must not ask DNS twice. */

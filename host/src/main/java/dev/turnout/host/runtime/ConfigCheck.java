@@ -118,7 +118,7 @@ public final class ConfigCheck {
                 continue;
             }
             dev.turnout.api.Outbound o = outbounds.get(next);
-            if (o == null || !Set.of("direct", "reject", "reject-drop", "pass").contains(o.type())) {
+            if (o == null || !Set.of("direct", "reject", "reject-drop", "pass", "pass-rule").contains(o.type())) {
                 return false;
             }
         }
