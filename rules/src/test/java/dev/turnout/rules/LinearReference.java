@@ -61,7 +61,13 @@ final class LinearReference {
      * The rule that decides inside a SUB-RULE's list, following nested SUB-RULEs (mihomo's matchSubRules), as
      * "NAME#POSITION", or null when nothing in the list matches.
      */
-    String subDecision(String name, Query q, String domain, InetAddress ip) {
+    String subDecision(String name, Query q, String domain, InetAddress ip,
+                       java.util.function.Predicate<String> withinList) {
+        this.withinList = withinList;
+        return subDecision(name, q, domain, ip);
+    }
+
+    private String subDecision(String name, Query q, String domain, InetAddress ip) {
         List<Rule> list = subRules.get(name);
         for (int j = 0; j < list.size(); j++) {
             Rule r = list.get(j);
@@ -72,7 +78,8 @@ final class LinearReference {
                         return inner;
                     }
                 }
-            } else if (matches(r, q, domain, ip)) {
+            } else if (matches(r, q, domain, ip) && !withinList.test(subTargets.get(name).get(j))) {
+                // mihomo's PASS-RULE: a rule leading to it lets the flow go on with this list's next rule.
                 return name + "#" + j;
             }
         }
@@ -107,6 +114,20 @@ final class LinearReference {
      * {@code passes} says leads to PASS now; for a SUB-RULE, the target of the rule its list decides by), or -1.
      */
     int decide(Query q, NameResolver resolver, java.util.function.Predicate<String> passes) {
+        return decide(q, resolver, passes, target -> false);
+    }
+
+    /** As {@link #decide(Query, NameResolver, java.util.function.Predicate)}, with PASS-RULE ({@code withinList}). */
+    int decide(Query q, NameResolver resolver, java.util.function.Predicate<String> passes,
+               java.util.function.Predicate<String> withinList) {
+        this.withinList = withinList;
+        return walk(q, resolver, passes);
+    }
+
+    /** Which targets lead to PASS-RULE in the last decision (and {@link #subDecision} after it). */
+    private java.util.function.Predicate<String> withinList = target -> false;
+
+    private int walk(Query q, NameResolver resolver, java.util.function.Predicate<String> passes) {
         String domain = q.domain();
         if (domain != null) {
             domain = domain.toLowerCase(Locale.ROOT);
