@@ -165,6 +165,9 @@ class MatchExplainIT {
         assertEquals(0, r.exitCode(), r.stderr());
         assertEquals(List.of("chat.ai.test 443 udp\tAI\tMATCH", "video.test 443 udp\tDIRECT\tMATCH",
                 "chat.ai.test 443 tcp\tAI\tMATCH"), r.stdout().lines().toList());
+        Netns.Result explained = turnout(config, "chat.ai.test 443 udp\n", "match", "--explain");
+        assertTrue(explained.stdout().contains("    'QUIC' chooses PASS-RULE now: going on with this list's next rule,"
+                + " as mihomo does"), explained.stdout());
         Files.writeString(dir.resolve(".turnout-selections"), "QUIC=REJECT\n", StandardCharsets.UTF_8);
         assertEquals("chat.ai.test 443 udp\tQUIC\tAND,((NETWORK,UDP),(DST-PORT,443))\n",
                 turnout(config, "chat.ai.test 443 udp\n", "match").stdout(), "QUIC on REJECT decides in the list");

@@ -59,6 +59,11 @@ public final class Explanation {
 
     /** As {@link #walk(Query, NameResolver)}, with {@link RuleSet#decide(Query, NameResolver, Predicate)}'s check. */
     public List<Step> walk(Query q, NameResolver resolver, Predicate<String> passes) {
+        return walk(q, resolver, passes, RuleSet.NONE_PASS);
+    }
+
+    /** As {@link #walk(Query, NameResolver, Predicate)}, with PASS-RULE's check ({@code withinList}). */
+    public List<Step> walk(Query q, NameResolver resolver, Predicate<String> passes, Predicate<String> withinList) {
         String domain = RuleSet.normalize(q.domain());
         List<Step> steps = new ArrayList<>();
         InetAddress ip = q.destination();
@@ -71,7 +76,7 @@ public final class Explanation {
                                 + " (this rule is the first that needs an address)"));
             }
             boolean resolvedYet = i >= resolveAt;
-            String target = test(rules[i], targets[i], lines.get(i), 0, q, domain, ip, resolvedYet, steps);
+            String target = test(rules[i], targets[i], lines.get(i), 0, q, domain, ip, resolvedYet, steps, withinList);
             if (target == null) {
                 continue;
             }
@@ -90,7 +95,7 @@ public final class Explanation {
      * target of the rule that decided (inside the list, for a SUB-RULE), {@code null} when it did not match.
      */
     private String test(Rule rule, String target, RuleLine line, int depth, Query q, String domain, InetAddress ip,
-                        boolean resolvedYet, List<Step> steps) {
+                        boolean resolvedYet, List<Step> steps, Predicate<String> withinList) {
         if (rule instanceof Rule.SubRule s) {
             if (!holds(s.condition(), q, domain, ip)) {
                 steps.add(new Step(depth, line.text(), line.origin(), false, "condition does not hold: "
@@ -102,8 +107,11 @@ public final class Explanation {
             SubRules.SubList list = subs.list(s.name());
             for (int j = 0; j < list.rules().size(); j++) {
                 String decided = test(list.rules().get(j), list.targets()[j], list.lines().get(j), depth + 1, q,
-                        domain, ip, resolvedYet, steps);
-                if (decided != null) {
+                        domain, ip, resolvedYet, steps, withinList);
+                if (decided != null && !(list.rules().get(j) instanceof Rule.SubRule) && withinList.test(decided)) {
+                    steps.add(new Step(depth + 1, null, null, false, "'" + decided + "' chooses PASS-RULE now: going"
+                            + " on with this list's next rule, as mihomo does"));
+                } else if (decided != null) {
                     steps.add(new Step(depth, line.text(), line.origin(), true, "sub-rules '" + s.name()
                             + "' decided"));
                     return decided;

@@ -152,7 +152,7 @@ final class MatchCommand implements Callable<Integer> {
             out.write(d.rule());
             out.write('\n');
             if (explain) {
-                for (Explanation.Step step : explanation.walk(seen, asked, passes)) {
+                for (Explanation.Step step : explanation.walk(seen, asked, passes, withinList)) {
                     out.write("  ".repeat(step.depth() + 1));
                     if (step.rule() != null) {
                         out.write(step.origin() + "  " + step.rule() + "  ");
