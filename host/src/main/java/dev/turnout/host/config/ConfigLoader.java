@@ -1139,7 +1139,7 @@ public final class ConfigLoader {
         /** Every key of a {@code proxy-providers:} entry Turnout reads (mihomo's). */
         private static final Set<String> PROXY_PROVIDER_KEYS = Set.of("type", "url", "path", "interval", "proxy",
                 "header", "size-limit", "health-check", "filter", "exclude-filter", "exclude-type", "override",
-                "payload");
+                "payload", "dialer-proxy");
 
         /** The {@code override:} keys each node takes as its own option (renaming keys are read apart). */
         private static final Set<String> OVERRIDE_OPTIONS = Set.of("udp", "skip-cert-verify", "dialer-proxy",
@@ -1244,10 +1244,18 @@ public final class ConfigLoader {
                     }
                 }
             }
+            ProxyProviderEntry.NodeOverride override = override(kv.get("override"), what);
+            String dialer = string(kv, "dialer-proxy", null);
+            if (dialer != null && !override.options().containsKey("dialer-proxy")) {
+                // mihomo's provider-level dialer-proxy: every node's, unless 'override' gives its own.
+                Map<String, Object> options = new LinkedHashMap<>(override.options());
+                options.put("dialer-proxy", dialer);
+                override = new ProxyProviderEntry.NodeOverride(override.prefix(), override.suffix(),
+                        java.util.Collections.unmodifiableMap(options), override.proxyName());
+            }
             return new ProxyProviderEntry(providerName, type, url, path, interval, string(kv, "proxy", null),
                     Map.copyOf(headers), sizeLimit, healthCheck(kv.get("health-check"), what), filter(kv, "filter", true),
-                    filter(kv, "exclude-filter", true), List.copyOf(excludeTypes), override(kv.get("override"), what),
-                    payload, at(m));
+                    filter(kv, "exclude-filter", true), List.copyOf(excludeTypes), override, payload, at(m));
         }
 
         private ProxyProviderEntry.HealthCheck healthCheck(NodeTuple tuple, String what) throws ConfigException {

@@ -99,6 +99,16 @@ class ProxyProviderConfigTest {
     }
 
     @Test
+    void aProvidersOwnDialerProxyIsEveryNodesUnlessOverrideGivesOne() throws Exception {
+        // mihomo's documented config: proxy-providers: {provider1: {..., dialer-proxy: proxy}}.
+        Config c = parse("proxy-providers:\n  a: {type: file, path: a.yaml, dialer-proxy: hop}\n"
+                + "  b: {type: file, path: b.yaml, dialer-proxy: hop, override: {dialer-proxy: other}}\n");
+        assertEquals("hop", c.proxyProviders().get("a").override().options().get("dialer-proxy"));
+        assertEquals("other", c.proxyProviders().get("b").override().options().get("dialer-proxy"));
+        assertEquals(List.of(), c.warnings());
+    }
+
+    @Test
     void aFileProvidersPathMayLieAnywhereAsOnlyADownloadWritesToIt() throws Exception {
         // Hackl0us/SS-Rule-Snippet's Clash Premium config reads path: /test.yaml; mihomo checks an http one's path only.
         Config c = parse("proxy-providers:\n  test: {type: file, path: /test.yaml}\n");
