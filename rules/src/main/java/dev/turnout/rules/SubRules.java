@@ -192,24 +192,7 @@ final class SubRules {
      * decides nothing so does not match; PASS itself decides, and the flow leaves the list (the caller goes on).
      */
     int decide(String name, Query q, String domain, InetAddress ip, Predicate<String> withinList) {
-        SubList l = lists.get(name);
-        Parts parts = l.parts();
-        for (int p = 0; p < parts.count(); p++) {
-            int j = parts.index(p).firstMatch(q, domain, ip);
-            if (j == Index.NONE) {
-                continue;
-            }
-            j += parts.start(p);
-            if (l.rules().get(j) instanceof Rule.SubRule s) {
-                int k = decide(s.name(), q, domain, ip, withinList);
-                if (k >= 0) {
-                    return k;
-                }
-            } else if (!parts.passable(j) || !withinList.test(l.targets()[j])) {
-                return l.offset() + j;
-            }
-        }
-        return -1;
+        return walk(name, q, domain, ip, withinList, withinList);
     }
 
     /**
@@ -219,6 +202,16 @@ final class SubRules {
      */
     int decideAsRules(String name, Query q, String domain, InetAddress ip, Predicate<String> passes,
                       Predicate<String> withinList) {
+        return walk(name, q, domain, ip, passes, withinList);
+    }
+
+    /**
+     * The first rule of list {@code name} that decides, or -1: a match goes on to the list's next part when it is a
+     * nested SUB-RULE whose list decided nothing, or when the target decided by may pass and {@code goesOn} says it
+     * does; nested lists go on past PASS-RULE alone ({@code withinList}).
+     */
+    private int walk(String name, Query q, String domain, InetAddress ip, Predicate<String> goesOn,
+                     Predicate<String> withinList) {
         SubList l = lists.get(name);
         Parts parts = l.parts();
         for (int p = 0; p < parts.count(); p++) {
@@ -227,9 +220,9 @@ final class SubRules {
                 continue;
             }
             j += parts.start(p);
-            int k = l.rules().get(j) instanceof Rule.SubRule s ? decide(s.name(), q, domain, ip, withinList)
+            int k = l.rules().get(j) instanceof Rule.SubRule s ? walk(s.name(), q, domain, ip, withinList, withinList)
                     : l.offset() + j;
-            if (k >= 0 && (!parts.passable(j) || !passes.test(targetOf[k]))) {
+            if (k >= 0 && (!parts.passable(j) || !goesOn.test(targetOf[k]))) {
                 return k;
             }
         }
