@@ -1414,7 +1414,7 @@ public final class ConfigLoader {
                         addresses.add(scalar(v, "an IP address or a list of them"));
                     }
                     try {
-                        new dev.turnout.host.dns.DomainTrie<Boolean>().insert(host, Boolean.TRUE);
+                        dev.turnout.host.dns.DomainTrie.check(host);
                     } catch (IllegalArgumentException unusable) {
                         // mihomo leaves such a name out without a word ('*default.example': '*' is a whole label).
                         warnings.add(at(t.getKeyNode()) + ": hosts '" + host + "': " + unusable.getMessage()

@@ -330,29 +330,26 @@ public final class DnsHandler {
     }
 
     private Future<ByteBuf> forwardAliased(Request r, String alias, DnsRecordType type, EventExecutor executor) {
-        forwarded.increment();
-        Future<UpstreamReply> f = upstream.query(alias, type);
-        Promise<ByteBuf> p = executor.newPromise();
-        f.addListener(done -> {
-            ByteBuf out = f.isSuccess()
-                    ? aliased(r, alias, f.getNow().code(), f.getNow().addresses(), f.getNow().ttlSeconds())
-                    : encode(r, DnsResponseCode.SERVFAIL, false, null, null);
-            if (!p.trySuccess(out) && out != null) {
-                out.release();
-            }
-        });
-        return p;
+        return forward(alias, type, executor, f -> f.isSuccess()
+                ? aliased(r, alias, f.getNow().code(), f.getNow().addresses(), f.getNow().ttlSeconds())
+                : encode(r, DnsResponseCode.SERVFAIL, false, null, null));
     }
 
     private Future<ByteBuf> forward(Request r, String name, DnsRecordType type, EventExecutor executor) {
+        return forward(name, type, executor, f -> relay(r, f));
+    }
+
+    /** Asks the upstream about {@code name}, and answers with what {@code answer} makes of its reply. */
+    private Future<ByteBuf> forward(String name, DnsRecordType type, EventExecutor executor,
+            java.util.function.Function<Future<UpstreamReply>, ByteBuf> answer) {
         forwarded.increment();
         Future<UpstreamReply> f = upstream.query(name, type);
         if (f.isDone()) {
-            return executor.newSucceededFuture(relay(r, f));
+            return executor.newSucceededFuture(answer.apply(f));
         }
         Promise<ByteBuf> p = executor.newPromise();
         f.addListener(done -> {
-            ByteBuf out = relay(r, f);
+            ByteBuf out = answer.apply(f);
             if (!p.trySuccess(out) && out != null) {
                 out.release();
             }

@@ -25,6 +25,15 @@ public final class DomainTrie<V> {
     private final Node<V> root = new Node<>();
     private int size;
 
+    /**
+     * Checks that a table could hold {@code pattern}, as {@link #insert} would.
+     *
+     * @throws IllegalArgumentException saying why it cannot
+     */
+    public static void check(String pattern) {
+        new DomainTrie<Boolean>().insert(pattern, Boolean.TRUE);
+    }
+
     /** Adds {@code pattern}; a later duplicate replaces the earlier value. */
     public void insert(String pattern, V value) {
         String p = normalize(pattern);

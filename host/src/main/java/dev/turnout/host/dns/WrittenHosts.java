@@ -42,7 +42,7 @@ public record WrittenHosts(Map<String, List<InetAddress>> addresses, Map<String,
         for (Map.Entry<String, List<String>> e : written.entrySet()) {
             String name = e.getKey();
             try {
-                new DomainTrie<Boolean>().insert(name, Boolean.TRUE);
+                DomainTrie.check(name);
                 String alias = aliasIn(name, e.getValue());
                 if (alias != null) {
                     aliases.put(name, alias);

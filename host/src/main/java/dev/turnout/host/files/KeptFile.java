@@ -74,6 +74,14 @@ public final class KeptFile {
 
     /** The file's text; {@code null} when there is none or it cannot be read (said in the log): nothing kept. */
     public String read() {
+        return read(file, what);
+    }
+
+    /**
+     * As {@link #read()}, for a command that only looks at the file another process keeps ({@code what} names it in
+     * the log): nothing here writes it, nor removes its torn copies.
+     */
+    public static String read(Path file, String what) {
         if (!Files.isRegularFile(file)) {
             return null;
         }

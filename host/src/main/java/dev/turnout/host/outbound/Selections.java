@@ -64,12 +64,8 @@ public final class Selections {
      * command beside it ({@code turnout match}). Empty when there is no file or it cannot be read.
      */
     public static Map<String, String> readOnly(Path file) {
-        try {
-            return java.nio.file.Files.isRegularFile(file) ? parse(java.nio.file.Files.readString(file), file) : Map.of();
-        } catch (IOException e) {
-            log.warn("ignoring unreadable selections file {}: {}", file, e.getMessage());
-            return Map.of();
-        }
+        String text = KeptFile.read(file, "selections");
+        return text == null ? Map.of() : parse(text, file);
     }
 
     private static Map<String, String> parse(String text, Path file) {

@@ -69,11 +69,7 @@ public final class RuleHosts {
      * {@code run} refuses are left out.
      */
     public static RuleHosts parse(Map<String, List<String>> written) {
-        try {
-            return of(WrittenHosts.read(written, problem -> { }).addresses());
-        } catch (IllegalArgumentException e) {
-            return DEFAULT;
-        }
+        return of(WrittenHosts.read(written, problem -> { }).addresses());
     }
 
     private static InetAddress literal(String text) {

@@ -99,14 +99,10 @@ public final class DnsSettings {
         }
     }
 
-    /** Whether hosts: gives a name its addresses; a pattern the table cannot hold is reported with the options. */
+    /** Whether hosts: gives a name its addresses (WrittenHosts has left out every pattern a table cannot hold). */
     private static Predicate<String> knownIn(Map<String, List<InetAddress>> hosts) {
-        try {
-            HostsTable written = new HostsTable(hosts);
-            return name -> !written.lookup(name).isEmpty();
-        } catch (IllegalArgumentException unreadable) {
-            return name -> false;
-        }
+        HostsTable written = new HostsTable(hosts);
+        return name -> !written.lookup(name).isEmpty();
     }
 
     /** The servers with {@code #RULES} where they name no outbound of their own (respect-rules). */
