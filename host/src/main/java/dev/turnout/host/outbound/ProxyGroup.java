@@ -21,11 +21,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *       more than the tolerance or the current one is down;</li>
  *   <li>{@code fallback}: the first member, in order, whose last check succeeded;</li>
  *   <li>{@code load-balance}: with mihomo's {@code consistent-hashing} (the default), a member chosen by hashing
- *       the flow's destination host (rendezvous hashing over the members that are up), so one destination keeps one
- *       member and losing a member moves only its share; with {@code round-robin}, the next member that is up for
- *       each connection; with {@code sticky-sessions}, a member picked at random for a source and destination and
- *       kept for them ten minutes (at most 1,000 pairs), as mihomo's;</li>
- * </ul>
+ *       the flow's site ({@link SiteKey}: its name's registrable domain; rendezvous hashing over the members that
+ *       are up), so one site keeps one member and losing a member moves only its share; with {@code round-robin},
+ *       the next member that is up for each connection; with {@code sticky-sessions}, a member picked at random for
+ *       a source and site and kept for them ten minutes (at most 1,000 pairs), as mihomo's;</li>
  *   <li>{@code relay}: a chain through every member in order, each dialed through the one before (see
  *       {@link RelayChains}); members that are DIRECT are skipped, as in mihomo.</li>
  * </ul>
@@ -308,12 +307,11 @@ public final class ProxyGroup implements Outbound {
         if (!"load-balance".equals(type) || flow == null || b == null || members.isEmpty()) {
             return now();
         }
-        String destination = flow.destination().hostOrAddress();
         return switch (options.strategy()) {
             case GroupOptions.ROUND_ROBIN -> inTurn(b, use);
             case GroupOptions.STICKY_SESSIONS -> sticky.choose((flow.source() == null ? ""
-                    : flow.source().getAddress().getHostAddress()) + " " + destination, members, b);
-            default -> rendezvous(destination, b);
+                    : flow.source().getAddress().getHostAddress()) + " " + SiteKey.of(flow.destination()), members, b);
+            default -> rendezvous(SiteKey.of(flow.destination()), b);
         };
     }
 

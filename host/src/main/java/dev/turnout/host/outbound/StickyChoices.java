@@ -7,8 +7,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A load-balance group's {@code sticky-sessions} choices, as mihomo keeps them: a member picked at random for a
- * source and destination, kept for them while it is up, for ten minutes after it was picked, and for at most the
- * 1,000 pairs used last.
+ * source and site ({@link SiteKey}), kept for them while it is up, for ten minutes after it was picked, and for at
+ * most the 1,000 pairs used last.
  */
 final class StickyChoices {
 

@@ -150,6 +150,26 @@ class ProxyGroupTest {
         assertEquals(0, moved, "destinations not on the lost member stay where they were");
     }
 
+    @Test
+    void loadBalanceKeepsEveryNameOfOneSiteOnOneMember() {
+        ProxyGroup hashing = group("lb", "load-balance", "a", "b", "c", "d");
+        Map<String, Integer> spread = new HashMap<>();
+        for (int i = 0; i < 40; i++) {
+            String site = "site" + i + ".com";
+            String m = hashing.leaf(to(site)).name();
+            for (String sub : List.of("www.", "accounts.", "cdn.img.")) {
+                assertEquals(m, hashing.leaf(to(sub + site)).name(), sub + site + " goes with " + site);
+            }
+            spread.merge(m, 1, Integer::sum);
+        }
+        assertTrue(spread.size() > 1, "sites still spread over members: " + spread);
+        ProxyGroup sticky = balanced(GroupOptions.STICKY_SESSIONS, "a", "b", "c", "d");
+        for (int i = 0; i < 20; i++) {
+            String first = sticky.exit(from("192.0.2.7", "www.site" + i + ".co.uk")).name();
+            assertEquals(first, sticky.exit(from("192.0.2.7", "login.site" + i + ".co.uk")).name());
+        }
+    }
+
     private ProxyGroup balanced(String strategy, String... members) {
         for (String m : members) {
             all.putIfAbsent(m, new Leaf(m));
