@@ -43,6 +43,9 @@ class GroupsIT {
     static final int[] DELAYS = {60, 0, 20};
     static final String[] NAMES = {"far", "near", "middle"};
     static final int PRIMARY_FORWARDER = 1184;
+    /** Two sites for the load-balance group, each reached by four names. */
+    static final String[] SITES = {"alpha.test", "beta.test"};
+    static final String[] SITE_NAMES = {"", "www.", "api.", "img.cdn."};
 
     @TempDir
     static Path dir;
@@ -57,8 +60,14 @@ class GroupsIT {
     void start() throws Exception {
         Netns.assumeUsable("danted", "curl");
         ns = Netns.create("tgrp");
-        ns.hosts(Map.of("target.test", "127.0.0.1", "hold.test", "127.0.0.1", "nest.test", "127.0.0.1", "ad.test",
-                "127.0.0.1", "in.sub.test", "127.0.0.1"));
+        Map<String, String> hosts = new java.util.HashMap<>(Map.of("target.test", "127.0.0.1", "hold.test",
+                "127.0.0.1", "nest.test", "127.0.0.1", "ad.test", "127.0.0.1", "in.sub.test", "127.0.0.1"));
+        for (String site : SITES) {
+            for (String name : SITE_NAMES) {
+                hosts.put(name + site, "127.0.0.1");
+            }
+        }
+        ns.hosts(hosts);
         ns.spawn(dir.resolve("health.log"), Daemons.peer("http", Integer.toString(HEALTH)));
         ns.spawn(dir.resolve("target.log"), Daemons.peer("http", Integer.toString(TARGET)));
         ns.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));
@@ -90,6 +99,7 @@ class GroupsIT {
                 "  - {name: block, type: select, proxies: [REJECT], hidden: true}",
                 "  - {name: bypass, type: select, proxies: [PASS], hidden: true}",
                 "  - {name: gate, type: select, proxies: [PASS-RULE, REJECT]}",
+                "  - {name: lb, type: load-balance, proxies: [far, middle, near], url: '" + url + "', interval: 300}",
                 "rules:",
                 "  - SUB-RULE,(DOMAIN-SUFFIX,sub.test),inner",
                 "  - DOMAIN,target.test,auto",
@@ -97,6 +107,8 @@ class GroupsIT {
                 "  - DOMAIN,nest.test,pick",
                 "  - DOMAIN,ad.test,ads",
                 "  - DOMAIN,ad.test,near",
+                "  - DOMAIN-SUFFIX,alpha.test,lb",
+                "  - DOMAIN-SUFFIX,beta.test,lb",
                 "  - MATCH,DIRECT",
                 "sub-rules:",
                 "  inner:",
@@ -317,6 +329,35 @@ class GroupsIT {
                 "127.0.0.1:" + MIXED, "http://in.sub.test:" + TARGET + "/refused");
         assertTrue(refused.exitCode() != 0, refused.stdout());
         assertEquals("PassRule", api.get("/proxies/PASS-RULE").object().get("type"));
+    }
+
+    @Test
+    @Order(9)
+    void aLoadBalanceGroupKeepsEveryNameOfASiteOnOneMemberAsMihomo() throws Exception {
+        // mihomo keys consistent-hashing on the registrable domain: a site's logins see one exit address.
+        for (String site : SITES) {
+            java.util.Set<String> members = new java.util.TreeSet<>();
+            for (String name : SITE_NAMES) {
+                String host = name + site;
+                Netns.Result r = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "20",
+                        "--socks5-hostname", "127.0.0.1:" + MIXED, "http://" + host + ":" + TARGET + "/lb");
+                assertEquals(0, r.exitCode(), host + ": " + r.stderr());
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("--> " + java.util.regex.Pattern.quote(
+                        host + ":" + TARGET) + " match DOMAIN-SUFFIX," + site + " using lb\\[(\\w+)]")
+                        .matcher("");
+                String member = null;
+                for (int i = 0; i < 50 && member == null; i++) {
+                    m.reset(turnout.log());
+                    member = m.find() ? m.group(1) : null;
+                    if (member == null) {
+                        Thread.sleep(100);
+                    }
+                }
+                assertTrue(member != null, () -> "no routing line for " + host + ":\n" + turnout.log());
+                members.add(member);
+            }
+            assertEquals(1, members.size(), site + "'s names left through " + members);
+        }
     }
 
     private boolean awaitTurnoutLog(String needle) throws InterruptedException {
