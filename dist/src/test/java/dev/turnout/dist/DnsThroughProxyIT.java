@@ -112,15 +112,20 @@ class DnsThroughProxyIT {
     /**
      * As mihomo: a name after '#' that is no outbound is the network interface the queries leave through
      * (JohnsonRan/CRules: '127.0.0.1#lo' for a resolver on this machine, '#tailscale0'); Turnout refused it. One this
-     * machine does not have is said at the start, and its queries fail while the others answer.
+     * machine does not have is said at the start, and its queries fail while the others answer. They are asked over
+     * UDP, as mihomo asks: the far server refuses TCP here.
      */
     @Test
     void aNameserverNamingAnInterfaceSendsItsQueriesFromItAndOneNamingNothingHereFails() throws Exception {
+        Netns.assumeUsable("iptables");
         Daemons.dnsmasq(client, dir.resolve("local.log"), "127.0.0.1", 5353, "--host-record=local.test,192.0.2.9");
         Daemons.dnsmasq(server, dir.resolve("far.log"), SERVER, 5353, "--host-record=a.vpn.test,192.0.2.10",
-                "--host-record=a.plain.test,192.0.2.11");
+                "--host-record=a.plain.test,192.0.2.11", "--host-record=a.veth.test,192.0.2.12");
+        Netns.Result noTcp = server.run(Duration.ofSeconds(10), "iptables", "-A", "INPUT", "-p", "tcp", "--dport",
+                "5353", "-j", "REJECT", "--reject-with", "tcp-reset");
+        assertEquals(0, noTcp.exitCode(), noTcp.stderr());
         turnout("127.0.0.1:5353#lo", "  nameserver-policy: {'+.vpn.test': '" + SERVER + ":5353#tailscale0',"
-                + " '+.plain.test': '" + SERVER + ":5353'}");
+                + " '+.plain.test': '" + SERVER + ":5353', '+.veth.test': '" + SERVER + ":5353#veth0'}");
         client.awaitTcpPort(7890, Duration.ofSeconds(30));
         Netns.Result answer = dig("local.test");
         assertEquals("192.0.2.9", answer.stdout().trim(), () -> answer.stderr() + MixedPortIT.read(log));
@@ -130,6 +135,9 @@ class DnsThroughProxyIT {
                 "a.vpn.test");
         assertTrue(none.stdout().contains("SERVFAIL"), () -> none.stdout() + MixedPortIT.read(log));
         assertEquals("192.0.2.11", dig("a.plain.test").stdout().trim(), "the same server, without the interface");
+        Netns.Result fromVeth = dig("a.veth.test");
+        assertEquals("192.0.2.12", fromVeth.stdout().trim(), () -> "over UDP from veth0: " + fromVeth.stderr()
+                + MixedPortIT.read(log));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.turnout.host.dns;
 
+import dev.turnout.host.dial.SocketBinder;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
@@ -21,4 +22,13 @@ public interface Through {
      * {@code outbound}, on {@code loop}, ready for payload as {@code dev.turnout.api.Dialer#openStream} gives it.
      */
     Future<Channel> open(String outbound, InetSocketAddress server, EventLoop loop);
+
+    /**
+     * How a socket leaves through the network interface {@code name} when it names no outbound (mihomo's
+     * {@code 127.0.0.1#lo}), so a plain server is asked over UDP from there, as mihomo asks it; {@code null} when
+     * {@code name} is an outbound, which carries streams only.
+     */
+    default SocketBinder leavingThrough(String name) {
+        return null;
+    }
 }

@@ -557,8 +557,12 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      * tls:// and https://; an rcode:// answer is made up.
      */
     private Future<UpstreamReply> exchange(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
+        SocketBinder socketBinder = binder;
         if (ns.via() != null && ns.protocol() == Nameserver.Protocol.UDP) {
-            return tcp(ns, loop, name, type); // a proxy carries streams: the same server over TCP
+            socketBinder = through.leavingThrough(ns.via());
+            if (socketBinder == null) {
+                return tcp(ns, loop, name, type); // a proxy carries streams: the same server over TCP
+            }
         }
         switch (ns.protocol()) {
             case TCP -> {
@@ -575,7 +579,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             }
         }
         Promise<UpstreamReply> p = loop.newPromise();
-        udp(ns, loop, name, type).addListener((Future<UpstreamReply> f) -> {
+        udp(ns, loop, name, type, socketBinder).addListener((Future<UpstreamReply> f) -> {
             if (f.isSuccess() && f.getNow().truncated()) {
                 tcp(ns, loop, name, type).addListener((Future<UpstreamReply> t) -> {
                     // A failed TCP retry still leaves the truncated answer, better than nothing.
@@ -590,7 +594,9 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         return p;
     }
 
-    private Future<UpstreamReply> udp(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
+    /** @param socketBinder this resolver's, or the interface a {@code #NAME} naming no outbound leaves through */
+    private Future<UpstreamReply> udp(Nameserver ns, EventLoop loop, String name, DnsRecordType type,
+            SocketBinder socketBinder) {
         Attempt attempt = Attempt.start(loop, ns, name, type, timeoutMillis);
         DatagramDnsQuery q;
         try {
@@ -599,7 +605,8 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         } catch (RuntimeException e) {
             return loop.newFailedFuture(e);
         }
-        Bootstrap b = new Bootstrap().group(loop).channelFactory(() -> bound(Transport.newDatagramChannel(), ns.address().getAddress()))
+        Bootstrap b = new Bootstrap().group(loop)
+                .channelFactory(() -> bound(Transport.newDatagramChannel(), ns.address().getAddress(), socketBinder))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -642,7 +649,8 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             });
             return p;
         }
-        Bootstrap b = new Bootstrap().group(loop).channelFactory(() -> bound(Transport.newSocketChannel(), ns.address().getAddress()))
+        Bootstrap b = new Bootstrap().group(loop)
+                .channelFactory(() -> bound(Transport.newSocketChannel(), ns.address().getAddress(), binder))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<Channel>() {
@@ -723,7 +731,8 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             });
             return open;
         }
-        return TlsSession.direct(loop, () -> bound(Transport.newSocketChannel(), ns.address().getAddress()), endpoint(ns, loop), (int) timeoutMillis);
+        return TlsSession.direct(loop, () -> bound(Transport.newSocketChannel(), ns.address().getAddress(), binder),
+                endpoint(ns, loop), (int) timeoutMillis);
     }
 
     /** How queries to nameservers that name an outbound ({@code #PROXY}) go through it; set once the outbounds exist. */
@@ -812,13 +821,13 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      * Applies the binder in the channel factory, where a failure fails the bind/connect (fail closed); {@code to}, the
      * server's address when known, lets a server on this machine (127.0.0.1) be reached unbound.
      */
-    private <C extends Channel> C bound(C ch, java.net.InetAddress to) {
+    private static <C extends Channel> C bound(C ch, java.net.InetAddress to, SocketBinder binder) {
         try {
             binder.bind(ch, to);
             return ch;
         } catch (Exception e) {
             ch.unsafe().closeForcibly();
-            throw new IllegalStateException("cannot bind DNS socket to the physical interface: " + e, e);
+            throw new IllegalStateException("cannot bind DNS socket: " + e.getMessage(), e);
         }
     }
 

@@ -26,6 +26,7 @@ import dev.turnout.host.dns.DnsService;
 import dev.turnout.host.dns.FakeIpPool;
 import dev.turnout.host.dns.DnsOutboundType;
 import dev.turnout.host.dns.UpstreamResolver;
+import dev.turnout.host.dns.Through;
 import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.platform.Platform;
@@ -224,7 +225,17 @@ public final class Turnout implements AutoCloseable {
                     ProcessLookup.Mode.parse(config.findProcessMode()));
             this.router = new Router(compiled.routing(), forRules, ruleHosts, processes);
             // #PROXY after a nameserver: the outbound of the routing at the time of the query, as a flow's.
-            dnsService.sendThrough(this::nameserverStream);
+            dnsService.sendThrough(new Through() {
+                @Override
+                public Future<Channel> open(String name, InetSocketAddress server, EventLoop loop) {
+                    return nameserverStream(name, server, loop);
+                }
+
+                @Override
+                public SocketBinder leavingThrough(String name) {
+                    return nameserverInterface(name);
+                }
+            });
             this.tunnel = new DefaultTunnel(router, new FlowTable(MAX_FLOWS), blocking,
                     flowTimeouts(config), shortage);
             this.retirement = new OutboundRetirement(tunnel.flows());
@@ -357,7 +368,7 @@ public final class Turnout implements AutoCloseable {
         if (via == null && name.equals(Nameserver.RULES)) {
             return loop.newFailedFuture(new IOException("no outbound '" + outbound + "' to send DNS queries through"));
         }
-        // As mihomo: a name that is no outbound is the network interface the queries leave through (127.0.0.1#lo).
+        // No outbound: the network interface the queries leave through (nameserverInterface).
         Metadata flow = Metadata.internal(Network.TCP, to);
         Future<Channel> opened = via != null ? via.openStream(flow, loop)
                 : new HostDialer(() -> new ProxySockets(name, 0).binder(), resolver, CONNECT_TIMEOUT_MILLIS)
@@ -368,6 +379,15 @@ public final class Turnout implements AutoCloseable {
                 ((Channel) f.getNow()).config().setAutoRead(true);
             }
         });
+    }
+
+    /**
+     * As mihomo: a {@code #NAME} after a nameserver that is no outbound is the network interface its queries leave
+     * through ({@code 127.0.0.1#lo}); null when it names one.
+     */
+    private SocketBinder nameserverInterface(String name) {
+        return name.equals(Nameserver.RULES) || router.current().outbounds().get(name) != null ? null
+                : new ProxySockets(name, 0).binder();
     }
 
     /** Whether a run on {@code config} opens the TUN (and, with auto-route, owns the namespace's routes). */
