@@ -31,9 +31,11 @@ public record WebSocketOptions(String path, Map<String, String> headers) {
             }
         }
         Object path = ws.getOrDefault("path", "/");
-        if (!(path instanceof String p) || !p.startsWith("/")) {
-            throw new OptionException("ws-opts", "'ws-opts.path' must be a path starting with '/', got " + path);
+        if (!(path instanceof String written)) {
+            throw new OptionException("ws-opts", "'ws-opts.path' must be a path, got " + path);
         }
+        // As mihomo's websocket dialer: a path written without its '/' ('ws', '?ed=2048', as lists write them) has one.
+        String p = written.startsWith("/") ? written : "/" + written;
         Map<String, String> headers = new LinkedHashMap<>();
         Object raw = ws.get("headers");
         if (raw instanceof Map<?, ?> m) {

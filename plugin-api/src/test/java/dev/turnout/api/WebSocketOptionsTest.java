@@ -18,6 +18,16 @@ class WebSocketOptionsTest {
     }
 
     @Test
+    void aPathWrittenWithoutItsSlashGetsOneAsMihomoGivesIt() throws Exception {
+        // Public lists write 'bec1ba6b' and '?ed=2048'; mihomo's dialer puts the '/' in front, Turnout refused them.
+        assertEquals("/bec1ba6b", WebSocketOptions.from(TestOptions.of("vless", "ws-opts",
+                Map.of("path", "bec1ba6b"))).path());
+        assertEquals("/?ed=2048", WebSocketOptions.from(TestOptions.of("vmess", "ws-opts",
+                Map.of("path", "?ed=2048"))).path());
+        assertEquals("/", WebSocketOptions.from(TestOptions.of("vmess", "ws-opts", Map.of("path", ""))).path());
+    }
+
+    @Test
     void httpUpgradeIsRefusedRatherThanSpokenAsAWebSocket() {
         assertNotImplemented(() -> WebSocketOptions.from(TestOptions.of("vless", "ws-opts",
                 Map.of("path", "/up", "v2ray-http-upgrade", true))), "ws-opts", "HTTPUpgrade transport) is not implemented");

@@ -62,22 +62,54 @@ public final class ShareLink {
         return true;
     }
 
-    public static Node parse(String link) throws Unreadable {
-        String scheme = link.substring(0, Math.max(0, link.indexOf("://"))).toLowerCase(Locale.ROOT);
+    public static Node parse(String written) throws Unreadable {
+        String scheme = written.substring(0, Math.max(0, written.indexOf("://"))).toLowerCase(Locale.ROOT);
+        String link = escapeIllegal(written);
         try {
             return switch (scheme) {
                 case "ss" -> ss(link);
                 case "socks", "socks5", "socks5h" -> socks(link);
                 case "http", "https" -> http(link, scheme.equals("https"));
                 case "trojan" -> trojan(link);
-                case "vmess" -> vmess(link);
+                case "vmess" -> vmess(written); // base64, which may hold whitespace
                 case "vless" -> vless(link);
                 default -> throw new Unreadable(scheme, "no share-link reader for " + scheme + "://");
             };
-        } catch (URISyntaxException | IllegalArgumentException | NullPointerException | IndexOutOfBoundsException e) {
+        } catch (URISyntaxException e) {
+            // Its reason only: the message quotes the whole link, credentials and all.
+            throw new Unreadable(scheme, "malformed " + scheme + ":// link: " + e.getReason());
+        } catch (IllegalArgumentException | NullPointerException | IndexOutOfBoundsException e) {
             // A subscription is anyone's text: a line no reader expected skips that node, it never stops a start.
             throw new Unreadable(scheme, "malformed " + scheme + ":// link: " + e.getMessage());
         }
+    }
+
+    /**
+     * The link with the characters RFC 3986 leaves out of URIs percent-encoded (a space or '|' in a name or a path,
+     * as subscriptions write them): Go's url.Parse, which mihomo reads links with, takes them as they are, and every
+     * part read here is decoded again. A '%' that starts no escape is itself encoded, as Go leaves it in a query.
+     */
+    static String escapeIllegal(String link) {
+        StringBuilder b = null;
+        for (int i = 0; i < link.length(); i++) {
+            char c = link.charAt(i);
+            boolean illegal = c <= ' ' || c == 0x7f || "\"<>\\^`{|}".indexOf(c) >= 0
+                    || c == '%' && !(i + 2 < link.length() && hex(link.charAt(i + 1)) && hex(link.charAt(i + 2)));
+            if (illegal && b == null) {
+                b = new StringBuilder(link.length() + 16).append(link, 0, i);
+            }
+            if (illegal) {
+                b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            } else if (b != null) {
+                b.append(c);
+            }
+        }
+        return b == null ? link : b.toString();
+    }
+
+    private static boolean hex(char c) {
+        return Character.digit(c, 16) >= 0 && c < 0x80;
     }
 
     // ---- ss
@@ -337,8 +369,12 @@ public final class ShareLink {
                 }
                 o.put("h2-opts", h2);
             }
+            case "tcp", "" -> {
+                // mihomo's default network, no key
+            }
             default -> {
-                // tcp: mihomo's default network, no key
+                // kcp, xhttp ...: named, so the plugin leaves the node out saying so rather than speak plain tcp
+                o.put("network", network);
             }
         }
     }

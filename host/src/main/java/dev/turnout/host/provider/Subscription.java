@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 /**
  * What a subscription holds, told apart by its content as mihomo does: a Clash YAML document with a
  * {@code proxies:} list, a base64-encoded list of share links, or a plain list of share links, one per line.
- * Nodes that cannot be read are counted, never fatal; content that is none of the three is.
+ * Nodes that cannot be read are counted, never fatal; content that is none of the three is. Links that share a name
+ * are told apart as mihomo's converter does it ({@code name-01} ...).
  */
 public final class Subscription {
 
@@ -67,6 +68,7 @@ public final class Subscription {
         List<ProxyEntry> nodes = new ArrayList<>();
         Map<String, Integer> skipped = new TreeMap<>();
         String[] lines = text.split("\r?\n|\r");
+        Map<String, Integer> namesSeen = new java.util.HashMap<>();
         boolean anyLink = false;
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].strip();
@@ -85,7 +87,8 @@ public final class Subscription {
                 for (String key : n.options().keySet()) {
                     origins.put(key, at);
                 }
-                nodes.add(new ProxyEntry(new OutboundOptions(n.name(), n.type(), n.options()), at, Map.copyOf(origins)));
+                nodes.add(new ProxyEntry(new OutboundOptions(uniqueName(namesSeen, n.name()), n.type(), n.options()),
+                        at, Map.copyOf(origins)));
             } catch (ShareLink.Unreadable e) {
                 skipped.merge(e.getMessage(), 1, Integer::sum);
             }
@@ -95,5 +98,19 @@ public final class Subscription {
                     + "'proxies:' list");
         }
         return new Parsed(nodes, skipped, format);
+    }
+
+    /**
+     * mihomo's converter's uniqueName: a name links have given before gets {@code -01}, {@code -02} ... in the order
+     * they come, so free lists that name every node by its country keep them all.
+     */
+    private static String uniqueName(Map<String, Integer> seen, String name) {
+        Integer before = seen.get(name);
+        if (before == null) {
+            seen.put(name, 0);
+            return name;
+        }
+        seen.put(name, before + 1);
+        return String.format(java.util.Locale.ROOT, "%s-%02d", name, before + 1);
     }
 }

@@ -2,6 +2,7 @@ package dev.turnout.host.provider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -161,6 +162,39 @@ class ShareLinkTest {
         assertThrows(ShareLink.Unreadable.class, () -> ShareLink.parse("hysteria2://pw@192.0.2.9:443#h2"));
         assertThrows(ShareLink.Unreadable.class, () -> ShareLink.parse("vmess://not-base64-json!"));
         assertThrows(ShareLink.Unreadable.class, () -> ShareLink.parse("trojan://pw@no-port.example.com#x"));
+    }
+
+    @Test
+    void charactersGoTakesInALinkAreReadAsWritten() throws Exception {
+        // Seen in public lists: a raw space in the name, spaces and '|' in a ws path; Go's url.Parse takes them.
+        ShareLink.Node t = ShareLink.parse("trojan://pw@192.0.2.13:443?security=tls&sni=example.com&type=ws"
+                + "&path=%2Fws#server  1");
+        assertEquals("server  1", t.name());
+        ShareLink.Node v = ShareLink.parse("vless://b0dd64e3-9c27-418c-a1af-c10a2c18d855@192.0.2.14:443?security=tls"
+                + "&type=ws&path=/Telegram @Share|2 /?ed=2560&host=cdn.example.com#VL | 1");
+        assertEquals("VL | 1", v.name());
+        assertEquals(Map.of("path", "/Telegram @Share|2 /?ed=2560", "headers", Map.of("Host", "cdn.example.com")),
+                v.options().get("ws-opts"), "inside the query a '?' is the path parameter's, as Go's Query() reads it");
+        ShareLink.Node s = ShareLink.parse("ss://YWVzLTI1Ni1nY206cGFzc3dvcmQ@192.0.2.1:8388#100% up");
+        assertEquals("100% up", s.name());
+    }
+
+    @Test
+    void aMalformedLinkIsNotQuotedInItsReason() {
+        ShareLink.Unreadable e = assertThrows(ShareLink.Unreadable.class,
+                () -> ShareLink.parse("vless://b0dd64e3-9c27-418c-a1af-c10a2c18d855@[192.0.2.14:443?x#n"));
+        assertTrue(e.getMessage().startsWith("malformed vless:// link: "), e.getMessage());
+        assertTrue(!e.getMessage().contains("b0dd64e3"), "the uuid is a credential: " + e.getMessage());
+    }
+
+    @Test
+    void aNetworkNoPluginSpeaksIsNamedSoTheNodeIsLeftOutNotSpokenAsTcp() throws Exception {
+        for (String network : List.of("xhttp", "kcp")) {
+            ShareLink.Node n = ShareLink.parse("vless://b0dd64e3-9c27-418c-a1af-c10a2c18d855@192.0.2.14:443?"
+                    + "security=tls&type=" + network + "#x");
+            assertEquals(network, n.options().get("network"));
+        }
+        assertEquals(null, ShareLink.parse("trojan://pw@192.0.2.13:443?type=tcp#t").options().get("network"));
     }
 
     @Test

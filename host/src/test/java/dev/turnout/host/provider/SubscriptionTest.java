@@ -52,6 +52,20 @@ class SubscriptionTest {
     }
 
     @Test
+    void linksThatShareANameAreAllKeptNumberedAsMihomoNumbersThem() throws Exception {
+        // Free lists name every node by its country; mihomo's converter keeps them all as name, name-01, name-02.
+        String links = String.join("\n",
+                "ss://YWVzLTI1Ni1nY206cGFzc3dvcmQ@192.0.2.1:8388#US",
+                "trojan://pw@203.0.113.5:443?sni=t.example.com#US",
+                "ss://YWVzLTI1Ni1nY206cGFzc3dvcmQ@192.0.2.2:8388#JP",
+                "vless://b0dd64e3-9c27-418c-a1af-c10a2c18d855@192.0.2.3:443?security=tls#US",
+                "");
+        Subscription.Parsed p = Subscription.parse(links, "sub");
+        assertEquals(List.of("US", "US-01", "JP", "US-02"), p.nodes().stream().map(n -> n.name()).toList());
+        assertEquals(0, p.skipped().size(), p.skipped().toString());
+    }
+
+    @Test
     void brokenYamlNamesLineAndColumn() {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> Subscription.parse("proxies:\n  - {name: a, type: socks5\n", "cache.yaml"));

@@ -90,7 +90,7 @@ class TrojanOptionsTest {
         assertNotImplemented(() -> parse("reality-opts", Map.of("public-key", "k")), "reality-opts", "not implemented");
         assertNotImplemented(() -> parse("ss-opts", Map.of("enabled", true)), "ss-opts", "not implemented");
         assertNotImplemented(() -> parse("certificate", "c.pem"), "certificate", "not implemented");
-        assertRejects(() -> parse("network", "ws", "ws-opts", Map.of("path", "no-slash")), "ws-opts", "starting with '/'");
+        assertRejects(() -> parse("network", "ws", "ws-opts", Map.of("path", List.of("/a"))), "ws-opts", "must be a path");
         assertRejects(() -> parse("fingerprint", "abc"), "fingerprint", "SHA-256");
         assertRejects(() -> TrojanOptions.from(TestOptions.of("trojan", "server", "s", "port", 443), WARNINGS_IGNORED), "password", "required");
         assertRejects(() -> parse("server", "a b"), "server", "neither a host name");
