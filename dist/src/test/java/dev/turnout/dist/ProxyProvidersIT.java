@@ -90,6 +90,9 @@ class ProxyProvidersIT {
                 "socks://" + Base64.getEncoder().encodeToString("u:p".getBytes(StandardCharsets.UTF_8)).replace("=", "")
                         + "@127.0.0.1:" + DANTE_A + "#L-socks",
                 "http://127.0.0.1:" + TINYPROXY + "#L-http",
+                // Public lists name many nodes alike and write raw spaces: mihomo keeps them all, numbered.
+                "socks://" + Base64.getEncoder().encodeToString("u:p".getBytes(StandardCharsets.UTF_8)).replace("=", "")
+                        + "@127.0.0.1:" + DANTE_B + "#L-socks",
                 "ssr://MTI3LjAuMC4xOjEyMzQ6YXV0aF9hZXMxMjhfbWQ1OmFlcy0xMjgtY2ZiOnRsczEuMl90aWNrZXRfYXV0aDpZV0ZoWW1KaS8",
                 "hysteria2://pw@127.0.0.1:443#L-h2",
                 "");
@@ -221,9 +224,10 @@ class ProxyProvidersIT {
     @Order(1)
     void eachFormFillsItsGroupWithFilteredRenamedNodesThatCarryTraffic() throws Exception {
         assertEquals(List.of("Y-dante-a", "Y-tiny", "Y-dead"), members("Y"), turnout.log());
-        assertEquals(List.of("L-socks", "L-http"), members("B"));
+        assertEquals(List.of("L-socks", "L-http", "L-socks-01"), members("B"));
         // the same names in a second subscription get their provider's name
-        assertEquals(List.of("DIRECT", "L-socks (links-sub)", "L-http (links-sub)"), members("L"));
+        assertEquals(List.of("DIRECT", "L-socks (links-sub)", "L-http (links-sub)", "L-socks-01 (links-sub)"),
+                members("L"));
 
         select("Y", "Y-dante-a");
         Netns.Result r = curl("y.test", TARGET, "/via-yaml-socks");
@@ -238,6 +242,10 @@ class ProxyProvidersIT {
         r = curl("b.test", TARGET, "/via-base64-http");
         assertEquals(0, r.exitCode(), r.stderr());
         assertCarried(dir.resolve("tinyproxy/tinyproxy.log"), "b.test:" + TARGET);
+        select("B", "L-socks-01");
+        r = curl("b.test", TARGET, "/via-base64-second-socks");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertCarried(dir.resolve("dante-" + DANTE_B + "/danted.log"), "b.test." + TARGET);
         select("L", "L-socks (links-sub)");
         r = curl("l.test", TARGET, "/via-link-socks");
         assertEquals(0, r.exitCode(), r.stderr());
