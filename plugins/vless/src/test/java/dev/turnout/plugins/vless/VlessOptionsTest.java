@@ -38,8 +38,17 @@ class VlessOptionsTest {
     void flowAndOtherUnsupportedKeysAreRefusedByKey() {
         assertNotImplemented(() -> parse("flow", "xtls-rprx-vision"), "flow", "not implemented");
         assertNotImplemented(() -> parse("network", "quic"), "network", "not implemented");
-        assertRejects(() -> parse("encryption", "aes"), "encryption", "none");
         assertRejects(() -> parse("uuid", ""), "uuid", "uuid");
+    }
+
+    @Test
+    void vlessEncryptionOtherThanNoneIsLeftOutNotRefused() throws Exception {
+        // mihomo's mlkem768x25519plus: its node is left out with a warning and the config goes on.
+        assertNotImplemented(() -> parse("encryption", "mlkem768x25519plus.native.0rtt.AbCdEf0123"), "encryption",
+                "'encryption: mlkem768x25519plus...' (VLESS encryption) is not implemented by the vless plugin");
+        assertNotImplemented(() -> parse("encryption", "aes"), "encryption", "'encryption: aes'");
+        assertEquals(443, parse("encryption", "none").server().port());
+        assertEquals(443, parse("encryption", "").server().port());
     }
 
     @Test
