@@ -29,18 +29,21 @@ record HttpConnectOptions(Destination server, String authorization, long timeout
             warnings.accept("headers", "'headers' is not supported yet and is ignored");
         }
         TlsOptions tls = options.bool("tls", false) ? TlsOptions.from(options, destination.hostOrAddress()) : null;
-        return new HttpConnectOptions(destination, authorization(options),
+        return new HttpConnectOptions(destination, authorization(options, warnings),
                 options.millis("timeout", DEFAULT_TIMEOUT_MILLIS), tls);
     }
 
-    private static String authorization(OutboundOptions options) throws OptionException {
+    private static String authorization(OutboundOptions options, BiConsumer<String, String> warnings)
+            throws OptionException {
         String username = options.string("username", null);
         String password = options.string("password", null);
-        if (username == null && password == null) {
-            return null;
-        }
         if (username == null || username.isEmpty()) {
-            throw new OptionException("username", "'username' is required when 'password' is set");
+            // As mihomo, which sends Proxy-Authorization only with a username.
+            if (password != null && !password.isEmpty()) {
+                warnings.accept("password", "'password' is not used without a 'username': no Proxy-Authorization is"
+                        + " sent, as mihomo sends none");
+            }
+            return null;
         }
         if (username.indexOf(':') >= 0) {
             throw new OptionException("username", "'username' cannot contain ':' in HTTP basic authentication");

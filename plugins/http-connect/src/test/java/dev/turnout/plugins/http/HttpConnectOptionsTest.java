@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.turnout.api.OptionException;
 import dev.turnout.api.testing.TestOptions;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class HttpConnectOptionsTest {
@@ -40,9 +42,23 @@ class HttpConnectOptionsTest {
     }
 
     @Test
-    void rejectsAPasswordWithoutUsernameAndAColonInTheUsername() {
-        assertRejects("username", "required", "server", "a.example", "port", 1, "password", "p");
+    void rejectsAColonInTheUsername() {
         assertRejects("username", "':'", "server", "a.example", "port", 1, "username", "a:b", "password", "p");
+    }
+
+    @Test
+    void aPasswordWithoutUsernameSendsNoProxyAuthorizationWithAWarningAtThePassword() throws Exception {
+        // mihomo sends Proxy-Authorization only with a username; subscriptions write such nodes.
+        List<String> warnings = new ArrayList<>();
+        HttpConnectOptions o = HttpConnectOptions.from(TestOptions.of("http", "server", "a.example", "port", 1,
+                "password", "p"), (key, message) -> warnings.add(key + ": " + message));
+        assertNull(o.authorization());
+        assertEquals(List.of("password: 'password' is not used without a 'username': no Proxy-Authorization is sent,"
+                + " as mihomo sends none"), warnings);
+        warnings.clear();
+        assertNull(HttpConnectOptions.from(TestOptions.of("http", "server", "a.example", "port", 1, "username", "",
+                "password", ""), (key, message) -> warnings.add(message)).authorization());
+        assertEquals(List.of(), warnings, "both empty, as templates write them: nothing is left unused");
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.turnout.api.OptionException;
 import dev.turnout.api.OutboundOptions;
 import dev.turnout.api.TlsOptions;
 import java.nio.charset.StandardCharsets;
+import java.util.function.BiConsumer;
 
 /**
  * A {@code socks5} entry's options, checked.
@@ -24,21 +25,25 @@ record Socks5Options(Destination server, Credentials credentials, boolean udp, l
     record Credentials(byte[] username, byte[] password) {
     }
 
-    static Socks5Options from(OutboundOptions options) throws OptionException {
+    /** {@code warnings}: where what does not stop the entry is said (the host's {@code OutboundContext.warn}). */
+    static Socks5Options from(OutboundOptions options, BiConsumer<String, String> warnings) throws OptionException {
         Destination destination = options.server();
         TlsOptions tls = options.bool("tls", false) ? TlsOptions.from(options, destination.hostOrAddress()) : null;
-        return new Socks5Options(destination, credentials(options), options.bool("udp", false),
+        return new Socks5Options(destination, credentials(options, warnings), options.bool("udp", false),
                 options.millis("timeout", DEFAULT_TIMEOUT_MILLIS), tls);
     }
 
-    private static Credentials credentials(OutboundOptions options) throws OptionException {
+    private static Credentials credentials(OutboundOptions options, BiConsumer<String, String> warnings)
+            throws OptionException {
         String username = options.string("username", null);
         String password = options.string("password", null);
-        if (username == null && password == null) {
-            return null;
-        }
         if (username == null || username.isEmpty()) {
-            throw new OptionException("username", "'username' is required when 'password' is set");
+            // As mihomo, which offers RFC 1929 only with a username: the server is asked for no authentication.
+            if (password != null && !password.isEmpty()) {
+                warnings.accept("password", "'password' is not used without a 'username': no credentials are sent,"
+                        + " as mihomo sends none");
+            }
+            return null;
         }
         if (password == null) {
             throw new OptionException("password", "'password' is required when 'username' is set");

@@ -23,6 +23,6 @@ public final class Socks5Type implements OutboundType {
 
     @Override
     public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-        return new Socks5Outbound(options.name(), Socks5Options.from(options), context);
+        return new Socks5Outbound(options.name(), Socks5Options.from(options, context::warn), context);
     }
 }

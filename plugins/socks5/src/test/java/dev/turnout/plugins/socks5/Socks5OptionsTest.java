@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.OptionException;
 import dev.turnout.api.testing.TestOptions;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class Socks5OptionsTest {
 
     private static Socks5Options parse(Object... keyValues) throws OptionException {
-        return Socks5Options.from(TestOptions.of("socks5", keyValues));
+        return Socks5Options.from(TestOptions.of("socks5", keyValues), TestOptions.WARNINGS_IGNORED);
     }
 
     private static void assertRejects(String key, String fragment, Object... keyValues) {
@@ -52,9 +54,23 @@ class Socks5OptionsTest {
     }
 
     @Test
-    void rejectsHalfCredentials() {
+    void rejectsAUsernameWithoutPassword() {
         assertRejects("password", "required", "server", "a.example", "port", 1, "username", "u");
-        assertRejects("username", "required", "server", "a.example", "port", 1, "password", "p");
+    }
+
+    @Test
+    void aPasswordWithoutUsernameSendsNoCredentialsWithAWarningAtThePassword() throws Exception {
+        // mihomo offers RFC 1929 only when the username is not empty; subscriptions write such nodes.
+        List<String> warnings = new ArrayList<>();
+        Socks5Options o = Socks5Options.from(TestOptions.of("socks5", "server", "a.example", "port", 1,
+                "password", "p"), (key, message) -> warnings.add(key + ": " + message));
+        assertNull(o.credentials());
+        assertEquals(List.of("password: 'password' is not used without a 'username': no credentials are sent, as"
+                + " mihomo sends none"), warnings);
+        warnings.clear();
+        assertNull(Socks5Options.from(TestOptions.of("socks5", "server", "a.example", "port", 1, "username", "",
+                "password", ""), (key, message) -> warnings.add(message)).credentials());
+        assertEquals(List.of(), warnings, "both empty, as templates write them: nothing is left unused");
     }
 
     @Test
