@@ -381,17 +381,30 @@ public final class ConfigLoader {
             NodeTuple skip = keys.get("skip-auth-prefixes");
             List<String> entries = new ArrayList<>();
             if (users != null && !isNull(users.getValueNode())) {
+                boolean skipped = false;
                 for (Node n : sequence(users.getValueNode(), "'authentication' (a list of user:password)").getValue()) {
                     if (isNull(n)) {
                         continue; // '- ~', as templates write "no users": mihomo skips it too
                     }
                     String entry = scalar(n, "user:password");
+                    if (entry.indexOf(':') < 0) {
+                        // mihomo's parseAuthentication skips it without a word ([""] is templates' "no password");
+                        // the entry is not repeated here: '- admin' may well be a password.
+                        warnings.add(at(n) + ": this 'authentication' entry has no ':', so it is not a login"
+                                + " (user:password); skipped, as mihomo skips it");
+                        skipped = true;
+                        continue;
+                    }
                     try {
                         Authentication.userEnd(entry);
                     } catch (IllegalArgumentException e) {
                         throw new ConfigException(at(n), e.getMessage());
                     }
                     entries.add(entry);
+                }
+                if (skipped && entries.isEmpty()) {
+                    warnings.add(at(users.getValueNode()) + ": 'authentication' has no login left: the proxy ports ask"
+                            + " nobody for a password, and anyone who can reach them may use them");
                 }
             }
             List<Cidr> prefixes = skip == null || isNull(skip.getValueNode()) ? Authentication.LOOPBACK
@@ -491,6 +504,8 @@ public final class ConfigLoader {
             // Before the warnings are copied into the config: a listener not opened is one of them.
             List<ListenerEntry> listeners = attempt(() -> listeners(keys.get("listeners"), keys.get("tunnels"),
                     keys.get("redir-port"), keys.get("tproxy-port"), allowLan ? bindAddress : null), List.of());
+            // So too an authentication entry skipped.
+            Authentication authentication = attempt(() -> authentication(keys), Authentication.NONE);
             Config config = new Config(file, name, baseDir, mixedPort, socksPort, httpPort, allowLan, bindAddress, bind, mode,
                     logLevel, List.copyOf(proxies), List.copyOf(groups), List.copyOf(rules), providers, hosts,
                     dns,
@@ -516,7 +531,7 @@ public final class ConfigLoader {
                     List.copyOf(warnings), Map.copyOf(origins),
                     attempt(() -> oneOf(keys, "find-process-mode", "strict", List.of("always", "strict", "off")),
                             "strict"),
-                    geo, subRules, proxyProviders, attempt(() -> authentication(keys), Authentication.NONE),
+                    geo, subRules, proxyProviders, authentication,
                     listeners, Map.of());
             if (!errors.isEmpty()) {
                 throw ConfigException.of(errors).withPartial(config);

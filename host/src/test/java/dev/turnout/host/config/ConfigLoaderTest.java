@@ -204,6 +204,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anAuthenticationEntryWithoutAColonIsSkippedAsMihomoSkipsItWithAWarning() throws Exception {
+        // A template's "no password by default": mihomo's parseAuthentication keeps only entries with a ':'.
+        Config empty = parse("allow-lan: true\nauthentication: [\"\"]\n");
+        assertEquals(java.util.Map.of(), empty.authentication().users());
+        assertFalse(empty.authentication().asks(new java.net.InetSocketAddress("192.168.1.2", 5000)),
+                "no login left: nobody is asked, as in mihomo");
+        assertEquals(List.of("t.yaml:2:18: this 'authentication' entry has no ':', so it is not a login (user:password);"
+                + " skipped, as mihomo skips it", "t.yaml:2:17: 'authentication' has no login left: the proxy ports ask"
+                + " nobody for a password, and anyone who can reach them may use them"), empty.warnings());
+
+        // '- admin' meant as a password: the user learns that it guards nothing; a login beside it still counts.
+        Config mixed = parse("authentication:\n  - admin\n  - 'u:p'\n");
+        assertEquals(java.util.Map.of("u", "p"), mixed.authentication().users());
+        assertEquals(List.of("t.yaml:2:5: this 'authentication' entry has no ':', so it is not a login (user:password);"
+                + " skipped, as mihomo skips it"), mixed.warnings(), "a login is left: the ports still ask");
+    }
+
+    @Test
     void authenticationNamesItsUsersAndWhoIsNotAsked() throws Exception {
         Config c = parse("mixed-port: 7890\nallow-lan: true\nauthentication:\n  - 'user:pa:ss'\n");
         assertEquals(java.util.Map.of("user", "pa:ss"), c.authentication().users(), "the first colon separates");
@@ -213,8 +231,8 @@ class ConfigLoaderTest {
         assertEquals("192.168.0.0/16, 10.0.0.1/32", skip.authentication().notAsked());
         assertEquals(List.of(), parse("authentication: ['a:b']\nskip-auth-prefixes: []\n").authentication()
                 .skipPrefixes(), "everyone is asked");
-        ConfigException noColon = assertThrows(ConfigException.class, () -> parse("authentication:\n  - 'user'\n"));
-        assertEquals("t.yaml:2:5: an 'authentication' entry is written user:password", noColon.getMessage());
+        ConfigException noUser = assertThrows(ConfigException.class, () -> parse("authentication:\n  - ':pass'\n"));
+        assertEquals("t.yaml:2:5: an 'authentication' entry is written user:password", noUser.getMessage());
         ConfigException badPrefix = assertThrows(ConfigException.class,
                 () -> parse("authentication: ['a:b']\nskip-auth-prefixes: [lan]\n"));
         assertTrue(badPrefix.getMessage().startsWith("t.yaml:2:22: skip-auth-prefixes: 'lan' is not a prefix"),
