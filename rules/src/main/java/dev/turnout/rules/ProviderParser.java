@@ -1,12 +1,10 @@
 package dev.turnout.rules;
 
-import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -31,7 +29,7 @@ final class ProviderParser {
     static Parsed parse(ProviderSource source, Consumer<String> warnings) throws RuleException {
         RawEntries raw = source.payload() != null ? inline(source)
                 : source.format() == ProviderFormat.MRS ? mrs(source)
-                : source.format() == ProviderFormat.YAML ? yaml(source) : text(source);
+                : source.format() == ProviderFormat.YAML ? yaml(source, warnings) : text(source);
         if (source.behavior() == Behavior.DOMAIN) {
             return domains(source, raw, warnings);
         }
@@ -186,9 +184,9 @@ final class ProviderParser {
         return out;
     }
 
-    private static RawEntries yaml(ProviderSource source) throws RuleException {
+    private static RawEntries yaml(ProviderSource source, Consumer<String> warnings) throws RuleException {
         RawEntries simple = simpleYaml(source);
-        return simple != null ? simple : snakeYaml(source);
+        return simple != null ? simple : snakeYaml(source, warnings);
     }
 
     /** The common layout read line by line (see {@link SimpleYamlPayload}), or null for anything else. */
@@ -196,12 +194,17 @@ final class ProviderParser {
         return SimpleYamlPayload.read(source);
     }
 
-    private static RawEntries snakeYaml(ProviderSource source) throws RuleException {
+    /** The first YAML document, as mihomo reads it; one after it is not read, and a warning says where it begins. */
+    private static RawEntries snakeYaml(ProviderSource source, Consumer<String> warnings) throws RuleException {
         LoaderOptions options = new LoaderOptions();
         options.setCodePointLimit(Integer.MAX_VALUE);
         Node root;
         try {
-            root = new Yaml(options).compose(new StringReader(source.content()));
+            FirstYamlDocument first = FirstYamlDocument.compose(source.content(), options);
+            root = first.node();
+            if (first.rest() != null) {
+                warnings.accept(first.restNote(source.file()));
+            }
         } catch (MarkedYAMLException e) {
             var mark = e.getProblemMark();
             throw new RuleException(new Origin(source.file(), mark == null ? 0 : mark.getLine() + 1,

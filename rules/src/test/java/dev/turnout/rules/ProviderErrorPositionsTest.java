@@ -37,6 +37,19 @@ class ProviderErrorPositionsTest {
     }
 
     @Test
+    void aYamlFileWithASecondDocumentIsReadToItsFirstAsMihomoReadsItWithAWarningAtTheSecond() throws Exception {
+        // go-yaml's Unmarshal, mihomo's reader, decodes the first document and never parses the rest.
+        RuleSet s = compile(Map.of("c", yaml("c", Behavior.CLASSICAL,
+                "payload:\n  - DOMAIN,a.com\n---\npayload: [unclosed\n")), "RULE-SET,c,PROXY");
+        assertEquals(0, s.decide(Rules.domain("a.com"), NameResolver.NONE).index());
+        assertTrue(s.warnings().contains("c.yaml:3:1: a second YAML document begins here; only the first is read, as"
+                + " mihomo reads only the first"), s.warnings().toString());
+        // Positions in the first document are the file's own.
+        String m = error(yaml("c", Behavior.CLASSICAL, "payload:\n  - DOMAIN,a.com\n  - [x, y]\n---\npayload: []\n"));
+        assertTrue(m.startsWith("c.yaml:3:5: ") && m.contains("payload entries must be strings"), m);
+    }
+
+    @Test
     void anUnquotedStarIsExplainedOnOneLine() {
         String star = error(yaml("c", Behavior.DOMAIN, "payload:\n  - *.google.com\n"));
         assertEquals("c.yaml:2:6: bad YAML: while scanning an alias, unexpected character found .(46)"

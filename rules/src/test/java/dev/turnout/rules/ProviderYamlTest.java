@@ -22,9 +22,10 @@ class ProviderYamlTest {
 
     @SuppressWarnings("unchecked")
     private static List<ProviderParser.RawEntry> snake(ProviderSource s) throws Exception {
-        Method m = ProviderParser.class.getDeclaredMethod("snakeYaml", ProviderSource.class);
+        Method m = ProviderParser.class.getDeclaredMethod("snakeYaml", ProviderSource.class,
+                java.util.function.Consumer.class);
         m.setAccessible(true);
-        return (List<ProviderParser.RawEntry>) m.invoke(null, s);
+        return (List<ProviderParser.RawEntry>) m.invoke(null, s, (java.util.function.Consumer<String>) w -> { });
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.turnout.host.dial.TcpKeepAlive;
 import dev.turnout.host.files.FileProblems;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.rules.Behavior;
+import dev.turnout.rules.FirstYamlDocument;
 import dev.turnout.rules.Origin;
 import dev.turnout.rules.ProviderFormat;
 import dev.turnout.rules.RuleLine;
@@ -15,7 +16,6 @@ import java.io.FileInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -35,7 +35,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -293,19 +292,19 @@ public final class ConfigLoader {
 
     /** Parses config text; {@code name} is what errors call the file. */
     public static Config parse(String text, String name, Path file, Path baseDir) throws ConfigException {
-        Node root = compose(text, name);
         Reader reader = new Reader(name);
+        Node root = compose(text, name, reader.warnings);
         return reader.read(root, file, baseDir);
     }
 
     /**
      * The {@code proxies:} of a proxy provider's content (a Clash config or just its proxies list), each entry
-     * where it was written in {@code name}; entries that are not proxies go to {@code problems}, invalid YAML
-     * throws with its line and column.
+     * where it was written in {@code name}; entries that are not proxies go to {@code problems}, a second YAML
+     * document (not read) to {@code notes}, invalid YAML throws with its line and column.
      */
-    public static List<ProxyEntry> proxyList(String text, String name, List<ConfigException> problems)
-            throws ConfigException {
-        return new Reader(name).proxyList(compose(text, name), problems);
+    public static List<ProxyEntry> proxyList(String text, String name, List<ConfigException> problems,
+                                             List<String> notes) throws ConfigException {
+        return new Reader(name).proxyList(compose(text, name, notes), problems);
     }
 
     /** mihomo's name for a download kept by its URL: the MD5 of the URL, in hex. */
@@ -318,15 +317,20 @@ public final class ConfigLoader {
         }
     }
 
-    private static Node compose(String text, String name) throws ConfigException {
+    /** The first YAML document of {@code text}, as mihomo reads it; {@code warnings} says where one more begins. */
+    private static Node compose(String text, String name, List<String> warnings) throws ConfigException {
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
         // Configs that share settings through anchors alias far more than SnakeYAML's default of 50 (mihomo's library
         // has no such count); what the aliases expand to is bounded by MergeKeys instead.
         options.setMaxAliasesForCollections(Integer.MAX_VALUE);
         options.setCodePointLimit((int) MAX_CONFIG_BYTES);
-        try (StringReader in = new StringReader(text)) {
-            Node node = new Yaml(options).compose(in);
+        try {
+            FirstYamlDocument first = FirstYamlDocument.compose(text, options);
+            Node node = first.node();
+            if (first.rest() != null) {
+                warnings.add(first.restNote(name));
+            }
             if (node == null) {
                 throw new ConfigException(new Origin(name, 1, 1), "the config is empty; expected a mapping of keys");
             }

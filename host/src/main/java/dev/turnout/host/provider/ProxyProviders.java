@@ -154,6 +154,7 @@ public final class ProxyProviders {
                 return new ProviderContent(p, List.of(), Map.of(), null, null);
             }
         }
+        notes.addAll(parsed.notes());
         Map<String, Integer> skipped = new TreeMap<>(parsed.skipped());
         Instant updated;
         try {

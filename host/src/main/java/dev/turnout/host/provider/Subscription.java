@@ -27,8 +27,13 @@ public final class Subscription {
      * The nodes read, each with where it was written, and what was skipped (by reason, with how often).
      *
      * @param format {@code yaml}, {@code base64} or {@code links}
+     * @param notes what the user should read that is not about a node: a YAML document after the first, not read
      */
-    public record Parsed(List<ProxyEntry> nodes, Map<String, Integer> skipped, String format) {
+    public record Parsed(List<ProxyEntry> nodes, Map<String, Integer> skipped, String format, List<String> notes) {
+
+        public Parsed(List<ProxyEntry> nodes, Map<String, Integer> skipped, String format) {
+            this(nodes, skipped, format, List.of());
+        }
     }
 
     private Subscription() {
@@ -39,12 +44,13 @@ public final class Subscription {
         String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
         if (YAML_PROXIES.matcher(body).find()) {
             List<ConfigException> problems = new ArrayList<>();
-            List<ProxyEntry> nodes = ConfigLoader.proxyList(body, name, problems);
+            List<String> notes = new ArrayList<>();
+            List<ProxyEntry> nodes = ConfigLoader.proxyList(body, name, problems, notes);
             Map<String, Integer> skipped = new TreeMap<>();
             if (!problems.isEmpty()) {
                 skipped.put("not a proxy entry (first: " + problems.get(0).getMessage() + ")", problems.size());
             }
-            return new Parsed(nodes, skipped, "yaml");
+            return new Parsed(nodes, skipped, "yaml", List.copyOf(notes));
         }
         String trimmed = body.strip();
         if (trimmed.isEmpty()) {

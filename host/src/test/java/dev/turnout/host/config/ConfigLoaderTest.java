@@ -323,6 +323,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void onlyTheFirstYamlDocumentIsReadAsMihomoReadsItWithAWarningAtTheSecond() throws Exception {
+        // go-yaml's Unmarshal (mihomo's) decodes the first document and never parses what follows it.
+        Config c = parse("mixed-port: 7890\nmode: global\n---\nmixed-port: 1\nproxies: [unclosed\n");
+        assertEquals(7890, c.mixedPort());
+        assertEquals("global", c.mode());
+        assertEquals(List.of("t.yaml:3:1: a second YAML document begins here; only the first is read, as mihomo reads"
+                + " only the first"), c.warnings());
+        assertEquals("t.yaml:2:7", c.originOf("mode").toString(), "positions are the file's own");
+        Config started = parse("---\nmixed-port: 7890\n...\n");
+        assertEquals(List.of(), started.warnings(), "one document, opened and closed: nothing follows");
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("mixed-port: 1\nmode: a: b\n---\na: 1\n"));
+        assertTrue(e.getMessage().startsWith("t.yaml:2:8: invalid YAML: mapping values are not allowed here"),
+                e.getMessage());
+    }
+
+    @Test
     void aBareStarIsExplainedAsAYamlAliasToQuote() {
         ConfigException e = assertThrows(ConfigException.class, () -> parse(
                 "external-controller-cors:\n  allow-origins:\n    - *\n"));

@@ -94,6 +94,19 @@ class ProxyProvidersTest {
     }
 
     @Test
+    void aFileProviderWithTwoYamlDocumentsHasTheFirstsNodesAndANoteAtTheSecond() throws Exception {
+        Files.writeString(home.resolve("sub.txt"), GOOD + "---\nproxies:\n  - {name: b, type: socks5\n");
+        Config c = ConfigLoader.parse("proxy-providers:\n  free: {type: file, path: ./sub.txt}\n"
+                + "proxy-groups:\n  - {name: G, type: select, use: [free]}\n", "c.yaml", null, home);
+        List<ConfigException> errors = new ArrayList<>();
+        ProxyProviders.Loaded l = ProxyProviders.load(c, null, errors);
+        assertEquals(List.of(), errors);
+        assertEquals(List.of("a"), l.providers().get("free").nodes().stream().map(n -> n.name()).toList());
+        assertEquals(List.of(home.resolve("sub.txt") + ":3:1: a second YAML document begins here; only the first is"
+                + " read, as mihomo reads only the first"), l.notes());
+    }
+
+    @Test
     void offlineTheStaleCopyIsUsedWithItsAge() throws Exception {
         Config c = config("    interval: 60\n");
         var entry = c.proxyProviders().get("sub");

@@ -31,6 +31,18 @@ class SubscriptionTest {
     }
 
     @Test
+    void aClashYamlWithASecondDocumentIsReadToItsFirstWithANoteAtTheSecond() throws Exception {
+        // Barabama/FreeNodes' nodes/oneclash.yaml: two documents, of which mihomo reads the first.
+        String yaml = "proxies:\n  - {name: a, type: socks5, server: 192.0.2.1, port: 1080}\n---\n"
+                + "proxies:\n  - {name: b, type: socks5\n";
+        Subscription.Parsed p = Subscription.parse(yaml, "sub.txt");
+        assertEquals(List.of("a"), p.nodes().stream().map(n -> n.name()).toList());
+        assertEquals("sub.txt:2:5", p.nodes().get(0).origin().toString());
+        assertEquals(List.of("sub.txt:3:1: a second YAML document begins here; only the first is read, as mihomo reads"
+                + " only the first"), p.notes());
+    }
+
+    @Test
     void base64ListOfLinksIsDecodedAndUnknownSchemesCounted() throws Exception {
         String body = Base64.getEncoder().encodeToString(LINKS.getBytes(StandardCharsets.UTF_8));
         // as servers send it: wrapped at 76 columns
