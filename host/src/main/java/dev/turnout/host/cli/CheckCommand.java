@@ -100,9 +100,10 @@ final class CheckCommand implements Callable<Integer> {
                 var entry = p.content().entry();
                 String count = p.nodes().size() + (p.nodes().size() == 1 ? " node" : " nodes");
                 String state = entry.payload() != null ? count + " in the config"
-                        : p.content().updatedAt() == null ? (Files.exists(entry.path()) ? "its copy at " + entry.path()
-                                + " cannot be read: run downloads it again" : entry.type().equals("file")
+                        : p.content().updatedAt() == null ? (!Files.exists(entry.path()) ? (entry.type().equals("file")
                                 ? "no file at " + entry.path() : "not fetched yet (" + entry.url() + ")")
+                                : entry.type().equals("file") ? "its file at " + entry.path() + " cannot be read"
+                                : "its copy at " + entry.path() + " cannot be read: run downloads it again")
                         : count + " from " + entry.path() + " ("
                                 + dev.turnout.host.provider.ProxyProviders.describeAge(entry.path()) + ")";
                 out.printf("  %-24s %-6s %s%n", p.name(), entry.type(), state);

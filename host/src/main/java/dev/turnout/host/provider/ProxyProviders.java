@@ -147,7 +147,10 @@ public final class ProxyProviders {
             parsed = parse(read(path, p), path.toString());
         } catch (ConfigException broken) {
             if (!p.http()) {
-                throw broken;
+                // As mihomo, which logs the provider's initial error and starts with it empty; as a missing file.
+                notes.add(p.origin() + ": " + what + ": file " + path + " cannot be read as a provider ("
+                        + broken.getMessage() + "); it has no nodes until it reads and is read again");
+                return new ProviderContent(p, List.of(), Map.of(), null, null);
             }
             parsed = readAgain(p, broken, downloader, downloadFailure, notes);
             if (parsed == null) {

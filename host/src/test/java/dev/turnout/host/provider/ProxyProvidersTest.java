@@ -107,6 +107,28 @@ class ProxyProvidersTest {
     }
 
     @Test
+    void aFileProviderWhoseFileDoesNotReadHasNoNodesAndANoteAsMihomoGoesOn() throws Exception {
+        // mihomo logs "initial proxy provider ... error" and starts; a missing file is taken the same way.
+        Path file = home.resolve("sub.yaml");
+        Files.writeString(file, "proxies:\n  - {name: a, type: socks5\n");
+        Config c = ConfigLoader.parse("proxy-providers:\n  mine: {type: file, path: ./sub.yaml}\n"
+                + "proxy-groups:\n  - {name: G, type: select, use: [mine]}\n", "c.yaml", null, home);
+        List<ConfigException> errors = new ArrayList<>();
+        ProxyProviders.Loaded l = ProxyProviders.load(c, null, errors);
+        assertEquals(List.of(), errors, "the config is not refused");
+        assertEquals(List.of(), l.providers().get("mine").nodes());
+        assertEquals(1, l.notes().size(), l.notes().toString());
+        assertTrue(l.notes().get(0).startsWith("c.yaml:2:9: proxy provider 'mine': file " + file + " cannot be read as a"
+                + " provider (" + file + ":3:1: invalid YAML: "), l.notes().get(0));
+        assertTrue(l.notes().get(0).endsWith("); it has no nodes until it reads and is read again"), l.notes().get(0));
+
+        Files.writeString(file, "just text\n");
+        l = ProxyProviders.load(c, null, errors);
+        assertEquals(List.of(), errors, "not a list of nodes either");
+        assertTrue(l.notes().get(0).contains("cannot be read as a provider (" + file + ":1:1: "), l.notes().get(0));
+    }
+
+    @Test
     void offlineTheStaleCopyIsUsedWithItsAge() throws Exception {
         Config c = config("    interval: 60\n");
         var entry = c.proxyProviders().get("sub");
