@@ -145,6 +145,58 @@ class ConfigRefusalIT {
                 + " does not exist; its rules match nothing until it is there and read again"), fixed.stdout());
     }
 
+    /**
+     * What real configs and subscriptions hold that mihomo loads and Turnout refused: a second YAML document (the
+     * config's, a file provider's), a file provider that does not read, VLESS encryption, {@code authentication: [""]}
+     * and a socks5 or http node with a password alone. The packaged check takes the config, says each at its place,
+     * and leaves out only what it cannot use.
+     */
+    @Test
+    void aConfigMihomoLoadsIsTakenWithAWarningForWhatIsLeftOut() throws Exception {
+        Netns.assumeUsable();
+        write("sub.txt", "proxies:|  - {name: f, type: socks5, server: 192.0.2.4, port: 1080}|---|proxies: [");
+        write("broken.yaml", "proxies:|  - {name: b, type: socks5");
+        Path config = write("c.yaml", String.join("|",
+                "mixed-port: 7890",
+                "authentication: [\"\"]",
+                "proxies:",
+                "  - {name: v, type: vless, server: 192.0.2.1, port: 443, uuid: b831381d-6324-4d53-ad4f-8cda48b30811,"
+                        + " encryption: mlkem768x25519plus.native.0rtt.AAAA}",
+                "  - {name: s, type: socks5, server: 192.0.2.2, port: 1080, password: p}",
+                "  - {name: h, type: http, server: 192.0.2.3, port: 3128, password: p}",
+                "proxy-providers:",
+                "  free: {type: file, path: ./sub.txt}",
+                "  broken: {type: file, path: ./broken.yaml}",
+                "proxy-groups:",
+                "  - {name: G, type: select, proxies: [v, s, h], use: [free, broken]}",
+                "rules:",
+                "  - MATCH,G",
+                "---",
+                "mixed-port: ["));
+        String c = config.toString();
+        try (Netns ns = Netns.create("tmihomo")) {
+            Netns.Result check = ns.run(Duration.ofSeconds(60), TURNOUT, "check", "-c", c);
+            assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
+            String out = check.stdout();
+            for (String said : new String[] {
+                c + ":14:1: a second YAML document begins here; only the first is read",
+                dir.resolve("sub.txt") + ":3:1: a second YAML document begins here; only the first is read",
+                c + ":2:18: this 'authentication' entry has no ':', so it is not a login",
+                c + ":2:17: 'authentication' has no login left: the proxy ports ask nobody for a password",
+                "'encryption: mlkem768x25519plus...' (VLESS encryption) is not implemented by the vless plugin",
+                "'password' is not used without a 'username': no credentials are sent",
+                "'password' is not used without a 'username': no Proxy-Authorization is sent",
+                c + ":9:11: proxy provider 'broken': file " + dir.resolve("broken.yaml") + " cannot be read as a provider ("
+                        + dir.resolve("broken.yaml") + ":3:1: invalid YAML: ",
+                "its file at " + dir.resolve("broken.yaml") + " cannot be read",
+                "1 node from " + dir.resolve("sub.txt"),
+            }) {
+                assertTrue(out.contains(said), said + "\n" + out);
+            }
+            assertTrue(out.lines().anyMatch(l -> l.startsWith("  G ") && l.contains("s, h, f")), out);
+        }
+    }
+
     @Test
     void aRefusedGroupIsReportedOnceNotAgainByEveryGroupAndRuleThatNamesIt() throws Exception {
         // refined-fish/clash_rule_fish's template: seven groups of a fork's type 'smart', named by 86 groups and rules.
