@@ -286,6 +286,10 @@ public final class ShareLink {
         if (q.containsKey("flow") && !q.get("flow").isEmpty()) {
             o.put("flow", q.get("flow"));
         }
+        String encryption = q.getOrDefault("encryption", "");
+        if (!encryption.isEmpty() && !encryption.equals("none")) {
+            o.put("encryption", encryption); // so the plugin leaves the node out, as it would the same entry in YAML
+        }
         if (security.equals("reality")) {
             Map<String, Object> reality = new LinkedHashMap<>();
             reality.put("public-key", q.getOrDefault("pbk", ""));

@@ -195,6 +195,10 @@ class ShareLinkTest {
             assertEquals(network, n.options().get("network"));
         }
         assertEquals(null, ShareLink.parse("trojan://pw@192.0.2.13:443?type=tcp#t").options().get("network"));
+        String vless = "vless://b0dd64e3-9c27-418c-a1af-c10a2c18d855@192.0.2.14:443?security=tls&encryption=";
+        assertEquals("mlkem768x25519plus.native.0rtt.k", ShareLink.parse(vless + "mlkem768x25519plus.native.0rtt.k#e")
+                .options().get("encryption"), "VLESS encryption: the plugin leaves it out, never sent without");
+        assertEquals(null, ShareLink.parse(vless + "none#n").options().get("encryption"));
     }
 
     @Test
