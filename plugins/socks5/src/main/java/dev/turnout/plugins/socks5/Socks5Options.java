@@ -45,10 +45,8 @@ record Socks5Options(Destination server, Credentials credentials, boolean udp, l
             }
             return null;
         }
-        if (password == null) {
-            throw new OptionException("password", "'password' is required when 'username' is set");
-        }
-        return new Credentials(field(username, "username"), field(password, "password"));
+        // As mihomo, which sends a username alone with an empty password (RFC 1929's PLEN 0).
+        return new Credentials(field(username, "username"), field(password == null ? "" : password, "password"));
     }
 
     private static byte[] field(String value, String key) throws OptionException {

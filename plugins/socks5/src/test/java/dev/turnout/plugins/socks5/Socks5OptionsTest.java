@@ -1,11 +1,13 @@
 package dev.turnout.plugins.socks5;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.OptionException;
 import dev.turnout.api.testing.TestOptions;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -54,8 +56,10 @@ class Socks5OptionsTest {
     }
 
     @Test
-    void rejectsAUsernameWithoutPassword() {
-        assertRejects("password", "required", "server", "a.example", "port", 1, "username", "u");
+    void aUsernameWithoutPasswordIsSentWithAnEmptyOneAsMihomoSendsIt() throws Exception {
+        Socks5Options o = parse("server", "a.example", "port", 1, "username", "u");
+        assertArrayEquals("u".getBytes(StandardCharsets.UTF_8), o.credentials().username());
+        assertArrayEquals(new byte[0], o.credentials().password());
     }
 
     @Test
