@@ -146,6 +146,43 @@ class GeoConfigsIT {
         assertTrue(!log.contains("downloading"), log);
     }
 
+    /**
+     * A GeoSite.dat (v2ray's protobuf: GeoSiteList { repeated GeoSite entry = 1 }, GeoSite { country_code = 1;
+     * repeated Domain domain = 2 }, Domain { type = 1 (2: a domain and its subdomains); value = 2 }).
+     */
+    private static byte[] geoSite(String list, String... domains) throws Exception {
+        java.io.ByteArrayOutputStream site = new java.io.ByteArrayOutputStream();
+        com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(site);
+        out.writeString(1, list);
+        for (String d : domains) {
+            java.io.ByteArrayOutputStream domain = new java.io.ByteArrayOutputStream();
+            com.google.protobuf.CodedOutputStream dout = com.google.protobuf.CodedOutputStream.newInstance(domain);
+            dout.writeEnum(1, 2);
+            dout.writeString(2, d);
+            dout.flush();
+            out.writeByteArray(2, domain.toByteArray());
+        }
+        out.flush();
+        java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+        com.google.protobuf.CodedOutputStream wout = com.google.protobuf.CodedOutputStream.newInstance(whole);
+        wout.writeByteArray(1, site.toByteArray());
+        wout.flush();
+        return whole.toByteArray();
+    }
+
+    /** The packaged Turnout read GeoSite.dat without protobuf-java in its lib/: every GEOSITE config died at start. */
+    @Test
+    void aGeoSiteListDecidesByNameInMatchAndRun() throws Exception {
+        Files.write(home.resolve("GeoSite.dat"), geoSite("test-ads", "ads.test"));
+        Path config = home.resolve("config.yaml");
+        Files.writeString(config, String.join("\n", "mixed-port: 7893", "rules:", "  - GEOSITE,test-ads,REJECT",
+                "  - MATCH,DIRECT", ""), StandardCharsets.UTF_8);
+        assertEquals(List.of("x.ads.test\tREJECT\tGEOSITE,test-ads", "ads.example\tDIRECT\tMATCH"),
+                match(config, "x.ads.test\nads.example\n"));
+        String log = runAndFetch(config, 7893);
+        assertTrue(log.contains("--> 127.0.0.1:8080 match MATCH using DIRECT"), log);
+    }
+
     @Test
     void aMissingCountryDatabaseIsDownloadedAtStartAndWithoutItRunRefusesNamingFileAndUrl() throws Exception {
         Required.nothingMissing(Netns.unavailableReason());

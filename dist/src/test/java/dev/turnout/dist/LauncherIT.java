@@ -39,6 +39,35 @@ class LauncherIT {
         }
     }
 
+    /**
+     * Every library the host runs with is in lib/ (by artifact; versions may settle differently here). dist's pom
+     * once declared protobuf-java for its tests alone, which took it out of lib/: GeoSite.dat could not be read.
+     */
+    @Test
+    void libHoldsEveryRuntimeDependencyOfTheHost() throws Exception {
+        Path listed = Path.of(System.getProperty("turnout.repo"), "host/target/runtime-classpath.txt");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(listed),
+                () -> "skipped: " + listed + " is written by the host module's package phase; build it first");
+        java.util.Set<String> inLib;
+        try (var s = Files.list(DIST.resolve("lib"))) {
+            inLib = s.map(p -> artifact(p.getFileName().toString())).collect(java.util.stream.Collectors.toSet());
+        }
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        for (String jar : Files.readString(listed).strip().split(java.io.File.pathSeparator)) {
+            String name = artifact(Path.of(jar).getFileName().toString());
+            if (!inLib.contains(name)) {
+                missing.add(name);
+            }
+        }
+        assertEquals(java.util.List.of(), missing, "the host's run-time libraries missing from " + DIST.resolve("lib"));
+    }
+
+    /** {@code protobuf-java-4.32.1.jar} -> {@code protobuf-java}: the name up to its version. */
+    private static String artifact(String file) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(.+?)-\\d.*\\.jar$").matcher(file);
+        return m.matches() ? m.group(1) : file;
+    }
+
     @Test
     void versionAndHelpWork() throws Exception {
         Netns.Result version = PluginsIT.runLauncher("--version");
