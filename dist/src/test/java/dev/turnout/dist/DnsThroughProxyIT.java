@@ -140,6 +140,32 @@ class DnsThroughProxyIT {
                 + MixedPortIT.read(log));
     }
 
+    /**
+     * Offline at start, a group whose only provider has no nodes yet refuses its flows; a nameserver sent through it
+     * left every query to it unanswered (the group's refusal was thrown out of the query), and with it every
+     * application that asked. Now such a query fails at once.
+     */
+    @Test
+    void aNameserverThroughAGroupWithNoNodeYetFailsItsQueriesAtOnce() throws Exception {
+        Daemons.dnsmasq(server, dir.resolve("far.log"), SERVER, 5353, "--host-record=a.far.test,192.0.2.14");
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n", "mixed-port: 7890",
+                "proxy-providers:", "  gone: {type: file, path: ./no-such-list.yaml}",
+                "proxy-groups:", "  - {name: EMPTY, type: select, use: [gone]}",
+                "dns:", "  enable: true", "  listen: 127.0.0.1:1053",
+                "  nameserver: ['tcp://" + NAMESERVER + "#EMPTY']",
+                "  nameserver-policy: {'+.far.test': '" + SERVER + ":5353'}",
+                "rules:", "  - MATCH,DIRECT", ""));
+        client.spawn(log, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(), "run",
+                "-c", config.toString());
+        client.awaitTcpPort(7890, Duration.ofSeconds(30));
+        assertEquals("192.0.2.14", dig("a.far.test").stdout().trim(), () -> MixedPortIT.read(log));
+        Netns.Result failed = client.run(Duration.ofSeconds(20), "dig", "+time=5", "+tries=1", "@127.0.0.1", "-p",
+                "1053", "web.test");
+        assertTrue(failed.stdout().contains("status: SERVFAIL"), () -> failed.stdout() + MixedPortIT.read(log));
+        assertTrue(!MixedPortIT.read(log).contains("IllegalStateException"), () -> MixedPortIT.read(log));
+    }
+
     @Test
     void aProxyServerNameserverThroughAProxyOrRespectRulesWithoutOneStopTheStartSayingSo() throws Exception {
         Process loop = turnout(NAMESERVER + "#PROXY", "  proxy-server-nameserver: ['" + NAMESERVER + "#PROXY']");

@@ -370,9 +370,16 @@ public final class Turnout implements AutoCloseable {
         }
         // No outbound: the network interface the queries leave through (nameserverInterface).
         Metadata flow = Metadata.internal(Network.TCP, to);
-        Future<Channel> opened = via != null ? via.openStream(flow, loop)
-                : new HostDialer(() -> new ProxySockets(name, 0).binder(), resolver, CONNECT_TIMEOUT_MILLIS)
-                        .openStream(flow, loop);
+        Future<Channel> opened;
+        try {
+            opened = via != null ? via.openStream(flow, loop)
+                    : new HostDialer(() -> new ProxySockets(name, 0).binder(), resolver, CONNECT_TIMEOUT_MILLIS)
+                            .openStream(flow, loop);
+        } catch (RuntimeException e) {
+            // A group with no usable member yet (its provider unfetched, offline) says so by throwing: the query
+            // fails and the next server is asked, where the throw would leave it unanswered.
+            return loop.newFailedFuture(new IOException("DNS through '" + outbound + "': " + e.getMessage(), e));
+        }
         // A relay asks for each read; the resolver's handlers just read what comes.
         return opened.addListener(f -> {
             if (f.isSuccess()) {
