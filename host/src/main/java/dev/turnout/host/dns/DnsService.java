@@ -33,6 +33,11 @@ public final class DnsService implements AutoCloseable {
 
     /** Pool size bound for IPv6 fake ranges (memory: about 20 bytes per slot plus the names). */
     public static final int MAX_V6_SLOTS = 1 << 16;
+    /**
+     * Pool size bound for IPv4 fake ranges: four times the default /16. Templates write {@code 28.0.0.1/8}, whose
+     * 16.7 million slots took 270 MB of heap; mihomo's pool holds a bounded number of names whatever the range.
+     */
+    public static final int MAX_V4_SLOTS = 1 << 18;
 
     /** The fake-IP pools and their cache, once fake-ip mode has run; kept when a reload leaves the mode. */
     private final AtomicReference<FakePools> fakes;
@@ -68,7 +73,7 @@ public final class DnsService implements AutoCloseable {
     private record FakePools(FakeIpPool v4, FakeIpPool v6, FakeIpStore store) {
 
         static FakePools open(DnsOptions options, Collection<Cidr> excluded, Path cacheFile) {
-            FakeIpPool v4 = new FakeIpPool(options.fakeIpRange(), excluded, Integer.MAX_VALUE);
+            FakeIpPool v4 = new FakeIpPool(options.fakeIpRange(), excluded, MAX_V4_SLOTS);
             FakeIpPool v6 = options.fakeIpRange6() == null ? null
                     : new FakeIpPool(options.fakeIpRange6(), excluded, MAX_V6_SLOTS);
             FakeIpStore store = null;

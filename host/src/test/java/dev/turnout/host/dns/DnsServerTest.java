@@ -50,6 +50,22 @@ class DnsServerTest {
                 SocketBinder.NONE, UpstreamResolver.Settings.defaults());
     }
 
+    @Test
+    void aWideFakeRangeIsHeldInABoundedPoolThatAnswersFromIt() throws Exception {
+        DnsOptions o = new DnsOptions(true, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                EnhancedMode.FAKE_IP, Cidr.parse("28.0.0.1/8"), null, List.of(),
+                List.of(new Nameserver(Nameserver.Protocol.UDP, upstream.address())), null, null, false, null);
+        try (DnsService dns = DnsService.start(o, List.of(), null, upstream.group(), SocketBinder.NONE,
+                UpstreamResolver.Settings.defaults())) {
+            assertTrue(dns.pool4().capacity() <= DnsService.MAX_V4_SLOTS, "slots: " + dns.pool4().capacity());
+            DnsResponse r = DnsTestMessages.udpExchange(dns.server().udpAddress(), DnsTestMessages.query(5,
+                    "wide.example.com", DnsRecordType.A), 2000);
+            InetAddress a = DnsTestMessages.addresses(r).get(0);
+            assertTrue(Cidr.parse("28.0.0.0/8").contains(a), a.toString());
+            assertEquals("wide.example.com", dns.pool4().nameOf(a));
+        }
+    }
+
     private static DnsResponse tcpExchange(InetSocketAddress server, byte[] query) throws Exception {
         try (Socket s = new Socket()) {
             s.connect(server, 2000);
