@@ -811,9 +811,11 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         p.addListener(f -> {
             if (ch.isRegistered()) {
                 ch.close();
-            } else {
-                ch.unsafe().closeForcibly(); // never got a loop (its binder failed): nothing to close on one
+            } else if (ch.isOpen()) {
+                ch.unsafe().closeForcibly(); // never got a loop: nothing to close on one
             }
+            // else closed already, or Netty's stand-in for a channel its factory failed to make (the binder threw),
+            // whose close throws and is logged with its stack: offline, one for each query
         });
     }
 

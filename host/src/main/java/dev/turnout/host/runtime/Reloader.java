@@ -51,9 +51,13 @@ public final class Reloader implements AutoCloseable {
                 return t;
             });
 
+    /** The config's warnings as the last load logged them (the start's, at first). */
+    private volatile java.util.Set<String> warned;
+
     public Reloader(Turnout turnout, ConfigSource source) {
         this.turnout = turnout;
         this.source = source;
+        this.warned = java.util.Set.copyOf(turnout.config().warnings());
         scheduleProviderRefresh(turnout.config());
         scheduleGeoRefresh(turnout.config());
     }
@@ -170,12 +174,22 @@ public final class Reloader implements AutoCloseable {
     private synchronized void load(ConfigSource from, boolean keepingPorts) throws ConfigException {
         try {
             Config next = from.read();
-            next.warnings().forEach(w -> log.warn("{}", w));
+            // Offline, a provider's retry reloads every minute: what the last load said is not said again (as
+            // Turnout.reload treats its notes), only what is new.
+            java.util.Set<String> said = warned;
+            next.warnings().forEach(w -> {
+                if (said.contains(w)) {
+                    log.debug("{}", w);
+                } else {
+                    log.warn("{}", w);
+                }
+            });
             if (keepingPorts) {
                 turnout.refresh(next);
             } else {
                 turnout.reload(next);
             }
+            warned = java.util.Set.copyOf(next.warnings()); // those of the running config: a refused one's are said again
         } catch (ConfigException e) {
             throw e;
         } catch (OutOfMemoryError e) {

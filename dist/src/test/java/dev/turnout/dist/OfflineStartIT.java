@@ -1,0 +1,70 @@
+package dev.turnout.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.turnout.dist.testing.Netns;
+import dev.turnout.dist.testing.ScratchDir;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A laptop that starts offline: a namespace with loopback only, a subscription that cannot be fetched. Its
+ * provider is retried while it is due, each retry a reload; what the config says was said again at every one
+ * (a real config offline: 635 lines a minute).
+ */
+class OfflineStartIT {
+
+    Path dir;
+    Netns ns;
+
+    @BeforeEach
+    void start() throws Exception {
+        Netns.assumeUsable("curl");
+        dir = ScratchDir.create("toffline");
+        ns = Netns.create("toffline");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        Netns.closeAll(ns);
+        ScratchDir.delete(dir);
+    }
+
+    @Test
+    void retriesOfAnUnfetchedSubscriptionDoNotRepeatTheConfigsWarnings() throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n", "mixed-port: 7890", "an-unknown-key: 1",
+                "proxy-providers:", "  sub: {type: http, url: 'http://127.0.0.1:9/sub', interval: 2}",
+                "proxy-groups:", "  - {name: PROXY, type: select, use: [sub]}",
+                "rules:", "  - MATCH,PROXY", ""));
+        Path log = dir.resolve("turnout.log");
+        ns.spawn(log, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(), "run", "-c",
+                config.toString());
+        ns.awaitTcpPort(7890, Duration.ofSeconds(30));
+        Netns.Result refused = ns.run(Duration.ofSeconds(20), "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                "--max-time", "10", "-x", "http://127.0.0.1:7890", "http://example.test/");
+        assertEquals("502", refused.stdout(), () -> refused.stderr() + MixedPortIT.read(log));
+        // Each retry is a reload, which says so in one line.
+        for (int i = 0; i < 150 && count(MixedPortIT.read(log), "reloaded " + config) < 2; i++) {
+            Thread.sleep(100);
+        }
+        String text = MixedPortIT.read(log);
+        assertTrue(count(text, "reloaded " + config) >= 2, "no retries:\n" + text);
+        assertEquals(1, count(text, "an-unknown-key"), "said once, not at each retry:\n" + text);
+        assertEquals(1, count(text, "proxy provider 'sub' could not be updated"), text);
+    }
+
+    private static int count(String text, String needle) {
+        int n = 0;
+        for (int at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+            n++;
+        }
+        return n;
+    }
+}
