@@ -37,7 +37,7 @@ class OfflineStartIT {
     }
 
     @Test
-    void retriesOfAnUnfetchedSubscriptionDoNotRepeatTheConfigsWarnings() throws Exception {
+    void retriesOfAnUnfetchedSubscriptionDoNotRepeatTheConfigsWarningsAndItsRefusedFlowsAreRouted() throws Exception {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n", "mixed-port: 7890", "an-unknown-key: 1",
                 "proxy-providers:", "  sub: {type: http, url: 'http://127.0.0.1:9/sub', interval: 2}",
@@ -50,6 +50,9 @@ class OfflineStartIT {
         Netns.Result refused = ns.run(Duration.ofSeconds(20), "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
                 "--max-time", "10", "-x", "http://127.0.0.1:7890", "http://example.test/");
         assertEquals("502", refused.stdout(), () -> refused.stderr() + MixedPortIT.read(log));
+        // Its routing line, as every flow's, though the group has no member to name: it said only "failed".
+        assertTrue(MixedPortIT.read(log).contains("--> example.test:80 match MATCH using PROXY\n"),
+                () -> MixedPortIT.read(log));
         // Each retry is a reload, which says so in one line.
         for (int i = 0; i < 150 && count(MixedPortIT.read(log), "reloaded " + config) < 2; i++) {
             Thread.sleep(100);

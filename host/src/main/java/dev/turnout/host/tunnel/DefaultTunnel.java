@@ -125,7 +125,7 @@ public final class DefaultTunnel implements Tunnel {
                     : decided.withDestination(flow.toDial().destination());
             Outbound out;
             try {
-                out = leaf(routed.outbound(), decided);
+                out = leafOf(routed);
             } catch (RuntimeException e) {
                 unpin.run();
                 fail(inbound, readiness, e);
@@ -201,7 +201,7 @@ public final class DefaultTunnel implements Tunnel {
                 }
                 Routed routed = (Routed) f.getNow();
                 Metadata decided = routed.flow();
-                out = leaf(routed.outbound(), decided);
+                out = leafOf(routed);
                 log(decided, routed.decision(), out);
                 Flow record = flows.open(decided, routed.decision().rule(), routed.decision().target(), out.name());
                 if (record == null) {
@@ -310,7 +310,7 @@ public final class DefaultTunnel implements Tunnel {
                     : decided.withDestination(flow.toDial().destination());
             Outbound out;
             try {
-                out = leaf(routed.outbound(), decided);
+                out = leafOf(routed);
             } catch (RuntimeException e) {
                 promise.tryFailure(e);
                 return;
@@ -408,6 +408,19 @@ public final class DefaultTunnel implements Tunnel {
     }
 
     /**
+     * The routed flow's leaf ({@link #leaf}); when it has none (a group with no usable member, its provider not
+     * fetched yet), its routing line is written all the same, naming the group, before the failure is.
+     */
+    private static Outbound leafOf(Routed routed) {
+        try {
+            return leaf(routed.outbound(), routed.flow());
+        } catch (RuntimeException e) {
+            log(routed.flow(), routed.decision(), null);
+            throw e;
+        }
+    }
+
+    /**
      * A dial cancelled because its application went, or because its flow was closed (a dashboard's "close all")
      * while it was dialled: nothing failed, and nobody is left to tell (it was logged "failed:
      * LeanCancellationException").
@@ -450,7 +463,8 @@ public final class DefaultTunnel implements Tunnel {
 
     private static void log(Metadata flow, Decision d, Outbound leaf) {
         if (routeLog.isInfoEnabled()) {
-            String using = d.target().equals(leaf.name()) ? d.target() : d.target() + "[" + leaf.name() + "]";
+            String using = leaf == null || d.target().equals(leaf.name()) ? d.target()
+                    : d.target() + "[" + leaf.name() + "]";
             Destination to = flow.destination();
             routeLog.info("[{}] {} --> {} match {} using {}", flow.network(),
                     address(flow.source()),
