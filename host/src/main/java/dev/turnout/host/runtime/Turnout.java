@@ -455,7 +455,8 @@ public final class Turnout implements AutoCloseable {
         tunBinding = SocketBinder.skippingLocalDestinations(throughPhysical);
         binder.set(tunBinding.andThen(besideTun));
         log.info("TUN {} up{}; own connections leave through {}", tun.deviceName(),
-                options.autoRoute() ? ", capturing all traffic" : "", tun.outboundInterface());
+                options.autoRoute() ? ", capturing all traffic" : "",
+                tun.outboundInterface() == null ? "no interface yet (no default route)" : tun.outboundInterface());
     }
 
     /**

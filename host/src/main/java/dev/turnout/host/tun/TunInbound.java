@@ -238,7 +238,8 @@ public final class TunInbound implements AutoCloseable {
         log.info("tun {} up: {} {} mtu {}, offload {}, queues {}{}, listeners :{} :{}, auto-route {}, outbound "
                 + "interface {}", device.name(), v4, v6 == null ? "" : v6, options.mtu(), header > 0 ? "on" : "off",
                 n, n == 1 ? "" : steered ? " (steered to their flows' lanes)" : " (the kernel's own hash)",
-                ports(ports4), ports(ports6), options.autoRoute(), outboundInterface());
+                ports(ports4), ports(ports6), options.autoRoute(),
+                outboundInterface() == null ? "none (no default route)" : outboundInterface());
     }
 
     /** mihomo's strict-route, as Turnout reads it: with no IPv6 on the TUN, capture IPv6 anyway and refuse it. */
