@@ -101,7 +101,8 @@ final class CheckCommand implements Callable<Integer> {
                 String count = p.nodes().size() + (p.nodes().size() == 1 ? " node" : " nodes");
                 String state = entry.payload() != null ? count + " in the config"
                         : p.content().updatedAt() == null ? (!Files.exists(entry.path()) ? (entry.type().equals("file")
-                                ? "no file at " + entry.path() : "not fetched yet (" + entry.url() + ")")
+                                ? "no file at " + entry.path() : "not fetched yet ("
+                                        + dev.turnout.host.provider.SubscriptionUrl.redacted(entry.url()) + ")")
                                 : entry.type().equals("file") ? "its file at " + entry.path() + " cannot be read"
                                 : "its copy at " + entry.path() + " cannot be read: run downloads it again")
                         : count + " from " + entry.path() + " ("

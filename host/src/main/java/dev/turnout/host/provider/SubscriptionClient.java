@@ -66,18 +66,18 @@ public final class SubscriptionClient {
                 continue;
             }
             if (r.status / 100 != 2) {
-                throw new IOException("HTTP " + r.status + " from " + url);
+                throw new IOException("HTTP " + r.status + " from " + SubscriptionUrl.redacted(url));
             }
             return new Response(r.body, r.userInfo);
         }
-        throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + url);
+        throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + SubscriptionUrl.redacted(url));
     }
 
     private static URI uri(String url) throws IOException {
         try {
             return new URI(url);
         } catch (java.net.URISyntaxException e) {
-            throw new IOException("not a URL: " + url);
+            throw new IOException("not a URL: " + SubscriptionUrl.redacted(url));
         }
     }
 
@@ -88,7 +88,7 @@ public final class SubscriptionClient {
             throws IOException, InterruptedException {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-            throw new IOException("not an http(s) URL with a host: " + uri);
+            throw new IOException("not an http(s) URL with a host: " + SubscriptionUrl.redacted(uri.toString()));
         }
         boolean https = scheme.equals("https");
         int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
@@ -130,7 +130,8 @@ public final class SubscriptionClient {
         try {
             return result.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new IOException("no complete answer within " + TIMEOUT_MILLIS / 1000 + " s from " + uri);
+            throw new IOException("no complete answer within " + TIMEOUT_MILLIS / 1000 + " s from "
+                    + SubscriptionUrl.redacted(uri.toString()));
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof TooLongFrameException) {
