@@ -40,6 +40,7 @@ class OfflineStartIT {
     void retriesOfAnUnfetchedSubscriptionDoNotRepeatTheConfigsWarningsAndItsRefusedFlowsAreRouted() throws Exception {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n", "mixed-port: 7890", "an-unknown-key: 1",
+                "external-controller: 127.0.0.1:9090",
                 "proxy-providers:", "  sub: {type: http, url: 'http://127.0.0.1:9/sub', interval: 2}",
                 "proxy-groups:", "  - {name: PROXY, type: select, use: [sub]}",
                 "rules:", "  - MATCH,PROXY", ""));
@@ -50,6 +51,9 @@ class OfflineStartIT {
         Netns.Result refused = ns.run(Duration.ofSeconds(20), "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
                 "--max-time", "10", "-x", "http://127.0.0.1:7890", "http://example.test/");
         assertEquals("502", refused.stdout(), () -> refused.stderr() + MixedPortIT.read(log));
+        Netns.Result group = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10",
+                "http://127.0.0.1:9090/proxies/PROXY");
+        assertTrue(group.stdout().contains("\"now\":\"\""), "a string, never null, for dashboards: " + group.stdout());
         // Its routing line, as every flow's, though the group has no member to name: it said only "failed".
         assertTrue(MixedPortIT.read(log).contains("--> example.test:80 match MATCH using PROXY\n"),
                 () -> MixedPortIT.read(log));

@@ -56,7 +56,8 @@ final class ClashViews {
         m.put("history", history(book.history(o.name())));
         m.put("name", o.name());
         if (o instanceof ProxyGroup g && !"load-balance".equals(g.type()) && !g.relay()) {
-            m.put("now", g.now());
+            // A string always, as mihomo's (whose empty group shows COMPATIBLE): dashboards read it as one.
+            m.put("now", g.now() == null ? "" : g.now());
         }
         if (o instanceof ProxyGroup g && g.fixable()) {
             m.put("fixed", g.fixed()); // mihomo's: the pinned member, which dashboards mark
