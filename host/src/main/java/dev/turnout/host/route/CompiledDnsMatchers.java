@@ -142,8 +142,10 @@ public final class CompiledDnsMatchers implements DnsMatchers {
             String setting = keyToSetting.get(key);
             boolean ofSniffer = setting.startsWith(SNIFFER);
             Origin at = ofSniffer ? sniffer.originOf(setting.substring(SNIFFER.length())) : dns.originOf(setting);
+            // A list of twenty rule sets is said once per problem: its start is enough to find it by.
+            String written = e.getValue().length() <= 60 ? e.getValue() : e.getValue().substring(0, 57) + "…";
             String about = (ofSniffer ? "sniffer: " + setting.substring(SNIFFER.length()) : "dns: " + setting) + " '"
-                    + e.getValue() + "': ";
+                    + written + "': ";
             try {
                 sets.put(key, compileOne(key, providers, geo, at, about, notes));
             } catch (ConfigException problem) {
