@@ -537,7 +537,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         Nameserver ns = servers.get(index % servers.size());
         exchange(ns, loop, name, type).addListener((Future<UpstreamReply> f) -> {
             if (!f.isSuccess()) {
-                String why = String.valueOf(f.cause().getMessage());
+                String why = dev.turnout.host.dial.Causes.of(f.cause());
                 attempt(p, loop, name, type, servers, index + 1, lastBad, why.startsWith(ns.toString())
                         ? f.cause() : new IOException(ns + ": " + why, f.cause()));
                 return;

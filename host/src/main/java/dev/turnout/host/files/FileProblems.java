@@ -44,7 +44,7 @@ public final class FileProblems {
     /** As {@link #why(Throwable)}, without the path when it is {@code named}, which the line already names. */
     public static String why(Throwable e, Path named) {
         if (!(e instanceof FileSystemException f)) {
-            return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+            return dev.turnout.host.dial.Causes.of(e);
         }
         String reason = f.getReason() != null ? f.getReason() : reasonOf(f);
         if (f.getFile() == null) {

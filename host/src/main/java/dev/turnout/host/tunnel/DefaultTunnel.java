@@ -458,7 +458,7 @@ public final class DefaultTunnel implements Tunnel {
     }
 
     private static String describe(Throwable cause) {
-        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        return dev.turnout.host.dial.Causes.of(cause);
     }
 
     private static void log(Metadata flow, Decision d, Outbound leaf) {
