@@ -249,6 +249,11 @@ class TunIT {
                 this::log);
         assertTrue(log().lines().anyMatch(l -> l.matches(".*WARN +route flow from \\d+\\.\\d+\\.\\d+\\.\\d+:\\d+ "
                 + "failed: connection refused: " + Pattern.quote(REMOTE) + ":9")), this::log);
+        // Paired with its routing line by the same source: the application's, not the NAT's peer address.
+        java.util.regex.Matcher routed = Pattern.compile("\\[TCP\\] (\\S+) --> " + Pattern.quote(REMOTE) + ":9 match")
+                .matcher(log());
+        assertTrue(routed.find(), this::log);
+        assertTrue(log().contains("flow from " + routed.group(1) + " failed: connection refused"), this::log);
     }
 
     @Test

@@ -84,7 +84,7 @@ public final class DefaultTunnel implements Tunnel {
         if (flow == null) {
             routeLog.warn("[TCP] {} --> {} refused: a fake address with no name behind it", address(original.source()),
                     original.destination());
-            fail(inbound, readiness, new RejectedException("fake address without a mapping"));
+            fail(inbound, original.source(), readiness, new RejectedException("fake address without a mapping"));
             return;
         }
         Runnable unpin = flow == original ? () -> { } : () -> fakes.release(original);
@@ -115,7 +115,7 @@ public final class DefaultTunnel implements Tunnel {
         decide(flow.forRules(), loop).addListener(f -> {
             if (!f.isSuccess()) {
                 unpin.run();
-                fail(inbound, readiness, f.cause());
+                fail(inbound, flow.forRules().source(), readiness, f.cause());
                 return;
             }
             Routed routed = (Routed) f.getNow();
@@ -128,7 +128,7 @@ public final class DefaultTunnel implements Tunnel {
                 out = leafOf(routed);
             } catch (RuntimeException e) {
                 unpin.run();
-                fail(inbound, readiness, e);
+                fail(inbound, flow.forRules().source(), readiness, e);
                 return;
             }
             if (!inbound.isActive()) {
@@ -139,7 +139,7 @@ public final class DefaultTunnel implements Tunnel {
             Flow record = flows.open(decided, routed.decision().rule(), routed.decision().target(), out.name());
             if (record == null) {
                 unpin.run();
-                fail(inbound, readiness, new IOException("flow table full (" + flows.capacity() + " flows)"));
+                fail(inbound, flow.forRules().source(), readiness, new IOException("flow table full (" + flows.capacity() + " flows)"));
                 return;
             }
             // Closed from outside while dialled (a dashboard's "close all"): the application goes, and its dial with
@@ -162,7 +162,7 @@ public final class DefaultTunnel implements Tunnel {
                     if (leftWhileDialled(of, inbound)) {
                         return;
                     }
-                    fail(inbound, readiness, of.cause());
+                    fail(inbound, flow.forRules().source(), readiness, of.cause());
                     return;
                 }
                 Channel outbound = (Channel) of.getNow();
@@ -210,7 +210,7 @@ public final class DefaultTunnel implements Tunnel {
                 promise.setSuccess(new Request(inbound, decided, out, record, unpin));
             } catch (Throwable e) {
                 unpin.run();
-                warnUnlessRejected(inbound, e);
+                warnUnlessRejected(flow.source(), e);
                 promise.setFailure(e);
             }
         });
@@ -249,7 +249,7 @@ public final class DefaultTunnel implements Tunnel {
             Future<Channel> opening = opened(() -> out.openStream(metadata, inbound.eventLoop()), inbound.eventLoop());
             opening.addListener(f -> {
                 if (!f.isSuccess() && !leftWhileDialled(f, inbound)) {
-                    warnUnlessRejected(inbound, f.cause());
+                    warnUnlessRejected(metadata.source(), f.cause());
                 }
             });
             return opening;
@@ -429,10 +429,7 @@ public final class DefaultTunnel implements Tunnel {
         return dial.isCancelled() && !inbound.isActive();
     }
 
-    private void warnUnlessRejected(Channel inbound, Throwable cause) {
-        warnUnlessRejected(inbound.remoteAddress(), cause);
-    }
-
+    /** @param from the flow's source, as its routing line writes it (a TUN flow's, not the NAT's peer) */
     private void warnUnlessRejected(SocketAddress from, Throwable cause) {
         if (DescriptorShortage.isShortage(cause)) {
             shortage.report(cause); // one line for the whole shortage, not one per flow
@@ -442,8 +439,8 @@ public final class DefaultTunnel implements Tunnel {
         }
     }
 
-    private void fail(Channel inbound, StreamReadiness readiness, Throwable cause) {
-        warnUnlessRejected(inbound, cause);
+    private void fail(Channel inbound, SocketAddress from, StreamReadiness readiness, Throwable cause) {
+        warnUnlessRejected(from, cause);
         if (readiness == StreamReadiness.SILENT) {
             // Nothing to say in a protocol: a reset is how the application learns at once.
             Relay.resetAndClose(inbound);
