@@ -139,7 +139,8 @@ public final class DefaultTunnel implements Tunnel {
             Flow record = flows.open(decided, routed.decision().rule(), routed.decision().target(), out.name());
             if (record == null) {
                 unpin.run();
-                fail(inbound, flow.forRules().source(), readiness, new IOException("flow table full (" + flows.capacity() + " flows)"));
+                fail(inbound, flow.forRules().source(), readiness,
+                        new IOException("flow table full (" + flows.capacity() + " flows)"));
                 return;
             }
             // Closed from outside while dialled (a dashboard's "close all"): the application goes, and its dial with
