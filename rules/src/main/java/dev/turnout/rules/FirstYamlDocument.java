@@ -54,14 +54,9 @@ public record FirstYamlDocument(Node node, Mark rest) {
         }
     }
 
-    /** Where {@link #rest} begins in {@code file}; null when nothing follows the first document. */
-    public Origin restIn(String file) {
-        return rest == null ? null : new Origin(file, rest.getLine() + 1, rest.getColumn() + 1);
-    }
-
-    /** What a user is told of {@link #rest}: that it is not read, and why; null when nothing follows. */
+    /** What a user is told of {@link #rest}, at its place in {@code file}: that it is not read, and why. */
     public String restNote(String file) {
-        return rest == null ? null : restIn(file) + ": a second YAML document begins here; only the first is read,"
-                + " as mihomo reads only the first";
+        return new Origin(file, rest.getLine() + 1, rest.getColumn() + 1) + ": a second YAML document begins here;"
+                + " only the first is read, as mihomo reads only the first";
     }
 }

@@ -1,5 +1,6 @@
 package dev.turnout.host.files;
 
+import dev.turnout.host.dial.Causes;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -44,7 +45,7 @@ public final class FileProblems {
     /** As {@link #why(Throwable)}, without the path when it is {@code named}, which the line already names. */
     public static String why(Throwable e, Path named) {
         if (!(e instanceof FileSystemException f)) {
-            return dev.turnout.host.dial.Causes.of(e);
+            return Causes.of(e);
         }
         String reason = f.getReason() != null ? f.getReason() : reasonOf(f);
         if (f.getFile() == null) {

@@ -126,13 +126,14 @@ public final class ProxyProviders {
                 throw new ConfigException(p.origin(), "interrupted while fetching " + what);
             }
             if (downloadFailure != null) {
-                notes.add(p.origin() + ": " + what + " could not be updated from " + SubscriptionUrl.redacted(p.url()) + ": "
-                        + FileProblems.why(downloadFailure) + (Files.exists(path) ? "; using the cached copy, "
+                notes.add(p.origin() + ": " + what + " could not be updated from " + SubscriptionUrl.redacted(p.url())
+                        + ": " + FileProblems.why(downloadFailure) + (Files.exists(path) ? "; using the cached copy, "
                         + describeAge(path) : "; it has no nodes until a download succeeds"));
             }
             if (!Files.exists(path)) {
                 if (downloader == null) {
-                    notes.add(p.origin() + ": " + what + " not fetched yet (" + SubscriptionUrl.redacted(p.url()) + "); no cached copy at " + path);
+                    notes.add(p.origin() + ": " + what + " not fetched yet (" + SubscriptionUrl.redacted(p.url())
+                            + "); no cached copy at " + path);
                 }
                 return new ProviderContent(p, List.of(), Map.of(), null, null);
             }

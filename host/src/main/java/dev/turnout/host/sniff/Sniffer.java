@@ -199,7 +199,6 @@ public final class Sniffer {
         }
     }
 
-
     private boolean failingOften(InetSocketAddress key) {
         synchronized (failures) {
             long[] f = failures.get(key);

@@ -5,6 +5,7 @@ import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.RejectedException;
+import dev.turnout.host.dial.Causes;
 import dev.turnout.host.flow.Flow;
 import dev.turnout.host.flow.FlowTable;
 import dev.turnout.host.outbound.ProxyGroup;
@@ -436,7 +437,7 @@ public final class DefaultTunnel implements Tunnel {
             shortage.report(cause); // one line for the whole shortage, not one per flow
         } else if (!(cause instanceof RejectedException)) {
             routeLog.warn("flow from {} failed: {}", from instanceof InetSocketAddress a ? address(a)
-                    : from == null ? "-" : from, describe(cause));
+                    : from == null ? "-" : from, Causes.of(cause));
         }
     }
 
@@ -453,10 +454,6 @@ public final class DefaultTunnel implements Tunnel {
             // An inbound that speaks a protocol closes after its error reply; a reset could discard the reply.
             inbound.eventLoop().schedule(() -> { inbound.close(); }, 5, java.util.concurrent.TimeUnit.SECONDS);
         }
-    }
-
-    private static String describe(Throwable cause) {
-        return dev.turnout.host.dial.Causes.of(cause);
     }
 
     private static void log(Metadata flow, Decision d, Outbound leaf) {
