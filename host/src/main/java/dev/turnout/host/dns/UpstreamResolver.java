@@ -1,6 +1,7 @@
 package dev.turnout.host.dns;
 
 import dev.turnout.api.Resolver;
+import dev.turnout.host.dial.Causes;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.dial.layer.TlsLayer;
@@ -537,7 +538,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         Nameserver ns = servers.get(index % servers.size());
         exchange(ns, loop, name, type).addListener((Future<UpstreamReply> f) -> {
             if (!f.isSuccess()) {
-                String why = dev.turnout.host.dial.Causes.of(f.cause());
+                String why = Causes.of(f.cause());
                 attempt(p, loop, name, type, servers, index + 1, lastBad, why.startsWith(ns.toString())
                         ? f.cause() : new IOException(ns + ": " + why, f.cause()));
                 return;
@@ -829,7 +830,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             return ch;
         } catch (Exception e) {
             ch.unsafe().closeForcibly();
-            throw new IllegalStateException("cannot bind DNS socket: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot bind DNS socket: " + Causes.of(e), e);
         }
     }
 

@@ -195,9 +195,11 @@ public final class Turnout implements AutoCloseable {
             }
             log.info("routing: {} rules, {} outbounds and groups, compiled in {} ms", compiled.routing().rules().size(),
                     compiled.routing().outbounds().names().size(), millisSince(compiling));
-            compiled.notes().forEach(n -> log.warn("{}", n));
-            dnsNotes.forEach(n -> log.warn("{}", n));
-            this.lastNotes = Set.copyOf(compiled.notes());
+            // As a reload's check has them (ConfigCheck.check): the routing's notes, then the nameservers'.
+            List<String> notes = new ArrayList<>(compiled.notes());
+            notes.addAll(dnsNotes);
+            notes.forEach(n -> log.warn("{}", n));
+            this.lastNotes = Set.copyOf(notes);
             this.groups = new GroupSupervisor(workers, Selections.at(
                     config.profile().storeSelected() ? state.file(Selections.FILE_NAME) : null));
             this.dashboardStorage = DashboardStorage.at(state.file(DashboardStorage.FILE_NAME));

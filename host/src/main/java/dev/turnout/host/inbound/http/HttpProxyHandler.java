@@ -3,6 +3,7 @@ package dev.turnout.host.inbound.http;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.api.RejectedException;
+import dev.turnout.host.dial.Causes;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.inbound.InboundSupport;
@@ -433,7 +434,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     private static String reasonFor(Throwable cause, ProxyTarget target) {
         return cause instanceof UnknownHostException ? "cannot resolve " + target.destination().hostOrAddress()
-                : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+                : Causes.of(cause); // Netty's "null: /address" in words, as the log has it
     }
 
     /** A request this proxy cannot take: answer and close, as its framing may not be trusted. */
