@@ -88,6 +88,8 @@ public final class FakeIpStore implements AutoCloseable {
     private long journalBytes;
     private boolean compacting;
     private boolean writeFailureLogged;
+    /** Whether {@link #load} found a snapshot or a journal: a cache this run did not start stays, even empty. */
+    private boolean foundOnDisk;
     private ExecutorService compactor;
     /** Set by {@link #open} while journaling; the pools queue their records to it. */
     private volatile JournalWriter writer;
@@ -182,6 +184,7 @@ public final class FakeIpStore implements AutoCloseable {
             }
         }
         TreeMap<Long, Path> journals = journals();
+        foundOnDisk = Files.exists(file) || !journals.isEmpty();
         int replayed = 0;
         for (Map.Entry<Long, Path> j : journals.tailMap(firstJournal).entrySet()) {
             Map<FakeIpPool, List<FakeIpPool.Mapping>> records = new HashMap<>();
@@ -697,6 +700,17 @@ public final class FakeIpStore implements AutoCloseable {
         }
         stopWriter();
         try {
+            if (!foundOnDisk && pools.stream().allMatch(p -> p.mapped() == 0)) {
+                // Nothing to keep, and no file before this run: a start that was refused leaves nothing behind.
+                synchronized (journalLock) {
+                    closeJournal();
+                }
+                for (Path j : journals().values()) {
+                    Files.deleteIfExists(j);
+                }
+                Files.deleteIfExists(file);
+                return;
+            }
             compact();
         } catch (IOException | RuntimeException e) {
             LOG.warn("saving fake-ip cache {} at close failed: {}", file, e.toString());

@@ -126,6 +126,28 @@ class FakeIpStoreTest {
         assertEquals(b, again.assign("b.test"));
     }
 
+    @Test
+    void aRunThatHandedOutNothingLeavesNoCacheWhereNoneWas() throws Exception {
+        Path file = dir.resolve("fake-ip.cache");
+        FakeIpStore store = new FakeIpStore(file, List.of(pool()));
+        store.open();
+        assertTrue(Files.exists(file), "the cache is written at open, so a disk that refuses it is said at start");
+        store.close();
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(), files.toList(), "neither the snapshot nor a journal is left");
+        }
+    }
+
+    @Test
+    void aCacheThatWasThereStaysThoughNothingWasHandedOut() throws Exception {
+        Path file = dir.resolve("fake-ip.cache");
+        new FakeIpStore(file, List.of(pool())).save();
+        FakeIpStore store = new FakeIpStore(file, List.of(pool()));
+        store.open();
+        store.close();
+        assertTrue(Files.exists(file));
+    }
+
     /**
      * A store that was never closed is what kill -9 leaves: the snapshot plus the journal. Its journal must have
      * taken the records, as the answers naming the mappings waited for that, and its compaction thread must be
