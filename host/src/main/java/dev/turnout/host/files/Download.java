@@ -65,6 +65,7 @@ public final class Download {
         long started = System.nanoTime();
         long deadline = started + time.toNanos();
         HttpURLConnection http = open(url);
+        Path madeFolder = firstMissingFolder(path);
         Path tmp;
         try {
             tmp = TornCopies.partialDownload(path);
@@ -152,6 +153,32 @@ public final class Download {
             cut.cancel(false);
             http.disconnect();
             Files.deleteIfExists(tmp);
+            if (madeFolder != null && !Files.exists(path)) {
+                removeEmptyUpTo(path.toAbsolutePath().getParent(), madeFolder);
+            }
+        }
+    }
+
+    /** The outermost folder of {@code path}'s that is not there yet, which a download makes; {@code null}: none. */
+    private static Path firstMissingFolder(Path path) {
+        Path missing = null;
+        for (Path p = path.toAbsolutePath().getParent(); p != null && !Files.exists(p); p = p.getParent()) {
+            missing = p;
+        }
+        return missing;
+    }
+
+    /**
+     * Removes the folders a failed download made for its file, from {@code folder} out to {@code top}, as far as
+     * they are empty: a rule provider that could not be fetched leaves no empty {@code ruleset/} behind.
+     */
+    private static void removeEmptyUpTo(Path folder, Path top) {
+        for (Path p = folder; p != null && p.startsWith(top); p = p.getParent()) {
+            try {
+                Files.delete(p);
+            } catch (IOException e) {
+                return; // not empty (another download's file), or already gone: what is left stays
+            }
         }
     }
 

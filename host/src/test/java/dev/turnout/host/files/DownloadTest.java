@@ -85,6 +85,21 @@ class DownloadTest {
     }
 
     @Test
+    void aFailedDownloadRemovesTheFoldersItMadeAndOnlyThose() throws Exception {
+        assertThrows(IOException.class, () -> Download.fetch(base + "/hop/6", dir.resolve("ruleset/a/set.yaml"),
+                1024, f -> { }, lines::add));
+        assertEquals(List.of(), files(), "ruleset/a/ was made for the file and goes with it");
+
+        Files.createDirectories(dir.resolve("ruleset"));
+        Files.writeString(dir.resolve("ruleset/other.yaml"), "another provider's");
+        assertThrows(IOException.class, () -> Download.fetch(base + "/hop/6", dir.resolve("ruleset/b/set.yaml"),
+                1024, f -> { }, lines::add));
+        try (Stream<Path> s = Files.list(dir.resolve("ruleset"))) {
+            assertEquals(List.of("other.yaml"), s.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    @Test
     void aRedirectToWhatIsNotAUrlIsNamed() throws Exception {
         IOException e = assertThrows(IOException.class, () -> Download.fetch(base + "/bad", dir.resolve("set.yaml"),
                 1024, f -> { }, lines::add));
