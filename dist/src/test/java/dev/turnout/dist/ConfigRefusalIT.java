@@ -119,6 +119,34 @@ class ConfigRefusalIT {
         assertTrue(run.stderr().contains(check.stderr().strip()), "run: " + run.stderr() + "\ncheck: " + check.stderr());
     }
 
+    /**
+     * A refused start leaves the config's folder as it was: the fake-IP cache is written at start (so that a disk
+     * that refuses it is said then) and a rule provider's download makes its folder, but neither stays.
+     */
+    @Test
+    void aRefusedStartLeavesTheConfigsFolderAsItWas() throws Exception {
+        Netns.assumeUsable();
+        Path home = Files.createDirectory(dir.resolve("home"));
+        Path config = home.resolve("config.yaml");
+        Files.writeString(config, String.join("\n",
+                "mixed-port: 7890",
+                "dns: {enable: true, listen: '127.0.0.1:1053', enhanced-mode: fake-ip, nameserver: [192.0.2.53]}",
+                "profile: {store-fake-ip: true}",
+                "rule-providers:",
+                "  r: {type: http, behavior: domain, url: 'http://192.0.2.1/r.yaml', path: ./ruleset/r.yaml}",
+                "rules:",
+                "  - RULE-SET,r,DIRECT",
+                "  - DOMAIN,a.test,NOPE",
+                "  - MATCH,DIRECT") + "\n");
+        Netns.Result run = runRefused(config);
+        assertEquals(2, run.exitCode(), run.stdout() + run.stderr());
+        assertTrue(run.stderr().contains(":8:5: unknown target 'NOPE'"), run.stderr());
+        try (var left = Files.list(home)) {
+            assertEquals(java.util.List.of("config.yaml"), left.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "what the folder holds after the refusal\n" + run.stdout() + run.stderr());
+        }
+    }
+
     @Test
     void aRuleProviderWhoseFileIsMissingIsNotAProblemButTheRulesProblemsAre() throws Exception {
         // mihomo's documented config names a provider file that is not there: mihomo logs it and goes on, as Turnout
