@@ -293,7 +293,13 @@ public final class PluginHost implements AutoCloseable {
     @Override
     public void close() {
         try {
-            manager.stopPlugins();
+            // One by one, last started first, over a copy: PF4J 3.15's stopPlugins walks the list each stop removes
+            // from, so it stopped the first plugin, threw, and left the rest running and loaded (pf4j#656).
+            List<PluginWrapper> started = new ArrayList<>(manager.getStartedPlugins());
+            Collections.reverse(started);
+            for (PluginWrapper w : started) {
+                manager.stopPlugin(w.getPluginId());
+            }
             manager.unloadPlugins();
         } catch (RuntimeException e) {
             log.debug("stopping plugins", e);

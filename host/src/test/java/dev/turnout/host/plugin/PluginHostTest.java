@@ -15,7 +15,10 @@ import java.util.jar.Manifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Bad jars in the plugins folder: each is one plain-worded failure, and duplicates are refused together. */
+/**
+ * Bad jars in the plugins folder: each is one plain-worded failure, and duplicates are refused together; closing stops
+ * every plugin.
+ */
 class PluginHostTest {
 
     @TempDir
@@ -53,6 +56,26 @@ class PluginHostTest {
         }
     }
 
+    @Test
+    void closingStopsEveryPlugin() throws Exception {
+        String klass = StopCountingPlugin.class.getName();
+        String entry = klass.replace('.', '/') + ".class";
+        byte[] bytes;
+        try (var in = StopCountingPlugin.class.getResourceAsStream("StopCountingPlugin.class")) {
+            bytes = in.readAllBytes();
+        }
+        for (String id : new String[] {"first", "second", "third"}) {
+            jar(dir.resolve(id + ".jar"), id, klass, entry, bytes);
+        }
+        System.clearProperty(StopCountingPlugin.STOPS);
+        try (PluginHost host = PluginHost.load(dir)) {
+            assertEquals(Map.of(), reasons(host));
+            assertEquals(3, host.plugins().size());
+        }
+        // PF4J 3.15's stopPlugins stops the first and fails on its own list (pf4j#656), leaving the rest running.
+        assertEquals("3", System.getProperty(StopCountingPlugin.STOPS));
+    }
+
     private static Map<String, String> reasons(PluginHost host) {
         Map<String, String> out = new TreeMap<>();
         for (PluginFailure f : host.failures()) {
@@ -64,6 +87,10 @@ class PluginHostTest {
 
     /** A jar with a plugin manifest ({@code id} null: without Plugin-Id) and, unless null, one entry of junk bytes. */
     private static Path jar(Path path, String id, String pluginClass, String entry) throws IOException {
+        return jar(path, id, pluginClass, entry, new byte[] {(byte) 0xca, (byte) 0xfe});
+    }
+
+    private static Path jar(Path path, String id, String pluginClass, String entry, byte[] bytes) throws IOException {
         Manifest m = new Manifest();
         Attributes a = m.getMainAttributes();
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
@@ -75,7 +102,7 @@ class PluginHostTest {
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(path), m)) {
             if (entry != null) {
                 out.putNextEntry(new JarEntry(entry));
-                out.write(new byte[] {(byte) 0xca, (byte) 0xfe});
+                out.write(bytes);
                 out.closeEntry();
             }
         }
