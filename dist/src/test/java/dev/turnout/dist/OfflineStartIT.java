@@ -67,6 +67,48 @@ class OfflineStartIT {
         assertEquals(1, count(text, "proxy provider 'sub' could not be updated"), text);
     }
 
+    /**
+     * A dashboard switches to another profile (Clash Verge's {@code PUT /configs} with a path) while offline: its
+     * subscription cannot be fetched then, and is once the network is back, as one of the start's would be. Before,
+     * only the start's providers were ever refreshed, so this one stayed empty until a restart.
+     */
+    @Test
+    void aSubscriptionOfAProfileSwitchedToOfflineArrivesOnceItsServerAnswers() throws Exception {
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n", "mixed-port: 7890", "external-controller: 127.0.0.1:9090",
+                "rules:", "  - MATCH,DIRECT", ""));
+        Path log = dir.resolve("turnout.log");
+        ns.spawn(log, Path.of(System.getProperty("turnout.dist")).resolve("bin/turnout").toString(), "run", "-c",
+                config.toString());
+        ns.awaitTcpPort(9090, Duration.ofSeconds(30));
+        Path profile = dir.resolve("profile.yaml");
+        Files.writeString(profile, String.join("\n", "mixed-port: 7890", "external-controller: 127.0.0.1:9090",
+                "proxy-providers:", "  sub: {type: http, url: 'http://127.0.0.1:8000/sub.yaml', interval: 5,"
+                        + " path: ./sub-copy.yaml}",
+                "proxy-groups:", "  - {name: PROXY, type: select, use: [sub]}",
+                "rules:", "  - MATCH,PROXY", ""));
+        Netns.Result put = ns.run(Duration.ofSeconds(30), "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                "--max-time", "20", "-X", "PUT", "http://127.0.0.1:9090/configs?force=true", "-d",
+                "{\"path\":\"" + profile + "\"}");
+        assertEquals("204", put.stdout(), () -> put.stderr() + MixedPortIT.read(log));
+        assertTrue(MixedPortIT.read(log).contains("proxy provider 'sub' could not be updated"), () -> MixedPortIT.read(log));
+
+        Path served = Files.createDirectories(dir.resolve("served"));
+        Files.writeString(served.resolve("sub.yaml"), "proxies:\n  - {name: n1, type: socks5, server: 127.0.0.1,"
+                + " port: 1080}\n");
+        ns.spawn(dir.resolve("server.log"), "python3", "-m", "http.server", "8000", "--bind", "127.0.0.1",
+                "--directory", served.toString());
+        ns.awaitTcpPort(8000, Duration.ofSeconds(20));
+        String all = "";
+        for (int i = 0; i < 300 && !all.contains("\"all\":[\"n1\"]"); i++) {
+            Thread.sleep(100);
+            all = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10",
+                    "http://127.0.0.1:9090/proxies/PROXY").stdout();
+        }
+        String last = all;
+        assertTrue(all.contains("\"all\":[\"n1\"]"), () -> "within 30 s: " + last + "\n" + MixedPortIT.read(log));
+    }
+
     private static int count(String text, String needle) {
         int n = 0;
         for (int at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {

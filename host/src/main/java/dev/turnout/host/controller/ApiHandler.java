@@ -570,14 +570,17 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 controller.reloader().reloadFrom(
                         () -> ConfigLoader.parse(payload, "(controller payload)", null, current.baseDir()));
             } else if (checked != null) {
-                try {
-                    controller.reloader().reloadFrom(() -> ConfigLoader.load(checked, null));
-                } catch (ConfigException e) {
-                    // The message quotes what the file says; the API (and /logs) must not become a way to read
-                    // files, so only the place is told, and `turnout check` tells the rest on the machine.
-                    throw new ConfigException(e.origin(), "not a valid config; `turnout check -c " + checked
-                            + "` says why");
-                }
+                // Wrapped in the source, since the running config's later refreshes read it again too.
+                controller.reloader().reloadFrom(() -> {
+                    try {
+                        return ConfigLoader.load(checked, null);
+                    } catch (ConfigException e) {
+                        // The message quotes what the file says; the API (and /logs) must not become a way to read
+                        // files, so only the place is told, and `turnout check` tells the rest on the machine.
+                        throw new ConfigException(e.origin(), "not a valid config; `turnout check -c " + checked
+                                + "` says why");
+                    }
+                });
             } else {
                 controller.reloader().reloadNow();
             }

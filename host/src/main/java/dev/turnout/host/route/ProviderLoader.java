@@ -205,7 +205,7 @@ public final class ProviderLoader {
     }
 
     /** Whether an http provider's copy is missing or older than its interval: a reload downloads it. */
-    private static boolean isStale(ProviderEntry p) {
+    public static boolean isStale(ProviderEntry p) {
         return !Files.exists(p.path()) || p.intervalSeconds() > 0 && secondsUntilStale(p) < 0;
     }
 

@@ -3,13 +3,8 @@ package dev.turnout.host.runtime;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.GeoOptions;
-import dev.turnout.host.config.ProviderEntry;
-import dev.turnout.host.config.ProxyProviderEntry;
 import dev.turnout.host.geo.HomeGeoData;
-import dev.turnout.host.provider.ProxyProviders;
-import dev.turnout.host.route.ProviderLoader;
 import dev.turnout.rules.Origin;
-import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -34,6 +29,13 @@ public final class Reloader implements AutoCloseable {
 
     private final Turnout turnout;
     private final ConfigSource source;
+    /**
+     * Where the running config came from: a refresh (a provider's or the geo data's) reads it again, so that it
+     * keeps the profile a dashboard switched to ({@code PUT /configs} with a path or a payload), as mihomo's
+     * providers update within the running config. It read the start's file, which undid the switch. A reload asked
+     * for (SIGHUP, {@code PUT /configs} without a body) reads the start's file, as mihomo's does.
+     */
+    private volatile ConfigSource running;
     private final AtomicBoolean pending = new AtomicBoolean();
     /** Whether the reload pending is only a refresh: no {@link #request()} came since the last one started. */
     private final AtomicBoolean refreshOnly = new AtomicBoolean(true);
@@ -57,6 +59,7 @@ public final class Reloader implements AutoCloseable {
     public Reloader(Turnout turnout, ConfigSource source) {
         this.turnout = turnout;
         this.source = source;
+        this.running = source;
         this.warned = java.util.Set.copyOf(turnout.config().warnings());
         scheduleProviderRefresh(turnout.config());
         scheduleGeoRefresh(turnout.config());
@@ -83,40 +86,26 @@ public final class Reloader implements AutoCloseable {
     }
 
     /**
-     * http rule providers are refreshed every {@code interval}: a reload then downloads the copies that have
-     * grown older than their interval (and re-reads the config file with them). The first comes when the oldest
-     * copy reaches its interval: at once for one the start found stale, which it used as it was.
+     * http rule and proxy providers: once a second, the running config's copies are looked at (a few file dates), and
+     * a refresh downloads those due ({@link ProviderRefresh}): older than their interval (at once for one the start
+     * found stale, which it used as it was), or missing. Open flows keep the node they started on; a select choice
+     * that still exists is kept.
      */
     private void scheduleProviderRefresh(Config config) {
-        List<ProviderEntry> http = config.providers().values().stream()
-                .filter(p -> "http".equals(p.type()) && p.intervalSeconds() > 0).toList();
-        long seconds = http.stream().mapToLong(ProviderEntry::intervalSeconds).min().orElse(0);
-        if (seconds > 0) {
-            long first = Math.max(1, http.stream().mapToLong(ProviderLoader::secondsUntilStale).min().orElse(seconds));
-            timer.scheduleWithFixedDelay(this::refresh, first, seconds, TimeUnit.SECONDS);
-            log.info("http rule providers refresh every {} s (next in {} s)", seconds, first);
-        }
-        scheduleProxyProviderRefresh(config);
-    }
-
-    /**
-     * http proxy providers likewise: each is checked on its own interval and, when its copy is due, a reload
-     * downloads it and swaps the new nodes in. Open flows keep the node they started on; a select choice that
-     * still exists is kept.
-     */
-    private void scheduleProxyProviderRefresh(Config config) {
-        for (ProxyProviderEntry p : config.proxyProviders().values()) {
-            if (p.http() && p.intervalSeconds() > 0) {
-                String name = p.name();
-                timer.scheduleWithFixedDelay(() -> {
-                    ProxyProviderEntry now = turnout.config().proxyProviders().get(name);
-                    if (now != null && ProxyProviders.due(now)) {
-                        refresh();
-                    }
-                }, 1, Math.max(1, Math.min(p.intervalSeconds(), 60)), TimeUnit.SECONDS); // at once if the start found it stale
-                log.info("proxy provider '{}' refreshes every {} s", name, p.intervalSeconds());
+        ProviderRefresh copies = new ProviderRefresh(config, System::nanoTime);
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                if (copies.due(turnout.config())) {
+                    refresh();
+                }
+            } catch (RuntimeException e) {
+                log.debug("looking at the providers' copies", e); // a task that throws is never run again
             }
-        }
+        }, 1, 1, TimeUnit.SECONDS);
+        config.providers().values().stream().filter(p -> "http".equals(p.type()) && p.intervalSeconds() > 0)
+                .forEach(p -> log.info("rule provider '{}' refreshes every {} s", p.name(), p.intervalSeconds()));
+        config.proxyProviders().values().stream().filter(p -> p.http() && p.intervalSeconds() > 0)
+                .forEach(p -> log.info("proxy provider '{}' refreshes every {} s", p.name(), p.intervalSeconds()));
     }
 
     /** Asks for a reload soon; never blocks, safe from a signal handler. */
@@ -144,7 +133,7 @@ public final class Reloader implements AutoCloseable {
         boolean refresh = refreshOnly.getAndSet(true);
         try {
             if (refresh) {
-                load(source, true);
+                load(running, true);
             } else {
                 reloadNow();
             }
@@ -168,6 +157,7 @@ public final class Reloader implements AutoCloseable {
      */
     public synchronized void reloadFrom(ConfigSource from) throws ConfigException {
         load(from, false);
+        running = from;
     }
 
     /** @param keepingPorts a refresh: the proxy ports stay as they run ({@link Turnout#refresh}) */
