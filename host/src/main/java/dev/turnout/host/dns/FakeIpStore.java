@@ -15,6 +15,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -65,6 +68,8 @@ import org.slf4j.LoggerFactory;
 public final class FakeIpStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FakeIpStore.class);
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
     private static final String MAGIC = "turnout-fake-ip 1";
     private static final String JOURNAL_MAGIC = "turnout-fake-ip-journal 1";
     /** About 60,000 records of a typical name; compaction then writes a snapshot of the same order of size. */
@@ -604,8 +609,12 @@ public final class FakeIpStore implements AutoCloseable {
         Files.createDirectories(path.toAbsolutePath().getParent());
         // One writer, so the position simply follows the records; a leftover file of this generation (none
         // should exist: generations only grow) is started afresh.
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+        // Owner only, as the snapshot (a temporary file's mode): every name anyone looked up is in it.
+        FileChannel ch = path.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? FileChannel.open(path, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING), OWNER_ONLY)
+                : FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING);
         StringBuilder header = new StringBuilder(JOURNAL_MAGIC);
         for (FakeIpPool p : pools) {
             header.append(' ').append(p.range());

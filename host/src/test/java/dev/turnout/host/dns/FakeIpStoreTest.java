@@ -139,6 +139,26 @@ class FakeIpStoreTest {
     }
 
     @Test
+    void theJournalIsTheOwnersOnlyAsTheSnapshotIs() throws Exception {
+        assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "no POSIX permissions here");
+        Path file = dir.resolve("fake-ip.cache");
+        FakeIpPool p = pool();
+        FakeIpStore store = new FakeIpStore(file, List.of(p));
+        store.open();
+        p.assign("a-name-someone-looked-up.test");
+        try (var files = Files.list(dir)) {
+            List<Path> all = files.toList();
+            assertEquals(2, all.size(), all.toString());
+            for (Path f : all) {
+                assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(f)), f.toString());
+            }
+        } finally {
+            store.close();
+        }
+    }
+
+    @Test
     void aCacheThatWasThereStaysThoughNothingWasHandedOut() throws Exception {
         Path file = dir.resolve("fake-ip.cache");
         new FakeIpStore(file, List.of(pool())).save();
