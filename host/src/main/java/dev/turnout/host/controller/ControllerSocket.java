@@ -2,6 +2,9 @@ package dev.turnout.host.controller;
 
 import dev.turnout.host.files.FileProblems;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -47,9 +50,27 @@ final class ControllerSocket {
             } catch (NoSuchFileException e) {
                 return;
             }
+            if (answers(path)) {
+                throw new IllegalArgumentException("external-controller-unix: another program listens on " + path
+                        + "; Turnout removes only a socket nobody listens on (one a killed run left)");
+            }
             Files.delete(path);
         } catch (IOException e) {
             throw new IllegalArgumentException("external-controller-unix " + path + ": " + FileProblems.why(e, path), e);
+        }
+    }
+
+    /**
+     * Whether a program listens on the socket at {@code path}: a connection is taken or waits in its backlog. A socket
+     * a killed run left refuses it.
+     */
+    private static boolean answers(Path path) {
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.configureBlocking(false);
+            probe.connect(UnixDomainSocketAddress.of(path));
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

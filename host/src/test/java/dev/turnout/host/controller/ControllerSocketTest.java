@@ -59,6 +59,18 @@ class ControllerSocketTest {
     }
 
     @Test
+    void aSocketAnotherProgramListensOnIsLeftToIt() throws Exception {
+        Path socket = home.resolve("other-service.sock");
+        try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            other.bind(UnixDomainSocketAddress.of(socket));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ControllerSocket.prepare(socket));
+            assertTrue(e.getMessage().contains("another program listens on " + socket), e.getMessage());
+            assertTrue(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "its socket is still there");
+        }
+    }
+
+    @Test
     void theSocketIsItsUsersAloneAndRemovedAtCloseButNeverAnotherFile() throws Exception {
         Path socket = home.resolve("ctl.sock");
         leaveSocketAt(socket);
