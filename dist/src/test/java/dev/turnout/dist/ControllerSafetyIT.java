@@ -181,6 +181,42 @@ class ControllerSafetyIT {
         assertEquals(204, back.status(), back::toString);
     }
 
+    /**
+     * A config given as a payload (or in a file of the config's folder) may name files and folders only there and in
+     * SAFE_PATHS: before, {@code external-ui: /} served any file through /ui/ with no secret, a rule provider's error
+     * quoted /etc/shadow's first line, and a socket path took another program's place.
+     */
+    @Test
+    void aGivenConfigNamesFilesOnlyInTheConfigsFolderAndSafePaths() throws Exception {
+        String secret = outside.resolve("secret.yaml").toString();
+        Map<String, String> payloads = Map.of(
+                "external-ui", "external-ui: " + outside + "\n",
+                "rule provider 'x'", "rule-providers:\n  x: {type: file, behavior: domain, path: " + secret + "}\n",
+                "proxy provider 'p'", "proxy-providers:\n  p: {type: file, path: " + secret + "}\n",
+                "external-controller-unix", "external-controller-unix: " + outside.resolve("ctl.sock") + "\n");
+        for (Map.Entry<String, String> e : payloads.entrySet()) {
+            String yaml = configText("global").replace("rules:", e.getValue() + "rules:");
+            Api.Response r = api.call("PUT", "/configs", Json.write(Map.of("payload", yaml)));
+            assertEquals(400, r.status(), e.getKey() + ": " + r);
+            String message = String.valueOf(r.object().get("message"));
+            assertTrue(message.contains(e.getKey() + ": path ") && message.contains(" is outside the config's folder"),
+                    message);
+            assertFalse(r.body().contains(LEAK), r::toString);
+            assertEquals("rule", mode(), "nothing changed");
+        }
+        assertFalse(Files.exists(outside.resolve("ctl.sock")));
+        assertFalse(turnout.log().contains(LEAK), turnout.log());
+        Api.Response ui = api.get("/ui/secret.yaml");
+        assertFalse(ui.body().contains(LEAK), ui::toString);
+
+        Files.writeString(home.resolve("ui-outside.yaml"), configText("global").replace("rules:",
+                "external-ui: " + outside + "\nrules:"));
+        Api.Response file = api.call("PUT", "/configs", Json.write(Map.of("path",
+                home.resolve("ui-outside.yaml").toString())));
+        assertEquals(400, file.status(), file::toString);
+        assertEquals("rule", mode());
+    }
+
     @Test
     void aListedOriginIsNotAValidOriginUnlessItIsOne() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad-cors.yaml"), String.join("\n",

@@ -567,19 +567,22 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         onWorker(call, RELOAD_FAILED, () -> {
             if (payload != null) {
                 Config current = t.config();
-                controller.reloader().reloadFrom(
-                        () -> ConfigLoader.parse(payload, "(controller payload)", null, current.baseDir()));
+                controller.reloader().reloadFrom(() -> GivenConfigs.confined(
+                        ConfigLoader.parse(payload, "(controller payload)", null, current.baseDir()),
+                        controller.safePaths()));
             } else if (checked != null) {
                 // Wrapped in the source, since the running config's later refreshes read it again too.
                 controller.reloader().reloadFrom(() -> {
+                    Config read;
                     try {
-                        return ConfigLoader.load(checked, null);
+                        read = ConfigLoader.load(checked, null);
                     } catch (ConfigException e) {
                         // The message quotes what the file says; the API (and /logs) must not become a way to read
                         // files, so only the place is told, and `turnout check` tells the rest on the machine.
                         throw new ConfigException(e.origin(), "not a valid config; `turnout check -c " + checked
                                 + "` says why");
                     }
+                    return GivenConfigs.confined(read, controller.safePaths());
                 });
             } else {
                 controller.reloader().reloadNow();

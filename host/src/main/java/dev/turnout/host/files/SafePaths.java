@@ -2,6 +2,7 @@ package dev.turnout.host.files;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -72,6 +73,33 @@ public final class SafePaths {
             } catch (IOException e) {
                 // A root that does not exist holds nothing.
             }
+        }
+        throw refused(requested);
+    }
+
+    /**
+     * As {@link #check}, for a file or folder Turnout may make there (a download's copy, a dashboard's folder, a
+     * socket): the name must lie inside an allowed folder, and so must the real path of the nearest part of it that
+     * exists, so that a symbolic link inside leads nowhere else.
+     */
+    public void checkPlace(Path requested) throws Refused {
+        Path asked = requested.toAbsolutePath().normalize();
+        if (roots.stream().noneMatch(asked::startsWith)) {
+            throw refused(requested);
+        }
+        Path existing = asked;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        try {
+            Path real = existing == null ? asked : existing.toRealPath();
+            for (Path root : roots) {
+                if (Files.exists(root) && real.startsWith(root.toRealPath())) {
+                    return;
+                }
+            }
+        } catch (IOException e) {
+            // Unreadable on the way: not somewhere a file of Turnout's may be.
         }
         throw refused(requested);
     }

@@ -54,6 +54,20 @@ class SafePathsTest {
     }
 
     @Test
+    void aPlaceToMakeSomethingMayNotBeYetButMustBeInside() throws Exception {
+        SafePaths safe = home(null);
+        safe.checkPlace(dir.resolve("home/ui/metacubexd"));
+        safe.checkPlace(dir.resolve("home/config.yaml"));
+        assertThrows(SafePaths.Refused.class, () -> safe.checkPlace(dir.resolve("home/../elsewhere/ui")));
+        assertThrows(SafePaths.Refused.class, () -> safe.checkPlace(Path.of("/")));
+        assertThrows(SafePaths.Refused.class, () -> safe.checkPlace(Path.of("/etc/cron.d")));
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Files.createSymbolicLink(dir.resolve("home/link"), outside);
+        assertThrows(SafePaths.Refused.class, () -> safe.checkPlace(dir.resolve("home/link/ui")),
+                "a link inside leads outside");
+    }
+
+    @Test
     void theRootFolderAllowsNothing() throws Exception {
         SafePaths safe = new SafePaths(List.of(Path.of("/")), "the home folder", "/");
         assertThrows(SafePaths.Refused.class, () -> safe.check(Path.of("/etc/hostname")));

@@ -1,0 +1,65 @@
+package dev.turnout.host.controller;
+
+import dev.turnout.host.config.Config;
+import dev.turnout.host.config.ConfigException;
+import dev.turnout.host.config.ProviderEntry;
+import dev.turnout.host.config.ProxyProviderEntry;
+import dev.turnout.host.files.SafePaths;
+import dev.turnout.rules.Origin;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A config given to the controller ({@code PUT /configs}, as a payload or a file's path) names files and folders only
+ * where the controller may read ({@link SafePaths}: the config's folder and {@code SAFE_PATHS}). Without this, whoever
+ * holds the secret (or reaches a controller that has none) could have Turnout, often root, serve any file through
+ * {@code /ui/} ({@code external-ui: /}), unpack a zip of theirs over any folder ({@code external-ui-url} and
+ * {@code POST /upgrade/ui}), quote any file's lines in a rule provider's error ({@code path: /etc/shadow}), or take
+ * any socket's place ({@code external-controller-unix}). The config Turnout started with, and a SIGHUP's, are the
+ * machine user's own and keep mihomo's rules.
+ */
+final class GivenConfigs {
+
+    private GivenConfigs() {
+    }
+
+    /** {@code c} when every path it names is allowed; else every one that is not, at its line. */
+    static Config confined(Config c, SafePaths safe) throws ConfigException {
+        List<ConfigException> refused = new ArrayList<>();
+        for (ProviderEntry p : c.providers().values()) {
+            place(p.path(), p.origin(), "rule provider '" + p.name() + "'", safe, refused);
+        }
+        for (ProxyProviderEntry p : c.proxyProviders().values()) {
+            place(p.path(), p.origin(), "proxy provider '" + p.name() + "'", safe, refused);
+        }
+        Path ui;
+        try {
+            ui = Controller.uiFolder(c);
+        } catch (IllegalArgumentException e) {
+            ui = null; // the reload says what is wrong with it
+        }
+        place(ui, c.originOf("external-ui"), "external-ui", safe, refused);
+        String unix = c.externalControllerUnix();
+        if (unix != null && !unix.isBlank()) {
+            place(ControllerSocket.resolve(c.baseDir(), unix), c.originOf("external-controller-unix"),
+                    "external-controller-unix", safe, refused);
+        }
+        if (!refused.isEmpty()) {
+            throw ConfigException.of(refused);
+        }
+        return c;
+    }
+
+    private static void place(Path path, Origin origin, String what, SafePaths safe, List<ConfigException> refused) {
+        if (path == null) {
+            return;
+        }
+        try {
+            safe.checkPlace(path);
+        } catch (SafePaths.Refused e) {
+            refused.add(new ConfigException(origin, what + ": " + e.getMessage() + "; a config given to the controller"
+                    + " names files there only"));
+        }
+    }
+}
