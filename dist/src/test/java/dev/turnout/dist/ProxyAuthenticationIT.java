@@ -158,6 +158,33 @@ class ProxyAuthenticationIT {
                 this::log);
     }
 
+    /**
+     * A LAN client, even one with a login, may not reach this machine's loopback through the proxy: the controller
+     * there has no secret (the README keeps such a one off other machines) and other services trust loopback too.
+     * Before, an HTTP or SOCKS5 request for 127.0.0.1:9090 read and changed the config from the LAN. Programs of this
+     * machine still may, by whichever of its addresses they reach the proxy.
+     */
+    @Test
+    void aLanClientMayNotReachThisMachinesLoopbackThroughTheProxy() throws Exception {
+        host.awaitTcpPort(9090, Duration.ofSeconds(20));
+        String login = USER + ":" + PASSWORD.replace(":", "%3A") + "@";
+        for (String target : List.of("http://127.0.0.1:9090/configs", "http://localhost:9090/configs",
+                "http://0.0.0.0:9090/configs")) {
+            for (String proxy : List.of("http://" + login + HOST + ":7890", "socks5h://" + login + HOST + ":7890",
+                    "socks5://" + login + HOST + ":7890")) {
+                Netns.Result r = lan.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10", "-o", "/dev/null",
+                        "-w", "%{http_code}", "-x", proxy, target);
+                assertTrue(r.stdout().equals("502") || r.exitCode() != 0 && r.stdout().equals("000"),
+                        () -> proxy + " " + target + ": " + r.stdout() + " " + r.stderr() + log());
+            }
+        }
+        assertTrue(log().contains("is this machine's loopback, which a client of another machine (" + LAN
+                + ") may not reach"), this::log);
+        Netns.Result own = host.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10", "-o", "/dev/null",
+                "-w", "%{http_code}", "-x", "http://" + login + HOST + ":7890", "http://127.0.0.1:9090/configs");
+        assertEquals("200", own.stdout(), () -> "a program of this machine by its LAN address: " + own.stderr() + log());
+    }
+
     @Test
     void theControllerNamesTheUsersAndNeverThePasswords() throws Exception {
         host.awaitTcpPort(9090, Duration.ofSeconds(20));

@@ -24,10 +24,23 @@ final class HostDatagramSession implements DatagramSession {
     private record Resolved(String host, InetSocketAddress to) {
     }
 
-    HostDatagramSession(DatagramChannel channel, Resolver resolver, Receiver receiver) {
+    /** Whether the client is a program of this machine, which may send to its loopback ({@link LoopbackGuard}). */
+    private final boolean mayReachLoopback;
+
+    HostDatagramSession(DatagramChannel channel, Resolver resolver, Receiver receiver, boolean mayReachLoopback) {
         this.channel = channel;
         this.resolver = resolver;
         this.receiver = receiver;
+        this.mayReachLoopback = mayReachLoopback;
+    }
+
+    /** Sends {@code payload} to {@code to}, unless {@code to} is this machine and the client may not reach it. */
+    private void write(ByteBuf payload, InetSocketAddress to) {
+        if (!mayReachLoopback && LoopbackGuard.isThisMachine(to.getAddress())) {
+            payload.release();
+            return;
+        }
+        channel.writeAndFlush(new DatagramPacket(payload, to), channel.voidPromise());
     }
 
     ChannelHandler inboundHandler() {
@@ -46,15 +59,14 @@ final class HostDatagramSession implements DatagramSession {
             return;
         }
         if (destination.hasAddress()) {
-            channel.writeAndFlush(new DatagramPacket(payload, new InetSocketAddress(destination.address(), destination.port())),
-                    channel.voidPromise());
+            write(payload, new InetSocketAddress(destination.address(), destination.port()));
             return;
         }
         Resolved known = resolved;
         if (known != null && destination.host().equals(known.host()) && known.to().getPort() == destination.port()) {
             // The name's address, looked up for the session's first datagram: not again for every one (a QUIC
             // download is thousands a second), as mihomo's UDP session resolves once.
-            channel.writeAndFlush(new DatagramPacket(payload, known.to()), channel.voidPromise());
+            write(payload, known.to());
             return;
         }
         resolver.resolve(destination.host(), channel.eventLoop()).addListener(f -> {
@@ -64,7 +76,7 @@ final class HostDatagramSession implements DatagramSession {
             }
             InetSocketAddress to = new InetSocketAddress((InetAddress) f.getNow(), destination.port());
             resolved = new Resolved(destination.host(), to);
-            channel.writeAndFlush(new DatagramPacket(payload, to), channel.voidPromise());
+            write(payload, to);
         });
     }
 

@@ -98,7 +98,11 @@ public final class HostDialer implements Dialer {
         Promise<Channel> promise = loop.newPromise();
         Destination d = flow.destination();
         if (d.hasAddress()) {
-            Channel attempt = connect(new InetSocketAddress(d.address(), d.port()), loop, promise);
+            InetSocketAddress target = new InetSocketAddress(d.address(), d.port());
+            if (!LoopbackGuard.allows(flow.source(), d.address())) {
+                return promise.setFailure(LoopbackGuard.refusal(flow.source(), target));
+            }
+            Channel attempt = connect(target, loop, promise);
             // Cancelled when the application left while this connected: the attempt goes too, rather than waiting
             // in SYN-SENT for its answer or its timeout (Attempts does the same for a name's addresses).
             promise.addListener(p -> {
@@ -114,7 +118,12 @@ public final class HostDialer implements Dialer {
                 return;
             }
             @SuppressWarnings("unchecked")
-            List<InetAddress> all = (List<InetAddress>) f.getNow();
+            List<InetAddress> found = (List<InetAddress>) f.getNow();
+            List<InetAddress> all = found.stream().filter(a -> LoopbackGuard.allows(flow.source(), a)).toList();
+            if (all.isEmpty() && !found.isEmpty()) {
+                promise.tryFailure(LoopbackGuard.refusal(flow.source(), new InetSocketAddress(found.get(0), d.port())));
+                return;
+            }
             new Attempts(d.host(), all.stream().map(a -> new InetSocketAddress(a, d.port())).toList(), loop,
                     promise).start();
         });
@@ -310,7 +319,8 @@ public final class HostDialer implements Dialer {
                 cf.channel().close();
                 return;
             }
-            HostDatagramSession session = new HostDatagramSession((DatagramChannel) cf.channel(), resolver, receiver);
+            HostDatagramSession session = new HostDatagramSession((DatagramChannel) cf.channel(), resolver, receiver,
+                    flow.source() == null || LoopbackGuard.isLocal(flow.source().getAddress()));
             cf.channel().pipeline().addLast(session.inboundHandler());
             promise.trySuccess(session);
         });

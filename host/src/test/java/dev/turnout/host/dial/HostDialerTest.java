@@ -194,6 +194,41 @@ class HostDialerTest {
     }
 
     @Test
+    void aClientOfAnotherMachineMayNotReachThisMachinesLoopbackByAddressOrByName() throws Exception {
+        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
+        try (ServerSocket s = new ServerSocket(0, 8, InetAddress.getByName("127.0.0.1"));
+             SystemResolver resolver = new SystemResolver(Map.of("dev.test",
+                     java.util.List.of(InetAddress.getByName("127.0.0.1"))))) {
+            HostDialer dialer = new HostDialer(() -> SocketBinder.NONE, resolver, 2000);
+            java.net.InetSocketAddress lan = new java.net.InetSocketAddress("203.0.113.77", 50000);
+            java.net.InetSocketAddress here = new java.net.InetSocketAddress("127.0.0.1", 50000);
+            for (Destination d : new Destination[] {Destination.ofAddress(InetAddress.getByName("127.0.0.1"),
+                    s.getLocalPort()), Destination.ofHost("dev.test", s.getLocalPort()),
+                    Destination.ofAddress(InetAddress.getByName("0.0.0.0"), s.getLocalPort())}) {
+                Future<Channel> refused = dialer.openStream(new Metadata(Network.TCP, d, lan, "mixed", null),
+                        loops.next());
+                assertTrue(refused.await(10, TimeUnit.SECONDS));
+                assertTrue(refused.cause() instanceof java.net.ConnectException, d + ": " + refused.cause());
+                assertTrue(refused.cause().getMessage().endsWith(":" + s.getLocalPort() + " is this machine's"
+                        + " loopback, which a client of another machine (203.0.113.77) may not reach"),
+                        refused.cause().getMessage());
+
+                Future<Channel> local = dialer.openStream(new Metadata(Network.TCP, d, here, "mixed", null),
+                        loops.next());
+                assertTrue(local.await(10, TimeUnit.SECONDS));
+                assertTrue(local.isSuccess(), d + " from this machine: " + local.cause());
+                local.getNow().close();
+                Future<Channel> own = dialer.openStream(Metadata.internal(Network.TCP, d), loops.next());
+                assertTrue(own.await(10, TimeUnit.SECONDS));
+                assertTrue(own.isSuccess(), d + " for Turnout itself (a proxy server on loopback): " + own.cause());
+                own.getNow().close();
+            }
+        } finally {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void nettysWordsForAnUnreachableNetworkBecomePlainOnesOfTheSameKind() {
         java.net.InetSocketAddress to = new java.net.InetSocketAddress("2001:db8::1", 443);
         // What Netty 4.2.18 makes of EHOSTUNREACH and ENETUNREACH: a NoRouteToHostException without a message,
