@@ -11,9 +11,13 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** A UDP socket of the host's that sends to any destination, resolving names first, and hands replies on. */
 final class HostDatagramSession implements DatagramSession {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HostDatagramSession.class);
 
     private final DatagramChannel channel;
     private final Resolver resolver;
@@ -48,6 +52,15 @@ final class HostDatagramSession implements DatagramSession {
             @Override
             protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
                 receiver.receive(packet.sender(), packet.content());
+            }
+
+            /**
+             * A datagram the kernel refused (to port 0: EINVAL; a full buffer) is lost as UDP loses one: said at
+             * debug. It reached Netty's tail, which warned in two lines for each, as often as an application sent.
+             */
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                LOG.debug("UDP socket {}: {}", ctx.channel().localAddress(), Causes.of(cause));
             }
         };
     }

@@ -4,6 +4,7 @@ import io.netty.bootstrap.AbstractBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
@@ -86,6 +87,19 @@ public final class Transport {
      */
     public static DatagramChannel newDatagramChannel() {
         DatagramChannel ch = EPOLL ? new EpollDatagramChannel() : KQUEUE ? new KQueueDatagramChannel() : new NioDatagramChannel();
+        return readingWholeDatagrams(ch);
+    }
+
+    /**
+     * The largest UDP payload (IPv4's 65,507, IPv6's 65,527 without jumbograms), each read's buffer: Netty's default,
+     * 2,048 bytes, cut every longer datagram there without a word (a reply of 9,000 bytes through the TUN reached the
+     * application as its first 2,048, and so would a DNS answer past 2,048). The buffer is pooled and given back as
+     * soon as the datagram has been passed on.
+     */
+    static final int MAX_DATAGRAM_BYTES = 65_535;
+
+    private static DatagramChannel readingWholeDatagrams(DatagramChannel ch) {
+        ch.config().setRecvByteBufAllocator(new FixedRecvByteBufAllocator(MAX_DATAGRAM_BYTES));
         DatagramReadsEndAtClose.install(ch);
         return ch;
     }
@@ -98,8 +112,7 @@ public final class Transport {
         SocketProtocolFamily family = ipv4 ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
         DatagramChannel ch = EPOLL ? new EpollDatagramChannel(family) : KQUEUE ? new KQueueDatagramChannel(family)
                 : new NioDatagramChannel();
-        DatagramReadsEndAtClose.install(ch);
-        return ch;
+        return readingWholeDatagrams(ch);
     }
 
     /** A listening TCP socket of one address family where the transport is native, as for datagrams above. */

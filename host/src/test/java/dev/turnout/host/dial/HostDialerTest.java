@@ -229,6 +229,79 @@ class HostDialerTest {
     }
 
     @Test
+    void aDatagramSessionHandsOnRepliesOfEverySizeWhole() throws Exception {
+        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
+        try (java.net.DatagramSocket echo = new java.net.DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+            Thread server = new Thread(() -> {
+                byte[] buf = new byte[65_535];
+                try {
+                    for (int i = 0; i < 4; i++) {
+                        java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+                        echo.receive(p);
+                        echo.send(new java.net.DatagramPacket(buf, p.getLength(), p.getSocketAddress()));
+                    }
+                } catch (java.io.IOException e) {
+                    // closed
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            java.util.concurrent.LinkedBlockingQueue<Integer> sizes = new java.util.concurrent.LinkedBlockingQueue<>();
+            HostDialer dialer = new HostDialer(() -> SocketBinder.NONE, new SystemResolver(Map.of()), 2000);
+            Future<dev.turnout.api.DatagramSession> open = dialer.openDatagram(Metadata.internal(Network.UDP,
+                    Destination.ofAddress(InetAddress.getByName("127.0.0.1"), echo.getLocalPort())), loops.next(),
+                    (from, content) -> {
+                        sizes.add(content.readableBytes());
+                        content.release();
+                    });
+            assertTrue(open.await(10, TimeUnit.SECONDS) && open.isSuccess(), String.valueOf(open.cause()));
+            for (int size : new int[] {100, 2049, 9000, 65_507}) {
+                open.getNow().send(Destination.ofAddress(InetAddress.getByName("127.0.0.1"), echo.getLocalPort()),
+                        io.netty.buffer.Unpooled.wrappedBuffer(new byte[size]));
+                assertEquals(size, sizes.poll(10, TimeUnit.SECONDS), "Netty's 2,048-byte reads cut it");
+            }
+            open.getNow().close();
+        } finally {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aDatagramTheKernelRefusesIsLostQuietlyAndTheSessionGoesOn() throws Exception {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        root.addAppender(logged);
+        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
+        try (java.net.DatagramSocket echo = new java.net.DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+            echo.setSoTimeout(10_000);
+            HostDialer dialer = new HostDialer(() -> SocketBinder.NONE, new SystemResolver(Map.of()), 2000);
+            Future<dev.turnout.api.DatagramSession> open = dialer.openDatagram(Metadata.internal(Network.UDP,
+                    Destination.ofAddress(InetAddress.getByName("127.0.0.1"), echo.getLocalPort())), loops.next(),
+                    (from, content) -> content.release());
+            assertTrue(open.await(10, TimeUnit.SECONDS) && open.isSuccess(), String.valueOf(open.cause()));
+            for (int i = 0; i < 20; i++) { // port 0: sendmsg answers EINVAL
+                open.getNow().send(Destination.ofAddress(InetAddress.getByName("127.0.0.1"), 0),
+                        io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {1}));
+            }
+            open.getNow().send(Destination.ofAddress(InetAddress.getByName("127.0.0.1"), echo.getLocalPort()),
+                    io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {2}));
+            java.net.DatagramPacket got = new java.net.DatagramPacket(new byte[16], 16);
+            echo.receive(got);
+            assertEquals(2, got.getData()[0], "the session still sends");
+            open.getNow().close();
+        } finally {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            root.detachAppender(logged);
+        }
+        assertEquals(java.util.List.of(), logged.list.stream()
+                .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+                .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList());
+    }
+
+    @Test
     void nettysWordsForAnUnreachableNetworkBecomePlainOnesOfTheSameKind() {
         java.net.InetSocketAddress to = new java.net.InetSocketAddress("2001:db8::1", 443);
         // What Netty 4.2.18 makes of EHOSTUNREACH and ENETUNREACH: a NoRouteToHostException without a message,
