@@ -108,6 +108,10 @@ final class SystemStack {
     private static final int BUFFER_SIZE = 65536;
     private static final long EMBRYONIC_MILLIS = 30_000;
     private static final long CLOSED_LINGER_MILLIS = 10_000;
+    /** A full table frees entries never accepted and idle this long; a real handshake takes a round trip. */
+    static final long CROWDED_EMBRYONIC_MILLIS = 1_000;
+    /** At most one sweep of a full table this often, so a flood does not have each SYN walk the table. */
+    private static final long CROWDED_SWEEP_MILLIS = 100;
 
     private final Addressing ad;
     private final Limits limits;
@@ -164,6 +168,8 @@ final class SystemStack {
     private final long[] drops = new long[DropReason.values().length];
     private int ipId;
     private long now;
+    private long lastCrowdedSweep = Long.MIN_VALUE / 2;
+    private long lastCrowdedWarning = Long.MIN_VALUE / 2;
     private boolean closed;
     private boolean refuseIpv6;
     /** The kernel's share of the rewriting (TCP flows past their SYN), or null: all of it here. */
@@ -411,7 +417,8 @@ final class SystemStack {
      */
     private int forwardSlot(int fam, long sHi, long sLo, int sport, long dHi, long dLo, int dport, int flags) {
         int slot = nat.find(fam, sHi, sLo, sport, dHi, dLo, dport);
-        boolean syn = (flags & (IpPacket.SYN | IpPacket.ACK | IpPacket.RST)) == IpPacket.SYN;
+        // SYN+FIN opens nothing: the kernel discards it, and its entry would only take a slot for 30 s.
+        boolean syn = (flags & (IpPacket.SYN | IpPacket.ACK | IpPacket.RST | IpPacket.FIN)) == IpPacket.SYN;
         if (slot >= 0 && syn && nat.state(slot) == TcpNat.CLOSED) {
             // The application reuses its port for a new connection: start afresh on a new NAT port, away
             // from the old one's TIME_WAIT.
@@ -423,6 +430,17 @@ final class SystemStack {
                 return -1;
             }
             slot = nat.open(fam, sHi, sLo, sport, dHi, dLo, dport, now);
+            if (slot < 0 && now - lastCrowdedSweep >= CROWDED_SWEEP_MILLIS) {
+                lastCrowdedSweep = now;
+                int freed = nat.expireEmbryonic(now, CROWDED_EMBRYONIC_MILLIS);
+                if (now - lastCrowdedWarning >= 60_000) {
+                    lastCrowdedWarning = now;
+                    log.warn("TCP NAT table full ({} connections): freed {} never accepted and idle for {} ms (SYNs"
+                            + " nobody completed); said at most once a minute", nat.capacity(), freed,
+                            CROWDED_EMBRYONIC_MILLIS);
+                }
+                slot = nat.open(fam, sHi, sLo, sport, dHi, dLo, dport, now);
+            }
             if (slot < 0) {
                 return -2;
             }

@@ -14,7 +14,8 @@ import java.util.function.IntConsumer;
  * connection to the tunnel; from then on it lives as long as that connection (the relay's idle timeout
  * ends idle ones); after the connection closes it stays {@code closedLingerMillis} so the closing packets
  * still map. An entry never accepted (the SYN was lost, the backlog was full) expires after
- * {@code embryonicMillis} without packets. Bounded by its capacity; a SYN beyond it is dropped.
+ * {@code embryonicMillis} without packets, or sooner when the table is full ({@link #expireEmbryonic}). Bounded by
+ * its capacity; a SYN beyond it is dropped.
  * Owned by one event loop.
  */
 final class TcpNat {
@@ -144,6 +145,22 @@ final class TcpNat {
             byte s = state[slot];
             if ((s == EMBRYONIC && now - lastSeen[slot] > embryonicMillis)
                     || (s == CLOSED && now - lastSeen[slot] > closedLingerMillis)) {
+                remove(slot);
+                freed++;
+            }
+        }
+        return freed;
+    }
+
+    /**
+     * Frees the entries never accepted that have seen nothing for {@code idleMillis}, however long their own expiry:
+     * what a full table gives up first, since a flood of SYNs nobody completes (from an application, or a LAN host
+     * through a gateway) would otherwise hold every slot for {@code embryonicMillis} and refuse every new connection.
+     */
+    int expireEmbryonic(long now, long idleMillis) {
+        int freed = 0;
+        for (int slot = 0; slot < state.length; slot++) {
+            if (state[slot] == EMBRYONIC && now - lastSeen[slot] > idleMillis) {
                 remove(slot);
                 freed++;
             }

@@ -619,6 +619,43 @@ class SystemStackTest {
     }
 
     @Test
+    void aSynWithFinOpensNothing() throws Exception {
+        byte[] synFin = TestPackets.tcp(A4, 40030, ip("203.0.113.5"), 80, IpPacket.SYN | IpPacket.FIN, new byte[0]);
+        assertEquals(null, inject(synFin), "the kernel discards it: no entry to hold a slot for 30 s");
+        assertEquals(0, onLoop(stack::stats).tcpFlows());
+    }
+
+    /**
+     * SYNs nobody completes (a flood from an application, or a LAN host through a gateway) filled the table in
+     * seconds and refused every new connection for the 30 s their entries lived. A full table now gives up the
+     * entries never accepted that have been idle a second.
+     */
+    @Test
+    void aFullTableGivesUpConnectionsNeverAcceptedToANewOne() throws Exception {
+        SystemStack small = new SystemStack(
+                SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), P4, null, 0),
+                new SystemStack.Limits(9000, 100, 1024, 100, 60_000, 4), 0, tunnel, loop,
+                (buffer, address, length) -> true, null, HijackTargets.udp(List.of()), "tun");
+        onLoop(() -> {
+            small.setNow(1_000);
+            for (int i = 0; i < 101; i++) {
+                TestPackets.feed(small, TestPackets.tcp(A4, 41000 + i, ip("203.0.113.5"), 80, IpPacket.SYN,
+                        new byte[0]));
+            }
+            return null;
+        });
+        assertEquals(100, onLoop(small::stats).tcpFlows());
+        assertEquals(1, onLoop(small::stats).drops(DropReason.TCP_TABLE_FULL), "none idle a second yet");
+        onLoop(() -> {
+            small.setNow(2_500);
+            TestPackets.feed(small, TestPackets.tcp(A4, 42000, ip("203.0.113.5"), 80, IpPacket.SYN, new byte[0]));
+            return null;
+        });
+        assertEquals(1, onLoop(small::stats).tcpFlows(), "the flood's entries went, the new connection came in");
+        assertEquals(1, onLoop(small::stats).drops(DropReason.TCP_TABLE_FULL));
+    }
+
+    @Test
     void packetsOfAFamilyTheTunHasNoAddressForAreDroppedAsUnsupported() throws Exception {
         SystemStack v4Only = new SystemStack(SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), P4, null, 0),
                 new SystemStack.Limits(9000, 1000, 1024, 100, 60_000, 4), 0, tunnel, loop,
