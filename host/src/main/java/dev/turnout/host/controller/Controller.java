@@ -35,7 +35,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,8 +50,6 @@ public final class Controller implements AutoCloseable {
 
     /** Request bodies beyond this get 413: a config payload is large, but not this large. */
     public static final int MAX_BODY_BYTES = 1 << 20;
-    /** Open connections to the controller at once; more are closed on accept. */
-    public static final int MAX_CONNECTIONS = 256;
     static final int REQUEST_TIMEOUT_SECONDS = 60;
 
     private final Turnout turnout;
@@ -72,7 +69,8 @@ public final class Controller implements AutoCloseable {
     private final ExecutorService work;
     private final LogHub logs = new LogHub();
     private final Streams streams;
-    private final AtomicInteger connections = new AtomicInteger();
+    /** Open connections at once, by where they come from; more are closed on accept. */
+    private final ConnectionBudget budget = new ConnectionBudget();
     private volatile String logLevel;
     private volatile Restarter restarter;
     /** {@code external-controller}'s sockets, and {@code external-controller-tls}'s. Guarded by this. */
@@ -475,12 +473,10 @@ public final class Controller implements AutoCloseable {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                if (connections.incrementAndGet() > MAX_CONNECTIONS) {
-                    connections.decrementAndGet();
+                if (!budget.admit(ch, local)) {
                     ch.close();
                     return;
                 }
-                ch.closeFuture().addListener(f -> connections.decrementAndGet());
                 if (!local) {
                     tcpClients.add(ch);
                 }
@@ -516,6 +512,7 @@ public final class Controller implements AutoCloseable {
     private void http1(Channel ch, boolean local) {
         ch.pipeline().addLast("http", new HttpServerCodec(4096, 16 * 1024, 8192));
         ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES));
+        ch.pipeline().addLast("first-request", new FirstRequestDeadline());
         ch.pipeline().addLast("api", new ApiHandler(Controller.this, local));
     }
 
