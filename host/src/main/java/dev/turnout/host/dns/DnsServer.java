@@ -1,6 +1,7 @@
 package dev.turnout.host.dns;
 
 import dev.turnout.host.dial.Transport;
+import dev.turnout.host.platform.DescriptorShortage;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -49,6 +50,15 @@ public final class DnsServer implements AutoCloseable {
      * @param handler answers
      * @param group   from {@link Transport#newGroup}
      */
+    /**
+     * Accepts that fail for want of a descriptor (a client holding thousands of TCP connections open): said once while
+     * it lasts, the listener resting 100 ms between tries. Without it Netty warned at every try, once a second. Its
+     * own instance, not the proxy ports': at most one line more in a shortage, where the DNS service would otherwise
+     * need the runtime's handed through every start.
+     */
+    private static final DescriptorShortage SHORTAGE = new DescriptorShortage();
+    private Channel tcpListener;
+
     public DnsServer(InetSocketAddress listen, DnsHandler handler, EventLoopGroup group) {
         this.listen = listen;
         this.handler = handler;
@@ -90,6 +100,7 @@ public final class DnsServer implements AutoCloseable {
         udpAddress = (InetSocketAddress) udp.localAddress();
         InetSocketAddress tcpListen = new InetSocketAddress(listen.getAddress(), udpAddress.getPort());
         Channel tcp = Transport.bind(new ServerBootstrap().group(group).channel(Transport.serverChannelType())
+                .handler(SHORTAGE.acceptGuard())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -99,7 +110,13 @@ public final class DnsServer implements AutoCloseable {
                     }
                 }), tcpListen);
         channels.add(tcp);
+        tcpListener = tcp;
         tcpAddress = (InetSocketAddress) tcp.localAddress();
+    }
+
+    /** The listening TCP socket (for tests). */
+    synchronized Channel tcpListener() {
+        return tcpListener;
     }
 
     public synchronized InetSocketAddress udpAddress() {

@@ -106,6 +106,38 @@ class DnsServerTest {
     }
 
     @Test
+    void runningOutOfDescriptorsIsOneLineAndTcpQueriesAreAnsweredAfterwards() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.turnout.host.dial.Transport.isEpoll(),
+                "needs Netty's native transport for its accept(2) errors");
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        root.addAppender(logged);
+        try (DnsService dns = service(null)) {
+            io.netty.channel.Channel listener = dns.server().tcpListener();
+            for (int i = 0; i < 20; i++) { // what accept(2) raises when the process has no descriptor left
+                listener.pipeline().fireExceptionCaught(new io.netty.channel.unix.Errors.NativeIoException("accept",
+                        -24));
+            }
+            listener.eventLoop().submit(() -> { }).await(5, java.util.concurrent.TimeUnit.SECONDS);
+            Thread.sleep(300); // the listener rests 100 ms, then accepts again
+            DnsResponse t = tcpExchange(dns.server().tcpAddress(), DnsTestMessages.query(6, "after.example.com",
+                    DnsRecordType.A));
+            assertEquals(1, DnsTestMessages.addresses(t).size());
+            t.release();
+        } finally {
+            root.detachAppender(logged);
+        }
+        List<String> warnings = logged.list.stream()
+                .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+                .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+        assertEquals(1, warnings.size(), warnings::toString);
+        assertTrue(warnings.get(0).startsWith("out of file descriptors"), warnings::toString);
+    }
+
+    @Test
     void digGetsFakeAndFilteredAnswers() throws Exception {
         Required.that(Files.isExecutable(Path.of("/usr/bin/dig")), () -> "dig is not installed (apt-get install dnsutils)");
         try (DnsService dns = service(null)) {
