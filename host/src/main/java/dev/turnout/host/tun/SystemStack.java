@@ -888,7 +888,10 @@ final class SystemStack {
         int code = b.get(l4 + 1) & 0xFF;
         if (packet.version() == 4) {
             if (packet.protocol() != IpPacket.ICMP || type != 8 || code != 0 || !ad.has4()
-                    || ((packet.dst4() ^ ad.a4()) & mask4) != 0) {
+                    || ((packet.dst4() ^ ad.a4()) & mask4) != 0 || isSubnetBroadcastOrNetwork(packet.dst4())
+                    || Checksum.fold(Checksum.sum(b, l4, packet.length() - l4, 0)) != 0xFFFF) {
+                // RFC 1122 3.2.2.6 and 3.2.1.3: a request with a bad checksum is discarded, and no reply comes from
+                // the subnet's broadcast or network address (both were answered, the first with a bad checksum).
                 return DropReason.ICMP;
             }
             int src = b.getInt(12);
@@ -909,7 +912,9 @@ final class SystemStack {
         long dHi = b.getLong(24);
         long dLo = b.getLong(32);
         if (packet.protocol() != IpPacket.ICMPV6 || type != 128 || code != 0 || !ad.has6()
-                || ((dHi ^ ad.a6Hi()) & mask6Hi) != 0 || ((dLo ^ ad.a6Lo()) & mask6Lo) != 0) {
+                || ((dHi ^ ad.a6Hi()) & mask6Hi) != 0 || ((dLo ^ ad.a6Lo()) & mask6Lo) != 0
+                || Checksum.fold(Checksum.sum(b, l4, packet.length() - l4, Checksum.pseudo6(b, 8, 24,
+                        IpPacket.ICMPV6, packet.length() - l4))) != 0xFFFF) {
             return DropReason.ICMP;
         }
         // Swapping source and destination leaves the pseudo-header's sum as it was.
@@ -923,6 +928,12 @@ final class SystemStack {
         b.put(l4, (byte) 129);
         b.putShort(l4 + 2, (short) Checksum.apply(b.getShort(l4 + 2) & 0xFFFF, Checksum.delta16(0, 128 << 8, 129 << 8)));
         return writeBack(in, inAddress, packet.length());
+    }
+
+    /** Whether {@code dst} is the TUN subnet's broadcast or network address (a /31 or /32 has neither). */
+    private boolean isSubnetBroadcastOrNetwork(int dst) {
+        int host = dst & ~mask4;
+        return ~mask4 > 1 && (host == 0 || host == ~mask4);
     }
 
     // ---------------------------------------------------------------- output, time, stats

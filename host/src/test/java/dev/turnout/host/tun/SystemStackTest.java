@@ -716,6 +716,20 @@ class SystemStackTest {
     }
 
     @Test
+    void anEchoRequestWithABadChecksumOrToTheSubnetsBroadcastGetsNoReply() throws Exception {
+        byte[] bad = TestPackets.echoRequest(A4, B4);
+        bad[bad.length - 1] ^= 0x55;
+        assertEquals(null, inject(bad), "RFC 1122 3.2.1.3: discarded");
+        byte[] bad6 = TestPackets.echoRequest(A6, B6);
+        bad6[bad6.length - 1] ^= 0x55;
+        assertEquals(null, inject(bad6));
+        assertEquals(null, inject(TestPackets.echoRequest(A4, ip("198.18.0.3"))), "the /30's broadcast address");
+        assertEquals(null, inject(TestPackets.echoRequest(A4, ip("198.18.0.0"))), "its network address");
+        assertEquals(4, onLoop(stack::stats).drops(DropReason.ICMP));
+        assertNotNull(inject(TestPackets.echoRequest(A4, B4)), "a good one still gets its reply");
+    }
+
+    @Test
     void survivesRandomAndMutatedPacketsAndStillWorks() throws Exception {
         long before = onLoop(stack::stats).totalDrops();
         int packets = fuzz(stack, 0, new Random(42));
