@@ -474,10 +474,12 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             return existing;
         }
         answer.addListener((Future<UpstreamReply> f) -> {
-            inflight.remove(key, answer);
+            // Cached before it leaves the in-flight map: between the two, the same question asked from another
+            // thread found neither and went upstream again (UpstreamResolverTest saw two exchanges for one name).
             if (f.isSuccess()) {
                 cache.put(key, f.getNow(), System.nanoTime());
             }
+            inflight.remove(key, answer);
         });
         if (!filtered) {
             loop.execute(() -> attempt(answer, loop, name, type, now, 0, null, null));
