@@ -34,7 +34,7 @@ final class Ipv6Refusal {
         ByteBuffer in = packet.buffer();
         int l4 = packet.l4Offset();
         int flags = packet.tcpFlags();
-        if ((flags & IpPacket.RST) != 0) {
+        if ((flags & IpPacket.RST) != 0 || unanswerable(in)) {
             return 0;
         }
         int dataOffset = ((in.get(l4 + 12) & 0xFF) >>> 4) * 4;
@@ -79,6 +79,9 @@ final class Ipv6Refusal {
         if (packet.protocol() == IpPacket.ICMPV6 && (in.get(packet.l4Offset()) & 0xFF) < 128) {
             return 0;
         }
+        if (unanswerable(in)) {
+            return 0;
+        }
         int quoted = Math.min(packet.length(), MINIMUM_MTU - IPV6_HEADER - 8);
         int icmpLength = 8 + quoted;
         header(in, out, IpPacket.ICMPV6, icmpLength);
@@ -93,6 +96,11 @@ final class Ipv6Refusal {
         long pseudo = Checksum.pseudo6(out, 8, 24, IpPacket.ICMPV6, icmpLength);
         out.putShort(m + 2, (short) Checksum.finish(Checksum.sum(out, m, icmpLength, pseudo)));
         return IPV6_HEADER + icmpLength;
+    }
+
+    /** A packet from the unspecified or a multicast address, which no reply may go to (RFC 4443 2.4 (e)). */
+    private static boolean unanswerable(ByteBuffer in) {
+        return in.getLong(8) == 0 && in.getLong(16) == 0 || (in.get(8) & 0xFF) == 0xFF;
     }
 
     /** The reply's IPv6 header: from the packet's destination back to its source. */

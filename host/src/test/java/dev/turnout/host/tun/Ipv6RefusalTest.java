@@ -104,6 +104,15 @@ class Ipv6RefusalTest {
     }
 
     @Test
+    void noErrorGoesToTheUnspecifiedAddressOrAMulticastOne() throws Exception {
+        SystemStack s = ipv4OnlyStack(true);
+        for (String source : new String[] {"::", "ff02::1"}) {
+            byte[] datagram = TestPackets.udp(InetAddress.getByName(source), 5353, SERVER, 53, new byte[30]);
+            assertEquals(null, inject(s, datagram), source + ": RFC 4443 2.4 (e)");
+        }
+    }
+
+    @Test
     void aLargeDatagramIsQuotedOnlyUpToTheMinimumMtu() throws Exception {
         byte[] icmp = inject(ipv4OnlyStack(true), TestPackets.udp(APP, 5353, SERVER, 9, new byte[4000]));
         assertEquals(Ipv6Refusal.MINIMUM_MTU, icmp.length);
