@@ -530,6 +530,9 @@ final class SystemStack {
         if ((fam == 4 && !ad.has4()) || (fam == 6 && !ad.has6())) {
             return DropReason.UNSUPPORTED;
         }
+        if (!udpChecksumHolds(fam)) {
+            return DropReason.MALFORMED;
+        }
         long sHi = packet.srcHi();
         long sLo = packet.srcLo();
         long dHi = packet.dstHi();
@@ -585,6 +588,25 @@ final class SystemStack {
         }
         flow.session.send(to, payloadCopy());
         return null;
+    }
+
+    /**
+     * Whether the datagram's checksum holds, as the kernel would require of it (RFC 1122 4.1.3.4, RFC 8200 8.1): a
+     * damaged one was relayed, a DNS query among them answered. One the kernel will finish itself ({@code NEEDS_CSUM},
+     * from a socket of this machine behind checksum offload) is taken as it is; IPv4's 0 means none was computed.
+     */
+    private boolean udpChecksumHolds(int fam) {
+        if (vnetHeader > 0 && VnetHeader.needsChecksum(inFrame)) {
+            return true;
+        }
+        int l4 = packet.l4Offset();
+        int length = packet.l4Length();
+        if ((in.getShort(l4 + 6) & 0xFFFF) == 0) {
+            return fam == 4;
+        }
+        long pseudo = fam == 4 ? Checksum.pseudo4(packet.src4(), packet.dst4(), IpPacket.UDP, length)
+                : Checksum.pseudo6(in, 8, 24, IpPacket.UDP, length);
+        return Checksum.fold(Checksum.sum(in, l4, length, pseudo)) == 0xFFFF;
     }
 
     private ByteBuf payloadCopy() {

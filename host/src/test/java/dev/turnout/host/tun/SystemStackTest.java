@@ -462,6 +462,28 @@ class SystemStackTest {
     }
 
     @Test
+    void aDatagramWithABadChecksumIsDroppedAndOneWithoutIsRelayedOverIpv4Only() throws Exception {
+        InetAddress server = ip("198.51.100.7");
+        byte[] bad = TestPackets.udp(A4, 5001, server, 9999, "damaged".getBytes(StandardCharsets.US_ASCII));
+        bad[bad.length - 1] ^= 0x20;
+        byte[] bad6 = TestPackets.udp(A6, 5001, ip("2001:db8:2::1"), 9999, "damaged".getBytes(StandardCharsets.US_ASCII));
+        bad6[bad6.length - 1] ^= 0x20;
+        byte[] none6 = TestPackets.udp(A6, 5002, ip("2001:db8:2::1"), 9999, "unsummed".getBytes(StandardCharsets.US_ASCII));
+        none6[46] = 0;
+        none6[47] = 0;
+        for (byte[] p : List.of(bad, bad6, none6)) {
+            inject(p);
+        }
+        assertEquals(List.of(), tunnel.sent, "none relayed");
+        assertEquals(3, onLoop(stack::stats).drops(DropReason.MALFORMED));
+        byte[] none4 = TestPackets.udp(A4, 5003, server, 9999, "unsummed".getBytes(StandardCharsets.US_ASCII));
+        none4[26] = 0;
+        none4[27] = 0;
+        inject(none4);
+        assertEquals(List.of("unsummed"), tunnel.sent, "IPv4's 0: no checksum was computed");
+    }
+
+    @Test
     void aSocketIsOneSessionWhateverItWritesToAndHearsAnyoneFromWhereTheyAre() throws Exception {
         InetAddress first = ip("198.51.100.7");
         InetAddress second = ip("203.0.113.8");
