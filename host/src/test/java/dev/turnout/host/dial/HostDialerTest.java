@@ -268,12 +268,7 @@ class HostDialerTest {
 
     @Test
     void aDatagramTheKernelRefusesIsLostQuietlyAndTheSessionGoesOn() throws Exception {
-        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
-                org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-                new ch.qos.logback.core.read.ListAppender<>();
-        logged.start();
-        root.addAppender(logged);
+        dev.turnout.host.testing.CapturedLog logged = new dev.turnout.host.testing.CapturedLog();
         EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
         try (java.net.DatagramSocket echo = new java.net.DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
             echo.setSoTimeout(10_000);
@@ -294,11 +289,9 @@ class HostDialerTest {
             open.getNow().close();
         } finally {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            root.detachAppender(logged);
+            logged.close();
         }
-        assertEquals(java.util.List.of(), logged.list.stream()
-                .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
-                .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList());
+        assertEquals(java.util.List.of(), logged.warnings());
     }
 
     @Test

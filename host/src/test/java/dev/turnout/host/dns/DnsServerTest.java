@@ -109,12 +109,7 @@ class DnsServerTest {
     void runningOutOfDescriptorsIsOneLineAndTcpQueriesAreAnsweredAfterwards() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(dev.turnout.host.dial.Transport.isEpoll(),
                 "needs Netty's native transport for its accept(2) errors");
-        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
-                org.slf4j.Logger.ROOT_LOGGER_NAME);
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-                new ch.qos.logback.core.read.ListAppender<>();
-        logged.start();
-        root.addAppender(logged);
+        dev.turnout.host.testing.CapturedLog logged = new dev.turnout.host.testing.CapturedLog();
         try (DnsService dns = service(null)) {
             io.netty.channel.Channel listener = dns.server().tcpListener();
             for (int i = 0; i < 20; i++) { // what accept(2) raises when the process has no descriptor left
@@ -128,11 +123,9 @@ class DnsServerTest {
             assertEquals(1, DnsTestMessages.addresses(t).size());
             t.release();
         } finally {
-            root.detachAppender(logged);
+            logged.close();
         }
-        List<String> warnings = logged.list.stream()
-                .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
-                .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+        List<String> warnings = logged.warnings();
         assertEquals(1, warnings.size(), warnings::toString);
         assertTrue(warnings.get(0).startsWith("out of file descriptors"), warnings::toString);
     }

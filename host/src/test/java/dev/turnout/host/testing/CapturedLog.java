@@ -1,0 +1,31 @@
+package dev.turnout.host.testing;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.List;
+import org.slf4j.LoggerFactory;
+
+/** What every logger says while it is open, for tests that check what reaches the log. */
+public final class CapturedLog implements AutoCloseable {
+
+    private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    private final ListAppender<ILoggingEvent> events = new ListAppender<>();
+
+    public CapturedLog() {
+        events.start();
+        root.addAppender(events);
+    }
+
+    /** The messages said at WARN or above, formatted, in order. */
+    public List<String> warnings() {
+        return events.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .map(ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    @Override
+    public void close() {
+        root.detachAppender(events);
+    }
+}
