@@ -3,6 +3,7 @@ package dev.turnout.host.runtime;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.GeoOptions;
+import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.rules.Origin;
 import java.util.concurrent.ExecutorService;
@@ -102,8 +103,13 @@ public final class Reloader implements AutoCloseable {
                 log.debug("looking at the providers' copies", e); // a task that throws is never run again
             }
         }, 1, 1, TimeUnit.SECONDS);
-        config.providers().values().stream().filter(p -> "http".equals(p.type()) && p.intervalSeconds() > 0)
-                .forEach(p -> log.info("rule provider '{}' refreshes every {} s", p.name(), p.intervalSeconds()));
+        int[] intervals = config.providers().values().stream()
+                .filter(p -> "http".equals(p.type()) && p.intervalSeconds() > 0)
+                .mapToInt(ProviderEntry::intervalSeconds).toArray();
+        if (intervals.length > 0) { // one line: a config may have 60 rule sets
+            log.info("http rule providers refresh at their intervals ({} of them, the shortest {} s)", intervals.length,
+                    java.util.Arrays.stream(intervals).min().getAsInt());
+        }
         config.proxyProviders().values().stream().filter(p -> p.http() && p.intervalSeconds() > 0)
                 .forEach(p -> log.info("proxy provider '{}' refreshes every {} s", p.name(), p.intervalSeconds()));
     }
