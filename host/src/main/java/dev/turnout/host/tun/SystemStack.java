@@ -109,7 +109,7 @@ final class SystemStack {
     private static final long EMBRYONIC_MILLIS = 30_000;
     private static final long CLOSED_LINGER_MILLIS = 10_000;
     /** A full table frees entries never accepted and idle this long; a real handshake takes a round trip. */
-    static final long CROWDED_EMBRYONIC_MILLIS = 1_000;
+    private static final long CROWDED_EMBRYONIC_MILLIS = 1_000;
     /** At most one sweep of a full table this often, so a flood does not have each SYN walk the table. */
     private static final long CROWDED_SWEEP_MILLIS = 100;
 
