@@ -170,6 +170,7 @@ final class SystemStack {
     private long now;
     private long lastCrowdedSweep = Long.MIN_VALUE / 2;
     private long lastCrowdedWarning = Long.MIN_VALUE / 2;
+    private long lastTooBigWarning = Long.MIN_VALUE / 2;
     private boolean closed;
     private boolean refuseIpv6;
     /** The kernel's share of the rewriting (TCP flows past their SYN), or null: all of it here. */
@@ -715,6 +716,11 @@ final class SystemStack {
         int len = payload.readableBytes();
         if ((fam == 4 ? 20 : 40) + 8 + len > limits.mtu()) {
             drops[DropReason.TOO_BIG.ordinal()]++;
+            if (now - lastTooBigWarning >= 60_000) { // said, not silent: the application only sees a reply missing
+                lastTooBigWarning = now;
+                log.warn("a UDP reply of {} bytes does not fit the TUN's mtu {}: dropped (Turnout does not fragment;"
+                        + " a larger tun.mtu carries it); said at most once a minute", len, limits.mtu());
+            }
             return;
         }
         UdpReplies r = replies;

@@ -175,8 +175,14 @@ class SystemStackDnsHijackTest {
     @Test
     void anAnswerLargerThanTheMtuIsDroppedAndCounted() throws Exception {
         SystemStack s = stack(20 + 8 + ANSWER.length - 1);
-        assertNull(inject(s, TestPackets.udp(A4, 40006, RESOLVER4, 53, QUERY)));
-        assertEquals(1, onLoop(s::stats).drops(DropReason.TOO_BIG));
+        try (dev.turnout.host.testing.CapturedLog log = new dev.turnout.host.testing.CapturedLog()) {
+            assertNull(inject(s, TestPackets.udp(A4, 40006, RESOLVER4, 53, QUERY)));
+            assertNull(inject(s, TestPackets.udp(A4, 40007, RESOLVER4, 53, QUERY)));
+            assertEquals(2, onLoop(s::stats).drops(DropReason.TOO_BIG));
+            assertEquals(java.util.List.of("a UDP reply of " + ANSWER.length + " bytes does not fit the TUN's mtu "
+                    + (20 + 8 + ANSWER.length - 1) + ": dropped (Turnout does not fragment; a larger tun.mtu carries"
+                    + " it); said at most once a minute"), log.warnings(), "said once, not silently, not each time");
+        }
         SystemStack fits = stack(20 + 8 + ANSWER.length);
         assertArrayEquals(ANSWER, Arrays.copyOfRange(inject(fits, TestPackets.udp(A4, 40006, RESOLVER4, 53, QUERY)),
                 28, 28 + ANSWER.length), "an answer of exactly the MTU fits");
