@@ -204,6 +204,13 @@ class ControllerSafetyIT {
             assertFalse(r.body().contains(LEAK), r::toString);
             assertEquals("rule", mode(), "nothing changed");
         }
+        Api.Response over = api.call("PUT", "/configs", Json.write(Map.of("payload", configText("global").replace(
+                "rules:", "proxy-providers:\n  p: {type: http, url: 'http://127.0.0.1:9/x', path: ./config.yaml}\n"
+                        + "rules:"))));
+        assertEquals(400, over.status(), over::toString);
+        assertTrue(String.valueOf(over.object().get("message")).contains("proxy provider 'p': its copy would replace the"
+                + " config file"), over::toString);
+        assertEquals("rule", mode());
         assertFalse(Files.exists(outside.resolve("ctl.sock")));
         assertFalse(turnout.log().contains(LEAK), turnout.log());
         Api.Response ui = api.get("/ui/secret.yaml");

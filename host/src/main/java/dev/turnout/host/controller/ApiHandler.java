@@ -569,7 +569,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 Config current = t.config();
                 controller.reloader().reloadFrom(() -> GivenConfigs.confined(
                         ConfigLoader.parse(payload, "(controller payload)", null, current.baseDir()),
-                        controller.safePaths()));
+                        controller.safePaths(), t.config().file()));
             } else if (checked != null) {
                 // Wrapped in the source, since the running config's later refreshes read it again too.
                 controller.reloader().reloadFrom(() -> {
@@ -582,7 +582,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         throw new ConfigException(e.origin(), "not a valid config; `turnout check -c " + checked
                                 + "` says why");
                     }
-                    return GivenConfigs.confined(read, controller.safePaths());
+                    return GivenConfigs.confined(read, controller.safePaths(), t.config().file());
                 });
             } else {
                 controller.reloader().reloadNow();

@@ -24,14 +24,29 @@ final class GivenConfigs {
     private GivenConfigs() {
     }
 
-    /** {@code c} when every path it names is allowed; else every one that is not, at its line. */
-    static Config confined(Config c, SafePaths safe) throws ConfigException {
+    /**
+     * {@code c} when every path it names is allowed; else every one that is not, at its line. {@code running}: the
+     * config file Turnout runs now, if any, which no http provider's download may replace, nor {@code c}'s own.
+     */
+    static Config confined(Config c, SafePaths safe, Path running) throws ConfigException {
         List<ConfigException> refused = new ArrayList<>();
+        List<Path> configs = new ArrayList<>();
+        for (Path f : new Path[] {running, c.file()}) {
+            if (f != null) {
+                configs.add(f.toAbsolutePath().normalize());
+            }
+        }
         for (ProviderEntry p : c.providers().values()) {
             place(p.path(), p.origin(), "rule provider '" + p.name() + "'", safe, refused);
+            if ("http".equals(p.type())) {
+                notAConfig(p.path(), p.origin(), "rule provider '" + p.name() + "'", configs, refused);
+            }
         }
         for (ProxyProviderEntry p : c.proxyProviders().values()) {
             place(p.path(), p.origin(), "proxy provider '" + p.name() + "'", safe, refused);
+            if (p.http()) {
+                notAConfig(p.path(), p.origin(), "proxy provider '" + p.name() + "'", configs, refused);
+            }
         }
         Path ui;
         try {
@@ -49,6 +64,14 @@ final class GivenConfigs {
             throw ConfigException.of(refused);
         }
         return c;
+    }
+
+    /** A download over a config file would have the next start read the server's config (unconfined, as the user's). */
+    private static void notAConfig(Path path, Origin origin, String what, List<Path> configs,
+                                   List<ConfigException> refused) {
+        if (path != null && configs.contains(path.toAbsolutePath().normalize())) {
+            refused.add(new ConfigException(origin, what + ": its copy would replace the config file " + path));
+        }
     }
 
     private static void place(Path path, Origin origin, String what, SafePaths safe, List<ConfigException> refused) {
