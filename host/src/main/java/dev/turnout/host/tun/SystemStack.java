@@ -525,14 +525,14 @@ final class SystemStack {
 
     private DropReason udp() {
         int fam = packet.version();
+        if (!udpChecksumHolds(fam)) {
+            return DropReason.MALFORMED; // refused or relayed, a damaged datagram gets no answer
+        }
         if (fam == 6 && !ad.has6() && refuseIpv6) {
             return refuse(Ipv6Refusal.unreachable(packet, out));
         }
         if ((fam == 4 && !ad.has4()) || (fam == 6 && !ad.has6())) {
             return DropReason.UNSUPPORTED;
-        }
-        if (!udpChecksumHolds(fam)) {
-            return DropReason.MALFORMED;
         }
         long sHi = packet.srcHi();
         long sLo = packet.srcLo();

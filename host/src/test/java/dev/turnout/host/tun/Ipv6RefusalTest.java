@@ -104,8 +104,11 @@ class Ipv6RefusalTest {
     }
 
     @Test
-    void noErrorGoesToTheUnspecifiedAddressOrAMulticastOne() throws Exception {
+    void noErrorGoesToTheUnspecifiedAddressOrAMulticastOneNorForADamagedDatagram() throws Exception {
         SystemStack s = ipv4OnlyStack(true);
+        byte[] damaged = TestPackets.udp(APP, 5353, SERVER, 53, new byte[30]);
+        damaged[damaged.length - 1] ^= 0x20;
+        assertEquals(null, inject(s, damaged), "a datagram whose checksum does not hold gets no answer either");
         for (String source : new String[] {"::", "ff02::1"}) {
             byte[] datagram = TestPackets.udp(InetAddress.getByName(source), 5353, SERVER, 53, new byte[30]);
             assertEquals(null, inject(s, datagram), source + ": RFC 4443 2.4 (e)");
