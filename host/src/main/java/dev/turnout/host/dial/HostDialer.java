@@ -158,7 +158,8 @@ public final class HostDialer implements Dialer {
                     timer.cancel(false);
                 }
                 Channel won = p.isSuccess() ? (Channel) p.getNow() : null;
-                for (Channel c : connecting) {
+                // Over a copy: closing an attempt fails its connect at once, and that takes it out of the list.
+                for (Channel c : List.copyOf(connecting)) {
                     if (c != won) {
                         c.close(); // still connecting: the connect is abandoned
                     }

@@ -229,6 +229,36 @@ class HostDialerTest {
     }
 
     @Test
+    void theAttemptsThatLostAreAllClosedWhenOneConnects() throws Exception {
+        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
+        java.util.List<Socket> fillers = new java.util.ArrayList<>();
+        java.util.List<Channel> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ServerSocket silent = unanswering("127.0.0.3", fillers);
+             ServerSocket server = new ServerSocket(silent.getLocalPort(), 50, InetAddress.getByName("127.0.0.1"));
+             SystemResolver resolver = new SystemResolver(Map.of("three.test", java.util.List.of(
+                     InetAddress.getByName("127.0.0.3"), InetAddress.getByName("127.0.0.3"),
+                     InetAddress.getByName("127.0.0.1"))))) {
+            HostDialer dialer = new HostDialer(() -> made::add, resolver, 10_000, 0); // all at once
+            Future<Channel> won = dial(dialer, "three.test", silent.getLocalPort(), loops);
+            assertTrue(won.await(5, TimeUnit.SECONDS) && won.isSuccess(), String.valueOf(won.cause()));
+            assertEquals(3, made.size());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (made.stream().filter(Channel::isOpen).count() > 1 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            // Closing the first loser took it out of the list being walked: the walk threw and the second stayed
+            // in SYN-SENT until the connect timeout.
+            assertEquals(java.util.List.of(won.getNow()), made.stream().filter(Channel::isOpen).toList());
+            won.getNow().close();
+        } finally {
+            for (Socket f : fillers) {
+                f.close();
+            }
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aDatagramSessionHandsOnRepliesOfEverySizeWhole() throws Exception {
         EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
         try (java.net.DatagramSocket echo = new java.net.DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
