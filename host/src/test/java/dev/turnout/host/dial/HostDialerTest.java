@@ -321,7 +321,8 @@ class HostDialerTest {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             logged.close();
         }
-        assertEquals(java.util.List.of(), logged.warnings());
+        assertEquals(java.util.List.of(), logged.warnings("io.netty.channel.DefaultChannelPipeline",
+                HostDatagramSession.class.getName()));
     }
 
     @Test

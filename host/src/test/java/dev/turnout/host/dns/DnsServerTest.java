@@ -125,7 +125,8 @@ class DnsServerTest {
         } finally {
             logged.close();
         }
-        List<String> warnings = logged.warnings();
+        List<String> warnings = logged.warnings("io.netty.channel.DefaultChannelPipeline",
+                dev.turnout.host.platform.DescriptorShortage.class.getName());
         assertEquals(1, warnings.size(), warnings::toString);
         assertTrue(warnings.get(0).startsWith("out of file descriptors"), warnings::toString);
     }

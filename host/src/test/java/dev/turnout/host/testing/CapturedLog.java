@@ -18,9 +18,14 @@ public final class CapturedLog implements AutoCloseable {
         root.addAppender(events);
     }
 
-    /** The messages said at WARN or above, formatted, in order. */
-    public List<String> warnings() {
+    /**
+     * The messages {@code loggers} said at WARN or above, formatted, in order: named, since event loops other tests
+     * left behind may still be saying theirs.
+     */
+    public List<String> warnings(String... loggers) {
+        List<String> names = List.of(loggers);
         return events.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .filter(e -> names.contains(e.getLoggerName()))
                 .map(ILoggingEvent::getFormattedMessage).toList();
     }
 

@@ -181,7 +181,8 @@ class SystemStackDnsHijackTest {
             assertEquals(2, onLoop(s::stats).drops(DropReason.TOO_BIG));
             assertEquals(java.util.List.of("a UDP reply of " + ANSWER.length + " bytes does not fit the TUN's mtu "
                     + (20 + 8 + ANSWER.length - 1) + ": dropped (Turnout does not fragment; a larger tun.mtu carries"
-                    + " it); said at most once a minute"), log.warnings(), "said once, not silently, not each time");
+                    + " it); said at most once a minute"), log.warnings(SystemStack.class.getName()),
+                    "said once, not silently, not each time");
         }
         SystemStack fits = stack(20 + 8 + ANSWER.length);
         assertArrayEquals(ANSWER, Arrays.copyOfRange(inject(fits, TestPackets.udp(A4, 40006, RESOLVER4, 53, QUERY)),
