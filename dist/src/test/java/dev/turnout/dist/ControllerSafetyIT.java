@@ -224,6 +224,36 @@ class ControllerSafetyIT {
         assertEquals("rule", mode());
     }
 
+    /**
+     * A connection whose first request is not whole 10 s after it opened is closed, however it trickles (the read
+     * timeout restarts at every byte: 256 such held every place); a dashboard's kept-alive one outlives that.
+     */
+    @Test
+    void aFirstRequestTrickledInIsCutAtTenSecondsAndAKeptAliveDashboardIsNot() throws Exception {
+        String script = String.join("\n",
+                "import socket, time",
+                "def conn():",
+                "    s = socket.create_connection(('127.0.0.1', " + CONTROLLER + "), timeout=30); return s",
+                "t = conn(); t.sendall(b'GET /version HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n'); t0 = time.time()",
+                "d = conn(); d.sendall(b'GET /version HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n'); d.recv(4096)",
+                "cut = None",
+                "for i in range(10):",
+                "    time.sleep(1.5)",
+                "    try:",
+                "        t.sendall(b'X-Slow: y\\r\\n'); t.settimeout(0.01)",
+                "        if t.recv(1) == b'': cut = time.time() - t0; break",
+                "    except socket.timeout: pass",
+                "    except OSError: cut = time.time() - t0; break",
+                "d.sendall(b'GET /version HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n')",
+                "print('cut' if cut else 'open', round(cut or 0, 1), d.recv(4096).split(b'\\r\\n')[0].decode())");
+        Netns.Result r = ns.run(Duration.ofSeconds(40), "python3", "-c", script);
+        String[] out = r.stdout().strip().split(" ", 3);
+        assertEquals("cut", out[0], "still open after 15 s of trickling: " + r);
+        double seconds = Double.parseDouble(out[1]);
+        assertTrue(seconds >= 9 && seconds <= 13, "cut after " + seconds + " s, not about 10");
+        assertEquals("HTTP/1.1 200 OK", out[2], "the kept-alive dashboard, idle meanwhile, is still answered");
+    }
+
     @Test
     void aListedOriginIsNotAValidOriginUnlessItIsOne() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad-cors.yaml"), String.join("\n",

@@ -3,6 +3,7 @@ package dev.turnout.host.controller;
 import dev.turnout.api.Outbound;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.geo.HomeGeoData;
+import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.config.ProviderEntry;
@@ -96,6 +97,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        HandshakeDeadline.remove(ctx.channel()); // a whole first request: from now on the read timeout alone applies
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         if (!request.decoderResult().isSuccess()) {
             Responses.error(ctx, false, HttpResponseStatus.BAD_REQUEST, "Malformed request");

@@ -5,6 +5,7 @@ import dev.turnout.host.config.ControllerCors;
 import dev.turnout.host.config.ControllerTls;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.files.SafePaths;
+import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.runtime.Reloader;
 import dev.turnout.host.runtime.Turnout;
 import io.netty.bootstrap.ServerBootstrap;
@@ -51,6 +52,7 @@ public final class Controller implements AutoCloseable {
     /** Request bodies beyond this get 413: a config payload is large, but not this large. */
     public static final int MAX_BODY_BYTES = 1 << 20;
     static final int REQUEST_TIMEOUT_SECONDS = 60;
+    static final long FIRST_REQUEST_MILLIS = 10_000;
 
     private final Turnout turnout;
     private final Reloader reloader;
@@ -512,7 +514,9 @@ public final class Controller implements AutoCloseable {
     private void http1(Channel ch, boolean local) {
         ch.pipeline().addLast("http", new HttpServerCodec(4096, 16 * 1024, 8192));
         ch.pipeline().addLast("aggregate", new HttpObjectAggregator(MAX_BODY_BYTES));
-        ch.pipeline().addLast("first-request", new FirstRequestDeadline());
+        // The first request whole within 10 s of the connection: the read timeout restarts at every byte, so a client
+        // trickling a header line every 20 s held its place for good, and 256 of them held every place.
+        ch.pipeline().addLast(HandshakeDeadline.NAME, new HandshakeDeadline(FIRST_REQUEST_MILLIS));
         ch.pipeline().addLast("api", new ApiHandler(Controller.this, local));
     }
 

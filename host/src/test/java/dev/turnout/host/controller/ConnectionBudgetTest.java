@@ -10,7 +10,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ConnectionBudgetTest {
@@ -50,23 +49,5 @@ class ConnectionBudgetTest {
         assertFalse(budget.admit(from("198.51.100.200"), false), "other machines' places are all taken");
         assertTrue(budget.admit(from("127.0.0.1"), false), "this machine's dashboard still gets in");
         assertTrue(budget.admit(new EmbeddedChannel(), true), "and the Unix socket's client");
-    }
-
-    @Test
-    void aConnectionWhoseFirstRequestDoesNotArriveInTimeIsClosed() {
-        EmbeddedChannel trickling = new EmbeddedChannel(new FirstRequestDeadline());
-        trickling.advanceTimeBy(FirstRequestDeadline.SECONDS - 1, TimeUnit.SECONDS);
-        trickling.runScheduledPendingTasks();
-        assertTrue(trickling.isOpen());
-        trickling.advanceTimeBy(1, TimeUnit.SECONDS);
-        trickling.runScheduledPendingTasks();
-        assertFalse(trickling.isOpen(), "no whole request in 10 s");
-
-        EmbeddedChannel dashboard = new EmbeddedChannel(new FirstRequestDeadline());
-        dashboard.writeInbound("GET /version");
-        assertEquals("GET /version", dashboard.readInbound(), "the request goes on");
-        dashboard.advanceTimeBy(60, TimeUnit.SECONDS);
-        dashboard.runScheduledPendingTasks();
-        assertTrue(dashboard.isOpen(), "after its first request only the read timeout applies");
     }
 }
