@@ -5,6 +5,7 @@ import dev.turnout.host.config.ControllerCors;
 import dev.turnout.host.config.ControllerTls;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.files.SafePaths;
+import dev.turnout.host.inbound.ConnectionBudget;
 import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.runtime.Reloader;
 import dev.turnout.host.runtime.Turnout;

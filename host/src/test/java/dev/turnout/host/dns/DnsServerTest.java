@@ -132,6 +132,33 @@ class DnsServerTest {
     }
 
     @Test
+    void tcpClientsOfOnePlaceHoldAtMostTheirShare() throws Exception {
+        List<java.net.Socket> held = new java.util.ArrayList<>();
+        try (DnsService dns = service(null)) {
+            InetSocketAddress at = dns.server().tcpAddress();
+            for (int i = 0; i < dev.turnout.host.inbound.ConnectionBudget.PER_KIND; i++) {
+                java.net.Socket s = new java.net.Socket();
+                s.connect(at, 2000);
+                held.add(s);
+            }
+            try (java.net.Socket extra = new java.net.Socket()) {
+                extra.connect(at, 2000); // the kernel accepts it; Turnout closes it at once
+                extra.setSoTimeout(5000);
+                assertEquals(-1, extra.getInputStream().read(), "one more than loopback's share is closed");
+            }
+            held.remove(0).close();
+            Thread.sleep(200); // the place comes back as the server sees the close
+            DnsResponse t = tcpExchange(at, DnsTestMessages.query(7, "again.example.com", DnsRecordType.A));
+            assertEquals(1, DnsTestMessages.addresses(t).size(), "a place given back serves again");
+            t.release();
+        } finally {
+            for (java.net.Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
     void digGetsFakeAndFilteredAnswers() throws Exception {
         Required.that(Files.isExecutable(Path.of("/usr/bin/dig")), () -> "dig is not installed (apt-get install dnsutils)");
         try (DnsService dns = service(null)) {

@@ -1,4 +1,4 @@
-package dev.turnout.host.controller;
+package dev.turnout.host.inbound;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

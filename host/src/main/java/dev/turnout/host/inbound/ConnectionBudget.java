@@ -1,4 +1,4 @@
-package dev.turnout.host.controller;
+package dev.turnout.host.inbound;
 
 import io.netty.channel.Channel;
 import java.net.InetAddress;
@@ -7,16 +7,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * How many connections the controller holds at once, by where they come from: the Unix socket, this machine's
- * loopback, and other machines each have their own {@link #PER_KIND}, and one address of another machine at most
- * {@link #PER_ADDRESS}. With one count for all, a host of the LAN that never sent a secret held every place with
- * 256 connections trickling a header line now and then, and no dashboard, not even one on the Unix socket, got in.
+ * How many connections a listener holds at once, by where they come from: a Unix socket, this machine's loopback and
+ * other machines each have their own {@link #PER_KIND}, and one address of another machine at most
+ * {@link #PER_ADDRESS}. With one count for all (the controller's), a host of the LAN that never sent a secret held
+ * every place with 256 connections trickling a header line now and then, and no dashboard, not even one on the Unix
+ * socket, got in; with none (DNS over TCP), one took every descriptor of the process.
  */
-final class ConnectionBudget {
+public final class ConnectionBudget {
 
-    static final int PER_KIND = 256;
+    public static final int PER_KIND = 256;
     /** A dashboard holds a few streams (logs, traffic, memory, connections) and a request or two, per tab. */
-    static final int PER_ADDRESS = 32;
+    public static final int PER_ADDRESS = 32;
 
     private final AtomicInteger unix = new AtomicInteger();
     private final AtomicInteger loopback = new AtomicInteger();
@@ -24,7 +25,7 @@ final class ConnectionBudget {
     private final ConcurrentHashMap<InetAddress, Integer> byAddress = new ConcurrentHashMap<>();
 
     /** Takes a place for {@code ch}, given back as it closes; {@code false} (nothing taken) when there is none. */
-    boolean admit(Channel ch, boolean unixSocket) {
+    public boolean admit(Channel ch, boolean unixSocket) {
         InetAddress from = !unixSocket && ch.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
         AtomicInteger kind = unixSocket ? unix : from == null || from.isLoopbackAddress() ? loopback : remote;
         if (!take(kind, PER_KIND)) {
