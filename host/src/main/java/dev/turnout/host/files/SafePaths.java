@@ -65,16 +65,24 @@ public final class SafePaths {
             throw refused(requested);
         }
         Path real = asked.toRealPath();
+        if (underARoot(real)) {
+            return real;
+        }
+        throw refused(requested);
+    }
+
+    /** Whether the real path {@code real} lies inside an allowed folder's real path. */
+    private boolean underARoot(Path real) {
         for (Path root : roots) {
             try {
                 if (real.startsWith(root.toRealPath())) {
-                    return real;
+                    return true;
                 }
             } catch (IOException e) {
                 // A root that does not exist holds nothing.
             }
         }
-        throw refused(requested);
+        return false;
     }
 
     /**
@@ -92,11 +100,8 @@ public final class SafePaths {
             existing = existing.getParent();
         }
         try {
-            Path real = existing == null ? asked : existing.toRealPath();
-            for (Path root : roots) {
-                if (Files.exists(root) && real.startsWith(root.toRealPath())) {
-                    return;
-                }
+            if (underARoot(existing == null ? asked : existing.toRealPath())) {
+                return;
             }
         } catch (IOException e) {
             // Unreadable on the way: not somewhere a file of Turnout's may be.
