@@ -309,6 +309,7 @@ public final class HostDialer implements Dialer {
                             ctx.channel().close();
                             return;
                         }
+                        Transport.widenReceiveBuffer((DatagramChannel) ctx.channel());
                         ctx.pipeline().remove(this);
                         ctx.fireChannelRegistered();
                     }

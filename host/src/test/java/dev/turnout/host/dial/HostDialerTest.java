@@ -297,6 +297,54 @@ class HostDialerTest {
     }
 
     @Test
+    void aBurstOfRepliesWaitsWholeInTheKernelWhileTheLoopIsBusy() throws Exception {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        long rmemMax = Long.parseLong(java.nio.file.Files.readString(
+                java.nio.file.Path.of("/proc/sys/net/core/rmem_max")).trim());
+        org.junit.jupiter.api.Assumptions.assumeTrue(root || rmemMax >= Transport.RELAY_RECEIVE_BUFFER,
+                "a buffer past rmem_max (" + rmemMax + ") needs root (SO_RCVBUFFORCE)");
+        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
+        try (java.net.DatagramSocket server = new java.net.DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
+            server.setSoTimeout(10_000);
+            AtomicInteger received = new AtomicInteger();
+            HostDialer dialer = new HostDialer(() -> SocketBinder.NONE, new SystemResolver(Map.of()), 2000);
+            io.netty.channel.EventLoop loop = loops.next();
+            Future<dev.turnout.api.DatagramSession> open = dialer.openDatagram(Metadata.internal(Network.UDP,
+                    Destination.ofAddress(InetAddress.getByName("127.0.0.1"), server.getLocalPort())), loop,
+                    (from, content) -> {
+                        received.incrementAndGet();
+                        content.release();
+                    });
+            assertTrue(open.await(10, TimeUnit.SECONDS) && open.isSuccess(), String.valueOf(open.cause()));
+            open.getNow().send(Destination.ofAddress(InetAddress.getByName("127.0.0.1"), server.getLocalPort()),
+                    io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {1}));
+            java.net.DatagramPacket hello = new java.net.DatagramPacket(new byte[16], 16);
+            server.receive(hello);
+            CountDownLatch busy = new CountDownLatch(1);
+            loop.execute(() -> { // the relay's thread, held while the burst arrives, as under load
+                try {
+                    busy.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            byte[] reply = new byte[1000];
+            for (int i = 0; i < 2000; i++) {
+                server.send(new java.net.DatagramPacket(reply, reply.length, hello.getSocketAddress()));
+            }
+            busy.countDown();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (received.get() < 2000 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(2000, received.get(), "the kernel's default buffer holds about 90 of them");
+            open.getNow().close();
+        } finally {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
     void aDatagramTheKernelRefusesIsLostQuietlyAndTheSessionGoesOn() throws Exception {
         dev.turnout.host.testing.CapturedLog logged = new dev.turnout.host.testing.CapturedLog();
         EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
