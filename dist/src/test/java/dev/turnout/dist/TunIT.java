@@ -174,9 +174,10 @@ class TunIT {
 
     @Test
     @Order(1)
-    void theDeviceTakesLinuxsLargestMtuWhenTheConfigSetsNone() throws Exception {
+    void theDeviceTakesLinuxsLargestMtuWhenTheConfigSetsNoneAndAnEthernetDevicesQueue() throws Exception {
         String link = client.run(Duration.ofSeconds(5), "ip", "link", "show", "ttun0").stdout();
         assertTrue(link.contains(" mtu 65535 "), link);
+        assertTrue(link.contains(" qlen 1000"), "an Ethernet device's queue, not a TUN's 500: " + link);
     }
 
     @Test
