@@ -59,6 +59,45 @@ class ControllerReloadIT {
         }
     }
 
+    /**
+     * A subscription's server that accepts and never answers holds a refresh for its 30 s: the dashboard's group
+     * choice and every request behind it on the controller waited that long (the soak's helper saw 28 s for
+     * {@code GET /version}, and 40-s timeouts with two such providers), as the compile held the lock they take.
+     */
+    @Test
+    void aGroupChoiceAndTheRequestsBehindItAreAnsweredWhileASubscriptionsServerHoldsARefresh() throws Exception {
+        Process server = ns.spawn(scratch.dir().resolve("silent.log"),
+                dev.turnout.dist.testing.Daemons.peer("silent", "8099"));
+        Path copy = scratch.dir().resolve("sub.yaml");
+        Files.writeString(copy, "proxies:\n  - {name: n1, type: socks5, server: 127.0.0.1, port: 1080}\n");
+        Files.setLastModifiedTime(copy, java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - Duration.ofHours(2).toMillis())); // stale: refreshed at the start
+        Files.writeString(scratch.config(), String.join("\n", "mixed-port: 7890", "log-level: info",
+                "external-controller: 127.0.0.1:9090",
+                "proxy-providers:",
+                "  sub: {type: http, url: 'http://127.0.0.1:8099/sub.yaml', path: ./sub.yaml, interval: 3600}",
+                "proxy-groups:",
+                "  - {name: G, type: select, proxies: [DIRECT, REJECT], use: [sub]}",
+                "rules:", "  - MATCH,G", ""));
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9090)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (!ns.run(Duration.ofSeconds(5), "ss", "-Htn", "state", "established", "dst", "127.0.0.1:8099")
+                    .stdout().contains("8099") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(System.nanoTime() < deadline, "the refresh of the stale copy never reached the server");
+            Api api = new Api(ns, 9090, null);
+            long asked = System.nanoTime();
+            assertEquals(204, api.call("PUT", "/proxies/G", "{\"name\":\"REJECT\"}", "--max-time", "5").status(),
+                    turnout::log);
+            assertEquals(200, api.call("GET", "/version", null, "--max-time", "5").status(), turnout::log);
+            assertTrue(Duration.ofNanos(System.nanoTime() - asked).toMillis() < 5000);
+            assertTrue(api.get("/proxies/G").body().contains("\"now\":\"REJECT\""), turnout::log);
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+
     /** A dashboard's or Clash Verge's {@code PUT /configs} that changes the secret is answered before the change. */
     @Test
     void aPutConfigsThatChangesTheSecretIsAnsweredAndTheNewSecretHolds() throws Exception {

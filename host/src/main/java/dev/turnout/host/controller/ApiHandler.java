@@ -498,7 +498,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             int replaced = HomeGeoData.refresh(now.geo(), now.baseDir(), log::info, problems::add);
             problems.forEach(log::warn);
             if (replaced > 0) {
-                t.reload(now);
+                t.reloadRunning();
             } else if (problems.isEmpty()) {
                 log.info("geo databases: none in {} to update (no rule uses one)", now.baseDir());
             }
@@ -1139,7 +1139,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 if ("http".equals(provider.type())) {
                     dev.turnout.host.route.ProviderLoader.download(provider);
                 }
-                t.reload(t.config());
+                t.reloadRunning();
             });
         } else {
             methodNotAllowed(call);
@@ -1186,7 +1186,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                             dev.turnout.host.provider.ProxyProviders.refresh(entry, fetch);
                         }
                     }
-                    t.reload(t.config());
+                    t.reloadRunning();
                 });
             } else {
                 methodNotAllowed(call);

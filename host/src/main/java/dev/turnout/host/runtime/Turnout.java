@@ -676,12 +676,45 @@ public final class Turnout implements AutoCloseable {
      * Re-reads rules, groups, outbounds and providers from {@code next} and swaps them in at once. Flows that
      * are open keep going on what they started with. On failure nothing changes and the error is thrown.
      */
-    public synchronized void reload(Config next) throws ConfigException {
-        // The check run and check apply: a config that a restart would refuse is refused now.
+    public void reload(Config next) throws ConfigException {
+        // The check run and check apply: a config that a restart would refuse is refused now. Outside the lock: its
+        // downloads wait up to 30 s for a subscription's server, and a dashboard's group choice, mode switch and every
+        // request behind them on the controller's loop waited with them.
         long compiling = System.nanoTime();
         ConfigCheck.Checked checked = ConfigCheck.check(next, compiler, true);
+        apply(next, checked, millisSince(compiling));
+    }
+
+    /**
+     * Reloads what {@code from} makes of the running config, compiled outside the lock as {@link #reload} is, and
+     * applied when nothing changed the running config meanwhile; else made and compiled once more under the lock,
+     * so that a dashboard's change in between is neither lost nor held up.
+     */
+    private void reloadOver(UnaryOperator<Config> from) throws ConfigException {
+        Config base = config;
+        Config next = from.apply(base);
+        long compiling = System.nanoTime();
+        ConfigCheck.Checked checked = ConfigCheck.check(next, compiler, true);
+        synchronized (this) {
+            if (config == base) {
+                apply(next, checked, millisSince(compiling));
+                return;
+            }
+        }
+        checked.compiled().routing().outbounds().close();
+        synchronized (this) {
+            reload(from.apply(config));
+        }
+    }
+
+    /** The running config compiled anew: its providers' and geo databases' copies read again. */
+    public void reloadRunning() throws ConfigException {
+        reloadOver(UnaryOperator.identity());
+    }
+
+    private synchronized void apply(Config next, ConfigCheck.Checked checked, long compileMillis)
+            throws ConfigException {
         RoutingCompiler.Compiled compiled = checked.compiled();
-        long compileMillis = millisSince(compiling);
         Config running = this.config;
         DnsOptions runningDns = dnsOptions;
         DnsOptions nextDns = checked.settings().dns();
@@ -1058,11 +1091,10 @@ public final class Turnout implements AutoCloseable {
      * not the user's reload, so ports, client lists, ipv6 and a TUN a dashboard changed stay as it left them, as in
      * mihomo.
      */
-    public synchronized void refresh(Config next) throws ConfigException {
-        Config running = config;
-        reload(next.listeningOn(running.mixedPort(), running.socksPort(), running.httpPort(), running.allowLan(),
-                running.bindAsWritten(), next.authentication().withClientListsOf(running.authentication()), null)
-                .with(running.patchable()));
+    public void refresh(Config next) throws ConfigException {
+        reloadOver(running -> next.listeningOn(running.mixedPort(), running.socksPort(), running.httpPort(),
+                running.allowLan(), running.bindAsWritten(),
+                next.authentication().withClientListsOf(running.authentication()), null).with(running.patchable()));
     }
 
     /**
