@@ -153,6 +153,30 @@ class ControllerUnixSocketIT {
         assertTrue(second.isAlive());
     }
 
+    /**
+     * Clash Verge Rev opens its streams over the socket with {@code Host: clash-verge} (tauri-plugin-mihomo's
+     * {@code connect()}); the guard against DNS rebinding refused them with 403, and its traffic graph, memory,
+     * connections and logs stayed empty.
+     */
+    @Test
+    void clashVergeRevsStreamsOverTheSocketAreAnsweredWhateverTheirHost() throws Exception {
+        Process turnout = turnout("turnout.log", "mixed-port: 7890", "external-controller: 127.0.0.1:9090",
+                "external-controller-unix: run/ctl.sock", "rules:", "  - MATCH,DIRECT");
+        awaitSocket(turnout);
+        assertTrue(MixedPortIT.awaitLog(dir.resolve("turnout.log"), "listening on unix socket " + socket),
+                () -> log("turnout.log"));
+        for (String stream : List.of("/traffic", "/memory", "/connections", "/logs")) {
+            Netns.Result r = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "2", "-o", "/dev/null",
+                    "-w", "%{http_code}", "--unix-socket", socket.toString(), "-H", "Host: clash-verge",
+                    "-H", "Connection: Upgrade", "-H", "Upgrade: websocket", "-H", "Sec-WebSocket-Version: 13",
+                    "-H", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "http://localhost" + stream);
+            assertEquals("101", r.stdout(), stream + ": " + r.stderr() + log("turnout.log"));
+        }
+        Netns.Result tcp = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10", "-o", "/dev/null",
+                "-w", "%{http_code}", "-H", "Host: clash-verge", "http://127.0.0.1:9090/version");
+        assertEquals("403", tcp.stdout(), "over TCP a name that is not loopback's is still refused");
+    }
+
     @Test
     void aFileThatIsNotASocketIsNamedAndLeftAlone() throws Exception {
         Files.createDirectories(socket.getParent());
