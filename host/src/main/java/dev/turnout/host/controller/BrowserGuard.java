@@ -28,10 +28,13 @@ import java.util.Locale;
  */
 final class BrowserGuard {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BrowserGuard.class);
+
     private final boolean loopbackOnly;
     private final boolean secretSet;
     private final List<String> allowOrigins;
     private final boolean allowPrivateNetwork;
+    private final java.util.Set<String> logged = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     BrowserGuard(boolean loopbackOnly, boolean secretSet, ControllerCors cors) {
         this.loopbackOnly = loopbackOnly;
@@ -44,13 +47,26 @@ final class BrowserGuard {
     String refusal(HttpHeaders request) {
         String host = request.get(HttpHeaderNames.HOST);
         if (loopbackOnly && host != null && !isLoopbackHost(host)) {
-            return "Host '" + host + "' is not a loopback address; this controller listens on loopback only";
+            return said("Host '" + host + "' is not a loopback address; this controller listens on loopback only");
         }
         String origin = request.get(HttpHeaderNames.ORIGIN);
         if (origin != null && !secretSet && !sameOrigin(origin, host) && allowedOrigin(origin) == null) {
-            return "origin '" + origin + "' is not allowed: list it in external-controller-cors allow-origins, or set a secret";
+            return said("origin '" + origin + "' is not allowed: list it in external-controller-cors allow-origins, "
+                    + "or set a secret");
         }
         return null;
+    }
+
+    /**
+     * {@code reason}, logged the first time: a browser hides a refused preflight's answer from the page, so a hosted
+     * dashboard said only "failed to connect", and the user had no way to learn why (mihomo allows every origin).
+     * A few dozen reasons are remembered, so a page trying many names cannot fill the log.
+     */
+    private String said(String reason) {
+        if (logged.size() < 32 && logged.add(reason)) {
+            log.warn("controller: refused a browser's request: {}", reason);
+        }
+        return reason;
     }
 
     /**

@@ -72,4 +72,24 @@ class BrowserGuardTest {
         assertTrue(listed.allowPrivateNetwork());
         assertFalse(secret.allowPrivateNetwork());
     }
+
+    @Test
+    void aRefusedOriginIsSaidInTheLogOnceSinceTheBrowserHidesTheAnswerFromThePage() {
+        BrowserGuard g = new BrowserGuard(true, false, ControllerCors.UNSET);
+        try (dev.turnout.host.testing.CapturedLog logged = new dev.turnout.host.testing.CapturedLog()) {
+            for (int i = 0; i < 3; i++) {
+                g.refusal(headers("127.0.0.1:9090", "http://127.0.0.1:8000"));
+                g.refusal(headers("rebind.test:9090", null));
+            }
+            for (int i = 0; i < 100; i++) {
+                g.refusal(headers("127.0.0.1:9090", "http://page" + i + ".test"));
+            }
+            List<String> said = logged.warnings(BrowserGuard.class.getName());
+            assertEquals("controller: refused a browser's request: origin 'http://127.0.0.1:8000' is not allowed: "
+                    + "list it in external-controller-cors allow-origins, or set a secret", said.get(0));
+            assertEquals("controller: refused a browser's request: Host 'rebind.test:9090' is not a loopback "
+                    + "address; this controller listens on loopback only", said.get(1));
+            assertEquals(32, said.size(), "a page trying many origins says a few dozen lines, not one each");
+        }
+    }
 }
