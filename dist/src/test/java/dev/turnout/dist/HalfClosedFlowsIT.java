@@ -96,6 +96,27 @@ class HalfClosedFlowsIT {
                 "Turnout holds " + descriptors() + " descriptors, " + before + " before the flows");
     }
 
+    /**
+     * A plain request through the HTTP proxy whose client gave up while the server stayed silent: its connection to
+     * the server, and its line among the dashboards' active connections, lasted the proxy connection's 10-minute
+     * idle timeout (SOCKS5 and CONNECT flows end after the half-close timeout).
+     */
+    @Test
+    @Order(1)
+    void aPlainHttpRequestWhoseClientLeftIsFreedAfterTheHalfCloseTimeoutThoughTheServerNeverAnswers()
+            throws Exception {
+        for (int i = 0; i < 3; i++) {
+            Netns.Result r = ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "1", "-x",
+                    "http://127.0.0.1:" + MIXED, "http://127.0.0.1:" + SILENT + "/never-answered");
+            assertEquals(28, r.exitCode(), "curl gave up waiting: " + r.stderr());
+        }
+        assertTrue(ns.tcpOn("close-wait", MIXED) > 0, "the clients' connections are half-closed first");
+        assertTrue(await(Duration.ofSeconds(15), () -> ns.tcpOn("close-wait", MIXED), n -> n == 0),
+                "CLOSE-WAIT on the mixed port still " + ns.tcpOn("close-wait", MIXED) + " after 15 s (timeout 2 s)");
+        assertTrue(await(Duration.ofSeconds(10), () -> ns.tcpOn("established", SILENT), n -> n == 0),
+                "connections to the silent server: " + ns.tcpOn("established", SILENT));
+    }
+
     @Test
     @Order(2)
     void runningOutOfDescriptorsIsOneLineAndNewClientsAreServedOnceTheyAreFree() throws Exception {

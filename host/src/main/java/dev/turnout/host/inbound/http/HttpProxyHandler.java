@@ -7,6 +7,7 @@ import dev.turnout.host.dial.Causes;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.inbound.InboundSupport;
+import dev.turnout.host.relay.FlowTimeouts;
 import dev.turnout.host.relay.Relay;
 import dev.turnout.host.tunnel.RoutedRequest;
 import dev.turnout.host.tunnel.StreamReadiness;
@@ -130,6 +131,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean inputEnded;
     /** A CONNECT's bytes that came before the tunnel was open. */
     private CompositeByteBuf early;
+    /** The timeouts of this connection's first routed request; {@code null} before it. */
+    private FlowTimeouts timeouts;
     /** The client's process as an earlier request on this connection found it: later requests need not look. */
     private Metadata owner;
 
@@ -182,6 +185,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             inputEnded = true;
             if (exchange == null && inbox.isEmpty()) {
                 ctx.close();
+            } else if (ctx.pipeline().get(IDLE) != null) {
+                watchIdle(); // the request's answer still goes out, but a silent server holds it no longer
             }
             return;
         }
@@ -364,11 +369,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             }
             ex.route = route;
             route.flow().onClose(ch::close);
-            if (ch.pipeline().get(IDLE) == null) {
-                // A client's kept-alive proxy connection between plain requests is no flow kept open by its ends:
-                // it ends when quiet, whether or not flows have an idle timeout.
-                ch.pipeline().addBefore(CODEC, IDLE, new IdleStateHandler(0, 0,
-                        route.timeouts().idleOr(KEPT_ALIVE_IDLE).toMillis(), TimeUnit.MILLISECONDS));
+            boolean watched = timeouts != null;
+            timeouts = route.timeouts();
+            if (!watched) {
+                watchIdle();
             }
             OriginConnection kept = origin;
             if (kept != null && kept.serves(target, route.outbound())) {
@@ -491,6 +495,22 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         HandshakeDeadline.awaitNext(ctx.channel());
         drain();
+    }
+
+    /**
+     * Ends the connection when nothing moves for a while. A client's kept-alive proxy connection between plain
+     * requests is no flow kept open by its ends: it ends when quiet, whether or not flows have an idle timeout. Once
+     * the client has ended its side, as flows do, after {@code tcp-half-close-timeout}: a client that left while a
+     * server kept silent held its connection to the server (and its line in the dashboards) for 10 minutes.
+     */
+    private void watchIdle() {
+        long millis = (inputEnded ? timeouts.halfClosed() : timeouts.idleOr(KEPT_ALIVE_IDLE)).toMillis();
+        IdleStateHandler watch = new IdleStateHandler(0, 0, millis, TimeUnit.MILLISECONDS);
+        if (ctx.pipeline().get(IDLE) == null) {
+            ctx.pipeline().addBefore(CODEC, IDLE, watch);
+        } else {
+            ctx.pipeline().replace(IDLE, IDLE, watch);
+        }
     }
 
     private void dropOrigin() {
