@@ -528,22 +528,25 @@ final class SystemStack {
         if (!udpChecksumHolds(fam)) {
             return DropReason.MALFORMED; // refused or relayed, a damaged datagram gets no answer
         }
-        if (fam == 6 && !ad.has6() && refuseIpv6) {
-            return refuse(Ipv6Refusal.unreachable(packet, out));
-        }
-        if ((fam == 4 && !ad.has4()) || (fam == 6 && !ad.has6())) {
-            return DropReason.UNSUPPORTED;
-        }
         long sHi = packet.srcHi();
         long sLo = packet.srcLo();
         long dHi = packet.dstHi();
         long dLo = packet.dstLo();
         int sport = packet.srcPort();
         int dport = packet.dstPort();
-        if (dnsHijack != null && hijackTargets.matches(fam, dHi, dLo, dport)) {
+        // Before the refusal of IPv6: a TUN without an IPv6 address still answers DNS asked over it, or a machine
+        // whose resolv.conf names IPv6 nameservers alone resolved nothing (mihomo's TUN has an IPv6 address).
+        if (dnsHijack != null && hijackTargets.matches(fam, dHi, dLo, dport)
+                && (fam == 4 ? ad.has4() : ad.has6() || refuseIpv6)) {
             if (hijackDns(fam, sHi, sLo, sport, dHi, dLo, dport)) {
                 return null;
             }
+        }
+        if (fam == 6 && !ad.has6() && refuseIpv6) {
+            return refuse(Ipv6Refusal.unreachable(packet, out));
+        }
+        if ((fam == 4 && !ad.has4()) || (fam == 6 && !ad.has6())) {
+            return DropReason.UNSUPPORTED;
         }
         if (owners != null) {
             int owner = owners.datagramLane(sHi, sLo, sport);

@@ -125,6 +125,39 @@ class SystemStackDnsHijackTest {
         assertTrue(routed.isEmpty());
     }
 
+    /**
+     * A TUN without an IPv6 address refuses IPv6 so that applications fall back to IPv4 at once, but DNS asked over
+     * IPv6 is answered: with nameservers of IPv6 alone in resolv.conf, every lookup failed.
+     */
+    @Test
+    void anIpv6QueryIsAnsweredThoughTheTunHasNoIpv6AddressAndOtherIpv6IsStillRefused() throws Exception {
+        SystemStack s = new SystemStack(SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), 7777, null, 0),
+                new SystemStack.Limits(1500, 100, 1024, 100, 60_000, 4), 0, new RoutingTunnel(), loop,
+                (buffer, address, length) -> {
+                    byte[] copy = new byte[length];
+                    buffer.get(0, copy);
+                    written.add(copy);
+                    return true;
+                },
+                (query, l) -> {
+                    asked.add(ByteBufUtil.getBytes(query));
+                    Future<ByteBuf> answer = hook.answer(query);
+                    query.release();
+                    return answer;
+                },
+                HijackTargets.udp(List.of("any:53")), "tun");
+        s.refuseIpv6(true);
+        byte[] reply = inject(s, TestPackets.udp(A6, 40001, RESOLVER6, 53, QUERY));
+        assertArrayEquals(QUERY, asked.get(0), "the hook gets the query");
+        assertEquals(17, reply[6], "a UDP answer, not an ICMPv6 refusal");
+        assertEquals(RESOLVER6, TestPackets.addr(reply, 8, 16));
+        assertArrayEquals(ANSWER, Arrays.copyOfRange(reply, 48, reply.length));
+        assertTrue(TestPackets.checksumsValid(reply));
+        byte[] other = inject(s, TestPackets.udp(A6, 40002, RESOLVER6, 443, QUERY));
+        assertEquals(58, other[6], "other IPv6 is refused as before (ICMPv6)");
+        assertTrue(routed.isEmpty());
+    }
+
     @Test
     void anAnswerThatArrivesLaterStillReachesTheApplication() throws Exception {
         List<Promise<ByteBuf>> pending = new ArrayList<>();
