@@ -182,6 +182,26 @@ class ControllerSafetyIT {
     }
 
     /**
+     * The file Turnout started with is the user's own, as SIGHUP reads it, whatever path it names: Clash Verge Rev
+     * reloads with {@code PUT /configs {"path": <the config it runs>}}, and the confinement of given configs refused
+     * a file that ran, for its own {@code external-ui} outside its folder.
+     */
+    @Test
+    void aPutOfTheFileTurnoutStartedWithReadsItAsAReloadDoes() throws Exception {
+        Path start = home.resolve("config.yaml");
+        try {
+            Files.writeString(start, configText("global").replace("rules:", "external-ui: " + outside + "\nrules:"));
+            Api.Response r = api.call("PUT", "/configs?force=true", Json.write(Map.of("path", start.toString())));
+            assertEquals(204, r.status(), r::toString);
+            assertEquals("global", mode());
+        } finally {
+            Files.writeString(start, configText("rule"));
+            assertEquals(204, api.call("PUT", "/configs", Json.write(Map.of("path", start.toString()))).status());
+        }
+        assertEquals("rule", mode());
+    }
+
+    /**
      * A config given as a payload (or in a file of the config's folder) may name files and folders only there and in
      * SAFE_PATHS: before, {@code external-ui: /} served any file through /ui/ with no secret, a rule provider's error
      * quoted /etc/shadow's first line, and a socket path took another program's place.

@@ -574,7 +574,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 controller.reloader().reloadFrom(() -> GivenConfigs.confined(
                         ConfigLoader.parse(payload, "(controller payload)", null, current.baseDir()),
                         controller.safePaths(), t.config().file()));
-            } else if (checked != null) {
+            } else if (checked != null && !controller.reloader().isStartFile(checked)) {
                 // Wrapped in the source, since the running config's later refreshes read it again too.
                 controller.reloader().reloadFrom(() -> {
                     Config read;
@@ -589,6 +589,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     return GivenConfigs.confined(read, controller.safePaths(), t.config().file());
                 });
             } else {
+                // No body, or the file Turnout started with: the user's own, read as SIGHUP reads it. Clash Verge
+                // Rev reloads with the path of the config it runs, and the confinement refused its own external-ui.
                 controller.reloader().reloadNow();
             }
         });

@@ -37,6 +37,8 @@ public final class Reloader implements AutoCloseable {
      * for (SIGHUP, {@code PUT /configs} without a body) reads the start's file, as mihomo's does.
      */
     private volatile ConfigSource running;
+    /** The file Turnout started with ({@code null}: the built-in default), which {@link #reloadNow} reads. */
+    private final java.nio.file.Path startFile;
     private final AtomicBoolean pending = new AtomicBoolean();
     /** Whether the reload pending is only a refresh: no {@link #request()} came since the last one started. */
     private final AtomicBoolean refreshOnly = new AtomicBoolean(true);
@@ -60,6 +62,7 @@ public final class Reloader implements AutoCloseable {
     public Reloader(Turnout turnout, ConfigSource source) {
         this.turnout = turnout;
         this.source = source;
+        this.startFile = turnout.config().file();
         this.running = source;
         this.warned = java.util.Set.copyOf(turnout.config().warnings());
         scheduleProviderRefresh(turnout.config());
@@ -153,6 +156,15 @@ public final class Reloader implements AutoCloseable {
      * goes wrong while reading and compiling it, even running out of memory, becomes that exception: the
      * running config and this thread must outlive any file.
      */
+    /** Whether {@code file} is the one Turnout started with, which a reload asked for reads. */
+    public boolean isStartFile(java.nio.file.Path file) {
+        try {
+            return startFile != null && java.nio.file.Files.isSameFile(startFile, file);
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     public synchronized void reloadNow() throws ConfigException {
         reloadFrom(source);
     }
