@@ -101,6 +101,25 @@ class ConfigRefusalIT {
         }
     }
 
+    /** A tun.device name another kind of device has: said so, where the kernel's EINVAL said nothing. */
+    @Test
+    void aTunDeviceNameAnotherDeviceHasIsRefusedSayingSo() throws Exception {
+        Netns.assumeUsable();
+        Path config = write("c.yaml", "mixed-port: 7890|tun:|  enable: true|  device: tveth0|  auto-route: false");
+        try (Netns ns = Netns.create("ttaken")) {
+            Netns.Result veth = ns.run(Duration.ofSeconds(10), "ip", "link", "add", "tveth0", "type", "veth",
+                    "peer", "name", "tveth1");
+            assertEquals(0, veth.exitCode(), veth.stderr());
+            Netns.Result run = ns.run(Duration.ofSeconds(60), TURNOUT, "run", "-c", config.toString(),
+                    "--pid-file", dir.resolve("pid").toString());
+            assertEquals(1, run.exitCode(), run.stdout() + run.stderr());
+            String last = run.stderr().strip().lines().reduce((a, b) -> b).orElse("");
+            assertEquals("turnout: cannot start: cannot start the TUN: a network device named tveth0 exists and is "
+                    + "not a TUN: choose another tun.device", last, run.stderr());
+            assertFalse(run.stdout().contains("multi-queue") || run.stderr().contains("multi-queue"), run.stderr());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiterString = " ~ ", value = {
         "fake-ip-range ~ dns:|  enable: true|  enhanced-mode: fake-ip|  fake-ip-range: 198.18.0.1/99 ~ :5:18: dns: prefix /99 out of range",

@@ -19,6 +19,8 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
@@ -82,7 +84,7 @@ final class LinuxTunDevice implements TunDevice {
         if (queueCount > 1) {
             try {
                 name = attach(want, (short) (base | LibC.IFF_MULTI_QUEUE), opened);
-            } catch (NoTunAccess e) {
+            } catch (NoTunAccess | NameTaken e) {
                 throw e; // one queue would be refused the same way: the warning below would only mislead
             } catch (IOException e) {
                 log.warn("tun {}: no multi-queue device ({}); one queue", want, e.getMessage());
@@ -124,6 +126,13 @@ final class LinuxTunDevice implements TunDevice {
         }
     }
 
+    /** A device that is not a TUN has the name asked for: no queue of any kind can take it. */
+    private static final class NameTaken extends IOException {
+        NameTaken(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** Opens {@code /dev/net/tun} and attaches it to device {@code want} with {@code flags}; returns the name. */
     private static String attach(String want, short flags, List<Queue> opened) throws IOException {
         byte[] nameBytes = want.getBytes(StandardCharsets.US_ASCII);
@@ -148,6 +157,12 @@ final class LinuxTunDevice implements TunDevice {
             return new String(ifreq, 0, len, StandardCharsets.US_ASCII);
         } catch (LastErrorException e) {
             closeQuietly(fd);
+            Path device = Path.of("/sys/class/net", want);
+            if (e.getErrorCode() == 22 && Files.isDirectory(device) && !Files.exists(device.resolve("tun_flags"))) {
+                // EINVAL said nothing more, after a warning about multi-queue that had nothing to do with it.
+                throw new NameTaken("a network device named " + want + " exists and is not a TUN: choose another "
+                        + "tun.device", e);
+            }
             // EPERM: /dev/net/tun is usually open to everyone, creating the device is not.
             throw new IOException("TUNSETIFF " + want + " failed (errno " + e.getErrorCode() + ")"
                     + (e.getErrorCode() == 1 ? "; root or CAP_NET_ADMIN needed" : ""), e);
