@@ -151,11 +151,6 @@ public final class Reloader implements AutoCloseable {
         }
     }
 
-    /**
-     * Reloads on the caller's thread; throws when the new config is not usable (and changes nothing). Whatever
-     * goes wrong while reading and compiling it, even running out of memory, becomes that exception: the
-     * running config and this thread must outlive any file.
-     */
     /** Whether {@code file} is the one Turnout started with, which a reload asked for reads. */
     public boolean isStartFile(java.nio.file.Path file) {
         try {
@@ -165,6 +160,11 @@ public final class Reloader implements AutoCloseable {
         }
     }
 
+    /**
+     * Reloads on the caller's thread; throws when the new config is not usable (and changes nothing). Whatever
+     * goes wrong while reading and compiling it, even running out of memory, becomes that exception: the
+     * running config and this thread must outlive any file.
+     */
     public synchronized void reloadNow() throws ConfigException {
         reloadFrom(source);
     }
