@@ -92,7 +92,12 @@ public final class FakeIpStore implements AutoCloseable {
     private long journalGeneration = -1;
     private long journalBytes;
     private boolean compacting;
-    private boolean writeFailureLogged;
+    private volatile boolean writeFailureLogged;
+    /** The journal generation whose last write failed, -1 when no mapping is missing from the files. */
+    private final java.util.concurrent.atomic.AtomicLong missedIn = new java.util.concurrent.atomic.AtomicLong(-1);
+    private long lastRetry;
+    /** How often records coming while the journal fails try a snapshot instead (a full disk may have room again). */
+    private static final long MISSED_RETRY_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** Whether {@link #load} found a snapshot or a journal: a cache this run did not start stays, even empty. */
     private boolean foundOnDisk;
     private ExecutorService compactor;
@@ -446,21 +451,33 @@ public final class FakeIpStore implements AutoCloseable {
             }
             ExecutorService compactNow = null;
             synchronized (journalLock) {
+                long now = System.nanoTime();
                 if (journal == null) {
-                    return;
-                }
-                try {
-                    writeFully(journal, all);
-                    journalBytes += length;
-                } catch (IOException e) {
-                    if (!writeFailureLogged) {
-                        writeFailureLogged = true;
-                        LOG.warn("fake-ip journal of {}: write failed, new mappings may not survive a crash: {}",
-                                file, e.toString());
+                    if (!journaling) {
+                        return;
+                    }
+                    missed(now, generation); // the switch to this generation's journal failed (rotate said so)
+                } else {
+                    try {
+                        writeFully(journal, all);
+                        journalBytes += length;
+                    } catch (IOException e) {
+                        if (!writeFailureLogged) {
+                            writeFailureLogged = true;
+                            LOG.warn("fake-ip journal of {}: write failed, new mappings may not survive a crash: {}",
+                                    file, e.toString());
+                        }
+                        missed(now, journalGeneration);
                     }
                 }
-                if (journalBytes > journalLimit && !compacting && compactor != null
-                        && journalGeneration == generation) {
+                // A full disk took nothing of these records, and its space coming back brought them no second try:
+                // a snapshot holds every mapping, those the journal missed with them.
+                boolean retry = missedIn.get() >= 0 && now - lastRetry >= MISSED_RETRY_NANOS;
+                // Not while a switch of journal is still queued, unless the last one failed and none is open.
+                boolean due = journalBytes > journalLimit || retry;
+                if (due && (journalGeneration == generation || retry && journal == null) && !compacting
+                        && compactor != null) {
+                    lastRetry = now;
                     compacting = true;
                     compactNow = compactor;
                 }
@@ -468,6 +485,13 @@ public final class FakeIpStore implements AutoCloseable {
             if (compactNow != null) {
                 // Never rejected: close() takes the executor away (under journalLock) before shutting it down.
                 compactNow.execute(FakeIpStore.this::compactWhileOverLimit);
+            }
+        }
+
+        /** Under journalLock: records of generation {@code gen} or earlier are not in the files. */
+        private void missed(long now, long gen) {
+            if (missedIn.getAndAccumulate(gen, Math::max) < 0) {
+                lastRetry = now; // the disk that just refused would refuse the snapshot too
             }
         }
 
@@ -523,7 +547,11 @@ public final class FakeIpStore implements AutoCloseable {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            LOG.warn("compacting fake-ip cache {} failed: {}", file, e.toString());
+            if (missedIn.get() >= 0) { // said once, as the journal's failure is: a full disk is tried again every few seconds
+                LOG.debug("compacting fake-ip cache {} failed: {}", file, e.toString());
+            } else {
+                LOG.warn("compacting fake-ip cache {} failed: {}", file, e.toString());
+            }
         } finally {
             synchronized (journalLock) {
                 compacting = false;
@@ -582,6 +610,13 @@ public final class FakeIpStore implements AutoCloseable {
             }
         }
         writeSnapshot(mappings, next);
+        // Not under journalLock, which the journal's thread holds while a frozen disk keeps it opening a journal.
+        long missed = missedIn.get();
+        if (missed >= 0 && missed < next && missedIn.compareAndSet(missed, -1)) {
+            writeFailureLogged = false;
+            LOG.info("fake-ip cache {}: the disk takes writes again; the mappings its journal missed are in the "
+                    + "snapshot", file);
+        }
         for (Map.Entry<Long, Path> j : journals().headMap(next).entrySet()) {
             Files.deleteIfExists(j.getValue());
         }

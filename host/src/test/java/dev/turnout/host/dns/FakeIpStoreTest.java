@@ -349,6 +349,56 @@ class FakeIpStoreTest {
         assertEquals("old.example.test", again.nameOf(old));
     }
 
+    /**
+     * A disk that fills up ({@code /dev/full} as the next journal: ENOSPC) and then takes writes again. The records of
+     * the mappings made meanwhile were dropped for good, so a kill after the space came back lost them: the soak
+     * helper's names came back with other addresses. A snapshot now holds them, tried again every few seconds while
+     * names are made.
+     */
+    @Test
+    void mappingsAFullDisksJournalMissedSurviveAKillOnceItTakesWritesAgain() throws Exception {
+        assumeTrue(Files.isWritable(Path.of("/dev/full")), "skipped: no /dev/full here");
+        Path file = dir.resolve("fake-ip.cache");
+        FakeIpPool p = pool();
+        FakeIpStore store = new FakeIpStore(file, List.of(p), 1 << 20);
+        store.open();
+        InetAddress before = p.assign("before.example.test");
+        assertTrue(store.journalWritten(Duration.ofSeconds(10)));
+        long current;
+        try (var files = Files.list(dir)) {
+            current = files.map(f -> f.getFileName().toString()).filter(n -> n.contains(".journal."))
+                    .mapToLong(n -> Long.parseLong(n.substring(n.lastIndexOf('.') + 1))).max().orElseThrow();
+        }
+        Path full = Files.createSymbolicLink(store.journalFile(current + 1), Path.of("/dev/full"));
+        store.save();
+        List<InetAddress> during = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            during.add(p.assign("during" + i + ".example.test"));
+        }
+        assertTrue(store.journalWritten(Duration.ofSeconds(10)));
+        Thread.sleep(5_500); // the next name made tries a snapshot
+        InetAddress after = p.assign("after.example.test");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ((!store.journalWritten(Duration.ofSeconds(1)) || store.compacting()) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(200); // a compaction the last record started
+        while (store.compacting() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        // A kill: the files as they are, the store never closed; of the journal on the full disk, nothing (were it
+        // still there, reading /dev/full would never end).
+        Files.deleteIfExists(full);
+        FakeIpPool again = pool();
+        new FakeIpStore(file, List.of(again)).load();
+        assertEquals("before.example.test", again.nameOf(before));
+        for (int i = 0; i < 50; i++) {
+            assertEquals("during" + i + ".example.test", again.nameOf(during.get(i)), "a name the journal missed");
+        }
+        assertEquals("after.example.test", again.nameOf(after));
+        store.close();
+    }
+
     @Test
     void aSnapshotAKillCutShortIsRemovedAtStartAndNothingElseIs() throws Exception {
         Path file = dir.resolve("fake-ip.cache");
