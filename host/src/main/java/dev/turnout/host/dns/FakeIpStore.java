@@ -187,12 +187,20 @@ public final class FakeIpStore implements AutoCloseable {
         }
         Map<FakeIpPool, Set<String>> misplaced = new HashMap<>();
         int invalid = 0;
+        Map<String, List<FakeIpPool.Mapping>> otherRanges = new TreeMap<>(sections);
         for (FakeIpPool pool : pools) {
-            List<FakeIpPool.Mapping> list = sections.get(pool.range().toString());
+            List<FakeIpPool.Mapping> list = otherRanges.remove(pool.range().toString());
             if (list != null) {
                 invalid += restore(pool, list, misplaced);
             }
         }
+        otherRanges.forEach((range, list) -> { // said: they were dropped without a word
+            if (!list.isEmpty()) {
+                LOG.warn("fake-ip cache {}: {} mappings of {} dropped, no longer a fake-ip-range: a flow of an "
+                        + "application still holding one of those addresses is routed by the address, not the name",
+                        file, list.size(), range);
+            }
+        });
         TreeMap<Long, Path> journals = journals();
         foundOnDisk = Files.exists(file) || !journals.isEmpty();
         int replayed = 0;

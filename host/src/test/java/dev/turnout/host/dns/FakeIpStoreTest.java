@@ -105,7 +105,13 @@ class FakeIpStoreTest {
         p.assign("a.test");
         new FakeIpStore(file, List.of(p)).save();
         FakeIpPool other = new FakeIpPool(Cidr.parse("198.18.0.1/24"), List.of(), Integer.MAX_VALUE);
-        assertEquals(0, new FakeIpStore(file, List.of(other)).load());
+        try (dev.turnout.host.testing.CapturedLog logged = new dev.turnout.host.testing.CapturedLog()) {
+            assertEquals(0, new FakeIpStore(file, List.of(other)).load());
+            // Dropped without a word before (DNS helper's F6).
+            assertEquals(List.of("fake-ip cache " + file + ": 1 mappings of " + p.range() + " dropped, no longer a "
+                    + "fake-ip-range: a flow of an application still holding one of those addresses is routed by the "
+                    + "address, not the name"), logged.warnings(FakeIpStore.class.getName()));
+        }
     }
 
     @Test
