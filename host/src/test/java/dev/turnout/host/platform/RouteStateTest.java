@@ -29,6 +29,18 @@ class RouteStateTest {
         assertEquals(List.of("-6 ::/1 dev turnout0"), loaded.withoutRoute("-4 0.0.0.0/1 dev turnout0").routes());
     }
 
+    /** A full disk ({@code /dev/full} where the file is written) is said with the file's name, not alone. */
+    @Test
+    void aFileTheDiskRefusesIsNamedInTheError(@TempDir Path dir) throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/full")), "no /dev/full here");
+        Path file = dir.resolve("routes.state");
+        Files.createSymbolicLink(dir.resolve("routes.state.tmp"), Path.of("/dev/full"));
+        IOException e = assertThrows(IOException.class,
+                () -> new RouteState("linux", "turnout0", List.of(), file).withRoute("-4 0.0.0.0/1 dev turnout0").save());
+        assertEquals("cannot write the routes' state file " + file + ": No space left on device", e.getMessage());
+        assertFalse(Files.exists(dir.resolve("routes.state.tmp"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
     @Test
     void keepsTheDnsChangesApartFromTheRoutes(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("routes.state");
