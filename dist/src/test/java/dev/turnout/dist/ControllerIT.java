@@ -136,8 +136,8 @@ class ControllerIT {
         Map<String, Object> configs = new LinkedHashMap<>(api.get("/configs").object());
         Map<String, Object> tun = new LinkedHashMap<>((Map<String, Object>) configs.remove("tun"));
         assertTrue(tun.remove("mtu") instanceof Number, tun::toString);
-        assertEquals(Map.of("enable", false, "device", "", "stack", "system", "dns-hijack", List.of("0.0.0.0:53"),
-                "auto-route", true, "auto-detect-interface", true), tun);
+        assertEquals(Map.of("enable", false, "device", "", "stack", "System", "dns-hijack", List.of("0.0.0.0:53"),
+                "auto-route", true, "auto-detect-interface", true, "file-descriptor", 0), tun);
         // The dns: section as metacubexd's DNS card reads it; this config has none.
         assertEquals(Map.of("enable", false, "listen", "", "ipv6", false, "enhanced-mode", "normal", "fake-ip-range",
                 "198.18.0.1/16", "nameserver", List.of(), "fallback", List.of(), "use-hosts", true),
@@ -152,15 +152,20 @@ class ControllerIT {
         assertEquals(true, configs.put("ipv6", false), "mihomo's default");
         for (String key : List.of("interface-name", "routing-mark", "tcp-concurrent", "unified-delay", "keep-alive-idle",
                 "keep-alive-interval", "disable-keep-alive", "find-process-mode", "sniffing",
-                "geodata-mode", "geo-auto-update", "geo-update-interval", "geox-url")) {
+                "geodata-mode", "geo-auto-update", "geo-update-interval", "geox-url", "geodata-loader",
+                "geosite-matcher", "global-client-fingerprint", "global-ua", "etag-support", "tuic-server", "ss-config",
+                "vmess-config", "inbound-tfo", "inbound-mptcp")) {
             assertTrue(configs.remove(key) != null, key);
         }
         assertEquals(recordedJson("configs.json"), configs);
         assertEquals(recordedJson("rules.json"), clash118Rules(api.get("/rules").json()));
         assertEquals(recordedJson("proxies_G.json"), withoutMihomoGroupKeys(api.get("/proxies/G").json()));
-        assertEquals(recordedJson("connections.json"), api.get("/connections").json());
+        Map<String, Object> connections = new LinkedHashMap<>(api.get("/connections").object());
+        assertTrue(connections.remove("memory") instanceof Number n && n.longValue() > 0, "mihomo's memory");
+        assertEquals(recordedJson("connections.json"), connections);
         Map<String, Object> version = api.get("/version").object();
         assertTrue(version.get("version") instanceof String v && !v.isEmpty(), version::toString);
+        assertEquals(false, version.get("meta"), "mihomo's key; Turnout is not mihomo");
         @SuppressWarnings("unchecked")
         Map<String, Object> clash = (Map<String, Object>) ((Map<String, Object>) recordedJson("proxies.json")).get("proxies");
         @SuppressWarnings("unchecked")
@@ -203,17 +208,27 @@ class ControllerIT {
     }
 
     /**
-     * A group as Clash 1.18 shows it: mihomo's groups also carry {@code hidden} and {@code icon}, which Turnout
-     * shows as mihomo does (false and "" unless the config sets them).
+     * A proxy or group as Clash 1.18 shows it: mihomo's also carry how they dial and {@code extra}, and its groups
+     * {@code hidden} and {@code icon}, which Turnout shows as mihomo does (false and "" unless the config sets them).
      */
     @SuppressWarnings("unchecked")
     private static Object withoutMihomoGroupKeys(Object proxy) {
-        if (!(proxy instanceof Map<?, ?> m) || !m.containsKey("all")) {
+        if (!(proxy instanceof Map<?, ?> m)) {
             return proxy;
         }
         Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) m);
-        assertEquals(Boolean.FALSE, copy.remove("hidden"), copy::toString);
-        assertEquals("", copy.remove("icon"), copy::toString);
+        // mihomo's adapter.Proxy adds these to every proxy and group; Clash Verge Rev's client requires each.
+        assertEquals(Map.of(), copy.remove("extra"), copy::toString);
+        for (String off : List.of("uot", "xudp", "tfo", "mptcp", "smux")) {
+            assertEquals(Boolean.FALSE, copy.remove(off), off + " in " + copy);
+        }
+        assertEquals("", copy.remove("interface"), copy::toString);
+        assertEquals("", copy.remove("dialer-proxy"), copy::toString);
+        assertEquals(0, ((Number) copy.remove("routing-mark")).intValue(), copy::toString);
+        if (copy.containsKey("all")) {
+            assertEquals(Boolean.FALSE, copy.remove("hidden"), copy::toString);
+            assertEquals("", copy.remove("icon"), copy::toString);
+        }
         return copy;
     }
 

@@ -151,8 +151,9 @@ class FakeIpPersistenceIT {
     void aDashboardSeesTheTunUpAndSwitchingItOnAgainLeavesItAsItRuns() throws Exception {
         dev.turnout.dist.controller.Api api = new dev.turnout.dist.controller.Api(client, 9090, null);
         Object tun = api.get("/configs").object().get("tun");
-        assertEquals(java.util.Map.of("enable", true, "device", "tfpers0", "stack", "system", "dns-hijack",
-                List.of("any:53"), "auto-route", true, "auto-detect-interface", true, "mtu", 65535), tun);
+        assertEquals(java.util.Map.of("enable", true, "device", "tfpers0", "stack", "System", "dns-hijack",
+                List.of("any:53"), "auto-route", true, "auto-detect-interface", true, "mtu", 65535, "file-descriptor", 0),
+                tun);
         // metacubexd's switch sends what it shows: on, while on, is a 204 that opens nothing again (switching it
         // off and on is TunSwitchIT's).
         assertEquals(204, api.call("PATCH", "/configs", "{\"tun\":{\"enable\":true}}").status());

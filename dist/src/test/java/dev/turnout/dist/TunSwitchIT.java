@@ -97,7 +97,7 @@ class TunSwitchIT {
     private static void assertOff(Map<String, Object> view, String device) {
         assertEquals(false, view.get("enable"), view::toString);
         assertEquals(device, view.get("device"), view::toString);
-        assertEquals("system", view.get("stack"), view::toString);
+        assertEquals("System", view.get("stack"), view::toString); // mihomo's spelling
         assertEquals(true, view.get("auto-route"), view::toString);
     }
 

@@ -186,7 +186,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             case "version" -> {
                 if (p.size() == 1 && only(call, HttpMethod.GET)) {
-                    call.json(Map.of("version", "turnout-" + version(), "premium", false));
+                    call.json(ClashViews.version(version()));
                 } else if (p.size() != 1) {
                     notFound(call);
                 }
@@ -681,7 +681,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         Routing routing = t.router().current();
         if (p.size() == 1) {
             if (only(call, HttpMethod.GET)) {
-                call.json(ClashViews.proxies(routing.outbounds(), t.groups().book()));
+                call.json(ClashViews.proxies(routing.outbounds(), t.groups().book(), t.config()));
             }
             return;
         }
@@ -698,7 +698,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         if (call.method.equals(HttpMethod.GET)) {
-            call.json(ClashViews.proxy(o, t.groups().book()));
+            call.json(ClashViews.proxy(o, t.groups().book(),
+                    ClashViews.entries(t.config(), routing.outbounds()).get(name)));
         } else if (call.method.equals(HttpMethod.PUT)) {
             select(call, o);
         } else if (call.method.equals(HttpMethod.DELETE)) {
@@ -1175,7 +1176,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (p.size() == 4 && !p.get(3).equals("healthcheck")) {
             // mihomo's /providers/proxies/NAME/PROXY: the node as /proxies/PROXY shows it
             if (only(call, HttpMethod.GET)) {
-                call.json(ClashViews.proxy(outbounds.get(p.get(3)), t.groups().book()));
+                call.json(ClashViews.proxy(outbounds.get(p.get(3)), t.groups().book(),
+                        ClashViews.entries(null, outbounds).get(p.get(3))));
             }
             return;
         }

@@ -2,7 +2,9 @@ package dev.turnout.host.controller;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.turnout.api.Metadata;
+import dev.turnout.api.OptionException;
 import dev.turnout.api.Outbound;
+import dev.turnout.api.OutboundOptions;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ProviderEntry;
@@ -27,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,6 +38,9 @@ import java.util.TreeMap;
 
 /** Turnout's state in the JSON shapes Clash 1.18's controller uses, so existing dashboards read it unchanged. */
 final class ClashViews {
+
+    /** mihomo's built-in that goes on with a sub-rules list's next rule (see {@link #proxies}). */
+    private static final String PASS_RULE = "PASS-RULE";
 
     private ClashViews() {
     }
@@ -48,6 +54,17 @@ final class ClashViews {
     }
 
     static Map<String, Object> proxy(Outbound o, HealthBook book) {
+        return proxy(o, book, null);
+    }
+
+    /**
+     * One outbound or group as mihomo's {@code adapter.Proxy} writes it: Clash 1.18's keys, then mihomo's that
+     * every proxy carries ({@code extra}, how it dials), which Clash Verge Rev's typed client requires of each.
+     *
+     * @param entry the proxy's config entry (its {@code dialer-proxy}, {@code interface-name}, {@code routing-mark}),
+     *     or {@code null} for built-ins, groups and what is not known
+     */
+    static Map<String, Object> proxy(Outbound o, HealthBook book, OutboundOptions entry) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("alive", book.alive(o.name()));
         if (o instanceof ProxyGroup g) {
@@ -67,6 +84,11 @@ final class ClashViews {
             m.put("hidden", g.options().hidden());
             m.put("icon", g.options().icon() == null ? "" : g.options().icon());
         }
+        if (o instanceof ProxyGroup g && g.automatic() && g.settings() != null) {
+            // mihomo's checking groups: metacubexd and zashboard test the group with its own URL
+            m.put("testUrl", g.settings().url());
+            m.put("expectedStatus", g.settings().expectedStatus().toString());
+        }
         m.put("type", proxyType(o));
         boolean udp;
         try {
@@ -75,27 +97,35 @@ final class ClashViews {
             udp = false;
         }
         m.put("udp", udp);
+        m.put("extra", extra(o, book));
+        // Turnout speaks no UDP over TCP, XUDP, TCP Fast Open, MPTCP or smux on any outbound.
+        m.put("uot", false);
+        m.put("xudp", false);
+        m.put("tfo", false);
+        m.put("mptcp", false);
+        m.put("smux", false);
+        m.put("interface", entryString(entry, "interface-name"));
+        m.put("dialer-proxy", entryString(entry, "dialer-proxy"));
+        int mark = 0;
+        try {
+            mark = entry == null ? 0 : entry.integer("routing-mark", 0);
+        } catch (OptionException | RuntimeException e) {
+            // the config's check said so at load; shown as none
+        }
+        m.put("routing-mark", mark);
         return m;
     }
 
-    private static List<Map<String, Object>> history(List<HealthBook.Check> checks) {
-        List<Map<String, Object>> history = new ArrayList<>();
-        for (HealthBook.Check c : checks) {
-            Map<String, Object> h = new LinkedHashMap<>();
-            h.put("time", Instant.ofEpochMilli(c.epochMillis()).toString());
-            h.put("delay", c.delayMillis());
-            history.add(h);
+    private static String entryString(OutboundOptions entry, String key) {
+        try {
+            return entry == null ? "" : entry.string(key, "");
+        } catch (OptionException | RuntimeException e) {
+            return "";
         }
-        return history;
     }
 
-    /**
-     * A provider's node as mihomo lists it under {@code /providers/proxies}: {@code /proxies}' shape plus the keys
-     * metacubexd's and zashboard's provider pages read, {@code extra} (per test URL: alive and history), {@code tfo}
-     * and {@code xudp}. {@code /proxies} itself keeps Clash 1.18's shape.
-     */
-    static Map<String, Object> providerNode(Outbound o, HealthBook book) {
-        Map<String, Object> m = proxy(o, book);
+    /** mihomo's {@code extra}: per test URL, whether the last check with it passed and its checks. */
+    private static Map<String, Object> extra(Outbound o, HealthBook book) {
         Map<String, List<HealthBook.Check>> byUrl = new TreeMap<>();
         for (HealthBook.Check c : book.history(o.name())) {
             if (c.url() != null) {
@@ -109,16 +139,53 @@ final class ClashViews {
             state.put("history", history(checks));
             extra.put(url, state);
         });
-        m.put("extra", extra);
-        m.put("tfo", false);
-        m.put("xudp", false);
-        return m;
+        return extra;
+    }
+
+    /**
+     * The config entries of the running proxies by name, the config's own and the providers' nodes: what mihomo
+     * shows of how each dials.
+     */
+    static Map<String, OutboundOptions> entries(Config c, Outbounds outbounds) {
+        Map<String, OutboundOptions> byName = new HashMap<>();
+        if (c != null) {
+            c.proxies().forEach(p -> byName.putIfAbsent(p.name(), p.options()));
+        }
+        outbounds.providers().values().forEach(p -> p.content().nodes()
+                .forEach(n -> byName.putIfAbsent(n.name(), n.options())));
+        return byName;
+    }
+
+    private static List<Map<String, Object>> history(List<HealthBook.Check> checks) {
+        List<Map<String, Object>> history = new ArrayList<>();
+        for (HealthBook.Check c : checks) {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("time", Instant.ofEpochMilli(c.epochMillis()).toString());
+            h.put("delay", c.delayMillis());
+            history.add(h);
+        }
+        return history;
     }
 
     static Map<String, Object> proxies(Outbounds outbounds, HealthBook book) {
+        return proxies(outbounds, book, null);
+    }
+
+    /**
+     * {@code GET /proxies}. PASS-RULE is listed only where a group holds it: mihomo calls its type PassRule (June
+     * 2026), which Clash Verge Rev's typed client before then rejects, taking the whole list with it; unheld, no
+     * dashboard shows it (it is not in GLOBAL).
+     */
+    static Map<String, Object> proxies(Outbounds outbounds, HealthBook book, Config c) {
         // Go's encoder sorts map keys; dashboards order by GLOBAL's "all", not by this map.
         Map<String, Object> byName = new TreeMap<>();
-        outbounds.all().forEach((name, o) -> byName.put(name, proxy(o, book)));
+        Map<String, OutboundOptions> entries = entries(c, outbounds);
+        boolean passRuleHeld = outbounds.groups().stream().anyMatch(g -> g.members().contains(PASS_RULE));
+        outbounds.all().forEach((name, o) -> {
+            if (passRuleHeld || !name.equals(PASS_RULE)) {
+                byName.put(name, proxy(o, book, entries.get(name)));
+            }
+        });
         return Map.of("proxies", byName);
     }
 
@@ -140,10 +207,12 @@ final class ClashViews {
         m.put("type", "Proxy");
         m.put("vehicleType", p.content().vehicleType());
         List<Object> nodes = new ArrayList<>();
+        Map<String, OutboundOptions> entries = new HashMap<>();
+        p.content().nodes().forEach(e -> entries.putIfAbsent(e.name(), e.options()));
         for (String n : p.nodes()) {
             Outbound o = outbounds.get(n);
             if (o != null) {
-                nodes.add(providerNode(o, book));
+                nodes.add(proxy(o, book, entries.get(n)));
             }
         }
         m.put("proxies", nodes);
@@ -200,6 +269,18 @@ final class ClashViews {
         return epochMillis == 0 ? "0001-01-01T00:00:00Z" : Instant.ofEpochMilli(epochMillis).toString();
     }
 
+    /**
+     * {@code GET /version}: mihomo's {@code meta} is false, for Turnout is not mihomo (Clash Verge Rev would show
+     * "turnout-... Mihomo"; it reads the key, metacubexd, zashboard and yacd do not); Clash's {@code premium} too.
+     */
+    static Map<String, Object> version(String version) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("meta", false);
+        m.put("premium", false);
+        m.put("version", "turnout-" + version);
+        return m;
+    }
+
     static Map<String, Object> configs(Config c, String mode, String logLevel) {
         return configs(c, mode, logLevel, null, null);
     }
@@ -245,19 +326,47 @@ final class ClashViews {
         m.put("geodata-mode", c.geo().geodataMode());
         m.put("geo-auto-update", c.geo().autoUpdate());
         m.put("geo-update-interval", c.geo().updateIntervalHours());
-        m.put("geox-url", Map.of("geoip", c.geo().geoIpUrl(), "mmdb", c.geo().mmdbUrl(), "asn", c.geo().asnUrl(),
-                "geosite", c.geo().geoSiteUrl()));
+        // mihomo's JSON names (its YAML's are geoip and geosite)
+        Map<String, Object> geox = new LinkedHashMap<>();
+        geox.put("geo-ip", c.geo().geoIpUrl());
+        geox.put("mmdb", c.geo().mmdbUrl());
+        geox.put("asn", c.geo().asnUrl());
+        geox.put("geo-site", c.geo().geoSiteUrl());
+        m.put("geox-url", geox);
+        // mihomo's general keys Turnout has no use for, as it runs: no loader or matcher to choose (the same
+        // lists match the same names), subscriptions fetched as "clash.meta Turnout", without ETags.
+        m.put("geodata-loader", "");
+        m.put("geosite-matcher", "");
+        m.put("global-client-fingerprint", "");
+        m.put("global-ua", "clash.meta Turnout");
+        m.put("etag-support", false);
+        // mihomo's inbound keys: Turnout serves no TUIC, no ss-config or vmess-config listener, and its inbounds
+        // use neither TCP Fast Open nor MPTCP.
+        Map<String, Object> tuic = new LinkedHashMap<>();
+        tuic.put("enable", false);
+        tuic.put("listen", "");
+        tuic.put("certificate", "");
+        tuic.put("private-key", "");
+        tuic.put("ech-key", "");
+        m.put("tuic-server", tuic);
+        m.put("ss-config", "");
+        m.put("vmess-config", "");
+        m.put("inbound-tfo", false);
+        m.put("inbound-mptcp", false);
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("enable", tun != null);
         TunOptions o = tun != null ? tun.options() : section;
+        // mihomo writes its whole tun section, on or off; Clash Verge Rev's client requires these keys.
+        t.put("device", tun != null ? tun.device() : o == null || o.device() == null ? "" : o.device());
+        // The one Turnout runs, whatever the config asked (the log says so), in mihomo's spelling (TUNStack.String).
+        t.put("stack", "System");
+        t.put("dns-hijack", o == null ? List.of() : o.dnsHijack());
+        t.put("auto-route", o != null && o.autoRoute());
+        t.put("auto-detect-interface", o != null && o.autoDetectInterface());
         if (o != null) {
-            t.put("device", tun != null ? tun.device() : o.device() == null ? "" : o.device());
-            t.put("stack", "system"); // the one Turnout runs, whatever the config asked (the log says so)
-            t.put("dns-hijack", o.dnsHijack());
-            t.put("auto-route", o.autoRoute());
-            t.put("auto-detect-interface", o.autoDetectInterface());
             t.put("mtu", o.mtu());
         }
+        t.put("file-descriptor", 0); // mihomo's: a TUN handed over open (Android); Turnout opens its own
         m.put("tun", t);
         m.put("dns", dnsView(c.dns()));
         return m;
@@ -302,6 +411,8 @@ final class ClashViews {
                     writeConnection(out, f, outbounds);
                 }
                 out.writeEndArray();
+                // mihomo's: the process's memory, as /memory's inuse (Clash Verge Rev's client requires it)
+                out.writeNumberField("memory", ProcessMemory.inUse());
                 out.writeEndObject();
             }
 
@@ -328,8 +439,23 @@ final class ClashViews {
         out.writeStringField("destinationPort", Integer.toString(md.destination().port()));
         out.writeStringField("host", md.destination().hasHost() ? md.destination().host() : "");
         out.writeStringField("dnsMode", "normal");
-        out.writeStringField("processPath", md.processName() == null ? "" : md.processName());
+        out.writeStringField("processPath", md.processPath() != null ? md.processPath()
+                : md.processName() == null ? "" : md.processName());
         out.writeStringField("specialProxy", "");
+        // mihomo's metadata past Clash's, as far as Turnout knows it (Clash Verge Rev's client requires each key):
+        // no ASN lookups, no special rules, the address it reached not kept, no name found by sniffing kept apart.
+        out.writeStringField("sourceIPASN", "");
+        out.writeStringField("destinationIPASN", "");
+        out.writeStringField("inboundIP", "");
+        out.writeStringField("inboundPort", Integer.toString(Math.max(0, md.inboundPort())));
+        out.writeStringField("inboundName", md.inboundName() == null ? "" : md.inboundName());
+        out.writeStringField("inboundUser", md.inboundUser() == null ? "" : md.inboundUser());
+        out.writeNumberField("uid", md.uid() < 0 ? 0 : md.uid());
+        out.writeStringField("process", md.processName() == null ? "" : md.processName());
+        out.writeStringField("specialRules", "");
+        out.writeStringField("remoteDestination", "");
+        out.writeNumberField("dscp", md.dscp() < 0 ? 0 : md.dscp());
+        out.writeStringField("sniffHost", "");
         out.writeEndObject();
         out.writeNumberField("upload", f.uploadBytes());
         out.writeNumberField("download", f.downloadBytes());
@@ -392,6 +518,9 @@ final class ClashViews {
         }
         if (i.equals("mixed")) {
             return "Mixed";
+        }
+        if (i.equals("internal")) {
+            return "Inner"; // mihomo's name for the connections the core makes for itself
         }
         return inbound.isEmpty() ? "Unknown" : Character.toUpperCase(inbound.charAt(0)) + inbound.substring(1);
     }

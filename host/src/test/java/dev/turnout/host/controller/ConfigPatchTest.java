@@ -126,9 +126,9 @@ class ConfigPatchTest {
     void theTunSectionsOptionsShowWhileItIsOffAndMayBeSentBackWithTheSwitch() throws Exception {
         Config c = parse("tun: {enable: false, device: tswitch0, mtu: 1500, dns-hijack: ['any:53']}");
         Map<String, Object> view = ClashViews.configs(c, "rule", "info", null, Turnout.tunSectionOf(c));
-        assertEquals(Map.of("enable", false, "device", "tswitch0", "stack", "system", "dns-hijack", List.of("any:53"),
-                "auto-route", true, "auto-detect-interface", true, "mtu", 1500), view.get("tun"));
-        ConfigPatch.refuseTheRest(Map.of("tun", Map.of("enable", true, "stack", "system", "device", "tswitch0",
+        assertEquals(Map.of("enable", false, "device", "tswitch0", "stack", "System", "dns-hijack", List.of("any:53"),
+                "auto-route", true, "auto-detect-interface", true, "mtu", 1500, "file-descriptor", 0), view.get("tun"));
+        ConfigPatch.refuseTheRest(Map.of("tun", Map.of("enable", true, "stack", "System", "device", "tswitch0",
                 "mtu", 1500, "auto-route", true)), view);
         Config bare = parse("mixed-port: 7890");
         Map<String, Object> none = ClashViews.configs(bare, "rule", "info", null, Turnout.tunSectionOf(bare));

@@ -1,6 +1,7 @@
 package dev.turnout.host.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class ConnectionListTest {
 
     @Test
-    void theListWrittenFlowByFlowHasClashsFieldsInClashsOrder() throws Exception {
+    void theListWrittenFlowByFlowHasClashsFieldsInClashsOrderThenMihomos() throws Exception {
         FlowTable flows = new FlowTable(8);
         Flow named = flows.open(new Metadata(Network.TCP, Destination.ofHost("example.test", 443),
                 new InetSocketAddress("192.0.2.1", 40000), "tun", null), "MATCH", "DIRECT", "DIRECT");
@@ -31,7 +32,7 @@ class ConnectionListTest {
 
         Map<String, Object> list = read(ClashViews.connections(flows, null));
 
-        assertEquals(List.of("downloadTotal", "uploadTotal", "connections"), new ArrayList<>(list.keySet()));
+        assertEquals(List.of("downloadTotal", "uploadTotal", "connections", "memory"), new ArrayList<>(list.keySet()));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> all = (List<Map<String, Object>>) list.get("connections");
         assertEquals(2, all.size());
@@ -42,10 +43,15 @@ class ConnectionListTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> meta = (Map<String, Object>) c.get("metadata");
         assertEquals(List.of("network", "type", "sourceIP", "destinationIP", "sourcePort", "destinationPort", "host",
-                "dnsMode", "processPath", "specialProxy"), new ArrayList<>(meta.keySet()));
+                "dnsMode", "processPath", "specialProxy", "sourceIPASN", "destinationIPASN", "inboundIP",
+                "inboundPort", "inboundName", "inboundUser", "uid", "process", "specialRules", "remoteDestination",
+                "dscp", "sniffHost"), new ArrayList<>(meta.keySet()));
+        Map<String, Object> clashs = new java.util.HashMap<>(meta);
+        clashs.keySet().retainAll(List.of("network", "type", "sourceIP", "destinationIP", "sourcePort",
+                "destinationPort", "host", "dnsMode", "processPath", "specialProxy"));
         assertEquals(Map.of("network", "tcp", "type", "Tun", "sourceIP", "192.0.2.1", "destinationIP", "",
                 "sourcePort", "40000", "destinationPort", "443", "host", "example.test", "dnsMode", "normal",
-                "processPath", "", "specialProxy", ""), meta);
+                "processPath", "", "specialProxy", ""), clashs);
         assertEquals(100, ((Number) c.get("upload")).intValue());
         assertEquals(1000, ((Number) c.get("download")).intValue());
         assertEquals(List.of("DIRECT"), c.get("chains"));
@@ -74,10 +80,12 @@ class ConnectionListTest {
     }
 
     @Test
-    void anEmptyTableIsClashsEmptyList() throws Exception {
+    void anEmptyTableIsClashsEmptyListWithMihomosMemory() throws Exception {
         ByteBuf buf = Json.write(UnpooledByteBufAllocator.DEFAULT, ClashViews.connections(new FlowTable(1), null));
         try {
-            assertEquals("{\"downloadTotal\":0,\"uploadTotal\":0,\"connections\":[]}", buf.toString(StandardCharsets.UTF_8));
+            assertTrue(buf.toString(StandardCharsets.UTF_8)
+                    .matches("\\{\"downloadTotal\":0,\"uploadTotal\":0,\"connections\":\\[],\"memory\":[1-9][0-9]*}"),
+                    buf.toString(StandardCharsets.UTF_8));
         } finally {
             buf.release();
         }
