@@ -126,14 +126,8 @@ final class ClashViews {
 
     /** mihomo's {@code extra}: per test URL, whether the last check with it passed and its checks. */
     private static Map<String, Object> extra(Outbound o, HealthBook book) {
-        Map<String, List<HealthBook.Check>> byUrl = new TreeMap<>();
-        for (HealthBook.Check c : book.history(o.name())) {
-            if (c.url() != null) {
-                byUrl.computeIfAbsent(c.url(), u -> new ArrayList<>()).add(c);
-            }
-        }
         Map<String, Object> extra = new TreeMap<>();
-        byUrl.forEach((url, checks) -> {
+        book.historyByUrl(o.name()).forEach((url, checks) -> {
             Map<String, Object> state = new LinkedHashMap<>();
             state.put("alive", checks.get(checks.size() - 1).ok());
             state.put("history", history(checks));

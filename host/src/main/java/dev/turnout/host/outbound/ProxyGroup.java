@@ -167,7 +167,7 @@ public final class ProxyGroup implements Outbound {
         HealthBook b = book;
         String pinned = fixed.get();
         if (pinned != null) {
-            if (b == null || b.alive(pinned)) {
+            if (b == null || b.alive(pinned, settings.url())) {
                 return pinned;
             }
             if ("fallback".equals(type)) {
@@ -185,7 +185,7 @@ public final class ProxyGroup implements Outbound {
 
     private String firstAlive(HealthBook b) {
         for (String m : members) {
-            if (b.alive(m)) {
+            if (b.alive(m, settings.url())) {
                 return m;
             }
         }
@@ -210,7 +210,7 @@ public final class ProxyGroup implements Outbound {
         String fastest = null;
         int best = Integer.MAX_VALUE;
         for (String m : members) {
-            int d = b.lastDelay(m);
+            int d = b.lastDelay(m, settings.url());
             if (d > 0 && d < best) {
                 best = d;
                 fastest = m;
@@ -220,7 +220,7 @@ public final class ProxyGroup implements Outbound {
             return;
         }
         String now = current.get();
-        int nowDelay = now == null ? 0 : b.lastDelay(now);
+        int nowDelay = now == null ? 0 : b.lastDelay(now, settings.url());
         if (nowDelay <= 0 || nowDelay > best + settings.toleranceMillis()) {
             current.set(fastest);
         }
@@ -310,7 +310,8 @@ public final class ProxyGroup implements Outbound {
         return switch (options.strategy()) {
             case GroupOptions.ROUND_ROBIN -> inTurn(b, use);
             case GroupOptions.STICKY_SESSIONS -> sticky.choose((flow.source() == null ? ""
-                    : flow.source().getAddress().getHostAddress()) + " " + SiteKey.of(flow.destination()), members, b);
+                    : flow.source().getAddress().getHostAddress()) + " " + SiteKey.of(flow.destination()), members,
+                    m -> b.alive(m, settings.url()));
             default -> rendezvous(SiteKey.of(flow.destination()), b);
         };
     }
@@ -320,7 +321,7 @@ public final class ProxyGroup implements Outbound {
         int start = Math.floorMod(nextInTurn.get(), members.size());
         for (int i = 0; i < members.size(); i++) {
             int at = (start + i) % members.size();
-            if (b.alive(members.get(at))) {
+            if (b.alive(members.get(at), settings.url())) {
                 if (use) {
                     nextInTurn.set(at + 1);
                 }
@@ -332,12 +333,13 @@ public final class ProxyGroup implements Outbound {
 
     /** Highest-random-weight choice among members that are up (all of them when none is). */
     String rendezvous(String key, HealthBook b) {
-        boolean anyAlive = members.stream().anyMatch(b::alive);
+        String url = settings.url();
+        boolean anyAlive = members.stream().anyMatch(m -> b.alive(m, url));
         String best = null;
         long bestScore = Long.MIN_VALUE;
         long keyHash = fnv(key.getBytes(StandardCharsets.UTF_8), 0xcbf29ce484222325L);
         for (String m : members) {
-            if (anyAlive && !b.alive(m)) {
+            if (anyAlive && !b.alive(m, url)) {
                 continue;
             }
             long score = mix(fnv(m.getBytes(StandardCharsets.UTF_8), keyHash));

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 
 /**
  * A load-balance group's {@code sticky-sessions} choices, as mihomo keeps them: a member picked at random for a
@@ -26,15 +27,15 @@ final class StickyChoices {
     };
 
     /** The member for {@code pair} (its source and destination), picked now when it has none that holds. */
-    String choose(String pair, List<String> members, HealthBook book) {
+    String choose(String pair, List<String> members, Predicate<String> alive) {
         long now = System.nanoTime();
         synchronized (choices) {
             Choice kept = choices.get(pair);
             if (kept != null && now - kept.pickedAt() < TTL_NANOS && members.contains(kept.member())
-                    && book.alive(kept.member())) {
+                    && alive.test(kept.member())) {
                 return kept.member();
             }
-            List<String> up = members.stream().filter(book::alive).toList();
+            List<String> up = members.stream().filter(alive).toList();
             // None is up: the first member, as mihomo's, which keeps trying it.
             String picked = up.isEmpty() ? members.get(0) : up.get(ThreadLocalRandom.current().nextInt(up.size()));
             choices.put(pair, new Choice(picked, now));
