@@ -133,6 +133,14 @@ class ControllerRoutesIT {
         Api.Response delay = api.get("/group/G/delay?timeout=3000&url=http%3A%2F%2F127.0.0.1%3A" + HTTP + "%2Fgenerate_204");
         assertEquals(200, delay.status(), delay::toString);
         assertTrue(((Number) delay.object().get("DIRECT")).intValue() > 0, delay::toString);
+        // mihomo's getGroupDelay: the asked URL, through every member (nothing listens on HTTP + 1), or a 504
+        Api.Response elsewhere = api.get("/group/G/delay?timeout=3000&url=http%3A%2F%2F127.0.0.1%3A" + (HTTP + 1)
+                + "%2Fgenerate_204");
+        assertEquals(504, elsewhere.status(), elsewhere::toString);
+        assertEquals(400, api.get("/group/G/delay?url=http%3A%2F%2F127.0.0.1%3A" + HTTP + "%2Fgenerate_204").status(),
+                "no timeout, as mihomo");
+        assertEquals(504, api.get("/group/G/delay?timeout=3000&expected=204&url=http%3A%2F%2F127.0.0.1%3A" + HTTP
+                + "%2Fgenerate_204").status(), "the server's 200 where 204 is expected is no answer");
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.turnout.host.inbound.HandshakeDeadline;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ConfigLoader;
 import dev.turnout.host.config.ProviderEntry;
+import dev.turnout.host.config.StatusRanges;
 import dev.turnout.host.files.DashboardStorage;
 import dev.turnout.host.files.SafePaths;
 import dev.turnout.host.outbound.GroupSettings;
@@ -781,14 +782,16 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: timeout must be 1 to " + MAX_DELAY_TIMEOUT_MILLIS + " ms");
             return;
         }
+        StatusRanges expected;
         try {
             dev.turnout.host.outbound.DelayProbe.parseUrl(url);
+            expected = StatusRanges.parse(call.param("expected"));
         } catch (IllegalArgumentException e) {
             call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: " + e.getMessage());
             return;
         }
         var groups = controller.turnout().groups();
-        Future<Integer> f = groups.delay(o, url, timeout, groups.loop());
+        Future<Integer> f = groups.delay(o, url, timeout, expected, groups.loop());
         Channel ch = call.ctx.channel();
         boolean keepAlive = call.keepAlive;
         f.addListener(x -> ch.eventLoop().execute(() -> {
@@ -838,25 +841,52 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    /** Checks every member of a group with the group's own URL and answers {member: delay} for those that answered. */
+    /**
+     * mihomo's group test: every member fetches the query's {@code url} (the group's own when none is given) within
+     * {@code timeout} ms (required, as mihomo's: 400 without), counting as up where the status is one {@code expected}
+     * names; answers {member: delay} for those that did, or 504 when none did. The results go under that URL: a test
+     * with another URL than the group's shows in the delays but does not move the group.
+     */
     private void groupDelay(Call call, ProxyGroup group) {
-        Turnout t = controller.turnout();
-        var groups = t.groups();
+        String url = call.param("url");
+        if (url == null || url.isBlank()) {
+            url = group.settings().url();
+        }
+        String t = call.param("timeout");
+        int timeout;
+        try {
+            timeout = Integer.parseInt(t == null ? "" : t.trim());
+        } catch (NumberFormatException e) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: timeout must be milliseconds");
+            return;
+        }
+        if (timeout <= 0 || timeout > MAX_DELAY_TIMEOUT_MILLIS) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: timeout must be 1 to " + MAX_DELAY_TIMEOUT_MILLIS + " ms");
+            return;
+        }
+        StatusRanges expected;
+        try {
+            dev.turnout.host.outbound.DelayProbe.parseUrl(url);
+            expected = StatusRanges.parse(call.param("expected"));
+        } catch (IllegalArgumentException e) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: " + e.getMessage());
+            return;
+        }
+        var groups = controller.turnout().groups();
         Channel ch = call.ctx.channel();
         boolean keepAlive = call.keepAlive;
-        groups.checkGroup(group, groups.loop()).addListener(x -> ch.eventLoop().execute(() -> {
+        groups.testGroup(group, url, timeout, expected, groups.loop()).addListener(x -> ch.eventLoop().execute(() -> {
             ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
             if (ctx == null) {
                 return;
             }
-            Map<String, Object> out = new java.util.LinkedHashMap<>();
-            for (String m : group.members()) {
-                int d = groups.book().lastDelay(m);
-                if (d > 0) {
-                    out.put(m, d);
-                }
+            @SuppressWarnings("unchecked")
+            Map<String, Integer> delays = x.isSuccess() ? (Map<String, Integer>) x.getNow() : Map.of();
+            if (delays.isEmpty()) {
+                Responses.error(ctx, keepAlive, HttpResponseStatus.GATEWAY_TIMEOUT, "get delay: all proxies timeout");
+            } else {
+                Responses.json(ctx, keepAlive, HttpResponseStatus.OK, delays);
             }
-            Responses.json(ctx, keepAlive, HttpResponseStatus.OK, out);
         }));
     }
 

@@ -12,8 +12,11 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Set;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -230,6 +233,40 @@ public final class GroupSupervisor implements AutoCloseable {
                 if (left.decrementAndGet() == 0) {
                     group.reevaluate();
                     done.trySuccess(null);
+                }
+            });
+        }
+        return done;
+    }
+
+    /**
+     * A dashboard's test of a whole group (mihomo's {@code GET /group/NAME/delay}): every member, those a provider
+     * checks too, fetches {@code url} within {@code timeoutMillis}; the results are recorded under that URL, and the
+     * group then chooses again by the checks with its own URL, so a test with another URL moves nothing. The future
+     * gives the delay of each member that answered as {@code expected} says.
+     */
+    public Future<Map<String, Integer>> testGroup(ProxyGroup group, String url, int timeoutMillis,
+                                                  StatusRanges expected, EventLoop loop) {
+        Promise<Map<String, Integer>> done = loop.newPromise();
+        List<String> members = group.members();
+        if (members.isEmpty()) {
+            return done.setSuccess(Map.of());
+        }
+        Map<String, Integer> delays = new ConcurrentHashMap<>();
+        AtomicInteger left = new AtomicInteger(members.size());
+        for (String m : members) {
+            Outbound member = group.member(m);
+            Future<Integer> f = member == null ? loop.newFailedFuture(new IllegalStateException("no member " + m))
+                    : delay(member, url, timeoutMillis, expected, loop);
+            f.addListener(x -> {
+                if (x.isSuccess()) {
+                    delays.put(m, (Integer) x.getNow());
+                }
+                if (left.decrementAndGet() == 0) {
+                    group.reevaluate();
+                    Map<String, Integer> inOrder = new LinkedHashMap<>();
+                    members.stream().filter(delays::containsKey).forEach(n -> inOrder.put(n, delays.get(n)));
+                    done.trySuccess(inOrder);
                 }
             });
         }

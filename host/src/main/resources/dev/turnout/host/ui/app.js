@@ -104,8 +104,8 @@ async function loadGroups() {
 }
 
 async function testGroup(g) {
-  // Every member, with the group's own health-check URL (Clash.Meta's /group/NAME/delay).
-  await api('GET', '/group/' + encodeURIComponent(g.name) + '/delay').catch(() => null);
+  // Every member, with the group's own health-check URL (no url given) and mihomo's required timeout.
+  await api('GET', '/group/' + encodeURIComponent(g.name) + '/delay?timeout=5000').catch(() => null);
   loadGroups();
 }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.Outbound;
+import dev.turnout.host.config.StatusRanges;
 import dev.turnout.host.dial.HostDialer;
 import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.SystemResolver;
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Health kept per test URL, as mihomo's {@code extra}: a dashboard's test with a URL of its own shows in the delays
- * but never moves a group. Real loopback servers, dialled by the host's own dialer.
+ * but never moves a group, and a dashboard's group test fetches the URL and keeps the timeout it asks for. Real
+ * loopback servers, dialled by the host's own dialer.
  */
 class HealthByTestUrlTest {
 
@@ -174,5 +176,28 @@ class HealthByTestUrlTest {
         supervisor.book().record("n1", "http://192.0.2.1/provider", 0);
         supervisor.book().record("n2", "http://192.0.2.1/provider", 30);
         assertEquals("n2", fb.now(), "as mihomo's AliveForTestUrl: the provider's check speaks for n1");
+    }
+
+    @Test
+    void aGroupTestFetchesTheAskedUrlThroughEveryMemberWithinTheAskedTimeout() throws Exception {
+        String own = server(204, 0);
+        String slow = server(204, 3000);
+        String asked = server(204, 0);
+        ProxyGroup g = group("G", "select", own, "x", "y");
+
+        Map<String, Integer> answered = await(supervisor.testGroup(g, asked, 5000, StatusRanges.ANY, loops.next()));
+        assertEquals(List.of("x", "y"), List.copyOf(answered.keySet()));
+        assertEquals(1, supervisor.book().historyByUrl("x").get(asked).size());
+        assertFalse(supervisor.book().historyByUrl("x").containsKey(own), "the group's own URL was not fetched");
+
+        long start = System.nanoTime();
+        Map<String, Integer> late = await(supervisor.testGroup(g, slow, 500, StatusRanges.ANY, loops.next()));
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(Map.of(), late, "the URL answers after 3 s, the test was given 500 ms");
+        assertTrue(tookMillis < 2500, "took " + tookMillis + " ms");
+
+        assertEquals(Map.of(), await(supervisor.testGroup(g, asked, 5000, StatusRanges.parse("200"),
+                loops.next())), "a 204 where 200 is expected counts as down");
+        assertEquals(Map.of(), await(supervisor.testGroup(g, refused(), 5000, StatusRanges.ANY, loops.next())));
     }
 }
