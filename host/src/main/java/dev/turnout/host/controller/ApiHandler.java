@@ -932,10 +932,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         // A connection that is gone (it ended between a dashboard's refresh and the click) is closed all the same:
         // 204, as Clash and mihomo answer, where a 404 became an error in the dashboard.
-        try {
-            t.flows().close(Long.parseLong(p.get(1)));
-        } catch (NumberFormatException e) {
-            // no such connection ever
+        long flow = ConnectionIds.flowOf(p.get(1));
+        if (flow >= 0) { // else no connection of this run ever
+            t.flows().close(flow);
         }
         call.noContent();
     }

@@ -422,7 +422,7 @@ final class ClashViews {
     static void writeConnection(JsonGenerator out, Flow f, Outbounds outbounds) throws IOException {
         Metadata md = f.metadata();
         out.writeStartObject();
-        out.writeStringField("id", Long.toString(f.id()));
+        out.writeStringField("id", ConnectionIds.of(f.id()));
         out.writeObjectFieldStart("metadata");
         out.writeStringField("network", md.network().name().toLowerCase(Locale.ROOT));
         out.writeStringField("type", inboundType(md.inbound(), md.inboundType()));

@@ -36,7 +36,7 @@ class ConnectionListTest {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> all = (List<Map<String, Object>>) list.get("connections");
         assertEquals(2, all.size());
-        Map<String, Object> c = all.stream().filter(m -> m.get("id").equals(Long.toString(named.id()))).findFirst()
+        Map<String, Object> c = all.stream().filter(m -> m.get("id").equals(ConnectionIds.of(named.id()))).findFirst()
                 .orElseThrow();
         assertEquals(List.of("id", "metadata", "upload", "download", "start", "chains", "rule", "rulePayload"),
                 new ArrayList<>(c.keySet()));
