@@ -56,7 +56,7 @@ final class DohSession extends TlsSession {
 
     /** Each query a stream of its own; cancelling resets the stream as well. */
     @Override
-    Future<ByteBuf> exchange(ByteBuf query, int id, EventLoop loop) {
+    Promise<ByteBuf> exchange(ByteBuf query, int id, EventLoop loop) {
         Promise<ByteBuf> answer = loop.newPromise();
         whenConnected(loop, query, answer, connection -> {
             new Http2StreamChannelBootstrap(connection).handler(new ChannelInitializer<Http2StreamChannel>() {

@@ -44,7 +44,7 @@ final class DotSession extends TlsSession {
 
     /** Queries in flight on one connection need distinct IDs: a second one with the same ID fails at once. */
     @Override
-    Future<ByteBuf> exchange(ByteBuf query, int id, EventLoop loop) {
+    Promise<ByteBuf> exchange(ByteBuf query, int id, EventLoop loop) {
         Promise<ByteBuf> answer = loop.newPromise();
         whenConnected(loop, query, answer, ch -> {
             ch.eventLoop().execute(() -> {

@@ -87,9 +87,10 @@ abstract class TlsSession implements AutoCloseable {
 
     /**
      * Sends {@code query} (a DNS message whose ID is {@code id}; released here) and gives the answer's bytes, which
-     * the caller releases. Cancelling the returned future (the caller gave up waiting) closes the connection.
+     * the caller releases. Cancelling the returned promise (the caller gave up waiting) closes the connection;
+     * failing it (another server answered first) only forgets the query, and the connection stays for the next.
      */
-    abstract Future<ByteBuf> exchange(ByteBuf query, int id, EventLoop loop);
+    abstract Promise<ByteBuf> exchange(ByteBuf query, int id, EventLoop loop);
 
     /** Whether a live connection may take another query. */
     protected boolean usable(Channel ch) {

@@ -7,6 +7,7 @@ import dev.turnout.host.dial.Transport;
 import dev.turnout.host.dial.layer.TlsLayer;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,8 +18,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.dns.DatagramDnsQuery;
-import io.netty.handler.codec.dns.DatagramDnsQueryEncoder;
 import io.netty.handler.codec.dns.DefaultDnsQuery;
 import io.netty.handler.codec.dns.DefaultDnsQuestion;
 import io.netty.handler.codec.dns.DnsQuery;
@@ -28,6 +27,7 @@ import io.netty.handler.codec.dns.DnsSection;
 import io.netty.handler.codec.dns.TcpDnsQueryEncoder;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.PromiseNotifier;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -46,32 +46,43 @@ import java.util.function.Predicate;
 /**
  * Resolves names through the configured nameservers, never through the TUN: every socket it opens passes
  * through the {@link SocketBinder} first (the TUN owner binds it to the physical interface; a binder that
- * throws fails the query rather than letting it leak). UDP with TCP fallback when the answer is truncated;
- * each attempt has a timeout; servers are tried in order, for a number of rounds; answers are cached by TTL.
- * {@code hosts:} entries and IP literals never reach the network.
+ * throws fails the query rather than letting it leak). UDP with TCP fallback when the answer is truncated. The
+ * servers of one list are asked all at once, as mihomo's batchExchange asks them: the first usable answer wins and
+ * ends the other exchanges, and the whole has mihomo's 5 s; answers are cached by TTL. {@code hosts:} entries and IP
+ * literals never reach the network.
  *
  * <p>Each UDP query uses a fresh socket (random source port) and a random ID, and only a reply from the
- * queried server with the same ID and question is accepted.
+ * queried server with the same ID and question is accepted. A query not answered is sent again on the same socket
+ * with the same ID, so an answer to any of its tries is taken, however late within the budget.
  */
 public final class UpstreamResolver implements Resolver, AutoCloseable {
 
     /**
-     * @param timeout      per attempt (one server, one transport)
-     * @param rounds       how many times the whole server list is tried
+     * @param resend       how long a UDP query waits before it is sent again (same socket, same ID)
+     * @param budget       how long the servers of one list have to answer a question, together
      * @param cacheEntries bound on cached answers
      * @param ednsUdpSize  UDP payload size advertised upstream with EDNS(0); 0 sends no OPT record
      */
-    public record Settings(Duration timeout, int rounds, int cacheEntries, int ednsUdpSize) {
+    public record Settings(Duration resend, Duration budget, int cacheEntries, int ednsUdpSize) {
         public Settings {
-            if (timeout.isNegative() || timeout.isZero() || rounds < 1 || cacheEntries < 0 || ednsUdpSize < 0
-                    || ednsUdpSize > 65535) {
+            if (resend.isNegative() || resend.isZero() || budget.isNegative() || budget.isZero() || cacheEntries < 0
+                    || ednsUdpSize < 0 || ednsUdpSize > 65535) {
                 throw new IllegalArgumentException("bad upstream resolver settings");
             }
         }
 
-        /** 2 s per attempt, 2 rounds, 4096 cached answers, EDNS 1232 bytes (the DNS flag day size). */
+        /**
+         * A UDP query sent again every 2 s, 5 s for an answer (mihomo's DefaultDNSTimeout), 4096 cached answers, EDNS
+         * 1232 bytes (the DNS flag day size).
+         */
         public static Settings defaults() {
-            return new Settings(Duration.ofSeconds(2), 2, 4096, 1232);
+            return new Settings(Duration.ofSeconds(2), Duration.ofSeconds(5), 4096, 1232);
+        }
+
+        /** {@code budget} for an answer, a UDP query sent again every 2 s within it. */
+        public static Settings within(Duration budget, int cacheEntries, int ednsUdpSize) {
+            Duration resend = budget.compareTo(Duration.ofSeconds(2)) < 0 ? budget : Duration.ofSeconds(2);
+            return new Settings(resend, budget, cacheEntries, ednsUdpSize);
         }
     }
 
@@ -91,7 +102,8 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     private final Settings settings;
     private final ReplyCache cache;
     private final ConcurrentHashMap<String, Future<UpstreamReply>> inflight = new ConcurrentHashMap<>();
-    private final long timeoutMillis;
+    private final long budgetMillis;
+    private final long resendMillis;
     /** Decoding wants a sender; an encrypted answer's is the server, whose address the session alone knows. */
     private static final InetSocketAddress UNKNOWN_SENDER = new InetSocketAddress(0);
 
@@ -183,7 +195,8 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         this.binder = binder;
         this.settings = settings;
         this.cache = new ReplyCache(settings.cacheEntries());
-        this.timeoutMillis = settings.timeout().toMillis();
+        this.budgetMillis = settings.budget().toMillis();
+        this.resendMillis = settings.resend().toMillis();
         this.plan = plan(servers);
     }
 
@@ -191,8 +204,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      * The servers, the policy's trie, the resolver of server names and the machine's servers, as one value, so that
      * a query sees one config's servers, never half of two.
      */
-    private record Plan(Servers servers, List<PolicyStep> policy, int longestPolicy,
-            UpstreamResolver bootstrap, SystemNameservers system) {
+    private record Plan(Servers servers, List<PolicyStep> policy, UpstreamResolver bootstrap, SystemNameservers system) {
     }
 
     /**
@@ -229,13 +241,12 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
 
     private Plan plan(Servers servers) {
         List<PolicyStep> policy = steps(servers.policy());
-        int longest = servers.policy().values().stream().mapToInt(List::size).max().orElse(0);
         UpstreamResolver bootstrap = servers.bootstrap().isEmpty() ? null : new UpstreamResolver(
                 Servers.of(servers.bootstrap()), hosts, ipv6, group, binder, tls, own, settings);
         if (bootstrap != null) {
             bootstrap.through = through;
         }
-        return new Plan(servers, policy, longest, bootstrap,
+        return new Plan(servers, policy, bootstrap,
                 servers.any(Nameserver.SYSTEM) ? SystemNameservers.of(own) : null);
     }
 
@@ -301,7 +312,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
 
     /**
      * Blocking form for callers off the event loops (the rule engine resolving for IP rules): waits at most
-     * for every attempt to time out.
+     * for the budgets of {@code nameserver} and {@code fallback} to run out.
      */
     public InetAddress lookup(String host) throws UnknownHostException {
         Future<List<InetAddress>> f = resolveAll(host);
@@ -322,14 +333,11 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     }
 
     /**
-     * Longest a resolution can take: every attempt (UDP then TCP) of every round timing out, and for a server
-     * known by name, its lookup first.
+     * Longest a resolution can take: the budget of {@code nameserver} and then that of {@code fallback}; a server
+     * known by name is looked up within its list's budget.
      */
     long maxWaitMillis() {
-        Plan p = plan;
-        long lookup = p.bootstrap() == null ? 0 : p.bootstrap().maxWaitMillis();
-        int longest = Math.max(1, Math.max(current(p, p.servers().all()).size(), p.longestPolicy()));
-        return (timeoutMillis * 2L + lookup) * longest * settings.rounds() + 1000;
+        return budgetMillis * 2 + 1000;
     }
 
     /** The servers of the first {@code nameserver-policy} entry that matches {@code name}, or {@code null}. */
@@ -481,10 +489,14 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             }
             inflight.remove(key, answer);
         });
-        if (!filtered) {
-            loop.execute(() -> attempt(answer, loop, name, type, now, 0, null, null));
+        if (chosen != null || p.servers().fallback().isEmpty()) {
+            loop.execute(() -> ask(answer, loop, name, type, now));
+        } else if (!filtered) {
+            // Other questions: nameserver's servers together, then fallback's when they gave nothing usable.
+            loop.execute(() -> askInTurn(answer, loop, name, type, current(p, p.servers().nameservers()),
+                    current(p, p.servers().fallback())));
         } else if (filter.fallbackOnly(DomainTrie.normalize(name))) {
-            loop.execute(() -> attempt(answer, loop, name, type, current(p, p.servers().fallback()), 0, null, null));
+            loop.execute(() -> ask(answer, loop, name, type, current(p, p.servers().fallback())));
         } else {
             loop.execute(() -> askFallbackUnlessTrusted(answer, loop, name, type, p, filter));
         }
@@ -499,7 +511,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     private void askFallbackUnlessTrusted(Promise<UpstreamReply> answer, EventLoop loop, String name,
             DnsRecordType type, Plan p, DnsMatchers filter) {
         Promise<UpstreamReply> first = loop.newPromise();
-        attempt(first, loop, name, type, current(p, p.servers().nameservers()), 0, null, null);
+        ask(first, loop, name, type, current(p, p.servers().nameservers()));
         first.addListener((Future<UpstreamReply> main) -> {
             if (main.isSuccess() && !main.getNow().addresses().isEmpty()
                     && main.getNow().addresses().stream().noneMatch(filter::distrusts)) {
@@ -507,7 +519,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
                 return;
             }
             Promise<UpstreamReply> second = loop.newPromise();
-            attempt(second, loop, name, type, current(p, p.servers().fallback()), 0, null, null);
+            ask(second, loop, name, type, current(p, p.servers().fallback()));
             second.addListener((Future<UpstreamReply> fallback) -> {
                 if (fallback.isSuccess()) {
                     answer.trySuccess(fallback.getNow());
@@ -521,58 +533,159 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     }
 
     /**
-     * Asks {@code servers} in turn until one gives a usable answer. When none did, the last bad answer (SERVFAIL,
-     * REFUSED) is the result, else a failure that says what went wrong with the last server asked.
+     * {@code first}'s servers, and {@code then}'s when they gave no usable answer: {@code then}'s usable answer, else
+     * the first list's bad one (SERVFAIL, REFUSED), else the second's result.
      */
-    private void attempt(Promise<UpstreamReply> p, EventLoop loop, String name, DnsRecordType type,
-            List<Nameserver> servers, int index, UpstreamReply lastBad, Throwable lastError) {
-        if (index >= servers.size() * settings.rounds()) {
-            if (lastBad != null) {
-                p.trySuccess(lastBad);
-            } else {
-                UnknownHostException e = new UnknownHostException(name + ": no nameserver answered"
-                        + (lastError == null ? "" : " (last: " + lastError.getMessage() + ")"));
-                e.initCause(lastError);
-                p.tryFailure(e);
-            }
-            return;
-        }
-        Nameserver ns = servers.get(index % servers.size());
-        exchange(ns, loop, name, type).addListener((Future<UpstreamReply> f) -> {
-            if (!f.isSuccess()) {
-                String why = Causes.of(f.cause());
-                attempt(p, loop, name, type, servers, index + 1, lastBad, why.startsWith(ns.toString())
-                        ? f.cause() : new IOException(ns + ": " + why, f.cause()));
+    private void askInTurn(Promise<UpstreamReply> p, EventLoop loop, String name, DnsRecordType type,
+            List<Nameserver> first, List<Nameserver> then) {
+        Promise<UpstreamReply> one = loop.newPromise();
+        ask(one, loop, name, type, first);
+        one.addListener((Future<UpstreamReply> f) -> {
+            if (f.isSuccess() && usable(f.getNow())) {
+                p.trySuccess(f.getNow());
                 return;
             }
-            UpstreamReply r = f.getNow();
-            if (r.code().equals(DnsResponseCode.SERVFAIL) || r.code().equals(DnsResponseCode.REFUSED)
-                    || r.truncated()) {
-                attempt(p, loop, name, type, servers, index + 1, r, lastError);
-                return;
-            }
-            p.trySuccess(r);
+            Promise<UpstreamReply> two = loop.newPromise();
+            ask(two, loop, name, type, then);
+            two.addListener((Future<UpstreamReply> g) -> {
+                if (g.isSuccess() && usable(g.getNow()) || !f.isSuccess()) {
+                    PromiseNotifier.cascade(g, p);
+                } else {
+                    p.trySuccess(f.getNow());
+                }
+            });
         });
+    }
+
+    /** An answer that ends the search: anything but SERVFAIL, REFUSED or one cut short. */
+    private static boolean usable(UpstreamReply r) {
+        return !(r.code().equals(DnsResponseCode.SERVFAIL) || r.code().equals(DnsResponseCode.REFUSED)
+                || r.truncated());
+    }
+
+    /**
+     * Asks every server of {@code servers} at once, as mihomo's batchExchange does, so that a dead or slow server
+     * costs the others nothing: the first usable answer settles {@code p} and ends the other exchanges (their
+     * sockets closed, their kept connections kept). A bad answer (SERVFAIL, REFUSED) waits for the others and
+     * settles {@code p} only when none did better by the end. The whole has the budget (5 s); when it runs out, or
+     * when every server failed before, {@code p} fails saying what each server did.
+     */
+    private void ask(Promise<UpstreamReply> p, EventLoop loop, String name, DnsRecordType type,
+            List<Nameserver> servers) {
+        List<Nameserver> order = new ArrayList<>(servers);
+        // Made-up answers first: one that settles the question does so before any socket is opened.
+        order.sort(java.util.Comparator.comparing(ns -> ns.protocol() != Nameserver.Protocol.RCODE));
+        Batch batch = new Batch(p, name, order, budgetMillis);
+        ScheduledFuture<?> budget = loop.schedule(batch::outOfTime, budgetMillis, TimeUnit.MILLISECONDS);
+        p.addListener(f -> budget.cancel(false));
+        for (Nameserver ns : order) {
+            if (p.isDone()) {
+                break;
+            }
+            Future<UpstreamReply> one;
+            try {
+                one = exchange(ns, loop, name, type, p);
+            } catch (RuntimeException e) {
+                one = loop.newFailedFuture(e);
+            }
+            one.addListener((Future<UpstreamReply> f) -> batch.done(ns, f));
+        }
+    }
+
+    /** What the servers of one {@link #ask} did so far; touched only on its event loop. */
+    private static final class Batch {
+        private final Promise<UpstreamReply> p;
+        private final String name;
+        private final long budgetMillis;
+        /** Per server, in the order asked: why it gave nothing usable, or {@code null} while it is asked. */
+        private final java.util.LinkedHashMap<Nameserver, String> why = new java.util.LinkedHashMap<>();
+        private int waiting;
+        private UpstreamReply bad;
+
+        Batch(Promise<UpstreamReply> p, String name, List<Nameserver> servers, long budgetMillis) {
+            this.p = p;
+            this.name = name;
+            this.budgetMillis = budgetMillis;
+            for (Nameserver ns : servers) {
+                why.put(ns, null);
+            }
+            this.waiting = why.size();
+        }
+
+        void done(Nameserver ns, Future<UpstreamReply> f) {
+            waiting--;
+            if (f.isSuccess()) {
+                UpstreamReply r = f.getNow();
+                if (usable(r)) {
+                    p.trySuccess(r);
+                    return;
+                }
+                if (bad == null) {
+                    bad = r;
+                }
+                why.put(ns, ns + ": " + (r.truncated() ? "a truncated answer" : r.code().toString()));
+            } else if (!(f.cause() instanceof Settled)) {
+                String said = Causes.of(f.cause());
+                why.put(ns, said.startsWith(ns.toString()) ? said : ns + ": " + said);
+            }
+            if (waiting <= 0) {
+                settle(null);
+            }
+        }
+
+        void outOfTime() {
+            settle(" within " + budgetMillis + " ms");
+        }
+
+        private void settle(String late) {
+            if (p.isDone()) {
+                return;
+            }
+            if (bad != null) {
+                p.trySuccess(bad);
+                return;
+            }
+            List<String> reasons = new ArrayList<>();
+            why.forEach((ns, reason) -> reasons.add(reason != null ? reason : ns + ": no answer"));
+            p.tryFailure(new UnknownHostException(name + ": no nameserver answered" + (late == null ? "" : late)
+                    + (reasons.isEmpty() ? "" : " (" + String.join("; ", reasons) + ")")));
+        }
+    }
+
+    /**
+     * How an exchange ends when its question was settled otherwise (another server answered first, or the budget
+     * ran out): not a failure of its server. Without a stack: it is made for every server that lost a race.
+     */
+    private static final class Settled extends IOException {
+        Settled() {
+            super("the question was settled otherwise", null);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
     }
 
     /**
      * One server: UDP, then TCP when the UDP answer is truncated; TCP only for tcp:// servers; TLS or HTTPS for
-     * tls:// and https://; an rcode:// answer is made up.
+     * tls:// and https://; an rcode:// answer is made up. It ends, at the latest, when {@code over} does.
      */
-    private Future<UpstreamReply> exchange(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
+    private Future<UpstreamReply> exchange(Nameserver ns, EventLoop loop, String name, DnsRecordType type,
+            Future<?> over) {
         SocketBinder socketBinder = binder;
         if (ns.via() != null && ns.protocol() == Nameserver.Protocol.UDP) {
             socketBinder = through.leavingThrough(ns.via());
             if (socketBinder == null) {
-                return tcp(ns, loop, name, type); // a proxy carries streams: the same server over TCP
+                return tcp(ns, loop, name, type, over); // a proxy carries streams: the same server over TCP
             }
         }
         switch (ns.protocol()) {
             case TCP -> {
-                return tcp(ns, loop, name, type);
+                return tcp(ns, loop, name, type, over);
             }
             case TLS, HTTPS -> {
-                return encrypted(ns, loop, name, type);
+                return encrypted(ns, loop, name, type, over);
             }
             case RCODE -> {
                 return loop.newSucceededFuture(UpstreamReply.madeUp(name, type, ns.rcode()));
@@ -582,9 +695,9 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             }
         }
         Promise<UpstreamReply> p = loop.newPromise();
-        udp(ns, loop, name, type, socketBinder).addListener((Future<UpstreamReply> f) -> {
+        udp(ns, loop, name, type, socketBinder, over).addListener((Future<UpstreamReply> f) -> {
             if (f.isSuccess() && f.getNow().truncated()) {
-                tcp(ns, loop, name, type).addListener((Future<UpstreamReply> t) -> {
+                tcp(ns, loop, name, type, over).addListener((Future<UpstreamReply> t) -> {
                     // A failed TCP retry still leaves the truncated answer, better than nothing.
                     p.trySuccess(t.isSuccess() ? t.getNow() : f.getNow());
                 });
@@ -597,31 +710,64 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         return p;
     }
 
-    /** @param socketBinder this resolver's, or the interface a {@code #NAME} naming no outbound leaves through */
+    /**
+     * One socket and one ID for the question, the query sent again on it every {@link Settings#resend} until an
+     * answer comes: a late answer to an earlier try is as good as one to the last (a slow server answers the first).
+     *
+     * @param socketBinder this resolver's, or the interface a {@code #NAME} naming no outbound leaves through
+     */
     private Future<UpstreamReply> udp(Nameserver ns, EventLoop loop, String name, DnsRecordType type,
-            SocketBinder socketBinder) {
-        Attempt attempt = Attempt.start(loop, ns, name, type, timeoutMillis);
-        DatagramDnsQuery q;
+            SocketBinder socketBinder, Future<?> over) {
+        Attempt attempt = Attempt.start(loop, ns, name, type, over);
+        byte[] query;
+        DnsQuery q = new DefaultDnsQuery(attempt.id());
         try {
-            q = new DatagramDnsQuery(null, ns.address(), attempt.id());
             fill(q, ns, name, type);
-        } catch (RuntimeException e) {
+            ByteBuf wire = DnsWire.encodeQuery(q);
+            try {
+                query = io.netty.buffer.ByteBufUtil.getBytes(wire);
+            } finally {
+                wire.release();
+            }
+        } catch (Exception e) {
             return loop.newFailedFuture(e);
+        } finally {
+            q.release();
         }
+        Promise<UpstreamReply> p = attempt.promise();
         Bootstrap b = new Bootstrap().group(loop)
                 .channelFactory(() -> bound(Transport.newDatagramChannel(), ns.address().getAddress(), socketBinder))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new DatagramDnsQueryEncoder(), new UdpReplyHandler(attempt));
+                        ch.pipeline().addLast(new UdpReplyHandler(attempt));
                     }
                 });
-        send(attempt, loop, b.bind(new InetSocketAddress(0)), q);
-        return attempt.promise();
+        ChannelFuture opened = b.bind(new InetSocketAddress(0));
+        closeWhenDone(p, opened.channel());
+        opened.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                p.tryFailure(f.cause());
+                return;
+            }
+            Channel ch = f.channel();
+            Runnable sendOnce = () -> ch.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(query), ns.address()))
+                    .addListener((ChannelFuture w) -> {
+                        if (!w.isSuccess()) {
+                            p.tryFailure(w.cause());
+                        }
+                    });
+            sendOnce.run();
+            ScheduledFuture<?> again = loop.scheduleAtFixedRate(sendOnce, resendMillis, resendMillis,
+                    TimeUnit.MILLISECONDS);
+            p.addListener(done -> again.cancel(false));
+        });
+        return p;
     }
 
-    private Future<UpstreamReply> tcp(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
-        Attempt attempt = Attempt.start(loop, ns, name, type, timeoutMillis);
+    private Future<UpstreamReply> tcp(Nameserver ns, EventLoop loop, String name, DnsRecordType type,
+            Future<?> over) {
+        Attempt attempt = Attempt.start(loop, ns, name, type, over);
         DnsQuery q;
         try {
             q = new DefaultDnsQuery(attempt.id());
@@ -654,7 +800,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         }
         Bootstrap b = new Bootstrap().group(loop)
                 .channelFactory(() -> bound(Transport.newSocketChannel(), ns.address().getAddress(), binder))
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) timeoutMillis)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) budgetMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
@@ -672,8 +818,9 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      * DNS over TLS (RFC 7858) or over HTTPS (RFC 8484): the query goes on the server's kept connection, which the
      * queries to it share.
      */
-    private Future<UpstreamReply> encrypted(Nameserver ns, EventLoop loop, String name, DnsRecordType type) {
-        Attempt attempt = Attempt.start(loop, ns, name, type, timeoutMillis);
+    private Future<UpstreamReply> encrypted(Nameserver ns, EventLoop loop, String name, DnsRecordType type,
+            Future<?> over) {
+        Attempt attempt = Attempt.start(loop, ns, name, type, over);
         Promise<UpstreamReply> p = attempt.promise();
         ByteBuf wire;
         DnsQuery q = new DefaultDnsQuery(attempt.id());
@@ -689,8 +836,14 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         TlsSession session = sessions.computeIfAbsent(ns, server -> server.protocol() == Nameserver.Protocol.HTTPS
                 ? new DohSession(server, tls, l -> stream(server, l))
                 : new DotSession(server, tls, l -> stream(server, l)));
-        Future<ByteBuf> body = session.exchange(wire, attempt.id(), loop);
-        p.addListener(done -> body.cancel(false));
+        Promise<ByteBuf> body = session.exchange(wire, attempt.id(), loop);
+        p.addListener(done -> {
+            if (done.cause() instanceof Settled settled) {
+                body.tryFailure(settled); // another server answered: the connection stays for the next question
+            } else {
+                body.cancel(false); // no answer in time: the session drops a connection that may be dead
+            }
+        });
         body.addListener((Future<ByteBuf> f) -> {
             if (!f.isSuccess()) {
                 p.tryFailure(f.cause());
@@ -735,7 +888,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             return open;
         }
         return TlsSession.direct(loop, () -> bound(Transport.newSocketChannel(), ns.address().getAddress(), binder),
-                endpoint(ns, loop), (int) timeoutMillis);
+                endpoint(ns, loop), (int) budgetMillis);
     }
 
     /** How queries to nameservers that name an outbound ({@code #PROXY}) go through it; set once the outbounds exist. */
@@ -858,13 +1011,14 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
     private record Attempt(Promise<UpstreamReply> promise, Nameserver ns, int id, String name,
             DnsRecordType type) {
 
-        /** A fresh random ID for each attempt, so that a late or forged reply to another one cannot match. */
-        static Attempt start(EventLoop loop, Nameserver ns, String name, DnsRecordType type, long timeoutMillis) {
+        /**
+         * A fresh random ID for each attempt, so that a reply to another one cannot match. The attempt ends when
+         * {@code over} (its question) does: answered by another server, or out of time.
+         */
+        static Attempt start(EventLoop loop, Nameserver ns, String name, DnsRecordType type, Future<?> over) {
             Promise<UpstreamReply> p = loop.newPromise();
-            ScheduledFuture<?> timer = loop.schedule(
-                    () -> p.tryFailure(new IOException(ns + ": no answer within " + timeoutMillis + " ms")),
-                    timeoutMillis, TimeUnit.MILLISECONDS);
-            p.addListener(f -> timer.cancel(false));
+            over.addListener(f -> p.tryFailure(f.isSuccess() ? new Settled()
+                    : new IOException(ns + ": no answer in time")));
             return new Attempt(p, ns, ThreadLocalRandom.current().nextInt(1 << 16), name, type);
         }
 

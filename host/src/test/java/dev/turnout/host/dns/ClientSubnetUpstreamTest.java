@@ -68,7 +68,7 @@ class ClientSubnetUpstreamTest {
     private static UpstreamResolver resolver(String server, int ednsUdpSize) {
         return new UpstreamResolver(UpstreamResolver.Servers.of(List.of(Nameserver.parse(server))), HostsTable.empty(),
                 false, group, SocketBinder.NONE, new TlsLayer(unbound.certificates.caCertificate().toString()), a -> false,
-                new UpstreamResolver.Settings(Duration.ofSeconds(2), 1, 64, ednsUdpSize));
+                UpstreamResolver.Settings.within(Duration.ofSeconds(2), 64, ednsUdpSize));
     }
 
     /** The first query {@code server} (its port left to fill in) sends, as a socket of this test receives it. */

@@ -58,7 +58,7 @@ class EncryptedNameserverTest {
             int cacheEntries) {
         return new UpstreamResolver(servers, HostsTable.empty(), false, group, SocketBinder.NONE,
                 new TlsLayer(trustTestCa ? unbound.certificates.caCertificate().toString() : null), a -> false,
-                new UpstreamResolver.Settings(timeout, 1, cacheEntries, 1232));
+                UpstreamResolver.Settings.within(timeout, cacheEntries, 1232));
     }
 
     /**
@@ -250,7 +250,7 @@ class EncryptedNameserverTest {
                 InetAddress.getLoopbackAddress())));
         try (UpstreamResolver r = new UpstreamResolver(UpstreamResolver.Servers.of(List.of(Nameserver.parse(server))),
                 hosts, false, group, SocketBinder.NONE, new TlsLayer(unbound.certificates.caCertificate().toString()),
-                a -> false, new UpstreamResolver.Settings(Duration.ofSeconds(2), 1, 64, 1232))) {
+                a -> false, UpstreamResolver.Settings.within(Duration.ofSeconds(2), 64, 1232))) {
             assertEquals(InetAddress.getByName(Unbound.A_TEST), r.lookup("a.test"), "its IPv4 address first: "
                     + unbound.log());
         }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.turnout.host.dial.SocketBinder;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.util.concurrent.Future;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -33,7 +35,7 @@ class UpstreamResolverTest {
     private static UpstreamResolver resolver(List<Nameserver> servers, SocketBinder binder, Duration timeout,
             int ednsSize) {
         return new UpstreamResolver(servers, HostsTable.empty(), false, upstream.group(), binder,
-                new UpstreamResolver.Settings(timeout, 1, 64, ednsSize));
+                UpstreamResolver.Settings.within(timeout, 64, ednsSize));
     }
 
     @Test
@@ -61,7 +63,7 @@ class UpstreamResolverTest {
             UpstreamResolver r = new UpstreamResolver(new UpstreamResolver.Servers(List.of(answers),
                     DnsOptions.parsePolicy(written), List.of()), HostsTable.empty(), false, upstream.group(),
                     SocketBinder.NONE, dev.turnout.host.dial.layer.TlsLayer.fromEnvironment(), a -> false,
-                    new UpstreamResolver.Settings(Duration.ofMillis(300), 1, 0, 1232));
+                    UpstreamResolver.Settings.within(Duration.ofMillis(300), 0, 1232));
             InetAddress example = InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS);
             UnknownHostException before = assertThrows(UnknownHostException.class, () -> r.lookup("a.corp.example.test"));
             assertTrue(before.getMessage().contains(nobody.toString()), "no sets yet: +.example.test chooses");
@@ -84,7 +86,7 @@ class UpstreamResolverTest {
             UpstreamResolver r = new UpstreamResolver(new UpstreamResolver.Servers(List.of(udp(upstream.address())),
                     List.of(udp(fallback.address)), Map.of(), List.of()), HostsTable.empty(), false, upstream.group(),
                     SocketBinder.NONE, dev.turnout.host.dial.layer.TlsLayer.fromEnvironment(), a -> false,
-                    new UpstreamResolver.Settings(Duration.ofSeconds(2), 1, 0, 1232));
+                    UpstreamResolver.Settings.within(Duration.ofSeconds(2), 0, 1232));
             InetAddress polluted = InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS);
             assertEquals(polluted, r.lookup("www.abroad.example.test"), "no filter yet: nameserver's answer stands");
             r.useMatchers(new DnsMatchers() {
@@ -133,20 +135,82 @@ class UpstreamResolverTest {
     }
 
     @Test
-    void timesOutOnASilentServerAndRetriesTheNext() throws Exception {
-        try (DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-            InetSocketAddress dead = new InetSocketAddress(InetAddress.getLoopbackAddress(), silent.getLocalPort());
-            UpstreamResolver r = resolver(List.of(udp(dead), udp(upstream.address())), SocketBinder.NONE,
-                    Duration.ofMillis(300), 1232);
+    void aLateAnswerToTheFirstTryIsTakenWithinFiveSeconds() throws Exception {
+        // The server answers its first query after 3 s and never the tries sent again meanwhile (at 2 s).
+        try (ScriptedUpstream slow = new ScriptedUpstream(
+                ScriptedUpstream.Script.answers("198.51.100.3", 3000).firstQueryOnly())) {
+            UpstreamResolver r = new UpstreamResolver(List.of(slow.udp()), HostsTable.empty(), false, upstream.group(),
+                    SocketBinder.NONE, UpstreamResolver.Settings.defaults());
             long t0 = System.nanoTime();
-            assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), r.lookup("retry.example.test"));
+            assertEquals(InetAddress.getByName("198.51.100.3"), r.lookup("slow.example.test"));
             long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            assertTrue(ms >= 280 && ms < 3000, "waited for the first server's timeout: " + ms + " ms");
+            assertTrue(ms >= 2900 && ms < 4500, "the first try's answer, at 3 s: " + ms + " ms");
+            assertTrue(slow.heard().size() >= 2, "the query was sent again meanwhile: " + slow.heard().size());
+        }
+    }
 
-            UpstreamResolver onlyDead = resolver(List.of(udp(dead)), SocketBinder.NONE, Duration.ofMillis(200), 0);
+    @Test
+    void aSilentServerInTheListCostsTheOthersNothingAndTheBudgetEndsTheWait() throws Exception {
+        try (ScriptedUpstream dead = new ScriptedUpstream(ScriptedUpstream.Script.mute());
+                ScriptedUpstream live = new ScriptedUpstream(ScriptedUpstream.Script.answers("198.51.100.4", 0))) {
+            UpstreamResolver r = new UpstreamResolver(List.of(dead.udp(), live.udp()), HostsTable.empty(), false,
+                    upstream.group(), SocketBinder.NONE, UpstreamResolver.Settings.defaults());
+            for (String name : List.of("one.example.test", "two.example.test")) {
+                long t0 = System.nanoTime();
+                assertEquals(InetAddress.getByName("198.51.100.4"), r.lookup(name));
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                assertTrue(ms < 1000, name + ": both asked at once, the live one answers: " + ms + " ms");
+            }
+            assertFalse(dead.heard().isEmpty(), "the silent server was asked too (at least once: the other's answer may"
+                    + " come before its query is out)");
+
+            UpstreamResolver onlyDead = new UpstreamResolver(List.of(dead.udp()), HostsTable.empty(), false,
+                    upstream.group(), SocketBinder.NONE,
+                    new UpstreamResolver.Settings(Duration.ofMillis(200), Duration.ofMillis(700), 0, 1232));
             long t1 = System.nanoTime();
-            assertThrows(UnknownHostException.class, () -> onlyDead.lookup("never.example.test"));
-            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1) < 3000);
+            UnknownHostException e = assertThrows(UnknownHostException.class,
+                    () -> onlyDead.lookup("never.example.test"));
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1);
+            assertTrue(ms >= 650 && ms < 2000, "the budget, 700 ms: " + ms + " ms");
+            assertTrue(e.getMessage().contains("within 700 ms") && e.getMessage().contains(dead.udp().toString()),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void theOtherServersAreLeftOnceOneAnswers() throws Exception {
+        try (ScriptedUpstream dead = new ScriptedUpstream(ScriptedUpstream.Script.mute());
+                ScriptedUpstream live = new ScriptedUpstream(ScriptedUpstream.Script.answers("198.51.100.5", 0))) {
+            AtomicInteger sockets = new AtomicInteger();
+            UpstreamResolver r = new UpstreamResolver(List.of(dead.udp(), live.udp()), HostsTable.empty(), false,
+                    upstream.group(), ch -> sockets.incrementAndGet(),
+                    new UpstreamResolver.Settings(Duration.ofMillis(150), Duration.ofSeconds(5), 0, 1232));
+            assertEquals(InetAddress.getByName("198.51.100.5"), r.lookup("left.example.test"));
+            Thread.sleep(700);
+            assertEquals(1, dead.heard().size(), "no tries again once the question was answered");
+            assertEquals(2, sockets.get());
+        }
+    }
+
+    @Test
+    void aServfailOrRefusedFromOneServerDoesNotWinOverAnAnswerFromAnother() throws Exception {
+        for (DnsResponseCode bad : List.of(DnsResponseCode.SERVFAIL, DnsResponseCode.REFUSED)) {
+            try (ScriptedUpstream failing = new ScriptedUpstream(ScriptedUpstream.Script.failing(bad));
+                    ScriptedUpstream later = new ScriptedUpstream(ScriptedUpstream.Script.answers("198.51.100.6", 300));
+                    ScriptedUpstream failingToo = new ScriptedUpstream(ScriptedUpstream.Script.failing(bad))) {
+                UpstreamResolver r = new UpstreamResolver(List.of(failing.udp(), later.udp()), HostsTable.empty(),
+                        false, upstream.group(), SocketBinder.NONE, UpstreamResolver.Settings.defaults());
+                assertEquals(InetAddress.getByName("198.51.100.6"), r.lookup("good.example.test"), bad.toString());
+
+                UpstreamResolver allBad = new UpstreamResolver(List.of(failing.udp(), failingToo.udp()),
+                        HostsTable.empty(), false, upstream.group(), SocketBinder.NONE,
+                        UpstreamResolver.Settings.defaults());
+                long t0 = System.nanoTime();
+                UpstreamReply reply = allBad.query("bad.example.test", DnsRecordType.A).get(6, TimeUnit.SECONDS);
+                assertEquals(bad, reply.code(), "no server did better: the bad answer is the answer");
+                assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 1000,
+                        "every server answered: no waiting for the budget");
+            }
         }
     }
 
