@@ -3,10 +3,14 @@ package dev.turnout.host.dns;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Upstream answers by (type, name), each kept for its TTL; bounded, least recently used evicted first. */
+/**
+ * Upstream answers by (type, name), each kept for its TTL; bounded, least recently used evicted first. An answer
+ * given from here carries the time its records have left, as mihomo's cache gives it: replayed with the TTLs upstream
+ * gave when it was stored, a downstream cache would keep it for up to twice its lifetime.
+ */
 final class ReplyCache {
 
-    private record Entry(UpstreamReply reply, long expiresNanos) {
+    private record Entry(UpstreamReply reply, long storedNanos, long expiresNanos) {
     }
 
     /** Upper bound on how long anything is kept, whatever TTL upstream sent. */
@@ -32,7 +36,9 @@ final class ReplyCache {
             map.remove(key);
             return null;
         }
-        return e.reply;
+        // Rounded up, so that no record outlives the entry: 0.4 s after storing, 300 s is 299 s.
+        long age = (nowNanos - e.storedNanos + 999_999_999L) / 1_000_000_000L;
+        return e.reply.aged(age);
     }
 
     synchronized void put(String key, UpstreamReply reply, long nowNanos) {
@@ -40,7 +46,7 @@ final class ReplyCache {
         if (ttl <= 0) {
             return;
         }
-        map.put(key, new Entry(reply, nowNanos + ttl * 1_000_000_000L));
+        map.put(key, new Entry(reply, nowNanos, nowNanos + ttl * 1_000_000_000L));
     }
 
     synchronized int size() {

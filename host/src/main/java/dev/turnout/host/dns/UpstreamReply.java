@@ -108,6 +108,69 @@ record UpstreamReply(byte[] wire, DnsResponseCode code, List<InetAddress> addres
         }
     }
 
+    /**
+     * This answer {@code seconds} later: every record's TTL less that, down to 1 s at least (as mihomo's
+     * {@code updateTTL} clamps it), the OPT record's flags and records of TTL 0 left as they are.
+     */
+    UpstreamReply aged(long seconds) {
+        if (seconds <= 0) {
+            return this;
+        }
+        byte[] out = wire.clone();
+        if (!lessTtl(out, seconds)) {
+            return this;
+        }
+        return new UpstreamReply(out, code, addresses, ttlSeconds < 0 ? ttlSeconds : Math.max(1, ttlSeconds - seconds),
+                truncated);
+    }
+
+    /** Lowers the TTLs in {@code m}, a whole message; {@code false} when it cannot be walked (left as it was). */
+    private static boolean lessTtl(byte[] m, long seconds) {
+        try {
+            int questions = u16(m, 4);
+            int records = u16(m, 6) + u16(m, 8) + u16(m, 10);
+            int at = 12;
+            for (int i = 0; i < questions; i++) {
+                at = skipName(m, at) + 4;
+            }
+            for (int i = 0; i < records; i++) {
+                at = skipName(m, at);
+                int type = u16(m, at);
+                int ttlAt = at + 4;
+                long ttl = ((long) u16(m, ttlAt) << 16) | u16(m, ttlAt + 2);
+                if (type != DnsRecordType.OPT.intValue() && ttl > 0) {
+                    long left = Math.max(1, ttl - seconds);
+                    m[ttlAt] = (byte) (left >>> 24);
+                    m[ttlAt + 1] = (byte) (left >>> 16);
+                    m[ttlAt + 2] = (byte) (left >>> 8);
+                    m[ttlAt + 3] = (byte) left;
+                }
+                at = ttlAt + 6 + u16(m, ttlAt + 4);
+            }
+            return at <= m.length;
+        } catch (ArrayIndexOutOfBoundsException e) {
+            return false;
+        }
+    }
+
+    /** Where the name at {@code at} ends: after its root label, or after the pointer that ends it. */
+    private static int skipName(byte[] m, int at) {
+        while (true) {
+            int len = m[at] & 0xFF;
+            if (len == 0) {
+                return at + 1;
+            }
+            if ((len & 0xC0) == 0xC0) {
+                return at + 2;
+            }
+            at += 1 + len;
+        }
+    }
+
+    private static int u16(byte[] m, int at) {
+        return ((m[at] & 0xFF) << 8) | (m[at + 1] & 0xFF);
+    }
+
     private static boolean sameName(String a, String b) {
         return DomainTrie.normalize(a).equals(DomainTrie.normalize(b));
     }
