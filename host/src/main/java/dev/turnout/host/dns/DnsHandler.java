@@ -2,6 +2,7 @@ package dev.turnout.host.dns;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.dns.DefaultDnsPtrRecord;
@@ -173,7 +174,7 @@ public final class DnsHandler {
             return executor.newSucceededFuture(formErr(query));
         }
         try {
-            return answer(q, udp, executor);
+            return answer(q, QuestionEcho.questionName(query), udp, executor);
         } catch (Throwable e) {
             // A bug here must cost one answer, never the server.
             if (LOG.isDebugEnabled()) {
@@ -188,10 +189,16 @@ public final class DnsHandler {
     }
 
     /** What is left of a query once its message is released. */
-    private record Request(int id, boolean recursionDesired, DnsQuestion question, int limit, boolean edns) {
+    /** @param asked the question's name as the client sent it, bytes on the wire ({@link QuestionEcho}) */
+    private record Request(int id, boolean recursionDesired, DnsQuestion question, int limit, boolean edns,
+            byte[] asked) {
+
+        Request(int id, boolean recursionDesired, DnsQuestion question, int limit, boolean edns) {
+            this(id, recursionDesired, question, limit, edns, null);
+        }
     }
 
-    private Future<ByteBuf> answer(DnsQuery q, boolean udp, EventExecutor executor) {
+    private Future<ByteBuf> answer(DnsQuery q, byte[] sent, boolean udp, EventExecutor executor) {
         int id = q.id();
         if (!q.opCode().equals(DnsOpCode.QUERY)) {
             return executor.newSucceededFuture(encode(new Request(id, q.isRecursionDesired(), null,
@@ -206,7 +213,7 @@ public final class DnsHandler {
         int clientEdns = ednsSize(q);
         int limit = !udp ? TCP_LIMIT
                 : clientEdns < 0 ? UDP_PLAIN_LIMIT : Math.min(Math.max(clientEdns, UDP_PLAIN_LIMIT), UDP_MAX_LIMIT);
-        Request r = new Request(id, q.isRecursionDesired(), question, limit, clientEdns >= 0);
+        Request r = new Request(id, q.isRecursionDesired(), question, limit, clientEdns >= 0, sent);
         if (question.dnsClass() != DnsRecord.CLASS_IN) {
             return executor.newSucceededFuture(encode(r, DnsResponseCode.REFUSED, false, null, null));
         }
@@ -362,7 +369,7 @@ public final class DnsHandler {
             if (!f.isSuccess()) {
                 return encode(r, DnsResponseCode.SERVFAIL, false, null, null);
             }
-            byte[] wire = f.getNow().wire();
+            byte[] wire = QuestionEcho.echo(f.getNow().wire(), r.asked());
             if (wire.length > r.limit()) {
                 return encode(r, DnsResponseCode.NOERROR, true, null, null);
             }
@@ -410,7 +417,7 @@ public final class DnsHandler {
             if (r.edns()) {
                 resp.addRecord(DnsSection.ADDITIONAL, new EdnsRecord(EDNS_SIZE));
             }
-            return DnsWire.encodeResponse(resp);
+            return echoed(DnsWire.encodeResponse(resp), r.asked());
         } catch (Exception e) {
             if (LOG.isDebugEnabled()) {
                 LOG.debug("encoding DNS answer failed", e);
@@ -418,6 +425,22 @@ public final class DnsHandler {
             return null;
         } finally {
             resp.release();
+        }
+    }
+
+    /**
+     * {@code out} with the client's own question name (Netty's codec wrote the punycode of labels sent as UTF-8).
+     * Most answers have it already, and go as they are.
+     */
+    private static ByteBuf echoed(ByteBuf out, byte[] asked) {
+        if (asked == null || out.readableBytes() < 12 + asked.length
+                || ByteBufUtil.equals(out, out.readerIndex() + 12, Unpooled.wrappedBuffer(asked), 0, asked.length)) {
+            return out;
+        }
+        try {
+            return Unpooled.wrappedBuffer(QuestionEcho.echo(ByteBufUtil.getBytes(out), asked));
+        } finally {
+            out.release();
         }
     }
 

@@ -182,6 +182,61 @@ class DnsHandlerTest {
         assertEquals(0, s.pool4().mapped());
     }
 
+    /** A query for {@code name} written byte for byte as given (Netty's codec would make its labels punycode). */
+    private static byte[] rawQuery(int id, byte[] name, DnsRecordType type) {
+        java.io.ByteArrayOutputStream q = new java.io.ByteArrayOutputStream();
+        q.writeBytes(new byte[] {(byte) (id >> 8), (byte) id, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0});
+        for (String label : new String(name, StandardCharsets.ISO_8859_1).split("\\.")) {
+            q.write(label.length());
+            q.writeBytes(label.getBytes(StandardCharsets.ISO_8859_1));
+        }
+        q.writeBytes(new byte[] {0, (byte) (type.intValue() >> 8), (byte) type.intValue(), 0, 1});
+        return q.toByteArray();
+    }
+
+    /** The answer's bytes to {@code query}. */
+    private static byte[] answerBytes(DnsHandler h, byte[] query) throws Exception {
+        Future<ByteBuf> f = h.handleDatagram(Unpooled.wrappedBuffer(query));
+        assertTrue(f.await(10, TimeUnit.SECONDS), "answered in time");
+        ByteBuf out = f.getNow();
+        try {
+            return io.netty.buffer.ByteBufUtil.getBytes(out);
+        } finally {
+            out.release();
+        }
+    }
+
+    @Test
+    void everyAnswerEchoesTheClientsOwnQuestionAndOwnerNamesCachedOrNot() throws Exception {
+        Setup s = setup(false, null, Map.of());
+        byte[][] names = {
+            "Mixed.Example.Test".getBytes(StandardCharsets.US_ASCII),
+            "mIXED.eXAMPLE.tEST".getBytes(StandardCharsets.US_ASCII), // the cached answer to the first
+            "b\u00fcCher.example.test".getBytes(StandardCharsets.UTF_8), // 8-bit labels, as dig sends them
+            "b\u00fcCher.fake.test".getBytes(StandardCharsets.UTF_8), // a fake answer
+        };
+        int id = 700;
+        for (byte[] name : names) {
+            byte[] query = rawQuery(++id, name, DnsRecordType.A);
+            byte[] answer = answerBytes(s.handler(), query);
+            String sent = new String(name, StandardCharsets.ISO_8859_1);
+            assertEquals(sent, new String(answer, 13, query.length - 13 - 5, StandardCharsets.ISO_8859_1)
+                    .replaceAll("[\\x00-\\x20]", "."), "the question as sent");
+            assertTrue(java.util.Arrays.equals(query, 12, query.length, answer, 12, query.length),
+                    "question section byte for byte: " + sent);
+            DnsResponse r = DnsTestMessages.decode(answer);
+            try {
+                assertEquals(DnsResponseCode.NOERROR, r.code(), sent);
+                DnsRecord owner = r.recordAt(DnsSection.ANSWER);
+                assertEquals(java.net.IDN.toASCII(new String(name, StandardCharsets.UTF_8)) + ".", owner.name(),
+                        "the owner is the client's name too: " + sent);
+                assertEquals(1, DnsTestMessages.addresses(r).size());
+            } finally {
+                r.release();
+            }
+        }
+    }
+
     @Test
     void aaaaIsEmptyWithIpv6OffAndFakeWithIpv6On() throws Exception {
         Setup off = setup(false, "fdfe:dcba:9876::1/64", Map.of());
