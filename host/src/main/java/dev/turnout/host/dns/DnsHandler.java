@@ -370,6 +370,9 @@ public final class DnsHandler {
                 return encode(r, DnsResponseCode.SERVFAIL, false, null, null);
             }
             byte[] wire = QuestionEcho.echo(f.getNow().wire(), r.asked());
+            if (!r.edns()) {
+                wire = QuestionEcho.withoutOpt(wire); // Turnout's own query upstream had one, the client's none
+            }
             if (wire.length > r.limit()) {
                 return encode(r, DnsResponseCode.NOERROR, true, null, null);
             }

@@ -128,6 +128,42 @@ final class QuestionEcho {
         return out.bytes();
     }
 
+    /**
+     * {@code response} without its OPT record, for a client that sent none (RFC 6891 6.1.1: a responder must not
+     * send one then); itself when it has none, or when the OPT record is not the last record (where none but a
+     * broken server puts it, and where cutting it out could move names that pointers after it name).
+     */
+    static byte[] withoutOpt(byte[] response) {
+        try {
+            int additional = u16(response, 10);
+            if (additional == 0) {
+                return response;
+            }
+            int records = u16(response, 6) + u16(response, 8) + additional;
+            int[] at = {12};
+            for (int i = 0; i < u16(response, 4); i++) {
+                readName(response, at);
+                at[0] += 4;
+            }
+            for (int i = 0; i < records; i++) {
+                int start = at[0];
+                readName(response, at);
+                int type = u16(response, at[0]);
+                int end = at[0] + 10 + u16(response, at[0] + 8);
+                if (type == 41 && i == records - 1 && end == response.length) {
+                    byte[] out = Arrays.copyOf(response, start);
+                    out[10] = (byte) ((additional - 1) >> 8);
+                    out[11] = (byte) (additional - 1);
+                    return out;
+                }
+                at[0] = end;
+            }
+            return response;
+        } catch (RuntimeException malformed) {
+            return response;
+        }
+    }
+
     /** The client's name where {@code name} is the question's, in whatever case. */
     private static List<byte[]> mine(List<byte[]> name, List<byte[]> asked, List<byte[]> client) {
         return sameIgnoringCase(name, asked) ? client : name;

@@ -238,6 +238,26 @@ class DnsHandlerTest {
     }
 
     @Test
+    void aRelayedAnswerHasAnOptRecordOnlyWhenTheClientSentOne() throws Exception {
+        Setup s = setup(false, null, Map.of());
+        for (int edns : new int[] {-1, 1232, -1}) { // the second plain one from the cache
+            byte[] answer = answerBytes(s.handler(), DnsTestMessages.query(800 + edns, "opt.example.test",
+                    DnsRecordType.A, edns));
+            DnsResponse r = DnsTestMessages.decode(answer);
+            try {
+                boolean opt = false;
+                for (int i = 0; i < r.count(DnsSection.ADDITIONAL); i++) {
+                    opt |= r.recordAt(DnsSection.ADDITIONAL, i).type().equals(DnsRecordType.OPT);
+                }
+                assertEquals(edns >= 0, opt, "EDNS " + edns + " (RFC 6891 6.1.1: none to a client that sent none)");
+                assertEquals(List.of(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS)), DnsTestMessages.addresses(r));
+            } finally {
+                r.release();
+            }
+        }
+    }
+
+    @Test
     void aaaaIsEmptyWithIpv6OffAndFakeWithIpv6On() throws Exception {
         Setup off = setup(false, "fdfe:dcba:9876::1/64", Map.of());
         assertEquals(List.of(), addresses(off.handler(), "v6.example.com", DnsRecordType.AAAA));
