@@ -60,8 +60,8 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
         if (protocol == null || (protocol != Protocol.SYSTEM && protocol != Protocol.RCODE && address == null)) {
             throw new IllegalArgumentException("a nameserver needs a protocol and an address");
         }
-        if (address != null && address.isUnresolved() && protocol != Protocol.TLS && protocol != Protocol.HTTPS) {
-            throw new IllegalArgumentException("only DNS over TLS or HTTPS servers may be named by host name");
+        if (address != null && address.isUnresolved() && (protocol == Protocol.SYSTEM || protocol == Protocol.RCODE)) {
+            throw new IllegalArgumentException("only servers may be named by host name");
         }
         if ((protocol == Protocol.HTTPS) != (path != null)) {
             throw new IllegalArgumentException("a path belongs to DNS over HTTPS, and only there");
@@ -203,9 +203,9 @@ public record Nameserver(Protocol protocol, InetSocketAddress address, String ho
             return new Nameserver(protocol, new InetSocketAddress(address, port), null, path, skipCertVerify, via,
                     ecs);
         }
-        if (protocol != Protocol.TLS && protocol != Protocol.HTTPS) {
-            throw new IllegalArgumentException("nameserver '" + text + "': '" + host
-                    + "' is not an IP address (only tls:// and https:// servers may be named by host name)");
+        if (host.substring(host.lastIndexOf('.') + 1).chars().allMatch(Character::isDigit)) {
+            // No top-level domain is all digits: a mistyped address (1.2.3.256), not a name to look up.
+            throw new IllegalArgumentException("nameserver '" + text + "': '" + host + "' is not an IP address");
         }
         if (!DnsNames.isHostName(host)) {
             throw new IllegalArgumentException("nameserver '" + text + "': '" + host + "' is not a host name");

@@ -131,7 +131,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      * @param policy      a domain pattern or set ({@link DnsOptions#parsePolicy}) to the servers asked instead for the
      *                    names it matches, in order: the first entry that matches chooses, the most specific of
      *                    consecutive patterns
-     * @param bootstrap   {@code default-nameserver}: looks up the host names of DoT and DoH servers
+     * @param bootstrap   {@code default-nameserver}: looks up the host names of servers
      */
     public record Servers(List<Nameserver> nameservers, List<Nameserver> fallback,
             Map<String, List<Nameserver>> policy, List<Nameserver> bootstrap) {
@@ -735,32 +735,42 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             q.release();
         }
         Promise<UpstreamReply> p = attempt.promise();
-        Bootstrap b = new Bootstrap().group(loop)
-                .channelFactory(() -> bound(Transport.newDatagramChannel(), ns.address().getAddress(), socketBinder))
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new UdpReplyHandler(attempt));
-                    }
-                });
-        ChannelFuture opened = b.bind(new InetSocketAddress(0));
-        closeWhenDone(p, opened.channel());
-        opened.addListener((ChannelFuture f) -> {
-            if (!f.isSuccess()) {
-                p.tryFailure(f.cause());
+        endpoint(ns, loop).addListener((Future<InetSocketAddress> where) -> {
+            if (!where.isSuccess()) {
+                p.tryFailure(where.cause());
                 return;
             }
-            Channel ch = f.channel();
-            Runnable sendOnce = () -> ch.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(query), ns.address()))
-                    .addListener((ChannelFuture w) -> {
-                        if (!w.isSuccess()) {
-                            p.tryFailure(w.cause());
+            InetSocketAddress to = where.getNow();
+            if (p.isDone()) {
+                return; // settled while the name was looked up
+            }
+            Bootstrap b = new Bootstrap().group(loop)
+                    .channelFactory(() -> bound(Transport.newDatagramChannel(), to.getAddress(), socketBinder))
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new UdpReplyHandler(attempt, to));
                         }
                     });
-            sendOnce.run();
-            ScheduledFuture<?> again = loop.scheduleAtFixedRate(sendOnce, resendMillis, resendMillis,
-                    TimeUnit.MILLISECONDS);
-            p.addListener(done -> again.cancel(false));
+            ChannelFuture opened = b.bind(new InetSocketAddress(0));
+            closeWhenDone(p, opened.channel());
+            opened.addListener((ChannelFuture f) -> {
+                if (!f.isSuccess()) {
+                    p.tryFailure(f.cause());
+                    return;
+                }
+                Channel ch = f.channel();
+                Runnable sendOnce = () -> ch.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(query), to))
+                        .addListener((ChannelFuture w) -> {
+                            if (!w.isSuccess()) {
+                                p.tryFailure(w.cause());
+                            }
+                        });
+                sendOnce.run();
+                ScheduledFuture<?> again = loop.scheduleAtFixedRate(sendOnce, resendMillis, resendMillis,
+                        TimeUnit.MILLISECONDS);
+                p.addListener(done -> again.cancel(false));
+            });
         });
         return p;
     }
@@ -775,9 +785,29 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         } catch (RuntimeException e) {
             return loop.newFailedFuture(e);
         }
+        Promise<UpstreamReply> p = attempt.promise();
+        // Through an outbound a name is looked up at the far end, but by the rules here first (see stream).
+        boolean farEnd = ns.via() != null && (!ns.via().equals(Nameserver.RULES) || !ns.needsLookup());
+        (farEnd ? loop.newSucceededFuture(ns.address()) : endpoint(ns, loop))
+                .addListener((Future<InetSocketAddress> where) -> {
+                    if (!where.isSuccess()) {
+                        q.release();
+                        p.tryFailure(where.cause());
+                    } else if (p.isDone()) {
+                        q.release();
+                    } else {
+                        tcpTo(attempt, loop, q, where.getNow());
+                    }
+                });
+        return p;
+    }
+
+    /** The query {@code q} of {@code attempt} over TCP to {@code to}, through the server's outbound if it names one. */
+    private void tcpTo(Attempt attempt, EventLoop loop, DnsQuery q, InetSocketAddress to) {
+        Nameserver ns = attempt.ns();
         if (ns.via() != null) {
             Promise<UpstreamReply> p = attempt.promise();
-            Future<Channel> opened = through.open(ns.via(), ns.address(), loop);
+            Future<Channel> opened = through.open(ns.via(), to, loop);
             p.addListener(done -> opened.cancel(false));
             opened.addListener((Future<Channel> f) -> {
                 if (!f.isSuccess()) {
@@ -796,10 +826,10 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
                     }
                 });
             });
-            return p;
+            return;
         }
         Bootstrap b = new Bootstrap().group(loop)
-                .channelFactory(() -> bound(Transport.newSocketChannel(), ns.address().getAddress(), binder))
+                .channelFactory(() -> bound(Transport.newSocketChannel(), to.getAddress(), binder))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) budgetMillis)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<Channel>() {
@@ -810,8 +840,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
                                 new TcpReplyHandler(attempt));
                     }
                 });
-        send(attempt, loop, b.connect(ns.address()), q);
-        return attempt.promise();
+        send(attempt, loop, b.connect(to), q);
     }
 
     /**
@@ -1033,15 +1062,18 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
 
     private static final class UdpReplyHandler extends SimpleChannelInboundHandler<DatagramPacket> {
         private final Attempt attempt;
+        /** Where the query went: the server's address, or what its name was looked up as. */
+        private final InetSocketAddress server;
 
-        UdpReplyHandler(Attempt attempt) {
+        UdpReplyHandler(Attempt attempt, InetSocketAddress server) {
             super(DatagramPacket.class);
             this.attempt = attempt;
+            this.server = server;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-            if (sameEndpoint(packet.sender(), attempt.ns().address())) {
+            if (sameEndpoint(packet.sender(), server)) {
                 attempt.offer(packet.content(), packet.sender());
             }
         }
@@ -1063,7 +1095,7 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
             // A connected socket hears only the server, so the frame is credited to it.
-            attempt.offer(frame, attempt.ns().address());
+            attempt.offer(frame, attempt.ns().needsLookup() ? UNKNOWN_SENDER : attempt.ns().address());
         }
 
         @Override

@@ -159,9 +159,20 @@ class NameserverTest {
     }
 
     @Test
-    void rejectsHostNamesAndBadPorts() {
-        assertThrows(IllegalArgumentException.class, () -> Nameserver.parse("dns.google"));
-        assertThrows(IllegalArgumentException.class, () -> Nameserver.parse("tcp://dns.google"));
+    void takesPlainAndTcpServersByHostNameAsMihomoDoes() {
+        Nameserver plain = Nameserver.parse("dns.google");
+        assertEquals(Nameserver.Protocol.UDP, plain.protocol());
+        assertTrue(plain.needsLookup());
+        assertEquals("udp://dns.google:53", plain.toString());
+        Nameserver tcp = Nameserver.parse("tcp://NS.Example.test:5353");
+        assertEquals(Nameserver.Protocol.TCP, tcp.protocol());
+        assertEquals("ns.example.test", tcp.host());
+        assertEquals(5353, tcp.address().getPort());
+        assertEquals(List.of(), DnsOptions.addressedOf(List.of(plain, tcp), List.of()), "names look nothing up");
+    }
+
+    @Test
+    void rejectsBadNamesAndBadPorts() {
         assertThrows(IllegalArgumentException.class, () -> Nameserver.parse("tls://bad_name.example"));
         assertThrows(IllegalArgumentException.class, () -> Nameserver.parse("tls://1.1.1.1/path"));
         assertThrows(IllegalArgumentException.class, () -> Nameserver.parse("1.2.3.4:0"));

@@ -215,6 +215,27 @@ class UpstreamResolverTest {
     }
 
     @Test
+    void plainAndTcpServersKnownByNameAreLookedUpInHostsOrThroughDefaultNameserver() throws Exception {
+        int port = upstream.address().getPort();
+        try (ScriptedUpstream bootstrap = new ScriptedUpstream(ScriptedUpstream.Script.answers("127.0.0.1", 0))) {
+            for (String server : List.of("udp://ns.example.test:" + port, "tcp://ns.example.test:" + port)) {
+                UpstreamResolver r = new UpstreamResolver(new UpstreamResolver.Servers(
+                        List.of(Nameserver.parse(server)), Map.of(), List.of(bootstrap.udp())), HostsTable.empty(),
+                        false, upstream.group(), SocketBinder.NONE, dev.turnout.host.dial.layer.TlsLayer.fromEnvironment(),
+                        a -> false, UpstreamResolver.Settings.defaults());
+                assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), r.lookup("named.example.test"), server);
+            }
+            assertEquals(2, bootstrap.heard().size(), "each resolver looked the server's name up");
+        }
+        UpstreamResolver fromHosts = new UpstreamResolver(new UpstreamResolver.Servers(
+                List.of(Nameserver.parse("tcp://ns.lan.test:" + port)), Map.of(), List.of()),
+                new HostsTable(Map.of("ns.lan.test", List.of(InetAddress.getLoopbackAddress()))), false,
+                upstream.group(), SocketBinder.NONE, dev.turnout.host.dial.layer.TlsLayer.fromEnvironment(), a -> false,
+                UpstreamResolver.Settings.defaults());
+        assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), fromHosts.lookup("hosts.example.test"));
+    }
+
+    @Test
     void cachesAnswersByTtl() throws Exception {
         AtomicInteger sockets = new AtomicInteger();
         UpstreamResolver r = resolver(List.of(udp(upstream.address())), ch -> sockets.incrementAndGet(),
