@@ -572,6 +572,11 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
      */
     private void ask(Promise<UpstreamReply> p, EventLoop loop, String name, DnsRecordType type,
             List<Nameserver> servers) {
+        if (servers.isEmpty()) {
+            // nameserver empty beside fallback, or 'system' finding none: nothing to wait the budget for.
+            p.tryFailure(new UnknownHostException(name + ": no nameservers to ask"));
+            return;
+        }
         List<Nameserver> order = new ArrayList<>(servers);
         // Made-up answers first: one that settles the question does so before any socket is opened.
         order.sort(java.util.Comparator.comparing(ns -> ns.protocol() != Nameserver.Protocol.RCODE));

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 final class ScriptedUpstream implements AutoCloseable {
 
     /**
-     * @param code        the answer's rcode; NOERROR carries {@code address}
+     * @param code        the answer's rcode; NOERROR carries {@code address} for A (other types: no record)
      * @param address     the A record given (TTL 300)
      * @param delayMillis how long after a query its answer goes
      * @param firstOnly   answer the first query only, later ones (a client's tries again) are heard and ignored
@@ -118,7 +118,8 @@ final class ScriptedUpstream implements AutoCloseable {
             r = new DefaultDnsResponse(q.id(), DnsOpCode.QUERY, script.code());
             r.setRecursionDesired(q.isRecursionDesired()).setRecursionAvailable(true);
             r.addRecord(DnsSection.QUESTION, question);
-            if (script.code().equals(DnsResponseCode.NOERROR) && script.address() != null) {
+            if (script.code().equals(DnsResponseCode.NOERROR) && script.address() != null
+                    && question.type().equals(io.netty.handler.codec.dns.DnsRecordType.A)) {
                 r.addRecord(DnsSection.ANSWER, new AddressRecord(question.name(), question.type(), 300,
                         Unpooled.wrappedBuffer(script.address().getAddress())));
             }

@@ -236,6 +236,23 @@ class UpstreamResolverTest {
     }
 
     @Test
+    void anEmptyNameserverListPassesToFallbackAtOnce() throws Exception {
+        try (ScriptedUpstream fallback = new ScriptedUpstream(ScriptedUpstream.Script.answers("198.51.100.8", 0))) {
+            UpstreamResolver r = new UpstreamResolver(new UpstreamResolver.Servers(List.of(), List.of(fallback.udp()),
+                    Map.of(), List.of()), HostsTable.empty(), false, upstream.group(), SocketBinder.NONE,
+                    dev.turnout.host.dial.layer.TlsLayer.fromEnvironment(), a -> false,
+                    UpstreamResolver.Settings.defaults());
+            for (DnsRecordType type : List.of(DnsRecordType.A, DnsRecordType.MX)) {
+                long t0 = System.nanoTime();
+                assertEquals(DnsResponseCode.NOERROR, r.query("empty.example.test", type).get(8, TimeUnit.SECONDS)
+                        .code(), type.toString());
+                long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                assertTrue(ms < 1000, type + ": no budget spent waiting on no server: " + ms + " ms");
+            }
+        }
+    }
+
+    @Test
     void cachesAnswersByTtl() throws Exception {
         AtomicInteger sockets = new AtomicInteger();
         UpstreamResolver r = resolver(List.of(udp(upstream.address())), ch -> sockets.incrementAndGet(),
