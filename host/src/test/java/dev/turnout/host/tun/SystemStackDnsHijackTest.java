@@ -59,8 +59,12 @@ class SystemStackDnsHijackTest {
     }
 
     private SystemStack stack(int mtu) {
-        return new SystemStack(
-                SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), 7777, IpPrefix.parse("2001:db8:ff::1/126"), 7778),
+        return stack(SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), 7777,
+                IpPrefix.parse("2001:db8:ff::1/126"), 7778), mtu);
+    }
+
+    private SystemStack stack(SystemStack.Addressing addressing, int mtu) {
+        return new SystemStack(addressing,
                 new SystemStack.Limits(mtu, 100, 1024, 100, 60_000, 4), 0, new RoutingTunnel(), loop,
                 (buffer, address, length) -> {
                     byte[] copy = new byte[length];
@@ -131,21 +135,7 @@ class SystemStackDnsHijackTest {
      */
     @Test
     void anIpv6QueryIsAnsweredThoughTheTunHasNoIpv6AddressAndOtherIpv6IsStillRefused() throws Exception {
-        SystemStack s = new SystemStack(SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), 7777, null, 0),
-                new SystemStack.Limits(1500, 100, 1024, 100, 60_000, 4), 0, new RoutingTunnel(), loop,
-                (buffer, address, length) -> {
-                    byte[] copy = new byte[length];
-                    buffer.get(0, copy);
-                    written.add(copy);
-                    return true;
-                },
-                (query, l) -> {
-                    asked.add(ByteBufUtil.getBytes(query));
-                    Future<ByteBuf> answer = hook.answer(query);
-                    query.release();
-                    return answer;
-                },
-                HijackTargets.udp(List.of("any:53")), "tun");
+        SystemStack s = stack(SystemStack.Addressing.of(IpPrefix.parse("198.18.0.1/30"), 7777, null, 0), 1500);
         s.refuseIpv6(true);
         byte[] reply = inject(s, TestPackets.udp(A6, 40001, RESOLVER6, 53, QUERY));
         assertArrayEquals(QUERY, asked.get(0), "the hook gets the query");
