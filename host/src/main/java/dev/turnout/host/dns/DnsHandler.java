@@ -366,7 +366,9 @@ public final class DnsHandler {
 
     private ByteBuf relay(Request r, Future<UpstreamReply> f) {
         try {
-            if (!f.isSuccess()) {
+            if (!f.isSuccess() || f.getNow().truncated() && r.limit() == TCP_LIMIT) {
+                // Cut short even over TCP (the upstream's TCP failed): TC means nothing to a TCP client, and no records
+                // with NOERROR read as "no such record". A UDP client gets the TC and asks again over TCP.
                 return encode(r, DnsResponseCode.SERVFAIL, false, null, null);
             }
             byte[] wire = QuestionEcho.echo(f.getNow().wire(), r.asked());

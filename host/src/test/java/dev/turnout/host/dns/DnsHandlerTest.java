@@ -453,6 +453,37 @@ class DnsHandlerTest {
         }
     }
 
+    /**
+     * An upstream whose UDP answer is cut short and whose TCP fails: a TCP client got NOERROR with TC and no record,
+     * which reads as "no such record" (DNS helper's F9); mihomo answers SERVFAIL. A UDP client still gets the TC.
+     */
+    @Test
+    void anAnswerCutShortEvenOverTcpIsServfailToATcpClient() throws Exception {
+        try (ScriptedUpstream up = new ScriptedUpstream(ScriptedUpstream.Script.truncating())) {
+            DnsOptions o = new DnsOptions(true, null, EnhancedMode.FAKE_IP, Cidr.parse("198.18.0.1/29"), null, null,
+                    List.of(), null, null, false, null);
+            FakeIpPool pool = new FakeIpPool(o.fakeIpRange(), List.of(), Integer.MAX_VALUE);
+            DnsHandler h = new DnsHandler(o, pool, null, FakeIpFilter.empty(), HostsTable.empty(),
+                    new UpstreamResolver(List.of(up.udp()), HostsTable.empty(), false, upstream.group(),
+                            SocketBinder.NONE, UpstreamResolver.Settings.within(Duration.ofSeconds(2), 0, 1232)));
+            ByteBuf tcp = Unpooled.wrappedBuffer(DnsTestMessages.query(21, "cut.example.test", DnsRecordType.TXT));
+            ByteBuf out = h.handle(tcp, false, upstream.group().next()).get(10, TimeUnit.SECONDS);
+            DnsResponse overTcp = DnsTestMessages.decode(out);
+            try {
+                assertEquals(DnsResponseCode.SERVFAIL, overTcp.code());
+            } finally {
+                overTcp.release();
+                out.release();
+            }
+            DnsResponse overUdp = ask(h, 22, "cut.example.test", DnsRecordType.TXT);
+            try {
+                assertTrue(overUdp.isTruncated(), "a UDP client asks again over TCP");
+            } finally {
+                overUdp.release();
+            }
+        }
+    }
+
     @Test
     void tinyPoolRecyclesButKeepsPinnedNames() throws Exception {
         DnsOptions o = new DnsOptions(true, null, EnhancedMode.FAKE_IP, Cidr.parse("198.18.0.1/29"), null, null,

@@ -34,23 +34,30 @@ final class ScriptedUpstream implements AutoCloseable {
      * @param delayMillis how long after a query its answer goes
      * @param firstOnly   answer the first query only, later ones (a client's tries again) are heard and ignored
      * @param silent      answer nothing
+     * @param truncated   the answer says it was cut short (TC), with no record; nobody answers TCP on the port
      */
-    record Script(DnsResponseCode code, InetAddress address, long delayMillis, boolean firstOnly, boolean silent) {
+    record Script(DnsResponseCode code, InetAddress address, long delayMillis, boolean firstOnly, boolean silent,
+                  boolean truncated) {
 
         static Script answers(String address, long delayMillis) throws IOException {
-            return new Script(DnsResponseCode.NOERROR, InetAddress.getByName(address), delayMillis, false, false);
+            return new Script(DnsResponseCode.NOERROR, InetAddress.getByName(address), delayMillis, false, false,
+                    false);
         }
 
         static Script mute() {
-            return new Script(DnsResponseCode.NOERROR, null, 0, false, true);
+            return new Script(DnsResponseCode.NOERROR, null, 0, false, true, false);
         }
 
         static Script failing(DnsResponseCode code) {
-            return new Script(code, null, 0, false, false);
+            return new Script(code, null, 0, false, false, false);
+        }
+
+        static Script truncating() {
+            return new Script(DnsResponseCode.NOERROR, null, 0, false, false, true);
         }
 
         Script firstQueryOnly() {
-            return new Script(code, address, delayMillis, true, silent);
+            return new Script(code, address, delayMillis, true, silent, truncated);
         }
     }
 
@@ -116,7 +123,7 @@ final class ScriptedUpstream implements AutoCloseable {
             q = DnsWire.decodeQuery(Unpooled.wrappedBuffer(query));
             DnsQuestion question = q.recordAt(DnsSection.QUESTION);
             r = new DefaultDnsResponse(q.id(), DnsOpCode.QUERY, script.code());
-            r.setRecursionDesired(q.isRecursionDesired()).setRecursionAvailable(true);
+            r.setRecursionDesired(q.isRecursionDesired()).setRecursionAvailable(true).setTruncated(script.truncated());
             r.addRecord(DnsSection.QUESTION, question);
             if (script.code().equals(DnsResponseCode.NOERROR) && script.address() != null
                     && question.type().equals(io.netty.handler.codec.dns.DnsRecordType.A)) {
