@@ -764,34 +764,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void delay(Call call, Outbound o, String defaultUrl) {
-        String url = call.param("url");
-        if (url == null || url.isBlank()) {
-            url = defaultUrl;
-        }
-        int timeout = GroupSettings.DEFAULT_TIMEOUT_MILLIS;
-        String t = call.param("timeout");
-        if (t != null) {
-            try {
-                timeout = Integer.parseInt(t);
-            } catch (NumberFormatException e) {
-                call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: timeout must be milliseconds");
-                return;
-            }
-        }
-        if (timeout <= 0 || timeout > MAX_DELAY_TIMEOUT_MILLIS) {
-            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: timeout must be 1 to " + MAX_DELAY_TIMEOUT_MILLIS + " ms");
-            return;
-        }
-        StatusRanges expected;
-        try {
-            dev.turnout.host.outbound.DelayProbe.parseUrl(url);
-            expected = StatusRanges.parse(call.param("expected"));
-        } catch (IllegalArgumentException e) {
-            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: " + e.getMessage());
+        DelayQuery q = delayQuery(call, defaultUrl, GroupSettings.DEFAULT_TIMEOUT_MILLIS);
+        if (q == null) {
             return;
         }
         var groups = controller.turnout().groups();
-        Future<Integer> f = groups.delay(o, url, timeout, expected, groups.loop());
+        Future<Integer> f = groups.delay(o, q.url(), q.timeout(), q.expected(), groups.loop());
         Channel ch = call.ctx.channel();
         boolean keepAlive = call.keepAlive;
         f.addListener(x -> ch.eventLoop().execute(() -> {
@@ -807,6 +785,41 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 Responses.error(ctx, keepAlive, HttpResponseStatus.SERVICE_UNAVAILABLE, "An error occurred in the delay test");
             }
         }));
+    }
+
+    /** A delay test's query: the URL to fetch, the milliseconds it has, the statuses that count as up. */
+    private record DelayQuery(String url, int timeout, StatusRanges expected) {
+    }
+
+    /**
+     * The query of {@code /proxies/NAME/delay} and {@code /group/NAME/delay}: {@code url} ({@code defaultUrl} when
+     * none), {@code timeout} ({@code defaultTimeout} when none; required where that is null, as mihomo's group test
+     * has it) and {@code expected}; null once a 400 has answered a bad one.
+     */
+    private static DelayQuery delayQuery(Call call, String defaultUrl, Integer defaultTimeout) {
+        String url = call.param("url");
+        if (url == null || url.isBlank()) {
+            url = defaultUrl;
+        }
+        String t = call.param("timeout");
+        int timeout;
+        try {
+            timeout = t == null && defaultTimeout != null ? defaultTimeout : Integer.parseInt(t == null ? "" : t.trim());
+        } catch (NumberFormatException e) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: timeout must be milliseconds");
+            return null;
+        }
+        if (timeout <= 0 || timeout > MAX_DELAY_TIMEOUT_MILLIS) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: timeout must be 1 to " + MAX_DELAY_TIMEOUT_MILLIS + " ms");
+            return null;
+        }
+        try {
+            dev.turnout.host.outbound.DelayProbe.parseUrl(url);
+            return new DelayQuery(url, timeout, StatusRanges.parse(call.param("expected")));
+        } catch (IllegalArgumentException e) {
+            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: " + e.getMessage());
+            return null;
+        }
     }
 
     /**
@@ -848,34 +861,14 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      * with another URL than the group's shows in the delays but does not move the group.
      */
     private void groupDelay(Call call, ProxyGroup group) {
-        String url = call.param("url");
-        if (url == null || url.isBlank()) {
-            url = group.settings().url();
-        }
-        String t = call.param("timeout");
-        int timeout;
-        try {
-            timeout = Integer.parseInt(t == null ? "" : t.trim());
-        } catch (NumberFormatException e) {
-            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: timeout must be milliseconds");
-            return;
-        }
-        if (timeout <= 0 || timeout > MAX_DELAY_TIMEOUT_MILLIS) {
-            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: timeout must be 1 to " + MAX_DELAY_TIMEOUT_MILLIS + " ms");
-            return;
-        }
-        StatusRanges expected;
-        try {
-            dev.turnout.host.outbound.DelayProbe.parseUrl(url);
-            expected = StatusRanges.parse(call.param("expected"));
-        } catch (IllegalArgumentException e) {
-            call.error(HttpResponseStatus.BAD_REQUEST, "Body invalid: " + e.getMessage());
+        DelayQuery q = delayQuery(call, group.settings().url(), null);
+        if (q == null) {
             return;
         }
         var groups = controller.turnout().groups();
         Channel ch = call.ctx.channel();
         boolean keepAlive = call.keepAlive;
-        groups.testGroup(group, url, timeout, expected, groups.loop()).addListener(x -> ch.eventLoop().execute(() -> {
+        groups.testGroup(group, q.url(), q.timeout(), q.expected(), groups.loop()).addListener(x -> ch.eventLoop().execute(() -> {
             ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
             if (ctx == null) {
                 return;
