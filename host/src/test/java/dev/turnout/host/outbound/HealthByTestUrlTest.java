@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.Outbound;
+import dev.turnout.api.testing.LocalTcpServer;
 import dev.turnout.host.config.StatusRanges;
 import dev.turnout.host.dial.HostDialer;
 import dev.turnout.host.dial.SocketBinder;
@@ -13,9 +14,6 @@ import dev.turnout.host.dial.Transport;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,43 +56,26 @@ class HealthByTestUrlTest {
         loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 
-    /** Answers each request on its connection with {@code status} after {@code delayMillis}. */
+    /** Answers the request on each connection with {@code status} after {@code delayMillis}. */
     private String server(int status, long delayMillis) throws IOException {
-        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        open.add(server);
-        Thread t = new Thread(() -> {
-            while (!server.isClosed()) {
-                try {
-                    Socket s = server.accept();
-                    open.add(s);
-                    Thread answer = new Thread(() -> {
-                        try {
-                            s.getInputStream().read(new byte[4096]);
-                            Thread.sleep(delayMillis);
-                            s.getOutputStream().write(("HTTP/1.1 " + status + " X\r\nContent-Length: 0\r\n\r\n")
-                                    .getBytes(StandardCharsets.ISO_8859_1));
-                            s.getOutputStream().flush();
-                        } catch (IOException | InterruptedException e) {
-                            // the test is over
-                        }
-                    });
-                    answer.setDaemon(true);
-                    answer.start();
-                } catch (IOException e) {
-                    return;
-                }
+        LocalTcpServer server = LocalTcpServer.serving(s -> {
+            LocalTcpServer.readHttpHead(s.getInputStream());
+            try {
+                Thread.sleep(delayMillis);
+            } catch (InterruptedException e) {
+                return;
             }
-        }, "health-url-test-server");
-        t.setDaemon(true);
-        t.start();
-        return "http://127.0.0.1:" + server.getLocalPort() + "/generate_204";
+            s.getOutputStream().write(("HTTP/1.1 " + status + " X\r\nContent-Length: 0\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+        });
+        open.add(server);
+        return "http://127.0.0.1:" + server.port() + "/generate_204";
     }
 
     /** A URL nothing answers: its port was free a moment ago. */
     private static String refused() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return "http://127.0.0.1:" + s.getLocalPort() + "/generate_204";
-        }
+        return "http://127.0.0.1:" + LocalTcpServer.closedPort() + "/generate_204";
     }
 
     private ProxyGroup group(String name, String type, String url, String... members) {
