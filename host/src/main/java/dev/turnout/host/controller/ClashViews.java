@@ -328,11 +328,11 @@ final class ClashViews {
         geox.put("geo-site", c.geo().geoSiteUrl());
         m.put("geox-url", geox);
         // mihomo's general keys Turnout has no use for, as it runs: no loader or matcher to choose (the same
-        // lists match the same names), subscriptions fetched as "clash.meta Turnout", without ETags.
+        // lists match the same names), subscriptions fetched with the client's own User-Agent, without ETags.
         m.put("geodata-loader", "");
         m.put("geosite-matcher", "");
         m.put("global-client-fingerprint", "");
-        m.put("global-ua", "clash.meta Turnout");
+        m.put("global-ua", dev.turnout.host.provider.SubscriptionClient.USER_AGENT);
         m.put("etag-support", false);
         // mihomo's inbound keys: Turnout serves no TUIC, no ss-config or vmess-config listener, and its inbounds
         // use neither TCP Fast Open nor MPTCP.

@@ -38,6 +38,9 @@ import java.util.concurrent.TimeoutException;
  */
 public final class SubscriptionClient {
 
+    /** What subscriptions are fetched as (mihomo's "clash.meta" first: servers pick the format by it). */
+    public static final String USER_AGENT = "clash.meta Turnout";
+
     /** What a download gave: the body and the {@code subscription-userinfo} header, if any. */
     public record Response(byte[] body, String userInfo) {
     }
@@ -168,7 +171,7 @@ public final class SubscriptionClient {
         });
         DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target);
         req.headers().set(HttpHeaderNames.HOST, uri.getPort() > 0 ? uri.getHost() + ":" + uri.getPort() : uri.getHost())
-                .set(HttpHeaderNames.USER_AGENT, "clash.meta Turnout")
+                .set(HttpHeaderNames.USER_AGENT, USER_AGENT)
                 .set(HttpHeaderNames.ACCEPT_ENCODING, "gzip")
                 .set(HttpHeaderNames.CONNECTION, "close");
         headers.forEach((k, v) -> req.headers().set(k, v));

@@ -369,9 +369,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             }
             ex.route = route;
             route.flow().onClose(ch::close);
-            boolean watched = timeouts != null;
-            timeouts = route.timeouts();
-            if (!watched) {
+            if (timeouts == null) {
+                timeouts = route.timeouts();
                 watchIdle();
             }
             OriginConnection kept = origin;
