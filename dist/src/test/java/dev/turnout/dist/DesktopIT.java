@@ -118,6 +118,45 @@ class DesktopIT {
     }
 
     @Test
+    void theResolversHostRouteIsInPlaceBeforeTheRoutesThatCaptureEverythingElse() throws Exception {
+        Path monitor = dir.resolve("routes.monitor");
+        Process watch = desktop.spawn(monitor, "ip", "-4", "monitor", "route");
+        try {
+            // ip monitor prints nothing to say it listens: a route made and removed marks that it does.
+            desktop.run(Duration.ofSeconds(10), "ip", "route", "add", "203.0.113.250/32", "dev", "lo");
+            desktop.run(Duration.ofSeconds(10), "ip", "route", "del", "203.0.113.250/32", "dev", "lo");
+            waitForLine(monitor, "203.0.113.250", Duration.ofSeconds(10));
+            startTurnout("order");
+            waitForLine(monitor, "0.0.0.0/1 dev " + DEVICE, Duration.ofSeconds(10));
+        } finally {
+            watch.destroy();
+            watch.waitFor(10, TimeUnit.SECONDS);
+        }
+        List<String> added = Files.readAllLines(monitor).stream().filter(l -> !l.startsWith("Deleted")).toList();
+        int host = indexOf(added, ROUTER + " dev " + DEVICE);
+        int capture = indexOf(added, "0.0.0.0/1 dev " + DEVICE);
+        assertTrue(host >= 0 && host < capture, "the resolver's host route comes first (queries sent between the two "
+                + "would go around the TUN): " + added);
+    }
+
+    private static int indexOf(List<String> lines, String prefix) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static void waitForLine(Path file, String text, Duration limit) throws Exception {
+        long end = System.nanoTime() + limit.toNanos();
+        while (!MixedPortIT.read(file).contains(text)) {
+            assertTrue(System.nanoTime() < end, "no '" + text + "' in " + file + ": " + MixedPortIT.read(file));
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
     void theSystemResolverOnTheLocalSubnetIsAnsweredByTurnoutAndTheRulesSeeTheNames() throws Exception {
         startTurnout("dns");
         Netns.Result web = curl("http://web.example.test:" + HTTP + "/web");

@@ -77,10 +77,12 @@ public interface Platform {
     /**
      * Installs routes that send the traffic {@code plan} names (for each IP version it captures: everything, or its
      * {@code route-address}, less its {@code route-exclude-address}) through {@code device} without touching the
-     * default route. Each route is written to {@code stateFile} before it is added; the returned state names
-     * exactly what is installed now.
+     * default route. Each route is added to {@code recorded} (what this device's state file already holds: the
+     * system DNS capture, made first so that the resolver is never left outside while everything else is captured)
+     * and written to its file before it is added; the returned state names exactly what is installed now. On a
+     * failure everything recorded, {@code recorded}'s changes included, is undone before the exception.
      */
-    RouteState installRoutes(TunDevice device, RoutePlan plan, Path stateFile) throws IOException;
+    RouteState installRoutes(TunDevice device, RoutePlan plan, RouteState recorded) throws IOException;
 
     /**
      * Removes the routes {@code state} records; routes that are already gone (their device vanished) are

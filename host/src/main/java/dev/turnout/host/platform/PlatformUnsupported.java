@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.socket.ServerSocketChannel;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -50,7 +49,7 @@ public final class PlatformUnsupported implements Platform {
     }
 
     @Override
-    public RouteState installRoutes(TunDevice device, RoutePlan plan, Path stateFile) throws IOException {
+    public RouteState installRoutes(TunDevice device, RoutePlan plan, RouteState recorded) throws IOException {
         throw unsupported();
     }
 

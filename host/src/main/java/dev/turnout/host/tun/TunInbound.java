@@ -225,14 +225,19 @@ public final class TunInbound implements AutoCloseable {
             if (v6 != null || refuse6) {
                 families.add(6);
             }
+            routes = new RouteState(platform.name(), device.name(), List.of(), options.stateFile());
+            routes.save();
+            // The resolver first: with the split routes first, queries to a resolver on the local subnet (which they
+            // leave outside) went around the TUN for up to 330 ms after everything else was captured, and the
+            // addresses they got reached the rules without a name.
+            if (dnsHijack != null && !options.dnsHijack().isEmpty()) {
+                captureSystemDns(refuse6);
+            }
             routes = platform.installRoutes(device, new RoutePlan(families, options.routeAddress(),
-                    options.routeExcludeAddress()), options.stateFile());
+                    options.routeExcludeAddress()), routes);
             if (refuse6) {
                 log.info("tun {} has no IPv6 address: IPv6 is captured and refused (reset, ICMPv6 unreachable) so it "
                         + "cannot leave around the TUN; 'strict-route: false' lets it", device.name());
-            }
-            if (dnsHijack != null && !options.dnsHijack().isEmpty()) {
-                captureSystemDns(refuse6);
             }
         }
         log.info("tun {} up: {} {} mtu {}, offload {}, queues {}{}, listeners :{} :{}, auto-route {}, outbound "

@@ -7,7 +7,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.socket.ServerSocketChannel;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -56,7 +55,7 @@ class InterfaceWatcherTest {
         @Override public TunDevice openTun(String requestedName, boolean offload) { throw no(); }
         @Override public int defaultTunMtu() { return 1500; }
         @Override public void configure(TunDevice device, List<IpPrefix> addresses, int mtu) { throw no(); }
-        @Override public RouteState installRoutes(TunDevice device, RoutePlan plan, Path stateFile) { throw no(); }
+        @Override public RouteState installRoutes(TunDevice device, RoutePlan plan, RouteState recorded) { throw no(); }
         @Override public RouteRemoval removeRoutes(RouteState state) { throw no(); }
         @Override public void bindToInterface(Channel channel, String ifName) { throw no(); }
         @Override public void bindToInterface(int socketFd, boolean ipv6, String ifName) { throw no(); }

@@ -124,10 +124,9 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public RouteState installRoutes(TunDevice device, RoutePlan plan, Path stateFile) throws IOException {
+    public RouteState installRoutes(TunDevice device, RoutePlan plan, RouteState recorded) throws IOException {
         String dev = device.name();
-        RouteState state = new RouteState(name(), dev, List.of(), stateFile);
-        state.save();
+        RouteState state = recorded;
         try {
             for (int family : plan.families()) {
                 for (IpPrefix prefix : plan.prefixes(family, family == 4 ? SPLIT4 : SPLIT6)) {

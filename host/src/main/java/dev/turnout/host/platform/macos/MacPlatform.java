@@ -24,7 +24,6 @@ import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -92,15 +91,15 @@ public final class MacPlatform implements Platform {
     }
 
     @Override
-    public RouteState installRoutes(TunDevice device, RoutePlan plan, Path stateFile) throws IOException {
+    public RouteState installRoutes(TunDevice device, RoutePlan plan, RouteState recorded) throws IOException {
         List<String> records;
         try {
             records = MacRouteCommands.splitRouteRecords(device.name(), plan);
         } catch (IllegalArgumentException e) {
+            RouteCleanup.afterFailedInstall(this, recorded, e);
             throw new IOException(e.getMessage(), e);
         }
-        RouteState state = new RouteState(name(), device.name(), List.of(), stateFile);
-        state.save();
+        RouteState state = recorded;
         try {
             for (String record : records) {
                 // Recorded before it is added: a crash in between leaves a record of a route that may not
