@@ -71,8 +71,18 @@ public interface Platform {
      */
     int defaultTunMtu();
 
-    /** Assigns addresses (IPv4 and/or IPv6, with prefix), sets the MTU and brings the device up. */
+    /**
+     * Assigns addresses (IPv4 and/or IPv6, with prefix), sets the MTU and brings the device up. On a
+     * {@link TunDevice#persistent} device an address it already has (a killed Turnout's) is no error.
+     */
     void configure(TunDevice device, List<IpPrefix> addresses, int mtu) throws IOException;
+
+    /**
+     * For a {@link TunDevice#persistent} device, after it is closed: removes the {@code addresses}
+     * {@link #configure} gave it and puts back the settings it had. Nothing for a device that went with Turnout.
+     */
+    default void giveBack(TunDevice device, List<IpPrefix> addresses) throws IOException {
+    }
 
     /**
      * Installs routes that send the traffic {@code plan} names (for each IP version it captures: everything, or its

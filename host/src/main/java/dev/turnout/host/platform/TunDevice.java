@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * An open TUN device carrying plain IP packets, read and written through its queues ({@link TunQueue}).
  *
- * <p>Closing the device deletes it (it is not persistent), and with it every route through it.
+ * <p>Closing the device deletes it, and with it every route through it, unless it is {@link #persistent}.
  */
 public interface TunDevice extends TunQueue, Closeable {
 
@@ -49,7 +49,15 @@ public interface TunDevice extends TunQueue, Closeable {
         return null;
     }
 
-    /** Stops the watches (if any) and closes every queue, which deletes the device. Idempotent. */
+    /**
+     * Whether the device was there before Turnout opened it and outlives it (Linux's persistent TUN, made with
+     * {@code ip tuntap add}): what Turnout set on it must be taken off again ({@link Platform#giveBack}).
+     */
+    default boolean persistent() {
+        return false;
+    }
+
+    /** Stops the watches (if any) and closes every queue, which deletes the device unless it is persistent. Idempotent. */
     @Override
     void close() throws IOException;
 }

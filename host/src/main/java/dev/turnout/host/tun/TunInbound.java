@@ -134,13 +134,7 @@ public final class TunInbound implements AutoCloseable {
         IoEventLoopGroup group = null;
         TunInbound inbound = null;
         try {
-            List<IpPrefix> addresses = new ArrayList<>();
-            if (options.inet4Address() != null) {
-                addresses.add(options.inet4Address());
-            }
-            if (options.inet6Address() != null) {
-                addresses.add(options.inet6Address());
-            }
+            List<IpPrefix> addresses = addresses(options);
             platform.configure(device, addresses, options.mtu());
             group = platform.newEventLoopGroup(device.queues().size(), "turnout-tun");
             inbound = new TunInbound(options, platform, device, group);
@@ -150,7 +144,7 @@ public final class TunInbound implements AutoCloseable {
             if (inbound != null) {
                 inbound.close();
             } else {
-                closeQuietly(device);
+                closeQuietly(device, platform, addresses(options));
                 if (group != null) {
                     group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
                 }
@@ -522,14 +516,34 @@ public final class TunInbound implements AutoCloseable {
         // a read under way) would read or write a closed descriptor's number, which another thread may have just
         // been given for a socket of its own (see DatagramReadsEndAtClose for what that did elsewhere).
         packetGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        closeQuietly(device);
+        closeQuietly(device, platform, addresses(options));
     }
 
-    private static void closeQuietly(TunDevice device) {
+    private static List<IpPrefix> addresses(TunOptions options) {
+        List<IpPrefix> addresses = new ArrayList<>();
+        if (options.inet4Address() != null) {
+            addresses.add(options.inet4Address());
+        }
+        if (options.inet6Address() != null) {
+            addresses.add(options.inet6Address());
+        }
+        return addresses;
+    }
+
+    /** Closes the device and, when it is persistent, gives it back as Turnout found it. */
+    private static void closeQuietly(TunDevice device, Platform platform, List<IpPrefix> addresses) {
         try {
             device.close();
         } catch (IOException e) {
             log.warn("closing tun device: {}", e.toString());
+        }
+        if (device.persistent()) {
+            try {
+                platform.giveBack(device, addresses);
+                log.info("tun {}: the persistent device is left as Turnout found it", device.name());
+            } catch (IOException e) {
+                log.warn("tun {}: {}", device.name(), e.getMessage());
+            }
         }
     }
 

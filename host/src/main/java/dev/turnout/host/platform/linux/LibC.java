@@ -25,6 +25,8 @@ final class LibC {
     static final short IFF_TUN = 0x0001;
     static final short IFF_MULTI_QUEUE = 0x0100;
     static final short IFF_NO_PI = 0x1000;
+    /** In {@code /sys/class/net/NAME/tun_flags}: the device outlives its last descriptor. */
+    static final int IFF_PERSIST = 0x0800;
     static final short IFF_VNET_HDR = 0x4000;
 
     /** {@code _IOW('T', 208, unsigned int)}; the argument is passed by value. */

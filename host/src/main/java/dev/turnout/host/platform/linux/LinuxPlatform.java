@@ -118,9 +118,42 @@ public final class LinuxPlatform implements Platform {
                 // otherwise keep the address "tentative" (unusable for bind) for a second or more.
                 args.add("nodad");
             }
-            IpCommand.check(args);
+            SystemCommand.Result r = IpCommand.run(args);
+            if (!r.ok() && !(device.persistent() && alreadyAssigned(r.output()))) {
+                throw new IOException("ip " + String.join(" ", args) + " failed (" + r.exit() + "): " + r.output());
+            }
         }
         IpCommand.check(List.of("link", "set", "dev", dev, "up"));
+    }
+
+    /** {@code ip addr add}'s words for an address the device has already: IPv4's, then IPv6's. */
+    static boolean alreadyAssigned(String output) {
+        return output.contains("Address already assigned") || output.contains("File exists");
+    }
+
+    @Override
+    public void giveBack(TunDevice device, List<IpPrefix> addresses) throws IOException {
+        if (!(device instanceof LinuxTunDevice tun) || tun.found() == null) {
+            return;
+        }
+        LinuxTunDevice.Found found = tun.found();
+        String dev = device.name();
+        IOException failure = null;
+        for (IpPrefix a : addresses) {
+            SystemCommand.Result r = IpCommand.run(List.of(a.version() == 4 ? "-4" : "-6", "addr", "del", a.toString(),
+                    "dev", dev));
+            if (!r.ok() && !r.output().contains("Cannot assign requested address") && failure == null) {
+                failure = new IOException("ip addr del " + a + " dev " + dev + " failed: " + r.output());
+            }
+        }
+        SystemCommand.Result r = IpCommand.run(List.of("link", "set", "dev", dev, "mtu", Integer.toString(found.mtu()),
+                "txqueuelen", Integer.toString(found.txQueueLength()), found.up() ? "up" : "down"));
+        if (!r.ok() && failure == null) {
+            failure = new IOException("ip link set dev " + dev + " failed: " + r.output());
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     @Override
@@ -135,7 +168,7 @@ public final class LinuxPlatform implements Platform {
                     // exist, which cleanup tolerates; the reverse would leave an unrecorded route.
                     state = state.withRoute(route);
                     state.save();
-                    SystemCommand.Result r = IpCommand.run(routeArgs("add", route));
+                    SystemCommand.Result r = addRoute(route, IpCommand::run);
                     if (!r.ok()) {
                         state = state.withoutRoute(route);
                         state.save();
@@ -187,6 +220,22 @@ public final class LinuxPlatform implements Platform {
     }
 
     /** {@code -4 0.0.0.0/1 dev tun0} to {@code ip -4 route <verb> 0.0.0.0/1 dev tun0}. */
+    /**
+     * Adds {@code route} ({@link #routeArgs}' form) with {@code ip}, which runs {@code ip} with the arguments given. One
+     * the table holds already through the same device counts as added: a persistent TUN keeps the routes of a
+     * Turnout that was killed, and the next start was refused with "File exists".
+     */
+    static SystemCommand.Result addRoute(String route, SystemCommand.Runner ip) throws IOException {
+        SystemCommand.Result r = ip.run(routeArgs("add", route));
+        if (!r.ok() && r.output().contains("File exists")) {
+            SystemCommand.Result same = ip.run(routeArgs("show", route));
+            if (same.ok() && !same.output().isBlank()) {
+                return new SystemCommand.Result(0, same.output());
+            }
+        }
+        return r;
+    }
+
     static List<String> routeArgs(String verb, String route) {
         String[] parts = route.trim().split("\\s+");
         List<String> args = new ArrayList<>();

@@ -118,7 +118,7 @@ final class LinuxSystemDns {
                         + " dev " + device;
                 state = state.withRoute(route);
                 state.save();
-                SystemCommand.Result r = commands.run(command(LinuxPlatform.routeArgs("add", route)));
+                SystemCommand.Result r = LinuxPlatform.addRoute(route, args -> commands.run(command(args)));
                 if (r.ok()) {
                     report.add("resolv.conf nameserver " + ns.getHostAddress() + " routed into " + device + " (host route)");
                 } else {
@@ -141,7 +141,7 @@ final class LinuxSystemDns {
         String route = family + " default dev " + device + " table " + STUB_TABLE;
         state = state.withRoute(route);
         state.save();
-        SystemCommand.Result r = commands.run(command(LinuxPlatform.routeArgs("add", route)));
+        SystemCommand.Result r = LinuxPlatform.addRoute(route, args -> commands.run(command(args)));
         if (!r.ok()) {
             state = state.withoutRoute(route);
             state.save();

@@ -55,13 +55,35 @@ final class LinuxTunDevice implements TunDevice {
     private final String name;
     private final List<Queue> queues;
     private final int vnetHeader;
+    /** What a persistent device had before Turnout attached; null when Turnout made the device. */
+    private final Found found;
+    private volatile boolean steered;
     /** The link holding the NAT program on the device and its maps, once {@link #kernelNat} set them up. */
     private volatile int[] natDescriptors;
 
-    private LinuxTunDevice(String name, List<Queue> queues, int vnetHeader) {
+    private LinuxTunDevice(String name, List<Queue> queues, int vnetHeader, Found found) {
         this.name = name;
         this.queues = List.copyOf(queues);
         this.vnetHeader = vnetHeader;
+        this.found = found;
+    }
+
+    /**
+     * The settings a persistent TUN ({@code ip tuntap add}, or another program's) had when Turnout attached to it,
+     * which {@link LinuxPlatform#giveBack} puts back: the device outlives Turnout, and with Turnout's address left on
+     * it the next start was refused ("Address already assigned").
+     */
+    record Found(int mtu, int txQueueLength, boolean up) {
+    }
+
+    /** Null when Turnout made the device (it goes when Turnout closes it). */
+    Found found() {
+        return found;
+    }
+
+    @Override
+    public boolean persistent() {
+        return found != null;
     }
 
     /**
@@ -79,9 +101,33 @@ final class LinuxTunDevice implements TunDevice {
             throw new IOException("interface name longer than " + (LibC.IFNAMSIZ - 1) + " bytes: " + want);
         }
         short base = (short) (LibC.IFF_TUN | LibC.IFF_NO_PI | (offload ? LibC.IFF_VNET_HDR : 0));
+        Found found = null;
+        Path sys = Path.of("/sys/class/net", want);
+        if (!want.contains("%") && Files.exists(sys.resolve("tun_flags"))) {
+            int tunFlags = sysfsNumber(sys.resolve("tun_flags"));
+            if ((tunFlags & LibC.IFF_PERSIST) == 0) {
+                throw new NameTaken("a TUN named " + want + " is in use by another program (another VPN?): choose "
+                        + "another tun.device", null);
+            }
+            found = new Found(sysfsNumber(sys.resolve("mtu")), sysfsNumber(sys.resolve("tx_queue_len")),
+                    (sysfsNumber(sys.resolve("flags")) & 1) != 0);
+            // The kernel attaches only with the device's own multi-queue flag (EINVAL otherwise).
+            boolean multiQueue = (tunFlags & LibC.IFF_MULTI_QUEUE) != 0;
+            log.info("tun {} exists already (persistent: made with 'ip tuntap add' or by another program): Turnout "
+                    + "uses it{} and gives it back as it found it when it stops", want,
+                    multiQueue || queueCount == 1 ? "" : " with one queue (it was made without multi_queue)");
+            if (multiQueue) {
+                base |= LibC.IFF_MULTI_QUEUE;
+                queueCount = Math.max(queueCount, 1);
+            } else {
+                queueCount = 1;
+            }
+        }
         List<Queue> opened = new ArrayList<>();
         String name;
-        if (queueCount > 1) {
+        if ((base & LibC.IFF_MULTI_QUEUE) != 0) {
+            name = attach(want, base, opened);
+        } else if (queueCount > 1) {
             try {
                 name = attach(want, (short) (base | LibC.IFF_MULTI_QUEUE), opened);
             } catch (NoTunAccess | NameTaken e) {
@@ -112,7 +158,7 @@ final class LinuxTunDevice implements TunDevice {
                     break;
                 }
             }
-            return new LinuxTunDevice(name, opened, offload ? LibC.VIRTIO_NET_HDR_LEN : 0);
+            return new LinuxTunDevice(name, opened, offload ? LibC.VIRTIO_NET_HDR_LEN : 0, found);
         } catch (RuntimeException | Error e) {
             opened.forEach(Queue::closeQuietly);
             throw e;
@@ -163,12 +209,26 @@ final class LinuxTunDevice implements TunDevice {
                 throw new NameTaken("a network device named " + want + " exists and is not a TUN: choose another "
                         + "tun.device", e);
             }
+            if (e.getErrorCode() == 16) {
+                throw new NameTaken("a TUN named " + want + " is in use by another program (another VPN?): choose "
+                        + "another tun.device", e);
+            }
             // EPERM: /dev/net/tun is usually open to everyone, creating the device is not.
             throw new IOException("TUNSETIFF " + want + " failed (errno " + e.getErrorCode() + ")"
                     + (e.getErrorCode() == 1 ? "; root or CAP_NET_ADMIN needed" : ""), e);
         } catch (RuntimeException | Error e) {
             closeQuietly(fd);
             throw e;
+        }
+    }
+
+    /** A number from sysfs, decimal or {@code 0x} hexadecimal. */
+    private static int sysfsNumber(Path file) throws IOException {
+        String text = Files.readString(file).trim();
+        try {
+            return text.startsWith("0x") ? Integer.parseUnsignedInt(text.substring(2), 16) : Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IOException("unexpected " + file + ": " + text, e);
         }
     }
 
@@ -219,6 +279,7 @@ final class LinuxTunDevice implements TunDevice {
             // The program's descriptor, an int the ioctl reads; the device keeps its own reference to the program.
             byte[] fd = {(byte) program, (byte) (program >> 8), (byte) (program >> 16), (byte) (program >> 24)};
             LibC.ioctl(fd(), new NativeLong(LibC.TUNSETSTEERINGEBPF), fd);
+            steered = true;
             return true;
         } catch (LastErrorException e) {
             return withoutSteering("TUNSETSTEERINGEBPF failed (errno " + e.getErrorCode() + ")");
@@ -295,6 +356,22 @@ final class LinuxTunDevice implements TunDevice {
 
     @Override
     public void close() throws IOException {
+        if (found != null && vnetHeader > 0 && !queues.isEmpty()) {
+            // The offloads stay with a persistent device: the next program to attach without a virtio header
+            // would be handed 64 KB segments it cannot tell from packets.
+            try {
+                LibC.ioctl(fd(), LibC.TUNSETOFFLOAD, 0);
+            } catch (LastErrorException e) {
+                log.warn("tun {}: turning its offloads off again failed (errno {})", name, e.getErrorCode());
+            }
+        }
+        if (found != null && steered) {
+            try {
+                LibC.ioctl(fd(), new NativeLong(LibC.TUNSETSTEERINGEBPF), new byte[] {-1, -1, -1, -1});
+            } catch (LastErrorException e) {
+                log.warn("tun {}: removing its queue steering failed (errno {})", name, e.getErrorCode());
+            }
+        }
         int[] held = natDescriptors;
         if (held != null) {
             natDescriptors = null;
