@@ -117,6 +117,26 @@ class DesktopIT {
         ScratchDir.delete(dir);
     }
 
+    /**
+     * resolv.conf changes with every network joined (DHCP names the next router); the host routes made at start
+     * cannot know that router. Here the resolver moves, after the start, to another address of the local subnet.
+     */
+    @Test
+    void aResolverOfANetworkJoinedAfterTheStartIsAnsweredByTurnoutToo() throws Exception {
+        Netns.assumeUsable("dig");
+        startTurnout("joined");
+        assertTrue(log().contains("UDP to port 53 of every IPv4 address"), log());
+        // 192.0.2.3: no one there. Without the port rule the query leaves on lan0 and is never answered.
+        Netns.Result dig = desktop.run(Duration.ofSeconds(20), "dig", "+short", "+tries=1", "+time=3",
+                "@192.0.2.3", "web.example.test");
+        assertEquals(0, dig.exitCode(), dig.stdout() + dig.stderr() + log());
+        assertTrue(dig.stdout().strip().startsWith("198.18."), "a fake address from Turnout: " + dig.stdout());
+
+        stopTurnout();
+        Netns.Result rules = desktop.run(Duration.ofSeconds(10), "ip", "rule", "show");
+        assertFalse(rules.stdout().contains("dport 53"), "the rule went with Turnout: " + rules.stdout());
+    }
+
     @Test
     void theResolversHostRouteIsInPlaceBeforeTheRoutesThatCaptureEverythingElse() throws Exception {
         Path monitor = dir.resolve("routes.monitor");

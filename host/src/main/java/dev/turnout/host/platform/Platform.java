@@ -110,10 +110,11 @@ public interface Platform {
      * @param server an address routed into the TUN that dns-hijack answers (the TUN's peer address)
      * @param captured which resolver addresses the TUN answers or refuses on port 53 (a route to any other would
      *     only send its queries out again)
+     * @param routesEverything whether the TUN's routes take every address (no route-address or route-exclude-address)
      * @return the state with the changes recorded and what was done, for the log
      */
     default SystemDnsCapture captureSystemDns(TunDevice device, InetAddress server, Predicate<InetAddress> captured,
-                                              RouteState state) throws IOException {
+                                              boolean routesEverything, RouteState state) throws IOException {
         return new SystemDnsCapture(state, List.of("not supported on " + name() + ": the system's DNS is left as it is"));
     }
 

@@ -271,7 +271,8 @@ public final class TunInbound implements AutoCloseable {
         try {
             SystemDnsCapture capture = platform.captureSystemDns(device, server, resolver ->
                     resolver instanceof java.net.Inet4Address ? v4 != null && hijack.matches(resolver, 53)
-                            : v6 != null ? hijack.matches(resolver, 53) : refuse6, routes);
+                            : v6 != null ? hijack.matches(resolver, 53) : refuse6,
+                    options.routeAddress().isEmpty() && options.routeExcludeAddress().isEmpty(), routes);
             routes = capture.state();
             capture.report().forEach(line -> log.info("system DNS: {}", line));
         } catch (IOException e) {

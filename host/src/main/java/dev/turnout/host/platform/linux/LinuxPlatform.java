@@ -248,8 +248,8 @@ public final class LinuxPlatform implements Platform {
 
     @Override
     public SystemDnsCapture captureSystemDns(TunDevice device, InetAddress server, Predicate<InetAddress> captured,
-                                             RouteState state) throws IOException {
-        return LinuxSystemDns.system().capture(device.name(), server, captured, state);
+                                             boolean routesEverything, RouteState state) throws IOException {
+        return LinuxSystemDns.system().capture(device.name(), server, captured, routesEverything, state);
     }
 
     @Override

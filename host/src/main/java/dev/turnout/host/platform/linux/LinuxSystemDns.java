@@ -29,10 +29,12 @@ import java.util.function.Predicate;
  *   <li>Each {@code nameserver} of {@code /etc/resolv.conf} that the routes leave outside the TUN gets a host
  *       route into it, recorded like the split routes (it belongs to the device too, so it goes with it).
  *       Loopback resolvers (a stub) cannot be reached by a route; that is said in the log.</li>
- *   <li>A loopback stub that is not systemd-resolved (a dnsmasq on 127.0.0.53, say) forwards to upstreams Turnout
- *       cannot read, typically the router on the local subnet. When dns-hijack answers every address, a policy
- *       rule sends UDP to port 53 into the TUN ({@code ip rule ... ipproto udp dport 53 lookup }{@value #STUB_TABLE},
- *       a table whose only route is the TUN), so what the stub forwards is answered there. mihomo's auto-route
+ *   <li>Without systemd-resolved, resolv.conf changes with every network joined (DHCP: the next router's resolver
+ *       on the next local subnet, which no host route made at start covers), and a loopback stub (a dnsmasq on
+ *       127.0.0.53, say) forwards to upstreams Turnout cannot read. So when dns-hijack answers every address of an
+ *       IP version, a policy rule sends UDP to port 53 into the TUN ({@code ip rule ... ipproto udp dport 53 lookup }{@value #STUB_TABLE},
+ *       a table whose only route is the TUN), so what the stub forwards, and any resolver's queries, are answered
+ *       there (the host routes still carry TCP to the resolvers listed at start). mihomo's auto-route
  *       (sing-tun) likewise keeps port 53 away from the local subnet's routes
  *       ({@code not dport 53 lookup main suppress_prefixlength 0}). A kernel older than 4.17 would drop the port
  *       match and send everything into the TUN, so the rule is read back and removed if the match is missing. The local table's rule comes first, so queries to the stub itself stay on loopback;
@@ -78,8 +80,19 @@ final class LinuxSystemDns {
         return resolvectl != null && Files.isDirectory(resolvedDir);
     }
 
+    /** {@link #capture(String, InetAddress, Predicate, boolean, RouteState)} with routes that take everything. */
     SystemDnsCapture capture(String device, InetAddress server, Predicate<InetAddress> captured, RouteState state)
             throws IOException {
+        return capture(device, server, captured, true, state);
+    }
+
+    /**
+     * @param routesEverything whether the TUN's routes take every address (no {@code route-address} or
+     *     {@code route-exclude-address}): only then is UDP to port 53 of every address ruled into the TUN whatever
+     *     resolv.conf says; otherwise only for a loopback stub, as an excluded resolver is the user's to keep
+     */
+    SystemDnsCapture capture(String device, InetAddress server, Predicate<InetAddress> captured,
+                             boolean routesEverything, RouteState state) throws IOException {
         List<String> report = new ArrayList<>();
         if (resolvedRunning()) {
             state = state.withDns(RESOLVED + " " + device);
@@ -93,17 +106,30 @@ final class LinuxSystemDns {
                 report.add("systemd-resolved found, but resolvectl failed: " + domain.output());
             }
         }
-        boolean stubCaptured = false;
+        // Without resolved, resolv.conf changes with every network joined (DHCP), and a host route made now would
+        // miss the next network's resolver: a rule for port 53 catches every resolver, now and later.
+        List<String> portRuled = new ArrayList<>();
+        if (!resolvedRunning()) {
+            List<String> stubs = nameservers().stream().map(LinuxSystemDns::parseNameserver)
+                    .filter(ns -> ns != null && (ns.isLoopbackAddress() || ns.isAnyLocalAddress()))
+                    .map(LinuxSystemDns::family).toList();
+            for (String family : List.of("-4", "-6")) {
+                if (captured.test(InetAddress.getByAddress(new byte[family.equals("-4") ? 4 : 16]))
+                        && (routesEverything || stubs.contains(family))) {
+                    state = capturePort53(device, family, state, report);
+                    if (state.dns().contains(RULE + " " + family + " " + stubRule())) {
+                        portRuled.add(family);
+                    }
+                }
+            }
+        }
         for (String line : nameservers()) {
             InetAddress ns = parseNameserver(line);
             if (ns == null) {
                 report.add("resolv.conf nameserver '" + line + "' is not an address: left alone");
-            } else if ((ns.isLoopbackAddress() || ns.isAnyLocalAddress()) && !resolvedRunning()
-                    && captured.test(anyAddress(server))) {
-                if (!stubCaptured) {
-                    state = captureStubUpstreams(device, server, state, ns, report);
-                    stubCaptured = true;
-                }
+            } else if ((ns.isLoopbackAddress() || ns.isAnyLocalAddress()) && portRuled.contains(family(ns))) {
+                report.add("resolv.conf nameserver " + ns.getHostAddress() + " is a local stub: what it forwards "
+                        + "(UDP port 53) is routed into " + device + " by the policy rule");
             } else if (ns.isLoopbackAddress() || ns.isAnyLocalAddress()) {
                 report.add("resolv.conf nameserver " + ns.getHostAddress() + " is on this machine, a route cannot capture it"
                         + (resolvedRunning() ? " (systemd-resolved was set instead)" : ": its upstream queries leave around the TUN"));
@@ -132,12 +158,14 @@ final class LinuxSystemDns {
     }
 
     /**
-     * The stub case (see the class comment): the TUN-only table's route first, then the rule that uses it, each
-     * recorded before it is made. A failure is reported, not thrown: the TUN still captures everything else.
+     * The port-53 rule (see the class comment) for one IP version: the TUN-only table's route first, then the rule
+     * that uses it, each recorded before it is made. A failure is reported, not thrown: the host routes below and
+     * the TUN still capture the rest.
+     *
+     * @return the state with what was made recorded
      */
-    private RouteState captureStubUpstreams(String device, InetAddress server, RouteState state, InetAddress stub,
-                                            List<String> report) throws IOException {
-        String family = server instanceof Inet4Address ? "-4" : "-6";
+    private RouteState capturePort53(String device, String family, RouteState state, List<String> report)
+            throws IOException {
         String route = family + " default dev " + device + " table " + STUB_TABLE;
         state = state.withRoute(route);
         state.save();
@@ -145,8 +173,7 @@ final class LinuxSystemDns {
         if (!r.ok()) {
             state = state.withoutRoute(route);
             state.save();
-            report.add("resolv.conf nameserver " + stub.getHostAddress() + " is a local stub; ip route add " + route
-                    + " failed: " + r.output());
+            report.add("UDP to port 53: ip route add " + route + " failed: " + r.output());
             return state;
         }
         String rule = RULE + " " + family + " " + stubRule();
@@ -159,17 +186,25 @@ final class LinuxSystemDns {
             commands.run(ruleArgs("del", rule));
             state = state.withoutDns(rule);
             state.save();
-            report.add("resolv.conf nameserver " + stub.getHostAddress() + " is a local stub; this kernel does not keep "
-                    + "a rule's port match (Linux 4.17+), so what it forwards leaves around the TUN");
+            report.add("this kernel does not keep a rule's port match (Linux 4.17+): UDP to port 53 of a resolver the "
+                    + "routes leave outside (a local stub's upstream, a nameserver of a network joined later) goes "
+                    + "around the TUN");
+            return state;
         } else if (r.ok() || r.output().contains("File exists")) {
-            report.add("resolv.conf nameserver " + stub.getHostAddress() + " is a local stub: what it forwards (UDP port 53) "
-                    + "is routed into " + device + " by policy rule (" + stubRule() + ")");
+            report.add("UDP to port 53 of every " + (family.equals("-4") ? "IPv4" : "IPv6") + " address (what a local "
+                    + "stub forwards, the nameservers of networks joined later) is routed into " + device
+                    + " by policy rule (" + stubRule() + ")");
+            return state;
         } else {
             state = state.withoutDns(rule);
             state.save();
-            report.add("resolv.conf nameserver " + stub.getHostAddress() + " is a local stub; ip rule add failed: " + r.output());
+            report.add("UDP to port 53: ip rule add failed: " + r.output());
+            return state;
         }
-        return state;
+    }
+
+    private static String family(InetAddress address) {
+        return address instanceof Inet4Address ? "-4" : "-6";
     }
 
     /** Whether the kernel kept the rule's port match ({@code ip rule show} prints it back). */
@@ -189,11 +224,6 @@ final class LinuxSystemDns {
         List<String> args = new ArrayList<>(List.of(parts[1], "rule", verb));
         args.addAll(Arrays.asList(parts).subList(2, parts.length));
         return command(args);
-    }
-
-    /** The wildcard address of {@code server}'s family: only a dns-hijack of every address answers a stub's upstream. */
-    private static InetAddress anyAddress(InetAddress server) throws UnknownHostException {
-        return InetAddress.getByAddress(new byte[server.getAddress().length]);
     }
 
     List<String> restore(RouteState state) throws IOException {

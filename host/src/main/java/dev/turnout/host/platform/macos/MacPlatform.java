@@ -180,7 +180,7 @@ public final class MacPlatform implements Platform {
     /** Every enabled network service's DNS server set to {@code server} ({@link MacSystemDns}). */
     @Override
     public SystemDnsCapture captureSystemDns(TunDevice device, InetAddress server, Predicate<InetAddress> captured,
-                                             RouteState state) throws IOException {
+                                             boolean routesEverything, RouteState state) throws IOException {
         return MacSystemDns.system().capture(server, state);
     }
 

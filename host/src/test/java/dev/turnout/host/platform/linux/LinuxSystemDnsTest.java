@@ -60,7 +60,9 @@ class LinuxSystemDnsTest {
             return new SystemCommand.Result(1, "unexpected");
         }), dir.resolve("resolv.conf"), dir.resolve("no-resolved"), "/usr/bin/resolvectl", "/sbin/ip");
 
-        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> true, new RouteState("linux", "turnout0", List.of(), state));
+        // A dns-hijack of these two addresses only: no port rule (the next test has one).
+        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> a.equals(address("192.0.2.2"))
+                || a.equals(address("203.0.113.9")), new RouteState("linux", "turnout0", List.of(), state));
 
         assertEquals(List.of("/sbin/ip -4 route get 192.0.2.2", "/sbin/ip -4 route add 192.0.2.2/32 dev turnout0",
                 "/sbin/ip -4 route get 203.0.113.9"), ran, "no resolvectl without resolved running");
@@ -68,6 +70,47 @@ class LinuxSystemDnsTest {
         assertEquals(List.of("-4 192.0.2.2/32 dev turnout0"), RouteState.load(state).routes());
         assertTrue(c.report().get(0).contains("192.0.2.2 routed into turnout0"), c.report().toString());
         assertTrue(c.report().get(1).contains("203.0.113.9 already goes through turnout0"), c.report().toString());
+    }
+
+    @Test
+    void withAHijackOfEveryAddressAnyResolverNowOrLaterIsRuledIntoTheTunBeforeTheHostRoutes(@TempDir Path dir)
+            throws IOException {
+        Files.writeString(dir.resolve("resolv.conf"), "nameserver 192.0.2.2\n");
+        Path state = dir.resolve("routes.state");
+        LinuxSystemDns dns = new LinuxSystemDns(answering(line -> {
+            assertTrue(Files.exists(state), "recorded first");
+            if (line.contains("rule show")) {
+                return ok("9053:\tfrom all ipproto udp dport 53 lookup 2053");
+            }
+            return ok(line.contains("route get") ? "192.0.2.2 dev eth0 src 192.0.2.1 uid 0" : "");
+        }), dir.resolve("resolv.conf"), dir.resolve("no-resolved"), null, "/sbin/ip");
+
+        // IPv4 only answered (a TUN without IPv6 that lets IPv6 pass): no IPv6 rule.
+        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> a.getAddress().length == 4,
+                new RouteState("linux", "turnout0", List.of(), state));
+
+        assertEquals(List.of("/sbin/ip -4 route add default dev turnout0 table 2053",
+                "/sbin/ip -4 rule add ipproto udp dport 53 lookup 2053 priority 9053",
+                "/sbin/ip -4 rule show priority 9053",
+                "/sbin/ip -4 route get 192.0.2.2", "/sbin/ip -4 route add 192.0.2.2/32 dev turnout0"), ran);
+        assertEquals(List.of("-4 default dev turnout0 table 2053", "-4 192.0.2.2/32 dev turnout0"),
+                RouteState.load(state).routes(), "the host route still carries TCP");
+        assertEquals(List.of("rule -4 ipproto udp dport 53 lookup 2053 priority 9053"), RouteState.load(state).dns());
+        assertTrue(c.report().get(0).startsWith("UDP to port 53 of every IPv4 address (what a local stub forwards, the "
+                + "nameservers of networks joined later) is routed into turnout0"), c.report().toString());
+    }
+
+    @Test
+    void routesThatLeaveAddressesOutRulePort53OnlyForALocalStub(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("resolv.conf"), "nameserver 192.0.2.2\n");
+        LinuxSystemDns dns = new LinuxSystemDns(answering(line -> ok(line.contains("route get")
+                ? "192.0.2.2 dev eth0 src 192.0.2.1 uid 0" : "")), dir.resolve("resolv.conf"),
+                dir.resolve("no-resolved"), null, "/sbin/ip");
+        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> a.getAddress().length == 4, false,
+                new RouteState("linux", "turnout0", List.of(), null));
+        assertEquals(List.of("/sbin/ip -4 route get 192.0.2.2", "/sbin/ip -4 route add 192.0.2.2/32 dev turnout0"), ran,
+                "a route-exclude-address may hold a resolver the user keeps outside: no rule over it");
+        assertEquals(List.of(), c.state().dns());
     }
 
     @Test
@@ -114,15 +157,16 @@ class LinuxSystemDnsTest {
             return ok(line.contains("rule show") ? "9053:\tfrom all ipproto udp dport 53 lookup 2053" : "");
         }), dir.resolve("resolv.conf"), dir.resolve("no-resolved"), null, "/sbin/ip");
 
-        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> true, new RouteState("linux", "turnout0", List.of(), state));
+        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> a.getAddress().length == 4,
+                new RouteState("linux", "turnout0", List.of(), state));
 
         assertEquals(List.of("/sbin/ip -4 route add default dev turnout0 table 2053",
                 "/sbin/ip -4 rule add ipproto udp dport 53 lookup 2053 priority 9053",
                 "/sbin/ip -4 rule show priority 9053"), ran, "once for both stubs, read back");
         assertEquals(List.of("-4 default dev turnout0 table 2053"), RouteState.load(state).routes());
         assertEquals(List.of("rule -4 ipproto udp dport 53 lookup 2053 priority 9053"), RouteState.load(state).dns());
-        assertEquals(1, c.report().size(), c.report().toString());
-        assertTrue(c.report().get(0).contains("127.0.0.53 is a local stub: what it forwards (UDP port 53) is routed into turnout0"),
+        assertEquals(3, c.report().size(), c.report().toString());
+        assertTrue(c.report().get(1).contains("127.0.0.53 is a local stub: what it forwards (UDP port 53) is routed into turnout0"),
                 c.report().toString());
 
         ran.clear();
@@ -149,9 +193,10 @@ class LinuxSystemDnsTest {
                 ? new SystemCommand.Result(2, "RTNETLINK answers: File exists")
                 : ok(line.contains("rule show") ? "9053:\tfrom all ipproto udp dport 53 lookup 2053" : "")),
                 dir.resolve("resolv.conf"), dir.resolve("no-resolved"), null, "/sbin/ip");
-        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> true, new RouteState("linux", "turnout0", List.of(), null));
+        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> a.getAddress().length == 4,
+                new RouteState("linux", "turnout0", List.of(), null));
         assertEquals(List.of("rule -4 ipproto udp dport 53 lookup 2053 priority 9053"), c.state().dns());
-        assertTrue(c.report().get(0).contains("is a local stub: what it forwards"), c.report().toString());
+        assertTrue(c.report().get(1).contains("is a local stub: what it forwards"), c.report().toString());
     }
 
     @Test
@@ -161,7 +206,8 @@ class LinuxSystemDnsTest {
         LinuxSystemDns dns = new LinuxSystemDns(answering(line -> ok(line.contains("rule show")
                 ? "9053:\tfrom all ipproto udp lookup 2053" : "")),
                 dir.resolve("resolv.conf"), dir.resolve("no-resolved"), null, "/sbin/ip");
-        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> true, new RouteState("linux", "turnout0", List.of(), null));
+        SystemDnsCapture c = dns.capture("turnout0", PEER, a -> a.getAddress().length == 4,
+                new RouteState("linux", "turnout0", List.of(), null));
         assertEquals("/sbin/ip -4 rule del ipproto udp dport 53 lookup 2053 priority 9053", ran.get(ran.size() - 1));
         assertEquals(List.of(), c.state().dns());
         assertTrue(c.report().get(0).contains("does not keep a rule's port match"), c.report().toString());
