@@ -54,7 +54,7 @@ class MixedPortIT {
         dir = ScratchDir.create("tmix");
         ns = Netns.create("tmix");
         ns.hosts(Map.of("direct.test", "127.0.0.1", "via-socks.test", "127.0.0.1", "via-http.test", "127.0.0.1",
-                "rejected.test", "127.0.0.1", "echo.test", "127.0.0.1", "udp-socks.test", "127.0.0.1"));
+                "rejected.test", "127.0.0.1", "echo.test", "127.0.0.1", "udp-socks.test", "127.0.0.1", "tcp-only.test", "127.0.0.1"));
         ns.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         ns.spawn(dir.resolve("echo.log"), Daemons.peer("udp-echo", Integer.toString(ECHO)));
         ns.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));
@@ -83,6 +83,7 @@ class MixedPortIT {
                 "  - DOMAIN,hang.test,hanging-socks",
                 "  - DOMAIN,udp-socks.test,dante",
                 "  - DOMAIN,udp-down.test,dead-socks-udp",
+                "  - DOMAIN,tcp-only.test,dead-socks",
                 "  - DOMAIN-SUFFIX,dropped.test,REJECT-DROP",
                 "  - DOMAIN,xn--fsqu00a.test,REJECT",
                 "  - IP-CIDR,203.0.113.0/24,REJECT,no-resolve",
@@ -239,6 +240,22 @@ class MixedPortIT {
         assertTrue(awaitLog(turnoutLog, failed), () -> read(turnoutLog));
         assertEquals(1, read(turnoutLog).split(Pattern.quote(failed), -1).length - 1, () -> read(turnoutLog));
         assertFalse(from.find(), "routed once: " + text);
+    }
+
+    /**
+     * UDP the rules send to an outbound without {@code udp: true} is dropped (mihomo would try the next rule, here
+     * MATCH,DIRECT, and the echo would answer); the user is told once per outbound, where nothing at all was said.
+     */
+    @Test
+    void udpSentToAnOutboundWithoutUdpIsDroppedAndSaidOncePerOutbound() throws Exception {
+        for (String tag : new String[] {"tcp-only-1", "tcp-only-2"}) {
+            Netns.Result r = ns.run(Duration.ofSeconds(30), Daemons.peer("socks5-udp", Integer.toString(MIXED),
+                    "tcp-only.test", Integer.toString(ECHO), tag));
+            assertEquals("no echo", r.stdout().trim(), r.stderr());
+        }
+        String said = "outbound 'dead-socks' does not carry UDP (no 'udp: true', or a group's disable-udp): the UDP flows";
+        assertTrue(awaitLog(turnoutLog, said), () -> read(turnoutLog));
+        assertEquals(1, read(turnoutLog).split(Pattern.quote(said), -1).length - 1, () -> read(turnoutLog));
     }
 
     @Test

@@ -47,6 +47,12 @@ public final class DefaultTunnel implements Tunnel {
     /** For flows opened from now on; a reload that switches keepalive changes it. */
     private volatile FlowTimeouts timeouts;
     private final DescriptorShortage shortage;
+    /**
+     * The outbounds already said to drop UDP, each said once (a browser's QUIC would say it per connection): their
+     * UDP flows are dropped, where mihomo goes on to the next rule, which can send what the user routed through a
+     * node DIRECT instead.
+     */
+    private final java.util.Set<String> saidNoUdp = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile FakeIps fakeIps = FakeIps.NONE;
     private volatile Sniffer sniffer = Sniffer.OFF;
 
@@ -319,6 +325,11 @@ public final class DefaultTunnel implements Tunnel {
             }
             log(decided, routed.decision(), out);
             if (!out.supportsUdp()) {
+                if (saidNoUdp.size() < 64 && saidNoUdp.add(out.name())) {
+                    routeLog.warn("outbound '{}' does not carry UDP (no 'udp: true', or a group's disable-udp): the UDP "
+                            + "flows the rules send to it are dropped (mihomo tries the next rule instead); said once",
+                            out.name());
+                }
                 promise.tryFailure(new RejectedException("outbound '" + out.name() + "' does not carry UDP"));
                 return;
             }
