@@ -62,7 +62,7 @@ class TrojanIT {
             server.address("veth0", extra + "/32");
         }
         client.defaultRoute(SERVER);
-        server.hosts(Map.of("target.test", VIA_TROJAN));
+        server.hosts(Map.of("target.test", VIA_TROJAN, "chain.test", VIA_TROJAN));
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         server.spawn(dir.resolve("bulk.log"), Daemons.peer("bulk", Integer.toString(BULK), Integer.toString(64 * 1024)));
         server.spawn(dir.resolve("echo.log"), Daemons.peer("udp-echo", Integer.toString(ECHO)));
@@ -97,8 +97,11 @@ class TrojanIT {
                 "  - {name: tj-wrong-pin, type: trojan, " + common + ", password: '" + PASSWORD + "', fingerprint: '"
                         + "ab".repeat(32) + "'}",
                 "  - {name: tj-wrong-password, type: trojan, " + common + ", password: not-it}",
+                // Trojan through trojan: two TLS sessions in one connection's pipeline.
+                "  - {name: tj-via-tj, type: trojan, " + common + ", password: '" + PASSWORD + "', dialer-proxy: tj}",
                 "rules:",
                 "  - DOMAIN,target.test,tj",
+                "  - DOMAIN,chain.test,tj-via-tj",
                 "  - IP-CIDR," + VIA_TROJAN + "/32,tj",
                 "  - IP-CIDR," + VIA_PINNED + "/32,tj-pinned",
                 "  - IP-CIDR," + VIA_WRONG_PIN + "/32,tj-wrong-pin",
@@ -139,6 +142,16 @@ class TrojanIT {
         assertTrue(log().contains("using tj"), log());
         // The packaged Turnout speaks TLS through BoringSSL (netty-tcnative), not the JDK's fallback.
         assertTrue(log().contains("TLS to servers: BoringSSL"), log());
+    }
+
+    /** A landing node behind an airport's node: both TLS, one inside the other ("Duplicate handler name" before). */
+    @Test
+    void aTrojanNodeReachedThroughAnotherTrojanNodeCarriesTheFlow() throws Exception {
+        Netns.Result r = curl("--proxy", "socks5h://127.0.0.1:7890", "http://chain.test:" + HTTP + "/chain");
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertTrue(r.stdout().startsWith("hello /chain from "), r.stdout());
+        assertTrue(MixedPortIT.read(trojanLog).contains("requested connection to " + TROJAN + ":443"), log());
+        assertTrue(MixedPortIT.read(trojanLog).contains("requested connection to chain.test:" + HTTP), log());
     }
 
     @Test

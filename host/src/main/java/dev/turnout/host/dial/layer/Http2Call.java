@@ -52,7 +52,7 @@ final class Http2Call {
     static Http2Headers request(Channel connection, String method, String authority, String path) {
         return new DefaultHttp2Headers()
                 .method(method)
-                .scheme(connection.pipeline().get(SslHandler.class) == null ? "http" : "https")
+                .scheme(TlsLayer.innermost(connection.pipeline()) == null ? "http" : "https")
                 .authority(authority)
                 .path(path);
     }
@@ -87,7 +87,7 @@ final class Http2Call {
      * it. Fails, the connection closed, when its TLS agreed on another protocol than {@code h2}.
      */
     static void start(Channel connection, String what) throws IOException {
-        SslHandler tls = connection.pipeline().get(SslHandler.class);
+        SslHandler tls = TlsLayer.innermost(connection.pipeline());
         if (tls != null && !"h2".equals(tls.applicationProtocol())) {
             connection.close();
             throw new IOException(what + ": the server did not agree to HTTP/2 in the TLS handshake (ALPN: "

@@ -2,6 +2,8 @@ package dev.turnout.host.dial.layer;
 
 import dev.turnout.api.TlsOptions;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
@@ -41,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TlsLayer {
 
-    static final String HANDLER = "turnout-tls";
     private static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
     private static final Logger log = LoggerFactory.getLogger(TlsLayer.class);
 
@@ -107,8 +108,10 @@ public final class TlsLayer {
                     + e.getMessage(), e));
         }
         handler.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS);
-        channel.pipeline().addLast(HANDLER, handler);
-        channel.pipeline().addLast(HANDLER + "-ends", new TlsEnds(handler));
+        // Named by Netty, uniquely: a chain (dialer-proxy, relay) puts a hop's TLS in the same pipeline as the hop
+        // it goes through, and a fixed name failed every chain of two TLS hops ("Duplicate handler name").
+        channel.pipeline().addLast(handler);
+        channel.pipeline().addLast(new TlsEnds(handler));
         handler.handshakeFuture().addListener(f -> {
             if (f.isSuccess()) {
                 promise.trySuccess(channel);
@@ -119,6 +122,20 @@ public final class TlsLayer {
             }
         });
         return promise;
+    }
+
+    /**
+     * The TLS of the innermost hop on {@code channel}, the one its next bytes go through (a chain's pipeline holds one
+     * per TLS hop, the outermost first), or null.
+     */
+    public static SslHandler innermost(ChannelPipeline pipeline) {
+        SslHandler last = null;
+        for (Map.Entry<String, ChannelHandler> e : pipeline) {
+            if (e.getValue() instanceof SslHandler tls) {
+                last = tls;
+            }
+        }
+        return last;
     }
 
     /**

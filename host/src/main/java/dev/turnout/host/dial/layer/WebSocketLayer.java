@@ -55,9 +55,10 @@ public final class WebSocketLayer {
         headers.set(HttpHeaderNames.HOST, hostHeader);
         WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri,
                 WebSocketVersion.V13, null, false, headers, MAX_FRAME);
-        channel.pipeline().addLast("turnout-ws-http", new HttpClientCodec());
-        channel.pipeline().addLast("turnout-ws-aggregator", new HttpObjectAggregator(8192));
-        channel.pipeline().addLast("turnout-ws-upgrade", new Upgrade(handshaker, promise, hostHeader));
+        // Unnamed (Netty names them uniquely): a chain may put two WebSocket hops in one pipeline.
+        channel.pipeline().addLast(new HttpClientCodec());
+        channel.pipeline().addLast(new HttpObjectAggregator(8192));
+        channel.pipeline().addLast(new Upgrade(handshaker, promise, hostHeader));
         ScheduledFuture<?> timeout = channel.eventLoop().schedule(() -> {
             if (promise.tryFailure(new IOException("WebSocket upgrade at " + hostHeader + options.path()
                     + " got no answer in " + HANDSHAKE_TIMEOUT_MILLIS + " ms"))) {
@@ -112,7 +113,7 @@ public final class WebSocketLayer {
             } finally {
                 response.release();
             }
-            ctx.pipeline().replace(this, "turnout-ws-stream", new WebSocketStream());
+            ctx.pipeline().replace(this, null, new WebSocketStream());
             promise.trySuccess(ctx.channel());
         }
 
