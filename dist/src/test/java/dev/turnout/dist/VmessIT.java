@@ -50,7 +50,7 @@ class VmessIT {
             "vmess-tcp", "203.0.113.10", "vmess-wstls", "203.0.113.11",
             "vless-tcp", "203.0.113.12", "vless-wstls", "203.0.113.13",
             "vmess-grpc", "203.0.113.14", "vless-grpc", "203.0.113.15", "vmess-h2", "203.0.113.16",
-            "vless-http", "203.0.113.17", "vless-http-elsewhere", "203.0.113.18");
+            "vless-http", "203.0.113.17", "vless-http-elsewhere", "203.0.113.18", "vmess-cdn", "203.0.113.19");
     /** The gRPC servers' service name, as a subscription's grpc-opts gives it. */
     static final String GUN = "turnout.Gun";
 
@@ -127,6 +127,11 @@ class VmessIT {
                         + ", udp: true, packet-encoding: xudp}",
                 "  - {name: vless-wstls, type: vless, server: " + V2RAY + ", port: 10444, uuid: " + UUID_TEXT
                         + ", udp: true" + tls + ", ws-opts: {path: /vl}}",
+                // A CDN node as subscriptions carry them: the server an address, the site named only in the Host
+                // header, and alpn h2 first (v2ray, like CDNs, picks h2 when offered it).
+                "  - {name: vmess-cdn, type: vmess, server: " + V2RAY + ", port: 10443, uuid: " + UUID_TEXT
+                        + ", alterId: 0, cipher: auto, tls: true, network: ws, alpn: [h2, http/1.1],"
+                        + " ws-opts: {path: /vm, headers: {Host: v2ray.test}}}",
                 "  - {name: vmess-grpc, type: vmess, server: " + V2RAY + ", port: 10445, uuid: " + UUID_TEXT
                         + ", alterId: 0, cipher: auto, udp: true" + grpc + "}",
                 "  - {name: vless-grpc, type: vless, server: " + V2RAY + ", port: 10446, uuid: " + UUID_TEXT
@@ -146,6 +151,7 @@ class VmessIT {
                 "  - IP-CIDR," + VIA.get("vmess-wstls") + "/32,vmess-wstls",
                 "  - IP-CIDR," + VIA.get("vless-tcp") + "/32,vless-tcp",
                 "  - IP-CIDR," + VIA.get("vless-wstls") + "/32,vless-wstls",
+                "  - IP-CIDR," + VIA.get("vmess-cdn") + "/32,vmess-cdn",
                 "  - IP-CIDR," + VIA.get("vmess-grpc") + "/32,vmess-grpc",
                 "  - IP-CIDR," + VIA.get("vless-grpc") + "/32,vless-grpc",
                 "  - IP-CIDR," + VIA.get("vmess-h2") + "/32,vmess-h2",
@@ -180,7 +186,7 @@ class VmessIT {
 
     @ParameterizedTest
     @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls", "vmess-grpc", "vless-grpc", "vmess-h2",
-            "vless-http"})
+            "vless-http", "vmess-cdn"})
     void curlThroughTheMixedPortReachesTheServerThroughV2ray(String proxy) throws Exception {
         String url = "http://" + VIA.get(proxy) + ":" + HTTP + "/mixed-" + proxy;
         Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10",

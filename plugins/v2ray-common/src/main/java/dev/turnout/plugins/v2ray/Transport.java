@@ -53,8 +53,12 @@ public record Transport(TlsOptions tls, WebSocketOptions webSocket, GrpcOptions 
             return new Transport(tls, null, null, null, null,
                     HttpDisguise.from(options, options.requireString("server").trim()));
         }
+        if (network.equals("ws")) {
+            WebSocketOptions ws = WebSocketOptions.from(options);
+            return new Transport(tls == null ? null : underWebSocket(tls, options, ws), ws);
+        }
         if (!network.equals("grpc")) {
-            return new Transport(tls, network.equals("ws") ? WebSocketOptions.from(options) : null);
+            return new Transport(tls, null);
         }
         // As mihomo: HTTP/2 is what TLS must agree on, whatever 'alpn' says; the authority is 'servername', else
         // the server's host:port.
@@ -62,6 +66,25 @@ public record Transport(TlsOptions tls, WebSocketOptions webSocket, GrpcOptions 
         String authority = servername.isEmpty() ? hostPort(options) : servername;
         return new Transport(tls == null ? null : http2Only(tls), null, GrpcOptions.from(options), authority, null,
                 null);
+    }
+
+    /**
+     * As mihomo's vmess and vless: TLS under a WebSocket offers {@code http/1.1} alone, whatever {@code alpn} says (the
+     * upgrade is HTTP/1.1: a server that chose h2, as v2ray, nginx and CDNs do when offered it, dropped it), and
+     * without a {@code servername} its name is the {@code Host} header the WebSocket sends: a CDN node's
+     * {@code server} is an address, its site named only there, and the handshake failed or reached the CDN unnamed.
+     */
+    private static TlsOptions underWebSocket(TlsOptions tls, OutboundOptions options, WebSocketOptions ws)
+            throws OptionException {
+        String name = tls.serverName();
+        if (options.string("servername", "").isEmpty() && options.string("sni", "").isEmpty()) {
+            for (java.util.Map.Entry<String, String> h : ws.headers().entrySet()) {
+                if (h.getKey().equalsIgnoreCase("host") && !h.getValue().isBlank()) {
+                    name = h.getValue().trim();
+                }
+            }
+        }
+        return new TlsOptions(name, tls.skipCertVerify(), List.of("http/1.1"), tls.fingerprint());
     }
 
     private static TlsOptions http2Only(TlsOptions tls) {

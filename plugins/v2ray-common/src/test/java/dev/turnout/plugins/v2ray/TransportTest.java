@@ -38,6 +38,21 @@ class TransportTest {
     }
 
     @Test
+    void tlsUnderAWebSocketOffersHttp11AloneAndIsNamedByTheHostHeaderWithoutAServername() throws Exception {
+        Map<String, Object> wsOpts = Map.of("path", "/v", "headers", Map.of("host", "site.example"));
+        Transport cdn = Transport.from(TestOptions.of("vmess", "server", "192.0.2.1", "network", "ws", "tls", true,
+                "alpn", List.of("h2", "http/1.1"), "ws-opts", wsOpts), "192.0.2.1");
+        assertEquals("site.example", cdn.tls().serverName(), "the Host header, as mihomo");
+        assertEquals(List.of("http/1.1"), cdn.tls().alpn(), "h2 would drop the upgrade");
+        Transport named = Transport.from(TestOptions.of("vless", "server", "192.0.2.1", "network", "ws", "tls", true,
+                "servername", "front.example", "ws-opts", wsOpts), "192.0.2.1");
+        assertEquals("front.example", named.tls().serverName(), "servername first");
+        Transport tcp = Transport.from(TestOptions.of("vmess", "server", "192.0.2.1", "tls", true,
+                "alpn", List.of("h2")), "192.0.2.1");
+        assertEquals(List.of("h2"), tcp.tls().alpn(), "alpn as written without a WebSocket");
+    }
+
+    @Test
     void grpcAsMihomoDialsIt() throws Exception {
         // TLS must agree on HTTP/2 whatever alpn says; the authority is servername, else the server's host:port.
         Transport t = Transport.from(TestOptions.of("vless", "server", "s.example", "port", 8443, "network", "grpc",
