@@ -171,6 +171,37 @@ class InterfaceFollowIT {
         assertTrue(log().contains("outbound interface wifi0"), log());
     }
 
+    /**
+     * An application that keeps one UDP socket and sends every 300 ms (QUIC, WireGuard, a call): its flow never idles
+     * out, and its socket of Turnout's stayed bound to the old link after a switch, so every datagram kept leaving
+     * through it. Once the default route moves, the flow ends and its next datagram leaves through the new link.
+     */
+    @Test
+    void aUdpFlowThatKeepsSendingMovesToTheNewLinkWithTheDefaultRoute() throws Exception {
+        Netns.assumeUsable("python3");
+        Path received = dir.resolve("udp-received.log");
+        server.spawn(dir.resolve("udp-log.out"), Daemons.peer("udp-log", REMOTE, "5301", received.toString()));
+        server.awaitUdpPort(5301, Duration.ofSeconds(20));
+        client.ip(List.of("route", "replace", "default", "via", WIRED_GATEWAY, "dev", "wired0"));
+        startTurnout("udp");
+        Path sender = Files.writeString(dir.resolve("send.py"), String.join("\n",
+                "import socket, time",
+                "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+                "for i in range(50):",
+                "    s.sendto(b'ping', ('" + REMOTE + "', 5301))",
+                "    time.sleep(0.3)", ""));
+        Process sending = client.spawn(dir.resolve("send.out"), "python3", sender.toString());
+        Thread.sleep(2_000);
+        client.ip(List.of("route", "replace", "default", "via", WIFI_GATEWAY, "dev", "wifi0"));
+        awaitLog("default interface changed: wired0 -> wifi0", Duration.ofSeconds(15));
+        assertTrue(sending.waitFor(30, TimeUnit.SECONDS), "the sender ended");
+
+        List<String> lines = Files.readAllLines(received);
+        assertTrue(lines.get(0).startsWith("/" + WIRED_CLIENT + ":"), "first through wired0: " + lines);
+        assertTrue(lines.get(lines.size() - 1).startsWith("/" + WIFI_CLIENT + ":"), "then through wifi0: " + lines);
+        assertTrue(log().contains("UDP flow ended: its next datagrams leave through wifi0"), log());
+    }
+
     private Netns.Result curl(String path) throws IOException, InterruptedException {
         return client.run(Duration.ofSeconds(30), "curl", "-sS", "--noproxy", "*", "--max-time", "10",
                 "http://" + REMOTE + ":" + HTTP + path);

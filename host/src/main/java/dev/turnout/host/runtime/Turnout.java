@@ -443,6 +443,7 @@ public final class Turnout implements AutoCloseable {
         tunInbound = tun;
         tunOptions = options;
         tunView = new TunView(tun.deviceName(), tun.options());
+        tun.whenOutboundInterfaceChanges(this::endUdpFlows);
         // Every socket Turnout opens for itself leaves through the physical interface, never the TUN.
         SocketBinder throughPhysical = channel -> {
             String physical = tun.outboundInterface();
@@ -485,6 +486,23 @@ public final class Turnout implements AutoCloseable {
      * Ends the applications' connections through {@code tun} while it still carries their end's FIN: once the device
      * is gone they would hear nothing and hang until their own timeouts. Bounded: a second at most.
      */
+    /**
+     * After the default interface changed: a UDP flow's socket stays bound to the interface it was opened on, which may
+     * have no route now, and an application that keeps sending (QUIC, WireGuard, a call) never lets it idle out: none
+     * of 135 datagrams got through after a Wi-Fi to Ethernet switch. Ended, the flow's next datagram opens a new one,
+     * bound to the new interface (its mapping changes, as behind any NAT when the network does). TCP flows are left:
+     * the interface they were opened on may still carry them.
+     */
+    private void endUdpFlows(String now) {
+        List<dev.turnout.host.flow.Flow> udp = tunnel.flows().snapshot().stream()
+                .filter(f -> f.metadata().network() == dev.turnout.api.Network.UDP).toList();
+        udp.forEach(f -> tunnel.flows().close(f.id()));
+        if (!udp.isEmpty()) {
+            log.info("{} UDP {} ended: {} next datagrams leave through {}", udp.size(), udp.size() == 1 ? "flow" : "flows",
+                    udp.size() == 1 ? "its" : "their", now == null ? "the next default route's interface" : now);
+        }
+    }
+
     private void endFlowsThrough(TunInbound tun) {
         List<dev.turnout.host.flow.Flow> through = tunnel.flows().snapshot().stream()
                 .filter(f -> TunInbound.INBOUND_TYPE.equals(f.metadata().inboundType())).toList();

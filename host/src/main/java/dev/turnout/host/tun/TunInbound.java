@@ -83,6 +83,7 @@ public final class TunInbound implements AutoCloseable {
     private final List<Lane> lanes = new ArrayList<>();
     private volatile RouteState routes;
     private volatile InterfaceWatcher watcher;
+    private volatile Consumer<String> interfaceChanges;
     private boolean closed;
 
     /** One queue of the device and what serves it, all on one loop. */
@@ -206,7 +207,12 @@ public final class TunInbound implements AutoCloseable {
                     1, 1, TimeUnit.SECONDS);
         }
         if (options.interfaceName() == null && options.autoDetectInterface()) {
-            watcher = new InterfaceWatcher(platform, List.of(device.name()), INTERFACE_POLL, null);
+            watcher = new InterfaceWatcher(platform, List.of(device.name()), INTERFACE_POLL, now -> {
+                Consumer<String> told = interfaceChanges;
+                if (told != null) {
+                    told.accept(now);
+                }
+            });
             if (watcher.current() == null) {
                 log.warn("no default route found: Turnout's own connections are not bound to an interface");
             }
@@ -393,6 +399,14 @@ public final class TunInbound implements AutoCloseable {
         }
         InterfaceWatcher w = watcher;
         return w == null ? null : w.current();
+    }
+
+    /**
+     * Tells {@code listener}, on the watcher's thread, the auto-detected interface after each change (null: no
+     * default route); nothing with {@code interface-name} or without auto-detect-interface.
+     */
+    public void whenOutboundInterfaceChanges(Consumer<String> listener) {
+        interfaceChanges = listener;
     }
 
     /**
