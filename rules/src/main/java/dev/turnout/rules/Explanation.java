@@ -188,6 +188,10 @@ public final class Explanation {
                     + (ip == null && domain != null && looksAtAddresses(providers.get(r.provider()))
                     ? " (" + noAddress(r.noResolve(), resolvedYet) + ")" : "");
         }
+        if (rule instanceof Rule.Logical r && r.children().get(0) instanceof Rule.Named) {
+            return name != null ? name + " (a negated GEOSITE matches only names, as in mihomo)"
+                    : domain + " is on the list";
+        }
         if (rule instanceof Rule.Logical r) {
             return r.op() + " does not hold";
         }

@@ -76,8 +76,11 @@ final class GeoRules {
     static Rule geoSite(String value, Origin origin) throws RuleException {
         String code = value.trim().toLowerCase(Locale.ROOT);
         if (code.startsWith("!")) {
-            // mihomo's geosite matcher: '!cn' matches what the list does not (nameserver-policy 'geosite:!cn' too).
-            return new Rule.Logical(Rule.Op.NOT, List.of(geoSite(code.substring(1), origin)));
+            // mihomo's geosite matcher: '!cn' matches what the list does not (nameserver-policy 'geosite:!cn' too),
+            // but only names: MatchDomain returns false for an empty host before the negation (rules/common/
+            // geosite.go), so a flow to an address never matches GEOSITE,!cn.
+            return new Rule.Logical(Rule.Op.AND, List.of(new Rule.Named(),
+                    new Rule.Logical(Rule.Op.NOT, List.of(geoSite(code.substring(1), origin)))));
         }
         if (list(code).isEmpty()) {
             throw new RuleException(origin, "GEOSITE needs a list name before '@', got '" + value + "'");

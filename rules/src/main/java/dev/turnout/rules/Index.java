@@ -45,6 +45,7 @@ final class Index {
     private int tcp = NONE;
     private int udp = NONE;
     private int match = NONE;
+    private int named = NONE;
     private Cond[] logicals = new Cond[0];
     private int[] logicalIdx = new int[0];
     // GEOIP (mmdb) and IP-ASN: one database lookup per address, then a hash probe per side of resolveAt.
@@ -232,6 +233,8 @@ final class Index {
                 x.processes.merge(r.name(), i, Math::min);
             } else if (rule instanceof Rule.Match) {
                 x.match = Math.min(x.match, i);
+            } else if (rule instanceof Rule.Named) {
+                x.named = Math.min(x.named, i);
             } else if (rule instanceof Rule.SetRef r) {
                 List<Rule> entries = providers.get(r.provider()).entries();
                 if (entries instanceof DomainEntries d) {
@@ -506,6 +509,9 @@ final class Index {
         if (srcAsnLookup != null && lowestSrcAsn < best && q.source() != null) {
             long asn = srcAsnLookup.asn(q.source());
             best = asn <= 0 ? best : Math.min(best, first(srcAsns, asn));
+        }
+        if (domain != null && !domain.isEmpty()) {
+            best = Math.min(best, named);
         }
         if (domain != null) {
             if (domains != null) {

@@ -79,6 +79,12 @@ sealed interface Rule {
      */
     record GeoIp(String country, boolean noResolve, CountryLookup lookup) implements Rule { }
 
+    /**
+     * The flow has a name (mihomo's {@code RuleHost()} is not empty). Only inside a negated GEOSITE: mihomo's
+     * geosite MatchDomain returns false for a name-less flow before its (negated) matcher runs.
+     */
+    record Named() implements Rule { }
+
     /** {@code GEOSITE}: a list of v2ray's geosite.dat ({@code cn}, {@code google@cn}), expanded before compiling. */
     record GeoSite(String code) implements Rule { }
 

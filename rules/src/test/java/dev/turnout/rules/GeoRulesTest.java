@@ -129,6 +129,20 @@ class GeoRulesTest {
     }
 
     @Test
+    void aNegatedGeositeNeverMatchesAFlowWithoutANameAsMihomosMatchDomainReturnsFalseFirst() throws Exception {
+        // mihomo's rules/common/geosite.go MatchDomain: 'if len(domain) == 0 { return false }' comes before the
+        // (negated) matcher, so GEOSITE,!cn leaves IP-literal flows (apps dialling addresses) to later rules.
+        RuleSet notCn = compile(new FakeGeo(false), "GEOSITE,!a@cn,PROXY", "MATCH,GROUP");
+        for (String address : new String[] {"1.2.3.4", "192.0.2.1", "2001:db8::1"}) {
+            assertEquals("GROUP MATCH", target(notCn, ip(address), NameResolver.NONE), address);
+        }
+        assertEquals("PROXY GEOSITE,!a@cn", target(notCn, domain("other.test"), NameResolver.NONE));
+        RuleSet inside = compile(new FakeGeo(false), "AND,((GEOSITE,!a@cn),(NETWORK,tcp)),PROXY", "MATCH,GROUP");
+        assertEquals("GROUP MATCH", target(inside, ip("192.0.2.1"), NameResolver.NONE));
+        assertEquals(0, inside.decide(domain("other.test"), NameResolver.NONE).index());
+    }
+
+    @Test
     void aGeositeListTheFileLacksIsAnErrorAtItsRule() {
         RuleException e = assertThrows(RuleException.class, () -> compile(new FakeGeo(false), "GEOSITE,a,PROXY",
                 "GEOSITE,nosuch@cn,PROXY"));

@@ -242,6 +242,9 @@ final class LinearReference {
         if (rule instanceof Rule.Match) {
             return true;
         }
+        if (rule instanceof Rule.Named) {
+            return domain != null && !domain.isEmpty();
+        }
         Sender s = q.sender();
         if (rule instanceof Rule.InPort r) {
             return within(r.ranges(), s.inboundPort()) && s.inboundPort() > 0;
