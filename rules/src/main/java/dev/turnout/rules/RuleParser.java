@@ -114,12 +114,14 @@ final class RuleParser {
             }
         }
         switch (type) {
+            // As mihomo's NewDomain, NewDomainSuffix and NewDomainKeyword: lower case, then idna.ToASCII, so a
+            // payload written in Unicode matches the punycode names clients send (and the Unicode spelling never).
             case "DOMAIN":
-                return new Rule.Exact(domain(value, origin));
+                return new Rule.Exact(domain(Punycode.toAscii(value.toLowerCase(Locale.ROOT)), origin));
             case "DOMAIN-SUFFIX":
-                return new Rule.Suffix(domain(value, origin));
+                return new Rule.Suffix(domain(Punycode.toAscii(value.toLowerCase(Locale.ROOT)), origin));
             case "DOMAIN-KEYWORD":
-                return new Rule.Keyword(value.toLowerCase(Locale.ROOT));
+                return new Rule.Keyword(Punycode.toAscii(value.toLowerCase(Locale.ROOT)));
             case "DOMAIN-REGEX":
                 try {
                     // RE2 syntax (Go's regexp), case-insensitive as mihomo compiles it.

@@ -133,11 +133,12 @@ class BigDomainListsFirstMatchTest {
     }
 
     @Test
-    void namesOutsideAsciiMatchAsWritten() throws Exception {
+    void namesOutsideAsciiInADomainSetMatchAsWrittenAndInARuleAsPunycode() throws Exception {
         RuleSet s = compile(Map.of("p", yaml("p", Behavior.DOMAIN, "payload:\n  - '+.\u4f8b\u5b50.cn'\n"
                 + "  - 'caf\u00e9.fr'\n  - '+.ascii.cn'\n")),
                 "DOMAIN-SUFFIX,\u4e2d\u56fd,GROUP", "RULE-SET,p,PROXY");
-        assertEquals(0, decide(s, "\u4f8b\u5b50.\u4e2d\u56fd"));
+        assertEquals(0, decide(s, "xn--fsqu00a.xn--fiqs8s"), "a DOMAIN-SUFFIX payload is punycode, as in mihomo");
+        assertEquals(-1, decide(s, "\u4f8b\u5b50.\u4e2d\u56fd"));
         assertEquals(1, decide(s, "www.\u4f8b\u5b50.cn"));
         assertEquals(1, decide(s, "caf\u00e9.fr"));
         assertEquals(1, decide(s, "a.ascii.cn"));
