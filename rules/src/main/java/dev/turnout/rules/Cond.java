@@ -49,6 +49,19 @@ sealed interface Cond {
         }
     }
 
+    /**
+     * {@code RULE-SET,NAME,TARGET,src}: the set's index asked about the flow with source and destination swapped
+     * (addresses and ports; the name stays), as mihomo's RuleSet.Match swaps them around its provider's Match.
+     */
+    record Swapped(Index index) implements Cond {
+        @Override
+        public boolean test(Query query, String domain, InetAddress ip) {
+            Query swapped = new Query(query.network(), query.domain(), query.source(), query.sourcePort(), ip,
+                    query.destinationPort(), query.process(), query.sender());
+            return index.firstMatch(swapped, domain, query.source()) != Index.NONE;
+        }
+    }
+
     /** A SUB-RULE: it holds when its condition does and its sub-rule list has a match for the same facts. */
     record Sub(Cond condition, Parts list) implements Cond {
         @Override

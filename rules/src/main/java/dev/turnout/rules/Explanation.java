@@ -183,6 +183,9 @@ public final class Explanation {
         if (rule instanceof Rule.Process r) {
             return q.process() == null ? "the process is unknown" : "the process is " + q.process();
         }
+        if (rule instanceof Rule.SetRef r && r.source()) {
+            return "no entry of provider '" + r.provider() + "' matches with source and destination swapped (src)";
+        }
         if (rule instanceof Rule.SetRef r) {
             return "no entry of provider '" + r.provider() + "' matches"
                     + (ip == null && domain != null && looksAtAddresses(providers.get(r.provider()))

@@ -235,6 +235,12 @@ final class Index {
                 x.match = Math.min(x.match, i);
             } else if (rule instanceof Rule.Named) {
                 x.named = Math.min(x.named, i);
+            } else if (rule instanceof Rule.SetRef r && r.source()) {
+                // Tested on a flow with source and destination swapped: an index of its own, in list order.
+                Builder set = new Builder(new Index(NONE), providers, subs);
+                set.add(new Rule.SetRef(r.provider(), true), 0);
+                logicals.add(new Cond.Swapped(set.finish()));
+                logicalIdx.add(i);
             } else if (rule instanceof Rule.SetRef r) {
                 List<Rule> entries = providers.get(r.provider()).entries();
                 if (entries instanceof DomainEntries d) {

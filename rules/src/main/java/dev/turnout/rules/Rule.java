@@ -64,8 +64,17 @@ sealed interface Rule {
     /** {@code MATCH} / {@code FINAL}. */
     record Match() implements Rule { }
 
-    /** {@code RULE-SET}: the provider's entries, resolved at compile time. */
-    record SetRef(String provider, boolean noResolve) implements Rule { }
+    /**
+     * {@code RULE-SET}: the provider's entries, resolved at compile time. With {@code source} (mihomo's {@code src}
+     * option) they are tested with the flow's source and destination addresses and ports swapped, its name kept, as
+     * mihomo's RuleSet.Match does with SwapSrcDst.
+     */
+    record SetRef(String provider, boolean noResolve, boolean source) implements Rule {
+
+        SetRef(String provider, boolean noResolve) {
+            this(provider, noResolve, false);
+        }
+    }
 
     /** {@code AND}, {@code OR}, {@code NOT} (one child). */
     record Logical(Op op, List<Rule> children) implements Rule { }

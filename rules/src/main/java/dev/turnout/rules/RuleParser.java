@@ -22,6 +22,13 @@ final class RuleParser {
     /** What may follow a rule's target. */
     private static final Set<String> OPTIONS = Set.of("no-resolve", "src");
 
+    /**
+     * The types mihomo's parser hands {@code src} to (rules/parser.go, ParseParams): the rule then tests the flow's
+     * source address (RULE-SET: its provider with source and destination swapped) and never resolves the name.
+     */
+    private static final Set<String> SOURCE_TYPES = Set.of("IP-CIDR", "IP-CIDR6", "IP-SUFFIX", "GEOIP", "IP-ASN",
+            "RULE-SET");
+
     /** Logical types: their value is everything between the type and the line's last field, as in mihomo. */
     private static final Set<String> LOGICAL_TYPES = Set.of("AND", "OR", "NOT");
 
@@ -106,13 +113,17 @@ final class RuleParser {
             throw new RuleException(origin, "empty value for " + type);
         }
         boolean noResolve = false;
+        boolean source = false;
         for (String option : options) {
             if (option.equalsIgnoreCase("no-resolve")) {
                 noResolve = true;
+            } else if (option.equalsIgnoreCase("src") && SOURCE_TYPES.contains(type)) {
+                source = true;
             } else {
                 warnings.accept(lineOrigin + ": option '" + option + "' ignored");
             }
         }
+        noResolve |= source; // mihomo's ParseParams: a source address is never resolved
         switch (type) {
             // As mihomo's NewDomain, NewDomainSuffix and NewDomainKeyword: lower case, then idna.ToASCII, so a
             // payload written in Unicode matches the punycode names clients send (and the Unicode spelling never).
@@ -135,7 +146,7 @@ final class RuleParser {
             case "IP-SUFFIX":
             case "SRC-IP-SUFFIX":
                 try {
-                    return SuffixTable.parse(value, type.equals("SRC-IP-SUFFIX"), noResolve);
+                    return SuffixTable.parse(value, source || type.equals("SRC-IP-SUFFIX"), noResolve);
                 } catch (IllegalArgumentException e) {
                     throw new RuleException(origin, "bad " + type + ": " + e.getMessage());
                 }
@@ -145,7 +156,7 @@ final class RuleParser {
             case "IP-CIDR6":
             case "SRC-IP-CIDR":
                 try {
-                    return new Rule.Cidr(Addresses.parseCidr(value), type.equals("SRC-IP-CIDR"), noResolve);
+                    return new Rule.Cidr(Addresses.parseCidr(value), source || type.equals("SRC-IP-CIDR"), noResolve);
                 } catch (IllegalArgumentException e) {
                     throw new RuleException(origin, "bad CIDR: " + e.getMessage());
                 }
@@ -163,7 +174,7 @@ final class RuleParser {
             case "PROCESS-NAME":
                 return new Rule.Process(value.toLowerCase(Locale.ROOT));
             case "RULE-SET":
-                return new Rule.SetRef(value, noResolve);
+                return new Rule.SetRef(value, noResolve, source);
             case "IN-PORT":
                 return new Rule.InPort(ports(value, origin));
             case "IN-TYPE":
@@ -178,11 +189,11 @@ final class RuleParser {
             case "DSCP":
                 return SenderRules.parse(type, value, origin);
             case "GEOIP":
-                return GeoRules.geoIp(value, noResolve, origin);
+                return source ? GeoRules.srcGeoIp(value, origin) : GeoRules.geoIp(value, noResolve, origin);
             case "GEOSITE":
                 return GeoRules.geoSite(value, origin);
             case "IP-ASN":
-                return GeoRules.asn(value, noResolve, origin);
+                return source ? GeoRules.srcAsn(value, origin) : GeoRules.asn(value, noResolve, origin);
             case "SRC-GEOIP":
                 return GeoRules.srcGeoIp(value, origin);
             case "SRC-IP-ASN":

@@ -271,6 +271,11 @@ final class LinearReference {
         if (rule instanceof Rule.Dscp r) {
             return s.dscp() >= 0 && within(r.ranges(), s.dscp());
         }
+        if (rule instanceof Rule.SetRef r && r.source()) {
+            Query swapped = new Query(q.network(), q.domain(), q.source(), q.sourcePort(), ip, q.destinationPort(),
+                    q.process(), q.sender());
+            return matches(new Rule.SetRef(r.provider(), true), swapped, domain, q.source());
+        }
         if (rule instanceof Rule.SetRef r) {
             for (Rule e : providers.get(r.provider()).entries()) {
                 if (matches(e, q, domain, ip)) {
