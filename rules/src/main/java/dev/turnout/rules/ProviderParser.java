@@ -27,20 +27,33 @@ final class ProviderParser {
     }
 
     static Parsed parse(ProviderSource source, Consumer<String> warnings) throws RuleException {
+        return parse(source, warnings, (text, problem) -> { });
+    }
+
+    /** As {@link #parse(ProviderSource, Consumer)}, telling {@code skipped} of each entry skipped as unusable. */
+    static Parsed parse(ProviderSource source, Consumer<String> warnings,
+                        java.util.function.BiConsumer<String, RuleException> skipped) throws RuleException {
         RawEntries raw = source.payload() != null ? inline(source)
                 : source.format() == ProviderFormat.MRS ? mrs(source)
                 : source.format() == ProviderFormat.YAML ? yaml(source, warnings) : text(source);
         if (source.behavior() == Behavior.DOMAIN) {
-            return domains(source, raw, warnings);
+            return domains(source, raw, warnings, skipped);
         }
         List<Rule> entries = new ArrayList<>(raw.size());
-        int skipped = 0;
+        Skipped bad = new Skipped(source, skipped);
+        int unsupported = 0;
         for (int i = 0; i < raw.size(); i++) {
-            Rule rule = source.behavior() == Behavior.IPCIDR ? cidrEntry(raw.text(i), raw.origin(i))
-                    : classicalEntry(raw.text(i), raw.origin(i), warnings);
+            Rule rule;
+            try {
+                rule = source.behavior() == Behavior.IPCIDR ? cidrEntry(raw.text(i), raw.origin(i))
+                        : classicalEntry(raw.text(i), raw.origin(i), warnings);
+            } catch (RuleException e) {
+                bad.add(raw.text(i), e);
+                continue;
+            }
             if (rule == null) {
-                skipped++;
-                if (skipped <= 5) {
+                unsupported++;
+                if (unsupported <= 5) {
                     warnings.accept(raw.origin(i) + ": provider '" + source.name() + "': unsupported entry '"
                             + raw.text(i) + "' skipped");
                 }
@@ -50,30 +63,78 @@ final class ProviderParser {
             entries.add(rule);
         }
         raw.truncate(entries.size());
-        if (skipped > 5) {
-            warnings.accept(source.file() + ": provider '" + source.name() + "': " + skipped
+        if (unsupported > 5) {
+            warnings.accept(source.file() + ": provider '" + source.name() + "': " + unsupported
                     + " unsupported entries skipped in all");
         }
+        bad.warn(warnings);
         warnIfEmpty(source, entries, warnings);
         return new Parsed(source.name(), source.behavior(), entries, raw.origins());
     }
 
     /**
      * Domain behavior: the entries the reader already made table keys stay keys (the big lists are nearly all
-     * such); every other one is parsed by {@link #domainEntry}, which skips nothing.
+     * such); every other one is parsed by {@link #domainEntry}, and one it refuses is skipped, as mihomo's
+     * domain strategy skips an invalid domain.
      */
-    private static Parsed domains(ProviderSource source, RawEntries raw, Consumer<String> warnings)
-            throws RuleException {
+    private static Parsed domains(ProviderSource source, RawEntries raw, Consumer<String> warnings,
+                                  java.util.function.BiConsumer<String, RuleException> skipped) {
         Rule[] parsed = null;
+        Skipped bad = new Skipped(source, skipped);
+        int kept = 0;
         for (int i = 0; i < raw.size(); i++) {
             if (raw.kind(i) == RawEntries.TEXT) {
                 parsed = parsed == null ? new Rule[raw.size()] : parsed;
-                parsed[i] = domainEntry(raw.text(i), raw.origin(i));
+                try {
+                    parsed[kept] = domainEntry(raw.text(i), raw.origin(i));
+                } catch (RuleException e) {
+                    bad.add(raw.text(i), e);
+                    continue;
+                }
             }
+            raw.moveTo(i, kept++);
         }
+        raw.truncate(kept);
+        bad.warn(warnings);
         DomainEntries entries = new DomainEntries(raw, parsed);
         warnIfEmpty(source, entries, warnings);
         return new Parsed(source.name(), Behavior.DOMAIN, entries, raw.origins());
+    }
+
+    /**
+     * The entries of one provider skipped as unusable. mihomo's strategies skip such an entry with a warning and keep
+     * the rest (domain_strategy.go 'invalid domain', ipcidr_strategy.go 'invalid Ipcidr', classical_strategy.go
+     * 'parse classical rule error'), so one odd line of a third-party list does not cost the whole list; said once
+     * per provider, naming the first entry and where it is.
+     */
+    private static final class Skipped {
+        private final ProviderSource source;
+        private final java.util.function.BiConsumer<String, RuleException> told;
+        private RuleException first;
+        private String firstText;
+        private int count;
+
+        Skipped(ProviderSource source, java.util.function.BiConsumer<String, RuleException> told) {
+            this.source = source;
+            this.told = told;
+        }
+
+        void add(String text, RuleException e) {
+            told.accept(text, e);
+            if (count++ == 0) {
+                first = e;
+                firstText = text;
+            }
+        }
+
+        void warn(Consumer<String> warnings) {
+            if (count == 0) {
+                return;
+            }
+            warnings.accept(first.getMessage() + ": provider '" + source.name() + "': entry '" + firstText
+                    + "' skipped, as mihomo skips it" + (count > 1 ? " (" + count + " such entries skipped in all)"
+                    : ""));
+        }
     }
 
     private static void warnIfEmpty(ProviderSource source, List<Rule> entries, Consumer<String> warnings) {

@@ -56,11 +56,33 @@ public record ProviderSource(String name, Behavior behavior, ProviderFormat form
     }
 
     /**
-     * Reads this source as the rules would and says how many entries it holds; throws where it is not a rule set of
-     * its format and behavior. What a host checks a download with before it takes the place of the last good copy.
+     * Reads this source as the rules would and says how many entries it holds (an entry mihomo would skip is skipped
+     * and not counted); throws where it is not a rule set of its format and behavior. What a host checks a download with before it takes the place of the last good copy.
      */
     public int entries() throws RuleException {
         return ProviderParser.parse(this, warning -> { }).entries().size();
+    }
+
+    /**
+     * What reading this source found, for a host that decides whether a download is a rule set at all.
+     *
+     * @param entries the entries kept
+     * @param skipped the entries skipped as unusable (as mihomo skips them)
+     * @param firstSkipped the first of those, with where it is and why, or null
+     */
+    public record Reading(int entries, int skipped, String firstSkipped) {
+    }
+
+    /** Reads this source as the rules would; throws where it is not a rule set of its format at all. */
+    public Reading reading() throws RuleException {
+        int[] skipped = {0};
+        String[] first = {null};
+        int entries = ProviderParser.parse(this, warning -> { }, (text, problem) -> {
+            if (skipped[0]++ == 0) {
+                first[0] = problem.getMessage();
+            }
+        }).entries().size();
+        return new Reading(entries, skipped[0], first[0]);
     }
 
     /** A {@code format: mrs} provider: mihomo's binary rule set, as read from {@code file}. */

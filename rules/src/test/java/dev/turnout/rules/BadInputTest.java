@@ -61,15 +61,15 @@ class BadInputTest {
     }
 
     @Test
-    void badProviderEntryNamesTheProviderFileAndLine() {
-        RuleException e = assertThrows(RuleException.class, () -> compile(
+    void badProviderEntryIsSkippedWithAWarningNamingTheProviderFileAndLineAndBrokenYamlIsRefused() throws Exception {
+        RuleSet e = compile(
                 Map.of("ips", yaml("ips", Behavior.IPCIDR, "payload:\n  - '192.0.2.0/24'\n  - 'nope/8'\n")),
-                "RULE-SET,ips,PROXY"));
-        assertTrue(e.getMessage().startsWith("ips.yaml:3:5: bad CIDR"), e.getMessage());
-        RuleException t = assertThrows(RuleException.class, () -> compile(
+                "RULE-SET,ips,PROXY");
+        assertTrue(e.warnings().get(0).startsWith("ips.yaml:3:5: bad CIDR"), e.warnings().toString());
+        RuleSet t = compile(
                 Map.of("c", text("c", Behavior.CLASSICAL, "# x\nDOMAIN-SUFFIX,a.com\nIP-CIDR,1.2.3.4/40\n")),
-                "RULE-SET,c,PROXY"));
-        assertTrue(t.getMessage().startsWith("c.txt:3:"), t.getMessage());
+                "RULE-SET,c,PROXY");
+        assertTrue(t.warnings().get(0).startsWith("c.txt:3:"), t.warnings().toString());
         RuleException y = assertThrows(RuleException.class, () -> compile(
                 Map.of("y", yaml("y", Behavior.DOMAIN, "payload:\n  - 'a.com'\n  - [broken\n")),
                 "RULE-SET,y,PROXY"));

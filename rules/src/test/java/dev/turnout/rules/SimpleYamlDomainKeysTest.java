@@ -59,11 +59,17 @@ class SimpleYamlDomainKeysTest {
     }
 
     @Test
-    void aBadEntryGivesTheSameErrorAtItsLineAndColumn() {
+    void aBadEntryIsSkippedWithAWarningAtItsLineAndColumnAndTheOthersKept() throws RuleException {
         for (String bad : new String[] {"a..com", "+..a.com", "+.", ".", "a,b.com", "a/b.com", "a+b.com"}) {
-            String yaml = "payload:\n  - 'ok.com'\n  - '" + bad + "'\n";
-            RuleException e = assertThrows(RuleException.class, () -> parse(ProviderFormat.YAML, yaml), bad);
-            assertEquals("p.yaml:3:5: bad domain entry '" + bad + "'", e.getMessage(), bad);
+            String yaml = "payload:\n  - 'ok.com'\n  - '" + bad + "'\n  - '+.b.com'\n";
+            List<String> warnings = new ArrayList<>();
+            ProviderParser.Parsed p = ProviderParser.parse(new ProviderSource("p", Behavior.DOMAIN,
+                    ProviderFormat.YAML, yaml, "p.yaml", new Origin("c", 1, 1)), warnings::add);
+            assertEquals(List.of("p.yaml:3:5: bad domain entry '" + bad + "': provider 'p': entry '" + bad
+                    + "' skipped, as mihomo skips it"), warnings, bad);
+            assertEquals(List.of(new Rule.Exact("ok.com"), new Rule.Suffix("b.com")), new ArrayList<>(p.entries()));
+            assertEquals(List.of(new Origin("p.yaml", 2, 5), new Origin("p.yaml", 4, 5)),
+                    new ArrayList<>(p.origins()), bad);
         }
     }
 

@@ -242,7 +242,15 @@ public final class ProviderLoader {
     private static void requireRules(ProviderEntry p, byte[] bytes) throws IOException {
         int entries;
         try {
-            entries = source(p, bytes, p.url()).entries();
+            ProviderSource.Reading read = source(p, bytes, p.url()).reading();
+            entries = read.entries();
+            // A list with an odd line is kept, the line skipped, as mihomo keeps it; an answer mostly of lines that
+            // are no entries (a captive portal's page, of which a line such as '<html>' passes for a domain) is not.
+            if (read.skipped() > entries) {
+                throw new IOException("refused: not a rule set of format " + p.format().name().toLowerCase(Locale.ROOT)
+                        + ": " + read.firstSkipped() + " (" + read.skipped() + " of " + (entries + read.skipped())
+                        + " entries unusable)");
+            }
         } catch (ConfigException | RuleException e) {
             throw new IOException("refused: not a rule set of format " + p.format().name().toLowerCase(Locale.ROOT)
                     + ": " + e.getMessage());

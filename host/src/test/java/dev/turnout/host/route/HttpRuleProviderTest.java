@@ -238,11 +238,23 @@ class HttpRuleProviderTest {
         assertEquals("cached.example\n", content(loaded));
         assertEquals("cached.example\n", Files.readString(copy()), "the next start reads the last good copy");
         assertTrue(loaded.notes().get(0).matches("c\\.yaml:2:6: provider 'a' could not be fetched from http://\\S+ "
-                + "\\(refused: not a rule set of format text: http://\\S+:1:1: bad domain entry '<!DOCTYPE html>'\\); "
+                + "\\(refused: not a rule set of format text: http://\\S+:1:1: bad domain entry '<!DOCTYPE html>' "
+                + "\\(3 of 3 entries unusable\\)\\); "
                 + "using the cached copy"), loaded.notes().get(0));
         try (var files = Files.list(copy().getParent())) {
             assertEquals(List.of(copy()), files.toList(), "no partial download left beside the copy");
         }
+    }
+
+    @Test
+    void aDownloadWithOneLineMihomoSkipsIsKeptWithThatLineSkipped() throws Exception {
+        // s67 rules tester F16: 'has/slash.t13.test' among good entries made the whole download refused, and with
+        // no copy the provider empty, where mihomo skips the line and keeps the rest.
+        body = "+.plus.t13.test\nhas/slash.t13.test\nexact.t13.test\n".getBytes(StandardCharsets.US_ASCII);
+        ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), true);
+        assertEquals(1, requests.get());
+        assertEquals("+.plus.t13.test\nhas/slash.t13.test\nexact.t13.test\n", content(loaded));
+        assertEquals(List.of(), loaded.notes());
     }
 
     @Test
@@ -283,7 +295,8 @@ class HttpRuleProviderTest {
     /** A copy broken on disk (by hand, or by another program), too young for its interval to download it again. */
     private void brokenCopy() throws java.io.IOException {
         Files.createDirectories(copy().getParent());
-        Files.writeString(copy(), "cached.example\n<!DOCTYPE html>\n");
+        // A line mihomo skips no longer breaks a copy (it is skipped with a warning); a binary file does.
+        Files.writeString(copy(), "cached.example\n<!DOCTYPE html>\0\n");
     }
 
     @Test
@@ -304,10 +317,10 @@ class HttpRuleProviderTest {
         RoutingCompiler.Compiled compiled = compile(config(86400), Downloads.MISSING);
         assertEquals(1, requests.get());
         String note = compiled.notes().stream().filter(n -> n.contains("'a'")).findFirst().orElseThrow();
-        assertTrue(note.matches("c\\.yaml:2:6: provider 'a': its cached copy cannot be read \\(\\S+a\\.txt:2:1: bad "
-                + "domain entry '<!DOCTYPE html>'\\), and downloading it again failed \\(HTTP 503 from \\S+\\): it is empty "
+        assertTrue(note.matches("c\\.yaml:2:6: provider 'a': its cached copy cannot be read \\(\\S+a\\.txt:2:16: a NUL "
+                + "byte at offset 30: this is a binary file, not a YAML config\\), and downloading it again failed \\(HTTP 503 from \\S+\\): it is empty "
                 + "until a download succeeds"), note);
-        assertEquals("cached.example\n<!DOCTYPE html>\n", Files.readString(copy()), "nothing better to put in its place");
+        assertEquals("cached.example\n<!DOCTYPE html>\0\n", Files.readString(copy()), "nothing better to put in its place");
         assertEquals(List.of(note), compiled.notes().stream().filter(n -> n.contains("'a'")).toList(),
                 "said once: not also 'provider 'a' is empty'");
         compiled.routing().outbounds().close();
@@ -318,7 +331,7 @@ class HttpRuleProviderTest {
         brokenCopy();
         RoutingCompiler.Compiled compiled = compile(config(86400), Downloads.NONE);
         assertEquals(0, requests.get());
-        assertTrue(compiled.notes().stream().anyMatch(n -> n.endsWith("bad domain entry '<!DOCTYPE html>'); run downloads it again")),
+        assertTrue(compiled.notes().stream().anyMatch(n -> n.endsWith("a NUL byte at offset 30: this is a binary file, not a YAML config); run downloads it again")),
                 compiled.notes().toString());
         assertEquals(1, compiled.notes().stream().filter(n -> n.contains("'a'")).count(), compiled.notes().toString());
         compiled.routing().outbounds().close();
