@@ -157,7 +157,8 @@ public final class Explanation {
             return name != null ? name : domain + " does not contain '" + r.keyword() + "'";
         }
         if (rule instanceof Rule.Regex r) {
-            return name != null ? name : "/" + r.pattern().pattern() + "/ is not found in " + domain;
+            return name != null ? name + " (and /" + r.pattern().pattern() + "/ does not match the empty name)"
+                    : "/" + r.pattern().pattern() + "/ is not found in " + domain;
         }
         if (rule instanceof Rule.Cidr r) {
             if (r.source()) {

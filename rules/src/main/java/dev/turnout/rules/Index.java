@@ -46,6 +46,8 @@ final class Index {
     private int udp = NONE;
     private int match = NONE;
     private int named = NONE;
+    /** The first DOMAIN-REGEX that matches the empty string: mihomo runs each against "" for a flow without a name. */
+    private int regexOnEmpty = NONE;
     private Cond[] logicals = new Cond[0];
     private int[] logicalIdx = new int[0];
     // GEOIP (mmdb) and IP-ASN: one database lookup per address, then a hash probe per side of resolveAt.
@@ -441,6 +443,11 @@ final class Index {
             x.wildcardIdx = wildcardIdx.stream().mapToInt(Integer::intValue).toArray();
             x.regexes = regexes.toArray(Pattern[]::new);
             x.regexIdx = regexIdx.stream().mapToInt(Integer::intValue).toArray();
+            for (int k = 0; k < x.regexes.length && x.regexOnEmpty == NONE; k++) {
+                if (x.regexes[k].matcher("").find()) {
+                    x.regexOnEmpty = x.regexIdx[k];
+                }
+            }
             x.logicals = logicals.toArray(Cond[]::new);
             x.logicalIdx = logicalIdx.stream().mapToInt(Integer::intValue).toArray();
             x.siteRegexes = siteRegexes.toArray(com.google.re2j.Pattern[]::new);
@@ -518,6 +525,11 @@ final class Index {
         }
         if (domain != null && !domain.isEmpty()) {
             best = Math.min(best, named);
+        }
+        if (domain == null) {
+            // mihomo's DomainRegex.Match runs the pattern against RuleHost(), "" for a flow without a name: ^$ or .*
+            // match every such flow.
+            best = Math.min(best, regexOnEmpty);
         }
         if (domain != null) {
             if (domains != null) {

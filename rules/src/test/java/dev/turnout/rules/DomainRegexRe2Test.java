@@ -40,6 +40,17 @@ class DomainRegexRe2Test {
     }
 
     @Test
+    void aPatternThatMatchesTheEmptyStringMatchesFlowsWithoutANameAsInMihomo() throws Exception {
+        // mihomo's DomainRegex.Match: regex.MatchString(metadata.RuleHost()), "" for a flow to an address.
+        RuleSet s = compile("DOMAIN-REGEX,^a\\.test$,PROXY", "DOMAIN-REGEX,^$,GROUP", "DOMAIN-REGEX,.*,PROXY");
+        assertEquals(1, s.decide(Rules.ip("192.0.2.1"), NameResolver.NONE).index());
+        assertEquals(0, s.decide(Rules.domain("a.test"), NameResolver.NONE).index());
+        assertEquals(2, s.decide(Rules.domain("b.test"), NameResolver.NONE).index());
+        RuleSet plain = compile("DOMAIN-REGEX,test$,PROXY");
+        assertEquals(-1, plain.decide(Rules.ip("192.0.2.1"), NameResolver.NONE).index());
+    }
+
+    @Test
     void patternsIgnoreCaseAsMihomoCompilesThem() throws Exception {
         RuleSet s = compile("DOMAIN-REGEX,^GOOGLE\\.,PROXY");
         assertEquals(0, s.decide(domain("google.com"), NameResolver.NONE).index());

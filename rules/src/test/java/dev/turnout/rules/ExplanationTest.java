@@ -126,7 +126,7 @@ class ExplanationTest {
                 "DOMAIN-SUFFIX,a.test,PROXY: the flow has no domain",
                 "DOMAIN-KEYWORD,ads,PROXY: the flow has no domain",
                 "DOMAIN-WILDCARD,*.a.test,PROXY: the flow has no domain",
-                "DOMAIN-REGEX,ads,PROXY: the flow has no domain",
+                "DOMAIN-REGEX,ads,PROXY: the flow has no domain (and /ads/ does not match the empty name)",
                 "SRC-IP-CIDR,10.0.0.0/8,PROXY: the source address is unknown",
                 "SRC-IP-SUFFIX,0.0.0.9/8,PROXY: the source address is unknown",
                 "DST-PORT,25,PROXY: the port is unknown",
