@@ -184,6 +184,14 @@ public final class Explanation {
         if (rule instanceof Rule.Process r) {
             return q.process() == null ? "the process is unknown" : "the process is " + q.process();
         }
+        if (rule instanceof Rule.SetRef r && GeoRules.isSynthetic(r.provider())) {
+            // GEOIP,LAN, a geodata country or a GEOSITE list, compiled as a set under a name no config spells.
+            String what = r.provider().substring(1);
+            if (what.startsWith("GEOSITE,")) {
+                return domain == null ? "the flow has no domain" : domain + " is not in " + what;
+            }
+            return ip != null ? addr + " is not in " + what : noAddress(r.noResolve(), resolvedYet);
+        }
         if (rule instanceof Rule.SetRef r && r.source()) {
             return "no entry of provider '" + r.provider() + "' matches with source and destination swapped (src)";
         }

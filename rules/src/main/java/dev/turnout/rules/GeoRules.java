@@ -45,6 +45,11 @@ final class GeoRules {
     private boolean failedAsns;
     private boolean failedSites;
 
+    /** Whether a rule-set name is one of the sets made here (never a config's provider). */
+    static boolean isSynthetic(String provider) {
+        return provider.startsWith(SYNTHETIC);
+    }
+
     GeoRules(GeoData geo, Consumer<String> warnings) {
         this.geo = geo;
         this.warnings = warnings;

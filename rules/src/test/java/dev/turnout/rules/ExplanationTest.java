@@ -45,6 +45,15 @@ class ExplanationTest {
     }
 
     @Test
+    void aGeoipLanRuleIsNotCalledAProvider() throws Exception {
+        // It is compiled as a set of ranges under a name no config can spell; --explain showed that name.
+        RuleSet s = compile("GEOIP,LAN,PROXY", "MATCH,DIRECT");
+        Query q = new Query(Network.TCP, null, Rules.addr("192.0.2.1"), 443, null, 0, null);
+        assertEquals(List.of("GEOIP,LAN,PROXY: 192.0.2.1 is not in GEOIP,LAN", "MATCH,DIRECT: MATCH matches"),
+                render(s.explanation(Map.of()).walk(q, NameResolver.NONE)));
+    }
+
+    @Test
     void eachRuleBeforeTheDecidingOneSaysWhyItDidNotMatch() throws Exception {
         RuleSet s = compile("DOMAIN,foo.com,REJECT", "DOMAIN-KEYWORD,ads,REJECT", "DST-PORT,25,REJECT",
                 "IP-CIDR,10.0.0.0/8,GROUP,no-resolve", "IP-CIDR,192.0.2.0/24,GROUP", "DOMAIN-SUFFIX,example.org,PROXY",
