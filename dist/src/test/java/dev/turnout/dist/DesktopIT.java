@@ -137,6 +137,24 @@ class DesktopIT {
         assertFalse(rules.stdout().contains("dport 53"), "the rule went with Turnout: " + rules.stdout());
     }
 
+    /**
+     * Another program sets the TUN down and up again (a network applet may): the kernel deletes the device's routes
+     * and puts none back, and capture had stopped without a word, names getting real addresses.
+     */
+    @Test
+    void routesTheKernelDroppedWithTheDeviceSetDownAndUpArePutBack() throws Exception {
+        startTurnout("flap");
+        desktop.ip(List.of("link", "set", "dev", DEVICE, "down"));
+        desktop.ip(List.of("link", "set", "dev", DEVICE, "up"));
+        assertFalse(desktop.run(Duration.ofSeconds(5), "ip", "route", "show").stdout().contains("0.0.0.0/1 dev " + DEVICE),
+                "the kernel dropped them");
+        awaitLog("tun " + DEVICE + " lost its routes (set down by another program?): capture resumes", Duration.ofSeconds(10));
+        desktop.awaitSplitRoutes(DEVICE, this::log);
+        Netns.Result web = curl("http://web.example.test:" + HTTP + "/after-flap");
+        assertEquals(0, web.exitCode(), web.stderr() + log());
+        assertTrue(web.stdout().split("\n")[1].startsWith("198.18."), "a fake address again: " + web.stdout());
+    }
+
     @Test
     void theResolversHostRouteIsInPlaceBeforeTheRoutesThatCaptureEverythingElse() throws Exception {
         Path monitor = dir.resolve("routes.monitor");

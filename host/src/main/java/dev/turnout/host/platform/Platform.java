@@ -95,6 +95,16 @@ public interface Platform {
     RouteState installRoutes(TunDevice device, RoutePlan plan, RouteState recorded) throws IOException;
 
     /**
+     * Puts back the routes of {@code state} the system dropped while Turnout ran (Linux deletes a device's routes when
+     * another program sets it down, and not one comes back when it is up again), the device brought up first.
+     *
+     * @return the routes put back, none when nothing was missing
+     */
+    default List<String> restoreDroppedRoutes(TunDevice device, RouteState state) throws IOException {
+        return List.of();
+    }
+
+    /**
      * Removes the routes {@code state} records; routes that are already gone (their device vanished) are
      * not an error, and are reported apart from those this call removed. Called by {@link RouteCleanup} with
      * a state loaded from a file, so it must not depend on anything but {@code state}.

@@ -34,6 +34,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
@@ -84,6 +86,8 @@ public final class TunInbound implements AutoCloseable {
     private volatile RouteState routes;
     private volatile InterfaceWatcher watcher;
     private volatile Consumer<String> interfaceChanges;
+    /** Looks every few seconds for routes the system dropped ({@link #restoreDroppedRoutes}); null without auto-route. */
+    private volatile ScheduledExecutorService routeCheck;
     private boolean closed;
 
     /** One queue of the device and what serves it, all on one loop. */
@@ -240,6 +244,16 @@ public final class TunInbound implements AutoCloseable {
                         + "cannot leave around the TUN; 'strict-route: false' lets it", device.name());
             }
         }
+        if (options.autoRoute()) {
+            RouteState installed = routes;
+            routeCheck = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "turnout-tun-routes");
+                t.setDaemon(true);
+                return t;
+            });
+            routeCheck.scheduleWithFixedDelay(() -> restoreDroppedRoutes(installed), INTERFACE_POLL.toMillis(),
+                    INTERFACE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        }
         log.info("tun {} up: {} {} mtu {}, offload {}, queues {}{}, listeners :{} :{}, auto-route {}, outbound "
                 + "interface {}", device.name(), v4, v6 == null ? "" : v6, options.mtu(), header > 0 ? "on" : "off",
                 n, n == 1 ? "" : steered ? " (steered to their flows' lanes)" : " (the kernel's own hash)",
@@ -283,6 +297,25 @@ public final class TunInbound implements AutoCloseable {
             capture.report().forEach(line -> log.info("system DNS: {}", line));
         } catch (IOException e) {
             log.warn("system DNS not pointed at the TUN: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Puts back the capture routes another program's "set down, set up" of the device made the kernel delete: capture
+     * had stopped without a word, DNS, DOMAIN-ruled flows and IPv6 leaving around the TUN. Said once per time.
+     */
+    private void restoreDroppedRoutes(RouteState installed) {
+        if (closed) {
+            return;
+        }
+        try {
+            List<String> back = platform.restoreDroppedRoutes(device, installed);
+            if (!back.isEmpty()) {
+                log.warn("tun {} lost its routes (set down by another program?): capture resumes, {} routes put back",
+                        device.name(), back.size());
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("tun {} lost its routes and putting them back failed: {}", device.name(), e.getMessage());
         }
     }
 
@@ -475,6 +508,16 @@ public final class TunInbound implements AutoCloseable {
             return;
         }
         closed = true;
+        ScheduledExecutorService check = routeCheck;
+        if (check != null) {
+            check.shutdownNow();
+            try {
+                // A putting back under way must not add a route after the removal below.
+                check.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         RouteState r = routes;
         if (r != null) {
             boolean dnsRestored = true;

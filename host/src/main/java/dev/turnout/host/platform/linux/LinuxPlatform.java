@@ -184,6 +184,24 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
+    public List<String> restoreDroppedRoutes(TunDevice device, RouteState state) throws IOException {
+        if (DroppedRoutes.system().missing(state.routes()).isEmpty()) {
+            return List.of();
+        }
+        IpCommand.check(List.of("link", "set", "dev", device.name(), "up"));
+        // All of them: a table's route (the port-53 rule's) went with the others, and the proc files do not show it.
+        List<String> back = new ArrayList<>();
+        for (String route : state.routes()) {
+            SystemCommand.Result r = addRoute(route, IpCommand::run);
+            if (!r.ok()) {
+                throw new IOException("ip route add " + route + " failed: " + r.output());
+            }
+            back.add(route);
+        }
+        return back;
+    }
+
+    @Override
     public RouteRemoval removeRoutes(RouteState state) throws IOException {
         IOException failure = null;
         List<String> removed = new ArrayList<>();
