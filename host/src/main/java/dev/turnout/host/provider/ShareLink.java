@@ -265,6 +265,10 @@ public final class ShareLink {
         if (sni != null && !sni.isEmpty()) {
             o.put("sni", sni);
         }
+        // Of the link schemes, mihomo's converter reads allowInsecure on trojan:// alone (strconv.ParseBool).
+        if (goTrue(q.get("allowInsecure"))) {
+            o.put("skip-cert-verify", true);
+        }
         tlsExtras(q, o);
         transport(q, o);
         return node(fragment(uri), uri, "trojan", o);
@@ -303,11 +307,12 @@ public final class ShareLink {
         return node(fragment(uri), uri, "vless", o);
     }
 
-    /** allowInsecure, alpn and fp (uTLS fingerprint) as trojan:// and vless:// links carry them. */
+    /**
+     * alpn and fp (uTLS fingerprint) as trojan:// and vless:// links carry them. Never allowInsecure or insecure:
+     * mihomo's converter does not read them on vless:// links, so such a node's certificate is checked there, and a
+     * subscription (or whoever alters one on its way) must not switch the check off here alone.
+     */
     private static void tlsExtras(Map<String, String> q, Map<String, Object> o) {
-        if (truthy(q.get("allowInsecure")) || truthy(q.get("insecure"))) {
-            o.put("skip-cert-verify", true);
-        }
         if (q.containsKey("alpn") && !q.get("alpn").isEmpty()) {
             o.put("alpn", List.of(q.get("alpn").split(",")));
         }
@@ -424,9 +429,8 @@ public final class ShareLink {
         if (!fp.isEmpty()) {
             o.put("client-fingerprint", fp);
         }
-        if (j.path("skip-cert-verify").asBoolean(false) || j.path("allowInsecure").asBoolean(false)) {
-            o.put("skip-cert-verify", true);
-        }
+        // No skip-cert-verify from the JSON ("allowInsecure", "skip-cert-verify"): mihomo's converter sets it false
+        // for every v2rayN link, so the certificate is checked whatever the subscription says.
         String net = j.path("net").asText("tcp").toLowerCase(Locale.ROOT);
         if ((net.equals("tcp") || net.isEmpty()) && "http".equalsIgnoreCase(j.path("type").asText(""))) {
             // v2rayN's header type on tcp: the HTTP/1.1 disguise.
@@ -474,6 +478,11 @@ public final class ShareLink {
             out.putIfAbsent(k, eq < 0 ? "" : decode(pair.substring(eq + 1)));
         }
         return out;
+    }
+
+    /** Go's strconv.ParseBool true: what mihomo's converter takes for a link's allowInsecure. */
+    private static boolean goTrue(String v) {
+        return v != null && List.of("1", "t", "T", "TRUE", "true", "True").contains(v);
     }
 
     private static boolean truthy(String v) {

@@ -98,6 +98,27 @@ class ShareLinkTest {
     }
 
     @Test
+    void allowInsecureTurnsCertificateChecksOffForTrojanLinksAloneAsMihomosConverter() throws Exception {
+        String vmessJson = "{\"v\":\"2\",\"ps\":\"self\",\"add\":\"192.0.2.2\",\"port\":\"10003\",\"id\":"
+                + "\"b831381d-6324-4d53-ad4f-8cda48b30811\",\"aid\":\"0\",\"net\":\"tcp\",\"tls\":\"tls\","
+                + "\"sni\":\"self.test\",\"allowInsecure\":true,\"skip-cert-verify\":true}";
+        assertEquals(null, ShareLink.parse("vmess://" + b64(vmessJson)).options().get("skip-cert-verify"),
+                "mihomo sets skip-cert-verify false for every v2rayN link");
+        String vless = "vless://b831381d-6324-4d53-ad4f-8cda48b30811@192.0.2.2:443?security=tls&sni=other.test"
+                + "&type=ws&host=web.test";
+        for (String insecure : List.of("&allowInsecure=1", "&allowInsecure=true", "&insecure=1")) {
+            assertEquals(null, ShareLink.parse(vless + insecure + "#v").options().get("skip-cert-verify"), insecure);
+        }
+        String trojan = "trojan://pw@192.0.2.2:443?sni=srv.test";
+        for (String yes : List.of("1", "true", "True", "TRUE", "t", "T")) {
+            assertEquals(true, ShareLink.parse(trojan + "&allowInsecure=" + yes + "#t").options().get("skip-cert-verify"), yes);
+        }
+        for (String no : List.of("&allowInsecure=0", "&allowInsecure=yes", "&insecure=1", "")) {
+            assertEquals(null, ShareLink.parse(trojan + no + "#t").options().get("skip-cert-verify"), no);
+        }
+    }
+
+    @Test
     void vmessV2rayNJson() throws Exception {
         String json = "{\"v\":\"2\",\"ps\":\"JP 02\",\"add\":\"203.0.113.9\",\"port\":\"443\",\"id\":"
                 + "\"b831381d-6324-4d53-ad4f-8cda48b30811\",\"aid\":\"0\",\"scy\":\"auto\",\"net\":\"ws\","
