@@ -164,6 +164,15 @@ public final class DelayProbe {
 
                 @Override
                 protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+                    if (msg instanceof HttpResponse response && response.decoderResult().isFailure()) {
+                        // No HTTP answer (a trojan server's fallback answering a wrong password, HTTP/0.9 text):
+                        // the codec hands on a made-up status 999 that expected-status would take. Go's client,
+                        // mihomo's, fails such a test ("malformed HTTP response"), so the node counts as down.
+                        result.tryFailure(new IOException("malformed HTTP response: "
+                                + response.decoderResult().cause().getMessage()));
+                        ctx.close();
+                        return;
+                    }
                     if (msg instanceof HttpResponse response) {
                         int millis = (int) Math.max(1, (System.nanoTime() - sent) / 1_000_000);
                         if (!first) {

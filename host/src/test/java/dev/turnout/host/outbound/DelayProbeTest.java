@@ -176,6 +176,24 @@ class DelayProbeTest {
     }
 
     @Test
+    void anAnswerThatIsNoHttpIsAFailedCheckWhateverStatusIsExpected() throws Exception {
+        // What python's http.server behind trojan-gfw sends a wrong password's hash line: HTTP/0.9, no status line.
+        int port = server("<!DOCTYPE HTML>\n<html lang=\"en\"><head><title>Error response</title></head>"
+                + "<body><p>Error code: 400</p></body></html>\n");
+        String url = "http://127.0.0.1:" + port + "/index.txt";
+        for (dev.turnout.host.config.StatusRanges expected : List.of(dev.turnout.host.config.StatusRanges.ANY,
+                dev.turnout.host.config.StatusRanges.parse("999"))) {
+            for (boolean unified : List.of(false, true)) {
+                Future<Integer> f = DelayProbe.measure(dialer, url, 5000, expected, unified, loops.next());
+                assertTrue(f.await(10, TimeUnit.SECONDS));
+                assertFalse(f.isSuccess(), "expected " + expected + ", unified " + unified + ": delay " + f.getNow());
+                assertInstanceOf(IOException.class, f.cause());
+                assertTrue(f.cause().getMessage().startsWith("malformed HTTP response"), f.cause().getMessage());
+            }
+        }
+    }
+
+    @Test
     void timesOutAgainstASilentServer() throws Exception {
         int port = server(null);
         long start = System.nanoTime();
