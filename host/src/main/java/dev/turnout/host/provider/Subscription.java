@@ -13,14 +13,17 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * What a subscription holds, told apart by its content as mihomo does: a Clash YAML document with a
- * {@code proxies:} list, a base64-encoded list of share links, or a plain list of share links, one per line.
+ * What a subscription holds, told apart by its content as mihomo does: a YAML document (JSON is YAML) with a
+ * {@code proxies} list, a base64-encoded list of share links, or a plain list of share links, one per line.
  * Nodes that cannot be read are counted, never fatal; content that is none of the three is. Links that share a name
  * are told apart as mihomo's converter does it ({@code name-01} ...).
  */
 public final class Subscription {
 
-    /** A {@code proxies:} key at the start of a line: the content is Clash YAML. */
+    /**
+     * A {@code proxies:} key at the start of a line: the content is meant as Clash YAML, so where it does not read the
+     * YAML's own error (file, line, column) is the one to tell.
+     */
     private static final Pattern YAML_PROXIES = Pattern.compile("(?m)^proxies:");
 
     /**
@@ -43,14 +46,14 @@ public final class Subscription {
     public static Parsed parse(String text, String name) throws ConfigException {
         String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
         if (YAML_PROXIES.matcher(body).find()) {
-            List<ConfigException> problems = new ArrayList<>();
-            List<String> notes = new ArrayList<>();
-            List<ProxyEntry> nodes = ConfigLoader.proxyList(body, name, problems, notes);
-            Map<String, Integer> skipped = new TreeMap<>();
-            if (!problems.isEmpty()) {
-                skipped.put("not a proxy entry (first: " + problems.get(0).getMessage() + ")", problems.size());
-            }
-            return new Parsed(nodes, skipped, "yaml", List.copyOf(notes));
+            return yaml(body, name);
+        }
+        try {
+            // mihomo reads any YAML with a 'proxies' list first, JSON ({"proxies": [...]}) and a quoted key included,
+            // and share links only when that fails.
+            return yaml(body, name);
+        } catch (ConfigException notAProxyList) {
+            // base64, share links, or nothing a subscription holds: told below
         }
         String trimmed = body.strip();
         if (trimmed.isEmpty()) {
@@ -68,6 +71,17 @@ public final class Subscription {
             return links(decoded, name + " (base64-decoded)", "base64");
         }
         return links(body, name, "links");
+    }
+
+    private static Parsed yaml(String body, String name) throws ConfigException {
+        List<ConfigException> problems = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        List<ProxyEntry> nodes = ConfigLoader.proxyList(body, name, problems, notes);
+        Map<String, Integer> skipped = new TreeMap<>();
+        if (!problems.isEmpty()) {
+            skipped.put("not a proxy entry (first: " + problems.get(0).getMessage() + ")", problems.size());
+        }
+        return new Parsed(nodes, skipped, "yaml", List.copyOf(notes));
     }
 
     private static Parsed links(String text, String name, String format) throws ConfigException {

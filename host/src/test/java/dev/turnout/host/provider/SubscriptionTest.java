@@ -43,6 +43,22 @@ class SubscriptionTest {
     }
 
     @Test
+    void jsonOrAQuotedProxiesKeyIsReadAsYamlAsMihomoReadsIt() throws Exception {
+        String json = "{\"proxies\": [{\"name\": \"a\", \"type\": \"socks5\", \"server\": \"192.0.2.1\", "
+                + "\"port\": 1080},\n {\"name\": \"b\", \"type\": \"trojan\", \"server\": \"192.0.2.2\", "
+                + "\"port\": 443, \"password\": \"pw\", \"sni\": \"t.example.com\"}]}\n";
+        Subscription.Parsed p = Subscription.parse(json, "sub.json");
+        assertEquals("yaml", p.format());
+        assertEquals(List.of("a", "b"), p.nodes().stream().map(n -> n.name()).toList());
+        assertEquals("sub.json:2:2", p.nodes().get(1).origin().toString());
+        String pretty = "{\n  \"port\": 7890,\n  \"proxies\": [\n    {\"name\": \"a\", \"type\": \"socks5\","
+                + " \"server\": \"192.0.2.1\", \"port\": 1080}\n  ]\n}\n";
+        assertEquals(List.of("a"), Subscription.parse(pretty, "sub").nodes().stream().map(n -> n.name()).toList());
+        String quoted = "\"proxies\":\n  - {name: a, type: socks5, server: 192.0.2.1, port: 1080}\n";
+        assertEquals(List.of("a"), Subscription.parse(quoted, "sub").nodes().stream().map(n -> n.name()).toList());
+    }
+
+    @Test
     void base64ListOfLinksIsDecodedAndUnknownSchemesCounted() throws Exception {
         String body = Base64.getEncoder().encodeToString(LINKS.getBytes(StandardCharsets.UTF_8));
         // as servers send it: wrapped at 76 columns
