@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One {@code proxies:} entry as the user wrote it: its name, its type and the remaining keys. Values are
@@ -16,6 +17,10 @@ public final class OutboundOptions {
     private final String name;
     private final String type;
     private final Map<String, Object> values;
+    /** The keys asked for through the accessors, so a host can name those nothing read (see {@link #asked()}). */
+    private final Set<String> asked = ConcurrentHashMap.newKeySet();
+    /** Whether {@link #values()} was handed out: then what was read from it is not known. */
+    private volatile boolean handedOut;
 
     public OutboundOptions(String name, String type, Map<String, Object> values) {
         this.name = name;
@@ -37,11 +42,26 @@ public final class OutboundOptions {
 
     /** Every key with its value as YAML gave it (unmodifiable): what a host copies when it amends an entry. */
     public Map<String, Object> values() {
+        handedOut = true;
         return values;
     }
 
+    /**
+     * The keys asked for so far through {@link #has} and the typed accessors; empty when {@link #values()} was handed
+     * out (whoever took the map may have read any key). A host compares it with {@link #keys()} after a plugin built
+     * the entry, to warn about keys the plugin never read: misspelt, or of mihomo's that it does not act on.
+     */
+    public java.util.Optional<Set<String>> asked() {
+        return handedOut ? java.util.Optional.empty() : java.util.Optional.of(Set.copyOf(asked));
+    }
+
+    private Object get(String key) {
+        asked.add(key);
+        return values.get(key);
+    }
+
     public boolean has(String key) {
-        return values.get(key) != null;
+        return get(key) != null;
     }
 
     public String requireString(String key) throws OptionException {
@@ -53,7 +73,7 @@ public final class OutboundOptions {
     }
 
     public String string(String key, String fallback) throws OptionException {
-        Object value = values.get(key);
+        Object value = get(key);
         if (value == null) {
             return fallback;
         }
@@ -98,7 +118,7 @@ public final class OutboundOptions {
     }
 
     public int integer(String key, int fallback) throws OptionException {
-        Object value = values.get(key);
+        Object value = get(key);
         if (value == null) {
             return fallback;
         }
@@ -119,7 +139,7 @@ public final class OutboundOptions {
     }
 
     public boolean bool(String key, boolean fallback) throws OptionException {
-        Object value = values.get(key);
+        Object value = get(key);
         if (value == null) {
             return fallback;
         }
@@ -140,7 +160,7 @@ public final class OutboundOptions {
      * for the entry's own keys.
      */
     public Map<String, Object> map(String key) throws OptionException {
-        Object value = values.get(key);
+        Object value = get(key);
         if (value == null) {
             return Map.of();
         }
@@ -157,7 +177,7 @@ public final class OutboundOptions {
      * one, as Clash reads it.
      */
     public List<String> stringList(String key) throws OptionException {
-        Object value = values.get(key);
+        Object value = get(key);
         if (value == null) {
             return List.of();
         }

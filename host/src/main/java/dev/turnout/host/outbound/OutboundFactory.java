@@ -438,7 +438,15 @@ public final class OutboundFactory {
                     + p.name() + "'; available types: " + available());
         }
         try {
-            return GuardedOutbound.of(p.name(), t.create(p.options(), context(forType(dialer, p.type()), files, said)));
+            // A copy of its own, so that what the plugin read is what it asked of this one (the host reads others).
+            Map<String, Object> written = p.options().values();
+            OutboundOptions handed = new OutboundOptions(p.name(), p.type(), written);
+            Outbound built = GuardedOutbound.of(p.name(), t.create(handed, context(forType(dialer, p.type()), files,
+                    said)));
+            if (said instanceof EntryWarnings.Entry) {
+                UnreadKeys.warn(handed, written, said); // not again for a relay's hop: the entry was told of already
+            }
+            return built;
         } catch (OptionException e) {
             // The cause says whether it is a mistake or a feature not implemented (see createOrLeaveOut).
             throw new ConfigException(p.originOf(e.key()), e.getMessage(), e);

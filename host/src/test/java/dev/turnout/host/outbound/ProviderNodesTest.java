@@ -191,6 +191,51 @@ class ProviderNodesTest {
     }
 
     /**
+     * Keys an entry's plugin never read (made up, misspelt, or mihomo's keys it does not act on: ip-version, tfo on an
+     * ss or trojan node) are warnings at their line, folded as a plugin's own; never a refusal. Keys the host reads
+     * itself and keys that ask for nothing (false, empty) are not named.
+     */
+    @Test
+    void keysAnEntrysPluginNeverReadAreWarnedAboutAtTheirLine() throws Exception {
+        OutboundType ss = new OutboundType() {
+            public String type() {
+                return "ss";
+            }
+
+            public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
+                options.server();
+                options.string("cipher", null);
+                options.string("password", null);
+                return new GroupKeysTest.Fake(options.name(), "ss", context.dialer(), options.bool("udp", false));
+            }
+        };
+        Config c = GroupKeysTest.parse(String.join("\n",
+                "proxies:",
+                "  - {name: a, type: ss, server: 192.0.2.1, port: 8388, cipher: aes-128-gcm, password: p, udp: true,",
+                "     ip-version: ipv6, foo-bar: 1, tfo: false, smux: {}, interface-name: eth0}",
+                "proxy-providers:",
+                "  sub:",
+                "    type: inline",
+                "    payload:",
+                "      - {name: n1, type: ss, server: 192.0.2.3, port: 8388, cipher: aes-128-gcm, password: p, foo-bar: 1}",
+                "      - {name: n2, type: ss, server: 192.0.2.4, port: 8388, cipher: aes-128-gcm, password: p, foo-bar: 1}",
+                "proxy-groups:",
+                "  - {name: G, type: select, proxies: [a], use: [sub]}",
+                ""));
+        var loaded = ProxyProviders.load(c, null, new ArrayList<>());
+        Outbounds o = new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"),
+                "reject-drop", type("reject-drop"), "ss", ss), null, (Resolver) null).build(c, loaded.providers());
+        assertEquals(List.of("a", "n1", "n2"), ((ProxyGroup) o.get("G")).members(), "warned, never refused");
+        List<String> said = o.warnings().stream().filter(w -> w.contains("is not read by")).toList();
+        assertEquals(3, said.size(), o.warnings().toString());
+        assertTrue(said.get(0).matches("t\\.yaml:3:18: 'a': 'ip-version' is not read by the ss plugin \\(an unknown key,"
+                + " or one it does not act on for this entry\\); ignored"), said.get(0));
+        assertTrue(said.get(1).matches("t\\.yaml:3:\\d+: 'a': 'foo-bar' is not read .*"), said.get(1));
+        assertTrue(said.get(2).matches("t\\.yaml:8:\\d+: 'n1' and 1 more node of proxy provider 'sub': 'foo-bar' is"
+                + " not read .*"), said.get(2));
+    }
+
+    /**
      * What a plugin says of its entries is one line per message and source, where the first entry that drew it is
      * written: a subscription of many nodes that all carry a key with no effect gives one line, not one per node.
      * A node left out counts only in the line that says so.

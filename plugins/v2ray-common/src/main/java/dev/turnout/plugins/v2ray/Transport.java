@@ -45,7 +45,9 @@ public record Transport(TlsOptions tls, WebSocketOptions webSocket, GrpcOptions 
                     + options.type() + " plugin");
         }
         boolean h2 = network.equals("h2");
-        TlsOptions tls = h2 || options.bool("tls", false) ? TlsOptions.from(options, serverName) : null;
+        // 'tls' is read for h2 too (mihomo wants tls: true there), so it is not named as a key nothing read.
+        boolean tlsAsked = options.bool("tls", false);
+        TlsOptions tls = h2 || tlsAsked ? TlsOptions.from(options, serverName) : null;
         if (h2) {
             return new Transport(http2Only(tls), null, null, null, H2Options.from(options), null);
         }
