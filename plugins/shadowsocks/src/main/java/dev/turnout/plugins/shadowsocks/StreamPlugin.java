@@ -14,6 +14,8 @@ sealed interface StreamPlugin permits ObfsOptions, V2rayPluginOptions {
         }
         String plugin = options.string("plugin", "").trim();
         return switch (plugin) {
+            // mihomo compares plugin with the names it knows, so '' (as converters and templates write it) is none.
+            case "" -> null;
             case "obfs", "obfs-local", "simple-obfs" -> ObfsOptions.from(options);
             case "v2ray-plugin" -> V2rayPluginOptions.from(options);
             case "shadow-tls", "restls", "kcptun", "gost-plugin" -> throw new UnsupportedOptionException("plugin",

@@ -127,6 +127,9 @@ class ShadowsocksOptionsTest {
                 java.util.Map.of("mode", "http")));
         assertEquals(new ObfsOptions(false, "bing.com"), http.plugin(), "mihomo's default host");
         assertEquals(null, parse(with()).plugin());
+        assertEquals(null, parse(with("plugin", "", "plugin-opts", java.util.Map.of())).plugin(),
+                "an empty plugin is none, as in mihomo");
+        assertEquals(null, parse(with("plugin", " ")).plugin());
         assertRejects(() -> parse(with("plugin", "obfs")), "plugin-opts",
                 "obfs needs 'mode: http' or 'mode: tls' in plugin-opts, got none");
         assertRejects(() -> parse(with("plugin", "obfs", "plugin-opts",

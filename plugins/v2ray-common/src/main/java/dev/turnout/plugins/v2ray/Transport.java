@@ -40,7 +40,10 @@ public record Transport(TlsOptions tls, WebSocketOptions webSocket, GrpcOptions 
             default -> throw new OptionException("network", "'network' must be tcp, http, ws, grpc or h2, got "
                     + network);
         }
-        if (options.has("reality-opts")) {
+        // As mihomo's RealityOptions.Parse: REALITY only with a public-key; an empty block (converters and templates
+        // write 'reality-opts: {}') is plain TLS.
+        Object publicKey = options.map("reality-opts").get("public-key");
+        if (publicKey != null && !String.valueOf(publicKey).isEmpty()) {
             throw new UnsupportedOptionException("reality-opts", "'reality-opts' (REALITY) is not implemented by the "
                     + options.type() + " plugin");
         }

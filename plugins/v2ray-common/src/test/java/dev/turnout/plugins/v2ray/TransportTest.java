@@ -129,4 +129,15 @@ class TransportTest {
         assertNotImplemented(() -> Transport.from(TestOptions.of("vless", "tls", true, "reality-opts",
                 Map.of("public-key", "k")), "s"), "reality-opts", "REALITY");
     }
+
+    @Test
+    void realityOptsWithoutAPublicKeyIsPlainTlsAsMihomo() throws Exception {
+        for (Map<String, Object> empty : List.<Map<String, Object>>of(Map.of(), Map.of("public-key", ""),
+                Map.of("short-id", "ab"))) {
+            Transport t = Transport.from(TestOptions.of("vless", "tls", true, "servername", "srv.test", "reality-opts",
+                    empty), "s");
+            assertEquals("srv.test", t.tls().serverName(), empty.toString());
+            assertEquals("tcp+tls", t.describe());
+        }
+    }
 }
