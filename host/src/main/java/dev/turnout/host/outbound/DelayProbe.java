@@ -5,6 +5,7 @@ import dev.turnout.api.Dialer;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Network;
 import dev.turnout.host.config.StatusRanges;
+import dev.turnout.host.dial.layer.TlsLayer;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
@@ -37,7 +38,12 @@ import javax.net.ssl.SSLException;
  */
 public final class DelayProbe {
 
-    private static volatile SslContext tls;
+    /**
+     * The PEM file trusted beside the JDK's store for https test URLs: {@code SSL_CERT_FILE}, as for the outbounds' TLS
+     * and as mihomo's test (Go's system roots) reads it. A test names its own CA here.
+     */
+    static volatile String trustFile = System.getenv("SSL_CERT_FILE");
+    private static final java.util.Map<String, SslContext> TLS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private DelayProbe() {
     }
@@ -243,14 +249,16 @@ public final class DelayProbe {
     }
 
     private static SslContext tls() throws SSLException {
-        SslContext c = tls;
+        String file = trustFile == null ? "" : trustFile;
+        SslContext c = TLS.get(file);
         if (c == null) {
-            synchronized (DelayProbe.class) {
-                if (tls == null) {
-                    tls = SslContextBuilder.forClient().build();
-                }
-                c = tls;
+            try {
+                c = SslContextBuilder.forClient().trustManager(TlsLayer.trust(file)).build();
+            } catch (java.security.GeneralSecurityException | IOException e) {
+                throw new SSLException("the trusted certificates cannot be read (SSL_CERT_FILE " + file + "): "
+                        + e.getMessage(), e);
             }
+            TLS.putIfAbsent(file, c);
         }
         return c;
     }

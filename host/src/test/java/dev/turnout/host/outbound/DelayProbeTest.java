@@ -31,6 +31,7 @@ import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The delay test against real loopback servers, dialled by the host's own dialer. */
 class DelayProbeTest {
@@ -190,6 +191,48 @@ class DelayProbeTest {
                 assertInstanceOf(IOException.class, f.cause());
                 assertTrue(f.cause().getMessage().startsWith("malformed HTTP response"), f.cause().getMessage());
             }
+        }
+    }
+
+    @Test
+    void anHttpsUrlIsCheckedAgainstTheCertificatesOfSslCertFileAsTheOutboundsAre(@TempDir java.nio.file.Path dir)
+            throws Exception {
+        // A private CA that SSL_CERT_FILE names: the outbounds' TLS trusts it, and so must the delay test, or every
+        // node fails its health check against a self-hosted https test URL.
+        dev.turnout.api.testing.TestCertificates certs = dev.turnout.api.testing.TestCertificates.issue(dir, "localhost");
+        io.netty.handler.ssl.SslContext server = io.netty.handler.ssl.SslContextBuilder.forServer(
+                certs.certificate().toFile(), certs.privateKey().toFile()).build();
+        io.netty.channel.Channel listening = new io.netty.bootstrap.ServerBootstrap().group(loops)
+                .channelFactory(() -> Transport.newServerChannel(true))
+                .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                    @Override
+                    protected void initChannel(io.netty.channel.Channel ch) {
+                        ch.pipeline().addLast(server.newHandler(ch.alloc()),
+                                new io.netty.channel.ChannelInboundHandlerAdapter() {
+                                    @Override
+                                    public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                                        io.netty.util.ReferenceCountUtil.release(msg);
+                                        ctx.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer(
+                                                "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n",
+                                                StandardCharsets.ISO_8859_1));
+                                    }
+                                });
+                    }
+                }).bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+        open.add(() -> listening.close().sync());
+        String url = "https://localhost:" + ((java.net.InetSocketAddress) listening.localAddress()).getPort() + "/";
+        String before = DelayProbe.trustFile;
+        try {
+            DelayProbe.trustFile = null;
+            Future<Integer> untrusted = DelayProbe.measure(dialer, url, 5000, loops.next());
+            assertTrue(untrusted.await(10, TimeUnit.SECONDS));
+            assertFalse(untrusted.isSuccess(), "a certificate of a CA nothing names was taken");
+            DelayProbe.trustFile = certs.caCertificate().toString();
+            Future<Integer> trusted = DelayProbe.measure(dialer, url, 5000, loops.next());
+            assertTrue(trusted.await(10, TimeUnit.SECONDS));
+            assertTrue(trusted.isSuccess(), () -> String.valueOf(trusted.cause()));
+        } finally {
+            DelayProbe.trustFile = before;
         }
     }
 

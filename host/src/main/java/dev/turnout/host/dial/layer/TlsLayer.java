@@ -84,6 +84,14 @@ public final class TlsLayer {
         }
     }
 
+    /**
+     * The certificates a server's chain is checked against (the JDK's store and {@code extraTrustFile}), for the
+     * host's other TLS clients that must trust what the outbounds trust (the delay test's).
+     */
+    public static X509TrustManager trust(String extraTrustFile) throws GeneralSecurityException, IOException {
+        return TrustAnchors.system(extraTrustFile);
+    }
+
     /** See {@link dev.turnout.api.OutboundContext#tls}. */
     public Future<Channel> start(Channel channel, TlsOptions options) {
         if (!channel.eventLoop().inEventLoop()) {
