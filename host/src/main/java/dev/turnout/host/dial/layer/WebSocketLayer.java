@@ -53,8 +53,13 @@ public final class WebSocketLayer {
         }
         // Netty would add the port when the URI has one; Clash sends the bare host, which servers match on.
         headers.set(HttpHeaderNames.HOST, hostHeader);
+        // The upgrade mihomo's Go client writes: a User-Agent (Go's own unless the node gives one) and no Origin,
+        // which Netty would add; a server or CDN rule that checks them sees the request it sees from mihomo.
+        if (!headers.contains(HttpHeaderNames.USER_AGENT)) {
+            headers.set(HttpHeaderNames.USER_AGENT, "Go-http-client/1.1");
+        }
         WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri,
-                WebSocketVersion.V13, null, false, headers, MAX_FRAME);
+                WebSocketVersion.V13, null, false, headers, MAX_FRAME, true, false, 10_000, false, false);
         // Unnamed (Netty names them uniquely): a chain may put two WebSocket hops in one pipeline.
         channel.pipeline().addLast(new HttpClientCodec());
         channel.pipeline().addLast(new HttpObjectAggregator(8192));

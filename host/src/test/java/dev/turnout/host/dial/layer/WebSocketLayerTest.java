@@ -66,6 +66,21 @@ class WebSocketLayerTest {
     }
 
     @Test
+    void theUpgradeCarriesGosUserAgentAndNoOriginAsMihomosDoes() throws Exception {
+        Future<Channel> ready = upgrade(new WebSocketOptions("/tunnel", Map.of("Host", "front.example")));
+        assertTrue(ready.isSuccess(), () -> "upgrade failed: " + ready.cause());
+        FullHttpRequest seen = server.upgrades.get(server.upgrades.size() - 1);
+        assertEquals("Go-http-client/1.1", seen.headers().get("User-Agent"));
+        assertEquals(null, seen.headers().get("Origin"));
+        ready.getNow().close();
+        Future<Channel> own = upgrade(new WebSocketOptions("/tunnel", Map.of("user-agent", "Mozilla/5.0")));
+        assertTrue(own.isSuccess(), () -> "upgrade failed: " + own.cause());
+        assertEquals("Mozilla/5.0", server.upgrades.get(server.upgrades.size() - 1).headers().get("User-Agent"),
+                "the node's own");
+        own.getNow().close();
+    }
+
+    @Test
     void carriesAMegabyteWhole() throws Exception {
         Future<Channel> ready = upgrade(new WebSocketOptions("/tunnel", Map.of()));
         assertTrue(ready.isSuccess(), () -> "upgrade failed: " + ready.cause());
