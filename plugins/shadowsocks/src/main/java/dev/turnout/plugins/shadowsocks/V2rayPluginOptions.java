@@ -20,9 +20,10 @@ import java.util.Map;
  * @param webSocket      the request's path and extra headers
  * @param skipCertVerify accept any certificate
  * @param mux            one Mux.Cool session inside the WebSocket
+ * @param fingerprint    the SHA-256 the server's certificate must have ({@code fingerprint}), or {@code null}
  */
-record V2rayPluginOptions(boolean tls, String host, WebSocketOptions webSocket, boolean skipCertVerify, boolean mux)
-        implements StreamPlugin {
+record V2rayPluginOptions(boolean tls, String host, WebSocketOptions webSocket, boolean skipCertVerify, boolean mux,
+                          byte[] fingerprint) implements StreamPlugin {
 
     static final String DEFAULT_HOST = "bing.com";
 
@@ -32,10 +33,19 @@ record V2rayPluginOptions(boolean tls, String host, WebSocketOptions webSocket, 
         if (!"websocket".equals(String.valueOf(mode).trim().toLowerCase(Locale.ROOT))) {
             throw new OptionException("plugin-opts", "v2ray-plugin 'mode: " + mode + "' is not supported (websocket is)");
         }
-        for (String key : List.of("v2ray-http-upgrade", "fingerprint")) {
-            Object v = opts.get(key);
-            if (v != null && !Boolean.FALSE.equals(v) && !String.valueOf(v).isBlank()) {
-                throw new UnsupportedOptionException("plugin-opts", "v2ray-plugin '" + key + "' is not implemented");
+        Object upgrade = opts.get("v2ray-http-upgrade");
+        if (upgrade != null && !Boolean.FALSE.equals(upgrade) && !String.valueOf(upgrade).isBlank()) {
+            throw new UnsupportedOptionException("plugin-opts", "v2ray-plugin 'v2ray-http-upgrade' is not implemented");
+        }
+        // The same certificate pin as a node's own 'fingerprint' (mihomo passes it to the plugin's TLS), read alike.
+        byte[] fingerprint = null;
+        Object pin = opts.get("fingerprint");
+        if (pin != null && !String.valueOf(pin).isBlank()) {
+            try {
+                fingerprint = TlsOptions.from(new OutboundOptions(options.name(), options.type(),
+                        Map.of("fingerprint", String.valueOf(pin))), DEFAULT_HOST).fingerprint();
+            } catch (OptionException e) {
+                throw new OptionException("plugin-opts", "v2ray-plugin " + e.getMessage());
             }
         }
         Object host = opts.get("host");
@@ -55,7 +65,7 @@ record V2rayPluginOptions(boolean tls, String host, WebSocketOptions webSocket, 
             throw new OptionException("plugin-opts", "v2ray-plugin 'headers' must be a map of header names to values");
         }
         return new V2rayPluginOptions(flag(opts, "tls", false), h, new WebSocketOptions(p, headers),
-                flag(opts, "skip-cert-verify", false), flag(opts, "mux", true));
+                flag(opts, "skip-cert-verify", false), flag(opts, "mux", true), fingerprint);
     }
 
     private static boolean flag(Map<String, Object> opts, String key, boolean fallback) throws OptionException {
@@ -77,7 +87,7 @@ record V2rayPluginOptions(boolean tls, String host, WebSocketOptions webSocket, 
     TlsOptions tlsOptions() {
         String serverName = webSocket.headers().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase("Host"))
                 .map(Map.Entry::getValue).findFirst().orElse(host);
-        return new TlsOptions(serverName, skipCertVerify, List.of("http/1.1"), null);
+        return new TlsOptions(serverName, skipCertVerify, List.of("http/1.1"), fingerprint);
     }
 
     @Override

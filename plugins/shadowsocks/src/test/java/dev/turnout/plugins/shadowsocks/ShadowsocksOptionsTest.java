@@ -162,6 +162,21 @@ class ShadowsocksOptionsTest {
     }
 
     @Test
+    void v2rayPluginsFingerprintPinsTheCertificateAsANodesOwnDoes() throws Exception {
+        String hex = "48db" + "0".repeat(60);
+        String colons = hex.replaceAll("(..)(?!$)", "$1:").toUpperCase(java.util.Locale.ROOT);
+        for (String written : java.util.List.of(hex, colons)) {
+            V2rayPluginOptions v = (V2rayPluginOptions) parse(with("plugin", "v2ray-plugin", "plugin-opts",
+                    java.util.Map.of("tls", true, "host", "srv.test", "fingerprint", written))).plugin();
+            assertEquals(hex, java.util.HexFormat.of().formatHex(v.tlsOptions().fingerprint()), written);
+        }
+        assertEquals(null, ((V2rayPluginOptions) parse(with("plugin", "v2ray-plugin", "plugin-opts",
+                java.util.Map.of("tls", true, "fingerprint", ""))).plugin()).tlsOptions().fingerprint());
+        assertRejects(() -> parse(with("plugin", "v2ray-plugin", "plugin-opts",
+                java.util.Map.of("tls", true, "fingerprint", "chrome"))), "plugin-opts", "SHA-256");
+    }
+
+    @Test
     void serverMustBeANameOrAnAddress() throws Exception {
         assertRejects(() -> parse(with("server", "a b")), "server", "neither");
         assertTrue(parse(with("server", "[2001:db8::1]")).server().hasAddress());
