@@ -57,6 +57,15 @@ final class EchoServer implements AutoCloseable {
         return s;
     }
 
+    /**
+     * Echoes bytes behind TLS inside TLS, both with {@code context}: a chain's first hop ending its TLS where the second
+     * hop's own begins.
+     */
+    static EchoServer tlsInTls(SslContext context) throws InterruptedException {
+        return new EchoServer(ch -> ch.pipeline().addLast(context.newHandler(ch.alloc()),
+                context.newHandler(ch.alloc()), new Echo()));
+    }
+
     /** Echoes the payload of binary frames on a WebSocket at {@code path}. */
     static EchoServer webSocket(String path) throws InterruptedException {
         EchoServer[] self = new EchoServer[1];

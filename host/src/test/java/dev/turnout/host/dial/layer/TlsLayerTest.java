@@ -87,6 +87,27 @@ class TlsLayerTest {
     }
 
     @Test
+    void tlsInsideTlsOnOneChannelAsAChainOfTwoTlsHopsHasIt() throws Exception {
+        // A trojan node with dialer-proxy a vless+TLS node: the second hop's TLS goes into the first's pipeline. With
+        // one fixed handler name the second was refused: "Duplicate handler name: turnout-tls".
+        SslContext context = SslContextBuilder.forServer(certs.certificate().toFile(), certs.privateKey().toFile())
+                .sslProvider(SslProvider.JDK).build();
+        try (EchoServer nested = EchoServer.tlsInTls(context)) {
+            TlsLayer layer = new TlsLayer(certs.caCertificate().toString());
+            Metadata flow = Metadata.internal(Network.TCP,
+                    Destination.ofAddress(InetAddress.getLoopbackAddress(), nested.port()));
+            Channel ch = new PlainDialer().openStream(flow, loop.get()).sync().getNow();
+            Future<Channel> outer = layer.start(ch, options("proxy.test", false, null));
+            assertTrue(outer.await(15_000) && outer.isSuccess(), () -> "outer handshake: " + outer.cause());
+            Future<Channel> inner = layer.start(outer.getNow(), options("proxy.test", false, null));
+            assertTrue(inner.await(15_000), "the inner handshake neither finished nor failed in 15 s");
+            assertTrue(inner.isSuccess(), () -> "inner handshake: " + inner.cause());
+            assertEquals("hello through two TLS hops", ChannelProbe.exchange(inner.getNow(), "hello through two TLS hops"));
+            inner.getNow().close();
+        }
+    }
+
+    @Test
     void startedFromAnotherThreadItsHandlersGoInTogetherOnTheLoop() throws Exception {
         // Added from this thread one at a time, SslHandler could handshake and pass on what the server says first
         // before the handler that keeps it was in place. The loop is held busy, so nothing it runs can have happened.
