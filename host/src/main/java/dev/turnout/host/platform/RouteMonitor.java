@@ -3,7 +3,8 @@ package dev.turnout.host.platform;
 import java.io.IOException;
 
 /**
- * Change notifications from the kernel's routing table (macOS: a {@code PF_ROUTE} socket), so the default interface
+ * Change notifications from the kernel's routing table (macOS: a {@code PF_ROUTE} socket; Linux: netlink's route
+ * and link groups), so the default interface
  * is re-read when it may have moved instead of on a timer. One thread calls {@link #awaitChange()} in a loop;
  * {@link #close()} may be called from any thread.
  */

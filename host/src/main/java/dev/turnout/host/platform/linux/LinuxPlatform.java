@@ -7,6 +7,7 @@ import dev.turnout.host.platform.Platform;
 import dev.turnout.host.platform.RouteCleanup;
 import dev.turnout.host.platform.RouteRemoval;
 import dev.turnout.host.platform.RoutePlan;
+import dev.turnout.host.platform.RouteMonitor;
 import dev.turnout.host.platform.RouteState;
 import dev.turnout.host.platform.SocketOwners;
 import dev.turnout.host.platform.SystemCommand;
@@ -283,6 +284,11 @@ public final class LinuxPlatform implements Platform {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    @Override
+    public Optional<RouteMonitor> openRouteMonitor() throws IOException {
+        return Optional.of(LinuxRouteMonitor.open());
     }
 
     @Override
