@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -51,8 +52,8 @@ public final class OutboundOptions {
      * out (whoever took the map may have read any key). A host compares it with {@link #keys()} after a plugin built
      * the entry, to warn about keys the plugin never read: misspelt, or of mihomo's that it does not act on.
      */
-    public java.util.Optional<Set<String>> asked() {
-        return handedOut ? java.util.Optional.empty() : java.util.Optional.of(Set.copyOf(asked));
+    public Optional<Set<String>> asked() {
+        return handedOut ? Optional.empty() : Optional.of(Set.copyOf(asked));
     }
 
     private Object get(String key) {

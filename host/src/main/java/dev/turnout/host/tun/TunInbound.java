@@ -247,7 +247,7 @@ public final class TunInbound implements AutoCloseable {
         if (options.autoRoute()) {
             RouteState installed = routes;
             routeCheck = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "turnout-tun-routes");
+                Thread t = new Thread(r, "turnout-route-check");
                 t.setDaemon(true);
                 return t;
             });
