@@ -44,15 +44,20 @@ class PersistentTunIT {
 
     private static Netns namespaceWithPersistentTun() throws Exception {
         Netns ns = Netns.create("tpers");
-        // An uplink for the default route (a veth whose peer stays in the namespace: nothing is sent anywhere).
-        ns.ip(List.of("link", "add", "up0", "type", "veth", "peer", "name", "up1"));
-        ns.ip(List.of("addr", "add", "192.0.2.1/24", "dev", "up0"));
-        ns.ip(List.of("link", "set", "up0", "up"));
-        ns.ip(List.of("link", "set", "up1", "up"));
-        ns.defaultRoute("192.0.2.2");
-        ns.ip(List.of("tuntap", "add", "dev", DEVICE, "mode", "tun"));
-        ns.ip(List.of("link", "set", "dev", DEVICE, "mtu", "1400"));
-        return ns;
+        try {
+            // An uplink for the default route (a veth whose peer stays in the namespace: nothing is sent anywhere).
+            ns.ip(List.of("link", "add", "up0", "type", "veth", "peer", "name", "up1"));
+            ns.ip(List.of("addr", "add", "192.0.2.1/24", "dev", "up0"));
+            ns.ip(List.of("link", "set", "up0", "up"));
+            ns.ip(List.of("link", "set", "up1", "up"));
+            ns.defaultRoute("192.0.2.2");
+            ns.ip(List.of("tuntap", "add", "dev", DEVICE, "mode", "tun"));
+            ns.ip(List.of("link", "set", "dev", DEVICE, "mtu", "1400"));
+            return ns;
+        } catch (Exception | Error e) {
+            ns.close(); // the caller's try-with-resources never gets it
+            throw e;
+        }
     }
 
     private Process start(Netns ns, Path log) throws Exception {
