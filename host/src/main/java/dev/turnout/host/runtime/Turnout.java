@@ -483,10 +483,6 @@ public final class Turnout implements AutoCloseable {
     }
 
     /**
-     * Ends the applications' connections through {@code tun} while it still carries their end's FIN: once the device
-     * is gone they would hear nothing and hang until their own timeouts. Bounded: a second at most.
-     */
-    /**
      * After the default interface changed: a UDP flow's socket stays bound to the interface it was opened on, which may
      * have no route now, and an application that keeps sending (QUIC, WireGuard, a call) never lets it idle out: none
      * of 135 datagrams got through after a Wi-Fi to Ethernet switch. Ended, the flow's next datagram opens a new one,
@@ -494,22 +490,30 @@ public final class Turnout implements AutoCloseable {
      * the interface they were opened on may still carry them.
      */
     private void endUdpFlows(String now) {
-        List<dev.turnout.host.flow.Flow> udp = tunnel.flows().snapshot().stream()
-                .filter(f -> f.metadata().network() == dev.turnout.api.Network.UDP).toList();
-        udp.forEach(f -> tunnel.flows().close(f.id()));
+        List<dev.turnout.host.flow.Flow> udp = closeFlows(f -> f.network() == dev.turnout.api.Network.UDP);
         if (!udp.isEmpty()) {
             log.info("{} UDP {} ended: {} next datagrams leave through {}", udp.size(), udp.size() == 1 ? "flow" : "flows",
                     udp.size() == 1 ? "its" : "their", now == null ? "the next default route's interface" : now);
         }
     }
 
+    /** Closes the flows whose metadata {@code which} accepts; returns them. */
+    private List<dev.turnout.host.flow.Flow> closeFlows(java.util.function.Predicate<dev.turnout.api.Metadata> which) {
+        List<dev.turnout.host.flow.Flow> closing = tunnel.flows().snapshot().stream()
+                .filter(f -> which.test(f.metadata())).toList();
+        closing.forEach(f -> tunnel.flows().close(f.id()));
+        return closing;
+    }
+
+    /**
+     * Ends the applications' connections through {@code tun} while it still carries their end's FIN: once the device
+     * is gone they would hear nothing and hang until their own timeouts. Bounded: a second at most.
+     */
     private void endFlowsThrough(TunInbound tun) {
-        List<dev.turnout.host.flow.Flow> through = tunnel.flows().snapshot().stream()
-                .filter(f -> TunInbound.INBOUND_TYPE.equals(f.metadata().inboundType())).toList();
+        List<dev.turnout.host.flow.Flow> through = closeFlows(f -> TunInbound.INBOUND_TYPE.equals(f.inboundType()));
         if (through.isEmpty()) {
             return;
         }
-        through.forEach(f -> tunnel.flows().close(f.id()));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         try {
             while (through.stream().anyMatch(f -> !f.isClosed()) && System.nanoTime() < deadline) {

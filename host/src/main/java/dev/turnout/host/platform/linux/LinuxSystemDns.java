@@ -108,9 +108,10 @@ final class LinuxSystemDns {
         }
         // Without resolved, resolv.conf changes with every network joined (DHCP), and a host route made now would
         // miss the next network's resolver: a rule for port 53 catches every resolver, now and later.
+        List<String> listed = nameservers();
         List<String> portRuled = new ArrayList<>();
         if (!resolvedRunning()) {
-            List<String> stubs = nameservers().stream().map(LinuxSystemDns::parseNameserver)
+            List<String> stubs = listed.stream().map(LinuxSystemDns::parseNameserver)
                     .filter(ns -> ns != null && (ns.isLoopbackAddress() || ns.isAnyLocalAddress()))
                     .map(LinuxSystemDns::family).toList();
             for (String family : List.of("-4", "-6")) {
@@ -123,7 +124,7 @@ final class LinuxSystemDns {
                 }
             }
         }
-        for (String line : nameservers()) {
+        for (String line : listed) {
             InetAddress ns = parseNameserver(line);
             if (ns == null) {
                 report.add("resolv.conf nameserver '" + line + "' is not an address: left alone");
