@@ -46,11 +46,18 @@ class VmessIT {
     static final int ECHO = 5300;
     static final String UUID_TEXT = UUID.randomUUID().toString();
     /** One destination address per proxy, so rules pick the proxy and the server's answer names it. */
-    static final Map<String, String> VIA = Map.of(
-            "vmess-tcp", "203.0.113.10", "vmess-wstls", "203.0.113.11",
-            "vless-tcp", "203.0.113.12", "vless-wstls", "203.0.113.13",
-            "vmess-grpc", "203.0.113.14", "vless-grpc", "203.0.113.15", "vmess-h2", "203.0.113.16",
-            "vless-http", "203.0.113.17", "vless-http-elsewhere", "203.0.113.18", "vmess-cdn", "203.0.113.19");
+    static final Map<String, String> VIA = Map.ofEntries(
+            Map.entry("vmess-tcp", "203.0.113.10"),
+            Map.entry("vmess-wstls", "203.0.113.11"),
+            Map.entry("vless-tcp", "203.0.113.12"),
+            Map.entry("vless-wstls", "203.0.113.13"),
+            Map.entry("vmess-grpc", "203.0.113.14"),
+            Map.entry("vless-grpc", "203.0.113.15"),
+            Map.entry("vmess-h2", "203.0.113.16"),
+            Map.entry("vless-http", "203.0.113.17"),
+            Map.entry("vless-http-elsewhere", "203.0.113.18"),
+            Map.entry("vmess-cdn", "203.0.113.19"),
+            Map.entry("vmess-ws-over-vless-ws", "203.0.113.20"));
     /** The gRPC servers' service name, as a subscription's grpc-opts gives it. */
     static final String GUN = "turnout.Gun";
 
@@ -92,7 +99,7 @@ class VmessIT {
                 new V2rayServer.Inbound("vless", UUID_TEXT, "ws", "/vl", certificates, 10444),
                 new V2rayServer.Inbound("vmess", UUID_TEXT, "http", "/vh2", certificates, 10447),
                 new V2rayServer.Inbound("vless", UUID_TEXT, V2rayServer.TCP_HTTP, "/vhttp", null, 10448)),
-                access, dir.resolve("v2ray-error.log"), List.of("203.0.113.0/24"), List.of("web.test")));
+                access, dir.resolve("v2ray-error.log"), List.of("203.0.113.0/24", V2RAY + "/32"), List.of("web.test")));
         server.spawn(dir.resolve("v2ray.out"), V2rayServer.BINARY.toString(), "-config", v2rayConfig.toString());
         server.spawn(dir.resolve("gun-vmess.log"), Daemons.peer("gun", V2RAY, "10445", GUN,
                 certificates.certificate().toString(), certificates.privateKey().toString(), V2RAY, "10086"));
@@ -132,6 +139,10 @@ class VmessIT {
                 "  - {name: vmess-cdn, type: vmess, server: " + V2RAY + ", port: 10443, uuid: " + UUID_TEXT
                         + ", alterId: 0, cipher: auto, tls: true, network: ws, alpn: [h2, http/1.1],"
                         + " ws-opts: {path: /vm, headers: {Host: v2ray.test}}}",
+                // A chain of two WebSocket hops (a landing node behind an airport's ws node): the second upgrade goes
+                // into the first's pipeline.
+                "  - {name: vmess-ws-over-vless-ws, type: vmess, server: " + V2RAY + ", port: 10443, uuid: " + UUID_TEXT
+                        + ", alterId: 0, cipher: auto" + tls + ", ws-opts: {path: /vm}, dialer-proxy: vless-wstls}",
                 "  - {name: vmess-grpc, type: vmess, server: " + V2RAY + ", port: 10445, uuid: " + UUID_TEXT
                         + ", alterId: 0, cipher: auto, udp: true" + grpc + "}",
                 "  - {name: vless-grpc, type: vless, server: " + V2RAY + ", port: 10446, uuid: " + UUID_TEXT
@@ -152,6 +163,7 @@ class VmessIT {
                 "  - IP-CIDR," + VIA.get("vless-tcp") + "/32,vless-tcp",
                 "  - IP-CIDR," + VIA.get("vless-wstls") + "/32,vless-wstls",
                 "  - IP-CIDR," + VIA.get("vmess-cdn") + "/32,vmess-cdn",
+                "  - IP-CIDR," + VIA.get("vmess-ws-over-vless-ws") + "/32,vmess-ws-over-vless-ws",
                 "  - IP-CIDR," + VIA.get("vmess-grpc") + "/32,vmess-grpc",
                 "  - IP-CIDR," + VIA.get("vless-grpc") + "/32,vless-grpc",
                 "  - IP-CIDR," + VIA.get("vmess-h2") + "/32,vmess-h2",
@@ -186,7 +198,7 @@ class VmessIT {
 
     @ParameterizedTest
     @CsvSource({"vmess-tcp", "vmess-wstls", "vless-tcp", "vless-wstls", "vmess-grpc", "vless-grpc", "vmess-h2",
-            "vless-http", "vmess-cdn"})
+            "vless-http", "vmess-cdn", "vmess-ws-over-vless-ws"})
     void curlThroughTheMixedPortReachesTheServerThroughV2ray(String proxy) throws Exception {
         String url = "http://" + VIA.get(proxy) + ":" + HTTP + "/mixed-" + proxy;
         Netns.Result r = client.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "10",

@@ -4,14 +4,17 @@ import dev.turnout.api.WebSocketOptions;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakerFactory;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker13;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -58,12 +61,13 @@ public final class WebSocketLayer {
         if (!headers.contains(HttpHeaderNames.USER_AGENT)) {
             headers.set(HttpHeaderNames.USER_AGENT, "Go-http-client/1.1");
         }
-        WebSocketClientHandshaker handshaker = WebSocketClientHandshakerFactory.newHandshaker(uri,
-                WebSocketVersion.V13, null, false, headers, MAX_FRAME, true, false, 10_000, false, false);
-        // Unnamed (Netty names them uniquely): a chain may put two WebSocket hops in one pipeline.
-        channel.pipeline().addLast(new HttpClientCodec());
-        channel.pipeline().addLast(new HttpObjectAggregator(8192));
-        channel.pipeline().addLast(new Upgrade(handshaker, promise, hostHeader));
+        Handshake handshake = new Handshake(uri, headers);
+        HttpClientCodec codec = new HttpClientCodec();
+        HttpObjectAggregator aggregator = new HttpObjectAggregator(8192);
+        // Unnamed (Netty names them uniquely), and found again by reference, never by name or class: a chain may put
+        // two WebSocket hops in one pipeline, where Netty's handshaker would add a second "ws-encoder" and take the
+        // first hop's HTTP codec for the second's.
+        channel.pipeline().addLast(codec, aggregator, new Upgrade(handshake, codec, aggregator, promise, hostHeader));
         ScheduledFuture<?> timeout = channel.eventLoop().schedule(() -> {
             if (promise.tryFailure(new IOException("WebSocket upgrade at " + hostHeader + options.path()
                     + " got no answer in " + HANDSHAKE_TIMEOUT_MILLIS + " ms"))) {
@@ -71,7 +75,7 @@ public final class WebSocketLayer {
             }
         }, HANDSHAKE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         promise.addListener(f -> timeout.cancel(false));
-        handshaker.handshake(channel).addListener(f -> {
+        channel.writeAndFlush(handshake.request()).addListener(f -> {
             if (!f.isSuccess() && promise.tryFailure(f.cause())) {
                 channel.close();
             }
@@ -90,15 +94,55 @@ public final class WebSocketLayer {
         return host;
     }
 
-    /** Waits for the server's 101, then swaps itself for the frame adapter. */
+    /**
+     * Netty's RFC 6455 client handshake, used for the request it writes and the answer it checks only: its own
+     * {@code handshake} and {@code finishHandshake} change the pipeline by fixed names and by class.
+     */
+    private static final class Handshake extends WebSocketClientHandshaker13 {
+
+        private final boolean originAsked;
+
+        Handshake(URI uri, HttpHeaders headers) {
+            super(uri, WebSocketVersion.V13, null, false, headers, MAX_FRAME, true, false, HANDSHAKE_TIMEOUT_MILLIS);
+            this.originAsked = headers.contains(HttpHeaderNames.ORIGIN);
+        }
+
+        FullHttpRequest request() {
+            FullHttpRequest request = newHandshakeRequest();
+            // mihomo's Go client sends none; Netty adds one unless the node gives its own.
+            if (!originAsked) {
+                request.headers().remove(HttpHeaderNames.ORIGIN);
+            }
+            return request;
+        }
+
+        void check(FullHttpResponse response) {
+            verify(response);
+        }
+
+        WebSocketFrameEncoder frameEncoder() {
+            return newWebSocketEncoder();
+        }
+
+        WebSocketFrameDecoder frameDecoder() {
+            return newWebsocketDecoder();
+        }
+    }
+
+    /** Waits for the server's 101, then puts the frame codec where the HTTP codec was and the frame adapter last. */
     private static final class Upgrade extends ChannelInboundHandlerAdapter {
 
-        private final WebSocketClientHandshaker handshaker;
+        private final Handshake handshake;
+        private final HttpClientCodec codec;
+        private final HttpObjectAggregator aggregator;
         private final Promise<Channel> promise;
         private final String host;
 
-        Upgrade(WebSocketClientHandshaker handshaker, Promise<Channel> promise, String host) {
-            this.handshaker = handshaker;
+        Upgrade(Handshake handshake, HttpClientCodec codec, HttpObjectAggregator aggregator, Promise<Channel> promise,
+                String host) {
+            this.handshake = handshake;
+            this.codec = codec;
+            this.aggregator = aggregator;
             this.promise = promise;
             this.host = host;
         }
@@ -111,14 +155,27 @@ public final class WebSocketLayer {
                 return;
             }
             try {
-                handshaker.finishHandshake(ctx.channel(), response);
+                handshake.check(response);
             } catch (RuntimeException e) {
                 fail(ctx, new IOException("WebSocket upgrade at " + host + " refused: " + e.getMessage(), e));
                 return;
             } finally {
                 response.release();
             }
-            ctx.pipeline().replace(this, null, new WebSocketStream());
+            ChannelPipeline pipeline = ctx.pipeline();
+            String at = pipeline.context(codec).name();
+            codec.removeOutboundHandler();
+            pipeline.addAfter(at, null, handshake.frameEncoder());
+            pipeline.addAfter(at, null, handshake.frameDecoder());
+            pipeline.remove(aggregator);
+            pipeline.replace(this, null, new WebSocketStream());
+            // Later, as Netty's handshaker does: the codec is inside its decode loop and passes on, as bytes, whatever
+            // came after the 101 in the same read, which the frame decoder after it takes.
+            ctx.channel().eventLoop().execute(() -> {
+                if (pipeline.context(codec) != null) {
+                    pipeline.remove(codec);
+                }
+            });
             promise.trySuccess(ctx.channel());
         }
 

@@ -106,5 +106,7 @@ class WebSocketLayerTest {
         Future<Channel> ready = upgrade(new WebSocketOptions("/elsewhere", Map.of()));
         assertFalse(ready.isSuccess(), "an upgrade the server refused was taken as a WebSocket");
         assertTrue(ready.cause().getMessage().contains("cdn.example"), ready.cause().getMessage());
+        assertTrue(ready.cause().getMessage().contains("404"), "the server's answer, not a timeout: "
+                + ready.cause().getMessage());
     }
 }
