@@ -35,7 +35,10 @@ class SingleInstanceIT {
         return DIST.resolve("bin/turnout").toString();
     }
 
-    /** A TUN-mode config: mixed port {@code port}, device {@code device}, routes recorded in {@code stateFile}. */
+    /**
+     * A TUN-mode config: mixed port {@code port}, device {@code device}, routes recorded in {@code stateFile}
+     * (null: where Turnout records them by default).
+     */
     private Path config(String name, int port, String device, Path stateFile) throws IOException {
         Path config = dir.resolve(name);
         Files.writeString(config, String.join("\n",
@@ -46,7 +49,7 @@ class SingleInstanceIT {
                 "  stack: system",
                 "  device: " + device,
                 "  auto-route: true",
-                "  state-file: " + stateFile,
+                stateFile == null ? "" : "  state-file: " + stateFile,
                 "rules:",
                 "  - MATCH,DIRECT",
                 ""));
@@ -226,6 +229,50 @@ class SingleInstanceIT {
             assertEquals(3, MixedPortIT.read(log).split("INFO  Turnout reloaded ", -1).length, MixedPortIT.read(log));
             assertTrue(sleeper.isAlive(), "the unrelated process was signalled");
         }
+    }
+
+    @Test
+    void instancesInTwoNamespacesKeepTheirRouteRecordsApartByDefaultSoCleanupInOneLeavesTheOthers() throws Exception {
+        Netns.assumeUsable();
+        assumeTrue(Files.exists(Path.of("/dev/net/tun")), "skipped: no /dev/net/tun");
+        assumeTrue("root".equals(System.getProperty("user.name")), "skipped: the default record is /run/turnout's as root");
+        Path shared = Path.of("/run/turnout/routes.state");
+        boolean sharedBefore = Files.exists(shared);
+        Netns one = null;
+        Netns two = null;
+        try {
+            one = Netns.create("tdefa");
+            two = Netns.create("tdefb");
+            Path stateOne = defaultStateFile(one);
+            Path stateTwo = defaultStateFile(two);
+            Process a = run(one, config("a.yaml", 7890, "tdef0", null), 7890, "tdef0", "a.log");
+            Process b = run(two, config("b.yaml", 7890, "tdef0", null), 7890, "tdef0", "b.log");
+            assertTrue(Files.exists(stateOne) && Files.exists(stateTwo), () -> "each records its routes in a file of"
+                    + " its own namespace: " + stateOne + " " + Files.exists(stateOne) + ", " + stateTwo + " "
+                    + Files.exists(stateTwo));
+            assertEquals(sharedBefore, Files.exists(shared), "the root namespace's default record was touched");
+
+            assertEquals(0, new ProcessBuilder("kill", "-9", Long.toString(a.pid())).start().waitFor());
+            assertTrue(a.waitFor(10, TimeUnit.SECONDS));
+            Netns.Result cleaned = one.run(Duration.ofSeconds(60), turnout(), "cleanup");
+            assertEquals(0, cleaned.exitCode(), cleaned.stdout() + cleaned.stderr());
+            assertTrue(cleaned.stdout().contains("recorded in " + stateOne), cleaned.stdout());
+            assertFalse(Files.exists(stateOne), "the killed one's record is left after cleanup");
+            assertTrue(Files.exists(stateTwo) && b.isAlive(), "cleanup in one namespace took the other's record");
+            Netns.Result nothing = two.run(Duration.ofSeconds(60), turnout(), "cleanup");
+            assertEquals(1, nothing.exitCode(), "cleanup while the other runs: " + nothing.stdout() + nothing.stderr());
+            b.destroy(); // SIGTERM
+            assertTrue(b.waitFor(60, TimeUnit.SECONDS), "still running 60 s after SIGTERM");
+            assertFalse(Files.exists(stateTwo), "the record is left after a clean stop");
+        } finally {
+            Netns.closeAll(one, two);
+        }
+    }
+
+    /** {@code /run/turnout/routes-net-<inode>.state}, with the inode of {@code ns}'s network namespace. */
+    private static Path defaultStateFile(Netns ns) throws IOException, InterruptedException {
+        String link = ns.run(Duration.ofSeconds(5), "readlink", "/proc/self/ns/net").stdout().trim();
+        return Path.of("/run/turnout/routes-net-" + link.replaceAll("\\D", "") + ".state");
     }
 
     @Test

@@ -26,7 +26,7 @@ final class CleanupCommand implements Callable<Integer> {
     ConfigOptions config;
 
     @Option(names = "--state-file", paramLabel = "FILE",
-            description = "Route state file (default: the config's tun.state-file, else /run/turnout/routes.state as root).")
+            description = "Route state file (default: the config's tun.state-file, else /run/turnout/routes-net-<inode>.state as root, one per network namespace).")
     Path stateFile;
 
     @Override

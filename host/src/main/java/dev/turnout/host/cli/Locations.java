@@ -1,5 +1,6 @@
 package dev.turnout.host.cli;
 
+import dev.turnout.host.platform.NetworkNamespace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -15,14 +16,17 @@ final class Locations {
         return home != null ? Path.of(home, "plugins") : Path.of("plugins");
     }
 
-    /** {@code /run/turnout.pid} for root, else under the user's runtime folder or the temp folder. */
+    /**
+     * {@code /run/turnout-net-<inode>.pid} for root, else under the user's runtime folder or the temp folder; named
+     * for the network namespace ({@link NetworkNamespace#fileName}), where another instance may run.
+     */
     static Path defaultPidFile() {
         if ("root".equals(System.getProperty("user.name")) && Files.isDirectory(Path.of("/run"))) {
-            return Path.of("/run/turnout.pid");
+            return Path.of("/run", NetworkNamespace.fileName("turnout.pid"));
         }
         String runtime = System.getenv("XDG_RUNTIME_DIR");
         if (runtime != null && Files.isDirectory(Path.of(runtime))) {
-            return Path.of(runtime, "turnout.pid");
+            return Path.of(runtime, NetworkNamespace.fileName("turnout.pid"));
         }
         return Path.of(System.getProperty("java.io.tmpdir"), "turnout-" + System.getProperty("user.name") + ".pid");
     }
@@ -50,18 +54,8 @@ final class Locations {
         return home != null && !home.isBlank() ? home : System.getProperty("user.home");
     }
 
-    /**
-     * The identity of the network namespace this process runs in, for the names of its lock files: the inode
-     * of {@code /proc/self/ns/net} ({@code net-4026531840} from the link {@code net:[4026531840]}; each
-     * {@code ip netns} has its own), or {@code host} where there are no namespaces (not Linux).
-     */
+    /** See {@link NetworkNamespace#current()}: the lock files' names carry it. */
     static String networkNamespace() {
-        try {
-            String link = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
-            String inode = link.replaceAll("\\D", "");
-            return inode.isEmpty() ? "host" : "net-" + inode;
-        } catch (java.io.IOException | UnsupportedOperationException e) {
-            return "host";
-        }
+        return NetworkNamespace.current();
     }
 }

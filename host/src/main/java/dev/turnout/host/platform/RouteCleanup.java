@@ -63,17 +63,19 @@ public final class RouteCleanup {
     }
 
     /**
-     * Where the state file goes when the config names none: {@code /run/turnout/routes.state} for root,
-     * {@code $XDG_RUNTIME_DIR/turnout/routes.state} otherwise, else the temp directory.
+     * Where the state file goes when the config names none: {@code /run/turnout/routes-net-<inode>.state} for root
+     * ({@link NetworkNamespace#fileName}), {@code $XDG_RUNTIME_DIR/turnout/} otherwise, else the temp directory.
+     * Named for the network namespace: instances in two namespaces keep their routes apart, and
+     * {@code turnout cleanup} in one never undoes the other's.
      */
     public static Path defaultStateFile() {
         String xdg = System.getenv("XDG_RUNTIME_DIR");
         if ("root".equals(System.getProperty("user.name"))) {
-            return Path.of("/run", "turnout", "routes.state");
+            return Path.of("/run", "turnout", NetworkNamespace.fileName("routes.state"));
         }
         if (xdg != null && !xdg.isBlank()) {
-            return Path.of(xdg, "turnout", "routes.state");
+            return Path.of(xdg, "turnout", NetworkNamespace.fileName("routes.state"));
         }
-        return Path.of(System.getProperty("java.io.tmpdir"), "turnout-routes.state");
+        return Path.of(System.getProperty("java.io.tmpdir"), NetworkNamespace.fileName("turnout-routes.state"));
     }
 }
