@@ -146,8 +146,7 @@ class DesktopIT {
         startTurnout("flap");
         desktop.ip(List.of("link", "set", "dev", DEVICE, "down"));
         desktop.ip(List.of("link", "set", "dev", DEVICE, "up"));
-        assertFalse(desktop.run(Duration.ofSeconds(5), "ip", "route", "show").stdout().contains("0.0.0.0/1 dev " + DEVICE),
-                "the kernel dropped them");
+        // That the kernel dropped them is in the warning: they may be back before an 'ip route' here could look.
         awaitLog("tun " + DEVICE + " lost its routes (set down by another program?): capture resumes", Duration.ofSeconds(10));
         desktop.awaitSplitRoutes(DEVICE, this::log);
         Netns.Result web = curl("http://web.example.test:" + HTTP + "/after-flap");

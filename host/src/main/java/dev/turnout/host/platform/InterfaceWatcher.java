@@ -29,6 +29,7 @@ public final class InterfaceWatcher implements AutoCloseable {
     private final long periodMillis;
     private volatile RouteMonitor monitor;
     private volatile String current;
+    private volatile Runnable onEachChange = () -> { };
 
     /**
      * Detects once now, then on each change the platform's route monitor reports, or every {@code period} where
@@ -73,6 +74,7 @@ public final class InterfaceWatcher implements AutoCloseable {
         try {
             while (m.awaitChange()) {
                 poll();
+                onEachChange.run();
             }
         } catch (IOException | RuntimeException e) {
             log.warn("route monitor failed ({}): the default interface is polled every {} ms from now", e.getMessage(),
@@ -81,6 +83,14 @@ public final class InterfaceWatcher implements AutoCloseable {
             poll(); // what changed while it failed
             startPolling();
         }
+    }
+
+    /**
+     * Also runs {@code task} (on the watcher's thread; it must not block) after each change the route monitor
+     * reports, whether or not the default interface moved; never while polling, where there is no such report.
+     */
+    public void alsoOnEachChange(Runnable task) {
+        onEachChange = Objects.requireNonNull(task);
     }
 
     /** The physical interface now, or null when there is no default route. */

@@ -251,8 +251,21 @@ public final class TunInbound implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            routeCheck.scheduleWithFixedDelay(() -> restoreDroppedRoutes(installed), INTERFACE_POLL.toMillis(),
+            ScheduledExecutorService check = routeCheck;
+            check.scheduleWithFixedDelay(() -> restoreDroppedRoutes(installed), INTERFACE_POLL.toMillis(),
                     INTERFACE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+            InterfaceWatcher w = watcher;
+            if (w != null) {
+                // Where the kernel reports route and link changes, look at once: a TUN set down and up loses its
+                // routes, and until they are back everything leaves around it. The timer stays for the rest.
+                w.alsoOnEachChange(() -> {
+                    try {
+                        check.execute(() -> restoreDroppedRoutes(installed));
+                    } catch (java.util.concurrent.RejectedExecutionException closing) {
+                        // closed: the routes are being removed on purpose
+                    }
+                });
+            }
         }
         log.info("tun {} up: {} {} mtu {}, offload {}, queues {}{}, listeners :{} :{}, auto-route {}, outbound "
                 + "interface {}", device.name(), v4, v6 == null ? "" : v6, options.mtu(), header > 0 ? "on" : "off",
