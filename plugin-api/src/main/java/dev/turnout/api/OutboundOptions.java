@@ -1,5 +1,6 @@
 package dev.turnout.api;
 
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -51,6 +52,8 @@ public final class OutboundOptions {
      * The keys asked for so far through {@link #has} and the typed accessors; empty when {@link #values()} was handed
      * out (whoever took the map may have read any key). A host compares it with {@link #keys()} after a plugin built
      * the entry, to warn about keys the plugin never read: misspelt, or of mihomo's that it does not act on.
+     * A key of a nested map from {@link #map} counts as {@code parent.key} once read from that map, and the map
+     * as {@code parent.*} once iterated or copied (then all of it may have been read).
      */
     public Optional<Set<String>> asked() {
         return handedOut ? Optional.empty() : Optional.of(Set.copyOf(asked));
@@ -168,9 +171,57 @@ public final class OutboundOptions {
         if (value instanceof Map<?, ?> m) {
             Map<String, Object> copy = new LinkedHashMap<>();
             m.forEach((k, v) -> copy.put(String.valueOf(k), v));
-            return Collections.unmodifiableMap(copy);
+            return new AskedMap(key, Collections.unmodifiableMap(copy), asked);
         }
         throw new OptionException(key, "'" + key + "' must be a map");
+    }
+
+    /** A nested map that notes which of its keys were read, as {@code parent.key}, or {@code parent.*} for all. */
+    private static final class AskedMap extends AbstractMap<String, Object> {
+
+        private final String parent;
+        private final Map<String, Object> map;
+        private final Set<String> asked;
+
+        AskedMap(String parent, Map<String, Object> map, Set<String> asked) {
+            this.parent = parent;
+            this.map = map;
+            this.asked = asked;
+        }
+
+        @Override
+        public Object get(Object key) {
+            asked.add(parent + "." + key);
+            return map.get(key);
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            asked.add(parent + "." + key);
+            return map.containsKey(key);
+        }
+
+        @Override
+        public Object getOrDefault(Object key, Object otherwise) {
+            asked.add(parent + "." + key);
+            return map.getOrDefault(key, otherwise);
+        }
+
+        @Override
+        public int size() {
+            return map.size();
+        }
+
+        @Override
+        public boolean isEmpty() {
+            return map.isEmpty();
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            asked.add(parent + ".*");
+            return map.entrySet();
+        }
     }
 
     /**

@@ -33,6 +33,16 @@ final class UnreadKeys {
                 if (!HOST_KEYS.contains(key) && !asked.contains(key) && asksSomething(e.getValue())) {
                     said.accept(key, "'" + key + "' is not read by the " + built.type() + " plugin (an unknown key, or"
                             + " one it does not act on for this entry); ignored");
+                } else if (asked.contains(key) && e.getValue() instanceof Map<?, ?> nested
+                        && !asked.contains(key + ".*")) {
+                    // plugin-opts, ws-opts and the like: a key inside that nothing read is as unknown as one outside
+                    for (Map.Entry<?, ?> n : nested.entrySet()) {
+                        String inner = key + "." + n.getKey();
+                        if (!asked.contains(inner) && asksSomething(n.getValue())) {
+                            said.accept(key, "'" + n.getKey() + "' in '" + key + "' is not read by the " + built.type()
+                                    + " plugin (an unknown key, or one it does not act on for this entry); ignored");
+                        }
+                    }
                 }
             }
         });

@@ -236,6 +236,44 @@ class ProviderNodesTest {
     }
 
     /**
+     * Inside plugin-opts, ws-opts and the like, a key the plugin never read is named too, at its entry's line; a
+     * nested map the plugin went through whole (headers) names none.
+     */
+    @Test
+    void keysInsideANestedMapThePluginNeverReadAreWarnedAboutToo() throws Exception {
+        OutboundType ss = new OutboundType() {
+            public String type() {
+                return "ss";
+            }
+
+            public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
+                options.server();
+                options.string("cipher", null);
+                options.string("password", null);
+                options.string("plugin", null);
+                Map<String, Object> opts = options.map("plugin-opts");
+                opts.get("mode");
+                opts.containsKey("host");
+                new java.util.HashMap<>(options.map("ws-opts")); // taken whole: every key may have been read
+                return new GroupKeysTest.Fake(options.name(), "ss", context.dialer(), false);
+            }
+        };
+        Config c = GroupKeysTest.parse(String.join("\n",
+                "proxies:",
+                "  - {name: a, type: ss, server: 192.0.2.1, port: 8388, cipher: aes-128-gcm, password: p,",
+                "     plugin: v2ray-plugin, plugin-opts: {mode: websocket, host: cdn.example, mux: true, tsl: true,",
+                "     path: ''}, ws-opts: {anything: 1}}",
+                ""));
+        Outbounds o = new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"),
+                "reject-drop", type("reject-drop"), "ss", ss), null, (Resolver) null).build(c, Map.of());
+        List<String> said = o.warnings().stream().filter(w -> w.contains("is not read by")).toList();
+        assertEquals(2, said.size(), o.warnings().toString());
+        assertTrue(said.get(0).matches("t\\.yaml:3:\\d+: 'a': 'mux' in 'plugin-opts' is not read by the ss plugin"
+                + " \\(an unknown key, or one it does not act on for this entry\\); ignored"), said.get(0));
+        assertTrue(said.get(1).matches("t\\.yaml:3:\\d+: 'a': 'tsl' in 'plugin-opts' is not read .*"), said.get(1));
+    }
+
+    /**
      * What a plugin says of its entries is one line per message and source, where the first entry that drew it is
      * written: a subscription of many nodes that all carry a key with no effect gives one line, not one per node.
      * A node left out counts only in the line that says so.
