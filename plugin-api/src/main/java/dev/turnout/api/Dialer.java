@@ -25,11 +25,18 @@ public interface Dialer {
      * The channel is registered on {@code loop} so the relay never crosses threads. The future fails with
      * {@link RejectedException} when the outbound refuses the flow by design, and with another exception
      * when the connection could not be made.
+     *
+     * <p>It is called on {@code loop}, which serves many other flows, and must return at once: wait for
+     * nothing here (no blocking I/O, lock or sleep), complete the future later instead. The host names a call that
+     * kept the loop a second or more, and counts its deadline (30 s) from the call. At the deadline, or when the
+     * application leaves first, the host cancels the returned future: close whatever was opened for it then.
      */
     Future<Channel> openStream(Metadata flow, EventLoop loop);
 
     /**
      * Opens a datagram session for {@code flow}; datagrams may then be sent to any destination.
+     *
+     * <p>Called on {@code loop} and must return at once, as {@link #openStream}; the session's {@code send} too.
      *
      * @param receiver called on {@code loop} for every datagram that comes back
      */

@@ -1,8 +1,10 @@
 package dev.turnout.host.outbound;
 
 import dev.turnout.api.DatagramSession;
+import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.Outbound;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
@@ -33,6 +35,8 @@ final class GuardedOutbound implements Outbound {
      * needs (10 s to connect, 10 s for a TLS or WebSocket handshake); mihomo gives a whole dial 5 s.
      */
     static final long DEADLINE_MILLIS = 30_000;
+    /** A dial that keeps its event loop this long is named: the bundled outbounds return within microseconds. */
+    static final long BLOCKED_WARN_MILLIS = 1_000;
 
     private final Outbound plugin;
     private final String name;
@@ -97,8 +101,60 @@ final class GuardedOutbound implements Outbound {
 
     @Override
     public Future<DatagramSession> openDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver receiver) {
-        return guard(this, loop, DEADLINE_MILLIS, () -> plugin.openDatagram(flow, loop, receiver), s -> null,
-                DatagramSession::close);
+        Future<DatagramSession> guarded = guard(this, loop, DEADLINE_MILLIS,
+                () -> plugin.openDatagram(flow, loop, receiver), s -> null, DatagramSession::close);
+        Promise<DatagramSession> session = loop.newPromise();
+        session.addListener(s -> {
+            if (s.isCancelled()) {
+                guarded.cancel(false);
+            }
+        });
+        guarded.addListener(g -> {
+            if (!g.isSuccess()) {
+                session.tryFailure(g.cause());
+            } else if (!session.trySuccess(new GuardedSession((DatagramSession) g.getNow()))) {
+                ((DatagramSession) g.getNow()).close();
+            }
+        });
+        return session;
+    }
+
+    /**
+     * A plugin's session whose {@code send} may throw: the session is closed and that is said once, where each
+     * datagram drew a warning from the end of the inbound's pipeline and the session went on.
+     */
+    private final class GuardedSession implements DatagramSession {
+
+        private final DatagramSession inner;
+
+        GuardedSession(DatagramSession inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void send(Destination destination, ByteBuf payload) {
+            try {
+                inner.send(destination, payload);
+            } catch (RuntimeException | LinkageError | StackOverflowError e) {
+                LOG.warn("outbound '{}' (type {}) threw {} sending a datagram; its session is closed", name, type,
+                        e.toString());
+                close();
+            }
+        }
+
+        @Override
+        public boolean isOpen() {
+            return inner.isOpen();
+        }
+
+        @Override
+        public void close() {
+            try {
+                inner.close();
+            } catch (RuntimeException | LinkageError | StackOverflowError e) {
+                LOG.warn("outbound '{}' (type {}) threw {} closing a UDP session", name, type, e.toString());
+            }
+        }
     }
 
     @Override
@@ -122,12 +178,23 @@ final class GuardedOutbound implements Outbound {
     static <T> Future<T> guard(Outbound out, EventLoop loop, long deadlineMillis, Supplier<Future<T>> open,
                                Function<T, String> wrong, Consumer<T> discard) {
         Future<T> inner;
+        long start = System.nanoTime();
         try {
             inner = open.get();
-        } catch (RuntimeException e) {
-            return loop.newFailedFuture(e);
-        } catch (LinkageError | StackOverflowError e) {
+        } catch (RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError) {
+                // Out of memory or the like: the flow still ends (thrown on, it stayed in the table for good), and
+                // this is said once more, louder than the flow's own line.
+                LOG.error("outbound '{}' (type {}) threw {}", out.name(), out.type(), e.toString());
+            }
             return loop.newFailedFuture(new Fault(out, "threw " + e, e));
+        }
+        long blocked = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        if (blocked >= BLOCKED_WARN_MILLIS) {
+            // Every other flow on this event loop waited as long: a plugin's bug that would otherwise show only as
+            // stalls elsewhere.
+            LOG.warn("outbound '{}' (type {}) held the event loop for {} ms in its dial; the flows on that loop waited"
+                    + " as long (a plugin must not block: see Outbound.openStream)", out.name(), out.type(), blocked);
         }
         if (inner == null) {
             return loop.newFailedFuture(new Fault(out, "returned no future", null));
@@ -136,12 +203,17 @@ final class GuardedOutbound implements Outbound {
             return inner; // refused or failed at once (REJECT, a dead group): nothing to watch
         }
         Promise<T> dialled = loop.newPromise();
-        ScheduledFuture<?> late = loop.schedule(() -> {
+        Runnable expire = () -> {
             if (dialled.tryFailure(new ConnectTimeoutException("outbound '" + out.name() + "' did not connect within "
                     + deadlineMillis / 1000 + " s"))) {
                 inner.cancel(false);
             }
-        }, deadlineMillis, TimeUnit.MILLISECONDS);
+        };
+        // From the call, not its return: a dial that blocked past the deadline has missed it, whatever it delivered.
+        if (blocked >= deadlineMillis) {
+            expire.run();
+        }
+        ScheduledFuture<?> late = loop.schedule(expire, Math.max(0, deadlineMillis - blocked), TimeUnit.MILLISECONDS);
         dialled.addListener(d -> {
             late.cancel(false);
             if (d.isCancelled()) {

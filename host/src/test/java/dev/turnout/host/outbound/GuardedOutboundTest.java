@@ -114,11 +114,85 @@ class GuardedOutboundTest {
     }
 
     @Test
-    void anExceptionThrownByThePluginIsTheDialsFailure() {
+    void anExceptionThrownByThePluginFailsTheDialNamingTheOutbound() {
         IllegalArgumentException thrown = new IllegalArgumentException("no way through");
-        assertSame(thrown, failure(dial(faulty((f, l) -> {
+        Throwable e = failure(dial(faulty((f, l) -> {
             throw thrown;
-        }), 30_000)));
+        }), 30_000));
+        assertEquals("outbound 'faulty' (type evil) threw java.lang.IllegalArgumentException: no way through",
+                e.getMessage());
+        assertSame(thrown, e.getCause());
+    }
+
+    @Test
+    void outOfMemoryInThePluginsDialStillEndsTheDial() {
+        Throwable e = failure(dial(faulty((f, l) -> {
+            throw new OutOfMemoryError("pretend");
+        }), 30_000));
+        assertEquals("outbound 'faulty' (type evil) threw java.lang.OutOfMemoryError: pretend", e.getMessage());
+    }
+
+    @Test
+    void aDialThatBlocksItsLoopPastTheDeadlineFailsWhenItReturnsThoughItConnected() {
+        // The deadline counts from the call: had it started at the return, a plugin that slept 40 s in openStream
+        // delivered its connection and the flow went on as if nothing were wrong.
+        Channel c = registeredOn(loop);
+        Future<Channel> d = loop.submit(() -> dial(faulty((f, l) -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+            return l.newSucceededFuture(c);
+        }), 200)).syncUninterruptibly().getNow();
+        Throwable e = failure(d);
+        assertInstanceOf(ConnectTimeoutException.class, e);
+        assertTrue(c.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS), "what it delivered is closed");
+    }
+
+    @Test
+    void aSessionWhoseSendThrowsIsClosedAndTheErrorGoesNoFurther() {
+        java.util.concurrent.atomic.AtomicInteger closed = new java.util.concurrent.atomic.AtomicInteger();
+        DatagramSession throwing = new DatagramSession() {
+            public void send(dev.turnout.api.Destination to, io.netty.buffer.ByteBuf payload) {
+                payload.release();
+                throw new IllegalStateException("send throws");
+            }
+
+            public boolean isOpen() {
+                return closed.get() == 0;
+            }
+
+            public void close() {
+                closed.incrementAndGet();
+            }
+        };
+        Outbound udp = new Outbound() {
+            public String name() {
+                return "faulty";
+            }
+
+            public String type() {
+                return "evil";
+            }
+
+            public boolean supportsUdp() {
+                return true;
+            }
+
+            public Future<Channel> openStream(Metadata flow, EventLoop on) {
+                return null;
+            }
+
+            public Future<DatagramSession> openDatagram(Metadata flow, EventLoop on, DatagramSession.Receiver r) {
+                return on.newSucceededFuture(throwing);
+            }
+        };
+        Future<DatagramSession> opened = GuardedOutbound.of("faulty", udp).openDatagram(null, loop, (from, p) -> { });
+        assertTrue(opened.awaitUninterruptibly(5, TimeUnit.SECONDS) && opened.isSuccess());
+        opened.getNow().send(dev.turnout.api.Destination.ofHost("example.org", 53),
+                io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {1}));
+        assertEquals(1, closed.get(), "the session is closed, not left to throw at every datagram");
     }
 
     @Test
