@@ -441,8 +441,13 @@ public final class OutboundFactory {
             // A copy of its own, so that what the plugin read is what it asked of this one (the host reads others).
             Map<String, Object> written = p.options().values();
             OutboundOptions handed = new OutboundOptions(p.name(), p.type(), written);
-            Outbound built = GuardedOutbound.of(p.name(), t.create(handed, context(forType(dialer, p.type()), files,
-                    said)));
+            Outbound built;
+            // A plugin's create that never returns holds the start or the reload (and every one after it): said,
+            // since nothing else would show it.
+            try (SlowCreate watch = SlowCreate.watch(p.type(), p.name())) {
+                built = GuardedOutbound.of(p.name(), t.create(handed, context(forType(dialer, p.type()), files,
+                        said)));
+            }
             if (said instanceof EntryWarnings.Entry) {
                 UnreadKeys.warn(handed, written, said); // not again for a relay's hop: the entry was told of already
             }
@@ -467,7 +472,10 @@ public final class OutboundFactory {
      * where its plugin's warnings go.
      */
     private OutboundContext context(Dialer dialer, EntryFiles files, BiConsumer<String, String> said) {
-        return new PluginContext(dialer, resolver, tlsLayer, webSocketLayer, Optional.of(files), said);
+        // The key's position says where, not which: a message that does not name its key is given it.
+        BiConsumer<String, String> named = (key, message) -> said.accept(key,
+                key == null || message.contains(key) ? message : "'" + key + "': " + message);
+        return new PluginContext(dialer, resolver, tlsLayer, webSocketLayer, Optional.of(files), named);
     }
 
     /** For an outbound built outside a whole config's build (a relay's hop, a built-in): its warnings are logged. */

@@ -199,6 +199,11 @@ public final class Reloader implements AutoCloseable {
             }
             warned = java.util.Set.copyOf(next.warnings()); // those of the running config: a refused one's are said again
         } catch (ConfigException e) {
+            if (e.getMessage() != null && e.getMessage().contains("unknown outbound type")) {
+                // The usual cause on a reload: a jar dropped into plugins/ while Turnout ran, which check accepts.
+                log.warn("plugins are loaded when Turnout starts: a plugin jar added or changed since takes a restart,"
+                        + " not a reload");
+            }
             throw e;
         } catch (OutOfMemoryError e) {
             throw new ConfigException(new Origin(turnout.config().displayName(), 0, 0), "out of memory while loading it"

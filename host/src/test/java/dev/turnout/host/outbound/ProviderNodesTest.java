@@ -273,6 +273,79 @@ class ProviderNodesTest {
         assertTrue(said.get(1).matches("t\\.yaml:3:\\d+: 'a': 'tsl' in 'plugin-opts' is not read .*"), said.get(1));
     }
 
+    /** A plugin's warning about a key says which, where its message does not: the position alone does not. */
+    @Test
+    void aPluginsWarningAboutAKeyNamesTheKeyWhereItsMessageDoesNot() throws Exception {
+        OutboundType ss = new OutboundType() {
+            public String type() {
+                return "ss";
+            }
+
+            public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
+                options.server();
+                options.string("cipher", null);
+                options.string("password", null);
+                options.string("retries", null);
+                context.warn("retries", "has no effect here");
+                context.warn("cipher", "cipher 'rc4-md5' has no integrity");
+                return new GroupKeysTest.Fake(options.name(), "ss", context.dialer(), false);
+            }
+        };
+        Config c = GroupKeysTest.parse(String.join("\n",
+                "proxies:",
+                "  - {name: a, type: ss, server: 192.0.2.1, port: 8388, cipher: rc4-md5, password: p, retries: 3}",
+                ""));
+        Outbounds o = new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"),
+                "reject-drop", type("reject-drop"), "ss", ss), null, (Resolver) null).build(c, Map.of());
+        assertTrue(o.warnings().stream().anyMatch(w -> w.matches("t\\.yaml:2:\\d+: 'a': 'retries': has no effect here")),
+                o.warnings().toString());
+        assertTrue(o.warnings().stream().anyMatch(w -> w.matches("t\\.yaml:2:\\d+: 'a': cipher 'rc4-md5' has no integrity")),
+                o.warnings().toString());
+    }
+
+    /** A plugin whose create keeps the start or a reload waiting is named while it does, with the entry. */
+    @Test
+    void aCreateThatDoesNotReturnIsSaidWhileItKeepsTheBuildWaiting() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                SlowCreate.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        long every = SlowCreate.everyMillis;
+        SlowCreate.everyMillis = 50;
+        try {
+            OutboundType slow = new OutboundType() {
+                public String type() {
+                    return "slow";
+                }
+
+                public Outbound create(OutboundOptions options, OutboundContext context) {
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (logged.list.isEmpty() && System.nanoTime() < deadline) {
+                        try {
+                            Thread.sleep(10);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            break;
+                        }
+                    }
+                    return new GroupKeysTest.Fake(options.name(), "slow", context.dialer(), false);
+                }
+            };
+            Config c = GroupKeysTest.parse("proxies:\n  - {name: s, type: slow}\n");
+            new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"),
+                    "reject-drop", type("reject-drop"), "slow", slow), null, (Resolver) null).build(c, Map.of());
+            assertTrue(!logged.list.isEmpty(), "nothing said while the plugin kept the build waiting");
+            String line = logged.list.get(0).getFormattedMessage();
+            assertTrue(line.startsWith("the slow plugin has been building 's' for ") && line.contains("has not returned"),
+                    line);
+        } finally {
+            SlowCreate.everyMillis = every;
+            logger.detachAppender(logged);
+        }
+    }
+
     /**
      * What a plugin says of its entries is one line per message and source, where the first entry that drew it is
      * written: a subscription of many nodes that all carry a key with no effect gives one line, not one per node.
