@@ -27,6 +27,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,6 +110,9 @@ public final class DefaultTunnel implements Tunnel {
      * future (a relay with no way through, a plugin's bug) would otherwise leave the flow open in the table, its
      * application waiting, and the exception to a listener's log.
      */
+    /** A UDP session still not open when its flow ended after this long is said, as a failed one is. */
+    private static final long SLOW_SESSION_NANOS = TimeUnit.SECONDS.toNanos(5);
+
     private static <T> Future<T> opened(Supplier<Future<T>> open, EventLoop loop) {
         try {
             return open.get();
@@ -343,12 +347,19 @@ public final class DefaultTunnel implements Tunnel {
                 record.countDownload(payload.readableBytes());
                 toApplication.receive(addresses.toApplication(sender), payload);
             };
+            long asked = System.nanoTime();
             opened(() -> out.openDatagram(dialed, loop, counting), loop).addListener(of -> {
                 if (!of.isSuccess()) {
                     flows.remove(record);
                     // Said once a flow, as for TCP: a failed UDP flow drops what it is sent, it is not routed again.
                     if (!of.isCancelled()) {
                         warnUnlessRejected(decided.source(), of.cause());
+                    } else if (System.nanoTime() - asked >= SLOW_SESSION_NANOS) {
+                        // Given up by the flow's end (its idle time, before the outbound's own deadline): a session
+                        // that never came, which would otherwise leave no trace.
+                        warnUnlessRejected(decided.source(), new IOException("outbound '" + out.name()
+                                + "' had opened no UDP session when the flow ended, "
+                                + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - asked) + " s after it was asked"));
                     }
                     promise.tryFailure(of.cause());
                     return;
