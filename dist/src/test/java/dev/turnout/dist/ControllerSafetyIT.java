@@ -224,6 +224,15 @@ class ControllerSafetyIT {
             assertFalse(r.body().contains(LEAK), r::toString);
             assertEquals("rule", mode(), "nothing changed");
         }
+        // The TUN's route record is written as root and deleted at its stop: named from here, any file could be both.
+        Path victim = Files.writeString(outside.resolve("victim.state"), LEAK + "\n");
+        Api.Response record = api.call("PUT", "/configs", Json.write(Map.of("payload", configText("global").replace(
+                "rules:", "tun: {enable: false, state-file: " + victim + "}\nrules:"))));
+        assertEquals(400, record.status(), record::toString);
+        assertTrue(String.valueOf(record.object().get("message")).contains("tun.state-file: " + victim + " is not the"
+                + " running config's route record"), record::toString);
+        assertEquals(LEAK + "\n", Files.readString(victim));
+        assertEquals("rule", mode());
         Api.Response over = api.call("PUT", "/configs", Json.write(Map.of("payload", configText("global").replace(
                 "rules:", "proxy-providers:\n  p: {type: http, url: 'http://127.0.0.1:9/x', path: ./config.yaml}\n"
                         + "rules:"))));

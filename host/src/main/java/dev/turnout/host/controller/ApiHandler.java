@@ -574,7 +574,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 Config current = t.config();
                 controller.reloader().reloadFrom(() -> GivenConfigs.confined(
                         ConfigLoader.parse(payload, "(controller payload)", null, current.baseDir()),
-                        controller.safePaths(), t.config().file()));
+                        controller.safePaths(), current));
             } else if (checked != null && !controller.reloader().isStartFile(checked)) {
                 // Wrapped in the source, since the running config's later refreshes read it again too.
                 controller.reloader().reloadFrom(() -> {
@@ -587,7 +587,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         throw new ConfigException(e.origin(), "not a valid config; `turnout check -c " + checked
                                 + "` says why");
                     }
-                    return GivenConfigs.confined(read, controller.safePaths(), t.config().file());
+                    return GivenConfigs.confined(read, controller.safePaths(), t.config());
                 });
             } else {
                 // No body, or the file Turnout started with: the user's own, read as SIGHUP reads it. Clash Verge

@@ -5,6 +5,8 @@ import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.config.ProxyProviderEntry;
 import dev.turnout.host.files.SafePaths;
+import dev.turnout.host.platform.RouteCleanup;
+import dev.turnout.host.runtime.Turnout;
 import dev.turnout.rules.Origin;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,12 +28,13 @@ final class GivenConfigs {
 
     /**
      * {@code c} when every path it names is allowed; else every one that is not, at its line. {@code running}: the
-     * config file Turnout runs now, if any, which no http provider's download may replace, nor {@code c}'s own.
+     * config Turnout runs now, whose file no http provider's download may replace, nor {@code c}'s own, and whose
+     * route record {@code c}'s TUN must keep.
      */
-    static Config confined(Config c, SafePaths safe, Path running) throws ConfigException {
+    static Config confined(Config c, SafePaths safe, Config running) throws ConfigException {
         List<ConfigException> refused = new ArrayList<>();
         List<Path> configs = new ArrayList<>();
-        for (Path f : new Path[] {running, c.file()}) {
+        for (Path f : new Path[] {running.file(), c.file()}) {
             if (f != null) {
                 configs.add(f.toAbsolutePath().normalize());
             }
@@ -59,6 +62,16 @@ final class GivenConfigs {
         if (unix != null && !unix.isBlank()) {
             place(ControllerSocket.resolve(c.baseDir(), unix), c.originOf("external-controller-unix"),
                     "external-controller-unix", safe, refused);
+        }
+        // Written by root and deleted at its stop: named from here, any file on the machine could be made a record
+        // and then removed. The running config's own record, or the default one, and no other.
+        if (c.tun() != null) {
+            Path record = Turnout.routeStateFile(c);
+            if (!record.equals(Turnout.routeStateFile(running)) && !record.equals(RouteCleanup.defaultStateFile())) {
+                refused.add(new ConfigException(c.tun().originOf("state-file"), "tun.state-file: " + record
+                        + " is not the running config's route record; a config given to the controller keeps that"
+                        + " one or the default"));
+            }
         }
         if (!refused.isEmpty()) {
             throw ConfigException.of(refused);

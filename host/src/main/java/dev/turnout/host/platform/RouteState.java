@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -32,6 +34,10 @@ import java.util.Objects;
  * @param file where this state is saved, or null when it is not
  */
 public record RouteState(String platform, String device, List<String> routes, List<String> dns, Path file) {
+
+    /** The first line of every record: what tells one of Turnout's from any other file. */
+    static final String HEADER = "# routes and DNS settings changed by Turnout; undo with 'turnout cleanup'";
+
 
     public RouteState {
         Objects.requireNonNull(platform, "platform");
@@ -81,7 +87,7 @@ public record RouteState(String platform, String device, List<String> routes, Li
         if (file == null) {
             return;
         }
-        StringBuilder sb = new StringBuilder("# routes and DNS settings changed by Turnout; undo with 'turnout cleanup'\n");
+        StringBuilder sb = new StringBuilder(HEADER + "\n");
         sb.append("platform=").append(platform).append('\n');
         sb.append("device=").append(device).append('\n');
         for (String r : routes) {
@@ -100,18 +106,49 @@ public record RouteState(String platform, String device, List<String> routes, Li
         if (dir != null) {
             Files.createDirectories(dir);
         }
+        refuseForeign(file);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
-            Files.writeString(tmp, sb, StandardCharsets.UTF_8);
+            // A link left at the temporary name is removed, not written through: the folder may be another's.
+            Files.deleteIfExists(tmp);
+            Files.writeString(tmp, sb, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
             try {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            Files.deleteIfExists(tmp);
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
             // A full disk said only "No space left on device", and the user could not tell which file.
             throw new IOException("cannot write the routes' state file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses to replace {@code file} unless it is a record of Turnout's own (or absent): written as root and deleted at
+     * the stop, a {@code state-file} that named another file (a typo, {@code /etc/resolv.conf}) would have been
+     * replaced and then removed.
+     */
+    private static void refuseForeign(Path file) throws IOException {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        boolean ours = false;
+        if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            try (java.io.BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                ours = HEADER.equals(r.readLine());
+            } catch (java.nio.charset.CharacterCodingException e) {
+                ours = false;
+            }
+        }
+        if (!ours) {
+            throw new IOException(file + " exists and is not a route record of Turnout's: refusing to replace it"
+                    + " (tun.state-file names it; name another file, or remove this one if it is a leftover)");
         }
     }
 
@@ -128,7 +165,8 @@ public record RouteState(String platform, String device, List<String> routes, Li
             }
             int eq = l.indexOf('=');
             if (eq < 0) {
-                throw new IOException(file + ": not key=value: " + l);
+                // Not quoted: whatever file this is, its content stays out of the message.
+                throw new IOException(file + ": not a route record of Turnout's (a line is not key=value)");
             }
             String key = l.substring(0, eq);
             String value = l.substring(eq + 1);

@@ -29,16 +29,49 @@ class RouteStateTest {
         assertEquals(List.of("-6 ::/1 dev turnout0"), loaded.withoutRoute("-4 0.0.0.0/1 dev turnout0").routes());
     }
 
-    /** A full disk ({@code /dev/full} where the file is written) is said with the file's name, not alone. */
+    /** A write that fails is said with the record's name, not alone ("No space left on device" was all a full disk said). */
     @Test
-    void aFileTheDiskRefusesIsNamedInTheError(@TempDir Path dir) throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/full")), "no /dev/full here");
+    void aFileThatCannotBeWrittenIsNamedInTheError(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("routes.state");
-        Files.createSymbolicLink(dir.resolve("routes.state.tmp"), Path.of("/dev/full"));
+        Files.createDirectories(dir.resolve("routes.state.tmp/in-the-way"));
         IOException e = assertThrows(IOException.class,
                 () -> new RouteState("linux", "turnout0", List.of(), file).withRoute("-4 0.0.0.0/1 dev turnout0").save());
-        assertEquals("cannot write the routes' state file " + file + ": No space left on device", e.getMessage());
-        assertFalse(Files.exists(dir.resolve("routes.state.tmp"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertTrue(e.getMessage().startsWith("cannot write the routes' state file " + file + ": "), e.getMessage());
+    }
+
+    /** A link at the temporary name is replaced, never written through: the record's folder may be another user's. */
+    @Test
+    void aLinkAtTheTemporaryNameIsNotWrittenThrough(@TempDir Path dir) throws IOException {
+        Path victim = Files.writeString(dir.resolve("victim"), "precious\n");
+        Path file = dir.resolve("routes.state");
+        Files.createSymbolicLink(dir.resolve("routes.state.tmp"), victim);
+        new RouteState("linux", "turnout0", List.of(), file).withRoute("-4 0.0.0.0/1 dev turnout0").save();
+        assertEquals("precious\n", Files.readString(victim));
+        assertEquals(List.of("-4 0.0.0.0/1 dev turnout0"), RouteState.load(file).routes());
+    }
+
+    /**
+     * A state-file naming a file that is not a record (a typo, /etc/resolv.conf, or a link placed there) is refused,
+     * not replaced: the record is written as root and deleted at the stop. The refusal quotes nothing of the file.
+     */
+    @Test
+    void aFileThatIsNotATurnoutRecordIsNeitherReplacedNorQuoted(@TempDir Path dir) throws IOException {
+        Path foreign = Files.writeString(dir.resolve("shadow"), "root:$6$secret:19000:0:99999:7:::\n");
+        RouteState s = new RouteState("linux", "turnout0", List.of(), foreign).withRoute("-4 0.0.0.0/1 dev turnout0");
+        IOException e = assertThrows(IOException.class, s::save);
+        assertTrue(e.getMessage().contains("is not a route record of Turnout's"), e.getMessage());
+        assertEquals("root:$6$secret:19000:0:99999:7:::\n", Files.readString(foreign));
+        IOException loading = assertThrows(IOException.class, () -> RouteState.load(foreign));
+        assertFalse(loading.getMessage().contains("secret"), loading.getMessage());
+
+        Path link = Files.createSymbolicLink(dir.resolve("routes.state"), foreign);
+        assertThrows(IOException.class, () -> new RouteState("linux", "turnout0", List.of(), link).save());
+        assertTrue(Files.isSymbolicLink(link), "the link stays as it was");
+
+        Path own = dir.resolve("own.state");
+        new RouteState("linux", "turnout0", List.of(), own).save();
+        new RouteState("linux", "turnout0", List.of(), own).withRoute("-4 0.0.0.0/1 dev turnout0").save();
+        assertEquals(1, RouteState.load(own).routes().size(), "a record of Turnout's own is replaced as before");
     }
 
     @Test
