@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -41,8 +42,19 @@ public final class HeldFile implements AutoCloseable {
      */
     public static Optional<HeldFile> tryHold(Path file) throws IOException {
         for (int attempt = 1; ; attempt++) {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            FileChannel channel;
+            try {
+                // Never through a link: the folder may be writable by another user (a service's, the config's), who
+                // could point the name at any file for a root Turnout to write its holder into.
+                channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException e) {
+                if (Files.isSymbolicLink(file)) {
+                    throw new IOException(file + " is a symbolic link: Turnout writes its lock files only as files of"
+                            + " their own; remove the link (who made it?)", e);
+                }
+                throw e;
+            }
             Object opened = fileKey(file);
             if (!tryLock(channel)) {
                 channel.close();
@@ -61,7 +73,7 @@ public final class HeldFile implements AutoCloseable {
     /** The file's identity (device and inode), or {@code null} when there is no file by that name. */
     private static Object fileKey(Path file) throws IOException {
         try {
-            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+            return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
         } catch (NoSuchFileException e) {
             return null;
         }
