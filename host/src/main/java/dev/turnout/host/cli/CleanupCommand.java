@@ -5,6 +5,7 @@ import dev.turnout.host.platform.RouteCleanup;
 import dev.turnout.host.platform.RouteRemoval;
 import dev.turnout.host.runtime.Turnout;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -46,6 +47,14 @@ final class CleanupCommand implements Callable<Integer> {
                 System.err.println("turnout: not cleaning " + file + ": a TUN-mode Turnout is running in this network namespace ("
                         + running.get() + ") and its routes are its own; stop it, and it removes them itself");
                 return 1;
+            }
+            if (!Files.exists(file) && file.equals(RouteCleanup.defaultStateFile())) {
+                Path earlier = RouteCleanup.earlierDefaultStateFile();
+                if (Files.exists(earlier)) {
+                    System.out.println("no record at " + file + "; cleaning the one an earlier Turnout kept at "
+                            + earlier);
+                    file = earlier;
+                }
             }
             Optional<RouteRemoval> done = RouteCleanup.cleanup(file);
             if (done.isEmpty()) {

@@ -17,7 +17,7 @@ final class Locations {
     }
 
     /**
-     * {@code /run/turnout-net-<inode>.pid} for root, else under the user's runtime folder or the temp folder; named
+     * {@code /run/turnout-net-<inode>.pid} for root, else under the user's runtime folder or {@code ~/.turnout}; named
      * for the network namespace ({@link NetworkNamespace#fileName}), where another instance may run.
      */
     static Path defaultPidFile() {
@@ -28,7 +28,9 @@ final class Locations {
         if (runtime != null && Files.isDirectory(Path.of(runtime))) {
             return Path.of(runtime, NetworkNamespace.fileName("turnout.pid"));
         }
-        return Path.of(System.getProperty("java.io.tmpdir"), "turnout-" + System.getProperty("user.name") + ".pid");
+        // The user's own folder, as for the locks: a fixed name in the shared temp folder could be taken, or be a
+        // link to one of the user's files, by another user first.
+        return Path.of(home(), ".turnout", NetworkNamespace.fileName("turnout.pid"));
     }
 
     /**

@@ -262,7 +262,16 @@ final class RunCommand implements Callable<Integer> {
     private static void writePid(Path pid) {
         try {
             Files.createDirectories(pid.toAbsolutePath().getParent());
-            Files.writeString(pid, ProcessHandle.current().pid() + "\n");
+            // Made anew, never written through a link another user may have left at the name (a shared folder).
+            if (Files.isSymbolicLink(pid)) {
+                Files.delete(pid);
+            }
+            Path tmp = pid.resolveSibling(pid.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+            Files.deleteIfExists(tmp);
+            Files.writeString(tmp, ProcessHandle.current().pid() + "\n", java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Files.move(tmp, pid, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             log.warn("cannot write pid file {}: {}", pid, FileProblems.why(e, pid));
         }

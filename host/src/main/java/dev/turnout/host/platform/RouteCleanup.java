@@ -69,13 +69,26 @@ public final class RouteCleanup {
      * {@code turnout cleanup} in one never undoes the other's.
      */
     public static Path defaultStateFile() {
+        return defaultStateFile(true);
+    }
+
+    /**
+     * The default record as versions before it was named for the namespace kept it ({@code routes.state}), which
+     * {@code turnout cleanup} still reads: after an upgrade, what a crashed earlier version left would otherwise stay.
+     */
+    public static Path earlierDefaultStateFile() {
+        return defaultStateFile(false);
+    }
+
+    private static Path defaultStateFile(boolean perNamespace) {
+        java.util.function.UnaryOperator<String> named = perNamespace ? NetworkNamespace::fileName : base -> base;
         String xdg = System.getenv("XDG_RUNTIME_DIR");
         if ("root".equals(System.getProperty("user.name"))) {
-            return Path.of("/run", "turnout", NetworkNamespace.fileName("routes.state"));
+            return Path.of("/run", "turnout", named.apply("routes.state"));
         }
         if (xdg != null && !xdg.isBlank()) {
-            return Path.of(xdg, "turnout", NetworkNamespace.fileName("routes.state"));
+            return Path.of(xdg, "turnout", named.apply("routes.state"));
         }
-        return Path.of(System.getProperty("java.io.tmpdir"), NetworkNamespace.fileName("turnout-routes.state"));
+        return Path.of(System.getProperty("java.io.tmpdir"), named.apply("turnout-routes.state"));
     }
 }
