@@ -1135,7 +1135,7 @@ public final class ConfigLoader {
             }
             Path path = path(baseDir, pathText, kv.containsKey("path") ? kv.get("path").getValueNode() : m);
             // Only a download writes to the path; a local set is read where the user keeps it.
-            String refused = type.equals("http") ? outsideSafePaths(path, baseDir) : null;
+            String refused = type.equals("http") ? downloadOutsideSafePaths(path, baseDir) : null;
             if (refused != null) {
                 throw new ConfigException(kv.containsKey("path") ? at(kv.get("path").getValueNode()) : at(m),
                         "rule provider '" + providerName + "': " + refused);
@@ -1226,7 +1226,7 @@ public final class ConfigLoader {
                 path = path(baseDir, pathText, kv.containsKey("path") ? kv.get("path").getValueNode() : m);
                 // Only a download writes to the path; a local file is read where the user keeps it, as a rule
                 // provider's is (mihomo checks an http provider's path alone).
-                String refused = type.equals("http") ? outsideSafePaths(path, baseDir) : null;
+                String refused = type.equals("http") ? downloadOutsideSafePaths(path, baseDir) : null;
                 if (refused != null) {
                     throw new ConfigException(kv.containsKey("path") ? at(kv.get("path").getValueNode()) : at(m),
                             what + ": " + refused);
@@ -1378,6 +1378,49 @@ public final class ConfigLoader {
             }
             return "path " + asked + " is outside the home folder " + roots.get(0) + " and SAFE_PATHS; refused, as in "
                     + "mihomo (SKIP_SAFE_PATH_CHECK=1 allows it)";
+        }
+
+        /**
+         * As {@link #outsideSafePaths}, and a download's copy must not leave those folders through a symbolic link
+         * either (a folder inside the home that links elsewhere): mihomo compares names only, but whoever can write
+         * the home folder (a service's user, the desktop user under sudo) could otherwise send root's write anywhere.
+         */
+        private static String downloadOutsideSafePaths(Path path, Path baseDir) {
+            String refused = outsideSafePaths(path, baseDir);
+            if (refused != null || "1".equals(System.getenv("SKIP_SAFE_PATH_CHECK"))) {
+                return refused;
+            }
+            Path asked = path.toAbsolutePath().normalize();
+            Path existing = asked;
+            while (existing != null && !Files.exists(existing, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                existing = existing.getParent();
+            }
+            List<Path> roots = new ArrayList<>(List.of(baseDir.toAbsolutePath().normalize()));
+            String safe = System.getenv("SAFE_PATHS");
+            if (safe != null) {
+                for (String s : safe.split(java.io.File.pathSeparator)) {
+                    if (!s.isBlank() && Path.of(s.trim()).isAbsolute()) {
+                        roots.add(Path.of(s.trim()).normalize());
+                    }
+                }
+            }
+            for (Path root : roots) {
+                if (!asked.startsWith(root)) {
+                    continue;
+                }
+                if (existing == null || !existing.startsWith(root)) {
+                    return null; // nothing of it exists inside the folder yet: no link to lead elsewhere
+                }
+                try {
+                    if (existing.toRealPath().startsWith(root.toRealPath())) {
+                        return null;
+                    }
+                } catch (java.io.IOException e) {
+                    // a dangling link or an unreadable folder on the way: not a place for root's write
+                }
+            }
+            return "path " + asked + " leads outside the home folder " + roots.get(0) + " and SAFE_PATHS through a"
+                    + " symbolic link; refused (SKIP_SAFE_PATH_CHECK=1 allows it)";
         }
 
         /** Each provider a group {@code use:}s must exist, as in mihomo. */
