@@ -72,6 +72,32 @@ class MatchIT {
         }
     }
 
+    /**
+     * A name in the system's hosts file has its address before the first rule, as in a run (and in mihomo, whose
+     * tunnel asks its hosts, the system's included, first): no-resolve IP rules match it.
+     */
+    @Test
+    void aNameInTheSystemsHostsFileHasItsAddressBeforeTheRulesAsInARun() throws Exception {
+        Required.nothingMissing(Netns.unavailableReason());
+        Path config = dir.resolve("sys-hosts.yaml");
+        Files.writeString(config, String.join("\n", "dns:", "  enable: true", "  nameserver: [127.0.0.1:5353]",
+                "rules:", "  - IP-CIDR,198.51.100.0/24,REJECT,no-resolve", "  - MATCH,DIRECT", ""));
+        Path off = dir.resolve("sys-hosts-off.yaml");
+        Files.writeString(off, Files.readString(config).replace("  nameserver:", "  use-system-hosts: false\n  nameserver:"));
+        try (Netns ns = Netns.create("tmatchhosts")) {
+            ns.hosts(Map.of("sys-h.test", "198.51.100.77"));
+            Path in = dir.resolve("names.txt");
+            Files.writeString(in, "sys-h.test 80\n");
+            for (Path c : List.of(config, off)) {
+                Netns.Result r = ns.run(Duration.ofSeconds(120), "bash", "-c", "\"$0\" match -c \"$1\" < \"$2\"",
+                        DIST.resolve("bin/turnout").toString(), c.toString(), in.toString());
+                assertEquals(0, r.exitCode(), r.stderr());
+                assertEquals(c == config ? "sys-h.test 80\tREJECT\tIP-CIDR,198.51.100.0/24"
+                        : "sys-h.test 80\tDIRECT\tMATCH", r.stdout().strip(), r.stderr());
+            }
+        }
+    }
+
     @Test
     void anAddressWrittenAsANameIsMatchedAsTheAddressAndANameRunRefusesIsSaidSo() throws Exception {
         Required.nothingMissing(Netns.unavailableReason());

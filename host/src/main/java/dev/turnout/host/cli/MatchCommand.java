@@ -7,6 +7,7 @@ import dev.turnout.host.dial.SocketBinder;
 import dev.turnout.host.dial.Transport;
 import dev.turnout.host.dns.DnsOptions;
 import dev.turnout.host.dns.DnsService;
+import dev.turnout.host.dns.SystemHosts;
 import dev.turnout.host.dns.UpstreamResolver;
 import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.host.outbound.OutboundFactory;
@@ -76,8 +77,17 @@ final class MatchCommand implements Callable<Integer> {
             System.err.println("turnout: " + e.getMessage());
             return 2;
         }
-        // Clash's order: a name in hosts: has its address before the first rule, so it is never looked up.
-        RuleHosts hosts = RuleHosts.parse(c.hosts());
+        // Clash's order: a name in hosts: (then in the system's hosts file, unless dns.use-system-hosts: false) has
+        // its address before the first rule, so it is never looked up.
+        RuleHosts hosts;
+        try {
+            DnsOptions dns = DnsSettings.from(c);
+            java.nio.file.Path system = (dns != null ? dns : DnsOptions.defaults()).systemHosts();
+            hosts = RuleHosts.parse(c.hosts(), system == null ? null : new SystemHosts(system));
+        } catch (ConfigException e) {
+            System.err.println("turnout: " + e.getMessage());
+            return 2;
+        }
         NameLookups lookups;
         try {
             lookups = NameLookups.asRunWould(c);

@@ -69,7 +69,12 @@ public final class RuleHosts {
      * {@code run} refuses are left out.
      */
     public static RuleHosts parse(Map<String, List<String>> written) {
-        return of(WrittenHosts.read(written, problem -> { }).addresses());
+        return parse(written, null);
+    }
+
+    /** As {@link #parse(Map)}, then the system's hosts file ({@code null}: none), as a run's rules see it. */
+    public static RuleHosts parse(Map<String, List<String>> written, SystemHosts system) {
+        return of(WrittenHosts.read(written, problem -> { }).addresses(), system);
     }
 
     private static InetAddress literal(String text) {
