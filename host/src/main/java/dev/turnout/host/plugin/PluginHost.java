@@ -2,22 +2,30 @@ package dev.turnout.host.plugin;
 
 import dev.turnout.api.OutboundType;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.pf4j.BasePluginLoader;
 import org.pf4j.CompoundPluginLoader;
 import org.pf4j.DefaultPluginClasspath;
+import org.pf4j.DefaultPluginFactory;
 import org.pf4j.DefaultPluginManager;
 import org.pf4j.JarPluginLoader;
+import org.pf4j.Plugin;
 import org.pf4j.PluginClassLoader;
 import org.pf4j.PluginDescriptor;
+import org.pf4j.PluginFactory;
 import org.pf4j.PluginLoader;
+import org.pf4j.PluginRuntimeException;
 import org.pf4j.PluginState;
 import org.pf4j.PluginWrapper;
 import org.slf4j.Logger;
@@ -36,9 +44,34 @@ public final class PluginHost implements AutoCloseable {
     private final List<LoadedPlugin> loaded = new ArrayList<>();
     private final List<PluginFailure> failures = new ArrayList<>();
     private final Map<String, OutboundType> types = new LinkedHashMap<>();
+    /** Why a plugin's Plugin class could not be created, by plugin id (see {@link #createPluginFactory}). */
+    private final Map<String, Throwable> creationFailures = new HashMap<>();
 
     private PluginHost(Path folder) {
         this.manager = new DefaultPluginManager(folder) {
+            @Override
+            protected PluginFactory createPluginFactory() {
+                return new DefaultPluginFactory() {
+                    /**
+                     * As PF4J's, but keeping why a Plugin class could not be created: PF4J logs it and answers null,
+                     * and starting the plugin then fails with a NullPointerException that says nothing of the cause.
+                     */
+                    @Override
+                    protected Plugin createInstance(Class<?> pluginClass, PluginWrapper wrapper) {
+                        try {
+                            try {
+                                return (Plugin) pluginClass.getConstructor(PluginWrapper.class).newInstance(wrapper);
+                            } catch (NoSuchMethodException e) {
+                                return (Plugin) pluginClass.getConstructor().newInstance();
+                            }
+                        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                            creationFailures.put(wrapper.getPluginId(), unwrapped(e));
+                            return null;
+                        }
+                    }
+                };
+            }
+
             @Override
             protected PluginLoader createPluginLoader() {
                 return new CompoundPluginLoader()
@@ -177,7 +210,11 @@ public final class PluginHost implements AutoCloseable {
             if (cause != null) {
                 log.debug("plugin {} did not start", path, cause);
             }
-            failures.add(new PluginFailure(path, wrapper.getPlugin() == null
+            Throwable notCreated = creationFailures.get(id);
+            failures.add(new PluginFailure(path, notCreated != null
+                    ? "its Plugin-Class " + wrapper.getDescriptor().getPluginClass() + " could not be created: "
+                            + oneLine(notCreated.toString())
+                    : wrapper.getPlugin() == null
                     ? "its Plugin-Class " + wrapper.getDescriptor().getPluginClass() + " could not be created"
                             + (cause != null ? " (" + reason(cause) + ")" : "")
                     : cause != null ? reason(cause) : "it did not start (state " + state + ")"));
@@ -186,7 +223,30 @@ public final class PluginHost implements AutoCloseable {
         }
         Map<String, OutboundType> named = new LinkedHashMap<>();
         try {
-            for (OutboundType t : manager.getExtensions(OutboundType.class, id)) {
+            // Not manager.getExtensions: PF4J drops an extension it cannot create, or whose class it cannot load,
+            // with a log line at most, and its type would just be missing.
+            List<Class<? extends OutboundType>> classes = manager.getExtensionClasses(OutboundType.class, id);
+            String unloadable = unloadableExtension(id, classes);
+            if (unloadable != null) {
+                failures.add(new PluginFailure(path, unloadable));
+                unload(id);
+                return null;
+            }
+            for (Class<? extends OutboundType> c : classes) {
+                OutboundType t;
+                try {
+                    t = manager.getExtensionFactory().create(c);
+                } catch (RuntimeException | LinkageError e) {
+                    failures.add(new PluginFailure(path, "its outbound type " + c.getName() + " could not be created: "
+                            + oneLine(unwrapped(e).toString())));
+                    unload(id);
+                    return null;
+                }
+                if (t == null) {
+                    failures.add(new PluginFailure(path, "its outbound type " + c.getName() + " could not be created"));
+                    unload(id);
+                    return null;
+                }
                 String name;
                 try {
                     name = t.type();
@@ -245,6 +305,40 @@ public final class PluginHost implements AutoCloseable {
             }
         }
         return kept;
+    }
+
+    /**
+     * Why one of the plugin's listed extensions (META-INF/extensions.idx) is not among {@code found}, when its
+     * class cannot be loaded (PF4J leaves such a class out, logging it); {@code null} when every one loads.
+     */
+    private String unloadableExtension(String id, List<Class<? extends OutboundType>> found) {
+        Set<String> names = new HashSet<>();
+        found.forEach(c -> names.add(c.getName()));
+        ClassLoader loader = manager.getPluginClassLoader(id);
+        for (String name : manager.getExtensionClassNames(id)) {
+            if (names.contains(name)) {
+                continue;
+            }
+            try {
+                Class.forName(name, false, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                return "its extension class " + name + " cannot be loaded: " + oneLine(e.toString());
+            }
+        }
+        return null;
+    }
+
+    /** What a reflective call or PF4J's factory wrapped: the exception the plugin's own code threw. */
+    private static Throwable unwrapped(Throwable e) {
+        while ((e instanceof InvocationTargetException || e instanceof PluginRuntimeException
+                || e instanceof ExceptionInInitializerError) && e.getCause() != null && e.getCause() != e) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    private static String oneLine(String s) {
+        return s.replaceAll("\\s*\\R\\s*", " ");
     }
 
     private static String others(List<Path> all, Path self) {

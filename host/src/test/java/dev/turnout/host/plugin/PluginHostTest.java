@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -76,6 +79,43 @@ class PluginHostTest {
         assertEquals("3", System.getProperty(StopCountingPlugin.STOPS));
     }
 
+    @Test
+    void aPluginClassWhoseConstructorThrowsIsReportedWithItsOwnException() throws Exception {
+        plugin(dir.resolve("ctor.jar"), "ctor", TestPlugins.ThrowingPlugin.class, Map.of());
+        try (PluginHost host = PluginHost.load(dir)) {
+            // Before: PF4J's follow-up "Cannot invoke "org.pf4j.Plugin.start()" because ... getPlugin() is null".
+            assertEquals(Map.of("ctor.jar", "its Plugin-Class " + TestPlugins.ThrowingPlugin.class.getName()
+                    + " could not be created: java.lang.IllegalStateException: plugin constructor fails on purpose"),
+                    reasons(host));
+        }
+    }
+
+    @Test
+    void anExtensionWhoseConstructorThrowsFailsItsJarNamingTheClassAndTheCause() throws Exception {
+        plugin(dir.resolve("ext.jar"), "ext", TestPlugins.Plain.class, Map.of(), TestPlugins.GoodType.class,
+                TestPlugins.ThrowingType.class);
+        plugin(dir.resolve("fine.jar"), "fine", TestPlugins.Plain.class, Map.of(), TestPlugins.GoodType.class);
+        try (PluginHost host = PluginHost.load(dir)) {
+            // Before: the jar loaded with test-good only, test-throwing gone without a word.
+            assertEquals(Map.of("ext.jar", "its outbound type " + TestPlugins.ThrowingType.class.getName()
+                    + " could not be created: java.lang.IllegalStateException: extension constructor fails on purpose"),
+                    reasons(host));
+            assertEquals(Set.of("test-good"), host.outboundTypes().keySet());
+        }
+    }
+
+    @Test
+    void anExtensionWhoseClassCannotBeLoadedFailsItsJar() throws Exception {
+        plugin(dir.resolve("ext.jar"), "ext", TestPlugins.Plain.class, Map.of(), TestPlugins.GoodType.class);
+        // Listed in extensions.idx, not in the jar: PF4J left it out with a log line.
+        Path listed = dir.resolve("listed.jar");
+        plugin(listed, "listed", TestPlugins.Plain.class, Map.of("extensions.idx", "x.y.Missing"));
+        try (PluginHost host = PluginHost.load(dir)) {
+            assertEquals(Map.of("listed.jar", "its extension class x.y.Missing cannot be loaded: "
+                    + "java.lang.ClassNotFoundException: x.y.Missing"), reasons(host));
+        }
+    }
+
     private static Map<String, String> reasons(PluginHost host) {
         Map<String, String> out = new TreeMap<>();
         for (PluginFailure f : host.failures()) {
@@ -83,6 +123,48 @@ class PluginHostTest {
             out.put(f.path().getFileName().toString(), f.reason());
         }
         return out;
+    }
+
+    /**
+     * A working plugin jar: {@code pluginClass} (a {@link TestPlugins} class), {@code extensions} listed in its
+     * META-INF/extensions.idx, and {@code extra} manifest entries ({@code extensions.idx}: that file's text instead).
+     */
+    static Path plugin(Path path, String id, Class<?> pluginClass, Map<String, String> extra, Class<?>... extensions)
+            throws IOException {
+        Manifest m = new Manifest();
+        Attributes a = m.getMainAttributes();
+        a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        a.putValue("Plugin-Id", id);
+        a.putValue("Plugin-Version", "1.0.0");
+        a.putValue("Plugin-Class", pluginClass.getName());
+        extra.forEach((k, v) -> {
+            if (!k.equals("extensions.idx")) {
+                a.putValue(k, v);
+            }
+        });
+        List<Class<?>> classes = new ArrayList<>(List.of(TestPlugins.class, TestPlugins.Named.class, pluginClass));
+        classes.addAll(List.of(extensions));
+        StringBuilder idx = new StringBuilder();
+        for (Class<?> e : extensions) {
+            idx.append(e.getName()).append('\n');
+        }
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(path), m)) {
+            for (Class<?> c : new java.util.LinkedHashSet<>(classes)) {
+                String entry = c.getName().replace('.', '/') + ".class";
+                out.putNextEntry(new JarEntry(entry));
+                try (var in = c.getClassLoader().getResourceAsStream(entry)) {
+                    out.write(in.readAllBytes());
+                }
+                out.closeEntry();
+            }
+            String text = extra.getOrDefault("extensions.idx", idx.toString());
+            if (!text.isEmpty()) {
+                out.putNextEntry(new JarEntry("META-INF/extensions.idx"));
+                out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.closeEntry();
+            }
+        }
+        return path;
     }
 
     /** A jar with a plugin manifest ({@code id} null: without Plugin-Id) and, unless null, one entry of junk bytes. */
