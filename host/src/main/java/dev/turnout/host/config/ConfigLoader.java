@@ -154,7 +154,8 @@ public final class ConfigLoader {
 
     private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m)?");
 
-    private static final Set<String> GROUP_TYPES = Set.of("select", "url-test", "fallback", "load-balance", "relay");
+    /** The {@code proxy-groups} types, which the host builds itself (no plugin may provide one). */
+    public static final Set<String> GROUP_TYPES = Set.of("select", "url-test", "fallback", "load-balance", "relay");
 
     /** Every group key Turnout reads (mihomo's); others are warned about. */
     private static final Set<String> GROUP_KEYS = Set.of("name", "type", "proxies", "use", "url", "interval",

@@ -1,6 +1,8 @@
 package dev.turnout.host.plugin;
 
 import dev.turnout.api.OutboundType;
+import dev.turnout.host.config.ConfigLoader;
+import dev.turnout.host.dns.DnsOutboundType;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
@@ -125,6 +127,20 @@ public final class PluginHost implements AutoCloseable {
 
     /** What {@link OutboundType#type()} may return: the API asks for lower case; a config's {@code type:} value. */
     private static final java.util.regex.Pattern TYPE_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,31}");
+
+    /**
+     * The {@code type:} values the host builds itself: its {@code dns} outbound, the group types, and the types of
+     * its PASS outbounds. A plugin's type of one of these names would take it over without a word.
+     */
+    static final Set<String> HOST_TYPES;
+
+    static {
+        Set<String> host = new java.util.TreeSet<>(ConfigLoader.GROUP_TYPES);
+        host.add(DnsOutboundType.TYPE);
+        host.add("pass");
+        host.add("pass-rule");
+        HOST_TYPES = Collections.unmodifiableSet(host);
+    }
 
     private void loadAll(Path folder) {
         if (!Files.isDirectory(folder)) {
@@ -259,7 +275,10 @@ public final class PluginHost implements AutoCloseable {
                 String wrong = name == null ? "no name (null)" : !TYPE_NAME.matcher(name).matches()
                         ? "the name '" + name.replaceAll("\\p{Cntrl}", "?") + "' (a type is lower case letters, digits, "
                                 + "'.', '_' and '-', at most 32)"
-                        : named.containsKey(name) ? "the name '" + name + "', which another of its types has too" : null;
+                        : named.containsKey(name) ? "the name '" + name + "', which another of its types has too"
+                        : HOST_TYPES.contains(name) ? "the name '" + name + "', a type Turnout implements itself ("
+                                + String.join(", ", HOST_TYPES) + "); a plugin cannot take it over: rename the type"
+                        : null;
                 if (wrong != null) {
                     failures.add(new PluginFailure(path, "its outbound type " + t.getClass().getName() + " gives "
                             + wrong));

@@ -116,6 +116,22 @@ class PluginHostTest {
         }
     }
 
+    @Test
+    void aTypeTheHostImplementsItselfIsRefusedNamingTheJar() throws Exception {
+        plugin(dir.resolve("dns.jar"), "dns-claim", TestPlugins.Plain.class, Map.of(), TestPlugins.DnsType.class);
+        plugin(dir.resolve("relay.jar"), "relay-claim", TestPlugins.Plain.class, Map.of(), TestPlugins.RelayType.class);
+        try (PluginHost host = PluginHost.load(dir)) {
+            // Before: both loaded, and the plugin, not the host, built every 'type: dns' entry.
+            String own = "a type Turnout implements itself (dns, fallback, load-balance, pass, pass-rule, relay, select,"
+                    + " url-test); a plugin cannot take it over: rename the type";
+            assertEquals(Map.of(
+                    "dns.jar", "its outbound type " + TestPlugins.DnsType.class.getName() + " gives the name 'dns', " + own,
+                    "relay.jar", "its outbound type " + TestPlugins.RelayType.class.getName() + " gives the name 'relay', "
+                            + own), reasons(host));
+            assertEquals(Set.of(), host.outboundTypes().keySet());
+        }
+    }
+
     private static Map<String, String> reasons(PluginHost host) {
         Map<String, String> out = new TreeMap<>();
         for (PluginFailure f : host.failures()) {
