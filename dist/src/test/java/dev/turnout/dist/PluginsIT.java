@@ -55,6 +55,32 @@ class PluginsIT {
         }
     }
 
+    /**
+     * The packaged plugins say which Turnout they need (plugins/pom.xml's plugin.requires, never written to their
+     * manifests before), and the host checks it: a plugin for a newer Turnout is refused in one line.
+     */
+    @Test
+    void thePackagedPluginsRequireThisTurnoutAndANewerOnesPluginIsRefused() throws Exception {
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {
+            for (Path jar : jars) {
+                try (java.util.jar.JarFile f = new java.util.jar.JarFile(jar.toFile())) {
+                    assertEquals(">=0.1.0", f.getManifest().getMainAttributes().getValue("Plugin-Requires"), jar.toString());
+                }
+            }
+        }
+        Path plugins = packagedPlugins();
+        Path newer = plugins.resolve("newer-1.0.0.jar");
+        Path built = ExamplePlugin.build(dir);
+        try (java.nio.file.FileSystem zip = java.nio.file.FileSystems.newFileSystem(Files.copy(built, newer))) {
+            Path mf = zip.getPath("META-INF/MANIFEST.MF");
+            Files.writeString(mf, Files.readString(mf).trim() + "\r\nPlugin-Requires: >=99.0.0\r\n\r\n");
+        }
+        Netns.Result listing = runLauncher("plugins", "--plugins", plugins.toString());
+        assertTrue(listing.stdout().contains("  FAILED " + newer + ": it requires Turnout >=99.0.0 (Plugin-Requires), and"
+                + " this is Turnout 0.1.0: it needs a newer Turnout, or a build of the plugin for this one\n"), listing.stdout());
+        assertTrue(listing.stdout().contains("types: socks5"), "the packaged plugins, >=0.1.0, load:\n" + listing.stdout());
+    }
+
     @Test
     void pluginsAreNotOnTheTestClassPath() {
         assertTrue(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).noneMatch(l -> l.matches(".*turnout-plugin-(direct|socks5|http-connect|reject|shadowsocks|trojan|vmess|vless|ssh)-[0-9].*")),

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.jar.JarFile;
+import org.pf4j.DefaultVersionManager;
 import org.pf4j.ManifestPluginDescriptorFinder;
 import org.pf4j.PluginDescriptor;
 import org.pf4j.PluginDescriptorFinder;
@@ -21,7 +22,7 @@ import org.pf4j.util.StringUtils;
  */
 record PluginCandidate(Path path, String id, String problem) {
 
-    static PluginCandidate inspect(Path path) {
+    static PluginCandidate inspect(Path path, String hostVersion) {
         if (!Files.isDirectory(path)) {
             String problem = jarProblem(path);
             if (problem != null) {
@@ -37,6 +38,18 @@ record PluginCandidate(Path path, String id, String problem) {
         if (StringUtils.isNullOrEmpty(d.getPluginClass())) {
             return new PluginCandidate(path, null, "its manifest names no Plugin-Class");
         }
+        if (!d.getDependencies().isEmpty()) {
+            return new PluginCandidate(path, null, "its manifest names Plugin-Dependencies ("
+                    + String.join(", ", d.getDependencies().stream().map(x -> x.getPluginId() + (x.isOptional() ? "?" : "")
+                            + ("*".equals(x.getPluginVersionSupport()) ? "" : "@" + x.getPluginVersionSupport())).toList())
+                    + "), which Turnout does not support: it loads each plugin on its own, sharing with it only the"
+                    + " host's packages (the plugin API, Netty, PF4J, SLF4J), so a plugin cannot use another's"
+                    + " classes; bundle what it needs in its jar and drop the header");
+        }
+        String requires = requiresProblem(d.getRequires(), hostVersion);
+        if (requires != null) {
+            return new PluginCandidate(path, null, requires);
+        }
         if (!Files.isDirectory(path)) {
             String missing = classProblem(path, d.getPluginClass());
             if (missing != null) {
@@ -44,6 +57,26 @@ record PluginCandidate(Path path, String id, String problem) {
             }
         }
         return new PluginCandidate(path, d.getPluginId(), null);
+    }
+
+    /**
+     * Why a plugin's {@code Plugin-Requires} rules this host out, as PF4J reads it (a bare version means that
+     * version or newer); {@code null} when it allows this host or names no version.
+     */
+    private static String requiresProblem(String requires, String hostVersion) {
+        if (StringUtils.isNullOrEmpty(requires) || requires.trim().equals("*")) {
+            return null;
+        }
+        String range = requires.trim().matches("\\d+\\.\\d+\\.\\d+") ? ">=" + requires.trim() : requires.trim();
+        boolean fits;
+        try {
+            fits = new DefaultVersionManager().checkVersionConstraint(hostVersion, range);
+        } catch (RuntimeException e) {
+            return "its Plugin-Requires '" + requires + "' is not a version range such as >=0.1.0 (" + e.getMessage()
+                    + ")";
+        }
+        return fits ? null : "it requires Turnout " + requires.trim() + " (Plugin-Requires), and this is Turnout "
+                + hostVersion + ": it needs a newer Turnout, or a build of the plugin for this one";
     }
 
     private static String jarProblem(Path path) {

@@ -96,6 +96,7 @@ public final class PluginHost implements AutoCloseable {
                         });
             }
         };
+        manager.setSystemVersion(HOST_VERSION);
     }
 
     /** Loads and starts every plugin in {@code folder}; a missing folder means no plugins. Failures are logged. */
@@ -127,6 +128,17 @@ public final class PluginHost implements AutoCloseable {
 
     /** What {@link OutboundType#type()} may return: the API asks for lower case; a config's {@code type:} value. */
     private static final java.util.regex.Pattern TYPE_NAME = java.util.regex.Pattern.compile("[a-z0-9][a-z0-9._-]{0,31}");
+
+    /**
+     * This host's version as a plugin's {@code Plugin-Requires} is checked against: the jar's, else the project's,
+     * without a pre-release part (0.1.0-SNAPSHOT counts as 0.1.0, which {@code >=0.1.0} would rule out otherwise).
+     */
+    static final String HOST_VERSION;
+
+    static {
+        String v = PluginHost.class.getPackage().getImplementationVersion();
+        HOST_VERSION = (v != null ? v : "0.1.0-SNAPSHOT").replaceFirst("[-+].*$", "");
+    }
 
     /**
      * The {@code type:} values the host builds itself: its {@code dns} outbound, the group types, and the types of
@@ -181,7 +193,7 @@ public final class PluginHost implements AutoCloseable {
     private List<PluginCandidate> withoutDuplicateIds(List<Path> paths) {
         Map<String, List<PluginCandidate>> byId = new LinkedHashMap<>();
         for (Path p : paths) {
-            PluginCandidate c = PluginCandidate.inspect(p);
+            PluginCandidate c = PluginCandidate.inspect(p, HOST_VERSION);
             if (c.problem() != null) {
                 failures.add(new PluginFailure(p, c.problem()));
             } else {

@@ -132,6 +132,45 @@ class PluginHostTest {
         }
     }
 
+    @Test
+    void aPluginRequiringANewerTurnoutIsRefusedAndOneForThisOneLoads() throws Exception {
+        plugin(dir.resolve("newer.jar"), "newer", TestPlugins.Plain.class, Map.of("Plugin-Requires", ">=9.0.0"));
+        plugin(dir.resolve("bare.jar"), "bare", TestPlugins.Plain.class, Map.of("Plugin-Requires", "9.1.0"));
+        plugin(dir.resolve("garbled.jar"), "garbled", TestPlugins.Plain.class, Map.of("Plugin-Requires", "soon!"));
+        plugin(dir.resolve("this.jar"), "this", TestPlugins.Plain.class, Map.of("Plugin-Requires", ">=0.1.0"),
+                TestPlugins.GoodType.class);
+        try (PluginHost host = PluginHost.load(dir)) {
+            Map<String, String> reasons = reasons(host);
+            // Before: all four loaded; PF4J checks Plugin-Requires only when the host gives it its version.
+            assertEquals(Set.of("newer.jar", "bare.jar", "garbled.jar"), reasons.keySet(), reasons.toString());
+            assertEquals("it requires Turnout >=9.0.0 (Plugin-Requires), and this is Turnout " + PluginHost.HOST_VERSION
+                    + ": it needs a newer Turnout, or a build of the plugin for this one", reasons.get("newer.jar"));
+            assertTrue(reasons.get("bare.jar").startsWith("it requires Turnout 9.1.0 (Plugin-Requires)"), reasons.get("bare.jar"));
+            assertTrue(reasons.get("garbled.jar").startsWith("its Plugin-Requires 'soon!' is not a version range"),
+                    reasons.get("garbled.jar"));
+            assertEquals(Set.of("test-good"), host.outboundTypes().keySet());
+        }
+    }
+
+    @Test
+    void pluginDependenciesAreRefusedWhateverTheFileNames() throws Exception {
+        plugin(dir.resolve("base.jar"), "base", TestPlugins.Plain.class, Map.of(), TestPlugins.GoodType.class);
+        // One sorts before the plugin it names, one after: before, the first was "not found", the second loaded.
+        plugin(dir.resolve("a-dependent.jar"), "a-dependent", TestPlugins.Plain.class,
+                Map.of("Plugin-Dependencies", "base"));
+        plugin(dir.resolve("z-dependent.jar"), "z-dependent", TestPlugins.Plain.class,
+                Map.of("Plugin-Dependencies", "base@>=1.0.0"));
+        try (PluginHost host = PluginHost.load(dir)) {
+            Map<String, String> reasons = reasons(host);
+            String why = "), which Turnout does not support: it loads each plugin on its own, sharing with it only the"
+                    + " host's packages (the plugin API, Netty, PF4J, SLF4J), so a plugin cannot use another's classes;"
+                    + " bundle what it needs in its jar and drop the header";
+            assertEquals(Map.of("a-dependent.jar", "its manifest names Plugin-Dependencies (base" + why,
+                    "z-dependent.jar", "its manifest names Plugin-Dependencies (base@>=1.0.0" + why), reasons);
+            assertEquals(List.of("base"), host.plugins().stream().map(LoadedPlugin::id).toList());
+        }
+    }
+
     private static Map<String, String> reasons(PluginHost host) {
         Map<String, String> out = new TreeMap<>();
         for (PluginFailure f : host.failures()) {
