@@ -81,6 +81,27 @@ class PluginsIT {
         assertTrue(listing.stdout().contains("types: socks5"), "the packaged plugins, >=0.1.0, load:\n" + listing.stdout());
     }
 
+    /**
+     * A jar built without PF4J's annotation processor (no META-INF/extensions.idx) loads with no type: said in a
+     * WARNING line naming the likely cause, where it was "types: -" alone; a warning is no failure (exit 0), and the
+     * help says when the exit status is 1.
+     */
+    @Test
+    void aPluginWithoutExtensionIndexIsWarnedAboutAndTheExitStatusIsDocumented() throws Exception {
+        Path plugins = Files.createDirectories(dir.resolve("plugins"));
+        Path unindexed = Files.copy(ExamplePlugin.build(dir), plugins.resolve("unindexed-1.0.0.jar"));
+        try (java.nio.file.FileSystem zip = java.nio.file.FileSystems.newFileSystem(unindexed)) {
+            Files.delete(zip.getPath("META-INF/extensions.idx"));
+        }
+        Netns.Result listing = runLauncher("plugins", "--plugins", plugins.toString());
+        assertEquals(0, listing.exitCode(), listing.stdout() + listing.stderr());
+        assertTrue(listing.stdout().contains("  WARNING " + unindexed + ": it provides no outbound type: it lists no"
+                + " extensions (no META-INF/extensions.idx), which PF4J's annotation processor writes for its @Extension"
+                + " classes; it did not run"), listing.stdout());
+        Netns.Result help = runLauncher("plugins", "--help");
+        assertTrue(help.stdout().contains("1   a plugin failed to load (a FAILED line)"), help.stdout());
+    }
+
     @Test
     void pluginsAreNotOnTheTestClassPath() {
         assertTrue(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).noneMatch(l -> l.matches(".*turnout-plugin-(direct|socks5|http-connect|reject|shadowsocks|trojan|vmess|vless|ssh)-[0-9].*")),
@@ -109,7 +130,7 @@ class PluginsIT {
             assertEquals(plugins.resolve("broken.jar"), host.failures().get(0).path());
         }
         Netns.Result listing = runLauncher("plugins", "--plugins", plugins.toString());
-        assertEquals(0, listing.exitCode(), listing.stderr());
+        assertEquals(1, listing.exitCode(), "a FAILED jar is exit status 1 (it was 0): " + listing.stderr());
         assertTrue(listing.stdout().contains("example-pinned") && listing.stdout().contains("pinned"), listing.stdout());
         assertTrue(listing.stdout().contains("socks5") && listing.stdout().contains("http-connect"), listing.stdout());
         assertTrue(listing.stdout().contains("FAILED " + plugins.resolve("broken.jar")), listing.stdout());
@@ -144,7 +165,7 @@ class PluginsIT {
         }
 
         Netns.Result listing = runLauncher("plugins", "--plugins", plugins.toString());
-        assertEquals(0, listing.exitCode(), listing.stdout() + listing.stderr());
+        assertEquals(1, listing.exitCode(), listing.stdout() + listing.stderr());
         Map<Path, String> expected = new LinkedHashMap<>();
         expected.put(corrupt, "not a jar: the file is damaged or not a zip archive (zip END header not found)");
         expected.put(empty, "the file is empty, not a jar");

@@ -58,6 +58,7 @@ final class CheckCommand implements Callable<Integer> {
         Logging.apply("warning");
         try (PluginHost host = PluginHost.load(plugins.folder(), false)) {
             host.failures().forEach(f -> System.err.println("turnout: plugin " + f.path() + " failed: " + f.reason()));
+            host.warnings().forEach(w -> System.err.println("turnout: plugin " + w.path() + ": " + w.message()));
             RoutingCompiler.Compiled compiled;
             try {
                 // The very check run makes before it starts anything, so check passes what run accepts.

@@ -45,6 +45,7 @@ public final class PluginHost implements AutoCloseable {
     private final DefaultPluginManager manager;
     private final List<LoadedPlugin> loaded = new ArrayList<>();
     private final List<PluginFailure> failures = new ArrayList<>();
+    private final List<PluginWarning> warnings = new ArrayList<>();
     private final Map<String, OutboundType> types = new LinkedHashMap<>();
     /** Why a plugin's Plugin class could not be created, by plugin id (see {@link #createPluginFactory}). */
     private final Map<String, Throwable> creationFailures = new HashMap<>();
@@ -115,6 +116,9 @@ public final class PluginHost implements AutoCloseable {
             for (PluginFailure f : host.failures) {
                 log.error("plugin {} failed to load: {}", f.path(), f.reason());
             }
+            for (PluginWarning w : host.warnings) {
+                log.warn("plugin {}: {}", w.path(), w.message());
+            }
         }
         return host;
     }
@@ -182,6 +186,9 @@ public final class PluginHost implements AutoCloseable {
             });
             loaded.add(new LoadedPlugin(s.wrapper().getPluginId(), s.wrapper().getDescriptor().getVersion(), s.path(),
                     List.copyOf(provided)));
+            if (provided.isEmpty()) {
+                warnings.add(new PluginWarning(s.path(), noTypes(s.wrapper().getPluginId())));
+            }
         }
     }
 
@@ -359,6 +366,22 @@ public final class PluginHost implements AutoCloseable {
         return null;
     }
 
+    /** Why a plugin that loaded provides no outbound type, most likely. */
+    private String noTypes(String id) {
+        Set<String> listed;
+        try {
+            listed = manager.getExtensionClassNames(id);
+        } catch (RuntimeException e) {
+            listed = Set.of();
+        }
+        return listed.isEmpty()
+                ? "it provides no outbound type: it lists no extensions (no META-INF/extensions.idx), which PF4J's"
+                        + " annotation processor writes for its @Extension classes; it did not run (pf4j must be on the"
+                        + " compiler's class path or annotationProcessorPaths)"
+                : "it provides no outbound type: none of its extensions (" + String.join(", ", listed)
+                        + ") implements dev.turnout.api.OutboundType";
+    }
+
     /** What a reflective call or PF4J's factory wrapped: the exception the plugin's own code threw. */
     private static Throwable unwrapped(Throwable e) {
         while ((e instanceof InvocationTargetException || e instanceof PluginRuntimeException
@@ -408,6 +431,11 @@ public final class PluginHost implements AutoCloseable {
 
     public List<PluginFailure> failures() {
         return Collections.unmodifiableList(failures);
+    }
+
+    /** Plugins that loaded but most likely not as their authors meant (one that provides no type). */
+    public List<PluginWarning> warnings() {
+        return Collections.unmodifiableList(warnings);
     }
 
     /** Outbound types by name, in the order their plugins loaded. */

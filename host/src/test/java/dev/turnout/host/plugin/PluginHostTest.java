@@ -171,6 +171,25 @@ class PluginHostTest {
         }
     }
 
+    @Test
+    void aPluginWithNoTypeLoadsWithAWarningNamingTheLikelyCause() throws Exception {
+        Path unindexed = plugin(dir.resolve("unindexed.jar"), "unindexed", TestPlugins.Plain.class, Map.of());
+        Path other = plugin(dir.resolve("other.jar"), "other", TestPlugins.Plain.class,
+                Map.of("extensions.idx", TestPlugins.Plain.class.getName()));
+        plugin(dir.resolve("typed.jar"), "typed", TestPlugins.Plain.class, Map.of(), TestPlugins.GoodType.class);
+        try (PluginHost host = PluginHost.load(dir)) {
+            assertEquals(Map.of(), reasons(host));
+            assertEquals(3, host.plugins().size());
+            // Before: "types: -" and nothing else.
+            assertEquals(List.of(new PluginWarning(other, "it provides no outbound type: none of its extensions ("
+                            + TestPlugins.Plain.class.getName() + ") implements dev.turnout.api.OutboundType"),
+                    new PluginWarning(unindexed, "it provides no outbound type: it lists no extensions (no"
+                            + " META-INF/extensions.idx), which PF4J's annotation processor writes for its @Extension"
+                            + " classes; it did not run (pf4j must be on the compiler's class path or"
+                            + " annotationProcessorPaths)")), host.warnings());
+        }
+    }
+
     private static Map<String, String> reasons(PluginHost host) {
         Map<String, String> out = new TreeMap<>();
         for (PluginFailure f : host.failures()) {
