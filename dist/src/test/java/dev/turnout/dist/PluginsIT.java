@@ -102,6 +102,45 @@ class PluginsIT {
         assertTrue(help.stdout().contains("1   a plugin failed to load (a FAILED line)"), help.stdout());
     }
 
+    /**
+     * As root, plugins that another user can write are refused before any of their code runs, by check and plugins
+     * as by run: a plugins folder every user can write (all its jars, one line), and a jar another user owns. Before,
+     * both loaded and ran as root (session 68's F3).
+     */
+    @Test
+    void asRootAPluginAnotherUserCanWriteIsRefusedByCheckAndPlugins() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("0".equals(new String(new ProcessBuilder("id", "-u").start()
+                .getInputStream().readAllBytes()).trim()), "skipped: needs root, as CI runs (it gives a jar to uid 65534)");
+        Path plugins = packagedPlugins();
+        Files.setPosixFilePermissions(plugins, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, "mixed-port: 7891\nproxies:\n  - {name: s, type: socks5, server: 192.0.2.1, port: 1080}\n"
+                + "rules:\n  - MATCH,s\n");
+        String refused = "refused, as Turnout runs as root: " + plugins.toRealPath() + " is writable by every user (mode"
+                + " 0777); so no plugin in this folder is loaded";
+        Netns.Result listing = runLauncher("plugins", "--plugins", plugins.toString());
+        assertEquals(1, listing.exitCode(), listing.stdout());
+        assertEquals(List.of("  FAILED " + plugins + ": " + refused), listing.stdout().lines().filter(l -> l.contains("FAILED"))
+                .toList(), listing.stdout());
+        assertFalse(listing.stdout().contains("types:"), listing.stdout());
+        Netns.Result check = runLauncher("check", "-c", config.toString(), "--plugins", plugins.toString());
+        assertEquals(2, check.exitCode(), check.stdout() + check.stderr());
+        assertTrue(check.stderr().contains("turnout: plugin " + plugins + " failed: " + refused), check.stderr());
+
+        Files.setPosixFilePermissions(plugins, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path theirs = Files.copy(ExamplePlugin.build(dir), plugins.resolve("theirs-1.0.0.jar"));
+        Files.setAttribute(theirs, "unix:uid", 65534);
+        listing = runLauncher("plugins", "--plugins", plugins.toString());
+        assertEquals(1, listing.exitCode(), listing.stdout());
+        assertTrue(listing.stdout().contains("  FAILED " + theirs + ": refused, as Turnout runs as root: " + theirs.toRealPath()
+                + " is owned by uid 65534, neither root nor the owner of Turnout's installation"), listing.stdout());
+        assertTrue(listing.stdout().contains("types: socks5"), listing.stdout());
+        check = runLauncher("check", "-c", config.toString(), "--plugins", plugins.toString());
+        assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
+        assertTrue(check.stderr().contains("turnout: plugin " + theirs + " failed: refused, as Turnout runs as root"),
+                check.stderr());
+    }
+
     @Test
     void pluginsAreNotOnTheTestClassPath() {
         assertTrue(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).noneMatch(l -> l.matches(".*turnout-plugin-(direct|socks5|http-connect|reject|shadowsocks|trojan|vmess|vless|ssh)-[0-9].*")),

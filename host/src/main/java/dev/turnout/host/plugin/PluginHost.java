@@ -110,8 +110,13 @@ public final class PluginHost implements AutoCloseable {
      * such as {@code turnout plugins} that print them themselves (one line per bad jar, not two).
      */
     public static PluginHost load(Path folder, boolean logFailures) {
+        return load(folder, logFailures, PluginTrust.ofThisProcess());
+    }
+
+    /** As {@link #load(Path, boolean)}, trusting the jars and folders {@code trust} lets through. */
+    static PluginHost load(Path folder, boolean logFailures, PluginTrust trust) {
         PluginHost host = new PluginHost(folder);
-        host.loadAll(folder);
+        host.loadAll(folder, trust);
         if (logFailures) {
             for (PluginFailure f : host.failures) {
                 log.error("plugin {} failed to load: {}", f.path(), f.reason());
@@ -158,9 +163,15 @@ public final class PluginHost implements AutoCloseable {
         HOST_TYPES = Collections.unmodifiableSet(host);
     }
 
-    private void loadAll(Path folder) {
+    private void loadAll(Path folder, PluginTrust trust) {
         if (!Files.isDirectory(folder)) {
             log.warn("plugin folder {} does not exist; no outbound plugins loaded", folder.toAbsolutePath());
+            return;
+        }
+        // Before anything of a plugin is read or run: as root, what another user can write is not loaded.
+        String unsafe = trust.folderProblem(folder);
+        if (unsafe != null) {
+            failures.add(new PluginFailure(folder, unsafe));
             return;
         }
         List<Path> paths;
@@ -172,7 +183,16 @@ public final class PluginHost implements AutoCloseable {
             return;
         }
         List<Started> started = new ArrayList<>();
-        for (PluginCandidate c : withoutDuplicateIds(paths)) {
+        List<Path> trusted = new ArrayList<>();
+        for (Path p : paths) {
+            String untrusted = trust.pluginProblem(p, folder);
+            if (untrusted != null) {
+                failures.add(new PluginFailure(p, untrusted));
+            } else {
+                trusted.add(p);
+            }
+        }
+        for (PluginCandidate c : withoutDuplicateIds(trusted)) {
             Started s = start(c.path());
             if (s != null) {
                 started.add(s);
