@@ -100,6 +100,11 @@ class PluginsIT {
                 + " classes; it did not run"), listing.stdout());
         Netns.Result help = runLauncher("plugins", "--help");
         assertTrue(help.stdout().contains("1   a plugin failed to load (a FAILED line)"), help.stdout());
+        // -p's default is the launcher's own installation, whatever $TURNOUT_HOME says (the help said $TURNOUT_HOME).
+        assertTrue(help.stdout().replaceAll("\\s+", " ").contains("(default: the plugins folder of Turnout's installation,"
+                + " beside the bin/ of the bin/turnout that started it; else ./plugins)"), help.stdout());
+        Netns.Result homed = runLauncher(Map.of("TURNOUT_HOME", dir.toString()), "plugins");
+        assertTrue(homed.stdout().startsWith("plugins in " + DIST.resolve("plugins").toAbsolutePath()), homed.stdout());
     }
 
     /**

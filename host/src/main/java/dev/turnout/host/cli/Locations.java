@@ -10,7 +10,10 @@ final class Locations {
     private Locations() {
     }
 
-    /** {@code $TURNOUT_HOME/plugins} (the launcher sets it), else {@code ./plugins}. */
+    /**
+     * {@code plugins/} of Turnout's installation ({@code turnout.home}, which the launcher sets to its own folder's
+     * parent; no environment variable), else {@code ./plugins}.
+     */
     static Path defaultPlugins() {
         String home = System.getProperty("turnout.home");
         return home != null ? Path.of(home, "plugins") : Path.of("plugins");

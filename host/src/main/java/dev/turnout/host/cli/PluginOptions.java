@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 final class PluginOptions {
 
     @Option(names = {"-p", "--plugins"}, paramLabel = "DIR",
-            description = "Plugin folder (default: $TURNOUT_HOME/plugins, else ./plugins).")
+            description = "Plugin folder (default: the plugins folder of Turnout's installation, beside the bin/ of"
+                    + " the bin/turnout that started it; else ./plugins).")
     Path folder;
 
     Path folder() {
