@@ -146,6 +146,27 @@ class PluginsIT {
                 check.stderr());
     }
 
+    /**
+     * Root trusts the owner of Turnout's installation as itself: a user who unpacked Turnout in their home and runs
+     * it with sudo keeps their plugins, which that user owns.
+     */
+    @Test
+    void asRootTheInstallationsOwnerIsTrustedWithItsPlugins() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("0".equals(new String(new ProcessBuilder("id", "-u").start()
+                .getInputStream().readAllBytes()).trim()), "skipped: needs root, as CI runs (it gives a copy to uid 65534)");
+        Path home = Files.createDirectories(dir.resolve("home"));
+        Path inst = home.resolve("turnout");
+        // As the tarball unpacks (its modes are 644 and 755; a build under umask 002 leaves 664 and 775 here, which
+        // another user's group may write: refused, as sshd would).
+        for (String[] cmd : new String[][] {{"cp", "-a", DIST.toString(), inst.toString()},
+                {"chmod", "-R", "go-w", home.toString()}, {"chown", "-R", "65534:65534", home.toString()}}) {
+            assertEquals(0, new ProcessBuilder(cmd).inheritIO().start().waitFor(), String.join(" ", cmd));
+        }
+        Netns.Result listing = runLauncher(inst.resolve("bin/turnout"), Map.of(), "plugins");
+        assertEquals(0, listing.exitCode(), listing.stdout() + listing.stderr());
+        assertTrue(listing.stdout().contains("types: socks5") && !listing.stdout().contains("FAILED"), listing.stdout());
+    }
+
     @Test
     void pluginsAreNotOnTheTestClassPath() {
         assertTrue(java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).noneMatch(l -> l.matches(".*turnout-plugin-(direct|socks5|http-connect|reject|shadowsocks|trojan|vmess|vless|ssh)-[0-9].*")),
@@ -384,8 +405,13 @@ class PluginsIT {
 
     /** As {@link #runLauncher(String...)}, with {@code env} added to the launcher's environment. */
     static Netns.Result runLauncher(Map<String, String> env, String... args) throws Exception {
+        return runLauncher(DIST.resolve("bin/turnout"), env, args);
+    }
+
+    /** As {@link #runLauncher(Map, String...)}, with another copy's {@code launcher}. */
+    static Netns.Result runLauncher(Path launcher, Map<String, String> env, String... args) throws Exception {
         String[] cmd = new String[args.length + 1];
-        cmd[0] = DIST.resolve("bin/turnout").toString();
+        cmd[0] = launcher.toString();
         System.arraycopy(args, 0, cmd, 1, args.length);
         Path out = Files.createTempFile("launcher", ".out");
         Path err = Files.createTempFile("launcher", ".err");
