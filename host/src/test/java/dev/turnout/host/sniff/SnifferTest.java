@@ -88,6 +88,13 @@ class SnifferTest {
                 new InetSocketAddress(address("198.18.0.1"), 40000), "tun", null);
     }
 
+    /** A channel whose clock moves only when a test advances it: the sniffer's one-second wait never ends by load. */
+    private static EmbeddedChannel frozen(Held held) {
+        EmbeddedChannel ch = new EmbeddedChannel(held);
+        ch.freezeTime();
+        return ch;
+    }
+
     /** What reached the handler after the sniffer (the relay's hold, in Turnout). */
     private static final class Held extends ChannelInboundHandlerAdapter {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -104,6 +111,9 @@ class SnifferTest {
     void aTlsFlowToAnAddressIsRoutedAndDialledByTheNameItsClientHelloGives() throws Exception {
         Held held = new Held();
         EmbeddedChannel ch = new EmbeddedChannel(held);
+        // The second's wait runs on the channel's clock, which stands still here: on a loaded machine (CI at load 10)
+        // more than a second passed between the two halves and the wait had ended.
+        ch.freezeTime();
         Metadata flow = tun(SERVER, 443);
         Sniffer s = sniffer();
         assertTrue(s.wants(flow, flow));
@@ -122,7 +132,7 @@ class SnifferTest {
 
     @Test
     void anHttpNameWithoutOverrideIsForTheRulesAndTheOutboundIsAskedForTheAddress() throws Exception {
-        EmbeddedChannel ch = new EmbeddedChannel(new Held());
+        EmbeddedChannel ch = frozen(new Held());
         Metadata flow = tun(SERVER, 80);
         Future<Sniffer.Sniffed> f = sniffer().sniff(ch, flow, flow);
         ch.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: web.test\r\n\r\n", StandardCharsets.US_ASCII));
@@ -133,17 +143,18 @@ class SnifferTest {
     @Test
     void aSkippedNameSilenceAndAnEndLeaveTheFlowAsItCame() throws Exception {
         Metadata flow = tun(SERVER, 443);
-        EmbeddedChannel skipped = new EmbeddedChannel(new Held());
+        EmbeddedChannel skipped = frozen(new Held());
         Future<Sniffer.Sniffed> a = sniffer().sniff(skipped, flow, flow);
         skipped.writeInbound(Unpooled.wrappedBuffer(TlsClientHelloTest.clientHello("skipped.test")));
         assertSame(flow, a.getNow().forRules());
-        EmbeddedChannel inSet = new EmbeddedChannel(new Held());
+        EmbeddedChannel inSet = frozen(new Held());
         Future<Sniffer.Sniffed> set = sniffer().sniff(inSet, flow, flow);
         inSet.writeInbound(Unpooled.wrappedBuffer(TlsClientHelloTest.clientHello("in.rule-set.test")));
         assertSame(flow, set.getNow().forRules(), "skip-domain's rule-set: entry, asked of the rules' sets");
 
         Held held = new Held();
         EmbeddedChannel silent = new EmbeddedChannel(held);
+        silent.freezeTime(); // only the time advanced below passes, however slow the machine
         Future<Sniffer.Sniffed> b = sniffer().sniff(silent, flow, flow);
         silent.advanceTimeBy(999, TimeUnit.MILLISECONDS);
         silent.runScheduledPendingTasks();
@@ -154,7 +165,7 @@ class SnifferTest {
         silent.writeInbound(Unpooled.wrappedBuffer(new byte[] {1, 2, 3}));
         assertArrayEquals(new byte[] {1, 2, 3}, held.bytes.toByteArray());
 
-        EmbeddedChannel closed = new EmbeddedChannel(new Held());
+        EmbeddedChannel closed = frozen(new Held());
         Future<Sniffer.Sniffed> c = sniffer().sniff(closed, flow, flow);
         closed.close();
         assertSame(flow, c.getNow().forRules());
@@ -189,7 +200,7 @@ class SnifferTest {
         Metadata flow = tun(SERVER, 443);
         for (int i = 0; i < 6; i++) {
             assertTrue(s.wants(flow, flow), "try " + i);
-            EmbeddedChannel ch = new EmbeddedChannel(new Held());
+            EmbeddedChannel ch = frozen(new Held());
             s.sniff(ch, flow, flow);
             ch.writeInbound(Unpooled.wrappedBuffer("SSH-2.0-x\r\n".getBytes(StandardCharsets.US_ASCII)));
         }
