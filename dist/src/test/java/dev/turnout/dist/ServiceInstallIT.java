@@ -111,7 +111,7 @@ class ServiceInstallIT {
             for (String route : List.of("0.0.0.0/1 dev tcaps0", "128.0.0.0/1 dev tcaps0", "::/1 dev tcaps0", "8000::/1 dev tcaps0")) {
                 assertTrue(routes.contains(route), route + " in\n" + routes);
             }
-            assertTrue(Files.readString(dir.resolve("state")).contains("routes.state"),
+            assertTrue(Files.readString(dir.resolve("state")).contains("routes-net-"),
                     "the route state under the unit's XDG_RUNTIME_DIR: " + Files.readString(dir.resolve("state")));
             assertFalse(Files.readString(dir.resolve("routes-after")).contains("tcaps0"), "all given back on SIGTERM");
         } finally {
@@ -120,6 +120,77 @@ class ServiceInstallIT {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /**
+     * The service's files land where root's commands look (the lifecycle tester's F1 and F2): the unit's commands run
+     * as an unprivileged user with the unit's capabilities and its XDG_RUNTIME_DIR (read from the shipped unit), in a
+     * mount namespace with a /run of its own holding the unit's RuntimeDirectory /run/turnout, owned by that user.
+     * Root's `turnout reload`, without --pid-file or XDG_RUNTIME_DIR, reaches the running service; after a kill -9,
+     * root's `turnout cleanup -c CONFIG`, as the README tells an admin, finds the service's route record and removes
+     * the DNS policy rules the crash left. With XDG_RUNTIME_DIR=/run/turnout the record was in /run/turnout/turnout
+     * and both said there was nothing there.
+     */
+    @Test
+    void rootsCleanupAndReloadFindTheServicesFiles() throws Exception {
+        Netns.assumeUsable("setpriv", "unshare", "mknod");
+        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
+        String runtime = Files.readString(DIST.resolve("systemd/turnout.service")).lines()
+                .filter(l -> l.startsWith("Environment=XDG_RUNTIME_DIR=")).map(l -> l.substring("Environment=XDG_RUNTIME_DIR=".length()))
+                .findFirst().orElseThrow();
+        Path dir = Files.createTempDirectory("s68-svc-files");
+        Netns ns = Netns.create("tsvcf");
+        try {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            Path config = dir.resolve("config.yaml");
+            Files.writeString(config, String.join("\n", "log-level: info",
+                    "dns:", "  enable: true", "  enhanced-mode: fake-ip", "  nameserver: [192.0.2.1]",
+                    "tun:", "  enable: true", "  device: tsvcf0", "  auto-route: true", "  dns-hijack: [any:53]",
+                    "rules:", "  - MATCH,DIRECT", ""));
+            String caps = "+net_admin,+net_bind_service,+net_raw,+bpf";
+            String asService = "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=" + caps + " --ambient-caps="
+                    + caps + " --bounding-set=-all," + caps + " env XDG_RUNTIME_DIR=" + runtime + " HOME=" + dir + " ";
+            String turnout = DIST.resolve("bin/turnout").toString();
+            String asRoot = "env -u XDG_RUNTIME_DIR HOME=" + dir + " " + turnout;
+            String script = String.join("\n",
+                    "set -e",
+                    "mknod -m 666 " + dir + "/tun c 10 200",
+                    "mount --bind " + dir + "/tun /dev/net/tun",
+                    "mount -t tmpfs -o mode=0755 tmpfs /run",
+                    "mkdir /run/turnout; chown 65534:65534 /run/turnout",
+                    asService + turnout + " cleanup -c " + config + " > " + dir + "/pre.log 2>&1",
+                    asService + turnout + " run -c " + config + " --pid-file /run/turnout/turnout.pid > " + dir + "/turnout.log 2>&1 &",
+                    "pid=$!",
+                    "i=0; while ! grep -q 'running on' " + dir + "/turnout.log && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done",
+                    asRoot + " reload > " + dir + "/reload.out 2>&1 || echo rc=$? >> " + dir + "/reload.out",
+                    "i=0; while ! grep -q 'reloaded' " + dir + "/turnout.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done",
+                    "ls -l /run/turnout > " + dir + "/state",
+                    "kill -9 $pid; wait $pid || true",
+                    "ip -4 rule > " + dir + "/rules-crash; ip -6 rule >> " + dir + "/rules-crash",
+                    asRoot + " cleanup -c " + config + " > " + dir + "/cleanup.out 2>&1 || echo rc=$? >> " + dir + "/cleanup.out",
+                    "ip -4 rule > " + dir + "/rules-after; ip -6 rule >> " + dir + "/rules-after");
+            Netns.Result r = ns.run(java.time.Duration.ofSeconds(90), "unshare", "-m", "--propagation", "private", "sh", "-c", script);
+            String log = read(dir.resolve("turnout.log"));
+            String all = r.stdout() + r.stderr() + "\n--- log\n" + log + "\n--- state\n" + read(dir.resolve("state"))
+                    + "\n--- reload\n" + read(dir.resolve("reload.out")) + "\n--- cleanup\n" + read(dir.resolve("cleanup.out"));
+            assertEquals(0, r.exitCode(), all);
+            assertTrue(log.contains("tun tsvcf0 up"), all);
+            assertTrue(read(dir.resolve("state")).contains("routes-net-"), "the record in /run/turnout itself: " + all);
+            assertTrue(read(dir.resolve("reload.out")).contains("to reload"), "root's reload reaches the service: " + all);
+            assertTrue(read(dir.resolve("rules-crash")).contains("lookup 2053"), "the crash left the DNS rules: " + all);
+            assertFalse(read(dir.resolve("cleanup.out")).contains("nothing to clean"), all);
+            assertFalse(read(dir.resolve("cleanup.out")).contains("rc="), all);
+            assertFalse(read(dir.resolve("rules-after")).contains("lookup 2053"), "root's cleanup removed them: " + all);
+        } finally {
+            ns.close();
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static String read(Path file) throws java.io.IOException {
+        return Files.exists(file) ? Files.readString(file) : "(none)";
     }
 
     @Test

@@ -41,10 +41,18 @@ final class Locations {
      * {@code $XDG_RUNTIME_DIR/turnout}, else {@code $HOME/.turnout}.
      */
     static Path lockDir() {
-        String runtime = System.getenv("XDG_RUNTIME_DIR");
-        if ("root".equals(System.getProperty("user.name")) && Files.isDirectory(Path.of("/run"))) {
+        return lockDir(System.getProperty("user.name"), System.getenv("XDG_RUNTIME_DIR"));
+    }
+
+    /**
+     * {@link #lockDir()} for this user and runtime folder: the systemd unit's user, with its
+     * {@code XDG_RUNTIME_DIR=/run}, gets root's {@code /run/turnout}, so root's {@code reload} and {@code cleanup}
+     * find the service's locks.
+     */
+    static Path lockDir(String user, String runtime) {
+        if ("root".equals(user) && Files.isDirectory(Path.of("/run"))) {
             return Path.of("/run", "turnout");
-        } else if (runtime != null && Files.isDirectory(Path.of(runtime))) {
+        } else if (runtime != null && !runtime.isBlank() && Files.isDirectory(Path.of(runtime))) {
             return Path.of(runtime, "turnout");
         }
         return Path.of(home(), ".turnout");

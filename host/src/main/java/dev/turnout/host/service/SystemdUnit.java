@@ -9,12 +9,20 @@ package dev.turnout.host.service;
  * {@code ExecStopPost} runs {@code turnout cleanup} after a crash or kill; {@code ExecStartPre} runs it again
  * before a start, for whatever a power loss left (a TUN's routes vanish with it; the state file says what else).
  * The state, pid and lock files live in {@code /run/turnout} (the unit's runtime directory, kept after stop so a
- * failed cleanup can be retried by hand). Logs go to the journal; {@code systemctl reload} sends SIGHUP.
+ * failed cleanup can be retried by hand): {@code XDG_RUNTIME_DIR=/run} makes the service user's runtime folder
+ * {@code /run/turnout}, the folder root's {@code turnout cleanup} and {@code turnout reload} look in, so an admin's
+ * commands find the service's route record and locks. Logs go to the journal; {@code systemctl reload} sends SIGHUP.
  */
 public final class SystemdUnit {
 
     /** The unit's file name. */
     public static final String NAME = "turnout.service";
+
+    /**
+     * The unit's runtime folder setting: the service's files land in {@code $XDG_RUNTIME_DIR/turnout}, the
+     * unit's {@code RuntimeDirectory}, which is where root's commands look.
+     */
+    public static final String RUNTIME_ENVIRONMENT = "XDG_RUNTIME_DIR=/run";
 
     private SystemdUnit() {
     }
@@ -37,8 +45,9 @@ public final class SystemdUnit {
                 "Group=" + layout.user(),
                 "RuntimeDirectory=turnout",
                 "RuntimeDirectoryPreserve=yes",
-                // A non-root Turnout keeps its locks and route state under $XDG_RUNTIME_DIR/turnout.
-                "Environment=XDG_RUNTIME_DIR=/run/turnout",
+                // A non-root Turnout keeps its locks and route state under $XDG_RUNTIME_DIR/turnout: with /run
+                // that is /run/turnout, where root's cleanup and reload look (not /run/turnout/turnout).
+                "Environment=" + RUNTIME_ENVIRONMENT,
                 "ExecStartPre=" + turnout + " cleanup -c " + config,
                 "ExecStart=" + turnout + " run -c " + config + " --pid-file /run/turnout/turnout.pid",
                 "ExecReload=/bin/kill -HUP $MAINPID",

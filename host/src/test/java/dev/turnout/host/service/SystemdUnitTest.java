@@ -44,8 +44,24 @@ class SystemdUnitTest {
         assertEquals(List.of("/opt/turnout/bin/turnout cleanup -c /etc/turnout/config.yaml"), values(unit, "ExecStartPre"));
         assertEquals(List.of("/opt/turnout/bin/turnout run -c /etc/turnout/config.yaml --pid-file /run/turnout/turnout.pid"),
                 values(unit, "ExecStart"));
-        assertTrue(values(unit, "Environment").contains("XDG_RUNTIME_DIR=/run/turnout"),
+        assertTrue(values(unit, "Environment").contains("XDG_RUNTIME_DIR=/run"),
                 "run and cleanup find the same state file under the runtime directory");
+    }
+
+    /**
+     * A non-root Turnout keeps its files in $XDG_RUNTIME_DIR/turnout: that must be the unit's RuntimeDirectory
+     * (/run/turnout), the folder root's cleanup and reload look in, and the pid file's folder; with
+     * XDG_RUNTIME_DIR=/run/turnout they went to /run/turnout/turnout, where root's commands found nothing.
+     */
+    @Test
+    void theServicesRuntimeFolderIsTheOneRootsCommandsLookIn() {
+        String unit = SystemdUnit.render(LAYOUT);
+        String runtime = values(unit, "Environment").stream().filter(v -> v.startsWith("XDG_RUNTIME_DIR="))
+                .map(v -> v.substring("XDG_RUNTIME_DIR=".length())).findFirst().orElseThrow();
+        Path serviceFolder = Path.of(runtime, "turnout");
+        assertEquals(Path.of("/run", values(unit, "RuntimeDirectory").get(0)), serviceFolder, "the unit's runtime directory");
+        assertEquals(Path.of("/run/turnout"), serviceFolder, "root's lock and state folder");
+        assertTrue(values(unit, "ExecStart").get(0).endsWith("--pid-file " + serviceFolder.resolve("turnout.pid")));
     }
 
     @Test
