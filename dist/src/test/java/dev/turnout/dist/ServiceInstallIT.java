@@ -201,4 +201,24 @@ class ServiceInstallIT {
         assertEquals(Files.readString(root.resolve("etc/systemd/system/turnout.service")),
                 Files.readString(DIST.resolve("systemd/turnout.service")));
     }
+
+    /** The unit's Documentation= names the install's README.md, which the package did not hold (tester F13). */
+    @Test
+    void theUnitsDocumentationIsInThePackage() throws Exception {
+        Netns.Result install = PluginsIT.runLauncher("service", "install", "--os", "linux", "--root", root.toString());
+        assertEquals(0, install.exitCode(), install.stderr());
+        String doc = Files.readString(root.resolve("etc/systemd/system/turnout.service")).lines()
+                .filter(l -> l.startsWith("Documentation=file://")).findFirst().orElseThrow();
+        Path readme = Path.of(doc.substring("Documentation=file://".length()));
+        assertTrue(Files.isSameFile(readme, DIST.resolve("README.md")), doc);
+        assertTrue(Files.readString(readme).contains("Removing Turnout"));
+        Path tarball;
+        try (var s = Files.list(DIST.getParent())) {
+            tarball = s.filter(p -> p.getFileName().toString().matches("turnout-.*\\.tar\\.gz")).findFirst().orElseThrow();
+        }
+        Process tar = new ProcessBuilder("tar", "tzf", tarball.toString()).redirectErrorStream(true).start();
+        String entries = new String(tar.getInputStream().readAllBytes());
+        assertTrue(tar.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(entries.lines().anyMatch("turnout/README.md"::equals), entries);
+    }
 }
