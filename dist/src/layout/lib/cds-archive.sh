@@ -5,9 +5,18 @@
 # wrong, it says so and leaves no archive: the package works without one, with 3-5 MB more resident at start.
 # The JVM maps an archive only for the folder it was made in: dist's pom makes one at package time for
 # dist/target/turnout; after unpacking the package elsewhere, or with another JVM, run this again to make one there.
-# Usage: sh lib/cds-archive.sh (it writes lib/cds/).
+# Usage: sh lib/cds-archive.sh (it writes lib/cds/). It exits with status 1 when it cannot write lib/cds (run it as
+# the install's owner, e.g. with sudo for /opt/turnout); 0 otherwise, with or without an archive.
 dist=$(cd "$(dirname "$0")/.." && pwd)
-rm -rf "$dist/lib/cds"
+cannot_write() {
+  echo "cds-archive.sh: cannot write $dist/lib/cds ($1): no new class-data archive; run it as the owner of $dist" >&2
+  exit 1
+}
+# Checked before the minutes of work, and the old archive removed: it is for another Java or folder, or stale.
+rm -rf "$dist/lib/cds" 2>/dev/null || cannot_write "permission denied: the old archive stays"
+[ ! -e "$dist/lib/cds" ] || cannot_write "permission denied: the old archive stays"
+mkdir "$dist/lib/cds" 2>/dev/null && : >"$dist/lib/cds/.tmp" 2>/dev/null && rm -f "$dist/lib/cds/.tmp" \
+  || { rmdir "$dist/lib/cds" 2>/dev/null; cannot_write "permission denied"; }
 [ -r /proc/net/tcp ] || { echo "cds-archive.sh: no /proc/net/tcp (not Linux): no class-data archive"; exit 0; }
 work=$(mktemp -d) || exit 0
 pid=""
@@ -88,7 +97,9 @@ if [ ! -s "$1" ]; then
   echo "cds-archive.sh: the JVM wrote no archive; Turnout's output:"; cat "$work/turnout.log"
   exit 0
 fi
-mkdir -p "$dist/lib/cds"
 # Moved in only once the JVM has finished writing it: a partly written archive must never be mapped.
-cp "$1" "$dist/lib/cds/.tmp" && mv "$dist/lib/cds/.tmp" "$dist/lib/cds/$(basename "$1")"
+if ! { mkdir -p "$dist/lib/cds" && cp "$1" "$dist/lib/cds/.tmp" && mv "$dist/lib/cds/.tmp" "$dist/lib/cds/$(basename "$1")"; }; then
+  rm -f "$dist/lib/cds/.tmp"
+  cannot_write "copying the archive failed"
+fi
 echo "cds-archive.sh: $dist/lib/cds/$(basename "$1") ($(wc -c <"$1") bytes)"
