@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
  * providers from their cached copies, TUN, DNS, listeners, controller; nothing is started or downloaded),
  * lists every problem it finds, and prints a summary.
  */
-@Command(name = "check", mixinStandardHelpOptions = true, description = "Validate a config and print a summary.")
+@Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Validate a config and print a summary.")
 final class CheckCommand implements Callable<Integer> {
 
     @Mixin

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  * {@code tun.state-file}, else the default. Harmless when there is nothing to clean; refuses while a Turnout
  * runs in this network namespace, since the routes are then that instance's own.
  */
-@Command(name = "cleanup", mixinStandardHelpOptions = true,
+@Command(name = "cleanup", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Remove the routes a crashed TUN-mode Turnout left behind (from its state file).")
 final class CleanupCommand implements Callable<Integer> {
 

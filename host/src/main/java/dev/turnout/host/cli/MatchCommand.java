@@ -47,7 +47,7 @@ import picocli.CommandLine.Option;
  * {@code turnout match}: "where would this go?". Reads {@code HOST-OR-IP [PORT [tcp|udp]]} lines on stdin and
  * writes {@code INPUT<TAB>TARGET<TAB>RULE} for each, streaming.
  */
-@Command(name = "match", mixinStandardHelpOptions = true,
+@Command(name = "match", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Read 'HOST-OR-IP [PORT [tcp|udp]]' lines on stdin; print INPUT<TAB>TARGET<TAB>RULE for each.")
 final class MatchCommand implements Callable<Integer> {
 

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code turnout plugins}: what is loaded, its version, the outbound types it provides; what failed. */
-@Command(name = "plugins", mixinStandardHelpOptions = true,
+@Command(name = "plugins", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "List loaded plugins and the outbound types they provide; a plugin that cannot be loaded is a"
                 + " FAILED line with its path and why, one that loads but provides no type a WARNING line.",
         exitCodeListHeading = "%nExit status:%n",

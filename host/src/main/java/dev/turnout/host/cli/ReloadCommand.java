@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  * config the lock names. A pid file alone proves nothing (the pid may belong to another program by now), so
  * the one {@code --pid-file} names must be such a holder.
  */
-@Command(name = "reload", mixinStandardHelpOptions = true, description = "Ask the running Turnout to reload its config (SIGHUP).")
+@Command(name = "reload", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Ask the running Turnout to reload its config (SIGHUP).")
 final class ReloadCommand implements Callable<Integer> {
 
     @Option(names = "--pid-file", paramLabel = "FILE", description = "The running instance's pid file "

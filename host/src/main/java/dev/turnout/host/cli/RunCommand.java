@@ -27,7 +27,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code turnout run}: start and serve until SIGINT or SIGTERM; SIGHUP reloads. */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Run Turnout (the built-in default config unless -c is given).")
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Run Turnout (the built-in default config unless -c is given).")
 final class RunCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);

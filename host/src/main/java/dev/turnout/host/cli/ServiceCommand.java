@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  * {@code turnout service install|uninstall}: a systemd unit (Linux: Turnout's own user, only the capabilities TUN
  * mode needs) or a LaunchDaemon (macOS), written under {@code --root} ({@code /} by default).
  */
-@Command(name = "service", mixinStandardHelpOptions = true,
+@Command(name = "service", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Install or remove Turnout as a system service (systemd unit, macOS LaunchDaemon).",
         subcommands = {ServiceCommand.Install.class, ServiceCommand.Uninstall.class})
 final class ServiceCommand implements Callable<Integer> {
@@ -40,7 +40,7 @@ final class ServiceCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "install", mixinStandardHelpOptions = true, description = "Write the service definition.")
+    @Command(name = "install", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Write the service definition.")
     static final class Install extends Where implements Callable<Integer> {
 
         @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "/etc/turnout/config.yaml",
@@ -78,7 +78,7 @@ final class ServiceCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "uninstall", mixinStandardHelpOptions = true, description = "Stop and remove the service.")
+    @Command(name = "uninstall", mixinStandardHelpOptions = true, versionProvider = Version.class, description = "Stop and remove the service.")
     static final class Uninstall extends Where implements Callable<Integer> {
         @Override
         public Integer call() {

@@ -98,4 +98,30 @@ class MainOptionsTest {
         assertEquals(1, Main.execute("-t", "-f", bad.toString(), "-p", plugins.toString()));
         assertEquals(2, Main.execute("check", "-f", bad.toString(), "-p", plugins.toString()));
     }
+
+    /**
+     * Every command's help offers -V, --version: it prints what `turnout --version` does (the lifecycle tester's
+     * F11: `turnout run --version` printed nothing and exited 0).
+     */
+    @Test
+    void everyCommandsVersionOptionPrintsTheVersion() {
+        String expected = String.join(System.lineSeparator(), new Version().getVersion());
+        java.util.List<String[]> commands = java.util.List.of(new String[] {"--version"}, new String[] {"run", "--version"},
+                new String[] {"check", "-V"}, new String[] {"match", "--version"}, new String[] {"cleanup", "--version"},
+                new String[] {"plugins", "--version"}, new String[] {"reload", "--version"},
+                new String[] {"service", "--version"}, new String[] {"service", "install", "--version"},
+                new String[] {"service", "uninstall", "-V"});
+        PrintStream saved = System.out;
+        try {
+            for (String[] args : commands) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+                assertEquals(0, Main.execute(args), String.join(" ", args));
+                assertEquals(expected, out.toString(StandardCharsets.UTF_8).strip(), String.join(" ", args));
+            }
+        } finally {
+            System.setOut(saved);
+        }
+        assertTrue(expected.startsWith("turnout "), expected);
+    }
 }
