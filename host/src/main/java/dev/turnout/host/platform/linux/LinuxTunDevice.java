@@ -21,6 +21,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
@@ -179,6 +181,48 @@ final class LinuxTunDevice implements TunDevice {
         }
     }
 
+    /**
+     * Why {@code node} could not be opened. EACCES is the node's mode, which no capability overrides (CAP_NET_ADMIN
+     * is asked for later, at TUNSETIFF): it names the mode and owner, and the capability only where this process
+     * lacks it too; EPERM is the capability.
+     */
+    static String openFailure(int errno, Path node, boolean netAdmin) {
+        String head = "cannot open " + node + " (errno " + errno + ")";
+        String capability = "; root or CAP_NET_ADMIN needed";
+        return switch (errno) {
+            case 13 -> {
+                String what;
+                try {
+                    PosixFileAttributes a = Files.readAttributes(node, PosixFileAttributes.class);
+                    what = node + " is " + PosixFilePermissions.toString(a.permissions()) + " " + a.owner().getName()
+                            + ":" + a.group().getName();
+                } catch (IOException | UnsupportedOperationException | SecurityException x) {
+                    what = node + "'s mode";
+                }
+                yield head + ": permission denied: " + what + ", which does not let " + System.getProperty("user.name")
+                        + " read and write it, whatever its capabilities (make it 0666, as most distributions do)"
+                        + (netAdmin ? "" : capability);
+            }
+            case 1 -> head + capability;
+            case 2, 6, 19 -> head + ": no TUN support here (load the tun module: modprobe tun)";
+            default -> head;
+        };
+    }
+
+    /** Whether this process has CAP_NET_ADMIN (bit 12 of CapEff), as root or as the systemd unit's ambient one. */
+    static boolean hasNetAdmin() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << 12)) != 0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // unknown: say the capability as before
+        }
+        return false;
+    }
+
     /** Opens {@code /dev/net/tun} and attaches it to device {@code want} with {@code flags}; returns the name. */
     private static String attach(String want, short flags, List<Queue> opened) throws IOException {
         byte[] nameBytes = want.getBytes(StandardCharsets.US_ASCII);
@@ -186,7 +230,7 @@ final class LinuxTunDevice implements TunDevice {
         try {
             fd = LibC.open("/dev/net/tun", LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
         } catch (LastErrorException e) {
-            throw new NoTunAccess("cannot open /dev/net/tun (errno " + e.getErrorCode() + "); root or CAP_NET_ADMIN needed", e);
+            throw new NoTunAccess(openFailure(e.getErrorCode(), Path.of("/dev/net/tun"), hasNetAdmin()), e);
         }
         try {
             byte[] ifreq = new byte[LibC.IFREQ_SIZE];
