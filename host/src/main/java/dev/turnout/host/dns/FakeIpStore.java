@@ -100,6 +100,11 @@ public final class FakeIpStore implements AutoCloseable {
     private static final long MISSED_RETRY_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** Whether {@link #load} found a snapshot or a journal: a cache this run did not start stays, even empty. */
     private boolean foundOnDisk;
+    /**
+     * Whether {@link #load} found a cache of another format version (a newer Turnout's): left alone, this run keeps
+     * its mappings in memory only, so that the version that wrote it finds them again.
+     */
+    private volatile boolean otherVersion;
     private ExecutorService compactor;
     /** Set by {@link #open} while journaling; the pools queue their records to it. */
     private volatile JournalWriter writer;
@@ -133,6 +138,15 @@ public final class FakeIpStore implements AutoCloseable {
     public synchronized int open() {
         removeTornSnapshots();
         int restored = load();
+        if (otherVersion) {
+            return restored;
+        }
+        try {
+            // A cache beside a config in a folder not made yet; one removed later is not made again (folderOrGone).
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            // said by the write below
+        }
         synchronized (journalLock) {
             journaling = true;
         }
@@ -182,6 +196,12 @@ public final class FakeIpStore implements AutoCloseable {
             // First start, or every mapping is still in the journal.
         } catch (IOException e) {
             LOG.warn("fake-ip cache {} unreadable, ignoring it: {}", file, e.toString());
+        } catch (OtherVersion e) {
+            otherVersion = true;
+            LOG.warn("fake-ip cache {} was written by another version of Turnout ('{}', this one reads '{}'): "
+                    + "leaving it and its journals alone, this run's mappings are kept in memory only", file,
+                    e.getMessage(), MAGIC);
+            return 0;
         } catch (IllegalArgumentException e) {
             LOG.warn("fake-ip cache {} is corrupt ({}), ignoring it", file, e.getMessage());
         }
@@ -251,6 +271,10 @@ public final class FakeIpStore implements AutoCloseable {
 
     private static Snapshot parse(byte[] bytes) {
         String text = new String(bytes, StandardCharsets.UTF_8);
+        String first = text.lines().findFirst().orElse("");
+        if (first.matches("turnout-fake-ip \\S+") && !first.equals(MAGIC)) {
+            throw new OtherVersion(first);
+        }
         int endLine = text.lastIndexOf("\nend ");
         if (!text.startsWith(MAGIC + "\n") || endLine < 0 || !text.endsWith("\n")) {
             throw new IllegalArgumentException("missing header or end line");
@@ -572,7 +596,9 @@ public final class FakeIpStore implements AutoCloseable {
      * goes on in a new journal.
      */
     public void save() throws IOException {
-        compact();
+        if (!otherVersion) {
+            compact();
+        }
     }
 
     /**
@@ -649,7 +675,7 @@ public final class FakeIpStore implements AutoCloseable {
 
     private FileChannel openJournal(long gen) throws IOException {
         Path path = journalFile(gen);
-        Files.createDirectories(path.toAbsolutePath().getParent());
+        folderOrGone();
         // One writer, so the position simply follows the records; a leftover file of this generation (none
         // should exist: generations only grow) is started afresh.
         // Owner only, as the snapshot (a temporary file's mode): every name anyone looked up is in it.
@@ -701,8 +727,7 @@ public final class FakeIpStore implements AutoCloseable {
     }
 
     private void writeAtomically(byte[] body, byte[] end) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        Path dir = folderOrGone();
         Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
             // A stream, not a FileChannel: a channel writes a heap array through a direct copy of it, which the
@@ -725,6 +750,32 @@ public final class FakeIpStore implements AutoCloseable {
             d.force(true);
         } catch (IOException | UnsupportedOperationException ignored) {
             // The data is safe either way; only the rename might be lost on power failure.
+        }
+    }
+
+    /**
+     * The cache's folder, where it exists. One removed while Turnout runs (the config's folder deleted) is not made
+     * again: a stop as root left a root-owned folder and cache where the user had deleted theirs.
+     */
+    private Path folderOrGone() throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            throw new FolderGone(dir);
+        }
+        return dir;
+    }
+
+    /** A cache whose header names a format version this one does not read. */
+    private static final class OtherVersion extends IllegalArgumentException {
+        OtherVersion(String header) {
+            super(header);
+        }
+    }
+
+    /** The cache's folder was removed: nothing is written, and it is not made again. */
+    static final class FolderGone extends IOException {
+        FolderGone(Path dir) {
+            super("its folder " + dir + " is gone");
         }
     }
 
@@ -751,6 +802,9 @@ public final class FakeIpStore implements AutoCloseable {
             journaling = false;
         }
         stopWriter();
+        if (otherVersion) {
+            return; // another version's cache, left as it was (load said so)
+        }
         try {
             if (!foundOnDisk && pools.stream().allMatch(p -> p.mapped() == 0)) {
                 // Nothing to keep, and no file before this run: a start that was refused leaves nothing behind.
@@ -764,6 +818,8 @@ public final class FakeIpStore implements AutoCloseable {
                 return;
             }
             compact();
+        } catch (FolderGone e) {
+            LOG.warn("not saving fake-ip cache {} at close: {}", file, e.getMessage());
         } catch (IOException | RuntimeException e) {
             LOG.warn("saving fake-ip cache {} at close failed: {}", file, e.toString());
         }

@@ -114,6 +114,58 @@ class FakeIpStoreTest {
         }
     }
 
+    /**
+     * The lifecycle tester's F5: the config's folder deleted while Turnout ran was made again at stop (as root, with
+     * a root-owned cache in it) to save the cache.
+     */
+    @Test
+    void aFolderRemovedWhileRunningIsNotMadeAgainAtStop() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("gone"));
+        Path file = folder.resolve("fake-ip.cache");
+        FakeIpPool p = pool();
+        FakeIpStore store = new FakeIpStore(file, List.of(p));
+        store.open();
+        p.assign("a.test");
+        assertTrue(store.journalWritten(java.time.Duration.ofSeconds(5)));
+        try (var files = Files.walk(folder)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        p.assign("b.test");
+        try (dev.turnout.host.testing.CapturedLog logged = new dev.turnout.host.testing.CapturedLog()) {
+            store.close();
+            assertFalse(Files.exists(folder), "the removed folder made again");
+            assertEquals(List.of("not saving fake-ip cache " + file + " at close: its folder " + folder + " is gone"),
+                    logged.warnings(FakeIpStore.class.getName()));
+        }
+    }
+
+    /**
+     * F9: a cache another version wrote (a newer format) was called corrupt and overwritten at stop, its mappings
+     * lost for the version that wrote it. It is left alone now, this run's mappings kept in memory.
+     */
+    @Test
+    void aCacheOfAnotherFormatVersionIsLeftAlone() throws Exception {
+        Path file = dir.resolve("fake-ip.cache");
+        String newer = "turnout-fake-ip 2\njournal 3\npool 198.18.0.1/16\n198.18.0.5 u2.example.com\nend 1 0\n";
+        Files.writeString(file, newer);
+        Files.writeString(dir.resolve("fake-ip.cache.journal.3"), "turnout-fake-ip-journal 2 198.18.0.1/16\n");
+        FakeIpPool p = pool();
+        FakeIpStore store = new FakeIpStore(file, List.of(p));
+        try (dev.turnout.host.testing.CapturedLog logged = new dev.turnout.host.testing.CapturedLog()) {
+            assertEquals(0, store.open());
+            assertEquals(List.of("fake-ip cache " + file + " was written by another version of Turnout ('turnout-fake-ip 2',"
+                    + " this one reads 'turnout-fake-ip 1'): leaving it and its journals alone, this run's mappings are"
+                    + " kept in memory only"), logged.warnings(FakeIpStore.class.getName()));
+        }
+        p.assign("z9.example.com");
+        store.save();
+        store.close();
+        assertEquals(newer, Files.readString(file));
+        try (var files = Files.list(dir)) {
+            assertEquals(2, files.count(), "no journal or snapshot of this run beside it");
+        }
+    }
+
     @Test
     void cleanStopLeavesOnlyTheSnapshotAndRestoresEverything() throws Exception {
         Path file = dir.resolve("sub/fake-ip.cache");
