@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -37,6 +39,17 @@ public final class KeptFile {
     private final Executor writer;
     private final Supplier<String> contents;
     private boolean writeQueued;
+    /** The last write failed (a full disk): tried again every {@link #retry}, and at {@link #close}. */
+    private volatile boolean unsaved;
+    private volatile boolean closed;
+
+    /** How long after a failed write it is tried again, as the fake-IP cache does; shorter in tests. */
+    static volatile Duration retry = Duration.ofSeconds(5);
+    private static final ScheduledExecutorService RETRIES = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "turnout-kept-file-retry");
+        t.setDaemon(true);
+        return t;
+    });
 
     private KeptFile(Path file, String what, Executor writer, Supplier<String> contents) {
         this.file = file;
@@ -101,7 +114,13 @@ public final class KeptFile {
             }
             writeQueued = true;
         }
-        writer.execute(this::write);
+        try {
+            writer.execute(this::write);
+        } catch (RejectedExecutionException e) {
+            synchronized (this) {
+                writeQueued = false; // stopped: close() made the last try
+            }
+        }
     }
 
     private void write() {
@@ -124,13 +143,35 @@ public final class KeptFile {
             } finally {
                 Files.deleteIfExists(tmp);
             }
+            if (unsaved) {
+                unsaved = false;
+                log.info("saved {} to {}: the disk takes writes again", what, file);
+            }
         } catch (IOException e) {
-            log.warn("cannot save {} to {}: {}", what, file, FileProblems.why(e));
+            // A choice made while the disk was full was lost otherwise: nothing wrote it once space came back.
+            if (!unsaved) {
+                unsaved = true;
+                log.warn("cannot save {} to {}: {}; trying again every {} s and at stop", what, file,
+                        FileProblems.why(e), retry.toSeconds());
+            } else {
+                log.debug("cannot save {} to {} yet: {}", what, file, FileProblems.why(e));
+            }
+            if (!closed) {
+                RETRIES.schedule(() -> {
+                    if (unsaved && !closed) {
+                        changed();
+                    }
+                }, retry.toMillis(), TimeUnit.MILLISECONDS);
+            }
         }
     }
 
     /** Waits at most {@link #STOP_PATIENCE} for the queued write, then stops a writer of its own. */
     public void close() {
+        if (unsaved) {
+            changed(); // a last try for a change a full disk kept out
+        }
+        closed = true;
         if (!(writer instanceof ExecutorService service)) {
             return;
         }
