@@ -91,7 +91,7 @@ final class CheckCommand implements Callable<Integer> {
             for (ProviderEntry p : c.providers().values()) {
                 String state = p.payload() != null ? p.payload().size() + " entries in the config"
                         : !Files.exists(p.path()) ? (p.type().equals("file") ? "no file at " + p.path()
-                                : "not fetched (" + p.url() + ")")
+                                : "not fetched (" + dev.turnout.host.provider.SubscriptionUrl.redacted(p.url()) + ")")
                         : !compiled.unreadableCopies().contains(p.name()) ? "loaded from " + p.path()
                         : "its copy at " + p.path() + " cannot be read: run downloads it again";
                 out.printf("  %-24s %-6s %-9s %s%n", p.name(), p.type(), p.behavior().name().toLowerCase(), state);

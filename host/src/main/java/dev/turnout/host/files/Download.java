@@ -1,5 +1,6 @@
 package dev.turnout.host.files;
 
+import dev.turnout.host.provider.SubscriptionUrl;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -62,6 +63,8 @@ public final class Download {
     public static void fetch(String url, Path path, long maxBytes, Duration time, Check check, Consumer<String> progress)
             throws IOException {
         String name = path.getFileName().toString();
+        // Its scheme, host and port only, as a subscription's: a rule provider's path or query may be its token.
+        String shown = SubscriptionUrl.redacted(url);
         long started = System.nanoTime();
         long deadline = started + time.toNanos();
         HttpURLConnection http = open(url);
@@ -87,47 +90,48 @@ public final class Download {
             int status = http.getResponseCode();
             for (int hop = 0; status / 100 == 3 && http.getHeaderField("Location") != null; hop++) {
                 if (hop == MAX_REDIRECTS) {
-                    throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + url);
+                    throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + shown);
                 }
                 String location = http.getHeaderField("Location");
                 URI next;
                 try {
                     next = http.getURL().toURI().resolve(location);
                 } catch (URISyntaxException | IllegalArgumentException e) {
-                    throw new IOException(http.getURL() + " redirects to '" + location + "', which is not a URL");
+                    throw new IOException(SubscriptionUrl.redacted(http.getURL().toString()) + " redirects to a Location that is not a URL");
                 }
                 if (http.getURL().getProtocol().equals("https") && !"https".equals(next.getScheme())) {
-                    throw new IOException(http.getURL() + " redirects to " + next + ", which is not https");
+                    throw new IOException(SubscriptionUrl.redacted(http.getURL().toString()) + " redirects to "
+                            + SubscriptionUrl.redacted(next.toString()) + ", which is not https");
                 }
                 http.disconnect();
                 http = open(next.toString());
                 if (awaitingHeaders.getAndSet(http) == null) {
-                    throw tooLong(url, time);
+                    throw tooLong(shown, time);
                 }
                 status = http.getResponseCode();
             }
             if (awaitingHeaders.getAndSet(null) == null) {
-                throw tooLong(url, time);
+                throw tooLong(shown, time);
             }
             if (status / 100 != 2) {
-                throw new IOException("HTTP " + status + " from " + url);
+                throw new IOException("HTTP " + status + " from " + shown);
             }
             long length = http.getContentLengthLong();
             if (length > maxBytes) {
-                throw new IOException(url + " is " + bytes(length) + ", more than the " + bytes(maxBytes) + " allowed");
+                throw new IOException(shown + " is " + bytes(length) + ", more than the " + bytes(maxBytes) + " allowed");
             }
-            progress.accept("downloading " + name + " from " + url + (length > 0 ? " (" + mb(length) + ")" : ""));
+            progress.accept("downloading " + name + " from " + shown + (length > 0 ? " (" + mb(length) + ")" : ""));
             long total = 0;
             long lastReport = started;
             try (InputStream in = http.getInputStream(); OutputStream out = Files.newOutputStream(tmp)) {
                 byte[] buf = new byte[64 * 1024];
                 for (int n; (n = in.read(buf)) >= 0; ) {
                     if (System.nanoTime() - deadline > 0) {
-                        throw tooLong(url, time);
+                        throw tooLong(shown, time);
                     }
                     total += n;
                     if (total > maxBytes) {
-                        throw new IOException(url + " sent more than the " + bytes(maxBytes) + " allowed");
+                        throw new IOException(shown + " sent more than the " + bytes(maxBytes) + " allowed");
                     }
                     out.write(buf, 0, n);
                     long now = System.nanoTime();
@@ -138,7 +142,7 @@ public final class Download {
                 }
             }
             if (length > 0 && total != length) {
-                throw new IOException(url + " ended after " + total + " of " + length + " bytes");
+                throw new IOException(shown + " ended after " + total + " of " + length + " bytes");
             }
             check.accept(tmp);
             Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -146,7 +150,7 @@ public final class Download {
                     (System.nanoTime() - started) / 1e9));
         } catch (IOException e) {
             if (cutOff.get()) {
-                throw tooLong(url, time);
+                throw tooLong(shown, time);
             }
             throw e instanceof FileSystemException ? FileProblems.cannotSave(e) : e;
         } finally {
@@ -205,10 +209,10 @@ public final class Download {
         try {
             c = URI.create(url).toURL().openConnection();
         } catch (IllegalArgumentException e) {
-            throw new IOException("not a URL: " + url);
+            throw new IOException("not a URL: " + SubscriptionUrl.redacted(url));
         }
         if (!(c instanceof HttpURLConnection http)) {
-            throw new IOException("not an http(s) URL: " + url);
+            throw new IOException("not an http(s) URL: " + SubscriptionUrl.redacted(url));
         }
         http.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
         http.setReadTimeout(READ_TIMEOUT_MILLIS);

@@ -8,6 +8,7 @@ import dev.turnout.host.files.AtOnce;
 import dev.turnout.host.files.Download;
 import dev.turnout.host.files.Downloads;
 import dev.turnout.host.files.FileProblems;
+import dev.turnout.host.provider.SubscriptionUrl;
 import dev.turnout.rules.ProviderFormat;
 import dev.turnout.rules.ProviderSource;
 import dev.turnout.rules.RuleException;
@@ -122,12 +123,12 @@ public final class ProviderLoader {
                 throw new ConfigException(p.origin(), "interrupted while fetching provider '" + p.name() + "'");
             }
             if (downloadFailure != null) {
-                notes.add(p.origin() + ": provider '" + p.name() + "' could not be fetched from " + p.url()
+                notes.add(p.origin() + ": provider '" + p.name() + "' could not be fetched from " + SubscriptionUrl.redacted(p.url())
                         + " (" + FileProblems.why(downloadFailure) + ")" + (Files.exists(path) ? "; using the cached copy" : ""));
             }
             if (!Files.exists(path)) {
                 if (!fetch) {
-                    notes.add(p.origin() + ": provider '" + p.name() + "' not fetched (" + p.url() + "); no cached copy at " + path);
+                    notes.add(p.origin() + ": provider '" + p.name() + "' not fetched (" + SubscriptionUrl.redacted(p.url()) + "); no cached copy at " + path);
                 }
                 sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), p.format(), "", path.toString(), p.origin()));
                 if (!fetch || downloadFailure != null) {
@@ -242,7 +243,7 @@ public final class ProviderLoader {
     private static void requireRules(ProviderEntry p, byte[] bytes) throws IOException {
         int entries;
         try {
-            ProviderSource.Reading read = source(p, bytes, p.url()).reading();
+            ProviderSource.Reading read = source(p, bytes, SubscriptionUrl.redacted(p.url())).reading();
             entries = read.entries();
             // A list with an odd line is kept, the line skipped, as mihomo keeps it; an answer mostly of lines that
             // are no entries (a captive portal's page, of which a line such as '<html>' passes for a domain) is not.

@@ -74,7 +74,8 @@ class HttpRuleProviderTest {
     }
 
     private Config config(int interval) throws Exception {
-        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/set.txt";
+        // A token in the query, as a subscription service's rule sets have: never written out (tester's F8).
+        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/set.txt?token=RPTOKEN";
         return ConfigLoader.parse("rule-providers:\n  a: {type: http, behavior: domain, format: text, url: '" + url
                 + "', path: ./sets/a.txt, interval: " + interval + "}\nrules: ['RULE-SET,a,DIRECT']\n",
                 "c.yaml", dir.resolve("c.yaml"), dir);
@@ -111,6 +112,8 @@ class HttpRuleProviderTest {
         assertEquals(0, requests.get(), "turnout check never downloads");
         assertEquals(1, loaded.notes().size(), loaded.notes().toString());
         assertTrue(loaded.notes().get(0).startsWith("c.yaml:2:6: provider 'a' not fetched ("), loaded.notes().get(0));
+        assertTrue(loaded.notes().get(0).startsWith("c.yaml:2:6: provider 'a' not fetched (http://127.0.0.1:"
+                + server.getAddress().getPort() + "/…); no cached copy at "), loaded.notes().get(0));
     }
 
     @Test
@@ -197,6 +200,9 @@ class HttpRuleProviderTest {
         assertEquals("cached.example\n", content(loaded));
         assertEquals(1, requests.get());
         assertEquals(1, loaded.notes().size(), loaded.notes().toString());
+        assertTrue(loaded.notes().get(0).startsWith("c.yaml:2:6: provider 'a' could not be fetched from http://127.0.0.1:"
+                + server.getAddress().getPort() + "/… (HTTP 404 from http://127.0.0.1:" + server.getAddress().getPort() + "/…)"),
+                loaded.notes().toString());
         assertTrue(loaded.notes().get(0).matches("c\\.yaml:2:6: provider 'a' could not be fetched from http://.*"
                 + " \\(HTTP 404 from .*\\); using the cached copy"), loaded.notes().get(0));
     }
@@ -208,7 +214,7 @@ class HttpRuleProviderTest {
         cachedCopy(7200);
         ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), true);
         assertEquals("cached.example\n", content(loaded));
-        assertTrue(loaded.notes().get(0).contains("/set.txt is 8,388,609 bytes, more than the 8,388,608 bytes allowed); "
+        assertTrue(loaded.notes().get(0).contains("/… is 8,388,609 bytes, more than the 8,388,608 bytes allowed); "
                 + "using the cached copy"), loaded.notes().get(0));
         try (var files = Files.list(copy().getParent())) {
             assertEquals(List.of(copy()), files.toList(), "no partial download left beside the copy");
@@ -221,7 +227,7 @@ class HttpRuleProviderTest {
         cachedCopy(7200);
         ProviderLoader.Loaded loaded = ProviderLoader.load(config(60), true);
         assertEquals("cached.example\n", content(loaded));
-        assertTrue(loaded.notes().get(0).contains("/set.txt sent more than the 8,388,608 bytes allowed); "
+        assertTrue(loaded.notes().get(0).contains("/… sent more than the 8,388,608 bytes allowed); "
                 + "using the cached copy"), loaded.notes().get(0));
         try (var files = Files.list(copy().getParent())) {
             assertEquals(List.of(copy()), files.toList(), "no partial download left beside the copy");
