@@ -79,6 +79,21 @@ class ConfigRefusalIT {
         }
     }
 
+    /**
+     * A refused config opens nothing, the DNS listener included (the lifecycle tester's F10: "DNS server listening on
+     * 127.0.0.1:1053" came before the refusal of a malformed rule, and the socket answered meanwhile).
+     */
+    @Test
+    void aRefusedConfigNeverOpensTheDnsListener() throws Exception {
+        Netns.assumeUsable();
+        Path config = write("c.yaml", "mixed-port: 7891|dns:|  enable: true|  listen: 127.0.0.1:1053|  enhanced-mode: fake-ip"
+                + "|  nameserver: [127.0.0.1]|rules:|  - DOMAIN,x|  - MATCH,DIRECT");
+        Netns.Result run = runRefused(config);
+        assertEquals(2, run.exitCode(), run.stdout() + run.stderr());
+        assertTrue(run.stderr().contains("malformed rule"), run.stderr());
+        assertFalse((run.stdout() + run.stderr()).contains("DNS server listening"), run.stdout() + run.stderr());
+    }
+
     /** TUN mode without the right to open a TUN is one line saying so, no stack trace or exception class. */
     @Test
     void aTunWithoutTheRightToOpenOneIsRefusedInOneLine() throws Exception {

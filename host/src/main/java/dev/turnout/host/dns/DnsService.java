@@ -128,6 +128,17 @@ public final class DnsService implements AutoCloseable {
     public static DnsService start(DnsOptions options, Collection<Cidr> excluded, Path cacheFile,
             EventLoopGroup group, SocketBinder binder, UpstreamResolver.Settings settings)
             throws IOException, InterruptedException {
+        return start(options, excluded, cacheFile, group, binder, settings, true);
+    }
+
+    /**
+     * As {@link #start(DnsOptions, Collection, Path, EventLoopGroup, SocketBinder, UpstreamResolver.Settings)};
+     * with {@code listenNow} false the {@code dns.listen} socket is opened later, by {@link #openListener}: a start
+     * opens it once the config has been validated, not before a refusal.
+     */
+    public static DnsService start(DnsOptions options, Collection<Cidr> excluded, Path cacheFile,
+            EventLoopGroup group, SocketBinder binder, UpstreamResolver.Settings settings, boolean listenNow)
+            throws IOException, InterruptedException {
         SystemHosts system = options.systemHosts() == null ? null : new SystemHosts(options.systemHosts());
         HostsTable hosts = new HostsTable(options.hosts(), options.hostAliases(), system);
         MatchersView matchers = new MatchersView();
@@ -156,7 +167,7 @@ public final class DnsService implements AutoCloseable {
         }
         DnsHandler handler = new DnsHandler(options, pool4, pool6, filter, hosts, upstream, store);
         DnsServer server = null;
-        if (listen.get() != null) {
+        if (listenNow && listen.get() != null) {
             try {
                 server = new DnsServer(listen.get(), handler, group).start();
             } catch (IOException | RuntimeException | InterruptedException e) {
@@ -525,6 +536,17 @@ public final class DnsService implements AutoCloseable {
 
     public DnsHandler handler() {
         return handler;
+    }
+
+    /**
+     * Opens the {@code dns.listen} socket of a service started without it; nothing when it is open or unset.
+     *
+     * @throws IOException when it cannot be bound
+     */
+    public synchronized void openListener() throws IOException, InterruptedException {
+        if (server == null && listen.get() != null) {
+            server = new DnsServer(listen.get(), handler, group).start();
+        }
     }
 
     /** The listening server, or {@code null} when {@code dns.listen} is unset or DNS is disabled. */

@@ -168,7 +168,7 @@ public final class Turnout implements AutoCloseable {
                 dnsService = DnsService.start(dnsOptions, fakeIpsAvoid,
                         config.profile().storeFakeIp() ? state.file(FAKE_IP_CACHE) : null, workers,
                         SocketBinder.current(binder::get),
-                        UpstreamResolver.Settings.defaults());
+                        UpstreamResolver.Settings.defaults(), false); // dns.listen opened by open(), once valid
             } catch (IOException e) {
                 throw cannotListen(config.dns().originOf("listen"), "dns.listen", dnsOptions.listen(), e);
             }
@@ -299,9 +299,9 @@ public final class Turnout implements AutoCloseable {
     }
 
     /**
-     * Builds everything (rule providers and geo databases fetched, the routing compiled) and opens no inbound:
-     * until {@link #open()} nothing on the machine has changed but the DNS listener's socket and the fake-IP
-     * cache, which a kill leaves consistent.
+     * Builds everything (rule providers and geo databases fetched, the routing compiled) and opens no inbound, the
+     * DNS listener neither: until {@link #open()} nothing on the machine has changed but the fake-IP cache, which a
+     * kill leaves consistent.
      *
      * @param state the config's folder, held by this instance or not (then its state is kept in memory); the caller
      *     gives it back once {@link #close()} has written the last of it
@@ -410,6 +410,12 @@ public final class Turnout implements AutoCloseable {
     }
 
     private void openInbounds() throws InterruptedException, ConfigException, IOException {
+        // Not at prepare: a config refused there (a bad rule) opened the DNS listener first.
+        try {
+            dns.openListener();
+        } catch (IOException e) {
+            throw cannotListen(config.dns().originOf("listen"), "dns.listen", settings.dns().listen(), e);
+        }
         ports.listenAs(config);
         ports.relisten(config.listeners());
         if (settings.tun() != null) {
