@@ -140,6 +140,40 @@ class FakeIpStoreTest {
     }
 
     /**
+     * F5 with names still coming after the folder went, past the journal's limit: its compaction, the journal's next
+     * generation and the retry 5 s later find the folder gone without making it again, and say why.
+     */
+    @Test
+    void aFolderRemovedWhileJournalingIsNotMadeAgain() throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("gone"));
+        Path file = folder.resolve("fake-ip.cache");
+        FakeIpPool p = pool();
+        FakeIpStore store = new FakeIpStore(file, List.of(p), 100);
+        store.open();
+        try (var files = Files.walk(folder)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        try (dev.turnout.host.testing.CapturedLog logged = new dev.turnout.host.testing.CapturedLog()) {
+            for (int i = 0; i < 20; i++) {
+                p.assign("n" + i + ".example.com");
+            }
+            store.journalWritten(Duration.ofSeconds(5));
+            Thread.sleep(5500);
+            for (int i = 20; i < 40; i++) {
+                p.assign("n" + i + ".example.com");
+            }
+            store.journalWritten(Duration.ofSeconds(5));
+            Thread.sleep(500);
+            store.close();
+            assertFalse(Files.exists(folder), "the removed folder made again");
+            List<String> warnings = logged.warnings(FakeIpStore.class.getName());
+            assertTrue(warnings.stream().allMatch(w -> w.contains("is gone")), warnings.toString());
+            assertTrue(warnings.stream().filter(w -> w.startsWith("fake-ip journal of")).count() <= 1, warnings.toString());
+            assertTrue(warnings.size() <= 3, warnings.toString());
+        }
+    }
+
+    /**
      * F9: a cache another version wrote (a newer format) was called corrupt and overwritten at stop, its mappings
      * lost for the version that wrote it. It is left alone now, this run's mappings kept in memory.
      */
