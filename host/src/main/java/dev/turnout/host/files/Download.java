@@ -62,12 +62,21 @@ public final class Download {
      */
     public static void fetch(String url, Path path, long maxBytes, Duration time, Check check, Consumer<String> progress)
             throws IOException {
+        fetch(url, false, path, maxBytes, time, check, progress);
+    }
+
+    /**
+     * As {@link #fetch(String, Path, long, Duration, Check, Consumer)}; with {@code redact} its messages write the
+     * URL as its scheme, host and port only, as a subscription's: a rule provider's path or query may be its token.
+     */
+    public static void fetch(String url, boolean redact, Path path, long maxBytes, Duration time, Check check,
+            Consumer<String> progress) throws IOException {
         String name = path.getFileName().toString();
-        // Its scheme, host and port only, as a subscription's: a rule provider's path or query may be its token.
-        String shown = SubscriptionUrl.redacted(url);
+        java.util.function.UnaryOperator<String> shows = u -> redact ? SubscriptionUrl.redacted(u) : u;
+        String shown = shows.apply(url);
         long started = System.nanoTime();
         long deadline = started + time.toNanos();
-        HttpURLConnection http = open(url);
+        HttpURLConnection http = open(url, shown);
         Path madeFolder = firstMissingFolder(path);
         Path tmp;
         try {
@@ -97,14 +106,15 @@ public final class Download {
                 try {
                     next = http.getURL().toURI().resolve(location);
                 } catch (URISyntaxException | IllegalArgumentException e) {
-                    throw new IOException(SubscriptionUrl.redacted(http.getURL().toString()) + " redirects to a Location that is not a URL");
+                    throw new IOException(shows.apply(http.getURL().toString()) + " redirects to "
+                            + (redact ? "a Location" : "'" + location + "', which is") + " not a URL");
                 }
                 if (http.getURL().getProtocol().equals("https") && !"https".equals(next.getScheme())) {
-                    throw new IOException(SubscriptionUrl.redacted(http.getURL().toString()) + " redirects to "
-                            + SubscriptionUrl.redacted(next.toString()) + ", which is not https");
+                    throw new IOException(shows.apply(http.getURL().toString()) + " redirects to "
+                            + shows.apply(next.toString()) + ", which is not https");
                 }
                 http.disconnect();
-                http = open(next.toString());
+                http = open(next.toString(), shows.apply(next.toString()));
                 if (awaitingHeaders.getAndSet(http) == null) {
                     throw tooLong(shown, time);
                 }
@@ -204,15 +214,15 @@ public final class Download {
      * http to https (a rule provider's {@code http://} URL often moved there), so {@link #fetch} follows them, as
      * the JDK's HttpClient does, never from https to anything else.
      */
-    private static HttpURLConnection open(String url) throws IOException {
+    private static HttpURLConnection open(String url, String shown) throws IOException {
         URLConnection c;
         try {
             c = URI.create(url).toURL().openConnection();
         } catch (IllegalArgumentException e) {
-            throw new IOException("not a URL: " + SubscriptionUrl.redacted(url));
+            throw new IOException("not a URL: " + shown);
         }
         if (!(c instanceof HttpURLConnection http)) {
-            throw new IOException("not an http(s) URL: " + SubscriptionUrl.redacted(url));
+            throw new IOException("not an http(s) URL: " + shown);
         }
         http.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
         http.setReadTimeout(READ_TIMEOUT_MILLIS);

@@ -144,7 +144,7 @@ public final class HomeGeoData implements GeoData {
             Download.fetch(url, file, Download.MAX_BYTES, check, progress);
             return file;
         } catch (IOException | RuntimeException e) {
-            throw new GeoDataException(name + " is not in " + home + " and downloading it from " + dev.turnout.host.provider.SubscriptionUrl.redacted(url) + " failed ("
+            throw new GeoDataException(name + " is not in " + home + " and downloading it from " + url + " failed ("
                     + e.getMessage() + "); put the file there or set geox-url");
         }
     }

@@ -237,7 +237,7 @@ public final class ProviderLoader {
      * interval had passed.
      */
     public static void download(ProviderEntry p) throws IOException {
-        Download.fetch(p.url(), p.path(), MAX_BYTES, MAX_TIME, file -> requireRules(p, Files.readAllBytes(file)), LOG::info);
+        Download.fetch(p.url(), true, p.path(), MAX_BYTES, MAX_TIME, file -> requireRules(p, Files.readAllBytes(file)), LOG::info);
     }
 
     private static void requireRules(ProviderEntry p, byte[] bytes) throws IOException {

@@ -73,14 +73,18 @@ class DownloadTest {
      * `?token=` was printed in full in the run log).
      */
     @Test
-    void theUrlsPathAndQueryAreLeftOutOfWhatItSays() throws Exception {
-        List<String> lines = new java.util.ArrayList<>();
-        Download.fetch(base + "/hop/1?token=RPTOKEN", dir.resolve("set.yaml"), 1024, f -> { }, lines::add);
+    void aRedactedUrlsPathAndQueryAreLeftOutOfWhatItSays() throws Exception {
+        List<String> lines = new ArrayList<>();
+        Download.fetch(base + "/hop/1?token=RPTOKEN", true, dir.resolve("set.yaml"), 1024, java.time.Duration.ofSeconds(30),
+                f -> { }, lines::add);
         assertEquals("downloading set.yaml from " + base + "/… (0.0 MB)", lines.get(0));
         assertTrue(lines.stream().noneMatch(l -> l.contains("RPTOKEN")), lines.toString());
-        IOException e = assertThrows(IOException.class, () -> Download.fetch(base + "/none?token=RPTOKEN",
-                dir.resolve("other.yaml"), 1024, f -> { }, lines::add));
+        IOException e = assertThrows(IOException.class, () -> Download.fetch(base + "/none?token=RPTOKEN", true,
+                dir.resolve("other.yaml"), 1024, java.time.Duration.ofSeconds(30), f -> { }, lines::add));
         assertEquals("HTTP 404 from " + base + "/…", e.getMessage());
+        e = assertThrows(IOException.class, () -> Download.fetch(base + "/hop/6?token=RPTOKEN", true,
+                dir.resolve("third.yaml"), 1024, java.time.Duration.ofSeconds(30), f -> { }, lines::add));
+        assertEquals("more than 5 redirects from " + base + "/…", e.getMessage());
     }
 
     @Test
@@ -88,14 +92,14 @@ class DownloadTest {
         Path file = dir.resolve("set.yaml");
         Download.fetch(base + "/hop/5", file, 1024, f -> { }, lines::add);
         assertEquals("arrived\n", Files.readString(file));
-        assertEquals("downloading set.yaml from " + base + "/… (0.0 MB)", lines.get(0));
+        assertEquals("downloading set.yaml from " + base + "/hop/5 (0.0 MB)", lines.get(0));
     }
 
     @Test
     void aSixthRedirectIsRefusedAndNothingIsLeftBehind() throws Exception {
         IOException e = assertThrows(IOException.class, () -> Download.fetch(base + "/hop/6", dir.resolve("set.yaml"),
                 1024, f -> { }, lines::add));
-        assertEquals("more than 5 redirects from " + base + "/…", e.getMessage());
+        assertEquals("more than 5 redirects from " + base + "/hop/6", e.getMessage());
         assertEquals(List.of(), files());
     }
 
@@ -118,7 +122,7 @@ class DownloadTest {
     void aRedirectToWhatIsNotAUrlIsNamed() throws Exception {
         IOException e = assertThrows(IOException.class, () -> Download.fetch(base + "/bad", dir.resolve("set.yaml"),
                 1024, f -> { }, lines::add));
-        assertEquals(base + "/… redirects to a Location that is not a URL", e.getMessage());
+        assertEquals(base + "/bad redirects to 'http://[nowhere', which is not a URL", e.getMessage());
         assertEquals(List.of(), files());
     }
 
@@ -170,7 +174,7 @@ class DownloadTest {
             IOException e = assertThrows(IOException.class, () -> Download.fetch(url, dir.resolve("set.yaml"), 1 << 20,
                     java.time.Duration.ofSeconds(1), f -> { }, lines::add));
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertEquals("http://127.0.0.1:" + slow.getLocalPort() + "/… took longer than the 1 s allowed", e.getMessage());
+            assertEquals(url + " took longer than the 1 s allowed", e.getMessage());
             assertTrue(ms >= 1000 && ms < 5000, ms + " ms");
             assertEquals(List.of(), files());
             server.interrupt();
