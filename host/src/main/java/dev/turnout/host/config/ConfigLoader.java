@@ -1365,6 +1365,16 @@ public final class ConfigLoader {
                 return null;
             }
             Path asked = path.toAbsolutePath().normalize();
+            List<Path> roots = safeRoots(baseDir);
+            if (roots.stream().anyMatch(asked::startsWith)) {
+                return null;
+            }
+            return "path " + asked + " is outside the home folder " + roots.get(0) + " and SAFE_PATHS; refused, as in "
+                    + "mihomo (SKIP_SAFE_PATH_CHECK=1 allows it)";
+        }
+
+        /** The home folder first, then each absolute folder of {@code SAFE_PATHS}. */
+        private static List<Path> safeRoots(Path baseDir) {
             List<Path> roots = new ArrayList<>(List.of(baseDir.toAbsolutePath().normalize()));
             String safe = System.getenv("SAFE_PATHS");
             if (safe != null) {
@@ -1374,11 +1384,7 @@ public final class ConfigLoader {
                     }
                 }
             }
-            if (roots.stream().anyMatch(asked::startsWith)) {
-                return null;
-            }
-            return "path " + asked + " is outside the home folder " + roots.get(0) + " and SAFE_PATHS; refused, as in "
-                    + "mihomo (SKIP_SAFE_PATH_CHECK=1 allows it)";
+            return roots;
         }
 
         /**
@@ -1396,15 +1402,7 @@ public final class ConfigLoader {
             while (existing != null && !Files.exists(existing, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 existing = existing.getParent();
             }
-            List<Path> roots = new ArrayList<>(List.of(baseDir.toAbsolutePath().normalize()));
-            String safe = System.getenv("SAFE_PATHS");
-            if (safe != null) {
-                for (String s : safe.split(java.io.File.pathSeparator)) {
-                    if (!s.isBlank() && Path.of(s.trim()).isAbsolute()) {
-                        roots.add(Path.of(s.trim()).normalize());
-                    }
-                }
-            }
+            List<Path> roots = safeRoots(baseDir);
             for (Path root : roots) {
                 if (!asked.startsWith(root)) {
                     continue;

@@ -53,6 +53,12 @@ class GuardedOutboundTest {
 
     /** As {@link #faulty(BiFunction)}, closing with {@code close}; its openDatagram returns no future. */
     private static Outbound faulty(BiFunction<Metadata, EventLoop, Future<Channel>> open, Runnable close) {
+        return faulty(open, close, on -> null);
+    }
+
+    /** As above, its openDatagram returning what {@code datagram} gives for the loop. */
+    private static Outbound faulty(BiFunction<Metadata, EventLoop, Future<Channel>> open, Runnable close,
+                                   java.util.function.Function<EventLoop, Future<DatagramSession>> datagram) {
         return new Outbound() {
             public String name() {
                 return "faulty";
@@ -71,7 +77,7 @@ class GuardedOutboundTest {
             }
 
             public Future<DatagramSession> openDatagram(Metadata flow, EventLoop on, DatagramSession.Receiver r) {
-                return null;
+                return datagram.apply(on);
             }
 
             @Override
@@ -167,27 +173,7 @@ class GuardedOutboundTest {
                 closed.incrementAndGet();
             }
         };
-        Outbound udp = new Outbound() {
-            public String name() {
-                return "faulty";
-            }
-
-            public String type() {
-                return "evil";
-            }
-
-            public boolean supportsUdp() {
-                return true;
-            }
-
-            public Future<Channel> openStream(Metadata flow, EventLoop on) {
-                return null;
-            }
-
-            public Future<DatagramSession> openDatagram(Metadata flow, EventLoop on, DatagramSession.Receiver r) {
-                return on.newSucceededFuture(throwing);
-            }
-        };
+        Outbound udp = faulty((f, l) -> null, () -> { }, on -> on.newSucceededFuture(throwing));
         Future<DatagramSession> opened = GuardedOutbound.of("faulty", udp).openDatagram(null, loop, (from, p) -> { });
         assertTrue(opened.awaitUninterruptibly(5, TimeUnit.SECONDS) && opened.isSuccess());
         opened.getNow().send(dev.turnout.api.Destination.ofHost("example.org", 53),
