@@ -1212,6 +1212,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     if (entry.http()) {
                         try (var fetch = dev.turnout.host.provider.ProviderFetch.over(outbounds)) {
                             dev.turnout.host.provider.ProxyProviders.refresh(entry, fetch);
+                        } catch (ConfigException e) {
+                            // mihomo's updateProvider: 503 with the provider's error; the last good list stays.
+                            log.warn("{}", e.getMessage());
+                            throw new IOException(e.getMessage(), e);
                         }
                     }
                     t.reloadRunning();

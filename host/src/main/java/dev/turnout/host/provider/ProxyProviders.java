@@ -146,6 +146,10 @@ public final class ProxyProviders {
         Subscription.Parsed parsed;
         try {
             parsed = parse(read(path, p), path.toString());
+            if (p.http()) {
+                // A copy an older Turnout saved empty: downloaded again, as one that does not read.
+                requireNodes(p, parsed, path.toString());
+            }
         } catch (ConfigException broken) {
             if (!p.http()) {
                 // As mihomo, which logs the provider's initial error and starts with it empty; as a missing file.
@@ -197,7 +201,8 @@ public final class ProxyProviders {
 
     /**
      * Downloads {@code p} now, reads what came, and only then replaces the cached copy (temporary file and
-     * rename): a reader never sees half a file and a bad answer keeps the last good list.
+     * rename): a reader never sees half a file and a bad answer keeps the last good list, as does one that leaves the
+     * provider no node ({@link #requireNodes}).
      */
     public static Subscription.Parsed refresh(ProxyProviderEntry p, Downloader downloader)
             throws IOException, InterruptedException, ConfigException {
@@ -208,14 +213,34 @@ public final class ProxyProviders {
         }
         String text = ConfigLoader.decode(r.body(), p.url());
         Subscription.Parsed parsed = parse(text, p.url());
+        requireNodes(p, parsed, SubscriptionUrl.redacted(p.url()));
         writeAtomically(p.path(), r.body());
+        writeInfo(p, r);
+        return parsed;
+    }
+
+    /**
+     * Refuses a list that leaves {@code p} no node, as mihomo's NewProxiesParser does ("file doesn't have any proxy",
+     * "doesn't match any proxy, please check your filter"): the download keeps the last good list and copy, where it
+     * emptied every group over the provider until the next good one (and after a restart, the copy overwritten).
+     */
+    static void requireNodes(ProxyProviderEntry p, Subscription.Parsed parsed, String from) throws ConfigException {
+        if (!select(p, parsed.nodes(), new TreeMap<>()).isEmpty()) {
+            return;
+        }
+        boolean filtered = !parsed.nodes().isEmpty()
+                && (p.filter() != null || p.excludeFilter() != null || !p.excludeTypes().isEmpty());
+        throw new ConfigException(p.origin(), "proxy provider '" + p.name() + "': " + from + (filtered
+                ? " matches no proxy, check the filter" : " has no proxy") + "; the last good list stays");
+    }
+
+    private static void writeInfo(ProxyProviderEntry p, SubscriptionClient.Response r) throws IOException {
         Path info = infoFile(p.path());
         if (r.userInfo() != null) {
             writeAtomically(info, r.userInfo().getBytes(StandardCharsets.UTF_8));
         } else {
             Files.deleteIfExists(info);
         }
-        return parsed;
     }
 
     private static Subscription.Parsed parse(String text, String name) throws ConfigException {

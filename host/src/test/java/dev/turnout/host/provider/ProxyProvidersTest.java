@@ -197,4 +197,33 @@ class ProxyProvidersTest {
         assertTrue(checked.notes().get(0).endsWith("; run downloads it again"), checked.notes().get(0));
         assertEquals(broken, Files.readString(cached), "turnout check downloads nothing");
     }
+
+    @Test
+    void aDownloadWithNoNodeOrNoneTheFilterKeepsIsRefusedAndTheLastGoodCopyStays() throws Exception {
+        // mihomo's NewProxiesParser: "file doesn't have any proxy" / "doesn't match any proxy, please check your filter"
+        Config c = config("");
+        var entry = c.proxyProviders().get("sub");
+        ProxyProviders.refresh(entry, (p, max) -> body(GOOD, null));
+        ConfigException empty = assertThrows(ConfigException.class,
+                () -> ProxyProviders.refresh(entry, (p, max) -> body("proxies: []\n", null)));
+        assertTrue(empty.getMessage().endsWith("proxy provider 'sub': http://192.0.2.80/… has no proxy; the last good"
+                + " list stays"), empty.getMessage());
+        assertEquals(GOOD, Files.readString(entry.path()));
+
+        var filtered = config("    filter: \"^(HK|JP)\"\n").proxyProviders().get("sub");
+        ConfigException none = assertThrows(ConfigException.class,
+                () -> ProxyProviders.refresh(filtered, (p, max) -> body(GOOD.replace("name: a", "name: Hong Kong 01"), null)));
+        assertTrue(none.getMessage().contains("matches no proxy, check the filter"), none.getMessage());
+        assertEquals(GOOD, Files.readString(filtered.path()));
+        ProxyProviders.refresh(filtered, (p, max) -> body(GOOD.replace("name: a", "name: HK 01"), null));
+        assertEquals(GOOD.replace("name: a", "name: HK 01"), Files.readString(filtered.path()),
+                "a list the filter keeps is taken");
+
+        // A copy an older Turnout saved empty reads as broken: it is downloaded again.
+        Files.writeString(entry.path(), "proxies: []\n");
+        List<ConfigException> errors = new ArrayList<>();
+        ProxyProviders.Loaded l = ProxyProviders.load(c, (p, max) -> body(GOOD, null), errors);
+        assertEquals(List.of(), errors);
+        assertEquals(List.of("a"), l.providers().get("sub").nodes().stream().map(n -> n.name()).toList());
+    }
 }
