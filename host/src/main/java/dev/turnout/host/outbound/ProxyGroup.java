@@ -67,7 +67,7 @@ public final class ProxyGroup implements Outbound {
         this.all = all;
         this.options = options;
         this.chains = chains;
-        this.failures = new FailedDials(options.maxFailedTimes());
+        this.failures = new FailedDials(name, options.maxFailedTimes());
         this.current = new AtomicReference<>(members.isEmpty() ? null : members.get(0));
         this.sticky = "load-balance".equals(type) && GroupOptions.STICKY_SESSIONS.equals(options.strategy())
                 ? new StickyChoices() : null;
