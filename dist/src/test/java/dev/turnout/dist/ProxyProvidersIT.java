@@ -357,8 +357,76 @@ class ProxyProvidersIT {
         assertEquals(0, r.exitCode(), r.stderr());
     }
 
+    private static long count(String text, String needle) {
+        return text.lines().filter(l -> l.contains(needle)).count();
+    }
+
     @Test
     @Order(7)
+    void aRefreshNeitherReadsTheConfigFileNorReloadsForAnUnchangedList() throws Exception {
+        // The groups tester's F4 and F11: every scheduled refresh re-read config.yaml and reloaded everything, even
+        // for the same list (re-rolling sticky-sessions, checking lazy groups), applied edits nobody asked to apply,
+        // and was held back by a half-saved one. mihomo's fetcher only sets updatedAt for the same list and swaps a
+        // changed one into the running config.
+        String good = yamlList(DANTE_A_YAML, DANTE_B_YAML, DEAD_YAML); // the list cached before the broken one
+        Files.writeString(served.resolve("sub.yaml"), good);
+        String original = Files.readString(config);
+        int logStart = turnout.log().length();
+        try {
+            Files.writeString(config, original.replace("proxy-groups:\n",
+                    "proxy-groups:\n  - {name: EDITED, type: select, proxies: [DIRECT]}\n")
+                    + "  - {name: BROKEN, type: select, proxies: [NOSUCH]}\n");
+            Thread.sleep(1000);
+            long reloads = count(turnout.log(), " reloaded ");
+            long downloads = count(read(dir.resolve("subscriptions.log")), "GET /sub.yaml");
+            // yaml-sub's interval is 3 s: two refreshes or more of the same list.
+            assertTrue(await(() -> count(read(dir.resolve("subscriptions.log")), "GET /sub.yaml") >= downloads + 2,
+                    Duration.ofSeconds(15)), () -> read(dir.resolve("subscriptions.log")));
+            Thread.sleep(500);
+            assertEquals(reloads, count(turnout.log(), " reloaded "), () -> turnout.log());
+            assertEquals(404, api.get("/proxies/EDITED").status(), "an edit nobody applied stays unapplied");
+            // A changed list is swapped in although the file does not load now.
+            Files.writeString(served.resolve("sub.yaml"), yamlList(DANTE_A_YAML, DANTE_B_YAML, TINY_YAML, DEAD_YAML));
+            assertTrue(await(() -> {
+                try {
+                    return members("Y").equals(List.of("Y-dante-a", "Y-dante-b", "Y-tiny", "Y-dead"));
+                } catch (Exception e) {
+                    return false;
+                }
+            }, Duration.ofSeconds(20)), () -> turnout.log());
+            assertEquals(404, api.get("/proxies/EDITED").status());
+            assertFalse(turnout.log().substring(logStart).contains("reload failed"), () -> turnout.log());
+        } finally {
+            Files.writeString(config, original);
+        }
+    }
+
+    @Test
+    @Order(8)
+    @SuppressWarnings("unchecked")
+    void aListWithNoNodeOrNoneTheFilterKeepsIsRefusedAndTheLastGoodOneStays() throws Exception {
+        // The groups tester's F9; mihomo's NewProxiesParser refuses such a list and updateProvider answers 503.
+        List<String> before = members("Y");
+        Files.writeString(served.resolve("sub.yaml"), "proxies: []\n");
+        Api.Response put = api.call("PUT", "/providers/proxies/yaml-sub", "");
+        assertEquals(503, put.status(), put.toString());
+        assertTrue(put.toString().contains("has no proxy"), put.toString());
+        assertEquals(before, members("Y"));
+        Files.writeString(served.resolve("sub.yaml"), yamlList(OTHER_YAML)); // none the filter 'dante|tiny|dead' keeps
+        put = api.call("PUT", "/providers/proxies/yaml-sub", "");
+        assertEquals(503, put.status(), put.toString());
+        assertTrue(put.toString().contains("matches no proxy, check the filter"), put.toString());
+        assertTrue(await(() -> turnout.log().lines().anyMatch(l -> l.contains("proxy provider 'yaml-sub' could not be"
+                + " updated") && l.contains("matches no proxy")), Duration.ofSeconds(15)), () -> turnout.log());
+        assertEquals(before, members("Y"));
+        assertEquals(before, ((List<Map<String, Object>>) api.get("/providers/proxies/yaml-sub").object()
+                .get("proxies")).stream().map(p -> p.get("name")).toList());
+        Netns.Result r = curl("y.test", TARGET, "/after-empty");
+        assertEquals(0, r.exitCode(), r.stderr());
+    }
+
+    @Test
+    @Order(9)
     void offlineTheCachedCopyStartsTurnoutAndCheckShowsEveryProvider() throws Exception {
         turnout.close();
         server.destroy();
@@ -376,7 +444,7 @@ class ProxyProvidersIT {
         ns.awaitTcpPort(MIXED, Duration.ofSeconds(30));
         assertTrue(await(() -> turnout.log().contains("proxy provider 'yaml-sub' could not be updated")
                 && turnout.log().contains("using the cached copy, saved"), Duration.ofSeconds(20)), () -> turnout.log());
-        assertEquals(List.of("Y-dante-a", "Y-dante-b", "Y-dead"), members("Y"));
+        assertEquals(List.of("Y-dante-a", "Y-dante-b", "Y-tiny", "Y-dead"), members("Y"));
         select("Y", "Y-dante-b");
         Netns.Result r = curl("y.test", TARGET, "/offline");
         assertEquals(0, r.exitCode(), r.stderr());

@@ -576,7 +576,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         ConfigLoader.parse(payload, "(controller payload)", null, current.baseDir()),
                         controller.safePaths(), current));
             } else if (checked != null && !controller.reloader().isStartFile(checked)) {
-                // Wrapped in the source, since the running config's later refreshes read it again too.
+                // Read within reloadFrom, under its guard: a file that throws changes nothing.
                 controller.reloader().reloadFrom(() -> {
                     Config read;
                     try {
@@ -1211,7 +1211,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 onWorker(call, RELOAD_FAILED, () -> {
                     if (entry.http()) {
                         try (var fetch = dev.turnout.host.provider.ProviderFetch.over(outbounds)) {
-                            dev.turnout.host.provider.ProxyProviders.refresh(entry, fetch);
+                            if (dev.turnout.host.provider.ProxyProviders.refresh(entry, fetch) == null) {
+                                return; // the same list: only its time changed, as mihomo's fetcher does
+                            }
                         } catch (ConfigException e) {
                             // mihomo's updateProvider: 503 with the provider's error; the last good list stays.
                             log.warn("{}", e.getMessage());

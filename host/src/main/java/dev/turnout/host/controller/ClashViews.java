@@ -213,10 +213,10 @@ final class ClashViews {
         var hc = p.content().entry().healthCheck();
         m.put("testUrl", hc.url() == null ? "" : hc.url());
         m.put("expectedStatus", hc.expectedStatus().toString());
-        Instant updated = p.content().updatedAt();
+        Instant updated = dev.turnout.host.provider.ProxyProviders.updatedAt(p.content());
         // mihomo answers Go's zero time for a provider never updated
         m.put("updatedAt", updated == null ? "0001-01-01T00:00:00Z" : updated.toString());
-        SubscriptionInfo info = p.content().info();
+        SubscriptionInfo info = dev.turnout.host.provider.ProxyProviders.info(p.content());
         if (info != null) {
             Map<String, Object> i = new LinkedHashMap<>();
             i.put("Upload", info.upload());

@@ -188,7 +188,11 @@ public final class ProxyProviders {
         }
         if (downloadFailure == null) {
             try {
-                return refresh(p, downloader);
+                Subscription.Parsed again = refresh(p, downloader);
+                if (again != null) {
+                    return again;
+                }
+                downloadFailure = new IOException("the server sent the same list again");
             } catch (InterruptedException e) {
                 throw new ConfigException(p.origin(), "interrupted while fetching proxy provider '" + p.name() + "'");
             } catch (IOException | ConfigException e) {
@@ -203,6 +207,9 @@ public final class ProxyProviders {
      * Downloads {@code p} now, reads what came, and only then replaces the cached copy (temporary file and
      * rename): a reader never sees half a file and a bad answer keeps the last good list, as does one that leaves the
      * provider no node ({@link #requireNodes}).
+     *
+     * @return what came; {@code null} when it is the cached copy byte for byte, whose time (the provider's
+     *     {@code updatedAt}) alone is set to now, as mihomo's fetcher does
      */
     public static Subscription.Parsed refresh(ProxyProviderEntry p, Downloader downloader)
             throws IOException, InterruptedException, ConfigException {
@@ -210,6 +217,12 @@ public final class ProxyProviders {
         SubscriptionClient.Response r = downloader.download(p, limit);
         if (r.body().length > limit) {
             throw new IOException("refused: " + r.body().length + " bytes, more than the size limit of " + limit);
+        }
+        if (sameBytes(p.path(), r.body())) {
+            // As mihomo's fetcher: an unchanged download only says when the copy was last updated.
+            Files.setLastModifiedTime(p.path(), java.nio.file.attribute.FileTime.from(Instant.now()));
+            writeInfo(p, r);
+            return null;
         }
         String text = ConfigLoader.decode(r.body(), p.url());
         Subscription.Parsed parsed = parse(text, p.url());
@@ -232,6 +245,15 @@ public final class ProxyProviders {
                 && (p.filter() != null || p.excludeFilter() != null || !p.excludeTypes().isEmpty());
         throw new ConfigException(p.origin(), "proxy provider '" + p.name() + "': " + from + (filtered
                 ? " matches no proxy, check the filter" : " has no proxy") + "; the last good list stays");
+    }
+
+    private static boolean sameBytes(Path copy, byte[] body) {
+        try {
+            return Files.isRegularFile(copy) && Files.size(copy) == body.length
+                    && java.util.Arrays.equals(Files.readAllBytes(copy), body);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void writeInfo(ProxyProviderEntry p, SubscriptionClient.Response r) throws IOException {
@@ -307,6 +329,26 @@ public final class ProxyProviders {
             }
         }
         return false;
+    }
+
+    /**
+     * When an http provider's list was last updated: its copy's time, which a download that brought the same list
+     * sets without the running config being compiled again; the loaded content's time for the others.
+     */
+    public static Instant updatedAt(ProviderContent c) {
+        if (c.entry().http() && c.updatedAt() != null) {
+            try {
+                return Files.getLastModifiedTime(c.entry().path()).toInstant();
+            } catch (IOException e) {
+                return c.updatedAt();
+            }
+        }
+        return c.updatedAt();
+    }
+
+    /** An http provider's traffic and expiry as its last download (even one that brought the same list) told. */
+    public static SubscriptionInfo info(ProviderContent c) {
+        return c.entry().http() && c.updatedAt() != null ? readInfo(c.entry()) : c.info();
     }
 
     /** Where the {@code subscription-userinfo} of the last download is kept: beside the copy. */

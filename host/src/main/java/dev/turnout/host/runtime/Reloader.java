@@ -4,6 +4,14 @@ import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.GeoOptions;
 import dev.turnout.host.config.ProviderEntry;
+import dev.turnout.host.config.ProxyProviderEntry;
+import dev.turnout.host.files.AtOnce;
+import dev.turnout.host.files.FileProblems;
+import dev.turnout.host.provider.ProviderFetch;
+import dev.turnout.host.provider.ProxyProviders;
+import dev.turnout.host.provider.SubscriptionUrl;
+import dev.turnout.host.route.ProviderLoader;
+import java.nio.file.Files;
 import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.rules.Origin;
 import java.util.concurrent.ExecutorService;
@@ -30,13 +38,13 @@ public final class Reloader implements AutoCloseable {
 
     private final Turnout turnout;
     private final ConfigSource source;
+    /** A geo database was replaced since the last refresh: the running config is compiled anew. */
+    private final AtomicBoolean geoReplaced = new AtomicBoolean();
     /**
-     * Where the running config came from: a refresh (a provider's or the geo data's) reads it again, so that it
-     * keeps the profile a dashboard switched to ({@code PUT /configs} with a path or a payload), as mihomo's
-     * providers update within the running config. It read the start's file, which undid the switch. A reload asked
-     * for (SIGHUP, {@code PUT /configs} without a body) reads the start's file, as mihomo's does.
+     * What the last failed download of each copy said, by path: an offline retry every minute says it once, then
+     * at debug, as the reloads it replaced said their notes once.
      */
-    private volatile ConfigSource running;
+    private final java.util.Map<java.nio.file.Path, String> failures = new java.util.concurrent.ConcurrentHashMap<>();
     /** The file Turnout started with ({@code null}: the built-in default), which {@link #reloadNow} reads. */
     private final java.nio.file.Path startFile;
     private final AtomicBoolean pending = new AtomicBoolean();
@@ -63,7 +71,6 @@ public final class Reloader implements AutoCloseable {
         this.turnout = turnout;
         this.source = source;
         this.startFile = turnout.config().file();
-        this.running = source;
         this.warned = java.util.Set.copyOf(turnout.config().warnings());
         scheduleProviderRefresh(turnout.config());
         scheduleGeoRefresh(turnout.config());
@@ -83,6 +90,7 @@ public final class Reloader implements AutoCloseable {
         timer.scheduleWithFixedDelay(() -> {
             Config now = turnout.config();
             if (HomeGeoData.refresh(now.geo(), now.baseDir(), log::info, log::warn) > 0) {
+                geoReplaced.set(true);
                 refresh();
             }
         }, first, geo.updateIntervalHours() * 3600L, TimeUnit.SECONDS);
@@ -124,8 +132,10 @@ public final class Reloader implements AutoCloseable {
     }
 
     /**
-     * Asks for a reload soon that leaves the proxy ports as they run: a provider's or the geo data's refresh is not
-     * the user's reload, so ports a dashboard moved ({@code PATCH /configs}) stay where it put them, as in mihomo.
+     * Asks for a refresh soon: the due providers' copies downloaded, and the running config (as it runs: ports a
+     * dashboard moved, a profile {@code PUT /configs} switched to) compiled anew only when one changed or a geo
+     * database was replaced, as mihomo's fetcher swaps in only a changed download. The config file is not read: it
+     * was, and an edit nobody applied went live at the next refresh, or a half-saved one held every update back.
      */
     private void refresh() {
         schedule();
@@ -142,7 +152,7 @@ public final class Reloader implements AutoCloseable {
         boolean refresh = refreshOnly.getAndSet(true);
         try {
             if (refresh) {
-                load(running, true);
+                refreshRunning();
             } else {
                 reloadNow();
             }
@@ -174,12 +184,82 @@ public final class Reloader implements AutoCloseable {
      * a payload), with the same guard as {@link #reloadNow}.
      */
     public synchronized void reloadFrom(ConfigSource from) throws ConfigException {
-        load(from, false);
-        running = from;
+        load(from);
     }
 
-    /** @param keepingPorts a refresh: the proxy ports stay as they run ({@link Turnout#refresh}) */
-    private synchronized void load(ConfigSource from, boolean keepingPorts) throws ConfigException {
+    /**
+     * Downloads the due copies of the running config's http providers, each on its own (a refused or failed one keeps
+     * its last good copy and is said), and compiles the running config anew when one changed or a geo database was
+     * replaced. An unchanged download only sets its copy's time, as mihomo's fetcher.loadBuf: the routing, the
+     * groups' state and checks and the sticky-sessions stay as they are.
+     */
+    private synchronized void refreshRunning() throws ConfigException {
+        boolean changed = downloadDue(turnout.config()) | geoReplaced.getAndSet(false);
+        if (!changed) {
+            return;
+        }
+        try {
+            turnout.reloadRunning();
+        } catch (OutOfMemoryError e) {
+            throw new ConfigException(new Origin(turnout.config().displayName(), 0, 0), "out of memory while loading it"
+                    + " (heap limit " + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB)", e);
+        } catch (RuntimeException | Error e) {
+            throw new ConfigException(new Origin(turnout.config().displayName(), 0, 0), "cannot load it: " + e, e);
+        }
+    }
+
+    /** @return whether a copy changed */
+    private boolean downloadDue(Config config) {
+        java.util.List<ProxyProviderEntry> proxies = config.proxyProviders().values().stream()
+                .filter(ProxyProviders::due).toList();
+        java.util.List<ProviderEntry> rules = config.providers().values().stream()
+                .filter(p -> "http".equals(p.type()) && ProviderLoader.isStale(p)).toList();
+        AtomicBoolean changed = new AtomicBoolean();
+        if (!proxies.isEmpty()) {
+            try (ProviderFetch fetch = ProviderFetch.over(turnout.router().current().outbounds())) {
+                AtOnce.each(proxies, 16, "turnout-provider-download", p -> {
+                    if (ProxyProviders.refresh(p, fetch) != null) {
+                        changed.set(true);
+                    }
+                    failures.remove(p.path());
+                }).forEach((p, e) -> failed(p.path(), e, "proxy provider '" + p.name() + "' could not be updated from "
+                        + SubscriptionUrl.redacted(p.url()) + ": " + FileProblems.why(e) + (Files.exists(p.path())
+                        ? "; using the cached copy, " + ProxyProviders.describeAge(p.path())
+                        : "; it has no nodes until a download succeeds")));
+            }
+        }
+        AtOnce.each(rules, 16, "turnout-rule-provider-download", p -> {
+            byte[] before = bytesOf(p.path());
+            ProviderLoader.download(p);
+            if (before == null || !java.util.Arrays.equals(before, bytesOf(p.path()))) {
+                changed.set(true);
+            }
+            failures.remove(p.path());
+        }).forEach((p, e) -> failed(p.path(), e, "provider '" + p.name() + "' could not be updated from "
+                + SubscriptionUrl.redacted(p.url()) + ": " + FileProblems.why(e)
+                + (Files.exists(p.path()) ? "; using the last good copy" : "; it is empty until a download succeeds")));
+        return changed.get();
+    }
+
+    /** Said at warn when {@code why} is new for {@code copy}, else at debug (the copy's age changes each time). */
+    private void failed(java.nio.file.Path copy, Exception why, String message) {
+        String reason = FileProblems.why(why);
+        if (reason.equals(failures.put(copy, reason))) {
+            log.debug("{}", message);
+        } else {
+            log.warn("{}", message);
+        }
+    }
+
+    private static byte[] bytesOf(java.nio.file.Path path) {
+        try {
+            return Files.readAllBytes(path);
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    private synchronized void load(ConfigSource from) throws ConfigException {
         try {
             Config next = from.read();
             // Offline, a provider's retry reloads every minute: what the last load said is not said again (as
@@ -192,11 +272,7 @@ public final class Reloader implements AutoCloseable {
                     log.warn("{}", w);
                 }
             });
-            if (keepingPorts) {
-                turnout.refresh(next);
-            } else {
-                turnout.reload(next);
-            }
+            turnout.reload(next);
             warned = java.util.Set.copyOf(next.warnings()); // those of the running config: a refused one's are said again
         } catch (ConfigException e) {
             if (e.getMessage() != null && e.getMessage().contains("unknown outbound type")) {

@@ -1115,17 +1115,6 @@ public final class Turnout implements AutoCloseable {
     }
 
     /**
-     * A reload that leaves the proxy ports and the TUN as they run: a provider's or the geo data's scheduled refresh is
-     * not the user's reload, so ports, client lists, ipv6 and a TUN a dashboard changed stay as it left them, as in
-     * mihomo.
-     */
-    public void refresh(Config next) throws ConfigException {
-        reloadOver(running -> next.listeningOn(running.mixedPort(), running.socksPort(), running.httpPort(),
-                running.allowLan(), running.bindAsWritten(),
-                next.authentication().withClientListsOf(running.authentication()), null).with(running.patchable()));
-    }
-
-    /**
      * Sets the top-level {@code ipv6} as a dashboard's {@code PATCH /configs} does in mihomo: names looked up from
      * now on lead to IPv4 addresses alone when false. The DNS server's AAAA answers and the TUN stay as they started.
      */

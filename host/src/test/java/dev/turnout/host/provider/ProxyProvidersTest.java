@@ -226,4 +226,20 @@ class ProxyProvidersTest {
         assertEquals(List.of(), errors);
         assertEquals(List.of("a"), l.providers().get("sub").nodes().stream().map(n -> n.name()).toList());
     }
+
+    @Test
+    void anUnchangedDownloadOnlySetsTheCopysTime() throws Exception {
+        // mihomo's fetcher.loadBuf: the same hash only sets updatedAt (and the file's time); nothing is parsed anew
+        Config c = config("    interval: 60\n");
+        var entry = c.proxyProviders().get("sub");
+        assertTrue(ProxyProviders.refresh(entry, (p, max) -> body(GOOD, null)) != null);
+        Instant old = Instant.now().minusSeconds(3600);
+        Files.setLastModifiedTime(entry.path(), FileTime.from(old));
+        assertTrue(ProxyProviders.due(entry));
+        assertNull(ProxyProviders.refresh(entry, (p, max) -> body(GOOD, "upload=5; download=6; total=7")));
+        assertTrue(Files.getLastModifiedTime(entry.path()).toInstant().isAfter(old.plusSeconds(3000)));
+        assertTrue(!ProxyProviders.due(entry), "the time counts as an update");
+        ProviderContent loaded = ProxyProviders.load(c, null, new ArrayList<>()).providers().get("sub");
+        assertEquals(new SubscriptionInfo(5, 6, 7, 0), ProxyProviders.info(loaded), "its traffic is read afresh");
+    }
 }
