@@ -60,6 +60,27 @@ public final class NameFilter {
         return false;
     }
 
+    /** How many patterns it has: more than one only for a backtick-separated {@code filter}. */
+    public int patternCount() {
+        return patterns.size();
+    }
+
+    /**
+     * The names some pattern matches, pattern by pattern (those the first matches, in their order, then those the
+     * second matches of the rest, and so on), as mihomo's GroupBase.GetProxies lists a group's members.
+     */
+    public List<String> byPattern(java.util.Collection<String> names) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (Predicate<String> p : patterns) {
+            for (String n : names) {
+                if (p.test(n)) {
+                    out.add(n);
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+
     @Override
     public String toString() {
         return written;

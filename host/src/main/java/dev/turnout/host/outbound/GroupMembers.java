@@ -26,7 +26,8 @@ import java.util.Set;
  *       name {@code exclude-filter} matches are left out;</li>
  *   <li>then the nodes of the proxy providers it {@code use}s, in the order listed, and with
  *       {@code include-all-providers} those of every provider, in the config's order; only nodes some
- *       {@code filter} pattern matches, when there is a filter;</li>
+ *       {@code filter} pattern matches, when there is a filter, listed pattern by pattern when it has several
+ *       (and across providers, the listed members counting as one, the whole list once more so);</li>
  *   <li>proxies that were left out (see {@link LeftOutProxy}) are not members; a relay one of whose hops was left
  *       out has no members;</li>
  *   <li>a group left with nothing goes DIRECT (mihomo's COMPATIBLE), unless it was to get its members from
@@ -130,13 +131,22 @@ final class GroupMembers {
         if (o.includeAllProviders()) {
             used.addAll(providers.keySet());
         }
+        // mihomo's providers of the group: one of the listed proxies (when there are), then each used one.
+        int sources = (members.isEmpty() ? 0 : 1) + used.size();
         for (String name : used) {
             ProxyProvider p = providers.get(name);
-            for (String node : p == null ? List.<String>of() : p.nodes()) {
-                if (o.filter() == null || o.filter().matches(node)) {
-                    members.add(node);
-                }
-            }
+            List<String> nodes = p == null ? List.of() : p.nodes();
+            // A backtick-separated filter lists a provider's nodes pattern by pattern, as mihomo's GetProxies: a
+            // fallback over "^JP`^HK" prefers JP, where the provider's order put HK first.
+            members.addAll(o.filter() == null ? nodes : o.filter().byPattern(nodes));
+        }
+        if (o.filter() != null && o.filter().patternCount() > 1 && sources > 1) {
+            // Across several providers (the listed proxies being one), mihomo orders the whole list so again, the
+            // names no pattern matches (listed members) at the end.
+            Set<String> ordered = new LinkedHashSet<>(o.filter().byPattern(members));
+            ordered.addAll(members);
+            members.clear();
+            members.addAll(ordered);
         }
         if (!o.excludeTypes().isEmpty()) {
             members.removeIf(m -> excludedType(types.get(m), o.excludeTypes()));

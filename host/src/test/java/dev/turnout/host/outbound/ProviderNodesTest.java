@@ -89,6 +89,26 @@ class ProviderNodesTest {
     }
 
     @Test
+    void aBacktickSeparatedFilterListsTheNodesPatternByPatternAsMihomo() throws Exception {
+        // The groups tester's F7: mihomo's GroupBase.GetProxies goes pattern by pattern, so "^JP`^HK" puts JP first.
+        String sub = "proxy-providers:\n  sub:\n    type: inline\n    payload:\n"
+                + "      - {name: HK 01, type: socks5, server: 192.0.2.1, port: 1080}\n"
+                + "      - {name: JP 02, type: http, server: 192.0.2.2, port: 3128}\n"
+                + "      - {name: US 03, type: http, server: 192.0.2.3, port: 3128}\n"
+                + "      - {name: HK 04, type: socks5, server: 192.0.2.4, port: 1080}\n"
+                + "  more:\n    type: inline\n    payload:\n"
+                + "      - {name: HK 05, type: socks5, server: 192.0.2.5, port: 1080}\n"
+                + "      - {name: JP 06, type: http, server: 192.0.2.6, port: 3128}\n";
+        Outbounds o = build(sub + "proxy-groups:\n"
+                + "  - {name: FB, type: fallback, use: [sub], filter: '^JP`^HK'}\n"
+                + "  - {name: TWO, type: select, use: [sub, more], filter: '^JP`^HK'}\n"
+                + "  - {name: LISTED, type: select, proxies: [DIRECT], use: [sub], filter: '^JP`^HK'}\n");
+        assertEquals(List.of("JP 02", "HK 01", "HK 04"), ((ProxyGroup) o.get("FB")).members());
+        assertEquals(List.of("JP 02", "JP 06", "HK 01", "HK 04", "HK 05"), ((ProxyGroup) o.get("TWO")).members());
+        assertEquals(List.of("JP 02", "HK 01", "HK 04", "DIRECT"), ((ProxyGroup) o.get("LISTED")).members());
+    }
+
+    @Test
     void aNameTakenByAnEarlierProviderGetsTheProvidersName() throws Exception {
         String node = "{name: HK 01, type: socks5, server: 192.0.2.1, port: 1080}";
         Outbounds o = build("proxies:\n  - {name: DIRECT-ish, type: http, server: 192.0.2.9, port: 1}\n"
