@@ -229,6 +229,30 @@ class GroupsIT {
     }
 
     @Test
+    @Order(10)
+    void aGroupTestUnpinsAUrlTestOrFallbackGroupAndAUrlTestGroupTestsItsOwnUrl() throws Exception {
+        // The groups tester's F1: mihomo's getGroupDelay drops a url-test or fallback pin (ForceSet(""), and the
+        // cache file's choice), and URLTest.URLTest tests the group's own testUrl whatever the dashboard sends.
+        assertEquals(204, api.call("PUT", "/proxies/auto", "{\"name\":\"far\"}").status());
+        assertEquals("far", api.get("/proxies/auto").object().get("fixed"));
+        Map<String, Object> delays = api.get("/group/auto/delay?timeout=5000&url=http%3A%2F%2F127.0.0.1%3A1%2Fnone")
+                .object();
+        assertEquals(java.util.Set.of("far", "middle", "near"), delays.keySet(), delays::toString);
+        assertEquals("", api.get("/proxies/auto").object().get("fixed"));
+        assertEquals(204, api.call("PUT", "/proxies/fb", "{\"name\":\"near\"}").status());
+        assertEquals("near", api.get("/proxies/fb").object().get("fixed"));
+        api.get("/group/fb/delay?timeout=5000");
+        assertEquals("", api.get("/proxies/fb").object().get("fixed"));
+        turnout.close();
+        turnout = Launched.start(ns, config, dir.resolve("turnout-4.log"), CONTROLLER);
+        assertEquals("", api.get("/proxies/auto").object().get("fixed"), "the saved pin is gone too");
+        assertEquals("", api.get("/proxies/fb").object().get("fixed"), turnout.log());
+        // F2: mihomo's getProxyDelay requires a timeout, as the group test does
+        assertEquals(400, api.get("/proxies/near/delay?url=http%3A%2F%2F127.0.0.1%3A" + HEALTH + "%2Fgenerate_204")
+                .status());
+    }
+
+    @Test
     @Order(4)
     void nestedGroupsShowTheWholeChainOfAFlow() throws Exception {
         assertEquals(204, api.call("PUT", "/proxies/pick", "{\"name\":\"auto\"}").status());

@@ -286,7 +286,9 @@ class ProxyProvidersIT {
         Map<String, Object> info = (Map<String, Object>) y.get("subscriptionInfo");
         assertEquals(Map.of("Upload", 1024, "Download", 2048, "Total", 1073741824, "Expire", 1893456000), info);
         assertTrue(String.valueOf(y.get("updatedAt")).startsWith("20"), String.valueOf(y.get("updatedAt")));
-        Api.Response one = api.get("/providers/proxies/yaml-sub/Y-dante-a/healthcheck");
+        // mihomo's getProxyDelay: a timeout is required (the groups tester's F2)
+        assertEquals(400, api.get("/providers/proxies/yaml-sub/Y-dante-a/healthcheck").status());
+        Api.Response one = api.get("/providers/proxies/yaml-sub/Y-dante-a/healthcheck?timeout=5000");
         assertEquals(200, one.status(), one.toString());
         assertTrue(((Number) one.object().get("delay")).intValue() > 0, one.toString());
         assertEquals(204, api.get("/providers/proxies/yaml-sub/healthcheck").status());

@@ -763,8 +763,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         delay(call, o, o instanceof ProxyGroup g ? g.settings().url() : GroupSettings.DEFAULT_URL);
     }
 
+    /** mihomo's getProxyDelay: {@code timeout} is required (400 without), as for a group's test. */
     private void delay(Call call, Outbound o, String defaultUrl) {
-        DelayQuery q = delayQuery(call, defaultUrl, GroupSettings.DEFAULT_TIMEOUT_MILLIS);
+        DelayQuery q = delayQuery(call, defaultUrl, null);
         if (q == null) {
             return;
         }
@@ -858,14 +859,34 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      * mihomo's group test: every member fetches the query's {@code url} (the group's own when none is given) within
      * {@code timeout} ms (required, as mihomo's: 400 without), counting as up where the status is one {@code expected}
      * names; answers {member: delay} for those that did, or 504 when none did. The results go under that URL: a test
-     * with another URL than the group's shows in the delays but does not move the group.
+     * with another URL than the group's shows in the delays but does not move the group. As mihomo's getGroupDelay, a
+     * url-test or fallback group's pin is dropped (and forgotten), so that it chooses by its checks again, and a
+     * url-test group tests its own URL whatever the query's (mihomo's URLTest.URLTest uses its testUrl).
      */
     private void groupDelay(Call call, ProxyGroup group) {
         DelayQuery q = delayQuery(call, group.settings().url(), null);
         if (q == null) {
             return;
         }
-        var groups = controller.turnout().groups();
+        if ("url-test".equals(group.type())) {
+            q = new DelayQuery(group.settings().url(), q.timeout(), q.expected());
+        }
+        Turnout t = controller.turnout();
+        if (group.fixable()) {
+            String pinned = "";
+            synchronized (t) {
+                if (t.router().current().outbounds().get(group.name()) instanceof ProxyGroup live) {
+                    pinned = live.fixed();
+                    live.unfix();
+                }
+            }
+            String saved = t.groups().selections().choiceFor(group.name());
+            if (!pinned.isEmpty() || (saved != null && !saved.isEmpty())) {
+                t.groups().selections().remember(group.name(), "");
+                log.info("group {} chooses by its checks again (a group test unpins it, as in mihomo)", group.name());
+            }
+        }
+        var groups = t.groups();
         Channel ch = call.ctx.channel();
         boolean keepAlive = call.keepAlive;
         groups.testGroup(group, q.url(), q.timeout(), q.expected(), groups.loop()).addListener(x -> ch.eventLoop().execute(() -> {
