@@ -932,7 +932,9 @@ public final class ConfigLoader {
             int interval = entryInteger(kv, "interval", 300);
             int tolerance = entryInteger(kv, "tolerance", 150);
             String url = string(kv, "url", null);
-            if (!type.equals("select") && !type.equals("relay") && url == null) {
+            // A group over providers without its own url tests with theirs (GroupSupervisor, as mihomo's parser.go).
+            if (!type.equals("select") && !type.equals("relay") && url == null && !kv.containsKey("use")
+                    && !options.includeAllProviders()) {
                 url = "http://www.gstatic.com/generate_204";
             }
             return new GroupEntry(groupName, type, List.copyOf(members), url, interval, tolerance, at(m), options);

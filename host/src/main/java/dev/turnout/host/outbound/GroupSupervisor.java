@@ -43,6 +43,29 @@ public final class GroupSupervisor implements AutoCloseable {
     private volatile boolean closed;
     /** Nodes whose provider checks them ({@code health-check: {enable: true}}): groups' own rounds leave them out. */
     private volatile Set<String> providerChecked = Set.of();
+    /** By provider, the URLs of the {@code use} groups with their own {@code url} that its rounds check too. */
+    private volatile Map<String, List<ExtraCheck>> providerExtras = Map.of();
+
+    /** mihomo's health check {@code extra}: a group's own URL, with its expected status, over its filter's nodes. */
+    private record ExtraCheck(String url, StatusRanges expected, dev.turnout.host.config.NameFilter filter) {
+    }
+
+    /**
+     * mihomo's parser.go: a {@code use} group without a {@code url} of its own tests with the first health-check URL
+     * of its providers (its {@code testUrl} showed gstatic's while the provider's checks judged its members).
+     */
+    private static String providersUrl(GroupEntry g, Outbounds outbounds) {
+        List<String> use = g.options().includeAllProviders() ? List.copyOf(outbounds.providers().keySet())
+                : g.options().use();
+        for (String name : use) {
+            ProxyProvider p = outbounds.providers().get(name);
+            String u = p == null ? null : p.content().entry().healthCheck().url();
+            if (u != null && !u.isBlank()) {
+                return u;
+            }
+        }
+        return GroupSettings.DEFAULT_URL;
+    }
     /** mihomo's {@code unified-delay}, as the running config has it. */
     private volatile boolean unifiedDelay;
 
@@ -76,7 +99,7 @@ public final class GroupSupervisor implements AutoCloseable {
             if (!(outbounds.get(g.name()) instanceof ProxyGroup group)) {
                 continue;
             }
-            String url = g.url() != null ? g.url() : GroupSettings.DEFAULT_URL;
+            String url = g.url() != null ? g.url() : providersUrl(g, outbounds);
             int timeout = GroupSettings.DEFAULT_TIMEOUT_MILLIS;
             if (g.options().timeoutMillis() > 0) {
                 timeout = g.options().timeoutMillis();
@@ -131,6 +154,27 @@ public final class GroupSupervisor implements AutoCloseable {
      */
     private void adoptProviders(Outbounds outbounds) {
         Set<String> checked = new HashSet<>();
+        Map<String, List<ExtraCheck>> extras = new LinkedHashMap<>();
+        for (GroupEntry g : outbounds.groups()) {
+            // mihomo's addTestUrlToProviders: a use group's own url joins its providers' checks, which leave the
+            // group's members out of its own rounds; without it, the group's URL was never checked.
+            if (g.url() == null || g.url().isBlank()) {
+                continue;
+            }
+            List<String> use = g.options().includeAllProviders() ? List.copyOf(outbounds.providers().keySet())
+                    : g.options().use();
+            for (String name : use) {
+                ProxyProvider p = outbounds.providers().get(name);
+                if (p != null && !g.url().equals(p.content().entry().healthCheck().url())) {
+                    List<ExtraCheck> list = extras.computeIfAbsent(name, k -> new ArrayList<>());
+                    ExtraCheck e = new ExtraCheck(g.url(), g.options().expectedStatus(), g.options().filter());
+                    if (!list.contains(e)) {
+                        list.add(e);
+                    }
+                }
+            }
+        }
+        providerExtras = Map.copyOf(extras);
         for (ProxyProvider p : outbounds.providers().values()) {
             ProxyProviderEntry.HealthCheck hc = p.content().entry().healthCheck();
             if (!hc.enable() || p.nodes().isEmpty()) {
@@ -186,7 +230,8 @@ public final class GroupSupervisor implements AutoCloseable {
     }
 
     /**
-     * Checks every node of {@code p} with its health-check's URL, timeout and expected status, then lets the
+     * Checks every node of {@code p} with its health-check's URL, timeout and expected status, and with the own URL
+     * and expected status of each group using it (those its filter keeps), as mihomo's extra URLs, then lets the
      * groups holding them choose again; the future completes when all are done.
      */
     public Future<Void> checkProvider(ProxyProvider p, Outbounds outbounds, EventLoop loop) {
@@ -198,11 +243,21 @@ public final class GroupSupervisor implements AutoCloseable {
         }
         String url = hc.url() != null ? hc.url() : GroupSettings.DEFAULT_URL;
         int timeout = hc.timeoutMillis() > 0 ? hc.timeoutMillis() : GroupSettings.DEFAULT_TIMEOUT_MILLIS;
-        AtomicInteger left = new AtomicInteger(nodes.size());
-        for (String n : nodes) {
+        List<String[]> checks = new ArrayList<>(); // node, url; the expected status by url
+        Map<String, StatusRanges> expected = new LinkedHashMap<>();
+        expected.put(url, hc.expectedStatus());
+        nodes.forEach(n -> checks.add(new String[] {n, url}));
+        for (ExtraCheck e : providerExtras.getOrDefault(p.name(), List.of())) {
+            expected.putIfAbsent(e.url(), e.expected());
+            nodes.stream().filter(n -> e.filter() == null || e.filter().matches(n))
+                    .forEach(n -> checks.add(new String[] {n, e.url()}));
+        }
+        AtomicInteger left = new AtomicInteger(checks.size());
+        for (String[] c : checks) {
+            String n = c[0];
             Outbound node = outbounds.get(n);
             Future<Integer> f = node == null ? loop.newFailedFuture(new IllegalStateException("no node " + n))
-                    : delay(node, url, timeout, hc.expectedStatus(), loop);
+                    : delay(node, c[1], timeout, expected.get(c[1]), loop);
             f.addListener(x -> {
                 if (left.decrementAndGet() == 0) {
                     holders(p, outbounds).forEach(ProxyGroup::reevaluate);
