@@ -25,6 +25,8 @@ final class FirstReplyDeadline extends ChannelDuplexHandler {
     private final String label;
     private ScheduledFuture<?> timer;
     private long lastWriteNanos;
+    /** Closed from this side (a delay test abandoned at its own timeout, the application gone): nobody to blame. */
+    private boolean closedHere;
 
     FirstReplyDeadline(long timeoutMillis, String label) {
         this.timeoutMillis = timeoutMillis;
@@ -68,8 +70,16 @@ final class FirstReplyDeadline extends ChannelDuplexHandler {
     }
 
     @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        closedHere = true;
+        ctx.close(promise);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (timer != null && !timer.isDone()) {
+        // Only the server's close says something about it: a health check that gave up at its own timeout closed
+        // the connection here, and was said to be a wrong password or cipher (six lines per round for a slow node).
+        if (timer != null && !timer.isDone() && !closedHere) {
             LOG.info("{}: the server closed the connection without answering the request (a wrong password or cipher,"
                     + " or the destination ended it)", label);
         }
