@@ -472,6 +472,20 @@ final class ClashViews {
      * changed since it started), only the two ends are known.
      */
     static List<String> chain(Flow f, Outbounds outbounds) {
+        List<String> chain = groupChain(f, outbounds);
+        // A relay's hops before it, last first, as mihomo's relay.go appends them: [s5-a, s5-e, RELAY].
+        if (outbounds != null && outbounds.get(chain.get(0)) instanceof ProxyGroup relay && relay.relay()) {
+            List<String> hops = relay.relayChain();
+            if (!hops.isEmpty()) {
+                List<String> out = new ArrayList<>(hops);
+                out.addAll(chain);
+                return out;
+            }
+        }
+        return chain;
+    }
+
+    private static List<String> groupChain(Flow f, Outbounds outbounds) {
         if (f.outbound().equals(f.target())) {
             return List.of(f.outbound());
         }

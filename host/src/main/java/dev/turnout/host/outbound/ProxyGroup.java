@@ -272,6 +272,24 @@ public final class ProxyGroup implements Outbound {
         return hops;
     }
 
+    /**
+     * A relay's hops as mihomo's connection chains list them (relay.go DialContext appends them from the last hop
+     * back to the first): the names of where its members lead now, last first; empty for other groups, or when a
+     * member leads nowhere.
+     */
+    public List<String> relayChain() {
+        if (!relay()) {
+            return List.of();
+        }
+        try {
+            List<String> names = new java.util.ArrayList<>();
+            hops(null).forEach(o -> names.add(0, o.name()));
+            return List.copyOf(names);
+        } catch (IllegalStateException e) {
+            return List.of();
+        }
+    }
+
     RelayChains chainsForTest() {
         return chains;
     }

@@ -109,6 +109,17 @@ class ProviderNodesTest {
     }
 
     @Test
+    void aRelaysChainListsItsHopsLastFirstAsMihomosConnections() throws Exception {
+        // The groups tester's F8: /connections showed a relay flow's chain as just ["RELAY"].
+        Outbounds o = build("proxies:\n  - {name: s5-e, type: socks5, server: 192.0.2.15, port: 1080}\n"
+                + "  - {name: s5-a, type: socks5, server: 192.0.2.11, port: 1080}\n"
+                + "proxy-groups:\n  - {name: PICK, type: select, proxies: [s5-a, s5-e]}\n"
+                + "  - {name: RELAY, type: relay, proxies: [s5-e, DIRECT, PICK]}\n");
+        assertEquals(List.of("s5-a", "s5-e"), ((ProxyGroup) o.get("RELAY")).relayChain());
+        assertEquals(List.of(), ((ProxyGroup) o.get("PICK")).relayChain());
+    }
+
+    @Test
     void aNameTakenByAnEarlierProviderGetsTheProvidersName() throws Exception {
         String node = "{name: HK 01, type: socks5, server: 192.0.2.1, port: 1080}";
         Outbounds o = build("proxies:\n  - {name: DIRECT-ish, type: http, server: 192.0.2.9, port: 1}\n"
