@@ -248,8 +248,10 @@ class TunIT {
         // refused: /198.51.100.2:9"), nor with Java's slash before the addresses.
         assertTrue(MixedPortIT.awaitLog(dir.resolve("turnout.log"), "failed: connection refused: " + REMOTE + ":9"),
                 this::log);
+        // Then where the dial was going, as mihomo's line says: the destination and the outbound.
         assertTrue(log().lines().anyMatch(l -> l.matches(".*WARN +route flow from \\d+\\.\\d+\\.\\d+\\.\\d+:\\d+ "
-                + "failed: connection refused: " + Pattern.quote(REMOTE) + ":9")), this::log);
+                + "failed: connection refused: " + Pattern.quote(REMOTE) + ":9 \\(--> " + Pattern.quote(REMOTE)
+                + ":9 using DIRECT\\)")), this::log);
         // Paired with its routing line by the same source: the application's, not the NAT's peer address.
         java.util.regex.Matcher routed = Pattern.compile("\\[TCP\\] (\\S+) --> " + Pattern.quote(REMOTE) + ":9 match")
                 .matcher(log());

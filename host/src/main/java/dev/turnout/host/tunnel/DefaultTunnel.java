@@ -174,7 +174,8 @@ public final class DefaultTunnel implements Tunnel {
                     if (leftWhileDialled(of, inbound)) {
                         return;
                     }
-                    fail(inbound, flow.forRules().source(), readiness, of.cause());
+                    fail(inbound, flow.forRules().source(), readiness, of.cause(),
+                            where(dialed, routed.decision().target(), out));
                     return;
                 }
                 Channel outbound = (Channel) of.getNow();
@@ -261,7 +262,7 @@ public final class DefaultTunnel implements Tunnel {
             Future<Channel> opening = opened(() -> out.openStream(metadata, inbound.eventLoop()), inbound.eventLoop());
             opening.addListener(f -> {
                 if (!f.isSuccess() && !leftWhileDialled(f, inbound)) {
-                    warnUnlessRejected(metadata.source(), f.cause());
+                    warnUnlessRejected(metadata.source(), f.cause(), where(metadata, record.target(), out));
                 }
             });
             return opening;
@@ -353,7 +354,7 @@ public final class DefaultTunnel implements Tunnel {
                     flows.remove(record);
                     // Said once a flow, as for TCP: a failed UDP flow drops what it is sent, it is not routed again.
                     if (!of.isCancelled()) {
-                        warnUnlessRejected(decided.source(), of.cause());
+                        warnUnlessRejected(decided.source(), of.cause(), where(dialed, routed.decision().target(), out));
                     } else if (System.nanoTime() - asked >= SLOW_SESSION_NANOS) {
                         // Given up by the flow's end (its idle time, before the outbound's own deadline): a session
                         // that never came, which would otherwise leave no trace.
@@ -455,16 +456,25 @@ public final class DefaultTunnel implements Tunnel {
 
     /** @param from the flow's source, as its routing line writes it (a TUN flow's, not the NAT's peer) */
     private void warnUnlessRejected(SocketAddress from, Throwable cause) {
+        warnUnlessRejected(from, cause, null);
+    }
+
+    /** @param where the dial's destination and outbound ({@link #where}), or null before there was one */
+    private void warnUnlessRejected(SocketAddress from, Throwable cause, String where) {
         if (DescriptorShortage.isShortage(cause)) {
             shortage.report(cause); // one line for the whole shortage, not one per flow
         } else if (!(cause instanceof RejectedException)) {
-            routeLog.warn("flow from {} failed: {}", from instanceof InetSocketAddress a ? address(a)
-                    : from == null ? "-" : from, Causes.of(cause));
+            routeLog.warn("flow from {} failed: {}{}", from instanceof InetSocketAddress a ? address(a)
+                    : from == null ? "-" : from, Causes.of(cause), where == null ? "" : " (" + where + ")");
         }
     }
 
     private void fail(Channel inbound, SocketAddress from, StreamReadiness readiness, Throwable cause) {
-        warnUnlessRejected(from, cause);
+        fail(inbound, from, readiness, cause, null);
+    }
+
+    private void fail(Channel inbound, SocketAddress from, StreamReadiness readiness, Throwable cause, String where) {
+        warnUnlessRejected(from, cause, where);
         if (readiness == StreamReadiness.SILENT) {
             // Nothing to say in a protocol: a reset is how the application learns at once.
             Relay.resetAndClose(inbound);
@@ -480,15 +490,27 @@ public final class DefaultTunnel implements Tunnel {
 
     private static void log(Metadata flow, Decision d, Outbound leaf) {
         if (routeLog.isInfoEnabled()) {
-            String using = leaf == null || d.target().equals(leaf.name()) ? d.target()
-                    : d.target() + "[" + leaf.name() + "]";
-            Destination to = flow.destination();
-            routeLog.info("[{}] {} --> {} match {} using {}", flow.network(),
-                    address(flow.source()),
-                    to.host() != null || to.address() == null ? to
-                            : address(new InetSocketAddress(to.address(), to.port())),
-                    d.rule(), using);
+            routeLog.info("[{}] {} --> {} match {} using {}", flow.network(), address(flow.source()),
+                    destination(flow), d.rule(), using(d.target(), leaf));
         }
+    }
+
+    /** The target as the routing line writes it: a group with the member it led to ({@code PROXY[node]}). */
+    private static String using(String target, Outbound leaf) {
+        return leaf == null || target.equals(leaf.name()) ? target : target + "[" + leaf.name() + "]";
+    }
+
+    private static Object destination(Metadata flow) {
+        Destination to = flow.destination();
+        return to.host() != null || to.address() == null ? to : address(new InetSocketAddress(to.address(), to.port()));
+    }
+
+    /**
+     * Where a failed dial was going, for its warning: with several clients, or nodes sharing a server, the line did
+     * not say which destination, group or node failed (mihomo's names them all).
+     */
+    private static String where(Metadata flow, String target, Outbound leaf) {
+        return "--> " + destination(flow) + " using " + using(target, leaf);
     }
 
     /** An address as mihomo writes it: no leading slash, IPv6 compressed and bracketed ([2001:db8::1]:443). */
