@@ -161,7 +161,10 @@ class ProxyPortsMoveIT {
                     + "\"lan-disallowed-ips\":[\"192.0.2.0/24\"]}").status());
             int before = reloads(log);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (reloads(log) < before + 2 && System.nanoTime() < deadline) {
+            // A refresh that brings the same list changes nothing, as mihomo's: the set changes at each fetch here.
+            for (int i = 0; reloads(log) < before + 2 && System.nanoTime() < deadline; i++) {
+                Files.writeString(served.resolve("blocked.yaml"), "payload:\n  - '+.blocked.test'\n  - 'r" + i
+                        + ".blocked.test'\n");
                 Thread.sleep(100);
             }
             assertTrue(reloads(log) >= before + 2, "no provider refresh reloaded: " + MixedPortIT.read(log));
