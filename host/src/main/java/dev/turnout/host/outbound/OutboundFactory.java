@@ -474,7 +474,8 @@ public final class OutboundFactory {
     private OutboundContext context(Dialer dialer, EntryFiles files, BiConsumer<String, String> said) {
         // The key's position says where, not which: a message that does not name its key is given it.
         BiConsumer<String, String> named = (key, message) -> said.accept(key,
-                key == null || message.contains(key) ? message : "'" + key + "': " + message);
+                key == null || message.contains(key) || message.contains(key.replace('-', ' ')) ? message
+                        : "'" + key + "': " + message);
         return new PluginContext(dialer, resolver, tlsLayer, webSocketLayer, Optional.of(files), named);
     }
 
