@@ -250,7 +250,7 @@ class TunIT {
                 this::log);
         // Then where the dial was going, as mihomo's line says: the destination and the outbound.
         assertTrue(log().lines().anyMatch(l -> l.matches(".*WARN +route flow from \\d+\\.\\d+\\.\\d+\\.\\d+:\\d+ "
-                + "failed: connection refused: " + Pattern.quote(REMOTE) + ":9 \\(--> " + Pattern.quote(REMOTE)
+                + "failed: connection refused: " + Pattern.quote(REMOTE) + ":9 \\(to " + Pattern.quote(REMOTE)
                 + ":9 using DIRECT\\)")), this::log);
         // Paired with its routing line by the same source: the application's, not the NAT's peer address.
         java.util.regex.Matcher routed = Pattern.compile("\\[TCP\\] (\\S+) --> " + Pattern.quote(REMOTE) + ":9 match")

@@ -510,7 +510,8 @@ public final class DefaultTunnel implements Tunnel {
      * not say which destination, group or node failed (mihomo's names them all).
      */
     private static String where(Metadata flow, String target, Outbound leaf) {
-        return "--> " + destination(flow) + " using " + using(target, leaf);
+        // "to", not the routing line's "-->": tools (and tests) count a flow's routing lines by that arrow.
+        return "to " + destination(flow) + " using " + using(target, leaf);
     }
 
     /** An address as mihomo writes it: no leading slash, IPv6 compressed and bracketed ([2001:db8::1]:443). */
