@@ -96,27 +96,13 @@ final class GuardedOutbound implements Outbound {
         return guard(this, loop, DEADLINE_MILLIS, () -> plugin.openStream(flow, loop),
                 c -> c.isRegistered() && c.eventLoop() == loop ? null
                         : "gave a connection that is not on the event loop it was asked to use",
-                Channel::close);
+                Function.identity(), Channel::close);
     }
 
     @Override
     public Future<DatagramSession> openDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver receiver) {
-        Future<DatagramSession> guarded = guard(this, loop, DEADLINE_MILLIS,
-                () -> plugin.openDatagram(flow, loop, receiver), s -> null, DatagramSession::close);
-        Promise<DatagramSession> session = loop.newPromise();
-        session.addListener(s -> {
-            if (s.isCancelled()) {
-                guarded.cancel(false);
-            }
-        });
-        guarded.addListener(g -> {
-            if (!g.isSuccess()) {
-                session.tryFailure(g.cause());
-            } else if (!session.trySuccess(new GuardedSession((DatagramSession) g.getNow()))) {
-                ((DatagramSession) g.getNow()).close();
-            }
-        });
-        return session;
+        return guard(this, loop, DEADLINE_MILLIS, () -> plugin.openDatagram(flow, loop, receiver), s -> null,
+                GuardedSession::new, DatagramSession::close);
     }
 
     /**
@@ -173,10 +159,11 @@ final class GuardedOutbound implements Outbound {
 
     /**
      * @param wrong   what is wrong with what the outbound delivered, or null when nothing is
+     * @param deliver what the dial's caller is given for what the outbound delivered
      * @param discard closes what was delivered and will not be used
      */
-    static <T> Future<T> guard(Outbound out, EventLoop loop, long deadlineMillis, Supplier<Future<T>> open,
-                               Function<T, String> wrong, Consumer<T> discard) {
+    static <T, R> Future<R> guard(Outbound out, EventLoop loop, long deadlineMillis, Supplier<Future<T>> open,
+                                  Function<T, String> wrong, Function<T, R> deliver, Consumer<T> discard) {
         Future<T> inner;
         long start = System.nanoTime();
         try {
@@ -200,9 +187,9 @@ final class GuardedOutbound implements Outbound {
             return loop.newFailedFuture(new Fault(out, "returned no future", null));
         }
         if (inner.isDone() && !inner.isSuccess()) {
-            return inner; // refused or failed at once (REJECT, a dead group): nothing to watch
+            return loop.newFailedFuture(inner.cause()); // refused or failed at once (REJECT, a dead group)
         }
-        Promise<T> dialled = loop.newPromise();
+        Promise<R> dialled = loop.newPromise();
         Runnable expire = () -> {
             if (dialled.tryFailure(new ConnectTimeoutException("outbound '" + out.name() + "' did not connect within "
                     + deadlineMillis / 1000 + " s"))) {
@@ -231,7 +218,7 @@ final class GuardedOutbound implements Outbound {
             if (problem != null) {
                 dialled.tryFailure(new Fault(out, problem, null));
             }
-            if (value != null && (problem != null || !dialled.trySuccess(value))) {
+            if (value != null && (problem != null || !dialled.trySuccess(deliver.apply(value)))) {
                 discard.accept(value);
             }
         });

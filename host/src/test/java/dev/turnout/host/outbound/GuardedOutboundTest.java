@@ -89,7 +89,8 @@ class GuardedOutboundTest {
 
     private Future<Channel> dial(Outbound out, long deadlineMillis) {
         return GuardedOutbound.guard(out, loop, deadlineMillis, () -> out.openStream(null, loop),
-                c -> c.isRegistered() && c.eventLoop() == loop ? null : "gave a connection on another loop", Channel::close);
+                c -> c.isRegistered() && c.eventLoop() == loop ? null : "gave a connection on another loop",
+                java.util.function.Function.identity(), Channel::close);
     }
 
     private static Throwable failure(Future<?> f) {
@@ -179,6 +180,46 @@ class GuardedOutboundTest {
         opened.getNow().send(dev.turnout.api.Destination.ofHost("example.org", 53),
                 io.netty.buffer.Unpooled.wrappedBuffer(new byte[] {1}));
         assertEquals(1, closed.get(), "the session is closed, not left to throw at every datagram");
+    }
+
+    @Test
+    void cancellingASessionsDialCancelsThePluginsAndASessionDeliveredLaterIsClosed() {
+        AtomicReference<Promise<DatagramSession>> inner = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger closed = new java.util.concurrent.atomic.AtomicInteger();
+        DatagramSession late = new DatagramSession() {
+            public void send(dev.turnout.api.Destination to, io.netty.buffer.ByteBuf payload) {
+                payload.release();
+            }
+
+            public boolean isOpen() {
+                return closed.get() == 0;
+            }
+
+            public void close() {
+                closed.incrementAndGet();
+            }
+        };
+        Outbound udp = faulty((f, l) -> null, () -> { }, on -> {
+            Promise<DatagramSession> p = on.newPromise();
+            inner.set(p);
+            return p;
+        });
+        Future<DatagramSession> opened = GuardedOutbound.of("faulty", udp).openDatagram(null, loop, (from, p) -> { });
+        assertTrue(opened.cancel(false));
+        assertTrue(inner.get().awaitUninterruptibly(5, TimeUnit.SECONDS));
+        assertTrue(inner.get().isCancelled(), "the flow went: the plugin's dial goes too");
+
+        Promise<DatagramSession> uncancellable = loop.newPromise();
+        uncancellable.setUncancellable(); // a plugin that cannot stop its dial
+        Future<DatagramSession> again = GuardedOutbound.of("faulty", faulty((f, l) -> null, () -> { },
+                on -> uncancellable)).openDatagram(null, loop, (from, p) -> { });
+        assertTrue(again.cancel(false));
+        uncancellable.setSuccess(late);
+        long deadline = System.nanoTime() + 5_000_000_000L; // the loop runs the listeners
+        while (closed.get() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, closed.get(), "nobody would ever close it");
     }
 
     @Test
