@@ -235,9 +235,16 @@ public final class ProviderLoader {
      * before it saves it: a captive portal's page, an error page sent with 200 or an empty answer would otherwise
      * take the last good copy's place, and every start and reload after would refuse the config until the copy's
      * interval had passed.
+     *
+     * @return whether the copy changed: a reload for an unchanged download would rebuild every rule for nothing
      */
-    public static void download(ProviderEntry p) throws IOException {
-        Download.fetch(p.url(), true, p.path(), MAX_BYTES, MAX_TIME, file -> requireRules(p, Files.readAllBytes(file)), LOG::info);
+    public static boolean download(ProviderEntry p) throws IOException {
+        boolean[] changed = new boolean[1];
+        Download.fetch(p.url(), true, p.path(), MAX_BYTES, MAX_TIME, file -> {
+            requireRules(p, Files.readAllBytes(file));
+            changed[0] = !Files.isRegularFile(p.path()) || Files.mismatch(file, p.path()) != -1;
+        }, LOG::info);
+        return changed[0];
     }
 
     private static void requireRules(ProviderEntry p, byte[] bytes) throws IOException {

@@ -229,9 +229,7 @@ public final class Reloader implements AutoCloseable {
             }
         }
         AtOnce.each(rules, 16, "turnout-rule-provider-download", p -> {
-            byte[] before = bytesOf(p.path());
-            ProviderLoader.download(p);
-            if (before == null || !java.util.Arrays.equals(before, bytesOf(p.path()))) {
+            if (ProviderLoader.download(p)) {
                 changed.set(true);
             }
             failures.remove(p.path());
@@ -248,14 +246,6 @@ public final class Reloader implements AutoCloseable {
             log.debug("{}", message);
         } else {
             log.warn("{}", message);
-        }
-    }
-
-    private static byte[] bytesOf(java.nio.file.Path path) {
-        try {
-            return Files.readAllBytes(path);
-        } catch (java.io.IOException e) {
-            return null;
         }
     }
 

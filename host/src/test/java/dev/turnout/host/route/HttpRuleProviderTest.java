@@ -1,6 +1,7 @@
 package dev.turnout.host.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -103,6 +104,17 @@ class HttpRuleProviderTest {
         assertEquals("served.example\n", Files.readString(copy()), "kept for the next start");
         assertEquals(List.of(), loaded.notes());
         assertEquals(1, requests.get());
+    }
+
+    @Test
+    void aDownloadSaysWhetherTheCopyChanged() throws Exception {
+        dev.turnout.host.config.ProviderEntry a = config(60).providers().get("a");
+        assertTrue(ProviderLoader.download(a), "no copy before");
+        assertFalse(ProviderLoader.download(a), "the same set again: the scheduled refresh reloads nothing");
+        body = "served.example\nnew.example\n".getBytes(StandardCharsets.US_ASCII);
+        assertTrue(ProviderLoader.download(a), "a set with one more entry");
+        assertEquals("served.example\nnew.example\n", Files.readString(copy()));
+        assertEquals(3, requests.get());
     }
 
     @Test
