@@ -30,15 +30,38 @@ import org.junit.jupiter.api.io.TempDir;
 class ProviderNodesTest {
 
     private static OutboundType type(String name) {
+        return plugin(name, (options, context) -> new GroupKeysTest.Fake(options.name(), name, context.dialer(),
+                options.has("udp")));
+    }
+
+    /** What a test's plugin does when asked for an entry's outbound. */
+    @FunctionalInterface
+    private interface Create {
+        Outbound create(OutboundOptions options, OutboundContext context) throws OptionException;
+    }
+
+    private static OutboundType plugin(String name, Create create) {
         return new OutboundType() {
             public String type() {
                 return name;
             }
 
-            public Outbound create(OutboundOptions options, OutboundContext context) {
-                return new GroupKeysTest.Fake(options.name(), name, context.dialer(), options.has("udp"));
+            public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
+                return create.create(options, context);
             }
         };
+    }
+
+    /** The built-in types' stand-ins (direct, reject, reject-drop, socks5, http), then {@code plugins} over them. */
+    private static OutboundFactory factory(OutboundType... plugins) {
+        Map<String, OutboundType> types = new java.util.HashMap<>();
+        for (String t : List.of("direct", "reject", "reject-drop", "socks5", "http")) {
+            types.put(t, type(t));
+        }
+        for (OutboundType p : plugins) {
+            types.put(p.type(), p);
+        }
+        return new OutboundFactory(types, null, (Resolver) null);
     }
 
     private static Outbounds build(String yaml) throws ConfigException {
@@ -46,10 +69,7 @@ class ProviderNodesTest {
         List<ConfigException> errors = new ArrayList<>();
         var loaded = ProxyProviders.load(c, null, errors);
         assertEquals(List.of(), errors);
-        Map<String, OutboundType> types = Map.of("direct", type("direct"), "reject", type("reject"),
-                "reject-drop", type("reject-drop"),
-                "socks5", type("socks5"), "http", type("http"));
-        return new OutboundFactory(types, null, (Resolver) null).build(c, loaded.providers());
+        return factory().build(c, loaded.providers());
     }
 
     private static final String PROVIDER = String.join("\n",
@@ -142,22 +162,14 @@ class ProviderNodesTest {
     @Test
     void everyEntryAndNodeIsBuiltWithTheHomeFolderForItsRelativePaths() throws Exception {
         Map<String, Optional<Path>> homes = new TreeMap<>();
-        OutboundType socks5 = new OutboundType() {
-            public String type() {
-                return "socks5";
-            }
-
-            public Outbound create(OutboundOptions options, OutboundContext context) {
-                homes.put(options.name(), context.homeFolder());
-                return new GroupKeysTest.Fake(options.name(), "socks5", context.dialer(), false);
-            }
-        };
+        OutboundType socks5 = plugin("socks5", (options, context) -> {
+            homes.put(options.name(), context.homeFolder());
+            return new GroupKeysTest.Fake(options.name(), "socks5", context.dialer(), false);
+        });
         Config c = GroupKeysTest.parse("proxies:\n  - {name: own, type: socks5, server: 192.0.2.9, port: 1080}\n"
                 + PROVIDER);
         var loaded = ProxyProviders.load(c, null, new ArrayList<>());
-        new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"),
-                "reject-drop", type("reject-drop"), "socks5", socks5,
-                "http", type("http")), null, (Resolver) null).build(c, loaded.providers());
+        factory(socks5).build(c, loaded.providers());
         Optional<Path> base = Optional.of(Path.of("/base"));
         assertEquals(Map.of("own", base, "[sub] HK 01", base), homes);
     }
@@ -180,21 +192,15 @@ class ProviderNodesTest {
                 "  - {name: link, type: socks5, server: 192.0.2.3, port: 1080, key: link}",
                 "  - {name: in, type: socks5, server: 192.0.2.4, port: 1080, key: inside}", ""));
         Map<String, String> read = new TreeMap<>();
-        OutboundType socks5 = new OutboundType() {
-            public String type() {
-                return "socks5";
+        OutboundType socks5 = plugin("socks5", (options, context) -> {
+            String key = options.string("key", null);
+            try {
+                read.put(options.name(), new String(context.readFile(key), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                read.put(options.name(), e.getClass().getSimpleName() + ": " + e.getMessage());
             }
-
-            public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-                String key = options.string("key", null);
-                try {
-                    read.put(options.name(), new String(context.readFile(key), StandardCharsets.UTF_8));
-                } catch (IOException e) {
-                    read.put(options.name(), e.getClass().getSimpleName() + ": " + e.getMessage());
-                }
-                return new GroupKeysTest.Fake(options.name(), "socks5", context.dialer(), false);
-            }
-        };
+            return new GroupKeysTest.Fake(options.name(), "socks5", context.dialer(), false);
+        });
         Config c = ConfigLoader.parse(String.join("\n",
                 "proxies:",
                 "  - {name: own, type: socks5, server: 192.0.2.9, port: 1080, key: " + outside + "}",
@@ -207,9 +213,7 @@ class ProviderNodesTest {
         List<ConfigException> errors = new ArrayList<>();
         var loaded = ProxyProviders.load(c, null, errors);
         assertEquals(List.of(), errors);
-        new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"),
-                "reject-drop", type("reject-drop"), "socks5", socks5,
-                "http", type("http")), null, (Resolver) null).build(c, loaded.providers());
+        factory(socks5).build(c, loaded.providers());
 
         assertEquals("the user's own key", read.get("own"));
         assertEquals("the user's own key", read.get("inline"));
@@ -228,18 +232,12 @@ class ProviderNodesTest {
      */
     @Test
     void keysAnEntrysPluginNeverReadAreWarnedAboutAtTheirLine() throws Exception {
-        OutboundType ss = new OutboundType() {
-            public String type() {
-                return "ss";
-            }
-
-            public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-                options.server();
-                options.string("cipher", null);
-                options.string("password", null);
-                return new GroupKeysTest.Fake(options.name(), "ss", context.dialer(), options.bool("udp", false));
-            }
-        };
+        OutboundType ss = plugin("ss", (options, context) -> {
+            options.server();
+            options.string("cipher", null);
+            options.string("password", null);
+            return new GroupKeysTest.Fake(options.name(), "ss", context.dialer(), options.bool("udp", false));
+        });
         Config c = GroupKeysTest.parse(String.join("\n",
                 "proxies:",
                 "  - {name: a, type: ss, server: 192.0.2.1, port: 8388, cipher: aes-128-gcm, password: p, udp: true,",
@@ -254,8 +252,7 @@ class ProviderNodesTest {
                 "  - {name: G, type: select, proxies: [a], use: [sub]}",
                 ""));
         var loaded = ProxyProviders.load(c, null, new ArrayList<>());
-        Outbounds o = new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"),
-                "reject-drop", type("reject-drop"), "ss", ss), null, (Resolver) null).build(c, loaded.providers());
+        Outbounds o = factory(ss).build(c, loaded.providers());
         assertEquals(List.of("a", "n1", "n2"), ((ProxyGroup) o.get("G")).members(), "warned, never refused");
         List<String> said = o.warnings().stream().filter(w -> w.contains("is not read by")).toList();
         assertEquals(3, said.size(), o.warnings().toString());
@@ -272,31 +269,24 @@ class ProviderNodesTest {
      */
     @Test
     void keysInsideANestedMapThePluginNeverReadAreWarnedAboutToo() throws Exception {
-        OutboundType ss = new OutboundType() {
-            public String type() {
-                return "ss";
-            }
-
-            public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-                options.server();
-                options.string("cipher", null);
-                options.string("password", null);
-                options.string("plugin", null);
-                Map<String, Object> opts = options.map("plugin-opts");
-                opts.get("mode");
-                opts.containsKey("host");
-                new java.util.HashMap<>(options.map("ws-opts")); // taken whole: every key may have been read
-                return new GroupKeysTest.Fake(options.name(), "ss", context.dialer(), false);
-            }
-        };
+        OutboundType ss = plugin("ss", (options, context) -> {
+            options.server();
+            options.string("cipher", null);
+            options.string("password", null);
+            options.string("plugin", null);
+            Map<String, Object> opts = options.map("plugin-opts");
+            opts.get("mode");
+            opts.containsKey("host");
+            new java.util.HashMap<>(options.map("ws-opts")); // taken whole: every key may have been read
+            return new GroupKeysTest.Fake(options.name(), "ss", context.dialer(), false);
+        });
         Config c = GroupKeysTest.parse(String.join("\n",
                 "proxies:",
                 "  - {name: a, type: ss, server: 192.0.2.1, port: 8388, cipher: aes-128-gcm, password: p,",
                 "     plugin: v2ray-plugin, plugin-opts: {mode: websocket, host: cdn.example, mux: true, tsl: true,",
                 "     path: ''}, ws-opts: {anything: 1}}",
                 ""));
-        Outbounds o = new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"),
-                "reject-drop", type("reject-drop"), "ss", ss), null, (Resolver) null).build(c, Map.of());
+        Outbounds o = factory(ss).build(c, Map.of());
         List<String> said = o.warnings().stream().filter(w -> w.contains("is not read by")).toList();
         assertEquals(2, said.size(), o.warnings().toString());
         assertTrue(said.get(0).matches("t\\.yaml:3:\\d+: 'a': 'mux' in 'plugin-opts' is not read by the ss plugin"
@@ -307,27 +297,20 @@ class ProviderNodesTest {
     /** A plugin's warning about a key says which, where its message does not: the position alone does not. */
     @Test
     void aPluginsWarningAboutAKeyNamesTheKeyWhereItsMessageDoesNot() throws Exception {
-        OutboundType ss = new OutboundType() {
-            public String type() {
-                return "ss";
-            }
-
-            public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-                options.server();
-                options.string("cipher", null);
-                options.string("password", null);
-                options.string("retries", null);
-                context.warn("retries", "has no effect here");
-                context.warn("cipher", "cipher 'rc4-md5' has no integrity");
-                return new GroupKeysTest.Fake(options.name(), "ss", context.dialer(), false);
-            }
-        };
+        OutboundType ss = plugin("ss", (options, context) -> {
+            options.server();
+            options.string("cipher", null);
+            options.string("password", null);
+            options.string("retries", null);
+            context.warn("retries", "has no effect here");
+            context.warn("cipher", "cipher 'rc4-md5' has no integrity");
+            return new GroupKeysTest.Fake(options.name(), "ss", context.dialer(), false);
+        });
         Config c = GroupKeysTest.parse(String.join("\n",
                 "proxies:",
                 "  - {name: a, type: ss, server: 192.0.2.1, port: 8388, cipher: rc4-md5, password: p, retries: 3}",
                 ""));
-        Outbounds o = new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"),
-                "reject-drop", type("reject-drop"), "ss", ss), null, (Resolver) null).build(c, Map.of());
+        Outbounds o = factory(ss).build(c, Map.of());
         assertTrue(o.warnings().stream().anyMatch(w -> w.matches("t\\.yaml:2:\\d+: 'a': 'retries': has no effect here")),
                 o.warnings().toString());
         assertTrue(o.warnings().stream().anyMatch(w -> w.matches("t\\.yaml:2:\\d+: 'a': cipher 'rc4-md5' has no integrity")),
@@ -346,27 +329,20 @@ class ProviderNodesTest {
         long every = SlowCreate.everyMillis;
         SlowCreate.everyMillis = 50;
         try {
-            OutboundType slow = new OutboundType() {
-                public String type() {
-                    return "slow";
-                }
-
-                public Outbound create(OutboundOptions options, OutboundContext context) {
-                    long deadline = System.nanoTime() + 10_000_000_000L;
-                    while (logged.list.isEmpty() && System.nanoTime() < deadline) {
-                        try {
-                            Thread.sleep(10);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            break;
-                        }
+            OutboundType slow = plugin("slow", (options, context) -> {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (logged.list.isEmpty() && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
                     }
-                    return new GroupKeysTest.Fake(options.name(), "slow", context.dialer(), false);
                 }
-            };
+                return new GroupKeysTest.Fake(options.name(), "slow", context.dialer(), false);
+            });
             Config c = GroupKeysTest.parse("proxies:\n  - {name: s, type: slow}\n");
-            new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"),
-                    "reject-drop", type("reject-drop"), "slow", slow), null, (Resolver) null).build(c, Map.of());
+            factory(slow).build(c, Map.of());
             assertTrue(!logged.list.isEmpty(), "nothing said while the plugin kept the build waiting");
             String line = logged.list.get(0).getFormattedMessage();
             assertTrue(line.startsWith("the slow plugin has been building 's' for ") && line.contains("has not returned"),
@@ -384,24 +360,18 @@ class ProviderNodesTest {
      */
     @Test
     void aPluginsWarningsAboutManyNodesAreOneLineWhereTheFirstIsWritten() throws Exception {
-        OutboundType socks5 = new OutboundType() {
-            public String type() {
-                return "socks5";
+        OutboundType socks5 = plugin("socks5", (options, context) -> {
+            if (options.has("tfo")) {
+                context.warn("tfo", "'tfo' has no effect");
             }
-
-            public Outbound create(OutboundOptions options, OutboundContext context) throws OptionException {
-                if (options.has("tfo")) {
-                    context.warn("tfo", "'tfo' has no effect");
-                }
-                if (options.has("smux")) {
-                    context.warn("smux", "'smux' has no effect");
-                }
-                if (options.has("refuse")) {
-                    throw new OptionException("refuse", "refused");
-                }
-                return new GroupKeysTest.Fake(options.name(), "socks5", context.dialer(), false);
+            if (options.has("smux")) {
+                context.warn("smux", "'smux' has no effect");
             }
-        };
+            if (options.has("refuse")) {
+                throw new OptionException("refuse", "refused");
+            }
+            return new GroupKeysTest.Fake(options.name(), "socks5", context.dialer(), false);
+        });
         Config c = GroupKeysTest.parse(String.join("\n",
                 "proxies:",
                 "  - {name: a, type: socks5, server: 192.0.2.1, port: 1080, tfo: true}",
@@ -419,9 +389,7 @@ class ProviderNodesTest {
                 "  - {name: G, type: select, use: [sub]}",
                 ""));
         var loaded = ProxyProviders.load(c, null, new ArrayList<>());
-        Outbounds o = new OutboundFactory(Map.of("direct", type("direct"), "reject", type("reject"),
-                "reject-drop", type("reject-drop"), "socks5", socks5,
-                "http", type("http")), null, (Resolver) null).build(c, loaded.providers());
+        Outbounds o = factory(socks5).build(c, loaded.providers());
         List<String> said = o.warnings().stream().filter(w -> w.contains("has no effect")).toList();
         assertEquals(3, said.size(), o.warnings().toString());
         assertTrue(said.get(0).matches("t\\.yaml:2:\\d+: 'a' and 1 more entry: 'tfo' has no effect"), said.get(0));
