@@ -1,6 +1,5 @@
 package dev.turnout.rules;
 
-import com.google.re2j.Pattern;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -31,7 +30,7 @@ final class Index {
     private SuffixTable preSuffixes;
     private SuffixTable postSuffixes;
     private SuffixTable srcSuffixes;
-    private Pattern[] regexes = new Pattern[0];
+    private DomainRegex[] regexes = new DomainRegex[0];
     private int[] regexIdx = new int[0];
     private CidrTrie preV4;
     private CidrTrie preV6;
@@ -154,7 +153,7 @@ final class Index {
         private final SubRules subs;
         private final List<String> wildcards = new ArrayList<>();
         private final List<Integer> wildcardIdx = new ArrayList<>();
-        private final List<Pattern> regexes = new ArrayList<>();
+        private final List<DomainRegex> regexes = new ArrayList<>();
         private final List<Integer> regexIdx = new ArrayList<>();
         private final List<Cond> logicals = new ArrayList<>();
         private final List<Integer> logicalIdx = new ArrayList<>();
@@ -441,10 +440,10 @@ final class Index {
         Index finish() {
             x.wildcards = wildcards.toArray(String[]::new);
             x.wildcardIdx = wildcardIdx.stream().mapToInt(Integer::intValue).toArray();
-            x.regexes = regexes.toArray(Pattern[]::new);
+            x.regexes = regexes.toArray(DomainRegex[]::new);
             x.regexIdx = regexIdx.stream().mapToInt(Integer::intValue).toArray();
             for (int k = 0; k < x.regexes.length && x.regexOnEmpty == NONE; k++) {
-                if (x.regexes[k].matcher("").find()) {
+                if (x.regexes[k].find("")) {
                     x.regexOnEmpty = x.regexIdx[k];
                 }
             }
@@ -548,7 +547,7 @@ final class Index {
                 }
             }
             for (int k = 0; k < regexIdx.length && regexIdx[k] < best; k++) {
-                if (regexes[k].matcher(domain).find()) { // RE2J: linear in the domain's length
+                if (regexes[k].find(domain)) {
                     best = regexIdx[k];
                     break;
                 }

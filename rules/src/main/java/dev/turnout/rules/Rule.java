@@ -25,10 +25,10 @@ sealed interface Rule {
     record Keyword(String keyword) implements Rule { }
 
     /**
-     * {@code DOMAIN-REGEX}: the pattern (RE2 syntax, compiled case-insensitively as mihomo does) is found somewhere
-     * in the domain, like Go's MatchString; RE2 matches in time linear in the domain whatever the pattern.
+     * {@code DOMAIN-REGEX}: the pattern is found somewhere in the domain, ignoring case, like mihomo's regexp2
+     * MatchString.
      */
-    record Regex(Pattern pattern) implements Rule { }
+    record Regex(DomainRegex pattern) implements Rule { }
 
     /**
      * {@code DOMAIN-WILDCARD} (mihomo): the whole domain against a glob where {@code *} is any run of characters,

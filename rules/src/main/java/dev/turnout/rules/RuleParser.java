@@ -1,7 +1,5 @@
 package dev.turnout.rules;
 
-import com.google.re2j.Pattern;
-import com.google.re2j.PatternSyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -135,11 +133,9 @@ final class RuleParser {
                 return new Rule.Keyword(Punycode.toAscii(value.toLowerCase(Locale.ROOT)));
             case "DOMAIN-REGEX":
                 try {
-                    // RE2 syntax (Go's regexp), case-insensitive as mihomo compiles it.
-                    return new Rule.Regex(Pattern.compile(value, Pattern.CASE_INSENSITIVE));
-                } catch (PatternSyntaxException e) {
-                    throw new RuleException(origin, "bad regex '" + value + "' (RE2 syntax, as Go's regexp): "
-                            + e.getDescription());
+                    return new Rule.Regex(DomainRegex.compile(value));
+                } catch (IllegalArgumentException e) {
+                    throw new RuleException(origin, "bad regex '" + value + "': " + e.getMessage());
                 }
             case "DOMAIN-WILDCARD":
                 return new Rule.Glob(glob(value, origin));

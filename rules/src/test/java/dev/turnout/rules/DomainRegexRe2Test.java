@@ -3,15 +3,15 @@ package dev.turnout.rules;
 import static dev.turnout.rules.Rules.compile;
 import static dev.turnout.rules.Rules.domain;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
 /**
- * DOMAIN-REGEX reads Go's RE2 syntax (what Clash users write) and keeps RE2's guarantee that matching takes time
- * linear in the domain. All but the first case are ones java.util.regex reads differently, refuses, or takes
- * minutes over; the first is RE2 syntax that must keep working.
+ * DOMAIN-REGEX reads Go's RE2 syntax and keeps RE2's guarantee that matching takes time linear in the domain; what
+ * only mihomo's regexp2 reads (look-around, back-references) is read too, its searches step-limited.
  */
 class DomainRegexRe2Test {
 
@@ -57,14 +57,44 @@ class DomainRegexRe2Test {
     }
 
     @Test
-    void possessiveQuantifiersBackreferencesAndLookaroundAreRefusedWithFileLineAndColumn() {
-        // All three are valid java.util.regex and not RE2: a config that Clash refuses must not start here either.
-        for (String regex : new String[] {"a++\\.cn", "(a)\\1\\.cn", "(?=ad)\\w+\\.cn"}) {
+    void lookAroundAndBackReferencesWorkAsInMihomosRegexp2() throws Exception {
+        // RE2 refuses them; mihomo's regexp2 reads them, and users' configs have them: the config must load.
+        RuleSet s = compile("DOMAIN-REGEX,^(?!www\\.).*\\.look\\.test$,REJECT", "DOMAIN-REGEX,^(\\w+)\\.\\1\\.cn$,PROXY",
+                "DOMAIN-REGEX,(?<=^ad)\\w*\\.cn$,GROUP", "MATCH,DIRECT");
+        assertEquals(0, s.decide(domain("cdn.look.test"), NameResolver.NONE).index());
+        assertEquals(3, s.decide(domain("www.look.test"), NameResolver.NONE).index());
+        assertEquals(1, s.decide(domain("ab.ab.cn"), NameResolver.NONE).index());
+        assertEquals(3, s.decide(domain("ab.cd.cn"), NameResolver.NONE).index());
+        assertEquals(2, s.decide(domain("ADserver.cn"), NameResolver.NONE).index(), "ignoring case here too");
+        assertEquals(3, s.decide(domain("xadserver.cn"), NameResolver.NONE).index());
+    }
+
+    @Test
+    void possessiveQuantifiersAndWhatNeitherSyntaxReadsAreRefusedWithFileLineAndColumn() {
+        // Java reads a++ (possessive) and regexp2 refuses it: a config that mihomo refuses must not start here either.
+        for (String regex : new String[] {"a++\\.cn", "[a-z]*+\\.cn", "a{2}+\\.cn", "(?<x\\.cn"}) {
             RuleException e = assertThrows(RuleException.class, () -> compile("DOMAIN-REGEX," + regex + ",PROXY"),
                     regex);
             assertEquals(new Origin("config.yaml", 10, 18), e.origin(), e.getMessage());
-            assertTrue(e.getMessage().contains("bad regex '" + regex + "' (RE2 syntax"), e.getMessage());
+            assertTrue(e.getMessage().contains("bad regex '" + regex + "': "), e.getMessage());
         }
+        assertFalse(DomainRegex.possessive("[+*]+\\.cn"), "a class's characters are no quantifiers");
+        assertFalse(DomainRegex.possessive("a\\++\\.cn"), "an escaped + is a literal");
+        assertFalse(DomainRegex.possessive("(?=a)+"));
+    }
+
+    @Test
+    void aBacktrackingBombInALookAroundPatternIsCutAndCountsAsNoMatch() throws Exception {
+        // The bomb below inside a look-ahead, which only the backtracking engine reads: each search is cut at a step
+        // limit (mihomo's regexp2 would run for minutes), so the next rule decides at once.
+        RuleSet s = compile("DOMAIN-REGEX,^(?=(.*a){12}$),REJECT", "MATCH,PROXY");
+        long cut = DomainRegex.searchesCut();
+        long t0 = System.nanoTime();
+        assertEquals(new Decision("PROXY", "MATCH", 1),
+                s.decide(domain("a".repeat(40) + ".b"), NameResolver.NONE));
+        assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "cut, not run to its end");
+        assertEquals(cut + 1, DomainRegex.searchesCut());
+        assertEquals(0, s.decide(domain("b." + "a".repeat(12)), NameResolver.NONE).index(), "a name it fits");
     }
 
     @Test

@@ -210,7 +210,7 @@ final class LinearReference {
             return domain != null && domain.contains(r.keyword());
         }
         if (rule instanceof Rule.Regex r) {
-            return r.pattern().matcher(domain == null ? "" : domain).find();
+            return r.pattern().find(domain == null ? "" : domain);
         }
         if (rule instanceof Rule.Cidr r) {
             return contains(r.prefix(), r.source() ? q.source() : ip);
