@@ -13,6 +13,7 @@ import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.GroupEntry;
 import dev.turnout.host.config.ProxyEntry;
 import dev.turnout.host.dial.HostDialer;
+import dev.turnout.host.dial.IpVersion;
 import dev.turnout.host.dial.layer.TlsLayer;
 import dev.turnout.host.dial.layer.WebSocketLayer;
 import dev.turnout.host.provider.ProviderContent;
@@ -346,6 +347,40 @@ public final class OutboundFactory {
         }
     }
 
+    /**
+     * {@code dialer} dialling only the addresses of the families the entry's {@code ip-version} asks for, in its
+     * order, as mihomo's DialOptions: a proxy's server, or a direct-type entry's destinations. A value mihomo does not
+     * know dials both, as there, with a warning; through a {@code dialer-proxy} the name is that proxy's to look up.
+     */
+    private static Dialer ipVersion(ProxyEntry p, Dialer dialer, BiConsumer<String, String> said)
+            throws ConfigException {
+        String written;
+        try {
+            written = p.options().string("ip-version", null);
+        } catch (OptionException e) {
+            throw new ConfigException(p.originOf("ip-version"), e.getMessage());
+        }
+        if (written == null || written.isBlank()) {
+            return dialer;
+        }
+        IpVersion version = IpVersion.parse(written);
+        if (version == null) {
+            said.accept("ip-version", "'ip-version' '" + written + "' is none of " + IpVersion.choices()
+                    + ": both families are dialled, as mihomo does");
+            return dialer;
+        }
+        if (version == IpVersion.DUAL || p.type().startsWith("reject")) {
+            return dialer;
+        }
+        if (!(dialer instanceof HostDialer host)) {
+            said.accept("ip-version", p.options().has("dialer-proxy") ? "'ip-version' is not applied: it connects"
+                    + " through its dialer-proxy, which looks the server's name up"
+                    : "'ip-version' is not applied here (no host sockets)");
+            return dialer;
+        }
+        return host.resolvingWith(version.over(host.resolver()));
+    }
+
     /** The host's dialer, with the proxy's own interface-name and routing-mark when it has them. */
     private Dialer ownSockets(ProxyEntry p, List<String> warnings) throws ConfigException {
         ProxySockets own = sockets(p);
@@ -445,8 +480,8 @@ public final class OutboundFactory {
             // A plugin's create that never returns holds the start or the reload (and every one after it): said,
             // since nothing else would show it.
             try (SlowCreate watch = SlowCreate.watch(p.type(), p.name())) {
-                built = GuardedOutbound.of(p.name(), t.create(handed, context(forType(dialer, p.type()), files,
-                        said)));
+                built = GuardedOutbound.of(p.name(), t.create(handed, context(
+                        ipVersion(p, forType(dialer, p.type()), said), files, said)));
             }
             if (said instanceof EntryWarnings.Entry) {
                 UnreadKeys.warn(handed, written, said); // not again for a relay's hop: the entry was told of already

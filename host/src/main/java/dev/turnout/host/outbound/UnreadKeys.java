@@ -8,7 +8,7 @@ import java.util.function.BiConsumer;
 
 /**
  * The keys of a {@code proxies:} entry (or a provider's node) that its plugin never read while building it: a
- * misspelt or made-up key, or one of mihomo's that the plugin does not act on ({@code ip-version}, {@code tfo},
+ * misspelt or made-up key, or one of mihomo's that the plugin does not act on ({@code tfo},
  * {@code smux}, {@code ech-opts} on an ss or trojan node; {@code plugin-opts} without a {@code plugin}). As with the
  * config's other unknown keys, each is a warning, never a refusal: mihomo takes them, and a subscription must not
  * stop working for a detail, but silence would let the user believe they act.
@@ -16,7 +16,7 @@ import java.util.function.BiConsumer;
 final class UnreadKeys {
 
     /** Read by the host itself for every entry, whatever its plugin. */
-    private static final Set<String> HOST_KEYS = Set.of("dialer-proxy", "interface-name", "routing-mark");
+    private static final Set<String> HOST_KEYS = Set.of("dialer-proxy", "interface-name", "routing-mark", "ip-version");
 
     private UnreadKeys() {
     }

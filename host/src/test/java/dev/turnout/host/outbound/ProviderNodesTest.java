@@ -226,7 +226,7 @@ class ProviderNodesTest {
     }
 
     /**
-     * Keys an entry's plugin never read (made up, misspelt, or mihomo's keys it does not act on: ip-version, tfo on an
+     * Keys an entry's plugin never read (made up, misspelt, or mihomo's keys it does not act on: mptcp, tfo on an
      * ss or trojan node) are warnings at their line, folded as a plugin's own; never a refusal. Keys the host reads
      * itself and keys that ask for nothing (false, empty) are not named.
      */
@@ -241,7 +241,7 @@ class ProviderNodesTest {
         Config c = GroupKeysTest.parse(String.join("\n",
                 "proxies:",
                 "  - {name: a, type: ss, server: 192.0.2.1, port: 8388, cipher: aes-128-gcm, password: p, udp: true,",
-                "     ip-version: ipv6, foo-bar: 1, tfo: false, smux: {}, interface-name: eth0}",
+                "     mptcp: true, foo-bar: 1, tfo: false, smux: {}, interface-name: eth0, ip-version: ipv6}",
                 "proxy-providers:",
                 "  sub:",
                 "    type: inline",
@@ -256,7 +256,7 @@ class ProviderNodesTest {
         assertEquals(List.of("a", "n1", "n2"), ((ProxyGroup) o.get("G")).members(), "warned, never refused");
         List<String> said = o.warnings().stream().filter(w -> w.contains("is not read by")).toList();
         assertEquals(3, said.size(), o.warnings().toString());
-        assertTrue(said.get(0).matches("t\\.yaml:3:18: 'a': 'ip-version' is not read by the ss plugin \\(an unknown key,"
+        assertTrue(said.get(0).matches("t\\.yaml:3:13: 'a': 'mptcp' is not read by the ss plugin \\(an unknown key,"
                 + " or one it does not act on for this entry\\); ignored"), said.get(0));
         assertTrue(said.get(1).matches("t\\.yaml:3:\\d+: 'a': 'foo-bar' is not read .*"), said.get(1));
         assertTrue(said.get(2).matches("t\\.yaml:8:\\d+: 'n1' and 1 more node of proxy provider 'sub': 'foo-bar' is"

@@ -13,7 +13,7 @@ import java.util.List;
  */
 public final class IgnoredKeys {
 
-    private static final List<String> KEYS = List.of("client-fingerprint", "tfo", "mptcp", "smux", "ip-version");
+    private static final List<String> KEYS = List.of("client-fingerprint", "tfo", "mptcp", "smux");
 
     private IgnoredKeys() {
     }

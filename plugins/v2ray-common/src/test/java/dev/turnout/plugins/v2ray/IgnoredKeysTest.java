@@ -34,10 +34,9 @@ class IgnoredKeysTest {
                 "client-fingerprint: 'client-fingerprint' is not supported by the vless plugin and has no effect",
                 "tfo: 'tfo' is not supported by the vless plugin and has no effect",
                 "mptcp: 'mptcp' is not supported by the vless plugin and has no effect",
-                "smux: 'smux' is not supported by the vless plugin and has no effect",
-                "ip-version: 'ip-version' is not supported by the vless plugin and has no effect"),
+                "smux: 'smux' is not supported by the vless plugin and has no effect"),
                 warnings("client-fingerprint", "chrome", "tfo", true, "mptcp", true, "smux", java.util.Map.of(),
-                        "ip-version", "ipv4", "udp", true));
+                        "ip-version", "ipv4", "udp", true), "ip-version is the host's: it applies it");
     }
 
     @Test
