@@ -563,6 +563,11 @@ final class SystemStack {
             // the refused destination alone go on being dropped.
             removeUdp(udpFlows[slot]);
             slot = -1;
+        } else if (slot >= 0 && udpFlows[slot].session != null && !udpFlows[slot].session.isOpen()) {
+            // Its session ended (the controller's "close", its outbound): this datagram opens the next one, as
+            // mihomo's NAT table makes a new entry for it. Dropped, it was lost to the application.
+            removeUdp(udpFlows[slot]);
+            slot = -1;
         }
         if (slot < 0) {
             slot = udpIndex.insert(fam, sHi, sLo, sport, 0, 0, 0);
@@ -585,10 +590,6 @@ final class SystemStack {
         Destination to = flow.destinationOf(dHi, dLo, dport);
         if (flow.session == null) {
             return flow.enqueue(to, payloadCopy());
-        }
-        if (!flow.session.isOpen()) {
-            removeUdp(flow);
-            return DropReason.UDP_FLOW_FAILED;
         }
         flow.session.send(to, payloadCopy());
         return null;

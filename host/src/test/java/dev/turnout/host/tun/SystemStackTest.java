@@ -553,6 +553,21 @@ class SystemStackTest {
     }
 
     @Test
+    void aDatagramAfterItsSessionWasClosedOpensANewSessionAndIsSent() throws Exception {
+        InetAddress server = ip("198.51.100.7");
+        inject(TestPackets.udp(A4, 5000, server, 9999, "one".getBytes(StandardCharsets.US_ASCII)));
+        onLoop(() -> {
+            tunnel.sessions.get(0).close(); // as the controller's DELETE /connections/:id, or its outbound, ends it
+            return null;
+        });
+        inject(TestPackets.udp(A4, 5000, server, 9999, "two".getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(2, tunnel.datagramFlows.size(), "the socket's next datagram opens a session of its own");
+        assertEquals(List.of("one", "two"), tunnel.sent, "and is sent, not lost");
+        assertEquals(0, onLoop(stack::stats).drops(DropReason.UDP_FLOW_FAILED));
+        assertEquals(1, onLoop(stack::stats).udpFlows());
+    }
+
+    @Test
     void countsDatagramsOfRefusedUdpFlows() throws Exception {
         failUdp = true;
         inject(TestPackets.udp(A4, 5000, ip("198.51.100.7"), 9999, new byte[3]));
@@ -851,6 +866,7 @@ class SystemStackTest {
     private final class RecordingTunnel implements Tunnel {
         final List<Metadata> datagramFlows = new ArrayList<>();
         final List<DatagramSession.Receiver> receivers = new ArrayList<>();
+        final List<DatagramSession> sessions = new ArrayList<>();
         final List<String> sent = new ArrayList<>();
         final List<Destination> sentTo = new ArrayList<>();
         int closedSessions;
@@ -872,7 +888,7 @@ class SystemStackTest {
             }
             datagramFlows.add(flow);
             receivers.add(toApplication);
-            return l.newSucceededFuture(new DatagramSession() {
+            DatagramSession session = new DatagramSession() {
                 boolean open = true;
 
                 @Override
@@ -894,7 +910,9 @@ class SystemStackTest {
                     open = false;
                     closedSessions++;
                 }
-            });
+            };
+            sessions.add(session);
+            return l.newSucceededFuture(session);
         }
     }
 
