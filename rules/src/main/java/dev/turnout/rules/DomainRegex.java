@@ -21,10 +21,12 @@ public final class DomainRegex {
     static final int STEP_LIMIT = 200_000;
 
     private static final AtomicLong CUT = new AtomicLong();
+    private static volatile java.util.function.Consumer<String> cutListener = pattern -> { };
 
     private final String written;
     private final com.google.re2j.Pattern linear;
     private final java.util.regex.Pattern backtracking;
+    private volatile boolean toldOfCut;
 
     private DomainRegex(String written, com.google.re2j.Pattern linear, java.util.regex.Pattern backtracking) {
         this.written = written;
@@ -106,6 +108,14 @@ public final class DomainRegex {
         return CUT.get();
     }
 
+    /**
+     * Told the pattern the first time each compiled pattern has a search cut: the host says it, since a rule that
+     * silently stops matching some names routes their flows elsewhere.
+     */
+    public static void onFirstCut(java.util.function.Consumer<String> listener) {
+        cutListener = listener;
+    }
+
     /** Whether the pattern occurs somewhere in {@code domain}. */
     public boolean find(String domain) {
         if (linear != null) {
@@ -115,6 +125,10 @@ public final class DomainRegex {
             return backtracking.matcher(new StepLimited(domain)).find();
         } catch (StepLimited.Exceeded e) {
             CUT.incrementAndGet();
+            if (!toldOfCut) {
+                toldOfCut = true;
+                cutListener.accept(written);
+            }
             return false;
         }
     }

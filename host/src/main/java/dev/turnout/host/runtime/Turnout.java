@@ -149,6 +149,9 @@ public final class Turnout implements AutoCloseable {
         this.settings = settings;
         this.plugins = plugins;
         this.resolver = new SystemResolver(settings.hosts());
+        dev.turnout.rules.DomainRegex.onFirstCut(pattern -> log.warn("DOMAIN-REGEX '{}' took too long on a name and"
+                + " was taken as not matching it (a backtracking pattern is cut at a step limit; said once per"
+                + " pattern until a reload): its flows went on to later rules", pattern));
         useOwnSockets(config);
         TcpKeepAlive keepAlive = config.keepAlive();
         this.boss = Transport.newGroup(1, "turnout-accept");
