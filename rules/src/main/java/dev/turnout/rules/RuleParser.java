@@ -46,8 +46,13 @@ final class RuleParser {
             throw new RuleException(line.origin(), "empty rule");
         }
         if (type.equals("MATCH") || type.equals("FINAL")) {
-            if (fields.size() != 2 || field(text, fields, 1).isEmpty()) {
+            if (fields.size() < 2 || field(text, fields, 1).isEmpty()) {
                 throw new RuleException(line.origin(), "malformed rule: expected " + type + ",TARGET");
+            }
+            if (fields.size() > 2) {
+                // mihomo's parseRules reads MATCH's target alone and loads the line
+                warnings.accept(at(line.origin(), fields.get(2)[0]) + ": what follows " + type + "'s target is ignored,"
+                        + " as mihomo ignores it");
             }
             return new Parsed(new Rule.Match(), field(text, fields, 1), field(text, fields, 0));
         }
@@ -158,7 +163,7 @@ final class RuleParser {
                 }
             case "DST-PORT":
             case "SRC-PORT":
-                return new Rule.Port(ports(value, origin), type.equals("SRC-PORT"));
+                return new Rule.Port(ports(value, origin, warnings), type.equals("SRC-PORT"));
             case "NETWORK":
                 if (value.equalsIgnoreCase("tcp")) {
                     return new Rule.Net(Network.TCP);
@@ -172,7 +177,7 @@ final class RuleParser {
             case "RULE-SET":
                 return new Rule.SetRef(value, noResolve, source);
             case "IN-PORT":
-                return new Rule.InPort(ports(value, origin));
+                return new Rule.InPort(ports(value, origin, warnings));
             case "IN-TYPE":
             case "IN-NAME":
             case "IN-USER":
@@ -378,21 +383,38 @@ final class RuleParser {
         return d;
     }
 
-    private static int[] ports(String value, Origin origin) throws RuleException {
+    /**
+     * {@code 80}, {@code 1000-2000}, {@code 80/443}. As mihomo's utils.NewUnsignedRanges, an empty item is skipped and
+     * a range written backwards is read the right way round, each with a warning; a port above 65535 is refused
+     * (mihomo would cut it to 16 bits: 65616 is port 80 there).
+     */
+    private static int[] ports(String value, Origin origin, Consumer<String> warnings) throws RuleException {
         String[] parts = value.split("/", -1);
         int[] ranges = new int[parts.length * 2];
-        for (int i = 0; i < parts.length; i++) {
-            String p = parts[i].trim();
+        int n = 0;
+        for (String part : parts) {
+            String p = part.trim();
+            if (p.isEmpty()) {
+                warnings.accept(origin + ": an empty port in '" + value + "' is skipped, as mihomo skips it");
+                continue;
+            }
             int dash = p.indexOf('-');
             int from = port(dash < 0 ? p : p.substring(0, dash), value, origin);
             int to = dash < 0 ? from : port(p.substring(dash + 1), value, origin);
             if (from > to) {
-                throw new RuleException(origin, "bad port range '" + p + "': start after end");
+                warnings.accept(origin + ": port range '" + p + "' is read as " + to + "-" + from + ", as mihomo reads"
+                        + " it");
+                int t = from;
+                from = to;
+                to = t;
             }
-            ranges[2 * i] = from;
-            ranges[2 * i + 1] = to;
+            ranges[n++] = from;
+            ranges[n++] = to;
         }
-        return ranges;
+        if (n == 0) {
+            throw new RuleException(origin, "bad port '" + value + "': no port in it");
+        }
+        return java.util.Arrays.copyOf(ranges, n);
     }
 
     private static int port(String s, String whole, Origin origin) throws RuleException {

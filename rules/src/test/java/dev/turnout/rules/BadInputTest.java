@@ -29,7 +29,7 @@ class BadInputTest {
         "IP-CIDR6,2001:db8::/129,PROXY|config.yaml:11:14|bad CIDR",
         "DOMAIN-REGEX,(a,PROXY|config.yaml:11:18|bad regex",
         "DST-PORT,70000,PROXY|config.yaml:11:14|bad port",
-        "DST-PORT,90-80,PROXY|config.yaml:11:14|bad port range",
+        "DST-PORT,/,PROXY|config.yaml:11:14|no port in it",
         "NETWORK,icmp,PROXY|config.yaml:11:13|NETWORK must be tcp or udp",
         "DOMAIN,a.com,NOPE|config.yaml:11:5|unknown target 'NOPE'",
         "RULE-SET,missing,PROXY|config.yaml:11:5|unknown provider 'missing'",
@@ -52,7 +52,6 @@ class BadInputTest {
         "DOMAIN-WILDCARD,a b.com,PROXY|config.yaml:11:21|bad DOMAIN-WILDCARD",
         "DST-PORT,8x,PROXY|config.yaml:11:14|bad port",
         "IP-SUFFIX,192.0.2.1,PROXY|config.yaml:11:15|bad IP-SUFFIX",
-        "MATCH,PROXY,extra|config.yaml:11:5|malformed",
     })
     void eachErrorNamesFileLineAndReason(String line, String where, String reason) {
         RuleException e = assertThrows(RuleException.class, () -> compile("DOMAIN,ok.com,PROXY", line));
@@ -74,6 +73,18 @@ class BadInputTest {
                 Map.of("y", yaml("y", Behavior.DOMAIN, "payload:\n  - 'a.com'\n  - [broken\n")),
                 "RULE-SET,y,PROXY"));
         assertTrue(y.getMessage().startsWith("y.yaml:"), y.getMessage());
+    }
+
+    @Test
+    void whatMihomoLoadsDespiteASlipIsLoadedWithAWarningAtItsPlace() throws Exception {
+        // mihomo's NewUnsignedRanges swaps a backwards range and skips an empty item; its parseRules reads MATCH's
+        // target alone. Refused, each stopped the whole config that mihomo runs.
+        RuleSet s = compile("DST-PORT,90-80,PROXY", "SRC-PORT,80//443,PROXY", "MATCH,PROXY,extra");
+        assertEquals(0, s.decide(new Query(Network.TCP, null, Rules.addr("192.0.2.1"), 85, null, 0, null),
+                NameResolver.NONE).index());
+        assertEquals(List.of("config.yaml:10:14: port range '90-80' is read as 80-90, as mihomo reads it",
+                "config.yaml:11:14: an empty port in '80//443' is skipped, as mihomo skips it",
+                "config.yaml:12:17: what follows MATCH's target is ignored, as mihomo ignores it"), s.warnings());
     }
 
     @Test
