@@ -444,8 +444,12 @@ public final class Turnout implements AutoCloseable {
         Tunnel tunFlows = !dns.on() ? tunnel : TcpDnsHijack.wrap(tunnel, dns, options.dnsHijack());
         TunInbound tun;
         try {
-            tun = TunInbound.start(options, tunFlows, platform, hijack, shortage);
+            // Bound before the first route goes in, not after the TUN is up (s69's IPv6 tester, F1).
+            tun = TunInbound.start(options, tunFlows, platform, hijack, shortage, opening -> bindOwnSockets(opening,
+                    platform));
         } catch (IOException | RuntimeException e) {
+            tunBinding = null;
+            binder.set(withoutTun);
             claims.giveBackTun();
             throw e;
         }
@@ -453,7 +457,13 @@ public final class Turnout implements AutoCloseable {
         tunOptions = options;
         tunView = new TunView(tun.deviceName(), tun.options());
         tun.whenOutboundInterfaceChanges(this::endUdpFlows);
-        // Every socket Turnout opens for itself leaves through the physical interface, never the TUN.
+        log.info("TUN {} up{}; own connections leave through {}", tun.deviceName(),
+                options.autoRoute() ? ", capturing all traffic" : "",
+                tun.outboundInterface() == null ? "no interface yet (no default route)" : tun.outboundInterface());
+    }
+
+    /** Every socket Turnout opens for itself leaves through the TUN's way out (the physical interface), never the TUN. */
+    private void bindOwnSockets(TunInbound tun, Platform platform) {
         SocketBinder throughPhysical = channel -> {
             String physical = tun.outboundInterface();
             if (physical != null) {
@@ -466,9 +476,6 @@ public final class Turnout implements AutoCloseable {
         };
         tunBinding = SocketBinder.skippingLocalDestinations(throughPhysical);
         binder.set(tunBinding.andThen(besideTun));
-        log.info("TUN {} up{}; own connections leave through {}", tun.deviceName(),
-                options.autoRoute() ? ", capturing all traffic" : "",
-                tun.outboundInterface() == null ? "no interface yet (no default route)" : tun.outboundInterface());
     }
 
     /**

@@ -122,6 +122,17 @@ public final class TunInbound implements AutoCloseable {
      */
     public static TunInbound start(TunOptions configured, Tunnel tunnel, Platform platform,
                                    DnsHijack dnsHijack, DescriptorShortage shortage) throws IOException {
+        return start(configured, tunnel, platform, dnsHijack, shortage, tun -> { });
+    }
+
+    /**
+     * As {@link #start(TunOptions, Tunnel, Platform, DnsHijack, DescriptorShortage)}, telling {@code beforeCapture}
+     * the inbound once it knows its way out ({@link #outboundInterface()}) and before any route or the system's DNS
+     * points into it: the host binds its own sockets there, or every connection it dials while the routes go in
+     * (seconds with many excluded ranges) is captured, comes back as a flow and is dialled again, thousands a second.
+     */
+    public static TunInbound start(TunOptions configured, Tunnel tunnel, Platform platform, DnsHijack dnsHijack,
+                                   DescriptorShortage shortage, Consumer<TunInbound> beforeCapture) throws IOException {
         // The platform's MTU when the config names none, settled once for the device, the engine and the log.
         TunOptions options = configured.mtu() > 0 ? configured : configured.withMtu(platform.defaultTunMtu());
         if (!platform.supportsTun()) {
@@ -143,7 +154,7 @@ public final class TunInbound implements AutoCloseable {
             platform.configure(device, addresses, options.mtu());
             group = platform.newEventLoopGroup(device.queues().size(), "turnout-tun");
             inbound = new TunInbound(options, platform, device, group);
-            inbound.run(tunnel, dnsHijack, shortage);
+            inbound.run(tunnel, dnsHijack, shortage, beforeCapture);
             return inbound;
         } catch (IOException | RuntimeException | Error e) {
             if (inbound != null) {
@@ -158,8 +169,8 @@ public final class TunInbound implements AutoCloseable {
         }
     }
 
-    private void run(Tunnel tunnel, DnsHijack dnsHijack, DescriptorShortage shortage)
-            throws IOException {
+    private void run(Tunnel tunnel, DnsHijack dnsHijack, DescriptorShortage shortage,
+                     Consumer<TunInbound> beforeCapture) throws IOException {
         IpPrefix v4 = options.inet4Address();
         IpPrefix v6 = options.inet6Address();
         int n = lanes.size();
@@ -221,6 +232,7 @@ public final class TunInbound implements AutoCloseable {
                 log.warn("no default route found: Turnout's own connections are not bound to an interface");
             }
         }
+        beforeCapture.accept(this);
         if (options.autoRoute()) {
             List<Integer> families = new ArrayList<>();
             if (v4 != null) {
