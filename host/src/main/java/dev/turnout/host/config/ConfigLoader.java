@@ -505,6 +505,7 @@ public final class ConfigLoader {
             noteSnifferKeys(sniffer);
             boolean ipv6 = attempt(() -> bool(keys, "ipv6", true), true);
             noteIpv6Off(ipv6, dns, tun);
+            noteOwnSocketsLoop(tun, keys.containsKey("interface-name"));
             noteDnsOutboundsWithoutDns(proxies, dns);
             // Before the warnings are copied into the config: a listener not opened is one of them.
             List<ListenerEntry> listeners = attempt(() -> listeners(keys.get("listeners"), keys.get("tunnels"),
@@ -1596,6 +1597,20 @@ public final class ConfigLoader {
             if (tun.values().get("inet6-address") != null) {
                 warnings.add(tun.originOf("inet6-address") + ": tun: 'inet6-address' is not given to the TUN while the"
                         + " top-level 'ipv6' is false");
+            }
+        }
+
+        /**
+         * {@code auto-detect-interface: false} with {@code auto-route} and no {@code interface-name} leaves Turnout's
+         * own connections nowhere to go but the TUN: each would come back as a flow and be dialled again, thousands a
+         * second, until descriptors ran out. The interface is detected anyway ({@code TunSettings}); said here.
+         */
+        private void noteOwnSocketsLoop(Section tun, boolean interfaceNamed) {
+            if (Boolean.FALSE.equals(tun.values().get("auto-detect-interface"))
+                    && !Boolean.FALSE.equals(tun.values().get("auto-route")) && !interfaceNamed) {
+                warnings.add(tun.originOf("auto-detect-interface") + ": tun: 'auto-detect-interface: false' with"
+                        + " auto-route and no 'interface-name' would send Turnout's own connections back into the TUN:"
+                        + " the interface of the default route is detected anyway (name one with 'interface-name')");
             }
         }
 

@@ -69,6 +69,8 @@ final class TunSettings {
             }
         }
         keys.throwProblems();
+        // Without it Turnout's own sockets would follow the split routes into the TUN (the loader says so).
+        autoDetect |= autoRoute && config.interfaceName() == null;
         try {
             return new TunOptions(true, stack, device, mtu, inet4, inet6, autoRoute, autoDetect, hijack,
                     config.interfaceName(), stateFile, udpTimeout == null ? 0 : udpTimeout, 0, 0, gso, strictRoute,

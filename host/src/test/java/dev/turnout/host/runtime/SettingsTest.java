@@ -220,6 +220,22 @@ class SettingsTest {
         assertEquals(List.of(), written.dnsHijack());
     }
 
+    /**
+     * With auto-route and nothing to bind Turnout's own sockets to, each of its connections followed the split routes
+     * back into the TUN: one curl became 19,906 flows until descriptors ran out (s69's keys tester, F16).
+     */
+    @Test
+    void autoRouteWithoutAutoDetectOrAnInterfaceStillDetectsTheWayOutAndSaysSo() throws Exception {
+        Config c = parse("tun:|  enable: true|  auto-detect-interface: false");
+        assertTrue(Settings.of(c).tun().autoDetectInterface());
+        assertEquals(List.of("t.yaml:3:26: tun: 'auto-detect-interface: false' with auto-route and no 'interface-name'"
+                + " would send Turnout's own connections back into the TUN: the interface of the default route is"
+                + " detected anyway (name one with 'interface-name')"), c.warnings());
+        Config named = parse("interface-name: eth9|tun:|  enable: true|  auto-detect-interface: false");
+        assertFalse(Settings.of(named).tun().autoDetectInterface(), "bound to the interface named instead");
+        assertEquals(List.of(), named.warnings());
+    }
+
     @Test
     void routeAddressesAreReadInMihomosSpellingsAndKeysTurnoutIgnoresAreNoted() throws Exception {
         Config c = parse("tun:|  enable: true|  auto-route: true|  route-exclude-address: [192.168.0.0/16, 'fd00::/8']"
