@@ -156,6 +156,59 @@ class ReloadIT {
         }
     }
 
+    /**
+     * As mihomo's updateGeneral at each reload: the file's log-level applies, over what a dashboard set since; it
+     * never applied at all (s69's accounting tester, F9).
+     */
+    @Test
+    void aReloadAppliesTheFilesLogLevelOverADashboardsAsMihomoDoes() throws Exception {
+        Netns.assumeUsable("curl");
+        Path config = dir.resolve("config.yaml");
+        Path pid = dir.resolve("turnout.pid");
+        Path log = dir.resolve("turnout.log");
+        Files.writeString(config, routedConfig("DIRECT"));
+        try (Netns ns = Netns.create("trlevel")) {
+            ns.address("lo", SERVER + "/32");
+            ns.hosts(Map.of("direct.test", SERVER));
+            ns.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
+            ns.spawn(log, DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString(), "--pid-file", pid.toString());
+            ns.awaitTcpPort(7890, Duration.ofSeconds(30));
+            ns.awaitTcpPort(CONTROLLER, Duration.ofSeconds(30));
+            ns.awaitTcpPort(8080, Duration.ofSeconds(20));
+            Api api = new Api(ns, CONTROLLER, null);
+            assertEquals(204, api.call("PATCH", "/configs", "{\"log-level\":\"warning\"}").status());
+            assertEquals(0, routeLines(ns, log, "dashboard-warning"), "a dashboard's warning level: no routing lines");
+
+            assertEquals(0, ns.run(Duration.ofSeconds(10), "kill", "-HUP", Files.readString(pid).trim()).exitCode());
+            awaitReloads(log, 1);
+            assertEquals("info", logLevel(api));
+            assertEquals(1, routeLines(ns, log, "file-info"), "the file's info level again");
+
+            Files.writeString(config, routedConfig("DIRECT").replace("log-level: info", "log-level: warning"));
+            assertEquals(0, ns.run(Duration.ofSeconds(10), "kill", "-HUP", Files.readString(pid).trim()).exitCode());
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (!"warning".equals(logLevel(api)) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals("warning", logLevel(api), "the file's new level");
+            assertEquals(0, routeLines(ns, log, "file-warning"));
+        }
+    }
+
+    private static String logLevel(Api api) throws Exception {
+        return String.valueOf(((Map<?, ?>) api.get("/configs").json()).get("log-level"));
+    }
+
+    /** The routing lines a request to {@code direct.test} through the mixed port adds to the log. */
+    private static long routeLines(Netns ns, Path log, String path) throws Exception {
+        long before = MixedPortIT.read(log).lines().filter(l -> l.contains("--> direct.test:8080 ")).count();
+        Netns.Result r = ns.run(Duration.ofSeconds(30), "curl", "-sS", "--max-time", "5",
+                "--socks5-hostname", "127.0.0.1:7890", "http://direct.test:8080/" + path);
+        assertEquals("hello /" + path + " from " + SERVER + "\n", r.stdout(), r.stderr());
+        Thread.sleep(300); // the line is written by another thread
+        return MixedPortIT.read(log).lines().filter(l -> l.contains("--> direct.test:8080 ")).count() - before;
+    }
+
     @Test
     void aFailedReloadLeavesEveryFlowRoutedAsBeforeAndTheControllerShowsTheRoutingInUse() throws Exception {
         Netns.assumeUsable("danted", "curl");

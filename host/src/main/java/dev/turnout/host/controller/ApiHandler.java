@@ -13,7 +13,6 @@ import dev.turnout.host.files.SafePaths;
 import dev.turnout.host.outbound.GroupSettings;
 import dev.turnout.host.outbound.ProxyGroup;
 import dev.turnout.host.route.Routing;
-import dev.turnout.host.runtime.Logging;
 import dev.turnout.host.runtime.Turnout;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -483,7 +482,6 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
         }
         if (level != null) {
-            Logging.apply(level);
             controller.logLevel(level);
         }
     }

@@ -74,7 +74,6 @@ public final class Controller implements AutoCloseable {
     private final Streams streams;
     /** Open connections at once, by where they come from; more are closed on accept. */
     private final ConnectionBudget budget = new ConnectionBudget();
-    private volatile String logLevel;
     private volatile Restarter restarter;
     /** {@code external-controller}'s sockets, and {@code external-controller-tls}'s. Guarded by this. */
     private final ControllerServers plain;
@@ -99,7 +98,6 @@ public final class Controller implements AutoCloseable {
         this.guard = guard;
         this.safePaths = new SafePaths(configFolders(turnout.config()), "the config's folder", System.getenv("SAFE_PATHS"));
         this.ui = new StaticFiles(externalUi);
-        this.logLevel = turnout.config().logLevel();
         this.loop = Transport.newGroup(1, "turnout-controller");
         this.work = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(8), r -> {
             Thread t = new Thread(r, "turnout-controller-work");
@@ -397,7 +395,7 @@ public final class Controller implements AutoCloseable {
         Config c = turnout.config();
         Turnout.TunView tun = turnout.tun();
         // The section is read only while the TUN is off: a running one shows its own options.
-        Map<String, Object> view = ClashViews.configs(c, turnout.router().current().mode(), logLevel, tun,
+        Map<String, Object> view = ClashViews.configs(c, turnout.router().current().mode(), turnout.logLevel(), tun,
                 tun == null ? Turnout.tunSectionOf(c) : null);
         view.put("external-ui-url", uiUrl());
         view.put("external-ui-name", c.externalUiName() == null ? "" : c.externalUiName());
@@ -634,11 +632,11 @@ public final class Controller implements AutoCloseable {
     }
 
     String logLevel() {
-        return logLevel;
+        return turnout.logLevel();
     }
 
     void logLevel(String level) {
-        this.logLevel = level;
+        turnout.useLogLevel(level);
     }
 
     @Override

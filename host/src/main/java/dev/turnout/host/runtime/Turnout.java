@@ -122,6 +122,7 @@ public final class Turnout implements AutoCloseable {
     private volatile SocketBinder besideTun;
     /** The TUN's binding of Turnout's own sockets to its way out, while it is up. */
     private volatile SocketBinder tunBinding;
+    private volatile String logLevel;
     /** mihomo's find-process-mode, which a reload may change. */
     private final ProcessLookup processes;
     /** The TUN while it is up (a dashboard or a reload may switch it on and off) and the options it opened with. */
@@ -145,6 +146,7 @@ public final class Turnout implements AutoCloseable {
     private Turnout(Config config, Settings settings, PluginHost plugins, StateFolder state)
             throws ConfigException, InterruptedException {
         this.config = config;
+        this.logLevel = config.logLevel(); // applied by the command that started Turnout, before anything logged
         this.state = state;
         this.settings = settings;
         this.plugins = plugins;
@@ -715,12 +717,32 @@ public final class Turnout implements AutoCloseable {
      * are open keep going on what they started with. On failure nothing changes and the error is thrown.
      */
     public void reload(Config next) throws ConfigException {
+        // As mihomo's updateGeneral at each reload: the file's level again, over a dashboard's (a provider's refresh,
+        // which reads no file, leaves a dashboard's).
+        compileAndApply(next, next.logLevel());
+    }
+
+    /** @param level the log level from now on, or null to keep the one in force */
+    private void compileAndApply(Config next, String level) throws ConfigException {
         // The check run and check apply: a config that a restart would refuse is refused now. Outside the lock: its
         // downloads wait up to 30 s for a subscription's server, and a dashboard's group choice, mode switch and every
         // request behind them on the controller's loop waited with them.
         long compiling = System.nanoTime();
         ConfigCheck.Checked checked = ConfigCheck.check(next, compiler, true);
-        apply(next, checked, millisSince(compiling));
+        apply(next, checked, millisSince(compiling), level);
+    }
+
+    /** The log level in force: the config's, or what a dashboard set since ({@code PATCH /configs}). */
+    public String logLevel() {
+        return logLevel;
+    }
+
+    /** Logs at {@code level} (Clash's names) from now on. */
+    public void useLogLevel(String level) {
+        if (!level.equals(logLevel)) {
+            Logging.apply(level);
+            logLevel = level;
+        }
     }
 
     /**
@@ -735,13 +757,13 @@ public final class Turnout implements AutoCloseable {
         ConfigCheck.Checked checked = ConfigCheck.check(next, compiler, true);
         synchronized (this) {
             if (config == base) {
-                apply(next, checked, millisSince(compiling));
+                apply(next, checked, millisSince(compiling), null);
                 return;
             }
         }
         checked.compiled().routing().outbounds().close();
         synchronized (this) {
-            reload(from.apply(config));
+            compileAndApply(from.apply(config), null);
         }
     }
 
@@ -750,7 +772,7 @@ public final class Turnout implements AutoCloseable {
         reloadOver(UnaryOperator.identity());
     }
 
-    private synchronized void apply(Config next, ConfigCheck.Checked checked, long compileMillis)
+    private synchronized void apply(Config next, ConfigCheck.Checked checked, long compileMillis, String level)
             throws ConfigException {
         RoutingCompiler.Compiled compiled = checked.compiled();
         Config running = this.config;
@@ -821,6 +843,9 @@ public final class Turnout implements AutoCloseable {
         }
         useGeneral(running, next);
         this.config = next;
+        if (level != null) {
+            useLogLevel(level); // before the line below, which a user who asked for warnings does not want
+        }
         log.info("reloaded {}: {} rules, {} outbounds and groups, compiled in {} ms", next.displayName(),
                 compiled.routing().rules().size(), compiled.routing().outbounds().names().size(), compileMillis);
         List<String> unapplied = new ArrayList<>(changesNeedingRestart(running, next));
