@@ -48,7 +48,9 @@ import picocli.CommandLine.Option;
  * writes {@code INPUT<TAB>TARGET<TAB>RULE} for each, streaming.
  */
 @Command(name = "match", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = "Read 'HOST-OR-IP [PORT [tcp|udp]]' lines on stdin; print INPUT<TAB>TARGET<TAB>RULE for each.")
+        description = "Read 'HOST-OR-IP [PORT [tcp|udp]]' lines on stdin; print INPUT<TAB>TARGET<TAB>RULE for each."
+                + " As run would: missing rule providers and geo databases are downloaded, and a name an IP rule"
+                + " needs is looked up through the config's nameservers ('check' downloads nothing).")
 final class MatchCommand implements Callable<Integer> {
 
     @Mixin
