@@ -19,6 +19,7 @@ public final class Outbounds implements AutoCloseable {
     private final Map<String, ProxyProvider> providers;
     private final Set<String> carriers;
     private final Set<String> passing;
+    private final Set<String> udpLess;
 
     Outbounds(Map<String, Outbound> byName) {
         this(byName, List.of(), List.of(), Map.of());
@@ -41,6 +42,55 @@ public final class Outbounds implements AutoCloseable {
         this.warnings = List.copyOf(warnings);
         this.providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         this.passing = PassOutbound.passingGroups(this.groups);
+        this.udpLess = udpLess(this.byName);
+    }
+
+    /**
+     * The outbounds and groups that may not carry a UDP flow: one without UDP, a group with {@code disable-udp} or
+     * holding such a one. mihomo's rule matching goes past a rule naming one for a UDP flow that it would not carry.
+     */
+    private static Set<String> udpLess(Map<String, Outbound> byName) {
+        Set<String> out = new java.util.HashSet<>();
+        boolean grew = true;
+        for (int round = 0; grew && round <= byName.size(); round++) {
+            grew = false;
+            for (Map.Entry<String, Outbound> e : byName.entrySet()) {
+                if (out.contains(e.getKey())) {
+                    continue;
+                }
+                Outbound o = e.getValue();
+                boolean lacks = o instanceof ProxyGroup g && !g.relay()
+                        ? g.options().disableUdp() || g.members().stream().anyMatch(out::contains)
+                        : !o.supportsUdp();
+                if (lacks) {
+                    out.add(e.getKey());
+                    grew = true;
+                }
+            }
+        }
+        return Set.copyOf(out);
+    }
+
+    /**
+     * The targets at which rule matching may go on past a matching rule: the groups that may lead to PASS, and for a
+     * UDP flow those that may not carry it ({@link #carriesUdp}).
+     */
+    public Set<String> skippable() {
+        Set<String> all = new java.util.HashSet<>(passing);
+        all.addAll(udpLess);
+        return Set.copyOf(all);
+    }
+
+    /**
+     * Whether {@code target} carries {@code flow}'s UDP now (mihomo's SupportUDP of the rule's adapter): when it does
+     * not, mihomo's tunnel.match goes on with the next rule, and to DIRECT after the last.
+     */
+    public boolean carriesUdp(String target, Metadata flow) {
+        Outbound o = byName.get(target);
+        if (o instanceof ProxyGroup g && !g.relay()) {
+            return g.carriesUdp(flow);
+        }
+        return o == null || o.supportsUdp();
     }
 
     /** The groups that may lead a flow to mihomo's PASS (they hold it, or a group that may): rules naming them may pass. */

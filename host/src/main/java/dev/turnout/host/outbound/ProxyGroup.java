@@ -231,6 +231,25 @@ public final class ProxyGroup implements Outbound {
         return leaf(null);
     }
 
+    /**
+     * Whether {@code flow}'s UDP goes through now, as mihomo's SupportUDP: no group on the way has {@code disable-udp}
+     * and the outbound at the end carries UDP. A group with no usable member says yes: its dial says why.
+     */
+    public boolean carriesUdp(Metadata flow) {
+        Outbound o = this;
+        for (int depth = 0; o instanceof ProxyGroup g && !g.relay() && depth < MAX_DEPTH; depth++) {
+            if (g.options.disableUdp()) {
+                return false;
+            }
+            String member = g.memberFor(flow, false);
+            o = member == null ? null : all.get(member);
+            if (o == null) {
+                return true;
+            }
+        }
+        return o.supportsUdp();
+    }
+
     /** The outbound {@code flow} ends at, following nested groups; load-balance groups hash its destination. */
     public Outbound leaf(Metadata flow) {
         Outbound o = this;

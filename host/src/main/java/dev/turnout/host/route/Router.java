@@ -156,8 +156,7 @@ public final class Router {
         if (list != null) {
             // Its own list, which may look at the process anywhere: found first (unless find-process-mode is off).
             Metadata found = processes.mayLook(true) ? processes.resolve(flow) : flow;
-            return new Decided(rules.decideIn(list, ruleQuery(found), resolver,
-                    target -> routing.outbounds().passes(target, found),
+            return new Decided(rules.decideIn(list, ruleQuery(found), resolver, passes(routing, found),
                     target -> routing.outbounds().passesWithinList(target, found)), found);
         }
         if (processes.always()) {
@@ -184,8 +183,20 @@ public final class Router {
      */
     private static Decision decideByRules(Routing routing, Query query, NameResolver resolver, Metadata flow) {
         RuleSet rules = routing.rules();
-        return rules.mayPass() ? rules.decide(query, resolver, target -> routing.outbounds().passes(target, flow),
+        return rules.mayPass() ? rules.decide(query, resolver, passes(routing, flow),
                 target -> routing.outbounds().passesWithinList(target, flow)) : rules.decide(query, resolver);
+    }
+
+    /**
+     * Where matching goes on past a matching rule, as mihomo's tunnel.match: its target chooses PASS now, or the flow
+     * is UDP and its target would not carry it ({@code udp} off, a group's {@code disable-udp}); after the last rule,
+     * DIRECT. Dropped instead, a game's or QUIC's UDP never reached a later rule that would carry it.
+     */
+    private static java.util.function.Predicate<String> passes(Routing routing, Metadata flow) {
+        var outbounds = routing.outbounds();
+        return flow.network() == dev.turnout.api.Network.UDP
+                ? target -> outbounds.passes(target, flow) || !outbounds.carriesUdp(target, flow)
+                : target -> outbounds.passes(target, flow);
     }
 
     /** Deciding twice must not ask DNS twice. */

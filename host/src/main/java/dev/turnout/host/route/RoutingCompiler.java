@@ -110,7 +110,7 @@ public final class RoutingCompiler {
                 }
             }
             RuleSet rules = RuleSet.compile(config.rules(), providers.sources(), targets, config.subRules(), geo,
-                    config.disabledRuleIndexes(), built != null ? built.passing() : OutboundFactory.passingNames(config));
+                    config.disabledRuleIndexes(), built != null ? built.skippable() : OutboundFactory.passingNames(config));
             Map<String, String> listenerRules = new LinkedHashMap<>();
             List<String> listenerNotes = new ArrayList<>();
             for (ListenerEntry l : config.listeners()) {

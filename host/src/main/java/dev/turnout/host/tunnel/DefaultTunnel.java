@@ -332,8 +332,8 @@ public final class DefaultTunnel implements Tunnel {
             if (!out.supportsUdp()) {
                 if (saidNoUdp.size() < 64 && saidNoUdp.add(out.name())) {
                     routeLog.warn("outbound '{}' does not carry UDP (no 'udp: true', or a group's disable-udp): the UDP "
-                            + "flows the rules send to it are dropped (mihomo tries the next rule instead); said once",
-                            out.name());
+                            + "flows sent to it without a rule to go past (a listener's proxy, global mode) are dropped;"
+                            + " said once", out.name());
                 }
                 promise.tryFailure(new RejectedException("outbound '" + out.name() + "' does not carry UDP"));
                 return;

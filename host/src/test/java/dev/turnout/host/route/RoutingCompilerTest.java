@@ -49,6 +49,7 @@ class RoutingCompilerTest {
 
             public Outbound create(OutboundOptions options, OutboundContext context) throws dev.turnout.api.OptionException {
                 Outbound inner = direct.create(options, context);
+                boolean udp = options.bool("udp", true);
                 open.incrementAndGet();
                 return new Outbound() {
                     public String name() {
@@ -60,7 +61,7 @@ class RoutingCompilerTest {
                     }
 
                     public boolean supportsUdp() {
-                        return true;
+                        return udp;
                     }
 
                     public io.netty.util.concurrent.Future<io.netty.channel.Channel> openStream(Metadata flow,
@@ -142,6 +143,39 @@ class RoutingCompilerTest {
         Router.Decided d = router.route(router.current(), other);
         assertEquals("DIRECT", d.decision().target(), "past MATCH,Ads to MATCH,DIRECT");
         assertEquals(3, d.decision().index());
+    }
+
+    /**
+     * mihomo's tunnel.match goes past a rule whose target would not carry a UDP flow (a node without udp, a group
+     * with disable-udp or whose choice has none), and to DIRECT after the last; the flow was dropped (s69's keys
+     * tester, F18). TCP flows are decided as before.
+     */
+    @Test
+    void aUdpFlowGoesPastRulesWhoseTargetDoesNotCarryUdpAsInMihomo() throws Exception {
+        RoutingCompiler.Compiled c = compiler().compile(config(String.join("\n",
+                "mode: rule",
+                "proxies:",
+                "  - {name: tcpOnly, type: counted, udp: false}",
+                "  - {name: hk, type: counted}",
+                "proxy-groups:",
+                "  - {name: NoUdp, type: select, proxies: [hk], disable-udp: true}",
+                "  - {name: G, type: select, proxies: [tcpOnly, hk]}",
+                "rules:",
+                "  - DST-PORT,53,NoUdp",
+                "  - DST-PORT,53/443,G",
+                "  - DST-PORT,53,hk",
+                "  - MATCH,tcpOnly",
+                "")), Downloads.NONE);
+        Router router = new Router(c.routing(), NameResolver.NONE, RuleHosts.DEFAULT);
+        java.util.function.BiFunction<Network, Integer, dev.turnout.rules.Decision> decide = (network, port) ->
+                router.decide(router.current(), Metadata.internal(network, Destination.ofHost("a.test", port)));
+        assertEquals(0, decide.apply(Network.TCP, 53).index(), "TCP: the first rule, as before");
+        assertEquals(3, decide.apply(Network.TCP, 80).index());
+        assertEquals("hk", decide.apply(Network.UDP, 53).target(), "past NoUdp (disable-udp) and G (now tcpOnly)");
+        assertEquals(2, decide.apply(Network.UDP, 53).index());
+        assertEquals(dev.turnout.rules.Decision.NO_MATCH, decide.apply(Network.UDP, 80), "past MATCH,tcpOnly: DIRECT");
+        assertTrue(((dev.turnout.host.outbound.ProxyGroup) c.routing().outbounds().get("G")).select("hk"));
+        assertEquals("G", decide.apply(Network.UDP, 443).target(), "G's choice carries UDP now");
     }
 
     @Test
