@@ -49,10 +49,21 @@ public final class RuleSet {
     private final List<String> warnings;
     private final Map<String, Integer> countByType;
     private final SubRules subs;
+    /**
+     * How many entries the set read from provider {@code name} has, as compiled (what mihomo's
+     * {@code /providers/rules} gives as {@code ruleCount}: entries skipped with a warning not counted); -1 for a
+     * provider this set was not compiled with.
+     */
+    public int providerEntries(String name) {
+        return providerSizes.getOrDefault(name, -1);
+    }
+
     /** The indexes of the rules switched off. */
     private final Set<Integer> disabled;
     /** Per rule, the entries of the set it stands for (RULE-SET, GEOSITE, GEOIP read as ranges); -1 for the others. */
     private final int[] sizes;
+    /** Per provider (every one given, used or not), the entries of the set read from it. */
+    private final Map<String, Integer> providerSizes;
     /**
      * For a SUB-RULE line, the list it names and the decision of each rule of every list, by
      * {@link SubRules#decide}'s number; both null when there is no SUB-RULE, so other configs pay nothing.
@@ -64,8 +75,9 @@ public final class RuleSet {
 
     private RuleSet(List<RuleLine> lines, String[] targets, String[] written, Parts parts, List<String> warnings,
                     Map<String, Integer> countByType, Rule[] rules, SubRules subs, GeoData geoData,
-                    Set<Integer> disabled, int[] sizes) {
+                    Set<Integer> disabled, int[] sizes, Map<String, Integer> providerSizes) {
         this.geoData = geoData;
+        this.providerSizes = providerSizes;
         this.disabled = disabled;
         this.sizes = sizes;
         this.lines = lines;
@@ -261,9 +273,13 @@ public final class RuleSet {
             Rule rule = compiled.get(i) instanceof Rule.Disabled d ? d.rule() : compiled.get(i);
             sizes[i] = rule instanceof Rule.SetRef ref ? parsed.get(ref.provider()).entries().size() : -1;
         }
+        Map<String, Integer> providerSizes = new HashMap<>();
+        for (String name : providers.keySet()) {
+            providerSizes.put(name, parsed.get(name).entries().size());
+        }
         return new RuleSet(List.copyOf(rules), targetOf, writtenOf, parts, Collections.unmodifiableList(warnings),
                 Collections.unmodifiableMap(new LinkedHashMap<>(counts)), compiled.toArray(Rule[]::new), subs, geoData,
-                Set.copyOf(disabled), sizes);
+                Set.copyOf(disabled), sizes, Map.copyOf(providerSizes));
     }
 
     /**

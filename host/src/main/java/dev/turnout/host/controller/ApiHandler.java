@@ -1169,7 +1169,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         Config c = t.config();
         if (p.size() == 2) {
             if (only(call, HttpMethod.GET)) {
-                call.json(ClashViews.ruleProviders(c));
+                call.json(ClashViews.ruleProviders(c, t.router().current()));
             }
             return;
         }
@@ -1179,7 +1179,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         if (call.method.equals(HttpMethod.GET)) {
-            call.json(ClashViews.ruleProvider(provider));
+            call.json(ClashViews.ruleProvider(provider, t.router().current()));
         } else if (call.method.equals(HttpMethod.PUT)) {
             onWorker(call, RELOAD_FAILED, () -> {
                 if ("http".equals(provider.type())) {

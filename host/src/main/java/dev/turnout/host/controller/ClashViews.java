@@ -19,14 +19,15 @@ import dev.turnout.host.outbound.Outbounds;
 import dev.turnout.host.outbound.ProxyGroup;
 import dev.turnout.host.provider.ProxyProvider;
 import dev.turnout.host.provider.SubscriptionInfo;
+import dev.turnout.host.route.ProviderLoader;
+import dev.turnout.host.route.RuleProviderLoads;
 import dev.turnout.host.route.RuleStats;
+import dev.turnout.host.route.Routing;
 import dev.turnout.host.runtime.Turnout;
 import dev.turnout.host.tun.TunOptions;
 import dev.turnout.rules.RuleLine;
 import dev.turnout.rules.RuleSet;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -533,58 +534,61 @@ final class ClashViews {
         return inbound.isEmpty() ? "Unknown" : Character.toUpperCase(inbound.charAt(0)) + inbound.substring(1);
     }
 
-    static Map<String, Object> ruleProviders(Config c) {
+    /** mihomo's {@code GET /providers/rules}: every rule provider of the running config by name. */
+    static Map<String, Object> ruleProviders(Config c, Routing routing) {
         Map<String, Object> byName = new TreeMap<>();
         for (ProviderEntry p : c.providers().values()) {
-            byName.put(p.name(), ruleProvider(p));
+            byName.put(p.name(), ruleProvider(p, routing));
         }
         return Map.of("providers", byName);
     }
 
-    static Map<String, Object> ruleProvider(ProviderEntry p) {
+    /**
+     * One rule provider as mihomo's {@code ruleSetProvider} and {@code inlineProvider} write it, from what the running
+     * routing read, not from the file as it is now: {@code ruleCount} is the entries of the set in use (those skipped
+     * with a warning not counted), {@code updatedAt} when it was read (the file's time as read, as mihomo's fetcher
+     * takes it; for an http provider its copy's time, which a download of the same set sets without a reload; for an
+     * inline one when the routing was compiled, which {@code PUT} does anew). An inline provider has no format and
+     * shows its payload, as mihomo's.
+     */
+    static Map<String, Object> ruleProvider(ProviderEntry p, Routing routing) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("behavior", switch (p.behavior()) {
             case DOMAIN -> "Domain";
             case IPCIDR -> "IPCIDR";
             case CLASSICAL -> "Classical";
         });
-        m.put("format", switch (p.format().name()) {
+        boolean inline = p.payload() != null;
+        m.put("format", inline ? "" : switch (p.format().name()) {
             case "YAML" -> "YamlRule";
             case "MRS" -> "MrsRule";
             default -> "TextRule";
         });
         m.put("name", p.name());
-        m.put("ruleCount", countEntries(p));
+        m.put("ruleCount", Math.max(0, routing.rules().providerEntries(p.name())));
         m.put("type", "Rule");
-        String updated = "0001-01-01T00:00:00Z";
-        try {
-            if (p.path() != null && Files.exists(p.path())) {
-                updated = Files.getLastModifiedTime(p.path()).toInstant().toString();
-            }
-        } catch (IOException e) {
-            // shown as never updated
+        m.put("vehicleType", "http".equals(p.type()) ? "HTTP" : inline ? "Inline" : "File");
+        m.put("updatedAt", updatedAt(p, routing.providerLoads()));
+        if (inline && !p.payload().isEmpty()) {
+            m.put("payload", p.payload().stream().map(RuleLine::text).toList());
         }
-        m.put("updatedAt", updated);
-        m.put("vehicleType", "http".equals(p.type()) ? "HTTP" : "inline".equals(p.type()) ? "Inline" : "File");
         return m;
     }
 
-    /** Entries in the provider's file: payload list items for YAML, non-comment lines for text. Bounded by the file. */
-    static int countEntries(ProviderEntry p) {
+    private static String updatedAt(ProviderEntry p, RuleProviderLoads loads) {
         if (p.payload() != null) {
-            return p.payload().size();
+            return loads.at().toString();
         }
-        if (!Files.isRegularFile(p.path()) || p.format().name().equals("MRS")) {
-            return 0;
+        ProviderLoader.Stamp read = loads.stamps().get(p.name());
+        if (read == null) {
+            return "0001-01-01T00:00:00Z"; // not read (no file): mihomo's zero time
         }
-        try (var lines = Files.lines(p.path(), StandardCharsets.UTF_8)) {
-            boolean yaml = p.format().name().equals("YAML");
-            return (int) lines.map(String::trim)
-                    .filter(l -> !l.isEmpty() && !l.startsWith("#"))
-                    .filter(l -> !yaml || l.startsWith("- "))
-                    .count();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            return 0;
+        if ("http".equals(p.type())) {
+            ProviderLoader.Stamp now = ProviderLoader.Stamp.of(p.path());
+            if (now != null && now.size() == read.size() && now.modified().isAfter(read.modified())) {
+                return now.modified().toString(); // a download that brought the same set: mihomo's time of it
+            }
         }
+        return read.modified().toString();
     }
 }

@@ -15,7 +15,9 @@ import dev.turnout.rules.RuleException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,7 +41,26 @@ public final class ProviderLoader {
      * What loading found: the contents, notes for the user (not fetched, empty, stale), and the providers that stand
      * in empty for a reason a note already gives (no copy, a copy that cannot be read).
      */
-    public record Loaded(Map<String, ProviderSource> sources, List<String> notes, Set<String> emptyAsSaid) {
+    public record Loaded(Map<String, ProviderSource> sources, List<String> notes, Set<String> emptyAsSaid,
+                         Map<String, Stamp> stamps) {
+    }
+
+    /**
+     * A provider's file as it was when read: its time and size, taken before the read (a write during it shows as
+     * a later stamp, and is read again). What {@code /providers/rules} gives as {@code updatedAt}, and what the watch
+     * of file providers compares the file with.
+     */
+    public record Stamp(Instant modified, long size) {
+
+        /** {@code file}'s stamp now, or {@code null} when it cannot be read (missing). */
+        public static Stamp of(Path file) {
+            try {
+                var attributes = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+                return new Stamp(attributes.lastModifiedTime().toInstant(), attributes.size());
+            } catch (IOException e) {
+                return null;
+            }
+        }
     }
 
     private ProviderLoader() {
@@ -83,6 +104,7 @@ public final class ProviderLoader {
         Map<String, ProviderSource> sources = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         Set<String> emptyAsSaid = new HashSet<>();
+        Map<String, Stamp> stamps = new HashMap<>();
         long total = 0;
         for (ProviderEntry p : config.providers().values()) {
             String problem = broken.get(p.name());
@@ -95,14 +117,18 @@ public final class ProviderLoader {
                 continue;
             }
             try {
+                Stamp stamp = p.payload() == null ? Stamp.of(p.path()) : null;
                 total += read(p, downloads != Downloads.NONE, failed.get(p), total, sources, notes, emptyAsSaid);
+                if (stamp != null && !emptyAsSaid.contains(p.name())) {
+                    stamps.put(p.name(), stamp);
+                }
             } catch (ConfigException e) {
                 errors.add(e);
                 sources.put(p.name(), new ProviderSource(p.name(), p.behavior(), ProviderFormat.TEXT, "",
                         String.valueOf(p.path()), p.origin()));
             }
         }
-        return new Loaded(sources, notes, Set.copyOf(emptyAsSaid));
+        return new Loaded(sources, notes, Set.copyOf(emptyAsSaid), Map.copyOf(stamps));
     }
 
     /**

@@ -16,9 +16,11 @@ import java.util.Map;
  * @param listenerRules by listener name, the {@code sub-rules:} list its flows are matched against in rule mode
  *                ({@code rule} of mihomo's {@code listeners:})
  * @param stats   how the rules decided flows
+ * @param providerLoads when the rule providers were read, and each file as it was read
  */
 public record Routing(RuleSet rules, Outbounds outbounds, String mode, CompiledDnsMatchers dnsMatchers,
-                      Map<String, String> listenerProxies, Map<String, String> listenerRules, RuleStats stats) {
+                      Map<String, String> listenerProxies, Map<String, String> listenerRules, RuleStats stats,
+                      RuleProviderLoads providerLoads) {
 
     public Routing {
         listenerProxies = Map.copyOf(listenerProxies);
@@ -27,8 +29,16 @@ public record Routing(RuleSet rules, Outbounds outbounds, String mode, CompiledD
 
     /** With counts of its own. */
     public Routing(RuleSet rules, Outbounds outbounds, String mode, CompiledDnsMatchers dnsMatchers,
+                   Map<String, String> listenerProxies, Map<String, String> listenerRules,
+                   RuleProviderLoads providerLoads) {
+        this(rules, outbounds, mode, dnsMatchers, listenerProxies, listenerRules, new RuleStats(rules.size()),
+                providerLoads);
+    }
+
+    /** With counts of its own, its providers read by no one. */
+    public Routing(RuleSet rules, Outbounds outbounds, String mode, CompiledDnsMatchers dnsMatchers,
                    Map<String, String> listenerProxies, Map<String, String> listenerRules) {
-        this(rules, outbounds, mode, dnsMatchers, listenerProxies, listenerRules, new RuleStats(rules.size()));
+        this(rules, outbounds, mode, dnsMatchers, listenerProxies, listenerRules, RuleProviderLoads.NONE);
     }
 
     /** Without DNS sets and listeners. */
@@ -38,7 +48,7 @@ public record Routing(RuleSet rules, Outbounds outbounds, String mode, CompiledD
 
     /** The same routing in another {@code mode}. */
     public Routing withMode(String next) {
-        return new Routing(rules, outbounds, next, dnsMatchers, listenerProxies, listenerRules, stats);
+        return new Routing(rules, outbounds, next, dnsMatchers, listenerProxies, listenerRules, stats, providerLoads);
     }
 
     /**
@@ -47,7 +57,8 @@ public record Routing(RuleSet rules, Outbounds outbounds, String mode, CompiledD
      */
     public Routing countingOn(Routing previous) {
         return previous.rules().lines().equals(rules.lines())
-                ? new Routing(rules, outbounds, mode, dnsMatchers, listenerProxies, listenerRules, previous.stats())
+                ? new Routing(rules, outbounds, mode, dnsMatchers, listenerProxies, listenerRules, previous.stats(),
+                        providerLoads)
                 : this;
     }
 }

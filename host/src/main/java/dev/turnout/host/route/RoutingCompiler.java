@@ -94,6 +94,7 @@ public final class RoutingCompiler {
         boolean fetchProviders = downloads != Downloads.NONE;
         try {
             // A provider that cannot be read is a problem, and stands in empty so the rules are checked too.
+            java.time.Instant reading = java.time.Instant.now();
             ProviderLoader.Loaded providers = ProviderLoader.load(config, downloads, errors, broken);
             List<String> geoNotes = new ArrayList<>();
             HomeGeoData geo = new HomeGeoData(config.geo(), config.baseDir(), fetchProviders, geoNotes::add, log::info);
@@ -137,7 +138,8 @@ public final class RoutingCompiler {
                 notes.addAll(dnsNotes);
                 notes.addAll(listenerNotes);
                 // The rules and the DNS's sets read one GeoSite.dat: what it says about itself is said once.
-                return new Compiled(new Routing(rules, built, config.mode(), dnsMatchers, listenerProxies, listenerRules),
+                return new Compiled(new Routing(rules, built, config.mode(), dnsMatchers, listenerProxies, listenerRules,
+                        new RuleProviderLoads(providers.stamps(), reading)),
                         List.copyOf(new java.util.LinkedHashSet<>(notes)), Set.copyOf(broken.keySet()));
             }
         } catch (RuleException e) {
