@@ -40,6 +40,8 @@ public final class Reloader implements AutoCloseable {
     private final ConfigSource source;
     /** A geo database was replaced since the last refresh: the running config is compiled anew. */
     private final AtomicBoolean geoReplaced = new AtomicBoolean();
+    /** A file provider's file changed since the last refresh: the running config is compiled anew. */
+    private final AtomicBoolean filesChanged = new AtomicBoolean();
     /**
      * What the last failed download of each copy said, by path: an offline retry every minute says it once, then
      * at debug, as the reloads it replaced said their notes once.
@@ -101,13 +103,28 @@ public final class Reloader implements AutoCloseable {
      * http rule and proxy providers: once a second, the running config's copies are looked at (a few file dates), and
      * a refresh downloads those due ({@link ProviderRefresh}): older than their interval (at once for one the start
      * found stale, which it used as it was), or missing. Open flows keep the node they started on; a select choice
-     * that still exists is kept.
+     * that still exists is kept. file rule and proxy providers: a file changed since the running routing read it, and
+     * the same at two looks, is read again by a refresh, as mihomo's fetcher watches File vehicles.
      */
     private void scheduleProviderRefresh(Config config) {
         ProviderRefresh copies = new ProviderRefresh(config, System::nanoTime);
         timer.scheduleWithFixedDelay(() -> {
             try {
-                if (copies.due(turnout.config())) {
+                Config running = turnout.config();
+                boolean changed = false;
+                for (ProviderRefresh.Change c : copies.changedFiles(running, turnout.router().current())) {
+                    if (c.problem() == null) {
+                        log.info("{}: {} changed, reading it again", c.provider(), c.file());
+                        changed = true;
+                    } else {
+                        log.warn("{}: {} changed but does not read ({}); keeping the list in use", c.provider(),
+                                c.file(), c.problem());
+                    }
+                }
+                if (changed) {
+                    filesChanged.set(true);
+                }
+                if (copies.due(running) || changed) {
                     refresh();
                 }
             } catch (RuntimeException e) {
@@ -194,7 +211,7 @@ public final class Reloader implements AutoCloseable {
      * groups' state and checks and the sticky-sessions stay as they are.
      */
     private synchronized void refreshRunning() throws ConfigException {
-        boolean changed = downloadDue(turnout.config()) | geoReplaced.getAndSet(false);
+        boolean changed = downloadDue(turnout.config()) | geoReplaced.getAndSet(false) | filesChanged.getAndSet(false);
         if (!changed) {
             return;
         }

@@ -1,5 +1,6 @@
 package dev.turnout.host.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,5 +85,82 @@ class ProviderRefreshTest {
         assertFalse(refresh.due(reloaded), "its download failed: retried after its interval, shorter than a minute");
         after(1);
         assertTrue(refresh.due(reloaded));
+    }
+
+    private static final String WATCHED = "rule-providers:|  r: {type: file, behavior: domain, path: ./r.yaml}|"
+            + "proxy-providers:|  p: {type: file, path: ./p.yaml}|"
+            + "proxy-groups:|  - {name: G, type: select, use: [p]}|rules: ['RULE-SET,r,G', 'MATCH,DIRECT']";
+
+    private static dev.turnout.host.route.Routing compiled(Config c) throws Exception {
+        return new dev.turnout.host.route.RoutingCompiler(new dev.turnout.host.outbound.OutboundFactory(
+                dev.turnout.host.outbound.HostDirect.types(), null, (dev.turnout.api.Resolver) null))
+                .compile(c, dev.turnout.host.files.Downloads.NONE).routing();
+    }
+
+    private void write(String file, String text, long secondsAgo) throws Exception {
+        Files.writeString(dir.resolve(file), text);
+        Files.setLastModifiedTime(dir.resolve(file), FileTime.from(Instant.now().minusSeconds(secondsAgo)));
+    }
+
+    /** mihomo's fetcher watches File vehicles and loads the provider on change; a half-written file is not read. */
+    @Test
+    void aFileProviderChangedOnDiskIsReportedOnceItIsTheSameAtTwoLooks() throws Exception {
+        write("r.yaml", "payload:|  - a.test|".replace("|", "\n"), 100);
+        write("p.yaml", "proxies:|  - {name: d1, type: direct}|".replace("|", "\n"), 100);
+        Config c = config(WATCHED);
+        dev.turnout.host.route.Routing routing = compiled(c);
+        try {
+            ProviderRefresh refresh = new ProviderRefresh(c, now::get);
+            assertEquals(java.util.List.of(), refresh.changedFiles(c, routing), "as read");
+            write("r.yaml", "payload:|  - a.test|  - b.te".replace("|", "\n"), 50);
+            assertEquals(java.util.List.of(), refresh.changedFiles(c, routing), "changed, not yet the same twice");
+            write("r.yaml", "payload:|  - a.test|  - b.test|".replace("|", "\n"), 40);
+            assertEquals(java.util.List.of(), refresh.changedFiles(c, routing), "still being written");
+            var changed = refresh.changedFiles(c, routing);
+            assertEquals(1, changed.size(), changed::toString);
+            assertEquals("rule provider 'r'", changed.get(0).provider());
+            assertEquals(null, changed.get(0).problem());
+            assertEquals(java.util.List.of(), refresh.changedFiles(c, routing), "said once (the reload may fail)");
+
+            write("p.yaml", "proxies:|  - {name: d1, type: direct}|  - {name: d2, type: dir".replace("|", "\n"), 30);
+            assertEquals(java.util.List.of(), refresh.changedFiles(c, routing));
+            var broken = refresh.changedFiles(c, routing);
+            assertEquals(1, broken.size(), broken::toString);
+            assertEquals("proxy provider 'p'", broken.get(0).provider());
+            assertTrue(broken.get(0).problem() != null, "a half-written list is not read as the nodes");
+            assertEquals(java.util.List.of(), refresh.changedFiles(c, routing), "said once");
+            write("p.yaml", "proxies:|  - {name: d1, type: direct}|  - {name: d2, type: direct}|".replace("|", "\n"), 20);
+            refresh.changedFiles(c, routing);
+            var fixed = refresh.changedFiles(c, routing);
+            assertEquals(1, fixed.size(), fixed::toString);
+            assertEquals(null, fixed.get(0).problem());
+
+            Files.delete(dir.resolve("r.yaml"));
+            refresh.changedFiles(c, routing);
+            assertFalse(refresh.changedFiles(c, routing).stream().anyMatch(x -> x.provider().contains("'r'")),
+                    "a file that is gone: the set in use stays");
+        } finally {
+            routing.outbounds().close();
+        }
+    }
+
+    @Test
+    void aFileAsTheRoutingReadItIsNotReported() throws Exception {
+        write("r.yaml", "payload:|  - a.test|".replace("|", "\n"), 100);
+        write("p.yaml", "proxies:|  - {name: d1, type: direct}|".replace("|", "\n"), 100);
+        Config c = config(WATCHED);
+        dev.turnout.host.route.Routing before = compiled(c);
+        write("r.yaml", "payload:|  - a.test|  - b.test|".replace("|", "\n"), 10);
+        dev.turnout.host.route.Routing after = compiled(c); // as a refresh after the edit read it
+        try {
+            ProviderRefresh refresh = new ProviderRefresh(c, now::get);
+            refresh.changedFiles(c, before);
+            assertEquals(1, refresh.changedFiles(c, before).size());
+            assertEquals(java.util.List.of(), refresh.changedFiles(c, after));
+            assertEquals(java.util.List.of(), refresh.changedFiles(c, after));
+        } finally {
+            before.outbounds().close();
+            after.outbounds().close();
+        }
     }
 }
