@@ -468,12 +468,12 @@ final class ClashViews {
     }
 
     /**
-     * From the outbound that carries the flow back to what the rule named, e.g. {@code [near, auto, pick]}.
-     * Groups are followed as they choose now; when that no longer leads to the flow's outbound (a choice
-     * changed since it started), only the two ends are known.
+     * From the outbound that carries the flow back to what the rule named, e.g. {@code [near, auto, pick]}, as the
+     * groups chose when the flow was dialled (mihomo's tracker fixes the chain then): a choice changed since does not
+     * change an open flow's chain, which still goes through what it went through.
      */
     static List<String> chain(Flow f, Outbounds outbounds) {
-        List<String> chain = groupChain(f, outbounds);
+        List<String> chain = f.chain();
         // A relay's hops before it, last first, as mihomo's relay.go appends them: [s5-a, s5-e, RELAY].
         if (outbounds != null && outbounds.get(chain.get(0)) instanceof ProxyGroup relay && relay.relay()) {
             List<String> hops = relay.relayChain();
@@ -484,24 +484,6 @@ final class ClashViews {
             }
         }
         return chain;
-    }
-
-    private static List<String> groupChain(Flow f, Outbounds outbounds) {
-        if (f.outbound().equals(f.target())) {
-            return List.of(f.outbound());
-        }
-        if (outbounds != null) {
-            List<String> path = new ArrayList<>();
-            String at = f.target();
-            for (int depth = 0; depth < 32 && at != null; depth++) {
-                path.add(0, at);
-                if (at.equals(f.outbound())) {
-                    return path;
-                }
-                at = outbounds.get(at) instanceof ProxyGroup g ? g.now() : null;
-            }
-        }
-        return List.of(f.outbound(), f.target());
     }
 
     /** mihomo's name for where a flow came in; {@code type} is its inbound type, HTTPS for a CONNECT. */

@@ -3,6 +3,7 @@ package dev.turnout.host.flow;
 import dev.turnout.api.Metadata;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 
 /**
  * One open flow as the flow table records it: what it is, why it goes where it goes, how much it has moved.
@@ -33,20 +34,23 @@ public final class Flow {
     private final long id;
     private final Metadata metadata;
     private final String rule;
-    private final String target;
-    private final String outbound;
+    /**
+     * From the outbound that carries the flow back to what the rule named, as the groups chose when it was dialled
+     * (mihomo's tracker fixes {@code Chains()} then): one list shared by every flow that took the same path
+     * ({@link FlowTable}), in place of the two names that stood here, so a flow costs no more than it did.
+     */
+    private final List<String> chain;
     private final long startMillis;
     private volatile long upload;
     private volatile long download;
     private volatile boolean closed;
     private volatile Runnable closer = () -> { };
 
-    Flow(long id, Metadata metadata, String rule, String target, String outbound, long startMillis) {
+    Flow(long id, Metadata metadata, String rule, List<String> chain, long startMillis) {
         this.id = id;
         this.metadata = metadata;
         this.rule = rule;
-        this.target = target;
-        this.outbound = outbound;
+        this.chain = chain;
         this.startMillis = startMillis;
     }
 
@@ -65,12 +69,20 @@ public final class Flow {
 
     /** What the rule named: an outbound or a group. */
     public String target() {
-        return target;
+        return chain.get(chain.size() - 1);
     }
 
     /** The outbound that carries the flow, at the end of any groups. */
     public String outbound() {
-        return outbound;
+        return chain.get(0);
+    }
+
+    /**
+     * The outbound that carries the flow, the groups that led to it and what the rule named, in Clash's order
+     * ({@code [node, inner, outer]}), as chosen when the flow was dialled; immutable.
+     */
+    public List<String> chain() {
+        return chain;
     }
 
     public long startMillis() {

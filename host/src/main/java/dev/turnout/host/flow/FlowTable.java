@@ -21,20 +21,53 @@ public final class FlowTable {
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicLong closedUpload = new AtomicLong();
     private final AtomicLong closedDownload = new AtomicLong();
+    /** Distinct chains kept for sharing, at most. */
+    static final int MAX_CHAINS = 4096;
+    private final ConcurrentHashMap<List<String>, List<String>> chains = new ConcurrentHashMap<>();
 
     public FlowTable(int capacity) {
         this.capacity = capacity;
     }
 
-    /** Records a new flow, or returns {@code null} when the table is full. */
+    /**
+     * Records a new flow that went straight from what the rule named to {@code outbound} (or is it), or returns
+     * {@code null} when the table is full.
+     */
     public Flow open(Metadata metadata, String rule, String target, String outbound) {
+        return open(metadata, rule, target.equals(outbound) ? List.of(outbound) : List.of(outbound, target));
+    }
+
+    /**
+     * Records a new flow, or returns {@code null} when the table is full.
+     *
+     * @param chain the outbound that carries it, the groups that led there and what the rule named (Clash's order)
+     */
+    public Flow open(Metadata metadata, String rule, List<String> chain) {
         if (size.incrementAndGet() > capacity) {
             size.decrementAndGet();
             return null;
         }
-        Flow flow = new Flow(ids.incrementAndGet(), metadata, rule, target, outbound, System.currentTimeMillis());
+        Flow flow = new Flow(ids.incrementAndGet(), metadata, rule, intern(chain), System.currentTimeMillis());
         flows.put(flow.id(), flow);
         return flow;
+    }
+
+    /**
+     * One list per path: 10,000 flows through the same groups hold one list, not 10,000. The paths a config has are
+     * few (its groups' members), but choices, reloads and load-balance groups add to them over a long run: past
+     * {@link #MAX_CHAINS} the table starts afresh (flows keep the lists they hold).
+     */
+    private List<String> intern(List<String> chain) {
+        List<String> shared = chains.get(chain);
+        if (shared != null) {
+            return shared;
+        }
+        if (chains.size() >= MAX_CHAINS) {
+            chains.clear();
+        }
+        List<String> copy = List.copyOf(chain);
+        shared = chains.putIfAbsent(copy, copy);
+        return shared != null ? shared : copy;
     }
 
     /** The id the last flow opened got: flows opened later have larger ones. */

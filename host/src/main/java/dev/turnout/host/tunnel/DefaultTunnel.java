@@ -8,6 +8,7 @@ import dev.turnout.api.RejectedException;
 import dev.turnout.host.dial.Causes;
 import dev.turnout.host.flow.Flow;
 import dev.turnout.host.flow.FlowTable;
+import dev.turnout.host.outbound.Outbounds;
 import dev.turnout.host.outbound.ProxyGroup;
 import dev.turnout.host.platform.DescriptorShortage;
 import dev.turnout.host.relay.FlowTimeouts;
@@ -25,6 +26,8 @@ import io.netty.util.concurrent.Promise;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -147,7 +150,7 @@ public final class DefaultTunnel implements Tunnel {
                 return;
             }
             log(decided, routed.decision(), out);
-            Flow record = flows.open(decided, routed.decision().rule(), routed.decision().target(), out.name());
+            Flow record = flows.open(decided, routed.decision().rule(), routed.chainTo(out));
             if (record == null) {
                 unpin.run();
                 fail(inbound, flow.forRules().source(), readiness,
@@ -216,7 +219,7 @@ public final class DefaultTunnel implements Tunnel {
                 Metadata decided = routed.flow();
                 out = leafOf(routed);
                 log(decided, routed.decision(), out);
-                Flow record = flows.open(decided, routed.decision().rule(), routed.decision().target(), out.name());
+                Flow record = flows.open(decided, routed.decision().rule(), routed.chainTo(out));
                 if (record == null) {
                     throw new IOException("flow table full (" + flows.capacity() + " flows)");
                 }
@@ -338,7 +341,7 @@ public final class DefaultTunnel implements Tunnel {
                 promise.tryFailure(new RejectedException("outbound '" + out.name() + "' does not carry UDP"));
                 return;
             }
-            Flow record = flows.open(decided, routed.decision().rule(), routed.decision().target(), out.name());
+            Flow record = flows.open(decided, routed.decision().rule(), routed.chainTo(out));
             if (record == null) {
                 promise.tryFailure(new IOException("flow table full (" + flows.capacity() + " flows)"));
                 return;
@@ -377,7 +380,30 @@ public final class DefaultTunnel implements Tunnel {
     }
 
     /** A routing decision and the outbound it names, taken from one routing snapshot. */
-    private record Routed(Decision decision, Outbound outbound, Metadata flow) {
+    private record Routed(Decision decision, Outbound outbound, Metadata flow, Outbounds outbounds) {
+
+        /**
+         * From {@code leaf} back to what the rule named, through the groups' choices now, as the flow is dialled
+         * (mihomo's tracker fixes the chain then, so the dashboards' chain of an open flow keeps its groups when a
+         * choice changes later). When the choices do not lead to {@code leaf} (a load-balance group, which picks per
+         * destination, or a choice changed in between), only the two ends are known.
+         */
+        List<String> chainTo(Outbound leaf) {
+            String target = decision.target();
+            if (target.equals(leaf.name())) {
+                return List.of(target);
+            }
+            List<String> path = new ArrayList<>(4);
+            String at = target;
+            for (int depth = 0; depth < 32 && at != null; depth++) {
+                path.add(0, at);
+                if (at.equals(leaf.name())) {
+                    return path;
+                }
+                at = outbounds.get(at) instanceof ProxyGroup g && !g.relay() ? g.now() : null;
+            }
+            return List.of(leaf.name(), target);
+        }
     }
 
     private Future<Routed> decide(Metadata flow, EventLoop loop) {
@@ -421,7 +447,7 @@ public final class DefaultTunnel implements Tunnel {
         if (d.index() >= 0 || d == Decision.NO_MATCH && Router.byRules(routing, decided.flow())) {
             routing.stats().decided(d.index());
         }
-        return new Routed(d, out, decided.flow());
+        return new Routed(d, out, decided.flow(), routing.outbounds());
     }
 
     /**

@@ -56,4 +56,18 @@ class FlowTableTest {
         assertTrue(closed[0]);
         assertFalse(table.close(12345), "no such flow");
     }
+
+    /** A flow's chain is one list shared by every flow of the same path: 10,000 idle flows must not hold 10,000. */
+    @Test
+    void flowsThroughTheSamePathShareOneChain() {
+        FlowTable table = new FlowTable(10);
+        Flow a = table.open(FLOW, "MATCH", new java.util.ArrayList<>(java.util.List.of("web", "G", "N")));
+        Flow b = table.open(FLOW, "MATCH", new java.util.ArrayList<>(java.util.List.of("web", "G", "N")));
+        Flow c = table.open(FLOW, "MATCH", java.util.List.of("sock", "G", "N"));
+        assertTrue(a.chain() == b.chain(), "one list for one path");
+        assertFalse(a.chain() == c.chain());
+        assertEquals("web", a.outbound());
+        assertEquals("N", a.target());
+        assertEquals(java.util.List.of("DIRECT"), table.open(FLOW, "MATCH", "DIRECT", "DIRECT").chain());
+    }
 }
