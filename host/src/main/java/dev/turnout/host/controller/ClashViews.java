@@ -22,6 +22,7 @@ import dev.turnout.host.provider.SubscriptionInfo;
 import dev.turnout.host.route.ProviderLoader;
 import dev.turnout.host.route.RuleProviderLoads;
 import dev.turnout.host.route.RuleStats;
+import dev.turnout.host.route.Router;
 import dev.turnout.host.route.Routing;
 import dev.turnout.host.runtime.Turnout;
 import dev.turnout.host.tun.TunOptions;
@@ -436,7 +437,8 @@ final class ClashViews {
         out.writeStringField("dnsMode", "normal");
         out.writeStringField("processPath", md.processPath() != null ? md.processPath()
                 : md.processName() == null ? "" : md.processName());
-        out.writeStringField("specialProxy", "");
+        // mihomo's: the proxy a listener's 'proxy' sends every flow to, past the rules
+        out.writeStringField("specialProxy", byListener(f) ? f.target() : "");
         // mihomo's metadata past Clash's, as far as Turnout knows it (Clash Verge Rev's client requires each key):
         // no ASN lookups, no special rules, the address it reached not kept, no name found by sniffing kept apart.
         out.writeStringField("sourceIPASN", "");
@@ -461,9 +463,14 @@ final class ClashViews {
             out.writeString(name);
         }
         out.writeEndArray();
-        RuleView rule = RuleView.ofMatch(f.rule());
-        out.writeStringField("rule", rule.type());
-        out.writeStringField("rulePayload", rule.payload());
+        if (decidedByNoRule(f)) {
+            out.writeStringField("rule", "");
+            out.writeStringField("rulePayload", "");
+        } else {
+            RuleView rule = RuleView.ofMatch(f.rule());
+            out.writeStringField("rule", rule.type());
+            out.writeStringField("rulePayload", rule.payload());
+        }
         out.writeEndObject();
     }
 
@@ -484,6 +491,19 @@ final class ClashViews {
             }
         }
         return chain;
+    }
+
+    /**
+     * Whether no rule decided {@code f}: mode global or direct, or a listener's {@code proxy}, for which mihomo's
+     * resolveMetadata gives no rule and its tracker an empty {@code rule} and {@code rulePayload}. The routing log
+     * still says which ({@code match GLOBAL}).
+     */
+    static boolean decidedByNoRule(Flow f) {
+        return f.rule().equals(Router.GLOBAL_MODE) || f.rule().equals(Router.DIRECT_MODE_RULE) || byListener(f);
+    }
+
+    private static boolean byListener(Flow f) {
+        return f.rule().startsWith(Router.LISTENER_RULE);
     }
 
     /** mihomo's name for where a flow came in; {@code type} is its inbound type, HTTPS for a CONNECT. */

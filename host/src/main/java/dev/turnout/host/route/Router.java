@@ -14,8 +14,13 @@ import java.util.concurrent.atomic.AtomicReference;
 /** Holds the current {@link Routing} and answers where a flow goes. Swapped atomically on reload. */
 public final class Router {
 
-    private static final Decision GLOBAL = new Decision("GLOBAL", "GLOBAL", -1);
-    private static final Decision DIRECT_MODE = new Decision("DIRECT", "DIRECT", -1);
+    /** What a flow's rule reads when no rule decided it: mode global, mode direct, a listener's proxy (then its name). */
+    public static final String GLOBAL_MODE = "GLOBAL";
+    public static final String DIRECT_MODE_RULE = "DIRECT";
+    public static final String LISTENER_RULE = "LISTENER,";
+
+    private static final Decision GLOBAL = new Decision("GLOBAL", GLOBAL_MODE, -1);
+    private static final Decision DIRECT_MODE = new Decision("DIRECT", DIRECT_MODE_RULE, -1);
 
     private final AtomicReference<Routing> current;
     private final NameResolver resolver;
@@ -69,7 +74,7 @@ public final class Router {
     private static Decision listenerProxy(Routing routing, Metadata flow) {
         String name = flow.inboundName();
         String proxy = name == null ? null : routing.listenerProxies().get(name);
-        return proxy == null ? null : new Decision(proxy, "LISTENER," + name, -1);
+        return proxy == null ? null : new Decision(proxy, LISTENER_RULE + name, -1);
     }
 
     /**

@@ -68,6 +68,31 @@ class ConnectionListTest {
         assertEquals("53", udpMeta.get("destinationPort"));
     }
 
+    /** mihomo's resolveMetadata gives no rule in modes global and direct and for a listener's proxy (s69 F8). */
+    @Test
+    void aFlowNoRuleDecidedHasAnEmptyRuleAsInMihomo() throws Exception {
+        FlowTable flows = new FlowTable(8);
+        Metadata md = new Metadata(Network.TCP, Destination.ofHost("example.test", 443),
+                new InetSocketAddress("192.0.2.1", 40000), "tun", null);
+        List<Flow> opened = List.of(flows.open(md, "GLOBAL", List.of("web", "GLOBAL")),
+                flows.open(md, "DIRECT", "DIRECT", "DIRECT"),
+                flows.open(md, "LISTENER,jp-in", "jp", "jp"),
+                flows.open(md, "DOMAIN-SUFFIX,example.test", "DIRECT", "DIRECT"));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> all = (List<Map<String, Object>>) read(ClashViews.connections(flows, null))
+                .get("connections");
+        List<String> rules = new ArrayList<>();
+        List<String> special = new ArrayList<>();
+        for (Flow f : opened) {
+            Map<String, Object> c = all.stream().filter(m -> m.get("id").equals(ConnectionIds.of(f.id())))
+                    .findFirst().orElseThrow();
+            rules.add(c.get("rule") + "/" + c.get("rulePayload"));
+            special.add((String) ((Map<?, ?>) c.get("metadata")).get("specialProxy"));
+        }
+        assertEquals(List.of("/", "/", "/", "DomainSuffix/example.test"), rules);
+        assertEquals(List.of("", "", "jp", ""), special);
+    }
+
     @Test
     void eachInboundHasMihomosTypeName() {
         assertEquals("Tunnel", ClashViews.inboundType("tunnel", null), "mihomo's tunnels, not its TUN");
