@@ -42,8 +42,11 @@ final class TunSettings {
         Integer mtu = keys.read("mtu", () -> TunOptions.checkMtu(t.integer("mtu", 0)));
         IpPrefix inet4 = keys.read("inet4-address", () -> inet4(t));
         IpPrefix written6 = keys.read("inet6-address", () -> prefix(t, "inet6-address"));
-        // As mihomo's: the top-level ipv6: false leaves the TUN without an IPv6 address (the loader notes it).
-        IpPrefix inet6 = config.ipv6() ? written6 : null;
+        // As mihomo's: an IPv6 address by default (its DefaultRawConfig), none when the key is an empty list, and none
+        // when the top-level ipv6 is false (the loader notes it). Without one, IPv6 was refused where mihomo carries it.
+        boolean emptied = t.values().containsKey("inet6-address") && written6 == null;
+        IpPrefix inet6 = !config.ipv6() || emptied ? null
+                : written6 != null ? written6 : IpPrefix.parse(TunOptions.DEFAULT_INET6);
         // mihomo's defaults (its RawTun): a bare 'tun: {enable: true}' captures everything, leaves through the
         // interface of the default route and answers DNS sent anywhere, as it does there.
         Boolean autoRoute = keys.read("auto-route", () -> t.bool("auto-route", true));

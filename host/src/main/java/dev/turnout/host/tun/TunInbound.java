@@ -147,6 +147,12 @@ public final class TunInbound implements AutoCloseable {
         }
         int queues = Math.min(Runtime.getRuntime().availableProcessors(), MAX_QUEUES);
         TunDevice device = platform.openTun(options.device(), options.gso(), queues);
+        if (options.inet6Address() != null && options.inet6Address().equals(IpPrefix.parse(TunOptions.DEFAULT_INET6))
+                && !platform.carriesIpv6(device.name())) {
+            // mihomo's default address, on a system with IPv6 switched off: as mihomo, the TUN goes without it.
+            log.info("IPv6 is disabled on {}: the TUN has no IPv6 address", device.name());
+            options = options.withAddresses(options.inet4Address(), null);
+        }
         IoEventLoopGroup group = null;
         TunInbound inbound = null;
         try {

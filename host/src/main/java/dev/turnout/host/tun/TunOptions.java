@@ -43,6 +43,8 @@ public record TunOptions(boolean enable, String stack, String device, int mtu, I
                          List<IpPrefix> routeAddress, List<IpPrefix> routeExcludeAddress) {
 
     public static final String DEFAULT_INET4 = "198.18.0.1/30";
+    /** mihomo's default IPv6 address of its TUN (DefaultRawConfig), given unless the top-level ipv6 is false. */
+    public static final String DEFAULT_INET6 = "fdfe:dcba:9876::1/126";
     public static final int NAT_PORT_BASE = 1024;
 
     /** {@code mtu} when it is 0 (the device's default) or one an IP link can carry; else why not. */

@@ -342,6 +342,19 @@ class SettingsTest {
                 parse("mixed-port: 7890|secret: s|external-controller-cors: {allow-origins: ['https://d.example']}")));
     }
 
+    /**
+     * As mihomo's DefaultRawConfig: the TUN has fdfe:dcba:9876::1/126 unless the config writes another, an empty list,
+     * or the top-level ipv6 false. Without one Turnout refused IPv6 that mihomo carries (s69's IPv6 tester, F4).
+     */
+    @Test
+    void theTunHasMihomosIpv6AddressUnlessTheConfigSaysOtherwise() throws Exception {
+        assertEquals("fdfe:dcba:9876::1/126", Settings.of(parse("tun:|  enable: true")).tun().inet6Address().toString());
+        assertEquals("2001:db8::1/126", Settings.of(parse("tun:|  enable: true|  inet6-address: 2001:db8::1/126"))
+                .tun().inet6Address().toString());
+        assertNull(Settings.of(parse("tun:|  enable: true|  inet6-address: []")).tun().inet6Address());
+        assertNull(Settings.of(parse("ipv6: false|tun:|  enable: true")).tun().inet6Address());
+    }
+
     /** mihomo's top-level ipv6 (on unless written false) gates dns.ipv6 and the TUN's IPv6 address, and says so. */
     @Test
     void theTopLevelIpv6OffTurnsOffAaaaAnswersAndTheTunsIpv6Address() throws Exception {
