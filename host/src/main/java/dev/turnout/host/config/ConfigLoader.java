@@ -115,7 +115,7 @@ public final class ConfigLoader {
     private static final Set<String> DNS_KEYS = Set.of("enable", "listen", "enhanced-mode", "fake-ip-range",
             "fake-ip-range6", "fake-ip-filter", "fake-ip-filter-mode", "nameserver", "fallback", "default-nameserver",
             "ipv6", "nameserver-policy", "fallback-filter", "proxy-server-nameserver", "direct-nameserver",
-            "direct-nameserver-follow-policy", "respect-rules", "use-system-hosts");
+            "direct-nameserver-follow-policy", "respect-rules", "use-system-hosts", "use-hosts");
     /** The {@code sniffer:} keys Turnout reads (runtime's {@code SnifferSettings}). */
     private static final Set<String> SNIFFER_KEYS = Set.of("enable", "sniff", "sniffing", "ports",
             "override-destination", "parse-pure-ip", "force-dns-mapping", "force-domain", "skip-domain",
@@ -137,11 +137,11 @@ public final class ConfigLoader {
             "endpoint-independent-nat", Set.of(), "auto-redirect", Set.of(Boolean.FALSE));
 
     /**
-     * mihomo {@code dns:} keys that change nothing Turnout does (a cache's algorithm, a wait it does not make; hosts
-     * it answers anyway), or that change nothing at their value here: not mentioned.
+     * mihomo {@code dns:} keys that change nothing Turnout does (a cache's algorithm, a wait it does not make), or
+     * that change nothing at their value here: not mentioned.
      */
     private static final Map<String, Set<Object>> QUIET_DNS_KEYS = Map.of("cache-algorithm", Set.of(),
-            "ipv6-timeout", Set.of(), "use-hosts", Set.of());
+            "ipv6-timeout", Set.of());
 
     /**
      * The largest config file read, checked before reading: what the file becomes in memory (YAML nodes, rule
@@ -499,6 +499,7 @@ public final class ConfigLoader {
             checkUses(groups, proxyProviders);
             Section dns = attempt(() -> section(keys.get("dns")), Section.ABSENT);
             noteIgnoredDnsKeys(dns);
+            noteDnsServersDefault(dns);
             Section tun = attempt(() -> section(keys.get("tun")), Section.ABSENT);
             noteIgnoredTunKeys(tun);
             Section sniffer = attempt(() -> section(keys.get("sniffer")), Section.ABSENT);
@@ -1513,6 +1514,17 @@ public final class ConfigLoader {
                     continue;
                 }
                 warnings.add(dns.originOf(key) + ": dns: '" + key + "' is not supported by Turnout; ignored");
+            }
+        }
+
+        /**
+         * Says, at the {@code dns:} section, which servers a DNS without {@code nameserver} asks: the system's, where
+         * mihomo would ask its built-in public resolvers in China (runtime's {@code DnsSettings.DEFAULT_NAMESERVERS}).
+         */
+        private void noteDnsServersDefault(Section dns) {
+            if (Boolean.TRUE.equals(dns.values().get("enable")) && !dns.values().containsKey("nameserver")) {
+                warnings.add(dns.origin() + ": dns: no 'nameserver': the system's servers are asked (resolv.conf, "
+                        + "Turnout's own addresses left out), where mihomo asks doh.pub and 223.5.5.5");
             }
         }
 

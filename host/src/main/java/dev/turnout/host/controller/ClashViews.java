@@ -370,7 +370,7 @@ final class ClashViews {
 
     /**
      * The {@code dns:} section as it runs, for metacubexd's DNS card, which shows and sends back the mode, the
-     * servers, the fake range and {@code use-hosts} (always true here: Turnout's DNS answers {@code hosts:}). A value
+     * servers, the fake range and {@code use-hosts}, mihomo's defaults where a key is absent. A value
      * that does not read as its type is left out (a DNS that is off was not checked).
      */
     static Map<String, Object> dnsView(Section dns) {
@@ -379,11 +379,11 @@ final class ClashViews {
             d.put("enable", dns.bool("enable", false));
             d.put("listen", dns.string("listen", ""));
             d.put("ipv6", dns.bool("ipv6", false));
-            d.put("enhanced-mode", dns.string("enhanced-mode", "normal").toLowerCase(Locale.ROOT));
+            d.put("enhanced-mode", dns.string("enhanced-mode", "redir-host").toLowerCase(Locale.ROOT));
             d.put("fake-ip-range", dns.string("fake-ip-range", DnsOptions.DEFAULT_FAKE_IP_RANGE));
             d.put("nameserver", dns.strings("nameserver"));
             d.put("fallback", dns.strings("fallback"));
-            d.put("use-hosts", true);
+            d.put("use-hosts", dns.bool("use-hosts", true));
         } catch (ConfigException e) {
             // the keys read so far
         }
@@ -434,7 +434,7 @@ final class ClashViews {
         out.writeStringField("sourcePort", md.source() == null ? "" : Integer.toString(md.source().getPort()));
         out.writeStringField("destinationPort", Integer.toString(md.destination().port()));
         out.writeStringField("host", md.destination().hasHost() ? md.destination().host() : "");
-        out.writeStringField("dnsMode", "normal");
+        out.writeStringField("dnsMode", f.dnsMode().clashName());
         out.writeStringField("processPath", md.processPath() != null ? md.processPath()
                 : md.processName() == null ? "" : md.processName());
         // mihomo's: the proxy a listener's 'proxy' sends every flow to, past the rules

@@ -229,8 +229,7 @@ final class ConfigPatch {
      * The {@code dns} keys of {@code body} (metacubexd's DNS card), or {@code null} when it names none; an empty
      * {@code fake-ip-range} is the default one. Their values are checked as a reload checks the file's.
      *
-     * @throws IllegalArgumentException for an empty {@code nameserver} (mihomo refuses a DNS without one) or
-     *     {@code use-hosts: false} (Turnout's DNS answers {@code hosts:} always)
+     * @throws IllegalArgumentException for an empty {@code nameserver} (mihomo refuses a DNS without one)
      */
     static Map<String, Object> dns(Map<String, Object> body) {
         Object dns = body.get("dns");
@@ -245,13 +244,10 @@ final class ConfigPatch {
             throw new IllegalArgumentException("dns.nameserver: the DNS needs at least one nameserver, as mihomo's "
                     + "does");
         }
-        if (Boolean.FALSE.equals(section.get("use-hosts"))) {
-            throw new IllegalArgumentException("dns.use-hosts false: Turnout's DNS answers from hosts: always");
-        }
         Map<String, Object> changes = new java.util.LinkedHashMap<>();
         section.forEach((key, value) -> {
             String k = String.valueOf(key);
-            if (DNS_APPLIED.contains(k) && !k.equals("use-hosts")) {
+            if (DNS_APPLIED.contains(k)) {
                 boolean unwritten = k.startsWith("fake-ip-range") && "".equals(value);
                 changes.put(k, unwritten ? null : value);
             }

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * IPv6 enabled and a v6 range, AAAA) for names outside {@code fake-ip-filter} get a pool address with TTL 1;
  * AAAA with IPv6 disabled gets an empty NOERROR answer; in fake-ip mode, SVCB and HTTPS for those same names get
  * an empty NOERROR answer too (as mihomo does); PTR for a mapped fake address gets its name; everything else is
- * forwarded upstream and the upstream answer relayed byte for byte (ID rewritten).
+ * forwarded upstream and the upstream answer relayed byte for byte (ID rewritten). In redir-host and fake-ip mode
+ * the real addresses of A and AAAA answers are remembered with the name asked ({@link AnsweredNames}), as mihomo's
+ * mapping does, for the flows that go to them. With {@code use-hosts: false} {@code hosts:} is not answered from.
  *
  * <p>Never throws: malformed queries get FORMERR when their header is readable and are dropped otherwise
  * (also dropped: anything with the QR bit set, so two resolvers cannot ping-pong). UDP answers larger than the
@@ -70,6 +72,9 @@ public final class DnsHandler {
     private final HostsTable hosts;
     private final UpstreamResolver upstream;
     private volatile FakeIpStore store;
+    /** mihomo's {@code use-hosts}: whether {@code hosts:} answers questions (Turnout's own dialing asks it anyway). */
+    private volatile boolean answersHosts;
+    private final AnsweredNames answered = new AnsweredNames();
 
     private final LongAdder fakeAnswers = new LongAdder();
     private final LongAdder forwarded = new LongAdder();
@@ -103,6 +108,7 @@ public final class DnsHandler {
         this.filter = filter;
         this.hosts = hosts;
         this.upstream = upstream;
+        this.answersHosts = options.useHosts();
         if (mode == EnhancedMode.FAKE_IP && pool4 == null) {
             throw new IllegalArgumentException("fake-ip mode needs an IPv4 pool");
         }
@@ -129,6 +135,22 @@ public final class DnsHandler {
             throw new IllegalStateException("fake-ip mode needs an IPv4 pool");
         }
         this.mode = next;
+        if (next == EnhancedMode.NORMAL) {
+            answered.clear(); // as mihomo's reload, which makes a new enhancer without a mapping
+        }
+    }
+
+    /** Whether {@code hosts:} answers questions from the next query on (a reload changed {@code use-hosts}). */
+    void answerHosts(boolean on) {
+        this.answersHosts = on;
+    }
+
+    /**
+     * The name a real answer of this server gave {@code address} for, in redir-host or fake-ip mode (mihomo's
+     * {@code FindHostByIP} over its mapping); {@code null} in normal mode, or when none did within its TTL.
+     */
+    public String answeredName(InetAddress address) {
+        return mode == EnhancedMode.NORMAL ? null : answered.nameOf(address);
     }
 
     /** Asks {@code system} after the config's hosts from the next query on ({@code null}: no hosts file). */
@@ -222,7 +244,7 @@ public final class DnsHandler {
         boolean aaaa = type.equals(DnsRecordType.AAAA);
         String name = DomainTrie.normalize(question.name());
         if (a || aaaa) {
-            HostsTable.Entry fixed = hosts.entry(name);
+            HostsTable.Entry fixed = answersHosts ? hosts.entry(name) : null;
             String alias = fixed == null ? null : fixed.alias();
             if (fixed != null && alias == null) {
                 List<InetAddress> list = a ? fixed.v4() : ipv6 ? fixed.v6() : List.of();
@@ -337,9 +359,13 @@ public final class DnsHandler {
     }
 
     private Future<ByteBuf> forwardAliased(Request r, String alias, DnsRecordType type, EventExecutor executor) {
-        return forward(alias, type, executor, f -> f.isSuccess()
-                ? aliased(r, alias, f.getNow().code(), f.getNow().addresses(), f.getNow().ttlSeconds())
-                : encode(r, DnsResponseCode.SERVFAIL, false, null, null));
+        return forward(alias, type, executor, f -> {
+            if (!f.isSuccess()) {
+                return encode(r, DnsResponseCode.SERVFAIL, false, null, null);
+            }
+            remember(r, f.getNow());
+            return aliased(r, alias, f.getNow().code(), f.getNow().addresses(), f.getNow().ttlSeconds());
+        });
     }
 
     private Future<ByteBuf> forward(Request r, String name, DnsRecordType type, EventExecutor executor) {
@@ -371,6 +397,7 @@ public final class DnsHandler {
                 // with NOERROR read as "no such record". A UDP client gets the TC and asks again over TCP.
                 return encode(r, DnsResponseCode.SERVFAIL, false, null, null);
             }
+            remember(r, f.getNow());
             byte[] wire = QuestionEcho.echo(f.getNow().wire(), r.asked());
             if (!r.edns()) {
                 wire = QuestionEcho.withoutOpt(wire); // Turnout's own query upstream had one, the client's none
@@ -386,6 +413,21 @@ public final class DnsHandler {
                 LOG.debug("relaying DNS answer failed", e);
             }
             return null;
+        }
+    }
+
+    /** The reply's A and AAAA addresses, as answers for the question's name, in the modes that map (mihomo's withMapping). */
+    private void remember(Request r, UpstreamReply reply) {
+        if (mode == EnhancedMode.NORMAL || reply.addresses().isEmpty()) {
+            return;
+        }
+        DnsRecordType type = r.question().type();
+        if (!type.equals(DnsRecordType.A) && !type.equals(DnsRecordType.AAAA)) {
+            return;
+        }
+        String name = DomainTrie.normalize(r.question().name());
+        for (InetAddress address : reply.addresses()) {
+            answered.record(address, name, reply.ttlSeconds());
         }
     }
 

@@ -31,6 +31,8 @@ import java.util.function.Predicate;
  *                          on by default); {@code null} for none
  * @param hostAliases       {@code hosts:} names written as another name that {@code hosts} does not give addresses
  *                          ({@link WrittenHosts#aliases}): their questions are answered for that name
+ * @param useHosts          mihomo's {@code dns.use-hosts} (on by default): whether the DNS server answers from
+ *                          {@code hosts:} and the system's hosts file; Turnout's own lookups ask them either way
  */
 public record DnsOptions(
         boolean enable,
@@ -48,7 +50,8 @@ public record DnsOptions(
         FakeIpFilter.Mode fakeIpFilterMode,
         OutboundNameservers outbound,
         java.nio.file.Path systemHosts,
-        Map<String, String> hostAliases) {
+        Map<String, String> hostAliases,
+        boolean useHosts) {
 
     public static final String DEFAULT_FAKE_IP_RANGE = "198.18.0.1/16";
 
@@ -83,6 +86,17 @@ public record DnsOptions(
         hostAliases = hostAliases == null ? Map.of() : Map.copyOf(hostAliases);
     }
 
+    /** The options with {@code use-hosts} on, as mihomo's default. */
+    public DnsOptions(boolean enable, InetSocketAddress listen, EnhancedMode enhancedMode, Cidr fakeIpRange,
+            Cidr fakeIpRange6, List<String> fakeIpFilter, List<Nameserver> nameserver, List<Nameserver> fallback,
+            List<Nameserver> defaultNameserver, Map<String, List<Nameserver>> nameserverPolicy, boolean ipv6,
+            Map<String, List<InetAddress>> hosts, FakeIpFilter.Mode fakeIpFilterMode, OutboundNameservers outbound,
+            java.nio.file.Path systemHosts, Map<String, String> hostAliases) {
+        this(enable, listen, enhancedMode, fakeIpRange, fakeIpRange6, fakeIpFilter, nameserver, fallback,
+                defaultNameserver, nameserverPolicy, ipv6, hosts, fakeIpFilterMode, outbound, systemHosts, hostAliases,
+                true);
+    }
+
     /** The options without names written as other names in {@code hosts:}. */
     public DnsOptions(boolean enable, InetSocketAddress listen, EnhancedMode enhancedMode, Cidr fakeIpRange,
             Cidr fakeIpRange6, List<String> fakeIpFilter, List<Nameserver> nameserver, List<Nameserver> fallback,
@@ -100,7 +114,7 @@ public record DnsOptions(
     public DnsOptions lookupsOnly() {
         return new DnsOptions(enable, null, EnhancedMode.NORMAL, fakeIpRange, fakeIpRange6, fakeIpFilter, nameserver,
                 fallback, defaultNameserver, nameserverPolicy, ipv6, hosts, fakeIpFilterMode, outbound, systemHosts,
-                hostAliases);
+                hostAliases, useHosts);
     }
 
     /** The options without the system's hosts file. */

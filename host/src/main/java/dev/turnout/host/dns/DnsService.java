@@ -465,6 +465,19 @@ public final class DnsService implements AutoCloseable {
         return p == null ? null : p.nameOf(address);
     }
 
+    /**
+     * The name this server's real answer gave {@code address} for, while the DNS is on in redir-host or fake-ip mode
+     * (mihomo's mapping): {@code null} otherwise.
+     */
+    public String answeredName(InetAddress address) {
+        return on ? handler.answeredName(address) : null;
+    }
+
+    /** Whether the server answers from {@code hosts:} from the next query on (a reload changed {@code use-hosts}). */
+    public void useHostsAnswers(DnsOptions next) {
+        handler.answerHosts(next.useHosts());
+    }
+
     /** True when {@code address} lies in a fake range (so a flow to it without a mapping must be refused). */
     public boolean isFake(InetAddress address) {
         FakeIpPool p = address.getAddress().length == 4 ? pool4() : pool6();

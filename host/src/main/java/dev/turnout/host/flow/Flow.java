@@ -1,6 +1,7 @@
 package dev.turnout.host.flow;
 
 import dev.turnout.api.Metadata;
+import dev.turnout.host.dns.EnhancedMode;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
@@ -41,12 +42,15 @@ public final class Flow {
      */
     private final List<String> chain;
     private final long startMillis;
+    /** Fits the object's padding: a flow is no larger with it (10,000 idle flows, bench/idle-flows.sh). */
+    private final EnhancedMode dnsMode;
     private volatile long upload;
     private volatile long download;
     private volatile boolean closed;
     private volatile Runnable closer = () -> { };
 
-    Flow(long id, Metadata metadata, String rule, List<String> chain, long startMillis) {
+    Flow(long id, Metadata metadata, String rule, List<String> chain, long startMillis, EnhancedMode dnsMode) {
+        this.dnsMode = dnsMode;
         this.id = id;
         this.metadata = metadata;
         this.rule = rule;
@@ -83,6 +87,14 @@ public final class Flow {
      */
     public List<String> chain() {
         return chain;
+    }
+
+    /**
+     * How the destination's name came (mihomo's {@code metadata.dnsMode}): from a fake address, from the DNS
+     * server's answer for the address (redir-host), or neither (normal).
+     */
+    public EnhancedMode dnsMode() {
+        return dnsMode;
     }
 
     public long startMillis() {

@@ -1,6 +1,7 @@
 package dev.turnout.host.flow;
 
 import dev.turnout.api.Metadata;
+import dev.turnout.host.dns.EnhancedMode;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -43,11 +44,17 @@ public final class FlowTable {
      * @param chain the outbound that carries it, the groups that led there and what the rule named (Clash's order)
      */
     public Flow open(Metadata metadata, String rule, List<String> chain) {
+        return open(metadata, rule, chain, EnhancedMode.NORMAL);
+    }
+
+    /** As {@link #open(Metadata, String, List)}, its destination's name found as {@code dnsMode} says. */
+    public Flow open(Metadata metadata, String rule, List<String> chain, EnhancedMode dnsMode) {
         if (size.incrementAndGet() > capacity) {
             size.decrementAndGet();
             return null;
         }
-        Flow flow = new Flow(ids.incrementAndGet(), metadata, rule, intern(chain), System.currentTimeMillis());
+        Flow flow = new Flow(ids.incrementAndGet(), metadata, rule, intern(chain), System.currentTimeMillis(),
+                dnsMode);
         flows.put(flow.id(), flow);
         return flow;
     }

@@ -19,13 +19,14 @@ import java.util.Set;
  * @param listen      where the DNS server listens
  * @param ipv6        whether AAAA questions are answered ({@code dns.ipv6} and the top-level {@code ipv6})
  * @param systemHosts whether the system's hosts file is asked ({@code use-system-hosts})
+ * @param hosts       whether the DNS server answers from {@code hosts:} ({@code use-hosts})
  * @param mode        {@code enhanced-mode}, or in fake-ip mode the fake ranges (which the pools decide on)
  * @param switched    {@code dns.enable}: the DNS switched on (every part told) or off (the listener told)
  */
-record DnsChange(boolean servers, boolean filter, boolean listen, boolean ipv6, boolean systemHosts, boolean mode,
-        boolean switched) {
+record DnsChange(boolean servers, boolean filter, boolean listen, boolean ipv6, boolean systemHosts, boolean hosts,
+        boolean mode, boolean switched) {
 
-    static final DnsChange NONE = new DnsChange(false, false, false, false, false, false, false);
+    static final DnsChange NONE = new DnsChange(false, false, false, false, false, false, false, false);
 
     /** The keys that say which servers are asked, and when {@code fallback} is (its filter comes with the rules). */
     static final Set<String> SERVER_KEYS = Set.of("nameserver", "fallback", "default-nameserver",
@@ -44,10 +45,10 @@ record DnsChange(boolean servers, boolean filter, boolean listen, boolean ipv6, 
             return NONE;
         }
         if (runningDns == null) { // switched on: every part as the section says
-            return new DnsChange(true, true, nextDns.listen() != null, true, true, true, true);
+            return new DnsChange(true, true, nextDns.listen() != null, true, true, true, true, true);
         }
         if (nextDns == null) { // switched off: the listener closes, the rest no longer answers
-            return new DnsChange(false, false, runningDns.listen() != null, false, false, false, true);
+            return new DnsChange(false, false, runningDns.listen() != null, false, false, false, false, true);
         }
         // The ranges mean nothing in the other modes.
         boolean mode = runningDns.enhancedMode() != nextDns.enhancedMode()
@@ -58,7 +59,8 @@ record DnsChange(boolean servers, boolean filter, boolean listen, boolean ipv6, 
         Map<String, Object> after = next.dns().values();
         return new DnsChange(changed(SERVER_KEYS, before, after), changed(FILTER_KEYS, before, after),
                 !Objects.equals(runningDns.listen(), nextDns.listen()), runningDns.ipv6() != nextDns.ipv6(),
-                !Objects.equals(runningDns.systemHosts(), nextDns.systemHosts()), mode, false);
+                !Objects.equals(runningDns.systemHosts(), nextDns.systemHosts()),
+                runningDns.useHosts() != nextDns.useHosts(), mode, false);
     }
 
     private static boolean changed(Set<String> keys, Map<String, Object> before, Map<String, Object> after) {

@@ -20,6 +20,24 @@ import java.util.function.Predicate;
 /** Reads Clash's {@code dns:} section and {@code hosts:} into {@link DnsOptions}, pointing errors at their key. */
 public final class DnsSettings {
 
+    /**
+     * mihomo's {@code enhanced-mode} when the key is absent ({@code DefaultRawConfig}: {@code C.DNSMapping}): real
+     * answers, each address mapped back to its name for the flows that go to it.
+     */
+    static final String DEFAULT_ENHANCED_MODE = "redir-host";
+
+    /**
+     * The servers asked when {@code nameserver} is absent: the machine's own (resolv.conf, or systemd-resolved's
+     * upstreams; Turnout's own addresses left out), where mihomo's {@code DefaultRawConfig} asks two public resolvers
+     * in China (doh.pub, 223.5.5.5), which a user outside China would not expect to be asked. A list written empty
+     * is refused, as mihomo refuses it.
+     */
+    public static final List<String> DEFAULT_NAMESERVERS = List.of("system");
+
+    /** mihomo's {@code fake-ip-filter} when the key is absent ({@code DefaultRawConfig}): Windows' connectivity checks. */
+    static final List<String> DEFAULT_FAKE_IP_FILTER = List.of("dns.msftnsci.com", "www.msftnsci.com",
+            "www.msftconnecttest.com");
+
     private DnsSettings() {
     }
 
@@ -35,12 +53,12 @@ public final class DnsSettings {
         SectionKeys keys = new SectionKeys(d, "dns");
         String listenText = d.string("listen", null);
         var listen = listenText == null ? null : keys.read("listen", () -> DnsOptions.parseListen(listenText));
-        EnhancedMode mode = keys.read("enhanced-mode", () -> EnhancedMode.parse(d.string("enhanced-mode", "normal")));
+        EnhancedMode mode = keys.read("enhanced-mode", () -> EnhancedMode.parse(d.string("enhanced-mode", DEFAULT_ENHANCED_MODE)));
         Cidr range = keys.read("fake-ip-range",
                 () -> Cidr.parse(d.string("fake-ip-range", DnsOptions.DEFAULT_FAKE_IP_RANGE)));
         String range6Text = d.string("fake-ip-range6", null);
         Cidr range6 = range6Text == null ? null : keys.read("fake-ip-range6", () -> Cidr.parse(range6Text));
-        var nameservers = keys.read("nameserver", () -> DnsOptions.parseNameservers(d.strings("nameserver")));
+        var nameservers = keys.read("nameserver", () -> DnsOptions.parseNameservers(nameserverList(d)));
         var fallback = keys.read("fallback", () -> DnsOptions.parseNameservers(d.strings("fallback")));
         var defaults = keys.read("default-nameserver",
                 () -> DnsOptions.addressedOnly(DnsOptions.parseNameservers(d.strings("default-nameserver"))));
@@ -54,7 +72,8 @@ public final class DnsSettings {
                 () -> FakeIpFilter.Mode.parse(d.string("fake-ip-filter-mode", "blacklist")));
         // In rule mode the entries are rules, compiled (and checked) with the rules: they may name rule providers.
         var fakeIpFilter = keys.read("fake-ip-filter", () -> filterMode == FakeIpFilter.Mode.RULE
-                ? d.strings("fake-ip-filter") : FakeIpFilter.checked(d.strings("fake-ip-filter")));
+                ? d.strings("fake-ip-filter") : FakeIpFilter.checked(d.values().containsKey("fake-ip-filter")
+                        ? d.strings("fake-ip-filter") : DEFAULT_FAKE_IP_FILTER));
         // Its problems are reported once, with the other settings (Settings.hosts), not once more here.
         WrittenHosts written = WrittenHosts.read(config.hosts(), problem -> { });
         Map<String, List<InetAddress>> hosts = written.addresses();
@@ -86,6 +105,7 @@ public final class DnsSettings {
             return on;
         });
         Boolean systemHosts = keys.read("use-system-hosts", () -> d.bool("use-system-hosts", true));
+        Boolean useHosts = keys.read("use-hosts", () -> d.bool("use-hosts", true));
         keys.throwProblems();
         List<Nameserver> asked = Boolean.TRUE.equals(respect) ? byRules(nameservers) : nameservers;
         List<Nameserver> fallbackAsked = Boolean.TRUE.equals(respect) ? byRules(fallback) : fallback;
@@ -93,10 +113,27 @@ public final class DnsSettings {
             return new DnsOptions(true, listen, mode, range, range6, fakeIpFilter, asked,
                     fallbackAsked, defaults, policy, d.bool("ipv6", false) && config.ipv6(), hosts, filterMode,
                     new OutboundNameservers(proxyServer, direct, Boolean.TRUE.equals(directFollows)),
-                    Boolean.FALSE.equals(systemHosts) ? null : SystemHosts.FILE, written.aliases());
+                    Boolean.FALSE.equals(systemHosts) ? null : SystemHosts.FILE, written.aliases(),
+                    !Boolean.FALSE.equals(useHosts));
         } catch (IllegalArgumentException e) {
             throw new ConfigException(d.origin(), "dns: " + e.getMessage());
         }
+    }
+
+    /**
+     * {@code nameserver} as written, {@link #DEFAULT_NAMESERVERS} when it is absent; written empty it is refused, as
+     * mihomo's parseDNS refuses it: the DNS would answer SERVFAIL to every name.
+     */
+    private static List<String> nameserverList(Section d) throws ConfigException {
+        if (!d.values().containsKey("nameserver")) {
+            return DEFAULT_NAMESERVERS;
+        }
+        List<String> written = d.strings("nameserver");
+        if (written.isEmpty()) {
+            throw new IllegalArgumentException("nameserver is empty: with the DNS on, it needs a server (as mihomo "
+                    + "requires); leave the key out to ask the system's servers");
+        }
+        return written;
     }
 
     /** Whether hosts: gives a name its addresses (WrittenHosts has left out every pattern a table cannot hold). */

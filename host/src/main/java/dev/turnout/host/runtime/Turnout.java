@@ -1006,6 +1006,10 @@ public final class Turnout implements AutoCloseable {
             ruleHosts.useSystemHosts(dns.useSystemHosts(nextDns));
             log.info("dns: the system's hosts file {}", nextDns.systemHosts() == null ? "no longer asked" : "asked");
         }
+        if (change.hosts()) {
+            dns.useHostsAnswers(nextDns);
+            log.info("dns: questions {} from hosts (use-hosts)", nextDns.useHosts() ? "answered" : "no longer answered");
+        }
         return restart;
     }
 

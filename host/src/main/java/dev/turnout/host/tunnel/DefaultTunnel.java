@@ -6,6 +6,7 @@ import dev.turnout.api.Metadata;
 import dev.turnout.api.Outbound;
 import dev.turnout.api.RejectedException;
 import dev.turnout.host.dial.Causes;
+import dev.turnout.host.dns.EnhancedMode;
 import dev.turnout.host.flow.Flow;
 import dev.turnout.host.flow.FlowTable;
 import dev.turnout.host.outbound.Outbounds;
@@ -99,12 +100,13 @@ public final class DefaultTunnel implements Tunnel {
             return;
         }
         Runnable unpin = flow == original ? () -> { } : () -> fakes.release(original);
+        EnhancedMode dnsMode = FakeIps.dnsMode(original, flow);
         Sniffer sniffing = sniffer;
         if (sniffing.wants(flow, original)) {
             sniffing.sniff(inbound, flow, original).addListener(
-                    f -> routeStream(inbound, (Sniffer.Sniffed) f.getNow(), readiness, unpin));
+                    f -> routeStream(inbound, (Sniffer.Sniffed) f.getNow(), readiness, unpin, dnsMode));
         } else {
-            routeStream(inbound, new Sniffer.Sniffed(flow, flow), readiness, unpin);
+            routeStream(inbound, new Sniffer.Sniffed(flow, flow), readiness, unpin, dnsMode);
         }
     }
 
@@ -124,7 +126,8 @@ public final class DefaultTunnel implements Tunnel {
         }
     }
 
-    private void routeStream(Channel inbound, Sniffer.Sniffed flow, StreamReadiness readiness, Runnable unpin) {
+    private void routeStream(Channel inbound, Sniffer.Sniffed flow, StreamReadiness readiness, Runnable unpin,
+            EnhancedMode dnsMode) {
         EventLoop loop = inbound.eventLoop();
         decide(flow.forRules(), loop).addListener(f -> {
             if (!f.isSuccess()) {
@@ -150,7 +153,7 @@ public final class DefaultTunnel implements Tunnel {
                 return;
             }
             log(decided, routed.decision(), out);
-            Flow record = flows.open(decided, routed.decision().rule(), routed.chainTo(out));
+            Flow record = flows.open(decided, routed.decision().rule(), routed.chainTo(out), dnsMode);
             if (record == null) {
                 unpin.run();
                 fail(inbound, flow.forRules().source(), readiness,
@@ -219,7 +222,8 @@ public final class DefaultTunnel implements Tunnel {
                 Metadata decided = routed.flow();
                 out = leafOf(routed);
                 log(decided, routed.decision(), out);
-                Flow record = flows.open(decided, routed.decision().rule(), routed.chainTo(out));
+                Flow record = flows.open(decided, routed.decision().rule(), routed.chainTo(out),
+                        FakeIps.dnsMode(original, flow));
                 if (record == null) {
                     throw new IOException("flow table full (" + flows.capacity() + " flows)");
                 }
@@ -296,18 +300,19 @@ public final class DefaultTunnel implements Tunnel {
             return loop.newFailedFuture(new RejectedException("fake address without a mapping"));
         }
         Runnable unpin = flow == original ? () -> { } : () -> fakes.release(original);
+        EnhancedMode dnsMode = FakeIps.dnsMode(original, flow);
         Sniffer sniffing = sniffer;
         if (sniffing.wantsDatagrams(flow, original)) {
             // Routed once its first datagrams have named it (QUIC): the session takes them meanwhile.
             return loop.newSucceededFuture(new SniffingDatagramSession(loop, sniffing.datagramSniff(flow, original),
                     sniffing.waitMillis(), sniffed -> openDatagram(sniffed, original, fakes, loop, toApplication,
-                            unpin), unpin));
+                            unpin, dnsMode), unpin));
         }
-        return openDatagram(new Sniffer.Sniffed(flow, flow), original, fakes, loop, toApplication, unpin);
+        return openDatagram(new Sniffer.Sniffed(flow, flow), original, fakes, loop, toApplication, unpin, dnsMode);
     }
 
     private Future<DatagramSession> openDatagram(Sniffer.Sniffed flow, Metadata original, FakeIps fakes,
-            EventLoop loop, DatagramSession.Receiver toApplication, Runnable unpin) {
+            EventLoop loop, DatagramSession.Receiver toApplication, Runnable unpin, EnhancedMode dnsMode) {
         Promise<DatagramSession> promise = loop.newPromise();
         promise.addListener(p -> {
             if (!p.isSuccess()) {
@@ -341,7 +346,7 @@ public final class DefaultTunnel implements Tunnel {
                 promise.tryFailure(new RejectedException("outbound '" + out.name() + "' does not carry UDP"));
                 return;
             }
-            Flow record = flows.open(decided, routed.decision().rule(), routed.chainTo(out));
+            Flow record = flows.open(decided, routed.decision().rule(), routed.chainTo(out), dnsMode);
             if (record == null) {
                 promise.tryFailure(new IOException("flow table full (" + flows.capacity() + " flows)"));
                 return;

@@ -5,15 +5,26 @@ import dev.turnout.api.Metadata;
 /**
  * Turns a flow to a fake-IP address back into a flow to the name it stands for, so rules see the domain and
  * proxies are asked for the name (never for the fake address). The mapping stays pinned while the flow lives.
+ * A flow to a real address the DNS answered for a name (redir-host) comes back with that name beside the address.
  */
 public interface FakeIps {
 
     /**
      * The flow with its fake destination replaced by the name; {@code flow} itself when its destination is
      * not fake; {@code null} when it is fake but maps to nothing (the flow must be refused, never sent to a
-     * wrong place).
+     * wrong place). A fake address's flow comes back with the name alone, a mapped address's with the name and
+     * the address ({@link #dnsMode} tells them apart).
      */
     Metadata restore(Metadata flow);
+
+    /** How {@code restored} came from {@code original} by {@link #restore}, as mihomo's {@code metadata.dnsMode}. */
+    static dev.turnout.host.dns.EnhancedMode dnsMode(Metadata original, Metadata restored) {
+        if (restored == original) {
+            return dev.turnout.host.dns.EnhancedMode.NORMAL;
+        }
+        return restored.destination().hasAddress() ? dev.turnout.host.dns.EnhancedMode.REDIR_HOST
+                : dev.turnout.host.dns.EnhancedMode.FAKE_IP;
+    }
 
     /** The flow that {@link #restore} pinned has ended. */
     void release(Metadata original);

@@ -223,7 +223,8 @@ class ConfigPatchTest {
 
     /**
      * metacubexd's DNS card: GET shows the section's mode, servers, range and use-hosts, and a PATCH sends them back
-     * changed; a DNS without servers, use-hosts off, and the listener or the switch are refused by name.
+     * changed (use-hosts among them, which the DNS server follows); a DNS without servers, and the listener or the
+     * switch are refused by name. Absent keys show mihomo's defaults (redir-host).
      */
     @Test
     void theDnsCardsKeysAreShownReadAndTheRestRefused() throws Exception {
@@ -248,13 +249,20 @@ class ConfigPatchTest {
         changes.put("nameserver", List.of("192.0.2.54"));
         changes.put("fallback", List.of());
         changes.put("fake-ip-range", null);
-        assertEquals(changes, ConfigPatch.dns(card), "an empty range: the default; use-hosts: what it does anyway");
+        changes.put("use-hosts", true);
+        assertEquals(changes, ConfigPatch.dns(card), "an empty range: the default");
+        assertEquals(Map.of("use-hosts", false), ConfigPatch.dns(Map.of("dns", Map.of("use-hosts", false))));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> bare = (Map<String, Object>) ClashViews.configs(parse("dns:|  enable: true|  use-hosts: "
+                + "false|  nameserver: [192.0.2.53]"), "rule", "info").get("dns");
+        assertEquals("redir-host", bare.get("enhanced-mode"));
+        assertEquals(false, bare.get("use-hosts"));
         ConfigPatch.refuseTheRest(card, view);
         assertTrue(ConfigPatch.changesSection(ConfigPatch.dns(card), view.get("dns")));
         assertEquals(null, ConfigPatch.dns(Map.of("mode", "rule")));
 
         for (Map<String, Object> bad : List.<Map<String, Object>>of(Map.of("dns", "fake-ip"),
-                Map.of("dns", Map.of("nameserver", List.of())), Map.of("dns", Map.of("use-hosts", false)))) {
+                Map.of("dns", Map.of("nameserver", List.of())))) {
             assertThrows(IllegalArgumentException.class, () -> ConfigPatch.dns(bad), bad.toString());
         }
         ConfigPatch.refuseTheRest(Map.of("dns", Map.of("enable", true, "listen", "127.0.0.1:1053")), view);

@@ -513,4 +513,56 @@ class DnsHandlerTest {
             r.release();
         }
     }
+
+    /** A handler in {@code mode}, answering from {@code hosts} only when {@code useHosts} (mihomo's use-hosts). */
+    private static DnsHandler handler(EnhancedMode mode, boolean useHosts, Map<String, List<InetAddress>> hosts) {
+        DnsOptions o = new DnsOptions(true, null, mode, null, null, List.of("+.example.test"),
+                List.of(new Nameserver(Nameserver.Protocol.UDP, upstream.address())), null, null, null, false, hosts,
+                FakeIpFilter.Mode.BLACKLIST, null, null, null, useHosts);
+        FakeIpPool pool4 = new FakeIpPool(o.fakeIpRange(), List.of(), 1024);
+        HostsTable h = new HostsTable(o.hosts(), Map.of(), null);
+        UpstreamResolver up = new UpstreamResolver(o.upstreams(), h, false, upstream.group(), SocketBinder.NONE,
+                UpstreamResolver.Settings.defaults());
+        return new DnsHandler(o, pool4, null, new FakeIpFilter(o.fakeIpFilter()), h, up);
+    }
+
+    /**
+     * mihomo's redir-host mapping (dns/middleware.go withMapping): the real addresses answered are the asked name's
+     * for the flows that go to them; in fake-ip mode a filtered name's too; in normal mode none is, and a switch to
+     * normal forgets them.
+     */
+    @Test
+    void realAnswersMapTheirAddressesToTheNameInRedirHostAndFakeIpModeOnly() throws Exception {
+        InetAddress answered = InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS);
+        DnsHandler redirHost = handler(EnhancedMode.REDIR_HOST, true, Map.of());
+        assertEquals(null, redirHost.answeredName(answered));
+        assertEquals(List.of(answered), addresses(redirHost, "www.Example.test", DnsRecordType.A));
+        assertEquals("www.example.test", redirHost.answeredName(answered));
+        redirHost.useMode(EnhancedMode.NORMAL);
+        assertEquals(null, redirHost.answeredName(answered), "normal mode maps nothing");
+        redirHost.useMode(EnhancedMode.REDIR_HOST);
+        assertEquals(null, redirHost.answeredName(answered), "the switch to normal forgot the answers");
+
+        DnsHandler fakeIp = handler(EnhancedMode.FAKE_IP, true, Map.of());
+        assertEquals(List.of(answered), addresses(fakeIp, "example.test", DnsRecordType.A)); // in fake-ip-filter
+        assertEquals("example.test", fakeIp.answeredName(answered));
+
+        DnsHandler normal = handler(EnhancedMode.NORMAL, true, Map.of());
+        assertEquals(List.of(answered), addresses(normal, "example.test", DnsRecordType.A));
+        assertEquals(null, normal.answeredName(answered));
+    }
+
+    /** mihomo's use-hosts: false: the server asks the upstream for a hosts: name (dialing still uses hosts:). */
+    @Test
+    void withUseHostsFalseTheServerDoesNotAnswerFromHosts() throws Exception {
+        Map<String, List<InetAddress>> hosts = Map.of("www.example.test", List.of(InetAddress.getByName("192.0.2.10")));
+        assertEquals(List.of(InetAddress.getByName("192.0.2.10")),
+                addresses(handler(EnhancedMode.REDIR_HOST, true, hosts), "www.example.test", DnsRecordType.A));
+        DnsHandler without = handler(EnhancedMode.REDIR_HOST, false, hosts);
+        assertEquals(List.of(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS)),
+                addresses(without, "www.example.test", DnsRecordType.A));
+        without.answerHosts(true);
+        assertEquals(List.of(InetAddress.getByName("192.0.2.10")),
+                addresses(without, "www.example.test", DnsRecordType.A), "a reload switched use-hosts on");
+    }
 }

@@ -22,7 +22,8 @@ class FlowTest {
 
     @Test
     void bytesCountedFromSeveralThreadsAtOnceAllAddUp() throws Exception {
-        Flow flow = new Flow(1, UDP, "MATCH", java.util.List.of("DIRECT"), 0);
+        Flow flow = new Flow(1, UDP, "MATCH", java.util.List.of("DIRECT"), 0,
+                dev.turnout.host.dns.EnhancedMode.NORMAL);
         int threads = 4;
         int adds = 200_000;
         CountDownLatch start = new CountDownLatch(1);
@@ -52,7 +53,8 @@ class FlowTest {
 
     @Test
     void countersHoldMoreThanAnIntAndAFlowIsMarkedClosedOnce() {
-        Flow flow = new Flow(1, UDP, "MATCH", java.util.List.of("DIRECT"), 0);
+        Flow flow = new Flow(1, UDP, "MATCH", java.util.List.of("DIRECT"), 0,
+                dev.turnout.host.dns.EnhancedMode.NORMAL);
         for (int i = 0; i < 3; i++) {
             flow.countDownload(Integer.MAX_VALUE);
         }

@@ -58,12 +58,12 @@ class DnsChangeTest {
     @Test
     void switchedOnEveryPartIsToldAndSwitchedOffOnlyTheListener() throws Exception {
         // As Clash Verge's TUN switch writes it into a config without dns: (its enhance/tun.rs).
-        assertEquals(new DnsChange(true, true, true, true, true, true, true), between("mixed-port: 7890", BASE));
+        assertEquals(new DnsChange(true, true, true, true, true, true, true, true), between("mixed-port: 7890", BASE));
         String unlistened = "dns:|  enable: true|  enhanced-mode: fake-ip|  fake-ip-range: 198.18.0.1/16";
-        assertEquals(new DnsChange(true, true, false, true, true, true, true), between("mixed-port: 7890", unlistened));
-        assertEquals(new DnsChange(false, false, true, false, false, false, true),
+        assertEquals(new DnsChange(true, true, false, true, true, true, true, true), between("mixed-port: 7890", unlistened));
+        assertEquals(new DnsChange(false, false, true, false, false, false, false, true),
                 between(BASE, BASE.replace("enable: true", "enable: false")));
-        assertEquals(new DnsChange(false, false, false, false, false, false, true), between(unlistened, "ipv6: true"));
+        assertEquals(new DnsChange(false, false, false, false, false, false, false, true), between(unlistened, "ipv6: true"));
     }
 
     @Test

@@ -32,6 +32,8 @@ class SettingsTest {
         "DoH by name and nothing by address ~ dns:|  enable: true|  nameserver: ['https://doh.pub/dns-query'] ~ t.yaml:3:15: dns: nameserver 'https://doh.pub:443/dns-query' is known by host name (doh.pub): list servers by IP address under default-nameserver (or under nameserver) to look it up, or give its address in hosts:",
         "default-nameserver by name ~ dns:|  enable: true|  default-nameserver: ['tls://dns.google']|  nameserver: [8.8.8.8] ~ t.yaml:3:23: dns: default-nameserver 'tls://dns.google:853' is known by host name (dns.google), but default-nameserver is what looks such names up: give its address",
         "ecs not a prefix ~ dns:|  enable: true|  nameserver: [192.0.2.53, '192.0.2.54#ecs=banana'] ~ t.yaml:3:15: dns: nameserver '192.0.2.54#ecs=banana': ecs 'banana' is not an address prefix such as 198.51.100.0/24 or 2001:db8::/56",
+        "nameserver written empty ~ dns:|  enable: true|  nameserver: [] ~ t.yaml:3:15: dns: nameserver is empty: with the DNS on, it needs a server (as mihomo requires); leave the key out to ask the system's servers",
+        "nameserver with no value ~ dns:|  enable: true|  nameserver: ~ t.yaml:3:14: dns: nameserver is empty: with the DNS on, it needs a server (as mihomo requires); leave the key out to ask the system's servers",
         "ecs too long ~ dns:|  enable: true|  nameserver: [192.0.2.53]|  fallback: ['https://192.0.2.54/dns-query#PROXY&ecs=198.51.100.0/40'] ~ t.yaml:4:13: dns: nameserver 'https://192.0.2.54/dns-query#PROXY&ecs=198.51.100.0/40': ecs '198.51.100.0/40': prefix /40 is longer than an IPv4 address (32 bits)",
     })
     void whatRunRefusesIsRefusedWithItsPosition(String name, String yaml, String expected) throws Exception {
@@ -419,5 +421,27 @@ class SettingsTest {
                 parse("proxies:|  - {name: dns-out, type: dns}").warnings());
         assertEquals(List.of(), parse("proxies:|  - {name: dns-out, type: dns}|dns:|  enable: true|"
                 + "  nameserver: [192.0.2.53]").warnings());
+    }
+
+    /**
+     * mihomo's DefaultRawConfig where a key is absent: enhanced-mode redir-host and its fake-ip-filter; where mihomo
+     * asks two public resolvers in China, Turnout asks the system's and says so at the dns: section.
+     */
+    @Test
+    void aDnsSectionWithoutItsKeysTakesMihomosDefaultsAndTheSystemsServers() throws Exception {
+        Config c = parse("dns:|  enable: true|  listen: 127.0.0.1:1053");
+        var dns = Settings.of(c).dns();
+        assertEquals(dev.turnout.host.dns.EnhancedMode.REDIR_HOST, dns.enhancedMode());
+        assertEquals(List.of(Nameserver.SYSTEM), dns.nameserver());
+        assertEquals(List.of("dns.msftnsci.com", "www.msftnsci.com", "www.msftconnecttest.com"), dns.fakeIpFilter());
+        assertTrue(dns.useHosts());
+        assertEquals(List.of("t.yaml:2:3: dns: no 'nameserver': the system's servers are asked (resolv.conf, Turnout's"
+                + " own addresses left out), where mihomo asks doh.pub and 223.5.5.5"), c.warnings());
+
+        Config written = parse("dns:|  enable: true|  use-hosts: false|  fake-ip-filter: []|  nameserver: [192.0.2.53]");
+        var w = Settings.of(written).dns();
+        assertFalse(w.useHosts());
+        assertEquals(List.of(), w.fakeIpFilter());
+        assertEquals(List.of(), written.warnings(), "use-hosts is read, not noted");
     }
 }
