@@ -54,15 +54,17 @@ class RedirHostIT {
         client.resolver("203.0.113.53"); // nobody serves it: only the TUN's hijack answers
         server.spawn(dir.resolve("http.log"), Daemons.peer("http", "8080"));
         server.spawn(dir.resolve("silent.log"), Daemons.peer("silent", "8093"));
+        server.spawn(dir.resolve("silent2.log"), Daemons.peer("silent", "8094"));
         Daemons.dnsmasq(server, dir.resolve("dnsmasq.log"), DNS, 53, "--address=/a.test/" + WEB);
         server.awaitTcpPort(8080, Duration.ofSeconds(20));
         server.awaitTcpPort(8093, Duration.ofSeconds(20));
+        server.awaitTcpPort(8094, Duration.ofSeconds(20));
         config = dir.resolve("config.yaml");
         write(null);
     }
 
     @AfterAll
-    void stop() {
+    void stop() throws java.io.IOException {
         Netns.closeAll(client, server);
         ScratchDir.delete(dir);
     }
@@ -109,12 +111,16 @@ class RedirHostIT {
         return turnout.log().lines().filter(l -> l.contains(routed)).count();
     }
 
-    /** {@code /connections}' flow to the silent port, while a curl to it (which gets no answer) holds it open. */
-    private String heldFlow(Launched turnout) throws Exception {
+    /**
+     * {@code /connections}' flow to a silent {@code port}, while a curl to it (which gets no answer) holds it open; one
+     * port a phase, since a flow the curl left stays half-closed towards the silent server.
+     */
+    private String heldFlow(Launched turnout, int port) throws Exception {
         Netns.Result r = client.run(Duration.ofSeconds(20), "sh", "-c", "curl -s --noproxy '*' --max-time 4 http://"
-                + WEB + ":8093/ >/dev/null 2>&1 & sleep 1.5; curl -sS --noproxy '*' --max-time 5 http://127.0.0.1:"
-                + CONTROLLER + "/connections; wait");
-        Matcher m = Pattern.compile("\"metadata\":\\{[^{}]*\"destinationPort\":\"8093\"[^{}]*}").matcher(r.stdout());
+                + WEB + ":" + port + "/ >/dev/null 2>&1 & sleep 1.5; curl -sS --noproxy '*' --max-time 5 "
+                + "http://127.0.0.1:" + CONTROLLER + "/connections; wait");
+        Matcher m = Pattern.compile("\"metadata\":\\{[^{}]*\"destinationPort\":\"" + port + "\"[^{}]*}")
+                .matcher(r.stdout());
         assertTrue(m.find(), () -> r.stdout() + r.stderr() + turnout.log());
         return m.group();
     }
@@ -131,7 +137,7 @@ class RedirHostIT {
             assertEquals(WEB, dig("n.a.test", turnout), "redir-host answers with the real address");
             assertTrue(get("/named", turnout).startsWith("hello /named from " + CLIENT), turnout::log);
             assertEquals(1, lines(turnout, named), turnout::log);
-            String held = heldFlow(turnout);
+            String held = heldFlow(turnout, 8093);
             assertTrue(held.contains("\"host\":\"n.a.test\""), held);
             assertTrue(held.contains("\"destinationIP\":\"" + WEB + "\""), "DIRECT dials the answered address: " + held);
             assertTrue(held.contains("\"dnsMode\":\"redir-host\""), held);
@@ -143,7 +149,7 @@ class RedirHostIT {
             get("/normal", turnout);
             assertEquals(1, lines(turnout, named), "normal mode maps nothing: " + turnout.log());
             assertEquals(2, lines(turnout, byAddress), turnout::log);
-            String plain = heldFlow(turnout);
+            String plain = heldFlow(turnout, 8094);
             assertTrue(plain.contains("\"host\":\"\"") && plain.contains("\"dnsMode\":\"normal\""), plain);
 
             write(null);
