@@ -138,8 +138,8 @@ class ControllerIT {
         assertTrue(tun.remove("mtu") instanceof Number, tun::toString);
         assertEquals(Map.of("enable", false, "device", "", "stack", "System", "dns-hijack", List.of("0.0.0.0:53"),
                 "auto-route", true, "auto-detect-interface", true, "file-descriptor", 0), tun);
-        // The dns: section as metacubexd's DNS card reads it; this config has none.
-        assertEquals(Map.of("enable", false, "listen", "", "ipv6", false, "enhanced-mode", "normal", "fake-ip-range",
+        // The dns: section as metacubexd's DNS card reads it; this config has none: mihomo's defaults (redir-host).
+        assertEquals(Map.of("enable", false, "listen", "", "ipv6", false, "enhanced-mode", "redir-host", "fake-ip-range",
                 "198.18.0.1/16", "nameserver", List.of(), "fallback", List.of(), "use-hosts", true),
                 configs.remove("dns"));
         assertEquals(List.of("0.0.0.0/0", "::/0"), configs.remove("lan-allowed-ips"));
