@@ -97,10 +97,28 @@ final class MatchCommand implements Callable<Integer> {
             System.err.println("turnout: " + e.getMessage());
             return 2;
         }
+        Decision byMode = byMode(c.mode());
+        if (byMode != null) {
+            System.err.println("turnout: mode: " + c.mode() + ": every flow goes to " + byMode.target()
+                    + " without the rules, as run sends it (mihomo's tunnel does the same)");
+        }
         try (lookups) {
             return answer(rules, hosts, lookups.resolver(), explanation, startingMembersLeadTo(c, "PASS", "PASS-RULE"),
-                    startingMembersLeadTo(c, "PASS-RULE"));
+                    startingMembersLeadTo(c, "PASS-RULE"), byMode);
         }
+    }
+
+    /**
+     * The decision {@code mode} makes for every flow, or {@code null} under {@code rule}: as run's router and
+     * mihomo's tunnel.resolveMetadata, {@code direct} sends everything DIRECT and {@code global} to GLOBAL (the
+     * config's group of that name, or the one built of every outbound), and the rules are not consulted.
+     */
+    static Decision byMode(String mode) {
+        return switch (mode) {
+            case "direct" -> new Decision("DIRECT", "DIRECT", -1);
+            case "global" -> new Decision("GLOBAL", "GLOBAL", -1);
+            default -> null;
+        };
     }
 
     /**
@@ -132,7 +150,7 @@ final class MatchCommand implements Callable<Integer> {
     }
 
     private int answer(RuleSet rules, RuleHosts hosts, NameResolver resolver, Explanation explanation,
-                       Predicate<String> passes, Predicate<String> withinList) throws IOException {
+                       Predicate<String> passes, Predicate<String> withinList, Decision byMode) throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
         String line;
@@ -156,14 +174,17 @@ final class MatchCommand implements Callable<Integer> {
             // With --explain both walks must see the same answer: DNS may rotate addresses between two asks.
             NameResolver asked = explain ? remembering(resolver) : resolver;
             Query seen = hosts.apply(q);
-            Decision d = rules.decide(seen, asked, passes, withinList);
+            Decision d = byMode != null ? byMode : rules.decide(seen, asked, passes, withinList);
             out.write(line);
             out.write('\t');
             out.write(d.target());
             out.write('\t');
             out.write(d.rule());
             out.write('\n');
-            if (explain) {
+            if (explain && byMode != null) {
+                out.write("  mode " + byMode.target().toLowerCase(Locale.ROOT) + ": every flow goes to "
+                        + byMode.target() + "; the rules are not consulted\n");
+            } else if (explain) {
                 for (Explanation.Step step : explanation.walk(seen, asked, passes, withinList)) {
                     out.write("  ".repeat(step.depth() + 1));
                     if (step.rule() != null) {
