@@ -117,7 +117,7 @@ public final class ConfigLoader {
             "ipv6", "nameserver-policy", "fallback-filter", "proxy-server-nameserver", "direct-nameserver",
             "direct-nameserver-follow-policy", "respect-rules", "use-system-hosts", "use-hosts");
     /** The {@code sniffer:} keys Turnout reads (runtime's {@code SnifferSettings}). */
-    private static final Set<String> SNIFFER_KEYS = Set.of("enable", "sniff", "sniffing", "ports",
+    private static final Set<String> SNIFFER_KEYS = Set.of("enable", "sniff", "sniffing", "port-whitelist",
             "override-destination", "parse-pure-ip", "force-dns-mapping", "force-domain", "skip-domain",
             "skip-src-address", "skip-dst-address");
     /** The keys of a {@code sniffer: sniff:} entry Turnout reads (runtime's {@code SnifferSettings}). */
@@ -1651,17 +1651,28 @@ public final class ConfigLoader {
         /**
          * Notes the {@code sniffer:} keys Turnout does not know, and in each {@code sniff:} entry the keys other than
          * {@code ports} and {@code override-destination}: {@code port: [80]} or an entry indented one level too deep
-         * would otherwise leave that protocol sniffing nothing, unsaid (mihomo says nothing either).
+         * would otherwise leave that protocol on its own port only, unsaid (mihomo says nothing either).
          */
         private void noteSnifferKeys(Section sniffer) {
             for (Map.Entry<String, Object> e : sniffer.values().entrySet()) {
                 String key = e.getKey();
-                if (!SNIFFER_KEYS.contains(key)) {
+                if (key.equals("ports")) {
+                    // Read by Turnout before: mihomo has no such key here (RawSniffer's list is port-whitelist).
+                    warnings.add(sniffer.originOf(key) + ": sniffer: unknown key 'ports'; ignored (mihomo's list"
+                            + " for 'sniffing' is 'port-whitelist'; under 'sniff:' each protocol has its 'ports')");
+                } else if (!SNIFFER_KEYS.contains(key)) {
                     warnings.add(sniffer.originOf(key) + ": sniffer: unknown key '" + key + "'; ignored");
                 }
             }
-            if (!(sniffer.values().get("sniff") instanceof Map<?, ?> sniff)) {
+            if (!(sniffer.values().get("sniff") instanceof Map<?, ?> sniff) || sniff.isEmpty()) {
                 return;
+            }
+            for (String older : List.of("sniffing", "port-whitelist")) {
+                if (sniffer.values().containsKey(older)) {
+                    // mihomo's parseSniffer reads the older form only when 'sniff' is empty.
+                    warnings.add(sniffer.originOf(older) + ": sniffer: '" + older + "' is ignored when 'sniff' is"
+                            + " given, as in mihomo");
+                }
             }
             for (Map.Entry<?, ?> protocol : sniff.entrySet()) {
                 if (!(protocol.getValue() instanceof Map<?, ?> entry)) {
@@ -1673,10 +1684,6 @@ public final class ConfigLoader {
                                 + ": unknown key '" + key + "'; ignored (an entry has 'ports' and"
                                 + " 'override-destination')");
                     }
-                }
-                if (!entry.containsKey("ports")) {
-                    warnings.add(sniffer.originOf("sniff") + ": sniffer: sniff." + protocol.getKey()
-                            + " has no 'ports': it sniffs nothing");
                 }
             }
         }

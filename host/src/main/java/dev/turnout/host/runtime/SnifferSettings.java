@@ -14,11 +14,14 @@ import java.util.Map;
 /**
  * Reads mihomo's {@code sniffer:} section into {@link SniffOptions}, with mihomo's defaults:
  * {@code override-destination} and {@code parse-pure-ip} on; per-protocol {@code sniff:} entries, or the older
- * {@code sniffing:} list with one {@code ports:} list for all (80 and 443 when it gives none).
+ * {@code sniffing:} list with one {@code port-whitelist} for all. A protocol given no ports sniffs its own port, as
+ * mihomo's sniffers do when their range list is empty (http_sniffer.go 80, tls_sniffer.go and quic_sniffer.go 443).
  */
 final class SnifferSettings {
 
     private static final List<String> PROTOCOLS = List.of("TLS", "HTTP", "QUIC");
+    /** Each protocol's port when its list is empty or absent, in {@link #PROTOCOLS}' order (mihomo's sniffers). */
+    private static final List<Integer> OWN_PORTS = List.of(443, 80, 443);
 
     private SnifferSettings() {
     }
@@ -47,7 +50,7 @@ final class SnifferSettings {
                     throw new ConfigException(s.originOf("sniff"), "sniffer: sniff." + e.getKey()
                             + ".override-destination must be true or false, got " + own);
                 }
-                byName[i] = new SniffOptions.Protocol(ports(s, "sniff", entry.get("ports")),
+                byName[i] = new SniffOptions.Protocol(portsOr(i, ports(s, "sniff", entry.get("ports"))),
                         own == null ? overrideAll : (Boolean) own);
             }
             return null;
@@ -55,10 +58,12 @@ final class SnifferSettings {
         if (!(s.values().get("sniff") instanceof Map<?, ?> given) || given.isEmpty()) {
             // The form before 'sniff': names, and one port list for all of them.
             keys.read("sniffing", () -> {
-                BitSet ports = s.values().containsKey("ports") ? ports(s, "ports", s.values().get("ports"))
-                        : ports(s, "ports", List.of(80, 443));
+                BitSet ports = keys.read("port-whitelist",
+                        () -> ports(s, "port-whitelist", s.values().get("port-whitelist")));
                 for (String name : s.strings("sniffing")) {
-                    byName[protocol(s, "sniffing", name)] = new SniffOptions.Protocol(ports, overrideAll);
+                    int i = protocol(s, "sniffing", name);
+                    byName[i] = new SniffOptions.Protocol(portsOr(i, ports == null ? new BitSet() : ports),
+                            overrideAll);
                 }
                 return null;
             });
@@ -84,6 +89,16 @@ final class SnifferSettings {
                     + " QUIC are)");
         }
         return i;
+    }
+
+    /** {@code ports}, or protocol {@code i}'s own port when it is empty. */
+    private static BitSet portsOr(int i, BitSet ports) {
+        if (!ports.isEmpty()) {
+            return ports;
+        }
+        BitSet own = new BitSet(65536);
+        own.set(OWN_PORTS.get(i));
+        return own;
     }
 
     /** Ports and ranges as mihomo writes them: {@code [443, 8443]}, {@code ['80', '8080-8880']}. */

@@ -276,17 +276,34 @@ class SettingsTest {
         // A typo, or TLS indented under HTTP: said, not left sniffing nothing.
         assertEquals(List.of("t.yaml:4:5: sniffer: sniff.HTTP: unknown key 'port'; ignored (an entry has 'ports' and"
                         + " 'override-destination')",
-                        "t.yaml:4:5: sniffer: sniff.HTTP has no 'ports': it sniffs nothing",
                         "t.yaml:4:5: sniffer: sniff.TLS: unknown key 'TLS'; ignored (an entry has 'ports' and"
                         + " 'override-destination')"),
                 parse("sniffer:|  enable: true|  sniff:|    HTTP: {port: [80]}"
                         + "|    TLS: {ports: [443], TLS: {ports: [8443]}}").warnings());
         assertTrue(Settings.of(parse("sniffer:|  enable: true|  sniff: {QUIC: {ports: [443]}}")).sniffer() != null,
                 "QUIC alone is a sniffer");
-        // The older form: names and one port list.
-        var older = Settings.of(parse("sniffer:|  enable: true|  sniffing: [tls]|  ports: [443, '8443']")).sniffer();
+        // The older form: names and one port list, mihomo's port-whitelist.
+        var older = Settings.of(parse("sniffer:|  enable: true|  sniffing: [tls]|  port-whitelist: [443, '8443']"))
+                .sniffer();
         assertNull(older.http());
         assertTrue(older.tls().ports().get(8443) && older.tls().overrideDestination());
+        var whitelist = parse("sniffer:|  enable: true|  sniffing: [http]|  port-whitelist: [8080]");
+        assertEquals(List.of(), whitelist.warnings(), "mihomo's key");
+        assertEquals("{8080}", Settings.of(whitelist).sniffer().http().ports().toString());
+        // No ports: each protocol's own, as mihomo's sniffers (HTTP 80, TLS and QUIC 443), in either form.
+        var own = Settings.of(parse("sniffer:|  enable: true|  sniffing: [http, tls, quic]")).sniffer();
+        assertEquals(List.of("{80}", "{443}", "{443}"), List.of(own.http().ports().toString(),
+                own.tls().ports().toString(), own.quic().ports().toString()));
+        Config bare = parse("sniffer:|  enable: true|  sniff: {HTTP: {override-destination: true}, TLS: {ports: []}}");
+        assertEquals(List.of(), bare.warnings(), "as mihomo's");
+        assertEquals(List.of("{80}", "{443}"), List.of(Settings.of(bare).sniffer().http().ports().toString(),
+                Settings.of(bare).sniffer().tls().ports().toString()));
+        // Turnout's former 'ports' is no mihomo key; the older form beside 'sniff' is not read, as in mihomo.
+        assertEquals(List.of("t.yaml:4:10: sniffer: unknown key 'ports'; ignored (mihomo's list for 'sniffing' is"
+                        + " 'port-whitelist'; under 'sniff:' each protocol has its 'ports')"),
+                parse("sniffer:|  enable: true|  sniffing: [tls]|  ports: [8443]").warnings());
+        assertEquals(List.of("t.yaml:4:13: sniffer: 'sniffing' is ignored when 'sniff' is given, as in mihomo"),
+                parse("sniffer:|  enable: true|  sniff: {TLS: {}}|  sniffing: [http]").warnings());
         assertNull(Settings.of(parse("sniffer:|  enable: false|  sniff: {TLS: {ports: [443]}}")).sniffer());
         var sets = Settings.of(parse("sniffer:|  enable: true|  sniff: {TLS: {ports: [443]}}"
                 + "|  force-domain: ['rule-set:corp', '+.a.test']|  skip-domain: ['geosite:cn,private']")).sniffer();
