@@ -502,6 +502,7 @@ public final class ConfigLoader {
             noteDnsServersDefault(dns);
             Section tun = attempt(() -> section(keys.get("tun")), Section.ABSENT);
             noteIgnoredTunKeys(tun);
+            attempt(() -> checkTunStack(tun), null);
             Section sniffer = attempt(() -> section(keys.get("sniffer")), Section.ABSENT);
             noteSnifferKeys(sniffer);
             boolean ipv6 = attempt(() -> bool(keys, "ipv6", true), true);
@@ -1646,6 +1647,27 @@ public final class ConfigLoader {
                 }
                 warnings.add(tun.originOf(key) + ": tun: '" + key + "' is not supported by Turnout; ignored");
             }
+        }
+
+        /**
+         * Refuses a {@code tun.stack} mihomo refuses (constant/tun.go TUNStack.UnmarshalYAML: gvisor, system or mixed,
+         * any case, whether or not the TUN is on) and notes gvisor and mixed, mihomo's default and its hybrid, which
+         * Turnout runs on its system stack.
+         */
+        private Void checkTunStack(Section tun) throws ConfigException {
+            if (!tun.values().containsKey("stack")) {
+                return null;
+            }
+            String stack = tun.string("stack", "system");
+            switch (stack.toLowerCase(Locale.ROOT)) {
+                case "system" -> {
+                }
+                case "gvisor", "mixed" -> warnings.add(tun.originOf("stack") + ": tun: stack '" + stack + "' is not"
+                        + " implemented by Turnout; the system stack is used (the kernel's TCP)");
+                default -> throw new ConfigException(tun.originOf("stack"), "tun: invalid stack '" + stack
+                        + "': expected gvisor, system or mixed");
+            }
+            return null;
         }
 
         /**

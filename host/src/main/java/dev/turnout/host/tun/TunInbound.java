@@ -31,7 +31,6 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ScheduledExecutorService;
@@ -138,9 +137,7 @@ public final class TunInbound implements AutoCloseable {
         if (!platform.supportsTun()) {
             throw new IOException("TUN mode is not available on this system (" + platform.name() + ")");
         }
-        if (!"system".equals(options.stack().toLowerCase(Locale.ROOT))) {
-            log.warn("tun stack '{}' is not implemented; using the system stack", options.stack());
-        }
+        // A gvisor or mixed stack runs on the system stack: the config's warning says so at its line.
         if (options.autoRoute() && !options.autoDetectInterface() && options.interfaceName() == null) {
             log.warn("tun auto-route without auto-detect-interface or interface-name: Turnout's own connections "
                     + "would loop back into the TUN");

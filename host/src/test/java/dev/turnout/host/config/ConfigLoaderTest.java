@@ -631,4 +631,16 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> parse("mixed-port: 1\nfind-process-mode: lazy\n"));
         assertEquals("t.yaml:2:20: 'find-process-mode' must be always, strict or off, got 'lazy'", e.getMessage());
     }
+
+    /** mihomo's TUNStack: gvisor (its default), system and mixed in any case; anything else refuses the config. */
+    @Test
+    void aTunStackIsCheckedAsMihomoChecksItAndOneNotRunIsSaidAtItsLine() throws Exception {
+        assertEquals(List.of("t.yaml:1:28: tun: stack 'gVisor' is not implemented by Turnout; the system stack is"
+                + " used (the kernel's TCP)"), parse("tun: {enable: true, stack: gVisor}\n").warnings());
+        assertEquals(List.of("t.yaml:2:10: tun: stack 'mixed' is not implemented by Turnout; the system stack is"
+                + " used (the kernel's TCP)"), parse("tun:\n  stack: mixed\n").warnings());
+        assertEquals(List.of(), parse("tun: {enable: true, stack: System}\n").warnings());
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("tun:\n  enable: false\n  stack: vpn\n"));
+        assertEquals("t.yaml:3:10: tun: invalid stack 'vpn': expected gvisor, system or mixed", e.getMessage());
+    }
 }
