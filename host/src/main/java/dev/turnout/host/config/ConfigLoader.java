@@ -82,7 +82,7 @@ public final class ConfigLoader {
      */
     private static final Set<String> LISTENER_TYPES = Set.of("mixed", "socks", "http", ListenerEntry.TUNNEL,
             ListenerEntry.REDIR, ListenerEntry.TPROXY);
-    /** The keys of such a listener Turnout reads ({@code udp}: its mixed inbound always relays SOCKS5 UDP). */
+    /** The keys of such a listener Turnout reads ({@code udp: false}: no SOCKS5 UDP relayed, as mihomo's). */
     private static final Set<String> LISTENER_KEYS = Set.of("name", "type", "port", "listen", "users", "proxy", "rule",
             "udp");
     /** The keys of a redir listener Turnout reads. */
@@ -865,8 +865,14 @@ public final class ConfigLoader {
             }
             NodeTuple proxy = kv.get("proxy");
             TunnelTarget to = tunnel ? tunnelTarget(networks(kv, m), requiredString(kv, "target", m), m) : null;
+            // mihomo's mixed and socks listeners open their UDP relay only with udp (true unless written false).
+            boolean udp = tunnel || entryBool(kv, "udp", true);
+            if (!udp && type.equals(ListenerEntry.TPROXY)) {
+                warnings.add(at(kv.get("udp").getValueNode()) + ": listener '" + name + "': 'udp: false' is not"
+                        + " supported on a tproxy listener: Turnout takes its UDP all the same");
+            }
             return new ListenerEntry(name, type, port, listen, users, string(kv, "proxy", null), string(kv, "rule", null),
-                    at(m), proxy == null ? at(m) : at(proxy.getValueNode()), to);
+                    at(m), proxy == null ? at(m) : at(proxy.getValueNode()), to, udp);
         }
 
         private List<GroupEntry> groups(NodeTuple tuple) throws ConfigException {

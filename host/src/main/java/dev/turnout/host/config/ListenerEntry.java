@@ -17,9 +17,10 @@ import java.util.List;
  * @param rule the {@code sub-rules:} list its flows are matched against in place of {@code rules:}, or {@code null}
  * @param origin where the entry is written; {@code proxyOrigin} where its {@code proxy} is
  * @param tunnel a tunnel's networks and target; {@code null} for the other types
+ * @param udp a mixed or socks listener's {@code udp} (mihomo's default true): false relays no SOCKS5 UDP
  */
 public record ListenerEntry(String name, String type, int port, String listen, List<String> users, String proxy,
-                            String rule, Origin origin, Origin proxyOrigin, TunnelTarget tunnel) {
+                            String rule, Origin origin, Origin proxyOrigin, TunnelTarget tunnel, boolean udp) {
 
     /** mihomo's type of a listener that forwards its port to one target. */
     public static final String TUNNEL = "tunnel";
@@ -35,7 +36,13 @@ public record ListenerEntry(String name, String type, int port, String listen, L
     /** A mixed, socks or http listener. */
     public ListenerEntry(String name, String type, int port, String listen, List<String> users, String proxy,
             String rule, Origin origin, Origin proxyOrigin) {
-        this(name, type, port, listen, users, proxy, rule, origin, proxyOrigin, null);
+        this(name, type, port, listen, users, proxy, rule, origin, proxyOrigin, null, true);
+    }
+
+    /** A listener relaying UDP as mihomo's do by default. */
+    public ListenerEntry(String name, String type, int port, String listen, List<String> users, String proxy,
+            String rule, Origin origin, Origin proxyOrigin, TunnelTarget tunnel) {
+        this(name, type, port, listen, users, proxy, rule, origin, proxyOrigin, tunnel, true);
     }
 
     /**
@@ -56,11 +63,11 @@ public record ListenerEntry(String name, String type, int port, String listen, L
 
     /** The same listener on {@code newPort}, at {@code newListen} ({@code null}: loopback). */
     public ListenerEntry movedTo(int newPort, String newListen) {
-        return new ListenerEntry(name, type, newPort, newListen, users, proxy, rule, origin, proxyOrigin, tunnel);
+        return new ListenerEntry(name, type, newPort, newListen, users, proxy, rule, origin, proxyOrigin, tunnel, udp);
     }
 
     /** What its open socket is made of (all but the proxy), for telling whether a reload changed it. */
     public List<Object> socket() {
-        return java.util.Arrays.asList(name, type, port, address(), users, tunnel);
+        return java.util.Arrays.asList(name, type, port, address(), users, tunnel, udp);
     }
 }

@@ -252,8 +252,10 @@ final class ProxyPorts implements AutoCloseable {
                             ? RedirInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients)
                     : l.type().equals(ListenerEntry.TPROXY)
                             ? TproxyInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients)
-                            : MixedInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients);
-            log.info("listener '{}' ({}) listening on {}{}{}{}", l.name(), l.type(), m.localAddress(),
+                            : MixedInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients,
+                                    l.udp());
+            log.info("listener '{}' ({}) listening on {}{}{}{}{}", l.name(), l.type(), m.localAddress(),
+                    l.udp() ? "" : " (udp: false: no SOCKS5 UDP relayed)",
                     l.tunnel() == null ? "" : " (" + l.tunnel().networks() + ") to " + l.tunnel(),
                     l.proxy() != null ? ", every flow through " + l.proxy()
                             : l.rule() != null ? ", its flows matched against sub-rules '" + l.rule() + "'" : "",

@@ -643,4 +643,15 @@ class ConfigLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> parse("tun:\n  enable: false\n  stack: vpn\n"));
         assertEquals("t.yaml:3:10: tun: invalid stack 'vpn': expected gvisor, system or mixed", e.getMessage());
     }
+
+    /** A mixed or socks listener's udp (mihomo's default true); on a tproxy listener Turnout takes UDP anyway. */
+    @Test
+    void aListenersUdpIsRead() throws Exception {
+        Config c = parse("listeners:\n  - {name: m1, type: mixed, port: 27896, udp: false}\n"
+                + "  - {name: s1, type: socks, port: 27897}\n  - {name: t1, type: tproxy, port: 27898, udp: false}\n");
+        assertEquals(List.of(false, true), c.listeners().stream().filter(l -> !l.type().equals("tproxy"))
+                .map(ListenerEntry::udp).toList());
+        assertEquals(List.of("t.yaml:4:48: listener 't1': 'udp: false' is not supported on a tproxy listener:"
+                + " Turnout takes its UDP all the same"), c.warnings());
+    }
 }

@@ -43,7 +43,7 @@ public final class MixedInbound implements PortInbound {
     public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
                                     Tunnel tunnel, DescriptorShortage shortage) throws IOException, InterruptedException {
         return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, DEFAULT_NAME,
-                () -> Authentication.NONE, SocketBinder.NONE);
+                () -> Authentication.NONE, SocketBinder.NONE, true);
     }
 
     /**
@@ -56,18 +56,37 @@ public final class MixedInbound implements PortInbound {
                                     Tunnel tunnel, DescriptorShortage shortage, String name,
                                     Supplier<Authentication> authentication, SocketBinder clients)
             throws IOException, InterruptedException {
-        return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, name, authentication, clients);
+        return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, name, authentication, clients,
+                true);
+    }
+
+    /**
+     * A listener of mihomo's {@code listeners:}, relaying SOCKS5 UDP only with {@code udp} (a mixed or socks
+     * listener's key, true by default there).
+     */
+    public static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
+                                    Tunnel tunnel, DescriptorShortage shortage, String name,
+                                    Supplier<Authentication> authentication, SocketBinder clients, boolean udp)
+            throws IOException, InterruptedException {
+        return bind(address, boss, workers, tunnel, shortage, HANDSHAKE_TIMEOUT_MILLIS, name, authentication, clients,
+                udp);
     }
 
     static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers, Tunnel tunnel,
                              DescriptorShortage shortage, long handshakeMillis) throws IOException, InterruptedException {
         return bind(address, boss, workers, tunnel, shortage, handshakeMillis, DEFAULT_NAME, () -> Authentication.NONE,
-                SocketBinder.NONE);
+                SocketBinder.NONE, true);
+    }
+
+    static MixedInbound bindWithoutUdp(InetSocketAddress address, EventLoopGroup group, Tunnel tunnel)
+            throws IOException, InterruptedException {
+        return bind(address, group, group, tunnel, new DescriptorShortage(), HANDSHAKE_TIMEOUT_MILLIS, DEFAULT_NAME,
+                () -> Authentication.NONE, SocketBinder.NONE, false);
     }
 
     private static MixedInbound bind(InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
                                      Tunnel tunnel, DescriptorShortage shortage, long handshakeMillis, String name,
-                                     Supplier<Authentication> authentication, SocketBinder clients)
+                                     Supplier<Authentication> authentication, SocketBinder clients, boolean udp)
             throws IOException, InterruptedException {
         ChannelGroup connections = new DefaultChannelGroup("mixed", GlobalEventExecutor.INSTANCE);
         ServerBootstrap b = InboundSupport.listening(boss, workers, shortage)
@@ -91,7 +110,7 @@ public final class MixedInbound implements PortInbound {
                         Relay.readsGrowToBulk(ch);
                         ch.attr(InboundSupport.INBOUND_NAME).set(name);
                         ch.pipeline().addLast(HandshakeDeadline.NAME, new HandshakeDeadline(handshakeMillis));
-                        ch.pipeline().addLast("detect", new ProtocolDetector(tunnel, address.getAddress(), access));
+                        ch.pipeline().addLast("detect", new ProtocolDetector(tunnel, address.getAddress(), access, udp));
                     }
                 });
         Channel server = Transport.bind(b, address);

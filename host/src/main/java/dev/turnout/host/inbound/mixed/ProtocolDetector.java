@@ -24,11 +24,13 @@ final class ProtocolDetector extends ByteToMessageDecoder {
     private final Tunnel tunnel;
     private final InetAddress bindAddress;
     private final Authentication authentication;
+    private final boolean udp;
 
-    ProtocolDetector(Tunnel tunnel, InetAddress bindAddress, Authentication authentication) {
+    ProtocolDetector(Tunnel tunnel, InetAddress bindAddress, Authentication authentication, boolean udp) {
         this.tunnel = tunnel;
         this.bindAddress = bindAddress;
         this.authentication = authentication;
+        this.udp = udp;
     }
 
     @Override
@@ -41,7 +43,7 @@ final class ProtocolDetector extends ByteToMessageDecoder {
             ctx.pipeline().addAfter(ctx.name(), "socks5-encoder", Socks5ServerEncoder.DEFAULT);
             ctx.pipeline().addAfter("socks5-encoder", "socks5-decoder", new Socks5InitialRequestDecoder());
             ctx.pipeline().addAfter("socks5-decoder", "socks5", new Socks5ServerHandler(tunnel, bindAddress,
-                    authentication));
+                    authentication, udp));
         } else if (first == SOCKS4) {
             ctx.pipeline().addAfter(ctx.name(), "socks4-encoder", Socks4ServerEncoder.INSTANCE);
             ctx.pipeline().addAfter("socks4-encoder", "socks4-decoder", new Socks4ServerDecoder());

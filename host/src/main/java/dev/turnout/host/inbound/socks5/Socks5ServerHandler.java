@@ -73,14 +73,21 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
     private final Tunnel tunnel;
     private final InetAddress bindAddress;
     private final Authentication authentication;
+    private final boolean udp;
     private CompositeByteBuf early;
     private boolean routing;
 
     /** @param authentication whom to ask for a user and password (RFC 1929) before a command */
     public Socks5ServerHandler(Tunnel tunnel, InetAddress bindAddress, Authentication authentication) {
+        this(tunnel, bindAddress, authentication, true);
+    }
+
+    /** @param udp whether UDP ASSOCIATE opens a relay (a listener's {@code udp: false} opens none, as mihomo's) */
+    public Socks5ServerHandler(Tunnel tunnel, InetAddress bindAddress, Authentication authentication, boolean udp) {
         this.tunnel = tunnel;
         this.bindAddress = bindAddress;
         this.authentication = authentication;
+        this.udp = udp;
     }
 
     @Override
@@ -165,7 +172,11 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
         } else if (request.type() == Socks5CommandType.UDP_ASSOCIATE) {
             ctx.pipeline().remove("socks5-decoder");
             HandshakeDeadline.remove(ch);
-            Socks5UdpAssociation.open(ctx, tunnel, bindAddress);
+            if (udp) {
+                Socks5UdpAssociation.open(ctx, tunnel, bindAddress);
+            } else {
+                answerWithoutRelay(ctx);
+            }
             ctx.pipeline().remove(this);
         } else {
             replyAndClose(ctx, Socks5CommandStatus.COMMAND_UNSUPPORTED);
@@ -187,6 +198,31 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
         } catch (UnknownHostException e) {
             return null;
         }
+    }
+
+    /**
+     * UDP ASSOCIATE on a listener with {@code udp: false}, as mihomo's socks server answers it there: success, naming
+     * the control connection's own address (where no relay listens, so a datagram sent there goes nowhere), and
+     * the connection held, its bytes discarded, until the client closes it (listener/socks/tcp.go HandleSocks5).
+     */
+    private static void answerWithoutRelay(ChannelHandlerContext ctx) {
+        InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+        Socks5AddressType type = local.getAddress() instanceof java.net.Inet6Address
+                ? Socks5AddressType.IPv6 : Socks5AddressType.IPv4;
+        ctx.writeAndFlush(new DefaultSocks5CommandResponse(Socks5CommandStatus.SUCCESS, type,
+                local.getAddress().getHostAddress(), local.getPort()));
+        ctx.pipeline().remove("socks5-encoder");
+        ctx.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext c, Object msg) {
+                ReferenceCountUtil.release(msg);
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+                c.close();
+            }
+        });
     }
 
     private static void replyAndClose(ChannelHandlerContext ctx, Socks5CommandStatus status) {

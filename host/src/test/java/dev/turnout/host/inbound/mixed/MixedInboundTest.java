@@ -186,6 +186,47 @@ class MixedInboundTest {
         assertEquals(List.of(), tunnel.routed);
     }
 
+    /**
+     * A listener's {@code udp: false}: UDP ASSOCIATE is answered as mihomo's socks server answers it there, with
+     * success naming the control connection's own address, where no relay listens; a datagram sent there reaches
+     * no tunnel, and the control connection is held until the client closes it. With UDP the reply names a relay of
+     * its own port.
+     */
+    @Test
+    void udpAssociateOnAListenerWithoutUdpOpensNoRelay() throws Exception {
+        MixedInbound noUdp = MixedInbound.bindWithoutUdp(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                group, tunnel);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), noUdp.localAddress().getPort());
+             java.net.DatagramSocket client = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            s.setSoTimeout(1000);
+            int relayPort = associate(s);
+            assertEquals(noUdp.localAddress().getPort(), relayPort, "the listener's own address, as mihomo's");
+            // A SOCKS5 UDP request to 192.0.2.1:53: nothing listens for it.
+            byte[] request = {0, 0, 0, 1, (byte) 192, 0, 2, 1, 0, 53, 'x'};
+            client.send(new java.net.DatagramPacket(request, request.length, InetAddress.getLoopbackAddress(),
+                    relayPort));
+            assertEquals("", readAll(s), "held open, nothing said");
+            assertTrue(!s.isClosed() && s.getInputStream().available() == 0);
+            s.getOutputStream().write(1); // discarded, not an error
+            assertEquals(0, tunnel.datagrams.get(), "no datagram reached the tunnel");
+        } finally {
+            noUdp.close();
+        }
+        try (Socket s = connect()) {
+            assertTrue(associate(s) != inbound.localAddress().getPort(), "a relay of its own");
+        }
+    }
+
+    /** The BND.PORT of a UDP ASSOCIATE's successful reply. */
+    private static int associate(Socket s) throws IOException {
+        s.getOutputStream().write(new byte[] {5, 1, 0});
+        assertArrayEquals(new byte[] {5, 0}, s.getInputStream().readNBytes(2));
+        s.getOutputStream().write(new byte[] {5, 3, 0, 1, 0, 0, 0, 0, 0, 0});
+        byte[] reply = s.getInputStream().readNBytes(10);
+        assertArrayEquals(new byte[] {5, 0, 0, 1, 127, 0, 0, 1}, java.util.Arrays.copyOf(reply, 8));
+        return (reply[8] & 0xFF) << 8 | reply[9] & 0xFF;
+    }
+
     @Test
     void aNameWithALineBreakIsRefusedByEveryProtocolAndNeverRouted() throws Exception {
         byte[] name = "a\r\n2026-12-06T13:25:11.736 INFO  route [TCP] forged".getBytes(StandardCharsets.US_ASCII);
@@ -209,6 +250,7 @@ class MixedInboundTest {
     /** Refuses every flow as REJECT would, and records the destinations it was asked for. */
     private static final class RefusingTunnel implements Tunnel {
         final List<String> routed = new CopyOnWriteArrayList<>();
+        final java.util.concurrent.atomic.AtomicInteger datagrams = new java.util.concurrent.atomic.AtomicInteger();
         private final FlowTable flows = new FlowTable(16);
 
         @Override
@@ -253,6 +295,7 @@ class MixedInboundTest {
 
         @Override
         public Future<DatagramSession> routeDatagram(Metadata flow, EventLoop loop, DatagramSession.Receiver toApplication) {
+            datagrams.incrementAndGet();
             return loop.newFailedFuture(new RejectedException("refused by the test"));
         }
     }
