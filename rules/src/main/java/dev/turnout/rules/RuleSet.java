@@ -133,6 +133,15 @@ public final class RuleSet {
         return compile(rules, providers, targets, Map.of(), GeoData.NONE);
     }
 
+    /**
+     * What {@link #warnings()} says of a {@code sub-rules:} list no SUB-RULE names, at its first rule (the host
+     * drops it for a list a listener's {@code rule} names).
+     */
+    public static String unusedSubRuleNote(String name, List<RuleLine> lines) {
+        return (lines == null || lines.isEmpty() ? "" : lines.get(0).origin() + ": ") + "sub-rule '" + name
+                + "' is used by no SUB-RULE and no listener's 'rule'";
+    }
+
     /** What {@link #warnings()} says of a provider with no entry (which the host may have said why already). */
     public static String emptyProviderNote(ProviderSource provider) {
         return provider.file() + ": provider '" + provider.name() + "' is empty";
@@ -264,7 +273,7 @@ public final class RuleSet {
         }
         for (String name : subRules.keySet()) {
             if (!named.contains(name)) {
-                warnings.add("sub-rule '" + name + "' is not used by any SUB-RULE");
+                warnings.add(unusedSubRuleNote(name, subRules.get(name)));
             }
         }
         Parts parts = Parts.build(compiled, passable, parsed, subs);

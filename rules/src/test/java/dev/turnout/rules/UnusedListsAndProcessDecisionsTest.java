@@ -28,7 +28,8 @@ class UnusedListsAndProcessDecisionsTest {
                 "spare", list(120, "DOMAIN,b.example,PROXY"));
         Map<String, ProviderSource> providers = Map.of("p", Rules.text("p", Behavior.DOMAIN, "c.example\n"));
         RuleSet s = RuleSet.compile(lines("SUB-RULE,(RULE-SET,p),outer"), providers, Rules.TARGETS, subs);
-        assertEquals(List.of("sub-rule 'spare' is not used by any SUB-RULE"), s.warnings());
+        assertEquals(List.of("config.yaml:120:7: sub-rule 'spare' is used by no SUB-RULE and no listener's 'rule'"),
+                s.warnings());
     }
 
     @Test

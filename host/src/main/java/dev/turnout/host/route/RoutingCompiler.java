@@ -114,6 +114,11 @@ public final class RoutingCompiler {
                     config.disabledRuleIndexes(), built != null ? built.skippable() : OutboundFactory.passingNames(config));
             Map<String, String> listenerRules = new LinkedHashMap<>();
             List<String> listenerNotes = new ArrayList<>();
+            // A list a listener's rule names is used, though by no SUB-RULE.
+            Set<String> usedByListeners = config.listeners().stream().map(ListenerEntry::rule)
+                    .filter(java.util.Objects::nonNull)
+                    .map(name -> RuleSet.unusedSubRuleNote(name, config.subRules().get(name)))
+                    .collect(java.util.stream.Collectors.toSet());
             for (ListenerEntry l : config.listeners()) {
                 if (l.rule() != null && rules.hasSubRules(l.rule())) {
                     listenerRules.put(l.name(), l.rule());
@@ -129,7 +134,8 @@ public final class RoutingCompiler {
                 notes.addAll(built.warnings());
                 // A provider only the DNS's filter or policy names is used, though by no rule.
                 // One whose emptiness a note of the loader's explains is not said to be empty once more.
-                rules.warnings().stream().filter(w -> !dnsMatchers.providers().stream()
+                rules.warnings().stream().filter(w -> !usedByListeners.contains(w))
+                        .filter(w -> !dnsMatchers.providers().stream()
                         .anyMatch(name -> w.equals(RuleSet.unusedProviderNote(providers.sources().get(name)))))
                         .filter(w -> providers.emptyAsSaid().stream()
                                 .noneMatch(name -> w.equals(RuleSet.emptyProviderNote(providers.sources().get(name)))))

@@ -259,6 +259,20 @@ class RoutingCompilerTest {
         assertEquals(0, other.countingOn(first).stats().entries().get(1).hitCount());
     }
 
+    /** A sub-rules list only a listener's rule names is used; one nothing names is said at its first rule. */
+    @Test
+    void aSubRulesListAListenerNamesIsUsed() throws Exception {
+        RoutingCompiler.Compiled c = compiler().compile(config(GOOD + String.join("\n",
+                "listeners: [{name: ln2, type: socks, port: 17894, listen: 127.0.0.1, rule: subx}]",
+                "sub-rules:",
+                "  subx: ['DST-PORT,8080,REJECT']",
+                "  spare:",
+                "    - DST-PORT,8081,REJECT",
+                "")), Downloads.NONE);
+        assertEquals(List.of("c.yaml:14:7: sub-rule 'spare' is used by no SUB-RULE and no listener's 'rule'"),
+                c.notes().stream().filter(n -> n.contains("sub-rule")).toList());
+    }
+
     @Test
     void theModeComesFromTheConfig() throws Exception {
         Routing global = compiler().compile(config(GOOD.replace("mode: rule", "mode: global")), Downloads.NONE).routing();
