@@ -1277,12 +1277,15 @@ public final class ConfigLoader {
             }
             ProxyProviderEntry.NodeOverride override = override(kv.get("override"), what);
             String dialer = string(kv, "dialer-proxy", null);
-            if (dialer != null && !override.options().containsKey("dialer-proxy")) {
-                // mihomo's provider-level dialer-proxy: every node's, unless 'override' gives its own.
+            if (dialer != null && !dialer.isEmpty() && !override.options().containsKey("dialer-proxy")) {
+                // mihomo's provider-level dialer-proxy: every node's, unless 'override' gives its own; an empty
+                // one is none (provider.go sets it only when it is not empty).
                 Map<String, Object> options = new LinkedHashMap<>(override.options());
                 options.put("dialer-proxy", dialer);
+                Map<String, Origin> origins = new LinkedHashMap<>(override.origins());
+                origins.put("dialer-proxy", at(kv.get("dialer-proxy").getValueNode()));
                 override = new ProxyProviderEntry.NodeOverride(override.prefix(), override.suffix(),
-                        java.util.Collections.unmodifiableMap(options), override.proxyName());
+                        java.util.Collections.unmodifiableMap(options), override.proxyName(), Map.copyOf(origins));
             }
             return new ProxyProviderEntry(providerName, type, url, path, interval, string(kv, "proxy", null),
                     Map.copyOf(headers), sizeLimit, healthCheck(kv.get("health-check"), what), filter(kv, "filter", true),
@@ -1326,9 +1329,11 @@ public final class ConfigLoader {
             }
             Map<String, NodeTuple> kv = entries(mapping(tuple.getValueNode(), "'override' of " + what + " (a mapping)"));
             Map<String, Object> options = new LinkedHashMap<>();
+            Map<String, Origin> origins = new LinkedHashMap<>();
             for (Map.Entry<String, NodeTuple> e : kv.entrySet()) {
                 if (OVERRIDE_OPTIONS.contains(e.getKey())) {
                     options.put(e.getKey(), value(e.getValue().getValueNode()));
+                    origins.put(e.getKey(), at(e.getValue().getValueNode()));
                 } else if (!e.getKey().equals("additional-prefix") && !e.getKey().equals("additional-suffix")
                         && !e.getKey().equals("proxy-name")) {
                     warnings.add(at(e.getValue().getKeyNode()) + ": '" + e.getKey() + "' in 'override' of " + what
@@ -1337,7 +1342,7 @@ public final class ConfigLoader {
             }
             return new ProxyProviderEntry.NodeOverride(string(kv, "additional-prefix", ""),
                     string(kv, "additional-suffix", ""), java.util.Collections.unmodifiableMap(options),
-                    proxyName(kv.get("proxy-name"), what));
+                    proxyName(kv.get("proxy-name"), what), Map.copyOf(origins));
         }
 
         /** {@code override.proxy-name}: a list of {pattern, target}, each pattern a regular expression. */

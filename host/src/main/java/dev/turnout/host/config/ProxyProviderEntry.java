@@ -43,12 +43,13 @@ public record ProxyProviderEntry(String name, String type, String url, Path path
      * A provider's {@code override}: {@code proxy-name} replacements on each node's name, in order, then
      * {@code additional-prefix} and {@code additional-suffix} around it (mihomo's order), and option values set
      * on every node (udp, skip-cert-verify, dialer-proxy, interface-name, routing-mark, ip-version, down, up),
-     * each read by the node's plugin as if written in the node.
+     * each read by the node's plugin as if written in the node; {@code origins} says where each option is written,
+     * for what is said of its value.
      */
     public record NodeOverride(String prefix, String suffix, Map<String, Object> options,
-                               List<NameReplacement> proxyName) {
+                               List<NameReplacement> proxyName, Map<String, dev.turnout.rules.Origin> origins) {
 
-        public static final NodeOverride NONE = new NodeOverride("", "", Map.of(), List.of());
+        public static final NodeOverride NONE = new NodeOverride("", "", Map.of(), List.of(), Map.of());
 
         /** A node's name as it joins: replaced, then prefixed and suffixed. */
         public String rename(String name) {

@@ -331,9 +331,11 @@ public final class OutboundFactory {
         return PassOutbound.passingGroups(config.groups());
     }
 
+    /** A node's dialer-proxy, or {@code null}: an empty one is none, as mihomo's dialer reads it. */
     private static String dialerProxy(ProxyEntry p) throws ConfigException {
         try {
-            return p.options().string("dialer-proxy", null);
+            String via = p.options().string("dialer-proxy", null);
+            return via == null || via.isEmpty() ? null : via;
         } catch (OptionException e) {
             throw new ConfigException(p.originOf("dialer-proxy"), e.getMessage());
         }

@@ -315,7 +315,7 @@ public final class ProxyProviders {
             Map<String, Object> values = new LinkedHashMap<>(e.options().values());
             values.putAll(o.options());
             Map<String, dev.turnout.rules.Origin> origins = new LinkedHashMap<>(e.keyOrigins());
-            o.options().keySet().forEach(k -> origins.put(k, p.origin()));
+            o.options().keySet().forEach(k -> origins.put(k, o.origins().getOrDefault(k, p.origin())));
             out.add(new ProxyEntry(new OutboundOptions(renamed, e.type(), values), e.origin(), Map.copyOf(origins)));
         }
         return List.copyOf(out);

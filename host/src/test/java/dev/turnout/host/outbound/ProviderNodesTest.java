@@ -101,6 +101,29 @@ class ProviderNodesTest {
                 && about.get(0).contains("'vmess'") && about.get(0).startsWith("t.yaml:3:5"), about.get(0));
     }
 
+    /**
+     * An empty dialer-proxy is none, as in mihomo, in an override, on the provider and on a proxies: entry; a
+     * dialer-proxy an override names wrongly is said at the override's line.
+     */
+    @Test
+    void anEmptyDialerProxyIsNoneAndAWrongOneIsSaidWhereTheOverrideWritesIt() throws Exception {
+        String nodes = String.join("\n",
+                "    payload: [{name: HK-1, type: socks5, server: 192.0.2.71, port: 1080},"
+                        + " {name: JP-2, type: http, server: 192.0.2.72, port: 3128}]",
+                "proxy-groups: [{name: G, type: select, use: [inl]}]",
+                "");
+        Outbounds o = build("proxies: [{name: p, type: socks5, server: 192.0.2.9, port: 1080, dialer-proxy: ''}]\n"
+                + "proxy-providers:\n  inl:\n    type: inline\n    dialer-proxy: ''\n"
+                + "    override: {dialer-proxy: ''}\n" + nodes);
+        assertEquals(List.of("HK-1", "JP-2"), ((ProxyGroup) o.get("G")).members());
+        assertTrue(o.get("p") != null);
+        Outbounds wrong = build("proxy-providers:\n  inl:\n    type: inline\n"
+                + "    override: {dialer-proxy: nosuch}\n" + nodes);
+        String said = wrong.warnings().stream().filter(w -> w.contains("proxy provider 'inl'")).findFirst()
+                .orElseThrow();
+        assertTrue(said.contains("t.yaml:4:30: 'dialer-proxy' names 'nosuch'"), said);
+    }
+
     @Test
     void includeAllProvidersAndTheGroupsOwnFilter() throws Exception {
         Outbounds o = build(PROVIDER + "proxy-groups:\n  - {name: G, type: url-test, include-all-providers: true, "
