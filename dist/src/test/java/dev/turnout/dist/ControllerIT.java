@@ -144,7 +144,7 @@ class ControllerIT {
                 configs.remove("dns"));
         assertEquals(List.of("0.0.0.0/0", "::/0"), configs.remove("lan-allowed-ips"));
         assertEquals(List.of(), configs.remove("lan-disallowed-ips"));
-        assertEquals(List.of("127.0.0.0/8", "::1/128"), configs.remove("skip-auth-prefixes"));
+        assertEquals(List.of(), configs.remove("skip-auth-prefixes"));
         assertEquals("https://github.com/MetaCubeX/metacubexd/archive/refs/heads/gh-pages.zip",
                 configs.remove("external-ui-url"), "mihomo's default");
         assertEquals("", configs.remove("external-ui-name"));

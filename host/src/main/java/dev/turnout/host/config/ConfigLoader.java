@@ -377,8 +377,8 @@ public final class ConfigLoader {
         }
 
         /**
-         * {@code authentication} ({@code user:password} entries), {@code skip-auth-prefixes} (CIDRs; this machine's
-         * own addresses when absent, see {@link Authentication}), {@code lan-allowed-ips} and
+         * {@code authentication} ({@code user:password} entries), {@code skip-auth-prefixes} (CIDRs; none when
+         * absent, as mihomo's, so this machine's own clients are asked too), {@code lan-allowed-ips} and
          * {@code lan-disallowed-ips}.
          */
         Authentication authentication(Map<String, NodeTuple> keys) throws ConfigException {
@@ -412,8 +412,9 @@ public final class ConfigLoader {
                             + " nobody for a password, and anyone who can reach them may use them");
                 }
             }
-            List<Cidr> prefixes = skip == null || isNull(skip.getValueNode()) ? Authentication.LOOPBACK
-                    : prefixes(skip, "skip-auth-prefixes");
+            // mihomo has no default skip-auth-prefixes: on a machine with several users, each local account is
+            // asked for the password as a LAN client is.
+            List<Cidr> prefixes = prefixes(skip, "skip-auth-prefixes");
             // Absent, every client is served; written empty, none from the LAN (mihomo's reading of both).
             NodeTuple allowed = keys.get("lan-allowed-ips");
             return Authentication.of(entries, prefixes).withLan(allowed == null ? Authentication.EVERYWHERE

@@ -13,9 +13,9 @@ import java.util.Map;
 /**
  * Who may use the proxy ports: Clash's {@code authentication} and {@code skip-auth-prefixes} (the users the ports
  * ask for, and the clients they do not ask), and mihomo's {@code lan-allowed-ips} and {@code lan-disallowed-ips}
- * (the clients they serve at all). Without {@code skip-auth-prefixes} this machine's own clients (127.0.0.0/8, ::1)
- * are not asked, so the applications and system proxy settings on it keep working once a password guards the LAN;
- * and they are always served, whatever the LAN lists say (mihomo would refuse them too when the allowed list leaves
+ * (the clients they serve at all). Without {@code skip-auth-prefixes} every client is asked, this machine's own
+ * (127.0.0.0/8, ::1) too, as in mihomo (a config exempts them by listing them); this machine's clients are always
+ * served, whatever the LAN lists say (mihomo would refuse them too when the allowed list leaves
  * them out). As in mihomo, an empty allowed list serves no LAN client: a user who empties it to shut the LAN out
  * must not find it open to everyone.
  *
@@ -28,7 +28,7 @@ import java.util.Map;
 public record Authentication(Map<String, String> users, List<Cidr> skipPrefixes, List<Cidr> lanAllowed,
         List<Cidr> lanDisallowed) {
 
-    /** Who is not asked when {@code skip-auth-prefixes} is not written. */
+    /** This machine's own clients, which a config lists in {@code skip-auth-prefixes} to leave them unasked. */
     public static final List<Cidr> LOOPBACK = List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
     /** Who is served when {@code lan-allowed-ips} is not written: every client, mihomo's default. */
     public static final List<Cidr> EVERYWHERE = List.of(Cidr.parse("0.0.0.0/0"), Cidr.parse("::/0"));

@@ -164,8 +164,9 @@ final class ProxyPorts implements AutoCloseable {
     private void said(MixedInbound m) {
         Authentication auth = authentication.get();
         log.info("mixed proxy (SOCKS5 and HTTP) listening on {}{}{}", m.localAddress(), auth.users().isEmpty() ? ""
-                : ", asking for a user and password (" + auth.users().size() + " users) except from ["
-                        + auth.notAsked() + "]", auth.servesEveryone() ? "" : "; " + auth.lanServed());
+                : ", asking for a user and password (" + auth.users().size() + " users)"
+                        + (auth.skipPrefixes().isEmpty() ? " of every client" : " except from [" + auth.notAsked() + "]"),
+                auth.servesEveryone() ? "" : "; " + auth.lanServed());
     }
 
     /**

@@ -225,7 +225,8 @@ class ConfigLoaderTest {
     void authenticationNamesItsUsersAndWhoIsNotAsked() throws Exception {
         Config c = parse("mixed-port: 7890\nallow-lan: true\nauthentication:\n  - 'user:pa:ss'\n");
         assertEquals(java.util.Map.of("user", "pa:ss"), c.authentication().users(), "the first colon separates");
-        assertEquals("127.0.0.0/8, ::1/128", c.authentication().notAsked(), "by default");
+        assertEquals("", c.authentication().notAsked(), "by default everyone, this machine too, as in mihomo");
+        assertTrue(c.authentication().asks(new java.net.InetSocketAddress("127.0.0.1", 40000)), "loopback asked");
         assertEquals(List.of(), c.warnings());
         Config skip = parse("authentication: ['a:b']\nskip-auth-prefixes: [192.168.0.0/16, 10.0.0.1]\n");
         assertEquals("192.168.0.0/16, 10.0.0.1/32", skip.authentication().notAsked());

@@ -52,7 +52,7 @@ class ConfigPatchTest {
                 "lan-disallowed-ips", view.get("lan-disallowed-ips"))), "what GET /configs shows changes nothing");
         Map<String, Object> fresh = ClashViews.configs(parse("mixed-port: 7890"), "rule", "info");
         assertEquals(List.of("0.0.0.0/0", "::/0"), fresh.get("lan-allowed-ips"), "mihomo's default: every client");
-        assertEquals(List.of("127.0.0.0/8", "::1/128"), fresh.get("skip-auth-prefixes"));
+        assertEquals(List.of(), fresh.get("skip-auth-prefixes"), "mihomo's default: none");
         for (Map<String, Object> bad : new Map[] {Map.of("lan-allowed-ips", "192.0.2.0/24"),
                 Map.of("lan-disallowed-ips", List.of("guests")), Map.of("skip-auth-prefixes", List.of(24))}) {
             assertThrows(IllegalArgumentException.class, () -> ConfigPatch.apply(running, bad), bad.toString());
