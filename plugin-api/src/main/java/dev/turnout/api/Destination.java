@@ -67,7 +67,8 @@ public record Destination(String host, InetAddress address, int port) {
 
     /** The name if known, else the address literal: what a proxy should be asked for. */
     public String hostOrAddress() {
-        return host != null ? host : address.getHostAddress();
+        // RFC 5952's form (2001:db8::20), as mihomo and every tool writes it; Java's own is 2001:db8:0:0:0:0:0:20
+        return host != null ? host : io.netty.util.NetUtil.toAddressString(address);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.turnout.host.controller;
 
+import io.netty.util.NetUtil;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.turnout.api.Metadata;
 import dev.turnout.api.OptionException;
@@ -428,9 +429,9 @@ final class ClashViews {
         out.writeObjectFieldStart("metadata");
         out.writeStringField("network", md.network().name().toLowerCase(Locale.ROOT));
         out.writeStringField("type", inboundType(md.inbound(), md.inboundType()));
-        out.writeStringField("sourceIP", md.source() == null ? "" : md.source().getAddress().getHostAddress());
+        out.writeStringField("sourceIP", md.source() == null ? "" : NetUtil.toAddressString(md.source().getAddress()));
         out.writeStringField("destinationIP",
-                md.destination().hasAddress() ? md.destination().address().getHostAddress() : "");
+                md.destination().hasAddress() ? NetUtil.toAddressString(md.destination().address()) : "");
         out.writeStringField("sourcePort", md.source() == null ? "" : Integer.toString(md.source().getPort()));
         out.writeStringField("destinationPort", Integer.toString(md.destination().port()));
         out.writeStringField("host", md.destination().hasHost() ? md.destination().host() : "");

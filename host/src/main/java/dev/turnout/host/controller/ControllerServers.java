@@ -115,7 +115,8 @@ final class ControllerServers {
                 continue;
             }
             log.info("controller (Clash API{}) listening on {}{}", with != null ? " over HTTPS" : "",
-                    channels.get(channels.size() - 1).localAddress(), withSecret ? ", secret required" : "");
+                    io.netty.util.NetUtil.toSocketAddressString((java.net.InetSocketAddress) channels.get(channels.size()
+                            - 1).localAddress()), withSecret ? ", secret required" : "");
         }
     }
 

@@ -80,7 +80,7 @@ public final class DnsServer implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try {
                 bind();
-                LOG.info("DNS server listening on {} (udp+tcp)", udpAddress);
+                LOG.info("DNS server listening on {} (udp+tcp)", io.netty.util.NetUtil.toSocketAddressString(udpAddress));
                 return this;
             } catch (IOException | RuntimeException | InterruptedException e) {
                 close();

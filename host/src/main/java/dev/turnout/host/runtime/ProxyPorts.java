@@ -1,5 +1,6 @@
 package dev.turnout.host.runtime;
 
+import io.netty.util.NetUtil;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ListenerEntry;
@@ -163,7 +164,8 @@ final class ProxyPorts implements AutoCloseable {
 
     private void said(MixedInbound m) {
         Authentication auth = authentication.get();
-        log.info("mixed proxy (SOCKS5 and HTTP) listening on {}{}{}", m.localAddress(), auth.users().isEmpty() ? ""
+        log.info("mixed proxy (SOCKS5 and HTTP) listening on {}{}{}", NetUtil.toSocketAddressString(m.localAddress()),
+                auth.users().isEmpty() ? ""
                 : ", asking for a user and password (" + auth.users().size() + " users)"
                         + (auth.skipPrefixes().isEmpty() ? " of every client" : " except from [" + auth.notAsked() + "]"),
                 auth.servesEveryone() ? "" : "; " + auth.lanServed());
@@ -255,7 +257,8 @@ final class ProxyPorts implements AutoCloseable {
                             ? TproxyInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients)
                             : MixedInbound.bind(at, boss, workers, tunnel, shortage, l.name(), access, clients,
                                     l.udp());
-            log.info("listener '{}' ({}) listening on {}{}{}{}{}", l.name(), l.type(), m.localAddress(),
+            log.info("listener '{}' ({}) listening on {}{}{}{}{}", l.name(), l.type(),
+                    NetUtil.toSocketAddressString(m.localAddress()),
                     l.udp() ? "" : " (udp: false: no SOCKS5 UDP relayed)",
                     l.tunnel() == null ? "" : " (" + l.tunnel().networks() + ") to " + l.tunnel(),
                     l.proxy() != null ? ", every flow through " + l.proxy()

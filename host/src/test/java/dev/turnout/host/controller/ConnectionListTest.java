@@ -93,6 +93,23 @@ class ConnectionListTest {
         assertEquals(List.of("", "", "jp", ""), special);
     }
 
+    /** RFC 5952's form, as mihomo's netip.Addr writes it and dashboards filter by; Java's own is uncompressed. */
+    @Test
+    void ipv6AddressesAreWrittenInTheirShortForm() throws Exception {
+        FlowTable flows = new FlowTable(8);
+        flows.open(new Metadata(Network.TCP, Destination.of(new InetSocketAddress(InetAddress.getByName("2001:db8::20"),
+                7)), new InetSocketAddress(InetAddress.getByName("fdfe:dcba:9876::1"), 40000), "tun", null),
+                "MATCH", "DIRECT", "DIRECT");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> all = (List<Map<String, Object>>) read(ClashViews.connections(flows, null))
+                .get("connections");
+        Map<?, ?> md = (Map<?, ?>) all.get(0).get("metadata");
+        assertEquals("fdfe:dcba:9876::1", md.get("sourceIP"));
+        assertEquals("2001:db8::20", md.get("destinationIP"));
+        assertEquals("[2001:db8::20]:7", Destination.of(new InetSocketAddress(InetAddress.getByName("2001:db8::20"), 7))
+                .toString(), "and in the log's lines");
+    }
+
     @Test
     void eachInboundHasMihomosTypeName() {
         assertEquals("Tunnel", ClashViews.inboundType("tunnel", null), "mihomo's tunnels, not its TUN");
