@@ -66,6 +66,27 @@ class Ipv6SwitchIT {
         }
     }
 
+    /**
+     * dns.ipv6 (mihomo's default false) is about the AAAA answers Turnout's DNS server gives; its own lookups for
+     * dialling ask for AAAA all the same, as mihomo's LookupIP. An IPv6-only name was "no address" (s69's IPv6
+     * tester, F5).
+     */
+    @Test
+    void dnsIpv6OffEmptiesTheServersAaaaAnswersButTurnoutsOwnLookupsStillReachAnIpv6OnlyName() throws Exception {
+        Netns.assumeUsable("dnsmasq", "dig");
+        Daemons.dnsmasq(ns, dir.resolve("dnsmasq.log"), "127.0.0.1", 5353, "--address=/six.dns.test/::1");
+        Files.writeString(config, String.join("\n", "mixed-port: 7890", "log-level: info",
+                "external-controller: 127.0.0.1:9090", "dns:", "  enable: true", "  listen: 127.0.0.1:1053",
+                "  ipv6: false", "  enhanced-mode: redir-host", "  nameserver: ['udp://127.0.0.1:5353']",
+                "rules:", "  - MATCH,DIRECT", ""));
+        try (Launched turnout = Launched.start(ns, config, log, 9090)) {
+            assertEquals("hello /x from 0:0:0:0:0:0:0:1\n", get("six.dns.test").stdout(), this::log);
+            Netns.Result aaaa = ns.run(Duration.ofSeconds(20), "dig", "+short", "-p", "1053", "@127.0.0.1", "AAAA",
+                    "six.dns.test");
+            assertEquals("", aaaa.stdout().strip(), "its DNS server answers AAAA empty: " + aaaa.stdout());
+        }
+    }
+
     private void switchesAndReloads(Launched turnout, Api api) throws Exception {
 
         assertEquals(true, api.get("/configs").object().get("ipv6"), "mihomo's default");

@@ -57,9 +57,8 @@ public final class DnsService implements AutoCloseable {
      */
     private volatile UpstreamResolver forProxyServers;
     private volatile UpstreamResolver forDirect;
-    /** Makes the resolvers a reload adds, as the start made its own; asked with the AAAA switch of the moment. */
+    /** Makes the resolvers a reload adds, as the start made its own. */
     private final ResolverMaker resolvers;
-    private volatile boolean ipv6;
     /** {@code dns.enable}: while off, Turnout's own lookups ask the system and nothing is answered from here. */
     private volatile boolean on;
     private volatile Through through = Through.NONE;
@@ -93,9 +92,8 @@ public final class DnsService implements AutoCloseable {
     private DnsService(AtomicReference<FakePools> fakes, Collection<Cidr> excluded, Path cacheFile,
             UpstreamResolver upstream, DnsHandler handler, DnsServer server, AtomicReference<InetSocketAddress> listen,
             MatchersView matchers, UpstreamResolver forProxyServers, UpstreamResolver forDirect,
-            ResolverMaker resolvers, boolean ipv6, EventLoopGroup group, SystemHosts systemHosts, boolean on) {
+            ResolverMaker resolvers, EventLoopGroup group, SystemHosts systemHosts, boolean on) {
         this.resolvers = resolvers;
-        this.ipv6 = ipv6;
         this.group = group;
         this.listen = listen;
         this.systemHosts = systemHosts;
@@ -157,12 +155,15 @@ public final class DnsService implements AutoCloseable {
             r.useMatchers(matchers);
             return r;
         };
-        UpstreamResolver upstream = resolvers.make(UpstreamResolver.Servers.of(options), options.ipv6());
+        // Turnout's own lookups ask for AAAA whatever dns.ipv6 says, as mihomo's LookupIP: dns.ipv6 is about the
+        // answers its DNS server gives, and the top-level ipv6 gates the dialling (Ipv6Gate). Asked only with it, an
+        // IPv6-only name was unreachable under mihomo's default dns.ipv6: false (s69's IPv6 tester, F5).
+        UpstreamResolver upstream = resolvers.make(UpstreamResolver.Servers.of(options), true);
         UpstreamResolver[] outbound = new UpstreamResolver[2];
         UpstreamResolver.Servers[] servers = outboundServers(options);
         for (int i = 0; i < 2; i++) {
             if (servers[i] != null) {
-                outbound[i] = resolvers.make(servers[i], options.ipv6());
+                outbound[i] = resolvers.make(servers[i], true);
             }
         }
         DnsHandler handler = new DnsHandler(options, pool4, pool6, filter, hosts, upstream, store);
@@ -184,7 +185,7 @@ public final class DnsService implements AutoCloseable {
             }
         }
         return new DnsService(pools, List.copyOf(excluded), cacheFile, upstream, handler, server, listen, matchers,
-                outbound[0], outbound[1], resolvers, options.ipv6(), group, system, options.enable());
+                outbound[0], outbound[1], resolvers, group, system, options.enable());
     }
 
     /** An upstream resolver for these servers, made as the start makes them. */
@@ -305,7 +306,7 @@ public final class DnsService implements AutoCloseable {
             return null;
         }
         if (running == null) {
-            UpstreamResolver made = resolvers.make(servers, ipv6);
+            UpstreamResolver made = resolvers.make(servers, true);
             made.sendThrough(through);
             return made;
         }
@@ -370,17 +371,11 @@ public final class DnsService implements AutoCloseable {
     }
 
     /**
-     * Whether AAAA questions are answered and Turnout's own lookups ask for AAAA, from the next on (a reload changed
-     * {@code dns.ipv6} or the top-level {@code ipv6}).
+     * Whether AAAA questions are answered, from the next on (a reload changed {@code dns.ipv6} or the top-level
+     * {@code ipv6}); Turnout's own lookups are not this switch's (see {@link #create}).
      */
     public void useIpv6(boolean on) {
-        this.ipv6 = on;
         handler.useIpv6(on);
-        for (UpstreamResolver r : new UpstreamResolver[] {upstream, forProxyServers, forDirect}) {
-            if (r != null) {
-                r.useIpv6(on);
-            }
-        }
     }
 
     /**
