@@ -94,7 +94,7 @@ public final class DnsSettings {
                         () -> DnsOptions.lookedUpBy(servers, "nameserver-policy", known)));
             }
         }
-        // mihomo's respect-rules: the servers of nameserver and fallback that name no outbound go where the rules
+        // mihomo's respect-rules: the servers of nameserver, fallback and nameserver-policy that name no outbound go where the rules
         // send a connection to them; the proxies' own names then need servers that do not, as mihomo requires.
         Boolean respect = keys.read("respect-rules", () -> {
             boolean on = d.bool("respect-rules", false);
@@ -109,9 +109,18 @@ public final class DnsSettings {
         keys.throwProblems();
         List<Nameserver> asked = Boolean.TRUE.equals(respect) ? byRules(nameservers) : nameservers;
         List<Nameserver> fallbackAsked = Boolean.TRUE.equals(respect) ? byRules(fallback) : fallback;
+        // And nameserver-policy's, as mihomo's parseNameServerPolicy passes respect-rules on: left direct, a policy
+        // meant to be asked through the proxy leaked every query it answered (s69's keys tester, F13).
+        Map<String, List<Nameserver>> policyAsked = policy;
+        if (Boolean.TRUE.equals(respect) && policy != null) {
+            policyAsked = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, List<Nameserver>> e : policy.entrySet()) {
+                policyAsked.put(e.getKey(), byRules(e.getValue()));
+            }
+        }
         try {
             return new DnsOptions(true, listen, mode, range, range6, fakeIpFilter, asked,
-                    fallbackAsked, defaults, policy, d.bool("ipv6", false) && config.ipv6(), hosts, filterMode,
+                    fallbackAsked, defaults, policyAsked, d.bool("ipv6", false) && config.ipv6(), hosts, filterMode,
                     new OutboundNameservers(proxyServer, direct, Boolean.TRUE.equals(directFollows)),
                     Boolean.FALSE.equals(systemHosts) ? null : SystemHosts.FILE, written.aliases(),
                     !Boolean.FALSE.equals(useHosts));

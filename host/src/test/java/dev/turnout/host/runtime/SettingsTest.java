@@ -74,6 +74,23 @@ class SettingsTest {
                 + " left out"), c.warnings());
     }
 
+    /**
+     * mihomo's parseNameServerPolicy passes respect-rules on: a policy's servers without a # of their own go where the
+     * rules send a connection to them, as nameserver's do. They went direct (s69's keys tester, F13: a DNS leak).
+     */
+    @Test
+    void respectRulesSendsNameserverPolicysServersThroughTheRulesToo() throws Exception {
+        var dns = Settings.of(parse("dns:|  enable: true|  respect-rules: true|  nameserver: [192.0.2.53]"
+                + "|  proxy-server-nameserver: [192.0.2.54]"
+                + "|  nameserver-policy: {'+.pol.test': 198.51.100.53, '+.own.test': '198.51.100.54#px'}")).dns();
+        assertEquals(dev.turnout.host.dns.Nameserver.RULES, dns.nameserver().get(0).via());
+        assertEquals(dev.turnout.host.dns.Nameserver.RULES, dns.nameserverPolicy().get("+.pol.test").get(0).via());
+        assertEquals("px", dns.nameserverPolicy().get("+.own.test").get(0).via(), "its own # is kept");
+        var off = Settings.of(parse("dns:|  enable: true|  nameserver: [192.0.2.53]"
+                + "|  nameserver-policy: {'+.pol.test': 198.51.100.53}")).dns();
+        assertEquals(null, off.nameserverPolicy().get("+.pol.test").get(0).via());
+    }
+
     @Test
     void nameserverPolicyIsReadWithItsCommaSeparatedPatternsAndSetsInTheOrderWritten() throws Exception {
         Config c = parse("dns:|  enable: true|  nameserver: [192.0.2.53]|  nameserver-policy:"
