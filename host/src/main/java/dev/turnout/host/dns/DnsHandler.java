@@ -518,8 +518,14 @@ public final class DnsHandler {
         return -1;
     }
 
-    /** The name mapped to a fake IPv4 address written as {@code d.c.b.a.in-addr.arpa}, or {@code null}. */
+    /**
+     * The name mapped to a fake address written as {@code d.c.b.a.in-addr.arpa}, or as an IPv6 one's 32 nibbles
+     * backwards under {@code ip6.arpa}; {@code null} for any other. An IPv6 one went upstream, which refused it.
+     */
     private String reverseName(String name) {
+        if (name.endsWith(".ip6.arpa")) {
+            return reverseName6(name.substring(0, name.length() - ".ip6.arpa".length()));
+        }
         if (!name.endsWith(".in-addr.arpa")) {
             return null;
         }
@@ -540,6 +546,29 @@ public final class DnsHandler {
             address = (address << 8) | octet;
         }
         return pool4 == null ? null : pool4.nameOf(address);
+    }
+
+    private String reverseName6(String nibbles) {
+        FakeIpPool pool = pool6;
+        if (pool == null || nibbles.length() != 63) {
+            return null;
+        }
+        long hi = 0;
+        long lo = 0;
+        for (int i = 31; i >= 0; i--) { // the last nibble written is the address's first
+            char c = nibbles.charAt(2 * i);
+            int v = Character.digit(c, 16);
+            if (v < 0 || (i > 0 && nibbles.charAt(2 * i - 1) != '.')) {
+                return null;
+            }
+            int bit = 31 - i; // 0 is the highest nibble
+            if (bit < 16) {
+                hi = (hi << 4) | v;
+            } else {
+                lo = (lo << 4) | v;
+            }
+        }
+        return pool.nameOf(hi, lo);
     }
 
     public long fakeAnswers() {

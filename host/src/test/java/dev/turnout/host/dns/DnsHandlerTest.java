@@ -370,7 +370,7 @@ class DnsHandlerTest {
 
     @Test
     void ptrForAFakeAddressNamesItsDomain() throws Exception {
-        Setup s = setup(false, null, Map.of());
+        Setup s = setup(true, "2001:db8:ff::/64", Map.of());
         byte[] a = addresses(s.handler(), "ptr.example.com", DnsRecordType.A).get(0).getAddress();
         String reverse = (a[3] & 0xFF) + "." + (a[2] & 0xFF) + "." + (a[1] & 0xFF) + "." + (a[0] & 0xFF)
                 + ".in-addr.arpa";
@@ -381,6 +381,21 @@ class DnsHandlerTest {
             assertEquals("ptr.example.com.", ((DnsPtrRecord) rec).hostname());
         } finally {
             r.release();
+        }
+        // And an IPv6 fake address's, its nibbles backwards under ip6.arpa (it went upstream: s69's IPv6 tester, F7)
+        byte[] a6 = addresses(s.handler(), "ptr6.example.com", DnsRecordType.AAAA).get(0).getAddress();
+        StringBuilder reverse6 = new StringBuilder();
+        for (int i = 15; i >= 0; i--) {
+            reverse6.append(Character.forDigit(a6[i] & 0xF, 16)).append('.')
+                    .append(Character.forDigit((a6[i] >> 4) & 0xF, 16)).append('.');
+        }
+        DnsResponse r6 = ask(s.handler(), 10, reverse6 + "ip6.arpa", DnsRecordType.PTR);
+        try {
+            DnsRecord rec = r6.recordAt(DnsSection.ANSWER);
+            assertTrue(rec instanceof DnsPtrRecord, String.valueOf(rec));
+            assertEquals("ptr6.example.com.", ((DnsPtrRecord) rec).hostname());
+        } finally {
+            r6.release();
         }
     }
 
