@@ -99,7 +99,8 @@ class ProxyAuthenticationIT {
     void httpClientsOnTheLanNeedTheUserAndPassword() throws Exception {
         String proxy = "http://" + HOST + ":7890";
         assertEquals("407", curl(lan, "-x", proxy).stdout(), "no credentials: 407");
-        assertEquals("407", curl(lan, "-x", proxy, "--proxy-user", USER + ":wrong").stdout(), "a wrong password");
+        assertEquals("403", curl(lan, "-x", proxy, "--proxy-user", USER + ":wrong").stdout(),
+                "a wrong password: 403, as mihomo's");
         assertEquals("200", curl(lan, "-x", proxy, "--proxy-user", USER + ":" + PASSWORD).stdout(), this::log);
         assertEquals("403", curl(lan, "-x", proxy, "--proxy-user", "bob:other").stdout(), "IN-USER,bob,REJECT");
         // CONNECT: curl's -p tunnels through the proxy, asking with the same header.
@@ -135,7 +136,7 @@ class ProxyAuthenticationIT {
         assertEquals("200", curl(lan, "-x", "http://" + user + ":" + right + "@" + HOST + ":7890").stdout(), this::log);
         assertNotEquals(0, curl(lan, "-x", "socks5h://" + user + ":" + wrong + "@" + HOST + ":7890").exitCode(),
                 "a password that differs in one character");
-        assertEquals("407", curl(lan, "-x", "http://" + user + ":" + wrong + "@" + HOST + ":7890").stdout());
+        assertEquals("403", curl(lan, "-x", "http://" + user + ":" + wrong + "@" + HOST + ":7890").stdout());
     }
 
     @Test

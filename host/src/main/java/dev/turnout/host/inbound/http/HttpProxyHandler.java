@@ -316,14 +316,19 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             answerAndClose(status, cause.getMessage() != null ? cause.getMessage() : "malformed request");
             return;
         }
-        String user = authentication.userOfBasic(request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION));
+        String given = request.headers().get(HttpHeaderNames.PROXY_AUTHORIZATION);
+        String user = authentication.userOfBasic(given);
         ctx.channel().attr(InboundSupport.INBOUND_USER).set(user);
         if (user == null && authentication.asks((InetSocketAddress) ctx.channel().remoteAddress())) {
             ReferenceCountUtil.release(request);
             done = true;
-            FullHttpResponse ask = errorResponse(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED,
-                    "this proxy asks for a user and password", true);
-            ask.headers().set(HttpHeaderNames.PROXY_AUTHENTICATE, "Basic realm=\"Turnout\"");
+            // As mihomo's authenticate: 407 asks for credentials, 403 refuses the ones given.
+            FullHttpResponse ask = given == null ? errorResponse(HttpResponseStatus.PROXY_AUTHENTICATION_REQUIRED,
+                    "this proxy asks for a user and password", true)
+                    : errorResponse(HttpResponseStatus.FORBIDDEN, "wrong user or password", true);
+            if (given == null) {
+                ask.headers().set(HttpHeaderNames.PROXY_AUTHENTICATE, "Basic realm=\"Turnout\"");
+            }
             ctx.writeAndFlush(ask).addListener(ChannelFutureListener.CLOSE);
             return;
         }
