@@ -537,7 +537,7 @@ class ControllerIT {
             assertTrue(listening.matches("(?s).*127\\.0\\.0\\.1]?:9091 .*") && listening.contains("[::1]:9091"), listening);
             assertEquals(2, listening.lines().count(), listening);
             assertEquals(200, new Api(ns, 9091, null).get("/version").status());
-            assertTrue(second.log().contains("external-controller [::]:9091 would be reachable from other machines without "
+            assertTrue(second.log().contains("open.yaml:2:22: external-controller [::]:9091 would be reachable from other machines without "
                     + "a 'secret', so the controller listens on 127.0.0.1:9091 and [::1]:9091 only; set a "
                     + "'secret' to listen on [::]:9091"), second.log());
         }

@@ -111,7 +111,9 @@ class LauncherIT {
         // that says why and how to open it. Run from a scratch folder so no cached provider copies exist.
         Netns.Result r = PluginsIT.runLauncher("check", "-c", config.toString(), "-d", dir.toString());
         assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
-        assertTrue(r.stdout().contains("  external-controller 0.0.0.0:9090 would be reachable from other machines without "
+        assertTrue(r.stdout().matches("(?s).*  \\S*example-config\\.yaml:\\d+:\\d+: external-controller 0\\.0\\.0\\.0:9090 .*"),
+                r.stdout()); // at the key's place (s69's keys tester, F19)
+        assertTrue(r.stdout().contains(": external-controller 0.0.0.0:9090 would be reachable from other machines without "
                 + "a 'secret', so the controller listens on 127.0.0.1:9090 only; set a 'secret' to listen on 0.0.0.0:9090\n"),
                 r.stdout());
         assertTrue(r.stdout().contains("not fetched"), r.stdout());

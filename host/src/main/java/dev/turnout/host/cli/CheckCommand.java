@@ -118,6 +118,9 @@ final class CheckCommand implements Callable<Integer> {
                 return 2;
             }
             String ui = Controller.uiNote(c, config.overrides().externalUi());
+            if (ui != null && config.overrides().externalUi() == null) {
+                ui = c.originOf("external-ui") + ": " + ui;
+            }
             if (!c.warnings().isEmpty() || !compiled.notes().isEmpty() || controller != null || ui != null) {
                 out.println("warnings:");
                 c.warnings().forEach(w -> out.println("  " + w));
@@ -145,7 +148,10 @@ final class CheckCommand implements Callable<Integer> {
         if (listen == null || listen.isBlank()) {
             return null;
         }
-        return Controller.listen(listen, o.secret() != null ? o.secret() : c.secret()).warning();
+        String warning = Controller.listen(listen, o.secret() != null ? o.secret() : c.secret()).warning();
+        // At the key's place, as every other note about the file; an -ext-ctl has none.
+        return warning == null || o.externalController() != null ? warning
+                : c.originOf("external-controller") + ": " + warning;
     }
 
     /** The ports as run opens them (each a mixed SOCKS5 and HTTP listener), where, and the TUN. */

@@ -231,10 +231,13 @@ public final class Controller implements AutoCloseable {
         io.netty.handler.ssl.SslContext tlsContext = secure.tls();
         boolean tlsChanged = useTls(keys.tls(), keys.secret()); // first: a certificate that does not load fails here
         try {
+            // Said whenever the file asks anew for an address it is kept from, not only when the sockets move: one
+            // that had a secret and drops it keeps listening where it did (s69's accounting tester, F10).
+            if (where.warning() != null && (moved || newSecret
+                    || !java.util.Objects.equals(keys.listen(), turnout.config().externalController()))) {
+                log.warn("{}: {}", c.originOf("external-controller"), where.warning());
+            }
             if (moved) {
-                if (where.warning() != null) {
-                    log.warn("{}", where.warning());
-                }
                 plain.rebind(where.addresses(), Secret.of(keys.secret()) != null, null);
             }
             if (socketMoved) {
@@ -446,7 +449,9 @@ public final class Controller implements AutoCloseable {
                                    Path externalUi, ControllerCors cors) throws InterruptedException {
         Listen where = listen == null ? new Listen(null, List.of(), null) : listen(listen, secret);
         if (where.warning() != null) {
-            log.warn("{}", where.warning());
+            // At the key's place when the file asked for it (not -ext-ctl)
+            boolean fromFile = listen.equals(turnout.config().externalController());
+            log.warn("{}{}", fromFile ? turnout.config().originOf("external-controller") + ": " : "", where.warning());
         }
         boolean loopback = where.addresses().stream().allMatch(ControllerAddress::isLoopback);
         Controller c = new Controller(turnout, reloader, secret, externalUi,
