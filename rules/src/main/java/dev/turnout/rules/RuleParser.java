@@ -187,8 +187,22 @@ final class RuleParser {
             case "PROCESS-NAME-WILDCARD":
             case "PROCESS-PATH-WILDCARD":
             case "UID":
-            case "DSCP":
-                return SenderRules.parse(type, value, origin);
+            case "DSCP": {
+                Rule sender = SenderRules.parse(type, value, origin);
+                long[] ranges = sender instanceof Rule.Uid u ? u.ranges()
+                        : sender instanceof Rule.Dscp d ? d.ranges() : new long[0];
+                for (int i = 0; i < ranges.length; i += 2) {
+                    if (ranges[i] == 0) {
+                        // Both documented differences (README), said where a rule relies on them.
+                        warnings.accept(origin + ": " + type + " 0 " + (type.equals("UID")
+                                ? "matches root's flows here; mihomo's UID rule never matches user 0"
+                                : "never matches a flow whose DSCP is unknown here (the proxy ports'); mihomo's takes"
+                                        + " those as 0") + ", as the README says");
+                        break;
+                    }
+                }
+                return sender;
+            }
             case "GEOIP":
                 return source ? GeoRules.srcGeoIp(value, origin) : GeoRules.geoIp(value, noResolve, origin);
             case "GEOSITE":

@@ -48,6 +48,9 @@ class InboundProcessAndDscpRulesTest {
         assertEquals(-1, index(s, new Sender(0, null, null, null, null, 2000, -1)));
         assertEquals(2, index(s, new Sender(0, null, null, null, null, 0, -1)), "root is a known user id");
         assertEquals(-1, index(s, Sender.UNKNOWN));
+        // mihomo's never matches user 0: said at the rule (s69's keys tester, F14)
+        assertEquals(java.util.List.of("config.yaml:12:9: UID 0 matches root's flows here; mihomo's UID rule never"
+                + " matches user 0, as the README says"), s.warnings());
     }
 
     @Test
@@ -95,6 +98,10 @@ class InboundProcessAndDscpRulesTest {
         assertEquals(1, index(s, new Sender(0, null, null, null, null, -1, 12)));
         assertEquals(2, index(s, new Sender(0, null, null, null, null, -1, 63)));
         assertEquals(-1, index(s, Sender.UNKNOWN));
+        assertEquals(2, s.warnings().size(), "8-15/0 and * take in 0, which mihomo gives a proxy port's flows: "
+                + s.warnings());
+        assertTrue(s.warnings().get(0).startsWith("config.yaml:11:10: DSCP 0 never matches a flow whose DSCP is unknown"
+                + " here"), s.warnings().get(0));
         RuleException e = assertThrows(RuleException.class, () -> Rules.compile("DSCP,64,PROXY"));
         assertTrue(e.getMessage().contains("config.yaml:10:10") && e.getMessage().contains("64 is above 63"),
                 e.getMessage());
