@@ -206,11 +206,18 @@ public final class Socks5ServerHandler extends ChannelInboundHandlerAdapter {
      * the connection held, its bytes discarded, until the client closes it (listener/socks/tcp.go HandleSocks5).
      */
     private static void answerWithoutRelay(ChannelHandlerContext ctx) {
-        InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
-        Socks5AddressType type = local.getAddress() instanceof java.net.Inet6Address
+        answerAssociateAndHold(ctx, (InetSocketAddress) ctx.channel().localAddress());
+    }
+
+    /**
+     * Answers a UDP ASSOCIATE with {@code relay} as the address to send datagrams to, and keeps the control
+     * connection open with its bytes discarded: it carries nothing more, and its end is the association's end.
+     */
+    static void answerAssociateAndHold(ChannelHandlerContext ctx, InetSocketAddress relay) {
+        Socks5AddressType type = relay.getAddress() instanceof java.net.Inet6Address
                 ? Socks5AddressType.IPv6 : Socks5AddressType.IPv4;
         ctx.writeAndFlush(new DefaultSocks5CommandResponse(Socks5CommandStatus.SUCCESS, type,
-                local.getAddress().getHostAddress(), local.getPort()));
+                relay.getAddress().getHostAddress(), relay.getPort()));
         ctx.pipeline().remove("socks5-encoder");
         ctx.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
             @Override

@@ -12,13 +12,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.handler.codec.socksx.v5.DefaultSocks5CommandResponse;
 import io.netty.handler.codec.socksx.v5.Socks5AddressType;
 import io.netty.handler.codec.socksx.v5.Socks5CommandStatus;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -84,24 +82,7 @@ final class Socks5UdpAssociation {
                 return;
             }
             udp = f.channel();
-            InetSocketAddress local = (InetSocketAddress) udp.localAddress();
-            Socks5AddressType type = local.getAddress() instanceof java.net.Inet6Address
-                    ? Socks5AddressType.IPv6 : Socks5AddressType.IPv4;
-            ctx.writeAndFlush(new DefaultSocks5CommandResponse(Socks5CommandStatus.SUCCESS, type,
-                    local.getAddress().getHostAddress(), local.getPort()));
-            ctx.pipeline().remove("socks5-encoder");
-            // The control connection carries nothing more; its end is the association's end.
-            ctx.pipeline().addLast(new ChannelInboundHandlerAdapter() {
-                @Override
-                public void channelRead(ChannelHandlerContext c, Object msg) {
-                    ReferenceCountUtil.release(msg);
-                }
-
-                @Override
-                public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
-                    c.close();
-                }
-            });
+            Socks5ServerHandler.answerAssociateAndHold(ctx, (InetSocketAddress) udp.localAddress());
             control.closeFuture().addListener(cf -> close());
             udp.closeFuture().addListener(cf -> control.close());
         });

@@ -40,7 +40,7 @@ class Socks5DatagramTest {
         InetSocketAddress from = new InetSocketAddress(InetAddress.getByName("2001:db8::7"), 4242);
         ByteBuf header = Socks5Datagram.encodeHeader(ByteBufAllocator.DEFAULT, from);
         assertEquals(22, header.readableBytes());
-        assertEquals("[2001:db8:0:0:0:0:0:7]:4242", Socks5Datagram.decode(header).destination().toString());
+        assertEquals("[2001:db8::7]:4242", Socks5Datagram.decode(header).destination().toString());
     }
 
     @Test
