@@ -127,9 +127,14 @@ public final class LinuxPlatform implements Platform {
         IpCommand.check(List.of("link", "set", "dev", dev, "up"));
     }
 
-    /** {@code ip addr add}'s words for an address the device has already: IPv4's, then IPv6's. */
+    /**
+     * {@code ip addr add}'s words for an address the device has already: IPv4's ("File exists"), then IPv6's, which
+     * kernels write "Address already assigned" or "ipv6: address already assigned" (6.18 here: the TUN's default IPv6
+     * address on a persistent device a killed Turnout left stopped the next start).
+     */
     static boolean alreadyAssigned(String output) {
-        return output.contains("Address already assigned") || output.contains("File exists");
+        return output.toLowerCase(java.util.Locale.ROOT).contains("address already assigned")
+                || output.contains("File exists");
     }
 
     @Override

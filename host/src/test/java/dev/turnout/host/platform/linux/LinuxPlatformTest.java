@@ -19,6 +19,15 @@ class LinuxPlatformTest {
 
     private final Platform platform = new LinuxPlatform();
 
+    /** A persistent TUN's address a killed Turnout left, in the words ip gives for each family here. */
+    @Test
+    void anAddressTheDeviceHasAlreadyIsKnownInIpsWordsForBothFamilies() {
+        assertTrue(LinuxPlatform.alreadyAssigned("Error: ipv4: Address already assigned."));
+        assertTrue(LinuxPlatform.alreadyAssigned("RTNETLINK answers: File exists"));
+        assertTrue(LinuxPlatform.alreadyAssigned("Error: ipv6: address already assigned."), "kernel 6.18's IPv6 words");
+        assertFalse(LinuxPlatform.alreadyAssigned("Error: ipv6: address not available."));
+    }
+
     @Test
     void refusesToBindChannelsThatCannotCarryTheOption() {
         NioSocketChannel nio = new NioSocketChannel();
