@@ -74,7 +74,7 @@ class TunnelsIT {
             Netns.Result web = curl(6666);
             assertTrue(web.stdout().startsWith("hello /x from "), () -> web + turnout.log());
             String log = turnout.log();
-            assertTrue(log.contains("listener 'tunnel:127.0.0.1:6553' (tunnel) listening on /127.0.0.1:6553 (tcp/udp)"
+            assertTrue(log.contains("listener 'tunnel:127.0.0.1:6553' (tunnel) listening on 127.0.0.1:6553 (tcp/udp)"
                     + " to 127.0.0.1:5353"), log);
             assertTrue(log.matches("(?s).*\\[UDP\\] 127\\.0\\.0\\.1:\\d+ --> 127\\.0\\.0\\.1:5353 match MATCH using "
                     + "DIRECT.*"), "no proxy: the rules decide: " + log);
