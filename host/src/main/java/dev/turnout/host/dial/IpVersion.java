@@ -3,10 +3,8 @@ package dev.turnout.host.dial;
 import dev.turnout.api.Resolver;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -57,36 +55,14 @@ public enum IpVersion {
         return new Resolver() {
             @Override
             public Future<InetAddress> resolve(String host, EventLoop loop) {
-                Promise<InetAddress> first = loop.newPromise();
-                resolveAll(host, loop).addListener(f -> {
-                    if (f.isSuccess()) {
-                        first.trySuccess((InetAddress) ((List<?>) f.getNow()).get(0)); // never empty on success
-                    } else {
-                        first.tryFailure(f.cause());
-                    }
-                });
-                return first;
+                return Answers.first(resolveAll(host, loop), loop);
             }
 
             @Override
             public Future<List<InetAddress>> resolveAll(String host, EventLoop loop) {
-                Promise<List<InetAddress>> chosen = loop.newPromise();
-                names.resolveAll(host, loop).addListener(f -> {
-                    if (!f.isSuccess()) {
-                        chosen.tryFailure(f.cause());
-                        return;
-                    }
-                    @SuppressWarnings("unchecked")
-                    List<InetAddress> all = (List<InetAddress>) f.getNow();
-                    List<InetAddress> ordered = order(all);
-                    if (ordered.isEmpty()) {
-                        chosen.tryFailure(new UnknownHostException(host + ": no " + (this == null ? "" : family())
-                                + " address (ip-version " + IpVersion.this + "); it has " + all));
-                    } else {
-                        chosen.trySuccess(ordered);
-                    }
-                });
-                return chosen;
+                return Answers.kept(names.resolveAll(host, loop), loop, IpVersion.this::order,
+                        all -> host + ": no " + family() + " address (ip-version " + IpVersion.this + "); it has "
+                                + all);
             }
 
             @Override

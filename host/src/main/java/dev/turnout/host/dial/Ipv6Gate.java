@@ -3,10 +3,8 @@ package dev.turnout.host.dial;
 import dev.turnout.api.Resolver;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.Promise;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -32,20 +30,7 @@ public final class Ipv6Gate implements Resolver {
 
     @Override
     public Future<InetAddress> resolve(String host, EventLoop loop) {
-        if (ipv6.getAsBoolean()) {
-            return names.resolve(host, loop);
-        }
-        Promise<InetAddress> first = loop.newPromise();
-        resolveAll(host, loop).addListener(f -> {
-            if (f.isSuccess()) {
-                @SuppressWarnings("unchecked")
-                List<InetAddress> all = (List<InetAddress>) f.getNow();
-                first.trySuccess(all.get(0));
-            } else {
-                first.tryFailure(f.cause());
-            }
-        });
-        return first;
+        return ipv6.getAsBoolean() ? names.resolve(host, loop) : Answers.first(resolveAll(host, loop), loop);
     }
 
     @Override
@@ -53,21 +38,8 @@ public final class Ipv6Gate implements Resolver {
         if (ipv6.getAsBoolean()) {
             return names.resolveAll(host, loop);
         }
-        Promise<List<InetAddress>> v4 = loop.newPromise();
-        names.resolveAll(host, loop).addListener(f -> {
-            if (!f.isSuccess()) {
-                v4.tryFailure(f.cause());
-                return;
-            }
-            @SuppressWarnings("unchecked")
-            List<InetAddress> kept = ((List<InetAddress>) f.getNow()).stream()
-                    .filter(a -> a instanceof Inet4Address).toList();
-            if (kept.isEmpty()) {
-                v4.tryFailure(new UnknownHostException(host + ": no IPv4 address, and ipv6 is off"));
-            } else {
-                v4.trySuccess(kept);
-            }
-        });
-        return v4;
+        return Answers.kept(names.resolveAll(host, loop), loop,
+                all -> all.stream().filter(a -> a instanceof Inet4Address).toList(),
+                all -> host + ": no IPv4 address, and ipv6 is off");
     }
 }
