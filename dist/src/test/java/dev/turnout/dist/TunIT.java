@@ -301,6 +301,21 @@ class TunIT {
     }
 
     @Test
+    @Order(5)
+    void aDatagramTheKernelCutIntoFragmentsForTheTunGoesThroughWhole() throws Exception {
+        // A TUN whose MTU the user set to Ethernet's: the kernel cuts a 3,000-byte datagram into two fragments.
+        client.run(Duration.ofSeconds(5), "ip", "link", "set", "ttun0", "mtu", "1500");
+        try {
+            Netns.Result r = client.run(Duration.ofSeconds(30),
+                    Daemons.peer("udp-send", REMOTE, Integer.toString(ECHO), "tun-fragments", "3000"));
+            assertEquals(0, r.exitCode(), r.stdout() + log());
+            assertEquals("echo of 3000 bytes from " + REMOTE, r.stdout().trim());
+        } finally {
+            client.run(Duration.ofSeconds(5), "ip", "link", "set", "ttun0", "mtu", "65535");
+        }
+    }
+
+    @Test
     @Order(6)
     void udpEchoesViaSocks5UdpAssociate() throws Exception {
         Netns.Result r = client.run(Duration.ofSeconds(30), Daemons.peer("udp-send", VIA_SOCKS, Integer.toString(ECHO + 1), "tun-socks"));

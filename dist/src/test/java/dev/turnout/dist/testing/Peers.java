@@ -60,7 +60,8 @@ public final class Peers {
             case "socks5-udp" -> System.exit(socks5Udp(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]), args[4]));
             case "socks5-udp-connected" -> System.exit(socks5UdpConnected(args[1], args[2], Integer.parseInt(args[3]),
                     args[4], Integer.parseInt(args[5]), args[6]));
-            case "udp-send" -> System.exit(udpSend(args[1], Integer.parseInt(args[2]), args[3]));
+            case "udp-send" -> System.exit(args.length > 4 ? udpSendSized(args[1], Integer.parseInt(args[2]), args[3],
+                    Integer.parseInt(args[4])) : udpSend(args[1], Integer.parseInt(args[2]), args[3]));
             case "probe" -> probe(Integer.parseInt(args[1]), args[2]);
             case "abandon" -> abandon(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             case "half-close" -> halfClose(args[1], Integer.parseInt(args[2]));
@@ -622,6 +623,25 @@ public final class Peers {
         }
     }
 
+    /** As {@link #udpSend}, the message padded to {@code size} bytes; says how many came back, and whether intact. */
+    static int udpSendSized(String host, int port, String message, int size) throws IOException {
+        byte[] bytes = new byte[size];
+        java.util.Arrays.fill(bytes, (byte) '.');
+        byte[] head = message.getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(head, 0, bytes, 0, Math.min(head.length, size));
+        try (DatagramSocket socket = new DatagramSocket()) {
+            DatagramPacket p = exchange(socket, bytes, new InetSocketAddress(InetAddress.getByName(host), port));
+            if (p == null) {
+                System.out.println("no echo");
+                return 1;
+            }
+            boolean same = java.util.Arrays.equals(bytes, 0, size, p.getData(), 0, p.getLength());
+            System.out.println("echo of " + p.getLength() + " bytes" + (same ? "" : ", changed") + " from "
+                    + p.getAddress().getHostAddress());
+            return 0;
+        }
+    }
+
     /**
      * Sends {@code bytes} to {@code to} and waits a second for the answer, five times at most (UDP may lose
      * either); the answer, or null when none came.
@@ -631,7 +651,7 @@ public final class Peers {
         socket.setSoTimeout(1000);
         for (int attempt = 0; attempt < 5; attempt++) {
             socket.send(new DatagramPacket(bytes, bytes.length, to));
-            DatagramPacket answer = new DatagramPacket(new byte[2048], 2048);
+            DatagramPacket answer = new DatagramPacket(new byte[65535], 65535);
             try {
                 socket.receive(answer);
                 return answer;

@@ -4,7 +4,10 @@ package dev.turnout.host.tun;
 public enum DropReason {
     /** Too short, bad header lengths, bad IPv4 header checksum, version neither 4 nor 6. */
     MALFORMED,
-    /** IPv4 fragments and IPv6 fragment headers (the engine does not reassemble). */
+    /**
+     * Fragments not put back together ({@link FragmentReassembly}): of anything but UDP, overlapping, too large
+     * whole, or whose datagram's other fragments did not come in time or made way for newer datagrams.
+     */
     FRAGMENT,
     /** Protocols other than TCP, UDP and ICMP echo, and IPv6 routing/other extension headers. */
     UNSUPPORTED,

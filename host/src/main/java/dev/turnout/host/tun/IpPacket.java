@@ -27,6 +27,7 @@ final class IpPacket {
     private int protocol;
     private int l4;
     private int l4Length;
+    private int fragmentHeaderAt;
 
     /** @param buf big-endian; the view reads it with absolute gets only, so its position does not matter */
     IpPacket(ByteBuffer buf) {
@@ -99,6 +100,7 @@ final class IpPacket {
                 break;
             }
             if (next == 44) {
+                fragmentHeaderAt = off;
                 return DropReason.FRAGMENT;
             }
             if ((next != 0 && next != 60) || i == MAX_EXTENSION_HEADERS) {
@@ -152,6 +154,11 @@ final class IpPacket {
                 return DropReason.UNSUPPORTED;
             }
         }
+    }
+
+    /** Where the fragment header starts, after a parse of an IPv6 fragment ({@link DropReason#FRAGMENT}). */
+    int fragmentHeaderAt() {
+        return fragmentHeaderAt;
     }
 
     /** 4 or 6 after a successful parse, 0 otherwise. */

@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  *   <li>ICMP/ICMPv6 echo requests to the TUN's own subnet are answered here (so {@code ping} of the TUN
  *       peer address works as a liveness check); all other ICMP is dropped: an echo to the internet cannot
  *       be relayed by a proxy and a fake reply would lie about reachability;</li>
- *   <li>fragments (IPv4 MF/offset, IPv6 fragment header) are dropped: locally generated traffic only
- *       fragments for UDP datagrams larger than the TUN's MTU, which is large by default;</li>
+ *   <li>fragments of UDP datagrams (IPv4 MF/offset, IPv6 fragment header) are put back together
+ *       ({@link FragmentReassembly}); other fragments are dropped;</li>
  *   <li>anything else, or anything malformed, is dropped and counted.</li>
  * </ul>
  * All of it runs on one event loop; nothing is allocated per TCP packet. With a multi-queue TUN there is one
@@ -166,11 +166,13 @@ final class SystemStack {
     private int frameLength;
     private long dnsHijacked;
     private final long[] drops = new long[DropReason.values().length];
+    private final FragmentReassembly reassembly = new FragmentReassembly();
     private int ipId;
     private long now;
     private long lastCrowdedSweep = Long.MIN_VALUE / 2;
     private long lastCrowdedWarning = Long.MIN_VALUE / 2;
-    private long lastTooBigWarning = Long.MIN_VALUE / 2;
+    /** Where a reply too large for the TUN is built before it is cut ({@link #writeFragments}); made at the first. */
+    private ByteBuffer whole;
     private boolean closed;
     private boolean refuseIpv6;
     /** The kernel's share of the rewriting (TCP flows past their SYN), or null: all of it here. */
@@ -253,6 +255,16 @@ final class SystemStack {
         bytesIn += length;
         try {
             DropReason reason = length <= 0 ? DropReason.MALFORMED : packet.parse(length);
+            if (reason == DropReason.FRAGMENT) {
+                length = fragment(length);
+                if (length <= 0) {
+                    return; // kept for the datagram's other fragments, handed to their lane, or counted as dropped
+                }
+                reason = packet.parse(length);
+                if (reason == DropReason.FRAGMENT) {
+                    reason = DropReason.MALFORMED; // fragmented twice over
+                }
+            }
             if (reason == null) {
                 reason = switch (packet.protocol()) {
                     case IpPacket.TCP -> tcp();
@@ -270,6 +282,39 @@ final class SystemStack {
                 log.warn("packet engine failed on a {}-byte packet", length, e);
             }
         }
+    }
+
+    // ---------------------------------------------------------------- fragments
+
+    /**
+     * Takes the fragment being processed ({@link FragmentReassembly}); all of one datagram's fragments go to one
+     * lane, the one its addresses pick, since the kernel's queue choice cannot see the ports of later fragments.
+     *
+     * @return the whole packet's length, now at the input's start as if read so, or 0 when there is none yet
+     */
+    private int fragment(int length) {
+        ByteBuffer b = in;
+        if (owners != null) {
+            boolean v4 = (b.get(0) & 0xFF) >>> 4 == 4;
+            int owner = v4 ? owners.flowLane(0, b.getInt(12) & 0xFFFFFFFFL, 0, 0, b.getInt(16) & 0xFFFFFFFFL, 0)
+                    : owners.flowLane(b.getLong(8), b.getLong(16), 0, b.getLong(24), b.getLong(32), 0);
+            if (owner != lane) {
+                DropReason r = handOff(owner);
+                if (r != null) {
+                    drops[r.ordinal()]++;
+                }
+                return 0;
+            }
+        }
+        int whole = reassembly.offer(b, length, packet.fragmentHeaderAt(), now);
+        if (whole <= 0) {
+            return 0;
+        }
+        for (int i = 0; i < vnetHeader; i++) {
+            inFrame.put(i, (byte) 0); // the fragments' offload header does not describe the whole: none
+        }
+        frameLength = vnetHeader + whole;
+        return whole;
     }
 
     // ---------------------------------------------------------------- TCP
@@ -719,12 +764,8 @@ final class SystemStack {
     private void writeUdp(int fam, long sHi, long sLo, int sport, long dHi, long dLo, int dport, ByteBuf payload) {
         int len = payload.readableBytes();
         if ((fam == 4 ? 20 : 40) + 8 + len > limits.mtu()) {
-            drops[DropReason.TOO_BIG.ordinal()]++;
-            if (now - lastTooBigWarning >= 60_000) { // said, not silent: the application only sees a reply missing
-                lastTooBigWarning = now;
-                log.warn("a UDP reply of {} bytes does not fit the TUN's mtu {}: dropped (Turnout does not fragment;"
-                        + " a larger tun.mtu carries it); said at most once a minute", len, limits.mtu());
-            }
+            flushReplies();
+            writeFragments(fam, sHi, sLo, sport, dHi, dLo, dport, payload);
             return;
         }
         UdpReplies r = replies;
@@ -743,6 +784,61 @@ final class SystemStack {
             } catch (RejectedExecutionException e) {
                 flushQueued = false;
                 flushReplies();
+            }
+        }
+    }
+
+    /**
+     * Writes a UDP reply larger than the TUN's MTU in fragments, as the kernel fragments a datagram for a link
+     * with a smaller MTU (the application's kernel puts it back together). Rare: the TUN's MTU is large by
+     * default, so the whole datagram is built in a buffer made at the first one.
+     */
+    private void writeFragments(int fam, long sHi, long sLo, int sport, long dHi, long dLo, int dport, ByteBuf payload) {
+        int ipHeader = fam == 4 ? 20 : 40;
+        int udpLength = 8 + payload.readableBytes();
+        int piece = (limits.mtu() - ipHeader - (fam == 4 ? 0 : 8)) & ~7;
+        if (udpLength > 0xFFFF || (fam == 4 && ipHeader + udpLength > 0xFFFF) || piece < 8) {
+            drops[DropReason.TOO_BIG.ordinal()]++;
+            return;
+        }
+        if (whole == null) {
+            whole = ByteBuffer.allocateDirect(8 + 0xFFFF);
+        }
+        ByteBuffer w = whole;
+        w.putShort(0, (short) sport).putShort(2, (short) dport).putShort(4, (short) udpLength).putShort(6, (short) 0);
+        payload.getBytes(payload.readerIndex(), w.limit(udpLength).position(8));
+        w.clear();
+        ByteBuffer o = out;
+        int id = ipId++;
+        if (fam == 4) {
+            o.putInt(4, 0).putInt(8, 64 << 24 | IpPacket.UDP << 16).putInt(12, (int) sLo).putInt(16, (int) dLo);
+        } else {
+            o.putInt(0, 0x6000_0000).putLong(8, sHi).putLong(16, sLo).putLong(24, dHi).putLong(32, dLo);
+        }
+        long pseudo = fam == 4 ? Checksum.pseudo4((int) sLo, (int) dLo, IpPacket.UDP, udpLength)
+                : Checksum.pseudo6(o, 8, 24, IpPacket.UDP, udpLength);
+        int sum = Checksum.finish(Checksum.sum(w, 0, udpLength, pseudo));
+        w.putShort(6, (short) (sum == 0 ? 0xFFFF : sum));
+        for (int at = 0; at < udpLength; at += piece) {
+            int n = Math.min(piece, udpLength - at);
+            boolean more = at + n < udpLength;
+            int data;
+            if (fam == 4) {
+                data = 20;
+                o.putInt(0, 0x4500_0000 | (20 + n));
+                o.putInt(4, (id & 0xFFFF) << 16 | (more ? 0x2000 : 0) | at / 8);
+                o.putShort(10, (short) 0);
+                o.putShort(10, (short) Checksum.finish(Checksum.sum(o, 0, 20, 0)));
+            } else {
+                data = 48;
+                o.putInt(4, (8 + n) << 16 | 44 << 8 | 64);
+                o.putInt(40, IpPacket.UDP << 24 | at | (more ? 1 : 0));
+                o.putInt(44, id);
+            }
+            o.put(data, w, at, n);
+            if (writeBack(o, outAddress, data + n) != null) {
+                drops[DropReason.WRITE_FAILED.ordinal()]++;
+                return;
             }
         }
     }
@@ -1062,6 +1158,7 @@ final class SystemStack {
         for (DropReason r : DropReason.values()) {
             d.put(r, drops[r.ordinal()]);
         }
+        d.merge(DropReason.FRAGMENT, reassembly.fragmentsDropped(), Long::sum);
         return new TunStats(packetsIn, bytesIn, packetsOut, bytesOut, writesOut, tcpAccepted, nat.size(),
                 udpIndex.size(), dnsHijacked, d);
     }

@@ -462,6 +462,52 @@ class SystemStackTest {
     }
 
     @Test
+    void datagramsLargerThanTheTunGoThroughInFragmentsBothWaysInBothFamilies() throws Exception {
+        char[] text = new char[3000];
+        java.util.Arrays.fill(text, 'x');
+        String big = new String(text);
+        byte[] payload = big.getBytes(StandardCharsets.US_ASCII);
+        for (byte[] fragment : TestPackets.fragments(TestPackets.udp(A4, 5100, ip("203.0.113.7"), 7, payload), 1480, 7)) {
+            assertEquals(null, inject(fragment));
+        }
+        for (byte[] fragment : TestPackets.fragments(TestPackets.udp(A6, 5101, ip("2001:db8::10"), 7, payload), 1232, 77)) {
+            assertEquals(null, inject(fragment));
+        }
+        assertEquals(2, tunnel.sent.size());
+        assertTrue(tunnel.sent.stream().allMatch(big::equals), "both whole");
+        assertEquals(List.of(Destination.ofAddress(ip("203.0.113.7"), 7), Destination.ofAddress(ip("2001:db8::10"), 7)),
+                tunnel.datagramFlows.stream().map(Metadata::destination).toList());
+        assertEquals(0, onLoop(stack::stats).drops(DropReason.FRAGMENT));
+
+        byte[] large = new byte[12_000]; // over the TUN's 9,000
+        java.util.Arrays.fill(large, (byte) 'y');
+        List<byte[]> replies = onLoop(() -> {
+            written.clear();
+            tunnel.receivers.get(1).receive(new InetSocketAddress(ip("2001:db8::10"), 7), Unpooled.wrappedBuffer(large));
+            return List.copyOf(written);
+        });
+        assertEquals(2, replies.size());
+        FragmentReassembly application = new FragmentReassembly();
+        java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(FragmentReassembly.MAX_PACKET);
+        int whole = 0;
+        for (byte[] f : replies) {
+            assertTrue(f.length <= 9000);
+            buf.clear();
+            buf.put(0, f);
+            IpPacket parsed = new IpPacket(buf);
+            assertEquals(DropReason.FRAGMENT, parsed.parse(f.length));
+            whole = application.offer(buf, f.length, parsed.fragmentHeaderAt(), 0);
+        }
+        byte[] reply = new byte[whole];
+        buf.get(0, reply);
+        assertEquals(ip("2001:db8::10"), TestPackets.addr(reply, 8, 16));
+        assertEquals(A6, TestPackets.addr(reply, 24, 16));
+        assertEquals(5101, TestPackets.u16(reply, 42));
+        assertTrue(TestPackets.checksumsValid(reply));
+        assertArrayEquals(large, java.util.Arrays.copyOfRange(reply, 48, reply.length));
+    }
+
+    @Test
     void aDatagramWithABadChecksumIsDroppedAndOneWithoutIsRelayedOverIpv4Only() throws Exception {
         InetAddress server = ip("198.51.100.7");
         byte[] bad = TestPackets.udp(A4, 5001, server, 9999, "damaged".getBytes(StandardCharsets.US_ASCII));

@@ -5,6 +5,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -99,6 +100,38 @@ final class TestPackets {
             l4[i] = (byte) i;
         }
         return ip(src, dst, v4 ? IpPacket.ICMP : IpPacket.ICMPV6, l4, 2);
+    }
+
+    /**
+     * Cuts the whole packet {@code p} (no extension headers) into fragments carrying at most {@code size} bytes of
+     * its payload each ({@code size} a multiple of 8), as the kernel does: IPv4 with MF and offsets and its header
+     * checksum, IPv6 with a fragment header of identification {@code id}.
+     */
+    static List<byte[]> fragments(byte[] p, int size, int id) {
+        boolean v4 = (p[0] >> 4) == 4;
+        int hdr = v4 ? (p[0] & 0xF) * 4 : 40;
+        List<byte[]> out = new ArrayList<>();
+        for (int off = hdr; off < p.length; off += size) {
+            int n = Math.min(size, p.length - off);
+            boolean more = off + n < p.length;
+            int offset = off - hdr;
+            byte[] f = new byte[hdr + (v4 ? 0 : 8) + n];
+            System.arraycopy(p, 0, f, 0, hdr);
+            ByteBuffer b = ByteBuffer.wrap(f);
+            if (v4) {
+                System.arraycopy(p, off, f, hdr, n);
+                b.putShort(2, (short) f.length).putShort(4, (short) id)
+                        .putShort(6, (short) ((offset / 8) | (more ? 0x2000 : 0)));
+                b.putShort(10, (short) 0);
+                b.putShort(10, (short) naiveChecksum(f, 0, hdr, 0));
+            } else {
+                System.arraycopy(p, off, f, hdr + 8, n);
+                b.putShort(4, (short) (f.length - 40)).put(6, (byte) 44);
+                b.put(40, p[6]).putShort(42, (short) (offset | (more ? 1 : 0))).putInt(44, id);
+            }
+            out.add(f);
+        }
+        return out;
     }
 
     /** Wraps an L4 message in an IPv4 or IPv6 header and computes the checksums. */
