@@ -468,6 +468,7 @@ class TunIT {
         server.awaitTcpPort(tlsPort, Duration.ofSeconds(20));
         String base = Files.readString(config).replace("  route-exclude-address: ['" + VIA_HTTP + "/32', '2001:db8:100::/48']\n", "");
         Files.writeString(config, base.replace("rules:\n", String.join("\n",
+                "external-controller: 127.0.0.1:9090",
                 "sniffer:",
                 "  enable: true",
                 "  sniff:",
@@ -500,6 +501,22 @@ class TunIT {
                     "--resolve", "skipped.sniff.test:" + tlsPort + ":" + REMOTE, "https://skipped.sniff.test:" + tlsPort + "/");
             assertTrue(MixedPortIT.awaitLog(sniffLog, "--> " + REMOTE + ":" + tlsPort + " match MATCH using DIRECT"),
                     () -> MixedPortIT.read(sniffLog));
+            // The dashboard shows the name found as mihomo's tracker does: as sniffHost, and, with override-destination
+            // off, not as the host, which stays what the application asked for (an address).
+            Process held = client.spawn(dir.resolve("held.log"), "bash", "-c", "exec 3<>/dev/tcp/" + REMOTE + "/" + HTTP
+                    + " && printf 'GET /held HTTP/1.1\\r\\nHost: web.sniff.test\\r\\n' >&3 && sleep 8");
+            try {
+                String shown = "";
+                for (int i = 0; i < 50 && !shown.contains("web.sniff.test"); i++) {
+                    Thread.sleep(100);
+                    shown = client.run(Duration.ofSeconds(10), "curl", "-sS", "--max-time", "5",
+                            "http://127.0.0.1:9090/connections").stdout();
+                }
+                assertTrue(shown.contains("\"sniffHost\":\"web.sniff.test\""), shown);
+                assertTrue(shown.contains("\"host\":\"\""), shown);
+            } finally {
+                held.destroyForcibly();
+            }
             // A client that is silent for longer than the sniffer waits is routed by its address, and loses nothing.
             Netns.Result late = client.run(Duration.ofSeconds(30), "bash", "-c", "exec 3<>/dev/tcp/" + REMOTE + "/"
                     + HTTP + " && sleep 1.5 && printf 'GET /late HTTP/1.0\\r\\n\\r\\n' >&3 && timeout 10 cat <&3");

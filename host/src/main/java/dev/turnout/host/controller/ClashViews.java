@@ -441,7 +441,7 @@ final class ClashViews {
         // mihomo's: the proxy a listener's 'proxy' sends every flow to, past the rules
         out.writeStringField("specialProxy", byListener(f) ? f.target() : "");
         // mihomo's metadata past Clash's, as far as Turnout knows it (Clash Verge Rev's client requires each key):
-        // no ASN lookups, no special rules, the address it reached not kept, no name found by sniffing kept apart.
+        // no ASN lookups, no special rules, the address it reached not kept.
         out.writeStringField("sourceIPASN", "");
         out.writeStringField("destinationIPASN", "");
         out.writeStringField("inboundIP", "");
@@ -453,7 +453,7 @@ final class ClashViews {
         out.writeStringField("specialRules", "");
         out.writeStringField("remoteDestination", "");
         out.writeNumberField("dscp", md.dscp() < 0 ? 0 : md.dscp());
-        out.writeStringField("sniffHost", "");
+        out.writeStringField("sniffHost", f.sniffHost() == null ? "" : f.sniffHost());
         out.writeEndObject();
         out.writeNumberField("upload", f.uploadBytes());
         out.writeNumberField("download", f.downloadBytes());

@@ -44,13 +44,17 @@ public final class Flow {
     private final long startMillis;
     /** Fits the object's padding: a flow is no larger with it (10,000 idle flows, bench/idle-flows.sh). */
     private final EnhancedMode dnsMode;
+    /** The name the sniffer found, or null (mihomo's {@code sniffHost}); also fits the padding, with dnsMode. */
+    private final String sniffHost;
     private volatile long upload;
     private volatile long download;
     private volatile boolean closed;
     private volatile Runnable closer = () -> { };
 
-    Flow(long id, Metadata metadata, String rule, List<String> chain, long startMillis, EnhancedMode dnsMode) {
+    Flow(long id, Metadata metadata, String rule, List<String> chain, long startMillis, EnhancedMode dnsMode,
+            String sniffHost) {
         this.dnsMode = dnsMode;
+        this.sniffHost = sniffHost;
         this.id = id;
         this.metadata = metadata;
         this.rule = rule;
@@ -95,6 +99,11 @@ public final class Flow {
      */
     public EnhancedMode dnsMode() {
         return dnsMode;
+    }
+
+    /** The name the sniffer found in the flow's first bytes, or {@code null}. */
+    public String sniffHost() {
+        return sniffHost;
     }
 
     public long startMillis() {

@@ -49,12 +49,17 @@ public final class FlowTable {
 
     /** As {@link #open(Metadata, String, List)}, its destination's name found as {@code dnsMode} says. */
     public Flow open(Metadata metadata, String rule, List<String> chain, EnhancedMode dnsMode) {
+        return open(metadata, rule, chain, dnsMode, null);
+    }
+
+    /** As {@link #open(Metadata, String, List, EnhancedMode)}, with the name the sniffer found ({@code null}: none). */
+    public Flow open(Metadata metadata, String rule, List<String> chain, EnhancedMode dnsMode, String sniffHost) {
         if (size.incrementAndGet() > capacity) {
             size.decrementAndGet();
             return null;
         }
         Flow flow = new Flow(ids.incrementAndGet(), metadata, rule, intern(chain), System.currentTimeMillis(),
-                dnsMode);
+                dnsMode, sniffHost);
         flows.put(flow.id(), flow);
         return flow;
     }

@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * Reads mihomo's {@code sniffer:} section into {@link SniffOptions}, with mihomo's defaults:
- * {@code override-destination} and {@code parse-pure-ip} on; per-protocol {@code sniff:} entries, or the older
+ * {@code override-destination}, {@code parse-pure-ip} and {@code force-dns-mapping} on; per-protocol {@code sniff:} entries, or the older
  * {@code sniffing:} list with one {@code port-whitelist} for all. A protocol given no ports sniffs its own port, as
  * mihomo's sniffers do when their range list is empty (http_sniffer.go 80, tls_sniffer.go and quic_sniffer.go 443).
  */
@@ -35,7 +35,7 @@ final class SnifferSettings {
         SectionKeys keys = new SectionKeys(s, "sniffer");
         Boolean override = keys.read("override-destination", () -> s.bool("override-destination", true));
         Boolean pureIp = keys.read("parse-pure-ip", () -> s.bool("parse-pure-ip", true));
-        keys.read("force-dns-mapping", () -> s.bool("force-dns-mapping", true));
+        Boolean dnsMapping = keys.read("force-dns-mapping", () -> s.bool("force-dns-mapping", true));
         boolean overrideAll = override == null || override;
         SniffOptions.Protocol[] byName = new SniffOptions.Protocol[PROTOCOLS.size()];
         keys.read("sniff", () -> {
@@ -79,7 +79,8 @@ final class SnifferSettings {
         if (tls == null && http == null && quic == null) {
             return null;
         }
-        return new SniffOptions(tls, http, quic, pureIp, force, skip, skipSource, skipDestination);
+        return new SniffOptions(tls, http, quic, pureIp, dnsMapping == null || dnsMapping, force, skip, skipSource,
+                skipDestination);
     }
 
     private static int protocol(Section s, String key, String name) throws ConfigException {

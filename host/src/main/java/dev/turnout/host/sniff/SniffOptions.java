@@ -12,12 +12,15 @@ import java.util.BitSet;
  * @param http the HTTP sniffer, {@code null} when off
  * @param quic the QUIC sniffer (UDP flows), {@code null} when off
  * @param parsePureIp sniff flows that arrive without a name (to an address, not a fake one)
+ * @param forceDnsMapping sniff flows named by the redir-host DNS's memory of its answers too (an address several
+ *     names share is remembered by the last one answered)
  * @param forceDomain sniff flows whose fake-IP name is listed, too
  * @param skipDomain names found that are not used
  * @param skipSource flows from these addresses are not sniffed
  * @param skipDestination flows to these addresses are not sniffed
  */
-public record SniffOptions(Protocol tls, Protocol http, Protocol quic, boolean parsePureIp, NameList forceDomain,
+public record SniffOptions(Protocol tls, Protocol http, Protocol quic, boolean parsePureIp, boolean forceDnsMapping,
+                           NameList forceDomain,
                            NameList skipDomain, AddressList skipSource, AddressList skipDestination) {
 
     /**

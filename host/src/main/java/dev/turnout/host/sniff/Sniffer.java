@@ -68,12 +68,13 @@ public final class Sniffer {
 
     /**
      * The flow to route, decided: {@code forRules} carries the name found (with the address the application
-     * chose); {@code toDial} is what the outbound is asked for: the same, or the address alone when the sniffer's
-     * {@code override-destination} is off.
+     * chose); {@code toDial} is what the outbound is asked for: the same, or the flow as it came when the sniffer's
+     * {@code override-destination} is off; {@code host} is the name found, {@code null} when none was (mihomo's
+     * {@code sniffHost}).
      */
-    public record Sniffed(Metadata forRules, Metadata toDial) {
-        static Sniffed unchanged(Metadata flow) {
-            return new Sniffed(flow, flow);
+    public record Sniffed(Metadata forRules, Metadata toDial, String host) {
+        public static Sniffed unchanged(Metadata flow) {
+            return new Sniffed(flow, flow, null);
         }
     }
 
@@ -97,8 +98,14 @@ public final class Sniffer {
         if (forced(restored)) {
             return true;
         }
-        return restored == original && options.parsePureIp() && !restored.destination().hasHost()
-                && !failingOften(new InetSocketAddress(d.address(), d.port()));
+        InetSocketAddress key = new InetSocketAddress(d.address(), d.port());
+        if (restored == original) {
+            return options.parsePureIp() && !restored.destination().hasHost() && !failingOften(key);
+        }
+        // Named by the redir-host DNS's memory (a fake address's name has no address beside it): an address CDN
+        // names share goes by the last one answered, which the application may not have asked for (mihomo's
+        // shouldOverride, DNSMapping with force-dns-mapping).
+        return restored.destination().hasAddress() && options.forceDnsMapping() && !failingOften(key);
     }
 
     private boolean forced(Metadata flow) {
@@ -142,7 +149,7 @@ public final class Sniffer {
         // The address the application chose stays (a fake one was already turned into a name: none then).
         Metadata named = restored.withDestination(
                 new Destination(host, restored.destination().address(), key.getPort()));
-        return new Sniffed(named, by.overrideDestination() ? named : restored);
+        return new Sniffed(named, by.overrideDestination() ? named : restored, host);
     }
 
     /**

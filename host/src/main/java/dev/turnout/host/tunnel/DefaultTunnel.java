@@ -106,7 +106,7 @@ public final class DefaultTunnel implements Tunnel {
             sniffing.sniff(inbound, flow, original).addListener(
                     f -> routeStream(inbound, (Sniffer.Sniffed) f.getNow(), readiness, unpin, dnsMode));
         } else {
-            routeStream(inbound, new Sniffer.Sniffed(flow, flow), readiness, unpin, dnsMode);
+            routeStream(inbound, Sniffer.Sniffed.unchanged(flow), readiness, unpin, dnsMode);
         }
     }
 
@@ -153,7 +153,7 @@ public final class DefaultTunnel implements Tunnel {
                 return;
             }
             log(decided, routed.decision(), out);
-            Flow record = flows.open(decided, routed.decision().rule(), routed.chainTo(out), dnsMode);
+            Flow record = open(flow, decided, dialed, routed.decision().rule(), routed.chainTo(out), dnsMode);
             if (record == null) {
                 unpin.run();
                 fail(inbound, flow.forRules().source(), readiness,
@@ -308,7 +308,7 @@ public final class DefaultTunnel implements Tunnel {
                     sniffing.waitMillis(), sniffed -> openDatagram(sniffed, original, fakes, loop, toApplication,
                             unpin, dnsMode), unpin));
         }
-        return openDatagram(new Sniffer.Sniffed(flow, flow), original, fakes, loop, toApplication, unpin, dnsMode);
+        return openDatagram(Sniffer.Sniffed.unchanged(flow), original, fakes, loop, toApplication, unpin, dnsMode);
     }
 
     private Future<DatagramSession> openDatagram(Sniffer.Sniffed flow, Metadata original, FakeIps fakes,
@@ -346,7 +346,7 @@ public final class DefaultTunnel implements Tunnel {
                 promise.tryFailure(new RejectedException("outbound '" + out.name() + "' does not carry UDP"));
                 return;
             }
-            Flow record = flows.open(decided, routed.decision().rule(), routed.chainTo(out), dnsMode);
+            Flow record = open(flow, decided, dialed, routed.decision().rule(), routed.chainTo(out), dnsMode);
             if (record == null) {
                 promise.tryFailure(new IOException("flow table full (" + flows.capacity() + " flows)"));
                 return;
@@ -385,6 +385,19 @@ public final class DefaultTunnel implements Tunnel {
     }
 
     /** A routing decision and the outbound it names, taken from one routing snapshot. */
+    /**
+     * Records a routed flow in the table as mihomo's tracker shows it: a name the sniffer found is its
+     * {@code sniffHost}, its {@code host} only where it was put in place of the destination
+     * ({@code override-destination}), and its DNS mode "normal" from then on.
+     */
+    private Flow open(Sniffer.Sniffed flow, Metadata decided, Metadata dialed, String rule, List<String> chain,
+            EnhancedMode dnsMode) {
+        if (flow.host() == null) {
+            return flows.open(decided, rule, chain, dnsMode);
+        }
+        return flows.open(dialed, rule, chain, EnhancedMode.NORMAL, flow.host());
+    }
+
     private record Routed(Decision decision, Outbound outbound, Metadata flow, Outbounds outbounds) {
 
         /**

@@ -23,7 +23,7 @@ class FlowTest {
     @Test
     void bytesCountedFromSeveralThreadsAtOnceAllAddUp() throws Exception {
         Flow flow = new Flow(1, UDP, "MATCH", java.util.List.of("DIRECT"), 0,
-                dev.turnout.host.dns.EnhancedMode.NORMAL);
+                dev.turnout.host.dns.EnhancedMode.NORMAL, null);
         int threads = 4;
         int adds = 200_000;
         CountDownLatch start = new CountDownLatch(1);
@@ -54,7 +54,7 @@ class FlowTest {
     @Test
     void countersHoldMoreThanAnIntAndAFlowIsMarkedClosedOnce() {
         Flow flow = new Flow(1, UDP, "MATCH", java.util.List.of("DIRECT"), 0,
-                dev.turnout.host.dns.EnhancedMode.NORMAL);
+                dev.turnout.host.dns.EnhancedMode.NORMAL, null);
         for (int i = 0; i < 3; i++) {
             flow.countDownload(Integer.MAX_VALUE);
         }

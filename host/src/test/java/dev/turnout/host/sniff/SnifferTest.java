@@ -62,9 +62,13 @@ class SnifferTest {
 
     /** TLS on 443 (overriding), HTTP on 80 (for the rules only), skipping {@code skipped.test} and 198.51.100.0/24. */
     private static Sniffer sniffer() {
+        return sniffer(true);
+    }
+
+    private static Sniffer sniffer(boolean forceDnsMapping) {
         return new Sniffer(new SniffOptions(new SniffOptions.Protocol(ports(443), true),
                 new SniffOptions.Protocol(ports(80), false), new SniffOptions.Protocol(ports(443), true), true,
-                new NameList(trie("+.forced.test"), List.of("geosite:forced")),
+                forceDnsMapping, new NameList(trie("+.forced.test"), List.of("geosite:forced")),
                 new NameList(trie("skipped.test"), List.of("rule-set:skipped")),
                 new AddressList(List.of(), List.of("rule-set:telegram-ip")),
                 new AddressList(List.of(IpPrefix.parse("198.51.100.0/24")), List.of("geoip:JP"))), 1000,
@@ -138,6 +142,23 @@ class SnifferTest {
         ch.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: web.test\r\n\r\n", StandardCharsets.US_ASCII));
         assertEquals("web.test", f.getNow().forRules().destination().host());
         assertSame(flow, f.getNow().toDial());
+        assertEquals("web.test", f.getNow().host(), "the sniffHost /connections shows");
+    }
+
+    @Test
+    void aRedirHostNameIsReplacedByTheClientHellosUnlessForceDnsMappingIsOff() throws Exception {
+        Metadata original = tun(SERVER, 443);
+        // Two names share the address; the DNS remembers the one it answered last, not the one the client asked for.
+        Metadata mapped = original.withDestination(new Destination("front.test", SERVER, 443));
+        Sniffer s = sniffer();
+        assertTrue(s.wants(mapped, original));
+        EmbeddedChannel ch = frozen(new Held());
+        Future<Sniffer.Sniffed> f = s.sniff(ch, mapped, original);
+        ch.writeInbound(Unpooled.wrappedBuffer(TlsClientHelloTest.clientHello("proxied.test")));
+        assertEquals(new Destination("proxied.test", SERVER, 443), f.getNow().forRules().destination());
+        assertEquals("proxied.test", f.getNow().host());
+
+        assertFalse(sniffer(false).wants(mapped, original), "force-dns-mapping: false leaves the DNS's name");
     }
 
     @Test
