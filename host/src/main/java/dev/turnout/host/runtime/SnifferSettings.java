@@ -41,7 +41,10 @@ final class SnifferSettings {
         keys.read("sniff", () -> {
             for (Map.Entry<String, Object> e : s.map("sniff").entrySet()) {
                 int i = protocol(s, "sniff", e.getKey());
-                if (!(e.getValue() instanceof Map<?, ?> entry)) {
+                // 'QUIC:' with nothing after it, as in mihomo's documented config: its own port, the section's
+                // override-destination (mihomo decodes it as an empty entry).
+                Map<?, ?> entry = e.getValue() == null ? Map.of() : e.getValue() instanceof Map<?, ?> m ? m : null;
+                if (entry == null) {
                     throw new ConfigException(s.originOf("sniff"), "sniffer: sniff." + e.getKey()
                             + " must be a mapping with 'ports' (and 'override-destination')");
                 }

@@ -98,14 +98,17 @@ public final class Sniffer {
         if (forced(restored)) {
             return true;
         }
-        InetSocketAddress key = new InetSocketAddress(d.address(), d.port());
+        // Only TCP flows that gave no name keep a destination from being sniffed for a while, as only mihomo's
+        // TCPSniff keeps that list: a UDP service on 443 that is not QUIC (a VPN, DTLS) turned off the TLS sniffing
+        // of the same server's HTTPS.
+        boolean skipping = restored.network() == Network.TCP && failingOften(new InetSocketAddress(d.address(), d.port()));
         if (restored == original) {
-            return options.parsePureIp() && !restored.destination().hasHost() && !failingOften(key);
+            return options.parsePureIp() && !restored.destination().hasHost() && !skipping;
         }
         // Named by the redir-host DNS's memory (a fake address's name has no address beside it): an address CDN
         // names share goes by the last one answered, which the application may not have asked for (mihomo's
         // shouldOverride, DNSMapping with force-dns-mapping).
-        return restored.destination().hasAddress() && options.forceDnsMapping() && !failingOften(key);
+        return restored.destination().hasAddress() && options.forceDnsMapping() && !skipping;
     }
 
     private boolean forced(Metadata flow) {
@@ -139,17 +142,24 @@ public final class Sniffer {
     /** The flow to route once sniffing found {@code host} ({@code null}: nothing) with protocol {@code by}. */
     private Sniffed named(Metadata restored, String host, SniffOptions.Protocol by, InetSocketAddress key,
             boolean forced) {
+        boolean tcp = restored.network() == Network.TCP;
         if (host == null || options.skipDomain().contains(host, sets.get())) {
-            if (host == null && !forced) {
+            if (host == null && !forced && tcp) {
                 failed(key);
             }
             return Sniffed.unchanged(restored);
         }
-        succeeded(key);
+        if (tcp) {
+            succeeded(key);
+        }
         // The address the application chose stays (a fake one was already turned into a name: none then).
         Metadata named = restored.withDestination(
                 new Destination(host, restored.destination().address(), key.getPort()));
-        return new Sniffed(named, by.overrideDestination() ? named : restored, host);
+        // A UDP flow's datagrams still go to the address the application chose, as mihomo's UDP sends to a resolved
+        // flow's address: its replies must come from there, or a connected socket (every QUIC stack's) drops them,
+        // and a proxy's answer for the name may be another server.
+        boolean toName = by.overrideDestination() && (tcp || !restored.destination().hasAddress());
+        return new Sniffed(named, toName ? named : restored, host);
     }
 
     /**

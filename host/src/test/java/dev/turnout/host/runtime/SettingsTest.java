@@ -315,6 +315,16 @@ class SettingsTest {
         assertEquals(List.of(), bare.warnings(), "as mihomo's");
         assertEquals(List.of("{80}", "{443}"), List.of(Settings.of(bare).sniffer().http().ports().toString(),
                 Settings.of(bare).sniffer().tls().ports().toString()));
+        // mihomo's documented config: 'QUIC:' and 'TLS:' with their keys commented out, empty.
+        Config empty = parse("sniffer:|  enable: true|  override-destination: false|  sniff:|    QUIC:|    TLS:"
+                + "|    HTTP: {ports: [80, 8080-8880], override-destination: true}");
+        var documented = Settings.of(empty).sniffer();
+        assertEquals(List.of("{443}", "{443}"), List.of(documented.quic().ports().toString(),
+                documented.tls().ports().toString()));
+        assertFalse(documented.tls().overrideDestination(), "the section's override-destination");
+        assertTrue(documented.forceDnsMapping(), "mihomo's default");
+        assertFalse(Settings.of(parse("sniffer:|  enable: true|  force-dns-mapping: false|  sniff: {TLS: {}}"))
+                .sniffer().forceDnsMapping());
         // Turnout's former 'ports' is no mihomo key; the older form beside 'sniff' is not read, as in mihomo.
         assertEquals(List.of("t.yaml:4:10: sniffer: unknown key 'ports'; ignored (mihomo's list for 'sniffing' is"
                         + " 'port-whitelist'; under 'sniff:' each protocol has its 'ports')"),

@@ -88,7 +88,7 @@ class QuicClientHelloTest {
         assertEquals(64 * 10 * 4, tried);
     }
 
-    private static List<ByteBuf> datagrams(String resource) {
+    static List<ByteBuf> datagrams(String resource) {
         return text(resource).lines().filter(l -> !l.isBlank()).map(l -> Unpooled.wrappedBuffer(unhex(l.strip())))
                 .toList();
     }

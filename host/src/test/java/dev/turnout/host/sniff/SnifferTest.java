@@ -216,6 +216,35 @@ class SnifferTest {
     }
 
     @Test
+    void aQuicFlowNamedByItsHelloIsStillSentToTheAddressItsApplicationChose() {
+        Metadata udp = new Metadata(Network.UDP, Destination.ofAddress(SERVER, 443),
+                new InetSocketAddress(address("198.18.0.1"), 40000), "tun", null);
+        Sniffer s = sniffer();
+        assertTrue(s.wantsDatagrams(udp, udp));
+        Sniffer.DatagramSniff sniff = s.datagramSniff(udp, udp);
+        assertTrue(sniff.offer(QuicClientHelloTest.datagrams("rfc9001-a2-client-initial.hex").get(0)));
+        assertEquals(new Destination("example.com", SERVER, 443), sniff.sniffed().forRules().destination());
+        // QUIC's override-destination is on, but replies must come from where the application sent.
+        assertSame(udp, sniff.sniffed().toDial());
+        assertEquals("example.com", sniff.sniffed().host());
+    }
+
+    @Test
+    void udpThatGivesNoNameNeverStopsTheSameServersTlsFromBeingSniffed() {
+        Sniffer s = sniffer();
+        Metadata udp = new Metadata(Network.UDP, Destination.ofAddress(SERVER, 443),
+                new InetSocketAddress(address("198.18.0.1"), 40000), "tun", null);
+        for (int i = 0; i < 8; i++) { // a VPN or DTLS on UDP 443: no QUIC Initial
+            Sniffer.DatagramSniff sniff = s.datagramSniff(udp, udp);
+            sniff.offer(Unpooled.wrappedBuffer(new byte[] {0x17, (byte) 0xfe, (byte) 0xfd, 0, 1, 2, 3, 4, 5, 6}));
+            assertSame(udp, sniff.sniffed().forRules());
+        }
+        Metadata tls = tun(SERVER, 443);
+        assertTrue(s.wants(tls, tls), "TCP to the same address and port");
+        assertTrue(s.wantsDatagrams(udp, udp), "UDP is never skipped, as mihomo's UDPSniff keeps no list");
+    }
+
+    @Test
     void aDestinationThatKeepsGivingNoNameIsLeftAloneAfterAFewTries() {
         Sniffer s = sniffer();
         Metadata flow = tun(SERVER, 443);
