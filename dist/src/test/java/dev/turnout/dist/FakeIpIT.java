@@ -94,6 +94,7 @@ class FakeIpIT {
                 "  fake-ip-range: 198.18.0.1/16",
                 "  fake-ip-filter: ['filtered.example.test']",
                 "  nameserver: [" + DNS + "]",
+                "sniffer: {enable: true, sniff: {HTTP: {ports: [8080]}}}",
                 "proxies:",
                 "  - {name: dante, type: socks5, server: " + REMOTE + ", port: 1080, udp: true}",
                 "  - {name: tiny, type: http, server: " + REMOTE + ", port: 3128}",
@@ -253,6 +254,17 @@ class FakeIpIT {
                 "http://198.18.200.200:8080/");
         assertTrue(CurlExits.reset(r), "a reset, curl exit " + r.exitCode() + ": " + r.stderr());
         assertTrue(log().contains("198.18.200.200:8080 refused: a fake address with no name behind it"), log());
+    }
+
+    @Test
+    @Order(6)
+    void aFakeAddressWithoutANameGoesByTheNameTheSnifferFindsAsInMihomo() throws Exception {
+        // An application still holding an answer from before a restart: its Host names where it meant to go.
+        Netns.Result r = client.run(Duration.ofSeconds(20), "curl", "-sS", "--noproxy", "*", "--max-time", "5",
+                "-H", "Host: http.example.test", "http://198.18.200.201:8080/stale");
+        assertEquals(0, r.exitCode(), r.stderr() + log());
+        assertTrue(r.stdout().startsWith("hello /stale"), r.stdout());
+        assertTrue(log().contains("--> http.example.test:8080 match DOMAIN,http.example.test using tiny"), log());
     }
 
     @Test

@@ -93,21 +93,41 @@ public final class DefaultTunnel implements Tunnel {
     public void routeStream(Channel inbound, Metadata original, StreamReadiness readiness) {
         FakeIps fakes = fakeIps;
         Metadata flow = fakes.restore(original);
+        Sniffer sniffing = sniffer;
         if (flow == null) {
-            routeLog.warn("[TCP] {} --> {} refused: a fake address with no name behind it", address(original.source()),
-                    original.destination());
-            fail(inbound, original.source(), readiness, new RejectedException("fake address without a mapping"));
+            // An application holding a fake address from before (a restart, a pool reused): the name its first bytes
+            // carry is the one it meant, as mihomo's handleTCPConn sniffs exactly these. Only a name will do: the
+            // fake address itself leads nowhere.
+            if (sniffing.wants(original, original)) {
+                sniffing.sniff(inbound, original, original).addListener(f -> {
+                    String host = ((Sniffer.Sniffed) f.getNow()).host();
+                    if (host == null) {
+                        refuseUnmapped(inbound, original, readiness);
+                        return;
+                    }
+                    Metadata named = original.withDestination(Destination.ofHost(host, original.destination().port()));
+                    routeStream(inbound, new Sniffer.Sniffed(named, named, host), readiness, () -> { },
+                            EnhancedMode.NORMAL);
+                });
+            } else {
+                refuseUnmapped(inbound, original, readiness);
+            }
             return;
         }
         Runnable unpin = flow == original ? () -> { } : () -> fakes.release(original);
         EnhancedMode dnsMode = FakeIps.dnsMode(original, flow);
-        Sniffer sniffing = sniffer;
         if (sniffing.wants(flow, original)) {
             sniffing.sniff(inbound, flow, original).addListener(
                     f -> routeStream(inbound, (Sniffer.Sniffed) f.getNow(), readiness, unpin, dnsMode));
         } else {
             routeStream(inbound, Sniffer.Sniffed.unchanged(flow), readiness, unpin, dnsMode);
         }
+    }
+
+    private void refuseUnmapped(Channel inbound, Metadata original, StreamReadiness readiness) {
+        routeLog.warn("[TCP] {} --> {} refused: a fake address with no name behind it", address(original.source()),
+                original.destination());
+        fail(inbound, original.source(), readiness, new RejectedException("fake address without a mapping"));
     }
 
     /**
