@@ -275,7 +275,10 @@ final class ConfigPatch {
         boolean unifiedDelay = flag(body, "unified-delay", running.unifiedDelay());
         Section sniffer = running.sniffer();
         Boolean sniffing = body.get("sniffing") == null ? null : flag(body, "sniffing", false);
-        if (sniffing != null && sniffing != Boolean.TRUE.equals(sniffer.values().get("enable"))) {
+        // A config with no sniffer to switch on has nothing to sniff with: mihomo's SetSniffing changes nothing then,
+        // and /configs went on saying "on" while nothing was sniffed.
+        boolean sniffs = sniffer.values().get("sniff") != null || sniffer.values().get("sniffing") != null;
+        if (sniffing != null && sniffing != Boolean.TRUE.equals(sniffer.values().get("enable")) && (sniffs || !sniffing)) {
             sniffer = sniffer.with("enable", sniffing, FROM);
         }
         int redirPort = body.get("redir-port") == null ? running.redirPort()

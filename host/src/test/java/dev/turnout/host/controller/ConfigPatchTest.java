@@ -193,6 +193,9 @@ class ConfigPatchTest {
         assertEquals(Map.of("ports", List.of(443)), ((Map<?, ?>) p.sniffer().values().get("sniff")).get("TLS"),
                 "the rest of the section stays");
         assertEquals(null, ConfigPatch.general(p, Map.of("interface-name", "")).interfaceName(), "\"\": none");
+        Config.Patchable none = parse("mixed-port: 7890").patchable();
+        assertEquals(null, ConfigPatch.general(none, Map.of("sniffing", true)).sniffer().values().get("enable"),
+                "no sniffer to switch on: nothing changes, as mihomo's SetSniffing");
         assertEquals(7892, ConfigPatch.general(running, Map.of("redir-port", 7892)).redirPort());
         Config withRedir = parse("mixed-port: 7890|redir-port: 7892");
         Config moved = withRedir.with(ConfigPatch.general(withRedir.patchable(), Map.of("redir-port", 7893)));
