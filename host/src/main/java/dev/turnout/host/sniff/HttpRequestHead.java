@@ -27,27 +27,30 @@ final class HttpRequestHead {
                 space = i;
                 break;
             }
-            if (b < 'A' || b > 'Z') {
-                return SniffResult.NONE; // methods are upper-case letters
+            if ((b < 'A' || b > 'Z') && (b < 'a' || b > 'z')) {
+                return SniffResult.NONE; // methods are letters
             }
         }
         if (space < 0) {
             return end - start > LONGEST_METHOD ? SniffResult.NONE : SniffResult.MORE;
         }
-        if (!METHODS.contains(seen.toString(start, space - start, StandardCharsets.US_ASCII))) {
+        // Any case, and lines ended by a bare LF too, as mihomo's sniffer reads them (and servers such as nginx).
+        String method = seen.toString(start, space - start, StandardCharsets.US_ASCII);
+        if (!METHODS.contains(method.toUpperCase(java.util.Locale.ROOT))) {
             return SniffResult.NONE;
         }
         int line = lineEnd(seen, space, end);
         while (line >= 0) {
-            int next = line + 2;
+            int next = line + 1;
             int after = lineEnd(seen, next, end);
             if (after < 0) {
                 break;
             }
-            if (after == next) {
+            int content = after > next && seen.getByte(after - 1) == '\r' ? after - 1 : after;
+            if (content == next) {
                 return SniffResult.NONE; // the end of the head, no Host
             }
-            String header = seen.toString(next, after - next, StandardCharsets.ISO_8859_1);
+            String header = seen.toString(next, content - next, StandardCharsets.ISO_8859_1);
             int colon = header.indexOf(':');
             if (colon > 0 && header.substring(0, colon).trim().equalsIgnoreCase("host")) {
                 return withoutPort(header.substring(colon + 1).trim());
@@ -57,10 +60,10 @@ final class HttpRequestHead {
         return seen.writerIndex() - start >= MAX_LENGTH ? SniffResult.NONE : SniffResult.MORE;
     }
 
-    /** The index of the next CRLF at or after {@code from}, or -1 when the bytes end first. */
+    /** The index of the next LF at or after {@code from}, or -1 when the bytes end first. */
     private static int lineEnd(ByteBuf seen, int from, int end) {
-        for (int i = from; i + 1 < end; i++) {
-            if (seen.getByte(i) == '\r' && seen.getByte(i + 1) == '\n') {
+        for (int i = from; i < end; i++) {
+            if (seen.getByte(i) == '\n') {
                 return i;
             }
         }

@@ -20,6 +20,13 @@ class HttpRequestHeadTest {
     }
 
     @Test
+    void bareLineFeedsAndALowerCaseMethodAreReadAsMihomosSnifferReadsThem() {
+        assertEquals(SniffResult.found("lf.test"), read("GET / HTTP/1.1\nAccept: */*\nHost: lf.test\n\n"));
+        assertEquals(SniffResult.found("lower.test"), read("get / HTTP/1.1\r\nHost: lower.test\r\n\r\n"));
+        assertEquals(SniffResult.NONE, read("GET / HTTP/1.1\nAccept: */*\n\nHost: late.test\n"), "after the head");
+    }
+
+    @Test
     void everyPrefixBeforeTheHostLineEndsAsksForMore() {
         String head = "GET / HTTP/1.1\r\nAccept: */*\r\nHost: slow.example.test\r\n\r\n";
         int found = head.indexOf("\r\n", head.indexOf("Host:")) + 2;
