@@ -45,7 +45,7 @@ record UpstreamReply(byte[] wire, DnsResponseCode code, List<InetAddress> addres
             return null;
         }
         try {
-            if (r.id() != id || r.count(DnsSection.QUESTION) != 1) {
+            if (r.id() != id || r.count(DnsSection.QUESTION) != 1 || !whole(wire, r)) {
                 return null;
             }
             DnsQuestion q = r.recordAt(DnsSection.QUESTION);
@@ -84,6 +84,18 @@ record UpstreamReply(byte[] wire, DnsResponseCode code, List<InetAddress> addres
         } finally {
             r.release();
         }
+    }
+
+    /**
+     * Whether every record the header counts was there: Netty's decoder stops quietly at a record cut short, and
+     * the message was then relayed to clients as it came, its counts promising records it lacks (a server that cut
+     * a large UDP answer without the TC bit). mihomo's parser refuses such a message.
+     */
+    private static boolean whole(ByteBuf wire, DnsResponse r) {
+        int at = wire.readerIndex();
+        return wire.readableBytes() >= 12 && r.count(DnsSection.ANSWER) == wire.getUnsignedShort(at + 6)
+                && r.count(DnsSection.AUTHORITY) == wire.getUnsignedShort(at + 8)
+                && r.count(DnsSection.ADDITIONAL) == wire.getUnsignedShort(at + 10);
     }
 
     /**
