@@ -179,7 +179,9 @@ public final class OutboundFactory {
             ProxyProvider p = buildNodes(pc, config.baseDir(), built, failed, groupNames, leftOut.keySet(), said,
                     warnings);
             running.put(p.name(), p);
-            pc.nodes().stream().filter(n -> p.nodes().contains(n.name())).forEach(n -> nodeTypes.put(n.name(), n.type()));
+            // A set: the list's contains made a 60,000-node subscription cost 3.6 billion comparisons (half a minute).
+            java.util.Set<String> kept = new java.util.HashSet<>(p.nodes());
+            pc.nodes().stream().filter(n -> kept.contains(n.name())).forEach(n -> nodeTypes.put(n.name(), n.type()));
         }
         warnings.addAll(said.lines());
         GroupMembers.Resolved resolved = GroupMembers.resolve(config, running, nodeTypes, leftOut.keySet());
