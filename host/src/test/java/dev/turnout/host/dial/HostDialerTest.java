@@ -259,6 +259,28 @@ class HostDialerTest {
     }
 
     @Test
+    void aNameWithManySilentAddressesKeepsAtMostFourAttemptsWaitingAtOnce() throws Exception {
+        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
+        java.util.List<Socket> fillers = new java.util.ArrayList<>();
+        java.util.List<Channel> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ServerSocket silent = unanswering("127.0.0.3", fillers);
+             SystemResolver resolver = new SystemResolver(Map.of("many.test",
+                     java.util.Collections.nCopies(12, InetAddress.getByName("127.0.0.3"))))) {
+            HostDialer dialer = new HostDialer(() -> made::add, resolver, 10_000, 20);
+            Future<Channel> dial = dial(dialer, "many.test", silent.getLocalPort(), loops);
+            Thread.sleep(1000); // 50 attempt delays: every address would have been tried
+            assertFalse(dial.isDone());
+            assertEquals(HostDialer.MAX_WAITING_ATTEMPTS, made.size(), "the rest wait for one of these to fail");
+            dial.cancel(false);
+        } finally {
+            for (Socket f : fillers) {
+                f.close();
+            }
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aDatagramSessionHandsOnRepliesOfEverySizeWhole() throws Exception {
         EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
         try (java.net.DatagramSocket echo = new java.net.DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
