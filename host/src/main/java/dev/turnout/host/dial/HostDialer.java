@@ -40,6 +40,8 @@ import java.util.regex.Pattern;
  */
 public final class HostDialer implements Dialer {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HostDialer.class);
+
     /** Netty's native transport's "finishConnect(..) failed with error(-111): Connection refused: /198.51.100.2:80". */
     private static final Pattern NATIVE_FAILURE =
             Pattern.compile("\\w+\\(\\.\\.\\) failed with error\\(-?\\d+\\): ([^:]+)(: .*)?");
@@ -217,6 +219,31 @@ public final class HostDialer implements Dialer {
     /** Connects to {@code target}, completing {@code promise}; the channel being connected. */
     private Channel connect(InetSocketAddress target, EventLoop loop, Promise<Channel> promise) {
         SocketBinder current = binder.get();
+        ChannelInboundHandlerAdapter attempt = new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRegistered(ChannelHandlerContext ctx) {
+                // Here, not in Bootstrap.option(): a failure must fail the connect, not be logged. A throw
+                // from here would only reach exceptionCaught while the connect went ahead unbound.
+                try {
+                    current.bind(ctx.channel(), target.getAddress());
+                } catch (Exception e) {
+                    promise.tryFailure(e);
+                    ctx.channel().close();
+                    return;
+                }
+                ctx.fireChannelRegistered();
+            }
+
+            /**
+             * Until it connects the attempt is nobody's, and what its socket reports (Netty reads a socket still
+             * connecting when it is woken with an error: NotYetConnectedException) is the connect's outcome, said
+             * there. It reached the pipeline's tail, a warning with a stack trace for each, hundreds under a burst.
+             */
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                LOG.debug("connection attempt to {}: {}", NetUtil.toSocketAddressString(target), Causes.of(cause));
+            }
+        };
         Bootstrap b = new Bootstrap()
                 .group(loop)
                 .channelFactory(() -> {
@@ -230,22 +257,7 @@ public final class HostDialer implements Dialer {
                 // channel's whole life (64 bytes a flow).
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
                 // Nagle is off already (Netty's socket channels set TCP_NODELAY when made): no second setsockopt.
-                .handler(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelRegistered(ChannelHandlerContext ctx) {
-                        // Here, not in Bootstrap.option(): a failure must fail the connect, not be logged. A throw
-                        // from here would only reach exceptionCaught while the connect went ahead unbound.
-                        try {
-                            current.bind(ctx.channel(), target.getAddress());
-                        } catch (Exception e) {
-                            promise.tryFailure(e);
-                            ctx.channel().close();
-                            return;
-                        }
-                        ctx.pipeline().remove(this);
-                        ctx.fireChannelRegistered();
-                    }
-                });
+                .handler(attempt);
         ChannelFuture cf = b.connect(target);
         if (!cf.isDone()) {
             ScheduledFuture<?> timeout = loop.schedule(() -> {
@@ -259,6 +271,7 @@ public final class HostDialer implements Dialer {
         }
         cf.addListener(f -> {
             if (f.isSuccess()) {
+                cf.channel().pipeline().remove(attempt); // connected: what happens now is the flow's to handle
                 if (!promise.trySuccess(cf.channel())) {
                     cf.channel().close();
                 }

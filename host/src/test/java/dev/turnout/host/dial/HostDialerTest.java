@@ -281,6 +281,33 @@ class HostDialerTest {
     }
 
     @Test
+    void whatAnAttemptStillConnectingReportsIsNotAWarningWithAStackTrace() throws Exception {
+        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
+        java.util.List<Socket> fillers = new java.util.ArrayList<>();
+        java.util.List<Channel> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ServerSocket silent = unanswering("127.0.0.3", fillers);
+             SystemResolver resolver = new SystemResolver(Map.of());
+             dev.turnout.host.testing.CapturedLog log = new dev.turnout.host.testing.CapturedLog()) {
+            HostDialer dialer = new HostDialer(() -> made::add, resolver, 10_000);
+            Future<Channel> dial = dial(dialer, "127.0.0.3", silent.getLocalPort(), loops);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (made.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            // As Netty's read of a socket woken while connecting reports it.
+            made.get(0).pipeline().fireExceptionCaught(new java.nio.channels.NotYetConnectedException());
+            made.get(0).eventLoop().submit(() -> { }).sync();
+            assertEquals(java.util.List.of(), log.warnings("io.netty.channel.DefaultChannelPipeline"));
+            dial.cancel(false);
+        } finally {
+            for (Socket f : fillers) {
+                f.close();
+            }
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aDatagramSessionHandsOnRepliesOfEverySizeWhole() throws Exception {
         EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
         try (java.net.DatagramSocket echo = new java.net.DatagramSocket(0, InetAddress.getByName("127.0.0.1"))) {
