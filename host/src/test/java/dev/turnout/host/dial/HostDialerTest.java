@@ -127,8 +127,8 @@ class HostDialerTest {
     }
 
     /**
-     * A listener on 127.0.0.3 that never answers ({@link #unanswering}), the name silent.test for it, and a loop to
-     * dial from; closing it closes them all.
+     * A listener on 127.0.0.3 that never answers ({@link #unanswering}), the name silent.test for it (many.test for it
+     * twelve times over), and a loop to dial from; closing it closes them all.
      */
     private static final class Unanswered implements AutoCloseable {
         final EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
@@ -138,7 +138,9 @@ class HostDialerTest {
 
         Unanswered() throws Exception {
             listener = unanswering("127.0.0.3", fillers);
-            resolver = new SystemResolver(Map.of("silent.test", java.util.List.of(InetAddress.getByName("127.0.0.3"))));
+            InetAddress silent = InetAddress.getByName("127.0.0.3");
+            resolver = new SystemResolver(Map.of("silent.test", java.util.List.of(silent),
+                    "many.test", java.util.Collections.nCopies(12, silent)));
         }
 
         int port() {
@@ -260,36 +262,24 @@ class HostDialerTest {
 
     @Test
     void aNameWithManySilentAddressesKeepsAtMostFourAttemptsWaitingAtOnce() throws Exception {
-        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
-        java.util.List<Socket> fillers = new java.util.ArrayList<>();
-        java.util.List<Channel> made = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (ServerSocket silent = unanswering("127.0.0.3", fillers);
-             SystemResolver resolver = new SystemResolver(Map.of("many.test",
-                     java.util.Collections.nCopies(12, InetAddress.getByName("127.0.0.3"))))) {
-            HostDialer dialer = new HostDialer(() -> made::add, resolver, 10_000, 20);
-            Future<Channel> dial = dial(dialer, "many.test", silent.getLocalPort(), loops);
+        try (Unanswered silent = new Unanswered()) {
+            java.util.List<Channel> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+            HostDialer dialer = new HostDialer(() -> made::add, silent.resolver, 10_000, 20);
+            Future<Channel> dial = dial(dialer, "many.test", silent.port(), silent.loops);
             Thread.sleep(1000); // 50 attempt delays: every address would have been tried
             assertFalse(dial.isDone());
             assertEquals(HostDialer.MAX_WAITING_ATTEMPTS, made.size(), "the rest wait for one of these to fail");
             dial.cancel(false);
-        } finally {
-            for (Socket f : fillers) {
-                f.close();
-            }
-            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 
     @Test
     void whatAnAttemptStillConnectingReportsIsNotAWarningWithAStackTrace() throws Exception {
-        EventLoopGroup loops = Transport.newGroup(1, "host-dialer-test");
-        java.util.List<Socket> fillers = new java.util.ArrayList<>();
-        java.util.List<Channel> made = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (ServerSocket silent = unanswering("127.0.0.3", fillers);
-             SystemResolver resolver = new SystemResolver(Map.of());
+        try (Unanswered silent = new Unanswered();
              dev.turnout.host.testing.CapturedLog log = new dev.turnout.host.testing.CapturedLog()) {
-            HostDialer dialer = new HostDialer(() -> made::add, resolver, 10_000);
-            Future<Channel> dial = dial(dialer, "127.0.0.3", silent.getLocalPort(), loops);
+            java.util.List<Channel> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Future<Channel> dial = dial(new HostDialer(() -> made::add, silent.resolver, 10_000), "silent.test",
+                    silent.port(), silent.loops);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (made.isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(10);
@@ -299,11 +289,6 @@ class HostDialerTest {
             made.get(0).eventLoop().submit(() -> { }).sync();
             assertEquals(java.util.List.of(), log.warnings("io.netty.channel.DefaultChannelPipeline"));
             dial.cancel(false);
-        } finally {
-            for (Socket f : fillers) {
-                f.close();
-            }
-            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 
