@@ -29,9 +29,16 @@ class PersistentTunIT {
     Path dir;
 
     private Path config() throws Exception {
+        return config(false);
+    }
+
+    /** With {@code dns}: a fake-ip DNS whose hijack adds the resolver's host route and the port-53 policy rule. */
+    private Path config(boolean dns) throws Exception {
         return Files.writeString(dir.resolve("config.yaml"), String.join("\n",
                 "log-level: info",
                 "mixed-port: 17890",
+                dns ? "dns: {enable: true, listen: '127.0.0.1:15353', enhanced-mode: fake-ip, nameserver: [203.0.113.2]}"
+                        : "",
                 "tun:",
                 "  enable: true",
                 "  device: " + DEVICE,
@@ -61,7 +68,11 @@ class PersistentTunIT {
     }
 
     private Process start(Netns ns, Path log) throws Exception {
-        Process turnout = ns.spawn(log, TURNOUT, "run", "-c", config().toString());
+        return start(ns, log, config());
+    }
+
+    private Process start(Netns ns, Path log, Path config) throws Exception {
+        Process turnout = ns.spawn(log, TURNOUT, "run", "-c", config.toString());
         long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!Logs.read(log).contains("running on")) {
             assertTrue(turnout.isAlive() && System.nanoTime() < end, "did not start: " + Logs.read(log));
@@ -116,7 +127,60 @@ class PersistentTunIT {
             stop(turnout, second);
             assertFalse(link(ns).contains("198.18."), "Turnout's address is gone: " + link(ns));
             assertEquals("", routesThrough(ns), "no route is left through it");
+            // Before, given back as the killed one left it (mtu 65535, up, qlen 1000): the state file kept nothing of it.
+            assertTrue(link(ns).contains("mtu 1400 ") && link(ns).contains("qlen 500") && !link(ns).contains(",UP"),
+                    "as it was before the killed run: " + link(ns));
         }
+    }
+
+    /**
+     * The device outlives a killed Turnout, and its routes with it: the kernel went on using them (linkdown), and the
+     * machine's traffic, DNS included, went into a device nobody reads until 'turnout cleanup' (readme tester F3).
+     * Ignored while the link is down, they leave traffic to the default route; cleanup gives the device back as it
+     * was before the killed run.
+     */
+    @Test
+    void aKilledTurnoutsRoutesOnAPersistentTunLeaveTrafficToTheDefaultRouteAndCleanupGivesTheDeviceBack()
+            throws Exception {
+        Netns.assumeUsable();
+        Required.that(Files.exists(Path.of("/dev/net/tun")), () -> "no /dev/net/tun (TUN support)");
+        try (Netns ns = namespaceWithPersistentTun()) {
+            ns.ip(List.of("-6", "addr", "add", "2001:db8::1/64", "dev", "up0", "nodad"));
+            ns.ip(List.of("-6", "route", "add", "default", "via", "2001:db8::2", "dev", "up0"));
+            Path config = config(true);
+            Path log = dir.resolve("run.log");
+            Process killed = start(ns, log, config);
+            ns.awaitSplitRoutes(DEVICE, () -> Logs.read(log));
+            assertTrue(routeGet(ns, "-4", "198.51.100.10").contains("dev " + DEVICE), routeGet(ns, "-4", "198.51.100.10"));
+            killed.destroyForcibly();
+            assertTrue(killed.waitFor(10, TimeUnit.SECONDS));
+            assertTrue(routesThrough(ns).contains("0.0.0.0/1"), "the routes stay with the device: " + routesThrough(ns));
+
+            for (String[] dst : List.of(new String[] {"-4", "198.51.100.10"}, new String[] {"-4", "203.0.113.2"},
+                    new String[] {"-4", "203.0.113.9", "ipproto", "udp", "dport", "53"},
+                    new String[] {"-6", "2001:db8:5::1"})) {
+                String got = routeGet(ns, dst);
+                assertTrue(got.contains("dev up0") && !got.contains(DEVICE), "by the default route: " + got
+                        + "\n" + routesThrough(ns));
+            }
+
+            Netns.Result cleanup = ns.run(Duration.ofSeconds(60), TURNOUT, "cleanup", "-c", config.toString());
+            assertEquals(0, cleanup.exitCode(), cleanup.stdout() + cleanup.stderr());
+            assertEquals("", routesThrough(ns), "no route is left through it");
+            String after = link(ns);
+            assertFalse(after.contains("198.18."), "Turnout's address is gone: " + after);
+            assertTrue(after.contains("mtu 1400 ") && after.contains("qlen 500") && !after.contains(",UP"),
+                    "as it was before the killed run: " + after);
+            assertEquals("0", ns.run(Duration.ofSeconds(5), "cat",
+                    "/proc/sys/net/ipv4/conf/" + DEVICE + "/ignore_routes_with_linkdown").stdout().strip());
+        }
+    }
+
+    private static String routeGet(Netns ns, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("ip", args[0], "route", "get"));
+        cmd.addAll(List.of(args).subList(1, args.length));
+        Netns.Result r = ns.run(Duration.ofSeconds(5), cmd.toArray(String[]::new));
+        return r.stdout() + r.stderr();
     }
 
     private static void stop(Process turnout, Path log) throws Exception {

@@ -85,6 +85,21 @@ public interface Platform {
     }
 
     /**
+     * For a {@link TunDevice#persistent} device, before {@link #configure}: what it is as found and the
+     * {@code addresses} Turnout gives it, as the state file keeps it ({@link RouteState#found()}), so that
+     * {@code turnout cleanup} and the next start give it back after a crash. {@code earlier} is the record a killed
+     * Turnout's state file holds for this device (or null): what the device was before that run, which it is taken
+     * to be now. Null for a device that goes with Turnout.
+     */
+    default String recordFound(TunDevice device, List<IpPrefix> addresses, String earlier) {
+        return null;
+    }
+
+    /** {@link #giveBack(TunDevice, List)} from a state file's {@link #recordFound} record, after a crash. */
+    default void giveBack(String device, String found) throws IOException {
+    }
+
+    /**
      * Installs routes that send the traffic {@code plan} names (for each IP version it captures: everything, or its
      * {@code route-address}, less its {@code route-exclude-address}) through {@code device} without touching the
      * default route. Each route is added to {@code recorded} (what this device's state file already holds: the

@@ -39,6 +39,13 @@ public final class RouteCleanup {
             state.save();
         }
         RouteRemoval removal = platform.removeRoutes(state);
+        if (state.found() != null) {
+            // A persistent device a killed Turnout held: as it was before that run, not as the crash left it.
+            state.withoutRoutes().save();
+            platform.giveBack(state.device(), state.found());
+            dns = new java.util.ArrayList<>(dns);
+            dns.add("tun " + state.device() + " given back as it was before Turnout (" + state.found() + ")");
+        }
         Files.deleteIfExists(stateFile);
         return Optional.of(removal.withDns(dns));
     }

@@ -23,17 +23,21 @@ import java.util.Objects;
  * route=-4 0.0.0.0/1 dev turnout0
  * route=-4 128.0.0.0/1 dev turnout0
  * dns=resolved turnout0
+ * found=mtu 1400 qlen 500 down linkdown4 0 linkdown6 0 addr 198.18.0.1/30
  * </pre>
- * A {@code route} or {@code dns} value is opaque outside the platform that wrote it.
+ * A {@code route}, {@code dns} or {@code found} value is opaque outside the platform that wrote it.
  *
  * @param platform {@link Platform#name()} of the platform that installed the routes
  * @param device the TUN device's name
  * @param routes the installed routes, in installation order
  * @param dns changes to the system's DNS settings ({@link Platform#captureSystemDns}), each what the platform
  *     needs to undo it, in the order they were made
+ * @param found for a persistent device (one that outlives Turnout, and with it its routes): what it was before
+ *     Turnout, as {@link Platform#recordFound} wrote it, so that it is given back after a crash; null otherwise
  * @param file where this state is saved, or null when it is not
  */
-public record RouteState(String platform, String device, List<String> routes, List<String> dns, Path file) {
+public record RouteState(String platform, String device, List<String> routes, List<String> dns, String found,
+                         Path file) {
 
     /** The first line of every record: what tells one of Turnout's from any other file. */
     static final String HEADER = "# routes and DNS settings changed by Turnout; undo with 'turnout cleanup'";
@@ -44,42 +48,55 @@ public record RouteState(String platform, String device, List<String> routes, Li
         Objects.requireNonNull(device, "device");
         routes = List.copyOf(routes);
         dns = List.copyOf(dns);
+        if (found != null && found.indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("device record with a newline: " + found);
+        }
+    }
+
+    /** Of a device that goes with Turnout. */
+    public RouteState(String platform, String device, List<String> routes, List<String> dns, Path file) {
+        this(platform, device, routes, dns, null, file);
     }
 
     /** Routes only, no DNS changes. */
     public RouteState(String platform, String device, List<String> routes, Path file) {
-        this(platform, device, routes, List.of(), file);
+        this(platform, device, routes, List.of(), null, file);
     }
 
     public RouteState withRoute(String route) {
         List<String> more = new ArrayList<>(routes);
         more.add(route);
-        return new RouteState(platform, device, more, dns, file);
+        return new RouteState(platform, device, more, dns, found, file);
     }
 
     public RouteState withoutRoute(String route) {
         List<String> fewer = new ArrayList<>(routes);
         fewer.remove(route);
-        return new RouteState(platform, device, fewer, dns, file);
+        return new RouteState(platform, device, fewer, dns, found, file);
     }
 
     /** With one more DNS change recorded (save it before making the change). */
     public RouteState withDns(String change) {
         List<String> more = new ArrayList<>(dns);
         more.add(change);
-        return new RouteState(platform, device, routes, more, file);
+        return new RouteState(platform, device, routes, more, found, file);
     }
 
     /** With one DNS change forgotten (it could not be made). */
     public RouteState withoutDns(String change) {
         List<String> fewer = new ArrayList<>(dns);
         fewer.remove(change);
-        return new RouteState(platform, device, routes, fewer, file);
+        return new RouteState(platform, device, routes, fewer, found, file);
     }
 
     /** With the DNS changes forgotten (they were undone). */
     public RouteState withoutDns() {
-        return new RouteState(platform, device, routes, List.of(), file);
+        return new RouteState(platform, device, routes, List.of(), found, file);
+    }
+
+    /** With the routes forgotten (they were removed). */
+    public RouteState withoutRoutes() {
+        return new RouteState(platform, device, List.of(), dns, found, file);
     }
 
     /** Writes the state to {@link #file()} atomically (a crash leaves the old or the new file, never half). */
@@ -101,6 +118,9 @@ public record RouteState(String platform, String device, List<String> routes, Li
                 throw new IllegalArgumentException("dns change with a newline: " + d);
             }
             sb.append("dns=").append(d).append('\n');
+        }
+        if (found != null) {
+            sb.append("found=").append(found).append('\n');
         }
         Path dir = file.toAbsolutePath().getParent();
         if (dir != null) {
@@ -158,6 +178,7 @@ public record RouteState(String platform, String device, List<String> routes, Li
         String device = null;
         List<String> routes = new ArrayList<>();
         List<String> dns = new ArrayList<>();
+        String found = null;
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
             String l = line.strip();
             if (l.isEmpty() || l.startsWith("#")) {
@@ -175,6 +196,7 @@ public record RouteState(String platform, String device, List<String> routes, Li
                 case "device" -> device = value;
                 case "route" -> routes.add(value);
                 case "dns" -> dns.add(value);
+                case "found" -> found = value;
                 default -> {
                     // written by a newer Turnout: ignore what we do not know
                 }
@@ -183,6 +205,6 @@ public record RouteState(String platform, String device, List<String> routes, Li
         if (platform == null || device == null) {
             throw new IOException(file + ": missing platform or device");
         }
-        return new RouteState(platform, device, routes, dns, file);
+        return new RouteState(platform, device, routes, dns, found, file);
     }
 }

@@ -83,6 +83,8 @@ public final class TunInbound implements AutoCloseable {
     private final IoEventLoopGroup packetGroup;
     private final List<Lane> lanes = new ArrayList<>();
     private volatile RouteState routes;
+    /** {@link RouteState#found()} of a persistent device, kept in the state file; null otherwise. */
+    private String found;
     private volatile InterfaceWatcher watcher;
     private volatile Consumer<String> interfaceChanges;
     /** Looks every few seconds for routes the system dropped ({@link #restoreDroppedRoutes}); null without auto-route. */
@@ -154,9 +156,11 @@ public final class TunInbound implements AutoCloseable {
         TunInbound inbound = null;
         try {
             List<IpPrefix> addresses = addresses(options);
+            String found = recordFound(options, platform, device, addresses);
             platform.configure(device, addresses, options.mtu());
             group = platform.newEventLoopGroup(device.queues().size(), "turnout-tun");
             inbound = new TunInbound(options, platform, device, group);
+            inbound.found = found;
             inbound.run(tunnel, dnsHijack, shortage, beforeCapture);
             return inbound;
         } catch (IOException | RuntimeException | Error e) {
@@ -170,6 +174,35 @@ public final class TunInbound implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * For a persistent device with auto-route: saves what it is before Turnout changes it in the state file, which
+     * cleanup and the next start read after a crash (the device, its routes with it, outlives the process). What a
+     * killed Turnout's file says it was is kept: it is what the device was before that run.
+     */
+    private static String recordFound(TunOptions options, Platform platform, TunDevice device,
+                                      List<IpPrefix> addresses) throws IOException {
+        if (!device.persistent() || !options.autoRoute() || options.stateFile() == null) {
+            return null;
+        }
+        String earlier = null;
+        if (Files.isRegularFile(options.stateFile())) {
+            try {
+                RouteState left = RouteState.load(options.stateFile());
+                if (left.device().equals(device.name()) && left.platform().equals(platform.name())) {
+                    earlier = left.found();
+                }
+            } catch (IOException e) {
+                log.warn("tun {}: the state file a stopped Turnout left is unreadable ({}): the device is given back "
+                        + "as it is now", device.name(), e.getMessage());
+            }
+        }
+        String found = platform.recordFound(device, addresses, earlier);
+        if (found != null) {
+            new RouteState(platform.name(), device.name(), List.of(), List.of(), found, options.stateFile()).save();
+        }
+        return found;
     }
 
     private void run(Tunnel tunnel, DnsHijack dnsHijack, DescriptorShortage shortage,
@@ -244,7 +277,7 @@ public final class TunInbound implements AutoCloseable {
             if (v6 != null || refuse6) {
                 families.add(6);
             }
-            routes = new RouteState(platform.name(), device.name(), List.of(), options.stateFile());
+            routes = new RouteState(platform.name(), device.name(), List.of(), List.of(), found, options.stateFile());
             routes.save();
             // The resolver first: with the split routes first, queries to a resolver on the local subnet (which they
             // leave outside) went around the TUN for up to 330 ms after everything else was captured, and the
@@ -561,7 +594,7 @@ public final class TunInbound implements AutoCloseable {
                     Files.deleteIfExists(r.file());
                 } else if (r.file() != null) {
                     // keep the DNS records for turnout cleanup; the routes are gone
-                    new RouteState(r.platform(), r.device(), List.of(), r.dns(), r.file()).save();
+                    r.withoutRoutes().save();
                 }
             } catch (IOException e) {
                 log.warn("removing tun routes failed ({}); run 'turnout cleanup'", e.getMessage());

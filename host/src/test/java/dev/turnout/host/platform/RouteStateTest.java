@@ -30,6 +30,20 @@ class RouteStateTest {
     }
 
     /** A write that fails is said with the record's name, not alone ("No space left on device" was all a full disk said). */
+    /** What a persistent device was before Turnout stays through every change of the record, for cleanup to give back. */
+    @Test
+    void aPersistentDevicesRecordIsKeptWithTheRoutes(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("routes.state");
+        String found = "mtu 1400 qlen 500 down linkdown4 0 linkdown6 0 addr 198.18.0.1/30";
+        new RouteState("linux", "tpers0", List.of(), List.of(), found, file).withRoute("-4 0.0.0.0/1 dev tpers0")
+                .withDns("rule -4 ipproto udp dport 53 lookup 2053 priority 9053").save();
+        RouteState loaded = RouteState.load(file);
+        assertEquals(found, loaded.found());
+        assertEquals(found, loaded.withoutRoutes().withoutDns().found());
+        assertEquals(List.of(), loaded.withoutRoutes().routes());
+        assertEquals(null, new RouteState("linux", "turnout0", List.of(), file).found(), "a device that goes with Turnout");
+    }
+
     @Test
     void aFileThatCannotBeWrittenIsNamedInTheError(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("routes.state");

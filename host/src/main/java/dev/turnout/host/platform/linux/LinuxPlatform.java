@@ -124,7 +124,34 @@ public final class LinuxPlatform implements Platform {
                 throw new IOException("ip " + String.join(" ", args) + " failed (" + r.exit() + "): " + r.output());
             }
         }
+        if (device.persistent()) {
+            // The device outlives Turnout, and so do its routes: after a kill -9 they stayed, and the kernel went on
+            // using them (marked linkdown, the carrier gone with the last queue), every packet of the machine into a
+            // device nobody reads. Ignored while the link is down, traffic takes the default route again.
+            setLinkdownSysctl("ipv4", dev, 1);
+            setLinkdownSysctl("ipv6", dev, 1);
+        }
         IpCommand.check(List.of("link", "set", "dev", dev, "up"));
+    }
+
+    /** {@code net/<family>/conf/<device>/ignore_routes_with_linkdown}, or {@link LinuxTunDevice.Found#ABSENT}. */
+    static int linkdownSysctl(String family, String device) {
+        try {
+            return Integer.parseInt(Files.readString(linkdownPath(family, device)).strip());
+        } catch (IOException | NumberFormatException e) {
+            return LinuxTunDevice.Found.ABSENT;
+        }
+    }
+
+    private static void setLinkdownSysctl(String family, String device, int value) throws IOException {
+        Path p = linkdownPath(family, device);
+        if (value != LinuxTunDevice.Found.ABSENT && Files.exists(p)) {
+            Files.writeString(p, Integer.toString(value));
+        }
+    }
+
+    private static Path linkdownPath(String family, String device) {
+        return Path.of("/proc/sys/net", family, "conf", device, "ignore_routes_with_linkdown");
     }
 
     /**
@@ -142,8 +169,42 @@ public final class LinuxPlatform implements Platform {
         if (!(device instanceof LinuxTunDevice tun) || tun.found() == null) {
             return;
         }
-        LinuxTunDevice.Found found = tun.found();
-        String dev = device.name();
+        giveBack(device.name(), tun.found(), addresses);
+    }
+
+    @Override
+    public String recordFound(TunDevice device, List<IpPrefix> addresses, String earlier) {
+        if (!(device instanceof LinuxTunDevice tun) || tun.found() == null) {
+            return null;
+        }
+        if (earlier != null) {
+            tun.foundBefore(LinuxTunDevice.Found.parse(earlier));
+        }
+        StringBuilder sb = new StringBuilder(tun.found().record());
+        addresses.forEach(a -> sb.append(" addr ").append(a));
+        return sb.toString();
+    }
+
+    @Override
+    public void giveBack(String device, String found) throws IOException {
+        LinuxTunDevice.Found f = LinuxTunDevice.Found.parse(found);
+        if (f == null) {
+            throw new IOException("unreadable record of tun " + device + ": " + found);
+        }
+        if (!Files.exists(Path.of("/sys/class/net", device))) {
+            return; // deleted since: nothing to give back
+        }
+        List<IpPrefix> addresses = new ArrayList<>();
+        String[] w = found.trim().split("\\s+");
+        for (int i = 0; i + 1 < w.length; i++) {
+            if (w[i].equals("addr")) {
+                addresses.add(IpPrefix.parse(w[i + 1]));
+            }
+        }
+        giveBack(device, f, addresses);
+    }
+
+    private void giveBack(String dev, LinuxTunDevice.Found found, List<IpPrefix> addresses) throws IOException {
         IOException failure = null;
         for (IpPrefix a : addresses) {
             SystemCommand.Result r = IpCommand.run(List.of(a.version() == 4 ? "-4" : "-6", "addr", "del", a.toString(),
@@ -156,6 +217,15 @@ public final class LinuxPlatform implements Platform {
                 "txqueuelen", Integer.toString(found.txQueueLength()), found.up() ? "up" : "down"));
         if (!r.ok() && failure == null) {
             failure = new IOException("ip link set dev " + dev + " failed: " + r.output());
+        }
+        try {
+            setLinkdownSysctl("ipv4", dev, found.linkdown4());
+            setLinkdownSysctl("ipv6", dev, found.linkdown6());
+        } catch (IOException e) {
+            if (failure == null) {
+                failure = new IOException("tun " + dev + ": putting back ignore_routes_with_linkdown failed: "
+                        + e.getMessage(), e);
+            }
         }
         if (failure != null) {
             throw failure;

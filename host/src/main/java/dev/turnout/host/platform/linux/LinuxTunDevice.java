@@ -57,8 +57,8 @@ final class LinuxTunDevice implements TunDevice {
     private final String name;
     private final List<Queue> queues;
     private final int vnetHeader;
-    /** What a persistent device had before Turnout attached; null when Turnout made the device. */
-    private final Found found;
+    /** What a persistent device had before Turnout attached (or before a killed Turnout did); null when Turnout made it. */
+    private volatile Found found;
     private volatile boolean steered;
     /** The link holding the NAT program on the device and its maps, once {@link #kernelNat} set them up. */
     private volatile int[] natDescriptors;
@@ -75,12 +75,46 @@ final class LinuxTunDevice implements TunDevice {
      * which {@link LinuxPlatform#giveBack} puts back: the device outlives Turnout, and with Turnout's address left on
      * it the next start was refused ("Address already assigned").
      */
-    record Found(int mtu, int txQueueLength, boolean up) {
+    record Found(int mtu, int txQueueLength, boolean up, int linkdown4, int linkdown6) {
+
+        /** A sysctl the device lacks (IPv6 switched off on it): nothing to put back. */
+        static final int ABSENT = -1;
+
+        /** As kept in the state file: {@code mtu 1400 qlen 500 down linkdown4 0 linkdown6 0}. */
+        String record() {
+            return "mtu " + mtu + " qlen " + txQueueLength + (up ? " up" : " down") + " linkdown4 " + linkdown4
+                    + " linkdown6 " + linkdown6;
+        }
+
+        /** Reads {@link #record()}'s words (an address list after them is the caller's); null when they are not. */
+        static Found parse(String record) {
+            String[] w = record.trim().split("\\s+");
+            try {
+                if (w.length >= 9 && w[0].equals("mtu") && w[2].equals("qlen") && w[5].equals("linkdown4")
+                        && w[7].equals("linkdown6") && (w[4].equals("up") || w[4].equals("down"))) {
+                    return new Found(Integer.parseInt(w[1]), Integer.parseInt(w[3]), w[4].equals("up"),
+                            Integer.parseInt(w[6]), Integer.parseInt(w[8]));
+                }
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            return null;
+        }
     }
 
     /** Null when Turnout made the device (it goes when Turnout closes it). */
     Found found() {
         return found;
+    }
+
+    /**
+     * What a killed Turnout's state file says the device was before that run: what it is now is what the crash left
+     * (Turnout's MTU, up), which a give-back would otherwise keep for good.
+     */
+    void foundBefore(Found earlier) {
+        if (found != null && earlier != null) {
+            found = earlier;
+        }
     }
 
     @Override
@@ -112,7 +146,8 @@ final class LinuxTunDevice implements TunDevice {
                         + "another tun.device", null);
             }
             found = new Found(sysfsNumber(sys.resolve("mtu")), sysfsNumber(sys.resolve("tx_queue_len")),
-                    (sysfsNumber(sys.resolve("flags")) & 1) != 0);
+                    (sysfsNumber(sys.resolve("flags")) & 1) != 0, LinuxPlatform.linkdownSysctl("ipv4", want),
+                    LinuxPlatform.linkdownSysctl("ipv6", want));
             // The kernel attaches only with the device's own multi-queue flag (EINVAL otherwise).
             boolean multiQueue = (tunFlags & LibC.IFF_MULTI_QUEUE) != 0;
             log.info("tun {} exists already (persistent: made with 'ip tuntap add' or by another program): Turnout "
