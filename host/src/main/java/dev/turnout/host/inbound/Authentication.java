@@ -62,13 +62,55 @@ public record Authentication(Map<String, String> users, List<Cidr> skipPrefixes,
         return new Authentication(users, skip, lanAllowed, lanDisallowed);
     }
 
-    /** Whether a client at {@code client} is served at all: this machine's own always are. */
+    /**
+     * Whether a client at {@code client} is served at all: this machine's own always are, by whichever of its
+     * addresses they reach the port (as the loopback guard counts them). Before, only loopback counted, and a program
+     * of this machine using its LAN address was refused by {@code lan-allowed-ips} (readme tester F1).
+     */
     public boolean admits(InetSocketAddress client) {
         InetAddress a = client == null ? null : client.getAddress();
         if (a == null || a.isLoopbackAddress()) {
             return true;
         }
-        return lanAllowed.stream().anyMatch(c -> c.contains(a)) && lanDisallowed.stream().noneMatch(c -> c.contains(a));
+        return lanAllowed.stream().anyMatch(c -> c.contains(a)) && lanDisallowed.stream().noneMatch(c -> c.contains(a))
+                || OwnAddresses.contains(a);
+    }
+
+    /**
+     * This machine's addresses, read again at most once a second: asked only for a client the lists refuse, whose
+     * every datagram (a UDP port) would otherwise go through all the interfaces.
+     */
+    private static final class OwnAddresses {
+
+        private static final long REREAD_NANOS = 1_000_000_000L;
+        private static volatile Snapshot last;
+
+        private record Snapshot(java.util.Set<InetAddress> addresses, long readAt) {
+        }
+
+        static boolean contains(InetAddress a) {
+            Snapshot s = last;
+            long now = System.nanoTime();
+            if (s == null || now - s.readAt() > REREAD_NANOS) {
+                s = new Snapshot(read(), now);
+                last = s;
+            }
+            return s.addresses().contains(a);
+        }
+
+        private static java.util.Set<InetAddress> read() {
+            java.util.Set<InetAddress> all = new java.util.HashSet<>();
+            try {
+                java.util.Enumeration<java.net.NetworkInterface> interfaces =
+                        java.net.NetworkInterface.getNetworkInterfaces();
+                while (interfaces != null && interfaces.hasMoreElements()) {
+                    all.addAll(java.util.Collections.list(interfaces.nextElement().getInetAddresses()));
+                }
+            } catch (java.net.SocketException e) {
+                // none read: only loopback counts as this machine until the next reading
+            }
+            return java.util.Set.copyOf(all);
+        }
     }
 
     /** Whether the LAN lists serve every client, as when neither is written. */

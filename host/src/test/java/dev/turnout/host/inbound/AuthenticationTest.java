@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -31,7 +32,7 @@ class AuthenticationTest {
     }
 
     @Test
-    void lanListsChooseWhichClientsAreServedAndThisMachineIsAlways() {
+    void lanListsChooseWhichClientsAreServedAndThisMachineIsAlways() throws Exception {
         InetSocketAddress lan = new InetSocketAddress("192.168.1.20", 5000);
         InetSocketAddress guest = new InetSocketAddress("192.168.9.7", 5000);
         InetSocketAddress other = new InetSocketAddress("10.0.0.5", 5000);
@@ -48,10 +49,24 @@ class AuthenticationTest {
         Authentication shut = auth.withLan(List.of(), List.of());
         assertFalse(shut.admits(other), "an empty allowed list: no LAN client, as in mihomo");
         assertTrue(shut.admits(new InetSocketAddress("127.0.0.1", 5000)), "this machine still");
+        InetAddress own = ownNonLoopbackAddress();
+        org.junit.jupiter.api.Assumptions.assumeTrue(own != null, "this machine has no address but loopback");
+        assertTrue(shut.admits(new InetSocketAddress(own, 5000)), "this machine by its LAN address: " + own);
         assertEquals("no LAN client served (lan-allowed-ips is empty)", shut.lanServed());
         assertEquals("LAN clients served only from [192.168.0.0/16], never from [192.168.9.0/24]", only.lanServed());
         assertEquals("", auth.lanServed(), "everyone: nothing to say");
         assertEquals(only.users(), auth.users());
+    }
+
+    private static InetAddress ownNonLoopbackAddress() throws Exception {
+        for (java.net.NetworkInterface ni : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            for (InetAddress a : java.util.Collections.list(ni.getInetAddresses())) {
+                if (!a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+                    return a;
+                }
+            }
+        }
+        return null;
     }
 
     @Test
