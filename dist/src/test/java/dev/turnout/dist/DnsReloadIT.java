@@ -116,6 +116,41 @@ class DnsReloadIT {
         }
     }
 
+    /**
+     * Back into fake-ip mode with another fake range: the range needs a restart and the log names just it, while the
+     * mode switches on the pools there are, and GET /configs shows the range that runs. Before, the mode stayed
+     * redir-host unsaid and /configs showed fake-ip in the range asked (readme tester F4).
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aReloadIntoFakeIpWithAnotherRangeSwitchesOnThePoolsThereAreAndShowsTheirRange() throws Exception {
+        List<String> fake18 = List.of("  enable: true", "  listen: 127.0.0.1:1053", "  enhanced-mode: fake-ip",
+                "  fake-ip-range: 198.18.0.1/16", "  nameserver: ['127.0.0.1:5353']");
+        Files.writeString(scratch.config(), String.join("\n", "mixed-port: 7890", "log-level: info",
+                "external-controller: 127.0.0.1:9090", "dns:", String.join("\n", fake18), "rules:", "  - MATCH,DIRECT",
+                ""));
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9090)) {
+            String fake = dig(1053, "web.example.test", "A");
+            assertTrue(fake.startsWith("198.18."), () -> fake + "\n" + turnout.log());
+            Files.writeString(scratch.config(), Files.readString(scratch.config()).replace("fake-ip\n", "redir-host\n"));
+            assertTrue(turnout.reload(), turnout::log);
+            assertEquals(FIRST, dig(1053, "web.example.test", "A"), turnout::log);
+
+            Files.writeString(scratch.config(), Files.readString(scratch.config()).replace("redir-host\n", "fake-ip\n")
+                    .replace("198.18.0.1/16", "198.19.0.1/16"));
+            assertTrue(turnout.reload(), turnout::log);
+            assertEquals(fake, dig(1053, "web.example.test", "A"), turnout::log);
+            String text = turnout.log();
+            assertTrue(text.contains("reload did not apply dns.fake-ip-range: restart Turnout for it"), text);
+            assertTrue(text.contains("dns: enhanced-mode now fake-ip (fake-ip-range 198.18.0.1/16, the pools' until a "
+                    + "restart)"), text);
+            Map<String, Object> shown = (Map<String, Object>) new Api(ns, 9090, null).get("/configs").object()
+                    .get("dns");
+            assertEquals("fake-ip", shown.get("enhanced-mode"), shown::toString);
+            assertEquals("198.18.0.1/16", shown.get("fake-ip-range"), shown::toString);
+        }
+    }
+
     private String get(String address) throws Exception {
         return ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "10", "-o", "/dev/null", "-w",
                 "%{http_code}", "-x", "http://127.0.0.1:7890", "http://" + address + ":8080/x").stdout().trim();

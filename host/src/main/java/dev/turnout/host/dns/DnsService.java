@@ -484,20 +484,18 @@ public final class DnsService implements AutoCloseable {
      * mode with pools made now (or those of an earlier fake-ip time, whose mappings hold), out of it with the pools
      * kept, so that the flows to fake addresses already given out still find their names.
      *
-     * @return the keys that need a restart: a fake range other than the pools' (the mode then stays as it is)
+     * @return the keys that need a restart: a fake range other than the pools'. The mode switches all the same, on
+     *     the pools there are: kept as it was, the DNS went on answering real addresses unsaid (readme tester F4)
      */
     public synchronized List<String> useMode(DnsOptions next) {
         List<String> restart = rangesNeedingRestart(next);
-        if (!restart.isEmpty()) {
-            return restart;
-        }
         if (next.enhancedMode() == EnhancedMode.FAKE_IP && fakes.get() == null) {
             FakePools f = FakePools.open(next, excluded, cacheFile);
             fakes.set(f);
             handler.usePools(f.v4(), f.v6(), f.store());
         }
         handler.useMode(next.enhancedMode());
-        return List.of();
+        return restart;
     }
 
     /**

@@ -852,8 +852,13 @@ public final class Turnout implements AutoCloseable {
         if (controller == null) {
             unapplied.addAll(controllerChanges);
         }
-        unapplied.addAll(dnsUnapplied != null ? dnsUnapplied : applyDns(dnsChange, nextDns));
+        List<String> dnsKept = dnsUnapplied != null ? dnsUnapplied : applyDns(dnsChange, nextDns);
+        unapplied.addAll(dnsKept);
         dnsOptions = nextDns; // as asked: what did not apply is said once, as for the other keys
+        if (dns != null && dns.pool4() != null
+                && (dnsKept.contains("dns.fake-ip-range") || dnsKept.contains("dns.fake-ip-range6"))) {
+            showRunningRanges(next);
+        }
         if (controller != null && !controllerChanges.isEmpty()) {
             controller.settled();
         }
@@ -989,17 +994,16 @@ public final class Turnout implements AutoCloseable {
             log.info("dns: AAAA questions {}", nextDns.ipv6() ? "answered" : "answered with no address");
         }
         if (change.mode()) {
+            // A fake range other than the pools' is named for a restart; the mode switches on the pools there are.
             List<String> kept = dns.useMode(nextDns);
             restart.addAll(kept);
-            if (kept.isEmpty()) {
-                boolean fake = nextDns.enhancedMode() == EnhancedMode.FAKE_IP;
-                String pools = fake ? " (fake-ip-range " + dns.pool4().range() + ")"
-                        : dns.pool4() == null ? "" : "; the fake addresses given out still lead to their names";
-                log.info("dns: enhanced-mode now {}{}", nextDns.enhancedMode().clashName(), pools);
-                if (fake && config.profile().storeFakeIp() && state.file(FAKE_IP_CACHE) == null) {
-                    log.info("dns: the fake-IP mappings are kept in memory only, not across restarts: Turnout started "
-                            + "without fake-ip mode and keeps nothing in {}", state.folder());
-                }
+            boolean fake = nextDns.enhancedMode() == EnhancedMode.FAKE_IP;
+            String pools = fake ? " (fake-ip-range " + dns.pool4().range() + (kept.isEmpty() ? "" : ", the pools' until a "
+                    + "restart") + ")" : dns.pool4() == null ? "" : "; the fake addresses given out still lead to their names";
+            log.info("dns: enhanced-mode now {}{}", nextDns.enhancedMode().clashName(), pools);
+            if (fake && kept.isEmpty() && config.profile().storeFakeIp() && state.file(FAKE_IP_CACHE) == null) {
+                log.info("dns: the fake-IP mappings are kept in memory only, not across restarts: Turnout started "
+                        + "without fake-ip mode and keeps nothing in {}", state.folder());
             }
         }
         if (change.systemHosts()) {
@@ -1011,6 +1015,26 @@ public final class Turnout implements AutoCloseable {
             log.info("dns: questions {} from hosts (use-hosts)", nextDns.useHosts() ? "answered" : "no longer answered");
         }
         return restart;
+    }
+
+    /**
+     * The fake ranges the pools keep until a restart, where a reload asked others: GET /configs told the dashboard
+     * the range asked, which no answer came from (readme tester F4).
+     */
+    private void showRunningRanges(Config next) {
+        Section d = next.dns().with("fake-ip-range", dns.pool4().range().toString(),
+                next.dns().originOf("fake-ip-range"));
+        if (dns.pool6() != null) {
+            d = d.with("fake-ip-range6", dns.pool6().range().toString(), d.originOf("fake-ip-range6"));
+        }
+        Config shown = next.withDns(d);
+        try {
+            dnsOptions = DnsSettings.from(shown);
+            this.config = shown;
+        } catch (ConfigException e) {
+            log.debug("dns: the running fake ranges do not read back ({}): /configs shows the ones asked",
+                    e.getMessage());
+        }
     }
 
     /**

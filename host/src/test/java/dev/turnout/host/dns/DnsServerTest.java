@@ -329,8 +329,8 @@ class DnsServerTest {
 
             assertEquals(List.of("dns.fake-ip-range"), dns.useMode(options(EnhancedMode.FAKE_IP, "198.19.0.1/16")),
                     "the pools' range holds until a restart");
-            assertEquals(InetAddress.getByName(Dnsmasq.EXAMPLE_ADDRESS), answerA(server, "www.example.test", 14),
-                    "and the mode stays as it was");
+            assertEquals(fake, answerA(server, "www.example.test", 14), "and fake-ip mode runs on the pools there are");
+            assertEquals(List.of(), dns.useMode(options(EnhancedMode.REDIR_HOST, "198.18.0.1/16")));
             assertEquals(List.of(), dns.useMode(options(EnhancedMode.FAKE_IP, "198.18.0.1/16")));
             assertEquals(fake, answerA(server, "www.example.test", 15), "back in fake-ip mode, the same address");
         }
