@@ -80,6 +80,36 @@ class CliIT {
         assertTrue(refused.stderr().contains(bad + ":3:5: unknown target 'NOWHERE'"), refused.stderr());
     }
 
+    /**
+     * A controller run refuses is refused by check and -t too, at the key's place: a key of {@code tls:} that cannot be
+     * used (a SEC1 EC key, which the README says is refused), a Unix socket's path holding a plain file, which is left
+     * as it is. Before, check said OK and run exited 2 (readme tester F5).
+     */
+    @Test
+    void checkAndMinusTRefuseAControllerRunRefuses() throws Exception {
+        Path key = Files.writeString(dir.resolve("key.pem"), "-----BEGIN EC PRIVATE KEY-----\n"
+                + "MHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oLj7h8dT5/MvoAoGCCqGSM49\n-----END EC PRIVATE KEY-----\n");
+        Path cert = Files.writeString(dir.resolve("cert.pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n"
+                + "-----END CERTIFICATE-----\n");
+        Path tls = Files.writeString(dir.resolve("tls.yaml"), "mixed-port: 17890\nexternal-controller-tls: "
+                + "127.0.0.1:19443\ntls: {certificate: " + cert + ", private-key: " + key + "}\nrules:\n  - MATCH,DIRECT\n");
+        Netns.Result r = launch(dir, List.of(), "check", "-f", tls.toString());
+        assertEquals(2, r.exitCode(), r.stdout() + r.stderr());
+        assertTrue(r.stderr().contains(tls + ":2:") && r.stderr().contains("external-controller-tls: the certificate "
+                + "and key of 'tls:' cannot be used"), r.stderr());
+        assertEquals(1, launch(dir, List.of(), "-t", "-f", tls.toString()).exitCode());
+
+        Path file = Files.writeString(dir.resolve("existing.sock"), "not a socket");
+        Path unix = Files.writeString(dir.resolve("unix.yaml"), "mixed-port: 17890\nexternal-controller-unix: " + file
+                + "\nrules:\n  - MATCH,DIRECT\n");
+        r = launch(dir, List.of(), "check", "-f", unix.toString());
+        assertEquals(2, r.exitCode(), r.stdout() + r.stderr());
+        assertTrue(r.stderr().contains(unix + ":2:") && r.stderr().contains(file + " exists and is not a socket"),
+                r.stderr());
+        assertEquals(1, launch(dir, List.of(), "-t", "-f", unix.toString()).exitCode());
+        assertEquals("not a socket", Files.readString(file));
+    }
+
     @Test
     void minusDAloneReadsTheHomeFoldersConfigAndResolvesRelativePathsThere() throws Exception {
         Path home = home(dir.resolve("clash-home"), 7890, null);

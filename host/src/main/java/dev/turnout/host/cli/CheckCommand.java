@@ -117,6 +117,12 @@ final class CheckCommand implements Callable<Integer> {
                 System.err.println("turnout: -ext-ctl: " + e.getMessage());
                 return 2;
             }
+            try {
+                Controller.check(c, config.overrides());
+            } catch (IllegalArgumentException e) {
+                System.err.println("turnout: " + e.getMessage());
+                return 2;
+            }
             String ui = Controller.uiNote(c, config.overrides().externalUi());
             if (ui != null && config.overrides().externalUi() == null) {
                 ui = c.originOf("external-ui") + ": " + ui;

@@ -26,6 +26,7 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.ReadTimeoutHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -157,6 +158,33 @@ public final class Controller implements AutoCloseable {
         }
         started.useUi(keys.ui());
         return started;
+    }
+
+    /**
+     * What {@link #startFor} would refuse in {@code c}'s keys that can be seen without opening anything, for
+     * {@code turnout check}: a certificate and key of {@code tls:} that cannot be used, a Unix socket's path that holds
+     * something other than a socket. Before, check passed them and run refused them (readme tester F5).
+     *
+     * @throws IllegalArgumentException naming the problem, at the key's place in the file
+     */
+    public static void check(Config c, Overrides overrides) {
+        ControllerTls tls = c.externalControllerTls();
+        if (tls != null) {
+            try {
+                ReferenceCountUtil.release(ControllerCertificate.sslContext(tls));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(c.originOf("external-controller-tls") + ": " + e.getMessage(), e);
+            }
+        }
+        String unix = Keys.unixOf(c, overrides);
+        if (unix != null) {
+            try {
+                ControllerSocket.check(ControllerSocket.resolve(c.baseDir(), unix));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(overrides.externalControllerUnix() != null ? e.getMessage()
+                        : c.originOf("external-controller-unix") + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /**

@@ -44,8 +44,7 @@ final class ControllerSocket {
             Files.createDirectories(path.getParent());
             try {
                 if (!isSocket(path)) { // a symbolic link too: its own type, not followed
-                    throw new IllegalArgumentException("external-controller-unix: " + path + " exists and is not a"
-                            + " socket; remove it or name another path");
+                    throw notASocket(path);
                 }
             } catch (NoSuchFileException e) {
                 return;
@@ -58,6 +57,29 @@ final class ControllerSocket {
         } catch (IOException e) {
             throw new IllegalArgumentException("external-controller-unix " + path + ": " + FileProblems.why(e, path), e);
         }
+    }
+
+    /**
+     * What {@link #prepare} refuses that {@code turnout check} can see without changing anything: something other than
+     * a socket at the path (one a program listens on may be a running Turnout's own, and is left to the start).
+     *
+     * @throws IllegalArgumentException as {@link #prepare} would
+     */
+    static void check(Path path) {
+        try {
+            if (!isSocket(path)) {
+                throw notASocket(path);
+            }
+        } catch (NoSuchFileException e) {
+            // free
+        } catch (IOException e) {
+            throw new IllegalArgumentException("external-controller-unix " + path + ": " + FileProblems.why(e, path), e);
+        }
+    }
+
+    private static IllegalArgumentException notASocket(Path path) {
+        return new IllegalArgumentException("external-controller-unix: " + path + " exists and is not a socket; remove "
+                + "it or name another path");
     }
 
     /**
