@@ -74,6 +74,11 @@ class DesktopIT {
 
     /** Starts Turnout in the desktop with {@code tunExtra} lines added to its tun section. */
     private void startTurnout(String name, String... tunExtra) throws Exception {
+        startTurnout(name, true, tunExtra);
+    }
+
+    /** @param routerNameserver {@code nameserver: [ROUTER]}; without it Turnout asks the system's, resolv.conf's */
+    private void startTurnout(String name, boolean routerNameserver, String... tunExtra) throws Exception {
         List<String> lines = new ArrayList<>(List.of(
                 "log-level: info",
                 "tun:",
@@ -90,7 +95,7 @@ class DesktopIT {
                 "  enhanced-mode: fake-ip",
                 "  fake-ip-range: 198.18.0.1/16",
                 // Turnout asks the same router: its own sockets leave through lan0, around the host route.
-                "  nameserver: [" + ROUTER + "]",
+                routerNameserver ? "  nameserver: [" + ROUTER + "]" : "",
                 "rules:",
                 "  - DOMAIN,blocked.example.test,REJECT",
                 "  - MATCH,DIRECT"));
@@ -294,6 +299,32 @@ class DesktopIT {
             Netns.Result rules = desktop.run(Duration.ofSeconds(10), "ip", "-4", "rule", "show");
             assertFalse(rules.stdout().contains("dport 53"), "the rule went with Turnout: " + rules.stdout());
         } finally {
+            stub.destroy();
+            desktop.resolver(ROUTER);
+        }
+    }
+
+    /**
+     * The same stub as Turnout's own nameserver ({@code nameserver} left out: the system's): what Turnout asks the stub,
+     * the stub forwards, the TUN captures it, and answered by Turnout it asked the stub again, in a circle, so every
+     * DIRECT flow by name failed (readme tester F9). Such a forward of Turnout's own question now goes on to the router.
+     */
+    @Test
+    void aLocalStubAsTurnoutsOwnNameserverDoesNotAskItselfInACircle() throws Exception {
+        Process stub = Daemons.dnsmasq(desktop, dir.resolve("own-stub.log"), "127.0.0.53", 53, "--cache-size=0",
+                "--server=" + ROUTER);
+        try {
+            desktop.resolver("127.0.0.53");
+            desktop.awaitTcpPort(53, Duration.ofSeconds(20));
+            startTurnout("ownstub", false);
+            Netns.Result web = curl("http://web.example.test:" + HTTP + "/ownstub");
+            assertEquals(0, web.exitCode(), web.stderr() + log());
+            assertTrue(web.stdout().split("\n")[1].startsWith("198.18."), "a fake address: " + web.stdout());
+            assertTrue(web.stdout().startsWith("hello /ownstub"), "DIRECT by name: " + web.stdout() + log());
+            assertTrue(log().contains("a nameserver on this machine (a local stub) forwards Turnout's questions"),
+                    log());
+        } finally {
+            stopTurnout();
             stub.destroy();
             desktop.resolver(ROUTER);
         }

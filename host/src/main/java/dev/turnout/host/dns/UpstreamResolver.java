@@ -715,6 +715,31 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
         return p;
     }
 
+    /** The questions asked of a nameserver on this machine (a local stub) and not yet answered. */
+    private final LocalStubQuestions stubQuestions = new LocalStubQuestions();
+
+    /**
+     * Whether the DNS query {@code query} (a hijacked one's payload) asks what Turnout is asking a nameserver on this
+     * machine right now: that stub's forward of Turnout's own question, which answered by Turnout would ask the stub
+     * again, in a circle (readme tester F9: a dnsmasq on 127.0.0.53 as the 'system' nameserver, its forwards captured
+     * by the TUN). Such a query goes on to the address it was sent to, as any UDP.
+     */
+    public boolean forwardOfOwnQuestion(ByteBuf query) {
+        if (!stubQuestions.contains(query)) {
+            return false;
+        }
+        if (!stubForwardSaid) {
+            stubForwardSaid = true;
+            log.info("dns: a nameserver on this machine (a local stub) forwards Turnout's questions through the TUN: "
+                    + "those go on to the server it asks, as any UDP, rather than answered by Turnout, which would ask "
+                    + "the stub again");
+        }
+        return true;
+    }
+
+    private volatile boolean stubForwardSaid;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(UpstreamResolver.class);
+
     /**
      * One socket and one ID for the question, the query sent again on it every {@link Settings#resend} until an
      * answer comes: a late answer to an earlier try is as good as one to the last (a slow server answers the first).
@@ -748,6 +773,11 @@ public final class UpstreamResolver implements Resolver, AutoCloseable {
             InetSocketAddress to = where.getNow();
             if (p.isDone()) {
                 return; // settled while the name was looked up
+            }
+            if (to.getAddress().isLoopbackAddress()) {
+                String asked = LocalStubQuestions.key(name, type.intValue());
+                stubQuestions.add(asked);
+                p.addListener(done -> stubQuestions.remove(asked));
             }
             Bootstrap b = new Bootstrap().group(loop)
                     .channelFactory(() -> bound(Transport.newDatagramChannel(), to.getAddress(), socketBinder))

@@ -438,7 +438,8 @@ public final class Turnout implements AutoCloseable {
         // that switches it opens the TUN again. The checks at each query cover a reload that failed between the two.
         DnsHijack hijack = !dns.on() ? null : (query, loop) -> {
             try {
-                return dns.on() ? dns.handler().handle(query, true, loop) : null;
+                return dns.on() && !dns.upstream().forwardOfOwnQuestion(query) ? dns.handler().handle(query, true, loop)
+                        : null;
             } finally {
                 query.release();
             }
