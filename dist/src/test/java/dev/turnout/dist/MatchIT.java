@@ -76,6 +76,19 @@ class MatchIT {
      * A name in the system's hosts file has its address before the first rule, as in a run (and in mihomo, whose
      * tunnel asks its hosts, the system's included, first): no-resolve IP rules match it.
      */
+    /**
+     * A UDP query goes past a rule whose target carries no UDP (an http proxy), as run routes the flow and mihomo's
+     * tunnel.match skips it; a TCP one stops there. Before, match answered the http proxy for both (readme tester F8).
+     */
+    @Test
+    void aUdpQueryGoesPastARuleWhoseTargetCarriesNoUdpAsRunRoutesIt() throws Exception {
+        Path config = dir.resolve("udp.yaml");
+        Files.writeString(config, String.join("\n", "proxies:", "  - {name: h, type: http, server: 192.0.2.9, port: 3128}",
+                "rules:", "  - DOMAIN,u.test,h", "  - DOMAIN,u.test,REJECT", "  - MATCH,DIRECT", ""));
+        assertEquals(List.of("u.test 9999 udp\tREJECT\tDOMAIN,u.test", "u.test 9999 tcp\th\tDOMAIN,u.test"),
+                match(config, "u.test 9999 udp\nu.test 9999 tcp\n", ""));
+    }
+
     @Test
     void aNameInTheSystemsHostsFileHasItsAddressBeforeTheRulesAsInARun() throws Exception {
         Required.nothingMissing(Netns.unavailableReason());

@@ -56,12 +56,21 @@ final class MatchCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
+    @Mixin
+    PluginOptions plugins;
+
     @Option(names = "--explain", description = "After each answer, the rules tried up to the deciding one, each with"
             + " why it did not match (indented lines).")
     boolean explain;
 
     @Override
     public Integer call() throws IOException {
+        try (UdpCarriage udp = new UdpCarriage()) {
+            return call(udp);
+        }
+    }
+
+    private int call(UdpCarriage udp) throws IOException {
         Config c;
         RuleSet rules;
         Explanation explanation = null;
@@ -69,9 +78,10 @@ final class MatchCommand implements Callable<Integer> {
             c = config.load();
             ProviderLoader.Loaded providers = ProviderLoader.load(c, true);
             providers.notes().forEach(n -> System.err.println("turnout: " + n));
+            udp.load(c, plugins);
             rules = RuleSet.compile(c.rules(), providers.sources(), OutboundFactory.targetNames(c), c.subRules(), new HomeGeoData(
                     c.geo(), c.baseDir(), true, n -> System.err.println("turnout: " + n), p -> System.err.println("turnout: " + p)),
-                    Set.of(), OutboundFactory.passingNames(c));
+                    Set.of(), udp.skippable(OutboundFactory.passingNames(c)));
             if (explain) {
                 explanation = rules.explanation(providers.sources());
             }
@@ -104,7 +114,59 @@ final class MatchCommand implements Callable<Integer> {
         }
         try (lookups) {
             return answer(rules, hosts, lookups.resolver(), explanation, startingMembersLeadTo(c, "PASS", "PASS-RULE"),
-                    startingMembersLeadTo(c, "PASS-RULE"), byMode);
+                    startingMembersLeadTo(c, "PASS-RULE"), byMode, udp);
+        }
+    }
+
+    /**
+     * Which targets carry UDP, as run's router asks before taking a rule for a UDP flow (mihomo's tunnel.match skips a
+     * rule whose adapter has no UDP): the outbounds built as check builds them, with the plugins. Before, match
+     * answered such a rule for a UDP query while run sent the flow on to the next one (readme tester F8).
+     */
+    private static final class UdpCarriage implements AutoCloseable {
+
+        private dev.turnout.host.plugin.PluginHost host;
+        private dev.turnout.host.outbound.Outbounds outbounds;
+
+        void load(Config c, PluginOptions plugins) {
+            try {
+                host = dev.turnout.host.plugin.PluginHost.load(plugins.folder(), false);
+                outbounds = dev.turnout.host.runtime.ConfigCheck.offline(c, host).compiled().routing().outbounds();
+            } catch (ConfigException | RuntimeException e) {
+                System.err.println("turnout: UDP answers do not skip rules whose target carries no UDP, as run does: "
+                        + "the outbounds cannot be built (" + e.getMessage() + ")");
+            }
+        }
+
+        /** The targets a rule may be passed over for: {@code passing}, and those that may not carry UDP. */
+        Set<String> skippable(Set<String> passing) {
+            if (outbounds == null) {
+                return passing;
+            }
+            Set<String> all = new java.util.HashSet<>(passing);
+            all.addAll(outbounds.skippable());
+            return all;
+        }
+
+        /** {@code passes}, and for a UDP query a target that would not carry it too. */
+        Predicate<String> passes(Query q, Predicate<String> passes) {
+            if (outbounds == null || q.network() != Network.UDP) {
+                return passes;
+            }
+            dev.turnout.api.Destination to = q.domain() != null ? dev.turnout.api.Destination.ofHost(q.domain(),
+                    q.destinationPort()) : dev.turnout.api.Destination.ofAddress(q.destination(), q.destinationPort());
+            dev.turnout.api.Metadata flow = dev.turnout.api.Metadata.internal(dev.turnout.api.Network.UDP, to);
+            return target -> passes.test(target) || !outbounds.carriesUdp(target, flow);
+        }
+
+        @Override
+        public void close() {
+            if (outbounds != null) {
+                outbounds.close();
+            }
+            if (host != null) {
+                host.close();
+            }
         }
     }
 
@@ -150,7 +212,8 @@ final class MatchCommand implements Callable<Integer> {
     }
 
     private int answer(RuleSet rules, RuleHosts hosts, NameResolver resolver, Explanation explanation,
-                       Predicate<String> passes, Predicate<String> withinList, Decision byMode) throws IOException {
+                       Predicate<String> startPasses, Predicate<String> withinList, Decision byMode, UdpCarriage udp)
+            throws IOException {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
         String line;
@@ -174,6 +237,7 @@ final class MatchCommand implements Callable<Integer> {
             // With --explain both walks must see the same answer: DNS may rotate addresses between two asks.
             NameResolver asked = explain ? remembering(resolver) : resolver;
             Query seen = hosts.apply(q);
+            Predicate<String> passes = udp.passes(seen, startPasses);
             Decision d = byMode != null ? byMode : rules.decide(seen, asked, passes, withinList);
             out.write(line);
             out.write('\t');
