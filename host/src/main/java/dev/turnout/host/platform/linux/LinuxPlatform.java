@@ -51,6 +51,8 @@ import java.util.function.Predicate;
  */
 public final class LinuxPlatform implements Platform {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LinuxPlatform.class);
+
     private static final List<IpPrefix> SPLIT4 = List.of(IpPrefix.parse("0.0.0.0/1"), IpPrefix.parse("128.0.0.0/1"));
     private static final List<IpPrefix> SPLIT6 = List.of(IpPrefix.parse("::/1"), IpPrefix.parse("8000::/1"));
 
@@ -128,8 +130,14 @@ public final class LinuxPlatform implements Platform {
             // The device outlives Turnout, and so do its routes: after a kill -9 they stayed, and the kernel went on
             // using them (marked linkdown, the carrier gone with the last queue), every packet of the machine into a
             // device nobody reads. Ignored while the link is down, traffic takes the default route again.
-            setLinkdownSysctl("ipv4", dev, 1);
-            setLinkdownSysctl("ipv6", dev, 1);
+            try {
+                setLinkdownSysctl("ipv4", dev, 1);
+                setLinkdownSysctl("ipv6", dev, 1);
+            } catch (IOException e) {
+                // A read-only /proc/sys (a container) must not keep the TUN from starting: it only loses the fallback.
+                log.warn("tun {}: cannot set ignore_routes_with_linkdown ({}): should Turnout die, its routes would hold "
+                        + "the traffic until 'turnout cleanup'", dev, e.getMessage());
+            }
         }
         IpCommand.check(List.of("link", "set", "dev", dev, "up"));
     }
