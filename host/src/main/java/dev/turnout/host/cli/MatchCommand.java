@@ -128,13 +128,19 @@ final class MatchCommand implements Callable<Integer> {
         private dev.turnout.host.plugin.PluginHost host;
         private dev.turnout.host.outbound.Outbounds outbounds;
 
+        /** Why UDP lines are answered without the skip, said at the first one; null once the outbounds are built. */
+        private String without;
+
         void load(Config c, PluginOptions plugins) {
+            if (!java.nio.file.Files.isDirectory(plugins.folder())) {
+                without = "no plugins folder at " + plugins.folder();
+                return; // a TCP-only use needs none: said at the first UDP line only
+            }
             try {
                 host = dev.turnout.host.plugin.PluginHost.load(plugins.folder(), false);
                 outbounds = dev.turnout.host.runtime.ConfigCheck.offline(c, host).compiled().routing().outbounds();
             } catch (ConfigException | RuntimeException e) {
-                System.err.println("turnout: UDP answers do not skip rules whose target carries no UDP, as run does: "
-                        + "the outbounds cannot be built (" + e.getMessage() + ")");
+                without = e.getMessage();
             }
         }
 
@@ -151,6 +157,11 @@ final class MatchCommand implements Callable<Integer> {
         /** {@code passes}, and for a UDP query a target that would not carry it too. */
         Predicate<String> passes(Query q, Predicate<String> passes) {
             if (outbounds == null || q.network() != Network.UDP) {
+                if (without != null && q.network() == Network.UDP) {
+                    System.err.println("turnout: UDP answers do not skip rules whose target carries no UDP, as run "
+                            + "does: the outbounds cannot be built (" + without + ")");
+                    without = null;
+                }
                 return passes;
             }
             dev.turnout.api.Destination to = q.domain() != null ? dev.turnout.api.Destination.ofHost(q.domain(),
