@@ -32,8 +32,10 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Downloads a subscription over HTTP/1.1 through an outbound (a provider's {@code proxy:}, DIRECT by default),
- * so that the download leaves as the user asked. Bounded in size (the aggregator refuses more) and in time;
- * follows a few redirects. TLS trusts what Turnout's upstream TLS trusts (the JDK's store and
+ * so that the download leaves as the user asked. Bounded in size (the aggregator refuses more) and in time: one
+ * deadline for the whole download, its redirects and body included, as mihomo's HTTPVehicle.Read has (a server
+ * answering each request with a redirect after 25 s held a start 150 s when each hop had its own); follows a few
+ * redirects. TLS trusts what Turnout's upstream TLS trusts (the JDK's store and
  * {@code SSL_CERT_FILE}).
  */
 public final class SubscriptionClient {
@@ -46,20 +48,28 @@ public final class SubscriptionClient {
     }
 
     static final int MAX_REDIRECTS = 5;
+    /** The whole of one download, all its hops: mihomo gives its vehicles 20 s, this allows a slow link more. */
     static final long TIMEOUT_MILLIS = 30_000;
 
     private final TlsLayer tls;
+    private final long timeoutMillis;
 
     public SubscriptionClient(TlsLayer tls) {
+        this(tls, TIMEOUT_MILLIS);
+    }
+
+    SubscriptionClient(TlsLayer tls, long timeoutMillis) {
         this.tls = tls;
+        this.timeoutMillis = timeoutMillis;
     }
 
     /** Fetches {@code url} through {@code via} on {@code loop}; blocks the caller (never an event loop). */
     public Response get(String url, Map<String, List<String>> headers, long maxBytes, Outbound via, EventLoop loop)
             throws IOException, InterruptedException {
         String next = url;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            FullResult r = once(uri(next), headers, maxBytes, via, loop);
+            FullResult r = once(uri(next), headers, maxBytes, via, loop, deadline, url);
             if (r.status / 100 == 3 && r.location != null) {
                 try {
                     next = uri(next).resolve(r.location).toString();
@@ -87,8 +97,9 @@ public final class SubscriptionClient {
     private record FullResult(int status, String location, String userInfo, byte[] body) {
     }
 
-    private FullResult once(URI uri, Map<String, List<String>> headers, long maxBytes, Outbound via, EventLoop loop)
-            throws IOException, InterruptedException {
+    /** @param deadline {@link System#nanoTime()} by which the whole download, from {@code url}, must be done */
+    private FullResult once(URI uri, Map<String, List<String>> headers, long maxBytes, Outbound via, EventLoop loop,
+                            long deadline, String url) throws IOException, InterruptedException {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
             throw new IOException("not an http(s) URL with a host: " + SubscriptionUrl.redacted(uri.toString()));
@@ -131,10 +142,10 @@ public final class SubscriptionClient {
             });
         });
         try {
-            return result.get(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            return result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new IOException("no complete answer within " + TIMEOUT_MILLIS / 1000 + " s from "
-                    + SubscriptionUrl.redacted(uri.toString()));
+            throw new IOException("no complete answer within " + timeoutMillis / 1000 + " s from "
+                    + SubscriptionUrl.redacted(url));
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof TooLongFrameException) {
