@@ -96,11 +96,29 @@ public final class ProviderLoader {
      */
     public static Loaded load(Config config, Downloads downloads, List<ConfigException> errors,
                               Map<String, String> broken) {
+        return load(config, downloads, errors, broken, fetch(config, downloads, broken, downloads != Downloads.NONE));
+    }
+
+    /**
+     * Downloads, all at once, the http providers' copies {@code downloads} asks for and, when {@code fixBroken}, those
+     * of {@code broken}; by provider, what each that failed threw. What {@link #load(Config, Downloads, List, Map, Map)}
+     * reads after, so that a caller may download them while it does something else (the proxy providers' downloads).
+     */
+    public static Map<ProviderEntry, Exception> fetch(Config config, Downloads downloads, Map<String, String> broken,
+                                                      boolean fixBroken) {
         List<ProviderEntry> due = config.providers().values().stream()
                 .filter(p -> "http".equals(p.type()) && (downloads.fetches(p.path(), isStale(p))
-                        || downloads != Downloads.NONE && broken.containsKey(p.name()))).toList();
-        Map<ProviderEntry, Exception> failed = AtOnce.each(due, MAX_PARALLEL_DOWNLOADS, "turnout-rule-provider-download",
-                ProviderLoader::download);
+                        || fixBroken && broken.containsKey(p.name()))).toList();
+        return AtOnce.each(due, MAX_PARALLEL_DOWNLOADS, "turnout-rule-provider-download", ProviderLoader::download);
+    }
+
+    /**
+     * As {@link #load(Config, Downloads, List, Map)}, with the copies already downloaded by {@link #fetch}.
+     *
+     * @param failed what {@link #fetch} gave
+     */
+    public static Loaded load(Config config, Downloads downloads, List<ConfigException> errors,
+                              Map<String, String> broken, Map<ProviderEntry, Exception> failed) {
         Map<String, ProviderSource> sources = new LinkedHashMap<>();
         List<String> notes = new ArrayList<>();
         Set<String> emptyAsSaid = new HashSet<>();

@@ -3,6 +3,7 @@ package dev.turnout.host.route;
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.ConfigException;
 import dev.turnout.host.config.ListenerEntry;
+import dev.turnout.host.config.ProviderEntry;
 import dev.turnout.host.files.Downloads;
 import dev.turnout.host.geo.HomeGeoData;
 import dev.turnout.host.outbound.OutboundFactory;
@@ -16,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * Turns a config into a {@link Routing}: outbounds first (rules may only name what exists), then the rules
@@ -47,10 +50,20 @@ public final class RoutingCompiler {
         List<ConfigException> errors = new ArrayList<>();
         Outbounds built = null;
         ProxyProviders.Loaded proxyProviders;
+        // The rule sets' downloads beside the subscriptions', not after them: a start waits for the slowest server
+        // once, where it waited for a proxy provider's and then a rule provider's (30 s, then 60 s).
+        FutureTask<Map<ProviderEntry, Exception>> ruleDownloads =
+                new FutureTask<>(() -> ProviderLoader.fetch(config, downloads, Map.of(), false));
+        if (fetchProviders) {
+            Thread t = new Thread(ruleDownloads, "turnout-rule-provider-downloads");
+            t.setDaemon(true);
+            t.start();
+        }
         // Downloads only when asked (turnout check never downloads) and only those that are due.
         try (ProviderFetch fetch = fetchProviders ? ProviderFetch.compiling(outbounds, config) : null) {
             proxyProviders = ProxyProviders.load(config, fetch, downloads, errors);
         }
+        Map<ProviderEntry, Exception> ruleFailures = fetchProviders ? finished(ruleDownloads, config) : Map.of();
         try {
             built = outbounds.build(config, proxyProviders.providers());
         } catch (ConfigException e) {
@@ -58,12 +71,17 @@ public final class RoutingCompiler {
         }
         try {
             List<ConfigException> ruleErrors = new ArrayList<>();
-            Compiled compiled = compileRules(config, downloads, built, proxyProviders, Map.of(), ruleErrors);
+            Compiled compiled = compileRules(config, downloads, built, proxyProviders, Map.of(), ruleFailures,
+                    ruleErrors);
             Map<String, String> broken = ProviderLoader.brokenCopies(config, ruleErrors);
             if (!broken.isEmpty()) {
                 // Once more with those copies downloaded again, or empty: the first run's problems were theirs.
                 ruleErrors.clear();
-                compiled = compileRules(config, downloads, built, proxyProviders, broken, ruleErrors);
+                Map<ProviderEntry, Exception> failed = new java.util.HashMap<>(ruleFailures);
+                if (fetchProviders) {
+                    failed.putAll(ProviderLoader.fetch(config, Downloads.NONE, broken, true));
+                }
+                compiled = compileRules(config, downloads, built, proxyProviders, broken, failed, ruleErrors);
             }
             errors.addAll(ruleErrors);
             if (errors.isEmpty()) {
@@ -87,15 +105,16 @@ public final class RoutingCompiler {
      * {@code errors}.
      *
      * @param broken http rule providers whose cached copy is broken, to download again (see {@link ProviderLoader})
+     * @param failed what the rule providers' downloads threw ({@link ProviderLoader#fetch})
      */
     private Compiled compileRules(Config config, Downloads downloads, Outbounds built,
                                   ProxyProviders.Loaded proxyProviders, Map<String, String> broken,
-                                  List<ConfigException> errors) {
+                                  Map<ProviderEntry, Exception> failed, List<ConfigException> errors) {
         boolean fetchProviders = downloads != Downloads.NONE;
         try {
             // A provider that cannot be read is a problem, and stands in empty so the rules are checked too.
             java.time.Instant reading = java.time.Instant.now();
-            ProviderLoader.Loaded providers = ProviderLoader.load(config, downloads, errors, broken);
+            ProviderLoader.Loaded providers = ProviderLoader.load(config, downloads, errors, broken, failed);
             List<String> geoNotes = new ArrayList<>();
             HomeGeoData geo = new HomeGeoData(config.geo(), config.baseDir(), fetchProviders, geoNotes::add, log::info);
             List<String> dnsNotes = new ArrayList<>();
@@ -152,6 +171,24 @@ public final class RoutingCompiler {
             e.problems().forEach(p -> errors.add(new ConfigException(p.origin(), stripOrigin(p))));
         }
         return null;
+    }
+
+    /**
+     * What the rule providers' downloads gave; when this thread is interrupted meanwhile, they are stopped and each
+     * http provider failed so, as {@link dev.turnout.host.files.AtOnce} says it.
+     */
+    private static Map<ProviderEntry, Exception> finished(FutureTask<Map<ProviderEntry, Exception>> downloads,
+                                                          Config config) {
+        try {
+            return downloads.get();
+        } catch (InterruptedException e) {
+            downloads.cancel(true);
+            Map<ProviderEntry, Exception> all = new java.util.HashMap<>();
+            config.providers().values().stream().filter(p -> "http".equals(p.type())).forEach(p -> all.put(p, e));
+            return all;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     static String stripOrigin(RuleException e) {

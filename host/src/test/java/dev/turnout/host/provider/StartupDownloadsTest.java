@@ -147,4 +147,23 @@ class StartupDownloadsTest {
                     && notes.get(i).endsWith("; it has no nodes until a download succeeds"), notes.get(i));
         }
     }
+
+    @Test
+    void ruleSetsAreFetchedBesideTheSubscriptionsNotAfterThem() throws Exception {
+        String base = "http://127.0.0.1:" + server.getLocalPort() + "/";
+        Config c = ConfigLoader.parse("proxy-providers:\n"
+                + "  p0: {type: http, url: '" + base + "p0', path: ./subs/p0.yaml}\n"
+                + "  p1: {type: http, url: '" + base + "p1', path: ./subs/p1.yaml}\n"
+                + "rule-providers:\n"
+                + "  r: {type: http, behavior: domain, url: '" + base + "r', path: ./rules/r.yaml}\n"
+                + "rules:\n  - RULE-SET,r,DIRECT\n  - MATCH,DIRECT\n", "c.yaml", null, home);
+        HostDialer dialer = new HostDialer(() -> SocketBinder.NONE, resolver, 5000);
+        new dev.turnout.host.route.RoutingCompiler(new OutboundFactory(HostDirect.types(), dialer, resolver))
+                .compile(c, dev.turnout.host.files.Downloads.MISSING).routing().outbounds().close();
+        int seen;
+        synchronized (this) {
+            seen = mostAtOnce;
+        }
+        assertEquals(PROVIDERS, seen, "downloads the server held at once");
+    }
 }
