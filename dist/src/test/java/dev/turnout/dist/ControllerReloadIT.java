@@ -98,6 +98,61 @@ class ControllerReloadIT {
         }
     }
 
+    /**
+     * A subscription's server that never answers held the refresh, which held the reloader's lock through its
+     * download, and the dashboard's "update" of that provider ran on the controller's one worker: {@code PUT /configs}
+     * waited minutes, and the requests behind it on the worker got "busy: too many reloads queued" (the hostile
+     * tester's F2). Now the refresh downloads outside the lock, a reload downloads only missing copies, and each
+     * provider's update has a thread of its own and ends at its download's deadline.
+     */
+    @Test
+    void aReloadIsNotHeldByASubscriptionsServerThatNeverAnswersNorByTheDashboardsUpdatesOfIt() throws Exception {
+        Process server = ns.spawn(scratch.dir().resolve("silent.log"),
+                dev.turnout.dist.testing.Daemons.peer("silent", "8099"));
+        Path copy = scratch.dir().resolve("sub.yaml");
+        Files.writeString(copy, "proxies:\n  - {name: n1, type: socks5, server: 127.0.0.1, port: 1080}\n");
+        Files.setLastModifiedTime(copy, java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - Duration.ofHours(2).toMillis())); // stale: refreshed at the start
+        Files.writeString(scratch.config(), String.join("\n", "mixed-port: 7890", "log-level: info",
+                "external-controller: 127.0.0.1:9090",
+                "proxy-providers:",
+                "  sub: {type: http, url: 'http://127.0.0.1:8099/sub.yaml', path: ./sub.yaml, interval: 3600}",
+                "proxy-groups:",
+                "  - {name: G, type: select, proxies: [DIRECT, REJECT], use: [sub]}",
+                "rules:", "  - MATCH,G", ""));
+        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9090)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (!ns.run(Duration.ofSeconds(5), "ss", "-Htn", "state", "established", "dst", "127.0.0.1:8099")
+                    .stdout().contains("8099") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(System.nanoTime() < deadline, "the refresh of the stale copy never reached the server");
+            // A dashboard's "update all", three times over.
+            for (int i = 0; i < 3; i++) {
+                ns.spawn(scratch.dir().resolve("update" + i + ".log"), "curl", "-sS", "--max-time", "60", "-X", "PUT",
+                        "http://127.0.0.1:9090/providers/proxies/sub");
+            }
+            Thread.sleep(500);
+            Api api = new Api(ns, 9090, null);
+            for (int i = 0; i < 2; i++) {
+                long asked = System.nanoTime();
+                Api.Response put = api.call("PUT", "/configs?force=true", "{}", "--max-time", "10");
+                assertEquals(204, put.status(), () -> put + turnout.log());
+                long millis = Duration.ofNanos(System.nanoTime() - asked).toMillis();
+                assertTrue(millis < 8000, "PUT /configs took " + millis + " ms");
+            }
+            long asked = System.nanoTime();
+            String update = ns.run(Duration.ofSeconds(50), "curl", "-sS", "--max-time", "45", "-X", "PUT",
+                    "-w", "%{http_code}", "http://127.0.0.1:9090/providers/proxies/sub").stdout();
+            long millis = Duration.ofNanos(System.nanoTime() - asked).toMillis();
+            assertTrue(update.endsWith("503") && update.contains("within 30 s"), () -> update + turnout.log());
+            assertTrue(millis < 35_000, "the update took " + millis + " ms");
+            assertTrue(api.get("/proxies/G").body().contains("n1"), "the cached copy's node stays");
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+
     /** A dashboard's or Clash Verge's {@code PUT /configs} that changes the secret is answered before the change. */
     @Test
     void aPutConfigsThatChangesTheSecretIsAnsweredAndTheNewSecretHolds() throws Exception {

@@ -601,6 +601,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         void run() throws ConfigException, IOException, InterruptedException;
     }
 
+    private static final String BUSY_UPDATING = "busy: " + Controller.MAX_PROVIDER_UPDATES + " provider updates running";
+
     private static final String RELOAD_FAILED = "reload asked for by the controller failed, keeping the running config";
 
     /**
@@ -615,11 +617,16 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** Runs {@code work} off the controller's loop; {@code failed} begins the warning a config error logs. */
     private void onWorker(Call call, String failed, Work work) {
+        on(controller.work(), "busy: too many reloads queued", call, failed, work);
+    }
+
+    /** As {@link #onWorker}, on {@code threads}; {@code busy} is the 503's message when they refuse it. */
+    private void on(java.util.concurrent.Executor threads, String busy, Call call, String failed, Work work) {
         Channel ch = call.ctx.channel();
         boolean keepAlive = call.keepAlive;
         ch.attr(ANSWER_OWED).set(Boolean.TRUE);
         try {
-            controller.work().execute(() -> {
+            threads.execute(() -> {
                 HttpResponseStatus status = HttpResponseStatus.NO_CONTENT;
                 String message = null;
                 try {
@@ -652,7 +659,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             });
         } catch (RejectedExecutionException e) {
             ch.attr(ANSWER_OWED).set(null);
-            call.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "busy: too many reloads queued");
+            call.error(HttpResponseStatus.SERVICE_UNAVAILABLE, busy);
         }
     }
 
@@ -1181,7 +1188,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (call.method.equals(HttpMethod.GET)) {
             call.json(ClashViews.ruleProvider(provider, t.router().current()));
         } else if (call.method.equals(HttpMethod.PUT)) {
-            onWorker(call, RELOAD_FAILED, () -> {
+            on(controller.providerUpdates(), BUSY_UPDATING, call, RELOAD_FAILED, () -> {
                 if ("http".equals(provider.type())) {
                     dev.turnout.host.route.ProviderLoader.download(provider);
                 }
@@ -1227,7 +1234,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 call.json(ClashViews.proxyProvider(provider, outbounds, t.groups().book()));
             } else if (call.method.equals(HttpMethod.PUT)) {
                 var entry = provider.content().entry();
-                onWorker(call, RELOAD_FAILED, () -> {
+                on(controller.providerUpdates(), BUSY_UPDATING, call, RELOAD_FAILED, () -> {
                     if (entry.http()) {
                         try (var fetch = dev.turnout.host.provider.ProviderFetch.over(outbounds)) {
                             if (dev.turnout.host.provider.ProxyProviders.refresh(entry, fetch) == null) {

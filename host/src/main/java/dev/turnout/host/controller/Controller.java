@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Clash's external controller: the REST API and WebSocket streams dashboards speak, and the dashboard
  * page at {@code /ui/}. Runs on an event loop of its own, so a busy data plane never makes the API
- * unresponsive and the API never slows flows; slow work (reloads, downloads) runs on one worker thread.
+ * unresponsive and the API never slows flows; slow work (reloads, downloads) runs on one worker thread, and a
+ * provider's update on threads of its own.
  */
 public final class Controller implements AutoCloseable {
 
@@ -71,6 +72,11 @@ public final class Controller implements AutoCloseable {
     private final SafePaths safePaths;
     private final EventLoopGroup loop;
     private final ExecutorService work;
+    /**
+     * Providers' updates ({@code PUT /providers/...}), each on its own thread, as mihomo's run on the request's
+     * goroutine: on the worker, one stalled server held every reload and dashboard write behind it.
+     */
+    private final ExecutorService providerUpdates;
     private final LogHub logs = new LogHub();
     private final Streams streams;
     /** Open connections at once, by where they come from; more are closed on accept. */
@@ -105,6 +111,12 @@ public final class Controller implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.providerUpdates = new ThreadPoolExecutor(0, MAX_PROVIDER_UPDATES, 30, TimeUnit.SECONDS,
+                new java.util.concurrent.SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, "turnout-controller-provider-update");
+                    t.setDaemon(true);
+                    return t;
+                });
         this.streams = new Streams(turnout.flows(), loop.next());
         this.tcpClients = new DefaultChannelGroup("controller-clients", loop.next());
         this.plain = new ControllerServers("external-controller", loop, tls -> connection(false, tls));
@@ -643,6 +655,13 @@ public final class Controller implements AutoCloseable {
         return ui;
     }
 
+    /** Providers' updates that run at once; one more is answered 503. */
+    static final int MAX_PROVIDER_UPDATES = 16;
+
+    ExecutorService providerUpdates() {
+        return providerUpdates;
+    }
+
     ExecutorService work() {
         return work;
     }
@@ -687,6 +706,7 @@ public final class Controller implements AutoCloseable {
             }
         }
         work.shutdownNow();
+        providerUpdates.shutdownNow();
         loop.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

@@ -8,13 +8,19 @@ public enum Downloads {
     /** Nothing: {@code turnout check}. */
     NONE,
     /**
-     * Only what has no copy yet: a start. It must not wait on a server for a copy it has (three unreachable rule
-     * sets held the proxy ports shut for 30 s); the copies older than their interval are refreshed right after it,
-     * by a reload, as mihomo refreshes them after its start.
+     * Only what has no copy yet: a start, a reload. It must not wait on a server for a copy it has (three unreachable
+     * rule sets held the proxy ports shut for 30 s); the copies older than their interval are refreshed right after
+     * it, as mihomo's fetcher uses the copy it has and pulls a stale one in the background.
      */
     MISSING,
-    /** Also the copies older than their interval: a reload. */
-    STALE_TOO;
+    /** Also the copies older than their interval: {@code turnout match}, which reads the rule sets as they are now. */
+    STALE_TOO,
+    /**
+     * Nothing, as the caller has just downloaded what was due (a refresh, a dashboard's update of a provider): a
+     * copy still missing stands in empty, with no note that it was never fetched, and the next refresh tries it
+     * again. A download here would hold the reload, which a stalled server held for minutes.
+     */
+    TRIED;
 
     /**
      * What is said of a provider's cached copy that no longer reads (Turnout reads a download before it saves it, so

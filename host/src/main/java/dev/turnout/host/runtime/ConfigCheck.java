@@ -28,7 +28,8 @@ public final class ConfigCheck {
     private ConfigCheck() {
     }
 
-    public static Checked check(Config config, RoutingCompiler compiler, boolean fetchProviders) throws ConfigException {
+    /** @param downloads what the providers' copies download first: a reload's missing ones, nothing after a refresh */
+    public static Checked check(Config config, RoutingCompiler compiler, Downloads downloads) throws ConfigException {
         List<ConfigException> errors = new ArrayList<>();
         Settings settings = null;
         try {
@@ -38,7 +39,7 @@ public final class ConfigCheck {
         }
         RoutingCompiler.Compiled compiled = null;
         try {
-            compiled = compiler.compile(config, fetchProviders ? Downloads.STALE_TOO : Downloads.NONE);
+            compiled = compiler.compile(config, downloads);
         } catch (ConfigException e) {
             errors.add(e);
         }
@@ -167,7 +168,7 @@ public final class ConfigCheck {
         try (SystemResolver resolver = new SystemResolver(Map.of())) {
             HostDialer dialer = new HostDialer(() -> SocketBinder.NONE, resolver, 1000);
             return check(config, new RoutingCompiler(new OutboundFactory(
-                    DnsOutboundType.beside(plugins.outboundTypes(), null), dialer, resolver)), false);
+                    DnsOutboundType.beside(plugins.outboundTypes(), null), dialer, resolver)), Downloads.NONE);
         }
     }
 }

@@ -50,14 +50,16 @@ public final class Reloader implements AutoCloseable {
     /** The file Turnout started with ({@code null}: the built-in default), which {@link #reloadNow} reads. */
     private final java.nio.file.Path startFile;
     private final AtomicBoolean pending = new AtomicBoolean();
-    /** Whether the reload pending is only a refresh: no {@link #request()} came since the last one started. */
-    private final AtomicBoolean refreshOnly = new AtomicBoolean(true);
-    private final ExecutorService executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(1), r -> {
-                Thread t = new Thread(r, "turnout-reload");
-                t.setDaemon(true);
-                return t;
-            }, new ThreadPoolExecutor.DiscardPolicy());
+    private final ExecutorService executor = single("turnout-reload");
+    /**
+     * The refreshes' downloads, apart from the reloads: a reload (SIGHUP, {@code PUT /configs}) waited minutes behind
+     * a refresh whose servers stalled, as they shared a thread and a lock.
+     */
+    private final AtomicBoolean refreshPending = new AtomicBoolean();
+    private final ExecutorService refresher = single("turnout-provider-download");
+    /** Swaps in what the refreshes changed, once for all that changed meanwhile, as each download ends. */
+    private final AtomicBoolean swapPending = new AtomicBoolean();
+    private final ExecutorService swapper = single("turnout-provider-swap");
 
     private final java.util.concurrent.ScheduledExecutorService timer =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -144,8 +146,9 @@ public final class Reloader implements AutoCloseable {
 
     /** Asks for a reload soon; never blocks, safe from a signal handler. */
     public void request() {
-        refreshOnly.set(false);
-        schedule();
+        if (pending.compareAndSet(false, true)) {
+            executor.execute(this::reloadPending);
+        }
     }
 
     /**
@@ -155,27 +158,29 @@ public final class Reloader implements AutoCloseable {
      * was, and an edit nobody applied went live at the next refresh, or a half-saved one held every update back.
      */
     private void refresh() {
-        schedule();
-    }
-
-    private void schedule() {
-        if (pending.compareAndSet(false, true)) {
-            executor.execute(this::reloadPending);
+        if (refreshPending.compareAndSet(false, true)) {
+            refresher.execute(() -> {
+                refreshPending.set(false);
+                refreshRunning();
+            });
         }
     }
 
     private void reloadPending() {
         pending.set(false);
-        boolean refresh = refreshOnly.getAndSet(true);
         try {
-            if (refresh) {
-                refreshRunning();
-            } else {
-                reloadNow();
-            }
+            reloadNow();
         } catch (ConfigException e) {
             log.error("reload failed, keeping the running config: {}", e.getMessage());
         }
+    }
+
+    private static ExecutorService single(String name) {
+        return new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1), r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        }, new ThreadPoolExecutor.DiscardPolicy());
     }
 
     /** Whether {@code file} is the one Turnout started with, which a reload asked for reads. */
@@ -208,13 +213,31 @@ public final class Reloader implements AutoCloseable {
      * Downloads the due copies of the running config's http providers, each on its own (a refused or failed one keeps
      * its last good copy and is said), and compiles the running config anew when one changed or a geo database was
      * replaced. An unchanged download only sets its copy's time, as mihomo's fetcher.loadBuf: the routing, the
-     * groups' state and checks and the sticky-sessions stay as they are.
+     * groups' state and checks and the sticky-sessions stay as they are. The downloads hold no lock, and a changed
+     * copy is swapped in as its download ends: a stalled server holds neither a reload nor another provider's update.
      */
-    private synchronized void refreshRunning() throws ConfigException {
-        boolean changed = downloadDue(turnout.config()) | geoReplaced.getAndSet(false) | filesChanged.getAndSet(false);
-        if (!changed) {
-            return;
+    private void refreshRunning() {
+        downloadDue(turnout.config());
+        if (geoReplaced.getAndSet(false) | filesChanged.getAndSet(false)) {
+            swapSoon();
         }
+    }
+
+    /** Compiles the running config anew soon, once for every change asked for until it starts. */
+    private void swapSoon() {
+        if (swapPending.compareAndSet(false, true)) {
+            swapper.execute(() -> {
+                swapPending.set(false);
+                try {
+                    swap();
+                } catch (ConfigException e) {
+                    log.error("reload failed, keeping the running config: {}", e.getMessage());
+                }
+            });
+        }
+    }
+
+    private synchronized void swap() throws ConfigException {
         try {
             turnout.reloadRunning();
         } catch (OutOfMemoryError e) {
@@ -225,35 +248,39 @@ public final class Reloader implements AutoCloseable {
         }
     }
 
-    /** @return whether a copy changed */
-    private boolean downloadDue(Config config) {
+    /** Downloads the due copies at once; each that changed is swapped in as its download ends. */
+    private void downloadDue(Config config) {
         java.util.List<ProxyProviderEntry> proxies = config.proxyProviders().values().stream()
                 .filter(ProxyProviders::due).toList();
         java.util.List<ProviderEntry> rules = config.providers().values().stream()
                 .filter(p -> "http".equals(p.type()) && ProviderLoader.isStale(p)).toList();
-        AtomicBoolean changed = new AtomicBoolean();
-        if (!proxies.isEmpty()) {
-            try (ProviderFetch fetch = ProviderFetch.over(turnout.router().current().outbounds())) {
-                AtOnce.each(proxies, 16, "turnout-provider-download", p -> {
-                    if (ProxyProviders.refresh(p, fetch) != null) {
-                        changed.set(true);
-                    }
-                    failures.remove(p.path());
-                }).forEach((p, e) -> failed(p.path(), e, "proxy provider '" + p.name() + "' could not be updated from "
-                        + SubscriptionUrl.redacted(p.url()) + ": " + FileProblems.why(e) + (Files.exists(p.path())
-                        ? "; using the cached copy, " + ProxyProviders.describeAge(p.path())
-                        : "; it has no nodes until a download succeeds")));
-            }
+        java.util.List<Object> due = new java.util.ArrayList<>(proxies);
+        due.addAll(rules);
+        if (due.isEmpty()) {
+            return;
         }
-        AtOnce.each(rules, 16, "turnout-rule-provider-download", p -> {
-            if (ProviderLoader.download(p)) {
-                changed.set(true);
-            }
-            failures.remove(p.path());
-        }).forEach((p, e) -> failed(p.path(), e, "provider '" + p.name() + "' could not be updated from "
-                + SubscriptionUrl.redacted(p.url()) + ": " + FileProblems.why(e)
-                + (Files.exists(p.path()) ? "; using the last good copy" : "; it is empty until a download succeeds")));
-        return changed.get();
+        try (ProviderFetch fetch = ProviderFetch.over(turnout.router().current().outbounds())) {
+            AtOnce.each(due, 32, "turnout-provider-download", d -> {
+                boolean changed = d instanceof ProxyProviderEntry p ? ProxyProviders.refresh(p, fetch) != null
+                        : ProviderLoader.download((ProviderEntry) d);
+                if (changed) {
+                    swapSoon();
+                }
+                failures.remove(d instanceof ProxyProviderEntry p ? p.path() : ((ProviderEntry) d).path());
+            }).forEach((d, e) -> {
+                if (d instanceof ProxyProviderEntry p) {
+                    failed(p.path(), e, "proxy provider '" + p.name() + "' could not be updated from "
+                            + SubscriptionUrl.redacted(p.url()) + ": " + FileProblems.why(e) + (Files.exists(p.path())
+                            ? "; using the cached copy, " + ProxyProviders.describeAge(p.path())
+                            : "; it has no nodes until a download succeeds"));
+                } else {
+                    ProviderEntry p = (ProviderEntry) d;
+                    failed(p.path(), e, "provider '" + p.name() + "' could not be updated from "
+                            + SubscriptionUrl.redacted(p.url()) + ": " + FileProblems.why(e) + (Files.exists(p.path())
+                            ? "; using the last good copy" : "; it is empty until a download succeeds"));
+                }
+            });
+        }
     }
 
     /** Said at warn when {@code why} is new for {@code copy}, else at debug (the copy's age changes each time). */
@@ -300,5 +327,7 @@ public final class Reloader implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         executor.shutdownNow();
+        refresher.shutdownNow();
+        swapper.shutdownNow();
     }
 }

@@ -720,16 +720,17 @@ public final class Turnout implements AutoCloseable {
     public void reload(Config next) throws ConfigException {
         // As mihomo's updateGeneral at each reload: the file's level again, over a dashboard's (a provider's refresh,
         // which reads no file, leaves a dashboard's).
-        compileAndApply(next, next.logLevel());
+        // As a start: only the copies that are missing, as mihomo's provider.Initial; stale ones the refresh after.
+        compileAndApply(next, next.logLevel(), Downloads.MISSING);
     }
 
     /** @param level the log level from now on, or null to keep the one in force */
-    private void compileAndApply(Config next, String level) throws ConfigException {
+    private void compileAndApply(Config next, String level, Downloads downloads) throws ConfigException {
         // The check run and check apply: a config that a restart would refuse is refused now. Outside the lock: its
         // downloads wait up to 30 s for a subscription's server, and a dashboard's group choice, mode switch and every
         // request behind them on the controller's loop waited with them.
         long compiling = System.nanoTime();
-        ConfigCheck.Checked checked = ConfigCheck.check(next, compiler, true);
+        ConfigCheck.Checked checked = ConfigCheck.check(next, compiler, downloads);
         apply(next, checked, millisSince(compiling), level);
     }
 
@@ -755,7 +756,7 @@ public final class Turnout implements AutoCloseable {
         Config base = config;
         Config next = from.apply(base);
         long compiling = System.nanoTime();
-        ConfigCheck.Checked checked = ConfigCheck.check(next, compiler, true);
+        ConfigCheck.Checked checked = ConfigCheck.check(next, compiler, Downloads.TRIED);
         synchronized (this) {
             if (config == base) {
                 apply(next, checked, millisSince(compiling), null);
@@ -764,11 +765,14 @@ public final class Turnout implements AutoCloseable {
         }
         checked.compiled().routing().outbounds().close();
         synchronized (this) {
-            compileAndApply(from.apply(config), null);
+            compileAndApply(from.apply(config), null, Downloads.TRIED);
         }
     }
 
-    /** The running config compiled anew: its providers' and geo databases' copies read again. */
+    /**
+     * The running config compiled anew: its providers' and geo databases' copies read again, none downloaded (the
+     * callers just did, or read a changed file; what is due is the refresh's, outside any lock).
+     */
     public void reloadRunning() throws ConfigException {
         reloadOver(UnaryOperator.identity());
     }
