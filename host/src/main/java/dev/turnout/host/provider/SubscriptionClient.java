@@ -67,15 +67,28 @@ public final class SubscriptionClient {
     public Response get(String url, Map<String, List<String>> headers, long maxBytes, Outbound via, EventLoop loop)
             throws IOException, InterruptedException {
         String next = url;
+        String firstHost = uri(url).getHost();
+        Map<String, List<String>> sent = headers;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            FullResult r = once(uri(next), headers, maxBytes, via, loop, deadline, url);
+            FullResult r = once(uri(next), sent, maxBytes, via, loop, deadline, url);
             if (r.status / 100 == 3 && r.location != null) {
+                URI from = uri(next);
+                URI to;
                 try {
-                    next = uri(next).resolve(r.location).toString();
+                    to = from.resolve(r.location);
                 } catch (IllegalArgumentException e) {
-                    throw new IOException("a redirect to what is not a URL: " + r.location);
+                    throw new IOException("a redirect to what is not a URL: " + SubscriptionUrl.redacted(r.location));
                 }
+                if ("https".equalsIgnoreCase(from.getScheme()) && !"https".equalsIgnoreCase(to.getScheme())) {
+                    // As Download.fetch refuses it for rule sets: the header's credentials would cross in clear.
+                    throw new IOException(SubscriptionUrl.redacted(from.toString()) + " redirects to "
+                            + SubscriptionUrl.redacted(to.toString()) + ", which is not https");
+                }
+                if (sent == headers && !sameSite(firstHost, to.getHost())) {
+                    sent = withoutCredentials(headers);
+                }
+                next = to.toString();
                 continue;
             }
             if (r.status / 100 != 2) {
@@ -84,6 +97,30 @@ public final class SubscriptionClient {
             return new Response(r.body, r.userInfo);
         }
         throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + SubscriptionUrl.redacted(url));
+    }
+
+    /** The headers Go's client drops on a redirect to another host, as mihomo's downloads do (shouldCopyHeaderOnRedirect). */
+    private static final java.util.Set<String> CREDENTIALS =
+            java.util.Set.of("authorization", "www-authenticate", "cookie", "cookie2", "proxy-authorization");
+
+    /**
+     * Whether {@code host} is {@code first} or a subdomain of it: where the provider's {@code header:} credentials may
+     * go, as Go's client decides for mihomo. A redirect elsewhere (a CDN, a shortener, a hijacked panel) gets none.
+     */
+    static boolean sameSite(String first, String host) {
+        if (first == null || host == null) {
+            return false;
+        }
+        String f = first.toLowerCase(java.util.Locale.ROOT);
+        String h = host.toLowerCase(java.util.Locale.ROOT);
+        return h.equals(f) || !f.startsWith("[") && !Character.isDigit(f.charAt(f.length() - 1))
+                && h.endsWith("." + f);
+    }
+
+    private static Map<String, List<String>> withoutCredentials(Map<String, List<String>> headers) {
+        Map<String, List<String>> kept = new java.util.LinkedHashMap<>(headers);
+        kept.keySet().removeIf(k -> CREDENTIALS.contains(k.toLowerCase(java.util.Locale.ROOT)));
+        return kept;
     }
 
     private static URI uri(String url) throws IOException {
