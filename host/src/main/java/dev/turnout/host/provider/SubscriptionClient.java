@@ -48,6 +48,8 @@ public final class SubscriptionClient {
     }
 
     static final int MAX_REDIRECTS = 5;
+    static final int MAX_INITIAL_LINE = 64 * 1024;
+    static final int MAX_HEADER_BYTES = 1024 * 1024;
     /** The whole of one download, all its hops: mihomo gives its vehicles 20 s, this allows a slow link more. */
     static final long TIMEOUT_MILLIS = 30_000;
 
@@ -199,10 +201,20 @@ public final class SubscriptionClient {
 
     private static void request(Channel ch, URI uri, String target, Map<String, List<String>> headers, int limit,
                                 Promise<FullResult> result) {
-        ch.pipeline().addLast(new HttpClientCodec(), new HttpContentDecompressor(), new HttpObjectAggregator(limit));
+        // Headers up to 1 MiB: a panel's large Set-Cookie or Content-Security-Policy passed Netty's 8 KiB (Go's client,
+        // mihomo's, takes 10 MB) and the failed decode came through as an empty list.
+        ch.pipeline().addLast(new HttpClientCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192),
+                new HttpContentDecompressor(), new HttpObjectAggregator(limit));
         ch.pipeline().addLast(new SimpleChannelInboundHandler<FullHttpResponse>() {
             @Override
             protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse r) {
+                if (r.decoderResult().isFailure()) {
+                    Throwable why = r.decoderResult().cause();
+                    result.tryFailure(new IOException("the answer does not read as HTTP: " + (why instanceof
+                            TooLongFrameException ? "its headers are larger than " + MAX_HEADER_BYTES + " bytes"
+                            : String.valueOf(why.getMessage())), why));
+                    return;
+                }
                 result.trySuccess(new FullResult(r.status().code(), r.headers().get(HttpHeaderNames.LOCATION),
                         r.headers().get("subscription-userinfo"), ByteBufUtil.getBytes(r.content())));
             }

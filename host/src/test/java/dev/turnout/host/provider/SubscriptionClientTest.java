@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A subscription's download against servers on loopback: one deadline for all its hops, as mihomo's vehicle has one
- * context; the provider's credentials only to its own host and its subdomains, as Go's client sends them for mihomo.
+ * context; the provider's credentials only to its own host and its subdomains, as Go's client sends them for mihomo;
+ * large answer headers read, as Go's client reads them.
  */
 class SubscriptionClientTest {
 
@@ -156,5 +157,18 @@ class SubscriptionClientTest {
         assertFalse(SubscriptionClient.sameSite("panel.example", "panel.example.evil"));
         assertFalse(SubscriptionClient.sameSite("panel.example", "evilpanel.example"));
         assertFalse(SubscriptionClient.sameSite("2.2", "192.0.2.2"));
+    }
+
+    @Test
+    void anAnswerWithLargeHeadersIsReadAndOneTooLargeIsSaidSo() throws Exception {
+        int port = serve("127.0.0.1", head -> head.startsWith("GET /big")
+                ? ok("Set-Cookie: " + "x".repeat(16_000) + "\r\n", LIST)
+                : ok("X-Huge: " + "x".repeat(SubscriptionClient.MAX_HEADER_BYTES + 10) + "\r\n", LIST), 0);
+        SubscriptionClient client = new SubscriptionClient(TlsLayer.fromEnvironment());
+        assertEquals(LIST, new String(get(client, "http://127.0.0.1:" + port + "/big", Map.of()).body(),
+                StandardCharsets.UTF_8));
+        IOException e = assertThrows(IOException.class,
+                () -> get(client, "http://127.0.0.1:" + port + "/huge", Map.of()));
+        assertTrue(e.getMessage().contains("headers are larger than"), e.getMessage());
     }
 }
