@@ -38,6 +38,7 @@ public final class HomeGeoData implements GeoData {
     private final java.util.Set<String> notedMissing = new java.util.HashSet<>();
     private final Consumer<String> notes;
     private final Consumer<String> progress;
+    private final java.time.Duration missingDownloadTime;
     private V2rayDat geoIp;
     private V2rayDat geoSite;
 
@@ -48,6 +49,18 @@ public final class HomeGeoData implements GeoData {
      */
     public HomeGeoData(GeoOptions options, Path home, boolean download, Consumer<String> notes,
                        Consumer<String> progress) {
+        this(options, home, download, notes, progress, MISSING_DOWNLOAD_TIME);
+    }
+
+    /**
+     * How long a missing database's download may take, as mihomo's downloadToPath allows it: the start waits on it
+     * with its ports closed (a server trickling a byte every 5 s held one for Download's 10 minutes, then failed it).
+     */
+    static final java.time.Duration MISSING_DOWNLOAD_TIME = java.time.Duration.ofSeconds(90);
+
+    HomeGeoData(GeoOptions options, Path home, boolean download, Consumer<String> notes, Consumer<String> progress,
+                java.time.Duration missingDownloadTime) {
+        this.missingDownloadTime = missingDownloadTime;
         this.options = options;
         this.home = home;
         this.download = download;
@@ -141,7 +154,7 @@ public final class HomeGeoData implements GeoData {
             return null;
         }
         try {
-            Download.fetch(url, file, Download.MAX_BYTES, check, progress);
+            Download.fetch(url, file, Download.MAX_BYTES, missingDownloadTime, check, progress);
             return file;
         } catch (IOException | RuntimeException e) {
             throw new GeoDataException(name + " is not in " + home + " and downloading it from " + url + " failed ("

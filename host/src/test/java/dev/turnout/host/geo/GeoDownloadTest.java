@@ -57,6 +57,19 @@ class GeoDownloadTest {
                 out.write(body);
             }
         });
+        // The 200 head, then a byte every 300 ms: progress, never done.
+        server.createContext("/trickle/", exchange -> {
+            exchange.sendResponseHeaders(200, 1_000_000);
+            try (OutputStream out = exchange.getResponseBody()) {
+                for (int i = 0; i < 200; i++) {
+                    out.write('x');
+                    out.flush();
+                    Thread.sleep(300);
+                }
+            } catch (IOException | InterruptedException e) {
+                // the client gave up
+            }
+        });
         server.start();
         base = "http://127.0.0.1:" + server.getAddress().getPort();
     }
@@ -111,6 +124,15 @@ class GeoDownloadTest {
                 Map.of("198.51.100.0/24", "{ autonomous_system_number => 64500 }"));
         GeoFiles.compile(running(base), "GEOSITE,cn,PROXY", "IP-ASN,64500,PROXY");
         assertEquals(List.of("GeoLite2-ASN.mmdb", "GeoSite.dat"), homeFiles());
+    }
+
+    @Test
+    void aServerThatTricklesAMissingDatabaseIsGivenUpAtTheStartsBoundNotTenMinutes() {
+        HomeGeoData geo = new HomeGeoData(GeoFiles.options(false, base + "/trickle"), home, true, lines::add,
+                lines::add, java.time.Duration.ofSeconds(2));
+        RuleException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(15),
+                () -> assertThrows(RuleException.class, () -> GeoFiles.compile(geo, "GEOIP,CN,PROXY")));
+        assertTrue(e.getMessage().contains("took longer than the 2 s allowed"), e.getMessage());
     }
 
     @Test
