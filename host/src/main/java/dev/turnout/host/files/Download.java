@@ -224,11 +224,46 @@ public final class Download {
         if (!(c instanceof HttpURLConnection http)) {
             throw new IOException("not an http(s) URL: " + shown);
         }
+        if (http instanceof javax.net.ssl.HttpsURLConnection https) {
+            javax.net.ssl.SSLSocketFactory trusting = trusting();
+            if (trusting != null) {
+                https.setSSLSocketFactory(trusting);
+            }
+        }
         http.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
         http.setReadTimeout(READ_TIMEOUT_MILLIS);
         http.setInstanceFollowRedirects(false);
         http.setRequestProperty("User-Agent", "Turnout");
         return http;
+    }
+
+    /**
+     * {@code SSL_CERT_FILE}, trusted beside the JDK's store as for subscriptions and the outbounds' TLS: mihomo's
+     * downloads all read it (Go's system roots), and a company CA worked for subscriptions while rule sets failed.
+     */
+    static volatile String trustFile = System.getenv("SSL_CERT_FILE");
+    private static final java.util.Map<String, javax.net.ssl.SSLSocketFactory> TRUSTING =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The sockets trusting {@link #trustFile} too, or {@code null} for the JDK's own when it names none. */
+    private static javax.net.ssl.SSLSocketFactory trusting() throws IOException {
+        String file = trustFile;
+        if (file == null || file.isBlank()) {
+            return null;
+        }
+        javax.net.ssl.SSLSocketFactory f = TRUSTING.get(file);
+        if (f == null) {
+            try {
+                javax.net.ssl.SSLContext c = javax.net.ssl.SSLContext.getInstance("TLS");
+                c.init(null, new javax.net.ssl.TrustManager[] {dev.turnout.host.dial.layer.TlsLayer.trust(file)}, null);
+                f = c.getSocketFactory();
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IOException("the trusted certificates cannot be read (SSL_CERT_FILE " + file + "): "
+                        + e.getMessage(), e);
+            }
+            TRUSTING.putIfAbsent(file, f);
+        }
+        return f;
     }
 
     public static String bytes(long n) {

@@ -195,4 +195,46 @@ class DownloadTest {
     void aBodyWithoutLengthSentAByteAtATimeIsCutAtTheTimeLimit() throws Exception {
         dripped("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n", "a");
     }
+
+    @Test
+    void anHttpsServerIsCheckedAgainstTheCertificatesOfSslCertFileAsSubscriptionsAre() throws Exception {
+        dev.turnout.api.testing.TestCertificates certs = dev.turnout.api.testing.TestCertificates.issue(dir, "localhost");
+        io.netty.handler.ssl.SslContext tls = io.netty.handler.ssl.SslContextBuilder.forServer(
+                certs.certificate().toFile(), certs.privateKey().toFile()).build();
+        io.netty.channel.EventLoopGroup loops = dev.turnout.host.dial.Transport.newGroup(1, "download-test-tls");
+        String before = Download.trustFile;
+        try {
+            io.netty.channel.Channel listening = new io.netty.bootstrap.ServerBootstrap().group(loops)
+                    .channelFactory(() -> dev.turnout.host.dial.Transport.newServerChannel(true))
+                    .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                        @Override
+                        protected void initChannel(io.netty.channel.Channel ch) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()),
+                                    new io.netty.channel.ChannelInboundHandlerAdapter() {
+                                        @Override
+                                        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object m) {
+                                            io.netty.util.ReferenceCountUtil.release(m);
+                                            ctx.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\n"
+                                                    + "Content-Length: 5\r\nConnection: close\r\n\r\nhello",
+                                                    StandardCharsets.ISO_8859_1))
+                                                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                                        }
+                                    });
+                        }
+                    }).bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+            String url = "https://localhost:" + ((InetSocketAddress) listening.localAddress()).getPort() + "/set.txt";
+            Path file = dir.resolve("set.txt");
+            Download.trustFile = null;
+            IOException untrusted = assertThrows(IOException.class,
+                    () -> Download.fetch(url, file, 1024, f -> { }, lines::add));
+            assertTrue(untrusted.getMessage().contains("PKIX"), untrusted.getMessage());
+            Download.trustFile = certs.caCertificate().toString();
+            Download.fetch(url, file, 1024, f -> { }, lines::add);
+            assertEquals("hello", Files.readString(file));
+            listening.close().sync();
+        } finally {
+            Download.trustFile = before;
+            loops.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
 }
