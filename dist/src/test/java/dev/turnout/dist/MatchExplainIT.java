@@ -148,7 +148,8 @@ class MatchExplainIT {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n",
                 "proxies:",
-                "  - {name: ai-node, type: socks5, server: 192.0.2.1, port: 1080}",
+                // udp: a node without it is passed over by a UDP flow (match answers as run routes, mihomo's way)
+                "  - {name: ai-node, type: socks5, server: 192.0.2.1, port: 1080, udp: true}",
                 "proxy-groups:",
                 "  - {name: QUIC, type: select, proxies: [PASS-RULE, REJECT]}",
                 "  - {name: AI, type: select, proxies: [ai-node]}",
