@@ -60,14 +60,10 @@ class ControllerReloadIT {
     }
 
     /**
-     * A subscription's server that accepts and never answers holds a refresh for its 30 s: the dashboard's group
-     * choice and every request behind it on the controller waited that long (the soak's helper saw 28 s for
-     * {@code GET /version}, and 40-s timeouts with two such providers), as the compile held the lock they take.
+     * Turnout with a subscription whose copy is stale and whose server (on 8099, started by the caller) accepts and
+     * never answers, once the refresh at the start has reached that server.
      */
-    @Test
-    void aGroupChoiceAndTheRequestsBehindItAreAnsweredWhileASubscriptionsServerHoldsARefresh() throws Exception {
-        Process server = ns.spawn(scratch.dir().resolve("silent.log"),
-                dev.turnout.dist.testing.Daemons.peer("silent", "8099"));
+    private Launched refreshingFromASilentServer() throws Exception {
         Path copy = scratch.dir().resolve("sub.yaml");
         Files.writeString(copy, "proxies:\n  - {name: n1, type: socks5, server: 127.0.0.1, port: 1080}\n");
         Files.setLastModifiedTime(copy, java.nio.file.attribute.FileTime.fromMillis(
@@ -79,13 +75,29 @@ class ControllerReloadIT {
                 "proxy-groups:",
                 "  - {name: G, type: select, proxies: [DIRECT, REJECT], use: [sub]}",
                 "rules:", "  - MATCH,G", ""));
-        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9090)) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            while (!ns.run(Duration.ofSeconds(5), "ss", "-Htn", "state", "established", "dst", "127.0.0.1:8099")
-                    .stdout().contains("8099") && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
-            assertTrue(System.nanoTime() < deadline, "the refresh of the stale copy never reached the server");
+        Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9090);
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (!ns.run(Duration.ofSeconds(5), "ss", "-Htn", "state", "established", "dst", "127.0.0.1:8099")
+                .stdout().contains("8099") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        if (System.nanoTime() >= deadline) {
+            turnout.close();
+            throw new AssertionError("the refresh of the stale copy never reached the server");
+        }
+        return turnout;
+    }
+
+    /**
+     * A subscription's server that accepts and never answers holds a refresh for its 30 s: the dashboard's group
+     * choice and every request behind it on the controller waited that long (the soak's helper saw 28 s for
+     * {@code GET /version}, and 40-s timeouts with two such providers), as the compile held the lock they take.
+     */
+    @Test
+    void aGroupChoiceAndTheRequestsBehindItAreAnsweredWhileASubscriptionsServerHoldsARefresh() throws Exception {
+        Process server = ns.spawn(scratch.dir().resolve("silent.log"),
+                dev.turnout.dist.testing.Daemons.peer("silent", "8099"));
+        try (Launched turnout = refreshingFromASilentServer()) {
             Api api = new Api(ns, 9090, null);
             long asked = System.nanoTime();
             assertEquals(204, api.call("PUT", "/proxies/G", "{\"name\":\"REJECT\"}", "--max-time", "5").status(),
@@ -109,24 +121,7 @@ class ControllerReloadIT {
     void aReloadIsNotHeldByASubscriptionsServerThatNeverAnswersNorByTheDashboardsUpdatesOfIt() throws Exception {
         Process server = ns.spawn(scratch.dir().resolve("silent.log"),
                 dev.turnout.dist.testing.Daemons.peer("silent", "8099"));
-        Path copy = scratch.dir().resolve("sub.yaml");
-        Files.writeString(copy, "proxies:\n  - {name: n1, type: socks5, server: 127.0.0.1, port: 1080}\n");
-        Files.setLastModifiedTime(copy, java.nio.file.attribute.FileTime.fromMillis(
-                System.currentTimeMillis() - Duration.ofHours(2).toMillis())); // stale: refreshed at the start
-        Files.writeString(scratch.config(), String.join("\n", "mixed-port: 7890", "log-level: info",
-                "external-controller: 127.0.0.1:9090",
-                "proxy-providers:",
-                "  sub: {type: http, url: 'http://127.0.0.1:8099/sub.yaml', path: ./sub.yaml, interval: 3600}",
-                "proxy-groups:",
-                "  - {name: G, type: select, proxies: [DIRECT, REJECT], use: [sub]}",
-                "rules:", "  - MATCH,G", ""));
-        try (Launched turnout = Launched.start(ns, scratch.config(), scratch.log(), 9090)) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-            while (!ns.run(Duration.ofSeconds(5), "ss", "-Htn", "state", "established", "dst", "127.0.0.1:8099")
-                    .stdout().contains("8099") && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
-            assertTrue(System.nanoTime() < deadline, "the refresh of the stale copy never reached the server");
+        try (Launched turnout = refreshingFromASilentServer()) {
             // A dashboard's "update all", three times over.
             for (int i = 0; i < 3; i++) {
                 ns.spawn(scratch.dir().resolve("update" + i + ".log"), "curl", "-sS", "--max-time", "60", "-X", "PUT",

@@ -204,24 +204,8 @@ class DownloadTest {
         io.netty.channel.EventLoopGroup loops = dev.turnout.host.dial.Transport.newGroup(1, "download-test-tls");
         String before = Download.trustFile;
         try {
-            io.netty.channel.Channel listening = new io.netty.bootstrap.ServerBootstrap().group(loops)
-                    .channelFactory(() -> dev.turnout.host.dial.Transport.newServerChannel(true))
-                    .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
-                        @Override
-                        protected void initChannel(io.netty.channel.Channel ch) {
-                            ch.pipeline().addLast(tls.newHandler(ch.alloc()),
-                                    new io.netty.channel.ChannelInboundHandlerAdapter() {
-                                        @Override
-                                        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object m) {
-                                            io.netty.util.ReferenceCountUtil.release(m);
-                                            ctx.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\n"
-                                                    + "Content-Length: 5\r\nConnection: close\r\n\r\nhello",
-                                                    StandardCharsets.ISO_8859_1))
-                                                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
-                                        }
-                                    });
-                        }
-                    }).bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+            io.netty.channel.Channel listening = dev.turnout.host.testing.TlsAnswers.listen(loops, tls,
+                    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello", true);
             String url = "https://localhost:" + ((InetSocketAddress) listening.localAddress()).getPort() + "/set.txt";
             Path file = dir.resolve("set.txt");
             Download.trustFile = null;

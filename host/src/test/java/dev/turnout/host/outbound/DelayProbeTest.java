@@ -202,23 +202,8 @@ class DelayProbeTest {
         dev.turnout.api.testing.TestCertificates certs = dev.turnout.api.testing.TestCertificates.issue(dir, "localhost");
         io.netty.handler.ssl.SslContext server = io.netty.handler.ssl.SslContextBuilder.forServer(
                 certs.certificate().toFile(), certs.privateKey().toFile()).build();
-        io.netty.channel.Channel listening = new io.netty.bootstrap.ServerBootstrap().group(loops)
-                .channelFactory(() -> Transport.newServerChannel(true))
-                .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
-                    @Override
-                    protected void initChannel(io.netty.channel.Channel ch) {
-                        ch.pipeline().addLast(server.newHandler(ch.alloc()),
-                                new io.netty.channel.ChannelInboundHandlerAdapter() {
-                                    @Override
-                                    public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
-                                        io.netty.util.ReferenceCountUtil.release(msg);
-                                        ctx.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer(
-                                                "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n",
-                                                StandardCharsets.ISO_8859_1));
-                                    }
-                                });
-                    }
-                }).bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+        io.netty.channel.Channel listening = dev.turnout.host.testing.TlsAnswers.listen(loops, server,
+                "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n", false);
         open.add(() -> listening.close().sync());
         String url = "https://localhost:" + ((java.net.InetSocketAddress) listening.localAddress()).getPort() + "/";
         String before = DelayProbe.trustFile;
