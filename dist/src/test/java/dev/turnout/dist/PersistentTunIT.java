@@ -72,7 +72,9 @@ class PersistentTunIT {
     }
 
     private Process start(Netns ns, Path log, Path config) throws Exception {
-        Process turnout = ns.spawn(log, TURNOUT, "run", "-c", config.toString());
+        // Its own pid file: a run this class kills -9 cannot remove it, and the default one is in the machine's /run.
+        Process turnout = ns.spawn(log, TURNOUT, "run", "-c", config.toString(), "--pid-file",
+                dir.resolve("turnout.pid").toString());
         long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!Logs.read(log).contains("running on")) {
             assertTrue(turnout.isAlive() && System.nanoTime() < end, "did not start: " + Logs.read(log));
