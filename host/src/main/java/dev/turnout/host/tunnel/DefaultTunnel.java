@@ -404,7 +404,6 @@ public final class DefaultTunnel implements Tunnel {
         return promise;
     }
 
-    /** A routing decision and the outbound it names, taken from one routing snapshot. */
     /**
      * Records a routed flow in the table as mihomo's tracker shows it: a name the sniffer found is its
      * {@code sniffHost}, its {@code host} only where it was put in place of the destination
@@ -418,6 +417,7 @@ public final class DefaultTunnel implements Tunnel {
         return flows.open(dialed, rule, chain, EnhancedMode.NORMAL, flow.host());
     }
 
+    /** A routing decision and the outbound it names, taken from one routing snapshot. */
     private record Routed(Decision decision, Outbound outbound, Metadata flow, Outbounds outbounds) {
 
         /**
