@@ -811,7 +811,7 @@ final class SystemStack {
         ByteBuffer o = out;
         int id = ipId++;
         if (fam == 4) {
-            o.putInt(4, 0).putInt(8, 64 << 24 | IpPacket.UDP << 16).putInt(12, (int) sLo).putInt(16, (int) dLo);
+            o.putInt(8, 64 << 24 | IpPacket.UDP << 16).putInt(12, (int) sLo).putInt(16, (int) dLo);
         } else {
             o.putInt(0, 0x6000_0000).putLong(8, sHi).putLong(16, sLo).putLong(24, dHi).putLong(32, dLo);
         }
