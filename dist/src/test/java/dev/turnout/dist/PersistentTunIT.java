@@ -166,9 +166,13 @@ class PersistentTunIT {
                         + "\n" + routesThrough(ns));
             }
 
-            Netns.Result cleanup = ns.run(Duration.ofSeconds(60), TURNOUT, "cleanup", "-c", config.toString());
+            Path pidFile = dir.resolve("turnout.pid");
+            assertTrue(Files.exists(pidFile), "a killed run cannot remove its pid file");
+            Netns.Result cleanup = ns.run(Duration.ofSeconds(60), TURNOUT, "cleanup", "-c", config.toString(),
+                    "--pid-file", pidFile.toString());
             assertEquals(0, cleanup.exitCode(), cleanup.stdout() + cleanup.stderr());
             assertEquals("", routesThrough(ns), "no route is left through it");
+            assertFalse(Files.exists(pidFile), "cleanup removes the dead run's pid file: " + cleanup.stdout());
             String after = link(ns);
             assertFalse(after.contains("198.18."), "Turnout's address is gone: " + after);
             assertTrue(after.contains("mtu 1400 ") && after.contains("qlen 500") && !after.contains(",UP"),

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
  * {@code turnout cleanup}: after a crash (or {@code kill -9}), removes exactly the routes the TUN mode had
  * installed, from the state file it kept: the one {@code --state-file} names, else the config's
  * {@code tun.state-file}, else the default. Harmless when there is nothing to clean; refuses while a Turnout
- * runs in this network namespace, since the routes are then that instance's own.
+ * runs in this network namespace, since the routes are then that instance's own. Also removes the killed run's pid
+ * file, once no process holds its pid.
  */
 @Command(name = "cleanup", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Remove the routes a crashed TUN-mode Turnout left behind (from its state file).")
@@ -29,6 +30,10 @@ final class CleanupCommand implements Callable<Integer> {
     @Option(names = "--state-file", paramLabel = "FILE",
             description = "Route state file (default: the config's tun.state-file, else /run/turnout/routes-net-<inode>.state as root, one per network namespace).")
     Path stateFile;
+
+    @Option(names = "--pid-file", paramLabel = "FILE",
+            description = "The crashed run's pid file, removed when its pid is not running (default: the one `turnout run` writes without --pid-file).")
+    Path pidFile;
 
     @Override
     public Integer call() {
@@ -57,6 +62,8 @@ final class CleanupCommand implements Callable<Integer> {
                 }
             }
             Optional<RouteRemoval> done = RouteCleanup.cleanup(file);
+            StalePidFile.removeIfDead(pidFile != null ? pidFile : Locations.defaultPidFile())
+                    .ifPresent(pid -> System.out.println(pid.said()));
             if (done.isEmpty()) {
                 System.out.println("nothing to clean: no state file at " + file);
                 return 0;
