@@ -5,6 +5,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
+import dev.turnout.host.runtime.Logging;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
@@ -20,8 +21,13 @@ import org.slf4j.LoggerFactory;
  * synchronized {@code AppenderBase}: every flow's routing line comes here from the flow's own loop, and with a
  * dashboard's log page open each line is formatted here; the subscribers' list and sinks are safe to share, so the
  * loops need not take one lock in turn for it.
+ *
+ * <p>A subscriber sees every level it asks for, as mihomo's do, not only what the config's {@code log-level} lets
+ * through to standard error: while one asks for more, the loggers pass more ({@link Logging#listen}).
  */
-final class LogHub extends UnsynchronizedAppenderBase<ILoggingEvent> {
+final class LogHub extends UnsynchronizedAppenderBase<ILoggingEvent> implements Logging.Listener {
+
+    private static final Level[] LEVELS = {Level.DEBUG, Level.INFO, Level.WARN, Level.ERROR};
 
     /**
      * One {@code /logs} client: what it wants to see and where lines go; {@code structured} is mihomo's
@@ -77,7 +83,10 @@ final class LogHub extends UnsynchronizedAppenderBase<ILoggingEvent> {
             root.detachAppender(this);
         }
         stop();
-        subscribers.clear();
+        synchronized (subscribers) {
+            subscribers.clear();
+            Logging.listen(null);
+        }
     }
 
     Subscriber subscribe(int minLevel, Consumer<String> sink) {
@@ -86,12 +95,28 @@ final class LogHub extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
     Subscriber subscribe(int minLevel, boolean structured, Consumer<String> sink) {
         Subscriber s = new Subscriber(minLevel, structured, sink);
-        subscribers.add(s);
+        synchronized (subscribers) {
+            subscribers.add(s);
+            listenForSubscribers();
+        }
         return s;
     }
 
     void unsubscribe(Subscriber s) {
-        subscribers.remove(s);
+        synchronized (subscribers) {
+            if (subscribers.remove(s)) {
+                listenForSubscribers();
+            }
+        }
+    }
+
+    /** Has the loggers pass the most verbose level a subscriber asks for, or only the config's once none asks. */
+    private void listenForSubscribers() {
+        int most = LEVELS.length;
+        for (Subscriber s : subscribers) {
+            most = Math.min(most, Math.max(s.minLevel(), 0));
+        }
+        Logging.listen(most < LEVELS.length ? LEVELS[most] : null);
     }
 
     int subscriberCount() {

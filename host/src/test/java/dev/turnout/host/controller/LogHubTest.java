@@ -1,8 +1,13 @@
 package dev.turnout.host.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.turnout.host.runtime.Logging;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -89,5 +94,52 @@ class LogHubTest {
         assertEquals(0, LogHub.severity("debug"));
         assertEquals(2, LogHub.severity("warning"));
         assertEquals(-1, LogHub.severity("loud"));
+    }
+
+    /**
+     * mihomo streams every level a dashboard asks for, whatever the config's log-level; standard error (Turnout's
+     * log file when redirected) keeps to the config's, also after a change of it, and once the dashboard has gone
+     * the lines it wanted are not even made.
+     */
+    @Test
+    void aSubscriberHearsTheLevelItAsksForWhileStandardErrorKeepsToTheConfigsLevel() {
+        org.slf4j.Logger probe = LoggerFactory.getLogger("dev.turnout.test.Probe");
+        LogHub hub = new LogHub();
+        assertTrue(hub.install(), "tests run with logback");
+        List<String> infos = new CopyOnWriteArrayList<>();
+        List<String> debugs = new CopyOnWriteArrayList<>();
+        PrintStream err = System.err;
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        try {
+            Logging.apply("warning");
+            System.setErr(new PrintStream(console, true, StandardCharsets.UTF_8));
+            LogHub.Subscriber info = hub.subscribe(LogHub.severity("info"), infos::add);
+            probe.info("route one");
+            probe.warn("careful one");
+            Logging.apply("error"); // a dashboard's PATCH, or a reload
+            probe.info("route two");
+            probe.warn("careful two");
+            LogHub.Subscriber debug = hub.subscribe(LogHub.severity("debug"), debugs::add);
+            probe.debug("dns three");
+            hub.unsubscribe(debug);
+            assertFalse(probe.isDebugEnabled(), "no one asks for debug any more");
+            hub.unsubscribe(info);
+            assertFalse(probe.isInfoEnabled(), "no one asks for info any more: the lines are not even made");
+            probe.error("broken four");
+            Logging.awaitWritten();
+        } finally {
+            System.setErr(err);
+            hub.uninstall();
+            Logging.apply("info");
+        }
+        assertEquals(List.of("{\"type\":\"info\",\"payload\":\"Probe route one\"}",
+                "{\"type\":\"warning\",\"payload\":\"Probe careful one\"}",
+                "{\"type\":\"info\",\"payload\":\"Probe route two\"}",
+                "{\"type\":\"warning\",\"payload\":\"Probe careful two\"}"), infos);
+        assertEquals(List.of("{\"type\":\"debug\",\"payload\":\"Probe dns three\"}"), debugs);
+        String written = console.toString(StandardCharsets.UTF_8);
+        assertTrue(written.contains("careful one") && written.contains("broken four"), written);
+        assertFalse(written.contains("route") || written.contains("careful two") || written.contains("dns three"),
+                written);
     }
 }
