@@ -15,6 +15,7 @@ import dev.turnout.host.outbound.Selections;
 import dev.turnout.host.route.ProviderLoader;
 import dev.turnout.host.route.RuleHosts;
 import dev.turnout.host.runtime.DnsSettings;
+import dev.turnout.host.runtime.Settings;
 import dev.turnout.rules.Decision;
 import dev.turnout.rules.Explanation;
 import dev.turnout.rules.NameResolver;
@@ -93,9 +94,12 @@ final class MatchCommand implements Callable<Integer> {
         // its address before the first rule, so it is never looked up.
         RuleHosts hosts;
         try {
-            DnsOptions dns = DnsSettings.from(c);
+            // Read as run and check read them (hosts:, the DNS, the TUN, the controller), so that match refuses what
+            // they refuse, at the same place, and never answers for a config that cannot run.
+            Settings settings = Settings.of(c);
+            DnsOptions dns = settings.dns();
             java.nio.file.Path system = (dns != null ? dns : DnsOptions.defaults()).systemHosts();
-            hosts = RuleHosts.parse(c.hosts(), system == null ? null : new SystemHosts(system));
+            hosts = RuleHosts.of(settings.hosts(), system == null ? null : new SystemHosts(system));
         } catch (ConfigException e) {
             System.err.println("turnout: " + e.getMessage());
             return 2;

@@ -37,10 +37,30 @@ class MatchCommandTest {
         assertEquals("", rule.err);
     }
 
-    private record Answer(String out, String err) {
+    /**
+     * check and run refuse a {@code hosts:} value of {@code lan} (mihomo's "this machine's addresses") at its place;
+     * match answered for the same file as if it were fine (keys tester F12). It reads the hosts as they do.
+     */
+    @Test
+    void aHostsEntryCheckAndRunRefuseIsRefusedTheSameWay() throws Exception {
+        Answer lan = execute("mixed-port: 17890\nhosts: {home.lan: lan}\nrules: ['MATCH,DIRECT']\n", "home.lan\n", false);
+        assertEquals(2, lan.code(), lan.toString());
+        assertEquals("", lan.out());
+        String at = dir.resolve("config.yaml") + ":2:";
+        assertTrue(lan.err().startsWith("turnout: " + at) && lan.err().contains("hosts 'home.lan': 'lan' (this "
+                + "machine's addresses, in mihomo) is not supported; write the addresses"), lan.err());
+    }
+
+    private record Answer(String out, String err, int code) {
     }
 
     private Answer match(String yaml, String input, boolean explain) throws Exception {
+        Answer answer = execute(yaml, input, explain);
+        assertEquals(0, answer.code(), answer.err());
+        return answer;
+    }
+
+    private Answer execute(String yaml, String input, boolean explain) throws Exception {
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, yaml);
         InputStream savedIn = System.in;
@@ -48,18 +68,19 @@ class MatchCommandTest {
         PrintStream savedErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
         try {
             System.setIn(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
             String[] args = explain ? new String[] {"match", "--explain", "-c", config.toString()}
                     : new String[] {"match", "-c", config.toString()};
-            assertEquals(0, Main.execute(args), err.toString(StandardCharsets.UTF_8));
+            code = Main.execute(args);
         } finally {
             System.setIn(savedIn);
             System.setOut(savedOut);
             System.setErr(savedErr);
         }
-        return new Answer(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return new Answer(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), code);
     }
 }
