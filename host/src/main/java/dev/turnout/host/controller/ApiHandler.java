@@ -369,12 +369,14 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         String uiUrl;
         Boolean ipv6;
         Map<String, Object> tun;
+        String stackNote;
         Map<String, Object> dns;
         boolean general;
         try {
             uiUrl = ConfigPatch.uiUrl(body);
             ipv6 = ConfigPatch.ipv6(body);
             tun = ConfigPatch.tun(body);
+            stackNote = ConfigPatch.stackNote(body);
             dns = ConfigPatch.dns(body);
             general = !ConfigPatch.general(running.patchable(), body).equals(running.patchable());
             listening = ConfigPatch.apply(running, body);
@@ -382,6 +384,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (IllegalArgumentException e) {
             call.error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
             return;
+        }
+        if (stackNote != null) {
+            log.warn("{}", stackNote); // as the start warns of the config's, and then runs the system stack
         }
         if (uiUrl != null) {
             controller.uiUrl(uiUrl); // for the next POST /upgrade/ui, until the next start

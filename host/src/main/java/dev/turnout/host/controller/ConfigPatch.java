@@ -30,7 +30,7 @@ final class ConfigPatch {
             "tun", "interface-name", "tcp-concurrent", "sniffing", "unified-delay", "dns", "redir-port",
             "tproxy-port");
     /**
-     * The {@code tun} keys a PATCH sets, as mihomo's does ({@code stack} only as the one Turnout runs); never
+     * The {@code tun} keys a PATCH sets, as mihomo's does ({@code stack} is taken, but Turnout runs the system one); never
      * {@code state-file}, a path Turnout writes to.
      */
     private static final Set<String> TUN_APPLIED = Set.of("enable", "stack", "device", "mtu", "dns-hijack",
@@ -198,7 +198,7 @@ final class ConfigPatch {
      * The {@code tun} keys of {@code body} (metacubexd's and zashboard's TUN switch, metacubexd's device field), or
      * {@code null} when it names none; their values are checked as the config's are when the TUN reads them.
      *
-     * @throws IllegalArgumentException for a switch that is not true or false, or a stack Turnout does not run
+     * @throws IllegalArgumentException for a switch that is not true or false, or a stack mihomo does not know
      */
     static Map<String, Object> tun(Map<String, Object> body) {
         Object tun = body.get("tun");
@@ -211,11 +211,7 @@ final class ConfigPatch {
         if (section.get("enable") != null && !(section.get("enable") instanceof Boolean)) {
             throw new IllegalArgumentException("Body invalid: tun.enable must be true or false");
         }
-        Object stack = section.get("stack");
-        if (stack != null && !"system".equalsIgnoreCase(String.valueOf(stack))) {
-            throw new IllegalArgumentException("tun.stack " + stack + ": Turnout runs the system stack (the kernel's "
-                    + "TCP, as mihomo's system stack), whatever the config asks");
-        }
+        stackNote(body); // refuses a stack mihomo refuses
         Map<String, Object> changes = new java.util.LinkedHashMap<>();
         section.forEach((key, value) -> {
             if (TUN_APPLIED.contains(String.valueOf(key)) && !"stack".equals(key)) {
@@ -223,6 +219,27 @@ final class ConfigPatch {
             }
         });
         return changes.isEmpty() ? null : changes;
+    }
+
+    /**
+     * What the log says of the {@code tun.stack} of {@code body}, as the start says it of the config's: gvisor and
+     * mixed (mihomo's default and its hybrid, which dashboards list) run on the system stack; {@code null} for system
+     * or none.
+     *
+     * @throws IllegalArgumentException for a stack mihomo refuses (constant/tun.go: gvisor, system or mixed, any case)
+     */
+    static String stackNote(Map<String, Object> body) {
+        if (!(body.get("tun") instanceof Map<?, ?> section) || section.get("stack") == null) {
+            return null;
+        }
+        String stack = String.valueOf(section.get("stack"));
+        return switch (stack.toLowerCase(java.util.Locale.ROOT)) {
+            case "system" -> null;
+            case "gvisor", "mixed" -> "tun.stack " + stack + " set by the controller: not implemented by Turnout; the"
+                    + " system stack is used (the kernel's TCP)";
+            default -> throw new IllegalArgumentException("Body invalid: tun.stack " + stack
+                    + ": expected gvisor, system or mixed");
+        };
     }
 
     /**

@@ -155,10 +155,10 @@ class ConfigPatchTest {
 
     /**
      * The TUN keys a PATCH sets, as mihomo's: metacubexd's and zashboard's switch ({"tun": {"enable": ...}}),
-     * metacubexd's device field and stack list (the system stack only); anything else there a clear 400.
+     * metacubexd's device field and stack list; anything else there a clear 400.
      */
     @Test
-    void theTunsKeysAreReadAndOnlyTheSystemStackIsTaken() {
+    void theTunsKeysAreRead() {
         assertEquals(Map.of("enable", true), ConfigPatch.tun(Map.of("tun", Map.of("enable", true))));
         assertEquals(Map.of("device", "utun9"), ConfigPatch.tun(Map.of("tun", Map.of("device", "utun9",
                 "stack", "System"))), "metacubexd spells the stack as it lists it");
@@ -171,10 +171,27 @@ class ConfigPatchTest {
         assertEquals("Body invalid: tun must be an object such as {\"enable\": true}", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ConfigPatch.tun(Map.of("tun", Map.of("enable", "on"))));
         e = assertThrows(IllegalArgumentException.class,
-                () -> ConfigPatch.tun(Map.of("tun", Map.of("stack", "gVisor"))));
-        assertTrue(e.getMessage().startsWith("tun.stack gVisor: Turnout runs the system stack"), e.getMessage());
+                () -> ConfigPatch.tun(Map.of("tun", Map.of("stack", "vpn"))));
+        assertEquals("Body invalid: tun.stack vpn: expected gvisor, system or mixed", e.getMessage());
         assertTrue(ConfigPatch.changesSection(Map.of("device", "utun9"), Map.of("enable", false, "device", "")));
         assertEquals(false, ConfigPatch.changesSection(Map.of("enable", true), Map.of("enable", true, "device", "t0")));
+    }
+
+    /**
+     * gvisor and mixed (mihomo's default stack and metacubexd's list) are taken as the config's are at the start: with a
+     * warning, on the system stack; a stack mihomo does not know is refused, as its PATCH refuses it.
+     */
+    @Test
+    void aGvisorOrMixedStackIsTakenWithANoteAsTheStartTakesItAndRunsTheSystemStack() {
+        for (String stack : List.of("gVisor", "gvisor", "Mixed")) {
+            assertEquals(Map.of("enable", true), ConfigPatch.tun(Map.of("tun", Map.of("enable", true, "stack", stack))),
+                    stack);
+            assertEquals("tun.stack " + stack + " set by the controller: not implemented by Turnout; the system stack"
+                    + " is used (the kernel's TCP)", ConfigPatch.stackNote(Map.of("tun", Map.of("stack", stack))));
+        }
+        assertEquals(null, ConfigPatch.stackNote(Map.of("tun", Map.of("stack", "System"))));
+        assertEquals(null, ConfigPatch.stackNote(Map.of("tun", Map.of("enable", true))));
+        assertThrows(IllegalArgumentException.class, () -> ConfigPatch.stackNote(Map.of("tun", Map.of("stack", "lwip"))));
     }
 
     /** metacubexd's Core Config card: interface-name and unified-delay; mihomo's tcp-concurrent and sniffing. */
