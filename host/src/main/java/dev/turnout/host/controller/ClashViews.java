@@ -17,6 +17,7 @@ import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.outbound.AdapterTypes;
 import dev.turnout.host.outbound.HealthBook;
 import dev.turnout.host.outbound.Outbounds;
+import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.outbound.ProxyGroup;
 import dev.turnout.host.provider.ProxyProvider;
 import dev.turnout.host.provider.SubscriptionInfo;
@@ -290,6 +291,13 @@ final class ClashViews {
      * @param tun     the TUN that runs, or {@code null}
      * @param section the options of the config's {@code tun:} section, or {@code null} when it does not validate
      */
+    /** {@code prefixes} under {@code key} as mihomo writes a {@code []netip.Prefix}, unless there are none (omitempty). */
+    private static void putPrefixes(Map<String, Object> into, String key, List<IpPrefix> prefixes) {
+        if (!prefixes.isEmpty()) {
+            into.put(key, prefixes.stream().map(IpPrefix::toString).toList());
+        }
+    }
+
     static Map<String, Object> configs(Config c, String mode, String logLevel, Turnout.TunView tun,
             TunOptions section) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -362,6 +370,19 @@ final class ClashViews {
         t.put("auto-detect-interface", o != null && o.autoDetectInterface());
         if (o != null) {
             t.put("mtu", o.mtu());
+            // mihomo's config.Tun JSON: these are omitempty there, so a switch that is off and an empty list are left
+            // out as mihomo leaves them (a dashboard sending the section back then sends what it read).
+            if (o.gso()) {
+                t.put("gso", true);
+            }
+            putPrefixes(t, "inet4-address", o.inet4Address() == null ? List.of() : List.of(o.inet4Address()));
+            putPrefixes(t, "inet6-address", o.inet6Address() == null ? List.of() : List.of(o.inet6Address()));
+            if (o.strictRoute()) {
+                t.put("strict-route", true);
+            }
+            putPrefixes(t, "route-address", o.routeAddress());
+            putPrefixes(t, "route-exclude-address", o.routeExcludeAddress());
+            t.put("udp-timeout", o.udpTimeoutSeconds());
         }
         t.put("file-descriptor", 0); // mihomo's: a TUN handed over open (Android); Turnout opens its own
         m.put("tun", t);

@@ -1,6 +1,7 @@
 package dev.turnout.host.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -126,14 +127,44 @@ class ConfigPatchTest {
     void theTunSectionsOptionsShowWhileItIsOffAndMayBeSentBackWithTheSwitch() throws Exception {
         Config c = parse("tun: {enable: false, device: tswitch0, mtu: 1500, dns-hijack: ['any:53']}");
         Map<String, Object> view = ClashViews.configs(c, "rule", "info", null, Turnout.tunSectionOf(c));
-        assertEquals(Map.of("enable", false, "device", "tswitch0", "stack", "System", "dns-hijack", List.of("any:53"),
-                "auto-route", true, "auto-detect-interface", true, "mtu", 1500, "file-descriptor", 0), view.get("tun"));
+        assertEquals(Map.ofEntries(Map.entry("enable", false), Map.entry("device", "tswitch0"),
+                Map.entry("stack", "System"), Map.entry("dns-hijack", List.of("any:53")), Map.entry("auto-route", true),
+                Map.entry("auto-detect-interface", true), Map.entry("mtu", 1500), Map.entry("gso", true),
+                Map.entry("inet4-address", List.of("198.18.0.1/30")),
+                Map.entry("inet6-address", List.of("fdfe:dcba:9876::1/126")), Map.entry("strict-route", true),
+                Map.entry("udp-timeout", 60), Map.entry("file-descriptor", 0)), view.get("tun"));
         ConfigPatch.refuseTheRest(Map.of("tun", Map.of("enable", true, "stack", "System", "device", "tswitch0",
                 "mtu", 1500, "auto-route", true)), view);
         Config bare = parse("mixed-port: 7890");
         Map<String, Object> none = ClashViews.configs(bare, "rule", "info", null, Turnout.tunSectionOf(bare));
         assertEquals("", ((Map<?, ?>) none.get("tun")).get("device"), "no device written: the kernel names it");
         assertEquals(List.of("0.0.0.0:53"), ((Map<?, ?>) none.get("tun")).get("dns-hijack"), "mihomo's default");
+    }
+
+    /**
+     * mihomo's tun section carries the TUN's addresses and route lists (config.Tun's JSON): whether the TUN has IPv6 is
+     * what decides whether IPv6 flows are taken. Switches that are off and empty lists are left out, as mihomo's
+     * omitempty leaves them; a dashboard sending the section back as it read it changes nothing.
+     */
+    @Test
+    void theTunsAddressesAndRouteListsShowAsInMihomosTunSection() throws Exception {
+        Config c = parse("tun: {enable: false, inet4-address: [198.18.0.1/30], inet6-address: ['fdfe:dcba:9876::1/126'],"
+                + " strict-route: false, gso: false, udp-timeout: 30, route-address: [192.0.2.0/24, '2001:db8::/32'],"
+                + " route-exclude-address: [192.0.2.128/25]}");
+        Map<String, Object> view = ClashViews.configs(c, "rule", "info", null, Turnout.tunSectionOf(c));
+        Map<?, ?> tun = (Map<?, ?>) view.get("tun");
+        assertEquals(List.of("198.18.0.1/30"), tun.get("inet4-address"), tun::toString);
+        assertEquals(List.of("fdfe:dcba:9876::1/126"), tun.get("inet6-address"), tun::toString);
+        assertEquals(List.of("192.0.2.0/24", "2001:db8::/32"), tun.get("route-address"), tun::toString);
+        assertEquals(List.of("192.0.2.128/25"), tun.get("route-exclude-address"), tun::toString);
+        assertEquals(30, tun.get("udp-timeout"), tun::toString);
+        assertFalse(tun.containsKey("strict-route") || tun.containsKey("gso"), tun::toString);
+        Map<String, Object> sentBack = ConfigPatch.tun(Map.<String, Object>of("tun", tun));
+        assertFalse(ConfigPatch.changesSection(sentBack, tun), "the section as read changes nothing");
+        Config v4 = parse("ipv6: false|tun: {enable: false}");
+        Map<?, ?> only4 = (Map<?, ?>) ClashViews.configs(v4, "rule", "info", null, Turnout.tunSectionOf(v4)).get("tun");
+        assertFalse(only4.containsKey("inet6-address"), only4::toString);
+        assertFalse(only4.containsKey("route-address"), "no routes listed: everything is captured; " + only4);
     }
 
     /** metacubexd's IPv6 switch: the top-level ipv6 as the config runs it, and a PATCH that sets it. */
