@@ -311,7 +311,9 @@ final class ClashViews {
         // Clash lists user:password here; the passwords stay out of every answer.
         m.put("authentication", c.authentication().users().keySet().stream().map(u -> u + ":******").toList());
         // mihomo's: whom the ports do not ask and which LAN clients they serve.
-        m.put("skip-auth-prefixes", Authentication.texts(c.authentication().skipPrefixes()));
+        // mihomo's is a nil slice unless set: null, where a dashboard shows "none" (an empty list set the same way).
+        List<String> skipping = Authentication.texts(c.authentication().skipPrefixes());
+        m.put("skip-auth-prefixes", skipping.isEmpty() ? null : skipping);
         m.put("lan-allowed-ips", Authentication.texts(c.authentication().lanAllowed()));
         m.put("lan-disallowed-ips", Authentication.texts(c.authentication().lanDisallowed()));
         m.put("mode", mode);

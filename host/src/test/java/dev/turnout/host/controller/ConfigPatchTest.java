@@ -48,12 +48,15 @@ class ConfigPatchTest {
         assertEquals("PATCH /configs", patched.originOf("lan-allowed-ips").toString());
         Map<String, Object> view = ClashViews.configs(patched, "rule", "info");
         assertEquals(List.of("192.0.2.0/24", "2001:db8::1/128"), view.get("lan-allowed-ips"));
-        assertEquals(List.of(), view.get("skip-auth-prefixes"));
+        assertTrue(view.containsKey("skip-auth-prefixes"));
+        assertEquals(null, view.get("skip-auth-prefixes"), "none, as mihomo shows none");
         assertSame(patched, ConfigPatch.apply(patched, Map.of("lan-allowed-ips", view.get("lan-allowed-ips"),
                 "lan-disallowed-ips", view.get("lan-disallowed-ips"))), "what GET /configs shows changes nothing");
         Map<String, Object> fresh = ClashViews.configs(parse("mixed-port: 7890"), "rule", "info");
         assertEquals(List.of("0.0.0.0/0", "::/0"), fresh.get("lan-allowed-ips"), "mihomo's default: every client");
-        assertEquals(List.of(), fresh.get("skip-auth-prefixes"), "mihomo's default: none");
+        assertEquals(null, fresh.get("skip-auth-prefixes"), "mihomo's default: none, a nil slice (JSON null)");
+        assertEquals(List.of("192.0.2.0/24"), ClashViews.configs(parse("skip-auth-prefixes: [192.0.2.0/24]"), "rule",
+                "info").get("skip-auth-prefixes"));
         for (Map<String, Object> bad : new Map[] {Map.of("lan-allowed-ips", "192.0.2.0/24"),
                 Map.of("lan-disallowed-ips", List.of("guests")), Map.of("skip-auth-prefixes", List.of(24))}) {
             assertThrows(IllegalArgumentException.class, () -> ConfigPatch.apply(running, bad), bad.toString());
