@@ -62,7 +62,7 @@ class ControllerIT {
         Netns.assumeUsable("danted", "curl");
         ns = Netns.create("tctl");
         ns.hosts(Map.of("hang.test", "127.0.0.1", "all0.test", "127.0.0.1", "all1.test", "127.0.0.1",
-                "all2.test", "127.0.0.1", "ws.test", "127.0.0.1", "logged.test", "127.0.0.1"));
+                "all2.test", "127.0.0.1", "ws.test", "127.0.0.1", "logged.test", "127.0.0.1", "quiet.test", "127.0.0.1"));
         ns.spawn(dir.resolve("http.log"), Daemons.peer("http", Integer.toString(HTTP)));
         ns.spawn(dir.resolve("silent.log"), Daemons.peer("silent", Integer.toString(SILENT)));
         Daemons.dante(ns, dir, DANTE, dir.resolve("danted.log"));
@@ -493,6 +493,41 @@ class ControllerIT {
         String text = Files.readString(chunkedOut);
         assertFalse(text.contains("\"type\":\"info\""), "level=warning must hide info lines: " + text);
         assertTrue(text.contains(warning), text);
+    }
+
+    /**
+     * mihomo streams every level a dashboard asks for, whatever the config's log-level; its standard output keeps to
+     * that. With the log at warning, /logs?level=info shows each route line, and turnout.log (standard error) gets
+     * none (s69 accounting F6: the stream showed nothing below the config's level).
+     */
+    @Test
+    void logsAtInfoShowRouteLinesWhileTheLogItselfKeepsToWarning() throws Exception {
+        assertEquals(204, api.call("PATCH", "/configs", "{\"log-level\":\"warning\"}").status());
+        Path out = dir.resolve("info-at-warning.out");
+        Process stream = ns.spawn(out, "curl", "-sS", "-N", "--max-time", "30", "-H", "Authorization: Bearer " + SECRET,
+                "http://127.0.0.1:" + CONTROLLER + "/logs?level=info");
+        try {
+            // The stream does not say when it has subscribed: flows are made (bounded) until it shows one.
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            do {
+                ns.run(Duration.ofSeconds(20), "curl", "-sS", "--max-time", "5", "--socks5-hostname",
+                        "127.0.0.1:" + MIXED, "http://quiet.test:" + HTTP + "/");
+            } while (!MixedPortIT.read(out).contains("quiet.test") && !stream.waitFor(200, TimeUnit.MILLISECONDS)
+                    && System.nanoTime() < deadline);
+            String streamed = MixedPortIT.read(out);
+            assertTrue(streamed.contains("{\"type\":\"info\",\"payload\":\"") && streamed.contains("quiet.test"),
+                    "no route line at level=info while the log is at warning: " + streamed);
+            // A warning from the controller's worker waits until it is written, after every line queued before it.
+            String warning = "reload asked for by the controller failed";
+            api.call("PUT", "/configs", Json.write(Map.of("payload", configText("MATCH,NO-SUCH-OUTBOUND"))));
+            String log = turnout.log();
+            assertTrue(log.contains(warning), log);
+            assertFalse(log.contains("quiet.test"), "the log is at warning: " + log);
+        } finally {
+            stream.destroy();
+            stream.waitFor(5, TimeUnit.SECONDS);
+            api.call("PATCH", "/configs", "{\"log-level\":\"info\"}");
+        }
     }
 
     @Test
