@@ -129,6 +129,10 @@ public final class DnsHandler {
         this.pool4 = pool4;
     }
 
+    EnhancedMode mode() {
+        return mode;
+    }
+
     /** Answers in {@code next} mode from the next query on (a reload changed {@code enhanced-mode}). */
     void useMode(EnhancedMode next) {
         if (next == EnhancedMode.FAKE_IP && pool4 == null) {

@@ -473,6 +473,11 @@ public final class DnsService implements AutoCloseable {
         handler.answerHosts(next.useHosts());
     }
 
+    /** The {@code enhanced-mode} the server answers in now. */
+    public EnhancedMode enhancedMode() {
+        return handler.mode();
+    }
+
     /** True when {@code address} lies in a fake range (so a flow to it without a mapping must be refused). */
     public boolean isFake(InetAddress address) {
         FakeIpPool p = address.getAddress().length == 4 ? pool4() : pool6();

@@ -3,6 +3,7 @@ package dev.turnout.host.runtime;
 import dev.turnout.api.Destination;
 import dev.turnout.api.Metadata;
 import dev.turnout.host.dns.DnsService;
+import dev.turnout.host.dns.EnhancedMode;
 import dev.turnout.host.dns.FakeIpPool;
 import dev.turnout.host.tunnel.FakeIps;
 import java.net.InetAddress;
@@ -17,6 +18,11 @@ final class PoolFakeIps implements FakeIps {
 
     PoolFakeIps(DnsService dns) {
         this.dns = dns;
+    }
+
+    @Override
+    public EnhancedMode dnsMode(Metadata original, Metadata restored) {
+        return FakeIps.dnsMode(original, restored, dns.enhancedMode());
     }
 
     @Override

@@ -115,7 +115,7 @@ public final class DefaultTunnel implements Tunnel {
             return;
         }
         Runnable unpin = flow == original ? () -> { } : () -> fakes.release(original);
-        EnhancedMode dnsMode = FakeIps.dnsMode(original, flow);
+        EnhancedMode dnsMode = fakes.dnsMode(original, flow);
         if (sniffing.wants(flow, original)) {
             sniffing.sniff(inbound, flow, original).addListener(
                     f -> routeStream(inbound, (Sniffer.Sniffed) f.getNow(), readiness, unpin, dnsMode));
@@ -243,7 +243,7 @@ public final class DefaultTunnel implements Tunnel {
                 out = leafOf(routed);
                 log(decided, routed.decision(), out);
                 Flow record = flows.open(decided, routed.decision().rule(), routed.chainTo(out),
-                        FakeIps.dnsMode(original, flow));
+                        fakes.dnsMode(original, flow));
                 if (record == null) {
                     throw new IOException("flow table full (" + flows.capacity() + " flows)");
                 }
@@ -320,7 +320,7 @@ public final class DefaultTunnel implements Tunnel {
             return loop.newFailedFuture(new RejectedException("fake address without a mapping"));
         }
         Runnable unpin = flow == original ? () -> { } : () -> fakes.release(original);
-        EnhancedMode dnsMode = FakeIps.dnsMode(original, flow);
+        EnhancedMode dnsMode = fakes.dnsMode(original, flow);
         Sniffer sniffing = sniffer;
         if (sniffing.wantsDatagrams(flow, original)) {
             // Routed once its first datagrams have named it (QUIC): the session takes them meanwhile.

@@ -18,12 +18,22 @@ public interface FakeIps {
     Metadata restore(Metadata flow);
 
     /** How {@code restored} came from {@code original} by {@link #restore}, as mihomo's {@code metadata.dnsMode}. */
-    static dev.turnout.host.dns.EnhancedMode dnsMode(Metadata original, Metadata restored) {
+    default dev.turnout.host.dns.EnhancedMode dnsMode(Metadata original, Metadata restored) {
+        return dnsMode(original, restored, dev.turnout.host.dns.EnhancedMode.REDIR_HOST);
+    }
+
+    /**
+     * As {@link #dnsMode(Metadata, Metadata)} while the DNS answers in {@code answering} mode. mihomo's
+     * preHandleMetadata calls every flow whose name it found for the address "fake-ip" while fake-ip mode is on, the
+     * name of a real answer (a fake-ip-filter's) included; only in redir-host mode is that "redir-host".
+     */
+    static dev.turnout.host.dns.EnhancedMode dnsMode(Metadata original, Metadata restored,
+            dev.turnout.host.dns.EnhancedMode answering) {
         if (restored == original) {
             return dev.turnout.host.dns.EnhancedMode.NORMAL;
         }
-        return restored.destination().hasAddress() ? dev.turnout.host.dns.EnhancedMode.REDIR_HOST
-                : dev.turnout.host.dns.EnhancedMode.FAKE_IP;
+        return restored.destination().hasAddress() && answering != dev.turnout.host.dns.EnhancedMode.FAKE_IP
+                ? dev.turnout.host.dns.EnhancedMode.REDIR_HOST : dev.turnout.host.dns.EnhancedMode.FAKE_IP;
     }
 
     /** The flow that {@link #restore} pinned has ended. */
