@@ -382,6 +382,30 @@ class PluginsIT {
         assertFalse(check.stderr().contains("\tat "), "no stack trace: " + check.stderr());
     }
 
+    /**
+     * A plugin whose create does not return holds turnout check (and run, and a reload, which build the same way) for
+     * the bound only: before, check never ended, and a reload held the Reloader's lock for good.
+     */
+    @Test
+    void aCreateThatNeverReturnsFailsCheckAfterTheBoundNamingTheEntryTypeAndJar() throws Exception {
+        Path plugins = packagedPlugins();
+        Files.copy(ExamplePlugin.build(dir, "/faulty-plugin", "faulty", "dev.turnout.faulty.FaultyPlugin"),
+                plugins.resolve("faulty-1.0.0.jar"));
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n",
+                "mixed-port: 7891",
+                "proxies:",
+                "  - {name: fine, type: faulty, fault: none}",
+                "  - {name: stuck, type: faulty, fault: never-built}",
+                "rules:",
+                "  - MATCH,fine",
+                ""));
+        Netns.Result check = runLauncher("check", "-c", config.toString(), "--plugins", plugins.toString());
+        assertEquals(2, check.exitCode(), check.stdout() + check.stderr());
+        assertTrue(check.stderr().contains(config + ":4:5: 'stuck' (type faulty, plugin faulty-1.0.0.jar) was not "
+                + "built: its plugin's create had not returned after 30 s"), check.stderr());
+    }
+
     /** A plugins folder in the test's folder holding copies of the packaged plugins, as a user's would. */
     private Path packagedPlugins() throws java.io.IOException {
         Path plugins = Files.createDirectories(dir.resolve("plugins"));

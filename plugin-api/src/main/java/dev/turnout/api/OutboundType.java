@@ -14,6 +14,13 @@ public interface OutboundType extends ExtensionPoint {
     /**
      * Builds an outbound from the options the user wrote.
      *
+     * <p>Called while Turnout starts, reloads ({@code SIGHUP}, the controller's {@code PUT /configs}) or checks a
+     * config, off the event loops, and should return within milliseconds: do no network I/O here (connect in
+     * {@link Dialer#openStream}, or in the background). The host says every 10 s that it waits for a create, and gives
+     * one up that has not returned within 30 s: the start, reload or check then fails naming the entry, its type and
+     * this plugin's jar, and the running config stays as it was. The host cannot stop the call: whatever it returns
+     * after that is closed and never used.
+     *
      * @throws OptionException naming the offending key when an option is missing or malformed
      */
     Outbound create(OutboundOptions options, OutboundContext context) throws OptionException;

@@ -17,7 +17,7 @@ import org.pf4j.Plugin;
 
 /**
  * A plugin with the bugs a third party's could have, one per {@code fault}: it builds nothing, an outbound of another
- * name, or throws an error for a class its jar lacks; or its dial returns no future, throws an error (a class its jar lacks), recurses without end, or
+ * name, throws an error for a class its jar lacks, or does not return from create (10 minutes); or its dial returns no future, throws an error (a class its jar lacks), recurses without end, or
  * delivers a connection on another event loop than asked.
  * Any other fault dials through the host as a good plugin would.
  */
@@ -38,6 +38,13 @@ public class FaultyPlugin extends Plugin {
             }
             if (fault.equals("missing-class-at-build")) {
                 throw new NoClassDefFoundError("com/example/LibraryNotShipped");
+            }
+            if (fault.equals("never-built")) {
+                try {
+                    Thread.sleep(600_000); // as good as never, for a test
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             return new Faulty(fault.equals("another-name") ? "someone-else" : options.name(), fault, context.dialer());
         }

@@ -54,6 +54,8 @@ public final class OutboundFactory {
     // Shared by every outbound the factory builds, so TLS contexts are built once per setting.
     private final TlsLayer tlsLayer = TlsLayer.fromEnvironment();
     private final WebSocketLayer webSocketLayer = new WebSocketLayer();
+    /** Whose each type is ({@link #pluginOf}), looked up once: a subscription may have 60,000 nodes. */
+    private final Map<OutboundType, String> pluginNames = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** How the host's own dialer looks names up for DIRECT, and for the proxies' servers; null: as it does. */
     private final Resolver directNames;
@@ -103,9 +105,23 @@ public final class OutboundFactory {
      * refuses, a name taken) is left out and counted in one warning per provider, never fatal.
      */
     public Outbounds build(Config config, Map<String, ProviderContent> providers) throws ConfigException {
+        // On a thread of its own, so that a plugin's create that never returns costs this build, not the reload's
+        // thread (and with it every later reload and PUT /configs), the start or turnout check.
+        return CreateBound.run(() -> {
+            Map<String, Outbound> built = new LinkedHashMap<>();
+            try {
+                return build(config, providers, built);
+            } catch (RuntimeException | Error e) {
+                new Outbounds(built).close(); // given up, or a bug of the host's: nothing built stays open
+                throw e;
+            }
+        });
+    }
+
+    private Outbounds build(Config config, Map<String, ProviderContent> providers, Map<String, Outbound> built)
+            throws ConfigException {
         List<String> warnings = new ArrayList<>();
         EntryWarnings said = new EntryWarnings();
-        Map<String, Outbound> built = new LinkedHashMap<>();
         for (String name : BUILT_IN) {
             built.put(name, builtIn(name, name.toLowerCase(Locale.ROOT), config));
         }
@@ -481,11 +497,21 @@ public final class OutboundFactory {
             Map<String, Object> written = p.options().values();
             OutboundOptions handed = new OutboundOptions(p.name(), p.type(), written);
             Outbound built;
-            // A plugin's create that never returns holds the start or the reload (and every one after it): said,
-            // since nothing else would show it.
-            try (SlowCreate watch = SlowCreate.watch(p.type(), p.name())) {
+            // A plugin's create that never returns held the start or the reload (and every one after it): said
+            // while it waits, and given up past the bound (CreateBound).
+            String plugin = pluginNames.computeIfAbsent(t, OutboundFactory::pluginOf);
+            CreateBound bound = CreateBound.starting(p.name(), p.type(), plugin, p.origin());
+            try (SlowCreate watch = SlowCreate.watch(p.type(), p.name(), plugin, bound != null)) {
                 built = GuardedOutbound.of(p.name(), t.create(handed, context(
                         ipVersion(p, forType(dialer, p.type()), said), files, said)));
+            }
+            if (bound != null) {
+                try {
+                    bound.done();
+                } catch (CreateBound.GivenUp e) {
+                    built.close(); // too late: the build it was for has been refused
+                    throw e;
+                }
             }
             if (said instanceof EntryWarnings.Entry) {
                 UnreadKeys.warn(handed, written, said); // not again for a relay's hop: the entry was told of already
@@ -494,11 +520,35 @@ public final class OutboundFactory {
         } catch (OptionException e) {
             // The cause says whether it is a mistake or a feature not implemented (see createOrLeaveOut).
             throw new ConfigException(p.originOf(e.key()), e.getMessage(), e);
+        } catch (CreateBound.GivenUp e) {
+            throw e;
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
             // An error too: a class the plugin's jar lacks must not end Turnout, nor a reload's thread.
             throw new ConfigException(p.origin(), "plugin for type '" + p.type() + "' failed to build '" + p.name()
                     + "': " + (e instanceof GuardedOutbound.Refused ? e.getMessage() : e));
         }
+    }
+
+    /**
+     * The jar (or folder) {@code type} was loaded from, to tell the user whose plugin it is; its class's name when
+     * it was not loaded from a file of its own.
+     */
+    static String pluginOf(OutboundType type) {
+        try {
+            var source = type.getClass().getProtectionDomain().getCodeSource();
+            if (source != null && source.getLocation() != null) {
+                Path from = Path.of(source.getLocation().toURI());
+                // PF4J's unpacked layout: the plugin's folder holds classes/
+                Path named = from.getFileName() != null && from.getFileName().toString().equals("classes")
+                        && from.getParent() != null ? from.getParent() : from;
+                if (named.getFileName() != null) {
+                    return named.getFileName().toString();
+                }
+            }
+        } catch (RuntimeException | java.net.URISyntaxException e) {
+            // not a file: named by its class below
+        }
+        return type.getClass().getName();
     }
 
     /** In alphabetical order: the plugins' load order (their jar names) says nothing to the user. */

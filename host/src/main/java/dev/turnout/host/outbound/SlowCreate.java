@@ -22,20 +22,31 @@ final class SlowCreate implements AutoCloseable {
         return t;
     });
 
-    private final ScheduledFuture<?> saying;
+    private volatile ScheduledFuture<?> saying;
 
-    private SlowCreate(ScheduledFuture<?> saying) {
-        this.saying = saying;
+    private SlowCreate() {
     }
 
-    static SlowCreate watch(String type, String entry) {
+    /**
+     * @param bounded whether the build waiting for it gives it up at {@link CreateBound#limitMillis}: then nothing
+     *                more is said of it after that (the build's error has said it), though its thread stays in it
+     */
+    static SlowCreate watch(String type, String entry, String plugin, boolean bounded) {
         long start = System.nanoTime();
         Thread waiting = Thread.currentThread();
         long every = everyMillis;
-        return new SlowCreate(TIMER.scheduleAtFixedRate(() -> LOG.warn("the {} plugin has been building '{}' for {} s"
-                        + " and has not returned: thread {} waits for it (a plugin must not block in create)", type,
-                entry, TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start), waiting.getName()),
-                every, every, TimeUnit.MILLISECONDS));
+        long limit = CreateBound.limitMillis;
+        SlowCreate watch = new SlowCreate();
+        watch.saying = TIMER.scheduleAtFixedRate(() -> {
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            LOG.warn("the {} plugin ({}) has been building '{}' for {} s and has not returned: thread {} waits for it"
+                    + " (a plugin must not block in create){}", type, plugin, entry, millis / 1000, waiting.getName(),
+                    bounded ? "; it is given up at " + limit / 1000 + " s" : "");
+            if (bounded && millis >= limit) {
+                watch.close();
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+        return watch;
     }
 
     @Override

@@ -368,8 +368,8 @@ class ProviderNodesTest {
             factory(slow).build(c, Map.of());
             assertTrue(!logged.list.isEmpty(), "nothing said while the plugin kept the build waiting");
             String line = logged.list.get(0).getFormattedMessage();
-            assertTrue(line.startsWith("the slow plugin has been building 's' for ") && line.contains("has not returned"),
-                    line);
+            assertTrue(line.startsWith("the slow plugin (") && line.contains(") has been building 's' for ")
+                    && line.contains("has not returned"), line);
         } finally {
             SlowCreate.everyMillis = every;
             logger.detachAppender(logged);
