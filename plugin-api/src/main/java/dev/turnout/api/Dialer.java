@@ -27,9 +27,13 @@ public interface Dialer {
      * when the connection could not be made.
      *
      * <p>It is called on {@code loop}, which serves many other flows, and must return at once: wait for
-     * nothing here (no blocking I/O, lock or sleep), complete the future later instead. The host names a call that
-     * kept the loop a second or more, and counts its deadline (30 s) from the call. At the deadline, or when the
-     * application leaves first, the host cancels the returned future: close whatever was opened for it then.
+     * nothing here (no blocking I/O, lock or sleep), complete the future later instead. Every other flow on
+     * {@code loop} waits while this call runs, and the host cannot take the call back: it names an outbound whose
+     * call has kept the loop 2 s while it still does, names one that kept it a second or more once it returns, counts
+     * its deadline (30 s) from the call, and answers a controller's delay test "Timeout" once the test's timeout
+     * passed. At the deadline, or when the application leaves first, the host cancels the returned future: close
+     * whatever was opened for it then: a cancelled promise takes nothing ({@code trySuccess} returns false), so a
+     * channel the plugin then holds is its own to close.
      */
     Future<Channel> openStream(Metadata flow, EventLoop loop);
 

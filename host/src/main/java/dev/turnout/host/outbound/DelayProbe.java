@@ -62,6 +62,28 @@ public final class DelayProbe {
     }
 
     /**
+     * {@code probe}'s result as {@code answerOn} (the controller's loop) has it, or a {@link TimeoutException} once
+     * {@code timeoutMillis} have passed, as mihomo answers a delay test (504 Timeout) whatever the proxy does. The
+     * probe's own timer runs on the loop it dials on, which a plugin blocking in its dial holds: its test answered a
+     * success after 40 s where 3 s were asked.
+     */
+    public static Future<Integer> answeredWithin(Future<Integer> probe, int timeoutMillis, EventLoop answerOn) {
+        Promise<Integer> answer = answerOn.newPromise();
+        ScheduledFuture<?> timer = answerOn.schedule(() -> {
+            answer.tryFailure(new TimeoutException("no answer within " + timeoutMillis + " ms"));
+        }, timeoutMillis, TimeUnit.MILLISECONDS);
+        probe.addListener(p -> {
+            timer.cancel(false);
+            if (p.isSuccess()) {
+                answer.trySuccess(probe.getNow());
+            } else {
+                answer.tryFailure(p.cause());
+            }
+        });
+        return answer;
+    }
+
+    /**
      * Measures through {@code via}; the future succeeds with the delay in milliseconds (at least 1) and fails
      * with {@link TimeoutException} after {@code timeoutMillis}, or with the cause of any other failure.
      */

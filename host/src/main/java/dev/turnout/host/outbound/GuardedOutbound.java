@@ -166,6 +166,11 @@ final class GuardedOutbound implements Outbound {
                                   Function<T, String> wrong, Function<T, R> deliver, Consumer<T> discard) {
         Future<T> inner;
         long start = System.nanoTime();
+        // Named while it blocks, not only once it returns, which may be never (LoopWatch).
+        LoopWatch.Slot slot = LoopWatch.slot();
+        Outbound outer = LoopWatch.in(slot);
+        long outerSince = LoopWatch.since(slot);
+        LoopWatch.enter(slot, out, start);
         try {
             inner = open.get();
         } catch (RuntimeException | Error e) {
@@ -175,6 +180,8 @@ final class GuardedOutbound implements Outbound {
                 LOG.error("outbound '{}' (type {}) threw {}", out.name(), out.type(), e.toString());
             }
             return loop.newFailedFuture(new Fault(out, "threw " + e, e));
+        } finally {
+            LoopWatch.leave(slot, outer, outerSince);
         }
         long blocked = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         if (blocked >= BLOCKED_WARN_MILLIS) {

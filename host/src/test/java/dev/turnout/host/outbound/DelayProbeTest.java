@@ -244,6 +244,69 @@ class DelayProbeTest {
         assertFalse(f.cause() instanceof TimeoutException);
     }
 
+    /**
+     * mihomo answers a delay test Timeout once its timeout has passed, whatever the proxy does; a plugin that blocked
+     * its loop inside openStream for 40 s had its test answered a success after 40 s where 3 s were asked, the
+     * probe's own timer being on the loop it held.
+     */
+    @Test
+    void aDelayTestAnswersTimeoutOnceItsTimeoutPassedThoughTheOutboundHoldsItsLoop() throws Exception {
+        EventLoopGroup controller = Transport.newGroup(1, "answer-test");
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        dev.turnout.api.Outbound holding = new dev.turnout.api.Outbound() {
+            public String name() {
+                return "holding";
+            }
+
+            public String type() {
+                return "evil";
+            }
+
+            public boolean supportsUdp() {
+                return false;
+            }
+
+            public Future<Channel> openStream(Metadata flow, EventLoop on) {
+                try {
+                    release.await(20, TimeUnit.SECONDS); // as a plugin's Thread.sleep(40 s), bounded for the test
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return on.newFailedFuture(new IOException("released"));
+            }
+
+            public Future<DatagramSession> openDatagram(Metadata flow, EventLoop on, DatagramSession.Receiver r) {
+                return on.newFailedFuture(new IOException("no UDP"));
+            }
+        };
+        try {
+            GroupSupervisor supervisor = new GroupSupervisor(loops, Selections.at(null));
+            Future<Integer> answer = DelayProbe.answeredWithin(supervisor.delay(holding, "http://127.0.0.1:9/", 300,
+                    loops.next()), 300, controller.next());
+            assertTrue(answer.await(10, TimeUnit.SECONDS), "answered while the outbound still holds its loop");
+            assertInstanceOf(TimeoutException.class, answer.cause());
+        } finally {
+            release.countDown();
+            controller.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A probe that ends within its timeout is answered as it ended. */
+    @Test
+    void aDelayTestWithinItsTimeoutIsAnsweredWithItsResult() throws Exception {
+        int port = server("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n");
+        EventLoopGroup controller = Transport.newGroup(1, "answer-test");
+        try {
+            Future<Integer> answer = DelayProbe.answeredWithin(DelayProbe.measure(dialer, "http://127.0.0.1:" + port
+                    + "/", 10_000, loops.next()), 10_000, controller.next());
+            assertTrue(answer.await(15, TimeUnit.SECONDS));
+            assertTrue(answer.isSuccess(), () -> "probe failed: " + answer.cause());
+            assertTrue(answer.getNow() >= 1);
+        } finally {
+            controller.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void recordsResultsUnderTheOutbound() throws Exception {
         int port = server("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");

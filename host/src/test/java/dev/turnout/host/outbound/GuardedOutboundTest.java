@@ -157,6 +157,68 @@ class GuardedOutboundTest {
         assertTrue(c.closeFuture().awaitUninterruptibly(5, TimeUnit.SECONDS), "what it delivered is closed");
     }
 
+    /**
+     * A dial that keeps its loop is named while it still does, the innermost outbound of a chain: said only once it
+     * returned, a plugin that never returns froze its loop's flows without a word.
+     */
+    @Test
+    void aDialThatKeepsItsLoopIsNamedWhileItStillDoes() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                LoopWatch.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        long after = LoopWatch.sayAfterMillis;
+        LoopWatch.sayAfterMillis = 200;
+        try {
+            java.util.concurrent.atomic.AtomicBoolean saidWhileInside = new java.util.concurrent.atomic.AtomicBoolean();
+            Outbound holding = faulty((f, l) -> {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (logged.list.isEmpty() && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+                saidWhileInside.set(!logged.list.isEmpty());
+                return l.newFailedFuture(new java.io.IOException("gave up"));
+            });
+            Outbound over = new Outbound() {
+                public String name() {
+                    return "over";
+                }
+
+                public String type() {
+                    return "chain";
+                }
+
+                public boolean supportsUdp() {
+                    return false;
+                }
+
+                public Future<Channel> openStream(Metadata flow, EventLoop on) {
+                    return dial(holding, 30_000); // as a dialer-proxy's dial: a guard within a guard
+                }
+
+                public Future<DatagramSession> openDatagram(Metadata flow, EventLoop on, DatagramSession.Receiver r) {
+                    return on.newFailedFuture(new java.io.IOException("no UDP"));
+                }
+            };
+            Future<Channel> d = loop.submit(() -> dial(over, 30_000)).syncUninterruptibly().getNow();
+            failure(d);
+            assertTrue(saidWhileInside.get(), "named while the dial still held the loop");
+            String line = logged.list.get(0).getFormattedMessage();
+            assertTrue(line.startsWith("outbound 'faulty' (type evil) has kept thread ") && line.contains("has not "
+                    + "returned"), line);
+        } finally {
+            LoopWatch.sayAfterMillis = after;
+            logger.detachAppender(logged);
+        }
+    }
+
     @Test
     void aSessionWhoseSendThrowsIsClosedAndTheErrorGoesNoFurther() {
         java.util.concurrent.atomic.AtomicInteger closed = new java.util.concurrent.atomic.AtomicInteger();
