@@ -15,7 +15,8 @@ public interface OutboundContext {
 
     /**
      * The dialer for the outbound's own upstream connections: the host's socket bound to the physical
-     * interface, or the outbound named by the entry's {@code dialer-proxy} option.
+     * interface, or the outbound named by the entry's {@code dialer-proxy} option. The host keeps track of the
+     * stream connections it opens and closes those still open when the outbound is closed ({@link Outbound#close}).
      */
     Dialer dialer();
 

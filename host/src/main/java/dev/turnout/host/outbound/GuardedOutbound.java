@@ -42,12 +42,15 @@ final class GuardedOutbound implements Outbound {
     private final String name;
     private final String type;
     private final boolean udp;
+    /** The dialer its plugin was given, when the host tracks what it opens; null: not tracked (a relay's hop). */
+    private final TrackedDialer dialer;
 
-    private GuardedOutbound(Outbound plugin) {
+    private GuardedOutbound(Outbound plugin, TrackedDialer dialer) {
         this.plugin = plugin;
         this.name = plugin.name();
         this.type = plugin.type();
         this.udp = plugin.supportsUdp();
+        this.dialer = dialer;
     }
 
     /**
@@ -57,13 +60,24 @@ final class GuardedOutbound implements Outbound {
      *                 by one name and the plugin by another)
      */
     static Outbound of(String name, Outbound built) {
+        return of(name, built, null);
+    }
+
+    /**
+     * As {@link #of(String, Outbound)}, closing what {@code dialer} (the one its plugin was given) opened and is still
+     * open when the outbound is closed.
+     */
+    static Outbound of(String name, Outbound built, TrackedDialer dialer) {
         if (built instanceof GuardedOutbound) {
             return built;
         }
         if (built == null) {
+            if (dialer != null) {
+                dialer.close();
+            }
             throw new Refused("it built nothing (null)");
         }
-        Outbound guarded = new GuardedOutbound(built);
+        Outbound guarded = new GuardedOutbound(built, dialer);
         if (!name.equals(guarded.name())) {
             guarded.close();
             throw new Refused("it built an outbound named '" + guarded.name() + "'");
@@ -149,6 +163,11 @@ final class GuardedOutbound implements Outbound {
             plugin.close();
         } catch (RuntimeException | LinkageError | StackOverflowError e) {
             LOG.warn("outbound '{}' (type {}) failed to close: {}", name, type, e.toString());
+        } finally {
+            if (dialer != null) {
+                // After the plugin's own close: what it left open through the host's dialer is the host's to end.
+                dialer.close();
+            }
         }
     }
 

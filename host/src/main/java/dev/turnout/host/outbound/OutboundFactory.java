@@ -446,8 +446,10 @@ public final class OutboundFactory {
                             + "); is the plugins folder in place?");
         }
         try {
+            TrackedDialer given = tracked(forType(hostDialer, type));
             return GuardedOutbound.of(name, t.create(new OutboundOptions(name, type, Map.of()),
-                    context(forType(hostDialer, type), EntryFiles.written(config.baseDir()), logged(name))));
+                    context(given != null ? given : forType(hostDialer, type), EntryFiles.written(config.baseDir()),
+                            logged(name))), given);
         } catch (OptionException e) {
             throw new IllegalStateException("plugin '" + type + "' refused its built-in outbound: " + e.getMessage(), e);
         }
@@ -501,9 +503,19 @@ public final class OutboundFactory {
             // while it waits, and given up past the bound (CreateBound).
             String plugin = pluginNames.computeIfAbsent(t, OutboundFactory::pluginOf);
             CreateBound bound = CreateBound.starting(p.name(), p.type(), plugin, p.origin());
+            // A relay's hop (no bound: built as a flow dials) is closed while its flows go on (RelayChains.trim):
+            // what its dialer opened is left to them.
+            Dialer own = ipVersion(p, forType(dialer, p.type()), said);
+            TrackedDialer given = bound == null ? null : tracked(own);
+            boolean done = false;
             try (SlowCreate watch = SlowCreate.watch(p.type(), p.name(), plugin, bound != null)) {
-                built = GuardedOutbound.of(p.name(), t.create(handed, context(
-                        ipVersion(p, forType(dialer, p.type()), said), files, said)));
+                built = GuardedOutbound.of(p.name(), t.create(handed, context(given != null ? given : own, files,
+                        said)), given);
+                done = true;
+            } finally {
+                if (!done && given != null) {
+                    given.close(); // what a create that failed opened
+                }
             }
             if (bound != null) {
                 try {
@@ -549,6 +561,11 @@ public final class OutboundFactory {
             // not a file: named by its class below
         }
         return type.getClass().getName();
+    }
+
+    /** {@code dialer} remembering what it opens, for its outbound to close what is left ({@link TrackedDialer}). */
+    private static TrackedDialer tracked(Dialer dialer) {
+        return dialer == null ? null : new TrackedDialer(dialer);
     }
 
     /** In alphabetical order: the plugins' load order (their jar names) says nothing to the user. */
