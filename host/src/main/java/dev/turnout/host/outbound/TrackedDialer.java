@@ -58,6 +58,11 @@ final class TrackedDialer implements Dialer {
         }
     }
 
+    /** The dialer behind {@code d}, or {@code d} when it is not tracked: for tests. */
+    static Dialer unwrapped(Dialer d) {
+        return d instanceof TrackedDialer t ? t.inner : d;
+    }
+
     /** How many of its connections are open. */
     int open() {
         return open.size();

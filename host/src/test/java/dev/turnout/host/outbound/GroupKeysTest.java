@@ -308,7 +308,7 @@ class GroupKeysTest {
         Fake middle = fake((Outbound) last.dialer);
         assertEquals("us-1", middle.name);
         assertSame(o.get("hk-2"), middle.dialer, "the first hop is the configured outbound");
-        assertSame(HOST, fake(o.get("hk-2")).dialer);
+        assertSame(HOST, TrackedDialer.unwrapped(fake(o.get("hk-2")).dialer));
         // Following the select group's choice builds (once) a chain through the new member.
         assertTrue(((ProxyGroup) o.get("pick")).select("hk-1"));
         Fake viaHk = fake(((RelayChainsAccess) () -> chain).last(flow(Network.TCP)));
