@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.turnout.api.OutboundType;
 import dev.turnout.api.testing.Required;
+import dev.turnout.dist.controller.Api;
 import dev.turnout.dist.testing.Daemons;
 import dev.turnout.dist.testing.ExamplePlugin;
 import dev.turnout.dist.testing.Netns;
@@ -404,6 +405,61 @@ class PluginsIT {
         assertEquals(2, check.exitCode(), check.stdout() + check.stderr());
         assertTrue(check.stderr().contains(config + ":4:5: 'stuck' (type faulty, plugin faulty-1.0.0.jar) was not "
                 + "built: its plugin's create had not returned after 30 s"), check.stderr());
+    }
+
+    /**
+     * A reload that waits for a plugin's create past the bound fails naming it, keeps the running config, and does
+     * not hold the next reload: before, the create held the Reloader's lock, so every later SIGHUP and the
+     * controller's PUT /configs hung, without a line in the log.
+     */
+    @Test
+    void aReloadThatWaitsForAPluginPast30sFailsNamingItAndThePutConfigsAfterItWorks() throws Exception {
+        Required.nothingMissing(Netns.unavailableReason());
+        Required.nothingMissing(Daemons.missing("curl"));
+        Path plugins = packagedPlugins();
+        Files.copy(ExamplePlugin.build(dir, "/faulty-plugin", "faulty", "dev.turnout.faulty.FaultyPlugin"),
+                plugins.resolve("faulty-1.0.0.jar"));
+        String fine = String.join("\n",
+                "mixed-port: 7891",
+                "external-controller: 127.0.0.1:9091",
+                "proxies:",
+                "  - {name: fine, type: faulty, fault: none}",
+                "rules:",
+                "  - MATCH,fine",
+                "");
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, fine);
+        Path log = dir.resolve("turnout.log");
+        Path pid = dir.resolve("pid");
+        try (Netns ns = Netns.create("tcreatewait")) {
+            ns.spawn(log, DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
+                    "--plugins", plugins.toString(), "--pid-file", pid.toString());
+            ns.awaitTcpPort(9091, Duration.ofSeconds(30));
+            Files.writeString(config, fine.replace("rules:", "  - {name: stuck, type: faulty, fault: never-built}\nrules:"));
+            assertEquals(0, ns.run(Duration.ofSeconds(10), "kill", "-HUP", Files.readString(pid).trim()).exitCode());
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (!MixedPortIT.read(log).contains("reload failed") && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            String text = MixedPortIT.read(log);
+            assertTrue(text.contains("reload failed, keeping the running config: " + config + ":5:5: 'stuck' (type "
+                    + "faulty, plugin faulty-1.0.0.jar) was not built: its plugin's create had not returned after 30 s"),
+                    text);
+            assertTrue(text.contains("the faulty plugin (faulty-1.0.0.jar) has been building 'stuck' for 10 s and has "
+                    + "not returned"), "said while the reload waited:\n" + text);
+
+            Files.writeString(config, fine.replace("MATCH,fine", "MATCH,DIRECT"));
+            Api api = new Api(ns, 9091, null);
+            long t0 = System.nanoTime();
+            Api.Response put = api.call("PUT", "/configs", "{}");
+            assertEquals(204, put.status(), put::toString);
+            assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(15).toNanos(), "not held by the stuck create");
+            deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!MixedPortIT.read(log).contains("reloaded " + config) && System.nanoTime() < deadline) {
+                Thread.sleep(100); // the line may be written a moment after the answer
+            }
+            assertTrue(MixedPortIT.read(log).contains("reloaded " + config), MixedPortIT.read(log));
+        }
     }
 
     /** A plugins folder in the test's folder holding copies of the packaged plugins, as a user's would. */
