@@ -782,8 +782,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         var groups = controller.turnout().groups();
         Channel ch = call.ctx.channel();
         // Timed on the controller's loop too: a plugin blocking in its dial holds the probe's loop, and its timer.
-        Future<Integer> f = dev.turnout.host.outbound.DelayProbe.answeredWithin(groups.delay(o, q.url(), q.timeout(), q.expected(),
-                groups.loop()), q.timeout(), ch.eventLoop());
+        Future<Integer> f = dev.turnout.host.outbound.DelayProbe.answeredWithin(
+                groups.delay(o, q.url(), q.timeout(), q.expected(), groups.loop()), q.timeout(), ch.eventLoop());
         boolean keepAlive = call.keepAlive;
         f.addListener(x -> ch.eventLoop().execute(() -> {
             ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
