@@ -462,6 +462,58 @@ class PluginsIT {
         }
     }
 
+    /**
+     * A plugin that blocks its event loop in openStream is named while it still does, and the controller's delay
+     * tests answer at their timeout, as mihomo's do: before, nothing was said until the call returned, and a test
+     * with timeout=3000 of a plugin sleeping 40 s answered a success after 40 s.
+     */
+    @Test
+    void aDialThatBlocksItsLoopIsNamedWhileItDoesAndItsDelayTestsAnswerAtTheirTimeout() throws Exception {
+        Required.nothingMissing(Netns.unavailableReason());
+        Required.nothingMissing(Daemons.missing("curl"));
+        Path plugins = packagedPlugins();
+        Files.copy(ExamplePlugin.build(dir, "/faulty-plugin", "faulty", "dev.turnout.faulty.FaultyPlugin"),
+                plugins.resolve("faulty-1.0.0.jar"));
+        Path config = dir.resolve("config.yaml");
+        Files.writeString(config, String.join("\n",
+                "mixed-port: 7891",
+                "external-controller: 127.0.0.1:9091",
+                "proxies:",
+                "  - {name: blocking, type: faulty, fault: blocks-dial}",
+                "proxy-groups:",
+                "  - {name: g, type: select, proxies: [blocking]}",
+                "rules:",
+                "  - MATCH,DIRECT",
+                ""));
+        Path log = dir.resolve("turnout.log");
+        try (Netns ns = Netns.create("tblockdial")) {
+            ns.spawn(log, DIST.resolve("bin/turnout").toString(), "run", "-c", config.toString(),
+                    "--plugins", plugins.toString(), "--pid-file", dir.resolve("pid").toString());
+            ns.awaitTcpPort(9091, Duration.ofSeconds(30));
+            Api api = new Api(ns, 9091, null);
+            long t0 = System.nanoTime();
+            Api.Response proxy = api.get("/proxies/blocking/delay?url=http://127.0.0.1:9/&timeout=1000");
+            long proxyMillis = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(504, proxy.status(), proxy::toString);
+            assertTrue(proxy.body().contains("Timeout"), proxy.body());
+            assertTrue(proxyMillis < 6_000, "answered at its timeout, not when the plugin returned: " + proxyMillis);
+            long deadline = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+            while (!MixedPortIT.read(log).contains("outbound 'blocking' (type faulty) has kept thread")
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            String text = MixedPortIT.read(log);
+            assertTrue(text.contains("outbound 'blocking' (type faulty) has kept thread ")
+                    && text.contains("in its dial and has not returned"), "named while it blocks:\n" + text);
+
+            t0 = System.nanoTime();
+            Api.Response group = api.get("/group/g/delay?url=http://127.0.0.1:9/&timeout=1000");
+            long groupMillis = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(504, group.status(), group::toString);
+            assertTrue(groupMillis < 6_000, "answered soon after its timeout: " + groupMillis);
+        }
+    }
+
     /** A plugins folder in the test's folder holding copies of the packaged plugins, as a user's would. */
     private Path packagedPlugins() throws java.io.IOException {
         Path plugins = Files.createDirectories(dir.resolve("plugins"));

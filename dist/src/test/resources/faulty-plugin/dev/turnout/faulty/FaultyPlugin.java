@@ -17,8 +17,8 @@ import org.pf4j.Plugin;
 
 /**
  * A plugin with the bugs a third party's could have, one per {@code fault}: it builds nothing, an outbound of another
- * name, throws an error for a class its jar lacks, or does not return from create (10 minutes); or its dial returns no future, throws an error (a class its jar lacks), recurses without end, or
- * delivers a connection on another event loop than asked.
+ * name, throws an error for a class its jar lacks, or does not return from create (10 minutes); or its dial returns no future, throws an error (a class its jar lacks), recurses without end,
+ * blocks its event loop for 8 s, or delivers a connection on another event loop than asked.
  * Any other fault dials through the host as a good plugin would.
  */
 public class FaultyPlugin extends Plugin {
@@ -85,6 +85,13 @@ public class FaultyPlugin extends Plugin {
                     throw new NoClassDefFoundError("com/example/LibraryNotShipped");
                 case "endless-recursion":
                     return openStream(flow, loop);
+                case "blocks-dial":
+                    try {
+                        Thread.sleep(8_000); // on the event loop, as a plugin's blocking connect would
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return dialer.openStream(flow, loop);
                 case "other-loop":
                     for (EventExecutor e : loop.parent()) {
                         if (e != loop) {

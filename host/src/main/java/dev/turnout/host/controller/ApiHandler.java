@@ -875,6 +875,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      * url-test or fallback group's pin is dropped (and forgotten), so that it chooses by its checks again, and a
      * url-test group tests its own URL whatever the query's (mihomo's URLTest.URLTest uses its testUrl).
      */
+    /** How long after its timeout a group test is answered without the members that have not answered. */
+    private static final int GROUP_ANSWER_GRACE_MILLIS = 1_000;
+
     private void groupDelay(Call call, ProxyGroup group) {
         DelayQuery q = delayQuery(call, group.settings().url(), null);
         if (q == null) {
@@ -901,7 +904,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         var groups = t.groups();
         Channel ch = call.ctx.channel();
         boolean keepAlive = call.keepAlive;
-        groups.testGroup(group, q.url(), q.timeout(), q.expected(), groups.loop()).addListener(x -> ch.eventLoop().execute(() -> {
+        // As a single proxy's test, timed on the controller's loop too, a moment after the members' own timeouts: a
+        // member whose plugin blocks in its dial holds the loop the members are tested on.
+        Future<Map<String, Integer>> tested = dev.turnout.host.outbound.DelayProbe.answeredWithin(groups.testGroup(
+                group, q.url(), q.timeout(), q.expected(), groups.loop()), q.timeout() + GROUP_ANSWER_GRACE_MILLIS,
+                ch.eventLoop());
+        tested.addListener(x -> ch.eventLoop().execute(() -> {
             ChannelHandlerContext ctx = ch.pipeline().context(ApiHandler.this);
             if (ctx == null) {
                 return;

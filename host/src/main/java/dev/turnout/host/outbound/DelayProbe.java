@@ -67,8 +67,8 @@ public final class DelayProbe {
      * probe's own timer runs on the loop it dials on, which a plugin blocking in its dial holds: its test answered a
      * success after 40 s where 3 s were asked.
      */
-    public static Future<Integer> answeredWithin(Future<Integer> probe, int timeoutMillis, EventLoop answerOn) {
-        Promise<Integer> answer = answerOn.newPromise();
+    public static <T> Future<T> answeredWithin(Future<T> probe, int timeoutMillis, EventLoop answerOn) {
+        Promise<T> answer = answerOn.newPromise();
         ScheduledFuture<?> timer = answerOn.schedule(() -> {
             answer.tryFailure(new TimeoutException("no answer within " + timeoutMillis + " ms"));
         }, timeoutMillis, TimeUnit.MILLISECONDS);
