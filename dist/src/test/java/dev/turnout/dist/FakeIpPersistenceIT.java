@@ -151,9 +151,15 @@ class FakeIpPersistenceIT {
     void aDashboardSeesTheTunUpAndSwitchingItOnAgainLeavesItAsItRuns() throws Exception {
         dev.turnout.dist.controller.Api api = new dev.turnout.dist.controller.Api(client, 9090, null);
         Object tun = api.get("/configs").object().get("tun");
-        assertEquals(java.util.Map.of("enable", true, "device", "tfpers0", "stack", "System", "dns-hijack",
-                List.of("any:53"), "auto-route", true, "auto-detect-interface", true, "mtu", 65535, "file-descriptor", 0),
-                tun);
+        // The defaults' addresses too (mihomo's config.Tun names): no inet4-address is written here.
+        assertEquals(java.util.Map.ofEntries(java.util.Map.entry("enable", true), java.util.Map.entry("device", "tfpers0"),
+                java.util.Map.entry("stack", "System"), java.util.Map.entry("dns-hijack", List.of("any:53")),
+                java.util.Map.entry("auto-route", true), java.util.Map.entry("auto-detect-interface", true),
+                java.util.Map.entry("mtu", 65535), java.util.Map.entry("gso", true),
+                java.util.Map.entry("inet4-address", List.of("198.18.0.1/30")),
+                java.util.Map.entry("inet6-address", List.of("fdfe:dcba:9876::1/126")),
+                java.util.Map.entry("strict-route", true), java.util.Map.entry("udp-timeout", 60),
+                java.util.Map.entry("file-descriptor", 0)), tun);
         // metacubexd's switch sends what it shows: on, while on, is a 204 that opens nothing again (switching it
         // off and on is TunSwitchIT's).
         assertEquals(204, api.call("PATCH", "/configs", "{\"tun\":{\"enable\":true}}").status());

@@ -85,7 +85,7 @@ class ListenersIT {
         Netns.Result named = get("-x", "socks5h://" + LAN + ":7892");
         assertNotEquals(0, named.exitCode(), "IN-NAME,named-in,REJECT: " + named.stdout());
         assertTrue(log().contains("match IN-NAME,named-in using REJECT"), log());
-        // From an address that skip-auth-prefixes (loopback by default, as in mihomo) does not spare.
+        // From an address that skip-auth-prefixes does not spare (none unless written, as in mihomo).
         assertEquals("403", get("-x", "http://127.0.0.1:7895").stdout(), "its own sub-rules list, not the rules");
         assertTrue(log().contains("match IP-CIDR,127.0.0.1/32 using REJECT"), log());
         assertEquals("407", get("--interface", LAN, "-x", "http://127.0.0.1:7893").stdout(), "its own users are asked");
