@@ -291,9 +291,7 @@ class PluginsIT {
     void aFaultyPluginsFlowsEndAtOnceNamingItAndLeaveNothingOpen() throws Exception {
         Required.nothingMissing(Netns.unavailableReason());
         Required.nothingMissing(Daemons.missing("curl"));
-        Path plugins = packagedPlugins();
-        Files.copy(ExamplePlugin.build(dir, "/faulty-plugin", "faulty", "dev.turnout.faulty.FaultyPlugin"),
-                plugins.resolve("faulty-1.0.0.jar"));
+        Path plugins = packagedPluginsWithFaulty();
         Map<String, String> faults = new LinkedHashMap<>();
         faults.put("no-future", "returned no future");
         faults.put("missing-class", "threw java.lang.NoClassDefFoundError: com/example/LibraryNotShipped");
@@ -352,9 +350,7 @@ class PluginsIT {
      */
     @Test
     void whatAFaultyPluginBuildsAndNamesIsRefusedInPlainWords() throws Exception {
-        Path plugins = packagedPlugins();
-        Files.copy(ExamplePlugin.build(dir, "/faulty-plugin", "faulty", "dev.turnout.faulty.FaultyPlugin"),
-                plugins.resolve("faulty-1.0.0.jar"));
+        Path plugins = packagedPluginsWithFaulty();
         Path misnamed = Files.copy(ExamplePlugin.build(dir, "/misnamed-plugin", "misnamed",
                 "dev.turnout.misnamed.MisnamedPlugin"), plugins.resolve("misnamed-1.0.0.jar"));
         Netns.Result listing = runLauncher("plugins", "--plugins", plugins.toString());
@@ -389,9 +385,7 @@ class PluginsIT {
      */
     @Test
     void aCreateThatNeverReturnsFailsCheckAfterTheBoundNamingTheEntryTypeAndJar() throws Exception {
-        Path plugins = packagedPlugins();
-        Files.copy(ExamplePlugin.build(dir, "/faulty-plugin", "faulty", "dev.turnout.faulty.FaultyPlugin"),
-                plugins.resolve("faulty-1.0.0.jar"));
+        Path plugins = packagedPluginsWithFaulty();
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n",
                 "mixed-port: 7891",
@@ -416,9 +410,7 @@ class PluginsIT {
     void aReloadThatWaitsForAPluginPast30sFailsNamingItAndThePutConfigsAfterItWorks() throws Exception {
         Required.nothingMissing(Netns.unavailableReason());
         Required.nothingMissing(Daemons.missing("curl"));
-        Path plugins = packagedPlugins();
-        Files.copy(ExamplePlugin.build(dir, "/faulty-plugin", "faulty", "dev.turnout.faulty.FaultyPlugin"),
-                plugins.resolve("faulty-1.0.0.jar"));
+        Path plugins = packagedPluginsWithFaulty();
         String fine = String.join("\n",
                 "mixed-port: 7891",
                 "external-controller: 127.0.0.1:9091",
@@ -471,9 +463,7 @@ class PluginsIT {
     void aDialThatBlocksItsLoopIsNamedWhileItDoesAndItsDelayTestsAnswerAtTheirTimeout() throws Exception {
         Required.nothingMissing(Netns.unavailableReason());
         Required.nothingMissing(Daemons.missing("curl"));
-        Path plugins = packagedPlugins();
-        Files.copy(ExamplePlugin.build(dir, "/faulty-plugin", "faulty", "dev.turnout.faulty.FaultyPlugin"),
-                plugins.resolve("faulty-1.0.0.jar"));
+        Path plugins = packagedPluginsWithFaulty();
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, String.join("\n",
                 "mixed-port: 7891",
@@ -515,6 +505,14 @@ class PluginsIT {
     }
 
     /** A plugins folder in the test's folder holding copies of the packaged plugins, as a user's would. */
+    /** {@link #packagedPlugins()} and the faulty test plugin beside them, whose entries' {@code fault} picks a bug. */
+    private Path packagedPluginsWithFaulty() throws Exception {
+        Path plugins = packagedPlugins();
+        Files.copy(ExamplePlugin.build(dir, "/faulty-plugin", "faulty", "dev.turnout.faulty.FaultyPlugin"),
+                plugins.resolve("faulty-1.0.0.jar"));
+        return plugins;
+    }
+
     private Path packagedPlugins() throws java.io.IOException {
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
         try (DirectoryStream<Path> jars = Files.newDirectoryStream(DIST.resolve("plugins"), "*.jar")) {

@@ -867,6 +867,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
+    /** How long after its timeout a group test is answered without the members that have not answered. */
+    private static final int GROUP_ANSWER_GRACE_MILLIS = 1_000;
+
     /**
      * mihomo's group test: every member fetches the query's {@code url} (the group's own when none is given) within
      * {@code timeout} ms (required, as mihomo's: 400 without), counting as up where the status is one {@code expected}
@@ -875,9 +878,6 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      * url-test or fallback group's pin is dropped (and forgotten), so that it chooses by its checks again, and a
      * url-test group tests its own URL whatever the query's (mihomo's URLTest.URLTest uses its testUrl).
      */
-    /** How long after its timeout a group test is answered without the members that have not answered. */
-    private static final int GROUP_ANSWER_GRACE_MILLIS = 1_000;
-
     private void groupDelay(Call call, ProxyGroup group) {
         DelayQuery q = delayQuery(call, group.settings().url(), null);
         if (q == null) {
