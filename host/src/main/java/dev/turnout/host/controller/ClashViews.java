@@ -17,8 +17,8 @@ import dev.turnout.host.inbound.Authentication;
 import dev.turnout.host.outbound.AdapterTypes;
 import dev.turnout.host.outbound.HealthBook;
 import dev.turnout.host.outbound.Outbounds;
-import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.outbound.ProxyGroup;
+import dev.turnout.host.platform.IpPrefix;
 import dev.turnout.host.provider.ProxyProvider;
 import dev.turnout.host.provider.SubscriptionInfo;
 import dev.turnout.host.route.ProviderLoader;
@@ -283,6 +283,13 @@ final class ClashViews {
         return configs(c, mode, logLevel, null, null);
     }
 
+    /** {@code prefixes} under {@code key} as mihomo writes a {@code []netip.Prefix}, unless there are none (omitempty). */
+    private static void putPrefixes(Map<String, Object> into, String key, List<IpPrefix> prefixes) {
+        if (!prefixes.isEmpty()) {
+            into.put(key, prefixes.stream().map(IpPrefix::toString).toList());
+        }
+    }
+
     /**
      * Clash's {@code GET /configs}, with mihomo's {@code tun} (its switch in metacubexd and zashboard reads
      * {@code tun.enable}): the TUN as it runs, or, while it is off, what the config's section would open, as mihomo
@@ -291,13 +298,6 @@ final class ClashViews {
      * @param tun     the TUN that runs, or {@code null}
      * @param section the options of the config's {@code tun:} section, or {@code null} when it does not validate
      */
-    /** {@code prefixes} under {@code key} as mihomo writes a {@code []netip.Prefix}, unless there are none (omitempty). */
-    private static void putPrefixes(Map<String, Object> into, String key, List<IpPrefix> prefixes) {
-        if (!prefixes.isEmpty()) {
-            into.put(key, prefixes.stream().map(IpPrefix::toString).toList());
-        }
-    }
-
     static Map<String, Object> configs(Config c, String mode, String logLevel, Turnout.TunView tun,
             TunOptions section) {
         Map<String, Object> m = new LinkedHashMap<>();
