@@ -1671,13 +1671,12 @@ public final class ConfigLoader {
                 return null;
             }
             String stack = tun.string("stack", "system");
-            switch (stack.toLowerCase(Locale.ROOT)) {
-                case "system" -> {
-                }
-                case "gvisor", "mixed" -> warnings.add(tun.originOf("stack") + ": tun: stack '" + stack + "' is not"
-                        + " implemented by Turnout; the system stack is used (the kernel's TCP)");
-                default -> throw new ConfigException(tun.originOf("stack"), "tun: invalid stack '" + stack
-                        + "': expected gvisor, system or mixed");
+            TunStack known = TunStack.of(stack);
+            if (known == null) {
+                throw new ConfigException(tun.originOf("stack"), "tun: invalid stack '" + stack + "': "
+                        + TunStack.EXPECTED);
+            } else if (known != TunStack.SYSTEM) {
+                warnings.add(tun.originOf("stack") + ": tun: stack '" + stack + "' is " + TunStack.RUNS_AS_SYSTEM);
             }
             return null;
         }

@@ -2,6 +2,7 @@ package dev.turnout.host.controller;
 
 import dev.turnout.host.config.Config;
 import dev.turnout.host.config.Section;
+import dev.turnout.host.config.TunStack;
 import dev.turnout.host.dns.Cidr;
 import dev.turnout.host.inbound.Authentication;
 import dev.turnout.rules.Origin;
@@ -233,13 +234,12 @@ final class ConfigPatch {
             return null;
         }
         String stack = String.valueOf(section.get("stack"));
-        return switch (stack.toLowerCase(java.util.Locale.ROOT)) {
-            case "system" -> null;
-            case "gvisor", "mixed" -> "tun.stack " + stack + " set by the controller: not implemented by Turnout; the"
-                    + " system stack is used (the kernel's TCP)";
-            default -> throw new IllegalArgumentException("Body invalid: tun.stack " + stack
-                    + ": expected gvisor, system or mixed");
-        };
+        TunStack known = TunStack.of(stack);
+        if (known == null) {
+            throw new IllegalArgumentException("Body invalid: tun.stack " + stack + ": " + TunStack.EXPECTED);
+        }
+        return known == TunStack.SYSTEM ? null
+                : "tun.stack " + stack + " set by the controller: " + TunStack.RUNS_AS_SYSTEM;
     }
 
     /**
