@@ -17,6 +17,13 @@
 # heap trimmer had run (below). Read after both (2026-11-30, session 15, load 36): 71.3 MB (71.3 71.5 70.3).
 # Session 16 (load 12-17): 59.1 MB (59.0 59.1 59.2) with the class-data archive (lib/cds/), -Xmn4m, a plain start
 # without picocli and ~270 fewer classes, against 71.6 for main's flags without the archive in the same run.
+# Session 72 (quiet, 5733e06): the readings come in two modes, about 63.6 and 65.1, and the young collections tell
+# them apart: a start allocates about four young generations' worth, and a reading with 4 collections behind it still
+# has ~1.3 MB of live start-up objects in eden, which the next collection (at most minutes later, idle allocation is
+# ~50 KB a minute) promotes. Live after start (jcmd GC.run) is ~5.7 MB, 1.2 MB of it the central directories of the
+# 57 jars every start opens: the service lookups of slf4j, logback and java.time's zone rules, and resource lookups of
+# logback, PF4J and Turnout, each walk the whole class path (seen with jdb on URLClassPath$JarLoader.ensureOpen).
+# The 5-collection figure, 65.1, is what a start keeps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -47,9 +54,12 @@ one_start() {
     sleep 0.1
   done
   [ -n "$open" ] || { echo "port 7890 never opened; log:" >&2; cat "$work/turnout.log" >&2; exit 1; }
-  local jpid
+  local jpid rss ygc
   jpid=$(java_in "$ns")
-  rss_settled_mb "$jpid"
+  rss=$(rss_settled_mb "$jpid")
+  # jstat reads the JVM's perf-data file, without attaching: nothing runs in Turnout to answer it
+  ygc=$(jstat -gc "$jpid" 2>/dev/null | awk 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == "YGC") c = i} NR == 2 && c {print $c}')
+  echo "$rss/${ygc:-?}"
   kill "$jpid"
   for _ in $(seq 1 50); do [ -d "/proc/$jpid" ] || break; sleep 0.1; done
   ip netns del "$ns"
@@ -57,9 +67,12 @@ one_start() {
 
 declare -A results
 fit_variants "$@"
+declare -A collections
 for t in $(seq 1 "$trials"); do
   for v in "$@"; do
-    results[$v]="${results[$v]:-} $(one_start "$v")"
+    r=$(one_start "$v")
+    results[$v]="${results[$v]:-} ${r%/*}"
+    collections[$v]="${collections[$v]:-} ${r%/*}/${r#*/}"
   done
 done
 echo "VmRSS after start on the built-in default, MB, median of $trials (runs); load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -70,3 +83,5 @@ for v in "$@"; do
   [ -n "$first" ] || first=$m
   printf '  %-70s %6.1f  (%s)  ratio %.2f\n' "$v" "$m" "${results[$v]# }" "$(awk -v a="$m" -v b="$first" 'BEGIN {print a / b}')"
 done
+echo "Each reading / the young collections before it (jstat):"
+for v in "$@"; do printf '  %-70s %s\n' "$v" "${collections[$v]# }"; done
