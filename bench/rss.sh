@@ -19,8 +19,9 @@
 # without picocli and ~270 fewer classes, against 71.6 for main's flags without the archive in the same run.
 # Session 72 (quiet, 5733e06): the readings come in two modes, about 63.6 and 65.1, and the young collections tell
 # them apart: a start allocates about four young generations' worth, and a reading with 4 collections behind it still
-# has ~1.3 MB of live start-up objects in eden, which the next collection (at most minutes later, idle allocation is
-# ~50 KB a minute) promotes. Live after start (jcmd GC.run) is ~5.7 MB, 1.2 MB of it the central directories of the
+# has ~1.3 MB of live start-up objects in eden, which the next collection promotes. Eden then holds ~2.6 of its
+# 3.3 MB; idle, Turnout allocates ~50 KB a minute, so that collection comes within about 15 minutes, or with the
+# first traffic. Live after start (jcmd GC.run) is ~5.7 MB, 1.2 MB of it the central directories of the
 # 57 jars every start opens: the service lookups of slf4j, logback and java.time's zone rules, and resource lookups of
 # logback, PF4J and Turnout, each walk the whole class path (seen with jdb on URLClassPath$JarLoader.ensureOpen).
 # The 5-collection figure, 65.1, is what a start keeps.
