@@ -3,6 +3,9 @@
 # before it is the harness reading the config with snakeyaml and the files), retained heap.
 # Builds rules/target/turnout-rules-benchmarks.jar with -P bench and runs it RUNS times (default 3), printing
 # each run's scores and the median. Needs ../shared/rulesets next to the repository.
+# Configs: "ten", "acl4ssr", "loyalsoldier" as written, and each of the last two "-udpless": compiled with every group
+# one a UDP flow goes past (the host's Outbounds.skippable for a subscription whose ss nodes lack `udp: true`), which
+# cuts the rules into parts (rules/Parts); decisions there are a TCP flow's, which passes nothing.
 # Env: RUNS (3), JMH_ARGS (short iterations by default; override for longer runs).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,7 +22,7 @@ for run in $(seq 1 "$runs"); do
       'DecideBenchmark' | grep -E '^(Benchmark|DecideBenchmark)' || true
   java -jar "$jar" -f 1 -wi 2 -i 5 -jvmArgsAppend "-Dturnout.repo=$repo" -rf json -rff "$out/compile-$run.json" \
       'CompileBenchmark' | grep -E '^(Benchmark|CompileBenchmark)' || true
-  for c in ten acl4ssr loyalsoldier; do
+  for c in ten acl4ssr loyalsoldier acl4ssr-udpless loyalsoldier-udpless; do
     java -Dturnout.repo="$repo" -cp "$jar" dev.turnout.rules.bench.RetainedHeap "$c" | tee -a "$out/heap.txt"
   done
 done

@@ -276,7 +276,7 @@ public final class RuleSet {
                 warnings.add(unusedSubRuleNote(name, subRules.get(name)));
             }
         }
-        Parts parts = Parts.build(compiled, passable, parsed, subs);
+        Parts parts = Parts.build(compiled, passable, targetOf, parsed, subs);
         int[] sizes = new int[compiled.size()];
         for (int i = 0; i < sizes.length; i++) {
             Rule rule = compiled.get(i) instanceof Rule.Disabled d ? d.rule() : compiled.get(i);
@@ -398,8 +398,10 @@ public final class RuleSet {
         InetAddress ip = query.destination();
         // Whether the address IP rules see is known: the flow's own, or what the one lookup gave (maybe none).
         boolean settled = ip != null;
-        for (int p = 0; p < parts.count(); p++) {
-            Index index = parts.index(p);
+        // Part -1, when there is one, is all the rules in one index: a flow is nearly always decided there, by a rule
+        // it does not pass.
+        for (int p = parts.all() != null ? -1 : 0; p < parts.count(); p++) {
+            Index index = p < 0 ? parts.all() : parts.index(p);
             int best;
             if (settled) {
                 best = index.firstMatch(query, domain, ip);
@@ -421,16 +423,21 @@ public final class RuleSet {
                 }
             }
             if (best == Index.NONE) {
+                if (p < 0) {
+                    return Decision.NO_MATCH; // no rule matches at all
+                }
                 continue;
             }
-            int rule = parts.start(p) + best;
+            int rule = (p < 0 ? 0 : parts.start(p)) + best;
             Decision d = decision(rule, query, domain, ip, withinList);
             if (!parts.passable(rule) || !passesOn(d.target(), passes)) {
                 return d;
             }
-            if (!settled && best >= index.resolveAt()) {
-                // The rule that passed is the one that makes mihomo look the name up, on reaching it: the rules
-                // after it see the address, though this one matched without it.
+            // The flow passes the rest of the rule's part too (its run names the same target): on with the next part.
+            p = parts.partOf(rule);
+            if (!settled && parts.resolveAt() != Index.NONE && parts.resolveAt() <= parts.end(p)) {
+                // mihomo looks the name up on reaching a rule that needs the address, the one that passed or one
+                // of its run after it: the rules after them see the address, though these matched without it.
                 settled = true;
                 ip = firstAddress(resolver, domain);
             }
@@ -447,6 +454,11 @@ public final class RuleSet {
     static InetAddress firstAddress(NameResolver resolver, String domain) {
         List<InetAddress> addresses = domain == null ? null : resolver.resolve(domain);
         return addresses == null || addresses.isEmpty() ? null : addresses.get(0);
+    }
+
+    /** How many parts the rules are cut into (see {@link Parts}): 1 unless some rule may pass. */
+    int partCount() {
+        return parts.count();
     }
 
     /** Whether some rule may let its flows go on to the next rule when a group's choice is PASS (see compile). */

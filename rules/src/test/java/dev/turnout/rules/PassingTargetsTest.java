@@ -113,6 +113,40 @@ class PassingTargetsTest {
     }
 
     @Test
+    void aRunOfRulesNamingOneGroupThatMayPassIsOnePartAndPassingOneOfThemPassesTheRun() throws Exception {
+        // A subscription's ss nodes without `udp: true` make every proxy group one a UDP flow goes past: ACL4SSR's
+        // thousands of rules naming them were as many parts, walked for every flow (0.47 ms a decision).
+        RuleSet s = RuleSet.compile(lines("DOMAIN-SUFFIX,a.example,Ads", "DOMAIN-SUFFIX,b.example,Ads",
+                "DOMAIN-KEYWORD,example,Ads", "DOMAIN-SUFFIX,a.example,Other", "DOMAIN-SUFFIX,c.example,Ads",
+                "MATCH,PROXY"), Map.of(), TARGETS, Map.of(), GeoData.NONE, Set.of(), Set.of("Ads"));
+        assertEquals(3, s.partCount(), "cut after the run of three and after the lone Ads rule");
+        assertEquals("Ads", s.decide(domain("x.a.example"), NameResolver.NONE, t -> false).target());
+        assertEquals("Other", s.decide(domain("x.a.example"), NameResolver.NONE, ADS_PASS).target());
+        assertEquals("PROXY", s.decide(domain("x.b.example"), NameResolver.NONE, ADS_PASS).target());
+        assertEquals("PROXY", s.decide(domain("c.example"), NameResolver.NONE, ADS_PASS).target());
+        assertEquals("Ads", s.decide(domain("c.example"), NameResolver.NONE, t -> false).target());
+    }
+
+    @Test
+    void aRuleAfterThePassingOneInItsRunThatNeedsTheAddressHasItLookedUpForTheRulesAfter() throws Exception {
+        // mihomo reaches the IP rule after the one that passed, looks the name up there, and the no-resolve rule after
+        // them sees the address: the run is skipped as one part, but its look-up is made all the same.
+        RuleSet s = RuleSet.compile(lines("DOMAIN-SUFFIX,a.example,Ads", "IP-CIDR,198.51.100.0/24,Ads",
+                "IP-CIDR,192.0.2.0/24,PROXY,no-resolve", "MATCH,DIRECT"), Map.of(), TARGETS, Map.of(), GeoData.NONE,
+                Set.of(), Set.of("Ads"));
+        List<String> asked = new ArrayList<>();
+        NameResolver resolver = name -> {
+            asked.add(name);
+            return List.<InetAddress>of(addr("192.0.2.5"));
+        };
+        assertEquals("PROXY", s.decide(domain("x.a.example"), resolver, ADS_PASS).target());
+        assertEquals(List.of("x.a.example"), asked);
+        asked.clear();
+        assertEquals("Ads", s.decide(domain("x.a.example"), resolver, t -> false).target());
+        assertEquals(List.of(), asked, "the first rule decides without the address");
+    }
+
+    @Test
     void aMatchNamingAGroupThatMayPassLeavesTheRulesAfterItReachable() throws Exception {
         RuleSet passing = RuleSet.compile(lines("MATCH,Ads", "DOMAIN,a.example,PROXY"), Map.of(), TARGETS, Map.of(),
                 GeoData.NONE, Set.of(), Set.of("Ads"));

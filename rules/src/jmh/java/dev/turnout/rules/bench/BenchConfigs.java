@@ -1,6 +1,7 @@
 package dev.turnout.rules.bench;
 
 import dev.turnout.rules.Acl4ssr;
+import dev.turnout.rules.GeoData;
 import dev.turnout.rules.Loyalsoldier;
 import dev.turnout.rules.Network;
 import dev.turnout.rules.Origin;
@@ -30,6 +31,9 @@ final class BenchConfigs {
         "IP-CIDR,10.0.0.0/8,DIRECT,no-resolve", "IP-CIDR,1.0.1.0/24,DIRECT", "DST-PORT,25,REJECT", "MATCH,PROXY",
     };
 
+    /** A config name's suffix for {@link Loaded#udpLess}. */
+    static final String UDP_LESS = "-udpless";
+
     private BenchConfigs() {
     }
 
@@ -38,11 +42,27 @@ final class BenchConfigs {
                 "../shared/rulesets not found; run with -Dturnout.repo=/path/to/repo"));
     }
 
-    /** What {@link RuleSet#compile} is given: the rule lines, the providers' contents and the target names. */
-    record Loaded(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets) {
+    /**
+     * What {@link RuleSet#compile} is given: the rule lines, the providers' contents, the target names, and those a
+     * rule may be passed at ({@code skippable}: the host's Outbounds.skippable, groups that may lead to PASS or hold
+     * a node without UDP).
+     */
+    record Loaded(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets,
+                  Set<String> skippable) {
+
+        Loaded(List<RuleLine> rules, Map<String, ProviderSource> providers, Set<String> targets) {
+            this(rules, providers, targets, Set.of());
+        }
 
         RuleSet compile() throws RuleException {
-            return RuleSet.compile(rules, providers, targets);
+            return RuleSet.compile(rules, providers, targets, Map.of(), GeoData.NONE, Set.of(), skippable);
+        }
+
+        /** The same, with every target but the built-in ones skippable. */
+        Loaded udpLess() {
+            Set<String> all = new java.util.HashSet<>(targets);
+            all.removeAll(Set.of("DIRECT", "REJECT", "REJECT-DROP", "PASS"));
+            return new Loaded(rules, providers, targets, Set.copyOf(all));
         }
     }
 
@@ -56,6 +76,11 @@ final class BenchConfigs {
      * does before the rule engine is asked.
      */
     static Loaded load(String name) throws IOException {
+        if (name.endsWith(UDP_LESS)) {
+            // A subscription's ss nodes without `udp: true` (or one http node) make every group holding them one a
+            // UDP flow goes past, and the host compiles the rules with those groups skippable.
+            return load(name.substring(0, name.length() - UDP_LESS.length())).udpLess();
+        }
         switch (name) {
             case "loyalsoldier": {
                 Loyalsoldier.Config c = Loyalsoldier.load(rulesets().resolve("loyalsoldier-clash-rules"));

@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class DecideBenchmark {
 
-    @Param({"ten", "acl4ssr", "loyalsoldier"})
+    @Param({"ten", "acl4ssr", "loyalsoldier", "acl4ssr-udpless", "loyalsoldier-udpless"})
     public String config;
 
     private RuleSet rules;
