@@ -95,10 +95,7 @@ class PassingTargetsTest {
         RuleSet s = RuleSet.compile(lines("IP-CIDR,192.0.2.0/24,Ads", "IP-CIDR,192.0.2.0/24,PROXY,no-resolve",
                 "MATCH,DIRECT"), Map.of(), TARGETS, Map.of(), GeoData.NONE, Set.of(), Set.of("Ads"));
         List<String> asked = new ArrayList<>();
-        NameResolver resolver = name -> {
-            asked.add(name);
-            return List.<InetAddress>of(addr("192.0.2.5"));
-        };
+        NameResolver resolver = answering("192.0.2.5", asked);
         assertEquals("PROXY", s.decide(domain("a.example"), resolver, ADS_PASS).target());
         assertEquals(List.of("a.example"), asked);
         assertEquals("Ads", s.decide(domain("a.example"), resolver, t -> false).target());
@@ -135,10 +132,7 @@ class PassingTargetsTest {
                 "IP-CIDR,192.0.2.0/24,PROXY,no-resolve", "MATCH,DIRECT"), Map.of(), TARGETS, Map.of(), GeoData.NONE,
                 Set.of(), Set.of("Ads"));
         List<String> asked = new ArrayList<>();
-        NameResolver resolver = name -> {
-            asked.add(name);
-            return List.<InetAddress>of(addr("192.0.2.5"));
-        };
+        NameResolver resolver = answering("192.0.2.5", asked);
         assertEquals("PROXY", s.decide(domain("x.a.example"), resolver, ADS_PASS).target());
         assertEquals(List.of("x.a.example"), asked);
         asked.clear();
@@ -158,6 +152,14 @@ class PassingTargetsTest {
         assertFalse(plain.mayPass());
         assertEquals("Ads", plain.decide(domain("a.example"), NameResolver.NONE, ADS_PASS).target(),
                 "a group not compiled as one that may pass is never asked");
+    }
+
+    /** A resolver answering every name with {@code address}, writing down the names it was asked. */
+    private static NameResolver answering(String address, List<String> asked) {
+        return name -> {
+            asked.add(name);
+            return List.<InetAddress>of(addr(address));
+        };
     }
 
     @Test
