@@ -110,6 +110,21 @@ public interface Platform {
     RouteState installRoutes(TunDevice device, RoutePlan plan, RouteState recorded) throws IOException;
 
     /**
+     * Keeps the routes Turnout's own sockets, bound to {@code uplink}, need beside the capture routes {@code plan}
+     * installed (Linux: the IPv6 path-MTU table, see {@code PathMtuTable}) in step with the system's routes. Called
+     * after {@link #installRoutes} and after each route change, on one thread; each change is recorded in
+     * {@code state} (and its file) before it is made, and removed with the others by {@link #removeRoutes} and
+     * {@link #restoreSystemDns}. A failure to make one is logged, not thrown: only writing the state file throws.
+     *
+     * @param uplink the interface Turnout's own sockets are bound to now, or null when there is none
+     * @return the state with what is made now recorded
+     */
+    default RouteState followUplink(TunDevice device, RoutePlan plan, String uplink, RouteState state)
+            throws IOException {
+        return state;
+    }
+
+    /**
      * Puts back the routes of {@code state} the system dropped while Turnout ran (Linux deletes a device's routes when
      * another program sets it down, and not one comes back when it is up again), the device brought up first.
      *

@@ -30,8 +30,9 @@ import java.util.Objects;
  * @param platform {@link Platform#name()} of the platform that installed the routes
  * @param device the TUN device's name
  * @param routes the installed routes, in installation order
- * @param dns changes to the system's DNS settings ({@link Platform#captureSystemDns}), each what the platform
- *     needs to undo it, in the order they were made
+ * @param dns changes to the system's DNS settings ({@link Platform#captureSystemDns}), and on Linux also the policy
+ *     rules of the IPv6 path-MTU table ({@link Platform#followUplink}), each what the platform needs to undo it, in
+ *     the order they were made
  * @param found for a persistent device (one that outlives Turnout, and with it its routes): what it was before
  *     Turnout, as {@link Platform#recordFound} wrote it, so that it is given back after a crash; null otherwise
  * @param file where this state is saved, or null when it is not

@@ -83,6 +83,8 @@ public final class TunInbound implements AutoCloseable {
     private final IoEventLoopGroup packetGroup;
     private final List<Lane> lanes = new ArrayList<>();
     private volatile RouteState routes;
+    /** What auto-route captures; null without it. */
+    private RoutePlan plan;
     /** {@link RouteState#found()} of a persistent device, kept in the state file; null otherwise. */
     private String found;
     private volatile InterfaceWatcher watcher;
@@ -285,8 +287,9 @@ public final class TunInbound implements AutoCloseable {
             if (dnsHijack != null && !options.dnsHijack().isEmpty()) {
                 captureSystemDns(refuse6);
             }
-            routes = platform.installRoutes(device, new RoutePlan(families, options.routeAddress(),
-                    options.routeExcludeAddress()), routes);
+            plan = new RoutePlan(families, options.routeAddress(), options.routeExcludeAddress());
+            routes = platform.installRoutes(device, plan, routes);
+            routes = platform.followUplink(device, plan, outboundInterface(), routes);
             if (refuse6) {
                 log.info("tun {} has no IPv6 address: IPv6 is captured and refused (reset, ICMPv6 unreachable) so it "
                         + "cannot leave around the TUN; 'strict-route: false' lets it", device.name());
@@ -300,15 +303,21 @@ public final class TunInbound implements AutoCloseable {
                 return t;
             });
             ScheduledExecutorService check = routeCheck;
-            check.scheduleWithFixedDelay(() -> restoreDroppedRoutes(installed), INTERFACE_POLL.toMillis(),
-                    INTERFACE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+            RoutePlan captured = plan;
+            Runnable look = () -> {
+                restoreDroppedRoutes(installed);
+                followUplink(captured);
+            };
+            check.scheduleWithFixedDelay(look, INTERFACE_POLL.toMillis(), INTERFACE_POLL.toMillis(),
+                    TimeUnit.MILLISECONDS);
             InterfaceWatcher w = watcher;
             if (w != null) {
                 // Where the kernel reports route and link changes, look at once: a TUN set down and up loses its
-                // routes, and until they are back everything leaves around it. The timer stays for the rest.
+                // routes, and until they are back everything leaves around it; a new IPv6 default route must reach
+                // the path-MTU table's copy before Turnout's own IPv6 follows the old one. The timer stays for the rest.
                 w.alsoOnEachChange(() -> {
                     try {
-                        check.execute(() -> restoreDroppedRoutes(installed));
+                        check.execute(look);
                     } catch (java.util.concurrent.RejectedExecutionException closing) {
                         // closed: the routes are being removed on purpose
                     }
@@ -377,6 +386,31 @@ public final class TunInbound implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             log.warn("tun {} lost its routes and putting them back failed: {}", device.name(), e.getMessage());
+        }
+    }
+
+    /**
+     * Keeps the routes Turnout's own sockets need beside the capture routes in step with the uplink and its routes
+     * ({@link Platform#followUplink}); on the route-check thread, which {@link #close()} stops before it removes what
+     * {@link #routes} records.
+     */
+    private void followUplink(RoutePlan plan) {
+        if (closed) {
+            return;
+        }
+        try {
+            routes = platform.followUplink(device, plan, outboundInterface(), routes);
+        } catch (IOException | RuntimeException e) {
+            log.warn("tun {}: following the uplink's routes failed: {}", device.name(), e.getMessage());
+            RouteState r = routes;
+            try {
+                if (r.file() != null && Files.isRegularFile(r.file())) {
+                    // What was recorded before the failure (a command interrupted by close) is removed with the rest.
+                    routes = RouteState.load(r.file());
+                }
+            } catch (IOException unreadable) {
+                e.addSuppressed(unreadable);
+            }
         }
     }
 

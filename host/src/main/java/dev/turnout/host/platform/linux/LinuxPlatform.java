@@ -274,8 +274,9 @@ public final class LinuxPlatform implements Platform {
         }
         IpCommand.check(List.of("link", "set", "dev", device.name(), "up"));
         // All of them: a table's route (the port-53 rule's) went with the others, and the proc files do not show it.
+        // Not the path-MTU table's copies: they go via the uplink, not the TUN, and followUplink keeps them.
         List<String> back = new ArrayList<>();
-        for (String route : state.routes()) {
+        for (String route : state.routes().stream().filter(r -> !PathMtuTable.isCopy(r)).toList()) {
             SystemCommand.Result r = addRoute(route, IpCommand::run);
             if (!r.ok()) {
                 throw new IOException("ip route add " + route + " failed: " + r.output());
@@ -285,8 +286,39 @@ public final class LinuxPlatform implements Platform {
         return back;
     }
 
+    /** What each device's path-MTU table was last made for ({@link #followUplink}), so an unchanged one costs no process. */
+    private final java.util.Map<String, String> followed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The IPv6 path-MTU table ({@link PathMtuTable}) for the IPv6 routes {@code plan} puts through the TUN. Made again
+     * only when the uplink, main's IPv6 default routes ({@code /proc/net/ipv6_route}: read each time, a process run
+     * only when they changed) or the records changed; an MTU change alone of main's default route is followed with
+     * the next change of it.
+     */
+    @Override
+    public RouteState followUplink(TunDevice device, RoutePlan plan, String uplink, RouteState state)
+            throws IOException {
+        List<IpPrefix> throughTun6 = plan.families().contains(6) ? plan.prefixes(6, SPLIT6) : List.of();
+        int passedOver = PathMtuTable.passedOver(throughTun6);
+        String seen = uplink + " " + passedOver + " " + ProcRoutes.defaults6(Path.of("/proc/net/ipv6_route"));
+        String last = followed.get(device.name());
+        if (last != null && last.equals(seen + state.routes() + state.dns())) {
+            return state;
+        }
+        if (last == null && passedOver < 0 && !throughTun6.isEmpty()) {
+            log.info("tun {}: IPv6 routes through it as long as /{} (route-address, route-exclude-address): no IPv6 "
+                    + "path-MTU table, which could not pass over them without passing over the uplink's subnet; "
+                    + "Turnout's own IPv6 UDP may not learn a smaller path MTU", device.name(),
+                    throughTun6.stream().mapToInt(IpPrefix::prefixLength).max().orElse(0));
+        }
+        RouteState now = new PathMtuTable(IpCommand::run).follow(uplink, passedOver, state);
+        followed.put(device.name(), seen + now.routes() + now.dns());
+        return now;
+    }
+
     @Override
     public RouteRemoval removeRoutes(RouteState state) throws IOException {
+        followed.remove(state.device());
         IOException failure = null;
         List<String> removed = new ArrayList<>();
         List<String> gone = new ArrayList<>();

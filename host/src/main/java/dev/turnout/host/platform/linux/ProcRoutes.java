@@ -71,4 +71,26 @@ final class ProcRoutes {
         }
         return Optional.ofNullable(best);
     }
+
+    /**
+     * The IPv6 default routes of every table in {@code ipv6Route}, each as its next hop, metric, flags and device
+     * (not its reference and use counts, which change with traffic), for telling whether they changed; empty when the
+     * file cannot be read.
+     */
+    static String defaults6(java.nio.file.Path ipv6Route) {
+        List<String> lines;
+        try {
+            lines = java.nio.file.Files.readAllLines(ipv6Route);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String line : lines) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 10 && f[0].chars().allMatch(c -> c == '0') && f[1].equals("00")) {
+                sb.append(f[4]).append(' ').append(f[5]).append(' ').append(f[8]).append(' ').append(f[9]).append(';');
+            }
+        }
+        return sb.toString();
+    }
 }
