@@ -143,7 +143,7 @@ final class PathMtuTable {
         }
         for (String copy : state.routes().stream().filter(PathMtuTable::isCopy).toList()) {
             if (!copies.contains(copy)) {
-                state = unmake(LinuxPlatform.routeArgs("del", copy), copy, state.withoutRoute(copy), state);
+                state = unmake(LinuxPlatform.routeArgs("del", copy), "route " + copy, state.withoutRoute(copy), state);
             }
         }
         for (String copy : copies) {
@@ -151,7 +151,7 @@ final class PathMtuTable {
                 RouteState recorded = state.withRoute(copy);
                 recorded.save();
                 SystemCommand.Result r = LinuxPlatform.addRoute(copy, ip);
-                state = made(r, "ip route add " + copy, recorded, state);
+                state = made(r, "ip -6 route add " + copy.substring("-6 ".length()), recorded, state);
             }
         }
         // Rules only to a table that holds a route: they name the uplink, which may have gone with it.
@@ -169,7 +169,7 @@ final class PathMtuTable {
                 SystemCommand.Result r = ip.run(ruleArgs("add", rule));
                 // "File exists": a killed Turnout's, which this record now covers.
                 state = made(r.output().contains("File exists") ? new SystemCommand.Result(0, "") : r,
-                        "ip rule add " + rule.substring(LinuxSystemDns.RULE.length() + 1), recorded, state);
+                        "ip -6 rule add " + rule.substring((LinuxSystemDns.RULE + " -6 ").length()), recorded, state);
             }
         }
         return state;
