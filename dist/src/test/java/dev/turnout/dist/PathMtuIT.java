@@ -146,6 +146,14 @@ class PathMtuIT {
         Netns.Result r = largeDatagram("new-gateway");
         assertEquals(ECHOED, r.stdout(), r.stderr() + log());
 
+        // Another program sets the TUN down and up: its routes are put back, but not the copy Turnout made at start.
+        client.ip(List.of("link", "set", "tpmtu0", "down"));
+        client.ip(List.of("link", "set", "tpmtu0", "up"));
+        await(() -> log().contains("tpmtu0 lost its routes"), "the TUN's routes put back");
+        assertTrue(log().contains("capture resumes"), "putting the old gateway's copy back failed the rest:\n" + log());
+        assertTrue(ip("-6", "route", "show").contains("8000::/1 dev tpmtu0"), ip("-6", "route", "show"));
+        assertFalse(table().contains(GATEWAY + " "), "no copy of the old gateway's route again: " + table());
+
         client.ip(List.of("-6", "route", "del", "default"));
         await(() -> table().isBlank() && ip("-6", "rule", "show").equals(rulesBefore),
                 "no IPv6 default route, no copy and no rules");
