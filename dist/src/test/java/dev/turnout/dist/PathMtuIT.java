@@ -29,7 +29,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * {@code 8000::/1}) the kernel filed it under the TUN's route while DIRECT's socket, bound to the uplink, kept using
  * the uplink's: every try was dropped again (no echo in five, with the path-MTU table taken out). Also: the table's
  * copy follows the uplink's default route, and nothing of it is left after a stop or after kill -9 and
- * {@code turnout cleanup}.
+ * {@code turnout cleanup}, nor of a killed run's when Turnout starts again without it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -172,15 +172,27 @@ class PathMtuIT {
         assertEquals("", table(), "after a clean stop");
 
         startTurnout();
-        assertEquals(0, new ProcessBuilder("kill", "-9", Long.toString(turnout.pid())).start().waitFor());
-        assertTrue(turnout.waitFor(10, TimeUnit.SECONDS));
+        kill9();
         assertFalse(table().isBlank(), "via the uplink, the copy outlives the TUN: cleanup must delete it");
+
+        // Started again without cleanup, on a network with another gateway: the killed run's copy and rules go.
+        client.ip(List.of("-6", "route", "replace", "default", "via", OTHER_GATEWAY, "dev", "up0"));
+        startTurnout();
+        assertEquals("default via " + OTHER_GATEWAY + " dev up0 metric 1024 pref medium", table(), log());
+        assertEquals(1, ip("-6", "rule", "show").lines().filter(l -> l.contains("lookup 2054")).count(),
+                ip("-6", "rule", "show"));
+        kill9();
         Netns.Result cleanup = client.run(Duration.ofSeconds(60), dist.resolve("bin/turnout").toString(), "cleanup",
                 "--state-file", stateFile.toString());
         assertEquals(0, cleanup.exitCode(), cleanup.stdout() + cleanup.stderr());
         assertEquals(rulesBefore, ip("-6", "rule", "show"), "after kill -9 and turnout cleanup: " + cleanup.stdout());
         assertEquals("", table(), "after kill -9 and turnout cleanup: " + cleanup.stdout());
         assertFalse(Files.exists(stateFile), "state file left after cleanup");
+    }
+
+    private void kill9() throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-9", Long.toString(turnout.pid())).start().waitFor());
+        assertTrue(turnout.waitFor(10, TimeUnit.SECONDS));
     }
 
     /** Starts Turnout and waits (bounded) until its TUN is up, routes and path-MTU table made before it says so. */

@@ -311,7 +311,12 @@ public final class LinuxPlatform implements Platform {
                     + "Turnout's own IPv6 UDP may not learn a smaller path MTU", device.name(),
                     throughTun6.stream().mapToInt(IpPrefix::prefixLength).max().orElse(0));
         }
-        RouteState now = new PathMtuTable(IpCommand::run).follow(uplink, passedOver, state);
+        PathMtuTable table = new PathMtuTable(IpCommand::run);
+        if (last == null && state.routes().stream().noneMatch(PathMtuTable::isCopy)) {
+            table.clearLeftovers().forEach(line -> log.info("tun {}: removed what a Turnout killed without 'turnout "
+                    + "cleanup' left: {}", device.name(), line));
+        }
+        RouteState now = table.follow(uplink, passedOver, state);
         followed.put(device.name(), seen + now.routes() + now.dns());
         return now;
     }

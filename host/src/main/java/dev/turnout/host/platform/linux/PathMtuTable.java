@@ -175,6 +175,41 @@ final class PathMtuTable {
         return state;
     }
 
+    /**
+     * Removes what a Turnout killed and started again without {@code turnout cleanup} left: its state file is
+     * replaced by the new run's, and its copy, via the uplink, does not go with its TUN. Left, an old gateway's copy
+     * kept the new copy of the same metric from being made ("File exists") while the old rules led to it. Only the
+     * rules of {@link #rules}' form at this table's priorities, and this table's routes.
+     *
+     * @return what was removed, one line each
+     */
+    List<String> clearLeftovers() throws IOException {
+        List<String> removed = new ArrayList<>();
+        SystemCommand.Result shown = ip.run(List.of("-6", "rule", "show"));
+        for (String line : shown.ok() ? shown.output().split("\n") : new String[0]) {
+            // 9054:	from all oif eth0 [detached] lookup main suppress_prefixlength 1
+            String[] w = line.replace("[detached]", "").trim().split("\\s+");
+            boolean ours = w.length >= 7 && (w[0].equals(PRIORITY + ":") || w[0].equals((PRIORITY + 1) + ":"))
+                    && w[1].equals("from") && w[2].equals("all") && w[3].equals("oif") && w[5].equals("lookup")
+                    && (w[6].equals("main") || w[6].equals(Integer.toString(TABLE)));
+            if (ours) {
+                List<String> args = new ArrayList<>(List.of("-6", "rule", "del"));
+                args.addAll(List.of(w).subList(3, w.length));
+                args.addAll(List.of("priority", w[0].substring(0, w[0].length() - 1)));
+                if (ip.run(args).ok()) {
+                    removed.add("ip " + String.join(" ", args));
+                }
+            }
+        }
+        SystemCommand.Result table = ip.run(List.of("-6", "route", "show", "table", Integer.toString(TABLE)));
+        if (table.ok() && !table.output().isBlank()
+                && ip.run(List.of("-6", "route", "flush", "table", Integer.toString(TABLE))).ok()) {
+            table.output().lines().map(String::strip).filter(l -> !l.isEmpty())
+                    .forEach(l -> removed.add("ip -6 route del " + l + " table " + TABLE));
+        }
+        return removed;
+    }
+
     /** Removes one thing: on success (or when it is gone already) {@code without} is saved and returned. */
     private RouteState unmake(List<String> args, String what, RouteState without, RouteState with) throws IOException {
         SystemCommand.Result r = ip.run(args);

@@ -203,4 +203,37 @@ class PathMtuTableTest {
         assertTrue(PathMtuTable.isCopy(state.routes().get(1)));
         assertTrue(!PathMtuTable.isCopy(state.routes().get(0)));
     }
+
+    @Test
+    void aKilledTurnoutsRulesAndCopyAreRemovedAndNoOneElses(@TempDir Path dir) throws IOException {
+        String rules = String.join("\n", "0:\tfrom all lookup local",
+                "9053:\tfrom all ipproto udp dport 53 lookup 2053",
+                "9054:\tfrom all oif wlan0 [detached] lookup main suppress_prefixlength 1",
+                "9055:\tfrom all oif wlan0 [detached] lookup 2054",
+                "9055:\tfrom all fwmark 0x1 lookup 100",
+                "32766:\tfrom all lookup main");
+        PathMtuTable table = new PathMtuTable(answering(dir.resolve("none"), new ArrayList<>(),
+                line -> line.equals("-6 rule show") ? ok(rules)
+                        : line.equals("-6 route show table 2054") ? ok("default via 2001:db8:1::1 dev eth0 metric 1024 pref medium")
+                        : ok("")));
+
+        List<String> removed = table.clearLeftovers();
+
+        assertEquals(List.of("-6 rule show",
+                "-6 rule del oif wlan0 lookup main suppress_prefixlength 1 priority 9054",
+                "-6 rule del oif wlan0 lookup 2054 priority 9055",
+                "-6 route show table 2054",
+                "-6 route flush table 2054"), ran, "the port-53 rule and another's rule at 9055 stay");
+        assertEquals(3, removed.size(), removed.toString());
+        assertEquals("ip -6 route del default via 2001:db8:1::1 dev eth0 metric 1024 pref medium table 2054", removed.get(2));
+    }
+
+    @Test
+    void anEmptyTableIsNotFlushed(@TempDir Path dir) throws IOException {
+        PathMtuTable table = new PathMtuTable(answering(dir.resolve("none"), new ArrayList<>(),
+                line -> ok(line.equals("-6 rule show") ? "0:\tfrom all lookup local" : "")));
+
+        assertEquals(List.of(), table.clearLeftovers());
+        assertEquals(List.of("-6 rule show", "-6 route show table 2054"), ran);
+    }
 }
