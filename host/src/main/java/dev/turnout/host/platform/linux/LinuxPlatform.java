@@ -47,7 +47,9 @@ import java.util.function.Predicate;
  * SO_BINDTODEVICE: a bound socket's route lookup only considers routes through that device, so the split
  * routes are skipped and the physical interface's default route is used (checked by
  * {@code TunNamespaceIT}). Routes more specific than /1 through other interfaces (a LAN's /24, a VPN) keep
- * winning, which is usually what users want.
+ * winning, which is usually what users want. The one exception, rules only lookups that name the uplink match, is
+ * the IPv6 path-MTU table ({@link PathMtuTable}): recorded, removed on exit and by {@code turnout cleanup}, and
+ * what a killed Turnout left is removed at the next start.
  */
 public final class LinuxPlatform implements Platform {
 

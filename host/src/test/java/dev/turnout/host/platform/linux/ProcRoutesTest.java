@@ -30,4 +30,20 @@ class ProcRoutesTest {
                 zero + " 00 " + zero + " 00 fe800000000000000000000000000001 00000400 00000001 00000000 00000003     eth1");
         assertEquals(Optional.of("eth1"), ProcRoutes.defaultInterface6(lines, List.of()));
     }
+
+    @Test
+    void theIpv6DefaultRoutesChangeWithTheirGatewayButNotWithTraffic(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        String zero = "00000000000000000000000000000000";
+        String subnet = "20010db8000000000000000000000000 40 " + zero + " 00 " + zero + " 00000100 00000001 00000000 00000001     eth1\n";
+        java.nio.file.Path file = dir.resolve("ipv6_route");
+        java.nio.file.Files.writeString(file, subnet + zero + " 00 " + zero + " 00 20010db8000100000000000000000001 00000400 00000001 00000007 00000003     eth1\n");
+        String before = ProcRoutes.defaults6(file);
+        java.nio.file.Files.writeString(file, subnet + zero + " 00 " + zero + " 00 20010db8000100000000000000000001 00000400 00000005 000003e8 00000003     eth1\n");
+        assertEquals(before, ProcRoutes.defaults6(file), "reference and use counts");
+        java.nio.file.Files.writeString(file, subnet + zero + " 00 " + zero + " 00 20010db8000100000000000000000003 00000400 00000001 00000007 00000003     eth1\n");
+        org.junit.jupiter.api.Assertions.assertNotEquals(before, ProcRoutes.defaults6(file), "another gateway");
+        assertEquals("20010db8000100000000000000000001 00000400 00000003 eth1;", before);
+        assertEquals("", ProcRoutes.defaults6(dir.resolve("absent")));
+    }
 }
