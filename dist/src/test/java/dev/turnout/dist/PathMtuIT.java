@@ -190,6 +190,23 @@ class PathMtuIT {
         assertFalse(Files.exists(stateFile), "state file left after cleanup");
     }
 
+    @Test
+    @Order(5)
+    void withoutIpv6ThroughTheTunThereIsNoTableNorRule() throws Exception {
+        Files.writeString(config, Files.readString(config).replace("  inet6-address: 2001:db8:ff::1/126\n",
+                "  inet6-address: []\n  strict-route: false\n"));
+        startTurnout();
+        try {
+            assertFalse(ip("-6", "route", "show").contains("::/1 dev tpmtu0"), ip("-6", "route", "show"));
+            assertTrue(log().contains("auto-route true"), log());
+            assertEquals(rulesBefore, ip("-6", "rule", "show"), log());
+            assertEquals("", table());
+        } finally {
+            turnout.destroy();
+            assertTrue(turnout.waitFor(20, TimeUnit.SECONDS), "Turnout did not stop on SIGTERM");
+        }
+    }
+
     private void kill9() throws Exception {
         assertEquals(0, new ProcessBuilder("kill", "-9", Long.toString(turnout.pid())).start().waitFor());
         assertTrue(turnout.waitFor(10, TimeUnit.SECONDS));
