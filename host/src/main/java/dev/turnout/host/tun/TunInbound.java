@@ -83,8 +83,6 @@ public final class TunInbound implements AutoCloseable {
     private final IoEventLoopGroup packetGroup;
     private final List<Lane> lanes = new ArrayList<>();
     private volatile RouteState routes;
-    /** What auto-route captures; null without it. */
-    private RoutePlan plan;
     /** {@link RouteState#found()} of a persistent device, kept in the state file; null otherwise. */
     private String found;
     private volatile InterfaceWatcher watcher;
@@ -271,6 +269,7 @@ public final class TunInbound implements AutoCloseable {
             }
         }
         beforeCapture.accept(this);
+        RoutePlan plan = null;
         if (options.autoRoute()) {
             List<Integer> families = new ArrayList<>();
             if (v4 != null) {
