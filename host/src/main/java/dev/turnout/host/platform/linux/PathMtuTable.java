@@ -77,22 +77,35 @@ final class PathMtuTable {
             }
             StringBuilder copy = new StringBuilder("-6 default");
             String dev = null;
-            for (int i = 1; i + 1 < w.length; i++) {
+            for (int i = 1; i < w.length; i++) {
+                boolean valued = i + 1 < w.length;
                 switch (w[i]) {
-                    case "via" -> copy.append(" via ").append(w[++i]);
-                    case "dev" -> {
-                        dev = w[++i];
-                        copy.append(" dev ").append(dev);
-                    }
-                    case "metric" -> copy.append(" metric ").append(w[++i]);
-                    case "mtu" -> {
-                        copy.append(" mtu");
-                        if (w[i + 1].equals("lock") && i + 2 < w.length) {
-                            copy.append(" lock");
-                            i++;
+                    case "via" -> {
+                        if (valued) {
+                            copy.append(" via ").append(w[++i]);
                         }
-                        copy.append(' ').append(w[++i]);
                     }
+                    case "dev" -> {
+                        if (valued) {
+                            dev = w[++i];
+                            copy.append(" dev ").append(dev);
+                        }
+                    }
+                    case "metric" -> {
+                        if (valued) {
+                            copy.append(" metric ").append(w[++i]);
+                        }
+                    }
+                    case "mtu" -> {
+                        if (valued && w[i + 1].equals("lock") && i + 2 < w.length) {
+                            copy.append(" mtu lock ").append(w[i + 2]);
+                            i += 2;
+                        } else if (valued) {
+                            copy.append(" mtu ").append(w[++i]);
+                        }
+                    }
+                    // a gateway outside the uplink's subnets, which the copy cannot be added without
+                    case "onlink" -> copy.append(" onlink");
                     default -> {
                         // proto, pref, expires, hoplimit...: the copy needs the way out, not where it came from
                     }

@@ -59,6 +59,9 @@ class PathMtuTableTest {
                 PathMtuTable.copies(shown, "eth0"), "a multipath route's next hops are not copied");
         assertEquals(List.of("-6 default dev ppp0 metric 1024 table 2054"), PathMtuTable.copies(shown, "ppp0"));
         assertEquals(List.of(), PathMtuTable.copies("", "eth0"));
+        assertEquals(List.of("-6 default via 2001:db8:9::1 dev eth1 metric 1024 onlink table 2054"),
+                PathMtuTable.copies("default via 2001:db8:9::1 dev eth1 proto static metric 1024 onlink pref medium",
+                        "eth1"), "a gateway outside the subnets needs onlink to be added");
     }
 
     @Test
