@@ -89,7 +89,11 @@ public final class TunInbound implements AutoCloseable {
     private volatile Consumer<String> interfaceChanges;
     /** Looks every few seconds for routes the system dropped ({@link #restoreDroppedRoutes}); null without auto-route. */
     private volatile ScheduledExecutorService routeCheck;
-    private boolean closed;
+    /**
+     * Read by the route-check thread too: should {@link #close()}'s wait for it run out, a look that starts after must
+     * see it and add nothing.
+     */
+    private volatile boolean closed;
 
     /** One queue of the device and what serves it, all on one loop. */
     private static final class Lane {
