@@ -12,7 +12,7 @@ import java.util.function.ToIntFunction;
  * part. An index answers only "the first rule that matches", so a flow that passes goes on in the next part. A list
  * without such rules is one part, matched as before.
  *
- * <p>The main rules are cut only where a run of passable rules naming the same target ends: a flow that passes one of
+ * <p>A list is cut only where a run of passable rules naming the same target ends: a flow that passes one of
  * them passes the rest too, so they are one part. ACL4SSR's 10,409 rules, with every proxy group lacking UDP (a
  * subscription's ss nodes without {@code udp: true}), were thousands of parts walked for every flow: 445 µs a
  * decision (DecideBenchmark, median of 3; 22 parts now). With more than a few parts they also keep the whole list in
@@ -47,19 +47,10 @@ final class Parts {
     }
 
     /**
-     * A sub-rules list's parts: cut after every passable rule.
+     * The parts of a rule list (the main rules, or a sub-rules list): cut where a run of passable rules naming one
+     * target ends, with {@link #all} besides when there are more than {@link #WALKED_PARTS}.
      *
      * @param passable per rule, whether a flow it decides may go on to the next rule
-     */
-    static Parts build(List<Rule> rules, boolean[] passable, Map<String, ProviderParser.Parsed> providers,
-                       SubRules subs) {
-        return build(rules, passable, null, providers, subs);
-    }
-
-    /**
-     * The main rules' parts: cut where a run of passable rules naming one target ends, with {@link #all} besides
-     * when there are more than {@link #WALKED_PARTS}.
-     *
      * @param targets per rule, its target (a SUB-RULE's is not looked at: it is never in a run)
      */
     static Parts build(List<Rule> rules, boolean[] passable, String[] targets,
@@ -68,7 +59,7 @@ final class Parts {
         List<Integer> starts = new ArrayList<>();
         int from = 0;
         for (int i = 0; i < rules.size(); i++) {
-            if (passable[i] && i + 1 < rules.size() && !(targets != null && sameRun(rules, passable, targets, i))) {
+            if (passable[i] && i + 1 < rules.size() && !sameRun(rules, passable, targets, i)) {
                 indexes.add(Index.build(rules.subList(from, i + 1), providers, subs));
                 starts.add(from);
                 from = i + 1;
@@ -76,7 +67,7 @@ final class Parts {
         }
         indexes.add(Index.build(rules.subList(from, rules.size()), providers, subs));
         starts.add(from);
-        Index all = targets == null ? null : indexes.size() == 1 ? indexes.get(0)
+        Index all = indexes.size() == 1 ? indexes.get(0)
                 : indexes.size() > WALKED_PARTS ? Index.build(rules, providers, subs) : null;
         return new Parts(indexes.toArray(Index[]::new), starts.stream().mapToInt(Integer::intValue).toArray(),
                 passable.clone(), all);
@@ -88,10 +79,7 @@ final class Parts {
                 && !(rules.get(i) instanceof Rule.SubRule) && !(rules.get(i + 1) instanceof Rule.SubRule);
     }
 
-    /**
-     * All the rules in one index: the main rules' when they are one part or more than {@link #WALKED_PARTS}; else
-     * null.
-     */
+    /** All the rules in one index, when they are one part or more than {@link #WALKED_PARTS}; else null. */
     Index all() {
         return all;
     }

@@ -119,7 +119,7 @@ final class SubRules {
                     : RuleSet.PASS.equals(targets[j]) || passing.contains(targets[j]);
         }
         built.put(name, new SubList(name, kept.get(name), rules, targets, written, offset[0],
-                Parts.build(rules, passable, providers, subs)));
+                Parts.build(rules, passable, targets, providers, subs)));
         offset[0] += rules.size();
     }
 
@@ -214,17 +214,22 @@ final class SubRules {
                      Predicate<String> withinList) {
         SubList l = lists.get(name);
         Parts parts = l.parts();
-        for (int p = 0; p < parts.count(); p++) {
-            int j = parts.index(p).firstMatch(q, domain, ip);
+        // As RuleSet.decide: part -1, when there is one, is the whole list in one index.
+        for (int p = parts.all() != null ? -1 : 0; p < parts.count(); p++) {
+            int j = (p < 0 ? parts.all() : parts.index(p)).firstMatch(q, domain, ip);
             if (j == Index.NONE) {
+                if (p < 0) {
+                    return -1;
+                }
                 continue;
             }
-            j += parts.start(p);
+            j += p < 0 ? 0 : parts.start(p);
             int k = l.rules().get(j) instanceof Rule.SubRule s ? walk(s.name(), q, domain, ip, withinList, withinList)
                     : l.offset() + j;
             if (k >= 0 && (!parts.passable(j) || !goesOn.test(targetOf[k]))) {
                 return k;
             }
+            p = parts.partOf(j); // the rest of j's part is its run, which the flow passes too
         }
         return -1;
     }

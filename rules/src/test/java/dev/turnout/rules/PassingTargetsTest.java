@@ -36,6 +36,23 @@ class PassingTargetsTest {
     }
 
     @Test
+    void aLongSubRulesListIsDecidedByItsWholeIndexFirstAndGoesOnAfterThePartThatPassed() throws Exception {
+        // Five passable rules each followed by another target: six parts, so the list keeps one index over all of
+        // them too, asked first; a flow that passes rule 2 goes on with the part after it (rules 3 and 4).
+        List<RuleLine> lan = lines("DOMAIN-SUFFIX,a.example,Ads", "DOMAIN-SUFFIX,z1.example,Other",
+                "DOMAIN-SUFFIX,b.example,Ads", "DOMAIN,x.b.example,Other", "DOMAIN-SUFFIX,c.example,Ads",
+                "DOMAIN-SUFFIX,b.example,PROXY", "DOMAIN-SUFFIX,d.example,Ads", "DOMAIN-SUFFIX,z3.example,Other",
+                "DOMAIN-SUFFIX,e.example,Ads", "MATCH,DIRECT");
+        RuleSet s = RuleSet.compile(lines("MATCH,DIRECT"), Map.of(), TARGETS, Map.of("lan", lan), GeoData.NONE,
+                Set.of(), Set.of("Ads"));
+        assertEquals("Other", s.decideIn("lan", domain("x.b.example"), NameResolver.NONE, ADS_PASS).target());
+        assertEquals("PROXY", s.decideIn("lan", domain("y.b.example"), NameResolver.NONE, ADS_PASS).target());
+        assertEquals("Ads", s.decideIn("lan", domain("x.b.example"), NameResolver.NONE, t -> false).target());
+        assertEquals("DIRECT", s.decideIn("lan", domain("x.e.example"), NameResolver.NONE, ADS_PASS).target());
+        assertEquals("DIRECT", s.decideIn("lan", domain("none.test"), NameResolver.NONE, ADS_PASS).target());
+    }
+
+    @Test
     void passInASubRulesListGoesOnAfterTheSubRuleAsMihomosMatchSubRulesLetsIt() throws Exception {
         RuleSet s = RuleSet.compile(lines("SUB-RULE,(NETWORK,TCP),tcp", "DOMAIN-SUFFIX,example,PROXY", "MATCH,DIRECT"),
                 Map.of(), TARGETS, Map.of("tcp", lines("DOMAIN,skip.example,PASS", "MATCH,Other")));
