@@ -159,8 +159,9 @@ class PathMtuIT {
                 "no IPv6 default route, no copy and no rules");
 
         client.defaultRoute(GATEWAY);
-        await(() -> table().contains("default via " + GATEWAY + " dev up0"), "the copy is back with the route");
-        assertTrue(ip("-6", "rule", "show").contains("oif up0 lookup 2054"), ip("-6", "rule", "show"));
+        // The rules come a moment after the copy (a follow makes the copies first): both are awaited.
+        await(() -> table().contains("default via " + GATEWAY + " dev up0")
+                && ip("-6", "rule", "show").contains("oif up0 lookup 2054"), "the copy and its rules are back");
     }
 
     @Test
