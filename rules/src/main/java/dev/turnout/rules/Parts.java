@@ -124,6 +124,9 @@ final class Parts {
 
     /** The first match in list order, whatever its target, when the address IP rules see is fixed; NONE without. */
     int firstMatch(Query q, String domain, InetAddress ip) {
+        if (all != null) {
+            return all.firstMatch(q, domain, ip); // one look: a SUB-RULE's condition asks this of its list per flow
+        }
         for (int p = 0; p < indexes.length; p++) {
             int j = indexes[p].firstMatch(q, domain, ip);
             if (j != Index.NONE) {
