@@ -302,7 +302,9 @@ public final class LinuxPlatform implements Platform {
             throws IOException {
         List<IpPrefix> throughTun6 = plan.families().contains(6) ? plan.prefixes(6, SPLIT6) : List.of();
         int passedOver = PathMtuTable.passedOver(throughTun6);
-        String seen = uplink + " " + passedOver + " " + ProcRoutes.defaults6(Path.of("/proc/net/ipv6_route"));
+        // Where nothing can be made (no uplink, no IPv6 through the TUN) its routes do not matter: not read every 3 s.
+        String seen = uplink + " " + passedOver + (uplink == null || passedOver < 0 ? ""
+                : " " + ProcRoutes.defaults6(Path.of("/proc/net/ipv6_route")));
         String last = followed.get(device.name());
         if (last != null && last.equals(seen + state.routes() + state.dns())) {
             return state;
